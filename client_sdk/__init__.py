@@ -1,0 +1,23 @@
+"""Therapy Journal sync SDK: end-to-end encrypted journals that sync between devices."""
+
+from client_sdk.client import Client, DeviceInfo, Entry, Journal
+from client_sdk.crypto import INSECURE_TEST_COST, INTERACTIVE, MODERATE, KdfCost
+from client_sdk.errors import (
+    AccessError,
+    AuthError,
+    ConflictError,
+    IntegrityError,
+    InvalidInput,
+    KeyChangedError,
+    NetworkError,
+    NotFound,
+    TJError,
+)
+from client_sdk.store import Problem
+from client_sdk.sync import SyncReport
+
+__all__ = [
+    "INSECURE_TEST_COST", "INTERACTIVE", "MODERATE", "AccessError", "AuthError", "Client",
+    "ConflictError", "DeviceInfo", "Entry", "IntegrityError", "InvalidInput", "Journal",
+    "KdfCost", "KeyChangedError", "NetworkError", "NotFound", "Problem", "SyncReport", "TJError",
+]

@@ -1,0 +1,748 @@
+"""The public SDK: an account on one device, its journals and entries, and sync.
+
+    client = await Client.signup("https://tj.example", "ana", password, home=path)
+    entry = await client.write("Personal", "Slept better today.", mood=7, tags=["sleep"])
+    await client.sync()
+
+Every method that changes data works offline: the change is sealed into a record, stored
+locally with the document it changes, and pushed at the next `sync()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import msgpack
+
+from client_sdk import crypto, keys, records, sync, wire
+from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
+from client_sdk.documents import (
+    ENTRY,
+    Document,
+    EntryFields,
+    delete_entry_update,
+    edit_entry_update,
+    entry_view,
+    new_entry_update,
+)
+from client_sdk.errors import (
+    AccessError,
+    AuthError,
+    IntegrityError,
+    InvalidInput,
+    NetworkError,
+    NotFound,
+)
+from client_sdk.profile import (
+    Profile,
+    ensure_home,
+    load_profile,
+    profile_exists,
+    remove_profile,
+    save_profile,
+)
+from client_sdk.store import LocalJournal, Problem, Store, StoredDocument
+from client_sdk.transport import Transport
+
+DEFAULT_JOURNAL = "Personal"
+PULL_PAGE = 1000
+MAX_JOURNAL_NAME = 100
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def to_datetime(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+
+
+def normalize_username(username: str) -> str:
+    name = username.strip().lower()
+    if not (3 <= len(name) <= 64) or not all(c.isalnum() or c in "._-" for c in name) or not name.isascii():
+        raise InvalidInput(
+            "a username is 3 to 64 characters: lowercase letters, digits, '.', '_' or '-'"
+        )
+    return name
+
+
+def default_device_name() -> str:
+    import platform
+
+    return (platform.node() or "device")[:100]
+
+
+@dataclass(frozen=True)
+class Journal:
+    id: str
+    name: str
+    role: str
+    owner_id: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "role": self.role, "owner_id": self.owner_id}
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    journal: str
+    journal_id: str
+    title: str
+    body: str
+    mood: int | None
+    tags: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+    deleted: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """Stable JSON shape (the CLI's `--json`)."""
+        return {
+            "id": self.id,
+            "journal": self.journal,
+            "title": self.title,
+            "body": self.body,
+            "mood": self.mood,
+            "tags": list(self.tags),
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    id: str
+    name: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    current: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "name": self.name, "created_at": self.created_at.isoformat(),
+            "last_seen_at": self.last_seen_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(), "current": self.current,
+        }
+
+
+class Client:
+    """One account on one device (a profile directory)."""
+
+    def __init__(self, home: Path, profile: Profile, store: Store, transport: Transport) -> None:
+        self.home = home
+        self.profile = profile
+        self.store = store
+        self.transport = transport
+        self.recovery_key: str | None = None  # set only right after signup, to show once
+        self._keys: dict[tuple[bytes, int], bytes] = {}
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    @classmethod
+    async def signup(
+        cls, server_url: str, username: str, password: str, *, home: Path | str,
+        device_name: str | None = None, kdf_cost: KdfCost = MODERATE,
+        passphrase: str | None = None,
+    ) -> Client:
+        """Create an account; `client.recovery_key` holds the recovery key to show once."""
+        home = Path(home)
+        username = normalize_username(username)
+        _check_password(password)
+        if profile_exists(home):
+            raise InvalidInput(f"{home} already holds an account: choose another home directory")
+        salt = crypto.random_bytes(crypto.SALT_BYTES)
+        password_keys = await asyncio.to_thread(keys.password_keys, password, salt, kdf_cost)
+        secrets = keys.AccountSecrets.generate()
+        account_id = crypto.random_bytes(wire.ID_BYTES)
+        recovery_key = keys.new_recovery_key()
+        request = wire.SignupRequest(
+            username=username, account_id=account_id, salt=salt,
+            opslimit=kdf_cost.opslimit, memlimit=kdf_cost.memlimit,
+            login_public_key=bytes(password_keys.login_key.verify_key),
+            recovery_login_public_key=bytes(keys.recovery_login_key(recovery_key).verify_key),
+            bundle=keys.seal_bundle(password_keys.kek, secrets, account_id, username),
+            recovery_bundle=keys.seal_recovery_bundle(recovery_key, secrets, account_id, username),
+            identity=wire.Identity(
+                account_id, username, secrets.sign_public_key, secrets.box_public_key,
+                keys.sign_identity(secrets, account_id, username),
+            ),
+            device_name=device_name or default_device_name(),
+        )
+        transport = Transport(server_url)
+        try:
+            session = await transport.call("/v1/auth/signup", request, wire.SessionReply)
+        except BaseException:
+            await transport.close()
+            raise
+        client = await cls._start(home, transport, username, session, secrets, passphrase)
+        client.recovery_key = keys.format_recovery_key(recovery_key)
+        await client.create_journal(DEFAULT_JOURNAL)
+        return client
+
+    @classmethod
+    async def login(
+        cls, server_url: str, username: str, password: str, *, home: Path | str,
+        device_name: str | None = None, minimum_cost: KdfCost = INTERACTIVE,
+        passphrase: str | None = None,
+    ) -> Client:
+        """Log this device in; the password only derives keys locally."""
+        home = Path(home)
+        username = normalize_username(username)
+        transport = Transport(server_url)
+        try:
+            pre = await transport.call("/v1/auth/prelogin", wire.PreloginRequest(username), wire.PreloginReply)
+            cost = KdfCost(pre.opslimit, pre.memlimit)
+            cost.check(minimum_cost)
+            password_keys = await asyncio.to_thread(keys.password_keys, password, pre.salt, cost)
+            session = await _signed_session(
+                transport, "/v1/auth/login", "login", username, password_keys.login_key,
+                device_name,
+            )
+            try:
+                secrets = keys.open_bundle(password_keys.kek, session.bundle, session.account_id, username)
+            except IntegrityError:
+                raise AuthError("the server's key bundle does not open with this password") from None
+        except BaseException:
+            await transport.close()
+            raise
+        return await cls._start(home, transport, username, session, secrets, passphrase)
+
+    @classmethod
+    async def recover(
+        cls, server_url: str, username: str, recovery_key: str, new_password: str, *,
+        home: Path | str, device_name: str | None = None, kdf_cost: KdfCost = MODERATE,
+        passphrase: str | None = None,
+    ) -> Client:
+        """Log in with the recovery key and set a new password."""
+        home = Path(home)
+        username = normalize_username(username)
+        _check_password(new_password)
+        raw_key = keys.parse_recovery_key(recovery_key)
+        recovery_login = keys.recovery_login_key(raw_key)
+        transport = Transport(server_url)
+        try:
+            session = await _signed_session(
+                transport, "/v1/auth/recover", "recover", username, recovery_login, device_name
+            )
+            try:
+                secrets = keys.open_recovery_bundle(raw_key, session.bundle, session.account_id, username)
+            except IntegrityError:
+                raise AuthError("the recovery copy does not open with this recovery key") from None
+        except BaseException:
+            await transport.close()
+            raise
+        client = await cls._start(home, transport, username, session, secrets, passphrase)
+        await client._set_password(new_password, kdf_cost, recovery_login)
+        return client
+
+    @classmethod
+    async def open(cls, home: Path | str, *, passphrase: str | None = None) -> Client:
+        """Open the account already on this device (no network needed)."""
+        home = Path(home)
+        profile = load_profile(home, passphrase)
+        store = await Store.open(home)
+        return cls(home, profile, store, Transport(profile.server_url, profile.token))
+
+    @classmethod
+    async def _start(
+        cls, home: Path, transport: Transport, username: str, session: wire.SessionReply,
+        secrets: keys.AccountSecrets, passphrase: str | None,
+    ) -> Client:
+        if profile_exists(home):
+            previous = load_profile(home, passphrase)
+            if previous.account_id != session.account_id:
+                await transport.close()
+                raise InvalidInput(
+                    f"{home} holds the account {previous.username}: log out first or use another home"
+                )
+        ensure_home(home)
+        profile = Profile(
+            server_url=transport.base_url, username=username, account_id=session.account_id,
+            device_id=session.device_id, server_id=session.server_id, token=session.token,
+            secrets=secrets,
+        )
+        save_profile(home, profile, passphrase)
+        transport.token = session.token
+        store = await Store.open(home)
+        client = cls(home, profile, store, transport)
+        await client._refresh_journals()
+        return client
+
+    async def close(self) -> None:
+        await self.transport.close()
+        await self.store.close()
+
+    async def __aenter__(self) -> Client:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    @property
+    def username(self) -> str:
+        return self.profile.username
+
+    async def logout(self) -> int:
+        """Sign this device out and forget its local data; returns unsynced records dropped."""
+        unsynced = await self.store.outbox_size()
+        try:
+            await self.transport.call("/v1/auth/logout", wire.Empty(), wire.Empty)
+        except (AuthError, NetworkError):
+            pass  # already signed out, or offline: forgetting locally is what matters
+        await self.close()
+        remove_profile(self.home)
+        for name in ("store.db", "store.db-wal", "store.db-shm"):
+            (self.home / name).unlink(missing_ok=True)
+        return unsynced
+
+    async def change_password(
+        self, old_password: str, new_password: str, *, kdf_cost: KdfCost = MODERATE,
+        minimum_cost: KdfCost = INTERACTIVE,
+    ) -> None:
+        """Re-wrap the key bundle under a new password; nothing else is re-encrypted."""
+        _check_password(new_password)
+        pre = await self.transport.call(
+            "/v1/auth/prelogin", wire.PreloginRequest(self.username), wire.PreloginReply
+        )
+        cost = KdfCost(pre.opslimit, pre.memlimit)
+        cost.check(minimum_cost)
+        old = await asyncio.to_thread(keys.password_keys, old_password, pre.salt, cost)
+        await self._set_password(new_password, kdf_cost, old.login_key)
+
+    async def _set_password(self, password: str, cost: KdfCost, proof_key: Any) -> None:
+        salt = crypto.random_bytes(crypto.SALT_BYTES)
+        new = await asyncio.to_thread(keys.password_keys, password, salt, cost)
+        challenge = await self.transport.call(
+            "/v1/auth/challenge", wire.ChallengeRequest(self.username, "password"), wire.ChallengeReply
+        )
+        signature = keys.sign_challenge(
+            proof_key, self.username, challenge.server_id, "password", challenge.challenge
+        )
+        bundle = keys.seal_bundle(new.kek, self.profile.secrets, self.profile.account_id, self.username)
+        request = wire.PasswordChangeRequest(
+            challenge.challenge, signature, salt, cost.opslimit, cost.memlimit,
+            bytes(new.login_key.verify_key), bundle,
+        )
+        await self.transport.call("/v1/account/password", request, wire.Empty)
+
+    # --- identity and devices ---------------------------------------------------------------
+
+    async def fingerprint(self, username: str | None = None) -> str:
+        """The safety number of this account, or of another account (verified self-signature)."""
+        if username is None or normalize_username(username) == self.username:
+            secrets = self.profile.secrets
+            return keys.fingerprint(
+                self.profile.account_id, self.username, secrets.sign_public_key, secrets.box_public_key
+            )
+        identity = await self.identity(username)
+        return keys.fingerprint(
+            identity.account_id, identity.username, identity.sign_public_key, identity.box_public_key
+        )
+
+    async def identity(self, username: str) -> wire.Identity:
+        name = normalize_username(username)
+        identity = await self.transport.call(
+            "/v1/account/identity", wire.IdentityRequest(name), wire.Identity
+        )
+        if identity.username != name:
+            raise IntegrityError(f"the server answered with the identity of {identity.username}, not {name}")
+        keys.verify_identity(
+            identity.account_id, identity.username, identity.sign_public_key,
+            identity.box_public_key, identity.signature,
+        )
+        return identity
+
+    async def devices(self) -> list[DeviceInfo]:
+        reply = await self.transport.call("/v1/devices/list", wire.Empty(), wire.DeviceList)
+        return [
+            DeviceInfo(
+                d.device_id.hex(), d.name, to_datetime(d.created_at), to_datetime(d.last_seen_at),
+                to_datetime(d.expires_at), d.current,
+            )
+            for d in reply.devices
+        ]
+
+    async def revoke_device(self, device_id: str) -> None:
+        matches = [d for d in await self.devices() if d.id.startswith(device_id.lower())]
+        if len(matches) != 1:
+            raise NotFound(f"no single device matches {device_id!r}: see `tj devices`")
+        await self.transport.call(
+            "/v1/devices/revoke", wire.DeviceRevokeRequest(bytes.fromhex(matches[0].id)), wire.Empty
+        )
+
+    # --- journals ---------------------------------------------------------------------------
+
+    async def journals(self) -> list[Journal]:
+        return [_journal(j) for j in await self.store.journals()]
+
+    async def journal(self, name_or_id: str | None = None) -> Journal:
+        return _journal(await self._local_journal(name_or_id))
+
+    async def _local_journal(self, name_or_id: str | None) -> LocalJournal:
+        wanted = name_or_id or DEFAULT_JOURNAL
+        journals = await self.store.journals()
+        for journal in journals:
+            if journal.name == wanted or journal.journal_id.hex() == wanted.lower():
+                return journal
+        folded = [j for j in journals if j.name.casefold() == wanted.casefold()]
+        if len(folded) == 1:
+            return folded[0]
+        raise NotFound(f"no journal named {wanted!r} on this device: see `tj journal list`")
+
+    async def create_journal(self, name: str) -> Journal:
+        """Create a journal on the server (needs the network) and locally."""
+        name = name.strip()
+        if not name or len(name) > MAX_JOURNAL_NAME:
+            raise InvalidInput(f"a journal name is 1 to {MAX_JOURNAL_NAME} characters")
+        if any(j.name.casefold() == name.casefold() for j in await self.store.journals()):
+            raise InvalidInput(f"a journal named {name!r} already exists")
+        journal_id = crypto.random_bytes(wire.ID_BYTES)
+        journal_key = crypto.new_key()
+        envelope = keys.wrap_journal_key(
+            self.profile.secrets.account_key, self.profile.account_id, journal_id, 0, journal_key
+        )
+        meta = keys.seal_journal_meta(journal_key, journal_id, 0, _encode_meta(name))
+        request = wire.JournalCreateRequest(journal_id, wire.KeyEnvelope(0, envelope), meta)
+        await self.transport.call("/v1/journals/create", request, wire.Empty)
+        local = LocalJournal(journal_id, self.profile.account_id, "owner", 0, name, 1, 0)
+        async with self.store.transaction() as tx:
+            await tx.put_journal(local)
+            await tx.put_key(journal_id, 0, envelope)
+        self._keys[(journal_id, 0)] = journal_key
+        return _journal(local)
+
+    async def _refresh_journals(self) -> None:
+        reply = await self.transport.call("/v1/journals/list", wire.Empty(), wire.JournalList)
+        known = {j.journal_id: j for j in await self.store.journals()}
+        async with self.store.transaction() as tx:
+            for journal in reply.journals:
+                for key in journal.keys:
+                    await tx.put_key(journal.journal_id, key.epoch, key.envelope)
+        for journal in reply.journals:
+            name = self._journal_name(journal)
+            cursor = known[journal.journal_id].cursor if journal.journal_id in known else 0
+            local = LocalJournal(
+                journal.journal_id, journal.owner_id, journal.role, journal.epoch, name,
+                journal.meta_version, cursor,
+            )
+            async with self.store.transaction() as tx:
+                await tx.put_journal(local)
+
+    def _journal_name(self, journal: wire.Journal) -> str:
+        try:
+            epoch = keys.meta_epoch(journal.meta)
+            key = self._unwrap(journal.journal_id, journal.owner_id, journal.role, epoch, {
+                (journal.journal_id, k.epoch): k.envelope for k in journal.keys
+            })
+            return _decode_meta(keys.open_journal_meta(key, journal.journal_id, journal.meta))
+        except IntegrityError:
+            return f"(unreadable journal {journal.journal_id.hex()[:8]})"
+
+    def _unwrap(
+        self, journal_id: bytes, owner_id: bytes, role: str, epoch: int,
+        envelopes: dict[tuple[bytes, int], bytes],
+    ) -> bytes:
+        cached = self._keys.get((journal_id, epoch))
+        if cached is not None:
+            return cached
+        envelope = envelopes.get((journal_id, epoch))
+        if envelope is None:
+            raise IntegrityError(f"no key for epoch {epoch} of journal {journal_id.hex()}")
+        if role != "owner" or owner_id != self.profile.account_id:
+            raise AccessError(f"journal {journal_id.hex()} is not this account's")
+        key = keys.unwrap_journal_key(
+            self.profile.secrets.account_key, self.profile.account_id, journal_id, epoch, envelope
+        )
+        self._keys[(journal_id, epoch)] = key
+        return key
+
+    async def _journal_key(self, journal: LocalJournal, epoch: int) -> bytes:
+        envelopes = await self.store.journal_keys()
+        return self._unwrap(journal.journal_id, journal.owner_id, journal.role, epoch, envelopes)
+
+    # --- entries ----------------------------------------------------------------------------
+
+    async def write(
+        self, journal: str | None, body: str, *, title: str | None = None,
+        mood: int | None = None, tags: list[str] | tuple[str, ...] = (),
+    ) -> Entry:
+        """Write a new entry locally; it is pushed at the next sync."""
+        local = await self._local_journal(journal)
+        fields = EntryFields(title=title, mood=mood, tags=tuple(tags), body=body).validate()
+        document = Document(crypto.random_bytes(wire.ID_BYTES), ENTRY)
+        update = new_entry_update(document, fields, now_ms())
+        await self._commit(local, document, update)
+        return self._entry(local, document)
+
+    async def edit(
+        self, entry_id: str, *, title: str | None = None, mood: int | None = None,
+        tags: list[str] | tuple[str, ...] | None = None, body: str | None = None,
+        append: str | None = None,
+    ) -> Entry:
+        local, document = await self._entry_document(entry_id)
+        if entry_view(document).deleted:
+            raise NotFound(f"entry {entry_id} was deleted")
+        fields = EntryFields(
+            title=title, mood=mood, tags=tuple(tags) if tags is not None else None,
+            body=body, append=append,
+        )
+        update = edit_entry_update(document, fields, now_ms())
+        await self._commit(local, document, update)
+        return self._entry(local, document)
+
+    async def delete(self, entry_id: str) -> None:
+        local, document = await self._entry_document(entry_id)
+        if entry_view(document).deleted:
+            return
+        await self._commit(local, document, delete_entry_update(document, now_ms()))
+
+    async def entry(self, entry_id: str) -> Entry:
+        local, document = await self._entry_document(entry_id)
+        view = self._entry(local, document)
+        if view.deleted:
+            raise NotFound(f"entry {entry_id} was deleted")
+        return view
+
+    async def entries(self, journal: str | None = None, *, include_deleted: bool = False) -> list[Entry]:
+        """Entries, newest first, of one journal or of all journals."""
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        journal_id = (await self._local_journal(journal)).journal_id if journal else None
+        found = []
+        for stored in await self.store.documents(journal_id):
+            if stored.kind != ENTRY or stored.journal_id not in journals:
+                continue
+            view = self._entry(journals[stored.journal_id], _document(stored))
+            if include_deleted or not view.deleted:
+                found.append(view)
+        return sorted(found, key=lambda e: (e.created_at, e.id), reverse=True)
+
+    async def _entry_document(self, entry_id: str) -> tuple[LocalJournal, Document]:
+        doc_id = await self._resolve_id(entry_id)
+        stored = await self.store.document(doc_id)
+        if stored is None or stored.kind != ENTRY:
+            raise NotFound(f"no entry {entry_id} on this device")
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        return journals[stored.journal_id], _document(stored)
+
+    async def _resolve_id(self, text: str) -> bytes:
+        cleaned = text.strip().lower()
+        if len(cleaned) < 4 or len(cleaned) > 32 or any(c not in "0123456789abcdef" for c in cleaned):
+            raise InvalidInput(f"{text!r} is not an entry id (4 to 32 hex digits)")
+        if len(cleaned) % 2:
+            candidates = await self.store.document_ids_with_prefix(bytes.fromhex(cleaned[:-1]))
+            candidates = [c for c in candidates if c.hex().startswith(cleaned)]
+        else:
+            candidates = await self.store.document_ids_with_prefix(bytes.fromhex(cleaned))
+        if not candidates:
+            raise NotFound(f"no entry {text} on this device (try `tj sync`)")
+        if len(candidates) > 1:
+            raise InvalidInput(f"{text} matches several entries: give more of the id")
+        return candidates[0]
+
+    def _entry(self, journal: LocalJournal, document: Document) -> Entry:
+        view = entry_view(document)
+        return Entry(
+            id=view.id.hex(), journal=journal.name, journal_id=journal.journal_id.hex(),
+            title=view.title, body=view.body, mood=view.mood, tags=view.tags,
+            created_at=to_datetime(view.created_at), updated_at=to_datetime(view.updated_at),
+            deleted=view.deleted,
+        )
+
+    async def _commit(self, journal: LocalJournal, document: Document, update: bytes) -> None:
+        """Seal `update` as a record and store it with the new document state, atomically."""
+        if journal.role not in ("owner",):
+            raise AccessError(f"this account may not write to journal {journal.name!r}")
+        key = await self._journal_key(journal, journal.epoch)
+        record_id = crypto.random_bytes(wire.ID_BYTES)
+        async with self.store.transaction() as tx:
+            counter = await tx.next_counter()
+            body = records.RecordBody(
+                author=self.profile.account_id, device=self.profile.device_id, counter=counter,
+                doc_id=document.doc_id, doc_kind=document.kind, kind=records.UPDATE,
+                payload=update, written_at=now_ms(),
+            )
+            ciphertext = records.seal_record(
+                key, journal.journal_id, record_id, journal.epoch, body,
+                self.profile.secrets.signing_key,
+            )
+            await tx.add_outbox(journal.journal_id, record_id, journal.epoch, ciphertext)
+            await tx.mark_seen(journal.journal_id, record_id, None, body.author, body.device, counter)
+            await tx.put_document(
+                StoredDocument(document.doc_id, journal.journal_id, document.kind, document.state()),
+                now_ms(),
+            )
+
+    # --- sync -------------------------------------------------------------------------------
+
+    async def pending(self) -> int:
+        """Records written on this device and not yet acknowledged by the server."""
+        return await self.store.outbox_size()
+
+    async def problems(self) -> list[Problem]:
+        """Records that failed verification (altered, moved or forged), by record id."""
+        return await self.store.problems()
+
+    async def sync(self) -> sync.SyncReport:
+        """Push the outbox, then pull new records of every journal until up to date."""
+        report = sync.SyncReport()
+        await self._push(report)
+        await self._pull(report)
+        return report
+
+    async def _push(self, report: sync.SyncReport) -> None:
+        for batch in sync.push_batches(await self.store.outbox()):
+            reply = await self.transport.call("/v1/records/push", sync.push_request(batch), wire.PushReply)
+            try:
+                seqs = sync.check_accepted(batch, reply)
+            except ValueError as error:
+                raise IntegrityError(str(error)) from None
+            async with self.store.transaction() as tx:
+                for record in batch:
+                    await tx.mark_seen(record.journal_id, record.record_id, seqs[record.record_id])
+                await tx.remove_outbox([record.position for record in batch])
+            report.pushed += len(batch)
+
+    async def _pull(self, report: sync.SyncReport) -> None:
+        while True:
+            journals = {j.journal_id: j for j in await self.store.journals()}
+            cursors = {journal_id: j.cursor for journal_id, j in journals.items()}
+            reply = await self.transport.call(
+                "/v1/sync", sync.sync_request(cursors, PULL_PAGE), wire.SyncReply
+            )
+            stale = any(
+                page.journal_id not in journals
+                or journals[page.journal_id].meta_version != page.meta_version
+                for page in reply.pages
+            )
+            if stale:
+                await self._refresh_journals()
+                journals = {j.journal_id: j for j in await self.store.journals()}
+            for page in reply.pages:
+                if page.records or page.cursor != journals[page.journal_id].cursor:
+                    await self._apply_page(journals[page.journal_id], page, report)
+            if reply.done:
+                return
+
+    async def _apply_page(self, journal: LocalJournal, page: wire.JournalPage, report: sync.SyncReport) -> None:
+        seen = await self.store.seen(journal.journal_id, [r.record_id for r in page.records])
+        fresh = [r for r in page.records if r.record_id not in seen]
+        problems: list[Problem] = []
+        opened: list[tuple[wire.StoredRecord, records.RecordBody]] = []
+        for record in fresh:
+            try:
+                opened.append((record, await self._open_record(journal, record)))
+            except IntegrityError as error:
+                problems.append(Problem(journal.journal_id, record.record_id, record.seq, str(error)))
+        wanted = list({body.doc_id for _, body in opened})
+        documents = {s.doc_id: s for s in await self.store.documents_by_ids(wanted)}
+        changed: dict[bytes, Document] = {}
+        accepted: list[tuple[wire.StoredRecord, records.RecordBody]] = []
+        for record, body in opened:
+            try:
+                changed[body.doc_id] = self._merge(journal, record, body, changed, documents)
+                accepted.append((record, body))
+            except IntegrityError as error:
+                problems.append(Problem(journal.journal_id, record.record_id, record.seq, str(error)))
+        async with self.store.transaction() as tx:
+            for document in changed.values():
+                await tx.put_document(
+                    StoredDocument(document.doc_id, journal.journal_id, document.kind, document.state()),
+                    now_ms(),
+                )
+            for record, body in accepted:
+                await tx.mark_seen(journal.journal_id, record.record_id, record.seq, body.author, body.device, body.counter)
+            for problem in problems:
+                await tx.add_problem(problem)
+                await tx.mark_seen(journal.journal_id, problem.record_id, problem.seq)
+            await tx.set_cursor(journal.journal_id, page.cursor)
+        report.pulled += len(accepted)
+        report.merged += len(changed)
+        report.problems.extend(p.message for p in problems)
+
+    def _merge(
+        self, journal: LocalJournal, record: wire.StoredRecord, body: records.RecordBody,
+        changed: dict[bytes, Document], stored: dict[bytes, StoredDocument],
+    ) -> Document:
+        """Apply one verified record to its document (loaded once per page)."""
+        document = changed.get(body.doc_id)
+        if document is None:
+            existing = stored.get(body.doc_id)
+            if existing is not None and (
+                existing.kind != body.doc_kind or existing.journal_id != journal.journal_id
+            ):
+                raise IntegrityError(
+                    f"record {record.record_id.hex()} targets a document of another kind or journal",
+                    record_id=record.record_id,
+                )
+            document = _document(existing) if existing else Document(body.doc_id, body.doc_kind)
+        document.apply(body.payload)
+        return document
+
+    async def _open_record(self, journal: LocalJournal, record: wire.StoredRecord) -> records.RecordBody:
+        try:
+            key = await self._journal_key(journal, record.epoch)
+        except (IntegrityError, AccessError) as error:
+            raise IntegrityError(f"record {record.record_id.hex()}: {error}") from None
+        body = records.open_record(
+            key, journal.journal_id, record.record_id, record.epoch, record.ciphertext, self._sign_key_of
+        )
+        if body.author != journal.owner_id:
+            raise IntegrityError(
+                f"record {record.record_id.hex()} was written by an account without the right to change this journal"
+            )
+        return body
+
+    def _sign_key_of(self, account_id: bytes) -> bytes | None:
+        if account_id == self.profile.account_id:
+            return self.profile.secrets.sign_public_key
+        return None
+
+
+async def _signed_session(
+    transport: Transport, path: str, purpose: str, username: str, signing_key: Any,
+    device_name: str | None,
+) -> wire.SessionReply:
+    challenge = await transport.call(
+        "/v1/auth/challenge", wire.ChallengeRequest(username, purpose), wire.ChallengeReply
+    )
+    signature = keys.sign_challenge(signing_key, username, challenge.server_id, purpose, challenge.challenge)
+    request = wire.LoginRequest(username, challenge.challenge, signature, device_name or default_device_name())
+    return await transport.call(path, request, wire.SessionReply)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 8:
+        raise InvalidInput("choose a password of at least 8 characters")
+
+
+def _encode_meta(name: str) -> bytes:
+    return msgpack.packb({"name": name}, use_bin_type=True)
+
+
+def _decode_meta(raw: bytes) -> str:
+    try:
+        meta = msgpack.unpackb(raw, raw=False)
+        name = meta["name"]
+    except (ValueError, TypeError, KeyError, msgpack.UnpackException):
+        raise IntegrityError("journal metadata is malformed") from None
+    if not isinstance(name, str):
+        raise IntegrityError("journal metadata is malformed")
+    return name
+
+
+def _journal(local: LocalJournal) -> Journal:
+    return Journal(local.journal_id.hex(), local.name, local.role, local.owner_id.hex())
+
+
+def _document(stored: StoredDocument) -> Document:
+    return Document.from_state(stored.doc_id, stored.kind, stored.state)

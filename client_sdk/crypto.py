@@ -1,0 +1,196 @@
+"""Every cryptographic operation of the protocol, on top of libsodium (PyNaCl).
+
+Nothing here invents a primitive: AEAD is XChaCha20-Poly1305-IETF, passwords go through
+Argon2id, subkeys come from keyed BLAKE2b, signatures are Ed25519, sealed boxes are
+libsodium's `crypto_box_seal`, padding is libsodium's ISO/IEC 7816-4 padding. Each purpose
+has its own context string (see `Context`) so that nothing valid in one place is valid in
+another. This module is pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import nacl.bindings as sodium
+import nacl.encoding
+import nacl.exceptions
+import nacl.hash
+import nacl.public
+import nacl.pwhash.argon2id as argon2id
+import nacl.signing
+import nacl.utils
+
+from client_sdk.errors import IntegrityError, InvalidInput
+
+KEY_BYTES = 32
+NONCE_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES  # 24
+TAG_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_ABYTES  # 16
+SALT_BYTES = argon2id.SALTBYTES  # 16
+SIGNATURE_BYTES = 64
+
+
+class Context(bytes, enum.Enum):
+    """Domain-separation strings: one per purpose, listed in protocol.md."""
+
+    KDF_LOGIN = b"tj-login-key-v1."  # 16 bytes: BLAKE2b personalisation
+    KDF_KEK = b"tj-kek-v1......."
+    KDF_RECOVERY_LOGIN = b"tj-rec-login-v1."
+    KDF_RECOVERY_WRAP = b"tj-rec-wrap-v1.."
+    RECORD = b"tj/record/v1"
+    RECORD_SIGNATURE = b"tj/record-signature/v1"
+    BUNDLE = b"tj/bundle/v1"
+    RECOVERY_BUNDLE = b"tj/recovery-bundle/v1"
+    JOURNAL_KEY = b"tj/journal-key/v1"
+    JOURNAL_META = b"tj/journal-meta/v1"
+    LOGIN_CHALLENGE = b"tj/login-challenge/v1"
+    IDENTITY = b"tj/identity/v1"
+    FINGERPRINT = b"tj/fingerprint/v1"
+    LOCAL_SECRETS = b"tj/local-secrets/v1"
+
+
+@dataclass(frozen=True)
+class KdfCost:
+    """Argon2id cost. The client refuses anything cheaper than INTERACTIVE."""
+
+    opslimit: int
+    memlimit: int
+
+    def check(self, minimum: KdfCost) -> None:
+        if self.opslimit < minimum.opslimit or self.memlimit < minimum.memlimit:
+            raise InvalidInput(
+                f"password hashing cost {self.opslimit} passes / {self.memlimit >> 20} MiB "
+                f"is below the minimum this client accepts; refusing to derive keys"
+            )
+
+
+MODERATE = KdfCost(argon2id.OPSLIMIT_MODERATE, argon2id.MEMLIMIT_MODERATE)
+INTERACTIVE = KdfCost(argon2id.OPSLIMIT_INTERACTIVE, argon2id.MEMLIMIT_INTERACTIVE)
+# Only for test suites and benchmarks, and only when asked for explicitly.
+INSECURE_TEST_COST = KdfCost(argon2id.OPSLIMIT_MIN, argon2id.MEMLIMIT_MIN)
+
+
+def random_bytes(size: int) -> bytes:
+    return nacl.utils.random(size)
+
+
+def new_key() -> bytes:
+    return random_bytes(KEY_BYTES)
+
+
+def derive_root(password: str, salt: bytes, cost: KdfCost) -> bytes:
+    """Password → 32-byte root secret (Argon2id with explicit limits)."""
+    if len(salt) != SALT_BYTES:
+        raise InvalidInput("the password salt must be 16 bytes")
+    return argon2id.kdf(
+        KEY_BYTES,
+        password.encode("utf-8"),
+        salt,
+        opslimit=cost.opslimit,
+        memlimit=cost.memlimit,
+    )
+
+
+def derive_subkey(root: bytes, context: Context) -> bytes:
+    """Keyed BLAKE2b: subkey = BLAKE2b-256(message="", key=root, personal=context)."""
+    if len(context.value) != 16:
+        raise ValueError("KDF contexts are exactly 16 bytes")
+    return nacl.hash.blake2b(
+        b"", digest_size=KEY_BYTES, key=root, person=context.value, encoder=nacl.encoding.RawEncoder
+    )
+
+
+def hash32(data: bytes) -> bytes:
+    """Unkeyed BLAKE2b-256, used for fingerprints and envelope digests."""
+    return nacl.hash.blake2b(data, digest_size=32, encoder=nacl.encoding.RawEncoder)
+
+
+def frame(*parts: bytes) -> bytes:
+    """Length-prefixed concatenation (u32 big-endian length, then bytes) for AD and signatures."""
+    return b"".join(len(part).to_bytes(4, "big") + part for part in parts)
+
+
+def associated_data(context: Context, *parts: bytes) -> bytes:
+    return frame(context.value, *parts)
+
+
+def seal(key: bytes, plaintext: bytes, ad: bytes) -> bytes:
+    """AEAD-encrypt with a fresh random nonce; returns nonce || ciphertext || tag."""
+    return _seal_with_nonce(key, plaintext, ad, random_bytes(NONCE_BYTES))
+
+
+def _seal_with_nonce(key: bytes, plaintext: bytes, ad: bytes, nonce: bytes) -> bytes:
+    """Deterministic form of `seal`, for protocol.md test vectors only."""
+    _check_key(key)
+    body = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad, nonce, key)
+    return nonce + body
+
+
+def open_sealed(key: bytes, sealed: bytes, ad: bytes, what: str) -> bytes:
+    """Reverse of `seal`; any tampering or wrong key/AD raises IntegrityError naming `what`."""
+    _check_key(key)
+    if len(sealed) < NONCE_BYTES + TAG_BYTES:
+        raise IntegrityError(f"{what} is too short to be a ciphertext")
+    nonce, body = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
+    try:
+        return bytes(sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(body, ad, nonce, key))
+    except nacl.exceptions.CryptoError:
+        raise IntegrityError(
+            f"{what} failed authentication: it was altered, moved, or sealed with another key"
+        ) from None
+
+
+def _check_key(key: bytes) -> None:
+    if len(key) != KEY_BYTES:
+        raise ValueError("symmetric keys are 32 bytes")
+
+
+def padded_block(length: int) -> int:
+    """Bucket size for padding: 256 bytes up to 8 KiB, then 1/16 of the next power of two.
+
+    Sizes thus reveal at most ~4 bits beyond their order of magnitude.
+    """
+    if length < 8192:
+        return 256
+    return max(256, 1 << (length.bit_length() - 4))
+
+
+def pad(data: bytes) -> bytes:
+    block = padded_block(len(data) + 1)
+    return bytes(sodium.sodium_pad(data, block))
+
+
+def unpad(padded: bytes, what: str) -> bytes:
+    if not padded:
+        raise IntegrityError(f"{what} has no padding")
+    try:
+        return bytes(sodium.sodium_unpad(padded, len(padded)))
+    except (nacl.exceptions.CryptoError, ValueError):
+        raise IntegrityError(f"{what} has invalid padding") from None
+
+
+def signing_key_from_seed(seed: bytes) -> nacl.signing.SigningKey:
+    return nacl.signing.SigningKey(seed)
+
+
+def sign(key: nacl.signing.SigningKey, message: bytes) -> bytes:
+    return bytes(key.sign(message).signature)
+
+
+def verify(public_key: bytes, message: bytes, signature: bytes, what: str) -> None:
+    try:
+        nacl.signing.VerifyKey(public_key).verify(message, signature)
+    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, ValueError, TypeError):
+        raise IntegrityError(f"{what} has an invalid signature") from None
+
+
+def seal_to(recipient_box_public: bytes, plaintext: bytes) -> bytes:
+    """Anonymous sealed box to an X25519 key; callers add a signature for the sender."""
+    return bytes(nacl.public.SealedBox(nacl.public.PublicKey(recipient_box_public)).encrypt(plaintext))
+
+
+def open_sealed_box(private_key: nacl.public.PrivateKey, sealed: bytes, what: str) -> bytes:
+    try:
+        return bytes(nacl.public.SealedBox(private_key).decrypt(sealed))
+    except nacl.exceptions.CryptoError:
+        raise IntegrityError(f"{what} could not be opened with this account's key") from None

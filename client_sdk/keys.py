@@ -1,0 +1,242 @@
+"""The key hierarchy of DESIGN.md, as pure functions.
+
+    password + salt --Argon2id--> root --BLAKE2b(ctx)--> login key (Ed25519 seed)
+                                                     └--> key-encryption key (KEK)
+    KEK ──seals──> key bundle {account key, identity signing seed, identity box secret}
+    recovery key ──seals──> a second copy of the bundle; it also yields a recovery login key
+    account key ──wraps──> each journal key (per epoch)
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+import nacl.public
+import nacl.signing
+
+from client_sdk import crypto
+from client_sdk.crypto import Context, KdfCost
+from client_sdk.errors import IntegrityError, InvalidInput
+
+BUNDLE_VERSION = 1
+RECOVERY_KEY_BYTES = 32
+RECOVERY_CHECK_BYTES = 3
+
+
+@dataclass(frozen=True)
+class PasswordKeys:
+    """What a password yields: a login signing key and a key-encryption key."""
+
+    login_key: nacl.signing.SigningKey
+    kek: bytes
+
+
+def password_keys(password: str, salt: bytes, cost: KdfCost) -> PasswordKeys:
+    root = crypto.derive_root(password, salt, cost)
+    return PasswordKeys(
+        login_key=crypto.signing_key_from_seed(crypto.derive_subkey(root, Context.KDF_LOGIN)),
+        kek=crypto.derive_subkey(root, Context.KDF_KEK),
+    )
+
+
+@dataclass(frozen=True)
+class AccountSecrets:
+    """The random secrets of an account; they never leave a device unsealed."""
+
+    account_key: bytes
+    sign_seed: bytes
+    box_secret: bytes
+
+    @staticmethod
+    def generate() -> AccountSecrets:
+        return AccountSecrets(crypto.new_key(), crypto.new_key(), crypto.new_key())
+
+    @property
+    def signing_key(self) -> nacl.signing.SigningKey:
+        return crypto.signing_key_from_seed(self.sign_seed)
+
+    @property
+    def box_key(self) -> nacl.public.PrivateKey:
+        return nacl.public.PrivateKey(self.box_secret)
+
+    @property
+    def sign_public_key(self) -> bytes:
+        return bytes(self.signing_key.verify_key)
+
+    @property
+    def box_public_key(self) -> bytes:
+        return bytes(self.box_key.public_key)
+
+    def to_bytes(self) -> bytes:
+        return bytes([BUNDLE_VERSION]) + self.account_key + self.sign_seed + self.box_secret
+
+    @staticmethod
+    def from_bytes(data: bytes) -> AccountSecrets:
+        if len(data) != 97 or data[0] != BUNDLE_VERSION:
+            raise IntegrityError("the key bundle has an unknown layout")
+        return AccountSecrets(data[1:33], data[33:65], data[65:97])
+
+
+def seal_bundle(kek: bytes, secrets: AccountSecrets, account_id: bytes, username: str) -> bytes:
+    ad = crypto.associated_data(Context.BUNDLE, account_id, username.encode())
+    return crypto.seal(kek, secrets.to_bytes(), ad)
+
+
+def open_bundle(kek: bytes, bundle: bytes, account_id: bytes, username: str) -> AccountSecrets:
+    ad = crypto.associated_data(Context.BUNDLE, account_id, username.encode())
+    return AccountSecrets.from_bytes(crypto.open_sealed(kek, bundle, ad, "the key bundle"))
+
+
+# --- recovery key ----------------------------------------------------------------------------
+
+
+def new_recovery_key() -> bytes:
+    return crypto.random_bytes(RECOVERY_KEY_BYTES)
+
+
+def format_recovery_key(key: bytes) -> str:
+    """56 base32 characters in groups of four; the last 3 bytes are a typo check."""
+    check = crypto.hash32(key)[:RECOVERY_CHECK_BYTES]
+    text = base64.b32encode(key + check).decode()
+    return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def parse_recovery_key(text: str) -> bytes:
+    cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
+    try:
+        raw = base64.b32decode(cleaned)
+    except ValueError:
+        raise InvalidInput("that is not a recovery key: expected 56 letters and digits") from None
+    key, check = raw[:RECOVERY_KEY_BYTES], raw[RECOVERY_KEY_BYTES:]
+    if len(raw) != RECOVERY_KEY_BYTES + RECOVERY_CHECK_BYTES or crypto.hash32(key)[:3] != check:
+        raise InvalidInput("that recovery key has a typo: check it letter by letter")
+    return key
+
+
+def recovery_login_key(recovery_key: bytes) -> nacl.signing.SigningKey:
+    return crypto.signing_key_from_seed(
+        crypto.derive_subkey(recovery_key, Context.KDF_RECOVERY_LOGIN)
+    )
+
+
+def seal_recovery_bundle(
+    recovery_key: bytes, secrets: AccountSecrets, account_id: bytes, username: str
+) -> bytes:
+    wrap = crypto.derive_subkey(recovery_key, Context.KDF_RECOVERY_WRAP)
+    ad = crypto.associated_data(Context.RECOVERY_BUNDLE, account_id, username.encode())
+    return crypto.seal(wrap, secrets.to_bytes(), ad)
+
+
+def open_recovery_bundle(
+    recovery_key: bytes, bundle: bytes, account_id: bytes, username: str
+) -> AccountSecrets:
+    wrap = crypto.derive_subkey(recovery_key, Context.KDF_RECOVERY_WRAP)
+    ad = crypto.associated_data(Context.RECOVERY_BUNDLE, account_id, username.encode())
+    opened = crypto.open_sealed(wrap, bundle, ad, "the recovery copy of the key bundle")
+    return AccountSecrets.from_bytes(opened)
+
+
+# --- login challenge -------------------------------------------------------------------------
+
+
+def challenge_message(username: str, server_id: bytes, purpose: str, challenge: bytes) -> bytes:
+    return crypto.frame(
+        Context.LOGIN_CHALLENGE.value, username.encode(), server_id, purpose.encode(), challenge
+    )
+
+
+def sign_challenge(
+    key: nacl.signing.SigningKey, username: str, server_id: bytes, purpose: str, challenge: bytes
+) -> bytes:
+    return crypto.sign(key, challenge_message(username, server_id, purpose, challenge))
+
+
+# --- identity and fingerprints ---------------------------------------------------------------
+
+
+def identity_message(
+    account_id: bytes, username: str, sign_public_key: bytes, box_public_key: bytes
+) -> bytes:
+    return crypto.frame(
+        Context.IDENTITY.value, account_id, username.encode(), sign_public_key, box_public_key
+    )
+
+
+def sign_identity(secrets: AccountSecrets, account_id: bytes, username: str) -> bytes:
+    message = identity_message(
+        account_id, username, secrets.sign_public_key, secrets.box_public_key
+    )
+    return crypto.sign(secrets.signing_key, message)
+
+
+def verify_identity(
+    account_id: bytes, username: str, sign_public_key: bytes, box_public_key: bytes, signature: bytes
+) -> None:
+    message = identity_message(account_id, username, sign_public_key, box_public_key)
+    crypto.verify(sign_public_key, message, signature, f"the identity of {username}")
+
+
+def fingerprint(
+    account_id: bytes, username: str, sign_public_key: bytes, box_public_key: bytes
+) -> str:
+    """Safety number: six groups of five digits from BLAKE2b over identity and both keys."""
+    digest = crypto.hash32(
+        crypto.frame(
+            Context.FINGERPRINT.value, account_id, username.encode(), sign_public_key, box_public_key
+        )
+    )
+    groups = [int.from_bytes(digest[i : i + 5], "big") % 100_000 for i in range(0, 30, 5)]
+    return " ".join(f"{group:05d}" for group in groups)
+
+
+def normalize_fingerprint(text: str) -> str:
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) != 30:
+        raise InvalidInput("a fingerprint has 30 digits (six groups of five)")
+    return " ".join(digits[i : i + 5] for i in range(0, 30, 5))
+
+
+# --- journal keys ----------------------------------------------------------------------------
+
+
+def _journal_key_ad(account_id: bytes, journal_id: bytes, epoch: int) -> bytes:
+    return crypto.associated_data(
+        Context.JOURNAL_KEY, account_id, journal_id, epoch.to_bytes(4, "big")
+    )
+
+
+def wrap_journal_key(
+    account_key: bytes, account_id: bytes, journal_id: bytes, epoch: int, journal_key: bytes
+) -> bytes:
+    return crypto.seal(account_key, journal_key, _journal_key_ad(account_id, journal_id, epoch))
+
+
+def unwrap_journal_key(
+    account_key: bytes, account_id: bytes, journal_id: bytes, epoch: int, wrapped: bytes
+) -> bytes:
+    ad = _journal_key_ad(account_id, journal_id, epoch)
+    return crypto.open_sealed(account_key, wrapped, ad, f"the key of journal {journal_id.hex()}")
+
+
+def _meta_ad(journal_id: bytes, epoch: int) -> bytes:
+    return crypto.associated_data(Context.JOURNAL_META, journal_id, epoch.to_bytes(4, "big"))
+
+
+def seal_journal_meta(journal_key: bytes, journal_id: bytes, epoch: int, meta: bytes) -> bytes:
+    """Journal metadata (its name) sealed with the journal key; prefixed by the epoch."""
+    sealed = crypto.seal(journal_key, crypto.pad(meta), _meta_ad(journal_id, epoch))
+    return epoch.to_bytes(4, "big") + sealed
+
+
+def meta_epoch(sealed_meta: bytes) -> int:
+    if len(sealed_meta) < 4:
+        raise IntegrityError("journal metadata is truncated")
+    return int.from_bytes(sealed_meta[:4], "big")
+
+
+def open_journal_meta(journal_key: bytes, journal_id: bytes, sealed_meta: bytes) -> bytes:
+    epoch = meta_epoch(sealed_meta)
+    what = f"the name of journal {journal_id.hex()}"
+    padded = crypto.open_sealed(journal_key, sealed_meta[4:], _meta_ad(journal_id, epoch), what)
+    return crypto.unpad(padded, what)

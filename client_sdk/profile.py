@@ -1,0 +1,113 @@
+"""The local profile file: who this device is and its secrets, readable only by the user.
+
+Stored as msgpack in `<home>/profile` with mode 0600 inside a 0700 directory, like an SSH
+key. With a passphrase, the secret part is sealed (XChaCha20-Poly1305) under an Argon2id key
+of the passphrase; without one, file permissions are the protection.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import msgpack
+
+from client_sdk import crypto
+from client_sdk.crypto import Context, KdfCost
+from client_sdk.errors import AuthError, IntegrityError, InvalidInput
+from client_sdk.keys import AccountSecrets
+
+PROFILE_FILE = "profile"
+PROFILE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Profile:
+    server_url: str
+    username: str
+    account_id: bytes
+    device_id: bytes
+    server_id: bytes
+    token: str
+    secrets: AccountSecrets
+
+
+def ensure_home(home: Path) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    os.chmod(home, 0o700)
+
+
+def save_profile(
+    home: Path, profile: Profile, passphrase: str | None = None,
+    passphrase_cost: KdfCost = crypto.INTERACTIVE,
+) -> None:
+    ensure_home(home)
+    fields = asdict(profile)
+    fields["secrets"] = profile.secrets.to_bytes()
+    plain = msgpack.packb(fields, use_bin_type=True)
+    if passphrase is None:
+        document = {"v": PROFILE_VERSION, "locked": False, "data": plain}
+    else:
+        salt = crypto.random_bytes(crypto.SALT_BYTES)
+        key = crypto.derive_root(passphrase, salt, passphrase_cost)
+        sealed = crypto.seal(key, plain, crypto.associated_data(Context.LOCAL_SECRETS, salt))
+        document = {
+            "v": PROFILE_VERSION, "locked": True, "salt": salt, "data": sealed,
+            "opslimit": passphrase_cost.opslimit, "memlimit": passphrase_cost.memlimit,
+        }
+    path = home / PROFILE_FILE
+    temporary = path.with_suffix(".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(msgpack.packb(document, use_bin_type=True))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def profile_exists(home: Path) -> bool:
+    return (home / PROFILE_FILE).exists()
+
+
+def is_locked(home: Path) -> bool:
+    return bool(_read_document(home).get("locked"))
+
+
+def load_profile(home: Path, passphrase: str | None = None) -> Profile:
+    document = _read_document(home)
+    data = document["data"]
+    if document.get("locked"):
+        if passphrase is None:
+            raise AuthError("this profile is locked: give its passphrase")
+        cost = KdfCost(document["opslimit"], document["memlimit"])
+        key = crypto.derive_root(passphrase, document["salt"], cost)
+        ad = crypto.associated_data(Context.LOCAL_SECRETS, document["salt"])
+        try:
+            data = crypto.open_sealed(key, data, ad, "the local profile")
+        except IntegrityError:
+            raise AuthError("wrong passphrase for this profile") from None
+    fields = msgpack.unpackb(data, raw=False)
+    fields["secrets"] = AccountSecrets.from_bytes(fields["secrets"])
+    return Profile(**fields)
+
+
+def _read_document(home: Path) -> dict[str, object]:
+    path = home / PROFILE_FILE
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput(
+            f"no account on this device ({home}): run `tj signup` or `tj login` first"
+        ) from None
+    try:
+        document = msgpack.unpackb(raw, raw=False)
+    except (ValueError, msgpack.UnpackException):
+        raise IntegrityError(f"the profile file {path} is damaged") from None
+    if not isinstance(document, dict) or document.get("v") != PROFILE_VERSION:
+        raise IntegrityError(f"the profile file {path} has an unknown format")
+    return document
+
+
+def remove_profile(home: Path) -> None:
+    (home / PROFILE_FILE).unlink(missing_ok=True)

@@ -1,0 +1,284 @@
+"""The device's local store (aiosqlite): journals, document states, seen records, outbox.
+
+Everything a user writes lands here first, in one transaction with the sealed record that
+carries it, so nothing is lost across restarts or failed syncs. Journal keys are stored as
+the server sent them (wrapped with the account key) and unwrapped in memory only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+STORE_FILE = "store.db"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value);
+CREATE TABLE IF NOT EXISTS journals (
+    journal_id BLOB PRIMARY KEY, owner_id BLOB NOT NULL, role TEXT NOT NULL,
+    epoch INTEGER NOT NULL, name TEXT NOT NULL, meta_version INTEGER NOT NULL,
+    cursor INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS journal_keys (
+    journal_id BLOB NOT NULL, epoch INTEGER NOT NULL, envelope BLOB NOT NULL,
+    PRIMARY KEY (journal_id, epoch)
+);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id BLOB PRIMARY KEY, journal_id BLOB NOT NULL, kind TEXT NOT NULL,
+    state BLOB NOT NULL, updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_by_journal ON documents(journal_id);
+CREATE TABLE IF NOT EXISTS seen_records (
+    journal_id BLOB NOT NULL, record_id BLOB NOT NULL, seq INTEGER,
+    author BLOB, device BLOB, counter INTEGER,
+    PRIMARY KEY (journal_id, record_id)
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    position INTEGER PRIMARY KEY AUTOINCREMENT, journal_id BLOB NOT NULL,
+    record_id BLOB NOT NULL, epoch INTEGER NOT NULL, ciphertext BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS problems (
+    journal_id BLOB NOT NULL, record_id BLOB NOT NULL, seq INTEGER NOT NULL,
+    message TEXT NOT NULL, PRIMARY KEY (journal_id, record_id)
+);
+"""
+
+
+@dataclass(frozen=True)
+class LocalJournal:
+    journal_id: bytes
+    owner_id: bytes
+    role: str
+    epoch: int
+    name: str
+    meta_version: int
+    cursor: int
+
+
+@dataclass(frozen=True)
+class OutboxRecord:
+    position: int
+    journal_id: bytes
+    record_id: bytes
+    epoch: int
+    ciphertext: bytes
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    doc_id: bytes
+    journal_id: bytes
+    kind: str
+    state: bytes
+
+
+@dataclass(frozen=True)
+class Problem:
+    journal_id: bytes
+    record_id: bytes
+    seq: int
+    message: str
+
+
+class Store:
+    """Thin async access to the local database; all multi-row changes are transactions."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, home: Path) -> Store:
+        path = home / STORE_FILE
+        if not path.exists():
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        connection = await aiosqlite.connect(str(path), isolation_level=None)
+        await connection.execute("PRAGMA journal_mode=WAL")
+        await connection.execute("PRAGMA synchronous=FULL")
+        await connection.executescript(SCHEMA)
+        return cls(connection)
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield Transaction(self._db)
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            else:
+                await self._db.execute("COMMIT")
+
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        async with self._lock:
+            cursor = await self._db.execute(sql, tuple(params))
+            rows = await cursor.fetchall()
+            await cursor.close()
+            return list(rows)
+
+    async def setting(self, name: str, default: Any = None) -> Any:
+        rows = await self._all("SELECT value FROM settings WHERE name = ?", (name,))
+        return rows[0][0] if rows else default
+
+    async def journals(self) -> list[LocalJournal]:
+        rows = await self._all(
+            "SELECT journal_id, owner_id, role, epoch, name, meta_version, cursor FROM journals "
+            "ORDER BY name COLLATE NOCASE"
+        )
+        return [LocalJournal(bytes(r[0]), bytes(r[1]), *r[2:]) for r in rows]
+
+    async def journal_keys(self) -> dict[tuple[bytes, int], bytes]:
+        rows = await self._all("SELECT journal_id, epoch, envelope FROM journal_keys")
+        return {(bytes(r[0]), r[1]): bytes(r[2]) for r in rows}
+
+    async def documents(self, journal_id: bytes | None = None) -> list[StoredDocument]:
+        if journal_id is None:
+            rows = await self._all("SELECT doc_id, journal_id, kind, state FROM documents")
+        else:
+            rows = await self._all(
+                "SELECT doc_id, journal_id, kind, state FROM documents WHERE journal_id = ?",
+                (journal_id,),
+            )
+        return [StoredDocument(bytes(r[0]), bytes(r[1]), r[2], bytes(r[3])) for r in rows]
+
+    async def documents_by_ids(self, doc_ids: list[bytes]) -> list[StoredDocument]:
+        found: list[StoredDocument] = []
+        for start in range(0, len(doc_ids), 500):
+            chunk = doc_ids[start : start + 500]
+            rows = await self._all(
+                f"SELECT doc_id, journal_id, kind, state FROM documents WHERE doc_id IN "
+                f"({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.extend(StoredDocument(bytes(r[0]), bytes(r[1]), r[2], bytes(r[3])) for r in rows)
+        return found
+
+    async def document(self, doc_id: bytes) -> StoredDocument | None:
+        rows = await self._all(
+            "SELECT doc_id, journal_id, kind, state FROM documents WHERE doc_id = ?", (doc_id,)
+        )
+        return StoredDocument(bytes(rows[0][0]), bytes(rows[0][1]), rows[0][2], bytes(rows[0][3])) if rows else None
+
+    async def document_ids_with_prefix(self, prefix: bytes) -> list[bytes]:
+        rows = await self._all(
+            "SELECT doc_id FROM documents WHERE substr(doc_id, 1, ?) = ?", (len(prefix), prefix)
+        )
+        return [bytes(r[0]) for r in rows]
+
+    async def outbox(self, limit: int = 100_000) -> list[OutboxRecord]:
+        rows = await self._all(
+            "SELECT position, journal_id, record_id, epoch, ciphertext FROM outbox "
+            "ORDER BY position LIMIT ?",
+            (limit,),
+        )
+        return [OutboxRecord(r[0], bytes(r[1]), bytes(r[2]), r[3], bytes(r[4])) for r in rows]
+
+    async def outbox_size(self) -> int:
+        rows = await self._all("SELECT count(*) FROM outbox")
+        return int(rows[0][0])
+
+    async def problems(self) -> list[Problem]:
+        rows = await self._all("SELECT journal_id, record_id, seq, message FROM problems ORDER BY seq")
+        return [Problem(bytes(r[0]), bytes(r[1]), r[2], r[3]) for r in rows]
+
+    async def seen(self, journal_id: bytes, record_ids: list[bytes]) -> set[bytes]:
+        found: set[bytes] = set()
+        for start in range(0, len(record_ids), 500):
+            chunk = record_ids[start : start + 500]
+            rows = await self._all(
+                f"SELECT record_id FROM seen_records WHERE journal_id = ? AND record_id IN "
+                f"({', '.join('?' * len(chunk))})",
+                (journal_id, *chunk),
+            )
+            found.update(bytes(r[0]) for r in rows)
+        return found
+
+    async def counter_owner(self, device: bytes, counter: int) -> bytes | None:
+        rows = await self._all(
+            "SELECT record_id FROM seen_records WHERE device = ? AND counter = ?", (device, counter)
+        )
+        return bytes(rows[0][0]) if rows else None
+
+
+class Transaction:
+    """Writes inside one local transaction."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def set_setting(self, name: str, value: Any) -> None:
+        await self._db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (name, value))
+
+    async def next_counter(self) -> int:
+        cursor = await self._db.execute("SELECT value FROM settings WHERE name = 'counter'")
+        row = await cursor.fetchone()
+        await cursor.close()
+        value = (int(row[0]) if row else 0) + 1
+        await self.set_setting("counter", value)
+        return value
+
+    async def put_journal(self, journal: LocalJournal) -> None:
+        await self._db.execute(
+            "INSERT INTO journals VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(journal_id) DO UPDATE "
+            "SET owner_id = excluded.owner_id, role = excluded.role, epoch = excluded.epoch, "
+            "name = excluded.name, meta_version = excluded.meta_version",
+            (journal.journal_id, journal.owner_id, journal.role, journal.epoch, journal.name,
+             journal.meta_version, journal.cursor),
+        )
+
+    async def remove_journal(self, journal_id: bytes) -> None:
+        for table in ("journals", "journal_keys", "documents", "seen_records", "outbox", "problems"):
+            await self._db.execute(f"DELETE FROM {table} WHERE journal_id = ?", (journal_id,))
+
+    async def put_key(self, journal_id: bytes, epoch: int, envelope: bytes) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO journal_keys VALUES (?, ?, ?)", (journal_id, epoch, envelope)
+        )
+
+    async def set_cursor(self, journal_id: bytes, cursor: int) -> None:
+        await self._db.execute(
+            "UPDATE journals SET cursor = ? WHERE journal_id = ?", (cursor, journal_id)
+        )
+
+    async def put_document(self, document: StoredDocument, updated_at: int) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?)",
+            (document.doc_id, document.journal_id, document.kind, document.state, updated_at),
+        )
+
+    async def add_outbox(self, journal_id: bytes, record_id: bytes, epoch: int, ciphertext: bytes) -> None:
+        await self._db.execute(
+            "INSERT INTO outbox (journal_id, record_id, epoch, ciphertext) VALUES (?, ?, ?, ?)",
+            (journal_id, record_id, epoch, ciphertext),
+        )
+
+    async def mark_seen(
+        self, journal_id: bytes, record_id: bytes, seq: int | None,
+        author: bytes | None = None, device: bytes | None = None, counter: int | None = None,
+    ) -> None:
+        await self._db.execute(
+            "INSERT INTO seen_records VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(journal_id, record_id) "
+            "DO UPDATE SET seq = coalesce(excluded.seq, seq), author = coalesce(excluded.author, author), "
+            "device = coalesce(excluded.device, device), counter = coalesce(excluded.counter, counter)",
+            (journal_id, record_id, seq, author, device, counter),
+        )
+
+    async def remove_outbox(self, positions: list[int]) -> None:
+        await self._db.executemany("DELETE FROM outbox WHERE position = ?", [(p,) for p in positions])
+
+    async def add_problem(self, problem: Problem) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO problems VALUES (?, ?, ?, ?)",
+            (problem.journal_id, problem.record_id, problem.seq, problem.message),
+        )

@@ -1,0 +1,371 @@
+"""Wire messages: frozen dataclasses, validated in one place, mapped to and from msgpack.
+
+Both the server and the SDK import this module; it holds no crypto and does no I/O. Every
+field carries its limits (`bounded(lo, hi)`: length for bytes, str and lists, value for
+ints). `decode` rejects unknown fields, missing fields, wrong types and out-of-range values
+with a `WireError` carrying a machine-readable code, so a handler only ever sees a message
+that fits its schema.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import msgpack
+
+PROTOCOL_VERSION = 1
+ID_BYTES = 16
+MAX_BODY_BYTES = 16 * 1024 * 1024
+MAX_RECORD_BYTES = 256 * 1024
+MAX_RECORDS_PER_PUSH = 500
+MAX_RECORDS_PER_PAGE = 1000
+MAX_JOURNALS = 10_000
+MAX_META_BYTES = 4096
+MAX_BUNDLE_BYTES = 4096
+U32 = 2**32 - 1
+U63 = 2**63 - 1
+
+M = TypeVar("M")
+
+
+class WireError(Exception):
+    """A message does not fit its schema. `code` is stable and listed in protocol.md."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def bounded(lo: int, hi: int) -> Any:
+    return field(metadata={"lo": lo, "hi": hi})
+
+
+def exact(size: int) -> Any:
+    return bounded(size, size)
+
+
+def identifier() -> Any:
+    return exact(ID_BYTES)
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErrorReply:
+    code: str = bounded(1, 64)
+    message: str = bounded(0, 1000)
+
+
+# --- accounts and sessions -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreloginRequest:
+    username: str = bounded(1, 64)
+
+
+@dataclass(frozen=True)
+class PreloginReply:
+    salt: bytes = exact(16)
+    opslimit: int = bounded(1, U32)
+    memlimit: int = bounded(8192, U63)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An account's public identity, self-signed by its Ed25519 identity key."""
+
+    account_id: bytes = identifier()
+    username: str = bounded(1, 64)
+    sign_public_key: bytes = exact(32)
+    box_public_key: bytes = exact(32)
+    signature: bytes = exact(64)
+
+
+@dataclass(frozen=True)
+class SignupRequest:
+    username: str = bounded(1, 64)
+    account_id: bytes = identifier()
+    salt: bytes = exact(16)
+    opslimit: int = bounded(1, U32)
+    memlimit: int = bounded(8192, U63)
+    login_public_key: bytes = exact(32)
+    recovery_login_public_key: bytes = exact(32)
+    bundle: bytes = bounded(40, MAX_BUNDLE_BYTES)
+    recovery_bundle: bytes = bounded(40, MAX_BUNDLE_BYTES)
+    identity: Identity = field()
+    device_name: str = bounded(1, 100)
+
+
+@dataclass(frozen=True)
+class ChallengeRequest:
+    username: str = bounded(1, 64)
+    purpose: str = bounded(1, 32)
+
+
+@dataclass(frozen=True)
+class ChallengeReply:
+    challenge: bytes = exact(32)
+    server_id: bytes = identifier()
+    expires_at: int = bounded(0, U63)
+
+
+@dataclass(frozen=True)
+class LoginRequest:
+    username: str = bounded(1, 64)
+    challenge: bytes = exact(32)
+    signature: bytes = exact(64)
+    device_name: str = bounded(1, 100)
+
+
+@dataclass(frozen=True)
+class SessionReply:
+    token: str = bounded(1, 128)
+    account_id: bytes = identifier()
+    device_id: bytes = identifier()
+    expires_at: int = bounded(0, U63)
+    server_id: bytes = identifier()
+    bundle: bytes = bounded(0, MAX_BUNDLE_BYTES)
+    salt: bytes = exact(16)
+    opslimit: int = bounded(1, U32)
+    memlimit: int = bounded(8192, U63)
+
+
+@dataclass(frozen=True)
+class PasswordChangeRequest:
+    """New credentials; `signature` signs a fresh "password" challenge with the current
+    login key or the recovery login key."""
+
+    challenge: bytes = exact(32)
+    signature: bytes = exact(64)
+    salt: bytes = exact(16)
+    opslimit: int = bounded(1, U32)
+    memlimit: int = bounded(8192, U63)
+    login_public_key: bytes = exact(32)
+    bundle: bytes = bounded(40, MAX_BUNDLE_BYTES)
+
+
+@dataclass(frozen=True)
+class IdentityRequest:
+    username: str = bounded(1, 64)
+
+
+@dataclass(frozen=True)
+class Empty:
+    pass
+
+
+@dataclass(frozen=True)
+class Device:
+    device_id: bytes = identifier()
+    name: str = bounded(1, 100)
+    created_at: int = bounded(0, U63)
+    last_seen_at: int = bounded(0, U63)
+    expires_at: int = bounded(0, U63)
+    current: bool = field()
+
+
+@dataclass(frozen=True)
+class DeviceList:
+    devices: list[Device] = bounded(0, 1000)
+
+
+@dataclass(frozen=True)
+class DeviceRevokeRequest:
+    device_id: bytes = identifier()
+
+
+# --- journals and records ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyEnvelope:
+    """A journal key for one epoch, wrapped for the account that reads it."""
+
+    epoch: int = bounded(0, U32)
+    envelope: bytes = bounded(40, MAX_BUNDLE_BYTES)
+
+
+@dataclass(frozen=True)
+class JournalCreateRequest:
+    journal_id: bytes = identifier()
+    key: KeyEnvelope = field()
+    meta: bytes = bounded(40, MAX_META_BYTES)
+
+
+@dataclass(frozen=True)
+class JournalMetaRequest:
+    journal_id: bytes = identifier()
+    meta: bytes = bounded(40, MAX_META_BYTES)
+
+
+@dataclass(frozen=True)
+class Journal:
+    journal_id: bytes = identifier()
+    owner_id: bytes = identifier()
+    role: str = bounded(1, 16)
+    epoch: int = bounded(0, U32)
+    meta: bytes = bounded(0, MAX_META_BYTES)
+    meta_version: int = bounded(0, U63)
+    keys: list[KeyEnvelope] = bounded(0, 100_000)
+
+
+@dataclass(frozen=True)
+class JournalList:
+    journals: list[Journal] = bounded(0, MAX_JOURNALS)
+
+
+@dataclass(frozen=True)
+class RecordUpload:
+    record_id: bytes = identifier()
+    epoch: int = bounded(0, U32)
+    ciphertext: bytes = bounded(40, MAX_RECORD_BYTES)
+
+
+@dataclass(frozen=True)
+class PushRequest:
+    journal_id: bytes = identifier()
+    records: list[RecordUpload] = bounded(1, MAX_RECORDS_PER_PUSH)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    record_id: bytes = identifier()
+    seq: int = bounded(1, U63)
+
+
+@dataclass(frozen=True)
+class PushReply:
+    accepted: list[Accepted] = bounded(0, MAX_RECORDS_PER_PUSH)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    journal_id: bytes = identifier()
+    after: int = bounded(0, U63)
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    cursors: list[Cursor] = bounded(0, MAX_JOURNALS)
+    limit: int = bounded(1, MAX_RECORDS_PER_PAGE)
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    seq: int = bounded(1, U63)
+    record_id: bytes = identifier()
+    epoch: int = bounded(0, U32)
+    ciphertext: bytes = bounded(0, MAX_RECORD_BYTES)
+
+
+@dataclass(frozen=True)
+class JournalPage:
+    journal_id: bytes = identifier()
+    records: list[StoredRecord] = bounded(0, MAX_RECORDS_PER_PAGE)
+    cursor: int = bounded(0, U63)
+    head: int = bounded(0, U63)
+    meta_version: int = bounded(0, U63)
+
+
+@dataclass(frozen=True)
+class SyncReply:
+    pages: list[JournalPage] = bounded(0, MAX_JOURNALS)
+    done: bool = field()
+
+
+# --- encoding ------------------------------------------------------------------------------
+
+
+def encode(message: Any) -> bytes:
+    return msgpack.packb(_to_plain(message), use_bin_type=True)
+
+
+def _to_plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list):
+        return [_to_plain(item) for item in value]
+    return value
+
+
+def decode(cls: type[M], raw: bytes) -> M:
+    """Parse and validate msgpack bytes as `cls`, or raise WireError."""
+    if len(raw) > MAX_BODY_BYTES:
+        raise WireError("too_large", f"the body exceeds {MAX_BODY_BYTES} bytes")
+    try:
+        data = msgpack.unpackb(raw, raw=False, strict_map_key=True, use_list=True)
+    except (ValueError, msgpack.UnpackException, TypeError, RecursionError):
+        raise WireError("malformed_body", "the body is not valid msgpack") from None
+    return from_plain(cls, data)
+
+
+def from_plain(cls: type[M], data: Any, path: str = "body") -> M:
+    if not isinstance(data, dict):
+        raise WireError("invalid_field", f"{path} must be a map")
+    declared = dataclasses.fields(cls)  # type: ignore[arg-type]
+    names = {f.name for f in declared}
+    unknown = [key for key in data if key not in names]
+    if unknown:
+        raise WireError("invalid_field", f"{path} has unknown field {str(unknown[0])[:40]!r}")
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for f in declared:
+        if f.name not in data:
+            raise WireError("missing_field", f"{path}.{f.name} is required")
+        values[f.name] = _check(hints[f.name], data[f.name], f.metadata, f"{path}.{f.name}")
+    return cls(**values)
+
+
+def _check(hint: Any, value: Any, limits: Any, path: str) -> Any:
+    origin = typing.get_origin(hint)
+    if origin is list:
+        (item_hint,) = typing.get_args(hint)
+        if not isinstance(value, list):
+            raise WireError("invalid_field", f"{path} must be a list")
+        _check_size(len(value), limits, path, "items")
+        return [_check(item_hint, item, {}, f"{path}[{i}]") for i, item in enumerate(value)]
+    if origin in (types.UnionType, typing.Union):
+        if value is None:
+            return None
+        (inner,) = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        return _check(inner, value, limits, path)
+    if dataclasses.is_dataclass(hint):
+        return from_plain(hint, value, path)  # type: ignore[arg-type]
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise WireError("invalid_field", f"{path} must be a boolean")
+        return value
+    if hint is int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise WireError("invalid_field", f"{path} must be an integer")
+        if limits and not limits["lo"] <= value <= limits["hi"]:
+            raise WireError("invalid_field", f"{path} must be between {limits['lo']} and {limits['hi']}")
+        return value
+    if hint is bytes:
+        if not isinstance(value, bytes):
+            raise WireError("invalid_field", f"{path} must be binary")
+        _check_size(len(value), limits, path, "bytes")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise WireError("invalid_field", f"{path} must be a string")
+        _check_size(len(value), limits, path, "characters")
+        return value
+    raise TypeError(f"unsupported wire type {hint!r}")  # a bug in a message definition
+
+
+def _check_size(size: int, limits: Any, path: str, unit: str) -> None:
+    if not limits:
+        return
+    lo, hi = limits["lo"], limits["hi"]
+    if size < lo or size > hi:
+        code = "too_large" if size > hi else "invalid_field"
+        expected = f"exactly {lo}" if lo == hi else f"between {lo} and {hi}"
+        raise WireError(code, f"{path} must have {expected} {unit}")

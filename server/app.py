@@ -1,0 +1,114 @@
+"""The aiohttp application: `create_app` wires storage, service, middleware and routes."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from client_sdk import wire
+from server import routes
+from server.errors import (
+    MethodNotAllowed,
+    NotFound,
+    ServerError,
+    StorageError,
+    TooLarge,
+    Unauthorized,
+    UnsupportedMedia,
+)
+from server.service import Service, Settings
+from server.storage.base import Storage
+from server.storage.sqlite import SQLiteStorage
+
+log = logging.getLogger("tj.server")
+DB_NAME = "journal.db"
+
+
+def wall_clock_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def error_response(status: int, code: str, message: str) -> web.Response:
+    body = wire.encode(wire.ErrorReply(code, message))
+    return web.Response(status=status, body=body, content_type=routes.MSGPACK)
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler: routes.Handler) -> web.StreamResponse:
+    """Render every failure as `{code, message}`; log the code, never a payload or token."""
+    try:
+        return await handler(request)
+    except ServerError as error:
+        log.info("%s %s -> %s %s", request.method, request.path, error.status, error.code)
+        return error_response(error.status, error.code, error.message)
+    except wire.WireError as error:
+        status = 413 if error.code == "too_large" else 400
+        log.info("%s %s -> %s %s", request.method, request.path, status, error.code)
+        return error_response(status, error.code, error.message)
+    except web.HTTPRequestEntityTooLarge:
+        return error_response(413, "too_large", f"the body exceeds {wire.MAX_BODY_BYTES} bytes")
+    except sqlite3.Error as error:
+        log.error("storage failure on %s: %s", request.path, type(error).__name__)
+        failure = StorageError("the database is unavailable; try again")
+        return error_response(failure.status, failure.code, failure.message)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("unexpected failure on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "the server failed; try again later")
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: routes.Handler) -> web.StreamResponse:
+    """Resolve the route, check the method and media type, and authenticate non-public calls."""
+    if request.path not in routes.ROUTES:
+        raise NotFound("no such endpoint")
+    if request.method != "POST":
+        raise MethodNotAllowed("every endpoint takes POST with a msgpack body")
+    if request.content_type != routes.MSGPACK:
+        raise UnsupportedMedia(f"send the body as {routes.MSGPACK}")
+    if request.path not in routes.PUBLIC_PATHS:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme != "Bearer" or not token or len(token) > 128:
+            raise Unauthorized("log in first: this endpoint needs a session", code="auth_required")
+        request[routes.CALLER_KEY] = await request.app[routes.SERVICE].authenticate(token)
+    return await handler(request)
+
+
+async def dispatch(request: web.Request) -> web.StreamResponse:
+    return await routes.ROUTES[request.path](request)
+
+
+def create_app(
+    data_dir: Path | str | None = None,
+    *,
+    storage: Storage | None = None,
+    settings: Settings | None = None,
+    clock: Callable[[], int] = wall_clock_ms,
+) -> web.Application:
+    """The server as an aiohttp Application, on SQLite under `data_dir` (or a given storage)."""
+    if storage is None and data_dir is None:
+        raise ValueError("create_app needs a data directory or a storage backend")
+    app = web.Application(
+        middlewares=[errors_middleware, auth_middleware], client_max_size=wire.MAX_BODY_BYTES
+    )
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        backend = storage
+        if backend is None:
+            assert data_dir is not None
+            backend = await SQLiteStorage.open(Path(data_dir) / DB_NAME)
+        server_id, secret = await backend.server_secrets()
+        app[routes.SERVICE] = Service(backend, clock, settings or Settings(), server_id, secret)
+        yield
+        await backend.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    app.router.add_route("*", "/{tail:.*}", dispatch)
+    return app

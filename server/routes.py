@@ -1,0 +1,147 @@
+"""Thin HTTP handlers: decode the wire message, call the service, encode the reply."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from client_sdk import wire
+from server.service import Caller, Service
+
+SERVICE: web.AppKey[Service] = web.AppKey("service", Service)
+CALLER_KEY: web.RequestKey[Caller] = web.RequestKey("caller", Caller)
+MSGPACK = "application/msgpack"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# Endpoints reachable without a session token.
+PUBLIC_PATHS = frozenset(
+    {
+        "/v1/auth/prelogin",
+        "/v1/auth/signup",
+        "/v1/auth/challenge",
+        "/v1/auth/login",
+        "/v1/auth/recover",
+        "/v1/health",
+    }
+)
+
+
+def reply(message: Any) -> web.Response:
+    return web.Response(body=wire.encode(message), content_type=MSGPACK)
+
+
+async def body(request: web.Request, cls: type[wire.M]) -> wire.M:
+    return wire.decode(cls, await request.read())
+
+
+def caller(request: web.Request) -> Caller:
+    found: Caller = request[CALLER_KEY]
+    return found
+
+
+def service(request: web.Request) -> Service:
+    return request.app[SERVICE]
+
+
+async def health(request: web.Request) -> web.Response:
+    return reply(wire.Empty())
+
+
+async def prelogin(request: web.Request) -> web.Response:
+    return reply(await service(request).prelogin(await body(request, wire.PreloginRequest)))
+
+
+async def signup(request: web.Request) -> web.Response:
+    return reply(await service(request).signup(await body(request, wire.SignupRequest)))
+
+
+async def challenge(request: web.Request) -> web.Response:
+    return reply(await service(request).challenge(await body(request, wire.ChallengeRequest)))
+
+
+async def login(request: web.Request) -> web.Response:
+    message = await body(request, wire.LoginRequest)
+    return reply(await service(request).login(message, "login"))
+
+
+async def recover(request: web.Request) -> web.Response:
+    message = await body(request, wire.LoginRequest)
+    return reply(await service(request).login(message, "recover"))
+
+
+async def logout(request: web.Request) -> web.Response:
+    await body(request, wire.Empty)
+    who = caller(request)
+    await service(request).revoke_device(who, who.device_id)
+    return reply(wire.Empty())
+
+
+async def change_password(request: web.Request) -> web.Response:
+    message = await body(request, wire.PasswordChangeRequest)
+    await service(request).change_password(caller(request), message)
+    return reply(wire.Empty())
+
+
+async def identity(request: web.Request) -> web.Response:
+    return reply(await service(request).identity(await body(request, wire.IdentityRequest)))
+
+
+async def devices(request: web.Request) -> web.Response:
+    await body(request, wire.Empty)
+    return reply(await service(request).devices(caller(request)))
+
+
+async def revoke_device(request: web.Request) -> web.Response:
+    message = await body(request, wire.DeviceRevokeRequest)
+    await service(request).revoke_device(caller(request), message.device_id)
+    return reply(wire.Empty())
+
+
+async def create_journal(request: web.Request) -> web.Response:
+    message = await body(request, wire.JournalCreateRequest)
+    await service(request).create_journal(caller(request), message)
+    return reply(wire.Empty())
+
+
+async def list_journals(request: web.Request) -> web.Response:
+    await body(request, wire.Empty)
+    return reply(await service(request).journals(caller(request)))
+
+
+async def update_meta(request: web.Request) -> web.Response:
+    message = await body(request, wire.JournalMetaRequest)
+    await service(request).update_meta(caller(request), message)
+    return reply(wire.Empty())
+
+
+async def push(request: web.Request) -> web.Response:
+    message = await body(request, wire.PushRequest)
+    return reply(await service(request).push(caller(request), message))
+
+
+async def sync(request: web.Request) -> web.Response:
+    message = await body(request, wire.SyncRequest)
+    return reply(await service(request).sync(caller(request), message))
+
+
+ROUTES: dict[str, Handler] = {
+    "/v1/health": health,
+    "/v1/auth/prelogin": prelogin,
+    "/v1/auth/signup": signup,
+    "/v1/auth/challenge": challenge,
+    "/v1/auth/login": login,
+    "/v1/auth/recover": recover,
+    "/v1/auth/logout": logout,
+    "/v1/account/password": change_password,
+    "/v1/account/identity": identity,
+    "/v1/devices/list": devices,
+    "/v1/devices/revoke": revoke_device,
+    "/v1/journals/create": create_journal,
+    "/v1/journals/list": list_journals,
+    "/v1/journals/meta": update_meta,
+    "/v1/records/push": push,
+    "/v1/sync": sync,
+}

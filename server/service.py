@@ -1,0 +1,348 @@
+"""The server's rules: who may do what, login challenges, sessions, limits, cursors.
+
+Handlers (routes.py) decode a wire message, call one method here, and encode the reply.
+Nothing here sees plaintext: records, bundles, envelopes and journal names are opaque bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import nacl.encoding
+import nacl.exceptions
+import nacl.hash
+import nacl.signing
+import nacl.utils
+
+from client_sdk import wire
+from server.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from server.storage.base import (
+    AccountRow,
+    Challenge,
+    DeviceRow,
+    DuplicateError,
+    KeyRow,
+    NewRecord,
+    RecordConflictError,
+    Storage,
+)
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+CHALLENGE_TTL_MS = 60_000
+TOUCH_INTERVAL_MS = 60_000
+PAGE_BYTES = 4 * 1024 * 1024
+PURPOSES = ("login", "recover", "password")
+# libsodium's INTERACTIVE cost: the server refuses to store anything weaker for new passwords.
+MIN_OPSLIMIT = 2
+MIN_MEMLIMIT = 64 * 1024 * 1024
+FAKE_OPSLIMIT = 3
+FAKE_MEMLIMIT = 256 * 1024 * 1024
+CHALLENGE_CONTEXT = b"tj/login-challenge/v1"
+IDENTITY_CONTEXT = b"tj/identity/v1"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated account and device behind a request."""
+
+    account_id: bytes
+    device_id: bytes
+
+
+@dataclass(frozen=True)
+class Settings:
+    token_ttl_ms: int = 30 * 24 * 3600 * 1000
+    min_opslimit: int = MIN_OPSLIMIT
+    min_memlimit: int = MIN_MEMLIMIT
+
+
+def frame(*parts: bytes) -> bytes:
+    return b"".join(len(part).to_bytes(4, "big") + part for part in parts)
+
+
+def token_hash(token: str) -> bytes:
+    return nacl.hash.sha256(token.encode(), encoder=nacl.encoding.RawEncoder)
+
+
+def normalize_username(username: str) -> str:
+    name = username.strip().lower()
+    if not USERNAME.match(name):
+        raise BadRequest(
+            "a username is 3 to 64 characters: lowercase letters, digits, '.', '_' or '-'",
+            code="invalid_username",
+        )
+    return name
+
+
+def _verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    try:
+        nacl.signing.VerifyKey(public_key).verify(message, signature)
+        return True
+    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, ValueError):
+        return False
+
+
+class Service:
+    def __init__(
+        self, storage: Storage, clock: Callable[[], int], settings: Settings,
+        server_id: bytes, prelogin_secret: bytes,
+    ) -> None:
+        self.storage = storage
+        self.clock = clock
+        self.settings = settings
+        self.server_id = server_id
+        self._prelogin_secret = prelogin_secret
+        self.on_records: Callable[[bytes], None] = lambda journal_id: None
+
+    # --- accounts ---------------------------------------------------------------------------
+
+    async def prelogin(self, request: wire.PreloginRequest) -> wire.PreloginReply:
+        username = normalize_username(request.username)
+        account = await self.storage.account_by_username(username)
+        if account is None:
+            return self._fake_prelogin(username)
+        return wire.PreloginReply(account.salt, account.opslimit, account.memlimit)
+
+    def _fake_prelogin(self, username: str) -> wire.PreloginReply:
+        """A stable answer for unknown names, so accounts cannot be enumerated."""
+        salt = nacl.hash.blake2b(
+            username.encode(), digest_size=16, key=self._prelogin_secret,
+            encoder=nacl.encoding.RawEncoder,
+        )
+        return wire.PreloginReply(salt, FAKE_OPSLIMIT, FAKE_MEMLIMIT)
+
+    def _check_cost(self, opslimit: int, memlimit: int) -> None:
+        if opslimit < self.settings.min_opslimit or memlimit < self.settings.min_memlimit:
+            raise BadRequest("the password hashing cost is below this server's minimum")
+
+    async def signup(self, request: wire.SignupRequest) -> wire.SessionReply:
+        username = normalize_username(request.username)
+        if username != request.username:
+            raise BadRequest("send the username in its normalized form", code="invalid_username")
+        self._check_cost(request.opslimit, request.memlimit)
+        identity = request.identity
+        if identity.account_id != request.account_id or identity.username != username:
+            raise BadRequest("the identity does not match the account")
+        message = frame(
+            IDENTITY_CONTEXT, identity.account_id, username.encode(),
+            identity.sign_public_key, identity.box_public_key,
+        )
+        if not _verify(identity.sign_public_key, message, identity.signature):
+            raise BadRequest("the identity self-signature is invalid", code="invalid_signature")
+        now = self.clock()
+        account = AccountRow(
+            account_id=request.account_id, username=username, salt=request.salt,
+            opslimit=request.opslimit, memlimit=request.memlimit,
+            login_public_key=request.login_public_key,
+            recovery_login_public_key=request.recovery_login_public_key,
+            bundle=request.bundle, recovery_bundle=request.recovery_bundle,
+            sign_public_key=identity.sign_public_key, box_public_key=identity.box_public_key,
+            identity_signature=identity.signature, created_at=now,
+        )
+        token, device = self._new_device(request.account_id, request.device_name, now)
+        try:
+            await self.storage.create_account(account, device)
+        except DuplicateError:
+            raise Conflict("that username is taken", code="username_taken") from None
+        return self._session_reply(token, device, account, account.bundle)
+
+    def _new_device(self, account_id: bytes, name: str, now: int) -> tuple[str, DeviceRow]:
+        token = base64.urlsafe_b64encode(nacl.utils.random(32)).decode().rstrip("=")
+        device = DeviceRow(
+            device_id=nacl.utils.random(16), account_id=account_id, name=name,
+            token_hash=token_hash(token), created_at=now, last_seen_at=now,
+            expires_at=now + self.settings.token_ttl_ms, revoked=False,
+        )
+        return token, device
+
+    def _session_reply(
+        self, token: str, device: DeviceRow, account: AccountRow, bundle: bytes
+    ) -> wire.SessionReply:
+        return wire.SessionReply(
+            token=token, account_id=account.account_id, device_id=device.device_id,
+            expires_at=device.expires_at, server_id=self.server_id, bundle=bundle,
+            salt=account.salt, opslimit=account.opslimit, memlimit=account.memlimit,
+        )
+
+    async def challenge(self, request: wire.ChallengeRequest) -> wire.ChallengeReply:
+        username = normalize_username(request.username)
+        if request.purpose not in PURPOSES:
+            raise BadRequest(f"purpose must be one of {', '.join(PURPOSES)}")
+        challenge = nacl.utils.random(32)
+        expires_at = self.clock() + CHALLENGE_TTL_MS
+        if await self.storage.account_by_username(username) is not None:
+            await self.storage.store_challenge(
+                challenge, Challenge(username, request.purpose, expires_at)
+            )
+        return wire.ChallengeReply(challenge, self.server_id, expires_at)
+
+    async def _check_challenge(
+        self, username: str, purpose: str, challenge: bytes, signature: bytes,
+        public_keys: tuple[bytes, ...],
+    ) -> None:
+        """Consume the challenge (single use) and check its signature by one of the keys."""
+        entry = await self.storage.take_challenge(challenge, self.clock())
+        valid = (
+            entry is not None
+            and entry.username == username
+            and entry.purpose == purpose
+            and entry.expires_at >= self.clock()
+        )
+        message = frame(
+            CHALLENGE_CONTEXT, username.encode(), self.server_id, purpose.encode(), challenge
+        )
+        if not valid or not any(_verify(key, message, signature) for key in public_keys):
+            raise Unauthorized("wrong username or password, or the login attempt expired")
+
+    async def login(self, request: wire.LoginRequest, purpose: str) -> wire.SessionReply:
+        username = normalize_username(request.username)
+        account = await self.storage.account_by_username(username)
+        if account is None:
+            await self.storage.take_challenge(request.challenge, self.clock())
+            raise Unauthorized("wrong username or password, or the login attempt expired")
+        recovering = purpose == "recover"
+        key = account.recovery_login_public_key if recovering else account.login_public_key
+        await self._check_challenge(username, purpose, request.challenge, request.signature, (key,))
+        token, device = self._new_device(account.account_id, request.device_name, self.clock())
+        await self.storage.create_device(device)
+        bundle = account.recovery_bundle if recovering else account.bundle
+        return self._session_reply(token, device, account, bundle)
+
+    async def change_password(self, caller: Caller, request: wire.PasswordChangeRequest) -> None:
+        account = await self._account(caller)
+        self._check_cost(request.opslimit, request.memlimit)
+        keys = (account.login_public_key, account.recovery_login_public_key)
+        await self._check_challenge(
+            account.username, "password", request.challenge, request.signature, keys
+        )
+        await self.storage.update_credentials(
+            account.account_id, request.salt, request.opslimit, request.memlimit,
+            request.login_public_key, request.bundle,
+        )
+
+    async def _account(self, caller: Caller) -> AccountRow:
+        account = await self.storage.account_by_id(caller.account_id)
+        if account is None:
+            raise Unauthorized("this account no longer exists")
+        return account
+
+    async def identity(self, request: wire.IdentityRequest) -> wire.Identity:
+        account = await self.storage.account_by_username(normalize_username(request.username))
+        if account is None:
+            raise NotFound("no account has that username")
+        return wire.Identity(
+            account.account_id, account.username, account.sign_public_key,
+            account.box_public_key, account.identity_signature,
+        )
+
+    # --- sessions ---------------------------------------------------------------------------
+
+    async def authenticate(self, token: str) -> Caller:
+        device = await self.storage.device_by_token_hash(token_hash(token))
+        now = self.clock()
+        if device is None:
+            raise Unauthorized("this session is not valid; log in again")
+        if device.revoked:
+            raise Unauthorized("this device was signed out; log in again", code="device_revoked")
+        if device.expires_at < now:
+            raise Unauthorized("this session expired; log in again", code="token_expired")
+        if now - device.last_seen_at > TOUCH_INTERVAL_MS:
+            await self.storage.touch_device(device.device_id, now)
+        return Caller(device.account_id, device.device_id)
+
+    async def devices(self, caller: Caller) -> wire.DeviceList:
+        rows = await self.storage.list_devices(caller.account_id)
+        now = self.clock()
+        return wire.DeviceList(
+            [
+                wire.Device(
+                    row.device_id, row.name, row.created_at, row.last_seen_at, row.expires_at,
+                    row.device_id == caller.device_id,
+                )
+                for row in rows
+                if row.expires_at >= now
+            ]
+        )
+
+    async def revoke_device(self, caller: Caller, device_id: bytes) -> None:
+        if not await self.storage.revoke_device(caller.account_id, device_id):
+            raise NotFound("no active device of this account has that id")
+
+    # --- journals and records ---------------------------------------------------------------
+
+    async def create_journal(self, caller: Caller, request: wire.JournalCreateRequest) -> None:
+        key = KeyRow(request.key.epoch, request.key.envelope)
+        try:
+            await self.storage.create_journal(
+                request.journal_id, caller.account_id, key, request.meta, self.clock()
+            )
+        except DuplicateError:
+            raise Conflict("a journal with that id exists", code="journal_exists") from None
+
+    async def journals(self, caller: Caller) -> wire.JournalList:
+        rows = await self.storage.journals_for(caller.account_id)
+        return wire.JournalList(
+            [
+                wire.Journal(
+                    row.journal_id, row.owner_id, row.role, row.epoch, row.meta,
+                    row.meta_version, [wire.KeyEnvelope(k.epoch, k.envelope) for k in row.keys],
+                )
+                for row in rows
+            ]
+        )
+
+    async def _require_role(self, caller: Caller, journal_id: bytes, roles: tuple[str, ...]) -> str:
+        role = await self.storage.role_in(journal_id, caller.account_id)
+        if role is None:
+            raise Forbidden("no such journal, or it is not shared with this account")
+        if role not in roles:
+            raise Forbidden("this account may not change that journal")
+        return role
+
+    async def update_meta(self, caller: Caller, request: wire.JournalMetaRequest) -> None:
+        await self._require_role(caller, request.journal_id, ("owner",))
+        await self.storage.update_meta(request.journal_id, request.meta)
+
+    async def push(self, caller: Caller, request: wire.PushRequest) -> wire.PushReply:
+        await self._require_role(caller, request.journal_id, ("owner",))
+        ids = [record.record_id for record in request.records]
+        if len(set(ids)) != len(ids):
+            raise BadRequest("a batch names the same record id twice", code="duplicate_record")
+        records = [NewRecord(r.record_id, r.epoch, r.ciphertext) for r in request.records]
+        try:
+            accepted = await self.storage.append_records(
+                request.journal_id, caller.account_id, records, self.clock()
+            )
+        except RecordConflictError:
+            raise Conflict(
+                "a record id in this batch is already stored with other content",
+                code="record_conflict",
+            ) from None
+        self.on_records(request.journal_id)
+        return wire.PushReply([wire.Accepted(record_id, seq) for record_id, seq in accepted])
+
+    async def sync(self, caller: Caller, request: wire.SyncRequest) -> wire.SyncReply:
+        """One page of new records for every journal the caller reads, by per-journal cursor."""
+        heads = await self.storage.heads_for(caller.account_id)
+        cursors = {cursor.journal_id: cursor.after for cursor in request.cursors}
+        for journal_id in cursors:
+            if journal_id not in heads:
+                raise Forbidden("no such journal, or it is not shared with this account")
+        pages: list[wire.JournalPage] = []
+        budget, byte_budget, done = request.limit, PAGE_BYTES, True
+        for journal_id, (head, meta_version) in heads.items():
+            after = cursors.get(journal_id, 0)
+            records: list[wire.StoredRecord] = []
+            if after < head and budget > 0 and byte_budget > 0:
+                rows = await self.storage.records_after(journal_id, after, budget, byte_budget)
+                records = [wire.StoredRecord(r.seq, r.record_id, r.epoch, r.ciphertext) for r in rows]
+                budget -= len(rows)
+                byte_budget -= sum(len(r.ciphertext) for r in rows)
+            cursor = records[-1].seq if records else after
+            if cursor < head:
+                done = False
+            pages.append(wire.JournalPage(journal_id, records, cursor, head, meta_version))
+        return wire.SyncReply(pages, done)

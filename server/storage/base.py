@@ -1,0 +1,146 @@
+"""The storage interface the service is written against, and the rows it moves.
+
+SQLite (storage/sqlite.py) is the embedded default; another backend implements the same
+methods. Every method that writes does so in one transaction: it applies whole or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    account_id: bytes
+    username: str
+    salt: bytes
+    opslimit: int
+    memlimit: int
+    login_public_key: bytes
+    recovery_login_public_key: bytes
+    bundle: bytes
+    recovery_bundle: bytes
+    sign_public_key: bytes
+    box_public_key: bytes
+    identity_signature: bytes
+    created_at: int
+
+
+@dataclass(frozen=True)
+class DeviceRow:
+    device_id: bytes
+    account_id: bytes
+    name: str
+    token_hash: bytes
+    created_at: int
+    last_seen_at: int
+    expires_at: int
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class Challenge:
+    username: str
+    purpose: str
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    epoch: int
+    envelope: bytes
+
+
+@dataclass(frozen=True)
+class JournalRow:
+    journal_id: bytes
+    owner_id: bytes
+    role: str
+    epoch: int
+    meta: bytes
+    meta_version: int
+    head: int
+    keys: tuple[KeyRow, ...]
+
+
+@dataclass(frozen=True)
+class NewRecord:
+    record_id: bytes
+    epoch: int
+    ciphertext: bytes
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    seq: int
+    record_id: bytes
+    epoch: int
+    ciphertext: bytes
+
+
+class RecordConflictError(Exception):
+    """A record id already exists in the journal with different content."""
+
+
+class DuplicateError(Exception):
+    """A unique name or id is already taken."""
+
+
+class Storage(Protocol):
+    async def close(self) -> None: ...
+
+    async def server_secrets(self) -> tuple[bytes, bytes]:
+        """(server_id, secret for fake prelogin answers), created on first use."""
+        ...
+
+    async def create_account(self, account: AccountRow, device: DeviceRow) -> None: ...
+
+    async def account_by_username(self, username: str) -> AccountRow | None: ...
+
+    async def account_by_id(self, account_id: bytes) -> AccountRow | None: ...
+
+    async def update_credentials(
+        self, account_id: bytes, salt: bytes, opslimit: int, memlimit: int,
+        login_public_key: bytes, bundle: bytes,
+    ) -> None: ...
+
+    async def store_challenge(self, challenge: bytes, entry: Challenge) -> None: ...
+
+    async def take_challenge(self, challenge: bytes, now: int) -> Challenge | None:
+        """Remove and return a challenge (single use); also purges expired ones."""
+        ...
+
+    async def create_device(self, device: DeviceRow) -> None: ...
+
+    async def device_by_token_hash(self, token_hash: bytes) -> DeviceRow | None: ...
+
+    async def touch_device(self, device_id: bytes, now: int) -> None: ...
+
+    async def list_devices(self, account_id: bytes) -> list[DeviceRow]: ...
+
+    async def revoke_device(self, account_id: bytes, device_id: bytes) -> bool: ...
+
+    async def create_journal(
+        self, journal_id: bytes, owner_id: bytes, key: KeyRow, meta: bytes, now: int
+    ) -> None: ...
+
+    async def journals_for(self, account_id: bytes) -> list[JournalRow]: ...
+
+    async def heads_for(self, account_id: bytes) -> dict[bytes, tuple[int, int]]:
+        """journal id -> (head seq, meta version) for every journal the account reads."""
+        ...
+
+    async def role_in(self, journal_id: bytes, account_id: bytes) -> str | None: ...
+
+    async def update_meta(self, journal_id: bytes, meta: bytes) -> None: ...
+
+    async def append_records(
+        self, journal_id: bytes, pushed_by: bytes, records: list[NewRecord], now: int
+    ) -> list[tuple[bytes, int]]:
+        """Store records not yet stored (by record id) and return (record id, seq) for all."""
+        ...
+
+    async def records_after(
+        self, journal_id: bytes, after: int, limit: int, max_bytes: int
+    ) -> list[RecordRow]: ...

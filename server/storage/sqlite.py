@@ -1,0 +1,395 @@
+"""SQLite storage (aiosqlite): WAL mode, synchronous=FULL, one writer at a time.
+
+Every write runs inside `BEGIN IMMEDIATE ... COMMIT` under one lock, so a request either
+applies whole or not at all, and an acknowledged write is on disk (FULL sync in WAL mode
+survives a process crash and a power loss).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import nacl.utils
+
+from server.errors import StorageError
+from server.storage.base import (
+    AccountRow,
+    Challenge,
+    DeviceRow,
+    DuplicateError,
+    JournalRow,
+    KeyRow,
+    NewRecord,
+    RecordConflictError,
+    RecordRow,
+)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS server_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+    account_id BLOB PRIMARY KEY, username TEXT NOT NULL UNIQUE, salt BLOB NOT NULL,
+    opslimit INTEGER NOT NULL, memlimit INTEGER NOT NULL, login_public_key BLOB NOT NULL,
+    recovery_login_public_key BLOB NOT NULL, bundle BLOB NOT NULL, recovery_bundle BLOB NOT NULL,
+    sign_public_key BLOB NOT NULL, box_public_key BLOB NOT NULL,
+    identity_signature BLOB NOT NULL, created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS challenges (
+    challenge BLOB PRIMARY KEY, username TEXT NOT NULL, purpose TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS devices (
+    device_id BLOB PRIMARY KEY,
+    account_id BLOB NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
+    name TEXT NOT NULL, token_hash BLOB NOT NULL UNIQUE, created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, revoked INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS devices_by_account ON devices(account_id);
+CREATE TABLE IF NOT EXISTS journals (
+    journal_id BLOB PRIMARY KEY,
+    owner_id BLOB NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
+    epoch INTEGER NOT NULL, meta BLOB NOT NULL, meta_version INTEGER NOT NULL,
+    head INTEGER NOT NULL, created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS members (
+    journal_id BLOB NOT NULL REFERENCES journals(journal_id) ON DELETE CASCADE,
+    account_id BLOB NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
+    role TEXT NOT NULL, PRIMARY KEY (journal_id, account_id)
+);
+CREATE INDEX IF NOT EXISTS members_by_account ON members(account_id);
+CREATE TABLE IF NOT EXISTS journal_keys (
+    journal_id BLOB NOT NULL REFERENCES journals(journal_id) ON DELETE CASCADE,
+    account_id BLOB NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
+    epoch INTEGER NOT NULL, envelope BLOB NOT NULL,
+    PRIMARY KEY (journal_id, account_id, epoch)
+);
+CREATE TABLE IF NOT EXISTS records (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    journal_id BLOB NOT NULL REFERENCES journals(journal_id) ON DELETE CASCADE,
+    record_id BLOB NOT NULL, epoch INTEGER NOT NULL, ciphertext BLOB NOT NULL,
+    pushed_by BLOB NOT NULL, created_at INTEGER NOT NULL,
+    UNIQUE (journal_id, record_id)
+);
+CREATE INDEX IF NOT EXISTS records_by_journal ON records(journal_id, seq);
+"""
+
+ACCOUNT_COLUMNS = (
+    "account_id, username, salt, opslimit, memlimit, login_public_key, "
+    "recovery_login_public_key, bundle, recovery_bundle, sign_public_key, box_public_key, "
+    "identity_signature, created_at"
+)
+DEVICE_COLUMNS = (
+    "device_id, account_id, name, token_hash, created_at, last_seen_at, expires_at, revoked"
+)
+
+
+class SQLiteStorage:
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> SQLiteStorage:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(str(path), isolation_level=None)
+        await connection.execute("PRAGMA journal_mode=WAL")
+        await connection.execute("PRAGMA synchronous=FULL")
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.execute("PRAGMA busy_timeout=5000")
+        await connection.executescript(SCHEMA)
+        return cls(connection)
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            try:
+                await self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                raise StorageError("the database is unavailable; try again") from error
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            else:
+                await self._db.execute("COMMIT")
+
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        async with self._lock:
+            cursor = await self._db.execute(sql, tuple(params))
+            rows = await cursor.fetchall()
+            await cursor.close()
+            return list(rows)
+
+    async def _one(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        rows = await self._all(sql, params)
+        return rows[0] if rows else None
+
+    # --- server -----------------------------------------------------------------------------
+
+    async def server_secrets(self) -> tuple[bytes, bytes]:
+        async with self._write() as db:
+            values = {}
+            for name, size in (("server_id", 16), ("prelogin_secret", 32)):
+                cursor = await db.execute("SELECT value FROM server_meta WHERE name = ?", (name,))
+                row = await cursor.fetchone()
+                if row is None:
+                    value = nacl.utils.random(size)
+                    await db.execute("INSERT INTO server_meta VALUES (?, ?)", (name, value))
+                else:
+                    value = row[0]
+                values[name] = bytes(value)
+            return values["server_id"], values["prelogin_secret"]
+
+    # --- accounts ---------------------------------------------------------------------------
+
+    async def create_account(self, account: AccountRow, device: DeviceRow) -> None:
+        try:
+            async with self._write() as db:
+                await db.execute(
+                    f"INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES ({_marks(13)})",
+                    _account_values(account),
+                )
+                await db.execute(
+                    f"INSERT INTO devices ({DEVICE_COLUMNS}) VALUES ({_marks(8)})",
+                    _device_values(device),
+                )
+        except sqlite3.IntegrityError:
+            raise DuplicateError("account") from None
+
+    async def account_by_username(self, username: str) -> AccountRow | None:
+        row = await self._one(
+            f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = ?", (username,)
+        )
+        return _account(row) if row else None
+
+    async def account_by_id(self, account_id: bytes) -> AccountRow | None:
+        row = await self._one(
+            f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE account_id = ?", (account_id,)
+        )
+        return _account(row) if row else None
+
+    async def update_credentials(
+        self, account_id: bytes, salt: bytes, opslimit: int, memlimit: int,
+        login_public_key: bytes, bundle: bytes,
+    ) -> None:
+        async with self._write() as db:
+            await db.execute(
+                "UPDATE accounts SET salt = ?, opslimit = ?, memlimit = ?, login_public_key = ?, "
+                "bundle = ? WHERE account_id = ?",
+                (salt, opslimit, memlimit, login_public_key, bundle, account_id),
+            )
+
+    async def store_challenge(self, challenge: bytes, entry: Challenge) -> None:
+        async with self._write() as db:
+            await db.execute(
+                "INSERT INTO challenges VALUES (?, ?, ?, ?)",
+                (challenge, entry.username, entry.purpose, entry.expires_at),
+            )
+
+    async def take_challenge(self, challenge: bytes, now: int) -> Challenge | None:
+        async with self._write() as db:
+            cursor = await db.execute(
+                "DELETE FROM challenges WHERE challenge = ? RETURNING username, purpose, expires_at",
+                (challenge,),
+            )
+            row = await cursor.fetchone()
+            await cursor.close()
+            await db.execute("DELETE FROM challenges WHERE expires_at < ?", (now,))
+        return Challenge(row[0], row[1], row[2]) if row else None
+
+    # --- devices ----------------------------------------------------------------------------
+
+    async def create_device(self, device: DeviceRow) -> None:
+        async with self._write() as db:
+            await db.execute(
+                f"INSERT INTO devices ({DEVICE_COLUMNS}) VALUES ({_marks(8)})",
+                _device_values(device),
+            )
+
+    async def device_by_token_hash(self, token_hash: bytes) -> DeviceRow | None:
+        row = await self._one(
+            f"SELECT {DEVICE_COLUMNS} FROM devices WHERE token_hash = ?", (token_hash,)
+        )
+        return _device(row) if row else None
+
+    async def touch_device(self, device_id: bytes, now: int) -> None:
+        async with self._write() as db:
+            await db.execute(
+                "UPDATE devices SET last_seen_at = ? WHERE device_id = ?", (now, device_id)
+            )
+
+    async def list_devices(self, account_id: bytes) -> list[DeviceRow]:
+        rows = await self._all(
+            f"SELECT {DEVICE_COLUMNS} FROM devices WHERE account_id = ? AND revoked = 0 "
+            "ORDER BY created_at",
+            (account_id,),
+        )
+        return [_device(row) for row in rows]
+
+    async def revoke_device(self, account_id: bytes, device_id: bytes) -> bool:
+        async with self._write() as db:
+            cursor = await db.execute(
+                "UPDATE devices SET revoked = 1 WHERE account_id = ? AND device_id = ? "
+                "AND revoked = 0",
+                (account_id, device_id),
+            )
+            return cursor.rowcount == 1
+
+    # --- journals ---------------------------------------------------------------------------
+
+    async def create_journal(
+        self, journal_id: bytes, owner_id: bytes, key: KeyRow, meta: bytes, now: int
+    ) -> None:
+        try:
+            async with self._write() as db:
+                await db.execute(
+                    "INSERT INTO journals VALUES (?, ?, ?, ?, 1, 0, ?)",
+                    (journal_id, owner_id, key.epoch, meta, now),
+                )
+                await db.execute(
+                    "INSERT INTO members VALUES (?, ?, 'owner')", (journal_id, owner_id)
+                )
+                await db.execute(
+                    "INSERT INTO journal_keys VALUES (?, ?, ?, ?)",
+                    (journal_id, owner_id, key.epoch, key.envelope),
+                )
+        except sqlite3.IntegrityError:
+            raise DuplicateError("journal") from None
+
+    async def journals_for(self, account_id: bytes) -> list[JournalRow]:
+        rows = await self._all(
+            "SELECT j.journal_id, j.owner_id, m.role, j.epoch, j.meta, j.meta_version, j.head "
+            "FROM members m JOIN journals j ON j.journal_id = m.journal_id "
+            "WHERE m.account_id = ? ORDER BY j.created_at, j.journal_id",
+            (account_id,),
+        )
+        key_rows = await self._all(
+            "SELECT journal_id, epoch, envelope FROM journal_keys WHERE account_id = ? "
+            "ORDER BY epoch",
+            (account_id,),
+        )
+        keys: dict[bytes, list[KeyRow]] = {}
+        for journal_id, epoch, envelope in key_rows:
+            keys.setdefault(bytes(journal_id), []).append(KeyRow(epoch, bytes(envelope)))
+        return [
+            JournalRow(
+                journal_id=bytes(row[0]), owner_id=bytes(row[1]), role=row[2], epoch=row[3],
+                meta=bytes(row[4]), meta_version=row[5], head=row[6],
+                keys=tuple(keys.get(bytes(row[0]), ())),
+            )
+            for row in rows
+        ]
+
+    async def heads_for(self, account_id: bytes) -> dict[bytes, tuple[int, int]]:
+        rows = await self._all(
+            "SELECT j.journal_id, j.head, j.meta_version FROM members m "
+            "JOIN journals j ON j.journal_id = m.journal_id WHERE m.account_id = ?",
+            (account_id,),
+        )
+        return {bytes(row[0]): (row[1], row[2]) for row in rows}
+
+    async def role_in(self, journal_id: bytes, account_id: bytes) -> str | None:
+        row = await self._one(
+            "SELECT role FROM members WHERE journal_id = ? AND account_id = ?",
+            (journal_id, account_id),
+        )
+        return str(row[0]) if row else None
+
+    async def update_meta(self, journal_id: bytes, meta: bytes) -> None:
+        async with self._write() as db:
+            await db.execute(
+                "UPDATE journals SET meta = ?, meta_version = meta_version + 1 "
+                "WHERE journal_id = ?",
+                (meta, journal_id),
+            )
+
+    # --- records ----------------------------------------------------------------------------
+
+    async def append_records(
+        self, journal_id: bytes, pushed_by: bytes, records: list[NewRecord], now: int
+    ) -> list[tuple[bytes, int]]:
+        async with self._write() as db:
+            accepted = []
+            for record in records:
+                cursor = await db.execute(
+                    "SELECT seq, epoch, ciphertext FROM records "
+                    "WHERE journal_id = ? AND record_id = ?",
+                    (journal_id, record.record_id),
+                )
+                existing = await cursor.fetchone()
+                await cursor.close()
+                if existing is not None:
+                    if existing[1] != record.epoch or bytes(existing[2]) != record.ciphertext:
+                        raise RecordConflictError(record.record_id.hex())
+                    accepted.append((record.record_id, int(existing[0])))
+                    continue
+                cursor = await db.execute(
+                    "INSERT INTO records (journal_id, record_id, epoch, ciphertext, pushed_by, "
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (journal_id, record.record_id, record.epoch, record.ciphertext, pushed_by, now),
+                )
+                seq = cursor.lastrowid
+                await cursor.close()
+                assert seq is not None
+                accepted.append((record.record_id, seq))
+            head = max(seq for _, seq in accepted)
+            await db.execute(
+                "UPDATE journals SET head = max(head, ?) WHERE journal_id = ?", (head, journal_id)
+            )
+            return accepted
+
+    async def records_after(
+        self, journal_id: bytes, after: int, limit: int, max_bytes: int
+    ) -> list[RecordRow]:
+        rows = await self._all(
+            "SELECT seq, record_id, epoch, ciphertext FROM records "
+            "WHERE journal_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (journal_id, after, limit),
+        )
+        page: list[RecordRow] = []
+        size = 0
+        for seq, record_id, epoch, ciphertext in rows:
+            size += len(ciphertext)
+            if page and size > max_bytes:
+                break
+            page.append(RecordRow(seq, bytes(record_id), epoch, bytes(ciphertext)))
+        return page
+
+
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+def _account_values(a: AccountRow) -> tuple[Any, ...]:
+    return (
+        a.account_id, a.username, a.salt, a.opslimit, a.memlimit, a.login_public_key,
+        a.recovery_login_public_key, a.bundle, a.recovery_bundle, a.sign_public_key,
+        a.box_public_key, a.identity_signature, a.created_at,
+    )
+
+
+def _account(row: Any) -> AccountRow:
+    values = [bytes(v) if isinstance(v, (bytes, memoryview)) else v for v in row]
+    return AccountRow(*values)
+
+
+def _device_values(d: DeviceRow) -> tuple[Any, ...]:
+    return (
+        d.device_id, d.account_id, d.name, d.token_hash, d.created_at, d.last_seen_at,
+        d.expires_at, int(d.revoked),
+    )
+
+
+def _device(row: Any) -> DeviceRow:
+    return DeviceRow(
+        bytes(row[0]), bytes(row[1]), row[2], bytes(row[3]), row[4], row[5], row[6], bool(row[7])
+    )
