@@ -17,6 +17,8 @@ from typing import Any
 
 import aiosqlite
 
+from client_sdk.sync import OutboxRecord
+
 STORE_FILE = "store.db"
 
 SCHEMA = """
@@ -60,15 +62,6 @@ class LocalJournal:
     name: str
     meta_version: int
     cursor: int
-
-
-@dataclass(frozen=True)
-class OutboxRecord:
-    position: int
-    journal_id: bytes
-    record_id: bytes
-    epoch: int
-    ciphertext: bytes
 
 
 @dataclass(frozen=True)

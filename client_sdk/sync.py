@@ -5,9 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from client_sdk import wire
-from client_sdk.store import OutboxRecord
 
 PUSH_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class OutboxRecord:
+    """A sealed record waiting in the local outbox, in write order."""
+
+    position: int
+    journal_id: bytes
+    record_id: bytes
+    epoch: int
+    ciphertext: bytes
 
 
 @dataclass
