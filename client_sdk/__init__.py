@@ -17,7 +17,23 @@ from client_sdk.store import Problem
 from client_sdk.sync import SyncReport
 
 __all__ = [
-    "INSECURE_TEST_COST", "INTERACTIVE", "MODERATE", "AccessError", "AuthError", "Client",
-    "ConflictError", "DeviceInfo", "Entry", "IntegrityError", "InvalidInput", "Journal",
-    "KdfCost", "KeyChangedError", "NetworkError", "NotFound", "Problem", "SyncReport", "TJError",
+    "INSECURE_TEST_COST",
+    "INTERACTIVE",
+    "MODERATE",
+    "AccessError",
+    "AuthError",
+    "Client",
+    "ConflictError",
+    "DeviceInfo",
+    "Entry",
+    "IntegrityError",
+    "InvalidInput",
+    "Journal",
+    "KdfCost",
+    "KeyChangedError",
+    "NetworkError",
+    "NotFound",
+    "Problem",
+    "SyncReport",
+    "TJError",
 ]

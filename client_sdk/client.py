@@ -13,14 +13,15 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import msgpack
 
-from client_sdk import crypto, keys, records, sync, wire
+from client_sdk import crypto, keys, records, wire
+from client_sdk import sync as sync_plan
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
 from client_sdk.documents import (
     ENTRY,
@@ -60,12 +61,16 @@ def now_ms() -> int:
 
 
 def to_datetime(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
 def normalize_username(username: str) -> str:
     name = username.strip().lower()
-    if not (3 <= len(name) <= 64) or not all(c.isalnum() or c in "._-" for c in name) or not name.isascii():
+    if (
+        not (3 <= len(name) <= 64)
+        or not all(c.isalnum() or c in "._-" for c in name)
+        or not name.isascii()
+    ):
         raise InvalidInput(
             "a username is 3 to 64 characters: lowercase letters, digits, '.', '_' or '-'"
         )
@@ -127,9 +132,12 @@ class DeviceInfo:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "created_at": self.created_at.isoformat(),
+            "id": self.id,
+            "name": self.name,
+            "created_at": self.created_at.isoformat(),
             "last_seen_at": self.last_seen_at.isoformat(),
-            "expires_at": self.expires_at.isoformat(), "current": self.current,
+            "expires_at": self.expires_at.isoformat(),
+            "current": self.current,
         }
 
 
@@ -148,8 +156,14 @@ class Client:
 
     @classmethod
     async def signup(
-        cls, server_url: str, username: str, password: str, *, home: Path | str,
-        device_name: str | None = None, kdf_cost: KdfCost = MODERATE,
+        cls,
+        server_url: str,
+        username: str,
+        password: str,
+        *,
+        home: Path | str,
+        device_name: str | None = None,
+        kdf_cost: KdfCost = MODERATE,
         passphrase: str | None = None,
     ) -> Client:
         """Create an account; `client.recovery_key` holds the recovery key to show once."""
@@ -164,14 +178,20 @@ class Client:
         account_id = crypto.random_bytes(wire.ID_BYTES)
         recovery_key = keys.new_recovery_key()
         request = wire.SignupRequest(
-            username=username, account_id=account_id, salt=salt,
-            opslimit=kdf_cost.opslimit, memlimit=kdf_cost.memlimit,
+            username=username,
+            account_id=account_id,
+            salt=salt,
+            opslimit=kdf_cost.opslimit,
+            memlimit=kdf_cost.memlimit,
             login_public_key=bytes(password_keys.login_key.verify_key),
             recovery_login_public_key=bytes(keys.recovery_login_key(recovery_key).verify_key),
             bundle=keys.seal_bundle(password_keys.kek, secrets, account_id, username),
             recovery_bundle=keys.seal_recovery_bundle(recovery_key, secrets, account_id, username),
             identity=wire.Identity(
-                account_id, username, secrets.sign_public_key, secrets.box_public_key,
+                account_id,
+                username,
+                secrets.sign_public_key,
+                secrets.box_public_key,
                 keys.sign_identity(secrets, account_id, username),
             ),
             device_name=device_name or default_device_name(),
@@ -189,8 +209,14 @@ class Client:
 
     @classmethod
     async def login(
-        cls, server_url: str, username: str, password: str, *, home: Path | str,
-        device_name: str | None = None, minimum_cost: KdfCost = INTERACTIVE,
+        cls,
+        server_url: str,
+        username: str,
+        password: str,
+        *,
+        home: Path | str,
+        device_name: str | None = None,
+        minimum_cost: KdfCost = INTERACTIVE,
         passphrase: str | None = None,
     ) -> Client:
         """Log this device in; the password only derives keys locally."""
@@ -198,18 +224,28 @@ class Client:
         username = normalize_username(username)
         transport = Transport(server_url)
         try:
-            pre = await transport.call("/v1/auth/prelogin", wire.PreloginRequest(username), wire.PreloginReply)
+            pre = await transport.call(
+                "/v1/auth/prelogin", wire.PreloginRequest(username), wire.PreloginReply
+            )
             cost = KdfCost(pre.opslimit, pre.memlimit)
             cost.check(minimum_cost)
             password_keys = await asyncio.to_thread(keys.password_keys, password, pre.salt, cost)
             session = await _signed_session(
-                transport, "/v1/auth/login", "login", username, password_keys.login_key,
+                transport,
+                "/v1/auth/login",
+                "login",
+                username,
+                password_keys.login_key,
                 device_name,
             )
             try:
-                secrets = keys.open_bundle(password_keys.kek, session.bundle, session.account_id, username)
+                secrets = keys.open_bundle(
+                    password_keys.kek, session.bundle, session.account_id, username
+                )
             except IntegrityError:
-                raise AuthError("the server's key bundle does not open with this password") from None
+                raise AuthError(
+                    "the server's key bundle does not open with this password"
+                ) from None
         except BaseException:
             await transport.close()
             raise
@@ -217,8 +253,15 @@ class Client:
 
     @classmethod
     async def recover(
-        cls, server_url: str, username: str, recovery_key: str, new_password: str, *,
-        home: Path | str, device_name: str | None = None, kdf_cost: KdfCost = MODERATE,
+        cls,
+        server_url: str,
+        username: str,
+        recovery_key: str,
+        new_password: str,
+        *,
+        home: Path | str,
+        device_name: str | None = None,
+        kdf_cost: KdfCost = MODERATE,
         passphrase: str | None = None,
     ) -> Client:
         """Log in with the recovery key and set a new password."""
@@ -233,7 +276,9 @@ class Client:
                 transport, "/v1/auth/recover", "recover", username, recovery_login, device_name
             )
             try:
-                secrets = keys.open_recovery_bundle(raw_key, session.bundle, session.account_id, username)
+                secrets = keys.open_recovery_bundle(
+                    raw_key, session.bundle, session.account_id, username
+                )
             except IntegrityError:
                 raise AuthError("the recovery copy does not open with this recovery key") from None
         except BaseException:
@@ -253,8 +298,13 @@ class Client:
 
     @classmethod
     async def _start(
-        cls, home: Path, transport: Transport, username: str, session: wire.SessionReply,
-        secrets: keys.AccountSecrets, passphrase: str | None,
+        cls,
+        home: Path,
+        transport: Transport,
+        username: str,
+        session: wire.SessionReply,
+        secrets: keys.AccountSecrets,
+        passphrase: str | None,
     ) -> Client:
         if profile_exists(home):
             previous = load_profile(home, passphrase)
@@ -265,8 +315,12 @@ class Client:
                 )
         ensure_home(home)
         profile = Profile(
-            server_url=transport.base_url, username=username, account_id=session.account_id,
-            device_id=session.device_id, server_id=session.server_id, token=session.token,
+            server_url=transport.base_url,
+            username=username,
+            account_id=session.account_id,
+            device_id=session.device_id,
+            server_id=session.server_id,
+            token=session.token,
             secrets=secrets,
         )
         save_profile(home, profile, passphrase)
@@ -284,7 +338,10 @@ class Client:
         return self
 
     async def __aexit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.close()
 
@@ -306,7 +363,11 @@ class Client:
         return unsynced
 
     async def change_password(
-        self, old_password: str, new_password: str, *, kdf_cost: KdfCost = MODERATE,
+        self,
+        old_password: str,
+        new_password: str,
+        *,
+        kdf_cost: KdfCost = MODERATE,
         minimum_cost: KdfCost = INTERACTIVE,
     ) -> None:
         """Re-wrap the key bundle under a new password; nothing else is re-encrypted."""
@@ -323,15 +384,24 @@ class Client:
         salt = crypto.random_bytes(crypto.SALT_BYTES)
         new = await asyncio.to_thread(keys.password_keys, password, salt, cost)
         challenge = await self.transport.call(
-            "/v1/auth/challenge", wire.ChallengeRequest(self.username, "password"), wire.ChallengeReply
+            "/v1/auth/challenge",
+            wire.ChallengeRequest(self.username, "password"),
+            wire.ChallengeReply,
         )
         signature = keys.sign_challenge(
             proof_key, self.username, challenge.server_id, "password", challenge.challenge
         )
-        bundle = keys.seal_bundle(new.kek, self.profile.secrets, self.profile.account_id, self.username)
+        bundle = keys.seal_bundle(
+            new.kek, self.profile.secrets, self.profile.account_id, self.username
+        )
         request = wire.PasswordChangeRequest(
-            challenge.challenge, signature, salt, cost.opslimit, cost.memlimit,
-            bytes(new.login_key.verify_key), bundle,
+            challenge.challenge,
+            signature,
+            salt,
+            cost.opslimit,
+            cost.memlimit,
+            bytes(new.login_key.verify_key),
+            bundle,
         )
         await self.transport.call("/v1/account/password", request, wire.Empty)
 
@@ -342,11 +412,17 @@ class Client:
         if username is None or normalize_username(username) == self.username:
             secrets = self.profile.secrets
             return keys.fingerprint(
-                self.profile.account_id, self.username, secrets.sign_public_key, secrets.box_public_key
+                self.profile.account_id,
+                self.username,
+                secrets.sign_public_key,
+                secrets.box_public_key,
             )
         identity = await self.identity(username)
         return keys.fingerprint(
-            identity.account_id, identity.username, identity.sign_public_key, identity.box_public_key
+            identity.account_id,
+            identity.username,
+            identity.sign_public_key,
+            identity.box_public_key,
         )
 
     async def identity(self, username: str) -> wire.Identity:
@@ -355,10 +431,15 @@ class Client:
             "/v1/account/identity", wire.IdentityRequest(name), wire.Identity
         )
         if identity.username != name:
-            raise IntegrityError(f"the server answered with the identity of {identity.username}, not {name}")
+            raise IntegrityError(
+                f"the server answered with the identity of {identity.username}, not {name}"
+            )
         keys.verify_identity(
-            identity.account_id, identity.username, identity.sign_public_key,
-            identity.box_public_key, identity.signature,
+            identity.account_id,
+            identity.username,
+            identity.sign_public_key,
+            identity.box_public_key,
+            identity.signature,
         )
         return identity
 
@@ -366,8 +447,12 @@ class Client:
         reply = await self.transport.call("/v1/devices/list", wire.Empty(), wire.DeviceList)
         return [
             DeviceInfo(
-                d.device_id.hex(), d.name, to_datetime(d.created_at), to_datetime(d.last_seen_at),
-                to_datetime(d.expires_at), d.current,
+                d.device_id.hex(),
+                d.name,
+                to_datetime(d.created_at),
+                to_datetime(d.last_seen_at),
+                to_datetime(d.expires_at),
+                d.current,
             )
             for d in reply.devices
         ]
@@ -432,8 +517,13 @@ class Client:
             name = self._journal_name(journal)
             cursor = known[journal.journal_id].cursor if journal.journal_id in known else 0
             local = LocalJournal(
-                journal.journal_id, journal.owner_id, journal.role, journal.epoch, name,
-                journal.meta_version, cursor,
+                journal.journal_id,
+                journal.owner_id,
+                journal.role,
+                journal.epoch,
+                name,
+                journal.meta_version,
+                cursor,
             )
             async with self.store.transaction() as tx:
                 await tx.put_journal(local)
@@ -441,15 +531,23 @@ class Client:
     def _journal_name(self, journal: wire.Journal) -> str:
         try:
             epoch = keys.meta_epoch(journal.meta)
-            key = self._unwrap(journal.journal_id, journal.owner_id, journal.role, epoch, {
-                (journal.journal_id, k.epoch): k.envelope for k in journal.keys
-            })
+            key = self._unwrap(
+                journal.journal_id,
+                journal.owner_id,
+                journal.role,
+                epoch,
+                {(journal.journal_id, k.epoch): k.envelope for k in journal.keys},
+            )
             return _decode_meta(keys.open_journal_meta(key, journal.journal_id, journal.meta))
         except IntegrityError:
             return f"(unreadable journal {journal.journal_id.hex()[:8]})"
 
     def _unwrap(
-        self, journal_id: bytes, owner_id: bytes, role: str, epoch: int,
+        self,
+        journal_id: bytes,
+        owner_id: bytes,
+        role: str,
+        epoch: int,
         envelopes: dict[tuple[bytes, int], bytes],
     ) -> bytes:
         cached = self._keys.get((journal_id, epoch))
@@ -473,8 +571,13 @@ class Client:
     # --- entries ----------------------------------------------------------------------------
 
     async def write(
-        self, journal: str | None, body: str, *, title: str | None = None,
-        mood: int | None = None, tags: list[str] | tuple[str, ...] = (),
+        self,
+        journal: str | None,
+        body: str,
+        *,
+        title: str | None = None,
+        mood: int | None = None,
+        tags: list[str] | tuple[str, ...] = (),
     ) -> Entry:
         """Write a new entry locally; it is pushed at the next sync."""
         local = await self._local_journal(journal)
@@ -485,16 +588,24 @@ class Client:
         return self._entry(local, document)
 
     async def edit(
-        self, entry_id: str, *, title: str | None = None, mood: int | None = None,
-        tags: list[str] | tuple[str, ...] | None = None, body: str | None = None,
+        self,
+        entry_id: str,
+        *,
+        title: str | None = None,
+        mood: int | None = None,
+        tags: list[str] | tuple[str, ...] | None = None,
+        body: str | None = None,
         append: str | None = None,
     ) -> Entry:
         local, document = await self._entry_document(entry_id)
         if entry_view(document).deleted:
             raise NotFound(f"entry {entry_id} was deleted")
         fields = EntryFields(
-            title=title, mood=mood, tags=tuple(tags) if tags is not None else None,
-            body=body, append=append,
+            title=title,
+            mood=mood,
+            tags=tuple(tags) if tags is not None else None,
+            body=body,
+            append=append,
         )
         update = edit_entry_update(document, fields, now_ms())
         await self._commit(local, document, update)
@@ -513,7 +624,9 @@ class Client:
             raise NotFound(f"entry {entry_id} was deleted")
         return view
 
-    async def entries(self, journal: str | None = None, *, include_deleted: bool = False) -> list[Entry]:
+    async def entries(
+        self, journal: str | None = None, *, include_deleted: bool = False
+    ) -> list[Entry]:
         """Entries, newest first, of one journal or of all journals."""
         journals = {j.journal_id: j for j in await self.store.journals()}
         journal_id = (await self._local_journal(journal)).journal_id if journal else None
@@ -536,7 +649,11 @@ class Client:
 
     async def _resolve_id(self, text: str) -> bytes:
         cleaned = text.strip().lower()
-        if len(cleaned) < 4 or len(cleaned) > 32 or any(c not in "0123456789abcdef" for c in cleaned):
+        if (
+            len(cleaned) < 4
+            or len(cleaned) > 32
+            or any(c not in "0123456789abcdef" for c in cleaned)
+        ):
             raise InvalidInput(f"{text!r} is not an entry id (4 to 32 hex digits)")
         if len(cleaned) % 2:
             candidates = await self.store.document_ids_with_prefix(bytes.fromhex(cleaned[:-1]))
@@ -552,9 +669,15 @@ class Client:
     def _entry(self, journal: LocalJournal, document: Document) -> Entry:
         view = entry_view(document)
         return Entry(
-            id=view.id.hex(), journal=journal.name, journal_id=journal.journal_id.hex(),
-            title=view.title, body=view.body, mood=view.mood, tags=view.tags,
-            created_at=to_datetime(view.created_at), updated_at=to_datetime(view.updated_at),
+            id=view.id.hex(),
+            journal=journal.name,
+            journal_id=journal.journal_id.hex(),
+            title=view.title,
+            body=view.body,
+            mood=view.mood,
+            tags=view.tags,
+            created_at=to_datetime(view.created_at),
+            updated_at=to_datetime(view.updated_at),
             deleted=view.deleted,
         )
 
@@ -567,18 +690,31 @@ class Client:
         async with self.store.transaction() as tx:
             counter = await tx.next_counter()
             body = records.RecordBody(
-                author=self.profile.account_id, device=self.profile.device_id, counter=counter,
-                doc_id=document.doc_id, doc_kind=document.kind, kind=records.UPDATE,
-                payload=update, written_at=now_ms(),
+                author=self.profile.account_id,
+                device=self.profile.device_id,
+                counter=counter,
+                doc_id=document.doc_id,
+                doc_kind=document.kind,
+                kind=records.UPDATE,
+                payload=update,
+                written_at=now_ms(),
             )
             ciphertext = records.seal_record(
-                key, journal.journal_id, record_id, journal.epoch, body,
+                key,
+                journal.journal_id,
+                record_id,
+                journal.epoch,
+                body,
                 self.profile.secrets.signing_key,
             )
             await tx.add_outbox(journal.journal_id, record_id, journal.epoch, ciphertext)
-            await tx.mark_seen(journal.journal_id, record_id, None, body.author, body.device, counter)
+            await tx.mark_seen(
+                journal.journal_id, record_id, None, body.author, body.device, counter
+            )
             await tx.put_document(
-                StoredDocument(document.doc_id, journal.journal_id, document.kind, document.state()),
+                StoredDocument(
+                    document.doc_id, journal.journal_id, document.kind, document.state()
+                ),
                 now_ms(),
             )
 
@@ -592,18 +728,20 @@ class Client:
         """Records that failed verification (altered, moved or forged), by record id."""
         return await self.store.problems()
 
-    async def sync(self) -> sync.SyncReport:
+    async def sync(self) -> sync_plan.SyncReport:
         """Push the outbox, then pull new records of every journal until up to date."""
-        report = sync.SyncReport()
+        report = sync_plan.SyncReport()
         await self._push(report)
         await self._pull(report)
         return report
 
-    async def _push(self, report: sync.SyncReport) -> None:
-        for batch in sync.push_batches(await self.store.outbox()):
-            reply = await self.transport.call("/v1/records/push", sync.push_request(batch), wire.PushReply)
+    async def _push(self, report: sync_plan.SyncReport) -> None:
+        for batch in sync_plan.push_batches(await self.store.outbox()):
+            reply = await self.transport.call(
+                "/v1/records/push", sync_plan.push_request(batch), wire.PushReply
+            )
             try:
-                seqs = sync.check_accepted(batch, reply)
+                seqs = sync_plan.check_accepted(batch, reply)
             except ValueError as error:
                 raise IntegrityError(str(error)) from None
             async with self.store.transaction() as tx:
@@ -612,12 +750,12 @@ class Client:
                 await tx.remove_outbox([record.position for record in batch])
             report.pushed += len(batch)
 
-    async def _pull(self, report: sync.SyncReport) -> None:
+    async def _pull(self, report: sync_plan.SyncReport) -> None:
         while True:
             journals = {j.journal_id: j for j in await self.store.journals()}
             cursors = {journal_id: j.cursor for journal_id, j in journals.items()}
             reply = await self.transport.call(
-                "/v1/sync", sync.sync_request(cursors, PULL_PAGE), wire.SyncReply
+                "/v1/sync", sync_plan.sync_request(cursors, PULL_PAGE), wire.SyncReply
             )
             stale = any(
                 page.journal_id not in journals
@@ -633,7 +771,9 @@ class Client:
             if reply.done:
                 return
 
-    async def _apply_page(self, journal: LocalJournal, page: wire.JournalPage, report: sync.SyncReport) -> None:
+    async def _apply_page(
+        self, journal: LocalJournal, page: wire.JournalPage, report: sync_plan.SyncReport
+    ) -> None:
         seen = await self.store.seen(journal.journal_id, [r.record_id for r in page.records])
         fresh = [r for r in page.records if r.record_id not in seen]
         problems: list[Problem] = []
@@ -642,7 +782,9 @@ class Client:
             try:
                 opened.append((record, await self._open_record(journal, record)))
             except IntegrityError as error:
-                problems.append(Problem(journal.journal_id, record.record_id, record.seq, str(error)))
+                problems.append(
+                    Problem(journal.journal_id, record.record_id, record.seq, str(error))
+                )
         wanted = list({body.doc_id for _, body in opened})
         documents = {s.doc_id: s for s in await self.store.documents_by_ids(wanted)}
         changed: dict[bytes, Document] = {}
@@ -652,15 +794,26 @@ class Client:
                 changed[body.doc_id] = self._merge(journal, record, body, changed, documents)
                 accepted.append((record, body))
             except IntegrityError as error:
-                problems.append(Problem(journal.journal_id, record.record_id, record.seq, str(error)))
+                problems.append(
+                    Problem(journal.journal_id, record.record_id, record.seq, str(error))
+                )
         async with self.store.transaction() as tx:
             for document in changed.values():
                 await tx.put_document(
-                    StoredDocument(document.doc_id, journal.journal_id, document.kind, document.state()),
+                    StoredDocument(
+                        document.doc_id, journal.journal_id, document.kind, document.state()
+                    ),
                     now_ms(),
                 )
             for record, body in accepted:
-                await tx.mark_seen(journal.journal_id, record.record_id, record.seq, body.author, body.device, body.counter)
+                await tx.mark_seen(
+                    journal.journal_id,
+                    record.record_id,
+                    record.seq,
+                    body.author,
+                    body.device,
+                    body.counter,
+                )
             for problem in problems:
                 await tx.add_problem(problem)
                 await tx.mark_seen(journal.journal_id, problem.record_id, problem.seq)
@@ -670,8 +823,12 @@ class Client:
         report.problems.extend(p.message for p in problems)
 
     def _merge(
-        self, journal: LocalJournal, record: wire.StoredRecord, body: records.RecordBody,
-        changed: dict[bytes, Document], stored: dict[bytes, StoredDocument],
+        self,
+        journal: LocalJournal,
+        record: wire.StoredRecord,
+        body: records.RecordBody,
+        changed: dict[bytes, Document],
+        stored: dict[bytes, StoredDocument],
     ) -> Document:
         """Apply one verified record to its document (loaded once per page)."""
         document = changed.get(body.doc_id)
@@ -688,13 +845,20 @@ class Client:
         document.apply(body.payload)
         return document
 
-    async def _open_record(self, journal: LocalJournal, record: wire.StoredRecord) -> records.RecordBody:
+    async def _open_record(
+        self, journal: LocalJournal, record: wire.StoredRecord
+    ) -> records.RecordBody:
         try:
             key = await self._journal_key(journal, record.epoch)
         except (IntegrityError, AccessError) as error:
             raise IntegrityError(f"record {record.record_id.hex()}: {error}") from None
         body = records.open_record(
-            key, journal.journal_id, record.record_id, record.epoch, record.ciphertext, self._sign_key_of
+            key,
+            journal.journal_id,
+            record.record_id,
+            record.epoch,
+            record.ciphertext,
+            self._sign_key_of,
         )
         if body.author != journal.owner_id:
             raise IntegrityError(
@@ -709,14 +873,22 @@ class Client:
 
 
 async def _signed_session(
-    transport: Transport, path: str, purpose: str, username: str, signing_key: Any,
+    transport: Transport,
+    path: str,
+    purpose: str,
+    username: str,
+    signing_key: Any,
     device_name: str | None,
 ) -> wire.SessionReply:
     challenge = await transport.call(
         "/v1/auth/challenge", wire.ChallengeRequest(username, purpose), wire.ChallengeReply
     )
-    signature = keys.sign_challenge(signing_key, username, challenge.server_id, purpose, challenge.challenge)
-    request = wire.LoginRequest(username, challenge.challenge, signature, device_name or default_device_name())
+    signature = keys.sign_challenge(
+        signing_key, username, challenge.server_id, purpose, challenge.challenge
+    )
+    request = wire.LoginRequest(
+        username, challenge.challenge, signature, device_name or default_device_name()
+    )
     return await transport.call(path, request, wire.SessionReply)
 
 
@@ -726,7 +898,8 @@ def _check_password(password: str) -> None:
 
 
 def _encode_meta(name: str) -> bytes:
-    return msgpack.packb({"name": name}, use_bin_type=True)
+    packed: bytes = msgpack.packb({"name": name}, use_bin_type=True)
+    return packed
 
 
 def _decode_meta(raw: bytes) -> str:

@@ -186,7 +186,9 @@ def verify(public_key: bytes, message: bytes, signature: bytes, what: str) -> No
 
 def seal_to(recipient_box_public: bytes, plaintext: bytes) -> bytes:
     """Anonymous sealed box to an X25519 key; callers add a signature for the sender."""
-    return bytes(nacl.public.SealedBox(nacl.public.PublicKey(recipient_box_public)).encrypt(plaintext))
+    return bytes(
+        nacl.public.SealedBox(nacl.public.PublicKey(recipient_box_public)).encrypt(plaintext)
+    )
 
 
 def open_sealed_box(private_key: nacl.public.PrivateKey, sealed: bytes, what: str) -> bytes:

@@ -32,7 +32,7 @@ class Document:
     def __init__(self, doc_id: bytes, kind: str) -> None:
         self.doc_id = doc_id
         self.kind = kind
-        self._doc: Doc = Doc()
+        self._doc: Doc[Any] = Doc()
         self._fields = self._doc.get("fields", type=Map)
 
     @classmethod
@@ -46,7 +46,9 @@ class Document:
         try:
             self._doc.apply_update(update)
         except Exception:  # pycrdt raises a bare Exception subclass on malformed updates
-            raise IntegrityError(f"document {self.doc_id.hex()} received a malformed update") from None
+            raise IntegrityError(
+                f"document {self.doc_id.hex()} received a malformed update"
+            ) from None
 
     def state(self) -> bytes:
         """The whole document as one update (a snapshot)."""
@@ -93,9 +95,7 @@ def replace_text(text: Text, new: str) -> None:
     while prefix < limit and old[prefix] == new[prefix]:
         prefix += 1
     suffix = 0
-    while (
-        suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]
-    ):
+    while suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]:
         suffix += 1
     start = len(old[:prefix].encode())
     removed = len(old[prefix : len(old) - suffix].encode())
@@ -123,7 +123,9 @@ class EntryFields:
         if self.title is not None and len(self.title) > MAX_TITLE:
             raise InvalidInput(f"a title has at most {MAX_TITLE} characters")
         if self.mood is not None and (
-            isinstance(self.mood, bool) or not isinstance(self.mood, int) or not 1 <= self.mood <= 10
+            isinstance(self.mood, bool)
+            or not isinstance(self.mood, int)
+            or not 1 <= self.mood <= 10
         ):
             raise InvalidInput("mood is a whole number from 1 to 10")
         if self.tags is not None:

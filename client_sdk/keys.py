@@ -1,10 +1,10 @@
 """The key hierarchy of DESIGN.md, as pure functions.
 
-    password + salt --Argon2id--> root --BLAKE2b(ctx)--> login key (Ed25519 seed)
-                                                     └--> key-encryption key (KEK)
-    KEK ──seals──> key bundle {account key, identity signing seed, identity box secret}
-    recovery key ──seals──> a second copy of the bundle; it also yields a recovery login key
-    account key ──wraps──> each journal key (per epoch)
+password + salt --Argon2id--> root --BLAKE2b(ctx)--> login key (Ed25519 seed)
+                                                 └--> key-encryption key (KEK)
+KEK ──seals──> key bundle {account key, identity signing seed, identity box secret}
+recovery key ──seals──> a second copy of the bundle; it also yields a recovery login key
+account key ──wraps──> each journal key (per epoch)
 """
 
 from __future__ import annotations
@@ -171,7 +171,11 @@ def sign_identity(secrets: AccountSecrets, account_id: bytes, username: str) -> 
 
 
 def verify_identity(
-    account_id: bytes, username: str, sign_public_key: bytes, box_public_key: bytes, signature: bytes
+    account_id: bytes,
+    username: str,
+    sign_public_key: bytes,
+    box_public_key: bytes,
+    signature: bytes,
 ) -> None:
     message = identity_message(account_id, username, sign_public_key, box_public_key)
     crypto.verify(sign_public_key, message, signature, f"the identity of {username}")
@@ -183,7 +187,11 @@ def fingerprint(
     """Safety number: six groups of five digits from BLAKE2b over identity and both keys."""
     digest = crypto.hash32(
         crypto.frame(
-            Context.FINGERPRINT.value, account_id, username.encode(), sign_public_key, box_public_key
+            Context.FINGERPRINT.value,
+            account_id,
+            username.encode(),
+            sign_public_key,
+            box_public_key,
         )
     )
     groups = [int.from_bytes(digest[i : i + 5], "big") % 100_000 for i in range(0, 30, 5)]

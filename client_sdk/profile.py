@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import msgpack
 
@@ -39,7 +40,9 @@ def ensure_home(home: Path) -> None:
 
 
 def save_profile(
-    home: Path, profile: Profile, passphrase: str | None = None,
+    home: Path,
+    profile: Profile,
+    passphrase: str | None = None,
     passphrase_cost: KdfCost = crypto.INTERACTIVE,
 ) -> None:
     ensure_home(home)
@@ -53,8 +56,12 @@ def save_profile(
         key = crypto.derive_root(passphrase, salt, passphrase_cost)
         sealed = crypto.seal(key, plain, crypto.associated_data(Context.LOCAL_SECRETS, salt))
         document = {
-            "v": PROFILE_VERSION, "locked": True, "salt": salt, "data": sealed,
-            "opslimit": passphrase_cost.opslimit, "memlimit": passphrase_cost.memlimit,
+            "v": PROFILE_VERSION,
+            "locked": True,
+            "salt": salt,
+            "data": sealed,
+            "opslimit": passphrase_cost.opslimit,
+            "memlimit": passphrase_cost.memlimit,
         }
     path = home / PROFILE_FILE
     temporary = path.with_suffix(".tmp")
@@ -80,9 +87,10 @@ def load_profile(home: Path, passphrase: str | None = None) -> Profile:
     if document.get("locked"):
         if passphrase is None:
             raise AuthError("this profile is locked: give its passphrase")
-        cost = KdfCost(document["opslimit"], document["memlimit"])
-        key = crypto.derive_root(passphrase, document["salt"], cost)
-        ad = crypto.associated_data(Context.LOCAL_SECRETS, document["salt"])
+        salt = document["salt"]
+        cost = KdfCost(int(document["opslimit"]), int(document["memlimit"]))
+        key = crypto.derive_root(passphrase, bytes(salt), cost)
+        ad = crypto.associated_data(Context.LOCAL_SECRETS, bytes(salt))
         try:
             data = crypto.open_sealed(key, data, ad, "the local profile")
         except IntegrityError:
@@ -92,7 +100,7 @@ def load_profile(home: Path, passphrase: str | None = None) -> Profile:
     return Profile(**fields)
 
 
-def _read_document(home: Path) -> dict[str, object]:
+def _read_document(home: Path) -> dict[str, Any]:
     path = home / PROFILE_FILE
     try:
         raw = path.read_bytes()

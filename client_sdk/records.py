@@ -40,7 +40,7 @@ class RecordBody:
     written_at: int
 
     def to_bytes(self) -> bytes:
-        return msgpack.packb(
+        packed: bytes = msgpack.packb(
             [
                 RECORD_VERSION,
                 self.author,
@@ -54,6 +54,7 @@ class RecordBody:
             ],
             use_bin_type=True,
         )
+        return packed
 
 
 def record_ad(journal_id: bytes, record_id: bytes, epoch: int) -> bytes:

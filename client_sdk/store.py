@@ -161,7 +161,11 @@ class Store:
         rows = await self._all(
             "SELECT doc_id, journal_id, kind, state FROM documents WHERE doc_id = ?", (doc_id,)
         )
-        return StoredDocument(bytes(rows[0][0]), bytes(rows[0][1]), rows[0][2], bytes(rows[0][3])) if rows else None
+        return (
+            StoredDocument(bytes(rows[0][0]), bytes(rows[0][1]), rows[0][2], bytes(rows[0][3]))
+            if rows
+            else None
+        )
 
     async def document_ids_with_prefix(self, prefix: bytes) -> list[bytes]:
         rows = await self._all(
@@ -182,7 +186,9 @@ class Store:
         return int(rows[0][0])
 
     async def problems(self) -> list[Problem]:
-        rows = await self._all("SELECT journal_id, record_id, seq, message FROM problems ORDER BY seq")
+        rows = await self._all(
+            "SELECT journal_id, record_id, seq, message FROM problems ORDER BY seq"
+        )
         return [Problem(bytes(r[0]), bytes(r[1]), r[2], r[3]) for r in rows]
 
     async def seen(self, journal_id: bytes, record_ids: list[bytes]) -> set[bytes]:
@@ -226,12 +232,26 @@ class Transaction:
             "INSERT INTO journals VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(journal_id) DO UPDATE "
             "SET owner_id = excluded.owner_id, role = excluded.role, epoch = excluded.epoch, "
             "name = excluded.name, meta_version = excluded.meta_version",
-            (journal.journal_id, journal.owner_id, journal.role, journal.epoch, journal.name,
-             journal.meta_version, journal.cursor),
+            (
+                journal.journal_id,
+                journal.owner_id,
+                journal.role,
+                journal.epoch,
+                journal.name,
+                journal.meta_version,
+                journal.cursor,
+            ),
         )
 
     async def remove_journal(self, journal_id: bytes) -> None:
-        for table in ("journals", "journal_keys", "documents", "seen_records", "outbox", "problems"):
+        for table in (
+            "journals",
+            "journal_keys",
+            "documents",
+            "seen_records",
+            "outbox",
+            "problems",
+        ):
             await self._db.execute(f"DELETE FROM {table} WHERE journal_id = ?", (journal_id,))
 
     async def put_key(self, journal_id: bytes, epoch: int, envelope: bytes) -> None:
@@ -250,15 +270,22 @@ class Transaction:
             (document.doc_id, document.journal_id, document.kind, document.state, updated_at),
         )
 
-    async def add_outbox(self, journal_id: bytes, record_id: bytes, epoch: int, ciphertext: bytes) -> None:
+    async def add_outbox(
+        self, journal_id: bytes, record_id: bytes, epoch: int, ciphertext: bytes
+    ) -> None:
         await self._db.execute(
             "INSERT INTO outbox (journal_id, record_id, epoch, ciphertext) VALUES (?, ?, ?, ?)",
             (journal_id, record_id, epoch, ciphertext),
         )
 
     async def mark_seen(
-        self, journal_id: bytes, record_id: bytes, seq: int | None,
-        author: bytes | None = None, device: bytes | None = None, counter: int | None = None,
+        self,
+        journal_id: bytes,
+        record_id: bytes,
+        seq: int | None,
+        author: bytes | None = None,
+        device: bytes | None = None,
+        counter: int | None = None,
     ) -> None:
         await self._db.execute(
             "INSERT INTO seen_records VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(journal_id, record_id) "
@@ -268,7 +295,9 @@ class Transaction:
         )
 
     async def remove_outbox(self, positions: list[int]) -> None:
-        await self._db.executemany("DELETE FROM outbox WHERE position = ?", [(p,) for p in positions])
+        await self._db.executemany(
+            "DELETE FROM outbox WHERE position = ?", [(p,) for p in positions]
+        )
 
     async def add_problem(self, problem: Problem) -> None:
         await self._db.execute(

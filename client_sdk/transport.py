@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import aiohttp
@@ -62,7 +61,7 @@ class Transport:
             async with self._client().post(url, data=wire.encode(message), headers=headers) as resp:
                 raw = await resp.read()
                 status = resp.status
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
             raise NetworkError(
                 f"cannot reach the server at {self.base_url} ({type(error).__name__}); "
                 "your changes are kept on this device and will sync later"

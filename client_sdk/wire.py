@@ -1,7 +1,7 @@
 """Wire messages: frozen dataclasses, validated in one place, mapped to and from msgpack.
 
 Both the server and the SDK import this module; it holds no crypto and does no I/O. Every
-field carries its limits (`bounded(lo, hi)`: length for bytes, str and lists, value for
+field carries its limits (`limits(lo, hi)`: length for bytes, str and lists, value for
 ints). `decode` rejects unknown fields, missing fields, wrong types and out-of-range values
 with a `WireError` carrying a machine-readable code, so a handler only ever sees a message
 that fits its schema.
@@ -41,16 +41,12 @@ class WireError(Exception):
         self.message = message
 
 
-def bounded(lo: int, hi: int) -> Any:
-    return field(metadata={"lo": lo, "hi": hi})
+def limits(lo: int, hi: int) -> dict[str, int]:
+    """Field metadata: allowed length (bytes, str, list) or value (int)."""
+    return {"lo": lo, "hi": hi}
 
 
-def exact(size: int) -> Any:
-    return bounded(size, size)
-
-
-def identifier() -> Any:
-    return exact(ID_BYTES)
+ID = limits(ID_BYTES, ID_BYTES)
 
 
 # --- errors -------------------------------------------------------------------------------
@@ -58,8 +54,8 @@ def identifier() -> Any:
 
 @dataclass(frozen=True)
 class ErrorReply:
-    code: str = bounded(1, 64)
-    message: str = bounded(0, 1000)
+    code: str = field(metadata=limits(1, 64))
+    message: str = field(metadata=limits(0, 1000))
 
 
 # --- accounts and sessions -----------------------------------------------------------------
@@ -67,74 +63,74 @@ class ErrorReply:
 
 @dataclass(frozen=True)
 class PreloginRequest:
-    username: str = bounded(1, 64)
+    username: str = field(metadata=limits(1, 64))
 
 
 @dataclass(frozen=True)
 class PreloginReply:
-    salt: bytes = exact(16)
-    opslimit: int = bounded(1, U32)
-    memlimit: int = bounded(8192, U63)
+    salt: bytes = field(metadata=limits(16, 16))
+    opslimit: int = field(metadata=limits(1, U32))
+    memlimit: int = field(metadata=limits(8192, U63))
 
 
 @dataclass(frozen=True)
 class Identity:
     """An account's public identity, self-signed by its Ed25519 identity key."""
 
-    account_id: bytes = identifier()
-    username: str = bounded(1, 64)
-    sign_public_key: bytes = exact(32)
-    box_public_key: bytes = exact(32)
-    signature: bytes = exact(64)
+    account_id: bytes = field(metadata=ID)
+    username: str = field(metadata=limits(1, 64))
+    sign_public_key: bytes = field(metadata=limits(32, 32))
+    box_public_key: bytes = field(metadata=limits(32, 32))
+    signature: bytes = field(metadata=limits(64, 64))
 
 
 @dataclass(frozen=True)
 class SignupRequest:
-    username: str = bounded(1, 64)
-    account_id: bytes = identifier()
-    salt: bytes = exact(16)
-    opslimit: int = bounded(1, U32)
-    memlimit: int = bounded(8192, U63)
-    login_public_key: bytes = exact(32)
-    recovery_login_public_key: bytes = exact(32)
-    bundle: bytes = bounded(40, MAX_BUNDLE_BYTES)
-    recovery_bundle: bytes = bounded(40, MAX_BUNDLE_BYTES)
+    username: str = field(metadata=limits(1, 64))
+    account_id: bytes = field(metadata=ID)
+    salt: bytes = field(metadata=limits(16, 16))
+    opslimit: int = field(metadata=limits(1, U32))
+    memlimit: int = field(metadata=limits(8192, U63))
+    login_public_key: bytes = field(metadata=limits(32, 32))
+    recovery_login_public_key: bytes = field(metadata=limits(32, 32))
+    bundle: bytes = field(metadata=limits(40, MAX_BUNDLE_BYTES))
+    recovery_bundle: bytes = field(metadata=limits(40, MAX_BUNDLE_BYTES))
     identity: Identity = field()
-    device_name: str = bounded(1, 100)
+    device_name: str = field(metadata=limits(1, 100))
 
 
 @dataclass(frozen=True)
 class ChallengeRequest:
-    username: str = bounded(1, 64)
-    purpose: str = bounded(1, 32)
+    username: str = field(metadata=limits(1, 64))
+    purpose: str = field(metadata=limits(1, 32))
 
 
 @dataclass(frozen=True)
 class ChallengeReply:
-    challenge: bytes = exact(32)
-    server_id: bytes = identifier()
-    expires_at: int = bounded(0, U63)
+    challenge: bytes = field(metadata=limits(32, 32))
+    server_id: bytes = field(metadata=ID)
+    expires_at: int = field(metadata=limits(0, U63))
 
 
 @dataclass(frozen=True)
 class LoginRequest:
-    username: str = bounded(1, 64)
-    challenge: bytes = exact(32)
-    signature: bytes = exact(64)
-    device_name: str = bounded(1, 100)
+    username: str = field(metadata=limits(1, 64))
+    challenge: bytes = field(metadata=limits(32, 32))
+    signature: bytes = field(metadata=limits(64, 64))
+    device_name: str = field(metadata=limits(1, 100))
 
 
 @dataclass(frozen=True)
 class SessionReply:
-    token: str = bounded(1, 128)
-    account_id: bytes = identifier()
-    device_id: bytes = identifier()
-    expires_at: int = bounded(0, U63)
-    server_id: bytes = identifier()
-    bundle: bytes = bounded(0, MAX_BUNDLE_BYTES)
-    salt: bytes = exact(16)
-    opslimit: int = bounded(1, U32)
-    memlimit: int = bounded(8192, U63)
+    token: str = field(metadata=limits(1, 128))
+    account_id: bytes = field(metadata=ID)
+    device_id: bytes = field(metadata=ID)
+    expires_at: int = field(metadata=limits(0, U63))
+    server_id: bytes = field(metadata=ID)
+    bundle: bytes = field(metadata=limits(0, MAX_BUNDLE_BYTES))
+    salt: bytes = field(metadata=limits(16, 16))
+    opslimit: int = field(metadata=limits(1, U32))
+    memlimit: int = field(metadata=limits(8192, U63))
 
 
 @dataclass(frozen=True)
@@ -142,18 +138,18 @@ class PasswordChangeRequest:
     """New credentials; `signature` signs a fresh "password" challenge with the current
     login key or the recovery login key."""
 
-    challenge: bytes = exact(32)
-    signature: bytes = exact(64)
-    salt: bytes = exact(16)
-    opslimit: int = bounded(1, U32)
-    memlimit: int = bounded(8192, U63)
-    login_public_key: bytes = exact(32)
-    bundle: bytes = bounded(40, MAX_BUNDLE_BYTES)
+    challenge: bytes = field(metadata=limits(32, 32))
+    signature: bytes = field(metadata=limits(64, 64))
+    salt: bytes = field(metadata=limits(16, 16))
+    opslimit: int = field(metadata=limits(1, U32))
+    memlimit: int = field(metadata=limits(8192, U63))
+    login_public_key: bytes = field(metadata=limits(32, 32))
+    bundle: bytes = field(metadata=limits(40, MAX_BUNDLE_BYTES))
 
 
 @dataclass(frozen=True)
 class IdentityRequest:
-    username: str = bounded(1, 64)
+    username: str = field(metadata=limits(1, 64))
 
 
 @dataclass(frozen=True)
@@ -163,22 +159,22 @@ class Empty:
 
 @dataclass(frozen=True)
 class Device:
-    device_id: bytes = identifier()
-    name: str = bounded(1, 100)
-    created_at: int = bounded(0, U63)
-    last_seen_at: int = bounded(0, U63)
-    expires_at: int = bounded(0, U63)
+    device_id: bytes = field(metadata=ID)
+    name: str = field(metadata=limits(1, 100))
+    created_at: int = field(metadata=limits(0, U63))
+    last_seen_at: int = field(metadata=limits(0, U63))
+    expires_at: int = field(metadata=limits(0, U63))
     current: bool = field()
 
 
 @dataclass(frozen=True)
 class DeviceList:
-    devices: list[Device] = bounded(0, 1000)
+    devices: list[Device] = field(metadata=limits(0, 1000))
 
 
 @dataclass(frozen=True)
 class DeviceRevokeRequest:
-    device_id: bytes = identifier()
+    device_id: bytes = field(metadata=ID)
 
 
 # --- journals and records ------------------------------------------------------------------
@@ -188,95 +184,95 @@ class DeviceRevokeRequest:
 class KeyEnvelope:
     """A journal key for one epoch, wrapped for the account that reads it."""
 
-    epoch: int = bounded(0, U32)
-    envelope: bytes = bounded(40, MAX_BUNDLE_BYTES)
+    epoch: int = field(metadata=limits(0, U32))
+    envelope: bytes = field(metadata=limits(40, MAX_BUNDLE_BYTES))
 
 
 @dataclass(frozen=True)
 class JournalCreateRequest:
-    journal_id: bytes = identifier()
+    journal_id: bytes = field(metadata=ID)
     key: KeyEnvelope = field()
-    meta: bytes = bounded(40, MAX_META_BYTES)
+    meta: bytes = field(metadata=limits(40, MAX_META_BYTES))
 
 
 @dataclass(frozen=True)
 class JournalMetaRequest:
-    journal_id: bytes = identifier()
-    meta: bytes = bounded(40, MAX_META_BYTES)
+    journal_id: bytes = field(metadata=ID)
+    meta: bytes = field(metadata=limits(40, MAX_META_BYTES))
 
 
 @dataclass(frozen=True)
 class Journal:
-    journal_id: bytes = identifier()
-    owner_id: bytes = identifier()
-    role: str = bounded(1, 16)
-    epoch: int = bounded(0, U32)
-    meta: bytes = bounded(0, MAX_META_BYTES)
-    meta_version: int = bounded(0, U63)
-    keys: list[KeyEnvelope] = bounded(0, 100_000)
+    journal_id: bytes = field(metadata=ID)
+    owner_id: bytes = field(metadata=ID)
+    role: str = field(metadata=limits(1, 16))
+    epoch: int = field(metadata=limits(0, U32))
+    meta: bytes = field(metadata=limits(0, MAX_META_BYTES))
+    meta_version: int = field(metadata=limits(0, U63))
+    keys: list[KeyEnvelope] = field(metadata=limits(0, 100_000))
 
 
 @dataclass(frozen=True)
 class JournalList:
-    journals: list[Journal] = bounded(0, MAX_JOURNALS)
+    journals: list[Journal] = field(metadata=limits(0, MAX_JOURNALS))
 
 
 @dataclass(frozen=True)
 class RecordUpload:
-    record_id: bytes = identifier()
-    epoch: int = bounded(0, U32)
-    ciphertext: bytes = bounded(40, MAX_RECORD_BYTES)
+    record_id: bytes = field(metadata=ID)
+    epoch: int = field(metadata=limits(0, U32))
+    ciphertext: bytes = field(metadata=limits(40, MAX_RECORD_BYTES))
 
 
 @dataclass(frozen=True)
 class PushRequest:
-    journal_id: bytes = identifier()
-    records: list[RecordUpload] = bounded(1, MAX_RECORDS_PER_PUSH)
+    journal_id: bytes = field(metadata=ID)
+    records: list[RecordUpload] = field(metadata=limits(1, MAX_RECORDS_PER_PUSH))
 
 
 @dataclass(frozen=True)
 class Accepted:
-    record_id: bytes = identifier()
-    seq: int = bounded(1, U63)
+    record_id: bytes = field(metadata=ID)
+    seq: int = field(metadata=limits(1, U63))
 
 
 @dataclass(frozen=True)
 class PushReply:
-    accepted: list[Accepted] = bounded(0, MAX_RECORDS_PER_PUSH)
+    accepted: list[Accepted] = field(metadata=limits(0, MAX_RECORDS_PER_PUSH))
 
 
 @dataclass(frozen=True)
 class Cursor:
-    journal_id: bytes = identifier()
-    after: int = bounded(0, U63)
+    journal_id: bytes = field(metadata=ID)
+    after: int = field(metadata=limits(0, U63))
 
 
 @dataclass(frozen=True)
 class SyncRequest:
-    cursors: list[Cursor] = bounded(0, MAX_JOURNALS)
-    limit: int = bounded(1, MAX_RECORDS_PER_PAGE)
+    cursors: list[Cursor] = field(metadata=limits(0, MAX_JOURNALS))
+    limit: int = field(metadata=limits(1, MAX_RECORDS_PER_PAGE))
 
 
 @dataclass(frozen=True)
 class StoredRecord:
-    seq: int = bounded(1, U63)
-    record_id: bytes = identifier()
-    epoch: int = bounded(0, U32)
-    ciphertext: bytes = bounded(0, MAX_RECORD_BYTES)
+    seq: int = field(metadata=limits(1, U63))
+    record_id: bytes = field(metadata=ID)
+    epoch: int = field(metadata=limits(0, U32))
+    ciphertext: bytes = field(metadata=limits(0, MAX_RECORD_BYTES))
 
 
 @dataclass(frozen=True)
 class JournalPage:
-    journal_id: bytes = identifier()
-    records: list[StoredRecord] = bounded(0, MAX_RECORDS_PER_PAGE)
-    cursor: int = bounded(0, U63)
-    head: int = bounded(0, U63)
-    meta_version: int = bounded(0, U63)
+    journal_id: bytes = field(metadata=ID)
+    records: list[StoredRecord] = field(metadata=limits(0, MAX_RECORDS_PER_PAGE))
+    cursor: int = field(metadata=limits(0, U63))
+    head: int = field(metadata=limits(0, U63))
+    meta_version: int = field(metadata=limits(0, U63))
 
 
 @dataclass(frozen=True)
 class SyncReply:
-    pages: list[JournalPage] = bounded(0, MAX_JOURNALS)
+    pages: list[JournalPage] = field(metadata=limits(0, MAX_JOURNALS))
     done: bool = field()
 
 
@@ -284,7 +280,8 @@ class SyncReply:
 
 
 def encode(message: Any) -> bytes:
-    return msgpack.packb(_to_plain(message), use_bin_type=True)
+    packed: bytes = msgpack.packb(_to_plain(message), use_bin_type=True)
+    return packed
 
 
 def _to_plain(value: Any) -> Any:
@@ -346,7 +343,9 @@ def _check(hint: Any, value: Any, limits: Any, path: str) -> Any:
         if not isinstance(value, int) or isinstance(value, bool):
             raise WireError("invalid_field", f"{path} must be an integer")
         if limits and not limits["lo"] <= value <= limits["hi"]:
-            raise WireError("invalid_field", f"{path} must be between {limits['lo']} and {limits['hi']}")
+            raise WireError(
+                "invalid_field", f"{path} must be between {limits['lo']} and {limits['hi']}"
+            )
         return value
     if hint is bytes:
         if not isinstance(value, bytes):

@@ -16,21 +16,31 @@ ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfms'  # no headers: tokens travel in Author
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="tj-server", description=__doc__)
-    parser.add_argument("--data", default=os.environ.get("TJ_SERVER_DATA", "tj-server-data"),
-                        help="directory holding the SQLite database (created if missing)")
+    parser.add_argument(
+        "--data",
+        default=os.environ.get("TJ_SERVER_DATA", "tj-server-data"),
+        help="directory holding the SQLite database (created if missing)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8765, help="port to listen on")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     data = Path(args.data)
     data.mkdir(parents=True, exist_ok=True)
     os.chmod(data, 0o700)
     app = create_app(data)
-    web.run_app(app, host=args.host, port=args.port, access_log_format=ACCESS_LOG_FORMAT,
-                print=lambda message: logging.getLogger("tj.server").info(
-                    "listening on http://%s:%s (data in %s)", args.host, args.port, data))
+    web.run_app(
+        app,
+        host=args.host,
+        port=args.port,
+        access_log_format=ACCESS_LOG_FORMAT,
+        print=lambda message: logging.getLogger("tj.server").info(
+            "listening on http://%s:%s (data in %s)", args.host, args.port, data
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ from server.errors import (
     NotFound,
     ServerError,
     StorageError,
-    TooLarge,
     Unauthorized,
     UnsupportedMedia,
 )

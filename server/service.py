@@ -87,8 +87,12 @@ def _verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
 
 class Service:
     def __init__(
-        self, storage: Storage, clock: Callable[[], int], settings: Settings,
-        server_id: bytes, prelogin_secret: bytes,
+        self,
+        storage: Storage,
+        clock: Callable[[], int],
+        settings: Settings,
+        server_id: bytes,
+        prelogin_secret: bytes,
     ) -> None:
         self.storage = storage
         self.clock = clock
@@ -109,7 +113,9 @@ class Service:
     def _fake_prelogin(self, username: str) -> wire.PreloginReply:
         """A stable answer for unknown names, so accounts cannot be enumerated."""
         salt = nacl.hash.blake2b(
-            username.encode(), digest_size=16, key=self._prelogin_secret,
+            username.encode(),
+            digest_size=16,
+            key=self._prelogin_secret,
             encoder=nacl.encoding.RawEncoder,
         )
         return wire.PreloginReply(salt, FAKE_OPSLIMIT, FAKE_MEMLIMIT)
@@ -127,20 +133,29 @@ class Service:
         if identity.account_id != request.account_id or identity.username != username:
             raise BadRequest("the identity does not match the account")
         message = frame(
-            IDENTITY_CONTEXT, identity.account_id, username.encode(),
-            identity.sign_public_key, identity.box_public_key,
+            IDENTITY_CONTEXT,
+            identity.account_id,
+            username.encode(),
+            identity.sign_public_key,
+            identity.box_public_key,
         )
         if not _verify(identity.sign_public_key, message, identity.signature):
             raise BadRequest("the identity self-signature is invalid", code="invalid_signature")
         now = self.clock()
         account = AccountRow(
-            account_id=request.account_id, username=username, salt=request.salt,
-            opslimit=request.opslimit, memlimit=request.memlimit,
+            account_id=request.account_id,
+            username=username,
+            salt=request.salt,
+            opslimit=request.opslimit,
+            memlimit=request.memlimit,
             login_public_key=request.login_public_key,
             recovery_login_public_key=request.recovery_login_public_key,
-            bundle=request.bundle, recovery_bundle=request.recovery_bundle,
-            sign_public_key=identity.sign_public_key, box_public_key=identity.box_public_key,
-            identity_signature=identity.signature, created_at=now,
+            bundle=request.bundle,
+            recovery_bundle=request.recovery_bundle,
+            sign_public_key=identity.sign_public_key,
+            box_public_key=identity.box_public_key,
+            identity_signature=identity.signature,
+            created_at=now,
         )
         token, device = self._new_device(request.account_id, request.device_name, now)
         try:
@@ -152,9 +167,14 @@ class Service:
     def _new_device(self, account_id: bytes, name: str, now: int) -> tuple[str, DeviceRow]:
         token = base64.urlsafe_b64encode(nacl.utils.random(32)).decode().rstrip("=")
         device = DeviceRow(
-            device_id=nacl.utils.random(16), account_id=account_id, name=name,
-            token_hash=token_hash(token), created_at=now, last_seen_at=now,
-            expires_at=now + self.settings.token_ttl_ms, revoked=False,
+            device_id=nacl.utils.random(16),
+            account_id=account_id,
+            name=name,
+            token_hash=token_hash(token),
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + self.settings.token_ttl_ms,
+            revoked=False,
         )
         return token, device
 
@@ -162,9 +182,15 @@ class Service:
         self, token: str, device: DeviceRow, account: AccountRow, bundle: bytes
     ) -> wire.SessionReply:
         return wire.SessionReply(
-            token=token, account_id=account.account_id, device_id=device.device_id,
-            expires_at=device.expires_at, server_id=self.server_id, bundle=bundle,
-            salt=account.salt, opslimit=account.opslimit, memlimit=account.memlimit,
+            token=token,
+            account_id=account.account_id,
+            device_id=device.device_id,
+            expires_at=device.expires_at,
+            server_id=self.server_id,
+            bundle=bundle,
+            salt=account.salt,
+            opslimit=account.opslimit,
+            memlimit=account.memlimit,
         )
 
     async def challenge(self, request: wire.ChallengeRequest) -> wire.ChallengeReply:
@@ -180,7 +206,11 @@ class Service:
         return wire.ChallengeReply(challenge, self.server_id, expires_at)
 
     async def _check_challenge(
-        self, username: str, purpose: str, challenge: bytes, signature: bytes,
+        self,
+        username: str,
+        purpose: str,
+        challenge: bytes,
+        signature: bytes,
         public_keys: tuple[bytes, ...],
     ) -> None:
         """Consume the challenge (single use) and check its signature by one of the keys."""
@@ -219,8 +249,12 @@ class Service:
             account.username, "password", request.challenge, request.signature, keys
         )
         await self.storage.update_credentials(
-            account.account_id, request.salt, request.opslimit, request.memlimit,
-            request.login_public_key, request.bundle,
+            account.account_id,
+            request.salt,
+            request.opslimit,
+            request.memlimit,
+            request.login_public_key,
+            request.bundle,
         )
 
     async def _account(self, caller: Caller) -> AccountRow:
@@ -234,8 +268,11 @@ class Service:
         if account is None:
             raise NotFound("no account has that username")
         return wire.Identity(
-            account.account_id, account.username, account.sign_public_key,
-            account.box_public_key, account.identity_signature,
+            account.account_id,
+            account.username,
+            account.sign_public_key,
+            account.box_public_key,
+            account.identity_signature,
         )
 
     # --- sessions ---------------------------------------------------------------------------
@@ -259,7 +296,11 @@ class Service:
         return wire.DeviceList(
             [
                 wire.Device(
-                    row.device_id, row.name, row.created_at, row.last_seen_at, row.expires_at,
+                    row.device_id,
+                    row.name,
+                    row.created_at,
+                    row.last_seen_at,
+                    row.expires_at,
                     row.device_id == caller.device_id,
                 )
                 for row in rows
@@ -287,8 +328,13 @@ class Service:
         return wire.JournalList(
             [
                 wire.Journal(
-                    row.journal_id, row.owner_id, row.role, row.epoch, row.meta,
-                    row.meta_version, [wire.KeyEnvelope(k.epoch, k.envelope) for k in row.keys],
+                    row.journal_id,
+                    row.owner_id,
+                    row.role,
+                    row.epoch,
+                    row.meta,
+                    row.meta_version,
+                    [wire.KeyEnvelope(k.epoch, k.envelope) for k in row.keys],
                 )
                 for row in rows
             ]
@@ -338,7 +384,9 @@ class Service:
             records: list[wire.StoredRecord] = []
             if after < head and budget > 0 and byte_budget > 0:
                 rows = await self.storage.records_after(journal_id, after, budget, byte_budget)
-                records = [wire.StoredRecord(r.seq, r.record_id, r.epoch, r.ciphertext) for r in rows]
+                records = [
+                    wire.StoredRecord(r.seq, r.record_id, r.epoch, r.ciphertext) for r in rows
+                ]
                 budget -= len(rows)
                 byte_budget -= sum(len(r.ciphertext) for r in rows)
             cursor = records[-1].seq if records else after

@@ -16,8 +16,9 @@ from server import create_app
 from server.service import Settings
 
 # The server refuses weak Argon2id parameters by default; tests lower the floor explicitly.
-TEST_SETTINGS = Settings(min_opslimit=INSECURE_TEST_COST.opslimit,
-                         min_memlimit=INSECURE_TEST_COST.memlimit)
+TEST_SETTINGS = Settings(
+    min_opslimit=INSECURE_TEST_COST.opslimit, min_memlimit=INSECURE_TEST_COST.memlimit
+)
 PASSWORD = "correct horse battery"
 
 
@@ -75,8 +76,12 @@ async def signup(live_server: RunningServer, tmp_path: Path) -> AsyncIterator[Cl
 
     async def make(username: str, device: str = "laptop", password: str = PASSWORD) -> Client:
         client = await Client.signup(
-            live_server.url, username, password, home=tmp_path / f"{username}-{device}",
-            device_name=device, kdf_cost=INSECURE_TEST_COST,
+            live_server.url,
+            username,
+            password,
+            home=tmp_path / f"{username}-{device}",
+            device_name=device,
+            kdf_cost=INSECURE_TEST_COST,
         )
         clients.append(client)
         return client
@@ -93,8 +98,12 @@ async def login(live_server: RunningServer, tmp_path: Path) -> AsyncIterator[Cli
 
     async def make(username: str, device: str = "phone", password: str = PASSWORD) -> Client:
         client = await Client.login(
-            live_server.url, username, password, home=tmp_path / f"{username}-{device}",
-            device_name=device, minimum_cost=INSECURE_TEST_COST,
+            live_server.url,
+            username,
+            password,
+            home=tmp_path / f"{username}-{device}",
+            device_name=device,
+            minimum_cost=INSECURE_TEST_COST,
         )
         clients.append(client)
         return client

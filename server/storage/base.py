@@ -101,8 +101,13 @@ class Storage(Protocol):
     async def account_by_id(self, account_id: bytes) -> AccountRow | None: ...
 
     async def update_credentials(
-        self, account_id: bytes, salt: bytes, opslimit: int, memlimit: int,
-        login_public_key: bytes, bundle: bytes,
+        self,
+        account_id: bytes,
+        salt: bytes,
+        opslimit: int,
+        memlimit: int,
+        login_public_key: bytes,
+        bundle: bytes,
     ) -> None: ...
 
     async def store_challenge(self, challenge: bytes, entry: Challenge) -> None: ...

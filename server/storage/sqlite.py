@@ -178,8 +178,13 @@ class SQLiteStorage:
         return _account(row) if row else None
 
     async def update_credentials(
-        self, account_id: bytes, salt: bytes, opslimit: int, memlimit: int,
-        login_public_key: bytes, bundle: bytes,
+        self,
+        account_id: bytes,
+        salt: bytes,
+        opslimit: int,
+        memlimit: int,
+        login_public_key: bytes,
+        bundle: bytes,
     ) -> None:
         async with self._write() as db:
             await db.execute(
@@ -282,8 +287,13 @@ class SQLiteStorage:
             keys.setdefault(bytes(journal_id), []).append(KeyRow(epoch, bytes(envelope)))
         return [
             JournalRow(
-                journal_id=bytes(row[0]), owner_id=bytes(row[1]), role=row[2], epoch=row[3],
-                meta=bytes(row[4]), meta_version=row[5], head=row[6],
+                journal_id=bytes(row[0]),
+                owner_id=bytes(row[1]),
+                role=row[2],
+                epoch=row[3],
+                meta=bytes(row[4]),
+                meta_version=row[5],
+                head=row[6],
                 keys=tuple(keys.get(bytes(row[0]), ())),
             )
             for row in rows
@@ -371,9 +381,19 @@ def _marks(count: int) -> str:
 
 def _account_values(a: AccountRow) -> tuple[Any, ...]:
     return (
-        a.account_id, a.username, a.salt, a.opslimit, a.memlimit, a.login_public_key,
-        a.recovery_login_public_key, a.bundle, a.recovery_bundle, a.sign_public_key,
-        a.box_public_key, a.identity_signature, a.created_at,
+        a.account_id,
+        a.username,
+        a.salt,
+        a.opslimit,
+        a.memlimit,
+        a.login_public_key,
+        a.recovery_login_public_key,
+        a.bundle,
+        a.recovery_bundle,
+        a.sign_public_key,
+        a.box_public_key,
+        a.identity_signature,
+        a.created_at,
     )
 
 
@@ -384,8 +404,14 @@ def _account(row: Any) -> AccountRow:
 
 def _device_values(d: DeviceRow) -> tuple[Any, ...]:
     return (
-        d.device_id, d.account_id, d.name, d.token_hash, d.created_at, d.last_seen_at,
-        d.expires_at, int(d.revoked),
+        d.device_id,
+        d.account_id,
+        d.name,
+        d.token_hash,
+        d.created_at,
+        d.last_seen_at,
+        d.expires_at,
+        int(d.revoked),
     )
 
 

@@ -3,20 +3,30 @@ from __future__ import annotations
 from tests.conftest import ClientFactory
 
 
-async def test_entry_written_on_laptop_appears_on_phone(signup: ClientFactory, login: ClientFactory) -> None:
+async def test_entry_written_on_laptop_appears_on_phone(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
     laptop = await signup("ana")
-    entry = await laptop.write("Personal", "First session went well.", title="Session 1", mood=7, tags=["therapy"])
+    entry = await laptop.write(
+        "Personal", "First session went well.", title="Session 1", mood=7, tags=["therapy"]
+    )
     assert (await laptop.sync()).pushed == 1
     phone = await login("ana")
     report = await phone.sync()
     assert report.pulled == 1
     [seen] = await phone.entries()
     assert (seen.id, seen.title, seen.body, seen.mood, seen.tags) == (
-        entry.id, "Session 1", "First session went well.", 7, ("therapy",)
+        entry.id,
+        "Session 1",
+        "First session went well.",
+        7,
+        ("therapy",),
     )
 
 
-async def test_edits_and_deletes_follow_to_the_other_device(signup: ClientFactory, login: ClientFactory) -> None:
+async def test_edits_and_deletes_follow_to_the_other_device(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
     laptop = await signup("ana")
     entry = await laptop.write(None, "Draft")
     await laptop.sync()
