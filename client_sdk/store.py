@@ -94,7 +94,9 @@ class Store:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         connection = await aiosqlite.connect(str(path), isolation_level=None)
         await connection.execute("PRAGMA journal_mode=WAL")
-        await connection.execute("PRAGMA synchronous=FULL")
+        # WAL + NORMAL: a committed write survives the app crashing; only a power cut may
+        # lose the last moments, which FULL would cost an fsync per keystroke-sized edit.
+        await connection.execute("PRAGMA synchronous=NORMAL")
         await connection.executescript(SCHEMA)
         return cls(connection)
 

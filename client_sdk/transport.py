@@ -29,10 +29,6 @@ STATUS_ERRORS: dict[int, type[TJError]] = {
 }
 
 
-class ServerRefused(TJError):
-    """Mixin data for an error answer: the server's machine-readable code."""
-
-
 class Transport:
     """One aiohttp session against one server; `token` is sent when set."""
 
@@ -47,7 +43,8 @@ class Transport:
             await self._session.close()
             self._session = None
 
-    def _client(self) -> aiohttp.ClientSession:
+    def session(self) -> aiohttp.ClientSession:
+        """The shared aiohttp session (created lazily, reused for every call)."""
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         return self._session
@@ -58,7 +55,7 @@ class Transport:
             headers["Authorization"] = f"Bearer {self.token}"
         url = self.base_url + path
         try:
-            async with self._client().post(url, data=wire.encode(message), headers=headers) as resp:
+            async with self.session().post(url, data=wire.encode(message), headers=headers) as resp:
                 raw = await resp.read()
                 status = resp.status
         except (TimeoutError, aiohttp.ClientError, OSError) as error:

@@ -41,7 +41,7 @@ class WireError(Exception):
         self.message = message
 
 
-def limits(lo: int, hi: int) -> dict[str, int]:
+def limits(lo: int, hi: int) -> dict[str, Any]:
     """Field metadata: allowed length (bytes, str, list) or value (int)."""
     return {"lo": lo, "hi": hi}
 
@@ -276,6 +276,36 @@ class SyncReply:
     done: bool = field()
 
 
+@dataclass(frozen=True)
+class CompactRequest:
+    """Store `snapshot` and delete the records it supersedes, in one transaction."""
+
+    journal_id: bytes = field(metadata=ID)
+    snapshot: RecordUpload = field()
+    supersedes: list[bytes] = field(metadata={**limits(1, MAX_RECORDS_PER_PAGE), "item": ID})
+
+
+@dataclass(frozen=True)
+class CompactReply:
+    seq: int = field(metadata=limits(1, U63))
+    removed: int = field(metadata=limits(0, MAX_RECORDS_PER_PAGE))
+
+
+# --- live channel --------------------------------------------------------------------------
+
+LIVE_HELLO = "hello"
+LIVE_JOURNAL = "journal"
+
+
+@dataclass(frozen=True)
+class LiveNotice:
+    """Sent on the live WebSocket: "hello" once connected, "journal" when a journal changed."""
+
+    kind: str = field(metadata=limits(1, 16))
+    journal_id: bytes = field(metadata=limits(0, ID_BYTES))
+    head: int = field(metadata=limits(0, U63))
+
+
 # --- encoding ------------------------------------------------------------------------------
 
 
@@ -327,7 +357,8 @@ def _check(hint: Any, value: Any, limits: Any, path: str) -> Any:
         if not isinstance(value, list):
             raise WireError("invalid_field", f"{path} must be a list")
         _check_size(len(value), limits, path, "items")
-        return [_check(item_hint, item, {}, f"{path}[{i}]") for i, item in enumerate(value)]
+        item_limits = limits.get("item", {}) if limits else {}
+        return [_check(item_hint, item, item_limits, f"{path}[{i}]") for i, item in enumerate(value)]
     if origin in (types.UnionType, typing.Union):
         if value is None:
             return None

@@ -1,0 +1,80 @@
+"""The live channel on the SDK side: a WebSocket that yields notices, reconnecting with backoff.
+
+`notices()` yields a "hello" notice after every (re)connection, so a caller that syncs on each
+notice also catches up on whatever changed while it was disconnected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+
+from client_sdk import wire
+from client_sdk.errors import AuthError
+from client_sdk.transport import Transport
+
+LIVE_PATH = "/v1/live"
+CLOSE_SIGNED_OUT = 4001
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Delays between reconnection attempts: doubling from `first` up to `cap`, with jitter."""
+
+    first: float = 0.25
+    cap: float = 30.0
+
+    def delays(self) -> AsyncIterator[float]:
+        return _delays(self)
+
+
+async def _delays(backoff: Backoff) -> AsyncIterator[float]:
+    delay = backoff.first
+    while True:
+        yield delay * (0.5 + random.random() / 2)
+        delay = min(delay * 2, backoff.cap)
+
+
+def live_url(base_url: str) -> str:
+    scheme, rest = base_url.split("://", 1)
+    return ("wss" if scheme == "https" else "ws") + "://" + rest + LIVE_PATH
+
+
+async def notices(transport: Transport, backoff: Backoff = Backoff()) -> AsyncIterator[wire.LiveNotice]:
+    """Yield notices forever; reconnect after failures; raise AuthError if signed out."""
+    delays = backoff.delays()
+    while True:
+        connected = False
+        try:
+            async for notice in _one_connection(transport):
+                connected = True
+                yield notice
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError, wire.WireError):
+            pass
+        if connected:
+            delays = backoff.delays()
+        await asyncio.sleep(await anext(delays))
+
+
+async def _one_connection(transport: Transport) -> AsyncIterator[wire.LiveNotice]:
+    headers = {"Authorization": f"Bearer {transport.token}"}
+    try:
+        socket = await transport.session().ws_connect(
+            live_url(transport.base_url), headers=headers, heartbeat=30.0
+        )
+    except aiohttp.WSServerHandshakeError as error:
+        if error.status == 401:
+            raise AuthError("this device was signed out or its session expired; log in again") from None
+        raise
+    async with socket:
+        async for message in socket:
+            if message.type == aiohttp.WSMsgType.BINARY:
+                yield wire.decode(wire.LiveNotice, message.data)
+            elif message.type in (aiohttp.WSMsgType.ERROR, aiohttp.WSMsgType.CLOSED):
+                break
+    if socket.close_code == CLOSE_SIGNED_OUT:
+        raise AuthError("this device was signed out; log in again")

@@ -1,0 +1,81 @@
+"""Live channel: a WebSocket per connected device, told when one of its journals changes.
+
+The notice carries only a journal id and its new head sequence number; the device then
+syncs as usual. Devices of an account are tracked so that revoking one closes its socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiohttp import WSMsgType, web
+
+from client_sdk import wire
+
+log = logging.getLogger("tj.server.live")
+HEARTBEAT_S = 25.0
+
+
+class LiveHub:
+    def __init__(self) -> None:
+        self._sockets: dict[bytes, dict[bytes, set[web.WebSocketResponse]]] = {}
+
+    def connected(self, account_id: bytes) -> bool:
+        return bool(self._sockets.get(account_id))
+
+    def add(self, account_id: bytes, device_id: bytes, socket: web.WebSocketResponse) -> None:
+        self._sockets.setdefault(account_id, {}).setdefault(device_id, set()).add(socket)
+
+    def remove(self, account_id: bytes, device_id: bytes, socket: web.WebSocketResponse) -> None:
+        devices = self._sockets.get(account_id, {})
+        devices.get(device_id, set()).discard(socket)
+        if not devices.get(device_id):
+            devices.pop(device_id, None)
+        if not devices:
+            self._sockets.pop(account_id, None)
+
+    async def notify(self, account_ids: list[bytes], journal_id: bytes, head: int) -> None:
+        message = wire.encode(wire.LiveNotice(wire.LIVE_JOURNAL, journal_id, head))
+        sockets = [
+            socket
+            for account_id in account_ids
+            for device_sockets in self._sockets.get(account_id, {}).values()
+            for socket in device_sockets
+        ]
+        await asyncio.gather(*(_send(socket, message) for socket in sockets))
+
+    async def disconnect_device(self, account_id: bytes, device_id: bytes) -> None:
+        for socket in list(self._sockets.get(account_id, {}).get(device_id, ())):
+            await socket.close(code=4001, message=b"device signed out")
+
+    async def disconnect_account(self, account_id: bytes) -> None:
+        for device_id in list(self._sockets.get(account_id, {})):
+            await self.disconnect_device(account_id, device_id)
+
+    async def close_all(self) -> None:
+        for account_id in list(self._sockets):
+            await self.disconnect_account(account_id)
+
+
+async def _send(socket: web.WebSocketResponse, message: bytes) -> None:
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        await socket.send_bytes(message)
+
+
+async def serve(
+    request: web.Request, hub: LiveHub, account_id: bytes, device_id: bytes
+) -> web.WebSocketResponse:
+    """Hold one device's socket open until either side closes it; input is ignored."""
+    socket = web.WebSocketResponse(heartbeat=HEARTBEAT_S)
+    await socket.prepare(request)
+    hub.add(account_id, device_id, socket)
+    try:
+        await socket.send_bytes(wire.encode(wire.LiveNotice(wire.LIVE_HELLO, b"", 0)))
+        async for message in socket:
+            if message.type == WSMsgType.ERROR:
+                break
+    finally:
+        hub.remove(account_id, device_id, socket)
+    return socket
