@@ -67,9 +67,12 @@ async def auth_middleware(request: web.Request, handler: routes.Handler) -> web.
     """Resolve the route, check the method and media type, and authenticate non-public calls."""
     if request.path not in routes.ROUTES:
         raise NotFound("no such endpoint")
-    if request.method != "POST":
+    if request.path == routes.LIVE_PATH:
+        if request.method != "GET":
+            raise MethodNotAllowed("the live channel is a WebSocket: connect with GET")
+    elif request.method != "POST":
         raise MethodNotAllowed("every endpoint takes POST with a msgpack body")
-    if request.content_type != routes.MSGPACK:
+    elif request.content_type != routes.MSGPACK:
         raise UnsupportedMedia(f"send the body as {routes.MSGPACK}")
     if request.path not in routes.PUBLIC_PATHS:
         header = request.headers.get("Authorization", "")
@@ -108,6 +111,11 @@ def create_app(
         yield
         await backend.close()
 
+    async def close_live_sockets(app: web.Application) -> None:
+        if routes.SERVICE in app:
+            await app[routes.SERVICE].live.close_all()
+
     app.cleanup_ctx.append(lifecycle)
+    app.on_shutdown.append(close_live_sockets)
     app.router.add_route("*", "/{tail:.*}", dispatch)
     return app

@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from client_sdk import wire
+from server.live import serve as serve_live
 from server.service import Caller, Service
 
 SERVICE: web.AppKey[Service] = web.AppKey("service", Service)
@@ -17,6 +18,8 @@ MSGPACK = "application/msgpack"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # Endpoints reachable without a session token.
+LIVE_PATH = "/v1/live"  # the one GET endpoint: a WebSocket upgrade
+
 PUBLIC_PATHS = frozenset(
     {
         "/v1/auth/prelogin",
@@ -122,6 +125,16 @@ async def push(request: web.Request) -> web.Response:
     return reply(await service(request).push(caller(request), message))
 
 
+async def compact(request: web.Request) -> web.Response:
+    message = await body(request, wire.CompactRequest)
+    return reply(await service(request).compact(caller(request), message))
+
+
+async def live(request: web.Request) -> web.StreamResponse:
+    who = caller(request)
+    return await serve_live(request, service(request).live, who.account_id, who.device_id)
+
+
 async def sync(request: web.Request) -> web.Response:
     message = await body(request, wire.SyncRequest)
     return reply(await service(request).sync(caller(request), message))
@@ -143,5 +156,7 @@ ROUTES: dict[str, Handler] = {
     "/v1/journals/list": list_journals,
     "/v1/journals/meta": update_meta,
     "/v1/records/push": push,
+    "/v1/records/compact": compact,
     "/v1/sync": sync,
+    LIVE_PATH: live,
 }

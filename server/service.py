@@ -19,6 +19,7 @@ import nacl.utils
 
 from client_sdk import wire
 from server.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from server.live import LiveHub
 from server.storage.base import (
     AccountRow,
     Challenge,
@@ -99,7 +100,7 @@ class Service:
         self.settings = settings
         self.server_id = server_id
         self._prelogin_secret = prelogin_secret
-        self.on_records: Callable[[bytes], None] = lambda journal_id: None
+        self.live = LiveHub()
 
     # --- accounts ---------------------------------------------------------------------------
 
@@ -311,6 +312,7 @@ class Service:
     async def revoke_device(self, caller: Caller, device_id: bytes) -> None:
         if not await self.storage.revoke_device(caller.account_id, device_id):
             raise NotFound("no active device of this account has that id")
+        await self.live.disconnect_device(caller.account_id, device_id)
 
     # --- journals and records ---------------------------------------------------------------
 
@@ -367,8 +369,33 @@ class Service:
                 "a record id in this batch is already stored with other content",
                 code="record_conflict",
             ) from None
-        self.on_records(request.journal_id)
+        await self._announce(request.journal_id, max(seq for _, seq in accepted))
         return wire.PushReply([wire.Accepted(record_id, seq) for record_id, seq in accepted])
+
+    async def compact(self, caller: Caller, request: wire.CompactRequest) -> wire.CompactReply:
+        """Replace superseded records by a snapshot; the server cannot check the snapshot's
+        content, so only the journal's owner may compact."""
+        await self._require_role(caller, request.journal_id, ("owner",))
+        if request.snapshot.record_id in request.supersedes:
+            raise BadRequest("a snapshot cannot supersede itself", code="duplicate_record")
+        snapshot = request.snapshot
+        try:
+            seq, removed = await self.storage.compact(
+                request.journal_id, caller.account_id,
+                NewRecord(snapshot.record_id, snapshot.epoch, snapshot.ciphertext),
+                list(dict.fromkeys(request.supersedes)), self.clock(),
+            )
+        except RecordConflictError:
+            raise Conflict(
+                "the snapshot's record id is already stored with other content",
+                code="record_conflict",
+            ) from None
+        await self._announce(request.journal_id, seq)
+        return wire.CompactReply(seq, removed)
+
+    async def _announce(self, journal_id: bytes, head: int) -> None:
+        members = await self.storage.members_of(journal_id)
+        await self.live.notify(members, journal_id, head)
 
     async def sync(self, caller: Caller, request: wire.SyncRequest) -> wire.SyncReply:
         """One page of new records for every journal the caller reads, by per-journal cursor."""

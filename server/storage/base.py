@@ -146,6 +146,20 @@ class Storage(Protocol):
         """Store records not yet stored (by record id) and return (record id, seq) for all."""
         ...
 
+    async def members_of(self, journal_id: bytes) -> list[bytes]:
+        """Accounts that read the journal (owner included)."""
+        ...
+
+    async def compact(
+        self, journal_id: bytes, pushed_by: bytes, snapshot: NewRecord, supersedes: list[bytes],
+        now: int,
+    ) -> tuple[int, int]:
+        """Store the snapshot and delete the superseded records older than it, atomically.
+
+        Returns (snapshot seq, records removed). Ids not (or no longer) stored are skipped.
+        """
+        ...
+
     async def records_after(
         self, journal_id: bytes, after: int, limit: int, max_bytes: int
     ) -> list[RecordRow]: ...

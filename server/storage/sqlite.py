@@ -328,34 +328,29 @@ class SQLiteStorage:
         self, journal_id: bytes, pushed_by: bytes, records: list[NewRecord], now: int
     ) -> list[tuple[bytes, int]]:
         async with self._write() as db:
-            accepted = []
-            for record in records:
-                cursor = await db.execute(
-                    "SELECT seq, epoch, ciphertext FROM records "
-                    "WHERE journal_id = ? AND record_id = ?",
-                    (journal_id, record.record_id),
-                )
-                existing = await cursor.fetchone()
-                await cursor.close()
-                if existing is not None:
-                    if existing[1] != record.epoch or bytes(existing[2]) != record.ciphertext:
-                        raise RecordConflictError(record.record_id.hex())
-                    accepted.append((record.record_id, int(existing[0])))
-                    continue
-                cursor = await db.execute(
-                    "INSERT INTO records (journal_id, record_id, epoch, ciphertext, pushed_by, "
-                    "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (journal_id, record.record_id, record.epoch, record.ciphertext, pushed_by, now),
-                )
-                seq = cursor.lastrowid
-                await cursor.close()
-                assert seq is not None
-                accepted.append((record.record_id, seq))
-            head = max(seq for _, seq in accepted)
-            await db.execute(
-                "UPDATE journals SET head = max(head, ?) WHERE journal_id = ?", (head, journal_id)
-            )
+            accepted = [await _insert_record(db, journal_id, pushed_by, r, now) for r in records]
+            await _raise_head(db, journal_id, max(seq for _, seq in accepted))
             return accepted
+
+    async def compact(
+        self, journal_id: bytes, pushed_by: bytes, snapshot: NewRecord, supersedes: list[bytes],
+        now: int,
+    ) -> tuple[int, int]:
+        async with self._write() as db:
+            _, seq = await _insert_record(db, journal_id, pushed_by, snapshot, now)
+            cursor = await db.execute(
+                f"DELETE FROM records WHERE journal_id = ? AND seq < ? AND record_id IN "
+                f"({_marks(len(supersedes))})",
+                (journal_id, seq, *supersedes),
+            )
+            removed = cursor.rowcount
+            await cursor.close()
+            await _raise_head(db, journal_id, seq)
+            return seq, removed
+
+    async def members_of(self, journal_id: bytes) -> list[bytes]:
+        rows = await self._all("SELECT account_id FROM members WHERE journal_id = ?", (journal_id,))
+        return [bytes(row[0]) for row in rows]
 
     async def records_after(
         self, journal_id: bytes, after: int, limit: int, max_bytes: int
@@ -373,6 +368,37 @@ class SQLiteStorage:
                 break
             page.append(RecordRow(seq, bytes(record_id), epoch, bytes(ciphertext)))
         return page
+
+
+async def _insert_record(
+    db: aiosqlite.Connection, journal_id: bytes, pushed_by: bytes, record: NewRecord, now: int
+) -> tuple[bytes, int]:
+    """Insert a record unless its id is stored; the same id with other content conflicts."""
+    cursor = await db.execute(
+        "SELECT seq, epoch, ciphertext FROM records WHERE journal_id = ? AND record_id = ?",
+        (journal_id, record.record_id),
+    )
+    existing = await cursor.fetchone()
+    await cursor.close()
+    if existing is not None:
+        if existing[1] != record.epoch or bytes(existing[2]) != record.ciphertext:
+            raise RecordConflictError(record.record_id.hex())
+        return record.record_id, int(existing[0])
+    cursor = await db.execute(
+        "INSERT INTO records (journal_id, record_id, epoch, ciphertext, pushed_by, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (journal_id, record.record_id, record.epoch, record.ciphertext, pushed_by, now),
+    )
+    seq = cursor.lastrowid
+    await cursor.close()
+    assert seq is not None
+    return record.record_id, seq
+
+
+async def _raise_head(db: aiosqlite.Connection, journal_id: bytes, head: int) -> None:
+    await db.execute(
+        "UPDATE journals SET head = max(head, ?) WHERE journal_id = ?", (head, journal_id)
+    )
 
 
 def _marks(count: int) -> str:
