@@ -1,6 +1,6 @@
 """Therapy Journal sync SDK: end-to-end encrypted journals that sync between devices."""
 
-from client_sdk.client import Client, DeviceInfo, Entry, Journal
+from client_sdk.client import Client
 from client_sdk.crypto import INSECURE_TEST_COST, INTERACTIVE, MODERATE, KdfCost
 from client_sdk.errors import (
     AccessError,
@@ -13,6 +13,7 @@ from client_sdk.errors import (
     NotFound,
     TJError,
 )
+from client_sdk.models import DeviceInfo, Entry, Journal
 from client_sdk.store import Problem
 from client_sdk.sync import SyncReport
 

@@ -11,17 +11,11 @@ locally with the document it changes, and pushed at the next `sync()`.
 from __future__ import annotations
 
 import asyncio
-import time
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import msgpack
-
-from client_sdk import crypto, keys, records, wire
-from client_sdk import sync as sync_plan
+from client_sdk import crypto, keys, wire
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
 from client_sdk.documents import (
     ENTRY,
@@ -32,13 +26,15 @@ from client_sdk.documents import (
     entry_view,
     new_entry_update,
 )
-from client_sdk.errors import (
-    AccessError,
-    AuthError,
-    IntegrityError,
-    InvalidInput,
-    NetworkError,
-    NotFound,
+from client_sdk.errors import AuthError, IntegrityError, InvalidInput, NetworkError, NotFound
+from client_sdk.models import (
+    DeviceInfo,
+    Entry,
+    Journal,
+    default_device_name,
+    normalize_username,
+    now_ms,
+    to_datetime,
 )
 from client_sdk.profile import (
     Profile,
@@ -48,97 +44,13 @@ from client_sdk.profile import (
     remove_profile,
     save_profile,
 )
-from client_sdk.store import LocalJournal, Problem, Store, StoredDocument
+from client_sdk.replica import Replica, encode_meta, stored_document
+from client_sdk.store import LocalJournal, Problem, Store
+from client_sdk.sync import SyncReport
 from client_sdk.transport import Transport
 
 DEFAULT_JOURNAL = "Personal"
-PULL_PAGE = 1000
 MAX_JOURNAL_NAME = 100
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def to_datetime(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)
-
-
-def normalize_username(username: str) -> str:
-    name = username.strip().lower()
-    if (
-        not (3 <= len(name) <= 64)
-        or not all(c.isalnum() or c in "._-" for c in name)
-        or not name.isascii()
-    ):
-        raise InvalidInput(
-            "a username is 3 to 64 characters: lowercase letters, digits, '.', '_' or '-'"
-        )
-    return name
-
-
-def default_device_name() -> str:
-    import platform
-
-    return (platform.node() or "device")[:100]
-
-
-@dataclass(frozen=True)
-class Journal:
-    id: str
-    name: str
-    role: str
-    owner_id: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "role": self.role, "owner_id": self.owner_id}
-
-
-@dataclass(frozen=True)
-class Entry:
-    id: str
-    journal: str
-    journal_id: str
-    title: str
-    body: str
-    mood: int | None
-    tags: tuple[str, ...]
-    created_at: datetime
-    updated_at: datetime
-    deleted: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        """Stable JSON shape (the CLI's `--json`)."""
-        return {
-            "id": self.id,
-            "journal": self.journal,
-            "title": self.title,
-            "body": self.body,
-            "mood": self.mood,
-            "tags": list(self.tags),
-            "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
-        }
-
-
-@dataclass(frozen=True)
-class DeviceInfo:
-    id: str
-    name: str
-    created_at: datetime
-    last_seen_at: datetime
-    expires_at: datetime
-    current: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "created_at": self.created_at.isoformat(),
-            "last_seen_at": self.last_seen_at.isoformat(),
-            "expires_at": self.expires_at.isoformat(),
-            "current": self.current,
-        }
 
 
 class Client:
@@ -150,7 +62,7 @@ class Client:
         self.store = store
         self.transport = transport
         self.recovery_key: str | None = None  # set only right after signup, to show once
-        self._keys: dict[tuple[bytes, int], bytes] = {}
+        self.replica = Replica(profile, store, transport)
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -327,7 +239,7 @@ class Client:
         transport.token = session.token
         store = await Store.open(home)
         client = cls(home, profile, store, transport)
-        await client._refresh_journals()
+        await client.replica.refresh_journals()
         return client
 
     async def close(self) -> None:
@@ -496,77 +408,15 @@ class Client:
         envelope = keys.wrap_journal_key(
             self.profile.secrets.account_key, self.profile.account_id, journal_id, 0, journal_key
         )
-        meta = keys.seal_journal_meta(journal_key, journal_id, 0, _encode_meta(name))
+        meta = keys.seal_journal_meta(journal_key, journal_id, 0, encode_meta(name))
         request = wire.JournalCreateRequest(journal_id, wire.KeyEnvelope(0, envelope), meta)
         await self.transport.call("/v1/journals/create", request, wire.Empty)
         local = LocalJournal(journal_id, self.profile.account_id, "owner", 0, name, 1, 0)
         async with self.store.transaction() as tx:
             await tx.put_journal(local)
             await tx.put_key(journal_id, 0, envelope)
-        self._keys[(journal_id, 0)] = journal_key
+        self.replica.remember_key(journal_id, 0, journal_key)
         return _journal(local)
-
-    async def _refresh_journals(self) -> None:
-        reply = await self.transport.call("/v1/journals/list", wire.Empty(), wire.JournalList)
-        known = {j.journal_id: j for j in await self.store.journals()}
-        async with self.store.transaction() as tx:
-            for journal in reply.journals:
-                for key in journal.keys:
-                    await tx.put_key(journal.journal_id, key.epoch, key.envelope)
-        for journal in reply.journals:
-            name = self._journal_name(journal)
-            cursor = known[journal.journal_id].cursor if journal.journal_id in known else 0
-            local = LocalJournal(
-                journal.journal_id,
-                journal.owner_id,
-                journal.role,
-                journal.epoch,
-                name,
-                journal.meta_version,
-                cursor,
-            )
-            async with self.store.transaction() as tx:
-                await tx.put_journal(local)
-
-    def _journal_name(self, journal: wire.Journal) -> str:
-        try:
-            epoch = keys.meta_epoch(journal.meta)
-            key = self._unwrap(
-                journal.journal_id,
-                journal.owner_id,
-                journal.role,
-                epoch,
-                {(journal.journal_id, k.epoch): k.envelope for k in journal.keys},
-            )
-            return _decode_meta(keys.open_journal_meta(key, journal.journal_id, journal.meta))
-        except IntegrityError:
-            return f"(unreadable journal {journal.journal_id.hex()[:8]})"
-
-    def _unwrap(
-        self,
-        journal_id: bytes,
-        owner_id: bytes,
-        role: str,
-        epoch: int,
-        envelopes: dict[tuple[bytes, int], bytes],
-    ) -> bytes:
-        cached = self._keys.get((journal_id, epoch))
-        if cached is not None:
-            return cached
-        envelope = envelopes.get((journal_id, epoch))
-        if envelope is None:
-            raise IntegrityError(f"no key for epoch {epoch} of journal {journal_id.hex()}")
-        if role != "owner" or owner_id != self.profile.account_id:
-            raise AccessError(f"journal {journal_id.hex()} is not this account's")
-        key = keys.unwrap_journal_key(
-            self.profile.secrets.account_key, self.profile.account_id, journal_id, epoch, envelope
-        )
-        self._keys[(journal_id, epoch)] = key
-        return key
-
-    async def _journal_key(self, journal: LocalJournal, epoch: int) -> bytes:
-        envelopes = await self.store.journal_keys()
-        return self._unwrap(journal.journal_id, journal.owner_id, journal.role, epoch, envelopes)
 
     # --- entries ----------------------------------------------------------------------------
 
@@ -584,7 +434,7 @@ class Client:
         fields = EntryFields(title=title, mood=mood, tags=tuple(tags), body=body).validate()
         document = Document(crypto.random_bytes(wire.ID_BYTES), ENTRY)
         update = new_entry_update(document, fields, now_ms())
-        await self._commit(local, document, update)
+        await self.replica.commit(local, document, update)
         return self._entry(local, document)
 
     async def edit(
@@ -608,14 +458,14 @@ class Client:
             append=append,
         )
         update = edit_entry_update(document, fields, now_ms())
-        await self._commit(local, document, update)
+        await self.replica.commit(local, document, update)
         return self._entry(local, document)
 
     async def delete(self, entry_id: str) -> None:
         local, document = await self._entry_document(entry_id)
         if entry_view(document).deleted:
             return
-        await self._commit(local, document, delete_entry_update(document, now_ms()))
+        await self.replica.commit(local, document, delete_entry_update(document, now_ms()))
 
     async def entry(self, entry_id: str) -> Entry:
         local, document = await self._entry_document(entry_id)
@@ -634,7 +484,7 @@ class Client:
         for stored in await self.store.documents(journal_id):
             if stored.kind != ENTRY or stored.journal_id not in journals:
                 continue
-            view = self._entry(journals[stored.journal_id], _document(stored))
+            view = self._entry(journals[stored.journal_id], stored_document(stored))
             if include_deleted or not view.deleted:
                 found.append(view)
         return sorted(found, key=lambda e: (e.created_at, e.id), reverse=True)
@@ -645,7 +495,7 @@ class Client:
         if stored is None or stored.kind != ENTRY:
             raise NotFound(f"no entry {entry_id} on this device")
         journals = {j.journal_id: j for j in await self.store.journals()}
-        return journals[stored.journal_id], _document(stored)
+        return journals[stored.journal_id], stored_document(stored)
 
     async def _resolve_id(self, text: str) -> bytes:
         cleaned = text.strip().lower()
@@ -681,44 +531,9 @@ class Client:
             deleted=view.deleted,
         )
 
-    async def _commit(self, journal: LocalJournal, document: Document, update: bytes) -> None:
-        """Seal `update` as a record and store it with the new document state, atomically."""
-        if journal.role not in ("owner",):
-            raise AccessError(f"this account may not write to journal {journal.name!r}")
-        key = await self._journal_key(journal, journal.epoch)
-        record_id = crypto.random_bytes(wire.ID_BYTES)
-        async with self.store.transaction() as tx:
-            counter = await tx.next_counter()
-            body = records.RecordBody(
-                author=self.profile.account_id,
-                device=self.profile.device_id,
-                counter=counter,
-                doc_id=document.doc_id,
-                doc_kind=document.kind,
-                kind=records.UPDATE,
-                payload=update,
-                written_at=now_ms(),
-            )
-            ciphertext = records.seal_record(
-                key,
-                journal.journal_id,
-                record_id,
-                journal.epoch,
-                body,
-                self.profile.secrets.signing_key,
-            )
-            await tx.add_outbox(journal.journal_id, record_id, journal.epoch, ciphertext)
-            await tx.mark_seen(
-                journal.journal_id, record_id, None, body.author, body.device, counter
-            )
-            await tx.put_document(
-                StoredDocument(
-                    document.doc_id, journal.journal_id, document.kind, document.state()
-                ),
-                now_ms(),
-            )
-
-    # --- sync -------------------------------------------------------------------------------
+    async def sync(self) -> SyncReport:
+        """Push the outbox, then pull new records of every journal until up to date."""
+        return await self.replica.sync()
 
     async def pending(self) -> int:
         """Records written on this device and not yet acknowledged by the server."""
@@ -727,149 +542,6 @@ class Client:
     async def problems(self) -> list[Problem]:
         """Records that failed verification (altered, moved or forged), by record id."""
         return await self.store.problems()
-
-    async def sync(self) -> sync_plan.SyncReport:
-        """Push the outbox, then pull new records of every journal until up to date."""
-        report = sync_plan.SyncReport()
-        await self._push(report)
-        await self._pull(report)
-        return report
-
-    async def _push(self, report: sync_plan.SyncReport) -> None:
-        for batch in sync_plan.push_batches(await self.store.outbox()):
-            reply = await self.transport.call(
-                "/v1/records/push", sync_plan.push_request(batch), wire.PushReply
-            )
-            try:
-                seqs = sync_plan.check_accepted(batch, reply)
-            except ValueError as error:
-                raise IntegrityError(str(error)) from None
-            async with self.store.transaction() as tx:
-                for record in batch:
-                    await tx.mark_seen(record.journal_id, record.record_id, seqs[record.record_id])
-                await tx.remove_outbox([record.position for record in batch])
-            report.pushed += len(batch)
-
-    async def _pull(self, report: sync_plan.SyncReport) -> None:
-        while True:
-            journals = {j.journal_id: j for j in await self.store.journals()}
-            cursors = {journal_id: j.cursor for journal_id, j in journals.items()}
-            reply = await self.transport.call(
-                "/v1/sync", sync_plan.sync_request(cursors, PULL_PAGE), wire.SyncReply
-            )
-            stale = any(
-                page.journal_id not in journals
-                or journals[page.journal_id].meta_version != page.meta_version
-                for page in reply.pages
-            )
-            if stale:
-                await self._refresh_journals()
-                journals = {j.journal_id: j for j in await self.store.journals()}
-            for page in reply.pages:
-                if page.records or page.cursor != journals[page.journal_id].cursor:
-                    await self._apply_page(journals[page.journal_id], page, report)
-            if reply.done:
-                return
-
-    async def _apply_page(
-        self, journal: LocalJournal, page: wire.JournalPage, report: sync_plan.SyncReport
-    ) -> None:
-        seen = await self.store.seen(journal.journal_id, [r.record_id for r in page.records])
-        fresh = [r for r in page.records if r.record_id not in seen]
-        problems: list[Problem] = []
-        opened: list[tuple[wire.StoredRecord, records.RecordBody]] = []
-        for record in fresh:
-            try:
-                opened.append((record, await self._open_record(journal, record)))
-            except IntegrityError as error:
-                problems.append(
-                    Problem(journal.journal_id, record.record_id, record.seq, str(error))
-                )
-        wanted = list({body.doc_id for _, body in opened})
-        documents = {s.doc_id: s for s in await self.store.documents_by_ids(wanted)}
-        changed: dict[bytes, Document] = {}
-        accepted: list[tuple[wire.StoredRecord, records.RecordBody]] = []
-        for record, body in opened:
-            try:
-                changed[body.doc_id] = self._merge(journal, record, body, changed, documents)
-                accepted.append((record, body))
-            except IntegrityError as error:
-                problems.append(
-                    Problem(journal.journal_id, record.record_id, record.seq, str(error))
-                )
-        async with self.store.transaction() as tx:
-            for document in changed.values():
-                await tx.put_document(
-                    StoredDocument(
-                        document.doc_id, journal.journal_id, document.kind, document.state()
-                    ),
-                    now_ms(),
-                )
-            for record, body in accepted:
-                await tx.mark_seen(
-                    journal.journal_id,
-                    record.record_id,
-                    record.seq,
-                    body.author,
-                    body.device,
-                    body.counter,
-                )
-            for problem in problems:
-                await tx.add_problem(problem)
-                await tx.mark_seen(journal.journal_id, problem.record_id, problem.seq)
-            await tx.set_cursor(journal.journal_id, page.cursor)
-        report.pulled += len(accepted)
-        report.merged += len(changed)
-        report.problems.extend(p.message for p in problems)
-
-    def _merge(
-        self,
-        journal: LocalJournal,
-        record: wire.StoredRecord,
-        body: records.RecordBody,
-        changed: dict[bytes, Document],
-        stored: dict[bytes, StoredDocument],
-    ) -> Document:
-        """Apply one verified record to its document (loaded once per page)."""
-        document = changed.get(body.doc_id)
-        if document is None:
-            existing = stored.get(body.doc_id)
-            if existing is not None and (
-                existing.kind != body.doc_kind or existing.journal_id != journal.journal_id
-            ):
-                raise IntegrityError(
-                    f"record {record.record_id.hex()} targets a document of another kind or journal",
-                    record_id=record.record_id,
-                )
-            document = _document(existing) if existing else Document(body.doc_id, body.doc_kind)
-        document.apply(body.payload)
-        return document
-
-    async def _open_record(
-        self, journal: LocalJournal, record: wire.StoredRecord
-    ) -> records.RecordBody:
-        try:
-            key = await self._journal_key(journal, record.epoch)
-        except (IntegrityError, AccessError) as error:
-            raise IntegrityError(f"record {record.record_id.hex()}: {error}") from None
-        body = records.open_record(
-            key,
-            journal.journal_id,
-            record.record_id,
-            record.epoch,
-            record.ciphertext,
-            self._sign_key_of,
-        )
-        if body.author != journal.owner_id:
-            raise IntegrityError(
-                f"record {record.record_id.hex()} was written by an account without the right to change this journal"
-            )
-        return body
-
-    def _sign_key_of(self, account_id: bytes) -> bytes | None:
-        if account_id == self.profile.account_id:
-            return self.profile.secrets.sign_public_key
-        return None
 
 
 async def _signed_session(
@@ -897,25 +569,5 @@ def _check_password(password: str) -> None:
         raise InvalidInput("choose a password of at least 8 characters")
 
 
-def _encode_meta(name: str) -> bytes:
-    packed: bytes = msgpack.packb({"name": name}, use_bin_type=True)
-    return packed
-
-
-def _decode_meta(raw: bytes) -> str:
-    try:
-        meta = msgpack.unpackb(raw, raw=False)
-        name = meta["name"]
-    except (ValueError, TypeError, KeyError, msgpack.UnpackException):
-        raise IntegrityError("journal metadata is malformed") from None
-    if not isinstance(name, str):
-        raise IntegrityError("journal metadata is malformed")
-    return name
-
-
 def _journal(local: LocalJournal) -> Journal:
     return Journal(local.journal_id.hex(), local.name, local.role, local.owner_id.hex())
-
-
-def _document(stored: StoredDocument) -> Document:
-    return Document.from_state(stored.doc_id, stored.kind, stored.state)

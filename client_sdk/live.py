@@ -44,7 +44,9 @@ def live_url(base_url: str) -> str:
     return ("wss" if scheme == "https" else "ws") + "://" + rest + LIVE_PATH
 
 
-async def notices(transport: Transport, backoff: Backoff = Backoff()) -> AsyncIterator[wire.LiveNotice]:
+async def notices(
+    transport: Transport, backoff: Backoff = Backoff()
+) -> AsyncIterator[wire.LiveNotice]:
     """Yield notices forever; reconnect after failures; raise AuthError if signed out."""
     delays = backoff.delays()
     while True:
@@ -53,7 +55,7 @@ async def notices(transport: Transport, backoff: Backoff = Backoff()) -> AsyncIt
             async for notice in _one_connection(transport):
                 connected = True
                 yield notice
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError, wire.WireError):
+        except (TimeoutError, aiohttp.ClientError, OSError, wire.WireError):
             pass
         if connected:
             delays = backoff.delays()
@@ -68,7 +70,9 @@ async def _one_connection(transport: Transport) -> AsyncIterator[wire.LiveNotice
         )
     except aiohttp.WSServerHandshakeError as error:
         if error.status == 401:
-            raise AuthError("this device was signed out or its session expired; log in again") from None
+            raise AuthError(
+                "this device was signed out or its session expired; log in again"
+            ) from None
         raise
     async with socket:
         async for message in socket:

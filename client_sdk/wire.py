@@ -358,7 +358,9 @@ def _check(hint: Any, value: Any, limits: Any, path: str) -> Any:
             raise WireError("invalid_field", f"{path} must be a list")
         _check_size(len(value), limits, path, "items")
         item_limits = limits.get("item", {}) if limits else {}
-        return [_check(item_hint, item, item_limits, f"{path}[{i}]") for i, item in enumerate(value)]
+        return [
+            _check(item_hint, item, item_limits, f"{path}[{i}]") for i, item in enumerate(value)
+        ]
     if origin in (types.UnionType, typing.Union):
         if value is None:
             return None

@@ -1,0 +1,94 @@
+"""Plain values the SDK hands to apps: journals, entries, devices, and small helpers."""
+
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from client_sdk.errors import InvalidInput
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def to_datetime(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def normalize_username(username: str) -> str:
+    name = username.strip().lower()
+    if (
+        not (3 <= len(name) <= 64)
+        or not all(c.isalnum() or c in "._-" for c in name)
+        or not name.isascii()
+    ):
+        raise InvalidInput(
+            "a username is 3 to 64 characters: lowercase letters, digits, '.', '_' or '-'"
+        )
+    return name
+
+
+def default_device_name() -> str:
+    return (platform.node() or "device")[:100]
+
+
+@dataclass(frozen=True)
+class Journal:
+    id: str
+    name: str
+    role: str
+    owner_id: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "role": self.role, "owner_id": self.owner_id}
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    journal: str
+    journal_id: str
+    title: str
+    body: str
+    mood: int | None
+    tags: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+    deleted: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """Stable JSON shape (the CLI's `--json`)."""
+        return {
+            "id": self.id,
+            "journal": self.journal,
+            "title": self.title,
+            "body": self.body,
+            "mood": self.mood,
+            "tags": list(self.tags),
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    id: str
+    name: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    current: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "created_at": self.created_at.isoformat(),
+            "last_seen_at": self.last_seen_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
+            "current": self.current,
+        }
