@@ -13,9 +13,10 @@ from client_sdk.errors import (
     NotFound,
     TJError,
 )
-from client_sdk.models import DeviceInfo, Entry, Journal
+from client_sdk.live import Backoff
+from client_sdk.models import Change, DeviceInfo, Entry, Journal
 from client_sdk.store import Problem
-from client_sdk.sync import SyncReport
+from client_sdk.sync import SyncProgress, SyncReport
 
 __all__ = [
     "INSECURE_TEST_COST",
@@ -23,6 +24,8 @@ __all__ = [
     "MODERATE",
     "AccessError",
     "AuthError",
+    "Backoff",
+    "Change",
     "Client",
     "ConflictError",
     "DeviceInfo",
@@ -35,6 +38,7 @@ __all__ = [
     "NetworkError",
     "NotFound",
     "Problem",
+    "SyncProgress",
     "SyncReport",
     "TJError",
 ]

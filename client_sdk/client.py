@@ -11,6 +11,7 @@ locally with the document it changes, and pushed at the next `sync()`.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -27,7 +28,10 @@ from client_sdk.documents import (
     new_entry_update,
 )
 from client_sdk.errors import AuthError, IntegrityError, InvalidInput, NetworkError, NotFound
+from client_sdk.live import DEFAULT_BACKOFF, Backoff
+from client_sdk.live import notices as live_notices
 from client_sdk.models import (
+    Change,
     DeviceInfo,
     Entry,
     Journal,
@@ -46,7 +50,7 @@ from client_sdk.profile import (
 )
 from client_sdk.replica import Replica, encode_meta, stored_document
 from client_sdk.store import LocalJournal, Problem, Store
-from client_sdk.sync import SyncReport
+from client_sdk.sync import Progress, SyncReport
 from client_sdk.transport import Transport
 
 DEFAULT_JOURNAL = "Personal"
@@ -531,9 +535,39 @@ class Client:
             deleted=view.deleted,
         )
 
-    async def sync(self) -> SyncReport:
-        """Push the outbox, then pull new records of every journal until up to date."""
-        return await self.replica.sync()
+    async def sync(self, progress: Progress | None = None) -> SyncReport:
+        """Push the outbox, then pull new records of every journal until up to date.
+
+        `progress`, if given, is called with a SyncProgress after every batch and page.
+        """
+        return await self.replica.sync(progress)
+
+    async def live(self, backoff: Backoff = DEFAULT_BACKOFF) -> AsyncIterator[Change]:
+        """Notices from the server's live channel, forever; reconnects with backoff.
+
+        A "connected" change follows every (re)connection, so a caller that syncs on each
+        change also catches up on what happened while it was offline.
+        """
+        async for notice in live_notices(self.transport, backoff):
+            journal_id = notice.journal_id.hex() if notice.kind == wire.LIVE_JOURNAL else None
+            yield Change(notice.kind == wire.LIVE_HELLO, journal_id, notice.head)
+
+    async def watch(
+        self, progress: Progress | None = None, backoff: Backoff = DEFAULT_BACKOFF
+    ) -> AsyncIterator[SyncReport]:
+        """Keep this device in sync: sync on connect and whenever a journal changes.
+
+        Notices about changes this device already holds are skipped.
+        """
+        async for change in self.live(backoff):
+            if not change.connected and change.journal_id is not None:
+                cursors = {j.journal_id.hex(): j.cursor for j in await self.store.journals()}
+                if cursors.get(change.journal_id, -1) >= change.head:
+                    continue
+            try:
+                yield await self.sync(progress)
+            except NetworkError:
+                continue  # the live channel reconnects; the next notice retries
 
     async def pending(self) -> int:
         """Records written on this device and not yet acknowledged by the server."""

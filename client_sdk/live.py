@@ -39,13 +39,16 @@ async def _delays(backoff: Backoff) -> AsyncIterator[float]:
         delay = min(delay * 2, backoff.cap)
 
 
+DEFAULT_BACKOFF = Backoff()
+
+
 def live_url(base_url: str) -> str:
     scheme, rest = base_url.split("://", 1)
     return ("wss" if scheme == "https" else "ws") + "://" + rest + LIVE_PATH
 
 
 async def notices(
-    transport: Transport, backoff: Backoff = Backoff()
+    transport: Transport, backoff: Backoff = DEFAULT_BACKOFF
 ) -> AsyncIterator[wire.LiveNotice]:
     """Yield notices forever; reconnect after failures; raise AuthError if signed out."""
     delays = backoff.delays()

@@ -92,3 +92,13 @@ class DeviceInfo:
             "expires_at": self.expires_at.isoformat(),
             "current": self.current,
         }
+
+
+@dataclass(frozen=True)
+class Change:
+    """A notice from the live channel: `connected` after each (re)connection, otherwise the
+    journal (hex id) that changed and its new head sequence number."""
+
+    connected: bool
+    journal_id: str | None
+    head: int

@@ -14,7 +14,8 @@ from client_sdk.documents import Document
 from client_sdk.errors import AccessError, IntegrityError
 from client_sdk.models import now_ms
 from client_sdk.profile import Profile
-from client_sdk.store import LocalJournal, Problem, Store, StoredDocument
+from client_sdk.store import LocalJournal, Problem, SeenRecord, Store, StoredDocument
+from client_sdk.sync import Progress
 from client_sdk.transport import Transport
 
 PULL_PAGE = 1000
@@ -26,6 +27,9 @@ class Replica:
         self.store = store
         self.transport = transport
         self._keys: dict[tuple[bytes, int], bytes] = {}
+
+    compact_after = 100
+    """A document with this many acknowledged updates gets a snapshot at the next sync."""
 
     def remember_key(self, journal_id: bytes, epoch: int, key: bytes) -> None:
         self._keys[(journal_id, epoch)] = key
@@ -89,6 +93,9 @@ class Replica:
         return key
 
     async def journal_key(self, journal: LocalJournal, epoch: int) -> bytes:
+        cached = self._keys.get((journal.journal_id, epoch))
+        if cached is not None:
+            return cached
         envelopes = await self.store.journal_keys()
         return self._unwrap(journal.journal_id, journal.owner_id, journal.role, epoch, envelopes)
 
@@ -99,17 +106,7 @@ class Replica:
         key = await self.journal_key(journal, journal.epoch)
         record_id = crypto.random_bytes(wire.ID_BYTES)
         async with self.store.transaction() as tx:
-            counter = await tx.next_counter()
-            body = records.RecordBody(
-                author=self.profile.account_id,
-                device=self.profile.device_id,
-                counter=counter,
-                doc_id=document.doc_id,
-                doc_kind=document.kind,
-                kind=records.UPDATE,
-                payload=update,
-                written_at=now_ms(),
-            )
+            body = self._body(await tx.next_counter(), document, records.UPDATE, update)
             ciphertext = records.seal_record(
                 key,
                 journal.journal_id,
@@ -118,27 +115,46 @@ class Replica:
                 body,
                 self.profile.secrets.signing_key,
             )
-            await tx.add_outbox(journal.journal_id, record_id, journal.epoch, ciphertext)
-            await tx.mark_seen(
-                journal.journal_id, record_id, None, body.author, body.device, counter
+            await tx.add_outbox(
+                journal.journal_id, record_id, journal.epoch, ciphertext, document.doc_id
             )
-            await tx.put_document(
-                StoredDocument(
-                    document.doc_id, journal.journal_id, document.kind, document.state()
-                ),
-                now_ms(),
-            )
+            await tx.mark_seen([self._seen(journal.journal_id, record_id, None, body)])
+            await tx.put_documents([_stored(journal, document)], now_ms())
+
+    def _body(
+        self, counter: int, document: Document, kind: str, payload: bytes
+    ) -> records.RecordBody:
+        return records.RecordBody(
+            author=self.profile.account_id,
+            device=self.profile.device_id,
+            counter=counter,
+            doc_id=document.doc_id,
+            doc_kind=document.kind,
+            kind=kind,
+            payload=payload,
+            written_at=now_ms(),
+        )
+
+    @staticmethod
+    def _seen(
+        journal_id: bytes, record_id: bytes, seq: int | None, body: records.RecordBody
+    ) -> SeenRecord:
+        return SeenRecord(
+            journal_id, record_id, seq, body.doc_id, body.author, body.device, body.counter
+        )
 
     # --- sync -------------------------------------------------------------------------------
 
-    async def sync(self) -> sync_plan.SyncReport:
-        """Push the outbox, then pull new records of every journal until up to date."""
+    async def sync(self, progress: Progress | None = None) -> sync_plan.SyncReport:
+        """Push the outbox, pull every journal until up to date, then compact long logs."""
         report = sync_plan.SyncReport()
-        await self._push(report)
-        await self._pull(report)
+        tracker = sync_plan.ProgressTracker(progress, to_push=await self.store.outbox_size())
+        await self._push(report, tracker)
+        await self._pull(report, tracker)
+        await self._compact(report)
         return report
 
-    async def _push(self, report: sync_plan.SyncReport) -> None:
+    async def _push(self, report: sync_plan.SyncReport, tracker: sync_plan.ProgressTracker) -> None:
         for batch in sync_plan.push_batches(await self.store.outbox()):
             reply = await self.transport.call(
                 "/v1/records/push", sync_plan.push_request(batch), wire.PushReply
@@ -148,12 +164,14 @@ class Replica:
             except ValueError as error:
                 raise IntegrityError(str(error)) from None
             async with self.store.transaction() as tx:
-                for record in batch:
-                    await tx.mark_seen(record.journal_id, record.record_id, seqs[record.record_id])
+                await tx.mark_seen(
+                    [SeenRecord(r.journal_id, r.record_id, seqs[r.record_id]) for r in batch]
+                )
                 await tx.remove_outbox([record.position for record in batch])
             report.pushed += len(batch)
+            tracker.pushed(len(batch))
 
-    async def _pull(self, report: sync_plan.SyncReport) -> None:
+    async def _pull(self, report: sync_plan.SyncReport, tracker: sync_plan.ProgressTracker) -> None:
         while True:
             journals = {j.journal_id: j for j in await self.store.journals()}
             cursors = {journal_id: j.cursor for journal_id, j in journals.items()}
@@ -169,8 +187,11 @@ class Replica:
                 await self.refresh_journals()
                 journals = {j.journal_id: j for j in await self.store.journals()}
             for page in reply.pages:
+                if page.journal_id not in journals:
+                    continue  # listed by sync but not by the journal list: next round
                 if page.records or page.cursor != journals[page.journal_id].cursor:
                     await self._apply_page(journals[page.journal_id], page, report)
+            tracker.pulled(reply.pages, cursors)
             if reply.done:
                 return
 
@@ -191,39 +212,68 @@ class Replica:
         wanted = list({body.doc_id for _, body in opened})
         documents = {s.doc_id: s for s in await self.store.documents_by_ids(wanted)}
         changed: dict[bytes, Document] = {}
-        accepted: list[tuple[wire.StoredRecord, records.RecordBody]] = []
+        accepted: list[SeenRecord] = []
         for record, body in opened:
             try:
                 changed[body.doc_id] = self._merge(journal, record, body, changed, documents)
-                accepted.append((record, body))
+                accepted.append(self._seen(journal.journal_id, record.record_id, record.seq, body))
             except IntegrityError as error:
                 problems.append(
                     Problem(journal.journal_id, record.record_id, record.seq, str(error))
                 )
         async with self.store.transaction() as tx:
-            for document in changed.values():
-                await tx.put_document(
-                    StoredDocument(
-                        document.doc_id, journal.journal_id, document.kind, document.state()
-                    ),
-                    now_ms(),
-                )
-            for record, body in accepted:
-                await tx.mark_seen(
-                    journal.journal_id,
-                    record.record_id,
-                    record.seq,
-                    body.author,
-                    body.device,
-                    body.counter,
-                )
+            await tx.put_documents([_stored(journal, d) for d in changed.values()], now_ms())
+            await tx.mark_seen(accepted)
             for problem in problems:
                 await tx.add_problem(problem)
-                await tx.mark_seen(journal.journal_id, problem.record_id, problem.seq)
+            await tx.mark_seen(
+                [SeenRecord(journal.journal_id, p.record_id, p.seq) for p in problems]
+            )
             await tx.set_cursor(journal.journal_id, page.cursor)
         report.pulled += len(accepted)
         report.merged += len(changed)
         report.problems.extend(p.message for p in problems)
+
+    # --- compaction -------------------------------------------------------------------------
+
+    async def _compact(self, report: sync_plan.SyncReport) -> None:
+        """Replace long update histories of this account's documents by snapshots."""
+        candidates = await self.store.compaction_candidates(
+            self.compact_after, self.profile.account_id
+        )
+        if not candidates:
+            return
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        for stored in await self.store.documents_by_ids(candidates):
+            journal = journals.get(stored.journal_id)
+            if journal is None or journal.role != "owner":
+                continue
+            await self._compact_document(journal, stored_document(stored))
+            report.compacted += 1
+
+    async def _compact_document(self, journal: LocalJournal, document: Document) -> None:
+        superseded = await self.store.acknowledged_records(
+            document.doc_id, wire.MAX_RECORDS_PER_PAGE
+        )
+        key = await self.journal_key(journal, journal.epoch)
+        record_id = crypto.random_bytes(wire.ID_BYTES)
+        async with self.store.transaction() as tx:
+            body = self._body(await tx.next_counter(), document, records.SNAPSHOT, document.state())
+        ciphertext = records.seal_record(
+            key,
+            journal.journal_id,
+            record_id,
+            journal.epoch,
+            body,
+            self.profile.secrets.signing_key,
+        )
+        request = wire.CompactRequest(
+            journal.journal_id, wire.RecordUpload(record_id, journal.epoch, ciphertext), superseded
+        )
+        reply = await self.transport.call("/v1/records/compact", request, wire.CompactReply)
+        async with self.store.transaction() as tx:
+            await tx.forget_seen(journal.journal_id, superseded)
+            await tx.mark_seen([self._seen(journal.journal_id, record_id, reply.seq, body)])
 
     def _merge(
         self,
@@ -291,6 +341,10 @@ def decode_meta(raw: bytes) -> str:
     if not isinstance(name, str):
         raise IntegrityError("journal metadata is malformed")
     return name
+
+
+def _stored(journal: LocalJournal, document: Document) -> StoredDocument:
+    return StoredDocument(document.doc_id, journal.journal_id, document.kind, document.state())
 
 
 def stored_document(stored: StoredDocument) -> Document:

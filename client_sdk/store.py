@@ -38,13 +38,14 @@ CREATE TABLE IF NOT EXISTS documents (
 );
 CREATE INDEX IF NOT EXISTS documents_by_journal ON documents(journal_id);
 CREATE TABLE IF NOT EXISTS seen_records (
-    journal_id BLOB NOT NULL, record_id BLOB NOT NULL, seq INTEGER,
+    journal_id BLOB NOT NULL, record_id BLOB NOT NULL, seq INTEGER, doc_id BLOB,
     author BLOB, device BLOB, counter INTEGER,
     PRIMARY KEY (journal_id, record_id)
 );
+CREATE INDEX IF NOT EXISTS seen_by_document ON seen_records(doc_id);
 CREATE TABLE IF NOT EXISTS outbox (
     position INTEGER PRIMARY KEY AUTOINCREMENT, journal_id BLOB NOT NULL,
-    record_id BLOB NOT NULL, epoch INTEGER NOT NULL, ciphertext BLOB NOT NULL
+    record_id BLOB NOT NULL, epoch INTEGER NOT NULL, ciphertext BLOB NOT NULL, doc_id BLOB
 );
 CREATE TABLE IF NOT EXISTS problems (
     journal_id BLOB NOT NULL, record_id BLOB NOT NULL, seq INTEGER NOT NULL,
@@ -62,6 +63,19 @@ class LocalJournal:
     name: str
     meta_version: int
     cursor: int
+
+
+@dataclass(frozen=True)
+class SeenRecord:
+    """A record this device holds (written here or pulled), and which document it changed."""
+
+    journal_id: bytes
+    record_id: bytes
+    seq: int | None
+    doc_id: bytes | None = None
+    author: bytes | None = None
+    device: bytes | None = None
+    counter: int | None = None
 
 
 @dataclass(frozen=True)
@@ -205,11 +219,24 @@ class Store:
             found.update(bytes(r[0]) for r in rows)
         return found
 
-    async def counter_owner(self, device: bytes, counter: int) -> bytes | None:
+    async def compaction_candidates(self, threshold: int, author: bytes) -> list[bytes]:
+        """Documents with at least `threshold` acknowledged records, all by `author`, and
+        nothing of theirs waiting in the outbox."""
         rows = await self._all(
-            "SELECT record_id FROM seen_records WHERE device = ? AND counter = ?", (device, counter)
+            "SELECT doc_id FROM seen_records WHERE doc_id IS NOT NULL AND seq IS NOT NULL "
+            "GROUP BY doc_id HAVING count(*) >= ? AND sum(author IS NOT ?) = 0 "
+            "AND doc_id NOT IN (SELECT doc_id FROM outbox WHERE doc_id IS NOT NULL)",
+            (threshold, author),
         )
-        return bytes(rows[0][0]) if rows else None
+        return [bytes(r[0]) for r in rows]
+
+    async def acknowledged_records(self, doc_id: bytes, limit: int) -> list[bytes]:
+        rows = await self._all(
+            "SELECT record_id FROM seen_records WHERE doc_id = ? AND seq IS NOT NULL "
+            "ORDER BY seq LIMIT ?",
+            (doc_id, limit),
+        )
+        return [bytes(r[0]) for r in rows]
 
 
 class Transaction:
@@ -266,6 +293,12 @@ class Transaction:
             "UPDATE journals SET cursor = ? WHERE journal_id = ?", (cursor, journal_id)
         )
 
+    async def put_documents(self, documents: list[StoredDocument], updated_at: int) -> None:
+        await self._db.executemany(
+            "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?)",
+            [(d.doc_id, d.journal_id, d.kind, d.state, updated_at) for d in documents],
+        )
+
     async def put_document(self, document: StoredDocument, updated_at: int) -> None:
         await self._db.execute(
             "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?)",
@@ -273,27 +306,32 @@ class Transaction:
         )
 
     async def add_outbox(
-        self, journal_id: bytes, record_id: bytes, epoch: int, ciphertext: bytes
+        self, journal_id: bytes, record_id: bytes, epoch: int, ciphertext: bytes, doc_id: bytes
     ) -> None:
         await self._db.execute(
-            "INSERT INTO outbox (journal_id, record_id, epoch, ciphertext) VALUES (?, ?, ?, ?)",
-            (journal_id, record_id, epoch, ciphertext),
+            "INSERT INTO outbox (journal_id, record_id, epoch, ciphertext, doc_id) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (journal_id, record_id, epoch, ciphertext, doc_id),
         )
 
-    async def mark_seen(
-        self,
-        journal_id: bytes,
-        record_id: bytes,
-        seq: int | None,
-        author: bytes | None = None,
-        device: bytes | None = None,
-        counter: int | None = None,
-    ) -> None:
-        await self._db.execute(
-            "INSERT INTO seen_records VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(journal_id, record_id) "
-            "DO UPDATE SET seq = coalesce(excluded.seq, seq), author = coalesce(excluded.author, author), "
-            "device = coalesce(excluded.device, device), counter = coalesce(excluded.counter, counter)",
-            (journal_id, record_id, seq, author, device, counter),
+    async def mark_seen(self, rows: list[SeenRecord]) -> None:
+        await self._db.executemany(
+            "INSERT INTO seen_records VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(journal_id, record_id) DO UPDATE SET "
+            "seq = coalesce(excluded.seq, seq), doc_id = coalesce(excluded.doc_id, doc_id), "
+            "author = coalesce(excluded.author, author), "
+            "device = coalesce(excluded.device, device), "
+            "counter = coalesce(excluded.counter, counter)",
+            [
+                (r.journal_id, r.record_id, r.seq, r.doc_id, r.author, r.device, r.counter)
+                for r in rows
+            ],
+        )
+
+    async def forget_seen(self, journal_id: bytes, record_ids: list[bytes]) -> None:
+        await self._db.executemany(
+            "DELETE FROM seen_records WHERE journal_id = ? AND record_id = ?",
+            [(journal_id, record_id) for record_id in record_ids],
         )
 
     async def remove_outbox(self, positions: list[int]) -> None:

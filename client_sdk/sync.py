@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from client_sdk import wire
@@ -27,7 +28,60 @@ class SyncReport:
     pushed: int = 0
     pulled: int = 0
     merged: int = 0
+    compacted: int = 0
     problems: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "pushed": self.pushed,
+            "pulled": self.pulled,
+            "merged": self.merged,
+            "compacted": self.compacted,
+            "problems": list(self.problems),
+        }
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    """Where a sync stands: records pushed of those waiting, and the share of the pull done
+    (estimated from sequence numbers, since the server does not count records for us)."""
+
+    pushed: int
+    to_push: int
+    pull_fraction: float
+
+
+Progress = Callable[[SyncProgress], None]
+
+
+class ProgressTracker:
+    """Turns push acknowledgements and pull pages into SyncProgress callbacks."""
+
+    def __init__(self, callback: Progress | None, to_push: int) -> None:
+        self._callback = callback
+        self._to_push = to_push
+        self._pushed = 0
+        self._start: dict[bytes, int] | None = None
+        self._fraction = 0.0
+
+    def pushed(self, count: int) -> None:
+        self._pushed += count
+        self._emit()
+
+    def pulled(self, pages: list[wire.JournalPage], cursors: dict[bytes, int]) -> None:
+        if self._start is None:
+            self._start = {page.journal_id: cursors.get(page.journal_id, 0) for page in pages}
+        total = done = 0
+        for page in pages:
+            start = self._start.get(page.journal_id, 0)
+            total += max(page.head - start, 0)
+            done += max(min(page.cursor, page.head) - start, 0)
+        self._fraction = 1.0 if total == 0 else done / total
+        self._emit()
+
+    def _emit(self) -> None:
+        if self._callback is not None:
+            self._callback(SyncProgress(self._pushed, self._to_push, self._fraction))
 
 
 def push_batches(
