@@ -144,6 +144,11 @@ async def run(entries: int, work: Path) -> dict[str, Any]:
         await phone.sync()
         live = await live_latencies_ms(small_client, phone, rounds=100)
 
+        for client in (writer, fresh, small_client, phone):
+            await client.close()
+        server_rss = peak_rss_mb(server.pid)
+        server.terminate()
+        server.wait(timeout=10)  # a clean stop checkpoints the WAL into the database file
         server_bytes = sum(p.stat().st_size for p in (work / "server").iterdir())
         result = {
             "entries": entries,
@@ -159,14 +164,13 @@ async def run(entries: int, work: Path) -> dict[str, Any]:
             "live_ms_p99": round(p99(live), 2),
             "server_bytes_per_entry": round(server_bytes / entries),
             "client_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "server_peak_rss_mb": round(peak_rss_mb(server.pid), 1),
+            "server_peak_rss_mb": round(server_rss, 1),
         }
-        for client in (writer, fresh, small_client, phone):
-            await client.close()
         return result
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        if server.poll() is None:
+            server.terminate()
+            server.wait(timeout=10)
 
 
 def _kdf_once() -> None:

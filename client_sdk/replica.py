@@ -169,6 +169,7 @@ class Replica:
                 )
                 await tx.remove_outbox([record.position for record in batch])
             report.pushed += len(batch)
+            report.touched.update(r.doc_id for r in batch if r.doc_id is not None)
             tracker.pushed(len(batch))
 
     async def _pull(self, report: sync_plan.SyncReport, tracker: sync_plan.ProgressTracker) -> None:
@@ -232,6 +233,7 @@ class Replica:
             await tx.set_cursor(journal.journal_id, page.cursor)
         report.pulled += len(accepted)
         report.merged += len(changed)
+        report.touched.update(changed)
         report.problems.extend(p.message for p in problems)
 
     # --- compaction -------------------------------------------------------------------------
@@ -239,7 +241,7 @@ class Replica:
     async def _compact(self, report: sync_plan.SyncReport) -> None:
         """Replace long update histories of this account's documents by snapshots."""
         candidates = await self.store.compaction_candidates(
-            self.compact_after, self.profile.account_id
+            sorted(report.touched), self.compact_after, self.profile.account_id
         )
         if not candidates:
             return

@@ -191,11 +191,14 @@ class Store:
 
     async def outbox(self, limit: int = 100_000) -> list[OutboxRecord]:
         rows = await self._all(
-            "SELECT position, journal_id, record_id, epoch, ciphertext FROM outbox "
+            "SELECT position, journal_id, record_id, epoch, ciphertext, doc_id FROM outbox "
             "ORDER BY position LIMIT ?",
             (limit,),
         )
-        return [OutboxRecord(r[0], bytes(r[1]), bytes(r[2]), r[3], bytes(r[4])) for r in rows]
+        return [
+            OutboxRecord(r[0], bytes(r[1]), bytes(r[2]), r[3], bytes(r[4]), _blob(r[5]))
+            for r in rows
+        ]
 
     async def outbox_size(self) -> int:
         rows = await self._all("SELECT count(*) FROM outbox")
@@ -219,16 +222,23 @@ class Store:
             found.update(bytes(r[0]) for r in rows)
         return found
 
-    async def compaction_candidates(self, threshold: int, author: bytes) -> list[bytes]:
-        """Documents with at least `threshold` acknowledged records, all by `author`, and
-        nothing of theirs waiting in the outbox."""
-        rows = await self._all(
-            "SELECT doc_id FROM seen_records WHERE doc_id IS NOT NULL AND seq IS NOT NULL "
-            "GROUP BY doc_id HAVING count(*) >= ? AND sum(author IS NOT ?) = 0 "
-            "AND doc_id NOT IN (SELECT doc_id FROM outbox WHERE doc_id IS NOT NULL)",
-            (threshold, author),
-        )
-        return [bytes(r[0]) for r in rows]
+    async def compaction_candidates(
+        self, doc_ids: list[bytes], threshold: int, author: bytes
+    ) -> list[bytes]:
+        """Of `doc_ids`, those with at least `threshold` acknowledged records, all by
+        `author`, and nothing waiting in the outbox."""
+        found: list[bytes] = []
+        for start in range(0, len(doc_ids), 500):
+            chunk = doc_ids[start : start + 500]
+            rows = await self._all(
+                "SELECT doc_id FROM seen_records WHERE seq IS NOT NULL AND doc_id IN "
+                f"({', '.join('?' * len(chunk))}) GROUP BY doc_id "
+                "HAVING count(*) >= ? AND sum(author IS NOT ?) = 0 "
+                "AND doc_id NOT IN (SELECT doc_id FROM outbox WHERE doc_id IS NOT NULL)",
+                (*chunk, threshold, author),
+            )
+            found.extend(bytes(r[0]) for r in rows)
+        return found
 
     async def acknowledged_records(self, doc_id: bytes, limit: int) -> list[bytes]:
         rows = await self._all(
@@ -237,6 +247,10 @@ class Store:
             (doc_id, limit),
         )
         return [bytes(r[0]) for r in rows]
+
+
+def _blob(value: Any) -> bytes | None:
+    return bytes(value) if value is not None else None
 
 
 class Transaction:

@@ -19,6 +19,7 @@ class OutboxRecord:
     record_id: bytes
     epoch: int
     ciphertext: bytes
+    doc_id: bytes | None = None
 
 
 @dataclass
@@ -30,6 +31,8 @@ class SyncReport:
     merged: int = 0
     compacted: int = 0
     problems: list[str] = field(default_factory=list)
+    touched: set[bytes] = field(default_factory=set, repr=False)
+    """Documents this sync pushed or merged: the only ones worth checking for compaction."""
 
     def to_dict(self) -> dict[str, object]:
         return {
