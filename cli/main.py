@@ -1,0 +1,672 @@
+"""`tj`: the Therapy Journal command line, a thin layer over the SDK (client_sdk).
+
+Each command opens the local profile chosen with `--home` through the SDK, does one thing
+and closes it. SDK errors become one line, `Error: <message>`, on stderr with exit status 1;
+usage mistakes exit with status 2 as click does them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from cli import output
+from client_sdk import INSECURE_TEST_COST, Client, Entry, NetworkError, TJError
+
+APP_NAME = "therapy-journal"
+OFFLINE_NOTE = "saved locally; will sync when the server is reachable"
+T = TypeVar("T")
+
+
+def default_home() -> Path:
+    """$XDG_DATA_HOME/therapy-journal, else ~/.local/share/therapy-journal (the OS's app
+    directory on macOS and Windows)."""
+    if os.environ.get("XDG_DATA_HOME"):
+        return Path(os.environ["XDG_DATA_HOME"]) / APP_NAME
+    if sys.platform in ("darwin", "win32"):
+        return Path(click.get_app_dir(APP_NAME))
+    return Path.home() / ".local" / "share" / APP_NAME
+
+
+@dataclass(frozen=True)
+class Home:
+    """The local profile selected with `--home`, and where its password comes from."""
+
+    path: Path
+    password_file: Path | None
+    insecure_test_kdf: bool
+
+    def kdf_cost(self) -> dict[str, Any]:
+        """Argon2id cost for new keys: the SDK default unless the test-only flag is set."""
+        return {"kdf_cost": INSECURE_TEST_COST} if self.insecure_test_kdf else {}
+
+    def minimum_cost(self) -> dict[str, Any]:
+        return {"minimum_cost": INSECURE_TEST_COST} if self.insecure_test_kdf else {}
+
+    def password(self, prompt: str, *, confirm: bool = False) -> str:
+        """From --password-file, else $TJ_PASSWORD, else a hidden prompt."""
+        if self.password_file is not None:
+            return read_secret_file(self.password_file)
+        if "TJ_PASSWORD" in os.environ:
+            return os.environ["TJ_PASSWORD"]
+        return str(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True))
+
+    def run(
+        self,
+        work: Callable[[Client], Awaitable[T]],
+        opener: Callable[[], Awaitable[Client]] | None = None,
+    ) -> T:
+        """Open a client (the profile by default), run `work` with it, always close it."""
+        return asyncio.run(self._session(work, opener or partial(Client.open, self.path)))
+
+    @staticmethod
+    async def _session(
+        work: Callable[[Client], Awaitable[T]], opener: Callable[[], Awaitable[Client]]
+    ) -> T:
+        client = await opener()
+        try:
+            return await work(client)
+        finally:
+            await client.close()
+
+
+pass_home = click.make_pass_decorator(Home)
+
+
+def read_secret_file(path: Path) -> str:
+    """The first line of a file, without its line ending."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise click.FileError(str(path), hint=str(error)) from None
+    lines = text.splitlines()
+    return lines[0] if lines else ""
+
+
+class TJGroup(click.Group):
+    """Turns SDK errors (and file-system errors) into one line and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TJError as error:
+            raise click.ClickException(output.one_line(str(error))) from None
+        except OSError as error:
+            raise click.ClickException(output.one_line(str(error))) from None
+
+
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON with stable keys instead of text."
+)
+device_option = click.option(
+    "--device-name",
+    metavar="NAME",
+    help="Name of this device in `tj devices` (default: host name).",
+)
+journal_option = click.option(
+    "--journal", "journal_name", metavar="NAME", help="Journal name or id (default: Personal)."
+)
+
+
+@click.group(cls=TJGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="TJ_HOME",
+    default=default_home,
+    show_default="$XDG_DATA_HOME/therapy-journal or ~/.local/share/therapy-journal",
+    help="Local profile directory: one account on one device [env: TJ_HOME].",
+)
+@click.option(
+    "--password-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the password from the first line of FILE (else $TJ_PASSWORD, else a prompt).",
+)
+@click.option(
+    "--insecure-test-kdf",
+    is_flag=True,
+    envvar="TJ_INSECURE_TEST_KDF",
+    hidden=True,
+    help="TEST ONLY, never for real accounts: use the weakest Argon2id cost "
+    "(INSECURE_TEST_COST) so test suites run fast [env: TJ_INSECURE_TEST_KDF=1].",
+)
+@click.version_option(package_name="therapy-journal-sync", prog_name="tj")
+@click.pass_context
+def cli(
+    ctx: click.Context, home: Path, password_file: Path | None, insecure_test_kdf: bool
+) -> None:
+    """Therapy Journal: an end-to-end encrypted journal that syncs between your devices.
+
+    The server stores only encrypted records; your password never leaves this device.
+
+    \b
+    Examples:
+      tj signup https://journal.example.org ana
+      tj write --mood 7 --tag sleep "Slept better today."
+      tj list
+      tj --home ~/phone-profile login https://journal.example.org ana
+    """
+    ctx.obj = Home(home.expanduser(), password_file, insecure_test_kdf)
+
+
+def main() -> None:
+    cli(prog_name="tj")
+
+
+# --- account ------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("url")
+@click.argument("username")
+@device_option
+@json_option
+@pass_home
+def signup(home: Home, url: str, username: str, device_name: str | None, as_json: bool) -> None:
+    """Create an account on the server at URL; sign this device in.
+
+    Prints the recovery key ONCE: write it down and keep it offline. It is the only way
+    back into your journal if you forget your password.
+
+    \b
+    Example:
+      tj signup https://journal.example.org ana --device-name laptop
+    """
+    password = home.password("Choose a password", confirm=True)
+    opener = partial(
+        Client.signup,
+        url,
+        username,
+        password,
+        home=home.path,
+        device_name=device_name,
+        **home.kdf_cost(),
+    )
+    account = home.run(new_account, opener)
+    if as_json:
+        output.print_json(account)
+    else:
+        output.message(f"Account {account['username']} created; this device is signed in.")
+        output.data(f"Recovery key: {account['recovery_key']}")
+        output.data(f"Fingerprint:  {account['fingerprint']}")
+    output.message(
+        "WARNING: store the recovery key somewhere safe and offline now: it is "
+        "shown only this once, and without it a forgotten password loses your journal."
+    )
+
+
+async def new_account(client: Client) -> dict[str, Any]:
+    return {
+        "username": client.username,
+        "recovery_key": client.recovery_key,
+        "fingerprint": await client.fingerprint(),
+    }
+
+
+@cli.command()
+@click.argument("url")
+@click.argument("username")
+@device_option
+@pass_home
+def login(home: Home, url: str, username: str, device_name: str | None) -> None:
+    """Sign this device in to an existing account.
+
+    \b
+    Example:
+      tj --home ~/phone-profile login https://journal.example.org ana
+      tj --home ~/phone-profile sync
+    """
+    password = home.password("Password")
+    opener = partial(
+        Client.login,
+        url,
+        username,
+        password,
+        home=home.path,
+        device_name=device_name,
+        **home.minimum_cost(),
+    )
+    name = home.run(username_of, opener)
+    output.message(f"Signed in as {name}; run `tj sync` to fetch your journal.")
+
+
+@cli.command()
+@click.option("--yes", "-y", is_flag=True, help="Do not ask, even if changes are unsynced.")
+@pass_home
+def logout(home: Home, yes: bool) -> None:
+    """Sign this device out and delete its local data.
+
+    Tries one last sync first; warns before dropping changes that never reached the server.
+
+    \b
+    Example:
+      tj logout
+      tj logout --yes
+    """
+    unsynced = home.run(pending_after_sync)
+    if unsynced and not yes:
+        output.message(
+            f"{unsynced} change(s) on this device have not reached the server and will be lost."
+        )
+        click.confirm("Log out anyway?", abort=True, err=True)
+    home.run(lambda client: client.logout())
+    output.message("Signed out; the local data of this device was deleted.")
+
+
+async def username_of(client: Client) -> str:
+    return client.username
+
+
+async def pending_after_sync(client: Client) -> int:
+    try:
+        await client.sync()
+    except TJError:
+        pass  # offline or signed out: the count below tells what would be lost
+    return await client.pending()
+
+
+@cli.command()
+@click.argument("url")
+@click.argument("username")
+@device_option
+@pass_home
+def recover(home: Home, url: str, username: str, device_name: str | None) -> None:
+    """Get back in with the recovery key and choose a new password.
+
+    The recovery key is read from $TJ_RECOVERY_KEY, else asked for (hidden).
+
+    \b
+    Example:
+      tj recover https://journal.example.org ana
+    """
+    recovery_key = os.environ.get("TJ_RECOVERY_KEY") or str(
+        click.prompt("Recovery key", hide_input=True, err=True)
+    )
+    password = home.password("New password", confirm=True)
+    opener = partial(
+        Client.recover,
+        url,
+        username,
+        recovery_key,
+        password,
+        home=home.path,
+        device_name=device_name,
+        **home.kdf_cost(),
+    )
+    name = home.run(username_of, opener)
+    output.message(f"New password set; this device is signed in as {name}.")
+
+
+@cli.group()
+def password() -> None:
+    """Manage your password.
+
+    \b
+    Example:
+      tj password change
+    """
+
+
+@password.command("change")
+@click.option(
+    "--new-password-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the new password from FILE (else $TJ_NEW_PASSWORD, else a prompt).",
+)
+@pass_home
+def password_change(home: Home, new_password_file: Path | None) -> None:
+    """Change your password (needs the server). Other devices stay signed in.
+
+    The current password comes from --password-file, $TJ_PASSWORD or a prompt.
+
+    \b
+    Example:
+      tj password change
+    """
+    old = home.password("Current password")
+    new = new_password(new_password_file)
+    home.run(
+        lambda client: client.change_password(old, new, **home.kdf_cost(), **home.minimum_cost())
+    )
+    output.message("Password changed.")
+
+
+def new_password(path: Path | None) -> str:
+    if path is not None:
+        return read_secret_file(path)
+    if "TJ_NEW_PASSWORD" in os.environ:
+        return os.environ["TJ_NEW_PASSWORD"]
+    return str(click.prompt("New password", hide_input=True, confirmation_prompt=True, err=True))
+
+
+@cli.command()
+@click.argument("username", required=False)
+@json_option
+@pass_home
+def fingerprint(home: Home, username: str | None, as_json: bool) -> None:
+    """Show the safety number of your account, or of USERNAME's.
+
+    Compare it with the other person's own `tj fingerprint` in person or on a call: if the
+    numbers match, nobody (not even the server) swapped their keys.
+
+    \b
+    Example:
+      tj fingerprint
+      tj fingerprint drsmith --json
+    """
+    found = home.run(partial(safety_number, username))
+    if as_json:
+        output.print_json(found)
+    else:
+        output.data(found["fingerprint"])
+
+
+async def safety_number(username: str | None, client: Client) -> dict[str, str]:
+    return {
+        "username": username or client.username,
+        "fingerprint": await client.fingerprint(username),
+    }
+
+
+# --- journals -----------------------------------------------------------------------------
+
+
+@cli.group()
+def journal() -> None:
+    """Create and list journals.
+
+    \b
+    Example:
+      tj journal create Dreams
+      tj journal list
+    """
+
+
+@journal.command("create")
+@click.argument("name")
+@json_option
+@pass_home
+def journal_create(home: Home, name: str, as_json: bool) -> None:
+    """Create a journal named NAME (needs the server).
+
+    \b
+    Example:
+      tj journal create Dreams
+      tj write --journal Dreams "Flying again."
+    """
+    created = home.run(lambda client: client.create_journal(name))
+    if as_json:
+        output.print_json(created.to_dict())
+    else:
+        output.message(f"Created journal {created.name}.")
+
+
+@journal.command("list")
+@json_option
+@pass_home
+def journal_list(home: Home, as_json: bool) -> None:
+    """List the journals on this device.
+
+    \b
+    Example:
+      tj journal list --json
+    """
+    journals = home.run(lambda client: client.journals())
+    if as_json:
+        output.print_json([j.to_dict() for j in journals])
+    else:
+        output.print_table(output.journals_table(journals))
+
+
+# --- entries ------------------------------------------------------------------------------
+
+
+@cli.command()
+@journal_option
+@click.option("--title", metavar="T", help="A title for the entry.")
+@click.option("--mood", type=click.IntRange(1, 10), help="Mood from 1 (worst) to 10 (best).")
+@click.option("--tag", "tags", metavar="T", multiple=True, help="A tag; repeat for several.")
+@click.argument("text", required=False)
+@json_option
+@pass_home
+def write(
+    home: Home,
+    journal_name: str | None,
+    title: str | None,
+    mood: int | None,
+    tags: tuple[str, ...],
+    text: str | None,
+    as_json: bool,
+) -> None:
+    """Write a new entry: TEXT, or stdin when it is not a terminal.
+
+    Prints the new entry's id alone on stdout. Works offline: the entry is saved on this
+    device and synced now if the server is reachable, else at the next `tj sync`.
+
+    \b
+    Examples:
+      tj write --mood 7 --tag sleep "Slept better today."
+      echo "Long day." | tj write --journal Dreams --title Tuesday
+    """
+    body = text if text is not None else read_stdin()
+    if not body.strip() and not title:
+        raise click.UsageError("nothing to write: give TEXT, pipe it on stdin, or give --title")
+    entry, note = home.run(
+        partial(write_entry, journal_name, body, title=title, mood=mood, tags=list(tags))
+    )
+    print_entry_id(entry, as_json)
+    output.message(note)
+
+
+def read_stdin() -> str:
+    stream = sys.stdin
+    if stream.isatty():
+        raise click.UsageError("give the entry TEXT, or pipe it on stdin")
+    return stream.read().rstrip("\n")
+
+
+async def write_entry(
+    journal: str | None, body: str, client: Client, **fields: Any
+) -> tuple[Entry, str]:
+    entry = await client.write(journal, body, **fields)
+    return entry, await sync_note(client)
+
+
+async def sync_note(client: Client) -> str:
+    """Try to sync after a local change; a failure never undoes the change."""
+    try:
+        report = await client.sync()
+    except NetworkError:
+        return OFFLINE_NOTE
+    except TJError as error:
+        return f"saved locally; sync failed: {error}"
+    if report.problems:
+        return f"synced; {len(report.problems)} record(s) failed verification: see `tj sync`"
+    return "synced"
+
+
+def print_entry_id(entry: Entry, as_json: bool) -> None:
+    if as_json:
+        output.print_json(entry.to_dict())
+    else:
+        output.data(entry.id)
+
+
+@cli.command("list")
+@journal_option
+@json_option
+@pass_home
+def list_entries(home: Home, journal_name: str | None, as_json: bool) -> None:
+    """List entries, newest first, of one journal or of all.
+
+    \b
+    Examples:
+      tj list
+      tj list --journal Dreams --json
+    """
+    entries = home.run(lambda client: client.entries(journal_name))
+    if as_json:
+        output.print_json([entry.to_dict() for entry in entries])
+    elif not entries:
+        output.message("No entries yet: write one with `tj write`, or fetch them with `tj sync`.")
+    else:
+        output.print_table(output.entries_table(entries))
+
+
+@cli.command()
+@click.argument("entry_id", metavar="ID")
+@json_option
+@pass_home
+def show(home: Home, entry_id: str, as_json: bool) -> None:
+    """Show one entry (ID may be a unique prefix of 4+ hex digits).
+
+    \b
+    Example:
+      tj show 3fa9c2
+    """
+    entry = home.run(lambda client: client.entry(entry_id))
+    if as_json:
+        output.print_json(entry.to_dict())
+    else:
+        output.data(output.entry_text(entry))
+
+
+@cli.command()
+@click.argument("entry_id", metavar="ID")
+@click.option("--title", metavar="T", help="New title.")
+@click.option("--mood", type=click.IntRange(1, 10), help="New mood from 1 to 10.")
+@click.option("--body", metavar="TEXT", help="Replace the text.")
+@click.option("--append", metavar="TEXT", help="Add TEXT at the end of the text.")
+@click.option(
+    "--tag", "tags", metavar="T", multiple=True, help="Replace the tags; repeat for several."
+)
+@json_option
+@pass_home
+def edit(
+    home: Home,
+    entry_id: str,
+    title: str | None,
+    mood: int | None,
+    body: str | None,
+    append: str | None,
+    tags: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Change an entry; fields not given stay as they are. Works offline.
+
+    Edits made on two devices at once are merged, never lost.
+
+    \b
+    Examples:
+      tj edit 3fa9c2 --mood 5 --append " Felt calmer by evening."
+      tj edit 3fa9c2 --title "Tuesday" --tag sleep --tag work
+    """
+    if all(value is None for value in (title, mood, body, append)) and not tags:
+        raise click.UsageError("nothing to change: give --title, --mood, --body, --append or --tag")
+    entry, note = home.run(
+        partial(
+            edit_entry,
+            entry_id,
+            title=title,
+            mood=mood,
+            body=body,
+            append=append,
+            tags=list(tags) if tags else None,
+        )
+    )
+    print_entry_id(entry, as_json)
+    output.message(note)
+
+
+async def edit_entry(entry_id: str, client: Client, **fields: Any) -> tuple[Entry, str]:
+    entry = await client.edit(entry_id, **fields)
+    return entry, await sync_note(client)
+
+
+@cli.command()
+@click.argument("entry_id", metavar="ID")
+@pass_home
+def delete(home: Home, entry_id: str) -> None:
+    """Delete an entry on every device. Works offline.
+
+    \b
+    Example:
+      tj delete 3fa9c2
+    """
+    note = home.run(partial(delete_entry, entry_id))
+    output.message(f"Deleted entry {entry_id}; {note}.")
+
+
+async def delete_entry(entry_id: str, client: Client) -> str:
+    await client.delete(entry_id)
+    return await sync_note(client)
+
+
+# --- sync and devices ---------------------------------------------------------------------
+
+
+@cli.command()
+@json_option
+@pass_home
+def sync(home: Home, as_json: bool) -> None:
+    """Send local changes and fetch new ones from the server.
+
+    \b
+    Examples:
+      tj sync
+      tj sync --json
+    """
+    report = home.run(lambda client: client.sync())
+    if as_json:
+        output.print_json(output.sync_dict(report))
+    else:
+        output.data(output.sync_text(report))
+    for problem in report.problems:
+        output.message(f"Warning: a record failed verification and was ignored: {problem}")
+
+
+@cli.group(invoke_without_command=True)
+@json_option
+@pass_home
+def devices(home: Home, as_json: bool) -> None:
+    """List the devices signed in to your account, or revoke one.
+
+    \b
+    Examples:
+      tj devices
+      tj devices --json
+      tj devices revoke 5e21b0
+    """
+    if click.get_current_context().invoked_subcommand is not None:
+        return
+    found = home.run(lambda client: client.devices())
+    if as_json:
+        output.print_json([device.to_dict() for device in found])
+    else:
+        output.print_table(output.devices_table(found))
+
+
+@devices.command("revoke")
+@click.argument("device_id", metavar="ID")
+@pass_home
+def devices_revoke(home: Home, device_id: str) -> None:
+    """Sign a device out remotely, e.g. a lost phone. ID may be a unique prefix.
+
+    \b
+    Example:
+      tj devices revoke 5e21b0
+    """
+    home.run(lambda client: client.revoke_device(device_id))
+    output.message(f"Revoked device {device_id}: it is signed out and can no longer sync.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""How the CLI shows things: rich tables for people, JSON for scripts, one-line messages.
+
+Data goes to stdout; messages (progress, warnings, errors) go to stderr, so that
+`tj write "..." > id.txt` or `tj list --json | jq` only ever see data.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from client_sdk import DeviceInfo, Entry, Journal, SyncReport
+
+SHORT_ID = 12  # hex digits shown in tables; any unique prefix of 4 or more is accepted back
+
+
+def local_time(moment: datetime) -> str:
+    """A date in the user's local time zone, to the minute."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def local_date(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d")
+
+
+def short_id(full_id: str) -> str:
+    return full_id[:SHORT_ID]
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def message(text: str) -> None:
+    """A note for the user on stderr (never mixed with data)."""
+    click.echo(one_line(text), err=True)
+
+
+def data(text: str) -> None:
+    click.echo(text)
+
+
+def print_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def print_table(table: Table) -> None:
+    Console(file=sys.stdout, soft_wrap=False).print(table)
+
+
+def entries_table(entries: Iterable[Entry]) -> Table:
+    table = Table("id", "date", "journal", "title", "mood", "tags")
+    table.columns[0].no_wrap = table.columns[1].no_wrap = True
+    for entry in entries:
+        table.add_row(
+            short_id(entry.id),
+            local_time(entry.created_at),
+            entry.journal,
+            entry.title or preview(entry.body),
+            mood_text(entry.mood),
+            ", ".join(entry.tags),
+        )
+    return table
+
+
+def preview(body: str, width: int = 40) -> str:
+    first_line = one_line(body)
+    return first_line if len(first_line) <= width else first_line[: width - 1] + "…"
+
+
+def mood_text(mood: int | None) -> str:
+    return "" if mood is None else f"{mood}/10"
+
+
+def entry_text(entry: Entry) -> str:
+    """One entry for reading: a few header lines, a blank line, then the body."""
+    header = [
+        f"id:       {entry.id}",
+        f"journal:  {entry.journal}",
+        f"title:    {entry.title}",
+        f"mood:     {mood_text(entry.mood)}",
+        f"tags:     {', '.join(entry.tags)}",
+        f"created:  {local_time(entry.created_at)}",
+        f"updated:  {local_time(entry.updated_at)}",
+    ]
+    return "\n".join(header) + "\n\n" + entry.body
+
+
+def journals_table(journals: Iterable[Journal]) -> Table:
+    table = Table("name", "role", "id")
+    for journal in journals:
+        table.add_row(journal.name, journal.role, journal.id)
+    return table
+
+
+def devices_table(devices: Iterable[DeviceInfo]) -> Table:
+    table = Table("id", "name", "last seen", "expires", "")
+    for column in (0, 2, 3):
+        table.columns[column].no_wrap = True
+    for device in devices:
+        table.add_row(
+            short_id(device.id),
+            device.name,
+            local_time(device.last_seen_at),
+            local_date(device.expires_at),
+            "this device" if device.current else "",
+        )
+    return table
+
+
+def sync_dict(report: SyncReport) -> dict[str, Any]:
+    """The stable JSON shape of `tj sync --json`."""
+    return {
+        "pushed": report.pushed,
+        "pulled": report.pulled,
+        "merged": report.merged,
+        "problems": list(report.problems),
+    }
+
+
+def sync_text(report: SyncReport) -> str:
+    return (
+        f"pushed {report.pushed}, pulled {report.pulled}, "
+        f"updated {report.merged} document{'s' if report.merged != 1 else ''}"
+    )

@@ -1,0 +1,405 @@
+"""The `tj` command line against a real server on loopback, through click's CliRunner.
+
+The server runs in the test's event loop and the CLI calls `asyncio.run` itself, so every CLI
+call runs in a worker thread (`asyncio.to_thread`). No mocks: real server, SQLite and crypto.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from aiohttp.test_utils import TestServer
+from click.testing import CliRunner, Result
+
+from cli.main import cli
+from server import create_app
+from tests.conftest import PASSWORD, TEST_SETTINGS, RunningServer
+
+ENTRY_KEYS = {"id", "journal", "title", "body", "mood", "tags", "created_at", "updated_at"}
+OFFLINE_NOTE = "saved locally; will sync when the server is reachable"
+BASE_ENV: dict[str, str | None] = {
+    "TJ_PASSWORD": PASSWORD,
+    "TJ_INSECURE_TEST_KDF": "1",
+    "TJ_HOME": None,
+    "TJ_NEW_PASSWORD": None,
+    "TJ_RECOVERY_KEY": None,
+}
+
+
+async def run_tj(
+    args: list[str], *, input: str | None = None, env: dict[str, str | None] | None = None
+) -> Result:
+    runner = CliRunner()
+    return await asyncio.to_thread(
+        runner.invoke, cli, args, input=input, env={**BASE_ENV, **(env or {})}
+    )
+
+
+def succeeded(result: Result) -> Result:
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result
+
+
+def failed_with_one_line(result: Result) -> str:
+    """The single `Error: ...` line of a failed command (exit 1, no traceback)."""
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Error: ")
+    return line
+
+
+@dataclass
+class Device:
+    """One profile directory (`tj --home`), i.e. one device of one user."""
+
+    home: Path
+    url: str
+    signup: dict[str, Any] = field(default_factory=dict)
+
+    async def tj(
+        self, *args: str, input: str | None = None, env: dict[str, str | None] | None = None
+    ) -> Result:
+        return await run_tj(["--home", str(self.home), *args], input=input, env=env)
+
+    async def ok(self, *args: str, **options: Any) -> Result:
+        return succeeded(await self.tj(*args, **options))
+
+    async def json(self, *args: str, **options: Any) -> Any:
+        return json.loads((await self.ok(*args, "--json", **options)).stdout)
+
+
+@pytest.fixture
+async def laptop(live_server: RunningServer, tmp_path: Path) -> Device:
+    """ana's first device, signed up through the CLI."""
+    device = Device(tmp_path / "laptop", live_server.url)
+    device.signup = await device.json("signup", live_server.url, "ana", "--device-name", "laptop")
+    return device
+
+
+@pytest.fixture
+async def phone(live_server: RunningServer, laptop: Device, tmp_path: Path) -> Device:
+    """ana's second device, logged in with the password from --password-file."""
+    password_file = tmp_path / "password.txt"
+    password_file.write_text(PASSWORD + "\n")
+    device = Device(tmp_path / "phone", live_server.url)
+    result = await run_tj(
+        [
+            "--home",
+            str(device.home),
+            "--password-file",
+            str(password_file),
+            "login",
+            live_server.url,
+            "ana",
+            "--device-name",
+            "phone",
+        ],
+        env={"TJ_PASSWORD": None},
+    )
+    succeeded(result)
+    return device
+
+
+class Outage:
+    """Stops the live server, then starts it again on the same port with the same data."""
+
+    def __init__(self, live_server: RunningServer) -> None:
+        self.live_server = live_server
+        self.port: int | None = None
+        self.restarted: list[TestServer] = []
+
+    async def begin(self) -> None:
+        self.port = self.live_server.server.port
+        await self.live_server.server.close()
+
+    async def end(self) -> None:
+        live = self.live_server
+        app = create_app(live.data_dir, settings=TEST_SETTINGS, clock=live.clock)
+        server = TestServer(app, host="127.0.0.1", port=self.port)
+        await server.start_server()
+        self.restarted.append(server)
+
+
+@pytest.fixture
+async def outage(live_server: RunningServer) -> AsyncIterator[Outage]:
+    stopper = Outage(live_server)
+    yield stopper
+    for server in stopper.restarted:
+        await server.close()
+
+
+# --- account --------------------------------------------------------------------------------
+
+
+async def test_signup_prints_the_recovery_key_and_fingerprint_with_a_warning(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    device = Device(tmp_path / "ben", live_server.url)
+    result = await device.ok(
+        "signup",
+        live_server.url,
+        "ben",
+        input="a fine password\na fine password\n",
+        env={"TJ_PASSWORD": None},
+    )
+    assert re.search(r"^Recovery key: ([A-Z2-7]{4}-){13}[A-Z2-7]{4}$", result.stdout, re.M)
+    fingerprint = re.search(r"^Fingerprint:  ((\d{5} ){5}\d{5})$", result.stdout, re.M)
+    assert fingerprint
+    assert "WARNING" in result.stderr and "recovery key" in result.stderr
+    assert "a fine password" not in result.output
+    assert (await device.json("fingerprint"))["fingerprint"] == fingerprint.group(1)
+
+
+async def test_signup_json_has_the_recovery_key_and_the_same_fingerprint_as_tj_fingerprint(
+    laptop: Device, phone: Device
+) -> None:
+    assert set(laptop.signup) == {"username", "recovery_key", "fingerprint"}
+    assert laptop.signup["username"] == "ana"
+    seen_from_phone = await phone.json("fingerprint", "ana")
+    assert seen_from_phone == {"username": "ana", "fingerprint": laptop.signup["fingerprint"]}
+    assert (await phone.ok("fingerprint")).stdout.strip() == laptop.signup["fingerprint"]
+
+
+async def test_wrong_password_is_a_one_line_error_without_traceback(
+    live_server: RunningServer, laptop: Device, tmp_path: Path
+) -> None:
+    device = Device(tmp_path / "intruder", live_server.url)
+    result = await device.tj(
+        "login", live_server.url, "ana", env={"TJ_PASSWORD": "not the password"}
+    )
+    assert "password" in failed_with_one_line(result)
+    assert not (device.home / "profile").exists()
+
+
+async def test_commands_without_an_account_on_this_device_fail_with_one_line(
+    tmp_path: Path,
+) -> None:
+    result = await run_tj(["list"], env={"XDG_DATA_HOME": str(tmp_path)})
+    assert str(tmp_path / "therapy-journal") in failed_with_one_line(result)
+
+
+async def test_password_change_then_login_with_the_new_password(
+    live_server: RunningServer, laptop: Device, tmp_path: Path
+) -> None:
+    await laptop.ok("password", "change", input="brand new secret\nbrand new secret\n")
+    tablet = Device(tmp_path / "tablet", live_server.url)
+    failed_with_one_line(await tablet.tj("login", live_server.url, "ana"))
+    await tablet.ok("login", live_server.url, "ana", env={"TJ_PASSWORD": "brand new secret"})
+    assert (await tablet.json("fingerprint"))["fingerprint"] == laptop.signup["fingerprint"]
+
+
+async def test_recover_with_the_recovery_key_sets_a_new_password(
+    live_server: RunningServer, laptop: Device, tmp_path: Path
+) -> None:
+    entry_id = (await laptop.ok("write", "Before I forgot my password.")).stdout.strip()
+    rescued = Device(tmp_path / "rescued", live_server.url)
+    await rescued.ok(
+        "recover",
+        live_server.url,
+        "ana",
+        input=laptop.signup["recovery_key"] + "\n",
+        env={"TJ_PASSWORD": "recovered secret"},
+    )
+    await rescued.ok("sync")
+    assert [e["id"] for e in await rescued.json("list")] == [entry_id]
+    later = Device(tmp_path / "later", live_server.url)
+    failed_with_one_line(await later.tj("login", live_server.url, "ana"))
+    await later.ok("login", live_server.url, "ana", env={"TJ_PASSWORD": "recovered secret"})
+
+
+async def test_recover_with_a_mistyped_key_fails_with_one_line(
+    live_server: RunningServer, laptop: Device, tmp_path: Path
+) -> None:
+    key = laptop.signup["recovery_key"]
+    mistyped = ("B" if key[0] == "A" else "A") + key[1:]
+    device = Device(tmp_path / "rescued", live_server.url)
+    result = await device.tj("recover", live_server.url, "ana", env={"TJ_RECOVERY_KEY": mistyped})
+    assert "recovery key" in failed_with_one_line(result)
+
+
+async def test_logout_signs_out_and_forgets_the_profile(laptop: Device) -> None:
+    await laptop.ok("write", "Synced before leaving.")
+    await laptop.ok("logout")
+    assert "no account" in failed_with_one_line(await laptop.tj("list"))
+
+
+# --- entries --------------------------------------------------------------------------------
+
+
+async def test_write_prints_only_the_new_entry_id_on_stdout(laptop: Device) -> None:
+    result = await laptop.ok(
+        "write", "--title", "Morning", "--mood", "7", "--tag", "sleep", "Slept better today."
+    )
+    assert re.fullmatch(r"[0-9a-f]{32}\n", result.stdout)
+    assert result.stderr.strip() == "synced"
+    entry = await laptop.json("show", result.stdout.strip())
+    assert (entry["title"], entry["body"], entry["mood"], entry["tags"]) == (
+        "Morning",
+        "Slept better today.",
+        7,
+        ["sleep"],
+    )
+
+
+async def test_write_reads_the_text_from_stdin(laptop: Device) -> None:
+    entry_id = (await laptop.ok("write", input="Written through a pipe.\n")).stdout.strip()
+    assert (await laptop.json("show", entry_id))["body"] == "Written through a pipe."
+
+
+async def test_list_and_show_json_have_the_stable_entry_keys(laptop: Device) -> None:
+    first = (await laptop.ok("write", "First")).stdout.strip()
+    second = (await laptop.ok("write", "--tag", "a", "--tag", "b", "Second")).stdout.strip()
+    listed = await laptop.json("list")
+    assert [set(entry) for entry in listed] == [ENTRY_KEYS, ENTRY_KEYS]
+    assert [entry["id"] for entry in listed] == [second, first]
+    shown = await laptop.json("show", second[:6])
+    assert shown == listed[0]
+    assert (shown["journal"], shown["tags"], shown["mood"]) == ("Personal", ["a", "b"], None)
+
+
+async def test_list_and_show_print_tables_and_text_for_people(laptop: Device) -> None:
+    entry_id = (await laptop.ok("write", "--title", "Evening walk", "Calm.")).stdout.strip()
+    table = (await laptop.ok("list")).stdout
+    assert entry_id[:12] in table and "Evening walk" in table
+    text = (await laptop.ok("show", entry_id[:8])).stdout
+    assert f"id:       {entry_id}" in text and text.rstrip().endswith("Calm.")
+
+
+async def test_edit_changes_only_the_given_fields_and_delete_removes_the_entry(
+    laptop: Device,
+) -> None:
+    written = await laptop.ok("write", "--title", "Draft", "--mood", "3", "Slept badly.")
+    entry_id = written.stdout.strip()
+    edited = await laptop.ok(
+        "edit", entry_id[:8], "--mood", "6", "--append", " Better now.", "--tag", "sleep"
+    )
+    assert edited.stdout.strip() == entry_id
+    entry = await laptop.json("show", entry_id)
+    assert (entry["title"], entry["mood"], entry["body"], entry["tags"]) == (
+        "Draft",
+        6,
+        "Slept badly. Better now.",
+        ["sleep"],
+    )
+    await laptop.ok("delete", entry_id[:8])
+    assert await laptop.json("list") == []
+    assert "deleted" in failed_with_one_line(await laptop.tj("show", entry_id))
+
+
+async def test_usage_mistakes_exit_with_status_2(laptop: Device) -> None:
+    assert (await laptop.tj("write", "--mood", "11", "Too happy")).exit_code == 2
+    assert (await laptop.tj("edit", "abcd")).exit_code == 2
+    assert (await laptop.tj("write", input="")).exit_code == 2
+
+
+async def test_unknown_entry_id_is_a_one_line_error(laptop: Device) -> None:
+    assert "no entry" in failed_with_one_line(await laptop.tj("show", "abcdef"))
+    assert "not an entry id" in failed_with_one_line(await laptop.tj("edit", "xyz", "--mood", "2"))
+
+
+# --- journals, sync, devices ----------------------------------------------------------------
+
+
+async def test_journal_create_and_list(laptop: Device) -> None:
+    await laptop.ok("journal", "create", "Dreams")
+    journals = await laptop.json("journal", "list")
+    assert {j["name"] for j in journals} == {"Personal", "Dreams"}
+    assert all(set(j) == {"id", "name", "role", "owner_id"} for j in journals)
+    await laptop.ok("write", "--journal", "Dreams", "Flying again.")
+    [dream] = await laptop.json("list", "--journal", "Dreams")
+    assert (dream["journal"], dream["body"]) == ("Dreams", "Flying again.")
+    assert await laptop.json("list", "--journal", "Personal") == []
+    assert "Dreams" in (await laptop.ok("journal", "list")).stdout
+    assert "already exists" in failed_with_one_line(await laptop.tj("journal", "create", "dreams"))
+
+
+async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
+    laptop: Device, phone: Device
+) -> None:
+    entry_id = (
+        await laptop.ok("write", "--journal", "Personal", "From the laptop.")
+    ).stdout.strip()
+    report = await phone.json("sync")
+    assert report == {"pushed": 0, "pulled": 1, "merged": 1, "problems": []}
+    await phone.ok("edit", entry_id[:8], "--append", " And from the phone.")
+    assert (await laptop.json("sync"))["pulled"] == 1
+    assert (await laptop.json("show", entry_id))["body"] == "From the laptop. And from the phone."
+    assert await laptop.json("list") == await phone.json("list")
+
+
+async def test_devices_lists_every_device_and_revoke_signs_one_out(
+    laptop: Device, phone: Device
+) -> None:
+    listed = await laptop.json("devices")
+    assert {(d["name"], d["current"]) for d in listed} == {("laptop", True), ("phone", False)}
+    assert all(
+        set(d) == {"id", "name", "created_at", "last_seen_at", "expires_at", "current"}
+        for d in listed
+    )
+    assert "phone" in (await laptop.ok("devices")).stdout
+    [phone_id] = [d["id"] for d in listed if d["name"] == "phone"]
+    await laptop.ok("devices", "revoke", phone_id[:8])
+    assert [d["name"] for d in await laptop.json("devices")] == ["laptop"]
+    failed_with_one_line(await phone.tj("sync"))
+
+
+async def test_offline_write_is_saved_locally_and_synced_later(
+    laptop: Device, phone: Device, outage: Outage
+) -> None:
+    await outage.begin()
+    written = await laptop.ok("write", "--title", "On the train", "No network here.")
+    entry_id = written.stdout.strip()
+    assert re.fullmatch(r"[0-9a-f]{32}", entry_id)
+    assert written.stderr.strip() == OFFLINE_NOTE
+    edited = await laptop.ok("edit", entry_id[:8], "--mood", "5")
+    assert edited.stderr.strip() == OFFLINE_NOTE
+    assert [e["id"] for e in await laptop.json("list")] == [entry_id]
+    assert "cannot reach the server" in failed_with_one_line(await laptop.tj("sync"))
+    await outage.end()
+    assert (await laptop.json("sync"))["pushed"] == 2
+    await phone.ok("sync")
+    seen = await phone.json("show", entry_id)
+    assert (seen["title"], seen["mood"], seen["body"]) == ("On the train", 5, "No network here.")
+
+
+async def test_logout_asks_before_dropping_unsynced_changes(laptop: Device, outage: Outage) -> None:
+    await outage.begin()
+    await laptop.ok("write", "Never reached the server.")
+    refused = await laptop.tj("logout", input="n\n")
+    assert refused.exit_code == 1
+    assert "1 change(s)" in refused.stderr
+    assert len(await laptop.json("list")) == 1
+    await laptop.ok("logout", "--yes")
+    assert not (laptop.home / "profile").exists()
+
+
+# --- help -----------------------------------------------------------------------------------
+
+
+def all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [prefix]
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found += all_commands(command, (*prefix, name))
+        else:
+            found.append((*prefix, name))
+    return found
+
+
+@pytest.mark.parametrize(
+    "command", all_commands(cli), ids=lambda command: " ".join(command) or "tj"
+)
+def test_every_command_has_help_with_an_example(command: tuple[str, ...]) -> None:
+    result = succeeded(CliRunner().invoke(cli, [*command, "--help"]))
+    assert "Example" in result.stdout
+    assert "insecure" not in result.stdout.lower()
