@@ -47,6 +47,8 @@ class Context(bytes, enum.Enum):
     IDENTITY = b"tj/identity/v1"
     FINGERPRINT = b"tj/fingerprint/v1"
     LOCAL_SECRETS = b"tj/local-secrets/v1"
+    SHARE_ENVELOPE = b"tj/share-envelope/v1"
+    DISCLOSURE_ID = b"tj-disclosure-v1"  # 16 bytes: BLAKE2b personalisation
 
 
 @dataclass(frozen=True)

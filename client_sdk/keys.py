@@ -12,6 +12,9 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
+import msgpack
+import nacl.encoding
+import nacl.hash
 import nacl.public
 import nacl.signing
 
@@ -248,3 +251,108 @@ def open_journal_meta(journal_key: bytes, journal_id: bytes, sealed_meta: bytes)
     what = f"the name of journal {journal_id.hex()}"
     padded = crypto.open_sealed(journal_key, sealed_meta[4:], _meta_ad(journal_id, epoch), what)
     return crypto.unpad(padded, what)
+
+
+# --- share envelopes -------------------------------------------------------------------------
+
+ENVELOPE_VERSION = 1
+ROLES = ("read", "annotate")
+
+
+@dataclass(frozen=True)
+class ShareTerms:
+    """What an owner grants a member for one journal key epoch; all of it is signed."""
+
+    owner_id: bytes
+    member_id: bytes
+    member_box_public_key: bytes
+    journal_id: bytes
+    role: str
+    epoch: int
+    expires_at: int  # milliseconds since the epoch; 0 = no expiry
+
+
+def share_message(terms: ShareTerms, sealed_key: bytes) -> bytes:
+    return crypto.frame(
+        Context.SHARE_ENVELOPE.value,
+        terms.owner_id,
+        terms.member_id,
+        terms.member_box_public_key,
+        terms.journal_id,
+        terms.role.encode(),
+        terms.epoch.to_bytes(4, "big"),
+        terms.expires_at.to_bytes(8, "big"),
+        crypto.hash32(sealed_key),
+    )
+
+
+def seal_share_envelope(
+    owner: AccountSecrets, terms: ShareTerms, journal_key: bytes
+) -> bytes:
+    """The journal key in a sealed box to the member, inside a structure the owner signs."""
+    if terms.role not in ROLES:
+        raise InvalidInput(f"a share's role is one of {', '.join(ROLES)}")
+    sealed = crypto.seal_to(terms.member_box_public_key, journal_key)
+    signature = crypto.sign(owner.signing_key, share_message(terms, sealed))
+    packed: bytes = msgpack.packb(
+        [ENVELOPE_VERSION, sealed, signature, terms.role, terms.expires_at], use_bin_type=True
+    )
+    return packed
+
+
+def envelope_terms(envelope: bytes) -> tuple[str, int]:
+    """(role, expires_at) as the envelope claims them, before verification."""
+    _, _, _, role, expires_at = _parse_envelope(envelope)
+    return role, expires_at
+
+
+def open_share_envelope(
+    member: AccountSecrets,
+    member_id: bytes,
+    owner_id: bytes,
+    owner_sign_public_key: bytes,
+    journal_id: bytes,
+    epoch: int,
+    envelope: bytes,
+) -> tuple[bytes, ShareTerms]:
+    """Verify the owner's signature over the terms as this member sees them, then open."""
+    _, sealed, signature, role, expires_at = _parse_envelope(envelope)
+    terms = ShareTerms(
+        owner_id, member_id, member.box_public_key, journal_id, role, epoch, expires_at
+    )
+    what = f"the share envelope of journal {journal_id.hex()}"
+    crypto.verify(owner_sign_public_key, share_message(terms, sealed), signature, what)
+    journal_key = crypto.open_sealed_box(member.box_key, sealed, what)
+    if len(journal_key) != crypto.KEY_BYTES:
+        raise IntegrityError(f"{what} holds a key of the wrong size")
+    return journal_key, terms
+
+
+def _parse_envelope(envelope: bytes) -> tuple[int, bytes, bytes, str, int]:
+    try:
+        version, sealed, signature, role, expires_at = msgpack.unpackb(envelope, raw=False)
+    except (ValueError, TypeError, msgpack.UnpackException):
+        raise IntegrityError("a share envelope is malformed") from None
+    well_formed = (
+        version == ENVELOPE_VERSION
+        and isinstance(sealed, bytes)
+        and isinstance(signature, bytes)
+        and role in ROLES
+        and isinstance(expires_at, int)
+        and 0 <= expires_at < 2**63
+    )
+    if not well_formed:
+        raise IntegrityError("a share envelope is malformed")
+    return version, sealed, signature, role, expires_at
+
+
+def disclosure_doc_id(account_key: bytes, source_doc_id: bytes, journal_id: bytes) -> bytes:
+    """The id of an entry's copy in a disclosure journal: the same on every owner device,
+    unlinkable to the source for anyone without the account key."""
+    return nacl.hash.blake2b(
+        source_doc_id + journal_id,
+        digest_size=16,
+        key=account_key,
+        person=Context.DISCLOSURE_ID.value,
+        encoder=nacl.encoding.RawEncoder,
+    )

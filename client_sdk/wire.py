@@ -210,6 +210,8 @@ class Journal:
     meta: bytes = field(metadata=limits(0, MAX_META_BYTES))
     meta_version: int = field(metadata=limits(0, U63))
     keys: list[KeyEnvelope] = field(metadata=limits(0, 100_000))
+    owner_name: str = field(metadata=limits(1, 64))
+    expires_at: int = field(metadata=limits(0, U63))
 
 
 @dataclass(frozen=True)
@@ -289,6 +291,83 @@ class CompactRequest:
 class CompactReply:
     seq: int = field(metadata=limits(1, U63))
     removed: int = field(metadata=limits(0, MAX_RECORDS_PER_PAGE))
+
+
+# --- sharing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShareCreateRequest:
+    """Grant `member_id` a role on a journal, with its key for every epoch so far."""
+
+    journal_id: bytes = field(metadata=ID)
+    member_id: bytes = field(metadata=ID)
+    role: str = field(metadata=limits(1, 16))
+    expires_at: int = field(metadata=limits(0, U63))
+    keys: list[KeyEnvelope] = field(metadata=limits(1, 100_000))
+
+
+@dataclass(frozen=True)
+class ShareRevokeRequest:
+    journal_id: bytes = field(metadata=ID)
+    member_id: bytes = field(metadata=ID)
+
+
+@dataclass(frozen=True)
+class Share:
+    journal_id: bytes = field(metadata=ID)
+    member_id: bytes = field(metadata=ID)
+    member_name: str = field(metadata=limits(1, 64))
+    role: str = field(metadata=limits(1, 16))
+    expires_at: int = field(metadata=limits(0, U63))
+    expired: bool = field()
+
+
+@dataclass(frozen=True)
+class ShareList:
+    shares: list[Share] = field(metadata=limits(0, 100_000))
+
+
+@dataclass(frozen=True)
+class MemberKey:
+    account_id: bytes = field(metadata=ID)
+    envelope: bytes = field(metadata=limits(40, MAX_BUNDLE_BYTES))
+
+
+@dataclass(frozen=True)
+class RotateRequest:
+    """Move a journal to key epoch `epoch` (current + 1): a new key for the owner and for
+    every current member, and the name sealed under it. Expired members are dropped."""
+
+    journal_id: bytes = field(metadata=ID)
+    epoch: int = field(metadata=limits(1, U32))
+    meta: bytes = field(metadata=limits(40, MAX_META_BYTES))
+    keys: list[MemberKey] = field(metadata=limits(1, 10_000))
+
+
+@dataclass(frozen=True)
+class AccountRequest:
+    account_id: bytes = field(metadata=ID)
+
+
+@dataclass(frozen=True)
+class JournalRequest:
+    journal_id: bytes = field(metadata=ID)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    account_id: bytes = field(metadata=ID)
+    username: str = field(metadata=limits(1, 64))
+    device_id: bytes = field(metadata=ID)
+    at: int = field(metadata=limits(0, U63))
+    up_to_seq: int = field(metadata=limits(0, U63))
+    records: int = field(metadata=limits(0, U63))
+
+
+@dataclass(frozen=True)
+class AuditLog:
+    entries: list[AuditEntry] = field(metadata=limits(0, 1_000_000))
 
 
 # --- live channel --------------------------------------------------------------------------

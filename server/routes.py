@@ -50,6 +50,7 @@ def service(request: web.Request) -> Service:
 
 
 async def health(request: web.Request) -> web.Response:
+    await body(request, wire.Empty)
     return reply(wire.Empty())
 
 
@@ -130,6 +131,39 @@ async def compact(request: web.Request) -> web.Response:
     return reply(await service(request).compact(caller(request), message))
 
 
+async def create_share(request: web.Request) -> web.Response:
+    message = await body(request, wire.ShareCreateRequest)
+    await service(request).create_share(caller(request), message)
+    return reply(wire.Empty())
+
+
+async def revoke_share(request: web.Request) -> web.Response:
+    message = await body(request, wire.ShareRevokeRequest)
+    await service(request).revoke_share(caller(request), message)
+    return reply(wire.Empty())
+
+
+async def list_shares(request: web.Request) -> web.Response:
+    await body(request, wire.Empty)
+    return reply(await service(request).shares(caller(request)))
+
+
+async def rotate(request: web.Request) -> web.Response:
+    message = await body(request, wire.RotateRequest)
+    await service(request).rotate(caller(request), message)
+    return reply(wire.Empty())
+
+
+async def audit(request: web.Request) -> web.Response:
+    message = await body(request, wire.JournalRequest)
+    return reply(await service(request).audit(caller(request), message))
+
+
+async def identity_by_id(request: web.Request) -> web.Response:
+    message = await body(request, wire.AccountRequest)
+    return reply(await service(request).identity_by_id(message))
+
+
 async def live(request: web.Request) -> web.StreamResponse:
     who = caller(request)
     return await serve_live(request, service(request).live, who.account_id, who.device_id)
@@ -157,6 +191,12 @@ ROUTES: dict[str, Handler] = {
     "/v1/journals/meta": update_meta,
     "/v1/records/push": push,
     "/v1/records/compact": compact,
+    "/v1/journals/rotate": rotate,
+    "/v1/shares/create": create_share,
+    "/v1/shares/revoke": revoke_share,
+    "/v1/shares/list": list_shares,
+    "/v1/shares/audit": audit,
+    "/v1/account/identity-by-id": identity_by_id,
     "/v1/sync": sync,
     LIVE_PATH: live,
 }

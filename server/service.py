@@ -36,6 +36,7 @@ CHALLENGE_TTL_MS = 60_000
 TOUCH_INTERVAL_MS = 60_000
 PAGE_BYTES = 4 * 1024 * 1024
 PURPOSES = ("login", "recover", "password")
+SHARE_ROLES = ("read", "annotate")
 # libsodium's INTERACTIVE cost: the server refuses to store anything weaker for new passwords.
 MIN_OPSLIMIT = 2
 MIN_MEMLIMIT = 64 * 1024 * 1024
@@ -326,7 +327,7 @@ class Service:
             raise Conflict("a journal with that id exists", code="journal_exists") from None
 
     async def journals(self, caller: Caller) -> wire.JournalList:
-        rows = await self.storage.journals_for(caller.account_id)
+        rows = await self.storage.journals_for(caller.account_id, self.clock())
         return wire.JournalList(
             [
                 wire.Journal(
@@ -337,13 +338,15 @@ class Service:
                     row.meta,
                     row.meta_version,
                     [wire.KeyEnvelope(k.epoch, k.envelope) for k in row.keys],
+                    row.owner_name,
+                    row.expires_at,
                 )
                 for row in rows
             ]
         )
 
     async def _require_role(self, caller: Caller, journal_id: bytes, roles: tuple[str, ...]) -> str:
-        role = await self.storage.role_in(journal_id, caller.account_id)
+        role = await self.storage.role_in(journal_id, caller.account_id, self.clock())
         if role is None:
             raise Forbidden("no such journal, or it is not shared with this account")
         if role not in roles:
@@ -355,7 +358,8 @@ class Service:
         await self.storage.update_meta(request.journal_id, request.meta)
 
     async def push(self, caller: Caller, request: wire.PushRequest) -> wire.PushReply:
-        await self._require_role(caller, request.journal_id, ("owner",))
+        await self._require_role(caller, request.journal_id, ("owner", "annotate"))
+        await self._require_epoch(request.journal_id, [r.epoch for r in request.records])
         ids = [record.record_id for record in request.records]
         if len(set(ids)) != len(ids):
             raise BadRequest("a batch names the same record id twice", code="duplicate_record")
@@ -376,14 +380,17 @@ class Service:
         """Replace superseded records by a snapshot; the server cannot check the snapshot's
         content, so only the journal's owner may compact."""
         await self._require_role(caller, request.journal_id, ("owner",))
+        await self._require_epoch(request.journal_id, [request.snapshot.epoch])
         if request.snapshot.record_id in request.supersedes:
             raise BadRequest("a snapshot cannot supersede itself", code="duplicate_record")
         snapshot = request.snapshot
         try:
             seq, removed = await self.storage.compact(
-                request.journal_id, caller.account_id,
+                request.journal_id,
+                caller.account_id,
                 NewRecord(snapshot.record_id, snapshot.epoch, snapshot.ciphertext),
-                list(dict.fromkeys(request.supersedes)), self.clock(),
+                list(dict.fromkeys(request.supersedes)),
+                self.clock(),
             )
         except RecordConflictError:
             raise Conflict(
@@ -393,20 +400,30 @@ class Service:
         await self._announce(request.journal_id, seq)
         return wire.CompactReply(seq, removed)
 
+    async def _require_epoch(self, journal_id: bytes, epochs: list[int]) -> None:
+        """New records use the journal's current key: after a rotation, a revoked member's
+        old key must not open anything written later."""
+        current = await self.storage.journal_epoch(journal_id)
+        if any(epoch != current for epoch in epochs):
+            raise Conflict(
+                "the journal's key changed: refresh the journal list and seal again",
+                code="stale_epoch",
+            )
+
     async def _announce(self, journal_id: bytes, head: int) -> None:
-        members = await self.storage.members_of(journal_id)
-        await self.live.notify(members, journal_id, head)
+        members = await self.storage.members_of(journal_id, self.clock())
+        await self.live.notify([account for account, _ in members], journal_id, head)
 
     async def sync(self, caller: Caller, request: wire.SyncRequest) -> wire.SyncReply:
         """One page of new records for every journal the caller reads, by per-journal cursor."""
-        heads = await self.storage.heads_for(caller.account_id)
+        heads = await self.storage.heads_for(caller.account_id, self.clock())
         cursors = {cursor.journal_id: cursor.after for cursor in request.cursors}
         for journal_id in cursors:
             if journal_id not in heads:
                 raise Forbidden("no such journal, or it is not shared with this account")
         pages: list[wire.JournalPage] = []
         budget, byte_budget, done = request.limit, PAGE_BYTES, True
-        for journal_id, (head, meta_version) in heads.items():
+        for journal_id, (head, meta_version, role) in heads.items():
             after = cursors.get(journal_id, 0)
             records: list[wire.StoredRecord] = []
             if after < head and budget > 0 and byte_budget > 0:
@@ -416,8 +433,115 @@ class Service:
                 ]
                 budget -= len(rows)
                 byte_budget -= sum(len(r.ciphertext) for r in rows)
+            if records and role != "owner":
+                await self.storage.add_audit(
+                    journal_id,
+                    caller.account_id,
+                    caller.device_id,
+                    self.clock(),
+                    records[-1].seq,
+                    len(records),
+                )
             cursor = records[-1].seq if records else after
             if cursor < head:
                 done = False
             pages.append(wire.JournalPage(journal_id, records, cursor, head, meta_version))
         return wire.SyncReply(pages, done)
+
+    # --- sharing ----------------------------------------------------------------------------
+
+    async def create_share(self, caller: Caller, request: wire.ShareCreateRequest) -> None:
+        await self._require_role(caller, request.journal_id, ("owner",))
+        if request.role not in SHARE_ROLES:
+            raise BadRequest(f"role must be one of {', '.join(SHARE_ROLES)}")
+        if request.member_id == caller.account_id:
+            raise BadRequest("a journal cannot be shared with its owner")
+        if await self.storage.account_by_id(request.member_id) is None:
+            raise NotFound("no account has that id")
+        if request.expires_at and request.expires_at <= self.clock():
+            raise BadRequest("the share would expire before it starts")
+        epoch = await self.storage.journal_epoch(request.journal_id)
+        epochs = {key.epoch for key in request.keys}
+        if epoch not in epochs or any(e > (epoch or 0) for e in epochs):
+            raise Conflict(
+                "send the member a key for every epoch up to the current one", code="stale_epoch"
+            )
+        keys = [KeyRow(key.epoch, key.envelope) for key in request.keys]
+        await self.storage.create_share(
+            request.journal_id, request.member_id, request.role, request.expires_at, keys
+        )
+        head = (await self.storage.heads_for(caller.account_id, self.clock()))[request.journal_id][
+            0
+        ]
+        await self.live.notify([request.member_id], request.journal_id, head)
+
+    async def revoke_share(self, caller: Caller, request: wire.ShareRevokeRequest) -> None:
+        await self._require_role(caller, request.journal_id, ("owner",))
+        if not await self.storage.revoke_share(request.journal_id, request.member_id):
+            raise NotFound("that account is not a member of this journal")
+
+    async def shares(self, caller: Caller) -> wire.ShareList:
+        now = self.clock()
+        rows = await self.storage.shares_of(caller.account_id)
+        return wire.ShareList(
+            [
+                wire.Share(
+                    r.journal_id,
+                    r.member_id,
+                    r.member_name,
+                    r.role,
+                    r.expires_at,
+                    r.expires_at != 0 and r.expires_at <= now,
+                )
+                for r in rows
+            ]
+        )
+
+    async def rotate(self, caller: Caller, request: wire.RotateRequest) -> None:
+        """Start a new key epoch; the keys must cover exactly the owner and current members."""
+        await self._require_role(caller, request.journal_id, ("owner",))
+        current = await self.storage.journal_epoch(request.journal_id)
+        if current is None or request.epoch != current + 1:
+            raise Conflict(
+                "the journal's key changed meanwhile: refresh and retry", code="stale_epoch"
+            )
+        members = {
+            account
+            for account, _ in await self.storage.members_of(request.journal_id, self.clock())
+        }
+        given = [key.account_id for key in request.keys]
+        if len(set(given)) != len(given) or set(given) != members:
+            raise Conflict(
+                "the journal's members changed meanwhile: refresh and retry", code="members_changed"
+            )
+        await self.storage.rotate(
+            request.journal_id,
+            request.epoch,
+            request.meta,
+            [(key.account_id, key.envelope) for key in request.keys],
+            self.clock(),
+        )
+
+    async def audit(self, caller: Caller, request: wire.JournalRequest) -> wire.AuditLog:
+        """The owner sees every member's fetches; a member sees their own."""
+        role = await self._require_role(caller, request.journal_id, ("owner", "read", "annotate"))
+        only = None if role == "owner" else caller.account_id
+        rows = await self.storage.audit_log(request.journal_id, only)
+        return wire.AuditLog(
+            [
+                wire.AuditEntry(r.account_id, r.username, r.device_id, r.at, r.up_to_seq, r.records)
+                for r in rows
+            ]
+        )
+
+    async def identity_by_id(self, request: wire.AccountRequest) -> wire.Identity:
+        account = await self.storage.account_by_id(request.account_id)
+        if account is None:
+            raise NotFound("no account has that id")
+        return wire.Identity(
+            account.account_id,
+            account.username,
+            account.sign_public_key,
+            account.box_public_key,
+            account.identity_signature,
+        )

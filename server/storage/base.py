@@ -62,6 +62,27 @@ class JournalRow:
     meta_version: int
     head: int
     keys: tuple[KeyRow, ...]
+    owner_name: str
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class ShareRow:
+    journal_id: bytes
+    member_id: bytes
+    member_name: str
+    role: str
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    account_id: bytes
+    username: str
+    device_id: bytes
+    at: int
+    up_to_seq: int
+    records: int
 
 
 @dataclass(frozen=True)
@@ -130,13 +151,48 @@ class Storage(Protocol):
         self, journal_id: bytes, owner_id: bytes, key: KeyRow, meta: bytes, now: int
     ) -> None: ...
 
-    async def journals_for(self, account_id: bytes) -> list[JournalRow]: ...
-
-    async def heads_for(self, account_id: bytes) -> dict[bytes, tuple[int, int]]:
-        """journal id -> (head seq, meta version) for every journal the account reads."""
+    async def journals_for(self, account_id: bytes, now: int) -> list[JournalRow]:
+        """Journals the account owns or is an unexpired member of, with its key envelopes."""
         ...
 
-    async def role_in(self, journal_id: bytes, account_id: bytes) -> str | None: ...
+    async def heads_for(self, account_id: bytes, now: int) -> dict[bytes, tuple[int, int, str]]:
+        """journal id -> (head seq, meta version, role) for every journal the account reads."""
+        ...
+
+    async def role_in(self, journal_id: bytes, account_id: bytes, now: int) -> str | None: ...
+
+    async def journal_epoch(self, journal_id: bytes) -> int | None: ...
+
+    async def create_share(
+        self, journal_id: bytes, member_id: bytes, role: str, expires_at: int, keys: list[KeyRow]
+    ) -> None: ...
+
+    async def revoke_share(self, journal_id: bytes, member_id: bytes) -> bool: ...
+
+    async def shares_of(self, owner_id: bytes) -> list[ShareRow]: ...
+
+    async def rotate(
+        self,
+        journal_id: bytes,
+        epoch: int,
+        meta: bytes,
+        keys: list[tuple[bytes, bytes]],
+        now: int,
+    ) -> None:
+        """Drop expired members, store the new epoch's keys and sealed name, atomically."""
+        ...
+
+    async def add_audit(
+        self,
+        journal_id: bytes,
+        account_id: bytes,
+        device_id: bytes,
+        at: int,
+        up_to_seq: int,
+        records: int,
+    ) -> None: ...
+
+    async def audit_log(self, journal_id: bytes, account_id: bytes | None) -> list[AuditRow]: ...
 
     async def update_meta(self, journal_id: bytes, meta: bytes) -> None: ...
 
@@ -146,12 +202,16 @@ class Storage(Protocol):
         """Store records not yet stored (by record id) and return (record id, seq) for all."""
         ...
 
-    async def members_of(self, journal_id: bytes) -> list[bytes]:
-        """Accounts that read the journal (owner included)."""
+    async def members_of(self, journal_id: bytes, now: int) -> list[tuple[bytes, str]]:
+        """(account, role) of every unexpired member, owner included."""
         ...
 
     async def compact(
-        self, journal_id: bytes, pushed_by: bytes, snapshot: NewRecord, supersedes: list[bytes],
+        self,
+        journal_id: bytes,
+        pushed_by: bytes,
+        snapshot: NewRecord,
+        supersedes: list[bytes],
         now: int,
     ) -> tuple[int, int]:
         """Store the snapshot and delete the superseded records older than it, atomically.

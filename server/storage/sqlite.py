@@ -20,6 +20,7 @@ import nacl.utils
 from server.errors import StorageError
 from server.storage.base import (
     AccountRow,
+    AuditRow,
     Challenge,
     DeviceRow,
     DuplicateError,
@@ -28,6 +29,7 @@ from server.storage.base import (
     NewRecord,
     RecordConflictError,
     RecordRow,
+    ShareRow,
 )
 
 SCHEMA = """
@@ -59,7 +61,8 @@ CREATE TABLE IF NOT EXISTS journals (
 CREATE TABLE IF NOT EXISTS members (
     journal_id BLOB NOT NULL REFERENCES journals(journal_id) ON DELETE CASCADE,
     account_id BLOB NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
-    role TEXT NOT NULL, PRIMARY KEY (journal_id, account_id)
+    role TEXT NOT NULL, expires_at INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (journal_id, account_id)
 );
 CREATE INDEX IF NOT EXISTS members_by_account ON members(account_id);
 CREATE TABLE IF NOT EXISTS journal_keys (
@@ -76,8 +79,16 @@ CREATE TABLE IF NOT EXISTS records (
     UNIQUE (journal_id, record_id)
 );
 CREATE INDEX IF NOT EXISTS records_by_journal ON records(journal_id, seq);
+CREATE TABLE IF NOT EXISTS audit (
+    journal_id BLOB NOT NULL REFERENCES journals(journal_id) ON DELETE CASCADE,
+    account_id BLOB NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
+    device_id BLOB NOT NULL, at INTEGER NOT NULL, up_to_seq INTEGER NOT NULL,
+    records INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_by_journal ON audit(journal_id, at);
 """
 
+ACTIVE = "(m.expires_at = 0 OR m.expires_at > ?)"  # a membership that has not expired
 ACCOUNT_COLUMNS = (
     "account_id, username, salt, opslimit, memlimit, login_public_key, "
     "recovery_login_public_key, bundle, recovery_bundle, sign_public_key, box_public_key, "
@@ -261,7 +272,7 @@ class SQLiteStorage:
                     (journal_id, owner_id, key.epoch, meta, now),
                 )
                 await db.execute(
-                    "INSERT INTO members VALUES (?, ?, 'owner')", (journal_id, owner_id)
+                    "INSERT INTO members VALUES (?, ?, 'owner', 0)", (journal_id, owner_id)
                 )
                 await db.execute(
                     "INSERT INTO journal_keys VALUES (?, ?, ?, ?)",
@@ -270,12 +281,14 @@ class SQLiteStorage:
         except sqlite3.IntegrityError:
             raise DuplicateError("journal") from None
 
-    async def journals_for(self, account_id: bytes) -> list[JournalRow]:
+    async def journals_for(self, account_id: bytes, now: int) -> list[JournalRow]:
         rows = await self._all(
-            "SELECT j.journal_id, j.owner_id, m.role, j.epoch, j.meta, j.meta_version, j.head "
+            "SELECT j.journal_id, j.owner_id, m.role, j.epoch, j.meta, j.meta_version, j.head, "
+            "a.username, m.expires_at "
             "FROM members m JOIN journals j ON j.journal_id = m.journal_id "
-            "WHERE m.account_id = ? ORDER BY j.created_at, j.journal_id",
-            (account_id,),
+            "JOIN accounts a ON a.account_id = j.owner_id "
+            f"WHERE m.account_id = ? AND {ACTIVE} ORDER BY j.created_at, j.journal_id",
+            (account_id, now),
         )
         key_rows = await self._all(
             "SELECT journal_id, epoch, envelope FROM journal_keys WHERE account_id = ? "
@@ -295,24 +308,127 @@ class SQLiteStorage:
                 meta_version=row[5],
                 head=row[6],
                 keys=tuple(keys.get(bytes(row[0]), ())),
+                owner_name=row[7],
+                expires_at=row[8],
             )
             for row in rows
         ]
 
-    async def heads_for(self, account_id: bytes) -> dict[bytes, tuple[int, int]]:
+    async def heads_for(self, account_id: bytes, now: int) -> dict[bytes, tuple[int, int, str]]:
         rows = await self._all(
-            "SELECT j.journal_id, j.head, j.meta_version FROM members m "
-            "JOIN journals j ON j.journal_id = m.journal_id WHERE m.account_id = ?",
-            (account_id,),
+            "SELECT j.journal_id, j.head, j.meta_version, m.role FROM members m "
+            f"JOIN journals j ON j.journal_id = m.journal_id WHERE m.account_id = ? AND {ACTIVE}",
+            (account_id, now),
         )
-        return {bytes(row[0]): (row[1], row[2]) for row in rows}
+        return {bytes(row[0]): (row[1], row[2], row[3]) for row in rows}
 
-    async def role_in(self, journal_id: bytes, account_id: bytes) -> str | None:
+    async def role_in(self, journal_id: bytes, account_id: bytes, now: int) -> str | None:
         row = await self._one(
-            "SELECT role FROM members WHERE journal_id = ? AND account_id = ?",
-            (journal_id, account_id),
+            f"SELECT m.role FROM members m WHERE m.journal_id = ? AND m.account_id = ? AND {ACTIVE}",
+            (journal_id, account_id, now),
         )
         return str(row[0]) if row else None
+
+    async def journal_epoch(self, journal_id: bytes) -> int | None:
+        row = await self._one("SELECT epoch FROM journals WHERE journal_id = ?", (journal_id,))
+        return int(row[0]) if row else None
+
+    # --- sharing ----------------------------------------------------------------------------
+
+    async def create_share(
+        self, journal_id: bytes, member_id: bytes, role: str, expires_at: int, keys: list[KeyRow]
+    ) -> None:
+        async with self._write() as db:
+            await db.execute(
+                "INSERT INTO members VALUES (?, ?, ?, ?) ON CONFLICT(journal_id, account_id) "
+                "DO UPDATE SET role = excluded.role, expires_at = excluded.expires_at",
+                (journal_id, member_id, role, expires_at),
+            )
+            await db.executemany(
+                "INSERT OR REPLACE INTO journal_keys VALUES (?, ?, ?, ?)",
+                [(journal_id, member_id, key.epoch, key.envelope) for key in keys],
+            )
+
+    async def revoke_share(self, journal_id: bytes, member_id: bytes) -> bool:
+        async with self._write() as db:
+            cursor = await db.execute(
+                "DELETE FROM members WHERE journal_id = ? AND account_id = ? AND role != 'owner'",
+                (journal_id, member_id),
+            )
+            removed = cursor.rowcount == 1
+            await cursor.close()
+            if removed:
+                await db.execute(
+                    "DELETE FROM journal_keys WHERE journal_id = ? AND account_id = ?",
+                    (journal_id, member_id),
+                )
+            return removed
+
+    async def shares_of(self, owner_id: bytes) -> list[ShareRow]:
+        rows = await self._all(
+            "SELECT m.journal_id, m.account_id, a.username, m.role, m.expires_at FROM members m "
+            "JOIN journals j ON j.journal_id = m.journal_id "
+            "JOIN accounts a ON a.account_id = m.account_id "
+            "WHERE j.owner_id = ? AND m.role != 'owner' ORDER BY a.username",
+            (owner_id,),
+        )
+        return [ShareRow(bytes(r[0]), bytes(r[1]), r[2], r[3], r[4]) for r in rows]
+
+    async def rotate(
+        self,
+        journal_id: bytes,
+        epoch: int,
+        meta: bytes,
+        keys: list[tuple[bytes, bytes]],
+        now: int,
+    ) -> None:
+        async with self._write() as db:
+            await db.execute(
+                "DELETE FROM journal_keys WHERE journal_id = ? AND account_id IN (SELECT "
+                "account_id FROM members WHERE journal_id = ? AND expires_at != 0 "
+                "AND expires_at <= ?)",
+                (journal_id, journal_id, now),
+            )
+            await db.execute(
+                "DELETE FROM members WHERE journal_id = ? AND expires_at != 0 AND expires_at <= ?",
+                (journal_id, now),
+            )
+            await db.executemany(
+                "INSERT OR REPLACE INTO journal_keys VALUES (?, ?, ?, ?)",
+                [(journal_id, account_id, epoch, envelope) for account_id, envelope in keys],
+            )
+            await db.execute(
+                "UPDATE journals SET epoch = ?, meta = ?, meta_version = meta_version + 1 "
+                "WHERE journal_id = ?",
+                (epoch, meta, journal_id),
+            )
+
+    async def add_audit(
+        self,
+        journal_id: bytes,
+        account_id: bytes,
+        device_id: bytes,
+        at: int,
+        up_to_seq: int,
+        records: int,
+    ) -> None:
+        async with self._write() as db:
+            await db.execute(
+                "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?)",
+                (journal_id, account_id, device_id, at, up_to_seq, records),
+            )
+
+    async def audit_log(self, journal_id: bytes, account_id: bytes | None) -> list[AuditRow]:
+        sql = (
+            "SELECT u.account_id, a.username, u.device_id, u.at, u.up_to_seq, u.records "
+            "FROM audit u JOIN accounts a ON a.account_id = u.account_id WHERE u.journal_id = ?"
+        )
+        params: tuple[Any, ...] = (journal_id,)
+        if account_id is not None:
+            sql += " AND u.account_id = ?"
+            params += (account_id,)
+        rows = await self._all(sql + " ORDER BY u.at", params)
+        return [AuditRow(bytes(r[0]), r[1], bytes(r[2]), r[3], r[4], r[5]) for r in rows]
 
     async def update_meta(self, journal_id: bytes, meta: bytes) -> None:
         async with self._write() as db:
@@ -333,7 +449,11 @@ class SQLiteStorage:
             return accepted
 
     async def compact(
-        self, journal_id: bytes, pushed_by: bytes, snapshot: NewRecord, supersedes: list[bytes],
+        self,
+        journal_id: bytes,
+        pushed_by: bytes,
+        snapshot: NewRecord,
+        supersedes: list[bytes],
         now: int,
     ) -> tuple[int, int]:
         async with self._write() as db:
@@ -348,9 +468,12 @@ class SQLiteStorage:
             await _raise_head(db, journal_id, seq)
             return seq, removed
 
-    async def members_of(self, journal_id: bytes) -> list[bytes]:
-        rows = await self._all("SELECT account_id FROM members WHERE journal_id = ?", (journal_id,))
-        return [bytes(row[0]) for row in rows]
+    async def members_of(self, journal_id: bytes, now: int) -> list[tuple[bytes, str]]:
+        rows = await self._all(
+            f"SELECT m.account_id, m.role FROM members m WHERE m.journal_id = ? AND {ACTIVE}",
+            (journal_id, now),
+        )
+        return [(bytes(row[0]), str(row[1])) for row in rows]
 
     async def records_after(
         self, journal_id: bytes, after: int, limit: int, max_bytes: int
@@ -424,7 +547,7 @@ def _account_values(a: AccountRow) -> tuple[Any, ...]:
 
 
 def _account(row: Any) -> AccountRow:
-    values = [bytes(v) if isinstance(v, (bytes, memoryview)) else v for v in row]
+    values: list[Any] = [bytes(v) if isinstance(v, (bytes, memoryview)) else v for v in row]
     return AccountRow(*values)
 
 
