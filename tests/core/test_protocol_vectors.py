@@ -1,0 +1,594 @@
+"""protocol.md's test vectors, recomputed with the real code and opened or verified back.
+
+The vectors live in protocol.md itself (fenced blocks tagged ```json vector-NAME), so the
+document a client author reads is the one these tests hold true. Where a standard-library
+implementation exists (BLAKE2b, base32), the value is also recomputed independently of
+libsodium, as another language would.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import itertools
+import json
+import re
+import typing
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import msgpack
+import nacl.signing
+import pytest
+from pycrdt import Doc, Map, Text
+
+from client_sdk import crypto, keys, records, wire
+from client_sdk.crypto import Context, KdfCost
+from client_sdk.documents import Document, EntryFields, entry_view, new_entry_update
+from client_sdk.errors import IntegrityError
+from server import service
+
+PROTOCOL = Path(__file__).resolve().parents[2] / "protocol.md"
+VECTOR_BLOCK = re.compile(r"^```json vector-([a-z0-9-]+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+EXPECTED_VECTORS = {
+    "frame", "kdf", "argon2id", "password-keys", "padding", "document", "record", "bundle",
+    "recovery", "journal-key", "journal-meta", "challenge", "identity", "wire",
+    "share-envelope", "disclosure-id",
+}  # fmt: skip
+h = bytes.fromhex
+
+
+def load_vectors() -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for name, text in VECTOR_BLOCK.findall(PROTOCOL.read_text(encoding="utf-8")):
+        assert name not in found, f"protocol.md has two vector-{name} blocks"
+        found[name] = json.loads(text)
+    return found
+
+
+VECTORS = load_vectors()
+
+
+def flip_byte(data: bytes, index: int) -> bytes:
+    return data[:index] + bytes([data[index] ^ 0x01]) + data[index + 1 :]
+
+
+def secrets_of(v: dict[str, Any]) -> keys.AccountSecrets:
+    return keys.AccountSecrets(h(v["account_key"]), h(v["sign_seed"]), h(v["box_secret"]))
+
+
+def test_protocol_md_holds_every_vector() -> None:
+    assert set(VECTORS) == EXPECTED_VECTORS
+
+
+# --- framing and key derivation --------------------------------------------------------------
+
+
+def test_frame_is_length_prefixed_concatenation() -> None:
+    vector = VECTORS["frame"]
+    parts = [h(part) for part in vector["parts"]]
+    assert crypto.frame(*parts).hex() == vector["framed"]
+    assert service.frame(*parts).hex() == vector["framed"]
+
+
+def test_subkeys_are_keyed_blake2b_with_each_kdf_context() -> None:
+    vector = VECTORS["kdf"]
+    root = h(vector["root"])
+    kdf_contexts = {context.name for context in Context if context.name.startswith("KDF_")}
+    assert {entry["context"] for entry in vector["subkeys"]} == kdf_contexts
+    for entry in vector["subkeys"]:
+        context = Context[entry["context"]]
+        assert context.value == entry["personal"].encode("ascii")
+        assert crypto.derive_subkey(root, context).hex() == entry["subkey"]
+        independent = hashlib.blake2b(b"", digest_size=32, key=root, person=context.value)
+        assert independent.hexdigest() == entry["subkey"]
+
+
+def test_argon2id_turns_the_password_into_the_root() -> None:
+    vector = VECTORS["argon2id"]
+    cost = KdfCost(vector["opslimit"], vector["memlimit"])
+    assert cost == crypto.INSECURE_TEST_COST
+    root = crypto.derive_root(vector["password"], h(vector["salt"]), cost)
+    assert root.hex() == vector["root"]
+
+
+def test_password_yields_the_login_key_and_the_kek() -> None:
+    vector = VECTORS["password-keys"]
+    cost = KdfCost(vector["opslimit"], vector["memlimit"])
+    derived = keys.password_keys(vector["password"], h(vector["salt"]), cost)
+    assert derived.kek.hex() == vector["kek"]
+    assert bytes(derived.login_key).hex() == vector["login_seed"]
+    assert bytes(derived.login_key.verify_key).hex() == vector["login_public_key"]
+
+
+# --- padding -----------------------------------------------------------------------------------
+
+
+def documented_block(length: int) -> int:
+    """The block rule as protocol.md words it, written independently of crypto.padded_block."""
+    return 256 if length < 8192 else 2 ** (length.bit_length() - 4)
+
+
+def test_padding_lengths_follow_the_block_rule() -> None:
+    vector = VECTORS["padding"]
+    for length, padded_length in vector["lengths"]:
+        data = bytes([0x42]) * length
+        padded = crypto.pad(data)
+        assert len(padded) == padded_length, length
+        block = documented_block(length + 1)
+        assert padded_length == (length // block + 1) * block
+        assert crypto.unpad(padded, "vector") == data
+
+
+def test_padding_appends_0x80_then_zeros() -> None:
+    vector = VECTORS["padding"]
+    data, padded = h(vector["example"]["data"]), h(vector["example"]["padded"])
+    assert crypto.pad(data).hex() == vector["example"]["padded"]
+    assert padded == data + b"\x80" + bytes(len(padded) - len(data) - 1)
+    assert crypto.unpad(padded, "vector") == data
+
+
+# --- documents ---------------------------------------------------------------------------------
+
+
+def read_entry(updates: list[bytes]) -> dict[str, Any]:
+    document = Document(bytes(16), "entry")
+    for update in updates:
+        document.apply(update)
+    view = entry_view(document)
+    return {
+        "title": view.title,
+        "body": view.body,
+        "mood": view.mood,
+        "tags": list(view.tags),
+        "created_at": view.created_at,
+        "updated_at": view.updated_at,
+        "deleted": view.deleted,
+    }
+
+
+def entry_doc(client_id: int) -> tuple[Doc[Any], Map[Any], Text]:
+    doc: Doc[Any] = Doc(client_id=client_id)
+    return doc, doc.get("fields", type=Map), doc.get("body", type=Text)
+
+
+def test_an_entry_update_reads_as_the_documented_entry() -> None:
+    vector = VECTORS["document"]
+    create = vector["create"]
+    assert read_entry([h(create["update"])]) == create["entry"]
+
+
+def test_the_entry_update_is_the_documented_layout_in_yjs() -> None:
+    vector = VECTORS["document"]
+    create, entry = vector["create"], vector["create"]["entry"]
+    doc, fields, body = entry_doc(create["client_id"])
+    with doc.transaction():
+        for name in ("title", "mood", "tags", "created_at", "updated_at", "deleted"):
+            fields[name] = entry[name]
+        body.insert(0, entry["body"])
+    assert bytes(doc.get_update()).hex() == create["update"]
+
+
+def test_the_sdk_writes_entries_with_the_documented_root_types() -> None:
+    document = Document(bytes(16), "entry")
+    update = new_entry_update(document, EntryFields(title="t", mood=3, body="b"), 5)
+    raw: Doc[Any] = Doc()
+    raw.apply_update(update)
+    fields = raw.get("fields", type=Map)
+    assert set(fields.keys()) == {"title", "mood", "tags", "created_at", "updated_at", "deleted"}
+    assert str(raw.get("body", type=Text)) == "b"
+
+
+def test_concurrent_edits_merge_the_same_in_every_order() -> None:
+    vector = VECTORS["document"]
+    base = h(vector["create"]["update"])
+    update_a = h(vector["merge"]["update_a"]["update"])
+    update_b = h(vector["merge"]["update_b"]["update"])
+    for order in itertools.permutations([base, update_a, update_b]):
+        assert read_entry(list(order)) == vector["merge"]["entry"], order
+    assert read_entry([base, update_a, update_b, update_a, base]) == vector["merge"]["entry"]
+
+
+# --- records -----------------------------------------------------------------------------------
+
+
+def record_body(v: dict[str, Any]) -> records.RecordBody:
+    b = v["body"]
+    return records.RecordBody(
+        author=h(b["author"]),
+        device=h(b["device"]),
+        counter=b["counter"],
+        doc_id=h(b["doc_id"]),
+        doc_kind=b["doc_kind"],
+        kind=b["kind"],
+        payload=h(b["payload"]),
+        written_at=b["written_at"],
+    )
+
+
+def test_record_sealing_reproduces_every_intermediate_value() -> None:
+    vector = VECTORS["record"]
+    signing_key = crypto.signing_key_from_seed(h(vector["author_sign_seed"]))
+    assert bytes(signing_key.verify_key).hex() == vector["author_sign_public_key"]
+    ad = records.record_ad(h(vector["journal_id"]), h(vector["record_id"]), vector["epoch"])
+    assert ad.hex() == vector["associated_data"]
+    body = record_body(vector).to_bytes()
+    assert body.hex() == vector["body_msgpack"]
+    assert records.signature_input(ad, body).hex() == vector["signature_input"]
+    assert crypto.sign(signing_key, records.signature_input(ad, body)).hex() == vector["signature"]
+    plaintext = records.record_plaintext(record_body(vector), signing_key, ad)
+    assert plaintext.hex() == vector["padded_plaintext"]
+    sealed = crypto._seal_with_nonce(h(vector["journal_key"]), plaintext, ad, h(vector["nonce"]))
+    assert sealed.hex() == vector["ciphertext"]
+
+
+def test_record_layout_is_as_documented() -> None:
+    vector = VECTORS["record"]
+    ad = h(vector["associated_data"])
+    assert ad == crypto.frame(
+        b"tj/record/v1",
+        h(vector["journal_id"]),
+        h(vector["record_id"]),
+        vector["epoch"].to_bytes(4, "big"),
+    )
+    inner = msgpack.unpackb(crypto.unpad(h(vector["padded_plaintext"]), "vector"))
+    assert inner == [h(vector["body_msgpack"]), h(vector["signature"])]
+    b = vector["body"]
+    assert msgpack.unpackb(h(vector["body_msgpack"])) == [
+        1,
+        h(b["author"]),
+        h(b["device"]),
+        b["counter"],
+        h(b["doc_id"]),
+        b["doc_kind"],
+        b["kind"],
+        h(b["payload"]),
+        b["written_at"],
+    ]
+    signature_input = crypto.frame(b"tj/record-signature/v1", ad, h(vector["body_msgpack"]))
+    nacl.signing.VerifyKey(h(vector["author_sign_public_key"])).verify(
+        signature_input, h(vector["signature"])
+    )
+
+
+def open_vector_record(vector: Any, **changes: Any) -> records.RecordBody:
+    fields = {
+        "journal_key": h(vector["journal_key"]),
+        "journal_id": h(vector["journal_id"]),
+        "record_id": h(vector["record_id"]),
+        "epoch": vector["epoch"],
+        "ciphertext": h(vector["ciphertext"]),
+    }
+    fields.update(changes)
+    author = h(vector["body"]["author"])
+    public_key = h(vector["author_sign_public_key"])
+    return records.open_record(
+        fields["journal_key"],
+        fields["journal_id"],
+        fields["record_id"],
+        fields["epoch"],
+        fields["ciphertext"],
+        lambda account: public_key if account == author else None,
+    )
+
+
+def test_the_vector_record_opens_to_its_body() -> None:
+    vector = VECTORS["record"]
+    assert open_vector_record(vector) == record_body(vector)
+
+
+def test_the_record_payload_is_the_document_vector() -> None:
+    assert VECTORS["record"]["body"]["payload"] == VECTORS["document"]["create"]["update"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"journal_id": bytes(16)},
+        {"record_id": bytes(16)},
+        {"epoch": 3},
+        {"journal_key": bytes(32)},
+        {"ciphertext": "flip"},
+    ],
+    ids=["other journal", "other record id", "other epoch", "other key", "altered byte"],
+)
+def test_a_moved_or_altered_record_does_not_open(change: dict[str, Any]) -> None:
+    vector = VECTORS["record"]
+    if change.get("ciphertext") == "flip":
+        change = {"ciphertext": flip_byte(h(vector["ciphertext"]), 100)}
+    with pytest.raises(IntegrityError):
+        open_vector_record(vector, **change)
+
+
+# --- bundles and keys --------------------------------------------------------------------------
+
+
+def test_bundle_sealing_reproduces_the_vector() -> None:
+    vector = VECTORS["bundle"]
+    secrets = secrets_of(vector)
+    assert secrets.to_bytes().hex() == vector["plaintext"]
+    assert h(vector["plaintext"]) == b"\x01" + secrets.account_key + secrets.sign_seed + (
+        secrets.box_secret
+    )
+    ad = crypto.frame(b"tj/bundle/v1", h(vector["account_id"]), vector["username"].encode())
+    assert ad.hex() == vector["associated_data"]
+    sealed = crypto._seal_with_nonce(h(vector["kek"]), secrets.to_bytes(), ad, h(vector["nonce"]))
+    assert sealed.hex() == vector["sealed"]
+    assert len(sealed) == 137
+
+
+def test_the_vector_bundle_opens_only_for_its_account() -> None:
+    vector = VECTORS["bundle"]
+    kek, sealed, account_id = h(vector["kek"]), h(vector["sealed"]), h(vector["account_id"])
+    assert keys.open_bundle(kek, sealed, account_id, vector["username"]) == secrets_of(vector)
+    with pytest.raises(IntegrityError):
+        keys.open_bundle(kek, sealed, account_id, "bob")
+
+
+def test_recovery_key_format_reproduces_the_vector() -> None:
+    vector = VECTORS["recovery"]
+    key = h(vector["recovery_key"])
+    check = hashlib.blake2b(key, digest_size=32).digest()[:3]
+    assert check.hex() == vector["check"]
+    text = base64.b32encode(key + check).decode()
+    assert "-".join(text[i : i + 4] for i in range(0, 56, 4)) == vector["formatted"]
+    assert keys.format_recovery_key(key) == vector["formatted"]
+    assert keys.parse_recovery_key(vector["formatted"]) == key
+    assert keys.parse_recovery_key(vector["formatted"].lower().replace("-", " ")) == key
+
+
+def test_recovery_key_yields_login_key_and_wrap_key() -> None:
+    vector = VECTORS["recovery"]
+    key = h(vector["recovery_key"])
+    login = keys.recovery_login_key(key)
+    assert bytes(login).hex() == vector["login_seed"]
+    assert bytes(login.verify_key).hex() == vector["login_public_key"]
+    assert crypto.derive_subkey(key, Context.KDF_RECOVERY_WRAP).hex() == vector["wrap_key"]
+
+
+def test_recovery_bundle_reproduces_the_vector_and_opens() -> None:
+    vector = VECTORS["recovery"]
+    secrets, account_id = secrets_of(vector), h(vector["account_id"])
+    ad = crypto.frame(b"tj/recovery-bundle/v1", account_id, vector["username"].encode())
+    assert ad.hex() == vector["associated_data"]
+    sealed = crypto._seal_with_nonce(
+        h(vector["wrap_key"]), secrets.to_bytes(), ad, h(vector["nonce"])
+    )
+    assert sealed.hex() == vector["sealed"]
+    opened = keys.open_recovery_bundle(
+        h(vector["recovery_key"]), sealed, account_id, vector["username"]
+    )
+    assert opened == secrets
+
+
+def test_journal_key_wrap_reproduces_the_vector_and_unwraps() -> None:
+    vector = VECTORS["journal-key"]
+    account_key, account_id = h(vector["account_key"]), h(vector["account_id"])
+    journal_id, epoch = h(vector["journal_id"]), vector["epoch"]
+    ad = crypto.frame(b"tj/journal-key/v1", account_id, journal_id, epoch.to_bytes(4, "big"))
+    assert ad.hex() == vector["associated_data"]
+    wrapped = crypto._seal_with_nonce(account_key, h(vector["journal_key"]), ad, h(vector["nonce"]))
+    assert wrapped.hex() == vector["wrapped"]
+    unwrapped = keys.unwrap_journal_key(account_key, account_id, journal_id, epoch, wrapped)
+    assert unwrapped.hex() == vector["journal_key"]
+    with pytest.raises(IntegrityError):
+        keys.unwrap_journal_key(account_key, account_id, journal_id, epoch + 1, wrapped)
+
+
+def test_journal_meta_reproduces_the_vector_and_opens() -> None:
+    vector = VECTORS["journal-meta"]
+    journal_key, journal_id, epoch = h(vector["journal_key"]), h(vector["journal_id"]), 2
+    assert vector["epoch"] == epoch
+    meta = msgpack.packb({"name": vector["name"]}, use_bin_type=True)
+    assert meta.hex() == vector["meta_msgpack"]
+    ad = crypto.frame(b"tj/journal-meta/v1", journal_id, epoch.to_bytes(4, "big"))
+    assert ad.hex() == vector["associated_data"]
+    sealed = epoch.to_bytes(4, "big") + crypto._seal_with_nonce(
+        journal_key, crypto.pad(meta), ad, h(vector["nonce"])
+    )
+    assert sealed.hex() == vector["sealed_meta"]
+    assert keys.meta_epoch(sealed) == epoch
+    opened = keys.open_journal_meta(journal_key, journal_id, sealed)
+    assert msgpack.unpackb(opened) == {"name": vector["name"]}
+
+
+# --- challenges and identities -----------------------------------------------------------------
+
+
+def test_challenge_message_and_signature_reproduce_the_vector() -> None:
+    vector = VECTORS["challenge"]
+    username, server_id, purpose = vector["username"], h(vector["server_id"]), vector["purpose"]
+    challenge = h(vector["challenge"])
+    message = keys.challenge_message(username, server_id, purpose, challenge)
+    assert message.hex() == vector["message"]
+    login_key = crypto.signing_key_from_seed(h(vector["login_seed"]))
+    assert bytes(login_key.verify_key).hex() == vector["login_public_key"]
+    signature = keys.sign_challenge(login_key, username, server_id, purpose, challenge)
+    assert signature.hex() == vector["signature"]
+
+
+def test_the_server_builds_and_verifies_the_same_challenge_message() -> None:
+    vector = VECTORS["challenge"]
+    assert service.CHALLENGE_CONTEXT == Context.LOGIN_CHALLENGE.value
+    message = service.frame(
+        service.CHALLENGE_CONTEXT,
+        vector["username"].encode(),
+        h(vector["server_id"]),
+        vector["purpose"].encode(),
+        h(vector["challenge"]),
+    )
+    assert message.hex() == vector["message"]
+    nacl.signing.VerifyKey(h(vector["login_public_key"])).verify(message, h(vector["signature"]))
+
+
+def test_the_challenge_vector_is_signed_by_the_password_login_key() -> None:
+    assert VECTORS["challenge"]["login_seed"] == VECTORS["password-keys"]["login_seed"]
+
+
+def test_identity_message_signature_and_fingerprint_reproduce_the_vector() -> None:
+    vector = VECTORS["identity"]
+    secrets = keys.AccountSecrets(bytes(32), h(vector["sign_seed"]), h(vector["box_secret"]))
+    assert secrets.sign_public_key.hex() == vector["sign_public_key"]
+    assert secrets.box_public_key.hex() == vector["box_public_key"]
+    account_id, username = h(vector["account_id"]), vector["username"]
+    sign_pk, box_pk = secrets.sign_public_key, secrets.box_public_key
+    message = keys.identity_message(account_id, username, sign_pk, box_pk)
+    assert message.hex() == vector["message"]
+    assert (
+        service.frame(
+            service.IDENTITY_CONTEXT, account_id, username.encode(), sign_pk, box_pk
+        ).hex()
+        == vector["message"]
+    )
+    assert keys.sign_identity(secrets, account_id, username).hex() == vector["signature"]
+    keys.verify_identity(account_id, username, sign_pk, box_pk, h(vector["signature"]))
+    with pytest.raises(IntegrityError):
+        keys.verify_identity(account_id, "bob", sign_pk, box_pk, h(vector["signature"]))
+    assert keys.fingerprint(account_id, username, sign_pk, box_pk) == vector["fingerprint"]
+
+
+def test_fingerprint_digits_follow_the_documented_derivation() -> None:
+    vector = VECTORS["identity"]
+    framed = crypto.frame(
+        b"tj/fingerprint/v1",
+        h(vector["account_id"]),
+        vector["username"].encode(),
+        h(vector["sign_public_key"]),
+        h(vector["box_public_key"]),
+    )
+    assert framed.hex() == vector["fingerprint_input"]
+    digest = hashlib.blake2b(framed, digest_size=32).digest()
+    assert digest.hex() == vector["fingerprint_digest"]
+    groups = [int.from_bytes(digest[5 * i : 5 * i + 5], "big") % 100_000 for i in range(6)]
+    assert " ".join(f"{group:05d}" for group in groups) == vector["fingerprint"]
+    assert (
+        keys.normalize_fingerprint(vector["fingerprint"].replace(" ", ""))
+        == (vector["fingerprint"])
+    )
+
+
+# --- sharing -------------------------------------------------------------------------------------
+
+
+def share_terms(v: dict[str, Any]) -> keys.ShareTerms:
+    return keys.ShareTerms(
+        owner_id=h(v["owner_id"]),
+        member_id=h(v["member_id"]),
+        member_box_public_key=h(v["member_box_public_key"]),
+        journal_id=h(v["journal_id"]),
+        role=v["role"],
+        epoch=v["epoch"],
+        expires_at=v["expires_at"],
+    )
+
+
+def member_secrets(v: dict[str, Any]) -> keys.AccountSecrets:
+    return keys.AccountSecrets(bytes(32), bytes(32), h(v["member_box_secret"]))
+
+
+def test_share_envelope_reproduces_the_vector_from_its_sealed_box() -> None:
+    vector = VECTORS["share-envelope"]
+    assert member_secrets(vector).box_public_key.hex() == vector["member_box_public_key"]
+    owner = keys.AccountSecrets(bytes(32), h(vector["owner_sign_seed"]), bytes(32))
+    assert owner.sign_public_key.hex() == vector["owner_sign_public_key"]
+    sealed_box = h(vector["sealed_box"])
+    assert len(sealed_box) == 80
+    assert hashlib.blake2b(sealed_box, digest_size=32).hexdigest() == vector["sealed_box_hash"]
+    message = keys.share_message(share_terms(vector), sealed_box)
+    assert message.hex() == vector["message"]
+    assert message == crypto.frame(
+        b"tj/share-envelope/v1",
+        h(vector["owner_id"]),
+        h(vector["member_id"]),
+        h(vector["member_box_public_key"]),
+        h(vector["journal_id"]),
+        vector["role"].encode(),
+        vector["epoch"].to_bytes(4, "big"),
+        vector["expires_at"].to_bytes(8, "big"),
+        h(vector["sealed_box_hash"]),
+    )
+    signature = crypto.sign(owner.signing_key, message)
+    assert signature.hex() == vector["signature"]
+    envelope = msgpack.packb(
+        [1, sealed_box, signature, vector["role"], vector["expires_at"]], use_bin_type=True
+    )
+    assert envelope.hex() == vector["envelope"]
+    assert keys.envelope_terms(envelope) == (vector["role"], vector["expires_at"])
+
+
+def open_vector_envelope(vector: Any, **changes: Any) -> tuple[bytes, keys.ShareTerms]:
+    fields = {
+        "member_id": h(vector["member_id"]),
+        "owner_id": h(vector["owner_id"]),
+        "owner_sign_public_key": h(vector["owner_sign_public_key"]),
+        "journal_id": h(vector["journal_id"]),
+        "epoch": vector["epoch"],
+        "envelope": h(vector["envelope"]),
+    }
+    fields.update(changes)
+    return keys.open_share_envelope(member_secrets(vector), **fields)
+
+
+def test_the_vector_share_envelope_opens_to_the_journal_key() -> None:
+    vector = VECTORS["share-envelope"]
+    journal_key, terms = open_vector_envelope(vector)
+    assert journal_key.hex() == vector["journal_key"]
+    assert terms == share_terms(vector)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"member_id": bytes(16)}, {"journal_id": bytes(16)}, {"epoch": 3}, {"owner_id": bytes(16)}],
+    ids=["other member", "other journal", "other epoch", "other owner"],
+)
+def test_a_retargeted_share_envelope_does_not_open(change: dict[str, Any]) -> None:
+    with pytest.raises(IntegrityError):
+        open_vector_envelope(VECTORS["share-envelope"], **change)
+
+
+def test_disclosure_id_reproduces_the_vector() -> None:
+    vector = VECTORS["disclosure-id"]
+    account_key, source, journal_id = (
+        h(vector["account_key"]),
+        h(vector["source_doc_id"]),
+        h(vector["journal_id"]),
+    )
+    derived = keys.disclosure_doc_id(account_key, source, journal_id)
+    assert derived.hex() == vector["disclosure_doc_id"]
+    independent = hashlib.blake2b(
+        source + journal_id, digest_size=16, key=account_key, person=b"tj-disclosure-v1"
+    )
+    assert independent.hexdigest() == vector["disclosure_doc_id"]
+    assert Context.DISCLOSURE_ID.value == b"tj-disclosure-v1"
+
+
+# --- wire --------------------------------------------------------------------------------------
+
+
+def from_json(hint: Any, value: Any) -> Any:
+    """Build a wire value from the vector's JSON (bytes as hex), guided by type hints."""
+    if typing.get_origin(hint) is list:
+        (item,) = typing.get_args(hint)
+        return [from_json(item, element) for element in value]
+    if dataclasses.is_dataclass(hint):
+        return build_message(typing.cast(type[Any], hint), value)
+    if hint is bytes:
+        return h(value)
+    return value
+
+
+def build_message(cls: type[Any], fields: dict[str, Any]) -> Any:
+    hints = typing.get_type_hints(cls)
+    return cls(**{name: from_json(hints[name], value) for name, value in fields.items()})
+
+
+def test_wire_messages_encode_and_decode_as_documented() -> None:
+    vector = VECTORS["wire"]
+    assert vector["examples"]
+    for example in vector["examples"]:
+        cls: Callable[..., Any] = getattr(wire, example["message"])
+        message = build_message(typing.cast(type[Any], cls), example["fields"])
+        assert wire.encode(message).hex() == example["msgpack"], example["message"]
+        assert wire.decode(typing.cast(type[Any], cls), h(example["msgpack"])) == message
