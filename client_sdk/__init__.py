@@ -15,6 +15,7 @@ from client_sdk.errors import (
 )
 from client_sdk.live import Backoff
 from client_sdk.models import Change, DeviceInfo, Entry, Journal
+from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo
 from client_sdk.store import Problem
 from client_sdk.sync import SyncProgress, SyncReport
 
@@ -23,6 +24,7 @@ __all__ = [
     "INTERACTIVE",
     "MODERATE",
     "AccessError",
+    "AuditInfo",
     "AuthError",
     "Backoff",
     "Change",
@@ -37,7 +39,10 @@ __all__ = [
     "KeyChangedError",
     "NetworkError",
     "NotFound",
+    "Note",
     "Problem",
+    "ShareInfo",
+    "SharedJournal",
     "SyncProgress",
     "SyncReport",
     "TJError",

@@ -11,7 +11,9 @@ locally with the document it changes, and pushed at the next `sync()`.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -48,7 +50,8 @@ from client_sdk.profile import (
     remove_profile,
     save_profile,
 )
-from client_sdk.replica import Replica, encode_meta, stored_document
+from client_sdk.replica import REVOKED, Replica, encode_meta, stored_document
+from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo, Sharing
 from client_sdk.store import LocalJournal, Problem, Store
 from client_sdk.sync import Progress, SyncReport
 from client_sdk.transport import Transport
@@ -67,6 +70,7 @@ class Client:
         self.transport = transport
         self.recovery_key: str | None = None  # set only right after signup, to show once
         self.replica = Replica(profile, store, transport)
+        self.sharing = Sharing(self.replica)
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -384,27 +388,41 @@ class Client:
     # --- journals ---------------------------------------------------------------------------
 
     async def journals(self) -> list[Journal]:
-        return [_journal(j) for j in await self.store.journals()]
+        journals = [self._journal(j) for j in await self.store.journals() if j.role != REVOKED]
+        return sorted(journals, key=lambda j: (j.owner != self.username, j.name.casefold()))
 
     async def journal(self, name_or_id: str | None = None) -> Journal:
-        return _journal(await self._local_journal(name_or_id))
+        return self._journal(await self._local_journal(name_or_id))
 
     async def _local_journal(self, name_or_id: str | None) -> LocalJournal:
         wanted = name_or_id or DEFAULT_JOURNAL
-        journals = await self.store.journals()
+        journals = [j for j in await self.store.journals() if j.role != REVOKED]
         for journal in journals:
-            if journal.name == wanted or journal.journal_id.hex() == wanted.lower():
+            if self._display(journal) == wanted or journal.journal_id.hex() == wanted.lower():
                 return journal
-        folded = [j for j in journals if j.name.casefold() == wanted.casefold()]
+        folded = [j for j in journals if self._display(j).casefold() == wanted.casefold()]
         if len(folded) == 1:
             return folded[0]
         raise NotFound(f"no journal named {wanted!r} on this device: see `tj journal list`")
 
+    def _display(self, journal: LocalJournal) -> str:
+        if journal.owner_id == self.profile.account_id:
+            return journal.name
+        return f"{journal.owner_name}/{journal.name}"
+
+    def _journal(self, local: LocalJournal) -> Journal:
+        owner = self.username if local.owner_id == self.profile.account_id else local.owner_name
+        return Journal(
+            local.journal_id.hex(), self._display(local), local.role, local.owner_id.hex(), owner
+        )
+
     async def create_journal(self, name: str) -> Journal:
         """Create a journal on the server (needs the network) and locally."""
         name = name.strip()
-        if not name or len(name) > MAX_JOURNAL_NAME:
-            raise InvalidInput(f"a journal name is 1 to {MAX_JOURNAL_NAME} characters")
+        if not name or len(name) > MAX_JOURNAL_NAME or "/" in name:
+            raise InvalidInput(
+                f"a journal name is 1 to {MAX_JOURNAL_NAME} characters, without '/'"
+            )
         if any(j.name.casefold() == name.casefold() for j in await self.store.journals()):
             raise InvalidInput(f"a journal named {name!r} already exists")
         journal_id = crypto.random_bytes(wire.ID_BYTES)
@@ -420,7 +438,7 @@ class Client:
             await tx.put_journal(local)
             await tx.put_key(journal_id, 0, envelope)
         self.replica.remember_key(journal_id, 0, journal_key)
-        return _journal(local)
+        return self._journal(local)
 
     # --- entries ----------------------------------------------------------------------------
 
@@ -438,7 +456,7 @@ class Client:
         fields = EntryFields(title=title, mood=mood, tags=tuple(tags), body=body).validate()
         document = Document(crypto.random_bytes(wire.ID_BYTES), ENTRY)
         update = new_entry_update(document, fields, now_ms())
-        await self.replica.commit(local, document, update)
+        await self._save(local, document, update)
         return self._entry(local, document)
 
     async def edit(
@@ -462,14 +480,14 @@ class Client:
             append=append,
         )
         update = edit_entry_update(document, fields, now_ms())
-        await self.replica.commit(local, document, update)
+        await self._save(local, document, update)
         return self._entry(local, document)
 
     async def delete(self, entry_id: str) -> None:
         local, document = await self._entry_document(entry_id)
         if entry_view(document).deleted:
             return
-        await self.replica.commit(local, document, delete_entry_update(document, now_ms()))
+        await self._save(local, document, delete_entry_update(document, now_ms()))
 
     async def entry(self, entry_id: str) -> Entry:
         local, document = await self._entry_document(entry_id)
@@ -488,6 +506,9 @@ class Client:
         for stored in await self.store.documents(journal_id):
             if stored.kind != ENTRY or stored.journal_id not in journals:
                 continue
+            source = journals[stored.journal_id]
+            if journal_id is None and source.role == "owner" and _is_disclosure(source):
+                continue  # copies made for a therapist; the originals are listed
             view = self._entry(journals[stored.journal_id], stored_document(stored))
             if include_deleted or not view.deleted:
                 found.append(view)
@@ -524,7 +545,7 @@ class Client:
         view = entry_view(document)
         return Entry(
             id=view.id.hex(),
-            journal=journal.name,
+            journal=self._display(journal),
             journal_id=journal.journal_id.hex(),
             title=view.title,
             body=view.body,
@@ -534,6 +555,87 @@ class Client:
             updated_at=to_datetime(view.updated_at),
             deleted=view.deleted,
         )
+
+    async def _save(self, journal: LocalJournal, document: Document, update: bytes) -> None:
+        """Commit a local change, then keep field-level disclosure copies current."""
+        await self.replica.commit(journal, document, update)
+        await self.sharing.mirror(journal, document)
+
+    # --- sharing with a therapist ---------------------------------------------------------------
+
+    async def share(
+        self,
+        journal: str,
+        username: str,
+        *,
+        role: str = "read",
+        until: datetime | None = None,
+        fingerprint: str | None = None,
+        trust_on_first_use: bool = False,
+        only: list[str] | tuple[str, ...] | None = None,
+    ) -> ShareInfo:
+        """Share a journal with another account (a therapist).
+
+        The member's keys must be confirmed: pass the `fingerprint` they read out to you, or
+        `trust_on_first_use=True`. With `only` (e.g. ["mood", "tags"]), entries written from
+        now on are shared with just those fields, through a journal kept for that member.
+        """
+        return await self.sharing.share(
+            await self._local_journal(journal),
+            username,
+            role,
+            until,
+            fingerprint,
+            trust_on_first_use,
+            only,
+        )
+
+    async def unshare(self, journal: str, username: str) -> None:
+        """Stop sharing now and rotate the journal key, so later records stay private."""
+        await self.sharing.unshare(await self._local_journal(journal), username)
+
+    async def share_entry(
+        self,
+        entry_id: str,
+        username: str,
+        *,
+        only: list[str] | tuple[str, ...] | None = None,
+        fingerprint: str | None = None,
+        trust_on_first_use: bool = False,
+    ) -> ShareInfo:
+        """Share one entry (or only some of its fields) without opening its journal."""
+        local, document = await self._entry_document(entry_id)
+        return await self.sharing.share_entry(
+            local, document, username, only, fingerprint, trust_on_first_use
+        )
+
+    async def shares(self) -> list[ShareInfo]:
+        """What this account shares: journal, member, role and expiry."""
+        return await self.sharing.shares()
+
+    async def shared_with_me(self) -> list[SharedJournal]:
+        """Journals other accounts share with this one."""
+        return await self.sharing.shared_with_me()
+
+    async def share_log(self, journal: str) -> list[AuditInfo]:
+        """When each member fetched what (the owner sees all; a member sees their own)."""
+        return await self.sharing.audit(await self._local_journal(journal))
+
+    async def verify(self, username: str, fingerprint: str) -> None:
+        """Accept a peer's new keys after comparing their fingerprint in person."""
+        await self.sharing.verify_peer(username, fingerprint)
+
+    async def add_note(self, journal: str, text: str, *, kind: str = "note") -> Note:
+        """Add a note (or a reflection prompt, kind="prompt") to a journal; a therapist with
+        the annotate role can do this in a journal shared with them."""
+        return await self.sharing.add_note(await self._local_journal(journal), kind, text)
+
+    async def notes(self, journal: str | None = None) -> list[Note]:
+        """Notes and prompts, the therapist's first."""
+        local = await self._local_journal(journal) if journal else None
+        return await self.sharing.notes(local)
+
+    # --- sync ---------------------------------------------------------------------------------
 
     async def sync(self, progress: Progress | None = None) -> SyncReport:
         """Push the outbox, then pull new records of every journal until up to date.
@@ -603,5 +705,5 @@ def _check_password(password: str) -> None:
         raise InvalidInput("choose a password of at least 8 characters")
 
 
-def _journal(local: LocalJournal) -> Journal:
-    return Journal(local.journal_id.hex(), local.name, local.role, local.owner_id.hex())
+def _is_disclosure(journal: LocalJournal) -> bool:
+    return "disclosure_for" in json.loads(journal.meta)

@@ -286,9 +286,7 @@ def share_message(terms: ShareTerms, sealed_key: bytes) -> bytes:
     )
 
 
-def seal_share_envelope(
-    owner: AccountSecrets, terms: ShareTerms, journal_key: bytes
-) -> bytes:
+def seal_share_envelope(owner: AccountSecrets, terms: ShareTerms, journal_key: bytes) -> bytes:
     """The journal key in a sealed box to the member, inside a structure the owner signs."""
     if terms.role not in ROLES:
         raise InvalidInput(f"a share's role is one of {', '.join(ROLES)}")

@@ -20,14 +20,18 @@ def to_datetime(ms: int) -> datetime:
 
 
 def normalize_username(username: str) -> str:
+    """Lowercase and check a username the way the server does."""
     name = username.strip().lower()
-    if (
-        not (3 <= len(name) <= 64)
-        or not all(c.isalnum() or c in "._-" for c in name)
-        or not name.isascii()
-    ):
+    valid = (
+        3 <= len(name) <= 64
+        and name.isascii()
+        and name[0].isalnum()
+        and all(c.isalnum() or c in "._-" for c in name)
+    )
+    if not valid:
         raise InvalidInput(
-            "a username is 3 to 64 characters: lowercase letters, digits, '.', '_' or '-'"
+            "a username is 3 to 64 characters: lowercase letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
         )
     return name
 
@@ -38,13 +42,23 @@ def default_device_name() -> str:
 
 @dataclass(frozen=True)
 class Journal:
+    """A journal this device holds. `name` is how to refer to it: its own name for the
+    account's journals, "owner/name" for journals shared with this account."""
+
     id: str
     name: str
     role: str
     owner_id: str
+    owner: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "role": self.role, "owner_id": self.owner_id}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "role": self.role,
+            "owner_id": self.owner_id,
+            "owner": self.owner,
+        }
 
 
 @dataclass(frozen=True)

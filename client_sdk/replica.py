@@ -6,19 +6,40 @@ outbox, pulling and verifying records, merging them into documents, and journal 
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+from typing import Any
+
 import msgpack
 
 from client_sdk import crypto, keys, records, wire
 from client_sdk import sync as sync_plan
 from client_sdk.documents import Document
-from client_sdk.errors import AccessError, IntegrityError
+from client_sdk.errors import (
+    AccessError,
+    ConflictError,
+    IntegrityError,
+    InvalidInput,
+    KeyChangedError,
+)
 from client_sdk.models import now_ms
 from client_sdk.profile import Profile
-from client_sdk.store import LocalJournal, Problem, SeenRecord, Store, StoredDocument
+from client_sdk.store import (
+    LocalJournal,
+    LocalShare,
+    Peer,
+    Problem,
+    SeenRecord,
+    Store,
+    StoredDocument,
+    Transaction,
+)
 from client_sdk.sync import Progress
 from client_sdk.transport import Transport
 
 PULL_PAGE = 1000
+ANNOTATION_KINDS = ("note", "prompt")  # what a member with the annotate role may write
+REVOKED = "revoked"  # local role of a journal no longer shared with this account
 
 
 class Replica:
@@ -27,6 +48,8 @@ class Replica:
         self.store = store
         self.transport = transport
         self._keys: dict[tuple[bytes, int], bytes] = {}
+        self._peers: dict[bytes, Peer] = {}
+        self._annotators: dict[bytes, set[bytes]] = {}
 
     compact_after = 100
     """A document with this many acknowledged updates gets a snapshot at the next sync."""
@@ -34,41 +57,67 @@ class Replica:
     def remember_key(self, journal_id: bytes, epoch: int, key: bytes) -> None:
         self._keys[(journal_id, epoch)] = key
 
+    # --- journals and their keys --------------------------------------------------------------
+
     async def refresh_journals(self) -> None:
+        """Fetch the journal list (names, roles, key envelopes) and, for the journals this
+        account owns, who they are shared with."""
         reply = await self.transport.call("/v1/journals/list", wire.Empty(), wire.JournalList)
         known = {j.journal_id: j for j in await self.store.journals()}
+        listed = {journal.journal_id for journal in reply.journals}
         async with self.store.transaction() as tx:
             for journal in reply.journals:
                 for key in journal.keys:
                     await tx.put_key(journal.journal_id, key.epoch, key.envelope)
+        for owner_id in {j.owner_id for j in reply.journals} - {self.profile.account_id}:
+            await self.pin_owner(owner_id)
+        await self._load_peers()
+        envelopes = await self.store.journal_keys()
+        updated = []
         for journal in reply.journals:
-            name = self._journal_name(journal)
-            cursor = known[journal.journal_id].cursor if journal.journal_id in known else 0
-            local = LocalJournal(
-                journal.journal_id,
-                journal.owner_id,
-                journal.role,
-                journal.epoch,
-                name,
-                journal.meta_version,
-                cursor,
+            meta = self._journal_meta(journal, envelopes)
+            previous = known.get(journal.journal_id)
+            updated.append(
+                LocalJournal(
+                    journal.journal_id,
+                    journal.owner_id,
+                    journal.role,
+                    journal.epoch,
+                    str(meta.get("name", "")),
+                    journal.meta_version,
+                    previous.cursor if previous else 0,
+                    journal.owner_name,
+                    journal.expires_at,
+                    json.dumps(meta, sort_keys=True),
+                )
             )
-            async with self.store.transaction() as tx:
+        gone = [
+            replace(j, role=REVOKED)
+            for j in known.values()
+            if j.journal_id not in listed and j.owner_id != self.profile.account_id
+        ]
+        shares = await self._fetch_shares() if any(j.role == "owner" for j in updated) else []
+        async with self.store.transaction() as tx:
+            for local in updated + gone:
                 await tx.put_journal(local)
+            await tx.replace_shares(shares)
 
-    def _journal_name(self, journal: wire.Journal) -> str:
+    async def _fetch_shares(self) -> list[LocalShare]:
+        reply = await self.transport.call("/v1/shares/list", wire.Empty(), wire.ShareList)
+        return [
+            LocalShare(s.journal_id, s.member_id, s.member_name, s.role, s.expires_at)
+            for s in reply.shares
+        ]
+
+    def _journal_meta(
+        self, journal: wire.Journal, envelopes: dict[tuple[bytes, int], bytes]
+    ) -> dict[str, Any]:
         try:
             epoch = keys.meta_epoch(journal.meta)
-            key = self._unwrap(
-                journal.journal_id,
-                journal.owner_id,
-                journal.role,
-                epoch,
-                {(journal.journal_id, k.epoch): k.envelope for k in journal.keys},
-            )
+            key = self._unwrap(journal.journal_id, journal.owner_id, journal.role, epoch, envelopes)
             return decode_meta(keys.open_journal_meta(key, journal.journal_id, journal.meta))
-        except IntegrityError:
-            return f"(unreadable journal {journal.journal_id.hex()[:8]})"
+        except (IntegrityError, AccessError, KeyChangedError):
+            return {"name": f"(unreadable journal {journal.journal_id.hex()[:8]})"}
 
     def _unwrap(
         self,
@@ -78,17 +127,34 @@ class Replica:
         epoch: int,
         envelopes: dict[tuple[bytes, int], bytes],
     ) -> bytes:
+        """A journal key: unwrapped with the account key for the owner, or taken from the
+        owner-signed share envelope for a member."""
         cached = self._keys.get((journal_id, epoch))
         if cached is not None:
             return cached
         envelope = envelopes.get((journal_id, epoch))
         if envelope is None:
-            raise IntegrityError(f"no key for epoch {epoch} of journal {journal_id.hex()}")
-        if role != "owner" or owner_id != self.profile.account_id:
-            raise AccessError(f"journal {journal_id.hex()} is not this account's")
-        key = keys.unwrap_journal_key(
-            self.profile.secrets.account_key, self.profile.account_id, journal_id, epoch, envelope
-        )
+            raise AccessError(
+                f"this account holds no key for epoch {epoch} of journal {journal_id.hex()}"
+            )
+        secrets = self.profile.secrets
+        if owner_id == self.profile.account_id:
+            key = keys.unwrap_journal_key(
+                secrets.account_key, self.profile.account_id, journal_id, epoch, envelope
+            )
+        else:
+            owner = self._peers.get(owner_id)
+            if owner is None:
+                raise IntegrityError(f"the owner of journal {journal_id.hex()} is not known yet")
+            key, _ = keys.open_share_envelope(
+                secrets,
+                self.profile.account_id,
+                owner_id,
+                owner.sign_public_key,
+                journal_id,
+                epoch,
+                envelope,
+            )
         self._keys[(journal_id, epoch)] = key
         return key
 
@@ -99,10 +165,56 @@ class Replica:
         envelopes = await self.store.journal_keys()
         return self._unwrap(journal.journal_id, journal.owner_id, journal.role, epoch, envelopes)
 
+    # --- peers ----------------------------------------------------------------------------------
+
+    async def _load_peers(self) -> None:
+        self._peers = {peer.account_id: peer for peer in await self.store.peers()}
+
+    async def pin_owner(self, owner_id: bytes) -> Peer:
+        """Pin a journal owner's identity on first use; a changed key is refused."""
+        pinned = await self.store.peer(owner_id)
+        if pinned is not None:
+            return pinned
+        identity = await self.transport.call(
+            "/v1/account/identity-by-id", wire.AccountRequest(owner_id), wire.Identity
+        )
+        if identity.account_id != owner_id:
+            raise IntegrityError("the server answered with another account's identity")
+        return await self.pin(identity, verified=False)
+
+    async def pin(self, identity: wire.Identity, verified: bool, replace_pin: bool = False) -> Peer:
+        """Store a verified-signature identity as pinned; refuse one that differs from the pin
+        unless `replace_pin` (the user compared the new fingerprint in person)."""
+        keys.verify_identity(
+            identity.account_id,
+            identity.username,
+            identity.sign_public_key,
+            identity.box_public_key,
+            identity.signature,
+        )
+        peer = Peer(
+            identity.account_id,
+            identity.username,
+            identity.sign_public_key,
+            identity.box_public_key,
+            verified,
+        )
+        pinned = await self.store.peer(identity.account_id)
+        if pinned is not None and not same_keys(pinned, peer) and not replace_pin:
+            raise KeyChangedError(
+                f"the identity keys of {identity.username} changed since they were pinned: "
+                "compare fingerprints in person, then verify them again"
+            )
+        if pinned is not None and pinned.verified and not verified:
+            peer = replace(peer, verified=True)
+        async with self.store.transaction() as tx:
+            await tx.put_peer(peer)
+        self._peers[peer.account_id] = peer
+        return peer
+
     async def commit(self, journal: LocalJournal, document: Document, update: bytes) -> None:
         """Seal `update` as a record and store it with the new document state, atomically."""
-        if journal.role not in ("owner",):
-            raise AccessError(f"this account may not write to journal {journal.name!r}")
+        check_may_write(journal, document.kind)
         key = await self.journal_key(journal, journal.epoch)
         record_id = crypto.random_bytes(wire.ID_BYTES)
         async with self.store.transaction() as tx:
@@ -115,11 +227,17 @@ class Replica:
                 body,
                 self.profile.secrets.signing_key,
             )
+            if len(ciphertext) > wire.MAX_RECORD_BYTES:
+                raise InvalidInput(
+                    "this change is too large to sync in one piece: split the text into "
+                    "several entries"
+                )
             await tx.add_outbox(
                 journal.journal_id, record_id, journal.epoch, ciphertext, document.doc_id
             )
             await tx.mark_seen([self._seen(journal.journal_id, record_id, None, body)])
-            await tx.put_documents([_stored(journal, document)], now_ms())
+            await tx.put_documents(await _merged(tx, journal, [document]), now_ms())
+            await tx.set_creators({document.doc_id: self.profile.account_id})
 
     def _body(
         self, counter: int, document: Document, kind: str, payload: bytes
@@ -149,7 +267,16 @@ class Replica:
         """Push the outbox, pull every journal until up to date, then compact long logs."""
         report = sync_plan.SyncReport()
         tracker = sync_plan.ProgressTracker(progress, to_push=await self.store.outbox_size())
-        await self._push(report, tracker)
+        await self._load_peers()
+        await self.rotate_expired()
+        try:
+            await self._push(report, tracker)
+        except ConflictError as error:
+            if getattr(error, "code", None) != "stale_epoch":
+                raise
+            await self.refresh_journals()  # another device rotated a key: seal again
+            await self._reseal_outbox()
+            await self._push(report, tracker)
         await self._pull(report, tracker)
         await self._compact(report)
         return report
@@ -174,11 +301,15 @@ class Replica:
 
     async def _pull(self, report: sync_plan.SyncReport, tracker: sync_plan.ProgressTracker) -> None:
         while True:
-            journals = {j.journal_id: j for j in await self.store.journals()}
+            journals = {j.journal_id: j for j in await self.store.journals() if j.role != REVOKED}
             cursors = {journal_id: j.cursor for journal_id, j in journals.items()}
-            reply = await self.transport.call(
-                "/v1/sync", sync_plan.sync_request(cursors, PULL_PAGE), wire.SyncReply
-            )
+            try:
+                reply = await self.transport.call(
+                    "/v1/sync", sync_plan.sync_request(cursors, PULL_PAGE), wire.SyncReply
+                )
+            except AccessError:
+                await self.refresh_journals()  # a share ended since the last refresh
+                continue
             stale = any(
                 page.journal_id not in journals
                 or journals[page.journal_id].meta_version != page.meta_version
@@ -212,10 +343,13 @@ class Replica:
                 )
         wanted = list({body.doc_id for _, body in opened})
         documents = {s.doc_id: s for s in await self.store.documents_by_ids(wanted)}
+        creators = await self.store.creators(wanted)
         changed: dict[bytes, Document] = {}
         accepted: list[SeenRecord] = []
         for record, body in opened:
             try:
+                self._check_author(journal, record, body, creators)
+                creators.setdefault(body.doc_id, body.author)
                 changed[body.doc_id] = self._merge(journal, record, body, changed, documents)
                 accepted.append(self._seen(journal.journal_id, record.record_id, record.seq, body))
             except IntegrityError as error:
@@ -223,7 +357,8 @@ class Replica:
                     Problem(journal.journal_id, record.record_id, record.seq, str(error))
                 )
         async with self.store.transaction() as tx:
-            await tx.put_documents([_stored(journal, d) for d in changed.values()], now_ms())
+            await tx.put_documents(await _merged(tx, journal, list(changed.values())), now_ms())
+            await tx.set_creators({doc_id: creators[doc_id] for doc_id in changed})
             await tx.mark_seen(accepted)
             for problem in problems:
                 await tx.add_problem(problem)
@@ -257,6 +392,12 @@ class Replica:
         superseded = await self.store.acknowledged_records(
             document.doc_id, wire.MAX_RECORDS_PER_PAGE
         )
+        # Read the state after the list it supersedes, so that it holds every record named
+        # there even if a pull or a push acknowledged more of them meanwhile.
+        stored = await self.store.document(document.doc_id)
+        if stored is None:
+            return
+        document = stored_document(stored)
         key = await self.journal_key(journal, journal.epoch)
         record_id = crypto.random_bytes(wire.ID_BYTES)
         async with self.store.transaction() as tx:
@@ -269,6 +410,8 @@ class Replica:
             body,
             self.profile.secrets.signing_key,
         )
+        if len(ciphertext) > wire.MAX_RECORD_BYTES:
+            return  # too large to snapshot in one record: keep the updates
         request = wire.CompactRequest(
             journal.journal_id, wire.RecordUpload(record_id, journal.epoch, ciphertext), superseded
         )
@@ -317,32 +460,186 @@ class Replica:
             record.ciphertext,
             self._sign_key_of,
         )
-        if body.author != journal.owner_id:
-            raise IntegrityError(
-                f"record {record.record_id.hex()} was written by an account without the right to change this journal"
-            )
         return body
 
     def _sign_key_of(self, account_id: bytes) -> bytes | None:
         if account_id == self.profile.account_id:
             return self.profile.secrets.sign_public_key
-        return None
+        peer = self._peers.get(account_id)
+        return peer.sign_public_key if peer else None
+
+    def _check_author(
+        self,
+        journal: LocalJournal,
+        record: wire.StoredRecord,
+        body: records.RecordBody,
+        creators: dict[bytes, bytes],
+    ) -> None:
+        """The owner may change anything in a journal; an annotating member only the notes and
+        prompts it created itself. Anyone else's record is refused."""
+        if body.author == journal.owner_id:
+            return
+        allowed = body.doc_kind in ANNOTATION_KINDS and self._is_annotator(journal, body.author)
+        creator = creators.get(body.doc_id)
+        if not allowed or (creator is not None and creator != body.author):
+            raise IntegrityError(
+                f"record {record.record_id.hex()} was written by an account without the right "
+                "to change that part of this journal",
+                record_id=record.record_id,
+            )
+
+    def _is_annotator(self, journal: LocalJournal, author: bytes) -> bool:
+        if author == self.profile.account_id:
+            return journal.role == "annotate"
+        return author in self._annotators.get(journal.journal_id, set())
+
+    # --- keys over time: rotation and re-sealing -------------------------------------------------
+
+    async def rotate_expired(self) -> None:
+        """Rotate the key of every owned journal whose share has expired (the server already
+        stopped serving the member; the new key keeps later records from them)."""
+        now = now_ms()
+        shares = await self.store.shares()
+        self._annotators = {}
+        for share in shares:
+            if share.role == "annotate" and not (share.expires_at and share.expires_at <= now):
+                self._annotators.setdefault(share.journal_id, set()).add(share.member_id)
+        expired = {s.journal_id for s in shares if s.expires_at and s.expires_at <= now}
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        for journal_id in expired:
+            if journal_id in journals and journals[journal_id].role == "owner":
+                await self.rotate(journals[journal_id])
+
+    async def rotate(self, journal: LocalJournal) -> None:
+        """Move an owned journal to a new key epoch, for the owner and its current members."""
+        await self.refresh_journals()
+        fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
+        now = now_ms()
+        members = [
+            s
+            for s in await self.store.shares()
+            if s.journal_id == journal.journal_id and not (s.expires_at and s.expires_at <= now)
+        ]
+        epoch = fresh.epoch + 1
+        journal_key = crypto.new_key()
+        secrets, me = self.profile.secrets, self.profile.account_id
+        envelopes = [
+            wire.MemberKey(
+                me,
+                keys.wrap_journal_key(
+                    secrets.account_key, me, journal.journal_id, epoch, journal_key
+                ),
+            )
+        ]
+        for share in members:
+            peer = await self.store.peer(share.member_id)
+            if peer is None:
+                raise IntegrityError(
+                    f"the keys of {share.member_name} are not pinned on this device"
+                )
+            terms = keys.ShareTerms(
+                me,
+                share.member_id,
+                peer.box_public_key,
+                journal.journal_id,
+                share.role,
+                epoch,
+                share.expires_at,
+            )
+            envelopes.append(
+                wire.MemberKey(
+                    share.member_id, keys.seal_share_envelope(secrets, terms, journal_key)
+                )
+            )
+        meta = keys.seal_journal_meta(
+            journal_key, journal.journal_id, epoch, encode_meta(**json.loads(fresh.meta))
+        )
+        request = wire.RotateRequest(journal.journal_id, epoch, meta, envelopes)
+        await self.transport.call("/v1/journals/rotate", request, wire.Empty)
+        self.remember_key(journal.journal_id, epoch, journal_key)
+        await self.refresh_journals()
+        await self._reseal_outbox()
+
+    async def _reseal_outbox(self) -> None:
+        """Records sealed under an older epoch are sealed again under the current key (same
+        record id: the server never stored them)."""
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        for record in await self.store.outbox():
+            journal = journals.get(record.journal_id)
+            if journal is None or record.epoch == journal.epoch:
+                continue
+            old_key = await self.journal_key(journal, record.epoch)
+            body = records.open_record(
+                old_key,
+                journal.journal_id,
+                record.record_id,
+                record.epoch,
+                record.ciphertext,
+                self._sign_key_of,
+            )
+            new_key = await self.journal_key(journal, journal.epoch)
+            ciphertext = records.seal_record(
+                new_key,
+                journal.journal_id,
+                record.record_id,
+                journal.epoch,
+                body,
+                self.profile.secrets.signing_key,
+            )
+            async with self.store.transaction() as tx:
+                await tx.reseal_outbox(record.position, journal.epoch, ciphertext)
 
 
-def encode_meta(name: str) -> bytes:
-    packed: bytes = msgpack.packb({"name": name}, use_bin_type=True)
+def check_may_write(journal: LocalJournal, kind: str) -> None:
+    """Owners write anything; annotating members add notes and prompts; readers nothing."""
+    if journal.role == "owner":
+        return
+    if journal.role == "annotate":
+        if kind in ANNOTATION_KINDS:
+            return
+        raise AccessError(
+            f"in journal {journal.name!r} this account may only add notes and prompts"
+        )
+    raise AccessError(f"journal {journal.name!r} is shared with this account read-only")
+
+
+def same_keys(a: Peer, b: Peer) -> bool:
+    return (a.sign_public_key, a.box_public_key, a.username) == (
+        b.sign_public_key,
+        b.box_public_key,
+        b.username,
+    )
+
+
+def encode_meta(name: str, **extra: Any) -> bytes:
+    """Journal metadata: its name and, for disclosure journals, what they mirror."""
+    packed: bytes = msgpack.packb({"name": name, **extra}, use_bin_type=True)
     return packed
 
 
-def decode_meta(raw: bytes) -> str:
+def decode_meta(raw: bytes) -> dict[str, Any]:
     try:
         meta = msgpack.unpackb(raw, raw=False)
-        name = meta["name"]
-    except (ValueError, TypeError, KeyError, msgpack.UnpackException):
+    except (ValueError, TypeError, msgpack.UnpackException):
         raise IntegrityError("journal metadata is malformed") from None
-    if not isinstance(name, str):
+    if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
         raise IntegrityError("journal metadata is malformed")
-    return name
+    return meta
+
+
+async def _merged(
+    tx: Transaction, journal: LocalJournal, documents: list[Document]
+) -> list[StoredDocument]:
+    """`documents` merged with their stored state, read inside the writing transaction.
+
+    Another task may have stored a newer state since a document was loaded (an edit during a
+    pull, a pull during an edit); merging keeps both instead of writing over one of them.
+    """
+    current = await tx.document_states([d.doc_id for d in documents])
+    for document in documents:
+        if document.doc_id in current:
+            document.apply(current[document.doc_id])
+    return [_stored(journal, document) for document in documents]
 
 
 def _stored(journal: LocalJournal, document: Document) -> StoredDocument:

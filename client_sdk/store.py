@@ -8,7 +8,9 @@ the server sent them (wrapped with the account key) and unwrapped in memory only
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -26,7 +28,16 @@ CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value);
 CREATE TABLE IF NOT EXISTS journals (
     journal_id BLOB PRIMARY KEY, owner_id BLOB NOT NULL, role TEXT NOT NULL,
     epoch INTEGER NOT NULL, name TEXT NOT NULL, meta_version INTEGER NOT NULL,
-    cursor INTEGER NOT NULL DEFAULT 0
+    cursor INTEGER NOT NULL DEFAULT 0, owner_name TEXT NOT NULL DEFAULT '',
+    expires_at INTEGER NOT NULL DEFAULT 0, meta TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS peers (
+    account_id BLOB PRIMARY KEY, username TEXT NOT NULL, sign_public_key BLOB NOT NULL,
+    box_public_key BLOB NOT NULL, verified INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS shares (
+    journal_id BLOB NOT NULL, member_id BLOB NOT NULL, member_name TEXT NOT NULL,
+    role TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (journal_id, member_id)
 );
 CREATE TABLE IF NOT EXISTS journal_keys (
     journal_id BLOB NOT NULL, epoch INTEGER NOT NULL, envelope BLOB NOT NULL,
@@ -34,7 +45,7 @@ CREATE TABLE IF NOT EXISTS journal_keys (
 );
 CREATE TABLE IF NOT EXISTS documents (
     doc_id BLOB PRIMARY KEY, journal_id BLOB NOT NULL, kind TEXT NOT NULL,
-    state BLOB NOT NULL, updated_at INTEGER NOT NULL
+    state BLOB NOT NULL, updated_at INTEGER NOT NULL, creator BLOB
 );
 CREATE INDEX IF NOT EXISTS documents_by_journal ON documents(journal_id);
 CREATE TABLE IF NOT EXISTS seen_records (
@@ -63,6 +74,31 @@ class LocalJournal:
     name: str
     meta_version: int
     cursor: int
+    owner_name: str = ""
+    expires_at: int = 0
+    meta: str = "{}"
+    """The journal's decrypted metadata as JSON (name, and what a disclosure journal mirrors)."""
+
+
+@dataclass(frozen=True)
+class Peer:
+    """Another account's identity keys, pinned on first use; `verified` once the fingerprint
+    was compared."""
+
+    account_id: bytes
+    username: str
+    sign_public_key: bytes
+    box_public_key: bytes
+    verified: bool
+
+
+@dataclass(frozen=True)
+class LocalShare:
+    journal_id: bytes
+    member_id: bytes
+    member_name: str
+    role: str
+    expires_at: int
 
 
 @dataclass(frozen=True)
@@ -120,11 +156,13 @@ class Store:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
             try:
+                # BEGIN inside the try: if the caller is cancelled while BEGIN runs, the
+                # transaction it opened must still be rolled back, or every later one fails.
+                await self._db.execute("BEGIN IMMEDIATE")
                 yield Transaction(self._db)
             except BaseException:
-                await self._db.execute("ROLLBACK")
+                await _rollback(self._db)
                 raise
             else:
                 await self._db.execute("COMMIT")
@@ -142,10 +180,43 @@ class Store:
 
     async def journals(self) -> list[LocalJournal]:
         rows = await self._all(
-            "SELECT journal_id, owner_id, role, epoch, name, meta_version, cursor FROM journals "
-            "ORDER BY name COLLATE NOCASE"
+            "SELECT journal_id, owner_id, role, epoch, name, meta_version, cursor, owner_name, "
+            "expires_at, meta FROM journals ORDER BY name COLLATE NOCASE"
         )
         return [LocalJournal(bytes(r[0]), bytes(r[1]), *r[2:]) for r in rows]
+
+    async def peer(self, account_id: bytes) -> Peer | None:
+        rows = await self._all(
+            "SELECT account_id, username, sign_public_key, box_public_key, verified FROM peers "
+            "WHERE account_id = ?",
+            (account_id,),
+        )
+        return [_peer(r) for r in rows][0] if rows else None
+
+    async def peers(self) -> list[Peer]:
+        rows = await self._all(
+            "SELECT account_id, username, sign_public_key, box_public_key, verified FROM peers"
+        )
+        return [_peer(r) for r in rows]
+
+    async def shares(self) -> list[LocalShare]:
+        rows = await self._all(
+            "SELECT journal_id, member_id, member_name, role, expires_at FROM shares "
+            "ORDER BY member_name"
+        )
+        return [LocalShare(bytes(r[0]), bytes(r[1]), r[2], r[3], r[4]) for r in rows]
+
+    async def creators(self, doc_ids: list[bytes]) -> dict[bytes, bytes]:
+        found: dict[bytes, bytes] = {}
+        for start in range(0, len(doc_ids), 500):
+            chunk = doc_ids[start : start + 500]
+            rows = await self._all(
+                "SELECT doc_id, creator FROM documents WHERE creator IS NOT NULL AND doc_id IN "
+                f"({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((bytes(r[0]), bytes(r[1])) for r in rows)
+        return found
 
     async def journal_keys(self) -> dict[tuple[bytes, int], bytes]:
         rows = await self._all("SELECT journal_id, epoch, envelope FROM journal_keys")
@@ -249,8 +320,18 @@ class Store:
         return [bytes(r[0]) for r in rows]
 
 
+def _peer(row: Any) -> Peer:
+    return Peer(bytes(row[0]), row[1], bytes(row[2]), bytes(row[3]), bool(row[4]))
+
+
 def _blob(value: Any) -> bytes | None:
     return bytes(value) if value is not None else None
+
+
+async def _rollback(db: aiosqlite.Connection) -> None:
+    """Roll back the open transaction, if BEGIN got as far as opening one."""
+    with contextlib.suppress(sqlite3.OperationalError):  # "no transaction is active"
+        await db.execute("ROLLBACK")
 
 
 class Transaction:
@@ -272,9 +353,11 @@ class Transaction:
 
     async def put_journal(self, journal: LocalJournal) -> None:
         await self._db.execute(
-            "INSERT INTO journals VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(journal_id) DO UPDATE "
-            "SET owner_id = excluded.owner_id, role = excluded.role, epoch = excluded.epoch, "
-            "name = excluded.name, meta_version = excluded.meta_version",
+            "INSERT INTO journals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(journal_id) "
+            "DO UPDATE SET owner_id = excluded.owner_id, role = excluded.role, "
+            "epoch = excluded.epoch, name = excluded.name, meta_version = excluded.meta_version, "
+            "owner_name = excluded.owner_name, expires_at = excluded.expires_at, "
+            "meta = excluded.meta",
             (
                 journal.journal_id,
                 journal.owner_id,
@@ -283,7 +366,35 @@ class Transaction:
                 journal.name,
                 journal.meta_version,
                 journal.cursor,
+                journal.owner_name,
+                journal.expires_at,
+                journal.meta,
             ),
+        )
+
+    async def put_peer(self, peer: Peer) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO peers VALUES (?, ?, ?, ?, ?)",
+            (
+                peer.account_id,
+                peer.username,
+                peer.sign_public_key,
+                peer.box_public_key,
+                int(peer.verified),
+            ),
+        )
+
+    async def replace_shares(self, shares: list[LocalShare]) -> None:
+        await self._db.execute("DELETE FROM shares")
+        await self._db.executemany(
+            "INSERT INTO shares VALUES (?, ?, ?, ?, ?)",
+            [(s.journal_id, s.member_id, s.member_name, s.role, s.expires_at) for s in shares],
+        )
+
+    async def set_creators(self, creators: dict[bytes, bytes]) -> None:
+        await self._db.executemany(
+            "UPDATE documents SET creator = ? WHERE doc_id = ? AND creator IS NULL",
+            [(creator, doc_id) for doc_id, creator in creators.items()],
         )
 
     async def remove_journal(self, journal_id: bytes) -> None:
@@ -307,16 +418,23 @@ class Transaction:
             "UPDATE journals SET cursor = ? WHERE journal_id = ?", (cursor, journal_id)
         )
 
+    async def document_states(self, doc_ids: list[bytes]) -> dict[bytes, bytes]:
+        found: dict[bytes, bytes] = {}
+        for start in range(0, len(doc_ids), 500):
+            chunk = doc_ids[start : start + 500]
+            cursor = await self._db.execute(
+                f"SELECT doc_id, state FROM documents WHERE doc_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((bytes(row[0]), bytes(row[1])) for row in await cursor.fetchall())
+            await cursor.close()
+        return found
+
     async def put_documents(self, documents: list[StoredDocument], updated_at: int) -> None:
         await self._db.executemany(
-            "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT(doc_id) DO UPDATE "
+            "SET state = excluded.state, updated_at = excluded.updated_at",
             [(d.doc_id, d.journal_id, d.kind, d.state, updated_at) for d in documents],
-        )
-
-    async def put_document(self, document: StoredDocument, updated_at: int) -> None:
-        await self._db.execute(
-            "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?)",
-            (document.doc_id, document.journal_id, document.kind, document.state, updated_at),
         )
 
     async def add_outbox(
@@ -346,6 +464,12 @@ class Transaction:
         await self._db.executemany(
             "DELETE FROM seen_records WHERE journal_id = ? AND record_id = ?",
             [(journal_id, record_id) for record_id in record_ids],
+        )
+
+    async def reseal_outbox(self, position: int, epoch: int, ciphertext: bytes) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET epoch = ?, ciphertext = ? WHERE position = ?",
+            (epoch, ciphertext, position),
         )
 
     async def remove_outbox(self, positions: list[int]) -> None:

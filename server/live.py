@@ -16,6 +16,8 @@ from client_sdk import wire
 
 log = logging.getLogger("tj.server.live")
 HEARTBEAT_S = 25.0
+CLOSE_SIGNED_OUT = 4001
+CLOSE_GOING_AWAY = 1001
 
 
 class LiveHub:
@@ -46,17 +48,22 @@ class LiveHub:
         ]
         await asyncio.gather(*(_send(socket, message) for socket in sockets))
 
-    async def disconnect_device(self, account_id: bytes, device_id: bytes) -> None:
+    async def disconnect_device(
+        self, account_id: bytes, device_id: bytes, code: int = CLOSE_SIGNED_OUT
+    ) -> None:
+        """Close a device's sockets: 4001 tells it it was signed out, 1001 that the server
+        is going away (it should reconnect)."""
+        message = b"device signed out" if code == CLOSE_SIGNED_OUT else b"server shutting down"
         for socket in list(self._sockets.get(account_id, {}).get(device_id, ())):
-            await socket.close(code=4001, message=b"device signed out")
+            await socket.close(code=code, message=message)
 
-    async def disconnect_account(self, account_id: bytes) -> None:
+    async def disconnect_account(self, account_id: bytes, code: int = CLOSE_SIGNED_OUT) -> None:
         for device_id in list(self._sockets.get(account_id, {})):
-            await self.disconnect_device(account_id, device_id)
+            await self.disconnect_device(account_id, device_id, code)
 
     async def close_all(self) -> None:
         for account_id in list(self._sockets):
-            await self.disconnect_account(account_id)
+            await self.disconnect_account(account_id, CLOSE_GOING_AWAY)
 
 
 async def _send(socket: web.WebSocketResponse, message: bytes) -> None:

@@ -1,0 +1,447 @@
+"""Sharing with a therapist: verified identities, share envelopes, revocation with key
+rotation, disclosure journals (chosen entries, or chosen fields), notes and the audit log.
+
+A whole-journal share hands the member the journal key for every epoch so far, each in an
+envelope signed by the owner. Selective sharing never hands out the key of a private journal:
+the chosen content is copied into a *disclosure journal* kept for that therapist, whose
+metadata says what it mirrors (`mirror_of`, `fields`, `since`), so every device of the owner
+keeps the copy current.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from client_sdk import crypto, keys, wire
+from client_sdk.documents import ENTRY, Document, entry_view
+from client_sdk.errors import AccessError, InvalidInput, KeyChangedError, NotFound
+from client_sdk.models import normalize_username, now_ms, to_datetime
+from client_sdk.replica import Replica, encode_meta, same_keys, stored_document
+from client_sdk.store import LocalJournal, Peer
+
+DISCLOSABLE = ("title", "body", "mood", "tags", "emotions")
+NOTE = "note"
+PROMPT = "prompt"
+
+
+@dataclass(frozen=True)
+class ShareInfo:
+    journal: str
+    journal_id: str
+    member: str
+    role: str
+    expires_at: datetime | None
+    expired: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "journal": self.journal,
+            "journal_id": self.journal_id,
+            "member": self.member,
+            "role": self.role,
+            "expired": self.expired,
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+        }
+
+
+@dataclass(frozen=True)
+class SharedJournal:
+    journal: str
+    journal_id: str
+    owner: str
+    role: str
+    expires_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "journal": self.journal,
+            "journal_id": self.journal_id,
+            "owner": self.owner,
+            "role": self.role,
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+        }
+
+
+@dataclass(frozen=True)
+class AuditInfo:
+    member: str
+    device_id: str
+    at: datetime
+    up_to_seq: int
+    records: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "member": self.member,
+            "device_id": self.device_id,
+            "at": self.at.isoformat(),
+            "up_to_seq": self.up_to_seq,
+            "records": self.records,
+        }
+
+
+@dataclass(frozen=True)
+class Note:
+    """A note or prompt in a journal, with who wrote it (a therapist's are marked)."""
+
+    id: str
+    journal: str
+    kind: str
+    text: str
+    author: str
+    by_therapist: bool
+    created_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "journal": self.journal,
+            "kind": self.kind,
+            "text": self.text,
+            "author": self.author,
+            "by_therapist": self.by_therapist,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+def check_fields(fields: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    chosen = tuple(dict.fromkeys(f.strip().lower() for f in fields if f.strip()))
+    unknown = [f for f in chosen if f not in DISCLOSABLE]
+    if unknown or not chosen:
+        raise InvalidInput(f"fields to share are some of {', '.join(DISCLOSABLE)}")
+    return chosen
+
+
+class Sharing:
+    def __init__(self, replica: Replica) -> None:
+        self.replica = replica
+        self.store = replica.store
+        self.profile = replica.profile
+
+    # --- identities -----------------------------------------------------------------------------
+
+    async def identity(self, username: str) -> wire.Identity:
+        name = normalize_username(username)
+        identity = await self.replica.transport.call(
+            "/v1/account/identity", wire.IdentityRequest(name), wire.Identity
+        )
+        if identity.username != name:
+            raise KeyChangedError(f"the server answered with the identity of {identity.username}")
+        keys.verify_identity(
+            identity.account_id,
+            identity.username,
+            identity.sign_public_key,
+            identity.box_public_key,
+            identity.signature,
+        )
+        return identity
+
+    async def confirmed_peer(
+        self, username: str, fingerprint: str | None, trust_on_first_use: bool
+    ) -> Peer:
+        """The member's keys, checked against the fingerprint read out in session, or pinned."""
+        identity = await self.identity(username)
+        actual = keys.fingerprint(
+            identity.account_id,
+            identity.username,
+            identity.sign_public_key,
+            identity.box_public_key,
+        )
+        if fingerprint is not None:
+            if keys.normalize_fingerprint(fingerprint) != actual:
+                raise KeyChangedError(
+                    f"the fingerprint of {identity.username} does not match the one you were "
+                    "given: nothing was shared. Compare it again in person."
+                )
+            return await self.replica.pin(identity, verified=True, replace_pin=True)
+        pinned = await self.store.peer(identity.account_id)
+        candidate = Peer(
+            identity.account_id,
+            identity.username,
+            identity.sign_public_key,
+            identity.box_public_key,
+            False,
+        )
+        if pinned is not None:
+            if not same_keys(pinned, candidate):
+                raise KeyChangedError(
+                    f"the identity keys of {identity.username} changed since you pinned them: "
+                    "nothing was shared. Compare fingerprints in person and pass the new one."
+                )
+            return pinned
+        if not trust_on_first_use:
+            raise InvalidInput(
+                f"confirm {identity.username}'s fingerprint first (they see it with "
+                "`tj fingerprint`), then pass it, or explicitly trust it on first use"
+            )
+        return await self.replica.pin(identity, verified=False)
+
+    async def verify_peer(self, username: str, fingerprint: str) -> None:
+        """Re-pin a peer whose keys changed, after comparing the new fingerprint in person."""
+        await self.confirmed_peer(username, fingerprint, trust_on_first_use=False)
+
+    # --- whole-journal shares --------------------------------------------------------------------
+
+    async def share(
+        self,
+        journal: LocalJournal,
+        username: str,
+        role: str = "read",
+        until: datetime | None = None,
+        fingerprint: str | None = None,
+        trust_on_first_use: bool = False,
+        only: list[str] | tuple[str, ...] | None = None,
+    ) -> ShareInfo:
+        if journal.role != "owner":
+            raise AccessError(f"only the owner of {journal.name!r} can share it")
+        if role not in keys.ROLES:
+            raise InvalidInput(f"a share's role is one of {', '.join(keys.ROLES)}")
+        expires_at = _expiry(until)
+        peer = await self.confirmed_peer(username, fingerprint, trust_on_first_use)
+        if peer.account_id == self.profile.account_id:
+            raise InvalidInput("you cannot share a journal with yourself")
+        target = journal
+        if only is not None:
+            fields = check_fields(only)
+            target = await self.disclosure_journal(
+                peer,
+                f"{journal.name} ({', '.join(fields)}) for {peer.username}",
+                mirror_of=journal.journal_id.hex(),
+                fields=list(fields),
+                since=now_ms(),
+            )
+        await self._grant(target, peer, role, expires_at)
+        return ShareInfo(
+            target.name,
+            target.journal_id.hex(),
+            peer.username,
+            role,
+            to_datetime(expires_at) if expires_at else None,
+            False,
+        )
+
+    async def _grant(self, journal: LocalJournal, peer: Peer, role: str, expires_at: int) -> None:
+        envelopes = []
+        for epoch in range(journal.epoch + 1):
+            journal_key = await self.replica.journal_key(journal, epoch)
+            terms = keys.ShareTerms(
+                self.profile.account_id,
+                peer.account_id,
+                peer.box_public_key,
+                journal.journal_id,
+                role,
+                epoch,
+                expires_at,
+            )
+            envelopes.append(
+                wire.KeyEnvelope(
+                    epoch, keys.seal_share_envelope(self.profile.secrets, terms, journal_key)
+                )
+            )
+        request = wire.ShareCreateRequest(
+            journal.journal_id, peer.account_id, role, expires_at, envelopes
+        )
+        await self.replica.transport.call("/v1/shares/create", request, wire.Empty)
+        await self.replica.refresh_journals()
+
+    async def unshare(self, journal: LocalJournal, username: str) -> None:
+        """Stop sharing at once, then rotate the key so later records stay unreadable to them."""
+        await self.replica.refresh_journals()
+        name = normalize_username(username)
+        member = next(
+            (
+                s
+                for s in await self.store.shares()
+                if s.journal_id == journal.journal_id and s.member_name == name
+            ),
+            None,
+        )
+        if member is None:
+            raise NotFound(f"{journal.name!r} is not shared with {name}")
+        request = wire.ShareRevokeRequest(journal.journal_id, member.member_id)
+        await self.replica.transport.call("/v1/shares/revoke", request, wire.Empty)
+        await self.replica.rotate(journal)
+
+    async def shares(self) -> list[ShareInfo]:
+        await self.replica.refresh_journals()
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        now = now_ms()
+        return [
+            ShareInfo(
+                journals[s.journal_id].name if s.journal_id in journals else s.journal_id.hex(),
+                s.journal_id.hex(),
+                s.member_name,
+                s.role,
+                to_datetime(s.expires_at) if s.expires_at else None,
+                bool(s.expires_at and s.expires_at <= now),
+            )
+            for s in await self.store.shares()
+        ]
+
+    async def shared_with_me(self) -> list[SharedJournal]:
+        await self.replica.refresh_journals()
+        return [
+            SharedJournal(
+                j.name,
+                j.journal_id.hex(),
+                j.owner_name,
+                j.role,
+                to_datetime(j.expires_at) if j.expires_at else None,
+            )
+            for j in await self.store.journals()
+            if j.role in keys.ROLES
+        ]
+
+    async def audit(self, journal: LocalJournal) -> list[AuditInfo]:
+        reply = await self.replica.transport.call(
+            "/v1/shares/audit", wire.JournalRequest(journal.journal_id), wire.AuditLog
+        )
+        return [
+            AuditInfo(e.username, e.device_id.hex(), to_datetime(e.at), e.up_to_seq, e.records)
+            for e in reply.entries
+        ]
+
+    # --- disclosure journals ---------------------------------------------------------------------
+
+    async def disclosure_journal(self, peer: Peer, name: str, **meta: Any) -> LocalJournal:
+        """The owner's journal kept for `peer` with this purpose, created on demand."""
+        wanted = {"disclosure_for": peer.account_id.hex(), **meta}
+        for journal in await self.store.journals():
+            current = json.loads(journal.meta)
+            same = all(current.get(k) == v for k, v in wanted.items() if k != "since")
+            if journal.role == "owner" and same:
+                return journal
+        journal_id = crypto.random_bytes(wire.ID_BYTES)
+        journal_key = crypto.new_key()
+        me = self.profile.account_id
+        envelope = keys.wrap_journal_key(
+            self.profile.secrets.account_key, me, journal_id, 0, journal_key
+        )
+        sealed_meta = keys.seal_journal_meta(
+            journal_key, journal_id, 0, encode_meta(name, **wanted)
+        )
+        request = wire.JournalCreateRequest(journal_id, wire.KeyEnvelope(0, envelope), sealed_meta)
+        await self.replica.transport.call("/v1/journals/create", request, wire.Empty)
+        self.replica.remember_key(journal_id, 0, journal_key)
+        await self.replica.refresh_journals()
+        return {j.journal_id: j for j in await self.store.journals()}[journal_id]
+
+    async def share_entry(
+        self,
+        source: LocalJournal,
+        document: Document,
+        username: str,
+        only: list[str] | tuple[str, ...] | None = None,
+        fingerprint: str | None = None,
+        trust_on_first_use: bool = False,
+    ) -> ShareInfo:
+        """Copy one entry (or some of its fields) into the journal kept for this therapist."""
+        if source.role != "owner":
+            raise AccessError("only the entry's owner can share it")
+        fields = check_fields(only) if only is not None else DISCLOSABLE
+        peer = await self.confirmed_peer(username, fingerprint, trust_on_first_use)
+        target = await self.disclosure_journal(
+            peer, f"Shared with {peer.username}", mirror_of=None, fields=None
+        )
+        if not any(s.journal_id == target.journal_id for s in await self.store.shares()):
+            await self._grant(target, peer, "read", 0)
+        await self.copy_entry(target, document, fields)
+        return ShareInfo(target.name, target.journal_id.hex(), peer.username, "read", None, False)
+
+    async def copy_entry(
+        self, target: LocalJournal, document: Document, fields: tuple[str, ...]
+    ) -> None:
+        copy_id = keys.disclosure_doc_id(
+            self.profile.secrets.account_key, document.doc_id, target.journal_id
+        )
+        stored = await self.store.document(copy_id)
+        copy = stored_document(stored) if stored else Document(copy_id, ENTRY)
+        update = copy.change(
+            fields=disclosed_fields(document, fields),
+            texts={"body": document.text("body") if "body" in fields else ""},
+        )
+        await self.replica.commit(target, copy, update)
+
+    async def mirror(self, source: LocalJournal, document: Document) -> None:
+        """Keep field-level disclosure journals of `source` current after a local change."""
+        if document.kind != ENTRY or source.role != "owner":
+            return
+        created = entry_view(document).created_at
+        for journal in await self.store.journals():
+            meta = json.loads(journal.meta)
+            if journal.role != "owner" or meta.get("mirror_of") != source.journal_id.hex():
+                continue
+            if created >= int(meta.get("since", 0)):
+                await self.copy_entry(journal, document, tuple(meta.get("fields") or DISCLOSABLE))
+
+    # --- notes and prompts -------------------------------------------------------------------------
+
+    async def add_note(self, journal: LocalJournal, kind: str, text: str) -> Note:
+        if kind not in (NOTE, PROMPT):
+            raise InvalidInput("a note's kind is note or prompt")
+        if not text.strip() or len(text) > 10_000:
+            raise InvalidInput("a note is 1 to 10000 characters")
+        document = Document(crypto.random_bytes(wire.ID_BYTES), kind)
+        update = document.change(fields={"created_at": now_ms()}, texts={"body": text})
+        await self.replica.commit(journal, document, update)
+        return await self._note(journal, document, self.profile.account_id)
+
+    async def notes(self, journal: LocalJournal | None = None) -> list[Note]:
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        found = []
+        for stored in await self.store.documents(journal.journal_id if journal else None):
+            if stored.kind not in (NOTE, PROMPT) or stored.journal_id not in journals:
+                continue
+            creators = await self.store.creators([stored.doc_id])
+            author = creators.get(stored.doc_id, journals[stored.journal_id].owner_id)
+            found.append(
+                await self._note(journals[stored.journal_id], stored_document(stored), author)
+            )
+        return sorted(found, key=lambda n: (not n.by_therapist, n.created_at), reverse=False)
+
+    async def _note(self, journal: LocalJournal, document: Document, author: bytes) -> Note:
+        if author == self.profile.account_id:
+            name = self.profile.username
+        else:
+            peer = await self.store.peer(author)
+            name = peer.username if peer else author.hex()[:12]
+        return Note(
+            document.doc_id.hex(),
+            journal.name,
+            document.kind,
+            document.text("body"),
+            name,
+            author != journal.owner_id,
+            to_datetime(int(document.field("created_at", 0) or 0)),
+        )
+
+
+def disclosed_fields(document: Document, fields: tuple[str, ...]) -> dict[str, Any]:
+    """The entry's map fields a disclosure copy carries: the chosen ones, plus timestamps and
+    the deleted flag so the copy follows the entry's life."""
+    view = entry_view(document)
+    chosen: dict[str, Any] = {
+        "created_at": view.created_at,
+        "updated_at": view.updated_at,
+        "deleted": view.deleted,
+        "title": view.title if "title" in fields else "",
+        "mood": view.mood if "mood" in fields else None,
+        "tags": list(view.tags) if "tags" in fields else [],
+    }
+    if "emotions" in fields:
+        chosen["emotions"] = list(document.field("emotions") or [])
+    return chosen
+
+
+def _expiry(until: datetime | None) -> int:
+    if until is None:
+        return 0
+    if until.tzinfo is None:
+        until = until.astimezone()
+    expires_at = int(until.timestamp() * 1000)
+    if expires_at <= now_ms():
+        raise InvalidInput("a share's end date must be in the future")
+    return expires_at
