@@ -613,26 +613,6 @@ async def delete_entry(entry_id: str, client: Client) -> str:
 # --- sync and devices ---------------------------------------------------------------------
 
 
-@cli.command()
-@json_option
-@pass_home
-def sync(home: Home, as_json: bool) -> None:
-    """Send local changes and fetch new ones from the server.
-
-    \b
-    Examples:
-      tj sync
-      tj sync --json
-    """
-    report = home.run(lambda client: client.sync())
-    if as_json:
-        output.print_json(output.sync_dict(report))
-    else:
-        output.data(output.sync_text(report))
-    for problem in report.problems:
-        output.message(f"Warning: a record failed verification and was ignored: {problem}")
-
-
 @cli.group(invoke_without_command=True)
 @json_option
 @pass_home
@@ -667,6 +647,10 @@ def devices_revoke(home: Home, device_id: str) -> None:
     home.run(lambda client: client.revoke_device(device_id))
     output.message(f"Revoked device {device_id}: it is signed out and can no longer sync.")
 
+
+# --- command modules: each registers its commands on `cli` when imported -------------------
+
+from cli import syncing  # noqa: E402, F401
 
 if __name__ == "__main__":
     main()

@@ -314,7 +314,7 @@ async def test_journal_create_and_list(laptop: Device) -> None:
     await laptop.ok("journal", "create", "Dreams")
     journals = await laptop.json("journal", "list")
     assert {j["name"] for j in journals} == {"Personal", "Dreams"}
-    assert all(set(j) == {"id", "name", "role", "owner_id"} for j in journals)
+    assert all(set(j) == {"id", "name", "role", "owner_id", "owner"} for j in journals)
     await laptop.ok("write", "--journal", "Dreams", "Flying again.")
     [dream] = await laptop.json("list", "--journal", "Dreams")
     assert (dream["journal"], dream["body"]) == ("Dreams", "Flying again.")

@@ -1,0 +1,110 @@
+"""`tj sync`: one sync with a progress bar on long runs, or `--watch` to stay in sync."""
+
+from __future__ import annotations
+
+import json
+import time
+from types import TracebackType
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn
+
+from cli import output
+from cli.main import Home, cli, json_option, pass_home
+from client_sdk import Client, SyncProgress, SyncReport
+
+BAR_AFTER_S = 0.5  # a sync that ends sooner shows only its summary line
+
+
+class ProgressBar:
+    """A rich bar on stderr that appears only once a sync has run for BAR_AFTER_S."""
+
+    def __init__(self) -> None:
+        self._started = time.monotonic()
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+
+    def __call__(self, state: SyncProgress) -> None:
+        if self._progress is None:
+            if time.monotonic() - self._started < BAR_AFTER_S:
+                return
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.percentage:>3.0f}%"),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("syncing", total=100)
+        assert self._task is not None
+        push_share = state.pushed / state.to_push if state.to_push else 1.0
+        done = 50 * push_share + 50 * state.pull_fraction
+        description = f"pushed {state.pushed}/{state.to_push}, pulling"
+        self._progress.update(self._task, completed=done, description=description)
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> None:
+    if as_json and one_line:
+        output.data(json.dumps(output.sync_dict(report)))  # JSON lines while watching
+    elif as_json:
+        output.print_json(output.sync_dict(report))
+    else:
+        output.data(output.sync_text(report))
+    for problem in report.problems:
+        output.message(f"Warning: a record failed verification and was ignored: {problem}")
+
+
+async def sync_once(client: Client) -> SyncReport:
+    with ProgressBar() as bar:
+        return await client.sync(bar)
+
+
+async def watch(client: Client, as_json: bool) -> None:
+    output.message("watching for changes; press Ctrl-C to stop")
+    async for report in client.watch():
+        if report.pushed or report.pulled or report.problems:
+            show_report(report, as_json, one_line=True)
+
+
+@cli.command()
+@click.option(
+    "--watch",
+    "keep_watching",
+    is_flag=True,
+    help="Stay connected and sync whenever a journal changes, until interrupted.",
+)
+@json_option
+@pass_home
+def sync(home: Home, keep_watching: bool, as_json: bool) -> None:
+    """Send local changes and fetch new ones from the server.
+
+    A long sync shows a progress bar; every sync ends with one summary line
+    (pushed, pulled, merged). With --watch, the device stays in sync live.
+
+    \b
+    Examples:
+      tj sync
+      tj sync --json
+      tj sync --watch
+    """
+    if keep_watching:
+        try:
+            home.run(lambda client: watch(client, as_json))
+        except KeyboardInterrupt:
+            output.message("stopped watching")
+        return
+    show_report(home.run(sync_once), as_json)
