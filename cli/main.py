@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 
 import click
 
-from cli import output
-from client_sdk import INSECURE_TEST_COST, Client, Entry, NetworkError, TJError
+from cli import editor, output
+from client_sdk import EMOTIONS, INSECURE_TEST_COST, Client, Entry, NetworkError, TJError
 
 APP_NAME = "therapy-journal"
 OFFLINE_NOTE = "saved locally; will sync when the server is reachable"
@@ -113,6 +113,13 @@ device_option = click.option(
 )
 journal_option = click.option(
     "--journal", "journal_name", metavar="NAME", help="Journal name or id (default: Personal)."
+)
+emotion_option = click.option(
+    "--emotion",
+    "emotions",
+    type=click.Choice(EMOTIONS, case_sensitive=False),
+    multiple=True,
+    help="A named emotion; repeat for several.",
 )
 
 
@@ -434,6 +441,21 @@ def journal_list(home: Home, as_json: bool) -> None:
 @click.option("--title", metavar="T", help="A title for the entry.")
 @click.option("--mood", type=click.IntRange(1, 10), help="Mood from 1 (worst) to 10 (best).")
 @click.option("--tag", "tags", metavar="T", multiple=True, help="A tag; repeat for several.")
+@emotion_option
+@click.option(
+    "--prompt",
+    "prompt_id",
+    metavar="ID",
+    help="The reflection prompt this entry answers (see `tj prompt`); the title defaults "
+    "to the prompt.",
+)
+@click.option(
+    "--edit",
+    "-e",
+    "use_editor",
+    is_flag=True,
+    help="Write in $EDITOR even when stdin is not a terminal (starting from TEXT if given).",
+)
 @click.argument("text", required=False)
 @json_option
 @pass_home
@@ -443,34 +465,52 @@ def write(
     title: str | None,
     mood: int | None,
     tags: tuple[str, ...],
+    emotions: tuple[str, ...],
+    prompt_id: str | None,
+    use_editor: bool,
     text: str | None,
     as_json: bool,
 ) -> None:
-    """Write a new entry: TEXT, or stdin when it is not a terminal.
+    """Write a new entry: TEXT, or stdin when it is not a terminal, else in $EDITOR.
 
+    In the editor, lines starting with '#' are left out and an empty entry is not saved.
     Prints the new entry's id alone on stdout. Works offline: the entry is saved on this
     device and synced now if the server is reachable, else at the next `tj sync`.
 
     \b
     Examples:
       tj write --mood 7 --tag sleep "Slept better today."
+      tj write --mood 4 --emotion anxious --emotion tired
+      tj write --prompt trust-01 "It was easier once I said it out loud."
       echo "Long day." | tj write --journal Dreams --title Tuesday
     """
-    body = text if text is not None else read_stdin()
+    body = read_body(home, text, prompt_id, use_editor)
     if not body.strip() and not title:
         raise click.UsageError("nothing to write: give TEXT, pipe it on stdin, or give --title")
-    entry, note = home.run(
-        partial(write_entry, journal_name, body, title=title, mood=mood, tags=list(tags))
-    )
+    fields: dict[str, Any] = {
+        "title": title,
+        "mood": mood,
+        "tags": list(tags),
+        "emotions": list(emotions),
+        "prompt_id": prompt_id,
+    }
+    entry, note = home.run(partial(write_entry, journal_name, body, **fields))
     print_entry_id(entry, as_json)
     output.message(note)
 
 
+def read_body(home: Home, text: str | None, prompt_id: str | None, use_editor: bool) -> str:
+    """TEXT; else stdin; else (stdin is a terminal, or --edit) what is written in $EDITOR."""
+    if not use_editor and text is not None:
+        return text
+    if not use_editor and not editor.stdin_is_terminal():
+        return read_stdin()
+    prompt = home.run(lambda client: client.prompt(prompt_id)) if prompt_id else None
+    return editor.compose(prompt, text or "")
+
+
 def read_stdin() -> str:
-    stream = sys.stdin
-    if stream.isatty():
-        raise click.UsageError("give the entry TEXT, or pipe it on stdin")
-    return stream.read().rstrip("\n")
+    return sys.stdin.read().rstrip("\n")
 
 
 async def write_entry(
@@ -548,6 +588,7 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
 @click.option(
     "--tag", "tags", metavar="T", multiple=True, help="Replace the tags; repeat for several."
 )
+@emotion_option
 @json_option
 @pass_home
 def edit(
@@ -558,6 +599,7 @@ def edit(
     body: str | None,
     append: str | None,
     tags: tuple[str, ...],
+    emotions: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Change an entry; fields not given stay as they are. Works offline.
@@ -568,9 +610,12 @@ def edit(
     Examples:
       tj edit 3fa9c2 --mood 5 --append " Felt calmer by evening."
       tj edit 3fa9c2 --title "Tuesday" --tag sleep --tag work
+      tj edit 3fa9c2 --emotion relieved --emotion calm
     """
-    if all(value is None for value in (title, mood, body, append)) and not tags:
-        raise click.UsageError("nothing to change: give --title, --mood, --body, --append or --tag")
+    if all(value is None for value in (title, mood, body, append)) and not (tags or emotions):
+        raise click.UsageError(
+            "nothing to change: give --title, --mood, --body, --append, --tag or --emotion"
+        )
     entry, note = home.run(
         partial(
             edit_entry,
@@ -580,6 +625,7 @@ def edit(
             body=body,
             append=append,
             tags=list(tags) if tags else None,
+            emotions=list(emotions) if emotions else None,
         )
     )
     print_entry_id(entry, as_json)
@@ -650,7 +696,7 @@ def devices_revoke(home: Home, device_id: str) -> None:
 
 # --- command modules: each registers its commands on `cli` when imported -------------------
 
-from cli import syncing  # noqa: E402, F401
+from cli import goals, prompts, search, syncing  # noqa: E402, F401
 
 if __name__ == "__main__":
     main()

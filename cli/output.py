@@ -87,6 +87,8 @@ def entry_text(entry: Entry) -> str:
         f"title:    {entry.title}",
         f"mood:     {mood_text(entry.mood)}",
         f"tags:     {', '.join(entry.tags)}",
+        f"emotions: {', '.join(entry.emotions)}",
+        *([f"prompt:   {entry.prompt_id}"] if entry.prompt_id else []),
         f"created:  {local_time(entry.created_at)}",
         f"updated:  {local_time(entry.updated_at)}",
     ]

@@ -2,6 +2,7 @@
 
 from client_sdk.client import Client
 from client_sdk.crypto import INSECURE_TEST_COST, INTERACTIVE, MODERATE, KdfCost
+from client_sdk.documents import EMOTIONS
 from client_sdk.errors import (
     AccessError,
     AuthError,
@@ -13,13 +14,18 @@ from client_sdk.errors import (
     NotFound,
     TJError,
 )
+from client_sdk.goals import CheckIn, Goal, Measure
 from client_sdk.live import Backoff
 from client_sdk.models import Change, DeviceInfo, Entry, Journal
+from client_sdk.prompts import CATEGORIES, Prompt
+from client_sdk.search import SearchHit
 from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo
 from client_sdk.store import Problem
 from client_sdk.sync import SyncProgress, SyncReport
 
 __all__ = [
+    "CATEGORIES",
+    "EMOTIONS",
     "INSECURE_TEST_COST",
     "INTERACTIVE",
     "MODERATE",
@@ -28,19 +34,24 @@ __all__ = [
     "AuthError",
     "Backoff",
     "Change",
+    "CheckIn",
     "Client",
     "ConflictError",
     "DeviceInfo",
     "Entry",
+    "Goal",
     "IntegrityError",
     "InvalidInput",
     "Journal",
     "KdfCost",
     "KeyChangedError",
+    "Measure",
     "NetworkError",
     "NotFound",
     "Note",
     "Problem",
+    "Prompt",
+    "SearchHit",
     "ShareInfo",
     "SharedJournal",
     "SyncProgress",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -22,14 +22,25 @@ from client_sdk import crypto, keys, wire
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
 from client_sdk.documents import (
     ENTRY,
+    MAX_TITLE,
     Document,
     EntryFields,
     delete_entry_update,
     edit_entry_update,
     entry_view,
     new_entry_update,
+    normalize_emotions,
 )
 from client_sdk.errors import AuthError, IntegrityError, InvalidInput, NetworkError, NotFound
+from client_sdk.goals import (
+    GOAL,
+    Goal,
+    Measure,
+    checkin_update,
+    complete_goal_update,
+    goal_view,
+    new_goal_update,
+)
 from client_sdk.live import DEFAULT_BACKOFF, Backoff
 from client_sdk.live import notices as live_notices
 from client_sdk.models import (
@@ -50,7 +61,18 @@ from client_sdk.profile import (
     remove_profile,
     save_profile,
 )
+from client_sdk.prompts import (
+    LIBRARY,
+    RECENT_DAYS,
+    THERAPIST,
+    Prompt,
+    answered_at,
+    library_prompt,
+    rank,
+    select,
+)
 from client_sdk.replica import REVOKED, Replica, encode_meta, stored_document
+from client_sdk.search import SearchHit, search_entries
 from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo, Sharing
 from client_sdk.store import LocalJournal, Problem, Store
 from client_sdk.sync import Progress, SyncReport
@@ -420,9 +442,7 @@ class Client:
         """Create a journal on the server (needs the network) and locally."""
         name = name.strip()
         if not name or len(name) > MAX_JOURNAL_NAME or "/" in name:
-            raise InvalidInput(
-                f"a journal name is 1 to {MAX_JOURNAL_NAME} characters, without '/'"
-            )
+            raise InvalidInput(f"a journal name is 1 to {MAX_JOURNAL_NAME} characters, without '/'")
         if any(j.name.casefold() == name.casefold() for j in await self.store.journals()):
             raise InvalidInput(f"a journal named {name!r} already exists")
         journal_id = crypto.random_bytes(wire.ID_BYTES)
@@ -450,10 +470,28 @@ class Client:
         title: str | None = None,
         mood: int | None = None,
         tags: list[str] | tuple[str, ...] = (),
+        emotions: list[str] | tuple[str, ...] = (),
+        prompt_id: str | None = None,
     ) -> Entry:
-        """Write a new entry locally; it is pushed at the next sync."""
+        """Write a new entry locally; it is pushed at the next sync.
+
+        `emotions` are names from `EMOTIONS`. `prompt_id` marks the entry as the answer to a
+        reflection prompt (see `prompts`): the title defaults to the prompt's text, and the
+        answer to a therapist's prompt goes to the prompt's journal unless `journal` is given.
+        """
+        if prompt_id is not None:
+            prompt = await self.prompt(prompt_id)
+            prompt_id, title = prompt.id, title if title is not None else prompt.text[:MAX_TITLE]
+            journal = journal or prompt.journal
         local = await self._local_journal(journal)
-        fields = EntryFields(title=title, mood=mood, tags=tuple(tags), body=body).validate()
+        fields = EntryFields(
+            title=title,
+            mood=mood,
+            tags=tuple(tags),
+            body=body,
+            emotions=normalize_emotions(emotions),
+            prompt_id=prompt_id,
+        ).validate()
         document = Document(crypto.random_bytes(wire.ID_BYTES), ENTRY)
         update = new_entry_update(document, fields, now_ms())
         await self._save(local, document, update)
@@ -468,7 +506,9 @@ class Client:
         tags: list[str] | tuple[str, ...] | None = None,
         body: str | None = None,
         append: str | None = None,
+        emotions: list[str] | tuple[str, ...] | None = None,
     ) -> Entry:
+        """Change the given fields of an entry (None leaves a field as it is)."""
         local, document = await self._entry_document(entry_id)
         if entry_view(document).deleted:
             raise NotFound(f"entry {entry_id} was deleted")
@@ -478,6 +518,7 @@ class Client:
             tags=tuple(tags) if tags is not None else None,
             body=body,
             append=append,
+            emotions=normalize_emotions(emotions) if emotions is not None else None,
         )
         update = edit_entry_update(document, fields, now_ms())
         await self._save(local, document, update)
@@ -554,6 +595,8 @@ class Client:
             created_at=to_datetime(view.created_at),
             updated_at=to_datetime(view.updated_at),
             deleted=view.deleted,
+            emotions=view.emotions,
+            prompt_id=view.prompt_id,
         )
 
     async def _save(self, journal: LocalJournal, document: Document, update: bytes) -> None:
@@ -635,6 +678,136 @@ class Client:
         local = await self._local_journal(journal) if journal else None
         return await self.sharing.notes(local)
 
+    # --- goals, reflection prompts and search --------------------------------------------------
+    # Thin on purpose: the rules live in the pure modules goals.py, prompts.py and search.py.
+
+    async def add_goal(
+        self,
+        title: str,
+        *,
+        journal: str | None = None,
+        why: str = "",
+        target: date | None = None,
+        measure: str | None = None,
+    ) -> Goal:
+        """Set a goal (works offline, syncs like an entry). `measure` is "N sessions" or
+        "percent"; a goal in a journal shared with your therapist is one you work on together.
+        """
+        local = await self._local_journal(journal)
+        parsed = Measure.parse(measure) if measure is not None else None
+        document = Document(crypto.random_bytes(wire.ID_BYTES), GOAL)
+        update = new_goal_update(document, title, now_ms(), why=why, target=target, measure=parsed)
+        await self._save(local, document, update)
+        return self._goal(local, document)
+
+    async def checkin(self, goal_id: str, *, progress: int | None = None, note: str = "") -> Goal:
+        """Record progress on a goal (see goals.py for how `progress` counts per measure).
+        Check-ins made on two devices at once, even offline, are all kept."""
+        local, document = await self._document_of_kind(goal_id, GOAL)
+        checkin_id = crypto.random_bytes(8).hex()
+        update = checkin_update(document, checkin_id, now_ms(), progress=progress, note=note)
+        await self._save(local, document, update)
+        return self._goal(local, document)
+
+    async def complete_goal(self, goal_id: str) -> Goal:
+        """Mark a goal as done (doing it twice changes nothing)."""
+        local, document = await self._document_of_kind(goal_id, GOAL)
+        if not self._goal(local, document).done:
+            await self._save(local, document, complete_goal_update(document, now_ms()))
+        return self._goal(local, document)
+
+    async def goal(self, goal_id: str) -> Goal:
+        """One goal by id (or a unique prefix of 4+ hex digits)."""
+        return self._goal(*await self._document_of_kind(goal_id, GOAL))
+
+    async def goals(self, journal: str | None = None) -> list[Goal]:
+        """Goals of one journal or of all (shared ones included): open goals first, then
+        newest first."""
+        journal_id = (await self._local_journal(journal)).journal_id if journal else None
+        journals = {j.journal_id: j for j in await self.store.journals() if j.role != REVOKED}
+        found = [
+            self._goal(journals[stored.journal_id], stored_document(stored))
+            for stored in await self.store.documents(journal_id)
+            if stored.kind == GOAL and stored.journal_id in journals
+        ]
+        found.sort(key=lambda g: (g.created_at, g.id), reverse=True)
+        return sorted(found, key=lambda g: g.done)
+
+    def _goal(self, journal: LocalJournal, document: Document) -> Goal:
+        return goal_view(document, self._display(journal), journal.journal_id.hex())
+
+    async def _document_of_kind(self, text: str, kind: str) -> tuple[LocalJournal, Document]:
+        """The document of `kind` whose id is `text` or starts with it."""
+        cleaned = text.strip().lower()
+        if not 4 <= len(cleaned) <= 32 or any(c not in "0123456789abcdef" for c in cleaned):
+            raise InvalidInput(f"{text!r} is not a {kind} id (4 to 32 hex digits)")
+        ids = await self.store.document_ids_with_prefix(
+            bytes.fromhex(cleaned[: len(cleaned) // 2 * 2])
+        )
+        found = [await self.store.document(i) for i in ids if i.hex().startswith(cleaned)]
+        matches = [stored for stored in found if stored is not None and stored.kind == kind]
+        if not matches:
+            raise NotFound(f"no {kind} {text} on this device (try `tj sync`)")
+        if len(matches) > 1:
+            raise InvalidInput(f"{text} matches several {kind}s: give more of the id")
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        return journals[matches[0].journal_id], stored_document(matches[0])
+
+    async def prompts(
+        self, category: str | None = None, *, recent_days: int = RECENT_DAYS
+    ) -> list[Prompt]:
+        """Reflection prompts in the order to suggest them: your therapist's unanswered
+        prompts first (no category: they show only when `category` is None), then library
+        prompts not answered in the last `recent_days` days (see prompts.rank)."""
+        candidates = select([*await self._therapist_prompts(), *LIBRARY], category)
+        answers = answered_at((e.prompt_id, e.created_at) for e in await self.entries())
+        return rank(candidates, answers, now_ms(), recent_days)
+
+    async def suggest_prompt(
+        self, category: str | None = None, *, recent_days: int = RECENT_DAYS
+    ) -> Prompt:
+        """The one prompt to reflect on now: the first of `prompts()`."""
+        return (await self.prompts(category, recent_days=recent_days))[0]
+
+    async def prompt(self, prompt_id: str) -> Prompt:
+        """A prompt by id: a library id such as "trust-01", or the id (or a unique prefix of
+        4+ characters) of a prompt your therapist added."""
+        found = library_prompt(prompt_id)
+        if found is not None:
+            return found
+        wanted = prompt_id.strip().lower()
+        theirs = [p for p in await self._therapist_prompts() if p.id.startswith(wanted)]
+        if len(wanted) >= 4 and len(theirs) == 1:
+            return theirs[0]
+        if len(wanted) >= 4 and theirs:
+            raise InvalidInput(f"{prompt_id} matches several prompts: give more of the id")
+        raise NotFound(f"no prompt {prompt_id!r}: see `tj prompt list`")
+
+    async def _therapist_prompts(self) -> list[Prompt]:
+        """Prompts a therapist added to journals this account owns."""
+        owned = {j.name for j in await self.journals() if j.role == "owner"}
+        return [
+            Prompt(n.id, THERAPIST, n.text, True, n.author, n.journal, n.created_at)
+            for n in await self.notes()
+            if n.kind == "prompt" and n.by_therapist and n.journal in owned
+        ]
+
+    async def search(
+        self,
+        query: str,
+        *,
+        journal: str | None = None,
+        tag: str | None = None,
+        since: date | datetime | None = None,
+        limit: int | None = None,
+    ) -> list[SearchHit]:
+        """Entries matching `query`, best first, with highlighted snippets (search.py). It
+        runs on this device over decrypted entries: the server never sees a query. `since`
+        is a date (from local midnight) or a datetime."""
+        return search_entries(
+            await self.entries(journal), query, tag=tag, since=_moment(since), limit=limit
+        )
+
     # --- sync ---------------------------------------------------------------------------------
 
     async def sync(self, progress: Progress | None = None) -> SyncReport:
@@ -703,6 +876,15 @@ async def _signed_session(
 def _check_password(password: str) -> None:
     if len(password) < 8:
         raise InvalidInput("choose a password of at least 8 characters")
+
+
+def _moment(when: date | datetime | None) -> datetime | None:
+    """An aware datetime: a date is its local midnight, a naive datetime is local time."""
+    if when is None:
+        return None
+    if not isinstance(when, datetime):
+        when = datetime.combine(when, time())
+    return when if when.tzinfo is not None else when.astimezone()
 
 
 def _is_disclosure(journal: LocalJournal) -> bool:

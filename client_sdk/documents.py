@@ -1,7 +1,8 @@
 """Conflict-free documents (pycrdt, the Yjs/Yrs CRDT) and the entry view over them.
 
-A document is general: a kind ("entry", later "goal", ...), last-writer-wins fields in the
-map "fields", and mergeable text fields (Yjs `Text`). A record's payload is a Yjs update;
+A document is general: a kind ("entry", "goal", ...), last-writer-wins fields in the map
+"fields", mergeable text fields (Yjs `Text`) and append-only lists (Yjs `Array` of plain
+values, e.g. a goal's check-ins). A record's payload is a Yjs update;
 updates commute and are idempotent, so devices that saw the same records hold the same state.
 
 Merge rules (protocol.md, "Documents"): concurrent text inserts are all kept; concurrent
@@ -11,11 +12,11 @@ set to true, so a delete racing an edit always wins and an entry never comes bac
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pycrdt import Doc, Map, Text
+from pycrdt import Array, Doc, Map, Text
 
 from client_sdk.errors import IntegrityError, InvalidInput
 
@@ -24,6 +25,26 @@ MAX_TITLE = 200
 MAX_BODY = 100_000
 MAX_TAGS = 20
 MAX_TAG = 40
+MAX_PROMPT_ID = 64
+EMOTIONS = (
+    "anxious",
+    "calm",
+    "sad",
+    "hopeful",
+    "angry",
+    "grateful",
+    "lonely",
+    "proud",
+    "ashamed",
+    "content",
+    "overwhelmed",
+    "relieved",
+    "frustrated",
+    "excited",
+    "tired",
+    "scared",
+)
+"""The named emotions an entry may carry besides its mood (protocol.md, "Documents")."""
 
 
 class Document:
@@ -63,13 +84,22 @@ class Document:
     def text(self, name: str) -> str:
         return str(self._doc.get(name, type=Text))
 
+    def items(self, name: str) -> list[Any]:
+        """The plain values of the list `name`, in the order every device agrees on."""
+        return list(self._doc.get(name, type=Array).to_py() or [])
+
     def change(
         self,
         fields: Mapping[str, Any] | None = None,
         texts: Mapping[str, str] | None = None,
         appends: Mapping[str, str] | None = None,
+        pushes: Mapping[str, Any] | None = None,
     ) -> bytes:
-        """Apply local edits in one transaction and return the resulting update."""
+        """Apply local edits in one transaction and return the resulting update.
+
+        `pushes` adds one plain value at the end of each named list; values pushed
+        concurrently on two devices are both kept.
+        """
         before = self._doc.get_state()
         with self._doc.transaction():
             for name, value in (fields or {}).items():
@@ -79,6 +109,8 @@ class Document:
             for name, extra in (appends or {}).items():
                 text = self._doc.get(name, type=Text)
                 text.insert(len(text), extra)
+            for name, value in (pushes or {}).items():
+                self._doc.get(name, type=Array).append(value)
         return bytes(self._doc.get_update(before))
 
 
@@ -118,6 +150,8 @@ class EntryFields:
     tags: tuple[str, ...] | None = None
     body: str | None = None
     append: str | None = None
+    emotions: tuple[str, ...] | None = None
+    prompt_id: str | None = None
 
     def validate(self) -> EntryFields:
         if self.title is not None and len(self.title) > MAX_TITLE:
@@ -130,6 +164,10 @@ class EntryFields:
             raise InvalidInput("mood is a whole number from 1 to 10")
         if self.tags is not None:
             check_tags(self.tags)
+        if self.emotions is not None:
+            check_emotions(self.emotions)
+        if self.prompt_id is not None:
+            check_prompt_id(self.prompt_id)
         for text in (self.body, self.append):
             if text is not None and len(text) > MAX_BODY:
                 raise InvalidInput(f"an entry has at most {MAX_BODY} characters")
@@ -144,19 +182,50 @@ def check_tags(tags: tuple[str, ...]) -> None:
             raise InvalidInput(f"a tag is 1 to {MAX_TAG} characters, not {tag!r}")
 
 
-def new_entry_update(document: Document, fields: EntryFields, now_ms: int) -> bytes:
-    fields.validate()
-    return document.change(
-        fields={
-            "title": fields.title or "",
-            "mood": fields.mood,
-            "tags": list(fields.tags or ()),
-            "created_at": now_ms,
-            "updated_at": now_ms,
-            "deleted": False,
-        },
-        texts={"body": fields.body or ""},
+def check_emotions(emotions: tuple[str, ...]) -> None:
+    unknown = [e for e in emotions if e not in EMOTIONS]
+    if unknown:
+        raise InvalidInput(f"unknown emotion {unknown[0]!r}: choose from {', '.join(EMOTIONS)}")
+    if len(set(emotions)) != len(emotions):
+        raise InvalidInput("each emotion is named once")
+
+
+def normalize_emotions(emotions: Iterable[str]) -> tuple[str, ...]:
+    """Emotions as the SDK stores them: lowercase, each once, in the order given."""
+    return tuple(dict.fromkeys(e.strip().lower() for e in emotions))
+
+
+def check_prompt_id(prompt_id: str) -> None:
+    valid = (
+        0 < len(prompt_id) <= MAX_PROMPT_ID
+        and prompt_id.isascii()
+        and prompt_id[0].isalnum()
+        and all(c.isdigit() or c.islower() or c == "-" for c in prompt_id)
     )
+    if not valid:
+        raise InvalidInput(
+            f"a prompt id is 1 to {MAX_PROMPT_ID} lowercase letters, digits or '-', "
+            f"not {prompt_id!r}"
+        )
+
+
+def new_entry_update(document: Document, fields: EntryFields, now_ms: int) -> bytes:
+    """Create an entry: the six documented keys, plus `emotions` and `prompt_id` only when
+    given (an entry without them reads as none)."""
+    fields.validate()
+    values: dict[str, Any] = {
+        "title": fields.title or "",
+        "mood": fields.mood,
+        "tags": list(fields.tags or ()),
+        "created_at": now_ms,
+        "updated_at": now_ms,
+        "deleted": False,
+    }
+    if fields.emotions:
+        values["emotions"] = list(fields.emotions)
+    if fields.prompt_id is not None:
+        values["prompt_id"] = fields.prompt_id
+    return document.change(fields=values, texts={"body": fields.body or ""})
 
 
 def edit_entry_update(document: Document, fields: EntryFields, now_ms: int) -> bytes:
@@ -168,6 +237,10 @@ def edit_entry_update(document: Document, fields: EntryFields, now_ms: int) -> b
         changed["mood"] = fields.mood
     if fields.tags is not None:
         changed["tags"] = list(fields.tags)
+    if fields.emotions is not None:
+        changed["emotions"] = list(fields.emotions)
+    if fields.prompt_id is not None:
+        changed["prompt_id"] = fields.prompt_id
     texts = {"body": fields.body} if fields.body is not None else None
     appends = {"body": fields.append} if fields.append is not None else None
     return document.change(fields=changed, texts=texts, appends=appends)
@@ -189,11 +262,15 @@ class EntryView:
     created_at: int
     updated_at: int
     deleted: bool
+    emotions: tuple[str, ...] = ()
+    prompt_id: str | None = None
 
 
 def entry_view(document: Document) -> EntryView:
     mood = document.field("mood")
     tags = document.field("tags") or []
+    emotions = document.field("emotions") or []
+    prompt_id = document.field("prompt_id")
     return EntryView(
         id=document.doc_id,
         title=str(document.field("title", "") or ""),
@@ -203,4 +280,6 @@ def entry_view(document: Document) -> EntryView:
         created_at=int(document.field("created_at", 0) or 0),
         updated_at=int(document.field("updated_at", 0) or 0),
         deleted=document.field("deleted") is True,
+        emotions=tuple(str(e) for e in emotions) if isinstance(emotions, list) else (),
+        prompt_id=prompt_id if isinstance(prompt_id, str) and prompt_id else None,
     )

@@ -73,6 +73,8 @@ class Entry:
     created_at: datetime
     updated_at: datetime
     deleted: bool
+    emotions: tuple[str, ...] = ()
+    prompt_id: str | None = None  # the reflection prompt this entry answers, if any
 
     def to_dict(self) -> dict[str, Any]:
         """Stable JSON shape (the CLI's `--json`)."""
@@ -85,6 +87,8 @@ class Entry:
             "tags": list(self.tags),
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
+            "emotions": list(self.emotions),
+            "prompt_id": self.prompt_id,
         }
 
 

@@ -23,7 +23,10 @@ from cli.main import cli
 from server import create_app
 from tests.conftest import PASSWORD, TEST_SETTINGS, RunningServer
 
-ENTRY_KEYS = {"id", "journal", "title", "body", "mood", "tags", "created_at", "updated_at"}
+ENTRY_KEYS = {
+    "id", "journal", "title", "body", "mood", "tags", "created_at", "updated_at", "emotions",
+    "prompt_id",
+}  # fmt: skip
 OFFLINE_NOTE = "saved locally; will sync when the server is reachable"
 BASE_ENV: dict[str, str | None] = {
     "TJ_PASSWORD": PASSWORD,

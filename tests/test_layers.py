@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PURE = ["crypto", "keys", "records", "documents", "wire", "sync", "errors"]
+PURE = [
+    "crypto", "keys", "records", "documents", "wire", "sync", "errors", "goals", "prompts", "search",
+]  # fmt: skip
 IO_LIBRARIES = {"aiohttp", "aiosqlite", "click", "rich", "sqlite3", "socket", "asyncio"}
 
 

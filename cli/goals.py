@@ -1,0 +1,234 @@
+"""`tj goal`: goals set with your therapist, and the check-ins that track them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from functools import partial
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from cli import output
+from cli.main import Home, cli, journal_option, json_option, pass_home, sync_note
+from client_sdk import Client, Goal
+
+BAR_WIDTH = 10
+date_type = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@cli.group()
+def goal() -> None:
+    """Set goals and track them with check-ins. Goals sync like entries, and a goal in a
+    journal shared with your therapist is one you can follow together.
+
+    \b
+    Examples:
+      tj goal add "Walk three times a week" --measure "12 sessions" --target 2027-03-01
+      tj goal checkin 3fa9c2 --note "Walked by the river"
+      tj goal list
+    """
+
+
+@goal.command("add")
+@click.argument("title")
+@click.option("--why", default="", metavar="TEXT", help="Why this goal matters to you.")
+@click.option("--target", type=date_type, metavar="DATE", help="Target date, YYYY-MM-DD.")
+@click.option(
+    "--measure",
+    metavar='"N sessions"|percent',
+    help='How progress counts: "N sessions" (each check-in adds sessions) or percent '
+    "(each check-in says how far along you are).",
+)
+@journal_option
+@json_option
+@pass_home
+def goal_add(
+    home: Home,
+    title: str,
+    why: str,
+    target: datetime | None,
+    measure: str | None,
+    journal_name: str | None,
+    as_json: bool,
+) -> None:
+    """Set a new goal; prints its id. Works offline.
+
+    \b
+    Examples:
+      tj goal add "Say no without apologising" --why "I overcommit" --measure percent
+      tj goal add "Attend group" --measure "6 sessions" --journal Therapy
+    """
+    add = partial(
+        Client.add_goal,
+        title=title,
+        journal=journal_name,
+        why=why,
+        target=target.date() if target else None,
+        measure=measure,
+    )
+    print_goal(home.run(partial(then_sync, add)), as_json, only_id=True)
+
+
+@goal.command("checkin")
+@click.argument("goal_id", metavar="GOAL_ID")
+@click.option(
+    "--progress",
+    type=click.IntRange(0),
+    metavar="N",
+    help="Sessions this check-in records (default 1), or the percent reached.",
+)
+@click.option("--note", default="", metavar="TEXT", help="A few words on how it went.")
+@json_option
+@pass_home
+def goal_checkin(home: Home, goal_id: str, progress: int | None, note: str, as_json: bool) -> None:
+    """Check in on a goal: record progress and a note. Works offline; check-ins made on two
+    devices at once are all kept.
+
+    \b
+    Examples:
+      tj goal checkin 3fa9c2 --note "Went to the Tuesday group"
+      tj goal checkin 3fa9c2 --progress 40
+    """
+    checkin = partial(Client.checkin, goal_id=goal_id, progress=progress, note=note)
+    print_goal(home.run(partial(then_sync, checkin)), as_json)
+
+
+@goal.command("done")
+@click.argument("goal_id", metavar="ID")
+@json_option
+@pass_home
+def goal_done(home: Home, goal_id: str, as_json: bool) -> None:
+    """Mark a goal as done.
+
+    \b
+    Example:
+      tj goal done 3fa9c2
+    """
+    done = home.run(partial(then_sync, partial(Client.complete_goal, goal_id=goal_id)))
+    print_goal(done, as_json)
+
+
+@goal.command("list")
+@journal_option
+@json_option
+@pass_home
+def goal_list(home: Home, journal_name: str | None, as_json: bool) -> None:
+    """List goals, open ones first, with their progress.
+
+    \b
+    Examples:
+      tj goal list
+      tj goal list --journal Therapy --json
+    """
+    goals = home.run(lambda client: client.goals(journal_name))
+    if as_json:
+        output.print_json([g.to_dict() for g in goals])
+    elif not goals:
+        output.message("No goals yet: set one with `tj goal add TITLE`.")
+    else:
+        output.print_table(goals_table(goals))
+
+
+@goal.command("show")
+@click.argument("goal_id", metavar="ID")
+@json_option
+@pass_home
+def goal_show(home: Home, goal_id: str, as_json: bool) -> None:
+    """Show a goal and all its check-ins.
+
+    \b
+    Example:
+      tj goal show 3fa9c2
+    """
+    found = home.run(lambda client: client.goal(goal_id))
+    if as_json:
+        output.print_json(found.to_dict())
+        return
+    output.data(goal_text(found))
+    if found.checkins:
+        output.print_table(checkins_table(found))
+
+
+async def then_sync(
+    change: Callable[[Client], Awaitable[Goal]], client: Client
+) -> tuple[Goal, str]:
+    return await change(client), await sync_note(client)
+
+
+def print_goal(result: tuple[Goal, str], as_json: bool, only_id: bool = False) -> None:
+    changed, note = result
+    if as_json:
+        output.print_json(changed.to_dict())
+    elif only_id:
+        output.data(changed.id)
+    else:
+        output.data(f"{changed.title}: {progress_text(changed)}")
+    output.message(note)
+
+
+# --- how goals look ----------------------------------------------------------------------------
+
+
+def progress_text(goal: Goal) -> str:
+    """How far along a goal is: "3/5 sessions ██████░░░░ 60%", "40% ████░░░░░░" or
+    "2 check-ins"."""
+    if goal.measure is None or goal.fraction is None:
+        count = len(goal.checkins)
+        return f"{count} check-in{'s' if count != 1 else ''}"
+    bar = progress_bar(goal.fraction)
+    if goal.measure.kind == "percent":
+        return f"{goal.progress}% {bar}"
+    return f"{goal.progress}/{goal.measure.target} sessions {bar} {round(goal.fraction * 100)}%"
+
+
+def progress_bar(fraction: float, width: int = BAR_WIDTH) -> str:
+    filled = round(fraction * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def status_text(goal: Goal) -> str:
+    if goal.done:
+        return f"done {output.local_date(goal.done_at)}" if goal.done_at else "done"
+    return f"due {goal.target.isoformat()}" if goal.target else "open"
+
+
+def goals_table(goals: list[Goal]) -> Table:
+    table = Table("id", "goal", "journal", "progress", "status")
+    table.columns[0].no_wrap = table.columns[3].no_wrap = True
+    for goal in goals:
+        table.add_row(
+            output.short_id(goal.id),
+            escape(goal.title),
+            escape(goal.journal),
+            progress_text(goal),
+            status_text(goal),
+        )
+    return table
+
+
+def goal_text(goal: Goal) -> str:
+    """One goal for reading: header lines, then why it matters."""
+    lines = [
+        f"id:       {goal.id}",
+        f"goal:     {goal.title}",
+        f"journal:  {goal.journal}",
+        f"measure:  {goal.measure or ''}",
+        f"progress: {progress_text(goal)}",
+        f"target:   {goal.target.isoformat() if goal.target else ''}",
+        f"status:   {status_text(goal)}",
+        f"created:  {output.local_time(goal.created_at)}",
+    ]
+    return "\n".join(lines) + (f"\n\n{goal.why}" if goal.why else "")
+
+
+def checkins_table(goal: Goal) -> Table:
+    table = Table("date", "progress", "note", title="check-ins")
+    table.columns[0].no_wrap = True
+    for checkin in goal.checkins:
+        shown = "" if checkin.progress is None else str(checkin.progress)
+        if shown and goal.measure is not None and goal.measure.kind == "percent":
+            shown += "%"
+        table.add_row(output.local_time(checkin.at), shown, escape(checkin.note))
+    return table

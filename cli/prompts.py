@@ -1,0 +1,87 @@
+"""`tj prompt`: a reflection prompt to write about, from your therapist or the library."""
+
+from __future__ import annotations
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from cli import output
+from cli.main import Home, cli, json_option, pass_home
+from client_sdk import CATEGORIES, Prompt
+
+category_option = click.option(
+    "--category",
+    type=click.Choice(CATEGORIES, case_sensitive=False),
+    help="Only prompts of this category.",
+)
+
+
+@cli.group(invoke_without_command=True)
+@category_option
+@json_option
+@pass_home
+def prompt(home: Home, category: str | None, as_json: bool) -> None:
+    """Suggest a reflection prompt: your therapist's first, then ones you have not answered
+    lately. Answer it with `tj write --prompt ID`.
+
+    \b
+    Examples:
+      tj prompt
+      tj prompt --category gratitude
+      tj write --prompt gratitude-03 "My legs carried me up the hill today."
+    """
+    if click.get_current_context().invoked_subcommand is not None:
+        return
+    chosen = home.run(lambda client: client.suggest_prompt(category))
+    if as_json:
+        output.print_json(chosen.to_dict())
+        return
+    output.data(prompt_text(chosen))
+    output.message(f"Answer it with: tj write --prompt {chosen.id}")
+
+
+@prompt.command("list")
+@category_option
+@json_option
+@pass_home
+def prompt_list(home: Home, category: str | None, as_json: bool) -> None:
+    """List the prompts: your therapist's, then the library by category.
+
+    \b
+    Examples:
+      tj prompt list
+      tj prompt list --category coping --json
+    """
+    prompts = home.run(lambda client: client.prompts(category))
+    prompts.sort(key=list_order)
+    if as_json:
+        output.print_json([p.to_dict() for p in prompts])
+    else:
+        output.print_table(prompts_table(prompts))
+
+
+def list_order(prompt: Prompt) -> tuple[bool, int, str]:
+    category = CATEGORIES.index(prompt.category) if prompt.category in CATEGORIES else -1
+    return (not prompt.from_therapist, category, prompt.id)
+
+
+def source(prompt: Prompt) -> str:
+    return f"from your therapist {prompt.author}" if prompt.from_therapist else prompt.category
+
+
+def prompt_text(prompt: Prompt) -> str:
+    return f"{prompt.id} ({source(prompt)})\n\n{prompt.text}"
+
+
+def prompts_table(prompts: list[Prompt]) -> Table:
+    table = Table("id", "category", "prompt", "last answered")
+    table.columns[0].no_wrap = table.columns[3].no_wrap = True
+    for item in prompts:
+        table.add_row(
+            output.short_id(item.id) if item.from_therapist else item.id,
+            escape(source(item)),
+            escape(item.text),
+            output.local_date(item.last_answered) if item.last_answered else "",
+        )
+    return table

@@ -1,0 +1,91 @@
+"""`tj search`: ranked search over the entries on this device, matches highlighted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from cli import output
+from cli.main import Home, cli, journal_option, json_option, pass_home
+from client_sdk import SearchHit
+
+HIGHLIGHT = "bold yellow"
+
+
+@cli.command()
+@click.argument("text")
+@journal_option
+@click.option("--tag", metavar="T", help="Only entries with this tag.")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="DATE",
+    help="Only entries written on or after DATE (YYYY-MM-DD, local time).",
+)
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True, metavar="N")
+@json_option
+@pass_home
+def search(
+    home: Home,
+    text: str,
+    journal_name: str | None,
+    tag: str | None,
+    since: datetime | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Search your entries for TEXT, best matches first.
+
+    The search runs on this device over your decrypted entries; the server never sees it.
+    Words match the start of words, ignoring case; titles count more than the text.
+
+    \b
+    Examples:
+      tj search "sleep"
+      tj search boundaries --journal Therapy --since 2026-01-01
+      tj search anx --tag work --json
+    """
+    hits = home.run(
+        lambda client: client.search(
+            text,
+            journal=journal_name,
+            tag=tag,
+            since=since.date() if since else None,
+            limit=limit,
+        )
+    )
+    if as_json:
+        output.print_json([hit.to_dict() for hit in hits])
+    elif not hits:
+        output.message(f"No entries match {text!r}.")
+    else:
+        output.print_table(hits_table(hits))
+
+
+def highlighted(text: str, spans: tuple[tuple[int, int], ...]) -> str:
+    """`text` as rich markup, with the spans emphasised and everything else escaped."""
+    pieces = []
+    position = 0
+    for start, end in spans:
+        pieces.append(escape(text[position:start]))
+        pieces.append(f"[{HIGHLIGHT}]{escape(text[start:end])}[/]")
+        position = end
+    pieces.append(escape(text[position:]))
+    return "".join(pieces)
+
+
+def hits_table(hits: list[SearchHit]) -> Table:
+    table = Table("id", "date", "journal", "title", "match")
+    table.columns[0].no_wrap = table.columns[1].no_wrap = True
+    for hit in hits:
+        table.add_row(
+            output.short_id(hit.entry.id),
+            output.local_date(hit.entry.created_at),
+            escape(hit.entry.journal),
+            highlighted(hit.entry.title, hit.title_highlights),
+            highlighted(hit.snippet, hit.highlights),
+        )
+    return table

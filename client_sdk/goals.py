@@ -1,0 +1,321 @@
+"""Goals a client sets (often together with their therapist) and the check-ins that track them.
+
+A goal is one CRDT document of kind "goal" (protocol.md, "Documents"):
+
+- map `fields`: `title`, `target` (an ISO date or null), `measure` ("5 sessions", "percent"
+  or null), `done` and `done_at`, `created_at`, `updated_at` (last-writer-wins, like an
+  entry's fields);
+- text `why`: why the goal matters (merges like an entry's body);
+- array `checkins`: one plain map per check-in, `{"id", "at", "progress", "note"}`.
+
+Check-ins live in the goal's own document because Yjs keeps every value pushed onto an array,
+also when two offline devices push at the same time: both check-ins survive the merge, in the
+same order on every device, and the goal syncs, shares and compacts as one unit.
+
+How progress counts depends on the measure:
+
+| measure | a check-in's `progress` | the goal's progress |
+|---|---|---|
+| "N sessions" | sessions it records (default 1) | the sum, out of N |
+| "percent" | the percentage reached (0-100) | the latest check-in's value, out of 100 |
+| none | ignored | the number of check-ins |
+
+This module is pure: no I/O, no clock, no randomness (callers pass times and ids).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from client_sdk.documents import Document
+from client_sdk.errors import InvalidInput
+from client_sdk.models import to_datetime
+
+GOAL = "goal"
+MAX_GOAL_TITLE = 200
+MAX_WHY = 10_000
+MAX_NOTE = 2_000
+MAX_SESSIONS = 1_000
+SESSIONS = "sessions"
+PERCENT = "percent"
+_SESSIONS = re.compile(r"^\s*(\d+)\s*sessions?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """How a goal's progress is measured: `target` sessions, or a percentage out of 100."""
+
+    kind: str
+    target: int
+
+    @classmethod
+    def parse(cls, text: str) -> Measure:
+        """Read "5 sessions" (or "1 session") or "percent"."""
+        if text.strip().lower() in (PERCENT, "%"):
+            return cls(PERCENT, 100)
+        match = _SESSIONS.match(text)
+        if match is None or not 1 <= int(match.group(1)) <= MAX_SESSIONS:
+            raise InvalidInput(
+                f'a goal\'s measure is "N sessions" (N from 1 to {MAX_SESSIONS}) or "percent", '
+                f"not {text!r}"
+            )
+        return cls(SESSIONS, int(match.group(1)))
+
+    def __str__(self) -> str:
+        if self.kind == PERCENT:
+            return PERCENT
+        return f"{self.target} session{'s' if self.target != 1 else ''}"
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    id: str
+    at: datetime
+    progress: int | None
+    note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "progress": self.progress,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Goal:
+    """Plain values of a goal document at one moment, with its progress worked out.
+
+    `progress` counts in the measure's unit; `fraction` is progress out of the measure's
+    target, from 0 to 1 (None without a measure)."""
+
+    id: str
+    journal: str
+    journal_id: str
+    title: str
+    why: str
+    target: date | None
+    measure: Measure | None
+    done: bool
+    done_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    checkins: tuple[CheckIn, ...]
+    progress: int
+    fraction: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Stable JSON shape (the CLI's `--json`)."""
+        return {
+            "id": self.id,
+            "journal": self.journal,
+            "title": self.title,
+            "why": self.why,
+            "target": self.target.isoformat() if self.target else None,
+            "measure": str(self.measure) if self.measure else None,
+            "done": self.done,
+            "done_at": self.done_at.isoformat() if self.done_at else None,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "progress": self.progress,
+            "fraction": self.fraction,
+            "checkins": [checkin.to_dict() for checkin in self.checkins],
+        }
+
+
+# --- changes -----------------------------------------------------------------------------------
+
+
+def check_title(title: str) -> str:
+    title = title.strip()
+    if not title or len(title) > MAX_GOAL_TITLE:
+        raise InvalidInput(f"a goal's title is 1 to {MAX_GOAL_TITLE} characters")
+    return title
+
+
+def check_why(why: str) -> str:
+    if len(why) > MAX_WHY:
+        raise InvalidInput(f"a goal's why is at most {MAX_WHY} characters")
+    return why
+
+
+def new_goal_update(
+    document: Document,
+    title: str,
+    now_ms: int,
+    *,
+    why: str = "",
+    target: date | None = None,
+    measure: Measure | None = None,
+) -> bytes:
+    """Create a goal: every field of the map, and the why text."""
+    return document.change(
+        fields={
+            "title": check_title(title),
+            "target": target.isoformat() if target else None,
+            "measure": str(measure) if measure else None,
+            "done": False,
+            "done_at": None,
+            "created_at": now_ms,
+            "updated_at": now_ms,
+        },
+        texts={"why": check_why(why)},
+    )
+
+
+def edit_goal_update(
+    document: Document,
+    now_ms: int,
+    *,
+    title: str | None = None,
+    why: str | None = None,
+    target: date | None = None,
+    measure: Measure | None = None,
+) -> bytes:
+    """Change the given parts of a goal; a new why replaces only the changed middle."""
+    changed: dict[str, Any] = {"updated_at": now_ms}
+    if title is not None:
+        changed["title"] = check_title(title)
+    if target is not None:
+        changed["target"] = target.isoformat()
+    if measure is not None:
+        changed["measure"] = str(measure)
+    texts = {"why": check_why(why)} if why is not None else None
+    return document.change(fields=changed, texts=texts)
+
+
+def checkin_update(
+    document: Document,
+    checkin_id: str,
+    now_ms: int,
+    *,
+    progress: int | None = None,
+    note: str = "",
+) -> bytes:
+    """Add a check-in at the end of the goal's list (concurrent check-ins are all kept)."""
+    measure = goal_measure(document)
+    if progress is not None:
+        check_progress(progress, measure)
+    elif measure is not None and measure.kind == SESSIONS:
+        progress = 1
+    if len(note) > MAX_NOTE:
+        raise InvalidInput(f"a check-in note is at most {MAX_NOTE} characters")
+    checkin = {"id": checkin_id, "at": now_ms, "progress": progress, "note": note}
+    return document.change(fields={"updated_at": now_ms}, pushes={"checkins": checkin})
+
+
+def check_progress(progress: int, measure: Measure | None) -> None:
+    if isinstance(progress, bool) or not isinstance(progress, int):
+        raise InvalidInput("a check-in's progress is a whole number")
+    if measure is not None and measure.kind == PERCENT and not 0 <= progress <= 100:
+        raise InvalidInput("progress on a percent goal is a percentage from 0 to 100")
+    if not 0 <= progress <= MAX_SESSIONS:
+        raise InvalidInput(f"a check-in's progress is from 0 to {MAX_SESSIONS}")
+
+
+def complete_goal_update(document: Document, now_ms: int) -> bytes:
+    return document.change(fields={"done": True, "done_at": now_ms, "updated_at": now_ms})
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def goal_measure(document: Document) -> Measure | None:
+    raw = document.field("measure")
+    if not isinstance(raw, str):
+        return None
+    try:
+        return Measure.parse(raw)
+    except InvalidInput:
+        return None
+
+
+def goal_view(document: Document, journal: str, journal_id: str) -> Goal:
+    """Read a goal forgivingly, like an entry: odd values read as absent."""
+    measure = goal_measure(document)
+    checkins = read_checkins(document.items("checkins"))
+    progress, fraction = goal_progress(measure, checkins)
+    done_at = _number(document.field("done_at"))
+    return Goal(
+        id=document.doc_id.hex(),
+        journal=journal,
+        journal_id=journal_id,
+        title=_text(document.field("title")),
+        why=document.text("why"),
+        target=_date(document.field("target")),
+        measure=measure,
+        done=document.field("done") is True,
+        done_at=to_datetime(done_at) if done_at is not None else None,
+        created_at=to_datetime(_number(document.field("created_at")) or 0),
+        updated_at=to_datetime(_number(document.field("updated_at")) or 0),
+        checkins=checkins,
+        progress=progress,
+        fraction=fraction,
+    )
+
+
+def read_checkins(values: list[Any]) -> tuple[CheckIn, ...]:
+    """Check-ins by time (ties by id), skipping values that are not check-ins."""
+    found = []
+    for value in values:
+        if not isinstance(value, dict) or not isinstance(value.get("id"), str):
+            continue
+        progress = _number(value.get("progress"))
+        note = value.get("note")
+        found.append(
+            CheckIn(
+                id=value["id"],
+                at=to_datetime(_number(value.get("at")) or 0),
+                progress=progress,
+                note=note if isinstance(note, str) else "",
+            )
+        )
+    return tuple(sorted(found, key=lambda c: (c.at, c.id)))
+
+
+def goal_progress(
+    measure: Measure | None, checkins: tuple[CheckIn, ...]
+) -> tuple[int, float | None]:
+    """(progress in the measure's unit, fraction of the target from 0 to 1)."""
+    if measure is None:
+        return len(checkins), None
+    if measure.kind == PERCENT:
+        reported = [c.progress for c in checkins if c.progress is not None]
+        progress = reported[-1] if reported else 0
+    else:
+        progress = sum(c.progress for c in checkins if c.progress is not None)
+    return progress, max(0.0, min(progress / measure.target, 1.0))
+
+
+def parse_goal_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"a goal's target date is YYYY-MM-DD, not {text!r}") from None
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _date(value: Any) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _number(value: Any) -> int | None:
+    """Yjs numbers arrive as floats; read them as whole numbers."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if not math.isfinite(value) or abs(value) > 2**53:
+        return None
+    return int(value)

@@ -1,0 +1,136 @@
+"""Search over entries: matching, ranking, filters and highlighted snippets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from client_sdk.errors import InvalidInput
+from client_sdk.models import Entry
+from client_sdk.search import (
+    ELLIPSIS,
+    SearchHit,
+    make_snippet,
+    query_terms,
+    search_entries,
+    word_spans,
+)
+
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def entry(
+    body: str, *, title: str = "", tags: tuple[str, ...] = (), day: int = 0, id: str = ""
+) -> Entry:
+    at = START + timedelta(days=day)
+    return Entry(id or f"{day:032x}", "Personal", "00" * 16, title, body, None, tags, at, at, False)
+
+
+def ids(hits: list[SearchHit]) -> list[str]:
+    return [hit.entry.id for hit in hits]
+
+
+def test_a_term_matches_words_that_start_with_it_in_any_case() -> None:
+    found = search_entries([entry("Felt ANXIOUS before the session.")], "anx")
+    [hit] = found
+    assert hit.snippet[slice(*hit.highlights[0])] == "ANXIOUS"
+
+
+def test_entries_without_any_term_are_left_out() -> None:
+    entries = [entry("Slept well.", day=1), entry("A walk in the park.", day=2)]
+    assert ids(search_entries(entries, "walk")) == [entries[1].id]
+    assert search_entries(entries, "boundaries") == []
+
+
+def test_a_match_in_the_title_outranks_one_in_the_body() -> None:
+    in_body = entry("We talked about boundaries today.", day=3)
+    in_title = entry("Long day at work.", title="Boundaries", day=1)
+    hits = search_entries([in_body, in_title], "boundaries")
+    assert ids(hits) == [in_title.id, in_body.id]
+    assert hits[0].title_highlights == ((0, 10),)
+
+
+def test_more_occurrences_rank_higher() -> None:
+    once = entry("Sleep was fine.", day=2)
+    often = entry("Sleep, sleep, sleep: I could not sleep at all.", day=1)
+    assert ids(search_entries([once, often], "sleep")) == [often.id, once.id]
+
+
+def test_entries_with_every_term_come_before_those_with_some() -> None:
+    both = entry("Mother called; we argued.", day=1)
+    many_of_one = entry("Mother, mother, mother, mother.", day=2)
+    assert ids(search_entries([many_of_one, both], "mother argued"))[0] == both.id
+
+
+def test_a_matching_tag_counts_towards_the_score() -> None:
+    tagged = entry("Tough evening.", tags=("sleep",), day=1)
+    plain = entry("Could not sleep.", day=2)
+    untagged_miss = entry("Nothing relevant.", day=3)
+    hits = search_entries([plain, tagged, untagged_miss], "sleep")
+    assert ids(hits) == [tagged.id, plain.id]
+
+
+def test_equal_scores_list_the_newest_entry_first() -> None:
+    entries = [entry("Gratitude list.", day=day) for day in (1, 3, 2)]
+    assert [h.entry.created_at.day for h in search_entries(entries, "gratitude")] == [8, 7, 6]
+
+
+def test_the_tag_and_since_filters_narrow_the_results() -> None:
+    old = entry("Walk by the river.", tags=("outside",), day=0)
+    new = entry("Walk in the rain.", tags=("Outside",), day=10)
+    untagged = entry("Walk to work.", day=11)
+    entries = [old, new, untagged]
+    assert ids(search_entries(entries, "walk", tag="outside")) == [new.id, old.id]
+    since = START + timedelta(days=5)
+    assert ids(search_entries(entries, "walk", since=since)) == [untagged.id, new.id]
+
+
+def test_an_empty_query_is_refused() -> None:
+    for query in ("", "  ", "?!"):
+        with pytest.raises(InvalidInput, match="at least one word"):
+            search_entries([entry("text")], query)
+
+
+def test_query_terms_are_distinct_lowercase_words() -> None:
+    assert query_terms("Sleep, SLEEP and dreams!") == ("sleep", "and", "dreams")
+
+
+def test_a_long_body_gives_a_snippet_around_the_first_match_with_ellipses() -> None:
+    body = "Filler words here. " * 20 + "Then the panic came back. " + "More filler text. " * 20
+    [hit] = search_entries([entry(body)], "panic")
+    assert hit.snippet.startswith(ELLIPSIS) and hit.snippet.endswith(ELLIPSIS)
+    assert len(hit.snippet) <= 170
+    [span] = hit.highlights
+    assert hit.snippet[span[0] : span[1]] == "panic"
+
+
+def test_the_snippet_is_one_line_and_limits_are_respected() -> None:
+    entries = [entry(f"Line one\nline two about anger {n}", day=n) for n in range(5)]
+    hits = search_entries(entries, "anger", limit=2)
+    assert len(hits) == 2 and all("\n" not in hit.snippet for hit in hits)
+
+
+def test_the_json_shape_of_a_hit_has_the_entry_score_and_snippet() -> None:
+    [hit] = search_entries([entry("Calm morning.", title="Calm")], "calm")
+    shaped = hit.to_dict()
+    assert set(shaped) == {"entry", "score", "snippet", "highlights", "title_highlights"}
+    assert shaped["entry"]["body"] == "Calm morning."
+    assert shaped["highlights"] == [[0, 4]] and shaped["title_highlights"] == [[0, 4]]
+    assert shaped["score"] > 0
+
+
+@given(
+    text=st.text(alphabet="ab cé\n中", max_size=400),
+    term=st.sampled_from(["a", "ab", "c", "é", "中"]),
+)
+def test_snippet_highlights_always_point_at_the_matched_words(text: str, term: str) -> None:
+    spans = word_spans(text, term)
+    snippet, highlights = make_snippet(text, spans, width=40)
+    for start, end in highlights:
+        assert 0 <= start < end <= len(snippet)
+        assert ELLIPSIS not in snippet[start:end] and " " not in snippet[start:end]
+    if len(text) <= 40:
+        assert [snippet[s:e] for s, e in highlights] == [text[s:e] for s, e in spans]
