@@ -84,13 +84,20 @@ def derive_root(password: str, salt: bytes, cost: KdfCost) -> bytes:
     """Password → 32-byte root secret (Argon2id with explicit limits)."""
     if len(salt) != SALT_BYTES:
         raise InvalidInput("the password salt must be 16 bytes")
-    return argon2id.kdf(
-        KEY_BYTES,
-        password.encode("utf-8"),
-        salt,
-        opslimit=cost.opslimit,
-        memlimit=cost.memlimit,
-    )
+    try:
+        return argon2id.kdf(
+            KEY_BYTES,
+            password.encode("utf-8"),
+            salt,
+            opslimit=cost.opslimit,
+            memlimit=cost.memlimit,
+        )
+    except (nacl.exceptions.ValueError, nacl.exceptions.RuntimeError, MemoryError):
+        # Out of libsodium's range, or more memory than this device can give.
+        raise InvalidInput(
+            f"password hashing cost {cost.opslimit} passes / {cost.memlimit >> 20} MiB "
+            "cannot be used on this device; refusing to derive keys"
+        ) from None
 
 
 def derive_subkey(root: bytes, context: Context) -> bytes:

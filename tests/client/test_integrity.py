@@ -1,0 +1,158 @@
+"""A server that alters, moves or forges records is caught: the SDK names each bad record,
+keeps it out of the journal, and still loads everything else."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+
+import nacl.signing
+
+from client_sdk import Client, crypto, records
+from client_sdk.documents import ENTRY, Document, EntryFields, new_entry_update
+from tests.conftest import ClientFactory, RunningServer
+
+
+def server_db(live_server: RunningServer) -> contextlib.closing[sqlite3.Connection]:
+    connection = sqlite3.connect(live_server.data_dir / "journal.db", isolation_level=None)
+    connection.execute("PRAGMA busy_timeout=5000")
+    return contextlib.closing(connection)
+
+
+def record_ids(db: sqlite3.Connection, journal_id: bytes) -> list[bytes]:
+    rows = db.execute(
+        "SELECT record_id FROM records WHERE journal_id = ? ORDER BY seq", (journal_id,)
+    )
+    return [bytes(row[0]) for row in rows]
+
+
+def flip_a_ciphertext_byte(db: sqlite3.Connection, record_id: bytes) -> None:
+    (ciphertext,) = db.execute(
+        "SELECT ciphertext FROM records WHERE record_id = ?", (record_id,)
+    ).fetchone()
+    middle = len(ciphertext) // 2
+    altered = ciphertext[:middle] + bytes([ciphertext[middle] ^ 0x40]) + ciphertext[middle + 1 :]
+    db.execute("UPDATE records SET ciphertext = ? WHERE record_id = ?", (altered, record_id))
+
+
+def move_record(db: sqlite3.Connection, record_id: bytes, journal_id: bytes) -> None:
+    db.execute("UPDATE records SET journal_id = ? WHERE record_id = ?", (journal_id, record_id))
+    (seq,) = db.execute("SELECT seq FROM records WHERE record_id = ?", (record_id,)).fetchone()
+    db.execute("UPDATE journals SET head = max(head, ?) WHERE journal_id = ?", (seq, journal_id))
+
+
+def forged_record(author: Client, journal_key: bytes, journal_id: bytes) -> tuple[bytes, bytes]:
+    """A well-formed entry record under the right journal key, signed by a stranger's key."""
+    document = Document(crypto.random_bytes(16), ENTRY)
+    update = new_entry_update(document, EntryFields(title="Forged", body="Never wrote this"), 1)
+    body = records.RecordBody(
+        author=author.profile.account_id,
+        device=author.profile.device_id,
+        counter=10_000,
+        doc_id=document.doc_id,
+        doc_kind=ENTRY,
+        kind=records.UPDATE,
+        payload=update,
+        written_at=1,
+    )
+    record_id = crypto.random_bytes(16)
+    forger = nacl.signing.SigningKey.generate()
+    return record_id, records.seal_record(journal_key, journal_id, record_id, 0, body, forger)
+
+
+def insert_record(
+    db: sqlite3.Connection,
+    journal_id: bytes,
+    record_id: bytes,
+    ciphertext: bytes,
+    pushed_by: bytes,
+) -> None:
+    cursor = db.execute(
+        "INSERT INTO records (journal_id, record_id, epoch, ciphertext, pushed_by, created_at) "
+        "VALUES (?, ?, 0, ?, ?, 0)",
+        (journal_id, record_id, ciphertext, pushed_by),
+    )
+    db.execute("UPDATE journals SET head = ? WHERE journal_id = ?", (cursor.lastrowid, journal_id))
+
+
+async def test_altered_moved_and_forged_records_are_named_and_the_rest_still_loads(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    personal = bytes.fromhex((await laptop.journal("Personal")).id)
+    work = bytes.fromhex((await laptop.create_journal("Work")).id)
+    written = [await laptop.write("Personal", f"Entry number {i}", title=f"T{i}") for i in range(5)]
+    await laptop.write("Work", "A work note", title="Work note")
+    await laptop.sync()
+
+    journal_key = laptop.replica._keys[(personal, 0)]
+    with server_db(live_server) as db:
+        altered, moved, *untouched = record_ids(db, personal)
+        flip_a_ciphertext_byte(db, altered)
+        move_record(db, moved, work)
+        forged, ciphertext = forged_record(laptop, journal_key, personal)
+        insert_record(db, personal, forged, ciphertext, laptop.profile.account_id)
+    bad = {altered, moved, forged}
+
+    phone = await login("ana")
+    report = await phone.sync()
+
+    assert len(report.problems) == 3
+    for record_id in bad:
+        assert sum(record_id.hex() in message for message in report.problems) == 1
+    assert {problem.record_id for problem in await phone.problems()} == bad
+    titles = {entry.title for entry in await phone.entries()}
+    assert titles == {"T2", "T3", "T4", "Work note"}
+    for entry in written[2:]:
+        assert (await phone.entry(entry.id)).body == entry.body
+    assert (await phone.sync()).problems == [], "a bad record is reported once"
+    assert {problem.record_id for problem in await phone.problems()} == bad
+
+
+async def test_problems_are_kept_across_a_restart_of_the_device(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    await laptop.write(None, "One")
+    await laptop.write(None, "Two")
+    await laptop.sync()
+    personal = bytes.fromhex((await laptop.journal()).id)
+    with server_db(live_server) as db:
+        altered = record_ids(db, personal)[0]
+        flip_a_ciphertext_byte(db, altered)
+
+    phone = await login("ana")
+    await phone.sync()
+    home: Path = phone.home
+    await phone.close()
+    reopened = await Client.open(home)
+    try:
+        [problem] = await reopened.problems()
+        assert problem.record_id == altered
+        assert altered.hex() in problem.message
+        assert [entry.body for entry in await reopened.entries()] == ["Two"]
+    finally:
+        await reopened.close()
+
+
+async def test_a_record_replayed_into_its_own_journal_under_a_new_id_is_refused(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    entry = await laptop.write(None, "Original")
+    await laptop.edit(entry.id, body="Edited")
+    await laptop.sync()
+    personal = bytes.fromhex((await laptop.journal()).id)
+    with server_db(live_server) as db:
+        first = record_ids(db, personal)[0]
+        (ciphertext,) = db.execute(
+            "SELECT ciphertext FROM records WHERE record_id = ?", (first,)
+        ).fetchone()
+        replayed = crypto.random_bytes(16)
+        insert_record(db, personal, replayed, bytes(ciphertext), laptop.profile.account_id)
+
+    phone = await login("ana")
+    report = await phone.sync()
+    assert len(report.problems) == 1 and replayed.hex() in report.problems[0]
+    assert (await phone.entry(entry.id)).body == "Edited"

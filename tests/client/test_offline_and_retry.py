@@ -1,0 +1,125 @@
+"""Nothing written is lost: offline writes survive failed syncs and restarts, and a push
+whose reply was lost is retried without ever storing a record twice."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import sqlite3
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from client_sdk import Client, NetworkError, sync, wire
+from server import create_app
+from tests.conftest import TEST_SETTINGS, ClientFactory, RunningServer
+
+
+def dead_url() -> str:
+    """An address on loopback where nothing listens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def stored_records(live_server: RunningServer, record_id: bytes | None = None) -> int:
+    with contextlib.closing(sqlite3.connect(live_server.data_dir / "journal.db")) as db:
+        if record_id is None:
+            (count,) = db.execute("SELECT count(*) FROM records").fetchone()
+        else:
+            (count,) = db.execute(
+                "SELECT count(*) FROM records WHERE record_id = ?", (record_id,)
+            ).fetchone()
+    return int(count)
+
+
+async def test_an_entry_written_offline_survives_a_restart_and_syncs_later(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    laptop.transport.base_url = dead_url()
+    entry = await laptop.write(None, "Written on the train", title="Offline", tags=["travel"])
+    with pytest.raises(NetworkError, match="kept on this device"):
+        await laptop.sync()
+    assert await laptop.pending() == 1
+    await laptop.close()
+
+    reopened = await Client.open(laptop.home)
+    try:
+        assert await reopened.pending() == 1
+        [kept] = await reopened.entries()
+        assert (kept.id, kept.title, kept.body) == (entry.id, "Offline", "Written on the train")
+        report = await reopened.sync()
+        assert report.pushed == 1
+        assert await reopened.pending() == 0
+    finally:
+        await reopened.close()
+
+    phone = await login("ana")
+    await phone.sync()
+    [seen] = await phone.entries()
+    assert (seen.id, seen.body, seen.tags) == (entry.id, "Written on the train", ("travel",))
+
+
+async def test_writes_while_the_server_is_down_are_pushed_once_it_is_back(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    await laptop.write(None, "Before the outage")
+    await laptop.sync()
+    port = live_server.server.port
+    await live_server.server.close()
+
+    during = await laptop.write(None, "During the outage")
+    with pytest.raises(NetworkError):
+        await laptop.sync()
+    assert await laptop.pending() == 1
+
+    app = create_app(live_server.data_dir, settings=TEST_SETTINGS, clock=live_server.clock)
+    restarted = TestServer(app, host="127.0.0.1", port=port)
+    await restarted.start_server()
+    try:
+        assert (await laptop.sync()).pushed == 1
+        phone = await login("ana")
+        await phone.sync()
+        bodies = [entry.body for entry in await phone.entries()]
+        assert bodies == ["During the outage", "Before the outage"]
+        assert (await phone.entry(during.id)).body == "During the outage"
+    finally:
+        await restarted.close()
+
+
+async def test_a_push_whose_reply_was_lost_is_stored_exactly_once(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    entry = await laptop.write(None, "Sent twice, kept once")
+    [batch] = sync.push_batches(await laptop.store.outbox())
+    [record] = batch
+    # The server stores the batch, but the device never hears back:
+    await laptop.transport.call("/v1/records/push", sync.push_request(batch), wire.PushReply)
+    assert await laptop.pending() == 1
+
+    report = await laptop.sync()
+    assert report.pushed == 1
+    assert await laptop.pending() == 0
+    assert stored_records(live_server, record.record_id) == 1
+    assert stored_records(live_server) == 1
+
+    phone = await login("ana")
+    assert (await phone.sync()).pulled == 1
+    [seen] = await phone.entries()
+    assert (seen.id, seen.body) == (entry.id, "Sent twice, kept once")
+
+
+async def test_a_sync_after_a_lost_reply_does_not_show_the_entry_twice_on_the_writer(
+    signup: ClientFactory,
+) -> None:
+    laptop = await signup("ana")
+    await laptop.write(None, "Only once")
+    [batch] = sync.push_batches(await laptop.store.outbox())
+    await laptop.transport.call("/v1/records/push", sync.push_request(batch), wire.PushReply)
+    report = await laptop.sync()
+    assert (report.pulled, report.problems) == (0, [])
+    assert [entry.body for entry in await laptop.entries()] == ["Only once"]

@@ -1,0 +1,162 @@
+"""CRDT documents: local edits, merging concurrent edits, and the entry rules."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pycrdt import Doc, Text
+
+from client_sdk.documents import (
+    ENTRY,
+    Document,
+    EntryFields,
+    delete_entry_update,
+    edit_entry_update,
+    entry_view,
+    new_entry_update,
+    replace_text,
+)
+from client_sdk.errors import IntegrityError, InvalidInput
+
+DOC_ID = b"\x05" * 16
+# Text from every plane: accents, CJK, emoji (4 bytes in UTF-8), combining marks.
+unicode_text = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=40) | st.text(
+    alphabet="aé中😀\u0301 \n", max_size=20
+)
+
+
+def two_copies(body: str = "") -> tuple[Document, Document]:
+    """An entry written on one device and the same entry after sync on a second device."""
+    first = Document(DOC_ID, ENTRY)
+    new_entry_update(first, EntryFields(title="Title", body=body), now_ms=1)
+    return first, Document.from_state(DOC_ID, ENTRY, first.state())
+
+
+def exchange(a: Document, b: Document, update_a: bytes, update_b: bytes) -> None:
+    a.apply(update_b)
+    b.apply(update_a)
+
+
+@given(old=unicode_text, new=unicode_text)
+def test_replacing_text_yields_exactly_the_new_text(old: str, new: str) -> None:
+    text = Doc().get("body", type=Text)
+    text.insert(0, old)
+    replace_text(text, new)
+    assert str(text) == new
+
+
+@given(old=unicode_text, new=unicode_text)
+def test_a_replacement_update_rebuilds_the_text_on_another_copy(old: str, new: str) -> None:
+    first, second = two_copies(old)
+    update = edit_entry_update(first, EntryFields(body=new), now_ms=2)
+    second.apply(update)
+    assert entry_view(second).body == entry_view(first).body == new
+
+
+@given(
+    fields=st.fixed_dictionaries(
+        {
+            "title": st.text(max_size=50),
+            "body": unicode_text,
+            "mood": st.none() | st.integers(1, 10),
+            "tags": st.lists(st.text(min_size=1, max_size=10).filter(str.strip), max_size=5),
+        }
+    )
+)
+def test_an_entry_round_trips_through_its_state(fields: dict[str, object]) -> None:
+    document = Document(DOC_ID, ENTRY)
+    new_entry_update(document, EntryFields(**fields), now_ms=42)  # type: ignore[arg-type]
+    view = entry_view(Document.from_state(DOC_ID, ENTRY, document.state()))
+    assert (view.title, view.body, view.mood, list(view.tags)) == (
+        fields["title"],
+        fields["body"],
+        fields["mood"],
+        fields["tags"],
+    )
+    assert (view.created_at, view.updated_at, view.deleted) == (42, 42, False)
+
+
+def test_concurrent_text_inserts_on_two_devices_keep_both_words() -> None:
+    laptop, phone = two_copies("I felt calm.")
+    from_laptop = edit_entry_update(laptop, EntryFields(body="I felt very calm."), now_ms=2)
+    from_phone = edit_entry_update(phone, EntryFields(body="I felt calm. Slept well."), now_ms=3)
+    exchange(laptop, phone, from_laptop, from_phone)
+    assert entry_view(laptop).body == entry_view(phone).body == "I felt very calm. Slept well."
+
+
+def test_concurrent_inserts_at_the_same_place_keep_both_words_in_one_order() -> None:
+    laptop, phone = two_copies("Today: ")
+    from_laptop = edit_entry_update(laptop, EntryFields(append="rain"), now_ms=2)
+    from_phone = edit_entry_update(phone, EntryFields(append="sun"), now_ms=3)
+    exchange(laptop, phone, from_laptop, from_phone)
+    merged = entry_view(laptop).body
+    assert merged == entry_view(phone).body
+    assert merged in ("Today: rainsun", "Today: sunrain")
+
+
+def test_concurrent_unicode_edits_merge_without_breaking_characters() -> None:
+    laptop, phone = two_copies("Müde 😴 heute")
+    from_laptop = edit_entry_update(laptop, EntryFields(body="Sehr müde 😴 heute"), now_ms=2)
+    from_phone = edit_entry_update(phone, EntryFields(body="Müde 😴 heute 🌧️"), now_ms=3)
+    exchange(laptop, phone, from_laptop, from_phone)
+    assert entry_view(laptop).body == entry_view(phone).body == "Sehr müde 😴 heute 🌧️"
+
+
+def test_updates_merge_to_the_same_state_in_any_order_and_twice() -> None:
+    laptop, phone = two_copies("base")
+    updates = [
+        edit_entry_update(laptop, EntryFields(append=" one"), now_ms=2),
+        edit_entry_update(laptop, EntryFields(mood=3), now_ms=3),
+        edit_entry_update(laptop, EntryFields(title="New title"), now_ms=4),
+    ]
+    for update in reversed(updates + updates):
+        phone.apply(update)
+    assert entry_view(phone) == entry_view(laptop)
+
+
+def test_delete_wins_over_a_concurrent_edit() -> None:
+    laptop, phone = two_copies("Draft")
+    deletion = delete_entry_update(laptop, now_ms=2)
+    edit = edit_entry_update(phone, EntryFields(title="Still here", append=" more"), now_ms=3)
+    exchange(laptop, phone, deletion, edit)
+    assert entry_view(laptop).deleted and entry_view(phone).deleted
+
+
+def test_an_edit_never_undeletes_an_entry() -> None:
+    laptop, phone = two_copies("Draft")
+    phone.apply(delete_entry_update(laptop, now_ms=2))
+    laptop.apply(edit_entry_update(phone, EntryFields(mood=5), now_ms=3))
+    assert entry_view(laptop).deleted
+
+
+def test_concurrent_field_writes_settle_the_same_way_on_both_devices() -> None:
+    laptop, phone = two_copies()
+    from_laptop = edit_entry_update(laptop, EntryFields(mood=2, title="Laptop"), now_ms=2)
+    from_phone = edit_entry_update(phone, EntryFields(mood=9, title="Phone"), now_ms=3)
+    exchange(laptop, phone, from_laptop, from_phone)
+    assert entry_view(laptop) == entry_view(phone)
+    assert entry_view(laptop).mood in (2, 9)
+
+
+def test_a_malformed_update_is_an_integrity_error() -> None:
+    document = Document(DOC_ID, ENTRY)
+    with pytest.raises(IntegrityError, match=DOC_ID.hex()):
+        document.apply(b"\xff\xff\xff not a yjs update")
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (EntryFields(mood=0), "mood"),
+        (EntryFields(mood=11), "mood"),
+        (EntryFields(mood=True), "mood"),
+        (EntryFields(title="x" * 201), "title"),
+        (EntryFields(tags=("",)), "tag"),
+        (EntryFields(tags=tuple(f"t{i}" for i in range(21))), "tags"),
+        (EntryFields(body="x" * 100_001), "characters"),
+    ],
+)
+def test_invalid_entry_fields_are_refused(fields: EntryFields, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        fields.validate()

@@ -1,0 +1,205 @@
+"""Sealing and opening records: round trips, and every way a server could tamper with one."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import msgpack
+import nacl.signing
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from client_sdk import crypto, records
+from client_sdk.errors import IntegrityError
+from client_sdk.records import RecordBody
+
+ids = st.binary(min_size=16, max_size=16)
+AUTHOR = b"\xaa" * 16
+JOURNAL = b"\x01" * 16
+RECORD = b"\x02" * 16
+AUTHOR_KEY = nacl.signing.SigningKey.generate()
+
+bodies = st.builds(
+    RecordBody,
+    author=st.just(AUTHOR),
+    device=ids,
+    counter=st.integers(0, 2**63 - 1),
+    doc_id=ids,
+    doc_kind=st.sampled_from(["entry", "goal", "prompt"]),
+    kind=st.sampled_from([records.UPDATE, records.SNAPSHOT]),
+    payload=st.binary(max_size=4096),
+    written_at=st.integers(0, 2**63 - 1),
+)
+
+
+def known_author(account_id: bytes) -> bytes | None:
+    return bytes(AUTHOR_KEY.verify_key) if account_id == AUTHOR else None
+
+
+def a_body(payload: bytes = b"update") -> RecordBody:
+    return RecordBody(AUTHOR, b"\x03" * 16, 7, b"\x04" * 16, "entry", records.UPDATE, payload, 1)
+
+
+def sealed(key: bytes, body: RecordBody | None = None, epoch: int = 0) -> bytes:
+    return records.seal_record(key, JOURNAL, RECORD, epoch, body or a_body(), AUTHOR_KEY)
+
+
+def flip_byte(data: bytes, index: int) -> bytes:
+    index %= len(data)
+    return data[:index] + bytes([data[index] ^ 0x01]) + data[index + 1 :]
+
+
+@settings(max_examples=50)
+@given(body=bodies, journal_id=ids, record_id=ids, epoch=st.integers(0, 2**32 - 1))
+def test_a_sealed_record_opens_to_the_same_body(
+    body: RecordBody, journal_id: bytes, record_id: bytes, epoch: int
+) -> None:
+    key = crypto.new_key()
+    ciphertext = records.seal_record(key, journal_id, record_id, epoch, body, AUTHOR_KEY)
+    opened = records.open_record(key, journal_id, record_id, epoch, ciphertext, known_author)
+    assert opened == body
+
+
+@given(size=st.integers(0, 100))
+def test_small_records_of_different_sizes_have_the_same_ciphertext_length(size: int) -> None:
+    key = crypto.new_key()
+    assert len(sealed(key, a_body(b"x" * size))) == len(sealed(key, a_body(b"")))
+
+
+@given(index=st.integers(min_value=0))
+def test_flipping_any_byte_of_a_sealed_record_names_the_record(index: int) -> None:
+    key = crypto.new_key()
+    tampered = flip_byte(sealed(key), index)
+    with pytest.raises(IntegrityError, match=RECORD.hex()) as raised:
+        records.open_record(key, JOURNAL, RECORD, 0, tampered, known_author)
+    assert raised.value.record_id == RECORD
+
+
+@pytest.mark.parametrize(
+    ("journal_id", "record_id", "epoch"),
+    [
+        (b"\x09" * 16, RECORD, 0),  # moved to another journal
+        (JOURNAL, b"\x09" * 16, 0),  # presented under another record id
+        (JOURNAL, RECORD, 1),  # presented under another key epoch
+    ],
+    ids=["other journal", "other record id", "other epoch"],
+)
+def test_a_record_presented_with_other_associated_data_is_refused(
+    journal_id: bytes, record_id: bytes, epoch: int
+) -> None:
+    key = crypto.new_key()
+    ciphertext = sealed(key)
+    with pytest.raises(IntegrityError, match="failed authentication") as raised:
+        records.open_record(key, journal_id, record_id, epoch, ciphertext, known_author)
+    assert raised.value.record_id == record_id
+    assert record_id.hex() in str(raised.value)
+
+
+def test_a_record_under_another_journal_key_is_refused() -> None:
+    ciphertext = sealed(crypto.new_key())
+    with pytest.raises(IntegrityError, match=RECORD.hex()):
+        records.open_record(crypto.new_key(), JOURNAL, RECORD, 0, ciphertext, known_author)
+
+
+def test_a_record_signed_by_another_identity_key_is_refused() -> None:
+    key = crypto.new_key()
+    forger = nacl.signing.SigningKey.generate()
+    forged = records.seal_record(key, JOURNAL, RECORD, 0, a_body(), forger)
+    with pytest.raises(IntegrityError, match="invalid signature") as raised:
+        records.open_record(key, JOURNAL, RECORD, 0, forged, known_author)
+    assert raised.value.record_id == RECORD
+    assert RECORD.hex() in str(raised.value)
+
+
+def test_a_record_by_an_unknown_author_is_refused() -> None:
+    key = crypto.new_key()
+    stranger = b"\xbb" * 16
+    ciphertext = sealed(key, dataclasses.replace(a_body(), author=stranger))
+    with pytest.raises(IntegrityError, match=f"unknown account {stranger.hex()}") as raised:
+        records.open_record(key, JOURNAL, RECORD, 0, ciphertext, known_author)
+    assert raised.value.record_id == RECORD
+
+
+def test_a_signature_over_other_associated_data_does_not_verify() -> None:
+    """A record re-sealed by someone holding the journal key keeps its author's signature
+    bound to the original position: moving it breaks the signature, not only the AEAD."""
+    key = crypto.new_key()
+    body = a_body().to_bytes()
+    signed_at = records.record_ad(JOURNAL, RECORD, 0)
+    signature = crypto.sign(AUTHOR_KEY, records.signature_input(signed_at, body))
+    moved_ad = records.record_ad(JOURNAL, b"\x09" * 16, 0)
+    plaintext = crypto.pad(msgpack.packb([body, signature], use_bin_type=True))
+    resealed = crypto.seal(key, plaintext, moved_ad)
+    with pytest.raises(IntegrityError, match="invalid signature"):
+        records.open_record(key, JOURNAL, b"\x09" * 16, 0, resealed, known_author)
+
+
+def _seal_plaintext(key: bytes, inner: bytes) -> bytes:
+    return crypto.seal(key, crypto.pad(inner), records.record_ad(JOURNAL, RECORD, 0))
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        b"\xc1",  # not msgpack
+        msgpack.packb([b"only one part"]),
+        msgpack.packb(["text", b"signature"]),
+        msgpack.packb({"body": b"x"}),
+    ],
+)
+def test_a_record_with_a_malformed_envelope_is_refused(inner: bytes) -> None:
+    key = crypto.new_key()
+    with pytest.raises(IntegrityError, match="not well formed") as raised:
+        records.open_record(key, JOURNAL, RECORD, 0, _seal_plaintext(key, inner), known_author)
+    assert raised.value.record_id == RECORD
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        [2, AUTHOR, b"d" * 16, 1, b"i" * 16, "entry", "update", b"", 0],  # unknown version
+        [1, AUTHOR[:15], b"d" * 16, 1, b"i" * 16, "entry", "update", b"", 0],  # short author
+        [1, AUTHOR, b"d" * 16, "1", b"i" * 16, "entry", "update", b"", 0],  # counter as str
+        [1, AUTHOR, b"d" * 16, 1, b"i" * 16, "entry", "rewrite", b"", 0],  # unknown kind
+        [1, AUTHOR, b"d" * 16, 1, b"i" * 16, "entry", "update", "text", 0],  # payload as str
+        [1, AUTHOR, b"d" * 16, 1, b"i" * 16, "entry", "update"],  # missing fields
+    ],
+)
+def test_a_record_with_a_malformed_body_is_refused(fields: list[object]) -> None:
+    key = crypto.new_key()
+    body = msgpack.packb(fields, use_bin_type=True)
+    ad = records.record_ad(JOURNAL, RECORD, 0)
+    signature = crypto.sign(AUTHOR_KEY, records.signature_input(ad, body))
+    inner = msgpack.packb([body, signature], use_bin_type=True)
+    with pytest.raises(IntegrityError, match="malformed body"):
+        records.open_record(key, JOURNAL, RECORD, 0, _seal_plaintext(key, inner), known_author)
+
+
+msgpack_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**64 - 1)
+    | st.binary(max_size=40)
+    | st.text(max_size=20)
+    | st.floats(allow_nan=False),
+    lambda children: (
+        st.lists(children, max_size=10) | st.dictionaries(st.text(max_size=5), children, max_size=5)
+    ),
+    max_leaves=30,
+)
+
+
+@given(
+    inner=st.binary(max_size=300)
+    | msgpack_values.map(lambda v: msgpack.packb(v, use_bin_type=True))
+    | st.lists(msgpack_values, min_size=2, max_size=2).map(
+        lambda pair: msgpack.packb([msgpack.packb(pair[0], use_bin_type=True), b"s" * 64])
+    )
+)
+def test_any_plaintext_under_the_right_key_opens_or_raises_integrity_error(inner: bytes) -> None:
+    """Even a journal-key holder crafting junk cannot make opening crash with another error."""
+    key = crypto.new_key()
+    with pytest.raises(IntegrityError) as raised:
+        records.open_record(key, JOURNAL, RECORD, 0, _seal_plaintext(key, inner), known_author)
+    assert raised.value.record_id == RECORD
