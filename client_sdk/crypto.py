@@ -59,15 +59,24 @@ class KdfCost:
     memlimit: int
 
     def check(self, minimum: KdfCost) -> None:
+        """Refuse a cost below `minimum` (a hostile server weakening the hash) or above
+        MAXIMUM_COST (a hostile server making the device hang or run out of memory)."""
         if self.opslimit < minimum.opslimit or self.memlimit < minimum.memlimit:
             raise InvalidInput(
                 f"password hashing cost {self.opslimit} passes / {self.memlimit >> 20} MiB "
                 f"is below the minimum this client accepts; refusing to derive keys"
             )
+        if self.opslimit > MAXIMUM_COST.opslimit or self.memlimit > MAXIMUM_COST.memlimit:
+            raise InvalidInput(
+                f"password hashing cost {self.opslimit} passes / {self.memlimit >> 20} MiB "
+                f"is above the maximum this client accepts; refusing to derive keys"
+            )
 
 
 MODERATE = KdfCost(argon2id.OPSLIMIT_MODERATE, argon2id.MEMLIMIT_MODERATE)
 INTERACTIVE = KdfCost(argon2id.OPSLIMIT_INTERACTIVE, argon2id.MEMLIMIT_INTERACTIVE)
+# libsodium's SENSITIVE memory (1 GiB) with a few times its passes: anything above is refused.
+MAXIMUM_COST = KdfCost(4 * argon2id.OPSLIMIT_SENSITIVE, argon2id.MEMLIMIT_SENSITIVE)
 # Only for test suites and benchmarks, and only when asked for explicitly.
 INSECURE_TEST_COST = KdfCost(argon2id.OPSLIMIT_MIN, argon2id.MEMLIMIT_MIN)
 

@@ -25,6 +25,7 @@ from client_sdk.errors import IntegrityError, InvalidInput
 BUNDLE_VERSION = 1
 RECOVERY_KEY_BYTES = 32
 RECOVERY_CHECK_BYTES = 3
+LOOKALIKES = str.maketrans({"0": "O", "1": "I", "8": "B"})
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,8 @@ def format_recovery_key(key: bytes) -> str:
 
 
 def parse_recovery_key(text: str) -> bytes:
-    cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
+    # Base32 has no 0, 1 or 8: read them as the letters they are mistaken for.
+    cleaned = "".join(ch for ch in text.upper() if ch.isalnum()).translate(LOOKALIKES)
     try:
         raw = base64.b32decode(cleaned)
     except ValueError:

@@ -369,3 +369,20 @@ def test_a_sealed_box_opens_only_with_the_recipient_key() -> None:
     assert crypto.open_sealed_box(recipient.box_key, sealed, "the envelope") == b"journal key"
     with pytest.raises(IntegrityError, match="the envelope"):
         crypto.open_sealed_box(stranger.box_key, sealed, "the envelope")
+
+
+def test_kdf_cost_above_the_maximum_is_refused() -> None:
+    from client_sdk.crypto import INTERACTIVE, MAXIMUM_COST, KdfCost
+
+    with pytest.raises(InvalidInput, match="above the maximum"):
+        KdfCost(MAXIMUM_COST.opslimit + 1, INTERACTIVE.memlimit).check(INTERACTIVE)
+    with pytest.raises(InvalidInput, match="above the maximum"):
+        KdfCost(INTERACTIVE.opslimit, MAXIMUM_COST.memlimit * 2).check(INTERACTIVE)
+    MAXIMUM_COST.check(INTERACTIVE)
+
+
+def test_recovery_key_typed_with_digits_for_lookalike_letters_still_parses() -> None:
+    key = bytes(range(32))
+    text = keys.format_recovery_key(key)
+    typed = text.replace("O", "0").replace("I", "1").replace("B", "8").lower()
+    assert keys.parse_recovery_key(typed) == key
