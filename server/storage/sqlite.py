@@ -8,6 +8,7 @@ survives a process crash and a power loss).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -122,13 +123,16 @@ class SQLiteStorage:
     async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:
             try:
-                await self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as error:
-                raise StorageError("the database is unavailable; try again") from error
-            try:
+                # BEGIN inside the outer try: a handler cancelled while BEGIN runs (client gone,
+                # shutdown) must still roll back, or every later write fails.
+                try:
+                    await self._db.execute("BEGIN IMMEDIATE")
+                except sqlite3.Error as error:
+                    raise StorageError("the database is unavailable; try again") from error
                 yield self._db
             except BaseException:
-                await self._db.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.OperationalError):  # no transaction is active
+                    await self._db.execute("ROLLBACK")
                 raise
             else:
                 await self._db.execute("COMMIT")

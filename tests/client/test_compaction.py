@@ -1,0 +1,104 @@
+"""Compaction keeps a long edit history short on the server: snapshots replace the updates
+they contain, new devices start from the snapshot, and a device that was offline across a
+compaction still converges without losing its offline edit."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+
+from client_sdk import Client
+from tests.conftest import ClientFactory, RunningServer
+
+EDITS = 300
+COMPACT_AFTER = 20
+BOUND = 45
+
+
+def records_in(server: RunningServer, journal_id: str) -> int:
+    with contextlib.closing(sqlite3.connect(server.data_dir / "journal.db")) as db:
+        (count,) = db.execute(
+            "SELECT count(*) FROM records WHERE journal_id = ?", (bytes.fromhex(journal_id),)
+        ).fetchone()
+    return int(count)
+
+
+def words(count: int, prefix: str = "w") -> list[str]:
+    return [f"{prefix}{n}x" for n in range(count)]
+
+
+async def test_a_long_edit_history_stays_bounded_on_the_server_and_keeps_every_word(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    laptop.replica.compact_after = COMPACT_AFTER
+    entry = await laptop.write(None, "start")
+    journal_id = entry.journal_id
+    highest = 0
+    compactions = 0
+    for word in words(EDITS):
+        await laptop.edit(entry.id, append=f" {word}")
+        compactions += (await laptop.sync()).compacted
+        highest = max(highest, records_in(live_server, journal_id))
+
+    assert compactions >= EDITS // COMPACT_AFTER - 1
+    assert highest <= BOUND
+    assert records_in(live_server, journal_id) < BOUND
+    body = (await laptop.entry(entry.id)).body
+    assert body.split() == ["start", *words(EDITS)]
+
+    desktop = await login("ana", device="desktop")
+    report = await desktop.sync()
+    assert report.pulled < BOUND
+    assert (await desktop.entry(entry.id)).body == body
+
+
+async def test_a_device_offline_across_a_compaction_converges_and_keeps_its_offline_edit(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    laptop.replica.compact_after = COMPACT_AFTER
+    entry = await laptop.write(None, "start")
+    for word in words(10, "early"):
+        await laptop.edit(entry.id, append=f" {word}")
+        await laptop.sync()
+    phone = await login("ana")
+    phone.replica.compact_after = COMPACT_AFTER
+    await phone.sync()
+
+    await phone.edit(entry.id, append=" offline1x", mood=3)  # offline from here on
+    compactions = 0
+    for word in words(60, "late"):
+        await laptop.edit(entry.id, append=f" {word}")
+        compactions += (await laptop.sync()).compacted
+    assert compactions >= 2
+    assert records_in(live_server, entry.journal_id) < BOUND
+
+    await phone.sync()
+    await laptop.sync()
+    on_phone, on_laptop = await phone.entry(entry.id), await laptop.entry(entry.id)
+    assert on_phone.to_dict() == on_laptop.to_dict()
+    assert on_laptop.mood == 3
+    expected = {"start", "offline1x", *words(10, "early"), *words(60, "late")}
+    assert sorted(on_laptop.body.split()) == sorted(expected)
+    assert await phone.pending() == 0
+
+
+async def test_a_device_reopened_after_compaction_still_edits_the_same_entry(
+    live_server: RunningServer, signup: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    laptop.replica.compact_after = 5
+    entry = await laptop.write(None, "start")
+    for word in words(12):
+        await laptop.edit(entry.id, append=f" {word}")
+        await laptop.sync()
+    await laptop.close()
+
+    reopened = await Client.open(laptop.home)
+    try:
+        await reopened.edit(entry.id, append=" after")
+        await reopened.sync()
+        assert (await reopened.entry(entry.id)).body.split() == ["start", *words(12), "after"]
+    finally:
+        await reopened.close()

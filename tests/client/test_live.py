@@ -1,0 +1,140 @@
+"""The live channel: a watching device applies another device's change without polling, a
+revoked device is cut off, notices about changes a device already holds cost no sync, and
+edits made while the watch syncs in the background are kept."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+
+from client_sdk import AuthError, Client, SyncReport
+from tests.conftest import ClientFactory
+
+PROMPT = 2.0  # seconds a live change may take to arrive
+
+
+class Watcher:
+    """`client.watch()` running in a task; every report it yields lands in `reports`."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.reports: asyncio.Queue[SyncReport] = asyncio.Queue()
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        async for report in self.client.watch():
+            self.reports.put_nowait(report)
+
+    async def next_report(self, timeout: float = PROMPT) -> SyncReport:
+        return await asyncio.wait_for(self.reports.get(), timeout)
+
+    async def until_shown(self, entry_id: str, timeout: float = PROMPT) -> None:
+        async with asyncio.timeout(timeout):
+            while entry_id not in {e.id for e in await self.client.entries()}:
+                await self.reports.get()
+
+
+@asynccontextmanager
+async def watching(client: Client) -> AsyncIterator[Watcher]:
+    watcher = Watcher(client)
+    try:
+        await watcher.next_report()  # the sync that follows connecting
+        yield watcher
+    finally:
+        watcher.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher.task
+
+
+async def test_an_entry_synced_on_one_device_appears_on_a_watching_device(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    phone = await login("ana")
+    async with watching(phone) as watcher:
+        entry = await laptop.write(None, "Written on the laptop", mood=6)
+        await laptop.sync()
+        await watcher.until_shown(entry.id)
+    [seen] = await phone.entries()
+    assert (seen.body, seen.mood) == ("Written on the laptop", 6)
+
+
+async def test_a_revoked_device_loses_its_live_channel_and_its_watch_raises_auth_error(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    phone = await login("ana")
+    watcher = Watcher(phone)
+    try:
+        await watcher.next_report()
+        await laptop.revoke_device(phone.profile.device_id.hex())
+        with pytest.raises(AuthError, match="signed out"):
+            await asyncio.wait_for(watcher.task, PROMPT)
+    finally:
+        watcher.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, AuthError):
+            await watcher.task
+
+
+async def test_a_notice_for_a_change_the_device_already_holds_does_not_trigger_a_sync(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    phone = await login("ana")
+    watch = phone.watch()
+    next_report: asyncio.Future[SyncReport] | None = None
+    try:
+        await asyncio.wait_for(anext(watch), PROMPT)  # the sync that follows connecting
+        # Two notices wait on the phone's socket, both for changes it already holds: its own
+        # push, and a laptop change it pulled by syncing itself before reading the notice.
+        await phone.write(None, "From the phone")
+        await phone.sync()
+        from_laptop = await laptop.write(None, "From the laptop")
+        await laptop.sync()
+        assert (await phone.sync()).pulled == 1
+
+        next_report = asyncio.ensure_future(anext(watch))
+        await asyncio.sleep(0.5)
+        assert not next_report.done(), "the watch synced for changes it already held"
+
+        later = await laptop.write(None, "Still watching")
+        await laptop.sync()
+        report = await asyncio.wait_for(next_report, PROMPT)
+        assert report.pulled == 1
+        assert {e.id for e in await phone.entries()} >= {from_laptop.id, later.id}
+    finally:
+        if next_report is not None and not next_report.done():
+            next_report.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await next_report
+        await watch.aclose()
+
+
+async def test_edits_made_while_the_watch_syncs_in_the_background_are_all_kept(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    entry = await laptop.write(None, "start")
+    await laptop.sync()
+    phone = await login("ana")
+    written = ["start"]
+    async with watching(phone):
+        for n in range(40):
+            await laptop.edit(entry.id, append=f" laptop{n}x")
+            await laptop.sync()
+            await phone.edit(entry.id, append=f" phone{n}x")
+            written += [f"laptop{n}x", f"phone{n}x"]
+            await asyncio.sleep(0.002)
+            if n % 5 == 4:
+                await phone.sync()
+    for _ in range(2):
+        await phone.sync()
+        await laptop.sync()
+
+    on_phone, on_laptop = await phone.entry(entry.id), await laptop.entry(entry.id)
+    assert on_phone.body == on_laptop.body
+    assert sorted(on_phone.body.split()) == sorted(written)
