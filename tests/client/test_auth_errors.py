@@ -103,10 +103,11 @@ async def test_a_hostile_server_advertising_a_weak_cost_is_refused_before_any_lo
 @pytest.mark.parametrize(
     ("opslimit", "memlimit", "error", "message"),
     [
-        (3, 2**62, InvalidInput, "cannot be used on this device"),
+        (3, 2**62, InvalidInput, "above the maximum"),
+        (10_000, INTERACTIVE.memlimit, InvalidInput, "above the maximum"),
         (2**32, INTERACTIVE.memlimit, NetworkError, "malformed reply"),
     ],
-    ids=["exabytes of memory", "more passes than the protocol allows"],
+    ids=["exabytes of memory", "hours of passes", "more passes than the protocol allows"],
 )
 async def test_a_hostile_server_advertising_an_impossible_cost_gets_a_clean_error(
     live_server: RunningServer,
