@@ -51,10 +51,18 @@ async def errors_middleware(request: web.Request, handler: routes.Handler) -> we
         return error_response(status, error.code, error.message)
     except web.HTTPRequestEntityTooLarge:
         return error_response(413, "too_large", f"the body exceeds {wire.MAX_BODY_BYTES} bytes")
+    except web.RequestPayloadError:
+        message = "the body cannot be read: check its Content-Encoding and framing"
+        return error_response(400, "malformed_body", message)
     except sqlite3.Error as error:
         log.error("storage failure on %s: %s", request.path, type(error).__name__)
         failure = StorageError("the database is unavailable; try again")
         return error_response(failure.status, failure.code, failure.message)
+    except web.HTTPClientError as error:
+        # aiohttp's own refusals, e.g. a GET on the live channel without a WebSocket handshake.
+        log.info("%s %s -> %s malformed_request", request.method, request.path, error.status)
+        reason = (error.text or error.reason).strip()[:200]
+        return error_response(error.status, "malformed_request", f"bad request: {reason}")
     except web.HTTPException:
         raise
     except Exception:

@@ -2,13 +2,16 @@
 one middleware renders them all as msgpack `{"code": ..., "message": ...}`.
 
     ServerError
-    ├── BadRequest (400)        malformed_body, invalid_field, missing_field, invalid_username
+    ├── BadRequest (400)        malformed_body, invalid_field, missing_field, invalid_username,
+    │                           invalid_signature, duplicate_record, malformed_request
     ├── TooLarge (413)          too_large
     ├── Unauthorized (401)      auth_required, auth_failed, token_expired, device_revoked
     ├── Forbidden (403)         forbidden
     ├── NotFound (404)          not_found
+    ├── MethodNotAllowed (405)  method_not_allowed
     ├── Conflict (409)          username_taken, journal_exists, record_conflict
-    └── UnsupportedMedia (415)  unsupported_media_type
+    ├── UnsupportedMedia (415)  unsupported_media_type
+    └── StorageError (503)      storage_unavailable
 """
 
 from __future__ import annotations

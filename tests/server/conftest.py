@@ -1,0 +1,32 @@
+"""Fixtures for raw-HTTP tests against the live server of tests/conftest.py."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from client_sdk import Client
+from tests.conftest import ClientFactory, RunningServer
+from tests.server.raw import RawClient
+
+
+@pytest.fixture
+async def raw(live_server: RunningServer) -> AsyncIterator[RawClient]:
+    # One connection per request: a refused request never leaves a half-read connection
+    # behind for the next one.
+    connector = aiohttp.TCPConnector(force_close=True)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        yield RawClient(session, live_server.url)
+
+
+@pytest.fixture
+async def ana(signup: ClientFactory) -> Client:
+    """An account with its default journal, created through the SDK."""
+    return await signup("ana")
+
+
+@pytest.fixture
+async def ben(signup: ClientFactory) -> Client:
+    return await signup("ben")

@@ -1,0 +1,344 @@
+"""Bad input, on every endpoint, gets a 4xx `{code, message}`: never a 5xx, never a write.
+
+Each test sends a valid session token to authenticated endpoints, so the body validation is
+what answers, not the missing login.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from client_sdk import Client, wire
+from server.routes import LIVE_PATH, PUBLIC_PATHS, ROUTES
+from tests.conftest import RunningServer
+from tests.server.raw import (
+    MSGPACK,
+    RawClient,
+    journal_id,
+    pack,
+    push,
+    snapshot,
+    stored_records,
+    upload,
+)
+from tests.server.samples import (
+    BODY_ROUTES,
+    SAMPLES,
+    Variant,
+    missing_field_variants,
+    out_of_range_variants,
+    oversize_field_variants,
+    request_type,
+    sample_body,
+    unknown_field_variants,
+    wrong_type_variants,
+)
+
+ROUTES_WITH_FIELDS = [path for path in BODY_ROUTES if dataclasses.fields(request_type(path))]
+
+GARBAGE = [
+    b"\xc1",  # a byte msgpack never uses
+    b"this is not msgpack \xff\xfe",
+    b"",
+    b"\x82\xa1a",  # a map cut short
+    pack({}) + b"\x00",  # trailing bytes after a complete value
+    b"\x81\xa2\xff\xfe\x01",  # a map key that is not UTF-8
+    pack({1: 2}),  # a map key that is not a string
+    b"\x91" * 100_000 + b"\xc0",  # nested deeper than any parser should follow
+]
+NOT_A_MAP = [[], [1, 2], "text", b"binary", 7, -1, 1.5, True, None]
+CONTENT_TYPES = [
+    "text/plain",
+    "application/json",
+    "application/octet-stream",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=xyz",
+    None,
+]
+METHODS = ["GET", "PUT", "DELETE", "PATCH", "OPTIONS"]
+OVERSIZE_BODY = pack({"padding": bytes(wire.MAX_BODY_BYTES)})
+
+
+def token_for(path: str, client: Client) -> str | None:
+    return None if path in PUBLIC_PATHS else client.profile.token
+
+
+async def refusals(
+    raw: RawClient, path: str, token: str | None, variants: list[Variant]
+) -> list[str]:
+    """Send every variant; describe each answer that is not the expected error."""
+    failures = []
+    for variant in variants:
+        answer = await raw.send(path, pack(variant.body), token=token)
+        wrong = answer.mismatch(variant.status, variant.code)
+        if wrong is not None:
+            expected = (variant.status, variant.code)
+            failures.append(f"{path} {variant.description}: expected {expected}, got {wrong}")
+    return failures
+
+
+def test_every_endpoint_but_the_live_channel_has_a_sample_body() -> None:
+    assert set(SAMPLES) == set(ROUTES) - {LIVE_PATH}
+
+
+@pytest.mark.parametrize("path", BODY_ROUTES)
+def test_each_sample_body_fits_its_schema(path: str) -> None:
+    assert wire.decode(request_type(path), pack(sample_body(path))) == SAMPLES[path]
+
+
+@pytest.mark.parametrize("path", BODY_ROUTES)
+async def test_garbage_bytes_are_a_malformed_body(path: str, raw: RawClient, ana: Client) -> None:
+    failures = []
+    for garbage in GARBAGE:
+        answer = await raw.send(path, garbage, token=token_for(path, ana))
+        wrong = answer.mismatch(400, "malformed_body")
+        if wrong is not None:
+            failures.append(f"{garbage[:20]!r}: {wrong}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("path", BODY_ROUTES)
+async def test_a_body_that_does_not_decompress_is_refused_as_malformed(
+    path: str, raw: RawClient, ana: Client
+) -> None:
+    """When aiohttp's parser meets the bad encoding before the handler reads the body, it
+    answers a bare 400 itself (as for any broken HTTP framing); otherwise the app does."""
+    body = pack(sample_body(path))
+    for encoding in ["gzip", "deflate"]:
+        headers = {"Content-Encoding": encoding}
+        answer = await raw.send(path, body, token=token_for(path, ana), headers=headers)
+        assert answer.status == 400, encoding
+        if answer.content_type == MSGPACK:
+            assert answer.error() == (400, "malformed_body"), encoding
+
+
+@pytest.mark.parametrize("path", BODY_ROUTES)
+async def test_a_body_that_is_not_a_map_is_an_invalid_field(
+    path: str, raw: RawClient, ana: Client
+) -> None:
+    variants = [Variant(f"body = {value!r}", value, 400, "invalid_field") for value in NOT_A_MAP]
+    assert not await refusals(raw, path, token_for(path, ana), variants)
+
+
+@pytest.mark.parametrize("path", ROUTES_WITH_FIELDS)
+async def test_a_field_of_the_wrong_type_is_an_invalid_field(
+    path: str, raw: RawClient, ana: Client
+) -> None:
+    failures = await refusals(raw, path, token_for(path, ana), wrong_type_variants(path))
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("path", ROUTES_WITH_FIELDS)
+async def test_a_missing_field_is_reported_as_missing(
+    path: str, raw: RawClient, ana: Client
+) -> None:
+    failures = await refusals(raw, path, token_for(path, ana), missing_field_variants(path))
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("path", BODY_ROUTES)
+async def test_an_unknown_field_is_an_invalid_field(path: str, raw: RawClient, ana: Client) -> None:
+    failures = await refusals(raw, path, token_for(path, ana), unknown_field_variants(path))
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("path", ROUTES_WITH_FIELDS)
+async def test_a_number_or_size_below_or_above_its_range_is_an_invalid_field(
+    path: str, raw: RawClient, ana: Client
+) -> None:
+    failures = await refusals(raw, path, token_for(path, ana), out_of_range_variants(path))
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("path", ROUTES_WITH_FIELDS)
+async def test_a_field_over_its_maximum_size_is_too_large(
+    path: str, raw: RawClient, ana: Client
+) -> None:
+    failures = await refusals(raw, path, token_for(path, ana), oversize_field_variants(path))
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("path", BODY_ROUTES)
+async def test_a_body_over_the_size_limit_is_too_large(
+    path: str, raw: RawClient, ana: Client
+) -> None:
+    assert len(OVERSIZE_BODY) > wire.MAX_BODY_BYTES
+    answer = await raw.send(path, OVERSIZE_BODY, token=token_for(path, ana))
+    assert answer.error() == (413, "too_large")
+
+
+@pytest.mark.parametrize("path", BODY_ROUTES)
+async def test_a_body_that_is_not_msgpack_is_an_unsupported_media_type(
+    path: str, raw: RawClient, ana: Client
+) -> None:
+    body = pack(sample_body(path))
+    for content_type in CONTENT_TYPES:
+        answer = await raw.send(path, body, token=token_for(path, ana), content_type=content_type)
+        assert answer.error() == (415, "unsupported_media_type"), content_type
+
+
+@pytest.mark.parametrize("path", BODY_ROUTES)
+async def test_any_method_but_post_is_not_allowed(path: str, raw: RawClient, ana: Client) -> None:
+    for method in METHODS:
+        answer = await raw.send(path, b"", token=token_for(path, ana), method=method)
+        assert answer.error() == (405, "method_not_allowed"), method
+
+
+@pytest.mark.parametrize("path", ["/", "/v1", "/v1/sync/", "/v1/records/delete", "/v2/sync"])
+async def test_an_unknown_endpoint_is_not_found(path: str, raw: RawClient, ana: Client) -> None:
+    answer = await raw.send(path, pack({}), token=ana.profile.token)
+    assert answer.error() == (404, "not_found")
+
+
+async def test_the_live_channel_refuses_anything_but_a_websocket_handshake(
+    raw: RawClient, ana: Client
+) -> None:
+    token = ana.profile.token
+    for method in ["POST", "PUT", "DELETE", "PATCH"]:
+        for body in [pack({}), *GARBAGE[:2]]:
+            answer = await raw.send(LIVE_PATH, body, token=token, method=method)
+            assert answer.error() == (405, "method_not_allowed"), (method, body)
+    for body in [b"", *GARBAGE[:2], OVERSIZE_BODY]:
+        answer = await raw.send(LIVE_PATH, body, token=token, method="GET")
+        assert answer.error() == (400, "malformed_request"), body[:10]
+    answer = await raw.send(LIVE_PATH, b"", method="GET")
+    assert answer.error() == (401, "auth_required")
+
+
+# --- nothing stored changes ------------------------------------------------------------------
+
+
+def bad_bodies(path: str) -> list[tuple[str, bytes]]:
+    """Every schema-breaking body of this module for one endpoint, as bytes on the wire."""
+    variants = [
+        *[Variant(f"body = {value!r}", value, 400, "invalid_field") for value in NOT_A_MAP],
+        *wrong_type_variants(path),
+        *missing_field_variants(path),
+        *unknown_field_variants(path),
+        *out_of_range_variants(path),
+        *oversize_field_variants(path),
+    ]
+    return [
+        *[(f"garbage {garbage[:10]!r}", garbage) for garbage in GARBAGE],
+        *[(variant.description, pack(variant.body)) for variant in variants],
+        ("an oversize body", OVERSIZE_BODY),
+    ]
+
+
+async def test_a_barrage_of_bad_requests_changes_nothing_stored(
+    live_server: RunningServer, raw: RawClient, ana: Client, ben: Client
+) -> None:
+    ana_journal, ben_journal = await journal_id(ana), await journal_id(ben)
+    assert (await push(raw, ana, ana_journal, [upload(1), upload(2)])).status == 200
+    [stored, _] = stored_records(live_server.data_dir, ana_journal)
+    before = snapshot(live_server.data_dir)
+    failures = []
+    for path in BODY_ROUTES:
+        token = token_for(path, ana)
+        for description, body in bad_bodies(path):
+            problem = (await raw.send(path, body, token=token)).shape_problem()
+            if problem is not None:
+                failures.append(f"{path} {description}: {problem}")
+    refused = [
+        # (path, body, token, status, code): well-formed requests the rules refuse
+        (
+            "/v1/records/push",
+            wire.PushRequest(ben_journal, [wire.RecordUpload(bytes(16), 0, bytes(40))]),
+            ana.profile.token,
+            403,
+            "forbidden",
+        ),
+        (
+            "/v1/records/push",
+            wire.PushRequest(ana_journal, [wire.RecordUpload(stored[1], stored[2], bytes(40))]),
+            ana.profile.token,
+            409,
+            "record_conflict",
+        ),
+        (
+            "/v1/journals/create",
+            wire.JournalCreateRequest(ben_journal, wire.KeyEnvelope(0, bytes(40)), bytes(40)),
+            ana.profile.token,
+            409,
+            "journal_exists",
+        ),
+        (
+            "/v1/journals/meta",
+            wire.JournalMetaRequest(ben_journal, bytes(40)),
+            ana.profile.token,
+            403,
+            "forbidden",
+        ),
+        (
+            "/v1/devices/revoke",
+            wire.DeviceRevokeRequest(ben.profile.device_id),
+            ana.profile.token,
+            404,
+            "not_found",
+        ),
+        (
+            "/v1/sync",
+            wire.SyncRequest([wire.Cursor(ben_journal, 0)], 10),
+            ana.profile.token,
+            403,
+            "forbidden",
+        ),
+        (
+            "/v1/auth/login",
+            wire.LoginRequest("ana", bytes(32), bytes(64), "intruder"),
+            None,
+            401,
+            "auth_failed",
+        ),
+        (
+            "/v1/account/password",
+            dataclasses.replace(SAMPLES["/v1/account/password"], opslimit=3, memlimit=2**28),
+            ana.profile.token,
+            401,
+            "auth_failed",
+        ),
+        ("/v1/auth/signup", SAMPLES["/v1/auth/signup"], None, 400, "invalid_signature"),
+        ("/v1/records/push", SAMPLES["/v1/records/push"], "not-a-token", 401, "auth_failed"),
+    ]
+    for path, message, token, status, code in refused:
+        answer = await raw.call(path, message, token=token)
+        wrong = answer.mismatch(status, code)
+        if wrong is not None:
+            failures.append(f"{path} {message!r}: expected {(status, code)}, got {wrong}")
+    assert not failures, "\n".join(failures)
+    assert snapshot(live_server.data_dir) == before
+
+
+LAST_RECORDS = {
+    "repeats an id of the batch": (
+        {**upload(1), "ciphertext": b"\x07" * 40},
+        400,
+        "duplicate_record",
+    ),
+    "reuses a stored id with other content": (
+        {**upload(9), "ciphertext": b"\x07" * 40},
+        409,
+        "record_conflict",
+    ),
+    "has another epoch than the journal's": (upload(4, epoch=1), 409, "stale_epoch"),
+    "has an oversize ciphertext": (upload(4, size=wire.MAX_RECORD_BYTES + 1), 413, "too_large"),
+    "has an epoch that is not a number": ({**upload(4), "epoch": "0"}, 400, "invalid_field"),
+}
+
+
+@pytest.mark.parametrize("fault", LAST_RECORDS)
+async def test_a_push_whose_last_record_is_invalid_stores_none_of_the_batch(
+    fault: str, live_server: RunningServer, raw: RawClient, ana: Client
+) -> None:
+    journal = await journal_id(ana)
+    assert (await push(raw, ana, journal, [upload(9)])).status == 200
+    batch = [upload(1), upload(2), upload(3)]
+    last, status, code = LAST_RECORDS[fault]
+    before = snapshot(live_server.data_dir)
+    answer = await push(raw, ana, journal, [*batch, last])
+    assert answer.error() == (status, code)
+    assert snapshot(live_server.data_dir) == before
+    assert (await push(raw, ana, journal, batch)).status == 200  # the rest of it was fine
+    assert len(stored_records(live_server.data_dir, journal)) == 4

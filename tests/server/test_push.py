@@ -1,0 +1,110 @@
+"""Pushes are idempotent by record id: a retry never duplicates, a changed record never lands."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from client_sdk import Client, wire
+from tests.conftest import RunningServer
+from tests.server.raw import RawClient, journal_id, push, snapshot, stored_records, upload
+
+
+def seqs(reply: Any) -> dict[bytes, int]:
+    """record id -> seq from a decoded push reply."""
+    return {accepted["record_id"]: accepted["seq"] for accepted in reply["accepted"]}
+
+
+async def test_pushing_the_same_batch_twice_returns_the_same_seqs_and_stores_each_record_once(
+    live_server: RunningServer, raw: RawClient, ana: Client
+) -> None:
+    journal = await journal_id(ana)
+    batch = [upload(1), upload(2), upload(3)]
+    first = await push(raw, ana, journal, batch)
+    second = await push(raw, ana, journal, batch)
+    assert first.status == second.status == 200
+    assert first.value() == second.value()
+    assert [a["record_id"] for a in first.value()["accepted"]] == [r["record_id"] for r in batch]
+    stored = stored_records(live_server.data_dir, journal)
+    assert len(stored) == 3
+    assert {record_id: seq for seq, record_id, _, _ in stored} == seqs(first.value())
+
+
+async def test_a_retry_with_new_records_keeps_the_old_seqs_and_appends_the_new_ones(
+    live_server: RunningServer, raw: RawClient, ana: Client
+) -> None:
+    journal = await journal_id(ana)
+    first = seqs((await push(raw, ana, journal, [upload(1), upload(2)])).value())
+    retry = seqs((await push(raw, ana, journal, [upload(2), upload(3), upload(1)])).value())
+    assert retry[upload(1)["record_id"]] == first[upload(1)["record_id"]]
+    assert retry[upload(2)["record_id"]] == first[upload(2)["record_id"]]
+    assert retry[upload(3)["record_id"]] > max(first.values())
+    assert len(stored_records(live_server.data_dir, journal)) == 3
+    sync = await raw.call("/v1/sync", wire.SyncRequest([], 100), token=ana.profile.token)
+    [page] = [p for p in sync.value()["pages"] if p["journal_id"] == journal]
+    assert page["head"] == retry[upload(3)["record_id"]]
+    assert [r["record_id"] for r in page["records"]] == [upload(n)["record_id"] for n in (1, 2, 3)]
+
+
+async def test_a_record_id_pushed_again_with_other_ciphertext_conflicts_and_stores_nothing(
+    live_server: RunningServer, raw: RawClient, ana: Client
+) -> None:
+    journal = await journal_id(ana)
+    assert (await push(raw, ana, journal, [upload(1)])).status == 200
+    before = snapshot(live_server.data_dir)
+    altered = {**upload(1), "ciphertext": b"\xee" * 40}
+    answer = await push(raw, ana, journal, [upload(2), altered, upload(3)])
+    assert answer.error() == (409, "record_conflict")
+    assert snapshot(live_server.data_dir) == before
+    [(_, _, _, ciphertext)] = stored_records(live_server.data_dir, journal)
+    assert ciphertext == upload(1)["ciphertext"]
+
+
+async def test_a_record_id_pushed_again_under_a_newer_epoch_conflicts_and_stores_nothing(
+    live_server: RunningServer, raw: RawClient, ana: Client
+) -> None:
+    journal = await journal_id(ana)
+    assert (await push(raw, ana, journal, [upload(1)])).status == 200
+    rotation = wire.RotateRequest(
+        journal, 1, bytes(48), [wire.MemberKey(ana.profile.account_id, bytes(48))]
+    )
+    assert (await raw.call("/v1/journals/rotate", rotation, token=ana.profile.token)).status == 200
+    before = snapshot(live_server.data_dir)
+    answer = await push(raw, ana, journal, [upload(2, epoch=1), upload(1, epoch=1)])
+    assert answer.error() == (409, "record_conflict")
+    assert snapshot(live_server.data_dir) == before
+
+
+async def test_a_record_sealed_under_another_epoch_than_the_journals_is_refused(
+    live_server: RunningServer, raw: RawClient, ana: Client
+) -> None:
+    journal = await journal_id(ana)
+    before = snapshot(live_server.data_dir)
+    answer = await push(raw, ana, journal, [upload(1), upload(2, epoch=1)])
+    assert answer.error() == (409, "stale_epoch")
+    assert snapshot(live_server.data_dir) == before
+
+
+async def test_concurrent_retries_of_one_batch_store_it_once(
+    live_server: RunningServer, raw: RawClient, ana: Client
+) -> None:
+    journal = await journal_id(ana)
+    batch = [upload(n) for n in range(1, 11)]
+    answers = await asyncio.gather(*(push(raw, ana, journal, batch) for _ in range(8)))
+    assert {answer.status for answer in answers} == {200}
+    assert all(answer.value() == answers[0].value() for answer in answers)
+    assert len(stored_records(live_server.data_dir, journal)) == 10
+
+
+async def test_concurrent_pushes_of_one_id_with_different_content_store_exactly_one(
+    live_server: RunningServer, raw: RawClient, ana: Client
+) -> None:
+    journal = await journal_id(ana)
+    versions = [{**upload(1), "ciphertext": bytes([n]) * 40} for n in range(6)]
+    answers = await asyncio.gather(*(push(raw, ana, journal, [v]) for v in versions))
+    winners = [v for v, answer in zip(versions, answers, strict=True) if answer.status == 200]
+    losers = [answer.error() for answer in answers if answer.status != 200]
+    assert len(winners) == 1
+    assert losers == [(409, "record_conflict")] * 5
+    [(_, _, _, ciphertext)] = stored_records(live_server.data_dir, journal)
+    assert ciphertext == winners[0]["ciphertext"]
