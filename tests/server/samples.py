@@ -45,7 +45,6 @@ SAMPLES: dict[str, Any] = {
     ),
     "/v1/account/identity": wire.IdentityRequest("nobody"),
     "/v1/account/delete": wire.AccountDeleteRequest(bytes(32), bytes(64)),
-    "/v1/account/delete": wire.AccountDeleteRequest(bytes(32), bytes(64)),
     "/v1/devices/list": wire.Empty(),
     "/v1/devices/revoke": wire.DeviceRevokeRequest(ZERO_ID),
     "/v1/journals/create": wire.JournalCreateRequest(
