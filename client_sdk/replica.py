@@ -70,7 +70,7 @@ class Replica:
                 for key in journal.keys:
                     await tx.put_key(journal.journal_id, key.epoch, key.envelope)
         for owner_id in {j.owner_id for j in reply.journals} - {self.profile.account_id}:
-            await self.pin_owner(owner_id)
+            await self.pin_on_first_use(owner_id)
         await self._load_peers()
         envelopes = await self.store.journal_keys()
         updated = []
@@ -103,9 +103,13 @@ class Replica:
             await tx.replace_shares(shares)
 
     async def _fetch_shares(self) -> list[LocalShare]:
+        """The memberships of the journals this account owns; members are pinned, so that
+        every device of the owner can verify what an annotating member writes."""
         reply = await self.transport.call("/v1/shares/list", wire.Empty(), wire.ShareList)
+        for member_id in {s.member_id for s in reply.shares}:
+            await self.pin_on_first_use(member_id)
         return [
-            LocalShare(s.journal_id, s.member_id, s.member_name, s.role, s.expires_at)
+            LocalShare(s.journal_id, s.member_id, s.member_name, s.role, s.expires_at, s.expired)
             for s in reply.shares
         ]
 
@@ -170,15 +174,16 @@ class Replica:
     async def _load_peers(self) -> None:
         self._peers = {peer.account_id: peer for peer in await self.store.peers()}
 
-    async def pin_owner(self, owner_id: bytes) -> Peer:
-        """Pin a journal owner's identity on first use; a changed key is refused."""
-        pinned = await self.store.peer(owner_id)
+    async def pin_on_first_use(self, account_id: bytes) -> Peer:
+        """Pin a journal owner's (or member's) identity on first use; a changed key is
+        refused."""
+        pinned = await self.store.peer(account_id)
         if pinned is not None:
             return pinned
         identity = await self.transport.call(
-            "/v1/account/identity-by-id", wire.AccountRequest(owner_id), wire.Identity
+            "/v1/account/identity-by-id", wire.AccountRequest(account_id), wire.Identity
         )
-        if identity.account_id != owner_id:
+        if identity.account_id != account_id:
             raise IntegrityError("the server answered with another account's identity")
         return await self.pin(identity, verified=False)
 
@@ -496,15 +501,18 @@ class Replica:
     # --- keys over time: rotation and re-sealing -------------------------------------------------
 
     async def rotate_expired(self) -> None:
-        """Rotate the key of every owned journal whose share has expired (the server already
-        stopped serving the member; the new key keeps later records from them)."""
+        """Fetch the current memberships, then rotate the key of every owned journal whose
+        share has expired (the server already stopped serving the member; the new key keeps
+        later records from them)."""
         now = now_ms()
-        shares = await self.store.shares()
+        shares = await self._fetch_shares()
+        async with self.store.transaction() as tx:
+            await tx.replace_shares(shares)
         self._annotators = {}
         for share in shares:
-            if share.role == "annotate" and not (share.expires_at and share.expires_at <= now):
+            if share.role == "annotate" and not share.ended(now):
                 self._annotators.setdefault(share.journal_id, set()).add(share.member_id)
-        expired = {s.journal_id for s in shares if s.expires_at and s.expires_at <= now}
+        expired = {s.journal_id for s in shares if s.ended(now)}
         journals = {j.journal_id: j for j in await self.store.journals()}
         for journal_id in expired:
             if journal_id in journals and journals[journal_id].role == "owner":
@@ -518,7 +526,7 @@ class Replica:
         members = [
             s
             for s in await self.store.shares()
-            if s.journal_id == journal.journal_id and not (s.expires_at and s.expires_at <= now)
+            if s.journal_id == journal.journal_id and not s.ended(now)
         ]
         epoch = fresh.epoch + 1
         journal_key = crypto.new_key()

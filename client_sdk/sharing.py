@@ -276,7 +276,7 @@ class Sharing:
                 s.member_name,
                 s.role,
                 to_datetime(s.expires_at) if s.expires_at else None,
-                bool(s.expires_at and s.expires_at <= now),
+                s.ended(now),
             )
             for s in await self.store.shares()
         ]

@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS peers (
 );
 CREATE TABLE IF NOT EXISTS shares (
     journal_id BLOB NOT NULL, member_id BLOB NOT NULL, member_name TEXT NOT NULL,
-    role TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (journal_id, member_id)
+    role TEXT NOT NULL, expires_at INTEGER NOT NULL, expired INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (journal_id, member_id)
 );
 CREATE TABLE IF NOT EXISTS journal_keys (
     journal_id BLOB NOT NULL, epoch INTEGER NOT NULL, envelope BLOB NOT NULL,
@@ -99,6 +100,12 @@ class LocalShare:
     member_name: str
     role: str
     expires_at: int
+    expired: bool = False
+    """The server no longer serves the member (by its clock, which decides)."""
+
+    def ended(self, now: int) -> bool:
+        """Over by the server's word or by this device's clock, whichever says so first."""
+        return self.expired or bool(self.expires_at and self.expires_at <= now)
 
 
 @dataclass(frozen=True)
@@ -201,10 +208,10 @@ class Store:
 
     async def shares(self) -> list[LocalShare]:
         rows = await self._all(
-            "SELECT journal_id, member_id, member_name, role, expires_at FROM shares "
+            "SELECT journal_id, member_id, member_name, role, expires_at, expired FROM shares "
             "ORDER BY member_name"
         )
-        return [LocalShare(bytes(r[0]), bytes(r[1]), r[2], r[3], r[4]) for r in rows]
+        return [LocalShare(bytes(r[0]), bytes(r[1]), r[2], r[3], r[4], bool(r[5])) for r in rows]
 
     async def creators(self, doc_ids: list[bytes]) -> dict[bytes, bytes]:
         found: dict[bytes, bytes] = {}
@@ -387,8 +394,11 @@ class Transaction:
     async def replace_shares(self, shares: list[LocalShare]) -> None:
         await self._db.execute("DELETE FROM shares")
         await self._db.executemany(
-            "INSERT INTO shares VALUES (?, ?, ?, ?, ?)",
-            [(s.journal_id, s.member_id, s.member_name, s.role, s.expires_at) for s in shares],
+            "INSERT INTO shares VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (s.journal_id, s.member_id, s.member_name, s.role, s.expires_at, int(s.expired))
+                for s in shares
+            ],
         )
 
     async def set_creators(self, creators: dict[bytes, bytes]) -> None:

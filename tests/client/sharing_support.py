@@ -1,0 +1,83 @@
+"""Helpers for the sharing tests: the server's database as an attacker with a copy of it sees
+it, the keys a therapist's client ever held, and sharing after a fingerprint check."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from client_sdk import Client, ShareInfo, crypto, records
+from client_sdk.errors import IntegrityError
+from tests.conftest import RunningServer
+
+
+@dataclass(frozen=True)
+class ServerRecord:
+    seq: int
+    journal_id: bytes
+    record_id: bytes
+    epoch: int
+    ciphertext: bytes
+
+
+def server_db(live_server: RunningServer) -> Path:
+    return live_server.data_dir / "journal.db"
+
+
+def copy_of_server_db(live_server: RunningServer, tmp_path: Path) -> Path:
+    """A full copy of the server's database, as a thief or a backup would have it."""
+    target = tmp_path / f"stolen-{len(list(tmp_path.glob('stolen-*')))}.db"
+    with closing(sqlite3.connect(server_db(live_server))) as source:
+        with closing(sqlite3.connect(target)) as copy:
+            source.backup(copy)
+    return target
+
+
+def rows(database: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    with closing(sqlite3.connect(database)) as db:
+        return [tuple(row) for row in db.execute(sql, params).fetchall()]
+
+
+def stolen_records(database: Path) -> list[ServerRecord]:
+    found = rows(database, "SELECT seq, journal_id, record_id, epoch, ciphertext FROM records")
+    return [ServerRecord(s, bytes(j), bytes(r), e, bytes(c)) for s, j, r, e, c in found]
+
+
+def membership_rows(live_server: RunningServer) -> list[tuple[Any, ...]]:
+    """Every membership and every key envelope the server holds."""
+    database = server_db(live_server)
+    return sorted(rows(database, "SELECT * FROM members")) + sorted(
+        rows(database, "SELECT * FROM journal_keys")
+    )
+
+
+def therapist_keys(therapist: Client) -> list[bytes]:
+    """Every journal key the therapist's client ever unwrapped."""
+    return list(therapist.replica._keys.values())
+
+
+def plaintexts_openable_with(record: ServerRecord, journal_keys: list[bytes]) -> list[bytes]:
+    """The record's padded plaintext for each key that opens it (the AD is public)."""
+    ad = records.record_ad(record.journal_id, record.record_id, record.epoch)
+    opened = []
+    for key in journal_keys:
+        try:
+            opened.append(crypto.open_sealed(key, record.ciphertext, ad, "a stolen record"))
+        except IntegrityError:
+            continue
+    return opened
+
+
+async def share_with(
+    owner: Client, member: Client, journal: str = "Personal", **terms: Any
+) -> ShareInfo:
+    """Share after comparing the member's fingerprint, as in a session."""
+    fingerprint = await member.fingerprint()
+    return await owner.share(journal, member.username, fingerprint=fingerprint, **terms)
+
+
+async def journal_id(client: Client, name: str) -> bytes:
+    return bytes.fromhex((await client.journal(name)).id)

@@ -1,0 +1,421 @@
+"""A server that misbehaves on purpose, to show the SDK never trusts it with sharing.
+
+The hostile server is a loopback proxy in front of the real one: it forwards every request
+and may rewrite a request or a reply on the way (decoded and re-encoded with the wire
+module), and it reads the real server's database directly, as a compromised server can.
+ana is the client, tom her therapist; tom (or ana) talks to the server through the proxy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from client_sdk import INSECURE_TEST_COST, Client, KeyChangedError, crypto, keys, wire
+from tests.client.sharing_support import (
+    copy_of_server_db,
+    journal_id,
+    membership_rows,
+    plaintexts_openable_with,
+    rows,
+    server_db,
+    share_with,
+    stolen_records,
+    therapist_keys,
+)
+from tests.conftest import PASSWORD, ClientFactory, RunningServer
+
+FORWARDED_HEADERS = ("Content-Type", "Authorization")
+SECRET = "Written after the share ended"
+RECORD_ID = re.compile(r"\brecord ([0-9a-f]{32})\b")
+
+Through = Callable[[str], Awaitable[Client]]
+RequestRewrite = Callable[[bytes], bytes]
+ReplyRewrite = Callable[[bytes, bytes], bytes]  # (request body, real reply) -> reply sent
+
+
+@dataclass
+class HostileServer:
+    """Forwards to `upstream`; `requests` and `replies` rewrite bodies by path."""
+
+    upstream: str
+    url: str = ""
+    paths: list[str] = field(default_factory=list)
+    requests: dict[str, RequestRewrite] = field(default_factory=dict)
+    replies: dict[str, ReplyRewrite] = field(default_factory=dict)
+
+    async def forward(self, session: aiohttp.ClientSession, request: web.Request) -> web.Response:
+        self.paths.append(request.path)
+        body = await request.read()
+        if request.path in self.requests:
+            body = self.requests[request.path](body)
+        headers = {h: request.headers[h] for h in FORWARDED_HEADERS if h in request.headers}
+        async with session.post(self.upstream + request.path, data=body, headers=headers) as real:
+            status, reply = real.status, await real.read()
+        if status == 200 and request.path in self.replies:
+            reply = self.replies[request.path](body, reply)
+        return web.Response(status=status, body=reply, content_type="application/msgpack")
+
+
+@pytest.fixture
+async def hostile(live_server: RunningServer) -> AsyncIterator[HostileServer]:
+    proxy = HostileServer(live_server.url)
+    async with aiohttp.ClientSession() as session:
+
+        async def handle(request: web.Request) -> web.Response:
+            return await proxy.forward(session, request)
+
+        app = web.Application()
+        app.router.add_post("/{tail:.*}", handle)
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        proxy.url = str(server.make_url("")).rstrip("/")
+        try:
+            yield proxy
+        finally:
+            await server.close()
+
+
+@pytest.fixture
+async def through(hostile: HostileServer, tmp_path: Path) -> AsyncIterator[Through]:
+    """through(username) -> a new account whose every request passes the hostile server."""
+    clients: list[Client] = []
+
+    async def make(username: str) -> Client:
+        client = await Client.signup(
+            hostile.url,
+            username,
+            PASSWORD,
+            home=tmp_path / f"{username}-via-proxy",
+            kdf_cost=INSECURE_TEST_COST,
+        )
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.close()
+
+
+def problem_ids(problems: list[str]) -> set[str]:
+    """The record ids the problems of a sync report name."""
+    return {found for problem in problems for found in RECORD_ID.findall(problem)}
+
+
+# --- (a) a substituted therapist key ----------------------------------------------------------
+
+
+async def test_a_substituted_therapist_key_is_refused_and_no_share_is_sent(
+    hostile: HostileServer,
+    through: Through,
+    signup: ClientFactory,
+    live_server: RunningServer,
+) -> None:
+    ana = await through("ana")
+    tom = await signup("tom")
+    impostor = keys.AccountSecrets.generate()
+    forged = wire.Identity(
+        tom.profile.account_id,
+        "tom",
+        impostor.sign_public_key,
+        impostor.box_public_key,
+        keys.sign_identity(impostor, tom.profile.account_id, "tom"),  # a valid self-signature
+    )
+
+    def substitute(request: bytes, reply: bytes) -> bytes:
+        asked = wire.decode(wire.IdentityRequest, request)
+        return wire.encode(forged) if asked.username == "tom" else reply
+
+    hostile.replies["/v1/account/identity"] = substitute
+    before = membership_rows(live_server)
+    assert await ana.fingerprint("tom") != await tom.fingerprint()
+    with pytest.raises(KeyChangedError, match="does not match"):
+        await ana.share("Personal", "tom", fingerprint=await tom.fingerprint())
+    assert "/v1/shares/create" not in hostile.paths
+    assert membership_rows(live_server) == before
+    assert await ana.store.peer(tom.profile.account_id) is None
+
+
+async def test_a_key_substituted_after_pinning_is_refused_even_with_trust_on_first_use(
+    hostile: HostileServer,
+    through: Through,
+    signup: ClientFactory,
+    live_server: RunningServer,
+) -> None:
+    ana = await through("ana")
+    tom = await signup("tom")
+    await share_with(ana, tom)
+    await ana.create_journal("Sleep")
+    impostor = keys.AccountSecrets.generate()
+    forged = wire.Identity(
+        tom.profile.account_id,
+        "tom",
+        impostor.sign_public_key,
+        impostor.box_public_key,
+        keys.sign_identity(impostor, tom.profile.account_id, "tom"),
+    )
+    hostile.replies["/v1/account/identity"] = lambda request, reply: wire.encode(forged)
+    hostile.paths.clear()
+    before = membership_rows(live_server)
+    with pytest.raises(KeyChangedError, match="changed since you pinned"):
+        await ana.share("Sleep", "tom", trust_on_first_use=True)
+    assert "/v1/shares/create" not in hostile.paths
+    assert membership_rows(live_server) == before
+
+
+# --- (b) envelopes not made by the owner for this journal and member --------------------------
+
+
+@dataclass
+class TwoSharedJournals:
+    ana: Client
+    tom: Client
+    personal: bytes
+    sleep: bytes
+
+
+@pytest.fixture
+async def shared_twice(through: Through, signup: ClientFactory) -> TwoSharedJournals:
+    """ana shares Personal and Sleep (one entry each) with tom, who uses the hostile server."""
+    ana = await signup("ana")
+    tom = await through("tom")
+    await ana.create_journal("Sleep")
+    await ana.write("Personal", "Personal entry.")
+    await ana.write("Sleep", "Sleep entry.")
+    await ana.sync()
+    await share_with(ana, tom, "Personal")
+    await share_with(ana, tom, "Sleep")
+    return TwoSharedJournals(
+        ana, tom, await journal_id(ana, "Personal"), await journal_id(ana, "Sleep")
+    )
+
+
+KeysRewrite = Callable[[wire.Journal, dict[bytes, wire.Journal]], list[wire.KeyEnvelope]]
+
+
+def rewrite_keys(replace: KeysRewrite) -> ReplyRewrite:
+    """A /v1/journals/list rewrite: each journal's envelopes become replace(journal, listed)."""
+
+    def rewrite(request: bytes, reply: bytes) -> bytes:
+        listed = {j.journal_id: j for j in wire.decode(wire.JournalList, reply).journals}
+        journals = [dataclasses.replace(j, keys=replace(j, listed)) for j in listed.values()]
+        return wire.encode(wire.JournalList(journals))
+
+    return rewrite
+
+
+async def assert_unreadable(tom: Client, unreadable: bytes, report: list[str]) -> None:
+    """The journal's name does not open, its records are problems, nothing of it is shown."""
+    [journal] = [j for j in await tom.journals() if j.id == unreadable.hex()]
+    assert journal.name.startswith("ana/(unreadable journal")
+    stored = [r.record_id.hex() for r in await tom.problems() if r.journal_id == unreadable]
+    assert stored and set(stored) <= problem_ids(report)
+    assert all(e.journal_id != unreadable.hex() for e in await tom.entries())
+
+
+async def test_envelopes_swapped_between_journals_are_rejected_by_the_therapist(
+    hostile: HostileServer, shared_twice: TwoSharedJournals
+) -> None:
+    ids = (shared_twice.personal, shared_twice.sleep)
+    other = {ids[0]: ids[1], ids[1]: ids[0]}
+
+    def swap(journal: wire.Journal, listed: dict[bytes, wire.Journal]) -> list[wire.KeyEnvelope]:
+        if journal.journal_id in other and other[journal.journal_id] in listed:
+            return listed[other[journal.journal_id]].keys
+        return journal.keys
+
+    hostile.replies["/v1/journals/list"] = rewrite_keys(swap)
+    report = await shared_twice.tom.sync()
+    for journal in ids:
+        await assert_unreadable(shared_twice.tom, journal, report.problems)
+    assert len(report.problems) == 2
+
+
+async def test_an_envelope_signed_by_someone_else_than_the_owner_is_rejected(
+    hostile: HostileServer, shared_twice: TwoSharedJournals
+) -> None:
+    mallory = keys.AccountSecrets.generate()
+    tom = shared_twice.tom
+
+    def forged(journal: wire.Journal, listed: dict[bytes, wire.Journal]) -> list[wire.KeyEnvelope]:
+        if journal.journal_id != shared_twice.personal:
+            return journal.keys
+        terms = keys.ShareTerms(
+            shared_twice.ana.profile.account_id,
+            tom.profile.account_id,
+            tom.profile.secrets.box_public_key,
+            journal.journal_id,
+            "read",
+            0,
+            0,
+        )
+        return [wire.KeyEnvelope(0, keys.seal_share_envelope(mallory, terms, crypto.new_key()))]
+
+    hostile.replies["/v1/journals/list"] = rewrite_keys(forged)
+    report = await tom.sync()
+    await assert_unreadable(tom, shared_twice.personal, report.problems)
+    assert [e.body for e in await tom.entries()] == ["Sleep entry."]
+
+
+async def test_an_envelope_made_for_another_member_is_rejected(
+    hostile: HostileServer,
+    shared_twice: TwoSharedJournals,
+    signup: ClientFactory,
+    live_server: RunningServer,
+) -> None:
+    ben = await signup("ben")
+    await share_with(shared_twice.ana, ben, "Personal")
+    [(bens,)] = rows(
+        server_db(live_server),
+        "SELECT envelope FROM journal_keys WHERE journal_id = ? AND account_id = ?",
+        shared_twice.personal,
+        ben.profile.account_id,
+    )
+
+    def for_ben(journal: wire.Journal, listed: dict[bytes, wire.Journal]) -> list[wire.KeyEnvelope]:
+        if journal.journal_id != shared_twice.personal:
+            return journal.keys
+        return [wire.KeyEnvelope(0, bytes(bens))]
+
+    hostile.replies["/v1/journals/list"] = rewrite_keys(for_ben)
+    report = await shared_twice.tom.sync()
+    await assert_unreadable(shared_twice.tom, shared_twice.personal, report.problems)
+    assert [e.body for e in await shared_twice.tom.entries()] == ["Sleep entry."]
+
+
+# --- (c) records of a journal not shared with the therapist -----------------------------------
+
+
+async def test_records_of_an_unshared_journal_served_to_the_therapist_are_reported_not_read(
+    hostile: HostileServer,
+    through: Through,
+    signup: ClientFactory,
+    live_server: RunningServer,
+) -> None:
+    ana = await signup("ana")
+    tom = await through("tom")
+    await ana.create_journal("Private")
+    await ana.write("Personal", "Shared entry.")
+    await ana.write("Private", "Private entry one.")
+    await ana.write("Private", "Private entry two.")
+    await ana.sync()
+    await share_with(ana, tom, "Personal")
+    personal, private = await journal_id(ana, "Personal"), await journal_id(ana, "Private")
+    query = "SELECT seq, record_id, epoch, ciphertext FROM records WHERE journal_id = ?"
+    leaked = [
+        wire.StoredRecord(seq, bytes(record_id), epoch, bytes(ciphertext))
+        for seq, record_id, epoch, ciphertext in rows(server_db(live_server), query, private)
+    ]
+
+    def inject(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.SyncReply, reply)
+        pages = [
+            dataclasses.replace(page, records=[*page.records, *leaked])
+            if page.journal_id == personal
+            else page
+            for page in real.pages
+        ]
+        unshared_page = wire.JournalPage(private, leaked, leaked[-1].seq, leaked[-1].seq, 1)
+        return wire.encode(wire.SyncReply([*pages, unshared_page], real.done))
+
+    hostile.replies["/v1/sync"] = inject
+    report = await tom.sync()
+    assert problem_ids(report.problems) == {r.record_id.hex() for r in leaked}
+    assert [e.body for e in await tom.entries()] == ["Shared entry."]
+    assert {j.name for j in await tom.journals()} == {"Personal", "ana/Personal"}
+    assert (await tom.sync()).problems == []  # reported once, then remembered
+
+
+# --- (d) a revoked therapist the server keeps serving -----------------------------------------
+
+
+async def test_a_revoked_therapist_the_server_keeps_serving_cannot_read_later_records(
+    hostile: HostileServer,
+    through: Through,
+    signup: ClientFactory,
+    live_server: RunningServer,
+    tmp_path: Path,
+) -> None:
+    ana = await signup("ana")
+    tom = await through("tom")
+    await ana.write("Personal", "Before the end.")
+    await ana.sync()
+    await share_with(ana, tom, "Personal")
+    personal = await journal_id(ana, "Personal")
+    remembered: list[bytes] = []
+
+    def remember(request: bytes, reply: bytes) -> bytes:
+        remembered.append(reply)
+        return reply
+
+    hostile.replies["/v1/journals/list"] = remember
+    await tom.sync()
+    assert [e.body for e in await tom.entries()] == ["Before the end."]
+
+    await ana.unshare("Personal", "tom")
+    await ana.write("Personal", SECRET)
+    await ana.add_note("Personal", SECRET)
+    await ana.sync()
+
+    def replay(request: bytes, reply: bytes) -> bytes:
+        """The pre-revocation list, with tom's old envelope offered for the new epoch too."""
+        old = wire.decode(wire.JournalList, remembered[-1])
+        journals = [
+            dataclasses.replace(j, keys=[*j.keys, wire.KeyEnvelope(1, j.keys[0].envelope)])
+            if j.journal_id == personal
+            else j
+            for j in old.journals
+        ]
+        return wire.encode(wire.JournalList(journals))
+
+    cursor: list[int] = []
+
+    def without_revoked(request: bytes) -> bytes:
+        asked = wire.decode(wire.SyncRequest, request)
+        cursor[:] = [c.after for c in asked.cursors if c.journal_id == personal]
+        kept = [c for c in asked.cursors if c.journal_id != personal]
+        return wire.encode(wire.SyncRequest(kept, asked.limit))
+
+    def keep_serving(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.SyncReply, reply)
+        query = (
+            "SELECT seq, record_id, epoch, ciphertext FROM records WHERE journal_id = ? AND seq > ?"
+        )
+        later = [
+            wire.StoredRecord(seq, bytes(record_id), epoch, bytes(ciphertext))
+            for seq, record_id, epoch, ciphertext in rows(
+                server_db(live_server), query, personal, cursor[0] if cursor else 0
+            )
+        ]
+        head = later[-1].seq if later else (cursor[0] if cursor else 0)
+        [(version,)] = rows(
+            server_db(live_server),
+            "SELECT meta_version FROM journals WHERE journal_id = ?",
+            personal,
+        )  # raised by the rotation: the therapist's client re-fetches the (replayed) list
+        page = wire.JournalPage(personal, later, head, head, version)
+        return wire.encode(wire.SyncReply([*real.pages, page], real.done))
+
+    hostile.replies["/v1/journals/list"] = replay
+    hostile.requests["/v1/sync"] = without_revoked
+    hostile.replies["/v1/sync"] = keep_serving
+    report = await tom.sync()
+
+    assert len(report.problems) == 2
+    assert all("invalid signature" in problem for problem in report.problems)
+    assert "ana/Personal" in {j.name for j in await tom.journals()}  # still believes it shared
+    assert [e.body for e in await tom.entries()] == ["Before the end."]
+    assert all(SECRET not in n.text for n in await tom.notes())
+    stolen = copy_of_server_db(live_server, tmp_path)
+    later_records = [r for r in stolen_records(stolen) if r.epoch == 1]
+    assert len(later_records) == 2
+    held = therapist_keys(tom)
+    assert [plaintexts_openable_with(r, held) for r in later_records] == [[], []]

@@ -1,0 +1,524 @@
+"""Sharing with a therapist, end to end: a real server on loopback, real SQLite, real crypto.
+
+ana is the client, tom her therapist. "Nothing was sent" and "cannot be decrypted" are checked
+against the server's own database, read with sqlite3 as an attacker with a copy of it would.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from client_sdk import (
+    AccessError,
+    Client,
+    InvalidInput,
+    KeyChangedError,
+    crypto,
+    keys,
+    records,
+    wire,
+)
+from client_sdk.documents import Document
+from client_sdk.errors import IntegrityError
+from client_sdk.replica import stored_document
+from tests.client.sharing_support import (
+    copy_of_server_db,
+    journal_id,
+    membership_rows,
+    plaintexts_openable_with,
+    rows,
+    server_db,
+    share_with,
+    stolen_records,
+    therapist_keys,
+)
+from tests.conftest import ClientFactory, RunningServer
+
+DAY_MS = 24 * 3600 * 1000
+SECRET = "I never told anyone about the accident"
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+async def sync_page_for(client: Client, journal: bytes) -> wire.SyncReply:
+    """A raw /v1/sync asking the real server for one journal's records."""
+    request = wire.SyncRequest([wire.Cursor(journal, 0)], 100)
+    return await client.transport.call("/v1/sync", request, wire.SyncReply)
+
+
+async def forged_record(
+    author: Client, journal_name: str, document: Document, kind: str, payload: bytes
+) -> wire.RecordUpload:
+    """A record sealed with the journal key `author` holds and signed by `author`."""
+    local = await author._local_journal(journal_name)
+    key = await author.replica.journal_key(local, local.epoch)
+    body = records.RecordBody(
+        author=author.profile.account_id,
+        device=author.profile.device_id,
+        counter=10_000,
+        doc_id=document.doc_id,
+        doc_kind=kind,
+        kind=records.UPDATE,
+        payload=payload,
+        written_at=1,
+    )
+    record_id = crypto.random_bytes(wire.ID_BYTES)
+    ciphertext = records.seal_record(
+        key,
+        local.journal_id,
+        record_id,
+        local.epoch,
+        body,
+        author.profile.secrets.signing_key,
+    )
+    return wire.RecordUpload(record_id, local.epoch, ciphertext)
+
+
+@pytest.fixture
+async def ana(signup: ClientFactory) -> Client:
+    return await signup("ana")
+
+
+@pytest.fixture
+async def tom(signup: ClientFactory) -> Client:
+    return await signup("tom")
+
+
+# --- confirming the therapist's keys --------------------------------------------------------
+
+
+async def test_sharing_with_the_fingerprint_read_out_in_session_pins_the_therapist_as_verified(
+    ana: Client, tom: Client
+) -> None:
+    await ana.write("Personal", "Slept badly again.", mood=3)
+    info = await share_with(ana, tom)
+    assert (info.journal, info.member, info.role, info.expires_at) == (
+        "Personal",
+        "tom",
+        "read",
+        None,
+    )
+    pinned = await ana.store.peer(tom.profile.account_id)
+    assert pinned is not None and pinned.verified
+    await ana.sync()
+    await tom.sync()
+    [entry] = await tom.entries("ana/Personal")
+    assert (entry.body, entry.mood) == ("Slept badly again.", 3)
+
+
+async def test_sharing_without_a_fingerprint_or_trust_on_first_use_is_refused_and_sends_nothing(
+    ana: Client, tom: Client, live_server: RunningServer
+) -> None:
+    before = membership_rows(live_server)
+    with pytest.raises(InvalidInput, match="fingerprint"):
+        await ana.share("Personal", "tom")
+    assert membership_rows(live_server) == before
+    assert await ana.store.peer(tom.profile.account_id) is None
+    assert await ana.shares() == []
+
+
+async def test_sharing_with_a_wrong_fingerprint_is_refused_and_sends_nothing(
+    ana: Client, tom: Client, live_server: RunningServer
+) -> None:
+    before = membership_rows(live_server)
+    wrong = await ana.fingerprint()  # a real safety number, but not tom's
+    with pytest.raises(KeyChangedError, match="does not match"):
+        await ana.share("Personal", "tom", fingerprint=wrong)
+    assert membership_rows(live_server) == before
+    assert await ana.shares() == []
+
+
+async def test_a_therapist_key_that_changed_after_pinning_is_refused_until_verified_again(
+    ana: Client, tom: Client, live_server: RunningServer
+) -> None:
+    await share_with(ana, tom)
+    replacement = keys.AccountSecrets.generate()
+    account_id = tom.profile.account_id
+    with closing(sqlite3.connect(server_db(live_server))) as db, db:
+        db.execute(
+            "UPDATE accounts SET sign_public_key = ?, box_public_key = ?, identity_signature = ? "
+            "WHERE account_id = ?",
+            (
+                replacement.sign_public_key,
+                replacement.box_public_key,
+                keys.sign_identity(replacement, account_id, "tom"),
+                account_id,
+            ),
+        )
+    new_fingerprint = keys.fingerprint(
+        account_id, "tom", replacement.sign_public_key, replacement.box_public_key
+    )
+    await ana.create_journal("Sleep")
+    before = membership_rows(live_server)
+    with pytest.raises(KeyChangedError, match="changed since you pinned"):
+        await ana.share("Sleep", "tom", trust_on_first_use=True)
+    with pytest.raises(KeyChangedError, match="does not match"):
+        await ana.share("Sleep", "tom", fingerprint=await tom.fingerprint())
+    assert membership_rows(live_server) == before
+
+    await ana.verify("tom", new_fingerprint)
+    pinned = await ana.store.peer(account_id)
+    assert pinned is not None and pinned.box_public_key == replacement.box_public_key
+    info = await ana.share("Sleep", "tom", trust_on_first_use=True)
+    assert info.member == "tom"
+
+
+# --- what the therapist reads ---------------------------------------------------------------
+
+
+async def test_therapist_reads_the_shared_journal_and_nothing_else(
+    ana: Client, tom: Client, signup: ClientFactory
+) -> None:
+    ben = await signup("ben")
+    await ana.create_journal("Private")
+    await ana.write("Personal", "For my therapist.")
+    await ana.write("Private", "Only for me.")
+    await ben.write("Personal", "Ben's own thoughts.")
+    await ana.sync()
+    await ben.sync()
+    await share_with(ana, tom)
+    await tom.sync()
+
+    assert {j.name for j in await tom.journals()} == {"Personal", "ana/Personal"}
+    assert [e.body for e in await tom.entries()] == ["For my therapist."]
+    for unshared in (await journal_id(ana, "Private"), await journal_id(ben, "Personal")):
+        with pytest.raises(AccessError, match="not shared"):
+            await sync_page_for(tom, unshared)
+
+
+async def test_a_read_only_therapist_cannot_write_through_the_sdk_nor_the_server(
+    ana: Client, tom: Client, live_server: RunningServer
+) -> None:
+    entry = await ana.write("Personal", "Read, do not touch.")
+    await ana.sync()
+    await share_with(ana, tom)
+    await tom.sync()
+    with pytest.raises(AccessError, match="read-only"):
+        await tom.write("ana/Personal", "Therapist scribbles.")
+    with pytest.raises(AccessError, match="read-only"):
+        await tom.add_note("ana/Personal", "A note.")
+
+    stored = await tom.store.document(bytes.fromhex(entry.id))
+    assert stored is not None
+    document = stored_document(stored)
+    upload = await forged_record(tom, "ana/Personal", document, "note", document.state())
+    request = wire.PushRequest(await journal_id(ana, "Personal"), [upload])
+    async with aiohttp.ClientSession() as session:
+        async with session.post(
+            live_server.url + "/v1/records/push",
+            data=wire.encode(request),
+            headers={
+                "Content-Type": "application/msgpack",
+                "Authorization": f"Bearer {tom.profile.token}",
+            },
+        ) as reply:
+            assert reply.status == 403
+            assert wire.decode(wire.ErrorReply, await reply.read()).code == "forbidden"
+    assert (
+        rows(server_db(live_server), "SELECT 1 FROM records WHERE record_id = ?", upload.record_id)
+        == []
+    )
+
+
+async def test_an_annotating_therapist_adds_prompts_and_notes_the_owner_sees_as_theirs(
+    ana: Client, tom: Client
+) -> None:
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    with pytest.raises(AccessError, match="only add notes and prompts"):
+        await tom.write("ana/Personal", "Not an entry of mine to write.")
+    await tom.add_note("ana/Personal", "What helped you sleep this week?", kind="prompt")
+    await tom.add_note("ana/Personal", "Good progress on routines.")
+    await ana.add_note("Personal", "Ask about the new medication.")
+    assert (await tom.sync()).pushed == 2
+    report = await ana.sync()
+    assert report.problems == []
+
+    notes = await ana.notes("Personal")
+    assert [(n.kind, n.text, n.author, n.by_therapist) for n in notes] == [
+        ("prompt", "What helped you sleep this week?", "tom", True),
+        ("note", "Good progress on routines.", "tom", True),
+        ("note", "Ask about the new medication.", "ana", False),
+    ]
+
+
+async def test_the_owners_other_device_accepts_the_therapists_notes_too(
+    ana: Client, tom: Client, login: ClientFactory
+) -> None:
+    phone = await login("ana")  # signed in before the share existed
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    await tom.add_note("ana/Personal", "See you Thursday.")
+    await tom.sync()
+    report = await phone.sync()
+    assert report.problems == []
+    [note] = await phone.notes()
+    assert (note.text, note.author, note.by_therapist) == ("See you Thursday.", "tom", True)
+
+
+async def test_a_therapist_record_that_edits_the_owners_entry_is_rejected_and_the_entry_is_unchanged(
+    ana: Client, tom: Client, login: ClientFactory
+) -> None:
+    entry = await ana.write("Personal", "My own words.", mood=4)
+    await ana.sync()
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    stored = await tom.store.document(bytes.fromhex(entry.id))
+    assert stored is not None
+    document = stored_document(stored)
+    edit = document.change(fields={"mood": 10}, texts={"body": "Everything is fine now."})
+    upload = await forged_record(tom, "ana/Personal", document, "entry", edit)
+    pushed = await tom.transport.call(
+        "/v1/records/push",
+        wire.PushRequest(await journal_id(ana, "Personal"), [upload]),
+        wire.PushReply,
+    )
+    assert [a.record_id for a in pushed.accepted] == [upload.record_id]  # the server cannot tell
+
+    phone = await login("ana")
+    for device in (ana, phone):
+        report = await device.sync()
+        [problem] = report.problems
+        assert upload.record_id.hex() in problem
+        assert [p.record_id for p in await device.problems()] == [upload.record_id]
+        unchanged = await device.entry(entry.id)
+        assert (unchanged.body, unchanged.mood) == ("My own words.", 4)
+
+
+# --- revocation ---------------------------------------------------------------------------
+
+
+async def test_unshare_drops_the_membership_at_once_and_rotates_the_journal_key(
+    ana: Client, tom: Client, live_server: RunningServer
+) -> None:
+    await ana.write("Personal", "Before.")
+    await ana.sync()
+    await share_with(ana, tom)
+    await tom.sync()
+    personal = await journal_id(ana, "Personal")
+    members = "SELECT account_id FROM members WHERE journal_id = ?"
+    assert len(rows(server_db(live_server), members, personal)) == 2
+
+    await ana.unshare("Personal", "tom")
+    assert rows(server_db(live_server), members, personal) == [(ana.profile.account_id,)]
+    epoch = "SELECT epoch FROM journals WHERE journal_id = ?"
+    assert rows(server_db(live_server), epoch, personal) == [(1,)]
+    assert (await ana._local_journal("Personal")).epoch == 1
+    assert await ana.shares() == []
+
+    with pytest.raises(AccessError):
+        await sync_page_for(tom, personal)
+    await tom.sync()
+    assert "ana/Personal" not in {j.name for j in await tom.journals()}
+    assert await tom.shared_with_me() == []
+
+
+async def test_records_written_after_revocation_cannot_be_decrypted_with_any_key_the_therapist_held(
+    ana: Client, tom: Client, live_server: RunningServer, tmp_path: Path
+) -> None:
+    await ana.write("Personal", "Shared while it lasted.")
+    await ana.sync()
+    await share_with(ana, tom)
+    await tom.sync()
+    await ana.unshare("Personal", "tom")
+    await ana.write("Personal", SECRET)
+    await ana.add_note("Personal", SECRET)
+    await ana.sync()
+
+    stolen = copy_of_server_db(live_server, tmp_path)
+    personal = [
+        r for r in stolen_records(stolen) if r.journal_id == await journal_id(ana, "Personal")
+    ]
+    before = [r for r in personal if r.epoch == 0]
+    after = [r for r in personal if r.epoch == 1]
+    held = therapist_keys(tom)
+    assert before and len(after) == 2
+    assert all(plaintexts_openable_with(r, held) for r in before)  # the attack works on old ones
+    assert [plaintexts_openable_with(r, held) for r in after] == [[], []]
+    [(meta,)] = rows(stolen, "SELECT meta FROM journals WHERE journal_id = ?", after[0].journal_id)
+    for key in held:
+        with pytest.raises(IntegrityError):
+            keys.open_journal_meta(key, after[0].journal_id, bytes(meta))
+
+
+async def test_an_offline_device_reseals_its_old_epoch_writes_after_another_device_rotated(
+    ana: Client, tom: Client, login: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    await share_with(ana, tom)
+    await tom.sync()
+    phone = await login("ana")
+    await phone.sync()
+    written = await phone.write("Personal", SECRET)  # sealed at epoch 0, not pushed yet
+    [waiting] = await phone.store.outbox()
+    assert waiting.epoch == 0
+
+    await ana.unshare("Personal", "tom")
+    report = await phone.sync()
+    assert report.pushed == 1 and await phone.pending() == 0
+
+    stolen = copy_of_server_db(live_server, tmp_path)
+    [record] = [r for r in stolen_records(stolen) if r.record_id == waiting.record_id]
+    assert record.epoch == 1 and record.ciphertext != waiting.ciphertext
+    assert plaintexts_openable_with(record, therapist_keys(tom)) == []
+    await tom.sync()
+    assert await tom.entries() == []
+    await ana.sync()
+    assert (await ana.entry(written.id)).body == SECRET
+
+
+async def test_a_share_until_a_date_ends_on_the_server_and_the_owners_next_sync_rotates_the_key(
+    ana: Client, tom: Client, live_server: RunningServer, tmp_path: Path
+) -> None:
+    until = datetime.now().astimezone() + timedelta(days=1)
+    info = await share_with(ana, tom, until=until)
+    assert info.expires_at is not None and abs(info.expires_at - until) < timedelta(seconds=1)
+    await ana.write("Personal", "Within the share.")
+    await ana.sync()
+    await tom.sync()
+    assert [e.body for e in await tom.entries()] == ["Within the share."]
+    personal = await journal_id(ana, "Personal")
+
+    live_server.clock.now += 2 * DAY_MS
+    with pytest.raises(AccessError):
+        await sync_page_for(tom, personal)
+    await tom.sync()
+    assert await tom.shared_with_me() == []
+    [expired] = await ana.shares()
+    assert (expired.member, expired.expired) == ("tom", True)
+
+    await ana.write("Personal", SECRET)
+    await ana.sync()
+    assert (await ana._local_journal("Personal")).epoch == 1
+    assert await ana.shares() == []
+    stolen = copy_of_server_db(live_server, tmp_path)
+    [late] = [r for r in stolen_records(stolen) if r.journal_id == personal and r.epoch == 1]
+    assert plaintexts_openable_with(late, therapist_keys(tom)) == []
+
+
+# --- choosing what to share ---------------------------------------------------------------
+
+
+async def test_share_entry_copies_one_entry_into_a_journal_for_the_therapist_and_the_rest_stays_private(
+    ana: Client, tom: Client
+) -> None:
+    chosen = await ana.write(
+        "Personal", "About my sister.", title="Family", mood=5, tags=["family"]
+    )
+    await ana.write("Personal", SECRET)
+    info = await ana.share_entry(chosen.id, "tom", fingerprint=await tom.fingerprint())
+    assert (info.journal, info.member, info.role) == ("Shared with tom", "tom", "read")
+    await ana.sync()
+    await tom.sync()
+
+    assert {j.name for j in await tom.journals()} == {"Personal", "ana/Shared with tom"}
+    [copy] = await tom.entries()
+    assert (copy.journal, copy.title, copy.body, copy.mood, copy.tags) == (
+        "ana/Shared with tom",
+        "Family",
+        "About my sister.",
+        5,
+        ("family",),
+    )
+    assert copy.id != chosen.id  # the copy cannot be linked to the original
+    assert [e.body for e in await ana.entries()].count("About my sister.") == 1
+
+
+async def test_sharing_only_mood_and_tags_of_an_entry_keeps_its_words_out_of_every_record_the_therapist_can_open(
+    ana: Client, tom: Client, live_server: RunningServer, tmp_path: Path
+) -> None:
+    entry = await ana.write("Personal", SECRET, title="The accident", mood=2, tags=["fear"])
+    await ana.share_entry(
+        entry.id, "tom", only=["mood", "tags"], fingerprint=await tom.fingerprint()
+    )
+    await ana.sync()
+    await tom.sync()
+
+    [copy] = await tom.entries()
+    assert (copy.mood, copy.tags, copy.body, copy.title) == (2, ("fear",), "", "")
+    assert_words_unreadable_by(tom, live_server, tmp_path, SECRET, "The accident")
+
+
+async def test_a_journal_shared_with_only_mood_and_tags_discloses_those_fields_of_entries_written_later(
+    ana: Client, tom: Client, live_server: RunningServer, tmp_path: Path
+) -> None:
+    await ana.write("Personal", "Written before the share.", mood=9)
+    info = await share_with(ana, tom, only=["mood", "tags"])
+    assert info.journal == "Personal (mood, tags) for tom"
+    later = await ana.write("Personal", SECRET, title="Tuesday", mood=3, tags=["work"])
+    await ana.sync()
+    await tom.sync()
+    [copy] = await tom.entries()
+    assert (copy.journal, copy.mood, copy.tags, copy.body, copy.title) == (
+        "ana/Personal (mood, tags) for tom",
+        3,
+        ("work",),
+        "",
+        "",
+    )
+    await ana.edit(later.id, mood=6, append=" And then it got worse.")
+    await ana.sync()
+    await tom.sync()
+    assert [e.mood for e in await tom.entries()] == [6]
+    assert [e.body for e in await ana.entries()].count("Written before the share.") == 1
+    assert_words_unreadable_by(tom, live_server, tmp_path, SECRET, "worse", "Tuesday")
+
+
+def assert_words_unreadable_by(
+    therapist: Client, live_server: RunningServer, tmp_path: Path, *words: str
+) -> None:
+    """Open every record on the server with every key the therapist holds: none contains the
+    words (the check is meaningful: some records do open)."""
+    stolen = copy_of_server_db(live_server, tmp_path)
+    opened = [
+        plaintext
+        for record in stolen_records(stolen)
+        for plaintext in plaintexts_openable_with(record, therapist_keys(therapist))
+    ]
+    assert opened
+    for word in words:
+        assert not any(word.encode() in plaintext for plaintext in opened), word
+
+
+# --- listing shares and the audit log -----------------------------------------------------
+
+
+async def test_shares_shared_with_me_and_the_share_log_say_who_sees_what(
+    ana: Client, tom: Client, signup: ClientFactory
+) -> None:
+    ben = await signup("ben")
+    await ana.create_journal("Sleep")
+    until = datetime.now().astimezone() + timedelta(days=30)
+    await share_with(ana, tom, "Personal", role="annotate", until=until)
+    await share_with(ana, ben, "Personal")
+    await share_with(ana, tom, "Sleep")
+    await ana.write("Personal", "One.")
+    await ana.write("Personal", "Two.")
+    await ana.sync()
+
+    shares = sorted((s.journal, s.member, s.role, s.expired) for s in await ana.shares())
+    assert shares == [
+        ("Personal", "ben", "read", False),
+        ("Personal", "tom", "annotate", False),
+        ("Sleep", "tom", "read", False),
+    ]
+    [tom_personal] = [s for s in await ana.shares() if (s.journal, s.member) == ("Personal", "tom")]
+    assert tom_personal.expires_at is not None
+    assert abs(tom_personal.expires_at - until) < timedelta(seconds=1)
+
+    shared = sorted((s.owner, s.journal, s.role) for s in await tom.shared_with_me())
+    assert shared == [("ana", "Personal", "annotate"), ("ana", "Sleep", "read")]
+
+    await tom.sync()
+    await ben.sync()
+    log = await ana.share_log("Personal")
+    assert {entry.member for entry in log} == {"tom", "ben"}
+    assert all(entry.up_to_seq >= 2 and entry.records >= 2 for entry in log)
+    assert [e.member for e in await tom.share_log("ana/Personal")] == ["tom"]
+    assert [e.member for e in await ben.share_log("ana/Personal")] == ["ben"]
