@@ -166,6 +166,8 @@ class Replica:
         cached = self._keys.get((journal.journal_id, epoch))
         if cached is not None:
             return cached
+        if journal.owner_id != self.profile.account_id and journal.owner_id not in self._peers:
+            await self._load_peers()  # a freshly opened client: the owner was pinned before
         envelopes = await self.store.journal_keys()
         return self._unwrap(journal.journal_id, journal.owner_id, journal.role, epoch, envelopes)
 

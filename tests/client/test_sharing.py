@@ -249,6 +249,18 @@ async def test_an_annotating_therapist_adds_prompts_and_notes_the_owner_sees_as_
     ]
 
 
+async def test_a_therapists_client_opened_again_adds_a_note_before_syncing(
+    ana: Client, tom: Client
+) -> None:
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    async with await Client.open(tom.home) as reopened:  # a new process, as the CLI runs
+        await reopened.add_note("ana/Personal", "Written offline.")
+        assert (await reopened.sync()).pushed == 1
+    await ana.sync()
+    assert [n.text for n in await ana.notes()] == ["Written offline."]
+
+
 async def test_the_owners_other_device_accepts_the_therapists_notes_too(
     ana: Client, tom: Client, login: ClientFactory
 ) -> None:

@@ -1,0 +1,398 @@
+"""`tj share` and friends: sharing with a therapist, notes and prompts, the audit log.
+
+Every command is one SDK call (client_sdk.Client.share, share_entry, unshare, shares,
+shared_with_me, share_log, add_note, notes, verify); commands that write records sync after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime, timedelta
+from functools import partial
+from typing import TypeVar
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from cli import output
+from cli.main import Home, cli, json_option, pass_home, sync_note
+from client_sdk import AuditInfo, Client, Note, SharedJournal, ShareInfo
+from client_sdk.sharing import DISCLOSABLE
+
+T = TypeVar("T")
+DAY_FORMAT = "%Y-%m-%d"
+MOMENT_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
+
+
+def parse_until(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    """YYYY-MM-DD means through that whole day; YYYY-MM-DD HH:MM that minute (local time)."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        return (datetime.strptime(text, DAY_FORMAT) + timedelta(days=1)).astimezone()
+    except ValueError:
+        pass
+    for pattern in MOMENT_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).astimezone()
+        except ValueError:
+            continue
+    raise click.BadParameter("give a date as YYYY-MM-DD or 'YYYY-MM-DD HH:MM'")
+
+
+def parse_fields(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
+    """A comma-separated list of entry fields, each one of DISCLOSABLE."""
+    if value is None:
+        return None
+    fields = [f.strip().lower() for f in value.split(",") if f.strip()]
+    unknown = [f for f in fields if f not in DISCLOSABLE]
+    if unknown or not fields:
+        raise click.BadParameter(f"fields are some of {','.join(DISCLOSABLE)}, comma-separated")
+    return fields
+
+
+fingerprint_option = click.option(
+    "--fingerprint",
+    metavar="CODE",
+    help="The therapist's safety number, as they read it out from `tj fingerprint`.",
+)
+trust_option = click.option(
+    "--trust-on-first-use",
+    is_flag=True,
+    help="Accept the therapist's keys without comparing fingerprints (only the first time).",
+)
+only_option = click.option(
+    "--only",
+    metavar="FIELDS",
+    callback=parse_fields,
+    help=f"Share only these entry fields, comma-separated: {', '.join(DISCLOSABLE)}.",
+)
+
+
+async def then_sync(change: Callable[[Client], Awaitable[T]], client: Client) -> tuple[T, str]:
+    """Make a change, then push it if the server is reachable."""
+    return await change(client), await sync_note(client)
+
+
+# --- sharing --------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("journal_name", metavar="JOURNAL")
+@click.argument("therapist")
+@click.option(
+    "--role",
+    type=click.Choice(["read", "annotate"]),
+    default="read",
+    show_default=True,
+    help="read: they read the journal. annotate: they may also add notes and prompts.",
+)
+@click.option(
+    "--until",
+    metavar="DATE",
+    callback=parse_until,
+    help="End the share then: YYYY-MM-DD (through that day) or 'YYYY-MM-DD HH:MM', local time.",
+)
+@fingerprint_option
+@trust_option
+@only_option
+@json_option
+@pass_home
+def share(
+    home: Home,
+    journal_name: str,
+    therapist: str,
+    role: str,
+    until: datetime | None,
+    fingerprint: str | None,
+    trust_on_first_use: bool,
+    only: list[str] | None,
+    as_json: bool,
+) -> None:
+    """Share JOURNAL with THERAPIST (another account).
+
+    Ask your therapist to read out their `tj fingerprint` and pass it with --fingerprint:
+    that proves the keys the server gave you are theirs. With --only, entries you write
+    from now on are shared with just those fields (e.g. your mood, not your words).
+
+    \b
+    Examples:
+      tj share Personal drsmith --fingerprint "12345 67890 12345 67890 12345 67890"
+      tj share Personal drsmith --role annotate --until 2027-06-30
+      tj share Personal drsmith --only mood,tags
+    """
+    shared = home.run(
+        lambda client: client.share(
+            journal_name,
+            therapist,
+            role=role,
+            until=until,
+            fingerprint=fingerprint,
+            trust_on_first_use=trust_on_first_use,
+            only=only,
+        )
+    )
+    if as_json:
+        output.print_json(shared.to_dict())
+        return
+    ending = f" until {output.local_time(shared.expires_at)}" if shared.expires_at else ""
+    output.message(
+        f"Shared {shared.journal} with {shared.member} ({shared.role}){ending}; "
+        "they see it after their next `tj sync`."
+    )
+
+
+@cli.command("share-entry")
+@click.argument("entry_id", metavar="ENTRY_ID")
+@click.argument("therapist")
+@only_option
+@fingerprint_option
+@trust_option
+@json_option
+@pass_home
+def share_entry(
+    home: Home,
+    entry_id: str,
+    therapist: str,
+    only: list[str] | None,
+    fingerprint: str | None,
+    trust_on_first_use: bool,
+    as_json: bool,
+) -> None:
+    """Share one entry with THERAPIST, without opening the journal it is in.
+
+    The entry (or only the fields given with --only) is copied into a journal kept for
+    that therapist, "Shared with THERAPIST"; the rest of your journals stay private.
+
+    \b
+    Examples:
+      tj share-entry 3fa9c2 drsmith --fingerprint "12345 67890 12345 67890 12345 67890"
+      tj share-entry 3fa9c2 drsmith --only mood,tags
+    """
+    shared, note = home.run(
+        partial(
+            then_sync,
+            lambda client: client.share_entry(
+                entry_id,
+                therapist,
+                only=only,
+                fingerprint=fingerprint,
+                trust_on_first_use=trust_on_first_use,
+            ),
+        )
+    )
+    if as_json:
+        output.print_json(shared.to_dict())
+    else:
+        output.message(f"Shared entry {entry_id} with {shared.member} in {shared.journal}; {note}.")
+
+
+@cli.command()
+@click.argument("journal_name", metavar="JOURNAL")
+@click.argument("therapist")
+@pass_home
+def unshare(home: Home, journal_name: str, therapist: str) -> None:
+    """Stop sharing JOURNAL with THERAPIST, now.
+
+    The server stops serving them at once and the journal gets a new key, so nothing you
+    write from now on can be read by them. They keep what they already downloaded.
+
+    \b
+    Example:
+      tj unshare Personal drsmith
+    """
+    home.run(lambda client: client.unshare(journal_name, therapist))
+    output.message(
+        f"Stopped sharing {journal_name} with {therapist}; the journal has a new key, so what "
+        "you write from now on stays private."
+    )
+
+
+@cli.group(invoke_without_command=True)
+@json_option
+@pass_home
+def shares(home: Home, as_json: bool) -> None:
+    """List what you share: journal, member, role and expiry; or show a share's log.
+
+    \b
+    Examples:
+      tj shares
+      tj shares --json
+      tj shares log Personal
+    """
+    if click.get_current_context().invoked_subcommand is not None:
+        return
+    found = home.run(lambda client: client.shares())
+    if as_json:
+        output.print_json([s.to_dict() for s in found])
+    elif not found:
+        output.message("You share nothing: see `tj share --help`.")
+    else:
+        output.print_table(shares_table(found))
+
+
+@shares.command("log")
+@click.argument("journal_name", metavar="JOURNAL")
+@json_option
+@pass_home
+def shares_log(home: Home, journal_name: str, as_json: bool) -> None:
+    """When each member fetched records of JOURNAL, and up to which one.
+
+    The owner sees every member's fetches; a therapist sees their own.
+
+    \b
+    Examples:
+      tj shares log Personal
+      tj shares log ana/Personal --json
+    """
+    log = home.run(lambda client: client.share_log(journal_name))
+    if as_json:
+        output.print_json([e.to_dict() for e in log])
+    elif not log:
+        output.message(f"Nobody fetched records of {journal_name} yet.")
+    else:
+        output.print_table(log_table(log))
+
+
+@cli.command("shared-with-me")
+@json_option
+@pass_home
+def shared_with_me(home: Home, as_json: bool) -> None:
+    """List the journals others share with you (read them with `tj list --journal NAME`).
+
+    \b
+    Examples:
+      tj shared-with-me
+      tj list --journal ana/Personal
+    """
+    found = home.run(lambda client: client.shared_with_me())
+    if as_json:
+        output.print_json([s.to_dict() for s in found])
+    elif not found:
+        output.message("Nothing is shared with you yet.")
+    else:
+        output.print_table(shared_table(found))
+
+
+@cli.command()
+@click.argument("username")
+@click.argument("fingerprint")
+@pass_home
+def verify(home: Home, username: str, fingerprint: str) -> None:
+    """Accept USERNAME's keys after comparing their FINGERPRINT in person.
+
+    Needed when their keys changed since you first shared with them (sharing refuses
+    until then). Ask them to read out `tj fingerprint`; compare it with `tj fingerprint
+    USERNAME` before you run this.
+
+    \b
+    Example:
+      tj verify drsmith "12345 67890 12345 67890 12345 67890"
+    """
+    home.run(lambda client: client.verify(username, fingerprint))
+    output.message(f"Verified the keys of {username}; sharing with them works again.")
+
+
+# --- notes and prompts ------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("journal_name", metavar="JOURNAL")
+@click.argument("text")
+@click.option("--prompt", is_flag=True, help="Add a reflection prompt instead of a note.")
+@json_option
+@pass_home
+def note(home: Home, journal_name: str, text: str, prompt: bool, as_json: bool) -> None:
+    """Add a note (or a prompt) to JOURNAL. A therapist with the annotate role can add them
+    to a journal shared with them; the client sees them marked as the therapist's.
+
+    Prints the note's id. Works offline.
+
+    \b
+    Examples:
+      tj note ana/Personal "Good progress with the evening routine."
+      tj note ana/Personal --prompt "What made you laugh this week?"
+    """
+    kind = "prompt" if prompt else "note"
+    added, synced = home.run(
+        partial(then_sync, lambda client: client.add_note(journal_name, text, kind=kind))
+    )
+    if as_json:
+        output.print_json(added.to_dict())
+    else:
+        output.data(added.id)
+    output.message(synced)
+
+
+@cli.command()
+@click.option("--journal", "journal_name", metavar="NAME", help="Only the notes of this journal.")
+@json_option
+@pass_home
+def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
+    """List notes and prompts, your therapist's first.
+
+    \b
+    Examples:
+      tj notes
+      tj notes --journal Personal --json
+    """
+    found = home.run(lambda client: client.notes(journal_name))
+    if as_json:
+        output.print_json([n.to_dict() for n in found])
+    elif not found:
+        output.message("No notes yet.")
+    else:
+        output.print_table(notes_table(found))
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+
+def expiry_text(expires_at: datetime | None, expired: bool = False) -> str:
+    if expires_at is None:
+        return "never"
+    return ("ended " if expired else "") + output.local_time(expires_at)
+
+
+def shares_table(found: Iterable[ShareInfo]) -> Table:
+    table = Table("journal", "member", "role", "expires")
+    for s in found:
+        table.add_row(escape(s.journal), s.member, s.role, expiry_text(s.expires_at, s.expired))
+    return table
+
+
+def shared_table(found: Iterable[SharedJournal]) -> Table:
+    table = Table("journal", "owner", "role", "expires")
+    for s in found:
+        table.add_row(escape(f"{s.owner}/{s.journal}"), s.owner, s.role, expiry_text(s.expires_at))
+    return table
+
+
+def log_table(log: Iterable[AuditInfo]) -> Table:
+    table = Table("when", "member", "device", "up to record", "records")
+    for entry in log:
+        table.add_row(
+            output.local_time(entry.at),
+            entry.member,
+            output.short_id(entry.device_id),
+            str(entry.up_to_seq),
+            str(entry.records),
+        )
+    return table
+
+
+def notes_table(found: Iterable[Note]) -> Table:
+    table = Table("date", "journal", "kind", "by", "text")
+    table.columns[0].no_wrap = table.columns[3].no_wrap = True
+    for n in found:
+        author = f"{n.author} (therapist)" if n.by_therapist else n.author
+        table.add_row(
+            output.local_time(n.created_at),
+            escape(n.journal),
+            n.kind,
+            author,
+            escape(output.preview(n.text, 60)),
+        )
+    return table

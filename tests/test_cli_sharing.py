@@ -1,0 +1,195 @@
+"""`tj share` and the other sharing commands against a real server on loopback (CliRunner).
+
+ana is the client and tom her therapist, each with a profile directory made by `tj signup`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from client_sdk import keys
+from tests.conftest import RunningServer
+from tests.test_cli import Device, failed_with_one_line
+
+SHARE_KEYS = {"journal", "journal_id", "member", "role", "expired", "expires_at"}
+
+
+@pytest.fixture
+async def ana(live_server: RunningServer, tmp_path: Path) -> Device:
+    device = Device(tmp_path / "ana", live_server.url)
+    device.signup = await device.json("signup", live_server.url, "ana")
+    return device
+
+
+@pytest.fixture
+async def tom(live_server: RunningServer, tmp_path: Path) -> Device:
+    device = Device(tmp_path / "tom", live_server.url)
+    device.signup = await device.json("signup", live_server.url, "tom")
+    return device
+
+
+async def test_share_with_the_fingerprint_then_the_therapist_finds_and_reads_the_journal(
+    ana: Device, tom: Device
+) -> None:
+    entry_id = (await ana.ok("write", "--mood", "6", "A good week.")).stdout.strip()
+    shared = await ana.json("share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"])
+    assert set(shared) == SHARE_KEYS
+    assert (shared["journal"], shared["member"], shared["role"]) == ("Personal", "tom", "read")
+
+    await tom.ok("sync")
+    [journal] = await tom.json("shared-with-me")
+    assert (journal["owner"], journal["journal"], journal["role"]) == ("ana", "Personal", "read")
+    assert "ana/Personal" in (await tom.ok("shared-with-me")).stdout
+    [entry] = await tom.json("list", "--journal", "ana/Personal")
+    assert (entry["id"], entry["body"], entry["mood"]) == (entry_id, "A good week.", 6)
+    assert "read-only" in failed_with_one_line(
+        await tom.tj("write", "--journal", "ana/Personal", "Not mine to write.")
+    )
+
+
+async def test_share_without_a_confirmed_fingerprint_is_a_one_line_error(
+    ana: Device, tom: Device
+) -> None:
+    assert "fingerprint" in failed_with_one_line(await ana.tj("share", "Personal", "tom"))
+    wrong = ana.signup["fingerprint"]
+    refused = await ana.tj("share", "Personal", "tom", "--fingerprint", wrong)
+    assert "does not match" in failed_with_one_line(refused)
+    assert "30 digits" in failed_with_one_line(
+        await ana.tj("share", "Personal", "tom", "--fingerprint", "12345")
+    )
+    assert await ana.json("shares") == []
+
+
+async def test_shares_lists_journal_member_role_and_expiry_and_unshare_ends_the_share(
+    ana: Device, tom: Device
+) -> None:
+    await ana.ok(
+        "share", "Personal", "tom", "--role", "annotate", "--until", "2099-12-31",
+        "--trust-on-first-use",
+    )  # fmt: skip
+    [listed] = await ana.json("shares")
+    assert (listed["journal"], listed["member"], listed["role"], listed["expired"]) == (
+        "Personal",
+        "tom",
+        "annotate",
+        False,
+    )
+    assert listed["expires_at"].startswith("2100-01-01") or listed["expires_at"].startswith(
+        "2099-12-31"
+    )  # the end of that day, local time, shown in UTC
+    table = (await ana.ok("shares")).stdout
+    assert "tom" in table and "annotate" in table and "2100-01-01" in table
+
+    await ana.ok("unshare", "Personal", "tom")
+    assert await ana.json("shares") == []
+    await tom.ok("sync")
+    assert await tom.json("shared-with-me") == []
+    assert "is not shared with tom" in failed_with_one_line(
+        await ana.tj("unshare", "Personal", "tom")
+    )
+
+
+async def test_an_annotating_therapist_leaves_a_prompt_and_a_note_the_client_sees_as_theirs(
+    ana: Device, tom: Device
+) -> None:
+    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--trust-on-first-use")
+    await tom.ok("sync")
+    added = await tom.ok("note", "ana/Personal", "--prompt", "What helped this week?")
+    assert len(added.stdout.strip()) == 32 and added.stderr.strip() == "synced"
+    await tom.ok("note", "ana/Personal", "Good progress.")
+    await ana.ok("note", "Personal", "Ask about sleep.")
+
+    await ana.ok("sync")
+    listed = await ana.json("notes", "--journal", "Personal")
+    assert [(n["kind"], n["text"], n["author"], n["by_therapist"]) for n in listed] == [
+        ("prompt", "What helped this week?", "tom", True),
+        ("note", "Good progress.", "tom", True),
+        ("note", "Ask about sleep.", "ana", False),
+    ]
+    table = (await ana.ok("notes")).stdout
+    assert "(therapist)" in table and "Ask about" in table
+
+
+async def test_share_entry_with_only_mood_and_tags_shows_the_therapist_no_words(
+    ana: Device, tom: Device
+) -> None:
+    written = await ana.ok("write", "--mood", "2", "--tag", "panic", "What happened at work.")
+    await ana.ok("write", "Something else entirely.")
+    shared = await ana.json(
+        "share-entry", written.stdout.strip()[:8], "tom", "--only", "mood,tags",
+        "--trust-on-first-use",
+    )  # fmt: skip
+    assert (shared["journal"], shared["member"]) == ("Shared with tom", "tom")
+    await tom.ok("sync")
+    [copy] = await tom.json("list")
+    assert (copy["journal"], copy["mood"], copy["tags"], copy["body"]) == (
+        "ana/Shared with tom",
+        2,
+        ["panic"],
+        "",
+    )
+
+
+async def test_shares_log_shows_the_owner_when_the_therapist_fetched_records(
+    ana: Device, tom: Device
+) -> None:
+    await ana.ok("write", "One.")
+    await ana.ok("write", "Two.")
+    await ana.ok("share", "Personal", "tom", "--trust-on-first-use")
+    assert "Nobody fetched" in (await ana.ok("shares", "log", "Personal")).stderr
+    await tom.ok("sync")
+    [fetch] = await ana.json("shares", "log", "Personal")
+    assert (fetch["member"], fetch["records"], fetch["up_to_seq"]) == ("tom", 2, 2)
+    assert await tom.json("shares", "log", "ana/Personal") == [fetch]
+    assert "tom" in (await ana.ok("shares", "log", "Personal")).stdout
+
+
+async def test_a_changed_therapist_key_is_refused_until_verify_accepts_the_new_fingerprint(
+    ana: Device, tom: Device, live_server: RunningServer
+) -> None:
+    await ana.ok("share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("journal", "create", "Sleep")
+    replacement = keys.AccountSecrets.generate()
+    with closing(sqlite3.connect(live_server.data_dir / "journal.db")) as db, db:
+        [(account_id,)] = db.execute("SELECT account_id FROM accounts WHERE username = 'tom'")
+        db.execute(
+            "UPDATE accounts SET sign_public_key = ?, box_public_key = ?, identity_signature = ? "
+            "WHERE account_id = ?",
+            (
+                replacement.sign_public_key,
+                replacement.box_public_key,
+                keys.sign_identity(replacement, account_id, "tom"),
+                account_id,
+            ),
+        )
+    new = keys.fingerprint(
+        account_id, "tom", replacement.sign_public_key, replacement.box_public_key
+    )
+
+    refused = await ana.tj("share", "Sleep", "tom", "--trust-on-first-use")
+    assert "changed since you pinned" in failed_with_one_line(refused)
+    wrong = await ana.tj("verify", "tom", tom.signup["fingerprint"])
+    assert "does not match" in failed_with_one_line(wrong)
+    verified = await ana.ok("verify", "tom", new)
+    assert "Verified" in verified.stderr
+    await ana.ok("share", "Sleep", "tom", "--trust-on-first-use")
+    assert {s["journal"] for s in await ana.json("shares")} == {"Personal", "Sleep"}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["share", "Personal", "tom", "--role", "admin"],
+        ["share", "Personal", "tom", "--until", "next tuesday"],
+        ["share", "Personal", "tom", "--only", "mood,height"],
+        ["share-entry", "abcd", "tom", "--only", ""],
+    ],
+    ids=["unknown role", "unreadable date", "unknown field", "no field"],
+)
+async def test_sharing_usage_mistakes_exit_with_status_2(ana: Device, args: list[str]) -> None:
+    result = await ana.tj(*args)
+    assert result.exit_code == 2, result.output
