@@ -696,7 +696,7 @@ def devices_revoke(home: Home, device_id: str) -> None:
 
 # --- command modules: each registers its commands on `cli` when imported -------------------
 
-from cli import goals, prompts, search, sharing, syncing  # noqa: E402, F401
+from cli import erasure, export, goals, insights, prompts, search, sharing, syncing  # noqa: E402, F401
 
 if __name__ == "__main__":
     main()

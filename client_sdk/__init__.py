@@ -15,8 +15,10 @@ from client_sdk.errors import (
     TJError,
 )
 from client_sdk.goals import CheckIn, Goal, Measure
+from client_sdk.insights import Insights
 from client_sdk.live import Backoff
 from client_sdk.models import Change, DeviceInfo, Entry, Journal
+from client_sdk.portability import ImportReport
 from client_sdk.prompts import CATEGORIES, Prompt
 from client_sdk.search import SearchHit
 from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo
@@ -40,6 +42,8 @@ __all__ = [
     "DeviceInfo",
     "Entry",
     "Goal",
+    "ImportReport",
+    "Insights",
     "IntegrityError",
     "InvalidInput",
     "Journal",

@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Any
 
 from client_sdk import crypto, keys, wire
+from client_sdk.archive import Archive
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
 from client_sdk.documents import (
     ENTRY,
@@ -41,6 +42,7 @@ from client_sdk.goals import (
     goal_view,
     new_goal_update,
 )
+from client_sdk.insights import Insights, compute_insights
 from client_sdk.live import DEFAULT_BACKOFF, Backoff
 from client_sdk.live import notices as live_notices
 from client_sdk.models import (
@@ -53,6 +55,7 @@ from client_sdk.models import (
     now_ms,
     to_datetime,
 )
+from client_sdk.portability import ImportProgress, ImportReport, gather, restore, write_markdown
 from client_sdk.profile import (
     Profile,
     ensure_home,
@@ -72,6 +75,7 @@ from client_sdk.prompts import (
     select,
 )
 from client_sdk.replica import REVOKED, Replica, encode_meta, stored_document
+from client_sdk.report import render_report
 from client_sdk.search import SearchHit, search_entries
 from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo, Sharing
 from client_sdk.store import LocalJournal, Problem, Store
@@ -807,6 +811,94 @@ class Client:
         return search_entries(
             await self.entries(journal), query, tag=tag, since=_moment(since), limit=limit
         )
+
+    # --- insights, report, export and import, account erasure ---------------------------------
+    # Thin on purpose: the rules live in insights.py, report.py and archive.py (pure) and in
+    # portability.py.
+
+    async def insights(
+        self, journal: str | None = None, since: date | None = None, *, today: date | None = None
+    ) -> Insights:
+        """Mood trend by ISO week (with a sparkline), average mood by tag and by emotion, the
+        journaling streak and entries per week (days in local time), and goal progress, all
+        computed on this device (insights.py).
+
+        `journal` is one journal, e.g. "Personal", or "ana/Personal" for a journal ana shares
+        with you (a therapist's view); without it, every journal this account owns. `since`
+        is the first local day counted; `today` defaults to the local date.
+        """
+        name = None
+        if journal is not None:
+            chosen = await self.journal(journal)
+            name, entries, goals = (
+                chosen.name,
+                await self.entries(chosen.id),
+                await self.goals(chosen.id),
+            )
+        else:
+            owned = {j.id for j in await self.journals() if j.role == "owner"}
+            entries = [e for e in await self.entries() if e.journal_id in owned]
+            goals = [g for g in await self.goals() if g.journal_id in owned]
+        return compute_insights(
+            entries, goals, today=today or date.today(), since=since, journal=name
+        )
+
+    async def report_html(
+        self, journal: str | None = None, since: date | None = None, *, title: str | None = None
+    ) -> str:
+        """`insights()` as one self-contained HTML page: inline SVG charts of mood over time,
+        entries per week and goal progress; no script, no external asset; fits a phone."""
+        found = await self.insights(journal, since)
+        return render_report(found, generated_at=datetime.now().astimezone(), title=title)
+
+    async def export_json(self) -> dict[str, Any]:
+        """Everything this device can decrypt (journals, entries, goals with check-ins, notes)
+        as one JSON-ready dict; `import_json` reads it back into any account (archive.py)."""
+        return (await gather(self, datetime.now().astimezone())).to_dict()
+
+    async def export_markdown(self, directory: Path | str) -> list[Path]:
+        """Write one Markdown file per entry (with front matter), one folder per journal, plus
+        goals.md and notes.md; returns the files written. Files are readable only by you."""
+        archive = await gather(self, datetime.now().astimezone())
+        return await asyncio.to_thread(write_markdown, archive, Path(directory))
+
+    async def import_json(
+        self, data: Any, *, progress: ImportProgress | None = None
+    ) -> ImportReport:
+        """Import an `export_json()` dict: journals by name (created when missing), entries,
+        goals and notes with their fields and timestamps, under new ids (the report maps old
+        ids to new). Journals shared with the exporter are skipped; so is anything already
+        here, so a second import changes nothing. Creating journals needs the network; the
+        content is pushed at the next sync."""
+        return await restore(self, Archive.from_dict(data), progress)
+
+    async def delete_account(self, password: str, *, minimum_cost: KdfCost = INTERACTIVE) -> None:
+        """Erase this account on the server (journals, records, shares, devices, audit log) and
+        then this device's profile and local data. Needs the password: the server requires a
+        challenge signed with the password's login key, not just this device's session.
+        Journals others shared with you are not theirs to lose; your own are gone for good."""
+        pre = await self.transport.call(
+            "/v1/auth/prelogin", wire.PreloginRequest(self.username), wire.PreloginReply
+        )
+        cost = KdfCost(pre.opslimit, pre.memlimit)
+        cost.check(minimum_cost)
+        login_key = (
+            await asyncio.to_thread(keys.password_keys, password, pre.salt, cost)
+        ).login_key
+        challenge = await self.transport.call(
+            "/v1/auth/challenge",
+            wire.ChallengeRequest(self.username, "delete"),
+            wire.ChallengeReply,
+        )
+        signature = keys.sign_challenge(
+            login_key, self.username, challenge.server_id, "delete", challenge.challenge
+        )
+        request = wire.AccountDeleteRequest(challenge.challenge, signature)
+        await self.transport.call("/v1/account/delete", request, wire.Empty)
+        await self.close()
+        remove_profile(self.home)
+        for name in ("store.db", "store.db-wal", "store.db-shm"):
+            (self.home / name).unlink(missing_ok=True)
 
     # --- sync ---------------------------------------------------------------------------------
 

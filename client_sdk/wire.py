@@ -148,6 +148,15 @@ class PasswordChangeRequest:
 
 
 @dataclass(frozen=True)
+class AccountDeleteRequest:
+    """Erase the account; `signature` signs a fresh "delete" challenge with the login key, so
+    a stolen session token alone cannot erase anything."""
+
+    challenge: bytes = field(metadata=limits(32, 32))
+    signature: bytes = field(metadata=limits(64, 64))
+
+
+@dataclass(frozen=True)
 class IdentityRequest:
     username: str = field(metadata=limits(1, 64))
 

@@ -89,6 +89,12 @@ async def change_password(request: web.Request) -> web.Response:
     return reply(wire.Empty())
 
 
+async def delete_account(request: web.Request) -> web.Response:
+    message = await body(request, wire.AccountDeleteRequest)
+    await service(request).delete_account(caller(request), message)
+    return reply(wire.Empty())
+
+
 async def identity(request: web.Request) -> web.Response:
     return reply(await service(request).identity(await body(request, wire.IdentityRequest)))
 
@@ -184,6 +190,7 @@ ROUTES: dict[str, Handler] = {
     "/v1/auth/logout": logout,
     "/v1/account/password": change_password,
     "/v1/account/identity": identity,
+    "/v1/account/delete": delete_account,
     "/v1/devices/list": devices,
     "/v1/devices/revoke": revoke_device,
     "/v1/journals/create": create_journal,

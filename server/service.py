@@ -35,7 +35,7 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 CHALLENGE_TTL_MS = 60_000
 TOUCH_INTERVAL_MS = 60_000
 PAGE_BYTES = 4 * 1024 * 1024
-PURPOSES = ("login", "recover", "password")
+PURPOSES = ("login", "recover", "password", "delete")
 SHARE_ROLES = ("read", "annotate")
 # libsodium's INTERACTIVE cost: the server refuses to store anything weaker for new passwords.
 MIN_OPSLIMIT = 2
@@ -258,6 +258,20 @@ class Service:
             request.login_public_key,
             request.bundle,
         )
+
+    async def delete_account(self, caller: Caller, request: wire.AccountDeleteRequest) -> None:
+        """Erase the account and everything of it, once the login key signed a "delete"
+        challenge (a session token alone is not enough), then close its live channels."""
+        account = await self._account(caller)
+        await self._check_challenge(
+            account.username,
+            "delete",
+            request.challenge,
+            request.signature,
+            (account.login_public_key,),
+        )
+        await self.storage.delete_account(account.account_id, account.username)
+        await self.live.disconnect_account(account.account_id)
 
     async def _account(self, caller: Caller) -> AccountRow:
         account = await self.storage.account_by_id(caller.account_id)

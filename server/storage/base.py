@@ -131,6 +131,12 @@ class Storage(Protocol):
         bundle: bytes,
     ) -> None: ...
 
+    async def delete_account(self, account_id: bytes, username: str) -> None:
+        """Erase the account in one transaction: its journals with their records, keys,
+        memberships and audit rows; its memberships, keys and audit rows in other accounts'
+        journals; the records it pushed there; its devices and pending challenges."""
+        ...
+
     async def store_challenge(self, challenge: bytes, entry: Challenge) -> None: ...
 
     async def take_challenge(self, challenge: bytes, now: int) -> Challenge | None:

@@ -113,6 +113,9 @@ class SQLiteStorage:
         await connection.execute("PRAGMA synchronous=FULL")
         await connection.execute("PRAGMA foreign_keys=ON")
         await connection.execute("PRAGMA busy_timeout=5000")
+        # Deleted rows are overwritten with zeros, so an erased account or a compacted record
+        # does not linger in free pages of the file.
+        await connection.execute("PRAGMA secure_delete=ON")
         await connection.executescript(SCHEMA)
         return cls(connection)
 
@@ -207,6 +210,28 @@ class SQLiteStorage:
                 "bundle = ? WHERE account_id = ?",
                 (salt, opslimit, memlimit, login_public_key, bundle, account_id),
             )
+
+    async def delete_account(self, account_id: bytes, username: str) -> None:
+        owned = "SELECT journal_id FROM journals WHERE owner_id = ?"
+        async with self._write() as db:
+            for table, column in (
+                ("records", "pushed_by"),
+                ("audit", "account_id"),
+                ("journal_keys", "account_id"),
+                ("members", "account_id"),
+            ):
+                await db.execute(
+                    f"DELETE FROM {table} WHERE journal_id IN ({owned}) OR {column} = ?",
+                    (account_id, account_id),
+                )
+            await db.execute("DELETE FROM journals WHERE owner_id = ?", (account_id,))
+            await db.execute("DELETE FROM devices WHERE account_id = ?", (account_id,))
+            await db.execute("DELETE FROM challenges WHERE username = ?", (username,))
+            await db.execute("DELETE FROM accounts WHERE account_id = ?", (account_id,))
+        async with self._lock:
+            # Move the erasure into the database file and empty the write-ahead log, which
+            # still holds earlier versions of the erased pages.
+            await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def store_challenge(self, challenge: bytes, entry: Challenge) -> None:
         async with self._write() as db:

@@ -1,0 +1,166 @@
+"""`tj export` (your journal as plain files) and `tj import` (an export into this account)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+
+from cli import output
+from cli.main import Home, cli, json_option, pass_home, sync_note
+from client_sdk import Client, ImportReport
+
+BAR_AFTER_S = 0.5  # an import that ends sooner shows only its summary
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["json", "markdown"]),
+    default="json",
+    show_default=True,
+    help="json: one file with everything (what `tj import` reads); markdown: a file per entry.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Directory to write into (created if missing).",
+)
+@json_option
+@pass_home
+def export(home: Home, file_format: str, out_dir: Path, as_json: bool) -> None:
+    """Export everything you can read on this device, decrypted, as plain files.
+
+    Syncs first when the server is reachable. JSON is one file holding every journal,
+    entry, goal with its check-ins, and note; Markdown is one file per entry with front
+    matter (id, journal, title, mood, tags, emotions, times), one folder per journal.
+    The files are NOT encrypted: they are made readable only by you; keep them safe.
+
+    \b
+    Examples:
+      tj export --out ~/journal-backup
+      tj export --format markdown --out ~/journal-notes
+      tj import ~/journal-backup/therapy-journal-ana-20250312-1830.json
+    """
+    files, note = home.run(lambda client: export_files(client, file_format, out_dir))
+    if as_json:
+        output.print_json({"format": file_format, "files": [str(path) for path in files]})
+    elif file_format == "json":
+        output.data(str(files[0]))
+    else:
+        output.data(str(out_dir))
+        output.message(f"Wrote {len(files)} Markdown file(s) under {out_dir}.")
+    if note:
+        output.message(note)
+
+
+async def export_files(client: Client, file_format: str, out_dir: Path) -> tuple[list[Path], str]:
+    note = await sync_note(client)
+    note = "" if note == "synced" else f"exported what this device holds ({note})"
+    if file_format == "markdown":
+        return await client.export_markdown(out_dir), note
+    data = await client.export_json()
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = out_dir / f"therapy-journal-{client.username}-{stamp}.json"
+    write_private(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return [path], note
+
+
+def write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+@pass_home
+def import_(home: Home, file: Path, as_json: bool) -> None:
+    """Import a JSON export (from `tj export`) into this account, then sync.
+
+    Journals are matched by name and created when missing; entries, goals (with their
+    check-ins) and notes keep their fields and times but get new ids: `--json` prints the
+    map from old ids to new ones. Journals that were shared with the exporter, and a
+    therapist's notes, are skipped; so is anything already here, so importing a file twice
+    adds nothing.
+
+    \b
+    Examples:
+      tj import therapy-journal-ana-20250312-1830.json
+      tj import backup.json --json > id-map.json
+    """
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise click.ClickException(f"{file} is not a JSON export: {error}") from None
+    report, note = home.run(lambda client: import_file(client, data))
+    if as_json:
+        output.print_json(report.to_dict())
+    else:
+        output.data(import_summary(report))
+    output.message(note)
+
+
+async def import_file(client: Client, data: Any) -> tuple[ImportReport, str]:
+    with ImportBar() as bar:
+        report = await client.import_json(data, progress=bar)
+    return report, await sync_note(client)
+
+
+def import_summary(report: ImportReport) -> str:
+    parts = [
+        f"imported {len(report.entries)} entries, {len(report.goals)} goals and "
+        f"{len(report.notes)} notes into {len(report.journals)} journal(s)"
+    ]
+    if report.duplicates:
+        parts.append(f"{report.duplicates} already here")
+    if report.skipped_journals:
+        parts.append(f"skipped shared journal(s): {', '.join(report.skipped_journals)}")
+    if report.skipped_notes:
+        parts.append(f"skipped {report.skipped_notes} therapist note(s)")
+    return "; ".join(parts)
+
+
+class ImportBar:
+    """A progress bar on stderr that appears only once an import has run for BAR_AFTER_S."""
+
+    def __init__(self) -> None:
+        self._started = time.monotonic()
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._progress is None:
+            if time.monotonic() - self._started < BAR_AFTER_S:
+                return
+            self._progress = Progress(
+                TextColumn("importing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("importing", total=total)
+        assert self._task is not None
+        self._progress.update(self._task, completed=done)
+
+    def __enter__(self) -> ImportBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()

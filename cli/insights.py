@@ -1,0 +1,160 @@
+"""`tj insights` (numbers and a sparkline in the terminal) and `tj report` (an HTML page)."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from cli import output
+from cli.main import Home, cli, json_option, pass_home
+from client_sdk import Insights
+from client_sdk.insights import GoalStat, MoodGroup, WeekStat
+
+RECENT_WEEKS = 12  # weeks shown in the terminal; --json has them all
+
+since_option = click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="DATE",
+    help="Count only entries from this local date on (YYYY-MM-DD).",
+)
+
+
+def day_of(since: datetime | None) -> date | None:
+    return since.date() if since is not None else None
+
+
+@cli.command()
+@click.option(
+    "--journal",
+    "journal_name",
+    metavar="NAME",
+    help='One journal (a shared one is "owner/name"); default: all your journals.',
+)
+@since_option
+@json_option
+@pass_home
+def insights(home: Home, journal_name: str | None, since: datetime | None, as_json: bool) -> None:
+    """Mood trend by week, mood by tag and emotion, streak and goal progress.
+
+    Computed on this device from your decrypted entries; the server never sees them. Days
+    and weeks are in your local time. A therapist can look at what a client shares with
+    them by naming the journal "client/journal".
+
+    \b
+    Examples:
+      tj insights
+      tj insights --journal Personal --since 2025-01-01
+      tj insights --journal ana/Personal --json
+    """
+    found = home.run(lambda client: client.insights(journal_name, day_of(since)))
+    if as_json:
+        output.print_json(found.to_dict())
+        return
+    for line in summary_lines(found):
+        output.data(line)
+    if found.weeks:
+        output.print_table(weeks_table(found.weeks[-RECENT_WEEKS:]))
+    if len(found.weeks) > RECENT_WEEKS:
+        output.message(
+            f"showing the last {RECENT_WEEKS} of {len(found.weeks)} weeks; --json has all"
+        )
+    for title, groups in (("tag", found.by_tag), ("emotion", found.by_emotion)):
+        if groups:
+            output.print_table(groups_table(title, groups))
+    if found.goals:
+        output.print_table(goals_table(found.goals))
+
+
+def summary_lines(found: Insights) -> list[str]:
+    scope = found.journal or "all your journals"
+    since = f" since {found.since.isoformat()}" if found.since else ""
+    if not found.entries:
+        return [f"No entries in {scope}{since} yet: write one with `tj write`."]
+    streak = found.streak
+    return [
+        f"{scope}{since}: {found.entries} entries, average mood {mood(found.mood)}, "
+        f"{found.entries_per_week:.1f} per week",
+        f"mood by week (1-10): {found.sparkline}",
+        f"streak: {days(streak.current)} now, longest {days(streak.longest)}, "
+        f"{days(streak.days)} with an entry",
+    ]
+
+
+def weeks_table(weeks: tuple[WeekStat, ...]) -> Table:
+    table = Table("week", "from", "entries", "mood", title="By week")
+    for week in weeks:
+        table.add_row(week.week, week.start.isoformat(), str(week.entries), mood(week.mood))
+    return table
+
+
+def groups_table(what: str, groups: tuple[MoodGroup, ...]) -> Table:
+    table = Table(what, "entries", "average mood", title=f"Mood by {what}")
+    for group in groups:
+        table.add_row(group.name, str(group.entries), mood(group.mood))
+    return table
+
+
+def goals_table(goals: tuple[GoalStat, ...]) -> Table:
+    table = Table("id", "goal", "journal", "progress", "status", "target", "last check-in")
+    table.title = "Goals"
+    for goal in goals:
+        table.add_row(
+            output.short_id(goal.id),
+            goal.title,
+            goal.journal,
+            goal.progress_text(),
+            "done" if goal.done else "open",
+            goal.target.isoformat() if goal.target else "",
+            output.local_time(goal.last_checkin) if goal.last_checkin else "",
+        )
+    return table
+
+
+def mood(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def days(count: int) -> str:
+    return f"{count} day{'s' if count != 1 else ''}"
+
+
+@cli.command()
+@click.option(
+    "--html",
+    "html_file",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    metavar="FILE",
+    help="Write the report to FILE (one self-contained HTML page).",
+)
+@click.option(
+    "--journal",
+    "journal_name",
+    metavar="NAME",
+    help='One journal (a shared one is "owner/name"); default: all your journals.',
+)
+@since_option
+@pass_home
+def report(home: Home, html_file: Path, journal_name: str | None, since: datetime | None) -> None:
+    """Write an HTML report: mood over time, entries per week, goal progress.
+
+    One self-contained page with inline charts: no scripts, no network, nothing to
+    install. It reads well on a phone and can be printed. The file holds your journal's
+    numbers in plain text, so it is made readable only by you.
+
+    \b
+    Examples:
+      tj report --html report.html
+      tj report --html ana.html --journal ana/Personal --since 2025-01-01
+    """
+    page = home.run(lambda client: client.report_html(journal_name, day_of(since)))
+    descriptor = os.open(html_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(page)
+    output.data(str(html_file))
+    output.message(f"Wrote the report to {html_file}; open it in any browser.")

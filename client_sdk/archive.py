@@ -1,0 +1,498 @@
+"""The export format: everything an account can decrypt, as plain JSON or Markdown.
+
+JSON (`Archive.to_dict`) is one object, documented in README.md:
+
+    {"format": "therapy-journal-export", "version": 1, "account": "ana",
+     "exported_at": "...", "journals": [...], "entries": [...], "goals": [...], "notes": [...]}
+
+Times are ISO 8601 with an offset, to the millisecond, so an import restores them exactly.
+`Archive.from_dict` checks a file before anything is imported: a malformed one raises
+InvalidInput naming the bad field, and nothing is written.
+
+Markdown (`entry_markdown`) is one file per entry with YAML-like front matter; string values
+are JSON-quoted, which YAML reads as double-quoted scalars.
+
+Pure: no file or network I/O (portability.py writes and reads), no clock.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any, TypeVar
+
+from client_sdk.documents import (
+    MAX_BODY,
+    MAX_TITLE,
+    EntryFields,
+    check_prompt_id,
+    normalize_emotions,
+)
+from client_sdk.errors import InvalidInput
+from client_sdk.goals import MAX_GOAL_TITLE, MAX_NOTE, MAX_WHY, Goal, Measure
+from client_sdk.models import Entry
+
+FORMAT = "therapy-journal-export"
+VERSION = 1
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+NOTE_KINDS = ("note", "prompt")
+MAX_NOTE_TEXT = 10_000
+T = TypeVar("T")
+
+
+def to_ms(moment: datetime) -> int:
+    """Milliseconds since the epoch, exactly (no float rounding)."""
+    return (moment - EPOCH) // timedelta(milliseconds=1)
+
+
+def iso(moment: datetime, tz: tzinfo | None = UTC) -> str:
+    return moment.astimezone(tz).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class ArchivedJournal:
+    id: str
+    name: str
+    role: str  # "owner", or the role in a journal someone shares with the account
+    owner: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "role": self.role, "owner": self.owner}
+
+
+@dataclass(frozen=True)
+class ArchivedEntry:
+    id: str
+    journal_id: str
+    journal: str
+    title: str
+    body: str
+    mood: int | None
+    tags: tuple[str, ...]
+    emotions: tuple[str, ...]
+    prompt_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, entry: Entry) -> ArchivedEntry:
+        return cls(
+            entry.id,
+            entry.journal_id,
+            entry.journal,
+            entry.title,
+            entry.body,
+            entry.mood,
+            entry.tags,
+            entry.emotions,
+            entry.prompt_id,
+            entry.created_at,
+            entry.updated_at,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "journal_id": self.journal_id,
+            "journal": self.journal,
+            "title": self.title,
+            "body": self.body,
+            "mood": self.mood,
+            "tags": list(self.tags),
+            "emotions": list(self.emotions),
+            "prompt_id": self.prompt_id,
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
+        }
+
+
+@dataclass(frozen=True)
+class ArchivedCheckin:
+    id: str
+    at: datetime
+    progress: int | None
+    note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "at": iso(self.at), "progress": self.progress, "note": self.note}
+
+
+@dataclass(frozen=True)
+class ArchivedGoal:
+    id: str
+    journal_id: str
+    journal: str
+    title: str
+    why: str
+    target: date | None
+    measure: str | None
+    done: bool
+    done_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    checkins: tuple[ArchivedCheckin, ...]
+
+    @classmethod
+    def of(cls, goal: Goal) -> ArchivedGoal:
+        return cls(
+            goal.id,
+            goal.journal_id,
+            goal.journal,
+            goal.title,
+            goal.why,
+            goal.target,
+            str(goal.measure) if goal.measure else None,
+            goal.done,
+            goal.done_at,
+            goal.created_at,
+            goal.updated_at,
+            tuple(ArchivedCheckin(c.id, c.at, c.progress, c.note) for c in goal.checkins),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "journal_id": self.journal_id,
+            "journal": self.journal,
+            "title": self.title,
+            "why": self.why,
+            "target": self.target.isoformat() if self.target else None,
+            "measure": self.measure,
+            "done": self.done,
+            "done_at": iso(self.done_at) if self.done_at else None,
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
+            "checkins": [checkin.to_dict() for checkin in self.checkins],
+        }
+
+
+@dataclass(frozen=True)
+class ArchivedNote:
+    """A note or prompt; `by_therapist` ones were written by a member, not the owner."""
+
+    id: str
+    journal_id: str
+    journal: str
+    kind: str
+    text: str
+    author: str
+    by_therapist: bool
+    created_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "journal_id": self.journal_id,
+            "journal": self.journal,
+            "kind": self.kind,
+            "text": self.text,
+            "author": self.author,
+            "by_therapist": self.by_therapist,
+            "created_at": iso(self.created_at),
+        }
+
+
+@dataclass(frozen=True)
+class Archive:
+    account: str
+    exported_at: datetime
+    journals: tuple[ArchivedJournal, ...]
+    entries: tuple[ArchivedEntry, ...]
+    goals: tuple[ArchivedGoal, ...]
+    notes: tuple[ArchivedNote, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "account": self.account,
+            "exported_at": iso(self.exported_at),
+            "journals": [journal.to_dict() for journal in self.journals],
+            "entries": [entry.to_dict() for entry in self.entries],
+            "goals": [goal.to_dict() for goal in self.goals],
+            "notes": [note.to_dict() for note in self.notes],
+        }
+
+    def items(self) -> tuple[Item, ...]:
+        """Entries, then goals, then notes."""
+        return (*self.entries, *self.goals, *self.notes)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Archive:
+        """Read and check an export (raises InvalidInput naming the first bad field)."""
+        top = Fields(data, "the file")
+        if top.text("format") != FORMAT:
+            raise InvalidInput(f"this is not a Therapy Journal export (format is not {FORMAT!r})")
+        if top.integer("version") != VERSION:
+            raise InvalidInput(
+                f"this export has version {top.raw('version')!r}; expected {VERSION}"
+            )
+        journals = top.items("journals", read_journal)
+        known = {journal.id for journal in journals}
+        archive = cls(
+            account=top.text("account"),
+            exported_at=top.moment("exported_at"),
+            journals=journals,
+            entries=top.items("entries", read_entry),
+            goals=top.items("goals", read_goal),
+            notes=top.items("notes", read_note),
+        )
+        for item in archive.items():
+            if item.journal_id not in known:
+                raise InvalidInput(f"{item.id} names journal {item.journal_id}, not in the file")
+        return archive
+
+
+Item = ArchivedEntry | ArchivedGoal | ArchivedNote
+
+
+# --- reading a file, checked ----------------------------------------------------------------
+
+
+class Fields:
+    """Typed access to one JSON object of an export; errors say where the bad value is."""
+
+    def __init__(self, value: Any, where: str) -> None:
+        if not isinstance(value, Mapping):
+            raise InvalidInput(f"{where} is not a JSON object")
+        self.value = value
+        self.where = where
+
+    def raw(self, name: str) -> Any:
+        if name not in self.value:
+            raise InvalidInput(f"{self.where} lacks {name!r}")
+        return self.value[name]
+
+    def bad(self, name: str, wanted: str) -> InvalidInput:
+        return InvalidInput(f"{self.where}: {name!r} should be {wanted}")
+
+    def text(self, name: str, limit: int = 1_000_000) -> str:
+        value = self.raw(name)
+        if not isinstance(value, str) or len(value) > limit:
+            raise self.bad(name, f"a string of at most {limit} characters")
+        return value
+
+    def optional_text(self, name: str) -> str | None:
+        return None if self.raw(name) is None else self.text(name)
+
+    def integer(self, name: str) -> int:
+        value = self.raw(name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.bad(name, "a whole number")
+        return value
+
+    def optional_integer(self, name: str) -> int | None:
+        return None if self.raw(name) is None else self.integer(name)
+
+    def flag(self, name: str) -> bool:
+        value = self.raw(name)
+        if not isinstance(value, bool):
+            raise self.bad(name, "true or false")
+        return value
+
+    def strings(self, name: str) -> tuple[str, ...]:
+        value = self.raw(name)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.bad(name, "a list of strings")
+        return tuple(value)
+
+    def moment(self, name: str) -> datetime:
+        value = self.text(name, 64)
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise self.bad(name, "an ISO 8601 time") from None
+        if moment.tzinfo is None:
+            raise self.bad(name, "an ISO 8601 time with its UTC offset")
+        return moment
+
+    def optional_moment(self, name: str) -> datetime | None:
+        return None if self.raw(name) is None else self.moment(name)
+
+    def day(self, name: str) -> date | None:
+        value = self.optional_text(name)
+        try:
+            return date.fromisoformat(value) if value is not None else None
+        except ValueError:
+            raise self.bad(name, "a date YYYY-MM-DD") from None
+
+    def items(self, name: str, read: Callable[[Fields], T]) -> tuple[T, ...]:
+        value = self.raw(name)
+        if not isinstance(value, list):
+            raise self.bad(name, "a list")
+        return tuple(read(Fields(item, f"{name}[{i}]")) for i, item in enumerate(value))
+
+
+def read_journal(fields: Fields) -> ArchivedJournal:
+    return ArchivedJournal(
+        fields.text("id", 64),
+        fields.text("name", 300),
+        fields.text("role", 16),
+        fields.text("owner", 64),
+    )
+
+
+def read_entry(fields: Fields) -> ArchivedEntry:
+    entry = ArchivedEntry(
+        id=fields.text("id", 64),
+        journal_id=fields.text("journal_id", 64),
+        journal=fields.text("journal", 300),
+        title=fields.text("title", MAX_TITLE),
+        body=fields.text("body", MAX_BODY),
+        mood=fields.optional_integer("mood"),
+        tags=fields.strings("tags"),
+        emotions=normalize_emotions(fields.strings("emotions")),
+        prompt_id=fields.optional_text("prompt_id"),
+        created_at=fields.moment("created_at"),
+        updated_at=fields.moment("updated_at"),
+    )
+    try:
+        EntryFields(mood=entry.mood, tags=entry.tags, emotions=entry.emotions).validate()
+        if entry.prompt_id is not None:
+            check_prompt_id(entry.prompt_id)
+    except InvalidInput as error:
+        raise InvalidInput(f"{fields.where}: {error}") from None
+    return entry
+
+
+def read_goal(fields: Fields) -> ArchivedGoal:
+    goal = ArchivedGoal(
+        id=fields.text("id", 64),
+        journal_id=fields.text("journal_id", 64),
+        journal=fields.text("journal", 300),
+        title=fields.text("title", MAX_GOAL_TITLE),
+        why=fields.text("why", MAX_WHY),
+        target=fields.day("target"),
+        measure=fields.optional_text("measure"),
+        done=fields.flag("done"),
+        done_at=fields.optional_moment("done_at"),
+        created_at=fields.moment("created_at"),
+        updated_at=fields.moment("updated_at"),
+        checkins=fields.items("checkins", read_checkin),
+    )
+    if not goal.title.strip():
+        raise fields.bad("title", "a non-empty string")
+    if goal.measure is not None:
+        try:
+            Measure.parse(goal.measure)
+        except InvalidInput as error:
+            raise InvalidInput(f"{fields.where}: {error}") from None
+    return goal
+
+
+def read_checkin(fields: Fields) -> ArchivedCheckin:
+    return ArchivedCheckin(
+        id=fields.text("id", 64),
+        at=fields.moment("at"),
+        progress=fields.optional_integer("progress"),
+        note=fields.text("note", MAX_NOTE),
+    )
+
+
+def read_note(fields: Fields) -> ArchivedNote:
+    note = ArchivedNote(
+        id=fields.text("id", 64),
+        journal_id=fields.text("journal_id", 64),
+        journal=fields.text("journal", 300),
+        kind=fields.text("kind", 16),
+        text=fields.text("text", MAX_NOTE_TEXT),
+        author=fields.text("author", 64),
+        by_therapist=fields.flag("by_therapist"),
+        created_at=fields.moment("created_at"),
+    )
+    if note.kind not in NOTE_KINDS:
+        raise fields.bad("kind", " or ".join(NOTE_KINDS))
+    return note
+
+
+# --- Markdown --------------------------------------------------------------------------------
+
+
+def entry_markdown(entry: ArchivedEntry, tz: tzinfo | None = None) -> str:
+    """One entry as Markdown with front matter; times in `tz` (None: local time)."""
+    front = [
+        ("id", entry.id),
+        ("journal", quoted(entry.journal)),
+        ("title", quoted(entry.title)),
+        ("mood", "null" if entry.mood is None else str(entry.mood)),
+        ("tags", quoted_list(entry.tags)),
+        ("emotions", quoted_list(entry.emotions)),
+    ]
+    if entry.prompt_id is not None:
+        front.append(("prompt_id", quoted(entry.prompt_id)))
+    front += [
+        ("created_at", iso(entry.created_at, tz)),
+        ("updated_at", iso(entry.updated_at, tz)),
+    ]
+    lines = ["---", *(f"{key}: {value}" for key, value in front), "---", ""]
+    body = entry.body if entry.body.endswith("\n") or not entry.body else entry.body + "\n"
+    return "\n".join(lines) + "\n" + body
+
+
+def goals_markdown(goals: Iterable[ArchivedGoal], tz: tzinfo | None = None) -> str:
+    """A journal's goals and their check-ins, as one Markdown page."""
+    lines = ["# Goals", ""]
+    for goal in goals:
+        status = "done" if goal.done else "open"
+        lines.append(f"## {goal.title.strip()} ({status})")
+        lines.append("")
+        details = [
+            f"- id: {goal.id}",
+            f"- measure: {goal.measure or 'none'}",
+            f"- target: {goal.target.isoformat() if goal.target else 'none'}",
+            f"- created: {local_minute(goal.created_at, tz)}",
+        ]
+        if goal.done_at:
+            details.append(f"- done: {local_minute(goal.done_at, tz)}")
+        lines += details
+        if goal.why.strip():
+            lines += ["", goal.why.strip()]
+        if goal.checkins:
+            lines += ["", "Check-ins:", ""]
+            for checkin in goal.checkins:
+                progress = "" if checkin.progress is None else f" progress {checkin.progress}"
+                note = f": {checkin.note}" if checkin.note else ""
+                lines.append(f"- {local_minute(checkin.at, tz)}{progress}{note}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def notes_markdown(notes: Iterable[ArchivedNote], tz: tzinfo | None = None) -> str:
+    lines = ["# Notes and prompts", ""]
+    for note in notes:
+        who = f"{note.author} (therapist)" if note.by_therapist else note.author
+        lines += [
+            f"## {note.kind} by {who}, {local_minute(note.created_at, tz)}",
+            "",
+            note.text,
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def local_minute(moment: datetime, tz: tzinfo | None) -> str:
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def quoted(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def quoted_list(values: Iterable[str]) -> str:
+    return "[" + ", ".join(quoted(v) for v in values) + "]"
+
+
+def slug(text: str, limit: int = 40) -> str:
+    """A file-name-safe form of a journal name or title: letters, digits and '-'."""
+    cleaned = re.sub(r"[^\w]+", "-", text.casefold(), flags=re.UNICODE).strip("-_")
+    return cleaned[:limit].strip("-_") or "untitled"
+
+
+def entry_filename(entry: ArchivedEntry, tz: tzinfo | None = None) -> str:
+    """`2025-03-04-morning-walk-3fa9c2d1.md`: local date, title, and the id keeps it unique."""
+    day = entry.created_at.astimezone(tz).strftime("%Y-%m-%d")
+    title = slug(entry.title) if entry.title.strip() else "entry"
+    return f"{day}-{title}-{entry.id[:8]}.md"

@@ -1,0 +1,315 @@
+"""Insights: what a journal says over time, computed on the device from decrypted entries and
+goals. The server never sees any of it.
+
+    insights = compute_insights(entries, goals, today=date.today())
+    insights.sparkline        # "▃▄▆ ▅▇": average mood per ISO week, one character a week
+
+- **weeks**: every ISO week from the first entry (or `since`) to `today`, with its entry count
+  and average mood; weeks without entries are kept, so gaps show.
+- **mood by tag / by emotion**: the average mood of the entries carrying each tag or emotion.
+- **streak**: consecutive days with at least one entry, counted in the user's local time; the
+  current streak is still alive when the last entry was written yesterday.
+- **goals**: each goal's progress (see goals.py for how a measure counts).
+
+Pure: no I/O and no clock. Callers pass `today` and, optionally, the time zone (`tz=None`
+means the system's local zone, daylight saving included).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any, Protocol
+
+from client_sdk.goals import Goal
+
+SPARK_LEVELS = "▁▂▃▄▅▆▇█"
+SPARK_GAP = "·"  # a week without any mood
+MOOD_MIN, MOOD_MAX = 1, 10
+
+
+class EntryLike(Protocol):
+    """What insights read of an entry (client_sdk.Entry has all of it)."""
+
+    @property
+    def mood(self) -> int | None: ...
+
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+
+    @property
+    def emotions(self) -> tuple[str, ...]: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class WeekStat:
+    """One ISO week: how many entries, and their average mood (None without any mood)."""
+
+    week: str  # ISO week, e.g. "2025-W07"
+    start: date  # its Monday
+    entries: int
+    moods: int  # entries that have a mood
+    mood: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "week": self.week,
+            "start": self.start.isoformat(),
+            "entries": self.entries,
+            "moods": self.moods,
+            "mood": _round(self.mood),
+        }
+
+
+@dataclass(frozen=True)
+class MoodGroup:
+    """The entries carrying one tag (or emotion): how many, and their average mood."""
+
+    name: str
+    entries: int
+    moods: int
+    mood: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "entries": self.entries,
+            "moods": self.moods,
+            "mood": _round(self.mood),
+        }
+
+
+@dataclass(frozen=True)
+class Streak:
+    """Journaling days: the current run (ending today or yesterday) and the longest run."""
+
+    current: int
+    longest: int
+    days: int  # distinct days with an entry
+    last_day: date | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "current": self.current,
+            "longest": self.longest,
+            "days": self.days,
+            "last_day": self.last_day.isoformat() if self.last_day else None,
+        }
+
+
+@dataclass(frozen=True)
+class GoalStat:
+    """A goal's progress for charts: `fraction` of its target (None without a measure)."""
+
+    id: str
+    journal: str
+    title: str
+    done: bool
+    progress: int
+    fraction: float | None
+    measure: str | None
+    checkins: int
+    target: date | None
+    last_checkin: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "journal": self.journal,
+            "title": self.title,
+            "done": self.done,
+            "progress": self.progress,
+            "fraction": _round(self.fraction),
+            "measure": self.measure,
+            "checkins": self.checkins,
+            "target": self.target.isoformat() if self.target else None,
+            "last_checkin": self.last_checkin.isoformat() if self.last_checkin else None,
+        }
+
+    def progress_text(self) -> str:
+        """ "3/5 sessions", "40%", or "2 check-ins" (no measure); "done" is shown apart."""
+        if self.measure is None:
+            return f"{self.checkins} check-in{'s' if self.checkins != 1 else ''}"
+        if self.measure == "percent":
+            return f"{self.progress}%"
+        target, _, unit = self.measure.partition(" ")
+        return f"{self.progress}/{target} {unit}"
+
+
+@dataclass(frozen=True)
+class Insights:
+    """Everything `tj insights` shows; `to_dict()` is the stable JSON shape (`--json`)."""
+
+    journal: str | None  # None: every journal of the account
+    since: date | None
+    today: date
+    entries: int
+    moods: int
+    mood: float | None  # average over all entries with a mood
+    weeks: tuple[WeekStat, ...]
+    sparkline: str
+    by_tag: tuple[MoodGroup, ...]
+    by_emotion: tuple[MoodGroup, ...]
+    streak: Streak
+    entries_per_week: float
+    goals: tuple[GoalStat, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "journal": self.journal,
+            "since": self.since.isoformat() if self.since else None,
+            "today": self.today.isoformat(),
+            "entries": self.entries,
+            "moods": self.moods,
+            "mood": _round(self.mood),
+            "entries_per_week": _round(self.entries_per_week),
+            "sparkline": self.sparkline,
+            "weeks": [week.to_dict() for week in self.weeks],
+            "by_tag": [group.to_dict() for group in self.by_tag],
+            "by_emotion": [group.to_dict() for group in self.by_emotion],
+            "streak": self.streak.to_dict(),
+            "goals": [goal.to_dict() for goal in self.goals],
+        }
+
+
+def compute_insights(
+    entries: Iterable[EntryLike],
+    goals: Iterable[Goal] = (),
+    *,
+    today: date,
+    since: date | None = None,
+    tz: tzinfo | None = None,
+    journal: str | None = None,
+) -> Insights:
+    """Insights over `entries` written on or after `since` (a local date), up to `today`."""
+    kept = [e for e in entries if since is None or local_day(e.created_at, tz) >= since]
+    moods = [e.mood for e in kept if e.mood is not None]
+    weeks = weekly(kept, today=today, since=since, tz=tz)
+    return Insights(
+        journal=journal,
+        since=since,
+        today=today,
+        entries=len(kept),
+        moods=len(moods),
+        mood=_mean(moods),
+        weeks=weeks,
+        sparkline=sparkline(week.mood for week in weeks),
+        by_tag=mood_by(kept, lambda e: e.tags),
+        by_emotion=mood_by(kept, lambda e: e.emotions),
+        streak=streak({local_day(e.created_at, tz) for e in kept}, today),
+        entries_per_week=len(kept) / len(weeks) if weeks else 0.0,
+        goals=tuple(goal_stat(goal) for goal in goals),
+    )
+
+
+def local_day(moment: datetime, tz: tzinfo | None = None) -> date:
+    """The calendar day of `moment` in `tz` (None: the system's local time zone)."""
+    return moment.astimezone(tz).date()
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def weekly(
+    entries: Sequence[EntryLike], *, today: date, since: date | None, tz: tzinfo | None
+) -> tuple[WeekStat, ...]:
+    """One WeekStat per ISO week from the first entry (or `since`) through `today`."""
+    by_week: dict[date, list[EntryLike]] = {}
+    for entry in entries:
+        by_week.setdefault(week_start(local_day(entry.created_at, tz)), []).append(entry)
+    if not by_week and since is None:
+        return ()
+    first = week_start(since) if since is not None else min(by_week)
+    last = max([week_start(today), *by_week])
+    weeks = []
+    monday = first
+    while monday <= last:
+        found = by_week.get(monday, [])
+        moods = [e.mood for e in found if e.mood is not None]
+        weeks.append(WeekStat(iso_week(monday), monday, len(found), len(moods), _mean(moods)))
+        monday += timedelta(days=7)
+    return tuple(weeks)
+
+
+def sparkline(values: Iterable[float | None]) -> str:
+    """One character per value on the fixed mood scale 1-10 (so weeks compare across
+    reports): ▁ is 1, █ is 10; a week without a mood is "·"."""
+    line = []
+    for value in values:
+        if value is None:
+            line.append(SPARK_GAP)
+            continue
+        clamped = min(max(value, MOOD_MIN), MOOD_MAX)
+        level = round((clamped - MOOD_MIN) / (MOOD_MAX - MOOD_MIN) * (len(SPARK_LEVELS) - 1))
+        line.append(SPARK_LEVELS[level])
+    return "".join(line)
+
+
+def mood_by(
+    entries: Iterable[EntryLike], names: Callable[[EntryLike], Iterable[str]]
+) -> tuple[MoodGroup, ...]:
+    """Average mood per name (tag or emotion) given by `names(entry)`; most used first."""
+    counts: dict[str, int] = {}
+    moods: dict[str, list[int]] = {}
+    for entry in entries:
+        for name in dict.fromkeys(names(entry)):
+            counts[name] = counts.get(name, 0) + 1
+            if entry.mood is not None:
+                moods.setdefault(name, []).append(entry.mood)
+    groups = [
+        MoodGroup(name, count, len(moods.get(name, [])), _mean(moods.get(name, [])))
+        for name, count in counts.items()
+    ]
+    return tuple(sorted(groups, key=lambda g: (-g.entries, g.name.casefold(), g.name)))
+
+
+def streak(days: set[date], today: date) -> Streak:
+    """The current run of consecutive days ending today (or yesterday, so a streak is not
+    broken before the day is over) and the longest run."""
+    if not days:
+        return Streak(0, 0, 0, None)
+    longest = run = 0
+    previous: date | None = None
+    for day in sorted(days):
+        run = run + 1 if previous is not None and day - previous == timedelta(days=1) else 1
+        longest = max(longest, run)
+        previous = day
+    current = 0
+    day = today if today in days else today - timedelta(days=1)
+    while day in days:
+        current += 1
+        day -= timedelta(days=1)
+    return Streak(current, longest, len(days), max(days))
+
+
+def goal_stat(goal: Goal) -> GoalStat:
+    return GoalStat(
+        id=goal.id,
+        journal=goal.journal,
+        title=goal.title,
+        done=goal.done,
+        progress=goal.progress,
+        fraction=goal.fraction,
+        measure=str(goal.measure) if goal.measure else None,
+        checkins=len(goal.checkins),
+        target=goal.target,
+        last_checkin=goal.checkins[-1].at if goal.checkins else None,
+    )
+
+
+def _mean(values: Sequence[int]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)

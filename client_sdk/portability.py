@@ -1,0 +1,297 @@
+"""Your data is yours: gather everything an account can decrypt into an Archive, write it as
+Markdown files, and import an archive into another account.
+
+The rules of the format live in archive.py (pure); this module moves data between it, the
+client and the file system.
+
+Import (`restore`) recreates, in the importing account:
+
+- every journal the exporter **owned**, by name (an existing journal of that name is reused);
+  journals others shared with the exporter are skipped: they belong to their owners;
+- entries, goals (with their check-ins) and notes with the same fields and timestamps, under
+  new ids; `ImportReport` maps each old id to its new one. A therapist's notes are skipped
+  (they were not the exporter's to give away);
+- nothing twice: an item equal to one already in the target journal (same creation time and
+  content) is counted as a duplicate and skipped, so importing a file again changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from client_sdk import crypto, wire
+from client_sdk.archive import (
+    Archive,
+    ArchivedEntry,
+    ArchivedGoal,
+    ArchivedJournal,
+    ArchivedNote,
+    Item,
+    entry_filename,
+    entry_markdown,
+    goals_markdown,
+    notes_markdown,
+    slug,
+    to_ms,
+)
+from client_sdk.documents import ENTRY, Document
+from client_sdk.goals import GOAL, Measure, new_goal_update
+from client_sdk.models import Journal
+from client_sdk.store import LocalJournal
+
+if TYPE_CHECKING:
+    from client_sdk.client import Client
+
+ImportProgress = Callable[[int, int], None]
+"""Called with (items imported so far, items in the file) after each item."""
+
+
+@dataclass
+class ImportReport:
+    """What an import did. The dicts map ids in the file to the new ids in this account."""
+
+    journals: dict[str, str] = field(default_factory=dict)
+    entries: dict[str, str] = field(default_factory=dict)
+    goals: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    skipped_journals: list[str] = field(default_factory=list)
+    skipped_notes: int = 0
+    duplicates: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "journals": dict(self.journals),
+            "entries": dict(self.entries),
+            "goals": dict(self.goals),
+            "notes": dict(self.notes),
+            "skipped_journals": list(self.skipped_journals),
+            "skipped_notes": self.skipped_notes,
+            "duplicates": self.duplicates,
+        }
+
+
+# --- export ------------------------------------------------------------------------------------
+
+
+async def gather(client: Client, exported_at: datetime) -> Archive:
+    """Every journal on the device (shared ones included), with its entries, goals and notes.
+    The copies kept for a therapist (disclosure journals) are left out: the originals are in."""
+    copies = {j.journal_id.hex() for j in await client.store.journals() if is_disclosure(j)}
+    journals = [j for j in await client.journals() if j.id not in copies]
+    entries: list[ArchivedEntry] = []
+    goals: list[ArchivedGoal] = []
+    notes: list[ArchivedNote] = []
+    for journal in journals:
+        entries += [ArchivedEntry.of(e) for e in await client.entries(journal.id)]
+        goals += [ArchivedGoal.of(g) for g in await client.goals(journal.id)]
+        notes += [
+            ArchivedNote(
+                n.id,
+                journal.id,
+                journal.name,
+                n.kind,
+                n.text,
+                n.author,
+                n.by_therapist,
+                n.created_at,
+            )
+            for n in await client.notes(journal.id)
+        ]
+    return Archive(
+        account=client.username,
+        exported_at=exported_at,
+        journals=tuple(ArchivedJournal(j.id, j.name, j.role, j.owner) for j in journals),
+        entries=tuple(sorted(entries, key=lambda e: (e.created_at, e.id))),
+        goals=tuple(sorted(goals, key=lambda g: (g.created_at, g.id))),
+        notes=tuple(sorted(notes, key=lambda n: (n.created_at, n.id))),
+    )
+
+
+def is_disclosure(journal: LocalJournal) -> bool:
+    return "disclosure_for" in json.loads(journal.meta)
+
+
+def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) -> list[Path]:
+    """One folder per journal, one file per entry, plus goals.md and notes.md where there
+    are any. Files are readable only by the user (they hold the journal in plain text)."""
+    make_private_dir(directory)
+    written: list[Path] = []
+    used: set[str] = set()
+    for journal in archive.journals:
+        folder = directory / unique(slug(journal.name, 60), used)
+        make_private_dir(folder)
+        for entry in (e for e in archive.entries if e.journal_id == journal.id):
+            written.append(
+                write_private(folder / entry_filename(entry, tz), entry_markdown(entry, tz))
+            )
+        goals = [g for g in archive.goals if g.journal_id == journal.id]
+        if goals:
+            written.append(write_private(folder / "goals.md", goals_markdown(goals, tz)))
+        notes = [n for n in archive.notes if n.journal_id == journal.id]
+        if notes:
+            written.append(write_private(folder / "notes.md", notes_markdown(notes, tz)))
+    return written
+
+
+def unique(name: str, used: set[str]) -> str:
+    candidate, number = name, 2
+    while candidate in used:
+        candidate, number = f"{name}-{number}", number + 1
+    used.add(candidate)
+    return candidate
+
+
+def make_private_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+def write_private(path: Path, text: str) -> Path:
+    """Write `text` to a file only the user can read (mode 0600)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)
+    return path
+
+
+# --- import ------------------------------------------------------------------------------------
+
+
+async def restore(
+    client: Client, archive: Archive, progress: ImportProgress | None = None
+) -> ImportReport:
+    report = ImportReport()
+    targets = await target_journals(client, archive, report)
+    local = {j.journal_id.hex(): j for j in await client.store.journals()}
+    seen = await existing_items(client, set(targets.values()))
+    total = len(archive.entries) + len(archive.goals) + len(archive.notes)
+    done = 0
+    for item in archive.items():
+        done += 1
+        target = targets.get(item.journal_id)
+        if target is None:
+            continue  # a journal shared with the exporter: skipped above
+        if isinstance(item, ArchivedNote) and item.by_therapist:
+            report.skipped_notes += 1
+        elif (target, identity(item)) in seen:
+            report.duplicates += 1
+        else:
+            document = recreate(item)
+            await client.replica.commit(local[target], document, document.state())
+            await client.sharing.mirror(local[target], document)
+            seen.add((target, identity(item)))
+            mapping(report, item)[item.id] = document.doc_id.hex()
+        if progress is not None:
+            progress(done, total)
+    return report
+
+
+async def target_journals(client: Client, archive: Archive, report: ImportReport) -> dict[str, str]:
+    """Archive journal id -> id of the journal of this account that receives its content."""
+    mine: dict[str, Journal] = {
+        j.name.casefold(): j for j in await client.journals() if j.role == "owner"
+    }
+    targets: dict[str, str] = {}
+    for journal in archive.journals:
+        if journal.role != "owner":
+            report.skipped_journals.append(journal.name)
+            continue
+        target = mine.get(journal.name.casefold())
+        if target is None:
+            target = await client.create_journal(journal.name)
+            mine[journal.name.casefold()] = target
+        targets[journal.id] = report.journals[journal.id] = target.id
+    return targets
+
+
+def identity(item: Item) -> tuple[Any, ...]:
+    """What makes two items the same for duplicate detection (ids differ across imports)."""
+    if isinstance(item, ArchivedEntry):
+        return ("entry", to_ms(item.created_at), item.title, item.body)
+    if isinstance(item, ArchivedGoal):
+        return ("goal", to_ms(item.created_at), item.title.strip())
+    return (item.kind, to_ms(item.created_at), item.text)
+
+
+async def existing_items(client: Client, journal_ids: set[str]) -> set[tuple[str, tuple[Any, ...]]]:
+    seen: set[tuple[str, tuple[Any, ...]]] = set()
+    for journal_id in journal_ids:
+        for entry in await client.entries(journal_id):
+            seen.add((journal_id, identity(ArchivedEntry.of(entry))))
+        for goal in await client.goals(journal_id):
+            seen.add((journal_id, identity(ArchivedGoal.of(goal))))
+        for note in await client.notes(journal_id):
+            seen.add((journal_id, (note.kind, to_ms(note.created_at), note.text)))
+    return seen
+
+
+def mapping(report: ImportReport, item: Item) -> dict[str, str]:
+    if isinstance(item, ArchivedEntry):
+        return report.entries
+    if isinstance(item, ArchivedGoal):
+        return report.goals
+    return report.notes
+
+
+def recreate(item: Item) -> Document:
+    """A new document (new id) holding the item, to commit as one record (its state)."""
+    doc_id = crypto.random_bytes(wire.ID_BYTES)
+    if isinstance(item, ArchivedEntry):
+        return entry_document(doc_id, item)
+    if isinstance(item, ArchivedGoal):
+        return goal_document(doc_id, item)
+    document = Document(doc_id, item.kind)
+    document.change(fields={"created_at": to_ms(item.created_at)}, texts={"body": item.text})
+    return document
+
+
+def entry_document(doc_id: bytes, entry: ArchivedEntry) -> Document:
+    fields: dict[str, Any] = {
+        "title": entry.title,
+        "mood": entry.mood,
+        "tags": list(entry.tags),
+        "created_at": to_ms(entry.created_at),
+        "updated_at": to_ms(entry.updated_at),
+        "deleted": False,
+    }
+    if entry.emotions:
+        fields["emotions"] = list(entry.emotions)
+    if entry.prompt_id is not None:
+        fields["prompt_id"] = entry.prompt_id
+    document = Document(doc_id, ENTRY)
+    document.change(fields=fields, texts={"body": entry.body})
+    return document
+
+
+def goal_document(doc_id: bytes, goal: ArchivedGoal) -> Document:
+    document = Document(doc_id, GOAL)
+    measure = Measure.parse(goal.measure) if goal.measure is not None else None
+    new_goal_update(
+        document,
+        goal.title,
+        to_ms(goal.created_at),
+        why=goal.why,
+        target=goal.target,
+        measure=measure,
+    )
+    for checkin in goal.checkins:
+        value = {
+            "id": checkin.id,
+            "at": to_ms(checkin.at),
+            "progress": checkin.progress,
+            "note": checkin.note,
+        }
+        document.change(pushes={"checkins": value})
+    document.change(
+        fields={
+            "done": goal.done,
+            "done_at": to_ms(goal.done_at) if goal.done_at else None,
+            "updated_at": to_ms(goal.updated_at),
+        }
+    )
+    return document

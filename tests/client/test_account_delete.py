@@ -1,0 +1,166 @@
+"""Erasing an account: the server forgets every row and byte of it, in one go, and nothing of
+anyone else. Checked against the server's own SQLite file, table by table and byte by byte.
+
+zoe.erased is the account erased; she owns two journals, shares one with dr.keep (annotate,
+who leaves a note in it), and reads a journal ben.stays shares with her.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from client_sdk import INSECURE_TEST_COST, AuthError, Client, keys, wire
+from tests.conftest import PASSWORD, ClientFactory, RunningServer
+
+ERASED = "zoe.erased"
+Rows = dict[str, set[tuple[Any, ...]]]
+
+
+def db_path(server: RunningServer) -> Path:
+    return server.data_dir / "journal.db"
+
+
+def snapshot(server: RunningServer) -> Rows:
+    """Every row of every table of the server's database, read as an attacker would."""
+    with closing(sqlite3.connect(db_path(server))) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {table: set(db.execute(f"SELECT * FROM {table}")) for table in tables}
+
+
+def mentions(row: tuple[Any, ...], needles: set[bytes], username: str) -> bool:
+    for value in row:
+        if isinstance(value, bytes) and any(needle in value for needle in needles):
+            return True
+        if isinstance(value, str) and username in value:
+            return True
+    return False
+
+
+async def setup_accounts(signup: ClientFactory) -> tuple[Client, Client, Client]:
+    zoe = await signup(ERASED)
+    therapist = await signup("dr.keep")
+    ben = await signup("ben.stays")
+    await zoe.create_journal("Dreams")
+    await zoe.write("Personal", "The session helped.", mood=6, tags=["therapy"])
+    await zoe.write("Dreams", "Flying over the sea.")
+    await zoe.share("Personal", "dr.keep", role="annotate", trust_on_first_use=True)
+    await zoe.sync()
+    await therapist.sync()
+    await therapist.add_note(f"{ERASED}/Personal", "Try the breathing exercise.")
+    await therapist.sync()
+    await ben.write("Personal", "Ben's own day.", mood=8)
+    await ben.share("Personal", ERASED, role="read", trust_on_first_use=True)
+    await ben.sync()
+    await zoe.sync()  # reads ben's journal: the server writes an audit row about zoe
+    return zoe, therapist, ben
+
+
+async def test_deleting_an_account_leaves_nothing_of_it_in_the_server_database(
+    live_server: RunningServer, signup: ClientFactory
+) -> None:
+    zoe, therapist, ben = await setup_accounts(signup)
+    account_id = zoe.profile.account_id
+    own_journals = {bytes.fromhex(j.id) for j in await zoe.journals() if j.role == "owner"}
+    needles = {account_id, *own_journals}
+    before = snapshot(live_server)
+    assert any(mentions(row, needles, ERASED) for row in before["audit"])
+    assert any(mentions(row, needles, ERASED) for row in before["records"])
+
+    await zoe.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+
+    after = snapshot(live_server)
+    for table, rows in after.items():
+        left = [row for row in rows if mentions(row, needles, ERASED)]
+        assert not left, f"{table} still holds {left}"
+    files = sorted(live_server.data_dir.glob("journal.db*"))
+    assert files
+    for path in files:
+        raw = path.read_bytes()
+        assert ERASED.encode() not in raw, path.name
+        assert not any(needle in raw for needle in needles), path.name
+    assert not (zoe.home / "profile").exists()
+    assert not (zoe.home / "store.db").exists()
+
+
+async def test_other_accounts_keep_every_row_that_was_not_the_erased_accounts(
+    live_server: RunningServer, signup: ClientFactory
+) -> None:
+    zoe, therapist, ben = await setup_accounts(signup)
+    needles = {zoe.profile.account_id}
+    needles |= {bytes.fromhex(j.id) for j in await zoe.journals() if j.role == "owner"}
+    before = snapshot(live_server)
+    expected = {
+        t: {r for r in rows if not mentions(r, needles, ERASED)} for t, rows in before.items()
+    }
+
+    await zoe.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+
+    assert snapshot(live_server) == expected
+    await ben.sync()
+    assert [e.body for e in await ben.entries("Personal")] == ["Ben's own day."]
+    assert await ben.shares() == []
+    assert await therapist.shared_with_me() == []
+    assert [j.name for j in await therapist.journals()] == ["Personal"]
+
+
+async def test_every_device_of_the_erased_account_is_signed_out_and_the_name_is_free(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory
+) -> None:
+    zoe = await signup(ERASED)
+    phone = await login(ERASED)
+    await zoe.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    with pytest.raises(AuthError):
+        await phone.sync()
+    with pytest.raises(AuthError):
+        await login(ERASED, device="tablet")
+    again = await signup(ERASED, device="new-laptop")
+    assert again.profile.account_id != zoe.profile.account_id
+
+
+async def test_a_wrong_password_erases_nothing(
+    live_server: RunningServer, signup: ClientFactory
+) -> None:
+    zoe = await signup(ERASED)
+    await zoe.write("Personal", "Still here.")
+    await zoe.sync()
+    before = snapshot(live_server)["accounts"]
+    with pytest.raises(AuthError):
+        await zoe.delete_account("not the password", minimum_cost=INSECURE_TEST_COST)
+    assert snapshot(live_server)["accounts"] == before
+    assert (zoe.home / "profile").exists()
+    assert [e.body for e in await zoe.entries()] == ["Still here."]
+
+
+async def deletion_signed_with(client: Client, signing_key: Any, purpose: str) -> None:
+    challenge = await client.transport.call(
+        "/v1/auth/challenge", wire.ChallengeRequest(client.username, purpose), wire.ChallengeReply
+    )
+    signature = keys.sign_challenge(
+        signing_key, client.username, challenge.server_id, purpose, challenge.challenge
+    )
+    request = wire.AccountDeleteRequest(challenge.challenge, signature)
+    await client.transport.call("/v1/account/delete", request, wire.Empty)
+
+
+async def test_a_session_token_alone_or_the_recovery_key_cannot_erase_an_account(
+    live_server: RunningServer, signup: ClientFactory
+) -> None:
+    zoe = await signup(ERASED)
+    assert zoe.recovery_key is not None
+    recovery_login = keys.recovery_login_key(keys.parse_recovery_key(zoe.recovery_key))
+    with pytest.raises(AuthError):
+        await deletion_signed_with(zoe, recovery_login, "delete")
+    pre = await zoe.transport.call(
+        "/v1/auth/prelogin", wire.PreloginRequest(ERASED), wire.PreloginReply
+    )
+    password_keys = keys.password_keys(PASSWORD, pre.salt, INSECURE_TEST_COST)
+    with pytest.raises(AuthError):  # a challenge asked for another purpose
+        await deletion_signed_with(zoe, password_keys.login_key, "password")
+    assert len(snapshot(live_server)["accounts"]) == 1
+    await deletion_signed_with(zoe, password_keys.login_key, "delete")
+    assert snapshot(live_server)["accounts"] == set()

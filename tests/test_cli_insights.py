@@ -1,0 +1,141 @@
+"""`tj insights`, `tj report`, `tj export`, `tj import` and `tj account delete` through click's
+CliRunner against a real server on loopback (see tests/test_cli.py for the harness)."""
+
+from __future__ import annotations
+
+import stat
+from datetime import date
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli import Device, failed_with_one_line
+
+INSIGHT_KEYS = {
+    "journal", "since", "today", "entries", "moods", "mood", "entries_per_week", "sparkline",
+    "weeks", "by_tag", "by_emotion", "streak", "goals",
+}  # fmt: skip
+
+
+async def new_device(server: RunningServer, tmp_path: Path, username: str) -> Device:
+    device = Device(tmp_path / username, server.url)
+    device.signup = await device.json("signup", server.url, username)
+    return device
+
+
+async def write_week(device: Device) -> None:
+    await device.ok("write", "--mood", "3", "--tag", "work", "--emotion", "anxious", "Hard day.")
+    await device.ok("write", "--mood", "7", "--tag", "sleep", "--emotion", "calm", "Slept well.")
+    goal_id = (await device.ok("goal", "add", "Attend sessions", "--measure", "4 sessions")).stdout
+    await device.ok("goal", "checkin", goal_id.strip())
+
+
+async def test_insights_json_has_the_numbers_of_what_was_written(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    await write_week(ana)
+    found = await ana.json("insights")
+    assert set(found) == INSIGHT_KEYS
+    assert (found["entries"], found["mood"], found["journal"]) == (2, 5.0, None)
+    assert found["today"] == date.today().isoformat()
+    assert found["streak"]["current"] == 1 and len(found["sparkline"]) == len(found["weeks"]) == 1
+    assert {g["name"]: g["mood"] for g in found["by_tag"]} == {"work": 3.0, "sleep": 7.0}
+    assert {g["name"]: g["mood"] for g in found["by_emotion"]} == {"anxious": 3.0, "calm": 7.0}
+    [goal] = found["goals"]
+    assert (goal["title"], goal["progress"], goal["fraction"]) == ("Attend sessions", 1, 0.25)
+    later = await ana.json("insights", "--since", "2999-01-01")
+    assert later["entries"] == 0
+
+
+async def test_insights_prints_a_sparkline_and_tables_for_people(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    await write_week(ana)
+    text = (await ana.ok("insights", "--journal", "Personal")).stdout
+    assert "Personal: 2 entries, average mood 5.0" in text
+    assert "mood by week (1-10): ▄" in text
+    for heading in ("By week", "Mood by tag", "Mood by emotion", "Goals", "1/4"):
+        assert heading in text
+    assert "no journal named" in failed_with_one_line(await ana.tj("insights", "--journal", "Nope"))
+
+
+async def test_a_therapist_sees_the_same_insights_over_what_a_client_shares(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    therapist = await new_device(live_server, tmp_path, "drsmith")
+    await write_week(ana)
+    await ana.ok("share", "Personal", "drsmith", "--trust-on-first-use")
+    await therapist.ok("sync")
+    theirs = await therapist.json("insights", "--journal", "ana/Personal")
+    mine = await ana.json("insights", "--journal", "Personal")
+    assert theirs["journal"] == "ana/Personal"
+    assert {g["journal"] for g in theirs["goals"]} == {"ana/Personal"}
+    for goal in theirs["goals"]:
+        goal["journal"] = "Personal"
+    assert {**theirs, "journal": "Personal"} == mine
+    assert (await therapist.json("insights"))["entries"] == 0  # their own journals only
+
+
+async def test_report_writes_a_private_html_page_with_the_charts(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    await write_week(ana)
+    page = tmp_path / "report.html"
+    result = await ana.ok("report", "--html", str(page))
+    assert result.stdout.strip() == str(page)
+    assert stat.S_IMODE(page.stat().st_mode) == 0o600
+    html = page.read_text(encoding="utf-8")
+    assert html.count('class="mood-point"') == 1 and html.count('class="entries-bar"') == 1
+    assert html.count('class="goal-bar"') == 1
+    assert (await ana.tj("report")).exit_code == 2  # --html is required
+
+
+async def test_export_then_import_moves_a_journal_to_another_account(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    await write_week(ana)
+    out = tmp_path / "backup"
+    [export_file] = (await ana.json("export", "--out", str(out)))["files"]
+    assert Path(export_file).parent == out and stat.S_IMODE(out.stat().st_mode) == 0o700
+    assert Path(export_file).name.startswith("therapy-journal-ana-")
+    bob = await new_device(live_server, tmp_path, "bob")
+    report = await bob.json("import", export_file)
+    assert len(report["entries"]) == 2 and len(report["goals"]) == 1
+    assert "already here" in (await bob.ok("import", export_file)).stdout
+    assert sorted(e["body"] for e in await bob.json("list")) == ["Hard day.", "Slept well."]
+    notes = tmp_path / "notes"
+    listed = await ana.json("export", "--format", "markdown", "--out", str(notes))
+    assert sum(Path(f).name != "goals.md" for f in listed["files"]) == 2
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert "not a JSON export" in failed_with_one_line(await bob.tj("import", str(bad)))
+
+
+async def test_account_delete_asks_for_the_username_then_erases_everything(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("write", "Soon gone.")
+    refused = await ana.tj("account", "delete", input="anna\n")
+    assert refused.exit_code == 1 and "cannot be undone" in refused.stderr
+    assert refused.stderr.strip().splitlines()[-1].startswith("Error: the username did not match")
+    assert len(await ana.json("list")) == 1
+    await ana.ok("account", "delete", input="ana\n")
+    assert "no account" in failed_with_one_line(await ana.tj("list"))
+    again = Device(tmp_path / "again", live_server.url)
+    await again.ok("signup", live_server.url, "ana")  # the name is free again
+
+
+async def test_account_delete_yes_skips_the_question_but_still_needs_the_password(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    wrong = await ana.tj("account", "delete", "--yes", env={"TJ_PASSWORD": "not it at all"})
+    failed_with_one_line(wrong)
+    assert (ana.home / "profile").exists()
+    assert (await ana.json("account", "delete", "--yes")) == {"deleted": "ana"}
+    assert not (ana.home / "profile").exists()
