@@ -263,10 +263,16 @@ ROLES = ("read", "annotate")
 
 @dataclass(frozen=True)
 class ShareTerms:
-    """What an owner grants a member for one journal key epoch; all of it is signed."""
+    """What an owner grants a member for one journal key epoch; all of it is signed.
+
+    The member's name and both identity keys are part of it, so an envelope also tells the
+    owner's other devices which keys the owner confirmed for that member.
+    """
 
     owner_id: bytes
     member_id: bytes
+    member_name: str
+    member_sign_public_key: bytes
     member_box_public_key: bytes
     journal_id: bytes
     role: str
@@ -279,6 +285,8 @@ def share_message(terms: ShareTerms, sealed_key: bytes) -> bytes:
         Context.SHARE_ENVELOPE.value,
         terms.owner_id,
         terms.member_id,
+        terms.member_name.encode(),
+        terms.member_sign_public_key,
         terms.member_box_public_key,
         terms.journal_id,
         terms.role.encode(),
@@ -295,20 +303,31 @@ def seal_share_envelope(owner: AccountSecrets, terms: ShareTerms, journal_key: b
     sealed = crypto.seal_to(terms.member_box_public_key, journal_key)
     signature = crypto.sign(owner.signing_key, share_message(terms, sealed))
     packed: bytes = msgpack.packb(
-        [ENVELOPE_VERSION, sealed, signature, terms.role, terms.expires_at], use_bin_type=True
+        [
+            ENVELOPE_VERSION,
+            sealed,
+            signature,
+            terms.role,
+            terms.expires_at,
+            terms.member_name,
+            terms.member_sign_public_key,
+            terms.member_box_public_key,
+        ],
+        use_bin_type=True,
     )
     return packed
 
 
 def envelope_terms(envelope: bytes) -> tuple[str, int]:
     """(role, expires_at) as the envelope claims them, before verification."""
-    _, _, _, role, expires_at = _parse_envelope(envelope)
-    return role, expires_at
+    parsed = _parse_envelope(envelope)
+    return parsed.role, parsed.expires_at
 
 
 def open_share_envelope(
     member: AccountSecrets,
     member_id: bytes,
+    member_name: str,
     owner_id: bytes,
     owner_sign_public_key: bytes,
     journal_id: bytes,
@@ -316,21 +335,73 @@ def open_share_envelope(
     envelope: bytes,
 ) -> tuple[bytes, ShareTerms]:
     """Verify the owner's signature over the terms as this member sees them, then open."""
-    _, sealed, signature, role, expires_at = _parse_envelope(envelope)
+    parsed = _parse_envelope(envelope)
     terms = ShareTerms(
-        owner_id, member_id, member.box_public_key, journal_id, role, epoch, expires_at
+        owner_id,
+        member_id,
+        member_name,
+        member.sign_public_key,
+        member.box_public_key,
+        journal_id,
+        parsed.role,
+        epoch,
+        parsed.expires_at,
     )
     what = f"the share envelope of journal {journal_id.hex()}"
-    crypto.verify(owner_sign_public_key, share_message(terms, sealed), signature, what)
-    journal_key = crypto.open_sealed_box(member.box_key, sealed, what)
+    crypto.verify(
+        owner_sign_public_key, share_message(terms, parsed.sealed), parsed.signature, what
+    )
+    journal_key = crypto.open_sealed_box(member.box_key, parsed.sealed, what)
     if len(journal_key) != crypto.KEY_BYTES:
         raise IntegrityError(f"{what} holds a key of the wrong size")
     return journal_key, terms
 
 
-def _parse_envelope(envelope: bytes) -> tuple[int, bytes, bytes, str, int]:
+def verify_share_terms(
+    owner_sign_public_key: bytes,
+    owner_id: bytes,
+    member_id: bytes,
+    journal_id: bytes,
+    epoch: int,
+    envelope: bytes,
+) -> ShareTerms:
+    """The terms of an envelope this owner signed (checked with the owner's own key): how the
+    owner's other devices learn the member keys the owner confirmed, without trusting the
+    server for them."""
+    parsed = _parse_envelope(envelope)
+    terms = ShareTerms(
+        owner_id,
+        member_id,
+        parsed.member_name,
+        parsed.member_sign_public_key,
+        parsed.member_box_public_key,
+        journal_id,
+        parsed.role,
+        epoch,
+        parsed.expires_at,
+    )
+    what = f"the share envelope of journal {journal_id.hex()}"
+    crypto.verify(
+        owner_sign_public_key, share_message(terms, parsed.sealed), parsed.signature, what
+    )
+    return terms
+
+
+@dataclass(frozen=True)
+class _Envelope:
+    sealed: bytes
+    signature: bytes
+    role: str
+    expires_at: int
+    member_name: str
+    member_sign_public_key: bytes
+    member_box_public_key: bytes
+
+
+def _parse_envelope(envelope: bytes) -> _Envelope:
     try:
-        version, sealed, signature, role, expires_at = msgpack.unpackb(envelope, raw=False)
+        fields = msgpack.unpackb(envelope, raw=False)
+        version, sealed, signature, role, expires_at, name, sign_key, box_key = fields
     except (ValueError, TypeError, msgpack.UnpackException):
         raise IntegrityError("a share envelope is malformed") from None
     well_formed = (
@@ -339,11 +410,16 @@ def _parse_envelope(envelope: bytes) -> tuple[int, bytes, bytes, str, int]:
         and isinstance(signature, bytes)
         and role in ROLES
         and isinstance(expires_at, int)
+        and not isinstance(expires_at, bool)
         and 0 <= expires_at < 2**63
+        and isinstance(name, str)
+        and isinstance(sign_key, bytes)
+        and isinstance(box_key, bytes)
+        and len(sign_key) == len(box_key) == 32
     )
     if not well_formed:
         raise IntegrityError("a share envelope is malformed")
-    return version, sealed, signature, role, expires_at
+    return _Envelope(sealed, signature, role, expires_at, name, sign_key, box_key)
 
 
 def disclosure_doc_id(account_key: bytes, source_doc_id: bytes, journal_id: bytes) -> bytes:

@@ -101,17 +101,44 @@ class Replica:
             for local in updated + gone:
                 await tx.put_journal(local)
             await tx.replace_shares(shares)
+        self._load_annotators(shares)
 
     async def _fetch_shares(self) -> list[LocalShare]:
-        """The memberships of the journals this account owns; members are pinned, so that
-        every device of the owner can verify what an annotating member writes."""
+        """The memberships of the journals this account owns. Each member's keys come from
+        the envelope the owner signed when sharing, checked with the owner's own key, so every
+        device of the owner holds the keys the owner confirmed, not whatever the server says."""
         reply = await self.transport.call("/v1/shares/list", wire.Empty(), wire.ShareList)
-        for member_id in {s.member_id for s in reply.shares}:
-            await self.pin_on_first_use(member_id)
+        me, my_key = self.profile.account_id, self.profile.secrets.sign_public_key
+        for share in reply.shares:
+            if not share.envelope:
+                continue  # an ended share whose keys the server already dropped
+            try:
+                terms = keys.verify_share_terms(
+                    my_key, me, share.member_id, share.journal_id, share.epoch, share.envelope
+                )
+            except IntegrityError:
+                continue  # not signed by this account: pin nothing; a rotation then refuses
+            await self._pin_confirmed(terms)
         return [
             LocalShare(s.journal_id, s.member_id, s.member_name, s.role, s.expires_at, s.expired)
             for s in reply.shares
         ]
+
+    async def _pin_confirmed(self, terms: keys.ShareTerms) -> None:
+        """Pin member keys that this account's owner signature vouches for."""
+        peer = Peer(
+            terms.member_id,
+            terms.member_name,
+            terms.member_sign_public_key,
+            terms.member_box_public_key,
+            True,
+        )
+        pinned = await self.store.peer(peer.account_id)
+        if pinned is not None and pinned == peer:
+            return
+        async with self.store.transaction() as tx:
+            await tx.put_peer(peer)
+        self._peers[peer.account_id] = peer
 
     def _journal_meta(
         self, journal: wire.Journal, envelopes: dict[tuple[bytes, int], bytes]
@@ -153,6 +180,7 @@ class Replica:
             key, _ = keys.open_share_envelope(
                 secrets,
                 self.profile.account_id,
+                self.profile.username,
                 owner_id,
                 owner.sign_public_key,
                 journal_id,
@@ -507,18 +535,25 @@ class Replica:
         share has expired (the server already stopped serving the member; the new key keeps
         later records from them)."""
         now = now_ms()
-        shares = await self._fetch_shares()
-        async with self.store.transaction() as tx:
-            await tx.replace_shares(shares)
-        self._annotators = {}
-        for share in shares:
-            if share.role == "annotate" and not share.ended(now):
-                self._annotators.setdefault(share.journal_id, set()).add(share.member_id)
+        shares = await self.store.shares()
+        if shares:  # new shares bump the journal's meta version, which refreshes this list
+            shares = await self._fetch_shares()
+            async with self.store.transaction() as tx:
+                await tx.replace_shares(shares)
+        self._load_annotators(shares)
         expired = {s.journal_id for s in shares if s.ended(now)}
         journals = {j.journal_id: j for j in await self.store.journals()}
         for journal_id in expired:
             if journal_id in journals and journals[journal_id].role == "owner":
                 await self.rotate(journals[journal_id])
+
+    def _load_annotators(self, shares: list[LocalShare]) -> None:
+        """Who may write notes and prompts in each owned journal, as of this share list."""
+        now = now_ms()
+        self._annotators = {}
+        for share in shares:
+            if share.role == "annotate" and not share.ended(now):
+                self._annotators.setdefault(share.journal_id, set()).add(share.member_id)
 
     async def rotate(self, journal: LocalJournal) -> None:
         """Move an owned journal to a new key epoch, for the owner and its current members."""
@@ -550,6 +585,8 @@ class Replica:
             terms = keys.ShareTerms(
                 me,
                 share.member_id,
+                peer.username,
+                peer.sign_public_key,
                 peer.box_public_key,
                 journal.journal_id,
                 share.role,

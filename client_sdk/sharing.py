@@ -230,6 +230,8 @@ class Sharing:
             terms = keys.ShareTerms(
                 self.profile.account_id,
                 peer.account_id,
+                peer.username,
+                peer.sign_public_key,
                 peer.box_public_key,
                 journal.journal_id,
                 role,

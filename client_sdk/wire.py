@@ -330,6 +330,10 @@ class Share:
     role: str = field(metadata=limits(1, 16))
     expires_at: int = field(metadata=limits(0, U63))
     expired: bool = field()
+    epoch: int = field(metadata=limits(0, U32))
+    envelope: bytes = field(metadata=limits(0, MAX_BUNDLE_BYTES))
+    """The member's current-epoch share envelope: the owner's devices verify it with the
+    owner's own key to learn which member keys the owner confirmed."""
 
 
 @dataclass(frozen=True)

@@ -506,6 +506,8 @@ class Service:
                     r.role,
                     r.expires_at,
                     r.expires_at != 0 and r.expires_at <= now,
+                    r.epoch,
+                    r.envelope,
                 )
                 for r in rows
             ]

@@ -73,6 +73,8 @@ class ShareRow:
     member_name: str
     role: str
     expires_at: int
+    epoch: int
+    envelope: bytes  # the member's envelope for the current epoch, as the owner signed it
 
 
 @dataclass(frozen=True)

@@ -373,6 +373,7 @@ class SQLiteStorage:
                 "DO UPDATE SET role = excluded.role, expires_at = excluded.expires_at",
                 (journal_id, member_id, role, expires_at),
             )
+            await _bump_meta_version(db, journal_id)
             await db.executemany(
                 "INSERT OR REPLACE INTO journal_keys VALUES (?, ?, ?, ?)",
                 [(journal_id, member_id, key.epoch, key.envelope) for key in keys],
@@ -387,6 +388,7 @@ class SQLiteStorage:
             removed = cursor.rowcount == 1
             await cursor.close()
             if removed:
+                await _bump_meta_version(db, journal_id)
                 await db.execute(
                     "DELETE FROM journal_keys WHERE journal_id = ? AND account_id = ?",
                     (journal_id, member_id),
@@ -395,13 +397,19 @@ class SQLiteStorage:
 
     async def shares_of(self, owner_id: bytes) -> list[ShareRow]:
         rows = await self._all(
-            "SELECT m.journal_id, m.account_id, a.username, m.role, m.expires_at FROM members m "
+            "SELECT m.journal_id, m.account_id, a.username, m.role, m.expires_at, j.epoch, "
+            "k.envelope FROM members m "
             "JOIN journals j ON j.journal_id = m.journal_id "
             "JOIN accounts a ON a.account_id = m.account_id "
+            "LEFT JOIN journal_keys k ON k.journal_id = m.journal_id "
+            "AND k.account_id = m.account_id AND k.epoch = j.epoch "
             "WHERE j.owner_id = ? AND m.role != 'owner' ORDER BY a.username",
             (owner_id,),
         )
-        return [ShareRow(bytes(r[0]), bytes(r[1]), r[2], r[3], r[4]) for r in rows]
+        return [
+            ShareRow(bytes(r[0]), bytes(r[1]), r[2], r[3], r[4], r[5], bytes(r[6] or b""))
+            for r in rows
+        ]
 
     async def rotate(
         self,
@@ -545,6 +553,13 @@ async def _insert_record(
     await cursor.close()
     assert seq is not None
     return record.record_id, seq
+
+
+async def _bump_meta_version(db: aiosqlite.Connection, journal_id: bytes) -> None:
+    """Tell every reader of the journal to refresh its list (members, keys, name)."""
+    await db.execute(
+        "UPDATE journals SET meta_version = meta_version + 1 WHERE journal_id = ?", (journal_id,)
+    )
 
 
 async def _raise_head(db: aiosqlite.Connection, journal_id: bytes, head: int) -> None:

@@ -251,6 +251,8 @@ async def test_an_envelope_signed_by_someone_else_than_the_owner_is_rejected(
         terms = keys.ShareTerms(
             shared_twice.ana.profile.account_id,
             tom.profile.account_id,
+            tom.username,
+            tom.profile.secrets.sign_public_key,
             tom.profile.secrets.box_public_key,
             journal.journal_id,
             "read",
@@ -419,3 +421,46 @@ async def test_a_revoked_therapist_the_server_keeps_serving_cannot_read_later_re
     assert len(later_records) == 2
     held = therapist_keys(tom)
     assert [plaintexts_openable_with(r, held) for r in later_records] == [[], []]
+
+
+async def test_a_rotation_from_the_owners_other_device_seals_to_the_confirmed_member_keys(
+    hostile: HostileServer, live_server: RunningServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """The owner's phone never confirmed bob's fingerprint itself; the server lies about bob's
+    keys to it. The phone still seals the rotated key to the keys the laptop confirmed."""
+    laptop = await signup("ana")
+    tom, bob = await signup("tom"), await signup("bob")
+    await share_with(laptop, tom)
+    await share_with(laptop, bob)
+    impostor = keys.AccountSecrets.generate()
+    bob_id = bob.profile.account_id
+
+    def fake_identity(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.Identity, reply)
+        if real.account_id != bob_id:
+            return reply
+        signature = keys.sign_identity(impostor, bob_id, "bob")
+        return wire.encode(
+            wire.Identity(
+                bob_id, "bob", impostor.sign_public_key, impostor.box_public_key, signature
+            )
+        )
+
+    hostile.replies["/v1/account/identity-by-id"] = fake_identity
+    hostile.replies["/v1/account/identity"] = fake_identity
+    phone = await Client.login(
+        hostile.url,
+        "ana",
+        PASSWORD,
+        home=tmp_path / "ana-phone-via-proxy",
+        minimum_cost=INSECURE_TEST_COST,
+    )
+    try:
+        await phone.sync()
+        await phone.unshare("Personal", "tom")
+        await phone.write("Personal", "Written after tom left.")
+        await phone.sync()
+    finally:
+        await phone.close()
+    await bob.sync()
+    assert "Written after tom left." in [e.body for e in await bob.entries()]

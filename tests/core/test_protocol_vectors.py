@@ -476,6 +476,8 @@ def share_terms(v: dict[str, Any]) -> keys.ShareTerms:
     return keys.ShareTerms(
         owner_id=h(v["owner_id"]),
         member_id=h(v["member_id"]),
+        member_name=v["member_name"],
+        member_sign_public_key=h(v["member_sign_public_key"]),
         member_box_public_key=h(v["member_box_public_key"]),
         journal_id=h(v["journal_id"]),
         role=v["role"],
@@ -485,12 +487,13 @@ def share_terms(v: dict[str, Any]) -> keys.ShareTerms:
 
 
 def member_secrets(v: dict[str, Any]) -> keys.AccountSecrets:
-    return keys.AccountSecrets(bytes(32), bytes(32), h(v["member_box_secret"]))
+    return keys.AccountSecrets(bytes(32), h(v["member_sign_seed"]), h(v["member_box_secret"]))
 
 
 def test_share_envelope_reproduces_the_vector_from_its_sealed_box() -> None:
     vector = VECTORS["share-envelope"]
     assert member_secrets(vector).box_public_key.hex() == vector["member_box_public_key"]
+    assert member_secrets(vector).sign_public_key.hex() == vector["member_sign_public_key"]
     owner = keys.AccountSecrets(bytes(32), h(vector["owner_sign_seed"]), bytes(32))
     assert owner.sign_public_key.hex() == vector["owner_sign_public_key"]
     sealed_box = h(vector["sealed_box"])
@@ -502,6 +505,8 @@ def test_share_envelope_reproduces_the_vector_from_its_sealed_box() -> None:
         b"tj/share-envelope/v1",
         h(vector["owner_id"]),
         h(vector["member_id"]),
+        vector["member_name"].encode(),
+        h(vector["member_sign_public_key"]),
         h(vector["member_box_public_key"]),
         h(vector["journal_id"]),
         vector["role"].encode(),
@@ -512,7 +517,17 @@ def test_share_envelope_reproduces_the_vector_from_its_sealed_box() -> None:
     signature = crypto.sign(owner.signing_key, message)
     assert signature.hex() == vector["signature"]
     envelope = msgpack.packb(
-        [1, sealed_box, signature, vector["role"], vector["expires_at"]], use_bin_type=True
+        [
+            1,
+            sealed_box,
+            signature,
+            vector["role"],
+            vector["expires_at"],
+            vector["member_name"],
+            h(vector["member_sign_public_key"]),
+            h(vector["member_box_public_key"]),
+        ],
+        use_bin_type=True,
     )
     assert envelope.hex() == vector["envelope"]
     assert keys.envelope_terms(envelope) == (vector["role"], vector["expires_at"])
@@ -521,6 +536,7 @@ def test_share_envelope_reproduces_the_vector_from_its_sealed_box() -> None:
 def open_vector_envelope(vector: Any, **changes: Any) -> tuple[bytes, keys.ShareTerms]:
     fields = {
         "member_id": h(vector["member_id"]),
+        "member_name": vector["member_name"],
         "owner_id": h(vector["owner_id"]),
         "owner_sign_public_key": h(vector["owner_sign_public_key"]),
         "journal_id": h(vector["journal_id"]),
@@ -540,12 +556,47 @@ def test_the_vector_share_envelope_opens_to_the_journal_key() -> None:
 
 @pytest.mark.parametrize(
     "change",
-    [{"member_id": bytes(16)}, {"journal_id": bytes(16)}, {"epoch": 3}, {"owner_id": bytes(16)}],
-    ids=["other member", "other journal", "other epoch", "other owner"],
+    [
+        {"member_id": bytes(16)},
+        {"member_name": "mallory"},
+        {"journal_id": bytes(16)},
+        {"epoch": 3},
+        {"owner_id": bytes(16)},
+    ],
+    ids=["other member", "other member name", "other journal", "other epoch", "other owner"],
 )
 def test_a_retargeted_share_envelope_does_not_open(change: dict[str, Any]) -> None:
     with pytest.raises(IntegrityError):
         open_vector_envelope(VECTORS["share-envelope"], **change)
+
+
+def test_the_owner_recovers_the_confirmed_member_keys_from_its_own_envelope() -> None:
+    vector = VECTORS["share-envelope"]
+    terms = keys.verify_share_terms(
+        h(vector["owner_sign_public_key"]),
+        h(vector["owner_id"]),
+        h(vector["member_id"]),
+        h(vector["journal_id"]),
+        vector["epoch"],
+        h(vector["envelope"]),
+    )
+    assert terms == share_terms(vector)
+
+
+def test_an_envelope_naming_other_member_keys_fails_the_owners_check() -> None:
+    vector = VECTORS["share-envelope"]
+    fields = msgpack.unpackb(h(vector["envelope"]), raw=False)
+    fields[6] = bytes(32)  # a key the owner never confirmed
+    forged = msgpack.packb(fields, use_bin_type=True)
+    with pytest.raises(IntegrityError):
+        keys.verify_share_terms(
+            h(vector["owner_sign_public_key"]),
+            h(vector["owner_id"]),
+            h(vector["member_id"]),
+            h(vector["journal_id"]),
+            vector["epoch"],
+            forged,
+        )
 
 
 def test_disclosure_id_reproduces_the_vector() -> None:
