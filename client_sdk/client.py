@@ -372,22 +372,8 @@ class Client:
         )
 
     async def identity(self, username: str) -> wire.Identity:
-        name = normalize_username(username)
-        identity = await self.transport.call(
-            "/v1/account/identity", wire.IdentityRequest(name), wire.Identity
-        )
-        if identity.username != name:
-            raise IntegrityError(
-                f"the server answered with the identity of {identity.username}, not {name}"
-            )
-        keys.verify_identity(
-            identity.account_id,
-            identity.username,
-            identity.sign_public_key,
-            identity.box_public_key,
-            identity.signature,
-        )
-        return identity
+        """Another account's public identity, its self-signature verified."""
+        return await self.sharing.identity(username)
 
     async def devices(self) -> list[DeviceInfo]:
         reply = await self.transport.call("/v1/devices/list", wire.Empty(), wire.DeviceList)

@@ -254,14 +254,7 @@ class Replica:
         record_id = crypto.random_bytes(wire.ID_BYTES)
         async with self.store.transaction() as tx:
             body = self._body(await tx.next_counter(), document, records.UPDATE, update)
-            ciphertext = records.seal_record(
-                key,
-                journal.journal_id,
-                record_id,
-                journal.epoch,
-                body,
-                self.profile.secrets.signing_key,
-            )
+            ciphertext = self._seal(journal, key, record_id, body)
             if len(ciphertext) > wire.MAX_RECORD_BYTES:
                 raise InvalidInput(
                     "this change is too large to sync in one piece: split the text into "
@@ -286,6 +279,18 @@ class Replica:
             kind=kind,
             payload=payload,
             written_at=now_ms(),
+        )
+
+    def _seal(
+        self, journal: LocalJournal, key: bytes, record_id: bytes, body: records.RecordBody
+    ) -> bytes:
+        return records.seal_record(
+            key,
+            journal.journal_id,
+            record_id,
+            journal.epoch,
+            body,
+            self.profile.secrets.signing_key,
         )
 
     @staticmethod
@@ -437,14 +442,7 @@ class Replica:
         record_id = crypto.random_bytes(wire.ID_BYTES)
         async with self.store.transaction() as tx:
             body = self._body(await tx.next_counter(), document, records.SNAPSHOT, document.state())
-        ciphertext = records.seal_record(
-            key,
-            journal.journal_id,
-            record_id,
-            journal.epoch,
-            body,
-            self.profile.secrets.signing_key,
-        )
+        ciphertext = self._seal(journal, key, record_id, body)
         if len(ciphertext) > wire.MAX_RECORD_BYTES:
             return  # too large to snapshot in one record: keep the updates
         request = wire.CompactRequest(

@@ -79,6 +79,16 @@ def normalize_username(username: str) -> str:
     return name
 
 
+def public_identity(account: AccountRow) -> wire.Identity:
+    return wire.Identity(
+        account.account_id,
+        account.username,
+        account.sign_public_key,
+        account.box_public_key,
+        account.identity_signature,
+    )
+
+
 def _verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
     try:
         nacl.signing.VerifyKey(public_key).verify(message, signature)
@@ -283,13 +293,7 @@ class Service:
         account = await self.storage.account_by_username(normalize_username(request.username))
         if account is None:
             raise NotFound("no account has that username")
-        return wire.Identity(
-            account.account_id,
-            account.username,
-            account.sign_public_key,
-            account.box_public_key,
-            account.identity_signature,
-        )
+        return public_identity(account)
 
     # --- sessions ---------------------------------------------------------------------------
 
@@ -554,10 +558,4 @@ class Service:
         account = await self.storage.account_by_id(request.account_id)
         if account is None:
             raise NotFound("no account has that id")
-        return wire.Identity(
-            account.account_id,
-            account.username,
-            account.sign_public_key,
-            account.box_public_key,
-            account.identity_signature,
-        )
+        return public_identity(account)
