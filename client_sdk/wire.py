@@ -10,6 +10,7 @@ that fits its schema.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from dataclasses import dataclass, field
@@ -425,6 +426,12 @@ def decode(cls: type[M], raw: bytes) -> M:
     return from_plain(cls, data)
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    """Resolved field types of a message class (resolving them is slow; they never change)."""
+    return typing.get_type_hints(cls)
+
+
 def from_plain(cls: type[M], data: Any, path: str = "body") -> M:
     if not isinstance(data, dict):
         raise WireError("invalid_field", f"{path} must be a map")
@@ -433,7 +440,7 @@ def from_plain(cls: type[M], data: Any, path: str = "body") -> M:
     unknown = [key for key in data if key not in names]
     if unknown:
         raise WireError("invalid_field", f"{path} has unknown field {str(unknown[0])[:40]!r}")
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)  # type: ignore[arg-type]  # classes are hashable
     values = {}
     for f in declared:
         if f.name not in data:

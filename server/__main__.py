@@ -13,7 +13,7 @@ from nacl.pwhash import argon2id
 from server.app import create_app
 from server.service import Settings
 
-ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfms'  # no headers: tokens travel in Authorization
+ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs'  # no headers: tokens travel in Authorization
 
 
 def main(argv: list[str] | None = None) -> None:

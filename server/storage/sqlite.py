@@ -481,7 +481,22 @@ class SQLiteStorage:
         self, journal_id: bytes, pushed_by: bytes, records: list[NewRecord], now: int
     ) -> list[tuple[bytes, int]]:
         async with self._write() as db:
-            accepted = [await _insert_record(db, journal_id, pushed_by, r, now) for r in records]
+            ids = [record.record_id for record in records]
+            stored = await _stored_records(db, journal_id, ids)
+            fresh = [record for record in records if record.record_id not in stored]
+            for record in records:
+                if record.record_id in stored and stored[record.record_id][1:] != (
+                    record.epoch, record.ciphertext
+                ):
+                    raise RecordConflictError(record.record_id.hex())
+            await db.executemany(
+                "INSERT INTO records (journal_id, record_id, epoch, ciphertext, pushed_by, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [(journal_id, r.record_id, r.epoch, r.ciphertext, pushed_by, now) for r in fresh],
+            )
+            if fresh:
+                stored.update(await _stored_records(db, journal_id, [r.record_id for r in fresh]))
+            accepted = [(record_id, stored[record_id][0]) for record_id in ids]
             await _raise_head(db, journal_id, max(seq for _, seq in accepted))
             return accepted
 
@@ -528,6 +543,24 @@ class SQLiteStorage:
                 break
             page.append(RecordRow(seq, bytes(record_id), epoch, bytes(ciphertext)))
         return page
+
+
+async def _stored_records(
+    db: aiosqlite.Connection, journal_id: bytes, record_ids: list[bytes]
+) -> dict[bytes, tuple[int, int, bytes]]:
+    """record id -> (seq, epoch, ciphertext) for the ids already stored in the journal."""
+    found: dict[bytes, tuple[int, int, bytes]] = {}
+    for start in range(0, len(record_ids), 500):
+        chunk = record_ids[start : start + 500]
+        cursor = await db.execute(
+            "SELECT record_id, seq, epoch, ciphertext FROM records WHERE journal_id = ? "
+            f"AND record_id IN ({_marks(len(chunk))})",
+            (journal_id, *chunk),
+        )
+        for record_id, seq, epoch, ciphertext in await cursor.fetchall():
+            found[bytes(record_id)] = (int(seq), int(epoch), bytes(ciphertext))
+        await cursor.close()
+    return found
 
 
 async def _insert_record(
