@@ -18,7 +18,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from client_sdk import crypto, keys, wire
+import nacl.signing
+
+from client_sdk import account, crypto, keys, wire
 from client_sdk.archive import Archive
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
 from client_sdk.documents import (
@@ -32,7 +34,7 @@ from client_sdk.documents import (
     new_entry_update,
     normalize_emotions,
 )
-from client_sdk.errors import AuthError, IntegrityError, InvalidInput, NetworkError, NotFound
+from client_sdk.errors import AuthError, InvalidInput, NetworkError, NotFound
 from client_sdk.goals import (
     GOAL,
     Goal,
@@ -50,7 +52,6 @@ from client_sdk.models import (
     DeviceInfo,
     Entry,
     Journal,
-    default_device_name,
     normalize_username,
     now_ms,
     to_datetime,
@@ -115,40 +116,18 @@ class Client:
         """Create an account; `client.recovery_key` holds the recovery key to show once."""
         home = Path(home)
         username = normalize_username(username)
-        _check_password(password)
+        account.check_password(password)
         if profile_exists(home):
             raise InvalidInput(f"{home} already holds an account: choose another home directory")
-        salt = crypto.random_bytes(crypto.SALT_BYTES)
-        password_keys = await asyncio.to_thread(keys.password_keys, password, salt, kdf_cost)
-        secrets = keys.AccountSecrets.generate()
-        account_id = crypto.random_bytes(wire.ID_BYTES)
-        recovery_key = keys.new_recovery_key()
-        request = wire.SignupRequest(
-            username=username,
-            account_id=account_id,
-            salt=salt,
-            opslimit=kdf_cost.opslimit,
-            memlimit=kdf_cost.memlimit,
-            login_public_key=bytes(password_keys.login_key.verify_key),
-            recovery_login_public_key=bytes(keys.recovery_login_key(recovery_key).verify_key),
-            bundle=keys.seal_bundle(password_keys.kek, secrets, account_id, username),
-            recovery_bundle=keys.seal_recovery_bundle(recovery_key, secrets, account_id, username),
-            identity=wire.Identity(
-                account_id,
-                username,
-                secrets.sign_public_key,
-                secrets.box_public_key,
-                keys.sign_identity(secrets, account_id, username),
-            ),
-            device_name=device_name or default_device_name(),
-        )
         transport = Transport(server_url)
         try:
-            session = await transport.call("/v1/auth/signup", request, wire.SessionReply)
+            session, recovery_key = await account.signup(
+                transport, username, password, kdf_cost, device_name
+            )
         except BaseException:
             await transport.close()
             raise
-        client = await cls._start(home, transport, username, session, secrets, passphrase)
+        client = await cls._start(home, transport, username, session, passphrase)
         client.recovery_key = keys.format_recovery_key(recovery_key)
         await client.create_journal(DEFAULT_JOURNAL)
         return client
@@ -170,32 +149,11 @@ class Client:
         username = normalize_username(username)
         transport = Transport(server_url)
         try:
-            pre = await transport.call(
-                "/v1/auth/prelogin", wire.PreloginRequest(username), wire.PreloginReply
-            )
-            cost = KdfCost(pre.opslimit, pre.memlimit)
-            cost.check(minimum_cost)
-            password_keys = await asyncio.to_thread(keys.password_keys, password, pre.salt, cost)
-            session = await _signed_session(
-                transport,
-                "/v1/auth/login",
-                "login",
-                username,
-                password_keys.login_key,
-                device_name,
-            )
-            try:
-                secrets = keys.open_bundle(
-                    password_keys.kek, session.bundle, session.account_id, username
-                )
-            except IntegrityError:
-                raise AuthError(
-                    "the server's key bundle does not open with this password"
-                ) from None
+            session = await account.login(transport, username, password, minimum_cost, device_name)
         except BaseException:
             await transport.close()
             raise
-        return await cls._start(home, transport, username, session, secrets, passphrase)
+        return await cls._start(home, transport, username, session, passphrase)
 
     @classmethod
     async def recover(
@@ -213,25 +171,16 @@ class Client:
         """Log in with the recovery key and set a new password."""
         home = Path(home)
         username = normalize_username(username)
-        _check_password(new_password)
+        account.check_password(new_password)
         raw_key = keys.parse_recovery_key(recovery_key)
-        recovery_login = keys.recovery_login_key(raw_key)
         transport = Transport(server_url)
         try:
-            session = await _signed_session(
-                transport, "/v1/auth/recover", "recover", username, recovery_login, device_name
-            )
-            try:
-                secrets = keys.open_recovery_bundle(
-                    raw_key, session.bundle, session.account_id, username
-                )
-            except IntegrityError:
-                raise AuthError("the recovery copy does not open with this recovery key") from None
+            session = await account.recover(transport, username, raw_key, device_name)
         except BaseException:
             await transport.close()
             raise
-        client = await cls._start(home, transport, username, session, secrets, passphrase)
-        await client._set_password(new_password, kdf_cost, recovery_login)
+        client = await cls._start(home, transport, username, session, passphrase)
+        await client._set_password(new_password, kdf_cost, keys.recovery_login_key(raw_key))
         return client
 
     @classmethod
@@ -248,13 +197,13 @@ class Client:
         home: Path,
         transport: Transport,
         username: str,
-        session: wire.SessionReply,
-        secrets: keys.AccountSecrets,
+        session: account.Session,
         passphrase: str | None,
     ) -> Client:
+        reply, secrets = session.reply, session.secrets
         if profile_exists(home):
             previous = load_profile(home, passphrase)
-            if previous.account_id != session.account_id:
+            if previous.account_id != reply.account_id:
                 await transport.close()
                 raise InvalidInput(
                     f"{home} holds the account {previous.username}: log out first or use another home"
@@ -263,14 +212,14 @@ class Client:
         profile = Profile(
             server_url=transport.base_url,
             username=username,
-            account_id=session.account_id,
-            device_id=session.device_id,
-            server_id=session.server_id,
-            token=session.token,
+            account_id=reply.account_id,
+            device_id=reply.device_id,
+            server_id=reply.server_id,
+            token=reply.token,
             secrets=secrets,
         )
         save_profile(home, profile, passphrase)
-        transport.token = session.token
+        transport.token = reply.token
         store = await Store.open(home)
         client = cls(home, profile, store, transport)
         await client.replica.refresh_journals()
@@ -317,39 +266,22 @@ class Client:
         minimum_cost: KdfCost = INTERACTIVE,
     ) -> None:
         """Re-wrap the key bundle under a new password; nothing else is re-encrypted."""
-        _check_password(new_password)
-        pre = await self.transport.call(
-            "/v1/auth/prelogin", wire.PreloginRequest(self.username), wire.PreloginReply
-        )
-        cost = KdfCost(pre.opslimit, pre.memlimit)
-        cost.check(minimum_cost)
-        old = await asyncio.to_thread(keys.password_keys, old_password, pre.salt, cost)
+        account.check_password(new_password)
+        old = await account.password_keys(self.transport, self.username, old_password, minimum_cost)
         await self._set_password(new_password, kdf_cost, old.login_key)
 
-    async def _set_password(self, password: str, cost: KdfCost, proof_key: Any) -> None:
-        salt = crypto.random_bytes(crypto.SALT_BYTES)
-        new = await asyncio.to_thread(keys.password_keys, password, salt, cost)
-        challenge = await self.transport.call(
-            "/v1/auth/challenge",
-            wire.ChallengeRequest(self.username, "password"),
-            wire.ChallengeReply,
+    async def _set_password(
+        self, password: str, cost: KdfCost, proof_key: nacl.signing.SigningKey
+    ) -> None:
+        await account.set_password(
+            self.transport,
+            self.username,
+            self.profile.account_id,
+            self.profile.secrets,
+            password,
+            cost,
+            proof_key,
         )
-        signature = keys.sign_challenge(
-            proof_key, self.username, challenge.server_id, "password", challenge.challenge
-        )
-        bundle = keys.seal_bundle(
-            new.kek, self.profile.secrets, self.profile.account_id, self.username
-        )
-        request = wire.PasswordChangeRequest(
-            challenge.challenge,
-            signature,
-            salt,
-            cost.opslimit,
-            cost.memlimit,
-            bytes(new.login_key.verify_key),
-            bundle,
-        )
-        await self.transport.call("/v1/account/password", request, wire.Empty)
 
     # --- identity and devices ---------------------------------------------------------------
 
@@ -863,23 +795,11 @@ class Client:
         then this device's profile and local data. Needs the password: the server requires a
         challenge signed with the password's login key, not just this device's session.
         Journals others shared with you are not theirs to lose; your own are gone for good."""
-        pre = await self.transport.call(
-            "/v1/auth/prelogin", wire.PreloginRequest(self.username), wire.PreloginReply
+        derived = await account.password_keys(self.transport, self.username, password, minimum_cost)
+        challenge, signature = await account.signed_challenge(
+            self.transport, self.username, "delete", derived.login_key
         )
-        cost = KdfCost(pre.opslimit, pre.memlimit)
-        cost.check(minimum_cost)
-        login_key = (
-            await asyncio.to_thread(keys.password_keys, password, pre.salt, cost)
-        ).login_key
-        challenge = await self.transport.call(
-            "/v1/auth/challenge",
-            wire.ChallengeRequest(self.username, "delete"),
-            wire.ChallengeReply,
-        )
-        signature = keys.sign_challenge(
-            login_key, self.username, challenge.server_id, "delete", challenge.challenge
-        )
-        request = wire.AccountDeleteRequest(challenge.challenge, signature)
+        request = wire.AccountDeleteRequest(challenge, signature)
         await self.transport.call("/v1/account/delete", request, wire.Empty)
         await self.close()
         remove_profile(self.home)
@@ -929,31 +849,6 @@ class Client:
     async def problems(self) -> list[Problem]:
         """Records that failed verification (altered, moved or forged), by record id."""
         return await self.store.problems()
-
-
-async def _signed_session(
-    transport: Transport,
-    path: str,
-    purpose: str,
-    username: str,
-    signing_key: Any,
-    device_name: str | None,
-) -> wire.SessionReply:
-    challenge = await transport.call(
-        "/v1/auth/challenge", wire.ChallengeRequest(username, purpose), wire.ChallengeReply
-    )
-    signature = keys.sign_challenge(
-        signing_key, username, challenge.server_id, purpose, challenge.challenge
-    )
-    request = wire.LoginRequest(
-        username, challenge.challenge, signature, device_name or default_device_name()
-    )
-    return await transport.call(path, request, wire.SessionReply)
-
-
-def _check_password(password: str) -> None:
-    if len(password) < 8:
-        raise InvalidInput("choose a password of at least 8 characters")
 
 
 def _moment(when: date | datetime | None) -> datetime | None:

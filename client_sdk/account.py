@@ -1,0 +1,175 @@
+"""Account flows: signup, login, recovery, password change and the proof erasure needs.
+
+Each turns a password or recovery key into keys on this device; the server only ever sees
+public keys, signatures over its one-time challenges, and sealed key bundles.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import nacl.signing
+
+from client_sdk import crypto, keys, wire
+from client_sdk.crypto import KdfCost
+from client_sdk.errors import AuthError, IntegrityError, InvalidInput
+from client_sdk.models import default_device_name
+from client_sdk.transport import Transport
+
+MIN_PASSWORD = 8
+
+
+@dataclass(frozen=True)
+class Session:
+    """A device session the server granted, and the account secrets it unlocked."""
+
+    reply: wire.SessionReply
+    secrets: keys.AccountSecrets
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"choose a password of at least {MIN_PASSWORD} characters")
+
+
+def signup_request(
+    username: str, password: str, cost: KdfCost, device_name: str | None
+) -> tuple[wire.SignupRequest, keys.AccountSecrets, bytes]:
+    """A new account's keys and the request that registers them; (request, secrets,
+    recovery key). Slow by design (Argon2id): run it off the event loop."""
+    salt = crypto.random_bytes(crypto.SALT_BYTES)
+    password_keys = keys.password_keys(password, salt, cost)
+    secrets = keys.AccountSecrets.generate()
+    account_id = crypto.random_bytes(wire.ID_BYTES)
+    recovery_key = keys.new_recovery_key()
+    request = wire.SignupRequest(
+        username=username,
+        account_id=account_id,
+        salt=salt,
+        opslimit=cost.opslimit,
+        memlimit=cost.memlimit,
+        login_public_key=bytes(password_keys.login_key.verify_key),
+        recovery_login_public_key=bytes(keys.recovery_login_key(recovery_key).verify_key),
+        bundle=keys.seal_bundle(password_keys.kek, secrets, account_id, username),
+        recovery_bundle=keys.seal_recovery_bundle(recovery_key, secrets, account_id, username),
+        identity=wire.Identity(
+            account_id,
+            username,
+            secrets.sign_public_key,
+            secrets.box_public_key,
+            keys.sign_identity(secrets, account_id, username),
+        ),
+        device_name=device_name or default_device_name(),
+    )
+    return request, secrets, recovery_key
+
+
+async def signup(
+    transport: Transport, username: str, password: str, cost: KdfCost, device_name: str | None
+) -> tuple[Session, bytes]:
+    """Register a new account; returns its first session and the raw recovery key."""
+    request, secrets, recovery_key = await asyncio.to_thread(
+        signup_request, username, password, cost, device_name
+    )
+    reply = await transport.call("/v1/auth/signup", request, wire.SessionReply)
+    return Session(reply, secrets), recovery_key
+
+
+async def password_keys(
+    transport: Transport, username: str, password: str, minimum_cost: KdfCost
+) -> keys.PasswordKeys:
+    """The keys a password yields for this account, at the cost the server advertises
+    (refused if outside what this client accepts)."""
+    pre = await transport.call(
+        "/v1/auth/prelogin", wire.PreloginRequest(username), wire.PreloginReply
+    )
+    cost = KdfCost(pre.opslimit, pre.memlimit)
+    cost.check(minimum_cost)
+    return await asyncio.to_thread(keys.password_keys, password, pre.salt, cost)
+
+
+async def login(
+    transport: Transport,
+    username: str,
+    password: str,
+    minimum_cost: KdfCost,
+    device_name: str | None,
+) -> Session:
+    derived = await password_keys(transport, username, password, minimum_cost)
+    reply = await signed_session(
+        transport, "/v1/auth/login", "login", username, derived.login_key, device_name
+    )
+    try:
+        secrets = keys.open_bundle(derived.kek, reply.bundle, reply.account_id, username)
+    except IntegrityError:
+        raise AuthError("the server's key bundle does not open with this password") from None
+    return Session(reply, secrets)
+
+
+async def recover(
+    transport: Transport, username: str, recovery_key: bytes, device_name: str | None
+) -> Session:
+    """A session opened with the recovery key; the bundle is its recovery copy."""
+    login_key = keys.recovery_login_key(recovery_key)
+    reply = await signed_session(
+        transport, "/v1/auth/recover", "recover", username, login_key, device_name
+    )
+    try:
+        secrets = keys.open_recovery_bundle(recovery_key, reply.bundle, reply.account_id, username)
+    except IntegrityError:
+        raise AuthError("the recovery copy does not open with this recovery key") from None
+    return Session(reply, secrets)
+
+
+async def signed_challenge(
+    transport: Transport, username: str, purpose: str, key: nacl.signing.SigningKey
+) -> tuple[bytes, bytes]:
+    """(challenge, signature) for a fresh single-use challenge of `purpose`."""
+    reply = await transport.call(
+        "/v1/auth/challenge", wire.ChallengeRequest(username, purpose), wire.ChallengeReply
+    )
+    signature = keys.sign_challenge(key, username, reply.server_id, purpose, reply.challenge)
+    return reply.challenge, signature
+
+
+async def signed_session(
+    transport: Transport,
+    path: str,
+    purpose: str,
+    username: str,
+    key: nacl.signing.SigningKey,
+    device_name: str | None,
+) -> wire.SessionReply:
+    challenge, signature = await signed_challenge(transport, username, purpose, key)
+    request = wire.LoginRequest(
+        username, challenge, signature, device_name or default_device_name()
+    )
+    return await transport.call(path, request, wire.SessionReply)
+
+
+async def set_password(
+    transport: Transport,
+    username: str,
+    account_id: bytes,
+    secrets: keys.AccountSecrets,
+    password: str,
+    cost: KdfCost,
+    proof_key: nacl.signing.SigningKey,
+) -> None:
+    """Re-wrap the bundle under a new password, proven with the old login key or the
+    recovery login key; nothing else is re-encrypted."""
+    check_password(password)
+    salt = crypto.random_bytes(crypto.SALT_BYTES)
+    new = await asyncio.to_thread(keys.password_keys, password, salt, cost)
+    challenge, signature = await signed_challenge(transport, username, "password", proof_key)
+    request = wire.PasswordChangeRequest(
+        challenge,
+        signature,
+        salt,
+        cost.opslimit,
+        cost.memlimit,
+        bytes(new.login_key.verify_key),
+        keys.seal_bundle(new.kek, secrets, account_id, username),
+    )
+    await transport.call("/v1/account/password", request, wire.Empty)
