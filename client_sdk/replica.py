@@ -361,6 +361,9 @@ class Replica:
             for page in reply.pages:
                 if page.journal_id not in journals:
                     continue  # listed by sync but not by the journal list: next round
+                if page.head < journals[page.journal_id].cursor:
+                    report.problems.append(rolled_back(journals[page.journal_id], page.head))
+                    continue
                 if page.records or page.cursor != journals[page.journal_id].cursor:
                     await self._apply_page(journals[page.journal_id], page, report)
             tracker.pulled(reply.pages, cursors)
@@ -633,6 +636,15 @@ class Replica:
             )
             async with self.store.transaction() as tx:
                 await tx.reseal_outbox(record.position, journal.epoch, ciphertext)
+
+
+def rolled_back(journal: LocalJournal, head: int) -> str:
+    """The server's log of a journal ends before records this device already pulled."""
+    return (
+        f"the server's copy of journal {journal.name!r} ends at record {head}, before what this "
+        f"device already holds (up to {journal.cursor}): it was rolled back or restored from an "
+        "old backup, and changes since may be missing there"
+    )
 
 
 def check_may_write(journal: LocalJournal, kind: str) -> None:

@@ -156,3 +156,32 @@ async def test_a_record_replayed_into_its_own_journal_under_a_new_id_is_refused(
     report = await phone.sync()
     assert len(report.problems) == 1 and replayed.hex() in report.problems[0]
     assert (await phone.entry(entry.id)).body == "Edited"
+
+
+async def test_a_server_rolled_back_to_an_old_backup_is_noticed(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    await laptop.write("Personal", "Before the backup.")
+    await laptop.sync()
+    phone = await login("ana")
+    await phone.sync()
+    await laptop.write("Personal", "After the backup.")
+    await laptop.sync()
+    assert (await phone.sync()).pulled == 1
+    journal_id = bytes.fromhex((await laptop.journal("Personal")).id)
+    with server_db(live_server) as db:  # restore the journal as it was before the last write
+        latest = record_ids(db, journal_id)[-1]
+        db.execute("DELETE FROM records WHERE record_id = ?", (latest,))
+        db.execute(
+            "UPDATE journals SET head = (SELECT max(seq) FROM records WHERE journal_id = ?) "
+            "WHERE journal_id = ?",
+            (journal_id, journal_id),
+        )
+        db.commit()
+    report = await phone.sync()
+    assert len(report.problems) == 1 and "rolled back" in report.problems[0]
+    assert sorted(e.body for e in await phone.entries()) == [
+        "After the backup.",
+        "Before the backup.",
+    ]
