@@ -65,7 +65,17 @@ class Home:
         opener: Callable[[], Awaitable[Client]] | None = None,
     ) -> T:
         """Open a client (the profile by default), run `work` with it, always close it."""
-        return asyncio.run(self._session(work, opener or partial(Client.open, self.path)))
+        if opener is None:
+            opener = partial(Client.open, self.path, **self.unlock())
+        return asyncio.run(self._session(work, opener))
+
+    def unlock(self) -> dict[str, Any]:
+        """The passphrase of a locked profile: $TJ_PASSPHRASE, else a hidden prompt."""
+        if not Client.needs_passphrase(self.path):
+            return {}
+        if "TJ_PASSPHRASE" in os.environ:
+            return {"passphrase": os.environ["TJ_PASSPHRASE"]}
+        return {"passphrase": str(click.prompt("Passphrase", hide_input=True, err=True))}
 
     @staticmethod
     async def _session(
@@ -240,6 +250,7 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
         home=home.path,
         device_name=device_name,
         **home.minimum_cost(),
+        **home.unlock(),
     )
     name = home.run(username_of, opener)
     output.message(f"Signed in as {name}; run `tj sync` to fetch your journal.")
@@ -307,6 +318,7 @@ def recover(home: Home, url: str, username: str, device_name: str | None) -> Non
         home=home.path,
         device_name=device_name,
         **home.kdf_cost(),
+        **home.unlock(),
     )
     name = home.run(username_of, opener)
     output.message(f"New password set; this device is signed in as {name}.")
@@ -696,7 +708,17 @@ def devices_revoke(home: Home, device_id: str) -> None:
 
 # --- command modules: each registers its commands on `cli` when imported -------------------
 
-from cli import erasure, export, goals, insights, prompts, search, sharing, syncing  # noqa: E402, F401
+from cli import (  # noqa: E402, F401
+    erasure,
+    export,
+    goals,
+    insights,
+    lock,
+    prompts,
+    search,
+    sharing,
+    syncing,
+)
 
 if __name__ == "__main__":
     main()

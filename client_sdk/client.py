@@ -60,6 +60,7 @@ from client_sdk.portability import ImportProgress, ImportReport, gather, restore
 from client_sdk.profile import (
     Profile,
     ensure_home,
+    is_locked,
     load_profile,
     profile_exists,
     remove_profile,
@@ -183,6 +184,11 @@ class Client:
         await client._set_password(new_password, kdf_cost, keys.recovery_login_key(raw_key))
         return client
 
+    @staticmethod
+    def needs_passphrase(home: Path | str) -> bool:
+        """Whether the profile in `home` exists and is locked with a passphrase."""
+        return profile_exists(Path(home)) and is_locked(Path(home))
+
     @classmethod
     async def open(cls, home: Path | str, *, passphrase: str | None = None) -> Client:
         """Open the account already on this device (no network needed)."""
@@ -243,6 +249,13 @@ class Client:
     @property
     def username(self) -> str:
         return self.profile.username
+
+    def set_passphrase(self, passphrase: str | None, *, cost: KdfCost = INTERACTIVE) -> None:
+        """Lock this device's secrets with a passphrase (Argon2id at `cost`), or unlock them
+        with None; opening the profile then needs the passphrase."""
+        if passphrase is not None and len(passphrase) < 8:
+            raise InvalidInput("choose a passphrase of at least 8 characters")
+        save_profile(self.home, self.profile, passphrase, cost)
 
     async def logout(self) -> int:
         """Sign this device out and forget its local data; returns unsynced records dropped."""

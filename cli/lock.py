@@ -1,0 +1,55 @@
+"""`tj lock` / `tj unlock`: protect this device's secrets with a passphrase, like an SSH key."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from cli import output
+from cli.main import Home, cli, pass_home
+from client_sdk import INSECURE_TEST_COST, INTERACTIVE, Client
+
+
+def new_passphrase() -> str:
+    """$TJ_NEW_PASSPHRASE, else a hidden prompt asked twice."""
+    if "TJ_NEW_PASSPHRASE" in os.environ:
+        return os.environ["TJ_NEW_PASSPHRASE"]
+    return str(click.prompt("New passphrase", hide_input=True, confirmation_prompt=True, err=True))
+
+
+@cli.command()
+@pass_home
+def lock(home: Home) -> None:
+    """Lock this device's keys with a passphrase, asked for whenever the profile is opened
+    (or read from $TJ_PASSPHRASE). Without it, the keys are protected by file permissions only.
+
+    \b
+    Example:
+      tj lock
+    """
+    passphrase = new_passphrase()
+    cost = INSECURE_TEST_COST if home.insecure_test_kdf else INTERACTIVE
+
+    async def apply(client: Client) -> None:
+        client.set_passphrase(passphrase, cost=cost)
+
+    home.run(apply)
+    output.message("This device's keys are now locked with your passphrase.")
+
+
+@cli.command()
+@pass_home
+def unlock(home: Home) -> None:
+    """Remove the passphrase: the keys stay in a file only your user can read.
+
+    \b
+    Example:
+      tj unlock
+    """
+
+    async def apply(client: Client) -> None:
+        client.set_passphrase(None)
+
+    home.run(apply)
+    output.message("This device's keys are no longer locked with a passphrase.")
