@@ -18,6 +18,10 @@ def canary(kind: str) -> str:
     return f"Canary-{kind}-{secrets.token_hex(8)}"
 
 
+def of_kind(canaries: list[str], kind: str) -> list[str]:
+    return [text for text in canaries if text.startswith(f"Canary-{kind}-")]
+
+
 def server_files(live_server: RunningServer) -> dict[str, bytes]:
     files = {
         str(path): path.read_bytes() for path in live_server.data_dir.rglob("*") if path.is_file()
@@ -80,13 +84,30 @@ async def run_workload(
     await laptop.delete(second.id)
     await laptop.sync()
 
+    goal = await laptop.add_goal(fresh("goal"), why=fresh("why"), measure="10 sessions")
+    await laptop.checkin(goal.id, progress=1, note=fresh("checkin"))
+    therapist = await signup("tom")
+    fingerprint = await therapist.fingerprint()
+    await laptop.share(journal.name, "tom", role="annotate", fingerprint=fingerprint)
+    await laptop.share("Personal", "tom", only=["mood", "tags"], fingerprint=fingerprint)
+    await laptop.write(None, fresh("private-body"), mood=6, tags=[fresh("shared-tag")])
+    await laptop.share_entry(first.id, "tom", fingerprint=fingerprint)
+    await laptop.sync()
+    await therapist.sync()
+    await therapist.add_note(f"ana/{journal.name}", fresh("therapist-note"), kind="prompt")
+    await therapist.sync()
+    await laptop.sync()
+    await laptop.unshare(journal.name, "tom")
+    await laptop.write(journal.name, fresh("after-revoke"))
+    await laptop.sync()
+
     await laptop.change_password(
         PASSWORD, NEW_PASSWORD, kdf_cost=INSECURE_TEST_COST, minimum_cost=INSECURE_TEST_COST
     )
     tablet = await login("ana", device="tablet", password=NEW_PASSWORD)
     await tablet.sync()
     await phone.sync()
-    return [laptop, phone, tablet]
+    return [laptop, phone, tablet, therapist]
 
 
 async def test_server_files_and_logs_hold_no_content_password_key_or_token(
@@ -95,9 +116,10 @@ async def test_server_files_and_logs_hold_no_content_password_key_or_token(
     canaries: list[str] = []
     clients = await run_workload(signup, login, canaries)
     tablet_entries = await clients[2].entries()
-    assert len(tablet_entries) == 2, "the workload reached the third device"
-    assert {e.title for e in tablet_entries} <= set(canaries)
-    assert {e.journal for e in tablet_entries} == {canaries[0]}
+    assert len(tablet_entries) == 4, "the workload reached the third device"
+    assert {e.body for e in tablet_entries} & set(canaries)
+    assert [n.text for n in await clients[0].notes()] == of_kind(canaries, "therapist-note")
+    assert [g.title for g in await clients[2].goals()] == of_kind(canaries, "goal")
 
     forbidden: dict[str, bytes] = {}
     for text in canaries + [PASSWORD, NEW_PASSWORD]:
