@@ -176,9 +176,7 @@ class Store:
 
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         async with self._lock:
-            cursor = await self._db.execute(sql, tuple(params))
-            rows = await cursor.fetchall()
-            await cursor.close()
+            rows = await self._db.execute_fetchall(sql, tuple(params))  # one thread hop
             return list(rows)
 
     async def setting(self, name: str, default: Any = None) -> Any:
@@ -351,12 +349,11 @@ class Transaction:
         await self._db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (name, value))
 
     async def next_counter(self) -> int:
-        cursor = await self._db.execute("SELECT value FROM settings WHERE name = 'counter'")
-        row = await cursor.fetchone()
-        await cursor.close()
-        value = (int(row[0]) if row else 0) + 1
-        await self.set_setting("counter", value)
-        return value
+        rows = await self._db.execute_fetchall(
+            "INSERT INTO settings VALUES ('counter', 1) ON CONFLICT(name) "
+            "DO UPDATE SET value = value + 1 RETURNING value"
+        )
+        return int(list(rows)[0][0])
 
     async def put_journal(self, journal: LocalJournal) -> None:
         await self._db.execute(
@@ -432,12 +429,11 @@ class Transaction:
         found: dict[bytes, bytes] = {}
         for start in range(0, len(doc_ids), 500):
             chunk = doc_ids[start : start + 500]
-            cursor = await self._db.execute(
+            rows = await self._db.execute_fetchall(
                 f"SELECT doc_id, state FROM documents WHERE doc_id IN ({', '.join('?' * len(chunk))})",
                 chunk,
             )
-            found.update((bytes(row[0]), bytes(row[1])) for row in await cursor.fetchall())
-            await cursor.close()
+            found.update((bytes(row[0]), bytes(row[1])) for row in rows)
         return found
 
     async def put_documents(self, documents: list[StoredDocument], updated_at: int) -> None:

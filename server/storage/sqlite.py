@@ -142,9 +142,7 @@ class SQLiteStorage:
 
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         async with self._lock:
-            cursor = await self._db.execute(sql, tuple(params))
-            rows = await cursor.fetchall()
-            await cursor.close()
+            rows = await self._db.execute_fetchall(sql, tuple(params))  # one thread hop
             return list(rows)
 
     async def _one(self, sql: str, params: Iterable[Any] = ()) -> Any:
@@ -486,7 +484,8 @@ class SQLiteStorage:
             fresh = [record for record in records if record.record_id not in stored]
             for record in records:
                 if record.record_id in stored and stored[record.record_id][1:] != (
-                    record.epoch, record.ciphertext
+                    record.epoch,
+                    record.ciphertext,
                 ):
                     raise RecordConflictError(record.record_id.hex())
             await db.executemany(
