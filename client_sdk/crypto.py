@@ -48,6 +48,7 @@ class Context(bytes, enum.Enum):
     FINGERPRINT = b"tj/fingerprint/v1"
     LOCAL_SECRETS = b"tj/local-secrets/v1"
     SHARE_ENVELOPE = b"tj/share-envelope/v1"
+    ANNOTATORS = b"tj/annotators/v1"
     DISCLOSURE_ID = b"tj-disclosure-v1"  # 16 bytes: BLAKE2b personalisation
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from typing import Any
 
 import msgpack
 import nacl.encoding
@@ -431,4 +432,30 @@ def disclosure_doc_id(account_key: bytes, source_doc_id: bytes, journal_id: byte
         key=account_key,
         person=Context.DISCLOSURE_ID.value,
         encoder=nacl.encoding.RawEncoder,
+    )
+
+
+# --- annotate rights over time ----------------------------------------------------------------
+
+
+def annotators_message(journal_id: bytes, annotators: list[list[Any]]) -> bytes:
+    """Signature input for a journal's annotator history: [member id hex, username,
+    signing key hex, first epoch, last epoch or None] rows, msgpack-encoded as given."""
+    return crypto.frame(
+        Context.ANNOTATORS.value, journal_id, msgpack.packb(annotators, use_bin_type=True)
+    )
+
+
+def sign_annotators(owner: AccountSecrets, journal_id: bytes, annotators: list[list[Any]]) -> bytes:
+    return crypto.sign(owner.signing_key, annotators_message(journal_id, annotators))
+
+
+def verify_annotators(
+    owner_sign_public_key: bytes, journal_id: bytes, annotators: list[list[Any]], signature: bytes
+) -> None:
+    crypto.verify(
+        owner_sign_public_key,
+        annotators_message(journal_id, annotators),
+        signature,
+        f"the annotator history of journal {journal_id.hex()}",
     )

@@ -7,7 +7,7 @@ outbox, pulling and verifying records, merging them into documents, and journal 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import msgpack
@@ -488,15 +488,17 @@ class Replica:
             key = await self.journal_key(journal, record.epoch)
         except (IntegrityError, AccessError) as error:
             raise IntegrityError(f"record {record.record_id.hex()}: {error}") from None
-        body = records.open_record(
-            key,
-            journal.journal_id,
-            record.record_id,
-            record.epoch,
-            record.ciphertext,
-            self._sign_key_of,
+        former = {
+            span.member_id: span.sign_public_key
+            for span in annotator_spans(journal, self._owner_key(journal))
+        }
+
+        def sign_key_of(account_id: bytes) -> bytes | None:
+            return self._sign_key_of(account_id) or former.get(account_id)
+
+        return records.open_record(
+            key, journal.journal_id, record.record_id, record.epoch, record.ciphertext, sign_key_of
         )
-        return body
 
     def _sign_key_of(self, account_id: bytes) -> bytes | None:
         if account_id == self.profile.account_id:
@@ -515,7 +517,9 @@ class Replica:
         prompts it created itself. Anyone else's record is refused."""
         if body.author == journal.owner_id:
             return
-        allowed = body.doc_kind in ANNOTATION_KINDS and self._is_annotator(journal, body.author)
+        allowed = body.doc_kind in ANNOTATION_KINDS and self._is_annotator(
+            journal, body.author, record.epoch
+        )
         creator = creators.get(body.doc_id)
         if not allowed or (creator is not None and creator != body.author):
             raise IntegrityError(
@@ -524,10 +528,43 @@ class Replica:
                 record_id=record.record_id,
             )
 
-    def _is_annotator(self, journal: LocalJournal, author: bytes) -> bool:
+    def _is_annotator(self, journal: LocalJournal, author: bytes, epoch: int) -> bool:
+        """Whether `author` could annotate when writing at key `epoch`: a current annotating
+        member, or one whose past membership (in the owner-signed history) spans it."""
         if author == self.profile.account_id:
             return journal.role == "annotate"
-        return author in self._annotators.get(journal.journal_id, set())
+        if author in self._annotators.get(journal.journal_id, set()):
+            return True
+        return any(
+            span.member_id == author and span.covers(epoch)
+            for span in annotator_spans(journal, self._owner_key(journal))
+        )
+
+    def former_annotator(self, journal: LocalJournal, author: bytes) -> str:
+        """The username the owner recorded for a (possibly former) annotating member."""
+        for span in annotator_spans(journal, self._owner_key(journal)):
+            if span.member_id == author:
+                return span.username
+        return author.hex()[:12]
+
+    def _owner_key(self, journal: LocalJournal) -> bytes | None:
+        if journal.owner_id == self.profile.account_id:
+            return self.profile.secrets.sign_public_key
+        owner = self._peers.get(journal.owner_id)
+        return owner.sign_public_key if owner else None
+
+    async def update_meta(self, journal: LocalJournal, changes: dict[str, Any]) -> None:
+        """Change an owned journal's metadata (sealed under its current key)."""
+        await self.refresh_journals()
+        fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
+        meta = sign_meta(
+            {**json.loads(fresh.meta), **changes}, self.profile.secrets, fresh.journal_id
+        )
+        key = await self.journal_key(fresh, fresh.epoch)
+        sealed = keys.seal_journal_meta(key, fresh.journal_id, fresh.epoch, encode_meta(**meta))
+        request = wire.JournalMetaRequest(fresh.journal_id, sealed)
+        await self.transport.call("/v1/journals/meta", request, wire.Empty)
+        await self.refresh_journals()
 
     # --- keys over time: rotation and re-sealing -------------------------------------------------
 
@@ -599,8 +636,18 @@ class Replica:
                     share.member_id, keys.seal_share_envelope(secrets, terms, journal_key)
                 )
             )
+        annotating = {s.member_id.hex() for s in members if s.role == "annotate"}
         meta = keys.seal_journal_meta(
-            journal_key, journal.journal_id, epoch, encode_meta(**json.loads(fresh.meta))
+            journal_key,
+            journal.journal_id,
+            epoch,
+            encode_meta(
+                **sign_meta(
+                    close_spans(json.loads(fresh.meta), annotating, fresh.epoch),
+                    secrets,
+                    journal.journal_id,
+                )
+            ),
         )
         request = wire.RotateRequest(journal.journal_id, epoch, meta, envelopes)
         await self.transport.call("/v1/journals/rotate", request, wire.Empty)
@@ -645,6 +692,76 @@ def rolled_back(journal: LocalJournal, head: int) -> str:
         f"device already holds (up to {journal.cursor}): it was rolled back or restored from an "
         "old backup, and changes since may be missing there"
     )
+
+
+@dataclass(frozen=True)
+class AnnotatorSpan:
+    """A member's annotate rights over key epochs `first`..`last` (None: still running)."""
+
+    member_id: bytes
+    username: str
+    sign_public_key: bytes
+    first: int
+    last: int | None
+
+    def covers(self, epoch: int) -> bool:
+        return self.first <= epoch and (self.last is None or epoch <= self.last)
+
+
+def annotator_spans(
+    journal: LocalJournal, owner_sign_public_key: bytes | None
+) -> list[AnnotatorSpan]:
+    """The annotator history in a journal's metadata, if the owner's signature over it holds
+    (members hold the journal key too, so the key alone does not prove the owner wrote it)."""
+    meta = json.loads(journal.meta)
+    rows, signature = meta.get("annotators"), meta.get("annotators_signature")
+    if not rows or not isinstance(signature, str) or owner_sign_public_key is None:
+        return []
+    try:
+        keys.verify_annotators(
+            owner_sign_public_key, journal.journal_id, rows, bytes.fromhex(signature)
+        )
+        return [
+            AnnotatorSpan(
+                bytes.fromhex(r[0]),
+                str(r[1]),
+                bytes.fromhex(r[2]),
+                int(r[3]),
+                None if r[4] is None else int(r[4]),
+            )
+            for r in rows
+        ]
+    except (IntegrityError, ValueError, TypeError, IndexError):
+        return []
+
+
+def open_span(meta: dict[str, Any], peer: Peer, epoch: int) -> dict[str, Any]:
+    """Metadata recording that `peer` may annotate from `epoch` on (unsigned: see sign_meta)."""
+    rows = [list(row) for row in meta.get("annotators", [])]
+    member = peer.account_id.hex()
+    if not any(row[0] == member and row[4] is None for row in rows):
+        rows.append([member, peer.username, peer.sign_public_key.hex(), epoch, None])
+    return {**meta, "annotators": rows}
+
+
+def close_spans(meta: dict[str, Any], still_annotating: set[str], epoch: int) -> dict[str, Any]:
+    """Metadata where members no longer annotating stop at `epoch`, the last key they held."""
+    rows = [list(row) for row in meta.get("annotators", [])]
+    for row in rows:
+        if row[0] not in still_annotating and row[4] is None:
+            row[4] = epoch
+    return {**meta, "annotators": rows} if rows else meta
+
+
+def sign_meta(
+    meta: dict[str, Any], owner: keys.AccountSecrets, journal_id: bytes
+) -> dict[str, Any]:
+    """Metadata with its annotator history signed by the owner."""
+    rows = meta.get("annotators")
+    if not rows:
+        return meta
+    signature = keys.sign_annotators(owner, journal_id, rows)
+    return {**meta, "annotators_signature": signature.hex()}
 
 
 def check_may_write(journal: LocalJournal, kind: str) -> None:

@@ -19,7 +19,14 @@ from client_sdk import crypto, keys, wire
 from client_sdk.documents import ENTRY, Document, entry_view
 from client_sdk.errors import AccessError, InvalidInput, KeyChangedError, NotFound
 from client_sdk.models import normalize_username, now_ms, to_datetime
-from client_sdk.replica import Replica, encode_meta, same_keys, stored_document
+from client_sdk.replica import (
+    Replica,
+    close_spans,
+    encode_meta,
+    open_span,
+    same_keys,
+    stored_document,
+)
 from client_sdk.store import LocalJournal, Peer
 
 DISCLOSABLE = ("title", "body", "mood", "tags", "emotions")
@@ -248,6 +255,21 @@ class Sharing:
         )
         await self.replica.transport.call("/v1/shares/create", request, wire.Empty)
         await self.replica.refresh_journals()
+        await self._record_annotate_rights(journal, peer, role)
+
+    async def _record_annotate_rights(self, journal: LocalJournal, peer: Peer, role: str) -> None:
+        """Keep who could annotate at which key epochs in the journal's (owner-sealed)
+        metadata, so every owner device still accepts a therapist's notes after the share
+        ends."""
+        fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
+        meta = json.loads(fresh.meta)
+        if role == "annotate":
+            changed = open_span(meta, peer, fresh.epoch)
+        else:
+            running = {row[0] for row in meta.get("annotators", []) if row[4] is None}
+            changed = close_spans(meta, running - {peer.account_id.hex()}, fresh.epoch)
+        if changed != meta:
+            await self.replica.update_meta(fresh, {"annotators": changed["annotators"]})
 
     async def unshare(self, journal: LocalJournal, username: str) -> None:
         """Stop sharing at once, then rotate the key so later records stay unreadable to them."""
@@ -409,7 +431,7 @@ class Sharing:
             name = self.profile.username
         else:
             peer = await self.store.peer(author)
-            name = peer.username if peer else author.hex()[:12]
+            name = peer.username if peer else self.replica.former_annotator(journal, author)
         return Note(
             document.doc_id.hex(),
             journal.name,

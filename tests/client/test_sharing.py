@@ -6,6 +6,7 @@ against the server's own database, read with sqlite3 as an attacker with a copy 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import closing
 from datetime import datetime, timedelta
@@ -534,3 +535,37 @@ async def test_shares_shared_with_me_and_the_share_log_say_who_sees_what(
     assert all(entry.up_to_seq >= 2 and entry.records >= 2 for entry in log)
     assert [e.member for e in await tom.share_log("ana/Personal")] == ["tom"]
     assert [e.member for e in await ben.share_log("ana/Personal")] == ["ben"]
+
+
+async def test_a_new_owner_device_still_accepts_notes_written_before_the_share_ended(
+    ana: Client, tom: Client, login: ClientFactory
+) -> None:
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    await tom.add_note("ana/Personal", "Notice what helps you sleep.", kind="prompt")
+    await tom.sync()
+    await ana.sync()
+    await ana.unshare("Personal", "tom")
+    await ana.write("Personal", "After tom left.")
+    await ana.sync()
+
+    phone = await login("ana")  # a device that never saw tom as a member
+    report = await phone.sync()
+    assert report.problems == []
+    [note] = await phone.notes()
+    assert (note.text, note.author, note.by_therapist) == (
+        "Notice what helps you sleep.",
+        "tom",
+        True,
+    )
+    journal = {j.journal_id: j for j in await phone.store.journals()}[
+        bytes.fromhex((await phone.journal("Personal")).id)
+    ]
+    [row] = json.loads(journal.meta)["annotators"]
+    assert row == [
+        tom.profile.account_id.hex(),
+        "tom",
+        tom.profile.secrets.sign_public_key.hex(),
+        0,
+        0,
+    ]
