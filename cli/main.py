@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 
 import click
 
-from cli import editor, output
-from client_sdk import EMOTIONS, INSECURE_TEST_COST, Client, Entry, NetworkError, TJError
+from cli import output
+from client_sdk import EMOTIONS, INSECURE_TEST_COST, Client, NetworkError, TJError
 
 APP_NAME = "therapy-journal"
 OFFLINE_NOTE = "saved locally; will sync when the server is reachable"
@@ -445,93 +445,6 @@ def journal_list(home: Home, as_json: bool) -> None:
         output.print_table(output.journals_table(journals))
 
 
-# --- entries ------------------------------------------------------------------------------
-
-
-@cli.command()
-@journal_option
-@click.option("--title", metavar="T", help="A title for the entry.")
-@click.option("--mood", type=click.IntRange(1, 10), help="Mood from 1 (worst) to 10 (best).")
-@click.option("--tag", "tags", metavar="T", multiple=True, help="A tag; repeat for several.")
-@emotion_option
-@click.option(
-    "--prompt",
-    "prompt_id",
-    metavar="ID",
-    help="The reflection prompt this entry answers (see `tj prompt`); the title defaults "
-    "to the prompt.",
-)
-@click.option(
-    "--edit",
-    "-e",
-    "use_editor",
-    is_flag=True,
-    help="Write in $EDITOR even when stdin is not a terminal (starting from TEXT if given).",
-)
-@click.argument("text", required=False)
-@json_option
-@pass_home
-def write(
-    home: Home,
-    journal_name: str | None,
-    title: str | None,
-    mood: int | None,
-    tags: tuple[str, ...],
-    emotions: tuple[str, ...],
-    prompt_id: str | None,
-    use_editor: bool,
-    text: str | None,
-    as_json: bool,
-) -> None:
-    """Write a new entry: TEXT, or stdin when it is not a terminal, else in $EDITOR.
-
-    In the editor, lines starting with '#' are left out and an empty entry is not saved.
-    Prints the new entry's id alone on stdout. Works offline: the entry is saved on this
-    device and synced now if the server is reachable, else at the next `tj sync`.
-
-    \b
-    Examples:
-      tj write --mood 7 --tag sleep "Slept better today."
-      tj write --mood 4 --emotion anxious --emotion tired
-      tj write --prompt trust-01 "It was easier once I said it out loud."
-      echo "Long day." | tj write --journal Dreams --title Tuesday
-    """
-    body = read_body(home, text, prompt_id, use_editor)
-    if not body.strip() and not title:
-        raise click.UsageError("nothing to write: give TEXT, pipe it on stdin, or give --title")
-    fields: dict[str, Any] = {
-        "title": title,
-        "mood": mood,
-        "tags": list(tags),
-        "emotions": list(emotions),
-        "prompt_id": prompt_id,
-    }
-    entry, note = home.run(partial(write_entry, journal_name, body, **fields))
-    print_entry_id(entry, as_json)
-    output.message(note)
-
-
-def read_body(home: Home, text: str | None, prompt_id: str | None, use_editor: bool) -> str:
-    """TEXT; else stdin; else (stdin is a terminal, or --edit) what is written in $EDITOR."""
-    if not use_editor and text is not None:
-        return text
-    if not use_editor and not editor.stdin_is_terminal():
-        return read_stdin()
-    prompt = home.run(lambda client: client.prompt(prompt_id)) if prompt_id else None
-    return editor.compose(prompt, text or "")
-
-
-def read_stdin() -> str:
-    return sys.stdin.read().rstrip("\n")
-
-
-async def write_entry(
-    journal: str | None, body: str, client: Client, **fields: Any
-) -> tuple[Entry, str]:
-    entry = await client.write(journal, body, **fields)
-    return entry, await sync_note(client)
-
-
 async def sync_note(client: Client) -> str:
     """Try to sync after a local change; a failure never undoes the change."""
     try:
@@ -543,129 +456,6 @@ async def sync_note(client: Client) -> str:
     if report.problems:
         return f"synced; {len(report.problems)} record(s) failed verification: see `tj sync`"
     return "synced"
-
-
-def print_entry_id(entry: Entry, as_json: bool) -> None:
-    if as_json:
-        output.print_json(entry.to_dict())
-    else:
-        output.data(entry.id)
-
-
-@cli.command("list")
-@journal_option
-@json_option
-@pass_home
-def list_entries(home: Home, journal_name: str | None, as_json: bool) -> None:
-    """List entries, newest first, of one journal or of all.
-
-    \b
-    Examples:
-      tj list
-      tj list --journal Dreams --json
-    """
-    entries = home.run(lambda client: client.entries(journal_name))
-    if as_json:
-        output.print_json([entry.to_dict() for entry in entries])
-    elif not entries:
-        output.message("No entries yet: write one with `tj write`, or fetch them with `tj sync`.")
-    else:
-        output.print_table(output.entries_table(entries))
-
-
-@cli.command()
-@click.argument("entry_id", metavar="ID")
-@json_option
-@pass_home
-def show(home: Home, entry_id: str, as_json: bool) -> None:
-    """Show one entry (ID may be a unique prefix of 4+ hex digits).
-
-    \b
-    Example:
-      tj show 3fa9c2
-    """
-    entry = home.run(lambda client: client.entry(entry_id))
-    if as_json:
-        output.print_json(entry.to_dict())
-    else:
-        output.data(output.entry_text(entry))
-
-
-@cli.command()
-@click.argument("entry_id", metavar="ID")
-@click.option("--title", metavar="T", help="New title.")
-@click.option("--mood", type=click.IntRange(1, 10), help="New mood from 1 to 10.")
-@click.option("--body", metavar="TEXT", help="Replace the text.")
-@click.option("--append", metavar="TEXT", help="Add TEXT at the end of the text.")
-@click.option(
-    "--tag", "tags", metavar="T", multiple=True, help="Replace the tags; repeat for several."
-)
-@emotion_option
-@json_option
-@pass_home
-def edit(
-    home: Home,
-    entry_id: str,
-    title: str | None,
-    mood: int | None,
-    body: str | None,
-    append: str | None,
-    tags: tuple[str, ...],
-    emotions: tuple[str, ...],
-    as_json: bool,
-) -> None:
-    """Change an entry; fields not given stay as they are. Works offline.
-
-    Edits made on two devices at once are merged, never lost.
-
-    \b
-    Examples:
-      tj edit 3fa9c2 --mood 5 --append " Felt calmer by evening."
-      tj edit 3fa9c2 --title "Tuesday" --tag sleep --tag work
-      tj edit 3fa9c2 --emotion relieved --emotion calm
-    """
-    if all(value is None for value in (title, mood, body, append)) and not (tags or emotions):
-        raise click.UsageError(
-            "nothing to change: give --title, --mood, --body, --append, --tag or --emotion"
-        )
-    entry, note = home.run(
-        partial(
-            edit_entry,
-            entry_id,
-            title=title,
-            mood=mood,
-            body=body,
-            append=append,
-            tags=list(tags) if tags else None,
-            emotions=list(emotions) if emotions else None,
-        )
-    )
-    print_entry_id(entry, as_json)
-    output.message(note)
-
-
-async def edit_entry(entry_id: str, client: Client, **fields: Any) -> tuple[Entry, str]:
-    entry = await client.edit(entry_id, **fields)
-    return entry, await sync_note(client)
-
-
-@cli.command()
-@click.argument("entry_id", metavar="ID")
-@pass_home
-def delete(home: Home, entry_id: str) -> None:
-    """Delete an entry on every device. Works offline.
-
-    \b
-    Example:
-      tj delete 3fa9c2
-    """
-    note = home.run(partial(delete_entry, entry_id))
-    output.message(f"Deleted entry {entry_id}; {note}.")
-
-
-async def delete_entry(entry_id: str, client: Client) -> str:
-    await client.delete(entry_id)
-    return await sync_note(client)
 
 
 # --- sync and devices ---------------------------------------------------------------------
@@ -709,6 +499,7 @@ def devices_revoke(home: Home, device_id: str) -> None:
 # --- command modules: each registers its commands on `cli` when imported -------------------
 
 from cli import (  # noqa: E402, F401
+    entries,
     erasure,
     export,
     goals,
