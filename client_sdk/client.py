@@ -45,6 +45,7 @@ from client_sdk.goals import (
     new_goal_update,
 )
 from client_sdk.insights import Insights, compute_insights
+from client_sdk.journal_meta import encode_meta
 from client_sdk.live import DEFAULT_BACKOFF, Backoff
 from client_sdk.live import notices as live_notices
 from client_sdk.models import (
@@ -76,7 +77,7 @@ from client_sdk.prompts import (
     rank,
     select,
 )
-from client_sdk.replica import REVOKED, Replica, encode_meta, stored_document
+from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.report import render_report
 from client_sdk.search import SearchHit, search_entries
 from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo, Sharing

@@ -7,10 +7,8 @@ outbox, pulling and verifying records, merging them into documents, and journal 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
-
-import msgpack
 
 from client_sdk import crypto, keys, records, wire
 from client_sdk import sync as sync_plan
@@ -21,6 +19,13 @@ from client_sdk.errors import (
     IntegrityError,
     InvalidInput,
     KeyChangedError,
+)
+from client_sdk.journal_meta import (
+    annotator_spans,
+    close_spans,
+    decode_meta,
+    encode_meta,
+    sign_meta,
 )
 from client_sdk.models import now_ms
 from client_sdk.profile import Profile
@@ -490,7 +495,9 @@ class Replica:
             raise IntegrityError(f"record {record.record_id.hex()}: {error}") from None
         former = {
             span.member_id: span.sign_public_key
-            for span in annotator_spans(journal, self._owner_key(journal))
+            for span in annotator_spans(
+                json.loads(journal.meta), journal.journal_id, self._owner_key(journal)
+            )
         }
 
         def sign_key_of(account_id: bytes) -> bytes | None:
@@ -537,12 +544,16 @@ class Replica:
             return True
         return any(
             span.member_id == author and span.covers(epoch)
-            for span in annotator_spans(journal, self._owner_key(journal))
+            for span in annotator_spans(
+                json.loads(journal.meta), journal.journal_id, self._owner_key(journal)
+            )
         )
 
     def former_annotator(self, journal: LocalJournal, author: bytes) -> str:
         """The username the owner recorded for a (possibly former) annotating member."""
-        for span in annotator_spans(journal, self._owner_key(journal)):
+        for span in annotator_spans(
+            json.loads(journal.meta), journal.journal_id, self._owner_key(journal)
+        ):
             if span.member_id == author:
                 return span.username
         return author.hex()[:12]
@@ -694,76 +705,6 @@ def rolled_back(journal: LocalJournal, head: int) -> str:
     )
 
 
-@dataclass(frozen=True)
-class AnnotatorSpan:
-    """A member's annotate rights over key epochs `first`..`last` (None: still running)."""
-
-    member_id: bytes
-    username: str
-    sign_public_key: bytes
-    first: int
-    last: int | None
-
-    def covers(self, epoch: int) -> bool:
-        return self.first <= epoch and (self.last is None or epoch <= self.last)
-
-
-def annotator_spans(
-    journal: LocalJournal, owner_sign_public_key: bytes | None
-) -> list[AnnotatorSpan]:
-    """The annotator history in a journal's metadata, if the owner's signature over it holds
-    (members hold the journal key too, so the key alone does not prove the owner wrote it)."""
-    meta = json.loads(journal.meta)
-    rows, signature = meta.get("annotators"), meta.get("annotators_signature")
-    if not rows or not isinstance(signature, str) or owner_sign_public_key is None:
-        return []
-    try:
-        keys.verify_annotators(
-            owner_sign_public_key, journal.journal_id, rows, bytes.fromhex(signature)
-        )
-        return [
-            AnnotatorSpan(
-                bytes.fromhex(r[0]),
-                str(r[1]),
-                bytes.fromhex(r[2]),
-                int(r[3]),
-                None if r[4] is None else int(r[4]),
-            )
-            for r in rows
-        ]
-    except (IntegrityError, ValueError, TypeError, IndexError):
-        return []
-
-
-def open_span(meta: dict[str, Any], peer: Peer, epoch: int) -> dict[str, Any]:
-    """Metadata recording that `peer` may annotate from `epoch` on (unsigned: see sign_meta)."""
-    rows = [list(row) for row in meta.get("annotators", [])]
-    member = peer.account_id.hex()
-    if not any(row[0] == member and row[4] is None for row in rows):
-        rows.append([member, peer.username, peer.sign_public_key.hex(), epoch, None])
-    return {**meta, "annotators": rows}
-
-
-def close_spans(meta: dict[str, Any], still_annotating: set[str], epoch: int) -> dict[str, Any]:
-    """Metadata where members no longer annotating stop at `epoch`, the last key they held."""
-    rows = [list(row) for row in meta.get("annotators", [])]
-    for row in rows:
-        if row[0] not in still_annotating and row[4] is None:
-            row[4] = epoch
-    return {**meta, "annotators": rows} if rows else meta
-
-
-def sign_meta(
-    meta: dict[str, Any], owner: keys.AccountSecrets, journal_id: bytes
-) -> dict[str, Any]:
-    """Metadata with its annotator history signed by the owner."""
-    rows = meta.get("annotators")
-    if not rows:
-        return meta
-    signature = keys.sign_annotators(owner, journal_id, rows)
-    return {**meta, "annotators_signature": signature.hex()}
-
-
 def check_may_write(journal: LocalJournal, kind: str) -> None:
     """Owners write anything; annotating members add notes and prompts; readers nothing."""
     if journal.role == "owner":
@@ -783,22 +724,6 @@ def same_keys(a: Peer, b: Peer) -> bool:
         b.box_public_key,
         b.username,
     )
-
-
-def encode_meta(name: str, **extra: Any) -> bytes:
-    """Journal metadata: its name and, for disclosure journals, what they mirror."""
-    packed: bytes = msgpack.packb({"name": name, **extra}, use_bin_type=True)
-    return packed
-
-
-def decode_meta(raw: bytes) -> dict[str, Any]:
-    try:
-        meta = msgpack.unpackb(raw, raw=False)
-    except (ValueError, TypeError, msgpack.UnpackException):
-        raise IntegrityError("journal metadata is malformed") from None
-    if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
-        raise IntegrityError("journal metadata is malformed")
-    return meta
 
 
 async def _merged(

@@ -18,15 +18,9 @@ from typing import Any
 from client_sdk import crypto, keys, wire
 from client_sdk.documents import ENTRY, Document, entry_view
 from client_sdk.errors import AccessError, InvalidInput, KeyChangedError, NotFound
+from client_sdk.journal_meta import close_spans, encode_meta, open_span
 from client_sdk.models import normalize_username, now_ms, to_datetime
-from client_sdk.replica import (
-    Replica,
-    close_spans,
-    encode_meta,
-    open_span,
-    same_keys,
-    stored_document,
-)
+from client_sdk.replica import Replica, same_keys, stored_document
 from client_sdk.store import LocalJournal, Peer
 
 DISCLOSABLE = ("title", "body", "mood", "tags", "emotions")
@@ -264,7 +258,9 @@ class Sharing:
         fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
         meta = json.loads(fresh.meta)
         if role == "annotate":
-            changed = open_span(meta, peer, fresh.epoch)
+            changed = open_span(
+                meta, peer.account_id, peer.username, peer.sign_public_key, fresh.epoch
+            )
         else:
             running = {row[0] for row in meta.get("annotators", []) if row[4] is None}
             changed = close_spans(meta, running - {peer.account_id.hex()}, fresh.epoch)
