@@ -374,13 +374,25 @@ class Client:
             local.journal_id.hex(), self._display(local), local.role, local.owner_id.hex(), owner
         )
 
+    async def _own_journal_named(self, name: str) -> LocalJournal | None:
+        for journal in await self.store.journals():
+            mine = journal.owner_id == self.profile.account_id
+            if mine and journal.name.casefold() == name.casefold():
+                return journal
+        return None
+
     async def create_journal(self, name: str) -> Journal:
-        """Create a journal on the server (needs the network) and locally."""
+        """Create a journal on the server (needs the network) and locally. Retrying after a
+        lost reply returns the journal the first attempt created instead of a second one."""
         name = name.strip()
         if not name or len(name) > MAX_JOURNAL_NAME or "/" in name:
             raise InvalidInput(f"a journal name is 1 to {MAX_JOURNAL_NAME} characters, without '/'")
-        if any(j.name.casefold() == name.casefold() for j in await self.store.journals()):
+        if await self._own_journal_named(name) is not None:
             raise InvalidInput(f"a journal named {name!r} already exists")
+        await self.replica.refresh_journals()
+        created_meanwhile = await self._own_journal_named(name)
+        if created_meanwhile is not None:
+            return self._journal(created_meanwhile)  # by another device, or by a retried call
         journal_id = crypto.random_bytes(wire.ID_BYTES)
         journal_key = crypto.new_key()
         envelope = keys.wrap_journal_key(

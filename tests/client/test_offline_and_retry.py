@@ -123,3 +123,14 @@ async def test_a_sync_after_a_lost_reply_does_not_show_the_entry_twice_on_the_wr
     report = await laptop.sync()
     assert (report.pulled, report.problems) == (0, [])
     assert [entry.body for entry in await laptop.entries()] == ["Only once"]
+
+
+async def test_creating_a_journal_again_after_a_lost_reply_does_not_make_a_second_one(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    phone = await login("ana")
+    first = await laptop.create_journal("Dreams")  # the phone never heard the reply
+    again = await phone.create_journal("Dreams")
+    assert again.id == first.id
+    assert sorted(j.name for j in await phone.journals()) == ["Dreams", "Personal"]
