@@ -125,12 +125,12 @@ def list_entries(home: Home, journal_name: str | None, as_json: bool) -> None:
       tj list --journal Dreams --json
     """
     entries = home.run(lambda client: client.entries(journal_name))
-    if as_json:
-        output.print_json([entry.to_dict() for entry in entries])
-    elif not entries:
-        output.message("No entries yet: write one with `tj write`, or fetch them with `tj sync`.")
-    else:
-        output.print_table(output.entries_table(entries))
+    output.show_rows(
+        entries,
+        as_json,
+        output.entries_table,
+        "No entries yet: write one with `tj write`, or fetch them with `tj sync`.",
+    )
 
 
 @cli.command()

@@ -123,12 +123,7 @@ def goal_list(home: Home, journal_name: str | None, as_json: bool) -> None:
       tj goal list --journal Therapy --json
     """
     goals = home.run(lambda client: client.goals(journal_name))
-    if as_json:
-        output.print_json([g.to_dict() for g in goals])
-    elif not goals:
-        output.message("No goals yet: set one with `tj goal add TITLE`.")
-    else:
-        output.print_table(goals_table(goals))
+    output.show_rows(goals, as_json, goals_table, "No goals yet: set one with `tj goal add TITLE`.")
 
 
 @goal.command("show")

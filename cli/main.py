@@ -439,10 +439,7 @@ def journal_list(home: Home, as_json: bool) -> None:
       tj journal list --json
     """
     journals = home.run(lambda client: client.journals())
-    if as_json:
-        output.print_json([j.to_dict() for j in journals])
-    else:
-        output.print_table(output.journals_table(journals))
+    output.show_rows(journals, as_json, output.journals_table)
 
 
 async def sync_note(client: Client) -> str:
@@ -476,10 +473,7 @@ def devices(home: Home, as_json: bool) -> None:
     if click.get_current_context().invoked_subcommand is not None:
         return
     found = home.run(lambda client: client.devices())
-    if as_json:
-        output.print_json([device.to_dict() for device in found])
-    else:
-        output.print_table(output.devices_table(found))
+    output.show_rows(found, as_json, output.devices_table)
 
 
 @devices.command("revoke")

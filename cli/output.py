@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import click
 from rich.console import Console
@@ -53,6 +53,26 @@ def print_json(value: Any) -> None:
 
 def print_table(table: Table) -> None:
     Console(file=sys.stdout, soft_wrap=False).print(table)
+
+
+class Row(Protocol):
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+R = TypeVar("R", bound=Row)
+
+
+def show_rows(
+    rows: list[R], as_json: bool, table: Callable[[list[R]], Table], empty: str | None = None
+) -> None:
+    """A list command's output: JSON with stable keys, `empty` when there is nothing, or a
+    table."""
+    if as_json:
+        print_json([row.to_dict() for row in rows])
+    elif not rows and empty is not None:
+        message(empty)
+    else:
+        print_table(table(rows))
 
 
 def entries_table(entries: Iterable[Entry]) -> Table:

@@ -55,10 +55,7 @@ def prompt_list(home: Home, category: str | None, as_json: bool) -> None:
     """
     prompts = home.run(lambda client: client.prompts(category))
     prompts.sort(key=list_order)
-    if as_json:
-        output.print_json([p.to_dict() for p in prompts])
-    else:
-        output.print_table(prompts_table(prompts))
+    output.show_rows(prompts, as_json, prompts_table)
 
 
 def list_order(prompt: Prompt) -> tuple[bool, int, str]:

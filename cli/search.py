@@ -57,12 +57,7 @@ def search(
             limit=limit,
         )
     )
-    if as_json:
-        output.print_json([hit.to_dict() for hit in hits])
-    elif not hits:
-        output.message(f"No entries match {text!r}.")
-    else:
-        output.print_table(hits_table(hits))
+    output.show_rows(hits, as_json, hits_table, f"No entries match {text!r}.")
 
 
 def highlighted(text: str, spans: tuple[tuple[int, int], ...]) -> str:

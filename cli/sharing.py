@@ -225,12 +225,7 @@ def shares(home: Home, as_json: bool) -> None:
     if click.get_current_context().invoked_subcommand is not None:
         return
     found = home.run(lambda client: client.shares())
-    if as_json:
-        output.print_json([s.to_dict() for s in found])
-    elif not found:
-        output.message("You share nothing: see `tj share --help`.")
-    else:
-        output.print_table(shares_table(found))
+    output.show_rows(found, as_json, shares_table, "You share nothing: see `tj share --help`.")
 
 
 @shares.command("log")
@@ -248,12 +243,7 @@ def shares_log(home: Home, journal_name: str, as_json: bool) -> None:
       tj shares log ana/Personal --json
     """
     log = home.run(lambda client: client.share_log(journal_name))
-    if as_json:
-        output.print_json([e.to_dict() for e in log])
-    elif not log:
-        output.message(f"Nobody fetched records of {journal_name} yet.")
-    else:
-        output.print_table(log_table(log))
+    output.show_rows(log, as_json, log_table, f"Nobody fetched records of {journal_name} yet.")
 
 
 @cli.command("shared-with-me")
@@ -268,12 +258,7 @@ def shared_with_me(home: Home, as_json: bool) -> None:
       tj list --journal ana/Personal
     """
     found = home.run(lambda client: client.shared_with_me())
-    if as_json:
-        output.print_json([s.to_dict() for s in found])
-    elif not found:
-        output.message("Nothing is shared with you yet.")
-    else:
-        output.print_table(shared_table(found))
+    output.show_rows(found, as_json, shared_table, "Nothing is shared with you yet.")
 
 
 @cli.command()
@@ -339,12 +324,7 @@ def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
       tj notes --journal Personal --json
     """
     found = home.run(lambda client: client.notes(journal_name))
-    if as_json:
-        output.print_json([n.to_dict() for n in found])
-    elif not found:
-        output.message("No notes yet.")
-    else:
-        output.print_table(notes_table(found))
+    output.show_rows(found, as_json, notes_table, "No notes yet.")
 
 
 # --- tables -----------------------------------------------------------------------------------
