@@ -580,12 +580,15 @@ class Replica:
     # --- keys over time: rotation and re-sealing -------------------------------------------------
 
     async def rotate_expired(self) -> None:
-        """Fetch the current memberships, then rotate the key of every owned journal whose
-        share has expired (the server already stopped serving the member; the new key keeps
-        later records from them)."""
+        """Rotate the key of every owned journal whose share has expired (the server already
+        stopped serving the member; the new key keeps later records from them).
+
+        New, changed and revoked shares bump the journal's meta version, which refreshes the
+        cached list; only a share with an end date can change without that, so only then is
+        the list fetched again, for the server's word on expiry."""
         now = now_ms()
         shares = await self.store.shares()
-        if shares:  # new shares bump the journal's meta version, which refreshes this list
+        if any(share.expires_at for share in shares):
             shares = await self._fetch_shares()
             async with self.store.transaction() as tx:
                 await tx.replace_shares(shares)
