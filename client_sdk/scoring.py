@@ -1,0 +1,272 @@
+"""Standard questionnaires (measures) as versioned data, and how to score them.
+
+An instrument is a JSON definition (client_sdk/data/instruments/<id>.json) holding its item
+text, answer options, bands, thresholds, attribution and the sources they were checked
+against; this module reads such a definition and scores answers by it. Adding a measure is
+adding a file whose licence allows electronic copies (never ORS/SRS, for example).
+
+Scoring rules, with their sources (also in each data file):
+
+- the total is the sum of the scored items' answer values (PHQ-9 0-27, GAD-7 0-21,
+  PCL-5 0-80); PHQ-9's difficulty question is recorded but never scored;
+- a band is the labelled score range the total falls in (PHQ-9: 0-4 minimal, 5-9 mild,
+  10-14 moderate, 15-19 moderately severe, 20-27 severe, Kroenke, Spitzer & Williams 2001;
+  GAD-7: 0-4 minimal, 5-9 mild, 10-14 moderate, 15-21 severe, Spitzer et al. 2006; PCL-5:
+  below / at or above the provisional cut-point 33, National Center for PTSD);
+- **reliable change** between two administrations: a fall (improvement) or rise
+  (deterioration) of at least the instrument's threshold (PHQ-9 6, GAD-7 4; NHS Talking
+  Therapies manual); none for instruments without a published threshold;
+- **caseness**: a score at or above the clinical cut-off (PHQ-9 10, GAD-7 8; NHS Talking
+  Therapies manual; PCL-5 33); **recovered**: a case at the earlier administration is below
+  caseness at the later one; **reliable recovery**: recovered with reliable improvement.
+- **safety items**: items whose any answer above 0 must show the safety message at once
+  (PHQ-9 item 9).
+
+Pure: no I/O besides reading the packaged data files in `builtin_instruments()`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from client_sdk.errors import InvalidInput
+
+IMPROVEMENT = "reliable improvement"
+DETERIORATION = "reliable deterioration"
+NO_RELIABLE_CHANGE = "no reliable change"
+
+
+@dataclass(frozen=True)
+class Option:
+    value: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Band:
+    """Scores from `low` to `high`, both included."""
+
+    low: int
+    high: int
+    label: str
+
+
+@dataclass(frozen=True)
+class UnscoredItem:
+    """A question asked with the instrument but not part of its score (PHQ-9 item 10)."""
+
+    id: str
+    text: str
+    options: tuple[Option, ...]
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """One versioned questionnaire definition. Items are numbered from 1."""
+
+    id: str
+    version: int
+    name: str
+    title: str
+    instructions: str | None
+    stem: str
+    options: tuple[Option, ...]
+    items: tuple[str, ...]
+    unscored: UnscoredItem | None
+    bands: tuple[Band, ...]
+    caseness: int | None
+    reliable_change: int | None
+    safety_items: tuple[int, ...]
+    attribution: str
+    licence: str
+    citation: str
+    sources: dict[str, str]
+
+    @property
+    def max_score(self) -> int:
+        return len(self.items) * max(o.value for o in self.options)
+
+    def score(self, answers: list[int] | tuple[int, ...]) -> int:
+        """The total of `answers` (one option value per item, in item order).
+
+        Raises InvalidInput for a wrong number of answers or a value that is no option."""
+        self.check_answers(answers)
+        return sum(answers)
+
+    def check_answers(self, answers: list[int] | tuple[int, ...]) -> None:
+        if len(answers) != len(self.items):
+            raise InvalidInput(
+                f"{self.name} has {len(self.items)} items: give {len(self.items)} answers, "
+                f"not {len(answers)}"
+            )
+        allowed = {o.value for o in self.options}
+        for number, answer in enumerate(answers, start=1):
+            if isinstance(answer, bool) or not isinstance(answer, int) or answer not in allowed:
+                raise InvalidInput(
+                    f"{self.name} item {number}: an answer is one of "
+                    f"{', '.join(str(v) for v in sorted(allowed))}, not {answer!r}"
+                )
+
+    def check_unscored(self, value: int | None) -> None:
+        if value is None:
+            return
+        if self.unscored is None:
+            raise InvalidInput(f"{self.name} has no unscored question")
+        if value not in {o.value for o in self.unscored.options}:
+            raise InvalidInput(f"{self.name} {self.unscored.id}: not an answer: {value!r}")
+
+    def band(self, score: int) -> str:
+        """The label of the band `score` falls in; InvalidInput outside 0..max_score."""
+        for band in self.bands:
+            if band.low <= score <= band.high:
+                return band.label
+        raise InvalidInput(f"{self.name} scores run from 0 to {self.max_score}, not {score}")
+
+    def is_case(self, score: int) -> bool | None:
+        """Whether `score` is at or above caseness (None: the instrument has none)."""
+        return None if self.caseness is None else score >= self.caseness
+
+    def safety_concern(self, answers: list[int] | tuple[int, ...]) -> bool:
+        """Whether any safety item (PHQ-9 item 9) was answered above 0."""
+        return any(answers[n - 1] > 0 for n in self.safety_items if n <= len(answers))
+
+    def option_label(self, value: int) -> str:
+        return next((o.label for o in self.options if o.value == value), str(value))
+
+
+@dataclass(frozen=True)
+class ScoreChange:
+    """Change between an earlier and a later administration of one instrument.
+
+    `change` is later minus earlier (negative: fewer symptoms). `reliable` is IMPROVEMENT,
+    DETERIORATION, NO_RELIABLE_CHANGE, or None when the instrument has no threshold."""
+
+    earlier: int
+    later: int
+    change: int
+    reliable: str | None
+    recovered: bool
+    reliable_recovery: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "earlier": self.earlier,
+            "later": self.later,
+            "change": self.change,
+            "reliable": self.reliable,
+            "recovered": self.recovered,
+            "reliable_recovery": self.reliable_recovery,
+        }
+
+
+def compare(instrument: Instrument, earlier: int, later: int) -> ScoreChange:
+    """Reliable change and recovery from `earlier` to `later` (NHS Talking Therapies rules)."""
+    instrument.band(earlier)
+    instrument.band(later)
+    change = later - earlier
+    reliable: str | None = None
+    if instrument.reliable_change is not None:
+        if -change >= instrument.reliable_change:
+            reliable = IMPROVEMENT
+        elif change >= instrument.reliable_change:
+            reliable = DETERIORATION
+        else:
+            reliable = NO_RELIABLE_CHANGE
+    recovered = bool(instrument.is_case(earlier)) and instrument.is_case(later) is False
+    return ScoreChange(
+        earlier, later, change, reliable, recovered, recovered and reliable == IMPROVEMENT
+    )
+
+
+# --- definitions ---------------------------------------------------------------------------------
+
+
+def parse_instrument(data: Any) -> Instrument:
+    """Read and check one definition; InvalidInput if it is malformed (bands must cover every
+    score from 0 to the maximum exactly once)."""
+    try:
+        instrument = Instrument(
+            id=_str(data["id"]),
+            version=int(data["version"]),
+            name=_str(data["name"]),
+            title=_str(data["title"]),
+            instructions=data.get("instructions"),
+            stem=_str(data["stem"]),
+            options=_options(data["options"]),
+            items=tuple(_str(item) for item in data["items"]),
+            unscored=_unscored(data.get("unscored")),
+            bands=tuple(
+                Band(int(b["from"]), int(b["to"]), _str(b["label"])) for b in data["bands"]
+            ),
+            caseness=data.get("caseness"),
+            reliable_change=data.get("reliable_change"),
+            safety_items=tuple(int(n) for n in data.get("safety_items") or ()),
+            attribution=_str(data["attribution"]),
+            licence=_str(data["licence"]),
+            citation=_str(data["citation"]),
+            sources={str(k): str(v) for k, v in dict(data["sources"]).items()},
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise InvalidInput(f"malformed instrument definition: {error}") from None
+    _check_bands(instrument)
+    return instrument
+
+
+def _check_bands(instrument: Instrument) -> None:
+    expected = 0
+    for band in instrument.bands:
+        if band.low != expected or band.high < band.low:
+            raise InvalidInput(f"{instrument.name}: bands must run without gaps from 0")
+        expected = band.high + 1
+    if expected != instrument.max_score + 1:
+        raise InvalidInput(f"{instrument.name}: bands must end at {instrument.max_score}")
+    if any(not 1 <= n <= len(instrument.items) for n in instrument.safety_items):
+        raise InvalidInput(f"{instrument.name}: a safety item is not an item number")
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"expected text, not {value!r}")
+    return value
+
+
+def _options(values: Any) -> tuple[Option, ...]:
+    options = tuple(Option(int(o["value"]), _str(o["label"])) for o in values)
+    if not options:
+        raise ValueError("an instrument needs answer options")
+    return options
+
+
+def _unscored(data: Any) -> UnscoredItem | None:
+    if data is None:
+        return None
+    return UnscoredItem(_str(data["id"]), _str(data["text"]), _options(data["options"]))
+
+
+BUILTIN = ("phq9", "gad7", "pcl5")
+
+
+@cache
+def builtin_instruments() -> dict[str, Instrument]:
+    """The instruments shipped with the SDK, by id ("phq9", "gad7", "pcl5")."""
+    folder = resources.files("client_sdk") / "data" / "instruments"
+    return {
+        name: parse_instrument(json.loads((folder / f"{name}.json").read_text("utf-8")))
+        for name in BUILTIN
+    }
+
+
+def instrument(name: str) -> Instrument:
+    """An instrument by id, accepting "PHQ-9", "phq9" or "phq-9"; InvalidInput naming the
+    choices otherwise."""
+    wanted = name.strip().lower().replace("-", "").replace("_", "")
+    found = builtin_instruments().get(wanted)
+    if found is None:
+        raise InvalidInput(
+            f"unknown measure {name!r}: choose from {', '.join(i.name for i in builtin_instruments().values())}"
+        )
+    return found

@@ -1,0 +1,212 @@
+"""Scoring of the shipped instruments: every band edge, reliable change, caseness and recovery
+(sources in client_sdk/data/instruments/*.json and the scoring module's docstring)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from client_sdk.errors import InvalidInput
+from client_sdk.scoring import (
+    DETERIORATION,
+    IMPROVEMENT,
+    NO_RELIABLE_CHANGE,
+    builtin_instruments,
+    compare,
+    instrument,
+    parse_instrument,
+)
+
+DATA = Path(__file__).resolve().parents[2] / "client_sdk" / "data" / "instruments"
+
+
+def answers_totalling(name: str, total: int) -> list[int]:
+    """Answers for `name` (lowest safety-item answers first) that add up to `total`."""
+    chosen = instrument(name)
+    top = max(o.value for o in chosen.options)
+    answers = [0] * len(chosen.items)
+    order = [i for i in range(len(answers)) if i + 1 not in chosen.safety_items]
+    order += [n - 1 for n in chosen.safety_items]
+    left = total
+    for index in order:
+        answers[index] = min(top, left)
+        left -= answers[index]
+    assert left == 0
+    return answers
+
+
+PHQ9_EDGES = [
+    (0, "minimal"), (4, "minimal"), (5, "mild"), (9, "mild"), (10, "moderate"),
+    (14, "moderate"), (15, "moderately severe"), (19, "moderately severe"), (20, "severe"),
+    (27, "severe"),
+]  # fmt: skip
+GAD7_EDGES = [
+    (0, "minimal"), (4, "minimal"), (5, "mild"), (9, "mild"), (10, "moderate"),
+    (14, "moderate"), (15, "severe"), (21, "severe"),
+]  # fmt: skip
+BELOW = "below the provisional cut-point"
+ABOVE = "at or above the provisional cut-point (probable PTSD)"
+PCL5_EDGES = [(0, BELOW), (32, BELOW), (33, ABOVE), (80, ABOVE)]
+
+
+@pytest.mark.parametrize(("total", "band"), PHQ9_EDGES)
+def test_phq9_band_edges(total: int, band: str) -> None:
+    phq9 = instrument("phq9")
+    assert phq9.score(answers_totalling("phq9", total)) == total
+    assert phq9.band(total) == band
+
+
+@pytest.mark.parametrize(("total", "band"), GAD7_EDGES)
+def test_gad7_band_edges(total: int, band: str) -> None:
+    gad7 = instrument("GAD-7")
+    assert gad7.score(answers_totalling("gad7", total)) == total
+    assert gad7.band(total) == band
+
+
+@pytest.mark.parametrize(("total", "band"), PCL5_EDGES)
+def test_pcl5_band_edges(total: int, band: str) -> None:
+    pcl5 = instrument("PCL-5")
+    assert pcl5.score(answers_totalling("pcl5", total)) == total
+    assert pcl5.band(total) == band
+
+
+@pytest.mark.parametrize(("name", "maximum"), [("phq9", 27), ("gad7", 21), ("pcl5", 80)])
+def test_scores_outside_the_range_have_no_band(name: str, maximum: int) -> None:
+    chosen = instrument(name)
+    assert chosen.max_score == maximum
+    for score in (-1, maximum + 1):
+        with pytest.raises(InvalidInput):
+            chosen.band(score)
+
+
+def test_instruments_have_the_published_number_of_items_and_options() -> None:
+    shipped = builtin_instruments()
+    assert [len(shipped[n].items) for n in ("phq9", "gad7", "pcl5")] == [9, 7, 20]
+    assert [o.value for o in shipped["phq9"].options] == [0, 1, 2, 3]
+    assert [o.label for o in shipped["gad7"].options] == [
+        "Not at all", "Several days", "More than half the days", "Nearly every day",
+    ]  # fmt: skip
+    assert [o.label for o in shipped["pcl5"].options] == [
+        "Not at all", "A little bit", "Moderately", "Quite a bit", "Extremely",
+    ]  # fmt: skip
+
+
+def test_attribution_is_the_official_wording() -> None:
+    pfizer = (
+        "Developed by Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt Kroenke and colleagues, "
+        "with an educational grant from Pfizer Inc. No permission required to reproduce, "
+        "translate, display or distribute."
+    )
+    assert instrument("phq9").attribution == pfizer
+    assert instrument("gad7").attribution == pfizer
+    assert "Weathers, Litz, Keane, Palmieri, Marx, & Schnurr" in instrument("pcl5").attribution
+    for shipped in builtin_instruments().values():
+        assert shipped.sources["text"] and shipped.sources["bands"]
+
+
+def test_phq9_difficulty_question_is_not_scored() -> None:
+    phq9 = instrument("phq9")
+    assert phq9.unscored is not None and phq9.unscored.id == "difficulty"
+    assert phq9.score([3] * 9) == 27  # nine answers: the tenth question is no item
+    with pytest.raises(InvalidInput):
+        phq9.score([3] * 10)
+    phq9.check_unscored(3)
+    with pytest.raises(InvalidInput):
+        phq9.check_unscored(4)
+
+
+@pytest.mark.parametrize("bad", [[0] * 8, [0] * 8 + [4], [0] * 8 + [-1], [0] * 8 + [True]])
+def test_bad_answers_are_refused(bad: list[int]) -> None:
+    with pytest.raises(InvalidInput):
+        instrument("phq9").score(bad)
+
+
+@pytest.mark.parametrize(("item9", "concern"), [(0, False), (1, True), (2, True), (3, True)])
+def test_any_answer_above_zero_to_phq9_item_9_is_a_safety_concern(
+    item9: int, concern: bool
+) -> None:
+    assert instrument("phq9").safety_concern([3] * 8 + [item9]) is concern
+    assert not instrument("gad7").safety_concern([3] * 7)
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later", "reliable"),
+    [
+        (15, 9, IMPROVEMENT),  # exactly 6 points down
+        (15, 10, NO_RELIABLE_CHANGE),  # 5 points down
+        (9, 15, DETERIORATION),  # exactly 6 points up
+        (10, 15, NO_RELIABLE_CHANGE),
+        (12, 12, NO_RELIABLE_CHANGE),
+    ],
+)
+def test_phq9_reliable_change_is_six_points(earlier: int, later: int, reliable: str) -> None:
+    assert compare(instrument("phq9"), earlier, later).reliable == reliable
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later", "reliable"),
+    [
+        (12, 8, IMPROVEMENT),
+        (12, 9, NO_RELIABLE_CHANGE),
+        (8, 12, DETERIORATION),
+        (9, 12, NO_RELIABLE_CHANGE),
+    ],
+)
+def test_gad7_reliable_change_is_four_points(earlier: int, later: int, reliable: str) -> None:
+    assert compare(instrument("gad7"), earlier, later).reliable == reliable
+
+
+@pytest.mark.parametrize(
+    ("name", "earlier", "later", "recovered"),
+    [
+        ("phq9", 10, 9, True),  # a case (>= 10) below caseness
+        ("phq9", 10, 10, False),
+        ("phq9", 9, 4, False),  # never a case
+        ("gad7", 8, 7, True),  # GAD-7 caseness is 8
+        ("gad7", 8, 8, False),
+        ("gad7", 7, 0, False),
+        ("pcl5", 33, 32, True),
+    ],
+)
+def test_recovered_when_a_case_falls_below_caseness(
+    name: str, earlier: int, later: int, recovered: bool
+) -> None:
+    assert compare(instrument(name), earlier, later).recovered is recovered
+
+
+def test_reliable_recovery_needs_both_recovery_and_reliable_improvement() -> None:
+    phq9 = instrument("phq9")
+    assert compare(phq9, 15, 9).reliable_recovery
+    assert not compare(phq9, 11, 9).reliable_recovery  # recovered, only 2 points
+    assert not compare(phq9, 20, 14).reliable_recovery  # 6 points, still a case
+
+
+def test_pcl5_shows_change_without_a_reliable_change_flag() -> None:
+    change = compare(instrument("pcl5"), 50, 30)
+    assert (change.change, change.reliable) == (-20, None)
+
+
+def test_thresholds_match_the_published_values() -> None:
+    shipped = builtin_instruments()
+    assert (shipped["phq9"].caseness, shipped["phq9"].reliable_change) == (10, 6)
+    assert (shipped["gad7"].caseness, shipped["gad7"].reliable_change) == (8, 4)
+    assert shipped["pcl5"].caseness == 33
+    assert shipped["phq9"].safety_items == (9,)
+
+
+def test_definitions_with_gaps_in_their_bands_are_refused() -> None:
+    data = json.loads((DATA / "gad7.json").read_text())
+    data["bands"][1]["from"] = 6
+    with pytest.raises(InvalidInput):
+        parse_instrument(data)
+    data = json.loads((DATA / "gad7.json").read_text())
+    data["bands"][-1]["to"] = 20
+    with pytest.raises(InvalidInput):
+        parse_instrument(data)
+
+
+def test_unknown_measure_names_the_choices() -> None:
+    with pytest.raises(InvalidInput, match="PHQ-9, GAD-7, PCL-5"):
+        instrument("ors")
