@@ -144,6 +144,7 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "pulled": report.pulled,
         "merged": report.merged,
         "problems": list(report.problems),
+        "incomplete": list(report.incomplete),
     }
 
 

@@ -66,6 +66,8 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
         output.data(output.sync_text(report))
     for problem in report.problems:
         output.message(f"Warning: a record failed verification and was ignored: {problem}")
+    for journal in report.incomplete:
+        output.message(f"Warning: the pull stopped early: {journal}")
 
 
 async def sync_once(client: Client) -> SyncReport:
@@ -76,7 +78,7 @@ async def sync_once(client: Client) -> SyncReport:
 async def watch(client: Client, as_json: bool) -> None:
     output.message("watching for changes; press Ctrl-C to stop")
     async for report in client.watch():
-        if report.pushed or report.pulled or report.problems:
+        if report.pushed or report.pulled or report.problems or report.incomplete:
             show_report(report, as_json, one_line=True)
 
 

@@ -43,6 +43,8 @@ from client_sdk.sync import Progress
 from client_sdk.transport import Transport
 
 PULL_PAGE = 1000
+STALLED_ROUNDS = 3
+"""Sync replies in a row that move no cursor before a pull stops and is reported."""
 ANNOTATION_KINDS = ("note", "prompt")  # what a member with the annotate role may write
 REVOKED = "revoked"  # local role of a journal no longer shared with this account
 
@@ -345,6 +347,11 @@ class Replica:
             tracker.pushed(len(batch))
 
     async def _pull(self, report: sync_plan.SyncReport, tracker: sync_plan.ProgressTracker) -> None:
+        """Pull pages until the server says done, or stop (and report it) once it answered
+        `STALLED_ROUNDS` times in a row without moving any cursor: a server that keeps saying
+        "not done" and sends nothing must not keep a device syncing forever."""
+        stall = sync_plan.StallGuard(STALLED_ROUNDS)
+        refused = False
         while True:
             journals = {j.journal_id: j for j in await self.store.journals() if j.role != REVOKED}
             cursors = {journal_id: j.cursor for journal_id, j in journals.items()}
@@ -353,8 +360,12 @@ class Replica:
                     "/v1/sync", sync_plan.sync_request(cursors, PULL_PAGE), wire.SyncReply
                 )
             except AccessError:
+                if refused:
+                    raise  # refused again with a fresh journal list: not a share that ended
+                refused = True
                 await self.refresh_journals()  # a share ended since the last refresh
                 continue
+            refused = False
             stale = any(
                 page.journal_id not in journals
                 or journals[page.journal_id].meta_version != page.meta_version
@@ -363,6 +374,7 @@ class Replica:
             if stale:
                 await self.refresh_journals()
                 journals = {j.journal_id: j for j in await self.store.journals()}
+            moved = 0  # journals whose cursor went forward
             for page in reply.pages:
                 if page.journal_id not in journals:
                     continue  # listed by sync but not by the journal list: next round
@@ -371,8 +383,20 @@ class Replica:
                     continue
                 if page.records or page.cursor != journals[page.journal_id].cursor:
                     await self._apply_page(journals[page.journal_id], page, report)
+                    moved += page.cursor > journals[page.journal_id].cursor
             tracker.pulled(reply.pages, cursors)
             if reply.done:
+                return
+            if stall.stalled(moved > 0):
+                report.incomplete.extend(
+                    stalled_pull(journals[page.journal_id], page)
+                    for page in reply.pages
+                    if page.journal_id in journals and page.cursor < page.head
+                )
+                if not report.incomplete:
+                    report.incomplete.append(
+                        "the server kept saying the pull is not done without sending anything"
+                    )
                 return
 
     async def _apply_page(
@@ -705,6 +729,15 @@ def rolled_back(journal: LocalJournal, head: int) -> str:
         f"the server's copy of journal {journal.name!r} ends at record {head}, before what this "
         f"device already holds (up to {journal.cursor}): it was rolled back or restored from an "
         "old backup, and changes since may be missing there"
+    )
+
+
+def stalled_pull(journal: LocalJournal, page: wire.JournalPage) -> str:
+    """A journal whose pull stopped because the server sent nothing new several times."""
+    return (
+        f"journal {journal.name!r}: the server says it holds records up to {page.head} but "
+        f"sent nothing after {page.cursor}; stopped asking (this device keeps what it has and "
+        "the next sync tries again)"
     )
 
 

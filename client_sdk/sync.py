@@ -31,6 +31,8 @@ class SyncReport:
     merged: int = 0
     compacted: int = 0
     problems: list[str] = field(default_factory=list)
+    incomplete: list[str] = field(default_factory=list)
+    """Journals whose pull stopped because the server made no progress (see StallGuard)."""
     touched: set[bytes] = field(default_factory=set, repr=False)
     """Documents this sync pushed or merged: the only ones worth checking for compaction."""
 
@@ -41,6 +43,7 @@ class SyncReport:
             "merged": self.merged,
             "compacted": self.compacted,
             "problems": list(self.problems),
+            "incomplete": list(self.incomplete),
         }
 
 
@@ -132,3 +135,15 @@ def sync_request(cursors: dict[bytes, int], limit: int) -> wire.SyncRequest:
     return wire.SyncRequest(
         [wire.Cursor(journal_id, after) for journal_id, after in sorted(cursors.items())], limit
     )
+
+
+class StallGuard:
+    """Counts sync replies in a row that made no progress; `stalled` once there were `limit`."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._idle = 0
+
+    def stalled(self, progressed: bool) -> bool:
+        self._idle = 0 if progressed else self._idle + 1
+        return self._idle >= self._limit

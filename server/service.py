@@ -89,6 +89,27 @@ def public_identity(account: AccountRow) -> wire.Identity:
     )
 
 
+def page_cursor(
+    after: int, head: int, records: list[wire.StoredRecord], limit: int, max_bytes: int
+) -> int:
+    """The cursor a sync page hands back: the last record sent, or `head` when the page holds
+    every record left after `after`.
+
+    Records can be deleted (compaction, an erased account's notes) while `head` never goes
+    down, so the last records of a log may be gone: without moving to `head`, a client would
+    ask for them forever. The page provably holds everything when storage returned nothing,
+    or fewer records than `limit` while any further record (at most MAX_RECORD_BYTES) would
+    still have fitted in `max_bytes` (see Storage.records_after). `head` was read before the
+    records, and a record is stored in the same transaction that raises `head`, so nothing at
+    or below `head` can appear later.
+    """
+    last = records[-1].seq if records else after
+    sent = sum(len(record.ciphertext) for record in records)
+    if not records or (len(records) < limit and sent + wire.MAX_RECORD_BYTES <= max_bytes):
+        return max(last, head)
+    return last
+
+
 def _verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
     try:
         nacl.signing.VerifyKey(public_key).verify(message, signature)
@@ -444,11 +465,13 @@ class Service:
         for journal_id, (head, meta_version, role) in heads.items():
             after = cursors.get(journal_id, 0)
             records: list[wire.StoredRecord] = []
+            cursor = after
             if after < head and budget > 0 and byte_budget > 0:
                 rows = await self.storage.records_after(journal_id, after, budget, byte_budget)
                 records = [
                     wire.StoredRecord(r.seq, r.record_id, r.epoch, r.ciphertext) for r in rows
                 ]
+                cursor = page_cursor(after, head, records, budget, byte_budget)
                 budget -= len(rows)
                 byte_budget -= sum(len(r.ciphertext) for r in rows)
             if records and role != "owner":
@@ -460,7 +483,6 @@ class Service:
                     records[-1].seq,
                     len(records),
                 )
-            cursor = records[-1].seq if records else after
             if cursor < head:
                 done = False
             pages.append(wire.JournalPage(journal_id, records, cursor, head, meta_version))

@@ -230,4 +230,13 @@ class Storage(Protocol):
 
     async def records_after(
         self, journal_id: bytes, after: int, limit: int, max_bytes: int
-    ) -> list[RecordRow]: ...
+    ) -> list[RecordRow]:
+        """The journal's records with `seq > after`, ascending: at most `limit`, and stopping
+        before the first record that would bring the ciphertext total over `max_bytes` (the
+        first record is returned whatever its size). The service relies on exactly this to
+        tell a page that reaches the end of the log (`service.page_cursor`).
+
+        Every backend must raise a journal's `head` in the transaction that stores the record,
+        and make records visible in `seq` order within a journal: a reader that sees `head`
+        must also see every record at or below it that was not deleted."""
+        ...
