@@ -19,6 +19,10 @@ from __future__ import annotations
 class TJError(Exception):
     """Base of every SDK error; `str(error)` is a message a user can act on."""
 
+    code: str | None = None
+    """The server's machine-readable error code (protocol.md section 7) when the server
+    refused the call; None for errors raised on this device."""
+
 
 class AuthError(TJError):
     pass
@@ -47,7 +51,16 @@ class NotFound(TJError):
 
 
 class NetworkError(TJError):
-    pass
+    """The server could not be reached, failed (5xx), asked to slow down (429) or answered
+    nonsense. `transient` ones are retried (transport.RetryPolicy); `retry_after` is the wait
+    in seconds the server asked for (its Retry-After header), if any."""
+
+    def __init__(
+        self, message: str, transient: bool = True, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.retry_after = retry_after
 
 
 class InvalidInput(TJError):

@@ -1,10 +1,23 @@
-"""HTTP transport: posts wire messages, maps HTTP failures to SDK errors. No crypto here."""
+"""HTTP transport: posts wire messages, maps HTTP failures to SDK errors, and retries the
+calls that are safe to repeat after a transient failure. No crypto here.
+
+Retries use tenacity (bounded attempts, exponential backoff with jitter, and at least the
+wait a server asks for in Retry-After). Only `RETRIED_PATHS` are retried: reads, and writes
+that are idempotent by record id, so repeating one after a lost reply changes nothing.
+Logins, password changes, erasure, journal creation and shares are never repeated blindly
+(a challenge is single use; the caller decides).
+"""
 
 from __future__ import annotations
 
+import email.utils
+import time
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity.wait import wait_random_exponential
 
 from client_sdk import wire
 from client_sdk.errors import (
@@ -18,6 +31,22 @@ from client_sdk.errors import (
 )
 
 MSGPACK = "application/msgpack"
+RETRIED_PATHS = frozenset(
+    {
+        "/v1/health",
+        "/v1/sync",
+        "/v1/records/push",
+        "/v1/records/compact",
+        "/v1/journals/list",
+        "/v1/shares/list",
+        "/v1/shares/audit",
+        "/v1/devices/list",
+        "/v1/account/identity",
+        "/v1/account/identity-by-id",
+    }
+)
+"""Calls safe to repeat when their outcome is unknown (protocol.md, "Retries")."""
+TRANSIENT_STATUSES = frozenset({408, 429})  # and every 5xx
 STATUS_ERRORS: dict[int, type[TJError]] = {
     400: InvalidInput,
     401: AuthError,
@@ -29,12 +58,53 @@ STATUS_ERRORS: dict[int, type[TJError]] = {
 }
 
 
-class Transport:
-    """One aiohttp session against one server; `token` is sent when set."""
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How a call in RETRIED_PATHS is retried after a transient NetworkError.
 
-    def __init__(self, base_url: str, token: str | None = None, timeout: float = 60.0) -> None:
+    `attempts` bounds the calls (first one included); the n-th wait is drawn at random
+    between `first` and `first` * 2^(n-1) seconds, at most `cap` (jittered exponential
+    backoff), and are never shorter than the server's Retry-After. A
+    Retry-After longer than `longest_wait` seconds is not waited for: the call fails at once
+    and the caller (a later sync) tries again.
+    """
+
+    attempts: int = 4
+    first: float = 0.25
+    cap: float = 4.0
+    longest_wait: float = 30.0
+
+    def should_retry(self, error: BaseException) -> bool:
+        if not isinstance(error, NetworkError) or not error.transient:
+            return False
+        return error.retry_after is None or error.retry_after <= self.longest_wait
+
+    def wait(self, state: RetryCallState) -> float:
+        window = wait_random_exponential(multiplier=self.first, max=self.cap, min=self.first)
+        backoff = window(state)
+        error = state.outcome.exception() if state.outcome else None
+        asked = error.retry_after if isinstance(error, NetworkError) else None
+        return max(backoff, asked or 0.0)
+
+
+DEFAULT_RETRY = RetryPolicy()
+NO_RETRY = RetryPolicy(attempts=1)
+
+
+class Transport:
+    """One aiohttp session against one server; `token` is sent when set; `retry` applies to
+    RETRIED_PATHS."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        timeout: float = 60.0,
+        retry: RetryPolicy = DEFAULT_RETRY,
+    ) -> None:
         self.base_url = normalize_url(base_url)
         self.token = token
+        self.retry = retry
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
 
@@ -50,6 +120,19 @@ class Transport:
         return self._session
 
     async def call(self, path: str, message: Any, reply: type[wire.M]) -> wire.M:
+        """POST `message` to `path` and decode the reply as `reply`; retried per `self.retry`
+        when `path` is in RETRIED_PATHS. Raises the TJError the status maps to."""
+        if path not in RETRIED_PATHS or self.retry.attempts <= 1:
+            return await self._call_once(path, message, reply)
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.retry.attempts),
+            wait=self.retry.wait,
+            retry=retry_if_exception(self.retry.should_retry),
+            reraise=True,
+        )
+        return await retrying(self._call_once, path, message, reply)
+
+    async def _call_once(self, path: str, message: Any, reply: type[wire.M]) -> wire.M:
         headers = {"Content-Type": MSGPACK}
         if self.token is not None:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -58,17 +141,20 @@ class Transport:
             async with self.session().post(url, data=wire.encode(message), headers=headers) as resp:
                 raw = await resp.read()
                 status = resp.status
+                retry_after = parse_retry_after(resp.headers.get("Retry-After"))
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
             raise NetworkError(
                 f"cannot reach the server at {self.base_url} ({type(error).__name__}); "
                 "your changes are kept on this device and will sync later"
             ) from None
         if status != 200:
-            raise _error_from(status, raw)
+            raise _error_from(status, raw, retry_after)
         try:
             return wire.decode(reply, raw)
         except wire.WireError as error:
-            raise NetworkError(f"the server sent a malformed reply to {path}: {error}") from None
+            raise NetworkError(
+                f"the server sent a malformed reply to {path}: {error}", transient=False
+            ) from None
 
 
 def normalize_url(url: str) -> str:
@@ -78,13 +164,33 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def _error_from(status: int, raw: bytes) -> TJError:
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header: delay-seconds or an HTTP date (RFC 9110
+    section 10.2.3); None when absent or unreadable."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(moment.timestamp() - time.time(), 0.0)
+
+
+def _error_from(status: int, raw: bytes, retry_after: float | None) -> TJError:
     try:
         reply = wire.decode(wire.ErrorReply, raw)
         code, message = reply.code, reply.message
     except wire.WireError:
         code, message = "unknown", f"the server answered HTTP {status}"
-    error_type = STATUS_ERRORS.get(status, NetworkError)
-    error = error_type(f"{message} [{code}]")
-    error.code = code  # type: ignore[attr-defined]
+    text = f"{message} [{code}]"
+    error_type = STATUS_ERRORS.get(status)
+    if error_type is not None:
+        error = error_type(text)
+    else:
+        transient = status >= 500 or status in TRANSIENT_STATUSES
+        error = NetworkError(text, transient=transient, retry_after=retry_after)
+    error.code = code
     return error

@@ -2,7 +2,9 @@
 
 It forwards each request to the real server unchanged and keeps its path, headers and body,
 so tests can assert what left the device. `replies` overrides the answer to a path, which
-turns the proxy into a hostile server for that endpoint (nothing is forwarded then).
+turns the proxy into a hostile server for that endpoint (nothing is forwarded then);
+`queued` answers the next requests to a path, one queued reply each (status, body, headers),
+and forwards again once the queue is empty (a server that fails a few times, then recovers).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class RecordingProxy:
     url: str = ""
     requests: list[Recorded] = field(default_factory=list)
     replies: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+    queued: dict[str, list[tuple[int, bytes, dict[str, str]]]] = field(default_factory=dict)
 
     def paths(self) -> list[str]:
         return [request.path for request in self.requests]
@@ -49,6 +52,11 @@ async def recording_proxy(upstream: str) -> AsyncIterator[RecordingProxy]:
     async def forward(request: web.Request) -> web.Response:
         body = await request.read()
         proxy.requests.append(Recorded(request.path, tuple(request.headers.items()), body))
+        if proxy.queued.get(request.path):
+            status, reply, extra = proxy.queued[request.path].pop(0)
+            return web.Response(
+                status=status, body=reply, headers=extra, content_type="application/msgpack"
+            )
         if request.path in proxy.replies:
             status, reply = proxy.replies[request.path]
             return web.Response(status=status, body=reply, content_type="application/msgpack")
