@@ -272,7 +272,8 @@ def logout(home: Home, yes: bool) -> None:
     unsynced = home.run(pending_after_sync)
     if unsynced and not yes:
         output.message(
-            f"{unsynced} change(s) on this device have not reached the server and will be lost."
+            f"{unsynced} change(s) on this device have not reached the server and will be lost "
+            "(`tj set-aside list --json` exports those the server refused)."
         )
         click.confirm("Log out anyway?", abort=True, err=True)
     home.run(lambda client: client.logout())
@@ -288,7 +289,7 @@ async def pending_after_sync(client: Client) -> int:
         await client.sync()
     except TJError:
         pass  # offline or signed out: the count below tells what would be lost
-    return await client.pending()
+    return await client.pending() + len(await client.set_aside())
 
 
 @cli.command()
@@ -450,6 +451,11 @@ async def sync_note(client: Client) -> str:
         return OFFLINE_NOTE
     except TJError as error:
         return f"saved locally; sync failed: {error}"
+    if report.set_aside:
+        return (
+            f"synced; the server refused {len(report.set_aside)} change(s) for good: set "
+            "aside and kept on this device, see `tj set-aside list`"
+        )
     if report.problems:
         return f"synced; {len(report.problems)} record(s) failed verification: see `tj sync`"
     return "synced"
@@ -501,6 +507,7 @@ from cli import (  # noqa: E402, F401
     lock,
     prompts,
     search,
+    setaside,
     sharing,
     syncing,
 )

@@ -145,6 +145,7 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "merged": report.merged,
         "problems": list(report.problems),
         "incomplete": list(report.incomplete),
+        "set_aside": [record.to_dict() for record in report.set_aside],
     }
 
 

@@ -68,6 +68,13 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
         output.message(f"Warning: a record failed verification and was ignored: {problem}")
     for journal in report.incomplete:
         output.message(f"Warning: the pull stopped early: {journal}")
+    if report.set_aside:
+        output.message(
+            f"Warning: the server refused {len(report.set_aside)} change(s) for good; they are "
+            "set aside and kept on this device (`tj set-aside list`):"
+        )
+    for record in report.set_aside:
+        output.message(f"  {record.journal}: {record.reason} [{record.code}]")
 
 
 async def sync_once(client: Client) -> SyncReport:
@@ -78,7 +85,13 @@ async def sync_once(client: Client) -> SyncReport:
 async def watch(client: Client, as_json: bool) -> None:
     output.message("watching for changes; press Ctrl-C to stop")
     async for report in client.watch():
-        if report.pushed or report.pulled or report.problems or report.incomplete:
+        if (
+            report.pushed
+            or report.pulled
+            or report.problems
+            or report.incomplete
+            or report.set_aside
+        ):
             show_report(report, as_json, one_line=True)
 
 

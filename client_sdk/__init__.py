@@ -20,10 +20,12 @@ from client_sdk.live import Backoff
 from client_sdk.models import Change, DeviceInfo, Entry, Journal
 from client_sdk.portability import ImportReport
 from client_sdk.prompts import CATEGORIES, Prompt
+from client_sdk.pushing import SetAsideChange
 from client_sdk.search import SearchHit
 from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo
 from client_sdk.store import Problem
-from client_sdk.sync import SyncProgress, SyncReport
+from client_sdk.sync import SetAside, SyncProgress, SyncReport
+from client_sdk.transport import RetryPolicy
 
 __all__ = [
     "CATEGORIES",
@@ -55,7 +57,10 @@ __all__ = [
     "Note",
     "Problem",
     "Prompt",
+    "RetryPolicy",
     "SearchHit",
+    "SetAside",
+    "SetAsideChange",
     "ShareInfo",
     "SharedJournal",
     "SyncProgress",

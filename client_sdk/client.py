@@ -77,6 +77,7 @@ from client_sdk.prompts import (
     rank,
     select,
 )
+from client_sdk.pushing import SetAsideChange, set_aside_changes
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.report import render_report
 from client_sdk.search import SearchHit, search_entries
@@ -259,8 +260,9 @@ class Client:
         save_profile(self.home, self.profile, passphrase, cost)
 
     async def logout(self) -> int:
-        """Sign this device out and forget its local data; returns unsynced records dropped."""
-        unsynced = await self.store.outbox_size()
+        """Sign this device out and forget its local data; returns the records dropped that
+        never reached the server (the outbox and the changes set aside)."""
+        unsynced = await self.store.outbox_size() + len(await self.store.set_aside())
         try:
             await self.transport.call("/v1/auth/logout", wire.Empty(), wire.Empty)
         except (AuthError, NetworkError):
@@ -838,6 +840,10 @@ class Client:
         """Push the outbox, then pull new records of every journal until up to date.
 
         `progress`, if given, is called with a SyncProgress after every batch and page.
+        Records the server refuses for good are set aside, not raised (`SyncReport.set_aside`,
+        `set_aside()`); transient failures are retried (transport.RetryPolicy), then raise
+        NetworkError with the outbox kept; a pull that stops making progress ends and is
+        reported in `SyncReport.incomplete`. Raises AuthError when signed out.
         """
         return await self.replica.sync(progress)
 
@@ -871,6 +877,20 @@ class Client:
     async def pending(self) -> int:
         """Records written on this device and not yet acknowledged by the server."""
         return await self.store.outbox_size()
+
+    async def set_aside(self) -> list[SetAsideChange]:
+        """Changes the server refused for good (the share ended, the journal is gone, over
+        quota, invalid), oldest first. A sync moves them out of the outbox so they never block
+        other changes, reports each once (`SyncReport.set_aside`), and keeps them here: the
+        local entry, note or goal still holds the words, and `to_dict()` exports them."""
+        return await set_aside_changes(self.store)
+
+    async def retry_set_aside(self) -> int:
+        """Put every set-aside change back in the outbox, in its old place (after the
+        journal's owner shared it again, or space was freed); the next `sync()` pushes them,
+        or sets aside again those still refused. Returns how many were put back."""
+        async with self.store.transaction() as tx:
+            return await tx.restore_set_aside()
 
     async def problems(self) -> list[Problem]:
         """Records that failed verification (altered, moved or forged), by record id."""

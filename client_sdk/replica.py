@@ -19,6 +19,7 @@ from client_sdk.errors import (
     IntegrityError,
     InvalidInput,
     KeyChangedError,
+    TJError,
 )
 from client_sdk.journal_meta import (
     annotator_spans,
@@ -29,6 +30,7 @@ from client_sdk.journal_meta import (
 )
 from client_sdk.models import now_ms
 from client_sdk.profile import Profile
+from client_sdk.pushing import Pusher, journal_names
 from client_sdk.store import (
     LocalJournal,
     LocalShare,
@@ -329,22 +331,9 @@ class Replica:
         return report
 
     async def _push(self, report: sync_plan.SyncReport, tracker: sync_plan.ProgressTracker) -> None:
-        for batch in sync_plan.push_batches(await self.store.outbox()):
-            reply = await self.transport.call(
-                "/v1/records/push", sync_plan.push_request(batch), wire.PushReply
-            )
-            try:
-                seqs = sync_plan.check_accepted(batch, reply)
-            except ValueError as error:
-                raise IntegrityError(str(error)) from None
-            async with self.store.transaction() as tx:
-                await tx.mark_seen(
-                    [SeenRecord(r.journal_id, r.record_id, seqs[r.record_id]) for r in batch]
-                )
-                await tx.remove_outbox([record.position for record in batch])
-            report.pushed += len(batch)
-            report.touched.update(r.doc_id for r in batch if r.doc_id is not None)
-            tracker.pushed(len(batch))
+        """Push the outbox; records the server refuses for good are set aside (pushing.py)."""
+        names = journal_names(await self.store.journals(), self.profile.account_id)
+        await Pusher(self.store, self.transport, names, report, tracker).push()
 
     async def _pull(self, report: sync_plan.SyncReport, tracker: sync_plan.ProgressTracker) -> None:
         """Pull pages until the server says done, or stop (and report it) once it answered
@@ -457,7 +446,12 @@ class Replica:
             journal = journals.get(stored.journal_id)
             if journal is None or journal.role != "owner":
                 continue
-            await self._compact_document(journal, stored_document(stored))
+            try:
+                await self._compact_document(journal, stored_document(stored))
+            except TJError as error:
+                if sync_plan.refusal(error) is None:
+                    raise
+                return  # refused (over quota, say): the updates stay; compaction is optional
             report.compacted += 1
 
     async def _compact_document(self, journal: LocalJournal, document: Document) -> None:
@@ -699,8 +693,8 @@ class Replica:
         journals = {j.journal_id: j for j in await self.store.journals()}
         for record in await self.store.outbox():
             journal = journals.get(record.journal_id)
-            if journal is None or record.epoch == journal.epoch:
-                continue
+            if journal is None or journal.role == REVOKED or record.epoch == journal.epoch:
+                continue  # a journal no longer shared with us: its push is refused, set aside
             old_key = await self.journal_key(journal, record.epoch)
             body = records.open_record(
                 old_key,

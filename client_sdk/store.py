@@ -59,6 +59,12 @@ CREATE TABLE IF NOT EXISTS outbox (
     position INTEGER PRIMARY KEY AUTOINCREMENT, journal_id BLOB NOT NULL,
     record_id BLOB NOT NULL, epoch INTEGER NOT NULL, ciphertext BLOB NOT NULL, doc_id BLOB
 );
+CREATE TABLE IF NOT EXISTS set_aside (
+    position INTEGER PRIMARY KEY, journal_id BLOB NOT NULL, record_id BLOB NOT NULL,
+    epoch INTEGER NOT NULL, ciphertext BLOB NOT NULL, doc_id BLOB,
+    journal_name TEXT NOT NULL, code TEXT NOT NULL, reason TEXT NOT NULL,
+    set_aside_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS problems (
     journal_id BLOB NOT NULL, record_id BLOB NOT NULL, seq INTEGER NOT NULL,
     message TEXT NOT NULL, PRIMARY KEY (journal_id, record_id)
@@ -127,6 +133,18 @@ class StoredDocument:
     journal_id: bytes
     kind: str
     state: bytes
+
+
+@dataclass(frozen=True)
+class SetAsideRow:
+    """An outbox record the server refused for good, kept with why (code, reason) and when
+    (ms); `record.position` is its place in the outbox, kept for a retry."""
+
+    record: OutboxRecord
+    journal_name: str
+    code: str
+    reason: str
+    set_aside_at: int
 
 
 @dataclass(frozen=True)
@@ -280,6 +298,24 @@ class Store:
         rows = await self._all("SELECT count(*) FROM outbox")
         return int(rows[0][0])
 
+    async def set_aside(self) -> list[SetAsideRow]:
+        rows = await self._all(
+            "SELECT position, journal_id, record_id, epoch, ciphertext, doc_id, journal_name, "
+            "code, reason, set_aside_at FROM set_aside ORDER BY position"
+        )
+        return [
+            SetAsideRow(
+                OutboxRecord(r[0], bytes(r[1]), bytes(r[2]), r[3], bytes(r[4]), _blob(r[5])),
+                *r[6:],
+            )
+            for r in rows
+        ]
+
+    async def set_aside_documents(self) -> set[bytes]:
+        """Documents with a change set aside: their later changes wait behind it."""
+        rows = await self._all("SELECT DISTINCT doc_id FROM set_aside WHERE doc_id IS NOT NULL")
+        return {bytes(r[0]) for r in rows}
+
     async def problems(self) -> list[Problem]:
         rows = await self._all(
             "SELECT journal_id, record_id, seq, message FROM problems ORDER BY seq"
@@ -302,7 +338,8 @@ class Store:
         self, doc_ids: list[bytes], threshold: int, author: bytes
     ) -> list[bytes]:
         """Of `doc_ids`, those with at least `threshold` acknowledged records, all by
-        `author`, and nothing waiting in the outbox."""
+        `author`, and nothing waiting in the outbox or set aside (a snapshot would carry a
+        refused change to the server)."""
         found: list[bytes] = []
         for start in range(0, len(doc_ids), 500):
             chunk = doc_ids[start : start + 500]
@@ -310,7 +347,8 @@ class Store:
                 "SELECT doc_id FROM seen_records WHERE seq IS NOT NULL AND doc_id IN "
                 f"({', '.join('?' * len(chunk))}) GROUP BY doc_id "
                 "HAVING count(*) >= ? AND sum(author IS NOT ?) = 0 "
-                "AND doc_id NOT IN (SELECT doc_id FROM outbox WHERE doc_id IS NOT NULL)",
+                "AND doc_id NOT IN (SELECT doc_id FROM outbox WHERE doc_id IS NOT NULL) "
+                "AND doc_id NOT IN (SELECT doc_id FROM set_aside WHERE doc_id IS NOT NULL)",
                 (*chunk, threshold, author),
             )
             found.extend(bytes(r[0]) for r in rows)
@@ -482,6 +520,28 @@ class Transaction:
         await self._db.executemany(
             "DELETE FROM outbox WHERE position = ?", [(p,) for p in positions]
         )
+
+    async def set_aside(
+        self, positions: list[int], journal_name: str, code: str, reason: str, at: int
+    ) -> None:
+        """Move outbox records to the set-aside table, keeping their outbox position."""
+        for position in positions:
+            await self._db.execute(
+                "INSERT INTO set_aside SELECT position, journal_id, record_id, epoch, "
+                "ciphertext, doc_id, ?, ?, ?, ? FROM outbox WHERE position = ?",
+                (journal_name, code, reason, at, position),
+            )
+            await self._db.execute("DELETE FROM outbox WHERE position = ?", (position,))
+
+    async def restore_set_aside(self) -> int:
+        """Move every set-aside record back into the outbox at its old position."""
+        rows = await self._db.execute_fetchall("SELECT count(*) FROM set_aside")
+        await self._db.execute(
+            "INSERT INTO outbox (position, journal_id, record_id, epoch, ciphertext, doc_id) "
+            "SELECT position, journal_id, record_id, epoch, ciphertext, doc_id FROM set_aside"
+        )
+        await self._db.execute("DELETE FROM set_aside")
+        return int(list(rows)[0][0])
 
     async def add_problem(self, problem: Problem) -> None:
         await self._db.execute(

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from client_sdk import wire
+from client_sdk.errors import AccessError, AuthError, NetworkError, NotFound, TJError
 
 PUSH_BYTES = 4 * 1024 * 1024
 
@@ -22,6 +23,88 @@ class OutboxRecord:
     doc_id: bytes | None = None
 
 
+# --- records the server refuses for good --------------------------------------------------------
+
+JOURNAL = "journal"
+RECORD = "record"
+REFUSED_JOURNAL_CODES = frozenset({"forbidden", "not_found"})
+"""Push refusals that hold for every record of the journal: it is gone, or this account may
+no longer write there (the share ended, the role changed)."""
+REFUSED_RECORD_CODES = frozenset(
+    {
+        "invalid_field",
+        "missing_field",
+        "malformed_body",
+        "too_large",
+        "duplicate_record",
+        "record_conflict",
+    }
+)
+"""Push refusals caused by some record of the batch: the SDK halves the batch until it has
+the records to blame, and pushes the others."""
+DEPENDS_ON_SET_ASIDE = "depends_on_set_aside"
+"""Local code of a record set aside because an earlier change of its document was: pushed
+alone it would reach other devices without the change it builds on."""
+REASONS = {
+    "forbidden": "this account may no longer write in that journal (the share ended, the "
+    "role changed, or the journal is gone)",
+    "not_found": "the journal no longer exists on the server",
+    "record_conflict": "the server holds another record with the same id",
+    "too_large": "the change is larger than the server accepts",
+    "invalid_field": "the server found the record invalid",
+    "missing_field": "the server found the record invalid",
+    "malformed_body": "the server found the record invalid",
+    "duplicate_record": "the batch named the record twice",
+    DEPENDS_ON_SET_ASIDE: "an earlier change of the same document was set aside",
+}
+
+
+def refusal(error: BaseException) -> str | None:
+    """Whether a failed push is a refusal for good, and of what: JOURNAL (every record of
+    the journal), RECORD (some record of the batch), or None (not a refusal: raise it, and
+    the outbox waits for a later sync).
+
+    Decided by the server's error code (protocol.md section 7), never by its message; a code
+    this SDK does not know falls back on its status: 403 and 404 refuse the journal, another
+    4xx some record. Signed-out (401), transient (5xx, 429, network) and `stale_epoch` (seal
+    again) failures are not refusals."""
+    if not isinstance(error, TJError) or error.code is None:
+        return None  # raised on this device, not a server's answer
+    if isinstance(error, (AuthError, NetworkError)) or error.code == "stale_epoch":
+        return None
+    if error.code in REFUSED_JOURNAL_CODES or isinstance(error, (AccessError, NotFound)):
+        return JOURNAL
+    return RECORD
+
+
+def refusal_reason(code: str, message: str) -> str:
+    """Why a record was set aside, in words: the known reason of `code`, else the server's."""
+    return REASONS.get(code, message)
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A record the server refused for good in this sync, moved out of the outbox and kept on
+    the device (`Client.set_aside()` lists every one; `Client.retry_set_aside()` retries)."""
+
+    journal_id: bytes
+    journal: str
+    record_id: bytes
+    doc_id: bytes | None
+    code: str
+    reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "journal": self.journal,
+            "journal_id": self.journal_id.hex(),
+            "record_id": self.record_id.hex(),
+            "doc_id": self.doc_id.hex() if self.doc_id else None,
+            "code": self.code,
+            "reason": self.reason,
+        }
+
+
 @dataclass
 class SyncReport:
     """What one `Client.sync()` did; `problems` names records that failed verification."""
@@ -33,6 +116,8 @@ class SyncReport:
     problems: list[str] = field(default_factory=list)
     incomplete: list[str] = field(default_factory=list)
     """Journals whose pull stopped because the server made no progress (see StallGuard)."""
+    set_aside: list[SetAside] = field(default_factory=list)
+    """Records the server refused for good during this sync (each reported once)."""
     touched: set[bytes] = field(default_factory=set, repr=False)
     """Documents this sync pushed or merged: the only ones worth checking for compaction."""
 
@@ -44,6 +129,7 @@ class SyncReport:
             "compacted": self.compacted,
             "problems": list(self.problems),
             "incomplete": list(self.incomplete),
+            "set_aside": [record.to_dict() for record in self.set_aside],
         }
 
 

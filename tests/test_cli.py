@@ -333,7 +333,14 @@ async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
         await laptop.ok("write", "--journal", "Personal", "From the laptop.")
     ).stdout.strip()
     report = await phone.json("sync")
-    assert report == {"pushed": 0, "pulled": 1, "merged": 1, "problems": [], "incomplete": []}
+    assert report == {
+        "pushed": 0,
+        "pulled": 1,
+        "merged": 1,
+        "problems": [],
+        "incomplete": [],
+        "set_aside": [],
+    }
     await phone.ok("edit", entry_id[:8], "--append", " And from the phone.")
     assert (await laptop.json("sync"))["pulled"] == 1
     assert (await laptop.json("show", entry_id))["body"] == "From the laptop. And from the phone."

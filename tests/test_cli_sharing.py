@@ -193,3 +193,28 @@ async def test_a_changed_therapist_key_is_refused_until_verify_accepts_the_new_f
 async def test_sharing_usage_mistakes_exit_with_status_2(ana: Device, args: list[str]) -> None:
     result = await ana.tj(*args)
     assert result.exit_code == 2, result.output
+
+
+async def test_a_note_refused_after_the_share_ended_is_set_aside_listed_and_exported(
+    ana: Device, tom: Device
+) -> None:
+    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--trust-on-first-use")
+    await tom.ok("sync")
+    await ana.ok("unshare", "Personal", "tom")  # tom's device does not know yet
+
+    noted = await tom.ok("note", "ana/Personal", "Written on the train.")
+    assert "refused 1 change(s)" in noted.stderr and "tj set-aside list" in noted.stderr
+    written = await tom.ok("write", "Mine, still synced.")
+    assert "synced" in written.stderr and "refused" not in written.stderr
+    [kept] = await tom.json("set-aside", "list")
+    assert (kept["journal"], kept["kind"], kept["text"], kept["code"]) == (
+        "ana/Personal",
+        "note",
+        "Written on the train.",
+        "forbidden",
+    )
+    assert "Written on the train" in (await tom.ok("set-aside", "list")).stdout
+    assert "refused" not in (await tom.ok("sync")).stderr  # reported once
+    retried = await tom.ok("set-aside", "retry")
+    assert "Retried 1 change(s)" in retried.stderr and "Still refused" in retried.stderr
+    assert len(await tom.json("set-aside", "list")) == 1

@@ -1,0 +1,200 @@
+"""Pushing the outbox so that one refused record never blocks the rest.
+
+Each batch (one journal, in write order) is pushed; on a failure `sync.refusal` decides, from
+the server's error code:
+
+- not a refusal (signed out, transient after the transport's retries, `stale_epoch`): raise;
+  the outbox stays and a later sync goes on where this one stopped;
+- the journal refuses for good (the share ended, the journal is gone): the batch, and every
+  later batch of that journal in this sync, is **set aside** without asking again;
+- some record refuses for good (invalid, too large, conflicting id, over quota): the batch is
+  halved until the refused records are alone, and only they are set aside. A batch of n
+  records with k refused ones costs at most about 2·k·log2(n) extra calls.
+
+A record set aside moves from the outbox to the store's `set_aside` table (nothing written is
+lost; `Client.set_aside()` lists it, `Client.retry_set_aside()` puts it back), and so do the
+later changes of the same document, which would reach other devices without the change they
+build on. Each record set aside is reported once, in `SyncReport.set_aside`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from client_sdk import sync as sync_plan
+from client_sdk import wire
+from client_sdk.documents import Document
+from client_sdk.errors import IntegrityError, TJError
+from client_sdk.models import now_ms, to_datetime
+from client_sdk.store import LocalJournal, SeenRecord, Store
+from client_sdk.sync import OutboxRecord, ProgressTracker, SetAside, SyncReport
+from client_sdk.transport import Transport
+
+
+class Pusher:
+    """One push of the outbox, for one sync."""
+
+    def __init__(
+        self,
+        store: Store,
+        transport: Transport,
+        journals: dict[bytes, str],
+        report: SyncReport,
+        tracker: ProgressTracker,
+    ) -> None:
+        self._store = store
+        self._transport = transport
+        self._journals = journals
+        self._report = report
+        self._tracker = tracker
+        self._refused: dict[bytes, tuple[str, str]] = {}  # journal -> (code, reason)
+        self._blocked: set[bytes] = set()  # documents with a change set aside
+
+    async def push(self) -> None:
+        self._blocked = await self._store.set_aside_documents()
+        for batch in sync_plan.push_batches(await self._store.outbox()):
+            await self._push(batch)
+
+    async def _push(self, batch: list[OutboxRecord]) -> None:
+        batch = await self._without_blocked(batch)
+        if not batch:
+            return
+        if batch[0].journal_id in self._refused:
+            await self._set_aside(batch, *self._refused[batch[0].journal_id])
+            return
+        try:
+            reply = await self._transport.call(
+                "/v1/records/push", sync_plan.push_request(batch), wire.PushReply
+            )
+        except TJError as error:
+            await self._refused_batch(batch, error)
+            return
+        await self._acknowledge(batch, reply)
+
+    async def _refused_batch(self, batch: list[OutboxRecord], error: TJError) -> None:
+        kind = sync_plan.refusal(error)
+        if kind is None:
+            raise error
+        code = error.code or "unknown"
+        reason = sync_plan.refusal_reason(code, str(error))
+        if kind == sync_plan.JOURNAL:
+            self._refused[batch[0].journal_id] = (code, reason)
+        if kind == sync_plan.JOURNAL or len(batch) == 1:
+            await self._set_aside(batch, code, reason)
+            return
+        half = len(batch) // 2
+        await self._push(batch[:half])
+        await self._push(batch[half:])
+
+    async def _without_blocked(self, batch: list[OutboxRecord]) -> list[OutboxRecord]:
+        """The batch less the changes of documents with a change set aside (set aside too)."""
+        blocked = [r for r in batch if r.doc_id is not None and r.doc_id in self._blocked]
+        code = sync_plan.DEPENDS_ON_SET_ASIDE
+        for record in blocked:
+            await self._set_aside([record], code, sync_plan.REASONS[code])
+        positions = {record.position for record in blocked}
+        return [record for record in batch if record.position not in positions]
+
+    async def _acknowledge(self, batch: list[OutboxRecord], reply: wire.PushReply) -> None:
+        try:
+            seqs = sync_plan.check_accepted(batch, reply)
+        except ValueError as error:
+            raise IntegrityError(str(error)) from None
+        async with self._store.transaction() as tx:
+            await tx.mark_seen(
+                [SeenRecord(r.journal_id, r.record_id, seqs[r.record_id]) for r in batch]
+            )
+            await tx.remove_outbox([record.position for record in batch])
+        self._report.pushed += len(batch)
+        self._report.touched.update(r.doc_id for r in batch if r.doc_id is not None)
+        self._tracker.pushed(len(batch))
+
+    async def _set_aside(self, batch: list[OutboxRecord], code: str, reason: str) -> None:
+        name = self._journals.get(batch[0].journal_id, batch[0].journal_id.hex()[:12])
+        async with self._store.transaction() as tx:
+            await tx.set_aside([r.position for r in batch], name, code, reason, now_ms())
+        for record in batch:
+            if record.doc_id is not None:
+                self._blocked.add(record.doc_id)
+            self._report.set_aside.append(
+                SetAside(record.journal_id, name, record.record_id, record.doc_id, code, reason)
+            )
+
+
+def journal_names(journals: list[LocalJournal], account_id: bytes) -> dict[bytes, str]:
+    """How each journal is named to this account: "Personal", or "ana/Personal" when shared."""
+    return {
+        j.journal_id: j.name if j.owner_id == account_id else f"{j.owner_name}/{j.name}"
+        for j in journals
+    }
+
+
+@dataclass(frozen=True)
+class SetAsideChange:
+    """A change the server refused for good, kept on this device.
+
+    `title` and `text` show the document it changed as this device holds it now (an entry's
+    title and body, a note's or prompt's text, a goal's title and why), so the words are not
+    lost even when the journal is no longer shared with this account. Times are UTC.
+    """
+
+    record_id: str
+    journal: str
+    journal_id: str
+    doc_id: str
+    kind: str
+    code: str
+    reason: str
+    set_aside_at: datetime
+    title: str
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "record_id": self.record_id,
+            "journal": self.journal,
+            "journal_id": self.journal_id,
+            "doc_id": self.doc_id,
+            "kind": self.kind,
+            "code": self.code,
+            "reason": self.reason,
+            "set_aside_at": self.set_aside_at.isoformat(),
+            "title": self.title,
+            "text": self.text,
+        }
+
+
+async def set_aside_changes(store: Store) -> list[SetAsideChange]:
+    """Every record set aside on this device, oldest write first."""
+    found = []
+    for row in await store.set_aside():
+        stored = await store.document(row.record.doc_id) if row.record.doc_id else None
+        document = Document.from_state(stored.doc_id, stored.kind, stored.state) if stored else None
+        found.append(
+            SetAsideChange(
+                row.record.record_id.hex(),
+                row.journal_name,
+                row.record.journal_id.hex(),
+                row.record.doc_id.hex() if row.record.doc_id else "",
+                stored.kind if stored else "",
+                row.code,
+                row.reason,
+                to_datetime(row.set_aside_at),
+                _title(document),
+                _text(document),
+            )
+        )
+    return found
+
+
+def _title(document: Document | None) -> str:
+    title = document.field("title") if document else None
+    return title if isinstance(title, str) else ""
+
+
+def _text(document: Document | None) -> str:
+    if document is None:
+        return ""
+    return document.text("body") or document.text("why")

@@ -1,0 +1,143 @@
+"""One refused record never blocks everything: records the server refuses for good are set
+aside (reported once, kept on the device, listed, exportable, retryable) and the rest of the
+outbox is pushed. Against a real server; requests counted through a loopback proxy."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+
+from client_sdk import Client, sync, wire
+from tests.client.recording_proxy import recording_proxy
+from tests.conftest import ClientFactory, RunningServer
+
+THERAPIST = "dr.offline"
+NOTE = "Remember the grounding exercise before our next session."
+
+
+async def note_written_offline_then_share_ended(signup: ClientFactory) -> tuple[Client, Client]:
+    ana = await signup("ana")
+    therapist = await signup(THERAPIST)
+    await ana.share("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
+    await ana.sync()
+    await therapist.sync()
+    await therapist.add_note("ana/Personal", NOTE)  # offline: not synced yet
+    await therapist.write("Personal", "My own supervision notes.")
+    await ana.unshare("Personal", THERAPIST)
+    return ana, therapist
+
+
+async def test_a_note_refused_because_the_share_ended_is_set_aside_and_the_rest_syncs(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory
+) -> None:
+    _, therapist = await note_written_offline_then_share_ended(signup)
+
+    report = await therapist.sync()
+
+    assert report.pushed == 1
+    [refused] = report.set_aside
+    assert (refused.journal, refused.code) == ("ana/Personal", "forbidden")
+    assert "share ended" in refused.reason
+    assert await therapist.pending() == 0
+    [kept] = await therapist.set_aside()
+    assert (kept.journal, kept.kind, kept.text, kept.code) == (
+        "ana/Personal",
+        "note",
+        NOTE,
+        "forbidden",
+    )
+    assert kept.to_dict()["text"] == NOTE
+    again = await therapist.sync()
+    assert (again.set_aside, again.pushed) == ([], 0)  # reported once
+    other_device = await login(THERAPIST)
+    await other_device.sync()
+    assert [e.body for e in await other_device.entries()] == ["My own supervision notes."]
+
+
+async def test_later_writes_keep_syncing_while_a_note_is_set_aside(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory
+) -> None:
+    _, therapist = await note_written_offline_then_share_ended(signup)
+    await therapist.sync()
+    async with recording_proxy(live_server.url) as proxy:
+        therapist.transport.base_url = proxy.url
+        for n in range(3):
+            await therapist.write("Personal", f"Day {n}.")
+            report = await therapist.sync()
+            assert (report.pushed, report.set_aside) == (1, [])
+        assert proxy.paths().count("/v1/records/push") == 3
+    assert len(await therapist.set_aside()) == 1
+
+
+async def test_set_aside_notes_go_through_once_the_share_is_back(
+    live_server: RunningServer, signup: ClientFactory
+) -> None:
+    ana, therapist = await note_written_offline_then_share_ended(signup)
+    await therapist.sync()
+    await ana.share("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
+    await ana.sync()
+
+    assert await therapist.retry_set_aside() == 1
+    report = await therapist.sync()
+
+    assert (report.pushed, report.set_aside) == (1, [])
+    assert await therapist.set_aside() == []
+    await ana.sync()
+    assert [note.text for note in await ana.notes()] == [NOTE]
+
+
+def stored_ids(live_server: RunningServer) -> set[bytes]:
+    with contextlib.closing(sqlite3.connect(live_server.data_dir / "journal.db")) as db:
+        return {bytes(row[0]) for row in db.execute("SELECT record_id FROM records")}
+
+
+async def test_one_conflicting_record_in_a_batch_is_set_aside_alone_with_its_later_edits(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory
+) -> None:
+    ana = await signup("ana")
+    entries = [await ana.write("Personal", f"Entry {n}.") for n in range(8)]
+    await ana.edit(entries[3].id, body="Entry 3, edited.")
+    outbox = await ana.store.outbox()
+    clash = outbox[3]
+    # Another record already holds that id on the server (the server refuses it for good):
+    squatter = wire.RecordUpload(clash.record_id, clash.epoch, bytes(64))
+    await ana.transport.call(
+        "/v1/records/push", wire.PushRequest(clash.journal_id, [squatter]), wire.PushReply
+    )
+    async with recording_proxy(live_server.url) as proxy:
+        ana.transport.base_url = proxy.url
+        report = await ana.sync()
+        pushes = proxy.paths().count("/v1/records/push")
+
+    assert report.pushed == 7
+    codes = [(r.record_id, r.code) for r in report.set_aside]
+    assert codes == [
+        (clash.record_id, "record_conflict"),
+        (outbox[8].record_id, sync.DEPENDS_ON_SET_ASIDE),
+    ]
+    assert pushes <= 8  # halving 9 records down to the one refused, not one call per record
+    assert {r.record_id for r in outbox} - stored_ids(live_server) == {outbox[8].record_id}
+    phone = await login("ana")
+    await phone.sync()
+    bodies = sorted(e.body for e in await phone.entries())
+    assert bodies == sorted(f"Entry {n}." for n in range(8) if n != 3)
+    assert [c.text for c in await ana.set_aside()] == ["Entry 3, edited."] * 2
+
+
+def test_refusals_are_classified_by_code_not_message() -> None:
+    from client_sdk.errors import AccessError, AuthError, ConflictError, InvalidInput, NetworkError
+
+    def error(kind: type[Exception], code: str, message: str = "whatever") -> Exception:
+        made = kind(message)
+        made.code = code  # type: ignore[attr-defined]
+        return made
+
+    assert sync.refusal(error(AccessError, "forbidden", "quota")) == sync.JOURNAL
+    assert sync.refusal(error(InvalidInput, "too_large", "forbidden")) == sync.RECORD
+    assert sync.refusal(error(ConflictError, "record_conflict")) == sync.RECORD
+    assert sync.refusal(error(InvalidInput, "some_new_code")) == sync.RECORD
+    assert sync.refusal(error(AccessError, "some_new_code")) == sync.JOURNAL
+    assert sync.refusal(error(ConflictError, "stale_epoch")) is None
+    assert sync.refusal(error(AuthError, "auth_failed")) is None
+    assert sync.refusal(error(NetworkError, "storage_unavailable")) is None
+    assert sync.refusal(AccessError("raised on the device, no code")) is None
