@@ -98,6 +98,11 @@ async def then_sync(change: Callable[[Client], Awaitable[T]], client: Client) ->
 @fingerprint_option
 @trust_option
 @only_option
+@click.option(
+    "--safety-flags",
+    is_flag=True,
+    help="Opt in: a PHQ-9 item 9 answered above 0 in JOURNAL seals a safety flag for its members.",
+)
 @json_option
 @pass_home
 def share(
@@ -109,6 +114,7 @@ def share(
     fingerprint: str | None,
     trust_on_first_use: bool,
     only: list[str] | None,
+    safety_flags: bool,
     as_json: bool,
 ) -> None:
     """Share JOURNAL with THERAPIST (another account).
@@ -123,8 +129,13 @@ def share(
       tj share Personal drsmith --role annotate --until 2027-06-30
       tj share Personal drsmith --only mood,tags
     """
-    shared = home.run(
-        lambda client: client.share(
+    if safety_flags and only is not None:
+        raise click.UsageError(
+            "--safety-flags needs a whole-journal share: flags live in the journal itself"
+        )
+
+    async def work(client: Client) -> ShareInfo:
+        shared = await client.share(
             journal_name,
             therapist,
             role=role,
@@ -133,7 +144,12 @@ def share(
             trust_on_first_use=trust_on_first_use,
             only=only,
         )
-    )
+        if safety_flags:
+            await client.safety.set_plan(journal=journal_name, share_flags=True)
+            await sync_note(client)
+        return shared
+
+    shared = home.run(work)
     if as_json:
         output.print_json(shared.to_dict())
         return

@@ -17,10 +17,15 @@ from client_sdk.errors import (
 from client_sdk.goals import CheckIn, Goal, Measure
 from client_sdk.insights import Insights
 from client_sdk.live import Backoff
+from client_sdk.measures import Measures
 from client_sdk.models import Change, DeviceInfo, Entry, Journal
 from client_sdk.portability import ImportReport
 from client_sdk.prompts import CATEGORIES, Prompt
 from client_sdk.pushing import SetAsideChange
+from client_sdk.results import MeasureResult, Taken
+from client_sdk.safety import SafetyFlag, SafetyPlan
+from client_sdk.safety_path import SafetyResponse
+from client_sdk.scoring import Instrument, ScoreChange
 from client_sdk.search import SearchHit
 from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo
 from client_sdk.store import Problem
@@ -51,13 +56,20 @@ __all__ = [
     "Journal",
     "KdfCost",
     "KeyChangedError",
+    "Instrument",
     "Measure",
+    "MeasureResult",
+    "Measures",
     "NetworkError",
     "NotFound",
     "Note",
     "Problem",
     "Prompt",
     "RetryPolicy",
+    "SafetyFlag",
+    "SafetyPlan",
+    "SafetyResponse",
+    "ScoreChange",
     "SearchHit",
     "SetAside",
     "SetAsideChange",
@@ -66,4 +78,5 @@ __all__ = [
     "SyncProgress",
     "SyncReport",
     "TJError",
+    "Taken",
 ]

@@ -48,6 +48,7 @@ from client_sdk.insights import Insights, compute_insights
 from client_sdk.journal_meta import encode_meta
 from client_sdk.live import DEFAULT_BACKOFF, Backoff
 from client_sdk.live import notices as live_notices
+from client_sdk.measures import Measures
 from client_sdk.models import (
     Change,
     DeviceInfo,
@@ -80,6 +81,7 @@ from client_sdk.prompts import (
 from client_sdk.pushing import SetAsideChange, set_aside_changes
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.report import render_report
+from client_sdk.safety_path import SafetyPath
 from client_sdk.search import SearchHit, search_entries
 from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo, Sharing
 from client_sdk.store import LocalJournal, Problem, Store
@@ -101,6 +103,14 @@ class Client:
         self.recovery_key: str | None = None  # set only right after signup, to show once
         self.replica = Replica(profile, store, transport)
         self.sharing = Sharing(self.replica)
+        self.measures = Measures(
+            self.replica, self.sharing, self._local_journal, self._display, self._document_of_kind
+        )
+        """Questionnaires (PHQ-9, GAD-7, PCL-5): take, list, share results (measures.py)."""
+        self.safety = SafetyPath(
+            self.replica, self._local_journal, self._display, self._document_of_kind
+        )
+        """The safety message, the client's safety plan, safety flags (safety_path.py)."""
 
     # --- lifecycle --------------------------------------------------------------------------
 

@@ -363,13 +363,19 @@ class Sharing:
             raise AccessError("only the entry's owner can share it")
         fields = check_fields(only) if only is not None else DISCLOSABLE
         peer = await self.confirmed_peer(username, fingerprint, trust_on_first_use)
+        target = await self.items_journal(peer)
+        await self.copy_entry(target, document, fields)
+        return ShareInfo(target.name, target.journal_id.hex(), peer.username, "read", None, False)
+
+    async def items_journal(self, peer: Peer) -> LocalJournal:
+        """The journal of single items (entries, results, briefs) shared with `peer`, created
+        and shared read-only on first use."""
         target = await self.disclosure_journal(
             peer, f"Shared with {peer.username}", mirror_of=None, fields=None
         )
         if not any(s.journal_id == target.journal_id for s in await self.store.shares()):
             await self._grant(target, peer, "read", 0)
-        await self.copy_entry(target, document, fields)
-        return ShareInfo(target.name, target.journal_id.hex(), peer.username, "read", None, False)
+        return target
 
     async def copy_entry(
         self, target: LocalJournal, document: Document, fields: tuple[str, ...]

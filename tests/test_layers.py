@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PURE = [
     "crypto", "keys", "records", "documents", "wire", "sync", "errors", "goals", "prompts", "search",
-    "insights", "report", "archive", "journal_meta", "scoring",
+    "insights", "report", "archive", "journal_meta", "scoring", "results", "safety",
 ]  # fmt: skip
 IO_LIBRARIES = {"aiohttp", "aiosqlite", "click", "rich", "sqlite3", "socket", "asyncio"}
 

@@ -1,0 +1,270 @@
+"""`tj measure`: standard questionnaires (PHQ-9, GAD-7, PCL-5) between sessions.
+
+Every command is one SDK call on `client.measures` (client_sdk/measures.py); scoring lives in
+client_sdk/scoring.py. Taking a PHQ-9 whose item 9 is answered above 0 shows the safety
+message on this device at once (cli/safety.py).
+"""
+
+from __future__ import annotations
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from cli import output
+from cli.main import Home, cli, journal_option, json_option, pass_home, sync_note
+from cli.safety import show_safety_message
+from client_sdk import Client, Instrument, MeasureResult, ScoreChange, Taken
+from client_sdk.scoring import instrument as find_instrument
+
+
+@cli.group()
+def measure() -> None:
+    """Standard questionnaires: take one, see your scores and how they changed.
+
+    Shipped: PHQ-9 (depression), GAD-7 (anxiety), PCL-5 (post-traumatic stress). Scores
+    are computed on this device; results sync and share like entries.
+
+    \b
+    Examples:
+      tj measure take phq9
+      tj measure take gad7 --answers 1,2,1,0,1,1,0 --json
+      tj measure list --measure phq9
+      tj measure show 3fa9c2
+    """
+
+
+def parse_answers(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> list[int] | None:
+    if value is None:
+        return None
+    try:
+        return [int(part) for part in value.replace(" ", "").split(",") if part != ""]
+    except ValueError:
+        raise click.BadParameter("answers are whole numbers separated by commas") from None
+
+
+@measure.command("take")
+@click.argument("name", metavar="MEASURE")
+@click.option(
+    "--answers",
+    callback=parse_answers,
+    metavar="N,N,...",
+    help="Every item's answer in order, for scripts (PHQ-9: 9 numbers from 0 to 3).",
+)
+@click.option(
+    "--difficulty",
+    type=int,
+    metavar="N",
+    help="PHQ-9's last question (how difficult the problems made things, 0-3; not scored).",
+)
+@journal_option
+@json_option
+@pass_home
+def measure_take(
+    home: Home,
+    name: str,
+    answers: list[int] | None,
+    difficulty: int | None,
+    journal_name: str | None,
+    as_json: bool,
+) -> None:
+    """Answer MEASURE (phq9, gad7 or pcl5) item by item, or all at once with --answers;
+    prints the score, the band and the change since last time. Works offline.
+
+    \b
+    Examples:
+      tj measure take phq9
+      tj measure take phq9 --answers 1,1,2,0,1,0,1,0,0 --difficulty 1
+      tj measure take pcl5 --journal Therapy --json
+    """
+    chosen = find_instrument(name)
+    if answers is None:
+        answers, difficulty = ask(chosen, interactive_difficulty=difficulty is None)
+
+    async def work(client: Client) -> tuple[Taken, list[str], str]:
+        taken = await client.measures.take(
+            chosen.id, answers, journal=journal_name, unscored=difficulty
+        )
+        lines = []
+        if taken.result.safety_concern:
+            lines = (await client.safety.respond(taken.result)).lines
+        return taken, lines, await sync_note(client)
+
+    taken, safety_lines, note = home.run(work)
+    if safety_lines:
+        show_safety_message(safety_lines)
+    if as_json:
+        output.print_json({**taken.to_dict(), "safety_message": safety_lines or None})
+    else:
+        output.data(taken_text(taken, chosen))
+    output.message(note)
+
+
+def ask(chosen: Instrument, interactive_difficulty: bool) -> tuple[list[int], int | None]:
+    """Ask each item on the terminal (prompts on stderr, so stdout stays data)."""
+    if chosen.instructions:
+        click.echo(chosen.instructions, err=True)
+    click.echo(chosen.stem, err=True)
+    choices = "  ".join(f"{o.value} = {o.label}" for o in chosen.options)
+    values = click.IntRange(
+        min(o.value for o in chosen.options), max(o.value for o in chosen.options)
+    )
+    answers = []
+    for number, text in enumerate(chosen.items, start=1):
+        click.echo(f"\n{number}. {text}\n   {choices}", err=True)
+        answers.append(int(click.prompt("   answer", type=values, err=True)))
+    difficulty = None
+    if chosen.unscored is not None and interactive_difficulty:
+        unscored = chosen.unscored
+        options = "  ".join(f"{o.value} = {o.label}" for o in unscored.options)
+        click.echo(f"\n{unscored.text}\n   {options}", err=True)
+        difficulty = int(
+            click.prompt("   answer", type=click.IntRange(0, len(unscored.options) - 1), err=True)
+        )
+    click.echo(f"\n{chosen.attribution}\n", err=True)
+    return answers, difficulty
+
+
+@measure.command("list")
+@click.option("--measure", "measure_name", metavar="MEASURE", help="Only this measure.")
+@journal_option
+@json_option
+@pass_home
+def measure_list(
+    home: Home, measure_name: str | None, journal_name: str | None, as_json: bool
+) -> None:
+    """List results, newest first (a therapist sees what clients shared).
+
+    \b
+    Examples:
+      tj measure list
+      tj measure list --measure gad7 --journal ana/Personal --json
+    """
+    results = home.run(lambda client: client.measures.results(journal_name, measure=measure_name))
+    output.show_rows(
+        results, as_json, results_table, "No results yet: take one with `tj measure take phq9`."
+    )
+
+
+@measure.command("show")
+@click.argument("result_id", metavar="ID")
+@json_option
+@pass_home
+def measure_show(home: Home, result_id: str, as_json: bool) -> None:
+    """Show one result: score, band, change since the one before, and each answer.
+
+    \b
+    Example:
+      tj measure show 3fa9c2
+    """
+    taken = home.run(lambda client: client.measures.history(result_id))
+    if as_json:
+        output.print_json(taken.to_dict())
+        return
+    chosen = find_instrument(taken.result.measure)
+    output.data(taken_text(taken, chosen))
+    if taken.result.answers is not None:
+        output.print_table(answers_table(taken.result, chosen))
+
+
+@measure.command("share")
+@click.argument("result_id", metavar="ID")
+@click.argument("therapist")
+@click.option(
+    "--without-answers", is_flag=True, help="Share the score and band, not the item answers."
+)
+@click.option("--fingerprint", metavar="CODE", help="The therapist's safety number.")
+@click.option("--trust-on-first-use", is_flag=True, help="Accept the therapist's keys unchecked.")
+@json_option
+@pass_home
+def measure_share(
+    home: Home,
+    result_id: str,
+    therapist: str,
+    without_answers: bool,
+    fingerprint: str | None,
+    trust_on_first_use: bool,
+    as_json: bool,
+) -> None:
+    """Share one result with THERAPIST without sharing its journal.
+
+    \b
+    Examples:
+      tj measure share 3fa9c2 drsmith --without-answers --fingerprint "12345 ..."
+    """
+
+    async def work(client: Client) -> tuple[dict[str, object], str]:
+        shared = await client.measures.share(
+            result_id,
+            therapist,
+            only=["score"] if without_answers else None,
+            fingerprint=fingerprint,
+            trust_on_first_use=trust_on_first_use,
+        )
+        return shared.to_dict(), await sync_note(client)
+
+    shared, note = home.run(work)
+    if as_json:
+        output.print_json(shared)
+    else:
+        what = "score" if without_answers else "score and answers"
+        output.data(f"Shared the {what} with {therapist} in {shared['journal']}.")
+    output.message(note)
+
+
+# --- how results look ----------------------------------------------------------------------------
+
+
+def change_text(change: ScoreChange | None) -> str:
+    if change is None:
+        return "first time"
+    text = f"{change.change:+d} since last time ({change.earlier} → {change.later})"
+    if change.reliable is not None:
+        text += f", {change.reliable}"
+    if change.recovered:
+        text += ", recovered (below caseness)"
+    return text
+
+
+def taken_text(taken: Taken, chosen: Instrument) -> str:
+    result = taken.result
+    lines = [
+        f"id:      {result.id}",
+        f"measure: {result.name}",
+        f"journal: {result.journal}",
+        f"taken:   {output.local_time(result.taken_at)}",
+        f"score:   {result.score} of {chosen.max_score} ({result.band})",
+        f"change:  {change_text(taken.change)}",
+        "",
+        chosen.attribution,
+    ]
+    return "\n".join(lines)
+
+
+def results_table(results: list[MeasureResult]) -> Table:
+    table = Table("id", "date", "measure", "journal", "score", "band")
+    table.columns[0].no_wrap = table.columns[1].no_wrap = True
+    for result in results:
+        table.add_row(
+            output.short_id(result.id),
+            output.local_time(result.taken_at),
+            result.name,
+            escape(result.journal),
+            str(result.score),
+            result.band,
+        )
+    return table
+
+
+def answers_table(result: MeasureResult, chosen: Instrument) -> Table:
+    table = Table("item", "question", "answer", title="answers")
+    for number, (text, value) in enumerate(
+        zip(chosen.items, result.answers or (), strict=False), 1
+    ):
+        table.add_row(str(number), escape(text), f"{value} {chosen.option_label(value)}")
+    if chosen.unscored is not None and result.unscored is not None:
+        label = next((o.label for o in chosen.unscored.options if o.value == result.unscored), "")
+        table.add_row("", escape(chosen.unscored.text), f"{result.unscored} {label} (not scored)")
+    return table

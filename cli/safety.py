@@ -1,0 +1,179 @@
+"""`tj safety`: the client's safety plan, safety flags and their acknowledgement, and the
+safety message shown when a safety item (PHQ-9 item 9) is answered above 0.
+
+Every command is one SDK call on `client.safety` (client_sdk/safety_path.py).
+"""
+
+from __future__ import annotations
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from cli import output
+from cli.main import Home, cli, journal_option, json_option, pass_home, sync_note
+from client_sdk import Client, SafetyFlag, SafetyPlan
+
+
+def show_safety_message(lines: list[str]) -> None:
+    """The safety message, on stderr so it shows even when stdout goes to a script."""
+    rule = "=" * 72
+    click.echo(rule, err=True)
+    for line in lines:
+        click.echo(line, err=True)
+    click.echo(rule, err=True)
+
+
+@cli.group()
+def safety() -> None:
+    """Your safety plan, and safety flags.
+
+    This app is not monitored in real time. If you are in danger now, call your local
+    emergency number.
+
+    \b
+    Examples:
+      tj safety plan --crisis-line "Samaritans 116 123" --emergency 999
+      tj safety plan --text "1. Call Sam. 2. Walk to the park. 3. ..."
+      tj safety plan --share-flags          # opt in: flags go to who this journal is shared with
+      tj safety flags                       # a therapist: flags from clients, unread first
+      tj safety ack 3fa9c2                  # a therapist: mark a flag as read
+    """
+
+
+@safety.command("plan")
+@click.option("--emergency", metavar="NUMBER", help='Your emergency number ("" for the default).')
+@click.option("--crisis-line", metavar="TEXT", help="A crisis line to call or text.")
+@click.option("--text", "plan", metavar="TEXT", help="Your safety plan, in your own words.")
+@click.option(
+    "--share-flags/--no-share-flags",
+    default=None,
+    help="Send an encrypted safety flag to the members of this journal (opt-in).",
+)
+@journal_option
+@json_option
+@pass_home
+def safety_plan(
+    home: Home,
+    emergency: str | None,
+    crisis_line: str | None,
+    plan: str | None,
+    share_flags: bool | None,
+    journal_name: str | None,
+    as_json: bool,
+) -> None:
+    """Show or change your safety plan (shown with the safety message).
+
+    \b
+    Examples:
+      tj safety plan
+      tj safety plan --emergency 112 --crisis-line "Telefonseelsorge 0800 111 0 111"
+    """
+    changing = any(v is not None for v in (emergency, crisis_line, plan, share_flags))
+
+    async def work(client: Client) -> tuple[SafetyPlan, str]:
+        if not changing:
+            return await client.safety.plan(journal_name), ""
+        changed = await client.safety.set_plan(
+            journal=journal_name,
+            emergency_number=emergency,
+            crisis_line=crisis_line,
+            plan=plan,
+            share_flags=share_flags,
+        )
+        return changed, await sync_note(client)
+
+    found, note = home.run(work)
+    if as_json:
+        output.print_json(found.to_dict())
+    else:
+        output.data(plan_text(found))
+    if note:
+        output.message(note)
+
+
+@safety.command("crisis-line")
+@click.argument("journal_name", metavar="JOURNAL")
+@click.argument("text")
+@pass_home
+def safety_crisis_line(home: Home, journal_name: str, text: str) -> None:
+    """A therapist (annotate role) sets the crisis line a client sees when the client has not
+    set their own.
+
+    \b
+    Example:
+      tj safety crisis-line ana/Personal "Samaritans: call 116 123"
+    """
+
+    async def work(client: Client) -> str:
+        await client.safety.set_crisis_line(journal_name, text)
+        return await sync_note(client)
+
+    output.message(home.run(work))
+
+
+@safety.command("flags")
+@journal_option
+@json_option
+@pass_home
+def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
+    """Safety flags: unacknowledged first. A client sees whether their therapist read them.
+
+    \b
+    Example:
+      tj safety flags --json
+    """
+    flags = home.run(lambda client: client.safety.flags(journal_name))
+    output.show_rows(flags, as_json, flags_table, "No safety flags.")
+
+
+@safety.command("ack")
+@click.argument("flag_id", metavar="ID")
+@json_option
+@pass_home
+def safety_ack(home: Home, flag_id: str, as_json: bool) -> None:
+    """Acknowledge a safety flag (a therapist with the annotate role); the client sees it.
+
+    \b
+    Example:
+      tj safety ack 3fa9c2
+    """
+
+    async def work(client: Client) -> tuple[SafetyFlag, str]:
+        return await client.safety.acknowledge(flag_id), await sync_note(client)
+
+    flag, note = home.run(work)
+    if as_json:
+        output.print_json(flag.to_dict())
+    else:
+        output.data(
+            f"Acknowledged the safety flag of {flag.owner} raised {output.local_time(flag.raised_at)}."
+        )
+    output.message(note)
+
+
+def plan_text(plan: SafetyPlan) -> str:
+    lines = [
+        f"journal:      {plan.journal}",
+        f"emergency:    {plan.emergency_number or '(default: your local emergency number)'}",
+        f"crisis line:  {plan.crisis_line or '(default, or the one your therapist set)'}",
+        f"share flags:  {'yes' if plan.share_flags else 'no'}",
+    ]
+    return "\n".join(lines) + (f"\n\n{plan.plan}" if plan.plan else "\n\n(no plan written yet)")
+
+
+def flags_table(flags: list[SafetyFlag]) -> Table:
+    table = Table("id", "raised", "client", "measure", "item", "answer", "acknowledged")
+    table.columns[0].no_wrap = table.columns[1].no_wrap = True
+    for flag in flags:
+        seen = ", ".join(f"{a.by} {output.local_time(a.at)}" for a in flag.acknowledged)
+        table.add_row(
+            output.short_id(flag.id),
+            output.local_time(flag.raised_at),
+            escape(flag.owner),
+            flag.measure,
+            str(flag.item),
+            str(flag.answer),
+            escape(seen) or "NOT YET",
+        )
+    return table

@@ -1,0 +1,175 @@
+"""`client.measures`: standard questionnaires taken between sessions, as journal documents.
+
+    taken = await client.measures.take("phq9", [1, 2, 1, 0, 1, 0, 1, 0, 0])
+    print(taken.result.score, taken.result.band, taken.change)
+
+Results are CRDT documents of kind "measure" in a journal (results.py), sealed and signed
+like every record, so they work offline, sync between devices, and reach a therapist with
+the journal they are in. `share` hands one result to a therapist, with or without its item
+answers, through the journal of single items kept for them. Only the journal's owner writes
+results (an annotating member cannot; see replica.check_may_write).
+
+Scoring rules and their sources are in scoring.py and the instrument data files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from client_sdk import crypto, keys, wire
+from client_sdk.documents import Document
+from client_sdk.errors import AccessError, NotFound
+from client_sdk.models import now_ms
+from client_sdk.replica import REVOKED, Replica, stored_document
+from client_sdk.results import (
+    MEASURE,
+    MeasureResult,
+    Taken,
+    change_between,
+    check_result_fields,
+    delete_result_update,
+    disclosed_result,
+    new_result_update,
+    previous_result,
+    result_view,
+)
+from client_sdk.scoring import Instrument, builtin_instruments, instrument
+from client_sdk.sharing import ShareInfo, Sharing
+from client_sdk.store import LocalJournal
+
+LocalJournalOf = Callable[[str | None], Awaitable[LocalJournal]]
+DisplayName = Callable[[LocalJournal], str]
+DocumentOf = Callable[[str, str], Awaitable[tuple[LocalJournal, Document]]]
+
+
+class Measures:
+    """Questionnaire results of the journals on this device."""
+
+    def __init__(
+        self,
+        replica: Replica,
+        sharing: Sharing,
+        local_journal: LocalJournalOf,
+        display: DisplayName,
+        document_of_kind: DocumentOf,
+    ) -> None:
+        self._replica = replica
+        self._sharing = sharing
+        self._local_journal = local_journal
+        self._display = display
+        self._document_of_kind = document_of_kind
+
+    @staticmethod
+    def instruments() -> list[Instrument]:
+        """The instruments shipped with the SDK (PHQ-9, GAD-7, PCL-5)."""
+        return list(builtin_instruments().values())
+
+    @staticmethod
+    def instrument(name: str) -> Instrument:
+        """An instrument by name ("PHQ-9", "phq9"); InvalidInput naming the choices."""
+        return instrument(name)
+
+    async def take(
+        self,
+        measure: str,
+        answers: list[int] | tuple[int, ...],
+        *,
+        journal: str | None = None,
+        unscored: int | None = None,
+        taken_at: datetime | None = None,
+    ) -> Taken:
+        """Record one administration of `measure` (answers: one option value per item, in
+        item order; `unscored`: PHQ-9's difficulty answer, not scored). Works offline.
+
+        Returns the result, the previous result of the same measure in that journal, and the
+        change between them (reliable change and recovery, scoring.compare). Check
+        `taken.result.safety_concern` and show the safety message at once when it is True.
+        Raises InvalidInput for answers the instrument does not allow.
+        """
+        chosen = instrument(measure)
+        local = await self._local_journal(journal)
+        document = Document(crypto.random_bytes(wire.ID_BYTES), MEASURE)
+        at = int(taken_at.timestamp() * 1000) if taken_at is not None else None
+        update = new_result_update(
+            document, chosen, answers, now_ms(), unscored=unscored, taken_at_ms=at
+        )
+        await self._replica.commit(local, document, update)
+        result = self._view(local, document)
+        assert result is not None  # just written from checked answers
+        previous = previous_result(await self.results(local.journal_id.hex()), result)
+        return Taken(result, previous, change_between(previous, result))
+
+    async def results(
+        self, journal: str | None = None, *, measure: str | None = None
+    ) -> list[MeasureResult]:
+        """Results newest first, of one journal or of every journal on this device (an owner's
+        copies made for a therapist are left out: the originals are listed)."""
+        wanted = instrument(measure).id if measure is not None else None
+        journals = {
+            j.journal_id: j for j in await self._replica.store.journals() if j.role != REVOKED
+        }
+        journal_id = (await self._local_journal(journal)).journal_id if journal else None
+        found = []
+        for stored in await self._replica.store.documents(journal_id):
+            source = journals.get(stored.journal_id)
+            if stored.kind != MEASURE or source is None:
+                continue
+            if journal_id is None and source.role == "owner" and _is_disclosure(source):
+                continue
+            view = self._view(source, stored_document(stored))
+            if view is not None and (wanted is None or view.measure == wanted):
+                found.append(view)
+        return sorted(found, key=lambda r: (r.taken_at, r.id), reverse=True)
+
+    async def result(self, result_id: str) -> MeasureResult:
+        """One result by id (or a unique prefix of 4+ hex digits); NotFound if deleted."""
+        view = self._view(*await self._document_of_kind(result_id, MEASURE))
+        if view is None:
+            raise NotFound(f"measure result {result_id} was deleted")
+        return view
+
+    async def history(self, result_id: str) -> Taken:
+        """A result with the one before it and the change between them."""
+        result = await self.result(result_id)
+        previous = previous_result(await self.results(result.journal_id), result)
+        return Taken(result, previous, change_between(previous, result))
+
+    async def delete(self, result_id: str) -> None:
+        local, document = await self._document_of_kind(result_id, MEASURE)
+        if document.field("deleted") is not True:
+            await self._replica.commit(local, document, delete_result_update(document, now_ms()))
+
+    async def share(
+        self,
+        result_id: str,
+        username: str,
+        *,
+        only: list[str] | tuple[str, ...] | None = None,
+        fingerprint: str | None = None,
+        trust_on_first_use: bool = False,
+    ) -> ShareInfo:
+        """Share one result with a therapist without opening its journal. `only=["score"]`
+        shares the score, band and time but not the item answers (default: both)."""
+        fields = check_result_fields(only)
+        source, document = await self._document_of_kind(result_id, MEASURE)
+        if source.role != "owner":
+            raise AccessError("only the result's owner can share it")
+        peer = await self._sharing.confirmed_peer(username, fingerprint, trust_on_first_use)
+        target = await self._sharing.items_journal(peer)
+        copy_id = keys.disclosure_doc_id(
+            self._replica.profile.secrets.account_key, document.doc_id, target.journal_id
+        )
+        stored = await self._replica.store.document(copy_id)
+        copy = stored_document(stored) if stored else Document(copy_id, MEASURE)
+        update = copy.change(fields=disclosed_result(document, fields))
+        await self._replica.commit(target, copy, update)
+        return ShareInfo(target.name, target.journal_id.hex(), peer.username, "read", None, False)
+
+    def _view(self, journal: LocalJournal, document: Document) -> MeasureResult | None:
+        return result_view(document, self._display(journal), journal.journal_id.hex())
+
+
+def _is_disclosure(journal: LocalJournal) -> bool:
+    return "disclosure_for" in json.loads(journal.meta)

@@ -1,0 +1,209 @@
+"""Measure results as CRDT documents: one administration of a questionnaire per document.
+
+A result is a document of kind "measure" (protocol.md, "Documents") whose map `fields` holds
+`measure` (instrument id, e.g. "phq9"), `version` (the definition's version), `score`,
+`band`, `taken_at`, `created_at` and `updated_at` (ms), `answers` (one option value per item,
+in item order; absent in a copy shared without answers), `unscored` (PHQ-9's difficulty
+answer or null) and `deleted`. The SDK never edits a result after creation except to delete
+it, so it syncs and compacts like an entry.
+
+Readers trust nothing they can recompute: with answers, the score is their sum; the band is
+always looked up from the score in the shipped definition; a result naming an unknown
+instrument or a score outside its range is skipped.
+
+Pure: no I/O, no clock, no randomness (callers pass times).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from client_sdk.documents import Document
+from client_sdk.errors import InvalidInput
+from client_sdk.models import to_datetime
+from client_sdk.scoring import Instrument, ScoreChange, builtin_instruments, compare
+
+MEASURE = "measure"
+SCORE = "score"
+ANSWERS = "answers"
+RESULT_FIELDS = (SCORE, ANSWERS)
+"""What a result copy may disclose: the score (with band and time) and the item answers."""
+
+
+@dataclass(frozen=True)
+class MeasureResult:
+    """One administration of an instrument. `answers` is None when the result was shared
+    without them; `safety_concern` is True when a safety item (PHQ-9 item 9) was answered
+    above 0 (False when answers are withheld)."""
+
+    id: str
+    journal: str
+    journal_id: str
+    measure: str
+    name: str
+    version: int
+    score: int
+    band: str
+    taken_at: datetime
+    answers: tuple[int, ...] | None
+    unscored: int | None
+    safety_concern: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """Stable JSON shape (`tj measure ... --json`)."""
+        return {
+            "id": self.id,
+            "journal": self.journal,
+            "measure": self.measure,
+            "name": self.name,
+            "version": self.version,
+            "score": self.score,
+            "band": self.band,
+            "taken_at": self.taken_at.isoformat(),
+            "answers": list(self.answers) if self.answers is not None else None,
+            "unscored": self.unscored,
+            "safety_concern": self.safety_concern,
+        }
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What `Measures.take` returns: the new result, the one before it of the same measure
+    in the same journal (if any), and the change between them."""
+
+    result: MeasureResult
+    previous: MeasureResult | None
+    change: ScoreChange | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.result.to_dict(),
+            "previous": self.previous.to_dict() if self.previous else None,
+            "change": self.change.to_dict() if self.change else None,
+        }
+
+
+def new_result_update(
+    document: Document,
+    instrument: Instrument,
+    answers: list[int] | tuple[int, ...],
+    now_ms: int,
+    *,
+    unscored: int | None = None,
+    taken_at_ms: int | None = None,
+) -> bytes:
+    """Create a result; InvalidInput for answers the instrument does not allow."""
+    score = instrument.score(answers)
+    instrument.check_unscored(unscored)
+    return document.change(
+        fields={
+            "measure": instrument.id,
+            "version": instrument.version,
+            "score": score,
+            "band": instrument.band(score),
+            "taken_at": taken_at_ms if taken_at_ms is not None else now_ms,
+            "answers": list(answers),
+            "unscored": unscored,
+            "created_at": now_ms,
+            "updated_at": now_ms,
+            "deleted": False,
+        }
+    )
+
+
+def delete_result_update(document: Document, now_ms: int) -> bytes:
+    return document.change(fields={"deleted": True, "updated_at": now_ms})
+
+
+def disclosed_result(source: Document, fields: tuple[str, ...]) -> dict[str, Any]:
+    """The map of a shared copy: the score, band and times always; answers only when chosen."""
+    copied = {
+        key: source.field(key)
+        for key in ("measure", "version", "score", "band", "taken_at", "created_at")
+    }
+    copied["updated_at"] = source.field("updated_at")
+    copied["deleted"] = source.field("deleted") is True
+    disclosed = ANSWERS in fields
+    copied["answers"] = source.field("answers") if disclosed else None
+    copied["unscored"] = source.field("unscored") if disclosed else None
+    return copied
+
+
+def check_result_fields(fields: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """Normalise what to share of a result: default both score and answers."""
+    if fields is None:
+        return RESULT_FIELDS
+    chosen = tuple(dict.fromkeys(f.strip().lower() for f in fields if f.strip()))
+    if not chosen or any(f not in RESULT_FIELDS for f in chosen) or SCORE not in chosen:
+        raise InvalidInput("a result is shared as score, or as score,answers")
+    return chosen
+
+
+def result_view(document: Document, journal: str, journal_id: str) -> MeasureResult | None:
+    """Read a result forgivingly; None for a deleted one or one that cannot be scored."""
+    if document.field("deleted") is True:
+        return None
+    instrument = builtin_instruments().get(str(document.field("measure", "")))
+    if instrument is None:
+        return None
+    answers = _answers(document.field("answers"), instrument)
+    score = sum(answers) if answers is not None else _number(document.field("score"))
+    if score is None or not 0 <= score <= instrument.max_score:
+        return None
+    unscored = _number(document.field("unscored"))
+    return MeasureResult(
+        id=document.doc_id.hex(),
+        journal=journal,
+        journal_id=journal_id,
+        measure=instrument.id,
+        name=instrument.name,
+        version=_number(document.field("version")) or instrument.version,
+        score=score,
+        band=instrument.band(score),
+        taken_at=to_datetime(_number(document.field("taken_at")) or 0),
+        answers=answers,
+        unscored=unscored,
+        safety_concern=answers is not None and instrument.safety_concern(answers),
+    )
+
+
+def previous_result(results: list[MeasureResult], result: MeasureResult) -> MeasureResult | None:
+    """The latest result of the same measure in the same journal taken before `result`."""
+    earlier = [
+        r
+        for r in results
+        if r.measure == result.measure
+        and r.journal_id == result.journal_id
+        and (r.taken_at, r.id) < (result.taken_at, result.id)
+    ]
+    return max(earlier, key=lambda r: (r.taken_at, r.id), default=None)
+
+
+def change_between(earlier: MeasureResult | None, later: MeasureResult) -> ScoreChange | None:
+    if earlier is None:
+        return None
+    return compare(builtin_instruments()[later.measure], earlier.score, later.score)
+
+
+def _answers(value: Any, instrument: Instrument) -> tuple[int, ...] | None:
+    if not isinstance(value, list):
+        return None
+    numbers = tuple(_number(v) for v in value)
+    clean = tuple(n for n in numbers if n is not None)
+    try:
+        instrument.check_answers(clean)
+    except InvalidInput:
+        return None
+    return clean if len(clean) == len(numbers) else None
+
+
+def _number(value: Any) -> int | None:
+    """Yjs numbers arrive as floats; read whole numbers only."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if not math.isfinite(value) or value != int(value) or abs(value) > 2**53:
+        return None
+    return int(value)

@@ -1,0 +1,257 @@
+"""The safety path: the message shown at once on the device, the client's safety plan, and
+safety flags a therapist acknowledges.
+
+Documents (protocol.md, "Documents"), each sealed and signed like every record:
+
+- `safety_plan` (written by the journal's owner): map `fields` with `emergency_number`,
+  `crisis_line` (strings or null: null means "use the default"), `share_flags` (boolean: the
+  client's opt-in to send safety flags to members of this journal), `created_at`,
+  `updated_at`; text `plan`, the client's own plan in their words.
+- `crisis_line` (written by an annotating member, i.e. a therapist): map `fields` with `text`
+  and `created_at`. Shown when the client set no crisis line of their own.
+- `safety_flag` (written by the owner when a safety item, PHQ-9 item 9, is answered above 0
+  in a journal whose plan has `share_flags`): `result_id` (hex), `measure`, `item`,
+  `answer`, `raised_at`.
+- `safety_ack` (written by an annotating member): `flag_id` (hex), `acknowledged_at`. The
+  author is known from the record signature, so the client sees who read the flag and when.
+
+The message text and its defaults are data (client_sdk/data/safety.json); emergency numbers
+differ by country, so the default names several and the user (or therapist) sets their own.
+
+Pure: no I/O besides reading the packaged data file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from client_sdk.documents import Document
+from client_sdk.errors import InvalidInput
+from client_sdk.models import to_datetime
+
+SAFETY_PLAN = "safety_plan"
+CRISIS_LINE = "crisis_line"
+SAFETY_FLAG = "safety_flag"
+SAFETY_ACK = "safety_ack"
+MAX_PLAN = 10_000
+MAX_CONTACT = 300
+
+
+@cache
+def texts() -> dict[str, Any]:
+    """The safety message's wording and defaults (client_sdk/data/safety.json)."""
+    raw = (resources.files("client_sdk") / "data" / "safety.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(raw)
+    return data
+
+
+@dataclass(frozen=True)
+class SafetyPlan:
+    """The client's safety settings for one journal (defaults when none was written)."""
+
+    journal: str
+    emergency_number: str | None = None
+    crisis_line: str | None = None
+    plan: str = ""
+    share_flags: bool = False
+    updated_at: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "journal": self.journal,
+            "emergency_number": self.emergency_number,
+            "crisis_line": self.crisis_line,
+            "plan": self.plan,
+            "share_flags": self.share_flags,
+            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+        }
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    by: str
+    at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"by": self.by, "at": self.at.isoformat()}
+
+
+@dataclass(frozen=True)
+class SafetyFlag:
+    """A safety flag and who acknowledged it (empty until a therapist has read it)."""
+
+    id: str
+    journal: str
+    journal_id: str
+    owner: str
+    result_id: str
+    measure: str
+    item: int
+    answer: int
+    raised_at: datetime
+    acknowledged: tuple[Acknowledgement, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "journal": self.journal,
+            "owner": self.owner,
+            "result_id": self.result_id,
+            "measure": self.measure,
+            "item": self.item,
+            "answer": self.answer,
+            "raised_at": self.raised_at.isoformat(),
+            "acknowledged": [a.to_dict() for a in self.acknowledged],
+        }
+
+
+def message_lines(
+    emergency: str | None, crisis_line: str | None, plan: str, flagged_to: list[str]
+) -> list[str]:
+    """The safety message, line by line: what to do now, who to call, the client's own plan,
+    that the app is not monitored in real time, and whether a flag was sent."""
+    data = texts()
+    plan_line = (
+        data["plan_written"].format(plan=" ".join(plan.split()))
+        if plan.strip()
+        else data["plan_missing"]
+    )
+    lines = [data["heading"]]
+    for line in data["lines"]:
+        lines.append(
+            line.format(
+                emergency=emergency or data["default_emergency"],
+                crisis_line=crisis_line or data["default_crisis_line"],
+                plan=plan_line,
+            )
+        )
+    if flagged_to:
+        lines.append(data["flag_sent"].format(members=", ".join(flagged_to)))
+    return lines
+
+
+# --- changes ---------------------------------------------------------------------------------------
+
+
+def _contact(value: str | None, what: str) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > MAX_CONTACT:
+        raise InvalidInput(f"{what} is at most {MAX_CONTACT} characters")
+    return value or None
+
+
+def plan_update(
+    document: Document,
+    now_ms: int,
+    *,
+    emergency_number: str | None = None,
+    crisis_line: str | None = None,
+    plan: str | None = None,
+    share_flags: bool | None = None,
+    creating: bool = False,
+) -> bytes:
+    """Create or change a safety plan; None leaves a part as it is ("" clears a contact)."""
+    changed: dict[str, Any] = {"updated_at": now_ms}
+    if creating:
+        changed.update(
+            created_at=now_ms, emergency_number=None, crisis_line=None, share_flags=False
+        )
+    if emergency_number is not None:
+        changed["emergency_number"] = _contact(emergency_number, "an emergency number")
+    if crisis_line is not None:
+        changed["crisis_line"] = _contact(crisis_line, "a crisis line")
+    if share_flags is not None:
+        changed["share_flags"] = share_flags
+    if plan is not None and len(plan) > MAX_PLAN:
+        raise InvalidInput(f"a safety plan is at most {MAX_PLAN} characters")
+    texts_ = {"plan": plan} if plan is not None else ({"plan": ""} if creating else None)
+    return document.change(fields=changed, texts=texts_)
+
+
+def crisis_line_update(document: Document, text: str, now_ms: int) -> bytes:
+    checked = _contact(text, "a crisis line")
+    if checked is None:
+        raise InvalidInput("a crisis line is 1 to 300 characters")
+    return document.change(fields={"text": checked, "created_at": now_ms})
+
+
+def flag_update(
+    document: Document, result_id: str, measure: str, item: int, answer: int, now_ms: int
+) -> bytes:
+    return document.change(
+        fields={
+            "result_id": result_id,
+            "measure": measure,
+            "item": item,
+            "answer": answer,
+            "raised_at": now_ms,
+        }
+    )
+
+
+def ack_update(document: Document, flag_id: str, now_ms: int) -> bytes:
+    return document.change(fields={"flag_id": flag_id, "acknowledged_at": now_ms})
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+def plan_view(document: Document, journal: str) -> SafetyPlan:
+    updated = _number(document.field("updated_at"))
+    return SafetyPlan(
+        journal=journal,
+        emergency_number=_text(document.field("emergency_number")),
+        crisis_line=_text(document.field("crisis_line")),
+        plan=document.text("plan"),
+        share_flags=document.field("share_flags") is True,
+        updated_at=to_datetime(updated) if updated is not None else None,
+    )
+
+
+def crisis_line_view(document: Document) -> tuple[int, str] | None:
+    text = _text(document.field("text"))
+    return None if text is None else (_number(document.field("created_at")) or 0, text)
+
+
+def flag_view(document: Document, journal: str, journal_id: str, owner: str) -> SafetyFlag | None:
+    result_id, measure = _text(document.field("result_id")), _text(document.field("measure"))
+    item, answer = _number(document.field("item")), _number(document.field("answer"))
+    if result_id is None or measure is None or item is None or answer is None:
+        return None
+    return SafetyFlag(
+        id=document.doc_id.hex(),
+        journal=journal,
+        journal_id=journal_id,
+        owner=owner,
+        result_id=result_id,
+        measure=measure,
+        item=item,
+        answer=answer,
+        raised_at=to_datetime(_number(document.field("raised_at")) or 0),
+    )
+
+
+def ack_view(document: Document) -> tuple[str, int] | None:
+    flag_id = _text(document.field("flag_id"))
+    at = _number(document.field("acknowledged_at"))
+    return None if flag_id is None or at is None else (flag_id, at)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _number(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if not math.isfinite(value) or abs(value) > 2**53:
+        return None
+    return int(value)

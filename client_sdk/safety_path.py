@@ -1,0 +1,258 @@
+"""`client.safety`: what happens when a safety item is answered above 0, and the client's
+safety plan.
+
+    taken = await client.measures.take("phq9", answers)
+    if taken.result.safety_concern:
+        response = await client.safety.respond(taken.result)
+        show(response.lines)          # at once, on this device
+
+`respond` builds the safety message from the client's plan (their emergency number, a crisis
+line they or their therapist set, their own plan) and, only if the client opted in for that
+journal (`set_plan(share_flags=True)`), seals a safety flag into the journal for its members.
+A therapist with the annotate role acknowledges it (`acknowledge`); the client sees who read
+it and when. Nothing is monitored in real time, and the message says so.
+
+Rules and document shapes are in safety.py (pure).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+
+from client_sdk import crypto, wire
+from client_sdk.documents import Document
+from client_sdk.errors import AccessError, NotFound
+from client_sdk.models import now_ms, to_datetime
+from client_sdk.replica import REVOKED, Replica, stored_document
+from client_sdk.results import MeasureResult
+from client_sdk.safety import (
+    CRISIS_LINE,
+    SAFETY_ACK,
+    SAFETY_FLAG,
+    SAFETY_PLAN,
+    Acknowledgement,
+    SafetyFlag,
+    SafetyPlan,
+    ack_update,
+    ack_view,
+    crisis_line_update,
+    crisis_line_view,
+    flag_update,
+    flag_view,
+    message_lines,
+    plan_update,
+    plan_view,
+)
+from client_sdk.scoring import builtin_instruments
+from client_sdk.store import LocalJournal, StoredDocument
+
+LocalJournalOf = Callable[[str | None], Awaitable[LocalJournal]]
+DisplayName = Callable[[LocalJournal], str]
+DocumentOf = Callable[[str, str], Awaitable[tuple[LocalJournal, Document]]]
+
+
+@dataclass(frozen=True)
+class SafetyResponse:
+    """What to show now (`lines`), and to whom a flag was sealed (`flagged_to`, usernames)."""
+
+    lines: list[str]
+    flagged_to: list[str]
+    flag_id: str | None
+
+
+class SafetyPath:
+    def __init__(
+        self,
+        replica: Replica,
+        local_journal: LocalJournalOf,
+        display: DisplayName,
+        document_of_kind: DocumentOf,
+    ) -> None:
+        self._replica = replica
+        self._store = replica.store
+        self._local_journal = local_journal
+        self._display = display
+        self._document_of_kind = document_of_kind
+
+    # --- the plan -----------------------------------------------------------------------------
+
+    async def plan(self, journal: str | None = None) -> SafetyPlan:
+        """The safety plan of a journal (default Personal); an empty one if none was written."""
+        local = await self._local_journal(journal)
+        found = await self._plan_document(local)
+        if found is None:
+            return SafetyPlan(self._display(local))
+        return plan_view(found, self._display(local))
+
+    async def set_plan(
+        self,
+        *,
+        journal: str | None = None,
+        emergency_number: str | None = None,
+        crisis_line: str | None = None,
+        plan: str | None = None,
+        share_flags: bool | None = None,
+    ) -> SafetyPlan:
+        """Write the parts given (None leaves a part as it is; "" clears a number). Only the
+        journal's owner writes its plan. `share_flags=True` is the client's opt-in: a safety
+        item answered above 0 in this journal then seals a flag for its members."""
+        local = await self._local_journal(journal)
+        document = await self._plan_document(local)
+        creating = document is None
+        if document is None:
+            document = Document(crypto.random_bytes(wire.ID_BYTES), SAFETY_PLAN)
+        update = plan_update(
+            document,
+            now_ms(),
+            emergency_number=emergency_number,
+            crisis_line=crisis_line,
+            plan=plan,
+            share_flags=share_flags,
+            creating=creating,
+        )
+        await self._replica.commit(local, document, update)
+        return plan_view(document, self._display(local))
+
+    async def _plan_document(self, local: LocalJournal) -> Document | None:
+        """The journal's plan written by its owner (the latest, if two devices each made one)."""
+        plans = [
+            stored_document(s)
+            for s in await self._documents(local, SAFETY_PLAN)
+            if await self._creator(s) == local.owner_id
+        ]
+        return max(plans, key=lambda d: (plan_view(d, "").updated_at or 0, d.doc_id), default=None)
+
+    async def set_crisis_line(self, journal: str, text: str) -> None:
+        """A therapist (annotate role) sets the crisis line shown to the client when the client
+        has not set their own."""
+        local = await self._local_journal(journal)
+        document = Document(crypto.random_bytes(wire.ID_BYTES), CRISIS_LINE)
+        await self._replica.commit(local, document, crisis_line_update(document, text, now_ms()))
+
+    async def crisis_line(self, journal: str | None = None) -> str | None:
+        """The crisis line for the safety message: the client's own, else the latest one an
+        annotating member set, else None (the message then names the default)."""
+        local = await self._local_journal(journal)
+        own = await self.plan(journal)
+        if own.crisis_line:
+            return own.crisis_line
+        lines = []
+        for stored in await self._documents(local, CRISIS_LINE):
+            view = crisis_line_view(stored_document(stored))
+            if view is not None and await self._creator(stored) != local.owner_id:
+                lines.append(view)
+        return max(lines)[1] if lines else None
+
+    # --- responding to a safety item ----------------------------------------------------------
+
+    async def respond(self, result: MeasureResult) -> SafetyResponse:
+        """The safety message for `result` (call it at once when `result.safety_concern`),
+        after sealing a flag for the journal's members if the client opted in."""
+        local = await self._local_journal(result.journal_id)
+        plan = await self.plan(result.journal_id)
+        if not plan.plan.strip():
+            plan = replace(plan, plan=(await self._any_plan_text()))
+        flagged_to: list[str] = []
+        flag_id = None
+        if result.safety_concern and plan.share_flags and local.role == "owner":
+            flagged_to = await self._members(local)
+            if flagged_to:
+                flag_id = await self._raise_flag(local, result)
+        lines = message_lines(
+            plan.emergency_number, await self.crisis_line(result.journal_id), plan.plan, flagged_to
+        )
+        return SafetyResponse(lines, flagged_to, flag_id)
+
+    async def _any_plan_text(self) -> str:
+        for journal in await self._store.journals():
+            if journal.role == "owner" and journal.owner_id == self._replica.profile.account_id:
+                document = await self._plan_document(journal)
+                if document is not None and document.text("plan").strip():
+                    return document.text("plan")
+        return ""
+
+    async def _members(self, local: LocalJournal) -> list[str]:
+        now = now_ms()
+        return sorted(
+            share.member_name
+            for share in await self._store.shares()
+            if share.journal_id == local.journal_id and not share.ended(now)
+        )
+
+    async def _raise_flag(self, local: LocalJournal, result: MeasureResult) -> str:
+        instrument = builtin_instruments()[result.measure]
+        answers = result.answers or ()
+        item = next(n for n in instrument.safety_items if answers[n - 1] > 0)
+        document = Document(crypto.random_bytes(wire.ID_BYTES), SAFETY_FLAG)
+        update = flag_update(document, result.id, result.measure, item, answers[item - 1], now_ms())
+        await self._replica.commit(local, document, update)
+        return document.doc_id.hex()
+
+    # --- flags and acknowledgements -------------------------------------------------------------
+
+    async def flags(self, journal: str | None = None) -> list[SafetyFlag]:
+        """Safety flags this device can read (a client's own, or those clients sealed for this
+        therapist), unacknowledged first, then newest first. Only flags the journal's owner
+        wrote count; only acknowledgements by someone else than the owner count."""
+        journals = {j.journal_id: j for j in await self._store.journals() if j.role != REVOKED}
+        wanted = (await self._local_journal(journal)).journal_id if journal else None
+        flags: dict[str, SafetyFlag] = {}
+        acks: list[tuple[str, bytes, int]] = []
+        for stored in await self._store.documents(wanted):
+            local = journals.get(stored.journal_id)
+            if local is None or stored.kind not in (SAFETY_FLAG, SAFETY_ACK):
+                continue
+            creator = await self._creator(stored)
+            document = stored_document(stored)
+            if stored.kind == SAFETY_FLAG and creator == local.owner_id:
+                view = flag_view(
+                    document, self._display(local), local.journal_id.hex(), self._owner(local)
+                )
+                if view is not None:
+                    flags[view.id] = view
+            elif stored.kind == SAFETY_ACK and creator is not None and creator != local.owner_id:
+                ack = ack_view(document)
+                if ack is not None:
+                    acks.append((ack[0], creator, ack[1]))
+        for flag_id, author, at in acks:
+            flag = flags.get(flag_id)
+            if flag is not None:
+                local = journals[bytes.fromhex(flag.journal_id)]
+                seen = Acknowledgement(await self._name(local, author), to_datetime(at))
+                flags[flag_id] = replace(flag, acknowledged=(*flag.acknowledged, seen))
+        found = sorted(flags.values(), key=lambda f: (f.raised_at, f.id), reverse=True)
+        return sorted(found, key=lambda f: bool(f.acknowledged))
+
+    async def acknowledge(self, flag_id: str) -> SafetyFlag:
+        """Mark a flag as read (a therapist with the annotate role in the client's journal);
+        the client sees who acknowledged it and when."""
+        local, _document = await self._document_of_kind(flag_id, SAFETY_FLAG)
+        if local.role != "annotate":
+            raise AccessError("only a member with the annotate role can acknowledge a safety flag")
+        full_id = _document.doc_id.hex()
+        ack = Document(crypto.random_bytes(wire.ID_BYTES), SAFETY_ACK)
+        await self._replica.commit(local, ack, ack_update(ack, full_id, now_ms()))
+        for flag in await self.flags(local.journal_id.hex()):
+            if flag.id == full_id:
+                return flag
+        raise NotFound(f"safety flag {flag_id} is not readable here")
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    async def _documents(self, local: LocalJournal, kind: str) -> list[StoredDocument]:
+        return [s for s in await self._store.documents(local.journal_id) if s.kind == kind]
+
+    async def _creator(self, stored: StoredDocument) -> bytes | None:
+        return (await self._store.creators([stored.doc_id])).get(stored.doc_id)
+
+    def _owner(self, local: LocalJournal) -> str:
+        if local.owner_id == self._replica.profile.account_id:
+            return self._replica.profile.username
+        return local.owner_name
+
+    async def _name(self, local: LocalJournal, account_id: bytes) -> str:
+        if account_id == self._replica.profile.account_id:
+            return self._replica.profile.username
+        peer = await self._store.peer(account_id)
+        return peer.username if peer else self._replica.former_annotator(local, account_id)

@@ -1,0 +1,149 @@
+"""Questionnaire results through a real server: devices, sharing with a therapist (also the
+score without the answers), and who may write them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgpack
+import pytest
+
+from client_sdk import AccessError, InvalidInput, crypto, wire
+from client_sdk.documents import Document
+from client_sdk.results import MEASURE
+from client_sdk.scoring import DETERIORATION, IMPROVEMENT
+from tests.client.sharing_support import (
+    copy_of_server_db,
+    journal_id,
+    plaintexts_openable_with,
+    share_with,
+    stolen_records,
+    therapist_keys,
+)
+from tests.client.test_sharing import forged_record
+from tests.conftest import ClientFactory, RunningServer
+
+MILD = [1, 1, 1, 1, 1, 1, 1, 0, 0]  # PHQ-9 total 7: mild
+MODERATELY_SEVERE = [2, 2, 2, 2, 2, 2, 2, 2, 0]  # 16
+
+
+async def test_a_result_taken_on_the_phone_reads_the_same_on_the_laptop(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    phone = await login("ana")
+    taken = await phone.measures.take("PHQ-9", MILD, unscored=1)
+    assert (taken.result.score, taken.result.band, taken.previous, taken.change) == (
+        7,
+        "mild",
+        None,
+        None,
+    )
+    await phone.sync()
+    await laptop.sync()
+    seen = await laptop.measures.result(taken.result.id[:8])
+    assert seen == taken.result
+    assert seen.to_dict()["answers"] == MILD and seen.unscored == 1
+    assert {"measure", "score", "band", "taken_at", "answers"} <= set(seen.to_dict())
+
+
+async def test_change_since_last_time_flags_reliable_deterioration_and_improvement(
+    signup: ClientFactory,
+) -> None:
+    ana = await signup("ana")
+    await ana.measures.take("phq9", MILD)
+    worse = await ana.measures.take("phq9", MODERATELY_SEVERE)
+    assert worse.previous is not None and worse.previous.score == 7
+    assert worse.change is not None
+    assert (worse.change.change, worse.change.reliable) == (9, DETERIORATION)
+    better = await ana.measures.take("phq9", MILD)
+    assert better.change is not None
+    assert (better.change.reliable, better.change.recovered) == (IMPROVEMENT, True)
+    await ana.measures.take("gad7", [0] * 7)  # another measure does not count as "last time"
+    assert [r.score for r in await ana.measures.results(measure="PHQ-9")] == [7, 16, 7]
+    assert (await ana.measures.history(better.result.id)).previous == worse.result
+
+
+async def test_answers_the_instrument_does_not_allow_are_refused_and_nothing_is_written(
+    signup: ClientFactory,
+) -> None:
+    ana = await signup("ana")
+    for bad in ([0] * 8, [0] * 8 + [4], [0] * 10):
+        with pytest.raises(InvalidInput):
+            await ana.measures.take("phq9", bad)
+    with pytest.raises(InvalidInput, match="PHQ-9, GAD-7, PCL-5"):
+        await ana.measures.take("ors", [0])
+    assert await ana.pending() == 0
+    assert await ana.measures.results() == []
+
+
+async def test_a_therapist_reads_results_in_a_shared_journal_with_their_answers(
+    signup: ClientFactory,
+) -> None:
+    ana, tom = await signup("ana"), await signup("tom")
+    await ana.measures.take("gad7", [2, 2, 1, 1, 1, 1, 1])
+    await ana.sync()
+    await share_with(ana, tom)
+    await tom.sync()
+    [seen] = await tom.measures.results("ana/Personal")
+    assert (seen.journal, seen.score, seen.band, seen.answers) == (
+        "ana/Personal",
+        9,
+        "mild",
+        (2, 2, 1, 1, 1, 1, 1),
+    )
+
+
+async def test_sharing_a_score_without_answers_keeps_the_answers_out_of_every_record_the_therapist_can_open(
+    signup: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana, tom = await signup("ana"), await signup("tom")
+    taken = await ana.measures.take("phq9", MODERATELY_SEVERE)
+    await ana.measures.share(
+        taken.result.id, "tom", only=["score"], fingerprint=await tom.fingerprint()
+    )
+    await ana.sync()
+    await tom.sync()
+
+    [copy] = await tom.measures.results()
+    assert (copy.score, copy.band, copy.answers, copy.safety_concern) == (
+        16,
+        "moderately severe",
+        None,
+        False,
+    )
+    assert copy.journal.startswith("ana/Shared with tom")
+    assert [r.id for r in await ana.measures.results()] == [taken.result.id]  # no copy listed
+
+    measure_payloads = []
+    for record in stolen_records(copy_of_server_db(live_server, tmp_path)):
+        for plaintext in plaintexts_openable_with(record, therapist_keys(tom)):
+            body_bytes, _signature = msgpack.unpackb(crypto.unpad(plaintext, "test"))
+            body = msgpack.unpackb(body_bytes)
+            if body[5] == MEASURE:
+                measure_payloads.append(body[7])
+    assert measure_payloads
+    for payload in measure_payloads:
+        document = Document(b"\0" * 16, MEASURE)
+        document.apply(payload)
+        assert document.field("answers") is None
+        assert document.field("score") == 16
+
+
+async def test_an_annotating_therapist_cannot_write_a_result_in_the_clients_journal(
+    signup: ClientFactory,
+) -> None:
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    with pytest.raises(AccessError, match="notes and prompts"):
+        await tom.measures.take("phq9", [0] * 9, journal="ana/Personal")
+
+    forged = Document(crypto.random_bytes(wire.ID_BYTES), MEASURE)
+    payload = forged.change(fields={"measure": "phq9", "score": 0, "answers": [0] * 9})
+    upload = await forged_record(tom, "ana/Personal", forged, MEASURE, payload)
+    request = wire.PushRequest(await journal_id(ana, "Personal"), [upload])
+    await tom.transport.call("/v1/records/push", request, wire.PushReply)
+    report = await ana.sync()
+    assert [p.record_id for p in await ana.problems()] == [upload.record_id]
+    assert report.problems and await ana.measures.results() == []

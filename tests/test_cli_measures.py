@@ -1,0 +1,85 @@
+"""`tj measure` and `tj safety` through click's CliRunner against a real server on loopback
+(see tests/test_cli.py for the harness)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli import Device, failed_with_one_line
+from tests.test_cli_insights import new_device
+
+PFIZER = "Developed by Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt Kroenke and colleagues"
+
+
+async def test_take_with_answers_prints_score_band_and_change_and_json_has_the_documented_keys(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    first = await ana.json("measure", "take", "phq9", "--answers", "2,2,2,2,2,2,2,2,0")
+    assert {"measure", "score", "band", "taken_at", "answers"} <= set(first)
+    assert (first["measure"], first["score"], first["band"]) == ("phq9", 16, "moderately severe")
+    assert first["answers"] == [2, 2, 2, 2, 2, 2, 2, 2, 0] and first["safety_message"] is None
+    text = (await ana.ok("measure", "take", "PHQ-9", "--answers", "1,1,1,1,1,1,1,0,0")).stdout
+    assert "score:   7 of 27 (mild)" in text
+    assert "-9 since last time (16 → 7), reliable improvement, recovered" in text
+    assert PFIZER in text
+
+    listed = await ana.json("measure", "list")
+    assert [r["score"] for r in listed] == [7, 16]
+    shown = await ana.ok("measure", "show", listed[1]["id"][:8])
+    assert "Little interest" in shown.stdout and "(not scored)" not in shown.stdout
+    assert "2 More than half the days" in shown.stdout
+
+
+async def test_take_asks_each_item_on_the_terminal(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    result = await ana.ok("measure", "take", "gad7", input="1\n1\n1\n1\n1\n0\n0\n")
+    assert "score:   5 of 21 (mild)" in result.stdout
+    assert "Feeling nervous, anxious or on edge" in result.stderr
+    assert "0 = Not at all" in result.stderr
+
+
+async def test_bad_answers_fail_with_one_line_and_save_nothing(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    assert "9 items" in failed_with_one_line(
+        await ana.tj("measure", "take", "phq9", "--answers", "1,2")
+    )
+    assert "not 4" in failed_with_one_line(
+        await ana.tj("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,4")
+    )
+    assert "unknown measure" in failed_with_one_line(await ana.tj("measure", "take", "ors"))
+    assert await ana.json("measure", "list") == []
+
+
+async def test_item_9_shows_the_safety_message_and_an_opted_in_flag_reaches_the_therapist(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith: Device = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use",
+        "--safety-flags",
+    )  # fmt: skip
+    await ana.ok("safety", "plan", "--emergency", "999", "--text", "Ring Jo, then walk.")
+    taken = await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
+    assert "not monitored in real time" in taken.stderr
+    assert "call 999" in taken.stderr and "Ring Jo, then walk." in taken.stderr
+    assert "sealed for drsmith" in taken.stderr
+
+    await drsmith.ok("sync")
+    [flag] = await drsmith.json("safety", "flags")
+    assert (flag["owner"], flag["item"], flag["answer"], flag["acknowledged"]) == (
+        "ana",
+        9,
+        1,
+        [],
+    )
+    await drsmith.ok("safety", "ack", flag["id"][:8])
+    await ana.ok("sync")
+    [seen] = await ana.json("safety", "flags")
+    assert [a["by"] for a in seen["acknowledged"]] == ["drsmith"]
