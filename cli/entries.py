@@ -1,24 +1,35 @@
-"""Entry commands: write, list, show, edit, delete."""
+"""Entry commands: write, mood, list, on-this-day, show, edit, delete."""
 
 from __future__ import annotations
 
 import sys
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
 import click
 
 from cli import editor, output
+from cli.dates import DAY, MOMENT
 from cli.main import (
     Home,
     cli,
     emotion_option,
+    journal_filter_option,
     journal_option,
     json_option,
     pass_home,
     sync_note,
 )
-from client_sdk import Client, Entry
+from client_sdk import EMOTIONS, Client, Entry
+
+date_option = click.option(
+    "--date",
+    "created_at",
+    type=MOMENT,
+    help="When it happened, in local time: 'YYYY-MM-DD HH:MM', YYYY-MM-DD (noon), or "
+    "today/yesterday with an optional HH:MM. Default: now.",
+)
 
 
 @cli.command()
@@ -41,6 +52,7 @@ from client_sdk import Client, Entry
     is_flag=True,
     help="Write in $EDITOR even when stdin is not a terminal (starting from TEXT if given).",
 )
+@date_option
 @click.argument("text", required=False)
 @json_option
 @pass_home
@@ -53,6 +65,7 @@ def write(
     emotions: tuple[str, ...],
     prompt_id: str | None,
     use_editor: bool,
+    created_at: datetime | None,
     text: str | None,
     as_json: bool,
 ) -> None:
@@ -67,6 +80,7 @@ def write(
       tj write --mood 7 --tag sleep "Slept better today."
       tj write --mood 4 --emotion anxious --emotion tired
       tj write --prompt trust-01 "It was easier once I said it out loud."
+      tj write --date "yesterday 21:30" "Couldn't sleep after the call."
       echo "Long day." | tj write --journal Dreams --title Tuesday
     """
     body = read_body(home, text, prompt_id, use_editor)
@@ -78,6 +92,7 @@ def write(
         "tags": list(tags),
         "emotions": list(emotions),
         "prompt_id": prompt_id,
+        "created_at": created_at,
     }
     entry, note = home.run(partial(write_entry, journal_name, body, **fields))
     print_entry_id(entry, as_json)
@@ -112,24 +127,118 @@ def print_entry_id(entry: Entry, as_json: bool) -> None:
         output.data(entry.id)
 
 
-@cli.command("list")
+@cli.command()
+@click.argument("mood", type=click.IntRange(1, 10))
+@emotion_option
+@click.option("--tag", "tags", metavar="T", multiple=True, help="A tag; repeat for several.")
+@click.option("--note", metavar="TEXT", default="", help="A few words, if you like.")
 @journal_option
+@date_option
 @json_option
 @pass_home
-def list_entries(home: Home, journal_name: str | None, as_json: bool) -> None:
-    """List entries, newest first, of one journal or of all.
+def mood(
+    home: Home,
+    mood: int,
+    emotions: tuple[str, ...],
+    tags: tuple[str, ...],
+    note: str,
+    journal_name: str | None,
+    created_at: datetime | None,
+    as_json: bool,
+) -> None:
+    """Check in a MOOD from 1 (worst) to 10 (best), without writing an entry's text.
+
+    The check-in is an entry with a mood (and emotions or tags if given); it counts in
+    `tj insights` like any other. Prints its id.
+
+    \b
+    Examples:
+      tj mood 6 --emotion calm
+      tj mood 3 --emotion anxious --emotion tired --tag work
+      tj mood 7 --date "yesterday 22:00"
+    """
+    fields: dict[str, Any] = {
+        "mood": mood,
+        "tags": list(tags),
+        "emotions": list(emotions),
+        "created_at": created_at,
+    }
+    entry, sync = home.run(partial(write_entry, journal_name, note, **fields))
+    print_entry_id(entry, as_json)
+    output.message(f"Mood {mood} saved; {sync}.")
+
+
+@cli.command("list")
+@journal_filter_option
+@click.option("--since", type=DAY, help="Only entries written on or after DATE.")
+@click.option("--until", type=DAY, help="Only entries written on or before DATE.")
+@click.option("--tag", metavar="T", help="Only entries with this tag (any case).")
+@click.option(
+    "--emotion",
+    type=click.Choice(EMOTIONS, case_sensitive=False),
+    help="Only entries with this emotion.",
+)
+@click.option("--limit", type=click.IntRange(1), metavar="N", help="At most N entries.")
+@click.option("--oldest-first", is_flag=True, help="Oldest entries first.")
+@json_option
+@pass_home
+def list_entries(
+    home: Home,
+    journal_name: str | None,
+    since: date | None,
+    until: date | None,
+    tag: str | None,
+    emotion: str | None,
+    limit: int | None,
+    oldest_first: bool,
+    as_json: bool,
+) -> None:
+    """List entries, newest first, of every journal or of one.
+
+    DATE is YYYY-MM-DD, today or yesterday; days are the writer's local days.
 
     \b
     Examples:
       tj list
       tj list --journal Dreams --json
+      tj list --since 2026-10-01 --until 2026-10-31 --tag sleep
+      tj list --emotion anxious --limit 5
     """
-    entries = home.run(lambda client: client.entries(journal_name))
+    entries = home.run(
+        lambda client: client.entries(
+            journal_name,
+            since=since,
+            until=until,
+            tag=tag,
+            emotion=emotion.lower() if emotion else None,
+            limit=limit,
+            newest_first=not oldest_first,
+        )
+    )
+    filtered = any(value is not None for value in (since, until, tag, emotion))
     output.show_rows(
         entries,
         as_json,
         output.entries_table,
-        "No entries yet: write one with `tj write`, or fetch them with `tj sync`.",
+        "No entries match."
+        if filtered
+        else "No entries yet: write one with `tj write`, or fetch them with `tj sync`.",
+    )
+
+
+@cli.command("on-this-day")
+@json_option
+@pass_home
+def on_this_day(home: Home, as_json: bool) -> None:
+    """Entries written on today's date in earlier years, newest first.
+
+    \b
+    Example:
+      tj on-this-day
+    """
+    entries = home.run(lambda client: client.on_this_day())
+    output.show_rows(
+        entries, as_json, output.entries_table, "Nothing written on this day in earlier years."
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import click
 
 from cli import output
+from cli.progress import sync_once
 from client_sdk import EMOTIONS, INSECURE_TEST_COST, Client, NetworkError, TJError
 
 APP_NAME = "therapy-journal"
@@ -124,6 +125,12 @@ device_option = click.option(
 journal_option = click.option(
     "--journal", "journal_name", metavar="NAME", help="Journal name or id (default: Personal)."
 )
+journal_filter_option = click.option(
+    "--journal",
+    "journal_name",
+    metavar="NAME",
+    help="Only this journal (name or id; owner/name for a shared one). Default: every journal.",
+)
 emotion_option = click.option(
     "--emotion",
     "emotions",
@@ -133,7 +140,11 @@ emotion_option = click.option(
 )
 
 
-@click.group(cls=TJGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=TJGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--home",
     type=click.Path(file_okay=False, path_type=Path),
@@ -172,6 +183,9 @@ def cli(
       tj --home ~/phone-profile login https://journal.example.org ana
     """
     ctx.obj = Home(home.expanduser(), password_file, insecure_test_kdf)
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+        ctx.exit(0)
 
 
 def main() -> None:
@@ -237,9 +251,11 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
     """Sign this device in to an existing account.
 
     \b
+    Fetches your journals right away (a progress bar shows on a long first sync).
+
+    \b
     Example:
       tj --home ~/phone-profile login https://journal.example.org ana
-      tj --home ~/phone-profile sync
     """
     password = home.password("Password")
     opener = partial(
@@ -253,7 +269,13 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
         **home.unlock(),
     )
     name = home.run(username_of, opener)
-    output.message(f"Signed in as {name}; run `tj sync` to fetch your journal.")
+    output.message(f"Signed in as {name}; fetching your journals...")
+    try:
+        report = home.run(sync_once)
+    except TJError as error:
+        output.message(f"Signed in, but the first sync failed: {error}. Run `tj sync` to retry.")
+        return
+    output.message(f"Synced: {output.sync_text(report)}")
 
 
 @cli.command()

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli import output
-from cli.main import Home, cli, journal_option, json_option, pass_home
+from cli.main import Home, cli, journal_filter_option, json_option, pass_home
 from client_sdk import SearchHit
 
 HIGHLIGHT = "bold yellow"
@@ -17,7 +17,7 @@ HIGHLIGHT = "bold yellow"
 
 @cli.command()
 @click.argument("text")
-@journal_option
+@journal_filter_option
 @click.option("--tag", metavar="T", help="Only entries with this tag.")
 @click.option(
     "--since",
@@ -40,13 +40,16 @@ def search(
     """Search your entries for TEXT, best matches first.
 
     The search runs on this device over your decrypted entries; the server never sees it.
-    Words match the start of words, ignoring case; titles count more than the text.
+    Words match the start of words, ignoring case and accents ("zurich" finds "Zürich");
+    titles count more than the text. "Quoted words" must appear together, as a phrase;
+    -word leaves out entries holding that word.
 
     \b
     Examples:
       tj search "sleep"
       tj search boundaries --journal Therapy --since 2026-01-01
       tj search anx --tag work --json
+      tj search '"felt calm" walk -work'
     """
     hits = home.run(
         lambda client: client.search(

@@ -29,6 +29,7 @@ from client_sdk.documents import (
     MAX_TITLE,
     EntryFields,
     check_prompt_id,
+    check_utc_offset,
     normalize_emotions,
 )
 from client_sdk.errors import InvalidInput
@@ -76,6 +77,7 @@ class ArchivedEntry:
     prompt_id: str | None
     created_at: datetime
     updated_at: datetime
+    utc_offset: int | None = None  # the writer's offset from UTC in minutes, if recorded
 
     @classmethod
     def of(cls, entry: Entry) -> ArchivedEntry:
@@ -91,6 +93,7 @@ class ArchivedEntry:
             entry.prompt_id,
             entry.created_at,
             entry.updated_at,
+            entry.utc_offset,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -106,6 +109,7 @@ class ArchivedEntry:
             "prompt_id": self.prompt_id,
             "created_at": iso(self.created_at),
             "updated_at": iso(self.updated_at),
+            "utc_offset": self.utc_offset,
         }
 
 
@@ -348,11 +352,15 @@ def read_entry(fields: Fields) -> ArchivedEntry:
         prompt_id=fields.optional_text("prompt_id"),
         created_at=fields.moment("created_at"),
         updated_at=fields.moment("updated_at"),
+        # absent from exports made before offsets were recorded
+        utc_offset=fields.optional_integer("utc_offset") if "utc_offset" in fields.value else None,
     )
     try:
         EntryFields(mood=entry.mood, tags=entry.tags, emotions=entry.emotions).validate()
         if entry.prompt_id is not None:
             check_prompt_id(entry.prompt_id)
+        if entry.utc_offset is not None:
+            check_utc_offset(entry.utc_offset)
     except InvalidInput as error:
         raise InvalidInput(f"{fields.where}: {error}") from None
     return entry

@@ -13,14 +13,14 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import nacl.signing
 
-from client_sdk import account, crypto, keys, wire
+from client_sdk import account, crypto, keys, queries, wire
 from client_sdk.archive import Archive
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
 from client_sdk.documents import (
@@ -79,6 +79,7 @@ from client_sdk.prompts import (
     select,
 )
 from client_sdk.pushing import SetAsideChange, set_aside_changes
+from client_sdk.queries import select_entries
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.report import render_report
 from client_sdk.safety_path import SafetyPath
@@ -432,12 +433,19 @@ class Client:
         tags: list[str] | tuple[str, ...] = (),
         emotions: list[str] | tuple[str, ...] = (),
         prompt_id: str | None = None,
+        created_at: datetime | None = None,
     ) -> Entry:
         """Write a new entry locally; it is pushed at the next sync.
 
         `emotions` are names from `EMOTIONS`. `prompt_id` marks the entry as the answer to a
         reflection prompt (see `prompts`): the title defaults to the prompt's text, and the
         answer to a therapist's prompt goes to the prompt's journal unless `journal` is given.
+        `created_at` dates the entry at a past moment (an aware datetime, or a naive one in
+        this device's local time; default: now). The entry keeps the writer's UTC offset at
+        that moment (`Entry.utc_offset`), so its day is the writer's day on every device.
+
+        Raises InvalidInput for a field out of its limits (documents.py), NotFound for an
+        unknown journal or prompt.
         """
         if prompt_id is not None:
             prompt = await self.prompt(prompt_id)
@@ -452,8 +460,16 @@ class Client:
             emotions=normalize_emotions(emotions),
             prompt_id=prompt_id,
         ).validate()
+        moment = _moment(created_at) or datetime.now().astimezone()
+        offset = moment.utcoffset()
         document = Document(crypto.random_bytes(wire.ID_BYTES), ENTRY)
-        update = new_entry_update(document, fields, now_ms())
+        update = new_entry_update(
+            document,
+            fields,
+            now_ms(),
+            created_at_ms=int(moment.timestamp() * 1000) if created_at is not None else None,
+            utc_offset=int(offset.total_seconds() // 60) if offset is not None else None,
+        )
         await self._save(local, document, update)
         return self._entry(local, document)
 
@@ -498,7 +514,45 @@ class Client:
         return view
 
     async def entries(
-        self, journal: str | None = None, *, include_deleted: bool = False
+        self,
+        journal: str | None = None,
+        *,
+        since: date | datetime | None = None,
+        until: date | datetime | None = None,
+        tag: str | None = None,
+        emotion: str | None = None,
+        limit: int | None = None,
+        newest_first: bool = True,
+        include_deleted: bool = False,
+    ) -> list[Entry]:
+        """Entries of one journal (name or id; "owner/name" for a shared one) or of all,
+        filtered and ordered by `queries.select_entries`: `since`/`until` are inclusive (a
+        date is a whole day in the writer's local time; a naive datetime is this device's
+        local time), `tag` ignores case, `limit` keeps the first N in the order asked
+        (newest first by default).
+
+        Raises NotFound for an unknown journal, InvalidInput for bad bounds or limit.
+
+            await client.entries("Personal", since=date(2026, 10, 1), tag="sleep", limit=20)
+        """
+        found = await self._all_entries(journal, include_deleted=include_deleted)
+        return select_entries(
+            found,
+            since=_bound(since),
+            until=_bound(until),
+            tag=tag,
+            emotion=emotion,
+            limit=limit,
+            newest_first=newest_first,
+        )
+
+    async def on_this_day(self, today: date | None = None) -> list[Entry]:
+        """Entries written on this month and day in earlier years, newest first (the
+        writer's local days; `today` defaults to this device's local date)."""
+        return queries.on_this_day(await self._all_entries(None), today or date.today())
+
+    async def _all_entries(
+        self, journal: str | None, *, include_deleted: bool = False
     ) -> list[Entry]:
         """Entries, newest first, of one journal or of all journals."""
         journals = {j.journal_id: j for j in await self.store.journals()}
@@ -557,6 +611,7 @@ class Client:
             deleted=view.deleted,
             emotions=view.emotions,
             prompt_id=view.prompt_id,
+            utc_offset=view.utc_offset,
         )
 
     async def _save(self, journal: LocalJournal, document: Document, update: bytes) -> None:
@@ -776,12 +831,14 @@ class Client:
         self, journal: str | None = None, since: date | None = None, *, today: date | None = None
     ) -> Insights:
         """Mood trend by ISO week (with a sparkline), average mood by tag and by emotion, the
-        journaling streak and entries per week (days in local time), and goal progress, all
-        computed on this device (insights.py).
+        journaling streak and entries per week, and goal progress, all computed on this
+        device (insights.py). Days and weeks count in the writer's local time (each entry's
+        UTC offset), so a therapist in another time zone sees the client's days.
 
         `journal` is one journal, e.g. "Personal", or "ana/Personal" for a journal ana shares
         with you (a therapist's view); without it, every journal this account owns. `since`
-        is the first local day counted; `today` defaults to the local date.
+        is the first day counted; `today` defaults to today's date where the newest entry
+        was written (its UTC offset), else this device's local date.
         """
         name = None
         if journal is not None:
@@ -796,7 +853,7 @@ class Client:
             entries = [e for e in await self.entries() if e.journal_id in owned]
             goals = [g for g in await self.goals() if g.journal_id in owned]
         return compute_insights(
-            entries, goals, today=today or date.today(), since=since, journal=name
+            entries, goals, today=today or _writers_today(entries), since=since, journal=name
         )
 
     async def report_html(
@@ -907,6 +964,13 @@ class Client:
         return await self.store.problems()
 
 
+def _bound(when: date | datetime | None) -> date | datetime | None:
+    """A query bound: a date stays a whole day; a naive datetime becomes local time."""
+    if isinstance(when, datetime) and when.tzinfo is None:
+        return when.astimezone()
+    return when
+
+
 def _moment(when: date | datetime | None) -> datetime | None:
     """An aware datetime: a date is its local midnight, a naive datetime is local time."""
     if when is None:
@@ -914,6 +978,15 @@ def _moment(when: date | datetime | None) -> datetime | None:
     if not isinstance(when, datetime):
         when = datetime.combine(when, time())
     return when if when.tzinfo is not None else when.astimezone()
+
+
+def _writers_today(entries: list[Entry]) -> date:
+    """Today's date where the newest of `entries` was written (by its UTC offset), else in
+    this device's local time zone."""
+    newest = max(entries, key=lambda e: e.created_at, default=None)
+    if newest is None or newest.utc_offset is None:
+        return date.today()
+    return datetime.now(timezone(timedelta(minutes=newest.utc_offset))).date()
 
 
 def _is_disclosure(journal: LocalJournal) -> bool:

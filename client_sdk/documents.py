@@ -209,18 +209,48 @@ def check_prompt_id(prompt_id: str) -> None:
         )
 
 
-def new_entry_update(document: Document, fields: EntryFields, now_ms: int) -> bytes:
-    """Create an entry: the six documented keys, plus `emotions` and `prompt_id` only when
-    given (an entry without them reads as none)."""
+MAX_UTC_OFFSET = 18 * 60  # minutes either side of UTC, as ISO 8601 offsets in practice
+
+
+def check_utc_offset(minutes: int) -> None:
+    """An offset from UTC in whole minutes, -1080 to +1080 (±18 h)."""
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or abs(minutes) > MAX_UTC_OFFSET:
+        raise InvalidInput("a UTC offset is a whole number of minutes from -1080 to 1080")
+
+
+def new_entry_update(
+    document: Document,
+    fields: EntryFields,
+    now_ms: int,
+    *,
+    created_at_ms: int | None = None,
+    utc_offset: int | None = None,
+) -> bytes:
+    """Create an entry: the six documented keys, plus `emotions`, `prompt_id` and
+    `utc_offset` only when given (an entry without them reads as none).
+
+    `created_at_ms` (ms since the epoch, UTC) dates the entry at another moment than
+    `now_ms`, e.g. an entry written for last night; `utc_offset` is the writer's offset from
+    UTC at that moment, in minutes (+60 for 21:30 in Paris in winter), so days and weeks
+    are counted in the writer's local time on every device."""
     fields.validate()
+    if created_at_ms is not None and (
+        isinstance(created_at_ms, bool) or not 0 <= created_at_ms < 2**53
+    ):
+        raise InvalidInput("created_at is milliseconds since 1970 (UTC), at least 0")
+    if created_at_ms is not None and created_at_ms > now_ms:
+        raise InvalidInput("an entry cannot be dated in the future")
     values: dict[str, Any] = {
         "title": fields.title or "",
         "mood": fields.mood,
         "tags": list(fields.tags or ()),
-        "created_at": now_ms,
+        "created_at": now_ms if created_at_ms is None else created_at_ms,
         "updated_at": now_ms,
         "deleted": False,
     }
+    if utc_offset is not None:
+        check_utc_offset(utc_offset)
+        values["utc_offset"] = utc_offset
     if fields.emotions:
         values["emotions"] = list(fields.emotions)
     if fields.prompt_id is not None:
@@ -229,7 +259,13 @@ def new_entry_update(document: Document, fields: EntryFields, now_ms: int) -> by
 
 
 def edit_entry_update(document: Document, fields: EntryFields, now_ms: int) -> bytes:
+    """Change the given fields. Raises InvalidInput when a field is out of its limits,
+    including a body that an append would make longer than MAX_BODY characters."""
     fields.validate()
+    if fields.append is not None:
+        base = fields.body if fields.body is not None else document.text("body")
+        if len(base) + len(fields.append) > MAX_BODY:
+            raise InvalidInput(f"an entry has at most {MAX_BODY} characters")
     changed: dict[str, Any] = {"updated_at": now_ms}
     if fields.title is not None:
         changed["title"] = fields.title
@@ -264,6 +300,7 @@ class EntryView:
     deleted: bool
     emotions: tuple[str, ...] = ()
     prompt_id: str | None = None
+    utc_offset: int | None = None  # the writer's offset from UTC in minutes, if recorded
 
 
 def entry_view(document: Document) -> EntryView:
@@ -271,6 +308,7 @@ def entry_view(document: Document) -> EntryView:
     tags = document.field("tags") or []
     emotions = document.field("emotions") or []
     prompt_id = document.field("prompt_id")
+    offset = document.field("utc_offset")
     return EntryView(
         id=document.doc_id,
         title=str(document.field("title", "") or ""),
@@ -282,4 +320,14 @@ def entry_view(document: Document) -> EntryView:
         deleted=document.field("deleted") is True,
         emotions=tuple(str(e) for e in emotions) if isinstance(emotions, list) else (),
         prompt_id=prompt_id if isinstance(prompt_id, str) and prompt_id else None,
+        utc_offset=_offset_or_none(offset),
     )
+
+
+def _offset_or_none(value: Any) -> int | None:
+    """A stored `utc_offset` as an int (Yjs numbers may arrive as floats), or None when it
+    is missing or out of range."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        return None
+    minutes = int(value)
+    return minutes if abs(minutes) <= MAX_UTC_OFFSET else None

@@ -7,19 +7,21 @@ goals. The server never sees any of it.
 - **weeks**: every ISO week from the first entry (or `since`) to `today`, with its entry count
   and average mood; weeks without entries are kept, so gaps show.
 - **mood by tag / by emotion**: the average mood of the entries carrying each tag or emotion.
-- **streak**: consecutive days with at least one entry, counted in the user's local time; the
+- **streak**: consecutive days with at least one entry, counted in the writer's local time
+  (each entry's own UTC offset, so a therapist in another zone sees the client's days); the
   current streak is still alive when the last entry was written yesterday.
 - **goals**: each goal's progress (see goals.py for how a measure counts).
 
-Pure: no I/O and no clock. Callers pass `today` and, optionally, the time zone (`tz=None`
-means the system's local zone, daylight saving included).
+Pure: no I/O and no clock. Callers pass `today` and, optionally, the time zone used for
+entries that carry no UTC offset (written before offsets were recorded; `tz=None` means the
+system's local zone, daylight saving included).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Protocol
 
 from client_sdk.goals import Goal
@@ -43,6 +45,9 @@ class EntryLike(Protocol):
 
     @property
     def created_at(self) -> datetime: ...
+
+    @property
+    def utc_offset(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -186,7 +191,7 @@ def compute_insights(
     journal: str | None = None,
 ) -> Insights:
     """Insights over `entries` written on or after `since` (a local date), up to `today`."""
-    kept = [e for e in entries if since is None or local_day(e.created_at, tz) >= since]
+    kept = [e for e in entries if since is None or entry_day(e, tz) >= since]
     moods = [e.mood for e in kept if e.mood is not None]
     weeks = weekly(kept, today=today, since=since, tz=tz)
     return Insights(
@@ -200,7 +205,7 @@ def compute_insights(
         sparkline=sparkline(week.mood for week in weeks),
         by_tag=mood_by(kept, lambda e: e.tags),
         by_emotion=mood_by(kept, lambda e: e.emotions),
-        streak=streak({local_day(e.created_at, tz) for e in kept}, today),
+        streak=streak({entry_day(e, tz) for e in kept}, today),
         entries_per_week=len(kept) / len(weeks) if weeks else 0.0,
         goals=tuple(goal_stat(goal) for goal in goals),
     )
@@ -209,6 +214,14 @@ def compute_insights(
 def local_day(moment: datetime, tz: tzinfo | None = None) -> date:
     """The calendar day of `moment` in `tz` (None: the system's local time zone)."""
     return moment.astimezone(tz).date()
+
+
+def entry_day(entry: EntryLike, tz: tzinfo | None = None) -> date:
+    """The calendar day an entry was written on, in the writer's local time: its own UTC
+    offset (minutes) when recorded, else `tz`."""
+    if entry.utc_offset is None:
+        return local_day(entry.created_at, tz)
+    return local_day(entry.created_at, timezone(timedelta(minutes=entry.utc_offset)))
 
 
 def week_start(day: date) -> date:
@@ -226,7 +239,7 @@ def weekly(
     """One WeekStat per ISO week from the first entry (or `since`) through `today`."""
     by_week: dict[date, list[EntryLike]] = {}
     for entry in entries:
-        by_week.setdefault(week_start(local_day(entry.created_at, tz)), []).append(entry)
+        by_week.setdefault(week_start(entry_day(entry, tz)), []).append(entry)
     if not by_week and since is None:
         return ()
     first = week_start(since) if since is not None else min(by_week)

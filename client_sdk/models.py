@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from client_sdk.errors import InvalidInput
@@ -75,9 +75,19 @@ class Entry:
     deleted: bool
     emotions: tuple[str, ...] = ()
     prompt_id: str | None = None  # the reflection prompt this entry answers, if any
+    utc_offset: int | None = None  # the writer's offset from UTC, minutes; None if unknown
+
+    @property
+    def local_created_at(self) -> datetime:
+        """`created_at` in the writer's own time zone offset when it was recorded (days,
+        weeks and streaks count in it), else in UTC."""
+        if self.utc_offset is None:
+            return self.created_at
+        return self.created_at.astimezone(timezone(timedelta(minutes=self.utc_offset)))
 
     def to_dict(self) -> dict[str, Any]:
-        """Stable JSON shape (the CLI's `--json`)."""
+        """Stable JSON shape (the CLI's `--json`); times are ISO 8601 in UTC, `utc_offset`
+        is the writer's offset in minutes (or null)."""
         return {
             "id": self.id,
             "journal": self.journal,
@@ -89,6 +99,7 @@ class Entry:
             "updated_at": self.updated_at.isoformat(),
             "emotions": list(self.emotions),
             "prompt_id": self.prompt_id,
+            "utc_offset": self.utc_offset,
         }
 
 

@@ -263,6 +263,8 @@ def entry_document(doc_id: bytes, entry: ArchivedEntry) -> Document:
         fields["emotions"] = list(entry.emotions)
     if entry.prompt_id is not None:
         fields["prompt_id"] = entry.prompt_id
+    if entry.utc_offset is not None:
+        fields["utc_offset"] = entry.utc_offset
     document = Document(doc_id, ENTRY)
     document.change(fields=fields, texts={"body": entry.body})
     return document

@@ -1,12 +1,22 @@
 """Search over the entries on this device (decrypted locally; the server never sees a query).
 
-Ranking, for a query split into words (terms):
+A query holds words (terms), "exact phrases" in double quotes, and -excluded words:
 
-- a term matches a word that starts with it, ignoring case ("anx" finds "Anxious");
+- matching ignores case and accents: text and query are folded (Unicode NFKD, combining marks
+  dropped, then case-folded), so "zurich" finds "Zürich" and "ZURICH";
+- a term matches a word that starts with it ("anx" finds "Anxious");
+- every phrase must appear, word for word, in the title or the body (spaces between words
+  are compared as one space); an entry without it is not a hit;
+- an entry holding an excluded word (a whole word, in its title, body or tags) is not a hit.
+
+Ranking:
+
 - each term scores `1 + ln(tf)`, where tf counts its matches in the body, plus TITLE_BOOST per
   match in the title and TAG_BOOST if a tag starts with it (repeating a word helps, but less
   and less);
-- the sum is scaled by the share of terms that matched, so entries with every term come first,
+- each phrase found scores like a term matched once, plus PHRASE_BONUS;
+- the sum is scaled by the share of terms and phrases that matched, so entries with every
+  term come first,
   and gets PHRASE_BONUS when the whole query appears as typed;
 - equal scores list the newest entry first.
 
@@ -18,6 +28,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,14 +70,56 @@ class SearchHit:
         }
 
 
-def query_terms(query: str) -> tuple[str, ...]:
-    """The distinct words of a query, lowercased, in order."""
-    terms = tuple(dict.fromkeys(re.findall(r"\w+", query.casefold())))
-    if not terms:
-        raise InvalidInput("search for at least one word")
-    if len(terms) > MAX_TERMS:
+@dataclass(frozen=True)
+class Query:
+    """A parsed search query, every part already folded (see `fold`)."""
+
+    terms: tuple[str, ...]
+    phrases: tuple[str, ...]
+    excluded: tuple[str, ...]
+    folded: str
+
+
+def fold(text: str) -> str:
+    """`text` without accents and case: NFKD, combining marks dropped, case-folded."""
+    return fold_with_positions(text)[0]
+
+
+def fold_with_positions(text: str) -> tuple[str, list[int]]:
+    """The folded text and, for each of its characters, the index in `text` it came from,
+    so that a span found in the folded text maps back onto the original."""
+    folded: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        for part in unicodedata.normalize("NFKD", char):
+            if unicodedata.combining(part):
+                continue
+            piece = part.casefold()
+            folded.append(piece)
+            origin.extend([index] * len(piece))
+    return "".join(folded), origin
+
+
+def parse_query(query: str) -> Query:
+    """Split a query into terms, "exact phrases" and -excluded words.
+
+    Raises InvalidInput when nothing is left to search for (only exclusions, or no word at
+    all) or when it holds more than MAX_TERMS words."""
+    folded = fold(query)
+    phrases = tuple(
+        dict.fromkeys(" ".join(re.findall(r"\w+", p)) for p in re.findall(r'"([^"]*)"', folded))
+    )
+    phrases = tuple(p for p in phrases if p)
+    rest = re.sub(r'"[^"]*"?', " ", folded)
+    excluded = tuple(dict.fromkeys(re.findall(r"(?<!\w)-(\w+)", rest)))
+    rest = re.sub(r"(?<!\w)-\w+", " ", rest)
+    terms = tuple(dict.fromkeys(re.findall(r"\w+", rest)))
+    if not terms and not phrases:
+        raise InvalidInput('search for at least one word or "phrase"')
+    words = len(terms) + len(excluded) + sum(len(p.split()) for p in phrases)
+    if words > MAX_TERMS:
         raise InvalidInput(f"search for at most {MAX_TERMS} words")
-    return terms
+    return Query(terms, phrases, excluded, " ".join(re.findall(r"\w+", rest)))
 
 
 def search_entries(
@@ -77,9 +130,11 @@ def search_entries(
     since: datetime | None = None,
     limit: int | None = None,
 ) -> list[SearchHit]:
-    """Entries matching `query`, best first; only those with `tag` and written at or after
-    `since` (an aware datetime) when given."""
-    terms = query_terms(query)
+    """Entries matching `query` (see the module docstring), best first; only those with
+    `tag` and written at or after `since` (an aware datetime) when given.
+
+    Raises InvalidInput for a query with nothing to search for."""
+    parsed = parse_query(query)
     wanted_tag = tag.strip().casefold() if tag is not None else None
     hits = []
     for entry in entries:
@@ -87,47 +142,85 @@ def search_entries(
             continue
         if since is not None and entry.created_at < since:
             continue
-        hit = match_entry(entry, terms, query)
+        hit = match_entry(entry, parsed)
         if hit is not None:
             hits.append(hit)
     hits.sort(key=lambda h: (-h.score, -h.entry.created_at.timestamp(), h.entry.id))
     return hits if limit is None else hits[:limit]
 
 
-def match_entry(entry: Entry, terms: tuple[str, ...], query: str) -> SearchHit | None:
-    """Score one entry; None if no term matches it."""
+def match_entry(entry: Entry, query: Query) -> SearchHit | None:
+    """Score one entry; None if it misses a phrase, holds an excluded word, or matches
+    nothing."""
+    body = FoldedText(entry.body)
+    title = FoldedText(entry.title)
+    tags = [fold(tag) for tag in entry.tags]
+    if _excluded(query.excluded, body, title, tags):
+        return None
     total = 0.0
     matched = 0
     body_spans: list[Span] = []
     title_spans: list[Span] = []
-    for term in terms:
-        in_body = word_spans(entry.body, term)
-        in_title = word_spans(entry.title, term)
-        in_tags = any(tag.casefold().startswith(term) for tag in entry.tags)
+    for phrase in query.phrases:
+        in_body, in_title = body.phrase_spans(phrase), title.phrase_spans(phrase)
+        if not in_body and not in_title:
+            return None
+        total += 1 + PHRASE_BONUS
+        body_spans += in_body
+        title_spans += in_title
+    for term in query.terms:
+        in_body = body.word_spans(term)
+        in_title = title.word_spans(term)
+        in_tags = any(tag.startswith(term) for tag in tags)
         frequency = len(in_body) + TITLE_BOOST * len(in_title) + TAG_BOOST * in_tags
         if frequency:
             matched += 1
             total += 1 + math.log(frequency)
         body_spans += in_body
         title_spans += in_title
-    if not matched:
+    if not matched and not query.phrases:
         return None
-    if _has_phrase(entry, query):
+    if len(query.terms) > 1 and _has_phrase(body, title, query.folded):
         total += PHRASE_BONUS
+    parts = len(query.terms) + len(query.phrases)
+    share = (matched + len(query.phrases)) / parts
     snippet, highlights = make_snippet(entry.body, merge_spans(body_spans))
-    return SearchHit(
-        entry,
-        total * matched / len(terms),
-        snippet,
-        highlights,
-        tuple(merge_spans(title_spans)),
-    )
+    return SearchHit(entry, total * share, snippet, highlights, tuple(merge_spans(title_spans)))
 
 
-def word_spans(text: str, term: str) -> list[Span]:
-    """Spans of the words in `text` that start with `term` (case-insensitive)."""
-    pattern = re.compile(r"(?<!\w)" + re.escape(term) + r"\w*", re.IGNORECASE)
-    return [match.span() for match in pattern.finditer(text)]
+class FoldedText:
+    """A text and its folded form, finding spans in the folded form and giving them back
+    as spans of the original text."""
+
+    def __init__(self, text: str) -> None:
+        self.folded, self._origin = fold_with_positions(text)
+
+    def word_spans(self, term: str) -> list[Span]:
+        """Spans of the words that start with `term` (already folded)."""
+        return self._spans(r"(?<!\w)" + re.escape(term) + r"\w*")
+
+    def has_word(self, word: str) -> bool:
+        """Whether the whole word `word` (already folded) appears."""
+        return bool(self._spans(r"(?<!\w)" + re.escape(word) + r"(?!\w)"))
+
+    def phrase_spans(self, phrase: str) -> list[Span]:
+        """Spans where the words of `phrase` appear in order, separated by anything that is
+        not a word character."""
+        words = [re.escape(word) for word in phrase.split()]
+        return self._spans(r"(?<!\w)" + r"\W+".join(words) + r"(?!\w)")
+
+    def _spans(self, pattern: str) -> list[Span]:
+        return [
+            (self._origin[m.start()], self._origin[m.end() - 1] + 1)
+            for m in re.finditer(pattern, self.folded)
+            if m.end() > m.start()
+        ]
+
+
+def _excluded(
+    excluded: tuple[str, ...], body: FoldedText, title: FoldedText, tags: list[str]
+) -> bool:
+    return any(body.has_word(word) or title.has_word(word) or word in tags for word in excluded)
 
 
 def merge_spans(spans: Iterable[Span]) -> list[Span]:
@@ -141,12 +234,9 @@ def merge_spans(spans: Iterable[Span]) -> list[Span]:
     return merged
 
 
-def _has_phrase(entry: Entry, query: str) -> bool:
-    phrase = " ".join(query.casefold().split())
-    if " " not in phrase:
-        return False
-    text = " ".join(f"{entry.title} {entry.body}".casefold().split())
-    return phrase in text
+def _has_phrase(body: FoldedText, title: FoldedText, words: str) -> bool:
+    """Whether the query's words appear together, in order, in the title or the body."""
+    return bool(body.phrase_spans(words) or title.phrase_spans(words))
 
 
 def make_snippet(

@@ -459,6 +459,8 @@ def disclosed_fields(document: Document, fields: tuple[str, ...]) -> dict[str, A
     }
     if "emotions" in fields:
         chosen["emotions"] = list(document.field("emotions") or [])
+    if view.utc_offset is not None:
+        chosen["utc_offset"] = view.utc_offset
     return chosen
 
 

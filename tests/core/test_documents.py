@@ -160,3 +160,57 @@ def test_a_malformed_update_is_an_integrity_error() -> None:
 def test_invalid_entry_fields_are_refused(fields: EntryFields, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
         fields.validate()
+
+
+def test_an_entry_can_be_dated_in_the_past_with_the_writers_offset() -> None:
+    document = Document(DOC_ID, ENTRY)
+    new_entry_update(
+        document, EntryFields(body="late"), now_ms=5_000, created_at_ms=1_000, utc_offset=-300
+    )
+    copy = Document.from_state(DOC_ID, ENTRY, document.state())
+    view = entry_view(copy)
+    assert (view.created_at, view.updated_at, view.utc_offset) == (1_000, 5_000, -300)
+
+
+@pytest.mark.parametrize(
+    ("created_at_ms", "utc_offset", "message"),
+    [
+        (6_000, None, "future"),
+        (-1, None, "at least 0"),
+        (None, 1081, "UTC offset"),
+        (None, -1081, "UTC offset"),
+        (None, True, "UTC offset"),
+    ],
+)
+def test_a_future_date_or_an_impossible_offset_is_refused(
+    created_at_ms: int | None, utc_offset: int | None, message: str
+) -> None:
+    document = Document(DOC_ID, ENTRY)
+    with pytest.raises(InvalidInput, match=message):
+        new_entry_update(
+            document,
+            EntryFields(body="x"),
+            now_ms=5_000,
+            created_at_ms=created_at_ms,
+            utc_offset=utc_offset,
+        )
+    assert document.state() == Document(DOC_ID, ENTRY).state()
+
+
+def test_a_stored_offset_out_of_range_reads_as_unknown() -> None:
+    document = Document(DOC_ID, ENTRY)
+    document.change(fields={"utc_offset": 5000, "created_at": 1, "updated_at": 1})
+    assert entry_view(document).utc_offset is None
+    document.change(fields={"utc_offset": 120.0})
+    assert entry_view(document).utc_offset == 120
+
+
+def test_an_append_that_would_pass_the_body_limit_is_refused_and_changes_nothing() -> None:
+    document = Document(DOC_ID, ENTRY)
+    new_entry_update(document, EntryFields(body="x" * 99_995), now_ms=1)
+    before = document.state()
+    with pytest.raises(InvalidInput, match="at most 100000 characters"):
+        edit_entry_update(document, EntryFields(append="y" * 6), now_ms=2)
+    assert document.state() == before
+    edit_entry_update(document, EntryFields(append="y" * 5), now_ms=2)
+    assert len(entry_view(document).body) == 100_000

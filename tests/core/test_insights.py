@@ -19,6 +19,7 @@ class FakeEntry:
     mood: int | None = None
     tags: tuple[str, ...] = ()
     emotions: tuple[str, ...] = ()
+    utc_offset: int | None = None
 
 
 def at(day: date, hour: int = 12, tz: timezone = UTC) -> datetime:
@@ -93,6 +94,28 @@ def test_the_streak_uses_the_users_time_zone_not_utc() -> None:
     in_utc = compute_insights(entries, today=TODAY, tz=UTC).streak
     assert (in_tokyo.current, in_tokyo.days) == (2, 2)
     assert (in_utc.current, in_utc.days) == (1, 1)
+
+
+def test_days_count_in_the_writers_time_zone_whatever_the_viewers() -> None:
+    # A client in New York (UTC-5) writes at 21:00 on three evenings: 02:00 UTC the next
+    # day. A therapist in Berlin (UTC+1) must see the client's three consecutive days.
+    new_york = -5 * 60
+    entries = [
+        FakeEntry(datetime(2025, 3, day, 2, 0, tzinfo=UTC), utc_offset=new_york)
+        for day in (10, 11, 12)
+    ]
+    berlin = timezone(timedelta(hours=1))
+    for viewer in (berlin, UTC, timezone(timedelta(hours=-8))):
+        found = compute_insights(entries, today=TODAY, tz=viewer).streak
+        assert (found.current, found.days, found.last_day) == (3, 3, date(2025, 3, 11))
+
+
+def test_an_entry_written_just_before_midnight_lands_in_the_writers_week() -> None:
+    # Sunday 23:30 in Tokyo is Sunday 14:30 UTC; for a viewer in Honolulu it is Saturday.
+    sunday_night = FakeEntry(datetime(2025, 3, 9, 14, 30, tzinfo=UTC), mood=6, utc_offset=540)
+    honolulu = timezone(timedelta(hours=-10))
+    insights = compute_insights([sunday_night], today=TODAY, tz=honolulu)
+    assert [w.week for w in insights.weeks if w.entries] == ["2025-W10"]
 
 
 def test_goal_progress_comes_from_the_goal_documents() -> None:

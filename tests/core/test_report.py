@@ -21,6 +21,7 @@ class FakeEntry:
     mood: int | None = None
     tags: tuple[str, ...] = ()
     emotions: tuple[str, ...] = ()
+    utc_offset: int | None = None
 
 
 def goal(title: str, fraction: float | None, done: bool = False) -> GoalStat:

@@ -12,11 +12,12 @@ from client_sdk.errors import InvalidInput
 from client_sdk.models import Entry
 from client_sdk.search import (
     ELLIPSIS,
+    FoldedText,
     SearchHit,
+    fold,
     make_snippet,
-    query_terms,
+    parse_query,
     search_entries,
-    word_spans,
 )
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -95,7 +96,70 @@ def test_an_empty_query_is_refused() -> None:
 
 
 def test_query_terms_are_distinct_lowercase_words() -> None:
-    assert query_terms("Sleep, SLEEP and dreams!") == ("sleep", "and", "dreams")
+    assert parse_query("Sleep, SLEEP and dreams!").terms == ("sleep", "and", "dreams")
+
+
+def test_a_query_splits_into_terms_phrases_and_exclusions() -> None:
+    query = parse_query('walk "felt calm" -work by the -Sea')
+    assert query.terms == ("walk", "by", "the")
+    assert query.phrases == ("felt calm",)
+    assert query.excluded == ("work", "sea")
+
+
+def test_a_query_of_exclusions_only_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="at least one word"):
+        search_entries([entry("text")], "-work")
+
+
+def test_accents_and_case_are_ignored_both_ways() -> None:
+    zurich = entry("Train to Zürich, then a walk by the lake.", day=1)
+    cafe = entry("Met her at the CAFE.", day=2)
+    assert ids(search_entries([zurich, cafe], "zurich")) == [zurich.id]
+    assert ids(search_entries([zurich, cafe], "ZÜRICH")) == [zurich.id]
+    assert ids(search_entries([zurich, cafe], "café")) == [cafe.id]
+    [hit] = search_entries([zurich], "zur")
+    [span] = hit.highlights
+    assert hit.snippet[span[0] : span[1]] == "Zürich"
+
+
+def test_a_decomposed_accent_in_the_text_still_matches_and_highlights() -> None:
+    decomposed = "Zu\u0308rich in spring."
+    [hit] = search_entries([entry(decomposed)], "zürich")
+    [span] = hit.highlights
+    assert hit.snippet[span[0] : span[1]] == "Zu\u0308rich"
+
+
+def test_an_exact_phrase_must_appear_word_for_word() -> None:
+    together = entry("I felt calm after the walk.", day=1)
+    apart = entry("Calm is not what I felt.", day=2)
+    hits = search_entries([together, apart], '"felt calm"')
+    assert ids(hits) == [together.id]
+    [span] = hits[0].highlights
+    assert hits[0].snippet[span[0] : span[1]] == "felt calm"
+
+
+def test_a_phrase_with_a_term_needs_the_phrase_and_ranks_by_the_term() -> None:
+    both = entry("Felt calm. A long walk.", day=1)
+    phrase_only = entry("Felt calm at home.", day=2)
+    term_only = entry("A walk alone.", day=3)
+    assert ids(search_entries([both, phrase_only, term_only], 'walk "felt calm"')) == [
+        both.id,
+        phrase_only.id,
+    ]
+
+
+def test_an_excluded_word_drops_the_entry_wherever_it_appears() -> None:
+    plain = entry("A walk in the park.", day=1)
+    in_body = entry("A walk after work.", day=2)
+    in_title = entry("A walk.", title="Work day", day=3)
+    in_tags = entry("A walk.", tags=("Work",), day=4)
+    longer_word = entry("A walk to the workshop.", day=5)
+    hits = search_entries([plain, in_body, in_title, in_tags, longer_word], "walk -work")
+    assert ids(hits) == [longer_word.id, plain.id]
+
+
+def test_an_excluded_word_ignores_accents() -> None:
+    assert search_entries([entry("Walk to the café.")], "walk -cafe") == []
 
 
 def test_a_long_body_gives_a_snippet_around_the_first_match_with_ellipses() -> None:
@@ -127,7 +191,7 @@ def test_the_json_shape_of_a_hit_has_the_entry_score_and_snippet() -> None:
     term=st.sampled_from(["a", "ab", "c", "é", "中"]),
 )
 def test_snippet_highlights_always_point_at_the_matched_words(text: str, term: str) -> None:
-    spans = word_spans(text, term)
+    spans = FoldedText(text).word_spans(fold(term))
     snippet, highlights = make_snippet(text, spans, width=40)
     for start, end in highlights:
         assert 0 <= start < end <= len(snippet)

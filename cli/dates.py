@@ -1,0 +1,77 @@
+"""Dates and times typed on the command line: ISO 8601 (Python's `fromisoformat`), plus the
+words `today` and `yesterday`, optionally followed by a time ("yesterday 21:30")."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import click
+
+WORDS = {"today": 0, "yesterday": 1}
+
+
+def parse_day(text: str, today: date) -> date:
+    """`today`, `yesterday` or an ISO date (2026-10-01). Raises ValueError."""
+    word = text.strip().lower()
+    if word in WORDS:
+        return today - timedelta(days=WORDS[word])
+    return date.fromisoformat(word)
+
+
+def parse_moment(text: str, now: datetime) -> datetime:
+    """A moment in local time: an ISO date and time ("2026-10-01 21:30", with or without a
+    UTC offset), a day alone (noon that day), or `today`/`yesterday` with an optional time.
+    Raises ValueError."""
+    words = text.strip().split(maxsplit=1)
+    if words and words[0].lower() in WORDS:
+        day = parse_day(words[0], now.date())
+        at = time.fromisoformat(words[1]) if len(words) > 1 else time(12)
+        return datetime.combine(day, at).astimezone()
+    try:
+        return datetime.combine(date.fromisoformat(text.strip()), time(12)).astimezone()
+    except ValueError:
+        moment = datetime.fromisoformat(text.strip())
+    return moment if moment.tzinfo is not None else moment.astimezone()
+
+
+class Day(click.ParamType[date, Any]):
+    """A calendar day: YYYY-MM-DD, today or yesterday."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return parse_day(str(value), date.today())
+        except ValueError:
+            self.fail(f"{value!r} is not a date: use YYYY-MM-DD, today or yesterday", param, ctx)
+
+
+class Moment(click.ParamType[datetime, Any]):
+    """A moment in local time: "YYYY-MM-DD HH:MM", YYYY-MM-DD, or today/yesterday [HH:MM]."""
+
+    name = "WHEN"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            moment = parse_moment(str(value), datetime.now().astimezone())
+        except ValueError:
+            self.fail(
+                f"{value!r} is not a date and time: use 'YYYY-MM-DD HH:MM', YYYY-MM-DD, "
+                "or today/yesterday with an optional HH:MM",
+                param,
+                ctx,
+            )
+        if moment > datetime.now().astimezone() + timedelta(minutes=1):
+            self.fail(f"{value!r} is in the future", param, ctx)
+        return moment
+
+
+DAY = Day()
+MOMENT = Moment()

@@ -1,0 +1,130 @@
+"""Everyday journaling from the CLI: past moments, mood check-ins, list filters, on this day,
+search that ignores accents, help that tells the truth, and a second device that is filled
+at login."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RunningServer
+from tests.test_cli import Device, run_tj, succeeded
+
+
+@pytest.fixture
+async def laptop(live_server: RunningServer, tmp_path: Path) -> Device:
+    device = Device(tmp_path / "laptop", live_server.url)
+    device.signup = await device.json("signup", live_server.url, "ana", "--device-name", "laptop")
+    return device
+
+
+def ids(listed: list[dict[str, object]]) -> list[object]:
+    return [entry["id"] for entry in listed]
+
+
+async def test_tj_alone_prints_help_and_exits_zero() -> None:
+    result = succeeded(await run_tj([]))
+    assert "Usage: " in result.stdout and "Commands:" in result.stdout
+
+
+async def test_list_and_search_help_say_every_journal_by_default() -> None:
+    for command in ("list", "search"):
+        result = succeeded(await run_tj([command, "--help"]))
+        assert "Default: every journal" in result.stdout
+        assert "default: Personal" not in result.stdout
+
+
+async def test_a_second_device_has_the_journal_right_after_login(laptop: Device) -> None:
+    written = (await laptop.json("write", "Before the new phone."))["id"]
+    phone = Device(laptop.home.parent / "phone", laptop.url)
+    result = await phone.ok("login", laptop.url, "ana", "--device-name", "phone")
+    assert "Synced" in result.stderr
+    assert ids(await phone.json("list")) == [written]
+
+
+async def test_write_for_a_past_moment_keeps_that_moment_and_the_writers_offset(
+    laptop: Device,
+) -> None:
+    entry = await laptop.json("write", "--date", "2026-10-01 21:30", "Late call.")
+    written = datetime.fromisoformat(entry["created_at"])
+    expected = datetime(2026, 10, 1, 21, 30).astimezone()
+    assert written == expected
+    offset = expected.utcoffset()
+    assert offset is not None
+    assert entry["utc_offset"] == offset.total_seconds() // 60
+    yesterday = await laptop.json("write", "--date", "yesterday", "Noon yesterday.")
+    day = datetime.fromisoformat(yesterday["created_at"]).astimezone().date()
+    assert day == date.today() - timedelta(days=1)
+
+
+async def test_a_date_in_the_future_or_in_no_format_is_refused(laptop: Device) -> None:
+    for bad in ("2999-01-01 10:00", "next tuesday", "2026-13-01"):
+        result = await laptop.tj("write", "--date", bad, "text")
+        assert result.exit_code == 2, result.output
+        assert "--date" in result.stderr
+    assert await laptop.json("list") == []
+
+
+async def test_a_mood_check_in_is_an_entry_without_text(laptop: Device) -> None:
+    entry = await laptop.json("mood", "6", "--emotion", "calm", "--tag", "evening")
+    assert (entry["mood"], entry["emotions"], entry["tags"], entry["body"]) == (
+        6,
+        ["calm"],
+        ["evening"],
+        "",
+    )
+    insights = await laptop.json("insights")
+    assert insights["moods"] == 1
+    refused = await laptop.tj("mood", "11")
+    assert refused.exit_code == 2
+
+
+async def test_list_filters_by_days_tag_emotion_and_limit(laptop: Device) -> None:
+    old = (await laptop.json("write", "--date", "2026-09-01 09:00", "--tag", "Sleep", "a"))["id"]
+    mid = (await laptop.json("write", "--date", "2026-10-01 09:00", "--emotion", "anxious", "b"))[
+        "id"
+    ]
+    new = (await laptop.json("write", "--date", "2026-11-01 09:00", "--tag", "sleep", "c"))["id"]
+    assert ids(await laptop.json("list")) == [new, mid, old]
+    assert ids(await laptop.json("list", "--oldest-first", "--limit", "2")) == [old, mid]
+    assert ids(await laptop.json("list", "--since", "2026-10-01")) == [new, mid]
+    assert ids(await laptop.json("list", "--until", "2026-10-01")) == [mid, old]
+    assert ids(await laptop.json("list", "--tag", "SLEEP")) == [new, old]
+    assert ids(await laptop.json("list", "--emotion", "anxious")) == [mid]
+    empty = await laptop.ok("list", "--since", "2026-11-02")
+    assert "No entries match" in empty.stderr
+    bad = await laptop.tj("list", "--since", "2026-11-31")
+    assert bad.exit_code == 2 and "not a date" in bad.stderr
+
+
+async def test_on_this_day_shows_earlier_years(laptop: Device) -> None:
+    today = date.today()
+    try:
+        a_year_ago = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        a_year_ago = today.replace(year=today.year - 1, day=28)
+    then = (await laptop.json("write", "--date", f"{a_year_ago.isoformat()} 10:00", "Then."))["id"]
+    await laptop.ok("write", "Now.")
+    assert ids(await laptop.json("on-this-day")) == [then]
+
+
+async def test_search_ignores_accents_and_takes_phrases_and_exclusions(laptop: Device) -> None:
+    zurich = (await laptop.json("write", "Felt calm on the train to Zürich."))["id"]
+    await laptop.ok("write", "Felt calm at work, in Zurich too.")
+    hits = await laptop.json("search", '"felt calm" zurich -work')
+    assert [hit["entry"]["id"] for hit in hits] == [zurich]
+
+
+async def test_append_cannot_grow_an_entry_past_the_limit(laptop: Device) -> None:
+    entry = await laptop.json("write", "x" * 99_990)
+    result = await laptop.tj("edit", entry["id"], "--append", "y" * 20)
+    assert result.exit_code == 1 and "at most 100000 characters" in result.stderr
+    [shown] = await laptop.json("list")
+    assert len(shown["body"]) == 99_990
+    succeeded(await laptop.tj("edit", entry["id"], "--append", "y" * 10))
+    assert json.loads((await laptop.ok("show", entry["id"], "--json")).stdout)["body"].endswith(
+        "y" * 10
+    )
