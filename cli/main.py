@@ -521,6 +521,7 @@ def devices_revoke(home: Home, device_id: str) -> None:
 # --- command modules: each registers its commands on `cli` when imported -------------------
 
 from cli import (  # noqa: E402, F401
+    care,
     entries,
     erasure,
     export,

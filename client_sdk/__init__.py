@@ -25,6 +25,7 @@ from client_sdk.pushing import SetAsideChange
 from client_sdk.results import MeasureResult, Taken
 from client_sdk.safety import SafetyFlag, SafetyPlan
 from client_sdk.safety_path import SafetyResponse
+from client_sdk.schedule import Assignment, Due, HomeworkEntry
 from client_sdk.scoring import Instrument, ScoreChange
 from client_sdk.search import SearchHit
 from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo
@@ -39,6 +40,7 @@ __all__ = [
     "INTERACTIVE",
     "MODERATE",
     "AccessError",
+    "Assignment",
     "AuditInfo",
     "AuthError",
     "Backoff",
@@ -47,8 +49,10 @@ __all__ = [
     "Client",
     "ConflictError",
     "DeviceInfo",
+    "Due",
     "Entry",
     "Goal",
+    "HomeworkEntry",
     "ImportReport",
     "Insights",
     "IntegrityError",

@@ -22,6 +22,7 @@ import nacl.signing
 
 from client_sdk import account, crypto, keys, queries, wire
 from client_sdk.archive import Archive
+from client_sdk.care import Assignments, Homework
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
 from client_sdk.documents import (
     ENTRY,
@@ -112,6 +113,11 @@ class Client:
             self.replica, self._local_journal, self._display, self._document_of_kind
         )
         """The safety message, the client's safety plan, safety flags (safety_path.py)."""
+        wiring = (self.replica, self._local_journal, self._display, self._document_of_kind)
+        self.assignments = Assignments(*wiring)
+        """Measures and homework a therapist assigns, and what is due (care.py)."""
+        self.homework = Homework(*wiring)
+        """Structured homework from templates (care.py, templates.py)."""
 
     # --- lifecycle --------------------------------------------------------------------------
 

@@ -47,7 +47,7 @@ from client_sdk.transport import Transport
 PULL_PAGE = 1000
 STALLED_ROUNDS = 3
 """Sync replies in a row that move no cursor before a pull stops and is reported."""
-ANNOTATION_KINDS = ("note", "prompt", "crisis_line", "safety_ack")
+ANNOTATION_KINDS = ("note", "prompt", "crisis_line", "safety_ack", "assignment")
 """What a member with the annotate role may write (each only in documents it created)."""
 REVOKED = "revoked"  # local role of a journal no longer shared with this account
 
@@ -745,7 +745,7 @@ def check_may_write(journal: LocalJournal, kind: str) -> None:
             return
         raise AccessError(
             f"in journal {journal.name!r} this account may only add notes and prompts (and, "
-            "for the client's safety, crisis lines and acknowledgements of safety flags)"
+            "for the client's care, assignments, crisis lines and acknowledgements of safety flags)"
         )
     raise AccessError(f"journal {journal.name!r} is shared with this account read-only")
 

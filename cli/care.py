@@ -1,0 +1,379 @@
+"""`tj assign`, `tj assignments`, `tj due` and `tj homework`: measures and homework between
+sessions. Every command is one SDK call on `client.assignments` or `client.homework`
+(client_sdk/care.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from cli import output
+from cli.main import Home, cli, journal_option, json_option, pass_home, sync_note
+from client_sdk import Client
+from client_sdk.schedule import COMPLETIONS, Assignment, Due, HomeworkEntry
+from client_sdk.templates import Template, parse_field_value, template
+
+date_type = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%d %H:%M"])
+
+
+@cli.command("assign")
+@click.argument("journal_name", metavar="JOURNAL")
+@click.argument("task_type", metavar="measure|homework", type=click.Choice(["measure", "homework"]))
+@click.argument("target", metavar="WHAT")
+@click.option(
+    "--every",
+    "every_days",
+    type=click.IntRange(1, 366),
+    metavar="DAYS",
+    help="Repeat every DAYS days (default: once).",
+)
+@click.option(
+    "--starts", type=date_type, metavar="DATE", help="First due (local time; default now)."
+)
+@click.option("--note", default="", metavar="TEXT", help="A few words for the client.")
+@json_option
+@pass_home
+def assign(
+    home: Home,
+    journal_name: str,
+    task_type: str,
+    target: str,
+    every_days: int | None,
+    starts: datetime | None,
+    note: str,
+    as_json: bool,
+) -> None:
+    """Assign a measure (phq9, gad7, pcl5) or homework (thought-record,
+    behavioural-activation, sleep-diary) in a client's JOURNAL; needs the annotate role.
+
+    \b
+    Examples:
+      tj assign ana/Personal measure phq9 --every 14
+      tj assign ana/Personal homework sleep-diary --every 1 --note "Each morning this week"
+    """
+
+    async def work(client: Client) -> tuple[Assignment, str]:
+        made = await client.assignments.assign(
+            journal_name,
+            task_type,
+            target,
+            every_days=every_days,
+            starts_at=starts.astimezone() if starts else None,
+            note=note,
+        )
+        return made, await sync_note(client)
+
+    made, sync = home.run(work)
+    if as_json:
+        output.print_json(made.to_dict())
+    else:
+        output.data(made.id)
+    output.message(sync)
+
+
+@cli.group(invoke_without_command=True)
+@journal_option
+@click.option("--all", "include_cancelled", is_flag=True, help="Include cancelled ones.")
+@json_option
+@pass_home
+def assignments(
+    home: Home, journal_name: str | None, include_cancelled: bool, as_json: bool
+) -> None:
+    """List assignments (or cancel one you made).
+
+    \b
+    Examples:
+      tj assignments --journal ana/Personal
+      tj assignments cancel 3fa9c2
+    """
+    if click.get_current_context().invoked_subcommand is not None:
+        return
+    found = home.run(
+        lambda client: client.assignments.assignments(
+            journal_name, include_cancelled=include_cancelled
+        )
+    )
+    output.show_rows(found, as_json, assignments_table, "No assignments.")
+
+
+@assignments.command("cancel")
+@click.argument("assignment_id", metavar="ID")
+@pass_home
+def assignments_cancel(home: Home, assignment_id: str) -> None:
+    """Cancel an assignment you made.
+
+    \b
+    Example:
+      tj assignments cancel 3fa9c2
+    """
+
+    async def work(client: Client) -> str:
+        await client.assignments.cancel(assignment_id)
+        return await sync_note(client)
+
+    output.message(home.run(work))
+
+
+@cli.command("due")
+@journal_option
+@click.option("--all", "include_upcoming", is_flag=True, help="Also what comes next.")
+@json_option
+@pass_home
+def due(home: Home, journal_name: str | None, include_upcoming: bool, as_json: bool) -> None:
+    """What your therapist asked for that is due or overdue (measures and homework).
+
+    \b
+    Examples:
+      tj due
+      tj due --all --json
+    """
+    found = home.run(
+        lambda client: client.assignments.due(journal_name, include_upcoming=include_upcoming)
+    )
+    output.show_rows(found, as_json, due_table, "Nothing is due.")
+
+
+@cli.group()
+def homework() -> None:
+    """Structured homework from templates: thought record, behavioural activation, sleep diary.
+
+    \b
+    Examples:
+      tj homework templates
+      tj homework add thought-record                 # asks each field
+      tj homework add sleep-diary --set bed_time=23:10 --set try_sleep_time=23:30 \\
+          --set sleep_onset_minutes=20 --set awakenings=2 --set awake_minutes=15 \\
+          --set final_wake_time=06:40 --set out_of_bed_time=07:00
+      tj homework list --json
+    """
+
+
+@homework.command("templates")
+@json_option
+def homework_templates(as_json: bool) -> None:
+    """The templates and their fields.
+
+    \b
+    Example:
+      tj homework templates --json
+    """
+    from client_sdk.templates import builtin_templates
+
+    shipped = list(builtin_templates().values())
+    if as_json:
+        output.print_json([template_dict(t) for t in shipped])
+        return
+    for shown in shipped:
+        output.data(f"{shown.id}: {shown.title}")
+        for spec in shown.fields:
+            output.data(
+                f"  {spec.id} ({spec.type}{'' if spec.required else ', optional'}): {spec.label}"
+            )
+
+
+def template_dict(shown: Template) -> dict[str, Any]:
+    return {
+        "id": shown.id,
+        "title": shown.title,
+        "fields": [
+            {"id": f.id, "type": f.type, "label": f.label, "required": f.required}
+            for f in shown.fields
+        ],
+        "computed": list(shown.computed),
+        "source": shown.source,
+    }
+
+
+@homework.command("add")
+@click.argument("template_name", metavar="TEMPLATE")
+@click.option(
+    "--set", "pairs", multiple=True, metavar="FIELD=VALUE", help="A field's value; repeat."
+)
+@click.option(
+    "--completion",
+    type=click.Choice(COMPLETIONS),
+    default="fully",
+    show_default=True,
+    help="Whether you did it, and how fully.",
+)
+@click.option("--assignment", "assignment_id", metavar="ID", help="The assignment this answers.")
+@journal_option
+@json_option
+@pass_home
+def homework_add(
+    home: Home,
+    template_name: str,
+    pairs: tuple[str, ...],
+    completion: str,
+    assignment_id: str | None,
+    journal_name: str | None,
+    as_json: bool,
+) -> None:
+    """Write homework from TEMPLATE; without --set, asks each field. Works offline.
+
+    \b
+    Examples:
+      tj homework add thought-record
+      tj homework add behavioural-activation --set activity="Walk" --set planned=yes \\
+          --set done=yes --set pleasure=6 --set mastery=4
+    """
+    chosen = template(template_name)
+    values = parse_pairs(chosen, pairs) if pairs else ask_fields(chosen)
+
+    async def work(client: Client) -> tuple[HomeworkEntry, str]:
+        added = await client.homework.add(
+            chosen.id,
+            values,
+            completion=completion,
+            journal=journal_name,
+            assignment_id=assignment_id,
+        )
+        return added, await sync_note(client)
+
+    added, sync = home.run(work)
+    if as_json:
+        output.print_json(added.to_dict())
+    else:
+        output.data(homework_text(added))
+    output.message(sync)
+
+
+def parse_pairs(chosen: Template, pairs: tuple[str, ...]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"--set takes FIELD=VALUE, not {pair!r}")
+        spec = chosen.field(name.strip())
+        values[spec.id] = parse_field_value(spec, text)
+    return values
+
+
+def ask_fields(chosen: Template) -> dict[str, Any]:
+    click.echo(f"{chosen.title}: {chosen.description}", err=True)
+    values: dict[str, Any] = {}
+    for spec in chosen.fields:
+        hint = "" if spec.required else " (optional: Enter to skip)"
+        text = click.prompt(
+            f"{spec.label}{hint}",
+            default="" if not spec.required else None,
+            show_default=False,
+            err=True,
+        )
+        if text != "":
+            values[spec.id] = parse_field_value(spec, str(text))
+    return values
+
+
+@homework.command("list")
+@click.option("--template", "template_name", metavar="TEMPLATE", help="Only this template.")
+@journal_option
+@json_option
+@pass_home
+def homework_list(
+    home: Home, template_name: str | None, journal_name: str | None, as_json: bool
+) -> None:
+    """Homework, newest first.
+
+    \b
+    Example:
+      tj homework list --template sleep-diary
+    """
+    found = home.run(
+        lambda client: client.homework.entries(journal_name, template_name=template_name)
+    )
+    output.show_rows(found, as_json, homework_table, "No homework yet.")
+
+
+@homework.command("show")
+@click.argument("homework_id", metavar="ID")
+@json_option
+@pass_home
+def homework_show(home: Home, homework_id: str, as_json: bool) -> None:
+    """One piece of homework with every field.
+
+    \b
+    Example:
+      tj homework show 3fa9c2
+    """
+    found = home.run(lambda client: client.homework.entry(homework_id))
+    if as_json:
+        output.print_json(found.to_dict())
+    else:
+        output.data(homework_text(found))
+
+
+# --- how it looks ----------------------------------------------------------------------------------
+
+
+def every_text(assignment: Assignment) -> str:
+    return f"every {assignment.every_days} days" if assignment.every_days else "once"
+
+
+def assignments_table(found: list[Assignment]) -> Table:
+    table = Table("id", "journal", "what", "how often", "by", "note")
+    table.columns[0].no_wrap = True
+    for item in found:
+        table.add_row(
+            output.short_id(item.id),
+            escape(item.journal),
+            escape(item.title) + (" (cancelled)" if item.cancelled else ""),
+            every_text(item),
+            escape(item.assigned_by),
+            escape(item.note),
+        )
+    return table
+
+
+def due_table(found: list[Due]) -> Table:
+    table = Table("id", "status", "due", "what", "how often", "journal", "by")
+    table.columns[0].no_wrap = table.columns[2].no_wrap = True
+    for item in found:
+        table.add_row(
+            output.short_id(item.assignment.id),
+            item.status.upper() if item.status == "overdue" else item.status,
+            output.local_time(item.due_at),
+            escape(item.assignment.title),
+            every_text(item.assignment),
+            escape(item.assignment.journal),
+            escape(item.assignment.assigned_by),
+        )
+    return table
+
+
+def homework_table(found: list[HomeworkEntry]) -> Table:
+    table = Table("id", "date", "template", "completion", "summary")
+    table.columns[0].no_wrap = table.columns[1].no_wrap = True
+    for item in found:
+        summary = (
+            f"sleep efficiency {item.computed['sleep_efficiency_percent']}%"
+            if "sleep_efficiency_percent" in item.computed
+            else output.preview(str(next(iter(item.values.values()), "")))
+        )
+        table.add_row(
+            output.short_id(item.id),
+            output.local_time(item.created_at),
+            item.template,
+            item.completion,
+            escape(summary),
+        )
+    return table
+
+
+def homework_text(item: HomeworkEntry) -> str:
+    lines = [
+        f"id:         {item.id}",
+        f"homework:   {item.title}",
+        f"journal:    {item.journal}",
+        f"written:    {output.local_time(item.created_at)}",
+        f"completion: {item.completion}",
+        "",
+    ]
+    lines += [f"{name}: {value}" for name, value in item.values.items()]
+    lines += [f"{name}: {value}" for name, value in item.computed.items()]
+    return "\n".join(lines)

@@ -1,0 +1,286 @@
+"""`client.assignments` and `client.homework`: what a therapist assigns between sessions and
+the structured homework a client writes (rules in schedule.py and templates.py, pure).
+
+    await therapist.assignments.assign("ana/Personal", "measure", "phq9", every_days=14)
+    for item in await client.assignments.due():
+        print(item.assignment.title, item.status, item.due_at)
+    await client.homework.add("sleep-diary", {"bed_time": "23:10", ...})
+
+An assignment is an annotation: only the journal's owner or a member with the annotate role
+can write one (replica.check_may_write on this device, the record's signature and the
+journal's access rules on every other), and only its creator can cancel it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from client_sdk import crypto, wire
+from client_sdk.documents import Document
+from client_sdk.errors import AccessError, InvalidInput
+from client_sdk.models import now_ms
+from client_sdk.replica import REVOKED, Replica, stored_document
+from client_sdk.results import MEASURE, result_view
+from client_sdk.schedule import (
+    ASSIGNMENT,
+    HOMEWORK,
+    HOMEWORK_TASK,
+    MEASURE_TASK,
+    OVERDUE,
+    UPCOMING,
+    Assignment,
+    Due,
+    HomeworkEntry,
+    assignment_view,
+    cancel_assignment_update,
+    due_status,
+    homework_view,
+    new_assignment_update,
+    new_homework_update,
+)
+from client_sdk.scoring import instrument
+from client_sdk.store import LocalJournal, StoredDocument
+from client_sdk.templates import Template, builtin_templates, template
+
+LocalJournalOf = Callable[[str | None], Awaitable[LocalJournal]]
+DisplayName = Callable[[LocalJournal], str]
+DocumentOf = Callable[[str, str], Awaitable[tuple[LocalJournal, Document]]]
+_STATUS_ORDER = {OVERDUE: 0, "due": 1, UPCOMING: 2}
+
+
+class Assignments:
+    def __init__(
+        self,
+        replica: Replica,
+        local_journal: LocalJournalOf,
+        display: DisplayName,
+        document_of_kind: DocumentOf,
+    ) -> None:
+        self._replica = replica
+        self._store = replica.store
+        self._local_journal = local_journal
+        self._display = display
+        self._document_of_kind = document_of_kind
+
+    async def assign(
+        self,
+        journal: str,
+        task_type: str,
+        target: str,
+        *,
+        every_days: int | None = None,
+        starts_at: datetime | None = None,
+        note: str = "",
+    ) -> Assignment:
+        """Assign a measure ("measure", "phq9") or homework ("homework", "thought-record") in
+        a client's journal, once or every `every_days` days from `starts_at` (default now).
+        Needs the annotate role (or being the journal's owner); AccessError otherwise."""
+        local = await self._local_journal(journal)
+        if task_type == MEASURE_TASK:
+            target = instrument(target).id
+        elif task_type == HOMEWORK_TASK:
+            target = template(target).id
+        document = Document(crypto.random_bytes(wire.ID_BYTES), ASSIGNMENT)
+        at = int(starts_at.timestamp() * 1000) if starts_at is not None else None
+        update = new_assignment_update(
+            document, task_type, target, now_ms(), every_days=every_days, starts_at_ms=at, note=note
+        )
+        await self._replica.commit(local, document, update)
+        found = await self._view(local, stored_document(await self._stored(document.doc_id)))
+        assert found is not None
+        return found
+
+    async def cancel(self, assignment_id: str) -> Assignment:
+        """Cancel an assignment this account made."""
+        local, document = await self._document_of_kind(assignment_id, ASSIGNMENT)
+        creator = (await self._store.creators([document.doc_id])).get(document.doc_id)
+        if creator != self._replica.profile.account_id:
+            raise AccessError("only who made an assignment can cancel it")
+        await self._replica.commit(local, document, cancel_assignment_update(document, now_ms()))
+        found = await self._view(local, document)
+        assert found is not None
+        return found
+
+    async def assignments(
+        self, journal: str | None = None, *, include_cancelled: bool = False
+    ) -> list[Assignment]:
+        """Assignments in one journal or every journal here, newest first."""
+        found = []
+        for local, stored in await self._documents(journal, ASSIGNMENT):
+            view = await self._view(local, stored_document(stored))
+            if view is not None and (include_cancelled or not view.cancelled):
+                found.append(view)
+        return sorted(found, key=lambda a: (a.created_at, a.id), reverse=True)
+
+    async def due(
+        self,
+        journal: str | None = None,
+        *,
+        include_upcoming: bool = False,
+        now: datetime | None = None,
+    ) -> list[Due]:
+        """What is due or overdue (and, with `include_upcoming`, what comes next): overdue
+        first, then due, then by due time. Without `journal`, the journals this account owns
+        (a client's own list); a therapist passes a client's journal."""
+        moment = int((now or datetime.now().astimezone()).timestamp() * 1000)
+        if journal is None:
+            me = self._replica.profile.account_id
+            journals = [
+                j for j in await self._store.journals() if j.role == "owner" and j.owner_id == me
+            ]
+        else:
+            journals = [await self._local_journal(journal)]
+        found: list[Due] = []
+        for local in journals:
+            found.extend(await self._due_in(local, moment))
+        if not include_upcoming:
+            found = [d for d in found if d.status != UPCOMING]
+        return sorted(found, key=lambda d: (_STATUS_ORDER[d.status], d.due_at))
+
+    async def _due_in(self, local: LocalJournal, moment: int) -> list[Due]:
+        documents = await self._store.documents(local.journal_id)
+        name, hex_id = self._display(local), local.journal_id.hex()
+        taken: dict[str, list[int]] = {}
+        done: dict[str, list[int]] = {}
+        assignments = []
+        for stored in documents:
+            document = stored_document(stored)
+            if stored.kind == MEASURE:
+                result = result_view(document, name, hex_id)
+                if result is not None:
+                    taken.setdefault(result.measure, []).append(_ms(result.taken_at))
+            elif stored.kind == HOMEWORK:
+                entry = homework_view(document, name, hex_id)
+                if entry is not None and entry.completion != "not done":
+                    done.setdefault(entry.template, []).append(_ms(entry.created_at))
+            elif stored.kind == ASSIGNMENT:
+                view = await self._view(local, document)
+                if view is not None:
+                    assignments.append(view)
+        found = []
+        for assignment in assignments:
+            completions = (taken if assignment.type == MEASURE_TASK else done).get(
+                assignment.target, []
+            )
+            status = due_status(assignment, completions, moment)
+            if status is not None:
+                found.append(status)
+        return found
+
+    async def _view(self, local: LocalJournal, document: Document) -> Assignment | None:
+        creator = (await self._store.creators([document.doc_id])).get(document.doc_id)
+        by = await self._name(local, creator) if creator is not None else self._owner(local)
+        return assignment_view(document, self._display(local), local.journal_id.hex(), by)
+
+    async def _documents(
+        self, journal: str | None, kind: str
+    ) -> list[tuple[LocalJournal, StoredDocument]]:
+        journals = {j.journal_id: j for j in await self._store.journals() if j.role != REVOKED}
+        wanted = (await self._local_journal(journal)).journal_id if journal else None
+        return [
+            (journals[s.journal_id], s)
+            for s in await self._store.documents(wanted)
+            if s.kind == kind and s.journal_id in journals
+        ]
+
+    async def _stored(self, doc_id: bytes) -> StoredDocument:
+        stored = await self._store.document(doc_id)
+        assert stored is not None
+        return stored
+
+    def _owner(self, local: LocalJournal) -> str:
+        if local.owner_id == self._replica.profile.account_id:
+            return self._replica.profile.username
+        return local.owner_name
+
+    async def _name(self, local: LocalJournal, account_id: bytes) -> str:
+        if account_id == self._replica.profile.account_id:
+            return self._replica.profile.username
+        if account_id == local.owner_id:
+            return self._owner(local)
+        peer = await self._store.peer(account_id)
+        return peer.username if peer else self._replica.former_annotator(local, account_id)
+
+
+class Homework:
+    def __init__(
+        self,
+        replica: Replica,
+        local_journal: LocalJournalOf,
+        display: DisplayName,
+        document_of_kind: DocumentOf,
+    ) -> None:
+        self._replica = replica
+        self._store = replica.store
+        self._local_journal = local_journal
+        self._display = display
+        self._document_of_kind = document_of_kind
+
+    @staticmethod
+    def templates() -> list[Template]:
+        """The shipped templates: thought record, behavioural activation, sleep diary."""
+        return list(builtin_templates().values())
+
+    async def add(
+        self,
+        template_name: str,
+        values: Mapping[str, Any],
+        *,
+        completion: str = "fully",
+        journal: str | None = None,
+        assignment_id: str | None = None,
+    ) -> HomeworkEntry:
+        """Write homework from a template (values by field id; see `templates()`), saying
+        whether it was done "fully", "partly" or "not done". With `assignment_id`, it goes to
+        the assignment's journal. InvalidInput for values the template does not allow."""
+        chosen = template(template_name)
+        linked = None
+        if assignment_id is not None:
+            assigned_in, assigned = await self._document_of_kind(assignment_id, ASSIGNMENT)
+            if assigned.field("target") != chosen.id:
+                raise InvalidInput(f"assignment {assignment_id} is not a {chosen.title}")
+            linked = assigned.doc_id.hex()
+            journal = journal or assigned_in.journal_id.hex()
+        local = await self._local_journal(journal)
+        if local.role != "owner":
+            raise AccessError("homework is written in your own journals")
+        document = Document(crypto.random_bytes(wire.ID_BYTES), HOMEWORK)
+        update = new_homework_update(
+            document, chosen, values, completion, now_ms(), assignment_id=linked
+        )
+        await self._replica.commit(local, document, update)
+        found = homework_view(document, self._display(local), local.journal_id.hex())
+        assert found is not None
+        return found
+
+    async def entries(
+        self, journal: str | None = None, *, template_name: str | None = None
+    ) -> list[HomeworkEntry]:
+        """Homework newest first (a therapist sees what shared journals hold)."""
+        wanted_template = template(template_name).id if template_name else None
+        journals = {j.journal_id: j for j in await self._store.journals() if j.role != REVOKED}
+        wanted = (await self._local_journal(journal)).journal_id if journal else None
+        found = []
+        for stored in await self._store.documents(wanted):
+            local = journals.get(stored.journal_id)
+            if stored.kind != HOMEWORK or local is None:
+                continue
+            view = homework_view(
+                stored_document(stored), self._display(local), local.journal_id.hex()
+            )
+            if view is not None and wanted_template in (None, view.template):
+                found.append(view)
+        return sorted(found, key=lambda h: (h.created_at, h.id), reverse=True)
+
+    async def entry(self, homework_id: str) -> HomeworkEntry:
+        local, document = await self._document_of_kind(homework_id, HOMEWORK)
+        view = homework_view(document, self._display(local), local.journal_id.hex())
+        if view is None:
+            raise InvalidInput(f"homework {homework_id} was deleted or cannot be read")
+        return view
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)

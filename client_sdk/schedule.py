@@ -1,0 +1,300 @@
+"""Assigned measures and homework between sessions, and what is due (pure).
+
+Documents (protocol.md, "Documents"):
+
+- `assignment` (an annotation kind: written by a therapist with the annotate role, or by the
+  journal's owner for themselves): map `fields` with `type` ("measure" or "homework"),
+  `target` (an instrument id such as "phq9", or a template id such as "sleep-diary"),
+  `every_days` (a whole number of days, or null for a one-off), `starts_at`, `created_at`
+  (ms), `note`, `cancelled` (boolean; only the assignment's creator writes it).
+- `homework` (written by the owner): `template`, `template_version`, `values` (a map of the
+  template's field ids to values), `completion` ("fully", "partly" or "not done"),
+  `assignment_id` (hex or null), `created_at`, `updated_at`, `deleted`.
+
+When is an assignment due? With start S and period P (every_days x 24 h): it is first due at
+S; after the latest completion C at or after S, it is next due at the first S + kP after C.
+It is "upcoming" before that moment, "due" for the 24 hours after it, "overdue" afterwards. A
+one-off is due at S until anything completes it. A measure assignment is completed by a
+result of that measure in that journal; a homework assignment by homework from that template
+in that journal whose completion is "fully" or "partly".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from client_sdk.documents import Document
+from client_sdk.errors import InvalidInput
+from client_sdk.models import to_datetime
+from client_sdk.scoring import builtin_instruments
+from client_sdk.templates import Template, builtin_templates
+
+ASSIGNMENT = "assignment"
+HOMEWORK = "homework"
+MEASURE_TASK, HOMEWORK_TASK = "measure", "homework"
+COMPLETIONS = ("fully", "partly", "not done")
+DAY_MS = 24 * 3600 * 1000
+MAX_EVERY_DAYS = 366
+MAX_NOTE = 2_000
+DUE, OVERDUE, UPCOMING = "due", "overdue", "upcoming"
+
+
+@dataclass(frozen=True)
+class Assignment:
+    id: str
+    journal: str
+    journal_id: str
+    type: str
+    target: str
+    title: str
+    every_days: int | None
+    starts_at: datetime
+    created_at: datetime
+    note: str
+    assigned_by: str
+    cancelled: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "journal": self.journal,
+            "type": self.type,
+            "target": self.target,
+            "title": self.title,
+            "every_days": self.every_days,
+            "starts_at": self.starts_at.isoformat(),
+            "created_at": self.created_at.isoformat(),
+            "note": self.note,
+            "assigned_by": self.assigned_by,
+            "cancelled": self.cancelled,
+        }
+
+
+@dataclass(frozen=True)
+class Due:
+    """One assignment's next due moment and status ("due", "overdue" or "upcoming")."""
+
+    assignment: Assignment
+    due_at: datetime
+    status: str
+    last_done: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.assignment.to_dict(),
+            "due_at": self.due_at.isoformat(),
+            "status": self.status,
+            "last_done": self.last_done.isoformat() if self.last_done else None,
+        }
+
+
+@dataclass(frozen=True)
+class HomeworkEntry:
+    id: str
+    journal: str
+    journal_id: str
+    template: str
+    title: str
+    values: dict[str, Any]
+    computed: dict[str, Any]
+    completion: str
+    assignment_id: str | None
+    created_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "journal": self.journal,
+            "template": self.template,
+            "title": self.title,
+            "values": self.values,
+            "computed": self.computed,
+            "completion": self.completion,
+            "assignment_id": self.assignment_id,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+# --- changes ---------------------------------------------------------------------------------------
+
+
+def target_title(task_type: str, target: str) -> str:
+    """The display name of what is assigned; InvalidInput for an unknown one."""
+    if task_type == MEASURE_TASK:
+        found = builtin_instruments().get(target)
+        if found is None:
+            raise InvalidInput(f"unknown measure {target!r}")
+        return found.name
+    if task_type == HOMEWORK_TASK:
+        template = builtin_templates().get(target)
+        if template is None:
+            raise InvalidInput(f"unknown homework template {target!r}")
+        return template.title
+    raise InvalidInput("an assignment is a measure or homework")
+
+
+def new_assignment_update(
+    document: Document,
+    task_type: str,
+    target: str,
+    now_ms: int,
+    *,
+    every_days: int | None,
+    starts_at_ms: int | None = None,
+    note: str = "",
+) -> bytes:
+    target_title(task_type, target)
+    if every_days is not None and not 1 <= every_days <= MAX_EVERY_DAYS:
+        raise InvalidInput(f"every is 1 to {MAX_EVERY_DAYS} days")
+    if len(note) > MAX_NOTE:
+        raise InvalidInput(f"an assignment's note is at most {MAX_NOTE} characters")
+    return document.change(
+        fields={
+            "type": task_type,
+            "target": target,
+            "every_days": every_days,
+            "starts_at": starts_at_ms if starts_at_ms is not None else now_ms,
+            "created_at": now_ms,
+            "note": note,
+            "cancelled": False,
+        }
+    )
+
+
+def cancel_assignment_update(document: Document, now_ms: int) -> bytes:
+    return document.change(fields={"cancelled": True, "cancelled_at": now_ms})
+
+
+def new_homework_update(
+    document: Document,
+    template: Template,
+    values: Mapping[str, Any],
+    completion: str,
+    now_ms: int,
+    *,
+    assignment_id: str | None = None,
+) -> bytes:
+    if completion not in COMPLETIONS:
+        raise InvalidInput(f"completion is one of {', '.join(COMPLETIONS)}")
+    checked = template.check(values)
+    template.computed_values(checked)  # refuse times that do not fit together
+    return document.change(
+        fields={
+            "template": template.id,
+            "template_version": template.version,
+            "values": checked,
+            "completion": completion,
+            "assignment_id": assignment_id,
+            "created_at": now_ms,
+            "updated_at": now_ms,
+            "deleted": False,
+        }
+    )
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+def assignment_view(
+    document: Document, journal: str, journal_id: str, assigned_by: str
+) -> Assignment | None:
+    task_type, target = document.field("type"), document.field("target")
+    if not isinstance(task_type, str) or not isinstance(target, str):
+        return None
+    try:
+        title = target_title(task_type, target)
+    except InvalidInput:
+        return None
+    every = _number(document.field("every_days"))
+    note = document.field("note")
+    return Assignment(
+        id=document.doc_id.hex(),
+        journal=journal,
+        journal_id=journal_id,
+        type=task_type,
+        target=target,
+        title=title,
+        every_days=every if every is not None and every >= 1 else None,
+        starts_at=to_datetime(_number(document.field("starts_at")) or 0),
+        created_at=to_datetime(_number(document.field("created_at")) or 0),
+        note=note if isinstance(note, str) else "",
+        assigned_by=assigned_by,
+        cancelled=document.field("cancelled") is True,
+    )
+
+
+def homework_view(document: Document, journal: str, journal_id: str) -> HomeworkEntry | None:
+    if document.field("deleted") is True:
+        return None
+    template = builtin_templates().get(str(document.field("template", "")))
+    raw = document.field("values")
+    if template is None or not isinstance(raw, dict):
+        return None
+    values = {k: _plain(v) for k, v in raw.items() if isinstance(k, str)}
+    try:
+        computed = template.computed_values(values)
+    except (InvalidInput, ValueError, TypeError):
+        computed = {}
+    completion = document.field("completion")
+    assignment_id = document.field("assignment_id")
+    return HomeworkEntry(
+        id=document.doc_id.hex(),
+        journal=journal,
+        journal_id=journal_id,
+        template=template.id,
+        title=template.title,
+        values=values,
+        computed=computed,
+        completion=completion if completion in COMPLETIONS else "not done",
+        assignment_id=assignment_id if isinstance(assignment_id, str) else None,
+        created_at=to_datetime(_number(document.field("created_at")) or 0),
+    )
+
+
+def due_status(assignment: Assignment, completed_ms: Iterable[int], now_ms: int) -> Due | None:
+    """When `assignment` is next due given completion times; None for a cancelled one or a
+    completed one-off (rules in the module docstring)."""
+    if assignment.cancelled:
+        return None
+    start = _ms(assignment.starts_at)
+    done = [c for c in completed_ms if c >= start]
+    last = max(done, default=None)
+    if assignment.every_days is None:
+        if last is not None:
+            return None
+        due_at = start
+    else:
+        period = assignment.every_days * DAY_MS
+        due_at = start if last is None else start + ((last - start) // period + 1) * period
+    if now_ms < due_at:
+        status = UPCOMING
+    elif now_ms < due_at + DAY_MS:
+        status = DUE
+    else:
+        status = OVERDUE
+    return Due(
+        assignment, to_datetime(due_at), status, to_datetime(last) if last is not None else None
+    )
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _plain(value: Any) -> Any:
+    """Yjs numbers arrive as floats: whole ones read back as int."""
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        return int(value)
+    return value
+
+
+def _number(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if not math.isfinite(value) or abs(value) > 2**53:
+        return None
+    return int(value)

@@ -1,0 +1,133 @@
+"""Assigned measures and homework through a real server: a therapist with the annotate role
+assigns, the client sees what is due, completes it, and nobody else can assign."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from client_sdk import AccessError, crypto, wire
+from client_sdk.documents import Document
+from client_sdk.schedule import ASSIGNMENT
+from tests.client.sharing_support import journal_id, share_with
+from tests.client.test_sharing import forged_record
+from tests.conftest import ClientFactory
+
+NIGHT = {
+    "bed_time": "23:00",
+    "try_sleep_time": "23:30",
+    "sleep_onset_minutes": 20,
+    "awakenings": 2,
+    "awake_minutes": 15,
+    "final_wake_time": "06:30",
+    "out_of_bed_time": "07:00",
+}
+
+
+async def test_an_assigned_measure_is_due_until_taken_then_due_again_after_its_period(
+    signup: ClientFactory,
+) -> None:
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    made = await tom.assignments.assign(
+        "ana/Personal", "measure", "PHQ-9", every_days=14, note="Before each session"
+    )
+    await tom.sync()
+    await ana.sync()
+    [due] = await ana.assignments.due()
+    assert (due.assignment.id, due.status, due.assignment.assigned_by) == (made.id, "due", "tom")
+    assert due.assignment.note == "Before each session"
+
+    await ana.measures.take("phq9", [1] * 9)
+    assert await ana.assignments.due() == []
+    [upcoming] = await ana.assignments.due(include_upcoming=True)
+    assert upcoming.status == "upcoming"
+    later = datetime.now().astimezone() + timedelta(days=16)
+    [overdue] = await ana.assignments.due(now=later)
+    assert overdue.status == "overdue"
+    await ana.sync()
+    await tom.sync()
+    assert await tom.assignments.due("ana/Personal") == []  # the therapist sees it done
+
+
+async def test_homework_from_an_assignment_goes_to_its_journal_and_records_how_fully(
+    signup: ClientFactory,
+) -> None:
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    made = await tom.assignments.assign("ana/Personal", "homework", "sleep-diary", every_days=1)
+    await tom.sync()
+    await ana.sync()
+    skipped = await ana.homework.add("sleep-diary", NIGHT, completion="not done")
+    assert [d.assignment.id for d in await ana.assignments.due()] == [made.id]
+    added = await ana.homework.add(
+        "sleep-diary", NIGHT, completion="partly", assignment_id=made.id[:8]
+    )
+    assert (added.assignment_id, added.journal, added.completion) == (made.id, "Personal", "partly")
+    assert added.computed["sleep_efficiency_percent"] == 80.2
+    assert await ana.assignments.due() == []
+    await ana.sync()
+    await tom.sync()
+    seen = await tom.homework.entries("ana/Personal")
+    assert [h.id for h in seen] == [added.id, skipped.id]
+    assert seen[0].computed["sleep_efficiency_percent"] == 80.2
+
+
+async def test_a_read_only_member_cannot_assign_through_the_sdk_nor_the_server(
+    signup: ClientFactory,
+) -> None:
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom)  # read only
+    await tom.sync()
+    with pytest.raises(AccessError, match="read-only"):
+        await tom.assignments.assign("ana/Personal", "measure", "phq9", every_days=7)
+    forged = Document(crypto.random_bytes(wire.ID_BYTES), ASSIGNMENT)
+    payload = forged.change(
+        fields={"type": "measure", "target": "phq9", "every_days": 1, "starts_at": 0,
+                "created_at": 0, "note": "", "cancelled": False}
+    )  # fmt: skip
+    upload = await forged_record(tom, "ana/Personal", forged, ASSIGNMENT, payload)
+    request = wire.PushRequest(await journal_id(ana, "Personal"), [upload])
+    with pytest.raises(AccessError):  # the server refuses a read-only member's push
+        await tom.transport.call("/v1/records/push", request, wire.PushReply)
+    await ana.sync()
+    assert await ana.assignments.due() == [] and await ana.problems() == []
+
+
+async def test_only_who_made_an_assignment_can_cancel_it(signup: ClientFactory) -> None:
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    made = await tom.assignments.assign("ana/Personal", "measure", "gad7", every_days=7)
+    await tom.sync()
+    await ana.sync()
+    with pytest.raises(AccessError, match="cancel"):
+        await ana.assignments.cancel(made.id)
+    await tom.assignments.cancel(made.id)
+    await tom.sync()
+    await ana.sync()
+    assert await ana.assignments.due() == []
+    [cancelled] = await ana.assignments.assignments(include_cancelled=True)
+    assert cancelled.cancelled
+
+
+async def test_homework_forged_by_an_annotating_member_is_refused_by_the_client(
+    signup: ClientFactory,
+) -> None:
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    forged = Document(crypto.random_bytes(wire.ID_BYTES), "homework")
+    payload = forged.change(
+        fields={"template": "sleep-diary", "values": NIGHT, "completion": "fully",
+                "created_at": 1, "updated_at": 1, "deleted": False}
+    )  # fmt: skip
+    upload = await forged_record(tom, "ana/Personal", forged, "homework", payload)
+    request = wire.PushRequest(await journal_id(ana, "Personal"), [upload])
+    await tom.transport.call("/v1/records/push", request, wire.PushReply)
+    await ana.sync()
+    assert [p.record_id for p in await ana.problems()] == [upload.record_id]
+    assert await ana.homework.entries() == []

@@ -1,0 +1,94 @@
+"""Homework templates (client_sdk/templates.py) and the schedule of assignments
+(client_sdk/schedule.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from client_sdk.errors import InvalidInput
+from client_sdk.schedule import DAY_MS, DUE, OVERDUE, UPCOMING, Assignment, due_status
+from client_sdk.templates import builtin_templates, sleep_figures, template
+
+NIGHT = {
+    "bed_time": "23:00",
+    "try_sleep_time": "23:30",
+    "sleep_onset_minutes": 20,
+    "awakenings": 2,
+    "awake_minutes": 15,
+    "final_wake_time": "06:30",
+    "out_of_bed_time": "07:00",
+}
+
+
+def test_sleep_efficiency_is_total_sleep_over_time_in_bed_across_midnight() -> None:
+    # in bed 23:00-07:00 = 480 min; asleep from 23:30 to 06:30 = 420 min, minus 20 + 15
+    assert sleep_figures(NIGHT) == {
+        "time_in_bed_minutes": 480,
+        "total_sleep_minutes": 385,
+        "sleep_efficiency_percent": 80.2,
+    }
+
+
+def test_sleep_efficiency_of_a_night_that_starts_after_midnight() -> None:
+    night = {**NIGHT, "bed_time": "00:30", "try_sleep_time": "00:30", "awake_minutes": 0}
+    night.update(sleep_onset_minutes=0, final_wake_time="08:30", out_of_bed_time="08:30")
+    assert sleep_figures(night)["sleep_efficiency_percent"] == 100.0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"final_wake_time": "23:10"},  # final awakening before trying to sleep
+        {"sleep_onset_minutes": 400, "awake_minutes": 100},  # more awake than the night
+    ],
+)
+def test_sleep_diary_times_that_do_not_fit_are_refused(change: dict[str, object]) -> None:
+    with pytest.raises(InvalidInput):
+        template("sleep-diary").computed_values({**NIGHT, **change})
+
+
+def test_templates_check_required_fields_ranges_and_unknown_fields() -> None:
+    thought = template("thought-record")
+    with pytest.raises(InvalidInput, match="situation is required"):
+        thought.check({"automatic_thought": "I'll fail", "emotion": "fear", "intensity": 80})
+    with pytest.raises(InvalidInput, match="0 to 100"):
+        thought.check(
+            {"situation": "s", "automatic_thought": "a", "emotion": "e", "intensity": 101}
+        )
+    with pytest.raises(InvalidInput, match="no field"):
+        thought.check({"mood": 3})
+    activation = template("behavioral-activation")
+    with pytest.raises(InvalidInput, match="0 to 10"):
+        activation.check({"activity": "walk", "planned": True, "done": True, "pleasure": 11})
+    assert set(builtin_templates()) == {"thought-record", "behavioural-activation", "sleep-diary"}
+
+
+def assignment(every_days: int | None, start_ms: int = 0) -> Assignment:
+    moment = datetime.fromtimestamp(start_ms / 1000, UTC)
+    return Assignment(
+        "a", "J", "00", "measure", "phq9", "PHQ-9", every_days, moment, moment, "", "tom", False
+    )
+
+
+def test_a_recurring_assignment_is_due_at_start_then_a_period_after_each_completion() -> None:
+    every_14 = assignment(14)
+    first = due_status(every_14, [], 0)
+    assert first is not None and (first.status, first.due_at.timestamp()) == (DUE, 0)
+    late = due_status(every_14, [], DAY_MS)
+    assert late is not None and late.status == OVERDUE
+    after = due_status(every_14, [3 * DAY_MS], 4 * DAY_MS)
+    assert after is not None and after.status == UPCOMING
+    assert after.due_at.timestamp() * 1000 == 14 * DAY_MS
+    missed = due_status(every_14, [3 * DAY_MS], 15 * DAY_MS)
+    assert missed is not None and missed.status == OVERDUE
+
+
+def test_a_one_off_is_gone_once_done_and_a_cancelled_one_is_never_due() -> None:
+    once = assignment(None, 5 * DAY_MS)
+    assert due_status(once, [6 * DAY_MS], 7 * DAY_MS) is None
+    still = due_status(once, [4 * DAY_MS], 7 * DAY_MS)  # done before it started
+    assert still is not None and still.status == OVERDUE
+    cancelled = Assignment(**{**once.__dict__, "cancelled": True})
+    assert due_status(cancelled, [], 7 * DAY_MS) is None

@@ -1,0 +1,65 @@
+"""`tj assign`, `tj due`, `tj homework` through click's CliRunner against a real server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli import failed_with_one_line
+from tests.test_cli_insights import new_device
+
+
+async def test_a_therapist_assigns_and_the_client_sees_it_due_then_does_it(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
+    await drsmith.ok("sync")
+    made = await drsmith.json("assign", "ana/Personal", "measure", "phq9", "--every", "14")
+    assert (made["title"], made["every_days"]) == ("PHQ-9", 14)
+    await drsmith.ok("assign", "ana/Personal", "homework", "sleep-diary", "--note", "Mornings")
+    await ana.ok("sync")
+    due = await ana.json("due")
+    assert sorted(d["target"] for d in due) == ["phq9", "sleep-diary"]
+    assert {d["status"] for d in due} == {"due"}
+
+    await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,0")
+    night = [
+        "--set", "bed_time=23:00", "--set", "try_sleep_time=23:30",
+        "--set", "sleep_onset_minutes=20", "--set", "awakenings=2", "--set", "awake_minutes=15",
+        "--set", "final_wake_time=06:30", "--set", "out_of_bed_time=07:00",
+    ]  # fmt: skip
+    added = await ana.json("homework", "add", "sleep-diary", *night, "--completion", "partly")
+    assert added["computed"]["sleep_efficiency_percent"] == 80.2
+    assert await ana.json("due") == []
+    assert "Nothing is due." in (await ana.ok("due")).stderr
+    listed = (await ana.ok("homework", "list")).stdout
+    assert "80.2%" in listed and "partly" in listed
+
+    assert "no journal named" in failed_with_one_line(
+        await ana.tj("assign", "drsmith/Personal", "measure", "phq9")
+    )
+
+
+async def test_homework_with_a_bad_value_fails_with_one_line_and_saves_nothing(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    error = failed_with_one_line(
+        await ana.tj(
+            "homework",
+            "add",
+            "behavioural-activation",
+            "--set",
+            "activity=walk",
+            "--set",
+            "planned=yes",
+            "--set",
+            "done=no",
+            "--set",
+            "pleasure=12",
+        )  # fmt: skip
+    )
+    assert "0 to 10" in error
+    assert await ana.json("homework", "list") == []
