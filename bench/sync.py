@@ -48,8 +48,11 @@ async def wait_until_up(url: str, timeout: float = 20.0) -> None:
     async with aiohttp.ClientSession() as session:
         while time.monotonic() < deadline:
             try:
-                async with session.post(url + "/v1/health", data=b"\x80",
-                                        headers={"Content-Type": "application/msgpack"}) as reply:
+                async with session.post(
+                    url + "/v1/health",
+                    data=b"\x80",
+                    headers={"Content-Type": "application/msgpack"},
+                ) as reply:
                     if reply.status == 200:
                         return
             except aiohttp.ClientError:
@@ -114,8 +117,17 @@ async def run(entries: int, work: Path) -> dict[str, Any]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "server", "--data", str(work / "server"), "--port", str(port),
-         "--log-level", "WARNING"],
+        [
+            sys.executable,
+            "-m",
+            "server",
+            "--data",
+            str(work / "server"),
+            "--port",
+            str(port),
+            "--log-level",
+            "WARNING",
+        ],
     )
     try:
         await wait_until_up(url)
@@ -163,7 +175,9 @@ async def run(entries: int, work: Path) -> dict[str, Any]:
             "live_ms_median": round(statistics.median(live), 2),
             "live_ms_p99": round(p99(live), 2),
             "server_bytes_per_entry": round(server_bytes / entries),
-            "client_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "client_peak_rss_mb": round(
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+            ),
             "server_peak_rss_mb": round(server_rss, 1),
         }
         return result

@@ -1,0 +1,44 @@
+"""The crash and load benchmarks run, short, as tests: a real server process killed with
+SIGKILL while client processes push (nothing acknowledged is lost, nothing is stored twice),
+and a small load of devices and live sockets on loopback (no errors)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+
+def bench(module: str, *args: str) -> dict[str, Any]:
+    finished = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    result: dict[str, Any] = json.loads(finished.stdout)
+    return result
+
+
+def test_five_server_kills_lose_and_duplicate_no_acknowledged_record() -> None:
+    result = bench("bench.crash", "--kills", "5", "--workers", "2")
+    assert result["kills"] == 5
+    assert result["acknowledged"] > 0
+    assert (result["lost"], result["duplicated"]) == (0, 0)
+    assert result["present"] == result["acknowledged"]
+    assert result["pending_at_end"] == 0
+    assert result["written"] == result["acknowledged"] + result["unacknowledged_then_pushed"]
+
+
+def test_a_tiny_load_run_has_no_errors_and_reports_every_figure() -> None:
+    result = bench("bench.load", "--sockets", "12", "--devices", "4", "--seconds", "2")
+    assert result["errors"] == 0, result["error_samples"]
+    assert set(result["ops"]) == {"write", "push", "pull"}
+    assert all(op["count"] > 0 and op["p99_ms"] >= op["p50_ms"] for op in result["ops"].values())
+    assert result["requests_per_s"] > 0 and result["notices"] > 0
+    assert result["server_alive_at_end"] is True
+    assert result["server_peak_rss_mb"] > 0
+    assert set(result["floor"]) == {"seal_1kib_per_s", "sqlite_durable_commits_per_s"}
