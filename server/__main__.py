@@ -1,30 +1,58 @@
-"""`tj-server` / `python -m server`: run the sync server on SQLite under a data directory."""
+"""`tj-server` / `python -m server`: run the sync server.
+
+    tj-server [--data DIR]                        SQLite under DIR (the embedded default)
+    tj-server --database postgresql://...         PostgreSQL (or TJ_DATABASE_URL)
+    tj-server --database postgresql://... --workers 4    four processes sharing the port
+    tj-server migrate [--data DIR | --database URL]      apply schema migrations and exit
+
+Migrations also run at every start; `migrate` lets an operator run them on their own, e.g.
+before rolling out a new release to several machines.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import multiprocessing
 import os
+import signal
+import sys
+import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import aiosqlite
 from aiohttp import web
 from nacl.pwhash import argon2id
 
-from server.app import create_app
+from server.app import DB_NAME, create_app
 from server.service import Settings
+from server.storage import postgres, sqlite
 
 ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs'  # no headers: tokens travel in Authorization
+log = logging.getLogger("tj.server")
+SQLITE_WORKERS = (
+    "--workers needs PostgreSQL (--database postgresql://...): processes sharing one SQLite file "
+    "would not see each other's live notices. Run one process on SQLite."
+)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="tj-server", description=__doc__)
-    parser.add_argument(
-        "--data",
-        default=os.environ.get("TJ_SERVER_DATA", "tj-server-data"),
-        help="directory holding the SQLite database (created if missing)",
-    )
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["migrate"]:
+        return migrate_command(argv[1:])
+    parser = argparse.ArgumentParser(prog="tj-server", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    add_database_options(parser)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8765, help="port to listen on")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("TJ_SERVER_WORKERS", "1")),
+        help="server processes sharing the port (PostgreSQL only; default 1)",
+    )
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
     # TEST ONLY (hidden from --help): accept the weakest Argon2id cost so end-to-end tests run
     # fast. Never use it for real accounts: it lets clients register trivially crackable keys.
@@ -35,22 +63,143 @@ def main(argv: list[str] | None = None) -> None:
         help=argparse.SUPPRESS,
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    if args.workers > 1 and not args.database:
+        parser.error(SQLITE_WORKERS)
+    configure_logging(args.log_level)
+    if args.workers > 1:
+        supervise(args)
+    else:
+        serve(args, reuse_port=False)
+
+
+def add_database_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        default=os.environ.get("TJ_SERVER_DATA", "tj-server-data"),
+        help="directory holding the SQLite database (created if missing)",
     )
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("TJ_DATABASE_URL") or None,
+        metavar="URL",
+        help="a postgresql://user:password@host:port/dbname URL: use PostgreSQL instead of "
+        "SQLite (default: $TJ_DATABASE_URL)",
+    )
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+
+
+def where(args: argparse.Namespace) -> str:
+    return f"database {redact(args.database)}" if args.database else f"data in {args.data}"
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+
+
+def sqlite_dir(args: argparse.Namespace) -> Path:
     data = Path(args.data)
     data.mkdir(parents=True, exist_ok=True)
     os.chmod(data, 0o700)
-    app = create_app(data, settings=insecure_test_settings() if args.insecure_test_kdf else None)
+    return data
+
+
+def serve(args: argparse.Namespace, reuse_port: bool) -> None:
+    if args.database and not postgres.is_postgres_url(args.database):
+        sys.exit("tj-server: --database takes a postgresql:// URL (SQLite uses --data)")
+    settings = insecure_test_settings() if args.insecure_test_kdf else None
+    if args.database:
+        app = create_app(database=args.database, settings=settings)
+    else:
+        app = create_app(sqlite_dir(args), settings=settings)
     web.run_app(
         app,
         host=args.host,
         port=args.port,
+        reuse_port=reuse_port or None,
         access_log_format=ACCESS_LOG_FORMAT,
-        print=lambda message: logging.getLogger("tj.server").info(
-            "listening on http://%s:%s (data in %s)", args.host, args.port, data
+        print=lambda _message: log.info(
+            "listening on http://%s:%s (%s, pid %s)", args.host, args.port, where(args), os.getpid()
         ),
     )
+
+
+def _worker(args: argparse.Namespace) -> None:
+    configure_logging(args.log_level)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor stops workers with SIGTERM
+    serve(args, reuse_port=True)
+
+
+def supervise(args: argparse.Namespace) -> None:
+    """Run `args.workers` processes on one port (SO_REUSEPORT: the kernel spreads connections),
+    restart one that dies, and stop them all on SIGTERM or Ctrl-C."""
+    migrated = asyncio.run(postgres.migrate_url(args.database))
+    log.info("schema migrations applied: %s", migrated or "none pending")
+    context = multiprocessing.get_context("spawn")
+    workers: list[multiprocessing.process.BaseProcess] = []
+    stopping = False
+
+    def stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for _ in range(args.workers):
+        workers.append(context.Process(target=_worker, args=(args,), daemon=False))
+        workers[-1].start()
+    while not stopping:
+        time.sleep(0.2)
+        for index, worker in enumerate(workers):
+            if not worker.is_alive() and not stopping:
+                log.warning("worker %s exited (%s); starting another", worker.pid, worker.exitcode)
+                workers[index] = context.Process(target=_worker, args=(args,), daemon=False)
+                workers[index].start()
+    for running in workers:
+        if running.is_alive():
+            running.terminate()  # SIGTERM: aiohttp closes sockets and storage cleanly
+    for running in workers:
+        running.join(timeout=15)
+        if running.is_alive():
+            running.kill()
+
+
+def migrate_command(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(
+        prog="tj-server migrate",
+        description="Apply the pending schema migrations to the database, then exit.",
+    )
+    add_database_options(parser)
+    args = parser.parse_args(argv)
+    configure_logging("INFO")
+    if args.database:
+        if not postgres.is_postgres_url(args.database):
+            parser.error("--database takes a postgresql:// URL (SQLite uses --data)")
+        applied = asyncio.run(postgres.migrate_url(args.database))
+    else:
+        applied = asyncio.run(_migrate_sqlite(sqlite_dir(args) / DB_NAME))
+    versions = ", ".join(str(version) for version in applied) or "none pending"
+    print(f"schema migrations applied to {where(args)}: {versions}")
+
+
+async def _migrate_sqlite(path: Path) -> list[int]:
+    connection = await aiosqlite.connect(str(path), isolation_level=None)
+    try:
+        return await sqlite.migrate(connection)
+    finally:
+        await connection.close()
 
 
 def insecure_test_settings() -> Settings:

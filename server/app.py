@@ -22,6 +22,7 @@ from server.errors import (
 )
 from server.service import Service, Settings
 from server.storage.base import Storage
+from server.storage.postgres import PostgresStorage, is_postgres_url
 from server.storage.sqlite import SQLiteStorage
 
 log = logging.getLogger("tj.server")
@@ -95,27 +96,38 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     return await routes.ROUTES[request.path](request)
 
 
+async def open_storage(data_dir: Path | str | None, database: str | None) -> Storage:
+    """PostgreSQL for a `postgresql://` URL, else SQLite under `data_dir`; migrated."""
+    if database:
+        if not is_postgres_url(database):
+            raise ValueError("--database takes a postgresql:// URL (SQLite uses --data)")
+        return await PostgresStorage.open(database)
+    assert data_dir is not None
+    return await SQLiteStorage.open(Path(data_dir) / DB_NAME)
+
+
 def create_app(
     data_dir: Path | str | None = None,
     *,
+    database: str | None = None,
     storage: Storage | None = None,
     settings: Settings | None = None,
     clock: Callable[[], int] = wall_clock_ms,
 ) -> web.Application:
-    """The server as an aiohttp Application, on SQLite under `data_dir` (or a given storage)."""
-    if storage is None and data_dir is None:
-        raise ValueError("create_app needs a data directory or a storage backend")
+    """The server as an aiohttp Application: on PostgreSQL when `database` is a
+    `postgresql://` URL, else on SQLite under `data_dir`, or on a given storage."""
+    if storage is None and data_dir is None and not database:
+        raise ValueError("create_app needs a data directory, a database URL or a storage")
     app = web.Application(
         middlewares=[errors_middleware, auth_middleware], client_max_size=wire.MAX_BODY_BYTES
     )
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        backend = storage
-        if backend is None:
-            assert data_dir is not None
-            backend = await SQLiteStorage.open(Path(data_dir) / DB_NAME)
+        backend = storage or await open_storage(data_dir, database)
         server_id, secret = await backend.server_secrets()
-        app[routes.SERVICE] = Service(backend, clock, settings or Settings(), server_id, secret)
+        service = Service(backend, clock, settings or Settings(), server_id, secret)
+        await backend.subscribe(service.live.deliver)
+        app[routes.SERVICE] = service
         yield
         await backend.close()
 

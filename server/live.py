@@ -13,6 +13,7 @@ import logging
 from aiohttp import WSMsgType, web
 
 from client_sdk import wire
+from server.storage.base import LiveEvent
 
 log = logging.getLogger("tj.server.live")
 HEARTBEAT_S = 25.0
@@ -37,6 +38,15 @@ class LiveHub:
             devices.pop(device_id, None)
         if not devices:
             self._sockets.pop(account_id, None)
+
+    async def deliver(self, event: LiveEvent) -> None:
+        """Act on an event published by any server process (storage.publish)."""
+        if event.kind == "journal":
+            await self.notify(list(event.account_ids), event.journal_id, event.head)
+        elif event.kind == "device" and event.account_ids:
+            await self.disconnect_device(event.account_ids[0], event.device_id)
+        elif event.kind == "account" and event.account_ids:
+            await self.disconnect_account(event.account_ids[0])
 
     async def notify(self, account_ids: list[bytes], journal_id: bytes, head: int) -> None:
         message = wire.encode(wire.LiveNotice(wire.LIVE_JOURNAL, journal_id, head))

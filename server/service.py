@@ -26,6 +26,7 @@ from server.storage.base import (
     DeviceRow,
     DuplicateError,
     KeyRow,
+    LiveEvent,
     NewRecord,
     RecordConflictError,
     Storage,
@@ -302,7 +303,7 @@ class Service:
             (account.login_public_key,),
         )
         await self.storage.delete_account(account.account_id, account.username)
-        await self.live.disconnect_account(account.account_id)
+        await self.storage.publish(LiveEvent("account", (account.account_id,)))
 
     async def _account(self, caller: Caller) -> AccountRow:
         account = await self.storage.account_by_id(caller.account_id)
@@ -352,7 +353,7 @@ class Service:
     async def revoke_device(self, caller: Caller, device_id: bytes) -> None:
         if not await self.storage.revoke_device(caller.account_id, device_id):
             raise NotFound("no active device of this account has that id")
-        await self.live.disconnect_device(caller.account_id, device_id)
+        await self.storage.publish(LiveEvent("device", (caller.account_id,), device_id=device_id))
 
     # --- journals and records ---------------------------------------------------------------
 
@@ -451,7 +452,8 @@ class Service:
 
     async def _announce(self, journal_id: bytes, head: int) -> None:
         members = await self.storage.members_of(journal_id, self.clock())
-        await self.live.notify([account for account, _ in members], journal_id, head)
+        accounts = tuple(account for account, _ in members)
+        await self.storage.publish(LiveEvent("journal", accounts, journal_id, head))
 
     async def sync(self, caller: Caller, request: wire.SyncRequest) -> wire.SyncReply:
         """One page of new records for every journal the caller reads, by per-journal cursor."""
@@ -513,7 +515,9 @@ class Service:
         head = (await self.storage.heads_for(caller.account_id, self.clock()))[request.journal_id][
             0
         ]
-        await self.live.notify([request.member_id], request.journal_id, head)
+        await self.storage.publish(
+            LiveEvent("journal", (request.member_id,), request.journal_id, head)
+        )
 
     async def revoke_share(self, caller: Caller, request: wire.ShareRevokeRequest) -> None:
         await self._require_role(caller, request.journal_id, ("owner",))

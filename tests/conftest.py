@@ -3,17 +3,27 @@ and SDK clients with the low Argon2id cost that tests must ask for explicitly.""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import itertools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import asyncpg
 import pytest
 from aiohttp.test_utils import TestServer
 
 from client_sdk import INSECURE_TEST_COST, Client
 from server import create_app
 from server.service import Settings
+from server.storage import postgres
+from tests.postgres_cluster import PostgresCluster, PostgresUnavailable
 
 # The server refuses weak Argon2id parameters by default; tests lower the floor explicitly.
 TEST_SETTINGS = Settings(
@@ -34,6 +44,80 @@ class Clock:
         return self.now
 
 
+# Storage backends the server tests run against (tests/server/conftest.py parametrises them).
+BACKENDS = ("sqlite", "postgresql")
+TEMPLATE_DATABASE = "tj_template"
+_database_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL cluster for the whole session, with a migrated template database
+    that each test copies. Skips (with how to enable it) where PostgreSQL is not installed,
+    except under CI (CI=true), where the PostgreSQL tests must run: there it fails."""
+    try:
+        cluster = PostgresCluster.start()
+    except PostgresUnavailable as missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run the PostgreSQL tests: {missing}")
+        pytest.skip(str(missing))
+    try:
+        # Its own loop in a thread: the fixture is first requested from inside a test's loop.
+        with concurrent.futures.ThreadPoolExecutor(1) as thread:
+            thread.submit(asyncio.run, _make_template(cluster)).result()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+async def _make_template(cluster: PostgresCluster) -> None:
+    admin = await asyncpg.connect(cluster.url())
+    try:
+        await admin.execute(f"CREATE DATABASE {TEMPLATE_DATABASE}")
+    finally:
+        await admin.close()
+    await postgres.migrate_url(cluster.url(TEMPLATE_DATABASE))
+
+
+async def fresh_database(cluster: PostgresCluster) -> str:
+    """A new database copied from the migrated template (tens of milliseconds); its URL."""
+    name = f"tj_test_{os.getpid()}_{next(_database_numbers)}"
+    admin = await asyncpg.connect(cluster.url())
+    try:
+        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DATABASE}")
+    finally:
+        await admin.close()
+    return cluster.url(name)
+
+
+async def drop_database(cluster: PostgresCluster, url: str) -> None:
+    admin = await asyncpg.connect(cluster.url())
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[-1]} WITH (FORCE)")
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """The storage backend of `live_server`: SQLite unless a test module parametrises it."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+async def database_url(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[str | None]:
+    """A fresh PostgreSQL database for the test when the backend is PostgreSQL, else None."""
+    if backend != "postgresql":
+        yield None
+        return
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    url = await fresh_database(cluster)
+    try:
+        yield url
+    finally:
+        await drop_database(cluster, url)
+
+
 @dataclass
 class RunningServer:
     url: str
@@ -41,11 +125,30 @@ class RunningServer:
     log_file: Path
     clock: Clock
     server: TestServer
+    backend: str = "sqlite"
+    database_url: str | None = None  # PostgreSQL's, when backend == "postgresql"
+
+    async def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Rows of a query on the server's database, whichever the backend; write `?` for
+        parameters. Byte strings come back as bytes."""
+        if self.database_url is None:
+            with closing(sqlite3.connect(self.data_dir / "journal.db")) as db:
+                return [tuple(row) for row in db.execute(sql, params).fetchall()]
+        numbered = sql.split("?")
+        sql = numbered[0] + "".join(f"${n}{part}" for n, part in enumerate(numbered[1:], 1))
+        connection = await asyncpg.connect(self.database_url)
+        try:
+            return [tuple(row) for row in await connection.fetch(sql, *params)]
+        finally:
+            await connection.close()
 
 
 @pytest.fixture
-async def live_server(tmp_path: Path) -> AsyncIterator[RunningServer]:
-    """A real server on loopback; every log record of the process goes to `log_file`."""
+async def live_server(
+    tmp_path: Path, backend: str, database_url: str | None
+) -> AsyncIterator[RunningServer]:
+    """A real server on loopback, on the test's backend (SQLite under `data_dir`, or a fresh
+    PostgreSQL database); every log record of the process goes to `log_file`."""
     data_dir = tmp_path / "server-data"
     log_file = tmp_path / "server.log"
     handler = logging.FileHandler(log_file)
@@ -55,10 +158,12 @@ async def live_server(tmp_path: Path) -> AsyncIterator[RunningServer]:
     root.addHandler(handler)
     root.setLevel(logging.INFO)  # aiosqlite DEBUG echoes SQL parameters
     clock = Clock()
-    server = TestServer(create_app(data_dir, settings=TEST_SETTINGS, clock=clock), host="127.0.0.1")
+    app = create_app(data_dir, database=database_url, settings=TEST_SETTINGS, clock=clock)
+    server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     try:
-        yield RunningServer(str(server.make_url("")).rstrip("/"), data_dir, log_file, clock, server)
+        url = str(server.make_url("")).rstrip("/")
+        yield RunningServer(url, data_dir, log_file, clock, server, backend, database_url)
     finally:
         await server.close()
         root.removeHandler(handler)

@@ -6,6 +6,7 @@ methods. Every method that writes does so in one transaction: it applies whole o
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -102,6 +103,25 @@ class RecordRow:
     ciphertext: bytes
 
 
+@dataclass(frozen=True)
+class LiveEvent:
+    """What connected devices must hear about, on whichever server process holds their socket.
+
+    kind "journal": `journal_id` has a new head (or new keys) for `account_ids`;
+    kind "device": `device_id` of `account_ids[0]` was signed out;
+    kind "account": `account_ids[0]` was erased: close all its sockets.
+    """
+
+    kind: str
+    account_ids: tuple[bytes, ...]
+    journal_id: bytes = b""
+    head: int = 0
+    device_id: bytes = b""
+
+
+LiveHandler = Callable[[LiveEvent], Awaitable[None]]
+
+
 class RecordConflictError(Exception):
     """A record id already exists in the journal with different content."""
 
@@ -112,6 +132,15 @@ class DuplicateError(Exception):
 
 class Storage(Protocol):
     async def close(self) -> None: ...
+
+    async def publish(self, event: LiveEvent) -> None:
+        """Deliver the event to the subscribers of every server process on this database
+        (SQLite: this process; PostgreSQL: NOTIFY, heard by every process's LISTEN)."""
+        ...
+
+    async def subscribe(self, handler: LiveHandler) -> None:
+        """Call `handler` for every published event, in publication order."""
+        ...
 
     async def server_secrets(self) -> tuple[bytes, bytes]:
         """(server_id, secret for fake prelogin answers), created on first use."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,6 +20,7 @@ import aiosqlite
 import nacl.utils
 
 from server.errors import StorageError
+from server.storage import migrations
 from server.storage.base import (
     AccountRow,
     AuditRow,
@@ -27,67 +29,13 @@ from server.storage.base import (
     DuplicateError,
     JournalRow,
     KeyRow,
+    LiveEvent,
+    LiveHandler,
     NewRecord,
     RecordConflictError,
     RecordRow,
     ShareRow,
 )
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS server_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS accounts (
-    account_id BLOB PRIMARY KEY, username TEXT NOT NULL UNIQUE, salt BLOB NOT NULL,
-    opslimit INTEGER NOT NULL, memlimit INTEGER NOT NULL, login_public_key BLOB NOT NULL,
-    recovery_login_public_key BLOB NOT NULL, bundle BLOB NOT NULL, recovery_bundle BLOB NOT NULL,
-    sign_public_key BLOB NOT NULL, box_public_key BLOB NOT NULL,
-    identity_signature BLOB NOT NULL, created_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS challenges (
-    challenge BLOB PRIMARY KEY, username TEXT NOT NULL, purpose TEXT NOT NULL,
-    expires_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS devices (
-    device_id BLOB PRIMARY KEY,
-    account_id BLOB NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
-    name TEXT NOT NULL, token_hash BLOB NOT NULL UNIQUE, created_at INTEGER NOT NULL,
-    last_seen_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, revoked INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS devices_by_account ON devices(account_id);
-CREATE TABLE IF NOT EXISTS journals (
-    journal_id BLOB PRIMARY KEY,
-    owner_id BLOB NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
-    epoch INTEGER NOT NULL, meta BLOB NOT NULL, meta_version INTEGER NOT NULL,
-    head INTEGER NOT NULL, created_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS members (
-    journal_id BLOB NOT NULL REFERENCES journals(journal_id) ON DELETE CASCADE,
-    account_id BLOB NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
-    role TEXT NOT NULL, expires_at INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (journal_id, account_id)
-);
-CREATE INDEX IF NOT EXISTS members_by_account ON members(account_id);
-CREATE TABLE IF NOT EXISTS journal_keys (
-    journal_id BLOB NOT NULL REFERENCES journals(journal_id) ON DELETE CASCADE,
-    account_id BLOB NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
-    epoch INTEGER NOT NULL, envelope BLOB NOT NULL,
-    PRIMARY KEY (journal_id, account_id, epoch)
-);
-CREATE TABLE IF NOT EXISTS records (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    journal_id BLOB NOT NULL REFERENCES journals(journal_id) ON DELETE CASCADE,
-    record_id BLOB NOT NULL, epoch INTEGER NOT NULL, ciphertext BLOB NOT NULL,
-    pushed_by BLOB NOT NULL, created_at INTEGER NOT NULL,
-    UNIQUE (journal_id, record_id)
-);
-CREATE INDEX IF NOT EXISTS records_by_journal ON records(journal_id, seq);
-CREATE TABLE IF NOT EXISTS audit (
-    journal_id BLOB NOT NULL REFERENCES journals(journal_id) ON DELETE CASCADE,
-    account_id BLOB NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
-    device_id BLOB NOT NULL, at INTEGER NOT NULL, up_to_seq INTEGER NOT NULL,
-    records INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS audit_by_journal ON audit(journal_id, at);
-"""
 
 ACTIVE = "(m.expires_at = 0 OR m.expires_at > ?)"  # a membership that has not expired
 ACCOUNT_COLUMNS = (
@@ -100,10 +48,34 @@ DEVICE_COLUMNS = (
 )
 
 
+async def migrate(connection: aiosqlite.Connection) -> list[int]:
+    """Apply the pending schema migrations (storage/migrations.py) in one transaction, under
+    SQLite's write lock so two processes never apply one twice; returns the versions applied."""
+    await connection.execute(migrations.VERSION_TABLE_SQLITE)
+    await connection.execute("BEGIN IMMEDIATE")
+    try:
+        rows = await connection.execute_fetchall("SELECT version FROM schema_migrations")
+        todo = migrations.pending({int(row[0]) for row in rows})
+        for migration in todo:
+            for statement in migration.sqlite.split(";"):
+                if statement.strip():
+                    await connection.execute(statement)
+            await connection.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                (migration.version, migration.name, int(time.time() * 1000)),
+            )
+    except BaseException:
+        await connection.execute("ROLLBACK")
+        raise
+    await connection.execute("COMMIT")
+    return [migration.version for migration in todo]
+
+
 class SQLiteStorage:
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
         self._lock = asyncio.Lock()
+        self._handlers: list[LiveHandler] = []
 
     @classmethod
     async def open(cls, path: Path) -> SQLiteStorage:
@@ -116,11 +88,20 @@ class SQLiteStorage:
         # Deleted rows are overwritten with zeros, so an erased account or a compacted record
         # does not linger in free pages of the file.
         await connection.execute("PRAGMA secure_delete=ON")
-        await connection.executescript(SCHEMA)
+        await migrate(connection)
         return cls(connection)
 
     async def close(self) -> None:
         await self._db.close()
+
+    async def publish(self, event: LiveEvent) -> None:
+        # One process serves a SQLite database (tj-server refuses --workers on SQLite), so
+        # its own subscribers are everyone.
+        for handler in self._handlers:
+            await handler(event)
+
+    async def subscribe(self, handler: LiveHandler) -> None:
+        self._handlers.append(handler)
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[aiosqlite.Connection]:

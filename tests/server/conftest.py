@@ -8,8 +8,14 @@ import aiohttp
 import pytest
 
 from client_sdk import Client
-from tests.conftest import ClientFactory, RunningServer
+from tests.conftest import BACKENDS, ClientFactory, RunningServer
 from tests.server.raw import RawClient
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every server test runs against SQLite and against PostgreSQL."""
+    return str(request.param)
 
 
 @pytest.fixture

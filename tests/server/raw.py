@@ -6,16 +6,14 @@ The SDK never sends a malformed request, so these helpers build the bytes themse
 from __future__ import annotations
 
 import io
-import sqlite3
-from contextlib import closing
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import msgpack
 
 from client_sdk import Client, wire
+from tests.conftest import RunningServer
 
 MSGPACK = "application/msgpack"
 
@@ -172,21 +170,31 @@ async def journal_id(client: Client, name: str = "Personal") -> bytes:
     return bytes.fromhex((await client.journal(name)).id)
 
 
-def snapshot(data_dir: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table users write to, in storage order."""
-    with closing(sqlite3.connect(data_dir / "journal.db")) as db:
-        return {
-            table: db.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
-            for table in TABLES
-        }
+async def snapshot(server: RunningServer) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table users write to, in storage order, and the record counter
+    (SQLite's `sqlite_sequence`, PostgreSQL's identity sequence): a rolled-back insert shows."""
+    postgres = server.database_url is not None
+    order = "ctid" if postgres else "rowid"
+    tables = {
+        table: await server.rows(f"SELECT * FROM {table} ORDER BY {order}")
+        for table in TABLES
+        if table != "sqlite_sequence"
+    }
+    counter = (
+        "SELECT last_value, is_called FROM records_seq_seq"
+        if postgres
+        else ("SELECT * FROM sqlite_sequence ORDER BY rowid")
+    )
+    tables["sqlite_sequence"] = await server.rows(counter)
+    return tables
 
 
-def stored_records(data_dir: Path, journal_id: bytes) -> list[tuple[int, bytes, int, bytes]]:
+async def stored_records(
+    server: RunningServer, journal_id: bytes
+) -> list[tuple[int, bytes, int, bytes]]:
     """(seq, record id, epoch, ciphertext) of one journal, by seq."""
-    with closing(sqlite3.connect(data_dir / "journal.db")) as db:
-        rows = db.execute(
-            "SELECT seq, record_id, epoch, ciphertext FROM records WHERE journal_id = ? "
-            "ORDER BY seq",
-            (journal_id,),
-        ).fetchall()
+    rows = await server.rows(
+        "SELECT seq, record_id, epoch, ciphertext FROM records WHERE journal_id = ? ORDER BY seq",
+        journal_id,
+    )
     return [(seq, bytes(rid), epoch, bytes(ct)) for seq, rid, epoch, ct in rows]

@@ -6,9 +6,6 @@ at ana's journal, records and devices over raw HTTP.
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,23 +32,22 @@ def random_upload(number: int) -> dict[str, Any]:
     return {**upload(number), "ciphertext": number.to_bytes(4, "big") + bytes(range(60, 120))}
 
 
-def anas_secrets(data_dir: Path, ana: Client) -> dict[str, bytes]:
+async def anas_secrets(server: RunningServer, ana: Client) -> dict[str, bytes]:
     """Everything the server holds for ana that no other account may ever receive."""
-    with closing(sqlite3.connect(data_dir / "journal.db")) as db:
-        account = db.execute(
-            "SELECT bundle, recovery_bundle, login_public_key FROM accounts WHERE account_id = ?",
-            (ana.profile.account_id,),
-        ).fetchone()
-        journals = db.execute(
-            "SELECT journal_id, meta FROM journals WHERE owner_id = ?", (ana.profile.account_id,)
-        ).fetchall()
-        envelopes = db.execute(
-            "SELECT envelope FROM journal_keys WHERE account_id = ?", (ana.profile.account_id,)
-        ).fetchall()
-        records = db.execute(
-            "SELECT record_id, ciphertext FROM records WHERE pushed_by = ?",
-            (ana.profile.account_id,),
-        ).fetchall()
+    account_id = ana.profile.account_id
+    [account] = await server.rows(
+        "SELECT bundle, recovery_bundle, login_public_key FROM accounts WHERE account_id = ?",
+        account_id,
+    )
+    journals = await server.rows(
+        "SELECT journal_id, meta FROM journals WHERE owner_id = ?", account_id
+    )
+    envelopes = await server.rows(
+        "SELECT envelope FROM journal_keys WHERE account_id = ?", account_id
+    )
+    records = await server.rows(
+        "SELECT record_id, ciphertext FROM records WHERE pushed_by = ?", account_id
+    )
     secrets = {
         "bundle": account[0],
         "recovery bundle": account[1],
@@ -117,10 +113,10 @@ async def test_ben_cannot_push_to_anas_journal(
     live_server: RunningServer, raw: RawClient, ana: Client, ben: Client
 ) -> None:
     journal = await journal_id(ana)
-    before = snapshot(live_server.data_dir)
+    before = await snapshot(live_server)
     answer = await push(raw, ben, journal, [upload(1)])
     assert answer.error() == (403, "forbidden")
-    assert snapshot(live_server.data_dir) == before
+    assert await snapshot(live_server) == before
 
 
 async def test_ben_cannot_sync_with_a_cursor_for_anas_journal(
@@ -161,10 +157,10 @@ async def test_ben_cannot_change_the_metadata_of_anas_journal(
     live_server: RunningServer, raw: RawClient, ana: Client, ben: Client
 ) -> None:
     message = wire.JournalMetaRequest(await journal_id(ana), bytes(48))
-    before = snapshot(live_server.data_dir)
+    before = await snapshot(live_server)
     answer = await raw.call("/v1/journals/meta", message, token=ben.profile.token)
     assert answer.error() == (403, "forbidden")
-    assert snapshot(live_server.data_dir) == before
+    assert await snapshot(live_server) == before
 
 
 async def test_ben_cannot_take_over_anas_journal_by_creating_one_with_its_id(
@@ -173,10 +169,10 @@ async def test_ben_cannot_take_over_anas_journal_by_creating_one_with_its_id(
     message = wire.JournalCreateRequest(
         await journal_id(ana), wire.KeyEnvelope(0, bytes(48)), bytes(48)
     )
-    before = snapshot(live_server.data_dir)
+    before = await snapshot(live_server)
     answer = await raw.call("/v1/journals/create", message, token=ben.profile.token)
     assert answer.error() == (409, "journal_exists")
-    assert snapshot(live_server.data_dir) == before
+    assert await snapshot(live_server) == before
 
 
 async def test_revoking_anas_device_as_ben_is_not_found_and_her_device_keeps_working(
@@ -196,10 +192,10 @@ async def test_no_endpoint_gives_ben_anything_of_anas(
     journal = await journal_id(ana)
     uploads = [random_upload(n) for n in (1, 2, 3)]
     assert (await push(raw, ana, journal, uploads)).status == 200
-    secrets = anas_secrets(live_server.data_dir, ana)
+    secrets = await anas_secrets(live_server, ana)
     requests = aimed_at_ana(ana, journal, [u["record_id"] for u in uploads])
     assert set(requests) == set(AUTHENTICATED), "aim every authenticated endpoint at ana"
-    before = snapshot(live_server.data_dir)
+    before = await snapshot(live_server)
     leaks = []
     for path, message in requests.items():
         body = message if isinstance(message, bytes) else pack(message)
@@ -211,7 +207,7 @@ async def test_no_endpoint_gives_ben_anything_of_anas(
             if secret in answer.body
         ]
     assert not leaks, "\n".join(leaks)
-    after = snapshot(live_server.data_dir)
+    after = await snapshot(live_server)
     ana_devices = [row for row in after["devices"] if row[1] == ana.profile.account_id]
     assert ana_devices == [row for row in before["devices"] if row[1] == ana.profile.account_id]
     assert {**after, "devices": []} == {**before, "devices": []}
@@ -275,10 +271,9 @@ async def test_a_logged_out_token_is_refused_as_revoked(raw: RawClient, ana: Cli
 async def test_a_session_works_until_its_expiry_and_not_a_millisecond_longer(
     live_server: RunningServer, raw: RawClient, ana: Client
 ) -> None:
-    with closing(sqlite3.connect(live_server.data_dir / "journal.db")) as db:
-        [(expires_at,)] = db.execute(
-            "SELECT expires_at FROM devices WHERE device_id = ?", (ana.profile.device_id,)
-        ).fetchall()
+    [(expires_at,)] = await live_server.rows(
+        "SELECT expires_at FROM devices WHERE device_id = ?", ana.profile.device_id
+    )
     assert expires_at == live_server.clock.now + TEST_SETTINGS.token_ttl_ms
     live_server.clock.now = expires_at
     answer = await raw.call("/v1/journals/list", wire.Empty(), token=ana.profile.token)

@@ -232,8 +232,8 @@ async def test_a_barrage_of_bad_requests_changes_nothing_stored(
 ) -> None:
     ana_journal, ben_journal = await journal_id(ana), await journal_id(ben)
     assert (await push(raw, ana, ana_journal, [upload(1), upload(2)])).status == 200
-    [stored, _] = stored_records(live_server.data_dir, ana_journal)
-    before = snapshot(live_server.data_dir)
+    [stored, _] = await stored_records(live_server, ana_journal)
+    before = await snapshot(live_server)
     failures = []
     for path in BODY_ROUTES:
         token = token_for(path, ana)
@@ -308,7 +308,7 @@ async def test_a_barrage_of_bad_requests_changes_nothing_stored(
         if wrong is not None:
             failures.append(f"{path} {message!r}: expected {(status, code)}, got {wrong}")
     assert not failures, "\n".join(failures)
-    assert snapshot(live_server.data_dir) == before
+    assert await snapshot(live_server) == before
 
 
 LAST_RECORDS = {
@@ -336,9 +336,9 @@ async def test_a_push_whose_last_record_is_invalid_stores_none_of_the_batch(
     assert (await push(raw, ana, journal, [upload(9)])).status == 200
     batch = [upload(1), upload(2), upload(3)]
     last, status, code = LAST_RECORDS[fault]
-    before = snapshot(live_server.data_dir)
+    before = await snapshot(live_server)
     answer = await push(raw, ana, journal, [*batch, last])
     assert answer.error() == (status, code)
-    assert snapshot(live_server.data_dir) == before
+    assert await snapshot(live_server) == before
     assert (await push(raw, ana, journal, batch)).status == 200  # the rest of it was fine
-    assert len(stored_records(live_server.data_dir, journal)) == 4
+    assert len(await stored_records(live_server, journal)) == 4

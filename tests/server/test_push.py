@@ -25,7 +25,7 @@ async def test_pushing_the_same_batch_twice_returns_the_same_seqs_and_stores_eac
     assert first.status == second.status == 200
     assert first.value() == second.value()
     assert [a["record_id"] for a in first.value()["accepted"]] == [r["record_id"] for r in batch]
-    stored = stored_records(live_server.data_dir, journal)
+    stored = await stored_records(live_server, journal)
     assert len(stored) == 3
     assert {record_id: seq for seq, record_id, _, _ in stored} == seqs(first.value())
 
@@ -39,7 +39,7 @@ async def test_a_retry_with_new_records_keeps_the_old_seqs_and_appends_the_new_o
     assert retry[upload(1)["record_id"]] == first[upload(1)["record_id"]]
     assert retry[upload(2)["record_id"]] == first[upload(2)["record_id"]]
     assert retry[upload(3)["record_id"]] > max(first.values())
-    assert len(stored_records(live_server.data_dir, journal)) == 3
+    assert len(await stored_records(live_server, journal)) == 3
     sync = await raw.call("/v1/sync", wire.SyncRequest([], 100), token=ana.profile.token)
     [page] = [p for p in sync.value()["pages"] if p["journal_id"] == journal]
     assert page["head"] == retry[upload(3)["record_id"]]
@@ -51,12 +51,12 @@ async def test_a_record_id_pushed_again_with_other_ciphertext_conflicts_and_stor
 ) -> None:
     journal = await journal_id(ana)
     assert (await push(raw, ana, journal, [upload(1)])).status == 200
-    before = snapshot(live_server.data_dir)
+    before = await snapshot(live_server)
     altered = {**upload(1), "ciphertext": b"\xee" * 40}
     answer = await push(raw, ana, journal, [upload(2), altered, upload(3)])
     assert answer.error() == (409, "record_conflict")
-    assert snapshot(live_server.data_dir) == before
-    [(_, _, _, ciphertext)] = stored_records(live_server.data_dir, journal)
+    assert await snapshot(live_server) == before
+    [(_, _, _, ciphertext)] = await stored_records(live_server, journal)
     assert ciphertext == upload(1)["ciphertext"]
 
 
@@ -69,20 +69,20 @@ async def test_a_record_id_pushed_again_under_a_newer_epoch_conflicts_and_stores
         journal, 1, bytes(48), [wire.MemberKey(ana.profile.account_id, bytes(48))]
     )
     assert (await raw.call("/v1/journals/rotate", rotation, token=ana.profile.token)).status == 200
-    before = snapshot(live_server.data_dir)
+    before = await snapshot(live_server)
     answer = await push(raw, ana, journal, [upload(2, epoch=1), upload(1, epoch=1)])
     assert answer.error() == (409, "record_conflict")
-    assert snapshot(live_server.data_dir) == before
+    assert await snapshot(live_server) == before
 
 
 async def test_a_record_sealed_under_another_epoch_than_the_journals_is_refused(
     live_server: RunningServer, raw: RawClient, ana: Client
 ) -> None:
     journal = await journal_id(ana)
-    before = snapshot(live_server.data_dir)
+    before = await snapshot(live_server)
     answer = await push(raw, ana, journal, [upload(1), upload(2, epoch=1)])
     assert answer.error() == (409, "stale_epoch")
-    assert snapshot(live_server.data_dir) == before
+    assert await snapshot(live_server) == before
 
 
 async def test_concurrent_retries_of_one_batch_store_it_once(
@@ -93,7 +93,7 @@ async def test_concurrent_retries_of_one_batch_store_it_once(
     answers = await asyncio.gather(*(push(raw, ana, journal, batch) for _ in range(8)))
     assert {answer.status for answer in answers} == {200}
     assert all(answer.value() == answers[0].value() for answer in answers)
-    assert len(stored_records(live_server.data_dir, journal)) == 10
+    assert len(await stored_records(live_server, journal)) == 10
 
 
 async def test_concurrent_pushes_of_one_id_with_different_content_store_exactly_one(
@@ -106,5 +106,5 @@ async def test_concurrent_pushes_of_one_id_with_different_content_store_exactly_
     losers = [answer.error() for answer in answers if answer.status != 200]
     assert len(winners) == 1
     assert losers == [(409, "record_conflict")] * 5
-    [(_, _, _, ciphertext)] = stored_records(live_server.data_dir, journal)
+    [(_, _, _, ciphertext)] = await stored_records(live_server, journal)
     assert ciphertext == winners[0]["ciphertext"]

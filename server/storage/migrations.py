@@ -1,0 +1,177 @@
+"""Versioned schema migrations, for both backends, in one place.
+
+Each migration has a version (1, 2, ...), a name, and its SQL for SQLite and for PostgreSQL;
+a database records the versions applied in `schema_migrations`. Both backends apply the
+missing ones in order at start (and `tj-server migrate` runs them explicitly), each migration in
+its own transaction with its version row, so a crash never leaves half a migration.
+
+To change the schema, append a migration: never edit one that has shipped. Write the same
+tables, columns and constraints for both dialects (SQLite BLOB = PostgreSQL BYTEA; times in
+milliseconds and sequence numbers are BIGINT in PostgreSQL), then implement the storage methods
+in storage/sqlite.py and storage/postgres.py; tests/server runs against both.
+
+Migration 1 is the schema before versioning; its `IF NOT EXISTS` lets a SQLite database made
+by an earlier release adopt versioning without change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sqlite: str
+    postgresql: str
+
+
+SQLITE_INITIAL = """
+CREATE TABLE IF NOT EXISTS server_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+    account_id BLOB PRIMARY KEY, username TEXT NOT NULL UNIQUE, salt BLOB NOT NULL,
+    opslimit INTEGER NOT NULL, memlimit INTEGER NOT NULL, login_public_key BLOB NOT NULL,
+    recovery_login_public_key BLOB NOT NULL, bundle BLOB NOT NULL, recovery_bundle BLOB NOT NULL,
+    sign_public_key BLOB NOT NULL, box_public_key BLOB NOT NULL,
+    identity_signature BLOB NOT NULL, created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS challenges (
+    challenge BLOB PRIMARY KEY, username TEXT NOT NULL, purpose TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS devices (
+    device_id BLOB PRIMARY KEY,
+    account_id BLOB NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
+    name TEXT NOT NULL, token_hash BLOB NOT NULL UNIQUE, created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, revoked INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS devices_by_account ON devices(account_id);
+CREATE TABLE IF NOT EXISTS journals (
+    journal_id BLOB PRIMARY KEY,
+    owner_id BLOB NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
+    epoch INTEGER NOT NULL, meta BLOB NOT NULL, meta_version INTEGER NOT NULL,
+    head INTEGER NOT NULL, created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS members (
+    journal_id BLOB NOT NULL REFERENCES journals(journal_id) ON DELETE CASCADE,
+    account_id BLOB NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
+    role TEXT NOT NULL, expires_at INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (journal_id, account_id)
+);
+CREATE INDEX IF NOT EXISTS members_by_account ON members(account_id);
+CREATE TABLE IF NOT EXISTS journal_keys (
+    journal_id BLOB NOT NULL REFERENCES journals(journal_id) ON DELETE CASCADE,
+    account_id BLOB NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
+    epoch INTEGER NOT NULL, envelope BLOB NOT NULL,
+    PRIMARY KEY (journal_id, account_id, epoch)
+);
+CREATE TABLE IF NOT EXISTS records (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    journal_id BLOB NOT NULL REFERENCES journals(journal_id) ON DELETE CASCADE,
+    record_id BLOB NOT NULL, epoch INTEGER NOT NULL, ciphertext BLOB NOT NULL,
+    pushed_by BLOB NOT NULL, created_at INTEGER NOT NULL,
+    UNIQUE (journal_id, record_id)
+);
+CREATE INDEX IF NOT EXISTS records_by_journal ON records(journal_id, seq);
+CREATE TABLE IF NOT EXISTS audit (
+    journal_id BLOB NOT NULL REFERENCES journals(journal_id) ON DELETE CASCADE,
+    account_id BLOB NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
+    device_id BLOB NOT NULL, at INTEGER NOT NULL, up_to_seq INTEGER NOT NULL,
+    records INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_by_journal ON audit(journal_id, at);
+"""
+
+# Sequence numbers come from one identity column for all journals; push and compact lock the
+# journal's row (SELECT ... FOR UPDATE) before taking numbers, so within a journal the commit
+# order is the sequence order and a pull by cursor never skips a record that commits late.
+POSTGRESQL_INITIAL = """
+CREATE TABLE server_meta (name TEXT PRIMARY KEY, value BYTEA NOT NULL);
+CREATE TABLE accounts (
+    account_id BYTEA PRIMARY KEY, username TEXT NOT NULL UNIQUE, salt BYTEA NOT NULL,
+    opslimit BIGINT NOT NULL, memlimit BIGINT NOT NULL, login_public_key BYTEA NOT NULL,
+    recovery_login_public_key BYTEA NOT NULL, bundle BYTEA NOT NULL,
+    recovery_bundle BYTEA NOT NULL, sign_public_key BYTEA NOT NULL,
+    box_public_key BYTEA NOT NULL, identity_signature BYTEA NOT NULL, created_at BIGINT NOT NULL
+);
+CREATE TABLE challenges (
+    challenge BYTEA PRIMARY KEY, username TEXT NOT NULL, purpose TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX challenges_by_expiry ON challenges(expires_at);
+CREATE TABLE devices (
+    device_id BYTEA PRIMARY KEY,
+    account_id BYTEA NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
+    name TEXT NOT NULL, token_hash BYTEA NOT NULL UNIQUE, created_at BIGINT NOT NULL,
+    last_seen_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, revoked INTEGER NOT NULL
+);
+CREATE INDEX devices_by_account ON devices(account_id);
+CREATE TABLE journals (
+    journal_id BYTEA PRIMARY KEY,
+    owner_id BYTEA NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
+    epoch BIGINT NOT NULL, meta BYTEA NOT NULL, meta_version BIGINT NOT NULL,
+    head BIGINT NOT NULL, created_at BIGINT NOT NULL
+);
+CREATE INDEX journals_by_owner ON journals(owner_id);
+CREATE TABLE members (
+    journal_id BYTEA NOT NULL REFERENCES journals(journal_id) ON DELETE CASCADE,
+    account_id BYTEA NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
+    role TEXT NOT NULL, expires_at BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (journal_id, account_id)
+);
+CREATE INDEX members_by_account ON members(account_id);
+CREATE TABLE journal_keys (
+    journal_id BYTEA NOT NULL REFERENCES journals(journal_id) ON DELETE CASCADE,
+    account_id BYTEA NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
+    epoch BIGINT NOT NULL, envelope BYTEA NOT NULL,
+    PRIMARY KEY (journal_id, account_id, epoch)
+);
+CREATE INDEX journal_keys_by_account ON journal_keys(account_id);
+CREATE TABLE records (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    journal_id BYTEA NOT NULL REFERENCES journals(journal_id) ON DELETE CASCADE,
+    record_id BYTEA NOT NULL, epoch BIGINT NOT NULL, ciphertext BYTEA NOT NULL,
+    pushed_by BYTEA NOT NULL, created_at BIGINT NOT NULL,
+    UNIQUE (journal_id, record_id)
+);
+CREATE INDEX records_by_journal ON records(journal_id, seq);
+CREATE INDEX records_by_pusher ON records(pushed_by);
+CREATE TABLE audit (
+    journal_id BYTEA NOT NULL REFERENCES journals(journal_id) ON DELETE CASCADE,
+    account_id BYTEA NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
+    device_id BYTEA NOT NULL, at BIGINT NOT NULL, up_to_seq BIGINT NOT NULL,
+    records BIGINT NOT NULL
+);
+CREATE INDEX audit_by_journal ON audit(journal_id, at);
+CREATE INDEX audit_by_account ON audit(account_id);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", SQLITE_INITIAL, POSTGRESQL_INITIAL),
+)
+
+VERSION_TABLE_SQLITE = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations "
+    "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
+)
+VERSION_TABLE_POSTGRESQL = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations "
+    "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
+)
+
+
+class SchemaTooNewError(Exception):
+    """The database was migrated by a newer release than this server."""
+
+
+def pending(applied: set[int]) -> list[Migration]:
+    """The migrations not yet applied, in order; refuses a database newer than this code."""
+    latest = MIGRATIONS[-1].version
+    newer = sorted(version for version in applied if version > latest)
+    if newer:
+        raise SchemaTooNewError(
+            f"the database has schema version {newer[-1]}, newer than this server's {latest}: "
+            "upgrade the server"
+        )
+    return [migration for migration in MIGRATIONS if migration.version not in applied]

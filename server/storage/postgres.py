@@ -1,0 +1,779 @@
+"""PostgreSQL storage (asyncpg), for deployments with several server processes.
+
+Same behaviour as storage/sqlite.py, method for method (tests/server runs against both). What
+differs because several processes share the database:
+
+- Sequence numbers: push and compact first lock the journal's row (`SELECT ... FOR UPDATE`)
+  and only then take numbers from the records identity column. Two pushes to one journal
+  therefore commit one after the other, in the order of their numbers, so a device pulling
+  `seq > cursor` can never see a later number before an earlier one has committed (which would
+  make it skip that record for good). Pushes to different journals do not wait for each other.
+- Live notices travel by `NOTIFY tj_live` and every process `LISTEN`s (no other broker).
+- Migrations run under an advisory lock, so processes starting together apply each once.
+
+Connection and server failures become StorageError (503: the client retries); a write applies
+whole or not at all (one transaction per method, as in the interface).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+import msgpack
+import nacl.utils
+
+from server.errors import StorageError
+from server.storage import migrations
+from server.storage.base import (
+    AccountRow,
+    AuditRow,
+    Challenge,
+    DeviceRow,
+    DuplicateError,
+    JournalRow,
+    KeyRow,
+    LiveEvent,
+    LiveHandler,
+    NewRecord,
+    RecordConflictError,
+    RecordRow,
+    ShareRow,
+)
+
+log = logging.getLogger("tj.server.postgres")
+CHANNEL = "tj_live"
+NOTIFY_MAX_CHARS = 7000  # PostgreSQL's NOTIFY payload limit is 8000 bytes
+MIGRATION_LOCK = 0x746A5F6D69677261  # pg_advisory_lock key: "tj_migra"
+RECONNECT_S = 1.0
+ACCOUNT_COLUMNS = (
+    "account_id, username, salt, opslimit, memlimit, login_public_key, "
+    "recovery_login_public_key, bundle, recovery_bundle, sign_public_key, box_public_key, "
+    "identity_signature, created_at"
+)
+DEVICE_COLUMNS = (
+    "device_id, account_id, name, token_hash, created_at, last_seen_at, expires_at, revoked"
+)
+# Errors that mean "the database is unreachable or refused": the client should retry.
+UNAVAILABLE = (OSError, asyncio.TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresError)
+
+
+def is_postgres_url(database: str) -> bool:
+    return database.startswith(("postgresql://", "postgres://"))
+
+
+async def migrate(connection: asyncpg.Connection) -> list[int]:
+    """Apply the pending schema migrations under an advisory lock; returns their versions."""
+    await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+    try:
+        await connection.execute(migrations.VERSION_TABLE_POSTGRESQL)
+        rows = await connection.fetch("SELECT version FROM schema_migrations")
+        todo = migrations.pending({int(row[0]) for row in rows})
+        for migration in todo:
+            async with connection.transaction():
+                await connection.execute(migration.postgresql)
+                await connection.execute(
+                    "INSERT INTO schema_migrations VALUES ($1, $2, $3)",
+                    migration.version,
+                    migration.name,
+                    int(time.time() * 1000),
+                )
+        return [migration.version for migration in todo]
+    finally:
+        await connection.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+
+
+async def migrate_url(url: str) -> list[int]:
+    """`tj-server migrate`: connect, migrate, disconnect."""
+    connection = await asyncpg.connect(url)
+    try:
+        return await migrate(connection)
+    finally:
+        await connection.close()
+
+
+def encode_events(event: LiveEvent) -> list[str]:
+    """NOTIFY payloads for an event: several when its accounts do not fit in one."""
+    per_payload = max(1, NOTIFY_MAX_CHARS // 32)  # 16-byte ids, base64 and msgpack overhead
+    accounts = list(event.account_ids) or [b""]
+    payloads = []
+    for start in range(0, len(accounts), per_payload):
+        chunk = [a for a in accounts[start : start + per_payload] if a]
+        body = msgpack.packb(
+            [event.kind, chunk, event.journal_id, event.head, event.device_id], use_bin_type=True
+        )
+        payloads.append(base64.b64encode(body).decode("ascii"))
+    return payloads
+
+
+def decode_event(payload: str) -> LiveEvent:
+    kind, accounts, journal_id, head, device_id = msgpack.unpackb(base64.b64decode(payload))
+    return LiveEvent(str(kind), tuple(bytes(a) for a in accounts), bytes(journal_id), int(head),
+                     bytes(device_id))  # fmt: skip
+
+
+class PostgresStorage:
+    def __init__(self, pool: asyncpg.Pool, url: str) -> None:
+        self._pool = pool
+        self._url = url
+        self._handlers: list[LiveHandler] = []
+        self._events: asyncio.Queue[LiveEvent] = asyncio.Queue()
+        self._listener: asyncpg.Connection | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closing = False
+
+    @classmethod
+    async def open(cls, url: str, *, min_size: int = 2, max_size: int = 10) -> PostgresStorage:
+        try:
+            pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size)
+            async with pool.acquire() as connection:
+                await migrate(connection)
+        except UNAVAILABLE as error:
+            raise StorageError(f"cannot use the PostgreSQL database: {error}") from error
+        return cls(pool, url)
+
+    async def close(self) -> None:
+        self._closing = True
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._listener is not None and not self._listener.is_closed():
+            await self._listener.close()
+        await self._pool.close()
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection in a transaction; failures other than a unique violation become
+        StorageError (the request gets a 503 and nothing of it is applied)."""
+        try:
+            async with self._pool.acquire() as connection, connection.transaction():
+                yield connection
+        except asyncpg.UniqueViolationError:
+            raise
+        except UNAVAILABLE as error:
+            log.error("database failure: %s", type(error).__name__)
+            raise StorageError("the database is unavailable; try again") from error
+
+    async def _all(self, sql: str, *params: Any) -> list[asyncpg.Record]:
+        try:
+            return list(await self._pool.fetch(sql, *params))
+        except UNAVAILABLE as error:
+            log.error("database failure: %s", type(error).__name__)
+            raise StorageError("the database is unavailable; try again") from error
+
+    async def _one(self, sql: str, *params: Any) -> asyncpg.Record | None:
+        rows = await self._all(sql, *params)
+        return rows[0] if rows else None
+
+    # --- live notices -----------------------------------------------------------------------
+
+    async def publish(self, event: LiveEvent) -> None:
+        try:
+            async with self._pool.acquire() as connection:
+                for payload in encode_events(event):
+                    await connection.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)
+        except UNAVAILABLE as error:  # a lost notice costs latency, never data: devices resync
+            log.warning("live notice not sent: %s", type(error).__name__)
+
+    async def subscribe(self, handler: LiveHandler) -> None:
+        self._handlers.append(handler)
+        if not self._tasks:
+            await self._listen()
+            self._tasks.append(asyncio.create_task(self._deliver_events()))
+
+    async def _listen(self) -> None:
+        connection = await asyncpg.connect(self._url)
+        connection.add_termination_listener(self._listener_lost)
+        await connection.add_listener(CHANNEL, self._on_notification)
+        self._listener = connection
+
+    def _on_notification(self, _c: object, _pid: int, _channel: str, payload: object) -> None:
+        try:
+            self._events.put_nowait(decode_event(str(payload)))
+        except (ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError):
+            log.warning("ignored a malformed live notice")
+
+    def _listener_lost(self, _connection: object) -> None:
+        if not self._closing:
+            log.warning("live notice connection lost; reconnecting")
+            self._tasks.append(asyncio.create_task(self._relisten()))
+
+    async def _relisten(self) -> None:
+        while not self._closing:
+            await asyncio.sleep(RECONNECT_S)
+            try:
+                await self._listen()
+                return
+            except UNAVAILABLE as error:
+                log.warning("live notice connection failed: %s", type(error).__name__)
+
+    async def _deliver_events(self) -> None:
+        while True:
+            event = await self._events.get()
+            for handler in self._handlers:
+                try:
+                    await handler(event)
+                except Exception:
+                    log.exception("live notice delivery failed")
+
+    # --- server -----------------------------------------------------------------------------
+
+    async def server_secrets(self) -> tuple[bytes, bytes]:
+        async with self._tx() as db:
+            values = {}
+            for name, size in (("server_id", 16), ("prelogin_secret", 32)):
+                await db.execute(
+                    "INSERT INTO server_meta VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                    name,
+                    nacl.utils.random(size),
+                )
+                values[name] = bytes(
+                    await db.fetchval("SELECT value FROM server_meta WHERE name = $1", name)
+                )
+            return values["server_id"], values["prelogin_secret"]
+
+    # --- accounts ---------------------------------------------------------------------------
+
+    async def create_account(self, account: AccountRow, device: DeviceRow) -> None:
+        try:
+            async with self._tx() as db:
+                await db.execute(
+                    f"INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES ({_marks(13)})",
+                    *_account_values(account),
+                )
+                await db.execute(
+                    f"INSERT INTO devices ({DEVICE_COLUMNS}) VALUES ({_marks(8)})",
+                    *_device_values(device),
+                )
+        except asyncpg.UniqueViolationError:
+            raise DuplicateError("account") from None
+
+    async def account_by_username(self, username: str) -> AccountRow | None:
+        row = await self._one(
+            f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = $1", username
+        )
+        return AccountRow(*row) if row else None
+
+    async def account_by_id(self, account_id: bytes) -> AccountRow | None:
+        row = await self._one(
+            f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE account_id = $1", account_id
+        )
+        return AccountRow(*row) if row else None
+
+    async def update_credentials(
+        self,
+        account_id: bytes,
+        salt: bytes,
+        opslimit: int,
+        memlimit: int,
+        login_public_key: bytes,
+        bundle: bytes,
+    ) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE accounts SET salt = $1, opslimit = $2, memlimit = $3, "
+                "login_public_key = $4, bundle = $5 WHERE account_id = $6",
+                salt,
+                opslimit,
+                memlimit,
+                login_public_key,
+                bundle,
+                account_id,
+            )
+
+    async def delete_account(self, account_id: bytes, username: str) -> None:
+        owned = "SELECT journal_id FROM journals WHERE owner_id = $1"
+        async with self._tx() as db:
+            # Lock the owned journals first, in one order, so a concurrent push waits
+            # instead of deadlocking with the erasure.
+            await db.execute(
+                "SELECT 1 FROM journals WHERE owner_id = $1 ORDER BY journal_id FOR UPDATE",
+                account_id,
+            )
+            for table, column in (
+                ("records", "pushed_by"),
+                ("audit", "account_id"),
+                ("journal_keys", "account_id"),
+                ("members", "account_id"),
+            ):
+                await db.execute(
+                    f"DELETE FROM {table} WHERE journal_id IN ({owned}) OR {column} = $1",
+                    account_id,
+                )
+            await db.execute("DELETE FROM journals WHERE owner_id = $1", account_id)
+            await db.execute("DELETE FROM devices WHERE account_id = $1", account_id)
+            await db.execute("DELETE FROM challenges WHERE username = $1", username)
+            await db.execute("DELETE FROM accounts WHERE account_id = $1", account_id)
+
+    async def store_challenge(self, challenge: bytes, entry: Challenge) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO challenges VALUES ($1, $2, $3, $4)",
+                challenge,
+                entry.username,
+                entry.purpose,
+                entry.expires_at,
+            )
+
+    async def take_challenge(self, challenge: bytes, now: int) -> Challenge | None:
+        async with self._tx() as db:
+            row = await db.fetchrow(
+                "DELETE FROM challenges WHERE challenge = $1 "
+                "RETURNING username, purpose, expires_at",
+                challenge,
+            )
+            await db.execute("DELETE FROM challenges WHERE expires_at < $1", now)
+        return Challenge(row[0], row[1], row[2]) if row else None
+
+    # --- devices ----------------------------------------------------------------------------
+
+    async def create_device(self, device: DeviceRow) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                f"INSERT INTO devices ({DEVICE_COLUMNS}) VALUES ({_marks(8)})",
+                *_device_values(device),
+            )
+
+    async def device_by_token_hash(self, token_hash: bytes) -> DeviceRow | None:
+        row = await self._one(
+            f"SELECT {DEVICE_COLUMNS} FROM devices WHERE token_hash = $1", token_hash
+        )
+        return _device(row) if row else None
+
+    async def touch_device(self, device_id: bytes, now: int) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE devices SET last_seen_at = $1 WHERE device_id = $2", now, device_id
+            )
+
+    async def list_devices(self, account_id: bytes) -> list[DeviceRow]:
+        rows = await self._all(
+            f"SELECT {DEVICE_COLUMNS} FROM devices WHERE account_id = $1 AND revoked = 0 "
+            "ORDER BY created_at",
+            account_id,
+        )
+        return [_device(row) for row in rows]
+
+    async def revoke_device(self, account_id: bytes, device_id: bytes) -> bool:
+        async with self._tx() as db:
+            status = await db.execute(
+                "UPDATE devices SET revoked = 1 WHERE account_id = $1 AND device_id = $2 "
+                "AND revoked = 0",
+                account_id,
+                device_id,
+            )
+            return _count(status) == 1
+
+    # --- journals ---------------------------------------------------------------------------
+
+    async def create_journal(
+        self, journal_id: bytes, owner_id: bytes, key: KeyRow, meta: bytes, now: int
+    ) -> None:
+        try:
+            async with self._tx() as db:
+                await db.execute(
+                    "INSERT INTO journals VALUES ($1, $2, $3, $4, 1, 0, $5)",
+                    journal_id,
+                    owner_id,
+                    key.epoch,
+                    meta,
+                    now,
+                )
+                await db.execute(
+                    "INSERT INTO members VALUES ($1, $2, 'owner', 0)", journal_id, owner_id
+                )
+                await db.execute(
+                    "INSERT INTO journal_keys VALUES ($1, $2, $3, $4)",
+                    journal_id,
+                    owner_id,
+                    key.epoch,
+                    key.envelope,
+                )
+        except asyncpg.UniqueViolationError:
+            raise DuplicateError("journal") from None
+
+    async def journals_for(self, account_id: bytes, now: int) -> list[JournalRow]:
+        rows = await self._all(
+            "SELECT j.journal_id, j.owner_id, m.role, j.epoch, j.meta, j.meta_version, j.head, "
+            "a.username, m.expires_at "
+            "FROM members m JOIN journals j ON j.journal_id = m.journal_id "
+            "JOIN accounts a ON a.account_id = j.owner_id "
+            "WHERE m.account_id = $1 AND (m.expires_at = 0 OR m.expires_at > $2) "
+            "ORDER BY j.created_at, j.journal_id",
+            account_id,
+            now,
+        )
+        key_rows = await self._all(
+            "SELECT journal_id, epoch, envelope FROM journal_keys WHERE account_id = $1 "
+            "ORDER BY epoch",
+            account_id,
+        )
+        keys: dict[bytes, list[KeyRow]] = {}
+        for journal_id, epoch, envelope in key_rows:
+            keys.setdefault(journal_id, []).append(KeyRow(epoch, envelope))
+        return [
+            JournalRow(
+                journal_id=row[0],
+                owner_id=row[1],
+                role=row[2],
+                epoch=row[3],
+                meta=row[4],
+                meta_version=row[5],
+                head=row[6],
+                keys=tuple(keys.get(row[0], ())),
+                owner_name=row[7],
+                expires_at=row[8],
+            )
+            for row in rows
+        ]
+
+    async def heads_for(self, account_id: bytes, now: int) -> dict[bytes, tuple[int, int, str]]:
+        rows = await self._all(
+            "SELECT j.journal_id, j.head, j.meta_version, m.role FROM members m "
+            "JOIN journals j ON j.journal_id = m.journal_id WHERE m.account_id = $1 "
+            "AND (m.expires_at = 0 OR m.expires_at > $2)",
+            account_id,
+            now,
+        )
+        return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+    async def role_in(self, journal_id: bytes, account_id: bytes, now: int) -> str | None:
+        row = await self._one(
+            "SELECT role FROM members WHERE journal_id = $1 AND account_id = $2 "
+            "AND (expires_at = 0 OR expires_at > $3)",
+            journal_id,
+            account_id,
+            now,
+        )
+        return str(row[0]) if row else None
+
+    async def journal_epoch(self, journal_id: bytes) -> int | None:
+        row = await self._one("SELECT epoch FROM journals WHERE journal_id = $1", journal_id)
+        return int(row[0]) if row else None
+
+    # --- sharing ----------------------------------------------------------------------------
+
+    async def create_share(
+        self, journal_id: bytes, member_id: bytes, role: str, expires_at: int, keys: list[KeyRow]
+    ) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO members VALUES ($1, $2, $3, $4) "
+                "ON CONFLICT (journal_id, account_id) "
+                "DO UPDATE SET role = excluded.role, expires_at = excluded.expires_at",
+                journal_id,
+                member_id,
+                role,
+                expires_at,
+            )
+            await _bump_meta_version(db, journal_id)
+            await _put_keys(db, journal_id, [(member_id, key.epoch, key.envelope) for key in keys])
+
+    async def revoke_share(self, journal_id: bytes, member_id: bytes) -> bool:
+        async with self._tx() as db:
+            status = await db.execute(
+                "DELETE FROM members WHERE journal_id = $1 AND account_id = $2 AND role != 'owner'",
+                journal_id,
+                member_id,
+            )
+            removed = _count(status) == 1
+            if removed:
+                await _bump_meta_version(db, journal_id)
+                await db.execute(
+                    "DELETE FROM journal_keys WHERE journal_id = $1 AND account_id = $2",
+                    journal_id,
+                    member_id,
+                )
+            return removed
+
+    async def shares_of(self, owner_id: bytes) -> list[ShareRow]:
+        rows = await self._all(
+            "SELECT m.journal_id, m.account_id, a.username, m.role, m.expires_at, j.epoch, "
+            "k.envelope FROM members m "
+            "JOIN journals j ON j.journal_id = m.journal_id "
+            "JOIN accounts a ON a.account_id = m.account_id "
+            "LEFT JOIN journal_keys k ON k.journal_id = m.journal_id "
+            "AND k.account_id = m.account_id AND k.epoch = j.epoch "
+            "WHERE j.owner_id = $1 AND m.role != 'owner' ORDER BY a.username",
+            owner_id,
+        )
+        return [ShareRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6] or b"") for r in rows]
+
+    async def rotate(
+        self,
+        journal_id: bytes,
+        epoch: int,
+        meta: bytes,
+        keys: list[tuple[bytes, bytes]],
+        now: int,
+    ) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "DELETE FROM journal_keys WHERE journal_id = $1 AND account_id IN (SELECT "
+                "account_id FROM members WHERE journal_id = $1 AND expires_at != 0 "
+                "AND expires_at <= $2)",
+                journal_id,
+                now,
+            )
+            await db.execute(
+                "DELETE FROM members WHERE journal_id = $1 AND expires_at != 0 "
+                "AND expires_at <= $2",
+                journal_id,
+                now,
+            )
+            await _put_keys(db, journal_id, [(account, epoch, env) for account, env in keys])
+            await db.execute(
+                "UPDATE journals SET epoch = $1, meta = $2, meta_version = meta_version + 1 "
+                "WHERE journal_id = $3",
+                epoch,
+                meta,
+                journal_id,
+            )
+
+    async def add_audit(
+        self,
+        journal_id: bytes,
+        account_id: bytes,
+        device_id: bytes,
+        at: int,
+        up_to_seq: int,
+        records: int,
+    ) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO audit VALUES ($1, $2, $3, $4, $5, $6)",
+                journal_id,
+                account_id,
+                device_id,
+                at,
+                up_to_seq,
+                records,
+            )
+
+    async def audit_log(self, journal_id: bytes, account_id: bytes | None) -> list[AuditRow]:
+        sql = (
+            "SELECT u.account_id, a.username, u.device_id, u.at, u.up_to_seq, u.records "
+            "FROM audit u JOIN accounts a ON a.account_id = u.account_id WHERE u.journal_id = $1"
+        )
+        params: tuple[Any, ...] = (journal_id,)
+        if account_id is not None:
+            sql += " AND u.account_id = $2"
+            params += (account_id,)
+        rows = await self._all(sql + " ORDER BY u.at, u.ctid", *params)
+        return [AuditRow(*row) for row in rows]
+
+    async def update_meta(self, journal_id: bytes, meta: bytes) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE journals SET meta = $1, meta_version = meta_version + 1 "
+                "WHERE journal_id = $2",
+                meta,
+                journal_id,
+            )
+
+    # --- records ----------------------------------------------------------------------------
+
+    async def append_records(
+        self, journal_id: bytes, pushed_by: bytes, records: list[NewRecord], now: int
+    ) -> list[tuple[bytes, int]]:
+        async with self._tx() as db:
+            await _lock_journal(db, journal_id)
+            ids = [record.record_id for record in records]
+            stored = await _stored_records(db, journal_id, ids)
+            for record in records:
+                if record.record_id in stored and stored[record.record_id][1:] != (
+                    record.epoch,
+                    record.ciphertext,
+                ):
+                    raise RecordConflictError(record.record_id.hex())
+            fresh = [record for record in records if record.record_id not in stored]
+            if fresh:
+                # One statement for the batch; WITH ORDINALITY keeps the batch's order in seq.
+                inserted = await db.fetch(
+                    "INSERT INTO records (journal_id, record_id, epoch, ciphertext, pushed_by, "
+                    "created_at) SELECT $1, r.record_id, r.epoch, r.ciphertext, $2, $3 "
+                    "FROM unnest($4::bytea[], $5::bigint[], $6::bytea[]) WITH ORDINALITY "
+                    "AS r(record_id, epoch, ciphertext, n) ORDER BY r.n "
+                    "RETURNING record_id, seq",
+                    journal_id,
+                    pushed_by,
+                    now,
+                    [r.record_id for r in fresh],
+                    [r.epoch for r in fresh],
+                    [r.ciphertext for r in fresh],
+                )
+                for record_id, seq in inserted:
+                    stored[record_id] = (seq, 0, b"")
+            accepted = [(record_id, stored[record_id][0]) for record_id in ids]
+            await _raise_head(db, journal_id, max(seq for _, seq in accepted))
+            return accepted
+
+    async def compact(
+        self,
+        journal_id: bytes,
+        pushed_by: bytes,
+        snapshot: NewRecord,
+        supersedes: list[bytes],
+        now: int,
+    ) -> tuple[int, int]:
+        async with self._tx() as db:
+            await _lock_journal(db, journal_id)
+            seq = await _insert_record(db, journal_id, pushed_by, snapshot, now)
+            status = await db.execute(
+                "DELETE FROM records WHERE journal_id = $1 AND seq < $2 "
+                "AND record_id = ANY($3::bytea[])",
+                journal_id,
+                seq,
+                supersedes,
+            )
+            await _raise_head(db, journal_id, seq)
+            return seq, _count(status)
+
+    async def members_of(self, journal_id: bytes, now: int) -> list[tuple[bytes, str]]:
+        rows = await self._all(
+            "SELECT account_id, role FROM members WHERE journal_id = $1 "
+            "AND (expires_at = 0 OR expires_at > $2)",
+            journal_id,
+            now,
+        )
+        return [(row[0], str(row[1])) for row in rows]
+
+    async def records_after(
+        self, journal_id: bytes, after: int, limit: int, max_bytes: int
+    ) -> list[RecordRow]:
+        rows = await self._all(
+            "SELECT seq, record_id, epoch, ciphertext FROM records "
+            "WHERE journal_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            journal_id,
+            after,
+            limit,
+        )
+        page: list[RecordRow] = []
+        size = 0
+        for seq, record_id, epoch, ciphertext in rows:
+            size += len(ciphertext)
+            if page and size > max_bytes:
+                break
+            page.append(RecordRow(seq, record_id, epoch, ciphertext))
+        return page
+
+
+async def _lock_journal(db: asyncpg.Connection, journal_id: bytes) -> None:
+    """Serialise the journal's writers until commit: commit order = seq order (module doc)."""
+    await db.execute("SELECT 1 FROM journals WHERE journal_id = $1 FOR UPDATE", journal_id)
+
+
+async def _stored_records(
+    db: asyncpg.Connection, journal_id: bytes, record_ids: list[bytes]
+) -> dict[bytes, tuple[int, int, bytes]]:
+    """record id -> (seq, epoch, ciphertext) for the ids already stored in the journal."""
+    rows = await db.fetch(
+        "SELECT record_id, seq, epoch, ciphertext FROM records WHERE journal_id = $1 "
+        "AND record_id = ANY($2::bytea[])",
+        journal_id,
+        record_ids,
+    )
+    return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+
+async def _insert_record(
+    db: asyncpg.Connection, journal_id: bytes, pushed_by: bytes, record: NewRecord, now: int
+) -> int:
+    """Insert a record unless its id is stored; the same id with other content conflicts."""
+    existing = await db.fetchrow(
+        "SELECT seq, epoch, ciphertext FROM records WHERE journal_id = $1 AND record_id = $2",
+        journal_id,
+        record.record_id,
+    )
+    if existing is not None:
+        if existing[1] != record.epoch or existing[2] != record.ciphertext:
+            raise RecordConflictError(record.record_id.hex())
+        return int(existing[0])
+    seq = await db.fetchval(
+        "INSERT INTO records (journal_id, record_id, epoch, ciphertext, pushed_by, created_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
+        journal_id,
+        record.record_id,
+        record.epoch,
+        record.ciphertext,
+        pushed_by,
+        now,
+    )
+    return int(seq)
+
+
+async def _put_keys(
+    db: asyncpg.Connection, journal_id: bytes, keys: list[tuple[bytes, int, bytes]]
+) -> None:
+    """Store (account, epoch, envelope) key rows, replacing an envelope already stored."""
+    await db.executemany(
+        "INSERT INTO journal_keys VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (journal_id, account_id, epoch) DO UPDATE SET envelope = excluded.envelope",
+        [(journal_id, account, epoch, envelope) for account, epoch, envelope in keys],
+    )
+
+
+async def _bump_meta_version(db: asyncpg.Connection, journal_id: bytes) -> None:
+    """Tell every reader of the journal to refresh its list (members, keys, name)."""
+    await db.execute(
+        "UPDATE journals SET meta_version = meta_version + 1 WHERE journal_id = $1", journal_id
+    )
+
+
+async def _raise_head(db: asyncpg.Connection, journal_id: bytes, head: int) -> None:
+    await db.execute(
+        "UPDATE journals SET head = GREATEST(head, $1) WHERE journal_id = $2", head, journal_id
+    )
+
+
+def _count(status: str) -> int:
+    """Rows touched, from a command status such as "DELETE 3" or "UPDATE 1"."""
+    return int(status.rsplit(" ", 1)[-1])
+
+
+def _marks(count: int) -> str:
+    return ", ".join(f"${n}" for n in range(1, count + 1))
+
+
+def _account_values(a: AccountRow) -> tuple[Any, ...]:
+    return (
+        a.account_id,
+        a.username,
+        a.salt,
+        a.opslimit,
+        a.memlimit,
+        a.login_public_key,
+        a.recovery_login_public_key,
+        a.bundle,
+        a.recovery_bundle,
+        a.sign_public_key,
+        a.box_public_key,
+        a.identity_signature,
+        a.created_at,
+    )
+
+
+def _device_values(d: DeviceRow) -> tuple[Any, ...]:
+    return (
+        d.device_id,
+        d.account_id,
+        d.name,
+        d.token_hash,
+        d.created_at,
+        d.last_seen_at,
+        d.expires_at,
+        int(d.revoked),
+    )
+
+
+def _device(row: Any) -> DeviceRow:
+    return DeviceRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]))

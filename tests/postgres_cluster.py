@@ -1,0 +1,129 @@
+"""A throwaway PostgreSQL cluster for tests and benchmarks: initdb + pg_ctl in a temporary
+directory, listening on 127.0.0.1 on a free port, removed at the end.
+
+Debian's PostgreSQL refuses to run as root, so when this process is root the cluster runs as
+the `postgres` system user (`runuser -u postgres`). Durability is turned off (fsync=off): the
+cluster lives for one test session or one benchmark run and is never trusted with real data.
+
+    with PostgresCluster.start() as cluster:
+        url = cluster.create_database("tj_1")   # postgresql://postgres@127.0.0.1:PORT/tj_1
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+from types import TracebackType
+
+BIN_DIRS = (
+    "/usr/lib/postgresql/15/bin",
+    "/usr/lib/postgresql/16/bin",
+    "/usr/lib/postgresql/17/bin",
+)
+HOW_TO_ENABLE = (
+    "PostgreSQL tests need the PostgreSQL 15 server binaries (Debian: "
+    "`apt-get install --no-install-recommends postgresql-15`, which also creates the `postgres` "
+    "user), or TJ_TEST_POSTGRES_BIN=/path/to/postgresql/bin; `bash .ci/run` installs them"
+)
+
+
+class PostgresUnavailable(RuntimeError):
+    """No PostgreSQL server binaries (or no user to run them as) on this machine."""
+
+
+def find_bin_dir() -> Path:
+    candidates = [os.environ.get("TJ_TEST_POSTGRES_BIN", ""), *BIN_DIRS]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "initdb").is_file():
+            return Path(candidate)
+    raise PostgresUnavailable(HOW_TO_ENABLE)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class PostgresCluster:
+    def __init__(self, bin_dir: Path, root: Path, port: int, as_postgres: bool) -> None:
+        self.bin_dir = bin_dir
+        self.root = root
+        self.port = port
+        self._as_postgres = as_postgres
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @classmethod
+    def start(cls) -> PostgresCluster:
+        """initdb and start a cluster; raises PostgresUnavailable with how to fix it."""
+        bin_dir = find_bin_dir()
+        as_postgres = os.geteuid() == 0
+        if as_postgres and shutil.which("runuser") is None:
+            raise PostgresUnavailable("running as root needs `runuser` to start PostgreSQL")
+        if as_postgres:
+            try:
+                import pwd
+
+                pwd.getpwnam("postgres")
+            except KeyError:
+                raise PostgresUnavailable(HOW_TO_ENABLE) from None
+        root = Path(tempfile.mkdtemp(prefix="tj-postgres-"))
+        cluster = cls(bin_dir, root, free_port(), as_postgres)
+        try:
+            cluster._init_and_start()
+        except BaseException:
+            cluster.stop()
+            raise
+        return cluster
+
+    def _run(self, *command: str) -> None:
+        argv = [str(self.bin_dir / command[0]), *command[1:]]
+        if self._as_postgres:
+            argv = ["runuser", "-u", "postgres", "--", *argv]
+        result = subprocess.run(argv, capture_output=True, text=True, cwd="/")
+        if result.returncode != 0:
+            raise RuntimeError(f"{command[0]} failed: {result.stdout}{result.stderr}")
+
+    def _init_and_start(self) -> None:
+        if self._as_postgres:
+            shutil.chown(self.root, "postgres", "postgres")
+        self._run(
+            "initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
+            "--encoding=UTF8", "--no-locale", "--no-sync",
+        )  # fmt: skip
+        options = (
+            f"-c listen_addresses=127.0.0.1 -c port={self.port} "
+            f"-c unix_socket_directories={self.root} -c fsync=off -c synchronous_commit=off "
+            "-c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB"
+        )
+        log = self.root / "server.log"
+        self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(log), "-o", options, "-w", "start")
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def stop(self) -> None:
+        if (self.data_dir / "postmaster.pid").exists():
+            try:
+                self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
+            except RuntimeError:
+                pass
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> PostgresCluster:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
