@@ -14,11 +14,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import multiprocessing
 import os
-import signal
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,6 +23,7 @@ import aiosqlite
 from aiohttp import web
 from nacl.pwhash import argon2id
 
+from server import workers
 from server.app import DB_NAME, create_app
 from server.service import Settings
 from server.storage import postgres, sqlite
@@ -69,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(SQLITE_WORKERS)
     configure_logging(args.log_level)
     if args.workers > 1:
-        supervise(args)
+        sys.exit(workers.supervise(args))
     else:
         serve(args, reuse_port=False)
 
@@ -134,46 +132,6 @@ def serve(args: argparse.Namespace, reuse_port: bool) -> None:
             "listening on http://%s:%s (%s, pid %s)", args.host, args.port, where(args), os.getpid()
         ),
     )
-
-
-def _worker(args: argparse.Namespace) -> None:
-    configure_logging(args.log_level)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor stops workers with SIGTERM
-    serve(args, reuse_port=True)
-
-
-def supervise(args: argparse.Namespace) -> None:
-    """Run `args.workers` processes on one port (SO_REUSEPORT: the kernel spreads connections),
-    restart one that dies, and stop them all on SIGTERM or Ctrl-C."""
-    migrated = asyncio.run(postgres.migrate_url(args.database))
-    log.info("schema migrations applied: %s", migrated or "none pending")
-    context = multiprocessing.get_context("spawn")
-    workers: list[multiprocessing.process.BaseProcess] = []
-    stopping = False
-
-    def stop(_signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for _ in range(args.workers):
-        workers.append(context.Process(target=_worker, args=(args,), daemon=False))
-        workers[-1].start()
-    while not stopping:
-        time.sleep(0.2)
-        for index, worker in enumerate(workers):
-            if not worker.is_alive() and not stopping:
-                log.warning("worker %s exited (%s); starting another", worker.pid, worker.exitcode)
-                workers[index] = context.Process(target=_worker, args=(args,), daemon=False)
-                workers[index].start()
-    for running in workers:
-        if running.is_alive():
-            running.terminate()  # SIGTERM: aiohttp closes sockets and storage cleanly
-    for running in workers:
-        running.join(timeout=15)
-        if running.is_alive():
-            running.kill()
 
 
 def migrate_command(argv: list[str]) -> None:

@@ -4,22 +4,23 @@ compaction still converges without losing its offline edit."""
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
+import pytest
 
 from client_sdk import Client
-from tests.conftest import ClientFactory, RunningServer
+from tests.conftest import BACKENDS, ClientFactory, RunningServer
+
+# A representative end-to-end subset that runs on both storage backends.
+pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
 EDITS = 300
 COMPACT_AFTER = 20
 BOUND = 45
 
 
-def records_in(server: RunningServer, journal_id: str) -> int:
-    with contextlib.closing(sqlite3.connect(server.data_dir / "journal.db")) as db:
-        (count,) = db.execute(
-            "SELECT count(*) FROM records WHERE journal_id = ?", (bytes.fromhex(journal_id),)
-        ).fetchone()
+async def records_in(server: RunningServer, journal_id: str) -> int:
+    [(count,)] = await server.rows(
+        "SELECT count(*) FROM records WHERE journal_id = ?", bytes.fromhex(journal_id)
+    )
     return int(count)
 
 
@@ -39,11 +40,11 @@ async def test_a_long_edit_history_stays_bounded_on_the_server_and_keeps_every_w
     for word in words(EDITS):
         await laptop.edit(entry.id, append=f" {word}")
         compactions += (await laptop.sync()).compacted
-        highest = max(highest, records_in(live_server, journal_id))
+        highest = max(highest, await records_in(live_server, journal_id))
 
     assert compactions >= EDITS // COMPACT_AFTER - 1
     assert highest <= BOUND
-    assert records_in(live_server, journal_id) < BOUND
+    assert await records_in(live_server, journal_id) < BOUND
     body = (await laptop.entry(entry.id)).body
     assert body.split() == ["start", *words(EDITS)]
 
@@ -72,7 +73,7 @@ async def test_a_device_offline_across_a_compaction_converges_and_keeps_its_offl
         await laptop.edit(entry.id, append=f" {word}")
         compactions += (await laptop.sync()).compacted
     assert compactions >= 2
-    assert records_in(live_server, entry.journal_id) < BOUND
+    assert await records_in(live_server, entry.journal_id) < BOUND
 
     await phone.sync()
     await laptop.sync()

@@ -7,7 +7,10 @@ from datetime import date
 import pytest
 
 from client_sdk import AccessError, Client
-from tests.conftest import ClientFactory
+from tests.conftest import BACKENDS, ClientFactory
+
+# A representative end-to-end subset that runs on both storage backends.
+pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
 
 async def two_devices(signup: ClientFactory, login: ClientFactory) -> tuple[Client, Client]:

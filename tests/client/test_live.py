@@ -12,7 +12,10 @@ from contextlib import asynccontextmanager
 import pytest
 
 from client_sdk import AuthError, Client, SyncReport
-from tests.conftest import ClientFactory
+from tests.conftest import BACKENDS, ClientFactory
+
+# A representative end-to-end subset that runs on both storage backends.
+pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
 PROMPT = 2.0  # seconds a live change may take to arrive
 

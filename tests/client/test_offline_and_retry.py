@@ -3,16 +3,17 @@ whose reply was lost is retried without ever storing a record twice."""
 
 from __future__ import annotations
 
-import contextlib
 import socket
-import sqlite3
 
 import pytest
 from aiohttp.test_utils import TestServer
 
 from client_sdk import Client, NetworkError, sync, wire
 from server import create_app
-from tests.conftest import TEST_SETTINGS, ClientFactory, RunningServer
+from tests.conftest import BACKENDS, TEST_SETTINGS, ClientFactory, RunningServer
+
+# A representative end-to-end subset that runs on both storage backends.
+pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
 
 def dead_url() -> str:
@@ -23,14 +24,13 @@ def dead_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-def stored_records(live_server: RunningServer, record_id: bytes | None = None) -> int:
-    with contextlib.closing(sqlite3.connect(live_server.data_dir / "journal.db")) as db:
-        if record_id is None:
-            (count,) = db.execute("SELECT count(*) FROM records").fetchone()
-        else:
-            (count,) = db.execute(
-                "SELECT count(*) FROM records WHERE record_id = ?", (record_id,)
-            ).fetchone()
+async def stored_records(live_server: RunningServer, record_id: bytes | None = None) -> int:
+    if record_id is None:
+        [(count,)] = await live_server.rows("SELECT count(*) FROM records")
+    else:
+        [(count,)] = await live_server.rows(
+            "SELECT count(*) FROM records WHERE record_id = ?", record_id
+        )
     return int(count)
 
 
@@ -76,7 +76,12 @@ async def test_writes_while_the_server_is_down_are_pushed_once_it_is_back(
         await laptop.sync()
     assert await laptop.pending() == 1
 
-    app = create_app(live_server.data_dir, settings=TEST_SETTINGS, clock=live_server.clock)
+    app = create_app(
+        live_server.data_dir,
+        database=live_server.database_url,
+        settings=TEST_SETTINGS,
+        clock=live_server.clock,
+    )
     restarted = TestServer(app, host="127.0.0.1", port=port)
     await restarted.start_server()
     try:
@@ -104,8 +109,8 @@ async def test_a_push_whose_reply_was_lost_is_stored_exactly_once(
     report = await laptop.sync()
     assert report.pushed == 1
     assert await laptop.pending() == 0
-    assert stored_records(live_server, record.record_id) == 1
-    assert stored_records(live_server) == 1
+    assert await stored_records(live_server, record.record_id) == 1
+    assert await stored_records(live_server) == 1
 
     phone = await login("ana")
     assert (await phone.sync()).pulled == 1

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import pytest
+
 from client_sdk import SyncProgress
-from tests.conftest import ClientFactory
+from tests.conftest import BACKENDS, ClientFactory
+
+# A representative end-to-end subset that runs on both storage backends.
+pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
 
 async def test_sync_reports_progress_of_push_and_pull_until_complete(

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
-from tests.conftest import ClientFactory
+import pytest
+
+from tests.conftest import BACKENDS, ClientFactory
+
+# A representative end-to-end subset that runs on both storage backends.
+pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
 
 async def test_entry_written_on_laptop_appears_on_phone(
