@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import logging
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -26,7 +27,7 @@ from nacl.pwhash import argon2id
 from server import workers
 from server.app import DB_NAME, create_app
 from server.service import Settings
-from server.storage import postgres, sqlite
+from server.storage import migrations, postgres, sqlite
 
 ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs'  # no headers: tokens travel in Authorization
 log = logging.getLogger("tj.server")
@@ -66,6 +67,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.workers > 1 and not args.database:
         parser.error(SQLITE_WORKERS)
     configure_logging(args.log_level)
+    if args.database and not postgres.is_postgres_url(args.database):
+        parser.error("--database takes a postgresql:// URL (SQLite uses --data)")
+    applied = migrate_or_exit(args)
+    log.info("schema migrations applied: %s", ", ".join(map(str, applied)) or "none pending")
     if args.workers > 1:
         sys.exit(workers.supervise(args))
     else:
@@ -115,8 +120,6 @@ def sqlite_dir(args: argparse.Namespace) -> Path:
 
 
 def serve(args: argparse.Namespace, reuse_port: bool) -> None:
-    if args.database and not postgres.is_postgres_url(args.database):
-        sys.exit("tj-server: --database takes a postgresql:// URL (SQLite uses --data)")
     settings = insecure_test_settings() if args.insecure_test_kdf else None
     if args.database:
         app = create_app(database=args.database, settings=settings)
@@ -142,14 +145,24 @@ def migrate_command(argv: list[str]) -> None:
     add_database_options(parser)
     args = parser.parse_args(argv)
     configure_logging("INFO")
-    if args.database:
-        if not postgres.is_postgres_url(args.database):
-            parser.error("--database takes a postgresql:// URL (SQLite uses --data)")
-        applied = asyncio.run(postgres.migrate_url(args.database))
-    else:
-        applied = asyncio.run(_migrate_sqlite(sqlite_dir(args) / DB_NAME))
+    if args.database and not postgres.is_postgres_url(args.database):
+        parser.error("--database takes a postgresql:// URL (SQLite uses --data)")
+    applied = migrate_or_exit(args)
     versions = ", ".join(str(version) for version in applied) or "none pending"
     print(f"schema migrations applied to {where(args)}: {versions}")
+
+
+def migrate_or_exit(args: argparse.Namespace) -> list[int]:
+    """Apply pending migrations; a database that cannot be opened, or was migrated by a newer
+    release, ends the program with one line on stderr (no traceback)."""
+    try:
+        if args.database:
+            return asyncio.run(postgres.migrate_url(args.database))
+        return asyncio.run(_migrate_sqlite(sqlite_dir(args) / DB_NAME))
+    except migrations.SchemaTooNewError as error:
+        sys.exit(f"tj-server: {error}")
+    except (OSError, sqlite3.Error, *postgres.UNAVAILABLE) as error:
+        sys.exit(f"tj-server: cannot open the database ({where(args)}): {error}")
 
 
 async def _migrate_sqlite(path: Path) -> list[int]:

@@ -10,14 +10,11 @@ database is unreachable, the port is taken) stops everything: restarting it woul
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import multiprocessing
 import signal
 import time
 from multiprocessing.process import BaseProcess
-
-from server.storage import postgres
 
 log = logging.getLogger("tj.server")
 STARTUP_S = 10.0
@@ -33,9 +30,8 @@ def _worker(args: argparse.Namespace) -> None:
 
 
 def supervise(args: argparse.Namespace) -> int:
-    """Run the workers until a signal; returns the exit status (0, or 1 on a failed start)."""
-    migrated = asyncio.run(postgres.migrate_url(args.database))
-    log.info("schema migrations applied: %s", migrated or "none pending")
+    """Run the workers until a signal; returns the exit status (0, or 1 on a failed start).
+    The caller has applied the migrations."""
     context = multiprocessing.get_context("spawn")
     stopping = False
 
