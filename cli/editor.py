@@ -21,6 +21,13 @@ GUIDE = """\
 """
 
 
+REVISE_GUIDE = """\
+
+# Change the entry above this line. Lines starting with '#' are left out.
+# Save and close the editor to keep the change; an empty text changes nothing.
+"""
+
+
 def stdin_is_terminal() -> bool:
     """Whether `tj write` without TEXT should open the editor rather than read stdin."""
     return sys.stdin.isatty()
@@ -41,6 +48,16 @@ def strip_comments(text: str) -> str:
     """The text without its comment lines and surrounding blank lines."""
     kept = [line.rstrip() for line in text.splitlines() if not line.startswith("#")]
     return "\n".join(kept).strip("\n")
+
+
+def revise(text: str) -> str:
+    """Open the editor on an entry's current text and return the new text; an empty result
+    aborts (exit status 1) and changes nothing."""
+    edited = click.edit(text + "\n" + REVISE_GUIDE, extension=".md", require_save=False)
+    body = strip_comments(edited or "")
+    if not body.strip():
+        raise click.ClickException("aborting: the text is empty, the entry was not changed")
+    return body
 
 
 def compose(prompt: Prompt | None = None, text: str = "") -> str:

@@ -1,4 +1,5 @@
-"""Entry commands: write, mood, list, on-this-day, show, edit, delete."""
+"""Entry commands: write, mood, list, on-this-day, show, edit (delete and the trash are in
+cli/trash.py)."""
 
 from __future__ import annotations
 
@@ -285,18 +286,22 @@ def edit(
 ) -> None:
     """Change an entry; fields not given stay as they are. Works offline.
 
-    Edits made on two devices at once are merged, never lost.
+    Without any option, opens the text in $EDITOR; saving an unchanged or empty text
+    changes nothing. Edits made on two devices at once are merged, never lost.
 
     \b
     Examples:
+      tj edit 3fa9c2
       tj edit 3fa9c2 --mood 5 --append " Felt calmer by evening."
       tj edit 3fa9c2 --title "Tuesday" --tag sleep --tag work
       tj edit 3fa9c2 --emotion relieved --emotion calm
     """
     if all(value is None for value in (title, mood, body, append)) and not (tags or emotions):
-        raise click.UsageError(
-            "nothing to change: give --title, --mood, --body, --append, --tag or --emotion"
-        )
+        current = home.run(lambda client: client.entry(entry_id))
+        body = editor.revise(current.body)
+        if body == current.body:
+            output.message("No change; the entry stays as it was.")
+            return
     entry, note = home.run(
         partial(
             edit_entry,
@@ -316,22 +321,3 @@ def edit(
 async def edit_entry(entry_id: str, client: Client, **fields: Any) -> tuple[Entry, str]:
     entry = await client.edit(entry_id, **fields)
     return entry, await sync_note(client)
-
-
-@cli.command()
-@click.argument("entry_id", metavar="ID")
-@pass_home
-def delete(home: Home, entry_id: str) -> None:
-    """Delete an entry on every device. Works offline.
-
-    \b
-    Example:
-      tj delete 3fa9c2
-    """
-    note = home.run(partial(delete_entry, entry_id))
-    output.message(f"Deleted entry {entry_id}; {note}.")
-
-
-async def delete_entry(entry_id: str, client: Client) -> str:
-    await client.delete(entry_id)
-    return await sync_note(client)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
 
@@ -11,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli import output
-from cli.main import Home, cli, journal_option, json_option, pass_home, sync_note
+from cli.main import Home, cli, journal_option, json_option, pass_home, then_sync
 from client_sdk import Client, Goal
 
 BAR_WIDTH = 10
@@ -144,12 +143,6 @@ def goal_show(home: Home, goal_id: str, as_json: bool) -> None:
     output.data(goal_text(found))
     if found.checkins:
         output.print_table(checkins_table(found))
-
-
-async def then_sync(
-    change: Callable[[Client], Awaitable[Goal]], client: Client
-) -> tuple[Goal, str]:
-    return await change(client), await sync_note(client)
 
 
 def print_goal(result: tuple[Goal, str], as_json: bool, only_id: bool = False) -> None:

@@ -483,6 +483,11 @@ async def sync_note(client: Client) -> str:
     return "synced"
 
 
+async def then_sync(change: Callable[[Client], Awaitable[T]], client: Client) -> tuple[T, str]:
+    """Make a change, then push it if the server is reachable (see `sync_note`)."""
+    return await change(client), await sync_note(client)
+
+
 # --- sync and devices ---------------------------------------------------------------------
 
 
@@ -535,6 +540,7 @@ from cli import (  # noqa: E402, F401
     setaside,
     sharing,
     syncing,
+    trash,
 )
 
 if __name__ == "__main__":

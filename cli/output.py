@@ -30,6 +30,11 @@ def local_date(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d")
 
 
+def plural(count: int, one: str, many: str) -> str:
+    """ "1 entry", "2 entries", "0 entries"."""
+    return f"{count} {one if count == 1 else many}"
+
+
 def short_id(full_id: str) -> str:
     return full_id[:SHORT_ID]
 
@@ -81,7 +86,7 @@ def entries_table(entries: Iterable[Entry]) -> Table:
     for entry in entries:
         table.add_row(
             short_id(entry.id),
-            local_time(entry.created_at),
+            writer_time(entry, with_offset=False),
             entry.journal,
             entry.title or preview(entry.body),
             mood_text(entry.mood),
@@ -100,19 +105,31 @@ def mood_text(mood: int | None) -> str:
 
 
 def entry_text(entry: Entry) -> str:
-    """One entry for reading: a few header lines, a blank line, then the body."""
-    header = [
-        f"id:       {entry.id}",
-        f"journal:  {entry.journal}",
-        f"title:    {entry.title}",
-        f"mood:     {mood_text(entry.mood)}",
-        f"tags:     {', '.join(entry.tags)}",
-        f"emotions: {', '.join(entry.emotions)}",
-        *([f"prompt:   {entry.prompt_id}"] if entry.prompt_id else []),
-        f"created:  {local_time(entry.created_at)}",
-        f"updated:  {local_time(entry.updated_at)}",
+    """One entry for reading: header lines for the fields it has (none for an empty title,
+    mood, tag list or emotion list), a blank line, then the body. Times are the writer's
+    local time when the entry recorded its UTC offset, else this device's."""
+    fields = [
+        ("id", entry.id),
+        ("journal", entry.journal),
+        ("title", entry.title),
+        ("mood", mood_text(entry.mood) if entry.mood is not None else ""),
+        ("tags", ", ".join(entry.tags)),
+        ("emotions", ", ".join(entry.emotions)),
+        ("prompt", entry.prompt_id or ""),
+        ("written", writer_time(entry)),
+        ("updated", local_time(entry.updated_at) if entry.updated_at != entry.created_at else ""),
     ]
-    return "\n".join(header) + "\n\n" + entry.body
+    header = [f"{name + ':':<10}{value}" for name, value in fields if value]
+    return "\n".join(header) + ("\n\n" + entry.body if entry.body else "")
+
+
+def writer_time(entry: Entry, *, with_offset: bool = True) -> str:
+    """When an entry was written, in the writer's local time (and offset) if known."""
+    if entry.utc_offset is None:
+        return local_time(entry.created_at)
+    return entry.local_created_at.strftime(
+        "%Y-%m-%d %H:%M (UTC%z)" if with_offset else "%Y-%m-%d %H:%M"
+    )
 
 
 def journals_table(journals: Iterable[Journal]) -> Table:

@@ -6,7 +6,7 @@ shared_with_me, share_log, add_note, notes, verify); commands that write records
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TypeVar
@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli import output
-from cli.main import Home, cli, json_option, pass_home, sync_note
+from cli.main import Home, cli, json_option, pass_home, sync_note, then_sync
 from client_sdk import AuditInfo, Client, Note, SharedJournal, ShareInfo
 from client_sdk.sharing import DISCLOSABLE
 
@@ -69,11 +69,6 @@ only_option = click.option(
     callback=parse_fields,
     help=f"Share only these entry fields, comma-separated: {', '.join(DISCLOSABLE)}.",
 )
-
-
-async def then_sync(change: Callable[[Client], Awaitable[T]], client: Client) -> tuple[T, str]:
-    """Make a change, then push it if the server is reachable."""
-    return await change(client), await sync_note(client)
 
 
 # --- sharing --------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from client_sdk.client import Client
 from client_sdk.crypto import INSECURE_TEST_COST, INTERACTIVE, MODERATE, KdfCost
-from client_sdk.documents import EMOTIONS
+from client_sdk.documents import EMOTIONS, TRASH_DAYS
 from client_sdk.errors import (
     AccessError,
     AuthError,
@@ -39,6 +39,7 @@ __all__ = [
     "INSECURE_TEST_COST",
     "INTERACTIVE",
     "MODERATE",
+    "TRASH_DAYS",
     "AccessError",
     "Assignment",
     "AuditInfo",

@@ -34,6 +34,9 @@ from client_sdk.documents import (
     entry_view,
     new_entry_update,
     normalize_emotions,
+    restore_entry_update,
+    trash_entry_update,
+    trash_expired,
 )
 from client_sdk.errors import AuthError, InvalidInput, NetworkError, NotFound
 from client_sdk.goals import (
@@ -490,10 +493,11 @@ class Client:
         append: str | None = None,
         emotions: list[str] | tuple[str, ...] | None = None,
     ) -> Entry:
-        """Change the given fields of an entry (None leaves a field as it is)."""
-        local, document = await self._entry_document(entry_id)
-        if entry_view(document).deleted:
-            raise NotFound(f"entry {entry_id} was deleted")
+        """Change the given fields of an entry (None leaves a field as it is).
+
+        Raises NotFound for an unknown, deleted or trashed entry, InvalidInput for a field out
+        of its limits (an append that would pass MAX_BODY characters included)."""
+        local, document = await self._live_entry(entry_id)
         fields = EntryFields(
             title=title,
             mood=mood,
@@ -506,18 +510,80 @@ class Client:
         await self._save(local, document, update)
         return self._entry(local, document)
 
-    async def delete(self, entry_id: str) -> None:
+    async def delete(self, entry_id: str) -> Entry:
+        """Move an entry to the trash, on every device at the next sync: it disappears from
+        lists, search and insights, and `restore` brings it back for TRASH_DAYS (30) days.
+        Returns the trashed entry. Raises NotFound for an unknown or deleted entry."""
         local, document = await self._entry_document(entry_id)
-        if entry_view(document).deleted:
-            return
-        await self._save(local, document, delete_entry_update(document, now_ms()))
+        view = entry_view(document)
+        if view.deleted or trash_expired(view, now_ms()):
+            raise NotFound(f"entry {entry_id} was deleted")
+        if view.trashed_at is None:
+            await self._save(local, document, trash_entry_update(document, now_ms()))
+        return self._entry(local, document)
+
+    async def restore(self, entry_id: str) -> Entry:
+        """Take an entry out of the trash. Raises NotFound when it is not in the trash (or
+        was there for more than TRASH_DAYS days and is deleted for good)."""
+        local, document = await self._entry_document(entry_id)
+        view = entry_view(document)
+        if view.deleted or trash_expired(view, now_ms()):
+            raise NotFound(f"entry {entry_id} was deleted for good")
+        if view.trashed_at is None:
+            raise NotFound(f"entry {entry_id} is not in the trash")
+        await self._save(local, document, restore_entry_update(document, now_ms()))
+        return self._entry(local, document)
+
+    async def trash(self) -> list[Entry]:
+        """Entries in the trash of the journals this account owns, most recently trashed
+        first. Entries trashed TRASH_DAYS (30) days ago or more are deleted for good here."""
+        found = []
+        now = now_ms()
+        for local, document in await self._owned_entry_documents():
+            view = entry_view(document)
+            if view.deleted or view.trashed_at is None:
+                continue
+            if trash_expired(view, now):
+                await self._save(local, document, delete_entry_update(document, now))
+            else:
+                found.append(self._entry(local, document))
+        return sorted(found, key=lambda e: (e.trashed_at, e.id), reverse=True)
+
+    async def empty_trash(self) -> int:
+        """Delete every entry in the trash for good, on every device; returns how many."""
+        emptied = 0
+        for local, document in await self._owned_entry_documents():
+            view = entry_view(document)
+            if not view.deleted and view.trashed_at is not None:
+                await self._save(local, document, delete_entry_update(document, now_ms()))
+                emptied += 1
+        return emptied
+
+    async def _owned_entry_documents(self) -> list[tuple[LocalJournal, Document]]:
+        journals = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
+        return [
+            (journals[stored.journal_id], stored_document(stored))
+            for stored in await self.store.documents(None)
+            if stored.kind == ENTRY
+            and stored.journal_id in journals
+            and not _is_disclosure(journals[stored.journal_id])
+        ]
 
     async def entry(self, entry_id: str) -> Entry:
+        """One entry by id (or a unique prefix of 4+ hex digits). Raises NotFound for an
+        unknown, deleted or trashed one (`trash` lists those)."""
+        local, document = await self._live_entry(entry_id)
+        return self._entry(local, document)
+
+    async def _live_entry(self, entry_id: str) -> tuple[LocalJournal, Document]:
+        """An entry that is neither deleted nor in the trash, else NotFound."""
         local, document = await self._entry_document(entry_id)
-        view = self._entry(local, document)
-        if view.deleted:
+        view = entry_view(document)
+        if view.deleted or trash_expired(view, now_ms()):
             raise NotFound(f"entry {entry_id} was deleted")
-        return view
+        if view.trashed_at is not None:
+            raise NotFound(f"entry {entry_id} is in the trash: restore it first")
+        return local, document
 
     async def entries(
         self,
@@ -571,7 +637,7 @@ class Client:
             if journal_id is None and source.role == "owner" and _is_disclosure(source):
                 continue  # copies made for a therapist; the originals are listed
             view = self._entry(journals[stored.journal_id], stored_document(stored))
-            if include_deleted or not view.deleted:
+            if include_deleted or not (view.deleted or view.trashed_at is not None):
                 found.append(view)
         return sorted(found, key=lambda e: (e.created_at, e.id), reverse=True)
 
@@ -618,6 +684,7 @@ class Client:
             emotions=view.emotions,
             prompt_id=view.prompt_id,
             utc_offset=view.utc_offset,
+            trashed_at=to_datetime(view.trashed_at) if view.trashed_at is not None else None,
         )
 
     async def _save(self, journal: LocalJournal, document: Document, update: bytes) -> None:

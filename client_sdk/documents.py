@@ -283,7 +283,28 @@ def edit_entry_update(document: Document, fields: EntryFields, now_ms: int) -> b
 
 
 def delete_entry_update(document: Document, now_ms: int) -> bytes:
+    """Delete for good: `deleted` is only ever set true, so no device can bring it back."""
     return document.change(fields={"deleted": True, "updated_at": now_ms})
+
+
+TRASH_DAYS = 30  # how long a trashed entry can be restored, as Day One and Journey keep it
+TRASH_MS = TRASH_DAYS * 24 * 60 * 60 * 1000
+
+
+def trash_entry_update(document: Document, now_ms: int) -> bytes:
+    """Move an entry to the trash: hidden everywhere, restorable for TRASH_DAYS days."""
+    return document.change(fields={"trashed_at": now_ms, "updated_at": now_ms})
+
+
+def restore_entry_update(document: Document, now_ms: int) -> bytes:
+    """Take an entry out of the trash."""
+    return document.change(fields={"trashed_at": None, "updated_at": now_ms})
+
+
+def trash_expired(view: EntryView, now_ms: int) -> bool:
+    """Whether a trashed entry has been in the trash for TRASH_DAYS days or more: it can no
+    longer be restored and reads as deleted."""
+    return view.trashed_at is not None and now_ms - view.trashed_at >= TRASH_MS
 
 
 @dataclass(frozen=True)
@@ -301,6 +322,7 @@ class EntryView:
     emotions: tuple[str, ...] = ()
     prompt_id: str | None = None
     utc_offset: int | None = None  # the writer's offset from UTC in minutes, if recorded
+    trashed_at: int | None = None  # ms since the epoch when moved to the trash, if it is there
 
 
 def entry_view(document: Document) -> EntryView:
@@ -309,6 +331,7 @@ def entry_view(document: Document) -> EntryView:
     emotions = document.field("emotions") or []
     prompt_id = document.field("prompt_id")
     offset = document.field("utc_offset")
+    trashed_at = document.field("trashed_at")
     return EntryView(
         id=document.doc_id,
         title=str(document.field("title", "") or ""),
@@ -321,6 +344,11 @@ def entry_view(document: Document) -> EntryView:
         emotions=tuple(str(e) for e in emotions) if isinstance(emotions, list) else (),
         prompt_id=prompt_id if isinstance(prompt_id, str) and prompt_id else None,
         utc_offset=_offset_or_none(offset),
+        trashed_at=(
+            int(trashed_at)
+            if isinstance(trashed_at, (int, float)) and not isinstance(trashed_at, bool)
+            else None
+        ),
     )
 
 

@@ -76,6 +76,7 @@ class Entry:
     emotions: tuple[str, ...] = ()
     prompt_id: str | None = None  # the reflection prompt this entry answers, if any
     utc_offset: int | None = None  # the writer's offset from UTC, minutes; None if unknown
+    trashed_at: datetime | None = None  # when it was moved to the trash (UTC), if it is there
 
     @property
     def local_created_at(self) -> datetime:
@@ -100,6 +101,7 @@ class Entry:
             "emotions": list(self.emotions),
             "prompt_id": self.prompt_id,
             "utc_offset": self.utc_offset,
+            "trashed_at": self.trashed_at.isoformat() if self.trashed_at else None,
         }
 
 

@@ -461,6 +461,7 @@ def disclosed_fields(document: Document, fields: tuple[str, ...]) -> dict[str, A
         chosen["emotions"] = list(document.field("emotions") or [])
     if view.utc_offset is not None:
         chosen["utc_offset"] = view.utc_offset
+    chosen["trashed_at"] = view.trashed_at
     return chosen
 
 

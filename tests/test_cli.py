@@ -25,7 +25,7 @@ from tests.conftest import PASSWORD, TEST_SETTINGS, RunningServer
 
 ENTRY_KEYS = {
     "id", "journal", "title", "body", "mood", "tags", "created_at", "updated_at", "emotions",
-    "prompt_id", "utc_offset",
+    "prompt_id", "utc_offset", "trashed_at",
 }  # fmt: skip
 OFFLINE_NOTE = "saved locally; will sync when the server is reachable"
 BASE_ENV: dict[str, str | None] = {
@@ -294,14 +294,15 @@ async def test_edit_changes_only_the_given_fields_and_delete_removes_the_entry(
         "Slept badly. Better now.",
         ["sleep"],
     )
-    await laptop.ok("delete", entry_id[:8])
+    await laptop.ok("delete", entry_id[:8], "--yes")
     assert await laptop.json("list") == []
-    assert "deleted" in failed_with_one_line(await laptop.tj("show", entry_id))
+    assert "in the trash" in failed_with_one_line(await laptop.tj("show", entry_id))
 
 
 async def test_usage_mistakes_exit_with_status_2(laptop: Device) -> None:
     assert (await laptop.tj("write", "--mood", "11", "Too happy")).exit_code == 2
-    assert (await laptop.tj("edit", "abcd")).exit_code == 2
+    assert (await laptop.tj("edit")).exit_code == 2
+    assert (await laptop.tj("delete")).exit_code == 2
     assert (await laptop.tj("write", input="")).exit_code == 2
 
 

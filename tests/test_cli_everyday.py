@@ -128,3 +128,77 @@ async def test_append_cannot_grow_an_entry_past_the_limit(laptop: Device) -> Non
     assert json.loads((await laptop.ok("show", entry["id"], "--json")).stdout)["body"].endswith(
         "y" * 10
     )
+
+
+async def test_delete_asks_first_and_moves_the_entry_to_a_restorable_trash(
+    laptop: Device,
+) -> None:
+    entry_id = (await laptop.json("write", "--title", "Hard day", "It was hard."))["id"]
+    declined = await laptop.tj("delete", entry_id, input="n\n")
+    assert declined.exit_code == 1 and "Move “Hard day” to the trash?" in declined.stderr
+    assert ids(await laptop.json("list")) == [entry_id]
+
+    moved = await laptop.ok("delete", entry_id, input="y\n")
+    assert "restore" in moved.stderr and "30 days" in moved.stderr
+    assert await laptop.json("list") == []
+    assert await laptop.json("search", "hard") == []
+    [trashed] = await laptop.json("trash")
+    assert trashed["id"] == entry_id and trashed["trashed_at"] is not None
+    assert "30" in (await laptop.ok("trash")).stdout  # days left
+
+    await laptop.ok("restore", entry_id[:8])
+    assert ids(await laptop.json("list")) == [entry_id]
+    assert await laptop.json("trash") == []
+    not_trashed = await laptop.tj("restore", entry_id)
+    assert not_trashed.exit_code == 1 and "not in the trash" in not_trashed.stderr
+
+
+async def test_the_trash_reaches_other_devices_and_emptying_it_is_for_good(
+    laptop: Device,
+) -> None:
+    entry_id = (await laptop.json("write", "Gone soon."))["id"]
+    phone = Device(laptop.home.parent / "phone", laptop.url)
+    await phone.ok("login", laptop.url, "ana")
+    await laptop.ok("delete", entry_id, "--yes")
+    await phone.ok("sync")
+    assert await phone.json("list") == []
+    assert ids(await phone.json("trash")) == [entry_id]
+    await phone.ok("trash", "empty", "--yes")
+    await laptop.ok("sync")
+    assert await laptop.json("trash") == []
+    gone = await laptop.tj("restore", entry_id)
+    assert gone.exit_code == 1 and "deleted for good" in gone.stderr
+
+
+async def test_edit_without_options_opens_the_editor_on_the_current_text(
+    laptop: Device, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entry_id = (await laptop.json("write", "First line.\nSecond line."))["id"]
+    opened: list[str] = []
+
+    def fake_editor(text: str, **_: object) -> str:
+        opened.append(text)
+        return text.replace("Second", "Better second")
+
+    monkeypatch.setattr("click.edit", fake_editor)
+    await laptop.ok("edit", entry_id)
+    assert opened and opened[0].startswith("First line.\nSecond line.\n")
+    [entry] = await laptop.json("list")
+    assert entry["body"] == "First line.\nBetter second line."
+
+    monkeypatch.setattr("click.edit", lambda text, **_: text)
+    unchanged = await laptop.ok("edit", entry_id)
+    assert "No change" in unchanged.stderr
+    monkeypatch.setattr("click.edit", lambda text, **_: "# only a comment\n")
+    emptied = await laptop.tj("edit", entry_id)
+    assert emptied.exit_code == 1 and "not changed" in emptied.stderr
+    [entry] = await laptop.json("list")
+    assert entry["body"] == "First line.\nBetter second line."
+
+
+async def test_show_leaves_out_fields_an_entry_does_not_have(laptop: Device) -> None:
+    entry_id = (await laptop.json("write", "Just text."))["id"]
+    shown = (await laptop.ok("show", entry_id)).stdout
+    for absent in ("title:", "mood:", "tags:", "emotions:", "prompt:", "updated:"):
+        assert absent not in shown
+    assert "written:" in shown and shown.rstrip().endswith("Just text.")

@@ -9,6 +9,7 @@ from pycrdt import Doc, Text
 
 from client_sdk.documents import (
     ENTRY,
+    TRASH_MS,
     Document,
     EntryFields,
     delete_entry_update,
@@ -16,6 +17,9 @@ from client_sdk.documents import (
     entry_view,
     new_entry_update,
     replace_text,
+    restore_entry_update,
+    trash_entry_update,
+    trash_expired,
 )
 from client_sdk.errors import IntegrityError, InvalidInput
 
@@ -214,3 +218,26 @@ def test_an_append_that_would_pass_the_body_limit_is_refused_and_changes_nothing
     assert document.state() == before
     edit_entry_update(document, EntryFields(append="y" * 5), now_ms=2)
     assert len(entry_view(document).body) == 100_000
+
+
+def test_a_trashed_entry_is_restorable_until_thirty_days_have_passed() -> None:
+    document = Document(DOC_ID, ENTRY)
+    new_entry_update(document, EntryFields(body="x"), now_ms=1)
+    trash_entry_update(document, now_ms=1_000)
+    view = entry_view(document)
+    assert view.trashed_at == 1_000 and not view.deleted
+    assert not trash_expired(view, 1_000 + TRASH_MS - 1)
+    assert trash_expired(view, 1_000 + TRASH_MS)
+    restore_entry_update(document, now_ms=2_000)
+    assert entry_view(document).trashed_at is None
+    assert not trash_expired(entry_view(document), 10 * TRASH_MS)
+
+
+def test_a_restore_racing_a_permanent_delete_leaves_the_entry_deleted() -> None:
+    first, second = two_copies("body")
+    trash_entry_update(first, now_ms=2)
+    second.apply(first.state())
+    a = restore_entry_update(first, now_ms=3)
+    b = delete_entry_update(second, now_ms=3)
+    exchange(first, second, a, b)
+    assert entry_view(first).deleted and entry_view(second).deleted

@@ -1,0 +1,111 @@
+"""Deleting entries: `tj delete` moves one to the trash (after a confirmation), `tj trash`
+lists it for 30 days, `tj restore` brings it back, `tj trash empty` deletes for good."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import partial
+
+import click
+from rich.table import Table
+
+from cli import output
+from cli.main import Home, cli, json_option, pass_home, then_sync
+from client_sdk import TRASH_DAYS, Client, Entry
+
+
+@cli.command()
+@click.argument("entry_id", metavar="ID")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@pass_home
+def delete(home: Home, entry_id: str, yes: bool) -> None:
+    """Move an entry to the trash, on every device. Works offline.
+
+    Asks first (--yes does not). The entry can be restored with `tj restore` for 30 days;
+    then it is deleted for good.
+
+    \b
+    Examples:
+      tj delete 3fa9c2
+      tj delete 3fa9c2 --yes
+    """
+    if not yes:
+        entry = home.run(lambda client: client.entry(entry_id))
+        click.confirm(f"Move {describe(entry)} to the trash?", abort=True, err=True)
+    trashed, note = home.run(partial(then_sync, partial(Client.delete, entry_id=entry_id)))
+    output.message(
+        f"Moved {describe(trashed)} to the trash (restore it with `tj restore "
+        f"{output.short_id(trashed.id)}` within {TRASH_DAYS} days); {note}."
+    )
+
+
+@cli.command()
+@click.argument("entry_id", metavar="ID")
+@pass_home
+def restore(home: Home, entry_id: str) -> None:
+    """Take an entry out of the trash.
+
+    \b
+    Example:
+      tj restore 3fa9c2
+    """
+    restored, note = home.run(partial(then_sync, partial(Client.restore, entry_id=entry_id)))
+    output.message(f"Restored {describe(restored)}; {note}.")
+
+
+@cli.group(invoke_without_command=True)
+@json_option
+@pass_home
+def trash(home: Home, as_json: bool) -> None:
+    """List the entries in the trash, with the days left to restore each.
+
+    \b
+    Examples:
+      tj trash
+      tj trash empty --yes
+    """
+    if click.get_current_context().invoked_subcommand is not None:
+        return
+    entries = home.run(lambda client: client.trash())
+    output.show_rows(entries, as_json, trash_table, "The trash is empty.")
+
+
+@trash.command("empty")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@pass_home
+def trash_empty(home: Home, yes: bool) -> None:
+    """Delete every entry in the trash for good, on every device.
+
+    \b
+    Example:
+      tj trash empty
+    """
+    if not yes:
+        click.confirm("Delete everything in the trash for good?", abort=True, err=True)
+    emptied, note = home.run(partial(then_sync, Client.empty_trash))
+    output.message(f"Deleted {output.plural(emptied, 'entry', 'entries')} for good; {note}.")
+
+
+def describe(entry: Entry) -> str:
+    """An entry named for a person: its title, or its date and first words."""
+    if entry.title:
+        return f"“{entry.title}”"
+    words = " ".join(entry.body.split()[:6])
+    day = entry.local_created_at.strftime("%Y-%m-%d")
+    return f"the entry of {day}" + (f" (“{words}…”)" if words else "")
+
+
+def trash_table(entries: list[Entry]) -> Table:
+    table = Table("id", "written", "journal", "title or text", "days left")
+    now = datetime.now().astimezone()
+    for entry in entries:
+        assert entry.trashed_at is not None
+        left = (entry.trashed_at + timedelta(days=TRASH_DAYS) - now).days
+        table.add_row(
+            output.short_id(entry.id),
+            entry.local_created_at.strftime("%Y-%m-%d"),
+            entry.journal,
+            entry.title or " ".join(entry.body.split())[:60],
+            str(max(left, 0)),
+        )
+    return table
