@@ -22,7 +22,7 @@ from cli.main import (
     pass_home,
     sync_note,
 )
-from client_sdk import EMOTIONS, Client, Entry
+from client_sdk import EMOTIONS, BriefView, Client, Entry, NotFound
 
 date_option = click.option(
     "--date",
@@ -248,17 +248,32 @@ def on_this_day(home: Home, as_json: bool) -> None:
 @json_option
 @pass_home
 def show(home: Home, entry_id: str, as_json: bool) -> None:
-    """Show one entry (ID may be a unique prefix of 4+ hex digits).
+    """Show one entry, or a brief a client shared with you (ID may be a unique prefix of 4+
+    hex digits).
 
     \b
     Example:
       tj show 3fa9c2
     """
-    entry = home.run(lambda client: client.entry(entry_id))
+
+    async def work(client: Client) -> Entry | BriefView:
+        try:
+            return await client.entry(entry_id)
+        except NotFound as missing:
+            try:
+                return await client.briefs.brief(entry_id)
+            except NotFound:
+                raise missing from None
+
+    found = home.run(work)
     if as_json:
-        output.print_json(entry.to_dict())
+        output.print_json(found.to_dict())
+    elif isinstance(found, BriefView):
+        output.data(
+            f"brief from {found.client}, shared {output.local_time(found.created_at)}\n\n{found.text}"
+        )
     else:
-        output.data(output.entry_text(entry))
+        output.data(output.entry_text(found))
 
 
 @cli.command()

@@ -534,6 +534,7 @@ from cli import (  # noqa: E402, F401
     insights,
     lock,
     measures,
+    practice,
     prompts,
     safety,
     search,

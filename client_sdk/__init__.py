@@ -1,5 +1,7 @@
 """Therapy Journal sync SDK: end-to-end encrypted journals that sync between devices."""
 
+from client_sdk.brief import Brief, BriefView
+from client_sdk.caseload import CaseloadRow
 from client_sdk.client import Client
 from client_sdk.crypto import INSECURE_TEST_COST, INTERACTIVE, MODERATE, KdfCost
 from client_sdk.documents import EMOTIONS, TRASH_DAYS
@@ -45,6 +47,9 @@ __all__ = [
     "AuditInfo",
     "AuthError",
     "Backoff",
+    "Brief",
+    "BriefView",
+    "CaseloadRow",
     "Change",
     "CheckIn",
     "Client",

@@ -146,6 +146,8 @@ class Assignments:
         done: dict[str, list[int]] = {}
         assignments = []
         for stored in documents:
+            if stored.kind not in (MEASURE, HOMEWORK, ASSIGNMENT):
+                continue
             document = stored_document(stored)
             if stored.kind == MEASURE:
                 result = result_view(document, name, hex_id)

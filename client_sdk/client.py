@@ -63,6 +63,7 @@ from client_sdk.models import (
     to_datetime,
 )
 from client_sdk.portability import ImportProgress, ImportReport, gather, restore, write_markdown
+from client_sdk.practice import Briefs, Caseload
 from client_sdk.profile import (
     Profile,
     ensure_home,
@@ -121,6 +122,20 @@ class Client:
         """Measures and homework a therapist assigns, and what is due (care.py)."""
         self.homework = Homework(*wiring)
         """Structured homework from templates (care.py, templates.py)."""
+        self.briefs = Briefs(
+            self.replica, self.sharing, self.entries, self.goals, self.measures, self.homework
+        )
+        """Pre-session briefs: prepare, share as one time-boxed item, read (practice.py)."""
+        self.caseload = Caseload(
+            self.replica,
+            self.entries,
+            self.goals,
+            self.measures,
+            self.assignments,
+            self.safety,
+            self.briefs,
+        )
+        """A therapist's clients, who needs attention first (practice.py, caseload.py)."""
 
     # --- lifecycle --------------------------------------------------------------------------
 

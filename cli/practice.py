@@ -1,0 +1,182 @@
+"""`tj caseload` (a therapist's clients, who needs attention first), `tj brief` (a client's
+pre-session digest, read then shared as one time-boxed item) and `tj briefs`.
+
+Every command is one SDK call on `client.caseload` or `client.briefs` (client_sdk/practice.py).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from cli import output
+from cli.main import Home, cli, json_option, pass_home, sync_note
+from cli.sharing import parse_until
+from client_sdk import Client
+from client_sdk.brief import Brief, BriefView
+from client_sdk.caseload import DEFAULT_MOOD_DROP, DEFAULT_QUIET_DAYS, CaseloadRow
+from client_sdk.caseload_html import render_caseload
+
+
+@cli.command("caseload")
+@click.option(
+    "--quiet-days",
+    type=click.IntRange(1, 365),
+    default=DEFAULT_QUIET_DAYS,
+    show_default=True,
+    help="Flag a client with no entry for this many days.",
+)
+@click.option(
+    "--mood-drop",
+    type=click.FloatRange(0.1, 9),
+    default=DEFAULT_MOOD_DROP,
+    show_default=True,
+    help="Flag a fall of mean mood (last 4 weeks against the 4 before) of this many points.",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write an HTML page here.",
+)
+@json_option
+@pass_home
+def caseload(
+    home: Home, quiet_days: int, mood_drop: float, html_path: Path | None, as_json: bool
+) -> None:
+    """Your clients, who needs attention first: safety flags, score changes, mood trend,
+    goals, overdue assignments, briefs. Computed on this device from what they shared.
+
+    \b
+    Examples:
+      tj caseload
+      tj caseload --quiet-days 10 --json
+      tj caseload --html caseload.html
+    """
+
+    async def work(client: Client) -> list[CaseloadRow]:
+        await sync_note(client)
+        return await client.caseload.rows(quiet_days=quiet_days, mood_drop=mood_drop)
+
+    rows = home.run(work)
+    if html_path is not None:
+        page = render_caseload(rows, generated_at=datetime.now().astimezone())
+        html_path.write_text(page, encoding="utf-8")
+        os.chmod(html_path, 0o600)
+        output.message(f"Wrote {html_path}")
+    output.show_rows(rows, as_json, caseload_table, "No client shares a journal with you yet.")
+
+
+def caseload_table(rows: list[CaseloadRow]) -> Table:
+    table = Table("client", "flags", "last entry", "week", "mood 8 wk", "scores", "overdue")
+    for row in rows:
+        scores = ", ".join(
+            f"{s.result.name} {s.result.score}" + (f" ({s.change.change:+d})" if s.change else "")
+            for s in row.scores
+        )
+        table.add_row(
+            escape(row.client),
+            escape("; ".join(row.flags)),
+            output.local_time(row.last_entry) if row.last_entry else "never",
+            str(row.entries_this_week),
+            row.sparkline,
+            escape(scores),
+            str(len(row.overdue)),
+        )
+    return table
+
+
+@cli.command("brief")
+@click.argument("therapist")
+@click.option(
+    "--days",
+    type=click.IntRange(1, 366),
+    default=14,
+    show_default=True,
+    help="Days the brief covers.",
+)
+@click.option(
+    "--until", metavar="DATE", callback=parse_until, help="Readable until (default: in 14 days)."
+)
+@click.option("--yes", is_flag=True, help="Share without asking (after reading it elsewhere).")
+@click.option("--fingerprint", metavar="CODE", help="The therapist's safety number.")
+@click.option("--trust-on-first-use", is_flag=True, help="Accept the therapist's keys unchecked.")
+@json_option
+@pass_home
+def brief(
+    home: Home,
+    therapist: str,
+    days: int,
+    until: datetime | None,
+    yes: bool,
+    fingerprint: str | None,
+    trust_on_first_use: bool,
+    as_json: bool,
+) -> None:
+    """Before a session: a digest of the last days (mood, scores, goals, homework, entries
+    tagged "to-discuss") to read, then share with THERAPIST as one time-boxed item.
+
+    \b
+    Examples:
+      tj brief drsmith
+      tj brief drsmith --days 7 --until 2027-01-10 --yes
+    """
+    prepared: Brief = home.run(lambda client: client.briefs.prepare(days=days))
+    if not as_json:
+        output.data(prepared.text())
+    if not yes and not click.confirm(f"\nShare this brief with {therapist}?", err=True):
+        output.message("Not shared.")
+        return
+
+    async def work(client: Client) -> tuple[dict[str, object], str]:
+        shared = await client.briefs.share(
+            prepared,
+            therapist,
+            until=until,
+            fingerprint=fingerprint,
+            trust_on_first_use=trust_on_first_use,
+        )
+        return shared.to_dict(), await sync_note(client)
+
+    shared, note = home.run(work)
+    if as_json:
+        output.print_json({"brief": prepared.to_dict(), "text": prepared.text(), "share": shared})
+    else:
+        output.message(f"Shared with {therapist} until {shared['expires_at']}.")
+    output.message(note)
+
+
+@cli.command("briefs")
+@json_option
+@pass_home
+def briefs(home: Home, as_json: bool) -> None:
+    """Briefs clients shared with you, newest first (read one with `tj show ID`).
+
+    \b
+    Example:
+      tj briefs --json
+    """
+    found = home.run(lambda client: client.briefs.received())
+    output.show_rows(found, as_json, briefs_table, "No briefs shared with you.")
+
+
+def briefs_table(found: list[BriefView]) -> Table:
+    table = Table("id", "client", "shared", "journal")
+    table.columns[0].no_wrap = True
+    for item in found:
+        table.add_row(
+            output.short_id(item.id),
+            escape(item.client),
+            output.local_time(item.created_at),
+            escape(item.journal),
+        )
+    return table
+
+
+def brief_text(item: BriefView) -> str:
+    return f"id:     {item.id}\nclient: {item.client}\nshared: {output.local_time(item.created_at)}\n\n{item.text}"

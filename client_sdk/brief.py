@@ -1,0 +1,188 @@
+"""A pre-session brief: the digest a client reads, then shares with their therapist as one
+time-boxed item (pure: callers pass everything, times too).
+
+The digest covers the last `days` days (default 14): the mood trend (mean of the period
+against the same length before, with a weekly sparkline), the latest score of each measure
+with its change, goal check-ins in the period, homework by completion, and the entries the
+client tagged "to-discuss".
+
+A brief is stored as a document of kind "brief" (protocol.md, "Documents") in a journal made
+for that one brief and shared read-only with the therapist until an end date: map `fields`
+with `digest` (the JSON of `Brief.to_dict()`) and `created_at`; text `body` (`Brief.text()`,
+what the client read before sharing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from client_sdk.caseload import EntryLike, GoalLike, latest_scores, mood_trend, weekly_sparkline
+from client_sdk.documents import Document
+from client_sdk.models import to_datetime
+from client_sdk.results import MeasureResult
+from client_sdk.schedule import COMPLETIONS, HomeworkEntry
+
+BRIEF = "brief"
+TO_DISCUSS = "to-discuss"
+DEFAULT_DAYS = 14
+PREVIEW = 120
+
+
+class TaggedEntry(EntryLike, Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True)
+class Brief:
+    period_start: datetime
+    period_end: datetime
+    entries: int
+    mood_recent: float | None
+    mood_before: float | None
+    mood_change: float | None
+    sparkline: str
+    scores: list[dict[str, Any]]
+    goals: list[dict[str, Any]]
+    homework: dict[str, int]
+    to_discuss: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period_start": self.period_start.isoformat(),
+            "period_end": self.period_end.isoformat(),
+            "entries": self.entries,
+            "mood_recent": self.mood_recent,
+            "mood_before": self.mood_before,
+            "mood_change": self.mood_change,
+            "sparkline": self.sparkline,
+            "scores": self.scores,
+            "goals": self.goals,
+            "homework": self.homework,
+            "to_discuss": self.to_discuss,
+        }
+
+    def text(self) -> str:
+        """The brief as plain text, exactly what is shared."""
+        start = self.period_start.astimezone().strftime("%Y-%m-%d")
+        end = self.period_end.astimezone().strftime("%Y-%m-%d")
+        lines = [f"Brief for {start} to {end}", ""]
+        mood = (
+            "no moods recorded" if self.mood_recent is None else f"mean {self.mood_recent:.1f}/10"
+        )
+        if self.mood_change is not None:
+            mood += f" ({self.mood_change:+.1f} against the period before)"
+        lines += [f"Mood: {mood}  {self.sparkline}", f"Entries: {self.entries}"]
+        for score in self.scores:
+            change = score["change"]
+            text = f"{score['name']}: {score['score']} ({score['band']})"
+            if change is not None:
+                text += f", {change['change']:+d} since the one before"
+                if change["reliable"]:
+                    text += f" ({change['reliable']})"
+            lines.append(text)
+        for goal in self.goals:
+            lines.append(f"Goal '{goal['title']}': {goal['checkins']} check-in(s)")
+        done = ", ".join(f"{n} {c}" for c, n in self.homework.items() if n)
+        lines.append(f"Homework: {done or 'none recorded'}")
+        if self.to_discuss:
+            lines += ["", "To discuss:"]
+            lines += [f"- {e['title'] or e['preview']}" for e in self.to_discuss]
+        return "\n".join(lines)
+
+
+def compute_brief(
+    entries: Sequence[TaggedEntry],
+    results: list[MeasureResult],
+    goals: Sequence[GoalLike],
+    homework: Sequence[HomeworkEntry],
+    *,
+    now: datetime,
+    days: int = DEFAULT_DAYS,
+) -> Brief:
+    start = now - timedelta(days=days)
+    in_period = [e for e in entries if start <= e.created_at <= now]
+    recent, before, change = mood_trend(entries, now, days)
+    scores = [line.to_dict() for line in latest_scores(results)]
+    goal_rows = []
+    for goal in goals:
+        checkins = [c for c in goal.checkins if start <= c.at <= now]
+        if checkins or not goal.done:
+            goal_rows.append({"title": goal.title, "checkins": len(checkins)})
+    counts = {completion: 0 for completion in COMPLETIONS}
+    for item in homework:
+        if start <= item.created_at <= now:
+            counts[item.completion] += 1
+    discuss = [
+        {
+            "id": e.id,
+            "title": e.title,
+            "created_at": e.created_at.isoformat(),
+            "preview": " ".join(e.body.split())[:PREVIEW],
+        }
+        for e in sorted(in_period, key=lambda e: e.created_at)
+        if TO_DISCUSS in e.tags
+    ]
+    return Brief(
+        start,
+        now,
+        len(in_period),
+        recent,
+        before,
+        change,
+        weekly_sparkline(entries, now, max(1, days // 7)),
+        scores,
+        goal_rows,
+        counts,
+        discuss,
+    )
+
+
+def brief_update(document: Document, brief: Brief, now_ms: int) -> bytes:
+    return document.change(
+        fields={"digest": brief.to_dict(), "created_at": now_ms}, texts={"body": brief.text()}
+    )
+
+
+@dataclass(frozen=True)
+class BriefView:
+    id: str
+    journal: str
+    client: str
+    created_at: datetime
+    digest: dict[str, Any]
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "journal": self.journal,
+            "client": self.client,
+            "created_at": self.created_at.isoformat(),
+            "digest": self.digest,
+            "text": self.text,
+        }
+
+
+def brief_view(document: Document, journal: str, client: str) -> BriefView | None:
+    digest = document.field("digest")
+    created = document.field("created_at")
+    if not isinstance(digest, dict) or not isinstance(created, (int, float)):
+        return None
+    return BriefView(
+        document.doc_id.hex(),
+        journal,
+        client,
+        to_datetime(int(created)),
+        dict(digest),
+        document.text("body"),
+    )

@@ -1,0 +1,246 @@
+"""A therapist's caseload: one row per client who shares with them, computed on the
+therapist's device from what each client shared (pure: callers pass everything, times too).
+
+A row holds: the last entry and entries in the last 7 days; the mood trend, the mean mood of
+the last 28 days against the 28 days before, with a sparkline of the last 8 weeks; the latest
+score of each measure with its change since the one before (reliable change and recovery,
+scoring.compare); goals with their last check-in; overdue assignments; the latest brief; and
+flags: an unacknowledged safety flag, no entry for `quiet_days` days, a mood drop of at least
+`mood_drop` points, a reliable deterioration, overdue assignments.
+
+Rows needing attention come first: an unacknowledged safety flag before anything else, then
+by the number of other flags, then by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from client_sdk.insights import sparkline
+from client_sdk.results import MeasureResult, change_between, previous_result
+from client_sdk.safety import SafetyFlag
+from client_sdk.schedule import OVERDUE, Due
+from client_sdk.scoring import DETERIORATION, ScoreChange
+
+TREND_DAYS = 28
+SPARK_WEEKS = 8
+DEFAULT_QUIET_DAYS = 7
+DEFAULT_MOOD_DROP = 1.0
+
+
+class EntryLike(Protocol):
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def mood(self) -> int | None: ...
+
+
+class GoalLike(Protocol):
+    @property
+    def title(self) -> str: ...
+    @property
+    def done(self) -> bool: ...
+    @property
+    def fraction(self) -> float | None: ...
+    @property
+    def checkins(self) -> Sequence[Any]: ...
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    result: MeasureResult
+    change: ScoreChange | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "measure": self.result.measure,
+            "name": self.result.name,
+            "score": self.result.score,
+            "band": self.result.band,
+            "taken_at": self.result.taken_at.isoformat(),
+            "change": self.change.to_dict() if self.change else None,
+        }
+
+
+@dataclass(frozen=True)
+class GoalLine:
+    title: str
+    fraction: float | None
+    last_checkin: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "fraction": self.fraction,
+            "last_checkin": self.last_checkin.isoformat() if self.last_checkin else None,
+        }
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    client: str
+    journals: tuple[str, ...]
+    last_entry: datetime | None
+    entries_this_week: int
+    mood_recent: float | None
+    mood_before: float | None
+    mood_change: float | None
+    sparkline: str
+    scores: tuple[ScoreLine, ...]
+    goals: tuple[GoalLine, ...]
+    overdue: tuple[str, ...]
+    safety_flags: tuple[SafetyFlag, ...]
+    brief_id: str | None
+    brief_at: datetime | None
+    flags: tuple[str, ...]
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.flags)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "client": self.client,
+            "journals": list(self.journals),
+            "last_entry": self.last_entry.isoformat() if self.last_entry else None,
+            "entries_this_week": self.entries_this_week,
+            "mood_recent": self.mood_recent,
+            "mood_before": self.mood_before,
+            "mood_change": self.mood_change,
+            "sparkline": self.sparkline,
+            "scores": [s.to_dict() for s in self.scores],
+            "goals": [g.to_dict() for g in self.goals],
+            "overdue": list(self.overdue),
+            "safety_flags": [f.to_dict() for f in self.safety_flags],
+            "brief": (
+                {"id": self.brief_id, "at": self.brief_at.isoformat() if self.brief_at else None}
+                if self.brief_id
+                else None
+            ),
+            "flags": list(self.flags),
+        }
+
+
+def _mean(values: list[int]) -> float | None:
+    return round(sum(values) / len(values), 2) if values else None
+
+
+def mood_trend(
+    entries: Iterable[EntryLike], now: datetime, days: int = TREND_DAYS
+) -> tuple[float | None, float | None, float | None]:
+    """(mean mood of the last `days` days, of the `days` before, their difference)."""
+    recent_start, before_start = now - timedelta(days=days), now - timedelta(days=2 * days)
+    recent: list[int] = []
+    before: list[int] = []
+    for entry in entries:
+        if entry.mood is None or entry.created_at > now:
+            continue
+        if entry.created_at >= recent_start:
+            recent.append(entry.mood)
+        elif entry.created_at >= before_start:
+            before.append(entry.mood)
+    mean_recent, mean_before = _mean(recent), _mean(before)
+    change = (
+        round(mean_recent - mean_before, 2)
+        if mean_recent is not None and mean_before is not None
+        else None
+    )
+    return mean_recent, mean_before, change
+
+
+def weekly_sparkline(entries: Iterable[EntryLike], now: datetime, weeks: int = SPARK_WEEKS) -> str:
+    """Mean mood of each of the last `weeks` 7-day windows, oldest first (insights.sparkline)."""
+    buckets: list[list[int]] = [[] for _ in range(weeks)]
+    for entry in entries:
+        if entry.mood is None or entry.created_at > now:
+            continue
+        age = (now - entry.created_at).days // 7
+        if age < weeks:
+            buckets[weeks - 1 - age].append(entry.mood)
+    return sparkline(_mean(bucket) for bucket in buckets)
+
+
+def latest_scores(results: list[MeasureResult]) -> tuple[ScoreLine, ...]:
+    """The latest result of each measure, with the change since the one before it."""
+    latest: dict[str, MeasureResult] = {}
+    for result in results:
+        kept = latest.get(result.measure)
+        if kept is None or (result.taken_at, result.id) > (kept.taken_at, kept.id):
+            latest[result.measure] = result
+    lines = []
+    for measure in sorted(latest):
+        result = latest[measure]
+        same = [r for r in results if r.measure == measure and r.journal_id == result.journal_id]
+        lines.append(ScoreLine(result, change_between(previous_result(same, result), result)))
+    return tuple(lines)
+
+
+def goal_lines(goals: Iterable[GoalLike]) -> tuple[GoalLine, ...]:
+    lines = []
+    for goal in goals:
+        if goal.done:
+            continue
+        last = max((c.at for c in goal.checkins), default=None)
+        lines.append(GoalLine(goal.title, goal.fraction, last))
+    return tuple(lines)
+
+
+def caseload_row(
+    client: str,
+    journals: Sequence[str],
+    entries: Sequence[EntryLike],
+    results: list[MeasureResult],
+    goals: Sequence[GoalLike],
+    due: Sequence[Due],
+    safety_flags: Sequence[SafetyFlag],
+    brief: tuple[str, datetime] | None,
+    *,
+    now: datetime,
+    quiet_days: int = DEFAULT_QUIET_DAYS,
+    mood_drop: float = DEFAULT_MOOD_DROP,
+) -> CaseloadRow:
+    """One client's row (module docstring)."""
+    last_entry = max((e.created_at for e in entries), default=None)
+    week_ago = now - timedelta(days=7)
+    recent, before, change = mood_trend(entries, now)
+    scores = latest_scores(results)
+    overdue = tuple(d.assignment.title for d in due if d.status == OVERDUE)
+    unread = tuple(f for f in safety_flags if not f.acknowledged)
+    flags: list[str] = []
+    if unread:
+        flags.append(f"safety flag ({len(unread)} unacknowledged)")
+    for line in scores:
+        if line.change is not None and line.change.reliable == DETERIORATION:
+            flags.append(f"{line.result.name} reliable deterioration")
+    if change is not None and change <= -mood_drop:
+        flags.append(f"mood down {abs(change):.1f}")
+    quiet = (now - last_entry).days if last_entry else None
+    if quiet is None or quiet >= quiet_days:
+        flags.append("no entries yet" if quiet is None else f"no entry for {quiet} days")
+    if overdue:
+        flags.append(f"{len(overdue)} overdue")
+    return CaseloadRow(
+        client=client,
+        journals=tuple(journals),
+        last_entry=last_entry,
+        entries_this_week=sum(1 for e in entries if week_ago <= e.created_at <= now),
+        mood_recent=recent,
+        mood_before=before,
+        mood_change=change,
+        sparkline=weekly_sparkline(entries, now),
+        scores=scores,
+        goals=goal_lines(goals),
+        overdue=overdue,
+        safety_flags=unread,
+        brief_id=brief[0] if brief else None,
+        brief_at=brief[1] if brief else None,
+        flags=tuple(flags),
+    )
+
+
+def attention_order(rows: Iterable[CaseloadRow]) -> list[CaseloadRow]:
+    """Unacknowledged safety flags first, then more flags first, then by name."""
+    return sorted(rows, key=lambda r: (not r.safety_flags, -len(r.flags), r.client.casefold()))

@@ -1,0 +1,77 @@
+"""The caseload as one self-contained HTML page, like the report (no script, no external asset,
+readable on a phone; every piece of client text HTML-escaped). Rows needing attention come
+first and carry the class `attention`; a row with an unacknowledged safety flag also carries
+`safety`. Pure: it builds a string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from html import escape
+
+from client_sdk.caseload import CaseloadRow
+from client_sdk.report import STYLE
+
+EXTRA_STYLE = """
+.row { background: var(--card); border-radius: 0.5rem; padding: 0.6rem 0.8rem; margin: 0.6rem 0; }
+.row.safety { border-left: 0.35rem solid #d64545; }
+.row.attention { border-left: 0.35rem solid #f0b429; }
+.row.safety.attention { border-left-color: #d64545; }
+.row h2 { margin: 0; font-size: 1.1rem; }
+.flags { margin: 0.3rem 0; padding: 0; list-style: none; display: flex; flex-wrap: wrap; gap: 0.3rem; }
+.flags li { background: #fde8e8; color: #8a1c1c; border-radius: 1rem; padding: 0 0.6rem; font-size: 0.85rem; }
+.spark { font-size: 1.2rem; letter-spacing: 0.05rem; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.1rem 0.8rem; margin: 0.3rem 0; }
+dt { color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; }
+"""
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else "never"
+
+
+def _row(row: CaseloadRow) -> str:
+    classes = (
+        ["row"] + (["safety"] if row.safety_flags else []) + (["attention"] if row.flags else [])
+    )
+    flags = "".join(f"<li>{escape(flag)}</li>" for flag in row.flags)
+    mood = "no moods" if row.mood_recent is None else f"{row.mood_recent:.1f}/10"
+    if row.mood_change is not None:
+        mood += f" ({row.mood_change:+.1f} against the 4 weeks before)"
+    scores = "; ".join(
+        f"{escape(s.result.name)} {s.result.score} ({escape(s.result.band)})"
+        + (f", {s.change.change:+d}" if s.change else "")
+        + (f" {escape(s.change.reliable)}" if s.change and s.change.reliable else "")
+        for s in row.scores
+    )
+    goals = "; ".join(
+        f"{escape(g.title)} (last check-in {_when(g.last_checkin)})" for g in row.goals
+    )
+    return (
+        f'<section class="{" ".join(classes)}"><h2>{escape(row.client)}</h2>'
+        f'<ul class="flags">{flags}</ul><dl>'
+        f"<dt>last entry</dt><dd>{_when(row.last_entry)}</dd>"
+        f"<dt>this week</dt><dd>{row.entries_this_week} entries</dd>"
+        f'<dt>mood, 4 weeks</dt><dd>{mood} <span class="spark">{escape(row.sparkline)}</span></dd>'
+        f"<dt>scores</dt><dd>{scores or 'none'}</dd>"
+        f"<dt>goals</dt><dd>{goals or 'none'}</dd>"
+        f"<dt>overdue</dt><dd>{escape(', '.join(row.overdue)) or 'nothing'}</dd>"
+        f"<dt>brief</dt><dd>{_when(row.brief_at) if row.brief_id else 'none'}</dd>"
+        "</dl></section>"
+    )
+
+
+def render_caseload(rows: Sequence[CaseloadRow], *, generated_at: datetime) -> str:
+    body = (
+        "".join(_row(row) for row in rows) or '<p class="note">No client shares with you yet.</p>'
+    )
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Caseload</title><style>{STYLE}{EXTRA_STYLE}</style></head><body><main>"
+        f'<h1>Caseload</h1><p class="meta">{len(rows)} clients, generated '
+        f"{escape(_when(generated_at))}; computed on this device from what clients shared. "
+        "This page is not monitored: act on safety flags through your usual crisis procedure.</p>"
+        f"{body}</main></body></html>"
+    )

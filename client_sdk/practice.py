@@ -1,0 +1,215 @@
+"""`client.briefs` and `client.caseload`: the pre-session brief a client shares, and the
+therapist's caseload over every client who shares with them.
+
+    brief = await client.briefs.prepare()            # the client reads brief.text() ...
+    await client.briefs.share(brief, "drsmith", fingerprint=code)   # ... then shares it
+    rows = await therapist.caseload.rows()            # who needs attention first
+
+Everything is computed on the device from decrypted documents (brief.py, caseload.py, pure).
+A brief goes into a journal made for it and shared read-only with the therapist until an end
+date (14 days by default), so it is one time-boxed item that reveals nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from client_sdk import crypto, wire
+from client_sdk.brief import (
+    BRIEF,
+    DEFAULT_DAYS,
+    Brief,
+    BriefView,
+    brief_update,
+    brief_view,
+    compute_brief,
+)
+from client_sdk.care import Assignments, Homework
+from client_sdk.caseload import (
+    DEFAULT_MOOD_DROP,
+    DEFAULT_QUIET_DAYS,
+    CaseloadRow,
+    attention_order,
+    caseload_row,
+)
+from client_sdk.documents import Document
+from client_sdk.errors import InvalidInput, NotFound
+from client_sdk.goals import Goal
+from client_sdk.measures import Measures
+from client_sdk.models import Entry, now_ms
+from client_sdk.replica import REVOKED, Replica, stored_document
+from client_sdk.safety_path import SafetyPath
+from client_sdk.sharing import ShareInfo, Sharing
+from client_sdk.store import LocalJournal
+
+EntriesOf = Callable[[str | None], Awaitable[list[Entry]]]
+GoalsOf = Callable[[str | None], Awaitable[list[Goal]]]
+DEFAULT_BRIEF_DAYS_SHARED = 14
+
+
+class Briefs:
+    def __init__(
+        self,
+        replica: Replica,
+        sharing: Sharing,
+        entries: EntriesOf,
+        goals: GoalsOf,
+        measures: Measures,
+        homework: Homework,
+    ) -> None:
+        self._replica = replica
+        self._sharing = sharing
+        self._entries = entries
+        self._goals = goals
+        self._measures = measures
+        self._homework = homework
+
+    async def prepare(self, *, days: int = DEFAULT_DAYS, now: datetime | None = None) -> Brief:
+        """The digest of the last `days` days over the journals this account owns: mood trend,
+        scores, goal check-ins, homework, entries tagged "to-discuss" (brief.py)."""
+        if not 1 <= days <= 366:
+            raise InvalidInput("a brief covers 1 to 366 days")
+        me = self._replica.profile.account_id
+        owned = {
+            j.journal_id.hex()
+            for j in await self._replica.store.journals()
+            if j.owner_id == me and j.role == "owner"
+        }
+        entries = [e for e in await self._entries(None) if e.journal_id in owned]
+        goals = [g for g in await self._goals(None) if g.journal_id in owned]
+        results = [r for r in await self._measures.results() if r.journal_id in owned]
+        homework = [h for h in await self._homework.entries() if h.journal_id in owned]
+        moment = now or datetime.now().astimezone()
+        return compute_brief(entries, results, goals, homework, now=moment, days=days)
+
+    async def share(
+        self,
+        brief: Brief,
+        username: str,
+        *,
+        until: datetime | None = None,
+        fingerprint: str | None = None,
+        trust_on_first_use: bool = False,
+    ) -> ShareInfo:
+        """Share `brief` (as read) with a therapist as one item, readable until `until`
+        (default: 14 days from now); the share ends on its own then."""
+        peer = await self._sharing.confirmed_peer(username, fingerprint, trust_on_first_use)
+        created = now_ms()
+        stamp = brief.period_end.astimezone().strftime("%Y-%m-%d")
+        target = await self._sharing.disclosure_journal(
+            peer, f"Brief {stamp} for {peer.username}", brief=created
+        )
+        document = Document(crypto.random_bytes(wire.ID_BYTES), BRIEF)
+        await self._replica.commit(target, document, brief_update(document, brief, created))
+        end = until or datetime.now().astimezone() + timedelta(days=DEFAULT_BRIEF_DAYS_SHARED)
+        return await self._sharing.share(target, peer.username, "read", end, fingerprint, True)
+
+    async def received(self, journal: str | None = None) -> list[BriefView]:
+        """Briefs readable on this device (a therapist's, from clients), newest first."""
+        journals = {
+            j.journal_id: j for j in await self._replica.store.journals() if j.role != REVOKED
+        }
+        found = []
+        for stored in await self._replica.store.documents():
+            local = journals.get(stored.journal_id)
+            if stored.kind != BRIEF or local is None:
+                continue
+            if journal is not None and journal not in (
+                _display(self._replica, local),
+                local.journal_id.hex(),
+            ):
+                continue
+            view = brief_view(
+                stored_document(stored),
+                _display(self._replica, local),
+                _owner(self._replica, local),
+            )
+            if view is not None:
+                found.append(view)
+        return sorted(found, key=lambda b: (b.created_at, b.id), reverse=True)
+
+    async def brief(self, brief_id: str) -> BriefView:
+        wanted = brief_id.strip().lower()
+        matches = [b for b in await self.received() if b.id.startswith(wanted)]
+        if len(wanted) < 4 or not matches:
+            raise NotFound(f"no brief {brief_id} on this device (try `tj sync`)")
+        if len(matches) > 1:
+            raise InvalidInput(f"{brief_id} matches several briefs: give more of the id")
+        return matches[0]
+
+
+class Caseload:
+    def __init__(
+        self,
+        replica: Replica,
+        entries: EntriesOf,
+        goals: GoalsOf,
+        measures: Measures,
+        assignments: Assignments,
+        safety: SafetyPath,
+        briefs: Briefs,
+    ) -> None:
+        self._replica = replica
+        self._entries = entries
+        self._goals = goals
+        self._measures = measures
+        self._assignments = assignments
+        self._safety = safety
+        self._briefs = briefs
+
+    async def rows(
+        self,
+        *,
+        quiet_days: int = DEFAULT_QUIET_DAYS,
+        mood_drop: float = DEFAULT_MOOD_DROP,
+        now: datetime | None = None,
+    ) -> list[CaseloadRow]:
+        """One row per client who shares a journal with this account, those who need
+        attention first (caseload.py): computed here from what they shared."""
+        moment = now or datetime.now().astimezone()
+        me = self._replica.profile.account_id
+        clients: dict[str, list[LocalJournal]] = {}
+        for journal in await self._replica.store.journals():
+            if journal.owner_id != me and journal.role in ("read", "annotate"):
+                clients.setdefault(journal.owner_name, []).append(journal)
+        briefs = await self._briefs.received()
+        rows = []
+        for client, journals in clients.items():
+            ids = [j.journal_id.hex() for j in journals]
+            rows.append(
+                caseload_row(
+                    client,
+                    sorted(_display(self._replica, j) for j in journals),
+                    await _gather(self._entries, ids),
+                    await _gather(self._measures.results, ids),
+                    await _gather(self._goals, ids),
+                    await _gather(self._assignments.due, ids),
+                    await _gather(self._safety.flags, ids),
+                    next(((b.id, b.created_at) for b in briefs if b.client == client), None),
+                    now=moment,
+                    quiet_days=quiet_days,
+                    mood_drop=mood_drop,
+                )
+            )
+        return attention_order(rows)
+
+
+async def _gather(fetch: Callable[[str], Awaitable[Sequence[Any]]], ids: list[str]) -> list[Any]:
+    found: list[Any] = []
+    for journal_id in ids:
+        found.extend(await fetch(journal_id))
+    return found
+
+
+def _owner(replica: Replica, local: LocalJournal) -> str:
+    if local.owner_id == replica.profile.account_id:
+        return replica.profile.username
+    return local.owner_name
+
+
+def _display(replica: Replica, local: LocalJournal) -> str:
+    if local.owner_id == replica.profile.account_id:
+        return local.name
+    return f"{local.owner_name}/{local.name}"
