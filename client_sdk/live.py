@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -23,10 +24,13 @@ CLOSE_SIGNED_OUT = 4001
 
 @dataclass(frozen=True)
 class Backoff:
-    """Delays between reconnection attempts: doubling from `first` up to `cap`, with jitter."""
+    """Delays between reconnection attempts: doubling from `first` up to `cap` seconds, with
+    jitter. Only a connection that stayed open `stable` seconds starts again from `first`:
+    a server that closes every socket at once (overloaded, refusing) is not hammered."""
 
     first: float = 0.25
     cap: float = 30.0
+    stable: float = 10.0
 
     def delays(self) -> AsyncIterator[float]:
         return _delays(self)
@@ -53,14 +57,13 @@ async def notices(
     """Yield notices forever; reconnect after failures; raise AuthError if signed out."""
     delays = backoff.delays()
     while True:
-        connected = False
+        opened = time.monotonic()
         try:
             async for notice in _one_connection(transport):
-                connected = True
                 yield notice
         except (TimeoutError, aiohttp.ClientError, OSError, wire.WireError):
             pass
-        if connected:
+        if time.monotonic() - opened >= backoff.stable:
             delays = backoff.delays()
         await asyncio.sleep(await anext(delays))
 
