@@ -42,6 +42,9 @@ REFUSED_RECORD_CODES = frozenset(
 )
 """Push refusals caused by some record of the batch: the SDK halves the batch until it has
 the records to blame, and pushes the others."""
+QUOTA_SUFFIX = "_quota_exceeded"
+"""Codes ending so (413 `storage_quota_exceeded`, ...) refuse the records that would take the
+account over a limit: halving the batch pushes what still fits and sets aside the rest."""
 DEPENDS_ON_SET_ASIDE = "depends_on_set_aside"
 """Local code of a record set aside because an earlier change of its document was: pushed
 alone it would reach other devices without the change it builds on."""
@@ -55,6 +58,7 @@ REASONS = {
     "missing_field": "the server found the record invalid",
     "malformed_body": "the server found the record invalid",
     "duplicate_record": "the batch named the record twice",
+    "storage_quota_exceeded": "the account's storage quota on the server is full",
     DEPENDS_ON_SET_ASIDE: "an earlier change of the same document was set aside",
 }
 
@@ -66,15 +70,19 @@ def refusal(error: BaseException) -> str | None:
 
     Decided by the server's error code (protocol.md section 7), never by its message; a code
     this SDK does not know falls back on its status: 403 and 404 refuse the journal, another
-    4xx some record. Signed-out (401), transient (5xx, 429, network) and `stale_epoch` (seal
-    again) failures are not refusals."""
+    4xx some record. Signed-out (401), transient (5xx, network), rate-limited (429, any
+    error with a `retry_after`) and `stale_epoch` (seal again) failures are not refusals."""
     if not isinstance(error, TJError) or error.code is None:
         return None  # raised on this device, not a server's answer
     if isinstance(error, (AuthError, NetworkError)) or error.code == "stale_epoch":
         return None
-    if error.code in REFUSED_JOURNAL_CODES or isinstance(error, (AccessError, NotFound)):
+    if getattr(error, "retry_after", None) is not None:
+        return None  # rate limited (429): the same push succeeds later
+    if error.code in REFUSED_JOURNAL_CODES:
         return JOURNAL
-    return RECORD
+    if error.code in REFUSED_RECORD_CODES or error.code.endswith(QUOTA_SUFFIX):
+        return RECORD
+    return JOURNAL if isinstance(error, (AccessError, NotFound)) else RECORD
 
 
 def refusal_reason(code: str, message: str) -> str:

@@ -75,16 +75,24 @@ class RetryPolicy:
     longest_wait: float = 30.0
 
     def should_retry(self, error: BaseException) -> bool:
-        if not isinstance(error, NetworkError) or not error.transient:
+        """Transient NetworkErrors, and any error carrying a `retry_after` (a 429, however
+        the SDK names it) that asks for no more than `longest_wait`."""
+        asked = _retry_after(error)
+        transient = isinstance(error, NetworkError) and error.transient
+        if not transient and asked is None:
             return False
-        return error.retry_after is None or error.retry_after <= self.longest_wait
+        return asked is None or asked <= self.longest_wait
 
     def wait(self, state: RetryCallState) -> float:
         window = wait_random_exponential(multiplier=self.first, max=self.cap, min=self.first)
         backoff = window(state)
         error = state.outcome.exception() if state.outcome else None
-        asked = error.retry_after if isinstance(error, NetworkError) else None
-        return max(backoff, asked or 0.0)
+        return max(backoff, _retry_after(error) or 0.0)
+
+
+def _retry_after(error: BaseException | None) -> float | None:
+    asked = getattr(error, "retry_after", None)
+    return float(asked) if isinstance(asked, (int, float)) else None
 
 
 DEFAULT_RETRY = RetryPolicy()

@@ -141,3 +141,9 @@ def test_refusals_are_classified_by_code_not_message() -> None:
     assert sync.refusal(error(AuthError, "auth_failed")) is None
     assert sync.refusal(error(NetworkError, "storage_unavailable")) is None
     assert sync.refusal(AccessError("raised on the device, no code")) is None
+    over_quota = error(InvalidInput, "storage_quota_exceeded")
+    assert sync.refusal(over_quota) == sync.RECORD
+    assert sync.refusal(error(AccessError, "share_quota_exceeded")) == sync.RECORD
+    limited = error(InvalidInput, "write_rate_exceeded")
+    limited.retry_after = 5.0  # type: ignore[attr-defined]
+    assert sync.refusal(limited) is None
