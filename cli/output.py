@@ -163,6 +163,7 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "problems": list(report.problems),
         "incomplete": list(report.incomplete),
         "set_aside": [record.to_dict() for record in report.set_aside],
+        "withheld": report.to_dict()["withheld"],
     }
 
 

@@ -10,6 +10,9 @@ from cli import output
 from cli.main import Home, cli, json_option, pass_home
 from cli.progress import sync_once
 from client_sdk import Client, SyncReport
+from client_sdk.sync import describe_gap
+
+WITHHELD_EXIT = 3  # `tj sync` exit status when the server withholds records
 
 
 def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> None:
@@ -30,6 +33,8 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
         )
     for record in report.set_aside:
         output.message(f"  {record.journal}: {record.reason} [{record.code}]")
+    for gap in report.withheld:
+        output.message(f"Warning: the server is withholding records: {describe_gap(gap)}")
 
 
 async def watch(client: Client, as_json: bool) -> None:
@@ -41,6 +46,7 @@ async def watch(client: Client, as_json: bool) -> None:
             or report.problems
             or report.incomplete
             or report.set_aside
+            or report.withheld
         ):
             show_report(report, as_json, one_line=True)
 
@@ -60,6 +66,10 @@ def sync(home: Home, keep_watching: bool, as_json: bool) -> None:
     A long sync shows a progress bar; every sync ends with one summary line
     (pushed, pulled, merged). With --watch, the device stays in sync live.
 
+    If signed records show that the server holds back records (it dropped
+    some, or shows this device a frozen view), a warning names the journal,
+    device and missing records, and the exit status is 3.
+
     \b
     Examples:
       tj sync
@@ -72,4 +82,7 @@ def sync(home: Home, keep_watching: bool, as_json: bool) -> None:
         except KeyboardInterrupt:
             output.message("stopped watching")
         return
-    show_report(home.run(sync_once), as_json)
+    report = home.run(sync_once)
+    show_report(report, as_json)
+    if report.withheld:
+        raise SystemExit(WITHHELD_EXIT)

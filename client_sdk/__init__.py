@@ -15,6 +15,7 @@ from client_sdk.errors import (
     NetworkError,
     NotFound,
     TJError,
+    WithheldRecordsError,
 )
 from client_sdk.goals import CheckIn, Goal, Measure
 from client_sdk.insights import Insights
@@ -34,6 +35,7 @@ from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo
 from client_sdk.store import Problem
 from client_sdk.sync import SetAside, SyncProgress, SyncReport
 from client_sdk.transport import RetryPolicy
+from client_sdk.withholding import Gap
 
 __all__ = [
     "CATEGORIES",
@@ -57,6 +59,7 @@ __all__ = [
     "DeviceInfo",
     "Due",
     "Entry",
+    "Gap",
     "Goal",
     "HomeworkEntry",
     "ImportReport",
@@ -89,4 +92,5 @@ __all__ = [
     "SyncReport",
     "TJError",
     "Taken",
+    "WithheldRecordsError",
 ]

@@ -991,7 +991,7 @@ class Client:
 
     # --- sync ---------------------------------------------------------------------------------
 
-    async def sync(self, progress: Progress | None = None) -> SyncReport:
+    async def sync(self, progress: Progress | None = None, *, strict: bool = False) -> SyncReport:
         """Push the outbox, then pull new records of every journal until up to date.
 
         `progress`, if given, is called with a SyncProgress after every batch and page.
@@ -999,8 +999,14 @@ class Client:
         `set_aside()`); transient failures are retried (transport.RetryPolicy), then raise
         NetworkError with the outbox kept; a pull that stops making progress ends and is
         reported in `SyncReport.incomplete`. Raises AuthError when signed out.
+        The report's `withheld` lists records that signed records say exist but the server
+        did not deliver (protocol.md "Withholding"); with `strict=True` the sync raises
+        WithheldRecordsError instead (after completing; `error.report` is the report).
         """
-        return await self.replica.sync(progress)
+        report = await self.replica.sync(progress)
+        if strict:
+            report.raise_for_withheld()
+        return report
 
     async def live(self, backoff: Backoff = DEFAULT_BACKOFF) -> AsyncIterator[Change]:
         """Notices from the server's live channel, forever; reconnects with backoff.

@@ -4,6 +4,7 @@
     ├── AuthError         wrong password, revoked device, expired session: log in again
     ├── AccessError       the account may not see or change that journal or record
     ├── IntegrityError    a record, bundle or key failed authentication: the data was altered
+    │   └── WithheldRecordsError  signed records say records exist that the server withholds
     ├── KeyChangedError   a peer's identity key differs from the one pinned: verify again
     ├── ConflictError     the server refused a write that collides with stored data
     ├── NotFound          no such journal, entry or account
@@ -36,6 +37,16 @@ class IntegrityError(TJError):
     def __init__(self, message: str, record_id: bytes | None = None) -> None:
         super().__init__(message)
         self.record_id = record_id
+
+
+class WithheldRecordsError(IntegrityError):
+    """The server did not deliver records that signed records say exist (protocol.md
+    "Withholding"). `report` is the SyncReport of the sync that found it (its `withheld`
+    lists journal, author device and missing counters); the sync itself completed."""
+
+    def __init__(self, message: str, report: object) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 class KeyChangedError(TJError):

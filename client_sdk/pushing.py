@@ -107,6 +107,7 @@ class Pusher:
                 [SeenRecord(r.journal_id, r.record_id, seqs[r.record_id]) for r in batch]
             )
             await tx.remove_outbox([record.position for record in batch])
+            await tx.acknowledge_own(batch[0].journal_id, [r.record_id for r in batch])
         self._report.pushed += len(batch)
         self._report.touched.update(r.doc_id for r in batch if r.doc_id is not None)
         self._tracker.pushed(len(batch))
@@ -115,6 +116,8 @@ class Pusher:
         name = self._journals.get(batch[0].journal_id, batch[0].journal_id.hex()[:12])
         async with self._store.transaction() as tx:
             await tx.set_aside([r.position for r in batch], name, code, reason, now_ms())
+            # Their counters will never reach the server: the next record says so (4.18).
+            await tx.withdraw_records(batch[0].journal_id, [r.record_id for r in batch])
         for record in batch:
             if record.doc_id is not None:
                 self._blocked.add(record.doc_id)

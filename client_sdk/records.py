@@ -1,12 +1,15 @@
 """Sealing and opening journal records.
 
     associated data = frame("tj/record/v1", journal_id, record_id, epoch as u32 BE)
-    body            = msgpack [1, author, device, counter, doc_id, doc_kind, kind, payload, written_at]
+    body            = msgpack [2, author, device, counter, doc_id, doc_kind, kind, payload,
+                               written_at, seen, covers]
     signature       = Ed25519(identity key, frame("tj/record-signature/v1", associated data, body))
     ciphertext      = XChaCha20-Poly1305(journal key, pad(msgpack [body, signature]), associated data)
 
 The author's signature is inside the ciphertext, so the server learns neither who wrote a
 record nor can it forge one; the AD pins the record to its journal, id and key epoch.
+`counter` (per device and journal), `seen` and `covers` let readers notice records the server
+withholds (client_sdk/withholding.py).
 """
 
 from __future__ import annotations
@@ -20,8 +23,11 @@ import nacl.signing
 from client_sdk import crypto
 from client_sdk.crypto import Context
 from client_sdk.errors import IntegrityError
+from client_sdk.withholding import MAX_COUNTER, Cover, Range, Seen
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2
+MAX_SEEN = 1000  # devices named in a seen vector or a cover
+MAX_RANGES = 1000  # ranges in one cover
 UPDATE = "update"
 SNAPSHOT = "snapshot"
 
@@ -38,6 +44,11 @@ class RecordBody:
     kind: str
     payload: bytes
     written_at: int
+    seen: tuple[Seen, ...] = ()
+    """Highest counter received from each other device of the journal, sorted by device."""
+    covers: tuple[Cover, ...] = ()
+    """Counters whose records will never be delivered (superseded by this snapshot, or
+    withdrawn by their writer), by device, sorted."""
 
     def to_bytes(self) -> bytes:
         packed: bytes = msgpack.packb(
@@ -51,6 +62,8 @@ class RecordBody:
                 self.kind,
                 self.payload,
                 self.written_at,
+                [[s.author, s.device, s.counter] for s in self.seen],
+                [[c.author, c.device, [list(r) for r in c.ranges]] for c in self.covers],
             ],
             use_bin_type=True,
         )
@@ -124,18 +137,105 @@ def _split(plaintext: bytes, what: str) -> tuple[bytes, bytes]:
 def _parse_body(encoded: bytes, what: str) -> RecordBody:
     try:
         fields = msgpack.unpackb(encoded, raw=False)
-        version, author, device, counter, doc_id, doc_kind, kind, payload, written_at = fields
-    except (ValueError, TypeError, msgpack.UnpackException):
+        version = fields[0]
+    except (ValueError, TypeError, IndexError, KeyError, msgpack.UnpackException):
+        raise IntegrityError(f"{what} has a malformed body") from None
+    if version != RECORD_VERSION:
+        raise IntegrityError(
+            f"{what} has body version {version!r}; this SDK reads version {RECORD_VERSION}"
+        )
+    try:
+        _, author, device, counter, doc_id, doc_kind, kind, payload, written_at, seen, covers = (
+            fields
+        )
+    except (ValueError, TypeError):
         raise IntegrityError(f"{what} has a malformed body") from None
     typed = (
-        version == RECORD_VERSION
-        and all(isinstance(x, bytes) and len(x) == 16 for x in (author, device, doc_id))
-        and isinstance(counter, int)
+        all(_is_id(x) for x in (author, device, doc_id))
+        and _is_counter(counter)
         and isinstance(written_at, int)
         and isinstance(doc_kind, str)
         and kind in (UPDATE, SNAPSHOT)
         and isinstance(payload, bytes)
     )
-    if not typed:
+    parsed_seen = _parse_seen(seen, (author, device))
+    parsed_covers = _parse_covers(covers)
+    if not typed or parsed_seen is None or parsed_covers is None:
         raise IntegrityError(f"{what} has a malformed body")
-    return RecordBody(author, device, counter, doc_id, doc_kind, kind, payload, written_at)
+    return RecordBody(
+        author,
+        device,
+        counter,
+        doc_id,
+        doc_kind,
+        kind,
+        payload,
+        written_at,
+        parsed_seen,
+        parsed_covers,
+    )
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, bytes) and len(value) == 16
+
+
+def _is_counter(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_COUNTER
+
+
+def _parse_seen(value: object, writer: tuple[bytes, bytes]) -> tuple[Seen, ...] | None:
+    """Entries [author, device, counter], strictly sorted by (author, device), never the
+    writer's own device; None if anything is off."""
+    if not isinstance(value, list) or len(value) > MAX_SEEN:
+        return None
+    parsed: list[Seen] = []
+    for entry in value:
+        if not (isinstance(entry, list) and len(entry) == 3):
+            return None
+        author, device, counter = entry
+        if not (_is_id(author) and _is_id(device) and _is_counter(counter)):
+            return None
+        if (author, device) == writer or (
+            parsed and (parsed[-1].author, parsed[-1].device) >= (author, device)
+        ):
+            return None
+        parsed.append(Seen(author, device, counter))
+    return tuple(parsed)
+
+
+def _parse_covers(value: object) -> tuple[Cover, ...] | None:
+    """Entries [author, device, [[lo, hi], ...]], strictly sorted by (author, device), each
+    with sorted ranges that neither overlap nor touch; None if anything is off."""
+    if not isinstance(value, list) or len(value) > MAX_SEEN:
+        return None
+    parsed: list[Cover] = []
+    for entry in value:
+        if not (isinstance(entry, list) and len(entry) == 3):
+            return None
+        author, device, ranges = entry
+        if not (_is_id(author) and _is_id(device)):
+            return None
+        if parsed and (parsed[-1].author, parsed[-1].device) >= (author, device):
+            return None
+        parsed_ranges = _parse_ranges(ranges)
+        if not parsed_ranges:
+            return None
+        parsed.append(Cover(author, device, parsed_ranges))
+    return tuple(parsed)
+
+
+def _parse_ranges(value: object) -> tuple[Range, ...] | None:
+    if not isinstance(value, list) or len(value) > MAX_RANGES:
+        return None
+    parsed: list[Range] = []
+    for pair in value:
+        if not (isinstance(pair, list) and len(pair) == 2):
+            return None
+        lo, hi = pair
+        if not (_is_counter(lo) and _is_counter(hi) and lo <= hi):
+            return None
+        if parsed and lo <= parsed[-1][1] + 1:
+            return None
+        parsed.append((lo, hi))
+    return tuple(parsed)

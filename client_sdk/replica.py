@@ -12,6 +12,7 @@ from typing import Any
 
 from client_sdk import crypto, keys, records, wire
 from client_sdk import sync as sync_plan
+from client_sdk import withholding as counting
 from client_sdk.documents import Document
 from client_sdk.errors import (
     AccessError,
@@ -263,7 +264,7 @@ class Replica:
         key = await self.journal_key(journal, journal.epoch)
         record_id = crypto.random_bytes(wire.ID_BYTES)
         async with self.store.transaction() as tx:
-            body = self._body(await tx.next_counter(), document, records.UPDATE, update)
+            body, _ = await self._new_body(tx, journal, document, records.UPDATE, update)
             ciphertext = self._seal(journal, key, record_id, body)
             if len(ciphertext) > wire.MAX_RECORD_BYTES:
                 raise InvalidInput(
@@ -274,22 +275,44 @@ class Replica:
                 journal.journal_id, record_id, journal.epoch, ciphertext, document.doc_id
             )
             await tx.mark_seen([self._seen(journal.journal_id, record_id, None, body)])
+            if body.covers:
+                await tx.put_covers(
+                    journal.journal_id, record_id, counting.encode_covers(body.covers)
+                )
             await tx.put_documents(await _merged(tx, journal, [document]), now_ms())
             await tx.set_creators({document.doc_id: self.profile.account_id})
 
-    def _body(
-        self, counter: int, document: Document, kind: str, payload: bytes
-    ) -> records.RecordBody:
-        return records.RecordBody(
-            author=self.profile.account_id,
-            device=self.profile.device_id,
+    async def _new_body(
+        self,
+        tx: Transaction,
+        journal: LocalJournal,
+        document: Document,
+        kind: str,
+        payload: bytes,
+        covers: tuple[counting.Cover, ...] = (),
+    ) -> tuple[records.RecordBody, tuple[counting.Cover, ...]]:
+        """A record body with this device's next counter in the journal, its seen vector,
+        and covers for `covers` plus the counters this device withdrew since its last record
+        (returned too: they are the new record's to carry now)."""
+        me, device = self.profile.account_id, self.profile.device_id
+        counter = await tx.next_counter(journal.journal_id)
+        withdrawn = await tx.take_withdrawn(journal.journal_id)
+        known = counting.JournalCounters(
+            journal.journal_id, await tx.journal_counters(journal.journal_id)
+        )
+        body = records.RecordBody(
+            author=me,
+            device=device,
             counter=counter,
             doc_id=document.doc_id,
             doc_kind=document.kind,
             kind=kind,
             payload=payload,
             written_at=now_ms(),
+            seen=known.seen_vector(me, device),
+            covers=counting.merge_covers([*withdrawn, *covers]),
         )
+        return body, withdrawn
 
     def _seal(
         self, journal: LocalJournal, key: bytes, record_id: bytes, body: records.RecordBody
@@ -376,6 +399,7 @@ class Replica:
                     moved += page.cursor > journals[page.journal_id].cursor
             tracker.pulled(reply.pages, cursors)
             if reply.done:
+                await self._check_withheld(report)
                 return
             if stall.stalled(moved > 0):
                 report.incomplete.extend(
@@ -389,16 +413,35 @@ class Replica:
                     )
                 return
 
+    async def _check_withheld(self, report: sync_plan.SyncReport) -> None:
+        """After a complete pull: every counter some signed record (or the server's own
+        acknowledgement) says exists, and that neither reached this device nor is covered."""
+        journals = {j.journal_id: j for j in await self.store.journals() if j.role != REVOKED}
+        for journal_id, devices in sorted((await self.store.device_counters()).items()):
+            if journal_id in journals:
+                report.withheld.extend(counting.JournalCounters(journal_id, devices).gaps())
+
     async def _apply_page(
         self, journal: LocalJournal, page: wire.JournalPage, report: sync_plan.SyncReport
     ) -> None:
-        seen = await self.store.seen(journal.journal_id, [r.record_id for r in page.records])
+        seen = await self.store.seen_counters(
+            journal.journal_id, [r.record_id for r in page.records]
+        )
         fresh = [r for r in page.records if r.record_id not in seen]
+        echoes = [counter for counter in seen.values() if counter is not None]
         problems: list[Problem] = []
         opened: list[tuple[wire.StoredRecord, records.RecordBody]] = []
         for record in fresh:
             try:
-                opened.append((record, await self._open_record(journal, record)))
+                body = await self._open_record(journal, record)
+            except IntegrityError as error:
+                problems.append(
+                    Problem(journal.journal_id, record.record_id, record.seq, str(error))
+                )
+                continue
+            try:
+                self._check_counters(journal, record, body)
+                opened.append((record, body))
             except IntegrityError as error:
                 problems.append(
                     Problem(journal.journal_id, record.record_id, record.seq, str(error))
@@ -408,12 +451,14 @@ class Replica:
         creators = await self.store.creators(wanted)
         changed: dict[bytes, Document] = {}
         accepted: list[SeenRecord] = []
+        trusted: list[tuple[bytes, records.RecordBody]] = []
         for record, body in opened:
             try:
                 self._check_author(journal, record, body, creators)
                 creators.setdefault(body.doc_id, body.author)
                 changed[body.doc_id] = self._merge(journal, record, body, changed, documents)
                 accepted.append(self._seen(journal.journal_id, record.record_id, record.seq, body))
+                trusted.append((record.record_id, body))
             except IntegrityError as error:
                 problems.append(
                     Problem(journal.journal_id, record.record_id, record.seq, str(error))
@@ -427,11 +472,46 @@ class Replica:
             await tx.mark_seen(
                 [SeenRecord(journal.journal_id, p.record_id, p.seq) for p in problems]
             )
+            await self._count(tx, journal.journal_id, echoes, trusted)
             await tx.set_cursor(journal.journal_id, page.cursor)
         report.pulled += len(accepted)
         report.merged += len(changed)
         report.touched.update(changed)
         report.problems.extend(p.message for p in problems)
+
+    @staticmethod
+    async def _count(
+        tx: Transaction,
+        journal_id: bytes,
+        echoes: list[tuple[bytes, bytes, int]],
+        trusted: list[tuple[bytes, records.RecordBody]],
+    ) -> None:
+        """Update what this device knows of the journal's counters with one page: records it
+        already held (its own, echoed back) and verified, accepted records (counter, seen
+        vector and covers). A refused record counts for nothing: it is a problem already,
+        and its counter and claims are not to be believed."""
+        known = counting.JournalCounters(journal_id, await tx.journal_counters(journal_id))
+        for author, device, counter in echoes:
+            known.received(author, device, counter)
+        for record_id, body in trusted:
+            known.record(body.author, body.device, body.counter, body.seen, body.covers)
+            if body.covers:
+                await tx.put_covers(journal_id, record_id, counting.encode_covers(body.covers))
+        await tx.put_journal_counters(journal_id, {k: known.devices[k] for k in known.changed})
+
+    def _check_counters(
+        self, journal: LocalJournal, record: wire.StoredRecord, body: records.RecordBody
+    ) -> None:
+        """A record this device did not write cannot carry this device's id (the server gave
+        two devices one id, or replays a record from a wiped store); covers must be the
+        author's to give (withholding.check_covers)."""
+        if (body.author, body.device) == (self.profile.account_id, self.profile.device_id):
+            raise IntegrityError(
+                f"record {record.record_id.hex()} carries this device's id but was not written "
+                "here: the server gave two devices the same id",
+                record_id=record.record_id,
+            )
+        counting.check_covers(body.author, journal.owner_id, body.covers, record.record_id)
 
     # --- compaction -------------------------------------------------------------------------
 
@@ -456,9 +536,9 @@ class Replica:
             report.compacted += 1
 
     async def _compact_document(self, journal: LocalJournal, document: Document) -> None:
-        superseded = await self.store.acknowledged_records(
-            document.doc_id, wire.MAX_RECORDS_PER_PAGE
-        )
+        accounts = await self.store.superseded(document.doc_id, wire.MAX_RECORDS_PER_PAGE)
+        superseded = [record_id for record_id, _ in accounts]
+        covered = counting.merge_covers(c for _, covers in accounts for c in covers)
         # Read the state after the list it supersedes, so that it holds every record named
         # there even if a pull or a push acknowledged more of them meanwhile.
         stored = await self.store.document(document.doc_id)
@@ -467,8 +547,21 @@ class Replica:
         document = stored_document(stored)
         key = await self.journal_key(journal, journal.epoch)
         record_id = crypto.random_bytes(wire.ID_BYTES)
+        me, device = self.profile.account_id, self.profile.device_id
         async with self.store.transaction() as tx:
-            body = self._body(await tx.next_counter(), document, records.SNAPSHOT, document.state())
+            body, withdrawn = await self._new_body(
+                tx, journal, document, records.SNAPSHOT, document.state(), covered
+            )
+            # Until the server confirms the snapshot, its counter (and the withdrawn counters
+            # it carries) count as withdrawn, so that a lost reply or a cancelled sync leaves
+            # no unexplained hole in this device's counters.
+            pending = counting.merge_covers(
+                [
+                    counting.Cover(me, device, ((body.counter, body.counter),)),
+                    *withdrawn,
+                ]
+            )
+            await tx.withdraw(journal.journal_id, pending)
         ciphertext = self._seal(journal, key, record_id, body)
         if len(ciphertext) > wire.MAX_RECORD_BYTES:
             return  # too large to snapshot in one record: keep the updates
@@ -479,6 +572,12 @@ class Replica:
         async with self.store.transaction() as tx:
             await tx.forget_seen(journal.journal_id, superseded)
             await tx.mark_seen([self._seen(journal.journal_id, record_id, reply.seq, body)])
+            await tx.unwithdraw(journal.journal_id, pending)
+            if body.covers:
+                await tx.put_covers(
+                    journal.journal_id, record_id, counting.encode_covers(body.covers)
+                )
+            await tx.acknowledge_own(journal.journal_id, [record_id])
 
     def _merge(
         self,

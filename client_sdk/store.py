@@ -20,6 +20,14 @@ from typing import Any
 import aiosqlite
 
 from client_sdk.sync import OutboxRecord
+from client_sdk.withholding import (
+    Cover,
+    DeviceCounters,
+    JournalCounters,
+    Key,
+    decode_covers,
+    merge_covers,
+)
 
 STORE_FILE = "store.db"
 
@@ -64,6 +72,23 @@ CREATE TABLE IF NOT EXISTS set_aside (
     epoch INTEGER NOT NULL, ciphertext BLOB NOT NULL, doc_id BLOB,
     journal_name TEXT NOT NULL, code TEXT NOT NULL, reason TEXT NOT NULL,
     set_aside_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS write_counters (
+    journal_id BLOB PRIMARY KEY, counter INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS withdrawn (
+    journal_id BLOB NOT NULL, author BLOB NOT NULL, device BLOB NOT NULL,
+    lo INTEGER NOT NULL, hi INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS withdrawn_by_journal ON withdrawn(journal_id);
+CREATE TABLE IF NOT EXISTS device_counters (
+    journal_id BLOB NOT NULL, author BLOB NOT NULL, device BLOB NOT NULL,
+    received BLOB NOT NULL, claimed INTEGER NOT NULL, claimed_by BLOB NOT NULL,
+    PRIMARY KEY (journal_id, author, device)
+);
+CREATE TABLE IF NOT EXISTS record_covers (
+    journal_id BLOB NOT NULL, record_id BLOB NOT NULL, covers BLOB NOT NULL,
+    PRIMARY KEY (journal_id, record_id)
 );
 CREATE TABLE IF NOT EXISTS problems (
     journal_id BLOB NOT NULL, record_id BLOB NOT NULL, seq INTEGER NOT NULL,
@@ -334,6 +359,51 @@ class Store:
             found.update(bytes(r[0]) for r in rows)
         return found
 
+    async def seen_counters(
+        self, journal_id: bytes, record_ids: list[bytes]
+    ) -> dict[bytes, tuple[bytes, bytes, int] | None]:
+        """Of `record_ids`, those this device holds, with (author, device, counter) when known."""
+        found: dict[bytes, tuple[bytes, bytes, int] | None] = {}
+        for start in range(0, len(record_ids), 500):
+            chunk = record_ids[start : start + 500]
+            rows = await self._all(
+                "SELECT record_id, author, device, counter FROM seen_records "
+                f"WHERE journal_id = ? AND record_id IN ({', '.join('?' * len(chunk))})",
+                (journal_id, *chunk),
+            )
+            for r in rows:
+                known = r[3] is not None and r[1] is not None and r[2] is not None
+                found[bytes(r[0])] = (bytes(r[1]), bytes(r[2]), int(r[3])) if known else None
+        return found
+
+    async def device_counters(self) -> dict[bytes, dict[Key, DeviceCounters]]:
+        """Per journal, what this device knows of every author device's counters."""
+        rows = await self._all(
+            "SELECT journal_id, author, device, received, claimed, claimed_by FROM device_counters"
+        )
+        found: dict[bytes, dict[Key, DeviceCounters]] = {}
+        for r in rows:
+            found.setdefault(bytes(r[0]), {})[(bytes(r[1]), bytes(r[2]))] = DeviceCounters.decode(
+                bytes(r[3]), r[4], bytes(r[5])
+            )
+        return found
+
+    async def superseded(self, doc_id: bytes, limit: int) -> list[tuple[bytes, tuple[Cover, ...]]]:
+        """The acknowledged records of a document, oldest first, each with what it accounts
+        for: its own counter and the covers it carries (what a snapshot of them must cover)."""
+        rows = await self._all(
+            "SELECT s.record_id, s.author, s.device, s.counter, c.covers FROM seen_records s "
+            "LEFT JOIN record_covers c ON c.journal_id = s.journal_id AND c.record_id = s.record_id "
+            "WHERE s.doc_id = ? AND s.seq IS NOT NULL ORDER BY s.seq LIMIT ?",
+            (doc_id, limit),
+        )
+        found = []
+        for r in rows:
+            own = [Cover(bytes(r[1]), bytes(r[2]), ((r[3], r[3]),))] if r[3] is not None else []
+            carried = list(decode_covers(bytes(r[4]))) if r[4] is not None else []
+            found.append((bytes(r[0]), merge_covers(own + carried)))
+        return found
+
     async def compaction_candidates(
         self, doc_ids: list[bytes], threshold: int, author: bytes
     ) -> list[bytes]:
@@ -353,14 +423,6 @@ class Store:
             )
             found.extend(bytes(r[0]) for r in rows)
         return found
-
-    async def acknowledged_records(self, doc_id: bytes, limit: int) -> list[bytes]:
-        rows = await self._all(
-            "SELECT record_id FROM seen_records WHERE doc_id = ? AND seq IS NOT NULL "
-            "ORDER BY seq LIMIT ?",
-            (doc_id, limit),
-        )
-        return [bytes(r[0]) for r in rows]
 
 
 def _peer(row: Any) -> Peer:
@@ -386,12 +448,115 @@ class Transaction:
     async def set_setting(self, name: str, value: Any) -> None:
         await self._db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (name, value))
 
-    async def next_counter(self) -> int:
+    async def next_counter(self, journal_id: bytes) -> int:
+        """This device's next record counter in the journal: 1, 2, 3, ..."""
         rows = await self._db.execute_fetchall(
-            "INSERT INTO settings VALUES ('counter', 1) ON CONFLICT(name) "
-            "DO UPDATE SET value = value + 1 RETURNING value"
+            "INSERT INTO write_counters VALUES (?, 1) ON CONFLICT(journal_id) "
+            "DO UPDATE SET counter = counter + 1 RETURNING counter",
+            (journal_id,),
         )
         return int(list(rows)[0][0])
+
+    async def withdraw(self, journal_id: bytes, covers: tuple[Cover, ...]) -> None:
+        """Counters of this account that will never reach the server: the next record this
+        device writes in the journal says so (`take_withdrawn`)."""
+        await self._db.executemany(
+            "INSERT INTO withdrawn VALUES (?, ?, ?, ?, ?)",
+            [(journal_id, c.author, c.device, lo, hi) for c in covers for lo, hi in c.ranges],
+        )
+
+    async def withdraw_records(self, journal_id: bytes, record_ids: list[bytes]) -> None:
+        """This device's records that the server refused for good (set aside, never pushed):
+        their counters, and what they carried, go into the next record's covers."""
+        for record_id in record_ids:
+            rows = list(
+                await self._db.execute_fetchall(
+                    "SELECT s.author, s.device, s.counter, c.covers FROM seen_records s "
+                    "LEFT JOIN record_covers c ON c.journal_id = s.journal_id "
+                    "AND c.record_id = s.record_id WHERE s.journal_id = ? AND s.record_id = ?",
+                    (journal_id, record_id),
+                )
+            )
+            for author, device, counter, covers in rows:
+                if counter is not None:
+                    own = Cover(bytes(author), bytes(device), ((counter, counter),))
+                    carried = decode_covers(bytes(covers)) if covers is not None else ()
+                    await self.withdraw(journal_id, merge_covers([own, *carried]))
+
+    async def take_withdrawn(self, journal_id: bytes) -> tuple[Cover, ...]:
+        rows = await self._db.execute_fetchall(
+            "DELETE FROM withdrawn WHERE journal_id = ? RETURNING author, device, lo, hi",
+            (journal_id,),
+        )
+        return merge_covers(
+            Cover(bytes(r[0]), bytes(r[1]), ((int(r[2]), int(r[3])),)) for r in rows
+        )
+
+    async def unwithdraw(self, journal_id: bytes, covers: tuple[Cover, ...]) -> None:
+        """Counters withdrawn in advance did reach the server after all (a snapshot whose
+        compaction succeeded): no need to withdraw them any more."""
+        await self._db.executemany(
+            "DELETE FROM withdrawn WHERE journal_id = ? AND author = ? AND device = ? "
+            "AND lo = ? AND hi = ?",
+            [(journal_id, c.author, c.device, lo, hi) for c in covers for lo, hi in c.ranges],
+        )
+
+    async def journal_counters(self, journal_id: bytes) -> dict[Key, DeviceCounters]:
+        rows = await self._db.execute_fetchall(
+            "SELECT author, device, received, claimed, claimed_by FROM device_counters "
+            "WHERE journal_id = ?",
+            (journal_id,),
+        )
+        return {
+            (bytes(r[0]), bytes(r[1])): DeviceCounters.decode(bytes(r[2]), r[3], bytes(r[4]))
+            for r in rows
+        }
+
+    async def put_journal_counters(
+        self, journal_id: bytes, devices: dict[Key, DeviceCounters]
+    ) -> None:
+        await self._db.executemany(
+            "INSERT OR REPLACE INTO device_counters VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (journal_id, a, d, state.encode(), state.claimed, state.claimed_by)
+                for (a, d), state in devices.items()
+            ],
+        )
+
+    async def put_covers(self, journal_id: bytes, record_id: bytes, covers: bytes) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO record_covers VALUES (?, ?, ?)",
+            (journal_id, record_id, covers),
+        )
+
+    async def acknowledge_own(self, journal_id: bytes, record_ids: list[bytes]) -> None:
+        """The server stored these records of this device: each must come back in a pull (or
+        be covered by a snapshot), and the counters they withdraw are accounted for
+        (protocol.md 4.18)."""
+        known = JournalCounters(journal_id, await self.journal_counters(journal_id))
+        for author, device, counter, covers in await self.own_records(journal_id, record_ids):
+            known.acknowledged(author, device, counter)
+            known.cover(covers)
+        await self.put_journal_counters(journal_id, {k: known.devices[k] for k in known.changed})
+
+    async def own_records(
+        self, journal_id: bytes, record_ids: list[bytes]
+    ) -> list[tuple[bytes, bytes, int, tuple[Cover, ...]]]:
+        """(author, device, counter, covers) of records this device wrote, by id."""
+        found = []
+        for start in range(0, len(record_ids), 500):
+            chunk = record_ids[start : start + 500]
+            rows = await self._db.execute_fetchall(
+                "SELECT s.author, s.device, s.counter, c.covers FROM seen_records s "
+                "LEFT JOIN record_covers c ON c.journal_id = s.journal_id "
+                "AND c.record_id = s.record_id WHERE s.journal_id = ? AND s.counter IS NOT NULL "
+                f"AND s.record_id IN ({', '.join('?' * len(chunk))})",
+                (journal_id, *chunk),
+            )
+            for r in rows:
+                covers = decode_covers(bytes(r[3])) if r[3] is not None else ()
+                found.append((bytes(r[0]), bytes(r[1]), int(r[2]), covers))
+        return found
 
     async def put_journal(self, journal: LocalJournal) -> None:
         await self._db.execute(
@@ -450,6 +615,10 @@ class Transaction:
             "seen_records",
             "outbox",
             "problems",
+            "write_counters",
+            "withdrawn",
+            "device_counters",
+            "record_covers",
         ):
             await self._db.execute(f"DELETE FROM {table} WHERE journal_id = ?", (journal_id,))
 
@@ -505,10 +674,11 @@ class Transaction:
         )
 
     async def forget_seen(self, journal_id: bytes, record_ids: list[bytes]) -> None:
-        await self._db.executemany(
-            "DELETE FROM seen_records WHERE journal_id = ? AND record_id = ?",
-            [(journal_id, record_id) for record_id in record_ids],
-        )
+        for table in ("seen_records", "record_covers"):
+            await self._db.executemany(
+                f"DELETE FROM {table} WHERE journal_id = ? AND record_id = ?",
+                [(journal_id, record_id) for record_id in record_ids],
+            )
 
     async def reseal_outbox(self, position: int, epoch: int, ciphertext: bytes) -> None:
         await self._db.execute(

@@ -6,7 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from client_sdk import wire
-from client_sdk.errors import AccessError, AuthError, NetworkError, NotFound, TJError
+from client_sdk.errors import (
+    AccessError,
+    AuthError,
+    NetworkError,
+    NotFound,
+    TJError,
+    WithheldRecordsError,
+)
+from client_sdk.withholding import Gap
 
 PUSH_BYTES = 4 * 1024 * 1024
 
@@ -115,7 +123,9 @@ class SetAside:
 
 @dataclass
 class SyncReport:
-    """What one `Client.sync()` did; `problems` names records that failed verification."""
+    """What one `Client.sync()` did; `problems` names records that failed verification;
+    `withheld` lists, per journal and author device, the counters of records that exist
+    (signed records say so) but the server did not deliver (protocol.md "Withholding")."""
 
     pushed: int = 0
     pulled: int = 0
@@ -126,6 +136,7 @@ class SyncReport:
     """Journals whose pull stopped because the server made no progress (see StallGuard)."""
     set_aside: list[SetAside] = field(default_factory=list)
     """Records the server refused for good during this sync (each reported once)."""
+    withheld: list[Gap] = field(default_factory=list)
     touched: set[bytes] = field(default_factory=set, repr=False)
     """Documents this sync pushed or merged: the only ones worth checking for compaction."""
 
@@ -138,7 +149,40 @@ class SyncReport:
             "problems": list(self.problems),
             "incomplete": list(self.incomplete),
             "set_aside": [record.to_dict() for record in self.set_aside],
+            "withheld": [gap_dict(gap) for gap in self.withheld],
         }
+
+    def raise_for_withheld(self) -> None:
+        """Raise WithheldRecordsError (carrying this report) if records were withheld."""
+        if self.withheld:
+            raise WithheldRecordsError(describe_withheld(self.withheld), self)
+
+
+def gap_dict(gap: Gap) -> dict[str, object]:
+    return {
+        "journal_id": gap.journal_id.hex(),
+        "author": gap.author.hex(),
+        "device": gap.device.hex(),
+        "missing": [list(r) for r in gap.missing],
+        "claimed_by": gap.claimed_by.hex(),
+    }
+
+
+def describe_gap(gap: Gap) -> str:
+    counters = ", ".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in gap.missing)
+    return (
+        f"journal {gap.journal_id.hex()}: {gap.count()} record(s) of device "
+        f"{gap.device.hex()[:12]} (account {gap.author.hex()[:12]}) exist but the server did "
+        f"not deliver them (counters {counters})"
+    )
+
+
+def describe_withheld(gaps: list[Gap]) -> str:
+    records = sum(gap.count() for gap in gaps)
+    return (
+        f"the server is withholding {records} record(s) that other signed records say exist: "
+        + "; ".join(describe_gap(gap) for gap in gaps)
+    )
 
 
 @dataclass(frozen=True)

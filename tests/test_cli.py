@@ -341,6 +341,7 @@ async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
         "problems": [],
         "incomplete": [],
         "set_aside": [],
+        "withheld": [],
     }
     await phone.ok("edit", entry_id[:8], "--append", " And from the phone.")
     assert (await laptop.json("sync"))["pulled"] == 1

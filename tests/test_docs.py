@@ -230,3 +230,24 @@ def test_every_wire_message_is_tabled_with_its_fields_and_limits(cls: type[Any])
 def test_limits_are_in_the_limits_table(value: int) -> None:
     limits = section("2. Transport")
     assert str(value) in limits or f"{value:,}" in limits
+
+
+# --- the attack table ----------------------------------------------------------------------------
+
+
+def attack_rows() -> list[list[str]]:
+    rows = table_rows(section("Attacks a hostile server can try"))
+    assert rows[0] == ["attack", "defence", "test"]
+    return rows[1:]
+
+
+def test_every_attack_in_the_table_names_a_test_that_exists() -> None:
+    rows = attack_rows()
+    assert len(rows) >= 8
+    for attack, defence, test in rows:
+        named = re.fullmatch(r"`(tests/[\w/]+\.py)::(test_\w+)`", test)
+        assert named, f"attack {attack!r}: {test!r} is not `tests/path.py::test_name`"
+        path, name = named.groups()
+        source = (ROOT / path).read_text(encoding="utf-8")
+        assert re.search(rf"^(async )?def {name}\(", source, re.M), f"{path} has no {name}"
+        assert defence, f"attack {attack!r} names no defence"

@@ -28,6 +28,7 @@ from client_sdk import crypto, keys, records, wire
 from client_sdk.crypto import Context, KdfCost
 from client_sdk.documents import Document, EntryFields, entry_view, new_entry_update
 from client_sdk.errors import IntegrityError
+from client_sdk.withholding import Cover, JournalCounters, Seen, check_covers
 from server import service
 
 PROTOCOL = Path(__file__).resolve().parents[2] / "protocol.md"
@@ -35,7 +36,7 @@ VECTOR_BLOCK = re.compile(r"^```json vector-([a-z0-9-]+)\n(.*?)^```$", re.MULTIL
 EXPECTED_VECTORS = {
     "frame", "kdf", "argon2id", "password-keys", "padding", "document", "record", "bundle",
     "recovery", "journal-key", "journal-meta", "challenge", "identity", "wire",
-    "share-envelope", "disclosure-id",
+    "share-envelope", "disclosure-id", "withholding",
 }  # fmt: skip
 h = bytes.fromhex
 
@@ -205,6 +206,10 @@ def record_body(v: dict[str, Any]) -> records.RecordBody:
         kind=b["kind"],
         payload=h(b["payload"]),
         written_at=b["written_at"],
+        seen=tuple(Seen(h(a), h(d), c) for a, d, c in b["seen"]),
+        covers=tuple(
+            Cover(h(a), h(d), tuple((lo, hi) for lo, hi in ranges)) for a, d, ranges in b["covers"]
+        ),
     )
 
 
@@ -237,7 +242,7 @@ def test_record_layout_is_as_documented() -> None:
     assert inner == [h(vector["body_msgpack"]), h(vector["signature"])]
     b = vector["body"]
     assert msgpack.unpackb(h(vector["body_msgpack"])) == [
-        1,
+        2,
         h(b["author"]),
         h(b["device"]),
         b["counter"],
@@ -246,6 +251,8 @@ def test_record_layout_is_as_documented() -> None:
         b["kind"],
         h(b["payload"]),
         b["written_at"],
+        [[h(a), h(d), c] for a, d, c in b["seen"]],
+        [[h(a), h(d), ranges] for a, d, ranges in b["covers"]],
     ]
     signature_input = crypto.frame(b"tj/record-signature/v1", ad, h(vector["body_msgpack"]))
     nacl.signing.VerifyKey(h(vector["author_sign_public_key"])).verify(
@@ -643,3 +650,40 @@ def test_wire_messages_encode_and_decode_as_documented() -> None:
         message = build_message(typing.cast(type[Any], cls), example["fields"])
         assert wire.encode(message).hex() == example["msgpack"], example["message"]
         assert wire.decode(typing.cast(type[Any], cls), h(example["msgpack"])) == message
+
+
+# --- withholding -------------------------------------------------------------------------------
+
+
+def withholding_gaps(vector: dict[str, Any], order: list[int]) -> tuple[list[Any], list[int]]:
+    """Feed the vector's delivered records in `order` to a checker, as protocol.md 4.18 says."""
+    journal = h(vector["journal_id"])
+    counters = JournalCounters(journal)
+    refused = []
+    for index in order:
+        r = vector["records"][index]
+        covers = [Cover(h(a), h(d), tuple((lo, hi) for lo, hi in rs)) for a, d, rs in r["covers"]]
+        try:
+            check_covers(h(r["author"]), h(vector["owner_id"]), covers, bytes(16))
+        except IntegrityError:
+            refused.append(index)
+            continue
+        seen = [Seen(h(a), h(d), c) for a, d, c in r["seen"]]
+        counters.record(h(r["author"]), h(r["device"]), r["counter"], seen, covers)
+    for author, device, counter in vector["acknowledged"]:
+        counters.acknowledged(h(author), h(device), counter)
+    gaps = [
+        [g.author.hex(), g.device.hex(), [list(r) for r in g.missing], g.claimed_by.hex()]
+        for g in counters.gaps()
+    ]
+    return gaps, sorted(refused)
+
+
+def test_the_withholding_vector_gives_its_gaps_in_any_delivery_order() -> None:
+    vector = VECTORS["withholding"]
+    indexes = list(range(len(vector["records"])))
+    for order in (indexes, indexes[::-1], indexes[1::2] + indexes[::2]):
+        gaps, refused = withholding_gaps(vector, order)
+        assert refused == vector["refused"]
+        assert [g[:3] for g in gaps] == [g[:3] for g in vector["gaps"]]
+    assert withholding_gaps(vector, indexes)[0] == vector["gaps"]  # claimants, in this order

@@ -10,26 +10,40 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from client_sdk import crypto, records
+from client_sdk import crypto, records, withholding
 from client_sdk.errors import IntegrityError
 from client_sdk.records import RecordBody
+from client_sdk.withholding import Cover, Seen
 
 ids = st.binary(min_size=16, max_size=16)
 AUTHOR = b"\xaa" * 16
+DEVICE = b"\x03" * 16
 JOURNAL = b"\x01" * 16
 RECORD = b"\x02" * 16
 AUTHOR_KEY = nacl.signing.SigningKey.generate()
 
+counters = st.integers(1, 2**63 - 1)
+keys = st.tuples(ids, ids)
+seen_vectors = st.dictionaries(keys, counters, max_size=4).map(
+    lambda found: tuple(Seen(a, d, c) for (a, d), c in sorted(found.items()))
+)
+cover_lists = st.dictionaries(keys, st.lists(counters, min_size=1, max_size=6), max_size=3).map(
+    lambda found: tuple(
+        Cover(a, d, tuple(withholding.compress(c))) for (a, d), c in sorted(found.items())
+    )
+)
 bodies = st.builds(
     RecordBody,
     author=st.just(AUTHOR),
-    device=ids,
-    counter=st.integers(0, 2**63 - 1),
+    device=st.just(DEVICE),
+    counter=counters,
     doc_id=ids,
     doc_kind=st.sampled_from(["entry", "goal", "prompt"]),
     kind=st.sampled_from([records.UPDATE, records.SNAPSHOT]),
     payload=st.binary(max_size=4096),
     written_at=st.integers(0, 2**63 - 1),
+    seen=seen_vectors,
+    covers=cover_lists,
 )
 
 
@@ -38,7 +52,7 @@ def known_author(account_id: bytes) -> bytes | None:
 
 
 def a_body(payload: bytes = b"update") -> RecordBody:
-    return RecordBody(AUTHOR, b"\x03" * 16, 7, b"\x04" * 16, "entry", records.UPDATE, payload, 1)
+    return RecordBody(AUTHOR, DEVICE, 7, b"\x04" * 16, "entry", records.UPDATE, payload, 1)
 
 
 def sealed(key: bytes, body: RecordBody | None = None, epoch: int = 0) -> bytes:
@@ -158,12 +172,39 @@ def test_a_record_with_a_malformed_envelope_is_refused(inner: bytes) -> None:
 @pytest.mark.parametrize(
     "fields",
     [
-        [2, AUTHOR, b"d" * 16, 1, b"i" * 16, "entry", "update", b"", 0],  # unknown version
-        [1, AUTHOR[:15], b"d" * 16, 1, b"i" * 16, "entry", "update", b"", 0],  # short author
-        [1, AUTHOR, b"d" * 16, "1", b"i" * 16, "entry", "update", b"", 0],  # counter as str
-        [1, AUTHOR, b"d" * 16, 1, b"i" * 16, "entry", "rewrite", b"", 0],  # unknown kind
-        [1, AUTHOR, b"d" * 16, 1, b"i" * 16, "entry", "update", "text", 0],  # payload as str
-        [1, AUTHOR, b"d" * 16, 1, b"i" * 16, "entry", "update"],  # missing fields
+        [3, AUTHOR, b"d" * 16, 1, b"i" * 16, "entry", "update", b"", 0, [], []],  # unknown version
+        [
+            2,
+            AUTHOR[:15],
+            b"d" * 16,
+            1,
+            b"i" * 16,
+            "entry",
+            "update",
+            b"",
+            0,
+            [],
+            [],
+        ],  # short author
+        [2, AUTHOR, b"d" * 16, "1", b"i" * 16, "entry", "update", b"", 0, [], []],  # counter as str
+        [2, AUTHOR, b"d" * 16, 1, b"i" * 16, "entry", "rewrite", b"", 0, [], []],  # unknown kind
+        [
+            2,
+            AUTHOR,
+            b"d" * 16,
+            1,
+            b"i" * 16,
+            "entry",
+            "update",
+            "text",
+            0,
+            [],
+            [],
+        ],  # payload as str
+        [2, AUTHOR, b"d" * 16, 1, b"i" * 16, "entry", "update", b"", 0, []],  # missing covers
+        [2, AUTHOR, b"d" * 16, 1, b"i" * 16, "entry", "update", b"", 0, {}, []],  # seen as map
+        [2, AUTHOR, b"d" * 16, 1, b"i" * 16, "entry", "update"],  # missing fields
+        [],  # nothing at all
     ],
 )
 def test_a_record_with_a_malformed_body_is_refused(fields: list[object]) -> None:
@@ -172,7 +213,7 @@ def test_a_record_with_a_malformed_body_is_refused(fields: list[object]) -> None
     ad = records.record_ad(JOURNAL, RECORD, 0)
     signature = crypto.sign(AUTHOR_KEY, records.signature_input(ad, body))
     inner = msgpack.packb([body, signature], use_bin_type=True)
-    with pytest.raises(IntegrityError, match="malformed body"):
+    with pytest.raises(IntegrityError, match="malformed body|body version 3"):
         records.open_record(key, JOURNAL, RECORD, 0, _seal_plaintext(key, inner), known_author)
 
 
@@ -203,3 +244,63 @@ def test_any_plaintext_under_the_right_key_opens_or_raises_integrity_error(inner
     with pytest.raises(IntegrityError) as raised:
         records.open_record(key, JOURNAL, RECORD, 0, _seal_plaintext(key, inner), known_author)
     assert raised.value.record_id == RECORD
+
+
+def _sealed_fields(fields: list[object]) -> bytes:
+    """A record whose body is exactly `fields`, correctly signed by AUTHOR."""
+    key = b"\x07" * 32
+    body = msgpack.packb(fields, use_bin_type=True)
+    ad = records.record_ad(JOURNAL, RECORD, 0)
+    signature = crypto.sign(AUTHOR_KEY, records.signature_input(ad, body))
+    return crypto.seal(key, crypto.pad(msgpack.packb([body, signature], use_bin_type=True)), ad)
+
+
+def _fields(**changes: object) -> list[object]:
+    body = dataclasses.replace(a_body(), **changes)  # type: ignore[arg-type]
+    fields: list[object] = msgpack.unpackb(body.to_bytes())
+    return fields
+
+
+OTHER = (b"\x05" * 16, b"\x06" * 16)
+LATER = (b"\x08" * 16, b"\x09" * 16)
+
+
+@pytest.mark.parametrize(
+    ("index", "value"),
+    [
+        (3, 0),  # counters start at 1
+        (9, [[OTHER[0], OTHER[1], 0]]),  # a seen counter of 0
+        (9, [[AUTHOR, DEVICE, 5]]),  # the writer's own device in its seen vector
+        (9, [[LATER[0], LATER[1], 1], [OTHER[0], OTHER[1], 1]]),  # not sorted
+        (9, [[OTHER[0], OTHER[1], 1], [OTHER[0], OTHER[1], 2]]),  # a device twice
+        (10, [[OTHER[0], OTHER[1], [[3, 2]]]]),  # lo > hi
+        (10, [[OTHER[0], OTHER[1], [[1, 2], [3, 4]]]]),  # touching ranges, not merged
+        (10, [[OTHER[0], OTHER[1], [[4, 5], [1, 2]]]]),  # ranges not sorted
+        (10, [[OTHER[0], OTHER[1], []]]),  # a cover of nothing
+        (10, [[OTHER[0], b"short", [[1, 1]]]]),  # not a 16-byte id
+    ],
+    ids=[
+        "zero counter",
+        "zero seen counter",
+        "own device seen",
+        "seen unsorted",
+        "seen duplicate",
+        "range reversed",
+        "ranges touching",
+        "ranges unsorted",
+        "empty cover",
+        "short id",
+    ],
+)
+def test_a_non_canonical_counter_field_is_refused(index: int, value: object) -> None:
+    fields = _fields()
+    fields[index] = value
+    with pytest.raises(IntegrityError, match="malformed body"):
+        records.open_record(b"\x07" * 32, JOURNAL, RECORD, 0, _sealed_fields(fields), known_author)
+
+
+def test_a_version_1_body_is_refused_with_a_clear_message() -> None:
+    fields = _fields()[:9]
+    fields[0] = 1
+    with pytest.raises(IntegrityError, match="body version 1; this SDK reads version 2"):
+        records.open_record(b"\x07" * 32, JOURNAL, RECORD, 0, _sealed_fields(fields), known_author)

@@ -1,0 +1,263 @@
+"""Withholding detection, pure: which records of a journal exist but never reached this device.
+
+Every record carries, inside its signed body (protocol.md 4.15), its author device's
+**counter** in that journal (1, 2, 3, ... per device and journal), the **seen vector** (the
+highest counter its device had received from every other device of the journal) and
+**covers** (counter ranges whose records will never be delivered: superseded by this snapshot,
+or withdrawn by their writer). A device keeps, per journal and per (author, device):
+
+- `received`: the counters delivered to it, or accounted for by a cover it accepted, as sorted
+  disjoint inclusive ranges (usually one: [1, n]);
+- `claimed`: the highest counter some signed statement says exists (another device's seen
+  vector, or the server's acknowledgement of this device's own push), and who said it.
+
+After a complete pull, every counter from 1 to max(received, claimed) that is not in
+`received` is missing: the server withheld it (protocol.md "Withholding"). Adding a record is
+O(1) amortised (records of one device arrive in counter order, extending the last range).
+
+Who may cover whose counters (`check_covers`): a journal's owner any device's (its snapshots
+and history-free share boundaries account for the journal); anyone else only its own
+account's, so a member cannot hide the owner's or another member's records.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import msgpack
+
+from client_sdk.errors import IntegrityError
+
+Range = tuple[int, int]
+"""Inclusive counter range (lo, hi), 1 <= lo <= hi."""
+Key = tuple[bytes, bytes]
+"""(author account id, author device id), 16 bytes each."""
+MAX_COUNTER = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One entry of a record's seen vector: the writer had received `counter` records (up to
+    that counter) from this device."""
+
+    author: bytes
+    device: bytes
+    counter: int
+
+
+@dataclass(frozen=True)
+class Cover:
+    """Counter ranges of one device that a record accounts for."""
+
+    author: bytes
+    device: bytes
+    ranges: tuple[Range, ...]
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Counters of one author device that exist (someone signed so) but were not delivered."""
+
+    journal_id: bytes
+    author: bytes
+    device: bytes
+    missing: tuple[Range, ...]
+    claimed_by: bytes
+    """author || device (32 bytes) of the device whose signed record says they exist; this
+    device's own id when the server acknowledged them to it; empty when a later record of
+    the same device shows them."""
+
+    def count(self) -> int:
+        return sum(hi - lo + 1 for lo, hi in self.missing)
+
+
+def add_range(ranges: list[Range], lo: int, hi: int) -> None:
+    """Insert [lo, hi] into sorted disjoint `ranges`, merging neighbours; O(1) when it lands
+    at or after the last range (records of a device arrive in counter order), O(log n + k)
+    otherwise."""
+    if not ranges or ranges[-1][1] + 1 < lo:
+        ranges.append((lo, hi))
+        return
+    if ranges[-1][0] <= lo:
+        ranges[-1] = (ranges[-1][0], max(ranges[-1][1], hi))
+        return
+    i = bisect.bisect_left(ranges, (lo, lo))
+    if i > 0 and ranges[i - 1][1] + 1 >= lo:
+        i -= 1
+    j, new_lo, new_hi = i, lo, hi
+    while j < len(ranges) and ranges[j][0] <= new_hi + 1:
+        new_lo, new_hi = min(new_lo, ranges[j][0]), max(new_hi, ranges[j][1])
+        j += 1
+    ranges[i:j] = [(new_lo, new_hi)]
+
+
+def gaps(ranges: list[Range], upto: int) -> list[Range]:
+    """The counters in [1, upto] that `ranges` lacks."""
+    found: list[Range] = []
+    expected = 1
+    for lo, hi in ranges:
+        if lo > upto:
+            break
+        if lo > expected:
+            found.append((expected, lo - 1))
+        expected = max(expected, hi + 1)
+    if expected <= upto:
+        found.append((expected, upto))
+    return found
+
+
+def compress(counters: Iterable[int]) -> list[Range]:
+    ranges: list[Range] = []
+    for counter in sorted(set(counters)):
+        add_range(ranges, counter, counter)
+    return ranges
+
+
+@dataclass
+class DeviceCounters:
+    """What this device knows of one author device's counters in one journal."""
+
+    received: list[Range] = field(default_factory=list)
+    claimed: int = 0
+    claimed_by: bytes = b""
+
+    def top(self) -> int:
+        return self.received[-1][1] if self.received else 0
+
+    def claim(self, counter: int, by: bytes) -> None:
+        if counter > self.claimed:
+            self.claimed, self.claimed_by = counter, by
+
+    def missing(self) -> list[Range]:
+        return gaps(self.received, max(self.top(), self.claimed))
+
+    def encode(self) -> bytes:
+        packed: bytes = msgpack.packb([list(r) for r in self.received], use_bin_type=True)
+        return packed
+
+    @staticmethod
+    def decode(received: bytes, claimed: int, claimed_by: bytes) -> DeviceCounters:
+        ranges = [(int(lo), int(hi)) for lo, hi in msgpack.unpackb(received)]
+        return DeviceCounters(ranges, claimed, claimed_by)
+
+
+class JournalCounters:
+    """The counters of every author device of one journal, as this device knows them."""
+
+    def __init__(self, journal_id: bytes, devices: dict[Key, DeviceCounters] | None = None):
+        self.journal_id = journal_id
+        self.devices: dict[Key, DeviceCounters] = devices if devices is not None else {}
+        self.changed: set[Key] = set()
+
+    def _of(self, key: Key) -> DeviceCounters:
+        self.changed.add(key)
+        found = self.devices.get(key)
+        if found is None:
+            found = self.devices[key] = DeviceCounters()
+        return found
+
+    def received(self, author: bytes, device: bytes, counter: int) -> None:
+        """A record of (author, device) with this counter was delivered."""
+        add_range(self._of((author, device)).received, counter, counter)
+
+    def record(
+        self,
+        author: bytes,
+        device: bytes,
+        counter: int,
+        seen: Iterable[Seen] = (),
+        covers: Iterable[Cover] = (),
+    ) -> None:
+        """A verified record was delivered: its counter, its claims and its covers (already
+        checked with `check_covers`)."""
+        self.received(author, device, counter)
+        for entry in seen:
+            self._of((entry.author, entry.device)).claim(entry.counter, author + device)
+        self.cover(covers)
+
+    def cover(self, covers: Iterable[Cover]) -> None:
+        for cover in covers:
+            state = self._of((cover.author, cover.device))
+            for lo, hi in cover.ranges:
+                add_range(state.received, lo, hi)
+
+    def acknowledged(self, author: bytes, device: bytes, counter: int) -> None:
+        """The server acknowledged storing this device's own record: it must come back."""
+        self._of((author, device)).claim(counter, author + device)
+
+    def seen_vector(self, author: bytes, device: bytes) -> tuple[Seen, ...]:
+        """What a record written by (author, device) states it has seen: the highest
+        counter received from every other device of the journal, sorted."""
+        return tuple(
+            Seen(a, d, state.top())
+            for (a, d), state in sorted(self.devices.items())
+            if (a, d) != (author, device) and state.top() > 0
+        )
+
+    def accounted(self) -> tuple[Cover, ...]:
+        """Every counter range this device holds or knows accounted for, by device: what an
+        owner's fresh snapshots state at a history-free share boundary."""
+        return tuple(
+            Cover(a, d, tuple(state.received))
+            for (a, d), state in sorted(self.devices.items())
+            if state.received
+        )
+
+    def gaps(self) -> list[Gap]:
+        found = []
+        for (author, device), state in sorted(self.devices.items()):
+            missing = state.missing()
+            if missing:
+                top = state.top()
+                by = state.claimed_by if state.claimed > top else b""
+                found.append(Gap(self.journal_id, author, device, tuple(missing), by))
+        return found
+
+
+def check_covers(author: bytes, owner_id: bytes, covers: Iterable[Cover], record_id: bytes) -> None:
+    """A journal's owner may account for any device's counters; anyone else only for its own
+    account's. Raises IntegrityError naming the record otherwise."""
+    if author == owner_id:
+        return
+    for cover in covers:
+        if cover.author != author:
+            raise IntegrityError(
+                f"record {record_id.hex()} claims to account for records of another account "
+                "(forged coverage)",
+                record_id=record_id,
+            )
+
+
+def merge_covers(covers: Iterable[Cover]) -> tuple[Cover, ...]:
+    """One cover per device, ranges merged and sorted; devices sorted."""
+    merged: dict[Key, list[Range]] = {}
+    for cover in covers:
+        ranges = merged.setdefault((cover.author, cover.device), [])
+        for lo, hi in cover.ranges:
+            add_range(ranges, lo, hi)
+    return tuple(Cover(a, d, tuple(r)) for (a, d), r in sorted(merged.items()) if r)
+
+
+def encode_covers(covers: Iterable[Cover]) -> bytes:
+    packed: bytes = msgpack.packb(
+        [[c.author, c.device, [list(r) for r in c.ranges]] for c in covers], use_bin_type=True
+    )
+    return packed
+
+
+def decode_covers(data: bytes) -> tuple[Cover, ...]:
+    return tuple(
+        Cover(bytes(a), bytes(d), tuple((int(lo), int(hi)) for lo, hi in ranges))
+        for a, d, ranges in msgpack.unpackb(data)
+    )
+
+
+def encode_ranges(ranges: Iterable[Range]) -> bytes:
+    packed: bytes = msgpack.packb([list(r) for r in ranges])
+    return packed
+
+
+def decode_ranges(data: bytes) -> list[Range]:
+    return [(int(lo), int(hi)) for lo, hi in msgpack.unpackb(data)]

@@ -1,0 +1,357 @@
+"""A hostile server withholds records: it drops one, drops the newest of a device, freezes
+one device's view, or lets a member forge coverage. Every case is reported by the SDK
+(SyncReport.withheld, WithheldRecordsError with strict=True), against a real server whose
+database the test edits between steps, or through a loopback proxy that rewrites sync replies.
+And no false alarm: compaction, a device that joins late, sharing with a therapist."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from client_sdk import INSECURE_TEST_COST, Client, WithheldRecordsError, crypto, records, wire
+from client_sdk.withholding import Cover, Gap
+from tests.client.sharing_support import rows, server_db, share_with
+from tests.client.test_hostile_server import HostileServer
+from tests.conftest import PASSWORD, ClientFactory, RunningServer
+
+
+@pytest.fixture
+async def hostile(live_server: RunningServer) -> AsyncIterator[HostileServer]:
+    proxy = HostileServer(live_server.url)
+    async with aiohttp.ClientSession() as session:
+
+        async def handle(request: web.Request) -> web.Response:
+            return await proxy.forward(session, request)
+
+        app = web.Application()
+        app.router.add_post("/{tail:.*}", handle)
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        proxy.url = str(server.make_url("")).rstrip("/")
+        try:
+            yield proxy
+        finally:
+            await server.close()
+
+
+def journal_seqs(live_server: RunningServer, journal_id: bytes) -> list[int]:
+    return [
+        seq
+        for (seq,) in rows(
+            server_db(live_server),
+            "SELECT seq FROM records WHERE journal_id = ? ORDER BY seq",
+            journal_id,
+        )
+    ]
+
+
+def drop_record(live_server: RunningServer, seq: int) -> None:
+    """What a hostile server (or one restored from a bad backup) does: one record vanishes."""
+    with contextlib.closing(sqlite3.connect(server_db(live_server))) as db, db:
+        assert db.execute("DELETE FROM records WHERE seq = ?", (seq,)).rowcount == 1
+
+
+async def personal(client: Client) -> bytes:
+    return bytes.fromhex((await client.journal("Personal")).id)
+
+
+async def write_each_synced(client: Client, texts: list[str]) -> None:
+    """One entry per text, synced one by one, so that server order is counter order."""
+    for text in texts:
+        await client.write(None, text)
+        await client.sync(strict=True)
+
+
+def gap_of(client: Client, journal_id: bytes, missing: tuple[tuple[int, int], ...]) -> Gap:
+    return Gap(
+        journal_id,
+        client.profile.account_id,
+        client.profile.device_id,
+        missing,
+        b"",
+    )
+
+
+def without_claimant(gaps: list[Gap]) -> list[Gap]:
+    return [dataclasses.replace(gap, claimed_by=b"") for gap in gaps]
+
+
+# --- dropping records ------------------------------------------------------------------------
+
+
+async def test_a_dropped_record_is_reported_with_its_journal_device_and_counter(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+) -> None:
+    laptop = await signup("ana")
+    await write_each_synced(laptop, ["one", "two", "three"])
+    journal = await personal(laptop)
+    drop_record(live_server, journal_seqs(live_server, journal)[1])
+
+    phone = await login("ana")
+    report = await phone.sync()
+    assert report.withheld == [gap_of(laptop, journal, ((2, 2),))]
+    assert report.to_dict()["withheld"] == [
+        {
+            "journal_id": journal.hex(),
+            "author": laptop.profile.account_id.hex(),
+            "device": laptop.profile.device_id.hex(),
+            "missing": [[2, 2]],
+            "claimed_by": "",
+        }
+    ]
+    with pytest.raises(WithheldRecordsError, match="1 record") as raised:
+        await phone.sync(strict=True)
+    assert raised.value.report.withheld == report.withheld  # type: ignore[attr-defined]
+    assert (await laptop.sync()).withheld == []  # the writer holds its records: no alarm there
+
+
+async def test_dropping_the_newest_record_of_a_device_is_reported_from_another_devices_claim(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+) -> None:
+    laptop = await signup("ana")
+    await write_each_synced(laptop, ["one", "two"])
+    phone = await login("ana")
+    await phone.sync(strict=True)
+    await phone.write(None, "written after seeing both")  # its seen vector: laptop 2
+    await phone.sync(strict=True)
+    journal = await personal(laptop)
+    laptop_seqs = journal_seqs(live_server, journal)[:2]
+    drop_record(live_server, laptop_seqs[1])  # nothing of the laptop's comes after it
+
+    desktop = await login("ana", device="desktop")
+    report = await desktop.sync()
+    assert without_claimant(report.withheld) == [gap_of(laptop, journal, ((2, 2),))]
+    assert report.withheld[0].claimed_by == phone.profile.account_id + phone.profile.device_id
+
+
+async def test_a_record_dropped_right_after_its_push_is_noticed_by_its_own_writer(
+    signup: ClientFactory, live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    await signup("ana")
+    phone = await Client.login(
+        hostile.url,
+        "ana",
+        PASSWORD,
+        home=tmp_path / "phone-via-proxy",
+        device_name="phone",
+        minimum_cost=INSECURE_TEST_COST,
+    )
+    try:
+        journal = await personal(phone)
+
+        dropped: set[int] = set()
+
+        def drop_after_acknowledging(request: bytes, reply: bytes) -> bytes:
+            dropped.update(a.seq for a in wire.decode(wire.PushReply, reply).accepted)
+            return reply
+
+        def serve_without_dropped(request: bytes, reply: bytes) -> bytes:
+            real = wire.decode(wire.SyncReply, reply)
+            pages = [
+                dataclasses.replace(page, records=[r for r in page.records if r.seq not in dropped])
+                for page in real.pages
+            ]
+            return wire.encode(dataclasses.replace(real, pages=pages))
+
+        hostile.replies["/v1/records/push"] = drop_after_acknowledging
+        hostile.replies["/v1/sync"] = serve_without_dropped
+        await phone.write(None, "acknowledged, then dropped")
+        report = await phone.sync()
+        assert report.pushed == 1
+        assert without_claimant(report.withheld) == [gap_of(phone, journal, ((1, 1),))]
+    finally:
+        await phone.close()
+
+
+# --- a frozen view ---------------------------------------------------------------------------
+
+
+def freeze(heads: dict[bytes, int]) -> object:
+    """A /v1/sync rewrite that shows the journals in `heads` as they were at that head."""
+
+    def rewrite(request: bytes, reply: bytes) -> bytes:
+        asked = {c.journal_id: c.after for c in wire.decode(wire.SyncRequest, request).cursors}
+        real = wire.decode(wire.SyncReply, reply)
+        pages = []
+        for page in real.pages:
+            head = heads.get(page.journal_id)
+            if head is None:
+                pages.append(page)
+                continue
+            kept = [r for r in page.records if r.seq <= head]
+            cursor = kept[-1].seq if kept else asked.get(page.journal_id, 0)
+            pages.append(
+                dataclasses.replace(page, records=kept, cursor=cursor, head=min(head, page.head))
+            )
+        return wire.encode(dataclasses.replace(real, pages=pages, done=True))
+
+    return rewrite
+
+
+async def test_a_frozen_view_is_reported_once_the_frozen_device_writes(
+    signup: ClientFactory, live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    laptop = await signup("ana")
+    await write_each_synced(laptop, ["before the freeze"])
+    phone = await Client.login(
+        hostile.url,
+        "ana",
+        PASSWORD,
+        home=tmp_path / "phone-via-proxy",
+        device_name="phone",
+        minimum_cost=INSECURE_TEST_COST,
+    )
+    try:
+        assert (await phone.sync(strict=True)).pulled == 1
+        journal = await personal(phone)
+        hostile.replies["/v1/sync"] = freeze(  # type: ignore[assignment]
+            {journal: journal_seqs(live_server, journal)[-1]}
+        )
+        await write_each_synced(laptop, ["the phone never sees this"])
+        quiet = await phone.sync()
+        assert quiet.pulled == 0 and quiet.withheld == []  # a reader alone cannot tell
+
+        await phone.write(None, "the phone writes")
+        report = await phone.sync()
+        assert without_claimant(report.withheld) == [gap_of(phone, journal, ((1, 1),))]
+        assert report.withheld[0].claimed_by == phone.profile.account_id + phone.profile.device_id
+        with pytest.raises(WithheldRecordsError):
+            await phone.sync(strict=True)
+    finally:
+        await phone.close()
+
+
+async def test_one_record_hidden_from_one_device_is_reported_there(
+    signup: ClientFactory, live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    laptop = await signup("ana")
+    await write_each_synced(laptop, ["one", "two", "three"])
+    journal = await personal(laptop)
+    hidden = journal_seqs(live_server, journal)[1]
+
+    def hide(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.SyncReply, reply)
+        pages = [
+            dataclasses.replace(page, records=[r for r in page.records if r.seq != hidden])
+            for page in real.pages
+        ]
+        return wire.encode(dataclasses.replace(real, pages=pages))
+
+    hostile.replies["/v1/sync"] = hide
+    phone = await Client.login(
+        hostile.url,
+        "ana",
+        PASSWORD,
+        home=tmp_path / "phone-via-proxy",
+        device_name="phone",
+        minimum_cost=INSECURE_TEST_COST,
+    )
+    try:
+        report = await phone.sync()
+        assert report.withheld == [gap_of(laptop, journal, ((2, 2),))]
+    finally:
+        await phone.close()
+
+
+# --- snapshots and their coverage ------------------------------------------------------------
+
+
+async def test_records_a_snapshot_covers_are_no_alarm_but_a_dropped_snapshot_is(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+) -> None:
+    laptop = await signup("ana")
+    laptop.replica.compact_after = 3
+    entry = await laptop.write(None, "first")
+    for word in ("second", "third"):
+        await laptop.edit(entry.id, append=f" {word}")
+    report = await laptop.sync(strict=True)
+    assert report.compacted == 1
+    journal = await personal(laptop)
+    assert len(journal_seqs(live_server, journal)) == 1  # only the snapshot is left
+    await laptop.edit(entry.id, append=" fourth")
+    await laptop.sync(strict=True)
+
+    phone = await login("ana")
+    assert (await phone.sync(strict=True)).withheld == []  # 1-3 covered by the snapshot (4)
+    assert (await phone.entry(entry.id)).body == "first second third fourth"
+
+    drop_record(live_server, journal_seqs(live_server, journal)[0])  # the snapshot
+    desktop = await login("ana", device="desktop")
+    report = await desktop.sync()
+    assert report.withheld == [gap_of(laptop, journal, ((1, 4),))]
+
+
+async def test_coverage_forged_by_a_member_is_refused_and_the_hidden_record_reported(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+) -> None:
+    laptop = await signup("ana")
+    tom = await signup("tom")
+    await write_each_synced(laptop, ["one", "two", "three"])
+    await share_with(laptop, tom, role="annotate")
+    await tom.sync(strict=True)
+    journal = await personal(laptop)
+    local = await tom._local_journal(journal.hex())
+    key = await tom.replica.journal_key(local, local.epoch)
+    forged = records.RecordBody(
+        author=tom.profile.account_id,
+        device=tom.profile.device_id,
+        counter=1,
+        doc_id=crypto.random_bytes(16),
+        doc_kind="note",
+        kind=records.UPDATE,
+        payload=b"",
+        written_at=1,
+        covers=(Cover(laptop.profile.account_id, laptop.profile.device_id, ((2, 2),)),),
+    )
+    record_id = crypto.random_bytes(16)
+    ciphertext = records.seal_record(
+        key, journal, record_id, local.epoch, forged, tom.profile.secrets.signing_key
+    )
+    upload = wire.RecordUpload(record_id, local.epoch, ciphertext)
+    await tom.transport.call(
+        "/v1/records/push", wire.PushRequest(journal, [upload]), wire.PushReply
+    )
+    drop_record(live_server, journal_seqs(live_server, journal)[1])  # ana's second record
+
+    phone = await login("ana")
+    report = await phone.sync()
+    assert any(record_id.hex() in p and "forged coverage" in p for p in report.problems)
+    assert report.withheld == [gap_of(laptop, journal, ((2, 2),))]
+
+
+# --- no false alarms -------------------------------------------------------------------------
+
+
+async def test_sharing_with_a_therapist_who_annotates_raises_no_alarm(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    tom = await signup("tom")
+    await write_each_synced(laptop, ["before the share"])
+    await share_with(laptop, tom, role="annotate")
+    await tom.sync(strict=True)
+    journal = (await laptop.journal("Personal")).id
+    await tom.add_note(journal, "Try the breathing exercise")
+    await tom.sync(strict=True)
+    await laptop.sync(strict=True)
+    await write_each_synced(laptop, ["after the note"])
+    await tom.sync(strict=True)
+    await tom.add_note(journal, "Well done")
+    await tom.sync(strict=True)
+    await laptop.unshare("Personal", "tom")
+    await write_each_synced(laptop, ["after the share ended"])
+    phone = await login("ana")
+    await phone.sync(strict=True)
+    await phone.write(None, "from the phone")
+    await phone.sync(strict=True)
+    assert (await laptop.sync(strict=True)).withheld == []
+    assert len(await phone.notes()) == 2
