@@ -948,9 +948,20 @@ class Client:
         self, journal: str | None = None, since: date | None = None, *, title: str | None = None
     ) -> str:
         """`insights()` as one self-contained HTML page: inline SVG charts of mood over time,
-        entries per week and goal progress; no script, no external asset; fits a phone."""
+        entries per week, goal progress and questionnaire scores (bands shaded, reliable
+        changes marked, each instrument's attribution); no script, no external asset; fits a
+        phone."""
         found = await self.insights(journal, since)
-        return render_report(found, generated_at=datetime.now().astimezone(), title=title)
+        if journal is not None:
+            results = await self.measures.results((await self.journal(journal)).id)
+        else:
+            owned = {j.id for j in await self.journals() if j.role == "owner"}
+            results = [r for r in await self.measures.results() if r.journal_id in owned]
+        if since is not None:
+            results = [r for r in results if r.taken_at.astimezone().date() >= since]
+        return render_report(
+            found, generated_at=datetime.now().astimezone(), title=title, scores=results
+        )
 
     async def export_json(self) -> dict[str, Any]:
         """Everything this device can decrypt (journals, entries, goals with check-ins, notes)

@@ -21,6 +21,9 @@ from datetime import date, datetime
 from html import escape
 
 from client_sdk.insights import GoalStat, Insights, MoodGroup, WeekStat
+from client_sdk.results import MeasureResult
+from client_sdk.score_charts import STYLE as SCORE_STYLE
+from client_sdk.score_charts import score_section
 
 WIDTH, HEIGHT = 480, 200  # viewBox units: about CSS pixels on a phone
 LEFT, RIGHT, TOP, BOTTOM = 34, 10, 12, 30
@@ -62,8 +65,15 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 """
 
 
-def render_report(insights: Insights, *, generated_at: datetime, title: str | None = None) -> str:
-    """The whole page as a string (UTF-8 when written)."""
+def render_report(
+    insights: Insights,
+    *,
+    generated_at: datetime,
+    title: str | None = None,
+    scores: Sequence[MeasureResult] = (),
+) -> str:
+    """The whole page as a string (UTF-8 when written). `scores` adds the questionnaire
+    charts (score_charts.py): bands shaded, reliable changes marked, attribution shown."""
     heading = title or "Journal insights"
     parts = [
         "<!DOCTYPE html>",
@@ -72,7 +82,7 @@ def render_report(insights: Insights, *, generated_at: datetime, title: str | No
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(heading)}</title>",
-        f"<style>{STYLE}</style>",
+        f"<style>{STYLE}{SCORE_STYLE}</style>",
         "</head>",
         "<body>",
         "<main>",
@@ -89,6 +99,9 @@ def render_report(insights: Insights, *, generated_at: datetime, title: str | No
         "</section>",
         '<section id="goals"><h2>Goal progress</h2>',
         goals_chart(insights.goals),
+        "</section>",
+        '<section id="scores"><h2>Questionnaires</h2>',
+        score_section(scores),
         "</section>",
         '<section id="tags"><h2>Mood by tag</h2>',
         groups_table(insights.by_tag, "tag"),

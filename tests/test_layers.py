@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PURE = [
     "crypto", "keys", "records", "documents", "wire", "sync", "errors", "goals", "prompts", "search",
     "insights", "report", "archive", "journal_meta", "scoring", "results", "safety",
-    "queries", "templates", "schedule", "caseload", "caseload_html", "brief",
+    "queries", "templates", "schedule", "caseload", "caseload_html", "brief", "score_charts",
 ]  # fmt: skip
 IO_LIBRARIES = {"aiohttp", "aiosqlite", "click", "rich", "sqlite3", "socket", "asyncio"}
 
