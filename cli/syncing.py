@@ -16,8 +16,9 @@ WITHHELD_EXIT = 3  # `tj sync` exit status when the server withholds records
 
 
 def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> None:
-    if as_json and one_line:
-        output.data(json.dumps(output.sync_dict(report)))  # JSON lines while watching
+    if as_json and one_line:  # JSON lines while watching, each naming what started its sync
+        trigger = "connected" if report.trigger is None or report.trigger.connected else "notice"
+        output.data(json.dumps({**output.sync_dict(report), "trigger": trigger}))
     elif as_json:
         output.print_json(output.sync_dict(report))
     else:
@@ -38,8 +39,12 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
 
 
 async def watch(client: Client, as_json: bool) -> None:
-    output.message("watching for changes; press Ctrl-C to stop")
+    """Print a line once connected (after each reconnection's catch-up sync), then one per
+    sync that changed something."""
+    output.message(f"connecting to {client.profile.server_url}")
     async for report in client.watch():
+        if report.trigger is not None and report.trigger.connected:
+            output.message("connected: watching for changes; press Ctrl-C to stop")
         if (
             report.pushed
             or report.pulled

@@ -11,8 +11,9 @@ locally with the document it changes, and pushed at the next `sync()`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from types import TracebackType
@@ -232,7 +233,11 @@ class Client:
         home = Path(home)
         profile = load_profile(home, passphrase)
         store = await Store.open(home)
-        return cls(home, profile, store, Transport(profile.server_url, profile.token))
+        try:
+            return cls(home, profile, store, Transport(profile.server_url, profile.token))
+        except BaseException:
+            await store.close()
+            raise
 
     @classmethod
     async def _start(
@@ -269,8 +274,12 @@ class Client:
         return client
 
     async def close(self) -> None:
-        await self.transport.close()
-        await self.store.close()
+        """Close the HTTP session and the local store (always both: an unclosed store keeps
+        a worker thread alive and the process could never exit)."""
+        try:
+            await self.transport.close()
+        finally:
+            await self.store.close()
 
     async def __aenter__(self) -> Client:
         return self
@@ -1019,32 +1028,39 @@ class Client:
             report.raise_for_withheld()
         return report
 
-    async def live(self, backoff: Backoff = DEFAULT_BACKOFF) -> AsyncIterator[Change]:
+    async def live(self, backoff: Backoff = DEFAULT_BACKOFF) -> AsyncGenerator[Change, None]:
         """Notices from the server's live channel, forever; reconnects with backoff.
 
         A "connected" change follows every (re)connection, so a caller that syncs on each
-        change also catches up on what happened while it was offline.
+        change also catches up on what happened while it was offline. Closing this iterator
+        (or cancelling the task that runs it) closes the WebSocket at once.
         """
-        async for notice in live_notices(self.transport, backoff):
-            journal_id = notice.journal_id.hex() if notice.kind == wire.LIVE_JOURNAL else None
-            yield Change(notice.kind == wire.LIVE_HELLO, journal_id, notice.head)
+        async with contextlib.aclosing(live_notices(self.transport, backoff)) as notices:
+            async for notice in notices:
+                journal_id = notice.journal_id.hex() if notice.kind == wire.LIVE_JOURNAL else None
+                yield Change(notice.kind == wire.LIVE_HELLO, journal_id, notice.head)
 
     async def watch(
         self, progress: Progress | None = None, backoff: Backoff = DEFAULT_BACKOFF
-    ) -> AsyncIterator[SyncReport]:
+    ) -> AsyncGenerator[SyncReport, None]:
         """Keep this device in sync: sync on connect and whenever a journal changes.
 
-        Notices about changes this device already holds are skipped.
+        Each report's `trigger` is the Change that started its sync. Notices about changes
+        this device already holds are skipped. Closing this iterator (or cancelling the task
+        that runs it) closes the live channel before returning.
         """
-        async for change in self.live(backoff):
-            if not change.connected and change.journal_id is not None:
-                cursors = {j.journal_id.hex(): j.cursor for j in await self.store.journals()}
-                if cursors.get(change.journal_id, -1) >= change.head:
-                    continue
-            try:
-                yield await self.sync(progress)
-            except NetworkError:
-                continue  # the live channel reconnects; the next notice retries
+        async with contextlib.aclosing(self.live(backoff)) as changes:
+            async for change in changes:
+                if not change.connected and change.journal_id is not None:
+                    cursors = {j.journal_id.hex(): j.cursor for j in await self.store.journals()}
+                    if cursors.get(change.journal_id, -1) >= change.head:
+                        continue
+                try:
+                    report = await self.sync(progress)
+                except NetworkError:
+                    continue  # the live channel reconnects; the next notice retries
+                report.trigger = change
+                yield report
 
     async def pending(self) -> int:
         """Records written on this device and not yet acknowledged by the server."""

@@ -7,9 +7,10 @@ notice also catches up on whatever changed while it was disconnected.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 
 import aiohttp
@@ -20,6 +21,8 @@ from client_sdk.transport import Transport
 
 LIVE_PATH = "/v1/live"
 CLOSE_SIGNED_OUT = 4001
+HEARTBEAT_S = 30.0  # a silent peer is declared gone after a missed ping
+CLOSE_WAIT_S = 5.0  # on closing, how long to wait for the server's close frame before dropping
 
 
 @dataclass(frozen=True)
@@ -53,14 +56,16 @@ def live_url(base_url: str) -> str:
 
 async def notices(
     transport: Transport, backoff: Backoff = DEFAULT_BACKOFF
-) -> AsyncIterator[wire.LiveNotice]:
+) -> AsyncGenerator[wire.LiveNotice, None]:
     """Yield notices forever; reconnect after failures; raise AuthError if signed out."""
     delays = backoff.delays()
     while True:
         opened = time.monotonic()
         try:
-            async for notice in _one_connection(transport):
-                yield notice
+            # aclosing: when the caller stops, the socket closes now, not at garbage collection
+            async with contextlib.aclosing(_one_connection(transport)) as connection:
+                async for notice in connection:
+                    yield notice
         except (TimeoutError, aiohttp.ClientError, OSError, wire.WireError):
             pass
         if time.monotonic() - opened >= backoff.stable:
@@ -68,11 +73,14 @@ async def notices(
         await asyncio.sleep(await anext(delays))
 
 
-async def _one_connection(transport: Transport) -> AsyncIterator[wire.LiveNotice]:
+async def _one_connection(transport: Transport) -> AsyncGenerator[wire.LiveNotice, None]:
     headers = {"Authorization": f"Bearer {transport.token}"}
     try:
         socket = await transport.session().ws_connect(
-            live_url(transport.base_url), headers=headers, heartbeat=30.0
+            live_url(transport.base_url),
+            headers=headers,
+            heartbeat=HEARTBEAT_S,
+            timeout=aiohttp.ClientWSTimeout(ws_close=CLOSE_WAIT_S),
         )
     except aiohttp.WSServerHandshakeError as error:
         if error.status == 401:

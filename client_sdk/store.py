@@ -19,6 +19,7 @@ from typing import Any
 
 import aiosqlite
 
+from client_sdk.errors import IntegrityError
 from client_sdk.sync import OutboxRecord
 from client_sdk.withholding import (
     Cover,
@@ -193,11 +194,20 @@ class Store:
         if not path.exists():
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         connection = await aiosqlite.connect(str(path), isolation_level=None)
-        await connection.execute("PRAGMA journal_mode=WAL")
-        # WAL + NORMAL: a committed write survives the app crashing; only a power cut may
-        # lose the last moments, which FULL would cost an fsync per keystroke-sized edit.
-        await connection.execute("PRAGMA synchronous=NORMAL")
-        await connection.executescript(SCHEMA)
+        try:
+            await connection.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: a committed write survives the app crashing; only a power cut may
+            # lose the last moments, which FULL would cost an fsync per keystroke-sized edit.
+            await connection.execute("PRAGMA synchronous=NORMAL")
+            await connection.executescript(SCHEMA)
+        except BaseException as error:
+            # A damaged file or a Ctrl-C here must not leave aiosqlite's worker thread
+            # running: the process could never exit.
+            with contextlib.suppress(Exception):
+                await connection.close()
+            if isinstance(error, sqlite3.DatabaseError):
+                raise IntegrityError(f"the local store {path} is damaged: {error}") from None
+            raise
         return cls(connection)
 
     async def close(self) -> None:
