@@ -30,6 +30,10 @@ MAX_SEEN = 1000  # devices named in a seen vector or a cover
 MAX_RANGES = 1000  # ranges in one cover
 UPDATE = "update"
 SNAPSHOT = "snapshot"
+VOID = "void"
+"""A record that changes no document and only carries `covers`: how a device says at once
+that counters of its own will never reach the server (protocol.md 4.18)."""
+NO_DOCUMENT = bytes(16)
 
 
 @dataclass(frozen=True)
@@ -155,9 +159,11 @@ def _parse_body(encoded: bytes, what: str) -> RecordBody:
         and _is_counter(counter)
         and isinstance(written_at, int)
         and isinstance(doc_kind, str)
-        and kind in (UPDATE, SNAPSHOT)
+        and kind in (UPDATE, SNAPSHOT, VOID)
         and isinstance(payload, bytes)
     )
+    if kind == VOID:
+        typed = typed and (doc_id, doc_kind, payload) == (NO_DOCUMENT, "", b"") and bool(covers)
     parsed_seen = _parse_seen(seen, (author, device))
     parsed_covers = _parse_covers(covers)
     if not typed or parsed_seen is None or parsed_covers is None:

@@ -264,7 +264,9 @@ class Replica:
         key = await self.journal_key(journal, journal.epoch)
         record_id = crypto.random_bytes(wire.ID_BYTES)
         async with self.store.transaction() as tx:
-            body, _ = await self._new_body(tx, journal, document, records.UPDATE, update)
+            body, _ = await self._new_body(
+                tx, journal, (document.doc_id, document.kind), records.UPDATE, update
+            )
             ciphertext = self._seal(journal, key, record_id, body)
             if len(ciphertext) > wire.MAX_RECORD_BYTES:
                 raise InvalidInput(
@@ -286,7 +288,7 @@ class Replica:
         self,
         tx: Transaction,
         journal: LocalJournal,
-        document: Document,
+        document: tuple[bytes, str],
         kind: str,
         payload: bytes,
         covers: tuple[counting.Cover, ...] = (),
@@ -304,8 +306,8 @@ class Replica:
             author=me,
             device=device,
             counter=counter,
-            doc_id=document.doc_id,
-            doc_kind=document.kind,
+            doc_id=document[0],
+            doc_kind=document[1],
             kind=kind,
             payload=payload,
             written_at=now_ms(),
@@ -350,9 +352,57 @@ class Replica:
             await self.refresh_journals()  # another device rotated a key: seal again
             await self._reseal_outbox()
             await self._push(report, tracker)
+        voids = await self._void_withdrawn(report)
+        if voids:
+            await self._push(report, tracker)
+            report.pushed -= voids  # `pushed` counts changes, not this bookkeeping
         await self._pull(report, tracker)
         await self._compact(report)
         return report
+
+    async def _void_withdrawn(self, report: sync_plan.SyncReport) -> int:
+        """Counters of this device that will never reach the server (records set aside, a
+        cancelled compaction) would look withheld to other devices until its next record in
+        that journal says otherwise: say it now, with a `void` record (protocol.md 4.18).
+        Not in a journal that refused this account's records altogether (it would refuse
+        that too, and nobody there can see the gap). Returns how many were written."""
+        refused = {
+            r.journal_id for r in report.set_aside if r.code in sync_plan.REFUSED_JOURNAL_CODES
+        }
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        wrote = 0
+        for journal_id in await self.store.withdrawn_journals():
+            journal = journals.get(journal_id)
+            if (
+                journal is None
+                or journal_id in refused
+                or journal.role not in ("owner", "annotate")
+            ):
+                continue
+            key = await self.journal_key(journal, journal.epoch)
+            record_id = crypto.random_bytes(wire.ID_BYTES)
+            async with self.store.transaction() as tx:
+                body, _ = await self._new_body(
+                    tx, journal, (records.NO_DOCUMENT, ""), records.VOID, b""
+                )
+                ciphertext = self._seal(journal, key, record_id, body)
+                await tx.add_outbox(journal_id, record_id, journal.epoch, ciphertext, None)
+                await tx.mark_seen(
+                    [
+                        SeenRecord(
+                            journal_id,
+                            record_id,
+                            None,
+                            None,
+                            body.author,
+                            body.device,
+                            body.counter,
+                        )
+                    ]
+                )
+                await tx.put_covers(journal_id, record_id, counting.encode_covers(body.covers))
+            wrote += 1
+        return wrote
 
     async def _push(self, report: sync_plan.SyncReport, tracker: sync_plan.ProgressTracker) -> None:
         """Push the outbox; records the server refuses for good are set aside (pushing.py)."""
@@ -453,6 +503,26 @@ class Replica:
         accepted: list[SeenRecord] = []
         trusted: list[tuple[bytes, records.RecordBody]] = []
         for record, body in opened:
+            if body.kind == records.VOID:
+                try:
+                    self._check_writer(journal, record, body)
+                    accepted.append(
+                        SeenRecord(
+                            journal.journal_id,
+                            record.record_id,
+                            record.seq,
+                            None,
+                            body.author,
+                            body.device,
+                            body.counter,
+                        )
+                    )
+                    trusted.append((record.record_id, body))
+                except IntegrityError as error:
+                    problems.append(
+                        Problem(journal.journal_id, record.record_id, record.seq, str(error))
+                    )
+                continue
             try:
                 self._check_author(journal, record, body, creators)
                 creators.setdefault(body.doc_id, body.author)
@@ -550,7 +620,12 @@ class Replica:
         me, device = self.profile.account_id, self.profile.device_id
         async with self.store.transaction() as tx:
             body, withdrawn = await self._new_body(
-                tx, journal, document, records.SNAPSHOT, document.state(), covered
+                tx,
+                journal,
+                (document.doc_id, document.kind),
+                records.SNAPSHOT,
+                document.state(),
+                covered,
             )
             # Until the server confirms the snapshot, its counter (and the withdrawn counters
             # it carries) count as withdrawn, so that a lost reply or a cancelled sync leaves
@@ -650,6 +725,19 @@ class Replica:
             raise IntegrityError(
                 f"record {record.record_id.hex()} was written by an account without the right "
                 "to change that part of this journal",
+                record_id=record.record_id,
+            )
+
+    def _check_writer(
+        self, journal: LocalJournal, record: wire.StoredRecord, body: records.RecordBody
+    ) -> None:
+        """A `void` record changes nothing; it needs only an author who may write here."""
+        if body.author != journal.owner_id and not self._is_annotator(
+            journal, body.author, record.epoch
+        ):
+            raise IntegrityError(
+                f"record {record.record_id.hex()} was written by an account that may not write "
+                "in this journal",
                 record_id=record.record_id,
             )
 

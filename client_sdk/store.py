@@ -369,6 +369,11 @@ class Store:
             found.update(bytes(r[0]) for r in rows)
         return found
 
+    async def withdrawn_journals(self) -> list[bytes]:
+        """Journals where this device has counters to withdraw (protocol.md 4.18)."""
+        rows = await self._all("SELECT DISTINCT journal_id FROM withdrawn")
+        return sorted(bytes(r[0]) for r in rows)
+
     async def seen_counters(
         self, journal_id: bytes, record_ids: list[bytes]
     ) -> dict[bytes, tuple[bytes, bytes, int] | None]:
@@ -661,7 +666,12 @@ class Transaction:
         )
 
     async def add_outbox(
-        self, journal_id: bytes, record_id: bytes, epoch: int, ciphertext: bytes, doc_id: bytes
+        self,
+        journal_id: bytes,
+        record_id: bytes,
+        epoch: int,
+        ciphertext: bytes,
+        doc_id: bytes | None,
     ) -> None:
         await self._db.execute(
             "INSERT INTO outbox (journal_id, record_id, epoch, ciphertext, doc_id) "

@@ -355,3 +355,28 @@ async def test_sharing_with_a_therapist_who_annotates_raises_no_alarm(
     await phone.sync(strict=True)
     assert (await laptop.sync(strict=True)).withheld == []
     assert len(await phone.notes()) == 2
+
+
+async def test_a_record_set_aside_for_good_is_voided_so_no_device_reports_it(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+) -> None:
+    laptop = await signup("ana")
+    for n in range(3):
+        await laptop.write(None, f"Entry {n}.")
+    [_, clash, _] = await laptop.store.outbox()
+    squatter = wire.RecordUpload(clash.record_id, clash.epoch, bytes(64))  # refused for good
+    await laptop.transport.call(
+        "/v1/records/push", wire.PushRequest(clash.journal_id, [squatter]), wire.PushReply
+    )
+    report = await laptop.sync(strict=True)
+    assert [r.code for r in report.set_aside] == ["record_conflict"]
+    assert report.pushed == 2  # the void record that says counter 2 is withdrawn is not a change
+    assert len(journal_seqs(live_server, clash.journal_id)) == 4  # squatter, 1, 3, void (4)
+
+    phone = await login("ana")
+    seen = await phone.sync(strict=True)  # counter 2 is covered by the void record: no alarm
+    assert len(seen.problems) == 1  # the squatter's garbage, reported as such
+    await laptop.write(None, "Later.")
+    await laptop.sync(strict=True)
+    assert (await phone.sync(strict=True)).withheld == []
+    assert len(await phone.entries()) == 3
