@@ -164,6 +164,7 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "incomplete": list(report.incomplete),
         "set_aside": [record.to_dict() for record in report.set_aside],
         "withheld": report.to_dict()["withheld"],
+        "erased": report.to_dict()["erased"],
     }
 
 

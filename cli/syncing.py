@@ -36,6 +36,11 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
         output.message(f"  {record.journal}: {record.reason} [{record.code}]")
     for gap in report.withheld:
         output.message(f"Warning: the server is withholding records: {describe_gap(gap)}")
+    for gap in report.erased:
+        output.message(
+            f"Notice: {gap.count()} record(s) by account {gap.author.hex()[:12]} in journal "
+            f"{gap.journal_id.hex()[:12]} are gone: the server says that account was deleted"
+        )
 
 
 async def watch(client: Client, as_json: bool) -> None:
@@ -52,6 +57,7 @@ async def watch(client: Client, as_json: bool) -> None:
             or report.incomplete
             or report.set_aside
             or report.withheld
+            or report.erased
         ):
             show_report(report, as_json, one_line=True)
 

@@ -20,6 +20,7 @@ from client_sdk.errors import (
     IntegrityError,
     InvalidInput,
     KeyChangedError,
+    NotFound,
     TJError,
 )
 from client_sdk.journal_meta import (
@@ -465,11 +466,48 @@ class Replica:
 
     async def _check_withheld(self, report: sync_plan.SyncReport) -> None:
         """After a complete pull: every counter some signed record (or the server's own
-        acknowledgement) says exists, and that neither reached this device nor is covered."""
+        acknowledgement) says exists, and that neither reached this device nor is covered.
+
+        Gaps of an author other than the journal's owner and this account, whose account the
+        server says no longer exists, went with that account's erasure: they are reported
+        once in `report.erased` (so a server faking an erasure is not silent) and then
+        accepted."""
         journals = {j.journal_id: j for j in await self.store.journals() if j.role != REVOKED}
+        erased: dict[bytes, bool] = {}
         for journal_id, devices in sorted((await self.store.device_counters()).items()):
-            if journal_id in journals:
-                report.withheld.extend(counting.JournalCounters(journal_id, devices).gaps())
+            journal = journals.get(journal_id)
+            if journal is None:
+                continue
+            for gap in counting.JournalCounters(journal_id, devices).gaps():
+                if gap.author in (journal.owner_id, self.profile.account_id):
+                    report.withheld.append(gap)
+                elif await self._erased(gap.author, erased):
+                    report.erased.append(gap)
+                else:
+                    report.withheld.append(gap)
+        if not report.erased:
+            return
+        async with self.store.transaction() as tx:
+            for gap in report.erased:
+                known = counting.JournalCounters(
+                    gap.journal_id, await tx.journal_counters(gap.journal_id)
+                )
+                known.cover([counting.Cover(gap.author, gap.device, gap.missing)])
+                await tx.put_journal_counters(
+                    gap.journal_id, {k: known.devices[k] for k in known.changed}
+                )
+
+    async def _erased(self, account_id: bytes, known: dict[bytes, bool]) -> bool:
+        """Whether the server says this account no longer exists (its word, reported)."""
+        if account_id not in known:
+            try:
+                await self.transport.call(
+                    "/v1/account/identity-by-id", wire.AccountRequest(account_id), wire.Identity
+                )
+                known[account_id] = False
+            except NotFound:
+                known[account_id] = True
+        return known[account_id]
 
     async def _apply_page(
         self, journal: LocalJournal, page: wire.JournalPage, report: sync_plan.SyncReport

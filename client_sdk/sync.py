@@ -138,6 +138,9 @@ class SyncReport:
     set_aside: list[SetAside] = field(default_factory=list)
     """Records the server refused for good during this sync (each reported once)."""
     withheld: list[Gap] = field(default_factory=list)
+    erased: list[Gap] = field(default_factory=list)
+    """Records missing because their author's account was erased, by the server's word
+    (reported once, then accepted: protocol.md 4.18)."""
     touched: set[bytes] = field(default_factory=set, repr=False)
     """Documents this sync pushed or merged: the only ones worth checking for compaction."""
     trigger: Change | None = field(default=None, compare=False)
@@ -154,6 +157,7 @@ class SyncReport:
             "incomplete": list(self.incomplete),
             "set_aside": [record.to_dict() for record in self.set_aside],
             "withheld": [gap_dict(gap) for gap in self.withheld],
+            "erased": [gap_dict(gap) for gap in self.erased],
         }
 
     def raise_for_withheld(self) -> None:

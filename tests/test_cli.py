@@ -342,6 +342,7 @@ async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
         "incomplete": [],
         "set_aside": [],
         "withheld": [],
+        "erased": [],
     }
     await phone.ok("edit", entry_id[:8], "--append", " And from the phone.")
     assert (await laptop.json("sync"))["pulled"] == 1

@@ -23,13 +23,24 @@ from tests.client.sharing_support import rows, server_db, share_with
 from tests.client.test_hostile_server import HostileServer
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
+GONE: set[bytes] = set()
+"""Accounts the hostile server claims do not exist (404 from identity-by-id)."""
+
 
 @pytest.fixture
 async def hostile(live_server: RunningServer) -> AsyncIterator[HostileServer]:
     proxy = HostileServer(live_server.url)
+    GONE.clear()
     async with aiohttp.ClientSession() as session:
 
         async def handle(request: web.Request) -> web.Response:
+            if request.path == "/v1/account/identity-by-id":
+                asked = wire.decode(wire.AccountRequest, await request.read())
+                if asked.account_id in GONE:
+                    error = wire.ErrorReply("not_found", "no such account")
+                    return web.Response(
+                        status=404, body=wire.encode(error), content_type="application/msgpack"
+                    )
             return await proxy.forward(session, request)
 
         app = web.Application()
@@ -380,3 +391,77 @@ async def test_a_record_set_aside_for_good_is_voided_so_no_device_reports_it(
     await laptop.sync(strict=True)
     assert (await phone.sync(strict=True)).withheld == []
     assert len(await phone.entries()) == 3
+
+
+# --- erased authors --------------------------------------------------------------------------
+
+
+async def annotated_then_claimed(signup: ClientFactory) -> tuple[Client, Client, bytes]:
+    """tom (annotate) writes two notes in ana's journal; ana's laptop, having seen them,
+    writes again (its seen vector names tom's device)."""
+    laptop = await signup("ana")
+    tom = await signup("tom")
+    await share_with(laptop, tom, role="annotate")
+    await tom.sync(strict=True)
+    journal = (await laptop.journal("Personal")).id
+    await tom.add_note(journal, "Try the breathing exercise")
+    await tom.add_note(journal, "Sleep diary this week")
+    await tom.sync(strict=True)
+    await laptop.sync(strict=True)
+    await write_each_synced(laptop, ["after the notes"])
+    return laptop, tom, bytes.fromhex(journal)
+
+
+async def test_notes_of_an_erased_therapist_are_reported_once_as_erased_not_withheld(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop, tom, journal = await annotated_then_claimed(signup)
+    tom_key = (tom.profile.account_id, tom.profile.device_id)
+    await tom.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+
+    phone = await login("ana")
+    report = await phone.sync(strict=True)  # not raised: the account is gone, not withheld
+    assert [(g.journal_id, g.author, g.device, g.missing) for g in report.erased] == [
+        (journal, *tom_key, ((1, 2),))
+    ]
+    again = await phone.sync(strict=True)
+    assert (again.erased, again.withheld) == ([], [])  # reported once
+    assert (await laptop.sync(strict=True)).erased == []  # the laptop holds the notes
+
+
+async def test_a_faked_erasure_is_reported_not_silent(
+    signup: ClientFactory, live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    laptop, tom, journal = await annotated_then_claimed(signup)
+    tom_id = tom.profile.account_id
+    with contextlib.closing(sqlite3.connect(server_db(live_server))) as db, db:
+        db.execute("DELETE FROM records WHERE pushed_by = ?", (tom_id,))  # tom still exists
+
+    GONE.add(tom_id)
+    phone = await Client.login(
+        hostile.url,
+        "ana",
+        PASSWORD,
+        home=tmp_path / "phone-via-proxy",
+        device_name="phone",
+        minimum_cost=INSECURE_TEST_COST,
+    )
+    try:
+        report = await phone.sync()  # the lie is believed, but said out loud
+        assert report.withheld == [] and [g.author for g in report.erased] == [tom_id]
+        assert report.erased[0].missing == ((1, 2),)
+    finally:
+        await phone.close()
+    desktop = await Client.login(
+        live_server.url,
+        "ana",
+        PASSWORD,
+        home=tmp_path / "desktop",
+        device_name="desktop",
+        minimum_cost=INSECURE_TEST_COST,
+    )
+    try:
+        honest = await desktop.sync()  # the real server knows tom: his notes are withheld
+        assert [(g.author, g.missing) for g in honest.withheld] == [(tom_id, ((1, 2),))]
+    finally:
+        await desktop.close()
