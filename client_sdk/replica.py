@@ -616,7 +616,7 @@ class Replica:
         if (body.author, body.device) == (self.profile.account_id, self.profile.device_id):
             raise IntegrityError(
                 f"record {record.record_id.hex()} carries this device's id but was not written "
-                "here: the server gave two devices the same id",
+                "here: the server gave two devices the same id, or replays one compacted away",
                 record_id=record.record_id,
             )
         counting.check_covers(body.author, journal.owner_id, body.covers, record.record_id)

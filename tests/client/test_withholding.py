@@ -465,3 +465,36 @@ async def test_a_faked_erasure_is_reported_not_silent(
         assert [(g.author, g.missing) for g in honest.withheld] == [(tom_id, ((1, 2),))]
     finally:
         await desktop.close()
+
+
+async def test_a_record_under_this_devices_id_that_it_did_not_write_is_refused(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """A server handing two devices one id would let it pass one device's record for the
+    other's and hide either; the device whose id is reused notices."""
+    laptop = await signup("ana")
+    phone = await login("ana")
+    journal = await personal(laptop)
+    local = await laptop._local_journal(journal.hex())
+    key = await laptop.replica.journal_key(local, local.epoch)
+    body = records.RecordBody(
+        author=laptop.profile.account_id,
+        device=phone.profile.device_id,  # as if the laptop had been given the phone's id
+        counter=1,
+        doc_id=crypto.random_bytes(16),
+        doc_kind="entry",
+        kind=records.UPDATE,
+        payload=b"",
+        written_at=1,
+    )
+    record_id = crypto.random_bytes(16)
+    sealed = records.seal_record(
+        key, journal, record_id, local.epoch, body, laptop.profile.secrets.signing_key
+    )
+    await laptop.transport.call(
+        "/v1/records/push",
+        wire.PushRequest(journal, [wire.RecordUpload(record_id, local.epoch, sealed)]),
+        wire.PushReply,
+    )
+    report = await phone.sync()
+    assert any(record_id.hex() in p and "same id" in p for p in report.problems)
