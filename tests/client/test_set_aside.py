@@ -7,9 +7,9 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 
-from client_sdk import Client, sync, wire
+from client_sdk import INSECURE_TEST_COST, Client, sync, wire
 from tests.client.recording_proxy import recording_proxy
-from tests.conftest import ClientFactory, RunningServer
+from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 THERAPIST = "dr.offline"
 NOTE = "Remember the grounding exercise before our next session."
@@ -147,3 +147,24 @@ def test_refusals_are_classified_by_code_not_message() -> None:
     limited = error(InvalidInput, "write_rate_exceeded")
     limited.retry_after = 5.0  # type: ignore[attr-defined]
     assert sync.refusal(limited) is None
+
+
+async def test_a_note_for_a_journal_whose_owner_erased_their_account_is_set_aside(
+    live_server: RunningServer, signup: ClientFactory
+) -> None:
+    ana = await signup("ana")
+    therapist = await signup(THERAPIST)
+    await ana.share("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
+    await ana.sync()
+    await therapist.sync()
+    await therapist.add_note("ana/Personal", NOTE)  # offline
+    await therapist.write("Personal", "Still mine.")
+    await ana.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+
+    report = await therapist.sync()
+
+    assert report.pushed == 1
+    assert [(r.journal, r.code) for r in report.set_aside] == [("ana/Personal", "forbidden")]
+    assert [c.text for c in await therapist.set_aside()] == [NOTE]
+    assert (await therapist.sync()).set_aside == []
+    assert [j.name for j in await therapist.journals()] == ["Personal"]
