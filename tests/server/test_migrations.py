@@ -1,0 +1,104 @@
+"""Versioned schema migrations, on both backends: a new database records every migration, `tj-server
+migrate` applies pending ones once, a database from a newer release is refused with one clear
+line, and a SQLite database from before versioning adopts it keeping its rows."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from server.storage.migrations import MIGRATIONS, SQLITE_INITIAL
+from tests.conftest import RunningServer
+from tests.postgres_cluster import PostgresCluster, free_port
+
+LATEST = MIGRATIONS[-1].version
+
+
+def tj_server(*argv: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "server", *argv],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "TJ_DATABASE_URL": ""},
+    )
+
+
+async def empty_database(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> list[str]:
+    """`--data DIR` or `--database URL` of a database no server has touched."""
+    if backend == "sqlite":
+        return ["--data", str(tmp_path / "fresh")]
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    name = f"tj_empty_{os.getpid()}_{tmp_path.name[-20:].replace('-', '_').lower()}"
+    admin = await asyncpg.connect(cluster.url())
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        await admin.execute(f"CREATE DATABASE {name}")
+    finally:
+        await admin.close()
+    return ["--database", cluster.url(name)]
+
+
+async def test_a_new_database_records_every_migration(live_server: RunningServer) -> None:
+    rows = await live_server.rows("SELECT version, name FROM schema_migrations ORDER BY version")
+    assert rows == [(m.version, m.name) for m in MIGRATIONS]
+
+
+async def test_tj_server_migrate_applies_pending_migrations_once(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+) -> None:
+    where = await empty_database(request, backend, tmp_path)
+    first = tj_server("migrate", *where)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip().endswith(": " + ", ".join(str(m.version) for m in MIGRATIONS))
+    again = tj_server("migrate", *where)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip().endswith(": none pending")
+
+
+async def test_a_database_migrated_by_a_newer_release_is_refused_with_one_clear_line(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    newer = LATEST + 1
+    if live_server.database_url is None:
+        with closing(sqlite3.connect(live_server.data_dir / "journal.db")) as db, db:
+            db.execute("INSERT INTO schema_migrations VALUES (?, 'from the future', 0)", (newer,))
+        where = ["--data", str(live_server.data_dir)]
+    else:
+        connection = await asyncpg.connect(live_server.database_url)
+        try:
+            await connection.execute(
+                "INSERT INTO schema_migrations VALUES ($1, 'from the future', 0)", newer
+            )
+        finally:
+            await connection.close()
+        where = ["--database", live_server.database_url]
+    for argv in (["migrate", *where], [*where, "--port", str(free_port())]):
+        result = tj_server(*argv)
+        assert result.returncode != 0
+        assert f"schema version {newer}, newer than this server's {LATEST}" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_a_sqlite_database_from_before_versioning_adopts_it_and_keeps_its_rows(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "old"
+    data.mkdir()
+    with closing(sqlite3.connect(data / "journal.db")) as db:
+        db.executescript(SQLITE_INITIAL)
+        db.execute("INSERT INTO server_meta VALUES ('server_id', ?)", (b"0123456789abcdef",))
+        db.commit()
+    result = tj_server("migrate", "--data", str(data))
+    assert result.returncode == 0, result.stderr
+    with closing(sqlite3.connect(data / "journal.db")) as db:
+        assert db.execute("SELECT value FROM server_meta").fetchall() == [(b"0123456789abcdef",)]
+        versions = [v for (v,) in db.execute("SELECT version FROM schema_migrations")]
+    assert versions == [m.version for m in MIGRATIONS]
