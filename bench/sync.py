@@ -1,6 +1,7 @@
 """Sync benchmark: `python -m bench.sync [--entries N]` prints one JSON object.
 
-Starts a real `tj-server` on loopback (SQLite in a temporary directory), drives the SDK with
+Starts a real `tj-server` on loopback (SQLite in a temporary directory, or PostgreSQL with
+`--database postgresql` or a URL), drives the SDK with
 the default (MODERATE) password cost, and measures push, fresh pull, no-op sync on a large and
 a small journal, live propagation between two connected devices, storage per entry and peak
 memory of both processes.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
@@ -24,8 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import asyncpg
 
 from client_sdk import Client
+from tests.postgres_cluster import PostgresCluster
 
 PASSWORD = "benchmark password"
 BODY_WORDS = ("calm", "tired", "hopeful", "session", "walk", "sleep", "anxious", "grateful")
@@ -113,24 +117,25 @@ async def live_latencies_ms(writer: Client, reader: Client, rounds: int) -> list
     return samples
 
 
-async def run(entries: int, work: Path) -> dict[str, Any]:
+async def database_bytes(database: str) -> int:
+    """PostgreSQL's size of the database: tables, indexes, TOAST and free space in them."""
+    connection = await asyncpg.connect(database)
+    try:
+        return int(await connection.fetchval("SELECT pg_database_size(current_database())"))
+    finally:
+        await connection.close()
+
+
+async def run(entries: int, work: Path, database: str | None = None) -> dict[str, Any]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    storage = ["--database", database] if database else ["--data", str(work / "server")]
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "server",
-            "--data",
-            str(work / "server"),
-            "--port",
-            str(port),
-            "--log-level",
-            "WARNING",
-        ],
+        [sys.executable, "-m", "server", *storage, "--port", str(port), "--log-level", "WARNING"]
     )
     try:
         await wait_until_up(url)
+        empty_bytes = await database_bytes(database) if database else 0
         writer = await Client.signup(url, "bench", PASSWORD, home=work / "writer")
         write_start = time.perf_counter()
         for index in range(entries):
@@ -161,8 +166,12 @@ async def run(entries: int, work: Path) -> dict[str, Any]:
         server_rss = peak_rss_mb(server.pid)
         server.terminate()
         server.wait(timeout=10)  # a clean stop checkpoints the WAL into the database file
-        server_bytes = sum(p.stat().st_size for p in (work / "server").iterdir())
+        if database:
+            server_bytes = await database_bytes(database) - empty_bytes
+        else:
+            server_bytes = sum(p.stat().st_size for p in (work / "server").iterdir())
         result = {
+            "database": "postgresql" if database else "sqlite",
             "entries": entries,
             "write_s": round(write_s, 3),
             "push_s": round(push_s, 3),
@@ -196,10 +205,20 @@ def _kdf_once() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.sync", description=__doc__)
     parser.add_argument("--entries", type=int, default=10_000, help="entries to push and pull")
+    parser.add_argument(
+        "--database",
+        default="sqlite",
+        help="sqlite (default), postgresql (a throwaway local PostgreSQL 15 cluster, as the "
+        "tests start), or a postgresql:// URL of an empty database",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as work:
+    with tempfile.TemporaryDirectory() as work, contextlib.ExitStack() as stack:
         os.chmod(work, 0o700)
-        print(json.dumps(asyncio.run(run(args.entries, Path(work)))))
+        database = None if args.database == "sqlite" else args.database
+        if database == "postgresql":
+            cluster = stack.enter_context(PostgresCluster.start())
+            database = cluster.url()
+        print(json.dumps(asyncio.run(run(args.entries, Path(work), database))))
 
 
 if __name__ == "__main__":
