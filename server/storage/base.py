@@ -1,7 +1,9 @@
 """The storage interface the service is written against, and the rows it moves.
 
-SQLite (storage/sqlite.py) is the embedded default; another backend implements the same
-methods. Every method that writes does so in one transaction: it applies whole or not at all.
+SQLite (storage/sqlite.py) is the embedded default; PostgreSQL (storage/postgres.py) serves
+several server processes. Both implement the same methods with the same behaviour (tests/server
+runs against each); their schema is in storage/migrations.py. Every method that writes does
+so in one transaction: it applies whole or not at all.
 """
 
 from __future__ import annotations
