@@ -47,6 +47,8 @@ class LiveHub:
             await self.disconnect_device(event.account_ids[0], event.device_id)
         elif event.kind == "account" and event.account_ids:
             await self.disconnect_account(event.account_ids[0])
+        elif event.kind == "resync":  # notices may have been lost: devices reconnect, catch up
+            await self.close_all()
 
     async def notify(self, account_ids: list[bytes], journal_id: bytes, head: int) -> None:
         message = wire.encode(wire.LiveNotice(wire.LIVE_JOURNAL, journal_id, head))

@@ -112,6 +112,8 @@ class LiveEvent:
     kind "journal": `journal_id` has a new head (or new keys) for `account_ids`;
     kind "device": `device_id` of `account_ids[0]` was signed out;
     kind "account": `account_ids[0]` was erased: close all its sockets.
+    kind "resync": this process may have missed events (storage/pg_live.py): every device
+    should reconnect and catch up.
     """
 
     kind: str

@@ -8,7 +8,7 @@ differs because several processes share the database:
   therefore commit one after the other, in the order of their numbers, so a device pulling
   `seq > cursor` can never see a later number before an earlier one has committed (which would
   make it skip that record for good). Pushes to different journals do not wait for each other.
-- Live notices travel by `NOTIFY tj_live` and every process `LISTEN`s (no other broker).
+- Live notices travel by `NOTIFY tj_live` and every process `LISTEN`s (storage/pg_live.py).
 - Migrations run under an advisory lock, so processes starting together apply each once.
 
 Connection and server failures become StorageError (503: the client retries); a write applies
@@ -17,9 +17,6 @@ whole or not at all (one transaction per method, as in the interface).
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -27,11 +24,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-import msgpack
 import nacl.utils
 
 from server.errors import StorageError
-from server.storage import migrations
+from server.storage import migrations, pg_live
 from server.storage.base import (
     AccountRow,
     AuditRow,
@@ -49,10 +45,7 @@ from server.storage.base import (
 )
 
 log = logging.getLogger("tj.server.postgres")
-CHANNEL = "tj_live"
-NOTIFY_MAX_CHARS = 7000  # PostgreSQL's NOTIFY payload limit is 8000 bytes
 MIGRATION_LOCK = 0x746A5F6D69677261  # pg_advisory_lock key: "tj_migra"
-RECONNECT_S = 1.0
 ACCOUNT_COLUMNS = (
     "account_id, username, salt, opslimit, memlimit, login_public_key, "
     "recovery_login_public_key, bundle, recovery_bundle, sign_public_key, box_public_key, "
@@ -62,7 +55,7 @@ DEVICE_COLUMNS = (
     "device_id, account_id, name, token_hash, created_at, last_seen_at, expires_at, revoked"
 )
 # Errors that mean "the database is unreachable or refused": the client should retry.
-UNAVAILABLE = (OSError, asyncio.TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresError)
+UNAVAILABLE = pg_live.UNAVAILABLE
 
 
 def is_postgres_url(database: str) -> bool:
@@ -99,35 +92,10 @@ async def migrate_url(url: str) -> list[int]:
         await connection.close()
 
 
-def encode_events(event: LiveEvent) -> list[str]:
-    """NOTIFY payloads for an event: several when its accounts do not fit in one."""
-    per_payload = max(1, NOTIFY_MAX_CHARS // 32)  # 16-byte ids, base64 and msgpack overhead
-    accounts = list(event.account_ids) or [b""]
-    payloads = []
-    for start in range(0, len(accounts), per_payload):
-        chunk = [a for a in accounts[start : start + per_payload] if a]
-        body = msgpack.packb(
-            [event.kind, chunk, event.journal_id, event.head, event.device_id], use_bin_type=True
-        )
-        payloads.append(base64.b64encode(body).decode("ascii"))
-    return payloads
-
-
-def decode_event(payload: str) -> LiveEvent:
-    kind, accounts, journal_id, head, device_id = msgpack.unpackb(base64.b64decode(payload))
-    return LiveEvent(str(kind), tuple(bytes(a) for a in accounts), bytes(journal_id), int(head),
-                     bytes(device_id))  # fmt: skip
-
-
 class PostgresStorage:
     def __init__(self, pool: asyncpg.Pool, url: str) -> None:
         self._pool = pool
-        self._url = url
-        self._handlers: list[LiveHandler] = []
-        self._events: asyncio.Queue[LiveEvent] = asyncio.Queue()
-        self._listener: asyncpg.Connection | None = None
-        self._tasks: list[asyncio.Task[None]] = []
-        self._closing = False
+        self._listener = pg_live.Listener(url)
 
     @classmethod
     async def open(cls, url: str, *, min_size: int = 2, max_size: int = 10) -> PostgresStorage:
@@ -140,14 +108,7 @@ class PostgresStorage:
         return cls(pool, url)
 
     async def close(self) -> None:
-        self._closing = True
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        if self._listener is not None and not self._listener.is_closed():
-            await self._listener.close()
+        await self._listener.close()
         await self._pool.close()
 
     @asynccontextmanager
@@ -174,56 +135,13 @@ class PostgresStorage:
         rows = await self._all(sql, *params)
         return rows[0] if rows else None
 
-    # --- live notices -----------------------------------------------------------------------
+    # --- live notices (storage/pg_live.py) ------------------------------------------------
 
     async def publish(self, event: LiveEvent) -> None:
-        try:
-            async with self._pool.acquire() as connection:
-                for payload in encode_events(event):
-                    await connection.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)
-        except UNAVAILABLE as error:  # a lost notice costs latency, never data: devices resync
-            log.warning("live notice not sent: %s", type(error).__name__)
+        await pg_live.publish(self._pool, event)
 
     async def subscribe(self, handler: LiveHandler) -> None:
-        self._handlers.append(handler)
-        if not self._tasks:
-            await self._listen()
-            self._tasks.append(asyncio.create_task(self._deliver_events()))
-
-    async def _listen(self) -> None:
-        connection = await asyncpg.connect(self._url)
-        connection.add_termination_listener(self._listener_lost)
-        await connection.add_listener(CHANNEL, self._on_notification)
-        self._listener = connection
-
-    def _on_notification(self, _c: object, _pid: int, _channel: str, payload: object) -> None:
-        try:
-            self._events.put_nowait(decode_event(str(payload)))
-        except (ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError):
-            log.warning("ignored a malformed live notice")
-
-    def _listener_lost(self, _connection: object) -> None:
-        if not self._closing:
-            log.warning("live notice connection lost; reconnecting")
-            self._tasks.append(asyncio.create_task(self._relisten()))
-
-    async def _relisten(self) -> None:
-        while not self._closing:
-            await asyncio.sleep(RECONNECT_S)
-            try:
-                await self._listen()
-                return
-            except UNAVAILABLE as error:
-                log.warning("live notice connection failed: %s", type(error).__name__)
-
-    async def _deliver_events(self) -> None:
-        while True:
-            event = await self._events.get()
-            for handler in self._handlers:
-                try:
-                    await handler(event)
-                except Exception:
-                    log.exception("live notice delivery failed")
+        await self._listener.subscribe(handler)
 
     # --- server -----------------------------------------------------------------------------
 

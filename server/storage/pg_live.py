@@ -1,0 +1,125 @@
+"""Live notices between server processes over PostgreSQL: `NOTIFY tj_live` / `LISTEN tj_live`.
+
+Every process publishes its events (a journal's new head, a device signed out, an account
+erased) with `pg_notify` and hears everyone's, its own included, on one dedicated connection,
+so a device connected to any process hears about a change made through any other. No other
+broker. A payload is base64 msgpack `[kind, [account ids], journal id, head, device id]`;
+an event naming more accounts than fit PostgreSQL's 8000-byte payload is split in several.
+
+If the listening connection drops, notices sent meanwhile are lost; once it is back, the
+process delivers a "resync" event, and the live hub closes its sockets with 1001 (going away)
+so every device reconnects and catches up with a normal sync: a lost notice costs latency,
+never a record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+
+import asyncpg
+import msgpack
+
+from server.storage.base import LiveEvent, LiveHandler
+
+log = logging.getLogger("tj.server.postgres")
+CHANNEL = "tj_live"
+NOTIFY_MAX_CHARS = 7000  # PostgreSQL's NOTIFY payload limit is 8000 bytes
+ACCOUNTS_PER_PAYLOAD = NOTIFY_MAX_CHARS // 32  # 16-byte ids, in base64 msgpack with overhead
+RECONNECT_S = 1.0
+UNAVAILABLE = (OSError, asyncio.TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresError)
+
+
+def encode_events(event: LiveEvent) -> list[str]:
+    """NOTIFY payloads for an event: several when its accounts do not fit in one."""
+    accounts = list(event.account_ids)
+    chunks = [accounts[i : i + ACCOUNTS_PER_PAYLOAD] for i in range(0, len(accounts), ACCOUNTS_PER_PAYLOAD)]  # fmt: skip
+    payloads = []
+    for chunk in chunks or [[]]:
+        body = msgpack.packb(
+            [event.kind, chunk, event.journal_id, event.head, event.device_id], use_bin_type=True
+        )
+        payloads.append(base64.b64encode(body).decode("ascii"))
+    return payloads
+
+
+def decode_event(payload: str) -> LiveEvent:
+    kind, accounts, journal_id, head, device_id = msgpack.unpackb(base64.b64decode(payload))
+    return LiveEvent(str(kind), tuple(bytes(a) for a in accounts), bytes(journal_id), int(head),
+                     bytes(device_id))  # fmt: skip
+
+
+async def publish(pool: asyncpg.Pool, event: LiveEvent) -> None:
+    try:
+        async with pool.acquire() as connection:
+            for payload in encode_events(event):
+                await connection.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)
+    except UNAVAILABLE as error:  # devices catch up at their next sync or reconnect
+        log.warning("live notice not sent: %s", type(error).__name__)
+
+
+class Listener:
+    """One LISTEN connection; calls the handlers for every event, in arrival order."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._handlers: list[LiveHandler] = []
+        self._events: asyncio.Queue[LiveEvent] = asyncio.Queue()
+        self._connection: asyncpg.Connection | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closing = False
+
+    async def subscribe(self, handler: LiveHandler) -> None:
+        self._handlers.append(handler)
+        if not self._tasks:
+            await self._listen()
+            self._tasks.append(asyncio.create_task(self._deliver()))
+
+    async def close(self) -> None:
+        self._closing = True
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._connection is not None and not self._connection.is_closed():
+            await self._connection.close()
+
+    async def _listen(self) -> None:
+        connection = await asyncpg.connect(self._url)
+        connection.add_termination_listener(self._lost)
+        await connection.add_listener(CHANNEL, self._on_notification)
+        self._connection = connection
+
+    def _on_notification(self, _c: object, _pid: int, _channel: str, payload: object) -> None:
+        try:
+            self._events.put_nowait(decode_event(str(payload)))
+        except (ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError):
+            log.warning("ignored a malformed live notice")
+
+    def _lost(self, _connection: object) -> None:
+        if not self._closing:
+            log.warning("live notice connection lost; reconnecting")
+            self._tasks.append(asyncio.create_task(self._relisten()))
+
+    async def _relisten(self) -> None:
+        while not self._closing:
+            await asyncio.sleep(RECONNECT_S)
+            try:
+                await self._listen()
+            except UNAVAILABLE as error:
+                log.warning("live notice connection failed: %s", type(error).__name__)
+                continue
+            self._events.put_nowait(LiveEvent("resync", ()))
+            return
+
+    async def _deliver(self) -> None:
+        while True:
+            event = await self._events.get()
+            for handler in self._handlers:
+                try:
+                    await handler(event)
+                except Exception:
+                    log.exception("live notice delivery failed")
