@@ -1,5 +1,7 @@
 """Erasing an account: the server forgets every row and byte of it, in one go, and nothing of
-anyone else. Checked against the server's own SQLite file, table by table and byte by byte.
+anyone else. Checked against the server's own database, table by table, on both backends, and
+byte by byte in SQLite's files (PostgreSQL keeps dead row versions until vacuum: README,
+Deployment).
 
 zoe.erased is the account erased; she owns two journals, shares one with dr.keep (annotate,
 who leaves a note in it), and reads a journal ben.stays shares with her.
@@ -7,29 +9,28 @@ who leaves a note in it), and reads a journal ben.stays shares with her.
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from client_sdk import INSECURE_TEST_COST, AuthError, Client, keys, wire
-from tests.conftest import PASSWORD, ClientFactory, RunningServer
+from tests.conftest import BACKENDS, PASSWORD, ClientFactory, RunningServer
+
+pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
 ERASED = "zoe.erased"
 Rows = dict[str, set[tuple[Any, ...]]]
 
 
-def db_path(server: RunningServer) -> Path:
-    return server.data_dir / "journal.db"
-
-
-def snapshot(server: RunningServer) -> Rows:
+async def snapshot(server: RunningServer) -> Rows:
     """Every row of every table of the server's database, read as an attacker would."""
-    with closing(sqlite3.connect(db_path(server))) as db:
-        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return {table: set(db.execute(f"SELECT * FROM {table}")) for table in tables}
+    if server.database_url is None:
+        listing = "SELECT name FROM sqlite_master WHERE type = 'table'"
+    else:
+        listing = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+    tables = [name for (name,) in await server.rows(listing)]
+    assert "records" in tables
+    return {table: set(await server.rows(f"SELECT * FROM {table}")) for table in tables}
 
 
 def mentions(row: tuple[Any, ...], needles: set[bytes], username: str) -> bool:
@@ -67,16 +68,18 @@ async def test_deleting_an_account_leaves_nothing_of_it_in_the_server_database(
     account_id = zoe.profile.account_id
     own_journals = {bytes.fromhex(j.id) for j in await zoe.journals() if j.role == "owner"}
     needles = {account_id, *own_journals}
-    before = snapshot(live_server)
+    before = await snapshot(live_server)
     assert any(mentions(row, needles, ERASED) for row in before["audit"])
     assert any(mentions(row, needles, ERASED) for row in before["records"])
 
     await zoe.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
 
-    after = snapshot(live_server)
+    after = await snapshot(live_server)
     for table, rows in after.items():
         left = [row for row in rows if mentions(row, needles, ERASED)]
         assert not left, f"{table} still holds {left}"
+    if live_server.backend == "postgresql":
+        return  # the byte-level check is SQLite's secure_delete (README: erasure on PostgreSQL)
     files = sorted(live_server.data_dir.glob("journal.db*"))
     assert files
     for path in files:
@@ -93,14 +96,14 @@ async def test_other_accounts_keep_every_row_that_was_not_the_erased_accounts(
     zoe, therapist, ben = await setup_accounts(signup)
     needles = {zoe.profile.account_id}
     needles |= {bytes.fromhex(j.id) for j in await zoe.journals() if j.role == "owner"}
-    before = snapshot(live_server)
+    before = await snapshot(live_server)
     expected = {
         t: {r for r in rows if not mentions(r, needles, ERASED)} for t, rows in before.items()
     }
 
     await zoe.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
 
-    assert snapshot(live_server) == expected
+    assert await snapshot(live_server) == expected
     await ben.sync()
     assert [e.body for e in await ben.entries("Personal")] == ["Ben's own day."]
     assert await ben.shares() == []
@@ -128,10 +131,10 @@ async def test_a_wrong_password_erases_nothing(
     zoe = await signup(ERASED)
     await zoe.write("Personal", "Still here.")
     await zoe.sync()
-    before = snapshot(live_server)["accounts"]
+    before = (await snapshot(live_server))["accounts"]
     with pytest.raises(AuthError):
         await zoe.delete_account("not the password", minimum_cost=INSECURE_TEST_COST)
-    assert snapshot(live_server)["accounts"] == before
+    assert (await snapshot(live_server))["accounts"] == before
     assert (zoe.home / "profile").exists()
     assert [e.body for e in await zoe.entries()] == ["Still here."]
 
@@ -161,6 +164,6 @@ async def test_a_session_token_alone_or_the_recovery_key_cannot_erase_an_account
     password_keys = keys.password_keys(PASSWORD, pre.salt, INSECURE_TEST_COST)
     with pytest.raises(AuthError):  # a challenge asked for another purpose
         await deletion_signed_with(zoe, password_keys.login_key, "password")
-    assert len(snapshot(live_server)["accounts"]) == 1
+    assert len((await snapshot(live_server))["accounts"]) == 1
     await deletion_signed_with(zoe, password_keys.login_key, "delete")
-    assert snapshot(live_server)["accounts"] == set()
+    assert (await snapshot(live_server))["accounts"] == set()
