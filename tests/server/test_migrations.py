@@ -102,3 +102,24 @@ def test_a_sqlite_database_from_before_versioning_adopts_it_and_keeps_its_rows(
         assert db.execute("SELECT value FROM server_meta").fetchall() == [(b"0123456789abcdef",)]
         versions = [v for (v,) in db.execute("SELECT version FROM schema_migrations")]
     assert versions == [m.version for m in MIGRATIONS]
+
+
+@pytest.mark.parametrize("command", [[], ["migrate"]])
+def test_an_unreachable_database_is_one_line_that_hides_the_password(command: list[str]) -> None:
+    url = f"postgresql://tj:s3cret-password@127.0.0.1:{free_port()}/tj"
+    result = tj_server(
+        *command, "--database", url, *([] if command else ["--port", str(free_port())])
+    )
+    assert result.returncode == 1
+    assert (
+        "tj-server: cannot open the database (database postgresql://tj:***@127.0.0.1"
+        in result.stderr
+    )
+    assert "s3cret-password" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_a_database_url_that_is_not_postgresql_is_refused() -> None:
+    result = tj_server("--database", "mysql://db/tj")
+    assert result.returncode == 2
+    assert "--database takes a postgresql:// URL" in result.stderr
