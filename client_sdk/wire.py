@@ -27,6 +27,9 @@ MAX_RECORDS_PER_PAGE = 1000
 MAX_JOURNALS = 10_000
 MAX_META_BYTES = 4096
 MAX_BUNDLE_BYTES = 4096
+MAX_CHAIN_ENTRY_BYTES = 4096
+MAX_CHAIN_APPEND = 16
+MAX_CHAIN_PAGE = 1000
 U32 = 2**32 - 1
 U63 = 2**63 - 1
 
@@ -48,6 +51,7 @@ def limits(lo: int, hi: int) -> dict[str, Any]:
 
 
 ID = limits(ID_BYTES, ID_BYTES)
+CHAIN_APPEND = {**limits(1, MAX_CHAIN_APPEND), "item": limits(1, MAX_CHAIN_ENTRY_BYTES)}
 
 
 # --- errors -------------------------------------------------------------------------------
@@ -203,6 +207,8 @@ class JournalCreateRequest:
     journal_id: bytes = field(metadata=ID)
     key: KeyEnvelope = field()
     meta: bytes = field(metadata=limits(40, MAX_META_BYTES))
+    chain: list[bytes] = field(metadata=CHAIN_APPEND)
+    """The first entries of the journal's owner-signed access chain (positions 0, 1, ...)."""
 
 
 @dataclass(frozen=True)
@@ -222,6 +228,7 @@ class Journal:
     keys: list[KeyEnvelope] = field(metadata=limits(0, 100_000))
     owner_name: str = field(metadata=limits(1, 64))
     expires_at: int = field(metadata=limits(0, U63))
+    chain_length: int = field(metadata=limits(0, U32))
 
 
 @dataclass(frozen=True)
@@ -307,23 +314,6 @@ class CompactReply:
 
 
 @dataclass(frozen=True)
-class ShareCreateRequest:
-    """Grant `member_id` a role on a journal, with its key for every epoch so far."""
-
-    journal_id: bytes = field(metadata=ID)
-    member_id: bytes = field(metadata=ID)
-    role: str = field(metadata=limits(1, 16))
-    expires_at: int = field(metadata=limits(0, U63))
-    keys: list[KeyEnvelope] = field(metadata=limits(1, 100_000))
-
-
-@dataclass(frozen=True)
-class ShareRevokeRequest:
-    journal_id: bytes = field(metadata=ID)
-    member_id: bytes = field(metadata=ID)
-
-
-@dataclass(frozen=True)
 class Share:
     journal_id: bytes = field(metadata=ID)
     member_id: bytes = field(metadata=ID)
@@ -344,19 +334,46 @@ class ShareList:
 
 @dataclass(frozen=True)
 class MemberKey:
+    """The new epoch's key for one account, and the role and end date it is served with."""
+
     account_id: bytes = field(metadata=ID)
     envelope: bytes = field(metadata=limits(40, MAX_BUNDLE_BYTES))
+    role: str = field(metadata=limits(1, 16))
+    expires_at: int = field(metadata=limits(0, U63))
 
 
 @dataclass(frozen=True)
 class RotateRequest:
-    """Move a journal to key epoch `epoch` (current + 1): a new key for the owner and for
-    every current member, and the name sealed under it. Expired members are dropped."""
+    """Move a journal to key epoch `epoch` (current + 1), sealed to exactly the accounts of
+    `keys` (the owner and the members), with the access chain entries that say so."""
 
     journal_id: bytes = field(metadata=ID)
     epoch: int = field(metadata=limits(1, U32))
     meta: bytes = field(metadata=limits(40, MAX_META_BYTES))
     keys: list[MemberKey] = field(metadata=limits(1, 10_000))
+    chain_after: int = field(metadata=limits(0, U32))
+    chain: list[bytes] = field(metadata=CHAIN_APPEND)
+
+
+@dataclass(frozen=True)
+class AccessRequest:
+    """Access chain entries of some journals, each from position `after` on."""
+
+    cursors: list[Cursor] = field(metadata=limits(1, MAX_JOURNALS))
+
+
+@dataclass(frozen=True)
+class AccessChain:
+    journal_id: bytes = field(metadata=ID)
+    length: int = field(metadata=limits(0, U32))
+    entries: list[bytes] = field(
+        metadata={**limits(0, MAX_CHAIN_PAGE), "item": limits(1, MAX_CHAIN_ENTRY_BYTES)}
+    )
+
+
+@dataclass(frozen=True)
+class AccessReply:
+    chains: list[AccessChain] = field(metadata=limits(0, MAX_JOURNALS))
 
 
 @dataclass(frozen=True)

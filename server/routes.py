@@ -137,18 +137,6 @@ async def compact(request: web.Request) -> web.Response:
     return reply(await service(request).compact(caller(request), message))
 
 
-async def create_share(request: web.Request) -> web.Response:
-    message = await body(request, wire.ShareCreateRequest)
-    await service(request).create_share(caller(request), message)
-    return reply(wire.Empty())
-
-
-async def revoke_share(request: web.Request) -> web.Response:
-    message = await body(request, wire.ShareRevokeRequest)
-    await service(request).revoke_share(caller(request), message)
-    return reply(wire.Empty())
-
-
 async def list_shares(request: web.Request) -> web.Response:
     await body(request, wire.Empty)
     return reply(await service(request).shares(caller(request)))
@@ -158,6 +146,11 @@ async def rotate(request: web.Request) -> web.Response:
     message = await body(request, wire.RotateRequest)
     await service(request).rotate(caller(request), message)
     return reply(wire.Empty())
+
+
+async def access_chains(request: web.Request) -> web.Response:
+    message = await body(request, wire.AccessRequest)
+    return reply(await service(request).access_chains(caller(request), message))
 
 
 async def audit(request: web.Request) -> web.Response:
@@ -199,8 +192,7 @@ ROUTES: dict[str, Handler] = {
     "/v1/records/push": push,
     "/v1/records/compact": compact,
     "/v1/journals/rotate": rotate,
-    "/v1/shares/create": create_share,
-    "/v1/shares/revoke": revoke_share,
+    "/v1/journals/access": access_chains,
     "/v1/shares/list": list_shares,
     "/v1/shares/audit": audit,
     "/v1/account/identity-by-id": identity_by_id,

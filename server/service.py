@@ -22,11 +22,13 @@ from server.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorize
 from server.live import LiveHub
 from server.storage.base import (
     AccountRow,
+    ChainConflictError,
     Challenge,
     DeviceRow,
     DuplicateError,
     KeyRow,
     LiveEvent,
+    MemberRow,
     NewRecord,
     RecordConflictError,
     Storage,
@@ -361,7 +363,12 @@ class Service:
         key = KeyRow(request.key.epoch, request.key.envelope)
         try:
             await self.storage.create_journal(
-                request.journal_id, caller.account_id, key, request.meta, self.clock()
+                request.journal_id,
+                caller.account_id,
+                key,
+                request.meta,
+                request.chain,
+                self.clock(),
             )
         except DuplicateError:
             raise Conflict("a journal with that id exists", code="journal_exists") from None
@@ -380,10 +387,27 @@ class Service:
                     [wire.KeyEnvelope(k.epoch, k.envelope) for k in row.keys],
                     row.owner_name,
                     row.expires_at,
+                    row.chain_length,
                 )
                 for row in rows
             ]
         )
+
+    async def access_chains(self, caller: Caller, request: wire.AccessRequest) -> wire.AccessReply:
+        """Access chain entries of journals the caller belongs to, each from its cursor on;
+        at most MAX_CHAIN_PAGE entries in all (ask again for the rest)."""
+        heads = await self.storage.heads_for(caller.account_id, self.clock())
+        budget = wire.MAX_CHAIN_PAGE
+        chains = []
+        for cursor in request.cursors:
+            if cursor.journal_id not in heads:
+                raise Forbidden("no such journal, or it is not shared with this account")
+            length, entries = await self.storage.chain_entries(
+                cursor.journal_id, cursor.after, budget
+            )
+            budget -= len(entries)
+            chains.append(wire.AccessChain(cursor.journal_id, length, entries))
+        return wire.AccessReply(chains)
 
     async def _require_role(self, caller: Caller, journal_id: bytes, roles: tuple[str, ...]) -> str:
         role = await self.storage.role_in(journal_id, caller.account_id, self.clock())
@@ -492,38 +516,6 @@ class Service:
 
     # --- sharing ----------------------------------------------------------------------------
 
-    async def create_share(self, caller: Caller, request: wire.ShareCreateRequest) -> None:
-        await self._require_role(caller, request.journal_id, ("owner",))
-        if request.role not in SHARE_ROLES:
-            raise BadRequest(f"role must be one of {', '.join(SHARE_ROLES)}")
-        if request.member_id == caller.account_id:
-            raise BadRequest("a journal cannot be shared with its owner")
-        if await self.storage.account_by_id(request.member_id) is None:
-            raise NotFound("no account has that id")
-        if request.expires_at and request.expires_at <= self.clock():
-            raise BadRequest("the share would expire before it starts")
-        epoch = await self.storage.journal_epoch(request.journal_id)
-        epochs = {key.epoch for key in request.keys}
-        if epoch not in epochs or any(e > (epoch or 0) for e in epochs):
-            raise Conflict(
-                "send the member a key for every epoch up to the current one", code="stale_epoch"
-            )
-        keys = [KeyRow(key.epoch, key.envelope) for key in request.keys]
-        await self.storage.create_share(
-            request.journal_id, request.member_id, request.role, request.expires_at, keys
-        )
-        head = (await self.storage.heads_for(caller.account_id, self.clock()))[request.journal_id][
-            0
-        ]
-        await self.storage.publish(
-            LiveEvent("journal", (request.member_id,), request.journal_id, head)
-        )
-
-    async def revoke_share(self, caller: Caller, request: wire.ShareRevokeRequest) -> None:
-        await self._require_role(caller, request.journal_id, ("owner",))
-        if not await self.storage.revoke_share(request.journal_id, request.member_id):
-            raise NotFound("that account is not a member of this journal")
-
     async def shares(self, caller: Caller) -> wire.ShareList:
         now = self.clock()
         rows = await self.storage.shares_of(caller.account_id)
@@ -544,29 +536,49 @@ class Service:
         )
 
     async def rotate(self, caller: Caller, request: wire.RotateRequest) -> None:
-        """Start a new key epoch; the keys must cover exactly the owner and current members."""
+        """Start a new key epoch sealed to exactly the accounts of `keys`, which become the
+        journal's members (the owner's access chain entries, appended in the same
+        transaction, are what devices believe; this table only decides what to serve)."""
         await self._require_role(caller, request.journal_id, ("owner",))
         current = await self.storage.journal_epoch(request.journal_id)
         if current is None or request.epoch != current + 1:
             raise Conflict(
                 "the journal's key changed meanwhile: refresh and retry", code="stale_epoch"
             )
-        members = {
-            account
-            for account, _ in await self.storage.members_of(request.journal_id, self.clock())
-        }
-        given = [key.account_id for key in request.keys]
-        if len(set(given)) != len(given) or set(given) != members:
-            raise Conflict(
-                "the journal's members changed meanwhile: refresh and retry", code="members_changed"
+        members = [MemberRow(k.account_id, k.envelope, k.role, k.expires_at) for k in request.keys]
+        await self._check_members(caller, members)
+        try:
+            await self.storage.rotate(
+                request.journal_id,
+                request.epoch,
+                request.meta,
+                members,
+                request.chain_after,
+                request.chain,
             )
-        await self.storage.rotate(
-            request.journal_id,
-            request.epoch,
-            request.meta,
-            [(key.account_id, key.envelope) for key in request.keys],
-            self.clock(),
-        )
+        except ChainConflictError:
+            raise Conflict(
+                "the journal's access chain changed meanwhile: refresh and retry",
+                code="chain_conflict",
+            ) from None
+        heads = await self.storage.heads_for(caller.account_id, self.clock())
+        await self._announce(request.journal_id, heads[request.journal_id][0])
+
+    async def _check_members(self, caller: Caller, members: list[MemberRow]) -> None:
+        accounts = [m.account_id for m in members]
+        if len(set(accounts)) != len(accounts):
+            raise BadRequest("a rotation names the same account twice")
+        for member in members:
+            if member.account_id == caller.account_id:
+                if member.role != "owner" or member.expires_at:
+                    raise BadRequest("the owner's key is listed with role owner and no end")
+                continue
+            if member.role not in SHARE_ROLES:
+                raise BadRequest(f"role must be one of {', '.join(SHARE_ROLES)}")
+            if await self.storage.account_by_id(member.account_id) is None:
+                raise NotFound("no account has that id")
+        if caller.account_id not in accounts:
+            raise BadRequest("a rotation seals the new key to the owner too")
 
     async def audit(self, caller: Caller, request: wire.JournalRequest) -> wire.AuditLog:
         """The owner sees every member's fetches; a member sees their own."""

@@ -67,6 +67,17 @@ class JournalRow:
     keys: tuple[KeyRow, ...]
     owner_name: str
     expires_at: int
+    chain_length: int = 0
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """One account a rotation seals the new key to, with its role and end date."""
+
+    account_id: bytes
+    envelope: bytes
+    role: str
+    expires_at: int
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,10 @@ class DuplicateError(Exception):
     """A unique name or id is already taken."""
 
 
+class ChainConflictError(Exception):
+    """The access chain does not have the length the request expected."""
+
+
 class Storage(Protocol):
     async def close(self) -> None: ...
 
@@ -189,8 +204,23 @@ class Storage(Protocol):
     async def revoke_device(self, account_id: bytes, device_id: bytes) -> bool: ...
 
     async def create_journal(
-        self, journal_id: bytes, owner_id: bytes, key: KeyRow, meta: bytes, now: int
-    ) -> None: ...
+        self,
+        journal_id: bytes,
+        owner_id: bytes,
+        key: KeyRow,
+        meta: bytes,
+        chain: list[bytes],
+        now: int,
+    ) -> None:
+        """Create the journal with its owner's key, sealed name and first access chain
+        entries (positions 0, 1, ...)."""
+        ...
+
+    async def chain_entries(
+        self, journal_id: bytes, after: int, limit: int
+    ) -> tuple[int, list[bytes]]:
+        """(chain length, up to `limit` entries from position `after` on)."""
+        ...
 
     async def journals_for(self, account_id: bytes, now: int) -> list[JournalRow]:
         """Journals the account owns or is an unexpired member of, with its key envelopes."""
@@ -204,12 +234,6 @@ class Storage(Protocol):
 
     async def journal_epoch(self, journal_id: bytes) -> int | None: ...
 
-    async def create_share(
-        self, journal_id: bytes, member_id: bytes, role: str, expires_at: int, keys: list[KeyRow]
-    ) -> None: ...
-
-    async def revoke_share(self, journal_id: bytes, member_id: bytes) -> bool: ...
-
     async def shares_of(self, owner_id: bytes) -> list[ShareRow]: ...
 
     async def rotate(
@@ -217,10 +241,14 @@ class Storage(Protocol):
         journal_id: bytes,
         epoch: int,
         meta: bytes,
-        keys: list[tuple[bytes, bytes]],
-        now: int,
+        members: list[MemberRow],
+        chain_after: int,
+        chain: list[bytes],
     ) -> None:
-        """Drop expired members, store the new epoch's keys and sealed name, atomically."""
+        """Start `epoch`, atomically: append `chain` at position `chain_after` (else
+        ChainConflictError), make `members` exactly the journal's members (with their role
+        and end date; anyone else loses membership and every key of the journal), store
+        their envelopes, the sealed name and the epoch."""
         ...
 
     async def add_audit(

@@ -147,8 +147,25 @@ CREATE INDEX audit_by_journal ON audit(journal_id, at);
 CREATE INDEX audit_by_account ON audit(account_id);
 """
 
+# Each journal's owner-signed access chain (protocol.md 4.18), stored and served as given.
+SQLITE_ACCESS_CHAIN = """
+CREATE TABLE access_chain (
+    journal_id BLOB NOT NULL REFERENCES journals(journal_id) ON DELETE CASCADE,
+    position INTEGER NOT NULL, entry BLOB NOT NULL,
+    PRIMARY KEY (journal_id, position)
+)
+"""
+POSTGRESQL_ACCESS_CHAIN = """
+CREATE TABLE access_chain (
+    journal_id BYTEA NOT NULL REFERENCES journals(journal_id) ON DELETE CASCADE,
+    position BIGINT NOT NULL, entry BYTEA NOT NULL,
+    PRIMARY KEY (journal_id, position)
+)
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", SQLITE_INITIAL, POSTGRESQL_INITIAL),
+    Migration(2, "access chains", SQLITE_ACCESS_CHAIN, POSTGRESQL_ACCESS_CHAIN),
 )
 
 VERSION_TABLE_SQLITE = (

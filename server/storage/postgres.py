@@ -31,6 +31,7 @@ from server.storage import migrations, pg_live
 from server.storage.base import (
     AccountRow,
     AuditRow,
+    ChainConflictError,
     Challenge,
     DeviceRow,
     DuplicateError,
@@ -38,6 +39,7 @@ from server.storage.base import (
     KeyRow,
     LiveEvent,
     LiveHandler,
+    MemberRow,
     NewRecord,
     RecordConflictError,
     RecordRow,
@@ -227,6 +229,7 @@ class PostgresStorage:
                     f"DELETE FROM {table} WHERE journal_id IN ({owned}) OR {column} = $1",
                     account_id,
                 )
+            await db.execute(f"DELETE FROM access_chain WHERE journal_id IN ({owned})", account_id)
             await db.execute("DELETE FROM journals WHERE owner_id = $1", account_id)
             await db.execute("DELETE FROM devices WHERE account_id = $1", account_id)
             await db.execute("DELETE FROM challenges WHERE username = $1", username)
@@ -294,7 +297,13 @@ class PostgresStorage:
     # --- journals ---------------------------------------------------------------------------
 
     async def create_journal(
-        self, journal_id: bytes, owner_id: bytes, key: KeyRow, meta: bytes, now: int
+        self,
+        journal_id: bytes,
+        owner_id: bytes,
+        key: KeyRow,
+        meta: bytes,
+        chain: list[bytes],
+        now: int,
     ) -> None:
         try:
             async with self._tx() as db:
@@ -316,13 +325,31 @@ class PostgresStorage:
                     key.epoch,
                     key.envelope,
                 )
+                await _append_chain(db, journal_id, 0, chain)
         except asyncpg.UniqueViolationError:
             raise DuplicateError("journal") from None
+
+    async def chain_entries(
+        self, journal_id: bytes, after: int, limit: int
+    ) -> tuple[int, list[bytes]]:
+        async with self._tx() as db:  # one snapshot: the length and the entries agree
+            length = await db.fetchval(
+                "SELECT count(*) FROM access_chain WHERE journal_id = $1", journal_id
+            )
+            rows = await db.fetch(
+                "SELECT entry FROM access_chain WHERE journal_id = $1 AND position >= $2 "
+                "ORDER BY position LIMIT $3",
+                journal_id,
+                after,
+                limit,
+            )
+        return int(length), [bytes(row[0]) for row in rows]
 
     async def journals_for(self, account_id: bytes, now: int) -> list[JournalRow]:
         rows = await self._all(
             "SELECT j.journal_id, j.owner_id, m.role, j.epoch, j.meta, j.meta_version, j.head, "
-            "a.username, m.expires_at "
+            "a.username, m.expires_at, "
+            "(SELECT count(*) FROM access_chain c WHERE c.journal_id = j.journal_id) "
             "FROM members m JOIN journals j ON j.journal_id = m.journal_id "
             "JOIN accounts a ON a.account_id = j.owner_id "
             "WHERE m.account_id = $1 AND (m.expires_at = 0 OR m.expires_at > $2) "
@@ -350,6 +377,7 @@ class PostgresStorage:
                 keys=tuple(keys.get(row[0], ())),
                 owner_name=row[7],
                 expires_at=row[8],
+                chain_length=int(row[9]),
             )
             for row in rows
         ]
@@ -380,39 +408,6 @@ class PostgresStorage:
 
     # --- sharing ----------------------------------------------------------------------------
 
-    async def create_share(
-        self, journal_id: bytes, member_id: bytes, role: str, expires_at: int, keys: list[KeyRow]
-    ) -> None:
-        async with self._tx() as db:
-            await db.execute(
-                "INSERT INTO members VALUES ($1, $2, $3, $4) "
-                "ON CONFLICT (journal_id, account_id) "
-                "DO UPDATE SET role = excluded.role, expires_at = excluded.expires_at",
-                journal_id,
-                member_id,
-                role,
-                expires_at,
-            )
-            await _bump_meta_version(db, journal_id)
-            await _put_keys(db, journal_id, [(member_id, key.epoch, key.envelope) for key in keys])
-
-    async def revoke_share(self, journal_id: bytes, member_id: bytes) -> bool:
-        async with self._tx() as db:
-            status = await db.execute(
-                "DELETE FROM members WHERE journal_id = $1 AND account_id = $2 AND role != 'owner'",
-                journal_id,
-                member_id,
-            )
-            removed = _count(status) == 1
-            if removed:
-                await _bump_meta_version(db, journal_id)
-                await db.execute(
-                    "DELETE FROM journal_keys WHERE journal_id = $1 AND account_id = $2",
-                    journal_id,
-                    member_id,
-                )
-            return removed
-
     async def shares_of(self, owner_id: bytes) -> list[ShareRow]:
         rows = await self._all(
             "SELECT m.journal_id, m.account_id, a.username, m.role, m.expires_at, j.epoch, "
@@ -431,31 +426,42 @@ class PostgresStorage:
         journal_id: bytes,
         epoch: int,
         meta: bytes,
-        keys: list[tuple[bytes, bytes]],
-        now: int,
+        members: list[MemberRow],
+        chain_after: int,
+        chain: list[bytes],
     ) -> None:
-        async with self._tx() as db:
-            await db.execute(
-                "DELETE FROM journal_keys WHERE journal_id = $1 AND account_id IN (SELECT "
-                "account_id FROM members WHERE journal_id = $1 AND expires_at != 0 "
-                "AND expires_at <= $2)",
-                journal_id,
-                now,
-            )
-            await db.execute(
-                "DELETE FROM members WHERE journal_id = $1 AND expires_at != 0 "
-                "AND expires_at <= $2",
-                journal_id,
-                now,
-            )
-            await _put_keys(db, journal_id, [(account, epoch, env) for account, env in keys])
-            await db.execute(
-                "UPDATE journals SET epoch = $1, meta = $2, meta_version = meta_version + 1 "
-                "WHERE journal_id = $3",
-                epoch,
-                meta,
-                journal_id,
-            )
+        try:
+            async with self._tx() as db:
+                await db.execute(
+                    "SELECT 1 FROM journals WHERE journal_id = $1 FOR UPDATE", journal_id
+                )
+                await _append_chain(db, journal_id, chain_after, chain)
+                listed = [m.account_id for m in members]
+                for table in ("journal_keys", "members"):
+                    await db.execute(
+                        f"DELETE FROM {table} WHERE journal_id = $1 "
+                        "AND NOT (account_id = ANY($2::bytea[]))",
+                        journal_id,
+                        listed,
+                    )
+                await db.executemany(
+                    "INSERT INTO members VALUES ($1, $2, $3, $4) "
+                    "ON CONFLICT (journal_id, account_id) "
+                    "DO UPDATE SET role = excluded.role, expires_at = excluded.expires_at",
+                    [(journal_id, m.account_id, m.role, m.expires_at) for m in members],
+                )
+                await _put_keys(
+                    db, journal_id, [(m.account_id, epoch, m.envelope) for m in members]
+                )
+                await db.execute(
+                    "UPDATE journals SET epoch = $1, meta = $2, meta_version = meta_version + 1 "
+                    "WHERE journal_id = $3",
+                    epoch,
+                    meta,
+                    journal_id,
+                )
+        except asyncpg.UniqueViolationError:
+            raise ChainConflictError(journal_id.hex()) from None
 
     async def add_audit(
         self,
@@ -640,10 +646,18 @@ async def _put_keys(
     )
 
 
-async def _bump_meta_version(db: asyncpg.Connection, journal_id: bytes) -> None:
-    """Tell every reader of the journal to refresh its list (members, keys, name)."""
-    await db.execute(
-        "UPDATE journals SET meta_version = meta_version + 1 WHERE journal_id = $1", journal_id
+async def _append_chain(
+    db: asyncpg.Connection, journal_id: bytes, after: int, entries: list[bytes]
+) -> None:
+    """Append access chain entries at position `after`, which must be the chain's length."""
+    length = await db.fetchval(
+        "SELECT count(*) FROM access_chain WHERE journal_id = $1", journal_id
+    )
+    if int(length) != after:
+        raise ChainConflictError(journal_id.hex())
+    await db.executemany(
+        "INSERT INTO access_chain VALUES ($1, $2, $3)",
+        [(journal_id, after + i, entry) for i, entry in enumerate(entries)],
     )
 
 

@@ -24,6 +24,7 @@ from server.storage import migrations
 from server.storage.base import (
     AccountRow,
     AuditRow,
+    ChainConflictError,
     Challenge,
     DeviceRow,
     DuplicateError,
@@ -31,6 +32,7 @@ from server.storage.base import (
     KeyRow,
     LiveEvent,
     LiveHandler,
+    MemberRow,
     NewRecord,
     RecordConflictError,
     RecordRow,
@@ -198,7 +200,13 @@ class SQLiteStorage:
                 ("audit", "account_id"),
                 ("journal_keys", "account_id"),
                 ("members", "account_id"),
+                ("access_chain", None),
             ):
+                if column is None:
+                    await db.execute(
+                        f"DELETE FROM {table} WHERE journal_id IN ({owned})", (account_id,)
+                    )
+                    continue
                 await db.execute(
                     f"DELETE FROM {table} WHERE journal_id IN ({owned}) OR {column} = ?",
                     (account_id, account_id),
@@ -271,7 +279,13 @@ class SQLiteStorage:
     # --- journals ---------------------------------------------------------------------------
 
     async def create_journal(
-        self, journal_id: bytes, owner_id: bytes, key: KeyRow, meta: bytes, now: int
+        self,
+        journal_id: bytes,
+        owner_id: bytes,
+        key: KeyRow,
+        meta: bytes,
+        chain: list[bytes],
+        now: int,
     ) -> None:
         try:
             async with self._write() as db:
@@ -286,13 +300,28 @@ class SQLiteStorage:
                     "INSERT INTO journal_keys VALUES (?, ?, ?, ?)",
                     (journal_id, owner_id, key.epoch, key.envelope),
                 )
+                await _append_chain(db, journal_id, 0, chain)
         except sqlite3.IntegrityError:
             raise DuplicateError("journal") from None
+
+    async def chain_entries(
+        self, journal_id: bytes, after: int, limit: int
+    ) -> tuple[int, list[bytes]]:
+        length = await self._one(
+            "SELECT count(*) FROM access_chain WHERE journal_id = ?", (journal_id,)
+        )
+        rows = await self._all(
+            "SELECT entry FROM access_chain WHERE journal_id = ? AND position >= ? "
+            "ORDER BY position LIMIT ?",
+            (journal_id, after, limit),
+        )
+        return int(length[0]), [bytes(row[0]) for row in rows]
 
     async def journals_for(self, account_id: bytes, now: int) -> list[JournalRow]:
         rows = await self._all(
             "SELECT j.journal_id, j.owner_id, m.role, j.epoch, j.meta, j.meta_version, j.head, "
-            "a.username, m.expires_at "
+            "a.username, m.expires_at, "
+            "(SELECT count(*) FROM access_chain c WHERE c.journal_id = j.journal_id) "
             "FROM members m JOIN journals j ON j.journal_id = m.journal_id "
             "JOIN accounts a ON a.account_id = j.owner_id "
             f"WHERE m.account_id = ? AND {ACTIVE} ORDER BY j.created_at, j.journal_id",
@@ -318,6 +347,7 @@ class SQLiteStorage:
                 keys=tuple(keys.get(bytes(row[0]), ())),
                 owner_name=row[7],
                 expires_at=row[8],
+                chain_length=row[9],
             )
             for row in rows
         ]
@@ -343,37 +373,6 @@ class SQLiteStorage:
 
     # --- sharing ----------------------------------------------------------------------------
 
-    async def create_share(
-        self, journal_id: bytes, member_id: bytes, role: str, expires_at: int, keys: list[KeyRow]
-    ) -> None:
-        async with self._write() as db:
-            await db.execute(
-                "INSERT INTO members VALUES (?, ?, ?, ?) ON CONFLICT(journal_id, account_id) "
-                "DO UPDATE SET role = excluded.role, expires_at = excluded.expires_at",
-                (journal_id, member_id, role, expires_at),
-            )
-            await _bump_meta_version(db, journal_id)
-            await db.executemany(
-                "INSERT OR REPLACE INTO journal_keys VALUES (?, ?, ?, ?)",
-                [(journal_id, member_id, key.epoch, key.envelope) for key in keys],
-            )
-
-    async def revoke_share(self, journal_id: bytes, member_id: bytes) -> bool:
-        async with self._write() as db:
-            cursor = await db.execute(
-                "DELETE FROM members WHERE journal_id = ? AND account_id = ? AND role != 'owner'",
-                (journal_id, member_id),
-            )
-            removed = cursor.rowcount == 1
-            await cursor.close()
-            if removed:
-                await _bump_meta_version(db, journal_id)
-                await db.execute(
-                    "DELETE FROM journal_keys WHERE journal_id = ? AND account_id = ?",
-                    (journal_id, member_id),
-                )
-            return removed
-
     async def shares_of(self, owner_id: bytes) -> list[ShareRow]:
         rows = await self._all(
             "SELECT m.journal_id, m.account_id, a.username, m.role, m.expires_at, j.epoch, "
@@ -395,23 +394,27 @@ class SQLiteStorage:
         journal_id: bytes,
         epoch: int,
         meta: bytes,
-        keys: list[tuple[bytes, bytes]],
-        now: int,
+        members: list[MemberRow],
+        chain_after: int,
+        chain: list[bytes],
     ) -> None:
         async with self._write() as db:
-            await db.execute(
-                "DELETE FROM journal_keys WHERE journal_id = ? AND account_id IN (SELECT "
-                "account_id FROM members WHERE journal_id = ? AND expires_at != 0 "
-                "AND expires_at <= ?)",
-                (journal_id, journal_id, now),
-            )
-            await db.execute(
-                "DELETE FROM members WHERE journal_id = ? AND expires_at != 0 AND expires_at <= ?",
-                (journal_id, now),
+            await _append_chain(db, journal_id, chain_after, chain)
+            listed = [m.account_id for m in members]
+            for table in ("journal_keys", "members"):
+                await db.execute(
+                    f"DELETE FROM {table} WHERE journal_id = ? AND account_id NOT IN "
+                    f"({_marks(len(listed))})",
+                    (journal_id, *listed),
+                )
+            await db.executemany(
+                "INSERT INTO members VALUES (?, ?, ?, ?) ON CONFLICT(journal_id, account_id) "
+                "DO UPDATE SET role = excluded.role, expires_at = excluded.expires_at",
+                [(journal_id, m.account_id, m.role, m.expires_at) for m in members],
             )
             await db.executemany(
                 "INSERT OR REPLACE INTO journal_keys VALUES (?, ?, ?, ?)",
-                [(journal_id, account_id, epoch, envelope) for account_id, envelope in keys],
+                [(journal_id, m.account_id, epoch, m.envelope) for m in members],
             )
             await db.execute(
                 "UPDATE journals SET epoch = ?, meta = ?, meta_version = meta_version + 1 "
@@ -568,10 +571,20 @@ async def _insert_record(
     return record.record_id, seq
 
 
-async def _bump_meta_version(db: aiosqlite.Connection, journal_id: bytes) -> None:
-    """Tell every reader of the journal to refresh its list (members, keys, name)."""
-    await db.execute(
-        "UPDATE journals SET meta_version = meta_version + 1 WHERE journal_id = ?", (journal_id,)
+async def _append_chain(
+    db: aiosqlite.Connection, journal_id: bytes, after: int, entries: list[bytes]
+) -> None:
+    """Append access chain entries at position `after`, which must be the chain's length."""
+    cursor = await db.execute(
+        "SELECT count(*) FROM access_chain WHERE journal_id = ?", (journal_id,)
+    )
+    row = await cursor.fetchone()
+    await cursor.close()
+    if row is None or int(row[0]) != after:
+        raise ChainConflictError(journal_id.hex())
+    await db.executemany(
+        "INSERT INTO access_chain VALUES (?, ?, ?)",
+        [(journal_id, after + i, entry) for i, entry in enumerate(entries)],
     )
 
 

@@ -48,8 +48,9 @@ SAMPLES: dict[str, Any] = {
     "/v1/devices/list": wire.Empty(),
     "/v1/devices/revoke": wire.DeviceRevokeRequest(ZERO_ID),
     "/v1/journals/create": wire.JournalCreateRequest(
-        ZERO_ID, wire.KeyEnvelope(0, bytes(40)), bytes(40)
+        ZERO_ID, wire.KeyEnvelope(0, bytes(40)), bytes(40), [bytes(40)]
     ),
+    "/v1/journals/access": wire.AccessRequest([wire.Cursor(ZERO_ID, 0)]),
     "/v1/journals/list": wire.Empty(),
     "/v1/journals/meta": wire.JournalMetaRequest(ZERO_ID, bytes(40)),
     "/v1/records/push": wire.PushRequest(ZERO_ID, [wire.RecordUpload(ZERO_ID, 0, bytes(40))]),
@@ -57,12 +58,8 @@ SAMPLES: dict[str, Any] = {
         ZERO_ID, wire.RecordUpload(ZERO_ID, 0, bytes(40)), [b"\x01" * wire.ID_BYTES]
     ),
     "/v1/journals/rotate": wire.RotateRequest(
-        ZERO_ID, 1, bytes(40), [wire.MemberKey(ZERO_ID, bytes(40))]
+        ZERO_ID, 1, bytes(40), [wire.MemberKey(ZERO_ID, bytes(40), "owner", 0)], 1, [bytes(40)]
     ),
-    "/v1/shares/create": wire.ShareCreateRequest(
-        ZERO_ID, ZERO_ID, "reader", 0, [wire.KeyEnvelope(0, bytes(40))]
-    ),
-    "/v1/shares/revoke": wire.ShareRevokeRequest(ZERO_ID, ZERO_ID),
     "/v1/shares/list": wire.Empty(),
     "/v1/shares/audit": wire.JournalRequest(ZERO_ID),
     "/v1/account/identity-by-id": wire.AccountRequest(ZERO_ID),

@@ -79,21 +79,23 @@ def aimed_at_ana(ana: Client, journal: bytes, record_ids: list[bytes]) -> dict[s
         "/v1/sync": {"cursors": [{"journal_id": journal, "after": 0}], "limit": 1000},
         "/v1/journals/list": {},
         "/v1/journals/meta": {"journal_id": journal, "meta": bytes(48)},
-        "/v1/journals/create": {"journal_id": journal, "key": key, "meta": bytes(48)},
+        "/v1/journals/create": {
+            "journal_id": journal,
+            "key": key,
+            "meta": bytes(48),
+            "chain": [bytes(48)],
+        },
+        "/v1/journals/access": {"cursors": [{"journal_id": journal, "after": 0}]},
         "/v1/journals/rotate": {
             "journal_id": journal,
             "epoch": 1,
             "meta": bytes(48),
-            "keys": [{"account_id": account, "envelope": bytes(48)}],
+            "keys": [
+                {"account_id": account, "envelope": bytes(48), "role": "owner", "expires_at": 0}
+            ],
+            "chain_after": 1,
+            "chain": [bytes(48)],
         },
-        "/v1/shares/create": {
-            "journal_id": journal,
-            "member_id": account,
-            "role": "reader",
-            "expires_at": 0,
-            "keys": [key],
-        },
-        "/v1/shares/revoke": {"journal_id": journal, "member_id": account},
         "/v1/shares/list": {},
         "/v1/shares/audit": {"journal_id": journal},
         "/v1/devices/list": {},
@@ -167,7 +169,7 @@ async def test_ben_cannot_take_over_anas_journal_by_creating_one_with_its_id(
     live_server: RunningServer, raw: RawClient, ana: Client, ben: Client
 ) -> None:
     message = wire.JournalCreateRequest(
-        await journal_id(ana), wire.KeyEnvelope(0, bytes(48)), bytes(48)
+        await journal_id(ana), wire.KeyEnvelope(0, bytes(48)), bytes(48), [bytes(48)]
     )
     before = await snapshot(live_server)
     answer = await raw.call("/v1/journals/create", message, token=ben.profile.token)

@@ -259,7 +259,9 @@ async def test_a_barrage_of_bad_requests_changes_nothing_stored(
         ),
         (
             "/v1/journals/create",
-            wire.JournalCreateRequest(ben_journal, wire.KeyEnvelope(0, bytes(40)), bytes(40)),
+            wire.JournalCreateRequest(
+                ben_journal, wire.KeyEnvelope(0, bytes(40)), bytes(40), [bytes(40)]
+            ),
             ana.profile.token,
             409,
             "journal_exists",

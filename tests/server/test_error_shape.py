@@ -39,7 +39,9 @@ async def method_not_allowed(raw: RawClient, ana: Client, ben: Client) -> Answer
 
 async def conflict(raw: RawClient, ana: Client, ben: Client) -> Answer:
     journal = await journal_id(ben)
-    message = wire.JournalCreateRequest(journal, wire.KeyEnvelope(0, bytes(40)), bytes(40))
+    message = wire.JournalCreateRequest(
+        journal, wire.KeyEnvelope(0, bytes(40)), bytes(40), [bytes(40)]
+    )
     return await raw.call("/v1/journals/create", message, token=ana.profile.token)
 
 

@@ -65,9 +65,8 @@ async def test_a_record_id_pushed_again_under_a_newer_epoch_conflicts_and_stores
 ) -> None:
     journal = await journal_id(ana)
     assert (await push(raw, ana, journal, [upload(1)])).status == 200
-    rotation = wire.RotateRequest(
-        journal, 1, bytes(48), [wire.MemberKey(ana.profile.account_id, bytes(48))]
-    )
+    owner_key = wire.MemberKey(ana.profile.account_id, bytes(48), "owner", 0)
+    rotation = wire.RotateRequest(journal, 1, bytes(48), [owner_key], 1, [bytes(48)])
     assert (await raw.call("/v1/journals/rotate", rotation, token=ana.profile.token)).status == 200
     before = await snapshot(live_server)
     answer = await push(raw, ana, journal, [upload(2, epoch=1), upload(1, epoch=1)])
