@@ -205,8 +205,9 @@ def list_entries(
       tj list --since 2026-10-01 --until 2026-10-31 --tag sleep
       tj list --emotion anxious --limit 5
     """
-    entries = home.run(
-        lambda client: client.entries(
+
+    async def listing(client: Client) -> tuple[list[Entry], list[str]]:
+        found = await client.entries(
             journal_name,
             since=since,
             until=until,
@@ -215,7 +216,12 @@ def list_entries(
             limit=limit,
             newest_first=not oldest_first,
         )
-    )
+        shown = {entry.journal_id for entry in found}
+        journals = await client.journals()
+        unverified = {j.owner for j in journals if j.id in shown and not j.owner_verified}
+        return found, sorted(unverified)
+
+    entries, unverified = home.run(listing)
     filtered = any(value is not None for value in (since, until, tag, emotion))
     output.show_rows(
         entries,
@@ -225,6 +231,8 @@ def list_entries(
         if filtered
         else "No entries yet: write one with `tj write`, or fetch them with `tj sync`.",
     )
+    if not as_json:
+        output.warn_unverified_owners(unverified)
 
 
 @cli.command("on-this-day")

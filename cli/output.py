@@ -132,10 +132,22 @@ def writer_time(entry: Entry, *, with_offset: bool = True) -> str:
     )
 
 
+def warn_unverified_owners(owners: list[str]) -> None:
+    """Journals whose owner's fingerprint this device never compared: a server could have
+    invented that owner, and every entry in them."""
+    for owner in owners:
+        message(
+            f"Warning: you have not compared {owner}'s fingerprint, so the server could have "
+            f"made up these journals: ask {owner} to read out `tj fingerprint`, compare it "
+            f"with `tj fingerprint {owner}`, then run `tj verify {owner} FINGERPRINT`."
+        )
+
+
 def journals_table(journals: Iterable[Journal]) -> Table:
     table = Table("name", "role", "id")
     for journal in journals:
-        table.add_row(journal.name, journal.role, journal.id)
+        role = journal.role if journal.owner_verified else f"{journal.role}, owner not verified"
+        table.add_row(journal.name, role, journal.id)
     return table
 
 
@@ -165,6 +177,7 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "set_aside": [record.to_dict() for record in report.set_aside],
         "withheld": report.to_dict()["withheld"],
         "erased": report.to_dict()["erased"],
+        "rollbacks": list(report.rollbacks),
     }
 
 

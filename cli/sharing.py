@@ -270,6 +270,39 @@ def shared_with_me(home: Home, as_json: bool) -> None:
     """
     found = home.run(lambda client: client.shared_with_me())
     output.show_rows(found, as_json, shared_table, "Nothing is shared with you yet.")
+    if not as_json:
+        output.warn_unverified_owners(sorted({s.owner for s in found if not s.owner_verified}))
+
+
+@cli.command("verify-head")
+@click.argument("journal_name", metavar="JOURNAL")
+@json_option
+@pass_home
+def verify_head(home: Home, journal_name: str, as_json: bool) -> None:
+    """Print a code to compare in session, to check the server showed you both the same
+    history of JOURNAL.
+
+    It covers the journal's access chain (who may read it, as its owner signed it) and
+    the records this device verified since the latest share began. Both of you run it
+    (it syncs first); equal codes mean the server showed both devices the same history.
+    Different codes mean one of you was shown another one: stop and sync again; if they
+    still differ, the server cannot be trusted with this journal.
+
+    \b
+    Examples:
+      tj verify-head Personal          (the client)
+      tj verify-head ana/Personal      (the therapist)
+    """
+
+    async def code(client: Client) -> str:
+        await client.sync()
+        return await client.verify_head(journal_name)
+
+    found = home.run(code)
+    if as_json:
+        output.print_json({"journal": journal_name, "code": found})
+    else:
+        output.data(found)
 
 
 @cli.command()
@@ -357,7 +390,8 @@ def shares_table(found: Iterable[ShareInfo]) -> Table:
 def shared_table(found: Iterable[SharedJournal]) -> Table:
     table = Table("journal", "owner", "role", "expires")
     for s in found:
-        table.add_row(escape(f"{s.owner}/{s.journal}"), s.owner, s.role, expiry_text(s.expires_at))
+        owner = s.owner if s.owner_verified else f"{s.owner} (fingerprint not verified)"
+        table.add_row(escape(f"{s.owner}/{s.journal}"), owner, s.role, expiry_text(s.expires_at))
     return table
 
 

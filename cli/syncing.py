@@ -41,6 +41,8 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
             f"Notice: {gap.count()} record(s) by account {gap.author.hex()[:12]} in journal "
             f"{gap.journal_id.hex()[:12]} are gone: the server says that account was deleted"
         )
+    for rollback in report.rollbacks:
+        output.message(f"Warning: nothing is sent for this journal until it is fixed: {rollback}")
 
 
 async def watch(client: Client, as_json: bool) -> None:
@@ -58,6 +60,7 @@ async def watch(client: Client, as_json: bool) -> None:
             or report.set_aside
             or report.withheld
             or report.erased
+            or report.rollbacks
         ):
             show_report(report, as_json, one_line=True)
 
@@ -97,3 +100,5 @@ def sync(home: Home, keep_watching: bool, as_json: bool) -> None:
     show_report(report, as_json)
     if report.withheld:
         raise SystemExit(WITHHELD_EXIT)
+    if report.rollbacks:
+        raise SystemExit(1)  # the server rolled back or forked an access chain

@@ -14,6 +14,7 @@ from client_sdk.errors import (
     KeyChangedError,
     NetworkError,
     NotFound,
+    RollbackError,
     TJError,
     WithheldRecordsError,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "SafetyPlan",
     "SafetyResponse",
     "ScoreChange",
+    "RollbackError",
     "SearchHit",
     "SetAside",
     "SetAsideChange",

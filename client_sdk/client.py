@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import AsyncGenerator
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -50,7 +49,6 @@ from client_sdk.goals import (
     new_goal_update,
 )
 from client_sdk.insights import Insights, compute_insights
-from client_sdk.journal_meta import encode_meta
 from client_sdk.live import DEFAULT_BACKOFF, Backoff
 from client_sdk.live import notices as live_notices
 from client_sdk.measures import Measures
@@ -392,6 +390,7 @@ class Client:
     # --- journals ---------------------------------------------------------------------------
 
     async def journals(self) -> list[Journal]:
+        await self.replica.load_access()
         journals = [self._journal(j) for j in await self.store.journals() if j.role != REVOKED]
         return sorted(journals, key=lambda j: (j.owner != self.username, j.name.casefold()))
 
@@ -417,7 +416,12 @@ class Client:
     def _journal(self, local: LocalJournal) -> Journal:
         owner = self.username if local.owner_id == self.profile.account_id else local.owner_name
         return Journal(
-            local.journal_id.hex(), self._display(local), local.role, local.owner_id.hex(), owner
+            local.journal_id.hex(),
+            self._display(local),
+            local.role,
+            local.owner_id.hex(),
+            owner,
+            self.replica.owner_verified(local),
         )
 
     async def _own_journal_named(self, name: str) -> LocalJournal | None:
@@ -439,20 +443,7 @@ class Client:
         created_meanwhile = await self._own_journal_named(name)
         if created_meanwhile is not None:
             return self._journal(created_meanwhile)  # by another device, or by a retried call
-        journal_id = crypto.random_bytes(wire.ID_BYTES)
-        journal_key = crypto.new_key()
-        envelope = keys.wrap_journal_key(
-            self.profile.secrets.account_key, self.profile.account_id, journal_id, 0, journal_key
-        )
-        meta = keys.seal_journal_meta(journal_key, journal_id, 0, encode_meta(name))
-        request = wire.JournalCreateRequest(journal_id, wire.KeyEnvelope(0, envelope), meta)
-        await self.transport.call("/v1/journals/create", request, wire.Empty)
-        local = LocalJournal(journal_id, self.profile.account_id, "owner", 0, name, 1, 0)
-        async with self.store.transaction() as tx:
-            await tx.put_journal(local)
-            await tx.put_key(journal_id, 0, envelope)
-        self.replica.remember_key(journal_id, 0, journal_key)
-        return self._journal(local)
+        return self._journal(await self.replica.create_journal(name))
 
     # --- entries ----------------------------------------------------------------------------
 
@@ -590,7 +581,7 @@ class Client:
             for stored in await self.store.documents(None)
             if stored.kind == ENTRY
             and stored.journal_id in journals
-            and not _is_disclosure(journals[stored.journal_id])
+            and not self.replica.is_disclosure(journals[stored.journal_id])
         ]
 
     async def entry(self, entry_id: str) -> Entry:
@@ -658,7 +649,7 @@ class Client:
             if stored.kind != ENTRY or stored.journal_id not in journals:
                 continue
             source = journals[stored.journal_id]
-            if journal_id is None and source.role == "owner" and _is_disclosure(source):
+            if journal_id is None and source.role == "owner" and self.replica.is_disclosure(source):
                 continue  # copies made for a therapist; the originals are listed
             view = self._entry(journals[stored.journal_id], stored_document(stored))
             if include_deleted or not (view.deleted or view.trashed_at is not None):
@@ -775,6 +766,15 @@ class Client:
     async def share_log(self, journal: str) -> list[AuditInfo]:
         """When each member fetched what (the owner sees all; a member sees their own)."""
         return await self.sharing.audit(await self._local_journal(journal))
+
+    async def verify_head(self, journal: str) -> str:
+        """A short code (five groups of five digits) derived from this journal's verified
+        access chain and the records this device verified since the latest share began.
+        Sync, then compare it with the other side's code in session, like a fingerprint:
+        equal codes mean the server showed both devices the same history; different ones
+        mean one of you was shown another (or is not synced yet). Raises RollbackError
+        while the server serves this journal an older or different chain."""
+        return await self.replica.verify_head(await self._local_journal(journal))
 
     async def verify(self, username: str, fingerprint: str) -> None:
         """Accept a peer's new keys after comparing their fingerprint in person."""
@@ -1108,7 +1108,3 @@ def _writers_today(entries: list[Entry]) -> date:
     if newest is None or newest.utc_offset is None:
         return date.today()
     return datetime.now(timezone(timedelta(minutes=newest.utc_offset))).date()
-
-
-def _is_disclosure(journal: LocalJournal) -> bool:
-    return "disclosure_for" in json.loads(journal.meta)

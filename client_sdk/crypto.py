@@ -48,8 +48,12 @@ class Context(bytes, enum.Enum):
     FINGERPRINT = b"tj/fingerprint/v1"
     LOCAL_SECRETS = b"tj/local-secrets/v1"
     SHARE_ENVELOPE = b"tj/share-envelope/v1"
-    ANNOTATORS = b"tj/annotators/v1"
     DISCLOSURE_ID = b"tj-disclosure-v1"  # 16 bytes: BLAKE2b personalisation
+    JOURNAL_NAME = b"tj/journal-name/v1"
+    ACCESS_CHAIN = b"tj/access-chain/v1"
+    ACCESS_MEMBER = b"tj/access-member/v1"
+    ACCESS_OWNER = b"tj/access-owner/v1"
+    VERIFY_HEAD = b"tj/verify-head/v1"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@
     ├── AuthError         wrong password, revoked device, expired session: log in again
     ├── AccessError       the account may not see or change that journal or record
     ├── IntegrityError    a record, bundle or key failed authentication: the data was altered
-    │   └── WithheldRecordsError  signed records say records exist that the server withholds
+    │   ├── WithheldRecordsError  signed records say records exist that the server withholds
+    │   └── RollbackError the server showed an older or different access chain or key epoch
     ├── KeyChangedError   a peer's identity key differs from the one pinned: verify again
     ├── ConflictError     the server refused a write that collides with stored data
     ├── NotFound          no such journal, entry or account
@@ -47,6 +48,12 @@ class WithheldRecordsError(IntegrityError):
     def __init__(self, message: str, report: object) -> None:
         super().__init__(message)
         self.report = report
+
+
+class RollbackError(IntegrityError):
+    """The server served a journal's access chain shorter than, or different from, the one
+    this device verified, or an older key epoch: nothing is sealed for that journal until
+    it serves the verified state again."""
 
 
 class KeyChangedError(TJError):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from typing import Any
 
 import msgpack
 import nacl.encoding
@@ -243,6 +242,30 @@ def seal_journal_meta(journal_key: bytes, journal_id: bytes, epoch: int, meta: b
     return epoch.to_bytes(4, "big") + sealed
 
 
+def journal_name_message(journal_id: bytes, epoch: int, name: str) -> bytes:
+    return crypto.frame(
+        Context.JOURNAL_NAME.value, journal_id, epoch.to_bytes(4, "big"), name.encode()
+    )
+
+
+def sign_journal_name(owner: AccountSecrets, journal_id: bytes, epoch: int, name: str) -> bytes:
+    """The owner's signature over a journal's name: members hold the journal key and could
+    re-seal the metadata, but not re-sign the name (say, to make a journal they read pass for
+    one the owner writes in)."""
+    return crypto.sign(owner.signing_key, journal_name_message(journal_id, epoch, name))
+
+
+def verify_journal_name(
+    owner_sign_public_key: bytes, journal_id: bytes, epoch: int, name: str, signature: bytes
+) -> None:
+    crypto.verify(
+        owner_sign_public_key,
+        journal_name_message(journal_id, epoch, name),
+        signature,
+        f"the name of journal {journal_id.hex()}",
+    )
+
+
 def meta_epoch(sealed_meta: bytes) -> int:
     if len(sealed_meta) < 4:
         raise IntegrityError("journal metadata is truncated")
@@ -432,30 +455,4 @@ def disclosure_doc_id(account_key: bytes, source_doc_id: bytes, journal_id: byte
         key=account_key,
         person=Context.DISCLOSURE_ID.value,
         encoder=nacl.encoding.RawEncoder,
-    )
-
-
-# --- annotate rights over time ----------------------------------------------------------------
-
-
-def annotators_message(journal_id: bytes, annotators: list[list[Any]]) -> bytes:
-    """Signature input for a journal's annotator history: [member id hex, username,
-    signing key hex, first epoch, last epoch or None] rows, msgpack-encoded as given."""
-    return crypto.frame(
-        Context.ANNOTATORS.value, journal_id, msgpack.packb(annotators, use_bin_type=True)
-    )
-
-
-def sign_annotators(owner: AccountSecrets, journal_id: bytes, annotators: list[list[Any]]) -> bytes:
-    return crypto.sign(owner.signing_key, annotators_message(journal_id, annotators))
-
-
-def verify_annotators(
-    owner_sign_public_key: bytes, journal_id: bytes, annotators: list[list[Any]], signature: bytes
-) -> None:
-    crypto.verify(
-        owner_sign_public_key,
-        annotators_message(journal_id, annotators),
-        signature,
-        f"the annotator history of journal {journal_id.hex()}",
     )

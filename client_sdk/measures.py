@@ -14,7 +14,6 @@ Scoring rules and their sources are in scoring.py and the instrument data files.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -116,7 +115,11 @@ class Measures:
             source = journals.get(stored.journal_id)
             if stored.kind != MEASURE or source is None:
                 continue
-            if journal_id is None and source.role == "owner" and _is_disclosure(source):
+            if (
+                journal_id is None
+                and source.role == "owner"
+                and self._replica.is_disclosure(source)
+            ):
                 continue
             view = self._view(source, stored_document(stored))
             if view is not None and (wanted is None or view.measure == wanted):
@@ -169,7 +172,3 @@ class Measures:
 
     def _view(self, journal: LocalJournal, document: Document) -> MeasureResult | None:
         return result_view(document, self._display(journal), journal.journal_id.hex())
-
-
-def _is_disclosure(journal: LocalJournal) -> bool:
-    return "disclosure_for" in json.loads(journal.meta)

@@ -50,6 +50,9 @@ class Journal:
     role: str
     owner_id: str
     owner: str = ""
+    owner_verified: bool = True
+    """False for a journal shared with this account whose owner's fingerprint this device
+    has not compared (`Client.verify`): a server could have invented that owner."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +61,7 @@ class Journal:
             "role": self.role,
             "owner_id": self.owner_id,
             "owner": self.owner,
+            "owner_verified": self.owner_verified,
         }
 
 

@@ -17,7 +17,6 @@ Import (`restore`) recreates, in the importing account:
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,7 +42,6 @@ from client_sdk.archive import (
 from client_sdk.documents import ENTRY, Document
 from client_sdk.goals import GOAL, Measure, new_goal_update
 from client_sdk.models import Journal
-from client_sdk.store import LocalJournal
 
 if TYPE_CHECKING:
     from client_sdk.client import Client
@@ -82,7 +80,10 @@ class ImportReport:
 async def gather(client: Client, exported_at: datetime) -> Archive:
     """Every journal on the device (shared ones included), with its entries, goals and notes.
     The copies kept for a therapist (disclosure journals) are left out: the originals are in."""
-    copies = {j.journal_id.hex() for j in await client.store.journals() if is_disclosure(j)}
+    await client.replica.load_access()
+    copies = {
+        j.journal_id.hex() for j in await client.store.journals() if client.replica.is_disclosure(j)
+    }
     journals = [j for j in await client.journals() if j.id not in copies]
     entries: list[ArchivedEntry] = []
     goals: list[ArchivedGoal] = []
@@ -111,10 +112,6 @@ async def gather(client: Client, exported_at: datetime) -> Archive:
         goals=tuple(sorted(goals, key=lambda g: (g.created_at, g.id))),
         notes=tuple(sorted(notes, key=lambda n: (n.created_at, n.id))),
     )
-
-
-def is_disclosure(journal: LocalJournal) -> bool:
-    return "disclosure_for" in json.loads(journal.meta)
 
 
 def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) -> list[Path]:

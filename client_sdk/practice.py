@@ -99,7 +99,7 @@ class Briefs:
         created = now_ms()
         stamp = brief.period_end.astimezone().strftime("%Y-%m-%d")
         target = await self._sharing.disclosure_journal(
-            peer, f"Brief {stamp} for {peer.username}", brief=created
+            peer, f"Brief {stamp} for {peer.username}", None, None, created, kind="brief"
         )
         document = Document(crypto.random_bytes(wire.ID_BYTES), BRIEF)
         await self._replica.commit(target, document, brief_update(document, brief, created))

@@ -7,12 +7,15 @@ outbox, pulling and verifying records, merging them into documents, and journal 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from client_sdk import crypto, keys, records, wire
+from client_sdk import access, crypto, keys, records, wire
 from client_sdk import sync as sync_plan
 from client_sdk import withholding as counting
+from client_sdk.access import AccessState
+from client_sdk.chains import Chains
 from client_sdk.documents import EMPTY_UPDATE, Document
 from client_sdk.errors import (
     AccessError,
@@ -23,13 +26,7 @@ from client_sdk.errors import (
     NotFound,
     TJError,
 )
-from client_sdk.journal_meta import (
-    annotator_spans,
-    close_spans,
-    decode_meta,
-    encode_meta,
-    sign_meta,
-)
+from client_sdk.journal_meta import decode_meta, encode_meta
 from client_sdk.models import now_ms
 from client_sdk.profile import Profile
 from client_sdk.pushing import Pusher, journal_names
@@ -61,7 +58,16 @@ class Replica:
         self.transport = transport
         self._keys: dict[tuple[bytes, int], bytes] = {}
         self._peers: dict[bytes, Peer] = {}
-        self._annotators: dict[bytes, set[bytes]] = {}
+        secrets = profile.secrets
+        self.reader = access.Reader(
+            profile.account_id,
+            profile.username,
+            secrets.account_key,
+            secrets.box_secret,
+            secrets.sign_public_key,
+            secrets.box_public_key,
+        )
+        self.chains = Chains(store, transport, self.reader)
 
     compact_after = 100
     """A document with this many acknowledged updates gets a snapshot at the next sync."""
@@ -72,8 +78,8 @@ class Replica:
     # --- journals and their keys --------------------------------------------------------------
 
     async def refresh_journals(self) -> None:
-        """Fetch the journal list (names, roles, key envelopes) and, for the journals this
-        account owns, who they are shared with."""
+        """Fetch the journal list (names, key envelopes) and verify it against each
+        journal's access chain: roles, end dates, epochs and members come from the chain."""
         reply = await self.transport.call("/v1/journals/list", wire.Empty(), wire.JournalList)
         known = {j.journal_id: j for j in await self.store.journals()}
         listed = {journal.journal_id for journal in reply.journals}
@@ -84,83 +90,121 @@ class Replica:
         for owner_id in {j.owner_id for j in reply.journals} - {self.profile.account_id}:
             await self.pin_on_first_use(owner_id)
         await self._load_peers()
+        await self._load_chains(known)
+        await self.chains.update(reply.journals, self._owner_sign_key)
         envelopes = await self.store.journal_keys()
+        now = now_ms()
         updated = []
         for journal in reply.journals:
-            meta = self._journal_meta(journal, envelopes)
-            previous = known.get(journal.journal_id)
-            updated.append(
-                LocalJournal(
-                    journal.journal_id,
-                    journal.owner_id,
-                    journal.role,
-                    journal.epoch,
-                    str(meta.get("name", "")),
-                    journal.meta_version,
-                    previous.cursor if previous else 0,
-                    journal.owner_name,
-                    journal.expires_at,
-                    json.dumps(meta, sort_keys=True),
-                )
-            )
+            local = self._local(journal, known.get(journal.journal_id), envelopes, now)
+            if local is not None:
+                updated.append(local)
         gone = [
             replace(j, role=REVOKED)
             for j in known.values()
             if j.journal_id not in listed and j.owner_id != self.profile.account_id
         ]
-        shares = await self._fetch_shares() if any(j.role == "owner" for j in updated) else []
         async with self.store.transaction() as tx:
             for local in updated + gone:
                 await tx.put_journal(local)
-            await tx.replace_shares(shares)
-        self._load_annotators(shares)
+            await tx.replace_shares(self._shares(now))
+        for journal in reply.journals:
+            mine = journal.owner_id == self.profile.account_id
+            if (
+                mine
+                and journal.chain_length == 0
+                and self.chains.problem(journal.journal_id) is None
+            ):
+                await self._adopt(journal)
 
-    async def _fetch_shares(self) -> list[LocalShare]:
-        """The memberships of the journals this account owns. Each member's keys come from
-        the envelope the owner signed when sharing, checked with the owner's own key, so every
-        device of the owner holds the keys the owner confirmed, not whatever the server says."""
-        reply = await self.transport.call("/v1/shares/list", wire.Empty(), wire.ShareList)
-        me, my_key = self.profile.account_id, self.profile.secrets.sign_public_key
-        for share in reply.shares:
-            if not share.envelope:
-                continue  # an ended share whose keys the server already dropped
-            try:
-                terms = keys.verify_share_terms(
-                    my_key, me, share.member_id, share.journal_id, share.epoch, share.envelope
-                )
-            except IntegrityError:
-                continue  # not signed by this account: pin nothing; a rotation then refuses
-            await self._pin_confirmed(terms)
-        return [
-            LocalShare(s.journal_id, s.member_id, s.member_name, s.role, s.expires_at, s.expired)
-            for s in reply.shares
-        ]
+    async def _load_chains(self, known: dict[bytes, LocalJournal]) -> None:
+        await self.chains.load({j.journal_id: j.owner_id for j in known.values()})
 
-    async def _pin_confirmed(self, terms: keys.ShareTerms) -> None:
-        """Pin member keys that this account's owner signature vouches for."""
-        peer = Peer(
-            terms.member_id,
-            terms.member_name,
-            terms.member_sign_public_key,
-            terms.member_box_public_key,
-            True,
+    async def load_access(self) -> None:
+        """Read the verified chains and pinned peers back (once, for a client just opened)."""
+        if not self.chains.loaded:
+            await self._load_chains({j.journal_id: j for j in await self.store.journals()})
+            await self._load_peers()
+
+    def _local(
+        self,
+        journal: wire.Journal,
+        previous: LocalJournal | None,
+        envelopes: dict[tuple[bytes, int], bytes],
+        now: int,
+    ) -> LocalJournal | None:
+        """The journal as this device may act on it: from its verified access chain. While
+        the chain has a problem (rollback, fork), the last verified local state stays."""
+        state = self.chains.state(journal.journal_id)
+        mine = journal.owner_id == self.profile.account_id
+        if mine and state is None and journal.chain_length == 0:
+            state = AccessState(journal.journal_id, journal.owner_id, epoch=journal.epoch)
+        if self.chains.problem(journal.journal_id) is not None or state is None:
+            return previous
+        role, expires_at = "owner", 0
+        if journal.owner_id != self.profile.account_id:
+            terms = state.member_by_account(self.profile.account_id)
+            readable = state.may_read(self.profile.account_id, state.epoch)
+            if terms is None or terms.ended(now) or not readable:
+                return replace(previous, role=REVOKED) if previous else None
+            role, expires_at = terms.role, terms.expires_at
+        meta = self._journal_meta(journal, envelopes)
+        return LocalJournal(
+            journal.journal_id,
+            journal.owner_id,
+            role,
+            state.epoch,
+            str(meta.get("name", "")),
+            journal.meta_version,
+            previous.cursor if previous else 0,
+            journal.owner_name,
+            expires_at,
+            json.dumps(meta, sort_keys=True),
         )
-        pinned = await self.store.peer(peer.account_id)
-        if pinned is not None and pinned == peer:
-            return
-        async with self.store.transaction() as tx:
-            await tx.put_peer(peer)
-        self._peers[peer.account_id] = peer
+
+    def _shares(self, now: int) -> list[LocalShare]:
+        """The members of this account's journals, as their verified chains say."""
+        shares: list[LocalShare] = []
+        for journal_id, state in self.chains.states().items():
+            if state.owner_id != self.profile.account_id:
+                continue
+            shares.extend(
+                LocalShare(
+                    journal_id, m.who.account_id, m.username, m.role, m.expires_at, m.ended(now)
+                )
+                for m in state.members.values()
+                if m.who is not None
+            )
+        return shares
+
+    def _owner_sign_key(self, owner_id: bytes) -> bytes | None:
+        if owner_id == self.profile.account_id:
+            return self.profile.secrets.sign_public_key
+        peer = self._peers.get(owner_id)
+        return peer.sign_public_key if peer else None
 
     def _journal_meta(
         self, journal: wire.Journal, envelopes: dict[tuple[bytes, int], bytes]
     ) -> dict[str, Any]:
+        """The journal's name, if its owner signed it (see keys.sign_journal_name)."""
+        short = journal.journal_id.hex()[:8]
         try:
             epoch = keys.meta_epoch(journal.meta)
             key = self._unwrap(journal.journal_id, journal.owner_id, journal.role, epoch, envelopes)
-            return decode_meta(keys.open_journal_meta(key, journal.journal_id, journal.meta))
+            meta = decode_meta(keys.open_journal_meta(key, journal.journal_id, journal.meta))
         except (IntegrityError, AccessError, KeyChangedError):
-            return {"name": f"(unreadable journal {journal.journal_id.hex()[:8]})"}
+            return {"name": f"(unreadable journal {short})"}
+        if journal.chain_length == 0 and journal.owner_id == self.profile.account_id:
+            return meta  # from before names were signed: adopted (and signed) right away
+        owner_key = self._owner_sign_key(journal.owner_id)
+        try:
+            signature = bytes.fromhex(str(meta.get("name_signature", "")))
+            if owner_key is None:
+                raise IntegrityError("the owner is not known")
+            keys.verify_journal_name(owner_key, journal.journal_id, epoch, meta["name"], signature)
+        except (IntegrityError, ValueError):
+            return {"name": f"(unverified name {short})"}
+        return meta
 
     def _unwrap(
         self,
@@ -263,6 +307,8 @@ class Replica:
         """Seal `update` as a record and store it with the new document state, atomically;
         returns the record id."""
         check_may_write(journal, document.kind)
+        await self.load_access()
+        self.chains.current(journal.journal_id)  # refuse to seal for a rolled-back journal
         key = await self.journal_key(journal, journal.epoch)
         record_id = crypto.random_bytes(wire.ID_BYTES)
         async with self.store.transaction() as tx:
@@ -278,7 +324,9 @@ class Replica:
             await tx.add_outbox(
                 journal.journal_id, record_id, journal.epoch, ciphertext, document.doc_id
             )
-            await tx.mark_seen([self._seen(journal.journal_id, record_id, None, body)])
+            await tx.mark_seen(
+                [self._seen(journal.journal_id, record_id, None, journal.epoch, body)]
+            )
             if body.covers:
                 await tx.put_covers(
                     journal.journal_id, record_id, counting.encode_covers(body.covers)
@@ -333,10 +381,18 @@ class Replica:
 
     @staticmethod
     def _seen(
-        journal_id: bytes, record_id: bytes, seq: int | None, body: records.RecordBody
+        journal_id: bytes, record_id: bytes, seq: int | None, epoch: int, body: records.RecordBody
     ) -> SeenRecord:
         return SeenRecord(
-            journal_id, record_id, seq, body.doc_id, body.author, body.device, body.counter
+            journal_id,
+            record_id,
+            seq,
+            body.doc_id,
+            body.author,
+            body.device,
+            body.counter,
+            epoch,
+            body.kind == records.SNAPSHOT,
         )
 
     # --- sync -------------------------------------------------------------------------------
@@ -346,6 +402,9 @@ class Replica:
         report = sync_plan.SyncReport()
         tracker = sync_plan.ProgressTracker(progress, to_push=await self.store.outbox_size())
         await self._load_peers()
+        await self.load_access()
+        if self.chains.problems():
+            await self.refresh_journals()  # has the server come back to the verified state?
         await self.rotate_expired()
         try:
             await self._push(report, tracker)
@@ -361,6 +420,7 @@ class Replica:
             report.pushed -= voids  # `pushed` counts changes, not this bookkeeping
         await self._pull(report, tracker)
         await self._compact(report)
+        report.rollbacks = sorted(self.chains.problems().values())
         return report
 
     async def _void_withdrawn(self, report: sync_plan.SyncReport) -> int:
@@ -562,6 +622,9 @@ class Replica:
         echoes = [counter for counter in seen.values() if counter is not None]
         problems: list[Problem] = []
         opened: list[tuple[wire.StoredRecord, records.RecordBody]] = []
+        before = self._history_before(journal)
+        earlier = [r for r in fresh if r.epoch < before]
+        fresh = [r for r in fresh if r.epoch >= before]
         for record in fresh:
             try:
                 body = await self._open_record(journal, record)
@@ -608,7 +671,9 @@ class Replica:
                 self._check_author(journal, record, body, creators)
                 creators.setdefault(body.doc_id, body.author)
                 changed[body.doc_id] = self._merge(journal, record, body, changed, documents)
-                accepted.append(self._seen(journal.journal_id, record.record_id, record.seq, body))
+                accepted.append(
+                    self._seen(journal.journal_id, record.record_id, record.seq, record.epoch, body)
+                )
                 trusted.append((record.record_id, body))
             except IntegrityError as error:
                 problems.append(
@@ -618,6 +683,10 @@ class Replica:
             await tx.put_documents(await _merged(tx, journal, list(changed.values())), now_ms())
             await tx.set_creators({doc_id: creators[doc_id] for doc_id in changed})
             await tx.mark_seen(accepted)
+            # History from before this account's share: sealed with keys it never held.
+            await tx.mark_seen(
+                [SeenRecord(journal.journal_id, r.record_id, r.seq) for r in earlier]
+            )
             for problem in problems:
                 await tx.add_problem(problem)
             await tx.mark_seen(
@@ -727,7 +796,9 @@ class Replica:
         reply = await self.transport.call("/v1/records/compact", request, wire.CompactReply)
         async with self.store.transaction() as tx:
             await tx.forget_seen(journal.journal_id, superseded)
-            await tx.mark_seen([self._seen(journal.journal_id, record_id, reply.seq, body)])
+            await tx.mark_seen(
+                [self._seen(journal.journal_id, record_id, reply.seq, journal.epoch, body)]
+            )
             await tx.unwithdraw(journal.journal_id, pending)
             if body.covers:
                 await tx.put_covers(
@@ -760,6 +831,16 @@ class Replica:
         document.apply(body.payload)
         return document
 
+    def _history_before(self, journal: LocalJournal) -> int:
+        """The first key epoch this account may read: 0 for the owner; for a member, the
+        epoch its current share started (a share never carries the history before it)."""
+        if journal.owner_id == self.profile.account_id:
+            return 0
+        state = self.chains.state(journal.journal_id)
+        if state is None:
+            return 0
+        return state.first_epoch_of(self.profile.account_id)
+
     async def _open_record(
         self, journal: LocalJournal, record: wire.StoredRecord
     ) -> records.RecordBody:
@@ -767,25 +848,28 @@ class Replica:
             key = await self.journal_key(journal, record.epoch)
         except (IntegrityError, AccessError) as error:
             raise IntegrityError(f"record {record.record_id.hex()}: {error}") from None
-        former = {
-            span.member_id: span.sign_public_key
-            for span in annotator_spans(
-                json.loads(journal.meta), journal.journal_id, self._owner_key(journal)
-            )
-        }
-
-        def sign_key_of(account_id: bytes) -> bytes | None:
-            return self._sign_key_of(account_id) or former.get(account_id)
-
         return records.open_record(
-            key, journal.journal_id, record.record_id, record.epoch, record.ciphertext, sign_key_of
+            key,
+            journal.journal_id,
+            record.record_id,
+            record.epoch,
+            record.ciphertext,
+            self._signers(journal),
         )
 
-    def _sign_key_of(self, account_id: bytes) -> bytes | None:
-        if account_id == self.profile.account_id:
-            return self.profile.secrets.sign_public_key
-        peer = self._peers.get(account_id)
-        return peer.sign_public_key if peer else None
+    def _signers(self, journal: LocalJournal) -> Callable[[bytes], bytes | None]:
+        """Whose signatures this journal's records may carry: this account, the owner, and
+        members the owner's chain granted (with the keys it names)."""
+        state = self.chains.state(journal.journal_id)
+
+        def sign_key_of(account_id: bytes) -> bytes | None:
+            if account_id == self.profile.account_id:
+                return self.profile.secrets.sign_public_key
+            if account_id == journal.owner_id:
+                return self._owner_sign_key(account_id)
+            return state.sign_key_of(account_id) if state else None
+
+        return sign_key_of
 
     def _check_author(
         self,
@@ -823,147 +907,285 @@ class Replica:
             )
 
     def _is_annotator(self, journal: LocalJournal, author: bytes, epoch: int) -> bool:
-        """Whether `author` could annotate when writing at key `epoch`: a current annotating
-        member, or one whose past membership (in the owner-signed history) spans it."""
-        if author == self.profile.account_id:
-            return journal.role == "annotate"
-        if author in self._annotators.get(journal.journal_id, set()):
-            return True
-        return any(
-            span.member_id == author and span.covers(epoch)
-            for span in annotator_spans(
-                json.loads(journal.meta), journal.journal_id, self._owner_key(journal)
-            )
-        )
+        """Whether the owner's chain gave `author` the annotate role during key `epoch`."""
+        state = self.chains.state(journal.journal_id)
+        return state is not None and state.may_annotate(author, epoch)
 
     def former_annotator(self, journal: LocalJournal, author: bytes) -> str:
-        """The username the owner recorded for a (possibly former) annotating member."""
-        for span in annotator_spans(
-            json.loads(journal.meta), journal.journal_id, self._owner_key(journal)
-        ):
-            if span.member_id == author:
-                return span.username
-        return author.hex()[:12]
+        """The username the owner's chain gives a (possibly former) member."""
+        state = self.chains.state(journal.journal_id)
+        signer = state.signers.get(author) if state else None
+        return signer.username if signer else author.hex()[:12]
 
-    def _owner_key(self, journal: LocalJournal) -> bytes | None:
-        if journal.owner_id == self.profile.account_id:
-            return self.profile.secrets.sign_public_key
-        owner = self._peers.get(journal.owner_id)
-        return owner.sign_public_key if owner else None
-
-    async def update_meta(self, journal: LocalJournal, changes: dict[str, Any]) -> None:
-        """Change an owned journal's metadata (sealed under its current key)."""
-        await self.refresh_journals()
-        fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
-        meta = sign_meta(
-            {**json.loads(fresh.meta), **changes}, self.profile.secrets, fresh.journal_id
-        )
-        key = await self.journal_key(fresh, fresh.epoch)
-        sealed = keys.seal_journal_meta(key, fresh.journal_id, fresh.epoch, encode_meta(**meta))
-        request = wire.JournalMetaRequest(fresh.journal_id, sealed)
-        await self.transport.call("/v1/journals/meta", request, wire.Empty)
-        await self.refresh_journals()
+    def _signed_meta(self, journal_id: bytes, epoch: int, name: str) -> bytes:
+        signature = keys.sign_journal_name(self.profile.secrets, journal_id, epoch, name)
+        return encode_meta(name, name_signature=signature.hex())
 
     # --- keys over time: rotation and re-sealing -------------------------------------------------
 
+    def is_disclosure(self, journal: LocalJournal) -> bool:
+        """Whether the journal is one this account keeps for a member (disclosure settings
+        in its owner-signed chain)."""
+        state = self.chains.state(journal.journal_id)
+        return journal.role == "owner" and state is not None and state.disclosure is not None
+
+    def owner_verified(self, journal: LocalJournal) -> bool:
+        """Whether this device compared the fingerprint of the journal's owner."""
+        if journal.owner_id == self.profile.account_id:
+            return True
+        owner = self._peers.get(journal.owner_id)
+        return owner is not None and owner.verified
+
     async def rotate_expired(self) -> None:
-        """Rotate the key of every owned journal whose share has expired (the server already
-        stopped serving the member; the new key keeps later records from them).
-
-        New, changed and revoked shares bump the journal's meta version, which refreshes the
-        cached list; only a share with an end date can change without that, so only then is
-        the list fetched again, for the server's word on expiry."""
+        """Rotate the key of every owned journal with a member whose end date, as the owner
+        signed it in the chain, has passed by this device's clock (whatever the server says)."""
         now = now_ms()
-        shares = await self.store.shares()
-        if any(share.expires_at for share in shares):
-            shares = await self._fetch_shares()
-            async with self.store.transaction() as tx:
-                await tx.replace_shares(shares)
-        self._load_annotators(shares)
-        expired = {s.journal_id for s in shares if s.ended(now)}
         journals = {j.journal_id: j for j in await self.store.journals()}
-        for journal_id in expired:
-            if journal_id in journals and journals[journal_id].role == "owner":
-                await self.rotate(journals[journal_id])
+        for journal_id, state in self.chains.states().items():
+            journal = journals.get(journal_id)
+            if journal is None or journal.role != "owner" or self.chains.problem(journal_id):
+                continue
+            if any(member.ended(now) for member in state.members.values()):
+                await self.change_access(journal, [])
 
-    def _load_annotators(self, shares: list[LocalShare]) -> None:
-        """Who may write notes and prompts in each owned journal, as of this share list."""
+    async def change_access(
+        self, journal: LocalJournal, changes: list[tuple[str, dict[str, Any]]]
+    ) -> AccessState:
+        """Sign `changes` into the journal's access chain, end the shares whose end date
+        passed, and start a new key epoch sealed to exactly the members the chain then lists
+        (with the keys the chain names for them): one request, applied whole or not at all.
+        Retried when another device changed the chain meanwhile."""
+        for attempt in range(3):
+            await self.refresh_journals()
+            state = self.chains.current(journal.journal_id)
+            try:
+                after = await self._rotate(journal.journal_id, state, changes)
+            except ConflictError as error:
+                if getattr(error, "code", None) not in ("chain_conflict", "stale_epoch"):
+                    raise
+                if attempt == 2:
+                    raise
+                continue
+            await self.refresh_journals()
+            await self._reseal_outbox()
+            return after
+        raise AssertionError("unreachable")
+
+    async def served_members(self) -> dict[bytes, set[bytes]]:
+        """journal id -> the accounts the server still serves each owned journal to. Used
+        only to drop members from the chain (an erased account), never to add one."""
+        reply = await self.transport.call("/v1/shares/list", wire.Empty(), wire.ShareList)
+        served: dict[bytes, set[bytes]] = {}
+        for share in reply.shares:
+            served.setdefault(share.journal_id, set()).add(share.member_id)
+        return served
+
+    def vanished(self, state: AccessState, served: dict[bytes, set[bytes]]) -> list[bytes]:
+        """Handles of members the chain lists but whose account the server no longer serves
+        (erased): removing them only narrows access, so the server's word is enough."""
+        serving = served.get(state.journal_id, set())
+        return [
+            m.handle
+            for m in state.members.values()
+            if m.who is not None and m.who.account_id not in serving
+        ]
+
+    async def _rotate(
+        self, journal_id: bytes, state: AccessState, changes: list[tuple[str, dict[str, Any]]]
+    ) -> AccessState:
         now = now_ms()
-        self._annotators = {}
-        for share in shares:
-            if share.role == "annotate" and not share.ended(now):
-                self._annotators.setdefault(share.journal_id, set()).add(share.member_id)
+        touched = {payload.get("member") for _, payload in changes}
+        if state.members:
+            gone = self.vanished(state, await self.served_members())
+            changes = [*changes, *(access.removed(h) for h in gone if h not in touched)]
+            touched |= set(gone)
+        changes = [
+            *changes,
+            *(
+                access.ended(m.handle)
+                for m in state.members.values()
+                if m.ended(now) and m.account_id not in touched
+            ),
+        ]
+        signing_key = self.profile.secrets.signing_key
+        _, preview = access.extend(state, self.reader, signing_key, changes, now)
+        epoch = preview.epoch + 1
+        entries, after = access.extend(
+            state, self.reader, signing_key, [*changes, access.rotated(epoch, preview.members)], now
+        )
+        fresh = {j.journal_id: j for j in await self.store.journals()}[journal_id]
+        journal_key = crypto.new_key()
+        secrets, me = self.profile.secrets, self.profile.account_id
+        members = [
+            wire.MemberKey(
+                me,
+                keys.wrap_journal_key(secrets.account_key, me, journal_id, epoch, journal_key),
+                "owner",
+                0,
+            )
+        ]
+        for member in after.members.values():
+            who = member.who
+            if who is None:
+                raise IntegrityError(f"a member of journal {journal_id.hex()} cannot be opened")
+            terms = keys.ShareTerms(
+                me,
+                who.account_id,
+                who.username,
+                who.sign_public_key,
+                who.box_public_key,
+                journal_id,
+                member.role,
+                epoch,
+                member.expires_at,
+            )
+            envelope = keys.seal_share_envelope(secrets, terms, journal_key)
+            members.append(wire.MemberKey(who.account_id, envelope, member.role, member.expires_at))
+        meta = keys.seal_journal_meta(
+            journal_key, journal_id, epoch, self._signed_meta(journal_id, epoch, fresh.name)
+        )
+        request = wire.RotateRequest(journal_id, epoch, meta, members, state.length, entries)
+        await self.transport.call("/v1/journals/rotate", request, wire.Empty)
+        self.remember_key(journal_id, epoch, journal_key)
+        await self.chains.accept(journal_id, after, entries, state.length)
+        return after
 
     async def rotate(self, journal: LocalJournal) -> None:
         """Move an owned journal to a new key epoch, for the owner and its current members."""
-        await self.refresh_journals()
-        fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
-        now = now_ms()
-        members = [
-            s
-            for s in await self.store.shares()
-            if s.journal_id == journal.journal_id and not s.ended(now)
-        ]
-        epoch = fresh.epoch + 1
+        await self.change_access(journal, [])
+
+    async def create_disclosure_journal(
+        self, name: str, settings: access.Disclosure
+    ) -> LocalJournal:
+        """A journal whose chain says what it discloses, sealed for this account's devices."""
+        journal_id = crypto.random_bytes(wire.ID_BYTES)
+        sealed = access.seal_disclosure(self.profile.secrets.account_key, journal_id, settings)
+        return await self.create_journal(name, [access.disclosure(sealed)], journal_id)
+
+    async def create_journal(
+        self,
+        name: str,
+        more: list[tuple[str, dict[str, Any]]] | None = None,
+        journal_id: bytes | None = None,
+    ) -> LocalJournal:
+        """Create a journal owned by this account: its key, its sealed name and the first
+        entries of its access chain (`created` at epoch 0, then `more`), in one request."""
+        journal_id = journal_id or crypto.random_bytes(wire.ID_BYTES)
         journal_key = crypto.new_key()
         secrets, me = self.profile.secrets, self.profile.account_id
-        envelopes = [
-            wire.MemberKey(
-                me,
-                keys.wrap_journal_key(
-                    secrets.account_key, me, journal.journal_id, epoch, journal_key
-                ),
-            )
-        ]
-        for share in members:
-            peer = await self.store.peer(share.member_id)
-            if peer is None:
-                raise IntegrityError(
-                    f"the keys of {share.member_name} are not pinned on this device"
-                )
-            terms = keys.ShareTerms(
-                me,
-                share.member_id,
-                peer.username,
-                peer.sign_public_key,
-                peer.box_public_key,
-                journal.journal_id,
-                share.role,
-                epoch,
-                share.expires_at,
-            )
-            envelopes.append(
-                wire.MemberKey(
-                    share.member_id, keys.seal_share_envelope(secrets, terms, journal_key)
-                )
-            )
-        annotating = {s.member_id.hex() for s in members if s.role == "annotate"}
+        envelope = keys.wrap_journal_key(secrets.account_key, me, journal_id, 0, journal_key)
         meta = keys.seal_journal_meta(
-            journal_key,
-            journal.journal_id,
-            epoch,
-            encode_meta(
-                **sign_meta(
-                    close_spans(json.loads(fresh.meta), annotating, fresh.epoch),
-                    secrets,
-                    journal.journal_id,
-                )
-            ),
+            journal_key, journal_id, 0, self._signed_meta(journal_id, 0, name)
         )
-        request = wire.RotateRequest(journal.journal_id, epoch, meta, envelopes)
-        await self.transport.call("/v1/journals/rotate", request, wire.Empty)
-        self.remember_key(journal.journal_id, epoch, journal_key)
+        entries, state = access.genesis(
+            journal_id, self.reader, secrets.signing_key, now_ms(), more or []
+        )
+        request = wire.JournalCreateRequest(
+            journal_id, wire.KeyEnvelope(0, envelope), meta, entries
+        )
+        await self.transport.call("/v1/journals/create", request, wire.Empty)
+        self.remember_key(journal_id, 0, journal_key)
+        local = LocalJournal(
+            journal_id, me, "owner", 0, name, 1, 0, meta=json.dumps({"name": name})
+        )
+        async with self.store.transaction() as tx:
+            await tx.put_journal(local)
+            await tx.put_key(journal_id, 0, envelope)
+        await self.chains.accept(journal_id, state, entries, 0)
+        return local
+
+    async def _adopt(self, journal: wire.Journal) -> None:
+        """Give a journal created before access chains existed its chain: `created` at its
+        current epoch, then a rotation sealed to the owner alone (members are shared with
+        again, so that their terms are signed). The key envelope opens with this account's
+        key, so the journal is this account's whatever the server says."""
+        state = AccessState(journal.journal_id, journal.owner_id)
+        try:
+            await self._rotate(
+                journal.journal_id, state, [access.created(journal.owner_id, journal.epoch)]
+            )
+        except ConflictError:
+            return  # another device adopted it meanwhile: the next refresh verifies that
         await self.refresh_journals()
-        await self._reseal_outbox()
+
+    async def seal_snapshots(
+        self, journal: LocalJournal, doc_ids: list[bytes] | None = None
+    ) -> None:
+        """Seal the current state of documents of an owned journal (all those this account
+        created, or `doc_ids`) as fresh snapshots under its current epoch, for the outbox.
+        A garbage-collected state holds no deleted text: what a member who only holds keys
+        from this epoch on can ever open."""
+        state = self.chains.current(journal.journal_id)
+        fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
+        stored = await self.store.documents(journal.journal_id)
+        wanted = set(doc_ids) if doc_ids is not None else None
+        creators = await self.store.creators([d.doc_id for d in stored])
+        key = await self.journal_key(fresh, state.epoch)
+        for document in stored:
+            creator = creators.get(document.doc_id, self.profile.account_id)
+            chosen = document.doc_id in wanted if wanted is not None else creator == fresh.owner_id
+            if not chosen:
+                continue
+            snapshot = stored_document(document)
+            record_id = crypto.random_bytes(wire.ID_BYTES)
+            async with self.store.transaction() as tx:
+                # The share's boundary: every counter this device accounts for is covered, so
+                # a member who never gets the history before it sees no gap there.
+                known = counting.JournalCounters(
+                    fresh.journal_id, await tx.journal_counters(fresh.journal_id)
+                )
+                body, _ = await self._new_body(
+                    tx,
+                    fresh,
+                    (snapshot.doc_id, snapshot.kind),
+                    records.SNAPSHOT,
+                    snapshot.state(),
+                    known.accounted(),
+                )
+                ciphertext = self._seal(fresh, key, record_id, body)
+                if len(ciphertext) > wire.MAX_RECORD_BYTES:
+                    raise InvalidInput(
+                        f"a document of {fresh.name!r} is too large to share in one snapshot"
+                    )
+                await tx.add_outbox(
+                    fresh.journal_id, record_id, fresh.epoch, ciphertext, snapshot.doc_id
+                )
+                await tx.mark_seen(
+                    [self._seen(fresh.journal_id, record_id, None, fresh.epoch, body)]
+                )
+                if body.covers:
+                    await tx.put_covers(
+                        fresh.journal_id, record_id, counting.encode_covers(body.covers)
+                    )
+
+    async def push_outbox(self) -> None:
+        """Push what waits in the outbox now (sharing needs the network anyway)."""
+        report = sync_plan.SyncReport()
+        await self._push(report, sync_plan.ProgressTracker(None, 0))
+
+    async def verify_head(self, journal: LocalJournal) -> str:
+        """The code to compare in person (see access.head_code)."""
+        await self.load_access()
+        state = self.chains.current(journal.journal_id)
+        verified = await self.store.verified_records(journal.journal_id)
+        return access.head_code(state, access.code_records(state, verified))
 
     async def _reseal_outbox(self) -> None:
         """Records sealed under an older epoch are sealed again under the current key (same
-        record id: the server never stored them)."""
+        record id: the server never stored them). Records from before the latest grant are
+        not: their documents get one fresh snapshot instead, so a new member never receives
+        the history before its share."""
         journals = {j.journal_id: j for j in await self.store.journals()}
-        for record in await self.store.outbox():
+        outbox = await self.store.outbox()
+        stale: dict[bytes, list[int]] = {}
+        for record in outbox:
             journal = journals.get(record.journal_id)
+            state = self.chains.state(record.journal_id)
             if journal is None or journal.role == REVOKED or record.epoch == journal.epoch:
                 continue  # a journal no longer shared with us: its push is refused, set aside
+            if state is not None and record.epoch < state.cut and record.doc_id is not None:
+                stale.setdefault(record.journal_id, []).append(record.position)
+                continue
             old_key = await self.journal_key(journal, record.epoch)
             body = records.open_record(
                 old_key,
@@ -971,7 +1193,7 @@ class Replica:
                 record.record_id,
                 record.epoch,
                 record.ciphertext,
-                self._sign_key_of,
+                self._signers(journal),
             )
             new_key = await self.journal_key(journal, journal.epoch)
             ciphertext = records.seal_record(
@@ -984,6 +1206,30 @@ class Replica:
             )
             async with self.store.transaction() as tx:
                 await tx.reseal_outbox(record.position, journal.epoch, ciphertext)
+        me, device = self.profile.account_id, self.profile.device_id
+        for journal_id, positions in stale.items():
+            journal = journals[journal_id]
+            dropped = [r for r in outbox if r.position in positions]
+            counters = []
+            for record in dropped:
+                key = await self.journal_key(journal, record.epoch)
+                body = records.open_record(
+                    key,
+                    journal_id,
+                    record.record_id,
+                    record.epoch,
+                    record.ciphertext,
+                    self._signers(journal),
+                )
+                counters.append(body.counter)
+            withdrawn = counting.merge_covers(
+                [counting.Cover(me, device, tuple((c, c) for c in sorted(counters)))]
+            )
+            async with self.store.transaction() as tx:
+                await tx.remove_outbox(positions)
+                await tx.withdraw(journal_id, withdrawn)  # the snapshots below cover them
+            docs = [r.doc_id for r in dropped if r.doc_id]
+            await self.seal_snapshots(journal, list(dict.fromkeys(docs)))
 
 
 def rolled_back(journal: LocalJournal, head: int) -> str:

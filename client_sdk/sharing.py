@@ -1,24 +1,25 @@
 """Sharing with a therapist: verified identities, share envelopes, revocation with key
 rotation, disclosure journals (chosen entries, or chosen fields), notes and the audit log.
 
-A whole-journal share hands the member the journal key for every epoch so far, each in an
-envelope signed by the owner. Selective sharing never hands out the key of a private journal:
-the chosen content is copied into a *disclosure journal* kept for that therapist, whose
-metadata says what it mirrors (`mirror_of`, `fields`, `since`), so every device of the owner
-keeps the copy current.
+Who may read a journal, with which role and until when, is written into the journal's
+owner-signed access chain (access.py) and read back only from it. A share is history-free:
+granting it starts a new key epoch, seals every document again as a fresh snapshot under it,
+and the member only ever gets keys from that epoch on. Selective sharing never hands out the
+key of a private journal: the chosen content is copied into a *disclosure journal* kept for
+that therapist, whose disclosure settings (what it mirrors, which fields, from when) are in
+its chain, sealed for the owner's devices, so that every device of the owner keeps the copy
+current and nobody else can change what flows into it.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from client_sdk import crypto, keys, wire
+from client_sdk import access, crypto, keys, wire
 from client_sdk.documents import ENTRY, Document, entry_view
-from client_sdk.errors import AccessError, InvalidInput, KeyChangedError, NotFound
-from client_sdk.journal_meta import close_spans, encode_meta, open_span
+from client_sdk.errors import AccessError, IntegrityError, InvalidInput, KeyChangedError, NotFound
 from client_sdk.models import normalize_username, now_ms, to_datetime
 from client_sdk.replica import Replica, same_keys, stored_document
 from client_sdk.store import LocalJournal, Peer
@@ -55,6 +56,9 @@ class SharedJournal:
     owner: str
     role: str
     expires_at: datetime | None
+    owner_verified: bool = False
+    """Whether this device compared the owner's fingerprint (`Client.verify`); until then a
+    server could have invented the owner and everything in the journal."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +67,7 @@ class SharedJournal:
             "owner": self.owner,
             "role": self.role,
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "owner_verified": self.owner_verified,
         }
 
 
@@ -210,9 +215,10 @@ class Sharing:
             target = await self.disclosure_journal(
                 peer,
                 f"{journal.name} ({', '.join(fields)}) for {peer.username}",
-                mirror_of=journal.journal_id.hex(),
-                fields=list(fields),
+                mirror_of=journal.journal_id,
+                fields=fields,
                 since=now_ms(),
+                kind="mirror",
             )
         await self._grant(target, peer, role, expires_at)
         return ShareInfo(
@@ -225,68 +231,59 @@ class Sharing:
         )
 
     async def _grant(self, journal: LocalJournal, peer: Peer, role: str, expires_at: int) -> None:
-        envelopes = []
-        for epoch in range(journal.epoch + 1):
-            journal_key = await self.replica.journal_key(journal, epoch)
-            terms = keys.ShareTerms(
-                self.profile.account_id,
-                peer.account_id,
-                peer.username,
-                peer.sign_public_key,
-                peer.box_public_key,
-                journal.journal_id,
-                role,
-                epoch,
-                expires_at,
-            )
-            envelopes.append(
-                wire.KeyEnvelope(
-                    epoch, keys.seal_share_envelope(self.profile.secrets, terms, journal_key)
-                )
-            )
-        request = wire.ShareCreateRequest(
-            journal.journal_id, peer.account_id, role, expires_at, envelopes
-        )
-        await self.replica.transport.call("/v1/shares/create", request, wire.Empty)
+        """Sign the member's terms into the chain. A new member starts a new epoch whose
+        documents are fresh snapshots (nothing from before the share reaches them); a
+        member's new terms are re-sealed under a new epoch too."""
+        await self.replica.push_outbox()  # what was written before the share stays before it
         await self.replica.refresh_journals()
-        await self._record_annotate_rights(journal, peer, role)
-
-    async def _record_annotate_rights(self, journal: LocalJournal, peer: Peer, role: str) -> None:
-        """Keep who could annotate at which key epochs in the journal's (owner-sealed)
-        metadata, so every owner device still accepts a therapist's notes after the share
-        ends."""
-        fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
-        meta = json.loads(fresh.meta)
-        if role == "annotate":
-            changed = open_span(
-                meta, peer.account_id, peer.username, peer.sign_public_key, fresh.epoch
+        state = self.replica.chains.current(journal.journal_id)
+        current = state.member_by_account(peer.account_id)
+        who = access.Identity(
+            peer.account_id, peer.username, peer.sign_public_key, peer.box_public_key
+        )
+        if current is not None and current.who == who:
+            await self.replica.change_access(
+                journal, [access.changed(current.handle, role, expires_at)]
             )
-        else:
-            running = {row[0] for row in meta.get("annotators", []) if row[4] is None}
-            changed = close_spans(meta, running - {peer.account_id.hex()}, fresh.epoch)
-        if changed != meta:
-            await self.replica.update_meta(fresh, {"annotators": changed["annotators"]})
+            return
+        account_key = self.profile.secrets.account_key
+        changes = [access.granted(who, role, expires_at, journal.journal_id, account_key)]
+        if current is not None:  # keys changed and verified again: a new membership
+            changes.insert(0, access.removed(current.handle))
+        await self.replica.change_access(journal, changes)
+        fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
+        await self.replica.seal_snapshots(fresh)
+        await self.replica.push_outbox()
 
     async def unshare(self, journal: LocalJournal, username: str) -> None:
-        """Stop sharing at once, then rotate the key so later records stay unreadable to them."""
+        """Remove the member from the chain and rotate the key, in one request, so that
+        records written afterwards stay unreadable to them."""
+        if journal.role != "owner":
+            raise AccessError(f"only the owner of {journal.name!r} can stop sharing it")
         await self.replica.refresh_journals()
         name = normalize_username(username)
-        member = next(
-            (
-                s
-                for s in await self.store.shares()
-                if s.journal_id == journal.journal_id and s.member_name == name
-            ),
-            None,
-        )
+        state = self.replica.chains.current(journal.journal_id)
+        member = next((m for m in state.members.values() if m.username == name), None)
         if member is None:
             raise NotFound(f"{journal.name!r} is not shared with {name}")
-        request = wire.ShareRevokeRequest(journal.journal_id, member.member_id)
-        await self.replica.transport.call("/v1/shares/revoke", request, wire.Empty)
-        await self.replica.rotate(journal)
+        await self.replica.change_access(journal, [access.removed(member.handle)])
 
     async def shares(self) -> list[ShareInfo]:
+        """Members of this account's journals, from their verified access chains (members
+        whose account was erased meanwhile are removed from the chain first)."""
         await self.replica.refresh_journals()
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        served = await self.replica.served_members()
+        for journal_id, state in self.replica.chains.states().items():
+            journal = journals.get(journal_id)
+            if (
+                journal is None
+                or journal.role != "owner"
+                or self.replica.chains.problem(journal_id)
+            ):
+                continue
+            if self.replica.vanished(state, served):
+                await self.replica.change_access(journal, [])
         journals = {j.journal_id: j for j in await self.store.journals()}
         now = now_ms()
         return [
@@ -310,10 +307,17 @@ class Sharing:
                 j.owner_name,
                 j.role,
                 to_datetime(j.expires_at) if j.expires_at else None,
+                await self.owner_verified(j),
             )
             for j in await self.store.journals()
             if j.role in keys.ROLES
         ]
+
+    async def owner_verified(self, journal: LocalJournal) -> bool:
+        if journal.owner_id == self.profile.account_id:
+            return True
+        owner = await self.store.peer(journal.owner_id)
+        return owner is not None and owner.verified
 
     async def audit(self, journal: LocalJournal) -> list[AuditInfo]:
         reply = await self.replica.transport.call(
@@ -326,28 +330,45 @@ class Sharing:
 
     # --- disclosure journals ---------------------------------------------------------------------
 
-    async def disclosure_journal(self, peer: Peer, name: str, **meta: Any) -> LocalJournal:
-        """The owner's journal kept for `peer` with this purpose, created on demand."""
-        wanted = {"disclosure_for": peer.account_id.hex(), **meta}
-        for journal in await self.store.journals():
-            current = json.loads(journal.meta)
-            same = all(current.get(k) == v for k, v in wanted.items() if k != "since")
-            if journal.role == "owner" and same:
-                return journal
-        journal_id = crypto.random_bytes(wire.ID_BYTES)
-        journal_key = crypto.new_key()
-        me = self.profile.account_id
-        envelope = keys.wrap_journal_key(
-            self.profile.secrets.account_key, me, journal_id, 0, journal_key
-        )
-        sealed_meta = keys.seal_journal_meta(
-            journal_key, journal_id, 0, encode_meta(name, **wanted)
-        )
-        request = wire.JournalCreateRequest(journal_id, wire.KeyEnvelope(0, envelope), sealed_meta)
-        await self.replica.transport.call("/v1/journals/create", request, wire.Empty)
-        self.replica.remember_key(journal_id, 0, journal_key)
-        await self.replica.refresh_journals()
-        return {j.journal_id: j for j in await self.store.journals()}[journal_id]
+    def disclosures(self) -> dict[bytes, access.Disclosure]:
+        """journal id -> disclosure settings of this account's disclosure journals, opened
+        from their owner-signed chains (never from metadata a member could re-seal)."""
+        found = {}
+        for journal_id, state in self.replica.chains.states().items():
+            mine = state.owner_id == self.profile.account_id
+            if not mine or state.disclosure is None or self.replica.chains.problem(journal_id):
+                continue
+            try:
+                found[journal_id] = access.open_disclosure(
+                    self.profile.secrets.account_key, journal_id, state.disclosure
+                )
+            except IntegrityError:
+                continue
+        return found
+
+    async def disclosure_journal(
+        self,
+        peer: Peer,
+        name: str,
+        mirror_of: bytes | None,
+        fields: tuple[str, ...] | None,
+        since: int,
+        kind: str = "items",
+    ) -> LocalJournal:
+        """The owner's journal kept for `peer` with this purpose, created on demand (a
+        "brief" journal is new each time: one per brief)."""
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        for journal_id, settings in self.disclosures().items():
+            same = (settings.member_id, settings.mirror_of, settings.fields, settings.kind) == (
+                peer.account_id,
+                mirror_of,
+                fields,
+                kind,
+            )
+            if same and kind != "brief" and journal_id in journals:
+                return journals[journal_id]
+        settings = access.Disclosure(peer.account_id, mirror_of, fields, since, kind)
+        return await self.replica.create_disclosure_journal(name, settings)
 
     async def share_entry(
         self,
@@ -371,10 +392,12 @@ class Sharing:
         """The journal of single items (entries, results, briefs) shared with `peer`, created
         and shared read-only on first use."""
         target = await self.disclosure_journal(
-            peer, f"Shared with {peer.username}", mirror_of=None, fields=None
+            peer, f"Shared with {peer.username}", mirror_of=None, fields=None, since=now_ms()
         )
-        if not any(s.journal_id == target.journal_id for s in await self.store.shares()):
+        state = self.replica.chains.current(target.journal_id)
+        if state.member_by_account(peer.account_id) is None:
             await self._grant(target, peer, "read", 0)
+            target = {j.journal_id: j for j in await self.store.journals()}[target.journal_id]
         return target
 
     async def copy_entry(
@@ -396,12 +419,17 @@ class Sharing:
         if document.kind != ENTRY or source.role != "owner":
             return
         created = entry_view(document).created_at
-        for journal in await self.store.journals():
-            meta = json.loads(journal.meta)
-            if journal.role != "owner" or meta.get("mirror_of") != source.journal_id.hex():
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        for journal_id, settings in self.disclosures().items():
+            journal = journals.get(journal_id)
+            if (
+                journal is None
+                or settings.kind != "mirror"
+                or settings.mirror_of != source.journal_id
+            ):
                 continue
-            if created >= int(meta.get("since", 0)):
-                await self.copy_entry(journal, document, tuple(meta.get("fields") or DISCLOSABLE))
+            if created >= settings.since:
+                await self.copy_entry(journal, document, settings.fields or DISCLOSABLE)
 
     # --- notes and prompts -------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import aiosqlite
 
+from client_sdk.access import VerifiedRecord
 from client_sdk.errors import IntegrityError
 from client_sdk.sync import OutboxRecord
 from client_sdk.withholding import (
@@ -60,7 +61,7 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE INDEX IF NOT EXISTS documents_by_journal ON documents(journal_id);
 CREATE TABLE IF NOT EXISTS seen_records (
     journal_id BLOB NOT NULL, record_id BLOB NOT NULL, seq INTEGER, doc_id BLOB,
-    author BLOB, device BLOB, counter INTEGER,
+    author BLOB, device BLOB, counter INTEGER, epoch INTEGER, snapshot INTEGER,
     PRIMARY KEY (journal_id, record_id)
 );
 CREATE INDEX IF NOT EXISTS seen_by_document ON seen_records(doc_id);
@@ -91,6 +92,11 @@ CREATE TABLE IF NOT EXISTS record_covers (
     journal_id BLOB NOT NULL, record_id BLOB NOT NULL, covers BLOB NOT NULL,
     PRIMARY KEY (journal_id, record_id)
 );
+CREATE TABLE IF NOT EXISTS access_entries (
+    journal_id BLOB NOT NULL, position INTEGER NOT NULL, entry BLOB NOT NULL,
+    PRIMARY KEY (journal_id, position)
+);
+CREATE TABLE IF NOT EXISTS access_problems (journal_id BLOB PRIMARY KEY, message TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS problems (
     journal_id BLOB NOT NULL, record_id BLOB NOT NULL, seq INTEGER NOT NULL,
     message TEXT NOT NULL, PRIMARY KEY (journal_id, record_id)
@@ -151,6 +157,8 @@ class SeenRecord:
     author: bytes | None = None
     device: bytes | None = None
     counter: int | None = None
+    epoch: int | None = None
+    snapshot: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -200,6 +208,7 @@ class Store:
             # lose the last moments, which FULL would cost an fsync per keystroke-sized edit.
             await connection.execute("PRAGMA synchronous=NORMAL")
             await connection.executescript(SCHEMA)
+            await _add_missing_columns(connection)
         except BaseException as error:
             # A damaged file or a Ctrl-C here must not leave aiosqlite's worker thread
             # running: the process could never exit.
@@ -466,6 +475,43 @@ class Store:
             found.extend(bytes(r[0]) for r in rows)
         return found
 
+    async def access_entries(self) -> dict[bytes, list[bytes]]:
+        """The access chain entries this device verified, by journal, in order."""
+        rows = await self._all(
+            "SELECT journal_id, entry FROM access_entries ORDER BY journal_id, position"
+        )
+        found: dict[bytes, list[bytes]] = {}
+        for journal_id, entry in rows:
+            found.setdefault(bytes(journal_id), []).append(bytes(entry))
+        return found
+
+    async def access_problems(self) -> dict[bytes, str]:
+        rows = await self._all("SELECT journal_id, message FROM access_problems")
+        return {bytes(r[0]): str(r[1]) for r in rows}
+
+    async def verified_records(self, journal_id: bytes) -> list[VerifiedRecord]:
+        """Records of the journal this device verified and applied, acknowledged by the
+        server (records refused as problems have no document and are left out)."""
+        rows = await self._all(
+            "SELECT record_id, seq, doc_id, epoch, snapshot FROM seen_records "
+            "WHERE journal_id = ? AND seq IS NOT NULL AND doc_id IS NOT NULL "
+            "AND epoch IS NOT NULL",
+            (journal_id,),
+        )
+        return [VerifiedRecord(bytes(r[0]), r[1], bytes(r[2]), r[3], bool(r[4])) for r in rows]
+
+
+ADDED_COLUMNS = {"seen_records": ("epoch INTEGER", "snapshot INTEGER")}
+
+
+async def _add_missing_columns(db: aiosqlite.Connection) -> None:
+    """Columns added since a store was created (CREATE TABLE IF NOT EXISTS keeps old ones)."""
+    for table, columns in ADDED_COLUMNS.items():
+        present = {row[1] for row in await db.execute_fetchall(f"PRAGMA table_info({table})")}
+        for column in columns:
+            if column.split()[0] not in present:
+                await db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+
 
 def _peer(row: Any) -> Peer:
     return Peer(bytes(row[0]), row[1], bytes(row[2]), bytes(row[3]), bool(row[4]))
@@ -653,6 +699,8 @@ class Transaction:
         for table in (
             "journals",
             "journal_keys",
+            "access_entries",
+            "access_problems",
             "documents",
             "seen_records",
             "outbox",
@@ -708,17 +756,46 @@ class Transaction:
 
     async def mark_seen(self, rows: list[SeenRecord]) -> None:
         await self._db.executemany(
-            "INSERT INTO seen_records VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "INSERT INTO seen_records (journal_id, record_id, seq, doc_id, author, device, "
+            "counter, epoch, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(journal_id, record_id) DO UPDATE SET "
             "seq = coalesce(excluded.seq, seq), doc_id = coalesce(excluded.doc_id, doc_id), "
             "author = coalesce(excluded.author, author), "
             "device = coalesce(excluded.device, device), "
-            "counter = coalesce(excluded.counter, counter)",
+            "counter = coalesce(excluded.counter, counter), "
+            "epoch = coalesce(excluded.epoch, epoch), "
+            "snapshot = coalesce(excluded.snapshot, snapshot)",
             [
-                (r.journal_id, r.record_id, r.seq, r.doc_id, r.author, r.device, r.counter)
+                (
+                    r.journal_id,
+                    r.record_id,
+                    r.seq,
+                    r.doc_id,
+                    r.author,
+                    r.device,
+                    r.counter,
+                    r.epoch,
+                    None if r.snapshot is None else int(r.snapshot),
+                )
                 for r in rows
             ],
         )
+
+    async def add_access_entries(self, journal_id: bytes, start: int, entries: list[bytes]) -> None:
+        await self._db.executemany(
+            "INSERT OR REPLACE INTO access_entries VALUES (?, ?, ?)",
+            [(journal_id, start + i, entry) for i, entry in enumerate(entries)],
+        )
+
+    async def set_access_problem(self, journal_id: bytes, message: str | None) -> None:
+        if message is None:
+            await self._db.execute(
+                "DELETE FROM access_problems WHERE journal_id = ?", (journal_id,)
+            )
+        else:
+            await self._db.execute(
+                "INSERT OR REPLACE INTO access_problems VALUES (?, ?)", (journal_id, message)
+            )
 
     async def forget_seen(self, journal_id: bytes, record_ids: list[bytes]) -> None:
         for table in ("seen_records", "record_covers"):

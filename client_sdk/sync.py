@@ -141,6 +141,9 @@ class SyncReport:
     erased: list[Gap] = field(default_factory=list)
     """Records missing because their author's account was erased, by the server's word
     (reported once, then accepted: protocol.md 4.18)."""
+    rollbacks: list[str] = field(default_factory=list)
+    """Journals whose access chain or key epoch the server rolled back or forked: nothing is
+    sealed for them until the server serves the verified state again (see RollbackError)."""
     touched: set[bytes] = field(default_factory=set, repr=False)
     """Documents this sync pushed or merged: the only ones worth checking for compaction."""
     trigger: Change | None = field(default=None, compare=False)
@@ -158,6 +161,7 @@ class SyncReport:
             "set_aside": [record.to_dict() for record in self.set_aside],
             "withheld": [gap_dict(gap) for gap in self.withheld],
             "erased": [gap_dict(gap) for gap in self.erased],
+            "rollbacks": list(self.rollbacks),
         }
 
     def raise_for_withheld(self) -> None:

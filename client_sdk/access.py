@@ -1,0 +1,632 @@
+"""The access chain of a journal: who may read it, with which role, until when, under which
+key epoch, and what a disclosure journal mirrors, as an append-only list of entries signed
+by the owner's identity key, each holding the hash of the one before. Pure: no I/O, no
+clock (callers pass `now`).
+
+    body      = msgpack [1, journal_id, position, previous (32 bytes), kind, at, payload (map)]
+    signed    = frame("tj/access-chain/v1", body)
+    signature = Ed25519-sign(owner's identity key, signed)
+    entry     = msgpack [body (bin), signature (bin)]
+    hash      = BLAKE2b-256(signed)                      (the next entry's `previous`)
+
+Every device verifies a journal's chain from its start (or from the head it verified
+before) and reads members, roles, end dates, epochs and disclosure settings only from it.
+A chain shorter than, or different from, the one a device verified is a RollbackError.
+Payloads, by kind (exactly these keys):
+
+    created     {"owner": bin 16, "epoch": int}                        position 0 only
+    granted     {"member": handle, "commit": bin 32, "owner_copy": bin, "member_copy": bin,
+                 "role": "read"|"annotate", "expires_at": int}         a new member
+    changed     {"member": handle, "role": str, "expires_at": int}     new terms of a member
+    removed     {"member": handle}                                     revoked by the owner
+    ended       {"member": handle}                                     reached its end date
+    rotated     {"epoch": int, "members": [handle, ...]}               new key, sealed to
+                                                                       exactly these members
+    disclosure  {"sealed": bin}                                        settings, sealed for
+                                                                       the owner's devices
+
+A member appears in the chain only as a random 16-byte `handle`: its account id, username
+and identity keys are in `owner_copy` (sealed with the owner's account key) and bound by
+`commit` = BLAKE2b-256(frame("tj/access-member/v1", journal_id, handle, salt, account_id,
+username, sign_key, box_key)) with a random 32-byte `salt`; `member_copy` is the salt in a
+sealed box to the member's box key, so the member (and nobody else) recognises its own
+entry. The server, which knows every account's public keys, learns only handles, roles and
+end dates, and nothing of the chain names an account once it is erased.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgpack
+import nacl.public
+import nacl.signing
+
+from client_sdk import crypto
+from client_sdk.crypto import Context
+from client_sdk.errors import IntegrityError, RollbackError
+
+CHAIN_VERSION = 1
+GENESIS = bytes(32)  # `previous` of the entry at position 0
+ROLES = ("read", "annotate")
+CREATED, GRANTED, CHANGED, REMOVED, ENDED, ROTATED, DISCLOSURE = (
+    "created",
+    "granted",
+    "changed",
+    "removed",
+    "ended",
+    "rotated",
+    "disclosure",
+)
+PAYLOAD_KEYS: dict[str, frozenset[str]] = {
+    CREATED: frozenset({"owner", "epoch"}),
+    GRANTED: frozenset({"member", "commit", "owner_copy", "member_copy", "role", "expires_at"}),
+    CHANGED: frozenset({"member", "role", "expires_at"}),
+    REMOVED: frozenset({"member"}),
+    ENDED: frozenset({"member"}),
+    ROTATED: frozenset({"epoch", "members"}),
+    DISCLOSURE: frozenset({"sealed"}),
+}
+DISCLOSURE_KINDS = ("mirror", "items", "brief")
+CODE_GROUPS = 5  # verify-head code: five groups of five digits (about 83 bits)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a member is: known to the owner's devices, and to the member itself."""
+
+    account_id: bytes
+    username: str
+    sign_public_key: bytes
+    box_public_key: bytes
+
+
+@dataclass(frozen=True)
+class Member:
+    """A member's terms as the owner signed them; `who` is None where this device cannot
+    open the member's identity (another member, seen from a member's device)."""
+
+    handle: bytes
+    role: str
+    expires_at: int  # ms since the Unix epoch, UTC; 0 = no end date
+    who: Identity | None
+
+    def ended(self, now: int) -> bool:
+        return bool(self.expires_at) and self.expires_at <= now
+
+    @property
+    def account_id(self) -> bytes | None:
+        return self.who.account_id if self.who else None
+
+    @property
+    def username(self) -> str:
+        return self.who.username if self.who else f"member {self.handle.hex()[:8]}"
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The device verifying a chain: the owner's devices open members' identities with the
+    account key; a member's device recognises its own entry with its box key."""
+
+    account_id: bytes
+    username: str
+    account_key: bytes
+    box_secret: bytes
+    sign_public_key: bytes
+    box_public_key: bytes
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One verified entry."""
+
+    position: int
+    previous: bytes
+    kind: str
+    at: int
+    payload: dict[str, Any]
+    hash: bytes
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """What a disclosure journal mirrors, for whom (readable by the owner's devices only)."""
+
+    member_id: bytes
+    mirror_of: bytes | None  # the source journal; None: items copied one by one
+    fields: tuple[str, ...] | None  # None: every disclosable field
+    since: int  # ms: entries created from then on are mirrored
+    kind: str = "items"  # "mirror" (of a journal), "items" (chosen one by one), "brief"
+
+
+@dataclass
+class AccessState:
+    """What a verified chain says, folded from its entries. Members are keyed by handle."""
+
+    journal_id: bytes
+    owner_id: bytes
+    length: int = 0
+    head: bytes = GENESIS
+    epoch: int = 0
+    members: dict[bytes, Member] = field(default_factory=dict)
+    """Current members: granted and neither removed nor ended (an end date may have passed
+    without an `ended` entry yet: see `Member.ended`)."""
+    sealed_to: dict[int, frozenset[bytes]] = field(default_factory=dict)
+    """epoch -> the handles of the members whose copy of that epoch's key the owner sealed."""
+    annotators: dict[int, set[bytes]] = field(default_factory=dict)
+    """epoch -> handles of members holding the annotate role at some point of that epoch."""
+    handles: dict[bytes, list[bytes]] = field(default_factory=dict)
+    """account id -> its handles, oldest first (one per membership), where this device knows."""
+    signers: dict[bytes, Identity] = field(default_factory=dict)
+    """account id -> identity of every member this device knows of, current or former."""
+    first_epoch: dict[bytes, int] = field(default_factory=dict)
+    """Current member's handle -> the first epoch of its membership (its history starts there)."""
+    cut: int = 0
+    """The epoch started by the latest grant: every document was sealed again as a snapshot
+    under it, so the history before it is nobody's business but the owner's."""
+    disclosure: bytes | None = None
+    granted_since_rotation: bool = False
+    seen_handles: set[bytes] = field(default_factory=set)
+
+    def member_by_account(self, account_id: bytes) -> Member | None:
+        for handle in reversed(self.handles.get(account_id, [])):
+            if handle in self.members:
+                return self.members[handle]
+        return None
+
+    def may_read(self, account_id: bytes, epoch: int) -> bool:
+        sealed = self.sealed_to.get(epoch, frozenset())
+        return account_id == self.owner_id or any(
+            h in sealed for h in self.handles.get(account_id, [])
+        )
+
+    def may_annotate(self, account_id: bytes, epoch: int) -> bool:
+        annotating = self.annotators.get(epoch, set())
+        return any(h in annotating for h in self.handles.get(account_id, []))
+
+    def first_epoch_of(self, account_id: bytes) -> int:
+        member = self.member_by_account(account_id)
+        return self.first_epoch.get(member.handle, self.epoch) if member else 0
+
+    def sign_key_of(self, account_id: bytes) -> bytes | None:
+        signer = self.signers.get(account_id)
+        return signer.sign_public_key if signer else None
+
+
+# --- building entries (owner) -------------------------------------------------------------
+
+
+def created(owner_id: bytes, epoch: int) -> tuple[str, dict[str, Any]]:
+    return CREATED, {"owner": owner_id, "epoch": epoch}
+
+
+def granted(
+    who: Identity, role: str, expires_at: int, journal_id: bytes, owner_account_key: bytes
+) -> tuple[str, dict[str, Any]]:
+    """A new member under a fresh random handle (see the module docstring)."""
+    handle = crypto.random_bytes(16)
+    salt = crypto.random_bytes(32)
+    details: bytes = msgpack.packb(
+        [who.account_id, who.username, who.sign_public_key, who.box_public_key, salt],
+        use_bin_type=True,
+    )
+    return GRANTED, {
+        "member": handle,
+        "commit": member_commit(journal_id, handle, salt, who),
+        "owner_copy": crypto.seal(owner_account_key, details, _owner_ad(journal_id, handle)),
+        "member_copy": crypto.seal_to(who.box_public_key, salt),
+        "role": role,
+        "expires_at": expires_at,
+    }
+
+
+def member_commit(journal_id: bytes, handle: bytes, salt: bytes, who: Identity) -> bytes:
+    return crypto.hash32(
+        crypto.frame(
+            Context.ACCESS_MEMBER.value,
+            journal_id,
+            handle,
+            salt,
+            who.account_id,
+            who.username.encode(),
+            who.sign_public_key,
+            who.box_public_key,
+        )
+    )
+
+
+def _owner_ad(journal_id: bytes, handle: bytes) -> bytes:
+    return crypto.associated_data(Context.ACCESS_OWNER, journal_id, handle)
+
+
+def changed(member_id: bytes, role: str, expires_at: int) -> tuple[str, dict[str, Any]]:
+    return CHANGED, {"member": member_id, "role": role, "expires_at": expires_at}
+
+
+def removed(member_id: bytes) -> tuple[str, dict[str, Any]]:
+    return REMOVED, {"member": member_id}
+
+
+def ended(member_id: bytes) -> tuple[str, dict[str, Any]]:
+    return ENDED, {"member": member_id}
+
+
+def rotated(epoch: int, handles: Iterable[bytes]) -> tuple[str, dict[str, Any]]:
+    return ROTATED, {"epoch": epoch, "members": sorted(handles)}
+
+
+def disclosure(sealed: bytes) -> tuple[str, dict[str, Any]]:
+    return DISCLOSURE, {"sealed": sealed}
+
+
+def encode_body(
+    journal_id: bytes, position: int, previous: bytes, kind: str, at: int, payload: dict[str, Any]
+) -> bytes:
+    packed: bytes = msgpack.packb(
+        [CHAIN_VERSION, journal_id, position, previous, kind, at, payload], use_bin_type=True
+    )
+    return packed
+
+
+def signed_input(body: bytes) -> bytes:
+    return crypto.frame(Context.ACCESS_CHAIN.value, body)
+
+
+def sign_entry(signing_key: nacl.signing.SigningKey, body: bytes) -> bytes:
+    packed: bytes = msgpack.packb(
+        [body, crypto.sign(signing_key, signed_input(body))], use_bin_type=True
+    )
+    return packed
+
+
+def extend(
+    state: AccessState,
+    reader: Reader,
+    signing_key: nacl.signing.SigningKey,
+    changes: list[tuple[str, dict[str, Any]]],
+    at: int,
+) -> tuple[list[bytes], AccessState]:
+    """Sign `changes` as the next entries of the chain; returns them and the state after
+    them (checked by the same rules every reader applies, so a bad change fails here)."""
+    after = copy.deepcopy(state)
+    entries = []
+    for kind, payload in changes:
+        body = encode_body(after.journal_id, after.length, after.head, kind, at, payload)
+        raw = sign_entry(signing_key, body)
+        _apply(after, reader, _entry(raw, body, after.length, after.head, kind, at, payload))
+        entries.append(raw)
+    return entries, after
+
+
+def genesis(
+    journal_id: bytes,
+    reader: Reader,
+    signing_key: nacl.signing.SigningKey,
+    at: int,
+    more: Iterable[tuple[str, dict[str, Any]]] = (),
+) -> tuple[list[bytes], AccessState]:
+    """The first entries of a new journal's chain: `created` at epoch 0, then `more`."""
+    owner_id = reader.account_id
+    start = AccessState(journal_id, owner_id)
+    return extend(start, reader, signing_key, [created(owner_id, 0), *more], at)
+
+
+# --- verifying ---------------------------------------------------------------------------------
+
+
+def check_length(known: AccessState | None, served_length: int) -> None:
+    """A chain shorter than the one this device verified is a rollback."""
+    if known is not None and served_length < known.length:
+        raise RollbackError(
+            f"the access chain of journal {known.journal_id.hex()} has {served_length} "
+            f"entries on the server, fewer than the {known.length} this device already "
+            "verified: the server rolled it back"
+        )
+
+
+def verify(
+    known: AccessState | None,
+    reader: Reader,
+    journal_id: bytes,
+    owner_id: bytes,
+    owner_sign_public_key: bytes,
+    entries: list[bytes],
+) -> AccessState:
+    """Extend the state this device verified (None: nothing yet) with `entries`, the ones the
+    server serves from position `known.length` on.
+
+    Raises RollbackError if they do not continue the verified chain (a different entry at a
+    known position: another history), IntegrityError if an entry is not signed by the
+    owner, is malformed, or breaks a rule of the chain.
+    """
+    state = copy.deepcopy(known) if known else AccessState(journal_id, owner_id)
+    for raw in entries:
+        entry = parse_entry(raw, journal_id, owner_sign_public_key)
+        _link(state, entry)
+        _apply(state, reader, entry)
+    return state
+
+
+def replay(reader: Reader, journal_id: bytes, owner_id: bytes, entries: list[bytes]) -> AccessState:
+    """The state of entries this device verified before (read back from its own store)."""
+    state = AccessState(journal_id, owner_id)
+    for raw in entries:
+        entry = _parse(raw, journal_id)[0]
+        _link(state, entry)
+        _apply(state, reader, entry)
+    return state
+
+
+def _link(state: AccessState, entry: Entry) -> None:
+    if entry.position == state.length and entry.previous == state.head:
+        return
+    what = f"the access chain of journal {state.journal_id.hex()}"
+    if entry.position == state.length and state.length > 0:
+        raise RollbackError(
+            f"{what} differs from the one this device verified at entry {entry.position}: "
+            "the server is showing another history"
+        )
+    raise IntegrityError(f"{what} is out of order at entry {entry.position}")
+
+
+def parse_entry(raw: bytes, journal_id: bytes, owner_sign_public_key: bytes) -> Entry:
+    """Parse one entry and verify the owner's signature over it."""
+    entry, body, signature = _parse(raw, journal_id)
+    what = f"entry {entry.position} of the access chain of journal {journal_id.hex()}"
+    crypto.verify(owner_sign_public_key, signed_input(body), signature, what)
+    return entry
+
+
+def _parse(raw: bytes, journal_id: bytes) -> tuple[Entry, bytes, bytes]:
+    what = f"an entry of the access chain of journal {journal_id.hex()}"
+    try:
+        body, signature = msgpack.unpackb(raw, raw=False)
+        fields = msgpack.unpackb(body, raw=False)
+        version, chain_journal, position, previous, kind, at, payload = fields
+    except (ValueError, TypeError, msgpack.UnpackException):
+        raise IntegrityError(f"{what} is malformed") from None
+    well_formed = (
+        isinstance(body, bytes)
+        and isinstance(signature, bytes)
+        and version == CHAIN_VERSION
+        and chain_journal == journal_id
+        and _is_int(position)
+        and isinstance(previous, bytes)
+        and len(previous) == 32
+        and kind in PAYLOAD_KEYS
+        and _is_int(at)
+        and isinstance(payload, dict)
+        and set(payload) == PAYLOAD_KEYS[kind]
+    )
+    if not well_formed:
+        raise IntegrityError(f"{what} is malformed")
+    return _entry(raw, body, position, previous, kind, at, payload), body, signature
+
+
+def _entry(
+    raw: bytes,
+    body: bytes,
+    position: int,
+    previous: bytes,
+    kind: str,
+    at: int,
+    payload: dict[str, Any],
+) -> Entry:
+    return Entry(position, previous, kind, at, payload, crypto.hash32(signed_input(body)), raw)
+
+
+def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
+    """Fold one entry (signature already checked) into `state`, enforcing the chain's rules."""
+    p = entry.payload
+    bad = f"entry {entry.position} of the access chain of journal {state.journal_id.hex()}"
+    if (entry.kind == CREATED) != (entry.position == 0):
+        raise IntegrityError(f"{bad}: a chain starts with `created`, and only there")
+    if entry.kind == CREATED:
+        if p["owner"] != state.owner_id or not _is_int(p["epoch"]):
+            raise IntegrityError(f"{bad} names another owner")
+        state.epoch = p["epoch"]
+        state.sealed_to[state.epoch] = frozenset()
+        state.annotators[state.epoch] = set()
+        state.cut = state.epoch
+    elif entry.kind == GRANTED:
+        _grant(state, reader, p, bad)
+    elif entry.kind == CHANGED:
+        current = _current(state, p["member"], bad)
+        if p["role"] not in ROLES or not _is_int(p["expires_at"]):
+            raise IntegrityError(f"{bad} has unknown terms")
+        updated = Member(current.handle, p["role"], p["expires_at"], current.who)
+        state.members[current.handle] = updated
+        if updated.role == "annotate" and current.handle in state.sealed_to[state.epoch]:
+            state.annotators[state.epoch].add(current.handle)
+    elif entry.kind in (REMOVED, ENDED):
+        handle = _current(state, p["member"], bad).handle
+        del state.members[handle]
+        state.first_epoch.pop(handle, None)
+    elif entry.kind == ROTATED:
+        _rotate(state, p, bad)
+    else:  # DISCLOSURE
+        if not isinstance(p["sealed"], bytes):
+            raise IntegrityError(f"{bad} is malformed")
+        state.disclosure = p["sealed"]
+    state.length = entry.position + 1
+    state.head = entry.hash
+
+
+def _grant(state: AccessState, reader: Reader, p: dict[str, Any], bad: str) -> None:
+    valid = (
+        _is_id(p["member"])
+        and isinstance(p["commit"], bytes)
+        and len(p["commit"]) == 32
+        and isinstance(p["owner_copy"], bytes)
+        and isinstance(p["member_copy"], bytes)
+        and p["role"] in ROLES
+        and _is_int(p["expires_at"])
+    )
+    if not valid:
+        raise IntegrityError(f"{bad} is malformed")
+    if p["member"] in state.seen_handles:
+        raise IntegrityError(f"{bad} reuses a member's handle")
+    state.seen_handles.add(p["member"])
+    who = _identify(state, reader, p, bad)
+    if who is not None and (
+        who.account_id == state.owner_id or state.member_by_account(who.account_id)
+    ):
+        raise IntegrityError(f"{bad} grants an account that is already a member")
+    member = Member(p["member"], p["role"], p["expires_at"], who)
+    state.members[member.handle] = member
+    if who is not None:
+        state.handles.setdefault(who.account_id, []).append(member.handle)
+        state.signers[who.account_id] = who
+    state.granted_since_rotation = True
+
+
+def _identify(state: AccessState, reader: Reader, p: dict[str, Any], bad: str) -> Identity | None:
+    """Who a `granted` entry names, if this device may know: the owner's devices open the
+    owner's copy (and require the commitment to hold); a member recognises itself."""
+    handle = p["member"]
+    if reader.account_id == state.owner_id:
+        details = crypto.open_sealed(
+            reader.account_key, p["owner_copy"], _owner_ad(state.journal_id, handle), bad
+        )
+        try:
+            account_id, username, sign_key, box_key, salt = msgpack.unpackb(details, raw=False)
+            who = Identity(account_id, username, sign_key, box_key)
+            commit = member_commit(state.journal_id, handle, salt, who)
+        except (ValueError, TypeError, AttributeError, msgpack.UnpackException):
+            raise IntegrityError(f"{bad} is malformed") from None
+        if commit != p["commit"]:
+            raise IntegrityError(f"{bad} does not commit to the member it names")
+        return who
+    try:
+        salt = crypto.open_sealed_box(
+            nacl.public.PrivateKey(reader.box_secret), p["member_copy"], bad
+        )
+    except IntegrityError:
+        return None  # another member's entry
+    me = Identity(reader.account_id, reader.username, reader.sign_public_key, reader.box_public_key)
+    return me if member_commit(state.journal_id, handle, salt, me) == p["commit"] else None
+
+
+def _rotate(state: AccessState, p: dict[str, Any], bad: str) -> None:
+    handles = p["members"]
+    if p["epoch"] != state.epoch + 1 or not isinstance(handles, list):
+        raise IntegrityError(f"{bad} does not start the next epoch")
+    if handles != sorted(set(handles)) or set(handles) != set(state.members):
+        raise IntegrityError(f"{bad} seals the key to other accounts than the members")
+    previous = state.sealed_to[state.epoch]
+    state.epoch = p["epoch"]
+    state.sealed_to[state.epoch] = frozenset(handles)
+    state.annotators[state.epoch] = {h for h in handles if state.members[h].role == "annotate"}
+    for handle in handles:
+        if handle not in previous or handle not in state.first_epoch:
+            state.first_epoch[handle] = state.epoch
+    if state.granted_since_rotation:
+        state.cut = state.epoch
+        state.granted_since_rotation = False
+
+
+def _current(state: AccessState, handle: Any, bad: str) -> Member:
+    member = state.members.get(handle) if isinstance(handle, bytes) else None
+    if member is None:
+        raise IntegrityError(f"{bad} names an account that is not a member")
+    return member
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, bytes) and len(value) == 16
+
+
+# --- disclosure settings (sealed with the account key: members never see them) ------------
+
+
+def _disclosure_ad(journal_id: bytes) -> bytes:
+    return _owner_ad(journal_id, b"")
+
+
+def seal_disclosure(account_key: bytes, journal_id: bytes, settings: Disclosure) -> bytes:
+    plain: bytes = msgpack.packb(
+        [
+            settings.member_id,
+            settings.mirror_of,
+            list(settings.fields) if settings.fields is not None else None,
+            settings.since,
+            settings.kind,
+        ],
+        use_bin_type=True,
+    )
+    return crypto.seal(account_key, plain, _disclosure_ad(journal_id))
+
+
+def open_disclosure(account_key: bytes, journal_id: bytes, sealed: bytes) -> Disclosure:
+    what = f"the disclosure settings of journal {journal_id.hex()}"
+    plain = crypto.open_sealed(account_key, sealed, _disclosure_ad(journal_id), what)
+    try:
+        member_id, mirror_of, fields, since, kind = msgpack.unpackb(plain, raw=False)
+    except (ValueError, TypeError, msgpack.UnpackException):
+        raise IntegrityError(f"{what} are malformed") from None
+    valid = (
+        _is_id(member_id)
+        and (mirror_of is None or _is_id(mirror_of))
+        and (
+            fields is None or (isinstance(fields, list) and all(isinstance(f, str) for f in fields))
+        )
+        and _is_int(since)
+        and kind in DISCLOSURE_KINDS
+    )
+    if not valid:
+        raise IntegrityError(f"{what} are malformed")
+    chosen = tuple(fields) if fields is not None else None
+    return Disclosure(member_id, mirror_of, chosen, since, kind)
+
+
+# --- the verify-head code --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerifiedRecord:
+    """A record this device verified and applied, as the head code counts it."""
+
+    record_id: bytes
+    seq: int
+    doc_id: bytes
+    epoch: int
+    snapshot: bool
+
+
+def code_records(state: AccessState, verified: Iterable[VerifiedRecord]) -> list[bytes]:
+    """The record ids a head code covers: verified records from the latest grant's epoch
+    (`state.cut`) on, less those older (by seq) than a verified snapshot of their document
+    (a snapshot supersedes them, and the server may have deleted them). Two devices shown
+    the same log compute the same list, whichever records each pulled before a compaction."""
+    recent = [r for r in verified if r.epoch >= state.cut]
+    newest: dict[bytes, int] = {}
+    for record in recent:
+        if record.snapshot:
+            newest[record.doc_id] = max(newest.get(record.doc_id, 0), record.seq)
+    return sorted(r.record_id for r in recent if r.seq >= newest.get(r.doc_id, 0))
+
+
+def head_code(state: AccessState, record_ids: Iterable[bytes]) -> str:
+    """A short code for comparing, in person, the history two devices were shown:
+    BLAKE2b-256(frame("tj/verify-head/v1", journal_id, u32be(length), head,
+    BLAKE2b-256(sorted record ids concatenated))), as five groups of five digits."""
+    ids = sorted(set(record_ids))
+    digest = crypto.hash32(
+        crypto.frame(
+            Context.VERIFY_HEAD.value,
+            state.journal_id,
+            state.length.to_bytes(4, "big"),
+            state.head,
+            crypto.hash32(b"".join(ids)),
+        )
+    )
+    groups = [int.from_bytes(digest[i : i + 5], "big") % 100_000 for i in range(0, 25, 5)]
+    return " ".join(f"{group:05d}" for group in groups[:CODE_GROUPS])

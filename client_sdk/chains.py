@@ -1,0 +1,177 @@
+"""The access chains this device verified: fetched from the server, verified with the owner's
+key (access.py), kept in the local store. A thin I/O layer: the rules live in access.py.
+
+A journal whose chain the server rolled back or forked, or whose key epoch disagrees with
+the verified chain, gets a problem (kept until the server serves the verified state again);
+the replica then neither seals nor shows anything new from that journal's server state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from client_sdk import access, wire
+from client_sdk.access import AccessState
+from client_sdk.errors import IntegrityError, RollbackError
+from client_sdk.store import Store
+from client_sdk.transport import Transport
+
+
+class Chains:
+    def __init__(self, store: Store, transport: Transport, reader: access.Reader) -> None:
+        self.store = store
+        self.transport = transport
+        self.reader = reader
+        self._states: dict[bytes, AccessState] = {}
+        self._problems: dict[bytes, str] = {}
+        self._loaded = False
+
+    async def load(self, owners: dict[bytes, bytes]) -> None:
+        """Read the verified chains back from the local store (once per client).
+        `owners`: journal id -> owner account id."""
+        if self._loaded:
+            return
+        stored = await self.store.access_entries()
+        for journal_id, entries in stored.items():
+            if journal_id in owners:
+                self._states[journal_id] = access.replay(
+                    self.reader, journal_id, owners[journal_id], entries
+                )
+        self._problems = await self.store.access_problems()
+        self._loaded = True
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
+
+    def state(self, journal_id: bytes) -> AccessState | None:
+        return self._states.get(journal_id)
+
+    def states(self) -> dict[bytes, AccessState]:
+        return dict(self._states)
+
+    def problem(self, journal_id: bytes) -> str | None:
+        return self._problems.get(journal_id)
+
+    def problems(self) -> dict[bytes, str]:
+        return dict(self._problems)
+
+    def current(self, journal_id: bytes) -> AccessState:
+        """The verified state to act on; RollbackError while the journal has a problem."""
+        problem = self._problems.get(journal_id)
+        if problem is not None:
+            raise RollbackError(problem)
+        state = self._states.get(journal_id)
+        if state is None:
+            raise IntegrityError(
+                f"journal {journal_id.hex()} has no access chain this device could verify"
+            )
+        return state
+
+    async def update(
+        self, journals: list[wire.Journal], owner_key_of: Callable[[bytes], bytes | None]
+    ) -> None:
+        """Verify what the server's journal list says against the chains, fetching the
+        entries this device has not verified yet."""
+        behind: dict[bytes, wire.Journal] = {}
+        for journal in journals:
+            known = self._states.get(journal.journal_id)
+            if journal.chain_length != (known.length if known else 0):
+                behind[journal.journal_id] = journal
+        fetched = await self._fetch(behind) if behind else {}
+        for journal in journals:
+            await self._check(journal, fetched.get(journal.journal_id), owner_key_of)
+
+    async def _fetch(self, behind: dict[bytes, wire.Journal]) -> dict[bytes, list[bytes]]:
+        """New entries of each journal in `behind`, from the length this device verified."""
+        got: dict[bytes, list[bytes]] = {journal_id: [] for journal_id in behind}
+        while True:
+            wanted = [
+                wire.Cursor(journal_id, self._length(journal_id) + len(got[journal_id]))
+                for journal_id, journal in behind.items()
+                if self._length(journal_id) + len(got[journal_id]) < journal.chain_length
+            ]
+            if not wanted:
+                return got
+            reply = await self.transport.call(
+                "/v1/journals/access", wire.AccessRequest(wanted), wire.AccessReply
+            )
+            progress = False
+            for chain in reply.chains:
+                if chain.journal_id not in got:
+                    continue
+                have = self._length(chain.journal_id) + len(got[chain.journal_id])
+                needed = behind[chain.journal_id].chain_length - have
+                if chain.entries and needed > 0:
+                    got[chain.journal_id].extend(chain.entries[:needed])
+                    progress = True
+            if not progress:
+                return got  # the server stopped serving entries: _check reports it
+
+    def _length(self, journal_id: bytes) -> int:
+        known = self._states.get(journal_id)
+        return known.length if known else 0
+
+    async def _check(
+        self,
+        journal: wire.Journal,
+        entries: list[bytes] | None,
+        owner_key_of: Callable[[bytes], bytes | None],
+    ) -> None:
+        journal_id = journal.journal_id
+        known = self._states.get(journal_id)
+        try:
+            access.check_length(known, journal.chain_length)
+            state = known
+            if entries:
+                owner_key = owner_key_of(journal.owner_id)
+                if owner_key is None:
+                    raise IntegrityError(f"the owner of journal {journal_id.hex()} is not known")
+                state = access.verify(
+                    known, self.reader, journal_id, journal.owner_id, owner_key, entries
+                )
+            if (state.length if state else 0) < journal.chain_length:
+                raise IntegrityError(
+                    f"the server did not serve the whole access chain of journal {journal_id.hex()}"
+                )
+            if state is not None:
+                check_epoch(state, journal.epoch)
+        except IntegrityError as error:
+            await self._set_problem(journal_id, str(error))
+            return
+        if state is not None and state is not known:
+            await self.accept(journal_id, state, entries or [], known.length if known else 0)
+        await self._set_problem(journal_id, None)
+
+    async def accept(
+        self, journal_id: bytes, state: AccessState, entries: list[bytes], start: int
+    ) -> None:
+        """Keep newly verified (or newly signed) entries and the state after them."""
+        async with self.store.transaction() as tx:
+            await tx.add_access_entries(journal_id, start, entries)
+        self._states[journal_id] = state
+
+    async def _set_problem(self, journal_id: bytes, message: str | None) -> None:
+        if self._problems.get(journal_id) == message:
+            return
+        async with self.store.transaction() as tx:
+            await tx.set_access_problem(journal_id, message)
+        if message is None:
+            self._problems.pop(journal_id, None)
+        else:
+            self._problems[journal_id] = message
+
+
+def check_epoch(state: AccessState, served_epoch: int) -> None:
+    """The key epoch the server names must be the one the verified chain reached."""
+    if served_epoch < state.epoch:
+        raise RollbackError(
+            f"the server names key epoch {served_epoch} for journal {state.journal_id.hex()}, "
+            f"older than epoch {state.epoch} in its verified access chain: it serves an old "
+            "state, and nothing is sealed with the old key"
+        )
+    if served_epoch > state.epoch:
+        raise IntegrityError(
+            f"the server names key epoch {served_epoch} for journal {state.journal_id.hex()}, "
+            f"which its owner's access chain (epoch {state.epoch}) never started"
+        )
