@@ -318,7 +318,9 @@ async def test_journal_create_and_list(laptop: Device) -> None:
     await laptop.ok("journal", "create", "Dreams")
     journals = await laptop.json("journal", "list")
     assert {j["name"] for j in journals} == {"Personal", "Dreams"}
-    assert all(set(j) == {"id", "name", "role", "owner_id", "owner"} for j in journals)
+    assert all(
+        set(j) == {"id", "name", "role", "owner_id", "owner", "owner_verified"} for j in journals
+    )
     await laptop.ok("write", "--journal", "Dreams", "Flying again.")
     [dream] = await laptop.json("list", "--journal", "Dreams")
     assert (dream["journal"], dream["body"]) == ("Dreams", "Flying again.")
@@ -343,6 +345,7 @@ async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
         "set_aside": [],
         "withheld": [],
         "erased": [],
+        "rollbacks": [],
     }
     await phone.ok("edit", entry_id[:8], "--append", " And from the phone.")
     assert (await laptop.json("sync"))["pulled"] == 1

@@ -143,7 +143,9 @@ async def test_shares_log_shows_the_owner_when_the_therapist_fetched_records(
     assert "Nobody fetched" in (await ana.ok("shares", "log", "Personal")).stderr
     await tom.ok("sync")
     [fetch] = await ana.json("shares", "log", "Personal")
-    assert (fetch["member"], fetch["records"], fetch["up_to_seq"]) == ("tom", 2, 2)
+    # the two records from before the share (sealed with a key tom never holds) and their
+    # fresh snapshots under the share's own epoch
+    assert (fetch["member"], fetch["records"], fetch["up_to_seq"]) == ("tom", 4, 4)
     assert await tom.json("shares", "log", "ana/Personal") == [fetch]
     assert "tom" in (await ana.ok("shares", "log", "Personal")).stdout
 
@@ -218,3 +220,34 @@ async def test_a_note_refused_after_the_share_ended_is_set_aside_listed_and_expo
     retried = await tom.ok("set-aside", "retry")
     assert "Retried 1 change(s)" in retried.stderr and "Still refused" in retried.stderr
     assert len(await tom.json("set-aside", "list")) == 1
+
+
+async def test_verify_head_prints_the_same_code_on_the_clients_and_the_therapists_device(
+    ana: Device, tom: Device
+) -> None:
+    await ana.ok("write", "Shown to both of us.")
+    await ana.ok("share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"])
+    client = (await ana.ok("verify-head", "Personal")).stdout.strip()
+    therapist = (await tom.ok("verify-head", "ana/Personal")).stdout.strip()
+    assert client == therapist
+    assert len(client.split()) == 5 and all(len(g) == 5 for g in client.split())
+    assert (await tom.json("verify-head", "ana/Personal"))["code"] == client
+
+
+async def test_shared_with_me_and_journal_list_mark_an_owner_whose_fingerprint_was_not_compared(
+    ana: Device, tom: Device
+) -> None:
+    await ana.ok("write", "A shared entry.")
+    await ana.ok("share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"])
+    await tom.ok("sync")
+    listed = await tom.ok("shared-with-me")
+    assert "not verified" in listed.stdout
+    assert "tj verify ana FINGERPRINT" in " ".join(listed.stderr.split())
+    [journal] = await tom.json("shared-with-me")
+    assert journal["owner_verified"] is False
+    assert "owner not verified" in (await tom.ok("journal", "list")).stdout
+    assert "tj verify ana FINGERPRINT" in " ".join((await tom.ok("list")).stderr.split())
+
+    await tom.ok("verify", "ana", ana.signup["fingerprint"])
+    assert "not verified" not in (await tom.ok("shared-with-me")).stdout
+    assert [j["owner_verified"] for j in await tom.json("shared-with-me")] == [True]

@@ -177,7 +177,8 @@ def expected_type_and_size(hint: Any, limits: Any) -> tuple[str, str]:
         name = f"`{item.__name__}`" if dataclasses.is_dataclass(item) else "bin"
         size = span("items")
         if limits and "item" in limits:
-            size += f", each exactly {limits['item']['lo']} bytes"
+            lo, hi = limits["item"]["lo"], limits["item"]["hi"]
+            size += f", each exactly {lo} bytes" if lo == hi else f", each {lo}–{hi} bytes"
         return f"array of {name}", size
     if dataclasses.is_dataclass(hint):
         return f"map `{hint.__name__}`", ""

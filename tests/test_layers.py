@@ -13,6 +13,7 @@ PURE = [
     "crypto", "keys", "records", "documents", "wire", "sync", "errors", "goals", "prompts", "search",
     "insights", "report", "archive", "journal_meta", "scoring", "results", "safety",
     "queries", "templates", "schedule", "caseload", "caseload_html", "brief", "score_charts",
+    "access",
 ]  # fmt: skip
 IO_LIBRARIES = {"aiohttp", "aiosqlite", "click", "rich", "sqlite3", "socket", "asyncio"}
 

@@ -147,7 +147,7 @@ CREATE INDEX audit_by_journal ON audit(journal_id, at);
 CREATE INDEX audit_by_account ON audit(account_id);
 """
 
-# Each journal's owner-signed access chain (protocol.md 4.18), stored and served as given.
+# Each journal's owner-signed access chain (protocol.md 4.19), stored and served as given.
 SQLITE_ACCESS_CHAIN = """
 CREATE TABLE access_chain (
     journal_id BLOB NOT NULL REFERENCES journals(journal_id) ON DELETE CASCADE,

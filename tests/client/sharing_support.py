@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from client_sdk import Client, ShareInfo, crypto, records
+from client_sdk import Client, ShareInfo, crypto, records, wire
+from client_sdk.documents import Document
 from client_sdk.errors import IntegrityError
 from tests.conftest import RunningServer
 
@@ -81,3 +82,31 @@ async def share_with(
 
 async def journal_id(client: Client, name: str) -> bytes:
     return bytes.fromhex((await client.journal(name)).id)
+
+
+async def forged_record(
+    author: Client, journal_name: str, document: Document, kind: str, payload: bytes
+) -> wire.RecordUpload:
+    """A record sealed with the journal key `author` holds and signed by `author`."""
+    local = await author._local_journal(journal_name)
+    key = await author.replica.journal_key(local, local.epoch)
+    body = records.RecordBody(
+        author=author.profile.account_id,
+        device=author.profile.device_id,
+        counter=10_000,
+        doc_id=document.doc_id,
+        doc_kind=kind,
+        kind=records.UPDATE,
+        payload=payload,
+        written_at=1,
+    )
+    record_id = crypto.random_bytes(wire.ID_BYTES)
+    ciphertext = records.seal_record(
+        key,
+        local.journal_id,
+        record_id,
+        local.epoch,
+        body,
+        author.profile.secrets.signing_key,
+    )
+    return wire.RecordUpload(record_id, local.epoch, ciphertext)

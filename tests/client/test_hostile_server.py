@@ -1,8 +1,9 @@
 """A server that misbehaves on purpose, to show the SDK never trusts it with sharing.
 
-The hostile server is a loopback proxy in front of the real one: it forwards every request
-and may rewrite a request or a reply on the way (decoded and re-encoded with the wire
-module), and it reads the real server's database directly, as a compromised server can.
+The hostile server is the loopback proxy of tests/client/hostile.py in front of the real one:
+it forwards every request and may rewrite a request or a reply on the way (decoded and
+re-encoded with the wire module), and tests read the real server's database directly, as a
+compromised server can.
 ana is the client, tom her therapist; tom (or ana) talks to the server through the proxy.
 """
 
@@ -10,16 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-import aiohttp
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from client_sdk import INSECURE_TEST_COST, Client, KeyChangedError, crypto, keys, wire
+from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import (
     copy_of_server_db,
     journal_id,
@@ -33,76 +32,9 @@ from tests.client.sharing_support import (
 )
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
-FORWARDED_HEADERS = ("Content-Type", "Authorization")
 SECRET = "Written after the share ended"
 RECORD_ID = re.compile(r"\brecord ([0-9a-f]{32})\b")
-
-Through = Callable[[str], Awaitable[Client]]
-RequestRewrite = Callable[[bytes], bytes]
-ReplyRewrite = Callable[[bytes, bytes], bytes]  # (request body, real reply) -> reply sent
-
-
-@dataclass
-class HostileServer:
-    """Forwards to `upstream`; `requests` and `replies` rewrite bodies by path."""
-
-    upstream: str
-    url: str = ""
-    paths: list[str] = field(default_factory=list)
-    requests: dict[str, RequestRewrite] = field(default_factory=dict)
-    replies: dict[str, ReplyRewrite] = field(default_factory=dict)
-
-    async def forward(self, session: aiohttp.ClientSession, request: web.Request) -> web.Response:
-        self.paths.append(request.path)
-        body = await request.read()
-        if request.path in self.requests:
-            body = self.requests[request.path](body)
-        headers = {h: request.headers[h] for h in FORWARDED_HEADERS if h in request.headers}
-        async with session.post(self.upstream + request.path, data=body, headers=headers) as real:
-            status, reply = real.status, await real.read()
-        if status == 200 and request.path in self.replies:
-            reply = self.replies[request.path](body, reply)
-        return web.Response(status=status, body=reply, content_type="application/msgpack")
-
-
-@pytest.fixture
-async def hostile(live_server: RunningServer) -> AsyncIterator[HostileServer]:
-    proxy = HostileServer(live_server.url)
-    async with aiohttp.ClientSession() as session:
-
-        async def handle(request: web.Request) -> web.Response:
-            return await proxy.forward(session, request)
-
-        app = web.Application()
-        app.router.add_post("/{tail:.*}", handle)
-        server = TestServer(app, host="127.0.0.1")
-        await server.start_server()
-        proxy.url = str(server.make_url("")).rstrip("/")
-        try:
-            yield proxy
-        finally:
-            await server.close()
-
-
-@pytest.fixture
-async def through(hostile: HostileServer, tmp_path: Path) -> AsyncIterator[Through]:
-    """through(username) -> a new account whose every request passes the hostile server."""
-    clients: list[Client] = []
-
-    async def make(username: str) -> Client:
-        client = await Client.signup(
-            hostile.url,
-            username,
-            PASSWORD,
-            home=tmp_path / f"{username}-via-proxy",
-            kdf_cost=INSECURE_TEST_COST,
-        )
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client.close()
+ReplyRewrite = Callable[[bytes, bytes], bytes]
 
 
 def problem_ids(problems: list[str]) -> set[str]:
@@ -139,7 +71,7 @@ async def test_a_substituted_therapist_key_is_refused_and_no_share_is_sent(
     assert await ana.fingerprint("tom") != await tom.fingerprint()
     with pytest.raises(KeyChangedError, match="does not match"):
         await ana.share("Personal", "tom", fingerprint=await tom.fingerprint())
-    assert "/v1/shares/create" not in hostile.paths
+    assert "/v1/journals/rotate" not in hostile.paths
     assert membership_rows(live_server) == before
     assert await ana.store.peer(tom.profile.account_id) is None
 
@@ -167,7 +99,7 @@ async def test_a_key_substituted_after_pinning_is_refused_even_with_trust_on_fir
     before = membership_rows(live_server)
     with pytest.raises(KeyChangedError, match="changed since you pinned"):
         await ana.share("Sleep", "tom", trust_on_first_use=True)
-    assert "/v1/shares/create" not in hostile.paths
+    assert "/v1/journals/rotate" not in hostile.paths
     assert membership_rows(live_server) == before
 
 
@@ -312,8 +244,10 @@ async def test_records_of_an_unshared_journal_served_to_the_therapist_are_report
     await share_with(ana, tom, "Personal")
     personal, private = await journal_id(ana, "Personal"), await journal_id(ana, "Private")
     query = "SELECT seq, record_id, epoch, ciphertext FROM records WHERE journal_id = ?"
+    # Relabelled with the epoch tom holds a key for (records from before his share are
+    # ignored without a word: he never holds their keys, whatever journal they come from).
     leaked = [
-        wire.StoredRecord(seq, bytes(record_id), epoch, bytes(ciphertext))
+        wire.StoredRecord(seq, bytes(record_id), 1, bytes(ciphertext))
         for seq, record_id, epoch, ciphertext in rows(server_db(live_server), query, private)
     ]
 
@@ -371,7 +305,7 @@ async def test_a_revoked_therapist_the_server_keeps_serving_cannot_read_later_re
         """The pre-revocation list, with tom's old envelope offered for the new epoch too."""
         old = wire.decode(wire.JournalList, remembered[-1])
         journals = [
-            dataclasses.replace(j, keys=[*j.keys, wire.KeyEnvelope(1, j.keys[0].envelope)])
+            dataclasses.replace(j, keys=[*j.keys, wire.KeyEnvelope(2, j.keys[0].envelope)])
             if j.journal_id == personal
             else j
             for j in old.journals
@@ -417,7 +351,7 @@ async def test_a_revoked_therapist_the_server_keeps_serving_cannot_read_later_re
     assert [e.body for e in await tom.entries()] == ["Before the end."]
     assert all(SECRET not in n.text for n in await tom.notes())
     stolen = copy_of_server_db(live_server, tmp_path)
-    later_records = [r for r in stolen_records(stolen) if r.epoch == 1]
+    later_records = [r for r in stolen_records(stolen) if r.epoch == 2]
     assert len(later_records) == 2
     held = therapist_keys(tom)
     assert [plaintexts_openable_with(r, held) for r in later_records] == [[], []]

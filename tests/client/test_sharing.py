@@ -6,7 +6,6 @@ against the server's own database, read with sqlite3 as an attacker with a copy 
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from contextlib import closing
 from datetime import datetime, timedelta
@@ -20,16 +19,14 @@ from client_sdk import (
     Client,
     InvalidInput,
     KeyChangedError,
-    crypto,
     keys,
-    records,
     wire,
 )
-from client_sdk.documents import Document
 from client_sdk.errors import IntegrityError
 from client_sdk.replica import stored_document
 from tests.client.sharing_support import (
     copy_of_server_db,
+    forged_record,
     journal_id,
     membership_rows,
     plaintexts_openable_with,
@@ -52,34 +49,6 @@ async def sync_page_for(client: Client, journal: bytes) -> wire.SyncReply:
     """A raw /v1/sync asking the real server for one journal's records."""
     request = wire.SyncRequest([wire.Cursor(journal, 0)], 100)
     return await client.transport.call("/v1/sync", request, wire.SyncReply)
-
-
-async def forged_record(
-    author: Client, journal_name: str, document: Document, kind: str, payload: bytes
-) -> wire.RecordUpload:
-    """A record sealed with the journal key `author` holds and signed by `author`."""
-    local = await author._local_journal(journal_name)
-    key = await author.replica.journal_key(local, local.epoch)
-    body = records.RecordBody(
-        author=author.profile.account_id,
-        device=author.profile.device_id,
-        counter=10_000,
-        doc_id=document.doc_id,
-        doc_kind=kind,
-        kind=records.UPDATE,
-        payload=payload,
-        written_at=1,
-    )
-    record_id = crypto.random_bytes(wire.ID_BYTES)
-    ciphertext = records.seal_record(
-        key,
-        local.journal_id,
-        record_id,
-        local.epoch,
-        body,
-        author.profile.secrets.signing_key,
-    )
-    return wire.RecordUpload(record_id, local.epoch, ciphertext)
 
 
 @pytest.fixture
@@ -322,8 +291,9 @@ async def test_unshare_drops_the_membership_at_once_and_rotates_the_journal_key(
     await ana.unshare("Personal", "tom")
     assert rows(server_db(live_server), members, personal) == [(ana.profile.account_id,)]
     epoch = "SELECT epoch FROM journals WHERE journal_id = ?"
-    assert rows(server_db(live_server), epoch, personal) == [(1,)]
-    assert (await ana._local_journal("Personal")).epoch == 1
+    # sharing started epoch 1 (history-free), the revocation epoch 2
+    assert rows(server_db(live_server), epoch, personal) == [(2,)]
+    assert (await ana._local_journal("Personal")).epoch == 2
     assert await ana.shares() == []
 
     with pytest.raises(AccessError):
@@ -349,11 +319,13 @@ async def test_records_written_after_revocation_cannot_be_decrypted_with_any_key
     personal = [
         r for r in stolen_records(stolen) if r.journal_id == await journal_id(ana, "Personal")
     ]
-    before = [r for r in personal if r.epoch == 0]
-    after = [r for r in personal if r.epoch == 1]
+    history = [r for r in personal if r.epoch == 0]  # from before the share
+    during = [r for r in personal if r.epoch == 1]  # the share's snapshot
+    after = [r for r in personal if r.epoch == 2]
     held = therapist_keys(tom)
-    assert before and len(after) == 2
-    assert all(plaintexts_openable_with(r, held) for r in before)  # the attack works on old ones
+    assert history and during and len(after) == 2
+    assert all(plaintexts_openable_with(r, held) for r in during)  # the attack works on those
+    assert [plaintexts_openable_with(r, held) for r in history] == [[]] * len(history)
     assert [plaintexts_openable_with(r, held) for r in after] == [[], []]
     [(meta,)] = rows(stolen, "SELECT meta FROM journals WHERE journal_id = ?", after[0].journal_id)
     for key in held:
@@ -368,9 +340,9 @@ async def test_an_offline_device_reseals_its_old_epoch_writes_after_another_devi
     await tom.sync()
     phone = await login("ana")
     await phone.sync()
-    written = await phone.write("Personal", SECRET)  # sealed at epoch 0, not pushed yet
+    written = await phone.write("Personal", SECRET)  # sealed at epoch 1, not pushed yet
     [waiting] = await phone.store.outbox()
-    assert waiting.epoch == 0
+    assert waiting.epoch == 1
 
     await ana.unshare("Personal", "tom")
     report = await phone.sync()
@@ -378,7 +350,7 @@ async def test_an_offline_device_reseals_its_old_epoch_writes_after_another_devi
 
     stolen = copy_of_server_db(live_server, tmp_path)
     [record] = [r for r in stolen_records(stolen) if r.record_id == waiting.record_id]
-    assert record.epoch == 1 and record.ciphertext != waiting.ciphertext
+    assert record.epoch == 2 and record.ciphertext != waiting.ciphertext
     assert plaintexts_openable_with(record, therapist_keys(tom)) == []
     await tom.sync()
     assert await tom.entries() == []
@@ -387,7 +359,11 @@ async def test_an_offline_device_reseals_its_old_epoch_writes_after_another_devi
 
 
 async def test_a_share_until_a_date_ends_on_the_server_and_the_owners_next_sync_rotates_the_key(
-    ana: Client, tom: Client, live_server: RunningServer, tmp_path: Path
+    ana: Client,
+    tom: Client,
+    live_server: RunningServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     until = datetime.now().astimezone() + timedelta(days=1)
     info = await share_with(ana, tom, until=until)
@@ -399,6 +375,9 @@ async def test_a_share_until_a_date_ends_on_the_server_and_the_owners_next_sync_
     personal = await journal_id(ana, "Personal")
 
     live_server.clock.now += 2 * DAY_MS
+    later = live_server.clock.now
+    for module in ("client_sdk.replica", "client_sdk.sharing"):  # two days pass for ana too
+        monkeypatch.setattr(f"{module}.now_ms", lambda: later)
     with pytest.raises(AccessError):
         await sync_page_for(tom, personal)
     await tom.sync()
@@ -408,10 +387,10 @@ async def test_a_share_until_a_date_ends_on_the_server_and_the_owners_next_sync_
 
     await ana.write("Personal", SECRET)
     await ana.sync()
-    assert (await ana._local_journal("Personal")).epoch == 1
+    assert (await ana._local_journal("Personal")).epoch == 2
     assert await ana.shares() == []
     stolen = copy_of_server_db(live_server, tmp_path)
-    [late] = [r for r in stolen_records(stolen) if r.journal_id == personal and r.epoch == 1]
+    [late] = [r for r in stolen_records(stolen) if r.journal_id == personal and r.epoch == 2]
     assert plaintexts_openable_with(late, therapist_keys(tom)) == []
 
 
@@ -558,14 +537,10 @@ async def test_a_new_owner_device_still_accepts_notes_written_before_the_share_e
         "tom",
         True,
     )
-    journal = {j.journal_id: j for j in await phone.store.journals()}[
-        bytes.fromhex((await phone.journal("Personal")).id)
-    ]
-    [row] = json.loads(journal.meta)["annotators"]
-    assert row == [
-        tom.profile.account_id.hex(),
-        "tom",
-        tom.profile.secrets.sign_public_key.hex(),
-        0,
-        0,
-    ]
+    state = phone.replica.chains.state(bytes.fromhex((await phone.journal("Personal")).id))
+    assert state is not None and state.members == {}
+    assert state.may_annotate(tom.profile.account_id, 1)  # from the owner-signed chain
+    assert not state.may_annotate(tom.profile.account_id, 2)
+    assert state.signers[tom.profile.account_id].sign_public_key == (
+        tom.profile.secrets.sign_public_key
+    )

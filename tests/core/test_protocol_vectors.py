@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import hashlib
 import itertools
 import json
@@ -24,10 +25,10 @@ import nacl.signing
 import pytest
 from pycrdt import Doc, Map, Text
 
-from client_sdk import crypto, keys, records, wire
+from client_sdk import access, crypto, keys, records, wire
 from client_sdk.crypto import Context, KdfCost
 from client_sdk.documents import Document, EntryFields, entry_view, new_entry_update
-from client_sdk.errors import IntegrityError
+from client_sdk.errors import IntegrityError, RollbackError
 from client_sdk.withholding import Cover, JournalCounters, Seen, check_covers
 from server import service
 
@@ -36,7 +37,7 @@ VECTOR_BLOCK = re.compile(r"^```json vector-([a-z0-9-]+)\n(.*?)^```$", re.MULTIL
 EXPECTED_VECTORS = {
     "frame", "kdf", "argon2id", "password-keys", "padding", "document", "record", "bundle",
     "recovery", "journal-key", "journal-meta", "challenge", "identity", "wire",
-    "share-envelope", "disclosure-id", "withholding",
+    "share-envelope", "disclosure-id", "withholding", "access-chain",
 }  # fmt: skip
 h = bytes.fromhex
 
@@ -687,3 +688,135 @@ def test_the_withholding_vector_gives_its_gaps_in_any_delivery_order() -> None:
         assert refused == vector["refused"]
         assert [g[:3] for g in gaps] == [g[:3] for g in vector["gaps"]]
     assert withholding_gaps(vector, indexes)[0] == vector["gaps"]  # claimants, in this order
+
+
+# --- access chain (4.19) and verify-head code (4.20) ------------------------------------------
+
+
+def chain_vector() -> tuple[dict[str, Any], access.Reader, access.Reader, access.Identity]:
+    v = VECTORS["access-chain"]
+    owner = keys.AccountSecrets(h(v["owner_account_key"]), h(v["owner_sign_seed"]), bytes(32))
+    m = v["member"]
+    member = access.Identity(
+        h(m["account_id"]), m["username"], h(m["sign_public_key"]), h(m["box_public_key"])
+    )
+    as_owner = access.Reader(
+        h(v["owner_id"]), "ana", owner.account_key, bytes(32), owner.sign_public_key, bytes(32)
+    )
+    as_member = access.Reader(
+        member.account_id,
+        member.username,
+        bytes(32),
+        h(m["box_secret"]),
+        member.sign_public_key,
+        member.box_public_key,
+    )
+    return v, as_owner, as_member, member
+
+
+def test_access_chain_entries_reproduce_the_vector() -> None:
+    v, _, _, member = chain_vector()
+    owner = keys.AccountSecrets(bytes(32), h(v["owner_sign_seed"]), bytes(32))
+    assert bytes(owner.sign_public_key) == h(v["owner_sign_public_key"])
+    journal = h(v["journal_id"])
+    commit = access.member_commit(journal, h(v["handle"]), h(v["salt"]), member)
+    assert commit == h(v["commit"])
+    previous = bytes(32)
+    for position, e in enumerate(v["entries"]):
+        payload = {
+            k: h(x) if isinstance(x, str) and k not in ("role",) else x
+            for k, x in e["payload"].items()
+        }
+        if e["kind"] == access.ROTATED:
+            payload["members"] = [h(x) for x in e["payload"]["members"]]
+        body = access.encode_body(journal, position, previous, e["kind"], v["at"], payload)
+        assert body == h(e["body"]) and previous == h(e["previous"])
+        signed = crypto.frame(b"tj/access-chain/v1", body)
+        assert crypto.sign(owner.signing_key, signed) == h(e["signature"])
+        assert msgpack.packb([body, h(e["signature"])], use_bin_type=True) == h(e["entry"])
+        assert hashlib.blake2b(signed, digest_size=32).digest() == h(e["hash"])
+        previous = h(e["hash"])
+
+
+def test_the_owner_opens_each_members_identity_and_the_member_recognises_itself() -> None:
+    v, as_owner, as_member, member = chain_vector()
+    journal, raw = h(v["journal_id"]), [h(e["entry"]) for e in v["entries"]]
+    details = crypto.open_sealed(
+        h(v["owner_account_key"]),
+        h(v["owner_copy"]),
+        crypto.frame(b"tj/access-owner/v1", journal, h(v["handle"])),
+        "owner copy",
+    )
+    assert msgpack.unpackb(details) == [
+        member.account_id,
+        "tom",
+        member.sign_public_key,
+        member.box_public_key,
+        h(v["salt"]),
+    ]
+    for reader in (as_owner, as_member):
+        state = access.verify(
+            None, reader, journal, h(v["owner_id"]), h(v["owner_sign_public_key"]), raw
+        )
+        assert (state.length, state.head, state.epoch) == (3, h(v["entries"][-1]["hash"]), 1)
+        [granted] = state.members.values()
+        assert (granted.handle, granted.role, granted.who) == (h(v["handle"]), "read", member)
+        assert state.may_read(member.account_id, 1) and not state.may_read(member.account_id, 0)
+        assert state.cut == 1
+    stranger = dataclasses.replace(as_member, account_id=b"\x77" * 16)
+    state = access.verify(
+        None, stranger, journal, h(v["owner_id"]), h(v["owner_sign_public_key"]), raw
+    )
+    assert [m.who for m in state.members.values()] == [None]  # a handle, nothing more
+
+
+def test_the_verify_head_code_reproduces_the_vector() -> None:
+    v, as_owner, _, _ = chain_vector()
+    journal, raw = h(v["journal_id"]), [h(e["entry"]) for e in v["entries"]]
+    state = access.verify(
+        None, as_owner, journal, h(v["owner_id"]), h(v["owner_sign_public_key"]), raw
+    )
+    ids = [h(r) for r in v["record_ids"]]
+    assert access.head_code(state, list(reversed(ids))) == v["code"]
+    inner = hashlib.blake2b(b"".join(sorted(ids)), digest_size=32).digest()
+    digest = hashlib.blake2b(
+        crypto.frame(b"tj/verify-head/v1", journal, (3).to_bytes(4, "big"), state.head, inner),
+        digest_size=32,
+    ).digest()
+    groups = [int.from_bytes(digest[i : i + 5], "big") % 100_000 for i in range(0, 25, 5)]
+    assert " ".join(f"{g:05d}" for g in groups) == v["code"]
+
+
+@pytest.mark.parametrize("position", [0, 1, 2])
+def test_an_altered_or_reordered_access_chain_entry_is_refused(position: int) -> None:
+    v, as_owner, _, _ = chain_vector()
+    journal, raw = h(v["journal_id"]), [h(e["entry"]) for e in v["entries"]]
+    verify = functools.partial(
+        access.verify, None, as_owner, journal, h(v["owner_id"]), h(v["owner_sign_public_key"])
+    )
+    with pytest.raises(IntegrityError):
+        verify(
+            [
+                *raw[:position],
+                flip_byte(raw[position], len(raw[position]) - 70),
+                *raw[position + 1 :],
+            ]
+        )
+    if position < len(raw) - 1:  # (the last one dropped is a shorter chain: check_length)
+        with pytest.raises(IntegrityError):
+            verify([r for i, r in enumerate(raw) if i != position])
+
+
+def test_a_shorter_chain_or_another_entry_at_a_known_position_is_a_rollback() -> None:
+    v, as_owner, _, _ = chain_vector()
+    journal, raw = h(v["journal_id"]), [h(e["entry"]) for e in v["entries"]]
+    owner_id, owner_key = h(v["owner_id"]), h(v["owner_sign_public_key"])
+    known = access.verify(None, as_owner, journal, owner_id, owner_key, raw[:2])
+    with pytest.raises(RollbackError):
+        access.check_length(known, 1)
+    owner = keys.AccountSecrets(h(v["owner_account_key"]), h(v["owner_sign_seed"]), bytes(32))
+    older = access.verify(None, as_owner, journal, owner_id, owner_key, raw[:1])
+    changes = [access.rotated(1, []), access.rotated(2, [])]
+    other, _ = access.extend(older, as_owner, owner.signing_key, changes, 1)
+    with pytest.raises(RollbackError):  # signed by the owner, but another history
+        access.verify(known, as_owner, journal, owner_id, owner_key, [other[1]])

@@ -1,0 +1,100 @@
+"""A server that misbehaves on purpose: a loopback proxy in front of the real one.
+
+It forwards every request and may rewrite a request or a reply on the way (decoded and
+re-encoded with the wire module); it keeps what passed, so tests can look at what a device
+sent and what the real server answered. Tests combine it with direct reads and edits of the
+real server's database, as a compromised server can.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from client_sdk import INSECURE_TEST_COST, Client
+from tests.conftest import PASSWORD, RunningServer
+
+FORWARDED_HEADERS = ("Content-Type", "Authorization")
+
+Through = Callable[[str], Awaitable[Client]]
+RequestRewrite = Callable[[bytes], bytes]
+ReplyRewrite = Callable[[bytes, bytes], bytes]  # (request body, real reply) -> reply sent
+
+
+@dataclass
+class HostileServer:
+    """Forwards to `upstream`; `requests` and `replies` rewrite bodies by path."""
+
+    upstream: str
+    url: str = ""
+    paths: list[str] = field(default_factory=list)
+    requests: dict[str, RequestRewrite] = field(default_factory=dict)
+    replies: dict[str, ReplyRewrite] = field(default_factory=dict)
+    exchanges: list[tuple[str, bytes, bytes]] = field(default_factory=list)
+    """(path, request body as forwarded, the real server's reply) of every 200 answer."""
+
+    def bodies(self, path: str) -> list[bytes]:
+        return [request for p, request, _ in self.exchanges if p == path]
+
+    def replies_to(self, path: str) -> list[bytes]:
+        return [reply for p, _, reply in self.exchanges if p == path]
+
+    async def forward(self, session: aiohttp.ClientSession, request: web.Request) -> web.Response:
+        self.paths.append(request.path)
+        body = await request.read()
+        if request.path in self.requests:
+            body = self.requests[request.path](body)
+        headers = {h: request.headers[h] for h in FORWARDED_HEADERS if h in request.headers}
+        async with session.post(self.upstream + request.path, data=body, headers=headers) as real:
+            status, reply = real.status, await real.read()
+        if status == 200:
+            self.exchanges.append((request.path, body, reply))
+        if status == 200 and request.path in self.replies:
+            reply = self.replies[request.path](body, reply)
+        return web.Response(status=status, body=reply, content_type="application/msgpack")
+
+
+@pytest.fixture
+async def hostile(live_server: RunningServer) -> AsyncIterator[HostileServer]:
+    proxy = HostileServer(live_server.url)
+    async with aiohttp.ClientSession() as session:
+
+        async def handle(request: web.Request) -> web.Response:
+            return await proxy.forward(session, request)
+
+        app = web.Application()
+        app.router.add_post("/{tail:.*}", handle)
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        proxy.url = str(server.make_url("")).rstrip("/")
+        try:
+            yield proxy
+        finally:
+            await server.close()
+
+
+@pytest.fixture
+async def through(hostile: HostileServer, tmp_path: Path) -> AsyncIterator[Through]:
+    """through(username) -> a new account whose every request passes the hostile server."""
+    clients: list[Client] = []
+
+    async def make(username: str) -> Client:
+        client = await Client.signup(
+            hostile.url,
+            username,
+            PASSWORD,
+            home=tmp_path / f"{username}-via-proxy",
+            kdf_cost=INSECURE_TEST_COST,
+        )
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.close()
