@@ -310,6 +310,23 @@ async def test_coverage_forged_by_a_member_is_refused_and_the_hidden_record_repo
     await share_with(laptop, tom, role="annotate")
     await tom.sync(strict=True)
     journal = await personal(laptop)
+    # Written after the share (what came before it, its snapshots account for).
+    await write_each_synced(laptop, ["four", "five"])
+    hidden_seq = journal_seqs(live_server, journal)[-2]  # "four"
+    [(hidden_id, hidden_epoch, hidden_ciphertext)] = rows(
+        server_db(live_server),
+        "SELECT record_id, epoch, ciphertext FROM records WHERE seq = ?",
+        hidden_seq,
+    )
+    own = await laptop._local_journal("Personal")
+    hidden = records.open_record(
+        await laptop.replica.journal_key(own, hidden_epoch),
+        journal,
+        bytes(hidden_id),
+        hidden_epoch,
+        bytes(hidden_ciphertext),
+        lambda _: laptop.profile.secrets.sign_public_key,
+    )
     local = await tom._local_journal(journal.hex())
     key = await tom.replica.journal_key(local, local.epoch)
     forged = records.RecordBody(
@@ -321,7 +338,13 @@ async def test_coverage_forged_by_a_member_is_refused_and_the_hidden_record_repo
         kind=records.UPDATE,
         payload=b"",
         written_at=1,
-        covers=(Cover(laptop.profile.account_id, laptop.profile.device_id, ((2, 2),)),),
+        covers=(
+            Cover(
+                laptop.profile.account_id,
+                laptop.profile.device_id,
+                ((hidden.counter, hidden.counter),),
+            ),
+        ),
     )
     record_id = crypto.random_bytes(16)
     ciphertext = records.seal_record(
@@ -331,12 +354,12 @@ async def test_coverage_forged_by_a_member_is_refused_and_the_hidden_record_repo
     await tom.transport.call(
         "/v1/records/push", wire.PushRequest(journal, [upload]), wire.PushReply
     )
-    drop_record(live_server, journal_seqs(live_server, journal)[1])  # ana's second record
+    drop_record(live_server, hidden_seq)
 
     phone = await login("ana")
     report = await phone.sync()
     assert any(record_id.hex() in p and "forged coverage" in p for p in report.problems)
-    assert report.withheld == [gap_of(laptop, journal, ((2, 2),))]
+    assert report.withheld == [gap_of(laptop, journal, ((hidden.counter, hidden.counter),))]
 
 
 # --- no false alarms -------------------------------------------------------------------------
