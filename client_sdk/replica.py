@@ -6,6 +6,7 @@ outbox, pulling and verifying records, merging them into documents, and journal 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import replace
@@ -1121,6 +1122,7 @@ class Replica:
         wanted = set(doc_ids) if doc_ids is not None else None
         creators = await self.store.creators([d.doc_id for d in stored])
         key = await self.journal_key(fresh, state.epoch)
+        me, device = self.profile.account_id, self.profile.device_id
         for document in stored:
             creator = creators.get(document.doc_id, self.profile.account_id)
             chosen = document.doc_id in wanted if wanted is not None else creator == fresh.owner_id
@@ -1142,6 +1144,10 @@ class Replica:
                     snapshot.state(),
                     known.accounted(),
                 )
+                if body.counter > 1:  # this device's own records, pulled back or not
+                    own = counting.Cover(me, device, ((1, body.counter - 1),))
+                    covers = counting.merge_covers([*body.covers, own])
+                    body = dataclasses.replace(body, covers=covers)
                 ciphertext = self._seal(fresh, key, record_id, body)
                 if len(ciphertext) > wire.MAX_RECORD_BYTES:
                     raise InvalidInput(
