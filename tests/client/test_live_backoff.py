@@ -1,10 +1,18 @@
 """The live channel backs off against a server that closes every socket right after its
-hello: reconnections stay few, instead of one every `Backoff.first` seconds forever."""
+hello: the waits between reconnections double, instead of one every `Backoff.first` seconds
+forever.
+
+The test waits for a number of connections (an event), never for a fixed time, and checks
+lower bounds on the gaps between them: a busy machine only makes gaps longer, so it cannot
+make this test fail, while a missing backoff makes the gaps near zero.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import time
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -13,13 +21,18 @@ from client_sdk import Backoff, wire
 from client_sdk.live import notices
 from client_sdk.transport import Transport
 
+CONNECTIONS = 6
+HANG = 60.0  # only turns a hang into a failure
+
 
 async def test_a_server_closing_every_socket_at_once_gets_fewer_and_fewer_reconnections() -> None:
-    connections = 0
+    connected_at: list[float] = []
+    enough = asyncio.Event()
 
     async def hello_then_close(request: web.Request) -> web.WebSocketResponse:
-        nonlocal connections
-        connections += 1
+        connected_at.append(time.monotonic())
+        if len(connected_at) >= CONNECTIONS:
+            enough.set()
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         await socket.send_bytes(wire.encode(wire.LiveNotice(wire.LIVE_HELLO, b"", 0)))
@@ -32,21 +45,27 @@ async def test_a_server_closing_every_socket_at_once_gets_fewer_and_fewer_reconn
     await server.start_server()
     transport = Transport(str(server.make_url("")).rstrip("/"), token="t")
     received = 0
+    backoff = Backoff(first=0.05, cap=0.4, stable=10.0)
 
     async def follow() -> None:
         nonlocal received
-        async for _ in notices(transport, Backoff(first=0.05, cap=0.4, stable=10.0)):
+        async for _ in notices(transport, backoff):
             received += 1
 
     task = asyncio.create_task(follow())
     try:
-        await asyncio.sleep(1.5)
+        await asyncio.wait_for(enough.wait(), HANG)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await transport.close()
         await server.close()
-    # Waits of about 0.05, 0.1, 0.2, 0.4, 0.4 s: a handful of connections, not ~40.
-    assert 3 <= connections <= 8
-    assert received == connections
+    gaps = [later - earlier for earlier, later in itertools.pairwise(connected_at)]
+    # The n-th wait is min(first * 2**n, cap) scaled by a jitter in [0.5, 1]; each gap holds
+    # at least that wait (plus the connection itself), however loaded the machine is.
+    floors = [0.5 * min(backoff.first * 2**n, backoff.cap) for n in range(len(gaps))]
+    assert all(gap >= floor for gap, floor in zip(gaps, floors, strict=True)), (gaps, floors)
+    assert floors[-1] == 0.5 * backoff.cap  # the waits reached the cap: they kept doubling
+    assert received >= CONNECTIONS - 1  # every connection but perhaps the last said hello
+

@@ -1,11 +1,14 @@
 """A real server process killed (SIGKILL) in the middle of a sync and started again on the
-same data: nothing is lost, nothing is stored or shown twice, and live channels reconnect."""
+same data: nothing is lost, nothing is stored or shown twice, and live channels reconnect.
+
+Every kill is placed by an event (a proxy holding a reply, a progress callback), never by a
+sleep, and each test asserts that the kill landed where it claims. Timeouts only bound hangs.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 import socket
 import sqlite3
 import subprocess
@@ -14,13 +17,19 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
-from client_sdk import INSECURE_TEST_COST, Backoff, Client, NetworkError, SyncProgress
+from client_sdk import INSECURE_TEST_COST, Backoff, Client, NetworkError, SyncProgress, SyncReport
+from client_sdk.wire import MAX_RECORDS_PER_PUSH
 from tests.conftest import PASSWORD
 
-ENTRIES = 1500
-START_TIMEOUT = 20.0
+ENTRIES = 1500  # three push batches of MAX_RECORDS_PER_PUSH
+START_TIMEOUT = 60.0
+HANG = 60.0  # turns a hang into a failure; no step is expected to take nearly this long
+PUSH_PATH = "/v1/records/push"
 
 
 def free_port() -> int:
@@ -159,30 +168,116 @@ async def entry_ids(client: Client) -> list[str]:
     return [entry.id for entry in await client.entries(include_deleted=True)]
 
 
-async def test_a_push_cut_by_a_server_kill_stores_every_entry_exactly_once_after_restart(
-    server: ServerProcess, devices: tuple[Client, ClientOpener]
+class ReplyHoldingProxy:
+    """A loopback proxy in front of the server. Once armed with `hold_push(n)`, it forwards
+    the n-th push that follows, lets the server store it, and holds the server's reply until
+    `cut()`, which closes the device's connection instead of answering: a reply lost because
+    the server died after committing. A request the server cannot take is cut the same way."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.url = ""
+        self.holding = asyncio.Event()
+        self._cut = asyncio.Event()
+        self._hold_at: int | None = None
+        self._pushes = 0
+        self._session: aiohttp.ClientSession | None = None
+
+    def hold_push(self, nth: int) -> None:
+        self._pushes, self._hold_at = 0, nth
+
+    def cut(self) -> None:
+        self._cut.set()
+
+    async def forward(self, request: web.Request) -> web.StreamResponse:
+        assert self._session is not None
+        body = await request.read()
+        headers = {
+            name: value
+            for name, value in request.headers.items()
+            if name in ("Content-Type", "Authorization")
+        }
+        try:
+            async with self._session.post(
+                self.upstream + request.path, data=body, headers=headers
+            ) as answer:
+                reply, status = await answer.read(), answer.status
+        except aiohttp.ClientError:
+            return self._close(request)
+        if request.path == PUSH_PATH and self._hold_at is not None:
+            self._pushes += 1
+            if self._pushes == self._hold_at:
+                self.holding.set()
+                await self._cut.wait()
+                return self._close(request)
+        return web.Response(status=status, body=reply, content_type="application/msgpack")
+
+    @staticmethod
+    def _close(request: web.Request) -> web.StreamResponse:
+        assert request.transport is not None
+        request.transport.close()
+        return web.Response(status=502)  # never reaches the device: its connection is closed
+
+
+@pytest.fixture
+async def proxy(server: ServerProcess) -> AsyncIterator[ReplyHoldingProxy]:
+    holder = ReplyHoldingProxy(server.url)
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", holder.forward)
+    front = TestServer(app, host="127.0.0.1")
+    await front.start_server()
+    holder.url = str(front.make_url("")).rstrip("/")
+    async with aiohttp.ClientSession() as session:
+        holder._session = session
+        try:
+            yield holder
+        finally:
+            holder.cut()
+            await front.close()
+
+
+async def test_a_server_killed_while_its_push_reply_is_on_the_way_stores_every_entry_once(
+    server: ServerProcess, proxy: ReplyHoldingProxy, tmp_path: Path
 ) -> None:
-    laptop, login = devices
-    written = await write_entries(laptop, ENTRIES)
-    journal_id = (await laptop.journal()).id
+    laptop = await Client.signup(
+        proxy.url, "ana", PASSWORD, home=tmp_path / "laptop", kdf_cost=INSECURE_TEST_COST
+    )
+    try:
+        written = await write_entries(laptop, ENTRIES)
+        journal_id = (await laptop.journal()).id
+        stored_before, pending_before = len(server.records(journal_id)), await laptop.pending()
+        assert pending_before >= ENTRIES
 
-    sync = asyncio.create_task(laptop.sync())
-    await asyncio.sleep(random.uniform(0.1, 0.3))
-    server.kill()
-    with contextlib.suppress(NetworkError):
-        await sync  # cut mid-flight, or finished just before the kill
-    await server.start()
-    await sync_until_done(laptop)
+        proxy.hold_push(2)
+        sync = asyncio.create_task(laptop.sync())
+        await asyncio.wait_for(proxy.holding.wait(), HANG)
+        server.kill()
+        stored_at_kill = len(server.records(journal_id))
+        proxy.cut()
+        with pytest.raises(NetworkError):
+            await asyncio.wait_for(sync, HANG)
+        # The kill landed inside the push: the server had committed two batches, while the
+        # device had an answer for the first one only.
+        assert stored_at_kill - stored_before == 2 * MAX_RECORDS_PER_PUSH
+        assert await laptop.pending() == pending_before - MAX_RECORDS_PER_PUSH
 
-    stored = server.records(journal_id)
-    assert len(stored) == ENTRIES
-    assert len(set(stored)) == ENTRIES
-    assert await laptop.pending() == 0
-    phone = await login("phone")
-    await phone.sync()
-    shown = await entry_ids(phone)
-    assert len(shown) == ENTRIES
-    assert set(shown) == written
+        await server.start()
+        await sync_until_done(laptop)
+        stored = server.records(journal_id)
+        assert len(stored) == len(set(stored)) == stored_before + pending_before
+        assert await laptop.pending() == 0
+    finally:
+        await laptop.close()
+    phone = await Client.login(
+        server.url, "ana", PASSWORD, home=tmp_path / "phone", minimum_cost=INSECURE_TEST_COST
+    )
+    try:
+        await phone.sync()
+        shown = await entry_ids(phone)
+        assert len(shown) == ENTRIES
+        assert set(shown) == written
+    finally:
+        await phone.close()
 
 
 async def test_a_kill_right_after_the_first_push_batch_loses_and_duplicates_nothing(
@@ -233,26 +328,38 @@ async def test_a_pull_cut_by_a_server_kill_ends_with_every_entry_exactly_once(
     assert (await phone.sync()).pulled == 0
 
 
-async def test_a_watching_device_reconnects_after_a_restart_and_gets_the_next_change(
+async def test_a_watching_device_reconnects_after_a_restart_and_its_new_channel_brings_a_notice(
     server: ServerProcess, devices: tuple[Client, ClientOpener]
 ) -> None:
     laptop, login = devices
     phone = await login("phone")
-    reports: asyncio.Queue[object] = asyncio.Queue()
+    reports: asyncio.Queue[SyncReport] = asyncio.Queue()
 
     async def watch() -> None:
         async for report in phone.watch(backoff=Backoff(first=0.05, cap=0.5)):
             reports.put_nowait(report)
 
+    async def next_report() -> SyncReport:
+        report = await asyncio.wait_for(reports.get(), HANG)
+        assert report.trigger is not None
+        return report
+
     watcher = asyncio.create_task(watch())
     try:
-        await asyncio.wait_for(reports.get(), 5)
+        assert (await next_report()).trigger.connected  # type: ignore[union-attr]
         await server.restart()
+        # The catch-up sync that follows reconnecting: from here on, the entry written below
+        # can only come through a notice on the reconnected channel.
+        while not (await next_report()).trigger.connected:  # type: ignore[union-attr]
+            pass
         entry = await laptop.write(None, "After the restart")
         await sync_until_done(laptop)
-        async with asyncio.timeout(5):
-            while entry.id not in await entry_ids(phone):
-                await reports.get()
+        # Only the laptop writes now, so the first report that pulled anything brought it.
+        while not (report := await next_report()).pulled:
+            pass
+        assert report.trigger is not None and not report.trigger.connected
+        assert report.trigger.journal_id == (await laptop.journal()).id
+        assert entry.id in await entry_ids(phone)
     finally:
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
