@@ -47,10 +47,6 @@ EMOTIONS = (
 """The named emotions an entry may carry besides its mood (protocol.md, "Documents")."""
 
 
-EMPTY_UPDATE = b"\x00\x00"
-"""A Yjs (v1) update that changes nothing: no structs, an empty delete set."""
-
-
 class Document:
     """One CRDT document; every change returns the update bytes to put in a record."""
 

@@ -17,7 +17,7 @@ from client_sdk import sync as sync_plan
 from client_sdk import withholding as counting
 from client_sdk.access import AccessState
 from client_sdk.chains import Chains
-from client_sdk.documents import EMPTY_UPDATE, Document
+from client_sdk.documents import Document
 from client_sdk.errors import (
     AccessError,
     ConflictError,
@@ -304,9 +304,8 @@ class Replica:
         self._peers[peer.account_id] = peer
         return peer
 
-    async def commit(self, journal: LocalJournal, document: Document, update: bytes) -> bytes:
-        """Seal `update` as a record and store it with the new document state, atomically;
-        returns the record id."""
+    async def commit(self, journal: LocalJournal, document: Document, update: bytes) -> None:
+        """Seal `update` as a record and store it with the new document state, atomically."""
         check_may_write(journal, document.kind)
         await self.load_access()
         self.chains.current(journal.journal_id)  # refuse to seal for a rolled-back journal
@@ -334,7 +333,6 @@ class Replica:
                 )
             await tx.put_documents(await _merged(tx, journal, [document]), now_ms())
             await tx.set_creators({document.doc_id: self.profile.account_id})
-        return record_id
 
     async def _new_body(
         self,
@@ -472,47 +470,6 @@ class Replica:
         """Push the outbox; records the server refuses for good are set aside (pushing.py)."""
         names = journal_names(await self.store.journals(), self.profile.account_id)
         await Pusher(self.store, self.transport, names, report, tracker).push()
-        await self._state_withdrawn(report, tracker, names)
-
-    async def _state_withdrawn(
-        self,
-        report: sync_plan.SyncReport,
-        tracker: sync_plan.ProgressTracker,
-        names: dict[bytes, str],
-    ) -> None:
-        """Records set aside in a journal this device still writes in leave a hole in its
-        counters there, which its later records (sealed before) reveal to every reader as
-        withheld. Say so at once, not at the next change written there: a no-op record (an
-        empty CRDT update to a document the server already holds) carries the withdrawn
-        counters as covers (4.18). A no-op that is refused in turn is simply dropped."""
-        journals = {j.journal_id: j for j in await self.store.journals()}
-        noops: set[bytes] = set()
-        holes = {
-            record.journal_id
-            for record in report.set_aside
-            if record.code not in sync_plan.REFUSED_JOURNAL_CODES
-        }
-        for journal_id in holes:
-            journal = journals.get(journal_id)
-            if journal is None or journal.role not in ("owner", "annotate"):
-                continue
-            mine = journal.role != "owner"
-            stored = await self.store.carrier_document(
-                journal_id,
-                self.profile.account_id if mine else None,
-                ANNOTATION_KINDS if mine else None,
-            )
-            if stored is not None:
-                noops.add(await self.commit(journal, stored_document(stored), EMPTY_UPDATE))
-        if not noops:
-            return
-        quiet = sync_plan.SyncReport()
-        await Pusher(self.store, self.transport, names, quiet, tracker).push()
-        refused = {r.record_id for r in quiet.set_aside} & noops
-        async with self.store.transaction() as tx:
-            await tx.discard_set_aside(sorted(refused))
-        report.pushed += quiet.pushed - len(noops - refused)  # changes written meanwhile
-        report.set_aside += [r for r in quiet.set_aside if r.record_id not in noops]
 
     async def _pull(self, report: sync_plan.SyncReport, tracker: sync_plan.ProgressTracker) -> None:
         """Pull pages until the server says done, or stop (and report it) once it answered

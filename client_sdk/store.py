@@ -355,33 +355,6 @@ class Store:
             for r in rows
         ]
 
-    async def carrier_document(
-        self, journal_id: bytes, creator: bytes | None, kinds: tuple[str, ...] | None
-    ) -> StoredDocument | None:
-        """A document of the journal that the server already holds (an acknowledged record)
-        and that has no change set aside, to carry a no-op record; only one created by
-        `creator` and of `kinds` when given (what an annotating member may change)."""
-        sql = (
-            "SELECT d.doc_id, d.journal_id, d.kind, d.state FROM documents d "
-            "WHERE d.journal_id = ? "
-            "AND d.doc_id NOT IN (SELECT doc_id FROM set_aside WHERE doc_id IS NOT NULL) "
-            "AND EXISTS (SELECT 1 FROM seen_records s WHERE s.journal_id = d.journal_id "
-            "AND s.doc_id = d.doc_id AND s.seq IS NOT NULL)"
-        )
-        params: list[Any] = [journal_id]
-        if creator is not None:
-            sql += " AND d.creator = ?"
-            params.append(creator)
-        if kinds is not None:
-            sql += f" AND d.kind IN ({', '.join('?' * len(kinds))})"
-            params.extend(kinds)
-        rows = await self._all(sql + " ORDER BY d.updated_at DESC LIMIT 1", params)
-        return (
-            StoredDocument(bytes(rows[0][0]), bytes(rows[0][1]), rows[0][2], bytes(rows[0][3]))
-            if rows
-            else None
-        )
-
     async def set_aside_documents(self) -> set[bytes]:
         """Documents with a change set aside: their later changes wait behind it."""
         rows = await self._all("SELECT DISTINCT doc_id FROM set_aside WHERE doc_id IS NOT NULL")
@@ -826,11 +799,6 @@ class Transaction:
                 (journal_name, code, reason, at, position),
             )
             await self._db.execute("DELETE FROM outbox WHERE position = ?", (position,))
-
-    async def discard_set_aside(self, record_ids: list[bytes]) -> None:
-        await self._db.executemany(
-            "DELETE FROM set_aside WHERE record_id = ?", [(r,) for r in record_ids]
-        )
 
     async def restore_set_aside(self) -> int:
         """Move every set-aside record back into the outbox at its old position."""
