@@ -9,7 +9,9 @@ the server's error code:
   later batch of that journal in this sync, is **set aside** without asking again;
 - some record refuses for good (invalid, too large, conflicting id, over quota): the batch is
   halved until the refused records are alone, and only they are set aside. A batch of n
-  records with k refused ones costs at most about 2·k·log2(n) extra calls.
+  records with k refused ones costs at most about 2·k·log2(n) extra calls. Once an account
+  quota refuses a record on its own, the rest of the outbox is set aside without asking: it
+  pushed what fitted, and every further record would cost a call to be refused.
 
 A record set aside moves from the outbox to the store's `set_aside` table (nothing written is
 lost; `Client.set_aside()` lists it, `Client.retry_set_aside()` puts it back), and so do the
@@ -50,6 +52,7 @@ class Pusher:
         self._report = report
         self._tracker = tracker
         self._refused: dict[bytes, tuple[str, str]] = {}  # journal -> (code, reason)
+        self._full: tuple[str, str] | None = None  # an account quota refused a lone record
         self._blocked: set[bytes] = set()  # documents with a change set aside
 
     async def push(self) -> None:
@@ -63,6 +66,9 @@ class Pusher:
             return
         if batch[0].journal_id in self._refused:
             await self._set_aside(batch, *self._refused[batch[0].journal_id])
+            return
+        if self._full is not None:
+            await self._set_aside(batch, *self._full)
             return
         try:
             reply = await self._transport.call(
@@ -81,6 +87,8 @@ class Pusher:
         reason = sync_plan.refusal_reason(code, str(error))
         if kind == sync_plan.JOURNAL:
             self._refused[batch[0].journal_id] = (code, reason)
+        if len(batch) == 1 and code.endswith(sync_plan.QUOTA_SUFFIX):
+            self._full = (code, reason)  # the rest would be refused one call at a time
         if kind == sync_plan.JOURNAL or len(batch) == 1:
             await self._set_aside(batch, code, reason)
             return

@@ -415,12 +415,27 @@ class Replica:
             await self._push(report, tracker)
         voids = await self._void_withdrawn(report)
         if voids:
-            await self._push(report, tracker)
-            report.pushed -= voids  # `pushed` counts changes, not this bookkeeping
+            await self._push_voids(voids, report, tracker)
         await self._pull(report, tracker)
         await self._compact(report)
         report.rollbacks = sorted(self.chains.problems().values())
         return report
+
+    async def _push_voids(
+        self, voids: int, report: sync_plan.SyncReport, tracker: sync_plan.ProgressTracker
+    ) -> None:
+        """Push the void records just written. `pushed` counts changes, not this bookkeeping;
+        a void the server refuses too (over quota, say) is dropped, not shown as a change set
+        aside: its counter is withdrawn again and the next sync says so."""
+        pushed, aside = report.pushed, len(report.set_aside)
+        await self._push(report, tracker)
+        refused = [r for r in report.set_aside[aside:] if r.doc_id is None]  # voids only
+        async with self.store.transaction() as tx:
+            await tx.discard_set_aside([r.record_id for r in refused])
+        report.set_aside = report.set_aside[:aside] + [
+            r for r in report.set_aside[aside:] if r.doc_id is not None
+        ]
+        report.pushed = pushed + max(report.pushed - pushed - (voids - len(refused)), 0)
 
     async def _void_withdrawn(self, report: sync_plan.SyncReport) -> int:
         """Counters of this device that will never reach the server (records set aside, a

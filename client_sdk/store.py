@@ -800,6 +800,13 @@ class Transaction:
             )
             await self._db.execute("DELETE FROM outbox WHERE position = ?", (position,))
 
+    async def discard_set_aside(self, record_ids: list[bytes]) -> None:
+        """Forget set-aside records that hold no change (void records: protocol.md 4.18)."""
+        await self._db.executemany(
+            "DELETE FROM set_aside WHERE record_id = ? AND doc_id IS NULL",
+            [(record_id,) for record_id in record_ids],
+        )
+
     async def restore_set_aside(self) -> int:
         """Move every set-aside record back into the outbox at its old position."""
         rows = await self._db.execute_fetchall("SELECT count(*) FROM set_aside")

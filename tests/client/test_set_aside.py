@@ -175,3 +175,23 @@ async def test_a_note_for_a_journal_whose_owner_erased_their_account_is_set_asid
     assert [c.text for c in await therapist.set_aside()] == [NOTE]
     assert (await therapist.sync()).set_aside == []
     assert [j.name for j in await therapist.journals()] == ["Personal"]
+
+
+async def test_once_a_quota_refuses_a_lone_record_the_rest_is_set_aside_without_more_calls(
+    live_server: RunningServer, signup: ClientFactory
+) -> None:
+    ana = await signup("ana")
+    for n in range(12):
+        await ana.write("Personal", f"Entry {n}.")
+    over = wire.encode(wire.ErrorReply("storage_quota_exceeded", "the account is full"))
+    async with recording_proxy(live_server.url) as proxy:
+        ana.transport.base_url = proxy.url
+        proxy.replies["/v1/records/push"] = (413, over)
+        report = await ana.sync()
+        pushes = proxy.paths().count("/v1/records/push")
+    assert report.pushed == 0
+    assert [r.code for r in report.set_aside] == ["storage_quota_exceeded"] * 12
+    assert "quota" in report.set_aside[0].reason
+    assert pushes <= 5  # 12 -> 6 -> 3 -> 1, then nothing more: not one call per record
+    assert len(await ana.set_aside()) == 12
+    assert await ana.pending() == 0
