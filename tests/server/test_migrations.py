@@ -123,3 +123,31 @@ def test_a_database_url_that_is_not_postgresql_is_refused() -> None:
     result = tj_server("--database", "mysql://db/tj")
     assert result.returncode == 2
     assert "--database takes a postgresql:// URL" in result.stderr
+
+
+def test_migration_versions_count_up_from_one_without_a_gap_or_a_repeat() -> None:
+    """Two branches that each add "migration 2" must not both land as version 2."""
+    assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))
+    assert len({m.name for m in MIGRATIONS}) == len(MIGRATIONS)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+async def test_both_backends_have_the_same_tables_and_columns(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """The migrations of each dialect describe one schema: tables and column names match."""
+    assert tj_server("migrate", "--data", str(tmp_path / "parity")).returncode == 0
+    sqlite_path = tmp_path / "parity" / "journal.db"
+    sqlite_columns: set[tuple[str, str]] = set()
+    with closing(sqlite3.connect(sqlite_path)) as db:
+        tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            if table == "sqlite_sequence":
+                continue
+            for row in db.execute(f"PRAGMA table_info({table})"):
+                sqlite_columns.add((table, row[1]))
+    rows = await live_server.rows(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = 'public'"
+    )
+    assert {(str(t), str(c)) for t, c in rows} == sqlite_columns
