@@ -61,7 +61,10 @@ def therapist_keys(therapist: Client) -> list[bytes]:
 
 
 def plaintexts_openable_with(record: ServerRecord, journal_keys: list[bytes]) -> list[bytes]:
-    """The record's padded plaintext for each key that opens it (the AD is public)."""
+    """The record's padded plaintext for each key that opens it (the AD is public).
+
+    Fails on an empty key list: "nothing opens" with no key tried would prove nothing."""
+    assert journal_keys, "no journal key to try"
     ad = records.record_ad(record.journal_id, record.record_id, record.epoch)
     opened = []
     for key in journal_keys:

@@ -158,6 +158,24 @@ def duplicate_record_ids(server: RunningServer) -> list[tuple[bytes, bytes]]:
     return [(bytes(j), bytes(r)) for j, r in rows]
 
 
+async def compacted_after_a_long_history(run: Run, compact_after: int) -> int:
+    """One device gives a new entry more updates than `compact_after` on top of whatever the
+    program left, and syncs: returns how many documents were compacted, so that every example
+    proves compaction really ran amid the other devices' edits and interrupted syncs."""
+    client = run.clients[0]
+    word = run.word()
+    entry = await client.write(None, f"start {word}")
+    run.words[entry.id] = {word}
+    for _ in range(compact_after + 1):
+        word = run.word()
+        await client.edit(entry.id, append=f" {word}")
+        run.words[entry.id].add(word)
+    compacted = 0
+    for _ in range(2):
+        compacted += (await client.sync(strict=True)).compacted
+    return compacted
+
+
 @settings(
     max_examples=100,
     deadline=None,
@@ -175,6 +193,8 @@ async def test_devices_converge_and_keep_every_word_whatever_the_sync_order(
         try:
             for step in program:
                 await perform(run, step)
+            if compact_after < 100:  # 100: the control, where nothing reaches the threshold
+                assert await compacted_after_a_long_history(run, compact_after) >= 1
             for _ in range(2):
                 for client in run.clients:
                     await client.sync(strict=True)

@@ -68,4 +68,3 @@ async def test_a_server_closing_every_socket_at_once_gets_fewer_and_fewer_reconn
     assert all(gap >= floor for gap, floor in zip(gaps, floors, strict=True)), (gaps, floors)
     assert floors[-1] == 0.5 * backoff.cap  # the waits reached the cap: they kept doubling
     assert received >= CONNECTIONS - 1  # every connection but perhaps the last said hello
-
