@@ -1,0 +1,257 @@
+"""Regenerate protocol.md's crypto and wire test vectors from their fixed inputs.
+
+    python -m tests.core.regenerate_vectors          # check: print what differs, exit 1 if any
+    python -m tests.core.regenerate_vectors --write  # rewrite the blocks in protocol.md
+
+Inputs (keys, seeds, nonces, ids, names, times) stay as protocol.md holds them; every derived
+value is recomputed with the hand-written helpers of tests/core/test_protocol_vectors_by_hand.py
+(libsodium through nacl.bindings, hashlib, hand-made msgpack), never with the SDK, so a vector
+regenerated here still checks the SDK independently. The share envelope's sealed box is random
+by design: it is kept unless --new-sealed-box seals the journal key again. The document,
+withholding and access-chain vectors come from pycrdt and the SDK's pure core and are not
+regenerated here: their own tests in tests/core/ check them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import nacl.bindings as sodium
+
+from tests.core.test_protocol_vectors_by_hand import (
+    PROTOCOL,
+    VECTOR_BLOCK,
+    aead,
+    frame,
+    h,
+    mp,
+    pad,
+    plain,
+    record_body,
+    sign,
+    signing_pair,
+    subkey,
+    u32,
+)
+
+Vector = dict[str, Any]
+
+
+def argon2id(v: Vector) -> bytes:
+    return bytes(
+        sodium.crypto_pwhash_alg(
+            32, v["password"].encode(), h(v["salt"]), v["opslimit"], v["memlimit"],
+            sodium.crypto_pwhash_ALG_ARGON2ID13,
+        )
+    )  # fmt: skip
+
+
+def secrets_plaintext(v: Vector) -> bytes:
+    return b"\x01" + h(v["account_key"]) + h(v["sign_seed"]) + h(v["box_secret"])
+
+
+def frame_vector(v: Vector) -> None:
+    v["framed"] = frame(*(h(part) for part in v["parts"])).hex()
+
+
+def kdf_vector(v: Vector) -> None:
+    for entry in v["subkeys"]:
+        entry["subkey"] = subkey(h(v["root"]), entry["personal"].encode()).hex()
+
+
+def argon2id_vector(v: Vector) -> None:
+    v["root"] = argon2id(v).hex()
+
+
+def password_keys_vector(v: Vector) -> None:
+    root = argon2id(v)
+    login_seed = subkey(root, b"tj-login-key-v1.")
+    v["login_seed"] = login_seed.hex()
+    v["login_public_key"] = signing_pair(login_seed)[0].hex()
+    v["kek"] = subkey(root, b"tj-kek-v1.......").hex()
+
+
+def padding_vector(v: Vector) -> None:
+    v["lengths"] = [[length, len(pad(bytes(length)))] for length, _ in v["lengths"]]
+    v["example"]["padded"] = pad(h(v["example"]["data"])).hex()
+
+
+def record_vector(v: Vector) -> None:
+    v["author_sign_public_key"] = signing_pair(h(v["author_sign_seed"]))[0].hex()
+    ad = frame(b"tj/record/v1", h(v["journal_id"]), h(v["record_id"]), u32(v["epoch"]))
+    body = record_body(v["body"])
+    signature_input = frame(b"tj/record-signature/v1", ad, body)
+    signature = sign(h(v["author_sign_seed"]), signature_input)
+    padded = pad(mp([body, signature]))
+    v["associated_data"], v["body_msgpack"] = ad.hex(), body.hex()
+    v["signature_input"], v["signature"] = signature_input.hex(), signature.hex()
+    v["padded_plaintext"] = padded.hex()
+    v["ciphertext"] = aead(h(v["journal_key"]), h(v["nonce"]), padded, ad).hex()
+
+
+def bundle_vector(v: Vector) -> None:
+    ad = frame(b"tj/bundle/v1", h(v["account_id"]), v["username"].encode())
+    v["plaintext"], v["associated_data"] = secrets_plaintext(v).hex(), ad.hex()
+    v["sealed"] = aead(h(v["kek"]), h(v["nonce"]), secrets_plaintext(v), ad).hex()
+
+
+def recovery_vector(v: Vector) -> None:
+    key = h(v["recovery_key"])
+    check = hashlib.blake2b(key, digest_size=32).digest()[:3]
+    text = base64.b32encode(key + check).decode()
+    v["check"], v["formatted"] = check.hex(), "-".join(text[i : i + 4] for i in range(0, 56, 4))
+    login_seed, wrap_key = subkey(key, b"tj-rec-login-v1."), subkey(key, b"tj-rec-wrap-v1..")
+    v["login_seed"], v["login_public_key"] = login_seed.hex(), signing_pair(login_seed)[0].hex()
+    v["wrap_key"] = wrap_key.hex()
+    ad = frame(b"tj/recovery-bundle/v1", h(v["account_id"]), v["username"].encode())
+    v["associated_data"] = ad.hex()
+    v["sealed"] = aead(wrap_key, h(v["nonce"]), secrets_plaintext(v), ad).hex()
+
+
+def journal_key_vector(v: Vector) -> None:
+    ad = frame(b"tj/journal-key/v1", h(v["account_id"]), h(v["journal_id"]), u32(v["epoch"]))
+    v["associated_data"] = ad.hex()
+    v["wrapped"] = aead(h(v["account_key"]), h(v["nonce"]), h(v["journal_key"]), ad).hex()
+
+
+def journal_meta_vector(v: Vector) -> None:
+    meta = mp({"name": v["name"]})
+    ad = frame(b"tj/journal-meta/v1", h(v["journal_id"]), u32(v["epoch"]))
+    v["meta_msgpack"], v["associated_data"] = meta.hex(), ad.hex()
+    sealed = u32(v["epoch"]) + aead(h(v["journal_key"]), h(v["nonce"]), pad(meta), ad)
+    v["sealed_meta"] = sealed.hex()
+
+
+def challenge_vector(v: Vector) -> None:
+    message = frame(
+        b"tj/login-challenge/v1", v["username"].encode(), h(v["server_id"]),
+        v["purpose"].encode(), h(v["challenge"]),
+    )  # fmt: skip
+    v["message"] = message.hex()
+    v["login_public_key"] = signing_pair(h(v["login_seed"]))[0].hex()
+    v["signature"] = sign(h(v["login_seed"]), message).hex()
+
+
+def identity_vector(v: Vector) -> None:
+    sign_pk = signing_pair(h(v["sign_seed"]))[0]
+    box_pk = sodium.crypto_scalarmult_base(h(v["box_secret"]))
+    account_id, username = h(v["account_id"]), v["username"].encode()
+    message = frame(b"tj/identity/v1", account_id, username, sign_pk, box_pk)
+    framed = frame(b"tj/fingerprint/v1", account_id, username, sign_pk, box_pk)
+    digest = hashlib.blake2b(framed, digest_size=32).digest()
+    groups = [int.from_bytes(digest[5 * i : 5 * i + 5], "big") % 100_000 for i in range(6)]
+    v.update(
+        sign_public_key=sign_pk.hex(),
+        box_public_key=box_pk.hex(),
+        message=message.hex(),
+        signature=sign(h(v["sign_seed"]), message).hex(),
+        fingerprint_input=framed.hex(),
+        fingerprint_digest=digest.hex(),
+        fingerprint=" ".join(f"{group:05d}" for group in groups),
+    )
+
+
+def share_envelope_vector(v: Vector, new_sealed_box: bool = False) -> None:
+    member_box_pk = sodium.crypto_scalarmult_base(h(v["member_box_secret"]))
+    v["member_box_public_key"] = member_box_pk.hex()
+    v["member_sign_public_key"] = signing_pair(h(v["member_sign_seed"]))[0].hex()
+    v["owner_sign_public_key"] = signing_pair(h(v["owner_sign_seed"]))[0].hex()
+    if new_sealed_box:
+        v["sealed_box"] = sodium.crypto_box_seal(h(v["journal_key"]), member_box_pk).hex()
+    sealed_box = h(v["sealed_box"])
+    sealed_hash = hashlib.blake2b(sealed_box, digest_size=32).digest()
+    message = frame(
+        b"tj/share-envelope/v1", h(v["owner_id"]), h(v["member_id"]), v["member_name"].encode(),
+        h(v["member_sign_public_key"]), member_box_pk, h(v["journal_id"]), v["role"].encode(),
+        u32(v["epoch"]), v["expires_at"].to_bytes(8, "big"), sealed_hash,
+    )  # fmt: skip
+    signature = sign(h(v["owner_sign_seed"]), message)
+    envelope = mp(
+        [
+            1, sealed_box, signature, v["role"], v["expires_at"], v["member_name"],
+            h(v["member_sign_public_key"]), member_box_pk,
+        ]
+    )  # fmt: skip
+    v.update(
+        sealed_box_hash=sealed_hash.hex(),
+        message=message.hex(),
+        signature=signature.hex(),
+        envelope=envelope.hex(),
+    )
+
+
+def disclosure_id_vector(v: Vector) -> None:
+    v["disclosure_doc_id"] = hashlib.blake2b(
+        h(v["source_doc_id"]) + h(v["journal_id"]),
+        digest_size=16,
+        key=h(v["account_key"]),
+        person=b"tj-disclosure-v1",
+    ).hexdigest()
+
+
+def wire_vector(v: Vector) -> None:
+    from client_sdk import wire  # field types only
+
+    for example in v["examples"]:
+        message_type = getattr(wire, example["message"])
+        example["msgpack"] = mp(plain(message_type, example["fields"])).hex()
+
+
+REGENERATED: dict[str, Callable[[Vector], None]] = {
+    "frame": frame_vector,
+    "kdf": kdf_vector,
+    "argon2id": argon2id_vector,
+    "password-keys": password_keys_vector,
+    "padding": padding_vector,
+    "record": record_vector,
+    "bundle": bundle_vector,
+    "recovery": recovery_vector,
+    "journal-key": journal_key_vector,
+    "journal-meta": journal_meta_vector,
+    "challenge": challenge_vector,
+    "identity": identity_vector,
+    "share-envelope": share_envelope_vector,
+    "disclosure-id": disclosure_id_vector,
+    "wire": wire_vector,
+}
+
+
+def regenerate(text: str, new_sealed_box: bool = False) -> tuple[str, list[str]]:
+    """protocol.md's text with every regenerated block rewritten, and the names that changed."""
+    changed: list[str] = []
+
+    def rewrite(match: Any) -> str:
+        name, block = match.group(1), match.group(2)
+        if name not in REGENERATED:
+            return str(match.group(0))
+        vector = json.loads(block)
+        if name == "share-envelope":
+            share_envelope_vector(vector, new_sealed_box)
+        else:
+            REGENERATED[name](vector)
+        if vector == json.loads(block):
+            return str(match.group(0))  # unchanged blocks keep their layout
+        changed.append(name)
+        return f"```json vector-{name}\n{json.dumps(vector, indent=2)}\n```"
+
+    return VECTOR_BLOCK.sub(rewrite, text), changed
+
+
+def main(argv: list[str]) -> int:
+    text = PROTOCOL.read_text(encoding="utf-8")
+    updated, changed = regenerate(text, new_sealed_box="--new-sealed-box" in argv)
+    if "--write" in argv:
+        PROTOCOL.write_text(updated, encoding="utf-8")
+        print(f"rewrote {len(changed)} vector(s): {', '.join(changed) or 'none changed'}")
+        return 0
+    print("\n".join(f"vector-{name} differs from its inputs" for name in changed) or "up to date")
+    return 1 if changed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,347 @@
+"""protocol.md's vectors recomputed WITHOUT the SDK code that produced them, as a client author
+in another language would: libsodium called directly (`nacl.bindings`, with each vector's fixed
+nonce and key), BLAKE2b through `hashlib`, framing, padding and msgpack written out by hand
+below from protocol.md's rules (msgpack: github.com/msgpack/msgpack/blob/master/spec.md).
+
+tests/core/test_protocol_vectors.py checks the same vectors against the SDK and opens them
+back; this module is what makes that check more than the code agreeing with itself.
+tests/core/regenerate_vectors.py rewrites the vectors from their fixed inputs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+import typing
+from pathlib import Path
+from typing import Any
+
+import nacl.bindings as sodium
+import pytest
+
+from client_sdk import wire  # only to learn which wire fields are bytes: never to encode
+
+PROTOCOL = Path(__file__).resolve().parents[2] / "protocol.md"
+VECTOR_BLOCK = re.compile(r"^```json vector-([a-z0-9-]+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+VECTORS: dict[str, Any] = {
+    name: json.loads(text) for name, text in VECTOR_BLOCK.findall(PROTOCOL.read_text("utf-8"))
+}
+h = bytes.fromhex
+
+
+# --- the protocol's building blocks, by hand ----------------------------------------------------
+
+
+def frame(*parts: bytes) -> bytes:
+    """protocol.md: each part as a 4-byte big-endian length, then its bytes."""
+    return b"".join(len(part).to_bytes(4, "big") + part for part in parts)
+
+
+def u32(value: int) -> bytes:
+    return value.to_bytes(4, "big")
+
+
+def pad(data: bytes) -> bytes:
+    """protocol.md: append 0x80, then zeros up to the next multiple of the block (256 bytes
+    below 8 KiB, else 1/16 of the next power of two); always at least one byte added."""
+    total = len(data) + 1
+    block = 256 if total < 8192 else max(256, 1 << (total.bit_length() - 4))
+    padded_length = (len(data) // block + 1) * block
+    return data + b"\x80" + bytes(padded_length - len(data) - 1)
+
+
+def subkey(root: bytes, personal: bytes) -> bytes:
+    return hashlib.blake2b(b"", digest_size=32, key=root, person=personal).digest()
+
+
+def signing_pair(seed: bytes) -> tuple[bytes, bytes]:
+    public_key, secret_key = sodium.crypto_sign_seed_keypair(seed)
+    return public_key, secret_key
+
+
+def sign(seed: bytes, message: bytes) -> bytes:
+    """Ed25519, detached: the first 64 bytes of libsodium's combined signed message."""
+    _, secret_key = signing_pair(seed)
+    return sodium.crypto_sign(message, secret_key)[:64]
+
+
+def aead(key: bytes, nonce: bytes, plaintext: bytes, ad: bytes) -> bytes:
+    """XChaCha20-Poly1305 (IETF), laid out as nonce || ciphertext || tag."""
+    return nonce + sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad, nonce, key)
+
+
+def mp(value: Any) -> bytes:
+    """msgpack, smallest encoding of each value, as the spec prescribes."""
+    if value is None:
+        return b"\xc0"
+    if value is True or value is False:
+        return b"\xc3" if value else b"\xc2"
+    if isinstance(value, int):
+        return _mp_int(value)
+    if isinstance(value, str):
+        raw = value.encode("utf-8")
+        if len(raw) < 32:
+            return bytes([0xA0 | len(raw)]) + raw
+        return _sized(len(raw), {1: 0xD9, 2: 0xDA, 4: 0xDB}) + raw
+    if isinstance(value, bytes):
+        return _sized(len(value), {1: 0xC4, 2: 0xC5, 4: 0xC6}) + value
+    if isinstance(value, list):
+        head = (
+            bytes([0x90 | len(value)])
+            if len(value) < 16
+            else _sized(len(value), {2: 0xDC, 4: 0xDD})
+        )
+        return head + b"".join(mp(item) for item in value)
+    if isinstance(value, dict):
+        head = (
+            bytes([0x80 | len(value)])
+            if len(value) < 16
+            else _sized(len(value), {2: 0xDE, 4: 0xDF})
+        )
+        return head + b"".join(mp(key) + mp(item) for key, item in value.items())
+    raise TypeError(f"no msgpack form for {type(value).__name__}")
+
+
+def _mp_int(value: int) -> bytes:
+    if 0 <= value < 0x80:
+        return bytes([value])
+    if -32 <= value < 0:
+        return bytes([value & 0xFF])
+    tags = (
+        {1: 0xCC, 2: 0xCD, 4: 0xCE, 8: 0xCF} if value >= 0 else {1: 0xD0, 2: 0xD1, 4: 0xD2, 8: 0xD3}
+    )
+    for size, tag in tags.items():
+        if (value >= 0 and value < 1 << (8 * size)) or (
+            value < 0 and value >= -(1 << (8 * size - 1))
+        ):
+            return bytes([tag]) + value.to_bytes(size, "big", signed=value < 0)
+    raise ValueError("integer out of msgpack's range")
+
+
+def _sized(length: int, tags: dict[int, int]) -> bytes:
+    for size, tag in tags.items():
+        if length < 1 << (8 * size):
+            return bytes([tag]) + length.to_bytes(size, "big")
+    raise ValueError("too long for msgpack")
+
+
+def test_the_hand_written_helpers_match_the_specs_own_examples() -> None:
+    assert mp([1, -1, 200, -200, 70000, 2**40]) == bytes.fromhex(
+        "96" "01" "ff" "ccc8" "d1ff38" "ce00011170" "cf0000010000000000"
+    )  # fmt: skip
+    assert mp({"a": b"\x00" * 3, "b": "x" * 40, "c": None}) == (
+        b"\x83\xa1a\xc4\x03\x00\x00\x00\xa1b\xd9\x28" + b"x" * 40 + b"\xa1c\xc0"
+    )
+    assert pad(b"hi") == b"hi\x80" + bytes(253)
+    assert VECTORS, "protocol.md holds no vectors"
+
+
+# --- the vectors -------------------------------------------------------------------------------
+
+
+def test_frame_vector() -> None:
+    v = VECTORS["frame"]
+    assert frame(*(h(part) for part in v["parts"])).hex() == v["framed"]
+
+
+def test_padding_vector() -> None:
+    v = VECTORS["padding"]
+    assert pad(h(v["example"]["data"])).hex() == v["example"]["padded"]
+    for length, padded_length in v["lengths"]:
+        assert len(pad(bytes(length))) == padded_length, length
+
+
+def test_kdf_vector() -> None:
+    v = VECTORS["kdf"]
+    assert v["subkeys"]
+    for entry in v["subkeys"]:
+        assert subkey(h(v["root"]), entry["personal"].encode()).hex() == entry["subkey"]
+
+
+def test_argon2id_vector_from_libsodium_directly() -> None:
+    v = VECTORS["argon2id"]
+    root = sodium.crypto_pwhash_alg(
+        32, v["password"].encode(), h(v["salt"]), v["opslimit"], v["memlimit"],
+        sodium.crypto_pwhash_ALG_ARGON2ID13,
+    )  # fmt: skip
+    assert root.hex() == v["root"]
+
+
+def test_password_keys_vector() -> None:
+    v = VECTORS["password-keys"]
+    root = sodium.crypto_pwhash_alg(
+        32, v["password"].encode(), h(v["salt"]), v["opslimit"], v["memlimit"],
+        sodium.crypto_pwhash_ALG_ARGON2ID13,
+    )  # fmt: skip
+    login_seed = subkey(root, b"tj-login-key-v1.")
+    assert login_seed.hex() == v["login_seed"]
+    assert subkey(root, b"tj-kek-v1.......").hex() == v["kek"]
+    assert signing_pair(login_seed)[0].hex() == v["login_public_key"]
+
+
+def record_body(b: dict[str, Any]) -> bytes:
+    return mp(
+        [
+            2, h(b["author"]), h(b["device"]), b["counter"], h(b["doc_id"]), b["doc_kind"],
+            b["kind"], h(b["payload"]), b["written_at"],
+            [[h(account), h(device), counter] for account, device, counter in b["seen"]],
+            [[h(account), h(device), ranges] for account, device, ranges in b["covers"]],
+        ]
+    )  # fmt: skip
+
+
+def test_record_vector_sealed_by_hand() -> None:
+    v = VECTORS["record"]
+    assert signing_pair(h(v["author_sign_seed"]))[0].hex() == v["author_sign_public_key"]
+    ad = frame(b"tj/record/v1", h(v["journal_id"]), h(v["record_id"]), u32(v["epoch"]))
+    assert ad.hex() == v["associated_data"]
+    body = record_body(v["body"])
+    assert body.hex() == v["body_msgpack"]
+    signature_input = frame(b"tj/record-signature/v1", ad, body)
+    assert signature_input.hex() == v["signature_input"]
+    signature = sign(h(v["author_sign_seed"]), signature_input)
+    assert signature.hex() == v["signature"]
+    padded = pad(mp([body, signature]))
+    assert padded.hex() == v["padded_plaintext"]
+    assert aead(h(v["journal_key"]), h(v["nonce"]), padded, ad).hex() == v["ciphertext"]
+
+
+def test_bundle_vector_sealed_by_hand() -> None:
+    v = VECTORS["bundle"]
+    plaintext = b"\x01" + h(v["account_key"]) + h(v["sign_seed"]) + h(v["box_secret"])
+    assert plaintext.hex() == v["plaintext"]
+    ad = frame(b"tj/bundle/v1", h(v["account_id"]), v["username"].encode())
+    assert ad.hex() == v["associated_data"]
+    assert aead(h(v["kek"]), h(v["nonce"]), plaintext, ad).hex() == v["sealed"]
+
+
+def test_recovery_vector_by_hand() -> None:
+    v = VECTORS["recovery"]
+    key = h(v["recovery_key"])
+    login_seed = subkey(key, b"tj-rec-login-v1.")
+    assert login_seed.hex() == v["login_seed"]
+    assert signing_pair(login_seed)[0].hex() == v["login_public_key"]
+    wrap_key = subkey(key, b"tj-rec-wrap-v1..")
+    assert wrap_key.hex() == v["wrap_key"]
+    plaintext = b"\x01" + h(v["account_key"]) + h(v["sign_seed"]) + h(v["box_secret"])
+    ad = frame(b"tj/recovery-bundle/v1", h(v["account_id"]), v["username"].encode())
+    assert ad.hex() == v["associated_data"]
+    assert aead(wrap_key, h(v["nonce"]), plaintext, ad).hex() == v["sealed"]
+
+
+def test_journal_key_vector_wrapped_by_hand() -> None:
+    v = VECTORS["journal-key"]
+    ad = frame(b"tj/journal-key/v1", h(v["account_id"]), h(v["journal_id"]), u32(v["epoch"]))
+    assert ad.hex() == v["associated_data"]
+    wrapped = aead(h(v["account_key"]), h(v["nonce"]), h(v["journal_key"]), ad)
+    assert wrapped.hex() == v["wrapped"]
+
+
+def test_journal_meta_vector_sealed_by_hand() -> None:
+    v = VECTORS["journal-meta"]
+    meta = mp({"name": v["name"]})
+    assert meta.hex() == v["meta_msgpack"]
+    ad = frame(b"tj/journal-meta/v1", h(v["journal_id"]), u32(v["epoch"]))
+    assert ad.hex() == v["associated_data"]
+    sealed = u32(v["epoch"]) + aead(h(v["journal_key"]), h(v["nonce"]), pad(meta), ad)
+    assert sealed.hex() == v["sealed_meta"]
+
+
+def test_challenge_vector_signed_by_hand() -> None:
+    v = VECTORS["challenge"]
+    message = frame(
+        b"tj/login-challenge/v1", v["username"].encode(), h(v["server_id"]),
+        v["purpose"].encode(), h(v["challenge"]),
+    )  # fmt: skip
+    assert message.hex() == v["message"]
+    assert signing_pair(h(v["login_seed"]))[0].hex() == v["login_public_key"]
+    assert sign(h(v["login_seed"]), message).hex() == v["signature"]
+
+
+def test_identity_vector_by_hand() -> None:
+    v = VECTORS["identity"]
+    sign_pk = signing_pair(h(v["sign_seed"]))[0]
+    box_pk = sodium.crypto_scalarmult_base(h(v["box_secret"]))
+    assert (sign_pk.hex(), box_pk.hex()) == (v["sign_public_key"], v["box_public_key"])
+    account_id, username = h(v["account_id"]), v["username"].encode()
+    message = frame(b"tj/identity/v1", account_id, username, sign_pk, box_pk)
+    assert message.hex() == v["message"]
+    assert sign(h(v["sign_seed"]), message).hex() == v["signature"]
+    framed = frame(b"tj/fingerprint/v1", account_id, username, sign_pk, box_pk)
+    assert framed.hex() == v["fingerprint_input"]
+    digest = hashlib.blake2b(framed, digest_size=32).digest()
+    groups = [int.from_bytes(digest[5 * i : 5 * i + 5], "big") % 100_000 for i in range(6)]
+    assert " ".join(f"{group:05d}" for group in groups) == v["fingerprint"]
+
+
+def test_share_envelope_vector_by_hand() -> None:
+    v = VECTORS["share-envelope"]
+    member_box_pk = sodium.crypto_scalarmult_base(h(v["member_box_secret"]))
+    assert member_box_pk.hex() == v["member_box_public_key"]
+    assert signing_pair(h(v["member_sign_seed"]))[0].hex() == v["member_sign_public_key"]
+    sealed_box = h(v["sealed_box"])  # random by design: checked by opening it
+    opened = sodium.crypto_box_seal_open(sealed_box, member_box_pk, h(v["member_box_secret"]))
+    assert opened.hex() == v["journal_key"]
+    sealed_hash = hashlib.blake2b(sealed_box, digest_size=32).digest()
+    assert sealed_hash.hex() == v["sealed_box_hash"]
+    message = frame(
+        b"tj/share-envelope/v1", h(v["owner_id"]), h(v["member_id"]), v["member_name"].encode(),
+        h(v["member_sign_public_key"]), h(v["member_box_public_key"]), h(v["journal_id"]),
+        v["role"].encode(), u32(v["epoch"]), v["expires_at"].to_bytes(8, "big"), sealed_hash,
+    )  # fmt: skip
+    assert message.hex() == v["message"]
+    assert signing_pair(h(v["owner_sign_seed"]))[0].hex() == v["owner_sign_public_key"]
+    signature = sign(h(v["owner_sign_seed"]), message)
+    assert signature.hex() == v["signature"]
+    envelope = mp(
+        [
+            1, sealed_box, signature, v["role"], v["expires_at"], v["member_name"],
+            h(v["member_sign_public_key"]), h(v["member_box_public_key"]),
+        ]
+    )  # fmt: skip
+    assert envelope.hex() == v["envelope"]
+
+
+def test_disclosure_id_vector_by_hand() -> None:
+    v = VECTORS["disclosure-id"]
+    derived = hashlib.blake2b(
+        h(v["source_doc_id"]) + h(v["journal_id"]),
+        digest_size=16,
+        key=h(v["account_key"]),
+        person=b"tj-disclosure-v1",
+    )
+    assert derived.hexdigest() == v["disclosure_doc_id"]
+
+
+def plain(hint: Any, value: Any) -> Any:
+    """The JSON value as msgpack-ready data: hex strings become bytes where the field is
+    bytes (the only thing taken from the wire module: its field types)."""
+    if typing.get_origin(hint) is list:
+        (item,) = typing.get_args(hint)
+        return [plain(item, element) for element in value]
+    if dataclasses.is_dataclass(hint):
+        hints = typing.get_type_hints(hint)
+        return {name: plain(hints[name], element) for name, element in value.items()}
+    return h(value) if hint is bytes else value
+
+
+@pytest.mark.parametrize("example", VECTORS["wire"]["examples"], ids=lambda e: str(e["message"]))
+def test_wire_vector_written_by_hand(example: dict[str, Any]) -> None:
+    message_type = getattr(wire, example["message"])
+    fields = [field.name for field in dataclasses.fields(message_type)]
+    assert list(example["fields"]) == fields  # a map in field order, every field present
+    assert mp(plain(message_type, example["fields"])).hex() == example["msgpack"]
+
+
+def test_the_regeneration_script_finds_every_vector_up_to_date() -> None:
+    from tests.core.regenerate_vectors import REGENERATED, regenerate
+
+    assert set(REGENERATED) <= set(VECTORS)
+    text = PROTOCOL.read_text("utf-8")
+    _, changed = regenerate(text)
+    assert changed == []
+    # And the script can see a stale vector: alter one input, its outputs no longer match.
+    stale = text.replace('"username": "ana"', '"username": "bob"', 1)
+    assert regenerate(stale)[1]
