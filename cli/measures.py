@@ -169,6 +169,24 @@ def measure_show(home: Home, result_id: str, as_json: bool) -> None:
         output.print_table(answers_table(taken.result, chosen))
 
 
+@measure.command("delete")
+@click.argument("result_id", metavar="ID")
+@pass_home
+def measure_delete(home: Home, result_id: str) -> None:
+    """Delete one of your results, and the copies you shared of it.
+
+    \b
+    Example:
+      tj measure delete 3fa9c2
+    """
+
+    async def work(client: Client) -> str:
+        await client.measures.delete(result_id)
+        return await sync_note(client)
+
+    output.message(home.run(work))
+
+
 @measure.command("share")
 @click.argument("result_id", metavar="ID")
 @click.argument("therapist")

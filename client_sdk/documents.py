@@ -81,6 +81,13 @@ class Document:
     def field(self, name: str, default: Any = None) -> Any:
         return self._fields.get(name, default)
 
+    def field_values(self) -> dict[str, Any]:
+        """Every field of the map `fields` as plain values, read in one transaction (reading
+        many fields one by one costs a transaction each)."""
+        with self._doc.transaction():
+            values = self._fields.to_py()
+        return dict(values) if isinstance(values, dict) else {}
+
     def text(self, name: str) -> str:
         return str(self._doc.get(name, type=Text))
 
@@ -326,21 +333,22 @@ class EntryView:
 
 
 def entry_view(document: Document) -> EntryView:
-    mood = document.field("mood")
-    tags = document.field("tags") or []
-    emotions = document.field("emotions") or []
-    prompt_id = document.field("prompt_id")
-    offset = document.field("utc_offset")
-    trashed_at = document.field("trashed_at")
+    fields = document.field_values()
+    mood = fields.get("mood")
+    tags = fields.get("tags") or []
+    emotions = fields.get("emotions") or []
+    prompt_id = fields.get("prompt_id")
+    offset = fields.get("utc_offset")
+    trashed_at = fields.get("trashed_at")
     return EntryView(
         id=document.doc_id,
-        title=str(document.field("title", "") or ""),
+        title=str(fields.get("title", "") or ""),
         body=document.text("body"),
         mood=int(mood) if isinstance(mood, (int, float)) and not isinstance(mood, bool) else None,
         tags=tuple(str(tag) for tag in tags) if isinstance(tags, list) else (),
-        created_at=int(document.field("created_at", 0) or 0),
-        updated_at=int(document.field("updated_at", 0) or 0),
-        deleted=document.field("deleted") is True,
+        created_at=int(fields.get("created_at", 0) or 0),
+        updated_at=int(fields.get("updated_at", 0) or 0),
+        deleted=fields.get("deleted") is True,
         emotions=tuple(str(e) for e in emotions) if isinstance(emotions, list) else (),
         prompt_id=prompt_id if isinstance(prompt_id, str) and prompt_id else None,
         utc_offset=_offset_or_none(offset),

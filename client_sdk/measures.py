@@ -140,9 +140,22 @@ class Measures:
         return Taken(result, previous, change_between(previous, result))
 
     async def delete(self, result_id: str) -> None:
+        """Delete a result (the owner's), and the copies of it shared with therapists."""
         local, document = await self._document_of_kind(result_id, MEASURE)
+        if local.role != "owner":
+            raise AccessError("only the result's owner can delete it")
         if document.field("deleted") is not True:
             await self._replica.commit(local, document, delete_result_update(document, now_ms()))
+        account_key = self._replica.profile.secrets.account_key
+        for journal in await self._replica.store.journals():
+            if journal.role != "owner" or not _is_disclosure(journal):
+                continue
+            copy_id = keys.disclosure_doc_id(account_key, document.doc_id, journal.journal_id)
+            stored = await self._replica.store.document(copy_id)
+            if stored is not None and stored.kind == MEASURE:
+                copy = stored_document(stored)
+                if copy.field("deleted") is not True:
+                    await self._replica.commit(journal, copy, delete_result_update(copy, now_ms()))
 
     async def share(
         self,

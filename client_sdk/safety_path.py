@@ -198,7 +198,7 @@ class SafetyPath:
         journals = {j.journal_id: j for j in await self._store.journals() if j.role != REVOKED}
         wanted = (await self._local_journal(journal)).journal_id if journal else None
         flags: dict[str, SafetyFlag] = {}
-        acks: list[tuple[str, bytes, int]] = []
+        acks: list[tuple[str, bytes, bytes, int]] = []  # flag id, journal, author, time
         for stored in await self._store.documents(wanted):
             local = journals.get(stored.journal_id)
             if local is None or stored.kind not in (SAFETY_FLAG, SAFETY_ACK):
@@ -214,10 +214,10 @@ class SafetyPath:
             elif stored.kind == SAFETY_ACK and creator is not None and creator != local.owner_id:
                 ack = ack_view(document)
                 if ack is not None:
-                    acks.append((ack[0], creator, ack[1]))
-        for flag_id, author, at in acks:
+                    acks.append((ack[0], stored.journal_id, creator, ack[1]))
+        for flag_id, journal_id, author, at in acks:
             flag = flags.get(flag_id)
-            if flag is not None:
+            if flag is not None and flag.journal_id == journal_id.hex():  # same journal only
                 local = journals[bytes.fromhex(flag.journal_id)]
                 seen = Acknowledgement(await self._name(local, author), to_datetime(at))
                 flags[flag_id] = replace(flag, acknowledged=(*flag.acknowledged, seen))

@@ -147,3 +147,18 @@ async def test_an_annotating_therapist_cannot_write_a_result_in_the_clients_jour
     report = await ana.sync()
     assert [p.record_id for p in await ana.problems()] == [upload.record_id]
     assert report.problems and await ana.measures.results() == []
+
+
+async def test_deleting_a_result_deletes_the_copy_shared_with_the_therapist(
+    signup: ClientFactory,
+) -> None:
+    ana, tom = await signup("ana"), await signup("tom")
+    taken = await ana.measures.take("gad7", [1] * 7)
+    await ana.measures.share(taken.result.id, "tom", fingerprint=await tom.fingerprint())
+    await ana.sync()
+    await tom.sync()
+    assert len(await tom.measures.results()) == 1
+    await ana.measures.delete(taken.result.id[:8])
+    await ana.sync()
+    await tom.sync()
+    assert await ana.measures.results() == [] and await tom.measures.results() == []
