@@ -148,7 +148,7 @@ class Measures:
             await self._replica.commit(local, document, delete_result_update(document, now_ms()))
         account_key = self._replica.profile.secrets.account_key
         for journal in await self._replica.store.journals():
-            if journal.role != "owner" or not _is_disclosure(journal):
+            if journal.role != "owner" or not self._replica.is_disclosure(journal):
                 continue
             copy_id = keys.disclosure_doc_id(account_key, document.doc_id, journal.journal_id)
             stored = await self._replica.store.document(copy_id)
