@@ -1,10 +1,22 @@
 """Sync benchmark: `python -m bench.sync [--entries N]` prints one JSON object.
 
 Starts a real `tj-server` on loopback (SQLite in a temporary directory, or PostgreSQL with
-`--database postgresql` or a URL), drives the SDK with
-the default (MODERATE) password cost, and measures push, fresh pull, no-op sync on a large and
-a small journal, live propagation between two connected devices, storage per entry and peak
-memory of both processes.
+`--database postgresql` or a URL) and drives the SDK with the default (MODERATE) password
+cost, measuring what a user waits for:
+
+- `push_total_s`: writing N entries of ~1 KB through the public API, one `Client.write` per
+  entry as an app does (`write_s`), then one sync until the server holds them (`upload_s`);
+- `import_s`: `tj import` of an export of those N entries into another account, as a user
+  runs it (a new process: start-up, import, sync);
+- `fresh_pull_s`: a new device (its own process, after login) pulling everything;
+- no-op sync on N entries and on 10 (`noop_sync_ms_*`), live propagation between two
+  processes (`live_ms_*`: a write and sync on one device until the other, connected to the
+  live channel, has stored it);
+- bytes the server allocates on disk per entry (blocks, not file sizes, minus an empty
+  server), the server's CPU seconds per 1,000 records pushed and pulled, the fresh device's
+  resident memory (peak, with the KDF's transient 256 MiB, and steady after the pull).
+
+Beside them, this machine's floor from the same run (bench/floor.py) and the ratios to it.
 """
 
 from __future__ import annotations
@@ -14,7 +26,6 @@ import asyncio
 import contextlib
 import json
 import os
-import resource
 import socket
 import statistics
 import subprocess
@@ -28,6 +39,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 
+from bench.floor import floor_push_pull_s, floor_rtt_ms
 from client_sdk import Client
 from tests.postgres_cluster import PostgresCluster
 
@@ -65,27 +77,10 @@ async def wait_until_up(url: str, timeout: float = 20.0) -> None:
     raise RuntimeError("the server did not start")
 
 
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 async def timed(action: Callable[[], Awaitable[Any]]) -> float:
     start = time.perf_counter()
     await action()
     return time.perf_counter() - start
-
-
-async def noop_sync_ms(client: Client, rounds: int = 200) -> list[float]:
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        report = await client.sync()
-        samples.append((time.perf_counter() - start) * 1000)
-        assert report.pushed == report.pulled == 0
-    return samples
 
 
 def p99(samples: list[float]) -> float:
@@ -93,28 +88,11 @@ def p99(samples: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
-async def live_latencies_ms(writer: Client, reader: Client, rounds: int) -> list[float]:
-    """Time from a write on `writer` to its arrival on the live-connected `reader`."""
-    arrived: asyncio.Queue[float] = asyncio.Queue()
-
-    async def follow() -> None:
-        async for report in reader.watch():
-            if report.pulled:
-                arrived.put_nowait(time.perf_counter())
-
-    follower = asyncio.create_task(follow())
-    await asyncio.sleep(0.5)  # let the socket connect and the first catch-up sync finish
-    while not arrived.empty():
-        arrived.get_nowait()
-    samples = []
-    for index in range(rounds):
-        start = time.perf_counter()
-        await writer.write(None, f"live {index}")
-        await writer.sync()
-        end = await asyncio.wait_for(arrived.get(), timeout=10)
-        samples.append((end - start) * 1000)
-    follower.cancel()
-    return samples
+def start_server(work: Path, port: int, database: str | None = None) -> subprocess.Popen[bytes]:
+    storage = ["--database", database] if database else ["--data", str(work)]
+    return subprocess.Popen(
+        [sys.executable, "-m", "server", *storage, "--port", str(port), "--log-level", "WARNING"]
+    )
 
 
 async def database_bytes(database: str) -> int:
@@ -126,80 +104,190 @@ async def database_bytes(database: str) -> int:
         await connection.close()
 
 
+def stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    server.wait(timeout=30)  # a clean stop checkpoints the WAL into the database file
+
+
+def allocated_bytes(directory: Path) -> int:
+    """Bytes of disk blocks the files in `directory` hold (st_blocks counts 512-byte units)."""
+    return sum(p.stat().st_blocks * 512 for p in directory.iterdir() if p.is_file())
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def empty_server_bytes(work: Path) -> int:
+    """What a server that holds nothing allocates on disk, after a clean stop."""
+    port = free_port()
+    server = start_server(work, port)
+    try:
+        await wait_until_up(f"http://127.0.0.1:{port}")
+    finally:
+        stop(server)
+    return allocated_bytes(work)
+
+
+async def run_json(*command: str, env: dict[str, str] | None = None) -> Any:
+    process = await asyncio.create_subprocess_exec(
+        *command, stdout=subprocess.PIPE, env={**os.environ, **(env or {})}
+    )
+    out, _ = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:3])} failed with status {process.returncode}")
+    return json.loads(out)
+
+
+async def timed_import(url: str, work: Path, export: dict[str, Any]) -> float:
+    """`tj import` of `export` into a new account, in a new process, as a user runs it."""
+    importer = await Client.signup(url, "importer", PASSWORD, home=work / "importer")
+    await importer.close()
+    path = work / "export.json"
+    path.write_text(json.dumps(export))
+    start = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "tj"), "import", str(path), "--json",
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "TJ_HOME": str(work / "importer")},
+    )  # fmt: skip
+    if await process.wait() != 0:
+        raise RuntimeError("tj import failed")
+    return time.perf_counter() - start
+
+
+async def live_latencies_ms(writer: Client, follower_home: Path, rounds: int) -> list[float]:
+    """From a write on `writer` to its arrival on another device in another process."""
+    follower = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.follow", str(follower_home), stdout=subprocess.PIPE
+    )
+    assert follower.stdout is not None
+    try:
+        line = await asyncio.wait_for(follower.stdout.readline(), timeout=30)
+        if line.strip() != b"ready":
+            raise RuntimeError("the follower did not start")
+        samples = []
+        for index in range(rounds):
+            await asyncio.sleep(0.01)  # a user does not write 100 entries a second
+            start = time.perf_counter()
+            await writer.write(None, f"live {index}")
+            await writer.sync()
+            arrived = float(await asyncio.wait_for(follower.stdout.readline(), timeout=10))
+            samples.append((arrived - start) * 1000)
+        return samples
+    finally:
+        follower.terminate()
+        await follower.wait()
+
+
 async def run(entries: int, work: Path, database: str | None = None) -> dict[str, Any]:
+    empty_bytes = 0 if database else await empty_server_bytes(work / "empty")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    storage = ["--database", database] if database else ["--data", str(work / "server")]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "server", *storage, "--port", str(port), "--log-level", "WARNING"]
-    )
+    server = start_server(work / "server", port, database)
     try:
         await wait_until_up(url)
-        empty_bytes = await database_bytes(database) if database else 0
+        if database:
+            empty_bytes = await database_bytes(database)
+        rtt_ms = await floor_rtt_ms(url)
         writer = await Client.signup(url, "bench", PASSWORD, home=work / "writer")
         write_start = time.perf_counter()
         for index in range(entries):
             await writer.write(None, entry_text(index), title=f"Day {index}", mood=1 + index % 10)
         write_s = time.perf_counter() - write_start
-        push_s = await timed(writer.sync)
+        cpu_before = cpu_s(server.pid)
+        upload_s = await timed(writer.sync)
+        push_cpu = cpu_s(server.pid) - cpu_before
 
-        kdf_start = time.perf_counter()
-        fresh = await Client.login(url, "bench", PASSWORD, home=work / "fresh")
-        login_s = time.perf_counter() - kdf_start
-        fresh_pull_s = await timed(fresh.sync)
-        assert len(await fresh.entries()) == entries
+        cpu_before = cpu_s(server.pid)
+        device = await run_json(
+            sys.executable, "-m", "bench.device", url, "bench", str(work / "fresh"), str(entries)
+        )
+        pull_cpu = cpu_s(server.pid) - cpu_before
+        import_s = await timed_import(url, work, await writer.export_json())
         kdf_s = await timed(lambda: asyncio.to_thread(_kdf_once))
 
-        large = await noop_sync_ms(fresh)
         small_client = await Client.signup(url, "small", PASSWORD, home=work / "small")
         for index in range(10):
             await small_client.write(None, entry_text(index))
         await small_client.sync()
-        small = await noop_sync_ms(small_client)
-
+        small = []
+        for _ in range(200):
+            small.append(await timed(small_client.sync) * 1000)
         phone = await Client.login(url, "small", PASSWORD, home=work / "phone")
         await phone.sync()
-        live = await live_latencies_ms(small_client, phone, rounds=100)
+        await phone.close()
+        live = await live_latencies_ms(small_client, work / "phone", rounds=100)
 
-        for client in (writer, fresh, small_client, phone):
+        for client in (writer, small_client):
             await client.close()
-        server_rss = peak_rss_mb(server.pid)
-        server.terminate()
-        server.wait(timeout=10)  # a clean stop checkpoints the WAL into the database file
+        server_rss_mb = peak_rss_mb(server.pid)
+        stop(server)
         if database:
-            server_bytes = await database_bytes(database) - empty_bytes
+            stored_bytes = await database_bytes(database) - empty_bytes
         else:
-            server_bytes = sum(p.stat().st_size for p in (work / "server").iterdir())
-        result = {
+            stored_bytes = allocated_bytes(work / "server") - empty_bytes
+        body_bytes = len(entry_text(0).encode())
+        floor_push_s, floor_pull_s = floor_push_pull_s(entries, body_bytes + 100, work)
+        large = device["noop_sync_ms"]
+        push_total_s = write_s + upload_s
+        noop_median = statistics.median(large)
+        return {
             "database": "postgresql" if database else "sqlite",
             "entries": entries,
+            "push_total_s": round(push_total_s, 3),
             "write_s": round(write_s, 3),
-            "push_s": round(push_s, 3),
-            "fresh_pull_s": round(fresh_pull_s, 3),
-            "login_s": round(login_s, 3),
+            "upload_s": round(upload_s, 3),
+            "import_s": round(import_s, 3),
+            "fresh_pull_s": round(device["fresh_pull_s"], 3),
+            "pull_us_per_record": round(device["fresh_pull_s"] / entries * 1e6, 1),
+            "login_s": round(device["login_s"], 3),
             "kdf_s": round(kdf_s, 3),
-            "noop_sync_ms_median": round(statistics.median(large), 2),
-            "noop_sync_ms_p99": round(p99(large), 2),
-            "noop_sync_ms_median_small": round(statistics.median(small), 2),
+            "noop_sync_ms_median": round(noop_median, 3),
+            "noop_sync_ms_p99": round(p99(large), 3),
+            "noop_sync_ms_median_small": round(statistics.median(small), 3),
             "live_ms_median": round(statistics.median(live), 2),
             "live_ms_p99": round(p99(live), 2),
-            "server_bytes_per_entry": round(server_bytes / entries),
-            "client_peak_rss_mb": round(
-                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
-            ),
-            "server_peak_rss_mb": round(server_rss, 1),
+            "server_bytes_per_entry": round(stored_bytes / entries),
+            "server_cpu_s_per_1000_pushed": round(push_cpu / entries * 1000, 3),
+            "server_cpu_s_per_1000_pulled": round(pull_cpu / entries * 1000, 3),
+            "server_peak_rss_mb": round(server_rss_mb, 1),
+            "client_rss_peak_mb": round(device["rss_peak_mb"], 1),
+            "client_rss_after_login_mb": round(device["rss_after_login_mb"], 1),
+            "client_rss_steady_mb": round(device["rss_steady_mb"], 1),
+            "floor_push_s": round(floor_push_s, 3),
+            "floor_pull_s": round(floor_pull_s, 3),
+            "floor_rtt_ms": round(rtt_ms, 3),
+            "push_total_to_floor": round(push_total_s / floor_push_s, 1),
+            "fresh_pull_to_floor": round(device["fresh_pull_s"] / floor_pull_s, 1),
+            "noop_sync_to_rtt": round(noop_median / rtt_ms, 1),
         }
-        return result
     finally:
         if server.poll() is None:
-            server.terminate()
-            server.wait(timeout=10)
+            stop(server)
 
 
 def _kdf_once() -> None:
     from client_sdk import MODERATE, crypto
 
     crypto.derive_root(PASSWORD, bytes(16), MODERATE)
+
+
+def run_once(entries: int, database: str) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as work, contextlib.ExitStack() as stack:
+        os.chmod(work, 0o700)
+        url = None if database == "sqlite" else database
+        if url == "postgresql":
+            url = stack.enter_context(PostgresCluster.start()).url()
+        return asyncio.run(run(entries, Path(work), url))
 
 
 def main() -> None:
@@ -209,16 +297,24 @@ def main() -> None:
         "--database",
         default="sqlite",
         help="sqlite (default), postgresql (a throwaway local PostgreSQL 15 cluster, as the "
-        "tests start), or a postgresql:// URL of an empty database",
+        "tests start), or a postgresql:// URL of an empty database (one run only)",
+    )
+    parser.add_argument(
+        "--runs", type=int, default=1, help="whole runs; each figure is the median of the runs"
     )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as work, contextlib.ExitStack() as stack:
-        os.chmod(work, 0o700)
-        database = None if args.database == "sqlite" else args.database
-        if database == "postgresql":
-            cluster = stack.enter_context(PostgresCluster.start())
-            database = cluster.url()
-        print(json.dumps(asyncio.run(run(args.entries, Path(work), database))))
+    results = [run_once(args.entries, args.database) for _ in range(args.runs)]
+    if args.runs == 1:
+        print(json.dumps(results[0]))
+        return
+    for result in results:
+        print(json.dumps(result), file=sys.stderr)
+    medians = {
+        key: statistics.median(r[key] for r in results) if key != "database" else r[key]
+        for key in results[0]
+        for r in results[:1]
+    }
+    print(json.dumps({**medians, "runs": args.runs}))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from client_sdk.documents import (
     MAX_TITLE,
     Document,
     EntryFields,
+    EntryView,
     delete_entry_update,
     edit_entry_update,
     entry_view,
@@ -397,9 +398,14 @@ class Client:
     async def journal(self, name_or_id: str | None = None) -> Journal:
         return self._journal(await self._local_journal(name_or_id))
 
-    async def _local_journal(self, name_or_id: str | None) -> LocalJournal:
+    async def _local_journal(
+        self, name_or_id: str | None, journals: list[LocalJournal] | None = None
+    ) -> LocalJournal:
+        """A journal by name or id, from `journals` if given (else read from the store)."""
         wanted = name_or_id or DEFAULT_JOURNAL
-        journals = [j for j in await self.store.journals() if j.role != REVOKED]
+        if journals is None:
+            journals = await self.store.journals()
+        journals = [j for j in journals if j.role != REVOKED]
         for journal in journals:
             if self._display(journal) == wanted or journal.journal_id.hex() == wanted.lower():
                 return journal
@@ -475,7 +481,8 @@ class Client:
             prompt = await self.prompt(prompt_id)
             prompt_id, title = prompt.id, title if title is not None else prompt.text[:MAX_TITLE]
             journal = journal or prompt.journal
-        local = await self._local_journal(journal)
+        journals = await self.store.journals()
+        local = await self._local_journal(journal, journals)
         fields = EntryFields(
             title=title,
             mood=mood,
@@ -494,8 +501,10 @@ class Client:
             created_at_ms=int(moment.timestamp() * 1000) if created_at is not None else None,
             utc_offset=int(offset.total_seconds() // 60) if offset is not None else None,
         )
-        await self._save(local, document, update)
-        return self._entry(local, document)
+        await self.replica.commit(local, document, update, new=True)
+        view = entry_view(document)  # once: reading a CRDT back costs tens of microseconds
+        await self.sharing.mirror(local, document, view.created_at, journals)
+        return self._entry_of(local, view)
 
     async def edit(
         self,
@@ -684,7 +693,9 @@ class Client:
         return candidates[0]
 
     def _entry(self, journal: LocalJournal, document: Document) -> Entry:
-        view = entry_view(document)
+        return self._entry_of(journal, entry_view(document))
+
+    def _entry_of(self, journal: LocalJournal, view: EntryView) -> Entry:
         return Entry(
             id=view.id.hex(),
             journal=self._display(journal),

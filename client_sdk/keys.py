@@ -10,6 +10,7 @@ account key ──wraps──> each journal key (per epoch)
 from __future__ import annotations
 
 import base64
+import functools
 from dataclasses import dataclass
 
 import msgpack
@@ -56,15 +57,16 @@ class AccountSecrets:
     def generate() -> AccountSecrets:
         return AccountSecrets(crypto.new_key(), crypto.new_key(), crypto.new_key())
 
-    @property
+    @functools.cached_property
     def signing_key(self) -> nacl.signing.SigningKey:
+        """Derived from the seed once per AccountSecrets (it is used for every record)."""
         return crypto.signing_key_from_seed(self.sign_seed)
 
     @property
     def box_key(self) -> nacl.public.PrivateKey:
         return nacl.public.PrivateKey(self.box_secret)
 
-    @property
+    @functools.cached_property
     def sign_public_key(self) -> bytes:
         return bytes(self.signing_key.verify_key)
 

@@ -159,30 +159,53 @@ def write_private(path: Path, text: str) -> Path:
 # --- import ------------------------------------------------------------------------------------
 
 
+IMPORT_BATCH = 500
+"""Documents stored per local transaction during an import (each batch: one hand-off)."""
+
+
 async def restore(
     client: Client, archive: Archive, progress: ImportProgress | None = None
 ) -> ImportReport:
     report = ImportReport()
     targets = await target_journals(client, archive, report)
-    local = {j.journal_id.hex(): j for j in await client.store.journals()}
+    journals = await client.store.journals()
+    local = {j.journal_id.hex(): j for j in journals}
     seen = await existing_items(client, set(targets.values()))
     total = len(archive.entries) + len(archive.goals) + len(archive.notes)
     done = 0
+    batch: list[tuple[Document, Item]] = []
+    batch_target = ""
+
+    async def flush() -> None:
+        """Store the batch in one transaction, then report its items done."""
+        journal = local[batch_target]
+        await client.replica.commit_new(journal, [(d, d.state()) for d, _ in batch])
+        for document, item in batch:
+            await client.sharing.mirror(journal, document, journals=journals)
+            mapping(report, item)[item.id] = document.doc_id.hex()
+        batch.clear()
+
     for item in archive.items():
-        done += 1
         target = targets.get(item.journal_id)
         if target is None:
-            continue  # a journal shared with the exporter: skipped above
-        if isinstance(item, ArchivedNote) and item.by_therapist:
+            pass  # a journal shared with the exporter: skipped above
+        elif isinstance(item, ArchivedNote) and item.by_therapist:
             report.skipped_notes += 1
         elif (target, identity(item)) in seen:
             report.duplicates += 1
         else:
-            document = recreate(item)
-            await client.replica.commit(local[target], document, document.state())
-            await client.sharing.mirror(local[target], document)
+            if batch and (target != batch_target or len(batch) >= IMPORT_BATCH):
+                await flush()
+                if progress is not None:
+                    progress(done, total)
+            batch_target = target
+            batch.append((recreate(item), item))
             seen.add((target, identity(item)))
-            mapping(report, item)[item.id] = document.doc_id.hex()
+        done += 1
+        if progress is not None and not batch:
+            progress(done, total)
+    if batch:
+        await flush()
         if progress is not None:
             progress(done, total)
     return report

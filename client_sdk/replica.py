@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -34,12 +35,15 @@ from client_sdk.pushing import Pusher, journal_names
 from client_sdk.store import (
     LocalJournal,
     LocalShare,
+    NewDocument,
     Peer,
     Problem,
     SeenRecord,
     Store,
     StoredDocument,
     Transaction,
+    counting_state,
+    insert_new_document,
 )
 from client_sdk.sync import Progress
 from client_sdk.transport import Transport
@@ -304,8 +308,16 @@ class Replica:
         self._peers[peer.account_id] = peer
         return peer
 
-    async def commit(self, journal: LocalJournal, document: Document, update: bytes) -> None:
-        """Seal `update` as a record and store it with the new document state, atomically."""
+    async def commit(
+        self, journal: LocalJournal, document: Document, update: bytes, *, new: bool = False
+    ) -> None:
+        """Seal `update` as a record and store it with the new document state, atomically.
+
+        `new`: the document was just created here (a fresh random id), so no stored state can
+        need merging; it is stored in one hand-off to the store (`commit_new`)."""
+        if new:
+            await self.commit_new(journal, [(document, update)])
+            return
         check_may_write(journal, document.kind)
         await self.load_access()
         self.chains.current(journal.journal_id)  # refuse to seal for a rolled-back journal
@@ -316,11 +328,7 @@ class Replica:
                 tx, journal, (document.doc_id, document.kind), records.UPDATE, update
             )
             ciphertext = self._seal(journal, key, record_id, body)
-            if len(ciphertext) > wire.MAX_RECORD_BYTES:
-                raise InvalidInput(
-                    "this change is too large to sync in one piece: split the text into "
-                    "several entries"
-                )
+            _check_size(ciphertext)
             await tx.add_outbox(
                 journal.journal_id, record_id, journal.epoch, ciphertext, document.doc_id
             )
@@ -334,6 +342,54 @@ class Replica:
             await tx.put_documents(await _merged(tx, journal, [document]), now_ms())
             await tx.set_creators({document.doc_id: self.profile.account_id})
 
+    async def commit_new(
+        self, journal: LocalJournal, created: list[tuple[Document, bytes]]
+    ) -> list[bytes]:
+        """Store documents just created here (fresh random ids: no stored state to merge),
+        each with the record carrying its `update`, in one local transaction (all or none)
+        and one hand-off to the store's thread; returns the record ids. The write path of
+        `write` and of imports."""
+        for document, _ in created:
+            check_may_write(journal, document.kind)
+        await self.load_access()
+        self.chains.current(journal.journal_id)  # refuse to seal for a rolled-back journal
+        key = await self.journal_key(journal, journal.epoch)
+        items = [
+            (crypto.random_bytes(wire.ID_BYTES), _stored(journal, document), update)
+            for document, update in created
+        ]
+
+        def store_all(db: sqlite3.Connection) -> None:  # in the store's thread, in BEGIN...COMMIT
+            for record_id, stored, update in items:
+                counter, withdrawn, counters = counting_state(db, journal.journal_id)
+                body = self._body_with(
+                    journal,
+                    counter,
+                    withdrawn,
+                    counters,
+                    (stored.doc_id, stored.kind),
+                    records.UPDATE,
+                    update,
+                )
+                ciphertext = self._seal(journal, key, record_id, body)
+                _check_size(ciphertext)
+                insert_new_document(
+                    db,
+                    NewDocument(
+                        stored,
+                        record_id,
+                        journal.epoch,
+                        ciphertext,
+                        self._seen(journal.journal_id, record_id, None, journal.epoch, body),
+                        self.profile.account_id,
+                        body.written_at,
+                        counting.encode_covers(body.covers) if body.covers else None,
+                    ),
+                )
+
+        await self.store.write(store_all)
+        return [record_id for record_id, _, _ in items]
+
     async def _new_body(
         self,
         tx: Transaction,
@@ -346,13 +402,30 @@ class Replica:
         """A record body with this device's next counter in the journal, its seen vector,
         and covers for `covers` plus the counters this device withdrew since its last record
         (returned too: they are the new record's to carry now)."""
-        me, device = self.profile.account_id, self.profile.device_id
         counter = await tx.next_counter(journal.journal_id)
         withdrawn = await tx.take_withdrawn(journal.journal_id)
-        known = counting.JournalCounters(
-            journal.journal_id, await tx.journal_counters(journal.journal_id)
+        counters = await tx.journal_counters(journal.journal_id)
+        body = self._body_with(
+            journal, counter, withdrawn, counters, document, kind, payload, covers
         )
-        body = records.RecordBody(
+        return body, withdrawn
+
+    def _body_with(
+        self,
+        journal: LocalJournal,
+        counter: int,
+        withdrawn: tuple[counting.Cover, ...],
+        counters: dict[tuple[bytes, bytes], counting.DeviceCounters],
+        document: tuple[bytes, str],
+        kind: str,
+        payload: bytes,
+        covers: tuple[counting.Cover, ...] = (),
+    ) -> records.RecordBody:
+        """The body of this device's next record in `journal` about `document` (its id and
+        kind), from the counting state read in the same transaction (pure: no I/O)."""
+        me, device = self.profile.account_id, self.profile.device_id
+        known = counting.JournalCounters(journal.journal_id, counters)
+        return records.RecordBody(
             author=me,
             device=device,
             counter=counter,
@@ -364,7 +437,6 @@ class Replica:
             seen=known.seen_vector(me, device),
             covers=counting.merge_covers([*withdrawn, *covers]),
         )
-        return body, withdrawn
 
     def _seal(
         self, journal: LocalJournal, key: bytes, record_id: bytes, body: records.RecordBody
@@ -1208,6 +1280,13 @@ class Replica:
                 await tx.withdraw(journal_id, withdrawn)  # the snapshots below cover them
             docs = [r.doc_id for r in dropped if r.doc_id]
             await self.seal_snapshots(journal, list(dict.fromkeys(docs)))
+
+
+def _check_size(ciphertext: bytes) -> None:
+    if len(ciphertext) > wire.MAX_RECORD_BYTES:
+        raise InvalidInput(
+            "this change is too large to sync in one piece: split the text into several entries"
+        )
 
 
 def rolled_back(journal: LocalJournal, head: int) -> str:

@@ -415,21 +415,31 @@ class Sharing:
         )
         await self.replica.commit(target, copy, update)
 
-    async def mirror(self, source: LocalJournal, document: Document) -> None:
-        """Keep field-level disclosure journals of `source` current after a local change."""
+    async def mirror(
+        self,
+        source: LocalJournal,
+        document: Document,
+        created: int | None = None,
+        journals: list[LocalJournal] | None = None,
+    ) -> None:
+        """Keep field-level disclosure journals of `source` current after a local change.
+        `created` (the entry's creation time) and `journals` (the local journals) save
+        reading them again when the caller has them."""
         if document.kind != ENTRY or source.role != "owner":
             return
-        created = entry_view(document).created_at
-        journals = {j.journal_id: j for j in await self.store.journals()}
-        for journal_id, settings in self.disclosures().items():
-            journal = journals.get(journal_id)
-            if (
-                journal is None
-                or settings.kind != "mirror"
-                or settings.mirror_of != source.journal_id
-            ):
-                continue
-            if created >= settings.since:
+        mirrors = [
+            (journal_id, settings)
+            for journal_id, settings in self.disclosures().items()
+            if settings.kind == "mirror" and settings.mirror_of == source.journal_id
+        ]
+        if not mirrors:
+            return  # nothing of this journal is disclosed field by field
+        if created is None:
+            created = entry_view(document).created_at
+        local = {j.journal_id: j for j in journals or await self.store.journals()}
+        for journal_id, settings in mirrors:
+            journal = local.get(journal_id)
+            if journal is not None and created >= settings.since:
                 await self.copy_entry(journal, document, settings.fields or DISCLOSABLE)
 
     # --- notes and prompts -------------------------------------------------------------------------

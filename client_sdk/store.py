@@ -1,4 +1,4 @@
-"""The device's local store (aiosqlite): journals, document states, seen records, outbox.
+"""The device's local store (SQLite, through `database.Database`): journals, document states, seen records, outbox.
 
 Everything a user writes lands here first, in one transaction with the sealed record that
 carries it, so nothing is lost across restarts or failed syncs. Journal keys are stored as
@@ -11,15 +11,14 @@ import asyncio
 import contextlib
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import aiosqlite
+from typing import Any, TypeVar
 
 from client_sdk.access import VerifiedRecord
+from client_sdk.database import Database
 from client_sdk.errors import IntegrityError
 from client_sdk.sync import OutboxRecord
 from client_sdk.withholding import (
@@ -32,6 +31,7 @@ from client_sdk.withholding import (
 )
 
 STORE_FILE = "store.db"
+T = TypeVar("T")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value);
@@ -192,7 +192,7 @@ class Problem:
 class Store:
     """Thin async access to the local database; all multi-row changes are transactions."""
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: Database) -> None:
         self._db = connection
         self._lock = asyncio.Lock()
 
@@ -201,7 +201,7 @@ class Store:
         path = home / STORE_FILE
         if not path.exists():
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        connection = await aiosqlite.connect(str(path), isolation_level=None)
+        connection = await Database.connect(str(path))
         try:
             await connection.execute("PRAGMA journal_mode=WAL")
             # WAL + NORMAL: a committed write survives the app crashing; only a power cut may
@@ -210,8 +210,7 @@ class Store:
             await connection.executescript(SCHEMA)
             await _add_missing_columns(connection)
         except BaseException as error:
-            # A damaged file or a Ctrl-C here must not leave aiosqlite's worker thread
-            # running: the process could never exit.
+            # A damaged file or a Ctrl-C here must not leave the store's thread running.
             with contextlib.suppress(Exception):
                 await connection.close()
             if isinstance(error, sqlite3.DatabaseError):
@@ -230,11 +229,17 @@ class Store:
                 # transaction it opened must still be rolled back, or every later one fails.
                 await self._db.execute("BEGIN IMMEDIATE")
                 yield Transaction(self._db)
+                await self._db.execute("COMMIT")  # a COMMIT that fails rolls back too
             except BaseException:
                 await _rollback(self._db)
                 raise
-            else:
-                await self._db.execute("COMMIT")
+
+    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """`fn(connection)` inside BEGIN IMMEDIATE ... COMMIT, in one hand-off to the store's
+        thread (a transaction of several statements without one hand-off per statement).
+        If `fn` raises, the transaction is rolled back and the error propagates."""
+        async with self._lock:
+            return await self._db.run(lambda db: _in_transaction(db, fn))
 
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         async with self._lock:
@@ -477,7 +482,7 @@ class Store:
 ADDED_COLUMNS = {"seen_records": ("epoch INTEGER", "snapshot INTEGER")}
 
 
-async def _add_missing_columns(db: aiosqlite.Connection) -> None:
+async def _add_missing_columns(db: Database) -> None:
     """Columns added since a store was created (CREATE TABLE IF NOT EXISTS keeps old ones)."""
     for table, columns in ADDED_COLUMNS.items():
         present = {row[1] for row in await db.execute_fetchall(f"PRAGMA table_info({table})")}
@@ -494,7 +499,125 @@ def _blob(value: Any) -> bytes | None:
     return bytes(value) if value is not None else None
 
 
-async def _rollback(db: aiosqlite.Connection) -> None:
+@dataclass(frozen=True)
+class NewDocument:
+    """A document created on this device and the sealed record that carries it."""
+
+    document: StoredDocument
+    record_id: bytes
+    epoch: int
+    ciphertext: bytes
+    seen: SeenRecord
+    creator: bytes
+    updated_at: int
+    covers: bytes | None = None
+    """The covers the record carries, encoded (withholding.encode_covers), if any."""
+
+
+def _in_transaction(db: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        result = fn(db)
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    return result
+
+
+def counting_state(
+    db: sqlite3.Connection, journal_id: bytes
+) -> tuple[int, tuple[Cover, ...], dict[Key, DeviceCounters]]:
+    """Inside a write transaction: this device's next counter in the journal, the counters
+    it withdrew since its last record there (taken: the next record carries them), and what
+    it knows of every device's counters (for the seen vector)."""
+    return (
+        _next_counter(db, journal_id),
+        _take_withdrawn(db, journal_id),
+        _journal_counters(db, journal_id),
+    )
+
+
+def insert_new_document(db: sqlite3.Connection, change: NewDocument) -> None:
+    """Inside a write transaction: a document created on this device, the record carrying it
+    in the outbox, marked seen, with its covers."""
+    stored = change.document
+    db.execute(
+        "INSERT INTO outbox (journal_id, record_id, epoch, ciphertext, doc_id) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (stored.journal_id, change.record_id, change.epoch, change.ciphertext, stored.doc_id),
+    )
+    db.execute(MARK_SEEN, _seen_values(change.seen))
+    if change.covers is not None:
+        db.execute(PUT_COVERS, (stored.journal_id, change.record_id, change.covers))
+    db.execute(
+        "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            stored.doc_id,
+            stored.journal_id,
+            stored.kind,
+            stored.state,
+            change.updated_at,
+            change.creator,
+        ),
+    )
+
+
+def _next_counter(db: sqlite3.Connection, journal_id: bytes) -> int:
+    row = db.execute(
+        "INSERT INTO write_counters VALUES (?, 1) ON CONFLICT(journal_id) "
+        "DO UPDATE SET counter = counter + 1 RETURNING counter",
+        (journal_id,),
+    ).fetchone()
+    return int(row[0])
+
+
+def _take_withdrawn(db: sqlite3.Connection, journal_id: bytes) -> tuple[Cover, ...]:
+    rows = db.execute(
+        "DELETE FROM withdrawn WHERE journal_id = ? RETURNING author, device, lo, hi",
+        (journal_id,),
+    ).fetchall()
+    return merge_covers(Cover(bytes(r[0]), bytes(r[1]), ((int(r[2]), int(r[3])),)) for r in rows)
+
+
+def _journal_counters(db: sqlite3.Connection, journal_id: bytes) -> dict[Key, DeviceCounters]:
+    rows = db.execute(
+        "SELECT author, device, received, claimed, claimed_by FROM device_counters "
+        "WHERE journal_id = ?",
+        (journal_id,),
+    ).fetchall()
+    return {
+        (bytes(r[0]), bytes(r[1])): DeviceCounters.decode(bytes(r[2]), r[3], bytes(r[4]))
+        for r in rows
+    }
+
+
+MARK_SEEN = (
+    "INSERT INTO seen_records (journal_id, record_id, seq, doc_id, author, device, "
+    "counter, epoch, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT(journal_id, record_id) DO UPDATE SET "
+    "seq = coalesce(excluded.seq, seq), doc_id = coalesce(excluded.doc_id, doc_id), "
+    "author = coalesce(excluded.author, author), "
+    "device = coalesce(excluded.device, device), "
+    "counter = coalesce(excluded.counter, counter), "
+    "epoch = coalesce(excluded.epoch, epoch), "
+    "snapshot = coalesce(excluded.snapshot, snapshot)"
+)
+
+
+PUT_COVERS = "INSERT OR REPLACE INTO record_covers VALUES (?, ?, ?)"
+
+
+def _seen_values(r: SeenRecord) -> tuple[Any, ...]:
+    snapshot = None if r.snapshot is None else int(r.snapshot)
+    return (
+        r.journal_id, r.record_id, r.seq, r.doc_id, r.author, r.device, r.counter, r.epoch,
+        snapshot,
+    )  # fmt: skip
+
+
+async def _rollback(db: Database) -> None:
     """Roll back the open transaction, if BEGIN got as far as opening one."""
     with contextlib.suppress(sqlite3.OperationalError):  # "no transaction is active"
         await db.execute("ROLLBACK")
@@ -503,7 +626,7 @@ async def _rollback(db: aiosqlite.Connection) -> None:
 class Transaction:
     """Writes inside one local transaction."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     async def set_setting(self, name: str, value: Any) -> None:
@@ -511,12 +634,7 @@ class Transaction:
 
     async def next_counter(self, journal_id: bytes) -> int:
         """This device's next record counter in the journal: 1, 2, 3, ..."""
-        rows = await self._db.execute_fetchall(
-            "INSERT INTO write_counters VALUES (?, 1) ON CONFLICT(journal_id) "
-            "DO UPDATE SET counter = counter + 1 RETURNING counter",
-            (journal_id,),
-        )
-        return int(list(rows)[0][0])
+        return await self._db.run(lambda db: _next_counter(db, journal_id))
 
     async def withdraw(self, journal_id: bytes, covers: tuple[Cover, ...]) -> None:
         """Counters of this account that will never reach the server: the next record this
@@ -545,13 +663,7 @@ class Transaction:
                     await self.withdraw(journal_id, merge_covers([own, *carried]))
 
     async def take_withdrawn(self, journal_id: bytes) -> tuple[Cover, ...]:
-        rows = await self._db.execute_fetchall(
-            "DELETE FROM withdrawn WHERE journal_id = ? RETURNING author, device, lo, hi",
-            (journal_id,),
-        )
-        return merge_covers(
-            Cover(bytes(r[0]), bytes(r[1]), ((int(r[2]), int(r[3])),)) for r in rows
-        )
+        return await self._db.run(lambda db: _take_withdrawn(db, journal_id))
 
     async def unwithdraw(self, journal_id: bytes, covers: tuple[Cover, ...]) -> None:
         """Counters withdrawn in advance did reach the server after all (a snapshot whose
@@ -563,15 +675,7 @@ class Transaction:
         )
 
     async def journal_counters(self, journal_id: bytes) -> dict[Key, DeviceCounters]:
-        rows = await self._db.execute_fetchall(
-            "SELECT author, device, received, claimed, claimed_by FROM device_counters "
-            "WHERE journal_id = ?",
-            (journal_id,),
-        )
-        return {
-            (bytes(r[0]), bytes(r[1])): DeviceCounters.decode(bytes(r[2]), r[3], bytes(r[4]))
-            for r in rows
-        }
+        return await self._db.run(lambda db: _journal_counters(db, journal_id))
 
     async def put_journal_counters(
         self, journal_id: bytes, devices: dict[Key, DeviceCounters]
@@ -585,10 +689,7 @@ class Transaction:
         )
 
     async def put_covers(self, journal_id: bytes, record_id: bytes, covers: bytes) -> None:
-        await self._db.execute(
-            "INSERT OR REPLACE INTO record_covers VALUES (?, ?, ?)",
-            (journal_id, record_id, covers),
-        )
+        await self._db.execute(PUT_COVERS, (journal_id, record_id, covers))
 
     async def acknowledge_own(self, journal_id: bytes, record_ids: list[bytes]) -> None:
         """The server stored these records of this device: each must come back in a pull (or
@@ -728,31 +829,7 @@ class Transaction:
         )
 
     async def mark_seen(self, rows: list[SeenRecord]) -> None:
-        await self._db.executemany(
-            "INSERT INTO seen_records (journal_id, record_id, seq, doc_id, author, device, "
-            "counter, epoch, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(journal_id, record_id) DO UPDATE SET "
-            "seq = coalesce(excluded.seq, seq), doc_id = coalesce(excluded.doc_id, doc_id), "
-            "author = coalesce(excluded.author, author), "
-            "device = coalesce(excluded.device, device), "
-            "counter = coalesce(excluded.counter, counter), "
-            "epoch = coalesce(excluded.epoch, epoch), "
-            "snapshot = coalesce(excluded.snapshot, snapshot)",
-            [
-                (
-                    r.journal_id,
-                    r.record_id,
-                    r.seq,
-                    r.doc_id,
-                    r.author,
-                    r.device,
-                    r.counter,
-                    r.epoch,
-                    None if r.snapshot is None else int(r.snapshot),
-                )
-                for r in rows
-            ],
-        )
+        await self._db.executemany(MARK_SEEN, [_seen_values(r) for r in rows])
 
     async def add_access_entries(self, journal_id: bytes, start: int, entries: list[bytes]) -> None:
         await self._db.executemany(

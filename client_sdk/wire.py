@@ -449,24 +449,55 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
+@functools.cache
+def _spec(cls: type) -> tuple[frozenset[str], tuple[tuple[str, Any, Any], ...]]:
+    """A message class's field names, and each field's (name, resolved type, limits)."""
+    declared = dataclasses.fields(cls)
+    hints = _hints(cls)
+    return frozenset(f.name for f in declared), tuple(
+        (f.name, hints[f.name], f.metadata) for f in declared
+    )
+
+
 def from_plain(cls: type[M], data: Any, path: str = "body") -> M:
     if not isinstance(data, dict):
         raise WireError("invalid_field", f"{path} must be a map")
-    declared = dataclasses.fields(cls)  # type: ignore[arg-type]
-    names = {f.name for f in declared}
+    names, fields = _spec(cls)  # type: ignore[arg-type]  # classes are hashable
     unknown = [key for key in data if key not in names]
     if unknown:
         raise WireError("invalid_field", f"{path} has unknown field {str(unknown[0])[:40]!r}")
-    hints = _hints(cls)  # type: ignore[arg-type]  # classes are hashable
     values = {}
-    for f in declared:
-        if f.name not in data:
-            raise WireError("missing_field", f"{path}.{f.name} is required")
-        values[f.name] = _check(hints[f.name], data[f.name], f.metadata, f"{path}.{f.name}")
+    for name, hint, limits in fields:
+        if name not in data:
+            raise WireError("missing_field", f"{path}.{name} is required")
+        values[name] = _check(hint, data[name], limits, f"{path}.{name}")
     return cls(**values)
 
 
 def _check(hint: Any, value: Any, limits: Any, path: str) -> Any:
+    # The scalar types first: they are most of what a message holds.
+    if hint is bytes:
+        if not isinstance(value, bytes):
+            raise WireError("invalid_field", f"{path} must be binary")
+        _check_size(len(value), limits, path, "bytes")
+        return value
+    if hint is int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise WireError("invalid_field", f"{path} must be an integer")
+        if limits and not limits["lo"] <= value <= limits["hi"]:
+            raise WireError(
+                "invalid_field", f"{path} must be between {limits['lo']} and {limits['hi']}"
+            )
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise WireError("invalid_field", f"{path} must be a string")
+        _check_size(len(value), limits, path, "characters")
+        return value
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise WireError("invalid_field", f"{path} must be a boolean")
+        return value
     origin = typing.get_origin(hint)
     if origin is list:
         (item_hint,) = typing.get_args(hint)
@@ -484,28 +515,6 @@ def _check(hint: Any, value: Any, limits: Any, path: str) -> Any:
         return _check(inner, value, limits, path)
     if dataclasses.is_dataclass(hint):
         return from_plain(hint, value, path)  # type: ignore[arg-type]
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise WireError("invalid_field", f"{path} must be a boolean")
-        return value
-    if hint is int:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise WireError("invalid_field", f"{path} must be an integer")
-        if limits and not limits["lo"] <= value <= limits["hi"]:
-            raise WireError(
-                "invalid_field", f"{path} must be between {limits['lo']} and {limits['hi']}"
-            )
-        return value
-    if hint is bytes:
-        if not isinstance(value, bytes):
-            raise WireError("invalid_field", f"{path} must be binary")
-        _check_size(len(value), limits, path, "bytes")
-        return value
-    if hint is str:
-        if not isinstance(value, str):
-            raise WireError("invalid_field", f"{path} must be a string")
-        _check_size(len(value), limits, path, "characters")
-        return value
     raise TypeError(f"unsupported wire type {hint!r}")  # a bug in a message definition
 
 

@@ -39,6 +39,7 @@ from server.storage.base import (
     ShareRow,
 )
 
+PAGE_BYTES = 16384
 ACTIVE = "(m.expires_at = 0 OR m.expires_at > ?)"  # a membership that has not expired
 ACCOUNT_COLUMNS = (
     "account_id, username, salt, opslimit, memlimit, login_public_key, "
@@ -83,6 +84,10 @@ class SQLiteStorage:
     async def open(cls, path: Path) -> SQLiteStorage:
         path.parent.mkdir(parents=True, exist_ok=True)
         connection = await aiosqlite.connect(str(path), isolation_level=None)
+        # 16 KiB pages hold nine ~1.6 KB records where 4 KiB pages hold two and waste a fifth
+        # of the file (bench.sync: 2.1 -> 1.9 KB per entry). It only applies to a new file:
+        # an existing database keeps its page size.
+        await connection.execute(f"PRAGMA page_size={PAGE_BYTES}")
         await connection.execute("PRAGMA journal_mode=WAL")
         await connection.execute("PRAGMA synchronous=FULL")
         await connection.execute("PRAGMA foreign_keys=ON")

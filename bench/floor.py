@@ -1,0 +1,96 @@
+"""This machine's floor for the sync benchmark: what the work costs with nothing of ours around it.
+
+- `floor_push_s`: for N records of the benchmark's size, sign with Ed25519, pad and seal with
+  XChaCha20-Poly1305 (PyNaCl, as records.py does), and store them in SQLite (WAL mode, like
+  the client's store), one transaction per batch of 1,000.
+- `floor_pull_s`: open, unpad, verify and store the same records, one transaction per batch.
+- `floor_rtt_ms`: the median of one HTTP round trip to the running server on loopback (an
+  aiohttp request that the server answers without touching its database).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import statistics
+import time
+from pathlib import Path
+
+import aiohttp
+import msgpack
+import nacl.bindings as sodium
+import nacl.signing
+import nacl.utils
+
+BATCH = 1000
+
+
+def _sealed_records(count: int, body_bytes: int) -> tuple[float, list[tuple[bytes, bytes, bytes]]]:
+    key = nacl.utils.random(32)
+    signing_key = nacl.signing.SigningKey.generate()
+    records = []
+    start = time.perf_counter()
+    for _ in range(count):
+        record_id = nacl.utils.random(16)
+        body = nacl.utils.random(body_bytes)
+        signature = signing_key.sign(record_id + body).signature
+        plaintext = sodium.sodium_pad(msgpack.packb([body, signature]), 256)
+        nonce = nacl.utils.random(24)
+        sealed = nonce + sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
+            plaintext, record_id, nonce, key
+        )
+        records.append((record_id, sealed, key + bytes(signing_key.verify_key)))
+    return time.perf_counter() - start, records
+
+
+def _database(path: Path, synchronous: str) -> sqlite3.Connection:
+    db = sqlite3.connect(str(path), isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute(f"PRAGMA synchronous={synchronous}")
+    db.execute("CREATE TABLE records (record_id BLOB PRIMARY KEY, data BLOB NOT NULL)")
+    return db
+
+
+def _store(db: sqlite3.Connection, rows: list[tuple[bytes, bytes]]) -> float:
+    start = time.perf_counter()
+    for first in range(0, len(rows), BATCH):
+        db.execute("BEGIN IMMEDIATE")
+        db.executemany("INSERT INTO records VALUES (?, ?)", rows[first : first + BATCH])
+        db.execute("COMMIT")
+    return time.perf_counter() - start
+
+
+def floor_push_pull_s(count: int, body_bytes: int, work: Path) -> tuple[float, float]:
+    """(push floor, pull floor) in seconds for `count` records of `body_bytes` each."""
+    seal_s, records = _sealed_records(count, body_bytes)
+    push_db = _database(work / "floor-push.db", "NORMAL")
+    push_s = seal_s + _store(push_db, [(record_id, sealed) for record_id, sealed, _ in records])
+    push_db.close()
+    pull_db = _database(work / "floor-pull.db", "NORMAL")
+    start = time.perf_counter()
+    opened = []
+    for record_id, sealed, keys in records:
+        key, verify_key = keys[:32], nacl.signing.VerifyKey(keys[32:])
+        plaintext = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+            sealed[24:], record_id, sealed[:24], key
+        )
+        body, signature = msgpack.unpackb(sodium.sodium_unpad(plaintext, 256))
+        verify_key.verify(record_id + body, signature)
+        opened.append((record_id, body))
+    open_s = time.perf_counter() - start
+    pull_s = open_s + _store(pull_db, opened)
+    pull_db.close()
+    return push_s, pull_s
+
+
+async def floor_rtt_ms(url: str, rounds: int = 200) -> float:
+    """Median loopback HTTP round trip to the server's health endpoint, in milliseconds."""
+    samples = []
+    async with aiohttp.ClientSession() as session:
+        for _ in range(rounds):
+            start = time.perf_counter()
+            async with session.post(
+                url + "/v1/health", data=b"\x80", headers={"Content-Type": "application/msgpack"}
+            ) as reply:
+                await reply.read()
+            samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
