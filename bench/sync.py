@@ -212,6 +212,15 @@ async def run(entries: int, work: Path, database: str | None = None) -> dict[str
             sys.executable, "-m", "bench.device", url, "bench", str(work / "fresh"), str(entries)
         )
         pull_cpu = cpu_s(server.pid) - cpu_before
+        if not database:
+            # Disk per entry: the server holds only these entries now; a clean stop
+            # checkpoints the write-ahead log into the database file. Then serve again.
+            stop(server)
+            stored_bytes = allocated_bytes(work / "server") - empty_bytes
+            server = start_server(work / "server", port)
+            await wait_until_up(url)
+        else:
+            stored_bytes = await database_bytes(database) - empty_bytes
         import_s = await timed_import(url, work, await writer.export_json())
         kdf_s = await timed(lambda: asyncio.to_thread(_kdf_once))
 
@@ -231,10 +240,6 @@ async def run(entries: int, work: Path, database: str | None = None) -> dict[str
             await client.close()
         server_rss_mb = peak_rss_mb(server.pid)
         stop(server)
-        if database:
-            stored_bytes = await database_bytes(database) - empty_bytes
-        else:
-            stored_bytes = allocated_bytes(work / "server") - empty_bytes
         body_bytes = len(entry_text(0).encode())
         floor_push_s, floor_pull_s = floor_push_pull_s(entries, body_bytes + 100, work)
         large = device["noop_sync_ms"]

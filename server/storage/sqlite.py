@@ -54,6 +54,9 @@ DEVICE_COLUMNS = (
 async def migrate(connection: aiosqlite.Connection) -> list[int]:
     """Apply the pending schema migrations (storage/migrations.py) in one transaction, under
     SQLite's write lock so two processes never apply one twice; returns the versions applied."""
+    # 16 KiB pages hold nine ~1.6 KB records where 4 KiB pages hold two and waste a fifth of
+    # the file (bench.sync). Only a new, empty file takes it: an existing one keeps its size.
+    await connection.execute(f"PRAGMA page_size={PAGE_BYTES}")
     await connection.execute(migrations.VERSION_TABLE_SQLITE)
     await connection.execute("BEGIN IMMEDIATE")
     try:
@@ -84,10 +87,6 @@ class SQLiteStorage:
     async def open(cls, path: Path) -> SQLiteStorage:
         path.parent.mkdir(parents=True, exist_ok=True)
         connection = await aiosqlite.connect(str(path), isolation_level=None)
-        # 16 KiB pages hold nine ~1.6 KB records where 4 KiB pages hold two and waste a fifth
-        # of the file (bench.sync: 2.1 -> 1.9 KB per entry). It only applies to a new file:
-        # an existing database keeps its page size.
-        await connection.execute(f"PRAGMA page_size={PAGE_BYTES}")
         await connection.execute("PRAGMA journal_mode=WAL")
         await connection.execute("PRAGMA synchronous=FULL")
         await connection.execute("PRAGMA foreign_keys=ON")
