@@ -18,6 +18,17 @@ from client_sdk import INSECURE_TEST_COST, Client
 from tests.conftest import PASSWORD, RunningServer
 
 TJ = str(Path(sys.executable).parent / "tj")
+# `tj` as a terminal starts it: with SIGINT at its default. A process started in the
+# background by a non-interactive shell (nohup, `cmd &`, some CI runners) ignores SIGINT, its
+# children inherit that, and Python then installs no KeyboardInterrupt handler: Ctrl-C would
+# be ignored and the watcher would never stop. Reset it before exec'ing `tj`.
+AS_FROM_A_TERMINAL = [
+    sys.executable,
+    "-c",
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])",
+    TJ,
+]
 HANG = 60.0  # seconds after which a step is a hang, not a slow machine
 
 
@@ -45,7 +56,7 @@ async def test_sync_watch_pulls_a_change_through_the_live_channel_and_exits_on_c
     await phone.close()
     env = {**os.environ, "TJ_HOME": str(tmp_path / "phone"), "TJ_INSECURE_TEST_KDF": "1"}
     watcher = await asyncio.create_subprocess_exec(
-        TJ,
+        *AS_FROM_A_TERMINAL,
         "sync",
         "--watch",
         "--json",
