@@ -3,6 +3,7 @@ lists it for 30 days, `tj restore` brings it back, `tj trash empty` deletes for 
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -100,7 +101,7 @@ def trash_table(entries: list[Entry]) -> Table:
     now = datetime.now().astimezone()
     for entry in entries:
         assert entry.trashed_at is not None
-        left = (entry.trashed_at + timedelta(days=TRASH_DAYS) - now).days
+        left = math.ceil((entry.trashed_at + timedelta(days=TRASH_DAYS) - now) / timedelta(days=1))
         table.add_row(
             output.short_id(entry.id),
             entry.local_created_at.strftime("%Y-%m-%d"),
