@@ -30,7 +30,7 @@ from tests.server.raw import RawClient, journal_id, pack, push
 WRITERS = 6  # concurrent pushers, half through each process
 BATCHES = 25  # batches per writer
 BATCH = 4  # records per batch
-PROMPT = 5.0  # seconds a live change may take to cross processes
+HANG = 60.0  # seconds: only bounds a hang (tests/README.md: never a deadline on speed)
 
 
 class ServerProcess:
@@ -193,10 +193,11 @@ async def test_a_push_that_commits_late_is_never_skipped_by_a_pull_through_anoth
             ana.profile.account_id,
         )
         push_a = asyncio.create_task(push(raw_first, ana, journal, late))
-        await asyncio.sleep(0.5)
+        await backends_waiting_on_locks(stall, 1)  # A holds the journal, waits on the held id
         push_b = asyncio.create_task(push(raw_second, ana, journal, [upload_number(3)]))
-        await asyncio.sleep(0.5)
+        await backends_waiting_on_locks(stall, 2)  # B waits for A's journal lock
         cursor, seen = await pull(raw_second, ana, journal, 0)
+        assert seen == [], "nothing is visible while A is stalled"
         await transaction.rollback()
         await stall.close()
         for answer in await asyncio.gather(push_a, push_b):
@@ -205,6 +206,19 @@ async def test_a_push_that_commits_late_is_never_skipped_by_a_pull_through_anoth
         ids = [record_id for _, record_id in seen + more]
         assert sorted(ids) == sorted(upload_number(n)["record_id"] for n in (1, 2, 3))
         await ana.close()
+
+
+async def backends_waiting_on_locks(connection: asyncpg.Connection, count: int) -> None:
+    """Return once `count` other backends of this database wait on a lock (polling
+    pg_stat_activity; the deadline only bounds a hang)."""
+    deadline = time.monotonic() + HANG
+    query = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+    )
+    while (waiting := await connection.fetchval(query)) < count:
+        assert time.monotonic() < deadline, f"{waiting} of {count} pushes reached their lock"
+        await asyncio.sleep(0.02)
 
 
 def upload_number(number: int) -> dict[str, object]:
@@ -242,16 +256,16 @@ async def test_a_live_change_and_a_sign_out_reach_a_device_on_the_other_process(
                 reports.put_nowait(report)
 
         watcher = asyncio.create_task(watch())
-        await asyncio.wait_for(reports.get(), PROMPT)  # the sync that follows connecting
+        await asyncio.wait_for(reports.get(), HANG)  # the sync that follows connecting
         entry = await laptop.write(None, "Written through the first process")
         await laptop.sync()
-        async with asyncio.timeout(PROMPT):
+        async with asyncio.timeout(HANG):
             while entry.id not in {e.id for e in await phone.entries()}:
                 await reports.get()
 
         await laptop.revoke_device(phone.profile.device_id.hex())
         with pytest.raises(AuthError):
-            await asyncio.wait_for(watcher, PROMPT)
+            await asyncio.wait_for(watcher, HANG)
         await laptop.close()
         await phone.close()
 

@@ -154,8 +154,10 @@ async def write_entries(client: Client, count: int) -> set[str]:
 
 
 async def sync_until_done(client: Client) -> None:
-    """Sync, retrying while the restarted server is still settling."""
-    for _ in range(20):
+    """Sync, retrying while the restarted server is still settling (the deadline only
+    bounds a hang: a busy machine may take long to start a server)."""
+    deadline = time.monotonic() + HANG
+    while time.monotonic() < deadline:
         try:
             await client.sync()
             return
