@@ -116,7 +116,9 @@ def share(
 
     Ask your therapist to read out their `tj fingerprint` and pass it with --fingerprint:
     that proves the keys the server gave you are theirs. With --only, entries you write
-    from now on are shared with just those fields (e.g. your mood, not your words).
+    from now on are shared with just those fields (e.g. your mood, not your words); if
+    THERAPIST already reads the whole journal, that share ends first (the journal gets a
+    new key), so from now on they read only those fields.
 
     \b
     Examples:
@@ -148,11 +150,36 @@ def share(
     if as_json:
         output.print_json(shared.to_dict())
         return
+    output.message(share_confirmation(shared))
+
+
+def share_confirmation(shared: ShareInfo) -> str:
+    """What the member can read now, in plain words: the journal, the fields, what ended."""
     ending = f" until {output.local_time(shared.expires_at)}" if shared.expires_at else ""
-    output.message(
-        f"Shared {shared.journal} with {shared.member} ({shared.role}){ending}; "
-        "they see it after their next `tj sync`."
-    )
+    role = "read and add notes" if shared.role == "annotate" else "read"
+    if shared.fields is None:
+        return (
+            f"Shared {shared.journal} with {shared.member} ({role}){ending}: they see every "
+            "entry in full (text, title, mood, tags, emotions) after their next `tj sync`."
+        )
+    lines = [
+        f"Shared only the {plain_list(shared.fields)} of entries you write in "
+        f"{shared.source} from now on with {shared.member} ({role}){ending}, as the journal "
+        f"{shared.journal!r}; they see it after their next `tj sync`."
+    ]
+    for name in shared.ended:
+        lines.append(
+            f"{shared.member}'s share of {name} ended and its key was rotated: they cannot "
+            f"read anything written in {name} from now on (what they already downloaded "
+            "stays with them)."
+        )
+    return "\n".join(lines)
+
+
+def plain_list(fields: Iterable[str]) -> str:
+    """["mood", "tags", "body"] -> "mood, tags and text" (body is the entry's text)."""
+    words = ["text" if f == "body" else f for f in fields]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 @cli.command("share-entry")
@@ -381,9 +408,16 @@ def expiry_text(expires_at: datetime | None, expired: bool = False) -> str:
 
 
 def shares_table(found: Iterable[ShareInfo]) -> Table:
-    table = Table("journal", "member", "role", "expires")
+    table = Table("journal", "member", "role", "sees", "expires")
     for s in found:
-        table.add_row(escape(s.journal), s.member, s.role, expiry_text(s.expires_at, s.expired))
+        sees = "every field" if s.fields is None else plain_list(s.fields)
+        table.add_row(
+            escape(s.journal),
+            s.member,
+            s.role,
+            escape(sees),
+            expiry_text(s.expires_at, s.expired),
+        )
     return table
 
 

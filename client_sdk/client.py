@@ -735,7 +735,9 @@ class Client:
 
         The member's keys must be confirmed: pass the `fingerprint` they read out to you, or
         `trust_on_first_use=True`. With `only` (e.g. ["mood", "tags"]), entries written from
-        now on are shared with just those fields, through a journal kept for that member.
+        now on are shared with just those fields, through a journal kept for that member; a
+        wider share of this journal with that member (the whole journal, or other fields)
+        ends first, with a key rotation, and `ShareInfo.ended` names the journals it ended.
         """
         return await self.sharing.share(
             await self._local_journal(journal),

@@ -37,6 +37,13 @@ class ShareInfo:
     role: str
     expires_at: datetime | None
     expired: bool
+    fields: tuple[str, ...] | None = None
+    """The entry fields the member reads (None: the whole journal)."""
+    source: str | None = None
+    """For a field-level share: the journal whose entries are disclosed (its owner's name)."""
+    ended: tuple[str, ...] = ()
+    """Journals whose wider share with this member this call ended, with a key rotation
+    (narrowing a whole-journal share to some fields)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -46,6 +53,9 @@ class ShareInfo:
             "role": self.role,
             "expired": self.expired,
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "fields": list(self.fields) if self.fields is not None else None,
+            "source": self.source,
+            "ended": list(self.ended),
         }
 
 
@@ -209,17 +219,28 @@ class Sharing:
         peer = await self.confirmed_peer(username, fingerprint, trust_on_first_use)
         if peer.account_id == self.profile.account_id:
             raise InvalidInput("you cannot share a journal with yourself")
-        target = journal
-        if only is not None:
-            fields = check_fields(only)
-            target = await self.disclosure_journal(
-                peer,
-                f"{journal.name} ({', '.join(fields)}) for {peer.username}",
-                mirror_of=journal.journal_id,
-                fields=fields,
-                since=now_ms(),
-                kind="mirror",
+        if only is None:
+            await self._grant(journal, peer, role, expires_at)
+            return ShareInfo(
+                journal.name,
+                journal.journal_id.hex(),
+                peer.username,
+                role,
+                to_datetime(expires_at) if expires_at else None,
+                False,
             )
+        fields = check_fields(only)
+        # Narrowing: end what lets the member read more first (a failure after this leaves
+        # them reading less, never more), then start the field-level share.
+        ended = await self._end_wider_shares(journal, peer, fields)
+        target = await self.disclosure_journal(
+            peer,
+            f"{journal.name} ({', '.join(fields)}) for {peer.username}",
+            mirror_of=journal.journal_id,
+            fields=fields,
+            since=now_ms(),
+            kind="mirror",
+        )
         await self._grant(target, peer, role, expires_at)
         return ShareInfo(
             target.name,
@@ -228,7 +249,39 @@ class Sharing:
             role,
             to_datetime(expires_at) if expires_at else None,
             False,
+            fields,
+            journal.name,
+            tuple(ended),
         )
+
+    async def _end_wider_shares(
+        self, source: LocalJournal, peer: Peer, fields: tuple[str, ...]
+    ) -> list[str]:
+        """End, each with a key rotation signed into its access chain, every share that lets
+        `peer` read `source` otherwise than through exactly `fields`: the whole-journal share
+        and field-level shares of `source` with other fields. Returns the names of the
+        journals whose share ended."""
+        await self.replica.refresh_journals()
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        candidates = [source.journal_id] + [
+            journal_id
+            for journal_id, settings in self.disclosures().items()
+            if settings.kind == "mirror"
+            and settings.mirror_of == source.journal_id
+            and settings.member_id == peer.account_id
+            and settings.fields != fields
+        ]
+        ended = []
+        for journal_id in candidates:
+            journal = journals.get(journal_id)
+            if journal is None:
+                continue
+            member = self.replica.chains.current(journal_id).member_by_account(peer.account_id)
+            if member is None:
+                continue
+            await self.replica.change_access(journal, [access.removed(member.handle)])
+            ended.append(journal.name)
+        return ended
 
     async def _grant(self, journal: LocalJournal, peer: Peer, role: str, expires_at: int) -> None:
         """Sign the member's terms into the chain. A new member starts a new epoch whose
@@ -286,18 +339,26 @@ class Sharing:
             if self.replica.vanished(state, served):
                 await self.replica.change_access(journal, [])
         journals = {j.journal_id: j for j in await self.store.journals()}
+        names = {journal_id: j.name for journal_id, j in journals.items()}
+        disclosures = self.disclosures()
         now = now_ms()
-        return [
-            ShareInfo(
-                journals[s.journal_id].name if s.journal_id in journals else s.journal_id.hex(),
-                s.journal_id.hex(),
-                s.member_name,
-                s.role,
-                to_datetime(s.expires_at) if s.expires_at else None,
-                s.ended(now),
+        found = []
+        for s in await self.store.shares():
+            settings = disclosures.get(s.journal_id)
+            mirror = settings is not None and settings.kind == "mirror"
+            found.append(
+                ShareInfo(
+                    names.get(s.journal_id, s.journal_id.hex()),
+                    s.journal_id.hex(),
+                    s.member_name,
+                    s.role,
+                    to_datetime(s.expires_at) if s.expires_at else None,
+                    s.ended(now),
+                    settings.fields if settings is not None and mirror else None,
+                    names.get(settings.mirror_of) if settings and settings.mirror_of else None,
+                )
             )
-            for s in await self.store.shares()
-        ]
+        return found
 
     async def shared_with_me(self) -> list[SharedJournal]:
         await self.replica.refresh_journals()

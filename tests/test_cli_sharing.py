@@ -15,7 +15,17 @@ from client_sdk import keys
 from tests.conftest import RunningServer
 from tests.test_cli import Device, failed_with_one_line
 
-SHARE_KEYS = {"journal", "journal_id", "member", "role", "expired", "expires_at"}
+SHARE_KEYS = {
+    "journal",
+    "journal_id",
+    "member",
+    "role",
+    "expired",
+    "expires_at",
+    "fields",
+    "source",
+    "ended",
+}
 
 
 @pytest.fixture
@@ -49,6 +59,33 @@ async def test_share_with_the_fingerprint_then_the_therapist_finds_and_reads_the
     assert "read-only" in failed_with_one_line(
         await tom.tj("write", "--journal", "ana/Personal", "Not mine to write.")
     )
+
+
+async def test_share_only_mood_and_tags_over_a_full_share_narrows_it_and_says_so_plainly(
+    ana: Device, tom: Device
+) -> None:
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("share", "Personal", "tom", *fingerprint)
+    await tom.ok("sync")
+    narrowed = await ana.ok("share", "Personal", "tom", "--only", "mood,tags", *fingerprint)
+    said = " ".join(narrowed.stderr.split())
+    assert "Shared only the mood and tags of entries you write in Personal" in said
+    assert "tom's share of Personal ended and its key was rotated" in said
+    assert "cannot read anything written in Personal from now on" in said
+    [listed] = await ana.json("shares")
+    assert (listed["journal"], listed["fields"], listed["source"]) == (
+        "Personal (mood, tags) for tom",
+        ["mood", "tags"],
+        "Personal",
+    )
+    assert "mood and tags" in (await ana.ok("shares")).stdout
+
+    await ana.ok("write", "--mood", "3", "--tag", "work", "Words tom must not read.")
+    await ana.ok("sync")
+    await tom.ok("sync")
+    [copy] = await tom.json("list", "--journal", "ana/Personal (mood, tags) for tom")
+    assert (copy["mood"], copy["tags"], copy["body"]) == (3, ["work"], "")
+    assert "Words tom must not read." not in (await tom.ok("list")).stdout
 
 
 async def test_share_without_a_confirmed_fingerprint_is_a_one_line_error(

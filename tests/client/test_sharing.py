@@ -462,6 +462,51 @@ async def test_a_journal_shared_with_only_mood_and_tags_discloses_those_fields_o
     assert_words_unreadable_by(tom, live_server, tmp_path, SECRET, "worse", "Tuesday")
 
 
+async def test_narrowing_a_full_share_to_mood_and_tags_ends_it_with_a_new_key(
+    ana: Client, tom: Client, live_server: RunningServer, tmp_path: Path
+) -> None:
+    await ana.write("Personal", "Shared in full while it lasted.", mood=5)
+    await share_with(ana, tom)
+    await tom.sync()
+    personal = await journal_id(ana, "Personal")
+    epoch_before = (await ana._local_journal("Personal")).epoch
+
+    info = await share_with(ana, tom, only=["mood", "tags"])
+    assert (info.journal, info.fields, info.source, info.ended) == (
+        "Personal (mood, tags) for tom",
+        ("mood", "tags"),
+        "Personal",
+        ("Personal",),
+    )
+    members = "SELECT account_id FROM members WHERE journal_id = ?"
+    assert rows(server_db(live_server), members, personal) == [(ana.profile.account_id,)]
+    assert (await ana._local_journal("Personal")).epoch == epoch_before + 1
+    state = ana.replica.chains.current(personal)
+    assert state.member_by_account(tom.profile.account_id) is None  # the owner-signed chain
+    assert [(s.journal, s.fields) for s in await ana.shares()] == [
+        ("Personal (mood, tags) for tom", ("mood", "tags"))
+    ]
+
+    await ana.write("Personal", SECRET, title="Tuesday", mood=2, tags=["work"])
+    await ana.sync()
+    await tom.sync()
+    copies = await tom.entries("ana/Personal (mood, tags) for tom")
+    assert [(e.mood, e.tags, e.body, e.title) for e in copies] == [(2, ("work",), "", "")]
+    assert SECRET not in {e.body for e in await tom.entries()}
+    assert_words_unreadable_by(tom, live_server, tmp_path, SECRET, "Tuesday")
+
+
+async def test_narrowing_again_to_other_fields_ends_the_first_field_level_share(
+    ana: Client, tom: Client
+) -> None:
+    first = await share_with(ana, tom, only=["mood", "tags"])
+    second = await share_with(ana, tom, only=["mood"])
+    assert second.ended == (first.journal,)
+    assert [(s.journal, s.fields) for s in await ana.shares()] == [
+        ("Personal (mood) for tom", ("mood",))
+    ]
+
+
 def assert_words_unreadable_by(
     therapist: Client, live_server: RunningServer, tmp_path: Path, *words: str
 ) -> None:
