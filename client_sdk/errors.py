@@ -10,12 +10,18 @@
     ├── ConflictError     the server refused a write that collides with stored data
     ├── NotFound          no such journal, entry or account
     ├── NetworkError      the server could not be reached or answered nonsense
+    │   └── RateLimited   the server asks to wait `retry_after` seconds (HTTP 429): too
+    │                     many failed logins, writes or lookups
     └── InvalidInput      the caller passed something unusable (bad mood, bad name, ...)
+        └── QuotaExceeded an account limit (journals, devices, stored bytes, shares) is
+                          reached: retrying the same request cannot succeed (HTTP 413)
 
 Exceptions of aiohttp, aiosqlite, msgpack and PyNaCl are translated where they occur.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 
 class TJError(Exception):
@@ -83,3 +89,19 @@ class NetworkError(TJError):
 
 class InvalidInput(TJError):
     pass
+
+
+class QuotaExceeded(InvalidInput):
+    """`code` says which limit: journal_quota_exceeded, device_quota_exceeded,
+    storage_quota_exceeded or share_quota_exceeded."""
+
+
+class RateLimited(NetworkError):
+    """Try again once `retry_after` seconds have passed, at `retry_at` (UTC). `code`:
+    login_throttled, write_rate_exceeded or lookup_rate_exceeded."""
+
+    retry_after: float
+
+    def __init__(self, message: str, retry_after: float, retry_at: datetime) -> None:
+        super().__init__(message, transient=True, retry_after=retry_after)
+        self.retry_at = retry_at

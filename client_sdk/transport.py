@@ -13,6 +13,7 @@ from __future__ import annotations
 import email.utils
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -27,6 +28,8 @@ from client_sdk.errors import (
     InvalidInput,
     NetworkError,
     NotFound,
+    QuotaExceeded,
+    RateLimited,
     TJError,
 )
 
@@ -195,7 +198,14 @@ def _error_from(status: int, raw: bytes, retry_after: float | None) -> TJError:
         code, message = "unknown", f"the server answered HTTP {status}"
     text = f"{message} [{code}]"
     error_type = STATUS_ERRORS.get(status)
-    if error_type is not None:
+    error: TJError
+    if status == 429:
+        wait = retry_after if retry_after is not None else 60.0
+        at = datetime.now(UTC) + timedelta(seconds=wait)
+        error = RateLimited(f"{text}; try again after {at:%H:%M:%S} UTC", wait, at)
+    elif status == 413 and code.endswith("_quota_exceeded"):
+        error = QuotaExceeded(text)
+    elif error_type is not None:
         error = error_type(text)
     else:
         transient = status >= 500 or status in TRANSIENT_STATUSES

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import os
 import sqlite3
@@ -61,6 +62,7 @@ def main(argv: list[str] | None = None) -> None:
         default=os.environ.get("TJ_SERVER_INSECURE_TEST_KDF") == "1",
         help=argparse.SUPPRESS,
     )
+    add_limit_options(parser)
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
@@ -120,7 +122,9 @@ def sqlite_dir(args: argparse.Namespace) -> Path:
 
 
 def serve(args: argparse.Namespace, reuse_port: bool) -> None:
-    settings = insecure_test_settings() if args.insecure_test_kdf else None
+    settings = settings_from(args)
+    if args.insecure_test_kdf:
+        settings = insecure_test_settings(settings)
     if args.database:
         app = create_app(database=args.database, settings=settings)
     else:
@@ -173,12 +177,74 @@ async def _migrate_sqlite(path: Path) -> list[int]:
         await connection.close()
 
 
-def insecure_test_settings() -> Settings:
+def insecure_test_settings(settings: Settings | None = None) -> Settings:
     """TEST ONLY: Settings that accept libsodium's minimum Argon2id cost."""
     logging.getLogger("tj.server").warning(
         "--insecure-test-kdf: accepting the weakest Argon2id cost; for tests only"
     )
-    return Settings(min_opslimit=argon2id.OPSLIMIT_MIN, min_memlimit=argon2id.MEMLIMIT_MIN)
+    return dataclasses.replace(
+        settings or Settings(),
+        min_opslimit=argon2id.OPSLIMIT_MIN,
+        min_memlimit=argon2id.MEMLIMIT_MIN,
+    )
+
+
+# (flag, Settings field, help): each flag also reads TJ_SERVER_<FIELD IN UPPER CASE>.
+LIMIT_OPTIONS = (
+    ("--max-journals", "max_journals", "journals one account may own"),
+    ("--max-devices", "max_devices", "signed-in (unrevoked, unexpired) devices per account"),
+    ("--max-stored-bytes", "max_stored_bytes", "bytes of records one account may store"),
+    ("--max-records-per-minute", "max_records_per_minute", "records one account may write a minute"),
+    ("--max-bytes-per-minute", "max_bytes_per_minute", "record bytes one account may write a minute"),
+    ("--max-shares", "max_shares", "memberships one account may grant, over all its journals"),
+    ("--identity-lookups-per-minute", "identity_lookups_per_minute", "lookups of an account by username, per account"),
+    ("--login-free-failures-per-user", "login_free_failures_per_user", "failed logins of one username before delays start"),
+    ("--login-free-failures-per-address", "login_free_failures_per_address", "failed logins from one client address (IPv6: /64) before delays start"),
+    ("--login-delay-base-ms", "login_delay_base_ms", "first delay after the free failures; it doubles with each failure"),
+    ("--login-delay-max-ms", "login_delay_max_ms", "longest delay between two login attempts"),
+    ("--login-forget-ms", "login_forget_ms", "a failure counter is forgotten after this quiet time"),
+    ("--purge-interval-ms", "purge_interval_ms", "how often expired challenges and stale counters are deleted"),
+)  # fmt: skip
+
+
+def env_name(field: str) -> str:
+    return "TJ_SERVER_" + field.upper()
+
+
+def add_limit_options(parser: argparse.ArgumentParser) -> None:
+    defaults = Settings()
+    group = parser.add_argument_group(
+        "limits", "Quotas and throttling; each flag also reads the environment variable named."
+    )
+    for flag, field, text in LIMIT_OPTIONS:
+        default = int(os.environ.get(env_name(field), getattr(defaults, field)))
+        group.add_argument(
+            flag,
+            dest=field,
+            type=int,
+            default=default,
+            metavar="N",
+            help=f"{text} (default {getattr(defaults, field):,}; env {env_name(field)})",
+        )
+    proxies = os.environ.get("TJ_SERVER_TRUSTED_PROXIES", "")
+    group.add_argument(
+        "--trusted-proxy",
+        dest="trusted_proxies",
+        action="append",
+        default=[p for p in proxies.split(",") if p.strip()],
+        metavar="ADDRESS",
+        help="a reverse proxy (address or network, e.g. 127.0.0.1 or 10.0.0.0/8) whose "
+        "X-Forwarded-For names the client; repeatable. By default none: the TCP peer is the "
+        "client (env TJ_SERVER_TRUSTED_PROXIES, comma-separated)",
+    )
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    values = {field: getattr(args, field) for _, field, _ in LIMIT_OPTIONS}
+    try:
+        return Settings(trusted_proxies=tuple(args.trusted_proxies), **values)
+    except ValueError as error:
+        raise SystemExit(f"tj-server: {error}") from None
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import sqlite3
 import time
@@ -17,6 +19,7 @@ from server.errors import (
     NotFound,
     ServerError,
     StorageError,
+    TooManyRequests,
     Unauthorized,
     UnsupportedMedia,
 )
@@ -33,9 +36,14 @@ def wall_clock_ms() -> int:
     return int(time.time() * 1000)
 
 
-def error_response(status: int, code: str, message: str) -> web.Response:
+def error_response(
+    status: int, code: str, message: str, retry_after_ms: int | None = None
+) -> web.Response:
     body = wire.encode(wire.ErrorReply(code, message))
-    return web.Response(status=status, body=body, content_type=routes.MSGPACK)
+    response = web.Response(status=status, body=body, content_type=routes.MSGPACK)
+    if retry_after_ms is not None:
+        response.headers["Retry-After"] = str(max(1, -(-retry_after_ms // 1000)))
+    return response
 
 
 @web.middleware
@@ -45,7 +53,8 @@ async def errors_middleware(request: web.Request, handler: routes.Handler) -> we
         return await handler(request)
     except ServerError as error:
         log.info("%s %s -> %s %s", request.method, request.path, error.status, error.code)
-        return error_response(error.status, error.code, error.message)
+        retry_after = error.retry_after_ms if isinstance(error, TooManyRequests) else None
+        return error_response(error.status, error.code, error.message, retry_after)
     except wire.WireError as error:
         status = 413 if error.code == "too_large" else 400
         log.info("%s %s -> %s %s", request.method, request.path, status, error.code)
@@ -106,6 +115,19 @@ async def open_storage(data_dir: Path | str | None, database: str | None) -> Sto
     return await SQLiteStorage.open(Path(data_dir) / DB_NAME)
 
 
+async def purge_periodically(service: Service) -> None:
+    """Delete expired login challenges and stale counters every `purge_interval_ms`, so they
+    do not pile up on a server where nobody logs in."""
+    while True:
+        await asyncio.sleep(service.settings.purge_interval_ms / 1000)
+        try:
+            await service.purge()
+        except (sqlite3.Error, StorageError) as error:
+            log.warning(
+                "purge of expired challenges failed: %s; retrying later", type(error).__name__
+            )
+
+
 def create_app(
     data_dir: Path | str | None = None,
     *,
@@ -128,7 +150,11 @@ def create_app(
         service = Service(backend, clock, settings or Settings(), server_id, secret)
         await backend.subscribe(service.live.deliver)
         app[routes.SERVICE] = service
+        purger = asyncio.create_task(purge_periodically(service))
         yield
+        purger.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purger
         await backend.close()
 
     async def close_live_sockets(app: web.Application) -> None:

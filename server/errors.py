@@ -5,12 +5,15 @@ one middleware renders them all as msgpack `{"code": ..., "message": ...}`.
     ├── BadRequest (400)        malformed_body, invalid_field, missing_field, invalid_username,
     │                           invalid_signature, duplicate_record, malformed_request
     ├── TooLarge (413)          too_large
+    ├── QuotaExceeded (413)     journal_quota_exceeded, device_quota_exceeded,
+    │                           storage_quota_exceeded, share_quota_exceeded
     ├── Unauthorized (401)      auth_required, auth_failed, token_expired, device_revoked
     ├── Forbidden (403)         forbidden
     ├── NotFound (404)          not_found
     ├── MethodNotAllowed (405)  method_not_allowed
     ├── Conflict (409)          username_taken, journal_exists, record_conflict
     ├── UnsupportedMedia (415)  unsupported_media_type
+    ├── TooManyRequests (429)   login_throttled, write_rate_exceeded, lookup_rate_exceeded
     └── StorageError (503)      storage_unavailable
 """
 
@@ -36,6 +39,14 @@ class BadRequest(ServerError):
 class TooLarge(ServerError):
     status = 413
     code = "too_large"
+
+
+class QuotaExceeded(ServerError):
+    """An account limit (journals, devices, stored bytes, shares) is reached: retrying the
+    same request cannot succeed until the account frees something or the limit is raised."""
+
+    status = 413
+    code = "storage_quota_exceeded"
 
 
 class Unauthorized(ServerError):
@@ -66,6 +77,17 @@ class Conflict(ServerError):
 class UnsupportedMedia(ServerError):
     status = 415
     code = "unsupported_media_type"
+
+
+class TooManyRequests(ServerError):
+    """A rate limit: the same request succeeds after `retry_after_ms` (sent as Retry-After)."""
+
+    status = 429
+    code = "write_rate_exceeded"
+
+    def __init__(self, message: str, retry_after_ms: int, code: str | None = None) -> None:
+        super().__init__(message, code)
+        self.retry_after_ms = max(0, retry_after_ms)
 
 
 class StorageError(ServerError):

@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from client_sdk import wire
+from server import throttle
 from server.live import serve as serve_live
 from server.service import Caller, Service
 
@@ -49,6 +50,13 @@ def service(request: web.Request) -> Service:
     return request.app[SERVICE]
 
 
+def client(request: web.Request) -> str:
+    """The client address failed logins are counted under (X-Forwarded-For only from a
+    trusted proxy, see server/throttle.py)."""
+    forwarded = request.headers.getall("X-Forwarded-For", [])
+    return throttle.client_address(request.remote, forwarded, service(request).trusted_proxies)
+
+
 async def health(request: web.Request) -> web.Response:
     await body(request, wire.Empty)
     return reply(wire.Empty())
@@ -68,12 +76,12 @@ async def challenge(request: web.Request) -> web.Response:
 
 async def login(request: web.Request) -> web.Response:
     message = await body(request, wire.LoginRequest)
-    return reply(await service(request).login(message, "login"))
+    return reply(await service(request).login(message, "login", client(request)))
 
 
 async def recover(request: web.Request) -> web.Response:
     message = await body(request, wire.LoginRequest)
-    return reply(await service(request).login(message, "recover"))
+    return reply(await service(request).login(message, "recover", client(request)))
 
 
 async def logout(request: web.Request) -> web.Response:
@@ -85,18 +93,19 @@ async def logout(request: web.Request) -> web.Response:
 
 async def change_password(request: web.Request) -> web.Response:
     message = await body(request, wire.PasswordChangeRequest)
-    await service(request).change_password(caller(request), message)
+    await service(request).change_password(caller(request), message, client(request))
     return reply(wire.Empty())
 
 
 async def delete_account(request: web.Request) -> web.Response:
     message = await body(request, wire.AccountDeleteRequest)
-    await service(request).delete_account(caller(request), message)
+    await service(request).delete_account(caller(request), message, client(request))
     return reply(wire.Empty())
 
 
 async def identity(request: web.Request) -> web.Response:
-    return reply(await service(request).identity(await body(request, wire.IdentityRequest)))
+    message = await body(request, wire.IdentityRequest)
+    return reply(await service(request).identity(caller(request), message))
 
 
 async def devices(request: web.Request) -> web.Response:

@@ -18,7 +18,17 @@ import nacl.signing
 import nacl.utils
 
 from client_sdk import wire
-from server.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from server import throttle
+from server.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    QuotaExceeded,
+    ServerError,
+    TooManyRequests,
+    Unauthorized,
+)
 from server.live import LiveHub
 from server.storage.base import (
     AccountRow,
@@ -30,8 +40,10 @@ from server.storage.base import (
     LiveEvent,
     MemberRow,
     NewRecord,
+    QuotaError,
     RecordConflictError,
     Storage,
+    WriteLimits,
 )
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
@@ -57,11 +69,44 @@ class Caller:
     device_id: bytes
 
 
+MINUTE_MS = 60_000
+
+
 @dataclass(frozen=True)
 class Settings:
+    """Everything an operator can tune (each has a `tj-server` flag and environment variable,
+    listed in README.md). Times in milliseconds, sizes in bytes."""
+
     token_ttl_ms: int = 30 * 24 * 3600 * 1000
     min_opslimit: int = MIN_OPSLIMIT
     min_memlimit: int = MIN_MEMLIMIT
+    # Failed logins: free attempts per username and per client address, then delays that
+    # double from `login_delay_base_ms` up to `login_delay_max_ms`; forgotten after a quiet
+    # `login_forget_ms`.
+    login_free_failures_per_user: int = 5
+    login_free_failures_per_address: int = 20
+    login_delay_base_ms: int = 1000
+    login_delay_max_ms: int = 15 * MINUTE_MS
+    login_forget_ms: int = 24 * 3600 * 1000
+    # Proxies whose X-Forwarded-For is believed (addresses or networks); none by default.
+    trusted_proxies: tuple[str, ...] = ()
+    # Quotas per account.
+    max_journals: int = 1000
+    max_devices: int = 100
+    max_stored_bytes: int = 2 * 1024**3
+    max_records_per_minute: int = 20_000
+    max_bytes_per_minute: int = 256 * 1024**2
+    max_shares: int = 1000
+    identity_lookups_per_minute: int = 60
+    # How often expired challenges and stale counters are deleted.
+    purge_interval_ms: int = MINUTE_MS
+
+    def __post_init__(self) -> None:
+        throttle.parse_networks(self.trusted_proxies)  # ValueError now, not at the first login
+        if self.max_records_per_minute < wire.MAX_RECORDS_PER_PUSH:
+            raise ValueError("max_records_per_minute must allow one full push (500 records)")
+        if self.max_bytes_per_minute < wire.MAX_BODY_BYTES:
+            raise ValueError("max_bytes_per_minute must allow one full push (16 MiB)")
 
 
 def frame(*parts: bytes) -> bytes:
@@ -113,6 +158,11 @@ def page_cursor(
     return last
 
 
+def _seconds(ms: int) -> int:
+    """Whole seconds, rounded up (what Retry-After carries)."""
+    return max(1, -(-ms // 1000))
+
+
 def _verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
     try:
         nacl.signing.VerifyKey(public_key).verify(message, signature)
@@ -136,6 +186,10 @@ class Service:
         self.server_id = server_id
         self._prelogin_secret = prelogin_secret
         self.live = LiveHub()
+        self.trusted_proxies = throttle.parse_networks(settings.trusted_proxies)
+        # For unknown usernames: a public key whose private half was never kept, so the
+        # signature check does the same work as for a real account and cannot succeed.
+        self._nobody_key = nacl.signing.SigningKey.generate().verify_key.encode()
 
     # --- accounts ---------------------------------------------------------------------------
 
@@ -235,10 +289,11 @@ class Service:
             raise BadRequest(f"purpose must be one of {', '.join(PURPOSES)}")
         challenge = nacl.utils.random(32)
         expires_at = self.clock() + CHALLENGE_TTL_MS
-        if await self.storage.account_by_username(username) is not None:
-            await self.storage.store_challenge(
-                challenge, Challenge(username, request.purpose, expires_at)
-            )
+        # Stored whether or not the account exists: the same work, so the same timing (the
+        # login that presents it fails like a wrong password). Purged when expired.
+        await self.storage.store_challenge(
+            challenge, Challenge(username, request.purpose, expires_at)
+        )
         return wire.ChallengeReply(challenge, self.server_id, expires_at)
 
     async def _check_challenge(
@@ -248,8 +303,15 @@ class Service:
         challenge: bytes,
         signature: bytes,
         public_keys: tuple[bytes, ...],
+        client: str,
     ) -> None:
-        """Consume the challenge (single use) and check its signature by one of the keys."""
+        """Consume the challenge (single use) and check its signature by one of the keys.
+
+        Every attempt first passes the failed-login throttle of the username and of the
+        client address (429 `login_throttled` while either must wait, even with the right
+        password, so that a guesser learns nothing during the delay); a failure counts."""
+        subjects = [throttle.user_subject(username), throttle.address_subject(client)]
+        await self._reserve_login_attempt(subjects)
         entry = await self.storage.take_challenge(challenge, self.clock())
         valid = (
             entry is not None
@@ -260,29 +322,69 @@ class Service:
         message = frame(
             CHALLENGE_CONTEXT, username.encode(), self.server_id, purpose.encode(), challenge
         )
-        if not valid or not any(_verify(key, message, signature) for key in public_keys):
+        verified = [_verify(key, message, signature) for key in public_keys]
+        if not valid or not any(verified):
             raise Unauthorized("wrong username or password, or the login attempt expired")
+        await self.storage.forgive_login_attempt(*subjects)
 
-    async def login(self, request: wire.LoginRequest, purpose: str) -> wire.SessionReply:
+    async def _reserve_login_attempt(self, subjects: list[str]) -> None:
+        settings, now = self.settings, self.clock()
+        free = {
+            subjects[0]: settings.login_free_failures_per_user,
+            subjects[1]: settings.login_free_failures_per_address,
+        }
+
+        def policy(counters: dict[str, tuple[int, int]]) -> int:
+            return throttle.wait_ms(
+                counters, free, settings.login_delay_base_ms, settings.login_delay_max_ms, now
+            )
+
+        wait = await self.storage.reserve_login_attempt(
+            subjects, now, now - settings.login_forget_ms, policy
+        )
+        if wait > 0:
+            raise TooManyRequests(
+                f"too many failed logins for this username or from this address; "
+                f"try again in {_seconds(wait)} s",
+                wait,
+                code="login_throttled",
+            )
+
+    async def login(
+        self, request: wire.LoginRequest, purpose: str, client: str = "unknown"
+    ) -> wire.SessionReply:
         username = normalize_username(request.username)
         account = await self.storage.account_by_username(username)
-        if account is None:
-            await self.storage.take_challenge(request.challenge, self.clock())
-            raise Unauthorized("wrong username or password, or the login attempt expired")
         recovering = purpose == "recover"
-        key = account.recovery_login_public_key if recovering else account.login_public_key
-        await self._check_challenge(username, purpose, request.challenge, request.signature, (key,))
+        if account is None:
+            key = self._nobody_key  # fails like a wrong password, after the same work
+        else:
+            key = account.recovery_login_public_key if recovering else account.login_public_key
+        await self._check_challenge(
+            username, purpose, request.challenge, request.signature, (key,), client
+        )
+        if account is None:  # unreachable: nobody holds the private half of _nobody_key
+            raise Unauthorized("wrong username or password, or the login attempt expired")
         token, device = self._new_device(account.account_id, request.device_name, self.clock())
-        await self.storage.create_device(device)
+        try:
+            await self.storage.create_device(device, self.settings.max_devices)
+        except QuotaError:
+            raise QuotaExceeded(
+                f"this account has {self.settings.max_devices} signed-in devices, the most "
+                "this server allows: sign one out (tj devices revoke) and log in again",
+                code="device_quota_exceeded",
+            ) from None
         bundle = account.recovery_bundle if recovering else account.bundle
         return self._session_reply(token, device, account, bundle)
 
-    async def change_password(self, caller: Caller, request: wire.PasswordChangeRequest) -> None:
+    async def change_password(
+        self, caller: Caller, request: wire.PasswordChangeRequest, client: str = "unknown"
+    ) -> None:
         account = await self._account(caller)
         self._check_cost(request.opslimit, request.memlimit)
         keys = (account.login_public_key, account.recovery_login_public_key)
         await self._check_challenge(
-            account.username, "password", request.challenge, request.signature, keys
+            account.username, "password", request.challenge, request.signature, keys, client
         )
         await self.storage.update_credentials(
             account.account_id,
@@ -293,7 +395,9 @@ class Service:
             request.bundle,
         )
 
-    async def delete_account(self, caller: Caller, request: wire.AccountDeleteRequest) -> None:
+    async def delete_account(
+        self, caller: Caller, request: wire.AccountDeleteRequest, client: str = "unknown"
+    ) -> None:
         """Erase the account and everything of it, once the login key signed a "delete"
         challenge (a session token alone is not enough), then close its live channels."""
         account = await self._account(caller)
@@ -303,6 +407,7 @@ class Service:
             request.challenge,
             request.signature,
             (account.login_public_key,),
+            client,
         )
         await self.storage.delete_account(account.account_id, account.username)
         await self.storage.publish(LiveEvent("account", (account.account_id,)))
@@ -313,11 +418,62 @@ class Service:
             raise Unauthorized("this account no longer exists")
         return account
 
-    async def identity(self, request: wire.IdentityRequest) -> wire.Identity:
+    async def identity(self, caller: Caller, request: wire.IdentityRequest) -> wire.Identity:
+        """Look an account up by name: needs a session and is rate-limited per account, so
+        that a session cannot be used to enumerate usernames."""
+        await self._count_request(
+            "identity:" + caller.account_id.hex(),
+            self.settings.identity_lookups_per_minute,
+            "identity lookups",
+            code="lookup_rate_exceeded",
+        )
         account = await self.storage.account_by_username(normalize_username(request.username))
         if account is None:
             raise NotFound("no account has that username")
         return public_identity(account)
+
+    async def _count_request(self, subject: str, per_minute: int, what: str, *, code: str) -> None:
+        now = self.clock()
+        window_start = now - now % MINUTE_MS
+        if not await self.storage.count_request(subject, window_start, per_minute):
+            wait = window_start + MINUTE_MS - now
+            raise TooManyRequests(
+                f"at most {per_minute} {what} a minute; try again in {_seconds(wait)} s",
+                wait,
+                code=code,
+            )
+
+    async def purge(self) -> None:
+        """Delete expired challenges and counters nobody needs any more."""
+        now = self.clock()
+        await self.storage.purge(now, now - max(self.settings.login_forget_ms, MINUTE_MS))
+
+    def _write_limits(self, now: int) -> WriteLimits:
+        s = self.settings
+        return WriteLimits(
+            s.max_stored_bytes,
+            s.max_records_per_minute,
+            s.max_bytes_per_minute,
+            now - now % MINUTE_MS,
+            MINUTE_MS,
+        )
+
+    def _write_refused(self, error: QuotaError) -> ServerError:
+        s = self.settings
+        if error.kind == "storage":
+            return QuotaExceeded(
+                f"this account stores {s.max_stored_bytes} bytes of records, the most this "
+                "server allows; nothing of this request was stored",
+                code="storage_quota_exceeded",
+            )
+        wait = error.retry_after_ms
+        return TooManyRequests(
+            f"this account may write {s.max_records_per_minute} records and "
+            f"{s.max_bytes_per_minute} bytes a minute; try again in {_seconds(wait)} s "
+            "(nothing of this request was stored)",
+            wait,
+            code="write_rate_exceeded",
+        )
 
     # --- sessions ---------------------------------------------------------------------------
 
@@ -361,6 +517,7 @@ class Service:
 
     async def create_journal(self, caller: Caller, request: wire.JournalCreateRequest) -> None:
         key = KeyRow(request.key.epoch, request.key.envelope)
+        limit = self.settings.max_journals
         try:
             await self.storage.create_journal(
                 request.journal_id,
@@ -369,9 +526,15 @@ class Service:
                 request.meta,
                 request.chain,
                 self.clock(),
+                limit,
             )
         except DuplicateError:
             raise Conflict("a journal with that id exists", code="journal_exists") from None
+        except QuotaError:
+            raise QuotaExceeded(
+                f"this account owns {limit} journals, the most this server allows",
+                code="journal_quota_exceeded",
+            ) from None
 
     async def journals(self, caller: Caller) -> wire.JournalList:
         rows = await self.storage.journals_for(caller.account_id, self.clock())
@@ -428,10 +591,13 @@ class Service:
         if len(set(ids)) != len(ids):
             raise BadRequest("a batch names the same record id twice", code="duplicate_record")
         records = [NewRecord(r.record_id, r.epoch, r.ciphertext) for r in request.records]
+        now = self.clock()
         try:
             accepted = await self.storage.append_records(
-                request.journal_id, caller.account_id, records, self.clock()
+                request.journal_id, caller.account_id, records, now, self._write_limits(now)
             )
+        except QuotaError as error:
+            raise self._write_refused(error) from None
         except RecordConflictError:
             raise Conflict(
                 "a record id in this batch is already stored with other content",
@@ -448,14 +614,18 @@ class Service:
         if request.snapshot.record_id in request.supersedes:
             raise BadRequest("a snapshot cannot supersede itself", code="duplicate_record")
         snapshot = request.snapshot
+        now = self.clock()
         try:
             seq, removed = await self.storage.compact(
                 request.journal_id,
                 caller.account_id,
                 NewRecord(snapshot.record_id, snapshot.epoch, snapshot.ciphertext),
                 list(dict.fromkeys(request.supersedes)),
-                self.clock(),
+                now,
+                self._write_limits(now),
             )
+        except QuotaError as error:
+            raise self._write_refused(error) from None
         except RecordConflictError:
             raise Conflict(
                 "the snapshot's record id is already stored with other content",
@@ -555,11 +725,18 @@ class Service:
                 members,
                 request.chain_after,
                 request.chain,
+                self.settings.max_shares,
             )
         except ChainConflictError:
             raise Conflict(
                 "the journal's access chain changed meanwhile: refresh and retry",
                 code="chain_conflict",
+            ) from None
+        except QuotaError:
+            raise QuotaExceeded(
+                f"this account has granted {self.settings.max_shares} shares, the most this "
+                "server allows: end one first (nothing was changed)",
+                code="share_quota_exceeded",
             ) from None
         heads = await self.storage.heads_for(caller.account_id, self.clock())
         await self._announce(request.journal_id, heads[request.journal_id][0])

@@ -137,6 +137,37 @@ class LiveEvent:
 LiveHandler = Callable[[LiveEvent], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class WriteLimits:
+    """What one account may write, checked inside the write's own transaction so that a
+    refused request stores nothing and the limit holds across server processes.
+
+    The rate limits are per fixed window `[window_start, window_start + window_ms)` (ms).
+    """
+
+    max_stored_bytes: int
+    records_per_window: int
+    bytes_per_window: int
+    window_start: int
+    window_ms: int
+
+
+class QuotaError(Exception):
+    """A limit refused a write; nothing was stored. `kind` is one of QUOTA_KINDS;
+    `retry_after_ms` is how long a rate limit lasts (0 for a quota that does not pass)."""
+
+    def __init__(self, kind: str, retry_after_ms: int = 0) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.retry_after_ms = retry_after_ms
+
+
+QUOTA_KINDS = ("journals", "devices", "storage", "shares", "write_rate")
+
+LoginWait = Callable[[dict[str, tuple[int, int]]], int]
+"""Throttling policy: (subject -> (failures, last failure ms)) -> how long to wait (ms)."""
+
+
 class RecordConflictError(Exception):
     """A record id already exists in the journal with different content."""
 
@@ -171,6 +202,11 @@ class Storage(Protocol):
 
     async def account_by_id(self, account_id: bytes) -> AccountRow | None: ...
 
+    async def cost_histogram(self) -> list[tuple[int, int, int]]:
+        """(opslimit, memlimit, number of accounts) for every Argon2id cost in use, in a
+        stable order; fake prelogin answers are drawn from it."""
+        ...
+
     async def update_credentials(
         self,
         account_id: bytes,
@@ -193,7 +229,35 @@ class Storage(Protocol):
         """Remove and return a challenge (single use); also purges expired ones."""
         ...
 
-    async def create_device(self, device: DeviceRow) -> None: ...
+    async def purge(self, now: int, forget_before: int) -> None:
+        """Delete expired challenges, failed-login counters whose last failure is older than
+        `forget_before`, and rate windows that ended before it."""
+        ...
+
+    # --- throttling and rates (state in the database: it must hold across processes) ------
+
+    async def reserve_login_attempt(
+        self, subjects: list[str], now: int, forget_before: int, wait: LoginWait
+    ) -> int:
+        """Atomically: read the failure counters of `subjects` (a counter whose last failure
+        is before `forget_before` counts as 0), ask `wait` how long the caller must wait,
+        and if 0, count this attempt as a failure of every subject (forgiven by
+        `forgive_login_attempt` if it succeeds). Returns the wait in ms (0: go ahead)."""
+        ...
+
+    async def forgive_login_attempt(self, user_subject: str, address_subject: str) -> None:
+        """A login succeeded: clear the user's counter, take back the address's one."""
+        ...
+
+    async def count_request(self, subject: str, window_start: int, limit: int) -> bool:
+        """Count one request of `subject` in the window starting at `window_start` (ms);
+        False (and nothing counted) if `limit` requests were already counted in it."""
+        ...
+
+    async def create_device(self, device: DeviceRow, max_devices: int) -> None:
+        """Raises QuotaError("devices") if the account has `max_devices` unexpired,
+        unrevoked devices already."""
+        ...
 
     async def device_by_token_hash(self, token_hash: bytes) -> DeviceRow | None: ...
 
@@ -211,9 +275,11 @@ class Storage(Protocol):
         meta: bytes,
         chain: list[bytes],
         now: int,
+        max_journals: int,
     ) -> None:
         """Create the journal with its owner's key, sealed name and first access chain
-        entries (positions 0, 1, ...)."""
+        entries (positions 0, 1, ...). DuplicateError if the id exists; QuotaError("journals")
+        if the owner has `max_journals` journals already."""
         ...
 
     async def chain_entries(
@@ -244,11 +310,16 @@ class Storage(Protocol):
         members: list[MemberRow],
         chain_after: int,
         chain: list[bytes],
+        max_shares: int,
     ) -> None:
         """Start `epoch`, atomically: append `chain` at position `chain_after` (else
         ChainConflictError), make `members` exactly the journal's members (with their role
         and end date; anyone else loses membership and every key of the journal), store
-        their envelopes, the sealed name and the epoch."""
+        their envelopes, the sealed name and the epoch.
+
+        QuotaError("shares") if this raises the number of memberships the journal's owner
+        has granted (members other than the owner, over all its journals) above
+        `max_shares`; a rotation that does not add members is never refused."""
         ...
 
     async def add_audit(
@@ -266,9 +337,17 @@ class Storage(Protocol):
     async def update_meta(self, journal_id: bytes, meta: bytes) -> None: ...
 
     async def append_records(
-        self, journal_id: bytes, pushed_by: bytes, records: list[NewRecord], now: int
+        self,
+        journal_id: bytes,
+        pushed_by: bytes,
+        records: list[NewRecord],
+        now: int,
+        limits: WriteLimits,
     ) -> list[tuple[bytes, int]]:
-        """Store records not yet stored (by record id) and return (record id, seq) for all."""
+        """Store records not yet stored (by record id) and return (record id, seq) for all.
+
+        The records not yet stored count against `pushed_by`'s limits: QuotaError("storage")
+        or QuotaError("write_rate", retry_after_ms), and nothing is stored."""
         ...
 
     async def members_of(self, journal_id: bytes, now: int) -> list[tuple[bytes, str]]:
@@ -282,8 +361,11 @@ class Storage(Protocol):
         snapshot: NewRecord,
         supersedes: list[bytes],
         now: int,
+        limits: WriteLimits,
     ) -> tuple[int, int]:
         """Store the snapshot and delete the superseded records older than it, atomically.
+        The snapshot counts against `limits` like a push; deleted records free their
+        pushers' stored bytes.
 
         Returns (snapshot seq, records removed). Ids not (or no longer) stored are skipped.
         """

@@ -163,9 +163,43 @@ CREATE TABLE access_chain (
 )
 """
 
+# Issue 9: failed-login counters, fixed-window rate counters, and each account's stored record
+# bytes (created from its records on first use, so an older database needs no backfill).
+# PostgreSQL's initial schema already indexes records by pusher.
+SQLITE_DEFENCES = """
+CREATE TABLE login_failures (
+    subject TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_failure_at INTEGER NOT NULL
+);
+CREATE TABLE rate_windows (
+    subject TEXT PRIMARY KEY, window_start INTEGER NOT NULL, requests INTEGER NOT NULL,
+    bytes INTEGER NOT NULL
+);
+CREATE TABLE account_usage (
+    account_id BLOB PRIMARY KEY REFERENCES accounts(account_id) ON DELETE CASCADE,
+    stored_bytes INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_by_pusher ON records(pushed_by)
+"""
+POSTGRESQL_DEFENCES = """
+CREATE TABLE login_failures (
+    subject TEXT PRIMARY KEY, failures BIGINT NOT NULL, last_failure_at BIGINT NOT NULL
+);
+CREATE TABLE rate_windows (
+    subject TEXT PRIMARY KEY, window_start BIGINT NOT NULL, requests BIGINT NOT NULL,
+    bytes BIGINT NOT NULL
+);
+CREATE TABLE account_usage (
+    account_id BYTEA PRIMARY KEY REFERENCES accounts(account_id) ON DELETE CASCADE,
+    stored_bytes BIGINT NOT NULL
+)
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", SQLITE_INITIAL, POSTGRESQL_INITIAL),
     Migration(2, "access chains", SQLITE_ACCESS_CHAIN, POSTGRESQL_ACCESS_CHAIN),
+    Migration(
+        3, "login throttling, rate windows, stored bytes", SQLITE_DEFENCES, POSTGRESQL_DEFENCES
+    ),
 )
 
 VERSION_TABLE_SQLITE = (

@@ -39,11 +39,14 @@ from server.storage.base import (
     KeyRow,
     LiveEvent,
     LiveHandler,
+    LoginWait,
     MemberRow,
     NewRecord,
+    QuotaError,
     RecordConflictError,
     RecordRow,
     ShareRow,
+    WriteLimits,
 )
 
 log = logging.getLogger("tj.server.postgres")
@@ -183,6 +186,13 @@ class PostgresStorage:
         )
         return AccountRow(*row) if row else None
 
+    async def cost_histogram(self) -> list[tuple[int, int, int]]:
+        rows = await self._all(
+            "SELECT opslimit, memlimit, COUNT(*) FROM accounts GROUP BY opslimit, memlimit "
+            "ORDER BY opslimit, memlimit"
+        )
+        return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
     async def account_by_id(self, account_id: bytes) -> AccountRow | None:
         row = await self._one(
             f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE account_id = $1", account_id
@@ -219,6 +229,14 @@ class PostgresStorage:
                 "SELECT 1 FROM journals WHERE owner_id = $1 ORDER BY journal_id FOR UPDATE",
                 account_id,
             )
+            # Records other accounts pushed into its journals go too: free their bytes.
+            freed = await db.fetch(
+                "SELECT pushed_by, SUM(length(ciphertext)) FROM records WHERE journal_id IN "
+                f"({owned}) AND pushed_by != $1 GROUP BY pushed_by",
+                account_id,
+            )
+            await _free_bytes(db, [(r[0], int(r[1])) for r in freed])
+            await db.execute("DELETE FROM account_usage WHERE account_id = $1", account_id)
             for table, column in (
                 ("records", "pushed_by"),
                 ("audit", "account_id"),
@@ -255,10 +273,74 @@ class PostgresStorage:
             await db.execute("DELETE FROM challenges WHERE expires_at < $1", now)
         return Challenge(row[0], row[1], row[2]) if row else None
 
+    async def purge(self, now: int, forget_before: int) -> None:
+        async with self._tx() as db:
+            await db.execute("DELETE FROM challenges WHERE expires_at < $1", now)
+            await db.execute("DELETE FROM login_failures WHERE last_failure_at < $1", forget_before)
+            await db.execute("DELETE FROM rate_windows WHERE window_start < $1", forget_before)
+
+    # --- throttling and rates ---------------------------------------------------------------
+
+    async def reserve_login_attempt(
+        self, subjects: list[str], now: int, forget_before: int, wait: LoginWait
+    ) -> int:
+        async with self._tx() as db:
+            # Rows exist (a zero counter is "no failure") and are locked, in one order, so
+            # concurrent attempts from several processes queue here instead of slipping by.
+            await db.executemany(
+                "INSERT INTO login_failures VALUES ($1, 0, 0) ON CONFLICT (subject) DO NOTHING",
+                [(subject,) for subject in sorted(subjects)],
+            )
+            rows = await db.fetch(
+                "SELECT subject, failures, last_failure_at FROM login_failures "
+                "WHERE subject = ANY($1::text[]) ORDER BY subject FOR UPDATE",
+                subjects,
+            )
+            counters = {
+                str(r[0]): (int(r[1]), int(r[2])) for r in rows if int(r[2]) >= forget_before
+            }
+            wait_ms = wait(counters)
+            if wait_ms > 0:
+                return wait_ms
+            await db.execute(
+                "UPDATE login_failures SET failures = CASE WHEN last_failure_at < $2 THEN 1 "
+                "ELSE failures + 1 END, last_failure_at = $3 WHERE subject = ANY($1::text[])",
+                subjects,
+                forget_before,
+                now,
+            )
+            return 0
+
+    async def forgive_login_attempt(self, user_subject: str, address_subject: str) -> None:
+        async with self._tx() as db:
+            await db.execute("DELETE FROM login_failures WHERE subject = $1", user_subject)
+            await db.execute(
+                "UPDATE login_failures SET failures = failures - 1 WHERE subject = $1 "
+                "AND failures > 0",
+                address_subject,
+            )
+
+    async def count_request(self, subject: str, window_start: int, limit: int) -> bool:
+        async with self._tx() as db:
+            used, _ = await _window(db, subject, window_start)
+            if used + 1 > limit:
+                return False
+            await _add_to_window(db, subject, 1, 0)
+            return True
+
     # --- devices ----------------------------------------------------------------------------
 
-    async def create_device(self, device: DeviceRow) -> None:
+    async def create_device(self, device: DeviceRow, max_devices: int) -> None:
         async with self._tx() as db:
+            await _lock_account(db, device.account_id)
+            count = await db.fetchval(
+                "SELECT COUNT(*) FROM devices WHERE account_id = $1 AND revoked = 0 "
+                "AND expires_at >= $2",
+                device.account_id,
+                device.created_at,
+            )
+            if int(count) >= max_devices:
+                raise QuotaError("devices")
             await db.execute(
                 f"INSERT INTO devices ({DEVICE_COLUMNS}) VALUES ({_marks(8)})",
                 *_device_values(device),
@@ -304,9 +386,18 @@ class PostgresStorage:
         meta: bytes,
         chain: list[bytes],
         now: int,
+        max_journals: int,
     ) -> None:
         try:
             async with self._tx() as db:
+                await _lock_account(db, owner_id)
+                if await db.fetchval("SELECT 1 FROM journals WHERE journal_id = $1", journal_id):
+                    raise DuplicateError("journal")
+                owned = await db.fetchval(
+                    "SELECT COUNT(*) FROM journals WHERE owner_id = $1", owner_id
+                )
+                if int(owned) >= max_journals:
+                    raise QuotaError("journals")
                 await db.execute(
                     "INSERT INTO journals VALUES ($1, $2, $3, $4, 1, 0, $5)",
                     journal_id,
@@ -429,13 +520,20 @@ class PostgresStorage:
         members: list[MemberRow],
         chain_after: int,
         chain: list[bytes],
+        max_shares: int,
     ) -> None:
         try:
             async with self._tx() as db:
+                owner_id = await db.fetchval(
+                    "SELECT owner_id FROM journals WHERE journal_id = $1", journal_id
+                )
+                if owner_id is not None:  # the owner's share count, across processes
+                    await _lock_account(db, bytes(owner_id))
                 await db.execute(
                     "SELECT 1 FROM journals WHERE journal_id = $1 FOR UPDATE", journal_id
                 )
                 await _append_chain(db, journal_id, chain_after, chain)
+                before = await _shares_granted(db, journal_id)
                 listed = [m.account_id for m in members]
                 for table in ("journal_keys", "members"):
                     await db.execute(
@@ -460,6 +558,9 @@ class PostgresStorage:
                     meta,
                     journal_id,
                 )
+                after = await _shares_granted(db, journal_id)
+                if after > before and after > max_shares:
+                    raise QuotaError("shares")  # the transaction rolls back: nothing changes
         except asyncpg.UniqueViolationError:
             raise ChainConflictError(journal_id.hex()) from None
 
@@ -507,7 +608,12 @@ class PostgresStorage:
     # --- records ----------------------------------------------------------------------------
 
     async def append_records(
-        self, journal_id: bytes, pushed_by: bytes, records: list[NewRecord], now: int
+        self,
+        journal_id: bytes,
+        pushed_by: bytes,
+        records: list[NewRecord],
+        now: int,
+        limits: WriteLimits,
     ) -> list[tuple[bytes, int]]:
         async with self._tx() as db:
             await _lock_journal(db, journal_id)
@@ -520,6 +626,7 @@ class PostgresStorage:
                 ):
                     raise RecordConflictError(record.record_id.hex())
             fresh = [record for record in records if record.record_id not in stored]
+            await _charge(db, pushed_by, [len(r.ciphertext) for r in fresh], now, limits)
             if fresh:
                 # One statement for the batch; WITH ORDINALITY keeps the batch's order in seq.
                 inserted = await db.fetch(
@@ -548,10 +655,29 @@ class PostgresStorage:
         snapshot: NewRecord,
         supersedes: list[bytes],
         now: int,
+        limits: WriteLimits,
     ) -> tuple[int, int]:
         async with self._tx() as db:
             await _lock_journal(db, journal_id)
+            if not await _stored_records(db, journal_id, [snapshot.record_id]):
+                # What the snapshot replaces is credited first (see storage/sqlite.py).
+                credit = await db.fetchval(
+                    "SELECT COALESCE(SUM(length(ciphertext)), 0) FROM records WHERE "
+                    "journal_id = $1 AND pushed_by = $2 AND record_id = ANY($3::bytea[])",
+                    journal_id,
+                    pushed_by,
+                    supersedes,
+                )
+                await _charge(db, pushed_by, [len(snapshot.ciphertext)], now, limits, int(credit))
             seq = await _insert_record(db, journal_id, pushed_by, snapshot, now)
+            freed = await db.fetch(
+                "SELECT pushed_by, SUM(length(ciphertext)) FROM records WHERE journal_id = $1 "
+                "AND seq < $2 AND record_id = ANY($3::bytea[]) GROUP BY pushed_by",
+                journal_id,
+                seq,
+                supersedes,
+            )
+            await _free_bytes(db, [(r[0], int(r[1])) for r in freed])
             status = await db.execute(
                 "DELETE FROM records WHERE journal_id = $1 AND seq < $2 "
                 "AND record_id = ANY($3::bytea[])",
@@ -594,6 +720,103 @@ class PostgresStorage:
 async def _lock_journal(db: asyncpg.Connection, journal_id: bytes) -> None:
     """Serialise the journal's writers until commit: commit order = seq order (module doc)."""
     await db.execute("SELECT 1 FROM journals WHERE journal_id = $1 FOR UPDATE", journal_id)
+
+
+async def _shares_granted(db: asyncpg.Connection, journal_id: bytes) -> int:
+    """As storage/sqlite.py's `_shares_granted`."""
+    granted = await db.fetchval(
+        "SELECT COUNT(*) FROM members m JOIN journals j ON j.journal_id = m.journal_id "
+        "WHERE j.owner_id = (SELECT owner_id FROM journals WHERE journal_id = $1) "
+        "AND m.role != 'owner'",
+        journal_id,
+    )
+    return int(granted)
+
+
+async def _lock_account(db: asyncpg.Connection, account_id: bytes) -> None:
+    """Serialise an account's quota checks (journals, devices, shares) across processes."""
+    await db.execute("SELECT 1 FROM accounts WHERE account_id = $1 FOR UPDATE", account_id)
+
+
+async def _stored_bytes(db: asyncpg.Connection, account_id: bytes) -> int:
+    """The account's stored record bytes, its counter row locked; created from the records
+    the first time."""
+    used = await db.fetchval(
+        "SELECT stored_bytes FROM account_usage WHERE account_id = $1 FOR UPDATE", account_id
+    )
+    if used is not None:
+        return int(used)
+    total = await db.fetchval(
+        "SELECT COALESCE(SUM(length(ciphertext)), 0) FROM records WHERE pushed_by = $1",
+        account_id,
+    )
+    await db.execute(
+        "INSERT INTO account_usage VALUES ($1, $2) ON CONFLICT (account_id) DO NOTHING",
+        account_id,
+        int(total),
+    )
+    used = await db.fetchval(
+        "SELECT stored_bytes FROM account_usage WHERE account_id = $1 FOR UPDATE", account_id
+    )
+    return int(used)
+
+
+async def _free_bytes(db: asyncpg.Connection, freed: list[tuple[bytes, int]]) -> None:
+    await db.executemany(
+        "UPDATE account_usage SET stored_bytes = stored_bytes - $1 WHERE account_id = $2",
+        [(size, account_id) for account_id, size in freed],
+    )
+
+
+async def _window(db: asyncpg.Connection, subject: str, window_start: int) -> tuple[int, int]:
+    """(requests, bytes) of `subject` in the window starting at `window_start`, its row
+    locked; a counter left from an earlier window starts again from zero."""
+    row = await db.fetchrow(
+        "INSERT INTO rate_windows VALUES ($1, $2, 0, 0) ON CONFLICT (subject) DO UPDATE "
+        "SET requests = CASE WHEN rate_windows.window_start = excluded.window_start "
+        "THEN rate_windows.requests ELSE 0 END, "
+        "bytes = CASE WHEN rate_windows.window_start = excluded.window_start "
+        "THEN rate_windows.bytes ELSE 0 END, window_start = excluded.window_start "
+        "RETURNING requests, bytes",
+        subject,
+        window_start,
+    )
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+async def _add_to_window(db: asyncpg.Connection, subject: str, requests: int, size: int) -> None:
+    await db.execute(
+        "UPDATE rate_windows SET requests = requests + $1, bytes = bytes + $2 WHERE subject = $3",
+        requests,
+        size,
+        subject,
+    )
+
+
+async def _charge(
+    db: asyncpg.Connection,
+    account_id: bytes,
+    sizes: list[int],
+    now: int,
+    limits: WriteLimits,
+    credit: int = 0,
+) -> None:
+    """As storage/sqlite.py's `_charge`: storage quota and write rate, or QuotaError."""
+    if not sizes:
+        return
+    total = sum(sizes)
+    if await _stored_bytes(db, account_id) + total - credit > limits.max_stored_bytes:
+        raise QuotaError("storage")
+    subject = "write:" + account_id.hex()
+    records, size = await _window(db, subject, limits.window_start)
+    if records + len(sizes) > limits.records_per_window or size + total > limits.bytes_per_window:
+        raise QuotaError("write_rate", limits.window_start + limits.window_ms - now)
+    await _add_to_window(db, subject, len(sizes), total)
+    await db.execute(
+        "UPDATE account_usage SET stored_bytes = stored_bytes + $1 WHERE account_id = $2",
+        total,
+        account_id,
+    )
 
 
 async def _stored_records(

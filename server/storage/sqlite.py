@@ -32,11 +32,14 @@ from server.storage.base import (
     KeyRow,
     LiveEvent,
     LiveHandler,
+    LoginWait,
     MemberRow,
     NewRecord,
+    QuotaError,
     RecordConflictError,
     RecordRow,
     ShareRow,
+    WriteLimits,
 )
 
 PAGE_BYTES = 16384
@@ -180,6 +183,13 @@ class SQLiteStorage:
         )
         return _account(row) if row else None
 
+    async def cost_histogram(self) -> list[tuple[int, int, int]]:
+        rows = await self._all(
+            "SELECT opslimit, memlimit, COUNT(*) FROM accounts GROUP BY opslimit, memlimit "
+            "ORDER BY opslimit, memlimit"
+        )
+        return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
     async def update_credentials(
         self,
         account_id: bytes,
@@ -199,6 +209,16 @@ class SQLiteStorage:
     async def delete_account(self, account_id: bytes, username: str) -> None:
         owned = "SELECT journal_id FROM journals WHERE owner_id = ?"
         async with self._write() as db:
+            # Records other accounts pushed into its journals go too: free their bytes.
+            cursor = await db.execute(
+                "SELECT pushed_by, SUM(length(ciphertext)) FROM records WHERE journal_id IN "
+                f"({owned}) AND pushed_by != ? GROUP BY pushed_by",
+                (account_id, account_id),
+            )
+            freed = [(bytes(r[0]), int(r[1])) for r in await cursor.fetchall()]
+            await cursor.close()
+            await _free_bytes(db, freed)
+            await db.execute("DELETE FROM account_usage WHERE account_id = ?", (account_id,))
             for table, column in (
                 ("records", "pushed_by"),
                 ("audit", "account_id"),
@@ -242,10 +262,68 @@ class SQLiteStorage:
             await db.execute("DELETE FROM challenges WHERE expires_at < ?", (now,))
         return Challenge(row[0], row[1], row[2]) if row else None
 
+    async def purge(self, now: int, forget_before: int) -> None:
+        async with self._write() as db:
+            await db.execute("DELETE FROM challenges WHERE expires_at < ?", (now,))
+            await db.execute(
+                "DELETE FROM login_failures WHERE last_failure_at < ?", (forget_before,)
+            )
+            await db.execute("DELETE FROM rate_windows WHERE window_start < ?", (forget_before,))
+
+    # --- throttling and rates ---------------------------------------------------------------
+
+    async def reserve_login_attempt(
+        self, subjects: list[str], now: int, forget_before: int, wait: LoginWait
+    ) -> int:
+        async with self._write() as db:
+            cursor = await db.execute(
+                "SELECT subject, failures, last_failure_at FROM login_failures "
+                f"WHERE subject IN ({_marks(len(subjects))}) AND last_failure_at >= ?",
+                (*subjects, forget_before),
+            )
+            counters = {str(r[0]): (int(r[1]), int(r[2])) for r in await cursor.fetchall()}
+            await cursor.close()
+            wait_ms = wait(counters)
+            if wait_ms > 0:
+                return wait_ms
+            await db.executemany(
+                "INSERT INTO login_failures VALUES (?, 1, ?) ON CONFLICT (subject) DO UPDATE "
+                "SET failures = CASE WHEN login_failures.last_failure_at < ? THEN 1 "
+                "ELSE login_failures.failures + 1 END, last_failure_at = excluded.last_failure_at",
+                [(subject, now, forget_before) for subject in subjects],
+            )
+            return 0
+
+    async def forgive_login_attempt(self, user_subject: str, address_subject: str) -> None:
+        async with self._write() as db:
+            await db.execute("DELETE FROM login_failures WHERE subject = ?", (user_subject,))
+            await db.execute(
+                "UPDATE login_failures SET failures = failures - 1 WHERE subject = ? "
+                "AND failures > 0",
+                (address_subject,),
+            )
+
+    async def count_request(self, subject: str, window_start: int, limit: int) -> bool:
+        async with self._write() as db:
+            used, _ = await _window(db, subject, window_start)
+            if used + 1 > limit:
+                return False
+            await _add_to_window(db, subject, 1, 0)
+            return True
+
     # --- devices ----------------------------------------------------------------------------
 
-    async def create_device(self, device: DeviceRow) -> None:
+    async def create_device(self, device: DeviceRow, max_devices: int) -> None:
         async with self._write() as db:
+            cursor = await db.execute(
+                "SELECT COUNT(*) FROM devices WHERE account_id = ? AND revoked = 0 "
+                "AND expires_at >= ?",
+                (device.account_id, device.created_at),
+            )
+            row = await cursor.fetchone()
+            await cursor.close()
+            if row is not None and int(row[0]) >= max_devices:
+                raise QuotaError("devices")
             await db.execute(
                 f"INSERT INTO devices ({DEVICE_COLUMNS}) VALUES ({_marks(8)})",
                 _device_values(device),
@@ -290,9 +368,14 @@ class SQLiteStorage:
         meta: bytes,
         chain: list[bytes],
         now: int,
+        max_journals: int,
     ) -> None:
         try:
             async with self._write() as db:
+                if await _count(db, "journals", "journal_id", journal_id):
+                    raise DuplicateError("journal")
+                if await _count(db, "journals", "owner_id", owner_id) >= max_journals:
+                    raise QuotaError("journals")
                 await db.execute(
                     "INSERT INTO journals VALUES (?, ?, ?, ?, 1, 0, ?)",
                     (journal_id, owner_id, key.epoch, meta, now),
@@ -401,9 +484,11 @@ class SQLiteStorage:
         members: list[MemberRow],
         chain_after: int,
         chain: list[bytes],
+        max_shares: int,
     ) -> None:
         async with self._write() as db:
             await _append_chain(db, journal_id, chain_after, chain)
+            before = await _shares_granted(db, journal_id)
             listed = [m.account_id for m in members]
             for table in ("journal_keys", "members"):
                 await db.execute(
@@ -425,6 +510,9 @@ class SQLiteStorage:
                 "WHERE journal_id = ?",
                 (epoch, meta, journal_id),
             )
+            after = await _shares_granted(db, journal_id)
+            if after > before and after > max_shares:
+                raise QuotaError("shares")  # the transaction rolls back: nothing changes
 
     async def add_audit(
         self,
@@ -464,7 +552,12 @@ class SQLiteStorage:
     # --- records ----------------------------------------------------------------------------
 
     async def append_records(
-        self, journal_id: bytes, pushed_by: bytes, records: list[NewRecord], now: int
+        self,
+        journal_id: bytes,
+        pushed_by: bytes,
+        records: list[NewRecord],
+        now: int,
+        limits: WriteLimits,
     ) -> list[tuple[bytes, int]]:
         async with self._write() as db:
             ids = [record.record_id for record in records]
@@ -476,6 +569,7 @@ class SQLiteStorage:
                     record.ciphertext,
                 ):
                     raise RecordConflictError(record.record_id.hex())
+            await _charge(db, pushed_by, [len(r.ciphertext) for r in fresh], now, limits)
             await db.executemany(
                 "INSERT INTO records (journal_id, record_id, epoch, ciphertext, pushed_by, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -494,9 +588,30 @@ class SQLiteStorage:
         snapshot: NewRecord,
         supersedes: list[bytes],
         now: int,
+        limits: WriteLimits,
     ) -> tuple[int, int]:
         async with self._write() as db:
+            if not await _stored_records(db, journal_id, [snapshot.record_id]):
+                # What the snapshot replaces is credited first: compacting near the quota
+                # must stay possible, since it is how an account shrinks.
+                cursor = await db.execute(
+                    "SELECT COALESCE(SUM(length(ciphertext)), 0) FROM records WHERE "
+                    f"journal_id = ? AND pushed_by = ? AND record_id IN ({_marks(len(supersedes))})",
+                    (journal_id, pushed_by, *supersedes),
+                )
+                row = await cursor.fetchone()
+                await cursor.close()
+                credit = int(row[0]) if row else 0
+                await _charge(db, pushed_by, [len(snapshot.ciphertext)], now, limits, credit)
             _, seq = await _insert_record(db, journal_id, pushed_by, snapshot, now)
+            cursor = await db.execute(
+                "SELECT pushed_by, SUM(length(ciphertext)) FROM records WHERE journal_id = ? "
+                f"AND seq < ? AND record_id IN ({_marks(len(supersedes))}) GROUP BY pushed_by",
+                (journal_id, seq, *supersedes),
+            )
+            freed = [(bytes(r[0]), int(r[1])) for r in await cursor.fetchall()]
+            await cursor.close()
+            await _free_bytes(db, freed)
             cursor = await db.execute(
                 f"DELETE FROM records WHERE journal_id = ? AND seq < ? AND record_id IN "
                 f"({_marks(len(supersedes))})",
@@ -573,6 +688,108 @@ async def _insert_record(
     await cursor.close()
     assert seq is not None
     return record.record_id, seq
+
+
+async def _count(db: aiosqlite.Connection, table: str, column: str, value: Any) -> int:
+    cursor = await db.execute(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (value,))
+    row = await cursor.fetchone()
+    await cursor.close()
+    return int(row[0]) if row else 0
+
+
+async def _stored_bytes(db: aiosqlite.Connection, account_id: bytes) -> int:
+    """The account's stored record bytes; the counter is created from the records the first
+    time (a database from before the counter existed)."""
+    cursor = await db.execute(
+        "SELECT stored_bytes FROM account_usage WHERE account_id = ?", (account_id,)
+    )
+    row = await cursor.fetchone()
+    await cursor.close()
+    if row is not None:
+        return int(row[0])
+    cursor = await db.execute(
+        "SELECT COALESCE(SUM(length(ciphertext)), 0) FROM records WHERE pushed_by = ?",
+        (account_id,),
+    )
+    total = await cursor.fetchone()
+    await cursor.close()
+    used = int(total[0]) if total else 0
+    await db.execute("INSERT INTO account_usage VALUES (?, ?)", (account_id, used))
+    return used
+
+
+async def _free_bytes(db: aiosqlite.Connection, freed: list[tuple[bytes, int]]) -> None:
+    await db.executemany(
+        "UPDATE account_usage SET stored_bytes = stored_bytes - ? WHERE account_id = ?",
+        [(size, account_id) for account_id, size in freed],
+    )
+
+
+async def _window(db: aiosqlite.Connection, subject: str, window_start: int) -> tuple[int, int]:
+    """(requests, bytes) counted for `subject` in the window starting at `window_start`,
+    after resetting a counter left from an earlier window."""
+    await db.execute(
+        "INSERT INTO rate_windows VALUES (?, ?, 0, 0) ON CONFLICT (subject) DO UPDATE "
+        "SET requests = CASE WHEN rate_windows.window_start = excluded.window_start "
+        "THEN rate_windows.requests ELSE 0 END, "
+        "bytes = CASE WHEN rate_windows.window_start = excluded.window_start "
+        "THEN rate_windows.bytes ELSE 0 END, window_start = excluded.window_start",
+        (subject, window_start),
+    )
+    cursor = await db.execute(
+        "SELECT requests, bytes FROM rate_windows WHERE subject = ?", (subject,)
+    )
+    row = await cursor.fetchone()
+    await cursor.close()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+async def _add_to_window(db: aiosqlite.Connection, subject: str, requests: int, size: int) -> None:
+    await db.execute(
+        "UPDATE rate_windows SET requests = requests + ?, bytes = bytes + ? WHERE subject = ?",
+        (requests, size, subject),
+    )
+
+
+async def _charge(
+    db: aiosqlite.Connection,
+    account_id: bytes,
+    sizes: list[int],
+    now: int,
+    limits: WriteLimits,
+    credit: int = 0,
+) -> None:
+    """Count new records against the account's storage quota (less `credit`, bytes the same
+    transaction deletes) and write rate, or raise QuotaError (the caller's transaction then
+    rolls back: nothing is stored)."""
+    if not sizes:
+        return
+    total = sum(sizes)
+    if await _stored_bytes(db, account_id) + total - credit > limits.max_stored_bytes:
+        raise QuotaError("storage")
+    subject = "write:" + account_id.hex()
+    records, size = await _window(db, subject, limits.window_start)
+    if records + len(sizes) > limits.records_per_window or size + total > limits.bytes_per_window:
+        raise QuotaError("write_rate", limits.window_start + limits.window_ms - now)
+    await _add_to_window(db, subject, len(sizes), total)
+    await db.execute(
+        "UPDATE account_usage SET stored_bytes = stored_bytes + ? WHERE account_id = ?",
+        (total, account_id),
+    )
+
+
+async def _shares_granted(db: aiosqlite.Connection, journal_id: bytes) -> int:
+    """Memberships (other than its own) granted by the owner of `journal_id`, over all the
+    journals it owns."""
+    cursor = await db.execute(
+        "SELECT COUNT(*) FROM members m JOIN journals j ON j.journal_id = m.journal_id "
+        "WHERE j.owner_id = (SELECT owner_id FROM journals WHERE journal_id = ?) "
+        "AND m.role != 'owner'",
+        (journal_id,),
+    )
+    row = await cursor.fetchone()
+    await cursor.close()
+    return int(row[0]) if row else 0
 
 
 async def _append_chain(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -10,6 +13,9 @@ import pytest
 from client_sdk import Client
 from tests.conftest import BACKENDS, ClientFactory, RunningServer
 from tests.server.raw import RawClient
+from tests.server.servers import serving
+
+Serve = Callable[..., AbstractAsyncContextManager[RunningServer]]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -36,3 +42,14 @@ async def ana(signup: ClientFactory) -> Client:
 @pytest.fixture
 async def ben(signup: ClientFactory) -> Client:
     return await signup("ben")
+
+
+@pytest.fixture
+def serve(tmp_path: Path, database_url: str | None) -> Serve:
+    """serve(**settings): a server with TEST_SETTINGS changed by `settings`, on the test's
+    backend (use it once per test: on PostgreSQL every server shares the test's database)."""
+
+    def start(**settings: Any) -> AbstractAsyncContextManager[RunningServer]:
+        return serving(tmp_path, database_url, **settings)
+
+    return start

@@ -6,7 +6,7 @@ The SDK never sends a malformed request, so these helpers build the bytes themse
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -42,6 +42,13 @@ KNOWN_CODES = frozenset(
         "stale_epoch",
         "members_changed",
         "unsupported_media_type",
+        "journal_quota_exceeded",
+        "device_quota_exceeded",
+        "storage_quota_exceeded",
+        "share_quota_exceeded",
+        "login_throttled",
+        "write_rate_exceeded",
+        "lookup_rate_exceeded",
     }
 )
 
@@ -73,6 +80,7 @@ class Answer:
     status: int
     content_type: str
     body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
 
     def value(self) -> Any:
         return msgpack.unpackb(self.body, raw=False)
@@ -141,7 +149,8 @@ class RawClient:
         async with self._session.request(
             method, self._base_url + path, data=data, headers=headers, skip_auto_headers=skip
         ) as response:
-            return Answer(response.status, response.content_type, await response.read())
+            body = await response.read()
+            return Answer(response.status, response.content_type, body, dict(response.headers))
 
     async def call(self, path: str, message: Any, *, token: str | None = None) -> Answer:
         """Send a wire message (dataclass) or a msgpack-level value, correctly framed."""

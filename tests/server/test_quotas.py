@@ -1,0 +1,159 @@
+"""Per-account quotas: over a limit the answer is 413 (or 429 for a rate) with its own code,
+the SDK raises QuotaExceeded (or RateLimited), and nothing of the request is stored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from client_sdk import QuotaExceeded, RateLimited, wire
+from tests.server.conftest import Serve
+from tests.server.raw import RawClient, journal_id, push, snapshot, stored_records, upload
+from tests.server.servers import login, signup
+
+
+class Raw:
+    def __init__(self, url: str) -> None:
+        self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True))
+        self.client = RawClient(self._session, url)
+
+    async def __aenter__(self) -> RawClient:
+        return self.client
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._session.close()
+
+
+async def test_journals_per_account(serve: Serve, tmp_path: Path) -> None:
+    async with serve(max_journals=3) as server:
+        ana = await signup(server.url, tmp_path, "ana")  # owns "Personal"
+        await ana.create_journal("Dreams")
+        await ana.create_journal("Work")
+        before = await snapshot(server)
+        with pytest.raises(QuotaExceeded) as refused:
+            await ana.create_journal("One too many")
+        assert refused.value.code == "journal_quota_exceeded"
+        assert (await snapshot(server)) == before
+        await ana.close()
+
+
+async def test_devices_per_account(serve: Serve, tmp_path: Path) -> None:
+    async with serve(max_devices=2) as server:
+        laptop = await signup(server.url, tmp_path, "ana")
+        phone = await login(server.url, tmp_path, "ana", device="phone")
+        before = await snapshot(server)
+        with pytest.raises(QuotaExceeded) as refused:
+            await login(server.url, tmp_path, "ana", device="tablet")
+        assert refused.value.code == "device_quota_exceeded"
+        assert (await snapshot(server))["devices"] == before["devices"]
+        await phone.logout()  # a revoked device frees its place
+        tablet = await login(server.url, tmp_path, "ana", device="tablet")
+        for client in (laptop, phone, tablet):
+            await client.close()
+
+
+async def test_stored_bytes_per_account(serve: Serve, tmp_path: Path) -> None:
+    async with serve(max_stored_bytes=10_000) as server, Raw(server.url) as raw:
+        ana = await signup(server.url, tmp_path, "ana")
+        journal = await journal_id(ana)
+        assert (await push(raw, ana, journal, [upload(1, size=4000)])).status == 200
+        assert (await push(raw, ana, journal, [upload(2, size=4000)])).status == 200
+        before = await stored_records(server, journal)
+        answer = await push(raw, ana, journal, [upload(3, size=1000), upload(4, size=1001)])
+        assert answer.error() == (413, "storage_quota_exceeded")
+        assert (await stored_records(server, journal)) == before  # nothing partial
+        # A retry of a stored batch costs nothing; a batch that fits goes in.
+        assert (await push(raw, ana, journal, [upload(2, size=4000)])).status == 200
+        assert (await push(raw, ana, journal, [upload(3, size=2000)])).status == 200
+        # Compaction frees the bytes of the records it deletes.
+        compact = {
+            "journal_id": journal,
+            "snapshot": upload(9, size=100),
+            "supersedes": [upload(n)["record_id"] for n in (1, 2, 3)],
+        }
+        token = ana.profile.token
+        assert (await raw.call("/v1/records/compact", compact, token=token)).status == 200
+        assert (await push(raw, ana, journal, [upload(10, size=9000)])).status == 200
+        await ana.close()
+
+
+async def test_records_per_minute(serve: Serve, tmp_path: Path) -> None:
+    async with serve(max_records_per_minute=500) as server, Raw(server.url) as raw:
+        server.clock.now -= server.clock.now % 60_000  # the start of a minute
+        ana = await signup(server.url, tmp_path, "ana")
+        journal = await journal_id(ana)
+        answer = await push(raw, ana, journal, [upload(n) for n in range(1, 451)])
+        assert answer.status == 200
+        server.clock.now += 15_000
+        answer = await push(raw, ana, journal, [upload(n) for n in range(451, 552)])
+        assert answer.error() == (429, "write_rate_exceeded")
+        assert answer.headers["Retry-After"] == "45"
+        assert len(await stored_records(server, journal)) == 450
+        server.clock.now += 45_000  # the next minute
+        assert (await push(raw, ana, journal, [upload(n) for n in range(451, 552)])).status == 200
+        await ana.close()
+
+
+async def test_bytes_per_minute_and_the_sdk_error(serve: Serve, tmp_path: Path) -> None:
+    limit = 16 * 1024 * 1024
+    async with serve(max_bytes_per_minute=limit) as server, Raw(server.url) as raw:
+        server.clock.now -= server.clock.now % 60_000
+        ana = await signup(server.url, tmp_path, "ana")
+        journal = await journal_id(ana)
+        big = 256 * 1024
+        first = [upload(n, size=big) for n in range(1, 62)]  # 15.25 MiB
+        assert (await push(raw, ana, journal, first)).status == 200
+        answer = await push(raw, ana, journal, [upload(n, size=big) for n in range(62, 66)])
+        assert answer.error() == (429, "write_rate_exceeded")
+        # The SDK meets the same limit as a typed error that says how long to wait.
+        records = [wire.RecordUpload(bytes([n]) * 16, 0, bytes(200_000)) for n in range(1, 5)]
+        with pytest.raises(RateLimited) as refused:
+            await ana.transport.call(
+                "/v1/records/push", wire.PushRequest(journal, records), wire.PushReply
+            )
+        assert refused.value.code == "write_rate_exceeded"
+        assert 0 < refused.value.retry_after <= 60
+        await ana.close()
+
+
+async def test_shares_one_account_can_grant(serve: Serve, tmp_path: Path) -> None:
+    async with serve(max_shares=1) as server:
+        ana = await signup(server.url, tmp_path, "ana")
+        ben = await signup(server.url, tmp_path, "ben")
+        cat = await signup(server.url, tmp_path, "cat")
+        await ana.share("Personal", "ben", trust_on_first_use=True)
+        before = (await snapshot(server))["members"]
+        with pytest.raises(QuotaExceeded) as refused:
+            await ana.share("Personal", "cat", trust_on_first_use=True)
+        assert refused.value.code == "share_quota_exceeded"
+        assert (await snapshot(server))["members"] == before
+        # Changing an existing member's share is not a new grant.
+        await ana.share("Personal", "ben", role="annotate", trust_on_first_use=True)
+        for client in (ana, ben, cat):
+            await client.close()
+
+
+async def test_identity_lookups_are_rate_limited(serve: Serve, tmp_path: Path) -> None:
+    async with serve(identity_lookups_per_minute=3) as server:
+        server.clock.now -= server.clock.now % 60_000
+        ana = await signup(server.url, tmp_path, "ana")
+        for _ in range(3):
+            await ana.identity("ana")
+        with pytest.raises(RateLimited) as refused:
+            await ana.identity("ana")
+        assert refused.value.code == "lookup_rate_exceeded"
+        assert refused.value.retry_after == 60
+        server.clock.now += 60_000
+        await ana.identity("ana")
+        await ana.close()
+
+
+def test_limits_below_one_full_push_are_refused() -> None:
+    from server.service import Settings
+
+    with pytest.raises(ValueError):
+        Settings(max_records_per_minute=499)
+    with pytest.raises(ValueError):
+        Settings(trusted_proxies=("not an address",))

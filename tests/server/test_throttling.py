@@ -1,0 +1,182 @@
+"""Failed logins are throttled per username and per client address, with growing delays;
+the answer is 429 `login_throttled` with Retry-After; the SDK raises RateLimited; the right
+password works again once the delay has passed. The clock is the server's injected clock: no
+test sleeps."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from client_sdk import AuthError, RateLimited, wire
+from server.throttle import client_address, delay_ms, parse_networks
+from tests.conftest import PASSWORD, RunningServer
+from tests.server.conftest import Serve
+from tests.server.raw import Answer, RawClient, pack, plain
+from tests.server.servers import login, signup
+
+WRONG = "not the password"
+LIMITS = {
+    "login_free_failures_per_user": 3,
+    "login_free_failures_per_address": 1000,
+    "login_delay_base_ms": 1000,
+    "login_delay_max_ms": 8000,
+}
+devices = itertools.count()
+
+
+async def attempt(server: RunningServer, tmp_path: Path, username: str, password: str) -> None:
+    client = await login(server.url, tmp_path, username, password, device=f"d{next(devices)}")
+    await client.close()
+
+
+def test_delays_double_after_the_free_failures_up_to_the_cap() -> None:
+    assert [delay_ms(n, 3, 1000, 8000) for n in range(9)] == [
+        0, 0, 0, 1000, 2000, 4000, 8000, 8000, 8000,
+    ]  # fmt: skip
+    assert delay_ms(10**6, 5, 1000, 900_000) == 900_000  # no overflow, no huge numbers
+
+
+async def test_wrong_passwords_for_one_username_get_growing_delays(
+    serve: Serve, tmp_path: Path
+) -> None:
+    async with serve(**LIMITS) as server:
+        ana = await signup(server.url, tmp_path, "ana")
+        await ana.close()
+        for _ in range(3):
+            with pytest.raises(AuthError):
+                await attempt(server, tmp_path, "ana", WRONG)
+        with pytest.raises(RateLimited) as throttled:
+            await attempt(server, tmp_path, "ana", WRONG)
+        assert throttled.value.code == "login_throttled"
+        assert throttled.value.retry_after == 1
+        assert "try again" in str(throttled.value)
+        # Even the right password is refused during the delay: a guesser learns nothing.
+        with pytest.raises(RateLimited):
+            await attempt(server, tmp_path, "ana", PASSWORD)
+
+        server.clock.now += 1000
+        with pytest.raises(AuthError):  # one more wrong guess: the next delay doubles
+            await attempt(server, tmp_path, "ana", WRONG)
+        with pytest.raises(RateLimited) as throttled:
+            await attempt(server, tmp_path, "ana", PASSWORD)
+        assert throttled.value.retry_after == 2
+
+        server.clock.now += 2000
+        await attempt(server, tmp_path, "ana", PASSWORD)  # the delay passed: it works
+        with pytest.raises(AuthError):  # and a success cleared the username's counter
+            await attempt(server, tmp_path, "ana", WRONG)
+
+
+async def test_a_throttled_login_is_a_429_with_retry_after_and_its_code(
+    serve: Serve, tmp_path: Path
+) -> None:
+    async with serve(**LIMITS) as server, RawSession(server) as raw:
+        answers = [await raw.bad_login("nobody") for _ in range(4)]
+        assert answers == [(401, "auth_failed")] * 3 + [(429, "login_throttled")]
+        assert raw.last.headers["Retry-After"] == "1"
+        assert "try again in 1 s" in raw.last.value()["message"]
+
+
+async def test_the_delay_tops_out_at_the_cap(serve: Serve, tmp_path: Path) -> None:
+    async with serve(**LIMITS) as server, RawSession(server) as raw:
+        for waited in (0, 0, 0, 1000, 2000, 4000, 8000, 8000):
+            server.clock.now += waited
+            assert await raw.bad_login("nobody") == (401, "auth_failed")
+        assert await raw.bad_login("nobody") == (429, "login_throttled")
+        assert raw.last.headers["Retry-After"] == "8"
+
+
+async def test_failures_from_one_address_throttle_every_username(
+    serve: Serve, tmp_path: Path
+) -> None:
+    limits = {**LIMITS, "login_free_failures_per_user": 100, "login_free_failures_per_address": 4}
+    async with serve(**limits) as server:
+        ana = await signup(server.url, tmp_path, "ana")
+        await ana.close()
+        async with RawSession(server) as raw:
+            for number in range(4):
+                assert await raw.bad_login(f"user{number}") == (401, "auth_failed")
+        with pytest.raises(RateLimited):  # from the same address, for a username never tried
+            await attempt(server, tmp_path, "ana", PASSWORD)
+
+
+PER_ADDRESS = {**LIMITS, "login_free_failures_per_user": 100, "login_free_failures_per_address": 2}
+
+
+async def test_forwarded_for_is_ignored_by_default(serve: Serve, tmp_path: Path) -> None:
+    async with serve(**PER_ADDRESS) as server, RawSession(server) as raw:
+        answers = [await raw.bad_login(f"user{n}", f"203.0.113.{n}") for n in range(3)]
+    assert answers == [(401, "auth_failed"), (401, "auth_failed"), (429, "login_throttled")]
+
+
+async def test_forwarded_for_names_the_client_behind_a_trusted_proxy(
+    serve: Serve, tmp_path: Path
+) -> None:
+    async with (
+        serve(trusted_proxies=("127.0.0.1",), **PER_ADDRESS) as server,
+        RawSession(server) as raw,
+    ):
+        answers = [await raw.bad_login(f"user{n}", f"203.0.113.{n}") for n in range(3)]
+        spoofed = [await raw.bad_login("xavier", f"198.51.100.{n}, 203.0.113.7") for n in range(3)]
+    assert answers == [(401, "auth_failed")] * 3  # one client address each
+    # The proxy appends the real peer: what the client wrote further left is not believed.
+    assert spoofed == [(401, "auth_failed"), (401, "auth_failed"), (429, "login_throttled")]
+
+
+def test_client_address_reads_forwarded_for_from_the_right() -> None:
+    proxies = parse_networks(["10.0.0.0/8", "::1"])
+    assert client_address("192.0.2.1", ["1.2.3.4"], proxies) == "192.0.2.1"
+    assert client_address("10.1.1.1", ["1.2.3.4, 5.6.7.8"], proxies) == "5.6.7.8"
+    assert client_address("10.1.1.1", ["1.2.3.4, 10.2.2.2"], proxies) == "1.2.3.4"
+    assert client_address("10.1.1.1", ["garbage"], proxies) == "10.1.1.1"
+    assert client_address("10.1.1.1", [], proxies) == "10.1.1.1"
+    assert client_address("192.0.2.1", ["1.2.3.4"], ()) == "192.0.2.1"
+    assert client_address("2001:db8::1", [], ()) == "2001:db8::/64"
+    assert client_address("::ffff:192.0.2.1", [], ()) == "192.0.2.1"
+    assert client_address(None, [], ()) == "unknown"
+
+
+class RawSession:
+    """A RawClient of its own (the fixture's belongs to the default live server)."""
+
+    def __init__(self, server: RunningServer) -> None:
+        self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True))
+        self._url = server.url
+
+    async def __aenter__(self) -> RawWithHeaders:
+        return RawWithHeaders(self._session, self._url)
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._session.close()
+
+
+class RawWithHeaders(RawClient):
+    last: Answer
+
+    async def bad_login(self, username: str, forwarded_for: str | None = None) -> tuple[int, str]:
+        """A login with a fresh challenge and a signature that cannot verify."""
+        reply = await self.call("/v1/auth/challenge", wire.ChallengeRequest(username, "login"))
+        request = wire.LoginRequest(username, reply.value()["challenge"], bytes(64), "x")
+        headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else None
+        self.last = await self.send("/v1/auth/login", pack(plain(request)), headers=headers)
+        return self.last.error()
+
+
+async def test_parallel_guesses_cannot_slip_past_the_counter(serve: Serve, tmp_path: Path) -> None:
+    async with serve(**LIMITS) as server, RawSession(server) as raw:
+        challenges = [
+            (await raw.call("/v1/auth/challenge", wire.ChallengeRequest("ana", "login"))).value()
+            for _ in range(20)
+        ]
+        requests = [
+            raw.call("/v1/auth/login", wire.LoginRequest("ana", c["challenge"], bytes(64), "x"))
+            for c in challenges
+        ]
+        answers = [answer.error() for answer in await asyncio.gather(*requests)]
+    assert answers.count((401, "auth_failed")) == 3
+    assert answers.count((429, "login_throttled")) == 17
