@@ -315,6 +315,10 @@ class PostgresStorage:
         async with self._tx() as db:
             await db.execute("DELETE FROM login_failures WHERE subject = $1", user_subject)
             await db.execute(
+                "DELETE FROM login_failures WHERE subject = $1 AND failures <= 1",
+                address_subject,
+            )
+            await db.execute(
                 "UPDATE login_failures SET failures = failures - 1 WHERE subject = $1 "
                 "AND failures > 0",
                 address_subject,

@@ -298,6 +298,10 @@ class SQLiteStorage:
         async with self._write() as db:
             await db.execute("DELETE FROM login_failures WHERE subject = ?", (user_subject,))
             await db.execute(
+                "DELETE FROM login_failures WHERE subject = ? AND failures <= 1",
+                (address_subject,),
+            )
+            await db.execute(
                 "UPDATE login_failures SET failures = failures - 1 WHERE subject = ? "
                 "AND failures > 0",
                 (address_subject,),
