@@ -7,8 +7,10 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from tenacity import RetryCallState
 
 from client_sdk import QuotaExceeded, RateLimited, wire
+from client_sdk.transport import RetryPolicy
 from tests.server.conftest import Serve
 from tests.server.raw import RawClient, journal_id, push, snapshot, stored_records, upload
 from tests.server.servers import login, signup
@@ -157,3 +159,46 @@ def test_limits_below_one_full_push_are_refused() -> None:
         Settings(max_records_per_minute=499)
     with pytest.raises(ValueError):
         Settings(trusted_proxies=("not an address",))
+
+
+async def test_a_sync_over_the_write_rate_backs_off_and_pushes_later(
+    serve: Serve, tmp_path: Path
+) -> None:
+    """A 429 write_rate_exceeded is transient: the sync waits Retry-After and pushes again,
+    nothing is set aside, and nothing written on the device is lost."""
+    async with serve(max_records_per_minute=500) as server, Raw(server.url) as raw:
+        ana = await signup(server.url, tmp_path, "ana")
+        await ana.sync()
+        journal = await journal_id(ana)
+        # One second before the end of a minute whose whole write allowance is spent.
+        server.clock.now += 59_000 - server.clock.now % 60_000
+        stored = len(await stored_records(server, journal))
+        answer = await push(raw, ana, journal, [upload(n) for n in range(1, 501 - stored)])
+        assert answer.status == 200
+        await ana.write("Personal", "Written while the account is over its write rate.")
+        waits: list[float] = []
+
+        class NextMinute(RetryPolicy):
+            """The default policy, but the server's clock moves on while the SDK waits."""
+
+            def wait(self, state: RetryCallState) -> float:
+                seconds = super().wait(state)
+                waits.append(seconds)
+                server.clock.now += 1_000
+                return seconds
+
+        ana.transport.retry = NextMinute()
+        report = await ana.sync()
+        assert waits and waits[0] >= 1.0, "the first push was not refused: the test proves nothing"
+        assert report.set_aside == []
+        assert report.pushed >= 1
+        assert [e.body for e in await ana.entries("Personal")] == [
+            "Written while the account is over its write rate."
+        ]
+        fresh = await login(server.url, tmp_path, "ana", device="tablet")
+        await fresh.sync()
+        assert [e.body for e in await fresh.entries("Personal")] == [
+            "Written while the account is over its write rate."
+        ]
+        for client in (ana, fresh):
+            await client.close()
