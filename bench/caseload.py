@@ -53,13 +53,13 @@ async def populate(url: str, work: Path, clients: int, days: int) -> Client:
         for day in range(days):
             moment = start + day * DAY_MS
             set_clock(moment)
-            await client.write(None, entry_text(day)[:300], mood=1 + (day + number) % 10)
+            await client.entries.write(None, entry_text(day)[:300], mood=1 + (day + number) % 10)
             if day % 14 == 0:
                 answers = [(day // 14 + number + i) % 4 for i in range(9)]
                 taken_at = datetime.fromtimestamp(moment / 1000).astimezone()
                 await client.measures.take("phq9", answers, taken_at=taken_at)
         await client.sync()
-        await client.share("Personal", "therapist", role="annotate", trust_on_first_use=True)
+        await client.shares.grant("Personal", "therapist", role="annotate", trust_on_first_use=True)
         await client.close()
     await therapist.sync()
     return therapist

@@ -111,7 +111,7 @@ async def work(home: Path, name: str, stop: Path, result: Path) -> None:
     try:
         while not stop.exists():
             text = f"{name} entry {n}"
-            await client.write(None, text)
+            await client.entries.write(None, text)
             n += 1
             written[(await client.store.outbox())[-1].record_id] = text
             pushes += 1
@@ -153,7 +153,7 @@ async def fresh_entries(url: str, home: Path, name: str) -> list[str]:
     )
     try:
         await client.sync()
-        return [entry.body for entry in await client.entries(include_deleted=True)]
+        return [entry.body for entry in await client.entries.list(include_deleted=True)]
     finally:
         await client.close()
 

@@ -39,7 +39,7 @@ async def device(url: str, username: str, home: str, entries: int) -> dict[str, 
         start = time.perf_counter()
         await client.sync()
         fresh_pull_s = time.perf_counter() - start
-        held = len(await client.entries())
+        held = len(await client.entries.list())
         if held != entries:
             raise SystemExit(f"the fresh device holds {held} entries, not {entries}")
         noop = []

@@ -83,7 +83,7 @@ async def writer_loop(client: Client, tally: Tally, until: float, think: float) 
     n = 0
     while time.monotonic() < until:
         n += 1
-        await tally.timed("write", partial(client.write, None, f"Load entry {n}.", mood=5))
+        await tally.timed("write", partial(client.entries.write, None, f"Load entry {n}.", mood=5))
         await tally.timed("push", client.sync)
         await asyncio.sleep(think)
 

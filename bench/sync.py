@@ -4,7 +4,7 @@ Starts a real `tj-server` on loopback (SQLite in a temporary directory, or Postg
 `--database postgresql` or a URL) and drives the SDK with the default (MODERATE) password
 cost, measuring what a user waits for:
 
-- `push_total_s`: writing N entries of ~1 KB through the public API, one `Client.write` per
+- `push_total_s`: writing N entries of ~1 KB through the public API, one `client.entries.write` per
   entry as an app does (`write_s`), then one sync until the server holds them (`upload_s`);
 - `import_s`: `tj import` of an export of those N entries into another account, as a user
   runs it (a new process: start-up, import, sync);
@@ -178,7 +178,7 @@ async def live_latencies_ms(writer: Client, follower_home: Path, rounds: int) ->
         for index in range(rounds):
             await asyncio.sleep(0.01)  # a user does not write 100 entries a second
             start = time.perf_counter()
-            await writer.write(None, f"live {index}")
+            await writer.entries.write(None, f"live {index}")
             await writer.sync()
             arrived = float(await asyncio.wait_for(follower.stdout.readline(), timeout=10))
             samples.append((arrived - start) * 1000)
@@ -201,7 +201,9 @@ async def run(entries: int, work: Path, database: str | None = None) -> dict[str
         writer = await Client.signup(url, "bench", PASSWORD, home=work / "writer")
         write_start = time.perf_counter()
         for index in range(entries):
-            await writer.write(None, entry_text(index), title=f"Day {index}", mood=1 + index % 10)
+            await writer.entries.write(
+                None, entry_text(index), title=f"Day {index}", mood=1 + index % 10
+            )
         write_s = time.perf_counter() - write_start
         cpu_before = cpu_s(server.pid)
         upload_s = await timed(writer.sync)
@@ -221,12 +223,12 @@ async def run(entries: int, work: Path, database: str | None = None) -> dict[str
             await wait_until_up(url)
         else:
             stored_bytes = await database_bytes(database) - empty_bytes
-        import_s = await timed_import(url, work, await writer.export_json())
+        import_s = await timed_import(url, work, await writer.archive.export_json())
         kdf_s = await timed(lambda: asyncio.to_thread(_kdf_once))
 
         small_client = await Client.signup(url, "small", PASSWORD, home=work / "small")
         for index in range(10):
-            await small_client.write(None, entry_text(index))
+            await small_client.entries.write(None, entry_text(index))
         await small_client.sync()
         small = []
         for _ in range(200):

@@ -106,7 +106,7 @@ def read_body(home: Home, text: str | None, prompt_id: str | None, use_editor: b
         return text
     if not use_editor and not editor.stdin_is_terminal():
         return read_stdin()
-    prompt = home.run(lambda client: client.prompt(prompt_id)) if prompt_id else None
+    prompt = home.run(lambda client: client.prompts.get(prompt_id)) if prompt_id else None
     return editor.compose(prompt, text or "")
 
 
@@ -117,7 +117,7 @@ def read_stdin() -> str:
 async def write_entry(
     journal: str | None, body: str, client: Client, **fields: Any
 ) -> tuple[Entry, str]:
-    entry = await client.write(journal, body, **fields)
+    entry = await client.entries.write(journal, body, **fields)
     return entry, await sync_note(client)
 
 
@@ -207,7 +207,7 @@ def list_entries(
     """
 
     async def listing(client: Client) -> tuple[list[Entry], list[str]]:
-        found = await client.entries(
+        found = await client.entries.list(
             journal_name,
             since=since,
             until=until,
@@ -217,7 +217,7 @@ def list_entries(
             newest_first=not oldest_first,
         )
         shown = {entry.journal_id for entry in found}
-        journals = await client.journals()
+        journals = await client.journals.list()
         unverified = {j.owner for j in journals if j.id in shown and not j.owner_verified}
         return found, sorted(unverified)
 
@@ -245,7 +245,7 @@ def on_this_day(home: Home, as_json: bool) -> None:
     Example:
       tj on-this-day
     """
-    entries = home.run(lambda client: client.on_this_day())
+    entries = home.run(lambda client: client.entries.on_this_day())
     output.show_rows(
         entries, as_json, output.entries_table, "Nothing written on this day in earlier years."
     )
@@ -266,7 +266,7 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
 
     async def work(client: Client) -> Entry | BriefView:
         try:
-            return await client.entry(entry_id)
+            return await client.entries.get(entry_id)
         except NotFound as missing:
             try:
                 return await client.briefs.brief(entry_id)
@@ -320,7 +320,7 @@ def edit(
       tj edit 3fa9c2 --emotion relieved --emotion calm
     """
     if all(value is None for value in (title, mood, body, append)) and not (tags or emotions):
-        current = home.run(lambda client: client.entry(entry_id))
+        current = home.run(lambda client: client.entries.get(entry_id))
         body = editor.revise(current.body)
         if body == current.body:
             output.message("No change; the entry stays as it was.")
@@ -342,5 +342,5 @@ def edit(
 
 
 async def edit_entry(entry_id: str, client: Client, **fields: Any) -> tuple[Entry, str]:
-    entry = await client.edit(entry_id, **fields)
+    entry = await client.entries.edit(entry_id, **fields)
     return entry, await sync_note(client)

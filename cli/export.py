@@ -69,8 +69,8 @@ async def export_files(client: Client, file_format: str, out_dir: Path) -> tuple
     note = await sync_note(client)
     note = "" if note == "synced" else f"exported what this device holds ({note})"
     if file_format == "markdown":
-        return await client.export_markdown(out_dir), note
-    data = await client.export_json()
+        return await client.archive.export_markdown(out_dir), note
+    data = await client.archive.export_json()
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     path = out_dir / f"therapy-journal-{client.username}-{stamp}.json"
     write_private(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -116,7 +116,7 @@ def import_(home: Home, file: Path, as_json: bool) -> None:
 
 async def import_file(client: Client, data: Any) -> tuple[ImportReport, str]:
     with ImportBar() as bar:
-        report = await client.import_json(data, progress=bar)
+        report = await client.archive.import_json(data, progress=bar)
     return report, await sync_note(client)
 
 

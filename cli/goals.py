@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
 from functools import partial
 
@@ -59,14 +60,16 @@ def goal_add(
       tj goal add "Say no without apologising" --why "I overcommit" --measure percent
       tj goal add "Attend group" --measure "6 sessions" --journal Therapy
     """
-    add = partial(
-        Client.add_goal,
-        title=title,
-        journal=journal_name,
-        why=why,
-        target=target.date() if target else None,
-        measure=measure,
-    )
+
+    def add(client: Client) -> Awaitable[Goal]:
+        return client.goals.add(
+            title,
+            journal=journal_name,
+            why=why,
+            target=target.date() if target else None,
+            measure=measure,
+        )
+
     print_goal(home.run(partial(then_sync, add)), as_json, only_id=True)
 
 
@@ -90,7 +93,10 @@ def goal_checkin(home: Home, goal_id: str, progress: int | None, note: str, as_j
       tj goal checkin 3fa9c2 --note "Went to the Tuesday group"
       tj goal checkin 3fa9c2 --progress 40
     """
-    checkin = partial(Client.checkin, goal_id=goal_id, progress=progress, note=note)
+
+    def checkin(client: Client) -> Awaitable[Goal]:
+        return client.goals.checkin(goal_id, progress=progress, note=note)
+
     print_goal(home.run(partial(then_sync, checkin)), as_json)
 
 
@@ -105,7 +111,7 @@ def goal_done(home: Home, goal_id: str, as_json: bool) -> None:
     Example:
       tj goal done 3fa9c2
     """
-    done = home.run(partial(then_sync, partial(Client.complete_goal, goal_id=goal_id)))
+    done = home.run(partial(then_sync, lambda client: client.goals.complete(goal_id)))
     print_goal(done, as_json)
 
 
@@ -121,7 +127,7 @@ def goal_list(home: Home, journal_name: str | None, as_json: bool) -> None:
       tj goal list
       tj goal list --journal Therapy --json
     """
-    goals = home.run(lambda client: client.goals(journal_name))
+    goals = home.run(lambda client: client.goals.list(journal_name))
     output.show_rows(goals, as_json, goals_table, "No goals yet: set one with `tj goal add TITLE`.")
 
 
@@ -136,7 +142,7 @@ def goal_show(home: Home, goal_id: str, as_json: bool) -> None:
     Example:
       tj goal show 3fa9c2
     """
-    found = home.run(lambda client: client.goal(goal_id))
+    found = home.run(lambda client: client.goals.get(goal_id))
     if as_json:
         output.print_json(found.to_dict())
         return

@@ -238,7 +238,7 @@ async def new_account(client: Client) -> dict[str, Any]:
     return {
         "username": client.username,
         "recovery_key": client.recovery_key,
-        "fingerprint": await client.fingerprint(),
+        "fingerprint": await client.shares.fingerprint(),
     }
 
 
@@ -414,7 +414,7 @@ def fingerprint(home: Home, username: str | None, as_json: bool) -> None:
 async def safety_number(username: str | None, client: Client) -> dict[str, str]:
     return {
         "username": username or client.username,
-        "fingerprint": await client.fingerprint(username),
+        "fingerprint": await client.shares.fingerprint(username),
     }
 
 
@@ -444,7 +444,7 @@ def journal_create(home: Home, name: str, as_json: bool) -> None:
       tj journal create Dreams
       tj write --journal Dreams "Flying again."
     """
-    created = home.run(lambda client: client.create_journal(name))
+    created = home.run(lambda client: client.journals.create(name))
     if as_json:
         output.print_json(created.to_dict())
     else:
@@ -461,7 +461,7 @@ def journal_list(home: Home, as_json: bool) -> None:
     Example:
       tj journal list --json
     """
-    journals = home.run(lambda client: client.journals())
+    journals = home.run(lambda client: client.journals.list())
     output.show_rows(journals, as_json, output.journals_table)
 
 
@@ -505,7 +505,7 @@ def devices(home: Home, as_json: bool) -> None:
     """
     if click.get_current_context().invoked_subcommand is not None:
         return
-    found = home.run(lambda client: client.devices())
+    found = home.run(lambda client: client.devices.list())
     output.show_rows(found, as_json, output.devices_table)
 
 
@@ -519,7 +519,7 @@ def devices_revoke(home: Home, device_id: str) -> None:
     Example:
       tj devices revoke 5e21b0
     """
-    home.run(lambda client: client.revoke_device(device_id))
+    home.run(lambda client: client.devices.revoke(device_id))
     output.message(f"Revoked device {device_id}: it is signed out and can no longer sync.")
 
 

@@ -33,7 +33,7 @@ def prompt(home: Home, category: str | None, as_json: bool) -> None:
     """
     if click.get_current_context().invoked_subcommand is not None:
         return
-    chosen = home.run(lambda client: client.suggest_prompt(category))
+    chosen = home.run(lambda client: client.prompts.suggest(category))
     if as_json:
         output.print_json(chosen.to_dict())
         return
@@ -53,7 +53,7 @@ def prompt_list(home: Home, category: str | None, as_json: bool) -> None:
       tj prompt list
       tj prompt list --category coping --json
     """
-    prompts = home.run(lambda client: client.prompts(category))
+    prompts = home.run(lambda client: client.prompts.list(category))
     prompts.sort(key=list_order)
     output.show_rows(prompts, as_json, prompts_table)
 

@@ -52,7 +52,7 @@ def search(
       tj search '"felt calm" walk -work'
     """
     hits = home.run(
-        lambda client: client.search(
+        lambda client: client.entries.search(
             text,
             journal=journal_name,
             tag=tag,

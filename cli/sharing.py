@@ -1,7 +1,7 @@
 """`tj share` and friends: sharing with a therapist, notes and prompts, the audit log.
 
-Every command is one SDK call (client_sdk.Client.share, share_entry, unshare, shares,
-shared_with_me, share_log, add_note, notes, verify); commands that write records sync after.
+Every command is one SDK call (`client.shares.grant`, `grant_entry`, `revoke`, `list`,
+`with_me`, `log`, `verify`; `client.notes.add`, `list`); commands that write records sync after.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def share(
         )
 
     async def work(client: Client) -> ShareInfo:
-        shared = await client.share(
+        shared = await client.shares.grant(
             journal_name,
             therapist,
             role=role,
@@ -212,7 +212,7 @@ def share_entry(
     shared, note = home.run(
         partial(
             then_sync,
-            lambda client: client.share_entry(
+            lambda client: client.shares.grant_entry(
                 entry_id,
                 therapist,
                 only=only,
@@ -241,7 +241,7 @@ def unshare(home: Home, journal_name: str, therapist: str) -> None:
     Example:
       tj unshare Personal drsmith
     """
-    home.run(lambda client: client.unshare(journal_name, therapist))
+    home.run(lambda client: client.shares.revoke(journal_name, therapist))
     output.message(
         f"Stopped sharing {journal_name} with {therapist}; the journal has a new key, so what "
         "you write from now on stays private."
@@ -262,7 +262,7 @@ def shares(home: Home, as_json: bool) -> None:
     """
     if click.get_current_context().invoked_subcommand is not None:
         return
-    found = home.run(lambda client: client.shares())
+    found = home.run(lambda client: client.shares.list())
     output.show_rows(found, as_json, shares_table, "You share nothing: see `tj share --help`.")
 
 
@@ -280,7 +280,7 @@ def shares_log(home: Home, journal_name: str, as_json: bool) -> None:
       tj shares log Personal
       tj shares log ana/Personal --json
     """
-    log = home.run(lambda client: client.share_log(journal_name))
+    log = home.run(lambda client: client.shares.log(journal_name))
     output.show_rows(log, as_json, log_table, f"Nobody fetched records of {journal_name} yet.")
 
 
@@ -295,7 +295,7 @@ def shared_with_me(home: Home, as_json: bool) -> None:
       tj shared-with-me
       tj list --journal ana/Personal
     """
-    found = home.run(lambda client: client.shared_with_me())
+    found = home.run(lambda client: client.shares.with_me())
     output.show_rows(found, as_json, shared_table, "Nothing is shared with you yet.")
     if not as_json:
         output.warn_unverified_owners(sorted({s.owner for s in found if not s.owner_verified}))
@@ -323,7 +323,7 @@ def verify_head(home: Home, journal_name: str, as_json: bool) -> None:
 
     async def code(client: Client) -> str:
         await client.sync()
-        return await client.verify_head(journal_name)
+        return await client.journals.verify_head(journal_name)
 
     found = home.run(code)
     if as_json:
@@ -347,7 +347,7 @@ def verify(home: Home, username: str, fingerprint: str) -> None:
     Example:
       tj verify drsmith "12345 67890 12345 67890 12345 67890"
     """
-    home.run(lambda client: client.verify(username, fingerprint))
+    home.run(lambda client: client.shares.verify(username, fingerprint))
     output.message(f"Verified the keys of {username}; sharing with them works again.")
 
 
@@ -373,7 +373,7 @@ def note(home: Home, journal_name: str, text: str, prompt: bool, as_json: bool) 
     """
     kind = "prompt" if prompt else "note"
     added, synced = home.run(
-        partial(then_sync, lambda client: client.add_note(journal_name, text, kind=kind))
+        partial(then_sync, lambda client: client.notes.add(journal_name, text, kind=kind))
     )
     if as_json:
         output.print_json(added.to_dict())
@@ -394,7 +394,7 @@ def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
       tj notes
       tj notes --journal Personal --json
     """
-    found = home.run(lambda client: client.notes(journal_name))
+    found = home.run(lambda client: client.notes.list(journal_name))
     output.show_rows(found, as_json, notes_table, "No notes yet.")
 
 

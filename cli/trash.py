@@ -12,7 +12,7 @@ from rich.table import Table
 
 from cli import output
 from cli.main import Home, cli, json_option, pass_home, then_sync
-from client_sdk import TRASH_DAYS, Client, Entry
+from client_sdk import TRASH_DAYS, Entry
 
 
 @cli.command()
@@ -31,9 +31,9 @@ def delete(home: Home, entry_id: str, yes: bool) -> None:
       tj delete 3fa9c2 --yes
     """
     if not yes:
-        entry = home.run(lambda client: client.entry(entry_id))
+        entry = home.run(lambda client: client.entries.get(entry_id))
         click.confirm(f"Move {describe(entry)} to the trash?", abort=True, err=True)
-    trashed, note = home.run(partial(then_sync, partial(Client.delete, entry_id=entry_id)))
+    trashed, note = home.run(partial(then_sync, lambda client: client.entries.delete(entry_id)))
     output.message(
         f"Moved {describe(trashed)} to the trash (restore it with `tj restore "
         f"{output.short_id(trashed.id)}` within {TRASH_DAYS} days); {note}."
@@ -50,7 +50,7 @@ def restore(home: Home, entry_id: str) -> None:
     Example:
       tj restore 3fa9c2
     """
-    restored, note = home.run(partial(then_sync, partial(Client.restore, entry_id=entry_id)))
+    restored, note = home.run(partial(then_sync, lambda client: client.entries.restore(entry_id)))
     output.message(f"Restored {describe(restored)}; {note}.")
 
 
@@ -67,7 +67,7 @@ def trash(home: Home, as_json: bool) -> None:
     """
     if click.get_current_context().invoked_subcommand is not None:
         return
-    entries = home.run(lambda client: client.trash())
+    entries = home.run(lambda client: client.entries.trash())
     output.show_rows(entries, as_json, trash_table, "The trash is empty.")
 
 
@@ -83,7 +83,7 @@ def trash_empty(home: Home, yes: bool) -> None:
     """
     if not yes:
         click.confirm("Delete everything in the trash for good?", abort=True, err=True)
-    emptied, note = home.run(partial(then_sync, Client.empty_trash))
+    emptied, note = home.run(partial(then_sync, lambda client: client.entries.empty_trash()))
     output.message(f"Deleted {output.plural(emptied, 'entry', 'entries')} for good; {note}.")
 
 

@@ -52,7 +52,7 @@ class Journal:
     owner: str = ""
     owner_verified: bool = True
     """False for a journal shared with this account whose owner's fingerprint this device
-    has not compared (`Client.verify`): a server could have invented that owner."""
+    has not compared (`client.shares.verify`): a server could have invented that owner."""
 
     def to_dict(self) -> dict[str, Any]:
         return {

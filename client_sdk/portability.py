@@ -17,12 +17,13 @@ Import (`restore`) recreates, in the importing account:
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from client_sdk import crypto, wire
 from client_sdk.archive import (
@@ -39,12 +40,14 @@ from client_sdk.archive import (
     slug,
     to_ms,
 )
+from client_sdk.context import Context
 from client_sdk.documents import ENTRY, Document
+from client_sdk.entries import Entries
+from client_sdk.goal_tracking import Goals
 from client_sdk.goals import GOAL, Measure, new_goal_update
+from client_sdk.journals import Journals
 from client_sdk.models import Journal
-
-if TYPE_CHECKING:
-    from client_sdk.client import Client
+from client_sdk.notes import Notes
 
 ImportProgress = Callable[[int, int], None]
 """Called with (items imported so far, items in the file) after each item."""
@@ -74,23 +77,63 @@ class ImportReport:
         }
 
 
+class Archives:
+    """`client.archive`: export everything this device can decrypt, and import it elsewhere.
+
+    data = await client.archive.export_json()
+    report = await other.archive.import_json(data)
+    """
+
+    def __init__(
+        self, context: Context, journals: Journals, entries: Entries, goals: Goals, notes: Notes
+    ) -> None:
+        self.context = context
+        self.journals = journals
+        self.entries = entries
+        self.goals = goals
+        self.notes = notes
+
+    async def export_json(self) -> dict[str, Any]:
+        """Everything this device can decrypt (journals, entries, goals with check-ins, notes)
+        as one JSON-ready dict; `import_json` reads it back into any account (archive.py)."""
+        return (await gather(self, datetime.now().astimezone())).to_dict()
+
+    async def export_markdown(self, directory: Path | str) -> list[Path]:
+        """Write one Markdown file per entry (with front matter), one folder per journal, plus
+        goals.md and notes.md; returns the files written. Files are readable only by you."""
+        archive = await gather(self, datetime.now().astimezone())
+        return await asyncio.to_thread(write_markdown, archive, Path(directory))
+
+    async def import_json(
+        self, data: Any, *, progress: ImportProgress | None = None
+    ) -> ImportReport:
+        """Import an `export_json()` dict: journals by name (created when missing), entries,
+        goals and notes with their fields and timestamps, under new ids (the report maps old
+        ids to new). Journals shared with the exporter are skipped; so is anything already
+        here, so a second import changes nothing. Creating journals needs the network; the
+        content is pushed at the next sync. Raises InvalidInput for a malformed file."""
+        return await restore(self, Archive.from_dict(data), progress)
+
+
 # --- export ------------------------------------------------------------------------------------
 
 
-async def gather(client: Client, exported_at: datetime) -> Archive:
+async def gather(source: Archives, exported_at: datetime) -> Archive:
     """Every journal on the device (shared ones included), with its entries, goals and notes.
     The copies kept for a therapist (disclosure journals) are left out: the originals are in."""
-    await client.replica.load_access()
+    await source.context.replica.load_access()
     copies = {
-        j.journal_id.hex() for j in await client.store.journals() if client.replica.is_disclosure(j)
+        j.journal_id.hex()
+        for j in await source.context.store.journals()
+        if source.context.replica.is_disclosure(j)
     }
-    journals = [j for j in await client.journals() if j.id not in copies]
+    journals = [j for j in await source.journals.list() if j.id not in copies]
     entries: list[ArchivedEntry] = []
     goals: list[ArchivedGoal] = []
     notes: list[ArchivedNote] = []
     for journal in journals:
-        entries += [ArchivedEntry.of(e) for e in await client.entries(journal.id)]
-        goals += [ArchivedGoal.of(g) for g in await client.goals(journal.id)]
+        entries += [ArchivedEntry.of(e) for e in await source.entries.list(journal.id)]
+        goals += [ArchivedGoal.of(g) for g in await source.goals.list(journal.id)]
         notes += [
             ArchivedNote(
                 n.id,
@@ -102,10 +145,10 @@ async def gather(client: Client, exported_at: datetime) -> Archive:
                 n.by_therapist,
                 n.created_at,
             )
-            for n in await client.notes(journal.id)
+            for n in await source.notes.list(journal.id)
         ]
     return Archive(
-        account=client.username,
+        account=source.context.username,
         exported_at=exported_at,
         journals=tuple(ArchivedJournal(j.id, j.name, j.role, j.owner) for j in journals),
         entries=tuple(sorted(entries, key=lambda e: (e.created_at, e.id))),
@@ -164,13 +207,13 @@ IMPORT_BATCH = 500
 
 
 async def restore(
-    client: Client, archive: Archive, progress: ImportProgress | None = None
+    source: Archives, archive: Archive, progress: ImportProgress | None = None
 ) -> ImportReport:
     report = ImportReport()
-    targets = await target_journals(client, archive, report)
-    journals = await client.store.journals()
+    targets = await target_journals(source, archive, report)
+    journals = await source.context.store.journals()
     local = {j.journal_id.hex(): j for j in journals}
-    seen = await existing_items(client, set(targets.values()))
+    seen = await existing_items(source, set(targets.values()))
     total = len(archive.entries) + len(archive.goals) + len(archive.notes)
     done = 0
     batch: list[tuple[Document, Item]] = []
@@ -179,9 +222,9 @@ async def restore(
     async def flush() -> None:
         """Store the batch in one transaction, then report its items done."""
         journal = local[batch_target]
-        await client.replica.commit_new(journal, [(d, d.state()) for d, _ in batch])
+        await source.context.replica.commit_new(journal, [(d, d.state()) for d, _ in batch])
         for document, item in batch:
-            await client.sharing.mirror(journal, document, journals=journals)
+            await source.context.sharing.mirror(journal, document, journals=journals)
             mapping(report, item)[item.id] = document.doc_id.hex()
         batch.clear()
 
@@ -211,10 +254,12 @@ async def restore(
     return report
 
 
-async def target_journals(client: Client, archive: Archive, report: ImportReport) -> dict[str, str]:
+async def target_journals(
+    source: Archives, archive: Archive, report: ImportReport
+) -> dict[str, str]:
     """Archive journal id -> id of the journal of this account that receives its content."""
     mine: dict[str, Journal] = {
-        j.name.casefold(): j for j in await client.journals() if j.role == "owner"
+        j.name.casefold(): j for j in await source.journals.list() if j.role == "owner"
     }
     targets: dict[str, str] = {}
     for journal in archive.journals:
@@ -223,7 +268,7 @@ async def target_journals(client: Client, archive: Archive, report: ImportReport
             continue
         target = mine.get(journal.name.casefold())
         if target is None:
-            target = await client.create_journal(journal.name)
+            target = await source.journals.create(journal.name)
             mine[journal.name.casefold()] = target
         targets[journal.id] = report.journals[journal.id] = target.id
     return targets
@@ -238,14 +283,16 @@ def identity(item: Item) -> tuple[Any, ...]:
     return (item.kind, to_ms(item.created_at), item.text)
 
 
-async def existing_items(client: Client, journal_ids: set[str]) -> set[tuple[str, tuple[Any, ...]]]:
+async def existing_items(
+    source: Archives, journal_ids: set[str]
+) -> set[tuple[str, tuple[Any, ...]]]:
     seen: set[tuple[str, tuple[Any, ...]]] = set()
     for journal_id in journal_ids:
-        for entry in await client.entries(journal_id):
+        for entry in await source.entries.list(journal_id):
             seen.add((journal_id, identity(ArchivedEntry.of(entry))))
-        for goal in await client.goals(journal_id):
+        for goal in await source.goals.list(journal_id):
             seen.add((journal_id, identity(ArchivedGoal.of(goal))))
-        for note in await client.notes(journal_id):
+        for note in await source.notes.list(journal_id):
             seen.add((journal_id, (note.kind, to_ms(note.created_at), note.text)))
     return seen
 

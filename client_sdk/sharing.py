@@ -67,7 +67,7 @@ class SharedJournal:
     role: str
     expires_at: datetime | None
     owner_verified: bool = False
-    """Whether this device compared the owner's fingerprint (`Client.verify`); until then a
+    """Whether this device compared the owner's fingerprint (`client.shares.verify`); until then a
     server could have invented the owner and everything in the journal."""
 
     def to_dict(self) -> dict[str, Any]:

@@ -271,7 +271,7 @@ async def ana_shares_therapy_with_drsmith(ana: Device) -> None:
     from client_sdk import Client
 
     async with await Client.open(ana.home) as client:
-        await client.share("Therapy", "drsmith", role="annotate", trust_on_first_use=True)
+        await client.shares.grant("Therapy", "drsmith", role="annotate", trust_on_first_use=True)
 
 
 async def therapist_adds_prompt(therapist: Device, text: str) -> str:
@@ -279,6 +279,6 @@ async def therapist_adds_prompt(therapist: Device, text: str) -> str:
 
     async with await Client.open(therapist.home) as client:
         await client.sync()
-        note = await client.add_note("ana/Therapy", text, kind="prompt")
+        note = await client.notes.add("ana/Therapy", text, kind="prompt")
         await client.sync()
         return note.id

@@ -79,19 +79,19 @@ async def share_with(
     owner: Client, member: Client, journal: str = "Personal", **terms: Any
 ) -> ShareInfo:
     """Share after comparing the member's fingerprint, as in a session."""
-    fingerprint = await member.fingerprint()
-    return await owner.share(journal, member.username, fingerprint=fingerprint, **terms)
+    fingerprint = await member.shares.fingerprint()
+    return await owner.shares.grant(journal, member.username, fingerprint=fingerprint, **terms)
 
 
 async def journal_id(client: Client, name: str) -> bytes:
-    return bytes.fromhex((await client.journal(name)).id)
+    return bytes.fromhex((await client.journals.get(name)).id)
 
 
 async def forged_record(
     author: Client, journal_name: str, document: Document, kind: str, payload: bytes
 ) -> wire.RecordUpload:
     """A record sealed with the journal key `author` holds and signed by `author`."""
-    local = await author._local_journal(journal_name)
+    local = await author.context.local_journal(journal_name)
     key = await author.replica.journal_key(local, local.epoch)
     body = records.RecordBody(
         author=author.profile.account_id,

@@ -46,16 +46,16 @@ async def setup_accounts(signup: ClientFactory) -> tuple[Client, Client, Client]
     zoe = await signup(ERASED)
     therapist = await signup("dr.keep")
     ben = await signup("ben.stays")
-    await zoe.create_journal("Dreams")
-    await zoe.write("Personal", "The session helped.", mood=6, tags=["therapy"])
-    await zoe.write("Dreams", "Flying over the sea.")
-    await zoe.share("Personal", "dr.keep", role="annotate", trust_on_first_use=True)
+    await zoe.journals.create("Dreams")
+    await zoe.entries.write("Personal", "The session helped.", mood=6, tags=["therapy"])
+    await zoe.entries.write("Dreams", "Flying over the sea.")
+    await zoe.shares.grant("Personal", "dr.keep", role="annotate", trust_on_first_use=True)
     await zoe.sync()
     await therapist.sync()
-    await therapist.add_note(f"{ERASED}/Personal", "Try the breathing exercise.")
+    await therapist.notes.add(f"{ERASED}/Personal", "Try the breathing exercise.")
     await therapist.sync()
-    await ben.write("Personal", "Ben's own day.", mood=8)
-    await ben.share("Personal", ERASED, role="read", trust_on_first_use=True)
+    await ben.entries.write("Personal", "Ben's own day.", mood=8)
+    await ben.shares.grant("Personal", ERASED, role="read", trust_on_first_use=True)
     await ben.sync()
     await zoe.sync()  # reads ben's journal: the server writes an audit row about zoe
     return zoe, therapist, ben
@@ -66,7 +66,7 @@ async def test_deleting_an_account_leaves_nothing_of_it_in_the_server_database(
 ) -> None:
     zoe, therapist, ben = await setup_accounts(signup)
     account_id = zoe.profile.account_id
-    own_journals = {bytes.fromhex(j.id) for j in await zoe.journals() if j.role == "owner"}
+    own_journals = {bytes.fromhex(j.id) for j in await zoe.journals.list() if j.role == "owner"}
     needles = {account_id, *own_journals}
     before = await snapshot(live_server)
     assert any(mentions(row, needles, ERASED) for row in before["audit"])
@@ -95,7 +95,7 @@ async def test_other_accounts_keep_every_row_that_was_not_the_erased_accounts(
 ) -> None:
     zoe, therapist, ben = await setup_accounts(signup)
     needles = {zoe.profile.account_id}
-    needles |= {bytes.fromhex(j.id) for j in await zoe.journals() if j.role == "owner"}
+    needles |= {bytes.fromhex(j.id) for j in await zoe.journals.list() if j.role == "owner"}
     before = await snapshot(live_server)
     expected = {
         t: {r for r in rows if not mentions(r, needles, ERASED)} for t, rows in before.items()
@@ -112,10 +112,10 @@ async def test_other_accounts_keep_every_row_that_was_not_the_erased_accounts(
     expected.pop("account_usage")
     assert after == expected
     await ben.sync()
-    assert [e.body for e in await ben.entries("Personal")] == ["Ben's own day."]
-    assert await ben.shares() == []
-    assert await therapist.shared_with_me() == []
-    assert [j.name for j in await therapist.journals()] == ["Personal"]
+    assert [e.body for e in await ben.entries.list("Personal")] == ["Ben's own day."]
+    assert await ben.shares.list() == []
+    assert await therapist.shares.with_me() == []
+    assert [j.name for j in await therapist.journals.list()] == ["Personal"]
 
 
 async def test_every_device_of_the_erased_account_is_signed_out_and_the_name_is_free(
@@ -136,14 +136,14 @@ async def test_a_wrong_password_erases_nothing(
     live_server: RunningServer, signup: ClientFactory
 ) -> None:
     zoe = await signup(ERASED)
-    await zoe.write("Personal", "Still here.")
+    await zoe.entries.write("Personal", "Still here.")
     await zoe.sync()
     before = (await snapshot(live_server))["accounts"]
     with pytest.raises(AuthError):
         await zoe.delete_account("not the password", minimum_cost=INSECURE_TEST_COST)
     assert (await snapshot(live_server))["accounts"] == before
     assert (zoe.home / "profile").exists()
-    assert [e.body for e in await zoe.entries()] == ["Still here."]
+    assert [e.body for e in await zoe.entries.list()] == ["Still here."]
 
 
 async def deletion_signed_with(client: Client, signing_key: Any, purpose: str) -> None:

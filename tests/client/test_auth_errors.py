@@ -54,10 +54,10 @@ async def test_a_revoked_device_gets_an_auth_error_at_its_next_sync(
     laptop = await signup("ana")
     phone = await login("ana")
     await phone.sync()
-    await laptop.revoke_device(phone.profile.device_id.hex())
+    await laptop.devices.revoke(phone.profile.device_id.hex())
     with pytest.raises(AuthError, match="signed out; log in again"):
         await phone.sync()
-    assert [device.name for device in await laptop.devices()] == ["laptop"]
+    assert [device.name for device in await laptop.devices.list()] == ["laptop"]
     await laptop.sync()  # the device that revoked keeps working
 
 
@@ -65,7 +65,7 @@ async def test_an_expired_session_gets_an_auth_error_and_a_new_login_works(
     live_server: RunningServer, signup: ClientFactory, login: ClientFactory
 ) -> None:
     laptop = await signup("ana")
-    await laptop.write(None, "Kept on the device")
+    await laptop.entries.write(None, "Kept on the device")
     live_server.clock.now += 31 * DAY_MS
     with pytest.raises(AuthError, match="expired; log in again"):
         await laptop.sync()

@@ -33,25 +33,25 @@ async def test_a_long_edit_history_stays_bounded_on_the_server_and_keeps_every_w
 ) -> None:
     laptop = await signup("ana")
     laptop.replica.compact_after = COMPACT_AFTER
-    entry = await laptop.write(None, "start")
+    entry = await laptop.entries.write(None, "start")
     journal_id = entry.journal_id
     highest = 0
     compactions = 0
     for word in words(EDITS):
-        await laptop.edit(entry.id, append=f" {word}")
+        await laptop.entries.edit(entry.id, append=f" {word}")
         compactions += (await laptop.sync()).compacted
         highest = max(highest, await records_in(live_server, journal_id))
 
     assert compactions >= EDITS // COMPACT_AFTER - 1
     assert highest <= BOUND
     assert await records_in(live_server, journal_id) < BOUND
-    body = (await laptop.entry(entry.id)).body
+    body = (await laptop.entries.get(entry.id)).body
     assert body.split() == ["start", *words(EDITS)]
 
     desktop = await login("ana", device="desktop")
     report = await desktop.sync()
     assert report.pulled < BOUND
-    assert (await desktop.entry(entry.id)).body == body
+    assert (await desktop.entries.get(entry.id)).body == body
 
 
 async def test_a_device_offline_across_a_compaction_converges_and_keeps_its_offline_edit(
@@ -59,25 +59,25 @@ async def test_a_device_offline_across_a_compaction_converges_and_keeps_its_offl
 ) -> None:
     laptop = await signup("ana")
     laptop.replica.compact_after = COMPACT_AFTER
-    entry = await laptop.write(None, "start")
+    entry = await laptop.entries.write(None, "start")
     for word in words(10, "early"):
-        await laptop.edit(entry.id, append=f" {word}")
+        await laptop.entries.edit(entry.id, append=f" {word}")
         await laptop.sync()
     phone = await login("ana")
     phone.replica.compact_after = COMPACT_AFTER
     await phone.sync()
 
-    await phone.edit(entry.id, append=" offline1x", mood=3)  # offline from here on
+    await phone.entries.edit(entry.id, append=" offline1x", mood=3)  # offline from here on
     compactions = 0
     for word in words(60, "late"):
-        await laptop.edit(entry.id, append=f" {word}")
+        await laptop.entries.edit(entry.id, append=f" {word}")
         compactions += (await laptop.sync()).compacted
     assert compactions >= 2
     assert await records_in(live_server, entry.journal_id) < BOUND
 
     await phone.sync()
     await laptop.sync()
-    on_phone, on_laptop = await phone.entry(entry.id), await laptop.entry(entry.id)
+    on_phone, on_laptop = await phone.entries.get(entry.id), await laptop.entries.get(entry.id)
     assert on_phone.to_dict() == on_laptop.to_dict()
     assert on_laptop.mood == 3
     expected = {"start", "offline1x", *words(10, "early"), *words(60, "late")}
@@ -90,16 +90,16 @@ async def test_a_device_reopened_after_compaction_still_edits_the_same_entry(
 ) -> None:
     laptop = await signup("ana")
     laptop.replica.compact_after = 5
-    entry = await laptop.write(None, "start")
+    entry = await laptop.entries.write(None, "start")
     for word in words(12):
-        await laptop.edit(entry.id, append=f" {word}")
+        await laptop.entries.edit(entry.id, append=f" {word}")
         await laptop.sync()
     await laptop.close()
 
     reopened = await Client.open(laptop.home)
     try:
-        await reopened.edit(entry.id, append=" after")
+        await reopened.entries.edit(entry.id, append=" after")
         await reopened.sync()
-        assert (await reopened.entry(entry.id)).body.split() == ["start", *words(12), "after"]
+        assert (await reopened.entries.get(entry.id)).body.split() == ["start", *words(12), "after"]
     finally:
         await reopened.close()

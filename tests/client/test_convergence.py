@@ -92,7 +92,7 @@ async def open_devices(server: RunningServer, home: Path, compact_after: int) ->
 
 async def known_entry(client: Client, pick: int) -> str | None:
     """An entry this device currently shows, picked by `pick`; None if it shows none."""
-    ids = sorted(entry.id for entry in await client.entries())
+    ids = sorted(entry.id for entry in await client.entries.list())
     return ids[pick % len(ids)] if ids else None
 
 
@@ -116,7 +116,7 @@ async def perform(run: Run, step: tuple[Any, ...]) -> None:
     kind, client = step[0], run.clients[step[1]]
     if kind == "write":
         word = run.word()
-        entry = await client.write(None, f"start {word}")
+        entry = await client.entries.write(None, f"start {word}")
         run.words[entry.id] = {word}
     elif kind in ("append", "mood", "title", "delete"):
         entry_id = await known_entry(client, step[2])
@@ -124,14 +124,14 @@ async def perform(run: Run, step: tuple[Any, ...]) -> None:
             return
         if kind == "append":
             word = run.word()
-            await client.edit(entry_id, append=f" {word}")
+            await client.entries.edit(entry_id, append=f" {word}")
             run.words[entry_id].add(word)
         elif kind == "mood":
-            await client.edit(entry_id, mood=step[3])
+            await client.entries.edit(entry_id, mood=step[3])
         elif kind == "title":
-            await client.edit(entry_id, title=step[3])
+            await client.entries.edit(entry_id, title=step[3])
         else:
-            await client.delete(entry_id)
+            await client.entries.delete(entry_id)
     elif kind == "sync":
         await client.sync(strict=True)  # no false alarm of withheld records
     elif kind == "lost_reply":
@@ -145,7 +145,7 @@ async def perform(run: Run, step: tuple[Any, ...]) -> None:
 async def state_of(client: Client) -> dict[str, dict[str, Any]]:
     return {
         entry.id: {**entry.to_dict(), "deleted": entry.deleted}
-        for entry in await client.entries(include_deleted=True)
+        for entry in await client.entries.list(include_deleted=True)
     }
 
 
@@ -164,11 +164,11 @@ async def compacted_after_a_long_history(run: Run, compact_after: int) -> int:
     proves compaction really ran amid the other devices' edits and interrupted syncs."""
     client = run.clients[0]
     word = run.word()
-    entry = await client.write(None, f"start {word}")
+    entry = await client.entries.write(None, f"start {word}")
     run.words[entry.id] = {word}
     for _ in range(compact_after + 1):
         word = run.word()
-        await client.edit(entry.id, append=f" {word}")
+        await client.entries.edit(entry.id, append=f" {word}")
         run.words[entry.id].add(word)
     compacted = 0
     for _ in range(2):

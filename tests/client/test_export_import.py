@@ -18,8 +18,8 @@ from tests.conftest import ClientFactory
 async def fill(ana: Client, signup: ClientFactory) -> None:
     """Two journals, entries with every field, an edit, a deletion, goals with check-ins, a
     note, and a journal someone else shares with ana."""
-    await ana.create_journal("Dreams")
-    first = await ana.write(
+    await ana.journals.create("Dreams")
+    first = await ana.entries.write(
         "Personal",
         'Slept badly.\nSecond line: "quoted" & <b>.',
         title="Monday: rough",
@@ -27,24 +27,24 @@ async def fill(ana: Client, signup: ClientFactory) -> None:
         tags=["sleep", "work"],
         emotions=["anxious", "sad"],
     )
-    await ana.edit(first.id, mood=5, append=" Better by noon.")
-    await ana.write("Personal", "Answering a prompt.", prompt_id="trust-01", mood=7)
-    await ana.write("Dreams", "Flying over the sea.", emotions=["hopeful"])
-    gone = await ana.write("Personal", "Never mind.")
-    await ana.delete(gone.id)
-    goal = await ana.add_goal(
+    await ana.entries.edit(first.id, mood=5, append=" Better by noon.")
+    await ana.entries.write("Personal", "Answering a prompt.", prompt_id="trust-01", mood=7)
+    await ana.entries.write("Dreams", "Flying over the sea.", emotions=["hopeful"])
+    gone = await ana.entries.write("Personal", "Never mind.")
+    await ana.entries.delete(gone.id)
+    goal = await ana.goals.add(
         "Attend sessions", why="To keep going.", target=date(2025, 12, 31), measure="6 sessions"
     )
-    await ana.checkin(goal.id, note="first one")
-    await ana.checkin(goal.id, progress=2, note="double week")
-    done = await ana.add_goal("Walk daily", journal="Dreams", measure="percent")
-    await ana.checkin(done.id, progress=100)
-    await ana.complete_goal(done.id)
-    await ana.add_goal("Open goal")
-    await ana.add_note("Personal", "Remember to breathe.")
+    await ana.goals.checkin(goal.id, note="first one")
+    await ana.goals.checkin(goal.id, progress=2, note="double week")
+    done = await ana.goals.add("Walk daily", journal="Dreams", measure="percent")
+    await ana.goals.checkin(done.id, progress=100)
+    await ana.goals.complete(done.id)
+    await ana.goals.add("Open goal")
+    await ana.notes.add("Personal", "Remember to breathe.")
     ben = await signup("ben")
-    await ben.write("Personal", "Ben's entry, shared with ana.")
-    await ben.share("Personal", "ana", trust_on_first_use=True)
+    await ben.entries.write("Personal", "Ben's entry, shared with ana.")
+    await ben.shares.grant("Personal", "ana", trust_on_first_use=True)
     await ben.sync()
     await ana.sync()
 
@@ -74,20 +74,20 @@ async def test_exporting_then_importing_into_another_account_loses_nothing_but_i
 ) -> None:
     ana = await signup("ana")
     await fill(ana, signup)
-    exported = json.loads(json.dumps(await ana.export_json()))  # as through a file
+    exported = json.loads(json.dumps(await ana.archive.export_json()))  # as through a file
     assert exported["format"] == "therapy-journal-export" and exported["account"] == "ana"
     assert {j["name"] for j in exported["journals"]} == {"Personal", "Dreams", "ben/Personal"}
     assert len(exported["entries"]) == 4  # the deleted entry is gone; ben's is included
     assert "Never mind." not in json.dumps(exported)
 
     bob = await signup("bob")
-    report = await bob.import_json(exported)
+    report = await bob.archive.import_json(exported)
     assert report.skipped_journals == ["ben/Personal"]
     assert len(report.entries) == 3 and len(report.goals) == 3 and len(report.notes) == 1
     assert set(report.entries) <= {e["id"] for e in exported["entries"]}
     await bob.sync()
 
-    again = await bob.export_json()
+    again = await bob.archive.export_json()
     assert without_ids(again) == without_ids(exported, owned_only=True)
     old_to_new = report.entries
     by_id = {e["id"]: e for e in again["entries"]}
@@ -98,37 +98,37 @@ async def test_exporting_then_importing_into_another_account_loses_nothing_but_i
 
     bobs_phone = await login("bob")  # the import reached the server, not just this device
     await bobs_phone.sync()
-    assert without_ids(await bobs_phone.export_json()) == without_ids(again)
+    assert without_ids(await bobs_phone.archive.export_json()) == without_ids(again)
 
 
 async def test_importing_the_same_file_twice_adds_nothing_the_second_time(
     signup: ClientFactory,
 ) -> None:
     ana = await signup("ana")
-    await ana.write("Personal", "Only once.", mood=4)
-    await ana.add_goal("Only one goal")
-    exported = await ana.export_json()
+    await ana.entries.write("Personal", "Only once.", mood=4)
+    await ana.goals.add("Only one goal")
+    exported = await ana.archive.export_json()
     bob = await signup("bob")
-    await bob.import_json(exported)
-    report = await bob.import_json(exported)
+    await bob.archive.import_json(exported)
+    report = await bob.archive.import_json(exported)
     assert (report.entries, report.goals, report.duplicates) == ({}, {}, 2)
-    assert [e.body for e in await bob.entries()] == ["Only once."]
+    assert [e.body for e in await bob.entries.list()] == ["Only once."]
 
 
 async def test_a_malformed_file_is_refused_before_anything_is_imported(
     signup: ClientFactory,
 ) -> None:
     ana = await signup("ana")
-    await ana.write("Personal", "Fine entry.", mood=4)
-    exported = await ana.export_json()
+    await ana.entries.write("Personal", "Fine entry.", mood=4)
+    exported = await ana.archive.export_json()
     exported["entries"][0]["mood"] = 11
     bob = await signup("bob")
     with pytest.raises(InvalidInput, match=r"entries\[0\].*mood"):
-        await bob.import_json(exported)
+        await bob.archive.import_json(exported)
     with pytest.raises(InvalidInput, match="not a Therapy Journal export"):
-        await bob.import_json({"format": "something else"})
-    assert await bob.entries() == []
-    assert [j.name for j in await bob.journals()] == ["Personal"]
+        await bob.archive.import_json({"format": "something else"})
+    assert await bob.entries.list() == []
+    assert [j.name for j in await bob.journals.list()] == ["Personal"]
 
 
 async def test_markdown_export_writes_one_private_file_per_entry_with_front_matter(
@@ -137,7 +137,7 @@ async def test_markdown_export_writes_one_private_file_per_entry_with_front_matt
     ana = await signup("ana")
     await fill(ana, signup)
     out = tmp_path / "export"
-    written = await ana.export_markdown(out)
+    written = await ana.archive.export_markdown(out)
     entries = sorted(p for p in written if p.name not in ("goals.md", "notes.md"))
     assert len(entries) == 4
     assert {p.parent.name for p in entries} == {"personal", "dreams", "ben-personal"}

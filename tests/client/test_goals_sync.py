@@ -23,17 +23,17 @@ async def test_a_goal_set_on_the_phone_shows_on_the_laptop_after_sync(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
     laptop, phone = await two_devices(signup, login)
-    goal = await phone.add_goal(
+    goal = await phone.goals.add(
         "Walk three times a week",
         why="Walks settle my mind before bed.",
         target=date(2027, 3, 1),
         measure="12 sessions",
     )
-    await phone.checkin(goal.id, note="Walked by the river")
+    await phone.goals.checkin(goal.id, note="Walked by the river")
     assert (await phone.sync()).pushed == 2
     await laptop.sync()
-    seen = await laptop.goal(goal.id[:8])
-    assert seen == await phone.goal(goal.id)
+    seen = await laptop.goals.get(goal.id[:8])
+    assert seen == await phone.goals.get(goal.id)
     assert (seen.title, seen.why, seen.target, str(seen.measure)) == (
         "Walk three times a week",
         "Walks settle my mind before bed.",
@@ -41,24 +41,24 @@ async def test_a_goal_set_on_the_phone_shows_on_the_laptop_after_sync(
         "12 sessions",
     )
     assert [(c.note, c.progress) for c in seen.checkins] == [("Walked by the river", 1)]
-    assert [g.id for g in await laptop.goals()] == [goal.id]
+    assert [g.id for g in await laptop.goals.list()] == [goal.id]
 
 
 async def test_concurrent_check_ins_on_two_offline_devices_both_survive(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
     laptop, phone = await two_devices(signup, login)
-    goal = await laptop.add_goal("Practise saying no", measure="percent")
+    goal = await laptop.goals.add("Practise saying no", measure="percent")
     await laptop.sync()
     await phone.sync()
     # neither device syncs while both check in
-    await laptop.checkin(goal.id, progress=30, note="Said no to overtime")
-    await phone.checkin(goal.id, progress=20, note="Declined a favour, felt guilty")
-    await phone.complete_goal(goal.id)
+    await laptop.goals.checkin(goal.id, progress=30, note="Said no to overtime")
+    await phone.goals.checkin(goal.id, progress=20, note="Declined a favour, felt guilty")
+    await phone.goals.complete(goal.id)
     await laptop.sync()
     await phone.sync()
     await laptop.sync()
-    on_laptop, on_phone = await laptop.goal(goal.id), await phone.goal(goal.id)
+    on_laptop, on_phone = await laptop.goals.get(goal.id), await phone.goals.get(goal.id)
     assert on_laptop == on_phone
     assert sorted(c.note for c in on_laptop.checkins) == [
         "Declined a favour, felt guilty",
@@ -71,14 +71,14 @@ async def test_goals_list_open_ones_first_and_can_be_filtered_by_journal(
     signup: ClientFactory,
 ) -> None:
     ana = await signup("ana")
-    await ana.create_journal("Therapy")
-    finished = await ana.add_goal("Book a first session", journal="Therapy")
-    await ana.complete_goal(finished.id)
-    await ana.complete_goal(finished.id)  # a second time changes nothing
-    open_goal = await ana.add_goal("Sleep by eleven")
-    assert [g.title for g in await ana.goals()] == ["Sleep by eleven", "Book a first session"]
-    assert [g.id for g in await ana.goals("Therapy")] == [finished.id]
-    assert (await ana.goal(open_goal.id)).journal == "Personal"
+    await ana.journals.create("Therapy")
+    finished = await ana.goals.add("Book a first session", journal="Therapy")
+    await ana.goals.complete(finished.id)
+    await ana.goals.complete(finished.id)  # a second time changes nothing
+    open_goal = await ana.goals.add("Sleep by eleven")
+    assert [g.title for g in await ana.goals.list()] == ["Sleep by eleven", "Book a first session"]
+    assert [g.id for g in await ana.goals.list("Therapy")] == [finished.id]
+    assert (await ana.goals.get(open_goal.id)).journal == "Personal"
 
 
 async def test_a_goal_in_a_shared_journal_is_visible_to_the_therapist_but_not_theirs_to_change(
@@ -86,13 +86,13 @@ async def test_a_goal_in_a_shared_journal_is_visible_to_the_therapist_but_not_th
 ) -> None:
     ana = await signup("ana")
     therapist = await signup("drsmith")
-    await ana.create_journal("Therapy")
-    await ana.share("Therapy", "drsmith", role="annotate", trust_on_first_use=True)
-    goal = await ana.add_goal("Call my sister", journal="Therapy", measure="4 sessions")
-    await ana.checkin(goal.id, progress=2, note="Two calls this week")
+    await ana.journals.create("Therapy")
+    await ana.shares.grant("Therapy", "drsmith", role="annotate", trust_on_first_use=True)
+    goal = await ana.goals.add("Call my sister", journal="Therapy", measure="4 sessions")
+    await ana.goals.checkin(goal.id, progress=2, note="Two calls this week")
     await ana.sync()
     await therapist.sync()
-    [seen] = await therapist.goals()
+    [seen] = await therapist.goals.list()
     assert (seen.title, seen.journal, seen.progress, seen.fraction) == (
         "Call my sister",
         "ana/Therapy",
@@ -100,7 +100,7 @@ async def test_a_goal_in_a_shared_journal_is_visible_to_the_therapist_but_not_th
         0.5,
     )
     with pytest.raises(AccessError):
-        await therapist.checkin(goal.id)
+        await therapist.goals.checkin(goal.id)
 
 
 async def test_a_therapists_prompt_is_suggested_first_and_answering_it_moves_on(
@@ -108,20 +108,20 @@ async def test_a_therapists_prompt_is_suggested_first_and_answering_it_moves_on(
 ) -> None:
     ana = await signup("ana")
     therapist = await signup("drsmith")
-    await ana.create_journal("Therapy")
-    await ana.share("Therapy", "drsmith", role="annotate", trust_on_first_use=True)
+    await ana.journals.create("Therapy")
+    await ana.shares.grant("Therapy", "drsmith", role="annotate", trust_on_first_use=True)
     await therapist.sync()
-    note = await therapist.add_note(
+    note = await therapist.notes.add(
         "ana/Therapy", "What did you notice after our talk about your father?", kind="prompt"
     )
     await therapist.sync()
     await ana.sync()
-    suggested = await ana.suggest_prompt()
+    suggested = await ana.prompts.suggest()
     assert (suggested.id, suggested.from_therapist, suggested.author) == (note.id, True, "drsmith")
-    assert (await ana.suggest_prompt("coping")).category == "coping"
-    entry = await ana.write(None, "I felt lighter, then angry.", prompt_id=note.id[:8])
+    assert (await ana.prompts.suggest("coping")).category == "coping"
+    entry = await ana.entries.write(None, "I felt lighter, then angry.", prompt_id=note.id[:8])
     assert (entry.prompt_id, entry.journal) == (note.id, "Therapy")
     assert entry.title == "What did you notice after our talk about your father?"
-    after = await ana.suggest_prompt()
+    after = await ana.prompts.suggest()
     assert not after.from_therapist
-    assert [p.id for p in await ana.prompts()][-1] == note.id
+    assert [p.id for p in await ana.prompts.list()][-1] == note.id

@@ -79,7 +79,7 @@ async def test_a_member_the_server_keeps_after_a_revoke_gets_no_key_at_the_next_
     await share_with(ana, ben)
     await tom.sync()
     personal = await journal_id(ana, "Personal")
-    await ana.unshare("Personal", "tom")
+    await ana.shares.revoke("Personal", "tom")
 
     # The server puts tom back, in its tables and in what it tells ana's device.
     edit_server_db(
@@ -95,13 +95,13 @@ async def test_a_member_the_server_keeps_after_a_revoke_gets_no_key_at_the_next_
         return wire.encode(wire.ShareList([*listed.shares, fake]))
 
     hostile.replies["/v1/shares/list"] = keep_tom
-    await ana.unshare("Personal", "ben")  # the next rotation
-    await ana.write("Personal", SECRET)
+    await ana.shares.revoke("Personal", "ben")  # the next rotation
+    await ana.entries.write("Personal", SECRET)
     await ana.sync()
 
     last = rotations(hostile)[-1]
     assert [k.account_id for k in last.keys] == [ana.profile.account_id]
-    assert [s.member for s in await ana.shares()] == []
+    assert [s.member for s in await ana.shares.list()] == []
     state = ana.replica.chains.current(personal)
     assert state.members == {} and not state.may_read(tom.profile.account_id, state.epoch)
     assert readable_by(tom, copy_of_server_db(live_server, tmp_path), personal, SECRET) == []
@@ -139,7 +139,7 @@ async def test_an_end_date_the_server_erases_still_ends_the_share_on_the_owners_
     later = live_server.clock.now + 2 * DAY_MS
     for module in ("client_sdk.replica", "client_sdk.sharing"):  # two days pass for ana
         monkeypatch.setattr(f"{module}.now_ms", lambda: later)
-    await ana.write("Personal", SECRET)
+    await ana.entries.write("Personal", SECRET)
     await ana.sync()
 
     state = ana.replica.chains.current(personal)
@@ -166,7 +166,7 @@ async def test_an_old_journal_list_is_a_rollback_and_nothing_is_sealed_with_the_
     await tom.sync()
     personal = await journal_id(ana, "Personal")
     before = hostile.replies_to("/v1/journals/list")[-1]  # from before the revocation
-    await ana.unshare("Personal", "tom")
+    await ana.shares.revoke("Personal", "tom")
 
     def replay(request: bytes, reply: bytes) -> bytes:
         old = {j.journal_id: j for j in wire.decode(wire.JournalList, before).journals}
@@ -192,14 +192,14 @@ async def test_an_old_journal_list_is_a_rollback_and_nothing_is_sealed_with_the_
     report = await ana.sync()
     assert report.rollbacks and personal.hex() in report.rollbacks[0]
     with pytest.raises(RollbackError):
-        await ana.write("Personal", SECRET)
+        await ana.entries.write("Personal", SECRET)
     assert await ana.pending() == 0
-    assert (await ana._local_journal("Personal")).epoch == 2  # the verified state stays
+    assert (await ana.context.local_journal("Personal")).epoch == 2  # the verified state stays
     assert readable_by(tom, copy_of_server_db(live_server, tmp_path), personal, SECRET) == []
 
     del hostile.replies["/v1/journals/list"], hostile.replies["/v1/sync"]  # the truth again
     assert (await ana.sync()).rollbacks == []
-    await ana.write("Personal", SECRET)
+    await ana.entries.write("Personal", SECRET)
     await ana.sync()
     assert readable_by(tom, copy_of_server_db(live_server, tmp_path), personal, SECRET) == []
 
@@ -232,9 +232,11 @@ async def test_a_member_shown_a_shorter_access_chain_reports_a_rollback(
     await tom.replica.refresh_journals()
     report = await tom.sync()
     assert report.rollbacks and "fewer than" in report.rollbacks[0]
-    assert (await tom._local_journal("ana/Personal")).role == "read"  # not the older "annotate"
+    assert (
+        await tom.context.local_journal("ana/Personal")
+    ).role == "read"  # not the older "annotate"
     with pytest.raises(RollbackError):
-        await tom.verify_head("ana/Personal")
+        await tom.journals.verify_head("ana/Personal")
 
 
 # --- 4. a disclosure journal re-sealed by the therapist and the server ------------------------
@@ -244,7 +246,7 @@ async def test_disclosure_settings_resealed_by_a_therapist_and_the_server_change
     signup: ClientFactory, live_server: RunningServer, tmp_path: Path
 ) -> None:
     ana, tom = await signup("ana"), await signup("tom")
-    await ana.create_journal("Private")
+    await ana.journals.create("Private")
     shared = await share_with(ana, tom, "Personal", only=["mood"])
     await tom.sync()
     disclosure = bytes.fromhex(shared.journal_id)
@@ -252,7 +254,7 @@ async def test_disclosure_settings_resealed_by_a_therapist_and_the_server_change
 
     # tom holds the disclosure journal's key: he seals new settings (mirror Private, every
     # field, since ever); the server stores them as the journal's metadata.
-    local = await tom._local_journal(f"ana/{shared.journal}")
+    local = await tom.context.local_journal(f"ana/{shared.journal}")
     key = await tom.replica.journal_key(local, local.epoch)
     forged = encode_meta(
         shared.journal,
@@ -268,12 +270,12 @@ async def test_disclosure_settings_resealed_by_a_therapist_and_the_server_change
         disclosure,
     )
     await ana.sync()
-    await ana.write("Private", SECRET, mood=2)
-    await ana.write("Personal", "Shared mood only.", mood=6)
+    await ana.entries.write("Private", SECRET, mood=2)
+    await ana.entries.write("Personal", "Shared mood only.", mood=6)
     await ana.sync()
     await tom.sync()
 
-    assert [(e.body, e.mood) for e in await tom.entries()] == [("", 6)]
+    assert [(e.body, e.mood) for e in await tom.entries.list()] == [("", 6)]
     assert readable_by(tom, copy_of_server_db(live_server, tmp_path), disclosure, SECRET) == []
 
 
@@ -284,7 +286,7 @@ async def test_a_therapist_cannot_rename_the_journal_it_reads_into_the_one_its_c
     shared = await share_with(ana, tom, "Personal", only=["mood"])
     await tom.sync()
     disclosure = bytes.fromhex(shared.journal_id)
-    local = await tom._local_journal(f"ana/{shared.journal}")
+    local = await tom.context.local_journal(f"ana/{shared.journal}")
     key = await tom.replica.journal_key(local, local.epoch)
     forged = encode_meta("Personal")  # so that `tj write Personal` might land there
     edit_server_db(
@@ -294,12 +296,12 @@ async def test_a_therapist_cannot_rename_the_journal_it_reads_into_the_one_its_c
         disclosure,
     )
     await ana.sync()
-    names = {j.id: j.name for j in await ana.journals()}
+    names = {j.id: j.name for j in await ana.journals.list()}
     assert names[disclosure.hex()].startswith("(unverified name")
-    await ana.write("Personal", SECRET, mood=3)
+    await ana.entries.write("Personal", SECRET, mood=3)
     await ana.sync()
     await tom.sync()
-    assert all(SECRET not in e.body for e in await tom.entries())
+    assert all(SECRET not in e.body for e in await tom.entries.list())
     assert readable_by(tom, copy_of_server_db(live_server, tmp_path), disclosure, SECRET) == []
 
 
@@ -340,11 +342,11 @@ async def test_a_reader_the_server_lists_as_annotator_has_no_note_accepted_nor_r
 
     report = await ana.sync()
     assert [upload.record_id.hex() in p for p in report.problems] == [True]
-    assert await ana.notes() == []
+    assert await ana.notes.list() == []
     await share_with(ana, ben)  # the next rotation
     last = rotations(hostile)[-1]
     assert {k.account_id: k.role for k in last.keys}[tom.profile.account_id] == "read"
-    [share] = [s for s in await ana.shares() if s.member == "tom"]
+    [share] = [s for s in await ana.shares.list() if s.member == "tom"]
     assert share.role == "read"
 
 
@@ -356,18 +358,18 @@ async def test_a_journal_from_an_owner_whose_fingerprint_was_never_compared_is_m
 ) -> None:
     tom = await signup("tom")
     fake = await signup("ana.invented")  # an account the server made up, keys and all
-    await fake.write("Personal", "Fabricated entry.")
+    await fake.entries.write("Personal", "Fabricated entry.")
     await fake.sync()
-    await fake.share("Personal", "tom", trust_on_first_use=True)
+    await fake.shares.grant("Personal", "tom", trust_on_first_use=True)
     await tom.sync()
 
-    [journal] = [j for j in await tom.journals() if j.role != "owner"]
+    [journal] = [j for j in await tom.journals.list() if j.role != "owner"]
     assert journal.owner_verified is False
-    [shared] = await tom.shared_with_me()
+    [shared] = await tom.shares.with_me()
     assert shared.owner_verified is False
-    await tom.verify("ana.invented", await fake.fingerprint())
-    assert [j.owner_verified for j in await tom.journals() if j.role != "owner"] == [True]
-    assert [s.owner_verified for s in await tom.shared_with_me()] == [True]
+    await tom.shares.verify("ana.invented", await fake.shares.fingerprint())
+    assert [j.owner_verified for j in await tom.journals.list() if j.role != "owner"] == [True]
+    assert [s.owner_verified for s in await tom.shares.with_me()] == [True]
 
 
 async def test_an_access_chain_signed_by_another_key_than_the_pinned_owners_is_refused(
@@ -375,7 +377,7 @@ async def test_an_access_chain_signed_by_another_key_than_the_pinned_owners_is_r
 ) -> None:
     ana = await signup("ana")
     tom = await through("tom")
-    await ana.write("Personal", "Genuine.")
+    await ana.entries.write("Personal", "Genuine.")
     await share_with(ana, tom)
     await tom.sync()
     personal = await journal_id(ana, "Personal")
@@ -401,7 +403,7 @@ async def test_an_access_chain_signed_by_another_key_than_the_pinned_owners_is_r
     await share_with(ana, tom, role="annotate")
     report = await tom.sync()
     assert report.rollbacks and "invalid signature" in report.rollbacks[0]
-    assert (await tom._local_journal("ana/Personal")).role == "read"  # the verified role
+    assert (await tom.context.local_journal("ana/Personal")).role == "read"  # the verified role
     assert personal in tom.replica.chains.problems()
 
 
@@ -412,16 +414,16 @@ async def test_text_deleted_before_a_share_opens_with_no_key_the_member_ever_hel
     signup: ClientFactory, live_server: RunningServer, tmp_path: Path
 ) -> None:
     ana, tom = await signup("ana"), await signup("tom")
-    entry = await ana.write("Personal", f"Today I wrote {DELETED} down.", title=DELETED)
+    entry = await ana.entries.write("Personal", f"Today I wrote {DELETED} down.", title=DELETED)
     await ana.sync()
-    await ana.edit(entry.id, body="Today I wrote it all down.", title="A day")
+    await ana.entries.edit(entry.id, body="Today I wrote it all down.", title="A day")
     await ana.sync()
     await share_with(ana, tom)
     await tom.sync()
 
     personal = await journal_id(ana, "Personal")
     stolen = copy_of_server_db(live_server, tmp_path)
-    assert [e.body for e in await tom.entries()] == ["Today I wrote it all down."]
+    assert [e.body for e in await tom.entries.list()] == ["Today I wrote it all down."]
     assert readable_by(tom, stolen, personal, "Today I wrote ")  # the share works
     assert readable_by(ana, stolen, personal, DELETED)  # the old records still hold it
     assert readable_by(tom, stolen, personal, DELETED) == []
@@ -447,8 +449,8 @@ async def test_writes_from_before_a_share_waiting_on_an_offline_device_reach_the
     laptop, tom = await signup("ana"), await signup("tom")
     phone = await login("ana")
     await phone.sync()
-    draft = await phone.write("Personal", f"Offline: {DELETED}.")  # sealed at epoch 0
-    await phone.edit(draft.id, body="Offline: it is settled.")
+    draft = await phone.entries.write("Personal", f"Offline: {DELETED}.")  # sealed at epoch 0
+    await phone.entries.edit(draft.id, body="Offline: it is settled.")
     assert [r.epoch for r in await phone.store.outbox()] == [0, 0]
 
     await share_with(laptop, tom)  # epoch 1 starts while the phone is offline
@@ -456,7 +458,7 @@ async def test_writes_from_before_a_share_waiting_on_an_offline_device_reach_the
     await tom.sync()
 
     personal = await journal_id(laptop, "Personal")
-    assert [e.body for e in await tom.entries()] == ["Offline: it is settled."]
+    assert [e.body for e in await tom.entries.list()] == ["Offline: it is settled."]
     stolen = copy_of_server_db(live_server, tmp_path)
     assert readable_by(tom, stolen, personal, "Offline: ")
     assert readable_by(tom, stolen, personal, DELETED) == []
@@ -470,20 +472,20 @@ async def test_verify_head_codes_match_when_both_were_shown_the_same_history_eve
 ) -> None:
     ana, tom = await signup("ana"), await signup("tom")
     ana.replica.compact_after = 3
-    entry = await ana.write("Personal", "One.")
+    entry = await ana.entries.write("Personal", "One.")
     await ana.sync()
     await share_with(ana, tom, role="annotate")
     await tom.sync()
     for text in ("Two.", "Three.", "Four.", "Five."):
-        await ana.edit(entry.id, append=f" {text}")
+        await ana.entries.edit(entry.id, append=f" {text}")
         await ana.sync()
         await tom.sync()  # tom pulls each update before ana compacts them
-    await tom.add_note("ana/Personal", "See you Tuesday.")
+    await tom.notes.add("ana/Personal", "See you Tuesday.")
     await tom.sync()
     await ana.sync()
     await tom.sync()
-    code = await ana.verify_head("Personal")
-    assert code == await tom.verify_head("ana/Personal")
+    code = await ana.journals.verify_head("Personal")
+    assert code == await tom.journals.verify_head("ana/Personal")
     assert len(code.split()) == 5 and all(len(g) == 5 and g.isdigit() for g in code.split())
 
 
@@ -492,10 +494,12 @@ async def test_verify_head_codes_differ_when_the_server_showed_the_therapist_ano
 ) -> None:
     ana = await signup("ana")
     tom = await through("tom")
-    await ana.write("Personal", "Shown to both.")
+    await ana.entries.write("Personal", "Shown to both.")
     await share_with(ana, tom)
     await tom.sync()
-    assert await ana.verify_head("Personal") == await tom.verify_head("ana/Personal")
+    assert await ana.journals.verify_head("Personal") == await tom.journals.verify_head(
+        "ana/Personal"
+    )
     personal = await journal_id(ana, "Personal")
 
     def hide_latest(request: bytes, reply: bytes) -> bytes:
@@ -509,7 +513,9 @@ async def test_verify_head_codes_differ_when_the_server_showed_the_therapist_ano
         return wire.encode(wire.SyncReply(pages, real.done))
 
     hostile.replies["/v1/sync"] = hide_latest
-    await ana.write("Personal", "Only ana's device sees this.")
+    await ana.entries.write("Personal", "Only ana's device sees this.")
     await ana.sync()
     await tom.sync()
-    assert await ana.verify_head("Personal") != await tom.verify_head("ana/Personal")
+    assert await ana.journals.verify_head("Personal") != await tom.journals.verify_head(
+        "ana/Personal"
+    )

@@ -68,9 +68,9 @@ async def test_a_substituted_therapist_key_is_refused_and_no_share_is_sent(
 
     hostile.replies["/v1/account/identity"] = substitute
     before = membership_rows(live_server)
-    assert await ana.fingerprint("tom") != await tom.fingerprint()
+    assert await ana.shares.fingerprint("tom") != await tom.shares.fingerprint()
     with pytest.raises(KeyChangedError, match="does not match"):
-        await ana.share("Personal", "tom", fingerprint=await tom.fingerprint())
+        await ana.shares.grant("Personal", "tom", fingerprint=await tom.shares.fingerprint())
     assert "/v1/journals/rotate" not in hostile.paths
     assert membership_rows(live_server) == before
     assert await ana.store.peer(tom.profile.account_id) is None
@@ -85,7 +85,7 @@ async def test_a_key_substituted_after_pinning_is_refused_even_with_trust_on_fir
     ana = await through("ana")
     tom = await signup("tom")
     await share_with(ana, tom)
-    await ana.create_journal("Sleep")
+    await ana.journals.create("Sleep")
     impostor = keys.AccountSecrets.generate()
     forged = wire.Identity(
         tom.profile.account_id,
@@ -98,7 +98,7 @@ async def test_a_key_substituted_after_pinning_is_refused_even_with_trust_on_fir
     hostile.paths.clear()
     before = membership_rows(live_server)
     with pytest.raises(KeyChangedError, match="changed since you pinned"):
-        await ana.share("Sleep", "tom", trust_on_first_use=True)
+        await ana.shares.grant("Sleep", "tom", trust_on_first_use=True)
     assert "/v1/journals/rotate" not in hostile.paths
     assert membership_rows(live_server) == before
 
@@ -119,9 +119,9 @@ async def shared_twice(through: Through, signup: ClientFactory) -> TwoSharedJour
     """ana shares Personal and Sleep (one entry each) with tom, who uses the hostile server."""
     ana = await signup("ana")
     tom = await through("tom")
-    await ana.create_journal("Sleep")
-    await ana.write("Personal", "Personal entry.")
-    await ana.write("Sleep", "Sleep entry.")
+    await ana.journals.create("Sleep")
+    await ana.entries.write("Personal", "Personal entry.")
+    await ana.entries.write("Sleep", "Sleep entry.")
     await ana.sync()
     await share_with(ana, tom, "Personal")
     await share_with(ana, tom, "Sleep")
@@ -146,11 +146,11 @@ def rewrite_keys(replace: KeysRewrite) -> ReplyRewrite:
 
 async def assert_unreadable(tom: Client, unreadable: bytes, report: list[str]) -> None:
     """The journal's name does not open, its records are problems, nothing of it is shown."""
-    [journal] = [j for j in await tom.journals() if j.id == unreadable.hex()]
+    [journal] = [j for j in await tom.journals.list() if j.id == unreadable.hex()]
     assert journal.name.startswith("ana/(unreadable journal")
     stored = [r.record_id.hex() for r in await tom.problems() if r.journal_id == unreadable]
     assert stored and set(stored) <= problem_ids(report)
-    assert all(e.journal_id != unreadable.hex() for e in await tom.entries())
+    assert all(e.journal_id != unreadable.hex() for e in await tom.entries.list())
 
 
 async def test_envelopes_swapped_between_journals_are_rejected_by_the_therapist(
@@ -196,7 +196,7 @@ async def test_an_envelope_signed_by_someone_else_than_the_owner_is_rejected(
     hostile.replies["/v1/journals/list"] = rewrite_keys(forged)
     report = await tom.sync()
     await assert_unreadable(tom, shared_twice.personal, report.problems)
-    assert [e.body for e in await tom.entries()] == ["Sleep entry."]
+    assert [e.body for e in await tom.entries.list()] == ["Sleep entry."]
 
 
 async def test_an_envelope_made_for_another_member_is_rejected(
@@ -222,7 +222,7 @@ async def test_an_envelope_made_for_another_member_is_rejected(
     hostile.replies["/v1/journals/list"] = rewrite_keys(for_ben)
     report = await shared_twice.tom.sync()
     await assert_unreadable(shared_twice.tom, shared_twice.personal, report.problems)
-    assert [e.body for e in await shared_twice.tom.entries()] == ["Sleep entry."]
+    assert [e.body for e in await shared_twice.tom.entries.list()] == ["Sleep entry."]
 
 
 # --- (c) records of a journal not shared with the therapist -----------------------------------
@@ -236,10 +236,10 @@ async def test_records_of_an_unshared_journal_served_to_the_therapist_are_report
 ) -> None:
     ana = await signup("ana")
     tom = await through("tom")
-    await ana.create_journal("Private")
-    await ana.write("Personal", "Shared entry.")
-    await ana.write("Private", "Private entry one.")
-    await ana.write("Private", "Private entry two.")
+    await ana.journals.create("Private")
+    await ana.entries.write("Personal", "Shared entry.")
+    await ana.entries.write("Private", "Private entry one.")
+    await ana.entries.write("Private", "Private entry two.")
     await ana.sync()
     await share_with(ana, tom, "Personal")
     personal, private = await journal_id(ana, "Personal"), await journal_id(ana, "Private")
@@ -265,8 +265,8 @@ async def test_records_of_an_unshared_journal_served_to_the_therapist_are_report
     hostile.replies["/v1/sync"] = inject
     report = await tom.sync()
     assert problem_ids(report.problems) == {r.record_id.hex() for r in leaked}
-    assert [e.body for e in await tom.entries()] == ["Shared entry."]
-    assert {j.name for j in await tom.journals()} == {"Personal", "ana/Personal"}
+    assert [e.body for e in await tom.entries.list()] == ["Shared entry."]
+    assert {j.name for j in await tom.journals.list()} == {"Personal", "ana/Personal"}
     assert (await tom.sync()).problems == []  # reported once, then remembered
 
 
@@ -282,7 +282,7 @@ async def test_a_revoked_therapist_the_server_keeps_serving_cannot_read_later_re
 ) -> None:
     ana = await signup("ana")
     tom = await through("tom")
-    await ana.write("Personal", "Before the end.")
+    await ana.entries.write("Personal", "Before the end.")
     await ana.sync()
     await share_with(ana, tom, "Personal")
     personal = await journal_id(ana, "Personal")
@@ -294,11 +294,11 @@ async def test_a_revoked_therapist_the_server_keeps_serving_cannot_read_later_re
 
     hostile.replies["/v1/journals/list"] = remember
     await tom.sync()
-    assert [e.body for e in await tom.entries()] == ["Before the end."]
+    assert [e.body for e in await tom.entries.list()] == ["Before the end."]
 
-    await ana.unshare("Personal", "tom")
-    await ana.write("Personal", SECRET)
-    await ana.add_note("Personal", SECRET)
+    await ana.shares.revoke("Personal", "tom")
+    await ana.entries.write("Personal", SECRET)
+    await ana.notes.add("Personal", SECRET)
     await ana.sync()
 
     def replay(request: bytes, reply: bytes) -> bytes:
@@ -347,9 +347,9 @@ async def test_a_revoked_therapist_the_server_keeps_serving_cannot_read_later_re
 
     assert len(report.problems) == 2
     assert all("invalid signature" in problem for problem in report.problems)
-    assert "ana/Personal" in {j.name for j in await tom.journals()}  # still believes it shared
-    assert [e.body for e in await tom.entries()] == ["Before the end."]
-    assert all(SECRET not in n.text for n in await tom.notes())
+    assert "ana/Personal" in {j.name for j in await tom.journals.list()}  # still believes it shared
+    assert [e.body for e in await tom.entries.list()] == ["Before the end."]
+    assert all(SECRET not in n.text for n in await tom.notes.list())
     stolen = copy_of_server_db(live_server, tmp_path)
     later_records = [r for r in stolen_records(stolen) if r.epoch == 2]
     assert len(later_records) == 2
@@ -391,10 +391,10 @@ async def test_a_rotation_from_the_owners_other_device_seals_to_the_confirmed_me
     )
     try:
         await phone.sync()
-        await phone.unshare("Personal", "tom")
-        await phone.write("Personal", "Written after tom left.")
+        await phone.shares.revoke("Personal", "tom")
+        await phone.entries.write("Personal", "Written after tom left.")
         await phone.sync()
     finally:
         await phone.close()
     await bob.sync()
-    assert "Written after tom left." in [e.body for e in await bob.entries()]
+    assert "Written after tom left." in [e.body for e in await bob.entries.list()]

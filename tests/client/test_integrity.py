@@ -80,10 +80,12 @@ async def test_altered_moved_and_forged_records_are_named_and_the_rest_still_loa
     live_server: RunningServer, signup: ClientFactory, login: ClientFactory
 ) -> None:
     laptop = await signup("ana")
-    personal = bytes.fromhex((await laptop.journal("Personal")).id)
-    work = bytes.fromhex((await laptop.create_journal("Work")).id)
-    written = [await laptop.write("Personal", f"Entry number {i}", title=f"T{i}") for i in range(5)]
-    await laptop.write("Work", "A work note", title="Work note")
+    personal = bytes.fromhex((await laptop.journals.get("Personal")).id)
+    work = bytes.fromhex((await laptop.journals.create("Work")).id)
+    written = [
+        await laptop.entries.write("Personal", f"Entry number {i}", title=f"T{i}") for i in range(5)
+    ]
+    await laptop.entries.write("Work", "A work note", title="Work note")
     await laptop.sync()
 
     journal_key = laptop.replica._keys[(personal, 0)]
@@ -102,10 +104,10 @@ async def test_altered_moved_and_forged_records_are_named_and_the_rest_still_loa
     for record_id in bad:
         assert sum(record_id.hex() in message for message in report.problems) == 1
     assert {problem.record_id for problem in await phone.problems()} == bad
-    titles = {entry.title for entry in await phone.entries()}
+    titles = {entry.title for entry in await phone.entries.list()}
     assert titles == {"T2", "T3", "T4", "Work note"}
     for entry in written[2:]:
-        assert (await phone.entry(entry.id)).body == entry.body
+        assert (await phone.entries.get(entry.id)).body == entry.body
     assert (await phone.sync()).problems == [], "a bad record is reported once"
     assert {problem.record_id for problem in await phone.problems()} == bad
 
@@ -114,10 +116,10 @@ async def test_problems_are_kept_across_a_restart_of_the_device(
     live_server: RunningServer, signup: ClientFactory, login: ClientFactory
 ) -> None:
     laptop = await signup("ana")
-    await laptop.write(None, "One")
-    await laptop.write(None, "Two")
+    await laptop.entries.write(None, "One")
+    await laptop.entries.write(None, "Two")
     await laptop.sync()
-    personal = bytes.fromhex((await laptop.journal()).id)
+    personal = bytes.fromhex((await laptop.journals.get()).id)
     with server_db(live_server) as db:
         altered = record_ids(db, personal)[0]
         flip_a_ciphertext_byte(db, altered)
@@ -131,7 +133,7 @@ async def test_problems_are_kept_across_a_restart_of_the_device(
         [problem] = await reopened.problems()
         assert problem.record_id == altered
         assert altered.hex() in problem.message
-        assert [entry.body for entry in await reopened.entries()] == ["Two"]
+        assert [entry.body for entry in await reopened.entries.list()] == ["Two"]
     finally:
         await reopened.close()
 
@@ -140,10 +142,10 @@ async def test_a_record_replayed_into_its_own_journal_under_a_new_id_is_refused(
     live_server: RunningServer, signup: ClientFactory, login: ClientFactory
 ) -> None:
     laptop = await signup("ana")
-    entry = await laptop.write(None, "Original")
-    await laptop.edit(entry.id, body="Edited")
+    entry = await laptop.entries.write(None, "Original")
+    await laptop.entries.edit(entry.id, body="Edited")
     await laptop.sync()
-    personal = bytes.fromhex((await laptop.journal()).id)
+    personal = bytes.fromhex((await laptop.journals.get()).id)
     with server_db(live_server) as db:
         first = record_ids(db, personal)[0]
         (ciphertext,) = db.execute(
@@ -155,21 +157,21 @@ async def test_a_record_replayed_into_its_own_journal_under_a_new_id_is_refused(
     phone = await login("ana")
     report = await phone.sync()
     assert len(report.problems) == 1 and replayed.hex() in report.problems[0]
-    assert (await phone.entry(entry.id)).body == "Edited"
+    assert (await phone.entries.get(entry.id)).body == "Edited"
 
 
 async def test_a_server_rolled_back_to_an_old_backup_is_noticed(
     live_server: RunningServer, signup: ClientFactory, login: ClientFactory
 ) -> None:
     laptop = await signup("ana")
-    await laptop.write("Personal", "Before the backup.")
+    await laptop.entries.write("Personal", "Before the backup.")
     await laptop.sync()
     phone = await login("ana")
     await phone.sync()
-    await laptop.write("Personal", "After the backup.")
+    await laptop.entries.write("Personal", "After the backup.")
     await laptop.sync()
     assert (await phone.sync()).pulled == 1
-    journal_id = bytes.fromhex((await laptop.journal("Personal")).id)
+    journal_id = bytes.fromhex((await laptop.journals.get("Personal")).id)
     with server_db(live_server) as db:  # restore the journal as it was before the last write
         latest = record_ids(db, journal_id)[-1]
         db.execute("DELETE FROM records WHERE record_id = ?", (latest,))
@@ -181,7 +183,7 @@ async def test_a_server_rolled_back_to_an_old_backup_is_noticed(
         db.commit()
     report = await phone.sync()
     assert len(report.problems) == 1 and "rolled back" in report.problems[0]
-    assert sorted(e.body for e in await phone.entries()) == [
+    assert sorted(e.body for e in await phone.entries.list()) == [
         "After the backup.",
         "Before the backup.",
     ]

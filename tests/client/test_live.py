@@ -39,7 +39,7 @@ class Watcher:
 
     async def until_shown(self, entry_id: str, timeout: float = HANG) -> None:
         async with asyncio.timeout(timeout):
-            while entry_id not in {e.id for e in await self.client.entries()}:
+            while entry_id not in {e.id for e in await self.client.entries.list()}:
                 await self.reports.get()
 
 
@@ -61,10 +61,10 @@ async def test_an_entry_synced_on_one_device_appears_on_a_watching_device(
     laptop = await signup("ana")
     phone = await login("ana")
     async with watching(phone) as watcher:
-        entry = await laptop.write(None, "Written on the laptop", mood=6)
+        entry = await laptop.entries.write(None, "Written on the laptop", mood=6)
         await laptop.sync()
         await watcher.until_shown(entry.id)
-    [seen] = await phone.entries()
+    [seen] = await phone.entries.list()
     assert (seen.body, seen.mood) == ("Written on the laptop", 6)
 
 
@@ -76,7 +76,7 @@ async def test_a_revoked_device_loses_its_live_channel_and_its_watch_raises_auth
     watcher = Watcher(phone)
     try:
         await watcher.next_report()
-        await laptop.revoke_device(phone.profile.device_id.hex())
+        await laptop.devices.revoke(phone.profile.device_id.hex())
         with pytest.raises(AuthError, match="signed out"):
             await asyncio.wait_for(watcher.task, HANG)
     finally:
@@ -96,9 +96,9 @@ async def test_a_notice_for_a_change_the_device_already_holds_does_not_trigger_a
         await asyncio.wait_for(anext(watch), HANG)  # the sync that follows connecting
         # Two notices wait on the phone's socket, both for changes it already holds: its own
         # push, and a laptop change it pulled by syncing itself before reading the notice.
-        await phone.write(None, "From the phone")
+        await phone.entries.write(None, "From the phone")
         await phone.sync()
-        from_laptop = await laptop.write(None, "From the laptop")
+        from_laptop = await laptop.entries.write(None, "From the laptop")
         await laptop.sync()
         assert (await phone.sync()).pulled == 1
 
@@ -106,14 +106,14 @@ async def test_a_notice_for_a_change_the_device_already_holds_does_not_trigger_a
         # before the notice of `later`. Had it synced for either, its next report would be
         # that sync (pulled 0), not the sync that brings `later`.
         next_report = asyncio.ensure_future(anext(watch))
-        later = await laptop.write(None, "Still watching")
+        later = await laptop.entries.write(None, "Still watching")
         await laptop.sync()
         report = await asyncio.wait_for(next_report, HANG)
         assert report.pulled == 1
         assert report.trigger is not None and report.trigger.journal_id is not None
         cursors = {j.journal_id.hex(): j.cursor for j in await phone.store.journals()}
         assert report.trigger.head == cursors[report.trigger.journal_id], "an older notice"
-        assert {e.id for e in await phone.entries()} >= {from_laptop.id, later.id}
+        assert {e.id for e in await phone.entries.list()} >= {from_laptop.id, later.id}
     finally:
         if next_report is not None and not next_report.done():
             next_report.cancel()
@@ -126,15 +126,15 @@ async def test_edits_made_while_the_watch_syncs_in_the_background_are_all_kept(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
     laptop = await signup("ana")
-    entry = await laptop.write(None, "start")
+    entry = await laptop.entries.write(None, "start")
     await laptop.sync()
     phone = await login("ana")
     written = ["start"]
     async with watching(phone):
         for n in range(40):
-            await laptop.edit(entry.id, append=f" laptop{n}x")
+            await laptop.entries.edit(entry.id, append=f" laptop{n}x")
             await laptop.sync()
-            await phone.edit(entry.id, append=f" phone{n}x")
+            await phone.entries.edit(entry.id, append=f" phone{n}x")
             written += [f"laptop{n}x", f"phone{n}x"]
             await asyncio.sleep(0.002)
             if n % 5 == 4:
@@ -143,6 +143,6 @@ async def test_edits_made_while_the_watch_syncs_in_the_background_are_all_kept(
         await phone.sync()
         await laptop.sync()
 
-    on_phone, on_laptop = await phone.entry(entry.id), await laptop.entry(entry.id)
+    on_phone, on_laptop = await phone.entries.get(entry.id), await laptop.entries.get(entry.id)
     assert on_phone.body == on_laptop.body
     assert sorted(on_phone.body.split()) == sorted(written)

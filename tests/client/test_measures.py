@@ -100,7 +100,7 @@ async def test_sharing_a_score_without_answers_keeps_the_answers_out_of_every_re
     ana, tom = await signup("ana"), await signup("tom")
     taken = await ana.measures.take("phq9", MODERATELY_SEVERE)
     await ana.measures.share(
-        taken.result.id, "tom", only=["score"], fingerprint=await tom.fingerprint()
+        taken.result.id, "tom", only=["score"], fingerprint=await tom.shares.fingerprint()
     )
     await ana.sync()
     await tom.sync()
@@ -154,7 +154,7 @@ async def test_deleting_a_result_deletes_the_copy_shared_with_the_therapist(
 ) -> None:
     ana, tom = await signup("ana"), await signup("tom")
     taken = await ana.measures.take("gad7", [1] * 7)
-    await ana.measures.share(taken.result.id, "tom", fingerprint=await tom.fingerprint())
+    await ana.measures.share(taken.result.id, "tom", fingerprint=await tom.shares.fingerprint())
     await ana.sync()
     await tom.sync()
     assert len(await tom.measures.results()) == 1

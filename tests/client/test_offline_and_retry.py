@@ -39,7 +39,9 @@ async def test_an_entry_written_offline_survives_a_restart_and_syncs_later(
 ) -> None:
     laptop = await signup("ana")
     laptop.transport.base_url = dead_url()
-    entry = await laptop.write(None, "Written on the train", title="Offline", tags=["travel"])
+    entry = await laptop.entries.write(
+        None, "Written on the train", title="Offline", tags=["travel"]
+    )
     with pytest.raises(NetworkError, match="kept on this device"):
         await laptop.sync()
     assert await laptop.pending() == 1
@@ -48,7 +50,7 @@ async def test_an_entry_written_offline_survives_a_restart_and_syncs_later(
     reopened = await Client.open(laptop.home)
     try:
         assert await reopened.pending() == 1
-        [kept] = await reopened.entries()
+        [kept] = await reopened.entries.list()
         assert (kept.id, kept.title, kept.body) == (entry.id, "Offline", "Written on the train")
         report = await reopened.sync()
         assert report.pushed == 1
@@ -58,7 +60,7 @@ async def test_an_entry_written_offline_survives_a_restart_and_syncs_later(
 
     phone = await login("ana")
     await phone.sync()
-    [seen] = await phone.entries()
+    [seen] = await phone.entries.list()
     assert (seen.id, seen.body, seen.tags) == (entry.id, "Written on the train", ("travel",))
 
 
@@ -66,12 +68,12 @@ async def test_writes_while_the_server_is_down_are_pushed_once_it_is_back(
     live_server: RunningServer, signup: ClientFactory, login: ClientFactory
 ) -> None:
     laptop = await signup("ana")
-    await laptop.write(None, "Before the outage")
+    await laptop.entries.write(None, "Before the outage")
     await laptop.sync()
     port = live_server.server.port
     await live_server.server.close()
 
-    during = await laptop.write(None, "During the outage")
+    during = await laptop.entries.write(None, "During the outage")
     with pytest.raises(NetworkError):
         await laptop.sync()
     assert await laptop.pending() == 1
@@ -88,9 +90,9 @@ async def test_writes_while_the_server_is_down_are_pushed_once_it_is_back(
         assert (await laptop.sync()).pushed == 1
         phone = await login("ana")
         await phone.sync()
-        bodies = [entry.body for entry in await phone.entries()]
+        bodies = [entry.body for entry in await phone.entries.list()]
         assert bodies == ["During the outage", "Before the outage"]
-        assert (await phone.entry(during.id)).body == "During the outage"
+        assert (await phone.entries.get(during.id)).body == "During the outage"
     finally:
         await restarted.close()
 
@@ -99,7 +101,7 @@ async def test_a_push_whose_reply_was_lost_is_stored_exactly_once(
     live_server: RunningServer, signup: ClientFactory, login: ClientFactory
 ) -> None:
     laptop = await signup("ana")
-    entry = await laptop.write(None, "Sent twice, kept once")
+    entry = await laptop.entries.write(None, "Sent twice, kept once")
     [batch] = sync.push_batches(await laptop.store.outbox())
     [record] = batch
     # The server stores the batch, but the device never hears back:
@@ -114,7 +116,7 @@ async def test_a_push_whose_reply_was_lost_is_stored_exactly_once(
 
     phone = await login("ana")
     assert (await phone.sync()).pulled == 1
-    [seen] = await phone.entries()
+    [seen] = await phone.entries.list()
     assert (seen.id, seen.body) == (entry.id, "Sent twice, kept once")
 
 
@@ -122,12 +124,12 @@ async def test_a_sync_after_a_lost_reply_does_not_show_the_entry_twice_on_the_wr
     signup: ClientFactory,
 ) -> None:
     laptop = await signup("ana")
-    await laptop.write(None, "Only once")
+    await laptop.entries.write(None, "Only once")
     [batch] = sync.push_batches(await laptop.store.outbox())
     await laptop.transport.call("/v1/records/push", sync.push_request(batch), wire.PushReply)
     report = await laptop.sync()
     assert (report.pulled, report.problems) == (0, [])
-    assert [entry.body for entry in await laptop.entries()] == ["Only once"]
+    assert [entry.body for entry in await laptop.entries.list()] == ["Only once"]
 
 
 async def test_creating_a_journal_again_after_a_lost_reply_does_not_make_a_second_one(
@@ -135,7 +137,7 @@ async def test_creating_a_journal_again_after_a_lost_reply_does_not_make_a_secon
 ) -> None:
     laptop = await signup("ana")
     phone = await login("ana")
-    first = await laptop.create_journal("Dreams")  # the phone never heard the reply
-    again = await phone.create_journal("Dreams")
+    first = await laptop.journals.create("Dreams")  # the phone never heard the reply
+    again = await phone.journals.create("Dreams")
     assert again.id == first.id
-    assert sorted(j.name for j in await phone.journals()) == ["Dreams", "Personal"]
+    assert sorted(j.name for j in await phone.journals.list()) == ["Dreams", "Personal"]

@@ -13,7 +13,7 @@ NEW_PASSWORD = "a brand new passphrase"
 
 
 async def bodies(client: Client) -> set[str]:
-    return {entry.body for entry in await client.entries()}
+    return {entry.body for entry in await client.entries.list()}
 
 
 async def test_after_a_password_change_the_other_device_keeps_syncing_and_writing(
@@ -21,7 +21,7 @@ async def test_after_a_password_change_the_other_device_keeps_syncing_and_writin
 ) -> None:
     laptop = await signup("ana")
     phone = await login("ana")
-    await laptop.write(None, "before the change")
+    await laptop.entries.write(None, "before the change")
     await laptop.sync()
     await phone.sync()
 
@@ -29,10 +29,10 @@ async def test_after_a_password_change_the_other_device_keeps_syncing_and_writin
         PASSWORD, NEW_PASSWORD, kdf_cost=INSECURE_TEST_COST, minimum_cost=INSECURE_TEST_COST
     )
 
-    await phone.write(None, "phone, after the change")
+    await phone.entries.write(None, "phone, after the change")
     report = await phone.sync()
     assert report.pushed >= 1
-    await laptop.write(None, "laptop, after the change")
+    await laptop.entries.write(None, "laptop, after the change")
     await laptop.sync()
     assert (await phone.sync()).pulled >= 1
     await laptop.sync()
@@ -45,7 +45,7 @@ async def test_after_a_password_change_the_other_device_keeps_syncing_and_writin
     await phone.close()
     reopened = await Client.open(home)
     try:
-        await reopened.write(None, "phone, reopened")
+        await reopened.entries.write(None, "phone, reopened")
         assert (await reopened.sync()).pushed >= 1
     finally:
         await reopened.close()

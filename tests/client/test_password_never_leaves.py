@@ -62,7 +62,7 @@ async def run_every_credential_flow(proxy: RecordingProxy, home: Path) -> tuple[
         kdf_cost=INSECURE_TEST_COST,
     )
     assert laptop.recovery_key is not None
-    await laptop.write(None, "Something private", title="Private")
+    await laptop.entries.write(None, "Something private", title="Private")
     await laptop.sync()
     phone = await Client.login(
         proxy.url,
@@ -86,7 +86,7 @@ async def run_every_credential_flow(proxy: RecordingProxy, home: Path) -> tuple[
         kdf_cost=INSECURE_TEST_COST,
     )
     await restored.sync()
-    assert [entry.title for entry in await restored.entries()] == ["Private"]
+    assert [entry.title for entry in await restored.entries.list()] == ["Private"]
     for client in (phone, restored):
         await client.close()
     return laptop, laptop.recovery_key
@@ -149,5 +149,5 @@ async def test_after_recovery_only_the_new_password_logs_in(
         minimum_cost=INSECURE_TEST_COST,
     )
     await fresh.sync()
-    assert [entry.title for entry in await fresh.entries()] == ["Private"]
+    assert [entry.title for entry in await fresh.entries.list()] == ["Private"]
     await fresh.close()

@@ -13,14 +13,16 @@ async def test_a_brief_is_shared_as_one_time_boxed_item_and_shows_in_the_caseloa
     signup: ClientFactory,
 ) -> None:
     ana, tom = await signup("ana"), await signup("tom")
-    await ana.write("Personal", "The argument with my sister.", title="Sister", mood=3,
+    await ana.entries.write("Personal", "The argument with my sister.", title="Sister", mood=3,
                     tags=["to-discuss"])  # fmt: skip
-    await ana.write("Personal", "Private thoughts.", mood=5)
+    await ana.entries.write("Personal", "Private thoughts.", mood=5)
     await ana.measures.take("gad7", [1] * 7)
     brief = await ana.briefs.prepare()
     assert [e["title"] for e in brief.to_discuss] == ["Sister"]
     until = datetime.now().astimezone() + timedelta(days=3)
-    shared = await ana.briefs.share(brief, "tom", until=until, fingerprint=await tom.fingerprint())
+    shared = await ana.briefs.share(
+        brief, "tom", until=until, fingerprint=await tom.shares.fingerprint()
+    )
     assert shared.expires_at is not None and shared.role == "read"
     await ana.sync()
     await tom.sync()
@@ -28,7 +30,7 @@ async def test_a_brief_is_shared_as_one_time_boxed_item_and_shows_in_the_caseloa
     [received] = await tom.briefs.received()
     assert received.client == "ana" and received.text == brief.text()
     assert "Sister" in received.text and "Private thoughts" not in received.text
-    assert await tom.entries() == []  # the brief opens nothing else
+    assert await tom.entries.list() == []  # the brief opens nothing else
     [row] = await tom.caseload.rows()
     assert (row.client, row.brief_id) == ("ana", received.id)
 
@@ -41,16 +43,16 @@ async def test_the_caseload_has_one_row_per_client_with_who_needs_attention_firs
     for client in clients:
         await share_with(client, tom, role="annotate")
     amy, bob, cat = clients
-    await amy.write("Personal", "Fine week.", mood=7)
+    await amy.entries.write("Personal", "Fine week.", mood=7)
     await bob.measures.take("phq9", [1] * 8 + [0])
     await bob.measures.take("phq9", [2] * 8 + [0])  # 8 -> 16: reliable deterioration
-    await bob.write("Personal", "Hard.", mood=2)
-    await cat.write("Personal", "Ok.", mood=6)
+    await bob.entries.write("Personal", "Hard.", mood=2)
+    await cat.entries.write("Personal", "Ok.", mood=6)
     await cat.safety.set_plan(share_flags=True)
     taken = await cat.measures.take("phq9", [0] * 8 + [1])
     await cat.safety.respond(taken.result)
-    goal = await amy.add_goal("Walk", measure="4 sessions")
-    await amy.checkin(goal.id)
+    goal = await amy.goals.add("Walk", measure="4 sessions")
+    await amy.goals.checkin(goal.id)
     for client in clients:
         await client.sync()
     await tom.sync()

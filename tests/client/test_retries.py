@@ -26,7 +26,7 @@ async def test_a_push_that_fails_twice_with_503_is_retried_and_lands_once(
     live_server: RunningServer, signup: ClientFactory
 ) -> None:
     ana = await signup("ana")
-    await ana.write("Personal", "Through a flaky server.")
+    await ana.entries.write("Personal", "Through a flaky server.")
     async with recording_proxy(live_server.url) as proxy:
         ana.transport.base_url, ana.transport.retry = proxy.url, FAST
         proxy.queued["/v1/records/push"] = [failure(503, "storage_unavailable")] * 2
@@ -40,7 +40,7 @@ async def test_retries_stop_after_the_policy_s_attempts_and_the_outbox_is_kept(
     live_server: RunningServer, signup: ClientFactory
 ) -> None:
     ana = await signup("ana")
-    await ana.write("Personal", "Kept while the server fails.")
+    await ana.entries.write("Personal", "Kept while the server fails.")
     async with recording_proxy(live_server.url) as proxy:
         ana.transport.base_url, ana.transport.retry = proxy.url, FAST
         proxy.queued["/v1/records/push"] = [failure(500, "internal_error")] * 10
@@ -84,7 +84,7 @@ async def test_a_call_that_is_not_safe_to_repeat_is_not_retried(
         ana.transport.base_url, ana.transport.retry = proxy.url, FAST
         proxy.queued["/v1/journals/create"] = [failure(503, "storage_unavailable")]
         with pytest.raises(NetworkError):
-            await ana.create_journal("Dreams")
+            await ana.journals.create("Dreams")
     assert proxy.paths().count("/v1/journals/create") == 1
 
 

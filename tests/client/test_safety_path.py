@@ -125,7 +125,7 @@ async def test_an_acknowledgement_written_by_the_client_does_not_count_as_read(
     flag_id = (await ana.safety.respond(taken.result)).flag_id
     assert flag_id is not None
     fake = Document(crypto.random_bytes(wire.ID_BYTES), SAFETY_ACK)
-    local = await ana._local_journal("Personal")
+    local = await ana.context.local_journal("Personal")
     update = fake.change(fields={"flag_id": flag_id, "acknowledged_at": 1})
     await ana.replica.commit(local, fake, update)
     [flag] = await ana.safety.flags()
@@ -136,7 +136,7 @@ async def test_an_acknowledgement_written_in_another_journal_does_not_count(
     signup: ClientFactory,
 ) -> None:
     ana, tom = await signup("ana"), await signup("tom")
-    await ana.create_journal("Other")
+    await ana.journals.create("Other")
     await share_with(ana, tom, role="annotate")
     await share_with(ana, tom, "Other", role="annotate")
     await ana.safety.set_plan(share_flags=True)
@@ -146,7 +146,7 @@ async def test_an_acknowledgement_written_in_another_journal_does_not_count(
     await ana.sync()
     await tom.sync()
     ack = Document(crypto.random_bytes(wire.ID_BYTES), SAFETY_ACK)
-    other = await tom._local_journal("ana/Other")
+    other = await tom.context.local_journal("ana/Other")
     await tom.replica.commit(
         other, ack, ack.change(fields={"flag_id": flag_id, "acknowledged_at": 1})
     )

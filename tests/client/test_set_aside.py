@@ -18,12 +18,12 @@ NOTE = "Remember the grounding exercise before our next session."
 async def note_written_offline_then_share_ended(signup: ClientFactory) -> tuple[Client, Client]:
     ana = await signup("ana")
     therapist = await signup(THERAPIST)
-    await ana.share("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
+    await ana.shares.grant("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
     await ana.sync()
     await therapist.sync()
-    await therapist.add_note("ana/Personal", NOTE)  # offline: not synced yet
-    await therapist.write("Personal", "My own supervision notes.")
-    await ana.unshare("Personal", THERAPIST)
+    await therapist.notes.add("ana/Personal", NOTE)  # offline: not synced yet
+    await therapist.entries.write("Personal", "My own supervision notes.")
+    await ana.shares.revoke("Personal", THERAPIST)
     return ana, therapist
 
 
@@ -51,7 +51,7 @@ async def test_a_note_refused_because_the_share_ended_is_set_aside_and_the_rest_
     assert (again.set_aside, again.pushed) == ([], 0)  # reported once
     other_device = await login(THERAPIST)
     await other_device.sync()
-    assert [e.body for e in await other_device.entries()] == ["My own supervision notes."]
+    assert [e.body for e in await other_device.entries.list()] == ["My own supervision notes."]
 
 
 async def test_later_writes_keep_syncing_while_a_note_is_set_aside(
@@ -62,7 +62,7 @@ async def test_later_writes_keep_syncing_while_a_note_is_set_aside(
     async with recording_proxy(live_server.url) as proxy:
         therapist.transport.base_url = proxy.url
         for n in range(3):
-            await therapist.write("Personal", f"Day {n}.")
+            await therapist.entries.write("Personal", f"Day {n}.")
             report = await therapist.sync()
             assert (report.pushed, report.set_aside) == (1, [])
         assert proxy.paths().count("/v1/records/push") == 3
@@ -74,7 +74,7 @@ async def test_set_aside_notes_go_through_once_the_share_is_back(
 ) -> None:
     ana, therapist = await note_written_offline_then_share_ended(signup)
     await therapist.sync()
-    await ana.share("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
+    await ana.shares.grant("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
     await ana.sync()
 
     assert await therapist.retry_set_aside() == 1
@@ -83,7 +83,7 @@ async def test_set_aside_notes_go_through_once_the_share_is_back(
     assert (report.pushed, report.set_aside) == (1, [])
     assert await therapist.set_aside() == []
     await ana.sync()
-    assert [note.text for note in await ana.notes()] == [NOTE]
+    assert [note.text for note in await ana.notes.list()] == [NOTE]
 
 
 def stored_ids(live_server: RunningServer) -> set[bytes]:
@@ -95,8 +95,8 @@ async def test_one_conflicting_record_in_a_batch_is_set_aside_alone_with_its_lat
     live_server: RunningServer, signup: ClientFactory, login: ClientFactory
 ) -> None:
     ana = await signup("ana")
-    entries = [await ana.write("Personal", f"Entry {n}.") for n in range(8)]
-    await ana.edit(entries[3].id, body="Entry 3, edited.")
+    entries = [await ana.entries.write("Personal", f"Entry {n}.") for n in range(8)]
+    await ana.entries.edit(entries[3].id, body="Entry 3, edited.")
     outbox = await ana.store.outbox()
     clash = outbox[3]
     # Another record already holds that id on the server (the server refuses it for good):
@@ -126,7 +126,7 @@ async def test_one_conflicting_record_in_a_batch_is_set_aside_alone_with_its_lat
     assert pulled.withheld == []
     ana.transport.base_url = live_server.url
     assert (await ana.sync()).withheld == []
-    bodies = sorted(e.body for e in await phone.entries())
+    bodies = sorted(e.body for e in await phone.entries.list())
     assert bodies == sorted(f"Entry {n}." for n in range(8) if n != 3)
     assert [c.text for c in await ana.set_aside()] == ["Entry 3, edited."] * 2
 
@@ -161,11 +161,11 @@ async def test_a_note_for_a_journal_whose_owner_erased_their_account_is_set_asid
 ) -> None:
     ana = await signup("ana")
     therapist = await signup(THERAPIST)
-    await ana.share("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
+    await ana.shares.grant("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
     await ana.sync()
     await therapist.sync()
-    await therapist.add_note("ana/Personal", NOTE)  # offline
-    await therapist.write("Personal", "Still mine.")
+    await therapist.notes.add("ana/Personal", NOTE)  # offline
+    await therapist.entries.write("Personal", "Still mine.")
     await ana.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
 
     report = await therapist.sync()
@@ -174,7 +174,7 @@ async def test_a_note_for_a_journal_whose_owner_erased_their_account_is_set_asid
     assert [(r.journal, r.code) for r in report.set_aside] == [("ana/Personal", "forbidden")]
     assert [c.text for c in await therapist.set_aside()] == [NOTE]
     assert (await therapist.sync()).set_aside == []
-    assert [j.name for j in await therapist.journals()] == ["Personal"]
+    assert [j.name for j in await therapist.journals.list()] == ["Personal"]
 
 
 async def test_once_a_quota_refuses_a_lone_record_the_rest_is_set_aside_without_more_calls(
@@ -182,7 +182,7 @@ async def test_once_a_quota_refuses_a_lone_record_the_rest_is_set_aside_without_
 ) -> None:
     ana = await signup("ana")
     for n in range(12):
-        await ana.write("Personal", f"Entry {n}.")
+        await ana.entries.write("Personal", f"Entry {n}.")
     over = wire.encode(wire.ErrorReply("storage_quota_exceeded", "the account is full"))
     async with recording_proxy(live_server.url) as proxy:
         ana.transport.base_url = proxy.url

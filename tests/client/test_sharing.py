@@ -67,7 +67,7 @@ async def tom(signup: ClientFactory) -> Client:
 async def test_sharing_with_the_fingerprint_read_out_in_session_pins_the_therapist_as_verified(
     ana: Client, tom: Client
 ) -> None:
-    await ana.write("Personal", "Slept badly again.", mood=3)
+    await ana.entries.write("Personal", "Slept badly again.", mood=3)
     info = await share_with(ana, tom)
     assert (info.journal, info.member, info.role, info.expires_at) == (
         "Personal",
@@ -79,7 +79,7 @@ async def test_sharing_with_the_fingerprint_read_out_in_session_pins_the_therapi
     assert pinned is not None and pinned.verified
     await ana.sync()
     await tom.sync()
-    [entry] = await tom.entries("ana/Personal")
+    [entry] = await tom.entries.list("ana/Personal")
     assert (entry.body, entry.mood) == ("Slept badly again.", 3)
 
 
@@ -88,21 +88,21 @@ async def test_sharing_without_a_fingerprint_or_trust_on_first_use_is_refused_an
 ) -> None:
     before = membership_rows(live_server)
     with pytest.raises(InvalidInput, match="fingerprint"):
-        await ana.share("Personal", "tom")
+        await ana.shares.grant("Personal", "tom")
     assert membership_rows(live_server) == before
     assert await ana.store.peer(tom.profile.account_id) is None
-    assert await ana.shares() == []
+    assert await ana.shares.list() == []
 
 
 async def test_sharing_with_a_wrong_fingerprint_is_refused_and_sends_nothing(
     ana: Client, tom: Client, live_server: RunningServer
 ) -> None:
     before = membership_rows(live_server)
-    wrong = await ana.fingerprint()  # a real safety number, but not tom's
+    wrong = await ana.shares.fingerprint()  # a real safety number, but not tom's
     with pytest.raises(KeyChangedError, match="does not match"):
-        await ana.share("Personal", "tom", fingerprint=wrong)
+        await ana.shares.grant("Personal", "tom", fingerprint=wrong)
     assert membership_rows(live_server) == before
-    assert await ana.shares() == []
+    assert await ana.shares.list() == []
 
 
 async def test_a_therapist_key_that_changed_after_pinning_is_refused_until_verified_again(
@@ -125,18 +125,18 @@ async def test_a_therapist_key_that_changed_after_pinning_is_refused_until_verif
     new_fingerprint = keys.fingerprint(
         account_id, "tom", replacement.sign_public_key, replacement.box_public_key
     )
-    await ana.create_journal("Sleep")
+    await ana.journals.create("Sleep")
     before = membership_rows(live_server)
     with pytest.raises(KeyChangedError, match="changed since you pinned"):
-        await ana.share("Sleep", "tom", trust_on_first_use=True)
+        await ana.shares.grant("Sleep", "tom", trust_on_first_use=True)
     with pytest.raises(KeyChangedError, match="does not match"):
-        await ana.share("Sleep", "tom", fingerprint=await tom.fingerprint())
+        await ana.shares.grant("Sleep", "tom", fingerprint=await tom.shares.fingerprint())
     assert membership_rows(live_server) == before
 
-    await ana.verify("tom", new_fingerprint)
+    await ana.shares.verify("tom", new_fingerprint)
     pinned = await ana.store.peer(account_id)
     assert pinned is not None and pinned.box_public_key == replacement.box_public_key
-    info = await ana.share("Sleep", "tom", trust_on_first_use=True)
+    info = await ana.shares.grant("Sleep", "tom", trust_on_first_use=True)
     assert info.member == "tom"
 
 
@@ -147,17 +147,17 @@ async def test_therapist_reads_the_shared_journal_and_nothing_else(
     ana: Client, tom: Client, signup: ClientFactory
 ) -> None:
     ben = await signup("ben")
-    await ana.create_journal("Private")
-    await ana.write("Personal", "For my therapist.")
-    await ana.write("Private", "Only for me.")
-    await ben.write("Personal", "Ben's own thoughts.")
+    await ana.journals.create("Private")
+    await ana.entries.write("Personal", "For my therapist.")
+    await ana.entries.write("Private", "Only for me.")
+    await ben.entries.write("Personal", "Ben's own thoughts.")
     await ana.sync()
     await ben.sync()
     await share_with(ana, tom)
     await tom.sync()
 
-    assert {j.name for j in await tom.journals()} == {"Personal", "ana/Personal"}
-    assert [e.body for e in await tom.entries()] == ["For my therapist."]
+    assert {j.name for j in await tom.journals.list()} == {"Personal", "ana/Personal"}
+    assert [e.body for e in await tom.entries.list()] == ["For my therapist."]
     for unshared in (await journal_id(ana, "Private"), await journal_id(ben, "Personal")):
         with pytest.raises(AccessError, match="not shared"):
             await sync_page_for(tom, unshared)
@@ -166,14 +166,14 @@ async def test_therapist_reads_the_shared_journal_and_nothing_else(
 async def test_a_read_only_therapist_cannot_write_through_the_sdk_nor_the_server(
     ana: Client, tom: Client, live_server: RunningServer
 ) -> None:
-    entry = await ana.write("Personal", "Read, do not touch.")
+    entry = await ana.entries.write("Personal", "Read, do not touch.")
     await ana.sync()
     await share_with(ana, tom)
     await tom.sync()
     with pytest.raises(AccessError, match="read-only"):
-        await tom.write("ana/Personal", "Therapist scribbles.")
+        await tom.entries.write("ana/Personal", "Therapist scribbles.")
     with pytest.raises(AccessError, match="read-only"):
-        await tom.add_note("ana/Personal", "A note.")
+        await tom.notes.add("ana/Personal", "A note.")
 
     stored = await tom.store.document(bytes.fromhex(entry.id))
     assert stored is not None
@@ -203,15 +203,15 @@ async def test_an_annotating_therapist_adds_prompts_and_notes_the_owner_sees_as_
     await share_with(ana, tom, role="annotate")
     await tom.sync()
     with pytest.raises(AccessError, match="only add notes and prompts"):
-        await tom.write("ana/Personal", "Not an entry of mine to write.")
-    await tom.add_note("ana/Personal", "What helped you sleep this week?", kind="prompt")
-    await tom.add_note("ana/Personal", "Good progress on routines.")
-    await ana.add_note("Personal", "Ask about the new medication.")
+        await tom.entries.write("ana/Personal", "Not an entry of mine to write.")
+    await tom.notes.add("ana/Personal", "What helped you sleep this week?", kind="prompt")
+    await tom.notes.add("ana/Personal", "Good progress on routines.")
+    await ana.notes.add("Personal", "Ask about the new medication.")
     assert (await tom.sync()).pushed == 2
     report = await ana.sync()
     assert report.problems == []
 
-    notes = await ana.notes("Personal")
+    notes = await ana.notes.list("Personal")
     assert [(n.kind, n.text, n.author, n.by_therapist) for n in notes] == [
         ("prompt", "What helped you sleep this week?", "tom", True),
         ("note", "Good progress on routines.", "tom", True),
@@ -225,10 +225,10 @@ async def test_a_therapists_client_opened_again_adds_a_note_before_syncing(
     await share_with(ana, tom, role="annotate")
     await tom.sync()
     async with await Client.open(tom.home) as reopened:  # a new process, as the CLI runs
-        await reopened.add_note("ana/Personal", "Written offline.")
+        await reopened.notes.add("ana/Personal", "Written offline.")
         assert (await reopened.sync()).pushed == 1
     await ana.sync()
-    assert [n.text for n in await ana.notes()] == ["Written offline."]
+    assert [n.text for n in await ana.notes.list()] == ["Written offline."]
 
 
 async def test_the_owners_other_device_accepts_the_therapists_notes_too(
@@ -237,18 +237,18 @@ async def test_the_owners_other_device_accepts_the_therapists_notes_too(
     phone = await login("ana")  # signed in before the share existed
     await share_with(ana, tom, role="annotate")
     await tom.sync()
-    await tom.add_note("ana/Personal", "See you Thursday.")
+    await tom.notes.add("ana/Personal", "See you Thursday.")
     await tom.sync()
     report = await phone.sync()
     assert report.problems == []
-    [note] = await phone.notes()
+    [note] = await phone.notes.list()
     assert (note.text, note.author, note.by_therapist) == ("See you Thursday.", "tom", True)
 
 
 async def test_a_therapist_record_that_edits_the_owners_entry_is_rejected_and_the_entry_is_unchanged(
     ana: Client, tom: Client, login: ClientFactory
 ) -> None:
-    entry = await ana.write("Personal", "My own words.", mood=4)
+    entry = await ana.entries.write("Personal", "My own words.", mood=4)
     await ana.sync()
     await share_with(ana, tom, role="annotate")
     await tom.sync()
@@ -270,7 +270,7 @@ async def test_a_therapist_record_that_edits_the_owners_entry_is_rejected_and_th
         [problem] = report.problems
         assert upload.record_id.hex() in problem
         assert [p.record_id for p in await device.problems()] == [upload.record_id]
-        unchanged = await device.entry(entry.id)
+        unchanged = await device.entries.get(entry.id)
         assert (unchanged.body, unchanged.mood) == ("My own words.", 4)
 
 
@@ -280,7 +280,7 @@ async def test_a_therapist_record_that_edits_the_owners_entry_is_rejected_and_th
 async def test_unshare_drops_the_membership_at_once_and_rotates_the_journal_key(
     ana: Client, tom: Client, live_server: RunningServer
 ) -> None:
-    await ana.write("Personal", "Before.")
+    await ana.entries.write("Personal", "Before.")
     await ana.sync()
     await share_with(ana, tom)
     await tom.sync()
@@ -288,31 +288,31 @@ async def test_unshare_drops_the_membership_at_once_and_rotates_the_journal_key(
     members = "SELECT account_id FROM members WHERE journal_id = ?"
     assert len(rows(server_db(live_server), members, personal)) == 2
 
-    await ana.unshare("Personal", "tom")
+    await ana.shares.revoke("Personal", "tom")
     assert rows(server_db(live_server), members, personal) == [(ana.profile.account_id,)]
     epoch = "SELECT epoch FROM journals WHERE journal_id = ?"
     # sharing started epoch 1 (history-free), the revocation epoch 2
     assert rows(server_db(live_server), epoch, personal) == [(2,)]
-    assert (await ana._local_journal("Personal")).epoch == 2
-    assert await ana.shares() == []
+    assert (await ana.context.local_journal("Personal")).epoch == 2
+    assert await ana.shares.list() == []
 
     with pytest.raises(AccessError):
         await sync_page_for(tom, personal)
     await tom.sync()
-    assert "ana/Personal" not in {j.name for j in await tom.journals()}
-    assert await tom.shared_with_me() == []
+    assert "ana/Personal" not in {j.name for j in await tom.journals.list()}
+    assert await tom.shares.with_me() == []
 
 
 async def test_records_written_after_revocation_cannot_be_decrypted_with_any_key_the_therapist_held(
     ana: Client, tom: Client, live_server: RunningServer, tmp_path: Path
 ) -> None:
-    await ana.write("Personal", "Shared while it lasted.")
+    await ana.entries.write("Personal", "Shared while it lasted.")
     await ana.sync()
     await share_with(ana, tom)
     await tom.sync()
-    await ana.unshare("Personal", "tom")
-    await ana.write("Personal", SECRET)
-    await ana.add_note("Personal", SECRET)
+    await ana.shares.revoke("Personal", "tom")
+    await ana.entries.write("Personal", SECRET)
+    await ana.notes.add("Personal", SECRET)
     await ana.sync()
 
     stolen = copy_of_server_db(live_server, tmp_path)
@@ -340,11 +340,11 @@ async def test_an_offline_device_reseals_its_old_epoch_writes_after_another_devi
     await tom.sync()
     phone = await login("ana")
     await phone.sync()
-    written = await phone.write("Personal", SECRET)  # sealed at epoch 1, not pushed yet
+    written = await phone.entries.write("Personal", SECRET)  # sealed at epoch 1, not pushed yet
     [waiting] = await phone.store.outbox()
     assert waiting.epoch == 1
 
-    await ana.unshare("Personal", "tom")
+    await ana.shares.revoke("Personal", "tom")
     report = await phone.sync()
     assert report.pushed == 1 and await phone.pending() == 0
 
@@ -353,9 +353,9 @@ async def test_an_offline_device_reseals_its_old_epoch_writes_after_another_devi
     assert record.epoch == 2 and record.ciphertext != waiting.ciphertext
     assert plaintexts_openable_with(record, therapist_keys(tom)) == []
     await tom.sync()
-    assert await tom.entries() == []
+    assert await tom.entries.list() == []
     await ana.sync()
-    assert (await ana.entry(written.id)).body == SECRET
+    assert (await ana.entries.get(written.id)).body == SECRET
 
 
 async def test_a_share_until_a_date_ends_on_the_server_and_the_owners_next_sync_rotates_the_key(
@@ -368,10 +368,10 @@ async def test_a_share_until_a_date_ends_on_the_server_and_the_owners_next_sync_
     until = datetime.now().astimezone() + timedelta(days=1)
     info = await share_with(ana, tom, until=until)
     assert info.expires_at is not None and abs(info.expires_at - until) < timedelta(seconds=1)
-    await ana.write("Personal", "Within the share.")
+    await ana.entries.write("Personal", "Within the share.")
     await ana.sync()
     await tom.sync()
-    assert [e.body for e in await tom.entries()] == ["Within the share."]
+    assert [e.body for e in await tom.entries.list()] == ["Within the share."]
     personal = await journal_id(ana, "Personal")
 
     live_server.clock.now += 2 * DAY_MS
@@ -381,14 +381,14 @@ async def test_a_share_until_a_date_ends_on_the_server_and_the_owners_next_sync_
     with pytest.raises(AccessError):
         await sync_page_for(tom, personal)
     await tom.sync()
-    assert await tom.shared_with_me() == []
-    [expired] = await ana.shares()
+    assert await tom.shares.with_me() == []
+    [expired] = await ana.shares.list()
     assert (expired.member, expired.expired) == ("tom", True)
 
-    await ana.write("Personal", SECRET)
+    await ana.entries.write("Personal", SECRET)
     await ana.sync()
-    assert (await ana._local_journal("Personal")).epoch == 2
-    assert await ana.shares() == []
+    assert (await ana.context.local_journal("Personal")).epoch == 2
+    assert await ana.shares.list() == []
     stolen = copy_of_server_db(live_server, tmp_path)
     [late] = [r for r in stolen_records(stolen) if r.journal_id == personal and r.epoch == 2]
     assert plaintexts_openable_with(late, therapist_keys(tom)) == []
@@ -400,17 +400,19 @@ async def test_a_share_until_a_date_ends_on_the_server_and_the_owners_next_sync_
 async def test_share_entry_copies_one_entry_into_a_journal_for_the_therapist_and_the_rest_stays_private(
     ana: Client, tom: Client
 ) -> None:
-    chosen = await ana.write(
+    chosen = await ana.entries.write(
         "Personal", "About my sister.", title="Family", mood=5, tags=["family"]
     )
-    await ana.write("Personal", SECRET)
-    info = await ana.share_entry(chosen.id, "tom", fingerprint=await tom.fingerprint())
+    await ana.entries.write("Personal", SECRET)
+    info = await ana.shares.grant_entry(
+        chosen.id, "tom", fingerprint=await tom.shares.fingerprint()
+    )
     assert (info.journal, info.member, info.role) == ("Shared with tom", "tom", "read")
     await ana.sync()
     await tom.sync()
 
-    assert {j.name for j in await tom.journals()} == {"Personal", "ana/Shared with tom"}
-    [copy] = await tom.entries()
+    assert {j.name for j in await tom.journals.list()} == {"Personal", "ana/Shared with tom"}
+    [copy] = await tom.entries.list()
     assert (copy.journal, copy.title, copy.body, copy.mood, copy.tags) == (
         "ana/Shared with tom",
         "Family",
@@ -419,20 +421,20 @@ async def test_share_entry_copies_one_entry_into_a_journal_for_the_therapist_and
         ("family",),
     )
     assert copy.id != chosen.id  # the copy cannot be linked to the original
-    assert [e.body for e in await ana.entries()].count("About my sister.") == 1
+    assert [e.body for e in await ana.entries.list()].count("About my sister.") == 1
 
 
 async def test_sharing_only_mood_and_tags_of_an_entry_keeps_its_words_out_of_every_record_the_therapist_can_open(
     ana: Client, tom: Client, live_server: RunningServer, tmp_path: Path
 ) -> None:
-    entry = await ana.write("Personal", SECRET, title="The accident", mood=2, tags=["fear"])
-    await ana.share_entry(
-        entry.id, "tom", only=["mood", "tags"], fingerprint=await tom.fingerprint()
+    entry = await ana.entries.write("Personal", SECRET, title="The accident", mood=2, tags=["fear"])
+    await ana.shares.grant_entry(
+        entry.id, "tom", only=["mood", "tags"], fingerprint=await tom.shares.fingerprint()
     )
     await ana.sync()
     await tom.sync()
 
-    [copy] = await tom.entries()
+    [copy] = await tom.entries.list()
     assert (copy.mood, copy.tags, copy.body, copy.title) == (2, ("fear",), "", "")
     assert_words_unreadable_by(tom, live_server, tmp_path, SECRET, "The accident")
 
@@ -440,13 +442,13 @@ async def test_sharing_only_mood_and_tags_of_an_entry_keeps_its_words_out_of_eve
 async def test_a_journal_shared_with_only_mood_and_tags_discloses_those_fields_of_entries_written_later(
     ana: Client, tom: Client, live_server: RunningServer, tmp_path: Path
 ) -> None:
-    await ana.write("Personal", "Written before the share.", mood=9)
+    await ana.entries.write("Personal", "Written before the share.", mood=9)
     info = await share_with(ana, tom, only=["mood", "tags"])
     assert info.journal == "Personal (mood, tags) for tom"
-    later = await ana.write("Personal", SECRET, title="Tuesday", mood=3, tags=["work"])
+    later = await ana.entries.write("Personal", SECRET, title="Tuesday", mood=3, tags=["work"])
     await ana.sync()
     await tom.sync()
-    [copy] = await tom.entries()
+    [copy] = await tom.entries.list()
     assert (copy.journal, copy.mood, copy.tags, copy.body, copy.title) == (
         "ana/Personal (mood, tags) for tom",
         3,
@@ -454,22 +456,22 @@ async def test_a_journal_shared_with_only_mood_and_tags_discloses_those_fields_o
         "",
         "",
     )
-    await ana.edit(later.id, mood=6, append=" And then it got worse.")
+    await ana.entries.edit(later.id, mood=6, append=" And then it got worse.")
     await ana.sync()
     await tom.sync()
-    assert [e.mood for e in await tom.entries()] == [6]
-    assert [e.body for e in await ana.entries()].count("Written before the share.") == 1
+    assert [e.mood for e in await tom.entries.list()] == [6]
+    assert [e.body for e in await ana.entries.list()].count("Written before the share.") == 1
     assert_words_unreadable_by(tom, live_server, tmp_path, SECRET, "worse", "Tuesday")
 
 
 async def test_narrowing_a_full_share_to_mood_and_tags_ends_it_with_a_new_key(
     ana: Client, tom: Client, live_server: RunningServer, tmp_path: Path
 ) -> None:
-    await ana.write("Personal", "Shared in full while it lasted.", mood=5)
+    await ana.entries.write("Personal", "Shared in full while it lasted.", mood=5)
     await share_with(ana, tom)
     await tom.sync()
     personal = await journal_id(ana, "Personal")
-    epoch_before = (await ana._local_journal("Personal")).epoch
+    epoch_before = (await ana.context.local_journal("Personal")).epoch
 
     info = await share_with(ana, tom, only=["mood", "tags"])
     assert (info.journal, info.fields, info.source, info.ended) == (
@@ -480,19 +482,19 @@ async def test_narrowing_a_full_share_to_mood_and_tags_ends_it_with_a_new_key(
     )
     members = "SELECT account_id FROM members WHERE journal_id = ?"
     assert rows(server_db(live_server), members, personal) == [(ana.profile.account_id,)]
-    assert (await ana._local_journal("Personal")).epoch == epoch_before + 1
+    assert (await ana.context.local_journal("Personal")).epoch == epoch_before + 1
     state = ana.replica.chains.current(personal)
     assert state.member_by_account(tom.profile.account_id) is None  # the owner-signed chain
-    assert [(s.journal, s.fields) for s in await ana.shares()] == [
+    assert [(s.journal, s.fields) for s in await ana.shares.list()] == [
         ("Personal (mood, tags) for tom", ("mood", "tags"))
     ]
 
-    await ana.write("Personal", SECRET, title="Tuesday", mood=2, tags=["work"])
+    await ana.entries.write("Personal", SECRET, title="Tuesday", mood=2, tags=["work"])
     await ana.sync()
     await tom.sync()
-    copies = await tom.entries("ana/Personal (mood, tags) for tom")
+    copies = await tom.entries.list("ana/Personal (mood, tags) for tom")
     assert [(e.mood, e.tags, e.body, e.title) for e in copies] == [(2, ("work",), "", "")]
-    assert SECRET not in {e.body for e in await tom.entries()}
+    assert SECRET not in {e.body for e in await tom.entries.list()}
     assert_words_unreadable_by(tom, live_server, tmp_path, SECRET, "Tuesday")
 
 
@@ -502,7 +504,7 @@ async def test_narrowing_again_to_other_fields_ends_the_first_field_level_share(
     first = await share_with(ana, tom, only=["mood", "tags"])
     second = await share_with(ana, tom, only=["mood"])
     assert second.ended == (first.journal,)
-    assert [(s.journal, s.fields) for s in await ana.shares()] == [
+    assert [(s.journal, s.fields) for s in await ana.shares.list()] == [
         ("Personal (mood) for tom", ("mood",))
     ]
 
@@ -530,35 +532,37 @@ async def test_shares_shared_with_me_and_the_share_log_say_who_sees_what(
     ana: Client, tom: Client, signup: ClientFactory
 ) -> None:
     ben = await signup("ben")
-    await ana.create_journal("Sleep")
+    await ana.journals.create("Sleep")
     until = datetime.now().astimezone() + timedelta(days=30)
     await share_with(ana, tom, "Personal", role="annotate", until=until)
     await share_with(ana, ben, "Personal")
     await share_with(ana, tom, "Sleep")
-    await ana.write("Personal", "One.")
-    await ana.write("Personal", "Two.")
+    await ana.entries.write("Personal", "One.")
+    await ana.entries.write("Personal", "Two.")
     await ana.sync()
 
-    shares = sorted((s.journal, s.member, s.role, s.expired) for s in await ana.shares())
+    shares = sorted((s.journal, s.member, s.role, s.expired) for s in await ana.shares.list())
     assert shares == [
         ("Personal", "ben", "read", False),
         ("Personal", "tom", "annotate", False),
         ("Sleep", "tom", "read", False),
     ]
-    [tom_personal] = [s for s in await ana.shares() if (s.journal, s.member) == ("Personal", "tom")]
+    [tom_personal] = [
+        s for s in await ana.shares.list() if (s.journal, s.member) == ("Personal", "tom")
+    ]
     assert tom_personal.expires_at is not None
     assert abs(tom_personal.expires_at - until) < timedelta(seconds=1)
 
-    shared = sorted((s.owner, s.journal, s.role) for s in await tom.shared_with_me())
+    shared = sorted((s.owner, s.journal, s.role) for s in await tom.shares.with_me())
     assert shared == [("ana", "Personal", "annotate"), ("ana", "Sleep", "read")]
 
     await tom.sync()
     await ben.sync()
-    log = await ana.share_log("Personal")
+    log = await ana.shares.log("Personal")
     assert {entry.member for entry in log} == {"tom", "ben"}
     assert all(entry.up_to_seq >= 2 and entry.records >= 2 for entry in log)
-    assert [e.member for e in await tom.share_log("ana/Personal")] == ["tom"]
-    assert [e.member for e in await ben.share_log("ana/Personal")] == ["ben"]
+    assert [e.member for e in await tom.shares.log("ana/Personal")] == ["tom"]
+    assert [e.member for e in await ben.shares.log("ana/Personal")] == ["ben"]
 
 
 async def test_a_new_owner_device_still_accepts_notes_written_before_the_share_ended(
@@ -566,23 +570,23 @@ async def test_a_new_owner_device_still_accepts_notes_written_before_the_share_e
 ) -> None:
     await share_with(ana, tom, role="annotate")
     await tom.sync()
-    await tom.add_note("ana/Personal", "Notice what helps you sleep.", kind="prompt")
+    await tom.notes.add("ana/Personal", "Notice what helps you sleep.", kind="prompt")
     await tom.sync()
     await ana.sync()
-    await ana.unshare("Personal", "tom")
-    await ana.write("Personal", "After tom left.")
+    await ana.shares.revoke("Personal", "tom")
+    await ana.entries.write("Personal", "After tom left.")
     await ana.sync()
 
     phone = await login("ana")  # a device that never saw tom as a member
     report = await phone.sync()
     assert report.problems == []
-    [note] = await phone.notes()
+    [note] = await phone.notes.list()
     assert (note.text, note.author, note.by_therapist) == (
         "Notice what helps you sleep.",
         "tom",
         True,
     )
-    state = phone.replica.chains.state(bytes.fromhex((await phone.journal("Personal")).id))
+    state = phone.replica.chains.state(bytes.fromhex((await phone.journals.get("Personal")).id))
     assert state is not None and state.members == {}
     assert state.may_annotate(tom.profile.account_id, 1)  # from the owner-signed chain
     assert not state.may_annotate(tom.profile.account_id, 2)

@@ -14,7 +14,7 @@ async def test_sync_reports_progress_of_push_and_pull_until_complete(
 ) -> None:
     laptop = await signup("ana")
     for index in range(1200):
-        await laptop.write(None, f"entry {index}")
+        await laptop.entries.write(None, f"entry {index}")
     pushes: list[SyncProgress] = []
     await laptop.sync(pushes.append)
     assert [p.pushed for p in pushes if p.pushed][:3] == [500, 1000, 1200]

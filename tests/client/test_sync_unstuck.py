@@ -21,14 +21,14 @@ async def therapist_note_then_erasure(signup: ClientFactory) -> tuple[Client, st
     of the journal) and then erases their account, which deletes that note on the server."""
     ana = await signup("ana")
     therapist = await signup(THERAPIST)
-    await ana.write("Personal", "Before the session.", mood=5)
-    await ana.share("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
+    await ana.entries.write("Personal", "Before the session.", mood=5)
+    await ana.shares.grant("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
     await ana.sync()
     await therapist.sync()
-    await therapist.add_note("ana/Personal", "Try the breathing exercise.")
+    await therapist.notes.add("ana/Personal", "Try the breathing exercise.")
     await therapist.sync()
     await ana.sync()
-    assert [note.text for note in await ana.notes()] == ["Try the breathing exercise."]
+    assert [note.text for note in await ana.notes.list()] == ["Try the breathing exercise."]
     await therapist.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
     return ana, "Before the session."
 
@@ -47,7 +47,7 @@ async def test_a_new_device_pulls_to_the_end_after_an_erasure_deleted_the_last_r
         phone = await login_through(proxy.url, tmp_path / "ana-new-phone")
         try:
             report = await phone.sync()
-            assert [entry.body for entry in await phone.entries()] == [body]
+            assert [entry.body for entry in await phone.entries.list()] == [body]
             assert report.incomplete == []
             # One page with the records, at most one more to step past the deleted note.
             assert proxy.paths().count("/v1/sync") <= 2
@@ -65,24 +65,26 @@ async def test_every_device_keeps_syncing_a_journal_after_an_annotator_erased_th
     ana, body = await therapist_note_then_erasure(signup)
     phone = await login("ana")
     assert (await phone.sync()).incomplete == []
-    after = await ana.write("Personal", "After the erasure.")
+    after = await ana.entries.write("Personal", "After the erasure.")
     report = await ana.sync()
     assert (report.pushed, report.incomplete, report.problems) == (1, [], [])
     pulled = await phone.sync()
     assert (pulled.pulled, pulled.incomplete) == (1, [])
-    assert (await phone.entry(after.id)).body == "After the erasure."
-    assert sorted(e.body for e in await phone.entries()) == sorted([body, "After the erasure."])
+    assert (await phone.entries.get(after.id)).body == "After the erasure."
+    assert sorted(e.body for e in await phone.entries.list()) == sorted(
+        [body, "After the erasure."]
+    )
     # The old device keeps the note it already had; the new one never receives it.
-    assert [note.text for note in await ana.notes()] == ["Try the breathing exercise."]
-    assert await phone.notes() == []
+    assert [note.text for note in await ana.notes.list()] == ["Try the breathing exercise."]
+    assert await phone.notes.list() == []
 
 
 async def test_a_server_that_never_finishes_a_pull_is_asked_only_a_few_times(
     live_server: RunningServer, signup: ClientFactory
 ) -> None:
     ana = await signup("ana")
-    await ana.write("Personal", "Kept on the device.")
-    journal_id = bytes.fromhex((await ana.journal()).id)
+    await ana.entries.write("Personal", "Kept on the device.")
+    journal_id = bytes.fromhex((await ana.journals.get()).id)
     async with recording_proxy(live_server.url) as proxy:
         ana.transport.base_url = proxy.url
         await ana.sync()
@@ -97,4 +99,4 @@ async def test_a_server_that_never_finishes_a_pull_is_asked_only_a_few_times(
     assert asked == STALLED_ROUNDS
     [stopped] = report.incomplete
     assert "'Personal'" in stopped and f"up to {cursor + 10}" in stopped
-    assert [entry.body for entry in await ana.entries()] == ["Kept on the device."]
+    assert [entry.body for entry in await ana.entries.list()] == ["Kept on the device."]

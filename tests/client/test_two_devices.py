@@ -12,14 +12,14 @@ async def test_entry_written_on_laptop_appears_on_phone(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
     laptop = await signup("ana")
-    entry = await laptop.write(
+    entry = await laptop.entries.write(
         "Personal", "First session went well.", title="Session 1", mood=7, tags=["therapy"]
     )
     assert (await laptop.sync()).pushed == 1
     phone = await login("ana")
     report = await phone.sync()
     assert report.pulled == 1
-    [seen] = await phone.entries()
+    [seen] = await phone.entries.list()
     assert (seen.id, seen.title, seen.body, seen.mood, seen.tags) == (
         entry.id,
         "Session 1",
@@ -33,16 +33,16 @@ async def test_edits_and_deletes_follow_to_the_other_device(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
     laptop = await signup("ana")
-    entry = await laptop.write(None, "Draft")
+    entry = await laptop.entries.write(None, "Draft")
     await laptop.sync()
     phone = await login("ana")
     await phone.sync()
-    await phone.edit(entry.id, append=" and more", mood=4)
+    await phone.entries.edit(entry.id, append=" and more", mood=4)
     await phone.sync()
     await laptop.sync()
-    edited = await laptop.entry(entry.id)
+    edited = await laptop.entries.get(entry.id)
     assert (edited.body, edited.mood) == ("Draft and more", 4)
-    await laptop.delete(entry.id)
+    await laptop.entries.delete(entry.id)
     await laptop.sync()
     await phone.sync()
-    assert await phone.entries() == []
+    assert await phone.entries.list() == []

@@ -72,13 +72,13 @@ def drop_record(live_server: RunningServer, seq: int) -> None:
 
 
 async def personal(client: Client) -> bytes:
-    return bytes.fromhex((await client.journal("Personal")).id)
+    return bytes.fromhex((await client.journals.get("Personal")).id)
 
 
 async def write_each_synced(client: Client, texts: list[str]) -> None:
     """One entry per text, synced one by one, so that server order is counter order."""
     for text in texts:
-        await client.write(None, text)
+        await client.entries.write(None, text)
         await client.sync(strict=True)
 
 
@@ -132,7 +132,7 @@ async def test_dropping_the_newest_record_of_a_device_is_reported_from_another_d
     await write_each_synced(laptop, ["one", "two"])
     phone = await login("ana")
     await phone.sync(strict=True)
-    await phone.write(None, "written after seeing both")  # its seen vector: laptop 2
+    await phone.entries.write(None, "written after seeing both")  # its seen vector: laptop 2
     await phone.sync(strict=True)
     journal = await personal(laptop)
     laptop_seqs = journal_seqs(live_server, journal)[:2]
@@ -175,7 +175,7 @@ async def test_a_record_dropped_right_after_its_push_is_noticed_by_its_own_write
 
         hostile.replies["/v1/records/push"] = drop_after_acknowledging
         hostile.replies["/v1/sync"] = serve_without_dropped
-        await phone.write(None, "acknowledged, then dropped")
+        await phone.entries.write(None, "acknowledged, then dropped")
         report = await phone.sync()
         assert report.pushed == 1
         assert without_claimant(report.withheld) == [gap_of(phone, journal, ((1, 1),))]
@@ -231,7 +231,7 @@ async def test_a_frozen_view_is_reported_once_the_frozen_device_writes(
         quiet = await phone.sync()
         assert quiet.pulled == 0 and quiet.withheld == []  # a reader alone cannot tell
 
-        await phone.write(None, "the phone writes")
+        await phone.entries.write(None, "the phone writes")
         report = await phone.sync()
         assert without_claimant(report.withheld) == [gap_of(phone, journal, ((1, 1),))]
         assert report.withheld[0].claimed_by == phone.profile.account_id + phone.profile.device_id
@@ -281,19 +281,19 @@ async def test_records_a_snapshot_covers_are_no_alarm_but_a_dropped_snapshot_is(
 ) -> None:
     laptop = await signup("ana")
     laptop.replica.compact_after = 3
-    entry = await laptop.write(None, "first")
+    entry = await laptop.entries.write(None, "first")
     for word in ("second", "third"):
-        await laptop.edit(entry.id, append=f" {word}")
+        await laptop.entries.edit(entry.id, append=f" {word}")
     report = await laptop.sync(strict=True)
     assert report.compacted == 1
     journal = await personal(laptop)
     assert len(journal_seqs(live_server, journal)) == 1  # only the snapshot is left
-    await laptop.edit(entry.id, append=" fourth")
+    await laptop.entries.edit(entry.id, append=" fourth")
     await laptop.sync(strict=True)
 
     phone = await login("ana")
     assert (await phone.sync(strict=True)).withheld == []  # 1-3 covered by the snapshot (4)
-    assert (await phone.entry(entry.id)).body == "first second third fourth"
+    assert (await phone.entries.get(entry.id)).body == "first second third fourth"
 
     drop_record(live_server, journal_seqs(live_server, journal)[0])  # the snapshot
     desktop = await login("ana", device="desktop")
@@ -318,7 +318,7 @@ async def test_coverage_forged_by_a_member_is_refused_and_the_hidden_record_repo
         "SELECT record_id, epoch, ciphertext FROM records WHERE seq = ?",
         hidden_seq,
     )
-    own = await laptop._local_journal("Personal")
+    own = await laptop.context.local_journal("Personal")
     hidden = records.open_record(
         await laptop.replica.journal_key(own, hidden_epoch),
         journal,
@@ -327,7 +327,7 @@ async def test_coverage_forged_by_a_member_is_refused_and_the_hidden_record_repo
         bytes(hidden_ciphertext),
         lambda _: laptop.profile.secrets.sign_public_key,
     )
-    local = await tom._local_journal(journal.hex())
+    local = await tom.context.local_journal(journal.hex())
     key = await tom.replica.journal_key(local, local.epoch)
     forged = records.RecordBody(
         author=tom.profile.account_id,
@@ -373,22 +373,22 @@ async def test_sharing_with_a_therapist_who_annotates_raises_no_alarm(
     await write_each_synced(laptop, ["before the share"])
     await share_with(laptop, tom, role="annotate")
     await tom.sync(strict=True)
-    journal = (await laptop.journal("Personal")).id
-    await tom.add_note(journal, "Try the breathing exercise")
+    journal = (await laptop.journals.get("Personal")).id
+    await tom.notes.add(journal, "Try the breathing exercise")
     await tom.sync(strict=True)
     await laptop.sync(strict=True)
     await write_each_synced(laptop, ["after the note"])
     await tom.sync(strict=True)
-    await tom.add_note(journal, "Well done")
+    await tom.notes.add(journal, "Well done")
     await tom.sync(strict=True)
-    await laptop.unshare("Personal", "tom")
+    await laptop.shares.revoke("Personal", "tom")
     await write_each_synced(laptop, ["after the share ended"])
     phone = await login("ana")
     await phone.sync(strict=True)
-    await phone.write(None, "from the phone")
+    await phone.entries.write(None, "from the phone")
     await phone.sync(strict=True)
     assert (await laptop.sync(strict=True)).withheld == []
-    assert len(await phone.notes()) == 2
+    assert len(await phone.notes.list()) == 2
 
 
 async def test_a_record_set_aside_for_good_is_voided_so_no_device_reports_it(
@@ -396,7 +396,7 @@ async def test_a_record_set_aside_for_good_is_voided_so_no_device_reports_it(
 ) -> None:
     laptop = await signup("ana")
     for n in range(3):
-        await laptop.write(None, f"Entry {n}.")
+        await laptop.entries.write(None, f"Entry {n}.")
     [_, clash, _] = await laptop.store.outbox()
     squatter = wire.RecordUpload(clash.record_id, clash.epoch, bytes(64))  # refused for good
     await laptop.transport.call(
@@ -410,10 +410,10 @@ async def test_a_record_set_aside_for_good_is_voided_so_no_device_reports_it(
     phone = await login("ana")
     seen = await phone.sync(strict=True)  # counter 2 is covered by the void record: no alarm
     assert len(seen.problems) == 1  # the squatter's garbage, reported as such
-    await laptop.write(None, "Later.")
+    await laptop.entries.write(None, "Later.")
     await laptop.sync(strict=True)
     assert (await phone.sync(strict=True)).withheld == []
-    assert len(await phone.entries()) == 3
+    assert len(await phone.entries.list()) == 3
 
 
 # --- erased authors --------------------------------------------------------------------------
@@ -426,9 +426,9 @@ async def annotated_then_claimed(signup: ClientFactory) -> tuple[Client, Client,
     tom = await signup("tom")
     await share_with(laptop, tom, role="annotate")
     await tom.sync(strict=True)
-    journal = (await laptop.journal("Personal")).id
-    await tom.add_note(journal, "Try the breathing exercise")
-    await tom.add_note(journal, "Sleep diary this week")
+    journal = (await laptop.journals.get("Personal")).id
+    await tom.notes.add(journal, "Try the breathing exercise")
+    await tom.notes.add(journal, "Sleep diary this week")
     await tom.sync(strict=True)
     await laptop.sync(strict=True)
     await write_each_synced(laptop, ["after the notes"])
@@ -498,7 +498,7 @@ async def test_a_record_under_this_devices_id_that_it_did_not_write_is_refused(
     laptop = await signup("ana")
     phone = await login("ana")
     journal = await personal(laptop)
-    local = await laptop._local_journal(journal.hex())
+    local = await laptop.context.local_journal(journal.hex())
     key = await laptop.replica.journal_key(local, local.epoch)
     body = records.RecordBody(
         author=laptop.profile.account_id,

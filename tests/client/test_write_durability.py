@@ -23,7 +23,7 @@ WRITER = textwrap.dedent(
         client = await Client.open(sys.argv[1])
         index = 0
         while True:
-            entry = await client.write(None, f"entry {index} " + "x" * 800)
+            entry = await client.entries.write(None, f"entry {index} " + "x" * 800)
             print(entry.id, flush=True)  # only after write() returned
             index += 1
 
@@ -54,7 +54,7 @@ async def test_every_write_that_returned_survives_the_process_being_killed(
         acknowledged.append(line.decode().strip())  # printed before the kill landed
     reopened = await Client.open(home)
     try:
-        held = {entry.id for entry in await reopened.entries()}
+        held = {entry.id for entry in await reopened.entries.list()}
         assert set(acknowledged) <= held
         assert await reopened.pending() == len(held)
     finally:
@@ -68,8 +68,8 @@ async def test_two_processes_of_one_profile_never_reuse_a_device_counter(
     other = await Client.open(ana.home)  # a second connection: the CLI beside an app
     try:
         for index in range(5):
-            await ana.write(None, f"from the app {index}")
-            await other.write(None, f"from the cli {index}")
+            await ana.entries.write(None, f"from the app {index}")
+            await other.entries.write(None, f"from the cli {index}")
         store = await Store.open(ana.home)
         try:
             rows = await store._all("SELECT counter FROM seen_records WHERE counter IS NOT NULL")
@@ -89,13 +89,13 @@ async def test_written_entries_reach_another_device_intact(
 ) -> None:
     ana = await signup("ana")
     written = [
-        await ana.write(None, f"body {i}", title=f"t{i}", mood=1 + i % 10, tags=["a"])
+        await ana.entries.write(None, f"body {i}", title=f"t{i}", mood=1 + i % 10, tags=["a"])
         for i in range(30)
     ]
     await ana.sync()
     phone = await login("ana")
     await phone.sync()
-    assert sorted(await phone.entries(), key=lambda e: e.id) == sorted(
-        [await ana.entry(e.id) for e in written], key=lambda e: e.id
+    assert sorted(await phone.entries.list(), key=lambda e: e.id) == sorted(
+        [await ana.entries.get(e.id) for e in written], key=lambda e: e.id
     )
-    assert [await ana.entry(e.id) for e in written] == written
+    assert [await ana.entries.get(e.id) for e in written] == written

@@ -64,41 +64,43 @@ async def run_workload(
         return canaries[-1]
 
     laptop = await signup("ana")
-    journal = await laptop.create_journal(fresh("journal"))
-    first = await laptop.write(
+    journal = await laptop.journals.create(fresh("journal"))
+    first = await laptop.entries.write(
         journal.name, fresh("body"), title=fresh("title"), mood=3, tags=[fresh("tag")]
     )
-    second = await laptop.write(
+    second = await laptop.entries.write(
         None, f"Heute war {fresh('körper')} schwer 😔", title=fresh("title"), tags=[fresh("tag")]
     )
-    await laptop.edit(first.id, title=fresh("title"), append=" " + fresh("appended"))
-    await laptop.edit(second.id, body=fresh("rewritten"), tags=[fresh("tag"), fresh("tag")])
+    await laptop.entries.edit(first.id, title=fresh("title"), append=" " + fresh("appended"))
+    await laptop.entries.edit(second.id, body=fresh("rewritten"), tags=[fresh("tag"), fresh("tag")])
     await laptop.sync()
 
     phone = await login("ana")
     await phone.sync()
-    await phone.write(journal.name, fresh("body"), title=fresh("title"), tags=[fresh("tag")])
-    await phone.edit(first.id, append=" " + fresh("appended"))
+    await phone.entries.write(
+        journal.name, fresh("body"), title=fresh("title"), tags=[fresh("tag")]
+    )
+    await phone.entries.edit(first.id, append=" " + fresh("appended"))
     await phone.sync()
     await laptop.sync()
-    await laptop.delete(second.id)
+    await laptop.entries.delete(second.id)
     await laptop.sync()
 
-    goal = await laptop.add_goal(fresh("goal"), why=fresh("why"), measure="10 sessions")
-    await laptop.checkin(goal.id, progress=1, note=fresh("checkin"))
+    goal = await laptop.goals.add(fresh("goal"), why=fresh("why"), measure="10 sessions")
+    await laptop.goals.checkin(goal.id, progress=1, note=fresh("checkin"))
     therapist = await signup("tom")
-    fingerprint = await therapist.fingerprint()
-    await laptop.share(journal.name, "tom", role="annotate", fingerprint=fingerprint)
-    await laptop.share("Personal", "tom", only=["mood", "tags"], fingerprint=fingerprint)
-    await laptop.write(None, fresh("private-body"), mood=6, tags=[fresh("shared-tag")])
-    await laptop.share_entry(first.id, "tom", fingerprint=fingerprint)
+    fingerprint = await therapist.shares.fingerprint()
+    await laptop.shares.grant(journal.name, "tom", role="annotate", fingerprint=fingerprint)
+    await laptop.shares.grant("Personal", "tom", only=["mood", "tags"], fingerprint=fingerprint)
+    await laptop.entries.write(None, fresh("private-body"), mood=6, tags=[fresh("shared-tag")])
+    await laptop.shares.grant_entry(first.id, "tom", fingerprint=fingerprint)
     await laptop.sync()
     await therapist.sync()
-    await therapist.add_note(f"ana/{journal.name}", fresh("therapist-note"), kind="prompt")
+    await therapist.notes.add(f"ana/{journal.name}", fresh("therapist-note"), kind="prompt")
     await therapist.sync()
     await laptop.sync()
-    await laptop.unshare(journal.name, "tom")
-    await laptop.write(journal.name, fresh("after-revoke"))
+    await laptop.shares.revoke(journal.name, "tom")
+    await laptop.entries.write(journal.name, fresh("after-revoke"))
     await laptop.sync()
 
     await laptop.change_password(
@@ -115,11 +117,11 @@ async def test_server_files_and_logs_hold_no_content_password_key_or_token(
 ) -> None:
     canaries: list[str] = []
     clients = await run_workload(signup, login, canaries)
-    tablet_entries = await clients[2].entries()
+    tablet_entries = await clients[2].entries.list()
     assert len(tablet_entries) == 4, "the workload reached the third device"
     assert {e.body for e in tablet_entries} & set(canaries)
-    assert [n.text for n in await clients[0].notes()] == of_kind(canaries, "therapist-note")
-    assert [g.title for g in await clients[2].goals()] == of_kind(canaries, "goal")
+    assert [n.text for n in await clients[0].notes.list()] == of_kind(canaries, "therapist-note")
+    assert [g.title for g in await clients[2].goals.list()] == of_kind(canaries, "goal")
 
     forbidden: dict[str, bytes] = {}
     for text in canaries + [PASSWORD, NEW_PASSWORD]:

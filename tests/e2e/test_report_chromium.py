@@ -2,7 +2,7 @@
 the page at phone width, and the charts it draws carry the data.
 
 The journal is filled through the SDK's own import (entries spread over the last weeks, with a
-gap), the report comes from `Client.report_html`, and Chromium checks it twice: its DOM has one
+gap), the report comes from `client.insights.report_html`, and Chromium checks it twice: its DOM has one
 mood point and one bar per week with data, and its screenshot, decoded here, is not blank and
 shows as many green bars at the base of the entries chart as there are weeks with entries.
 """
@@ -113,9 +113,9 @@ def export_with_weeks(today: date) -> dict[str, Any]:
 
 
 async def report_page(client: Client, tmp_path: Path) -> Path:
-    await client.import_json(export_with_weeks(date.today()))
+    await client.archive.import_json(export_with_weeks(date.today()))
     page = tmp_path / "report.html"
-    page.write_text(await client.report_html("Personal"), encoding="utf-8")
+    page.write_text(await client.insights.report_html("Personal"), encoding="utf-8")
     return page
 
 
@@ -134,7 +134,7 @@ async def test_chromium_renders_one_mark_per_week_with_data(
     assert len(points) == sum(any(m is not None for m in moods) for moods in moods_by_week) == 4
     assert [int(n) for _, n in bars] == [len(moods) for moods in moods_by_week]
     assert len(re.findall(r'<rect class="goal-bar"', dom)) == 1
-    weeks = (await ana.insights("Personal")).weeks
+    weeks = (await ana.insights.summary("Personal")).weeks
     assert [w.week for w in weeks if w.entries] == [week for week, _ in bars]
     assert len(weeks) == max(WEEKS) + 1  # empty weeks keep their place on the axis
 

@@ -257,13 +257,13 @@ async def test_a_live_change_and_a_sign_out_reach_a_device_on_the_other_process(
 
         watcher = asyncio.create_task(watch())
         await asyncio.wait_for(reports.get(), HANG)  # the sync that follows connecting
-        entry = await laptop.write(None, "Written through the first process")
+        entry = await laptop.entries.write(None, "Written through the first process")
         await laptop.sync()
         async with asyncio.timeout(HANG):
-            while entry.id not in {e.id for e in await phone.entries()}:
+            while entry.id not in {e.id for e in await phone.entries.list()}:
                 await reports.get()
 
-        await laptop.revoke_device(phone.profile.device_id.hex())
+        await laptop.devices.revoke(phone.profile.device_id.hex())
         with pytest.raises(AuthError):
             await asyncio.wait_for(watcher, HANG)
         await laptop.close()
@@ -276,11 +276,11 @@ async def test_workers_share_one_port_and_stop_together(database: str, tmp_path:
         await server.wait_until_up()
         laptop = await signup(server.url, "ana", tmp_path / "laptop")
         phones = [await login(server.url, "ana", tmp_path / f"phone{n}") for n in range(4)]
-        entry = await laptop.write(None, "Through any worker")
+        entry = await laptop.entries.write(None, "Through any worker")
         await laptop.sync()
         for phone in phones:
             await phone.sync()
-            assert [e.id for e in await phone.entries()] == [entry.id]
+            assert [e.id for e in await phone.entries.list()] == [entry.id]
             await phone.close()
         await laptop.close()
         deadline = time.monotonic() + 20

@@ -33,13 +33,13 @@ async def client_with_scores(signup: ClientFactory) -> Client:
         assert sum(answers) == total
         await ana.measures.take("phq9", answers, taken_at=start + timedelta(days=14 * index))
     await ana.measures.take("gad7", [1] * 7)
-    await ana.write("Personal", "A day.", mood=5)
+    await ana.entries.write("Personal", "A day.", mood=5)
     return ana
 
 
 async def render(client: Client, journal: str, tmp_path: Path, name: str) -> Path:
     page = tmp_path / f"{name}.html"
-    page.write_text(await client.report_html(journal), encoding="utf-8")
+    page.write_text(await client.insights.report_html(journal), encoding="utf-8")
     return page
 
 

@@ -150,7 +150,7 @@ async def devices(
 
 
 async def write_entries(client: Client, count: int) -> set[str]:
-    return {(await client.write(None, f"Entry number {n}.")).id for n in range(count)}
+    return {(await client.entries.write(None, f"Entry number {n}.")).id for n in range(count)}
 
 
 async def sync_until_done(client: Client) -> None:
@@ -167,7 +167,7 @@ async def sync_until_done(client: Client) -> None:
 
 
 async def entry_ids(client: Client) -> list[str]:
-    return [entry.id for entry in await client.entries(include_deleted=True)]
+    return [entry.id for entry in await client.entries.list(include_deleted=True)]
 
 
 class ReplyHoldingProxy:
@@ -246,7 +246,7 @@ async def test_a_server_killed_while_its_push_reply_is_on_the_way_stores_every_e
     )
     try:
         written = await write_entries(laptop, ENTRIES)
-        journal_id = (await laptop.journal()).id
+        journal_id = (await laptop.journals.get()).id
         stored_before, pending_before = len(server.records(journal_id)), await laptop.pending()
         assert pending_before >= ENTRIES
 
@@ -287,7 +287,7 @@ async def test_a_kill_right_after_the_first_push_batch_loses_and_duplicates_noth
 ) -> None:
     laptop, login = devices
     written = await write_entries(laptop, ENTRIES)
-    journal_id = (await laptop.journal()).id
+    journal_id = (await laptop.journals.get()).id
 
     def kill_after_first_batch(progress: SyncProgress) -> None:
         if progress.pushed > 0:
@@ -354,13 +354,13 @@ async def test_a_watching_device_reconnects_after_a_restart_and_its_new_channel_
         # can only come through a notice on the reconnected channel.
         while not (await next_report()).trigger.connected:  # type: ignore[union-attr]
             pass
-        entry = await laptop.write(None, "After the restart")
+        entry = await laptop.entries.write(None, "After the restart")
         await sync_until_done(laptop)
         # Only the laptop writes now, so the first report that pulled anything brought it.
         while not (report := await next_report()).pulled:
             pass
         assert report.trigger is not None and not report.trigger.connected
-        assert report.trigger.journal_id == (await laptop.journal()).id
+        assert report.trigger.journal_id == (await laptop.journals.get()).id
         assert entry.id in await entry_ids(phone)
     finally:
         watcher.cancel()

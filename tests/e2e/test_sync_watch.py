@@ -69,7 +69,7 @@ async def test_sync_watch_pulls_a_change_through_the_live_channel_and_exits_on_c
         # Printed once the socket is up and the catch-up sync that follows connecting is done:
         # from here on, only the live channel can bring the laptop's change.
         await read_line_containing(watcher.stderr, "connected: watching for changes")
-        await laptop.write(None, "written on the laptop")
+        await laptop.entries.write(None, "written on the laptop")
         await laptop.sync()
         line = json.loads(await read_line_containing(watcher.stdout, '"pulled": 1'))
         assert (line["pushed"], line["pulled"], line["problems"]) == (0, 1, [])
@@ -84,7 +84,7 @@ async def test_sync_watch_pulls_a_change_through_the_live_channel_and_exits_on_c
         await laptop.close()
     phone = await Client.open(tmp_path / "phone")
     try:
-        assert [e.body for e in await phone.entries()] == ["written on the laptop"]
+        assert [e.body for e in await phone.entries.list()] == ["written on the laptop"]
     finally:
         await phone.close()
 

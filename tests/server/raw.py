@@ -176,7 +176,7 @@ async def push(raw: RawClient, client: Client, journal: bytes, records: list[Any
 
 async def journal_id(client: Client, name: str = "Personal") -> bytes:
     """The raw id of one of the client's journals."""
-    return bytes.fromhex((await client.journal(name)).id)
+    return bytes.fromhex((await client.journals.get(name)).id)
 
 
 async def snapshot(server: RunningServer) -> dict[str, list[tuple[Any, ...]]]:

@@ -144,8 +144,8 @@ async def test_bens_sync_without_cursors_pages_only_his_own_journals(
 async def test_the_journal_list_shows_ben_only_his_own_journals(
     raw: RawClient, ana: Client, ben: Client
 ) -> None:
-    await ana.create_journal("Work")
-    await ben.create_journal("Dreams")
+    await ana.journals.create("Work")
+    await ben.journals.create("Dreams")
     answer = await raw.call("/v1/journals/list", wire.Empty(), token=ben.profile.token)
     journals = answer.value()["journals"]
     assert {j["journal_id"] for j in journals} == {
@@ -183,7 +183,7 @@ async def test_revoking_anas_device_as_ben_is_not_found_and_her_device_keeps_wor
     message = wire.DeviceRevokeRequest(ana.profile.device_id)
     answer = await raw.call("/v1/devices/revoke", message, token=ben.profile.token)
     assert answer.error() == (404, "not_found")
-    [device] = await ana.devices()
+    [device] = await ana.devices.list()
     assert (device.id, device.current) == (ana.profile.device_id.hex(), True)
     assert (await push(raw, ana, await journal_id(ana), [upload(1)])).status == 200
 
@@ -258,10 +258,10 @@ async def test_a_revoked_device_is_refused_while_the_other_keeps_working(
 ) -> None:
     laptop = await signup("ana")
     phone = await login("ana")
-    await laptop.revoke_device(phone.profile.device_id.hex())
+    await laptop.devices.revoke(phone.profile.device_id.hex())
     assert not await refused_everywhere(raw, "device_revoked", token=phone.profile.token)
     assert await sync_refusal(phone) == "device_revoked"
-    assert [d.current for d in await laptop.devices()] == [True]
+    assert [d.current for d in await laptop.devices.list()] == [True]
 
 
 async def test_a_logged_out_token_is_refused_as_revoked(raw: RawClient, ana: Client) -> None:

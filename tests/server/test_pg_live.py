@@ -57,10 +57,10 @@ async def test_a_notice_lost_while_the_listen_connection_was_down_still_reaches_
         finally:
             await admin.close()
         assert killed == 1
-        entry = await laptop.write(None, "Written while the server could not hear notices")
+        entry = await laptop.entries.write(None, "Written while the server could not hear notices")
         await laptop.sync()  # its notice goes out while nobody listens
         async with asyncio.timeout(PROMPT):
-            while entry.id not in {e.id for e in await phone.entries()}:
+            while entry.id not in {e.id for e in await phone.entries.list()}:
                 await reports.get()
     finally:
         watcher.cancel()

@@ -31,11 +31,11 @@ class Raw:
 async def test_journals_per_account(serve: Serve, tmp_path: Path) -> None:
     async with serve(max_journals=3) as server:
         ana = await signup(server.url, tmp_path, "ana")  # owns "Personal"
-        await ana.create_journal("Dreams")
-        await ana.create_journal("Work")
+        await ana.journals.create("Dreams")
+        await ana.journals.create("Work")
         before = await snapshot(server)
         with pytest.raises(QuotaExceeded) as refused:
-            await ana.create_journal("One too many")
+            await ana.journals.create("One too many")
         assert refused.value.code == "journal_quota_exceeded"
         assert (await snapshot(server)) == before
         await ana.close()
@@ -125,14 +125,14 @@ async def test_shares_one_account_can_grant(serve: Serve, tmp_path: Path) -> Non
         ana = await signup(server.url, tmp_path, "ana")
         ben = await signup(server.url, tmp_path, "ben")
         cat = await signup(server.url, tmp_path, "cat")
-        await ana.share("Personal", "ben", trust_on_first_use=True)
+        await ana.shares.grant("Personal", "ben", trust_on_first_use=True)
         before = (await snapshot(server))["members"]
         with pytest.raises(QuotaExceeded) as refused:
-            await ana.share("Personal", "cat", trust_on_first_use=True)
+            await ana.shares.grant("Personal", "cat", trust_on_first_use=True)
         assert refused.value.code == "share_quota_exceeded"
         assert (await snapshot(server))["members"] == before
         # Changing an existing member's share is not a new grant.
-        await ana.share("Personal", "ben", role="annotate", trust_on_first_use=True)
+        await ana.shares.grant("Personal", "ben", role="annotate", trust_on_first_use=True)
         for client in (ana, ben, cat):
             await client.close()
 
@@ -142,13 +142,13 @@ async def test_identity_lookups_are_rate_limited(serve: Serve, tmp_path: Path) -
         server.clock.now -= server.clock.now % 60_000
         ana = await signup(server.url, tmp_path, "ana")
         for _ in range(3):
-            await ana.identity("ana")
+            await ana.sharing.identity("ana")
         with pytest.raises(RateLimited) as refused:
-            await ana.identity("ana")
+            await ana.sharing.identity("ana")
         assert refused.value.code == "lookup_rate_exceeded"
         assert refused.value.retry_after == 60
         server.clock.now += 60_000
-        await ana.identity("ana")
+        await ana.sharing.identity("ana")
         await ana.close()
 
 
@@ -175,7 +175,7 @@ async def test_a_sync_over_the_write_rate_backs_off_and_pushes_later(
         stored = len(await stored_records(server, journal))
         answer = await push(raw, ana, journal, [upload(n) for n in range(1, 501 - stored)])
         assert answer.status == 200
-        await ana.write("Personal", "Written while the account is over its write rate.")
+        await ana.entries.write("Personal", "Written while the account is over its write rate.")
         waits: list[float] = []
 
         class NextMinute(RetryPolicy):
@@ -192,12 +192,12 @@ async def test_a_sync_over_the_write_rate_backs_off_and_pushes_later(
         assert waits and waits[0] >= 1.0, "the first push was not refused: the test proves nothing"
         assert report.set_aside == []
         assert report.pushed >= 1
-        assert [e.body for e in await ana.entries("Personal")] == [
+        assert [e.body for e in await ana.entries.list("Personal")] == [
             "Written while the account is over its write rate."
         ]
         fresh = await login(server.url, tmp_path, "ana", device="tablet")
         await fresh.sync()
-        assert [e.body for e in await fresh.entries("Personal")] == [
+        assert [e.body for e in await fresh.entries.list("Personal")] == [
             "Written while the account is over its write rate."
         ]
         for client in (ana, fresh):

@@ -1,0 +1,127 @@
+"""What every manager of the public SDK shares: the replica (local store, transport, verified
+access chains), the sharing engine, finding a journal or a document by name or id prefix, and
+the one way to save a local change.
+
+Internal: apps reach all of this through `Client` and its managers (`client.entries`, ...).
+"""
+
+from __future__ import annotations
+
+from client_sdk.documents import ENTRY, Document, EntryView, entry_view
+from client_sdk.errors import InvalidInput, NotFound
+from client_sdk.models import Entry, Journal, to_datetime
+from client_sdk.replica import REVOKED, Replica, stored_document
+from client_sdk.sharing import Sharing
+from client_sdk.store import LocalJournal
+
+DEFAULT_JOURNAL = "Personal"
+
+
+class Context:
+    def __init__(self, replica: Replica, sharing: Sharing) -> None:
+        self.replica = replica
+        self.sharing = sharing
+        self.store = replica.store
+        self.profile = replica.profile
+
+    @property
+    def username(self) -> str:
+        return self.profile.username
+
+    def display(self, journal: LocalJournal) -> str:
+        """How an app names a journal: its name when this account owns it, else
+        "owner/name"."""
+        if journal.owner_id == self.profile.account_id:
+            return journal.name
+        return f"{journal.owner_name}/{journal.name}"
+
+    def journal(self, local: LocalJournal) -> Journal:
+        """The public view of a local journal."""
+        owner = self.username if local.owner_id == self.profile.account_id else local.owner_name
+        return Journal(
+            local.journal_id.hex(),
+            self.display(local),
+            local.role,
+            local.owner_id.hex(),
+            owner,
+            self.replica.owner_verified(local),
+        )
+
+    async def local_journal(
+        self, name_or_id: str | None, journals: list[LocalJournal] | None = None
+    ) -> LocalJournal:
+        """A journal by name or id (default "Personal"), from `journals` if given (else read
+        from the store). Raises NotFound."""
+        wanted = name_or_id or DEFAULT_JOURNAL
+        if journals is None:
+            journals = await self.store.journals()
+        journals = [j for j in journals if j.role != REVOKED]
+        for journal in journals:
+            if self.display(journal) == wanted or journal.journal_id.hex() == wanted.lower():
+                return journal
+        folded = [j for j in journals if self.display(j).casefold() == wanted.casefold()]
+        if len(folded) == 1:
+            return folded[0]
+        raise NotFound(f"no journal named {wanted!r} on this device: see `tj journal list`")
+
+    async def document_of_kind(self, text: str, kind: str) -> tuple[LocalJournal, Document]:
+        """The document of `kind` whose id is `text` or starts with it (4 to 32 hex digits).
+        Raises InvalidInput for a malformed or ambiguous id, NotFound for none."""
+        cleaned = text.strip().lower()
+        if not 4 <= len(cleaned) <= 32 or any(c not in "0123456789abcdef" for c in cleaned):
+            raise InvalidInput(f"{text!r} is not a {kind} id (4 to 32 hex digits)")
+        ids = await self.store.document_ids_with_prefix(
+            bytes.fromhex(cleaned[: len(cleaned) // 2 * 2])
+        )
+        found = [await self.store.document(i) for i in ids if i.hex().startswith(cleaned)]
+        matches = [stored for stored in found if stored is not None and stored.kind == kind]
+        if not matches:
+            raise NotFound(f"no {kind} {text} on this device (try `tj sync`)")
+        if len(matches) > 1:
+            raise InvalidInput(f"{text} matches several {kind}s: give more of the id")
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        return journals[matches[0].journal_id], stored_document(matches[0])
+
+    async def save(self, journal: LocalJournal, document: Document, update: bytes) -> None:
+        """Commit a local change, then keep field-level disclosure copies current."""
+        await self.replica.commit(journal, document, update)
+        await self.sharing.mirror(journal, document)
+
+    async def entries(self, journal: str | None, *, include_deleted: bool = False) -> list[Entry]:
+        """Entries, newest first, of one journal (name or id) or of all journals; disclosure
+        copies made for a therapist are left out when listing all (the originals are listed)."""
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        journal_id = (await self.local_journal(journal)).journal_id if journal else None
+        found = []
+        for stored in await self.store.documents(journal_id):
+            if stored.kind != ENTRY or stored.journal_id not in journals:
+                continue
+            source = journals[stored.journal_id]
+            if journal_id is None and source.role == "owner" and self.replica.is_disclosure(source):
+                continue  # copies made for a therapist; the originals are listed
+            view = self.entry(journals[stored.journal_id], stored_document(stored))
+            if include_deleted or not (view.deleted or view.trashed_at is not None):
+                found.append(view)
+        return sorted(found, key=lambda e: (e.created_at, e.id), reverse=True)
+
+    def entry(self, journal: LocalJournal, document: Document) -> Entry:
+        """The public view of an entry document."""
+        return self.entry_of(journal, entry_view(document))
+
+    def entry_of(self, journal: LocalJournal, view: EntryView) -> Entry:
+        return Entry(
+            id=view.id.hex(),
+            journal=self.display(journal),
+            journal_id=journal.journal_id.hex(),
+            title=view.title,
+            body=view.body,
+            mood=view.mood,
+            tags=view.tags,
+            created_at=to_datetime(view.created_at),
+            updated_at=to_datetime(view.updated_at),
+            deleted=view.deleted,
+            emotions=view.emotions,
+            prompt_id=view.prompt_id,
+            utc_offset=view.utc_offset,
+            trashed_at=to_datetime(view.trashed_at) if view.trashed_at is not None else None,
+        )

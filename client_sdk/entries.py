@@ -1,0 +1,303 @@
+"""`client.entries`: write, edit, trash and find journal entries.
+
+    entry = await client.entries.write("Personal", "Slept better today.", mood=7, tags=["sleep"])
+    recent = await client.entries.list("Personal", since=date(2026, 10, 1), limit=20)
+
+Every change works offline: it is sealed into a record, stored with the document it changes,
+and pushed at the next `client.sync()`. The rules of entry documents live in documents.py,
+of queries in queries.py and of search in search.py (pure).
+"""
+
+from __future__ import annotations
+
+import builtins
+from datetime import date, datetime, time
+
+from client_sdk import crypto, queries, wire
+from client_sdk.context import Context
+from client_sdk.documents import (
+    ENTRY,
+    MAX_TITLE,
+    Document,
+    EntryFields,
+    delete_entry_update,
+    edit_entry_update,
+    entry_view,
+    new_entry_update,
+    normalize_emotions,
+    restore_entry_update,
+    trash_entry_update,
+    trash_expired,
+)
+from client_sdk.errors import InvalidInput, NotFound
+from client_sdk.models import Entry, now_ms
+from client_sdk.queries import select_entries
+from client_sdk.reflection import Prompts
+from client_sdk.replica import stored_document
+from client_sdk.search import SearchHit, search_entries
+from client_sdk.store import LocalJournal
+
+
+class Entries:
+    """The entries of every journal on this device (shared ones included)."""
+
+    def __init__(self, context: Context, prompts: Prompts) -> None:
+        self._context = context
+        self._prompts = prompts
+
+    async def write(
+        self,
+        journal: str | None,
+        body: str,
+        *,
+        title: str | None = None,
+        mood: int | None = None,
+        tags: builtins.list[str] | tuple[str, ...] = (),
+        emotions: builtins.list[str] | tuple[str, ...] = (),
+        prompt_id: str | None = None,
+        created_at: datetime | None = None,
+    ) -> Entry:
+        """Write a new entry locally; it is pushed at the next sync.
+
+        `emotions` are names from `EMOTIONS`. `prompt_id` marks the entry as the answer to a
+        reflection prompt (see `prompts`): the title defaults to the prompt's text, and the
+        answer to a therapist's prompt goes to the prompt's journal unless `journal` is given.
+        `created_at` dates the entry at a past moment (an aware datetime, or a naive one in
+        this device's local time; default: now). The entry keeps the writer's UTC offset at
+        that moment (`Entry.utc_offset`), so its day is the writer's day on every device.
+
+        Raises InvalidInput for a field out of its limits (documents.py), NotFound for an
+        unknown journal or prompt.
+        """
+        context = self._context
+        if prompt_id is not None:
+            prompt = await self._prompts.get(prompt_id)
+            prompt_id, title = prompt.id, title if title is not None else prompt.text[:MAX_TITLE]
+            journal = journal or prompt.journal
+        journals = await context.store.journals()
+        local = await context.local_journal(journal, journals)
+        fields = EntryFields(
+            title=title,
+            mood=mood,
+            tags=tuple(tags),
+            body=body,
+            emotions=normalize_emotions(emotions),
+            prompt_id=prompt_id,
+        ).validate()
+        moment = _moment(created_at) or datetime.now().astimezone()
+        offset = moment.utcoffset()
+        document = Document(crypto.random_bytes(wire.ID_BYTES), ENTRY)
+        update = new_entry_update(
+            document,
+            fields,
+            now_ms(),
+            created_at_ms=int(moment.timestamp() * 1000) if created_at is not None else None,
+            utc_offset=int(offset.total_seconds() // 60) if offset is not None else None,
+        )
+        await context.replica.commit(local, document, update, new=True)
+        view = entry_view(document)  # once: reading a CRDT back costs tens of microseconds
+        await context.sharing.mirror(local, document, view.created_at, journals)
+        return context.entry_of(local, view)
+
+    async def edit(
+        self,
+        entry_id: str,
+        *,
+        title: str | None = None,
+        mood: int | None = None,
+        tags: builtins.list[str] | tuple[str, ...] | None = None,
+        body: str | None = None,
+        append: str | None = None,
+        emotions: builtins.list[str] | tuple[str, ...] | None = None,
+    ) -> Entry:
+        """Change the given fields of an entry (None leaves a field as it is).
+
+        Raises NotFound for an unknown, deleted or trashed entry, InvalidInput for a field out
+        of its limits (an append that would pass MAX_BODY characters included)."""
+        local, document = await self._live_entry(entry_id)
+        fields = EntryFields(
+            title=title,
+            mood=mood,
+            tags=tuple(tags) if tags is not None else None,
+            body=body,
+            append=append,
+            emotions=normalize_emotions(emotions) if emotions is not None else None,
+        )
+        update = edit_entry_update(document, fields, now_ms())
+        await self._context.save(local, document, update)
+        return self._context.entry(local, document)
+
+    async def delete(self, entry_id: str) -> Entry:
+        """Move an entry to the trash, on every device at the next sync: it disappears from
+        lists, search and insights, and `restore` brings it back for TRASH_DAYS (30) days.
+        Returns the trashed entry. Raises NotFound for an unknown or deleted entry."""
+        local, document = await self.document(entry_id)
+        view = entry_view(document)
+        if view.deleted or trash_expired(view, now_ms()):
+            raise NotFound(f"entry {entry_id} was deleted")
+        if view.trashed_at is None:
+            await self._context.save(local, document, trash_entry_update(document, now_ms()))
+        return self._context.entry(local, document)
+
+    async def restore(self, entry_id: str) -> Entry:
+        """Take an entry out of the trash. Raises NotFound when it is not in the trash (or
+        was there for more than TRASH_DAYS days and is deleted for good)."""
+        local, document = await self.document(entry_id)
+        view = entry_view(document)
+        if view.deleted or trash_expired(view, now_ms()):
+            raise NotFound(f"entry {entry_id} was deleted for good")
+        if view.trashed_at is None:
+            raise NotFound(f"entry {entry_id} is not in the trash")
+        await self._context.save(local, document, restore_entry_update(document, now_ms()))
+        return self._context.entry(local, document)
+
+    async def trash(self) -> builtins.list[Entry]:
+        """Entries in the trash of the journals this account owns, most recently trashed
+        first. Entries trashed TRASH_DAYS (30) days ago or more are deleted for good here."""
+        found = []
+        now = now_ms()
+        for local, document in await self._owned_entry_documents():
+            view = entry_view(document)
+            if view.deleted or view.trashed_at is None:
+                continue
+            if trash_expired(view, now):
+                await self._context.save(local, document, delete_entry_update(document, now))
+            else:
+                found.append(self._context.entry(local, document))
+        return sorted(found, key=lambda e: (e.trashed_at, e.id), reverse=True)
+
+    async def empty_trash(self) -> int:
+        """Delete every entry in the trash for good, on every device; returns how many."""
+        emptied = 0
+        for local, document in await self._owned_entry_documents():
+            view = entry_view(document)
+            if not view.deleted and view.trashed_at is not None:
+                await self._context.save(local, document, delete_entry_update(document, now_ms()))
+                emptied += 1
+        return emptied
+
+    async def _owned_entry_documents(self) -> builtins.list[tuple[LocalJournal, Document]]:
+        context = self._context
+        journals = {j.journal_id: j for j in await context.store.journals() if j.role == "owner"}
+        return [
+            (journals[stored.journal_id], stored_document(stored))
+            for stored in await context.store.documents(None)
+            if stored.kind == ENTRY
+            and stored.journal_id in journals
+            and not context.replica.is_disclosure(journals[stored.journal_id])
+        ]
+
+    async def get(self, entry_id: str) -> Entry:
+        """One entry by id (or a unique prefix of 4+ hex digits). Raises NotFound for an
+        unknown, deleted or trashed one (`trash` lists those)."""
+        local, document = await self._live_entry(entry_id)
+        return self._context.entry(local, document)
+
+    async def _live_entry(self, entry_id: str) -> tuple[LocalJournal, Document]:
+        """An entry that is neither deleted nor in the trash, else NotFound."""
+        local, document = await self.document(entry_id)
+        view = entry_view(document)
+        if view.deleted or trash_expired(view, now_ms()):
+            raise NotFound(f"entry {entry_id} was deleted")
+        if view.trashed_at is not None:
+            raise NotFound(f"entry {entry_id} is in the trash: restore it first")
+        return local, document
+
+    async def list(
+        self,
+        journal: str | None = None,
+        *,
+        since: date | datetime | None = None,
+        until: date | datetime | None = None,
+        tag: str | None = None,
+        emotion: str | None = None,
+        limit: int | None = None,
+        newest_first: bool = True,
+        include_deleted: bool = False,
+    ) -> builtins.list[Entry]:
+        """Entries of one journal (name or id; "owner/name" for a shared one) or of all,
+        filtered and ordered by `queries.select_entries`: `since`/`until` are inclusive (a
+        date is a whole day in the writer's local time; a naive datetime is this device's
+        local time), `tag` ignores case, `limit` keeps the first N in the order asked
+        (newest first by default).
+
+        Raises NotFound for an unknown journal, InvalidInput for bad bounds or limit.
+
+            await client.entries.list("Personal", since=date(2026, 10, 1), tag="sleep", limit=20)
+        """
+        found = await self._context.entries(journal, include_deleted=include_deleted)
+        return select_entries(
+            found,
+            since=_bound(since),
+            until=_bound(until),
+            tag=tag,
+            emotion=emotion,
+            limit=limit,
+            newest_first=newest_first,
+        )
+
+    async def on_this_day(self, today: date | None = None) -> builtins.list[Entry]:
+        """Entries written on this month and day in earlier years, newest first (the
+        writer's local days; `today` defaults to this device's local date)."""
+        return queries.on_this_day(await self._context.entries(None), today or date.today())
+
+    async def search(
+        self,
+        query: str,
+        *,
+        journal: str | None = None,
+        tag: str | None = None,
+        since: date | datetime | None = None,
+        limit: int | None = None,
+    ) -> builtins.list[SearchHit]:
+        """Entries matching `query`, best first, with highlighted snippets (search.py). It
+        runs on this device over decrypted entries: the server never sees a query. `since`
+        is a date (from local midnight) or a datetime."""
+        return search_entries(
+            await self.list(journal), query, tag=tag, since=_moment(since), limit=limit
+        )
+
+    async def document(self, entry_id: str) -> tuple[LocalJournal, Document]:
+        """The local journal and document of an entry, trashed or not (internal)."""
+        doc_id = await self._resolve_id(entry_id)
+        stored = await self._context.store.document(doc_id)
+        if stored is None or stored.kind != ENTRY:
+            raise NotFound(f"no entry {entry_id} on this device")
+        journals = {j.journal_id: j for j in await self._context.store.journals()}
+        return journals[stored.journal_id], stored_document(stored)
+
+    async def _resolve_id(self, text: str) -> bytes:
+        cleaned = text.strip().lower()
+        if (
+            len(cleaned) < 4
+            or len(cleaned) > 32
+            or any(c not in "0123456789abcdef" for c in cleaned)
+        ):
+            raise InvalidInput(f"{text!r} is not an entry id (4 to 32 hex digits)")
+        store = self._context.store
+        if len(cleaned) % 2:
+            candidates = await store.document_ids_with_prefix(bytes.fromhex(cleaned[:-1]))
+            candidates = [c for c in candidates if c.hex().startswith(cleaned)]
+        else:
+            candidates = await store.document_ids_with_prefix(bytes.fromhex(cleaned))
+        if not candidates:
+            raise NotFound(f"no entry {text} on this device (try `tj sync`)")
+        if len(candidates) > 1:
+            raise InvalidInput(f"{text} matches several entries: give more of the id")
+        return candidates[0]
+
+
+def _bound(when: date | datetime | None) -> date | datetime | None:
+    """A query bound: a date stays a whole day; a naive datetime becomes local time."""
+    if isinstance(when, datetime) and when.tzinfo is None:
+        return when.astimezone()
+    return when
+
+
+def _moment(when: date | datetime | None) -> datetime | None:
+    """An aware datetime: a date is its local midnight, a naive datetime is local time."""
+    if when is None:
+        return None
+    if not isinstance(when, datetime):
+        when = datetime.combine(when, time())
+    return when if when.tzinfo is not None else when.astimezone()

@@ -1,0 +1,90 @@
+"""`client.goals`: goals a client sets (often with their therapist) and the check-ins that
+track them (rules in goals.py, pure).
+
+    goal = await client.goals.add("Walk three times a week", measure="12 sessions")
+    await client.goals.checkin(goal.id, progress=1, note="Around the park")
+"""
+
+from __future__ import annotations
+
+import builtins
+from datetime import date
+
+from client_sdk import crypto, wire
+from client_sdk.context import Context
+from client_sdk.documents import Document
+from client_sdk.goals import (
+    GOAL,
+    Goal,
+    Measure,
+    checkin_update,
+    complete_goal_update,
+    goal_view,
+    new_goal_update,
+)
+from client_sdk.models import now_ms
+from client_sdk.replica import REVOKED, stored_document
+from client_sdk.store import LocalJournal
+
+
+class Goals:
+    """Goals of every journal on this device (shared ones included)."""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+
+    async def add(
+        self,
+        title: str,
+        *,
+        journal: str | None = None,
+        why: str = "",
+        target: date | None = None,
+        measure: str | None = None,
+    ) -> Goal:
+        """Set a goal (works offline, syncs like an entry). `measure` is "N sessions" or
+        "percent"; a goal in a journal shared with your therapist is one you work on together.
+        """
+        local = await self._context.local_journal(journal)
+        parsed = Measure.parse(measure) if measure is not None else None
+        document = Document(crypto.random_bytes(wire.ID_BYTES), GOAL)
+        update = new_goal_update(document, title, now_ms(), why=why, target=target, measure=parsed)
+        await self._context.save(local, document, update)
+        return self._goal(local, document)
+
+    async def checkin(self, goal_id: str, *, progress: int | None = None, note: str = "") -> Goal:
+        """Record progress on a goal (see goals.py for how `progress` counts per measure).
+        Check-ins made on two devices at once, even offline, are all kept."""
+        local, document = await self._context.document_of_kind(goal_id, GOAL)
+        checkin_id = crypto.random_bytes(8).hex()
+        update = checkin_update(document, checkin_id, now_ms(), progress=progress, note=note)
+        await self._context.save(local, document, update)
+        return self._goal(local, document)
+
+    async def complete(self, goal_id: str) -> Goal:
+        """Mark a goal as done (doing it twice changes nothing)."""
+        local, document = await self._context.document_of_kind(goal_id, GOAL)
+        if not self._goal(local, document).done:
+            await self._context.save(local, document, complete_goal_update(document, now_ms()))
+        return self._goal(local, document)
+
+    async def get(self, goal_id: str) -> Goal:
+        """One goal by id (or a unique prefix of 4+ hex digits)."""
+        return self._goal(*await self._context.document_of_kind(goal_id, GOAL))
+
+    async def list(self, journal: str | None = None) -> builtins.list[Goal]:
+        """Goals of one journal or of all (shared ones included): open goals first, then
+        newest first."""
+        context = self._context
+        journal_id = (await context.local_journal(journal)).journal_id if journal else None
+        journals = {j.journal_id: j for j in await context.store.journals() if j.role != REVOKED}
+        found = [
+            self._goal(journals[stored.journal_id], stored_document(stored))
+            for stored in await context.store.documents(journal_id)
+            if stored.kind == GOAL and stored.journal_id in journals
+        ]
+        found.sort(key=lambda g: (g.created_at, g.id), reverse=True)
+        return sorted(found, key=lambda g: g.done)
+
+    def _goal(self, journal: LocalJournal, document: Document) -> Goal:
+        return goal_view(document, self._context.display(journal), journal.journal_id.hex())

@@ -1,0 +1,118 @@
+"""`client.shares`: share a journal (or one entry) with a therapist, end a share, see who
+reads what, and confirm a peer's identity keys by their fingerprint.
+
+    code = await client.shares.fingerprint("drsmith")       # compare it with theirs, in person
+    await client.shares.grant("Personal", "drsmith", role="annotate", fingerprint=code)
+    await client.shares.revoke("Personal", "drsmith")
+
+Who may read a journal, with which role and until when, is written in the journal's access
+chain signed by its owner (access.py); the server's answers are never the authority.
+"""
+
+from __future__ import annotations
+
+import builtins
+from datetime import datetime
+
+from client_sdk import keys, wire
+from client_sdk.context import Context
+from client_sdk.entries import Entries
+from client_sdk.models import normalize_username
+from client_sdk.sharing import AuditInfo, SharedJournal, ShareInfo
+
+
+class Shares:
+    """Shares this account grants and receives, and the identities behind them."""
+
+    def __init__(self, context: Context, entries: Entries) -> None:
+        self._context = context
+        self._entries = entries
+
+    async def grant(
+        self,
+        journal: str,
+        username: str,
+        *,
+        role: str = "read",
+        until: datetime | None = None,
+        fingerprint: str | None = None,
+        trust_on_first_use: bool = False,
+        only: builtins.list[str] | tuple[str, ...] | None = None,
+    ) -> ShareInfo:
+        """Share a journal with another account (a therapist).
+
+        The member's keys must be confirmed: pass the `fingerprint` they read out to you, or
+        `trust_on_first_use=True`. With `only` (e.g. ["mood", "tags"]), entries written from
+        now on are shared with just those fields, through a journal kept for that member; a
+        wider share of this journal with that member (the whole journal, or other fields)
+        ends first, with a key rotation, and `ShareInfo.ended` names the journals it ended.
+        """
+        return await self._context.sharing.share(
+            await self._context.local_journal(journal),
+            username,
+            role,
+            until,
+            fingerprint,
+            trust_on_first_use,
+            only,
+        )
+
+    async def revoke(self, journal: str, username: str) -> None:
+        """Stop sharing now and rotate the journal key, so later records stay private."""
+        local = await self._context.local_journal(journal)
+        await self._context.sharing.unshare(local, username)
+
+    async def grant_entry(
+        self,
+        entry_id: str,
+        username: str,
+        *,
+        only: builtins.list[str] | tuple[str, ...] | None = None,
+        fingerprint: str | None = None,
+        trust_on_first_use: bool = False,
+    ) -> ShareInfo:
+        """Share one entry (or only some of its fields) without opening its journal."""
+        local, document = await self._entries.document(entry_id)
+        return await self._context.sharing.share_entry(
+            local, document, username, only, fingerprint, trust_on_first_use
+        )
+
+    async def list(self) -> builtins.list[ShareInfo]:
+        """What this account shares: journal, member, role and expiry."""
+        return await self._context.sharing.shares()
+
+    async def with_me(self) -> builtins.list[SharedJournal]:
+        """Journals other accounts share with this one."""
+        return await self._context.sharing.shared_with_me()
+
+    async def log(self, journal: str) -> builtins.list[AuditInfo]:
+        """When each member fetched what (the owner sees all; a member sees their own)."""
+        local = await self._context.local_journal(journal)
+        return await self._context.sharing.audit(local)
+
+    async def fingerprint(self, username: str | None = None) -> str:
+        """The safety number of this account, or of another account (verified self-signature)."""
+        context = self._context
+        if username is None or normalize_username(username) == context.username:
+            secrets = context.profile.secrets
+            return keys.fingerprint(
+                context.profile.account_id,
+                context.username,
+                secrets.sign_public_key,
+                secrets.box_public_key,
+            )
+        identity = await self.identity(username)
+        return keys.fingerprint(
+            identity.account_id,
+            identity.username,
+            identity.sign_public_key,
+            identity.box_public_key,
+        )
+
+    async def identity(self, username: str) -> wire.Identity:
+        """Another account's public identity, its self-signature verified."""
+        return await self._context.sharing.identity(username)
+
+    async def verify(self, username: str, fingerprint: str) -> None:
+        """Accept a peer's new keys after comparing their fingerprint in person."""
+        await self._context.sharing.verify_peer(username, fingerprint)
