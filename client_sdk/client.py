@@ -16,17 +16,22 @@ locally with the document it changes, and pushed at the next `sync()`.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from types import TracebackType
+from typing import cast
 
 import nacl.signing
 
 from client_sdk import account, keys, wire
 from client_sdk.care import Assignments, Homework
+from client_sdk.changes import Change, ChangeFeed, ChangeListener, ChangeStream, Origin
 from client_sdk.context import DEFAULT_JOURNAL, Context
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
 from client_sdk.devices import Devices
+from client_sdk.documents import Document
 from client_sdk.entries import Entries
 from client_sdk.errors import AuthError, InvalidInput, NetworkError
 from client_sdk.goal_tracking import Goals
@@ -35,7 +40,7 @@ from client_sdk.journals import Journals
 from client_sdk.live import DEFAULT_BACKOFF, Backoff
 from client_sdk.live import notices as live_notices
 from client_sdk.measures import Measures
-from client_sdk.models import Change, normalize_username
+from client_sdk.models import Notice, normalize_username
 from client_sdk.notes import Notes
 from client_sdk.portability import Archives
 from client_sdk.practice import Briefs, Caseload
@@ -54,51 +59,89 @@ from client_sdk.replica import Replica
 from client_sdk.safety_path import SafetyPath
 from client_sdk.shares import Shares
 from client_sdk.sharing import Sharing
-from client_sdk.store import Problem, Store
+from client_sdk.store import LocalJournal, Problem, Store
 from client_sdk.sync import Progress, SyncReport
 from client_sdk.transport import Transport
 
 
 class Client:
-    """One account on one device (a profile directory)."""
+    """One account on one device (a profile directory), and the managers of what it holds.
+
+    Create one with `signup`, `login` or `recover` (these need the server), or `open` the
+    account already on this device (no network needed); close it with `close()` or use it
+    as an async context manager. Apart from the life cycle of the account, `Client` syncs
+    (`sync`, `watch`, `live`), follows changes (`changes`, `on_change`) and reports what is
+    waiting to sync (`pending`, `set_aside`, `problems`); everything else is on a manager:
+
+        async with await Client.open("~/.local/share/tj") as client:
+            await client.entries.write(None, "A calmer day.", mood=7)
+            for journal in await client.journals.list():
+                print(journal.name)
+            await client.sync()
+    """
+
+    entries: Entries
+    """Entries: write, edit, delete (to the trash), restore, get, list, search (entries.py)."""
+    journals: Journals
+    """Journals: list, get, create, verify_head (journals.py)."""
+    goals: Goals
+    """Goals and their check-ins (goal_tracking.py)."""
+    prompts: Prompts
+    """Reflection prompts: list, suggest, get (reflection.py)."""
+    notes: Notes
+    """Notes and prompts left in a journal, a therapist's included (notes.py)."""
+    shares: Shares
+    """Sharing journals and entries with a therapist; fingerprints (shares.py)."""
+    devices: Devices
+    """Devices signed in to this account; signing one out (devices.py)."""
+    measures: Measures
+    """Questionnaires (PHQ-9, GAD-7, PCL-5): take, list, share results (measures.py)."""
+    insights: InsightReports
+    """Mood trends, streaks, goal progress and the HTML report (insight_reports.py)."""
+    archive: Archives
+    """Export to JSON or Markdown, import from JSON (portability.py)."""
+    safety: SafetyPath
+    """The safety message, the client's safety plan, safety flags (safety_path.py)."""
+    assignments: Assignments
+    """Measures and homework a therapist assigns, and what is due (care.py)."""
+    homework: Homework
+    """Structured homework from templates (care.py, templates.py)."""
+    briefs: Briefs
+    """Pre-session briefs: prepare, share as one time-boxed item, read (practice.py)."""
+    caseload: Caseload
+    """A therapist's clients, who needs attention first (practice.py, caseload.py)."""
+    recovery_key: str | None
+    """The recovery key, formatted for the user to write down: set only right after
+    `signup`, to show once (the SDK never stores it)."""
 
     def __init__(self, home: Path, profile: Profile, store: Store, transport: Transport) -> None:
+        """Internal: use `signup`, `login`, `recover` or `open`."""
         self.home = home
         self.profile = profile
         self.store = store
         self.transport = transport
-        self.recovery_key: str | None = None  # set only right after signup, to show once
+        self.recovery_key = None
         self.replica = Replica(profile, store, transport)
         self.sharing = Sharing(self.replica)
         self.context = context = Context(self.replica, self.sharing)
+        self._feed = ChangeFeed()
+        self._streams: set[ChangeStream] = set()
+        self.replica.on_change = self._publish
         self.journals = Journals(context)
-        """Journals: list, get, create, verify_head (journals.py)."""
         self.notes = Notes(context)
-        """Notes and prompts left in a journal (notes.py)."""
         self.prompts = Prompts(context, self.notes)
-        """Reflection prompts: list, suggest, get (reflection.py)."""
         self.entries = Entries(context, self.prompts)
-        """Entries: write, edit, delete (to the trash), restore, get, list, search (entries.py)."""
         self.goals = Goals(context)
-        """Goals and check-ins (goal_tracking.py)."""
-        self.shares = Shares(context, self.entries)
-        """Sharing with a therapist, and fingerprints (shares.py)."""
+        self.shares = Shares(context)
         self.devices = Devices(transport)
-        """Devices signed in to this account (devices.py)."""
         lookups = (context.local_journal, context.display, context.document_of_kind)
         self.measures = Measures(self.replica, self.sharing, *lookups)
-        """Questionnaires (PHQ-9, GAD-7, PCL-5): take, list, share results (measures.py)."""
         self.insights = InsightReports(context, self.journals, self.goals, self.measures)
-        """Mood trends, streaks, goal progress and the HTML report (insight_reports.py)."""
         self.archive = Archives(context, self.journals, self.entries, self.goals, self.notes)
-        """Export to JSON or Markdown, import from JSON (portability.py)."""
         wiring = (self.replica, *lookups)
         self.safety = SafetyPath(*wiring)
-        """The safety message, the client's safety plan, safety flags (safety_path.py)."""
         self.assignments = Assignments(*wiring)
-        """Measures and homework a therapist assigns, and what is due (care.py)."""
         self.homework = Homework(*wiring)
-        """Structured homework from templates (care.py, templates.py)."""
         self.briefs = Briefs(
             self.replica,
             self.sharing,
@@ -107,7 +150,6 @@ class Client:
             self.measures,
             self.homework,
         )
-        """Pre-session briefs: prepare, share as one time-boxed item, read (practice.py)."""
         self.caseload = Caseload(
             self.replica,
             self.entries.list,
@@ -117,7 +159,6 @@ class Client:
             self.safety,
             self.briefs,
         )
-        """A therapist's clients, who needs attention first (practice.py, caseload.py)."""
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -255,8 +296,11 @@ class Client:
         return client
 
     async def close(self) -> None:
-        """Close the HTTP session and the local store (always both: an unclosed store keeps
-        a worker thread alive and the process could never exit)."""
+        """Close the change streams still open, the HTTP session and the local store (always
+        both: an unclosed store keeps a worker thread alive and the process could never
+        exit)."""
+        for stream in list(self._streams):
+            await stream.aclose()
         try:
             await self.transport.close()
         finally:
@@ -275,6 +319,7 @@ class Client:
 
     @property
     def username(self) -> str:
+        """This account's username (lowercase)."""
         return self.profile.username
 
     def set_passphrase(self, passphrase: str | None, *, cost: KdfCost = INTERACTIVE) -> None:
@@ -359,38 +404,76 @@ class Client:
             report.raise_for_withheld()
         return report
 
-    async def live(self, backoff: Backoff = DEFAULT_BACKOFF) -> AsyncGenerator[Change, None]:
+    def changes(self, *, live: bool = False, backoff: Backoff = DEFAULT_BACKOFF) -> ChangeStream:
+        """The change feed (changes.py): every document written on this device
+        (`origin="local"`) or merged by a sync (`origin="sync"`) from now on, as `Change`
+        values. With `live=True` the feed also keeps this device in sync itself (as `watch()`
+        does: a sync at once, then one whenever the live channel announces new records), so
+        changes made elsewhere arrive on their own; it raises AuthError if this device is
+        signed out. Close the stream when done (`async with`, or `aclose()`).
+
+            async with client.changes(live=True) as feed:
+                async for change in feed:
+                    print(change.origin, change.kind, change.id)
+        """
+        follow = partial(self._follow, backoff) if live else None
+        stream = ChangeStream(self._feed, follow, self._streams.discard)
+        self._streams.add(stream)
+        return stream
+
+    def on_change(self, callback: ChangeListener) -> Callable[[], None]:
+        """Call `callback(change)` for every change from now on (see `changes()`); returns
+        the function that stops it. The callback runs on the event loop: keep it quick."""
+        return self._feed.subscribe(callback)
+
+    async def _follow(self, backoff: Backoff) -> None:
+        async with contextlib.aclosing(self.watch(backoff=backoff)) as reports:
+            async for _ in reports:
+                pass  # each sync publishes what it merged
+
+    def _publish(self, journal: LocalJournal, documents: list[Document], origin: str) -> None:
+        at = datetime.now(UTC)
+        name, journal_id = self.context.display(journal), journal.journal_id.hex()
+        self._feed.publish(
+            [
+                Change(d.kind, d.doc_id.hex(), journal_id, name, cast(Origin, origin), at)
+                for d in documents
+            ]
+        )
+
+    async def live(self, backoff: Backoff = DEFAULT_BACKOFF) -> AsyncGenerator[Notice, None]:
         """Notices from the server's live channel, forever; reconnects with backoff.
 
-        A "connected" change follows every (re)connection, so a caller that syncs on each
-        change also catches up on what happened while it was offline. Closing this iterator
-        (or cancelling the task that runs it) closes the WebSocket at once.
+        A `connected` notice follows every (re)connection, so a caller that syncs on each
+        notice also catches up on what happened while it was offline. Closing this iterator
+        (or cancelling the task that runs it) closes the WebSocket at once. Raises AuthError
+        when this device is signed out. Apps usually want `changes(live=True)` instead.
         """
         async with contextlib.aclosing(live_notices(self.transport, backoff)) as notices:
             async for notice in notices:
                 journal_id = notice.journal_id.hex() if notice.kind == wire.LIVE_JOURNAL else None
-                yield Change(notice.kind == wire.LIVE_HELLO, journal_id, notice.head)
+                yield Notice(notice.kind == wire.LIVE_HELLO, journal_id, notice.head)
 
     async def watch(
         self, progress: Progress | None = None, backoff: Backoff = DEFAULT_BACKOFF
     ) -> AsyncGenerator[SyncReport, None]:
         """Keep this device in sync: sync on connect and whenever a journal changes.
 
-        Each report's `trigger` is the Change that started its sync. Notices about changes
+        Each report's `trigger` is the Notice that started its sync. Notices about changes
         this device already holds are skipped. Closing this iterator (or cancelling the task
         that runs it) closes the live channel before returning.
         """
-        async with contextlib.aclosing(self.live(backoff)) as changes:
-            async for change in changes:
-                if not change.connected and change.journal_id is not None:
+        async with contextlib.aclosing(self.live(backoff)) as notices:
+            async for notice in notices:
+                if not notice.connected and notice.journal_id is not None:
                     cursors = {j.journal_id.hex(): j.cursor for j in await self.store.journals()}
-                    if cursors.get(change.journal_id, -1) >= change.head:
+                    if cursors.get(notice.journal_id, -1) >= notice.head:
                         continue
                 try:
                     report = await self.sync(progress)
                 except NetworkError:
                     continue  # the live channel reconnects; the next notice retries
-                report.trigger = change
+                report.trigger = notice
                 yield report
 
     async def pending(self) -> int:

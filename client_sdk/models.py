@@ -67,6 +67,17 @@ class Journal:
 
 @dataclass(frozen=True)
 class Entry:
+    """One journal entry, decrypted and verified on this device.
+
+    `id` and `journal_id` are hex; `journal` is the journal's name ("owner/name" for a shared
+    one). `title` is at most 200 characters and `body` at most 100,000 (characters are
+    Unicode code points, Python's `len`; positions inside the CRDT text count UTF-16 code
+    units, as Yjs does); `mood` is a whole number from 1 to 10, or None; `tags` (at most 20,
+    each 1 to 40 characters) and `emotions` (names from `EMOTIONS`) keep their order.
+    `created_at`, `updated_at` and `trashed_at` are UTC datetimes (millisecond precision);
+    `utc_offset` is the writer's offset from UTC in minutes when they wrote it, so
+    `local_created_at` is the writer's own wall-clock time."""
+
     id: str
     journal: str
     journal_id: str
@@ -111,6 +122,10 @@ class Entry:
 
 @dataclass(frozen=True)
 class DeviceInfo:
+    """A device signed in to this account, as the server lists it: its id (hex), name, when it
+    signed in (`created_at`), was last seen (`last_seen_at`) and when its session ends unless
+    used (`expires_at`), all UTC; `current` is True for this device."""
+
     id: str
     name: str
     created_at: datetime
@@ -130,9 +145,10 @@ class DeviceInfo:
 
 
 @dataclass(frozen=True)
-class Change:
-    """A notice from the live channel: `connected` after each (re)connection, otherwise the
-    journal (hex id) that changed and its new head sequence number."""
+class Notice:
+    """A notice from the live channel (`Client.live()`): `connected` is True after each
+    (re)connection; otherwise `journal_id` (32 hex digits) names the journal that has new
+    records and `head` its newest sequence number on the server."""
 
     connected: bool
     journal_id: str | None

@@ -73,6 +73,9 @@ class Replica:
             secrets.box_public_key,
         )
         self.chains = Chains(store, transport, self.reader)
+        self.on_change: Callable[[LocalJournal, list[Document], str], None] | None = None
+        """Called with the documents of each local write ("local") and of each page a pull
+        merged ("sync"), once they are stored: the change feed (changes.py)."""
 
     compact_after = 100
     """A document with this many acknowledged updates gets a snapshot at the next sync."""
@@ -341,6 +344,8 @@ class Replica:
                 )
             await tx.put_documents(await _merged(tx, journal, [document]), now_ms())
             await tx.set_creators({document.doc_id: self.profile.account_id})
+        if self.on_change is not None:
+            self.on_change(journal, [document], "local")
 
     async def commit_new(
         self, journal: LocalJournal, created: list[tuple[Document, bytes]]
@@ -388,6 +393,8 @@ class Replica:
                 )
 
         await self.store.write(store_all)
+        if self.on_change is not None:
+            self.on_change(journal, [document for document, _ in created], "local")
         return [record_id for record_id, _, _ in items]
 
     async def _new_body(
@@ -742,6 +749,8 @@ class Replica:
         report.pulled += len(accepted)
         report.merged += len(changed)
         report.touched.update(changed)
+        if self.on_change is not None and changed:
+            self.on_change(journal, list(changed.values()), "sync")
         report.problems.extend(p.message for p in problems)
 
     @staticmethod

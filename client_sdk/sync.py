@@ -14,7 +14,7 @@ from client_sdk.errors import (
     TJError,
     WithheldRecordsError,
 )
-from client_sdk.models import Change
+from client_sdk.models import Notice
 from client_sdk.withholding import Gap
 
 PUSH_BYTES = 4 * 1024 * 1024
@@ -146,8 +146,8 @@ class SyncReport:
     sealed for them until the server serves the verified state again (see RollbackError)."""
     touched: set[bytes] = field(default_factory=set, repr=False)
     """Documents this sync pushed or merged: the only ones worth checking for compaction."""
-    trigger: Change | None = field(default=None, compare=False)
-    """Set by `Client.watch()`: the live-channel change that started this sync (`connected`
+    trigger: Notice | None = field(default=None, compare=False)
+    """Set by `Client.watch()`: the live-channel notice that started this sync (`connected`
     for the catch-up after each (re)connection, else the journal notice); None otherwise."""
 
     def to_dict(self) -> dict[str, object]:

@@ -1,0 +1,163 @@
+"""The change feed: what changed on this device, for an app's UI to follow.
+
+    async with client.changes(live=True) as feed:
+        async for change in feed:
+            if change.kind == "entry":
+                show(await client.entries.get(change.id))
+
+Three sources feed it: writes made on this device (`origin="local"`, as the write returns),
+documents a sync merged from the server (`origin="sync"`, page by page as the sync stores
+them), and, with `live=True`, syncs the feed itself runs whenever the server's live channel
+announces new records (also `origin="sync"`). `client.on_change(callback)` follows the same
+feed with a plain function.
+
+A change says which document changed, not how: read the document to see it (it may be in
+the trash, or deleted, by then). Each local write gives one change; a sync gives one change
+per document it merged records into.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Literal
+
+Origin = Literal["local", "sync"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One document that changed on this device.
+
+    - `kind`: the document's kind, e.g. "entry", "goal", "note", "prompt", "measure"
+      (protocol.md §5); read it through the matching manager (`client.entries.get(id)`).
+    - `id`: the document's id, 32 hex digits.
+    - `journal_id`: its journal's id (32 hex digits); `journal`: that journal's name as
+      `client.journals` shows it ("owner/name" for a journal shared with this account).
+    - `origin`: "local" for a write made on this device, "sync" for records a sync merged
+      from the server (written on another device, or by another account).
+    - `at`: when this device stored the change, UTC.
+    """
+
+    kind: str
+    id: str
+    journal_id: str
+    journal: str
+    origin: Origin
+    at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON shape; `at` is ISO 8601 in UTC."""
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "journal_id": self.journal_id,
+            "journal": self.journal,
+            "origin": self.origin,
+            "at": self.at.isoformat(),
+        }
+
+
+ChangeListener = Callable[[Change], None]
+"""A function called with each Change, synchronously, on the event loop (keep it quick)."""
+
+
+class ChangeFeed:
+    """Fans changes out to listeners (internal: each `Client` owns one)."""
+
+    def __init__(self) -> None:
+        self._listeners: list[ChangeListener] = []
+
+    def publish(self, changes: list[Change]) -> None:
+        """Call every listener with every change, in order."""
+        for change in changes:
+            for listener in list(self._listeners):
+                listener(change)
+
+    def subscribe(self, listener: ChangeListener) -> Callable[[], None]:
+        """Call `listener` with every change from now on; returns the function that stops it."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+
+_END = object()
+
+
+class ChangeStream:
+    """What `client.changes()` returns: an async iterator of `Change`, subscribed from the
+    moment it is created, so nothing written after that is missed. Use it as an async
+    context manager, or call `aclose()`: that stops it (and closes the live channel it
+    opened). `Client.close()` closes the streams still open."""
+
+    def __init__(
+        self,
+        feed: ChangeFeed,
+        follow: Callable[[], Awaitable[None]] | None,
+        on_close: Callable[[ChangeStream], None],
+    ) -> None:
+        self._queue: asyncio.Queue[Change | BaseException | object] = asyncio.Queue()
+        self._unsubscribe: Callable[[], None] | None = feed.subscribe(self._queue.put_nowait)
+        self._follow = follow
+        self._follower: asyncio.Task[None] | None = None
+        self._on_close = on_close
+
+    def __aiter__(self) -> ChangeStream:
+        return self
+
+    async def __anext__(self) -> Change:
+        """The next change; raises what stopped the live channel (AuthError when this device
+        was signed out), StopAsyncIteration once closed."""
+        if self._unsubscribe is None and self._queue.empty():
+            raise StopAsyncIteration
+        if self._follow is not None and self._follower is None and self._unsubscribe:
+            self._follower = asyncio.create_task(self._run_follower(self._follow))
+        item = await self._queue.get()
+        if isinstance(item, Change):
+            return item
+        await self.aclose()
+        if isinstance(item, BaseException):
+            raise item
+        raise StopAsyncIteration
+
+    async def _run_follower(self, follow: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await follow()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # handed to the reader of the stream, raised there
+            self._queue.put_nowait(error)
+        else:
+            self._queue.put_nowait(_END)
+
+    async def aclose(self) -> None:
+        """Stop: no more changes are collected and the live channel closes (idempotent)."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+            self._queue.put_nowait(_END)
+            self._on_close(self)
+        follower, self._follower = self._follower, None
+        if follower is not None and not follower.done():
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follower
+
+    async def __aenter__(self) -> ChangeStream:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
