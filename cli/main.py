@@ -102,6 +102,25 @@ def read_secret_file(path: Path) -> str:
     return lines[0] if lines else ""
 
 
+HINTS = {
+    "journal": "see `tj journal list`",
+    "document": "try `tj sync`",
+    "device": "see `tj devices`",
+    "prompt": "see `tj prompt list`",
+    "profile": "run `tj signup` or `tj login`",
+    "fingerprint": "they see it with `tj fingerprint`; pass it with --fingerprint, or use "
+    "--trust-on-first-use",
+}
+"""The CLI's advice for an SDK error, by `TJError.subject` (the SDK's messages name no
+command)."""
+
+
+def with_hint(error: TJError) -> str:
+    """The error's message, with the CLI's advice for its subject if there is one."""
+    hint = HINTS.get(error.subject or "")
+    return f"{error}: {hint}" if hint else str(error)
+
+
 class TJGroup(click.Group):
     """Turns SDK errors (and file-system errors) into one line and exit status 1."""
 
@@ -109,7 +128,7 @@ class TJGroup(click.Group):
         try:
             return super().invoke(ctx)
         except TJError as error:
-            raise click.ClickException(output.one_line(str(error))) from None
+            raise click.ClickException(output.one_line(with_hint(error))) from None
         except OSError as error:
             raise click.ClickException(output.one_line(str(error))) from None
 

@@ -44,6 +44,13 @@ class TaggedEntry(EntryLike, Protocol):
 
 @dataclass(frozen=True)
 class Brief:
+    """The digest of a pre-session brief over `period_start`..`period_end` (UTC): the number of
+    `entries`; the mean mood of the period (`mood_recent`), of the same length before
+    (`mood_before`) and their difference (`mood_change`), moods 1 to 10, None without moods; a
+    weekly `sparkline`; the latest score of each measure (`scores`), goal check-ins (`goals`),
+    homework by completion (`homework`) and the entries tagged "to-discuss" (`to_discuss`), as
+    JSON-ready dicts. `text()` is what the client reads before sharing it."""
+
     period_start: datetime
     period_end: datetime
     entries: int
@@ -155,6 +162,10 @@ def brief_update(document: Document, brief: Brief, now_ms: int) -> bytes:
 
 @dataclass(frozen=True)
 class BriefView:
+    """A brief as a therapist receives it: its id (hex), journal, the `client` who shared it,
+    `created_at` (UTC), the `digest` (the JSON of `Brief.to_dict()`) and the `text` the client
+    read before sharing."""
+
     id: str
     journal: str
     client: str

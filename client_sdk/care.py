@@ -51,6 +51,9 @@ _STATUS_ORDER = {OVERDUE: 0, "due": 1, UPCOMING: 2}
 
 
 class Assignments:
+    """`client.assignments`: measures and homework a therapist assigns in a client's journal,
+    and what is due (schedule.py)."""
+
     def __init__(
         self,
         replica: Replica,
@@ -207,6 +210,8 @@ class Assignments:
 
 
 class Homework:
+    """`client.homework`: structured homework written from templates (templates.py)."""
+
     def __init__(
         self,
         replica: Replica,
@@ -277,6 +282,8 @@ class Homework:
         return sorted(found, key=lambda h: (h.created_at, h.id), reverse=True)
 
     async def entry(self, homework_id: str) -> HomeworkEntry:
+        """One homework entry by id (or a unique prefix of 4+ hex digits). Raises NotFound
+        for an unknown or deleted one."""
         local, document = await self._document_of_kind(homework_id, HOMEWORK)
         view = homework_view(document, self._display(local), local.journal_id.hex())
         if view is None:

@@ -51,6 +51,9 @@ class GoalLike(Protocol):
 
 @dataclass(frozen=True)
 class ScoreLine:
+    """The latest result of one measure in a caseload row, with its `change` since the result
+    before (None for a first result): reliable change and recovery, scoring.compare."""
+
     result: MeasureResult
     change: ScoreChange | None
 
@@ -67,6 +70,9 @@ class ScoreLine:
 
 @dataclass(frozen=True)
 class GoalLine:
+    """A goal in a caseload row: its title, how far along it is (`fraction`, 0.0 to 1.0, or
+    None without a measure) and its last check-in (UTC, or None)."""
+
     title: str
     fraction: float | None
     last_checkin: datetime | None
@@ -81,6 +87,12 @@ class GoalLine:
 
 @dataclass(frozen=True)
 class CaseloadRow:
+    """One client in a therapist's caseload (module docstring): the journals they share, their
+    last entry (UTC) and entries in the last 7 days, the mood trend (mean mood of the last 28
+    days, of the 28 before, their difference, moods 1 to 10; a sparkline of 8 weeks), latest
+    scores, goals, overdue assignments, safety flags, the latest brief, and `flags`: the
+    reasons this row needs attention (empty when none)."""
+
     client: str
     journals: tuple[str, ...]
     last_entry: datetime | None
@@ -99,6 +111,7 @@ class CaseloadRow:
 
     @property
     def needs_attention(self) -> bool:
+        """Whether any flag is raised (`flags` is not empty)."""
         return bool(self.flags)
 
     def to_dict(self) -> dict[str, Any]:

@@ -62,7 +62,7 @@ class Context:
         folded = [j for j in journals if self.display(j).casefold() == wanted.casefold()]
         if len(folded) == 1:
             return folded[0]
-        raise NotFound(f"no journal named {wanted!r} on this device: see `tj journal list`")
+        raise NotFound(f"no journal named {wanted!r} on this device", subject="journal")
 
     async def document_of_kind(self, text: str, kind: str) -> tuple[LocalJournal, Document]:
         """The document of `kind` whose id is `text` or starts with it (4 to 32 hex digits).
@@ -76,7 +76,7 @@ class Context:
         found = [await self.store.document(i) for i in ids if i.hex().startswith(cleaned)]
         matches = [stored for stored in found if stored is not None and stored.kind == kind]
         if not matches:
-            raise NotFound(f"no {kind} {text} on this device (try `tj sync`)")
+            raise NotFound(f"no {kind} {text} on this device", subject="document")
         if len(matches) > 1:
             raise InvalidInput(f"{text} matches several {kind}s: give more of the id")
         journals = {j.journal_id: j for j in await self.store.journals()}
@@ -125,3 +125,33 @@ class Context:
             utc_offset=view.utc_offset,
             trashed_at=to_datetime(view.trashed_at) if view.trashed_at is not None else None,
         )
+
+    async def entry_document(self, entry_id: str) -> tuple[LocalJournal, Document]:
+        """The journal and document of an entry by id or unique prefix, trashed or not.
+        Raises InvalidInput for a malformed or ambiguous id, NotFound for none."""
+        doc_id = await self._entry_id(entry_id)
+        stored = await self.store.document(doc_id)
+        if stored is None or stored.kind != ENTRY:
+            raise NotFound(f"no entry {entry_id} on this device")
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        return journals[stored.journal_id], stored_document(stored)
+
+    async def _entry_id(self, text: str) -> bytes:
+        cleaned = text.strip().lower()
+        if (
+            len(cleaned) < 4
+            or len(cleaned) > 32
+            or any(c not in "0123456789abcdef" for c in cleaned)
+        ):
+            raise InvalidInput(f"{text!r} is not an entry id (4 to 32 hex digits)")
+        store = self.store
+        if len(cleaned) % 2:
+            candidates = await store.document_ids_with_prefix(bytes.fromhex(cleaned[:-1]))
+            candidates = [c for c in candidates if c.hex().startswith(cleaned)]
+        else:
+            candidates = await store.document_ids_with_prefix(bytes.fromhex(cleaned))
+        if not candidates:
+            raise NotFound(f"no entry {text} on this device", subject="document")
+        if len(candidates) > 1:
+            raise InvalidInput(f"{text} matches several entries: give more of the id")
+        return candidates[0]

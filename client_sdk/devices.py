@@ -41,7 +41,7 @@ class Devices:
         hex id or a unique prefix. Raises NotFound when no single device matches."""
         matches = [d for d in await self.list() if d.id.startswith(device_id.lower())]
         if len(matches) != 1:
-            raise NotFound(f"no single device matches {device_id!r}: see `tj devices`")
+            raise NotFound(f"no single device matches {device_id!r}", subject="device")
         await self._transport.call(
             "/v1/devices/revoke", wire.DeviceRevokeRequest(bytes.fromhex(matches[0].id)), wire.Empty
         )

@@ -29,7 +29,7 @@ from client_sdk.documents import (
     trash_entry_update,
     trash_expired,
 )
-from client_sdk.errors import InvalidInput, NotFound
+from client_sdk.errors import NotFound
 from client_sdk.models import Entry, now_ms
 from client_sdk.queries import select_entries
 from client_sdk.reflection import Prompts
@@ -66,8 +66,11 @@ class Entries:
         this device's local time; default: now). The entry keeps the writer's UTC offset at
         that moment (`Entry.utc_offset`), so its day is the writer's day on every device.
 
-        Raises InvalidInput for a field out of its limits (documents.py), NotFound for an
-        unknown journal or prompt.
+        Raises InvalidInput for a field out of its limits (documents.py) or a `created_at` in
+        the future, NotFound for an unknown journal or prompt.
+
+            await client.entries.write(None, "Couldn't sleep.", mood=3, emotions=["anxious"],
+                                       created_at=datetime(2026, 11, 30, 2, 15))
         """
         context = self._context
         if prompt_id is not None:
@@ -131,7 +134,7 @@ class Entries:
         """Move an entry to the trash, on every device at the next sync: it disappears from
         lists, search and insights, and `restore` brings it back for TRASH_DAYS (30) days.
         Returns the trashed entry. Raises NotFound for an unknown or deleted entry."""
-        local, document = await self.document(entry_id)
+        local, document = await self._context.entry_document(entry_id)
         view = entry_view(document)
         if view.deleted or trash_expired(view, now_ms()):
             raise NotFound(f"entry {entry_id} was deleted")
@@ -142,7 +145,7 @@ class Entries:
     async def restore(self, entry_id: str) -> Entry:
         """Take an entry out of the trash. Raises NotFound when it is not in the trash (or
         was there for more than TRASH_DAYS days and is deleted for good)."""
-        local, document = await self.document(entry_id)
+        local, document = await self._context.entry_document(entry_id)
         view = entry_view(document)
         if view.deleted or trash_expired(view, now_ms()):
             raise NotFound(f"entry {entry_id} was deleted for good")
@@ -195,7 +198,7 @@ class Entries:
 
     async def _live_entry(self, entry_id: str) -> tuple[LocalJournal, Document]:
         """An entry that is neither deleted nor in the trash, else NotFound."""
-        local, document = await self.document(entry_id)
+        local, document = await self._context.entry_document(entry_id)
         view = entry_view(document)
         if view.deleted or trash_expired(view, now_ms()):
             raise NotFound(f"entry {entry_id} was deleted")
@@ -256,35 +259,6 @@ class Entries:
         return search_entries(
             await self.list(journal), query, tag=tag, since=_moment(since), limit=limit
         )
-
-    async def document(self, entry_id: str) -> tuple[LocalJournal, Document]:
-        """The local journal and document of an entry, trashed or not (internal)."""
-        doc_id = await self._resolve_id(entry_id)
-        stored = await self._context.store.document(doc_id)
-        if stored is None or stored.kind != ENTRY:
-            raise NotFound(f"no entry {entry_id} on this device")
-        journals = {j.journal_id: j for j in await self._context.store.journals()}
-        return journals[stored.journal_id], stored_document(stored)
-
-    async def _resolve_id(self, text: str) -> bytes:
-        cleaned = text.strip().lower()
-        if (
-            len(cleaned) < 4
-            or len(cleaned) > 32
-            or any(c not in "0123456789abcdef" for c in cleaned)
-        ):
-            raise InvalidInput(f"{text!r} is not an entry id (4 to 32 hex digits)")
-        store = self._context.store
-        if len(cleaned) % 2:
-            candidates = await store.document_ids_with_prefix(bytes.fromhex(cleaned[:-1]))
-            candidates = [c for c in candidates if c.hex().startswith(cleaned)]
-        else:
-            candidates = await store.document_ids_with_prefix(bytes.fromhex(cleaned))
-        if not candidates:
-            raise NotFound(f"no entry {text} on this device (try `tj sync`)")
-        if len(candidates) > 1:
-            raise InvalidInput(f"{text} matches several entries: give more of the id")
-        return candidates[0]
 
 
 def _bound(when: date | datetime | None) -> date | datetime | None:

@@ -30,17 +30,33 @@ class TJError(Exception):
     code: str | None = None
     """The server's machine-readable error code (protocol.md section 7) when the server
     refused the call; None for errors raised on this device."""
+    subject: str | None = None
+    """What the error is about, for an app to add its own advice: "journal", "document"
+    (an entry, goal, brief... not on this device: a sync may bring it), "device", "prompt",
+    "profile" (no account on this device) or "fingerprint"; None otherwise."""
+
+    def __init__(self, *args: object, subject: str | None = None) -> None:
+        super().__init__(*args)
+        if subject is not None:
+            self.subject = subject
 
 
 class AuthError(TJError):
-    pass
+    """Wrong password or recovery key, a revoked device or an expired session (HTTP 401):
+    log in again (`Client.login`)."""
 
 
 class AccessError(TJError):
-    pass
+    """The account may not see or change that journal or record (HTTP 403), e.g. a reader
+    adding a note, or a member sharing a journal they do not own."""
 
 
 class IntegrityError(TJError):
+    """A record, key bundle, share envelope or access chain failed authentication: someone
+    (the server, or whoever altered its disk) changed, moved or forged data. `record_id` is
+    the record concerned, if any. A sync never raises it for a record: it sets the record
+    aside in `SyncReport.problems` and `Client.problems()`."""
+
     def __init__(self, message: str, record_id: bytes | None = None) -> None:
         super().__init__(message)
         self.record_id = record_id
@@ -63,15 +79,19 @@ class RollbackError(IntegrityError):
 
 
 class KeyChangedError(TJError):
-    pass
+    """A peer's identity keys differ from the ones this device pinned, or from the
+    fingerprint given: nothing was shared. Compare fingerprints in person, then
+    `client.shares.verify(username, fingerprint)`."""
 
 
 class ConflictError(TJError):
-    pass
+    """The server refused a write that collides with stored data (HTTP 409), e.g. a
+    username already taken or a key epoch another device just rotated."""
 
 
 class NotFound(TJError):
-    pass
+    """No such journal, entry, goal, prompt, device or account (on this device, or on the
+    server: HTTP 404). Ids may be given as a unique prefix of 4+ hex digits."""
 
 
 class NetworkError(TJError):
@@ -88,7 +108,8 @@ class NetworkError(TJError):
 
 
 class InvalidInput(TJError):
-    pass
+    """The caller passed something unusable: a mood outside 1 to 10, a name too long, a
+    malformed id, an unknown emotion (HTTP 400 from the server). Nothing was changed."""
 
 
 class QuotaExceeded(InvalidInput):

@@ -73,6 +73,9 @@ class Measure:
 
 @dataclass(frozen=True)
 class CheckIn:
+    """One check-in on a goal: its id, when (`at`, UTC), the `progress` it records (sessions
+    or percent, by the goal's measure; None for a plain note) and its `note`."""
+
     id: str
     at: datetime
     progress: int | None

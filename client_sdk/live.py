@@ -36,6 +36,7 @@ class Backoff:
     stable: float = 10.0
 
     def delays(self) -> AsyncIterator[float]:
+        """Seconds to wait before each reconnection attempt, forever (jittered)."""
         return _delays(self)
 
 

@@ -50,6 +50,9 @@ DEFAULT_BRIEF_DAYS_SHARED = 14
 
 
 class Briefs:
+    """`client.briefs`: prepare a pre-session brief, share it as one time-boxed item, and
+    read the briefs clients shared (brief.py)."""
+
     def __init__(
         self,
         replica: Replica,
@@ -131,16 +134,21 @@ class Briefs:
         return sorted(found, key=lambda b: (b.created_at, b.id), reverse=True)
 
     async def brief(self, brief_id: str) -> BriefView:
+        """One received brief by id (or a unique prefix of 4+ hex digits). Raises NotFound,
+        or InvalidInput when the prefix matches several."""
         wanted = brief_id.strip().lower()
         matches = [b for b in await self.received() if b.id.startswith(wanted)]
         if len(wanted) < 4 or not matches:
-            raise NotFound(f"no brief {brief_id} on this device (try `tj sync`)")
+            raise NotFound(f"no brief {brief_id} on this device", subject="document")
         if len(matches) > 1:
             raise InvalidInput(f"{brief_id} matches several briefs: give more of the id")
         return matches[0]
 
 
 class Caseload:
+    """`client.caseload`: a therapist's clients, those who need attention first
+    (caseload.py)."""
+
     def __init__(
         self,
         replica: Replica,

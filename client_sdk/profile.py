@@ -106,7 +106,7 @@ def _read_document(home: Path) -> dict[str, Any]:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise InvalidInput(
-            f"no account on this device ({home}): run `tj signup` or `tj login` first"
+            f"no account on this device ({home}): sign up or log in first", subject="profile"
         ) from None
     try:
         document = msgpack.unpackb(raw, raw=False)

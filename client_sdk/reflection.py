@@ -61,7 +61,7 @@ class Prompts:
             return theirs[0]
         if len(wanted) >= 4 and theirs:
             raise InvalidInput(f"{prompt_id} matches several prompts: give more of the id")
-        raise NotFound(f"no prompt {prompt_id!r}: see `tj prompt list`")
+        raise NotFound(f"no prompt {prompt_id!r}", subject="prompt")
 
     async def _therapist_prompts(self) -> builtins.list[Prompt]:
         """Prompts a therapist added to journals this account owns."""

@@ -240,7 +240,7 @@ def entries_chart(weeks: Sequence[WeekStat]) -> str:
 
 def goals_chart(goals: Sequence[GoalStat]) -> str:
     if not goals:
-        return '<p class="note">No goals yet: set one with <code>tj goal add</code>.</p>'
+        return '<p class="note">No goals yet.</p>'
     height = len(goals) * GOAL_ROW * 1.6 + 8
     track = WIDTH - 2 * RIGHT
     parts = [svg_open("goals-chart", "Progress of each goal", height)]

@@ -75,6 +75,9 @@ class SafetyPlan:
 
 @dataclass(frozen=True)
 class Acknowledgement:
+    """A therapist's acknowledgement of a safety flag: who (`by`, a username) and when (`at`,
+    UTC)."""
+
     by: str
     at: datetime
 

@@ -62,6 +62,9 @@ class SafetyResponse:
 
 
 class SafetyPath:
+    """`client.safety`: the safety message after a concerning answer, the client's safety
+    plan and crisis line, and safety flags for the therapist (safety.py)."""
+
     def __init__(
         self,
         replica: Replica,

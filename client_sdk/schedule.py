@@ -45,6 +45,12 @@ DUE, OVERDUE, UPCOMING = "due", "overdue", "upcoming"
 
 @dataclass(frozen=True)
 class Assignment:
+    """A measure or homework a therapist (or the client) assigned in a journal (schedule.py).
+    `type` is "measure" or "homework"; `target` an instrument id ("phq9") or a template id
+    ("sleep-diary"); `title` their display name; `every_days` the period in days (None: once);
+    `starts_at` and `created_at` are UTC; `assigned_by` a username; `cancelled` is True once its
+    creator cancelled it."""
+
     id: str
     journal: str
     journal_id: str
@@ -94,6 +100,11 @@ class Due:
 
 @dataclass(frozen=True)
 class HomeworkEntry:
+    """Homework written from a template (templates.py): `values` maps the template's field ids
+    to what was entered, `computed` holds the values derived from them (e.g. sleep efficiency,
+    percent), `completion` is "fully", "partly" or "not done", `assignment_id` the assignment it
+    completes (or None); `created_at` is UTC."""
+
     id: str
     journal: str
     journal_id: str

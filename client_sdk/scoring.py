@@ -42,6 +42,9 @@ NO_RELIABLE_CHANGE = "no reliable change"
 
 @dataclass(frozen=True)
 class Option:
+    """One answer option of an instrument item: the `value` it scores and its `label` as the
+    instrument words it."""
+
     value: int
     label: str
 
@@ -88,6 +91,7 @@ class Instrument:
 
     @property
     def max_score(self) -> int:
+        """The highest total score: items times the highest option value."""
         return len(self.items) * max(o.value for o in self.options)
 
     def score(self, answers: list[int] | tuple[int, ...]) -> int:
@@ -98,6 +102,7 @@ class Instrument:
         return sum(answers)
 
     def check_answers(self, answers: list[int] | tuple[int, ...]) -> None:
+        """Raise InvalidInput unless `answers` holds one allowed value per item, in order."""
         if len(answers) != len(self.items):
             raise InvalidInput(
                 f"{self.name} has {len(self.items)} items: give {len(self.items)} answers, "
@@ -112,6 +117,7 @@ class Instrument:
                 )
 
     def check_unscored(self, value: int | None) -> None:
+        """Raise InvalidInput unless `value` is None or an answer to the unscored question."""
         if value is None:
             return
         if self.unscored is None:
@@ -135,6 +141,7 @@ class Instrument:
         return any(answers[n - 1] > 0 for n in self.safety_items if n <= len(answers))
 
     def option_label(self, value: int) -> str:
+        """The instrument's label for an answer value (the value itself if none)."""
         return next((o.label for o in self.options if o.value == value), str(value))
 
 

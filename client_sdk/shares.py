@@ -14,9 +14,8 @@ from __future__ import annotations
 import builtins
 from datetime import datetime
 
-from client_sdk import keys, wire
+from client_sdk import keys
 from client_sdk.context import Context
-from client_sdk.entries import Entries
 from client_sdk.models import normalize_username
 from client_sdk.sharing import AuditInfo, SharedJournal, ShareInfo
 
@@ -24,9 +23,8 @@ from client_sdk.sharing import AuditInfo, SharedJournal, ShareInfo
 class Shares:
     """Shares this account grants and receives, and the identities behind them."""
 
-    def __init__(self, context: Context, entries: Entries) -> None:
+    def __init__(self, context: Context) -> None:
         self._context = context
-        self._entries = entries
 
     async def grant(
         self,
@@ -72,7 +70,7 @@ class Shares:
         trust_on_first_use: bool = False,
     ) -> ShareInfo:
         """Share one entry (or only some of its fields) without opening its journal."""
-        local, document = await self._entries.document(entry_id)
+        local, document = await self._context.entry_document(entry_id)
         return await self._context.sharing.share_entry(
             local, document, username, only, fingerprint, trust_on_first_use
         )
@@ -101,17 +99,13 @@ class Shares:
                 secrets.sign_public_key,
                 secrets.box_public_key,
             )
-        identity = await self.identity(username)
+        identity = await self._context.sharing.identity(username)
         return keys.fingerprint(
             identity.account_id,
             identity.username,
             identity.sign_public_key,
             identity.box_public_key,
         )
-
-    async def identity(self, username: str) -> wire.Identity:
-        """Another account's public identity, its self-signature verified."""
-        return await self._context.sharing.identity(username)
 
     async def verify(self, username: str, fingerprint: str) -> None:
         """Accept a peer's new keys after comparing their fingerprint in person."""

@@ -31,6 +31,10 @@ PROMPT = "prompt"
 
 @dataclass(frozen=True)
 class ShareInfo:
+    """A share this account granted: the journal (`journal` name, `journal_id` hex), the member's
+    username, their `role` ("read" or "annotate"), the end of the share (`expires_at`, UTC, or
+    None for no end) and whether it has `expired`, as read from the verified access chain."""
+
     journal: str
     journal_id: str
     member: str
@@ -61,6 +65,10 @@ class ShareInfo:
 
 @dataclass(frozen=True)
 class SharedJournal:
+    """A journal another account shares with this one: its name, id (hex), `owner` username,
+    this account's `role` ("read" or "annotate") and the end of the share (`expires_at`, UTC, or
+    None). Its entries are read as "owner/journal" (`client.entries.list("ana/Personal")`)."""
+
     journal: str
     journal_id: str
     owner: str
@@ -83,6 +91,10 @@ class SharedJournal:
 
 @dataclass(frozen=True)
 class AuditInfo:
+    """One fetch by a member, from the server's audit log: who (`member`, `device_id` hex), when
+    (`at`, UTC), up to which sequence number (`up_to_seq`) and how many records it returned.
+    This is the server's word (an index, not a signed record)."""
+
     member: str
     device_id: str
     at: datetime
@@ -190,8 +202,9 @@ class Sharing:
             return pinned
         if not trust_on_first_use:
             raise InvalidInput(
-                f"confirm {identity.username}'s fingerprint first (they see it with "
-                "`tj fingerprint`), then pass it, or explicitly trust it on first use"
+                f"confirm {identity.username}'s fingerprint first (they read it out from their "
+                "device), then pass it, or explicitly trust it on first use",
+                subject="fingerprint",
             )
         return await self.replica.pin(identity, verified=False)
 

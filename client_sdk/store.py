@@ -183,6 +183,9 @@ class SetAsideRow:
 
 @dataclass(frozen=True)
 class Problem:
+    """A record that failed verification on this device (altered, moved or forged): its
+    journal and record ids (bytes), its sequence number on the server and what failed."""
+
     journal_id: bytes
     record_id: bytes
     seq: int

@@ -40,6 +40,9 @@ DAY_MINUTES = 24 * 60
 
 @dataclass(frozen=True)
 class TemplateField:
+    """One field of a homework template: id, label, `type` ("text", "integer", "boolean" or "clock"),
+    whether it is required, and for numbers the inclusive `min` and `max`."""
+
     id: str
     label: str
     type: str
@@ -50,6 +53,10 @@ class TemplateField:
 
 @dataclass(frozen=True)
 class Template:
+    """A structured homework template (templates.py): id, version, title, description, its
+    `fields`, the ids of the values it computes from them (`computed`), and the `source` the
+    exercise comes from (attribution)."""
+
     id: str
     version: int
     title: str
@@ -59,6 +66,7 @@ class Template:
     source: str
 
     def field(self, field_id: str) -> TemplateField:
+        """The field with this id; InvalidInput if the template has none."""
         for candidate in self.fields:
             if candidate.id == field_id:
                 return candidate
@@ -82,6 +90,7 @@ class Template:
         return checked
 
     def computed_values(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The values this template derives from `values` (e.g. sleep efficiency), by id."""
         if "sleep_efficiency_percent" in self.computed:
             return sleep_figures(values)
         return {}

@@ -87,6 +87,8 @@ class RetryPolicy:
         return asked is None or asked <= self.longest_wait
 
     def wait(self, state: RetryCallState) -> float:
+        """Seconds before the next attempt: exponential backoff with jitter, at least the
+        server's Retry-After."""
         window = wait_random_exponential(multiplier=self.first, max=self.cap, min=self.first)
         backoff = window(state)
         error = state.outcome.exception() if state.outcome else None

@@ -70,6 +70,7 @@ class Gap:
     the same device shows them."""
 
     def count(self) -> int:
+        """How many counters are missing in all."""
         return sum(hi - lo + 1 for lo, hi in self.missing)
 
 

@@ -1,0 +1,113 @@
+"""The public SDK stays documented and importable: every type an app can receive from a
+`Client` or one of its managers is exported from `client_sdk`, and every public class,
+method and property there has a docstring (not the one dataclasses generate)."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import typing
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import client_sdk
+from client_sdk import Client
+
+EXPORTED = {name: getattr(client_sdk, name) for name in client_sdk.__all__}
+EXPORTED_TYPES = {value for value in EXPORTED.values() if isinstance(value, type)}
+
+
+def managers() -> dict[str, type[Any]]:
+    """Client's manager attributes, from its class annotations (`entries: Entries`, ...)."""
+    hints = typing.get_type_hints(Client)
+    return {
+        name: hint
+        for name, hint in hints.items()
+        if not name.startswith("_") and isinstance(hint, type) and _ours(hint)
+    }
+
+
+def _ours(cls: type[Any]) -> bool:
+    return cls.__module__.split(".")[0] == "client_sdk"
+
+
+def public_members(cls: type[Any]) -> Iterator[tuple[str, Any]]:
+    for name, member in vars(cls).items():
+        if name.startswith("_"):
+            continue
+        if isinstance(member, (staticmethod, classmethod)):
+            member = member.__func__
+        if inspect.isfunction(member) or isinstance(member, property):
+            yield name, member
+
+
+def types_in(hint: Any) -> Iterator[type[Any]]:
+    """Every class of ours named in a type hint (through unions, generics, Literal...)."""
+    if isinstance(hint, type) and _ours(hint):
+        yield hint
+    for argument in typing.get_args(hint):
+        if not isinstance(argument, (str, int, bool, type(None))) or isinstance(argument, type):
+            yield from types_in(argument)
+
+
+def reachable_types() -> set[type[Any]]:
+    """Types an app receives from Client and its managers, and the types of their fields."""
+    todo: list[type[Any]] = [Client, *managers().values()]
+    seen: set[type[Any]] = set()
+    while todo:
+        cls = todo.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        hints: list[Any] = []
+        for _, member in public_members(cls):
+            function = member.fget if isinstance(member, property) else member
+            hints.extend(typing.get_type_hints(function).values())
+        if dataclasses.is_dataclass(cls):
+            hints.extend(typing.get_type_hints(cls).values())
+        for hint in hints:
+            todo.extend(found for found in types_in(hint) if found not in seen)
+    return seen
+
+
+def test_every_type_an_app_can_receive_is_exported() -> None:
+    missing = sorted(t.__qualname__ for t in reachable_types() - EXPORTED_TYPES)
+    assert not missing, f"export these from client_sdk: {missing}"
+
+
+def test_every_manager_is_exported_and_named_in_the_client_docstring() -> None:
+    found = managers()
+    assert {"entries", "journals", "goals", "shares", "devices", "measures"} <= set(found)
+    for name, cls in found.items():
+        assert cls in EXPORTED_TYPES, cls
+        assert f"`{name}`" in (Client.__doc__ or "") + (client_sdk.client.__doc__ or ""), name
+
+
+def _generated(cls: type[Any]) -> bool:
+    """True for the docstring dataclasses make up from the signature."""
+    return (cls.__doc__ or "").startswith(f"{cls.__name__}(")
+
+
+@pytest.mark.parametrize("name", sorted(n for n, v in EXPORTED.items() if isinstance(v, type)))
+def test_every_exported_class_has_a_docstring(name: str) -> None:
+    cls = EXPORTED[name]
+    assert cls.__doc__ and cls.__doc__.strip() and not _generated(cls), name
+
+
+@pytest.mark.parametrize(
+    "cls", sorted(EXPORTED_TYPES, key=lambda c: c.__name__), ids=lambda c: c.__name__
+)
+def test_every_public_method_of_an_exported_class_has_a_docstring(cls: type[Any]) -> None:
+    undocumented = [
+        name
+        for name, member in public_members(cls)
+        if not inspect.getdoc(member) and name not in ("to_dict", "from_dict")
+    ]
+    assert not undocumented, f"{cls.__name__}: {undocumented}"
+
+
+def test_exports_are_unique_and_importable() -> None:
+    assert len(set(client_sdk.__all__)) == len(client_sdk.__all__)
+    assert all(hasattr(client_sdk, name) for name in client_sdk.__all__)
