@@ -1,0 +1,73 @@
+"""A therapist's overview of every journal clients share with them: entries and average mood
+over the last days, the latest entry, and the latest result of each questionnaire.
+
+    python examples/therapist_overview.py --home ~/.local/share/tj-therapist [--days 14]
+
+Everything is decrypted on this device; the server only relays sealed records. A journal
+whose owner's fingerprint this device has not compared yet is marked: until then a server
+could have invented that client (`client.shares.verify`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from client_sdk import Client, MeasureResult, NetworkError
+
+
+async def overview(home: Path, days: int, now: datetime, passphrase: str | None = None) -> str:
+    """The overview as text, one block per shared journal, clients in name order."""
+    async with await Client.open(home, passphrase=passphrase) as client:
+        lines = []
+        try:
+            await client.sync()
+        except NetworkError:
+            lines.append("(offline: from what this device holds)")
+        since = now - timedelta(days=days)
+        shared = sorted(await client.shares.with_me(), key=lambda s: (s.owner, s.journal))
+        for journal in shared:
+            unverified = "" if journal.owner_verified else "  [fingerprint not compared]"
+            lines.append(f"{journal.owner}/{journal.journal} ({journal.role}){unverified}")
+            entries = await client.entries.list(journal.journal_id, since=since)
+            moods = [e.mood for e in entries if e.mood is not None]
+            average = f"{sum(moods) / len(moods):.1f}" if moods else "-"
+            lines.append(f"  last {days} days: {len(entries)} entries, average mood {average}")
+            latest = await client.entries.list(journal.journal_id, limit=1)
+            if latest:
+                entry = latest[0]
+                title = entry.title or entry.body.split("\n", 1)[0][:60]
+                lines.append(f"  latest entry: {entry.local_created_at:%Y-%m-%d} {title}")
+            for result in latest_results(await client.measures.results(journal.journal_id)):
+                lines.append(
+                    f"  {result.name}: {result.score} ({result.band}), "
+                    f"{result.taken_at.astimezone():%Y-%m-%d}"
+                )
+        if not shared:
+            lines.append("No client shares a journal with you yet.")
+        return "\n".join(lines)
+
+
+def latest_results(results: list[MeasureResult]) -> list[MeasureResult]:
+    """The newest result of each instrument (`results` come newest first)."""
+    newest: dict[str, MeasureResult] = {}
+    for result in results:
+        newest.setdefault(result.measure, result)
+    return sorted(newest.values(), key=lambda r: r.name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--home", required=True, type=Path, help="the profile directory")
+    parser.add_argument("--days", type=int, default=14, help="how far back to count entries")
+    parser.add_argument("--passphrase-file", type=Path, help="if the profile is locked")
+    args = parser.parse_args()
+    passphrase = args.passphrase_file.read_text().strip() if args.passphrase_file else None
+    now = datetime.now().astimezone()
+    print(asyncio.run(overview(args.home, args.days, now, passphrase)))
+
+
+if __name__ == "__main__":
+    main()

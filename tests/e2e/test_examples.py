@@ -1,0 +1,125 @@
+"""The programs in examples/ run, as an app developer would run them, against a real server:
+a client's mood of the week (online, then offline), and a therapist's overview of every
+journal shared with them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ClientFactory, RunningServer
+
+ROOT = Path(__file__).resolve().parents[2]
+HANG = 120.0  # bounds a hang only
+
+
+async def run_example(name: str, *args: str) -> str:
+    """Run examples/<name>.py with this checkout on the path; its stdout (exit status 0)."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "examples" / f"{name}.py"),
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=environment,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), HANG)
+    assert process.returncode == 0, stderr.decode()[-3000:]
+    return stdout.decode()
+
+
+def noon(day: date) -> datetime:
+    return datetime.combine(day, time(12)).astimezone()
+
+
+async def test_mood_of_the_week_charts_each_day_online_and_offline(
+    signup: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    today = date.today()
+    laptop = await signup("ana")
+    for days_ago, mood in [(1, 4), (1, 6), (3, 8), (10, 1)]:
+        await laptop.entries.write(
+            None, "A day.", mood=mood, created_at=noon(today - timedelta(days_ago))
+        )
+    await laptop.entries.write(None, "No mood today.")
+    await laptop.sync()
+    await laptop.close()
+
+    lines = (await run_example("mood_of_the_week", "--home", str(laptop.home))).splitlines()
+    day = [today - timedelta(days=6 - n) for n in range(7)]
+    assert lines[0] == f"{day[0]:%a %Y-%m-%d}  ·           -"
+    assert (
+        lines[day.index(today - timedelta(1))]
+        == f"{today - timedelta(1):%a %Y-%m-%d}  █████       5.0"
+    )
+    assert (
+        lines[day.index(today - timedelta(3))]
+        == f"{today - timedelta(3):%a %Y-%m-%d}  ████████    8.0"
+    )
+    assert lines[-1] == "week: 3 moods, average 6.0"
+    assert len(lines) == 8
+
+    await live_server.server.close()  # offline: the same chart, from the device alone
+    offline = (await run_example("mood_of_the_week", "--home", str(laptop.home))).splitlines()
+    assert offline[0] == "(offline: from what this device holds)"
+    assert offline[1:] == lines
+
+
+async def test_the_therapist_overview_covers_every_shared_journal(
+    signup: ClientFactory,
+) -> None:
+    ana = await signup("ana")
+    ben = await signup("ben")
+    tom = await signup("tom")
+    yesterday = noon(date.today() - timedelta(days=1))
+    await ana.entries.write(None, "Slept badly.", title="Rough night", mood=3, created_at=yesterday)
+    await ana.entries.write(None, "Better.", title="A walk", mood=7)
+    taken = await ana.measures.take("phq9", [1, 1, 1, 1, 1, 0, 0, 0, 0])
+    await ana.shares.grant("Personal", "tom", fingerprint=await tom.shares.fingerprint())
+    await ben.journals.create("Sleep")
+    await ben.entries.write("Sleep", "Eight hours.", mood=8, created_at=noon(date(2020, 1, 1)))
+    await ben.shares.grant("Sleep", "tom", role="annotate", trust_on_first_use=True)
+    await tom.shares.verify("ben", await ben.shares.fingerprint())
+    for client in (ana, ben):
+        await client.sync()
+    for client in (ana, ben, tom):
+        await client.close()
+
+    text = await run_example("therapist_overview", "--home", str(tom.home), "--days", "14")
+    result = taken.result
+    assert text.splitlines() == [
+        "ana/Personal (read)  [fingerprint not compared]",
+        "  last 14 days: 2 entries, average mood 5.0",
+        f"  latest entry: {date.today():%Y-%m-%d} A walk",
+        f"  {result.name}: {result.score} ({result.band}), {result.taken_at.astimezone():%Y-%m-%d}",
+        "ben/Sleep (annotate)",
+        "  last 14 days: 0 entries, average mood -",
+        "  latest entry: 2020-01-01 Eight hours.",
+    ]
+
+
+def readme_sdk_program() -> str:
+    """The Python block of the README's "Embedding the SDK" section."""
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Embedding the SDK") :]
+    return section[section.index("```python\n") + len("```python\n") : section.index("\n```\n")]
+
+
+async def test_the_readme_sdk_program_runs_against_a_real_server(
+    live_server: RunningServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    namespace: dict[str, Any] = {"__name__": "readme"}
+    exec(compile(readme_sdk_program(), "README.md", "exec"), namespace)
+    await asyncio.wait_for(namespace["main"](live_server.url, tmp_path), HANG)
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("store this recovery key: ")
+    yesterday = (datetime.now().astimezone() - timedelta(days=1)).date()
+    assert printed[1] == f"['Slept badly.'] {yesterday}"
+    assert printed[-1] == "arrived: A long walk." or printed[-1] == "arrived: Slept badly."
