@@ -108,8 +108,7 @@ HINTS = {
     "device": "see `tj devices`",
     "prompt": "see `tj prompt list`",
     "profile": "run `tj signup` or `tj login`",
-    "fingerprint": "they see it with `tj fingerprint`; pass it with --fingerprint, or use "
-    "--trust-on-first-use",
+    "fingerprint": "they see it with `tj fingerprint`; pass --fingerprint or --trust-on-first-use",
 }
 """The CLI's advice for an SDK error, by `TJError.subject` (the SDK's messages name no
 command)."""

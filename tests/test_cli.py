@@ -188,7 +188,16 @@ async def test_commands_without_an_account_on_this_device_fail_with_one_line(
     tmp_path: Path,
 ) -> None:
     result = await run_tj(["list"], env={"XDG_DATA_HOME": str(tmp_path)})
-    assert str(tmp_path / "therapy-journal") in failed_with_one_line(result)
+    line = failed_with_one_line(result)
+    assert str(tmp_path / "therapy-journal") in line
+    assert line.endswith("sign up or log in first: run `tj signup` or `tj login`")
+
+
+async def test_an_unknown_journal_gets_the_cli_hint_the_sdk_message_lacks(
+    laptop: Device,
+) -> None:
+    line = failed_with_one_line(await laptop.tj("list", "--journal", "Dreams"))
+    assert line == "Error: no journal named 'Dreams' on this device: see `tj journal list`"
 
 
 async def test_password_change_then_login_with_the_new_password(
@@ -307,7 +316,8 @@ async def test_usage_mistakes_exit_with_status_2(laptop: Device) -> None:
 
 
 async def test_unknown_entry_id_is_a_one_line_error(laptop: Device) -> None:
-    assert "no entry" in failed_with_one_line(await laptop.tj("show", "abcdef"))
+    line = failed_with_one_line(await laptop.tj("show", "abcdef"))
+    assert line == "Error: no entry abcdef on this device: try `tj sync`"  # the CLI's hint
     assert "not an entry id" in failed_with_one_line(await laptop.tj("edit", "xyz", "--mood", "2"))
 
 
