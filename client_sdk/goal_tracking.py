@@ -42,9 +42,10 @@ class Goals:
         target: date | None = None,
         measure: str | None = None,
     ) -> Goal:
-        """Set a goal (works offline, syncs like an entry). `measure` is "N sessions" or
-        "percent"; a goal in a journal shared with your therapist is one you work on together.
-        """
+        """Set a goal (works offline, syncs like an entry). `target` is the day to reach it
+        by; `measure` is "N sessions" (N from 1 to 1,000) or "percent"; a goal in a journal
+        shared with your therapist is one you work on together. Raises InvalidInput for an
+        empty or too long title or a bad measure, NotFound for an unknown journal."""
         local = await self._context.local_journal(journal)
         parsed = Measure.parse(measure) if measure is not None else None
         document = Document(crypto.random_bytes(wire.ID_BYTES), GOAL)
@@ -53,8 +54,10 @@ class Goals:
         return self._goal(local, document)
 
     async def checkin(self, goal_id: str, *, progress: int | None = None, note: str = "") -> Goal:
-        """Record progress on a goal (see goals.py for how `progress` counts per measure).
-        Check-ins made on two devices at once, even offline, are all kept."""
+        """Record progress on a goal: `progress` is sessions done (for "N sessions";
+        default 1) or the percent reached, 0 to 100 (for "percent"; see goals.py). Check-ins
+        made on two devices at once, even offline, are all kept. Raises NotFound for an
+        unknown goal."""
         local, document = await self._context.document_of_kind(goal_id, GOAL)
         checkin_id = crypto.random_bytes(8).hex()
         update = checkin_update(document, checkin_id, now_ms(), progress=progress, note=note)

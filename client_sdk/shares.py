@@ -37,13 +37,23 @@ class Shares:
         trust_on_first_use: bool = False,
         only: builtins.list[str] | tuple[str, ...] | None = None,
     ) -> ShareInfo:
-        """Share a journal with another account (a therapist).
+        """Share a journal with another account (a therapist); needs the network.
 
+        `role` is "read" or "annotate" (may also add notes and prompts); `until` ends the
+        share on its own (an aware datetime, or a naive one in local time; None: no end).
         The member's keys must be confirmed: pass the `fingerprint` they read out to you, or
         `trust_on_first_use=True`. With `only` (e.g. ["mood", "tags"]), entries written from
         now on are shared with just those fields, through a journal kept for that member; a
         wider share of this journal with that member (the whole journal, or other fields)
         ends first, with a key rotation, and `ShareInfo.ended` names the journals it ended.
+
+        Raises KeyChangedError when the fingerprint does not match (nothing is shared),
+        InvalidInput for an unconfirmed peer, a bad role or field or an end in the past,
+        AccessError when this account does not own the journal, NotFound for an unknown
+        journal or account, NetworkError offline.
+
+            await client.shares.grant("Personal", "drsmith", until=datetime(2027, 1, 1),
+                                      fingerprint="12345 67890 ...", only=["mood", "tags"])
         """
         return await self._context.sharing.share(
             await self._context.local_journal(journal),
@@ -56,7 +66,9 @@ class Shares:
         )
 
     async def revoke(self, journal: str, username: str) -> None:
-        """Stop sharing now and rotate the journal key, so later records stay private."""
+        """Stop sharing now and rotate the journal key, so later records stay private (the
+        member keeps what they already downloaded). Needs the network; raises NotFound when
+        the journal is not shared with `username`, AccessError when it is not this account's."""
         local = await self._context.local_journal(journal)
         await self._context.sharing.unshare(local, username)
 
