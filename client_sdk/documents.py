@@ -290,8 +290,20 @@ def edit_entry_update(document: Document, fields: EntryFields, now_ms: int) -> b
 
 
 def delete_entry_update(document: Document, now_ms: int) -> bytes:
-    """Delete for good: `deleted` is only ever set true, so no device can bring it back."""
-    return document.change(fields={"deleted": True, "updated_at": now_ms})
+    """Delete for good: `deleted` is only ever set true, so no device can bring it back, and
+    the title, body, mood, tags and emotions are cleared, so that the garbage-collected state
+    of the document (a snapshot) no longer holds them (protocol.md 5, "delete")."""
+    return document.change(
+        fields={
+            "deleted": True,
+            "updated_at": now_ms,
+            "title": "",
+            "mood": None,
+            "tags": [],
+            "emotions": [],
+        },
+        texts={"body": ""},
+    )
 
 
 TRASH_DAYS = 30  # how long a trashed entry can be restored, as Day One and Journey keep it
@@ -306,6 +318,23 @@ def trash_entry_update(document: Document, now_ms: int) -> bytes:
 def restore_entry_update(document: Document, now_ms: int) -> bytes:
     """Take an entry out of the trash."""
     return document.change(fields={"trashed_at": None, "updated_at": now_ms})
+
+
+def removed(document: Document) -> bool:
+    """Whether a document (of any kind) was deleted for good or is in the trash: nothing of
+    it is given to a member whose share starts afterwards (protocol.md 4.19)."""
+    return document.field("deleted") is True or document.field("trashed_at") is not None
+
+
+def removal_update(document: Document, now_ms: int) -> bytes:
+    """The removal of a `removed` document, written again by this device: `deleted` (with
+    its content cleared, for an entry) or `trashed_at`. Carries no text: what replaces an
+    outbox change to such a document that was written before a share (protocol.md 4.19)."""
+    if document.field("deleted") is True:
+        if document.kind == ENTRY:
+            return delete_entry_update(document, now_ms)
+        return document.change(fields={"deleted": True, "updated_at": now_ms})
+    return document.change(fields={"trashed_at": document.field("trashed_at")})
 
 
 def trash_expired(view: EntryView, now_ms: int) -> bool:
@@ -348,7 +377,9 @@ def entry_view(document: Document) -> EntryView:
         tags=tuple(str(tag) for tag in tags) if isinstance(tags, list) else (),
         created_at=int(fields.get("created_at", 0) or 0),
         updated_at=int(fields.get("updated_at", 0) or 0),
-        deleted=fields.get("deleted") is True,
+        # An entry whose creation this device never received (only a later change: the
+        # removal of an entry left out of a share) reads as deleted (protocol.md 5).
+        deleted=fields.get("deleted") is True or "created_at" not in fields,
         emotions=tuple(str(e) for e in emotions) if isinstance(emotions, list) else (),
         prompt_id=prompt_id if isinstance(prompt_id, str) and prompt_id else None,
         utc_offset=_offset_or_none(offset),

@@ -152,6 +152,7 @@ class Entries:
         if view.trashed_at is None:
             raise NotFound(f"entry {entry_id} is not in the trash")
         await self._context.save(local, document, restore_entry_update(document, now_ms()))
+        await self._context.replica.restored(local, document.doc_id)
         return self._context.entry(local, document)
 
     async def trash(self) -> builtins.list[Entry]:

@@ -6,6 +6,7 @@ outbox, pulling and verifying records, merging them into documents, and journal 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import sqlite3
@@ -18,7 +19,7 @@ from client_sdk import sync as sync_plan
 from client_sdk import withholding as counting
 from client_sdk.access import AccessState
 from client_sdk.chains import Chains
-from client_sdk.documents import Document
+from client_sdk.documents import Document, removal_update, removed
 from client_sdk.errors import (
     AccessError,
     ConflictError,
@@ -489,7 +490,10 @@ class Replica:
         except ConflictError as error:
             if getattr(error, "code", None) != "stale_epoch":
                 raise
-            await self.refresh_journals()  # another device rotated a key: seal again
+            # Another device changed the chain (a share, a revocation): learn it, and what
+            # was written since (an entry trashed before the share), then seal again.
+            await self.refresh_journals()
+            await self._pull(report, tracker, check=False)
             await self._reseal_outbox()
             await self._push(report, tracker)
         voids = await self._void_withdrawn(report)
@@ -565,10 +569,16 @@ class Replica:
         names = journal_names(await self.store.journals(), self.profile.account_id)
         await Pusher(self.store, self.transport, names, report, tracker).push()
 
-    async def _pull(self, report: sync_plan.SyncReport, tracker: sync_plan.ProgressTracker) -> None:
+    async def _pull(
+        self,
+        report: sync_plan.SyncReport,
+        tracker: sync_plan.ProgressTracker,
+        check: bool = True,
+    ) -> None:
         """Pull pages until the server says done, or stop (and report it) once it answered
         `STALLED_ROUNDS` times in a row without moving any cursor: a server that keeps saying
-        "not done" and sends nothing must not keep a device syncing forever."""
+        "not done" and sends nothing must not keep a device syncing forever. `check`: look
+        for withheld records once done (the last pull of a sync does)."""
         stall = sync_plan.StallGuard(STALLED_ROUNDS)
         refused = False
         while True:
@@ -605,7 +615,8 @@ class Replica:
                     moved += page.cursor > journals[page.journal_id].cursor
             tracker.pulled(reply.pages, cursors)
             if reply.done:
-                await self._check_withheld(report)
+                if check:
+                    await self._check_withheld(report)
                 return
             if stall.stalled(moved > 0):
                 report.incomplete.extend(
@@ -1165,57 +1176,93 @@ class Replica:
     async def seal_snapshots(
         self, journal: LocalJournal, doc_ids: list[bytes] | None = None
     ) -> None:
-        """Seal the current state of documents of an owned journal (all those this account
-        created, or `doc_ids`) as fresh snapshots under its current epoch, for the outbox.
+        """Seal the current state of documents of an owned journal as fresh snapshots under
+        its current epoch, for the outbox: at a share, every document this account created
+        that is neither deleted nor in the trash (`doc_ids` None); otherwise the documents
+        `doc_ids` (an offline device's outbox changes from before a share), where a removed
+        document gets its removal written again instead (`removal_update`: no text).
         A garbage-collected state holds no deleted text: what a member who only holds keys
-        from this epoch on can ever open."""
+        from this epoch on can ever open. The share's boundary (every counter this device
+        accounts for) is carried by the first record, or by a `void` record if no document
+        is sealed."""
         state = self.chains.current(journal.journal_id)
         fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
         stored = await self.store.documents(journal.journal_id)
         wanted = set(doc_ids) if doc_ids is not None else None
         creators = await self.store.creators([d.doc_id for d in stored])
         key = await self.journal_key(fresh, state.epoch)
-        me, device = self.profile.account_id, self.profile.device_id
+        sealed = 0
         for document in stored:
             creator = creators.get(document.doc_id, self.profile.account_id)
             chosen = document.doc_id in wanted if wanted is not None else creator == fresh.owner_id
-            if not chosen:
-                continue
             snapshot = stored_document(document)
+            if not chosen or (wanted is None and removed(snapshot)):
+                continue
+            if removed(snapshot):
+                update = removal_update(snapshot, now_ms())
+                await self._seal_boundary(fresh, key, snapshot, records.UPDATE, update)
+            else:
+                await self._seal_boundary(fresh, key, snapshot, records.SNAPSHOT, snapshot.state())
+            sealed += 1
+        if not sealed:
+            with contextlib.suppress(_NothingToCover):
+                await self._seal_boundary(fresh, key, None, records.VOID, b"")
+
+    async def restored(self, journal: LocalJournal, doc_id: bytes) -> None:
+        """A document taken out of the trash: members whose share began while it was there
+        never received it (`seal_snapshots`), so its whole state goes to the current members
+        as a snapshot under the current epoch."""
+        state = self.chains.state(journal.journal_id)
+        if journal.role == "owner" and state is not None and state.members:
+            await self.seal_snapshots(journal, [doc_id])
+
+    async def _seal_boundary(
+        self,
+        journal: LocalJournal,
+        key: bytes,
+        document: Document | None,
+        kind: str,
+        payload: bytes,
+    ) -> None:
+        """One record of a share's boundary for the outbox: a snapshot, a removal written
+        again (its document's new state stored too) or, with `document` None, a `void`
+        record that only carries the boundary's covers (none if there is nothing to cover)."""
+        me, device = self.profile.account_id, self.profile.device_id
+        async with self.store.transaction() as tx:
+            # The share's boundary: every counter this device accounts for is covered, so
+            # a member who never gets the history before it sees no gap there.
+            known = counting.JournalCounters(
+                journal.journal_id, await tx.journal_counters(journal.journal_id)
+            )
+            about = (document.doc_id, document.kind) if document else (records.NO_DOCUMENT, "")
+            body, _ = await self._new_body(tx, journal, about, kind, payload, known.accounted())
+            if body.counter > 1:  # this device's own records, pulled back or not
+                own = counting.Cover(me, device, ((1, body.counter - 1),))
+                covers = counting.merge_covers([*body.covers, own])
+                body = dataclasses.replace(body, covers=covers)
+            if document is None and not body.covers:
+                raise _NothingToCover
             record_id = crypto.random_bytes(wire.ID_BYTES)
-            async with self.store.transaction() as tx:
-                # The share's boundary: every counter this device accounts for is covered, so
-                # a member who never gets the history before it sees no gap there.
-                known = counting.JournalCounters(
-                    fresh.journal_id, await tx.journal_counters(fresh.journal_id)
+            ciphertext = self._seal(journal, key, record_id, body)
+            if len(ciphertext) > wire.MAX_RECORD_BYTES:
+                raise InvalidInput(
+                    f"a document of {journal.name!r} is too large to share in one snapshot"
                 )
-                body, _ = await self._new_body(
-                    tx,
-                    fresh,
-                    (snapshot.doc_id, snapshot.kind),
-                    records.SNAPSHOT,
-                    snapshot.state(),
-                    known.accounted(),
+            doc_id = document.doc_id if document else None
+            await tx.add_outbox(journal.journal_id, record_id, journal.epoch, ciphertext, doc_id)
+            if document is None:
+                seen = SeenRecord(
+                    journal.journal_id, record_id, None, None, me, device, body.counter
                 )
-                if body.counter > 1:  # this device's own records, pulled back or not
-                    own = counting.Cover(me, device, ((1, body.counter - 1),))
-                    covers = counting.merge_covers([*body.covers, own])
-                    body = dataclasses.replace(body, covers=covers)
-                ciphertext = self._seal(fresh, key, record_id, body)
-                if len(ciphertext) > wire.MAX_RECORD_BYTES:
-                    raise InvalidInput(
-                        f"a document of {fresh.name!r} is too large to share in one snapshot"
-                    )
-                await tx.add_outbox(
-                    fresh.journal_id, record_id, fresh.epoch, ciphertext, snapshot.doc_id
+            else:
+                seen = self._seen(journal.journal_id, record_id, None, journal.epoch, body)
+            await tx.mark_seen([seen])
+            if body.covers:
+                await tx.put_covers(
+                    journal.journal_id, record_id, counting.encode_covers(body.covers)
                 )
-                await tx.mark_seen(
-                    [self._seen(fresh.journal_id, record_id, None, fresh.epoch, body)]
-                )
-                if body.covers:
-                    await tx.put_covers(
-                        fresh.journal_id, record_id, counting.encode_covers(body.covers)
-                    )
+            if document is not None and kind == records.UPDATE:
+                await tx.put_documents(await _merged(tx, journal, [document]), now_ms())
 
     async def push_outbox(self) -> None:
         """Push what waits in the outbox now (sharing needs the network anyway)."""
@@ -1289,6 +1336,11 @@ class Replica:
                 await tx.withdraw(journal_id, withdrawn)  # the snapshots below cover them
             docs = [r.doc_id for r in dropped if r.doc_id]
             await self.seal_snapshots(journal, list(dict.fromkeys(docs)))
+
+
+class _NothingToCover(Exception):
+    """A share's boundary with no counter to account for: no `void` record is written (the
+    transaction that drew its counter is rolled back)."""
 
 
 def _check_size(ciphertext: bytes) -> None:

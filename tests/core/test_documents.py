@@ -127,6 +127,25 @@ def test_delete_wins_over_a_concurrent_edit() -> None:
     assert entry_view(laptop).deleted and entry_view(phone).deleted
 
 
+def test_deleting_an_entry_for_good_leaves_none_of_its_content_in_its_state() -> None:
+    document = Document(DOC_ID, ENTRY)
+    fields = EntryFields(title="Never tell", body="About my brother.", mood=3, tags=("family",))
+    new_entry_update(document, fields, now_ms=1)
+    trash_entry_update(document, now_ms=2)
+    delete_entry_update(document, now_ms=3)
+    state = document.state()
+    assert b"Never tell" not in state and b"brother" not in state and b"family" not in state
+    view = entry_view(Document.from_state(DOC_ID, ENTRY, state))
+    assert view.deleted and (view.title, view.body, view.mood, view.tags) == ("", "", None, ())
+
+
+def test_an_entry_whose_creation_was_never_received_reads_as_deleted() -> None:
+    laptop, _ = two_copies("Draft")
+    lone = Document(DOC_ID, ENTRY)
+    lone.apply(trash_entry_update(laptop, now_ms=2))  # a later change alone (its base missing)
+    assert entry_view(lone).deleted
+
+
 def test_an_edit_never_undeletes_an_entry() -> None:
     laptop, phone = two_copies("Draft")
     phone.apply(delete_entry_update(laptop, now_ms=2))
