@@ -351,14 +351,28 @@ def verify(
     return state
 
 
-def replay(reader: Reader, journal_id: bytes, owner_id: bytes, entries: list[bytes]) -> AccessState:
-    """The state of entries this device verified before (read back from its own store)."""
-    state = AccessState(journal_id, owner_id)
+def replay(reader: Reader, journal_id: bytes, entries: list[bytes]) -> AccessState:
+    """The state of entries this device verified before (read back from its own store). The
+    owner is the one the `created` entry names (verified with that owner's key when it was
+    stored), never a server's word. Raises IntegrityError if the entries do not replay."""
+    state = AccessState(journal_id, chain_owner(journal_id, entries))
     for raw in entries:
         entry = _parse(raw, journal_id)[0]
         _link(state, entry)
         _apply(state, reader, entry)
     return state
+
+
+def chain_owner(journal_id: bytes, entries: list[bytes]) -> bytes:
+    """The owner named by a chain's first entry (`created`). Raises IntegrityError if there
+    is none."""
+    first = _parse(entries[0], journal_id)[0] if entries else None
+    if first is None or first.kind != CREATED or not _is_id(first.payload["owner"]):
+        raise IntegrityError(
+            f"the access chain of journal {journal_id.hex()} does not start with `created`"
+        )
+    owner: bytes = first.payload["owner"]
+    return owner
 
 
 def _link(state: AccessState, entry: Entry) -> None:

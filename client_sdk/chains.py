@@ -26,18 +26,23 @@ class Chains:
         self._problems: dict[bytes, str] = {}
         self._loaded = False
 
-    async def load(self, owners: dict[bytes, bytes]) -> None:
-        """Read the verified chains back from the local store (once per client).
-        `owners`: journal id -> owner account id."""
+    async def load(self) -> None:
+        """Read the verified chains back from the local store (once per client). Each
+        journal's owner is the one its verified chain was created by (`access.replay`). A
+        stored chain that does not replay is a problem of that journal alone: it is fetched
+        and verified again from its start at the next refresh."""
         if self._loaded:
             return
         stored = await self.store.access_entries()
-        for journal_id, entries in stored.items():
-            if journal_id in owners:
-                self._states[journal_id] = access.replay(
-                    self.reader, journal_id, owners[journal_id], entries
-                )
         self._problems = await self.store.access_problems()
+        for journal_id, entries in stored.items():
+            try:
+                self._states[journal_id] = access.replay(self.reader, journal_id, entries)
+            except IntegrityError as error:
+                self._problems[journal_id] = (
+                    f"the access chain this device kept for journal {journal_id.hex()} does not "
+                    f"read back ({error}): it is verified again from its start"
+                )
         self._loaded = True
 
     @property
@@ -120,16 +125,23 @@ class Chains:
     ) -> None:
         journal_id = journal.journal_id
         known = self._states.get(journal_id)
+        # A known journal's owner is the one its verified chain was created by: the server
+        # naming anyone else is a problem of this journal, never a new owner.
+        owner_id = known.owner_id if known else journal.owner_id
         try:
+            if journal.owner_id != owner_id:
+                raise IntegrityError(
+                    f"the server names another owner for journal {journal_id.hex()} than the "
+                    "account its verified access chain was created by: nothing new is sealed "
+                    "or shown for it until the server names the right one"
+                )
             access.check_length(known, journal.chain_length)
             state = known
             if entries:
-                owner_key = owner_key_of(journal.owner_id)
+                owner_key = owner_key_of(owner_id)
                 if owner_key is None:
                     raise IntegrityError(f"the owner of journal {journal_id.hex()} is not known")
-                state = access.verify(
-                    known, self.reader, journal_id, journal.owner_id, owner_key, entries
-                )
+                state = access.verify(known, self.reader, journal_id, owner_id, owner_key, entries)
             if (state.length if state else 0) < journal.chain_length:
                 raise IntegrityError(
                     f"the server did not serve the whole access chain of journal {journal_id.hex()}"

@@ -21,6 +21,7 @@ build on. Each record set aside is reported once, in `SyncReport.set_aside`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -45,8 +46,12 @@ class Pusher:
         journals: dict[bytes, str],
         report: SyncReport,
         tracker: ProgressTracker,
+        unsafe: Callable[[OutboxRecord], str | None] = lambda record: None,
     ) -> None:
         self._store = store
+        self._unsafe = unsafe
+        self.held: dict[bytes, str] = {}
+        """journal id -> why records of it were kept in the outbox, unpushed (`unsafe`)."""
         self._transport = transport
         self._journals = journals
         self._report = report
@@ -56,8 +61,17 @@ class Pusher:
         self._blocked: set[bytes] = set()  # documents with a change set aside
 
     async def push(self) -> None:
+        """Push every batch; records `unsafe` names a reason for stay in the outbox, unpushed
+        (with the records after them in their journal), and `held` says why."""
         self._blocked = await self._store.set_aside_documents()
         for batch in sync_plan.push_batches(await self._store.outbox()):
+            journal_id = batch[0].journal_id
+            if journal_id not in self.held:
+                reason = next(filter(None, map(self._unsafe, batch)), None)
+                if reason is not None:
+                    self.held[journal_id] = reason
+            if journal_id in self.held:
+                continue
             await self._push(batch)
 
     async def _push(self, batch: list[OutboxRecord]) -> None:

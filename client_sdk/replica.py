@@ -55,6 +55,7 @@ STALLED_ROUNDS = 3
 ANNOTATION_KINDS = ("note", "prompt", "crisis_line", "safety_ack", "assignment")
 """What a member with the annotate role may write (each only in documents it created)."""
 REVOKED = "revoked"  # local role of a journal no longer shared with this account
+OLD_EPOCH = "sealed under an older key epoch than the journal's verified chain"
 
 
 class Replica:
@@ -96,10 +97,13 @@ class Replica:
             for journal in reply.journals:
                 for key in journal.keys:
                     await tx.put_key(journal.journal_id, key.epoch, key.envelope)
+        await self.load_access()
         for owner_id in {j.owner_id for j in reply.journals} - {self.profile.account_id}:
-            await self.pin_on_first_use(owner_id)
+            try:
+                await self.pin_on_first_use(owner_id)
+            except (IntegrityError, KeyChangedError):
+                continue  # its journals cannot verify their chain: a problem of theirs alone
         await self._load_peers()
-        await self._load_chains(known)
         await self.chains.update(reply.journals, self._owner_sign_key)
         envelopes = await self.store.journal_keys()
         now = now_ms()
@@ -126,13 +130,10 @@ class Replica:
             ):
                 await self._adopt(journal)
 
-    async def _load_chains(self, known: dict[bytes, LocalJournal]) -> None:
-        await self.chains.load({j.journal_id: j.owner_id for j in known.values()})
-
     async def load_access(self) -> None:
         """Read the verified chains and pinned peers back (once, for a client just opened)."""
         if not self.chains.loaded:
-            await self._load_chains({j.journal_id: j for j in await self.store.journals()})
+            await self.chains.load()
             await self._load_peers()
 
     def _local(
@@ -142,34 +143,47 @@ class Replica:
         envelopes: dict[tuple[bytes, int], bytes],
         now: int,
     ) -> LocalJournal | None:
-        """The journal as this device may act on it: from its verified access chain. While
-        the chain has a problem (rollback, fork), the last verified local state stays."""
+        """The journal as this device may act on it: from its verified access chain (its
+        owner too, and the owner's name from the owner's pinned, self-signed identity: never
+        the server's `owner_id` or `owner_name`). While the chain has a problem (rollback,
+        fork, another owner named), the last verified local state stays."""
         state = self.chains.state(journal.journal_id)
         mine = journal.owner_id == self.profile.account_id
         if mine and state is None and journal.chain_length == 0:
             state = AccessState(journal.journal_id, journal.owner_id, epoch=journal.epoch)
         if self.chains.problem(journal.journal_id) is not None or state is None:
-            return previous
+            if previous is None or state is None:
+                return previous
+            owner = state.owner_id
+            return replace(previous, owner_id=owner, owner_name=self.owner_name(owner))
         role, expires_at = "owner", 0
-        if journal.owner_id != self.profile.account_id:
+        if state.owner_id != self.profile.account_id:
             terms = state.member_by_account(self.profile.account_id)
             readable = state.may_read(self.profile.account_id, state.epoch)
             if terms is None or terms.ended(now) or not readable:
                 return replace(previous, role=REVOKED) if previous else None
             role, expires_at = terms.role, terms.expires_at
-        meta = self._journal_meta(journal, envelopes)
+        meta = self._journal_meta(journal, state.owner_id, envelopes)
         return LocalJournal(
             journal.journal_id,
-            journal.owner_id,
+            state.owner_id,
             role,
             state.epoch,
             str(meta.get("name", "")),
             journal.meta_version,
             previous.cursor if previous else 0,
-            journal.owner_name,
+            self.owner_name(state.owner_id),
             expires_at,
             json.dumps(meta, sort_keys=True),
         )
+
+    def owner_name(self, owner_id: bytes) -> str:
+        """How a journal's owner is named on this device: the username of its pinned,
+        self-signed identity (bound to its account id), whatever the server calls it."""
+        if owner_id == self.profile.account_id:
+            return self.profile.username
+        peer = self._peers.get(owner_id)
+        return peer.username if peer else f"account {owner_id.hex()[:8]}"
 
     def _shares(self, now: int) -> list[LocalShare]:
         """The members of this account's journals, as their verified chains say."""
@@ -193,19 +207,20 @@ class Replica:
         return peer.sign_public_key if peer else None
 
     def _journal_meta(
-        self, journal: wire.Journal, envelopes: dict[tuple[bytes, int], bytes]
+        self, journal: wire.Journal, owner_id: bytes, envelopes: dict[tuple[bytes, int], bytes]
     ) -> dict[str, Any]:
-        """The journal's name, if its owner signed it (see keys.sign_journal_name)."""
+        """The journal's name, if its owner (`owner_id`, from the verified chain) signed it
+        (see keys.sign_journal_name)."""
         short = journal.journal_id.hex()[:8]
         try:
             epoch = keys.meta_epoch(journal.meta)
-            key = self._unwrap(journal.journal_id, journal.owner_id, journal.role, epoch, envelopes)
+            key = self._unwrap(journal.journal_id, owner_id, journal.role, epoch, envelopes)
             meta = decode_meta(keys.open_journal_meta(key, journal.journal_id, journal.meta))
         except (IntegrityError, AccessError, KeyChangedError):
             return {"name": f"(unreadable journal {short})"}
-        if journal.chain_length == 0 and journal.owner_id == self.profile.account_id:
+        if journal.chain_length == 0 and owner_id == self.profile.account_id:
             return meta  # from before names were signed: adopted (and signed) right away
-        owner_key = self._owner_sign_key(journal.owner_id)
+        owner_key = self._owner_sign_key(owner_id)
         try:
             signature = bytes.fromhex(str(meta.get("name_signature", "")))
             if owner_key is None:
@@ -284,7 +299,9 @@ class Replica:
 
     async def pin(self, identity: wire.Identity, verified: bool, replace_pin: bool = False) -> Peer:
         """Store a verified-signature identity as pinned; refuse one that differs from the pin
-        unless `replace_pin` (the user compared the new fingerprint in person)."""
+        of its account id, or that names a username pinned for another account id (a new
+        account under a pinned name is a changed key), unless `replace_pin` (the user compared
+        the new fingerprint in person: the other account's pin is then forgotten)."""
         keys.verify_identity(
             identity.account_id,
             identity.username,
@@ -305,12 +322,27 @@ class Replica:
                 f"the identity keys of {identity.username} changed since they were pinned: "
                 "compare fingerprints in person, then verify them again"
             )
+        others = await self.pinned_as(identity.username, identity.account_id)
+        if others and not replace_pin:
+            raise KeyChangedError(changed_account(identity.username))
         if pinned is not None and pinned.verified and not verified:
             peer = replace(peer, verified=True)
         async with self.store.transaction() as tx:
+            for other in others:
+                await tx.forget_peer(other.account_id)
             await tx.put_peer(peer)
+        for other in others:
+            self._peers.pop(other.account_id, None)
         self._peers[peer.account_id] = peer
         return peer
+
+    async def pinned_as(self, username: str, account_id: bytes) -> list[Peer]:
+        """Pins of `username` under another account id than `account_id`."""
+        return [
+            p
+            for p in await self.store.peers()
+            if p.username == username and p.account_id != account_id
+        ]
 
     async def commit(
         self, journal: LocalJournal, document: Document, update: bytes, *, new: bool = False
@@ -565,9 +597,51 @@ class Replica:
         return wrote
 
     async def _push(self, report: sync_plan.SyncReport, tracker: sync_plan.ProgressTracker) -> None:
-        """Push the outbox; records the server refuses for good are set aside (pushing.py)."""
-        names = journal_names(await self.store.journals(), self.profile.account_id)
-        await Pusher(self.store, self.transport, names, report, tracker).push()
+        """Push the outbox; records the server refuses for good are set aside (pushing.py).
+
+        First the key of every owned journal with an ended member is rotated (by the signed
+        end date and this device's clock), and a record is pushed only under the current
+        epoch of its journal's verified chain, whose key no ended or removed member holds:
+        otherwise it stays in the outbox (sealed again first, or reported when that cannot
+        happen), whatever the server would accept."""
+        await self.rotate_expired()
+        for attempt in range(2):
+            journals = await self.store.journals()
+            names = journal_names(journals, self.profile.account_id)
+            pusher = Pusher(
+                self.store,
+                self.transport,
+                names,
+                report,
+                tracker,
+                lambda record: self._unsafe_to_push(record, now_ms()),
+            )
+            await pusher.push()
+            if attempt == 0 and OLD_EPOCH in pusher.held.values():
+                await self._reseal_outbox()
+                continue
+            report.problems.extend(
+                f"journal {names.get(journal_id, journal_id.hex())!r}: changes kept on this "
+                f"device, not pushed: {reason}"
+                for journal_id, reason in pusher.held.items()
+            )
+            return
+
+    def _unsafe_to_push(self, record: sync_plan.OutboxRecord, now: int) -> str | None:
+        """Why a record of an owned journal must not be pushed now, if it must not."""
+        state = self.chains.state(record.journal_id)
+        if state is None or state.owner_id != self.profile.account_id:
+            return None
+        if record.epoch < state.epoch:
+            return OLD_EPOCH
+        holders = state.sealed_to.get(record.epoch, frozenset())
+        if any(m.handle in holders and m.ended(now) for m in state.members.values()):
+            problem = self.chains.problem(record.journal_id)
+            return (
+                "they are sealed with a key that a member whose share ended holds, and the key "
+                "could not be rotated" + (f" ({problem})" if problem else "")
+            )
+        return None
 
     async def _pull(
         self,
@@ -1380,6 +1454,13 @@ def check_may_write(journal: LocalJournal, kind: str) -> None:
             "for the client's care, assignments, crisis lines and acknowledgements of safety flags)"
         )
     raise AccessError(f"journal {journal.name!r} is shared with this account read-only")
+
+
+def changed_account(username: str) -> str:
+    return (
+        f"the server now gives {username} another account than the one pinned on this device "
+        "(a changed key): nothing was shared. Compare fingerprints in person and pass the new one"
+    )
 
 
 def same_keys(a: Peer, b: Peer) -> bool:

@@ -21,7 +21,7 @@ from client_sdk import access, crypto, keys, wire
 from client_sdk.documents import ENTRY, Document, entry_view
 from client_sdk.errors import AccessError, IntegrityError, InvalidInput, KeyChangedError, NotFound
 from client_sdk.models import normalize_username, now_ms, to_datetime
-from client_sdk.replica import Replica, same_keys, stored_document
+from client_sdk.replica import Replica, changed_account, same_keys, stored_document
 from client_sdk.store import LocalJournal, Peer
 
 DISCLOSABLE = ("title", "body", "mood", "tags", "emotions")
@@ -186,6 +186,8 @@ class Sharing:
                 )
             return await self.replica.pin(identity, verified=True, replace_pin=True)
         pinned = await self.store.peer(identity.account_id)
+        if await self.replica.pinned_as(identity.username, identity.account_id):
+            raise KeyChangedError(changed_account(identity.username))
         candidate = Peer(
             identity.account_id,
             identity.username,

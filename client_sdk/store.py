@@ -744,6 +744,9 @@ class Transaction:
             ),
         )
 
+    async def forget_peer(self, account_id: bytes) -> None:
+        await self._db.execute("DELETE FROM peers WHERE account_id = ?", (account_id,))
+
     async def put_peer(self, peer: Peer) -> None:
         await self._db.execute(
             "INSERT OR REPLACE INTO peers VALUES (?, ?, ?, ?, ?)",

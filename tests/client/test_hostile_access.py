@@ -163,8 +163,12 @@ async def test_an_old_journal_list_is_a_rollback_and_nothing_is_sealed_with_the_
     ana = await through("ana")
     tom = await signup("tom")
     await share_with(ana, tom)
+    await ana.entries.write("Personal", "Written while shared.")
+    await ana.sync()
     await tom.sync()
     personal = await journal_id(ana, "Personal")
+    # tom's keys open this journal's records: "nothing opens" below is a real check.
+    assert readable_by(tom, copy_of_server_db(live_server, tmp_path), personal, "while shared")
     before = hostile.replies_to("/v1/journals/list")[-1]  # from before the revocation
     await ana.shares.revoke("Personal", "tom")
 
@@ -201,7 +205,9 @@ async def test_an_old_journal_list_is_a_rollback_and_nothing_is_sealed_with_the_
     assert (await ana.sync()).rollbacks == []
     await ana.entries.write("Personal", SECRET)
     await ana.sync()
-    assert readable_by(tom, copy_of_server_db(live_server, tmp_path), personal, SECRET) == []
+    stolen = copy_of_server_db(live_server, tmp_path)
+    assert readable_by(ana, stolen, personal, SECRET)  # on the server, under the new key
+    assert readable_by(tom, stolen, personal, SECRET) == []
 
 
 async def test_a_member_shown_a_shorter_access_chain_reports_a_rollback(

@@ -76,7 +76,9 @@ async def test_a_substituted_therapist_key_is_refused_and_no_share_is_sent(
     assert await ana.store.peer(tom.profile.account_id) is None
 
 
+@pytest.mark.parametrize("account", ["same account id", "another account id"])
 async def test_a_key_substituted_after_pinning_is_refused_even_with_trust_on_first_use(
+    account: str,
     hostile: HostileServer,
     through: Through,
     signup: ClientFactory,
@@ -87,17 +89,19 @@ async def test_a_key_substituted_after_pinning_is_refused_even_with_trust_on_fir
     await share_with(ana, tom)
     await ana.journals.create("Sleep")
     impostor = keys.AccountSecrets.generate()
+    account_id = tom.profile.account_id if account == "same account id" else bytes(range(16))
     forged = wire.Identity(
-        tom.profile.account_id,
+        account_id,
         "tom",
         impostor.sign_public_key,
         impostor.box_public_key,
-        keys.sign_identity(impostor, tom.profile.account_id, "tom"),
+        keys.sign_identity(impostor, account_id, "tom"),
     )
     hostile.replies["/v1/account/identity"] = lambda request, reply: wire.encode(forged)
     hostile.paths.clear()
     before = membership_rows(live_server)
-    with pytest.raises(KeyChangedError, match="changed since you pinned"):
+    refused = "changed since you pinned" if account == "same account id" else "another account"
+    with pytest.raises(KeyChangedError, match=refused):
         await ana.shares.grant("Sleep", "tom", trust_on_first_use=True)
     assert "/v1/journals/rotate" not in hostile.paths
     assert membership_rows(live_server) == before
