@@ -884,10 +884,11 @@ class Replica:
         journals = {j.journal_id: j for j in await self.store.journals()}
         for stored in await self.store.documents_by_ids(candidates):
             journal = journals.get(stored.journal_id)
-            if journal is None or journal.role != "owner":
-                continue
+            document = stored_document(stored)
+            if journal is None or journal.role != "owner" or removed(document):
+                continue  # a removed document's state is never sealed whole (a member's key)
             try:
-                await self._compact_document(journal, stored_document(stored))
+                await self._compact_document(journal, document)
             except TJError as error:
                 if sync_plan.refusal(error) is None:
                     raise

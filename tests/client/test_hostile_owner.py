@@ -652,3 +652,31 @@ async def test_a_members_own_device_ends_its_share_by_the_signed_end_date_whatev
     monkeypatch.setattr("client_sdk.replica.now_ms", lambda: later)
     await tom.replica.refresh_journals()
     assert [j.role for j in await tom.store.journals() if j.journal_id == personal] == ["revoked"]
+
+
+async def test_an_entry_in_the_trash_is_never_compacted_into_a_key_a_new_member_holds(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A change to a trashed entry reaching another owner device after a share (here the
+    phone's removal, written again) must not make that device seal the whole entry, as a
+    compaction snapshot, under the key the new member holds."""
+    laptop, tom = await signup("ana"), await signup("tom")
+    laptop.replica.compact_after = 2
+    entry = await laptop.write("Personal", "About my brother.")
+    await laptop.edit(entry.id, append=" More.")
+    await laptop.sync()
+    phone = await login("ana")
+    await phone.sync()
+    await phone.edit(entry.id, append=" And what he did.")  # offline
+    await laptop.delete(entry.id)
+    await laptop.sync()
+    await share_with(laptop, tom)
+    await phone.sync()
+    report = await laptop.sync()
+    await tom.sync()
+
+    assert report.problems == []
+    personal = await journal_id(laptop, "Personal")
+    stolen = copy_of_server_db(live_server, tmp_path)
+    assert readable_by(tom, stolen, personal, "my brother") == []
+    assert [e.id for e in await laptop.trash()] == [entry.id]
