@@ -138,7 +138,10 @@ class Chains:
             access.check_length(known, journal.chain_length)
             state = known
             if entries:
-                owner_key = owner_key_of(owner_id)
+                try:
+                    owner_key = owner_key_of(owner_id)
+                except IntegrityError as error:
+                    raise IntegrityError(f"journal {journal_id.hex()}: {error}") from None
                 if owner_key is None:
                     raise IntegrityError(f"the owner of journal {journal_id.hex()} is not known")
                 state = access.verify(known, self.reader, journal_id, owner_id, owner_key, entries)

@@ -65,6 +65,7 @@ class Replica:
         self.transport = transport
         self._keys: dict[tuple[bytes, int], bytes] = {}
         self._peers: dict[bytes, Peer] = {}
+        self._unpinned: dict[bytes, str] = {}  # owner account id -> why it could not be pinned
         secrets = profile.secrets
         self.reader = access.Reader(
             profile.account_id,
@@ -101,8 +102,10 @@ class Replica:
         for owner_id in {j.owner_id for j in reply.journals} - {self.profile.account_id}:
             try:
                 await self.pin_on_first_use(owner_id)
-            except (IntegrityError, KeyChangedError):
-                continue  # its journals cannot verify their chain: a problem of theirs alone
+                self._unpinned.pop(owner_id, None)
+            except (IntegrityError, KeyChangedError) as error:
+                # Its journals cannot verify their chain: a problem of theirs alone.
+                self._unpinned[owner_id] = str(error)
         await self._load_peers()
         await self.chains.update(reply.journals, self._owner_sign_key)
         envelopes = await self.store.journal_keys()
@@ -201,9 +204,12 @@ class Replica:
         return shares
 
     def _owner_sign_key(self, owner_id: bytes) -> bytes | None:
+        """The owner's pinned key; IntegrityError saying why if its identity was refused."""
         if owner_id == self.profile.account_id:
             return self.profile.secrets.sign_public_key
         peer = self._peers.get(owner_id)
+        if peer is None and owner_id in self._unpinned:
+            raise IntegrityError(f"the journal's owner is refused: {self._unpinned[owner_id]}")
         return peer.sign_public_key if peer else None
 
     def _journal_meta(
@@ -220,8 +226,8 @@ class Replica:
             return {"name": f"(unreadable journal {short})"}
         if journal.chain_length == 0 and owner_id == self.profile.account_id:
             return meta  # from before names were signed: adopted (and signed) right away
-        owner_key = self._owner_sign_key(owner_id)
         try:
+            owner_key = self._owner_sign_key(owner_id)
             signature = bytes.fromhex(str(meta.get("name_signature", "")))
             if owner_key is None:
                 raise IntegrityError("the owner is not known")
@@ -614,7 +620,7 @@ class Replica:
                 names,
                 report,
                 tracker,
-                lambda record: self._unsafe_to_push(record, now_ms()),
+                lambda record: self.unsafe_epoch(record.journal_id, record.epoch, now_ms()),
             )
             await pusher.push()
             if attempt == 0 and OLD_EPOCH in pusher.held.values():
@@ -627,16 +633,18 @@ class Replica:
             )
             return
 
-    def _unsafe_to_push(self, record: sync_plan.OutboxRecord, now: int) -> str | None:
-        """Why a record of an owned journal must not be pushed now, if it must not."""
-        state = self.chains.state(record.journal_id)
+    def unsafe_epoch(self, journal_id: bytes, epoch: int, now: int) -> str | None:
+        """Why this (owner) device must not hand the server a record of an owned journal
+        sealed under `epoch` now, if it must not: an epoch older than the verified chain's
+        (OLD_EPOCH), or one whose key a member whose signed end date passed holds."""
+        state = self.chains.state(journal_id)
         if state is None or state.owner_id != self.profile.account_id:
             return None
-        if record.epoch < state.epoch:
+        if epoch < state.epoch:
             return OLD_EPOCH
-        holders = state.sealed_to.get(record.epoch, frozenset())
+        holders = state.sealed_to.get(epoch, frozenset())
         if any(m.handle in holders and m.ended(now) for m in state.members.values()):
-            problem = self.chains.problem(record.journal_id)
+            problem = self.chains.problem(journal_id)
             return (
                 "they are sealed with a key that a member whose share ended holds, and the key "
                 "could not be rotated" + (f" ({problem})" if problem else "")
@@ -887,6 +895,8 @@ class Replica:
             document = stored_document(stored)
             if journal is None or journal.role != "owner" or removed(document):
                 continue  # a removed document's state is never sealed whole (a member's key)
+            if self.unsafe_epoch(journal.journal_id, journal.epoch, now_ms()):
+                continue  # not under a key an ended member holds (nor an old one)
             try:
                 await self._compact_document(journal, document)
             except TJError as error:
