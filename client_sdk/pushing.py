@@ -61,8 +61,8 @@ class Pusher:
         self._blocked: set[bytes] = set()  # documents with a change set aside
 
     async def push(self) -> None:
-        """Push every batch; records `unsafe` names a reason for stay in the outbox, unpushed
-        (with the records after them in their journal), and `held` says why."""
+        """Push every batch. A record for which `unsafe` gives a reason stays in the outbox,
+        unpushed, with every later record of its journal; `held` says why."""
         self._blocked = await self._store.set_aside_documents()
         for batch in sync_plan.push_batches(await self._store.outbox()):
             journal_id = batch[0].journal_id
