@@ -12,7 +12,7 @@ from cli.progress import sync_once
 from client_sdk import Client, SyncReport
 from client_sdk.sync import describe_gap
 
-WITHHELD_EXIT = 3  # `tj sync` exit status when the server withholds records
+WITHHELD_EXIT = 3  # `tj sync` exit status when the server withholds records or stops a pull
 
 
 def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> None:
@@ -82,7 +82,8 @@ def sync(home: Home, keep_watching: bool, as_json: bool) -> None:
 
     If signed records show that the server holds back records (it dropped
     some, or shows this device a frozen view), a warning names the journal,
-    device and missing records, and the exit status is 3.
+    device and missing records, and the exit status is 3; also when the server
+    stopped sending records before the end of a journal (the pull is incomplete).
 
     \b
     Examples:
@@ -98,7 +99,7 @@ def sync(home: Home, keep_watching: bool, as_json: bool) -> None:
         return
     report = home.run(sync_once)
     show_report(report, as_json)
-    if report.withheld:
+    if report.withheld or report.incomplete:
         raise SystemExit(WITHHELD_EXIT)
     if report.rollbacks:
         raise SystemExit(1)  # the server rolled back or forked an access chain

@@ -397,7 +397,8 @@ class Client:
         reported in `SyncReport.incomplete`. Raises AuthError when signed out.
         The report's `withheld` lists records that signed records say exist but the server
         did not deliver (protocol.md "Withholding"); with `strict=True` the sync raises
-        WithheldRecordsError instead (after completing; `error.report` is the report).
+        WithheldRecordsError instead (after completing; `error.report` is the report), and
+        also when the pull is incomplete (`SyncReport.incomplete`).
         """
         report = await self.replica.sync(progress)
         if strict:

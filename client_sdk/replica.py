@@ -701,20 +701,32 @@ class Replica:
                     await self._check_withheld(report)
                 return
             if stall.stalled(moved > 0):
+                behind = {
+                    page.journal_id
+                    for page in reply.pages
+                    if page.journal_id in journals and page.cursor < page.head
+                }
                 report.incomplete.extend(
                     stalled_pull(journals[page.journal_id], page)
                     for page in reply.pages
-                    if page.journal_id in journals and page.cursor < page.head
+                    if page.journal_id in behind
                 )
                 if not report.incomplete:
                     report.incomplete.append(
                         "the server kept saying the pull is not done without sending anything"
                     )
+                # A gap below a counter received is proof whatever the server says.
+                await self._check_withheld(report, behind)
                 return
 
-    async def _check_withheld(self, report: sync_plan.SyncReport) -> None:
-        """After a complete pull: every counter some signed record (or the server's own
+    async def _check_withheld(
+        self, report: sync_plan.SyncReport, behind: frozenset[bytes] | set[bytes] = frozenset()
+    ) -> None:
+        """After a pull: every counter some signed record (or the server's own
         acknowledgement) says exists, and that neither reached this device nor is covered.
+        In the journals `behind` (the server stopped before their head) only the counters
+        below the highest one received of each device: a later record of that device
+        arrived, so they were dropped, or the cover that accounts for them is held back.
 
         Gaps of an author other than the journal's owner and this account, whose account the
         server says no longer exists, went with that account's erasure: they are reported
@@ -726,7 +738,8 @@ class Replica:
             journal = journals.get(journal_id)
             if journal is None:
                 continue
-            for gap in counting.JournalCounters(journal_id, devices).gaps():
+            known = counting.JournalCounters(journal_id, devices)
+            for gap in known.gaps(complete=journal_id not in behind):
                 if gap.author in (journal.owner_id, self.profile.account_id):
                     report.withheld.append(gap)
                 elif await self._erased(gap.author, erased):

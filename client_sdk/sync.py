@@ -165,9 +165,16 @@ class SyncReport:
         }
 
     def raise_for_withheld(self) -> None:
-        """Raise WithheldRecordsError (carrying this report) if records were withheld."""
+        """Raise WithheldRecordsError (carrying this report) if records were withheld, or if
+        the pull was incomplete (the server stopped before the records it says it holds:
+        this device cannot know what it did not deliver)."""
         if self.withheld:
             raise WithheldRecordsError(describe_withheld(self.withheld), self)
+        if self.incomplete:
+            raise WithheldRecordsError(
+                "the server did not deliver every record it holds: " + "; ".join(self.incomplete),
+                self,
+            )
 
 
 def gap_dict(gap: Gap) -> dict[str, object]:

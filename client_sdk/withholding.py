@@ -12,8 +12,10 @@ or withdrawn by their writer). A device keeps, per journal and per (author, devi
   vector, or the server's acknowledgement of this device's own push), and who said it.
 
 After a complete pull, every counter from 1 to max(received, claimed) that is not in
-`received` is missing: the server withheld it (protocol.md "Withholding"). Adding a record is
-O(1) amortised (records of one device arrive in counter order, extending the last range).
+`received` is missing: the server withheld it (protocol.md "Withholding"). After a pull the
+server never finished, the counters missing below the highest one received are missing all
+the same: a later record of that device arrived, so the server holds back either the records
+or the cover that would account for them. Adding a record is O(1) amortised (records of one device arrive in counter order, extending the last range).
 
 Who may cover whose counters (`check_covers`): a journal's owner any device's (its snapshots
 and history-free share boundaries account for the journal); anyone else only its own
@@ -134,6 +136,11 @@ class DeviceCounters:
     def missing(self) -> list[Range]:
         return gaps(self.received, max(self.top(), self.claimed))
 
+    def missing_below_top(self) -> list[Range]:
+        """The gaps below the highest counter received: proven by a later record of the same
+        device (or a cover), whether or not the pull is complete."""
+        return gaps(self.received, self.top())
+
     def encode(self) -> bytes:
         packed: bytes = msgpack.packb([list(r) for r in self.received], use_bin_type=True)
         return packed
@@ -206,10 +213,14 @@ class JournalCounters:
             if state.received
         )
 
-    def gaps(self) -> list[Gap]:
+    def gaps(self, complete: bool = True) -> list[Gap]:
+        """Withheld counters of every author device. `complete`: after a complete pull, up
+        to the highest counter received or claimed; otherwise (the server stopped before its
+        head) only below the highest counter received, which no later record can explain
+        away but one the server still holds back (a cover)."""
         found = []
         for (author, device), state in sorted(self.devices.items()):
-            missing = state.missing()
+            missing = state.missing() if complete else state.missing_below_top()
             if missing:
                 top = state.top()
                 by = state.claimed_by if state.claimed > top else b""

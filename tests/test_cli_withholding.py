@@ -6,10 +6,13 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+from pathlib import Path
 
+from tests.client.hostile import HostileServer, hostile  # noqa: F401  (fixture)
 from tests.client.sharing_support import server_db
-from tests.conftest import RunningServer
-from tests.test_cli import Device, laptop, phone  # noqa: F401  (fixtures)
+from tests.client.test_hostile_sync import never_done
+from tests.conftest import PASSWORD, RunningServer
+from tests.test_cli import Device, laptop, phone, run_tj, succeeded  # noqa: F401  (fixtures)
 
 WITHHELD_EXIT = 3
 
@@ -44,3 +47,30 @@ async def test_tj_sync_warns_and_exits_3_when_the_server_withholds_a_record(
     assert gap["device"] == current["id"]
 
     assert (await laptop.tj("sync")).exit_code == 0
+
+
+async def test_tj_sync_exits_3_when_the_server_never_finishes_the_pull(
+    laptop: Device,  # noqa: F811
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A server that answers "not done" forever: the pull stops, a gap below a counter
+    received is still reported, and the exit status says the sync is not to be trusted."""
+    for text in ("one", "two", "three"):
+        await laptop.ok("write", text)
+        await laptop.ok("sync")
+    hostile.replies["/v1/sync"] = never_done
+    password_file = tmp_path / "password.txt"
+    password_file.write_text(PASSWORD + "\n")
+    device = Device(tmp_path / "phone-via-proxy", hostile.url)
+    login = ["--home", str(device.home), "--password-file", str(password_file), "login"]
+    succeeded(
+        await run_tj(
+            [*login, hostile.url, "ana", "--device-name", "phone"], env={"TJ_PASSWORD": None}
+        )
+    )
+
+    result = await device.tj("sync")
+    assert result.exit_code == WITHHELD_EXIT, result.output
+    assert "Warning: the pull stopped early" in result.stderr
+    assert "Traceback" not in result.output

@@ -186,8 +186,9 @@ async def test_a_record_dropped_right_after_its_push_is_noticed_by_its_own_write
 # --- a frozen view ---------------------------------------------------------------------------
 
 
-def freeze(heads: dict[bytes, int]) -> object:
-    """A /v1/sync rewrite that shows the journals in `heads` as they were at that head."""
+def freeze(heads: dict[bytes, int], done: bool = True) -> object:
+    """A /v1/sync rewrite that shows the journals in `heads` as they were at that head
+    (and says the pull is `done`, or never does)."""
 
     def rewrite(request: bytes, reply: bytes) -> bytes:
         asked = {c.journal_id: c.after for c in wire.decode(wire.SyncRequest, request).cursors}
@@ -203,13 +204,18 @@ def freeze(heads: dict[bytes, int]) -> object:
             pages.append(
                 dataclasses.replace(page, records=kept, cursor=cursor, head=min(head, page.head))
             )
-        return wire.encode(dataclasses.replace(real, pages=pages, done=True))
+        return wire.encode(dataclasses.replace(real, pages=pages, done=done))
 
     return rewrite
 
 
+@pytest.mark.parametrize("done", [True, False], ids=["says done", "never says done"])
 async def test_a_frozen_view_is_reported_once_the_frozen_device_writes(
-    signup: ClientFactory, live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+    done: bool,
+    signup: ClientFactory,
+    live_server: RunningServer,
+    hostile: HostileServer,
+    tmp_path: Path,
 ) -> None:
     laptop = await signup("ana")
     await write_each_synced(laptop, ["before the freeze"])
@@ -225,7 +231,7 @@ async def test_a_frozen_view_is_reported_once_the_frozen_device_writes(
         assert (await phone.sync(strict=True)).pulled == 1
         journal = await personal(phone)
         hostile.replies["/v1/sync"] = freeze(  # type: ignore[assignment]
-            {journal: journal_seqs(live_server, journal)[-1]}
+            {journal: journal_seqs(live_server, journal)[-1]}, done
         )
         await write_each_synced(laptop, ["the phone never sees this"])
         quiet = await phone.sync()
