@@ -686,17 +686,22 @@ class Replica:
                 await self.refresh_journals()
                 journals = {j.journal_id: j for j in await self.store.journals()}
             moved = 0  # journals whose cursor went forward
+            restarted = False  # a journal's cursor went back: pull it again before stopping
             for page in reply.pages:
-                if page.journal_id not in journals:
+                journal = journals.get(page.journal_id)
+                if journal is None:
                     continue  # listed by sync but not by the journal list: next round
-                if page.head < journals[page.journal_id].cursor:
-                    report.problems.append(rolled_back(journals[page.journal_id], page.head))
+                if page.head < journal.cursor:
+                    restarted |= await self._restart(journal, page, report)
                     continue
-                if page.records or page.cursor != journals[page.journal_id].cursor:
-                    await self._apply_page(journals[page.journal_id], page, report)
-                    moved += page.cursor > journals[page.journal_id].cursor
+                if page.cursor > page.head:
+                    report.problems.append(past_head(journal, page))
+                    continue
+                if page.records or page.cursor != journal.cursor:
+                    await self._apply_page(journal, page, report)
+                    moved += page.cursor > journal.cursor
             tracker.pulled(reply.pages, cursors)
-            if reply.done:
+            if reply.done and not restarted:
                 if check:
                     await self._check_withheld(report)
                 return
@@ -715,9 +720,29 @@ class Replica:
                     report.incomplete.append(
                         "the server kept saying the pull is not done without sending anything"
                     )
-                # A gap below a counter received is proof whatever the server says.
-                await self._check_withheld(report, behind)
+                if check:  # a gap below a counter received is proof whatever the server says
+                    await self._check_withheld(report, behind)
                 return
+
+    async def _restart(
+        self, journal: LocalJournal, page: wire.JournalPage, report: sync_plan.SyncReport
+    ) -> bool:
+        """The server's head is below this device's cursor: the log was rolled back, or an
+        earlier reply moved the cursor past the truth. Reported; the pull starts again from
+        the highest `seq` this device actually received, or from the server's head if that is
+        lower (records this device holds beyond it are kept, and were lost by the server).
+        Returns whether the cursor moved (False: already as far back as it can go)."""
+        received = await self.store.highest_seq(journal.journal_id)
+        restart = min(received, page.head)
+        if received > page.head:
+            report.problems.append(rolled_back(journal, page.head, received))
+        else:
+            report.problems.append(cursor_went_back(journal, page.head, received))
+        if restart >= journal.cursor:
+            return False
+        async with self.store.transaction() as tx:
+            await tx.set_cursor(journal.journal_id, restart)
+        return True
 
     async def _check_withheld(
         self, report: sync_plan.SyncReport, behind: frozenset[bytes] | set[bytes] = frozenset()
@@ -1448,12 +1473,30 @@ def _check_size(ciphertext: bytes) -> None:
         )
 
 
-def rolled_back(journal: LocalJournal, head: int) -> str:
+def rolled_back(journal: LocalJournal, head: int, received: int) -> str:
     """The server's log of a journal ends before records this device already pulled."""
     return (
         f"the server's copy of journal {journal.name!r} ends at record {head}, before what this "
-        f"device already holds (up to {journal.cursor}): it was rolled back or restored from an "
-        "old backup, and changes since may be missing there"
+        f"device already holds (up to {received}): it was rolled back or restored from an "
+        "old backup, and changes since may be missing there; this device keeps them and pulls "
+        f"again from record {head}"
+    )
+
+
+def cursor_went_back(journal: LocalJournal, head: int, received: int) -> str:
+    """The server's head went back below a cursor it gave earlier, past any record received."""
+    return (
+        f"the server's head of journal {journal.name!r} went back to record {head}, below the "
+        f"position {journal.cursor} it gave this device earlier, although this device received "
+        f"nothing past record {received}: an earlier reply lied; pulling again from {received}"
+    )
+
+
+def past_head(journal: LocalJournal, page: wire.JournalPage) -> str:
+    """A page whose cursor passes its own head: refused (protocol.md /v1/sync)."""
+    return (
+        f"the server's reply for journal {journal.name!r} put the cursor at {page.cursor}, past "
+        f"its head {page.head}: ignored"
     )
 
 

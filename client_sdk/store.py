@@ -470,6 +470,15 @@ class Store:
         rows = await self._all("SELECT journal_id, message FROM access_problems")
         return {bytes(r[0]): str(r[1]) for r in rows}
 
+    async def highest_seq(self, journal_id: bytes) -> int:
+        """The highest `seq` of a record of the journal this device holds (0: none): where a
+        pull can start again without losing anything this device already received."""
+        rows = await self._all(
+            "SELECT max(seq) FROM seen_records WHERE journal_id = ? AND seq IS NOT NULL",
+            (journal_id,),
+        )
+        return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
     async def verified_records(self, journal_id: bytes) -> list[VerifiedRecord]:
         """Records of the journal this device verified and applied, acknowledged by the
         server (records refused as problems have no document and are left out)."""
