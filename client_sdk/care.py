@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from client_sdk import crypto, wire
+from client_sdk import keys
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, InvalidInput
 from client_sdk.models import now_ms
@@ -85,7 +85,7 @@ class Assignments:
             target = instrument(target).id
         elif task_type == HOMEWORK_TASK:
             target = template(target).id
-        document = Document(crypto.random_bytes(wire.ID_BYTES), ASSIGNMENT)
+        document = Document(keys.new_doc_id(self._replica.profile.account_id), ASSIGNMENT)
         at = int(starts_at.timestamp() * 1000) if starts_at is not None else None
         update = new_assignment_update(
             document, task_type, target, now_ms(), every_days=every_days, starts_at_ms=at, note=note
@@ -253,7 +253,7 @@ class Homework:
         local = await self._local_journal(journal)
         if local.role != "owner":
             raise AccessError("homework is written in your own journals")
-        document = Document(crypto.random_bytes(wire.ID_BYTES), HOMEWORK)
+        document = Document(keys.new_doc_id(self._replica.profile.account_id), HOMEWORK)
         update = new_homework_update(
             document, chosen, values, completion, now_ms(), assignment_id=linked
         )

@@ -49,6 +49,7 @@ class Context(bytes, enum.Enum):
     LOCAL_SECRETS = b"tj/local-secrets/v1"
     SHARE_ENVELOPE = b"tj/share-envelope/v1"
     DISCLOSURE_ID = b"tj-disclosure-v1"  # 16 bytes: BLAKE2b personalisation
+    DOCUMENT_ID = b"tj-document-v1.."  # 16 bytes: BLAKE2b personalisation
     JOURNAL_NAME = b"tj/journal-name/v1"
     ACCESS_CHAIN = b"tj/access-chain/v1"
     ACCESS_MEMBER = b"tj/access-member/v1"

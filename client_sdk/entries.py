@@ -13,7 +13,7 @@ from __future__ import annotations
 import builtins
 from datetime import date, datetime, time
 
-from client_sdk import crypto, queries, wire
+from client_sdk import keys, queries
 from client_sdk.context import Context
 from client_sdk.documents import (
     ENTRY,
@@ -89,7 +89,7 @@ class Entries:
         ).validate()
         moment = _moment(created_at) or datetime.now().astimezone()
         offset = moment.utcoffset()
-        document = Document(crypto.random_bytes(wire.ID_BYTES), ENTRY)
+        document = Document(keys.new_doc_id(self._context.profile.account_id), ENTRY)
         update = new_entry_update(
             document,
             fields,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 from datetime import date
 
-from client_sdk import crypto, wire
+from client_sdk import crypto, keys
 from client_sdk.context import Context
 from client_sdk.documents import Document
 from client_sdk.goals import (
@@ -48,7 +48,7 @@ class Goals:
         empty or too long title or a bad measure, NotFound for an unknown journal."""
         local = await self._context.local_journal(journal)
         parsed = Measure.parse(measure) if measure is not None else None
-        document = Document(crypto.random_bytes(wire.ID_BYTES), GOAL)
+        document = Document(keys.new_doc_id(self._context.profile.account_id), GOAL)
         update = new_goal_update(document, title, now_ms(), why=why, target=target, measure=parsed)
         await self._context.save(local, document, update)
         return self._goal(local, document)

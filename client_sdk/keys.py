@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hmac
 from dataclasses import dataclass
 
 import msgpack
@@ -458,3 +459,33 @@ def disclosure_doc_id(account_key: bytes, source_doc_id: bytes, journal_id: byte
         person=Context.DISCLOSURE_ID.value,
         encoder=nacl.encoding.RawEncoder,
     )
+
+
+DOC_ID_NONCE_BYTES = 8
+"""A document id is 8 random bytes, then 8 bytes that bind them to the creator's account."""
+
+
+def _document_tag(creator: bytes, nonce: bytes) -> bytes:
+    return nacl.hash.blake2b(
+        creator + nonce,
+        digest_size=16 - DOC_ID_NONCE_BYTES,
+        person=Context.DOCUMENT_ID.value,
+        encoder=nacl.encoding.RawEncoder,
+    )
+
+
+def new_doc_id(creator: bytes) -> bytes:
+    """A fresh document id that names its creator's account (protocol.md 4.15):
+    nonce (8 random bytes) || BLAKE2b(creator account id || nonce, 8 bytes,
+    personal "tj-document-v1..")."""
+    nonce = crypto.random_bytes(DOC_ID_NONCE_BYTES)
+    return nonce + _document_tag(creator, nonce)
+
+
+def created_by(doc_id: bytes, account_id: bytes) -> bool:
+    """Whether `doc_id` was made by `new_doc_id(account_id)`: how a device knows, from the
+    record alone and in any order, that a member writes only in documents it created."""
+    if len(doc_id) != 16:
+        return False
+    nonce, tag = doc_id[:DOC_ID_NONCE_BYTES], doc_id[DOC_ID_NONCE_BYTES:]
+    return hmac.compare_digest(tag, _document_tag(account_id, nonce))

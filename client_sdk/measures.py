@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from client_sdk import crypto, keys, wire
+from client_sdk import keys
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, NotFound
 from client_sdk.models import now_ms
@@ -89,7 +89,7 @@ class Measures:
         """
         chosen = instrument(measure)
         local = await self._local_journal(journal)
-        document = Document(crypto.random_bytes(wire.ID_BYTES), MEASURE)
+        document = Document(keys.new_doc_id(self._replica.profile.account_id), MEASURE)
         at = int(taken_at.timestamp() * 1000) if taken_at is not None else None
         update = new_result_update(
             document, chosen, answers, now_ms(), unscored=unscored, taken_at_ms=at

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from client_sdk import crypto, wire
+from client_sdk import keys
 from client_sdk.brief import (
     BRIEF,
     DEFAULT_DAYS,
@@ -104,7 +104,7 @@ class Briefs:
         target = await self._sharing.disclosure_journal(
             peer, f"Brief {stamp} for {peer.username}", None, None, created, kind="brief"
         )
-        document = Document(crypto.random_bytes(wire.ID_BYTES), BRIEF)
+        document = Document(keys.new_doc_id(self._replica.profile.account_id), BRIEF)
         await self._replica.commit(target, document, brief_update(document, brief, created))
         end = until or datetime.now().astimezone() + timedelta(days=DEFAULT_BRIEF_DAYS_SHARED)
         return await self._sharing.share(target, peer.username, "read", end, fingerprint, True)

@@ -827,6 +827,7 @@ class Replica:
         documents = {s.doc_id: s for s in await self.store.documents_by_ids(wanted)}
         creators = await self.store.creators(wanted)
         changed: dict[bytes, Document] = {}
+        members_docs: dict[bytes, bytes] = {}
         accepted: list[SeenRecord] = []
         trusted: list[tuple[bytes, records.RecordBody]] = []
         for record, body in opened:
@@ -851,9 +852,13 @@ class Replica:
                     )
                 continue
             try:
-                self._check_author(journal, record, body, creators)
-                creators.setdefault(body.doc_id, body.author)
+                self._check_author(journal, record, body)
                 changed[body.doc_id] = self._merge(journal, record, body, changed, documents)
+                if body.author != journal.owner_id:
+                    creators[body.doc_id] = body.author  # the document's id names its creator
+                    members_docs[body.doc_id] = body.author
+                else:
+                    creators.setdefault(body.doc_id, body.author)
                 accepted.append(
                     self._seen(journal.journal_id, record.record_id, record.seq, record.epoch, body)
                 )
@@ -865,6 +870,7 @@ class Replica:
         async with self.store.transaction() as tx:
             await tx.put_documents(await _merged(tx, journal, list(changed.values())), now_ms())
             await tx.set_creators({doc_id: creators[doc_id] for doc_id in changed})
+            await tx.set_creators(members_docs, replace=True)
             await tx.mark_seen(accepted)
             # History from before this account's share: sealed with keys it never held.
             await tx.mark_seen(
@@ -1004,15 +1010,17 @@ class Replica:
     ) -> Document:
         """Apply one verified record to its document (loaded once per page)."""
         document = changed.get(body.doc_id)
+        existing = stored.get(body.doc_id)
+        other_kind = (document is not None and document.kind != body.doc_kind) or (
+            existing is not None
+            and (existing.kind != body.doc_kind or existing.journal_id != journal.journal_id)
+        )
+        if other_kind:  # checked on every merge, also for a document made earlier in the page
+            raise IntegrityError(
+                f"record {record.record_id.hex()} targets a document of another kind or journal",
+                record_id=record.record_id,
+            )
         if document is None:
-            existing = stored.get(body.doc_id)
-            if existing is not None and (
-                existing.kind != body.doc_kind or existing.journal_id != journal.journal_id
-            ):
-                raise IntegrityError(
-                    f"record {record.record_id.hex()} targets a document of another kind or journal",
-                    record_id=record.record_id,
-                )
             document = (
                 stored_document(existing) if existing else Document(body.doc_id, body.doc_kind)
             )
@@ -1060,21 +1068,17 @@ class Replica:
         return sign_key_of
 
     def _check_author(
-        self,
-        journal: LocalJournal,
-        record: wire.StoredRecord,
-        body: records.RecordBody,
-        creators: dict[bytes, bytes],
+        self, journal: LocalJournal, record: wire.StoredRecord, body: records.RecordBody
     ) -> None:
         """The owner may change anything in a journal; an annotating member only the notes and
-        prompts it created itself. Anyone else's record is refused."""
+        prompts it created itself, which its document id proves (keys.created_by), whatever
+        order the server serves records in. Anyone else's record is refused."""
         if body.author == journal.owner_id:
             return
         allowed = body.doc_kind in ANNOTATION_KINDS and self._is_annotator(
             journal, body.author, record.epoch
         )
-        creator = creators.get(body.doc_id)
-        if not allowed or (creator is not None and creator != body.author):
+        if not allowed or not keys.created_by(body.doc_id, body.author):
             raise IntegrityError(
                 f"record {record.record_id.hex()} was written by an account without the right "
                 "to change that part of this journal",

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
-from client_sdk import crypto, wire
+from client_sdk import keys
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, NotFound
 from client_sdk.models import now_ms, to_datetime
@@ -104,7 +104,7 @@ class SafetyPath:
         document = await self._plan_document(local)
         creating = document is None
         if document is None:
-            document = Document(crypto.random_bytes(wire.ID_BYTES), SAFETY_PLAN)
+            document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_PLAN)
         update = plan_update(
             document,
             now_ms(),
@@ -130,7 +130,7 @@ class SafetyPath:
         """A therapist (annotate role) sets the crisis line shown to the client when the client
         has not set their own."""
         local = await self._local_journal(journal)
-        document = Document(crypto.random_bytes(wire.ID_BYTES), CRISIS_LINE)
+        document = Document(keys.new_doc_id(self._replica.profile.account_id), CRISIS_LINE)
         await self._replica.commit(local, document, crisis_line_update(document, text, now_ms()))
 
     async def crisis_line(self, journal: str | None = None) -> str | None:
@@ -187,7 +187,7 @@ class SafetyPath:
         instrument = builtin_instruments()[result.measure]
         answers = result.answers or ()
         item = next(n for n in instrument.safety_items if answers[n - 1] > 0)
-        document = Document(crypto.random_bytes(wire.ID_BYTES), SAFETY_FLAG)
+        document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_FLAG)
         update = flag_update(document, result.id, result.measure, item, answers[item - 1], now_ms())
         await self._replica.commit(local, document, update)
         return document.doc_id.hex()
@@ -234,7 +234,7 @@ class SafetyPath:
         if local.role != "annotate":
             raise AccessError("only a member with the annotate role can acknowledge a safety flag")
         full_id = _document.doc_id.hex()
-        ack = Document(crypto.random_bytes(wire.ID_BYTES), SAFETY_ACK)
+        ack = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_ACK)
         await self._replica.commit(local, ack, ack_update(ack, full_id, now_ms()))
         for flag in await self.flags(local.journal_id.hex()):
             if flag.id == full_id:

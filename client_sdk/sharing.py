@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from client_sdk import access, crypto, keys, wire
+from client_sdk import access, keys, wire
 from client_sdk.documents import ENTRY, Document, entry_view
 from client_sdk.errors import AccessError, IntegrityError, InvalidInput, KeyChangedError, NotFound
 from client_sdk.models import normalize_username, now_ms, to_datetime
@@ -525,7 +525,7 @@ class Sharing:
             raise InvalidInput("a note's kind is note or prompt")
         if not text.strip() or len(text) > 10_000:
             raise InvalidInput("a note is 1 to 10000 characters")
-        document = Document(crypto.random_bytes(wire.ID_BYTES), kind)
+        document = Document(keys.new_doc_id(self.profile.account_id), kind)
         update = document.change(fields={"created_at": now_ms()}, texts={"body": text})
         await self.replica.commit(journal, document, update)
         return await self._note(journal, document, self.profile.account_id)

@@ -778,9 +778,12 @@ class Transaction:
             ],
         )
 
-    async def set_creators(self, creators: dict[bytes, bytes]) -> None:
+    async def set_creators(self, creators: dict[bytes, bytes], replace: bool = False) -> None:
+        """Record who created each document (kept once set, unless `replace`: a member's
+        document, whose id proves its creator)."""
+        condition = "" if replace else " AND creator IS NULL"
         await self._db.executemany(
-            "UPDATE documents SET creator = ? WHERE doc_id = ? AND creator IS NULL",
+            f"UPDATE documents SET creator = ? WHERE doc_id = ?{condition}",
             [(creator, doc_id) for doc_id, creator in creators.items()],
         )
 

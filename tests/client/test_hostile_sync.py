@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from client_sdk import INSECURE_TEST_COST, Client, WithheldRecordsError, wire
+from client_sdk import INSECURE_TEST_COST, Client, WithheldRecordsError, crypto, keys, records, wire
+from client_sdk.documents import Document
+from client_sdk.models import now_ms
+from client_sdk.replica import stored_document
 from tests.client.hostile import HostileServer, ReplyRewrite, Through
 from tests.client.sharing_support import journal_id, server_db, share_with
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
@@ -121,3 +124,144 @@ async def test_a_cursor_past_the_pages_own_head_is_refused(
     await ana.sync()
     await tom.sync()
     assert sorted(e.body for e in await tom.entries()) == ["After.", "Before."]
+
+
+# --- a member's record served first, to take over a document (FINDING 3) -----------------------
+
+FORGED = "Forged by the therapist: stop taking your medication."
+
+
+async def forge(
+    author: Client,
+    journal_name: str,
+    doc_id: bytes,
+    doc_kind: str,
+    payload: bytes,
+    *,
+    counter: int,
+    epoch: int | None = None,
+) -> wire.RecordUpload:
+    """A record sealed with a journal key `author` holds, signed by `author`."""
+    local = await author._local_journal(journal_name)
+    epoch = local.epoch if epoch is None else epoch
+    key = await author.replica.journal_key(local, epoch)
+    body = records.RecordBody(
+        author=author.profile.account_id,
+        device=author.profile.device_id,
+        counter=counter,
+        doc_id=doc_id,
+        doc_kind=doc_kind,
+        kind=records.UPDATE,
+        payload=payload,
+        written_at=now_ms(),
+    )
+    record_id = crypto.random_bytes(wire.ID_BYTES)
+    ciphertext = records.seal_record(
+        key, local.journal_id, record_id, epoch, body, author.profile.secrets.signing_key
+    )
+    return wire.RecordUpload(record_id, epoch, ciphertext)
+
+
+async def push(author: Client, journal: bytes, *uploads: wire.RecordUpload) -> None:
+    """What an annotating member may do: the server takes any push from it."""
+    await author.transport.call(
+        "/v1/records/push", wire.PushRequest(journal, list(uploads)), wire.PushReply
+    )
+
+
+def served_first(record_ids: list[bytes]) -> ReplyRewrite:
+    """A /v1/sync rewrite that puts these records first in their page."""
+
+    def rewrite(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.SyncReply, reply)
+        pages = []
+        for page in real.pages:
+            ordered = sorted(page.records, key=lambda r: r.record_id not in record_ids)
+            pages.append(dataclasses.replace(page, records=ordered))
+        return wire.encode(wire.SyncReply(pages, real.done))
+
+    return rewrite
+
+
+async def test_a_members_note_under_the_owners_entry_id_is_refused_in_any_order(
+    hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """The review's FINDING 3: served first to a new device, the member's record named the
+    document's creator. A document id now names its creator (keys.created_by)."""
+    ana, tom = await signup("ana"), await signup("tom")
+    entry = await ana.write("Personal", "A private thought.")
+    await ana.sync()
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    personal = await journal_id(ana, "Personal")
+    doc_id = bytes.fromhex(entry.id)
+    note = Document(doc_id, "note")
+    update = note.change(fields={"created_at": 1}, texts={"body": FORGED})
+    upload = await forge(tom, "ana/Personal", doc_id, "note", update, counter=1)
+    await push(tom, personal, upload)
+    report = await ana.sync()
+    assert any(upload.record_id.hex() in p for p in report.problems)  # refused on the laptop
+
+    hostile.replies["/v1/sync"] = served_first([upload.record_id])
+    phone = await login_through(hostile, "ana", tmp_path / "ana-phone")
+    try:
+        report = await phone.sync()
+        assert any(upload.record_id.hex() in p for p in report.problems)
+        assert [e.body for e in await phone.entries()] == ["A private thought."]
+        assert [n.text for n in await phone.notes()] == []
+    finally:
+        await phone.close()
+
+
+async def test_a_therapist_cannot_take_over_another_therapists_note_in_any_order(
+    hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    ana, tom, ben = await signup("ana"), await signup("tom"), await signup("ben")
+    await share_with(ana, ben, role="annotate")
+    await share_with(ana, tom, role="annotate")
+    await ben.sync()
+    await ben.add_note("ana/Personal", "Call me if the panic comes back.")
+    await ben.sync()
+    await tom.sync()
+    personal = await journal_id(ana, "Personal")
+    [bens] = await ben.notes()
+    doc_id = bytes.fromhex(bens.id)
+    stored = await ben.store.document(doc_id)  # what tom could get from the server's log
+    assert stored is not None
+    update = stored_document(stored).change(texts={"body": FORGED})
+    upload = await forge(tom, "ana/Personal", doc_id, "note", update, counter=50)
+    await push(tom, personal, upload)
+
+    hostile.replies["/v1/sync"] = served_first([upload.record_id])
+    phone = await login_through(hostile, "ana", tmp_path / "ana-phone")
+    try:
+        report = await phone.sync()
+        assert any(upload.record_id.hex() in p for p in report.problems)
+        assert [n.text for n in await phone.notes()] == ["Call me if the panic comes back."]
+    finally:
+        await phone.close()
+
+
+async def test_a_document_changing_kind_within_one_page_is_refused(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The kind is checked on every merge, also against a document the same page created."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    personal = await journal_id(ana, "Personal")
+    doc_id = keys.new_doc_id(tom.profile.account_id)
+    note = Document(doc_id, "note")
+    created = await forge(
+        tom, "ana/Personal", doc_id, "note", note.change(texts={"body": "A note."}), counter=1
+    )
+    prompt = Document(doc_id, "prompt")
+    other = await forge(
+        tom, "ana/Personal", doc_id, "prompt", prompt.change(texts={"body": FORGED}), counter=2
+    )
+    await push(tom, personal, created, other)
+
+    phone = await login("ana")
+    report = await phone.sync()
+    assert [p for p in report.problems if other.record_id.hex() in p]
+    assert not [p for p in report.problems if created.record_id.hex() in p]

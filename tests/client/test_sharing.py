@@ -22,6 +22,7 @@ from client_sdk import (
     keys,
     wire,
 )
+from client_sdk.documents import Document
 from client_sdk.errors import IntegrityError
 from client_sdk.replica import stored_document
 from tests.client.sharing_support import (
@@ -245,9 +246,12 @@ async def test_the_owners_other_device_accepts_the_therapists_notes_too(
     assert (note.text, note.author, note.by_therapist) == ("See you Thursday.", "tom", True)
 
 
+@pytest.mark.parametrize("kind", ["entry", "note"])
 async def test_a_therapist_record_that_edits_the_owners_entry_is_rejected_and_the_entry_is_unchanged(
-    ana: Client, tom: Client, login: ClientFactory
+    kind: str, ana: Client, tom: Client, login: ClientFactory
 ) -> None:
+    """As an `entry` (a kind only the owner writes) or as a `note` (an annotation kind, on a
+    document the therapist did not create)."""
     entry = await ana.entries.write("Personal", "My own words.", mood=4)
     await ana.sync()
     await share_with(ana, tom, role="annotate")
@@ -255,8 +259,12 @@ async def test_a_therapist_record_that_edits_the_owners_entry_is_rejected_and_th
     stored = await tom.store.document(bytes.fromhex(entry.id))
     assert stored is not None
     document = stored_document(stored)
-    edit = document.change(fields={"mood": 10}, texts={"body": "Everything is fine now."})
-    upload = await forged_record(tom, "ana/Personal", document, "entry", edit)
+    if kind == "entry":
+        edit = document.change(fields={"mood": 10}, texts={"body": "Everything is fine now."})
+    else:
+        note = Document(document.doc_id, "note")
+        edit = note.change(fields={"created_at": 1}, texts={"body": "Everything is fine now."})
+    upload = await forged_record(tom, "ana/Personal", document, kind, edit)
     pushed = await tom.transport.call(
         "/v1/records/push",
         wire.PushRequest(await journal_id(ana, "Personal"), [upload]),

@@ -194,6 +194,14 @@ def disclosure_id_vector(v: Vector) -> None:
     ).hexdigest()
 
 
+def document_id_vector(v: Vector) -> None:
+    for account, field in (("creator", "doc_id"), ("other_creator", "other_doc_id")):
+        tag = hashlib.blake2b(
+            h(v[account]) + h(v["nonce"]), digest_size=8, person=b"tj-document-v1.."
+        )
+        v[field] = v["nonce"] + tag.hexdigest()
+
+
 def wire_vector(v: Vector) -> None:
     from client_sdk import wire  # field types only
 
@@ -217,6 +225,7 @@ REGENERATED: dict[str, Callable[[Vector], None]] = {
     "identity": identity_vector,
     "share-envelope": share_envelope_vector,
     "disclosure-id": disclosure_id_vector,
+    "document-id": document_id_vector,
     "wire": wire_vector,
 }
 

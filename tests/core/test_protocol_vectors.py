@@ -37,7 +37,7 @@ VECTOR_BLOCK = re.compile(r"^```json vector-([a-z0-9-]+)\n(.*?)^```$", re.MULTIL
 EXPECTED_VECTORS = {
     "frame", "kdf", "argon2id", "password-keys", "padding", "document", "record", "bundle",
     "recovery", "journal-key", "journal-meta", "challenge", "identity", "wire",
-    "share-envelope", "disclosure-id", "withholding", "access-chain",
+    "share-envelope", "disclosure-id", "document-id", "withholding", "access-chain",
 }  # fmt: skip
 h = bytes.fromhex
 
@@ -621,6 +621,22 @@ def test_disclosure_id_reproduces_the_vector() -> None:
     )
     assert independent.hexdigest() == vector["disclosure_doc_id"]
     assert Context.DISCLOSURE_ID.value == b"tj-disclosure-v1"
+
+
+def test_document_id_names_its_creator_as_the_vector_says() -> None:
+    vector = VECTORS["document-id"]
+    nonce, creator, other = h(vector["nonce"]), h(vector["creator"]), h(vector["other_creator"])
+    for account, doc_id in ((creator, vector["doc_id"]), (other, vector["other_doc_id"])):
+        tag = hashlib.blake2b(account + nonce, digest_size=8, person=b"tj-document-v1..")
+        assert (nonce + tag.digest()).hex() == doc_id
+        assert keys.created_by(h(doc_id), account)
+    assert not keys.created_by(h(vector["other_doc_id"]), creator)
+    assert not keys.created_by(h(vector["doc_id"]), other)
+    assert Context.DOCUMENT_ID.value == b"tj-document-v1.."
+    fresh = keys.new_doc_id(creator)
+    assert len(fresh) == 16 and keys.created_by(fresh, creator)
+    assert not keys.created_by(fresh, other)
+    assert not keys.created_by(fresh[:8] + bytes(8), creator)
 
 
 # --- wire --------------------------------------------------------------------------------------

@@ -315,6 +315,13 @@ def test_disclosure_id_vector_by_hand() -> None:
     assert derived.hexdigest() == v["disclosure_doc_id"]
 
 
+def test_document_id_vector_by_hand() -> None:
+    v = VECTORS["document-id"]
+    for account, doc_id in ((v["creator"], v["doc_id"]), (v["other_creator"], v["other_doc_id"])):
+        tag = hashlib.blake2b(h(account) + h(v["nonce"]), digest_size=8, person=b"tj-document-v1..")
+        assert v["nonce"] + tag.hexdigest() == doc_id
+
+
 def plain(hint: Any, value: Any) -> Any:
     """The JSON value as msgpack-ready data: hex strings become bytes where the field is
     bytes (the only thing taken from the wire module: its field types)."""
