@@ -17,13 +17,21 @@ Payloads, by kind (exactly these keys):
     created     {"owner": bin 16, "epoch": int}                        position 0 only
     granted     {"member": handle, "commit": bin 32, "owner_copy": bin, "member_copy": bin,
                  "role": "read"|"annotate", "expires_at": int}         a new member
-    changed     {"member": handle, "role": str, "expires_at": int}     new terms of a member
-    removed     {"member": handle}                                     revoked by the owner
-    ended       {"member": handle}                                     reached its end date
+    changed     {"member": handle, "role": str, "expires_at": int,     new terms of a member
+                 "counters": [[device, int], ...]}
+    removed     {"member": handle, "counters": [[device, int], ...]}   revoked by the owner
+    ended       {"member": handle, "counters": [[device, int], ...]}   reached its end date
     rotated     {"epoch": int, "members": [handle, ...]}               new key, sealed to
                                                                        exactly these members
     disclosure  {"sealed": bin}                                        settings, sealed for
                                                                        the owner's devices
+
+`counters` bounds what a member whose right to write ends (removed, ended, or changed to
+`read`) ever wrote: for each of its devices, the highest counter in this journal the owner's
+device accounted for when it signed (devices sorted, each once; empty when the new role is
+`annotate`). Every device refuses that membership's records with a higher counter, or from a
+device not listed, whatever key epoch they are sealed under: a member keeps the keys of the
+epochs it annotated in, and could otherwise keep writing with them after it left.
 
 A member appears in the chain only as a random 16-byte `handle`: its account id, username
 and identity keys are in `owner_copy` (sealed with the owner's account key) and bound by
@@ -64,9 +72,9 @@ CREATED, GRANTED, CHANGED, REMOVED, ENDED, ROTATED, DISCLOSURE = (
 PAYLOAD_KEYS: dict[str, frozenset[str]] = {
     CREATED: frozenset({"owner", "epoch"}),
     GRANTED: frozenset({"member", "commit", "owner_copy", "member_copy", "role", "expires_at"}),
-    CHANGED: frozenset({"member", "role", "expires_at"}),
-    REMOVED: frozenset({"member"}),
-    ENDED: frozenset({"member"}),
+    CHANGED: frozenset({"member", "role", "expires_at", "counters"}),
+    REMOVED: frozenset({"member", "counters"}),
+    ENDED: frozenset({"member", "counters"}),
     ROTATED: frozenset({"epoch", "members"}),
     DISCLOSURE: frozenset({"sealed"}),
 }
@@ -165,6 +173,9 @@ class AccessState:
     """account id -> identity of every member this device knows of, current or former."""
     first_epoch: dict[bytes, int] = field(default_factory=dict)
     """Current member's handle -> the first epoch of its membership (its history starts there)."""
+    write_limits: dict[bytes, dict[bytes, int]] = field(default_factory=dict)
+    """Handle -> device id -> the highest counter of that membership's records accepted, once
+    its right to write ended (removed, ended, changed to `read`); absent: no limit."""
     cut: int = 0
     """The epoch started by the latest grant: every document was sealed again as a snapshot
     under it, so the history before it is nobody's business but the owner's."""
@@ -184,9 +195,23 @@ class AccessState:
             h in sealed for h in self.handles.get(account_id, [])
         )
 
-    def may_annotate(self, account_id: bytes, epoch: int) -> bool:
+    def may_annotate(
+        self, account_id: bytes, epoch: int, device: bytes | None = None, counter: int = 0
+    ) -> bool:
+        """Whether a record of `account_id`, sealed under `epoch` by `device` with `counter`,
+        may add annotations: a membership holding `annotate` during that epoch, within the
+        counters the owner signed when that right ended (if it did)."""
         annotating = self.annotators.get(epoch, set())
-        return any(h in annotating for h in self.handles.get(account_id, []))
+        return any(
+            h in annotating and self.within_limit(h, device, counter)
+            for h in self.handles.get(account_id, [])
+        )
+
+    def within_limit(self, handle: bytes, device: bytes | None, counter: int) -> bool:
+        limits = self.write_limits.get(handle)
+        if limits is None:
+            return True
+        return device is not None and counter <= limits.get(device, 0)
 
     def first_epoch_of(self, account_id: bytes) -> int:
         member = self.member_by_account(account_id)
@@ -243,16 +268,43 @@ def _owner_ad(journal_id: bytes, handle: bytes) -> bytes:
     return crypto.associated_data(Context.ACCESS_OWNER, journal_id, handle)
 
 
-def changed(member_id: bytes, role: str, expires_at: int) -> tuple[str, dict[str, Any]]:
-    return CHANGED, {"member": member_id, "role": role, "expires_at": expires_at}
+Counters = dict[bytes, int]
+"""Device id -> the highest counter in the journal (a member's write limit)."""
 
 
-def removed(member_id: bytes) -> tuple[str, dict[str, Any]]:
-    return REMOVED, {"member": member_id}
+def changed(
+    member_id: bytes, role: str, expires_at: int, counters: Counters | None = None
+) -> tuple[str, dict[str, Any]]:
+    return CHANGED, {
+        "member": member_id,
+        "role": role,
+        "expires_at": expires_at,
+        "counters": encode_counters(counters or {}),
+    }
 
 
-def ended(member_id: bytes) -> tuple[str, dict[str, Any]]:
-    return ENDED, {"member": member_id}
+def removed(member_id: bytes, counters: Counters | None = None) -> tuple[str, dict[str, Any]]:
+    return REMOVED, {"member": member_id, "counters": encode_counters(counters or {})}
+
+
+def ended(member_id: bytes, counters: Counters | None = None) -> tuple[str, dict[str, Any]]:
+    return ENDED, {"member": member_id, "counters": encode_counters(counters or {})}
+
+
+def encode_counters(counters: Counters) -> list[list[Any]]:
+    return [[device, counters[device]] for device in sorted(counters)]
+
+
+def with_counters(
+    change: tuple[str, dict[str, Any]], counters: Counters
+) -> tuple[str, dict[str, Any]]:
+    """`change` with the write limit of the member it ends the right to write of (a
+    `removed`, an `ended`, or a `changed` to `read`); any other change as it is."""
+    kind, payload = change
+    ends_writing = kind in (REMOVED, ENDED) or (kind == CHANGED and payload["role"] != "annotate")
+    if not ends_writing:
+        return change
+    return kind, {**payload, "counters": encode_counters(counters)}
 
 
 def rotated(epoch: int, handles: Iterable[bytes]) -> tuple[str, dict[str, Any]]:
@@ -452,12 +504,20 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
         current = _current(state, p["member"], bad)
         if p["role"] not in ROLES or not _is_int(p["expires_at"]):
             raise IntegrityError(f"{bad} has unknown terms")
+        limits = _counters(p["counters"], bad)
+        if p["role"] == "annotate" and limits:
+            raise IntegrityError(f"{bad} limits the writes of a member it lets write")
         updated = Member(current.handle, p["role"], p["expires_at"], current.who)
         state.members[current.handle] = updated
-        if updated.role == "annotate" and current.handle in state.sealed_to[state.epoch]:
-            state.annotators[state.epoch].add(current.handle)
+        if updated.role == "annotate":
+            state.write_limits.pop(current.handle, None)
+            if current.handle in state.sealed_to[state.epoch]:
+                state.annotators[state.epoch].add(current.handle)
+        else:
+            state.write_limits[current.handle] = limits
     elif entry.kind in (REMOVED, ENDED):
         handle = _current(state, p["member"], bad).handle
+        state.write_limits[handle] = _counters(p["counters"], bad)
         del state.members[handle]
         state.first_epoch.pop(handle, None)
     elif entry.kind == ROTATED:
@@ -541,6 +601,24 @@ def _rotate(state: AccessState, p: dict[str, Any], bad: str) -> None:
     if state.granted_since_rotation:
         state.cut = state.epoch
         state.granted_since_rotation = False
+
+
+def _counters(value: Any, bad: str) -> Counters:
+    """A `counters` payload: [[device (bin 16), counter (int)], ...], devices strictly
+    ascending."""
+    if not isinstance(value, list):
+        raise IntegrityError(f"{bad} is malformed")
+    found: Counters = {}
+    previous = b""
+    for item in value:
+        if not (isinstance(item, list) and len(item) == 2):
+            raise IntegrityError(f"{bad} is malformed")
+        device, counter = item
+        if not (_is_id(device) and _is_int(counter) and device > previous):
+            raise IntegrityError(f"{bad} is malformed")
+        found[device] = counter
+        previous = device
+    return found
 
 
 def _current(state: AccessState, handle: Any, bad: str) -> Member:

@@ -1075,9 +1075,7 @@ class Replica:
         order the server serves records in. Anyone else's record is refused."""
         if body.author == journal.owner_id:
             return
-        allowed = body.doc_kind in ANNOTATION_KINDS and self._is_annotator(
-            journal, body.author, record.epoch
-        )
+        allowed = body.doc_kind in ANNOTATION_KINDS and self._is_annotator(journal, record, body)
         if not allowed or not keys.created_by(body.doc_id, body.author):
             raise IntegrityError(
                 f"record {record.record_id.hex()} was written by an account without the right "
@@ -1089,19 +1087,22 @@ class Replica:
         self, journal: LocalJournal, record: wire.StoredRecord, body: records.RecordBody
     ) -> None:
         """A `void` record changes nothing; it needs only an author who may write here."""
-        if body.author != journal.owner_id and not self._is_annotator(
-            journal, body.author, record.epoch
-        ):
+        if body.author != journal.owner_id and not self._is_annotator(journal, record, body):
             raise IntegrityError(
                 f"record {record.record_id.hex()} was written by an account that may not write "
                 "in this journal",
                 record_id=record.record_id,
             )
 
-    def _is_annotator(self, journal: LocalJournal, author: bytes, epoch: int) -> bool:
-        """Whether the owner's chain gave `author` the annotate role during key `epoch`."""
+    def _is_annotator(
+        self, journal: LocalJournal, record: wire.StoredRecord, body: records.RecordBody
+    ) -> bool:
+        """Whether the owner's chain gave the record's author the annotate role during the
+        record's key epoch, within the counters it signed when that right ended."""
         state = self.chains.state(journal.journal_id)
-        return state is not None and state.may_annotate(author, epoch)
+        return state is not None and state.may_annotate(
+            body.author, record.epoch, body.device, body.counter
+        )
 
     def former_annotator(self, journal: LocalJournal, author: bytes) -> str:
         """The username the owner's chain gives a (possibly former) member."""
@@ -1199,6 +1200,7 @@ class Replica:
                 if m.ended(now) and m.account_id not in touched
             ),
         ]
+        changes = await self._limit_writes(journal_id, state, changes)
         signing_key = self.profile.secrets.signing_key
         _, preview = access.extend(state, self.reader, signing_key, changes, now)
         epoch = preview.epoch + 1
@@ -1241,6 +1243,27 @@ class Replica:
         self.remember_key(journal_id, epoch, journal_key)
         await self.chains.accept(journal_id, after, entries, state.length)
         return after
+
+    async def _limit_writes(
+        self, journal_id: bytes, state: AccessState, changes: list[tuple[str, dict[str, Any]]]
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Sign, into each change that ends a member's right to write, the highest counter of
+        each of its devices this device accounts for (access.with_counters): devices refuse
+        that member's records beyond them, whatever epoch they are sealed under."""
+        ending = (access.REMOVED, access.ENDED, access.CHANGED)
+        if not any(kind in ending for kind, _ in changes):
+            return changes
+        known = (await self.store.device_counters()).get(journal_id, {})
+        limited = []
+        for kind, payload in changes:
+            member = state.members.get(payload.get("member", b""))
+            if kind in ending and member is not None and member.who is not None:
+                account = member.who.account_id
+                counters = {d: c.top() for (a, d), c in known.items() if a == account and c.top()}
+                limited.append(access.with_counters((kind, payload), counters))
+            else:
+                limited.append((kind, payload))
+        return limited
 
     async def rotate(self, journal: LocalJournal) -> None:
         """Move an owned journal to a new key epoch, for the owner and its current members."""

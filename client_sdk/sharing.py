@@ -329,7 +329,9 @@ class Sharing:
         records written afterwards stay unreadable to them."""
         if journal.role != "owner":
             raise AccessError(f"only the owner of {journal.name!r} can stop sharing it")
-        await self.replica.refresh_journals()
+        # The member's records this device holds bound what it may still have written
+        # (access.with_counters): take in what it wrote until now first.
+        await self.replica.sync()
         name = normalize_username(username)
         state = self.replica.chains.current(journal.journal_id)
         member = next((m for m in state.members.values() if m.username == name), None)

@@ -265,3 +265,96 @@ async def test_a_document_changing_kind_within_one_page_is_refused(
     report = await phone.sync()
     assert [p for p in report.problems if other.record_id.hex() in p]
     assert not [p for p in report.problems if created.record_id.hex() in p]
+
+
+# --- a member whose right to write ended keeps writing with an old key (FINDING 5) -------------
+
+
+async def stored_note(author: Client, journal: str, epoch: int, counter: int) -> wire.RecordUpload:
+    note = Document(keys.new_doc_id(author.profile.account_id), "note")
+    update = note.change(fields={"created_at": now_ms()}, texts={"body": FORGED})
+    return await forge(author, journal, note.doc_id, "note", update, counter=counter, epoch=epoch)
+
+
+def insert_record(
+    live_server: RunningServer, journal: bytes, upload: wire.RecordUpload, pushed_by: bytes
+) -> None:
+    """What a compromised server does: store a record its own rules would refuse."""
+    with closing(sqlite3.connect(server_db(live_server))) as db:
+        db.execute(
+            "INSERT INTO records (journal_id, record_id, epoch, ciphertext, pushed_by, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (journal, upload.record_id, upload.epoch, upload.ciphertext, pushed_by, now_ms()),
+        )
+        db.execute(
+            "UPDATE journals SET head = (SELECT max(seq) FROM records WHERE journal_id = ?) "
+            "WHERE journal_id = ?",
+            (journal, journal),
+        )
+        db.commit()
+
+
+async def test_a_revoked_annotator_cannot_add_notes_after_the_revocation(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+) -> None:
+    """The review's FINDING 5: tom keeps the key of the epoch he annotated in. The removal
+    now carries his devices' last counters, signed by the owner; every device (the owner's
+    phone too, which never saw the removal happen) refuses his records beyond them."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    await tom.add_note("ana/Personal", "See you Tuesday.")
+    await tom.sync()
+    await ana.sync()
+    personal = await journal_id(ana, "Personal")
+    old = await tom._local_journal("ana/Personal")
+    await ana.unshare("Personal", "tom")
+    await ana.sync()
+    assert [n.text for n in await ana.notes()] == ["See you Tuesday."]
+
+    upload = await stored_note(tom, "ana/Personal", old.epoch, counter=2)
+    insert_record(live_server, personal, upload, tom.profile.account_id)  # the server takes it
+    report = await ana.sync()
+    assert any(upload.record_id.hex() in p for p in report.problems)
+    assert [n.text for n in await ana.notes()] == ["See you Tuesday."]
+    phone = await login("ana")
+    await phone.sync()
+    assert [n.text for n in await phone.notes()] == ["See you Tuesday."]
+
+
+async def test_notes_a_revoked_annotator_wrote_before_the_revocation_still_count(
+    signup: ClientFactory,
+) -> None:
+    """No false refusal: what the owner's device held when it revoked stays accepted."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    await tom.add_note("ana/Personal", "One.")
+    await tom.add_note("ana/Personal", "Two.")
+    await tom.sync()
+    await ana.unshare("Personal", "tom")  # takes in tom's notes before signing their bound
+    report = await ana.sync()
+    assert report.problems == []
+    assert sorted(n.text for n in await ana.notes()) == ["One.", "Two."]
+
+
+async def test_an_annotator_changed_to_reader_cannot_add_notes_with_the_older_key(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    await tom.add_note("ana/Personal", "See you Tuesday.")
+    await tom.sync()
+    await ana.sync()
+    personal = await journal_id(ana, "Personal")
+    old = await tom._local_journal("ana/Personal")
+    await share_with(ana, tom, role="read")  # a `changed` entry, and a new epoch
+    await tom.sync()
+    assert (await tom._local_journal("ana/Personal")).role == "read"
+
+    upload = await stored_note(tom, "ana/Personal", old.epoch, counter=2)
+    insert_record(live_server, personal, upload, tom.profile.account_id)
+    report = await ana.sync()
+    assert any(upload.record_id.hex() in p for p in report.problems)
+    assert [n.text for n in await ana.notes()] == ["See you Tuesday."]

@@ -596,8 +596,10 @@ async def test_a_new_owner_device_still_accepts_notes_written_before_the_share_e
     )
     state = phone.replica.chains.state(bytes.fromhex((await phone.journals.get("Personal")).id))
     assert state is not None and state.members == {}
-    assert state.may_annotate(tom.profile.account_id, 1)  # from the owner-signed chain
-    assert not state.may_annotate(tom.profile.account_id, 2)
+    tom_device = tom.profile.device_id
+    assert state.may_annotate(tom.profile.account_id, 1, tom_device, 1)  # the owner signed it
+    assert not state.may_annotate(tom.profile.account_id, 1, tom_device, 2)  # beyond its limit
+    assert not state.may_annotate(tom.profile.account_id, 2, tom_device, 1)
     assert state.signers[tom.profile.account_id].sign_public_key == (
         tom.profile.secrets.sign_public_key
     )

@@ -38,6 +38,7 @@ EXPECTED_VECTORS = {
     "frame", "kdf", "argon2id", "password-keys", "padding", "document", "record", "bundle",
     "recovery", "journal-key", "journal-meta", "challenge", "identity", "wire",
     "share-envelope", "disclosure-id", "document-id", "withholding", "access-chain",
+    "access-removed",
 }  # fmt: skip
 h = bytes.fromhex
 
@@ -784,6 +785,28 @@ def test_the_owner_opens_each_members_identity_and_the_member_recognises_itself(
         None, stranger, journal, h(v["owner_id"]), h(v["owner_sign_public_key"]), raw
     )
     assert [m.who for m in state.members.values()] == [None]  # a handle, nothing more
+
+
+def test_a_removal_with_its_write_limit_reproduces_the_vector() -> None:
+    v, as_owner, as_member, member = chain_vector()
+    r = VECTORS["access-removed"]
+    journal, raw = h(v["journal_id"]), [h(e["entry"]) for e in v["entries"]]
+    owner = keys.AccountSecrets(bytes(32), h(v["owner_sign_seed"]), bytes(32))
+    kind, payload = access.removed(h(v["handle"]), {h(d): c for d, c in r["payload"]["counters"]})
+    assert payload == {"member": h(r["payload"]["member"]), "counters": [[b"\x44" * 16, 7]]}
+    body = access.encode_body(journal, 3, h(r["previous"]), kind, v["at"], payload)
+    assert body == h(r["body"]) and h(r["previous"]) == h(v["entries"][-1]["hash"])
+    signed = crypto.frame(b"tj/access-chain/v1", body)
+    assert crypto.sign(owner.signing_key, signed) == h(r["signature"])
+    assert msgpack.packb([body, h(r["signature"])], use_bin_type=True) == h(r["entry"])
+    assert hashlib.blake2b(signed, digest_size=32).digest() == h(r["hash"])
+    for reader in (as_owner, as_member):
+        state = access.verify(
+            None, reader, journal, h(v["owner_id"]), h(v["owner_sign_public_key"]),
+            [*raw, h(r["entry"])],
+        )  # fmt: skip
+        assert state.members == {} and state.head == h(r["hash"])
+        assert state.write_limits == {h(v["handle"]): {b"\x44" * 16: 7}}
 
 
 def test_the_verify_head_code_reproduces_the_vector() -> None:
