@@ -189,6 +189,15 @@ class AccessState:
                 return self.members[handle]
         return None
 
+    def current_terms(self, account_id: bytes, now: int) -> Member | None:
+        """A member's terms if its share is on at `now` (ms, the device's own clock): a
+        current member, its signed end date not reached, sealed the current epoch's key.
+        None otherwise, whatever the server lists: how a member's device honours its end."""
+        terms = self.member_by_account(account_id)
+        if terms is None or terms.ended(now) or not self.may_read(account_id, self.epoch):
+            return None
+        return terms
+
     def may_read(self, account_id: bytes, epoch: int) -> bool:
         sealed = self.sealed_to.get(epoch, frozenset())
         return account_id == self.owner_id or any(

@@ -161,9 +161,8 @@ class Replica:
             return replace(previous, owner_id=owner, owner_name=self.owner_name(owner))
         role, expires_at = "owner", 0
         if state.owner_id != self.profile.account_id:
-            terms = state.member_by_account(self.profile.account_id)
-            readable = state.may_read(self.profile.account_id, state.epoch)
-            if terms is None or terms.ended(now) or not readable:
+            terms = state.current_terms(self.profile.account_id, now)
+            if terms is None:
                 return replace(previous, role=REVOKED) if previous else None
             role, expires_at = terms.role, terms.expires_at
         meta = self._journal_meta(journal, state.owner_id, envelopes)

@@ -1,0 +1,294 @@
+"""The access chain's rules, pure (client_sdk/access.py; protocol.md 4.19): each test breaks one
+rule a device enforces when it verifies a chain, with entries signed by the owner itself (so
+only that rule can refuse them). ana owns the journal; tom and ben are members."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import msgpack
+import pytest
+
+from client_sdk import access, crypto, keys
+from client_sdk.crypto import Context
+from client_sdk.errors import IntegrityError
+
+DAY = 24 * 3600 * 1000
+NOW = 1_767_225_600_000
+
+
+@dataclass
+class Account:
+    account_id: bytes
+    username: str
+    secrets: keys.AccountSecrets
+
+    @property
+    def reader(self) -> access.Reader:
+        s = self.secrets
+        return access.Reader(
+            self.account_id,
+            self.username,
+            s.account_key,
+            s.box_secret,
+            s.sign_public_key,
+            s.box_public_key,
+        )
+
+    @property
+    def identity(self) -> access.Identity:
+        s = self.secrets
+        return access.Identity(self.account_id, self.username, s.sign_public_key, s.box_public_key)
+
+
+def account(username: str) -> Account:
+    return Account(crypto.random_bytes(16), username, keys.AccountSecrets.generate())
+
+
+ANA, TOM, BEN = account("ana"), account("tom"), account("ben")
+JOURNAL = crypto.random_bytes(16)
+
+
+def grant(who: Account, role: str = "annotate", expires_at: int = 0) -> tuple[str, dict[str, Any]]:
+    return access.granted(who.identity, role, expires_at, JOURNAL, ANA.secrets.account_key)
+
+
+def start(*grants: tuple[str, dict[str, Any]]) -> tuple[list[bytes], access.AccessState]:
+    """A chain: created, the grants, then a rotation sealed to the members."""
+    entries, state = access.genesis(JOURNAL, ANA.reader, ANA.secrets.signing_key, NOW, grants)
+    more, state = extend(state, [access.rotated(state.epoch + 1, state.members)])
+    return entries + more, state
+
+
+def extend(
+    state: access.AccessState, changes: list[tuple[str, dict[str, Any]]]
+) -> tuple[list[bytes], access.AccessState]:
+    return access.extend(state, ANA.reader, ANA.secrets.signing_key, changes, NOW)
+
+
+def signed(state: access.AccessState, kind: str, payload: dict[str, Any]) -> bytes:
+    """An entry the owner signed at the next position, whatever its content."""
+    body = access.encode_body(JOURNAL, state.length, state.head, kind, NOW, payload)
+    return access.sign_entry(ANA.secrets.signing_key, body)
+
+
+def verify(
+    entries: list[bytes], reader: Account = ANA, known: access.AccessState | None = None
+) -> access.AccessState:
+    return access.verify(
+        known, reader.reader, JOURNAL, ANA.account_id, ANA.secrets.sign_public_key, entries
+    )
+
+
+def handle_of(state: access.AccessState, who: Account) -> bytes:
+    member = state.member_by_account(who.account_id)
+    assert member is not None
+    return member.handle
+
+
+# --- created --------------------------------------------------------------------------------
+
+
+def test_a_chain_created_for_another_owner_is_refused_even_signed_by_the_owner() -> None:
+    """The server serves ana's devices a chain ana signed for another journal's owner."""
+    kind, payload = access.created(TOM.account_id, 0)
+    body = access.encode_body(JOURNAL, 0, access.GENESIS, kind, NOW, payload)
+    with pytest.raises(IntegrityError, match="another owner"):
+        verify([access.sign_entry(ANA.secrets.signing_key, body)])
+    assert verify(start()[0]).owner_id == ANA.account_id
+
+
+# --- rotations --------------------------------------------------------------------------------
+
+
+def test_a_rotation_seals_to_exactly_the_current_members() -> None:
+    _, state = start(grant(TOM), grant(BEN))
+    tom, ben = handle_of(state, TOM), handle_of(state, BEN)
+    _, after = extend(state, [access.removed(tom)])
+    stranger = crypto.random_bytes(16)
+    for members in ([], [ben, tom], [ben, stranger], [tom]):
+        entry = signed(
+            after, access.ROTATED, {"epoch": after.epoch + 1, "members": sorted(members)}
+        )
+        with pytest.raises(IntegrityError, match="other accounts than the members"):
+            verify([entry], known=after)
+    exact = signed(after, access.ROTATED, {"epoch": after.epoch + 1, "members": [ben]})
+    assert verify([exact], known=after).sealed_to[after.epoch + 1] == {ben}
+
+
+def test_a_rotation_must_start_the_next_epoch() -> None:
+    _, state = start(grant(TOM))
+    for epoch in (state.epoch, state.epoch + 2):
+        entry = signed(state, access.ROTATED, {"epoch": epoch, "members": [handle_of(state, TOM)]})
+        with pytest.raises(IntegrityError, match="next epoch"):
+            verify([entry], known=state)
+
+
+# --- handles ----------------------------------------------------------------------------------
+
+
+def grant_under(handle: bytes, who: Account) -> dict[str, Any]:
+    """A well-formed `granted` payload under a chosen handle (the owner's copy and the
+    commitment made for it), as an owner device could sign by mistake or a replay."""
+    salt = crypto.random_bytes(32)
+    i = who.identity
+    details = msgpack.packb(
+        [i.account_id, i.username, i.sign_public_key, i.box_public_key, salt], use_bin_type=True
+    )
+    ad = crypto.associated_data(Context.ACCESS_OWNER, JOURNAL, handle)
+    return {
+        "member": handle,
+        "commit": access.member_commit(JOURNAL, handle, salt, i),
+        "owner_copy": crypto.seal(ANA.secrets.account_key, details, ad),
+        "member_copy": crypto.seal_to(i.box_public_key, salt),
+        "role": "read",
+        "expires_at": 0,
+    }
+
+
+def test_a_handle_is_never_granted_twice_even_after_its_member_left() -> None:
+    _, state = start(grant(TOM))
+    old = handle_of(state, TOM)
+    _, after = extend(state, [access.removed(old), access.rotated(state.epoch + 1, [])])
+    entry = signed(after, access.GRANTED, grant_under(old, BEN))
+    with pytest.raises(IntegrityError, match="reuses"):
+        verify([entry], known=after)
+    _, payload = grant(TOM)
+    assert verify([signed(after, access.GRANTED, payload)], known=after).members
+
+
+def test_the_same_account_cannot_be_granted_twice_at_once() -> None:
+    _, state = start(grant(TOM))
+    with pytest.raises(IntegrityError, match="already a member"):
+        verify([signed(state, *grant(TOM))], known=state)
+
+
+# --- who a member is: the owner's copy and its commitment ------------------------------------
+
+
+def test_the_owners_devices_refuse_a_grant_whose_owner_copy_names_someone_else() -> None:
+    """The owner's copy says tom, the commitment (what tom's device recognises) says ben: an
+    owner device would seal tom's key while ben's device believes it is the member."""
+    _, state = start()
+    _, for_tom = grant(TOM)
+    _, for_ben = grant(BEN)
+    mixed = {**for_ben, "member": for_tom["member"], "owner_copy": for_tom["owner_copy"]}
+    entry = signed(state, access.GRANTED, mixed)
+    with pytest.raises(IntegrityError, match="does not commit"):
+        verify([entry], known=state)
+    as_tom = verify(start()[0], reader=TOM)
+    assert [m.who for m in verify([entry], reader=TOM, known=as_tom).members.values()] == [None]
+
+
+def test_a_member_recognises_its_own_grant_and_no_one_elses() -> None:
+    entries, _ = start(grant(TOM), grant(BEN, role="read"))
+    as_tom = verify(entries, reader=TOM)
+    known = [m for m in as_tom.members.values() if m.who is not None]
+    assert [(m.who, m.role) for m in known] == [(TOM.identity, "annotate")]
+    assert as_tom.member_by_account(BEN.account_id) is None
+
+
+# --- end dates --------------------------------------------------------------------------------
+
+
+def test_a_members_device_ends_its_share_by_the_date_the_owner_signed() -> None:
+    entries, _ = start(grant(TOM, expires_at=NOW + DAY))
+    as_tom = verify(entries, reader=TOM)
+    assert as_tom.current_terms(TOM.account_id, NOW) is not None
+    assert as_tom.current_terms(TOM.account_id, NOW + DAY - 1) is not None
+    assert as_tom.current_terms(TOM.account_id, NOW + DAY) is None
+    assert as_tom.current_terms(BEN.account_id, NOW) is None
+    forever = verify(start(grant(TOM))[0], reader=TOM)
+    assert forever.current_terms(TOM.account_id, NOW + 10_000 * DAY) is not None
+
+
+def test_a_changed_end_date_is_the_one_the_member_honours() -> None:
+    entries, state = start(grant(TOM, expires_at=NOW + 10 * DAY))
+    more, _ = extend(state, [access.changed(handle_of(state, TOM), "annotate", NOW + DAY)])
+    as_tom = verify(entries + more, reader=TOM)
+    assert as_tom.current_terms(TOM.account_id, NOW + 2 * DAY) is None
+
+
+def test_a_member_not_sealed_the_current_epoch_reads_nothing_new() -> None:
+    """Granted, but the owner has not rotated yet: no key of the current epoch is its own."""
+    entries, state = start()
+    more, _ = extend(state, [grant(TOM)])
+    as_tom = verify(entries + more, reader=TOM)
+    assert as_tom.current_terms(TOM.account_id, NOW) is None
+
+
+# --- write limits (a member whose right to write ended) --------------------------------------
+
+PHONE, LAPTOP = b"\x01" * 16, b"\x02" * 16
+
+
+def test_a_removed_member_may_not_annotate_beyond_the_counters_the_owner_signed() -> None:
+    _, state = start(grant(TOM))
+    tom, epoch = handle_of(state, TOM), state.epoch
+    _, after = extend(state, [access.removed(tom, {PHONE: 3}), access.rotated(epoch + 1, [])])
+    assert after.may_annotate(TOM.account_id, epoch, PHONE, 3)
+    assert not after.may_annotate(TOM.account_id, epoch, PHONE, 4)
+    assert not after.may_annotate(TOM.account_id, epoch, LAPTOP, 1)  # a device not listed
+    assert not after.may_annotate(TOM.account_id, epoch)
+
+
+def test_a_change_to_read_limits_writes_and_a_change_back_lifts_the_limit() -> None:
+    _, state = start(grant(TOM))
+    tom, epoch = handle_of(state, TOM), state.epoch
+    _, read = extend(state, [access.changed(tom, "read", 0, {PHONE: 5})])
+    assert not read.may_annotate(TOM.account_id, epoch, PHONE, 6)
+    assert read.may_annotate(TOM.account_id, epoch, PHONE, 5)
+    _, back = extend(read, [access.changed(tom, "annotate", 0)])
+    assert back.may_annotate(TOM.account_id, epoch, PHONE, 6)
+
+
+def test_a_new_membership_is_not_held_to_the_limit_of_an_earlier_one() -> None:
+    _, state = start(grant(TOM))
+    epoch = state.epoch
+    _, gone = extend(
+        state, [access.removed(handle_of(state, TOM), {PHONE: 3}), access.rotated(epoch + 1, [])]
+    )
+    _, again = extend(gone, [grant(TOM)])
+    _, again = extend(again, [access.rotated(again.epoch + 1, again.members)])
+    assert again.may_annotate(TOM.account_id, again.epoch, PHONE, 9)
+    assert not again.may_annotate(TOM.account_id, epoch, PHONE, 9)
+
+
+@pytest.mark.parametrize(
+    "counters",
+    [
+        [[LAPTOP, 1], [PHONE, 1]],  # not ascending
+        [[PHONE, 1], [PHONE, 2]],  # a device twice
+        [[PHONE[:8], 1]],  # not a device id
+        [[PHONE, -1]],
+        [PHONE, 1],
+        "all",
+    ],
+)
+def test_malformed_write_limits_are_refused(counters: Any) -> None:
+    _, state = start(grant(TOM))
+    entry = signed(state, access.REMOVED, {"member": handle_of(state, TOM), "counters": counters})
+    with pytest.raises(IntegrityError, match="malformed"):
+        verify([entry], known=state)
+
+
+def test_a_change_that_lets_a_member_write_carries_no_limit() -> None:
+    _, state = start(grant(TOM, role="read"))
+    payload = {"member": handle_of(state, TOM), "role": "annotate", "expires_at": 0,
+               "counters": [[PHONE, 1]]}  # fmt: skip
+    with pytest.raises(IntegrityError, match="limits the writes"):
+        verify([signed(state, access.CHANGED, payload)], known=state)
+
+
+def test_only_changes_that_end_writing_get_a_limit() -> None:
+    handle = crypto.random_bytes(16)
+    assert access.with_counters(access.changed(handle, "annotate", 5), {PHONE: 2}) == (
+        access.changed(handle, "annotate", 5)
+    )
+    assert access.with_counters(access.removed(handle), {PHONE: 2}) == (
+        access.removed(handle, {PHONE: 2})
+    )
+    assert access.with_counters(access.changed(handle, "read", 0), {PHONE: 2})[1]["counters"] == [
+        [PHONE, 2]
+    ]
