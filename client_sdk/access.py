@@ -53,7 +53,7 @@ import msgpack
 import nacl.public
 import nacl.signing
 
-from client_sdk import crypto
+from client_sdk import crypto, keys
 from client_sdk.crypto import Context
 from client_sdk.errors import IntegrityError, RollbackError
 
@@ -79,6 +79,8 @@ PAYLOAD_KEYS: dict[str, frozenset[str]] = {
     DISCLOSURE: frozenset({"sealed"}),
 }
 DISCLOSURE_KINDS = ("mirror", "items", "brief")
+ANNOTATION_KINDS = ("note", "prompt", "crisis_line", "safety_ack", "assignment")
+"""What a member with the annotate role may write (each only in documents it created)."""
 CODE_GROUPS = 5  # verify-head code: five groups of five digits (about 83 bits)
 
 
@@ -229,6 +231,30 @@ class AccessState:
     def sign_key_of(self, account_id: bytes) -> bytes | None:
         signer = self.signers.get(account_id)
         return signer.sign_public_key if signer else None
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a record by a member changes: who wrote it (account, device), which document
+    (id, kind), under which key epoch."""
+
+    author: bytes
+    doc_id: bytes
+    doc_kind: str
+    epoch: int
+    device: bytes
+
+
+def member_may_change(state: AccessState, change: Change, counter: int) -> bool:
+    """Whether a record by a member (not the owner: the owner may change anything) is
+    accepted (protocol.md 4.15): a document of an annotation kind, that the member created
+    (its id names it: keys.created_by, so the order records arrive in does not matter), while
+    the member held `annotate` during the record's epoch, within its write limit."""
+    return (
+        change.doc_kind in ANNOTATION_KINDS
+        and keys.created_by(change.doc_id, change.author)
+        and state.may_annotate(change.author, change.epoch, change.device, counter)
+    )
 
 
 # --- building entries (owner) -------------------------------------------------------------

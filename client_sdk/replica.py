@@ -52,8 +52,7 @@ from client_sdk.transport import Transport
 PULL_PAGE = 1000
 STALLED_ROUNDS = 3
 """Sync replies in a row that move no cursor before a pull stops and is reported."""
-ANNOTATION_KINDS = ("note", "prompt", "crisis_line", "safety_ack", "assignment")
-"""What a member with the annotate role may write (each only in documents it created)."""
+ANNOTATION_KINDS = access.ANNOTATION_KINDS
 REVOKED = "revoked"  # local role of a journal no longer shared with this account
 OLD_EPOCH = "sealed under an older key epoch than the journal's verified chain"
 
@@ -1074,8 +1073,9 @@ class Replica:
         order the server serves records in. Anyone else's record is refused."""
         if body.author == journal.owner_id:
             return
-        allowed = body.doc_kind in ANNOTATION_KINDS and self._is_annotator(journal, record, body)
-        if not allowed or not keys.created_by(body.doc_id, body.author):
+        state = self.chains.state(journal.journal_id)
+        what = access.Change(body.author, body.doc_id, body.doc_kind, record.epoch, body.device)
+        if state is None or not access.member_may_change(state, what, body.counter):
             raise IntegrityError(
                 f"record {record.record_id.hex()} was written by an account without the right "
                 "to change that part of this journal",

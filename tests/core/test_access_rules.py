@@ -292,3 +292,33 @@ def test_only_changes_that_end_writing_get_a_limit() -> None:
     assert access.with_counters(access.changed(handle, "read", 0), {PHONE: 2})[1]["counters"] == [
         [PHONE, 2]
     ]
+
+
+# --- what a member's record may change (the creator rule) ------------------------------------
+
+
+def change(author: Account, doc_id: bytes, kind: str = "note", epoch: int = 1) -> access.Change:
+    return access.Change(author.account_id, doc_id, kind, epoch, PHONE)
+
+
+def test_a_member_changes_only_documents_whose_id_names_it() -> None:
+    _, state = start(grant(TOM), grant(BEN))
+    toms, bens = keys.new_doc_id(TOM.account_id), keys.new_doc_id(BEN.account_id)
+    assert access.member_may_change(state, change(TOM, toms), 1)
+    assert not access.member_may_change(state, change(TOM, bens), 1)  # another member's note
+    owners = keys.new_doc_id(ANA.account_id)
+    assert not access.member_may_change(state, change(TOM, owners), 1)  # the owner's entry
+    legacy = crypto.random_bytes(16)  # an id from before the rule, or from the server
+    assert not access.member_may_change(state, change(TOM, legacy), 1)
+
+
+def test_a_member_changes_only_annotation_kinds_while_it_annotates() -> None:
+    _, state = start(grant(TOM), grant(BEN, role="read"))
+    toms = keys.new_doc_id(TOM.account_id)
+    for kind in access.ANNOTATION_KINDS:
+        assert access.member_may_change(state, change(TOM, toms, kind), 1)
+    for kind in ("entry", "goal", "measure", "safety_flag", "homework"):
+        assert not access.member_may_change(state, change(TOM, toms, kind), 1)
+    assert not access.member_may_change(state, change(TOM, toms, epoch=0), 1)  # before its share
+    bens = keys.new_doc_id(BEN.account_id)
+    assert not access.member_may_change(state, change(BEN, bens), 1)  # a reader
