@@ -700,8 +700,13 @@ class Replica:
                     moved += page.cursor > journal.cursor
             tracker.pulled(reply.pages, cursors)
             if reply.done and not restarted:
+                # Every journal named gets a page (protocol.md /v1/sync): one left out of a
+                # "done" reply is a pull the server did not finish.
+                served = {page.journal_id for page in reply.pages}
+                absent = {j for j in cursors if j not in served and j in journals}
+                report.incomplete.extend(left_out(journals[j]) for j in sorted(absent))
                 if check:
-                    await self._check_withheld(report)
+                    await self._check_withheld(report, absent)
                 return
             if stall.stalled(moved > 0):
                 behind = {
@@ -821,6 +826,7 @@ class Replica:
                 problems.append(
                     Problem(journal.journal_id, record.record_id, record.seq, str(error))
                 )
+        opened = await self._refuse_reused_counters(journal, opened, problems)
         wanted = list({body.doc_id for _, body in opened})
         documents = {s.doc_id: s for s in await self.store.documents_by_ids(wanted)}
         creators = await self.store.creators(wanted)
@@ -887,6 +893,44 @@ class Replica:
         if self.on_change is not None and changed:
             self.on_change(journal, list(changed.values()), "sync")
         report.problems.extend(p.message for p in problems)
+
+    async def _refuse_reused_counters(
+        self,
+        journal: LocalJournal,
+        opened: list[tuple[wire.StoredRecord, records.RecordBody]],
+        problems: list[Problem],
+    ) -> list[tuple[wire.StoredRecord, records.RecordBody]]:
+        """A member's device never signs two records with one counter: a second one (another
+        record id, already accepted here or earlier in the page) is refused. Without this a
+        member whose write limit is counter n (access.with_counters) could still sign a new
+        record under a counter it used before n, in place of the one it replaces. The
+        owner's records are not checked (the owner may change anything anyway)."""
+        by_device: dict[tuple[bytes, bytes], list[int]] = {}
+        for _, body in opened:
+            if body.author != journal.owner_id:
+                by_device.setdefault((body.author, body.device), []).append(body.counter)
+        taken: dict[tuple[bytes, bytes, int], bytes] = {}
+        for (author, device), counters in by_device.items():
+            held = await self.store.records_by_counter(journal.journal_id, author, device, counters)
+            taken.update(((author, device, c), record_id) for c, record_id in held.items())
+        kept = []
+        for record, body in opened:
+            key = (body.author, body.device, body.counter)
+            if body.author != journal.owner_id and taken.setdefault(key, record.record_id) != (
+                record.record_id
+            ):
+                problems.append(
+                    Problem(
+                        journal.journal_id,
+                        record.record_id,
+                        record.seq,
+                        f"record {record.record_id.hex()} reuses counter {body.counter} of its "
+                        f"device, which signed record {taken[key].hex()} with it: refused",
+                    )
+                )
+                continue
+            kept.append((record, body))
+        return kept
 
     @staticmethod
     async def _count(
@@ -1515,6 +1559,14 @@ def cursor_went_back(journal: LocalJournal, head: int, received: int) -> str:
         f"the server's head of journal {journal.name!r} went back to record {head}, below the "
         f"position {journal.cursor} it gave this device earlier, although this device received "
         f"nothing past record {received}: an earlier reply lied; pulling again from {received}"
+    )
+
+
+def left_out(journal: LocalJournal) -> str:
+    """A journal the server left out of a sync reply that says the pull is done."""
+    return (
+        f"journal {journal.name!r}: the server said the pull is done but sent nothing about "
+        "this journal; this device keeps what it has and the next sync asks again"
     )
 
 

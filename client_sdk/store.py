@@ -470,6 +470,21 @@ class Store:
         rows = await self._all("SELECT journal_id, message FROM access_problems")
         return {bytes(r[0]): str(r[1]) for r in rows}
 
+    async def records_by_counter(
+        self, journal_id: bytes, author: bytes, device: bytes, counters: list[int]
+    ) -> dict[int, bytes]:
+        """counter -> id of the record of (author, device) this device accepted with it."""
+        found: dict[int, bytes] = {}
+        for start in range(0, len(counters), 500):
+            chunk = counters[start : start + 500]
+            rows = await self._all(
+                "SELECT counter, record_id FROM seen_records WHERE journal_id = ? AND author = ? "
+                f"AND device = ? AND counter IN ({', '.join('?' * len(chunk))})",
+                (journal_id, author, device, *chunk),
+            )
+            found.update((int(r[0]), bytes(r[1])) for r in rows)
+        return found
+
     async def highest_seq(self, journal_id: bytes) -> int:
         """The highest `seq` of a record of the journal this device holds (0: none): where a
         pull can start again without losing anything this device already received."""

@@ -358,3 +358,59 @@ async def test_an_annotator_changed_to_reader_cannot_add_notes_with_the_older_ke
     report = await ana.sync()
     assert any(upload.record_id.hex() in p for p in report.problems)
     assert [n.text for n in await ana.notes()] == ["See you Tuesday."]
+
+
+async def test_a_revoked_annotator_cannot_replace_a_note_by_reusing_its_counter(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+) -> None:
+    """Within its write limit a member could still sign a new record under a counter it used
+    before: a device that holds the first record refuses the second (one counter, one record)."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    await tom.add_note("ana/Personal", "See you Tuesday.")
+    await tom.sync()
+    personal = await journal_id(ana, "Personal")
+    old = await tom._local_journal("ana/Personal")
+    await ana.unshare("Personal", "tom")
+
+    upload = await stored_note(tom, "ana/Personal", old.epoch, counter=1)
+    insert_record(live_server, personal, upload, tom.profile.account_id)
+    phone = await login("ana")
+    for device in (ana, phone):
+        report = await device.sync()
+        assert any(upload.record_id.hex() in p and "reuses counter" in p for p in report.problems)
+        assert [n.text for n in await device.notes()] == ["See you Tuesday."]
+
+
+async def test_a_journal_left_out_of_a_done_reply_is_an_incomplete_pull(
+    hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """The server answers `done` but never sends the journal's page: the device cannot know
+    what it missed, so the pull is reported incomplete (strict mode raises)."""
+    laptop = await signup("ana")
+    await laptop.write(None, "one")
+    await laptop.sync()
+    personal = await journal_id(laptop, "Personal")
+
+    def without_personal(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.SyncReply, reply)
+        return wire.encode(
+            wire.SyncReply([p for p in real.pages if p.journal_id != personal], real.done)
+        )
+
+    phone = await login_through(hostile, "ana", tmp_path / "ana-phone")
+    try:
+        await phone.sync(strict=True)
+        await laptop.write(None, "two")
+        await laptop.sync()
+        hostile.replies["/v1/sync"] = without_personal
+        report = await phone.sync()
+        assert any("'Personal'" in i and "sent nothing" in i for i in report.incomplete)
+        with pytest.raises(WithheldRecordsError):
+            await phone.sync(strict=True)
+        del hostile.replies["/v1/sync"]
+        assert (await phone.sync(strict=True)).incomplete == []
+        assert sorted(e.body for e in await phone.entries()) == ["one", "two"]
+    finally:
+        await phone.close()
