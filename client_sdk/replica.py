@@ -702,11 +702,14 @@ class Replica:
             if reply.done and not restarted:
                 # Every journal named gets a page (protocol.md /v1/sync): one left out of a
                 # "done" reply is a pull the server did not finish.
+                # So does a page whose cursor did not reach its head ("done" says they all did).
                 served = {page.journal_id for page in reply.pages}
                 absent = {j for j in cursors if j not in served and j in journals}
                 report.incomplete.extend(left_out(journals[j]) for j in sorted(absent))
+                short = [p for p in reply.pages if p.journal_id in journals and p.cursor < p.head]
+                report.incomplete.extend(stalled_pull(journals[p.journal_id], p) for p in short)
                 if check:
-                    await self._check_withheld(report, absent)
+                    await self._check_withheld(report, absent | {p.journal_id for p in short})
                 return
             if stall.stalled(moved > 0):
                 behind = {

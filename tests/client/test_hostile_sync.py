@@ -414,3 +414,33 @@ async def test_a_journal_left_out_of_a_done_reply_is_an_incomplete_pull(
         assert sorted(e.body for e in await phone.entries()) == ["one", "two"]
     finally:
         await phone.close()
+
+
+async def test_a_done_reply_whose_page_stops_before_its_head_is_an_incomplete_pull(
+    hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    laptop = await signup("ana")
+    await laptop.write(None, "one")
+    await laptop.sync()
+    phone = await login_through(hostile, "ana", tmp_path / "ana-phone")
+    try:
+        await phone.sync(strict=True)
+        await laptop.write(None, "two")
+        await laptop.sync()
+
+        def nothing_new(request: bytes, reply: bytes) -> bytes:
+            asked = {c.journal_id: c.after for c in wire.decode(wire.SyncRequest, request).cursors}
+            real = wire.decode(wire.SyncReply, reply)
+            pages = [
+                dataclasses.replace(p, records=[], cursor=asked.get(p.journal_id, 0))
+                for p in real.pages
+            ]
+            return wire.encode(wire.SyncReply(pages, True))
+
+        hostile.replies["/v1/sync"] = nothing_new
+        report = await phone.sync()
+        assert any("'Personal'" in i for i in report.incomplete), report
+        with pytest.raises(WithheldRecordsError):
+            await phone.sync(strict=True)
+    finally:
+        await phone.close()
