@@ -8,8 +8,8 @@ value is recomputed with the hand-written helpers of tests/core/test_protocol_ve
 (libsodium through nacl.bindings, hashlib, hand-made msgpack), never with the SDK, so a vector
 regenerated here still checks the SDK independently. The share envelope's sealed box is random
 by design: it is kept unless --new-sealed-box seals the journal key again. The document,
-withholding and access-chain vectors come from pycrdt and the SDK's pure core and are not
-regenerated here: their own tests in tests/core/ check them.
+withholding, access-chain and access-removed vectors come from pycrdt and the SDK's pure core
+and are not regenerated here: their own tests in tests/core/ check them.
 """
 
 from __future__ import annotations
