@@ -42,7 +42,7 @@ async def test_a_gap_below_a_received_counter_is_reported_even_if_the_server_nev
 ) -> None:
     laptop = await signup("ana")
     for text in ("one", "two", "three"):
-        await laptop.write(None, text)
+        await laptop.entries.write(None, text)
         await laptop.sync(strict=True)
     personal = await journal_id(laptop, "Personal")
     with closing(sqlite3.connect(server_db(live_server))) as db:
@@ -57,7 +57,7 @@ async def test_a_gap_below_a_received_counter_is_reported_even_if_the_server_nev
     try:
         with pytest.raises(WithheldRecordsError):
             await phone.sync(strict=True)
-        assert sorted(e.body for e in await phone.entries()) == ["one", "three"]
+        assert sorted(e.body for e in await phone.entries.list()) == ["one", "three"]
         report = await phone.sync()
         assert [(g.device, g.missing) for g in report.withheld] == [
             (laptop.profile.device_id, ((2, 2),))
@@ -88,7 +88,7 @@ async def test_one_lying_cursor_is_reported_and_the_journal_syncs_again_from_wha
 ) -> None:
     ana = await signup("ana")
     tom = await through("tom")
-    await ana.write("Personal", "Before.")
+    await ana.entries.write("Personal", "Before.")
     await share_with(ana, tom)
     await tom.sync()
     personal = await journal_id(ana, "Personal")
@@ -96,11 +96,11 @@ async def test_one_lying_cursor_is_reported_and_the_journal_syncs_again_from_wha
     hostile.replies["/v1/sync"] = far_ahead(personal, 10**12, 10**12)
     await tom.sync()
     del hostile.replies["/v1/sync"]  # the truth again
-    await ana.write("Personal", "After.")
+    await ana.entries.write("Personal", "After.")
     await ana.sync()
     report = await tom.sync()
     assert any("went back" in p for p in report.problems), report.problems  # told, once
-    assert sorted(e.body for e in await tom.entries()) == ["After.", "Before."]
+    assert sorted(e.body for e in await tom.entries.list()) == ["After.", "Before."]
     assert (await tom.sync()).problems == []
 
 
@@ -109,21 +109,21 @@ async def test_a_cursor_past_the_pages_own_head_is_refused(
 ) -> None:
     ana = await signup("ana")
     tom = await through("tom")
-    await ana.write("Personal", "Before.")
+    await ana.entries.write("Personal", "Before.")
     await share_with(ana, tom)
     await tom.sync()
     personal = await journal_id(ana, "Personal")
-    cursor = (await tom._local_journal("ana/Personal")).cursor
+    cursor = (await tom.context.local_journal("ana/Personal")).cursor
 
     hostile.replies["/v1/sync"] = far_ahead(personal, 10**12, cursor)
     report = await tom.sync()
     assert any("past its head" in p for p in report.problems), report.problems
-    assert (await tom._local_journal("ana/Personal")).cursor == cursor
+    assert (await tom.context.local_journal("ana/Personal")).cursor == cursor
     del hostile.replies["/v1/sync"]
-    await ana.write("Personal", "After.")
+    await ana.entries.write("Personal", "After.")
     await ana.sync()
     await tom.sync()
-    assert sorted(e.body for e in await tom.entries()) == ["After.", "Before."]
+    assert sorted(e.body for e in await tom.entries.list()) == ["After.", "Before."]
 
 
 # --- a member's record served first, to take over a document (FINDING 3) -----------------------
@@ -142,7 +142,7 @@ async def forge(
     epoch: int | None = None,
 ) -> wire.RecordUpload:
     """A record sealed with a journal key `author` holds, signed by `author`."""
-    local = await author._local_journal(journal_name)
+    local = await author.context.local_journal(journal_name)
     epoch = local.epoch if epoch is None else epoch
     key = await author.replica.journal_key(local, epoch)
     body = records.RecordBody(
@@ -189,7 +189,7 @@ async def test_a_members_note_under_the_owners_entry_id_is_refused_in_any_order(
     """The review's FINDING 3: served first to a new device, the member's record named the
     document's creator. A document id now names its creator (keys.created_by)."""
     ana, tom = await signup("ana"), await signup("tom")
-    entry = await ana.write("Personal", "A private thought.")
+    entry = await ana.entries.write("Personal", "A private thought.")
     await ana.sync()
     await share_with(ana, tom, role="annotate")
     await tom.sync()
@@ -207,8 +207,8 @@ async def test_a_members_note_under_the_owners_entry_id_is_refused_in_any_order(
     try:
         report = await phone.sync()
         assert any(upload.record_id.hex() in p for p in report.problems)
-        assert [e.body for e in await phone.entries()] == ["A private thought."]
-        assert [n.text for n in await phone.notes()] == []
+        assert [e.body for e in await phone.entries.list()] == ["A private thought."]
+        assert [n.text for n in await phone.notes.list()] == []
     finally:
         await phone.close()
 
@@ -220,11 +220,11 @@ async def test_a_therapist_cannot_take_over_another_therapists_note_in_any_order
     await share_with(ana, ben, role="annotate")
     await share_with(ana, tom, role="annotate")
     await ben.sync()
-    await ben.add_note("ana/Personal", "Call me if the panic comes back.")
+    await ben.notes.add("ana/Personal", "Call me if the panic comes back.")
     await ben.sync()
     await tom.sync()
     personal = await journal_id(ana, "Personal")
-    [bens] = await ben.notes()
+    [bens] = await ben.notes.list()
     doc_id = bytes.fromhex(bens.id)
     stored = await ben.store.document(doc_id)  # what tom could get from the server's log
     assert stored is not None
@@ -237,7 +237,7 @@ async def test_a_therapist_cannot_take_over_another_therapists_note_in_any_order
     try:
         report = await phone.sync()
         assert any(upload.record_id.hex() in p for p in report.problems)
-        assert [n.text for n in await phone.notes()] == ["Call me if the panic comes back."]
+        assert [n.text for n in await phone.notes.list()] == ["Call me if the panic comes back."]
     finally:
         await phone.close()
 
@@ -303,23 +303,23 @@ async def test_a_revoked_annotator_cannot_add_notes_after_the_revocation(
     ana, tom = await signup("ana"), await signup("tom")
     await share_with(ana, tom, role="annotate")
     await tom.sync()
-    await tom.add_note("ana/Personal", "See you Tuesday.")
+    await tom.notes.add("ana/Personal", "See you Tuesday.")
     await tom.sync()
     await ana.sync()
     personal = await journal_id(ana, "Personal")
-    old = await tom._local_journal("ana/Personal")
-    await ana.unshare("Personal", "tom")
+    old = await tom.context.local_journal("ana/Personal")
+    await ana.shares.revoke("Personal", "tom")
     await ana.sync()
-    assert [n.text for n in await ana.notes()] == ["See you Tuesday."]
+    assert [n.text for n in await ana.notes.list()] == ["See you Tuesday."]
 
     upload = await stored_note(tom, "ana/Personal", old.epoch, counter=2)
     insert_record(live_server, personal, upload, tom.profile.account_id)  # the server takes it
     report = await ana.sync()
     assert any(upload.record_id.hex() in p for p in report.problems)
-    assert [n.text for n in await ana.notes()] == ["See you Tuesday."]
+    assert [n.text for n in await ana.notes.list()] == ["See you Tuesday."]
     phone = await login("ana")
     await phone.sync()
-    assert [n.text for n in await phone.notes()] == ["See you Tuesday."]
+    assert [n.text for n in await phone.notes.list()] == ["See you Tuesday."]
 
 
 async def test_notes_a_revoked_annotator_wrote_before_the_revocation_still_count(
@@ -329,13 +329,13 @@ async def test_notes_a_revoked_annotator_wrote_before_the_revocation_still_count
     ana, tom = await signup("ana"), await signup("tom")
     await share_with(ana, tom, role="annotate")
     await tom.sync()
-    await tom.add_note("ana/Personal", "One.")
-    await tom.add_note("ana/Personal", "Two.")
+    await tom.notes.add("ana/Personal", "One.")
+    await tom.notes.add("ana/Personal", "Two.")
     await tom.sync()
-    await ana.unshare("Personal", "tom")  # takes in tom's notes before signing their bound
+    await ana.shares.revoke("Personal", "tom")  # takes in tom's notes before signing their bound
     report = await ana.sync()
     assert report.problems == []
-    assert sorted(n.text for n in await ana.notes()) == ["One.", "Two."]
+    assert sorted(n.text for n in await ana.notes.list()) == ["One.", "Two."]
 
 
 async def test_an_annotator_changed_to_reader_cannot_add_notes_with_the_older_key(
@@ -344,20 +344,20 @@ async def test_an_annotator_changed_to_reader_cannot_add_notes_with_the_older_ke
     ana, tom = await signup("ana"), await signup("tom")
     await share_with(ana, tom, role="annotate")
     await tom.sync()
-    await tom.add_note("ana/Personal", "See you Tuesday.")
+    await tom.notes.add("ana/Personal", "See you Tuesday.")
     await tom.sync()
     await ana.sync()
     personal = await journal_id(ana, "Personal")
-    old = await tom._local_journal("ana/Personal")
+    old = await tom.context.local_journal("ana/Personal")
     await share_with(ana, tom, role="read")  # a `changed` entry, and a new epoch
     await tom.sync()
-    assert (await tom._local_journal("ana/Personal")).role == "read"
+    assert (await tom.context.local_journal("ana/Personal")).role == "read"
 
     upload = await stored_note(tom, "ana/Personal", old.epoch, counter=2)
     insert_record(live_server, personal, upload, tom.profile.account_id)
     report = await ana.sync()
     assert any(upload.record_id.hex() in p for p in report.problems)
-    assert [n.text for n in await ana.notes()] == ["See you Tuesday."]
+    assert [n.text for n in await ana.notes.list()] == ["See you Tuesday."]
 
 
 async def test_a_revoked_annotator_cannot_replace_a_note_by_reusing_its_counter(
@@ -368,11 +368,11 @@ async def test_a_revoked_annotator_cannot_replace_a_note_by_reusing_its_counter(
     ana, tom = await signup("ana"), await signup("tom")
     await share_with(ana, tom, role="annotate")
     await tom.sync()
-    await tom.add_note("ana/Personal", "See you Tuesday.")
+    await tom.notes.add("ana/Personal", "See you Tuesday.")
     await tom.sync()
     personal = await journal_id(ana, "Personal")
-    old = await tom._local_journal("ana/Personal")
-    await ana.unshare("Personal", "tom")
+    old = await tom.context.local_journal("ana/Personal")
+    await ana.shares.revoke("Personal", "tom")
 
     upload = await stored_note(tom, "ana/Personal", old.epoch, counter=1)
     insert_record(live_server, personal, upload, tom.profile.account_id)
@@ -380,7 +380,7 @@ async def test_a_revoked_annotator_cannot_replace_a_note_by_reusing_its_counter(
     for device in (ana, phone):
         report = await device.sync()
         assert any(upload.record_id.hex() in p and "reuses counter" in p for p in report.problems)
-        assert [n.text for n in await device.notes()] == ["See you Tuesday."]
+        assert [n.text for n in await device.notes.list()] == ["See you Tuesday."]
 
 
 async def test_a_journal_left_out_of_a_done_reply_is_an_incomplete_pull(
@@ -389,7 +389,7 @@ async def test_a_journal_left_out_of_a_done_reply_is_an_incomplete_pull(
     """The server answers `done` but never sends the journal's page: the device cannot know
     what it missed, so the pull is reported incomplete (strict mode raises)."""
     laptop = await signup("ana")
-    await laptop.write(None, "one")
+    await laptop.entries.write(None, "one")
     await laptop.sync()
     personal = await journal_id(laptop, "Personal")
 
@@ -402,7 +402,7 @@ async def test_a_journal_left_out_of_a_done_reply_is_an_incomplete_pull(
     phone = await login_through(hostile, "ana", tmp_path / "ana-phone")
     try:
         await phone.sync(strict=True)
-        await laptop.write(None, "two")
+        await laptop.entries.write(None, "two")
         await laptop.sync()
         hostile.replies["/v1/sync"] = without_personal
         report = await phone.sync()
@@ -411,7 +411,7 @@ async def test_a_journal_left_out_of_a_done_reply_is_an_incomplete_pull(
             await phone.sync(strict=True)
         del hostile.replies["/v1/sync"]
         assert (await phone.sync(strict=True)).incomplete == []
-        assert sorted(e.body for e in await phone.entries()) == ["one", "two"]
+        assert sorted(e.body for e in await phone.entries.list()) == ["one", "two"]
     finally:
         await phone.close()
 
@@ -420,12 +420,12 @@ async def test_a_done_reply_whose_page_stops_before_its_head_is_an_incomplete_pu
     hostile: HostileServer, signup: ClientFactory, tmp_path: Path
 ) -> None:
     laptop = await signup("ana")
-    await laptop.write(None, "one")
+    await laptop.entries.write(None, "one")
     await laptop.sync()
     phone = await login_through(hostile, "ana", tmp_path / "ana-phone")
     try:
         await phone.sync(strict=True)
-        await laptop.write(None, "two")
+        await laptop.entries.write(None, "two")
         await laptop.sync()
 
         def nothing_new(request: bytes, reply: bytes) -> bytes:
