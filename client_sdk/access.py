@@ -234,7 +234,7 @@ class AccessState:
 
 
 @dataclass(frozen=True)
-class Change:
+class MemberWrite:
     """What a record by a member changes: who wrote it (account, device), which document
     (id, kind), under which key epoch."""
 
@@ -245,7 +245,7 @@ class Change:
     device: bytes
 
 
-def member_may_change(state: AccessState, change: Change, counter: int) -> bool:
+def member_may_change(state: AccessState, change: MemberWrite, counter: int) -> bool:
     """Whether a record by a member (not the owner: the owner may change anything) is
     accepted (protocol.md 4.15): a document of an annotation kind, that the member created
     (its id names it: keys.created_by, so the order records arrive in does not matter), while

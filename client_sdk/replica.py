@@ -1121,7 +1121,9 @@ class Replica:
         if body.author == journal.owner_id:
             return
         state = self.chains.state(journal.journal_id)
-        what = access.Change(body.author, body.doc_id, body.doc_kind, record.epoch, body.device)
+        what = access.MemberWrite(
+            body.author, body.doc_id, body.doc_kind, record.epoch, body.device
+        )
         if state is None or not access.member_may_change(state, what, body.counter):
             raise IntegrityError(
                 f"record {record.record_id.hex()} was written by an account without the right "

@@ -297,8 +297,10 @@ def test_only_changes_that_end_writing_get_a_limit() -> None:
 # --- what a member's record may change (the creator rule) ------------------------------------
 
 
-def change(author: Account, doc_id: bytes, kind: str = "note", epoch: int = 1) -> access.Change:
-    return access.Change(author.account_id, doc_id, kind, epoch, PHONE)
+def change(
+    author: Account, doc_id: bytes, kind: str = "note", epoch: int = 1
+) -> access.MemberWrite:
+    return access.MemberWrite(author.account_id, doc_id, kind, epoch, PHONE)
 
 
 def test_a_member_changes_only_documents_whose_id_names_it() -> None:
