@@ -147,7 +147,8 @@ class GoalStat:
 
 @dataclass(frozen=True)
 class Insights:
-    """Everything `tj insights` shows; `to_dict()` is the stable JSON shape (`--json`)."""
+    """What `client.insights.summary()` returns (and `tj insights` shows); `to_dict()` is
+    the stable JSON shape (`--json`)."""
 
     journal: str | None  # None: every journal of the account
     since: date | None
