@@ -157,7 +157,8 @@ class Entries:
 
     async def trash(self) -> builtins.list[Entry]:
         """Entries in the trash of the journals this account owns, most recently trashed
-        first. Entries trashed TRASH_DAYS (30) days ago or more are deleted for good here."""
+        first. Entries trashed TRASH_DAYS (30) days ago or more are deleted for good here
+        (on every device at the next sync). Raises nothing of its own; works offline."""
         found = []
         now = now_ms()
         for local, document in await self._owned_entry_documents():
@@ -171,7 +172,8 @@ class Entries:
         return sorted(found, key=lambda e: (e.trashed_at, e.id), reverse=True)
 
     async def empty_trash(self) -> int:
-        """Delete every entry in the trash for good, on every device; returns how many."""
+        """Delete every entry in the trash for good, on every device (at the next sync);
+        returns how many. Works offline."""
         emptied = 0
         for local, document in await self._owned_entry_documents():
             view = entry_view(document)
@@ -242,7 +244,7 @@ class Entries:
 
     async def on_this_day(self, today: date | None = None) -> builtins.list[Entry]:
         """Entries written on this month and day in earlier years, newest first (the
-        writer's local days; `today` defaults to this device's local date)."""
+        writer's local days; `today` defaults to this device's local date). Works offline."""
         return queries.on_this_day(await self._context.entries(None), today or date.today())
 
     async def search(
@@ -256,7 +258,13 @@ class Entries:
     ) -> builtins.list[SearchHit]:
         """Entries matching `query`, best first, with highlighted snippets (search.py). It
         runs on this device over decrypted entries: the server never sees a query. `since`
-        is a date (from local midnight) or a datetime."""
+        is a date (from local midnight) or a datetime; `limit` keeps the best N. Raises
+        InvalidInput for an empty query or one of more than 20 terms, NotFound for an
+        unknown journal.
+
+            hits = await client.entries.search('"panic attack" -work', journal="Personal")
+            print(hits[0].snippet, hits[0].highlights)
+        """
         return search_entries(
             await self.list(journal), query, tag=tag, since=_moment(since), limit=limit
         )

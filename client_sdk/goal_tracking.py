@@ -65,19 +65,21 @@ class Goals:
         return self._goal(local, document)
 
     async def complete(self, goal_id: str) -> Goal:
-        """Mark a goal as done (doing it twice changes nothing)."""
+        """Mark a goal as done (doing it twice changes nothing). Raises NotFound for an
+        unknown goal, AccessError for a goal in a journal this account may only read."""
         local, document = await self._context.document_of_kind(goal_id, GOAL)
         if not self._goal(local, document).done:
             await self._context.save(local, document, complete_goal_update(document, now_ms()))
         return self._goal(local, document)
 
     async def get(self, goal_id: str) -> Goal:
-        """One goal by id (or a unique prefix of 4+ hex digits)."""
+        """One goal by id (or a unique prefix of 4+ hex digits). Raises NotFound, or
+        InvalidInput for a malformed or ambiguous id."""
         return self._goal(*await self._context.document_of_kind(goal_id, GOAL))
 
     async def list(self, journal: str | None = None) -> builtins.list[Goal]:
         """Goals of one journal or of all (shared ones included): open goals first, then
-        newest first."""
+        newest first (by `created_at`, UTC). Raises NotFound for an unknown journal."""
         context = self._context
         journal_id = (await context.local_journal(journal)).journal_id if journal else None
         journals = {j.journal_id: j for j in await context.store.journals() if j.role != REVOKED}

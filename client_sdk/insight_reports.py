@@ -66,7 +66,7 @@ class InsightReports:
         """`summary()` as one self-contained HTML page: inline SVG charts of mood over time,
         entries per week, goal progress and questionnaire scores (bands shaded, reliable
         changes marked, each instrument's attribution); no script, no external asset; fits a
-        phone."""
+        phone. Raises NotFound for an unknown journal."""
         found = await self.summary(journal, since)
         if journal is not None:
             results = await self._measures.results((await self._journals.get(journal)).id)

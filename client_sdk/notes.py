@@ -29,6 +29,7 @@ class Notes:
         return await self._context.sharing.add_note(local, kind, text)
 
     async def list(self, journal: str | None = None) -> builtins.list[Note]:
-        """Notes and prompts of one journal or of all, the therapist's first."""
+        """Notes and prompts of one journal or of all, the therapist's first. Raises
+        NotFound for an unknown journal."""
         local = await self._context.local_journal(journal) if journal else None
         return await self._context.sharing.notes(local)

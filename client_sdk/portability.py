@@ -95,12 +95,14 @@ class Archives:
 
     async def export_json(self) -> dict[str, Any]:
         """Everything this device can decrypt (journals, entries, goals with check-ins, notes)
-        as one JSON-ready dict; `import_json` reads it back into any account (archive.py)."""
+        as one JSON-ready dict; `import_json` reads it back into any account (archive.py).
+        Times are ISO 8601 strings in UTC. Works offline."""
         return (await gather(self, datetime.now().astimezone())).to_dict()
 
     async def export_markdown(self, directory: Path | str) -> list[Path]:
         """Write one Markdown file per entry (with front matter), one folder per journal, plus
-        goals.md and notes.md; returns the files written. Files are readable only by you."""
+        goals.md and notes.md; returns the files written. Files are readable only by you
+        (mode 0600). Raises OSError when the directory cannot be written."""
         archive = await gather(self, datetime.now().astimezone())
         return await asyncio.to_thread(write_markdown, archive, Path(directory))
 

@@ -37,7 +37,8 @@ class Prompts:
     ) -> builtins.list[Prompt]:
         """Reflection prompts in the order to suggest them: your therapist's unanswered
         prompts first (no category: they show only when `category` is None), then library
-        prompts not answered in the last `recent_days` days (see prompts.rank)."""
+        prompts not answered in the last `recent_days` days (see prompts.rank). Raises
+        InvalidInput for an unknown category (`CATEGORIES` lists them)."""
         candidates = select([*await self._therapist_prompts(), *LIBRARY], category)
         entries = await self._context.entries(None)
         answers = answered_at((e.prompt_id, e.created_at) for e in entries)
@@ -46,12 +47,13 @@ class Prompts:
     async def suggest(
         self, category: str | None = None, *, recent_days: int = RECENT_DAYS
     ) -> Prompt:
-        """The one prompt to reflect on now: the first of `list()`."""
+        """The one prompt to reflect on now: the first of `list()` (same errors)."""
         return (await self.list(category, recent_days=recent_days))[0]
 
     async def get(self, prompt_id: str) -> Prompt:
         """A prompt by id: a library id such as "trust-01", or the id (or a unique prefix of
-        4+ characters) of a prompt your therapist added."""
+        4+ characters) of a prompt your therapist added. Raises NotFound, or InvalidInput
+        when a prefix matches several."""
         found = library_prompt(prompt_id)
         if found is not None:
             return found

@@ -81,27 +81,35 @@ class Shares:
         fingerprint: str | None = None,
         trust_on_first_use: bool = False,
     ) -> ShareInfo:
-        """Share one entry (or only some of its fields) without opening its journal."""
+        """Share one entry (or only `only` of its fields, e.g. ["mood", "body"]) without
+        opening its journal: a copy goes to a journal kept for that member. Needs the
+        network; raises like `grant`, and NotFound for an unknown entry."""
         local, document = await self._context.entry_document(entry_id)
         return await self._context.sharing.share_entry(
             local, document, username, only, fingerprint, trust_on_first_use
         )
 
     async def list(self) -> builtins.list[ShareInfo]:
-        """What this account shares: journal, member, role and expiry."""
+        """What this account shares: journal, member, role and expiry (from the verified
+        access chains). Works offline."""
         return await self._context.sharing.shares()
 
     async def with_me(self) -> builtins.list[SharedJournal]:
-        """Journals other accounts share with this one."""
+        """Journals other accounts share with this one (`owner_verified` says whether this
+        device compared the owner's fingerprint). Works offline."""
         return await self._context.sharing.shared_with_me()
 
     async def log(self, journal: str) -> builtins.list[AuditInfo]:
-        """When each member fetched what (the owner sees all; a member sees their own)."""
+        """When each member fetched what (the owner sees all; a member sees their own), as
+        the server logged it. Needs the network; raises NotFound for an unknown journal."""
         local = await self._context.local_journal(journal)
         return await self._context.sharing.audit(local)
 
     async def fingerprint(self, username: str | None = None) -> str:
-        """The safety number of this account, or of another account (verified self-signature)."""
+        """The safety number (fingerprint) of this account, or of another account after
+        checking its self-signature: six groups of five digits to compare in person.
+        Another account's needs the network; raises NotFound for an unknown username,
+        KeyChangedError when the server's answer does not verify."""
         context = self._context
         if username is None or normalize_username(username) == context.username:
             secrets = context.profile.secrets
@@ -120,5 +128,6 @@ class Shares:
         )
 
     async def verify(self, username: str, fingerprint: str) -> None:
-        """Accept a peer's new keys after comparing their fingerprint in person."""
+        """Accept a peer's new keys after comparing their fingerprint in person. Needs the
+        network; raises KeyChangedError when `fingerprint` does not match their keys."""
         await self._context.sharing.verify_peer(username, fingerprint)
