@@ -90,13 +90,15 @@ class Shares:
         )
 
     async def list(self) -> builtins.list[ShareInfo]:
-        """What this account shares: journal, member, role and expiry (from the verified
-        access chains). Works offline."""
+        """What this account shares: journal, member, role and expiry, from the verified
+        access chains. Needs the network (the journal list is refreshed first); raises
+        NetworkError offline."""
         return await self._context.sharing.shares()
 
     async def with_me(self) -> builtins.list[SharedJournal]:
         """Journals other accounts share with this one (`owner_verified` says whether this
-        device compared the owner's fingerprint). Works offline."""
+        device compared the owner's fingerprint). Needs the network (the journal list is
+        refreshed first); offline, `client.journals.list()` shows the same journals."""
         return await self._context.sharing.shared_with_me()
 
     async def log(self, journal: str) -> builtins.list[AuditInfo]:

@@ -27,20 +27,21 @@ async def overview(home: Path, days: int, now: datetime, passphrase: str | None 
         except NetworkError:
             lines.append("(offline: from what this device holds)")
         since = now - timedelta(days=days)
-        shared = sorted(await client.shares.with_me(), key=lambda s: (s.owner, s.journal))
-        for journal in shared:
+        # Offline too: journals.list() reads this device's verified access chains.
+        shared = [j for j in await client.journals.list() if j.owner != client.username]
+        for journal in shared:  # clients by name, then their journals by name
             unverified = "" if journal.owner_verified else "  [fingerprint not compared]"
-            lines.append(f"{journal.owner}/{journal.journal} ({journal.role}){unverified}")
-            entries = await client.entries.list(journal.journal_id, since=since)
+            lines.append(f"{journal.name} ({journal.role}){unverified}")
+            entries = await client.entries.list(journal.id, since=since)
             moods = [e.mood for e in entries if e.mood is not None]
             average = f"{sum(moods) / len(moods):.1f}" if moods else "-"
             lines.append(f"  last {days} days: {len(entries)} entries, average mood {average}")
-            latest = await client.entries.list(journal.journal_id, limit=1)
+            latest = await client.entries.list(journal.id, limit=1)
             if latest:
                 entry = latest[0]
                 title = entry.title or entry.body.split("\n", 1)[0][:60]
                 lines.append(f"  latest entry: {entry.local_created_at:%Y-%m-%d} {title}")
-            for result in latest_results(await client.measures.results(journal.journal_id)):
+            for result in latest_results(await client.measures.results(journal.id)):
                 lines.append(
                     f"  {result.name}: {result.score} ({result.band}), "
                     f"{result.taken_at.astimezone():%Y-%m-%d}"

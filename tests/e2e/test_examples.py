@@ -72,8 +72,8 @@ async def test_mood_of_the_week_charts_each_day_online_and_offline(
     assert offline[1:] == lines
 
 
-async def test_the_therapist_overview_covers_every_shared_journal(
-    signup: ClientFactory,
+async def test_the_therapist_overview_covers_every_shared_journal_online_and_offline(
+    signup: ClientFactory, live_server: RunningServer
 ) -> None:
     ana = await signup("ana")
     ben = await signup("ben")
@@ -94,7 +94,7 @@ async def test_the_therapist_overview_covers_every_shared_journal(
 
     text = await run_example("therapist_overview", "--home", str(tom.home), "--days", "14")
     result = taken.result
-    assert text.splitlines() == [
+    expected = [
         "ana/Personal (read)  [fingerprint not compared]",
         "  last 14 days: 2 entries, average mood 5.0",
         f"  latest entry: {date.today():%Y-%m-%d} A walk",
@@ -103,6 +103,11 @@ async def test_the_therapist_overview_covers_every_shared_journal(
         "  last 14 days: 0 entries, average mood -",
         "  latest entry: 2020-01-01 Eight hours.",
     ]
+    assert text.splitlines() == expected
+
+    await live_server.server.close()  # offline: the same overview, from the device alone
+    offline = await run_example("therapist_overview", "--home", str(tom.home), "--days", "14")
+    assert offline.splitlines() == ["(offline: from what this device holds)", *expected]
 
 
 def readme_sdk_program() -> str:
