@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from diff_match_patch import diff_match_patch
 from pycrdt import Array, Doc, Map, Text
 
 from client_sdk.errors import IntegrityError, InvalidInput
@@ -122,27 +123,56 @@ class Document:
 
 
 def replace_text(text: Text, new: str) -> None:
-    """Edit `text` into `new` touching only the changed middle, so concurrent edits merge.
+    """Edit `text` into `new` by a character-level diff, so a concurrent edit elsewhere in the
+    text keeps its place: only the characters that differ are deleted or inserted.
 
-    Yrs indexes text in UTF-8 bytes, so offsets are computed on the encoded strings.
+    The diff is Google's diff-match-patch (Myers' algorithm after trimming the common prefix
+    and suffix; a diff that would take over `DIFF_TIMEOUT_S` falls back to coarser, still
+    exact, replacements). It compares Python strings code point by code point; the offsets
+    are then converted to the unit pycrdt's `Text` indexes in (`TEXT_INDEX_UNIT`), while the
+    Yjs updates themselves count UTF-16 code units whatever the API uses (protocol.md §5).
     """
     old = str(text)
     if old == new:
         return
-    prefix = 0
-    limit = min(len(old), len(new))
-    while prefix < limit and old[prefix] == new[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]:
-        suffix += 1
-    start = len(old[:prefix].encode())
-    removed = len(old[prefix : len(old) - suffix].encode())
-    inserted = new[prefix : len(new) - suffix]
-    if removed:
-        del text[start : start + removed]
-    if inserted:
-        text.insert(start, inserted)
+    differ = diff_match_patch()
+    differ.Diff_Timeout = DIFF_TIMEOUT_S
+    position = 0  # in TEXT_INDEX_UNIT, in the text as edited so far
+    for operation, chunk in differ.diff_main(old, new, False):
+        size = text_index_length(chunk)
+        if operation == diff_match_patch.DIFF_DELETE:
+            del text[position : position + size]
+            continue
+        if operation == diff_match_patch.DIFF_INSERT:
+            text.insert(position, chunk)
+        position += size
+
+
+DIFF_TIMEOUT_S = 0.5
+"""Longest a body diff may search for the smallest edit (diff-match-patch's `Diff_Timeout`);
+a user's edit of an entry diffs in milliseconds, this bounds pathological inputs."""
+
+
+def _probe_text_index_unit() -> str:
+    """What one position of pycrdt's `Text` counts: "utf-8" bytes (pycrdt up to at least
+    0.14), "utf-16" code units or Python "code points" (a pending pycrdt change), measured
+    once on a scratch document so the SDK keeps working whichever pycrdt is installed."""
+    scratch: Doc[Any] = Doc()
+    probe = scratch.get("probe", type=Text)
+    probe += "\u00e9\U0001f600"  # é (2 UTF-8 bytes, 1 UTF-16 unit), 😀 (4 bytes, 2 units)
+    return {6: "utf-8", 3: "utf-16", 2: "code points"}[len(probe)]
+
+
+TEXT_INDEX_UNIT = _probe_text_index_unit()
+
+
+def text_index_length(chunk: str) -> int:
+    """The length of `chunk` in the unit pycrdt's `Text` indexes in (TEXT_INDEX_UNIT)."""
+    if TEXT_INDEX_UNIT == "utf-8":
+        return len(chunk.encode("utf-8"))
+    if TEXT_INDEX_UNIT == "utf-16":
+        return len(chunk.encode("utf-16-le")) // 2
+    return len(chunk)
 
 
 # --- entries ---------------------------------------------------------------------------------

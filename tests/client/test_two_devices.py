@@ -46,3 +46,24 @@ async def test_edits_and_deletes_follow_to_the_other_device(
     await laptop.sync()
     await phone.sync()
     assert await phone.entries.list() == []
+
+
+async def test_body_edits_at_two_places_on_two_devices_both_keep_their_place(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    entry = await laptop.entries.write(None, "Mon: calm 😌. Tue: tired. Wed: hopeful.")
+    await laptop.sync()
+    phone = await login("ana")
+    await phone.sync()
+    # Offline on both devices, each replaces the whole body: the laptop edits Monday and
+    # Wednesday, the phone edits Tuesday, in between (a body replaced from the first to the
+    # last change would re-insert Tuesday and move the phone's words out of it).
+    await laptop.entries.edit(entry.id, body="Mon: very calm 😌. Tue: tired. Wed: hopeful 🌈.")
+    await phone.entries.edit(entry.id, body="Mon: calm 😌. Tue: tired, slept 5 h. Wed: hopeful.")
+    await laptop.sync()
+    await phone.sync()
+    await laptop.sync()
+    merged = "Mon: very calm 😌. Tue: tired, slept 5 h. Wed: hopeful 🌈."
+    assert (await laptop.entries.get(entry.id)).body == merged
+    assert (await phone.entries.get(entry.id)).body == merged

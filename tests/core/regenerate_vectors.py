@@ -7,9 +7,11 @@ Inputs (keys, seeds, nonces, ids, names, times) stay as protocol.md holds them; 
 value is recomputed with the hand-written helpers of tests/core/test_protocol_vectors_by_hand.py
 (libsodium through nacl.bindings, hashlib, hand-made msgpack), never with the SDK, so a vector
 regenerated here still checks the SDK independently. The share envelope's sealed box is random
-by design: it is kept unless --new-sealed-box seals the journal key again. The document,
-withholding, access-chain and access-removed vectors come from pycrdt and the SDK's pure core
-and are not regenerated here: their own tests in tests/core/ check them.
+by design: it is kept unless --new-sealed-box seals the journal key again. The body-edit
+vector's diff comes from diff-match-patch (the library, as another client would call its own
+port of it), its UTF-16 deltas and merged text by hand. The document, withholding,
+access-chain and access-removed vectors come from pycrdt and the SDK's pure core and are not
+regenerated here: their own tests in tests/core/ check them.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from tests.core.test_protocol_vectors_by_hand import (
     PROTOCOL,
     VECTOR_BLOCK,
     aead,
+    apply_deltas,
     frame,
     h,
     mp,
@@ -37,6 +40,7 @@ from tests.core.test_protocol_vectors_by_hand import (
     signing_pair,
     subkey,
     u32,
+    utf16_delta,
 )
 
 Vector = dict[str, Any]
@@ -202,6 +206,23 @@ def document_id_vector(v: Vector) -> None:
         v[field] = v["nonce"] + tag.hexdigest()
 
 
+def character_diff(old: str, new: str) -> list[list[str]]:
+    """diff-match-patch's minimal character diff (the library the SDK uses; not the SDK)."""
+    from diff_match_patch import diff_match_patch
+
+    names = {diff_match_patch.DIFF_EQUAL: "=", diff_match_patch.DIFF_DELETE: "-"}
+    return [
+        [names.get(op, "+"), chunk] for op, chunk in diff_match_patch().diff_main(old, new, False)
+    ]
+
+
+def body_edit_vector(v: Vector) -> None:
+    v["diff"] = character_diff(v["old"], v["new"])
+    v["delta"] = utf16_delta(v["diff"])
+    v["concurrent_delta"] = utf16_delta(character_diff(v["old"], v["concurrent"]))
+    v["merged"] = apply_deltas(v["old"], v["delta"], v["concurrent_delta"])
+
+
 def wire_vector(v: Vector) -> None:
     from client_sdk import wire  # field types only
 
@@ -216,6 +237,7 @@ REGENERATED: dict[str, Callable[[Vector], None]] = {
     "argon2id": argon2id_vector,
     "password-keys": password_keys_vector,
     "padding": padding_vector,
+    "body-edit": body_edit_vector,
     "record": record_vector,
     "bundle": bundle_vector,
     "recovery": recovery_vector,

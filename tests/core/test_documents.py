@@ -107,6 +107,63 @@ def test_concurrent_unicode_edits_merge_without_breaking_characters() -> None:
     assert entry_view(laptop).body == entry_view(phone).body == "Sehr müde 😴 heute 🌧️"
 
 
+def test_an_edit_in_two_places_keeps_a_concurrent_insert_between_them_in_its_place() -> None:
+    # A body replacement diffs character by character: the laptop's two changes touch only
+    # their own words, so the phone's insert in between stays before "tired", not before or
+    # after a deleted and re-inserted middle.
+    laptop, phone = two_copies("Mon: calm. Tue: tired. Wed: hopeful.")
+    from_laptop = edit_entry_update(
+        laptop, EntryFields(body="Mon: very calm. Tue: tired. Wed: hopeful 🌈."), now_ms=2
+    )
+    from_phone = edit_entry_update(
+        phone, EntryFields(body="Mon: calm. Tue: 😴 tired. Wed: hopeful."), now_ms=3
+    )
+    exchange(laptop, phone, from_laptop, from_phone)
+    merged = "Mon: very calm. Tue: 😴 tired. Wed: hopeful 🌈."
+    assert entry_view(laptop).body == entry_view(phone).body == merged
+
+
+def test_a_replacement_deletes_and_inserts_only_the_characters_that_changed() -> None:
+    laptop, _ = two_copies("a😀b é c")
+    copy = Doc()
+    body = copy.get("body", type=Text)
+    copy.apply_update(laptop.state())
+    deltas: list[list[dict[str, object]]] = []
+    subscription = body.observe(lambda event: deltas.append(event.delta))
+    copy.apply_update(edit_entry_update(laptop, EntryFields(body="a😀B é c😀"), now_ms=2))
+    body.unobserve(subscription)
+    changes = [step for delta in deltas for step in delta if "retain" not in step]
+    assert changes == [{"delete": 1}, {"insert": "B"}, {"insert": "😀"}]
+    assert str(body) == "a😀B é c😀"
+
+
+# Three disjoint alphabets: each part of the new text can only match the same part of the old
+# one, so a minimal diff keeps all of the middle.
+start = st.text(alphabet="ab c😀\u0301", max_size=12)
+end = st.text(alphabet="de.\U0001f31e\n", max_size=12)
+middle = st.text(alphabet="xyzé中\U0001f308", min_size=2, max_size=12)
+
+
+@given(
+    prefix=start, mid=middle, suffix=end, new_prefix=start, new_suffix=end,
+    cut=st.integers(min_value=1), marker=st.text(alphabet="#🌙", min_size=1, max_size=3),
+)  # fmt: skip
+def test_concurrent_edits_at_different_places_both_keep_their_place(
+    prefix: str, mid: str, suffix: str, new_prefix: str, new_suffix: str, cut: int, marker: str
+) -> None:
+    cut = 1 + cut % (len(mid) - 1)
+    laptop, phone = two_copies(prefix + mid + suffix)
+    from_laptop = edit_entry_update(
+        laptop, EntryFields(body=new_prefix + mid + new_suffix), now_ms=2
+    )
+    from_phone = edit_entry_update(
+        phone, EntryFields(body=prefix + mid[:cut] + marker + mid[cut:] + suffix), now_ms=3
+    )
+    exchange(laptop, phone, from_laptop, from_phone)
+    merged = new_prefix + mid[:cut] + marker + mid[cut:] + new_suffix
+    assert entry_view(laptop).body == entry_view(phone).body == merged
+
+
 def test_updates_merge_to_the_same_state_in_any_order_and_twice() -> None:
     laptop, phone = two_copies("base")
     updates = [

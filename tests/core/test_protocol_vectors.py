@@ -27,7 +27,13 @@ from pycrdt import Doc, Map, Text
 
 from client_sdk import access, crypto, keys, records, wire
 from client_sdk.crypto import Context, KdfCost
-from client_sdk.documents import Document, EntryFields, entry_view, new_entry_update
+from client_sdk.documents import (
+    Document,
+    EntryFields,
+    edit_entry_update,
+    entry_view,
+    new_entry_update,
+)
 from client_sdk.errors import IntegrityError, RollbackError
 from client_sdk.withholding import Cover, JournalCounters, Seen, check_covers
 from server import service
@@ -35,7 +41,8 @@ from server import service
 PROTOCOL = Path(__file__).resolve().parents[2] / "protocol.md"
 VECTOR_BLOCK = re.compile(r"^```json vector-([a-z0-9-]+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 EXPECTED_VECTORS = {
-    "frame", "kdf", "argon2id", "password-keys", "padding", "document", "record", "bundle",
+    "frame", "kdf", "argon2id", "password-keys", "padding", "document", "body-edit", "record",
+    "bundle",
     "recovery", "journal-key", "journal-meta", "challenge", "identity", "wire",
     "share-envelope", "disclosure-id", "document-id", "withholding", "access-chain",
     "access-removed",
@@ -192,6 +199,29 @@ def test_concurrent_edits_merge_the_same_in_every_order() -> None:
     for order in itertools.permutations([base, update_a, update_b]):
         assert read_entry(list(order)) == vector["merge"]["entry"], order
     assert read_entry([base, update_a, update_b, update_a, base]) == vector["merge"]["entry"]
+
+
+def test_a_body_edit_changes_only_the_characters_of_the_vectors_diff() -> None:
+    vector = VECTORS["body-edit"]
+    laptop = Document(bytes(16), "entry")
+    new_entry_update(laptop, EntryFields(body=vector["old"]), 1)
+    phone = Document.from_state(bytes(16), "entry", laptop.state())
+    copy: Doc[Any] = Doc()
+    body = copy.get("body", type=Text)
+    copy.apply_update(laptop.state())
+    inserted: list[str] = []
+    subscription = body.observe(
+        lambda event: inserted.extend(step["insert"] for step in event.delta if "insert" in step)
+    )
+    from_laptop = edit_entry_update(laptop, EntryFields(body=vector["new"]), 2)
+    copy.apply_update(from_laptop)
+    body.unobserve(subscription)
+    assert inserted == [chunk for op, chunk in vector["diff"] if op == "+"]
+    assert str(body) == vector["new"]
+    from_phone = edit_entry_update(phone, EntryFields(body=vector["concurrent"]), 3)
+    laptop.apply(from_phone)
+    phone.apply(from_laptop)
+    assert laptop.text("body") == phone.text("body") == vector["merged"]
 
 
 # --- records -----------------------------------------------------------------------------------

@@ -138,6 +138,50 @@ def test_the_hand_written_helpers_match_the_specs_own_examples() -> None:
     assert VECTORS, "protocol.md holds no vectors"
 
 
+# --- text positions in UTF-16 code units, as Yjs counts them -------------------------------------
+
+
+def utf16_units(text: str) -> list[int]:
+    """The UTF-16 code units of `text`: an astral character (most emoji) is two of them."""
+    raw = text.encode("utf-16-le")
+    return [int.from_bytes(raw[i : i + 2], "little") for i in range(0, len(raw), 2)]
+
+
+def utf16_delta(diff: list[list[str]]) -> list[dict[str, Any]]:
+    """A diff (`=` kept, `-` deleted, `+` inserted) as the Yjs delta an editor would apply:
+    `retain` and `delete` count UTF-16 code units."""
+    names = {"=": "retain", "-": "delete"}
+    return [
+        {"insert": chunk} if op == "+" else {names[op]: len(utf16_units(chunk))}
+        for op, chunk in diff
+    ]
+
+
+def delta_edits(delta: list[dict[str, Any]]) -> list[tuple[int, int, list[int]]]:
+    """A delta as (position in the old text, code units deleted, code units inserted)."""
+    edits, position = [], 0
+    for step in delta:
+        if "retain" in step:
+            position += step["retain"]
+        elif "delete" in step:
+            edits.append((position, step["delete"], []))
+            position += step["delete"]
+        else:
+            edits.append((position, 0, utf16_units(step["insert"])))
+    return edits
+
+
+def apply_deltas(old: str, *deltas: list[dict[str, Any]]) -> str:
+    """Deltas made concurrently on `old` at different places, applied together (what a CRDT
+    gives for edits that touch neither each other's characters nor positions)."""
+    units = utf16_units(old)
+    edits = sorted((edit for delta in deltas for edit in delta_edits(delta)), reverse=True)
+    for position, deleted, inserted in edits:
+        units[position : position + deleted] = inserted
+    raw = b"".join(unit.to_bytes(2, "little") for unit in units)
+    return raw.decode("utf-16-le")
+
+
 # --- the vectors -------------------------------------------------------------------------------
 
 
@@ -352,3 +396,14 @@ def test_the_regeneration_script_finds_every_vector_up_to_date() -> None:
     # And the script can see a stale vector: alter one input, its outputs no longer match.
     stale = text.replace('"username": "ana"', '"username": "bob"', 1)
     assert regenerate(stale)[1]
+
+
+def test_body_edit_vector_in_utf16_code_units() -> None:
+    v = VECTORS["body-edit"]
+    assert "".join(chunk for op, chunk in v["diff"] if op != "+") == v["old"]
+    assert "".join(chunk for op, chunk in v["diff"] if op != "-") == v["new"]
+    assert utf16_delta(v["diff"]) == v["delta"]
+    assert apply_deltas(v["old"], v["delta"]) == v["new"]
+    assert apply_deltas(v["old"], v["concurrent_delta"]) == v["concurrent"]
+    assert apply_deltas(v["old"], v["delta"], v["concurrent_delta"]) == v["merged"]
+    assert len(utf16_units("\U0001f60c")) == 2  # the vector's emoji: two units, one code point
