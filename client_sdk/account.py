@@ -29,7 +29,9 @@ class Session:
 
 
 def check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
+    """Refuse a new password shorter than MIN_PASSWORD characters (code points, counted in
+    the NFKC form that goes into the KDF) with InvalidInput."""
+    if len(crypto.normalize_password(password)) < MIN_PASSWORD:
         raise InvalidInput(f"choose a password of at least {MIN_PASSWORD} characters")
 
 

@@ -10,6 +10,7 @@ another. This module is pure: no I/O, no clock.
 from __future__ import annotations
 
 import enum
+import unicodedata
 from dataclasses import dataclass
 
 import nacl.bindings as sodium
@@ -95,14 +96,27 @@ def new_key() -> bytes:
     return random_bytes(KEY_BYTES)
 
 
+def normalize_password(password: str) -> str:
+    """A password (or local passphrase) in Unicode NFKC, the form that goes into the KDF.
+
+    NIST SP 800-63B (§5.1.1.2 in revision 3, §3.1.1.2 in revision 4) recommends NFKC or NFKD
+    so that one password typed on keyboards that produce composed ("é", U+00E9) or decomposed
+    ("e" + U+0301) characters, or compatibility forms (full-width "Ｍ", the ligature "ﬁ"),
+    derives the same keys. protocol.md 4.4, vector `password-nfkc`.
+    """
+    return unicodedata.normalize("NFKC", password)
+
+
 def derive_root(password: str, salt: bytes, cost: KdfCost) -> bytes:
-    """Password → 32-byte root secret (Argon2id with explicit limits)."""
+    """Password → 32-byte root secret: Argon2id (explicit limits) over the UTF-8 bytes of the
+    password in Unicode NFKC (`normalize_password`). Raises InvalidInput for a salt that is
+    not 16 bytes or a cost this device cannot use."""
     if len(salt) != SALT_BYTES:
         raise InvalidInput("the password salt must be 16 bytes")
     try:
         return argon2id.kdf(
             KEY_BYTES,
-            password.encode("utf-8"),
+            normalize_password(password).encode("utf-8"),
             salt,
             opslimit=cost.opslimit,
             memlimit=cost.memlimit,

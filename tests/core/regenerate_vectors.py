@@ -20,6 +20,7 @@ import base64
 import hashlib
 import json
 import sys
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -47,9 +48,11 @@ Vector = dict[str, Any]
 
 
 def argon2id(v: Vector) -> bytes:
+    """Argon2id over the UTF-8 bytes of the password in NFKC (protocol.md 4.4)."""
+    password = unicodedata.normalize("NFKC", v["password"]).encode()
     return bytes(
         sodium.crypto_pwhash_alg(
-            32, v["password"].encode(), h(v["salt"]), v["opslimit"], v["memlimit"],
+            32, password, h(v["salt"]), v["opslimit"], v["memlimit"],
             sodium.crypto_pwhash_ALG_ARGON2ID13,
         )
     )  # fmt: skip
@@ -78,6 +81,12 @@ def password_keys_vector(v: Vector) -> None:
     v["login_seed"] = login_seed.hex()
     v["login_public_key"] = signing_pair(login_seed)[0].hex()
     v["kek"] = subkey(root, b"tj-kek-v1.......").hex()
+
+
+def password_nfkc_vector(v: Vector) -> None:
+    v["nfkc"] = unicodedata.normalize("NFKC", v["password"])
+    v["nfkc_utf8"] = v["nfkc"].encode("utf-8").hex()
+    v["root"] = argon2id(v).hex()
 
 
 def padding_vector(v: Vector) -> None:
@@ -236,6 +245,7 @@ REGENERATED: dict[str, Callable[[Vector], None]] = {
     "kdf": kdf_vector,
     "argon2id": argon2id_vector,
     "password-keys": password_keys_vector,
+    "password-nfkc": password_nfkc_vector,
     "padding": padding_vector,
     "body-edit": body_edit_vector,
     "record": record_vector,

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import msgpack
+import nacl.pwhash.argon2id
 import nacl.signing
 import pytest
 from pycrdt import Doc, Map, Text
@@ -41,7 +42,7 @@ from server import service
 PROTOCOL = Path(__file__).resolve().parents[2] / "protocol.md"
 VECTOR_BLOCK = re.compile(r"^```json vector-([a-z0-9-]+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 EXPECTED_VECTORS = {
-    "frame", "kdf", "argon2id", "password-keys", "padding", "document", "body-edit", "record",
+    "frame", "kdf", "argon2id", "password-keys", "password-nfkc", "padding", "document", "body-edit", "record",
     "bundle",
     "recovery", "journal-key", "journal-meta", "challenge", "identity", "wire",
     "share-envelope", "disclosure-id", "document-id", "withholding", "access-chain",
@@ -111,6 +112,20 @@ def test_password_yields_the_login_key_and_the_kek() -> None:
     assert derived.kek.hex() == vector["kek"]
     assert bytes(derived.login_key).hex() == vector["login_seed"]
     assert bytes(derived.login_key.verify_key).hex() == vector["login_public_key"]
+
+
+def test_a_password_is_put_in_nfkc_before_argon2id_whichever_way_it_was_typed() -> None:
+    vector = VECTORS["password-nfkc"]
+    cost = KdfCost(vector["opslimit"], vector["memlimit"])
+    salt = h(vector["salt"])
+    assert crypto.normalize_password(vector["password"]) == vector["nfkc"]
+    assert vector["nfkc"].encode("utf-8").hex() == vector["nfkc_utf8"]
+    for typed in [vector["password"], vector["nfkc"], *vector["typed_forms"]]:
+        assert crypto.derive_root(typed, salt, cost).hex() == vector["root"], typed
+    as_typed = nacl.pwhash.argon2id.kdf(
+        32, vector["password"].encode(), salt, opslimit=cost.opslimit, memlimit=cost.memlimit
+    )
+    assert as_typed.hex() != vector["root"]  # the vector's password is not NFKC-stable
 
 
 # --- padding -----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 import typing
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -223,6 +224,19 @@ def test_password_keys_vector() -> None:
     assert login_seed.hex() == v["login_seed"]
     assert subkey(root, b"tj-kek-v1.......").hex() == v["kek"]
     assert signing_pair(login_seed)[0].hex() == v["login_public_key"]
+
+
+def test_password_nfkc_vector_from_libsodium_directly() -> None:
+    v = VECTORS["password-nfkc"]
+    assert unicodedata.normalize("NFKC", v["password"]) == v["nfkc"]
+    for typed in [v["password"], *v["typed_forms"]]:
+        normalised = unicodedata.normalize("NFKC", typed).encode("utf-8")
+        assert normalised.hex() == v["nfkc_utf8"]
+        root = sodium.crypto_pwhash_alg(
+            32, normalised, h(v["salt"]), v["opslimit"], v["memlimit"],
+            sodium.crypto_pwhash_ALG_ARGON2ID13,
+        )  # fmt: skip
+        assert root.hex() == v["root"]
 
 
 def record_body(b: dict[str, Any]) -> bytes:
