@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from diff_match_patch import diff_match_patch
-from pycrdt import Array, Doc, Map, Text
+from pycrdt import Array, Decoder, Doc, Map, Text
 
 from client_sdk.errors import IntegrityError, InvalidInput
 
@@ -51,17 +51,27 @@ EMOTIONS = (
 class Document:
     """One CRDT document; every change returns the update bytes to put in a record."""
 
-    def __init__(self, doc_id: bytes, kind: str) -> None:
+    def __init__(self, doc_id: bytes, kind: str, *, client_id: int | None = None) -> None:
+        """`client_id` is the Yjs client id to write under; leave it None (a fresh random id
+        below 2**53 for every instance, protocol.md §5 "Client ids") except in tests."""
         self.doc_id = doc_id
         self.kind = kind
-        self._doc: Doc[Any] = Doc()
+        self._doc: Doc[Any] = Doc(client_id=client_id)
         self._fields = self._doc.get("fields", type=Map)
+        self._written = 0  # the clock this instance reached under its own client id
 
     @classmethod
-    def from_state(cls, doc_id: bytes, kind: str, state: bytes) -> Document:
-        document = cls(doc_id, kind)
+    def from_state(
+        cls, doc_id: bytes, kind: str, state: bytes, *, client_id: int | None = None
+    ) -> Document:
+        document = cls(doc_id, kind, client_id=client_id)
         document.apply(state)
         return document
+
+    @property
+    def client_id(self) -> int:
+        """The Yjs client id this instance writes under."""
+        return int(self._doc.client_id)
 
     def apply(self, update: bytes) -> None:
         """Merge an update (idempotent, commutative)."""
@@ -108,6 +118,7 @@ class Document:
         `pushes` adds one plain value at the end of each named list; values pushed
         concurrently on two devices are both kept.
         """
+        self._own_client_id()
         before = self._doc.get_state()
         with self._doc.transaction():
             for name, value in (fields or {}).items():
@@ -119,7 +130,26 @@ class Document:
                 text.insert(len(text), extra)
             for name, value in (pushes or {}).items():
                 self._doc.get(name, type=Array).append(value)
+        self._written = state_clocks(self._doc.get_state()).get(self.client_id, 0)
         return bytes(self._doc.get_update(before))
+
+    def _own_client_id(self) -> None:
+        """Never write under a client id someone else wrote under: if the merged state names
+        this instance's id beyond what it wrote itself (another instance drew the same random
+        id), move to a fresh id first, as Yjs does (protocol.md §5, "Client ids")."""
+        while state_clocks(self._doc.get_state()).get(self.client_id, 0) != self._written:
+            fresh: Doc[Any] = Doc()
+            fresh.apply_update(self._doc.get_update())
+            self._doc, self._fields, self._written = fresh, fresh.get("fields", type=Map), 0
+
+
+def state_clocks(state_vector: bytes) -> dict[int, int]:
+    """A Yjs state vector as {client id: clock} (lib0 encoding: a count, then pairs of
+    variable-length unsigned integers)."""
+    decoder = Decoder(state_vector)
+    return {
+        decoder.read_var_uint(): decoder.read_var_uint() for _ in range(decoder.read_var_uint())
+    }
 
 
 def replace_text(text: Text, new: str) -> None:
@@ -403,7 +433,7 @@ def entry_view(document: Document) -> EntryView:
         id=document.doc_id,
         title=str(fields.get("title", "") or ""),
         body=document.text("body"),
-        mood=int(mood) if isinstance(mood, (int, float)) and not isinstance(mood, bool) else None,
+        mood=whole_number(mood, 1, 10),
         tags=tuple(str(tag) for tag in tags) if isinstance(tags, list) else (),
         created_at=int(fields.get("created_at", 0) or 0),
         updated_at=int(fields.get("updated_at", 0) or 0),
@@ -421,10 +451,19 @@ def entry_view(document: Document) -> EntryView:
     )
 
 
-def _offset_or_none(value: Any) -> int | None:
-    """A stored `utc_offset` as an int (Yjs numbers may arrive as floats), or None when it
-    is missing or out of range."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+def whole_number(value: Any, lo: int, hi: int) -> int | None:
+    """A stored Yjs number as an int when it has a whole value from `lo` to `hi`, else None.
+
+    Writers may encode a number as an integer or a float (pycrdt writes 7 as 7.0, Yjs as 7):
+    readers compare values, never encodings (protocol.md §5, "Numbers")."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    minutes = int(value)
-    return minutes if abs(minutes) <= MAX_UTC_OFFSET else None
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    number = int(value)
+    return number if lo <= number <= hi else None
+
+
+def _offset_or_none(value: Any) -> int | None:
+    """A stored `utc_offset` in minutes, or None when it is missing or out of range."""
+    return whole_number(value, -MAX_UTC_OFFSET, MAX_UTC_OFFSET)

@@ -252,3 +252,16 @@ def test_every_attack_in_the_table_names_a_test_that_exists() -> None:
         source = (ROOT / path).read_text(encoding="utf-8")
         assert re.search(rf"^(async )?def {name}\(", source, re.M), f"{path} has no {name}"
         assert defence, f"attack {attack!r} names no defence"
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to '-'."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_link_inside_protocol_md_reaches_a_heading() -> None:
+    headings = re.findall(r"^#+ (.+)$", PROTOCOL, re.MULTILINE)
+    anchors = {github_anchor(heading) for heading in headings}
+    links = re.findall(r"\]\(#([^)\s]+)\)", PROTOCOL)
+    assert len(links) > 50  # the pattern still finds the links
+    assert sorted({link for link in links if link not in anchors}) == []

@@ -17,9 +17,11 @@ regenerated here: their own tests in tests/core/ check them.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import sys
+import typing
 import unicodedata
 from collections.abc import Callable
 from typing import Any
@@ -232,12 +234,27 @@ def body_edit_vector(v: Vector) -> None:
     v["merged"] = apply_deltas(v["old"], v["delta"], v["concurrent_delta"])
 
 
+def binary_paths(hint: Any, path: str = "") -> list[str]:
+    """The paths of a wire message's `bin` fields (`records[].ciphertext`), from its types."""
+    if typing.get_origin(hint) is list:
+        return binary_paths(typing.get_args(hint)[0], f"{path}[]")
+    if dataclasses.is_dataclass(hint):
+        hints = typing.get_type_hints(hint)
+        found = [binary_paths(hints[f.name], f"{path}.{f.name}") for f in dataclasses.fields(hint)]
+        return [p.removeprefix(".") for paths in found for p in paths]
+    return [path] if hint is bytes else []
+
+
 def wire_vector(v: Vector) -> None:
     from client_sdk import wire  # field types only
 
     for example in v["examples"]:
         message_type = getattr(wire, example["message"])
-        example["msgpack"] = mp(plain(message_type, example["fields"])).hex()
+        binary = binary_paths(message_type)
+        msgpack = mp(plain(example["fields"], binary)).hex()
+        fields = example.pop("fields")
+        example.pop("binary", None)
+        example.update(binary=binary, fields=fields, msgpack=msgpack)
 
 
 REGENERATED: dict[str, Callable[[Vector], None]] = {

@@ -164,6 +164,20 @@ def test_concurrent_edits_at_different_places_both_keep_their_place(
     assert entry_view(laptop).body == entry_view(phone).body == merged
 
 
+def test_a_copy_that_loaded_its_own_client_id_writes_under_a_fresh_one() -> None:
+    # Two instances that drew the same random client id (forced here) must not both write
+    # under it: Yjs would take the second writer's changes for the first's and drop them.
+    first = Document(DOC_ID, ENTRY, client_id=7)
+    new_entry_update(first, EntryFields(body="calm"), now_ms=1)
+    second = Document.from_state(DOC_ID, ENTRY, first.state(), client_id=7)
+    from_second = edit_entry_update(second, EntryFields(body="calm, rested"), now_ms=2)
+    assert second.client_id != 7
+    from_first = edit_entry_update(first, EntryFields(body="very calm"), now_ms=3)
+    assert first.client_id == 7  # its own writes are no collision
+    exchange(first, second, from_first, from_second)
+    assert entry_view(first).body == entry_view(second).body == "very calm, rested"
+
+
 def test_updates_merge_to_the_same_state_in_any_order_and_twice() -> None:
     laptop, phone = two_copies("base")
     updates = [
@@ -283,6 +297,20 @@ def test_a_stored_offset_out_of_range_reads_as_unknown() -> None:
     assert entry_view(document).utc_offset is None
     document.change(fields={"utc_offset": 120.0})
     assert entry_view(document).utc_offset == 120
+
+
+@pytest.mark.parametrize(
+    ("stored", "mood"),
+    [(7, 7), (7.0, 7), (1, 1), (10.0, 10), (7.5, None), (0, None), (11, None), (-3.0, None),
+     ("7", None), (True, None), (None, None), (float("nan"), None), (float("inf"), None)],
+)  # fmt: skip
+def test_a_mood_reads_as_a_whole_number_from_1_to_10_however_it_was_encoded(
+    stored: object, mood: int | None
+) -> None:
+    # Another client may write a number as an integer or a float (protocol.md §5, "Numbers").
+    document = Document(DOC_ID, ENTRY)
+    document.change(fields={"mood": stored, "created_at": 1, "updated_at": 1})
+    assert entry_view(Document.from_state(DOC_ID, ENTRY, document.state())).mood == mood
 
 
 def test_an_append_that_would_pass_the_body_limit_is_refused_and_changes_nothing() -> None:

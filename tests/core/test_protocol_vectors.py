@@ -705,6 +705,25 @@ def build_message(cls: type[Any], fields: dict[str, Any]) -> Any:
     return cls(**{name: from_json(hints[name], value) for name, value in fields.items()})
 
 
+def bytes_fields(hint: Any, path: str = "") -> list[str]:
+    """Paths of the `bytes` fields of a wire type, as the vector's `binary` names them."""
+    if typing.get_origin(hint) is list:
+        return bytes_fields(typing.get_args(hint)[0], f"{path}[]")
+    if dataclasses.is_dataclass(hint):
+        hints = typing.get_type_hints(hint)
+        nested = [bytes_fields(hints[f.name], f"{path}.{f.name}") for f in dataclasses.fields(hint)]
+        return [p.removeprefix(".") for paths in nested for p in paths]
+    return [path] if hint is bytes else []
+
+
+@pytest.mark.parametrize("example", VECTORS["wire"]["examples"], ids=lambda e: str(e["message"]))
+def test_the_wire_vector_marks_exactly_the_binary_fields(example: dict[str, Any]) -> None:
+    cls = getattr(wire, example["message"])
+    assert example["binary"] == bytes_fields(cls)
+    # A map in field order, every field present.
+    assert list(example["fields"]) == [f.name for f in dataclasses.fields(cls)]
+
+
 def test_wire_messages_encode_and_decode_as_documented() -> None:
     vector = VECTORS["wire"]
     assert vector["examples"]

@@ -100,6 +100,22 @@ async def test_garbage_bytes_are_a_malformed_body(path: str, raw: RawClient, ana
 
 
 @pytest.mark.parametrize("path", BODY_ROUTES)
+async def test_a_binary_map_key_is_refused_even_when_its_bytes_spell_a_field(
+    path: str, raw: RawClient, ana: Client
+) -> None:
+    """protocol.md 2.2: every key is a msgpack `str`; a `bin` key is an unknown field."""
+    body = dict(sample_body(path))
+    if body:
+        name = next(iter(body))
+        body[name.encode()] = body.pop(name)
+    else:
+        body[b"padding"] = 1
+    answer = await raw.send(path, pack(body), token=token_for(path, ana))
+    wrong = answer.mismatch(400, "invalid_field")
+    assert wrong is None, wrong
+
+
+@pytest.mark.parametrize("path", BODY_ROUTES)
 async def test_a_body_that_does_not_decompress_is_refused_as_malformed(
     path: str, raw: RawClient, ana: Client
 ) -> None:
