@@ -685,6 +685,23 @@ def test_document_id_names_its_creator_as_the_vector_says() -> None:
     assert not keys.created_by(fresh[:8] + bytes(8), creator)
 
 
+def test_disclosure_settings_are_the_documented_five_elements() -> None:
+    from tests.core.test_protocol_vectors_by_hand import aead, frame, mp
+
+    account_key, journal_id = bytes(range(0x60, 0x80)), b"\x22" * 16
+    member, source, since = b"\x88" * 16, b"\x55" * 16, 1767225600000
+    ad = frame(b"tj/access-owner/v1", journal_id, b"")
+    by_hand = aead(account_key, bytes(24), mp([member, source, ["mood"], since, "mirror"]), ad)
+    settings = access.Disclosure(member, source, ("mood",), since, "mirror")
+    assert access.open_disclosure(account_key, journal_id, by_hand) == settings
+    sealed = access.seal_disclosure(account_key, journal_id, settings)
+    opened = msgpack.unpackb(crypto.open_sealed(account_key, sealed, ad, "settings"), raw=False)
+    assert opened == [member, source, ["mood"], since, "mirror"]
+    four = aead(account_key, bytes(24), mp([member, source, ["mood"], since]), ad)
+    with pytest.raises(IntegrityError):  # the layout protocol.md showed before: refused
+        access.open_disclosure(account_key, journal_id, four)
+
+
 # --- wire --------------------------------------------------------------------------------------
 
 
