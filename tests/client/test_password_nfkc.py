@@ -19,11 +19,11 @@ async def test_a_password_typed_in_decomposed_form_logs_in(
 ) -> None:
     assert DECOMPOSED != COMPOSED and DECOMPOSED.encode() != COMPOSED.encode()
     laptop = await signup("ana", password=COMPOSED)
-    entry = await laptop.write(None, "Only this account reads this.")
+    entry = await laptop.entries.write(None, "Only this account reads this.")
     await laptop.sync()
     phone = await login("ana", password=DECOMPOSED)
     await phone.sync()
-    assert (await phone.entry(entry.id)).body == "Only this account reads this."
+    assert (await phone.entries.get(entry.id)).body == "Only this account reads this."
     tablet = await login(
         "ana", device="tablet", password="\uff23af\u00e9 cr\u00e8me \u00fcber 2026"
     )
