@@ -835,6 +835,7 @@ class Replica:
         creators = await self.store.creators(wanted)
         changed: dict[bytes, Document] = {}
         members_docs: dict[bytes, bytes] = {}
+        was_removed: set[bytes] = set()  # documents deleted or in the trash before this page
         accepted: list[SeenRecord] = []
         trusted: list[tuple[bytes, records.RecordBody]] = []
         for record, body in opened:
@@ -860,7 +861,9 @@ class Replica:
                 continue
             try:
                 self._check_author(journal, record, body)
-                changed[body.doc_id] = self._merge(journal, record, body, changed, documents)
+                changed[body.doc_id] = self._merge(
+                    journal, record, body, changed, documents, was_removed
+                )
                 if body.author != journal.owner_id:
                     creators[body.doc_id] = body.author  # the document's id names its creator
                     members_docs[body.doc_id] = body.author
@@ -896,6 +899,10 @@ class Replica:
         if self.on_change is not None and changed:
             self.on_change(journal, list(changed.values()), "sync")
         report.problems.extend(p.message for p in problems)
+        back = [d for d in was_removed if d in changed and not removed(changed[d])]
+        if back and journal.role == "owner" and self.chains.problem(journal.journal_id) is None:
+            for doc_id in back:
+                await self.restored(journal, doc_id)
 
     async def _refuse_reused_counters(
         self,
@@ -1052,8 +1059,10 @@ class Replica:
         body: records.RecordBody,
         changed: dict[bytes, Document],
         stored: dict[bytes, StoredDocument],
+        was_removed: set[bytes] | None = None,
     ) -> Document:
-        """Apply one verified record to its document (loaded once per page)."""
+        """Apply one verified record to its document (loaded once per page); a document
+        this device held deleted or in the trash goes into `was_removed`."""
         document = changed.get(body.doc_id)
         existing = stored.get(body.doc_id)
         other_kind = (document is not None and document.kind != body.doc_kind) or (
@@ -1069,6 +1078,8 @@ class Replica:
             document = (
                 stored_document(existing) if existing else Document(body.doc_id, body.doc_kind)
             )
+            if existing is not None and was_removed is not None and removed(document):
+                was_removed.add(body.doc_id)
         document.apply(body.payload)
         return document
 
@@ -1407,11 +1418,13 @@ class Replica:
                 await self._seal_boundary(fresh, key, None, records.VOID, b"")
 
     async def restored(self, journal: LocalJournal, doc_id: bytes) -> None:
-        """A document taken out of the trash: members whose share began while it was there
-        never received it (`seal_snapshots`), so its whole state goes to the current members
-        as a snapshot under the current epoch."""
+        """A document taken out of the trash (here, or by another device of the owner: seen
+        in a pull): members whose share began while it was there never received it
+        (`seal_snapshots`), nor the changes this device made to it meanwhile that were
+        replaced by its removal at a share, so its whole state goes to the current members
+        and the owner's other devices as a snapshot under the current epoch."""
         state = self.chains.state(journal.journal_id)
-        if journal.role == "owner" and state is not None and state.members:
+        if journal.role == "owner" and state is not None and (state.members or state.cut):
             await self.seal_snapshots(journal, [doc_id])
 
     async def _seal_boundary(

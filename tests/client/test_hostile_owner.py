@@ -680,3 +680,35 @@ async def test_an_entry_in_the_trash_is_never_compacted_into_a_key_a_new_member_
     stolen = copy_of_server_db(live_server, tmp_path)
     assert readable_by(tom, stolen, personal, "my brother") == []
     assert [e.id for e in await laptop.entries.trash()] == [entry.id]
+
+
+async def test_an_offline_edit_of_an_entry_trashed_at_a_share_reaches_every_device_once_restored(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The phone's edit, replaced by the removal alone at the share (so that the member gets
+    nothing of the trashed entry), is not lost: once the entry is restored on the laptop, the
+    phone seals its whole state again, and every device converges."""
+    laptop, tom = await signup("ana"), await signup("tom")
+    entry = await laptop.entries.write("Personal", "About my brother.")
+    await laptop.sync()
+    phone = await login("ana")
+    await phone.sync()
+    await phone.entries.edit(entry.id, append=" And what he did.")  # offline
+    await laptop.entries.delete(entry.id)
+    await laptop.sync()
+    await share_with(laptop, tom)
+    await phone.sync()
+    await laptop.sync()
+    assert [e.body for e in await tom.entries.list()] == []
+
+    await laptop.entries.restore(entry.id)
+    await laptop.sync()
+    await phone.sync()
+    await phone.sync()
+    await laptop.sync()
+    report = await tom.sync()
+    whole = "About my brother. And what he did."
+    assert (await laptop.entries.get(entry.id)).body == whole
+    assert (await phone.entries.get(entry.id)).body == whole
+    assert [e.body for e in await tom.entries.list()] == [whole]
+    assert report.withheld == [] and report.problems == []
