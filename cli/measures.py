@@ -57,7 +57,7 @@ def parse_answers(
     "--difficulty",
     type=int,
     metavar="N",
-    help="PHQ-9's last question (how difficult the problems made things, 0-3; not scored).",
+    help="The PHQ-9 or GAD-7 difficulty question (0-3; recorded, never scored).",
 )
 @journal_option
 @json_option

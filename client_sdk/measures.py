@@ -80,7 +80,7 @@ class Measures:
         taken_at: datetime | None = None,
     ) -> Taken:
         """Record one administration of `measure` (answers: one option value per item, in
-        item order; `unscored`: PHQ-9's difficulty answer, not scored). Works offline.
+        item order; `unscored`: the PHQ-9 or GAD-7 difficulty answer, not scored). Works offline.
 
         Returns the result, the previous result of the same measure in that journal, and the
         change between them (reliable change and recovery, scoring.compare). Check

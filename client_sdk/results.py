@@ -3,7 +3,7 @@
 A result is a document of kind "measure" (protocol.md, "Documents") whose map `fields` holds
 `measure` (instrument id, e.g. "phq9"), `version` (the definition's version), `score`,
 `band`, `taken_at`, `created_at` and `updated_at` (ms), `answers` (one option value per item,
-in item order; absent in a copy shared without answers), `unscored` (PHQ-9's difficulty
+in item order; absent in a copy shared without answers), `unscored` (the PHQ-9 or GAD-7 difficulty
 answer or null) and `deleted`. The SDK never edits a result after creation except to delete
 it, so it syncs and compacts like an entry.
 

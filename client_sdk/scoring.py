@@ -8,8 +8,9 @@ adding a file whose licence allows electronic copies (never ORS/SRS, for example
 Scoring rules, with their sources (also in each data file):
 
 - the total is the sum of the scored items' answer values (PHQ-9 0-27, GAD-7 0-21,
-  PCL-5 0-80); PHQ-9's difficulty question is recorded but never scored;
-- a band is the labelled score range the total falls in (PHQ-9: 0-4 minimal, 5-9 mild,
+  PCL-5 0-80); the PHQ-9 and GAD-7 difficulty question is recorded but never scored (PHQ
+  Instruction Manual);
+- a band is the labelled score range the total falls in (PHQ-9: 0-4 none-minimal, 5-9 mild,
   10-14 moderate, 15-19 moderately severe, 20-27 severe, Kroenke, Spitzer & Williams 2001;
   GAD-7: 0-4 minimal, 5-9 mild, 10-14 moderate, 15-21 severe, Spitzer et al. 2006; PCL-5:
   below / at or above the provisional cut-point 33, National Center for PTSD);
@@ -21,6 +22,10 @@ Scoring rules, with their sources (also in each data file):
   caseness at the later one; **reliable recovery**: recovered with reliable improvement.
 - **safety items**: items whose any answer above 0 must show the safety message at once
   (PHQ-9 item 9).
+
+Each definition also lists `verified_against`: the documents its text and figures were
+compared with (title, URL, version, how, result), and says in `sources` what could not be
+verified from a reachable source (docs: README "Questionnaires and the safety path").
 
 Pure: no I/O besides reading the packaged data files in `builtin_instruments()`.
 """
@@ -60,11 +65,23 @@ class Band:
 
 @dataclass(frozen=True)
 class UnscoredItem:
-    """A question asked with the instrument but not part of its score (PHQ-9 item 10)."""
+    """A question asked with the instrument but not part of its score (the PHQ-9 and GAD-7
+    difficulty question)."""
 
     id: str
     text: str
     options: tuple[Option, ...]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A document an instrument's text or figures were compared with, and what was found."""
+
+    title: str
+    url: str
+    version: str
+    how: str
+    result: str
 
 
 @dataclass(frozen=True)
@@ -88,6 +105,7 @@ class Instrument:
     licence: str
     citation: str
     sources: dict[str, str]
+    verified_against: tuple[Source, ...] = ()
 
     @property
     def max_score(self) -> int:
@@ -216,6 +234,10 @@ def parse_instrument(data: Any) -> Instrument:
             licence=_str(data["licence"]),
             citation=_str(data["citation"]),
             sources={str(k): str(v) for k, v in dict(data["sources"]).items()},
+            verified_against=tuple(
+                Source(*(_str(s[key]) for key in ("title", "url", "version", "how", "result")))
+                for s in data.get("verified_against") or ()
+            ),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise InvalidInput(f"malformed instrument definition: {error}") from None

@@ -36,10 +36,15 @@ async def test_take_asks_each_item_on_the_terminal(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
     ana = await new_device(live_server, tmp_path, "ana")
-    result = await ana.ok("measure", "take", "gad7", input="1\n1\n1\n1\n1\n0\n0\n")
+    result = await ana.ok("measure", "take", "gad7", input="1\n1\n1\n1\n1\n0\n0\n2\n")
     assert "score:   5 of 21 (mild)" in result.stdout
     assert "Feeling nervous, anxious or on edge" in result.stderr
     assert "0 = Not at all" in result.stderr
+    # then the difficulty question, recorded but not scored
+    assert "how difficult have they made it for you" in result.stderr
+    assert "2 = Very difficult" in result.stderr
+    [taken] = await ana.json("measure", "list")
+    assert (taken["score"], taken["unscored"]) == (5, 2)
 
 
 async def test_bad_answers_fail_with_one_line_and_save_nothing(

@@ -38,7 +38,7 @@ def answers_totalling(name: str, total: int) -> list[int]:
 
 
 PHQ9_EDGES = [
-    (0, "minimal"), (4, "minimal"), (5, "mild"), (9, "mild"), (10, "moderate"),
+    (0, "none-minimal"), (4, "none-minimal"), (5, "mild"), (9, "mild"), (10, "moderate"),
     (14, "moderate"), (15, "moderately severe"), (19, "moderately severe"), (20, "severe"),
     (27, "severe"),
 ]  # fmt: skip
@@ -106,15 +106,25 @@ def test_attribution_is_the_official_wording() -> None:
         assert shipped.sources["text"] and shipped.sources["bands"]
 
 
-def test_phq9_difficulty_question_is_not_scored() -> None:
-    phq9 = instrument("phq9")
-    assert phq9.unscored is not None and phq9.unscored.id == "difficulty"
-    assert phq9.score([3] * 9) == 27  # nine answers: the tenth question is no item
+@pytest.mark.parametrize(("name", "items"), [("phq9", 9), ("gad7", 7)])
+def test_difficulty_question_is_asked_but_not_scored(name: str, items: int) -> None:
+    chosen = instrument(name)
+    assert chosen.unscored is not None and chosen.unscored.id == "difficulty"
+    assert [o.label for o in chosen.unscored.options] == [
+        "Not difficult at all", "Somewhat difficult", "Very difficult", "Extremely difficult",
+    ]  # fmt: skip
+    assert [o.value for o in chosen.unscored.options] == [0, 1, 2, 3]
+    assert chosen.score([3] * items) == 3 * items  # the difficulty question is no item
     with pytest.raises(InvalidInput):
-        phq9.score([3] * 10)
-    phq9.check_unscored(3)
+        chosen.score([3] * (items + 1))
+    chosen.check_unscored(0)
+    chosen.check_unscored(3)
+    for bad in (4, -1):
+        with pytest.raises(InvalidInput):
+            chosen.check_unscored(bad)
+    assert instrument("pcl5").unscored is None
     with pytest.raises(InvalidInput):
-        phq9.check_unscored(4)
+        instrument("pcl5").check_unscored(0)
 
 
 @pytest.mark.parametrize("bad", [[0] * 8, [0] * 8 + [4], [0] * 8 + [-1], [0] * 8 + [True]])
