@@ -243,15 +243,79 @@ def homework_add(
     output.message(sync)
 
 
-def parse_pairs(chosen: Template, pairs: tuple[str, ...]) -> dict[str, Any]:
+def parse_pairs(chosen: Template, pairs: tuple[str, ...], *, clear: bool = False) -> dict[str, Any]:
+    """FIELD=VALUE pairs read by the template's field types; with `clear`, FIELD= (nothing
+    after the sign) clears an optional field."""
     values: dict[str, Any] = {}
     for pair in pairs:
         name, sep, text = pair.partition("=")
         if not sep:
             raise click.BadParameter(f"--set takes FIELD=VALUE, not {pair!r}")
         spec = chosen.field(name.strip())
-        values[spec.id] = parse_field_value(spec, text)
+        values[spec.id] = None if clear and not text.strip() else parse_field_value(spec, text)
     return values
+
+
+@homework.command("edit")
+@click.argument("homework_id", metavar="ID")
+@click.option(
+    "--set",
+    "pairs",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="A new value (FIELD= clears an optional one); repeat.",
+)
+@click.option(
+    "--completion", type=click.Choice(COMPLETIONS), help="Whether you did it, and how fully."
+)
+@json_option
+@pass_home
+def homework_edit(
+    home: Home, homework_id: str, pairs: tuple[str, ...], completion: str | None, as_json: bool
+) -> None:
+    """Change some values of your homework, or how fully you did it. Works offline; the copy
+    a field-level share keeps for your therapist follows.
+
+    \b
+    Examples:
+      tj homework edit 3fa9c2 --completion partly
+      tj homework edit 3fa9c2 --set pleasure=7 --set notes=
+    """
+    if not pairs and completion is None:
+        raise click.UsageError("give --set FIELD=VALUE or --completion")
+    if any("=" not in pair for pair in pairs):
+        raise click.BadParameter("--set takes FIELD=VALUE")
+
+    async def work(client: Client) -> tuple[HomeworkEntry, str]:
+        current = await client.homework.entry(homework_id)
+        values = parse_pairs(template(current.template), pairs, clear=True)
+        edited = await client.homework.edit(homework_id, values=values, completion=completion)
+        return edited, await sync_note(client)
+
+    edited, sync = home.run(work)
+    if as_json:
+        output.print_json(edited.to_dict())
+    else:
+        output.data(homework_text(edited))
+    output.message(sync)
+
+
+@homework.command("delete")
+@click.argument("homework_id", metavar="ID")
+@pass_home
+def homework_delete(home: Home, homework_id: str) -> None:
+    """Delete your homework for good, and the copies kept for your therapist.
+
+    \b
+    Example:
+      tj homework delete 3fa9c2
+    """
+
+    async def work(client: Client) -> str:
+        await client.homework.delete(homework_id)
+        return await sync_note(client)
+
+    output.message(home.run(work))
 
 
 def ask_fields(chosen: Template) -> dict[str, Any]:

@@ -67,7 +67,7 @@ only_option = click.option(
     "--only",
     metavar="FIELDS",
     callback=parse_fields,
-    help=f"Share only these entry fields, comma-separated: {', '.join(DISCLOSABLE)}.",
+    help=f"Share only these fields, comma-separated: {', '.join(DISCLOSABLE)}.",
 )
 
 
@@ -116,15 +116,18 @@ def share(
 
     Ask your therapist to read out their `tj fingerprint` and pass it with --fingerprint:
     that proves the keys the server gave you are theirs. With --only, entries you write
-    from now on are shared with just those fields (e.g. your mood, not your words); if
-    THERAPIST already reads the whole journal, that share ends first (the journal gets a
-    new key), so from now on they read only those fields.
+    from now on are shared with just those fields (e.g. your mood, not your words), and
+    questionnaire results and homework only if you name them: scores (score and band),
+    answers (with each item's answer) or homework. If THERAPIST already reads the whole
+    journal, that share ends first (the journal gets a new key), so from now on they read
+    only those fields.
 
     \b
     Examples:
       tj share Personal drsmith --fingerprint "12345 67890 12345 67890 12345 67890"
       tj share Personal drsmith --role annotate --until 2027-06-30
       tj share Personal drsmith --only mood,tags
+      tj share Personal drsmith --only mood,scores,homework --role annotate
     """
     if safety_flags and only is not None:
         raise click.UsageError(

@@ -19,7 +19,7 @@ from typing import Any
 
 from client_sdk import keys
 from client_sdk.documents import Document
-from client_sdk.errors import AccessError, InvalidInput
+from client_sdk.errors import AccessError, InvalidInput, NotFound
 from client_sdk.models import now_ms
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.results import MEASURE, result_view
@@ -35,12 +35,15 @@ from client_sdk.schedule import (
     HomeworkEntry,
     assignment_view,
     cancel_assignment_update,
+    delete_homework_update,
     due_status,
+    edit_homework_update,
     homework_view,
     new_assignment_update,
     new_homework_update,
 )
 from client_sdk.scoring import instrument
+from client_sdk.sharing import Sharing
 from client_sdk.store import LocalJournal, StoredDocument
 from client_sdk.templates import Template, builtin_templates, template
 
@@ -144,6 +147,14 @@ class Assignments:
 
     async def _due_in(self, local: LocalJournal, moment: int) -> list[Due]:
         documents = await self._store.documents(local.journal_id)
+        source = mirror_source(Sharing(self._replica), local)
+        if source is not None:
+            # assigned in a field-level share this account keeps: results and homework in the
+            # journal it mirrors complete it too, whether or not the share discloses them
+            documents = [
+                *documents,
+                *(d for d in await self._store.documents(source) if d.kind != ASSIGNMENT),
+            ]
         name, hex_id = self._display(local), local.journal_id.hex()
         taken: dict[str, list[int]] = {}
         done: dict[str, list[int]] = {}
@@ -218,12 +229,14 @@ class Homework:
         local_journal: LocalJournalOf,
         display: DisplayName,
         document_of_kind: DocumentOf,
+        sharing: Sharing | None = None,
     ) -> None:
         self._replica = replica
         self._store = replica.store
         self._local_journal = local_journal
         self._display = display
         self._document_of_kind = document_of_kind
+        self._sharing = sharing or Sharing(replica)
 
     @staticmethod
     def templates() -> list[Template]:
@@ -249,7 +262,10 @@ class Homework:
             if assigned.field("target") != chosen.id:
                 raise InvalidInput(f"assignment {assignment_id} is not a {chosen.title}")
             linked = assigned.doc_id.hex()
-            journal = journal or assigned_in.journal_id.hex()
+            # assigned in a field-level share: written in its source journal, from where the
+            # share copies it if it discloses homework
+            source = self._mirror_source(assigned_in)
+            journal = journal or (source or assigned_in.journal_id).hex()
         local = await self._local_journal(journal)
         if local.role != "owner":
             raise AccessError("homework is written in your own journals")
@@ -257,10 +273,54 @@ class Homework:
         update = new_homework_update(
             document, chosen, values, completion, now_ms(), assignment_id=linked
         )
-        await self._replica.commit(local, document, update)
+        await self._save(local, document, update)
         found = homework_view(document, self._display(local), local.journal_id.hex())
         assert found is not None
         return found
+
+    async def edit(
+        self,
+        homework_id: str,
+        *,
+        values: Mapping[str, Any] | None = None,
+        completion: str | None = None,
+    ) -> HomeworkEntry:
+        """Change some values of your homework (by field id; "" or None clears an optional
+        one; the others stay) and/or its completion ("fully", "partly", "not done").
+        InvalidInput for values the template does not allow; AccessError for homework you do
+        not own; NotFound for deleted homework. Copies in field-level shares follow."""
+        local, document = await self._owned(homework_id)
+        chosen = template(str(document.field("template", "")))
+        if not values and completion is None:
+            raise InvalidInput("give values to change or a completion")
+        update = edit_homework_update(document, chosen, values or {}, completion, now_ms())
+        await self._save(local, document, update)
+        found = homework_view(document, self._display(local), local.journal_id.hex())
+        assert found is not None
+        return found
+
+    async def delete(self, homework_id: str) -> None:
+        """Delete your homework for good, and its copies in field-level shares (a therapist
+        keeps what their device already downloaded). AccessError for homework you do not own."""
+        local, document = await self._owned(homework_id)
+        await self._save(local, document, delete_homework_update(document, now_ms()))
+
+    async def _owned(self, homework_id: str) -> tuple[LocalJournal, Document]:
+        local, document = await self._document_of_kind(homework_id, HOMEWORK)
+        if local.role != "owner":
+            raise AccessError("only the client who wrote homework can change or delete it")
+        if self._mirror_source(local) is not None:
+            raise InvalidInput("this is the copy kept for your therapist: change the original")
+        if homework_view(document, self._display(local), local.journal_id.hex()) is None:
+            raise NotFound(f"homework {homework_id} was deleted")
+        return local, document
+
+    def _mirror_source(self, local: LocalJournal) -> bytes | None:
+        return mirror_source(self._sharing, local)
+
+    async def _save(self, local: LocalJournal, document: Document, update: bytes) -> None:
+        await self._replica.commit(local, document, update)
+        await self._sharing.mirror(local, document)
 
     async def entries(
         self, journal: str | None = None, *, template_name: str | None = None
@@ -274,6 +334,8 @@ class Homework:
             local = journals.get(stored.journal_id)
             if stored.kind != HOMEWORK or local is None:
                 continue
+            if wanted is None and local.role == "owner" and self._replica.is_disclosure(local):
+                continue  # the copy kept for a therapist: the original is listed
             view = homework_view(
                 stored_document(stored), self._display(local), local.journal_id.hex()
             )
@@ -289,6 +351,14 @@ class Homework:
         if view is None:
             raise InvalidInput(f"homework {homework_id} was deleted or cannot be read")
         return view
+
+
+def mirror_source(sharing: Sharing, local: LocalJournal) -> bytes | None:
+    """The journal a field-level share mirrors, when `local` is one this account keeps."""
+    if local.role != "owner" or not sharing.replica.is_disclosure(local):
+        return None
+    settings = sharing.disclosures().get(local.journal_id)
+    return settings.mirror_of if settings is not None and settings.kind == "mirror" else None
 
 
 def _ms(moment: datetime) -> int:

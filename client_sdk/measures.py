@@ -95,6 +95,7 @@ class Measures:
             document, chosen, answers, now_ms(), unscored=unscored, taken_at_ms=at
         )
         await self._replica.commit(local, document, update)
+        await self._sharing.mirror(local, document)  # field-level shares carrying scores
         result = self._view(local, document)
         assert result is not None  # just written from checked answers
         previous = previous_result(await self.results(local.journal_id.hex()), result)

@@ -207,6 +207,34 @@ def new_homework_update(
     )
 
 
+def edit_homework_update(
+    document: Document,
+    template: Template,
+    values: Mapping[str, Any],
+    completion: str | None,
+    now_ms: int,
+) -> bytes:
+    """Change some of a homework entry's values (by field id; the others stay) and/or its
+    completion. The whole `values` map is written again, checked against the template like a
+    new entry (so two devices editing different values at once: the later write wins)."""
+    if completion is not None and completion not in COMPLETIONS:
+        raise InvalidInput(f"completion is one of {', '.join(COMPLETIONS)}")
+    current = document.field("values")
+    merged = {k: _plain(v) for k, v in current.items()} if isinstance(current, dict) else {}
+    merged.update(values)
+    checked = template.check(merged)
+    template.computed_values(checked)
+    fields: dict[str, Any] = {"values": checked, "updated_at": now_ms}
+    if completion is not None:
+        fields["completion"] = completion
+    return document.change(fields=fields)
+
+
+def delete_homework_update(document: Document, now_ms: int) -> bytes:
+    """Delete a homework entry (for good: `deleted` is never set back, as for entries)."""
+    return document.change(fields={"deleted": True, "updated_at": now_ms})
+
+
 # --- reading ---------------------------------------------------------------------------------------
 
 

@@ -18,13 +18,25 @@ from datetime import datetime
 from typing import Any
 
 from client_sdk import access, keys, wire
+from client_sdk.care_disclosure import (
+    ANSWERS,
+    HOMEWORK_FIELD,
+    MIRRORED_KINDS,
+    SCORES,
+    disclosed_care,
+)
 from client_sdk.documents import ENTRY, Document, entry_view
 from client_sdk.errors import AccessError, IntegrityError, InvalidInput, KeyChangedError, NotFound
 from client_sdk.models import normalize_username, now_ms, to_datetime
 from client_sdk.replica import Replica, changed_account, same_keys, stored_document
 from client_sdk.store import LocalJournal, Peer
 
-DISCLOSABLE = ("title", "body", "mood", "tags", "emotions")
+ENTRY_FIELDS = ("title", "body", "mood", "tags", "emotions")
+"""Entry fields a field-level share may carry."""
+CARE_FIELDS = (SCORES, ANSWERS, HOMEWORK_FIELD)
+"""Care documents a field-level share may carry besides entry fields (care_disclosure.py):
+measure results' scores (with band and time), their item answers (with the score), homework."""
+DISCLOSABLE = ENTRY_FIELDS + CARE_FIELDS
 NOTE = "note"
 PROMPT = "prompt"
 
@@ -461,7 +473,9 @@ class Sharing:
         """Copy one entry (or some of its fields) into the journal kept for this therapist."""
         if source.role != "owner":
             raise AccessError("only the entry's owner can share it")
-        fields = check_fields(only) if only is not None else DISCLOSABLE
+        fields = check_fields(only) if only is not None else ENTRY_FIELDS
+        if not any(f in ENTRY_FIELDS for f in fields):
+            raise InvalidInput(f"an entry's fields to share are some of {', '.join(ENTRY_FIELDS)}")
         peer = await self.confirmed_peer(username, fingerprint, trust_on_first_use)
         target = await self.items_journal(peer)
         await self.copy_entry(target, document, fields)
@@ -500,10 +514,11 @@ class Sharing:
         created: int | None = None,
         journals: list[LocalJournal] | None = None,
     ) -> None:
-        """Keep field-level disclosure journals of `source` current after a local change.
-        `created` (the entry's creation time) and `journals` (the local journals) save
-        reading them again when the caller has them."""
-        if document.kind != ENTRY or source.role != "owner":
+        """Keep field-level disclosure journals of `source` current after a local change of
+        an entry, a measure result or homework (what each field set carries: DISCLOSABLE and
+        care_disclosure.py). `created` (the document's creation time) and `journals` (the
+        local journals) save reading them again when the caller has them."""
+        if document.kind not in MIRRORED_KINDS or source.role != "owner":
             return
         mirrors = [
             (journal_id, settings)
@@ -513,12 +528,34 @@ class Sharing:
         if not mirrors:
             return  # nothing of this journal is disclosed field by field
         if created is None:
-            created = entry_view(document).created_at
+            created = (
+                entry_view(document).created_at if document.kind == ENTRY else _created(document)
+            )
         local = {j.journal_id: j for j in journals or await self.store.journals()}
         for journal_id, settings in mirrors:
             journal = local.get(journal_id)
-            if journal is not None and created >= settings.since:
-                await self.copy_entry(journal, document, settings.fields or DISCLOSABLE)
+            if journal is None or created < settings.since:
+                continue
+            fields = settings.fields or DISCLOSABLE
+            if document.kind != ENTRY:
+                await self.copy_care(journal, document, fields)
+            elif any(f in ENTRY_FIELDS for f in fields):
+                await self.copy_entry(journal, document, fields)
+
+    async def copy_care(
+        self, target: LocalJournal, document: Document, fields: tuple[str, ...]
+    ) -> None:
+        """Copy a measure result or homework into `target` as far as `fields` disclose it
+        (nothing when they disclose none of it)."""
+        copied = disclosed_care(document, fields)
+        if copied is None:
+            return
+        copy_id = keys.disclosure_doc_id(
+            self.profile.secrets.account_key, document.doc_id, target.journal_id
+        )
+        stored = await self.store.document(copy_id)
+        copy = stored_document(stored) if stored else Document(copy_id, document.kind)
+        await self.replica.commit(target, copy, copy.change(fields=copied))
 
     # --- notes and prompts -------------------------------------------------------------------------
 
@@ -580,6 +617,11 @@ def disclosed_fields(document: Document, fields: tuple[str, ...]) -> dict[str, A
         chosen["utc_offset"] = view.utc_offset
     chosen["trashed_at"] = view.trashed_at
     return chosen
+
+
+def _created(document: Document) -> int:
+    value = document.field("created_at")
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
 
 
 def _expiry(until: datetime | None) -> int:

@@ -63,3 +63,32 @@ async def test_homework_with_a_bad_value_fails_with_one_line_and_saves_nothing(
     )
     assert "0 to 10" in error
     assert await ana.json("homework", "list") == []
+
+
+async def test_homework_is_edited_and_deleted_from_the_command_line(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    added = await ana.json(
+        "homework", "add", "behavioural-activation", "--set", "activity=Walk",
+        "--set", "planned=yes", "--set", "done=no", "--completion", "not done",
+    )  # fmt: skip
+    edited = await ana.json(
+        "homework", "edit", added["id"][:6], "--set", "done=yes", "--set", "pleasure=6",
+        "--completion", "fully",
+    )  # fmt: skip
+    assert (edited["values"]["done"], edited["values"]["pleasure"], edited["completion"]) == (
+        True,
+        6,
+        "fully",
+    )
+    cleared = await ana.json("homework", "edit", added["id"], "--set", "pleasure=")
+    assert "pleasure" not in cleared["values"] and cleared["values"]["activity"] == "Walk"
+    assert "0 to 10" in failed_with_one_line(
+        await ana.tj("homework", "edit", added["id"], "--set", "pleasure=11")
+    )
+    assert (await ana.tj("homework", "edit", added["id"])).exit_code != 0  # nothing to change
+
+    await ana.ok("homework", "delete", added["id"])
+    assert await ana.json("homework", "list") == []
+    assert "deleted" in failed_with_one_line(await ana.tj("homework", "delete", added["id"]))

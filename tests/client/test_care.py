@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from client_sdk import AccessError, crypto, wire
+from client_sdk import AccessError, InvalidInput, NotFound, crypto, wire
 from client_sdk.documents import Document
 from client_sdk.schedule import ASSIGNMENT
 from tests.client.sharing_support import journal_id, share_with
@@ -131,3 +131,63 @@ async def test_homework_forged_by_an_annotating_member_is_refused_by_the_client(
     await ana.sync()
     assert [p.record_id for p in await ana.problems()] == [upload.record_id]
     assert await ana.homework.entries() == []
+
+
+async def test_homework_is_edited_field_by_field_and_deleted_for_good(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    ana = await signup("ana")
+    phone = await login("ana")
+    added = await ana.homework.add("sleep-diary", NIGHT, completion="partly")
+    edited = await ana.homework.edit(
+        added.id[:8],
+        values={"awakenings": 0, "awake_minutes": 0, "comments": None},
+        completion="fully",
+    )
+    assert (edited.values["awakenings"], edited.completion) == (0, "fully")
+    assert "comments" not in edited.values
+    edited = await ana.homework.edit(added.id, values={"comments": "Woke at 3"})
+    assert edited.values["comments"] == "Woke at 3"
+    edited = await ana.homework.edit(added.id, values={"comments": ""})
+    assert "comments" not in edited.values  # cleared; the other values stay
+    with pytest.raises(InvalidInput):
+        await ana.homework.edit(added.id, values={"awake_minutes": None})  # required
+    assert edited.values["bed_time"] == "23:00"
+    assert edited.computed == (await ana.homework.entry(added.id)).computed
+    with pytest.raises(InvalidInput):
+        await ana.homework.edit(added.id, values={"awakenings": -1})
+    with pytest.raises(InvalidInput):
+        await ana.homework.edit(added.id, values={"no_such_field": 1})
+    with pytest.raises(InvalidInput):
+        await ana.homework.edit(added.id, completion="mostly")
+    with pytest.raises(InvalidInput):
+        await ana.homework.edit(added.id)  # nothing to change
+    assert (await ana.homework.entry(added.id)).values["awakenings"] == 0  # refused: unchanged
+
+    await ana.homework.delete(added.id)
+    assert await ana.homework.entries() == []
+    with pytest.raises(NotFound):
+        await ana.homework.edit(added.id, completion="partly")
+    with pytest.raises(NotFound):
+        await ana.homework.delete(added.id)
+    # the account's other device sees the edit, then the deletion
+    await ana.sync()
+    await phone.sync()
+    assert await phone.homework.entries() == []
+
+
+async def test_a_therapist_cannot_edit_or_delete_a_clients_homework(
+    signup: ClientFactory,
+) -> None:
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    added = await ana.homework.add("sleep-diary", NIGHT)
+    await ana.sync()
+    await tom.sync()
+    with pytest.raises(AccessError):
+        await tom.homework.edit(added.id, completion="not done")
+    with pytest.raises(AccessError):
+        await tom.homework.delete(added.id)
+    await tom.sync()
+    await ana.sync()
+    assert (await ana.homework.entry(added.id)).completion == "fully"
