@@ -10,13 +10,20 @@ flags: an unacknowledged safety flag, no entry for `quiet_days` days, a mood dro
 
 Rows needing attention come first: an unacknowledged safety flag before anything else, then
 by the number of other flags, then by name.
+
+Windows are counted in the client's local calendar days, whatever the therapist's time zone:
+an entry's day is the day in the UTC offset it was written in (protocol.md 5, `utc_offset`;
+insights.entry_day, as streaks count), and "today" is today in the offset of the client's
+latest entry that has one (without any: the zone of `now`). "This week" is today and the 6
+days before; the mood trend compares the last 28 days (today included) with the 28 before;
+"no entry for N days" counts days from the last entry's day to today.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Protocol
 
 from client_sdk.insights import sparkline
@@ -36,6 +43,8 @@ class EntryLike(Protocol):
     def created_at(self) -> datetime: ...
     @property
     def mood(self) -> int | None: ...
+    @property
+    def utc_offset(self) -> int | None: ...
 
 
 class GoalLike(Protocol):
@@ -141,19 +150,47 @@ def _mean(values: list[int]) -> float | None:
     return round(sum(values) / len(values), 2) if values else None
 
 
+def client_zone(entries: Iterable[EntryLike], now: datetime) -> tzinfo:
+    """The client's zone as their entries show it: the UTC offset (minutes) their latest entry
+    was written in; `now`'s zone when no entry records one."""
+    latest = max(
+        (e for e in entries if e.utc_offset is not None),
+        key=lambda e: e.created_at,
+        default=None,
+    )
+    if latest is None or latest.utc_offset is None:
+        return now.tzinfo or UTC
+    return timezone(timedelta(minutes=latest.utc_offset))
+
+
+def entry_day(entry: EntryLike, zone: tzinfo) -> date:
+    """The calendar day `entry` was written on in its writer's UTC offset (as
+    insights.entry_day), or in `zone` when it records none (or one out of range)."""
+    if entry.utc_offset is None or not -1080 <= entry.utc_offset <= 1080:
+        return entry.created_at.astimezone(zone).date()
+    return entry.created_at.astimezone(timezone(timedelta(minutes=entry.utc_offset))).date()
+
+
+def _days(entries: Iterable[EntryLike], zone: tzinfo) -> list[tuple[date, EntryLike]]:
+    return [(entry_day(e, zone), e) for e in entries]
+
+
 def mood_trend(
-    entries: Iterable[EntryLike], now: datetime, days: int = TREND_DAYS
+    entries: Sequence[EntryLike], now: datetime, days: int = TREND_DAYS, zone: tzinfo | None = None
 ) -> tuple[float | None, float | None, float | None]:
-    """(mean mood of the last `days` days, of the `days` before, their difference)."""
-    recent_start, before_start = now - timedelta(days=days), now - timedelta(days=2 * days)
+    """(mean mood of the last `days` local days, today included; of the `days` before; their
+    difference). Days are the client's (module docstring); `zone` overrides `client_zone`."""
+    zone = zone or client_zone(entries, now)
+    today = now.astimezone(zone).date()
     recent: list[int] = []
     before: list[int] = []
-    for entry in entries:
-        if entry.mood is None or entry.created_at > now:
+    for day, entry in _days(entries, zone):
+        age = (today - day).days
+        if entry.mood is None or age < 0:
             continue
-        if entry.created_at >= recent_start:
+        if age < days:
             recent.append(entry.mood)
-        elif entry.created_at >= before_start:
+        elif age < 2 * days:
             before.append(entry.mood)
     mean_recent, mean_before = _mean(recent), _mean(before)
     change = (
@@ -164,15 +201,23 @@ def mood_trend(
     return mean_recent, mean_before, change
 
 
-def weekly_sparkline(entries: Iterable[EntryLike], now: datetime, weeks: int = SPARK_WEEKS) -> str:
-    """Mean mood of each of the last `weeks` 7-day windows, oldest first (insights.sparkline)."""
+def weekly_sparkline(
+    entries: Sequence[EntryLike],
+    now: datetime,
+    weeks: int = SPARK_WEEKS,
+    zone: tzinfo | None = None,
+) -> str:
+    """Mean mood of each of the last `weeks` 7-day windows of local days (today ends the last
+    one), oldest first (insights.sparkline)."""
+    zone = zone or client_zone(entries, now)
+    today = now.astimezone(zone).date()
     buckets: list[list[int]] = [[] for _ in range(weeks)]
-    for entry in entries:
-        if entry.mood is None or entry.created_at > now:
+    for day, entry in _days(entries, zone):
+        age = (today - day).days
+        if entry.mood is None or age < 0:
             continue
-        age = (now - entry.created_at).days // 7
-        if age < weeks:
-            buckets[weeks - 1 - age].append(entry.mood)
+        if age // 7 < weeks:
+            buckets[weeks - 1 - age // 7].append(entry.mood)
     return sparkline(_mean(bucket) for bucket in buckets)
 
 
@@ -216,9 +261,11 @@ def caseload_row(
     mood_drop: float = DEFAULT_MOOD_DROP,
 ) -> CaseloadRow:
     """One client's row (module docstring)."""
+    zone = client_zone(entries, now)
+    today = now.astimezone(zone).date()
+    days = [day for day, entry in _days(entries, zone) if entry.created_at <= now]
     last_entry = max((e.created_at for e in entries), default=None)
-    week_ago = now - timedelta(days=7)
-    recent, before, change = mood_trend(entries, now)
+    recent, before, change = mood_trend(entries, now, zone=zone)
     scores = latest_scores(results)
     overdue = tuple(d.assignment.title for d in due if d.status == OVERDUE)
     unread = tuple(f for f in safety_flags if not f.acknowledged)
@@ -230,7 +277,7 @@ def caseload_row(
             flags.append(f"{line.result.name} reliable deterioration")
     if change is not None and change <= -mood_drop:
         flags.append(f"mood down {abs(change):.1f}")
-    quiet = (now - last_entry).days if last_entry else None
+    quiet = max(0, (today - max(days)).days) if days else None
     if quiet is None or quiet >= quiet_days:
         flags.append("no entries yet" if quiet is None else f"no entry for {quiet} days")
     if overdue:
@@ -239,11 +286,11 @@ def caseload_row(
         client=client,
         journals=tuple(journals),
         last_entry=last_entry,
-        entries_this_week=sum(1 for e in entries if week_ago <= e.created_at <= now),
+        entries_this_week=sum(1 for day in days if 0 <= (today - day).days < 7),
         mood_recent=recent,
         mood_before=before,
         mood_change=change,
-        sparkline=weekly_sparkline(entries, now),
+        sparkline=weekly_sparkline(entries, now, zone=zone),
         scores=scores,
         goals=goal_lines(goals),
         overdue=overdue,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from client_sdk.brief import compute_brief
-from client_sdk.caseload import attention_order, caseload_row, mood_trend
+from client_sdk.caseload import attention_order, caseload_row, client_zone, mood_trend
 from client_sdk.results import MeasureResult
 from client_sdk.safety import SafetyFlag
 
@@ -21,6 +21,7 @@ class FakeEntry:
     title: str = ""
     body: str = ""
     tags: tuple[str, ...] = ()
+    utc_offset: int | None = None
 
 
 @dataclass(frozen=True)
@@ -91,3 +92,64 @@ def test_the_brief_lists_entries_tagged_to_discuss_and_counts_homework() -> None
     assert (brief.entries, brief.mood_recent) == (2, 5.0)
     text = brief.text()
     assert "To discuss:" in text and "- Work" in text and "Goal 'Walk': 0 check-in(s)" in text
+
+
+HONOLULU = -600  # UTC-10, minutes
+AUCKLAND = 780  # UTC+13 in the southern summer
+
+
+def local(offset: int, *moment: int) -> datetime:
+    """A moment on the client's wall clock (year, month, day, hour, minute) at `offset`."""
+    return datetime(*moment, tzinfo=timezone(timedelta(minutes=offset)))  # type: ignore[misc]
+
+
+def test_this_week_counts_the_clients_local_days_not_the_last_168_hours() -> None:
+    # NOW is 2026-11-30 12:00 UTC = 2026-12-01 01:00 in Auckland: "this week" is Nov 25 - Dec 1
+    entries = [
+        FakeEntry(local(AUCKLAND, 2026, 12, 1, 0, 30), 5, utc_offset=AUCKLAND),
+        FakeEntry(local(AUCKLAND, 2026, 11, 25, 0, 10), 5, utc_offset=AUCKLAND),  # first day
+        FakeEntry(local(AUCKLAND, 2026, 11, 24, 23, 30), 5, utc_offset=AUCKLAND),  # 8th day back
+    ]
+    # the last one is within 168 hours of NOW (6 days 23 h 30 min before it) but a local
+    # day too early
+    assert NOW - entries[2].created_at < timedelta(days=7)
+    assert row("ana", entries).entries_this_week == 2  # type: ignore[attr-defined]
+
+
+def test_no_entry_for_n_days_counts_the_clients_calendar_days() -> None:
+    # NOW = Nov 30 02:00 in Honolulu; the last entry was Nov 23 at 23:00 there: 7 local days,
+    # although only 6 days and 3 hours have passed
+    last = FakeEntry(local(HONOLULU, 2026, 11, 23, 23, 0), 6, utc_offset=HONOLULU)
+    assert (NOW - last.created_at).days == 6
+    quiet = row("bo", [last])
+    assert quiet.flags == ("no entry for 7 days",)  # type: ignore[attr-defined]
+    assert row("bo", [last]).entries_this_week == 0  # type: ignore[attr-defined]
+
+
+def test_the_therapists_time_zone_changes_nothing() -> None:
+    entries = [
+        FakeEntry(local(HONOLULU, 2026, 11, 29, 23, 0), 3, utc_offset=HONOLULU),
+        FakeEntry(local(HONOLULU, 2026, 11, 2, 22, 0), 7, utc_offset=HONOLULU),
+        FakeEntry(local(HONOLULU, 2026, 10, 31, 21, 0), 9, utc_offset=HONOLULU),
+    ]
+    rows = []
+    for therapist_offset in (-480, 0, 540, 780):
+        now = NOW.astimezone(timezone(timedelta(minutes=therapist_offset)))
+        made = caseload_row("cy", ["cy/P"], entries, [], [], [], [], None, now=now)
+        rows.append((made.entries_this_week, made.mood_recent, made.mood_before, made.flags))
+    assert len(set(rows)) == 1
+    # Nov 30 is the 1st of the 28 recent local days, Nov 3 the last: Nov 2 is in the 28 before
+    assert rows[0][1:3] == (3.0, 8.0)
+
+
+def test_the_clients_zone_is_their_latest_entrys_offset() -> None:
+    entries = [
+        FakeEntry(days_ago(3), 5, utc_offset=AUCKLAND),
+        FakeEntry(days_ago(1), 5, utc_offset=HONOLULU),
+        FakeEntry(days_ago(0.5), 5),  # no offset recorded: does not decide
+    ]
+    assert client_zone(entries, NOW) == timezone(timedelta(minutes=HONOLULU))
+    assert client_zone([FakeEntry(days_ago(1), 5)], NOW) == UTC
+    # mood_trend uses the same days: an entry at 23:30 on the 28th local day back is recent
+    edge = FakeEntry(local(AUCKLAND, 2026, 11, 4, 23, 30), 2, utc_offset=AUCKLAND)
+    assert mood_trend([edge], NOW) == (2.0, None, None)
