@@ -1,5 +1,6 @@
 """`tj caseload` (a therapist's clients, who needs attention first), `tj brief` (a client's
-pre-session digest, read then shared as one time-boxed item) and `tj briefs`.
+pre-session digest, read then shared as one time-boxed item), `tj briefs` and `tj discuss`
+(what a client marks to talk about at the next session).
 
 Every command is one SDK call on `client.caseload` or `client.briefs` (client_sdk/practice.py).
 """
@@ -18,7 +19,7 @@ from cli import output
 from cli.main import Home, cli, json_option, pass_home, sync_note
 from cli.sharing import parse_until
 from client_sdk import Client
-from client_sdk.brief import Brief, BriefView
+from client_sdk.brief import Brief, BriefView, DiscussItem
 from client_sdk.caseload import DEFAULT_MOOD_DROP, DEFAULT_QUIET_DAYS, CaseloadRow
 from client_sdk.caseload_html import render_caseload
 
@@ -149,6 +150,58 @@ def brief(
     else:
         output.message(f"Shared with {therapist} until {shared['expires_at']}.")
     output.message(note)
+
+
+@cli.command("discuss")
+@click.argument("item_id", metavar="[ID]", required=False)
+@click.option("--off", is_flag=True, help="Unmark ID.")
+@click.option("--clear", is_flag=True, help="Unmark everything (after the session).")
+@json_option
+@pass_home
+def discuss(home: Home, item_id: str | None, off: bool, clear: bool, as_json: bool) -> None:
+    """Mark an entry or a note to discuss at your next session; your next `tj brief` lists
+    it for your therapist. Without ID: what is marked. Works offline.
+
+    \b
+    Examples:
+      tj discuss 3fa9c2
+      tj discuss 3fa9c2 --off
+      tj discuss
+      tj discuss --clear
+    """
+    if clear and (item_id or off):
+        raise click.UsageError("--clear takes no ID")
+    if off and not item_id:
+        raise click.UsageError("--off needs the ID to unmark")
+
+    async def work(client: Client) -> tuple[list[DiscussItem], str]:
+        if clear:
+            cleared = await client.briefs.clear_to_discuss()
+            return [], f"Unmarked {cleared} item(s)."
+        if item_id:
+            await client.briefs.mark_to_discuss(item_id, not off)
+            note = await sync_note(client)
+            return await client.briefs.to_discuss(), note
+        return await client.briefs.to_discuss(), ""
+
+    marked, note = home.run(work)
+    output.show_rows(marked, as_json, discuss_table, "Nothing is marked to discuss.")
+    if note:
+        output.message(note)
+
+
+def discuss_table(found: list[DiscussItem]) -> Table:
+    table = Table("id", "kind", "written", "journal", "what")
+    table.columns[0].no_wrap = True
+    for item in found:
+        table.add_row(
+            output.short_id(item.id),
+            item.kind,
+            output.local_time(item.created_at),
+            escape(item.journal),
+            escape(item.title or item.preview),
+        )
+    return table
 
 
 @cli.command("briefs")

@@ -3,8 +3,10 @@ time-boxed item (pure: callers pass everything, times too).
 
 The digest covers the last `days` days (default 14): the mood trend (mean of the period
 against the same length before, with a weekly sparkline), the latest score of each measure
-with its change, goal check-ins in the period, homework by completion, and the entries the
-client tagged "to-discuss".
+with its change, goal check-ins in the period, homework by completion, and what the client
+marked **to discuss** at the next session: every entry or note whose map field `to_discuss`
+is true (set with `to_discuss_at` by `discuss_update`, cleared the same way; whenever it was
+written), then entries of the period tagged "to-discuss" (the older way to mark one).
 
 A brief is stored as a document of kind "brief" (protocol.md, "Documents") in a journal made
 for that one brief and shared read-only with the therapist until an end date: map `fields`
@@ -20,12 +22,14 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from client_sdk.caseload import EntryLike, GoalLike, latest_scores, mood_trend, weekly_sparkline
-from client_sdk.documents import Document
+from client_sdk.documents import ENTRY, Document, entry_view
 from client_sdk.models import to_datetime
 from client_sdk.results import MeasureResult
 from client_sdk.schedule import COMPLETIONS, HomeworkEntry
 
 BRIEF = "brief"
+NOTE = "note"
+DISCUSSABLE = frozenset({ENTRY, NOTE})
 TO_DISCUSS = "to-discuss"
 DEFAULT_DAYS = 14
 PREVIEW = 120
@@ -40,6 +44,77 @@ class TaggedEntry(EntryLike, Protocol):
     def body(self) -> str: ...
     @property
     def tags(self) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True)
+class DiscussItem:
+    """An entry or a note the client marked to discuss at the next session."""
+
+    id: str
+    kind: str  # "entry" or "note"
+    journal: str
+    title: str
+    preview: str
+    created_at: datetime
+    marked_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "journal": self.journal,
+            "title": self.title,
+            "preview": self.preview,
+            "created_at": self.created_at.isoformat(),
+            "marked_at": self.marked_at.isoformat() if self.marked_at else None,
+        }
+
+
+def discuss_update(document: Document, to_discuss: bool, now_ms: int) -> bytes:
+    """Mark (or unmark) an entry or a note to discuss at the next session. An entry's
+    `updated_at` moves too, as with every change of an entry."""
+    fields: dict[str, Any] = {
+        "to_discuss": to_discuss,
+        "to_discuss_at": now_ms if to_discuss else None,
+    }
+    if document.kind == ENTRY:
+        fields["updated_at"] = now_ms
+    return document.change(fields=fields)
+
+
+def discussable(document: Document) -> tuple[str, str, int] | None:
+    """(title, body, created_at ms) of an entry or a note that is neither deleted nor in the
+    trash; None otherwise."""
+    if document.kind == ENTRY:
+        view = entry_view(document)
+        if view.deleted or view.trashed_at is not None:
+            return None
+        return view.title, view.body, view.created_at
+    if document.kind == NOTE and document.field("deleted") is not True:
+        created = document.field("created_at")
+        at = int(created) if isinstance(created, (int, float)) else 0
+        return "", document.text("body"), at
+    return None
+
+
+def discuss_item(document: Document, journal: str) -> DiscussItem | None:
+    """The item if `document` (an entry or a note, not deleted or trashed) is marked."""
+    content = discussable(document)
+    if content is None or document.field("to_discuss") is not True:
+        return None
+    title, body, created = content
+    marked = document.field("to_discuss_at")
+    marked_at = to_datetime(int(marked)) if isinstance(marked, (int, float)) else None
+    preview = " ".join(body.split())[:PREVIEW]
+    return DiscussItem(
+        document.doc_id.hex(),
+        document.kind,
+        journal,
+        title,
+        preview,
+        to_datetime(created),
+        marked_at,
+    )
 
 
 @dataclass(frozen=True)
@@ -115,6 +190,7 @@ def compute_brief(
     *,
     now: datetime,
     days: int = DEFAULT_DAYS,
+    marked: Sequence[DiscussItem] = (),
 ) -> Brief:
     start = now - timedelta(days=days)
     in_period = [e for e in entries if start <= e.created_at <= now]
@@ -129,15 +205,18 @@ def compute_brief(
     for item in homework:
         if start <= item.created_at <= now:
             counts[item.completion] += 1
-    discuss = [
+    discuss = [item.to_dict() for item in sorted(marked, key=lambda i: (i.created_at, i.id))]
+    listed = {item.id for item in marked}
+    discuss += [
         {
             "id": e.id,
+            "kind": "entry",
             "title": e.title,
             "created_at": e.created_at.isoformat(),
             "preview": " ".join(e.body.split())[:PREVIEW],
         }
         for e in sorted(in_period, key=lambda e: e.created_at)
-        if TO_DISCUSS in e.tags
+        if TO_DISCUSS in e.tags and e.id not in listed
     ]
     return Brief(
         start,

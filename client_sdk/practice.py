@@ -20,11 +20,16 @@ from client_sdk import keys
 from client_sdk.brief import (
     BRIEF,
     DEFAULT_DAYS,
+    DISCUSSABLE,
     Brief,
     BriefView,
+    DiscussItem,
     brief_update,
     brief_view,
     compute_brief,
+    discuss_item,
+    discuss_update,
+    discussable,
 )
 from client_sdk.care import Assignments, Homework
 from client_sdk.caseload import (
@@ -35,14 +40,14 @@ from client_sdk.caseload import (
     caseload_row,
 )
 from client_sdk.documents import Document
-from client_sdk.errors import InvalidInput, NotFound
+from client_sdk.errors import AccessError, InvalidInput, NotFound
 from client_sdk.goals import Goal
 from client_sdk.measures import Measures
 from client_sdk.models import Entry, now_ms
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.safety_path import SafetyPath
 from client_sdk.sharing import ShareInfo, Sharing
-from client_sdk.store import LocalJournal
+from client_sdk.store import LocalJournal, StoredDocument
 
 EntriesOf = Callable[[str | None], Awaitable[list[Entry]]]
 GoalsOf = Callable[[str | None], Awaitable[list[Goal]]]
@@ -85,7 +90,73 @@ class Briefs:
         results = [r for r in await self._measures.results() if r.journal_id in owned]
         homework = [h for h in await self._homework.entries() if h.journal_id in owned]
         moment = now or datetime.now().astimezone()
-        return compute_brief(entries, results, goals, homework, now=moment, days=days)
+        marked = await self.to_discuss()
+        return compute_brief(
+            entries, results, goals, homework, now=moment, days=days, marked=marked
+        )
+
+    async def mark_to_discuss(self, item_id: str, to_discuss: bool = True) -> DiscussItem | None:
+        """Mark one of your entries or notes (id or a prefix of 4+ hex digits) to discuss at
+        the next session, or unmark it with `to_discuss=False`. The next brief lists every
+        marked item, whenever written. Works offline. Returns the marked item (None once
+        unmarked); NotFound, or AccessError for an item in a journal you do not own."""
+        local, document = await self._discussable(item_id)
+        await self._save(local, document, discuss_update(document, to_discuss, now_ms()))
+        return discuss_item(document, _display(self._replica, local))
+
+    async def to_discuss(self) -> list[DiscussItem]:
+        """Your entries and notes marked to discuss, oldest first."""
+        found = []
+        for local, stored in await self._own_documents():
+            item = discuss_item(stored_document(stored), _display(self._replica, local))
+            if item is not None:
+                found.append(item)
+        return sorted(found, key=lambda i: (i.created_at, i.id))
+
+    async def clear_to_discuss(self) -> int:
+        """Unmark everything marked to discuss (after the session); how many were marked."""
+        marked = await self.to_discuss()
+        for item in marked:
+            await self.mark_to_discuss(item.id, False)
+        return len(marked)
+
+    async def _own_documents(self) -> list[tuple[LocalJournal, StoredDocument]]:
+        me = self._replica.profile.account_id
+        journals = {
+            j.journal_id: j
+            for j in await self._replica.store.journals()
+            if j.owner_id == me and j.role == "owner" and not self._replica.is_disclosure(j)
+        }
+        return [
+            (journals[stored.journal_id], stored)
+            for stored in await self._replica.store.documents()
+            if stored.kind in DISCUSSABLE and stored.journal_id in journals
+        ]
+
+    async def _discussable(self, item_id: str) -> tuple[LocalJournal, Document]:
+        cleaned = item_id.strip().lower()
+        if not 4 <= len(cleaned) <= 32 or any(c not in "0123456789abcdef" for c in cleaned):
+            raise InvalidInput(f"{item_id!r} is not an entry or note id (4 to 32 hex digits)")
+        store = self._replica.store
+        ids = await store.document_ids_with_prefix(bytes.fromhex(cleaned[: len(cleaned) // 2 * 2]))
+        found = [await store.document(i) for i in ids if i.hex().startswith(cleaned)]
+        matches = [d for d in found if d is not None and d.kind in DISCUSSABLE]
+        if not matches:
+            raise NotFound(f"no entry or note {item_id} on this device (try `tj sync`)")
+        if len(matches) > 1:
+            raise InvalidInput(f"{item_id} matches several items: give more of the id")
+        journals = {j.journal_id: j for j in await store.journals()}
+        local = journals[matches[0].journal_id]
+        if local.role != "owner" or self._replica.is_disclosure(local):
+            raise AccessError("you mark your own entries and notes, in your own journals")
+        document = stored_document(matches[0])
+        if discussable(document) is None:
+            raise NotFound(f"{item_id} was deleted or is in the trash")
+        return local, document
+
+    async def _save(self, local: LocalJournal, document: Document, update: bytes) -> None:
+        await self._replica.commit(local, document, update)
+        await self._sharing.mirror(local, document)
 
     async def share(
         self,

@@ -40,3 +40,22 @@ async def test_a_client_reads_then_shares_a_brief_and_the_therapist_sees_it_ever
     html = page.read_text()
     assert "<h2>ana</h2>" in html and "PHQ-9 8 (mild)" in html
     assert stat.S_IMODE(page.stat().st_mode) == 0o600
+
+
+async def test_tj_discuss_marks_an_entry_for_the_next_brief_and_clears_after_the_session(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    written = await ana.json("write", "--title", "The move", "Boxes everywhere.")
+    assert "Nothing is marked" in (await ana.ok("discuss")).stderr
+    [marked] = await ana.json("discuss", written["id"][:6])
+    assert (marked["id"], marked["kind"], marked["title"]) == (written["id"], "entry", "The move")
+    listed = await ana.ok("discuss")
+    assert "The move" in listed.stdout
+    shown = await ana.ok("brief", "drsmith", input="n\n")  # read, then decline to share
+    assert "To discuss:" in shown.stdout and "- The move" in shown.stdout
+    assert await ana.json("discuss", written["id"], "--off") == []
+    await ana.ok("discuss", written["id"])
+    assert "Unmarked 1 item(s)." in (await ana.ok("discuss", "--clear")).stderr
+    assert await ana.json("discuss") == []
+    assert (await ana.tj("discuss", "--off")).exit_code != 0

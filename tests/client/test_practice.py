@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from client_sdk import Client
+import pytest
+
+from client_sdk import AccessError, Client, NotFound
 from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
 
@@ -71,3 +73,53 @@ async def test_the_caseload_has_one_row_per_client_with_who_needs_attention_firs
     [flag] = await tom.safety.flags("cat/Personal")
     await tom.safety.acknowledge(flag.id)
     assert (await tom.caseload.rows())[0].client == "bob"
+
+
+async def test_entries_and_notes_marked_to_discuss_reach_the_therapist_in_the_brief(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    old = await ana.write(
+        "Personal", "Months ago: the move.", title="The move",
+        created_at=datetime.now().astimezone() - timedelta(days=60),
+    )  # fmt: skip
+    await ana.write("Personal", "Private, not marked.", mood=5)
+    mine = await ana.add_note("Personal", "Ask about the sleep diary")
+    await tom.sync()
+    theirs = await tom.add_note("ana/Personal", "Try the thought record before Thursday")
+    await tom.sync()
+    await ana.sync()
+
+    marked = await ana.briefs.mark_to_discuss(old.id[:6])
+    assert marked is not None and (marked.kind, marked.title) == ("entry", "The move")
+    await ana.briefs.mark_to_discuss(mine.id)
+    await ana.briefs.mark_to_discuss(theirs.id)  # a note the therapist wrote in her journal
+    assert [i.id for i in await ana.briefs.to_discuss()] == [old.id, mine.id, theirs.id]
+    # marked on one device, seen on the other
+    await ana.sync()
+    phone = await login("ana")
+    await phone.sync()
+    assert [i.id for i in await phone.briefs.to_discuss()] == [old.id, mine.id, theirs.id]
+
+    await ana.briefs.mark_to_discuss(mine.id, False)
+    brief = await ana.briefs.prepare()  # 14 days: the 60-day-old entry is listed all the same
+    assert [(e["id"], e["kind"]) for e in brief.to_discuss] == [
+        (old.id, "entry"),
+        (theirs.id, "note"),
+    ]
+    assert "Private, not marked" not in brief.text() and "The move" in brief.text()
+    await ana.briefs.share(brief, "tom", fingerprint=await tom.fingerprint())
+    await ana.sync()
+    await tom.sync()
+    [received] = await tom.briefs.received()
+    assert [e["id"] for e in received.digest["to_discuss"]] == [old.id, theirs.id]
+    assert "Try the thought record before Thursday" in received.text
+
+    # the therapist cannot mark the client's items; after the session the client clears
+    with pytest.raises(AccessError):
+        await tom.briefs.mark_to_discuss(old.id)
+    assert await ana.briefs.clear_to_discuss() == 2
+    assert await ana.briefs.to_discuss() == []
+    with pytest.raises(NotFound):
+        await ana.briefs.mark_to_discuss("ffffffff")

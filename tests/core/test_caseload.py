@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
-from client_sdk.brief import compute_brief
+from client_sdk.brief import compute_brief, discuss_item, discuss_update
 from client_sdk.caseload import attention_order, caseload_row, client_zone, mood_trend
+from client_sdk.documents import Document
 from client_sdk.results import MeasureResult
 from client_sdk.safety import SafetyFlag
 
@@ -153,3 +154,47 @@ def test_the_clients_zone_is_their_latest_entrys_offset() -> None:
     # mood_trend uses the same days: an entry at 23:30 on the 28th local day back is recent
     edge = FakeEntry(local(AUCKLAND, 2026, 11, 4, 23, 30), 2, utc_offset=AUCKLAND)
     assert mood_trend([edge], NOW) == (2.0, None, None)
+
+
+def test_marked_items_lead_the_brief_whenever_written_and_are_listed_once() -> None:
+    def note(doc_id: bytes, body: str, **fields: object) -> Document:
+        document = Document(doc_id, "note")
+        document.apply(
+            document.change(fields={"created_at": 1_000, **fields}, texts={"body": body})
+        )
+        return document
+
+    marked = note(
+        b"\x01" * 16, "Ask   about\nthe  diary " + "x" * 200, to_discuss=True, to_discuss_at=5_000
+    )
+    unmarked = note(b"\x02" * 16, "Not this one.", to_discuss=False)
+    deleted = note(b"\x03" * 16, "Gone.", to_discuss=True, deleted=True)
+    item = discuss_item(marked, "Personal")
+    assert item is not None and item.kind == "note" and item.journal == "Personal"
+    assert item.preview.startswith("Ask about the diary x") and len(item.preview) == 120
+    assert item.marked_at == datetime.fromtimestamp(5, UTC)
+    assert discuss_item(unmarked, "P") is None and discuss_item(deleted, "P") is None
+
+    tagged = FakeEntry(days_ago(2), 4, "a1", "Work", "The meeting.", ("to-discuss",))
+    also_marked = FakeEntry(days_ago(3), 4, item.id, "", "", ("to-discuss",))
+    brief = compute_brief([tagged, also_marked], [], [], [], now=NOW, marked=[item])  # type: ignore[list-item]
+    assert [(e["id"], e["kind"]) for e in brief.to_discuss] == [(item.id, "note"), ("a1", "entry")]
+    assert "- Ask about the diary" in brief.text()
+
+
+def test_marking_an_entry_moves_its_updated_at_and_unmarking_clears_the_time() -> None:
+    entry = Document(b"\x04" * 16, "entry")
+    entry.apply(
+        entry.change(
+            fields={"created_at": 1, "updated_at": 1, "deleted": False}, texts={"body": "x"}
+        )
+    )
+    entry.apply(discuss_update(entry, True, 7_000))
+    assert (entry.field("to_discuss"), entry.field("to_discuss_at"), entry.field("updated_at")) == (
+        True,
+        7_000,
+        7_000,
+    )
+    entry.apply(discuss_update(entry, False, 8_000))
+    assert (entry.field("to_discuss"), entry.field("to_discuss_at")) == (False, None)
+    assert discuss_item(entry, "P") is None
