@@ -220,3 +220,34 @@ def test_definitions_with_gaps_in_their_bands_are_refused() -> None:
 def test_unknown_measure_names_the_choices() -> None:
     with pytest.raises(InvalidInput, match="PHQ-9, GAD-7, PCL-5"):
         instrument("ors")
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later", "recovered", "reliable_recovery"),
+    [
+        (11, 7, True, True),  # a case, below 8, exactly 4 points down
+        (10, 7, True, False),  # recovered, 3 points only
+        (8, 4, True, True),  # from caseness itself
+        (12, 8, False, False),  # 4 points down but still a case (8 is caseness)
+    ],
+)
+def test_gad7_recovery_and_reliable_recovery_edges(
+    earlier: int, later: int, recovered: bool, reliable_recovery: bool
+) -> None:
+    change = compare(instrument("gad7"), earlier, later)
+    assert (change.recovered, change.reliable_recovery) == (recovered, reliable_recovery)
+
+
+@pytest.mark.parametrize(("name", "top"), [("phq9", 27), ("gad7", 21), ("pcl5", 80)])
+def test_comparing_a_score_outside_the_range_is_refused(name: str, top: int) -> None:
+    chosen = instrument(name)
+    for earlier, later in ((-1, 0), (0, top + 1), (top + 1, top)):
+        with pytest.raises(InvalidInput):
+            compare(chosen, earlier, later)
+    assert compare(chosen, 0, top).change == top  # the whole range is comparable
+
+
+def test_a_change_of_zero_to_the_maximum_is_a_reliable_deterioration() -> None:
+    assert compare(instrument("phq9"), 0, 27).reliable == DETERIORATION
+    assert compare(instrument("gad7"), 21, 0).reliable == IMPROVEMENT
+    assert compare(instrument("pcl5"), 0, 80).recovered is False
