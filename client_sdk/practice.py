@@ -21,6 +21,7 @@ from client_sdk.brief import (
     BRIEF,
     DEFAULT_DAYS,
     DISCUSSABLE,
+    NOTE,
     Brief,
     BriefView,
     DiscussItem,
@@ -127,11 +128,15 @@ class Briefs:
             for j in await self._replica.store.journals()
             if j.owner_id == me and j.role == "owner" and not self._replica.is_disclosure(j)
         }
-        return [
+        found = [
             (journals[stored.journal_id], stored)
             for stored in await self._replica.store.documents()
             if stored.kind in DISCUSSABLE and stored.journal_id in journals
         ]
+        notes = [stored.doc_id for _, stored in found if stored.kind == NOTE]
+        creators = await self._replica.store.creators(notes)
+        # a member may change the notes it wrote, so a mark on one of those is not the client's
+        return [(j, d) for j, d in found if d.kind != NOTE or creators.get(d.doc_id) == me]
 
     async def _discussable(self, item_id: str) -> tuple[LocalJournal, Document]:
         cleaned = item_id.strip().lower()
@@ -149,6 +154,10 @@ class Briefs:
         local = journals[matches[0].journal_id]
         if local.role != "owner" or self._replica.is_disclosure(local):
             raise AccessError("you mark your own entries and notes, in your own journals")
+        if matches[0].kind == NOTE:
+            creator = (await store.creators([matches[0].doc_id])).get(matches[0].doc_id)
+            if creator != self._replica.profile.account_id:
+                raise AccessError("you mark your own notes: write one that points to this one")
         document = stored_document(matches[0])
         if discussable(document) is None:
             raise NotFound(f"{item_id} was deleted or is in the trash")

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from client_sdk import AccessError, Client, NotFound
+from client_sdk.brief import discuss_update
 from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
 
@@ -93,28 +94,31 @@ async def test_entries_and_notes_marked_to_discuss_reach_the_therapist_in_the_br
 
     marked = await ana.briefs.mark_to_discuss(old.id[:6])
     assert marked is not None and (marked.kind, marked.title) == ("entry", "The move")
+    reply = await ana.add_note("Personal", "About Tom's note: the thought record felt hard")
     await ana.briefs.mark_to_discuss(mine.id)
-    await ana.briefs.mark_to_discuss(theirs.id)  # a note the therapist wrote in her journal
-    assert [i.id for i in await ana.briefs.to_discuss()] == [old.id, mine.id, theirs.id]
+    await ana.briefs.mark_to_discuss(reply.id)
+    with pytest.raises(AccessError):
+        await ana.briefs.mark_to_discuss(theirs.id)  # the therapist's note is not hers to mark
+    assert [i.id for i in await ana.briefs.to_discuss()] == [old.id, mine.id, reply.id]
     # marked on one device, seen on the other
     await ana.sync()
     phone = await login("ana")
     await phone.sync()
-    assert [i.id for i in await phone.briefs.to_discuss()] == [old.id, mine.id, theirs.id]
+    assert [i.id for i in await phone.briefs.to_discuss()] == [old.id, mine.id, reply.id]
 
     await ana.briefs.mark_to_discuss(mine.id, False)
     brief = await ana.briefs.prepare()  # 14 days: the 60-day-old entry is listed all the same
     assert [(e["id"], e["kind"]) for e in brief.to_discuss] == [
         (old.id, "entry"),
-        (theirs.id, "note"),
+        (reply.id, "note"),
     ]
     assert "Private, not marked" not in brief.text() and "The move" in brief.text()
     await ana.briefs.share(brief, "tom", fingerprint=await tom.fingerprint())
     await ana.sync()
     await tom.sync()
     [received] = await tom.briefs.received()
-    assert [e["id"] for e in received.digest["to_discuss"]] == [old.id, theirs.id]
-    assert "Try the thought record before Thursday" in received.text
+    assert [e["id"] for e in received.digest["to_discuss"]] == [old.id, reply.id]
+    assert "the thought record felt hard" in received.text
 
     # the therapist cannot mark the client's items; after the session the client clears
     with pytest.raises(AccessError):
@@ -123,3 +127,22 @@ async def test_entries_and_notes_marked_to_discuss_reach_the_therapist_in_the_br
     assert await ana.briefs.to_discuss() == []
     with pytest.raises(NotFound):
         await ana.briefs.mark_to_discuss("ffffffff")
+
+
+async def test_a_therapist_marking_their_own_note_to_discuss_does_not_reach_the_clients_brief(
+    signup: ClientFactory,
+) -> None:
+    """A member may change the notes it wrote, `to_discuss` included; the client's devices
+    count marks only on entries and on notes the client wrote."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    note = await tom.add_note("ana/Personal", "Bring this up, please")
+    local, document = await tom._document_of_kind(note.id, "note")
+    await tom.replica.commit(local, document, discuss_update(document, True, 1_000))
+    await tom.sync()
+    await ana.sync()
+    [seen] = [n for n in await ana.notes("Personal") if n.id == note.id]
+    assert seen.by_therapist  # the note and the change were accepted: tom may edit his note
+    assert await ana.briefs.to_discuss() == []
+    assert (await ana.briefs.prepare()).to_discuss == []
