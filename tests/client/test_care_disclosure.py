@@ -29,13 +29,13 @@ async def test_a_mood_only_share_carries_no_scores_answers_or_homework(
 ) -> None:
     ana, tom = await signup("ana"), await signup("tom")
     await share_with(ana, tom, only=["mood"], role="annotate")
-    await ana.write("Personal", "A long day.", mood=4)
+    await ana.entries.write("Personal", "A long day.", mood=4)
     taken = await ana.measures.take("phq9", [2, 2, 2, 1, 1, 1, 1, 1, 1], unscored=2)
     await thought_record(ana, "Argument with Lisbeth about the flat")
     await ana.sync()
     await tom.sync()
 
-    [entry] = await tom.entries()
+    [entry] = await tom.entries.list()
     assert (entry.mood, entry.body) == (4, "")  # the mood is shared, nothing else
     assert await tom.measures.results() == []
     assert await tom.homework.entries() == []
@@ -79,13 +79,15 @@ async def test_an_answers_share_carries_item_answers_and_the_difficulty_answer(
 ) -> None:
     ana, tom = await signup("ana"), await signup("tom")
     await share_with(ana, tom, only=["answers"])
-    await ana.write("Personal", "Not shared at all.", mood=2)
+    await ana.entries.write("Personal", "Not shared at all.", mood=2)
     await ana.measures.take("gad7", [1, 1, 1, 1, 1, 0, 0], unscored=1)
     await ana.sync()
     await tom.sync()
     [copy] = await tom.measures.results()
     assert (copy.score, copy.answers, copy.unscored) == (5, (1, 1, 1, 1, 1, 0, 0), 1)
-    assert await tom.entries() == []  # no entry field chosen: no entry copied, not even its time
+    assert (
+        await tom.entries.list() == []
+    )  # no entry field chosen: no entry copied, not even its time
 
 
 async def test_a_homework_share_follows_edits_and_deletion(signup: ClientFactory) -> None:
@@ -123,9 +125,11 @@ async def test_results_written_before_the_share_are_not_carried(signup: ClientFa
 
 async def test_a_single_entry_share_takes_only_entry_fields(signup: ClientFactory) -> None:
     ana, tom = await signup("ana"), await signup("tom")
-    entry = await ana.write("Personal", "Just this one.", mood=5)
+    entry = await ana.entries.write("Personal", "Just this one.", mood=5)
     with pytest.raises(InvalidInput):
-        await ana.share_entry(entry.id, "tom", only=["scores"], fingerprint=await tom.fingerprint())
+        await ana.shares.grant_entry(
+            entry.id, "tom", only=["scores"], fingerprint=await tom.shares.fingerprint()
+        )
 
 
 async def test_an_assignment_in_a_field_level_share_is_completed_by_the_clients_own_results(

@@ -81,20 +81,20 @@ async def test_entries_and_notes_marked_to_discuss_reach_the_therapist_in_the_br
 ) -> None:
     ana, tom = await signup("ana"), await signup("tom")
     await share_with(ana, tom, role="annotate")
-    old = await ana.write(
+    old = await ana.entries.write(
         "Personal", "Months ago: the move.", title="The move",
         created_at=datetime.now().astimezone() - timedelta(days=60),
     )  # fmt: skip
-    await ana.write("Personal", "Private, not marked.", mood=5)
-    mine = await ana.add_note("Personal", "Ask about the sleep diary")
+    await ana.entries.write("Personal", "Private, not marked.", mood=5)
+    mine = await ana.notes.add("Personal", "Ask about the sleep diary")
     await tom.sync()
-    theirs = await tom.add_note("ana/Personal", "Try the thought record before Thursday")
+    theirs = await tom.notes.add("ana/Personal", "Try the thought record before Thursday")
     await tom.sync()
     await ana.sync()
 
     marked = await ana.briefs.mark_to_discuss(old.id[:6])
     assert marked is not None and (marked.kind, marked.title) == ("entry", "The move")
-    reply = await ana.add_note("Personal", "About Tom's note: the thought record felt hard")
+    reply = await ana.notes.add("Personal", "About Tom's note: the thought record felt hard")
     await ana.briefs.mark_to_discuss(mine.id)
     await ana.briefs.mark_to_discuss(reply.id)
     with pytest.raises(AccessError):
@@ -113,7 +113,7 @@ async def test_entries_and_notes_marked_to_discuss_reach_the_therapist_in_the_br
         (reply.id, "note"),
     ]
     assert "Private, not marked" not in brief.text() and "The move" in brief.text()
-    await ana.briefs.share(brief, "tom", fingerprint=await tom.fingerprint())
+    await ana.briefs.share(brief, "tom", fingerprint=await tom.shares.fingerprint())
     await ana.sync()
     await tom.sync()
     [received] = await tom.briefs.received()
@@ -137,12 +137,12 @@ async def test_a_therapist_marking_their_own_note_to_discuss_does_not_reach_the_
     ana, tom = await signup("ana"), await signup("tom")
     await share_with(ana, tom, role="annotate")
     await tom.sync()
-    note = await tom.add_note("ana/Personal", "Bring this up, please")
-    local, document = await tom._document_of_kind(note.id, "note")
+    note = await tom.notes.add("ana/Personal", "Bring this up, please")
+    local, document = await tom.context.document_of_kind(note.id, "note")
     await tom.replica.commit(local, document, discuss_update(document, True, 1_000))
     await tom.sync()
     await ana.sync()
-    [seen] = [n for n in await ana.notes("Personal") if n.id == note.id]
+    [seen] = [n for n in await ana.notes.list("Personal") if n.id == note.id]
     assert seen.by_therapist  # the note and the change were accepted: tom may edit his note
     assert await ana.briefs.to_discuss() == []
     assert (await ana.briefs.prepare()).to_discuss == []
