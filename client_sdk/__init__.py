@@ -5,7 +5,7 @@ holds one manager per area (`client.entries`, `client.journals`, `client.goals`,
 type those hand back is exported here, with the error hierarchy (errors.py).
 """
 
-from client_sdk.brief import Brief, BriefView
+from client_sdk.brief import Brief, BriefView, DiscussItem
 from client_sdk.care import Assignments, Homework
 from client_sdk.caseload import CaseloadRow, GoalLine, ScoreLine
 from client_sdk.changes import Change, ChangeStream
@@ -47,7 +47,7 @@ from client_sdk.results import MeasureResult, Taken
 from client_sdk.safety import Acknowledgement, SafetyFlag, SafetyPlan
 from client_sdk.safety_path import SafetyPath, SafetyResponse
 from client_sdk.schedule import Assignment, Due, HomeworkEntry
-from client_sdk.scoring import Band, Instrument, Option, ScoreChange, UnscoredItem
+from client_sdk.scoring import Band, Instrument, Option, ScoreChange, Source, UnscoredItem
 from client_sdk.search import SearchHit
 from client_sdk.shares import Shares
 from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo
@@ -75,6 +75,7 @@ __all__ = [
     "Band",
     "Brief",
     "BriefView",
+    "DiscussItem",
     "Briefs",
     "Caseload",
     "CaseloadRow",
@@ -134,6 +135,7 @@ __all__ = [
     "ShareInfo",
     "SharedJournal",
     "Shares",
+    "Source",
     "Streak",
     "SyncProgress",
     "SyncReport",
