@@ -86,6 +86,10 @@ class Chains:
         fetched = await self._fetch(behind) if behind else {}
         for journal in journals:
             await self._check(journal, fetched.get(journal.journal_id), owner_key_of)
+        listed = {journal.journal_id for journal in journals}
+        for journal_id in set(self._problems) - listed - set(self._states):
+            # Never verified and no longer listed: nothing was believed of it to protect.
+            await self._set_problem(journal_id, None)
 
     async def _fetch(self, behind: dict[bytes, wire.Journal]) -> dict[bytes, list[bytes]]:
         """New entries of each journal in `behind`, from the length this device verified."""
@@ -149,8 +153,15 @@ class Chains:
                 raise IntegrityError(
                     f"the server did not serve the whole access chain of journal {journal_id.hex()}"
                 )
-            if state is not None:
-                check_epoch(state, journal.epoch)
+            if state is None:
+                # Every journal has a chain from its creation (/v1/journals/create takes its
+                # first entries): a journal listed without one is never taken on the
+                # server's word, whoever the server says owns it.
+                raise IntegrityError(
+                    f"the server lists journal {journal_id.hex()} without its access chain: "
+                    "nothing of it is shown or sealed until the server serves the chain"
+                )
+            check_epoch(state, journal.epoch)
         except IntegrityError as error:
             await self._set_problem(journal_id, str(error))
             return

@@ -8,7 +8,7 @@ Internal: apps reach all of this through `Client` and its managers (`client.entr
 from __future__ import annotations
 
 from client_sdk.documents import ENTRY, Document, EntryView, entry_view
-from client_sdk.errors import InvalidInput, NotFound
+from client_sdk.errors import IntegrityError, InvalidInput, NotFound
 from client_sdk.models import Entry, Journal, to_datetime
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.sharing import Sharing
@@ -51,7 +51,9 @@ class Context:
         self, name_or_id: str | None, journals: list[LocalJournal] | None = None
     ) -> LocalJournal:
         """A journal by name or id (default "Personal"), from `journals` if given (else read
-        from the store). Raises NotFound."""
+        from the store). Raises NotFound; IntegrityError instead while the server lists
+        journals this device could not verify (no access chain served, say): the one wanted
+        may be among them, and it is neither shown nor written until it verifies."""
         wanted = name_or_id or DEFAULT_JOURNAL
         if journals is None:
             journals = await self.store.journals()
@@ -62,6 +64,18 @@ class Context:
         folded = [j for j in journals if self.display(j).casefold() == wanted.casefold()]
         if len(folded) == 1:
             return folded[0]
+        held = {j.journal_id for j in journals}
+        unverified = sorted(
+            problem
+            for journal_id, problem in self.replica.chains.problems().items()
+            if journal_id not in held and self.replica.chains.state(journal_id) is None
+        )
+        if unverified:
+            raise IntegrityError(
+                f"no journal named {wanted!r} on this device; the server lists "
+                f"{len(unverified)} journal(s) this device could not verify, which may hold "
+                f"it: {'; '.join(unverified)}"
+            )
         raise NotFound(f"no journal named {wanted!r} on this device", subject="journal")
 
     async def document_of_kind(self, text: str, kind: str) -> tuple[LocalJournal, Document]:

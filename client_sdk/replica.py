@@ -51,7 +51,9 @@ from client_sdk.transport import Transport
 
 PULL_PAGE = 1000
 STALLED_ROUNDS = 3
-"""Sync replies in a row that move no cursor before a pull stops and is reported."""
+"""Sync replies in a row that bring no record before a pull stops and is reported."""
+PULL_MARGIN = 8
+"""Sync replies one pull may take beyond the records its first reply claims (sync.PullBudget)."""
 ANNOTATION_KINDS = access.ANNOTATION_KINDS
 REVOKED = "revoked"  # local role of a journal no longer shared with this account
 OLD_EPOCH = "sealed under an older key epoch than the journal's verified chain"
@@ -123,14 +125,6 @@ class Replica:
             for local in updated + gone:
                 await tx.put_journal(local)
             await tx.replace_shares(self._shares(now))
-        for journal in reply.journals:
-            mine = journal.owner_id == self.profile.account_id
-            if (
-                mine
-                and journal.chain_length == 0
-                and self.chains.problem(journal.journal_id) is None
-            ):
-                await self._adopt(journal)
 
     async def load_access(self) -> None:
         """Read the verified chains and pinned peers back (once, for a client just opened)."""
@@ -150,9 +144,6 @@ class Replica:
         the server's `owner_id` or `owner_name`). While the chain has a problem (rollback,
         fork, another owner named), the last verified local state stays."""
         state = self.chains.state(journal.journal_id)
-        mine = journal.owner_id == self.profile.account_id
-        if mine and state is None and journal.chain_length == 0:
-            state = AccessState(journal.journal_id, journal.owner_id, epoch=journal.epoch)
         if self.chains.problem(journal.journal_id) is not None or state is None:
             if previous is None or state is None:
                 return previous
@@ -222,8 +213,6 @@ class Replica:
             meta = decode_meta(keys.open_journal_meta(key, journal.journal_id, journal.meta))
         except (IntegrityError, AccessError, KeyChangedError):
             return {"name": f"(unreadable journal {short})"}
-        if journal.chain_length == 0 and owner_id == self.profile.account_id:
-            return meta  # from before names were signed: adopted (and signed) right away
         try:
             owner_key = self._owner_sign_key(owner_id)
             signature = bytes.fromhex(str(meta.get("name_signature", "")))
@@ -656,10 +645,13 @@ class Replica:
         check: bool = True,
     ) -> None:
         """Pull pages until the server says done, or stop (and report it) once it answered
-        `STALLED_ROUNDS` times in a row without moving any cursor: a server that keeps saying
-        "not done" and sends nothing must not keep a device syncing forever. `check`: look
-        for withheld records once done (the last pull of a sync does)."""
+        `STALLED_ROUNDS` times in a row without a record (a cursor moved by an empty page is
+        no progress), or once the pull took every reply its first reply justifies
+        (`sync.PullBudget`, `PULL_MARGIN`): a server that keeps saying "not done" must not
+        keep a device syncing forever. `check`: look for withheld records once done (the
+        last pull of a sync does)."""
         stall = sync_plan.StallGuard(STALLED_ROUNDS)
+        budget = sync_plan.PullBudget(PULL_MARGIN)
         refused = False
         while True:
             journals = {j.journal_id: j for j in await self.store.journals() if j.role != REVOKED}
@@ -683,7 +675,7 @@ class Replica:
             if stale:
                 await self.refresh_journals()
                 journals = {j.journal_id: j for j in await self.store.journals()}
-            moved = 0  # journals whose cursor went forward
+            moved = 0  # journals whose cursor went forward with records
             restarted = False  # a journal's cursor went back: pull it again before stopping
             for page in reply.pages:
                 journal = journals.get(page.journal_id)
@@ -697,8 +689,9 @@ class Replica:
                     continue
                 if page.records or page.cursor != journal.cursor:
                     await self._apply_page(journal, page, report)
-                    moved += page.cursor > journal.cursor
+                    moved += bool(page.records) and page.cursor > journal.cursor
             tracker.pulled(reply.pages, cursors)
+            spent = budget.spent(cursors, reply.pages)
             if reply.done and not restarted:
                 # Every journal named gets a page (protocol.md /v1/sync): one left out of a
                 # "done" reply is a pull the server did not finish.
@@ -711,7 +704,7 @@ class Replica:
                 if check:
                     await self._check_withheld(report, absent | {p.journal_id for p in short})
                 return
-            if stall.stalled(moved > 0):
+            if stall.stalled(moved > 0) or spent:
                 behind = {
                     page.journal_id
                     for page in reply.pages
@@ -725,6 +718,9 @@ class Replica:
                 if not report.incomplete:
                     report.incomplete.append(
                         "the server kept saying the pull is not done without sending anything"
+                        if not spent
+                        else f"the server kept saying the pull is not done after {budget.limit} "
+                        "replies, more than the records it said it holds need"
                     )
                 if check:  # a gap below a counter received is proof whatever the server says
                     await self._check_withheld(report, behind)
@@ -1367,20 +1363,6 @@ class Replica:
             await tx.put_key(journal_id, 0, envelope)
         await self.chains.accept(journal_id, state, entries, 0)
         return local
-
-    async def _adopt(self, journal: wire.Journal) -> None:
-        """Give a journal created before access chains existed its chain: `created` at its
-        current epoch, then a rotation sealed to the owner alone (members are shared with
-        again, so that their terms are signed). The key envelope opens with this account's
-        key, so the journal is this account's whatever the server says."""
-        state = AccessState(journal.journal_id, journal.owner_id)
-        try:
-            await self._rotate(
-                journal.journal_id, state, [access.created(journal.owner_id, journal.epoch)]
-            )
-        except ConflictError:
-            return  # another device adopted it meanwhile: the next refresh verifies that
-        await self.refresh_journals()
 
     async def seal_snapshots(
         self, journal: LocalJournal, doc_ids: list[bytes] | None = None

@@ -304,3 +304,33 @@ class StallGuard:
     def stalled(self, progressed: bool) -> bool:
         self._idle = 0 if progressed else self._idle + 1
         return self._idle >= self._limit
+
+
+class PullBudget:
+    """How many sync replies one pull may take: every reply that is progress brings at least
+    one record, so a pull needs at most as many replies as the records its first reply claims
+    are left (the sum of `head` - cursor over the journals asked for), plus `margin` replies
+    (pages that only reach their head, a cursor restarted after a rollback). Fixed by the
+    first reply: later, higher heads do not raise it, so a server that keeps claiming more
+    cannot keep a device pulling forever."""
+
+    def __init__(self, margin: int) -> None:
+        self._margin = margin
+        self._limit: int | None = None
+        self._rounds = 0
+
+    @property
+    def limit(self) -> int:
+        return self._limit if self._limit is not None else self._margin
+
+    def spent(self, cursors: dict[bytes, int], pages: list[wire.JournalPage]) -> bool:
+        """Count one reply (the first fixes the limit); True once the limit is reached."""
+        if self._limit is None:
+            claimed = sum(
+                max(0, page.head - cursors[page.journal_id])
+                for page in pages
+                if page.journal_id in cursors
+            )
+            self._limit = claimed + self._margin
+        self._rounds += 1
+        return self._rounds >= self._limit
