@@ -49,6 +49,27 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+PREFIX = "tj-postgres-"
+OWNER_FILE = "owner.pid"  # the process that started the cluster
+
+
+def stop_orphans(bin_dir: Path, as_postgres: bool) -> list[Path]:
+    """Stop and remove clusters left behind by a test run or benchmark that was killed before
+    it could stop them (its owner process is gone); returns their directories. Clusters of
+    runs still alive, and directories without an owner file, are left alone."""
+    stopped = []
+    for root in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        try:
+            owner = int((root / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue
+        if Path(f"/proc/{owner}").exists():
+            continue
+        PostgresCluster(bin_dir, root, 0, as_postgres).stop()
+        stopped.append(root)
+    return stopped
+
+
 class PostgresCluster:
     def __init__(self, bin_dir: Path, root: Path, port: int, as_postgres: bool) -> None:
         self.bin_dir = bin_dir
@@ -74,7 +95,9 @@ class PostgresCluster:
                 pwd.getpwnam("postgres")
             except KeyError:
                 raise PostgresUnavailable(HOW_TO_ENABLE) from None
-        root = Path(tempfile.mkdtemp(prefix="tj-postgres-"))
+        stop_orphans(bin_dir, as_postgres)
+        root = Path(tempfile.mkdtemp(prefix=PREFIX))
+        (root / OWNER_FILE).write_text(str(os.getpid()))
         cluster = cls(bin_dir, root, free_port(), as_postgres)
         try:
             cluster._init_and_start()
