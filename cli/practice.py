@@ -148,7 +148,12 @@ def brief(
     if as_json:
         output.print_json({"brief": prepared.to_dict(), "text": prepared.text(), "share": shared})
     else:
-        output.message(f"Shared with {therapist} until {shared['expires_at']}.")
+        ends = datetime.fromisoformat(str(shared["expires_at"])) if shared["expires_at"] else None
+        output.message(
+            f"Shared with {therapist} until {output.local_time(ends)}."
+            if ends
+            else f"Shared with {therapist}."
+        )
     output.message(note)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import click
 from rich.markup import escape
@@ -25,11 +25,19 @@ DAY_FORMAT = "%Y-%m-%d"
 MOMENT_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
 
 
-def parse_until(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    """YYYY-MM-DD means through that whole day; YYYY-MM-DD HH:MM that minute (local time)."""
+NEVER: Literal["never"] = "never"
+
+
+def parse_until(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> datetime | Literal["never"] | None:
+    """YYYY-MM-DD means through that whole day; YYYY-MM-DD HH:MM that minute (local time);
+    "never" lifts an end date."""
     if value is None:
         return None
     text = value.strip()
+    if text.lower() == NEVER:
+        return NEVER
     try:
         return (datetime.strptime(text, DAY_FORMAT) + timedelta(days=1)).astimezone()
     except ValueError:
@@ -88,7 +96,10 @@ only_option = click.option(
     "--until",
     metavar="DATE",
     callback=parse_until,
-    help="End the share then: YYYY-MM-DD (through that day) or 'YYYY-MM-DD HH:MM', local time.",
+    help=(
+        "End the share then: YYYY-MM-DD (through that day) or 'YYYY-MM-DD HH:MM', local time; "
+        "'never' lifts an end date. Without it, a current share keeps its end date."
+    ),
 )
 @fingerprint_option
 @trust_option
@@ -105,7 +116,7 @@ def share(
     journal_name: str,
     therapist: str,
     role: str,
-    until: datetime | None,
+    until: datetime | Literal["never"] | None,
     fingerprint: str | None,
     trust_on_first_use: bool,
     only: list[str] | None,
@@ -134,15 +145,18 @@ def share(
             "--safety-flags needs a whole-journal share: flags live in the journal itself"
         )
 
+    end = None if until == NEVER else until
+
     async def work(client: Client) -> ShareInfo:
         shared = await client.shares.grant(
             journal_name,
             therapist,
             role=role,
-            until=until,
+            until=end if isinstance(end, datetime) else None,
             fingerprint=fingerprint,
             trust_on_first_use=trust_on_first_use,
             only=only,
+            no_end=until == NEVER,
         )
         if safety_flags:
             await client.safety.set_plan(journal=journal_name, share_flags=True)
@@ -158,7 +172,7 @@ def share(
 
 def share_confirmation(shared: ShareInfo) -> str:
     """What the member can read now, in plain words: the journal, the fields, what ended."""
-    ending = f" until {output.local_time(shared.expires_at)}" if shared.expires_at else ""
+    ending = f" {end_text(shared.expires_at)}" if shared.expires_at else ", with no end date"
     role = "read and add notes" if shared.role == "annotate" else "read"
     if shared.fields is None:
         return (
@@ -404,10 +418,19 @@ def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
 # --- tables -----------------------------------------------------------------------------------
 
 
+def end_text(expires_at: datetime) -> str:
+    """ "through 2027-06-30" for an end at local midnight (how `--until DATE` is stored),
+    else "until 2027-06-30 14:00" (local time)."""
+    local = expires_at.astimezone()
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        return "through " + output.local_date(local - timedelta(days=1))
+    return "until " + output.local_time(local)
+
+
 def expiry_text(expires_at: datetime | None, expired: bool = False) -> str:
     if expires_at is None:
         return "never"
-    return ("ended " if expired else "") + output.local_time(expires_at)
+    return "ended " + output.local_time(expires_at) if expired else end_text(expires_at)
 
 
 def shares_table(found: Iterable[ShareInfo]) -> Table:

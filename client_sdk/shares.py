@@ -36,11 +36,15 @@ class Shares:
         fingerprint: str | None = None,
         trust_on_first_use: bool = False,
         only: builtins.list[str] | tuple[str, ...] | None = None,
+        no_end: bool = False,
     ) -> ShareInfo:
-        """Share a journal with another account (a therapist); needs the network.
+        """Share a journal with another account (a therapist), or change a member's terms;
+        needs the network.
 
-        `role` is "read" or "annotate" (may also add notes and prompts); `until` ends the
-        share on its own (an aware datetime, or a naive one in local time; None: no end).
+        `role` is "read" or "annotate" (may also add notes and prompts). `until` (an aware
+        datetime, or a naive one in local time) ends the share then; without it, a current
+        member keeps their end date (a narrower share keeps the one it replaces) and a new one
+        has none; `no_end=True` lifts an end date.
         The member's keys must be confirmed: pass the `fingerprint` they read out to you, or
         `trust_on_first_use=True`. With `only` (e.g. ["mood", "tags"]), entries written from
         now on are shared with just those fields, through a journal kept for that member; a
@@ -48,7 +52,8 @@ class Shares:
         ends first, with a key rotation, and `ShareInfo.ended` names the journals it ended.
 
         Raises KeyChangedError when the fingerprint does not match (nothing is shared),
-        InvalidInput for an unconfirmed peer, a bad role or field or an end in the past,
+        InvalidInput for an unconfirmed peer, a bad role or field, an end in the past or both
+        `until` and `no_end`,
         AccessError when this account does not own the journal, NotFound for an unknown
         journal or account, NetworkError offline.
 
@@ -63,6 +68,7 @@ class Shares:
             fingerprint,
             trust_on_first_use,
             only,
+            no_end,
         )
 
     async def revoke(self, journal: str, username: str) -> None:

@@ -237,17 +237,21 @@ class Sharing:
         fingerprint: str | None = None,
         trust_on_first_use: bool = False,
         only: list[str] | tuple[str, ...] | None = None,
+        no_end: bool = False,
     ) -> ShareInfo:
         if journal.role != "owner":
             raise AccessError(f"only the owner of {journal.name!r} can share it")
         if role not in keys.ROLES:
             raise InvalidInput(f"a share's role is one of {', '.join(keys.ROLES)}")
-        expires_at = _expiry(until)
+        if until is not None and no_end:
+            raise InvalidInput("give an end date (until) or no_end=True, not both")
+        # None: keep the member's current end date (none for a new member); 0: no end date.
+        expires_at: int | None = 0 if no_end else (_expiry(until) if until else None)
         peer = await self.confirmed_peer(username, fingerprint, trust_on_first_use)
         if peer.account_id == self.profile.account_id:
             raise InvalidInput("you cannot share a journal with yourself")
         if only is None:
-            await self._grant(journal, peer, role, expires_at)
+            expires_at = await self._grant(journal, peer, role, expires_at)
             return ShareInfo(
                 journal.name,
                 journal.journal_id.hex(),
@@ -259,6 +263,12 @@ class Sharing:
         fields = check_fields(only)
         # Narrowing: end what lets the member read more first (a failure after this leaves
         # them reading less, never more), then start the field-level share.
+        if expires_at is None:  # the narrower share keeps the end date of the one it replaces
+            await self.replica.refresh_journals()
+            chain = self.replica.chains.current(journal.journal_id)
+            wider = chain.member_by_account(peer.account_id)
+            if wider is not None and not wider.ended(now_ms()):
+                expires_at = wider.expires_at
         ended = await self._end_wider_shares(journal, peer, fields)
         target = await self.disclosure_journal(
             peer,
@@ -268,7 +278,7 @@ class Sharing:
             since=now_ms(),
             kind="mirror",
         )
-        await self._grant(target, peer, role, expires_at)
+        expires_at = await self._grant(target, peer, role, expires_at)
         return ShareInfo(
             target.name,
             target.journal_id.hex(),
@@ -310,10 +320,14 @@ class Sharing:
             ended.append(journal.name)
         return ended
 
-    async def _grant(self, journal: LocalJournal, peer: Peer, role: str, expires_at: int) -> None:
+    async def _grant(
+        self, journal: LocalJournal, peer: Peer, role: str, expires_at: int | None
+    ) -> int:
         """Sign the member's terms into the chain. A new member starts a new epoch whose
         documents are fresh snapshots (nothing from before the share reaches them); a
-        member's new terms are re-sealed under a new epoch too."""
+        member's new terms are re-sealed under a new epoch too. `expires_at` None keeps a
+        current member's end date (a new role never silently lifts it; one already passed
+        is not carried over); returns the end date signed (ms, UTC; 0 = none)."""
         # What was written before the share stays before it, and the share's snapshots can
         # account for every record the server holds so far (no false gap for the member).
         await self.replica.sync()
@@ -322,11 +336,14 @@ class Sharing:
         who = access.Identity(
             peer.account_id, peer.username, peer.sign_public_key, peer.box_public_key
         )
+        if expires_at is None:
+            kept = current.expires_at if current is not None else 0
+            expires_at = 0 if current is not None and current.ended(now_ms()) else kept
         if current is not None and current.who == who:
             await self.replica.change_access(
                 journal, [access.changed(current.handle, role, expires_at)]
             )
-            return
+            return expires_at
         account_key = self.profile.secrets.account_key
         changes = [access.granted(who, role, expires_at, journal.journal_id, account_key)]
         if current is not None:  # keys changed and verified again: a new membership
@@ -335,6 +352,7 @@ class Sharing:
         fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
         await self.replica.seal_snapshots(fresh)
         await self.replica.push_outbox()
+        return expires_at
 
     async def unshare(self, journal: LocalJournal, username: str) -> None:
         """Remove the member from the chain and rotate the key, in one request, so that

@@ -3,6 +3,7 @@ click's CliRunner against a real server."""
 
 from __future__ import annotations
 
+import re
 import stat
 from pathlib import Path
 
@@ -40,6 +41,10 @@ async def test_a_client_reads_then_shares_a_brief_and_the_therapist_sees_it_ever
     html = page.read_text()
     assert "<h2>ana</h2>" in html and "PHQ-9 8 (mild)" in html
     assert stat.S_IMODE(page.stat().st_mode) == 0o600
+
+    again = await ana.ok("brief", "drsmith", "--yes")
+    ends = re.search(r"Shared with drsmith until (\d{4}-\d\d-\d\d \d\d:\d\d)\.", again.stderr)
+    assert ends is not None, again.stderr  # a local time to the minute, not an ISO timestamp
 
 
 async def test_tj_discuss_marks_an_entry_for_the_next_brief_and_clears_after_the_session(

@@ -119,7 +119,7 @@ async def test_shares_lists_journal_member_role_and_expiry_and_unshare_ends_the_
         "2099-12-31"
     )  # the end of that day, local time, shown in UTC
     table = (await ana.ok("shares")).stdout
-    assert "tom" in table and "annotate" in table and "2100-01-01" in table
+    assert "tom" in table and "annotate" in table and "through 2099-12-31" in table
 
     await ana.ok("unshare", "Personal", "tom")
     assert await ana.json("shares") == []
@@ -128,6 +128,29 @@ async def test_shares_lists_journal_member_role_and_expiry_and_unshare_ends_the_
     assert "is not shared with tom" in failed_with_one_line(
         await ana.tj("unshare", "Personal", "tom")
     )
+
+
+async def test_changing_a_shares_role_keeps_its_end_date_and_never_lifts_it(
+    ana: Device, tom: Device
+) -> None:
+    shared = await ana.ok(
+        "share", "Personal", "tom", "--until", "2099-12-31", "--trust-on-first-use"
+    )  # fmt: skip
+    assert "(read) through 2099-12-31" in shared.stderr
+    [before] = await ana.json("shares")
+
+    changed = await ana.ok("share", "Personal", "tom", "--role", "annotate")
+    [after] = await ana.json("shares")
+    assert (after["role"], after["expires_at"]) == ("annotate", before["expires_at"])
+    assert "(annotate) through 2099-12-31" in changed.stderr
+    await tom.ok("sync")
+    [seen] = await tom.json("shared-with-me")
+    assert (seen["role"], seen["expires_at"]) == ("annotate", before["expires_at"])
+
+    lifted = await ana.ok("share", "Personal", "tom", "--role", "annotate", "--until", "never")
+    [after] = await ana.json("shares")
+    assert after["expires_at"] is None
+    assert "with no end date" in lifted.stderr
 
 
 async def test_an_annotating_therapist_leaves_a_prompt_and_a_note_the_client_sees_as_theirs(
