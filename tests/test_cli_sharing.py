@@ -136,13 +136,13 @@ async def test_changing_a_shares_role_keeps_its_end_date_and_never_lifts_it(
     shared = await ana.ok(
         "share", "Personal", "tom", "--until", "2099-12-31", "--trust-on-first-use"
     )  # fmt: skip
-    assert "(read) through 2099-12-31" in shared.stderr
+    assert "(read) through 2099-12-31" in shared.stderr, shared.stderr
     [before] = await ana.json("shares")
 
     changed = await ana.ok("share", "Personal", "tom", "--role", "annotate")
     [after] = await ana.json("shares")
     assert (after["role"], after["expires_at"]) == ("annotate", before["expires_at"])
-    assert "(annotate) through 2099-12-31" in changed.stderr
+    assert "(read and add notes) through 2099-12-31" in changed.stderr
     await tom.ok("sync")
     [seen] = await tom.json("shared-with-me")
     assert (seen["role"], seen["expires_at"]) == ("annotate", before["expires_at"])
@@ -151,6 +151,17 @@ async def test_changing_a_shares_role_keeps_its_end_date_and_never_lifts_it(
     [after] = await ana.json("shares")
     assert after["expires_at"] is None
     assert "with no end date" in lifted.stderr
+
+
+async def test_narrowing_a_share_with_an_end_date_keeps_that_end_date(
+    ana: Device, tom: Device
+) -> None:
+    await ana.ok("share", "Personal", "tom", "--until", "2099-12-31", "--trust-on-first-use")
+    [full] = await ana.json("shares")
+    narrowed = await ana.ok("share", "Personal", "tom", "--only", "mood")
+    [mirror] = await ana.json("shares")
+    assert mirror["journal"] != "Personal" and mirror["expires_at"] == full["expires_at"]
+    assert "through 2099-12-31" in narrowed.stderr
 
 
 async def test_an_annotating_therapist_leaves_a_prompt_and_a_note_the_client_sees_as_theirs(
