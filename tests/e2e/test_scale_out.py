@@ -22,7 +22,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from client_sdk import INSECURE_TEST_COST, AuthError, Client, wire
+from client_sdk import INSECURE_TEST_COST, AuthError, Client, QuotaExceeded, RateLimited, wire
 from tests.conftest import PASSWORD
 from tests.postgres_cluster import PostgresCluster, free_port
 from tests.server.raw import RawClient, journal_id, pack, push
@@ -85,9 +85,12 @@ async def database(postgres_cluster: PostgresCluster) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def servers(database: str, tmp_path: Path, count: int) -> AsyncIterator[list[ServerProcess]]:
+async def servers(
+    database: str, tmp_path: Path, count: int, *options: str
+) -> AsyncIterator[list[ServerProcess]]:
     started = [
-        ServerProcess(["--database", database], tmp_path / f"server-{n}.log") for n in range(count)
+        ServerProcess(["--database", database, *options], tmp_path / f"server-{n}.log")
+        for n in range(count)
     ]
     try:
         await asyncio.gather(*(server.wait_until_up() for server in started))
@@ -268,6 +271,48 @@ async def test_a_live_change_and_a_sign_out_reach_a_device_on_the_other_process(
             await asyncio.wait_for(watcher, HANG)
         await laptop.close()
         await phone.close()
+
+
+async def test_login_throttling_and_quotas_count_across_processes(
+    database: str, tmp_path: Path
+) -> None:
+    """The counters live in PostgreSQL, not in one process's memory: failures and journals
+    through either process add up to one limit."""
+    limits = ("--login-free-failures-per-user", "2", "--login-delay-base-ms", "600000",
+              "--max-journals", "3")  # fmt: skip
+    async with servers(database, tmp_path, 2, *limits) as (first, second):
+        ana = await signup(first.url, "ana", tmp_path / "ana")  # owns "Personal"
+        await ana.journals.create("Dreams")
+        with pytest.raises(QuotaExceeded) as refused:
+            await second_device(second.url, tmp_path, "journal")
+        assert refused.value.code == "journal_quota_exceeded"
+
+        for server in (first, second):  # the two free failures, one through each process
+            with pytest.raises(AuthError):
+                await wrong_login(server.url, tmp_path)
+        for server in (first, second):
+            with pytest.raises(RateLimited) as throttled:
+                await wrong_login(server.url, tmp_path)
+            assert throttled.value.code == "login_throttled"
+        await ana.close()
+
+
+async def second_device(url: str, tmp_path: Path, name: str) -> None:
+    """ana's second device, through `url`, creates two journals (her third and fourth)."""
+    phone = await login(url, "ana", tmp_path / name)
+    try:
+        await phone.journals.create("Work")
+        await phone.journals.create("One too many")
+    finally:
+        await phone.close()
+
+
+async def wrong_login(url: str, tmp_path: Path) -> None:
+    client = await Client.login(
+        url, "ana", "not the password", home=tmp_path / f"guess-{os.urandom(4).hex()}",
+        device_name="guess", minimum_cost=INSECURE_TEST_COST,
+    )  # fmt: skip
+    await client.close()
 
 
 async def test_workers_share_one_port_and_stop_together(database: str, tmp_path: Path) -> None:
