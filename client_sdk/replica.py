@@ -80,6 +80,7 @@ class Replica:
         self.on_change: Callable[[LocalJournal, list[Document], str], None] | None = None
         """Called with the documents of each local write ("local") and of each page a pull
         merged ("sync"), once they are stored: the change feed (changes.py)."""
+        self._no_gaps_at: tuple[int, int] | None = None  # store version of the last clean check
 
     compact_after = 100
     """A document with this many acknowledged updates gets a snapshot at the next sync."""
@@ -758,9 +759,18 @@ class Replica:
         Gaps of an author other than the journal's owner and this account, whose account the
         server says no longer exists, went with that account's erasure: they are reported
         once in `report.erased` (so a server faking an erasure is not silent) and then
-        accepted."""
+        accepted.
+
+        The check reads the store only: when the store has not changed since a check that
+        found no gap (same `Store.version`), it finds none again and is skipped. Whatever
+        the server sends is stored before it counts, so it changes the version and is
+        checked."""
+        version = await self.store.version()
+        if version == self._no_gaps_at:
+            return
         journals = {j.journal_id: j for j in await self.store.journals() if j.role != REVOKED}
         erased: dict[bytes, bool] = {}
+        withheld_before = len(report.withheld)
         for journal_id, devices in sorted((await self.store.device_counters()).items()):
             journal = journals.get(journal_id)
             if journal is None:
@@ -774,6 +784,8 @@ class Replica:
                 else:
                     report.withheld.append(gap)
         if not report.erased:
+            if len(report.withheld) == withheld_before:
+                self._no_gaps_at = version
             return
         async with self.store.transaction() as tx:
             for gap in report.erased:

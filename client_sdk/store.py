@@ -249,6 +249,19 @@ class Store:
             rows = await self._db.execute_fetchall(sql, tuple(params))  # one thread hop
             return list(rows)
 
+    async def version(self) -> tuple[int, int]:
+        """A value that changes whenever the store's contents may have: rows this connection
+        inserted, updated or deleted (even in a transaction later rolled back), and commits
+        by other connections, another process's included (PRAGMA data_version). Read under
+        the store's lock, so never inside another caller's open transaction. Equal versions
+        mean equal contents: a result computed from the store alone can be reused."""
+
+        def read(db: sqlite3.Connection) -> tuple[int, int]:
+            return db.total_changes, int(db.execute("PRAGMA data_version").fetchone()[0])
+
+        async with self._lock:
+            return await self._db.run(read)
+
     async def setting(self, name: str, default: Any = None) -> Any:
         rows = await self._all("SELECT value FROM settings WHERE name = ?", (name,))
         return rows[0][0] if rows else default

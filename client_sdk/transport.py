@@ -137,13 +137,28 @@ class Transport:
         when `path` is in RETRIED_PATHS. Raises the TJError the status maps to."""
         if path not in RETRIED_PATHS or self.retry.attempts <= 1:
             return await self._call_once(path, message, reply)
+        try:  # the first attempt outside tenacity, whose set-up costs ~100 µs a call
+            return await self._call_once(path, message, reply)
+        except TJError as error:
+            if not self.retry.should_retry(error):
+                raise
+            first_failure = error
+        attempts = 0
+
+        async def attempt() -> wire.M:
+            nonlocal attempts
+            attempts += 1
+            if attempts == 1:
+                raise first_failure  # the attempt made above: tenacity counts it and waits
+            return await self._call_once(path, message, reply)
+
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.retry.attempts),
             wait=self.retry.wait,
             retry=retry_if_exception(self.retry.should_retry),
             reraise=True,
         )
-        return await retrying(self._call_once, path, message, reply)
+        return await retrying(attempt)
 
     async def _call_once(self, path: str, message: Any, reply: type[wire.M]) -> wire.M:
         headers = {"Content-Type": MSGPACK}
