@@ -4,6 +4,9 @@
   XChaCha20-Poly1305 (PyNaCl, as records.py does), and store them in SQLite (WAL mode, like
   the client's store), one transaction per batch of 1,000.
 - `floor_pull_s`: open, unpad, verify and store the same records, one transaction per batch.
+- `floor_commit_ms`: the median of one durable SQLite commit of one small row (WAL,
+  `synchronous=FULL`, as the server commits a push before it answers and announces it):
+  the floor of live propagation, which waits for one.
 - `floor_rtt_ms`: the median of one HTTP round trip to the running server on loopback (an
   aiohttp request that the server answers without touching its database).
 """
@@ -80,6 +83,21 @@ def floor_push_pull_s(count: int, body_bytes: int, work: Path) -> tuple[float, f
     pull_s = open_s + _store(pull_db, opened)
     pull_db.close()
     return push_s, pull_s
+
+
+def floor_commit_ms(work: Path, rounds: int = 100) -> float:
+    """Median milliseconds of one durable commit (WAL, synchronous=FULL) of one ~1.6 KB row."""
+    db = _database(work / "floor-commit.db", "FULL")
+    samples = []
+    for _ in range(rounds):
+        row = (nacl.utils.random(16), nacl.utils.random(1600))
+        start = time.perf_counter()
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO records VALUES (?, ?)", row)
+        db.execute("COMMIT")
+        samples.append((time.perf_counter() - start) * 1000)
+    db.close()
+    return statistics.median(samples)
 
 
 async def floor_rtt_ms(url: str, rounds: int = 200) -> float:

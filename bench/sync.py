@@ -16,7 +16,10 @@ cost, measuring what a user waits for:
   server), the server's CPU seconds per 1,000 records pushed and pulled, the fresh device's
   resident memory (peak, with the KDF's transient 256 MiB, and steady after the pull).
 
-Beside them, this machine's floor from the same run (bench/floor.py) and the ratios to it.
+Beside them, this machine's floor from the same run (bench/floor.py) and the ratios to it,
+the client's CPU seconds for the write loop, the upload and the fresh pull (`*_cpu_s`: on a
+machine shared with other work, wall times swing with its load while CPU seconds barely
+move), and the 1-minute load average at the start and the end of the run.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from bench.floor import floor_push_pull_s, floor_rtt_ms
+from bench.floor import floor_commit_ms, floor_push_pull_s, floor_rtt_ms
 from client_sdk import Client
 from tests.postgres_cluster import PostgresCluster
 
@@ -189,6 +192,7 @@ async def live_latencies_ms(writer: Client, follower_home: Path, rounds: int) ->
 
 
 async def run(entries: int, work: Path, database: str | None = None) -> dict[str, Any]:
+    load_start = round(os.getloadavg()[0], 2)  # other work on the machine skews wall times
     empty_bytes = 0 if database else await empty_server_bytes(work / "empty")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -199,14 +203,16 @@ async def run(entries: int, work: Path, database: str | None = None) -> dict[str
             empty_bytes = await database_bytes(database)
         rtt_ms = await floor_rtt_ms(url)
         writer = await Client.signup(url, "bench", PASSWORD, home=work / "writer")
-        write_start = time.perf_counter()
-        for index in range(entries):
-            await writer.entries.write(
-                None, entry_text(index), title=f"Day {index}", mood=1 + index % 10
-            )
+        texts = [entry_text(index) for index in range(entries)]
+        write_start, write_cpu = time.perf_counter(), time.process_time()
+        for index, text in enumerate(texts):
+            await writer.entries.write(None, text, title=f"Day {index}", mood=1 + index % 10)
         write_s = time.perf_counter() - write_start
+        write_cpu_s = time.process_time() - write_cpu
         cpu_before = cpu_s(server.pid)
+        upload_cpu = time.process_time()
         upload_s = await timed(writer.sync)
+        upload_cpu_s = time.process_time() - upload_cpu
         push_cpu = cpu_s(server.pid) - cpu_before
 
         cpu_before = cpu_s(server.pid)
@@ -244,6 +250,7 @@ async def run(entries: int, work: Path, database: str | None = None) -> dict[str
         stop(server)
         body_bytes = len(entry_text(0).encode())
         floor_push_s, floor_pull_s = floor_push_pull_s(entries, body_bytes + 100, work)
+        commit_ms = floor_commit_ms(work)
         large = device["noop_sync_ms"]
         push_total_s = write_s + upload_s
         noop_median = statistics.median(large)
@@ -253,9 +260,12 @@ async def run(entries: int, work: Path, database: str | None = None) -> dict[str
             "push_total_s": round(push_total_s, 3),
             "write_s": round(write_s, 3),
             "upload_s": round(upload_s, 3),
+            "write_cpu_s": round(write_cpu_s, 3),
+            "upload_cpu_s": round(upload_cpu_s, 3),
             "import_s": round(import_s, 3),
             "fresh_pull_s": round(device["fresh_pull_s"], 3),
             "pull_us_per_record": round(device["fresh_pull_s"] / entries * 1e6, 1),
+            "fresh_pull_cpu_s": round(device["fresh_pull_cpu_s"], 3),
             "login_s": round(device["login_s"], 3),
             "kdf_s": round(kdf_s, 3),
             "noop_sync_ms_median": round(noop_median, 3),
@@ -273,9 +283,12 @@ async def run(entries: int, work: Path, database: str | None = None) -> dict[str
             "floor_push_s": round(floor_push_s, 3),
             "floor_pull_s": round(floor_pull_s, 3),
             "floor_rtt_ms": round(rtt_ms, 3),
+            "floor_commit_ms": round(commit_ms, 3),
             "push_total_to_floor": round(push_total_s / floor_push_s, 1),
             "fresh_pull_to_floor": round(device["fresh_pull_s"] / floor_pull_s, 1),
             "noop_sync_to_rtt": round(noop_median / rtt_ms, 1),
+            "live_p99_to_commit": round(p99(live) / commit_ms, 1),
+            "load_1m_start_end": [load_start, round(os.getloadavg()[0], 2)],
         }
     finally:
         if server.poll() is None:
@@ -317,9 +330,12 @@ def main() -> None:
     for result in results:
         print(json.dumps(result), file=sys.stderr)
     medians = {
-        key: statistics.median(r[key] for r in results) if key != "database" else r[key]
-        for key in results[0]
-        for r in results[:1]
+        key: statistics.median(r[key] for r in results)
+        if isinstance(value, (int, float))
+        else value
+        if key == "database"
+        else [r[key] for r in results]
+        for key, value in results[0].items()
     }
     print(json.dumps({**medians, "runs": args.runs}))
 
