@@ -761,10 +761,10 @@ class Replica:
         once in `report.erased` (so a server faking an erasure is not silent) and then
         accepted.
 
-        The check reads the store only: when the store has not changed since a check that
-        found no gap (same `Store.version`), it finds none again and is skipped. Whatever
-        the server sends is stored before it counts, so it changes the version and is
-        checked."""
+        The check reads the store only: when the store has not changed since a full check
+        (nothing `behind`) that found no gap (same `Store.version`), it finds none again,
+        full or not, and is skipped. Whatever the server sends is stored before it counts,
+        so it changes the version and is checked."""
         version = await self.store.version()
         if version == self._no_gaps_at:
             return
@@ -784,7 +784,7 @@ class Replica:
                 else:
                     report.withheld.append(gap)
         if not report.erased:
-            if len(report.withheld) == withheld_before:
+            if len(report.withheld) == withheld_before and not behind:
                 self._no_gaps_at = version
             return
         async with self.store.transaction() as tx:
