@@ -249,19 +249,35 @@ def share_entry(
 @click.argument("therapist")
 @pass_home
 def unshare(home: Home, journal_name: str, therapist: str) -> None:
-    """Stop sharing JOURNAL with THERAPIST, now.
+    """Stop sharing JOURNAL with THERAPIST, now, in every way it reaches them.
 
-    The server stops serving them at once and the journal gets a new key, so nothing you
-    write from now on can be read by them. They keep what they already downloaded.
+    Their share of JOURNAL ends, and so does each field-level copy of it kept for them
+    (made by `tj share JOURNAL THERAPIST --only ...`). The server stops serving them at
+    once and each of those journals gets a new key, so nothing you write from now on can
+    be read by them. They keep what they already downloaded.
 
     \b
     Example:
       tj unshare Personal drsmith
     """
-    home.run(lambda client: client.shares.revoke(journal_name, therapist))
-    output.message(
-        f"Stopped sharing {journal_name} with {therapist}; the journal has a new key, so what "
-        "you write from now on stays private."
+    ended = home.run(lambda client: client.shares.revoke(journal_name, therapist))
+    output.message(unshare_confirmation(journal_name, therapist, ended))
+
+
+def unshare_confirmation(journal_name: str, therapist: str, ended: list[str]) -> str:
+    """What ended, in plain words: every journal whose share with the member ended."""
+    copies = [name for name in ended if name != journal_name]
+    if not copies:
+        return (
+            f"Stopped sharing {journal_name} with {therapist}; the journal has a new key, so "
+            f"what you write from now on stays private from {therapist} (they keep what they "
+            "already downloaded)."
+        )
+    names = plain_list(repr(name) for name in copies)
+    return (
+        f"Stopped sharing {journal_name} with {therapist}, including what you shared of it as "
+        f"{names}; each has a new key, so what you write from now on stays private from "
+        f"{therapist} (they keep what they already downloaded)."
     )
 
 

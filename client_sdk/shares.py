@@ -71,12 +71,29 @@ class Shares:
             no_end,
         )
 
-    async def revoke(self, journal: str, username: str) -> None:
-        """Stop sharing now and rotate the journal key, so later records stay private (the
-        member keeps what they already downloaded). Needs the network; raises NotFound when
-        the journal is not shared with `username`, AccessError when it is not this account's."""
-        local = await self._context.local_journal(journal)
-        await self._context.sharing.unshare(local, username)
+    async def revoke(self, journal: str, username: str) -> builtins.list[str]:
+        """Stop sharing `journal` with `username` now, in every way it reaches them: the
+        share of the journal itself and of each field-level copy of it kept for them (see
+        `grant(only=...)`), each ended with a key rotation signed into its access chain, so
+        later records stay private (the member keeps what they already downloaded).
+
+        Returns the names of the journals whose share ended (the journal first). Needs the
+        network; raises NotFound when neither the journal nor a copy of it is shared with
+        `username`, AccessError when it is not this account's, NetworkError offline.
+
+            ended = await client.shares.revoke("Personal", "drsmith")
+            # ["Personal", "Personal (mood, tags) for drsmith"]
+        """
+        context = self._context
+        local = await context.local_journal(journal)
+        same_named = [
+            j
+            for j in await context.store.journals()
+            if j.role == "owner"
+            and j.journal_id != local.journal_id
+            and context.display(j) == context.display(local)
+        ]
+        return await context.sharing.unshare(local, username, same_named)
 
     async def grant_entry(
         self,

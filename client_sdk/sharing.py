@@ -354,20 +354,42 @@ class Sharing:
         await self.replica.push_outbox()
         return expires_at
 
-    async def unshare(self, journal: LocalJournal, username: str) -> None:
-        """Remove the member from the chain and rotate the key, in one request, so that
-        records written afterwards stay unreadable to them."""
+    async def unshare(
+        self, journal: LocalJournal, username: str, same_named: list[LocalJournal] | None = None
+    ) -> list[str]:
+        """End every way `journal` reaches the member: their share of the journal itself and
+        of each field-level copy of it kept for them (and of `same_named`, other journals of
+        this account shown under the same name). Each ends with the member removed from the
+        chain and a key rotation, in one request per journal, so that records written
+        afterwards stay unreadable to them. Returns the names of the journals whose share
+        ended; raises NotFound when none of them is shared with the member."""
         if journal.role != "owner":
             raise AccessError(f"only the owner of {journal.name!r} can stop sharing it")
         # The member's records this device holds bound what it may still have written
         # (access.with_counters): take in what it wrote until now first.
         await self.replica.sync()
         name = normalize_username(username)
-        state = self.replica.chains.current(journal.journal_id)
-        member = next((m for m in state.members.values() if m.username == name), None)
-        if member is None:
+        owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
+        sources = {journal.journal_id} | {j.journal_id for j in same_named or []}
+        copies = [
+            journal_id
+            for journal_id, settings in self.disclosures().items()
+            if settings.kind == "mirror" and settings.mirror_of in sources
+        ]
+        ended = []
+        for journal_id in [journal.journal_id, *(sources - {journal.journal_id}), *copies]:
+            target = owned.get(journal_id)
+            if target is None or self.replica.chains.problem(journal_id):
+                continue
+            state = self.replica.chains.current(journal_id)
+            member = next((m for m in state.members.values() if m.username == name), None)
+            if member is None:
+                continue
+            await self.replica.change_access(target, [access.removed(member.handle)])
+            ended.append(target.name)
+        if not ended:
             raise NotFound(f"{journal.name!r} is not shared with {name}")
-        await self.replica.change_access(journal, [access.removed(member.handle)])
+        return ended
 
     async def shares(self) -> list[ShareInfo]:
         """Members of this account's journals, from their verified access chains (members
@@ -466,6 +488,9 @@ class Sharing:
     ) -> LocalJournal:
         """The owner's journal kept for `peer` with this purpose, created on demand (a
         "brief" journal is new each time: one per brief)."""
+        # This device may not have read the chains yet, and another device of this account
+        # may have made the journal: look at the verified chains as the server lists them now.
+        await self.replica.refresh_journals()
         journals = {j.journal_id: j for j in await self.store.journals()}
         for journal_id, settings in self.disclosures().items():
             same = (settings.member_id, settings.mirror_of, settings.fields, settings.kind) == (
