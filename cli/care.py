@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli import output
-from cli.main import Home, cli, journal_option, json_option, pass_home, sync_note
+from cli.main import Home, cli, journal_option, json_option, pass_home, sync_note, synced_first
 from client_sdk import Client
 from client_sdk.schedule import COMPLETIONS, Assignment, Due, HomeworkEntry
 from client_sdk.templates import Template, parse_field_value, template
@@ -93,11 +93,14 @@ def assignments(
     """
     if click.get_current_context().invoked_subcommand is not None:
         return
-    found = home.run(
-        lambda client: client.assignments.assignments(
+
+    async def work(client: Client) -> list[Assignment]:
+        await synced_first(client)
+        return await client.assignments.assignments(
             journal_name, include_cancelled=include_cancelled
         )
-    )
+
+    found = home.run(work)
     output.show_rows(found, as_json, assignments_table, "No assignments.")
 
 
@@ -132,9 +135,12 @@ def due(home: Home, journal_name: str | None, include_upcoming: bool, as_json: b
       tj due
       tj due --all --json
     """
-    found = home.run(
-        lambda client: client.assignments.due(journal_name, include_upcoming=include_upcoming)
-    )
+
+    async def work(client: Client) -> list[Due]:
+        await synced_first(client)
+        return await client.assignments.due(journal_name, include_upcoming=include_upcoming)
+
+    found = home.run(work)
     output.show_rows(found, as_json, due_table, "Nothing is due.")
 
 

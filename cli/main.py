@@ -20,7 +20,14 @@ import click
 
 from cli import output
 from cli.progress import sync_once
-from client_sdk import EMOTIONS, INSECURE_TEST_COST, Client, NetworkError, TJError
+from client_sdk import (
+    EMOTIONS,
+    INSECURE_TEST_COST,
+    Client,
+    NetworkError,
+    RetryPolicy,
+    TJError,
+)
 
 APP_NAME = "therapy-journal"
 OFFLINE_NOTE = "saved locally; will sync when the server is reachable"
@@ -499,6 +506,22 @@ async def sync_note(client: Client) -> str:
     if report.problems:
         return f"synced; {len(report.problems)} record(s) failed verification: see `tj sync`"
     return "synced"
+
+
+async def synced_first(client: Client) -> None:
+    """Before a command shows what others sent (notes, flags, briefs, assignments): sync, one
+    try without retries so a server that is down costs no wait; when that fails, say on
+    stderr when this device last synced, so nothing shown passes for current."""
+    try:
+        await client.sync(retry=RetryPolicy(attempts=1))
+        return
+    except NetworkError:
+        reason = "the server cannot be reached"
+    except TJError as error:
+        reason = f"sync failed: {error}"
+    last = await client.last_synced()
+    when = f"its last sync, {output.local_time(last)}" if last else "before its first sync"
+    output.message(f"Not synced ({reason}): showing what this device had at {when}.")
 
 
 async def then_sync(change: Callable[[Client], Awaitable[T]], client: Client) -> tuple[T, str]:

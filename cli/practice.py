@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli import output
-from cli.main import Home, cli, json_option, pass_home, sync_note
+from cli.main import Home, cli, json_option, pass_home, sync_note, synced_first
 from cli.sharing import parse_until
 from client_sdk import Client
 from client_sdk.brief import Brief, BriefView, DiscussItem
@@ -61,7 +61,7 @@ def caseload(
     """
 
     async def work(client: Client) -> list[CaseloadRow]:
-        await sync_note(client)
+        await synced_first(client)
         return await client.caseload.rows(quiet_days=quiet_days, mood_drop=mood_drop)
 
     rows = home.run(work)
@@ -219,7 +219,12 @@ def briefs(home: Home, as_json: bool) -> None:
     Example:
       tj briefs --json
     """
-    found = home.run(lambda client: client.briefs.received())
+
+    async def work(client: Client) -> list[BriefView]:
+        await synced_first(client)
+        return await client.briefs.received()
+
+    found = home.run(work)
     output.show_rows(found, as_json, briefs_table, "No briefs shared with you.")
 
 

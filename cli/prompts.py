@@ -7,8 +7,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli import output
-from cli.main import Home, cli, json_option, pass_home
-from client_sdk import CATEGORIES, Prompt
+from cli.main import Home, cli, json_option, pass_home, synced_first
+from client_sdk import CATEGORIES, Client, Prompt
 
 category_option = click.option(
     "--category",
@@ -53,7 +53,12 @@ def prompt_list(home: Home, category: str | None, as_json: bool) -> None:
       tj prompt list
       tj prompt list --category coping --json
     """
-    prompts = home.run(lambda client: client.prompts.list(category))
+
+    async def work(client: Client) -> list[Prompt]:
+        await synced_first(client)
+        return await client.prompts.list(category)
+
+    prompts = home.run(work)
     prompts.sort(key=list_order)
     output.show_rows(prompts, as_json, prompts_table)
 

@@ -11,7 +11,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli import output
-from cli.main import Home, cli, journal_option, json_option, pass_home, sync_note
+from cli.main import (
+    Home,
+    cli,
+    journal_option,
+    json_option,
+    pass_home,
+    sync_note,
+    synced_first,
+)
 from client_sdk import Client, SafetyFlag, SafetyPlan
 
 
@@ -123,7 +131,12 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
     Example:
       tj safety flags --json
     """
-    flags = home.run(lambda client: client.safety.flags(journal_name))
+
+    async def work(client: Client) -> list[SafetyFlag]:
+        await synced_first(client)
+        return await client.safety.flags(journal_name)
+
+    flags = home.run(work)
     output.show_rows(flags, as_json, flags_table, "No safety flags.")
 
 

@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli import output
-from cli.main import Home, cli, json_option, pass_home, sync_note, then_sync
+from cli.main import Home, cli, json_option, pass_home, sync_note, synced_first, then_sync
 from client_sdk import AuditInfo, Client, Note, SharedJournal, ShareInfo
 from client_sdk.sharing import DISCLOSABLE
 
@@ -427,7 +427,12 @@ def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
       tj notes
       tj notes --journal Personal --json
     """
-    found = home.run(lambda client: client.notes.list(journal_name))
+
+    async def work(client: Client) -> list[Note]:
+        await synced_first(client)
+        return await client.notes.list(journal_name)
+
+    found = home.run(work)
     output.show_rows(found, as_json, notes_table, "No notes yet.")
 
 

@@ -40,7 +40,7 @@ from client_sdk.journals import Journals
 from client_sdk.live import DEFAULT_BACKOFF, Backoff
 from client_sdk.live import notices as live_notices
 from client_sdk.measures import Measures
-from client_sdk.models import Notice, normalize_username
+from client_sdk.models import Notice, normalize_username, now_ms, to_datetime
 from client_sdk.notes import Notes
 from client_sdk.portability import Archives
 from client_sdk.practice import Briefs, Caseload
@@ -61,7 +61,9 @@ from client_sdk.shares import Shares
 from client_sdk.sharing import Sharing
 from client_sdk.store import LocalJournal, Problem, Store
 from client_sdk.sync import Progress, SyncReport
-from client_sdk.transport import Transport
+from client_sdk.transport import RetryPolicy, Transport
+
+LAST_SYNCED = "last_synced_at"  # settings row: ms since the epoch (UTC) of the last sync
 
 
 class Client:
@@ -387,7 +389,13 @@ class Client:
 
     # --- sync ---------------------------------------------------------------------------------
 
-    async def sync(self, progress: Progress | None = None, *, strict: bool = False) -> SyncReport:
+    async def sync(
+        self,
+        progress: Progress | None = None,
+        *,
+        strict: bool = False,
+        retry: RetryPolicy | None = None,
+    ) -> SyncReport:
         """Push the outbox, then pull new records of every journal until up to date.
 
         `progress`, if given, is called with a SyncProgress after every batch and page.
@@ -399,11 +407,27 @@ class Client:
         did not deliver (protocol.md "Withholding"); with `strict=True` the sync raises
         WithheldRecordsError instead (after completing; `error.report` is the report), and
         also when the pull is incomplete (`SyncReport.incomplete`).
+        `retry` replaces the transport's RetryPolicy for this sync only (`NO_RETRY`: one
+        try, for an app that shows what it has at once when the server is down).
+        A sync that completes is remembered: see `last_synced()`.
         """
-        report = await self.replica.sync(progress)
+        saved = self.transport.retry
+        self.transport.retry = retry or saved
+        try:
+            report = await self.replica.sync(progress)
+        finally:
+            self.transport.retry = saved
+        async with self.store.transaction() as tx:
+            await tx.set_setting(LAST_SYNCED, now_ms())
         if strict:
             report.raise_for_withheld()
         return report
+
+    async def last_synced(self) -> datetime | None:
+        """When a sync last completed on this device (UTC), or None if never: what the data
+        shown offline is as of."""
+        value = await self.store.setting(LAST_SYNCED)
+        return to_datetime(int(value)) if isinstance(value, int) and value > 0 else None
 
     def changes(self, *, live: bool = False, backoff: Backoff = DEFAULT_BACKOFF) -> ChangeStream:
         """The change feed (changes.py): every document written on this device

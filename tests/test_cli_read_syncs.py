@@ -1,0 +1,90 @@
+"""Commands that show what others sent (safety flags, briefs, notes, prompts, assignments, due)
+sync first when the server answers, and say when this device last synced when it does not,
+without a long wait (real server on loopback, CliRunner)."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli import Device, Outage, outage  # noqa: F401 (the outage fixture)
+from tests.test_cli_insights import new_device
+
+NOT_SYNCED = "Not synced (the server cannot be reached): showing what this device had at"
+
+
+async def test_a_therapist_sees_a_new_flag_brief_and_note_without_running_sync_first(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use",
+        "--safety-flags",
+    )  # fmt: skip
+    await drsmith.ok("sync")
+    assert "No safety flags." in (await drsmith.ok("safety", "flags")).stderr
+
+    await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
+    await ana.ok("brief", "drsmith", "--yes")
+    await ana.ok("note", "Personal", "Ask about sleep.")
+
+    [flag] = await drsmith.json("safety", "flags")
+    assert (flag["owner"], flag["item"]) == ("ana", 9)
+    [brief] = await drsmith.json("briefs")
+    assert brief["client"] == "ana"
+    notes = await drsmith.json("notes")
+    assert [n["text"] for n in notes] == ["Ask about sleep."]
+
+
+async def test_a_second_device_sees_the_therapists_note_and_prompt_without_running_sync(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
+    await drsmith.ok("sync")
+    await drsmith.ok("note", "ana/Personal", "Good progress.")
+    await drsmith.ok("note", "ana/Personal", "--prompt", "What helped this week?")
+    await drsmith.ok("assign", "ana/Personal", "measure", "phq9", "--every", "7")
+
+    notes = await ana.json("notes")
+    assert {(n["kind"], n["text"], n["author"]) for n in notes} == {
+        ("note", "Good progress.", "drsmith"),
+        ("prompt", "What helped this week?", "drsmith"),
+    }
+    prompts = await ana.json("prompt", "list")
+    assert prompts[0]["text"] == "What helped this week?"
+    assert [a["target"] for a in await ana.json("assignments")] == ["phq9"]
+
+
+async def test_offline_a_read_command_says_when_the_device_last_synced_and_does_not_wait(
+    live_server: RunningServer, tmp_path: Path, outage: Outage
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("note", "Personal", "Ask about sleep.")
+    await ana.ok("sync")
+    synced = datetime.now().astimezone().strftime("%Y-%m-%d %H:")
+    await outage.begin()
+    for command in (
+        ("notes",), ("safety", "flags"), ("briefs",), ("prompt", "list"), ("assignments",),
+        ("due",), ("caseload",),
+    ):  # fmt: skip
+        started = time.monotonic()
+        shown = await ana.ok(*command)
+        assert time.monotonic() - started < 2.0, command
+        said = " ".join(shown.stderr.split())
+        assert NOT_SYNCED in said and f"its last sync, {synced}" in said, (command, said)
+    assert "Ask about sleep." in (await ana.ok("notes")).stdout
+
+
+async def test_a_device_that_never_synced_says_so_offline(
+    live_server: RunningServer, tmp_path: Path, outage: Outage
+) -> None:
+    ben = Device(tmp_path / "ben", live_server.url)
+    await ben.json("signup", live_server.url, "ben")
+    await outage.begin()
+    said = " ".join((await ben.ok("notes")).stderr.split())
+    assert f"{NOT_SYNCED} before its first sync." in said
