@@ -216,8 +216,7 @@ class Assignments:
             return self._replica.profile.username
         if account_id == local.owner_id:
             return self._owner(local)
-        peer = await self._store.peer(account_id)
-        return peer.username if peer else self._replica.former_annotator(local, account_id)
+        return await self._replica.member_name(local, account_id)
 
 
 class Homework:

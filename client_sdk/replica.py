@@ -1171,11 +1171,24 @@ class Replica:
             body.author, record.epoch, body.device, body.counter
         )
 
-    def former_annotator(self, journal: LocalJournal, author: bytes) -> str:
-        """The username the owner's chain gives a (possibly former) member."""
+    async def member_name(self, journal: LocalJournal, account_id: bytes) -> str:
+        """The username of an author in `journal`, from verified identities only, the same on
+        every device: this account, a pinned peer, else the (possibly former) member as the
+        owner's verified chain names them (read from the store in a client just opened).
+        Never an id: an author the chain does not name is called so."""
+        if account_id == self.profile.account_id:
+            return self.profile.username
+        peer = await self.store.peer(account_id)
+        if peer is not None:
+            return peer.username
+        await self.load_access()
         state = self.chains.state(journal.journal_id)
-        signer = state.signers.get(author) if state else None
-        return signer.username if signer else author.hex()[:12]
+        signer = state.signers.get(account_id) if state else None
+        if signer is not None:
+            return signer.username
+        if account_id == journal.owner_id and journal.owner_name:
+            return journal.owner_name
+        return "an account this journal's access chain does not name"
 
     def _signed_meta(self, journal_id: bytes, epoch: int, name: str) -> bytes:
         signature = keys.sign_journal_name(self.profile.secrets, journal_id, epoch, name)

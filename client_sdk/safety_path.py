@@ -257,5 +257,4 @@ class SafetyPath:
     async def _name(self, local: LocalJournal, account_id: bytes) -> str:
         if account_id == self._replica.profile.account_id:
             return self._replica.profile.username
-        peer = await self._store.peer(account_id)
-        return peer.username if peer else self._replica.former_annotator(local, account_id)
+        return await self._replica.member_name(local, account_id)

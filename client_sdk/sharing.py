@@ -626,11 +626,7 @@ class Sharing:
         return sorted(found, key=lambda n: (not n.by_therapist, n.created_at), reverse=False)
 
     async def _note(self, journal: LocalJournal, document: Document, author: bytes) -> Note:
-        if author == self.profile.account_id:
-            name = self.profile.username
-        else:
-            peer = await self.store.peer(author)
-            name = peer.username if peer else self.replica.former_annotator(journal, author)
+        name = await self.replica.member_name(journal, author)
         return Note(
             document.doc_id.hex(),
             journal.name,

@@ -61,7 +61,9 @@ async def test_a_second_device_sees_the_therapists_note_and_prompt_without_runni
 
 
 async def test_offline_a_read_command_says_when_the_device_last_synced_and_does_not_wait(
-    live_server: RunningServer, tmp_path: Path, outage: Outage
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
 ) -> None:
     ana = await new_device(live_server, tmp_path, "ana")
     await ana.ok("note", "Personal", "Ask about sleep.")
@@ -81,7 +83,9 @@ async def test_offline_a_read_command_says_when_the_device_last_synced_and_does_
 
 
 async def test_a_device_that_never_synced_says_so_offline(
-    live_server: RunningServer, tmp_path: Path, outage: Outage
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
 ) -> None:
     ben = Device(tmp_path / "ben", live_server.url)
     await ben.json("signup", live_server.url, "ben")
