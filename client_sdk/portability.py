@@ -94,9 +94,14 @@ class Archives:
         self.notes = notes
 
     async def export_json(self) -> dict[str, Any]:
-        """Everything this device can decrypt (journals, entries, goals with check-ins, notes)
-        as one JSON-ready dict; `import_json` reads it back into any account (archive.py).
-        Times are ISO 8601 strings in UTC. Works offline."""
+        """The journals this device can decrypt with their entries, goals with check-ins,
+        notes and prompts, as one JSON-ready dict; `import_json` reads it back into any
+        account (archive.py). Times are ISO 8601 strings in UTC. Works offline.
+
+        Not included: questionnaire results, homework, assignments, the safety plan and
+        crisis line, safety flags and their acknowledgements, briefs, and the copies kept for
+        a therapist (`client.measures`, `client.homework`, `client.assignments`,
+        `client.safety` and `client.briefs` list them, each view with `to_dict()`)."""
         return (await gather(self, datetime.now().astimezone())).to_dict()
 
     async def export_markdown(self, directory: Path | str) -> list[Path]:
