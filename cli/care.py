@@ -16,7 +16,7 @@ from cli import output
 from cli.main import Home, cli, journal_option, json_option, pass_home, sync_note, synced_first
 from client_sdk import Client
 from client_sdk.schedule import COMPLETIONS, Assignment, Due, HomeworkEntry
-from client_sdk.templates import Template, parse_field_value, template
+from client_sdk.templates import COMPUTED_LABELS, Template, parse_field_value, template
 
 date_type = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%d %H:%M"])
 
@@ -348,7 +348,9 @@ def ask_fields(chosen: Template) -> dict[str, Any]:
 def homework_list(
     home: Home, template_name: str | None, journal_name: str | None, as_json: bool
 ) -> None:
-    """Homework, newest first.
+    """Homework, newest first. The summary is a sleep diary's sleep efficiency, else the
+    first field answered in the template's order (a thought record's situation, an
+    activation's activity).
 
     \b
     Example:
@@ -365,7 +367,10 @@ def homework_list(
 @json_option
 @pass_home
 def homework_show(home: Home, homework_id: str, as_json: bool) -> None:
-    """One piece of homework with every field.
+    """One piece of homework: id, homework, journal, written, completion; then each field
+    answered, as its label with the value indented below it, in the template's order (`tj
+    homework templates`); then the values computed from them (a sleep diary's time in bed,
+    total sleep time and sleep efficiency). --json keeps the same order.
 
     \b
     Example:
@@ -420,30 +425,48 @@ def homework_table(found: list[HomeworkEntry]) -> Table:
     table = Table("id", "date", "template", "completion", "summary")
     table.columns[0].no_wrap = table.columns[1].no_wrap = True
     for item in found:
-        summary = (
-            f"sleep efficiency {item.computed['sleep_efficiency_percent']}%"
-            if "sleep_efficiency_percent" in item.computed
-            else output.preview(str(next(iter(item.values.values()), "")))
-        )
         table.add_row(
             output.short_id(item.id),
             output.local_time(item.created_at),
             item.template,
             item.completion,
-            escape(summary),
+            escape(homework_summary(item)),
         )
     return table
 
 
+def homework_summary(item: HomeworkEntry) -> str:
+    """The sleep efficiency of a sleep diary, else the first field answered, in the
+    template's order (the situation of a thought record, the activity of an activation)."""
+    if "sleep_efficiency_percent" in item.computed:
+        return f"sleep efficiency {item.computed['sleep_efficiency_percent']}%"
+    for value in item.values.values():
+        if value not in ("", None):
+            return output.preview(value_text(value))
+    return ""
+
+
 def homework_text(item: HomeworkEntry) -> str:
+    """The header, then each field answered as its template label and the value below it,
+    in the template's order (`tj homework templates`), then the computed values."""
     lines = [
         f"id:         {item.id}",
         f"homework:   {item.title}",
         f"journal:    {item.journal}",
         f"written:    {output.local_time(item.created_at)}",
         f"completion: {item.completion}",
-        "",
     ]
-    lines += [f"{name}: {value}" for name, value in item.values.items()]
-    lines += [f"{name}: {value}" for name, value in item.computed.items()]
+    labels = {spec.id: spec.label for spec in template(item.template).fields}
+    for field_id, value in item.values.items():
+        lines += ["", labels.get(field_id, field_id.replace("_", " ").capitalize())]
+        lines += [f"  {line}" for line in value_text(value).splitlines() or [""]]
+    for field_id, value in item.computed.items():
+        lines += ["", COMPUTED_LABELS.get(field_id, field_id.replace("_", " ").capitalize())]
+        lines.append(f"  {value_text(value)}")
     return "\n".join(lines)
+
+
+def value_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)

@@ -101,7 +101,8 @@ class Due:
 @dataclass(frozen=True)
 class HomeworkEntry:
     """Homework written from a template (templates.py): `values` maps the template's field ids
-    to what was entered, `computed` holds the values derived from them (e.g. sleep efficiency,
+    to what was entered, in the template's field order (fields it no longer has last, by id);
+    `computed` holds the values derived from them in the template's `computed` order (e.g. sleep efficiency,
     percent), `completion` is "fully", "partly" or "not done", `assignment_id` the assignment it
     completes (or None); `created_at` is UTC."""
 
@@ -273,11 +274,18 @@ def homework_view(document: Document, journal: str, journal_id: str) -> Homework
     raw = document.field("values")
     if template is None or not isinstance(raw, dict):
         return None
-    values = {k: _plain(v) for k, v in raw.items() if isinstance(k, str)}
+    # A document's map has no order of its own: values follow the template's fields, then any
+    # others by id, so every device and every run shows them the same way.
+    order = {spec.id: i for i, spec in enumerate(template.fields)}
+    keys = sorted(
+        (k for k in raw if isinstance(k, str)), key=lambda k: (order.get(k, len(order)), k)
+    )
+    values = {k: _plain(raw[k]) for k in keys}
     try:
-        computed = template.computed_values(values)
+        figures = template.computed_values(values)
     except (InvalidInput, ValueError, TypeError):
-        computed = {}
+        figures = {}
+    computed = {k: figures[k] for k in template.computed if k in figures}
     completion = document.field("completion")
     assignment_id = document.field("assignment_id")
     return HomeworkEntry(

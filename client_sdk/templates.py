@@ -139,6 +139,14 @@ def _minutes(clock: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
+COMPUTED_LABELS = {
+    "time_in_bed_minutes": "Time in bed (minutes)",
+    "total_sleep_minutes": "Total sleep time (minutes)",
+    "sleep_efficiency_percent": "Sleep efficiency (%: total sleep time / time in bed)",
+}
+"""Plain labels of the computed values, by id (the fields' labels are in each template)."""
+
+
 def sleep_figures(values: Mapping[str, Any]) -> dict[str, Any]:
     """Time in bed, total sleep time (minutes) and sleep efficiency (percent, one decimal),
     or {} when a needed value is missing. InvalidInput if the times do not fit together."""

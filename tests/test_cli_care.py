@@ -92,3 +92,54 @@ async def test_homework_is_edited_and_deleted_from_the_command_line(
     await ana.ok("homework", "delete", added["id"])
     assert await ana.json("homework", "list") == []
     assert "deleted" in failed_with_one_line(await ana.tj("homework", "delete", added["id"]))
+
+
+async def test_homework_show_and_list_print_fields_in_the_templates_order_with_plain_labels(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    record = [
+        "--set", "rerated_intensity=40", "--set", "evidence_for=They frowned.",
+        "--set", "balanced_thought=They were tired.", "--set", "intensity=80",
+        "--set", "emotion=shame", "--set", "automatic_thought=They think I'm useless.",
+        "--set", "evidence_against=They thanked me.", "--set", "situation=The team meeting.",
+    ]  # fmt: skip
+    added = await ana.json("homework", "add", "thought-record", *record)
+    order = [
+        "situation", "automatic_thought", "emotion", "intensity", "evidence_for",
+        "evidence_against", "balanced_thought", "rerated_intensity",
+    ]  # fmt: skip
+    assert list(added["values"]) == order
+    shown = [(await ana.ok("homework", "show", added["id"][:8])).stdout for _ in range(3)]
+    assert shown[0] == shown[1] == shown[2]
+    lines = shown[0].splitlines()
+    labels = [
+        "Situation: where were you, what happened?",
+        "Automatic thought: what went through your mind?",
+        "Emotion you felt",
+        "How intense was the emotion (0-100%)?",
+        "Evidence that supports the thought",
+        "Evidence that does not support the thought",
+        "Alternative, balanced thought",
+        "How intense is the emotion now (0-100%)?",
+    ]
+    assert [line for line in lines if line in labels] == labels
+    assert lines[lines.index(labels[0]) + 1] == "  The team meeting."
+    assert not any(name in shown[0] for name in ("evidence_for", "rerated_intensity"))
+    assert list((await ana.json("homework", "show", added["id"][:8]))["values"]) == order
+    listed = [(await ana.ok("homework", "list")).stdout for _ in range(3)]
+    assert listed[0] == listed[1] == listed[2]
+    assert "The team" in listed[0] and "meeting." in listed[0]  # the situation, wrapped
+
+    night = [
+        "--set", "out_of_bed_time=07:00", "--set", "bed_time=23:00",
+        "--set", "final_wake_time=06:30", "--set", "try_sleep_time=23:30",
+        "--set", "awake_minutes=0", "--set", "awakenings=0", "--set", "sleep_onset_minutes=0",
+    ]  # fmt: skip
+    diary = await ana.json("homework", "add", "sleep-diary", *night)
+    assert list(diary["computed"]) == [
+        "time_in_bed_minutes", "total_sleep_minutes", "sleep_efficiency_percent",
+    ]  # fmt: skip
+    text = (await ana.ok("homework", "show", diary["id"][:8])).stdout
+    assert "Sleep efficiency (%: total sleep time / time in bed)\n  87.5" in text
+    assert text.index("What time did you get into bed?") < text.index("What time was your final")
