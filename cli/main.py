@@ -121,10 +121,15 @@ HINTS = {
 command)."""
 
 
-def with_hint(error: TJError) -> str:
-    """The error's message, with the CLI's advice for its subject if there is one."""
+def with_hint(error: TJError, verbose: bool = False) -> str:
+    """The error's message, with the CLI's advice for its subject if there is one; with
+    `verbose`, the server's error code (or the network failure's type) after it."""
     hint = HINTS.get(error.subject or "")
-    return f"{error}: {hint}" if hint else str(error)
+    text = f"{error}: {hint}" if hint else str(error)
+    if verbose:
+        code = error.code or (type(error.__cause__).__name__ if error.__cause__ else None)
+        text += f" (code: {code or type(error).__name__})"
+    return text
 
 
 class TJGroup(click.Group):
@@ -134,7 +139,8 @@ class TJGroup(click.Group):
         try:
             return super().invoke(ctx)
         except TJError as error:
-            raise click.ClickException(output.one_line(with_hint(error))) from None
+            verbose = bool(ctx.params.get("verbose"))
+            raise click.ClickException(output.one_line(with_hint(error, verbose))) from None
         except OSError as error:
             raise click.ClickException(output.one_line(str(error))) from None
 
@@ -191,10 +197,19 @@ emotion_option = click.option(
     help="TEST ONLY, never for real accounts: use the weakest Argon2id cost "
     "(INSECURE_TEST_COST) so test suites run fast [env: TJ_INSECURE_TEST_KDF=1].",
 )
+@click.option(
+    "--verbose",
+    is_flag=True,
+    help="On an error, also print its code (the server's, e.g. auth_failed, or the network's).",
+)
 @click.version_option(package_name="therapy-journal-sync", prog_name="tj")
 @click.pass_context
 def cli(
-    ctx: click.Context, home: Path, password_file: Path | None, insecure_test_kdf: bool
+    ctx: click.Context,
+    home: Path,
+    password_file: Path | None,
+    insecure_test_kdf: bool,
+    verbose: bool,
 ) -> None:
     """Therapy Journal: an end-to-end encrypted journal that syncs between your devices.
 

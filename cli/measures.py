@@ -14,6 +14,7 @@ from rich.table import Table
 from cli import output
 from cli.main import Home, cli, journal_option, json_option, pass_home, sync_note
 from cli.safety import show_safety_message
+from cli.sharing import items_shared
 from client_sdk import Client, Instrument, MeasureResult, ScoreChange, Taken
 from client_sdk.scoring import instrument as find_instrument
 
@@ -228,7 +229,7 @@ def measure_share(
         output.print_json(shared)
     else:
         what = "score" if without_answers else "score and answers"
-        output.data(f"Shared the {what} with {therapist} in {shared['journal']}.")
+        output.data(items_shared(f"Shared the {what}", therapist, str(shared["journal"])) + ".")
     output.message(note)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 import click
@@ -24,6 +24,15 @@ SHORT_ID = 12  # hex digits shown in tables; any unique prefix of 4 or more is a
 def local_time(moment: datetime) -> str:
     """A date in the user's local time zone, to the minute."""
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def share_end(moment: datetime) -> str:
+    """When a share ends, as the user gave it: `--until 2027-06-30` ends at local midnight
+    after that day, shown "2027-06-30 (end of day)"; any other moment to the minute."""
+    local = moment.astimezone()
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        return f"{(local - timedelta(days=1)):%Y-%m-%d} (end of day)"
+    return local.strftime("%Y-%m-%d %H:%M")
 
 
 def local_date(moment: datetime) -> str:

@@ -150,9 +150,9 @@ def brief(
     else:
         ends = datetime.fromisoformat(str(shared["expires_at"])) if shared["expires_at"] else None
         output.message(
-            f"Shared with {therapist} until {output.local_time(ends)}."
+            f"Shared the brief with {therapist} until {output.share_end(ends)}."
             if ends
-            else f"Shared with {therapist}."
+            else f"Shared the brief with {therapist}."
         )
     output.message(note)
 

@@ -117,7 +117,11 @@ def safety_crisis_line(home: Home, journal_name: str, text: str) -> None:
         await client.safety.set_crisis_line(journal_name, text)
         return await sync_note(client)
 
-    output.message(home.run(work))
+    note = home.run(work)
+    output.message(
+        f"Set the crisis line of {journal_name} to {text!r}: its owner sees it with the safety "
+        f"message when they have not set their own; {note}."
+    )
 
 
 @safety.command("flags")

@@ -241,7 +241,18 @@ def share_entry(
     if as_json:
         output.print_json(shared.to_dict())
     else:
-        output.message(f"Shared entry {entry_id} with {shared.member} in {shared.journal}; {note}.")
+        output.message(
+            f"{items_shared(f'Shared entry {entry_id}', shared.member, shared.journal)}; {note}."
+        )
+
+
+def items_shared(what: str, member: str, journal: str) -> str:
+    """ "Shared entry 3fa9 with drsmith, in the journal "Shared with drsmith" that holds what
+    you share with them one item at a time (stop: tj unshare ...)"."""
+    return (
+        f"{what} with {member}, in the journal {journal!r} that holds what you share with "
+        f'them one item at a time (to stop: tj unshare "{journal}" {member})'
+    )
 
 
 @cli.command()
@@ -381,7 +392,10 @@ def verify(home: Home, username: str, fingerprint: str) -> None:
       tj verify drsmith "12345 67890 12345 67890 12345 67890"
     """
     home.run(lambda client: client.shares.verify(username, fingerprint))
-    output.message(f"Verified the keys of {username}; sharing with them works again.")
+    output.message(
+        f"Verified {username}'s keys: they match the fingerprint you compared, and this device "
+        "trusts them from now on."
+    )
 
 
 # --- notes and prompts ------------------------------------------------------------------------
@@ -440,18 +454,15 @@ def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
 
 
 def end_text(expires_at: datetime) -> str:
-    """ "through 2027-06-30" for an end at local midnight (how `--until DATE` is stored),
-    else "until 2027-06-30 14:00" (local time)."""
-    local = expires_at.astimezone()
-    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
-        return "through " + output.local_date(local - timedelta(days=1))
-    return "until " + output.local_time(local)
+    """ "until 2027-06-30 (end of day)" for an end at local midnight (how `--until DATE` is
+    stored), else "until 2027-06-30 14:00" (local time)."""
+    return "until " + output.share_end(expires_at)
 
 
 def expiry_text(expires_at: datetime | None, expired: bool = False) -> str:
     if expires_at is None:
         return "never"
-    return "ended " + output.local_time(expires_at) if expired else end_text(expires_at)
+    return ("ended " if expired else "") + output.share_end(expires_at)
 
 
 def shares_table(found: Iterable[ShareInfo]) -> Table:

@@ -171,10 +171,11 @@ class Transport:
                 status = resp.status
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            # The aiohttp exception stays as __cause__ (for logs), out of the words.
             raise NetworkError(
-                f"cannot reach the server at {self.base_url} ({type(error).__name__}); "
-                "your changes are kept on this device and will sync later"
-            ) from None
+                f"cannot reach the server at {self.base_url}: {reason(error)}; your changes "
+                "are kept on this device and will sync later"
+            ) from error
         if status != 200:
             raise _error_from(status, raw, retry_after)
         try:
@@ -183,6 +184,17 @@ class Transport:
             raise NetworkError(
                 f"the server sent a malformed reply to {path}: {error}", transient=False
             ) from None
+
+
+def reason(error: BaseException) -> str:
+    """Why a request did not reach the server, in plain words."""
+    if isinstance(error, TimeoutError):
+        return "it did not answer in time"
+    if isinstance(error, aiohttp.ClientConnectorError | ConnectionRefusedError):
+        return "nothing answers at that address (is it down, or are you offline?)"
+    if isinstance(error, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
+        return "the connection broke off"
+    return "the network failed"
 
 
 def normalize_url(url: str) -> str:
@@ -213,7 +225,7 @@ def _error_from(status: int, raw: bytes, retry_after: float | None) -> TJError:
         code, message = reply.code, reply.message
     except wire.WireError:
         code, message = "unknown", f"the server answered HTTP {status}"
-    text = f"{message} [{code}]"
+    text = message  # the code stays machine-readable in `error.code`, not in the words
     error_type = STATUS_ERRORS.get(status)
     error: TJError
     if status == 429:

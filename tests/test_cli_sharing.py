@@ -119,7 +119,7 @@ async def test_shares_lists_journal_member_role_and_expiry_and_unshare_ends_the_
         "2099-12-31"
     )  # the end of that day, local time, shown in UTC
     table = (await ana.ok("shares")).stdout
-    assert "tom" in table and "annotate" in table and "through 2099-12-31" in table
+    assert "tom" in table and "annotate" in table and "2099-12-31 (end of day)" in table
 
     await ana.ok("unshare", "Personal", "tom")
     assert await ana.json("shares") == []
@@ -136,13 +136,13 @@ async def test_changing_a_shares_role_keeps_its_end_date_and_never_lifts_it(
     shared = await ana.ok(
         "share", "Personal", "tom", "--until", "2099-12-31", "--trust-on-first-use"
     )  # fmt: skip
-    assert "(read) through 2099-12-31" in shared.stderr, shared.stderr
+    assert "(read) until 2099-12-31 (end of day)" in shared.stderr, shared.stderr
     [before] = await ana.json("shares")
 
     changed = await ana.ok("share", "Personal", "tom", "--role", "annotate")
     [after] = await ana.json("shares")
     assert (after["role"], after["expires_at"]) == ("annotate", before["expires_at"])
-    assert "(read and add notes) through 2099-12-31" in changed.stderr
+    assert "(read and add notes) until 2099-12-31 (end of day)" in changed.stderr
     await tom.ok("sync")
     [seen] = await tom.json("shared-with-me")
     assert (seen["role"], seen["expires_at"]) == ("annotate", before["expires_at"])
@@ -161,7 +161,7 @@ async def test_narrowing_a_share_with_an_end_date_keeps_that_end_date(
     narrowed = await ana.ok("share", "Personal", "tom", "--only", "mood")
     [mirror] = await ana.json("shares")
     assert mirror["journal"] != "Personal" and mirror["expires_at"] == full["expires_at"]
-    assert "through 2099-12-31" in narrowed.stderr
+    assert "until 2099-12-31 (end of day)" in narrowed.stderr
 
 
 async def test_an_annotating_therapist_leaves_a_prompt_and_a_note_the_client_sees_as_theirs(

@@ -37,7 +37,7 @@ async def test_a_wrong_password_is_an_auth_error_that_says_so(
             home=tmp_path / "phone",
             minimum_cost=INSECURE_TEST_COST,
         )
-    assert "auth_failed" in str(raised.value)
+    assert raised.value.code == "auth_failed"  # the code is machine-readable, not in the words
     assert not (tmp_path / "phone" / "profile").exists()
 
 

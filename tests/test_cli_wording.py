@@ -1,0 +1,86 @@
+"""What `tj` says, in plain words: share ends as the user gave them, where single items went,
+confirmations, and errors without internal codes unless --verbose (real server, CliRunner)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli import Device, Outage, failed_with_one_line, outage  # noqa: F401 (fixture)
+from tests.test_cli_insights import new_device
+
+
+def said(text: str) -> str:
+    return " ".join(text.split())
+
+
+async def test_share_confirmations_name_the_day_given_the_items_journal_and_the_trust_flag(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    unconfirmed = failed_with_one_line(await ana.tj("share", "Personal", "drsmith"))
+    assert "--trust-on-first-use" in unconfirmed and "--fingerprint" in unconfirmed
+
+    fingerprint = ("--fingerprint", drsmith.signup["fingerprint"])
+    shared = await ana.ok("share", "Personal", "drsmith", "--until", "2027-06-30", *fingerprint)
+    assert "until 2027-06-30 (end of day)" in said(shared.stderr)
+    assert "2027-07-01" not in shared.stderr
+    assert "2027-06-30 (end of day)" in (await ana.ok("shares")).stdout
+
+    entry = (await ana.ok("write", "--mood", "4", "A day.")).stdout.strip()
+    taken = await ana.json("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0")
+    one = said((await ana.ok("share-entry", entry[:8], "drsmith")).stderr)
+    assert f"Shared entry {entry[:8]} with drsmith, in the journal 'Shared with drsmith'" in one
+    assert 'to stop: tj unshare "Shared with drsmith" drsmith' in one
+    result = said((await ana.ok("measure", "share", taken["id"][:8], "drsmith")).stdout)
+    assert result.startswith("Shared the score and answers with drsmith, in the journal")
+    assert "in Shared with drsmith" not in result
+
+    brief = said((await ana.ok("brief", "drsmith", "--yes", "--until", "2027-01-15")).stderr)
+    assert "Shared the brief with drsmith until 2027-01-15 (end of day)." in brief
+    assert "+00:00" not in brief
+
+    verified = said((await ana.ok("verify", "drsmith", drsmith.signup["fingerprint"])).stderr)
+    assert verified == (
+        "Verified drsmith's keys: they match the fingerprint you compared, and this device "
+        "trusts them from now on."
+    )
+
+
+async def test_setting_a_clients_crisis_line_is_confirmed(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
+    await drsmith.ok("sync")
+    done = said(
+        (await drsmith.ok("safety", "crisis-line", "ana/Personal", "Samaritans 116 123")).stderr
+    )
+    assert done == (
+        "Set the crisis line of ana/Personal to 'Samaritans 116 123': its owner sees it with "
+        "the safety message when they have not set their own; synced."
+    )
+
+
+async def test_errors_speak_plain_words_and_give_the_code_only_with_verbose(
+    live_server: RunningServer, tmp_path: Path, outage: Outage  # noqa: F811
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    phone = Device(tmp_path / "phone", live_server.url)
+    wrong = {"TJ_PASSWORD": "not the password"}
+    refused = failed_with_one_line(await phone.tj("login", live_server.url, "ana", env=wrong))
+    assert "[" not in refused and "auth_failed" not in refused
+    verbose = failed_with_one_line(
+        await phone.tj("--verbose", "login", live_server.url, "ana", env=wrong)
+    )
+    assert verbose.startswith(refused) and verbose.endswith("(code: auth_failed)")
+
+    await outage.begin()
+    down = failed_with_one_line(await ana.tj("shares"))
+    assert "Error" in down and "cannot reach the server at" in down
+    assert "ClientConnectorError" not in down and "(" + "Client" not in down
+    assert "nothing answers at that address" in down
+    verbose = failed_with_one_line(await ana.tj("--verbose", "shares"))
+    assert "(code: ClientConnectorError)" in verbose
