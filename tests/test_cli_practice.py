@@ -43,7 +43,10 @@ async def test_a_client_reads_then_shares_a_brief_and_the_therapist_sees_it_ever
     assert stat.S_IMODE(page.stat().st_mode) == 0o600
 
     again = await ana.ok("brief", "drsmith", "--yes")
-    ends = re.search(r"Shared the brief with drsmith until \d{4}-\d\d-\d\d( \d\d:\d\d| \(end of day\))\.", again.stderr)
+    ends = re.search(
+        r"Shared the brief with drsmith until \d{4}-\d\d-\d\d( \d\d:\d\d| \(end of day\))\.",
+        again.stderr,
+    )
     assert ends is not None, again.stderr  # a local time to the minute, not an ISO timestamp
 
 

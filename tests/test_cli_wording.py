@@ -65,7 +65,9 @@ async def test_setting_a_clients_crisis_line_is_confirmed(
 
 
 async def test_errors_speak_plain_words_and_give_the_code_only_with_verbose(
-    live_server: RunningServer, tmp_path: Path, outage: Outage  # noqa: F811
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
 ) -> None:
     ana = await new_device(live_server, tmp_path, "ana")
     phone = Device(tmp_path / "phone", live_server.url)
