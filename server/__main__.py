@@ -204,6 +204,7 @@ LIMIT_OPTIONS = (
     ("--login-delay-max-ms", "login_delay_max_ms", "longest delay between two login attempts"),
     ("--login-forget-ms", "login_forget_ms", "a failure counter is forgotten after this quiet time"),
     ("--purge-interval-ms", "purge_interval_ms", "how often expired challenges and stale counters are deleted"),
+    ("--live-check-interval-ms", "live_check_interval_ms", "how often a live socket re-checks that its session was not revoked (expiry is timed exactly)"),
 )  # fmt: skip
 
 

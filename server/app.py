@@ -13,7 +13,7 @@ from pathlib import Path
 from aiohttp import web
 
 from client_sdk import wire
-from server import routes
+from server import logs, routes
 from server.errors import (
     MethodNotAllowed,
     NotFound,
@@ -52,18 +52,30 @@ async def errors_middleware(request: web.Request, handler: routes.Handler) -> we
     try:
         return await handler(request)
     except ServerError as error:
-        log.info("%s %s -> %s %s", request.method, request.path, error.status, error.code)
+        fault = {"client_fault": error.status < 500}
+        log.info(
+            "%s %s -> %s %s", request.method, request.path, error.status, error.code, extra=fault
+        )
         retry_after = error.retry_after_ms if isinstance(error, TooManyRequests) else None
         return error_response(error.status, error.code, error.message, retry_after)
     except wire.WireError as error:
         status = 413 if error.code == "too_large" else 400
-        log.info("%s %s -> %s %s", request.method, request.path, status, error.code)
+        log.info(
+            "%s %s -> %s %s",
+            request.method,
+            request.path,
+            status,
+            error.code,
+            extra={"client_fault": True},
+        )
         return error_response(status, error.code, error.message)
     except web.HTTPRequestEntityTooLarge:
         return error_response(413, "too_large", f"the body exceeds {wire.MAX_BODY_BYTES} bytes")
     except web.RequestPayloadError:
         message = "the body cannot be read: check its Content-Encoding and framing"
-        return error_response(400, "malformed_body", message)
+        refused = error_response(400, "malformed_body", message)
+        refused.force_close()  # "Connection: close"
+        return refused
     except sqlite3.Error as error:
         log.error("storage failure on %s: %s", request.path, type(error).__name__)
         failure = StorageError("the database is unavailable; try again")
@@ -80,6 +92,9 @@ async def errors_middleware(request: web.Request, handler: routes.Handler) -> we
         return error_response(500, "internal_error", "the server failed; try again later")
 
 
+CODINGS = frozenset({"identity", "gzip", "x-gzip", "deflate"})  # what aiohttp decodes
+
+
 @web.middleware
 async def auth_middleware(request: web.Request, handler: routes.Handler) -> web.StreamResponse:
     """Resolve the route, check the method and media type, and authenticate non-public calls."""
@@ -92,6 +107,9 @@ async def auth_middleware(request: web.Request, handler: routes.Handler) -> web.
         raise MethodNotAllowed("every endpoint takes POST with a msgpack body")
     elif request.content_type != routes.MSGPACK:
         raise UnsupportedMedia(f"send the body as {routes.MSGPACK}")
+    elif request.headers.get("Content-Encoding", "identity").strip().lower() not in CODINGS:
+        # Refused before the body is read: aiohttp would pass an unknown coding's bytes on.
+        raise UnsupportedMedia("send the body without a Content-Encoding, or gzip or deflate")
     if request.path not in routes.PUBLIC_PATHS:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
@@ -145,17 +163,22 @@ def create_app(
     )
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        backend = storage or await open_storage(data_dir, database)
-        server_id, secret = await backend.server_secrets()
-        service = Service(backend, clock, settings or Settings(), server_id, secret)
-        await backend.subscribe(service.live.deliver)
-        app[routes.SERVICE] = service
-        purger = asyncio.create_task(purge_periodically(service))
-        yield
-        purger.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await purger
-        await backend.close()
+        fault_filter = logs.ClientFaultFilter()  # this application's own flood budget
+        logs.install(fault_filter)
+        try:
+            backend = storage or await open_storage(data_dir, database)
+            server_id, secret = await backend.server_secrets()
+            service = Service(backend, clock, settings or Settings(), server_id, secret)
+            await backend.subscribe(service.live.deliver)
+            app[routes.SERVICE] = service
+            purger = asyncio.create_task(purge_periodically(service))
+            yield
+            purger.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purger
+            await backend.close()
+        finally:
+            logs.uninstall(fault_filter)
 
     async def close_live_sockets(app: web.Application) -> None:
         if routes.SERVICE in app:

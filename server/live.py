@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiohttp import WSMsgType, web
 
@@ -83,18 +84,53 @@ async def _send(socket: web.WebSocketResponse, message: bytes) -> None:
         await socket.send_bytes(message)
 
 
+SessionLeft = Callable[[], Awaitable[int]]
+"""How long the socket's session still lasts, in ms (0: expired, revoked or erased)."""
+
+
 async def serve(
-    request: web.Request, hub: LiveHub, account_id: bytes, device_id: bytes
-) -> web.WebSocketResponse:
-    """Hold one device's socket open until either side closes it; input is ignored."""
+    request: web.Request,
+    hub: LiveHub,
+    account_id: bytes,
+    device_id: bytes,
+    session_left: SessionLeft,
+    check_interval_s: float,
+) -> web.StreamResponse:
+    """Hold one device's socket open until either side closes it or its session ends (the
+    token expires, the device is revoked or logs out: close code 4001); input is ignored.
+    A client that goes away during the handshake is not an error."""
     socket = web.WebSocketResponse(heartbeat=HEARTBEAT_S)
-    await socket.prepare(request)
-    hub.add(account_id, device_id, socket)
     try:
-        await socket.send_bytes(wire.encode(wire.LiveNotice(wire.LIVE_HELLO, b"", 0)))
+        await socket.prepare(request)
+    except ConnectionError as error:
+        log.info("live: client left during the handshake (%s)", type(error).__name__)
+        return web.Response(status=400)  # never sent: the connection is gone
+    hub.add(account_id, device_id, socket)
+    watcher = asyncio.create_task(_close_when_session_ends(socket, session_left, check_interval_s))
+    try:
+        await _send(socket, wire.encode(wire.LiveNotice(wire.LIVE_HELLO, b"", 0)))
         async for message in socket:
             if message.type == WSMsgType.ERROR:
                 break
     finally:
+        watcher.cancel()
         hub.remove(account_id, device_id, socket)
     return socket
+
+
+async def _close_when_session_ends(
+    socket: web.WebSocketResponse, session_left: SessionLeft, check_interval_s: float
+) -> None:
+    """Close the socket when its token expires (timed), or when a periodic check finds the
+    session revoked (a lost notice from another process) or the account erased."""
+    while not socket.closed:
+        try:
+            left_ms = await session_left()
+        except Exception as error:  # the database is down: keep the socket, check again
+            log.warning("live: session check failed (%s); retrying", type(error).__name__)
+            left_ms = int(check_interval_s * 1000)
+        if left_ms <= 0:
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await socket.close(code=CLOSE_SIGNED_OUT, message=b"session ended")
+            return
+        await asyncio.sleep(min(left_ms / 1000, check_interval_s))

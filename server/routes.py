@@ -174,7 +174,16 @@ async def identity_by_id(request: web.Request) -> web.Response:
 
 async def live(request: web.Request) -> web.StreamResponse:
     who = caller(request)
-    return await serve_live(request, service(request).live, who.account_id, who.device_id)
+    server = service(request)
+    token = request.headers.get("Authorization", "").partition(" ")[2]
+    return await serve_live(
+        request,
+        server.live,
+        who.account_id,
+        who.device_id,
+        lambda: server.session_left_ms(token),
+        server.settings.live_check_interval_ms / 1000,
+    )
 
 
 async def sync(request: web.Request) -> web.Response:

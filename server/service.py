@@ -70,6 +70,7 @@ class Caller:
 
 
 MINUTE_MS = 60_000
+COST_MIX_TTL_MS = 60_000
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ class Settings:
     identity_lookups_per_minute: int = 60
     # How often expired challenges and stale counters are deleted.
     purge_interval_ms: int = MINUTE_MS
+    # How often a live socket re-checks its session (expiry is also timed exactly).
+    live_check_interval_ms: int = MINUTE_MS
 
     def __post_init__(self) -> None:
         throttle.parse_networks(self.trusted_proxies)  # ValueError now, not at the first login
@@ -158,6 +161,20 @@ def page_cursor(
     return last
 
 
+def pick_cost(costs: list[tuple[int, int, int]], draw: int) -> tuple[int, int]:
+    """The (opslimit, memlimit) that `draw` (a uniform integer) lands on when each cost
+    takes a share of the range proportional to its number of accounts."""
+    total = sum(count for _, _, count in costs)
+    if total == 0:
+        return FAKE_OPSLIMIT, FAKE_MEMLIMIT
+    point = draw % total
+    for opslimit, memlimit, count in costs:
+        if point < count:
+            return opslimit, memlimit
+        point -= count
+    raise AssertionError("unreachable: point < total")
+
+
 def _seconds(ms: int) -> int:
     """Whole seconds, rounded up (what Retry-After carries)."""
     return max(1, -(-ms // 1000))
@@ -187,6 +204,7 @@ class Service:
         self._prelogin_secret = prelogin_secret
         self.live = LiveHub()
         self.trusted_proxies = throttle.parse_networks(settings.trusted_proxies)
+        self._costs: tuple[int, list[tuple[int, int, int]]] = (0, [])
         # For unknown usernames: a public key whose private half was never kept, so the
         # signature check does the same work as for a real account and cannot succeed.
         self._nobody_key = nacl.signing.SigningKey.generate().verify_key.encode()
@@ -196,19 +214,41 @@ class Service:
     async def prelogin(self, request: wire.PreloginRequest) -> wire.PreloginReply:
         username = normalize_username(request.username)
         account = await self.storage.account_by_username(username)
+        costs = await self._cost_mix()  # on both paths: the same work, so the same timing
         if account is None:
-            return self._fake_prelogin(username)
+            return self._fake_prelogin(username, costs)
         return wire.PreloginReply(account.salt, account.opslimit, account.memlimit)
 
-    def _fake_prelogin(self, username: str) -> wire.PreloginReply:
-        """A stable answer for unknown names, so accounts cannot be enumerated."""
+    async def _cost_mix(self) -> list[tuple[int, int, int]]:
+        """(opslimit, memlimit, accounts) of every Argon2id cost in use, cached a minute."""
+        now = self.clock()
+        cached_at, costs = self._costs
+        if not costs or not 0 <= now - cached_at < COST_MIX_TTL_MS:
+            costs = await self.storage.cost_histogram()
+            self._costs = (now, costs)
+        return costs
+
+    def _fake_prelogin(
+        self, username: str, costs: list[tuple[int, int, int]]
+    ) -> wire.PreloginReply:
+        """A stable answer for unknown names, so accounts cannot be enumerated: a keyed
+        hash of the name gives the salt, and picks the cost from the costs real accounts
+        use, in proportion to how many use each (so an account with a non-default cost
+        does not stand out). MODERATE while there is no account."""
         salt = nacl.hash.blake2b(
             username.encode(),
             digest_size=16,
             key=self._prelogin_secret,
             encoder=nacl.encoding.RawEncoder,
         )
-        return wire.PreloginReply(salt, FAKE_OPSLIMIT, FAKE_MEMLIMIT)
+        pick = nacl.hash.blake2b(
+            username.encode(),
+            digest_size=8,
+            key=self._prelogin_secret,
+            person=b"tj-fake-cost",
+            encoder=nacl.encoding.RawEncoder,
+        )
+        return wire.PreloginReply(salt, *pick_cost(costs, int.from_bytes(pick, "big")))
 
     def _check_cost(self, opslimit: int, memlimit: int) -> None:
         if opslimit < self.settings.min_opslimit or memlimit < self.settings.min_memlimit:
@@ -474,6 +514,13 @@ class Service:
             wait,
             code="write_rate_exceeded",
         )
+
+    async def session_left_ms(self, token: str) -> int:
+        """How long the session of `token` lasts (ms); 0 once it is expired, revoked or gone."""
+        device = await self.storage.device_by_token_hash(token_hash(token))
+        if device is None or device.revoked:
+            return 0
+        return max(0, device.expires_at - self.clock())
 
     # --- sessions ---------------------------------------------------------------------------
 

@@ -34,6 +34,15 @@ async def raw(live_server: RunningServer) -> AsyncIterator[RawClient]:
 
 
 @pytest.fixture
+async def raw_session() -> AsyncIterator[aiohttp.ClientSession]:
+    """A client session for RawClient against a server a test starts itself (one
+    connection per request)."""
+    connector = aiohttp.TCPConnector(force_close=True)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        yield session
+
+
+@pytest.fixture
 async def ana(signup: ClientFactory) -> Client:
     """An account with its default journal, created through the SDK."""
     return await signup("ana")

@@ -1,0 +1,150 @@
+"""Quiet logs: what a client causes is at most one WARNING line without a traceback and is
+rate-limited; DEBUG never logs SQL parameters; expired challenges are purged periodically."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import logging
+import socket
+import time
+from pathlib import Path
+
+import aiohttp
+
+from server.logs import ClientFaultFilter
+from tests.server.conftest import Serve
+from tests.server.raw import RawClient
+from tests.server.servers import login, signup
+
+HANG_BOUND_S = 20.0
+
+
+def log_lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8", errors="replace").splitlines()
+
+
+def send_with_encoding(url: str, encoding: str, body: bytes) -> tuple[bytes, float]:
+    """A prelogin whose body claims `encoding`; returns the answer's first bytes and the
+    time it took."""
+    host, port = url.removeprefix("http://").split(":")
+    started = time.monotonic()
+    with socket.create_connection((host, int(port)), timeout=HANG_BOUND_S) as raw:
+        raw.sendall(
+            b"POST /v1/auth/prelogin HTTP/1.1\r\nHost: x\r\nContent-Type: application/msgpack\r\n"
+            + f"Content-Encoding: {encoding}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        answer = raw.recv(200)
+    return answer, time.monotonic() - started
+
+
+async def test_a_bad_content_encoding_is_a_4xx_and_one_warning(
+    serve: Serve, tmp_path: Path
+) -> None:
+    body = b"\x81\xa8username\xa3ana"  # {"username": "ana"}, not compressed
+    async with serve() as server:
+        for encoding in ("gzip", "deflate", "br", "bogus", "gzip, bogus"):
+            answer, took = await asyncio.to_thread(send_with_encoding, server.url, encoding, body)
+            assert answer.startswith((b"HTTP/1.1 4", b"HTTP/1.0 4")), (encoding, answer)
+            assert took < 5.0, (encoding, took)  # answered at once, not after a timeout
+        await asyncio.sleep(0.2)
+    lines = log_lines(server.log_file)
+    assert not [line for line in lines if " ERROR " in line or "Traceback" in line], lines
+    warnings = [line for line in lines if " WARNING " in line]
+    assert len(warnings) <= 5, warnings  # at most one line per refused request
+
+
+async def test_a_flood_of_client_faults_is_rate_limited(
+    serve: Serve, tmp_path: Path, raw_session: aiohttp.ClientSession
+) -> None:
+    async with serve() as server:
+        raw = RawClient(raw_session, server.url)
+        for _ in range(300):
+            answer = await raw.send("/v1/auth/prelogin", b"\xc1 not msgpack")
+            assert answer.error() == (400, "malformed_body")
+        body = b"\x81\xa8username\xa3ana"
+        for _ in range(100):
+            await asyncio.to_thread(send_with_encoding, server.url, "gzip", body)
+        await asyncio.sleep(0.2)
+    lines = log_lines(server.log_file)
+    faults = [line for line in lines if "malformed_body" in line or "content-encoding" in line]
+    assert len(faults) <= ClientFaultFilter().burst + 1, len(faults)
+    assert not [line for line in lines if " ERROR " in line or "Traceback" in line]
+
+
+def test_the_filter_drops_past_its_burst_and_then_says_how_many() -> None:
+    now = [0.0]
+    fault_filter = ClientFaultFilter(burst=3, period_s=60.0, clock=lambda: now[0])
+
+    def record(level: int = logging.INFO) -> logging.LogRecord:
+        made = logging.LogRecord("tj.server", level, __file__, 1, "POST /x -> 400", None, None)
+        made.client_fault = True
+        return made
+
+    passed = [fault_filter.filter(record()) for _ in range(10)]
+    assert passed == [True] * 3 + [False] * 7
+    now[0] = 61.0
+    line = record(logging.ERROR)
+    assert fault_filter.filter(line)
+    assert line.levelname == "WARNING" and "7 similar lines dropped" in line.getMessage()
+    other = logging.LogRecord("tj.server", logging.ERROR, __file__, 1, "disk", None, None)
+    assert fault_filter.filter(other) and other.levelname == "ERROR"  # not a client's fault
+
+
+async def test_debug_logs_no_sql_parameters(serve: Serve, tmp_path: Path) -> None:
+    """At DEBUG, after a workload, the log holds no token, token hash, key bundle, salt or
+    ciphertext (what SQL parameters carry)."""
+    root = logging.getLogger()
+    captured = io.StringIO()
+    handler = logging.StreamHandler(captured)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    async with serve() as server:
+        previous = root.level
+        root.setLevel(logging.DEBUG)
+        root.addHandler(handler)
+        logging.getLogger("tests").debug("capture works")
+        try:
+            ana = await signup(server.url, tmp_path, "ana")
+            await ana.write("Personal", "A private line.")
+            await ana.sync()
+            phone = await login(server.url, tmp_path, "ana", device="phone")
+            await phone.sync()
+            await phone.write("Personal", "Another private line.")
+            await phone.sync()
+            await ana.sync()
+            secrets = await server.rows("SELECT salt, bundle, login_public_key FROM accounts")
+            tokens = [ana.profile.token, phone.profile.token]
+            hashes = [row[0] for row in await server.rows("SELECT token_hash FROM devices")]
+            records = [row[0] for row in await server.rows("SELECT ciphertext FROM records")]
+            for client in (ana, phone):
+                await client.close()
+        finally:
+            root.setLevel(previous)
+            root.removeHandler(handler)
+    log = captured.getvalue()
+    assert "DEBUG tests capture works" in log  # DEBUG lines were captured
+    needles = [*tokens, *(hashlib.sha256(t.encode()).hexdigest() for t in tokens)]
+    for value in [*hashes, *records, *(v for row in secrets for v in row)]:
+        value = bytes(value)
+        needles += [value.hex(), repr(value)[2:40], value[:16].hex()]
+    leaked = [needle for needle in needles if needle and needle in log]
+    assert leaked == []
+
+
+async def test_expired_challenges_are_purged_without_a_login(serve: Serve, tmp_path: Path) -> None:
+    async with serve(purge_interval_ms=50) as server:
+        raw_session = aiohttp.ClientSession()
+        raw = RawClient(raw_session, server.url)
+        for name in ("ana", "nobody"):
+            answer = await raw.call("/v1/auth/challenge", {"username": name, "purpose": "login"})
+            assert answer.status == 200
+        await asyncio.sleep(0.3)
+        assert len(await server.rows("SELECT * FROM challenges")) == 2  # not expired yet
+        server.clock.now += 61_000  # challenges live 60 s
+        deadline = time.monotonic() + HANG_BOUND_S
+        while await server.rows("SELECT * FROM challenges"):
+            assert time.monotonic() < deadline, "expired challenges were never purged"
+            await asyncio.sleep(0.05)
+        await raw_session.close()
