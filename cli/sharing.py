@@ -292,6 +292,24 @@ def unshare_confirmation(journal_name: str, therapist: str, ended: list[str]) ->
     )
 
 
+@cli.command()
+@click.argument("journal_name", metavar="JOURNAL")
+@pass_home
+def leave(home: Home, journal_name: str) -> None:
+    """Leave JOURNAL, a journal someone shares with you (OWNER/NAME, see `tj shared-with-me`).
+
+    The server stops serving it to you at once and it leaves your journal list; the owner's
+    devices take you off its members the next time they change them. What you already
+    downloaded stays on this device.
+
+    \b
+    Example:
+      tj leave ana/Personal
+    """
+    home.run(lambda client: client.shares.leave(journal_name))
+    output.message(f"You left {journal_name}; it is no longer shared with you.")
+
+
 @cli.group(invoke_without_command=True)
 @json_option
 @pass_home

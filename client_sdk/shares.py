@@ -118,6 +118,16 @@ class Shares:
         NetworkError offline."""
         return await self._context.sharing.shares()
 
+    async def leave(self, journal: str) -> None:
+        """Leave a journal another account shares with this one (`"owner/name"` or its id).
+        The server stops serving it to this account at once; the owner's devices remove this
+        account from the journal's access chain at their next change of members (only the
+        owner can sign it; protocol.md, /v1/shares/leave). Needs the network; raises
+        InvalidInput for a journal of this account, AccessError if it is not shared with
+        this account, NotFound for an unknown journal."""
+        local = await self._context.local_journal(journal)
+        await self._context.sharing.leave(local)
+
     async def with_me(self) -> builtins.list[SharedJournal]:
         """Journals other accounts share with this one (`owner_verified` says whether this
         device compared the owner's fingerprint). Needs the network (the journal list is

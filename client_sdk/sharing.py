@@ -391,6 +391,20 @@ class Sharing:
             raise NotFound(f"{journal.name!r} is not shared with {name}")
         return ended
 
+    async def leave(self, journal: LocalJournal) -> None:
+        """Stop being a member of a journal shared with this account (protocol.md,
+        /v1/shares/leave): the server stops serving it at once and the journal leaves this
+        device's list; the owner's devices drop this account from the access chain at their
+        next change of members. What was already downloaded stays on this device."""
+        if journal.role == "owner":
+            raise InvalidInput(
+                f"{journal.name!r} is your own journal: delete it or stop sharing it instead"
+            )
+        await self.replica.transport.call(
+            "/v1/shares/leave", wire.JournalRequest(journal.journal_id), wire.Empty
+        )
+        await self.replica.refresh_journals()
+
     async def shares(self) -> list[ShareInfo]:
         """Members of this account's journals, from their verified access chains (members
         whose account was erased meanwhile are removed from the chain first)."""

@@ -162,6 +162,12 @@ async def access_chains(request: web.Request) -> web.Response:
     return reply(await service(request).access_chains(caller(request), message))
 
 
+async def leave_share(request: web.Request) -> web.Response:
+    message = await body(request, wire.JournalRequest)
+    await service(request).leave_share(caller(request), message)
+    return reply(wire.Empty())
+
+
 async def audit(request: web.Request) -> web.Response:
     message = await body(request, wire.JournalRequest)
     return reply(await service(request).audit(caller(request), message))
@@ -213,6 +219,7 @@ ROUTES: dict[str, Handler] = {
     "/v1/journals/access": access_chains,
     "/v1/shares/list": list_shares,
     "/v1/shares/audit": audit,
+    "/v1/shares/leave": leave_share,
     "/v1/account/identity-by-id": identity_by_id,
     "/v1/sync": sync,
     LIVE_PATH: live,

@@ -752,6 +752,23 @@ class Service:
             ]
         )
 
+    async def leave_share(self, caller: Caller, request: wire.JournalRequest) -> None:
+        """The caller stops being a member of a journal shared with it: it is no longer served
+        the journal or its keys. The owner-signed access chain still lists it until the
+        owner's next change of members, which removes it (a member the server no longer
+        serves is dropped: that only narrows access); a member cannot sign the chain."""
+        heads = await self.storage.heads_for(caller.account_id, self.clock())
+        if request.journal_id not in heads:
+            raise Forbidden("no such journal, or it is not shared with this account")
+        head, _, role = heads[request.journal_id]
+        if role == "owner":
+            raise BadRequest(
+                "the owner cannot leave its own journal: delete it or end its shares instead"
+            )
+        if not await self.storage.leave_journal(request.journal_id, caller.account_id):
+            raise Forbidden("no such journal, or it is not shared with this account")
+        await self._announce(request.journal_id, head)  # the owner's devices refresh
+
     async def rotate(self, caller: Caller, request: wire.RotateRequest) -> None:
         """Start a new key epoch sealed to exactly the accounts of `keys`, which become the
         journal's members (the owner's access chain entries, appended in the same

@@ -322,3 +322,16 @@ async def test_shared_with_me_and_journal_list_mark_an_owner_whose_fingerprint_w
     await tom.ok("verify", "ana", ana.signup["fingerprint"])
     assert "not verified" not in (await tom.ok("shared-with-me")).stdout
     assert [j["owner_verified"] for j in await tom.json("shared-with-me")] == [True]
+
+
+async def test_the_therapist_leaves_a_share_and_the_client_sees_it_end(
+    ana: Device, tom: Device
+) -> None:
+    await ana.ok("share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"])
+    await tom.ok("sync")
+    left = await tom.ok("leave", "ana/Personal")
+    assert "You left ana/Personal" in left.stderr
+    assert await tom.json("shared-with-me") == []
+    assert await ana.json("shares") == []
+    assert "ana/Personal" in failed_with_one_line(await tom.tj("leave", "ana/Personal"))
+    assert "your own journal" in failed_with_one_line(await ana.tj("leave", "Personal"))

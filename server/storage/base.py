@@ -231,7 +231,8 @@ class Storage(Protocol):
 
     async def purge(self, now: int, forget_before: int) -> None:
         """Delete expired challenges, failed-login counters whose last failure is older than
-        `forget_before`, and rate windows that ended before it."""
+        `forget_before`, rate windows that ended before it, and devices (revoked or not)
+        whose token expired before it."""
         ...
 
     # --- throttling and rates (state in the database: it must hold across processes) ------
@@ -301,6 +302,12 @@ class Storage(Protocol):
     async def journal_epoch(self, journal_id: bytes) -> int | None: ...
 
     async def shares_of(self, owner_id: bytes) -> list[ShareRow]: ...
+
+    async def leave_journal(self, journal_id: bytes, account_id: bytes) -> bool:
+        """A member (not the owner) stops being served the journal: its membership and every
+        key envelope of the journal for it are deleted and `meta_version` is raised, in one
+        transaction. False if it was not a member."""
+        ...
 
     async def rotate(
         self,

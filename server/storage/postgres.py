@@ -278,6 +278,7 @@ class PostgresStorage:
             await db.execute("DELETE FROM challenges WHERE expires_at < $1", now)
             await db.execute("DELETE FROM login_failures WHERE last_failure_at < $1", forget_before)
             await db.execute("DELETE FROM rate_windows WHERE window_start < $1", forget_before)
+            await db.execute("DELETE FROM devices WHERE expires_at < $1", forget_before)
 
     # --- throttling and rates ---------------------------------------------------------------
 
@@ -502,6 +503,27 @@ class PostgresStorage:
         return int(row[0]) if row else None
 
     # --- sharing ----------------------------------------------------------------------------
+
+    async def leave_journal(self, journal_id: bytes, account_id: bytes) -> bool:
+        async with self._tx() as db:
+            await db.execute("SELECT 1 FROM journals WHERE journal_id = $1 FOR UPDATE", journal_id)
+            status = await db.execute(
+                "DELETE FROM members WHERE journal_id = $1 AND account_id = $2 AND role != 'owner'",
+                journal_id,
+                account_id,
+            )
+            left = _count(status) == 1
+            if left:
+                await db.execute(
+                    "DELETE FROM journal_keys WHERE journal_id = $1 AND account_id = $2",
+                    journal_id,
+                    account_id,
+                )
+                await db.execute(
+                    "UPDATE journals SET meta_version = meta_version + 1 WHERE journal_id = $1",
+                    journal_id,
+                )
+            return left
 
     async def shares_of(self, owner_id: bytes) -> list[ShareRow]:
         rows = await self._all(

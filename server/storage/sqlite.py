@@ -280,6 +280,7 @@ class SQLiteStorage:
                 "DELETE FROM login_failures WHERE last_failure_at < ?", (forget_before,)
             )
             await db.execute("DELETE FROM rate_windows WHERE window_start < ?", (forget_before,))
+            await db.execute("DELETE FROM devices WHERE expires_at < ?", (forget_before,))
 
     # --- throttling and rates ---------------------------------------------------------------
 
@@ -474,6 +475,25 @@ class SQLiteStorage:
         return int(row[0]) if row else None
 
     # --- sharing ----------------------------------------------------------------------------
+
+    async def leave_journal(self, journal_id: bytes, account_id: bytes) -> bool:
+        async with self._write() as db:
+            cursor = await db.execute(
+                "DELETE FROM members WHERE journal_id = ? AND account_id = ? AND role != 'owner'",
+                (journal_id, account_id),
+            )
+            left = cursor.rowcount == 1
+            await cursor.close()
+            if left:
+                await db.execute(
+                    "DELETE FROM journal_keys WHERE journal_id = ? AND account_id = ?",
+                    (journal_id, account_id),
+                )
+                await db.execute(
+                    "UPDATE journals SET meta_version = meta_version + 1 WHERE journal_id = ?",
+                    (journal_id,),
+                )
+            return left
 
     async def shares_of(self, owner_id: bytes) -> list[ShareRow]:
         rows = await self._all(

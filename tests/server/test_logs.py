@@ -148,3 +148,23 @@ async def test_expired_challenges_are_purged_without_a_login(serve: Serve, tmp_p
             assert time.monotonic() < deadline, "expired challenges were never purged"
             await asyncio.sleep(0.05)
         await raw_session.close()
+
+
+async def test_revoked_device_rows_are_deleted_once_their_token_would_have_expired(
+    serve: Serve, tmp_path: Path
+) -> None:
+    async with serve(purge_interval_ms=50) as server:
+        laptop = await signup(server.url, tmp_path, "ana")
+        phone = await login(server.url, tmp_path, "ana", device="phone")
+        phone_id = phone.profile.device_id
+        await laptop.revoke_device(phone_id.hex())
+        await asyncio.sleep(0.3)  # several purges
+        query = "SELECT revoked FROM devices WHERE device_id = ?"
+        assert len(await server.rows(query, phone_id)) == 1  # still says "revoked" to its token
+        server.clock.now += 32 * 24 * 3600 * 1000  # past the 30-day token and a day more
+        deadline = time.monotonic() + HANG_BOUND_S
+        while await server.rows(query, phone_id):
+            assert time.monotonic() < deadline, "the revoked device's row was never deleted"
+            await asyncio.sleep(0.05)
+        for client in (laptop, phone):
+            await client.close()
