@@ -94,18 +94,20 @@ class Chains:
     async def _fetch(self, behind: dict[bytes, wire.Journal]) -> dict[bytes, list[bytes]]:
         """New entries of each journal in `behind`, from the length this device verified."""
         got: dict[bytes, list[bytes]] = {journal_id: [] for journal_id in behind}
+        stuck: set[bytes] = set()  # asked for, the server sent nothing: _check reports it
         while True:
             wanted = [
                 wire.Cursor(journal_id, self._length(journal_id) + len(got[journal_id]))
                 for journal_id, journal in behind.items()
-                if self._length(journal_id) + len(got[journal_id]) < journal.chain_length
-            ]
+                if journal_id not in stuck
+                and self._length(journal_id) + len(got[journal_id]) < journal.chain_length
+            ][: wire.SYNC_JOURNALS]  # a bounded request; the rest in the next rounds
             if not wanted:
                 return got
             reply = await self.transport.call(
                 "/v1/journals/access", wire.AccessRequest(wanted), wire.AccessReply
             )
-            progress = False
+            served = set()
             for chain in reply.chains:
                 if chain.journal_id not in got:
                     continue
@@ -113,9 +115,9 @@ class Chains:
                 needed = behind[chain.journal_id].chain_length - have
                 if chain.entries and needed > 0:
                     got[chain.journal_id].extend(chain.entries[:needed])
-                    progress = True
-            if not progress:
-                return got  # the server stopped serving entries: _check reports it
+                    served.add(chain.journal_id)
+            if not served:  # nothing for any of them (a reply may stop at its entry budget)
+                stuck |= {cursor.journal_id for cursor in wanted}
 
     def _length(self, journal_id: bytes) -> int:
         known = self._states.get(journal_id)

@@ -21,9 +21,10 @@ class Devices:
         self._transport = transport
 
     async def list(self) -> builtins.list[DeviceInfo]:
-        """Every device signed in to this account (needs the network). Times are UTC.
+        """Every device signed in to this account, page after page (protocol.md 2.8; needs
+        the network). Times are UTC.
         Raises NetworkError offline, AuthError when this device was signed out."""
-        reply = await self._transport.call("/v1/devices/list", wire.Empty(), wire.DeviceList)
+        pages = await self._transport.pages("/v1/devices/list", wire.DeviceList)
         return [
             DeviceInfo(
                 d.device_id.hex(),
@@ -33,7 +34,8 @@ class Devices:
                 to_datetime(d.expires_at),
                 d.current,
             )
-            for d in reply.devices
+            for page in pages
+            for d in page.devices
         ]
 
     async def revoke(self, device_id: str) -> None:

@@ -93,7 +93,8 @@ class Replica:
     async def refresh_journals(self) -> None:
         """Fetch the journal list (names, key envelopes) and verify it against each
         journal's access chain: roles, end dates, epochs and members come from the chain."""
-        reply = await self.transport.call("/v1/journals/list", wire.Empty(), wire.JournalList)
+        pages = await self.transport.pages("/v1/journals/list", wire.JournalList)
+        reply = wire.JournalList([journal for page in pages for journal in page.journals])
         known = {j.journal_id: j for j in await self.store.journals()}
         listed = {journal.journal_id for journal in reply.journals}
         async with self.store.transaction() as tx:
@@ -654,13 +655,16 @@ class Replica:
         stall = sync_plan.StallGuard(STALLED_ROUNDS)
         budget = sync_plan.PullBudget(PULL_MARGIN)
         refused = False
+        after_journal = b""  # the server answers SYNC_JOURNALS journals at a time, by id
+        skipped: set[bytes] = set()  # journals an earlier slice should have served and did not
+        listed_all = False
+        slices = 0  # slices of journals moved on to in this pull
         while True:
             journals = {j.journal_id: j for j in await self.store.journals() if j.role != REVOKED}
             cursors = {journal_id: j.cursor for journal_id, j in journals.items()}
+            request = sync_plan.sync_request(cursors, PULL_PAGE, after_journal)
             try:
-                reply = await self.transport.call(
-                    "/v1/sync", sync_plan.sync_request(cursors, PULL_PAGE), wire.SyncReply
-                )
+                reply = await self.transport.call("/v1/sync", request, wire.SyncReply)
             except AccessError:
                 if refused:
                     raise  # refused again with a fresh journal list: not a share that ended
@@ -669,16 +673,24 @@ class Replica:
                 continue
             refused = False
             stale = any(
-                page.journal_id not in journals
-                or journals[page.journal_id].meta_version != page.meta_version
+                (page.journal_id not in journals and not listed_all)
+                or (
+                    page.journal_id in journals
+                    and journals[page.journal_id].meta_version != page.meta_version
+                )
                 for page in reply.pages
             )
             if stale:
                 await self.refresh_journals()
                 journals = {j.journal_id: j for j in await self.store.journals()}
+                # The whole list was read: a journal sync serves that is still not one here
+                # (its chain does not verify, say) needs no other refresh in this pull.
+                listed_all = True
             moved = 0  # journals whose cursor went forward with records
             restarted = False  # a journal's cursor went back: pull it again before stopping
+            whole = True  # every journal of this slice is pulled to its head
             for page in reply.pages:
+                whole = whole and page.cursor >= page.head
                 journal = journals.get(page.journal_id)
                 if journal is None:
                     continue  # listed by sync but not by the journal list: next round
@@ -693,18 +705,37 @@ class Replica:
                     moved += bool(page.records) and page.cursor > journal.cursor
             tracker.pulled(reply.pages, cursors)
             spent = budget.spent(cursors, reply.pages)
+            # Every journal named in the slice gets a page (protocol.md /v1/sync): one left
+            # out is a pull the server did not finish.
+            served = {page.journal_id for page in reply.pages}
+            missing = {
+                c.journal_id
+                for c in request.cursors
+                if c.journal_id in journals
+                and c.journal_id not in served
+                and (not reply.next_journal or c.journal_id <= reply.next_journal)
+            }
             if reply.done and not restarted:
-                # Every journal named gets a page (protocol.md /v1/sync): one left out of a
-                # "done" reply is a pull the server did not finish.
                 # So does a page whose cursor did not reach its head ("done" says they all did).
-                served = {page.journal_id for page in reply.pages}
-                absent = {j for j in cursors if j not in served and j in journals}
+                absent = missing | skipped
                 report.incomplete.extend(left_out(journals[j]) for j in sorted(absent))
                 short = [p for p in reply.pages if p.journal_id in journals and p.cursor < p.head]
                 report.incomplete.extend(stalled_pull(journals[p.journal_id], p) for p in short)
                 if check:
                     await self._check_withheld(report, absent | {p.journal_id for p in short})
                 return
+            if whole and not restarted and reply.next_journal > after_journal:
+                slices += 1
+                # Slices are bounded by the journals this device knows (each starts past the
+                # last); each gets the budget its own first reply justifies.
+                if slices > len(journals) + 1:
+                    spent = True  # more slices than journals: the server will not finish
+                else:
+                    after_journal = reply.next_journal  # on to the next slice of journals
+                    skipped |= missing
+                    budget = sync_plan.PullBudget(PULL_MARGIN)
+                    stall.stalled(True)
+                    continue
             if stall.stalled(moved > 0) or spent:
                 behind = {
                     page.journal_id
@@ -1247,9 +1278,9 @@ class Replica:
     async def served_members(self) -> dict[bytes, set[bytes]]:
         """journal id -> the accounts the server still serves each owned journal to. Used
         only to drop members from the chain (an erased account), never to add one."""
-        reply = await self.transport.call("/v1/shares/list", wire.Empty(), wire.ShareList)
+        pages = await self.transport.pages("/v1/shares/list", wire.ShareList)
         served: dict[bytes, set[bytes]] = {}
-        for share in reply.shares:
+        for share in (share for page in pages for share in page.shares):
             served.setdefault(share.journal_id, set()).add(share.member_id)
         return served
 

@@ -288,9 +288,17 @@ def check_accepted(batch: list[OutboxRecord], reply: wire.PushReply) -> dict[byt
     return seqs
 
 
-def sync_request(cursors: dict[bytes, int], limit: int) -> wire.SyncRequest:
+def sync_request(
+    cursors: dict[bytes, int], limit: int, after_journal: bytes = b""
+) -> wire.SyncRequest:
+    """A /v1/sync request for the slice of journals after `after_journal` (by id): the
+    cursors of the first MAX_JOURNALS known journals there (the server answers at most
+    SYNC_JOURNALS of them, so cursors further on would go unused)."""
+    later = sorted((j, after) for j, after in cursors.items() if j > after_journal)
     return wire.SyncRequest(
-        [wire.Cursor(journal_id, after) for journal_id, after in sorted(cursors.items())], limit
+        [wire.Cursor(journal_id, after) for journal_id, after in later[: wire.MAX_JOURNALS]],
+        limit,
+        after_journal,
     )
 
 

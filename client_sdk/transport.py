@@ -14,7 +14,7 @@ import email.utils
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import aiohttp
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
@@ -100,6 +100,17 @@ def _retry_after(error: BaseException | None) -> float | None:
     return float(asked) if isinstance(asked, (int, float)) else None
 
 
+class Paged(Protocol):
+    """A page of a paged list: `next` is empty on the last one."""
+
+    @property
+    def next(self) -> bytes: ...
+
+
+PagedT = TypeVar("PagedT", bound=Paged)
+MAX_LIST_PAGES = 10_000
+"""More pages than this (5,000,000 items) is a server that never ends its list."""
+
 DEFAULT_RETRY = RetryPolicy()
 NO_RETRY = RetryPolicy(attempts=1)
 
@@ -159,6 +170,25 @@ class Transport:
             reraise=True,
         )
         return await retrying(attempt)
+
+    async def pages(self, path: str, reply: type[PagedT]) -> list[PagedT]:
+        """Every page of a paged list (protocol.md 2.8): `ListRequest(after)` from the start,
+        then from each reply's `next` until it is empty. A server whose `next` repeats or
+        never ends (more than MAX_LIST_PAGES pages) raises NetworkError, not a loop."""
+        replies: list[PagedT] = []
+        after, seen = b"", set()
+        while True:
+            page = await self.call(path, wire.ListRequest(after), reply)
+            replies.append(page)
+            after = page.next
+            if not after:
+                return replies
+            if after in seen or len(replies) >= MAX_LIST_PAGES:
+                raise NetworkError(
+                    f"the server's {path} does not end (page {len(replies)}); try again later",
+                    transient=False,
+                )
+            seen.add(after)
 
     async def _call_once(self, path: str, message: Any, reply: type[wire.M]) -> wire.M:
         headers = {"Content-Type": MSGPACK}

@@ -30,6 +30,9 @@ MAX_BUNDLE_BYTES = 4096
 MAX_CHAIN_ENTRY_BYTES = 4096
 MAX_CHAIN_APPEND = 16
 MAX_CHAIN_PAGE = 1000
+PAGE_ITEMS = 500  # devices, journals and shares per page of a list (protocol.md 2.8)
+SYNC_JOURNALS = 1000  # journals one /v1/sync reply considers
+MAX_PAGE_CURSOR = 32
 U32 = 2**32 - 1
 U63 = 2**63 - 1
 
@@ -51,6 +54,7 @@ def limits(lo: int, hi: int) -> dict[str, Any]:
 
 
 ID = limits(ID_BYTES, ID_BYTES)
+PAGE_CURSOR = limits(0, MAX_PAGE_CURSOR)
 CHAIN_APPEND = {**limits(1, MAX_CHAIN_APPEND), "item": limits(1, MAX_CHAIN_ENTRY_BYTES)}
 
 
@@ -172,6 +176,14 @@ class Empty:
 
 
 @dataclass(frozen=True)
+class ListRequest:
+    """One page of a list: from the start (`after` empty, or the field left out) or after the
+    `next` of the previous page."""
+
+    after: bytes = field(default=b"", metadata=PAGE_CURSOR)
+
+
+@dataclass(frozen=True)
 class Device:
     device_id: bytes = field(metadata=ID)
     name: str = field(metadata=limits(1, 100))
@@ -184,6 +196,8 @@ class Device:
 @dataclass(frozen=True)
 class DeviceList:
     devices: list[Device] = field(metadata=limits(0, 1000))
+    next: bytes = field(default=b"", metadata=PAGE_CURSOR)
+    """Empty on the last page; else ask again with `ListRequest(after=next)`."""
 
 
 @dataclass(frozen=True)
@@ -234,6 +248,7 @@ class Journal:
 @dataclass(frozen=True)
 class JournalList:
     journals: list[Journal] = field(metadata=limits(0, MAX_JOURNALS))
+    next: bytes = field(default=b"", metadata=PAGE_CURSOR)
 
 
 @dataclass(frozen=True)
@@ -270,6 +285,8 @@ class Cursor:
 class SyncRequest:
     cursors: list[Cursor] = field(metadata=limits(0, MAX_JOURNALS))
     limit: int = field(metadata=limits(1, MAX_RECORDS_PER_PAGE))
+    after_journal: bytes = field(default=b"", metadata=limits(0, ID_BYTES))
+    """Only journals whose id sorts after this one (empty: from the first)."""
 
 
 @dataclass(frozen=True)
@@ -293,6 +310,9 @@ class JournalPage:
 class SyncReply:
     pages: list[JournalPage] = field(metadata=limits(0, MAX_JOURNALS))
     done: bool = field()
+    next_journal: bytes = field(default=b"", metadata=limits(0, ID_BYTES))
+    """Empty when `pages` reach the caller's last journal; else the journals after this id
+    come in a later request (`SyncRequest.after_journal`)."""
 
 
 @dataclass(frozen=True)
@@ -330,6 +350,7 @@ class Share:
 @dataclass(frozen=True)
 class ShareList:
     shares: list[Share] = field(metadata=limits(0, 100_000))
+    next: bytes = field(default=b"", metadata=PAGE_CURSOR)
 
 
 @dataclass(frozen=True)
@@ -426,7 +447,13 @@ def encode(message: Any) -> bytes:
 
 def _to_plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        # An optional field at its default is left out: the bytes are those of a sender
+        # that does not know the field (protocol.md 2.2).
+        return {
+            f.name: _to_plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.default is dataclasses.MISSING or getattr(value, f.name) != f.default
+        }
     if isinstance(value, list):
         return [_to_plain(item) for item in value]
     return value
@@ -469,9 +496,19 @@ def from_plain(cls: type[M], data: Any, path: str = "body") -> M:
     values = {}
     for name, hint, limits in fields:
         if name not in data:
+            if name in _optional(cls):  # type: ignore[arg-type]  # classes are hashable
+                continue  # the dataclass default
             raise WireError("missing_field", f"{path}.{name} is required")
         values[name] = _check(hint, data[name], limits, f"{path}.{name}")
     return cls(**values)
+
+
+@functools.cache
+def _optional(cls: type) -> frozenset[str]:
+    """Fields a sender may leave out (those with a default: protocol.md 2.2)."""
+    return frozenset(
+        f.name for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING
+    )
 
 
 def _check(hint: Any, value: Any, limits: Any, path: str) -> Any:

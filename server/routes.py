@@ -109,8 +109,8 @@ async def identity(request: web.Request) -> web.Response:
 
 
 async def devices(request: web.Request) -> web.Response:
-    await body(request, wire.Empty)
-    return reply(await service(request).devices(caller(request)))
+    message = await body(request, wire.ListRequest)
+    return reply(await service(request).devices(caller(request), message))
 
 
 async def revoke_device(request: web.Request) -> web.Response:
@@ -126,8 +126,8 @@ async def create_journal(request: web.Request) -> web.Response:
 
 
 async def list_journals(request: web.Request) -> web.Response:
-    await body(request, wire.Empty)
-    return reply(await service(request).journals(caller(request)))
+    message = await body(request, wire.ListRequest)
+    return reply(await service(request).journals(caller(request), message))
 
 
 async def update_meta(request: web.Request) -> web.Response:
@@ -147,8 +147,8 @@ async def compact(request: web.Request) -> web.Response:
 
 
 async def list_shares(request: web.Request) -> web.Response:
-    await body(request, wire.Empty)
-    return reply(await service(request).shares(caller(request)))
+    message = await body(request, wire.ListRequest)
+    return reply(await service(request).shares(caller(request), message))
 
 
 async def rotate(request: web.Request) -> web.Response:

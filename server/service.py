@@ -175,6 +175,19 @@ def pick_cost(costs: list[tuple[int, int, int]], draw: int) -> tuple[int, int]:
     raise AssertionError("unreachable: point < total")
 
 
+def _time_and_id_cursor(created_at: int, item_id: bytes) -> bytes:
+    """The `next` of a page ordered by (created_at, id): 8 bytes big-endian, then the id."""
+    return created_at.to_bytes(8, "big") + item_id
+
+
+def _time_and_id(after: bytes) -> tuple[int, bytes] | None:
+    if not after:
+        return None
+    if len(after) != 8 + wire.ID_BYTES:
+        raise BadRequest("after must be the `next` of the previous page")
+    return int.from_bytes(after[:8], "big"), after[8:]
+
+
 def _seconds(ms: int) -> int:
     """Whole seconds, rounded up (what Retry-After carries)."""
     return max(1, -(-ms // 1000))
@@ -537,8 +550,11 @@ class Service:
             await self.storage.touch_device(device.device_id, now)
         return Caller(device.account_id, device.device_id)
 
-    async def devices(self, caller: Caller) -> wire.DeviceList:
-        rows = await self.storage.list_devices(caller.account_id)
+    async def devices(self, caller: Caller, request: wire.ListRequest) -> wire.DeviceList:
+        """One page of the account's signed-in devices, oldest first (protocol.md 2.8)."""
+        after = _time_and_id(request.after)
+        rows = await self.storage.list_devices(caller.account_id, after, wire.PAGE_ITEMS + 1)
+        page, more = rows[: wire.PAGE_ITEMS], len(rows) > wire.PAGE_ITEMS
         now = self.clock()
         return wire.DeviceList(
             [
@@ -550,9 +566,10 @@ class Service:
                     row.expires_at,
                     row.device_id == caller.device_id,
                 )
-                for row in rows
+                for row in page
                 if row.expires_at >= now
-            ]
+            ],
+            _time_and_id_cursor(page[-1].created_at, page[-1].device_id) if more else b"",
         )
 
     async def revoke_device(self, caller: Caller, device_id: bytes) -> None:
@@ -583,8 +600,13 @@ class Service:
                 code="journal_quota_exceeded",
             ) from None
 
-    async def journals(self, caller: Caller) -> wire.JournalList:
-        rows = await self.storage.journals_for(caller.account_id, self.clock())
+    async def journals(self, caller: Caller, request: wire.ListRequest) -> wire.JournalList:
+        """One page of the journals the caller reads, oldest first (protocol.md 2.8)."""
+        after = _time_and_id(request.after)
+        rows = await self.storage.journals_for(
+            caller.account_id, self.clock(), after, wire.PAGE_ITEMS + 1
+        )
+        page, more = rows[: wire.PAGE_ITEMS], len(rows) > wire.PAGE_ITEMS
         return wire.JournalList(
             [
                 wire.Journal(
@@ -599,8 +621,9 @@ class Service:
                     row.expires_at,
                     row.chain_length,
                 )
-                for row in rows
-            ]
+                for row in page
+            ],
+            _time_and_id_cursor(page[-1].created_at, page[-1].journal_id) if more else b"",
         )
 
     async def access_chains(self, caller: Caller, request: wire.AccessRequest) -> wire.AccessReply:
@@ -697,15 +720,21 @@ class Service:
         await self.storage.publish(LiveEvent("journal", accounts, journal_id, head))
 
     async def sync(self, caller: Caller, request: wire.SyncRequest) -> wire.SyncReply:
-        """One page of new records for every journal the caller reads, by per-journal cursor."""
+        """One page of new records for the journals the caller reads, by per-journal cursor:
+        at most SYNC_JOURNALS journals, by id, after `request.after_journal`; `next_journal`
+        says where the next slice starts (protocol.md, /v1/sync)."""
         heads = await self.storage.heads_for(caller.account_id, self.clock())
         cursors = {cursor.journal_id: cursor.after for cursor in request.cursors}
         for journal_id in cursors:
             if journal_id not in heads:
                 raise Forbidden("no such journal, or it is not shared with this account")
+        later = sorted(j for j in heads if j > request.after_journal)
+        chosen = later[: wire.SYNC_JOURNALS]
+        next_journal = chosen[-1] if len(later) > len(chosen) else b""
         pages: list[wire.JournalPage] = []
-        budget, byte_budget, done = request.limit, PAGE_BYTES, True
-        for journal_id, (head, meta_version, role) in heads.items():
+        budget, byte_budget, done = request.limit, PAGE_BYTES, not next_journal
+        for journal_id in chosen:
+            head, meta_version, role = heads[journal_id]
             after = cursors.get(journal_id, 0)
             records: list[wire.StoredRecord] = []
             cursor = after
@@ -729,13 +758,18 @@ class Service:
             if cursor < head:
                 done = False
             pages.append(wire.JournalPage(journal_id, records, cursor, head, meta_version))
-        return wire.SyncReply(pages, done)
+        return wire.SyncReply(pages, done, next_journal)
 
     # --- sharing ----------------------------------------------------------------------------
 
-    async def shares(self, caller: Caller) -> wire.ShareList:
+    async def shares(self, caller: Caller, request: wire.ListRequest) -> wire.ShareList:
+        """One page of the memberships of the caller's journals (protocol.md 2.8)."""
+        if request.after and len(request.after) != 2 * wire.ID_BYTES:
+            raise BadRequest("after must be the `next` of the previous page")
+        after = (request.after[:16], request.after[16:]) if request.after else None
         now = self.clock()
-        rows = await self.storage.shares_of(caller.account_id)
+        rows = await self.storage.shares_of(caller.account_id, after, wire.PAGE_ITEMS + 1)
+        page, more = rows[: wire.PAGE_ITEMS], len(rows) > wire.PAGE_ITEMS
         return wire.ShareList(
             [
                 wire.Share(
@@ -748,8 +782,9 @@ class Service:
                     r.epoch,
                     r.envelope,
                 )
-                for r in rows
-            ]
+                for r in page
+            ],
+            page[-1].journal_id + page[-1].member_id if more else b"",
         )
 
     async def leave_share(self, caller: Caller, request: wire.JournalRequest) -> None:

@@ -68,6 +68,7 @@ class JournalRow:
     owner_name: str
     expires_at: int
     chain_length: int = 0
+    created_at: int = 0
 
 
 @dataclass(frozen=True)
@@ -264,7 +265,12 @@ class Storage(Protocol):
 
     async def touch_device(self, device_id: bytes, now: int) -> None: ...
 
-    async def list_devices(self, account_id: bytes) -> list[DeviceRow]: ...
+    async def list_devices(
+        self, account_id: bytes, after: tuple[int, bytes] | None, limit: int
+    ) -> list[DeviceRow]:
+        """Up to `limit` unrevoked devices, ordered by (created_at, device_id), those after
+        `after` only."""
+        ...
 
     async def revoke_device(self, account_id: bytes, device_id: bytes) -> bool: ...
 
@@ -289,8 +295,15 @@ class Storage(Protocol):
         """(chain length, up to `limit` entries from position `after` on)."""
         ...
 
-    async def journals_for(self, account_id: bytes, now: int) -> list[JournalRow]:
-        """Journals the account owns or is an unexpired member of, with its key envelopes."""
+    async def journals_for(
+        self,
+        account_id: bytes,
+        now: int,
+        after: tuple[int, bytes] | None = None,
+        limit: int | None = None,
+    ) -> list[JournalRow]:
+        """Journals the account owns or is an unexpired member of, with its key envelopes,
+        ordered by (created_at, journal_id): up to `limit`, those after `after` only."""
         ...
 
     async def heads_for(self, account_id: bytes, now: int) -> dict[bytes, tuple[int, int, str]]:
@@ -301,7 +314,12 @@ class Storage(Protocol):
 
     async def journal_epoch(self, journal_id: bytes) -> int | None: ...
 
-    async def shares_of(self, owner_id: bytes) -> list[ShareRow]: ...
+    async def shares_of(
+        self, owner_id: bytes, after: tuple[bytes, bytes] | None = None, limit: int | None = None
+    ) -> list[ShareRow]:
+        """Memberships of the owner's journals, ordered by (journal_id, member_id): up to
+        `limit`, those after `after` only."""
+        ...
 
     async def leave_journal(self, journal_id: bytes, account_id: bytes) -> bool:
         """A member (not the owner) stops being served the journal: its membership and every

@@ -363,11 +363,16 @@ class PostgresStorage:
                 "UPDATE devices SET last_seen_at = $1 WHERE device_id = $2", now, device_id
             )
 
-    async def list_devices(self, account_id: bytes) -> list[DeviceRow]:
+    async def list_devices(
+        self, account_id: bytes, after: tuple[int, bytes] | None, limit: int
+    ) -> list[DeviceRow]:
+        start = after or (-1, b"")
         rows = await self._all(
             f"SELECT {DEVICE_COLUMNS} FROM devices WHERE account_id = $1 AND revoked = 0 "
-            "ORDER BY created_at",
+            "AND (created_at, device_id) > ($2, $3) ORDER BY created_at, device_id LIMIT $4",
             account_id,
+            *start,
+            limit,
         )
         return [_device(row) for row in rows]
 
@@ -441,22 +446,33 @@ class PostgresStorage:
             )
         return int(length), [bytes(row[0]) for row in rows]
 
-    async def journals_for(self, account_id: bytes, now: int) -> list[JournalRow]:
+    async def journals_for(
+        self,
+        account_id: bytes,
+        now: int,
+        after: tuple[int, bytes] | None = None,
+        limit: int | None = None,
+    ) -> list[JournalRow]:
+        start = after or (-1, b"")
         rows = await self._all(
             "SELECT j.journal_id, j.owner_id, m.role, j.epoch, j.meta, j.meta_version, j.head, "
             "a.username, m.expires_at, "
-            "(SELECT count(*) FROM access_chain c WHERE c.journal_id = j.journal_id) "
-            "FROM members m JOIN journals j ON j.journal_id = m.journal_id "
+            "(SELECT count(*) FROM access_chain c WHERE c.journal_id = j.journal_id), "
+            "j.created_at FROM members m JOIN journals j ON j.journal_id = m.journal_id "
             "JOIN accounts a ON a.account_id = j.owner_id "
             "WHERE m.account_id = $1 AND (m.expires_at = 0 OR m.expires_at > $2) "
-            "ORDER BY j.created_at, j.journal_id",
+            "AND (j.created_at, j.journal_id) > ($3, $4) "
+            "ORDER BY j.created_at, j.journal_id LIMIT $5",
             account_id,
             now,
+            *start,
+            limit,
         )
         key_rows = await self._all(
             "SELECT journal_id, epoch, envelope FROM journal_keys WHERE account_id = $1 "
-            "ORDER BY epoch",
+            "AND journal_id = ANY($2::bytea[]) ORDER BY epoch",
             account_id,
+            [bytes(row[0]) for row in rows],
         )
         keys: dict[bytes, list[KeyRow]] = {}
         for journal_id, epoch, envelope in key_rows:
@@ -474,6 +490,7 @@ class PostgresStorage:
                 owner_name=row[7],
                 expires_at=row[8],
                 chain_length=int(row[9]),
+                created_at=int(row[10]),
             )
             for row in rows
         ]
@@ -525,7 +542,9 @@ class PostgresStorage:
                 )
             return left
 
-    async def shares_of(self, owner_id: bytes) -> list[ShareRow]:
+    async def shares_of(
+        self, owner_id: bytes, after: tuple[bytes, bytes] | None = None, limit: int | None = None
+    ) -> list[ShareRow]:
         rows = await self._all(
             "SELECT m.journal_id, m.account_id, a.username, m.role, m.expires_at, j.epoch, "
             "k.envelope FROM members m "
@@ -533,8 +552,11 @@ class PostgresStorage:
             "JOIN accounts a ON a.account_id = m.account_id "
             "LEFT JOIN journal_keys k ON k.journal_id = m.journal_id "
             "AND k.account_id = m.account_id AND k.epoch = j.epoch "
-            "WHERE j.owner_id = $1 AND m.role != 'owner' ORDER BY a.username",
+            "WHERE j.owner_id = $1 AND m.role != 'owner' AND (m.journal_id, m.account_id) > ($2, $3) "
+            "ORDER BY m.journal_id, m.account_id LIMIT $4",
             owner_id,
+            *(after or (b"", b"")),
+            limit,
         )
         return [ShareRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6] or b"") for r in rows]
 

@@ -357,11 +357,14 @@ class SQLiteStorage:
                 "UPDATE devices SET last_seen_at = ? WHERE device_id = ?", (now, device_id)
             )
 
-    async def list_devices(self, account_id: bytes) -> list[DeviceRow]:
+    async def list_devices(
+        self, account_id: bytes, after: tuple[int, bytes] | None, limit: int
+    ) -> list[DeviceRow]:
+        start = after or (-1, b"")
         rows = await self._all(
             f"SELECT {DEVICE_COLUMNS} FROM devices WHERE account_id = ? AND revoked = 0 "
-            "ORDER BY created_at",
-            (account_id,),
+            "AND (created_at, device_id) > (?, ?) ORDER BY created_at, device_id LIMIT ?",
+            (account_id, *start, limit),
         )
         return [_device(row) for row in rows]
 
@@ -420,20 +423,29 @@ class SQLiteStorage:
         )
         return int(length[0]), [bytes(row[0]) for row in rows]
 
-    async def journals_for(self, account_id: bytes, now: int) -> list[JournalRow]:
+    async def journals_for(
+        self,
+        account_id: bytes,
+        now: int,
+        after: tuple[int, bytes] | None = None,
+        limit: int | None = None,
+    ) -> list[JournalRow]:
+        start = after or (-1, b"")
         rows = await self._all(
             "SELECT j.journal_id, j.owner_id, m.role, j.epoch, j.meta, j.meta_version, j.head, "
             "a.username, m.expires_at, "
-            "(SELECT count(*) FROM access_chain c WHERE c.journal_id = j.journal_id) "
-            "FROM members m JOIN journals j ON j.journal_id = m.journal_id "
+            "(SELECT count(*) FROM access_chain c WHERE c.journal_id = j.journal_id), "
+            "j.created_at FROM members m JOIN journals j ON j.journal_id = m.journal_id "
             "JOIN accounts a ON a.account_id = j.owner_id "
-            f"WHERE m.account_id = ? AND {ACTIVE} ORDER BY j.created_at, j.journal_id",
-            (account_id, now),
+            f"WHERE m.account_id = ? AND {ACTIVE} AND (j.created_at, j.journal_id) > (?, ?) "
+            "ORDER BY j.created_at, j.journal_id LIMIT ?",
+            (account_id, now, *start, -1 if limit is None else limit),
         )
+        listed = [bytes(row[0]) for row in rows]
         key_rows = await self._all(
             "SELECT journal_id, epoch, envelope FROM journal_keys WHERE account_id = ? "
-            "ORDER BY epoch",
-            (account_id,),
+            f"AND journal_id IN ({_marks(len(listed))}) ORDER BY epoch",
+            (account_id, *listed),
         )
         keys: dict[bytes, list[KeyRow]] = {}
         for journal_id, epoch, envelope in key_rows:
@@ -451,6 +463,7 @@ class SQLiteStorage:
                 owner_name=row[7],
                 expires_at=row[8],
                 chain_length=row[9],
+                created_at=row[10],
             )
             for row in rows
         ]
@@ -495,7 +508,9 @@ class SQLiteStorage:
                 )
             return left
 
-    async def shares_of(self, owner_id: bytes) -> list[ShareRow]:
+    async def shares_of(
+        self, owner_id: bytes, after: tuple[bytes, bytes] | None = None, limit: int | None = None
+    ) -> list[ShareRow]:
         rows = await self._all(
             "SELECT m.journal_id, m.account_id, a.username, m.role, m.expires_at, j.epoch, "
             "k.envelope FROM members m "
@@ -503,8 +518,9 @@ class SQLiteStorage:
             "JOIN accounts a ON a.account_id = m.account_id "
             "LEFT JOIN journal_keys k ON k.journal_id = m.journal_id "
             "AND k.account_id = m.account_id AND k.epoch = j.epoch "
-            "WHERE j.owner_id = ? AND m.role != 'owner' ORDER BY a.username",
-            (owner_id,),
+            "WHERE j.owner_id = ? AND m.role != 'owner' AND (m.journal_id, m.account_id) > (?, ?) "
+            "ORDER BY m.journal_id, m.account_id LIMIT ?",
+            (owner_id, *(after or (b"", b"")), -1 if limit is None else limit),
         )
         return [
             ShareRow(bytes(r[0]), bytes(r[1]), r[2], r[3], r[4], r[5], bytes(r[6] or b""))

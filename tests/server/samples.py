@@ -45,13 +45,13 @@ SAMPLES: dict[str, Any] = {
     ),
     "/v1/account/identity": wire.IdentityRequest("nobody"),
     "/v1/account/delete": wire.AccountDeleteRequest(bytes(32), bytes(64)),
-    "/v1/devices/list": wire.Empty(),
+    "/v1/devices/list": wire.ListRequest(bytes(24)),
     "/v1/devices/revoke": wire.DeviceRevokeRequest(ZERO_ID),
     "/v1/journals/create": wire.JournalCreateRequest(
         ZERO_ID, wire.KeyEnvelope(0, bytes(40)), bytes(40), [bytes(40)]
     ),
     "/v1/journals/access": wire.AccessRequest([wire.Cursor(ZERO_ID, 0)]),
-    "/v1/journals/list": wire.Empty(),
+    "/v1/journals/list": wire.ListRequest(bytes(24)),
     "/v1/journals/meta": wire.JournalMetaRequest(ZERO_ID, bytes(40)),
     "/v1/records/push": wire.PushRequest(ZERO_ID, [wire.RecordUpload(ZERO_ID, 0, bytes(40))]),
     "/v1/records/compact": wire.CompactRequest(
@@ -60,10 +60,11 @@ SAMPLES: dict[str, Any] = {
     "/v1/journals/rotate": wire.RotateRequest(
         ZERO_ID, 1, bytes(40), [wire.MemberKey(ZERO_ID, bytes(40), "owner", 0)], 1, [bytes(40)]
     ),
-    "/v1/shares/list": wire.Empty(),
+    "/v1/shares/list": wire.ListRequest(bytes(32)),
+    "/v1/shares/leave": wire.JournalRequest(ZERO_ID),
     "/v1/shares/audit": wire.JournalRequest(ZERO_ID),
     "/v1/account/identity-by-id": wire.AccountRequest(ZERO_ID),
-    "/v1/sync": wire.SyncRequest([wire.Cursor(ZERO_ID, 0)], 10),
+    "/v1/sync": wire.SyncRequest([wire.Cursor(ZERO_ID, 0)], 10, ZERO_ID),
 }
 # The live channel takes no body: it is a WebSocket upgrade (GET), tested on its own.
 BODY_ROUTES = sorted(SAMPLES)
@@ -76,6 +77,7 @@ class Slot:
     path: tuple[str | int, ...]
     hint: Any
     limits: Mapping[str, Any]
+    optional: bool = False  # a field with a default, which a sender may leave out
 
     @property
     def name(self) -> str:
@@ -101,7 +103,7 @@ def slots(cls: type, prefix: tuple[str | int, ...] = ()) -> Iterator[Slot]:
     hints = typing.get_type_hints(cls)
     for declared in dataclasses.fields(cls):
         hint, path = hints[declared.name], (*prefix, declared.name)
-        yield Slot(path, hint, declared.metadata)
+        yield Slot(path, hint, declared.metadata, declared.default is not dataclasses.MISSING)
         if dataclasses.is_dataclass(hint):
             yield from slots(hint, path)  # type: ignore[arg-type]
         elif typing.get_origin(hint) is list:
@@ -192,7 +194,7 @@ def missing_field_variants(path: str) -> list[Variant]:
     return [
         Variant(f"without {slot.name}", removed(body, slot.path), 400, "missing_field")
         for slot in slots(request_type(path))
-        if slot.is_field
+        if slot.is_field and not slot.optional
     ]
 
 

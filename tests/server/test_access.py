@@ -98,6 +98,7 @@ def aimed_at_ana(ana: Client, journal: bytes, record_ids: list[bytes]) -> dict[s
         },
         "/v1/shares/list": {},
         "/v1/shares/audit": {"journal_id": journal},
+        "/v1/shares/leave": {"journal_id": journal},
         "/v1/devices/list": {},
         "/v1/devices/revoke": {"device_id": device},
         "/v1/account/identity": {"username": "ana"},

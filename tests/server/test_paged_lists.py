@@ -1,0 +1,134 @@
+"""Bounded lists: every list an endpoint returns is paged and the SDK follows the pages. An
+account that shares 10,001 journals with someone, or has more than 1,000 devices, breaks
+nothing. The rows are made cheaply (straight into the database, as a backup restore would),
+and everything is asserted through HTTP and the SDK."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+
+from client_sdk import Client, wire
+from server import routes
+from tests.conftest import RunningServer
+from tests.server.conftest import Serve
+from tests.server.raw import RawClient
+from tests.server.servers import signup
+
+SHARED = 10_001
+DEVICES = 1_100
+
+
+async def insert(server: RunningServer, table: str, rows: list[tuple[object, ...]]) -> None:
+    """Rows straight into a table of the server's database, in one transaction."""
+    marks = ", ".join("?" * len(rows[0]))
+    if server.database_url is None:
+        with closing(sqlite3.connect(server.data_dir / "journal.db")) as db, db:
+            db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+        return
+    numbered = ", ".join(f"${n}" for n in range(1, len(rows[0]) + 1))
+    connection = await asyncpg.connect(server.database_url)
+    try:
+        await connection.executemany(f"INSERT INTO {table} VALUES ({numbered})", rows)
+    finally:
+        await connection.close()
+
+
+async def share_many(server: RunningServer, owner: Client, member: Client, count: int) -> None:
+    """`count` journals of `owner`, each with `member` as a reader and a key envelope for
+    it (random bytes: the server never opens one)."""
+    now = server.clock.now
+    ids = [os.urandom(16) for _ in range(count)]
+    owner_id, member_id = owner.profile.account_id, member.profile.account_id
+    await insert(
+        server, "journals", [(j, owner_id, 0, b"", 1, 0, now + n) for n, j in enumerate(ids)]
+    )
+    members = [(j, owner_id, "owner", 0) for j in ids] + [(j, member_id, "read", 0) for j in ids]
+    await insert(server, "members", members)
+    await insert(server, "journal_keys", [(j, member_id, 0, os.urandom(72)) for j in ids])
+
+
+async def all_pages(raw: RawClient, path: str, token: str, key: str) -> tuple[list[object], int]:
+    """Every item of a paged list through raw HTTP, and how many pages it took."""
+    items: list[object] = []
+    after, pages = b"", 0
+    while True:
+        answer = await raw.call(path, {"after": after} if after else {}, token=token)
+        assert answer.status == 200, answer.body[:200]
+        value = answer.value()
+        assert len(value[key]) <= wire.PAGE_ITEMS
+        items += value[key]
+        pages += 1
+        after = value.get("next", b"")
+        if not after:
+            return items, pages
+
+
+async def test_more_than_a_thousand_devices_are_listed_page_by_page(
+    serve: Serve, tmp_path: Path, raw_session: aiohttp.ClientSession
+) -> None:
+    async with serve(max_devices=10_000) as server:
+        ana = await signup(server.url, tmp_path, "ana")
+        service = server.server.app[routes.SERVICE]
+        for n in range(DEVICES):
+            _, device = service._new_device(ana.profile.account_id, f"tablet {n}", server.clock.now)
+            await service.storage.create_device(device, 10_000)
+        raw = RawClient(raw_session, server.url)
+        devices, pages = await all_pages(raw, "/v1/devices/list", ana.profile.token, "devices")
+        assert len(devices) == DEVICES + 1 and pages == 3
+        assert len({d["device_id"] for d in devices}) == DEVICES + 1  # no repeats, no gaps
+        listed = await ana.devices()
+        assert len(listed) == DEVICES + 1
+        assert [d.name for d in listed if d.current] == ["laptop"]
+        await ana.close()
+
+
+async def test_a_page_cursor_that_is_not_one_is_refused(
+    serve: Serve, tmp_path: Path, raw_session: aiohttp.ClientSession
+) -> None:
+    async with serve() as server:
+        ana = await signup(server.url, tmp_path, "ana")
+        raw = RawClient(raw_session, server.url)
+        for path in ("/v1/devices/list", "/v1/journals/list", "/v1/shares/list"):
+            answer = await raw.call(path, {"after": b"\x01\x02"}, token=ana.profile.token)
+            assert answer.error() == (400, "invalid_field"), path
+        await ana.close()
+
+
+async def test_ten_thousand_and_one_shared_journals_page_and_sync(
+    serve: Serve, tmp_path: Path, raw_session: aiohttp.ClientSession
+) -> None:
+    async with serve(max_shares=100_000, max_journals=100_000) as server:
+        ana = await signup(server.url, tmp_path, "ana")
+        tom = await signup(server.url, tmp_path, "tom")
+        # One real share, made by the SDK, among the many.
+        await ana.write("Personal", "A real entry tom must still get.")
+        await ana.share("Personal", "tom", trust_on_first_use=True)
+        await share_many(server, ana, tom, SHARED)
+        raw = RawClient(raw_session, server.url)
+        token = tom.profile.token
+        journals, pages = await all_pages(raw, "/v1/journals/list", token, "journals")
+        assert len(journals) == SHARED + 2  # + ana's real share + tom's own journal
+        assert pages == -(-(SHARED + 2) // wire.PAGE_ITEMS)
+        shares, _ = await all_pages(raw, "/v1/shares/list", ana.profile.token, "shares")
+        assert len(shares) == SHARED + 1
+        # /v1/sync answers the journals a slice at a time.
+        first = await raw.call("/v1/sync", {"cursors": [], "limit": 1000}, token=token)
+        value = first.value()
+        assert len(value["pages"]) == wire.SYNC_JOURNALS and value["next_journal"]
+        assert value["done"] is False
+        # The SDK follows every page and slice, and the real share still syncs.
+        report = await tom.sync()
+        assert report.incomplete == []
+        assert [e.body for e in await tom.entries("ana/Personal")] == [
+            "A real entry tom must still get."
+        ]
+        again = await tom.sync()  # a no-op sync of 10,003 journals ends too
+        assert again.incomplete == []
+        for client in (ana, tom):
+            await client.close()
