@@ -465,12 +465,15 @@ class Sharing:
         return owner is not None and owner.verified
 
     async def audit(self, journal: LocalJournal) -> list[AuditInfo]:
-        reply = await self.replica.transport.call(
-            "/v1/shares/audit", wire.JournalRequest(journal.journal_id), wire.AuditLog
+        pages = await self.replica.transport.pages(
+            "/v1/shares/audit",
+            wire.AuditLog,
+            lambda after: wire.AuditRequest(journal.journal_id, after),
         )
         return [
             AuditInfo(e.username, e.device_id.hex(), to_datetime(e.at), e.up_to_seq, e.records)
-            for e in reply.entries
+            for page in pages
+            for e in page.entries
         ]
 
     # --- disclosure journals ---------------------------------------------------------------------

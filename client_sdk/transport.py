@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import email.utils
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
@@ -171,14 +172,19 @@ class Transport:
         )
         return await retrying(attempt)
 
-    async def pages(self, path: str, reply: type[PagedT]) -> list[PagedT]:
+    async def pages(
+        self,
+        path: str,
+        reply: type[PagedT],
+        request: Callable[[bytes], Any] = wire.ListRequest,
+    ) -> list[PagedT]:
         """Every page of a paged list (protocol.md 2.8): `ListRequest(after)` from the start,
         then from each reply's `next` until it is empty. A server whose `next` repeats or
         never ends (more than MAX_LIST_PAGES pages) raises NetworkError, not a loop."""
         replies: list[PagedT] = []
         after, seen = b"", set()
         while True:
-            page = await self.call(path, wire.ListRequest(after), reply)
+            page = await self.call(path, request(after), reply)
             replies.append(page)
             after = page.next
             if not after:

@@ -420,6 +420,15 @@ class AuditEntry:
 @dataclass(frozen=True)
 class AuditLog:
     entries: list[AuditEntry] = field(metadata=limits(0, 1_000_000))
+    next: bytes = field(default=b"", metadata=PAGE_CURSOR)
+
+
+@dataclass(frozen=True)
+class AuditRequest:
+    """One page of a journal's audit log (protocol.md 2.8)."""
+
+    journal_id: bytes = field(metadata=ID)
+    after: bytes = field(default=b"", metadata=PAGE_CURSOR)
 
 
 # --- live channel --------------------------------------------------------------------------

@@ -169,7 +169,7 @@ async def leave_share(request: web.Request) -> web.Response:
 
 
 async def audit(request: web.Request) -> web.Response:
-    message = await body(request, wire.JournalRequest)
+    message = await body(request, wire.AuditRequest)
     return reply(await service(request).audit(caller(request), message))
 
 

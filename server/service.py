@@ -856,16 +856,28 @@ class Service:
         if caller.account_id not in accounts:
             raise BadRequest("a rotation seals the new key to the owner too")
 
-    async def audit(self, caller: Caller, request: wire.JournalRequest) -> wire.AuditLog:
-        """The owner sees every member's fetches; a member sees their own."""
+    async def audit(self, caller: Caller, request: wire.AuditRequest) -> wire.AuditLog:
+        """One page of who fetched what, oldest first: the owner sees every member's
+        fetches; a member sees their own."""
         role = await self._require_role(caller, request.journal_id, ("owner", "read", "annotate"))
         only = None if role == "owner" else caller.account_id
-        rows = await self.storage.audit_log(request.journal_id, only)
+        if request.after and len(request.after) != 16 + wire.ID_BYTES:
+            raise BadRequest("after must be the `next` of the previous page")
+        after = None
+        if request.after:
+            a = request.after
+            after = (int.from_bytes(a[:8], "big"), a[8:24], int.from_bytes(a[24:], "big"))
+        rows = await self.storage.audit_log(request.journal_id, only, after, wire.PAGE_ITEMS + 1)
+        page, more = rows[: wire.PAGE_ITEMS], len(rows) > wire.PAGE_ITEMS
+        last = page[-1] if more else None
         return wire.AuditLog(
             [
                 wire.AuditEntry(r.account_id, r.username, r.device_id, r.at, r.up_to_seq, r.records)
-                for r in rows
-            ]
+                for r in page
+            ],
+            b""
+            if last is None
+            else last.at.to_bytes(8, "big") + last.device_id + last.up_to_seq.to_bytes(8, "big"),
         )
 
     async def identity_by_id(self, request: wire.AccountRequest) -> wire.Identity:

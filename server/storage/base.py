@@ -357,7 +357,16 @@ class Storage(Protocol):
         records: int,
     ) -> None: ...
 
-    async def audit_log(self, journal_id: bytes, account_id: bytes | None) -> list[AuditRow]: ...
+    async def audit_log(
+        self,
+        journal_id: bytes,
+        account_id: bytes | None,
+        after: tuple[int, bytes, int] | None = None,
+        limit: int | None = None,
+    ) -> list[AuditRow]:
+        """Audit entries ordered by (at, device_id, up_to_seq): up to `limit`, those after
+        `after` only; only `account_id`'s when it is given."""
+        ...
 
     async def update_meta(self, journal_id: bytes, meta: bytes) -> None: ...
 

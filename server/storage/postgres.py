@@ -632,16 +632,24 @@ class PostgresStorage:
                 records,
             )
 
-    async def audit_log(self, journal_id: bytes, account_id: bytes | None) -> list[AuditRow]:
+    async def audit_log(
+        self,
+        journal_id: bytes,
+        account_id: bytes | None,
+        after: tuple[int, bytes, int] | None = None,
+        limit: int | None = None,
+    ) -> list[AuditRow]:
         sql = (
             "SELECT u.account_id, a.username, u.device_id, u.at, u.up_to_seq, u.records "
-            "FROM audit u JOIN accounts a ON a.account_id = u.account_id WHERE u.journal_id = $1"
+            "FROM audit u JOIN accounts a ON a.account_id = u.account_id WHERE u.journal_id = $1 "
+            "AND (u.at, u.device_id, u.up_to_seq) > ($2, $3, $4)"
         )
-        params: tuple[Any, ...] = (journal_id,)
+        params: tuple[Any, ...] = (journal_id, *(after or (-1, b"", -1)))
         if account_id is not None:
-            sql += " AND u.account_id = $2"
+            sql += " AND u.account_id = $5"
             params += (account_id,)
-        rows = await self._all(sql + " ORDER BY u.at, u.ctid", *params)
+        sql += f" ORDER BY u.at, u.device_id, u.up_to_seq LIMIT ${len(params) + 1}"
+        rows = await self._all(sql, *params, limit)
         return [AuditRow(*row) for row in rows]
 
     async def update_meta(self, journal_id: bytes, meta: bytes) -> None:

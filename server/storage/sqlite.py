@@ -580,16 +580,24 @@ class SQLiteStorage:
                 (journal_id, account_id, device_id, at, up_to_seq, records),
             )
 
-    async def audit_log(self, journal_id: bytes, account_id: bytes | None) -> list[AuditRow]:
+    async def audit_log(
+        self,
+        journal_id: bytes,
+        account_id: bytes | None,
+        after: tuple[int, bytes, int] | None = None,
+        limit: int | None = None,
+    ) -> list[AuditRow]:
         sql = (
             "SELECT u.account_id, a.username, u.device_id, u.at, u.up_to_seq, u.records "
-            "FROM audit u JOIN accounts a ON a.account_id = u.account_id WHERE u.journal_id = ?"
+            "FROM audit u JOIN accounts a ON a.account_id = u.account_id WHERE u.journal_id = ? "
+            "AND (u.at, u.device_id, u.up_to_seq) > (?, ?, ?)"
         )
-        params: tuple[Any, ...] = (journal_id,)
+        params: tuple[Any, ...] = (journal_id, *(after or (-1, b"", -1)))
         if account_id is not None:
             sql += " AND u.account_id = ?"
             params += (account_id,)
-        rows = await self._all(sql + " ORDER BY u.at", params)
+        sql += " ORDER BY u.at, u.device_id, u.up_to_seq LIMIT ?"
+        rows = await self._all(sql, (*params, -1 if limit is None else limit))
         return [AuditRow(bytes(r[0]), r[1], bytes(r[2]), r[3], r[4], r[5]) for r in rows]
 
     async def update_meta(self, journal_id: bytes, meta: bytes) -> None:

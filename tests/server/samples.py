@@ -62,7 +62,7 @@ SAMPLES: dict[str, Any] = {
     ),
     "/v1/shares/list": wire.ListRequest(bytes(32)),
     "/v1/shares/leave": wire.JournalRequest(ZERO_ID),
-    "/v1/shares/audit": wire.JournalRequest(ZERO_ID),
+    "/v1/shares/audit": wire.AuditRequest(ZERO_ID, bytes(32)),
     "/v1/account/identity-by-id": wire.AccountRequest(ZERO_ID),
     "/v1/sync": wire.SyncRequest([wire.Cursor(ZERO_ID, 0)], 10, ZERO_ID),
 }

@@ -14,6 +14,7 @@ import aiohttp
 import asyncpg
 
 from client_sdk import Client, wire
+from client_sdk.models import to_datetime
 from server import routes
 from tests.conftest import RunningServer
 from tests.server.conftest import Serve
@@ -130,5 +131,30 @@ async def test_ten_thousand_and_one_shared_journals_page_and_sync(
         ]
         again = await tom.sync()  # a no-op sync of 10,003 journals ends too
         assert again.incomplete == []
+        for client in (ana, tom):
+            await client.close()
+
+
+async def test_a_long_audit_log_is_paged(
+    serve: Serve, tmp_path: Path, raw_session: aiohttp.ClientSession
+) -> None:
+    async with serve() as server:
+        ana = await signup(server.url, tmp_path, "ana")
+        tom = await signup(server.url, tmp_path, "tom")
+        await ana.share("Personal", "tom", trust_on_first_use=True)
+        await tom.sync()
+        journal = bytes.fromhex((await ana.journal("Personal")).id)
+        storage = server.server.app[routes.SERVICE].storage
+        device = tom.profile.device_id
+        fetches = 1_201
+        for n in range(fetches):  # tom's device fetched, 1,201 times, in the same millisecond
+            await storage.add_audit(journal, tom.profile.account_id, device, 1000, n + 1, 1)
+        raw = RawClient(raw_session, server.url)
+        first = await raw.call("/v1/shares/audit", {"journal_id": journal}, token=ana.profile.token)
+        assert len(first.value()["entries"]) == wire.PAGE_ITEMS and first.value()["next"]
+        log = await ana.share_log("Personal")
+        made = to_datetime(1000)
+        assert [entry.up_to_seq for entry in log if entry.at == made] == list(range(1, fetches + 1))
+        assert len(await tom.share_log("ana/Personal")) == len(log)  # every entry is tom's
         for client in (ana, tom):
             await client.close()
