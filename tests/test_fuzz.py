@@ -260,7 +260,7 @@ async def test_ten_thousand_hostile_requests_break_nothing(tmp_path: Path) -> No
     rng = random.Random(SEED)
     async with serving(tmp_path) as server:
         victim = await signup(server.url, tmp_path, "victim")
-        await victim.write("Personal", "Nothing the fuzzer sends may touch this.")
+        await victim.entries.write("Personal", "Nothing the fuzzer sends may touch this.")
         await victim.sync()
         fuzzer = await signup(server.url, tmp_path, "fuzzer")
         token = fuzzer.profile.token
@@ -296,7 +296,7 @@ async def test_ten_thousand_hostile_requests_break_nothing(tmp_path: Path) -> No
         # The server still works, and the other account's data is exactly as it was.
         await victim.sync()
         assert await victim_rows(database, victim.profile.account_id) == before
-        assert [e.body for e in await victim.entries("Personal")] == [
+        assert [e.body for e in await victim.entries.list("Personal")] == [
             "Nothing the fuzzer sends may touch this."
         ]
         await victim.close()

@@ -20,7 +20,7 @@ async def test_a_list_whose_next_repeats_is_a_network_error_not_a_loop(
 
     hostile.replies["/v1/devices/list"] = endless
     with pytest.raises(NetworkError, match="does not end"):
-        await ana.devices()
+        await ana.devices.list()
     assert hostile.paths.count("/v1/devices/list") == 2  # the first page, and the repeat
 
 
@@ -28,7 +28,7 @@ async def test_a_sync_slice_that_goes_backwards_is_not_followed(
     hostile: HostileServer, through: Through
 ) -> None:
     ana = await through("ana")
-    await ana.write("Personal", "Mine.")
+    await ana.entries.write("Personal", "Mine.")
     await ana.sync()
 
     def backwards(request: bytes, reply: bytes) -> bytes:

@@ -15,10 +15,10 @@ THERAPIST = "dr.tom"
 async def shared(signup: ClientFactory) -> tuple[Client, Client, bytes]:
     ana = await signup("ana")
     tom = await signup(THERAPIST)
-    await ana.write("Personal", "Before the share.")
-    await ana.share("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
+    await ana.entries.write("Personal", "Before the share.")
+    await ana.shares.grant("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
     await tom.sync()
-    journal = bytes.fromhex((await tom.shared_with_me())[0].journal_id)
+    journal = bytes.fromhex((await tom.shares.with_me())[0].journal_id)
     return ana, tom, journal
 
 
@@ -29,15 +29,15 @@ def chain_members(client: Client, journal: bytes) -> set[str]:
 
 async def test_a_member_leaves_and_is_no_longer_served(signup: ClientFactory) -> None:
     ana, tom, journal = await shared(signup)
-    await tom.leave_share("ana/Personal")
-    assert await tom.shared_with_me() == []
-    assert [j.name for j in await tom.journals()] == ["Personal"]  # tom's own
+    await tom.shares.leave("ana/Personal")
+    assert await tom.shares.with_me() == []
+    assert [j.name for j in await tom.journals.list()] == ["Personal"]  # tom's own
     # The server refuses the journal to tom from now on, whatever tom sends.
     with pytest.raises(AccessError):
         await tom.transport.call(
             "/v1/sync", wire.SyncRequest([wire.Cursor(journal, 0)], 10), wire.SyncReply
         )
-    await ana.write("Personal", "After tom left.")
+    await ana.entries.write("Personal", "After tom left.")
     await ana.sync()
     report = await tom.sync()  # tom's own journal still syncs
     assert report.problems == [] and report.incomplete == []
@@ -47,26 +47,26 @@ async def test_the_owner_drops_a_member_who_left_from_the_chain(signup: ClientFa
     ana, tom, journal = await shared(signup)
     await ana.sync()
     assert chain_members(ana, journal) == {THERAPIST}
-    await tom.leave_share("ana/Personal")
+    await tom.shares.leave("ana/Personal")
     # The owner's device learns it from the server and signs the removal with a new epoch.
     epoch = (await ana.replica.store.journals())[0].epoch
-    assert [s.member for s in await ana.shares()] == []
+    assert [s.member for s in await ana.shares.list()] == []
     assert chain_members(ana, journal) == set()
     assert max(j.epoch for j in await ana.replica.store.journals()) > epoch
     # Sharing again later works as a new share.
-    await ana.share("Personal", THERAPIST, trust_on_first_use=True)
+    await ana.shares.grant("Personal", THERAPIST, trust_on_first_use=True)
     await tom.sync()
-    assert [j.owner for j in await tom.shared_with_me()] == ["ana"]
+    assert [j.owner for j in await tom.shares.with_me()] == ["ana"]
 
 
 async def test_an_owner_cannot_leave_its_own_journal(signup: ClientFactory) -> None:
     ana, tom, journal = await shared(signup)
     with pytest.raises(InvalidInput):
-        await ana.leave_share("Personal")
+        await ana.shares.leave("Personal")
     with pytest.raises(InvalidInput) as refused:
         await ana.transport.call("/v1/shares/leave", wire.JournalRequest(journal), wire.Empty)
     assert refused.value.code == "invalid_field"
-    assert [s.member for s in await ana.shares()] == [THERAPIST]
+    assert [s.member for s in await ana.shares.list()] == [THERAPIST]
 
 
 async def test_another_account_cannot_leave_for_a_member(signup: ClientFactory) -> None:
@@ -74,7 +74,7 @@ async def test_another_account_cannot_leave_for_a_member(signup: ClientFactory) 
     eve = await signup("eve")
     with pytest.raises(AccessError):
         await eve.transport.call("/v1/shares/leave", wire.JournalRequest(journal), wire.Empty)
-    await tom.leave_share("ana/Personal")
+    await tom.shares.leave("ana/Personal")
     with pytest.raises(AccessError):  # leaving twice
         await tom.transport.call("/v1/shares/leave", wire.JournalRequest(journal), wire.Empty)
-    assert [s.member for s in await ana.shares()] == []
+    assert [s.member for s in await ana.shares.list()] == []

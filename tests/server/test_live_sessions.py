@@ -76,7 +76,7 @@ async def test_a_live_socket_closes_when_its_device_is_revoked(
         phone_id = phone.profile.device_id.hex()
 
         async def revoke() -> None:
-            await laptop.revoke_device(phone_id)
+            await laptop.devices.revoke(phone_id)
 
         assert await closed_with(server, phone, revoke) == CLOSE_SIGNED_OUT
         for client in (laptop, phone):

@@ -107,11 +107,11 @@ async def test_debug_logs_no_sql_parameters(serve: Serve, tmp_path: Path) -> Non
         logging.getLogger("tests").debug("capture works")
         try:
             ana = await signup(server.url, tmp_path, "ana")
-            await ana.write("Personal", "A private line.")
+            await ana.entries.write("Personal", "A private line.")
             await ana.sync()
             phone = await login(server.url, tmp_path, "ana", device="phone")
             await phone.sync()
-            await phone.write("Personal", "Another private line.")
+            await phone.entries.write("Personal", "Another private line.")
             await phone.sync()
             await ana.sync()
             secrets = await server.rows("SELECT salt, bundle, login_public_key FROM accounts")
@@ -157,7 +157,7 @@ async def test_revoked_device_rows_are_deleted_once_their_token_would_have_expir
         laptop = await signup(server.url, tmp_path, "ana")
         phone = await login(server.url, tmp_path, "ana", device="phone")
         phone_id = phone.profile.device_id
-        await laptop.revoke_device(phone_id.hex())
+        await laptop.devices.revoke(phone_id.hex())
         await asyncio.sleep(0.3)  # several purges
         query = "SELECT revoked FROM devices WHERE device_id = ?"
         assert len(await server.rows(query, phone_id)) == 1  # still says "revoked" to its token

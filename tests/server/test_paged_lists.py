@@ -83,7 +83,7 @@ async def test_more_than_a_thousand_devices_are_listed_page_by_page(
         devices, pages = await all_pages(raw, "/v1/devices/list", ana.profile.token, "devices")
         assert len(devices) == DEVICES + 1 and pages == 3
         assert len({d["device_id"] for d in devices}) == DEVICES + 1  # no repeats, no gaps
-        listed = await ana.devices()
+        listed = await ana.devices.list()
         assert len(listed) == DEVICES + 1
         assert [d.name for d in listed if d.current] == ["laptop"]
         await ana.close()
@@ -108,8 +108,8 @@ async def test_ten_thousand_and_one_shared_journals_page_and_sync(
         ana = await signup(server.url, tmp_path, "ana")
         tom = await signup(server.url, tmp_path, "tom")
         # One real share, made by the SDK, among the many.
-        await ana.write("Personal", "A real entry tom must still get.")
-        await ana.share("Personal", "tom", trust_on_first_use=True)
+        await ana.entries.write("Personal", "A real entry tom must still get.")
+        await ana.shares.grant("Personal", "tom", trust_on_first_use=True)
         await share_many(server, ana, tom, SHARED)
         raw = RawClient(raw_session, server.url)
         token = tom.profile.token
@@ -126,7 +126,7 @@ async def test_ten_thousand_and_one_shared_journals_page_and_sync(
         # The SDK follows every page and slice, and the real share still syncs.
         report = await tom.sync()
         assert report.incomplete == []
-        assert [e.body for e in await tom.entries("ana/Personal")] == [
+        assert [e.body for e in await tom.entries.list("ana/Personal")] == [
             "A real entry tom must still get."
         ]
         again = await tom.sync()  # a no-op sync of 10,003 journals ends too
@@ -141,9 +141,9 @@ async def test_a_long_audit_log_is_paged(
     async with serve() as server:
         ana = await signup(server.url, tmp_path, "ana")
         tom = await signup(server.url, tmp_path, "tom")
-        await ana.share("Personal", "tom", trust_on_first_use=True)
+        await ana.shares.grant("Personal", "tom", trust_on_first_use=True)
         await tom.sync()
-        journal = bytes.fromhex((await ana.journal("Personal")).id)
+        journal = bytes.fromhex((await ana.journals.get("Personal")).id)
         storage = server.server.app[routes.SERVICE].storage
         device = tom.profile.device_id
         fetches = 1_201
@@ -152,9 +152,9 @@ async def test_a_long_audit_log_is_paged(
         raw = RawClient(raw_session, server.url)
         first = await raw.call("/v1/shares/audit", {"journal_id": journal}, token=ana.profile.token)
         assert len(first.value()["entries"]) == wire.PAGE_ITEMS and first.value()["next"]
-        log = await ana.share_log("Personal")
+        log = await ana.shares.log("Personal")
         made = to_datetime(1000)
         assert [entry.up_to_seq for entry in log if entry.at == made] == list(range(1, fetches + 1))
-        assert len(await tom.share_log("ana/Personal")) == len(log)  # every entry is tom's
+        assert len(await tom.shares.log("ana/Personal")) == len(log)  # every entry is tom's
         for client in (ana, tom):
             await client.close()
