@@ -50,6 +50,7 @@ from client_sdk.sync import Progress
 from client_sdk.transport import Transport
 
 PULL_PAGE = 1000
+MAX_SLICES = 1000  # slices of wire.SYNC_JOURNALS journals one pull follows (a million journals)
 STALLED_ROUNDS = 3
 """Sync replies in a row that bring no record before a pull stops and is reported."""
 PULL_MARGIN = 8
@@ -682,7 +683,12 @@ class Replica:
             )
             if stale:
                 await self.refresh_journals()
+                known = len(journals)
                 journals = {j.journal_id: j for j in await self.store.journals()}
+                if len(journals) > known:
+                    # Journals newly learned (each with a verified chain) bring records the
+                    # first reply could not claim: the budget is fixed again from this reply.
+                    budget = sync_plan.PullBudget(PULL_MARGIN)
                 # The whole list was read: a journal sync serves that is still not one here
                 # (its chain does not verify, say) needs no other refresh in this pull.
                 listed_all = True
@@ -704,7 +710,9 @@ class Replica:
                     await self._apply_page(journal, page, report)
                     moved += bool(page.records) and page.cursor > journal.cursor
             tracker.pulled(reply.pages, cursors)
-            spent = budget.spent(cursors, reply.pages)
+            spent = budget.spent(
+                {journal_id: cursors.get(journal_id, 0) for journal_id in journals}, reply.pages
+            )
             # Every journal named in the slice gets a page (protocol.md /v1/sync): one left
             # out is a pull the server did not finish.
             served = {page.journal_id for page in reply.pages}
@@ -726,10 +734,10 @@ class Replica:
                 return
             if whole and not restarted and reply.next_journal > after_journal:
                 slices += 1
-                # Slices are bounded by the journals this device knows (each starts past the
-                # last); each gets the budget its own first reply justifies.
-                if slices > len(journals) + 1:
-                    spent = True  # more slices than journals: the server will not finish
+                # Slices are bounded (each starts past the last, and a pull follows at most
+                # MAX_SLICES of them); each gets the budget its own first reply justifies.
+                if slices > MAX_SLICES or not reply.pages:
+                    spent = True  # an empty or endless run of slices: the server won't finish
                 else:
                     after_journal = reply.next_journal  # on to the next slice of journals
                     skipped |= missing
