@@ -81,8 +81,14 @@ class Assignments:
         note: str = "",
     ) -> Assignment:
         """Assign a measure ("measure", "phq9") or homework ("homework", "thought-record") in
-        a client's journal, once or every `every_days` days from `starts_at` (default now).
-        Needs the annotate role (or being the journal's owner); AccessError otherwise."""
+        a client's journal, once or every `every_days` days (1 to 366) from `starts_at` (an
+        aware datetime, or a naive one in local time; default now; stored as UTC
+        milliseconds). `note` is at most 2,000 characters. Works offline.
+
+        Raises NotFound for an unknown journal; InvalidInput for an unknown task type,
+        measure or template, `every_days` out of range or a note too long; AccessError for a
+        read-only member (it needs the annotate role or being the journal's owner);
+        RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified."""
         local = await self._local_journal(journal)
         if task_type == MEASURE_TASK:
             target = instrument(target).id
@@ -99,7 +105,10 @@ class Assignments:
         return found
 
     async def cancel(self, assignment_id: str) -> Assignment:
-        """Cancel an assignment this account made."""
+        """Cancel an assignment this account made (by id or a unique prefix of 4+ hex
+        digits). Works offline. Raises InvalidInput for a malformed or ambiguous id, NotFound for an unknown
+        assignment, AccessError when another account made it or this account may no longer
+        write in its journal, RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified."""
         local, document = await self._document_of_kind(assignment_id, ASSIGNMENT)
         creator = (await self._store.creators([document.doc_id])).get(document.doc_id)
         if creator != self._replica.profile.account_id:
@@ -112,7 +121,9 @@ class Assignments:
     async def assignments(
         self, journal: str | None = None, *, include_cancelled: bool = False
     ) -> list[Assignment]:
-        """Assignments in one journal or every journal here, newest first."""
+        """Assignments in one journal (name or id) or every journal here, newest first (by
+        `created_at`, UTC); cancelled ones only with `include_cancelled`. Works offline.
+        Raises NotFound for an unknown journal."""
         found = []
         for local, stored in await self._documents(journal, ASSIGNMENT):
             view = await self._view(local, stored_document(stored))
@@ -129,7 +140,9 @@ class Assignments:
     ) -> list[Due]:
         """What is due or overdue (and, with `include_upcoming`, what comes next): overdue
         first, then due, then by due time. Without `journal`, the journals this account owns
-        (a client's own list); a therapist passes a client's journal."""
+        (a client's own list); a therapist passes a client's journal. `now` is an aware
+        datetime (naive: local time; default: now); `due_at` is UTC. Works offline. Raises
+        NotFound for an unknown journal."""
         moment = int((now or datetime.now().astimezone()).timestamp() * 1000)
         if journal is None:
             me = self._replica.profile.account_id
@@ -239,7 +252,8 @@ class Homework:
 
     @staticmethod
     def templates() -> list[Template]:
-        """The shipped templates: thought record, behavioural activation, sleep diary."""
+        """The shipped templates: thought record, behavioural activation, sleep diary (read
+        from client_sdk/data/templates/, which cite their sources). Raises nothing."""
         return list(builtin_templates().values())
 
     async def add(
@@ -253,7 +267,15 @@ class Homework:
     ) -> HomeworkEntry:
         """Write homework from a template (values by field id; see `templates()`), saying
         whether it was done "fully", "partly" or "not done". With `assignment_id`, it goes to
-        the assignment's journal. InvalidInput for values the template does not allow."""
+        the assignment's journal. Works offline.
+
+        Raises InvalidInput for an unknown template, values or a completion the template does
+        not allow, a malformed or ambiguous `assignment_id` or one for another template;
+        NotFound for an unknown journal or assignment; AccessError for a journal this account
+        does not own; RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified.
+
+            await client.homework.add("sleep-diary", {"bed_time": "23:10", ...})
+        """
         chosen = template(template_name)
         linked = None
         if assignment_id is not None:
@@ -285,9 +307,13 @@ class Homework:
         completion: str | None = None,
     ) -> HomeworkEntry:
         """Change some values of your homework (by field id; "" or None clears an optional
-        one; the others stay) and/or its completion ("fully", "partly", "not done").
-        InvalidInput for values the template does not allow; AccessError for homework you do
-        not own; NotFound for deleted homework. Copies in field-level shares follow."""
+        one; the others stay) and/or its completion ("fully", "partly", "not done"). Copies
+        in field-level shares follow. Works offline.
+
+        Raises InvalidInput for values the template does not allow, nothing to change, a
+        malformed or ambiguous id, or the copy kept for a therapist (change the original);
+        AccessError for homework you do not own; NotFound for unknown or deleted homework;
+        RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified."""
         local, document = await self._owned(homework_id)
         chosen = template(str(document.field("template", "")))
         if not values and completion is None:
@@ -300,7 +326,10 @@ class Homework:
 
     async def delete(self, homework_id: str) -> None:
         """Delete your homework for good, and its copies in field-level shares (a therapist
-        keeps what their device already downloaded). AccessError for homework you do not own."""
+        keeps what their device already downloaded). Works offline. Raises AccessError for
+        homework you do not own, NotFound for unknown or already deleted homework,
+        InvalidInput for a malformed or ambiguous id or the copy kept for a therapist,
+        RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified."""
         local, document = await self._owned(homework_id)
         await self._save(local, document, delete_homework_update(document, now_ms()))
 
@@ -324,7 +353,10 @@ class Homework:
     async def entries(
         self, journal: str | None = None, *, template_name: str | None = None
     ) -> list[HomeworkEntry]:
-        """Homework newest first (a therapist sees what shared journals hold)."""
+        """Homework of one journal (name or id) or all, newest first (by `created_at`, UTC;
+        a therapist sees what shared journals hold), optionally of one template. Works
+        offline. Raises NotFound for an unknown journal, InvalidInput for an unknown
+        template."""
         wanted_template = template(template_name).id if template_name else None
         journals = {j.journal_id: j for j in await self._store.journals() if j.role != REVOKED}
         wanted = (await self._local_journal(journal)).journal_id if journal else None
@@ -344,7 +376,8 @@ class Homework:
 
     async def entry(self, homework_id: str) -> HomeworkEntry:
         """One homework entry by id (or a unique prefix of 4+ hex digits). Raises NotFound
-        for an unknown or deleted one."""
+        for an unknown one, InvalidInput for a malformed or ambiguous id and (as it stands)
+        for a deleted or unreadable one."""
         local, document = await self._document_of_kind(homework_id, HOMEWORK)
         view = homework_view(document, self._display(local), local.journal_id.hex())
         if view is None:

@@ -173,7 +173,9 @@ class Entries:
 
     async def empty_trash(self) -> int:
         """Delete every entry in the trash for good, on every device (at the next sync);
-        returns how many. Works offline."""
+        returns how many. Works offline. Raises RollbackError (an IntegrityError) while a
+        journal's access chain on this device is rolled back (entries emptied before it stay
+        deleted)."""
         emptied = 0
         for local, document in await self._owned_entry_documents():
             view = entry_view(document)
@@ -244,7 +246,8 @@ class Entries:
 
     async def on_this_day(self, today: date | None = None) -> builtins.list[Entry]:
         """Entries written on this month and day in earlier years, newest first (the
-        writer's local days; `today` defaults to this device's local date). Works offline."""
+        writer's local days; `today` defaults to this device's local date). Works offline.
+        Raises nothing."""
         return queries.on_this_day(await self._context.entries(None), today or date.today())
 
     async def search(

@@ -28,7 +28,8 @@ class Journals:
     async def list(self) -> builtins.list[Journal]:
         """Every journal readable here: this account's own first, then shared ones, each
         group by name ignoring case. Journals whose share ended are left out. Works
-        offline: it reads this device's verified access chains, not the server."""
+        offline: it reads this device's verified access chains, not the server.
+        Raises nothing."""
         context = self._context
         await context.replica.load_access()
         journals = [context.journal(j) for j in await context.store.journals() if j.role != REVOKED]

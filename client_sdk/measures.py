@@ -62,12 +62,15 @@ class Measures:
 
     @staticmethod
     def instruments() -> list[Instrument]:
-        """The instruments shipped with the SDK (PHQ-9, GAD-7, PCL-5)."""
+        """The instruments shipped with the SDK (PHQ-9, GAD-7, PCL-5), read from the packaged
+        data files (client_sdk/data/instruments/*.json), which cite the source of every item
+        text, band and threshold (scoring.py). Raises nothing."""
         return list(builtin_instruments().values())
 
     @staticmethod
     def instrument(name: str) -> Instrument:
-        """An instrument by name ("PHQ-9", "phq9"); InvalidInput naming the choices."""
+        """An instrument by name or id ("PHQ-9", "phq-9", "phq9"; case, "-" and "_" ignored).
+        Raises InvalidInput, naming the choices, for an unknown instrument."""
         return instrument(name)
 
     async def take(
@@ -104,8 +107,10 @@ class Measures:
     async def results(
         self, journal: str | None = None, *, measure: str | None = None
     ) -> list[MeasureResult]:
-        """Results newest first, of one journal or of every journal on this device (an owner's
-        copies made for a therapist are left out: the originals are listed)."""
+        """Results newest first (by `taken_at`, an aware UTC datetime), of one journal (name
+        or id) or of every journal on this device (an owner's copies made for a therapist are
+        left out: the originals are listed), optionally of one `measure` ("phq9"). Works
+        offline. Raises NotFound for an unknown journal, InvalidInput for an unknown measure."""
         wanted = instrument(measure).id if measure is not None else None
         journals = {
             j.journal_id: j for j in await self._replica.store.journals() if j.role != REVOKED
@@ -128,20 +133,28 @@ class Measures:
         return sorted(found, key=lambda r: (r.taken_at, r.id), reverse=True)
 
     async def result(self, result_id: str) -> MeasureResult:
-        """One result by id (or a unique prefix of 4+ hex digits); NotFound if deleted."""
+        """One result by id (or a unique prefix of 4+ hex digits). Works offline. Raises
+        InvalidInput for a malformed or ambiguous id, NotFound for an unknown or deleted
+        result."""
         view = self._view(*await self._document_of_kind(result_id, MEASURE))
         if view is None:
             raise NotFound(f"measure result {result_id} was deleted")
         return view
 
     async def history(self, result_id: str) -> Taken:
-        """A result with the one before it and the change between them."""
+        """A result with the one of the same measure before it in its journal, and the change
+        between them (reliable change and recovery, scoring.compare; thresholds from the NHS
+        Talking Therapies manual, cited in the instrument data files). Raises like `result`:
+        InvalidInput for a malformed or ambiguous id, NotFound for an unknown or deleted one."""
         result = await self.result(result_id)
         previous = previous_result(await self.results(result.journal_id), result)
         return Taken(result, previous, change_between(previous, result))
 
     async def delete(self, result_id: str) -> None:
-        """Delete a result (the owner's), and the copies of it shared with therapists."""
+        """Delete a result (the owner's), and the copies of it shared with therapists (a
+        therapist keeps what their device already downloaded). Works offline; deleting twice
+        changes nothing. Raises InvalidInput for a malformed or ambiguous id, NotFound for an
+        unknown result, AccessError when this account does not own it, RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified."""
         local, document = await self._document_of_kind(result_id, MEASURE)
         if local.role != "owner":
             raise AccessError("only the result's owner can delete it")
@@ -168,7 +181,21 @@ class Measures:
         trust_on_first_use: bool = False,
     ) -> ShareInfo:
         """Share one result with a therapist without opening its journal. `only=["score"]`
-        shares the score, band and time but not the item answers (default: both)."""
+        shares the score, band and time but not the item answers (default: both). Confirm
+        the therapist's keys with `fingerprint` (read out in person) or `trust_on_first_use`.
+        Needs the network.
+
+        Raises InvalidInput for `only` other than "score" and "answers", a malformed or
+        ambiguous id, or an unconfirmed peer (no fingerprint, no trust on first use);
+        NotFound for an unknown result or username; AccessError when this account does not
+        own the result; KeyChangedError when the fingerprint does not match or the peer's
+        pinned keys changed (nothing is shared); QuotaExceeded when making the journal kept
+        for that therapist hits an account limit; NetworkError (RateLimited included) when
+        the server cannot be reached or asks to wait.
+
+            await client.measures.share(result.id, "drsmith", only=["score"],
+                                        fingerprint="12345 67890 ...")
+        """
         fields = check_result_fields(only)
         source, document = await self._document_of_kind(result_id, MEASURE)
         if source.role != "owner":

@@ -96,7 +96,8 @@ class Archives:
     async def export_json(self) -> dict[str, Any]:
         """The journals this device can decrypt with their entries, goals with check-ins,
         notes and prompts, as one JSON-ready dict; `import_json` reads it back into any
-        account (archive.py). Times are ISO 8601 strings in UTC. Works offline.
+        account (archive.py). Times are ISO 8601 strings in UTC. Works offline; reads this
+        device only. Raises nothing.
 
         Not included: questionnaire results, homework, assignments, the safety plan and
         crisis line, safety flags and their acknowledgements, briefs, and the copies kept for

@@ -77,7 +77,9 @@ class Briefs:
 
     async def prepare(self, *, days: int = DEFAULT_DAYS, now: datetime | None = None) -> Brief:
         """The digest of the last `days` days over the journals this account owns: mood trend,
-        scores, goal check-ins, homework, entries tagged "to-discuss" (brief.py)."""
+        scores, goal check-ins, homework, entries and notes marked to discuss (brief.py).
+        `now` is an aware datetime (default: now); the brief's period is [now - days, now].
+        Works offline. Raises InvalidInput for `days` outside 1 to 366."""
         if not 1 <= days <= 366:
             raise InvalidInput("a brief covers 1 to 366 days")
         me = self._replica.profile.account_id
@@ -100,13 +102,18 @@ class Briefs:
         """Mark one of your entries or notes (id or a prefix of 4+ hex digits) to discuss at
         the next session, or unmark it with `to_discuss=False`. The next brief lists every
         marked item, whenever written. Works offline. Returns the marked item (None once
-        unmarked); NotFound, or AccessError for an item in a journal you do not own."""
+        unmarked).
+
+        Raises InvalidInput for a malformed or ambiguous id; NotFound for an unknown,
+        deleted or trashed item; AccessError for an item in a journal you do not own or a
+        note another account wrote; RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified."""
         local, document = await self._discussable(item_id)
         await self._save(local, document, discuss_update(document, to_discuss, now_ms()))
         return discuss_item(document, _display(self._replica, local))
 
     async def to_discuss(self) -> list[DiscussItem]:
-        """Your entries and notes marked to discuss, oldest first."""
+        """Your entries and notes marked to discuss, oldest first (by `created_at`, UTC).
+        Works offline; reads this device only. Raises nothing."""
         found = []
         for local, stored in await self._own_documents():
             item = discuss_item(stored_document(stored), _display(self._replica, local))
@@ -115,7 +122,9 @@ class Briefs:
         return sorted(found, key=lambda i: (i.created_at, i.id))
 
     async def clear_to_discuss(self) -> int:
-        """Unmark everything marked to discuss (after the session); how many were marked."""
+        """Unmark everything marked to discuss (after the session); returns how many were
+        marked. Works offline. Raises RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified (items unmarked before it stay
+        unmarked)."""
         marked = await self.to_discuss()
         for item in marked:
             await self.mark_to_discuss(item.id, False)
@@ -177,7 +186,19 @@ class Briefs:
         trust_on_first_use: bool = False,
     ) -> ShareInfo:
         """Share `brief` (as read) with a therapist as one item, readable until `until`
-        (default: 14 days from now); the share ends on its own then."""
+        (an aware datetime, or a naive one in local time; default: 14 days from now); the
+        share ends on its own then. Needs the network.
+
+        Raises InvalidInput for an `until` not in the future, an unconfirmed peer (no
+        `fingerprint`, no `trust_on_first_use`) or yourself; NotFound for an unknown
+        username; KeyChangedError when the fingerprint does not match or the peer's pinned
+        keys changed (nothing is shared); QuotaExceeded when a journal or share limit is
+        reached; NetworkError (RateLimited included) when the server cannot be reached or
+        asks to wait.
+
+            brief = await client.briefs.prepare()
+            await client.briefs.share(brief, "drsmith", fingerprint="12345 67890 ...")
+        """
         peer = await self._sharing.confirmed_peer(username, fingerprint, trust_on_first_use)
         created = now_ms()
         stamp = brief.period_end.astimezone().strftime("%Y-%m-%d")
@@ -190,7 +211,9 @@ class Briefs:
         return await self._sharing.share(target, peer.username, "read", end, fingerprint, True)
 
     async def received(self, journal: str | None = None) -> list[BriefView]:
-        """Briefs readable on this device (a therapist's, from clients), newest first."""
+        """Briefs readable on this device (a therapist's, from clients), newest first (by
+        `created_at`, UTC), optionally of one journal (display name or id; an unknown one
+        gives an empty list). Works offline. Raises nothing."""
         journals = {
             j.journal_id: j for j in await self._replica.store.journals() if j.role != REVOKED
         }
@@ -255,7 +278,10 @@ class Caseload:
         now: datetime | None = None,
     ) -> list[CaseloadRow]:
         """One row per client who shares a journal with this account, those who need
-        attention first (caseload.py): computed here from what they shared."""
+        attention first (caseload.py): computed here from what they shared. `quiet_days`:
+        days without an entry before a client counts as quiet; `mood_drop`: the fall of the
+        mean mood (1 to 10 scale) that counts as a drop; `now` an aware datetime (default:
+        now). Works offline, from what the last sync brought. Raises nothing."""
         moment = now or datetime.now().astimezone()
         me = self._replica.profile.account_id
         clients: dict[str, list[LocalJournal]] = {}

@@ -47,7 +47,8 @@ class Prompts:
     async def suggest(
         self, category: str | None = None, *, recent_days: int = RECENT_DAYS
     ) -> Prompt:
-        """The one prompt to reflect on now: the first of `list()` (same errors)."""
+        """The one prompt to reflect on now: the first of `list()`. Raises like `list`:
+        InvalidInput for an unknown category."""
         return (await self.list(category, recent_days=recent_days))[0]
 
     async def get(self, prompt_id: str) -> Prompt:

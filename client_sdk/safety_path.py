@@ -81,7 +81,9 @@ class SafetyPath:
     # --- the plan -----------------------------------------------------------------------------
 
     async def plan(self, journal: str | None = None) -> SafetyPlan:
-        """The safety plan of a journal (default Personal); an empty one if none was written."""
+        """The safety plan of a journal (default Personal), as its owner wrote it (`updated_at`
+        UTC); an empty one if none was written. Works offline. Raises NotFound for an unknown
+        journal."""
         local = await self._local_journal(journal)
         found = await self._plan_document(local)
         if found is None:
@@ -99,7 +101,16 @@ class SafetyPath:
     ) -> SafetyPlan:
         """Write the parts given (None leaves a part as it is; "" clears a number). Only the
         journal's owner writes its plan. `share_flags=True` is the client's opt-in: a safety
-        item answered above 0 in this journal then seals a flag for its members."""
+        item answered above 0 in this journal then seals a flag for its members. Works
+        offline; returns the plan as written.
+
+        Raises NotFound for an unknown journal; InvalidInput for a `plan` over 10,000
+        characters or a number or crisis line over 300 (Python characters, i.e. code points;
+        safety.MAX_PLAN, MAX_CONTACT); AccessError when this account does not own the journal;
+        RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified.
+
+            await client.safety.set_plan(emergency_number="112", plan="Call Sam", share_flags=True)
+        """
         local = await self._local_journal(journal)
         document = await self._plan_document(local)
         creating = document is None
@@ -127,15 +138,19 @@ class SafetyPath:
         return max(plans, key=lambda d: (plan_view(d, "").updated_at or 0, d.doc_id), default=None)
 
     async def set_crisis_line(self, journal: str, text: str) -> None:
-        """A therapist (annotate role) sets the crisis line shown to the client when the client
-        has not set their own."""
+        """A therapist (annotate role) sets the crisis line (1 to 300 characters) shown to the
+        client when the client has not set their own; one the owner writes here is ignored
+        (the owner uses `set_plan(crisis_line=...)`). Works offline. Raises NotFound for an
+        unknown journal, InvalidInput for an empty text or one over 300 characters,
+        AccessError for a read-only member, RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified."""
         local = await self._local_journal(journal)
         document = Document(keys.new_doc_id(self._replica.profile.account_id), CRISIS_LINE)
         await self._replica.commit(local, document, crisis_line_update(document, text, now_ms()))
 
     async def crisis_line(self, journal: str | None = None) -> str | None:
         """The crisis line for the safety message: the client's own, else the latest one an
-        annotating member set, else None (the message then names the default)."""
+        annotating member set, else None (the message then names the defaults of
+        client_sdk/data/safety.json). Works offline. Raises NotFound for an unknown journal."""
         local = await self._local_journal(journal)
         own = await self.plan(journal)
         if own.crisis_line:
@@ -150,8 +165,24 @@ class SafetyPath:
     # --- responding to a safety item ----------------------------------------------------------
 
     async def respond(self, result: MeasureResult) -> SafetyResponse:
-        """The safety message for `result` (call it at once when `result.safety_concern`),
-        after sealing a flag for the journal's members if the client opted in."""
+        """The safety message for `result`, after sealing a flag for the journal's members if
+        the client opted in (`set_plan(share_flags=True)`) and owns the journal.
+
+        An app MUST call this right after `client.measures.take` returns a result with
+        `safety_concern=True` (a safety item, PHQ-9 item 9, answered above 0: the
+        instrument's `safety_items` in client_sdk/data/instruments/), and show `lines` on this
+        device at once, before anything else. The message's order (emergency number, crisis
+        line, own plan) follows Stanley & Brown 2012, cited in client_sdk/data/safety.json. Nothing else shows the message or raises the flag; nobody monitors
+        flags in real time, and the message says so. Works offline (a flag reaches members at
+        the next sync); for a result without a concern it returns the message without a flag.
+
+            taken = await client.measures.take("phq9", answers)
+            if taken.result.safety_concern:
+                response = await client.safety.respond(taken.result)
+                show(response.lines)
+
+        Raises NotFound when the result's journal is no longer on this device (e.g. a share
+        that ended), RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified (only when a flag is to be sealed)."""
         local = await self._local_journal(result.journal_id)
         plan = await self.plan(result.journal_id)
         if not plan.plan.strip():
@@ -196,8 +227,10 @@ class SafetyPath:
 
     async def flags(self, journal: str | None = None) -> list[SafetyFlag]:
         """Safety flags this device can read (a client's own, or those clients sealed for this
-        therapist), unacknowledged first, then newest first. Only flags the journal's owner
-        wrote count; only acknowledgements by someone else than the owner count."""
+        therapist), of one journal or all, unacknowledged first, then newest first (by
+        `raised_at`, UTC). Only flags the journal's owner wrote count; only acknowledgements
+        by someone else than the owner count (the author is the record's signer). Works
+        offline. Raises NotFound for an unknown journal."""
         journals = {j.journal_id: j for j in await self._store.journals() if j.role != REVOKED}
         wanted = (await self._local_journal(journal)).journal_id if journal else None
         flags: dict[str, SafetyFlag] = {}
@@ -229,7 +262,9 @@ class SafetyPath:
 
     async def acknowledge(self, flag_id: str) -> SafetyFlag:
         """Mark a flag as read (a therapist with the annotate role in the client's journal);
-        the client sees who acknowledged it and when."""
+        the client sees who acknowledged it and when (UTC). Works offline. Raises InvalidInput
+        for a malformed or ambiguous id, NotFound for an unknown flag (or one that does not
+        verify as the owner's), AccessError without the annotate role, RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified."""
         local, _document = await self._document_of_kind(flag_id, SAFETY_FLAG)
         if local.role != "annotate":
             raise AccessError("only a member with the annotate role can acknowledge a safety flag")

@@ -78,7 +78,7 @@ class Shares:
         later records stay private (the member keeps what they already downloaded).
 
         Returns the names of the journals whose share ended (the journal first). Needs the
-        network; raises NotFound when neither the journal nor a copy of it is shared with
+        network. Raises NotFound when neither the journal nor a copy of it is shared with
         `username`, AccessError when it is not this account's, NetworkError offline.
 
             ended = await client.shares.revoke("Personal", "drsmith")
@@ -106,7 +106,7 @@ class Shares:
     ) -> ShareInfo:
         """Share one entry (or only `only` of its fields, e.g. ["mood", "body"]) without
         opening its journal: a copy goes to a journal kept for that member. Needs the
-        network; raises like `grant`, and NotFound for an unknown entry."""
+        network. Raises like `grant`, and NotFound for an unknown entry."""
         local, document = await self._context.entry_document(entry_id)
         return await self._context.sharing.share_entry(
             local, document, username, only, fingerprint, trust_on_first_use
@@ -114,7 +114,7 @@ class Shares:
 
     async def list(self) -> builtins.list[ShareInfo]:
         """What this account shares: journal, member, role and expiry, from the verified
-        access chains. Needs the network (the journal list is refreshed first); raises
+        access chains. Needs the network (the journal list is refreshed first). Raises
         NetworkError offline."""
         return await self._context.sharing.shares()
 
@@ -131,19 +131,21 @@ class Shares:
     async def with_me(self) -> builtins.list[SharedJournal]:
         """Journals other accounts share with this one (`owner_verified` says whether this
         device compared the owner's fingerprint). Needs the network (the journal list is
-        refreshed first); offline, `client.journals.list()` shows the same journals."""
+        refreshed first); offline, `client.journals.list()` shows the same journals.
+        Raises NetworkError offline."""
         return await self._context.sharing.shared_with_me()
 
     async def log(self, journal: str) -> builtins.list[AuditInfo]:
         """When each member fetched what (the owner sees all; a member sees their own), as
-        the server logged it. Needs the network; raises NotFound for an unknown journal."""
+        the server logged it. Needs the network. Raises NotFound for an unknown journal,
+        NetworkError offline."""
         local = await self._context.local_journal(journal)
         return await self._context.sharing.audit(local)
 
     async def fingerprint(self, username: str | None = None) -> str:
         """The safety number (fingerprint) of this account, or of another account after
         checking its self-signature: six groups of five digits to compare in person.
-        Another account's needs the network; raises NotFound for an unknown username,
+        Another account's needs the network. Raises NotFound for an unknown username,
         KeyChangedError when the server's answer does not verify."""
         context = self._context
         if username is None or normalize_username(username) == context.username:
@@ -164,5 +166,5 @@ class Shares:
 
     async def verify(self, username: str, fingerprint: str) -> None:
         """Accept a peer's new keys after comparing their fingerprint in person. Needs the
-        network; raises KeyChangedError when `fingerprint` does not match their keys."""
+        network. Raises KeyChangedError when `fingerprint` does not match their keys."""
         await self._context.sharing.verify_peer(username, fingerprint)

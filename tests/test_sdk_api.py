@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 import typing
 from collections.abc import Iterator
 from typing import Any
@@ -13,10 +14,16 @@ from typing import Any
 import pytest
 
 import client_sdk
+import client_sdk.errors
 from client_sdk import Client
 
 EXPORTED = {name: getattr(client_sdk, name) for name in client_sdk.__all__}
 EXPORTED_TYPES = {value for value in EXPORTED.values() if isinstance(value, type)}
+SDK_ERRORS = sorted(
+    name
+    for name, value in vars(client_sdk.errors).items()
+    if isinstance(value, type) and issubclass(value, client_sdk.errors.TJError)
+) + ["OSError"]  # writing files: archive.export_markdown
 
 
 def managers() -> dict[str, type[Any]]:
@@ -111,3 +118,33 @@ def test_every_public_method_of_an_exported_class_has_a_docstring(cls: type[Any]
 def test_exports_are_unique_and_importable() -> None:
     assert len(set(client_sdk.__all__)) == len(client_sdk.__all__)
     assert all(hasattr(client_sdk, name) for name in client_sdk.__all__)
+
+
+def manager_methods() -> list[tuple[str, str, Any]]:
+    """(manager attribute, method name, function) of every public method of every manager."""
+    return [
+        (attribute, name, member)
+        for attribute, cls in sorted(managers().items())
+        for name, member in public_members(cls)
+        if inspect.isfunction(member)
+    ]
+
+
+def test_managers_have_methods_to_check() -> None:
+    found = {(attribute, name) for attribute, name, _ in manager_methods()}
+    assert {("measures", "take"), ("safety", "respond"), ("homework", "add")} <= found
+
+
+@pytest.mark.parametrize(
+    "attribute,name,function",
+    manager_methods(),
+    ids=[f"{attribute}.{name}" for attribute, name, _ in manager_methods()],
+)
+def test_every_manager_method_says_what_it_raises(attribute: str, name: str, function: Any) -> None:
+    """GUIDE: public docstrings give the errors raised; "Raises nothing" when none can be."""
+    doc = inspect.getdoc(function) or ""
+    assert "Raises" in doc, f"client.{attribute}.{name}: say what it raises (or 'Raises nothing')"
+    named = [error for error in SDK_ERRORS if re.search(rf"\b{error}\b", doc)]
+    assert ("Raises nothing" in doc) != bool(named), (
+        f"client.{attribute}.{name}: name the SDK errors it raises, or say 'Raises nothing'"
+    )
