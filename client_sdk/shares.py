@@ -122,7 +122,7 @@ class Shares:
         """Leave a journal another account shares with this one (`"owner/name"` or its id).
         The server stops serving it to this account at once; the owner's devices remove this
         account from the journal's access chain at their next change of members (only the
-        owner can sign it; protocol.md, /v1/shares/leave). Needs the network; raises
+        owner can sign it; protocol.md, /v1/shares/leave). Needs the network. Raises
         InvalidInput for a journal of this account, AccessError if it is not shared with
         this account, NotFound for an unknown journal."""
         local = await self._context.local_journal(journal)
