@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     add_limit_options(parser)
     args = parser.parse_args(argv)
+    resolve_database(parser, args)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
     if args.workers > 1 and not args.database:
@@ -82,16 +83,33 @@ def main(argv: list[str] | None = None) -> None:
 def add_database_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data",
-        default=os.environ.get("TJ_SERVER_DATA", "tj-server-data"),
-        help="directory holding the SQLite database (created if missing)",
+        default=None,
+        help="directory holding the SQLite database (created if missing; default: "
+        "$TJ_SERVER_DATA or ./tj-server-data)",
     )
     parser.add_argument(
         "--database",
-        default=os.environ.get("TJ_DATABASE_URL") or None,
+        default=None,
         metavar="URL",
         help="a postgresql://user:password@host:port/dbname URL: use PostgreSQL instead of "
         "SQLite (default: $TJ_DATABASE_URL)",
     )
+
+
+def resolve_database(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Apply the environment's defaults: an explicit flag wins; TJ_DATABASE_URL selects
+    PostgreSQL unless --data asks for SQLite, in which case both are named and refused (an
+    operator testing on SQLite must never write to the database the environment names)."""
+    from_env = os.environ.get("TJ_DATABASE_URL") or None
+    if args.database is None and from_env is not None:
+        if args.data is not None:
+            parser.error(
+                "--data (SQLite) and TJ_DATABASE_URL (PostgreSQL) are both set: unset "
+                "TJ_DATABASE_URL, or drop --data"
+            )
+        args.database = from_env
+    if args.data is None:
+        args.data = os.environ.get("TJ_SERVER_DATA", "tj-server-data")
 
 
 def configure_logging(level: str) -> None:
@@ -148,6 +166,7 @@ def migrate_command(argv: list[str]) -> None:
     )
     add_database_options(parser)
     args = parser.parse_args(argv)
+    resolve_database(parser, args)
     configure_logging("INFO")
     if args.database and not postgres.is_postgres_url(args.database):
         parser.error("--database takes a postgresql:// URL (SQLite uses --data)")

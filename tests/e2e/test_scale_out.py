@@ -370,3 +370,21 @@ def test_workers_on_sqlite_are_refused_with_a_clear_message(tmp_path: Path) -> N
     assert result.returncode == 2
     assert "--workers needs PostgreSQL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_data_and_a_database_url_from_the_environment_are_refused_together(
+    tmp_path: Path,
+) -> None:
+    """An explicit --data (SQLite) with TJ_DATABASE_URL exported must not silently run on the
+    PostgreSQL database the environment names."""
+    result = subprocess.run(
+        [sys.executable, "-m", "server", "--data", str(tmp_path / "sqlite")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "TJ_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"},
+    )
+    assert result.returncode == 2
+    assert "--data (SQLite) and TJ_DATABASE_URL (PostgreSQL) are both set" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "sqlite").exists()
