@@ -89,29 +89,87 @@ def write_private(path: Path, text: str) -> None:
         file.write(text)
 
 
+def parse_moods(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> dict[str, int]:
+    """--mood LABEL=N (repeatable): a Daylio mood label and its mood on our 1-10 scale."""
+    moods: dict[str, int] = {}
+    for item in value:
+        label, _, number = item.rpartition("=")
+        if not label.strip() or not number.strip().isdigit() or not 1 <= int(number) <= 10:
+            raise click.BadParameter(f"{item!r}: give LABEL=N with N from 1 to 10")
+        moods[label.strip()] = int(number)
+    return moods
+
+
 @cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--from",
+    "source",
+    type=click.Choice(["tj", "dayone", "daylio"]),
+    help="The file's app: tj (our JSON export), dayone (Day One's JSON export), daylio "
+    "(Daylio's CSV backup). Default: told by the file (.csv is Daylio's).",
+)
+@click.option(
+    "--journal",
+    "journal_name",
+    metavar="NAME",
+    help='The journal for Day One or Daylio entries (created when missing; default "Day One" '
+    'or "Daylio").',
+)
+@click.option(
+    "--mood",
+    "moods",
+    multiple=True,
+    metavar="LABEL=N",
+    callback=parse_moods,
+    help="A custom Daylio mood and its mood from 1 to 10 (repeatable). Daylio's own five are "
+    "known: awful 1, bad 3, meh 6, good 8, rad 10.",
+)
 @json_option
 @pass_home
-def import_(home: Home, file: Path, as_json: bool) -> None:
-    """Import a JSON export (from `tj export`) into this account, then sync.
+def import_(
+    home: Home,
+    file: Path,
+    source: str | None,
+    journal_name: str | None,
+    moods: dict[str, int],
+    as_json: bool,
+) -> None:
+    """Import a JSON export (from `tj export`), a Day One JSON export or a Daylio CSV
+    backup into this account, then sync.
 
     Journals are matched by name and created when missing; entries, goals (with their
     check-ins) and notes keep their fields and times but get new ids: `--json` prints the
     map from old ids to new ones. Journals that were shared with the exporter, and a
     therapist's notes, are skipped; so is anything already here, so importing a file twice
-    adds nothing.
+    adds nothing. From Day One: text (a first "# heading" becomes the title), tags, times
+    and time zones; photos, places and weather are left out. From Daylio: mood, activities
+    (as tags), note title and note, at the times written, in this device's time zone.
 
     \b
     Examples:
       tj import therapy-journal-ana-20250312-1830.json
       tj import backup.json --json > id-map.json
+      tj import Journal.json --from dayone --journal Diary
+      tj import daylio_export.csv --mood tired=4 --mood "super happy=10"
     """
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise click.ClickException(f"{file} is not a JSON export: {error}") from None
-    report, note = home.run(lambda client: import_file(client, data))
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"{file} is not a text file: {error}") from None
+    source = source or ("daylio" if file.suffix.lower() == ".csv" else None)
+    data: Any = None
+    if source != "daylio":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise click.ClickException(f"{file} is not a JSON export: {error}") from None
+        source = source or ("tj" if isinstance(data, dict) and "format" in data else "dayone")
+    report, note = home.run(
+        lambda client: import_file(client, source or "tj", data, text, journal_name, moods)
+    )
     if as_json:
         output.print_json(report.to_dict())
     else:
@@ -119,17 +177,34 @@ def import_(home: Home, file: Path, as_json: bool) -> None:
     output.message(note)
 
 
-async def import_file(client: Client, data: Any) -> tuple[ImportReport, str]:
+async def import_file(
+    client: Client,
+    source: str,
+    data: Any,
+    text: str,
+    journal: str | None,
+    moods: dict[str, int],
+) -> tuple[ImportReport, str]:
     with ImportBar() as bar:
-        report = await client.archive.import_json(data, progress=bar)
+        if source == "dayone":
+            report = await client.archive.import_dayone(
+                data, journal=journal or "Day One", progress=bar
+            )
+        elif source == "daylio":
+            report = await client.archive.import_daylio(
+                text, journal=journal or "Daylio", moods=moods, progress=bar
+            )
+        else:
+            report = await client.archive.import_json(data, progress=bar)
     return report, await sync_note(client)
 
 
 def import_summary(report: ImportReport) -> str:
-    parts = [
-        f"imported {len(report.entries)} entries, {len(report.goals)} goals and "
-        f"{len(report.notes)} notes into {len(report.journals)} journal(s)"
-    ]
+    entries = output.plural(len(report.entries), "entry", "entries")
+    goals = output.plural(len(report.goals), "goal", "goals")
+    notes = output.plural(len(report.notes), "note", "notes")
+    journals = output.plural(len(report.journals), "journal", "journals")
+    parts = [f"imported {entries}, {goals} and {notes} into {journals}"]
     if report.duplicates:
         parts.append(f"{report.duplicates} already here")
     if report.skipped_journals:

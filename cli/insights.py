@@ -13,6 +13,7 @@ from cli import output
 from cli.main import Home, cli, json_option, pass_home
 from client_sdk import Insights
 from client_sdk.insights import GoalStat, MoodGroup, WeekStat
+from client_sdk.patterns import Association, Trend, WeekdayStat
 
 RECENT_WEEKS = 12  # weeks shown in the terminal; --json has them all
 
@@ -76,13 +77,59 @@ def summary_lines(found: Insights) -> list[str]:
     if not found.entries:
         return [f"No entries in {scope}{since} yet: write one with `tj write`."]
     streak = found.streak
-    return [
-        f"{scope}{since}: {found.entries} entries, average mood {mood(found.mood)}, "
-        f"{found.entries_per_week:.1f} per week",
+    lines = [
+        f"{scope}{since}: {output.plural(found.entries, 'entry', 'entries')}, average mood "
+        f"{mood(found.mood)}, {found.entries_per_week:.1f} per week",
         f"mood by week (1-10): {found.sparkline}",
         f"streak: {days(streak.current)} now, longest {days(streak.longest)}, "
         f"{days(streak.days)} with an entry",
     ]
+    if found.trend is not None:
+        lines.append(trend_line(found.trend))
+    weekday = weekday_line(found.weekdays)
+    if weekday:
+        lines.append(weekday)
+    for what, found_moods in (("tag", found.tag_moods), ("emotion", found.emotion_moods)):
+        lines.extend(association_line(what, a) for a in found_moods[:3])
+    return lines
+
+
+def trend_line(trend: Trend) -> str:
+    """ "last 28 days: 12 entries (9 before), mood 6.2, up 0.8 on the 28 days before"."""
+    period = days(trend.days)
+    count = output.plural(trend.entries, "entry", "entries")
+    text = f"last {period}: {count} ({trend.entries_before} in the {period} before)"
+    if trend.mood is not None:
+        text += f", average mood {mood(trend.mood)}"
+    if trend.change is not None:
+        if round(trend.change, 1) == 0:
+            text += ", the same as before"
+        else:
+            direction = "up" if trend.change > 0 else "down"
+            text += f", {direction} {abs(trend.change):.1f} on the period before"
+    return text
+
+
+def weekday_line(weekdays: tuple[WeekdayStat, ...]) -> str | None:
+    """The best and the hardest weekday by average mood, once two weekdays have moods."""
+    rated = [d for d in weekdays if d.mood is not None]
+    if len(rated) < 2:
+        return None
+    best = max(rated, key=lambda d: d.mood or 0)
+    worst = min(rated, key=lambda d: d.mood or 0)
+    return (
+        f"by weekday: best {best.weekday}s (mood {mood(best.mood)}), "
+        f"hardest {worst.weekday}s (mood {mood(worst.mood)})"
+    )
+
+
+def association_line(what: str, found: Association) -> str:
+    """ "days with tag sport: mood 7.5 against 5.1 without (4 and 9 days)"."""
+    return (
+        f"days with {what} {found.name}: mood {mood(found.mood_with)} against "
+        f"{mood(found.mood_without)} without ({found.days_with} and "
+        f"{days(found.days_without)})"
+    )
 
 
 def weeks_table(weeks: tuple[WeekStat, ...]) -> Table:

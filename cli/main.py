@@ -24,10 +24,13 @@ from client_sdk import (
     EMOTIONS,
     INSECURE_TEST_COST,
     Client,
+    InvalidInput,
+    Journal,
     NetworkError,
     RetryPolicy,
     TJError,
 )
+from client_sdk.account import check_password
 
 APP_NAME = "therapy-journal"
 OFFLINE_NOTE = "saved locally; will sync when the server is reachable"
@@ -65,7 +68,9 @@ class Home:
             return read_secret_file(self.password_file)
         if "TJ_PASSWORD" in os.environ:
             return os.environ["TJ_PASSWORD"]
-        return str(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True))
+        if confirm:
+            return prompt_new_password(prompt)
+        return str(click.prompt(prompt, hide_input=True, err=True))
 
     def run(
         self,
@@ -112,6 +117,8 @@ def read_secret_file(path: Path) -> str:
 HINTS = {
     "journal": "see `tj journal list`",
     "document": "try `tj sync`",
+    "sync": "run `tj sync`",
+    "archived": "`tj journal unarchive NAME`",
     "device": "see `tj devices`",
     "prompt": "see `tj prompt list`",
     "profile": "run `tj signup` or `tj login`",
@@ -403,22 +410,64 @@ def password() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Read the new password from FILE (else $TJ_NEW_PASSWORD, else a prompt).",
 )
+@click.option(
+    "--sign-out-others/--keep-others",
+    default=None,
+    help="Sign your other devices out too, or keep them (asked when not given, on a terminal).",
+)
 @pass_home
-def password_change(home: Home, new_password_file: Path | None) -> None:
-    """Change your password (needs the server). Other devices stay signed in.
+def password_change(
+    home: Home, new_password_file: Path | None, sign_out_others: bool | None
+) -> None:
+    """Change your password (needs the server).
+
+    Your other devices stay signed in: they keep their keys and go on syncing, and need the
+    new password only to sign in again. If one may be in someone else's hands, sign the
+    others out (you are asked, or pass --sign-out-others).
 
     The current password comes from --password-file, $TJ_PASSWORD or a prompt.
 
     \b
     Example:
       tj password change
+      tj password change --sign-out-others
     """
     old = home.password("Current password")
     new = new_password(new_password_file)
     home.run(
         lambda client: client.change_password(old, new, **home.kdf_cost(), **home.minimum_cost())
     )
-    output.message("Password changed.")
+    others = [d for d in home.run(lambda client: client.devices.list()) if not d.current]
+    if not others:
+        output.message("Password changed.")
+        return
+    names = ", ".join(d.name for d in others)
+    output.message(f"Password changed. Your other devices stay signed in: {names}.")
+    if sign_out_others is None and sys.stdin.isatty():
+        sign_out_others = click.confirm("Sign them out now?", default=False, err=True)
+    if not sign_out_others:
+        output.message("To sign one out later: `tj devices revoke ID` (ids in `tj devices`).")
+        return
+    home.run(lambda client: sign_out(client, [d.id for d in others]))
+    count = output.plural(len(others), "other device", "other devices")
+    output.message(f"Signed out {count}: {names}.")
+
+
+async def sign_out(client: Client, device_ids: list[str]) -> None:
+    for device_id in device_ids:
+        await client.devices.revoke(device_id)
+
+
+def prompt_new_password(prompt: str) -> str:
+    """A new password typed twice; one the SDK would refuse (too short) is asked again."""
+    while True:
+        chosen = str(click.prompt(prompt, hide_input=True, confirmation_prompt=True, err=True))
+        try:
+            check_password(chosen)
+        except InvalidInput as refused:
+            output.message(f"{refused}; try again.")
+            continue
+        return chosen
 
 
 def new_password(path: Path | None) -> str:
@@ -426,7 +475,7 @@ def new_password(path: Path | None) -> str:
         return read_secret_file(path)
     if "TJ_NEW_PASSWORD" in os.environ:
         return os.environ["TJ_NEW_PASSWORD"]
-    return str(click.prompt("New password", hide_input=True, confirmation_prompt=True, err=True))
+    return prompt_new_password("New password")
 
 
 @cli.command()
@@ -463,11 +512,13 @@ async def safety_number(username: str | None, client: Client) -> dict[str, str]:
 
 @cli.group()
 def journal() -> None:
-    """Create and list journals.
+    """Create, rename, archive, delete and list journals.
 
     \b
     Example:
       tj journal create Dreams
+      tj journal rename Dreams "Night dreams"
+      tj journal archive "Night dreams"
       tj journal list
     """
 
@@ -477,18 +528,94 @@ def journal() -> None:
 @json_option
 @pass_home
 def journal_create(home: Home, name: str, as_json: bool) -> None:
-    """Create a journal named NAME (needs the server).
+    """Create a journal named NAME. Works offline, like writing: the journal is on this
+    device at once and reaches the server at the next sync.
 
     \b
     Example:
       tj journal create Dreams
       tj write --journal Dreams "Flying again."
     """
-    created = home.run(lambda client: client.journals.create(name))
+    created, note = home.run(partial(then_sync, lambda client: client.journals.create(name)))
     if as_json:
         output.print_json(created.to_dict())
     else:
-        output.message(f"Created journal {created.name}.")
+        output.message(f"Created journal {created.name}; {note}.")
+
+
+@journal.command("rename")
+@click.argument("old_name", metavar="JOURNAL")
+@click.argument("new_name", metavar="NEW_NAME")
+@json_option
+@pass_home
+def journal_rename(home: Home, old_name: str, new_name: str, as_json: bool) -> None:
+    """Rename your JOURNAL to NEW_NAME (needs the server). Your other devices, and a
+    therapist you share it with, see the new name after their next sync.
+
+    \b
+    Example:
+      tj journal rename Dreams "Night dreams"
+    """
+    renamed = home.run(lambda client: client.journals.rename(old_name, new_name))
+    if as_json:
+        output.print_json(renamed.to_dict())
+    else:
+        output.message(f"Renamed journal {old_name} to {renamed.name}.")
+
+
+@journal.command("archive")
+@click.argument("name", metavar="JOURNAL")
+@pass_home
+def journal_archive(home: Home, name: str) -> None:
+    """Archive your JOURNAL (needs the server): its entries stay readable and searchable,
+    it is listed last, and it takes no new entries until `tj journal unarchive`.
+
+    \b
+    Example:
+      tj journal archive "Night dreams"
+    """
+    archived = home.run(lambda client: client.journals.archive(name))
+    output.message(f"Archived journal {archived.name}: `tj journal unarchive` to write again.")
+
+
+@journal.command("unarchive")
+@click.argument("name", metavar="JOURNAL")
+@pass_home
+def journal_unarchive(home: Home, name: str) -> None:
+    """Take your JOURNAL out of the archive (needs the server).
+
+    \b
+    Example:
+      tj journal unarchive "Night dreams"
+    """
+    back = home.run(lambda client: client.journals.archive(name, archived=False))
+    output.message(f"Journal {back.name} is out of the archive.")
+
+
+@journal.command("delete")
+@click.argument("name", metavar="JOURNAL")
+@click.option("--yes", is_flag=True, help="Do not ask (for scripts).")
+@pass_home
+def journal_delete(home: Home, name: str, yes: bool) -> None:
+    """Delete your JOURNAL and every entry in it, on the server and this device (needs the
+    server). A therapist it was shared with keeps what they downloaded; your other devices
+    keep a read-only copy until you delete it there too. Asks first: type the name.
+
+    \b
+    Example:
+      tj journal delete "Night dreams"
+    """
+    if not yes:
+        typed = click.prompt(
+            f"This deletes {name} and all its entries for good. Type its name to confirm",
+            err=True,
+            default="",
+            show_default=False,
+        )
+        if typed.strip() != name.strip():
+            raise click.ClickException("the name did not match: nothing was deleted")
+    home.run(lambda client: client.journals.delete(name))
+    output.message(f"Deleted journal {name}.")
 
 
 @journal.command("list")
@@ -501,8 +628,12 @@ def journal_list(home: Home, as_json: bool) -> None:
     Example:
       tj journal list --json
     """
-    journals = home.run(lambda client: client.journals.list())
-    output.show_rows(journals, as_json, output.journals_table)
+    journals, me = home.run(journals_and_username)
+    output.show_rows(journals, as_json, partial(output.journals_table, me=me))
+
+
+async def journals_and_username(client: Client) -> tuple[list[Journal], str]:
+    return await client.journals.list(), client.username
 
 
 async def sync_note(client: Client) -> str:
@@ -577,6 +708,25 @@ def devices_revoke(home: Home, device_id: str) -> None:
     """
     home.run(lambda client: client.devices.revoke(device_id))
     output.message(f"Revoked device {device_id}: it is signed out and can no longer sync.")
+
+
+@devices.command("rename")
+@click.argument("words", metavar="[ID] NAME", nargs=-1, required=True)
+@pass_home
+def devices_rename(home: Home, words: tuple[str, ...]) -> None:
+    """Rename a device (ID: a unique prefix from `tj devices`; without it, this device).
+    The server keeps device names in clear, like the list of devices.
+
+    \b
+    Example:
+      tj devices rename "Work laptop"
+      tj devices rename 5e21b0 "Old phone"
+    """
+    if len(words) > 2:
+        raise click.UsageError("give at most a device id and a name (quote a name with spaces)")
+    device_id, name = (None, words[0]) if len(words) == 1 else words
+    renamed = home.run(lambda client: client.devices.rename(device_id, name))
+    output.message(f"Renamed device {output.short_id(renamed.id)} to {renamed.name}.")
 
 
 # --- command modules: each registers its commands on `cli` when imported -------------------

@@ -152,10 +152,14 @@ def warn_unverified_owners(owners: list[str]) -> None:
         )
 
 
-def journals_table(journals: Iterable[Journal]) -> Table:
+def journals_table(journals: Iterable[Journal], me: str = "") -> Table:
+    """`me`: this account's username (its own journals gone from the server are labelled so)."""
     table = Table("name", "role", "id")
     for journal in journals:
-        role = journal.role if journal.owner_verified else f"{journal.role}, owner not verified"
+        ended = "gone from the server" if journal.owner == me else "share ended"
+        role = f"{ended} (read-only copy)" if journal.share_ended else journal.role
+        role = f"{role}, archived" if journal.archived else role
+        role = role if journal.owner_verified else f"{role}, owner not verified"
         table.add_row(journal.name, role, journal.id)
     return table
 
@@ -187,11 +191,17 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "withheld": report.to_dict()["withheld"],
         "erased": report.to_dict()["erased"],
         "rollbacks": list(report.rollbacks),
+        "news": [news.to_dict() for news in report.news],
     }
 
 
 def sync_text(report: SyncReport) -> str:
-    return (
-        f"pushed {report.pushed}, pulled {report.pulled}, "
-        f"updated {report.merged} document{'s' if report.merged != 1 else ''}"
-    )
+    """One sync in plain words: "sent 1 change, 2 new entries from phone", "nothing new"."""
+    return ", ".join(sync_lines(report)) or "nothing new"
+
+
+def sync_lines(report: SyncReport) -> list[str]:
+    """What one sync sent and received, one item per line: "sent 2 changes", then one line
+    per kind of change and where it came from ("1 updated goal from laptop")."""
+    lines = [f"sent {plural(report.pushed, 'change', 'changes')}"] if report.pushed else []
+    return lines + [str(news) for news in report.news]

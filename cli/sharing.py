@@ -7,7 +7,7 @@ Every command is one SDK call (`client.shares.grant`, `grant_entry`, `revoke`, `
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Literal, TypeVar
 
@@ -333,17 +333,53 @@ def shares(home: Home, as_json: bool) -> None:
 @json_option
 @pass_home
 def shares_log(home: Home, journal_name: str, as_json: bool) -> None:
-    """When each member fetched records of JOURNAL, and up to which one.
+    """Who read what of JOURNAL, and when: "drsmith read 5 entries on 30 Nov (laptop)".
 
-    The owner sees every member's fetches; a therapist sees their own.
+    One line per member, device and day, in local dates; --json lists every fetch (up to
+    which record, how many records and entries). The owner sees every member's fetches; a
+    therapist sees their own, with their device names.
 
     \b
     Examples:
       tj shares log Personal
       tj shares log ana/Personal --json
     """
-    log = home.run(lambda client: client.shares.log(journal_name))
-    output.show_rows(log, as_json, log_table, f"Nobody fetched records of {journal_name} yet.")
+    log, devices = home.run(partial(log_and_devices, journal_name))
+    if as_json:
+        output.print_json([entry.to_dict() for entry in log])
+        return
+    if not log:
+        output.message(f"Nobody fetched records of {journal_name} yet.")
+    for line in log_lines(log, devices):
+        output.data(line)
+
+
+async def log_and_devices(journal: str, client: Client) -> tuple[list[AuditInfo], dict[str, str]]:
+    """The share log, and this account's device names (a member's own devices)."""
+    return await client.shares.log(journal), {d.id: d.name for d in await client.devices.list()}
+
+
+def log_lines(log: Iterable[AuditInfo], devices: dict[str, str]) -> list[str]:
+    """One line per member, device and local day: "drsmith read 5 entries on 30 Nov
+    (laptop)"; a device of another account is named by its short id."""
+    days: dict[tuple[str, str, date], dict[str, None]] = {}
+    records: dict[tuple[str, str, date], int] = {}
+    for entry in log:
+        key = (entry.member, entry.device_id, entry.at.astimezone().date())
+        days.setdefault(key, {}).update(dict.fromkeys(entry.entry_ids))
+        records[key] = records.get(key, 0) + entry.records
+    this_year = datetime.now().astimezone().year
+    lines = []
+    for (member, device_id, day), ids in days.items():
+        when = f"{day.day} {day:%b}" + ("" if day.year == this_year else f" {day.year}")
+        device = devices.get(device_id, f"device {output.short_id(device_id)}")
+        if ids:
+            read = output.plural(len(ids), "entry", "entries")
+        else:
+            read = f"{output.plural(records[(member, device_id, day)], 'record', 'records')} "
+            read += "(no entries)"
+        lines.append(f"{member} read {read} on {when} ({device})")
+    return lines
 
 
 @cli.command("shared-with-me")
@@ -351,6 +387,9 @@ def shares_log(home: Home, journal_name: str, as_json: bool) -> None:
 @pass_home
 def shared_with_me(home: Home, as_json: bool) -> None:
     """List the journals others share with you (read them with `tj list --journal NAME`).
+
+    When a share ends, your device keeps what it downloaded while it lasted: that copy is
+    listed as "share ended (read-only copy)"; you can still read it, not write to it.
 
     \b
     Examples:
@@ -501,20 +540,8 @@ def shared_table(found: Iterable[SharedJournal]) -> Table:
     table = Table("journal", "owner", "role", "expires")
     for s in found:
         owner = s.owner if s.owner_verified else f"{s.owner} (fingerprint not verified)"
-        table.add_row(escape(f"{s.owner}/{s.journal}"), owner, s.role, expiry_text(s.expires_at))
-    return table
-
-
-def log_table(log: Iterable[AuditInfo]) -> Table:
-    table = Table("when", "member", "device", "up to record", "records")
-    for entry in log:
-        table.add_row(
-            output.local_time(entry.at),
-            entry.member,
-            output.short_id(entry.device_id),
-            str(entry.up_to_seq),
-            str(entry.records),
-        )
+        role = "share ended (read-only copy)" if s.share_ended else s.role
+        table.add_row(escape(f"{s.owner}/{s.journal}"), owner, role, expiry_text(s.expires_at))
     return table
 
 

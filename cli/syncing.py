@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import click
 
@@ -21,6 +22,10 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
         output.data(json.dumps({**output.sync_dict(report), "trigger": trigger}))
     elif as_json:
         output.print_json(output.sync_dict(report))
+    elif one_line:  # watching: one line per change, with the local time
+        at = datetime.now().strftime("%H:%M")
+        for line in output.sync_lines(report):
+            output.data(f"{at} {line}")
     else:
         output.data(output.sync_text(report))
     for problem in report.problems:
@@ -77,8 +82,9 @@ async def watch(client: Client, as_json: bool) -> None:
 def sync(home: Home, keep_watching: bool, as_json: bool) -> None:
     """Send local changes and fetch new ones from the server.
 
-    A long sync shows a progress bar; every sync ends with one summary line
-    (pushed, pulled, merged). With --watch, the device stays in sync live.
+    A long sync shows a progress bar; every sync ends with one summary line in
+    plain words ("sent 1 change, 2 new entries from phone"). With --watch, the
+    device stays in sync live and prints one line per change as it arrives.
 
     If signed records show that the server holds back records (it dropped
     some, or shows this device a frozen view), a warning names the journal,

@@ -38,6 +38,7 @@ from client_sdk.live import Backoff
 from client_sdk.measures import Measures
 from client_sdk.models import DeviceInfo, Entry, Journal, Notice
 from client_sdk.notes import Notes
+from client_sdk.patterns import Association, DayMood, Trend, WeekdayStat
 from client_sdk.portability import Archives, ImportReport
 from client_sdk.practice import Briefs, Caseload
 from client_sdk.prompts import CATEGORIES, Prompt
@@ -52,7 +53,7 @@ from client_sdk.search import SearchHit
 from client_sdk.shares import Shares
 from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo
 from client_sdk.store import Problem
-from client_sdk.sync import SetAside, SyncProgress, SyncReport
+from client_sdk.sync import Arrival, News, SetAside, SyncProgress, SyncReport
 from client_sdk.templates import Template, TemplateField
 from client_sdk.transport import RetryPolicy
 from client_sdk.withholding import Gap
@@ -139,6 +140,12 @@ __all__ = [
     "Streak",
     "SyncProgress",
     "SyncReport",
+    "Arrival",
+    "News",
+    "Association",
+    "DayMood",
+    "Trend",
+    "WeekdayStat",
     "TJError",
     "Taken",
     "Template",

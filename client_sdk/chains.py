@@ -179,6 +179,15 @@ class Chains:
             await tx.add_access_entries(journal_id, start, entries)
         self._states[journal_id] = state
 
+    def forget(self, journal_id: bytes) -> None:
+        """A journal deleted on this device (its stored entries are gone too)."""
+        self._states.pop(journal_id, None)
+        self._problems.pop(journal_id, None)
+
+    def remember(self, journal_id: bytes, state: AccessState) -> None:
+        """The state after entries the caller stored itself (in its own transaction)."""
+        self._states[journal_id] = state
+
     async def _set_problem(self, journal_id: bytes, message: str | None) -> None:
         if self._problems.get(journal_id) == message:
             return

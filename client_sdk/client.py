@@ -26,6 +26,7 @@ from typing import cast
 import nacl.signing
 
 from client_sdk import account, keys, wire
+from client_sdk import sync as sync_plan
 from client_sdk.care import Assignments, Homework
 from client_sdk.changes import Change, ChangeFeed, ChangeListener, ChangeStream, Origin
 from client_sdk.context import DEFAULT_JOURNAL, Context
@@ -33,7 +34,7 @@ from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
 from client_sdk.devices import Devices
 from client_sdk.documents import Document
 from client_sdk.entries import Entries
-from client_sdk.errors import AuthError, InvalidInput, NetworkError
+from client_sdk.errors import AuthError, InvalidInput, NetworkError, TJError
 from client_sdk.goal_tracking import Goals
 from client_sdk.insight_reports import InsightReports
 from client_sdk.journals import Journals
@@ -419,6 +420,9 @@ class Client:
             self.transport.retry = saved
         async with self.store.transaction() as tx:
             await tx.set_setting(LAST_SYNCED, now_ms())
+        report.news = sync_plan.summarize(
+            list(report.arrivals.values()), await self._source_names(report)
+        )
         if strict:
             report.raise_for_withheld()
         return report
@@ -428,6 +432,23 @@ class Client:
         shown offline is as of."""
         value = await self.store.setting(LAST_SYNCED)
         return to_datetime(int(value)) if isinstance(value, int) and value > 0 else None
+
+    async def _source_names(self, report: SyncReport) -> Callable[[bytes, bytes], str]:
+        """Names for where arrivals came from: this account's device names (from the
+        server's device list, metadata it holds anyway), other accounts' usernames."""
+        me = self.profile.account_id
+        devices: dict[bytes, str] = {}
+        if any(a.author == me for a in report.arrivals.values()):
+            with contextlib.suppress(TJError):
+                devices = {bytes.fromhex(d.id): d.name for d in await self.devices.list()}
+        people = {p.account_id: p.username for p in await self.store.peers()}
+
+        def source_of(author: bytes, device: bytes) -> str:
+            if author == me:
+                return devices.get(device, "a device signed out since")
+            return people.get(author, "another account")
+
+        return source_of
 
     def changes(self, *, live: bool = False, backoff: Backoff = DEFAULT_BACKOFF) -> ChangeStream:
         """The change feed (changes.py): every document written on this device

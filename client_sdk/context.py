@@ -10,7 +10,7 @@ from __future__ import annotations
 from client_sdk.documents import ENTRY, Document, EntryView, entry_view
 from client_sdk.errors import IntegrityError, InvalidInput, NotFound
 from client_sdk.models import Entry, Journal, to_datetime
-from client_sdk.replica import REVOKED, Replica, stored_document
+from client_sdk.replica import REVOKED, Replica, is_archived, stored_document
 from client_sdk.sharing import Sharing
 from client_sdk.store import LocalJournal
 
@@ -45,25 +45,30 @@ class Context:
             local.owner_id.hex(),
             owner,
             self.replica.owner_verified(local),
+            local.owner_id == self.profile.account_id and is_archived(local),
         )
 
     async def local_journal(
         self, name_or_id: str | None, journals: list[LocalJournal] | None = None
     ) -> LocalJournal:
         """A journal by name or id (default "Personal"), from `journals` if given (else read
-        from the store). Raises NotFound; IntegrityError instead while the server lists
-        journals this device could not verify (no access chain served, say): the one wanted
-        may be among them, and it is neither shown nor written until it verifies."""
+        from the store). A journal still shared wins over a kept copy of an ended share with
+        the same name; a kept copy can be named too (to read it: writing to it is refused).
+        Raises NotFound; IntegrityError instead while the server lists journals this device
+        could not verify (no access chain served, say): the one wanted may be among them, and
+        it is neither shown nor written until it verifies."""
         wanted = name_or_id or DEFAULT_JOURNAL
         if journals is None:
             journals = await self.store.journals()
-        journals = [j for j in journals if j.role != REVOKED]
-        for journal in journals:
-            if self.display(journal) == wanted or journal.journal_id.hex() == wanted.lower():
-                return journal
-        folded = [j for j in journals if self.display(j).casefold() == wanted.casefold()]
-        if len(folded) == 1:
-            return folded[0]
+        live = [j for j in journals if j.role != REVOKED]
+        kept = [j for j in journals if j.role == REVOKED]
+        for candidates in (live, kept):
+            for journal in candidates:
+                if self.display(journal) == wanted or journal.journal_id.hex() == wanted.lower():
+                    return journal
+            folded = [j for j in candidates if self.display(j).casefold() == wanted.casefold()]
+            if len(folded) == 1:
+                return folded[0]
         held = {j.journal_id for j in journals}
         unverified = sorted(
             problem

@@ -7,9 +7,10 @@ for device in await client.devices.list():
 from __future__ import annotations
 
 import builtins
+import dataclasses
 
 from client_sdk import wire
-from client_sdk.errors import NotFound
+from client_sdk.errors import InvalidInput, NotFound
 from client_sdk.models import DeviceInfo, to_datetime
 from client_sdk.transport import Transport
 
@@ -47,3 +48,22 @@ class Devices:
         await self._transport.call(
             "/v1/devices/revoke", wire.DeviceRevokeRequest(bytes.fromhex(matches[0].id)), wire.Empty
         )
+
+    async def rename(self, device_id: str | None, name: str) -> DeviceInfo:
+        """Rename a device of this account (`device_id`: an id or unique prefix; None for
+        this device). Device names are metadata the server keeps in clear, like the list
+        of devices. Raises InvalidInput for an empty or over-long name (1 to 100
+        characters), NotFound for an unknown device."""
+        name = name.strip()
+        if not name or len(name) > 100:
+            raise InvalidInput("a device name is 1 to 100 characters")
+        devices = await self.list()
+        if device_id is None:
+            matches = [d for d in devices if d.current]
+        else:
+            matches = [d for d in devices if d.id.startswith(device_id.lower())]
+        if len(matches) != 1:
+            raise NotFound(f"no single device matches {device_id!r}", subject="device")
+        request = wire.DeviceRenameRequest(bytes.fromhex(matches[0].id), name)
+        await self._transport.call("/v1/devices/rename", request, wire.Empty)
+        return dataclasses.replace(matches[0], name=name)

@@ -4,8 +4,9 @@ goals. The server never sees any of it.
     insights = compute_insights(entries, goals, today=date.today())
     insights.sparkline        # "▃▄▆ ▅▇": average mood per ISO week, one character a week
 
-- **weeks**: every ISO week from the first entry (or `since`) to `today`, with its entry count
-  and average mood; weeks without entries are kept, so gaps show.
+- **weeks**: every ISO week from the week of the first entry (on or after `since`) to `today`,
+  with its entry count and average mood; weeks without entries after the first are kept, so
+  gaps show, but there is no run of empty weeks before the first entry.
 - **mood by tag / by emotion**: the average mood of the entries carrying each tag or emotion.
 - **streak**: consecutive days with at least one entry, counted in the writer's local time
   (each entry's own UTC offset, so a therapist in another zone sees the client's days); the
@@ -24,7 +25,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Protocol
 
+from client_sdk import patterns
 from client_sdk.goals import Goal
+from client_sdk.patterns import Association, DayMood, Trend, WeekdayStat
 
 SPARK_LEVELS = "▁▂▃▄▅▆▇█"
 SPARK_GAP = "·"  # a week without any mood
@@ -163,6 +166,15 @@ class Insights:
     streak: Streak
     entries_per_week: float
     goals: tuple[GoalStat, ...]
+    trend: Trend | None = None
+    """This period against the previous one of the same length (`since` to `today`, or the
+    last TREND_DAYS days)."""
+    weekdays: tuple[WeekdayStat, ...] = ()
+    tag_moods: tuple[Association, ...] = ()
+    """Tags that go with better or worse days (patterns.MIN_DAYS days with and without)."""
+    emotion_moods: tuple[Association, ...] = ()
+    day_moods: tuple[DayMood, ...] = ()
+    """Each day with an entry in the period: count and average mood (year in pixels)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -179,6 +191,11 @@ class Insights:
             "by_emotion": [group.to_dict() for group in self.by_emotion],
             "streak": self.streak.to_dict(),
             "goals": [goal.to_dict() for goal in self.goals],
+            "trend": self.trend.to_dict() if self.trend else None,
+            "weekdays": [day.to_dict() for day in self.weekdays],
+            "tag_moods": [a.to_dict() for a in self.tag_moods],
+            "emotion_moods": [a.to_dict() for a in self.emotion_moods],
+            "day_moods": [d.to_dict() for d in self.day_moods],
         }
 
 
@@ -191,8 +208,14 @@ def compute_insights(
     tz: tzinfo | None = None,
     journal: str | None = None,
 ) -> Insights:
-    """Insights over `entries` written on or after `since` (a local date), up to `today`."""
-    kept = [e for e in entries if since is None or entry_day(e, tz) >= since]
+    """Insights over `entries` written on or after `since` (a local date), up to `today`;
+    the trend compares that period with the one before it (all `entries` are read for it)."""
+    every = list(entries)
+
+    def day_of(entry: EntryLike) -> date:
+        return entry_day(entry, tz)
+
+    kept = [e for e in every if since is None or day_of(e) >= since]
     moods = [e.mood for e in kept if e.mood is not None]
     weeks = weekly(kept, today=today, since=since, tz=tz)
     return Insights(
@@ -209,7 +232,20 @@ def compute_insights(
         streak=streak({entry_day(e, tz) for e in kept}, today),
         entries_per_week=len(kept) / len(weeks) if weeks else 0.0,
         goals=tuple(goal_stat(goal) for goal in goals),
+        trend=patterns.trend(every, day_of, today=today, days=_period(today, since)),
+        weekdays=patterns.weekdays(kept, day_of),
+        tag_moods=patterns.associations(kept, day_of, lambda e: e.tags),
+        emotion_moods=patterns.associations(kept, day_of, lambda e: e.emotions),
+        day_moods=patterns.day_moods(kept, day_of),
     )
+
+
+TREND_DAYS = 28
+"""The period of the trend when no `since` is given: four weeks."""
+
+
+def _period(today: date, since: date | None) -> int:
+    return (today - since).days + 1 if since is not None and since <= today else TREND_DAYS
 
 
 def local_day(moment: datetime, tz: tzinfo | None = None) -> date:
@@ -237,13 +273,14 @@ def iso_week(day: date) -> str:
 def weekly(
     entries: Sequence[EntryLike], *, today: date, since: date | None, tz: tzinfo | None
 ) -> tuple[WeekStat, ...]:
-    """One WeekStat per ISO week from the first entry (or `since`) through `today`."""
+    """One WeekStat per ISO week from the week of the first entry through `today` (`since`
+    only filters: weeks before the first entry are not listed)."""
     by_week: dict[date, list[EntryLike]] = {}
     for entry in entries:
         by_week.setdefault(week_start(entry_day(entry, tz)), []).append(entry)
-    if not by_week and since is None:
+    if not by_week:
         return ()
-    first = week_start(since) if since is not None else min(by_week)
+    first = min(by_week)
     last = max([week_start(today), *by_week])
     weeks = []
     monday = first

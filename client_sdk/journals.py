@@ -11,12 +11,19 @@ from __future__ import annotations
 import builtins
 
 from client_sdk.context import Context
-from client_sdk.errors import InvalidInput
+from client_sdk.errors import InvalidInput, NetworkError
 from client_sdk.models import Journal
-from client_sdk.replica import REVOKED
 from client_sdk.store import LocalJournal
 
 MAX_JOURNAL_NAME = 100
+
+
+def check_name(name: str) -> str:
+    """A journal name, trimmed: 1 to MAX_JOURNAL_NAME characters, without '/'."""
+    name = name.strip()
+    if not name or len(name) > MAX_JOURNAL_NAME or "/" in name:
+        raise InvalidInput(f"a journal name is 1 to {MAX_JOURNAL_NAME} characters, without '/'")
+    return name
 
 
 class Journals:
@@ -26,14 +33,23 @@ class Journals:
         self._context = context
 
     async def list(self) -> builtins.list[Journal]:
-        """Every journal readable here: this account's own first, then shared ones, each
-        group by name ignoring case. Journals whose share ended are left out. Works
-        offline: it reads this device's verified access chains, not the server.
+        """Every journal readable here: this account's own first, then shared ones, then the
+        read-only copies kept of shares that ended or journals gone from the server
+        (`Journal.share_ended`); archived ones last in their group, each by name ignoring
+        case. Works offline: it reads this device's verified access chains, not the server.
         Raises nothing."""
         context = self._context
         await context.replica.load_access()
-        journals = [context.journal(j) for j in await context.store.journals() if j.role != REVOKED]
-        return sorted(journals, key=lambda j: (j.owner != context.username, j.name.casefold()))
+        journals = [context.journal(j) for j in await context.store.journals()]
+        return sorted(
+            journals,
+            key=lambda j: (
+                j.owner != context.username,
+                j.share_ended,
+                j.archived,
+                j.name.casefold(),
+            ),
+        )
 
     async def get(self, name_or_id: str | None = None) -> Journal:
         """A journal by name ("Personal"), by "owner/name" for a shared one, or by hex id;
@@ -41,21 +57,56 @@ class Journals:
         return self._context.journal(await self._context.local_journal(name_or_id))
 
     async def create(self, name: str) -> Journal:
-        """Create a journal on the server (needs the network) and locally. Retrying after a
-        lost reply returns the journal the first attempt created instead of a second one.
+        """Create a journal, offline-first like writing: it exists on this device at once
+        (its access chain signed here) and reaches the server now, or at the next sync when
+        the server cannot be reached. Online, a journal of that name another device created
+        meanwhile is returned instead of a second one.
 
         Raises InvalidInput for an empty name, one over 100 characters or holding '/', or the
-        name of a journal this account already has; NetworkError when offline."""
-        name = name.strip()
-        if not name or len(name) > MAX_JOURNAL_NAME or "/" in name:
-            raise InvalidInput(f"a journal name is 1 to {MAX_JOURNAL_NAME} characters, without '/'")
+        name of a journal this account already has."""
+        name = check_name(name)
         if await self._own_journal_named(name) is not None:
             raise InvalidInput(f"a journal named {name!r} already exists")
-        await self._context.replica.refresh_journals()
-        created_meanwhile = await self._own_journal_named(name)
-        if created_meanwhile is not None:
-            return self._context.journal(created_meanwhile)  # another device, or a retried call
+        try:
+            await self._context.replica.refresh_journals()
+        except NetworkError:
+            pass  # offline: created here, sent at the next sync
+        else:
+            created_meanwhile = await self._own_journal_named(name)
+            if created_meanwhile is not None:
+                return self._context.journal(created_meanwhile)  # by another device
         return self._context.journal(await self._context.replica.create_journal(name))
+
+    async def rename(self, journal: str, new_name: str) -> Journal:
+        """Rename one of this account's journals (needs the network): the new name is sealed
+        and signed like the first, and every device and member sees it after their next
+        sync. Raises InvalidInput for a bad or taken name, AccessError for a journal shared
+        with this account, NotFound for an unknown one."""
+        local = await self._context.local_journal(journal)
+        name = check_name(new_name)
+        taken = await self._own_journal_named(name)
+        if taken is not None and taken.journal_id != local.journal_id:
+            raise InvalidInput(f"a journal named {name!r} already exists")
+        return self._context.journal(await self._context.replica.update_meta(local, name))
+
+    async def archive(self, journal: str, *, archived: bool = True) -> Journal:
+        """Archive one of this account's journals (or unarchive it, `archived=False`; needs
+        the network): an archived journal keeps its entries, which stay readable and
+        searchable, is listed last, and refuses new writes until unarchived. A display
+        setting of the owner's devices: it changes nothing about who may read it. Raises
+        AccessError for a journal shared with this account, NotFound for an unknown one."""
+        local = await self._context.local_journal(journal)
+        return self._context.journal(
+            await self._context.replica.update_meta(local, local.name, archived)
+        )
+
+    async def delete(self, journal: str) -> None:
+        """Delete one of this account's journals with everything in it, on the server (needs
+        the network; members lose it too, though they keep what they downloaded) and on this
+        device. Other devices keep a read-only copy until it is deleted there too (they never
+        drop a journal on the server's word alone). Raises AccessError for a journal shared
+        with this account, NotFound for an unknown one."""
+        await self._context.replica.delete_journal(await self._context.local_journal(journal))
 
     async def verify_head(self, journal: str) -> str:
         """A short code (five groups of five digits) derived from this journal's verified
@@ -68,6 +119,8 @@ class Journals:
         return await context.replica.verify_head(await context.local_journal(journal))
 
     async def _own_journal_named(self, name: str) -> LocalJournal | None:
+        """This account's journal of that name, ignoring case (a read-only copy of a journal
+        gone from the server included)."""
         for journal in await self._context.store.journals():
             mine = journal.owner_id == self._context.profile.account_id
             if mine and journal.name.casefold() == name.casefold():

@@ -53,6 +53,15 @@ class Journal:
     owner_verified: bool = True
     """False for a journal shared with this account whose owner's fingerprint this device
     has not compared (`client.shares.verify`): a server could have invented that owner."""
+    archived: bool = False
+    """The owner archived it (`client.journals.archive`): listed last, no new writes."""
+
+    @property
+    def share_ended(self) -> bool:
+        """This account no longer gets this journal from the server (role "revoked": a share
+        that ended, or a journal deleted or hidden): the device keeps what it downloaded,
+        readable, not writable, never updated."""
+        return self.role == "revoked"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +71,8 @@ class Journal:
             "owner_id": self.owner_id,
             "owner": self.owner,
             "owner_verified": self.owner_verified,
+            "share_ended": self.share_ended,
+            "archived": self.archived,
         }
 
 

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from client_sdk import crypto, wire
+from client_sdk import crypto, foreign, wire
 from client_sdk.archive import (
     Archive,
     ArchivedEntry,
@@ -121,6 +121,33 @@ class Archives:
         here, so a second import changes nothing. Creating journals needs the network; the
         content is pushed at the next sync. Raises InvalidInput for a malformed file."""
         return await restore(self, Archive.from_dict(data), progress)
+
+    async def import_dayone(
+        self, data: Any, *, journal: str = "Day One", progress: ImportProgress | None = None
+    ) -> ImportReport:
+        """Import a Day One JSON export (the parsed `Journal.json`, see foreign.py for the
+        fields read) into `journal` (created when missing), like `import_json`: new ids,
+        entries already here skipped. Raises InvalidInput naming the first bad entry."""
+        now = datetime.now(UTC)
+        archive = foreign.dayone_archive(data, journal, self.context.username, now)
+        return await restore(self, archive, progress)
+
+    async def import_daylio(
+        self,
+        text: str,
+        *,
+        journal: str = "Daylio",
+        tz: tzinfo | None = None,
+        moods: Mapping[str, int] | None = None,
+        progress: ImportProgress | None = None,
+    ) -> ImportReport:
+        """Import a Daylio CSV backup (its text) into `journal`, like `import_json`. Times
+        are read in `tz` (None: this device's zone); Daylio's default moods map onto 1-10
+        (foreign.DAYLIO_MOODS), other labels through `moods`. Raises InvalidInput naming
+        the first bad line (an unknown mood label included)."""
+        now = datetime.now(UTC)
+        archive = foreign.daylio_archive(text, journal, self.context.username, now, tz, moods)
+        return await restore(self, archive, progress)
 
 
 # --- export ------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from client_sdk.errors import (
     IntegrityError,
     InvalidInput,
     KeyChangedError,
+    NetworkError,
     NotFound,
     TJError,
 )
@@ -119,10 +120,11 @@ class Replica:
             local = self._local(journal, known.get(journal.journal_id), envelopes, now)
             if local is not None:
                 updated.append(local)
-        gone = [
+        pending = {journal_id for journal_id, _ in await self.store.pending_journals()}
+        gone = [  # kept read-only, never dropped on the server's word (a journal list can lie)
             replace(j, role=REVOKED)
             for j in known.values()
-            if j.journal_id not in listed and j.owner_id != self.profile.account_id
+            if j.journal_id not in listed and j.journal_id not in pending and j.role != REVOKED
         ]
         async with self.store.transaction() as tx:
             for local in updated + gone:
@@ -350,7 +352,7 @@ class Replica:
         if new:
             await self.commit_new(journal, [(document, update)])
             return
-        check_may_write(journal, document.kind)
+        journal = await self.may_write(journal, document.kind)
         await self.load_access()
         self.chains.current(journal.journal_id)  # refuse to seal for a rolled-back journal
         key = await self.journal_key(journal, journal.epoch)
@@ -384,7 +386,7 @@ class Replica:
         and one hand-off to the store's thread; returns the record ids. The write path of
         `write` and of imports."""
         for document, _ in created:
-            check_may_write(journal, document.kind)
+            journal = await self.may_write(journal, document.kind)
         await self.load_access()
         self.chains.current(journal.journal_id)  # refuse to seal for a rolled-back journal
         key = await self.journal_key(journal, journal.epoch)
@@ -425,6 +427,33 @@ class Replica:
         if self.on_change is not None:
             self.on_change(journal, [document for document, _ in created], "local")
         return [record_id for record_id, _, _ in items]
+
+    async def may_write(self, journal: LocalJournal, kind: str) -> LocalJournal:
+        """`journal` if this account may write a document of `kind` in it. Otherwise, for a
+        journal shared with this account, its role is read again from the verified access
+        chain first (the owner may have raised it, e.g. read -> annotate, since this device
+        last synced) and the journal as it is now is returned (with its new key epoch).
+        Raises AccessError when the chain does not allow it either, or when the server
+        cannot be reached to check (the message then says to sync)."""
+        try:
+            check_may_write(journal, kind)
+            return journal
+        except AccessError as refused:
+            if journal.owner_id == self.profile.account_id:
+                raise
+            try:
+                await self.refresh_journals()
+            except NetworkError:
+                raise AccessError(
+                    f"{refused} (as of this device's last sync: sync when online to check "
+                    "whether the owner changed it)",
+                    subject="sync",
+                ) from None
+            fresh = {j.journal_id: j for j in await self.store.journals()}.get(
+                journal.journal_id, journal
+            )
+            check_may_write(fresh, kind)
+            return fresh
 
     async def _new_body(
         self,
@@ -510,6 +539,7 @@ class Replica:
         tracker = sync_plan.ProgressTracker(progress, to_push=await self.store.outbox_size())
         await self._load_peers()
         await self.load_access()
+        await self.create_pending_journals()  # journals created offline, before their records
         if self.chains.problems():
             await self.refresh_journals()  # has the server come back to the verified state?
         await self.rotate_expired()
@@ -916,6 +946,19 @@ class Replica:
                     members_docs[body.doc_id] = body.author
                 else:
                     creators.setdefault(body.doc_id, body.author)
+                held = body.doc_id in documents
+                if body.kind != records.SNAPSHOT or not held:  # a compaction changes nothing
+                    report.arrivals.setdefault(
+                        body.doc_id,
+                        sync_plan.Arrival(
+                            body.doc_id,
+                            journal.journal_id,
+                            body.doc_kind,
+                            not held,
+                            body.author,
+                            body.device,
+                        ),
+                    )
                 accepted.append(
                     self._seen(journal.journal_id, record.record_id, record.seq, record.epoch, body)
                 )
@@ -1229,9 +1272,14 @@ class Replica:
             return journal.owner_name
         return "an account this journal's access chain does not name"
 
-    def _signed_meta(self, journal_id: bytes, epoch: int, name: str) -> bytes:
+    def _signed_meta(
+        self, journal_id: bytes, epoch: int, name: str, archived: bool = False
+    ) -> bytes:
+        """The metadata map: the owner-signed name, and `archived` when the owner archived
+        the journal (a display setting of the owner's devices, see `is_archived`)."""
         signature = keys.sign_journal_name(self.profile.secrets, journal_id, epoch, name)
-        return encode_meta(name, name_signature=signature.hex())
+        extra = {"archived": True} if archived else {}
+        return encode_meta(name, name_signature=signature.hex(), **extra)
 
     # --- keys over time: rotation and re-sealing -------------------------------------------------
 
@@ -1355,7 +1403,10 @@ class Replica:
             envelope = keys.seal_share_envelope(secrets, terms, journal_key)
             members.append(wire.MemberKey(who.account_id, envelope, member.role, member.expires_at))
         meta = keys.seal_journal_meta(
-            journal_key, journal_id, epoch, self._signed_meta(journal_id, epoch, fresh.name)
+            journal_key,
+            journal_id,
+            epoch,
+            self._signed_meta(journal_id, epoch, fresh.name, is_archived(fresh)),
         )
         request = wire.RotateRequest(journal_id, epoch, meta, members, state.length, entries)
         await self.transport.call("/v1/journals/rotate", request, wire.Empty)
@@ -1388,6 +1439,45 @@ class Replica:
         """Move an owned journal to a new key epoch, for the owner and its current members."""
         await self.change_access(journal, [])
 
+    async def update_meta(
+        self, journal: LocalJournal, name: str, archived: bool | None = None
+    ) -> LocalJournal:
+        """Seal the journal's metadata again under its current key epoch with `name` (signed
+        by the owner; members verify the signature, 4.14) and `archived` (None: unchanged),
+        and store it on the server (needs the network). Returns the journal as this device
+        now holds it."""
+        if journal.owner_id != self.profile.account_id:
+            raise AccessError(f"only the owner of {journal.name!r} can rename or archive it")
+        if archived is None:
+            archived = is_archived(journal)
+        await self.load_access()
+        self.chains.current(journal.journal_id)  # nothing sealed for a rolled-back journal
+        key = await self.journal_key(journal, journal.epoch)
+        meta = keys.seal_journal_meta(
+            key,
+            journal.journal_id,
+            journal.epoch,
+            self._signed_meta(journal.journal_id, journal.epoch, name, archived),
+        )
+        request = wire.JournalMetaRequest(journal.journal_id, meta)
+        await self.transport.call("/v1/journals/meta", request, wire.Empty)
+        await self.refresh_journals()
+        return {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
+
+    async def delete_journal(self, journal: LocalJournal) -> None:
+        """Delete an owned journal on the server (unless it never got there), then every
+        trace of it on this device: documents, keys, chain, outbox, the pending creation."""
+        if journal.owner_id != self.profile.account_id:
+            raise AccessError(f"only the owner of {journal.name!r} can delete it")
+        pending = {journal_id for journal_id, _ in await self.store.pending_journals()}
+        if journal.journal_id not in pending and journal.role != REVOKED:
+            request = wire.JournalRequest(journal.journal_id)
+            await self.transport.call("/v1/journals/delete", request, wire.Empty)
+        async with self.store.transaction() as tx:
+            await tx.remove_journal(journal.journal_id)
+            await tx.drop_pending_journal(journal.journal_id)
+        self.chains.forget(journal.journal_id)
+
     async def create_disclosure_journal(
         self, name: str, settings: access.Disclosure
     ) -> LocalJournal:
@@ -1403,7 +1493,10 @@ class Replica:
         journal_id: bytes | None = None,
     ) -> LocalJournal:
         """Create a journal owned by this account: its key, its sealed name and the first
-        entries of its access chain (`created` at epoch 0, then `more`), in one request."""
+        entries of its access chain (`created` at epoch 0, then `more`), signed here and kept
+        in the local store with the request that creates it on the server, in one local
+        transaction. The request is sent right away; without the network it waits for the
+        next sync (`create_pending_journals`), and the journal can be written to meanwhile."""
         journal_id = journal_id or crypto.random_bytes(wire.ID_BYTES)
         journal_key = crypto.new_key()
         secrets, me = self.profile.secrets, self.profile.account_id
@@ -1417,7 +1510,6 @@ class Replica:
         request = wire.JournalCreateRequest(
             journal_id, wire.KeyEnvelope(0, envelope), meta, entries
         )
-        await self.transport.call("/v1/journals/create", request, wire.Empty)
         self.remember_key(journal_id, 0, journal_key)
         local = LocalJournal(
             journal_id, me, "owner", 0, name, 1, 0, meta=json.dumps({"name": name})
@@ -1425,8 +1517,31 @@ class Replica:
         async with self.store.transaction() as tx:
             await tx.put_journal(local)
             await tx.put_key(journal_id, 0, envelope)
-        await self.chains.accept(journal_id, state, entries, 0)
+            await tx.add_access_entries(journal_id, 0, entries)
+            await tx.add_pending_journal(journal_id, wire.encode(request))
+        self.chains.remember(journal_id, state)
+        with contextlib.suppress(NetworkError):
+            await self.create_pending_journals()
         return local
+
+    async def create_pending_journals(self) -> list[bytes]:
+        """Send the creation of journals made on this device and not yet on the server,
+        oldest first; returns the ids the server now holds. A `journal_exists` conflict
+        means an earlier attempt got there (the id is random and ours); the journal list
+        then checks the server's chain against the one signed here. Raises NetworkError
+        offline (the rest waits for the next sync) and the server's refusal otherwise."""
+        created = []
+        for journal_id, raw in await self.store.pending_journals():
+            request = wire.decode(wire.JournalCreateRequest, raw)
+            try:
+                await self.transport.call("/v1/journals/create", request, wire.Empty)
+            except ConflictError as error:
+                if getattr(error, "code", None) != "journal_exists":
+                    raise
+            async with self.store.transaction() as tx:
+                await tx.drop_pending_journal(journal_id)
+            created.append(journal_id)
+        return created
 
     async def seal_snapshots(
         self, journal: LocalJournal, doc_ids: list[bytes] | None = None
@@ -1651,10 +1766,30 @@ def stalled_pull(journal: LocalJournal, page: wire.JournalPage) -> str:
     )
 
 
+def is_archived(journal: LocalJournal) -> bool:
+    """Whether the owner archived the journal (its metadata says so). A display setting of
+    the owner's devices: archived journals are listed last and refuse new writes there. It
+    decides nothing about access (a member holds the key that seals the metadata)."""
+    try:
+        return json.loads(journal.meta).get("archived") is True
+    except (ValueError, AttributeError):
+        return False
+
+
 def check_may_write(journal: LocalJournal, kind: str) -> None:
-    """Owners write anything; annotating members add notes and prompts; readers nothing."""
+    """Owners write anything (not in a journal they archived); annotating members add notes
+    and prompts; readers nothing."""
     if journal.role == "owner":
+        if is_archived(journal):
+            raise AccessError(
+                f"journal {journal.name!r} is archived: unarchive it first", subject="archived"
+            )
         return
+    if journal.role == REVOKED:
+        raise AccessError(
+            f"the share of journal {journal.name!r} with this account ended, or the journal "
+            "was deleted: this device keeps a read-only copy of what it downloaded"
+        )
     if journal.role == "annotate":
         if kind in ANNOTATION_KINDS:
             return

@@ -21,13 +21,17 @@ from datetime import date, datetime
 from html import escape
 
 from client_sdk.insights import GoalStat, Insights, MoodGroup, WeekStat
+from client_sdk.pixels import STYLE as PIXELS_STYLE
+from client_sdk.pixels import year_in_pixels
 from client_sdk.results import MeasureResult
 from client_sdk.score_charts import STYLE as SCORE_STYLE
 from client_sdk.score_charts import score_section
 
-WIDTH, HEIGHT = 480, 200  # viewBox units: about CSS pixels on a phone
+WIDTH, HEIGHT = 480, 200  # viewBox units; a chart is at most WIDTH CSS pixels wide (max-width),
+# so on a wide screen one unit is one CSS pixel and chart text (16 units) is the page's 16px
+# text; on a 412-pixel phone it scales to about 13px.
 LEFT, RIGHT, TOP, BOTTOM = 34, 10, 12, 30
-MAX_X_LABELS = 8
+MAX_X_LABELS = 6  # week labels under a chart: room for "05 Oct" at the page's text size
 GOAL_ROW = 34
 
 STYLE = """
@@ -48,8 +52,8 @@ h2 { font-size: 1.1rem; margin: 1.75rem 0 0.5rem; }
 .card { flex: 1 1 8rem; background: var(--card); border-radius: 0.5rem; padding: 0.6rem 0.8rem; }
 .card b { display: block; font-size: 1.4rem; }
 .card span { color: var(--muted); font-size: 0.85rem; }
-svg { display: block; width: 100%; height: auto; }
-svg text { fill: var(--muted); font-size: 12px; font-family: inherit; }
+svg { display: block; width: 100%; max-width: 480px; height: auto; }
+svg text { fill: var(--muted); font-size: 16px; font-family: inherit; }
 svg .axis { stroke: var(--line); stroke-width: 1; }
 svg .mood-line { fill: none; stroke: var(--mood); stroke-width: 2; }
 svg .mood-point { fill: var(--mood); }
@@ -57,7 +61,7 @@ svg .entries-bar { fill: var(--bar); }
 svg .goal-track { fill: var(--card); stroke: var(--line); }
 svg .goal-bar { fill: var(--goal); }
 svg .goal-bar.done { fill: var(--done); }
-svg .goal-title { fill: var(--ink); font-size: 14px; }
+svg .goal-title { fill: var(--ink); font-size: 16px; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 0.95rem; }
 th, td { text-align: left; padding: 0.3rem 0.5rem; border-bottom: 1px solid var(--line); }
@@ -82,7 +86,7 @@ def render_report(
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(heading)}</title>",
-        f"<style>{STYLE}{SCORE_STYLE}</style>",
+        f"<style>{STYLE}{SCORE_STYLE}{PIXELS_STYLE}</style>",
         "</head>",
         "<body>",
         "<main>",
@@ -96,6 +100,9 @@ def render_report(
         "</section>",
         '<section id="entries"><h2>Entries per week</h2>',
         entries_chart(insights.weeks),
+        "</section>",
+        '<section id="year"><h2>Year in pixels</h2>',
+        year_in_pixels(insights.day_moods, insights.today.year),
         "</section>",
         '<section id="goals"><h2>Goal progress</h2>',
         goals_chart(insights.goals),

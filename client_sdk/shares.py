@@ -113,9 +113,10 @@ class Shares:
         )
 
     async def list(self) -> builtins.list[ShareInfo]:
-        """What this account shares: journal, member, role and expiry, from the verified
-        access chains. Needs the network (the journal list is refreshed first). Raises
-        NetworkError offline."""
+        """What this account shares: journal, member, role, expiry, and for a field-level
+        share the fields and the journal they come from (`ShareInfo.fields`, `.source`),
+        from the verified access chains. Needs the network (the journal list is refreshed
+        first). Raises NetworkError offline."""
         return await self._context.sharing.shares()
 
     async def leave(self, journal: str) -> None:
@@ -130,15 +131,17 @@ class Shares:
 
     async def with_me(self) -> builtins.list[SharedJournal]:
         """Journals other accounts share with this one (`owner_verified` says whether this
-        device compared the owner's fingerprint). Needs the network (the journal list is
+        device compared the owner's fingerprint), and the read-only copies kept of shares
+        that ended (`SharedJournal.share_ended`). Needs the network (the journal list is
         refreshed first); offline, `client.journals.list()` shows the same journals.
         Raises NetworkError offline."""
         return await self._context.sharing.shared_with_me()
 
     async def log(self, journal: str) -> builtins.list[AuditInfo]:
         """When each member fetched what (the owner sees all; a member sees their own), as
-        the server logged it. Needs the network. Raises NotFound for an unknown journal,
-        NetworkError offline."""
+        the server logged it, with the entries each fetch held (`entry_ids`, from this
+        device's verified records). Needs the network. Raises NotFound for an unknown
+        journal, NetworkError offline."""
         local = await self._context.local_journal(journal)
         return await self._context.sharing.audit(local)
 

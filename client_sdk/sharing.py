@@ -13,6 +13,7 @@ current and nobody else can change what flows into it.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,7 +29,7 @@ from client_sdk.care_disclosure import (
 from client_sdk.documents import ENTRY, Document, entry_view
 from client_sdk.errors import AccessError, IntegrityError, InvalidInput, KeyChangedError, NotFound
 from client_sdk.models import normalize_username, now_ms, to_datetime
-from client_sdk.replica import Replica, changed_account, same_keys, stored_document
+from client_sdk.replica import REVOKED, Replica, changed_account, same_keys, stored_document
 from client_sdk.store import LocalJournal, Peer
 
 ENTRY_FIELDS = ("title", "body", "mood", "tags", "emotions")
@@ -89,6 +90,9 @@ class SharedJournal:
     owner_verified: bool = False
     """Whether this device compared the owner's fingerprint (`client.shares.verify`); until then a
     server could have invented the owner and everything in the journal."""
+    share_ended: bool = False
+    """The share ended (role "revoked"): this device keeps a read-only copy of what it
+    downloaded while it lasted."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -98,6 +102,7 @@ class SharedJournal:
             "role": self.role,
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
             "owner_verified": self.owner_verified,
+            "share_ended": self.share_ended,
         }
 
 
@@ -105,13 +110,22 @@ class SharedJournal:
 class AuditInfo:
     """One fetch by a member, from the server's audit log: who (`member`, `device_id` hex), when
     (`at`, UTC), up to which sequence number (`up_to_seq`) and how many records it returned.
-    This is the server's word (an index, not a signed record)."""
+    This is the server's word (an index, not a signed record). Also the
+    entries among those records (`entry_ids`) that this device holds and the member could
+    open."""
 
     member: str
     device_id: str
     at: datetime
     up_to_seq: int
     records: int
+    entry_ids: tuple[str, ...] = ()
+    """Entries with records in this fetch, as this device verified them."""
+
+    @property
+    def entries(self) -> int:
+        """How many entries this fetch held (len of `entry_ids`)."""
+        return len(self.entry_ids)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -120,6 +134,7 @@ class AuditInfo:
             "at": self.at.isoformat(),
             "up_to_seq": self.up_to_seq,
             "records": self.records,
+            "entries": self.entries,
         }
 
 
@@ -453,9 +468,10 @@ class Sharing:
                 j.role,
                 to_datetime(j.expires_at) if j.expires_at else None,
                 await self.owner_verified(j),
+                j.role == REVOKED,
             )
             for j in await self.store.journals()
-            if j.role in keys.ROLES
+            if j.role in keys.ROLES or (j.role == REVOKED and j.owner_id != self.profile.account_id)
         ]
 
     async def owner_verified(self, journal: LocalJournal) -> bool:
@@ -470,11 +486,44 @@ class Sharing:
             wire.AuditLog,
             lambda after: wire.AuditRequest(journal.journal_id, after),
         )
-        return [
-            AuditInfo(e.username, e.device_id.hex(), to_datetime(e.at), e.up_to_seq, e.records)
-            for page in pages
-            for e in page.entries
-        ]
+        entries = await self._entry_records(journal)
+        seqs = [seq for seq, _, _ in entries]
+        state = self.replica.chains.state(journal.journal_id)
+        after: dict[tuple[bytes, bytes], int] = {}
+        found = []
+        for e in (e for page in pages for e in page.entries):
+            # A device's fetches follow its cursor: this one held the records after its last.
+            start = after.get((e.account_id, e.device_id), 0)
+            after[(e.account_id, e.device_id)] = e.up_to_seq
+            fetched = entries[
+                bisect.bisect_right(seqs, start) : bisect.bisect_right(seqs, e.up_to_seq)
+            ]
+            ids = dict.fromkeys(
+                doc_id.hex()
+                for _, doc_id, epoch in fetched
+                if state is None or state.may_read(e.account_id, epoch)
+            )
+            found.append(
+                AuditInfo(
+                    e.username,
+                    e.device_id.hex(),
+                    to_datetime(e.at),
+                    e.up_to_seq,
+                    e.records,
+                    tuple(ids),
+                )
+            )
+        return found
+
+    async def _entry_records(self, journal: LocalJournal) -> list[tuple[int, bytes, int]]:
+        """(seq, doc id, epoch) of the entry records of the journal this device verified,
+        by seq."""
+        kinds = {d.doc_id: d.kind for d in await self.store.documents(journal.journal_id)}
+        return sorted(
+            (r.seq, r.doc_id, r.epoch)
+            for r in await self.store.verified_records(journal.journal_id)
+            if kinds.get(r.doc_id) == ENTRY
+        )
 
     # --- disclosure journals ---------------------------------------------------------------------
 

@@ -97,6 +97,10 @@ CREATE TABLE IF NOT EXISTS access_entries (
     PRIMARY KEY (journal_id, position)
 );
 CREATE TABLE IF NOT EXISTS access_problems (journal_id BLOB PRIMARY KEY, message TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pending_journals (
+    position INTEGER PRIMARY KEY AUTOINCREMENT, journal_id BLOB NOT NULL UNIQUE,
+    request BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS problems (
     journal_id BLOB NOT NULL, record_id BLOB NOT NULL, seq INTEGER NOT NULL,
     message TEXT NOT NULL, PRIMARY KEY (journal_id, record_id)
@@ -305,6 +309,12 @@ class Store:
             )
             found.update((bytes(r[0]), bytes(r[1])) for r in rows)
         return found
+
+    async def pending_journals(self) -> list[tuple[bytes, bytes]]:
+        """(journal id, encoded JournalCreateRequest) of journals created on this device
+        that the server does not hold yet, oldest first."""
+        rows = await self._all("SELECT journal_id, request FROM pending_journals ORDER BY position")
+        return [(bytes(r[0]), bytes(r[1])) for r in rows]
 
     async def journal_keys(self) -> dict[tuple[bytes, int], bytes]:
         rows = await self._all("SELECT journal_id, epoch, envelope FROM journal_keys")
@@ -831,6 +841,15 @@ class Transaction:
             "record_covers",
         ):
             await self._db.execute(f"DELETE FROM {table} WHERE journal_id = ?", (journal_id,))
+
+    async def add_pending_journal(self, journal_id: bytes, request: bytes) -> None:
+        await self._db.execute(
+            "INSERT INTO pending_journals (journal_id, request) VALUES (?, ?)",
+            (journal_id, request),
+        )
+
+    async def drop_pending_journal(self, journal_id: bytes) -> None:
+        await self._db.execute("DELETE FROM pending_journals WHERE journal_id = ?", (journal_id,))
 
     async def put_key(self, journal_id: bytes, epoch: int, envelope: bytes) -> None:
         await self._db.execute(

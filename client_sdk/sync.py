@@ -122,6 +122,59 @@ class SetAside:
         }
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """A document that records from another device changed during one sync: its kind,
+    whether this device did not hold it before, and who wrote the first such record."""
+
+    doc_id: bytes
+    journal_id: bytes
+    kind: str
+    new: bool
+    author: bytes
+    device: bytes
+
+
+NOUNS = {
+    "entry": ("entry", "entries"),
+    "goal": ("goal", "goals"),
+    "note": ("note", "notes"),
+    "prompt": ("prompt", "prompts"),
+    "result": ("questionnaire result", "questionnaire results"),
+    "assignment": ("assignment", "assignments"),
+    "brief": ("brief", "briefs"),
+}
+
+
+@dataclass(frozen=True)
+class News:
+    """A line of a sync summary in plain words: "2 new entries from phone"."""
+
+    count: int
+    kind: str
+    new: bool
+    source: str
+    """A device name of this account, or the username of another account."""
+
+    def __str__(self) -> str:
+        one, many = NOUNS.get(self.kind, (self.kind.replace("_", " "), ""))
+        noun = one if self.count == 1 else (many or f"{one}s")
+        return f"{self.count} {'new' if self.new else 'updated'} {noun} from {self.source}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"count": self.count, "kind": self.kind, "new": self.new, "from": self.source}
+
+
+def summarize(arrivals: list[Arrival], source_of: Callable[[bytes, bytes], str]) -> list[News]:
+    """Arrivals grouped by (source, new, kind), in that order of first appearance; new
+    before updated. `source_of(author, device)` names where a change came from."""
+    groups: dict[tuple[str, bool, str], int] = {}
+    for arrival in sorted(arrivals, key=lambda a: not a.new):
+        key = (source_of(arrival.author, arrival.device), arrival.new, arrival.kind)
+        groups[key] = groups.get(key, 0) + 1
+    return [News(count, kind, new, source) for (source, new, kind), count in groups.items()]
+
+
 @dataclass
 class SyncReport:
     """What one `Client.sync()` did; `problems` names records that failed verification;
@@ -144,6 +197,10 @@ class SyncReport:
     rollbacks: list[str] = field(default_factory=list)
     """Journals whose access chain or key epoch the server rolled back or forked: nothing is
     sealed for them until the server serves the verified state again (see RollbackError)."""
+    arrivals: dict[bytes, Arrival] = field(default_factory=dict, repr=False, compare=False)
+    """doc id -> the document another device changed, as this sync received it."""
+    news: list[News] = field(default_factory=list, compare=False)
+    """The arrivals in plain words ("2 new entries from phone"), set by `Client.sync`."""
     touched: set[bytes] = field(default_factory=set, repr=False)
     """Documents this sync pushed or merged: the only ones worth checking for compaction."""
     trigger: Notice | None = field(default=None, compare=False)
@@ -162,6 +219,7 @@ class SyncReport:
             "withheld": [gap_dict(gap) for gap in self.withheld],
             "erased": [gap_dict(gap) for gap in self.erased],
             "rollbacks": list(self.rollbacks),
+            "news": [n.to_dict() for n in self.news],
         }
 
     def raise_for_withheld(self) -> None:

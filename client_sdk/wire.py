@@ -205,6 +205,12 @@ class DeviceRevokeRequest:
     device_id: bytes = field(metadata=ID)
 
 
+@dataclass(frozen=True)
+class DeviceRenameRequest:
+    device_id: bytes = field(metadata=ID)
+    name: str = field(metadata=limits(1, 100))
+
+
 # --- journals and records ------------------------------------------------------------------
 
 

@@ -119,6 +119,18 @@ async def revoke_device(request: web.Request) -> web.Response:
     return reply(wire.Empty())
 
 
+async def delete_journal(request: web.Request) -> web.Response:
+    message = await body(request, wire.JournalRequest)
+    await service(request).delete_journal(caller(request), message)
+    return reply(wire.Empty())
+
+
+async def rename_device(request: web.Request) -> web.Response:
+    message = await body(request, wire.DeviceRenameRequest)
+    await service(request).rename_device(caller(request), message)
+    return reply(wire.Empty())
+
+
 async def create_journal(request: web.Request) -> web.Response:
     message = await body(request, wire.JournalCreateRequest)
     await service(request).create_journal(caller(request), message)
@@ -210,9 +222,11 @@ ROUTES: dict[str, Handler] = {
     "/v1/account/delete": delete_account,
     "/v1/devices/list": devices,
     "/v1/devices/revoke": revoke_device,
+    "/v1/devices/rename": rename_device,
     "/v1/journals/create": create_journal,
     "/v1/journals/list": list_journals,
     "/v1/journals/meta": update_meta,
+    "/v1/journals/delete": delete_journal,
     "/v1/records/push": push,
     "/v1/records/compact": compact,
     "/v1/journals/rotate": rotate,

@@ -577,6 +577,22 @@ class Service:
             raise NotFound("no active device of this account has that id")
         await self.storage.publish(LiveEvent("device", (caller.account_id,), device_id=device_id))
 
+    async def delete_journal(self, caller: Caller, request: wire.JournalRequest) -> None:
+        """The owner deletes a journal; its members' devices hear of it (their next journal
+        list no longer names it)."""
+        await self._require_role(caller, request.journal_id, ("owner",))
+        members = await self.storage.members_of(request.journal_id, self.clock())
+        await self.storage.delete_journal(request.journal_id)
+        accounts = tuple(account for account, _ in members)
+        await self.storage.publish(LiveEvent("journal", accounts, request.journal_id, 0))
+
+    async def rename_device(self, caller: Caller, request: wire.DeviceRenameRequest) -> None:
+        name = request.name.strip()
+        if not name:
+            raise BadRequest("a device name is 1 to 100 characters")
+        if not await self.storage.rename_device(caller.account_id, request.device_id, name):
+            raise NotFound("no active device of this account has that id")
+
     # --- journals and records ---------------------------------------------------------------
 
     async def create_journal(self, caller: Caller, request: wire.JournalCreateRequest) -> None:

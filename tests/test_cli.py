@@ -210,6 +210,53 @@ async def test_password_change_then_login_with_the_new_password(
     assert (await tablet.json("fingerprint"))["fingerprint"] == laptop.signup["fingerprint"]
 
 
+async def test_a_too_short_password_at_signup_is_asked_again(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    device = Device(tmp_path / "ben", live_server.url)
+    result = await device.ok(
+        "signup",
+        live_server.url,
+        "ben",
+        input="short\nshort\na fine password\na fine password\n",
+        env={"TJ_PASSWORD": None},
+    )
+    assert "at least 8 characters; try again." in result.stderr
+    assert "Account ben created" in result.stderr
+    await device.ok("login", live_server.url, "ben", env={"TJ_PASSWORD": "a fine password"})
+
+
+async def test_password_change_says_other_devices_stay_signed_in_and_can_sign_them_out(
+    laptop: Device, phone: Device
+) -> None:
+    kept = await laptop.ok("password", "change", input="brand new secret\nbrand new secret\n")
+    assert "Your other devices stay signed in: phone." in kept.stderr
+    assert "tj devices revoke" in kept.stderr
+    await phone.ok("sync")  # still signed in
+
+    signed_out = await laptop.ok(
+        "password", "change", "--sign-out-others", env={"TJ_PASSWORD": "brand new secret"},
+        input="another new one\nanother new one\n",
+    )  # fmt: skip
+    assert "Signed out 1 other device: phone." in signed_out.stderr
+    assert [d["name"] for d in await laptop.json("devices")] == ["laptop"]
+    failed_with_one_line(await phone.tj("sync"))
+
+
+async def test_devices_rename_this_device_or_another_by_id_prefix(
+    laptop: Device, phone: Device
+) -> None:
+    renamed = await laptop.ok("devices", "rename", "Work laptop")
+    assert renamed.stderr.strip().endswith("to Work laptop.")
+    [phone_id] = [d["id"] for d in await laptop.json("devices") if d["name"] == "phone"]
+    await laptop.ok("devices", "rename", phone_id[:8], "Old phone")
+    names = {d["name"]: d["current"] for d in await phone.json("devices")}
+    assert names == {"Work laptop": False, "Old phone": True}
+    assert "1 to 100 characters" in failed_with_one_line(
+        await laptop.tj("devices", "rename", "   ")
+    )
+
+
 async def test_recover_with_the_recovery_key_sets_a_new_password(
     live_server: RunningServer, laptop: Device, tmp_path: Path
 ) -> None:
@@ -329,7 +376,9 @@ async def test_journal_create_and_list(laptop: Device) -> None:
     journals = await laptop.json("journal", "list")
     assert {j["name"] for j in journals} == {"Personal", "Dreams"}
     assert all(
-        set(j) == {"id", "name", "role", "owner_id", "owner", "owner_verified"} for j in journals
+        set(j)
+        == {"id", "name", "role", "owner_id", "owner", "owner_verified", "share_ended", "archived"}
+        for j in journals
     )
     await laptop.ok("write", "--journal", "Dreams", "Flying again.")
     [dream] = await laptop.json("list", "--journal", "Dreams")
@@ -337,6 +386,38 @@ async def test_journal_create_and_list(laptop: Device) -> None:
     assert await laptop.json("list", "--journal", "Personal") == []
     assert "Dreams" in (await laptop.ok("journal", "list")).stdout
     assert "already exists" in failed_with_one_line(await laptop.tj("journal", "create", "dreams"))
+
+
+async def test_journal_rename_keeps_the_entries_and_the_phone_sees_the_new_name(
+    laptop: Device, phone: Device
+) -> None:
+    await laptop.ok("write", "Kept across the rename.")
+    renamed = await laptop.ok("journal", "rename", "Personal", "Diary")
+    assert renamed.stderr.strip() == "Renamed journal Personal to Diary."
+    [entry] = await laptop.json("list", "--journal", "Diary")
+    assert entry["body"] == "Kept across the rename."
+    await phone.ok("sync")
+    assert [j["name"] for j in await phone.json("journal", "list")] == ["Diary"]
+    assert "no journal named 'Nope'" in failed_with_one_line(
+        await laptop.tj("journal", "rename", "Nope", "Other")
+    )
+    await laptop.ok("journal", "archive", "Diary")
+    assert "owner, archived" in (await laptop.ok("journal", "list")).stdout
+    assert "unarchive" in failed_with_one_line(await laptop.tj("write", "--journal", "Diary", "x"))
+    await laptop.ok("journal", "unarchive", "Diary")
+    await laptop.ok("write", "--journal", "Diary", "Writing again.")
+    refused = await laptop.tj("journal", "delete", "Diary", input="diary-not\n")
+    assert refused.exit_code == 1 and "Type its name to confirm" in refused.stderr
+    assert "Error: the name did not match: nothing was deleted" in refused.stderr
+    deleted = await laptop.ok("journal", "delete", "Diary", input="Diary\n")
+    assert "Deleted journal Diary." in deleted.stderr
+    assert await laptop.json("journal", "list") == []
+    await phone.ok("sync")
+    assert [(j["name"], j["share_ended"]) for j in await phone.json("journal", "list")] == [
+        ("Diary", True)
+    ]
+    assert "gone from the" in (await phone.ok("journal", "list")).stdout
+    await phone.ok("journal", "delete", "Diary", "--yes")
 
 
 async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
@@ -356,9 +437,13 @@ async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
         "withheld": [],
         "erased": [],
         "rollbacks": [],
+        "news": [{"count": 1, "kind": "entry", "new": True, "from": "laptop"}],
     }
     await phone.ok("edit", entry_id[:8], "--append", " And from the phone.")
-    assert (await laptop.json("sync"))["pulled"] == 1
+    await phone.ok("goal", "add", "Walk daily")
+    said = (await laptop.ok("sync")).stdout.strip()
+    assert said == "1 new goal from phone, 1 updated entry from phone"
+    assert (await laptop.ok("sync")).stdout.strip() == "nothing new"
     assert (await laptop.json("show", entry_id))["body"] == "From the laptop. And from the phone."
     assert await laptop.json("list") == await phone.json("list")
 
@@ -396,6 +481,21 @@ async def test_offline_write_is_saved_locally_and_synced_later(
     await phone.ok("sync")
     seen = await phone.json("show", entry_id)
     assert (seen["title"], seen["mood"], seen["body"]) == ("On the train", 5, "No network here.")
+
+
+async def test_a_journal_created_with_the_server_down_is_kept_and_synced_later(
+    laptop: Device, phone: Device, outage: Outage
+) -> None:
+    await outage.begin()
+    created = await laptop.ok("journal", "create", "Work")
+    assert created.stderr.strip() == f"Created journal Work; {OFFLINE_NOTE}."
+    await laptop.ok("write", "--journal", "Work", "Planning the week.")
+    assert "Work" in {j["name"] for j in await laptop.json("journal", "list")}
+    await outage.end()
+    await laptop.ok("sync")
+    await phone.ok("sync")
+    [entry] = await phone.json("list", "--journal", "Work")
+    assert entry["body"] == "Planning the week."
 
 
 async def test_logout_asks_before_dropping_unsynced_changes(laptop: Device, outage: Outage) -> None:

@@ -4,7 +4,7 @@ CliRunner against a real server on loopback (see tests/test_cli.py for the harne
 from __future__ import annotations
 
 import stat
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from tests.conftest import RunningServer
@@ -12,7 +12,8 @@ from tests.test_cli import Device, failed_with_one_line
 
 INSIGHT_KEYS = {
     "journal", "since", "today", "entries", "moods", "mood", "entries_per_week", "sparkline",
-    "weeks", "by_tag", "by_emotion", "streak", "goals",
+    "weeks", "by_tag", "by_emotion", "streak", "goals", "trend", "weekdays", "tag_moods",
+    "emotion_moods", "day_moods",
 }  # fmt: skip
 
 
@@ -58,6 +59,29 @@ async def test_insights_prints_a_sparkline_and_tables_for_people(
     for heading in ("By week", "Mood by tag", "Mood by emotion", "Goals", "1/4"):
         assert heading in text
     assert "no journal named" in failed_with_one_line(await ana.tj("insights", "--journal", "Nope"))
+
+
+async def test_insights_say_the_trend_weekday_pattern_and_tag_associations_in_words(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    today = date.today()
+    for n in range(1, 7):  # six days: three with sport (mood 8), three without (mood 4)
+        day = (today - timedelta(days=n)).isoformat()
+        tags = ["--tag", "sport"] if n % 2 else []
+        await ana.ok("write", "--date", f"{day} 20:00", "--mood", "8" if tags else "4", *tags, "x")
+    text = " ".join((await ana.ok("insights")).stdout.split())
+    assert "all your journals: 6 entries" in text
+    assert "days with tag sport: mood 8.0 against 4.0 without (3 and 3 days)" in text
+    assert "last 28 days: 6 entries (0 in the 28 days before), average mood 6.0" in text
+    assert "by weekday: best" in text
+    one = " ".join((await ana.ok("insights", "--since", today.isoformat())).stdout.split())
+    assert "No entries" in one
+    await ana.ok("write", "--mood", "5", "Today.")
+    one = " ".join((await ana.ok("insights", "--since", today.isoformat())).stdout.split())
+    assert f"since {today.isoformat()}: 1 entry," in one
+    assert "last 1 day: 1 entry" in one
+    assert "days with tag" not in one  # not enough days
 
 
 async def test_a_therapist_sees_the_same_insights_over_what_a_client_shares(

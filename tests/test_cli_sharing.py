@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from client_sdk import keys
+from client_sdk.models import default_device_name
 from tests.conftest import RunningServer
 from tests.test_cli import Device, failed_with_one_line
 
@@ -120,11 +122,15 @@ async def test_shares_lists_journal_member_role_and_expiry_and_unshare_ends_the_
     )  # the end of that day, local time, shown in UTC
     table = (await ana.ok("shares")).stdout
     assert "tom" in table and "annotate" in table and "2099-12-31 (end of day)" in table
+    await tom.ok("sync")
 
     await ana.ok("unshare", "Personal", "tom")
     assert await ana.json("shares") == []
     await tom.ok("sync")
-    assert await tom.json("shared-with-me") == []
+    [kept] = await tom.json("shared-with-me")
+    assert (kept["journal"], kept["share_ended"]) == ("Personal", True)
+    assert "share ended (read-only copy)" in (await tom.ok("journal", "list")).stdout
+    assert "ended" in failed_with_one_line(await tom.tj("note", "ana/Personal", "Still here?"))
     assert "is not shared with tom" in failed_with_one_line(
         await ana.tj("unshare", "Personal", "tom")
     )
@@ -217,8 +223,16 @@ async def test_shares_log_shows_the_owner_when_the_therapist_fetched_records(
     # the two records from before the share (sealed with a key tom never holds) and their
     # fresh snapshots under the share's own epoch
     assert (fetch["member"], fetch["records"], fetch["up_to_seq"]) == ("tom", 4, 4)
+    assert fetch["entries"] == 2  # the snapshots: the old records do not open for tom
     assert await tom.json("shares", "log", "ana/Personal") == [fetch]
-    assert "tom" in (await ana.ok("shares", "log", "Personal")).stdout
+    fetched_on = datetime.fromisoformat(fetch["at"]).astimezone()  # local date, this year
+    day = f"{fetched_on.day} {fetched_on:%b}"
+    short = fetch["device_id"][:12]
+    owner_view = (await ana.ok("shares", "log", "Personal")).stdout.strip()
+    assert owner_view == f"tom read 2 entries on {day} (device {short})"
+    member_view = (await tom.ok("shares", "log", "ana/Personal")).stdout.strip()
+    # tom's own device, by the name it signed up with (the host's name by default)
+    assert member_view == f"tom read 2 entries on {day} ({default_device_name()})"
 
 
 async def test_a_changed_therapist_key_is_refused_until_verify_accepts_the_new_fingerprint(

@@ -274,6 +274,15 @@ class Storage(Protocol):
 
     async def revoke_device(self, account_id: bytes, device_id: bytes) -> bool: ...
 
+    async def delete_journal(self, journal_id: bytes) -> None:
+        """Delete the journal and everything of it (records, keys, members, access chain,
+        audit rows) in one transaction, freeing the stored bytes it counted."""
+        ...
+
+    async def rename_device(self, account_id: bytes, device_id: bytes, name: str) -> bool:
+        """Rename an active device of the account; False if it has none with that id."""
+        ...
+
     async def create_journal(
         self,
         journal_id: bytes,

@@ -386,6 +386,37 @@ class PostgresStorage:
             )
             return _count(status) == 1
 
+    async def delete_journal(self, journal_id: bytes) -> None:
+        async with self._tx() as db:
+            # Lock the journal first, so a concurrent push waits instead of racing the delete.
+            await db.execute("SELECT 1 FROM journals WHERE journal_id = $1 FOR UPDATE", journal_id)
+            freed = await db.fetch(
+                "SELECT pushed_by, SUM(length(ciphertext)) FROM records WHERE journal_id = $1 "
+                "GROUP BY pushed_by",
+                journal_id,
+            )
+            await _free_bytes(db, [(r[0], int(r[1])) for r in freed])
+            for table in (
+                "records",
+                "audit",
+                "journal_keys",
+                "members",
+                "access_chain",
+                "journals",
+            ):
+                await db.execute(f"DELETE FROM {table} WHERE journal_id = $1", journal_id)
+
+    async def rename_device(self, account_id: bytes, device_id: bytes, name: str) -> bool:
+        async with self._tx() as db:
+            status = await db.execute(
+                "UPDATE devices SET name = $1 WHERE account_id = $2 AND device_id = $3 "
+                "AND revoked = 0",
+                name,
+                account_id,
+                device_id,
+            )
+            return _count(status) == 1
+
     # --- journals ---------------------------------------------------------------------------
 
     async def create_journal(

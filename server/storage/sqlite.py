@@ -377,6 +377,35 @@ class SQLiteStorage:
             )
             return cursor.rowcount == 1
 
+    async def delete_journal(self, journal_id: bytes) -> None:
+        async with self._write() as db:
+            cursor = await db.execute(
+                "SELECT pushed_by, SUM(length(ciphertext)) FROM records WHERE journal_id = ? "
+                "GROUP BY pushed_by",
+                (journal_id,),
+            )
+            freed = [(bytes(r[0]), int(r[1])) for r in await cursor.fetchall()]
+            await cursor.close()
+            await _free_bytes(db, freed)
+            for table in (
+                "records",
+                "audit",
+                "journal_keys",
+                "members",
+                "access_chain",
+                "journals",
+            ):
+                await db.execute(f"DELETE FROM {table} WHERE journal_id = ?", (journal_id,))
+
+    async def rename_device(self, account_id: bytes, device_id: bytes, name: str) -> bool:
+        async with self._write() as db:
+            cursor = await db.execute(
+                "UPDATE devices SET name = ? WHERE account_id = ? AND device_id = ? "
+                "AND revoked = 0",
+                (name, account_id, device_id),
+            )
+            return cursor.rowcount == 1
+
     # --- journals ---------------------------------------------------------------------------
 
     async def create_journal(

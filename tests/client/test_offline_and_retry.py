@@ -141,3 +141,56 @@ async def test_creating_a_journal_again_after_a_lost_reply_does_not_make_a_secon
     again = await phone.journals.create("Dreams")
     assert again.id == first.id
     assert sorted(j.name for j in await phone.journals.list()) == ["Dreams", "Personal"]
+
+
+async def test_a_journal_created_offline_is_written_to_survives_a_restart_and_syncs_later(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    laptop.transport.base_url = dead_url()
+    created = await laptop.journals.create("Work")
+    await laptop.entries.write("Work", "Written before the server knew the journal.", mood=5)
+    assert [(j.name, j.role) for j in await laptop.journals.list()] == [
+        ("Personal", "owner"),
+        ("Work", "owner"),
+    ]
+    await laptop.close()
+
+    reopened = await Client.open(laptop.home)  # the signed chain and the request were kept
+    try:
+        report = await reopened.sync()
+        assert (report.pushed, report.rollbacks, report.problems) == (1, [], [])
+        assert await reopened.store.pending_journals() == []
+    finally:
+        await reopened.close()
+    [(owner,)] = await live_server.rows(
+        "SELECT owner_id FROM journals WHERE journal_id = ?", bytes.fromhex(created.id)
+    )
+    assert bytes(owner) == laptop.profile.account_id
+
+    phone = await login("ana")
+    await phone.sync()
+    [entry] = await phone.entries.list("Work")
+    assert (entry.body, entry.mood) == ("Written before the server knew the journal.", 5)
+    assert (await phone.journals.get("Work")).id == created.id
+
+
+async def test_a_journal_creation_whose_reply_was_lost_is_sent_again_without_a_second_journal(
+    live_server: RunningServer, signup: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    laptop.transport.base_url = dead_url()
+    await laptop.journals.create("Work")
+    [pending] = await laptop.store.pending_journals()
+    laptop.transport.base_url = live_server.url
+    await laptop.sync()
+    async with laptop.store.transaction() as tx:  # as if the reply to that call was lost
+        await tx.add_pending_journal(*pending)
+
+    report = await laptop.sync()
+    assert (report.rollbacks, report.problems) == ([], [])
+    assert await laptop.store.pending_journals() == []
+    [(count,)] = await live_server.rows(
+        "SELECT count(*) FROM journals WHERE owner_id = ?", laptop.profile.account_id
+    )
+    assert count == 2

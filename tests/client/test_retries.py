@@ -84,9 +84,9 @@ async def test_a_call_that_is_not_safe_to_repeat_is_not_retried(
     async with recording_proxy(live_server.url) as proxy:
         ana.transport.base_url, ana.transport.retry = proxy.url, FAST
         proxy.queued["/v1/journals/create"] = [failure(503, "storage_unavailable")]
-        with pytest.raises(NetworkError):
-            await ana.journals.create("Dreams")
+        created = await ana.journals.create("Dreams")  # offline-first: kept, sent at next sync
     assert proxy.paths().count("/v1/journals/create") == 1
+    assert [j for j, _ in await ana.store.pending_journals()] == [bytes.fromhex(created.id)]
 
 
 async def test_a_refusal_is_not_retried(live_server: RunningServer, signup: ClientFactory) -> None:

@@ -174,7 +174,10 @@ async def test_a_note_for_a_journal_whose_owner_erased_their_account_is_set_asid
     assert [(r.journal, r.code) for r in report.set_aside] == [("ana/Personal", "forbidden")]
     assert [c.text for c in await therapist.set_aside()] == [NOTE]
     assert (await therapist.sync()).set_aside == []
-    assert [j.name for j in await therapist.journals.list()] == ["Personal"]
+    assert [(j.name, j.share_ended) for j in await therapist.journals.list()] == [
+        ("Personal", False),
+        ("ana/Personal", True),  # the kept copy, read-only
+    ]
 
 
 async def test_once_a_quota_refuses_a_lone_record_the_rest_is_set_aside_without_more_calls(

@@ -232,6 +232,34 @@ async def test_a_therapists_client_opened_again_adds_a_note_before_syncing(
     assert [n.text for n in await ana.notes.list()] == ["Written offline."]
 
 
+async def test_a_role_raised_to_annotate_lets_the_therapist_add_a_note_without_syncing_first(
+    ana: Client, tom: Client
+) -> None:
+    await share_with(ana, tom)  # read
+    await tom.sync()
+    assert (await tom.journals.get("ana/Personal")).role == "read"
+    await share_with(ana, tom, role="annotate")  # tom's device does not know yet
+
+    note = await tom.notes.add("ana/Personal", "Try the breathing exercise.")
+    assert note.by_therapist
+    assert (await tom.journals.get("ana/Personal")).role == "annotate"
+    await tom.sync()
+    await ana.sync()
+    assert [(n.text, n.author) for n in await ana.notes.list()] == [
+        ("Try the breathing exercise.", "tom")
+    ]
+
+
+async def test_a_reader_is_still_refused_a_note_after_checking_the_chain_again(
+    ana: Client, tom: Client
+) -> None:
+    await share_with(ana, tom)
+    await tom.sync()
+    with pytest.raises(AccessError, match="read-only"):
+        await tom.notes.add("ana/Personal", "Not allowed.")
+    assert await tom.pending() == 0
+
+
 async def test_the_owners_other_device_accepts_the_therapists_notes_too(
     ana: Client, tom: Client, login: ClientFactory
 ) -> None:
@@ -307,8 +335,34 @@ async def test_unshare_drops_the_membership_at_once_and_rotates_the_journal_key(
     with pytest.raises(AccessError):
         await sync_page_for(tom, personal)
     await tom.sync()
-    assert "ana/Personal" not in {j.name for j in await tom.journals.list()}
-    assert await tom.shares.with_me() == []
+    [kept] = [j for j in await tom.journals.list() if j.name == "ana/Personal"]
+    assert (kept.role, kept.share_ended) == ("revoked", True)
+    [ended] = await tom.shares.with_me()
+    assert (ended.journal, ended.share_ended) == ("Personal", True)
+
+
+async def test_after_a_share_ends_the_therapist_reads_the_kept_copy_by_name_and_cannot_write_to_it(
+    ana: Client, tom: Client
+) -> None:
+    await ana.entries.write("Personal", "Shared while it lasted.", mood=4)
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    await ana.shares.revoke("Personal", "tom")
+    await ana.entries.write("Personal", SECRET)
+    await ana.sync()
+    await tom.sync()
+
+    [kept] = [j for j in await tom.journals.list() if j.share_ended]
+    assert (kept.name, kept.role) == ("ana/Personal", "revoked")
+    assert (await tom.journals.get("ana/Personal")).share_ended
+    assert [(e.body, e.mood) for e in await tom.entries.list("ana/Personal")] == [
+        ("Shared while it lasted.", 4)
+    ]
+    with pytest.raises(AccessError, match="share of journal 'Personal' with this account ended"):
+        await tom.notes.add("ana/Personal", "Still here?")
+    with pytest.raises(AccessError, match="ended"):
+        await tom.entries.write("ana/Personal", "Not mine.")
+    assert await tom.pending() == 0
 
 
 async def test_records_written_after_revocation_cannot_be_decrypted_with_any_key_the_therapist_held(
@@ -389,7 +443,7 @@ async def test_a_share_until_a_date_ends_on_the_server_and_the_owners_next_sync_
     with pytest.raises(AccessError):
         await sync_page_for(tom, personal)
     await tom.sync()
-    assert await tom.shares.with_me() == []
+    assert [s.share_ended for s in await tom.shares.with_me()] == [True]
     [expired] = await ana.shares.list()
     assert (expired.member, expired.expired) == ("tom", True)
 

@@ -47,12 +47,13 @@ def test_sparkline_uses_the_fixed_mood_scale_and_marks_weeks_without_mood() -> N
     assert sparkline([]) == ""
 
 
-def test_since_drops_older_entries_and_starts_the_weeks_there() -> None:
+def test_since_drops_older_entries_and_the_weeks_start_at_the_first_entry_after_it() -> None:
     entries = [FakeEntry(at(date(2025, 1, 6)), mood=2), FakeEntry(at(date(2025, 3, 10)), mood=8)]
-    insights = compute_insights(entries, today=TODAY, since=date(2025, 3, 3), tz=UTC)
+    insights = compute_insights(entries, today=TODAY, since=date(2025, 2, 3), tz=UTC)
     assert insights.entries == 1
-    assert [w.week for w in insights.weeks] == ["2025-W10", "2025-W11"]
-    assert insights.to_dict()["since"] == "2025-03-03"
+    assert [w.week for w in insights.weeks] == ["2025-W11"]  # no run of empty weeks before
+    assert insights.to_dict()["since"] == "2025-02-03"
+    assert compute_insights([], today=TODAY, since=date(2025, 2, 3), tz=UTC).weeks == ()
 
 
 def test_average_mood_by_tag_and_by_emotion_counts_only_entries_with_a_mood() -> None:

@@ -91,3 +91,30 @@ def test_an_empty_period_says_so_instead_of_drawing_empty_charts() -> None:
     assert "<svg" not in page
     assert "No moods recorded" in page and "No entries in this period" in page
     assert "No goals yet" in page
+
+
+def test_year_in_pixels_has_one_square_per_day_of_the_year_coloured_by_mood() -> None:
+    entries = [
+        FakeEntry(datetime(2025, 1, 1, 9, tzinfo=UTC), mood=2),
+        FakeEntry(datetime(2025, 1, 1, 21, tzinfo=UTC), mood=9),  # the day's mood: 5.5 -> 6
+        FakeEntry(datetime(2025, 3, 11, 9, tzinfo=UTC)),  # an entry without a mood
+        FakeEntry(datetime(2024, 12, 31, 9, tzinfo=UTC), mood=10),  # another year
+    ]
+    page = sample_page(entries)
+    grid = page[page.index('<div class="pixels"') : page.index('<div class="pixel-legend"')]
+    assert 'data-year="2025"' in grid
+    cells = re.findall(r'<span class="pixel ([a-z0-9 -]+)"', grid)
+    assert len([c for c in cells if c != "none"]) == 365
+    assert cells.count("none") == 12 * 31 - 365  # the days months do not have, hidden
+    assert re.findall(r'class="pixel (m\d+)" data-mood', grid) == ["m6"]
+    assert cells.count("no-mood") == 1
+    assert 'title="2025-01-01: mood 5.5, 2 entries"' in grid
+    for month in ("Jan", "Feb", "Dec"):
+        assert f'<span class="month">{month}</span>' in grid  # HTML text: the page's size
+
+
+def test_chart_text_is_the_pages_text_size_and_charts_never_grow_past_their_units() -> None:
+    page = sample_page(entries_over_three_weeks())
+    assert "svg { display: block; width: 100%; max-width: 480px; height: auto; }" in page
+    assert re.search(r"svg text \{[^}]*font-size: 16px", page)  # 16 units = 1rem at 1:1
+    assert "font: 16px/1.5" in page  # the page's own text

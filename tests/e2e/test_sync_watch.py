@@ -89,6 +89,60 @@ async def test_sync_watch_pulls_a_change_through_the_live_channel_and_exits_on_c
         await phone.close()
 
 
+async def test_sync_watch_in_text_prints_one_plain_line_per_change(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    laptop = await Client.signup(
+        live_server.url,
+        "ana",
+        PASSWORD,
+        home=tmp_path / "laptop",
+        device_name="laptop",
+        kdf_cost=INSECURE_TEST_COST,
+    )
+    phone = await Client.login(
+        live_server.url, "ana", PASSWORD, home=tmp_path / "phone", minimum_cost=INSECURE_TEST_COST
+    )
+    await phone.close()
+    env = {**os.environ, "TJ_HOME": str(tmp_path / "phone"), "TJ_INSECURE_TEST_KDF": "1"}
+    watcher = await asyncio.create_subprocess_exec(
+        *AS_FROM_A_TERMINAL,
+        "sync",
+        "--watch",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert watcher.stderr is not None and watcher.stdout is not None
+        await read_line_containing(watcher.stderr, "connected: watching for changes")
+        await laptop.entries.write(None, "first")
+        await laptop.entries.write(None, "second")
+        await laptop.goals.add("Walk daily")
+        await laptop.sync()
+        lines = [await read_line_containing(watcher.stdout, "from laptop")]
+        while (
+            not any("goal" in line for line in lines)
+            or sum(int(line.split()[1]) for line in lines if "entr" in line) < 2
+        ):
+            lines.append(await read_line_containing(watcher.stdout, "from laptop"))
+        for line in lines:
+            at, rest = line.strip().split(" ", 1)
+            assert len(at) == 5 and at[2] == ":"  # HH:MM, local time
+            assert rest in {
+                "2 new entries from laptop",
+                "1 new entry from laptop",
+                "1 new goal from laptop",
+            }
+        watcher.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(watcher.wait(), HANG) == 0
+    finally:
+        if watcher.returncode is None:
+            watcher.kill()
+            await watcher.wait()
+        await laptop.close()
+
+
 async def test_a_damaged_local_store_fails_the_command_instead_of_hanging_it(
     live_server: RunningServer, tmp_path: Path
 ) -> None:

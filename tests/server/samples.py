@@ -47,12 +47,14 @@ SAMPLES: dict[str, Any] = {
     "/v1/account/delete": wire.AccountDeleteRequest(bytes(32), bytes(64)),
     "/v1/devices/list": wire.ListRequest(bytes(24)),
     "/v1/devices/revoke": wire.DeviceRevokeRequest(ZERO_ID),
+    "/v1/devices/rename": wire.DeviceRenameRequest(ZERO_ID, "phone"),
     "/v1/journals/create": wire.JournalCreateRequest(
         ZERO_ID, wire.KeyEnvelope(0, bytes(40)), bytes(40), [bytes(40)]
     ),
     "/v1/journals/access": wire.AccessRequest([wire.Cursor(ZERO_ID, 0)]),
     "/v1/journals/list": wire.ListRequest(bytes(24)),
     "/v1/journals/meta": wire.JournalMetaRequest(ZERO_ID, bytes(40)),
+    "/v1/journals/delete": wire.JournalRequest(ZERO_ID),
     "/v1/records/push": wire.PushRequest(ZERO_ID, [wire.RecordUpload(ZERO_ID, 0, bytes(40))]),
     "/v1/records/compact": wire.CompactRequest(
         ZERO_ID, wire.RecordUpload(ZERO_ID, 0, bytes(40)), [b"\x01" * wire.ID_BYTES]

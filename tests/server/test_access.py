@@ -79,6 +79,7 @@ def aimed_at_ana(ana: Client, journal: bytes, record_ids: list[bytes]) -> dict[s
         "/v1/sync": {"cursors": [{"journal_id": journal, "after": 0}], "limit": 1000},
         "/v1/journals/list": {},
         "/v1/journals/meta": {"journal_id": journal, "meta": bytes(48)},
+        "/v1/journals/delete": {"journal_id": journal},
         "/v1/journals/create": {
             "journal_id": journal,
             "key": key,
@@ -101,6 +102,7 @@ def aimed_at_ana(ana: Client, journal: bytes, record_ids: list[bytes]) -> dict[s
         "/v1/shares/leave": {"journal_id": journal},
         "/v1/devices/list": {},
         "/v1/devices/revoke": {"device_id": device},
+        "/v1/devices/rename": {"device_id": device, "name": "mine now"},
         "/v1/account/identity": {"username": "ana"},
         "/v1/account/identity-by-id": {"account_id": account},
         "/v1/account/password": wire.encode(SAMPLES["/v1/account/password"]),
@@ -187,6 +189,37 @@ async def test_revoking_anas_device_as_ben_is_not_found_and_her_device_keeps_wor
     [device] = await ana.devices.list()
     assert (device.id, device.current) == (ana.profile.device_id.hex(), True)
     assert (await push(raw, ana, await journal_id(ana), [upload(1)])).status == 200
+
+
+async def test_renaming_anas_device_as_ben_is_not_found_and_her_device_keeps_its_name(
+    raw: RawClient, ana: Client, ben: Client
+) -> None:
+    message = wire.DeviceRenameRequest(ana.profile.device_id, "ben's now")
+    answer = await raw.call("/v1/devices/rename", message, token=ben.profile.token)
+    assert answer.error() == (404, "not_found")
+    [device] = await ana.devices.list()
+    assert device.name == "laptop"
+
+
+async def test_ben_cannot_delete_anas_journal_and_ana_deletes_it_whole_on_both_backends(
+    live_server: RunningServer, raw: RawClient, ana: Client, ben: Client
+) -> None:
+    journal = await journal_id(ana)
+    assert (await push(raw, ana, journal, [upload(1), upload(2)])).status == 200
+    before = await snapshot(live_server)
+    answer = await raw.call("/v1/journals/delete", {"journal_id": journal}, token=ben.profile.token)
+    assert answer.error() == (403, "forbidden")
+    assert await snapshot(live_server) == before
+
+    answer = await raw.call("/v1/journals/delete", {"journal_id": journal}, token=ana.profile.token)
+    assert answer.status == 200
+    after = await snapshot(live_server)
+    for table, rows in after.items():
+        assert not any(journal in row for row in rows), table
+    [(stored,)] = await live_server.rows(
+        "SELECT stored_bytes FROM account_usage WHERE account_id = ?", ana.profile.account_id
+    )
+    assert stored == 0  # the freed bytes are counted back
 
 
 async def test_no_endpoint_gives_ben_anything_of_anas(

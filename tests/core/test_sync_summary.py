@@ -1,0 +1,40 @@
+"""Sync summaries in plain words (client_sdk.sync.summarize, News): pure, no I/O."""
+
+from __future__ import annotations
+
+from client_sdk.sync import Arrival, News, summarize
+
+ANA, TOM = b"a" * 16, b"t" * 16
+LAPTOP, PHONE, TOMS = b"L" * 16, b"P" * 16, b"T" * 16
+NAMES = {LAPTOP: "laptop", PHONE: "phone"}
+
+
+def arrival(n: int, kind: str, new: bool, author: bytes = ANA, device: bytes = PHONE) -> Arrival:
+    return Arrival(bytes([n]) * 16, b"j" * 16, kind, new, author, device)
+
+
+def source_of(author: bytes, device: bytes) -> str:
+    return NAMES[device] if author == ANA else "drsmith"
+
+
+def test_arrivals_are_counted_by_source_kind_and_newness_with_correct_plurals() -> None:
+    arrivals = [
+        arrival(1, "entry", True),
+        arrival(2, "entry", True),
+        arrival(3, "entry", False),
+        arrival(4, "goal", True, device=LAPTOP),
+        arrival(5, "note", True, author=TOM, device=TOMS),
+        arrival(6, "result", False),
+    ]
+    assert [str(n) for n in summarize(arrivals, source_of)] == [
+        "2 new entries from phone",
+        "1 new goal from laptop",
+        "1 new note from drsmith",
+        "1 updated entry from phone",
+        "1 updated questionnaire result from phone",
+    ]
+
+
+def test_an_unknown_kind_is_named_by_its_own_word() -> None:
+    assert str(News(2, "safety_plan", False, "phone")) == "2 updated safety plans from phone"
+    assert summarize([], source_of) == []

@@ -1,0 +1,48 @@
+"""`tj import` of Day One's JSON export and Daylio's CSV backup (sample files written after
+their documented formats, tests/fixtures/foreign) into a real account on a loopback server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.test_cli import Device, failed_with_one_line, laptop, phone  # noqa: F401  (fixtures)
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "foreign"
+DAYONE = str(FIXTURES / "dayone-journal.json")
+DAYLIO = str(FIXTURES / "daylio-export.csv")
+
+
+async def test_a_day_one_export_is_imported_once_and_reaches_the_other_device(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+) -> None:
+    imported = await laptop.ok("import", DAYONE)
+    assert imported.stdout.strip() == "imported 2 entries, 0 goals and 0 notes into 1 journal"
+    saturday, night = await laptop.json("list", "--journal", "Day One", "--oldest-first")
+    assert (saturday["title"], saturday["tags"], saturday["utc_offset"]) == (
+        "A long Saturday",
+        ["sleep", "work"],
+        60,
+    )
+    assert night["body"] == "Couldn't sleep. Wrote this at 11 pm."
+    again = await laptop.ok("import", DAYONE, "--from", "dayone")
+    assert "2 already here" in again.stdout
+    await phone.ok("sync")
+    assert len(await phone.json("list", "--journal", "Day One")) == 2
+
+
+async def test_a_daylio_backup_needs_a_number_for_a_custom_mood_then_imports(
+    laptop: Device,  # noqa: F811
+) -> None:
+    refused = failed_with_one_line(await laptop.tj("import", DAYLIO))
+    assert "the mood 'tired'" in refused and "mood map" in refused
+    assert "Daylio" not in {j["name"] for j in await laptop.json("journal", "list")}
+    await laptop.ok("import", DAYLIO, "--mood", "tired=4", "--journal", "Moods")
+    found = await laptop.json("list", "--journal", "Moods", "--oldest-first")
+    assert [(e["mood"], e["tags"]) for e in found] == [
+        (4, []),
+        (6, ["work"]),
+        (10, ["friends", "sport"]),
+    ]
+    assert found[2]["title"] == "Great evening"
+    assert "LABEL=N" in (await laptop.tj("import", DAYLIO, "--mood", "tired")).output
