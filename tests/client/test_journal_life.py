@@ -147,4 +147,6 @@ async def test_a_journal_the_server_stops_listing_is_kept_read_only_not_dropped(
     await ana.replica.refresh_journals()
     [kept] = await ana.journals.list()
     assert (kept.name, kept.share_ended) == ("Personal", True)
-    assert [e.body for e in await ana.entries.list("Personal")] == ["Mine, whatever the server says."]
+    assert [e.body for e in await ana.entries.list("Personal")] == [
+        "Mine, whatever the server says."
+    ]
