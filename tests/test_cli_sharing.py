@@ -345,7 +345,10 @@ async def test_the_therapist_leaves_a_share_and_the_client_sees_it_end(
     await tom.ok("sync")
     left = await tom.ok("leave", "ana/Personal")
     assert "You left ana/Personal" in left.stderr
-    assert await tom.json("shared-with-me") == []
+    # Only the read-only copy of what tom downloaded is left, marked as ended (issue 14).
+    assert [(s["owner"], s["role"]) for s in await tom.json("shared-with-me")] == [
+        ("ana", "revoked")
+    ]
     assert await ana.json("shares") == []
     assert "ana/Personal" in failed_with_one_line(await tom.tj("leave", "ana/Personal"))
     assert "your own journal" in failed_with_one_line(await ana.tj("leave", "Personal"))

@@ -30,8 +30,15 @@ def chain_members(client: Client, journal: bytes) -> set[str]:
 async def test_a_member_leaves_and_is_no_longer_served(signup: ClientFactory) -> None:
     ana, tom, journal = await shared(signup)
     await tom.shares.leave("ana/Personal")
-    assert await tom.shares.with_me() == []
-    assert [j.name for j in await tom.journals.list()] == ["Personal"]  # tom's own
+    # Only the read-only copy of what tom already downloaded is left, marked as ended
+    # (issue 14: an ended share's copy stays readable, never writable).
+    assert [(s.owner, s.role, s.share_ended) for s in await tom.shares.with_me()] == [
+        ("ana", "revoked", True)
+    ]
+    assert [(j.name, j.share_ended) for j in await tom.journals.list()] == [
+        ("Personal", False),  # tom's own
+        ("ana/Personal", True),  # the kept copy, not served any more
+    ]
     # The server refuses the journal to tom from now on, whatever tom sends.
     with pytest.raises(AccessError):
         await tom.transport.call(
