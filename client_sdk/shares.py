@@ -16,7 +16,9 @@ from datetime import datetime
 
 from client_sdk import keys
 from client_sdk.context import Context
+from client_sdk.errors import NotFound
 from client_sdk.models import normalize_username
+from client_sdk.replica import REVOKED
 from client_sdk.sharing import AuditInfo, SharedJournal, ShareInfo
 
 
@@ -125,8 +127,14 @@ class Shares:
         account from the journal's access chain at their next change of members (only the
         owner can sign it; protocol.md, /v1/shares/leave). Needs the network. Raises
         InvalidInput for a journal of this account, AccessError if it is not shared with
-        this account, NotFound for an unknown journal."""
+        this account, NotFound for an unknown journal or for the kept copy of a share that
+        already ended."""
         local = await self._context.local_journal(journal)
+        if local.role == REVOKED:
+            raise NotFound(
+                f"the share of {journal!r} already ended: only its read-only copy is left",
+                subject="journal",
+            )
         await self._context.sharing.leave(local)
 
     async def with_me(self) -> builtins.list[SharedJournal]:
