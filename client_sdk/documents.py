@@ -325,6 +325,35 @@ def new_entry_update(
     return document.change(fields=values, texts={"body": fields.body or ""})
 
 
+def new_entry(
+    document: Document,
+    fields: EntryFields,
+    now_ms: int,
+    *,
+    created_at_ms: int | None = None,
+    utc_offset: int | None = None,
+) -> tuple[bytes, EntryView]:
+    """`new_entry_update` (same arguments, same errors) and the view of the entry it creates,
+    made from the values written instead of read back from the CRDT (reading a document
+    back costs about as much as writing it; the write path of `entries.write`). The view
+    equals `entry_view(document)` after the update."""
+    update = new_entry_update(
+        document, fields, now_ms, created_at_ms=created_at_ms, utc_offset=utc_offset
+    )
+    values: dict[str, Any] = {
+        "title": fields.title or "",
+        "mood": fields.mood,
+        "tags": list(fields.tags or ()),
+        "created_at": now_ms if created_at_ms is None else created_at_ms,
+        "updated_at": now_ms,
+        "deleted": False,
+        "emotions": list(fields.emotions or ()),
+        "prompt_id": fields.prompt_id,
+        "utc_offset": utc_offset,
+    }
+    return update, _view_of(document.doc_id, values, fields.body or "")
+
+
 def edit_entry_update(document: Document, fields: EntryFields, now_ms: int) -> bytes:
     """Change the given fields. Raises InvalidInput when a field is out of its limits,
     including a body that an append would make longer than MAX_BODY characters."""
@@ -422,7 +451,11 @@ class EntryView:
 
 
 def entry_view(document: Document) -> EntryView:
-    fields = document.field_values()
+    return _view_of(document.doc_id, document.field_values(), document.text("body"))
+
+
+def _view_of(doc_id: bytes, fields: dict[str, Any], body: str) -> EntryView:
+    """The view of an entry from its plain field values and body text."""
     mood = fields.get("mood")
     tags = fields.get("tags") or []
     emotions = fields.get("emotions") or []
@@ -430,9 +463,9 @@ def entry_view(document: Document) -> EntryView:
     offset = fields.get("utc_offset")
     trashed_at = fields.get("trashed_at")
     return EntryView(
-        id=document.doc_id,
+        id=doc_id,
         title=str(fields.get("title", "") or ""),
-        body=document.text("body"),
+        body=body,
         mood=whole_number(mood, 1, 10),
         tags=tuple(str(tag) for tag in tags) if isinstance(tags, list) else (),
         created_at=int(fields.get("created_at", 0) or 0),

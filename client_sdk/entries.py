@@ -23,7 +23,7 @@ from client_sdk.documents import (
     delete_entry_update,
     edit_entry_update,
     entry_view,
-    new_entry_update,
+    new_entry,
     normalize_emotions,
     restore_entry_update,
     trash_entry_update,
@@ -90,7 +90,7 @@ class Entries:
         moment = _moment(created_at) or datetime.now().astimezone()
         offset = moment.utcoffset()
         document = Document(keys.new_doc_id(self._context.profile.account_id), ENTRY)
-        update = new_entry_update(
+        update, view = new_entry(  # the view from the values written: no CRDT read-back
             document,
             fields,
             now_ms(),
@@ -98,7 +98,6 @@ class Entries:
             utc_offset=int(offset.total_seconds() // 60) if offset is not None else None,
         )
         await context.replica.commit(local, document, update, new=True)
-        view = entry_view(document)  # once: reading a CRDT back costs tens of microseconds
         await context.sharing.mirror(local, document, view.created_at, journals)
         return context.entry_of(local, view)
 

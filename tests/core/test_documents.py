@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from pycrdt import Doc, Text
 
 from client_sdk.documents import (
+    EMOTIONS,
     ENTRY,
     TRASH_MS,
     Document,
@@ -15,6 +16,7 @@ from client_sdk.documents import (
     delete_entry_update,
     edit_entry_update,
     entry_view,
+    new_entry,
     new_entry_update,
     replace_text,
     restore_entry_update,
@@ -79,6 +81,30 @@ def test_an_entry_round_trips_through_its_state(fields: dict[str, object]) -> No
         fields["tags"],
     )
     assert (view.created_at, view.updated_at, view.deleted) == (42, 42, False)
+
+
+@given(
+    fields=st.builds(
+        EntryFields,
+        title=st.none() | st.text(max_size=50),
+        body=st.none() | unicode_text,
+        mood=st.none() | st.integers(1, 10),
+        tags=st.lists(st.text(min_size=1, max_size=10).filter(str.strip), max_size=5).map(tuple),
+        emotions=st.lists(st.sampled_from(EMOTIONS), unique=True, max_size=3).map(tuple),
+        prompt_id=st.none() | st.sampled_from(["sleep", "week-1"]),
+    ),
+    created_at=st.none() | st.integers(0, 42),
+    offset=st.none() | st.integers(-1080, 1080),
+)
+def test_the_view_of_a_new_entry_is_the_view_read_back_from_its_document(
+    fields: EntryFields, created_at: int | None, offset: int | None
+) -> None:
+    """`new_entry` builds the view from the values it writes (the write path's shortcut):
+    it must equal what reading the document back gives, here and on another device."""
+    document = Document(DOC_ID, ENTRY)
+    _, view = new_entry(document, fields, now_ms=42, created_at_ms=created_at, utc_offset=offset)
+    assert view == entry_view(document)
+    assert view == entry_view(Document.from_state(DOC_ID, ENTRY, document.state()))
 
 
 def test_concurrent_text_inserts_on_two_devices_keep_both_words() -> None:
