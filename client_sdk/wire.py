@@ -461,17 +461,26 @@ def encode(message: Any) -> bytes:
 
 
 def _to_plain(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_to_plain(item) for item in value]
+    if isinstance(value, (bytes, int, str)) or value is None:
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         # An optional field at its default is left out: the bytes are those of a sender
         # that does not know the field (protocol.md 2.2).
-        return {
-            f.name: _to_plain(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.default is dataclasses.MISSING or getattr(value, f.name) != f.default
-        }
-    if isinstance(value, list):
-        return [_to_plain(item) for item in value]
+        plain = {}
+        for name, default in _defaults(type(value)):
+            item = getattr(value, name)
+            if default is dataclasses.MISSING or item != default:
+                plain[name] = _to_plain(item)
+        return plain
     return value
+
+
+@functools.cache
+def _defaults(cls: type) -> tuple[tuple[str, Any], ...]:
+    """A message class's fields in order, each with its default (MISSING if required)."""
+    return tuple((f.name, f.default) for f in dataclasses.fields(cls))
 
 
 def decode(cls: type[M], raw: bytes) -> M:
