@@ -375,13 +375,13 @@ class Homework:
         return sorted(found, key=lambda h: (h.created_at, h.id), reverse=True)
 
     async def entry(self, homework_id: str) -> HomeworkEntry:
-        """One homework entry by id (or a unique prefix of 4+ hex digits). Raises NotFound
-        for an unknown one, InvalidInput for a malformed or ambiguous id and (as it stands)
-        for a deleted or unreadable one."""
+        """One homework entry by id (or a unique prefix of 4+ hex digits). Works offline.
+        Raises NotFound for an unknown, deleted or unreadable one (as `edit` and `delete`
+        do), InvalidInput for a malformed or ambiguous id."""
         local, document = await self._document_of_kind(homework_id, HOMEWORK)
         view = homework_view(document, self._display(local), local.journal_id.hex())
         if view is None:
-            raise InvalidInput(f"homework {homework_id} was deleted or cannot be read")
+            raise NotFound(f"homework {homework_id} was deleted or cannot be read")
         return view
 
 

@@ -265,16 +265,19 @@ class SafetyPath:
         the client sees who acknowledged it and when (UTC). Works offline. Raises InvalidInput
         for a malformed or ambiguous id, NotFound for an unknown flag (or one that does not
         verify as the owner's), AccessError without the annotate role, RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified."""
-        local, _document = await self._document_of_kind(flag_id, SAFETY_FLAG)
+        local, document = await self._document_of_kind(flag_id, SAFETY_FLAG)
         if local.role != "annotate":
             raise AccessError("only a member with the annotate role can acknowledge a safety flag")
-        full_id = _document.doc_id.hex()
+        full_id = document.doc_id.hex()
+        if not any(flag.id == full_id for flag in await self.flags(local.journal_id.hex())):
+            # checked before writing: nothing is written for a flag that does not verify
+            raise NotFound(f"safety flag {flag_id} is not readable here")
         ack = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_ACK)
         await self._replica.commit(local, ack, ack_update(ack, full_id, now_ms()))
         for flag in await self.flags(local.journal_id.hex()):
             if flag.id == full_id:
                 return flag
-        raise NotFound(f"safety flag {flag_id} is not readable here")
+        raise AssertionError("an acknowledged flag is readable")  # checked above
 
     # --- helpers ---------------------------------------------------------------------------------
 

@@ -166,6 +166,8 @@ async def test_homework_is_edited_field_by_field_and_deleted_for_good(
 
     await ana.homework.delete(added.id)
     assert await ana.homework.entries() == []
+    with pytest.raises(NotFound, match="deleted"):
+        await ana.homework.entry(added.id)
     with pytest.raises(NotFound):
         await ana.homework.edit(added.id, completion="partly")
     with pytest.raises(NotFound):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from client_sdk import AccessError, crypto, wire
+from client_sdk import AccessError, NotFound, crypto, wire
 from client_sdk.documents import Document
 from client_sdk.safety import SAFETY_ACK, SAFETY_FLAG
 from tests.client.sharing_support import journal_id, share_with
@@ -154,3 +154,28 @@ async def test_an_acknowledgement_written_in_another_journal_does_not_count(
     await ana.sync()
     [flag] = await ana.safety.flags()
     assert flag.acknowledged == ()
+
+
+async def test_acknowledging_a_flag_that_cannot_be_read_writes_nothing(
+    signup: ClientFactory,
+) -> None:
+    """A flag document that does not read as a flag (here the owner's, with its fields
+    missing) is NotFound for `acknowledge`, checked before anything is written: no
+    acknowledgement waits in the outbox or reaches the client."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    broken = Document(crypto.random_bytes(wire.ID_BYTES), SAFETY_FLAG)
+    local = await ana.context.local_journal("Personal")
+    await ana.replica.commit(local, broken, broken.change(fields={"measure": "phq9"}))
+    await ana.sync()
+    await tom.sync()
+    theirs = await tom.context.local_journal("ana/Personal")
+    assert SAFETY_FLAG in [d.kind for d in await tom.store.documents(theirs.journal_id)]
+    outbox = await tom.store.outbox_size()
+    with pytest.raises(NotFound):
+        await tom.safety.acknowledge(broken.doc_id.hex())
+    assert await tom.store.outbox_size() == outbox
+    assert SAFETY_ACK not in [d.kind for d in await tom.store.documents(theirs.journal_id)]
+    await tom.sync()
+    await ana.sync()
+    assert SAFETY_ACK not in [d.kind for d in await ana.store.documents(local.journal_id)]
