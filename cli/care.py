@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Any
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from cli import output
 from cli.main import Home, cli, journal_option, json_option, pass_home, sync_note, synced_first
+from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 from client_sdk import Client
 from client_sdk.schedule import COMPLETIONS, Assignment, Due, HomeworkEntry
 from client_sdk.templates import COMPUTED_LABELS, Template, parse_field_value, template
@@ -391,48 +391,56 @@ def every_text(assignment: Assignment) -> str:
 
 
 def assignments_table(found: list[Assignment]) -> Table:
-    table = Table("id", "journal", "what", "how often", "by", "note")
-    table.columns[0].no_wrap = True
-    for item in found:
-        table.add_row(
-            output.short_id(item.id),
-            escape(item.journal),
-            escape(item.title) + (" (cancelled)" if item.cancelled else ""),
-            every_text(item),
-            escape(item.assigned_by),
-            escape(item.note),
-        )
-    return table
+    columns = [ID, Column("journal", NAME), Column("what"), Column("by", NAME), Column("note")]
+    return fitted(
+        columns,
+        (
+            (
+                output.short_id(item.id),
+                item.journal,
+                f"{item.title}, {every_text(item)}" + (" (cancelled)" if item.cancelled else ""),
+                item.assigned_by,
+                item.note,
+            )
+            for item in found
+        ),
+    )
 
 
 def due_table(found: list[Due]) -> Table:
-    table = Table("id", "status", "due", "what", "how often", "journal", "by")
-    table.columns[0].no_wrap = table.columns[2].no_wrap = True
-    for item in found:
-        table.add_row(
-            output.short_id(item.assignment.id),
-            item.status.upper() if item.status == "overdue" else item.status,
-            output.local_time(item.due_at),
-            escape(item.assignment.title),
-            every_text(item.assignment),
-            escape(item.assignment.journal),
-            escape(item.assignment.assigned_by),
-        )
-    return table
+    columns = [ID, Column("status", FIXED), Column("due", FIXED), Column("what")]
+    columns += [Column("journal", NAME), Column("by", NAME)]
+    return fitted(
+        columns,
+        (
+            (
+                output.short_id(item.assignment.id),
+                item.status.upper() if item.status == "overdue" else item.status,
+                output.local_time(item.due_at),
+                f"{item.assignment.title}, {every_text(item.assignment)}",
+                item.assignment.journal,
+                item.assignment.assigned_by,
+            )
+            for item in found
+        ),
+    )
 
 
 def homework_table(found: list[HomeworkEntry]) -> Table:
-    table = Table("id", "date", "template", "completion", "summary")
-    table.columns[0].no_wrap = table.columns[1].no_wrap = True
-    for item in found:
-        table.add_row(
-            output.short_id(item.id),
-            output.local_time(item.created_at),
-            item.template,
-            item.completion,
-            escape(homework_summary(item)),
-        )
-    return table
+    columns = [ID, DATE, Column("template", FIXED), Column("completion", FIXED)]
+    return fitted(
+        [*columns, Column("summary")],
+        (
+            (
+                output.short_id(item.id),
+                output.local_time(item.created_at),
+                item.template,
+                item.completion,
+                homework_summary(item),
+            )
+            for item in found
+        ),
+    )
 
 
 def homework_summary(item: HomeworkEntry) -> str:

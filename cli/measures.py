@@ -8,13 +8,13 @@ message on this device at once (cli/safety.py).
 from __future__ import annotations
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from cli import output
 from cli.main import Home, cli, journal_option, json_option, pass_home, sync_note
 from cli.safety import show_safety_message
 from cli.sharing import items_shared
+from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 from client_sdk import Client, Instrument, MeasureResult, ScoreChange, Taken
 from client_sdk.scoring import instrument as find_instrument
 
@@ -263,27 +263,32 @@ def taken_text(taken: Taken, chosen: Instrument) -> str:
 
 
 def results_table(results: list[MeasureResult]) -> Table:
-    table = Table("id", "date", "measure", "journal", "score", "band")
-    table.columns[0].no_wrap = table.columns[1].no_wrap = True
-    for result in results:
-        table.add_row(
-            output.short_id(result.id),
-            output.local_time(result.taken_at),
-            result.name,
-            escape(result.journal),
-            str(result.score),
-            result.band,
-        )
-    return table
+    columns = [ID, DATE, Column("measure", FIXED), Column("journal", NAME)]
+    return fitted(
+        [*columns, Column("score", FIXED), Column("band")],
+        (
+            (
+                output.short_id(result.id),
+                output.local_time(result.taken_at),
+                result.name,
+                result.journal,
+                str(result.score),
+                result.band,
+            )
+            for result in results
+        ),
+    )
 
 
 def answers_table(result: MeasureResult, chosen: Instrument) -> Table:
-    table = Table("item", "question", "answer", title="answers")
-    for number, (text, value) in enumerate(
-        zip(chosen.items, result.answers or (), strict=False), 1
-    ):
-        table.add_row(str(number), escape(text), f"{value} {chosen.option_label(value)}")
+    rows = [
+        (str(number), text, f"{value} {chosen.option_label(value)}")
+        for number, (text, value) in enumerate(
+            zip(chosen.items, result.answers or (), strict=False), 1
+        )
+    ]
     if chosen.unscored is not None and result.unscored is not None:
         label = next((o.label for o in chosen.unscored.options if o.value == result.unscored), "")
-        table.add_row("", escape(chosen.unscored.text), f"{result.unscored} {label} (not scored)")
-    return table
+        rows.append(("", chosen.unscored.text, f"{result.unscored} {label} (not scored)"))
+    columns = [Column("item", FIXED), Column("question"), Column("answer")]
+    return fitted(columns, rows, title="answers")

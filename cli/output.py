@@ -16,6 +16,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 from client_sdk import DeviceInfo, Entry, Journal, SyncReport
 
 SHORT_ID = 12  # hex digits shown in tables; any unique prefix of 4 or more is accepted back
@@ -90,18 +91,22 @@ def show_rows(
 
 
 def entries_table(entries: Iterable[Entry]) -> Table:
-    table = Table("id", "date", "journal", "title", "mood", "tags")
-    table.columns[0].no_wrap = table.columns[1].no_wrap = True
-    for entry in entries:
-        table.add_row(
-            short_id(entry.id),
-            writer_time(entry, with_offset=False),
-            entry.journal,
-            entry.title or preview(entry.body),
-            mood_text(entry.mood),
-            ", ".join(entry.tags),
-        )
-    return table
+    """Journal names are never cut short (cli/tables.py), whatever the terminal's width."""
+    columns = [ID, DATE, Column("journal", NAME), Column("title"), Column("mood", FIXED)]
+    return fitted(
+        [*columns, Column("tags")],
+        (
+            (
+                short_id(entry.id),
+                writer_time(entry, with_offset=False),
+                entry.journal,
+                entry.title or preview(entry.body),
+                mood_text(entry.mood),
+                ", ".join(entry.tags),
+            )
+            for entry in entries
+        ),
+    )
 
 
 def preview(body: str, width: int = 40) -> str:

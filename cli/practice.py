@@ -12,12 +12,12 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from cli import output
 from cli.main import Home, cli, json_option, pass_home, sync_note, synced_first
 from cli.sharing import parse_until
+from cli.tables import FIXED, ID, NAME, Column, fitted
 from client_sdk import Client
 from client_sdk.brief import Brief, BriefView, DiscussItem
 from client_sdk.caseload import DEFAULT_MOOD_DROP, DEFAULT_QUIET_DAYS, CaseloadRow
@@ -74,22 +74,27 @@ def caseload(
 
 
 def caseload_table(rows: list[CaseloadRow]) -> Table:
-    table = Table("client", "flags", "last entry", "week", "mood 8 wk", "scores", "overdue")
-    for row in rows:
-        scores = ", ".join(
-            f"{s.result.name} {s.result.score}" + (f" ({s.change.change:+d})" if s.change else "")
-            for s in row.scores
-        )
-        table.add_row(
-            escape(row.client),
-            escape("; ".join(row.flags)),
-            output.local_time(row.last_entry) if row.last_entry else "never",
-            str(row.entries_this_week),
-            row.sparkline,
-            escape(scores),
-            str(len(row.overdue)),
-        )
-    return table
+    columns = [Column("client", NAME), Column("flags"), Column("last entry", FIXED)]
+    columns += [Column("week", FIXED), Column("mood 8 wk", FIXED), Column("scores")]
+    return fitted(
+        [*columns, Column("overdue", FIXED)],
+        (
+            (
+                row.client,
+                "; ".join(row.flags),
+                output.local_date(row.last_entry) if row.last_entry else "never",
+                str(row.entries_this_week),
+                row.sparkline,
+                ", ".join(
+                    f"{s.result.name} {s.result.score}"
+                    + (f" ({s.change.change:+d})" if s.change else "")
+                    for s in row.scores
+                ),
+                str(len(row.overdue)),
+            )
+            for row in rows
+        ),
+    )
 
 
 @cli.command("brief")
@@ -196,17 +201,20 @@ def discuss(home: Home, item_id: str | None, off: bool, clear: bool, as_json: bo
 
 
 def discuss_table(found: list[DiscussItem]) -> Table:
-    table = Table("id", "kind", "written", "journal", "what")
-    table.columns[0].no_wrap = True
-    for item in found:
-        table.add_row(
-            output.short_id(item.id),
-            item.kind,
-            output.local_time(item.created_at),
-            escape(item.journal),
-            escape(item.title or item.preview),
-        )
-    return table
+    columns = [ID, Column("kind", FIXED), Column("written", FIXED), Column("journal", NAME)]
+    return fitted(
+        [*columns, Column("what")],
+        (
+            (
+                output.short_id(item.id),
+                item.kind,
+                output.local_time(item.created_at),
+                item.journal,
+                item.title or item.preview,
+            )
+            for item in found
+        ),
+    )
 
 
 @cli.command("briefs")
@@ -229,16 +237,19 @@ def briefs(home: Home, as_json: bool) -> None:
 
 
 def briefs_table(found: list[BriefView]) -> Table:
-    table = Table("id", "client", "shared", "journal")
-    table.columns[0].no_wrap = True
-    for item in found:
-        table.add_row(
-            output.short_id(item.id),
-            escape(item.client),
-            output.local_time(item.created_at),
-            escape(item.journal),
-        )
-    return table
+    columns = [ID, Column("client", NAME), Column("shared", FIXED), Column("journal", NAME)]
+    return fitted(
+        columns,
+        (
+            (
+                output.short_id(item.id),
+                item.client,
+                output.local_time(item.created_at),
+                item.journal,
+            )
+            for item in found
+        ),
+    )
 
 
 def brief_text(item: BriefView) -> str:

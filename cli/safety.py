@@ -7,7 +7,6 @@ Every command is one SDK call on `client.safety` (client_sdk/safety_path.py).
 from __future__ import annotations
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from cli import output
@@ -20,6 +19,7 @@ from cli.main import (
     sync_note,
     synced_first,
 )
+from cli.tables import FIXED, ID, NAME, Column, fitted
 from client_sdk import Client, SafetyFlag, SafetyPlan
 
 
@@ -180,17 +180,21 @@ def plan_text(plan: SafetyPlan) -> str:
 
 
 def flags_table(flags: list[SafetyFlag]) -> Table:
-    table = Table("id", "raised", "client", "measure", "item", "answer", "acknowledged")
-    table.columns[0].no_wrap = table.columns[1].no_wrap = True
-    for flag in flags:
-        seen = ", ".join(f"{a.by} {output.local_time(a.at)}" for a in flag.acknowledged)
-        table.add_row(
-            output.short_id(flag.id),
-            output.local_time(flag.raised_at),
-            escape(flag.owner),
-            flag.measure,
-            str(flag.item),
-            str(flag.answer),
-            escape(seen) or "NOT YET",
-        )
-    return table
+    columns = [ID, Column("raised", FIXED), Column("client", NAME), Column("measure", FIXED)]
+    columns += [Column("item", FIXED), Column("answer", FIXED), Column("acknowledged")]
+    return fitted(
+        columns,
+        (
+            (
+                output.short_id(flag.id),
+                output.local_time(flag.raised_at),
+                flag.owner + (" (share ended)" if flag.share_ended else ""),
+                flag.measure,
+                str(flag.item),
+                str(flag.answer),
+                ", ".join(f"{a.by} {output.local_time(a.at)}" for a in flag.acknowledged)
+                or "NOT YET",
+            )
+            for flag in flags
+        ),
+    )

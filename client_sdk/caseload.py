@@ -117,6 +117,7 @@ class CaseloadRow:
     brief_id: str | None
     brief_at: datetime | None
     flags: tuple[str, ...]
+    share_ended: bool = False  # every journal's share ended: read from the kept copies
 
     @property
     def needs_attention(self) -> bool:
@@ -143,6 +144,7 @@ class CaseloadRow:
                 else None
             ),
             "flags": list(self.flags),
+            "share_ended": self.share_ended,
         }
 
 
@@ -259,26 +261,34 @@ def caseload_row(
     now: datetime,
     quiet_days: int = DEFAULT_QUIET_DAYS,
     mood_drop: float = DEFAULT_MOOD_DROP,
+    share_ended: bool = False,
 ) -> CaseloadRow:
-    """One client's row (module docstring)."""
+    """One client's row (module docstring). For a client whose every share ended
+    (`share_ended`), what was last known: "share ended", the safety flags left
+    unacknowledged and any reliable deterioration of the last scores (no quiet days, mood
+    drop or overdue work, which would only be about the days since)."""
     zone = client_zone(entries, now)
     today = now.astimezone(zone).date()
     days = [day for day, entry in _days(entries, zone) if entry.created_at <= now]
     last_entry = max((e.created_at for e in entries), default=None)
     recent, before, change = mood_trend(entries, now, zone=zone)
     scores = latest_scores(results)
-    overdue = tuple(d.assignment.title for d in due if d.status == OVERDUE)
+    overdue = () if share_ended else tuple(d.assignment.title for d in due if d.status == OVERDUE)
     unread = tuple(f for f in safety_flags if not f.acknowledged)
     flags: list[str] = []
-    if unread:
+    if share_ended:
+        flags.append("share ended")
+        if unread:
+            flags.append(f"safety flag ({len(unread)} unacknowledged when the share ended)")
+    elif unread:
         flags.append(f"safety flag ({len(unread)} unacknowledged)")
     for line in scores:
         if line.change is not None and line.change.reliable == DETERIORATION:
             flags.append(f"{line.result.name} reliable deterioration")
-    if change is not None and change <= -mood_drop:
+    if not share_ended and change is not None and change <= -mood_drop:
         flags.append(f"mood down {abs(change):.1f}")
     quiet = max(0, (today - max(days)).days) if days else None
-    if quiet is None or quiet >= quiet_days:
+    if not share_ended and (quiet is None or quiet >= quiet_days):
         flags.append("no entries yet" if quiet is None else f"no entry for {quiet} days")
     if overdue:
         flags.append(f"{len(overdue)} overdue")
@@ -298,9 +308,19 @@ def caseload_row(
         brief_id=brief[0] if brief else None,
         brief_at=brief[1] if brief else None,
         flags=tuple(flags),
+        share_ended=share_ended,
     )
 
 
 def attention_order(rows: Iterable[CaseloadRow]) -> list[CaseloadRow]:
-    """Unacknowledged safety flags first, then more flags first, then by name."""
-    return sorted(rows, key=lambda r: (not r.safety_flags, -len(r.flags), r.client.casefold()))
+    """Clients still sharing first: unacknowledged safety flags first, then more flags
+    first, then by name; then the clients whose shares ended, by name."""
+    return sorted(
+        rows,
+        key=lambda r: (
+            r.share_ended,
+            not r.safety_flags,
+            -len(r.flags),
+            r.client.casefold(),
+        ),
+    )

@@ -79,10 +79,15 @@ class Goals:
 
     async def list(self, journal: str | None = None) -> builtins.list[Goal]:
         """Goals of one journal or of all (shared ones included): open goals first, then
-        newest first (by `created_at`, UTC). Raises NotFound for an unknown journal."""
+        newest first (by `created_at`, UTC); the read-only copy kept of a share that ended
+        is read when named. Raises NotFound for an unknown journal."""
         context = self._context
         journal_id = (await context.local_journal(journal)).journal_id if journal else None
-        journals = {j.journal_id: j for j in await context.store.journals() if j.role != REVOKED}
+        journals = {
+            j.journal_id: j
+            for j in await context.store.journals()
+            if j.role != REVOKED or j.journal_id == journal_id
+        }
         found = [
             self._goal(journals[stored.journal_id], stored_document(stored))
             for stored in await context.store.documents(journal_id)

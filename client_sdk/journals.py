@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 
+from client_sdk.brief import BRIEF
 from client_sdk.context import Context
 from client_sdk.errors import InvalidInput, NetworkError
 from client_sdk.models import Journal
@@ -36,11 +37,15 @@ class Journals:
         """Every journal readable here: this account's own first, then shared ones, then the
         read-only copies kept of shares that ended or journals gone from the server
         (`Journal.share_ended`); archived ones last in their group, each by name ignoring
-        case. Works offline: it reads this device's verified access chains, not the server.
-        Raises nothing."""
+        case. A journal that holds only briefs (made by `client.briefs.share`) is not
+        listed: briefs are read with `client.briefs.received()`. Works offline: it reads
+        this device's verified access chains, not the server. Raises nothing."""
         context = self._context
         await context.replica.load_access()
-        journals = [context.journal(j) for j in await context.store.journals()]
+        briefs = await context.store.journals_holding_only(BRIEF)
+        journals = [
+            context.journal(j) for j in await context.store.journals() if j.journal_id not in briefs
+        ]
         return sorted(
             journals,
             key=lambda j: (

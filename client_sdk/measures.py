@@ -110,12 +110,15 @@ class Measures:
         """Results newest first (by `taken_at`, an aware UTC datetime), of one journal (name
         or id) or of every journal on this device (an owner's copies made for a therapist are
         left out: the originals are listed), optionally of one `measure` ("phq9"). Works
-        offline. Raises NotFound for an unknown journal, InvalidInput for an unknown measure."""
+        offline. The read-only copy kept of a share that ended is read when named. Raises
+        NotFound for an unknown journal, InvalidInput for an unknown measure."""
         wanted = instrument(measure).id if measure is not None else None
-        journals = {
-            j.journal_id: j for j in await self._replica.store.journals() if j.role != REVOKED
-        }
         journal_id = (await self._local_journal(journal)).journal_id if journal else None
+        journals = {
+            j.journal_id: j
+            for j in await self._replica.store.journals()
+            if j.role != REVOKED or j.journal_id == journal_id
+        }
         found = []
         for stored in await self._replica.store.documents(journal_id):
             source = journals.get(stored.journal_id)

@@ -278,33 +278,46 @@ class Caseload:
         now: datetime | None = None,
     ) -> list[CaseloadRow]:
         """One row per client who shares a journal with this account, those who need
-        attention first (caseload.py): computed here from what they shared. `quiet_days`:
+        attention first (caseload.py): computed here from what they shared. A client whose
+        every share ended stays, last, as "share ended" with what was last known, read from
+        the copies this device kept (`CaseloadRow.share_ended`); journals holding only
+        briefs are not listed among a client's journals. `quiet_days`:
         days without an entry before a client counts as quiet; `mood_drop`: the fall of the
         mean mood (1 to 10 scale) that counts as a drop; `now` an aware datetime (default:
         now). Works offline, from what the last sync brought. Raises nothing."""
         moment = now or datetime.now().astimezone()
         me = self._replica.profile.account_id
+        store = self._replica.store
+        brief_journals = await store.journals_holding_only(BRIEF)
         clients: dict[str, list[LocalJournal]] = {}
-        for journal in await self._replica.store.journals():
-            if journal.owner_id != me and journal.role in ("read", "annotate"):
+        for journal in await store.journals():
+            if journal.owner_id == me or journal.role not in ("read", "annotate", REVOKED):
+                continue
+            if journal.journal_id not in brief_journals:
                 clients.setdefault(journal.owner_name, []).append(journal)
+            elif journal.role != REVOKED:  # a client who shared only a brief is listed too
+                clients.setdefault(journal.owner_name, [])
         briefs = await self._briefs.received()
         rows = []
         for client, journals in clients.items():
-            ids = [j.journal_id.hex() for j in journals]
+            # journals still shared; when every share ended, the copies kept of them
+            live = [j for j in journals if j.role != REVOKED] or journals
+            ids = [j.journal_id.hex() for j in live]
+            ended = bool(live) and all(j.role == REVOKED for j in live)
             rows.append(
                 caseload_row(
                     client,
-                    sorted(_display(self._replica, j) for j in journals),
+                    sorted(_display(self._replica, j) for j in live),
                     await _gather(self._entries, ids),
                     await _gather(self._measures.results, ids),
                     await _gather(self._goals, ids),
-                    await _gather(self._assignments.due, ids),
-                    await _gather(self._safety.flags, ids),
+                    [] if ended else await _gather(self._assignments.due, ids),
+                    await _gather(self._safety.flags, [j.journal_id.hex() for j in journals]),
                     next(((b.id, b.created_at) for b in briefs if b.client == client), None),
                     now=moment,
                     quiet_days=quiet_days,
                     mood_drop=mood_drop,
+                    share_ended=ended,
                 )
             )
         return attention_order(rows)

@@ -99,6 +99,7 @@ class SafetyFlag:
     answer: int
     raised_at: datetime
     acknowledged: tuple[Acknowledgement, ...] = field(default=())
+    share_ended: bool = False  # read from the copy kept of a share that ended
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,6 +112,7 @@ class SafetyFlag:
             "answer": self.answer,
             "raised_at": self.raised_at.isoformat(),
             "acknowledged": [a.to_dict() for a in self.acknowledged],
+            "share_ended": self.share_ended,
         }
 
 

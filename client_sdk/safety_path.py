@@ -229,9 +229,16 @@ class SafetyPath:
         """Safety flags this device can read (a client's own, or those clients sealed for this
         therapist), of one journal or all, unacknowledged first, then newest first (by
         `raised_at`, UTC). Only flags the journal's owner wrote count; only acknowledgements
-        by someone else than the owner count (the author is the record's signer). Works
-        offline. Raises NotFound for an unknown journal."""
-        journals = {j.journal_id: j for j in await self._store.journals() if j.role != REVOKED}
+        by someone else than the owner count (the author is the record's signer). A share
+        that ended keeps its flags, as last synced, from the read-only copy this device kept
+        (`SafetyFlag.share_ended`; they can no longer be acknowledged). Works offline.
+        Raises NotFound for an unknown journal."""
+        me = self._replica.profile.account_id
+        journals = {
+            j.journal_id: j
+            for j in await self._store.journals()
+            if j.role != REVOKED or j.owner_id != me
+        }
         wanted = (await self._local_journal(journal)).journal_id if journal else None
         flags: dict[str, SafetyFlag] = {}
         acks: list[tuple[str, bytes, bytes, int]] = []  # flag id, journal, author, time
@@ -246,7 +253,7 @@ class SafetyPath:
                     document, self._display(local), local.journal_id.hex(), self._owner(local)
                 )
                 if view is not None:
-                    flags[view.id] = view
+                    flags[view.id] = replace(view, share_ended=local.role == REVOKED)
             elif stored.kind == SAFETY_ACK and creator is not None and creator != local.owner_id:
                 ack = ack_view(document)
                 if ack is not None:
@@ -266,6 +273,10 @@ class SafetyPath:
         for a malformed or ambiguous id, NotFound for an unknown flag (or one that does not
         verify as the owner's), AccessError without the annotate role, RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified."""
         local, document = await self._document_of_kind(flag_id, SAFETY_FLAG)
+        if local.role == REVOKED:
+            raise AccessError(
+                f"{local.owner_name}'s share ended: this flag can no longer be acknowledged"
+            )
         if local.role != "annotate":
             raise AccessError("only a member with the annotate role can acknowledge a safety flag")
         full_id = document.doc_id.hex()

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from client_sdk import access, keys, wire
+from client_sdk.brief import BRIEF
 from client_sdk.care_disclosure import (
     ANSWERS,
     HOMEWORK_FIELD,
@@ -459,7 +460,10 @@ class Sharing:
         return found
 
     async def shared_with_me(self) -> list[SharedJournal]:
+        """Journals shared with this account, and kept copies of ended shares; not those
+        holding only briefs (client.briefs.received lists the briefs)."""
         await self.replica.refresh_journals()
+        briefs = await self.store.journals_holding_only(BRIEF)
         return [
             SharedJournal(
                 j.name,
@@ -471,7 +475,11 @@ class Sharing:
                 j.role == REVOKED,
             )
             for j in await self.store.journals()
-            if j.role in keys.ROLES or (j.role == REVOKED and j.owner_id != self.profile.account_id)
+            if (
+                j.role in keys.ROLES
+                or (j.role == REVOKED and j.owner_id != self.profile.account_id)
+            )
+            and j.journal_id not in briefs
         ]
 
     async def owner_verified(self, journal: LocalJournal) -> bool:

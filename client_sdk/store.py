@@ -277,6 +277,16 @@ class Store:
         )
         return [LocalJournal(bytes(r[0]), bytes(r[1]), *r[2:]) for r in rows]
 
+    async def journals_holding_only(self, kind: str) -> set[bytes]:
+        """Ids of the journals whose documents on this device are all of `kind` (at least
+        one), e.g. the journals a client made to share a brief (brief.BRIEF)."""
+        rows = await self._all(
+            "SELECT journal_id FROM documents GROUP BY journal_id "
+            "HAVING MIN(kind) = ? AND MAX(kind) = ?",
+            (kind, kind),
+        )
+        return {bytes(r[0]) for r in rows}
+
     async def peer(self, account_id: bytes) -> Peer | None:
         rows = await self._all(
             "SELECT account_id, username, sign_public_key, box_public_key, verified FROM peers "

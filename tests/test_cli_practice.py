@@ -67,3 +67,67 @@ async def test_tj_discuss_marks_an_entry_for_the_next_brief_and_clears_after_the
     assert "Unmarked 1 item(s)." in (await ana.ok("discuss", "--clear")).stderr
     assert await ana.json("discuss") == []
     assert (await ana.tj("discuss", "--off")).exit_code != 0
+
+
+async def test_a_therapist_with_many_clients_sees_briefs_apart_whole_names_at_80_columns_and_ended_shares_kept(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """Finding 15 of the first new-user pass: briefs are not journals, names are never cut to
+    "ana/Perso…" at 80 columns, and a client whose share ended stays in the caseload and in
+    `tj safety flags`, marked, with what was last known."""
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    ana = await new_device(live_server, tmp_path, "ana")
+    long = await new_device(live_server, tmp_path, "margaret-oconnell")
+    for client in (ana, long):
+        await client.ok(
+            "share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use"
+        )
+        await client.ok("write", "--mood", "4", "--title", "A long day at work", "Tired.")
+    await ana.ok("safety", "plan", "--share-flags")
+    taken = await ana.tj("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,1")
+    assert taken.exit_code == 0 and "not monitored in real time" in taken.stderr
+    await ana.ok("brief", "drsmith", "--yes")
+    await drsmith.ok("sync")
+
+    shared = await drsmith.json("shared-with-me")
+    assert sorted(s["journal"] for s in shared) == ["Personal", "Personal"]
+    assert not any("Brief" in j["name"] for j in await drsmith.json("journal", "list"))
+    [brief] = await drsmith.json("briefs")
+    assert brief["client"] == "ana"
+    for who in ("ana", "margaret-oconnell"):
+        await drsmith.ok("assign", f"{who}/Personal", "measure", "phq9", "--every", "14")
+    await drsmith.ok("sync")
+    await long.ok("sync")
+
+    narrow = {"COLUMNS": "80"}
+    for device, command, name in (
+        (drsmith, ["list"], "margaret-oconnell/"),
+        (drsmith, ["assignments"], "margaret-oconnell/"),
+        (drsmith, ["caseload"], "margaret-oconnell"),
+        (drsmith, ["safety", "flags"], "ana"),
+        (long, ["due"], "drsmith"),
+    ):
+        shown = (await device.ok(*command, env=narrow)).stdout
+        assert "…" not in shown, (command, shown)
+        assert max(len(line) for line in shown.splitlines()) <= 80, (command, shown)
+        assert name in shown, (command, shown)  # whole, or broken only after its "/"
+    listed = (await drsmith.ok("list", env=narrow)).stdout
+    assert (
+        "margaret-oconnell/Personal" in listed
+        or "Personal" in listed.split("margaret-oconnell/")[1].splitlines()[1]
+    )
+
+    await ana.ok("unshare", "Personal", "drsmith")
+    await drsmith.ok("sync")
+    rows = {row["client"]: row for row in await drsmith.json("caseload")}
+    assert rows["ana"]["share_ended"] and not rows["margaret-oconnell"]["share_ended"]
+    assert rows["ana"]["flags"][0] == "share ended"
+    assert "safety flag (1 unacknowledged when the share ended)" in rows["ana"]["flags"]
+    assert rows["ana"]["last_entry"] is not None and rows["ana"]["scores"][0]["score"] == 9
+    assert list(rows) == ["margaret-oconnell", "ana"]  # ended shares come last
+    [flag] = await drsmith.json("safety", "flags")
+    assert (flag["owner"], flag["share_ended"], flag["answer"]) == ("ana", True, 1)
+    wide = {"COLUMNS": "200"}
+    assert "ana (share ended)" in (await drsmith.ok("safety", "flags", env=wide)).stdout
+    refused = await drsmith.tj("safety", "ack", flag["id"][:8])
+    assert refused.exit_code == 1 and "share ended" in refused.stderr

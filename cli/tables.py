@@ -1,0 +1,153 @@
+"""Tables that fit the terminal without cutting a name short.
+
+Every list command builds its table here from column kinds and plain-text rows (cells are
+`rich.text.Text`, so nothing a user wrote is read as markup):
+
+- FIXED columns (ids, dates, numbers) keep their width and never wrap;
+- NAME columns (journals, clients, therapists) get their longest value's width whenever the
+  terminal allows, else share what is left and break after a "/" or at a space
+  ("margaret-oconnell/" then "Personal"), folding only a part longer than the column: a
+  name may take two lines but is never cut to "ana/Perso…", which could be any of thirty
+  clients;
+- TEXT columns (titles, notes, summaries) take the rest and wrap.
+
+The width is the terminal's (or `COLUMNS`, 80 when neither is known), as rich measures it.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+FIXED, NAME, TEXT = "fixed", "name", "text"
+GAP = 2  # between two columns: one space of padding and the rule's one-space separator
+WHOLE_WORDS = 16  # text keeps words up to this long whole when the names allow it
+MIN_TEXT = 8  # else a text column is not squeezed below this (or below its longest word)
+MIN_NAME = 10  # nor a name whose words do not all fit
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its header and its kind (FIXED, NAME or TEXT)."""
+
+    header: str
+    kind: str = TEXT
+
+
+ID = Column("id", FIXED)  # output.short_id
+DATE = Column("date", FIXED)  # output.local_time
+
+
+def fitted(
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[str]],
+    *,
+    title: str | None = None,
+    width: int | None = None,
+) -> Table:
+    """A table of `rows` (one plain string a column) whose column widths fit `width`
+    (default: the terminal's), giving names their full width before text gets any."""
+    cells = [list(row) for row in rows]
+    table = Table(
+        *(c.header for c in columns),
+        title=title,
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1, 0, 0),
+        pad_edge=False,
+        show_edge=False,
+    )
+    for column in table.columns:
+        column.overflow = "fold"
+    total = Console(file=sys.stdout).width if width is None else width
+    widths = _widths(columns, cells, total)
+    for column, kind, chosen in zip(table.columns, columns, widths, strict=True):
+        column.width = chosen
+        column.no_wrap = chosen is not None and kind.kind == FIXED
+    for row in cells:
+        table.add_row(
+            *(
+                Text(_break_name(cell, size) if kind.kind == NAME and size else cell)
+                for cell, kind, size in zip(row, columns, widths, strict=True)
+            )
+        )
+    return table
+
+
+def _parts(name: str) -> list[str]:
+    """Where a name may break: after each "/" and at spaces ("ana/", "Personal")."""
+    return [part for part in re.split(r"(?<=/)|\s+", name) if part]
+
+
+def _break_name(name: str, width: int) -> str:
+    """`name` on lines of at most `width` cells, broken between its parts (rich folds a
+    part that is longer still)."""
+    lines: list[str] = []
+    for part in _parts(name):
+        joined = lines[-1] + ("" if lines[-1].endswith("/") else " ") + part if lines else part
+        if lines and len(joined) <= width:
+            lines[-1] = joined
+        else:
+            lines.append(part)
+    return "\n".join(lines)
+
+
+def _widths(columns: Sequence[Column], rows: list[list[str]], total: int) -> list[int | None]:
+    """Each column's width, or all None (rich decides) when even the fixed ones do not fit."""
+    heads = [max((len(w) for w in c.header.split()), default=0) for c in columns]
+    words = [
+        max([heads[i], *(len(part) for row in rows for part in _parts(row[i]))])
+        for i in range(len(columns))
+    ]
+    whole = [
+        max(
+            [words[i], *(len(line) for row in rows for line in row[i].splitlines())]
+            + ([len(c.header)] if c.kind == FIXED else [])  # a fixed column's header whole
+        )
+        for i, c in enumerate(columns)
+    ]
+    room = total - GAP * (len(columns) - 1)
+    kinds = [c.kind for c in columns]
+    names = [i for i, k in enumerate(kinds) if k == NAME]
+    texts = [i for i, k in enumerate(kinds) if k == TEXT]
+    fixed = sum(whole[i] for i, k in enumerate(kinds) if k == FIXED)
+    # names whole, else broken between parts, before text goes below MIN_TEXT; folded last
+    whole_names = {i: whole[i] for i in names}
+    name_parts = {i: min(whole[i], words[i]) for i in names}
+    for name_floor, text_floor in (
+        (whole_names, WHOLE_WORDS),
+        (whole_names, MIN_TEXT),
+        (name_parts, WHOLE_WORDS),
+        (name_parts, MIN_TEXT),
+        (name_parts, 4),
+        ({i: min(whole[i], MIN_NAME) for i in names}, 4),
+    ):
+        text_floors = {i: max(heads[i], min(words[i], text_floor)) for i in texts}
+        name_room = room - fixed - sum(text_floors.values())
+        if sum(name_floor.values()) <= name_room:
+            break
+    else:
+        return [None] * len(columns)
+    widths: list[int | None] = list(whole)
+    _share(widths, name_floor, whole, name_room)
+    _share(widths, text_floors, whole, room - fixed - sum(widths[i] or 0 for i in names))
+    return widths
+
+
+def _share(widths: list[int | None], floors: dict[int, int], wanted: list[int], room: int) -> None:
+    """Give the columns of `floors` at most `room` cells: as wanted when it fits, else the
+    widest are narrowed first, none below its floor."""
+    sizes = {i: wanted[i] for i in floors}
+    while sum(sizes.values()) > room:
+        widest = max(sizes, key=lambda i: (sizes[i] - floors[i], -i))
+        if sizes[widest] <= floors[widest]:
+            break
+        sizes[widest] -= 1
+    for i, size in sizes.items():
+        widths[i] = size
