@@ -741,6 +741,7 @@ from cli import (  # noqa: E402, F401
     lock,
     measures,
     practice,
+    private_notes,
     prompts,
     safety,
     search,

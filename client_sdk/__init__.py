@@ -41,6 +41,7 @@ from client_sdk.notes import Notes
 from client_sdk.patterns import Association, DayMood, Trend, WeekdayStat
 from client_sdk.portability import Archives, ImportReport
 from client_sdk.practice import Briefs, Caseload
+from client_sdk.private_notes import PrivateNote, PrivateNotes
 from client_sdk.prompts import CATEGORIES, Prompt
 from client_sdk.pushing import SetAsideChange
 from client_sdk.reflection import Prompts
@@ -117,6 +118,8 @@ __all__ = [
     "Notes",
     "Notice",
     "Option",
+    "PrivateNote",
+    "PrivateNotes",
     "Problem",
     "Prompt",
     "Prompts",

@@ -7,7 +7,8 @@
 `Client` signs up, logs in, opens and closes an account on this device, and syncs it. What
 an account holds is reached through managers, one per area, each in its own module:
 `entries`, `journals`, `goals`, `prompts`, `notes`, `shares`, `devices`, `insights`,
-`archive`, `measures`, `safety`, `assignments`, `homework`, `briefs` and `caseload`.
+`archive`, `measures`, `safety`, `assignments`, `homework`, `briefs`, `caseload` and
+`private_notes`.
 
 Every method that changes data works offline: the change is sealed into a record, stored
 locally with the document it changes, and pushed at the next `sync()`.
@@ -45,6 +46,7 @@ from client_sdk.models import Notice, normalize_username, now_ms, to_datetime
 from client_sdk.notes import Notes
 from client_sdk.portability import Archives
 from client_sdk.practice import Briefs, Caseload
+from client_sdk.private_notes import PrivateNotes
 from client_sdk.profile import (
     Profile,
     ensure_home,
@@ -113,6 +115,8 @@ class Client:
     """Pre-session briefs: prepare, share as one time-boxed item, read (practice.py)."""
     caseload: Caseload
     """A therapist's clients, who needs attention first (practice.py, caseload.py)."""
+    private_notes: PrivateNotes
+    """A therapist's notes about a client that the client never sees (private_notes.py)."""
     recovery_key: str | None
     """The recovery key, formatted for the user to write down: set only right after
     `signup`, to show once (the SDK never stores it)."""
@@ -132,6 +136,7 @@ class Client:
         self.replica.on_change = self._publish
         self.journals = Journals(context)
         self.notes = Notes(context)
+        self.private_notes = PrivateNotes(context)
         self.prompts = Prompts(context, self.notes)
         self.entries = Entries(context, self.prompts)
         self.goals = Goals(context)

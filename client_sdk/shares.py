@@ -16,8 +16,9 @@ from datetime import datetime
 
 from client_sdk import keys
 from client_sdk.context import Context
-from client_sdk.errors import NotFound
+from client_sdk.errors import InvalidInput, NotFound
 from client_sdk.models import normalize_username
+from client_sdk.private_notes import holds_private_notes
 from client_sdk.replica import REVOKED
 from client_sdk.sharing import AuditInfo, SharedJournal, ShareInfo
 
@@ -61,9 +62,16 @@ class Shares:
 
             await client.shares.grant("Personal", "drsmith", until=datetime(2027, 1, 1),
                                       fingerprint="12345 67890 ...", only=["mood", "tags"])
+
+        A journal holding private notes (client.private_notes) is never shared: InvalidInput.
         """
+        local = await self._context.local_journal(journal)
+        if await holds_private_notes(self._context, local):
+            raise InvalidInput(
+                f"{journal!r} holds your private notes about clients: it is never shared"
+            )
         return await self._context.sharing.share(
-            await self._context.local_journal(journal),
+            local,
             username,
             role,
             until,

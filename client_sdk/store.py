@@ -287,6 +287,11 @@ class Store:
         )
         return {bytes(r[0]) for r in rows}
 
+    async def journals_holding(self, kind: str) -> set[bytes]:
+        """Ids of the journals holding at least one document of `kind` on this device."""
+        rows = await self._all("SELECT DISTINCT journal_id FROM documents WHERE kind = ?", (kind,))
+        return {bytes(r[0]) for r in rows}
+
     async def peer(self, account_id: bytes) -> Peer | None:
         rows = await self._all(
             "SELECT account_id, username, sign_public_key, box_public_key, verified FROM peers "

@@ -131,3 +131,24 @@ async def test_a_therapist_with_many_clients_sees_briefs_apart_whole_names_at_80
     assert "ana (share ended)" in (await drsmith.ok("safety", "flags", env=wide)).stdout
     refused = await drsmith.tj("safety", "ack", flag["id"][:8])
     assert refused.exit_code == 1 and "share ended" in refused.stderr
+
+
+async def test_private_notes_from_the_command_line_stay_with_the_therapist(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
+    await drsmith.ok("sync")
+    added = await drsmith.json("private-notes", "add", "ana/Personal", "Check the sleep diary")
+    assert (added["client"], added["journal"]) == ("ana", "ana/Personal")
+    [listed] = await drsmith.json("private-notes", "--client", "ana")
+    assert listed["id"] == added["id"]
+    assert "Check the sleep diary" in (await drsmith.ok("private-notes")).stdout
+    await ana.ok("sync")
+    assert "Check the sleep diary" not in (await ana.ok("notes")).stdout
+    assert await ana.json("private-notes") == []
+    refused = await drsmith.tj("share", "Private notes", "ana", "--trust-on-first-use")
+    assert refused.exit_code == 1 and "never shared" in refused.stderr
+    await drsmith.ok("private-notes", "delete", added["id"][:8])
+    assert await drsmith.json("private-notes") == []

@@ -1,0 +1,97 @@
+"""`tj private-notes`: a therapist's notes about a client that the client never sees.
+
+Every command is one SDK call on `client.private_notes` (client_sdk/private_notes.py).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import click
+from rich.table import Table
+
+from cli import output
+from cli.main import Home, cli, json_option, pass_home, synced_first, then_sync
+from cli.tables import DATE, ID, NAME, Column, fitted
+from client_sdk import Client, PrivateNote
+
+
+@cli.group("private-notes", invoke_without_command=True)
+@click.option("--client", "client_name", metavar="NAME", help='Only about this client ("ana").')
+@json_option
+@pass_home
+def private_notes(home: Home, client_name: str | None, as_json: bool) -> None:
+    """Your private notes about clients, newest first (all, or about one client: --client ana
+    or --client ana/Personal). They are sealed in a journal of your own, "Private notes", which is
+    never shared: your clients cannot read them, and neither can the server.
+
+    \b
+    Examples:
+      tj private-notes add ana/Personal "Avoidance around her sister: revisit."
+      tj private-notes --client ana
+      tj private-notes delete 3fa9c2
+    """
+    if click.get_current_context().invoked_subcommand is not None:
+        return
+
+    async def work(client: Client) -> list[PrivateNote]:
+        await synced_first(client)
+        return await client.private_notes.list(client_name)
+
+    found = home.run(work)
+    output.show_rows(found, as_json, private_notes_table, "No private notes.")
+
+
+@private_notes.command("add")
+@click.argument("journal_name", metavar="JOURNAL")
+@click.argument("text")
+@json_option
+@pass_home
+def private_notes_add(home: Home, journal_name: str, text: str, as_json: bool) -> None:
+    """Add a private note about the client whose journal JOURNAL is (shared with you).
+
+    Prints the note's id. Works offline; your other devices get it at their next sync.
+
+    \b
+    Example:
+      tj private-notes add ana/Personal "Avoidance around her sister: revisit."
+    """
+    added, synced = home.run(
+        partial(then_sync, lambda client: client.private_notes.add(journal_name, text))
+    )
+    if as_json:
+        output.print_json(added.to_dict())
+    else:
+        output.data(added.id)
+    output.message(synced)
+
+
+@private_notes.command("delete")
+@click.argument("note_id", metavar="ID")
+@pass_home
+def private_notes_delete(home: Home, note_id: str) -> None:
+    """Delete one of your private notes.
+
+    \b
+    Example:
+      tj private-notes delete 3fa9c2
+    """
+    _, synced = home.run(partial(then_sync, lambda client: client.private_notes.delete(note_id)))
+    output.message(synced)
+
+
+def private_notes_table(found: list[PrivateNote]) -> Table:
+    columns = [ID, DATE, Column("client", NAME), Column("journal", NAME), Column("note")]
+    return fitted(
+        columns,
+        (
+            (
+                output.short_id(note.id),
+                output.local_time(note.created_at),
+                note.client,
+                note.journal,
+                note.text,
+            )
+            for note in found
+        ),
+    )

@@ -1,0 +1,170 @@
+"""`client.private_notes`: a therapist's own notes about a client, which the client never sees.
+
+    await therapist.private_notes.add("ana/Personal", "Avoidance around her sister: revisit.")
+    for note in await therapist.private_notes.list("ana"):
+        print(note.created_at, note.text)
+
+Notes left with `client.notes` live in the client's journal, so the client reads them. A
+private note instead is a document of kind "private_note" in a journal of the therapist's own
+("Private notes", made on first use): it is sealed under that journal's key, which only the
+therapist's devices hold (the journal has no member and `client.shares.grant` refuses to
+share it), and it syncs between the therapist's devices like any document. It is linked to
+the client by the client's username and the id of the client's journal it is about; the
+link is inside the ciphertext, so the server learns neither text nor client.
+"""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from client_sdk import keys
+from client_sdk.context import Context
+from client_sdk.documents import Document
+from client_sdk.errors import InvalidInput, NotFound
+from client_sdk.models import now_ms, to_datetime
+from client_sdk.replica import stored_document
+from client_sdk.store import LocalJournal
+
+PRIVATE_NOTE = "private_note"
+JOURNAL_NAME = "Private notes"
+MAX_TEXT = 20_000  # characters (code points)
+
+
+@dataclass(frozen=True)
+class PrivateNote:
+    """A private note: `client` (username), `journal` ("ana/Personal") and `journal_id`
+    (hex) of the client's journal it is about, its text, `created_at` (UTC)."""
+
+    id: str
+    client: str
+    journal: str
+    journal_id: str
+    text: str
+    created_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "client": self.client,
+            "journal": self.journal,
+            "journal_id": self.journal_id,
+            "text": self.text,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+def note_view(document: Document) -> PrivateNote | None:
+    """The note a document holds, or None when it was deleted or is malformed."""
+    values = document.field_values()
+    client, journal, journal_id = (
+        values.get("client"),
+        values.get("journal"),
+        values.get("journal_id"),
+    )
+    created = values.get("created_at")
+    text = document.text("text")
+    if values.get("deleted") or not text.strip():
+        return None
+    if isinstance(created, bool) or not isinstance(created, int | float):
+        return None  # numbers come back from the CRDT as floats
+    if not all(isinstance(v, str) and v for v in (client, journal, journal_id)):
+        return None
+    return PrivateNote(
+        document.doc_id.hex(),
+        str(client),
+        str(journal),
+        str(journal_id),
+        text,
+        to_datetime(int(created)),
+    )
+
+
+class PrivateNotes:
+    """`client.private_notes`: notes about clients that only this account can read."""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+
+    async def add(self, journal: str, text: str) -> PrivateNote:
+        """A private note about the client whose journal (shared with this account, or the
+        kept copy of a share that ended) is `journal` ("ana/Personal"). Works offline.
+        Raises NotFound for an unknown journal, InvalidInput for a journal of this account's
+        own, an empty text or one over 20,000 characters."""
+        about = await self._context.local_journal(journal)
+        me = self._context.replica.profile.account_id
+        if about.owner_id == me:
+            raise InvalidInput("a private note is about a client: name a journal shared with you")
+        if not text.strip():
+            raise InvalidInput("a private note needs some text")
+        if len(text) > MAX_TEXT:
+            raise InvalidInput(f"a private note holds at most {MAX_TEXT:,} characters")
+        target = await self._journal(create=True)
+        assert target is not None
+        document = Document(keys.new_doc_id(me), PRIVATE_NOTE)
+        update = document.change(
+            fields={
+                "client": about.owner_name,
+                "journal": self._context.display(about),
+                "journal_id": about.journal_id.hex(),
+                "created_at": now_ms(),
+            },
+            texts={"text": text},
+        )
+        await self._context.replica.commit(target, document, update)
+        found = note_view(document)
+        assert found is not None
+        return found
+
+    async def list(self, client: str | None = None) -> builtins.list[PrivateNote]:
+        """Private notes, newest first (by `created_at`), of one client (a username, or one
+        of their journals: "ana" or "ana/Personal") or of all. Works offline.
+        Raises nothing."""
+        target = await self._journal(create=False)
+        if target is None:
+            return []
+        found = []
+        for stored in await self._context.store.documents(target.journal_id):
+            view = note_view(stored_document(stored)) if stored.kind == PRIVATE_NOTE else None
+            if view is not None and client in (None, view.client, view.journal):
+                found.append(view)
+        return sorted(found, key=lambda n: (n.created_at, n.id), reverse=True)
+
+    async def delete(self, note_id: str) -> None:
+        """Delete a private note (a unique id prefix of 4+ hex digits will do). Works
+        offline. Raises InvalidInput for a malformed or ambiguous id, NotFound for an
+        unknown or already deleted note."""
+        local, document = await self._context.document_of_kind(note_id, PRIVATE_NOTE)
+        if note_view(document) is None:
+            raise NotFound(f"private note {note_id} was deleted", subject="document")
+        update = document.change(fields={"deleted": True}, texts={"text": ""})
+        await self._context.replica.commit(local, document, update)
+
+    async def _journal(self, *, create: bool) -> LocalJournal | None:
+        """This account's private notes journal (the first holding private notes, else the
+        one of that name), made on first use when `create`."""
+        me = self._context.replica.profile.account_id
+        store = self._context.store
+        own = [j for j in await store.journals() if j.owner_id == me and j.role == "owner"]
+        holding = await store.journals_holding(PRIVATE_NOTE)
+        for journal in own:
+            if journal.journal_id in holding:
+                return journal
+        named = next((j for j in own if j.name == JOURNAL_NAME), None)
+        if named is not None and any(
+            s.journal_id == named.journal_id for s in await store.shares()
+        ):
+            raise InvalidInput(
+                f"your journal {JOURNAL_NAME!r} is shared, so it cannot hold private notes: "
+                "rename it, then add the note again"
+            )
+        if named is not None or not create:
+            return named
+        return await self._context.replica.create_journal(JOURNAL_NAME)
+
+
+async def holds_private_notes(context: Context, journal: LocalJournal) -> bool:
+    """Whether `journal` holds private notes (and so must never be shared)."""
+    return journal.journal_id in await context.store.journals_holding(PRIVATE_NOTE)
