@@ -12,7 +12,16 @@ import click
 from rich.table import Table
 
 from cli import output
-from cli.main import Home, cli, journal_option, json_option, pass_home, sync_note, synced_first
+from cli.main import (
+    Home,
+    change_then_note,
+    cli,
+    journal_option,
+    json_option,
+    pass_home,
+    sync_note,
+    synced_first,
+)
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 from client_sdk import Client
 from client_sdk.schedule import COMPLETIONS, Assignment, Due, HomeworkEntry
@@ -69,11 +78,7 @@ def assign(
         return made, await sync_note(client)
 
     made, sync = home.run(work)
-    if as_json:
-        output.print_json(made.to_dict())
-    else:
-        output.data(made.id)
-    output.message(sync)
+    output.show_item(made, as_json, lambda item: item.id, sync)
 
 
 @cli.group(invoke_without_command=True)
@@ -114,12 +119,7 @@ def assignments_cancel(home: Home, assignment_id: str) -> None:
     Example:
       tj assignments cancel 3fa9c2
     """
-
-    async def work(client: Client) -> str:
-        await client.assignments.cancel(assignment_id)
-        return await sync_note(client)
-
-    output.message(home.run(work))
+    change_then_note(home, lambda client: client.assignments.cancel(assignment_id))
 
 
 @cli.command("due")
@@ -242,11 +242,7 @@ def homework_add(
         return added, await sync_note(client)
 
     added, sync = home.run(work)
-    if as_json:
-        output.print_json(added.to_dict())
-    else:
-        output.data(homework_text(added))
-    output.message(sync)
+    output.show_item(added, as_json, homework_text, sync)
 
 
 def parse_pairs(chosen: Template, pairs: tuple[str, ...], *, clear: bool = False) -> dict[str, Any]:
@@ -299,11 +295,7 @@ def homework_edit(
         return edited, await sync_note(client)
 
     edited, sync = home.run(work)
-    if as_json:
-        output.print_json(edited.to_dict())
-    else:
-        output.data(homework_text(edited))
-    output.message(sync)
+    output.show_item(edited, as_json, homework_text, sync)
 
 
 @homework.command("delete")
@@ -316,12 +308,7 @@ def homework_delete(home: Home, homework_id: str) -> None:
     Example:
       tj homework delete 3fa9c2
     """
-
-    async def work(client: Client) -> str:
-        await client.homework.delete(homework_id)
-        return await sync_note(client)
-
-    output.message(home.run(work))
+    change_then_note(home, lambda client: client.homework.delete(homework_id))
 
 
 def ask_fields(chosen: Template) -> dict[str, Any]:
@@ -377,10 +364,7 @@ def homework_show(home: Home, homework_id: str, as_json: bool) -> None:
       tj homework show 3fa9c2
     """
     found = home.run(lambda client: client.homework.entry(homework_id))
-    if as_json:
-        output.print_json(found.to_dict())
-    else:
-        output.data(homework_text(found))
+    output.show_item(found, as_json, homework_text)
 
 
 # --- how it looks ----------------------------------------------------------------------------------

@@ -675,6 +675,13 @@ async def then_sync(change: Callable[[Client], Awaitable[T]], client: Client) ->
     return await change(client), await sync_note(client)
 
 
+def change_then_note(home: Home, change: Callable[[Client], Awaitable[object]]) -> None:
+    """Run one change (a delete, a cancel), push it if the server is reachable, and print
+    the sync note."""
+    _, note = home.run(partial(then_sync, change))
+    output.message(note)
+
+
 # --- sync and devices ---------------------------------------------------------------------
 
 

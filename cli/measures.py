@@ -11,7 +11,7 @@ import click
 from rich.table import Table
 
 from cli import output
-from cli.main import Home, cli, journal_option, json_option, pass_home, sync_note
+from cli.main import Home, change_then_note, cli, journal_option, json_option, pass_home, sync_note
 from cli.safety import show_safety_message
 from cli.sharing import items_shared
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
@@ -180,12 +180,7 @@ def measure_delete(home: Home, result_id: str) -> None:
     Example:
       tj measure delete 3fa9c2
     """
-
-    async def work(client: Client) -> str:
-        await client.measures.delete(result_id)
-        return await sync_note(client)
-
-    output.message(home.run(work))
+    change_then_note(home, lambda client: client.measures.delete(result_id))
 
 
 @measure.command("share")

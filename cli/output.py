@@ -74,6 +74,17 @@ class Row(Protocol):
     def to_dict(self) -> dict[str, Any]: ...
 
 
+def show_item(item: Row, as_json: bool, text: Callable[[Any], str], note: str = "") -> None:
+    """One item a command made, changed or read: its JSON, or `text(item)` for people; then
+    `note` (the sync note) on stderr when there is one."""
+    if as_json:
+        print_json(item.to_dict())
+    else:
+        data(text(item))
+    if note:
+        message(note)
+
+
 R = TypeVar("R", bound=Row)
 
 

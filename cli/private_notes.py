@@ -11,7 +11,7 @@ import click
 from rich.table import Table
 
 from cli import output
-from cli.main import Home, cli, json_option, pass_home, synced_first, then_sync
+from cli.main import Home, change_then_note, cli, json_option, pass_home, synced_first, then_sync
 from cli.tables import DATE, ID, NAME, Column, fitted
 from client_sdk import Client, PrivateNote
 
@@ -59,11 +59,7 @@ def private_notes_add(home: Home, journal_name: str, text: str, as_json: bool) -
     added, synced = home.run(
         partial(then_sync, lambda client: client.private_notes.add(journal_name, text))
     )
-    if as_json:
-        output.print_json(added.to_dict())
-    else:
-        output.data(added.id)
-    output.message(synced)
+    output.show_item(added, as_json, lambda note: note.id, synced)
 
 
 @private_notes.command("delete")
@@ -76,8 +72,7 @@ def private_notes_delete(home: Home, note_id: str) -> None:
     Example:
       tj private-notes delete 3fa9c2
     """
-    _, synced = home.run(partial(then_sync, lambda client: client.private_notes.delete(note_id)))
-    output.message(synced)
+    change_then_note(home, lambda client: client.private_notes.delete(note_id))
 
 
 def private_notes_table(found: list[PrivateNote]) -> Table:

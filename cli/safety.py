@@ -92,12 +92,7 @@ def safety_plan(
         return changed, await sync_note(client)
 
     found, note = home.run(work)
-    if as_json:
-        output.print_json(found.to_dict())
-    else:
-        output.data(plan_text(found))
-    if note:
-        output.message(note)
+    output.show_item(found, as_json, plan_text, note)
 
 
 @safety.command("crisis-line")
@@ -160,13 +155,13 @@ def safety_ack(home: Home, flag_id: str, as_json: bool) -> None:
         return await client.safety.acknowledge(flag_id), await sync_note(client)
 
     flag, note = home.run(work)
-    if as_json:
-        output.print_json(flag.to_dict())
-    else:
-        output.data(
-            f"Acknowledged the safety flag of {flag.owner} raised {output.local_time(flag.raised_at)}."
-        )
-    output.message(note)
+    output.show_item(flag, as_json, acknowledged_text, note)
+
+
+def acknowledged_text(flag: SafetyFlag) -> str:
+    return (
+        f"Acknowledged the safety flag of {flag.owner} raised {output.local_time(flag.raised_at)}."
+    )
 
 
 def plan_text(plan: SafetyPlan) -> str:
