@@ -6,6 +6,7 @@ sessions. Every command is one SDK call on `client.assignments` or `client.homew
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import click
@@ -21,6 +22,7 @@ from cli.main import (
     pass_home,
     sync_note,
     synced_first,
+    then_sync,
 )
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 from client_sdk import Client
@@ -300,15 +302,25 @@ def homework_edit(
 
 @homework.command("delete")
 @click.argument("homework_id", metavar="ID")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @pass_home
-def homework_delete(home: Home, homework_id: str) -> None:
-    """Delete your homework for good, and the copies kept for your therapist.
+def homework_delete(home: Home, homework_id: str, yes: bool) -> None:
+    """Delete your homework for good (there is no trash), and the copies kept for your
+    therapist. Asks first (--yes does not).
 
     \b
-    Example:
+    Examples:
       tj homework delete 3fa9c2
+      tj homework delete 3fa9c2 --yes
     """
-    change_then_note(home, lambda client: client.homework.delete(homework_id))
+    found = home.run(lambda client: client.homework.entry(homework_id))
+    what = f"the {found.title} of {output.local_time(found.created_at)}"
+    if not yes:
+        click.confirm(
+            f"Delete {what} for good, and its copies for your therapist?", abort=True, err=True
+        )
+    _, note = home.run(partial(then_sync, lambda client: client.homework.delete(homework_id)))
+    output.message(f"Deleted {what}; {note}.")
 
 
 def ask_fields(chosen: Template) -> dict[str, Any]:

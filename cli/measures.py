@@ -7,11 +7,13 @@ message on this device at once (cli/safety.py).
 
 from __future__ import annotations
 
+from functools import partial
+
 import click
 from rich.table import Table
 
 from cli import output
-from cli.main import Home, change_then_note, cli, journal_option, json_option, pass_home, sync_note
+from cli.main import Home, cli, journal_option, json_option, pass_home, sync_note, then_sync
 from cli.safety import show_safety_message
 from cli.sharing import items_shared
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
@@ -172,15 +174,32 @@ def measure_show(home: Home, result_id: str, as_json: bool) -> None:
 
 @measure.command("delete")
 @click.argument("result_id", metavar="ID")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @pass_home
-def measure_delete(home: Home, result_id: str) -> None:
-    """Delete one of your results, and the copies you shared of it.
+def measure_delete(home: Home, result_id: str, yes: bool) -> None:
+    """Delete one of your results for good (there is no trash), and the copies you shared
+    of it. Asks first (--yes does not).
 
     \b
-    Example:
+    Examples:
       tj measure delete 3fa9c2
+      tj measure delete 3fa9c2 --yes
     """
-    change_then_note(home, lambda client: client.measures.delete(result_id))
+    if not yes:
+        found = home.run(lambda client: client.measures.result(result_id))
+        click.confirm(
+            f"Delete {result_words(found)} for good, and the copies you shared of it?",
+            abort=True,
+            err=True,
+        )
+    deleted, note = home.run(partial(then_sync, lambda client: client.measures.delete(result_id)))
+    output.message(f"Deleted {result_words(deleted)} and the copies you shared of it; {note}.")
+
+
+def result_words(result: MeasureResult) -> str:
+    """ "the PHQ-9 of 2026-12-01 14:03 (score 9, mild)"."""
+    when = output.local_time(result.taken_at)
+    return f"the {result.name} of {when} (score {result.score}, {result.band})"
 
 
 @measure.command("share")

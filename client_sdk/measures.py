@@ -153,16 +153,20 @@ class Measures:
         previous = previous_result(await self.results(result.journal_id), result)
         return Taken(result, previous, change_between(previous, result))
 
-    async def delete(self, result_id: str) -> None:
+    async def delete(self, result_id: str) -> MeasureResult:
         """Delete a result (the owner's), and the copies of it shared with therapists (a
-        therapist keeps what their device already downloaded). Works offline; deleting twice
-        changes nothing. Raises InvalidInput for a malformed or ambiguous id, NotFound for an
-        unknown result, AccessError when this account does not own it, RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified."""
+        therapist keeps what their device already downloaded); returns the result as it was.
+        Works offline. Raises InvalidInput for a malformed or ambiguous id, NotFound for an
+        unknown or already deleted result, AccessError when this account does not own it,
+        RollbackError (an IntegrityError) while the journal's access chain on this device is
+        rolled back or unverified."""
         local, document = await self._document_of_kind(result_id, MEASURE)
         if local.role != "owner":
             raise AccessError("only the result's owner can delete it")
-        if document.field("deleted") is not True:
-            await self._replica.commit(local, document, delete_result_update(document, now_ms()))
+        deleted = self._view(local, document)
+        if deleted is None:
+            raise NotFound(f"measure result {result_id} was already deleted")
+        await self._replica.commit(local, document, delete_result_update(document, now_ms()))
         account_key = self._replica.profile.secrets.account_key
         for journal in await self._replica.store.journals():
             if journal.role != "owner" or not self._replica.is_disclosure(journal):
@@ -173,6 +177,7 @@ class Measures:
                 copy = stored_document(stored)
                 if copy.field("deleted") is not True:
                     await self._replica.commit(journal, copy, delete_result_update(copy, now_ms()))
+        return deleted
 
     async def share(
         self,

@@ -89,7 +89,7 @@ async def test_homework_is_edited_and_deleted_from_the_command_line(
     )
     assert (await ana.tj("homework", "edit", added["id"])).exit_code != 0  # nothing to change
 
-    await ana.ok("homework", "delete", added["id"])
+    await ana.ok("homework", "delete", added["id"], "--yes")
     assert await ana.json("homework", "list") == []
     assert "deleted" in failed_with_one_line(await ana.tj("homework", "delete", added["id"]))
 

@@ -88,3 +88,21 @@ async def test_item_9_shows_the_safety_message_and_an_opted_in_flag_reaches_the_
     await ana.ok("sync")
     [seen] = await ana.json("safety", "flags")
     assert [a["by"] for a in seen["acknowledged"]] == ["drsmith"]
+
+
+async def test_measure_delete_asks_first_says_what_it_deleted_and_refuses_a_second_time(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """New-user pass 2, finding 1: a clinical score is not deleted on one mistyped prefix."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    taken = await ana.json("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0")
+    short = taken["id"][:6]
+    declined = await ana.tj("measure", "delete", short, input="n\n")
+    assert declined.exit_code == 1 and "Delete the PHQ-9 of" in declined.stderr
+    assert "(score 8, mild)" in declined.stderr
+    assert len(await ana.json("measure", "list")) == 1
+    deleted = await ana.ok("measure", "delete", short, input="y\n")
+    assert "Deleted the PHQ-9 of" in deleted.stderr and "(score 8, mild)" in deleted.stderr
+    assert await ana.json("measure", "list") == []
+    again = failed_with_one_line(await ana.tj("measure", "delete", short, "--yes"))
+    assert "deleted" in again

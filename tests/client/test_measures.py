@@ -8,7 +8,7 @@ from pathlib import Path
 import msgpack
 import pytest
 
-from client_sdk import AccessError, InvalidInput, crypto, wire
+from client_sdk import AccessError, InvalidInput, NotFound, crypto, wire
 from client_sdk.documents import Document
 from client_sdk.results import MEASURE
 from client_sdk.scoring import DETERIORATION, IMPROVEMENT
@@ -158,7 +158,10 @@ async def test_deleting_a_result_deletes_the_copy_shared_with_the_therapist(
     await ana.sync()
     await tom.sync()
     assert len(await tom.measures.results()) == 1
-    await ana.measures.delete(taken.result.id[:8])
+    deleted = await ana.measures.delete(taken.result.id[:8])
+    assert (deleted.id, deleted.score) == (taken.result.id, 7)
+    with pytest.raises(NotFound, match="already deleted"):
+        await ana.measures.delete(taken.result.id)
     await ana.sync()
     await tom.sync()
     assert await ana.measures.results() == [] and await tom.measures.results() == []
