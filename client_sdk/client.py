@@ -259,12 +259,16 @@ class Client:
 
     @classmethod
     async def open(cls, home: Path | str, *, passphrase: str | None = None) -> Client:
-        """Open the account already on this device (no network needed)."""
+        """Open the account already on this device (no network needed). The verified access
+        chains kept on the device are read back first, so that every read knows at once
+        which journals are copies kept for a therapist (listed once, as their originals)."""
         home = Path(home)
         profile = load_profile(home, passphrase)
         store = await Store.open(home)
         try:
-            return cls(home, profile, store, Transport(profile.server_url, profile.token))
+            client = cls(home, profile, store, Transport(profile.server_url, profile.token))
+            await client.replica.load_access()
+            return client
         except BaseException:
             await store.close()
             raise

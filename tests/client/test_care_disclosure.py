@@ -149,3 +149,36 @@ async def test_an_assignment_in_a_field_level_share_is_completed_by_the_clients_
     await ana.sync()
     await tom.sync()
     assert await tom.assignments.due(f"ana/{info.journal}") == []
+
+
+async def test_a_device_opened_again_lists_each_result_homework_and_entry_once_and_deletes_the_copies(
+    signup: ClientFactory,
+) -> None:
+    """New-user pass 2, finding 2: with an --only share, a client opened again (every `tj`
+    command) listed the copies kept for the therapist beside the originals, and deleting a
+    result left its copy with the therapist."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await ana.shares.grant(
+        "Personal", "tom", only=["mood", "scores", "homework"], trust_on_first_use=True
+    )
+    await ana.entries.write(None, "hello", mood=5)
+    taken = await ana.measures.take("phq9", [0] * 9)
+    await ana.homework.add(
+        "behavioural-activation", {"activity": "Walk", "planned": True, "done": True}
+    )
+    await ana.sync()
+    home = ana.home
+    await ana.close()
+    again = await Client.open(home)
+    try:
+        assert [r.journal for r in await again.measures.results()] == ["Personal"]
+        assert [e.journal for e in await again.entries.list()] == ["Personal"]
+        assert [h.journal for h in await again.homework.entries()] == ["Personal"]
+        await again.measures.delete(
+            taken.result.id,
+        )
+        await again.sync()
+    finally:
+        await again.close()
+    await tom.sync()
+    assert await tom.measures.results() == []
