@@ -25,9 +25,15 @@ from cli.main import (
     then_sync,
 )
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
-from client_sdk import Client
+from client_sdk import Client, InvalidInput
 from client_sdk.schedule import COMPLETIONS, Assignment, Due, HomeworkEntry
-from client_sdk.templates import COMPUTED_LABELS, Template, parse_field_value, template
+from client_sdk.templates import (
+    COMPUTED_LABELS,
+    Template,
+    check_value,
+    parse_field_value,
+    template,
+)
 
 date_type = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%d %H:%M"])
 
@@ -205,9 +211,7 @@ def template_dict(shown: Template) -> dict[str, Any]:
 @click.option(
     "--completion",
     type=click.Choice(COMPLETIONS),
-    default="fully",
-    show_default=True,
-    help="Whether you did it, and how fully.",
+    help="Whether you did it, and how fully (asked when the fields are; else fully).",
 )
 @click.option("--assignment", "assignment_id", metavar="ID", help="The assignment this answers.")
 @journal_option
@@ -217,7 +221,7 @@ def homework_add(
     home: Home,
     template_name: str,
     pairs: tuple[str, ...],
-    completion: str,
+    completion: str | None,
     assignment_id: str | None,
     journal_name: str | None,
     as_json: bool,
@@ -232,6 +236,8 @@ def homework_add(
     """
     chosen = template(template_name)
     values = parse_pairs(chosen, pairs) if pairs else ask_fields(chosen)
+    if completion is None:
+        completion = "fully" if pairs else ask_completion()
 
     async def work(client: Client) -> tuple[HomeworkEntry, str]:
         added = await client.homework.add(
@@ -324,19 +330,33 @@ def homework_delete(home: Home, homework_id: str, yes: bool) -> None:
 
 
 def ask_fields(chosen: Template) -> dict[str, Any]:
+    """Each field of the template in turn; a value the field does not take is explained and
+    asked again at once, so nothing typed before it is lost."""
     click.echo(f"{chosen.title}: {chosen.description}", err=True)
     values: dict[str, Any] = {}
     for spec in chosen.fields:
         hint = "" if spec.required else " (optional: Enter to skip)"
-        text = click.prompt(
-            f"{spec.label}{hint}",
-            default="" if not spec.required else None,
-            show_default=False,
-            err=True,
-        )
-        if text != "":
-            values[spec.id] = parse_field_value(spec, str(text))
+        while True:
+            text = click.prompt(
+                f"{spec.label}{hint}",
+                default="" if not spec.required else None,
+                show_default=False,
+                err=True,
+            )
+            if text == "":
+                break
+            try:
+                values[spec.id] = check_value(spec, parse_field_value(spec, str(text)))
+                break
+            except InvalidInput as error:
+                click.echo(f"  {error}: try again.", err=True)
     return values
+
+
+def ask_completion() -> str:
+    return str(
+        click.prompt("Did you do it?", type=click.Choice(COMPLETIONS), default="fully", err=True)
+    )
 
 
 @homework.command("list")
@@ -423,13 +443,14 @@ def due_table(found: list[Due]) -> Table:
 
 
 def homework_table(found: list[HomeworkEntry]) -> Table:
-    columns = [ID, DATE, Column("template", FIXED), Column("completion", FIXED)]
+    columns = [ID, DATE, Column("journal", NAME), Column("template", FIXED)]
     return fitted(
-        [*columns, Column("summary")],
+        [*columns, Column("completion", FIXED), Column("summary")],
         (
             (
                 output.short_id(item.id),
                 output.local_time(item.created_at),
+                item.journal,
                 item.template,
                 item.completion,
                 homework_summary(item),

@@ -143,3 +143,24 @@ async def test_homework_show_and_list_print_fields_in_the_templates_order_with_p
     text = (await ana.ok("homework", "show", diary["id"][:8])).stdout
     assert "Sleep efficiency (%: total sleep time / time in bed)\n  87.5" in text
     assert text.index("What time did you get into bed?") < text.index("What time was your final")
+
+
+async def test_an_interactive_thought_record_asks_a_bad_answer_again_and_the_therapist_sees_whose_it_is(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """New-user pass 2, findings 9 and 10: one bad value no longer throws the whole form
+    away, completion is asked, and the therapist's homework list names the client."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--trust-on-first-use")
+    answers = "Meeting with boss\nI will be fired\nfear\n150\nabc\n80\n\n\n\n\npartly\n"
+    added = await ana.ok("homework", "add", "thought-record", input=answers)
+    assert "intensity is from 0 to 100, not 150: try again." in added.stderr
+    assert "intensity is a whole number, not 'abc': try again." in added.stderr
+    [saved] = await ana.json("homework", "list")
+    assert saved["values"]["intensity"] == 80 and saved["completion"] == "partly"
+    assert saved["values"]["situation"] == "Meeting with boss"
+    await ana.ok("sync")
+    await drsmith.ok("sync")
+    listed = (await drsmith.ok("homework", "list", env={"COLUMNS": "120"})).stdout
+    assert "ana/Personal" in listed and "Meeting with boss" in listed
