@@ -295,7 +295,6 @@ def instrument(name: str) -> Instrument:
     wanted = name.strip().lower().replace("-", "").replace("_", "")
     found = builtin_instruments().get(wanted)
     if found is None:
-        raise InvalidInput(
-            f"unknown measure {name!r}: choose from {', '.join(i.name for i in builtin_instruments().values())}"
-        )
+        choices = ", ".join(f"{i.id} ({i.name})" for i in builtin_instruments().values())
+        raise InvalidInput(f"unknown measure {name!r}: choose from {choices}")
     return found

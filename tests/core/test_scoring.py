@@ -218,7 +218,7 @@ def test_definitions_with_gaps_in_their_bands_are_refused() -> None:
 
 
 def test_unknown_measure_names_the_choices() -> None:
-    with pytest.raises(InvalidInput, match="PHQ-9, GAD-7, PCL-5"):
+    with pytest.raises(InvalidInput, match=r"phq9 \(PHQ-9\), gad7 \(GAD-7\), pcl5 \(PCL-5\)"):
         instrument("ors")
 
 
