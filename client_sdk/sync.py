@@ -141,8 +141,16 @@ NOUNS = {
     "note": ("note", "notes"),
     "prompt": ("prompt", "prompts"),
     "result": ("questionnaire result", "questionnaire results"),
+    "measure": ("questionnaire result", "questionnaire results"),
     "assignment": ("assignment", "assignments"),
+    "homework": ("homework", "homework"),
     "brief": ("brief", "briefs"),
+    # a safety_plan document holds the plan and the safety-flag opt-in: either may be news
+    "safety_plan": ("safety plan or safety-flag choice", "safety plans or safety-flag choices"),
+    "safety_flag": ("safety flag", "safety flags"),
+    "safety_ack": ("safety-flag acknowledgement", "safety-flag acknowledgements"),
+    "crisis_line": ("crisis line", "crisis lines"),
+    "private_note": ("private note", "private notes"),
 }
 
 

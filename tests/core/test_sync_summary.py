@@ -36,5 +36,15 @@ def test_arrivals_are_counted_by_source_kind_and_newness_with_correct_plurals() 
 
 
 def test_an_unknown_kind_is_named_by_its_own_word() -> None:
-    assert str(News(2, "safety_plan", False, "phone")) == "2 updated safety plans from phone"
+    assert str(News(2, "mood_board", False, "phone")) == "2 updated mood boards from phone"
+
+
+def test_care_kinds_are_named_in_plain_words() -> None:
+    """New-user pass 2, finding 8: an opt-in to safety flags arrived as "1 new safety plan"."""
+    assert str(News(1, "safety_plan", True, "ben")) == (
+        "1 new safety plan or safety-flag choice from ben"
+    )
+    assert str(News(2, "measure", True, "ana")) == "2 new questionnaire results from ana"
+    assert str(News(1, "safety_ack", True, "tom")) == "1 new safety-flag acknowledgement from tom"
+    assert str(News(3, "homework", False, "phone")) == "3 updated homework from phone"
     assert summarize([], source_of) == []
