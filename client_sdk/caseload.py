@@ -6,7 +6,9 @@ the last 28 days against the 28 days before, with a sparkline of the last 8 week
 score of each measure with its change since the one before (reliable change and recovery,
 scoring.compare); goals with their last check-in; overdue assignments; the latest brief; and
 flags: an unacknowledged safety flag, no entry for `quiet_days` days, a mood drop of at least
-`mood_drop` points, a reliable deterioration, overdue assignments.
+`mood_drop` points, a reliable deterioration, a latest score in its instrument's highest band
+(PHQ-9 "severe" 20-27, GAD-7 "severe" 15-21, PCL-5 at or above the provisional cut-point;
+bands from client_sdk/data/instruments/), overdue assignments, and a share that ended.
 
 Rows needing attention come first: an unacknowledged safety flag before anything else, then
 by the number of other flags, then by name.
@@ -30,7 +32,7 @@ from client_sdk.insights import sparkline
 from client_sdk.results import MeasureResult, change_between, previous_result
 from client_sdk.safety import SafetyFlag
 from client_sdk.schedule import OVERDUE, Due
-from client_sdk.scoring import DETERIORATION, ScoreChange
+from client_sdk.scoring import DETERIORATION, ScoreChange, builtin_instruments
 
 TREND_DAYS = 28
 SPARK_WEEKS = 8
@@ -262,6 +264,7 @@ def caseload_row(
     quiet_days: int = DEFAULT_QUIET_DAYS,
     mood_drop: float = DEFAULT_MOOD_DROP,
     share_ended: bool = False,
+    ended_journals: Sequence[str] = (),
 ) -> CaseloadRow:
     """One client's row (module docstring). For a client whose every share ended
     (`share_ended`), what was last known: "share ended", the safety flags left
@@ -285,6 +288,8 @@ def caseload_row(
     for line in scores:
         if line.change is not None and line.change.reliable == DETERIORATION:
             flags.append(f"{line.result.name} reliable deterioration")
+        if _in_top_band(line.result):
+            flags.append(f"{line.result.name} {line.result.band}")
     if not share_ended and change is not None and change <= -mood_drop:
         flags.append(f"mood down {abs(change):.1f}")
     quiet = max(0, (today - max(days)).days) if days else None
@@ -292,6 +297,8 @@ def caseload_row(
         flags.append("no entries yet" if quiet is None else f"no entry for {quiet} days")
     if overdue:
         flags.append(f"{len(overdue)} overdue")
+    if ended_journals and not share_ended:
+        flags.append(f"share ended: {', '.join(ended_journals)}")
     return CaseloadRow(
         client=client,
         journals=tuple(journals),
@@ -310,6 +317,12 @@ def caseload_row(
         flags=tuple(flags),
         share_ended=share_ended,
     )
+
+
+def _in_top_band(result: MeasureResult) -> bool:
+    """Whether the result's score lies in its instrument's highest band."""
+    found = builtin_instruments().get(result.measure)
+    return found is not None and bool(found.bands) and found.bands[-1].label == result.band
 
 
 def attention_order(rows: Iterable[CaseloadRow]) -> list[CaseloadRow]:

@@ -318,6 +318,9 @@ class Caseload:
                     quiet_days=quiet_days,
                     mood_drop=mood_drop,
                     share_ended=ended,
+                    ended_journals=sorted(
+                        _display(self._replica, j) for j in journals if j.role == REVOKED
+                    ),
                 )
             )
         return attention_order(rows)

@@ -198,3 +198,37 @@ def test_marking_an_entry_moves_its_updated_at_and_unmarking_clears_the_time() -
     entry.apply(discuss_update(entry, False, 8_000))
     assert (entry.field("to_discuss"), entry.field("to_discuss_at")) == (False, None)
     assert discuss_item(entry, "P") is None
+
+
+def banded(measure: str, name: str, score: int, band: str) -> MeasureResult:
+    return MeasureResult(
+        "r", "ana/P", "00", measure, name, 1, score, band, days_ago(1), None, None, False
+    )
+
+
+def test_a_latest_score_in_the_instruments_highest_band_is_a_reason_for_attention() -> None:
+    """New-user pass 2, finding 18: a first PHQ-9 of 26 raised nothing."""
+    today = [FakeEntry(days_ago(0), 5)]
+    for measure, name, score, band in (
+        ("phq9", "PHQ-9", 20, "severe"),
+        ("phq9", "PHQ-9", 27, "severe"),
+        ("gad7", "GAD-7", 15, "severe"),
+        ("pcl5", "PCL-5", 33, "at or above the provisional cut-point (probable PTSD)"),
+    ):
+        flagged = row("ana", today, results=[banded(measure, name, score, band)])
+        assert flagged.flags == (f"{name} {band}",), (measure, score)  # type: ignore[attr-defined]
+    for measure, name, score, band in (
+        ("phq9", "PHQ-9", 19, "moderately severe"),
+        ("gad7", "GAD-7", 14, "moderate"),
+        ("pcl5", "PCL-5", 32, "below the provisional cut-point"),
+    ):
+        calm = row("ana", today, results=[banded(measure, name, score, band)])
+        assert calm.flags == (), (measure, score)  # type: ignore[attr-defined]
+
+
+def test_a_share_that_ended_beside_one_still_live_is_named() -> None:
+    live = caseload_row(
+        "ana", ["ana/Shared with drsmith"], [FakeEntry(days_ago(0), 5)], [], [], [], [], None,
+        now=NOW, ended_journals=["ana/Personal"],
+    )  # fmt: skip
+    assert live.flags == ("share ended: ana/Personal",) and not live.share_ended
