@@ -71,7 +71,7 @@ async def test_answers_the_instrument_does_not_allow_are_refused_and_nothing_is_
     for bad in ([0] * 8, [0] * 8 + [4], [0] * 10):
         with pytest.raises(InvalidInput):
             await ana.measures.take("phq9", bad)
-    with pytest.raises(InvalidInput, match="PHQ-9, GAD-7, PCL-5"):
+    with pytest.raises(InvalidInput, match=r"phq9 \(PHQ-9\), gad7 \(GAD-7\), pcl5 \(PCL-5\)"):
         await ana.measures.take("ors", [0])
     assert await ana.pending() == 0
     assert await ana.measures.results() == []
