@@ -15,7 +15,6 @@ from rich.table import Table
 from cli import output
 from cli.main import (
     Home,
-    change_then_note,
     cli,
     journal_option,
     json_option,
@@ -127,7 +126,12 @@ def assignments_cancel(home: Home, assignment_id: str) -> None:
     Example:
       tj assignments cancel 3fa9c2
     """
-    change_then_note(home, lambda client: client.assignments.cancel(assignment_id))
+    cancelled, note = home.run(
+        partial(then_sync, lambda client: client.assignments.cancel(assignment_id))
+    )
+    output.message(
+        f"Cancelled {cancelled.title}, {every_text(cancelled)}, for {cancelled.journal}; {note}."
+    )
 
 
 @cli.command("due")

@@ -17,7 +17,7 @@ what the client read before sharing).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -26,6 +26,7 @@ from client_sdk.documents import ENTRY, Document, entry_view
 from client_sdk.models import to_datetime
 from client_sdk.results import MeasureResult
 from client_sdk.schedule import COMPLETIONS, HomeworkEntry
+from client_sdk.scoring import builtin_instruments
 
 BRIEF = "brief"
 NOTE = "note"
@@ -124,7 +125,11 @@ class Brief:
     (`mood_before`) and their difference (`mood_change`), moods 1 to 10, None without moods; a
     weekly `sparkline`; the latest score of each measure (`scores`), goal check-ins (`goals`),
     homework by completion (`homework`) and the entries tagged "to-discuss" (`to_discuss`), as
-    JSON-ready dicts. `text()` is what the client reads before sharing it."""
+    JSON-ready dicts; every result taken in the period, oldest first (`results`: measure,
+    name, score, band, taken_at), and each safety item answered above 0 in the period
+    (`safety_items`: measure, name, item, answer, answer label, taken_at), so a positive
+    PHQ-9 item 9 is not hidden by a later, lower score. `text()` is what the client reads
+    before sharing it."""
 
     period_start: datetime
     period_end: datetime
@@ -137,6 +142,8 @@ class Brief:
     goals: list[dict[str, Any]]
     homework: dict[str, int]
     to_discuss: list[dict[str, Any]]
+    results: list[dict[str, Any]] = field(default_factory=list)
+    safety_items: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -151,6 +158,8 @@ class Brief:
             "goals": self.goals,
             "homework": self.homework,
             "to_discuss": self.to_discuss,
+            "results": self.results,
+            "safety_items": self.safety_items,
         }
 
     def text(self) -> str:
@@ -172,6 +181,19 @@ class Brief:
                 if change["reliable"]:
                     text += f" ({change['reliable']})"
             lines.append(text)
+        for item in self.safety_items:
+            when = datetime.fromisoformat(item["taken_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
+            lines.append(
+                f"Safety: {item['name']} item {item['item']} answered {item['answer']} "
+                f"({item['label']}) on {when}"
+            )
+        if len(self.results) > len(self.scores):
+            taken = "; ".join(
+                f"{r['name']} {r['score']} "
+                f"{datetime.fromisoformat(r['taken_at']).astimezone().strftime('%Y-%m-%d')}"
+                for r in self.results
+            )
+            lines.append(f"All results in the period: {taken}")
         for goal in self.goals:
             lines.append(f"Goal '{goal['title']}': {goal['checkins']} check-in(s)")
         done = ", ".join(f"{n} {c}" for c, n in self.homework.items() if n)
@@ -218,6 +240,7 @@ def compute_brief(
         for e in sorted(in_period, key=lambda e: e.created_at)
         if TO_DISCUSS in e.tags and e.id not in listed
     ]
+    taken = sorted((r for r in results if start <= r.taken_at <= now), key=lambda r: r.taken_at)
     return Brief(
         start,
         now,
@@ -230,7 +253,37 @@ def compute_brief(
         goal_rows,
         counts,
         discuss,
+        [
+            {
+                "measure": r.measure,
+                "name": r.name,
+                "score": r.score,
+                "band": r.band,
+                "taken_at": r.taken_at.isoformat(),
+            }
+            for r in taken
+        ],
+        [item for r in taken for item in _safety_items(r)],
     )
+
+
+def _safety_items(result: MeasureResult) -> list[dict[str, Any]]:
+    """The safety items (instrument data: PHQ-9 item 9) the result answered above 0."""
+    found = builtin_instruments().get(result.measure)
+    if found is None or result.answers is None:
+        return []
+    return [
+        {
+            "measure": result.measure,
+            "name": result.name,
+            "item": n,
+            "answer": result.answers[n - 1],
+            "label": found.option_label(result.answers[n - 1]),
+            "taken_at": result.taken_at.isoformat(),
+        }
+        for n in found.safety_items
+        if n <= len(result.answers) and result.answers[n - 1] > 0
+    ]
 
 
 def brief_update(document: Document, brief: Brief, now_ms: int) -> bytes:

@@ -201,7 +201,7 @@ class Briefs:
         """
         peer = await self._sharing.confirmed_peer(username, fingerprint, trust_on_first_use)
         created = now_ms()
-        stamp = brief.period_end.astimezone().strftime("%Y-%m-%d")
+        stamp = brief.period_end.astimezone().strftime("%Y-%m-%d %H:%M")  # two a day differ
         target = await self._sharing.disclosure_journal(
             peer, f"Brief {stamp} for {peer.username}", None, None, created, kind="brief"
         )

@@ -164,3 +164,16 @@ async def test_an_interactive_thought_record_asks_a_bad_answer_again_and_the_the
     await drsmith.ok("sync")
     listed = (await drsmith.ok("homework", "list", env={"COLUMNS": "120"})).stdout
     assert "ana/Personal" in listed and "Meeting with boss" in listed
+
+
+async def test_cancelling_an_assignment_says_what_was_cancelled(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """New-user pass 2, finding 32: `tj assignments cancel` printed only "synced"."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
+    await drsmith.ok("sync")
+    made = await drsmith.json("assign", "ana/Personal", "measure", "phq9", "--every", "14")
+    cancelled = await drsmith.ok("assignments", "cancel", made["id"][:6])
+    assert "Cancelled PHQ-9, every 14 days, for ana/Personal; " in cancelled.stderr

@@ -232,3 +232,32 @@ def test_a_share_that_ended_beside_one_still_live_is_named() -> None:
         now=NOW, ended_journals=["ana/Personal"],
     )  # fmt: skip
     assert live.flags == ("share ended: ana/Personal",) and not live.share_ended
+
+
+def test_a_brief_keeps_a_positive_safety_item_and_every_score_of_its_period() -> None:
+    """New-user pass 2, finding 24: a later, lower PHQ-9 hid an item 9 answered 1."""
+    high = MeasureResult(
+        "h", "Personal", "00", "phq9", "PHQ-9", 1, 16, "moderately severe", days_ago(2),
+        (2, 2, 2, 2, 2, 2, 2, 1, 1), None, True,
+    )  # fmt: skip
+    low = MeasureResult(
+        "l", "Personal", "00", "phq9", "PHQ-9", 1, 8, "mild", days_ago(1),
+        (1, 1, 1, 1, 1, 1, 1, 1, 0), None, False,
+    )  # fmt: skip
+    old = MeasureResult(
+        "o", "Personal", "00", "phq9", "PHQ-9", 1, 20, "severe", days_ago(40),
+        (3, 3, 3, 3, 2, 2, 2, 1, 1), None, True,
+    )  # fmt: skip
+    brief = compute_brief([], [old, high, low], [], [], now=NOW, days=14)
+    assert [r["score"] for r in brief.results] == [16, 8]
+    [item] = brief.safety_items
+    assert (item["name"], item["item"], item["answer"], item["label"]) == (
+        "PHQ-9", 9, 1, "Several days",
+    )  # fmt: skip
+    text = brief.text()
+    assert "Safety: PHQ-9 item 9 answered 1 (Several days) on " in text
+    assert "All results in the period: PHQ-9 16 " in text and "; PHQ-9 8 " in text
+    assert set(brief.to_dict()) >= {"results", "safety_items"}
+    quiet = compute_brief([], [low], [], [], now=NOW, days=14)
+    assert quiet.safety_items == [] and "Safety:" not in quiet.text()
+    assert "All results in the period" not in quiet.text()  # the one score is already listed
