@@ -7,6 +7,7 @@ message on this device at once (cli/safety.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import click
@@ -84,16 +85,34 @@ def measure_take(
     """
     chosen = find_instrument(name)
     if answers is None:
-        answers, difficulty = ask(chosen, interactive_difficulty=difficulty is None)
+        answers, difficulty = ask(
+            chosen,
+            interactive_difficulty=difficulty is None,
+            safety_message=lambda: home.run(lambda client: client.safety.message(journal_name)),
+        )
 
     async def work(client: Client) -> tuple[Taken, list[str], str]:
         taken = await client.measures.take(
             chosen.id, answers, journal=journal_name, unscored=difficulty
         )
-        lines = []
+        lines: list[str] = []
+        response = None
         if taken.result.safety_concern:
-            lines = (await client.safety.respond(taken.result)).lines
-        return taken, lines, await sync_note(client)
+            response = await client.safety.respond(taken.result)
+            lines = response.lines
+        note = await sync_note(client)
+        if (
+            response is not None
+            and response.flag_id
+            and await client.safety.waiting(response.flag_id)
+        ):
+            members = ", ".join(response.flagged_to)
+            lines = [
+                *lines,
+                f"The safety flag has NOT left this device yet (no connection): {members} "
+                "will see it only after this device syncs. Do not count on it: call someone now.",
+            ]
+        return taken, lines, note
 
     taken, safety_lines, note = home.run(work)
     if safety_lines:
@@ -105,8 +124,15 @@ def measure_take(
     output.message(note)
 
 
-def ask(chosen: Instrument, interactive_difficulty: bool) -> tuple[list[int], int | None]:
-    """Ask each item on the terminal (prompts on stderr, so stdout stays data)."""
+def ask(
+    chosen: Instrument,
+    interactive_difficulty: bool,
+    safety_message: Callable[[], list[str]],
+) -> tuple[list[int], int | None]:
+    """Ask each item on the terminal (prompts on stderr, so stdout stays data). The moment a
+    safety item (PHQ-9 item 9) is answered above 0, the safety message is shown, before any
+    other question: the person may not finish the form (README "Questionnaires and the
+    safety path"). The difficulty question can be skipped with Enter."""
     if chosen.instructions:
         click.echo(chosen.instructions, err=True)
     click.echo(chosen.stem, err=True)
@@ -114,18 +140,35 @@ def ask(chosen: Instrument, interactive_difficulty: bool) -> tuple[list[int], in
     values = click.IntRange(
         min(o.value for o in chosen.options), max(o.value for o in chosen.options)
     )
-    answers = []
-    for number, text in enumerate(chosen.items, start=1):
-        click.echo(f"\n{number}. {text}\n   {choices}", err=True)
-        answers.append(int(click.prompt("   answer", type=values, err=True)))
-    difficulty = None
-    if chosen.unscored is not None and interactive_difficulty:
-        unscored = chosen.unscored
-        options = "  ".join(f"{o.value} = {o.label}" for o in unscored.options)
-        click.echo(f"\n{unscored.text}\n   {options}", err=True)
-        difficulty = int(
-            click.prompt("   answer", type=click.IntRange(0, len(unscored.options) - 1), err=True)
-        )
+    answers: list[int] = []
+    shown = False
+    try:
+        for number, text in enumerate(chosen.items, start=1):
+            click.echo(f"\n{number}. {text}\n   {choices}", err=True)
+            answers.append(int(click.prompt("   answer", type=values, err=True)))
+            if number in chosen.safety_items and answers[-1] > 0 and not shown:
+                show_safety_message(safety_message())
+                shown = True
+        difficulty = None
+        if chosen.unscored is not None and interactive_difficulty:
+            unscored = chosen.unscored
+            options = "  ".join(f"{o.value} = {o.label}" for o in unscored.options)
+            click.echo(f"\n{unscored.text}\n   {options}  (Enter to skip)", err=True)
+            allowed = [str(o.value) for o in unscored.options]
+            while True:
+                given = str(click.prompt("   answer", default="", show_default=False, err=True))
+                if given.strip() in ("", *allowed):
+                    break
+                click.echo(f"   Give one of {', '.join(allowed)}, or Enter to skip.", err=True)
+            difficulty = int(given) if given.strip() else None
+    except click.Abort:
+        if shown:
+            click.echo(
+                "\nYour answers were not saved. The safety message above still applies: "
+                "please act on it now.",
+                err=True,
+            )
+        raise
     click.echo(f"\n{chosen.attribution}\n", err=True)
     return answers, difficulty
 

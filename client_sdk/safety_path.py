@@ -198,6 +198,22 @@ class SafetyPath:
         )
         return SafetyResponse(lines, flagged_to, flag_id)
 
+    async def message(self, journal: str | None = None) -> list[str]:
+        """The safety message for a journal (default Personal), line by line, without sealing
+        anything: what an app shows the moment a safety item is answered above 0, before
+        the questionnaire is finished (the person may not finish it). `respond` is still
+        called with the result once there is one. Works offline. Raises NotFound for an
+        unknown journal."""
+        plan = await self.plan(journal)
+        text = plan.plan if plan.plan.strip() else await self._any_plan_text()
+        return message_lines(plan.emergency_number, await self.crisis_line(journal), text, [])
+
+    async def waiting(self, flag_id: str) -> bool:
+        """Whether the safety flag `flag_id` (as `SafetyResponse.flag_id` gives it) still
+        waits on this device, not yet sent to the server (offline, or the push failed):
+        its members cannot see it until this device syncs. Works offline. Raises nothing."""
+        return await self._store.outbox_holds(bytes.fromhex(flag_id))
+
     async def _any_plan_text(self) -> str:
         for journal in await self._store.journals():
             if journal.role == "owner" and journal.owner_id == self._replica.profile.account_id:

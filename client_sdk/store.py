@@ -384,6 +384,10 @@ class Store:
             for r in rows
         ]
 
+    async def outbox_holds(self, doc_id: bytes) -> bool:
+        """Whether a record of the document `doc_id` still waits in the outbox."""
+        return bool(await self._all("SELECT 1 FROM outbox WHERE doc_id = ? LIMIT 1", (doc_id,)))
+
     async def outbox_size(self) -> int:
         rows = await self._all("SELECT count(*) FROM outbox")
         return int(rows[0][0])

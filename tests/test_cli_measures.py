@@ -107,3 +107,28 @@ async def test_measure_delete_asks_first_says_what_it_deleted_and_refuses_a_seco
     assert await ana.json("measure", "list") == []
     again = failed_with_one_line(await ana.tj("measure", "delete", short, "--yes"))
     assert "deleted" in again
+
+
+async def test_the_safety_message_shows_the_moment_item_9_is_answered_even_if_the_form_is_left(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """New-user pass 2, finding 36: item 9 answered 3, then Ctrl-C or end of input at the
+    difficulty question showed nothing and saved nothing."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("safety", "plan", "--emergency", "999", "--text", "Ring Jo.")
+    left = await ana.tj("measure", "take", "phq9", input="0\n0\n0\n0\n0\n0\n0\n0\n3\n")
+    assert left.exit_code == 1
+    assert "not monitored in real time" in left.stderr and "call 999" in left.stderr
+    assert "Ring Jo." in left.stderr
+    message = left.stderr.index("not monitored in real time")
+    assert message < left.stderr.index("how difficult have these problems")
+    assert "Your answers were not saved. The safety message above still applies" in left.stderr
+    assert await ana.json("measure", "list") == []
+
+    skipped = await ana.ok("measure", "take", "phq9", input="0\n0\n0\n0\n0\n0\n0\n0\n1\n\n")
+    first = skipped.stderr.index("not monitored in real time")
+    assert first < skipped.stderr.index("how difficult have these problems")
+    [taken] = await ana.json("measure", "list")
+    assert (taken["score"], taken["unscored"]) == (1, None)
+    calm = await ana.ok("measure", "take", "phq9", input="0\n0\n0\n0\n0\n0\n0\n0\n0\n7\n1\n")
+    assert "not monitored" not in calm.stderr and "Give one of 0, 1, 2, 3" in calm.stderr

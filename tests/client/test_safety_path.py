@@ -179,3 +179,24 @@ async def test_acknowledging_a_flag_that_cannot_be_read_writes_nothing(
     await tom.sync()
     await ana.sync()
     assert SAFETY_ACK not in [d.kind for d in await ana.store.documents(local.journal_id)]
+
+
+async def test_a_flag_sealed_offline_is_reported_as_waiting_until_it_is_sent(
+    signup: ClientFactory,
+) -> None:
+    """New-user pass 2, finding 46: offline, the message said the flag was sent. `waiting`
+    tells an app that it has not left the device; `message` gives the text before a result
+    exists."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    await ana.safety.set_plan(share_flags=True, emergency_number="999")
+    early = await ana.safety.message()
+    assert any("call 999" in line for line in early) and not any("sealed" in line for line in early)
+    taken = await ana.measures.take("phq9", ITEM_9)
+    response = await ana.safety.respond(taken.result)
+    assert response.flag_id is not None
+    assert await ana.safety.waiting(response.flag_id)
+    await ana.sync()
+    assert not await ana.safety.waiting(response.flag_id)
+    await tom.sync()
+    assert [f.id for f in await tom.safety.flags()] == [response.flag_id]
