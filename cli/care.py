@@ -154,6 +154,24 @@ def due(home: Home, journal_name: str | None, include_upcoming: bool, as_json: b
 
     found = home.run(work)
     output.show_rows(found, as_json, due_table, "Nothing is due.")
+    if not as_json:
+        for item in found:
+            if not item.seen_by_assigner:
+                output.message(unseen_text(item))
+
+
+def unseen_text(item: Due) -> str:
+    """Why a therapist will not see what completes an assignment, and what to do."""
+    who, what = item.assignment.assigned_by, item.assignment.title
+    if item.assignment.type == "measure":
+        return (
+            f"Note: {who} assigned {what} in {item.assignment.journal}, which does not carry "
+            f"scores: {who} will not see your result. To show it, run `tj measure share ID {who}`."
+        )
+    return (
+        f"Note: {who} assigned {what} in {item.assignment.journal}, which does not carry "
+        f"homework: {who} will not see it unless you share the journal with homework."
+    )
 
 
 @cli.group()

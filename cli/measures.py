@@ -92,9 +92,23 @@ def measure_take(
         )
 
     async def work(client: Client) -> tuple[Taken, list[str], str]:
+        unseen = [
+            d
+            for d in await client.assignments.due(include_upcoming=True)
+            if d.assignment.type == "measure"
+            and d.assignment.target == chosen.id
+            and not d.seen_by_assigner
+        ]
         taken = await client.measures.take(
             chosen.id, answers, journal=journal_name, unscored=difficulty
         )
+        for item in unseen:
+            who = item.assignment.assigned_by
+            output.message(
+                f"Note: {who} assigned this in {item.assignment.journal}, which does not carry "
+                f"scores: {who} will not see it. To show it: "
+                f"tj measure share {output.short_id(taken.result.id)} {who}"
+            )
         lines: list[str] = []
         response = None
         if taken.result.safety_concern:

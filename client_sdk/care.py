@@ -14,10 +14,12 @@ journal's access rules on every other), and only its creator can cancel it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from client_sdk import keys
+from client_sdk.care_disclosure import ANSWERS, HOMEWORK_FIELD, SCORES
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, InvalidInput, NotFound
 from client_sdk.models import now_ms
@@ -160,8 +162,12 @@ class Assignments:
 
     async def _due_in(self, local: LocalJournal, moment: int) -> list[Due]:
         documents = await self._store.documents(local.journal_id)
-        source = mirror_source(Sharing(self._replica), local)
+        sharing = Sharing(self._replica)
+        source = mirror_source(sharing, local)
+        carried: frozenset[str] | None = None  # the fields the share carries (None: all)
         if source is not None:
+            settings = sharing.disclosures().get(local.journal_id)
+            carried = frozenset(settings.fields or ()) if settings is not None else None
             # assigned in a field-level share this account keeps: results and homework in the
             # journal it mirrors complete it too, whether or not the share discloses them
             documents = [
@@ -195,7 +201,9 @@ class Assignments:
             )
             status = due_status(assignment, completions, moment)
             if status is not None:
-                found.append(status)
+                wanted = {SCORES, ANSWERS} if assignment.type == MEASURE_TASK else {HOMEWORK_FIELD}
+                seen = carried is None or bool(carried & wanted)
+                found.append(replace(status, seen_by_assigner=seen))
         return found
 
     async def _view(self, local: LocalJournal, document: Document) -> Assignment | None:

@@ -82,12 +82,16 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Due:
-    """One assignment's next due moment and status ("due", "overdue" or "upcoming")."""
+    """One assignment's next due moment and status ("due", "overdue" or "upcoming").
+    `seen_by_assigner` is False when the assignment was made in a field-level share that
+    does not carry what completes it (no `scores`/`answers` for a measure, no `homework`):
+    doing it counts here, but the therapist who assigned it will not see it."""
 
     assignment: Assignment
     due_at: datetime
     status: str
     last_done: datetime | None
+    seen_by_assigner: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +99,7 @@ class Due:
             "due_at": self.due_at.isoformat(),
             "status": self.status,
             "last_done": self.last_done.isoformat() if self.last_done else None,
+            "seen_by_assigner": self.seen_by_assigner,
         }
 
 

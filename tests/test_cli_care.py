@@ -23,6 +23,7 @@ async def test_a_therapist_assigns_and_the_client_sees_it_due_then_does_it(
     due = await ana.json("due")
     assert sorted(d["target"] for d in due) == ["phq9", "sleep-diary"]
     assert {d["status"] for d in due} == {"due"}
+    assert all(d["seen_by_assigner"] for d in due)  # a whole-journal share carries everything
 
     await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,0")
     night = [
@@ -177,3 +178,26 @@ async def test_cancelling_an_assignment_says_what_was_cancelled(
     made = await drsmith.json("assign", "ana/Personal", "measure", "phq9", "--every", "14")
     cancelled = await drsmith.ok("assignments", "cancel", made["id"][:6])
     assert "Cancelled PHQ-9, every 14 days, for ana/Personal; " in cancelled.stderr
+
+
+async def test_a_measure_assigned_in_a_share_without_scores_warns_the_client(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """New-user pass 2, finding 42: the client did it, the therapist never saw it, and
+    nobody said so."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--only", "mood", "--role", "annotate",
+        "--trust-on-first-use",
+    )  # fmt: skip
+    await drsmith.ok("sync")
+    [shared] = await drsmith.json("shared-with-me")
+    await drsmith.ok("assign", f"ana/{shared['journal']}", "measure", "phq9", "--every", "7")
+    await drsmith.ok("sync")
+    await ana.ok("sync")
+    [due] = await ana.json("due")
+    assert due["seen_by_assigner"] is False
+    assert "drsmith will not see your result" in (await ana.ok("due")).stderr
+    taken = await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0")
+    assert "drsmith will not see it. To show it: tj measure share " in taken.stderr
