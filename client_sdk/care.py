@@ -109,12 +109,17 @@ class Assignments:
     async def cancel(self, assignment_id: str) -> Assignment:
         """Cancel an assignment this account made (by id or a unique prefix of 4+ hex
         digits). Works offline. Raises InvalidInput for a malformed or ambiguous id, NotFound for an unknown
-        assignment, AccessError when another account made it or this account may no longer
-        write in its journal, RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified."""
+        assignment, AccessError when another account made it, the share it was made in ended,
+        or this account may no longer write in its journal, RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified."""
         local, document = await self._document_of_kind(assignment_id, ASSIGNMENT)
         creator = (await self._store.creators([document.doc_id])).get(document.doc_id)
         if creator != self._replica.profile.account_id:
             raise AccessError("only who made an assignment can cancel it")
+        if local.role == REVOKED:
+            raise AccessError(
+                f"{local.owner_name}'s share of {local.name!r} ended: the assignment can no "
+                "longer be changed, and it no longer counts as due for them"
+            )
         await self._replica.commit(local, document, cancel_assignment_update(document, now_ms()))
         found = await self._view(local, document)
         assert found is not None
@@ -142,8 +147,10 @@ class Assignments:
     ) -> list[Due]:
         """What is due or overdue (and, with `include_upcoming`, what comes next): overdue
         first, then due, then by due time. Without `journal`, the journals this account owns
-        (a client's own list); a therapist passes a client's journal. `now` is an aware
-        datetime (naive: local time; default: now); `due_at` is UTC. Works offline. Raises
+        (a client's own list); a therapist passes a client's journal. An assignment whose
+        author's share of the journal ended (or whose field-level share was replaced) no
+        longer counts on the client's side. `now` is an aware datetime (naive: local time;
+        default: now); `due_at` is UTC. Works offline. Raises
         NotFound for an unknown journal."""
         moment = int((now or datetime.now().astimezone()).timestamp() * 1000)
         if journal is None:
@@ -175,6 +182,11 @@ class Assignments:
                 *(d for d in await self._store.documents(source) if d.kind != ASSIGNMENT),
             ]
         name, hex_id = self._display(local), local.journal_id.hex()
+        members = {
+            s.member_id
+            for s in await self._store.shares()
+            if s.journal_id == local.journal_id and not s.ended(moment)
+        }
         taken: dict[str, list[int]] = {}
         done: dict[str, list[int]] = {}
         assignments = []
@@ -191,6 +203,9 @@ class Assignments:
                 if entry is not None and entry.completion != "not done":
                     done.setdefault(entry.template, []).append(_ms(entry.created_at))
             elif stored.kind == ASSIGNMENT:
+                creator = (await self._store.creators([document.doc_id])).get(document.doc_id)
+                if local.role == "owner" and creator not in (local.owner_id, *members):
+                    continue  # its author's share ended: it no longer asks anything
                 view = await self._view(local, document)
                 if view is not None:
                     assignments.append(view)
@@ -362,11 +377,16 @@ class Homework:
         self, journal: str | None = None, *, template_name: str | None = None
     ) -> list[HomeworkEntry]:
         """Homework of one journal (name or id) or all, newest first (by `created_at`, UTC;
-        a therapist sees what shared journals hold), optionally of one template. Works
-        offline. Raises NotFound for an unknown journal, InvalidInput for an unknown
+        a therapist sees what shared journals hold, and what the copies kept of ended shares
+        hold), optionally of one template. Works offline. Raises NotFound for an unknown journal, InvalidInput for an unknown
         template."""
         wanted_template = template(template_name).id if template_name else None
-        journals = {j.journal_id: j for j in await self._store.journals() if j.role != REVOKED}
+        me = self._replica.profile.account_id
+        journals = {
+            j.journal_id: j
+            for j in await self._store.journals()
+            if j.role != REVOKED or j.owner_id != me  # kept copies of ended shares too
+        }
         wanted = (await self._local_journal(journal)).journal_id if journal else None
         found = []
         for stored in await self._store.documents(wanted):

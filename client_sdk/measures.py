@@ -110,14 +110,15 @@ class Measures:
         """Results newest first (by `taken_at`, an aware UTC datetime), of one journal (name
         or id) or of every journal on this device (an owner's copies made for a therapist are
         left out: the originals are listed), optionally of one `measure` ("phq9"). Works
-        offline. The read-only copy kept of a share that ended is read when named. Raises
+        offline. The read-only copies kept of shares that ended are read too. Raises
         NotFound for an unknown journal, InvalidInput for an unknown measure."""
         wanted = instrument(measure).id if measure is not None else None
         journal_id = (await self._local_journal(journal)).journal_id if journal else None
+        me = self._replica.profile.account_id
         journals = {
             j.journal_id: j
             for j in await self._replica.store.journals()
-            if j.role != REVOKED or j.journal_id == journal_id
+            if j.role != REVOKED or j.journal_id == journal_id or j.owner_id != me
         }
         found = []
         for stored in await self._replica.store.documents(journal_id):

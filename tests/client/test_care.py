@@ -193,3 +193,30 @@ async def test_a_therapist_cannot_edit_or_delete_a_clients_homework(
     await tom.sync()
     await ana.sync()
     assert (await ana.homework.entry(added.id)).completion == "fully"
+
+
+async def test_when_a_share_ends_its_assignments_stop_being_due_and_the_therapist_keeps_the_record(
+    signup: ClientFactory,
+) -> None:
+    """New-user pass 2, findings 57 and 59: the client kept being asked, nobody could cancel,
+    and the therapist lost the results and homework the kept copy holds."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    made = await tom.assignments.assign("ana/Personal", "measure", "GAD-7", every_days=7)
+    await tom.sync()
+    await ana.sync()
+    assert [d.assignment.id for d in await ana.assignments.due()] == [made.id]
+    await ana.measures.take("phq9", [1] * 9)
+    await ana.homework.add("sleep-diary", NIGHT)
+    await ana.sync()
+    await tom.sync()
+
+    await ana.shares.revoke("Personal", "tom")
+    await ana.sync()
+    await tom.sync()
+    assert await ana.assignments.due(include_upcoming=True) == []
+    with pytest.raises(AccessError, match="ended"):
+        await tom.assignments.cancel(made.id)
+    assert [r.score for r in await tom.measures.results()] == [9]
+    assert [h.template for h in await tom.homework.entries()] == ["sleep-diary"]
