@@ -17,6 +17,17 @@ from client_sdk.store import LocalJournal
 DEFAULT_JOURNAL = "Personal"
 
 
+KIND_WORDS = {
+    "measure": "questionnaire result",
+    "safety_flag": "safety flag",
+    "safety_ack": "safety-flag acknowledgement",
+    "safety_plan": "safety plan",
+    "crisis_line": "crisis line",
+    "private_note": "private note",
+}
+"""Plain words for document kinds in messages (the kind itself when not listed)."""
+
+
 class Context:
     def __init__(self, replica: Replica, sharing: Sharing) -> None:
         self.replica = replica
@@ -87,17 +98,18 @@ class Context:
         """The document of `kind` whose id is `text` or starts with it (4 to 32 hex digits).
         Raises InvalidInput for a malformed or ambiguous id, NotFound for none."""
         cleaned = text.strip().lower()
+        words = KIND_WORDS.get(kind, kind.replace("_", " "))
         if not 4 <= len(cleaned) <= 32 or any(c not in "0123456789abcdef" for c in cleaned):
-            raise InvalidInput(f"{text!r} is not a {kind} id (4 to 32 hex digits)")
+            raise InvalidInput(f"{text!r} is not a {words} id (4 to 32 hex digits)")
         ids = await self.store.document_ids_with_prefix(
             bytes.fromhex(cleaned[: len(cleaned) // 2 * 2])
         )
         found = [await self.store.document(i) for i in ids if i.hex().startswith(cleaned)]
         matches = [stored for stored in found if stored is not None and stored.kind == kind]
         if not matches:
-            raise NotFound(f"no {kind} {text} on this device", subject="document")
+            raise NotFound(f"no {words} {text} on this device", subject="document")
         if len(matches) > 1:
-            raise InvalidInput(f"{text} matches several {kind}s: give more of the id")
+            raise InvalidInput(f"{text} matches several: give more of the id")
         journals = {j.journal_id: j for j in await self.store.journals()}
         return journals[matches[0].journal_id], stored_document(matches[0])
 

@@ -85,6 +85,8 @@ async def test_item_9_shows_the_safety_message_and_an_opted_in_flag_reaches_the_
         1,
         [],
     )
+    unknown = failed_with_one_line(await drsmith.tj("safety", "ack", "ffff"))
+    assert "no safety flag ffff on this device" in unknown  # plain words, not "safety_flag"
     await drsmith.ok("safety", "ack", flag["id"][:8])
     await ana.ok("sync")
     [seen] = await ana.json("safety", "flags")
