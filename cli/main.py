@@ -606,8 +606,10 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
       tj journal delete "Night dreams"
     """
     if not yes:
+        held = home.run(lambda client: client.journals.contents(name))
         typed = click.prompt(
-            f"This deletes {name} and all its entries for good. Type its name to confirm",
+            f"This deletes {name} and everything in it for good ({contents_text(held)}), "
+            "with no trash. Type its name to confirm",
             err=True,
             default="",
             show_default=False,
@@ -616,6 +618,28 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
             raise click.ClickException("the name did not match: nothing was deleted")
     home.run(lambda client: client.journals.delete(name))
     output.message(f"Deleted journal {name}.")
+
+
+CONTENT_WORDS = {
+    "entry": ("entry", "entries"),
+    "goal": ("goal", "goals"),
+    "measure": ("questionnaire result", "questionnaire results"),
+    "homework": ("homework", "homework"),
+    "safety_plan": ("safety plan", "safety plans"),
+    "safety_flag": ("safety flag", "safety flags"),
+    "note": ("note", "notes"),
+    "assignment": ("assignment", "assignments"),
+    "brief": ("brief", "briefs"),
+    "private_note": ("private note", "private notes"),
+}
+
+
+def contents_text(held: dict[str, int]) -> str:
+    """ "10 entries, 2 goals, 1 questionnaire result", in CONTENT_WORDS order; "nothing yet"."""
+    parts = [
+        output.plural(held[kind], *CONTENT_WORDS[kind]) for kind in CONTENT_WORDS if held.get(kind)
+    ]
+    return ", ".join(parts) or "nothing yet"
 
 
 @journal.command("list")

@@ -14,6 +14,7 @@ from client_sdk.brief import BRIEF
 from client_sdk.context import Context
 from client_sdk.errors import InvalidInput, NetworkError
 from client_sdk.models import Journal
+from client_sdk.replica import stored_document
 from client_sdk.store import LocalJournal
 
 MAX_JOURNAL_NAME = 100
@@ -112,6 +113,20 @@ class Journals:
         drop a journal on the server's word alone). Raises AccessError for a journal shared
         with this account, NotFound for an unknown one."""
         await self._context.replica.delete_journal(await self._context.local_journal(journal))
+
+    async def contents(self, journal: str) -> dict[str, int]:
+        """What this device holds in a journal: the number of live documents of each kind
+        ("entry", "goal", "measure", "homework", "safety_plan", ...; deleted ones not
+        counted, entries in the trash counted), e.g. to say what deleting it removes. Works offline. Raises NotFound for
+        an unknown journal."""
+        local = await self._context.local_journal(journal)
+        counts: dict[str, int] = {}
+        for stored in await self._context.store.documents(local.journal_id):
+            document = stored_document(stored)
+            if document.field("deleted") is True:
+                continue
+            counts[stored.kind] = counts.get(stored.kind, 0) + 1
+        return counts
 
     async def verify_head(self, journal: str) -> str:
         """A short code (five groups of five digits) derived from this journal's verified

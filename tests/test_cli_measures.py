@@ -134,3 +134,18 @@ async def test_the_safety_message_shows_the_moment_item_9_is_answered_even_if_th
     assert (taken["score"], taken["unscored"]) == (1, None)
     calm = await ana.ok("measure", "take", "phq9", input="0\n0\n0\n0\n0\n0\n0\n0\n0\n7\n1\n")
     assert "not monitored" not in calm.stderr and "Give one of 0, 1, 2, 3" in calm.stderr
+
+
+async def test_deleting_a_journal_says_it_takes_the_results_and_safety_plan_too(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """New-user pass 2, finding 54: the confirmation named entries only."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("journal", "create", "Therapy")
+    await ana.ok("write", "--journal", "Therapy", "First session.")
+    await ana.ok("measure", "take", "gad7", "--answers", "0,0,0,0,0,0,0", "--journal", "Therapy")
+    await ana.ok("safety", "plan", "--journal", "Therapy", "--text", "Ring Jo.")
+    kept = await ana.tj("journal", "delete", "Therapy", input="no\n")
+    assert kept.exit_code == 1
+    assert "(1 entry, 1 questionnaire result, 1 safety plan), with no trash" in kept.stderr
+    assert len(await ana.json("measure", "list")) == 1
