@@ -14,11 +14,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import errno
+import fcntl
 import logging
 import os
+import socket
 import sqlite3
 import sys
 from pathlib import Path
+from typing import TextIO
 from urllib.parse import urlsplit, urlunsplit
 
 import aiosqlite
@@ -36,6 +40,8 @@ SQLITE_WORKERS = (
     "--workers needs PostgreSQL (--database postgresql://...): processes sharing one SQLite file "
     "would not see each other's live notices. Run one process on SQLite."
 )
+LOCK_NAME = "server.lock"
+_held_locks: list[TextIO] = []  # open for the process's lifetime: closing one releases it
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -72,6 +78,9 @@ def main(argv: list[str] | None = None) -> None:
     configure_logging(args.log_level)
     if args.database and not postgres.is_postgres_url(args.database):
         parser.error("--database takes a postgresql:// URL (SQLite uses --data)")
+    check_port_free(args.host, args.port)
+    if not args.database:
+        lock_data_dir(sqlite_dir(args))
     applied = migrate_or_exit(args)
     log.info("schema migrations applied: %s", ", ".join(map(str, applied)) or "none pending")
     if args.workers > 1:
@@ -132,6 +141,51 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
 
 
+def check_port_free(host: str, port: int) -> None:
+    """End the program with one line on stderr when `host`:`port` cannot be listened on
+    (another server holds it, the address is not this machine's, a privileged port), before
+    anything is created; bound the way aiohttp binds (SO_REUSEADDR), then released."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as error:
+        sys.exit(f"tj-server: cannot listen on {host}: {error.strerror}")
+    family, kind, proto, _name, address = infos[0]
+    try:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            sys.exit(
+                f"tj-server: port {port} on {host} is already in use (another tj-server?): "
+                "stop it, or choose another port with --port"
+            )
+        sys.exit(f"tj-server: cannot listen on {host} port {port}: {error.strerror}")
+
+
+def lock_data_dir(data: Path) -> None:
+    """Hold an exclusive lock on `data` for this process's lifetime (released by the kernel
+    when the process ends, even killed); a second server on the same folder ends with one
+    line naming the first one's pid. Two processes on one SQLite file would not hear each
+    other's live notices (the reason --workers needs PostgreSQL)."""
+    handle = (data / LOCK_NAME).open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        sys.exit(
+            f"tj-server: another tj-server (pid {holder}) is using the data folder {data}: "
+            "stop it first, or give this one its own --data"
+        )
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    _held_locks.append(handle)
+
+
 def sqlite_dir(args: argparse.Namespace) -> Path:
     data = Path(args.data)
     data.mkdir(parents=True, exist_ok=True)
@@ -170,6 +224,8 @@ def migrate_command(argv: list[str]) -> None:
     configure_logging("INFO")
     if args.database and not postgres.is_postgres_url(args.database):
         parser.error("--database takes a postgresql:// URL (SQLite uses --data)")
+    if not args.database:
+        lock_data_dir(sqlite_dir(args))
     applied = migrate_or_exit(args)
     versions = ", ".join(str(version) for version in applied) or "none pending"
     print(f"schema migrations applied to {where(args)}: {versions}")

@@ -1,0 +1,64 @@
+"""Operator mistakes at start-up get one line and create nothing: a port already in use, and a
+second server (or `tj-server migrate`) over the data folder a running server uses (SQLite:
+two processes on one file would not hear each other's live notices)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.e2e.test_scale_out import ServerProcess
+from tests.postgres_cluster import free_port
+
+
+def tj_server(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "server", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "TJ_SERVER_INSECURE_TEST_KDF": "1"},
+    )
+
+
+def test_a_port_in_use_is_one_line_and_creates_nothing(tmp_path: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = tj_server("--port", str(port), "--data", str(tmp_path / "data"))
+    assert result.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "data").exists()
+
+
+async def test_a_second_server_on_the_same_data_folder_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = ServerProcess(["--data", str(data)], tmp_path / "first.log")
+    try:
+        await first.wait_until_up()
+        for argv in (
+            ("--port", str(free_port()), "--data", str(data)),
+            ("migrate", "--data", str(data)),
+        ):
+            result = tj_server(*argv)
+            assert result.returncode == 1, result.stderr
+            assert f"another tj-server (pid {first.process.pid}) is using the data folder" in (
+                result.stderr
+            )
+            assert "Traceback" not in result.stderr
+        await first.wait_until_up()  # the first one still serves
+        first.process.send_signal(signal.SIGKILL)  # the kernel releases the lock, even so
+        first.stop()
+        after = ServerProcess(["--data", str(data)], tmp_path / "after.log")
+        try:
+            await after.wait_until_up()
+        finally:
+            assert after.stop() == 0
+    finally:
+        first.stop()
