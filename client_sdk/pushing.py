@@ -63,8 +63,11 @@ class Pusher:
     async def push(self) -> None:
         """Push every batch. A record for which `unsafe` gives a reason stays in the outbox,
         unpushed, with every later record of its journal; `held` says why."""
+        outbox = await self._store.outbox()
+        if not outbox:
+            return
         self._blocked = await self._store.set_aside_documents()
-        for batch in sync_plan.push_batches(await self._store.outbox()):
+        for batch in sync_plan.push_batches(outbox):
             journal_id = batch[0].journal_id
             if journal_id not in self.held:
                 reason = next(filter(None, map(self._unsafe, batch)), None)
