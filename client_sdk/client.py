@@ -427,8 +427,9 @@ class Client:
             report = await self.replica.sync(progress)
         finally:
             self.transport.retry = saved
-        async with self.store.transaction() as tx:
-            await tx.set_setting(LAST_SYNCED, now_ms())
+        moved = await self.store.put_setting(LAST_SYNCED, now_ms())
+        if moved is not None:
+            self.replica.settings_written(*moved)
         report.news = sync_plan.summarize(
             list(report.arrivals.values()), await self._source_names(report)
         )

@@ -816,6 +816,13 @@ class Replica:
             await tx.set_cursor(journal.journal_id, restart)
         return True
 
+    def settings_written(self, before: tuple[int, int], after: tuple[int, int]) -> None:
+        """A write of settings alone (`Store.put_setting`) moved the store from version
+        `before` to `after`: a clean withholding check at `before` holds at `after` (it
+        reads journals and counters only)."""
+        if self._no_gaps_at == before:
+            self._no_gaps_at = after
+
     async def _check_withheld(
         self, report: sync_plan.SyncReport, behind: frozenset[bytes] | set[bytes] = frozenset()
     ) -> None:

@@ -260,11 +260,8 @@ class Store:
         the store's lock, so never inside another caller's open transaction. Equal versions
         mean equal contents: a result computed from the store alone can be reused."""
 
-        def read(db: sqlite3.Connection) -> tuple[int, int]:
-            return db.total_changes, int(db.execute("PRAGMA data_version").fetchone()[0])
-
         async with self._lock:
-            return await self._db.run(read)
+            return await self._db.run(_version)
 
     async def setting(self, name: str, default: Any = None) -> Any:
         rows = await self._all("SELECT value FROM settings WHERE name = ?", (name,))
@@ -291,6 +288,23 @@ class Store:
         """Ids of the journals holding at least one document of `kind` on this device."""
         rows = await self._all("SELECT DISTINCT journal_id FROM documents WHERE kind = ?", (kind,))
         return {bytes(r[0]) for r in rows}
+
+    async def put_setting(
+        self, name: str, value: Any
+    ) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        """Set one setting in its own transaction. Returns the store's version before and
+        after it when this write alone moved it (no other connection committed meanwhile),
+        so that what was computed from the rest of the store at `before` (a clean
+        withholding check) still holds at `after`; else None."""
+
+        def write(db: sqlite3.Connection) -> tuple[tuple[int, int], tuple[int, int]] | None:
+            before = _version(db)
+            _in_transaction(db, lambda c: c.execute(SET_SETTING, (name, value)).close())
+            after = _version(db)
+            return (before, after) if after[1] == before[1] else None
+
+        async with self._lock:
+            return await self._db.run(write)
 
     async def peer(self, account_id: bytes) -> Peer | None:
         rows = await self._all(
@@ -583,6 +597,15 @@ class NewDocument:
     """The covers the record carries, encoded (withholding.encode_covers), if any."""
 
 
+def _version(db: sqlite3.Connection) -> tuple[int, int]:
+    """`Store.version` read on the connection: (rows this connection changed, PRAGMA
+    data_version, which moves when another connection commits)."""
+    return db.total_changes, int(db.execute("PRAGMA data_version").fetchone()[0])
+
+
+SET_SETTING = "INSERT OR REPLACE INTO settings VALUES (?, ?)"
+
+
 def _in_transaction(db: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
     db.execute("BEGIN IMMEDIATE")
     try:
@@ -699,7 +722,7 @@ class Transaction:
         self._db = db
 
     async def set_setting(self, name: str, value: Any) -> None:
-        await self._db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (name, value))
+        await self._db.execute(SET_SETTING, (name, value))
 
     async def next_counter(self, journal_id: bytes) -> int:
         """This device's next record counter in the journal: 1, 2, 3, ..."""

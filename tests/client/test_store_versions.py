@@ -1,0 +1,47 @@
+"""A settings write alone moves the local store's version by itself (issue 10): what was
+computed from the rest of the store (a clean withholding check) is kept across the last-sync
+timestamp, and only when no other process committed in the meantime."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from client_sdk.store import STORE_FILE, LocalJournal, Store
+
+JOURNAL = LocalJournal(b"\x01" * 16, b"\x02" * 16, "owner", 1, "Personal", 1, 0)
+
+
+def other_process(home: Path) -> sqlite3.Connection:
+    """Another connection to the same store file, as a CLI run beside an app holds."""
+    return sqlite3.connect(str(home / STORE_FILE), isolation_level=None)
+
+
+async def test_a_settings_write_reports_the_versions_it_moved_the_store_between(
+    tmp_path: Path,
+) -> None:
+    store = await Store.open(tmp_path)
+    async with store.transaction() as tx:
+        await tx.put_journal(JOURNAL)
+    before = await store.version()
+    moved = await store.put_setting("last_synced_at", 1)
+    assert moved == (before, await store.version())
+    assert moved[0] != moved[1]
+    assert await store.setting("last_synced_at") == 1
+    await store.close()
+
+
+async def test_a_commit_of_another_process_is_never_carried_over_by_a_settings_write(
+    tmp_path: Path,
+) -> None:
+    store = await Store.open(tmp_path)
+    async with store.transaction() as tx:
+        await tx.put_journal(JOURNAL)
+    seen = await store.version()  # what a clean check was computed at
+    other = other_process(tmp_path)
+    other.execute("UPDATE journals SET name = 'Renamed'")
+    other.close()
+    moved = await store.put_setting("last_synced_at", 2)
+    assert moved is not None and moved[0] != seen  # it starts from the other commit's version
+    assert await store.version() not in (seen, None)
+    await store.close()
