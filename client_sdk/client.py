@@ -430,9 +430,10 @@ class Client:
         moved = await self.store.put_setting(LAST_SYNCED, now_ms())
         if moved is not None:
             self.replica.settings_written(*moved)
-        report.news = sync_plan.summarize(
-            list(report.arrivals.values()), await self._source_names(report)
-        )
+        if report.arrivals:  # nothing to name on a no-op sync: no store read for names
+            report.news = sync_plan.summarize(
+                list(report.arrivals.values()), await self._source_names(report)
+            )
         if strict:
             report.raise_for_withheld()
         return report
