@@ -663,9 +663,10 @@ class SQLiteStorage:
                 "created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 [(journal_id, r.record_id, r.epoch, r.ciphertext, pushed_by, now) for r in fresh],
             )
+            seqs = {record_id: row[0] for record_id, row in stored.items()}
             if fresh:
-                stored.update(await _stored_records(db, journal_id, [r.record_id for r in fresh]))
-            accepted = [(record_id, stored[record_id][0]) for record_id in ids]
+                seqs.update(await _stored_seqs(db, journal_id, [r.record_id for r in fresh]))
+            accepted = [(record_id, seqs[record_id]) for record_id in ids]
             await _raise_head(db, journal_id, max(seq for _, seq in accepted))
             return accepted
 
@@ -749,6 +750,24 @@ async def _stored_records(
         )
         for record_id, seq, epoch, ciphertext in await cursor.fetchall():
             found[bytes(record_id)] = (int(seq), int(epoch), bytes(ciphertext))
+        await cursor.close()
+    return found
+
+
+async def _stored_seqs(
+    db: aiosqlite.Connection, journal_id: bytes, record_ids: list[bytes]
+) -> dict[bytes, int]:
+    """record id -> seq for the ids stored in the journal (without reading their ciphertext
+    back: what a push answers for the records it just inserted)."""
+    found: dict[bytes, int] = {}
+    for start in range(0, len(record_ids), 500):
+        chunk = record_ids[start : start + 500]
+        cursor = await db.execute(
+            f"SELECT record_id, seq FROM records WHERE journal_id = ? "
+            f"AND record_id IN ({_marks(len(chunk))})",
+            (journal_id, *chunk),
+        )
+        found.update((bytes(record_id), int(seq)) for record_id, seq in await cursor.fetchall())
         await cursor.close()
     return found
 
