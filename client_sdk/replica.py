@@ -384,14 +384,19 @@ class Replica:
         """Store documents just created here (fresh random ids: no stored state to merge),
         each with the record carrying its `update`, in one local transaction (all or none)
         and one hand-off to the store's thread; returns the record ids. The write path of
-        `write` and of imports."""
+        `write` and of imports. Each `update` is its document's whole state (the change that
+        created it, or `state()`): it is stored as the state, not encoded a second time."""
         for document, _ in created:
             journal = await self.may_write(journal, document.kind)
         await self.load_access()
         self.chains.current(journal.journal_id)  # refuse to seal for a rolled-back journal
         key = await self.journal_key(journal, journal.epoch)
         items = [
-            (crypto.random_bytes(wire.ID_BYTES), _stored(journal, document), update)
+            (
+                crypto.random_bytes(wire.ID_BYTES),
+                StoredDocument(document.doc_id, journal.journal_id, document.kind, update),
+                update,
+            )
             for document, update in created
         ]
 
