@@ -31,7 +31,7 @@ from nacl.pwhash import argon2id
 
 from server import workers
 from server.app import DB_NAME, create_app
-from server.service import Settings
+from server.service import DEFAULT_UNKNOWN_NAME_COSTS, Settings
 from server.storage import migrations, postgres, sqlite
 
 ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs'  # no headers: tokens travel in Authorization
@@ -261,6 +261,11 @@ def insecure_test_settings(settings: Settings | None = None) -> Settings:
         settings or Settings(),
         min_opslimit=argon2id.OPSLIMIT_MIN,
         min_memlimit=argon2id.MEMLIMIT_MIN,
+        unknown_name_costs=(
+            ((argon2id.OPSLIMIT_MIN, argon2id.MEMLIMIT_MIN, 1),)
+            if settings is None or settings.unknown_name_costs == DEFAULT_UNKNOWN_NAME_COSTS
+            else settings.unknown_name_costs
+        ),
     )
 
 
@@ -313,12 +318,43 @@ def add_limit_options(parser: argparse.ArgumentParser) -> None:
         "X-Forwarded-For names the client; repeatable. By default none: the TCP peer is the "
         "client (env TJ_SERVER_TRUSTED_PROXIES, comma-separated)",
     )
+    costs = os.environ.get("TJ_SERVER_UNKNOWN_NAME_COSTS")
+    group.add_argument(
+        "--unknown-name-costs",
+        dest="unknown_name_costs",
+        type=parse_costs,
+        default=parse_costs(costs) if costs else defaults.unknown_name_costs,
+        metavar="OPS:MEM:WEIGHT,...",
+        help="the Argon2id costs (opslimit, memlimit in bytes, weight) a username without an "
+        "account is told, each with probability weight/total; list every cost your clients "
+        "use, weighted like their share of accounts (default "
+        + ",".join(f"{o}:{m}:{w}" for o, m, w in defaults.unknown_name_costs)
+        + "; env TJ_SERVER_UNKNOWN_NAME_COSTS)",
+    )
+
+
+def parse_costs(text: str) -> tuple[tuple[int, int, int], ...]:
+    """`OPSLIMIT:MEMLIMIT:WEIGHT[,...]` (memlimit in bytes) as Settings.unknown_name_costs."""
+    costs = []
+    for item in text.split(","):
+        parts = item.strip().split(":")
+        if len(parts) != 3 or not all(part.strip().isdigit() for part in parts):
+            raise argparse.ArgumentTypeError(
+                f"{item.strip()!r} is not OPSLIMIT:MEMLIMIT:WEIGHT (e.g. 3:268435456:1)"
+            )
+        opslimit, memlimit, weight = (int(part) for part in parts)
+        costs.append((opslimit, memlimit, weight))
+    return tuple(costs)
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
     values = {field: getattr(args, field) for _, field, _ in LIMIT_OPTIONS}
     try:
-        return Settings(trusted_proxies=tuple(args.trusted_proxies), **values)
+        return Settings(
+            trusted_proxies=tuple(args.trusted_proxies),
+            unknown_name_costs=args.unknown_name_costs,
+            **values,
+        )
     except ValueError as error:
         raise SystemExit(f"tj-server: {error}") from None
 

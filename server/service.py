@@ -16,6 +16,7 @@ import nacl.exceptions
 import nacl.hash
 import nacl.signing
 import nacl.utils
+from nacl.pwhash import argon2id
 
 from client_sdk import wire
 from server import throttle
@@ -55,8 +56,12 @@ SHARE_ROLES = ("read", "annotate")
 # libsodium's INTERACTIVE cost: the server refuses to store anything weaker for new passwords.
 MIN_OPSLIMIT = 2
 MIN_MEMLIMIT = 64 * 1024 * 1024
-FAKE_OPSLIMIT = 3
-FAKE_MEMLIMIT = 256 * 1024 * 1024
+# The most any SDK client accepts (client_sdk.crypto.MAXIMUM_COST: libsodium's SENSITIVE
+# memory, 1 GiB, with four times its passes); the server refuses to store anything above it.
+MAX_OPSLIMIT = 4 * argon2id.OPSLIMIT_SENSITIVE
+MAX_MEMLIMIT = argon2id.MEMLIMIT_SENSITIVE
+# libsodium's MODERATE cost, the SDK's default: what unknown usernames are told by default.
+DEFAULT_UNKNOWN_NAME_COSTS = ((argon2id.OPSLIMIT_MODERATE, argon2id.MEMLIMIT_MODERATE, 1),)
 CHALLENGE_CONTEXT = b"tj/login-challenge/v1"
 IDENTITY_CONTEXT = b"tj/identity/v1"
 
@@ -70,7 +75,6 @@ class Caller:
 
 
 MINUTE_MS = 60_000
-COST_MIX_TTL_MS = 60_000
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,14 @@ class Settings:
     token_ttl_ms: int = 30 * 24 * 3600 * 1000
     min_opslimit: int = MIN_OPSLIMIT
     min_memlimit: int = MIN_MEMLIMIT
+    max_opslimit: int = MAX_OPSLIMIT
+    max_memlimit: int = MAX_MEMLIMIT
+    # The Argon2id costs (opslimit, memlimit, weight) /v1/auth/prelogin gives a username that
+    # has no account: each name always gets the same one, drawn by a keyed hash of the name
+    # with probability weight / total, whatever accounts exist. List every cost your clients
+    # sign up with, weighted like their share of accounts: an account whose cost is not listed
+    # can be told apart from an unknown name by its cost.
+    unknown_name_costs: tuple[tuple[int, int, int], ...] = DEFAULT_UNKNOWN_NAME_COSTS
     # Failed logins: free attempts per username and per client address, then delays that
     # double from `login_delay_base_ms` up to `login_delay_max_ms`; forgotten after a quiet
     # `login_forget_ms`.
@@ -106,6 +118,15 @@ class Settings:
 
     def __post_init__(self) -> None:
         throttle.parse_networks(self.trusted_proxies)  # ValueError now, not at the first login
+        if not self.unknown_name_costs:
+            raise ValueError("unknown_name_costs must list at least one cost")
+        for opslimit, memlimit, weight in self.unknown_name_costs:
+            if weight < 1 or cost_problem(self, opslimit, memlimit) is not None:
+                raise ValueError(
+                    f"unknown_name_costs: {opslimit}:{memlimit}:{weight} must have a weight of "
+                    f"at least 1 and a cost within opslimit {self.min_opslimit}-"
+                    f"{self.max_opslimit}, memlimit {self.min_memlimit}-{self.max_memlimit}"
+                )
         if self.max_records_per_minute < wire.MAX_RECORDS_PER_PUSH:
             raise ValueError("max_records_per_minute must allow one full push (500 records)")
         if self.max_bytes_per_minute < wire.MAX_BODY_BYTES:
@@ -161,18 +182,28 @@ def page_cursor(
     return last
 
 
-def pick_cost(costs: list[tuple[int, int, int]], draw: int) -> tuple[int, int]:
-    """The (opslimit, memlimit) that `draw` (a uniform integer) lands on when each cost
-    takes a share of the range proportional to its number of accounts."""
-    total = sum(count for _, _, count in costs)
-    if total == 0:
-        return FAKE_OPSLIMIT, FAKE_MEMLIMIT
-    point = draw % total
-    for opslimit, memlimit, count in costs:
-        if point < count:
+def cost_problem(settings: Settings, opslimit: int, memlimit: int) -> str | None:
+    """Why a new password's Argon2id cost is refused, or None when it is within bounds."""
+    if opslimit < settings.min_opslimit or memlimit < settings.min_memlimit:
+        return "the password hashing cost is below this server's minimum"
+    if opslimit > settings.max_opslimit or memlimit > settings.max_memlimit:
+        return (
+            f"the password hashing cost is above this server's maximum (opslimit at most "
+            f"{settings.max_opslimit}, memlimit at most {settings.max_memlimit} bytes)"
+        )
+    return None
+
+
+def pick_cost(costs: tuple[tuple[int, int, int], ...], draw: int) -> tuple[int, int]:
+    """The (opslimit, memlimit) of `costs` (opslimit, memlimit, weight) that `draw` (a uniform
+    integer) lands on when each cost takes a share of the range proportional to its weight.
+    A pure function of its arguments: who signs up never moves an unknown name's answer."""
+    point = draw % sum(weight for _, _, weight in costs)
+    for opslimit, memlimit, weight in costs:
+        if point < weight:
             return opslimit, memlimit
-        point -= count
-    raise AssertionError("unreachable: point < total")
+        point -= weight
+    raise AssertionError("unreachable: point < total weight")
 
 
 def _time_and_id_cursor(created_at: int, item_id: bytes) -> bytes:
@@ -217,7 +248,6 @@ class Service:
         self._prelogin_secret = prelogin_secret
         self.live = LiveHub()
         self.trusted_proxies = throttle.parse_networks(settings.trusted_proxies)
-        self._costs: tuple[int, list[tuple[int, int, int]]] = (0, [])
         # For unknown usernames: a public key whose private half was never kept, so the
         # signature check does the same work as for a real account and cannot succeed.
         self._nobody_key = nacl.signing.SigningKey.generate().verify_key.encode()
@@ -227,27 +257,16 @@ class Service:
     async def prelogin(self, request: wire.PreloginRequest) -> wire.PreloginReply:
         username = normalize_username(request.username)
         account = await self.storage.account_by_username(username)
-        costs = await self._cost_mix()  # on both paths: the same work, so the same timing
+        fake = self._fake_prelogin(username)  # on both paths: the same work, the same timing
         if account is None:
-            return self._fake_prelogin(username, costs)
+            return fake
         return wire.PreloginReply(account.salt, account.opslimit, account.memlimit)
 
-    async def _cost_mix(self) -> list[tuple[int, int, int]]:
-        """(opslimit, memlimit, accounts) of every Argon2id cost in use, cached a minute."""
-        now = self.clock()
-        cached_at, costs = self._costs
-        if not costs or not 0 <= now - cached_at < COST_MIX_TTL_MS:
-            costs = await self.storage.cost_histogram()
-            self._costs = (now, costs)
-        return costs
-
-    def _fake_prelogin(
-        self, username: str, costs: list[tuple[int, int, int]]
-    ) -> wire.PreloginReply:
+    def _fake_prelogin(self, username: str) -> wire.PreloginReply:
         """A stable answer for unknown names, so accounts cannot be enumerated: a keyed
-        hash of the name gives the salt, and picks the cost from the costs real accounts
-        use, in proportion to how many use each (so an account with a non-default cost
-        does not stand out). MODERATE while there is no account."""
+        hash of the name gives the salt, and another picks the cost among the operator's
+        `unknown_name_costs` by weight. Nothing about other accounts enters the answer, so
+        signups cannot change it (R9 findings 3 and 15)."""
         salt = nacl.hash.blake2b(
             username.encode(),
             digest_size=16,
@@ -261,11 +280,13 @@ class Service:
             person=b"tj-fake-cost",
             encoder=nacl.encoding.RawEncoder,
         )
+        costs = self.settings.unknown_name_costs
         return wire.PreloginReply(salt, *pick_cost(costs, int.from_bytes(pick, "big")))
 
     def _check_cost(self, opslimit: int, memlimit: int) -> None:
-        if opslimit < self.settings.min_opslimit or memlimit < self.settings.min_memlimit:
-            raise BadRequest("the password hashing cost is below this server's minimum")
+        problem = cost_problem(self.settings, opslimit, memlimit)
+        if problem is not None:
+            raise BadRequest(problem, code="invalid_kdf_cost")
 
     async def signup(self, request: wire.SignupRequest) -> wire.SessionReply:
         username = normalize_username(request.username)

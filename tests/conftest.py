@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestServer
+from nacl.pwhash import argon2id
 
 from client_sdk import INSECURE_TEST_COST, Client
 from server import create_app
@@ -26,8 +27,15 @@ from server.storage import postgres
 from tests.postgres_cluster import PostgresCluster, PostgresUnavailable
 
 # The server refuses weak Argon2id parameters by default; tests lower the floor explicitly.
+# Unknown usernames are told libsodium's INTERACTIVE or MODERATE cost (3:1), as a server whose
+# users chose either would list them: a draw over two costs, both above the SDK's minimum.
 TEST_SETTINGS = Settings(
-    min_opslimit=INSECURE_TEST_COST.opslimit, min_memlimit=INSECURE_TEST_COST.memlimit
+    min_opslimit=INSECURE_TEST_COST.opslimit,
+    min_memlimit=INSECURE_TEST_COST.memlimit,
+    unknown_name_costs=(
+        (argon2id.OPSLIMIT_INTERACTIVE, argon2id.MEMLIMIT_INTERACTIVE, 3),
+        (argon2id.OPSLIMIT_MODERATE, argon2id.MEMLIMIT_MODERATE, 1),
+    ),
 )
 PASSWORD = "correct horse battery"
 

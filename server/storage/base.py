@@ -203,11 +203,6 @@ class Storage(Protocol):
 
     async def account_by_id(self, account_id: bytes) -> AccountRow | None: ...
 
-    async def cost_histogram(self) -> list[tuple[int, int, int]]:
-        """(opslimit, memlimit, number of accounts) for every Argon2id cost in use, in a
-        stable order; fake prelogin answers are drawn from it."""
-        ...
-
     async def update_credentials(
         self,
         account_id: bytes,

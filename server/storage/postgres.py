@@ -186,13 +186,6 @@ class PostgresStorage:
         )
         return AccountRow(*row) if row else None
 
-    async def cost_histogram(self) -> list[tuple[int, int, int]]:
-        rows = await self._all(
-            "SELECT opslimit, memlimit, COUNT(*) FROM accounts GROUP BY opslimit, memlimit "
-            "ORDER BY opslimit, memlimit"
-        )
-        return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
-
     async def account_by_id(self, account_id: bytes) -> AccountRow | None:
         row = await self._one(
             f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE account_id = $1", account_id

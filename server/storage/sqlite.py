@@ -194,13 +194,6 @@ class SQLiteStorage:
         )
         return _account(row) if row else None
 
-    async def cost_histogram(self) -> list[tuple[int, int, int]]:
-        rows = await self._all(
-            "SELECT opslimit, memlimit, COUNT(*) FROM accounts GROUP BY opslimit, memlimit "
-            "ORDER BY opslimit, memlimit"
-        )
-        return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
-
     async def update_credentials(
         self,
         account_id: bytes,

@@ -11,8 +11,11 @@ from typing import Any
 
 import aiohttp
 import msgpack
+import nacl.signing
+import nacl.utils
 
 from client_sdk import Client, wire
+from server.service import IDENTITY_CONTEXT, frame
 from tests.conftest import RunningServer
 
 MSGPACK = "application/msgpack"
@@ -49,6 +52,9 @@ KNOWN_CODES = frozenset(
         "login_throttled",
         "write_rate_exceeded",
         "lookup_rate_exceeded",
+        "invalid_kdf_cost",
+        "signup_throttled",
+        "challenge_rate_exceeded",
     }
 )
 
@@ -73,6 +79,32 @@ def pack(plain: Any) -> bytes:
 def plain(message: Any) -> Any:
     """A wire message as the msgpack-level value (maps, lists, bytes, str, int)."""
     return msgpack.unpackb(wire.encode(message), raw=False)
+
+
+def signed_signup(username: str, opslimit: int = 1, memlimit: int = 8192) -> Any:
+    """A /v1/auth/signup body for a new account with a valid self-signed identity (what a
+    prober needs: one Ed25519 signature, no Argon2id) and the given cost."""
+    key = nacl.signing.SigningKey.generate()
+    account = nacl.utils.random(wire.ID_BYTES)
+    box = nacl.utils.random(32)
+    sign_public = key.verify_key.encode()
+    signature = key.sign(frame(IDENTITY_CONTEXT, account, username.encode(), sign_public, box))
+    identity = wire.Identity(account, username, sign_public, box, signature.signature)
+    return plain(
+        wire.SignupRequest(
+            username=username,
+            account_id=account,
+            salt=bytes(16),
+            opslimit=opslimit,
+            memlimit=memlimit,
+            login_public_key=bytes(32),
+            recovery_login_public_key=bytes(32),
+            bundle=bytes(40),
+            recovery_bundle=bytes(40),
+            identity=identity,
+            device_name="probe",
+        )
+    )
 
 
 @dataclass(frozen=True)
