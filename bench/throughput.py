@@ -44,7 +44,7 @@ def start_server(
     database: str | None, data: Path, port: int, workers: int
 ) -> subprocess.Popen[bytes]:
     argv = [sys.executable, "-m", "server", "--port", str(port), "--log-level", "WARNING",
-            "--insecure-test-kdf"]  # fmt: skip
+            "--insecure-test-kdf", "--signups-per-address-per-hour", "100000"]  # fmt: skip
     argv += (
         ["--database", database, "--workers", str(workers)] if database else ["--data", str(data)]
     )

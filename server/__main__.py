@@ -278,6 +278,8 @@ LIMIT_OPTIONS = (
     ("--max-bytes-per-minute", "max_bytes_per_minute", "record bytes one account may write a minute"),
     ("--max-shares", "max_shares", "memberships one account may grant, over all its journals"),
     ("--identity-lookups-per-minute", "identity_lookups_per_minute", "lookups of an account by username, per account"),
+    ("--signups-per-address-per-hour", "signups_per_address_per_hour", "accounts created from one client address (IPv6: /64) an hour"),
+    ("--challenges-per-address-per-minute", "challenges_per_address_per_minute", "login challenges asked from one client address (IPv6: /64) a minute"),
     ("--login-free-failures-per-user", "login_free_failures_per_user", "failed logins of one username before delays start"),
     ("--login-free-failures-per-address", "login_free_failures_per_address", "failed logins from one client address (IPv6: /64) before delays start"),
     ("--login-delay-base-ms", "login_delay_base_ms", "first delay after the free failures; it doubles with each failure"),

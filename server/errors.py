@@ -3,7 +3,8 @@ one middleware renders them all as msgpack `{"code": ..., "message": ...}`.
 
     ServerError
     ├── BadRequest (400)        malformed_body, invalid_field, missing_field, invalid_username,
-    │                           invalid_signature, duplicate_record, malformed_request
+    │                           invalid_signature, duplicate_record, malformed_request,
+    │                           invalid_kdf_cost
     ├── TooLarge (413)          too_large
     ├── QuotaExceeded (413)     journal_quota_exceeded, device_quota_exceeded,
     │                           storage_quota_exceeded, share_quota_exceeded
@@ -80,7 +81,9 @@ class UnsupportedMedia(ServerError):
 
 
 class TooManyRequests(ServerError):
-    """A rate limit: the same request succeeds after `retry_after_ms` (sent as Retry-After)."""
+    """A rate limit: the same request succeeds after `retry_after_ms` (sent as Retry-After).
+    Also signup_throttled (signups per client address an hour) and challenge_rate_exceeded
+    (login challenges per client address a minute)."""
 
     status = 429
     code = "write_rate_exceeded"

@@ -51,8 +51,8 @@ def service(request: web.Request) -> Service:
 
 
 def client(request: web.Request) -> str:
-    """The client address failed logins are counted under (X-Forwarded-For only from a
-    trusted proxy, see server/throttle.py)."""
+    """The client address failed logins, signups and challenges are counted under
+    (X-Forwarded-For only from a trusted proxy, see server/throttle.py)."""
     forwarded = request.headers.getall("X-Forwarded-For", [])
     return throttle.client_address(request.remote, forwarded, service(request).trusted_proxies)
 
@@ -67,11 +67,13 @@ async def prelogin(request: web.Request) -> web.Response:
 
 
 async def signup(request: web.Request) -> web.Response:
-    return reply(await service(request).signup(await body(request, wire.SignupRequest)))
+    message = await body(request, wire.SignupRequest)
+    return reply(await service(request).signup(message, client(request)))
 
 
 async def challenge(request: web.Request) -> web.Response:
-    return reply(await service(request).challenge(await body(request, wire.ChallengeRequest)))
+    message = await body(request, wire.ChallengeRequest)
+    return reply(await service(request).challenge(message, client(request)))
 
 
 async def login(request: web.Request) -> web.Response:

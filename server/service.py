@@ -75,6 +75,7 @@ class Caller:
 
 
 MINUTE_MS = 60_000
+HOUR_MS = 60 * MINUTE_MS
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,11 @@ class Settings:
     max_bytes_per_minute: int = 256 * 1024**2
     max_shares: int = 1000
     identity_lookups_per_minute: int = 60
+    # Per client address (IPv6: /64; X-Forwarded-For only from a trusted proxy): accounts
+    # created an hour (each answers "is this name taken?") and login challenges asked a
+    # minute (each is a durable write).
+    signups_per_address_per_hour: int = 20
+    challenges_per_address_per_minute: int = 60
     # How often expired challenges and stale counters are deleted.
     purge_interval_ms: int = MINUTE_MS
     # How often a live socket re-checks its session (expiry is also timed exactly).
@@ -288,7 +294,9 @@ class Service:
         if problem is not None:
             raise BadRequest(problem, code="invalid_kdf_cost")
 
-    async def signup(self, request: wire.SignupRequest) -> wire.SessionReply:
+    async def signup(
+        self, request: wire.SignupRequest, client: str = "unknown"
+    ) -> wire.SessionReply:
         username = normalize_username(request.username)
         if username != request.username:
             raise BadRequest("send the username in its normalized form", code="invalid_username")
@@ -305,6 +313,15 @@ class Service:
         )
         if not _verify(identity.sign_public_key, message, identity.signature):
             raise BadRequest("the identity self-signature is invalid", code="invalid_signature")
+        # Counted before the name is looked up: a 409 `username_taken` tells whether a name
+        # exists, so signups are an enumeration oracle (and an account factory) to limit.
+        await self._count_request(
+            "signup:" + client,
+            self.settings.signups_per_address_per_hour,
+            "new accounts from one address",
+            code="signup_throttled",
+            window_ms=HOUR_MS,
+        )
         now = self.clock()
         account = AccountRow(
             account_id=request.account_id,
@@ -357,10 +374,20 @@ class Service:
             memlimit=account.memlimit,
         )
 
-    async def challenge(self, request: wire.ChallengeRequest) -> wire.ChallengeReply:
+    async def challenge(
+        self, request: wire.ChallengeRequest, client: str = "unknown"
+    ) -> wire.ChallengeReply:
         username = normalize_username(request.username)
         if request.purpose not in PURPOSES:
             raise BadRequest(f"purpose must be one of {', '.join(PURPOSES)}")
+        # Each challenge is a durable write whoever asks: limited per client address so that
+        # an anonymous flood cannot fill the table or hold the single writer (R9 finding 7).
+        await self._count_request(
+            "challenge:" + client,
+            self.settings.challenges_per_address_per_minute,
+            "login challenges from one address",
+            code="challenge_rate_exceeded",
+        )
         challenge = nacl.utils.random(32)
         expires_at = self.clock() + CHALLENGE_TTL_MS
         # Stored whether or not the account exists: the same work, so the same timing (the
@@ -506,13 +533,18 @@ class Service:
             raise NotFound("no account has that username")
         return public_identity(account)
 
-    async def _count_request(self, subject: str, per_minute: int, what: str, *, code: str) -> None:
+    async def _count_request(
+        self, subject: str, limit: int, what: str, *, code: str, window_ms: int = MINUTE_MS
+    ) -> None:
+        """Count one request of `subject` in the current fixed window of `window_ms`; past
+        `limit` in it, 429 `code` with Retry-After until the window ends."""
         now = self.clock()
-        window_start = now - now % MINUTE_MS
-        if not await self.storage.count_request(subject, window_start, per_minute):
-            wait = window_start + MINUTE_MS - now
+        window_start = now - now % window_ms
+        if not await self.storage.count_request(subject, window_start, limit):
+            wait = window_start + window_ms - now
+            period = "an hour" if window_ms == HOUR_MS else "a minute"
             raise TooManyRequests(
-                f"at most {per_minute} {what} a minute; try again in {_seconds(wait)} s",
+                f"at most {limit} {what} {period}; try again in {_seconds(wait)} s",
                 wait,
                 code=code,
             )

@@ -194,12 +194,17 @@ CREATE TABLE account_usage (
 )
 """
 
+# Expired challenges are deleted by expiry at every login and purge (R9 finding 7); the
+# PostgreSQL schema had this index from the start.
+CHALLENGES_BY_EXPIRY = "CREATE INDEX IF NOT EXISTS challenges_by_expiry ON challenges(expires_at)"
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", SQLITE_INITIAL, POSTGRESQL_INITIAL),
     Migration(2, "access chains", SQLITE_ACCESS_CHAIN, POSTGRESQL_ACCESS_CHAIN),
     Migration(
         3, "login throttling, rate windows, stored bytes", SQLITE_DEFENCES, POSTGRESQL_DEFENCES
     ),
+    Migration(4, "challenges by expiry", CHALLENGES_BY_EXPIRY, CHALLENGES_BY_EXPIRY),
 )
 
 VERSION_TABLE_SQLITE = (

@@ -320,6 +320,11 @@ class PostgresStorage:
 
     async def count_request(self, subject: str, window_start: int, limit: int) -> bool:
         async with self._tx() as db:
+            row = await db.fetchrow(
+                "SELECT window_start, requests FROM rate_windows WHERE subject = $1", subject
+            )
+            if row is not None and int(row[0]) == window_start and int(row[1]) >= limit:
+                return False  # refused without writing: a flood past the limit costs no write
             used, _ = await _window(db, subject, window_start)
             if used + 1 > limit:
                 return False

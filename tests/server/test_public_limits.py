@@ -1,0 +1,146 @@
+"""The public endpoints that write or answer "does this name exist?" are limited per client
+address (R9 findings 4 and 7): signups an hour, login challenges a minute. Each limit is
+tested here with its production default (TEST_SETTINGS raises both, because every other
+test signs up from 127.0.0.1); the server's clock is injected, no test sleeps."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from client_sdk import INSECURE_TEST_COST, Client, RateLimited
+from server.service import Settings
+from tests.conftest import PASSWORD
+from tests.server.conftest import Serve
+from tests.server.raw import RawClient, signed_signup
+
+DEFAULTS = Settings()
+SIGNUPS = {"signups_per_address_per_hour": DEFAULTS.signups_per_address_per_hour}
+CHALLENGES = {"challenges_per_address_per_minute": DEFAULTS.challenges_per_address_per_minute}
+
+
+async def test_signup_is_not_an_unlimited_username_oracle(
+    serve: Serve, raw_session: aiohttp.ClientSession
+) -> None:
+    """R9 FINDING 4: /v1/auth/signup answered 409 `username_taken` for a real name, without a
+    session and without any limit, while /v1/account/identity (the same question) needs a
+    session and allows 60 a minute. One address asks about 120 names here; the names that
+    were free would be registered by the prober (squatting), and each new account brings a
+    fresh set of every per-account quota."""
+    async with serve(**SIGNUPS) as server:
+        raw = RawClient(raw_session, server.url)
+        for name in ("ana", "ben", "cat"):
+            assert (await raw.call("/v1/auth/signup", signed_signup(name))).status == 200
+        answers = []
+        for _round in range(40):
+            for name in ("ana", "ben", "cat"):
+                answers.append((await raw.call("/v1/auth/signup", signed_signup(name))).error())
+        created = [
+            (await raw.call("/v1/auth/signup", signed_signup(f"squat-{n}"))).status
+            for n in range(100)
+        ]
+        assert answers.count((409, "username_taken")) <= 60, (
+            f"{answers.count((409, 'username_taken'))} of {len(answers)} unthrottled "
+            "signup probes said 'username_taken'"
+        )
+        assert created.count(200) <= 20, f"one address created {created.count(200)} accounts"
+
+
+async def test_signups_per_address_are_limited_with_429_and_retry_after(
+    serve: Serve, raw_session: aiohttp.ClientSession
+) -> None:
+    async with serve(signups_per_address_per_hour=3) as server:
+        raw = RawClient(raw_session, server.url)
+        answers = [await raw.call("/v1/auth/signup", signed_signup(f"new{n}")) for n in range(3)]
+        assert [answer.status for answer in answers] == [200] * 3
+        server.clock.now -= server.clock.now % 3_600_000  # the start of an hour window
+        server.clock.now += 3_600_000
+        answers = [await raw.call("/v1/auth/signup", signed_signup(f"next{n}")) for n in range(4)]
+        assert [answer.status for answer in answers] == [200] * 3 + [429]
+        refused = answers[-1]
+        assert refused.error() == (429, "signup_throttled")
+        assert refused.headers["Retry-After"] == "3600"
+        assert "try again in 3600 s" in refused.value()["message"]
+        # A taken name is not revealed while throttled: the limit answers first.
+        assert (await raw.call("/v1/auth/signup", signed_signup("new0"))).error() == (
+            429,
+            "signup_throttled",
+        )
+        # A refused signup stored nothing; the name is free once the window has passed.
+        assert await server.rows("SELECT username FROM accounts WHERE username = 'next3'") == []
+        server.clock.now += 3_600_000
+        assert (await raw.call("/v1/auth/signup", signed_signup("next3"))).status == 200
+
+
+async def test_a_bad_signup_does_not_use_up_the_addresss_signups(
+    serve: Serve, raw_session: aiohttp.ClientSession
+) -> None:
+    """Bodies refused before the name is looked up (a cost out of bounds, a bad identity)
+    answer nothing about names, so they do not count."""
+    async with serve(signups_per_address_per_hour=1) as server:
+        raw = RawClient(raw_session, server.url)
+        for _ in range(3):
+            bad = await raw.call("/v1/auth/signup", signed_signup("ana", 2**32 - 1, 2**62))
+            assert bad.error() == (400, "invalid_kdf_cost")
+        assert (await raw.call("/v1/auth/signup", signed_signup("ana"))).status == 200
+
+
+async def test_the_sdk_raises_rate_limited_saying_when_to_sign_up_again(
+    serve: Serve, tmp_path: Path
+) -> None:
+    async with serve(signups_per_address_per_hour=1) as server:
+        first = await Client.signup(
+            server.url, "ana", PASSWORD, home=tmp_path / "ana", kdf_cost=INSECURE_TEST_COST
+        )
+        await first.close()
+        with pytest.raises(RateLimited) as refused:
+            await Client.signup(
+                server.url, "ben", PASSWORD, home=tmp_path / "ben", kdf_cost=INSECURE_TEST_COST
+            )
+        assert refused.value.code == "signup_throttled"
+        assert refused.value.retry_after > 0
+        assert "new accounts from one address" in str(refused.value)
+        assert "try again after" in str(refused.value)
+        assert not (tmp_path / "ben" / "profile").exists()
+
+
+async def test_an_anonymous_client_cannot_fill_the_challenge_table(
+    serve: Serve, raw_session: aiohttp.ClientSession
+) -> None:
+    """R9 FINDING 7: /v1/auth/challenge stored a row for any name, for anyone, without a
+    limit: each a durable commit on the one writer every push waits for. One anonymous
+    client here asks 1,500 challenges for names that do not exist, 50 at a time."""
+    async with serve(**CHALLENGES) as server:
+        raw = RawClient(raw_session, server.url)
+
+        async def ask(n: int) -> int:
+            body = {"username": f"ghost-{n}", "purpose": "login"}
+            return (await raw.call("/v1/auth/challenge", body)).status
+
+        statuses: list[int] = []
+        for start in range(0, 1500, 50):
+            statuses += await asyncio.gather(*(ask(n) for n in range(start, start + 50)))
+        stored = (await server.rows("SELECT count(*) FROM challenges"))[0][0]
+        assert statuses.count(429) > 0 and stored <= 200, (
+            f"{statuses.count(200)} anonymous challenges answered, {stored} rows stored"
+        )
+
+
+async def test_challenges_per_address_are_limited_with_429_and_retry_after(
+    serve: Serve, raw_session: aiohttp.ClientSession
+) -> None:
+    async with serve(challenges_per_address_per_minute=2) as server:
+        raw = RawClient(raw_session, server.url)
+        server.clock.now -= server.clock.now % 60_000  # the start of a minute window
+        body = {"username": "ana", "purpose": "login"}
+        answers = [await raw.call("/v1/auth/challenge", body) for _ in range(3)]
+        assert [answer.status for answer in answers] == [200, 200, 429]
+        assert answers[-1].error() == (429, "challenge_rate_exceeded")
+        assert answers[-1].headers["Retry-After"] == "60"
+        rows = await server.rows("SELECT count(*) FROM challenges")
+        assert rows[0][0] == 2
+        server.clock.now += 60_000
+        assert (await raw.call("/v1/auth/challenge", body)).status == 200
