@@ -97,10 +97,13 @@ async def login(
     password: str,
     minimum_cost: KdfCost,
     device_name: str | None,
+    ticket: bytes = b"",
 ) -> Session:
+    """A session opened with the password; `ticket` is this device's login ticket for the
+    account, if it has one (tickets.py)."""
     derived = await password_keys(transport, username, password, minimum_cost)
     reply = await signed_session(
-        transport, "/v1/auth/login", "login", username, derived.login_key, device_name
+        transport, "/v1/auth/login", "login", username, derived.login_key, device_name, ticket
     )
     try:
         secrets = keys.open_bundle(derived.kek, reply.bundle, reply.account_id, username)
@@ -110,12 +113,16 @@ async def login(
 
 
 async def recover(
-    transport: Transport, username: str, recovery_key: bytes, device_name: str | None
+    transport: Transport,
+    username: str,
+    recovery_key: bytes,
+    device_name: str | None,
+    ticket: bytes = b"",
 ) -> Session:
     """A session opened with the recovery key; the bundle is its recovery copy."""
     login_key = keys.recovery_login_key(recovery_key)
     reply = await signed_session(
-        transport, "/v1/auth/recover", "recover", username, login_key, device_name
+        transport, "/v1/auth/recover", "recover", username, login_key, device_name, ticket
     )
     try:
         secrets = keys.open_recovery_bundle(recovery_key, reply.bundle, reply.account_id, username)
@@ -142,10 +149,11 @@ async def signed_session(
     username: str,
     key: nacl.signing.SigningKey,
     device_name: str | None,
+    ticket: bytes = b"",
 ) -> wire.SessionReply:
     challenge, signature = await signed_challenge(transport, username, purpose, key)
     request = wire.LoginRequest(
-        username, challenge, signature, device_name or default_device_name()
+        username, challenge, signature, device_name or default_device_name(), ticket
     )
     return await transport.call(path, request, wire.SessionReply)
 

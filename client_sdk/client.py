@@ -64,6 +64,7 @@ from client_sdk.shares import Shares
 from client_sdk.sharing import Sharing
 from client_sdk.store import LocalJournal, Problem, Store
 from client_sdk.sync import Progress, SyncReport
+from client_sdk.tickets import load_ticket, save_ticket
 from client_sdk.transport import RetryPolicy, Transport
 
 LAST_SYNCED = "last_synced_at"  # settings row: ms since the epoch (UTC) of the last sync
@@ -197,6 +198,7 @@ class Client:
             await transport.close()
             raise
         client = await cls._start(home, transport, username, session, passphrase)
+        save_ticket(home, transport.base_url, username, session.reply.login_ticket)
         client.recovery_key = keys.format_recovery_key(recovery_key)
         await client.journals.create(DEFAULT_JOURNAL)
         return client
@@ -217,12 +219,20 @@ class Client:
         home = Path(home)
         username = normalize_username(username)
         transport = Transport(server_url)
+        # The login ticket the server gave this home for this account, if any, is presented
+        # (protocol.md 2.7: others' failed logins do not hold it up), and the new one kept,
+        # even across a logout.
+        ticket = load_ticket(home, transport.base_url, username)
         try:
-            session = await account.login(transport, username, password, minimum_cost, device_name)
+            session = await account.login(
+                transport, username, password, minimum_cost, device_name, ticket
+            )
         except BaseException:
             await transport.close()
             raise
-        return await cls._start(home, transport, username, session, passphrase)
+        client = await cls._start(home, transport, username, session, passphrase)
+        save_ticket(home, transport.base_url, username, session.reply.login_ticket)
+        return client
 
     @classmethod
     async def recover(
@@ -243,12 +253,14 @@ class Client:
         account.check_password(new_password)
         raw_key = keys.parse_recovery_key(recovery_key)
         transport = Transport(server_url)
+        ticket = load_ticket(home, transport.base_url, username)
         try:
-            session = await account.recover(transport, username, raw_key, device_name)
+            session = await account.recover(transport, username, raw_key, device_name, ticket)
         except BaseException:
             await transport.close()
             raise
         client = await cls._start(home, transport, username, session, passphrase)
+        save_ticket(home, transport.base_url, username, session.reply.login_ticket)
         await client._set_password(new_password, kdf_cost, keys.recovery_login_key(raw_key))
         return client
 

@@ -33,6 +33,7 @@ MAX_CHAIN_PAGE = 1000
 PAGE_ITEMS = 500  # devices, journals and shares per page of a list (protocol.md 2.8)
 SYNC_JOURNALS = 1000  # journals one /v1/sync reply considers
 MAX_PAGE_CURSOR = 32
+MAX_TICKET_BYTES = 64  # a login ticket: opaque to clients (the server makes 48 bytes)
 U32 = 2**32 - 1
 U63 = 2**63 - 1
 
@@ -123,10 +124,14 @@ class ChallengeReply:
 
 @dataclass(frozen=True)
 class LoginRequest:
+    """`ticket`: the `login_ticket` of this device's last session for this username, if it
+    has one (protocol.md 2.7: a known device is not locked out by others' failures)."""
+
     username: str = field(metadata=limits(1, 64))
     challenge: bytes = field(metadata=limits(32, 32))
     signature: bytes = field(metadata=limits(64, 64))
     device_name: str = field(metadata=limits(1, 100))
+    ticket: bytes = field(default=b"", metadata=limits(0, MAX_TICKET_BYTES))
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,7 @@ class SessionReply:
     salt: bytes = field(metadata=limits(16, 16))
     opslimit: int = field(metadata=limits(1, U32))
     memlimit: int = field(metadata=limits(8192, U63))
+    login_ticket: bytes = field(default=b"", metadata=limits(0, MAX_TICKET_BYTES))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ Nothing here sees plaintext: records, bundles, envelopes and journal names are o
 from __future__ import annotations
 
 import base64
+import hmac
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,6 +64,9 @@ MAX_MEMLIMIT = argon2id.MEMLIMIT_SENSITIVE
 # libsodium's MODERATE cost, the SDK's default: what unknown usernames are told by default.
 DEFAULT_UNKNOWN_NAME_COSTS = ((argon2id.OPSLIMIT_MODERATE, argon2id.MEMLIMIT_MODERATE, 1),)
 CHALLENGE_CONTEXT = b"tj/login-challenge/v1"
+TICKET_CONTEXT = b"tj/login-ticket/v1"
+TICKET_ID_BYTES = 16
+TICKET_MAC_BYTES = 32
 IDENTITY_CONTEXT = b"tj/identity/v1"
 
 
@@ -94,10 +98,13 @@ class Settings:
     # sign up with, weighted like their share of accounts: an account whose cost is not listed
     # can be told apart from an unknown name by its cost.
     unknown_name_costs: tuple[tuple[int, int, int], ...] = DEFAULT_UNKNOWN_NAME_COSTS
-    # Failed logins: free attempts per username and per client address, then delays that
-    # double from `login_delay_base_ms` up to `login_delay_max_ms`; forgotten after a quiet
-    # `login_forget_ms`.
+    # Failed logins: free attempts per username from one client address (and per login
+    # ticket, and per device for a password change or deletion), per username from all
+    # addresses (a much looser limit: guessing from many addresses), and per client address;
+    # then delays that double from `login_delay_base_ms` up to `login_delay_max_ms`;
+    # forgotten after a quiet `login_forget_ms`. See server/throttle.py.
     login_free_failures_per_user: int = 5
+    login_free_failures_per_user_all_addresses: int = 100
     login_free_failures_per_address: int = 20
     login_delay_base_ms: int = 1000
     login_delay_max_ms: int = 15 * MINUTE_MS
@@ -372,6 +379,7 @@ class Service:
             salt=account.salt,
             opslimit=account.opslimit,
             memlimit=account.memlimit,
+            login_ticket=self._login_ticket(account.username),
         )
 
     async def challenge(
@@ -380,21 +388,30 @@ class Service:
         username = normalize_username(request.username)
         if request.purpose not in PURPOSES:
             raise BadRequest(f"purpose must be one of {', '.join(PURPOSES)}")
-        # Each challenge is a durable write whoever asks: limited per client address so that
-        # an anonymous flood cannot fill the table or hold the single writer (R9 finding 7).
-        await self._count_request(
-            "challenge:" + client,
-            self.settings.challenges_per_address_per_minute,
-            "login challenges from one address",
-            code="challenge_rate_exceeded",
-        )
         challenge = nacl.utils.random(32)
-        expires_at = self.clock() + CHALLENGE_TTL_MS
+        now = self.clock()
+        expires_at = now + CHALLENGE_TTL_MS
         # Stored whether or not the account exists: the same work, so the same timing (the
-        # login that presents it fails like a wrong password). Purged when expired.
-        await self.storage.store_challenge(
-            challenge, Challenge(username, request.purpose, expires_at)
+        # login that presents it fails like a wrong password). Purged when expired. Each is a
+        # durable write whoever asks, so they are limited per client address, counted in the
+        # same transaction (R9 finding 7).
+        limit = self.settings.challenges_per_address_per_minute
+        window_start = now - now % MINUTE_MS
+        stored = await self.storage.store_challenge(
+            challenge,
+            Challenge(username, request.purpose, expires_at),
+            "challenge:" + client,
+            window_start,
+            limit,
         )
+        if not stored:
+            wait = window_start + MINUTE_MS - now
+            raise TooManyRequests(
+                f"at most {limit} login challenges from one address a minute; "
+                f"try again in {_seconds(wait)} s",
+                wait,
+                code="challenge_rate_exceeded",
+            )
         return wire.ChallengeReply(challenge, self.server_id, expires_at)
 
     async def _check_challenge(
@@ -404,14 +421,14 @@ class Service:
         challenge: bytes,
         signature: bytes,
         public_keys: tuple[bytes, ...],
-        client: str,
+        subjects: dict[str, int],
     ) -> None:
         """Consume the challenge (single use) and check its signature by one of the keys.
 
-        Every attempt first passes the failed-login throttle of the username and of the
-        client address (429 `login_throttled` while either must wait, even with the right
-        password, so that a guesser learns nothing during the delay); a failure counts."""
-        subjects = [throttle.user_subject(username), throttle.address_subject(client)]
+        Every attempt first passes the failed-login throttle of `subjects` (subject -> free
+        failures, the first one cleared by a success, see `_login_subjects`): 429
+        `login_throttled` while any must wait, even with the right password, so that a
+        guesser learns nothing during the delay; a failure counts."""
         await self._reserve_login_attempt(subjects)
         entry = await self.storage.take_challenge(challenge, self.clock())
         valid = (
@@ -426,14 +443,63 @@ class Service:
         verified = [_verify(key, message, signature) for key in public_keys]
         if not valid or not any(verified):
             raise Unauthorized("wrong username or password, or the login attempt expired")
-        await self.storage.forgive_login_attempt(*subjects)
+        cleared, *taken_back = subjects
+        await self.storage.forgive_login_attempt(cleared, taken_back)
 
-    async def _reserve_login_attempt(self, subjects: list[str]) -> None:
-        settings, now = self.settings, self.clock()
-        free = {
-            subjects[0]: settings.login_free_failures_per_user,
-            subjects[1]: settings.login_free_failures_per_address,
+    def _login_subjects(self, username: str, client: str, ticket: bytes) -> dict[str, int]:
+        """The subjects a login attempt counts for, with their free failures. With a valid
+        login ticket for `username`: the ticket and the address, so that nobody else's
+        failures delay a device that logged in before (R9 finding 16). Without: the
+        username from this address, the username from every address and the address."""
+        settings = self.settings
+        address = throttle.address_subject(client)
+        ticket_id = self._valid_ticket_id(username, ticket)
+        if ticket_id is not None:
+            return {
+                throttle.ticket_subject(ticket_id): settings.login_free_failures_per_user,
+                address: settings.login_free_failures_per_address,
+            }
+        return {
+            throttle.user_at_address_subject(
+                username, client
+            ): settings.login_free_failures_per_user,
+            throttle.user_subject(username): settings.login_free_failures_per_user_all_addresses,
+            address: settings.login_free_failures_per_address,
         }
+
+    def _session_subjects(self, caller: Caller, client: str) -> dict[str, int]:
+        """A password change or account deletion is made with a session: it counts for that
+        device and the address, so failures of others cannot stop it."""
+        return {
+            throttle.device_subject(caller.device_id): self.settings.login_free_failures_per_user,
+            throttle.address_subject(client): self.settings.login_free_failures_per_address,
+        }
+
+    def _ticket_mac(self, username: str, ticket_id: bytes) -> bytes:
+        return nacl.hash.blake2b(
+            frame(TICKET_CONTEXT, username.encode(), ticket_id),
+            digest_size=TICKET_MAC_BYTES,
+            key=self._prelogin_secret,
+            person=b"tj-login-ticket",
+            encoder=nacl.encoding.RawEncoder,
+        )
+
+    def _login_ticket(self, username: str) -> bytes:
+        """A new login ticket for a device that just proved the password: a random id and
+        a MAC of (username, id) by the server secret; nothing is stored."""
+        ticket_id = nacl.utils.random(TICKET_ID_BYTES)
+        return ticket_id + self._ticket_mac(username, ticket_id)
+
+    def _valid_ticket_id(self, username: str, ticket: bytes) -> bytes | None:
+        if len(ticket) != TICKET_ID_BYTES + TICKET_MAC_BYTES:
+            return None
+        ticket_id, mac = ticket[:TICKET_ID_BYTES], ticket[TICKET_ID_BYTES:]
+        return (
+            ticket_id if hmac.compare_digest(mac, self._ticket_mac(username, ticket_id)) else None
+        )
+
+    async def _reserve_login_attempt(self, free: dict[str, int]) -> None:
+        settings, now = self.settings, self.clock()
 
         def policy(counters: dict[str, tuple[int, int]]) -> int:
             return throttle.wait_ms(
@@ -441,7 +507,7 @@ class Service:
             )
 
         wait = await self.storage.reserve_login_attempt(
-            subjects, now, now - settings.login_forget_ms, policy
+            list(free), now, now - settings.login_forget_ms, policy
         )
         if wait > 0:
             raise TooManyRequests(
@@ -461,8 +527,9 @@ class Service:
             key = self._nobody_key  # fails like a wrong password, after the same work
         else:
             key = account.recovery_login_public_key if recovering else account.login_public_key
+        subjects = self._login_subjects(username, client, request.ticket)
         await self._check_challenge(
-            username, purpose, request.challenge, request.signature, (key,), client
+            username, purpose, request.challenge, request.signature, (key,), subjects
         )
         if account is None:  # unreachable: nobody holds the private half of _nobody_key
             raise Unauthorized("wrong username or password, or the login attempt expired")
@@ -484,8 +551,9 @@ class Service:
         account = await self._account(caller)
         self._check_cost(request.opslimit, request.memlimit)
         keys = (account.login_public_key, account.recovery_login_public_key)
+        subjects = self._session_subjects(caller, client)
         await self._check_challenge(
-            account.username, "password", request.challenge, request.signature, keys, client
+            account.username, "password", request.challenge, request.signature, keys, subjects
         )
         await self.storage.update_credentials(
             account.account_id,
@@ -508,7 +576,7 @@ class Service:
             request.challenge,
             request.signature,
             (account.login_public_key,),
-            client,
+            self._session_subjects(caller, client),
         )
         await self.storage.delete_account(account.account_id, account.username)
         await self.storage.publish(LiveEvent("account", (account.account_id,)))

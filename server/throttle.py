@@ -1,9 +1,16 @@
 """Pure rules for throttling failed logins and for naming the client behind a request.
 
-Failed logins are counted per **subject**: the normalized username (`user:<name>`, whether
-or not the account exists, so the answer reveals nothing) and the client address
-(`addr:<address>`, an IPv6 address counted by its /64 network, the smallest block one
-customer usually holds). After `free` failures of a subject, its next attempt waits
+Failed logins are counted per **subject**. An attempt without a login ticket counts for the
+normalized username from this client address (`user-at:<address>/<name>`: the delays a
+guesser earns fall on the guesser's address, not on the real user's), for the username from
+every address (`user:<name>`, whether or not the account exists, so the answer reveals
+nothing; a much looser limit against guessing from many addresses) and for the client
+address (`addr:<address>`, an IPv6 address counted by its /64 network, the smallest block
+one customer usually holds). An attempt that presents a valid login ticket (a device that
+logged in before) counts for that ticket (`ticket:<id>`) and the address instead, so
+others' failures never lock a known device out; a password change or account deletion,
+made with a session, counts for that device (`device:<id>`) and the address. After `free`
+failures of a subject, its next attempt waits
 `base * 2**(failures - free)` ms after the last failure, capped at `cap`; a counter is
 forgotten once its last failure is older than the forget window. No I/O here.
 """
@@ -15,6 +22,9 @@ from collections.abc import Iterable, Sequence
 
 USER_PREFIX = "user:"
 ADDRESS_PREFIX = "addr:"
+USER_AT_PREFIX = "user-at:"
+TICKET_PREFIX = "ticket:"
+DEVICE_PREFIX = "device:"
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -24,6 +34,18 @@ def user_subject(username: str) -> str:
 
 def address_subject(address: str) -> str:
     return ADDRESS_PREFIX + address
+
+
+def user_at_address_subject(username: str, address: str) -> str:
+    return f"{USER_AT_PREFIX}{address}/{username}"
+
+
+def ticket_subject(ticket_id: bytes) -> str:
+    return TICKET_PREFIX + ticket_id.hex()
+
+
+def device_subject(device_id: bytes) -> str:
+    return DEVICE_PREFIX + device_id.hex()
 
 
 def delay_ms(failures: int, free: int, base_ms: int, cap_ms: int) -> int:

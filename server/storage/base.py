@@ -219,7 +219,12 @@ class Storage(Protocol):
         journals; the records it pushed there; its devices and pending challenges."""
         ...
 
-    async def store_challenge(self, challenge: bytes, entry: Challenge) -> None: ...
+    async def store_challenge(
+        self, challenge: bytes, entry: Challenge, subject: str, window_start: int, limit: int
+    ) -> bool:
+        """In one transaction: count one request of `subject` like `count_request` and, if
+        within `limit`, store the challenge. False (and nothing written) past the limit."""
+        ...
 
     async def take_challenge(self, challenge: bytes, now: int) -> Challenge | None:
         """Remove and return a challenge (single use); also purges expired ones."""
@@ -242,8 +247,10 @@ class Storage(Protocol):
         `forgive_login_attempt` if it succeeds). Returns the wait in ms (0: go ahead)."""
         ...
 
-    async def forgive_login_attempt(self, user_subject: str, address_subject: str) -> None:
-        """A login succeeded: clear the user's counter, take back the address's one."""
+    async def forgive_login_attempt(self, cleared: str, taken_back: list[str]) -> None:
+        """A login succeeded: delete the counter of `cleared` (the username from this
+        address, the ticket or the device), take this attempt back from each of
+        `taken_back` (the username from every address, the address)."""
         ...
 
     async def count_request(self, subject: str, window_start: int, limit: int) -> bool:

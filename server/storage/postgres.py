@@ -246,8 +246,12 @@ class PostgresStorage:
             await db.execute("DELETE FROM challenges WHERE username = $1", username)
             await db.execute("DELETE FROM accounts WHERE account_id = $1", account_id)
 
-    async def store_challenge(self, challenge: bytes, entry: Challenge) -> None:
+    async def store_challenge(
+        self, challenge: bytes, entry: Challenge, subject: str, window_start: int, limit: int
+    ) -> bool:
         async with self._tx() as db:
+            if not await _count_in_window(db, subject, window_start, limit):
+                return False
             await db.execute(
                 "INSERT INTO challenges VALUES ($1, $2, $3, $4)",
                 challenge,
@@ -255,6 +259,7 @@ class PostgresStorage:
                 entry.purpose,
                 entry.expires_at,
             )
+            return True
 
     async def take_challenge(self, challenge: bytes, now: int) -> Challenge | None:
         async with self._tx() as db:
@@ -305,31 +310,22 @@ class PostgresStorage:
             )
             return 0
 
-    async def forgive_login_attempt(self, user_subject: str, address_subject: str) -> None:
+    async def forgive_login_attempt(self, cleared: str, taken_back: list[str]) -> None:
         async with self._tx() as db:
-            await db.execute("DELETE FROM login_failures WHERE subject = $1", user_subject)
-            await db.execute(
-                "DELETE FROM login_failures WHERE subject = $1 AND failures <= 1",
-                address_subject,
-            )
-            await db.execute(
-                "UPDATE login_failures SET failures = failures - 1 WHERE subject = $1 "
-                "AND failures > 0",
-                address_subject,
-            )
+            await db.execute("DELETE FROM login_failures WHERE subject = $1", cleared)
+            for subject in taken_back:
+                await db.execute(
+                    "DELETE FROM login_failures WHERE subject = $1 AND failures <= 1", subject
+                )
+                await db.execute(
+                    "UPDATE login_failures SET failures = failures - 1 WHERE subject = $1 "
+                    "AND failures > 0",
+                    subject,
+                )
 
     async def count_request(self, subject: str, window_start: int, limit: int) -> bool:
         async with self._tx() as db:
-            row = await db.fetchrow(
-                "SELECT window_start, requests FROM rate_windows WHERE subject = $1", subject
-            )
-            if row is not None and int(row[0]) == window_start and int(row[1]) >= limit:
-                return False  # refused without writing: a flood past the limit costs no write
-            used, _ = await _window(db, subject, window_start)
-            if used + 1 > limit:
-                return False
-            await _add_to_window(db, subject, 1, 0)
-            return True
+            return await _count_in_window(db, subject, window_start, limit)
 
     # --- devices ----------------------------------------------------------------------------
 
@@ -851,6 +847,22 @@ async def _free_bytes(db: asyncpg.Connection, freed: list[tuple[bytes, int]]) ->
         "UPDATE account_usage SET stored_bytes = stored_bytes - $1 WHERE account_id = $2",
         [(size, account_id) for account_id, size in freed],
     )
+
+
+async def _count_in_window(
+    db: asyncpg.Connection, subject: str, window_start: int, limit: int
+) -> bool:
+    """Count one request of `subject` in its window; False (nothing written) past `limit`."""
+    row = await db.fetchrow(
+        "SELECT window_start, requests FROM rate_windows WHERE subject = $1", subject
+    )
+    if row is not None and int(row[0]) == window_start and int(row[1]) >= limit:
+        return False  # refused without writing: a flood past the limit costs no write
+    used, _ = await _window(db, subject, window_start)
+    if used + 1 > limit:
+        return False
+    await _add_to_window(db, subject, 1, 0)
+    return True
 
 
 async def _window(db: asyncpg.Connection, subject: str, window_start: int) -> tuple[int, int]:

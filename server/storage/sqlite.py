@@ -248,12 +248,17 @@ class SQLiteStorage:
             # still holds earlier versions of the erased pages.
             await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    async def store_challenge(self, challenge: bytes, entry: Challenge) -> None:
+    async def store_challenge(
+        self, challenge: bytes, entry: Challenge, subject: str, window_start: int, limit: int
+    ) -> bool:
         async with self._write() as db:
+            if not await _count_in_window(db, subject, window_start, limit):
+                return False
             await db.execute(
                 "INSERT INTO challenges VALUES (?, ?, ?, ?)",
                 (challenge, entry.username, entry.purpose, entry.expires_at),
             )
+            return True
 
     async def take_challenge(self, challenge: bytes, now: int) -> Challenge | None:
         async with self._write() as db:
@@ -299,33 +304,22 @@ class SQLiteStorage:
             )
             return 0
 
-    async def forgive_login_attempt(self, user_subject: str, address_subject: str) -> None:
+    async def forgive_login_attempt(self, cleared: str, taken_back: list[str]) -> None:
         async with self._write() as db:
-            await db.execute("DELETE FROM login_failures WHERE subject = ?", (user_subject,))
-            await db.execute(
-                "DELETE FROM login_failures WHERE subject = ? AND failures <= 1",
-                (address_subject,),
-            )
-            await db.execute(
-                "UPDATE login_failures SET failures = failures - 1 WHERE subject = ? "
-                "AND failures > 0",
-                (address_subject,),
-            )
+            await db.execute("DELETE FROM login_failures WHERE subject = ?", (cleared,))
+            for subject in taken_back:
+                await db.execute(
+                    "DELETE FROM login_failures WHERE subject = ? AND failures <= 1", (subject,)
+                )
+                await db.execute(
+                    "UPDATE login_failures SET failures = failures - 1 WHERE subject = ? "
+                    "AND failures > 0",
+                    (subject,),
+                )
 
     async def count_request(self, subject: str, window_start: int, limit: int) -> bool:
         async with self._write() as db:
-            cursor = await db.execute(
-                "SELECT window_start, requests FROM rate_windows WHERE subject = ?", (subject,)
-            )
-            row = await cursor.fetchone()
-            await cursor.close()
-            if row is not None and int(row[0]) == window_start and int(row[1]) >= limit:
-                return False  # refused without writing: a flood past the limit costs no write
-            used, _ = await _window(db, subject, window_start)
-            if used + 1 > limit:
-                return False
-            await _add_to_window(db, subject, 1, 0)
-            return True
+            return await _count_in_window(db, subject, window_start, limit)
 
     # --- devices ----------------------------------------------------------------------------
 
@@ -830,6 +824,24 @@ async def _free_bytes(db: aiosqlite.Connection, freed: list[tuple[bytes, int]]) 
         "UPDATE account_usage SET stored_bytes = stored_bytes - ? WHERE account_id = ?",
         [(size, account_id) for account_id, size in freed],
     )
+
+
+async def _count_in_window(
+    db: aiosqlite.Connection, subject: str, window_start: int, limit: int
+) -> bool:
+    """Count one request of `subject` in its window; False (nothing written) past `limit`."""
+    cursor = await db.execute(
+        "SELECT window_start, requests FROM rate_windows WHERE subject = ?", (subject,)
+    )
+    row = await cursor.fetchone()
+    await cursor.close()
+    if row is not None and int(row[0]) == window_start and int(row[1]) >= limit:
+        return False  # refused without writing: a flood past the limit costs no write
+    used, _ = await _window(db, subject, window_start)
+    if used + 1 > limit:
+        return False
+    await _add_to_window(db, subject, 1, 0)
+    return True
 
 
 async def _window(db: aiosqlite.Connection, subject: str, window_start: int) -> tuple[int, int]:

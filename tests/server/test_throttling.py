@@ -12,11 +12,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from client_sdk import AuthError, RateLimited, wire
+from client_sdk import INSECURE_TEST_COST, AuthError, Client, RateLimited, wire
 from server.throttle import client_address, delay_ms, parse_networks
 from tests.conftest import PASSWORD, RunningServer
 from tests.server.conftest import Serve
-from tests.server.raw import Answer, RawClient, pack, plain
+from tests.server.raw import Answer, RawClient, pack, plain, signed_signup
 from tests.server.servers import login, signup
 
 WRONG = "not the password"
@@ -180,3 +180,128 @@ async def test_parallel_guesses_cannot_slip_past_the_counter(serve: Serve, tmp_p
         answers = [answer.error() for answer in await asyncio.gather(*requests)]
     assert answers.count((401, "auth_failed")) == 3
     assert answers.count((429, "login_throttled")) == 17
+
+
+def elsewhere(address: str) -> aiohttp.ClientSession:
+    """A client session whose connections come from another loopback address."""
+    connector = aiohttp.TCPConnector(force_close=True, local_addr=(address, 0))
+    return aiohttp.ClientSession(connector=connector)
+
+
+async def guess(raw: RawClient, username: str, ticket: bytes = b"") -> Answer:
+    """A login with a fresh challenge and a signature that cannot verify."""
+    reply = await raw.call("/v1/auth/challenge", wire.ChallengeRequest(username, "login"))
+    assert reply.status == 200, reply.value()
+    request = wire.LoginRequest(username, reply.value()["challenge"], bytes(64), "x", ticket)
+    return await raw.call("/v1/auth/login", request)
+
+
+async def test_a_guesser_cannot_lock_a_user_out_for_good(serve: Serve, tmp_path: Path) -> None:
+    """R9 FINDING 16: the per-username throttle applied to everyone, the owner of the
+    password included, so whoever knew a username kept its owner out of new logins for as
+    long as they liked: one wrong guess each time the delay ended (at most one request every
+    15 minutes, from another address) and the real user, trying from their own address half
+    a second later, got 429 every time. Two simulated hours here (server clock), each try
+    of the real user on a new device (no login ticket): the delays now fall on the
+    guesser's address."""
+    limits = {"login_free_failures_per_address": 10_000, "login_delay_max_ms": 900_000}
+    async with serve(**limits) as server:
+        victim = await signup(server.url, tmp_path, "victim")
+        await victim.close()
+        async with elsewhere("127.0.0.2") as session:
+            attacker = RawClient(session, server.url)
+            for _free in range(5):  # the free failures, in a burst
+                assert (await guess(attacker, "victim")).status == 401
+            started, successes, tries = server.clock.now, 0, 0
+            while server.clock.now - started < 2 * 3600 * 1000:
+                answer = await guess(attacker, "victim")
+                if answer.status == 429:
+                    server.clock.now += int(answer.headers["Retry-After"]) * 1000
+                    continue
+                server.clock.now += 500  # the real user tries half a second later
+                tries += 1
+                try:
+                    client = await login(server.url, tmp_path, "victim", device=f"d{tries}")
+                except RateLimited:
+                    continue
+                successes += 1
+                await client.close()
+        assert successes > 0, f"the real user tried {tries} times in 2 hours: always 429"
+        assert successes == tries  # never refused, in fact
+
+
+HELD = {
+    "login_free_failures_per_user": 3,
+    "login_free_failures_per_user_all_addresses": 6,
+    "login_free_failures_per_address": 1000,
+    "login_delay_base_ms": 60_000,
+    "login_delay_max_ms": 900_000,
+}
+
+
+async def hold_username(server: RunningServer, username: str) -> None:
+    """Guess `username`'s password from three other addresses until every address and the
+    username itself (over all addresses) must wait."""
+    for address in ("127.0.0.2", "127.0.0.3", "127.0.0.4"):
+        async with elsewhere(address) as session:
+            raw = RawClient(session, server.url)
+            answers = [(await guess(raw, username)).error() for _ in range(4)]
+            assert answers[-1] == (429, "login_throttled"), answers
+
+
+async def test_a_known_device_logs_in_while_guessers_from_many_addresses_hold_the_username(
+    serve: Serve, tmp_path: Path
+) -> None:
+    """Guessing from many addresses is what the looser per-username limit is for: past it,
+    a new device waits like the guessers (the documented trade-off). A device that logged
+    in before presents its login ticket, counted on its own, so it gets in, also after a
+    logout; a password change (made with a session) is not held up either."""
+    async with serve(**HELD) as server:
+        laptop = await signup(server.url, tmp_path, "ana")
+        assert (tmp_path / "ana-laptop" / "login_tickets").exists()
+        await laptop.logout()
+        await hold_username(server, "ana")
+        with pytest.raises(RateLimited) as held:
+            await attempt(server, tmp_path, "ana", PASSWORD)  # a new device, no ticket
+        assert held.value.code == "login_throttled"
+        again = await Client.login(
+            server.url,
+            "ana",
+            PASSWORD,
+            home=tmp_path / "ana-laptop",
+            minimum_cost=INSECURE_TEST_COST,
+        )
+        await again.change_password(
+            PASSWORD, "another good password", kdf_cost=INSECURE_TEST_COST,
+            minimum_cost=INSECURE_TEST_COST,
+        )  # fmt: skip
+        await again.close()
+        # Wrong passwords with a ticket are throttled too, on the ticket alone.
+        home = tmp_path / "ana-laptop"
+        for _ in range(3):
+            with pytest.raises(AuthError):
+                await Client.login(
+                    server.url, "ana", WRONG, home=home, minimum_cost=INSECURE_TEST_COST
+                )
+        with pytest.raises(RateLimited):
+            await Client.login(
+                server.url, "ana", "another good password", home=home,
+                minimum_cost=INSECURE_TEST_COST,
+            )  # fmt: skip
+
+
+async def test_a_ticket_counts_only_for_the_username_it_was_given_for(
+    serve: Serve, tmp_path: Path
+) -> None:
+    """A ticket is a MAC of (username, id) by the server's secret: one of another account,
+    or a forged or altered one, is no ticket, and the attempt counts on the username."""
+    async with serve(**HELD) as server, RawSession(server) as raw:
+        mallory = await raw.call("/v1/auth/signup", signed_signup("mallory"))
+        ticket = mallory.value()["login_ticket"]
+        assert isinstance(ticket, bytes) and len(ticket) == 48
+        await hold_username(server, "victim")
+        altered = ticket[:-1] + bytes([ticket[-1] ^ 1])
+        for presented in (ticket, altered, bytes(48), b"short"):
+            assert (await guess(raw, "victim", presented)).error() == (429, "login_throttled")
+        # Mallory's own ticket does work for mallory (a failure, but not held up).
+        assert (await guess(raw, "mallory", ticket)).error() == (401, "auth_failed")
