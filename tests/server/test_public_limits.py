@@ -15,7 +15,7 @@ from client_sdk import INSECURE_TEST_COST, Client, RateLimited
 from server.service import Settings
 from tests.conftest import PASSWORD
 from tests.server.conftest import Serve
-from tests.server.raw import RawClient, signed_signup
+from tests.server.raw import RawClient, pack, signed_signup
 
 DEFAULTS = Settings()
 SIGNUPS = {"signups_per_address_per_hour": DEFAULTS.signups_per_address_per_hour}
@@ -144,3 +144,26 @@ async def test_challenges_per_address_are_limited_with_429_and_retry_after(
         assert rows[0][0] == 2
         server.clock.now += 60_000
         assert (await raw.call("/v1/auth/challenge", body)).status == 200
+
+
+async def test_signups_are_counted_per_client_behind_a_trusted_proxy_only(
+    serve: Serve, raw_session: aiohttp.ClientSession
+) -> None:
+    """Behind a declared proxy each client (X-Forwarded-For, read from the right) has its
+    own signups; without one, a forged header does not give a prober new addresses."""
+
+    async def from_client(raw: RawClient, name: str, forwarded: str) -> tuple[int, str]:
+        headers = {"X-Forwarded-For": forwarded}
+        answer = await raw.send("/v1/auth/signup", pack(signed_signup(name)), headers=headers)
+        return (200, "") if answer.status == 200 else answer.error()
+
+    async with serve(signups_per_address_per_hour=1, trusted_proxies=("127.0.0.1",)) as server:
+        raw = RawClient(raw_session, server.url)
+        answers = [await from_client(raw, f"client{n}", f"203.0.113.{n}") for n in range(3)]
+        assert answers == [(200, "")] * 3  # one client address each
+        again = await from_client(raw, "client9", "198.51.100.7, 203.0.113.1")  # forged on the left
+        assert again == (429, "signup_throttled")
+    async with serve(signups_per_address_per_hour=1) as server:
+        raw = RawClient(raw_session, server.url)
+        answers = [await from_client(raw, f"direct{n}", f"203.0.113.{n}") for n in range(2)]
+        assert answers == [(200, ""), (429, "signup_throttled")]  # all from 127.0.0.1
