@@ -37,8 +37,8 @@ SAMPLES: dict[str, Any] = {
         device_name="laptop",
     ),
     "/v1/auth/challenge": wire.ChallengeRequest("nobody", "login"),
-    "/v1/auth/login": wire.LoginRequest("nobody", bytes(32), bytes(64), "phone"),
-    "/v1/auth/recover": wire.LoginRequest("nobody", bytes(32), bytes(64), "phone"),
+    "/v1/auth/login": wire.LoginRequest("nobody", bytes(32), bytes(64), "phone", bytes(48)),
+    "/v1/auth/recover": wire.LoginRequest("nobody", bytes(32), bytes(64), "phone", bytes(48)),
     "/v1/auth/logout": wire.Empty(),
     "/v1/account/password": wire.PasswordChangeRequest(
         bytes(32), bytes(64), bytes(16), 1, 8192, bytes(32), bytes(40)
