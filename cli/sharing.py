@@ -526,13 +526,11 @@ def shares_table(found: Iterable[ShareInfo]) -> Table:
     table = Table("journal", "member", "role", "sees", "expires")
     for s in found:
         sees = "every field" if s.fields is None else plain_list(s.fields)
-        table.add_row(
-            escape(s.journal),
-            s.member,
-            s.role,
-            escape(sees),
-            expiry_text(s.expires_at, s.expired),
-        )
+        ends = expiry_text(s.expires_at, s.expired)
+        if s.account_erased is not None:
+            sees = "nothing now"
+            ends = f"ended {output.local_time(s.account_erased)}: {s.member}'s account was erased"
+        table.add_row(escape(s.journal), s.member, s.role, escape(sees), ends)
     return table
 
 

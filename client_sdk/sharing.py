@@ -14,6 +14,7 @@ current and nobody else can change what flows into it.
 from __future__ import annotations
 
 import bisect
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -43,6 +44,9 @@ NOTE = "note"
 PROMPT = "prompt"
 
 
+ERASED_SHARES = "shares_ended_by_erasure"  # store setting: JSON list of ended shares
+
+
 @dataclass(frozen=True)
 class ShareInfo:
     """A share this account granted: the journal (`journal` name, `journal_id` hex), the member's
@@ -62,6 +66,11 @@ class ShareInfo:
     ended: tuple[str, ...] = ()
     """Journals whose wider share with this member this call ended, with a key rotation
     (narrowing a whole-journal share to some fields)."""
+    account_erased: datetime | None = None
+    """When this device found the member's account erased on the server (UTC; the server's
+    word, which can only end a share): the share ended then, the member was removed from the
+    chain and the key changed. Such rows stay
+    listed (kept on this device) so the owner is told; `expired` is True."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -74,6 +83,7 @@ class ShareInfo:
             "fields": list(self.fields) if self.fields is not None else None,
             "source": self.source,
             "ended": list(self.ended),
+            "account_erased": self.account_erased.isoformat() if self.account_erased else None,
         }
 
 
@@ -435,7 +445,9 @@ class Sharing:
                 or self.replica.chains.problem(journal_id)
             ):
                 continue
-            if self.replica.vanished(state, served):
+            gone = self.replica.vanished(state, served)
+            if gone:
+                await self._remember_erased(journal.name, journal_id, state, gone)
                 await self.replica.change_access(journal, [])
         journals = {j.journal_id: j for j in await self.store.journals()}
         names = {journal_id: j.name for journal_id, j in journals.items()}
@@ -457,7 +469,50 @@ class Sharing:
                     names.get(settings.mirror_of) if settings and settings.mirror_of else None,
                 )
             )
+        for row in await self._erased():
+            found.append(
+                ShareInfo(
+                    names.get(bytes.fromhex(row["journal_id"]), row["journal"]),
+                    row["journal_id"],
+                    row["member"],
+                    row["role"],
+                    None,
+                    True,
+                    account_erased=to_datetime(row["at"]),
+                )
+            )
         return found
+
+    async def _erased(self) -> list[dict[str, Any]]:
+        """Shares ended because the member's account was erased (store setting, JSON)."""
+        raw = await self.store.setting(ERASED_SHARES)
+        try:
+            rows = json.loads(raw) if isinstance(raw, str) else []
+        except ValueError:
+            return []
+        keys_ = {"journal", "journal_id", "member", "role", "at"}
+        return [r for r in rows if isinstance(r, dict) and keys_ <= set(r)]
+
+    async def _remember_erased(
+        self, name: str, journal_id: bytes, state: access.AccessState, handles: list[bytes]
+    ) -> None:
+        rows = await self._erased()
+        known: dict[bytes, bool] = {}
+        for handle in handles:
+            member = state.members[handle]
+            if member.who is None or not await self.replica._erased(member.who.account_id, known):
+                continue  # a member who left: the server still knows the account
+            rows.append(
+                {
+                    "journal": name,
+                    "journal_id": journal_id.hex(),
+                    "member": member.who.username,
+                    "role": member.role,
+                    "at": now_ms(),
+                }
+            )
+        async with self.store.transaction() as tx:
+            await tx.set_setting(ERASED_SHARES, json.dumps(rows))
 
     async def shared_with_me(self) -> list[SharedJournal]:
         """Journals shared with this account, and kept copies of ended shares; not those

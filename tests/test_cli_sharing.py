@@ -27,6 +27,7 @@ SHARE_KEYS = {
     "fields",
     "source",
     "ended",
+    "account_erased",
 }
 
 

@@ -118,7 +118,10 @@ async def test_other_accounts_keep_every_row_that_was_not_the_erased_accounts(
     assert after == expected
     await ben.sync()
     assert [e.body for e in await ben.entries.list("Personal")] == ["Ben's own day."]
-    assert await ben.shares.list() == []
+    # no share is left; the one with zoe stays listed as ended by her account's erasure
+    assert [
+        (s.member, s.expired, s.account_erased is not None) for s in await ben.shares.list()
+    ] == [("zoe.erased", True, True)]
     assert [s for s in await therapist.shares.with_me() if not s.share_ended] == []
     assert [j.name for j in await therapist.journals.list() if not j.share_ended] == ["Personal"]
 
