@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import NoReturn
 
 import click
 from rich.table import Table
@@ -85,11 +86,14 @@ def measure_take(
     """
     chosen = find_instrument(name)
     if answers is None:
-        answers, difficulty = ask(
-            chosen,
-            interactive_difficulty=difficulty is None,
-            safety_message=lambda: home.run(lambda client: client.safety.message(journal_name)),
-        )
+        try:
+            answers, difficulty = ask(
+                chosen,
+                interactive_difficulty=difficulty is None,
+                safety_message=lambda: home.run(lambda client: client.safety.message(journal_name)),
+            )
+        except Stopped as stop:
+            stopped(home, chosen, stop.answers, journal_name)
 
     async def work(client: Client) -> tuple[Taken, list[str], str]:
         unseen = [
@@ -138,6 +142,60 @@ def measure_take(
     output.message(note)
 
 
+class Stopped(Exception):
+    """The client stopped the questionnaire (Ctrl-C, end of input) after `answers`."""
+
+    def __init__(self, answers: list[int]) -> None:
+        super().__init__("stopped")
+        self.answers = answers
+
+
+def stopped(home: Home, chosen: Instrument, answers: list[int], journal: str | None) -> NoReturn:
+    """Nothing is saved of a stopped questionnaire (with missing answers it has no valid
+    score) and the client is told so; if a safety item was answered above 0, the message was
+    shown already and a flag is sealed for the therapist all the same when the client opted
+    in (a safety event without a score), then sent if the server is reachable. Exit 1."""
+    what = f"{len(answers)} of {len(chosen.items)} answers" if answers else "no answers yet"
+    output.message(
+        f"\nStopped: nothing was saved of this {chosen.name} ({what}; a {chosen.name} without "
+        "every answer has no valid score)."
+    )
+    positive = [n for n in chosen.safety_items if n <= len(answers) and answers[n - 1] > 0]
+    if positive:
+        item = positive[0]
+
+        async def seal(client: Client) -> tuple[list[str], str | None, bool]:
+            response = await client.safety.respond_to_answer(
+                chosen.id, item, answers[item - 1], journal=journal
+            )
+            if response.flag_id is None:
+                return [], None, False
+            await sync_note(client)
+            return (
+                response.flagged_to,
+                response.flag_id,
+                await client.safety.waiting(response.flag_id),
+            )
+
+        output.message(
+            "Your answers were not saved. The safety message above still applies: please act "
+            "on it now."
+        )
+        flagged_to, flag_id, waiting = home.run(seal)
+        if flag_id is not None:
+            members = ", ".join(flagged_to)
+            output.message(
+                f"Because you chose to, a safety flag was sealed for {members} without a score."
+            )
+            if waiting:
+                output.message(
+                    f"The safety flag has NOT left this device yet (no connection): {members} "
+                    "will see it only after this device syncs. Do not count on it: call "
+                    "someone now."
+                )
+    raise click.exceptions.Exit(1)
+
+
 def ask(
     chosen: Instrument,
     interactive_difficulty: bool,
@@ -176,13 +234,7 @@ def ask(
                 click.echo(f"   Give one of {', '.join(allowed)}, or Enter to skip.", err=True)
             difficulty = int(given) if given.strip() else None
     except click.Abort:
-        if shown:
-            click.echo(
-                "\nYour answers were not saved. The safety message above still applies: "
-                "please act on it now.",
-                err=True,
-            )
-        raise
+        raise Stopped(answers) from None
     click.echo(f"\n{chosen.attribution}\n", err=True)
     return answers, difficulty
 

@@ -10,8 +10,9 @@ Documents (protocol.md, "Documents"), each sealed and signed like every record:
 - `crisis_line` (written by an annotating member, i.e. a therapist): map `fields` with `text`
   and `created_at`. Shown when the client set no crisis line of their own.
 - `safety_flag` (written by the owner when a safety item, PHQ-9 item 9, is answered above 0
-  in a journal whose plan has `share_flags`): `result_id` (hex), `measure`, `item`,
-  `answer`, `raised_at`.
+  in a journal whose plan has `share_flags`): `result_id` (hex, or "" when the client
+  stopped the questionnaire after the safety item: a safety event without a score),
+  `measure`, `item`, `answer`, `raised_at`.
 - `safety_ack` (written by an annotating member): `flag_id` (hex), `acknowledged_at`. The
   author is known from the record signature, so the client sees who read the flag and when.
 
@@ -93,7 +94,7 @@ class SafetyFlag:
     journal: str
     journal_id: str
     owner: str
-    result_id: str
+    result_id: str  # "" when the questionnaire was stopped after the safety item: no score
     measure: str
     item: int
     answer: int
@@ -227,7 +228,9 @@ def crisis_line_view(document: Document) -> tuple[int, str] | None:
 
 
 def flag_view(document: Document, journal: str, journal_id: str, owner: str) -> SafetyFlag | None:
-    result_id, measure = _text(document.field("result_id")), _text(document.field("measure"))
+    raw_result = document.field("result_id")
+    result_id = raw_result if isinstance(raw_result, str) else None  # "": no result (stopped)
+    measure = _text(document.field("measure"))
     item, answer = _number(document.field("item")), _number(document.field("answer"))
     if result_id is None or measure is None or item is None or answer is None:
         return None

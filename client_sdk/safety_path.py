@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 from client_sdk import keys
 from client_sdk.documents import Document
-from client_sdk.errors import AccessError, NotFound
+from client_sdk.errors import AccessError, InvalidInput, NotFound
 from client_sdk.models import now_ms, to_datetime
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.results import MeasureResult
@@ -45,6 +45,7 @@ from client_sdk.safety import (
     plan_view,
 )
 from client_sdk.scoring import builtin_instruments
+from client_sdk.scoring import instrument as find_instrument
 from client_sdk.store import LocalJournal, StoredDocument
 
 LocalJournalOf = Callable[[str | None], Awaitable[LocalJournal]]
@@ -207,6 +208,43 @@ class SafetyPath:
         plan = await self.plan(journal)
         text = plan.plan if plan.plan.strip() else await self._any_plan_text()
         return message_lines(plan.emergency_number, await self.crisis_line(journal), text, [])
+
+    async def respond_to_answer(
+        self, measure: str, item: int, answer: int, *, journal: str | None = None
+    ) -> SafetyResponse:
+        """For a questionnaire the client stopped after answering a safety item (`item`,
+        numbered from 1) of `measure` above 0: no result exists (a PHQ-9 with missing answers
+        has no valid total), but if the client opted in for `journal` (default Personal) and
+        owns it, a flag is sealed for its members all the same, with `result_id` "" (a
+        safety event without a score). Returns the message (as `respond` does) and to whom
+        the flag was sealed. An app asking item by item calls it when the client stops after
+        such an answer (after showing `message` at once); when the client finishes, it calls
+        `respond` with the result instead. Works offline (see `waiting`).
+
+        Raises InvalidInput when `item` is not a safety item of `measure` or `answer` is not
+        an answer above 0; NotFound for an unknown journal; RollbackError (an IntegrityError)
+        while the journal's access chain on this device is rolled back or unverified (only
+        when a flag is to be sealed)."""
+        chosen = find_instrument(measure)
+        if item not in chosen.safety_items:
+            raise InvalidInput(f"item {item} of {chosen.name} is not a safety item")
+        if answer <= 0 or answer not in {o.value for o in chosen.options}:
+            raise InvalidInput(f"{answer} is not an answer above 0 to item {item}")
+        local = await self._local_journal(journal)
+        key = local.journal_id.hex()
+        plan = await self.plan(key)
+        text = plan.plan if plan.plan.strip() else await self._any_plan_text()
+        flagged_to: list[str] = []
+        flag_id = None
+        if plan.share_flags and local.role == "owner":
+            flagged_to = await self._members(local)
+            if flagged_to:
+                document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_FLAG)
+                update = flag_update(document, "", chosen.id, item, answer, now_ms())
+                await self._replica.commit(local, document, update)
+                flag_id = document.doc_id.hex()
+        lines = message_lines(plan.emergency_number, await self.crisis_line(key), text, flagged_to)
+        return SafetyResponse(lines, flagged_to, flag_id)
 
     async def waiting(self, flag_id: str) -> bool:
         """Whether the safety flag `flag_id` (as `SafetyResponse.flag_id` gives it) still
