@@ -30,7 +30,7 @@ from client_sdk.caseload_html import render_caseload
     type=click.IntRange(1, 365),
     default=DEFAULT_QUIET_DAYS,
     show_default=True,
-    help="Flag a client with no entry for this many days.",
+    help="Flag a client with no shared entry for this many days.",
 )
 @click.option(
     "--mood-drop",

@@ -8,7 +8,13 @@ scoring.compare); goals with their last check-in; overdue assignments; the lates
 flags: an unacknowledged safety flag, no entry for `quiet_days` days, a mood drop of at least
 `mood_drop` points, a reliable deterioration, a latest score in its instrument's highest band
 (PHQ-9 "severe" 20-27, GAD-7 "severe" 15-21, PCL-5 at or above the provisional cut-point;
-bands from client_sdk/data/instruments/), overdue assignments, and a share that ended.
+bands from client_sdk/data/instruments/), a latest result whose safety item (PHQ-9 item 9)
+was answered above 0 (seen only when the client shared the answers), overdue assignments, and
+a share that ended.
+
+Everything counts what the client shared with this therapist, and only that: "last entry" and
+"no shared entry for N days" are about the entries the therapist can read; a client who shares
+scores only, or single items, may write every day in journals not shared.
 
 Rows needing attention come first: an unacknowledged safety flag before anything else, then
 by the number of other flags, then by name.
@@ -18,7 +24,7 @@ an entry's day is the day in the UTC offset it was written in (protocol.md 5, `u
 insights.entry_day, as streaks count), and "today" is today in the offset of the client's
 latest entry that has one (without any: the zone of `now`). "This week" is today and the 6
 days before; the mood trend compares the last 28 days (today included) with the 28 before;
-"no entry for N days" counts days from the last entry's day to today.
+"no shared entry for N days" counts days from the last shared entry's day to today.
 """
 
 from __future__ import annotations
@@ -290,11 +296,15 @@ def caseload_row(
             flags.append(f"{line.result.name} reliable deterioration")
         if _in_top_band(line.result):
             flags.append(f"{line.result.name} {line.result.band}")
+        if line.result.safety_concern:  # answers shared: the score-level fact is readable
+            flags.append(f"{line.result.name} item 9 answered above 0")
     if not share_ended and change is not None and change <= -mood_drop:
         flags.append(f"mood down {abs(change):.1f}")
     quiet = max(0, (today - max(days)).days) if days else None
     if not share_ended and (quiet is None or quiet >= quiet_days):
-        flags.append("no entries yet" if quiet is None else f"no entry for {quiet} days")
+        flags.append(
+            "no shared entries yet" if quiet is None else f"no shared entry for {quiet} days"
+        )
     if overdue:
         flags.append(f"{len(overdue)} overdue")
     if ended_journals and not share_ended:

@@ -62,7 +62,7 @@ def row(client: str, entries: list[FakeEntry], **extra: object) -> object:
 
 def test_flags_name_quiet_clients_mood_drops_and_reliable_deterioration() -> None:
     quiet = row("bo", [FakeEntry(days_ago(9), 5)])
-    assert quiet.flags == ("no entry for 9 days",)  # type: ignore[attr-defined]
+    assert quiet.flags == ("no shared entry for 9 days",)  # type: ignore[attr-defined]
     drop = row("cy", [FakeEntry(days_ago(1), 3), FakeEntry(days_ago(30), 5)])
     assert drop.flags == ("mood down 2.0",)  # type: ignore[attr-defined]
     worse = row("di", [FakeEntry(days_ago(1), 5)], results=[phq9(5, 20, "a"), phq9(12, 1, "b")])
@@ -123,7 +123,7 @@ def test_no_entry_for_n_days_counts_the_clients_calendar_days() -> None:
     last = FakeEntry(local(HONOLULU, 2026, 11, 23, 23, 0), 6, utc_offset=HONOLULU)
     assert (NOW - last.created_at).days == 6
     quiet = row("bo", [last])
-    assert quiet.flags == ("no entry for 7 days",)  # type: ignore[attr-defined]
+    assert quiet.flags == ("no shared entry for 7 days",)  # type: ignore[attr-defined]
     assert row("bo", [last]).entries_this_week == 0  # type: ignore[attr-defined]
 
 
@@ -261,3 +261,17 @@ def test_a_brief_keeps_a_positive_safety_item_and_every_score_of_its_period() ->
     quiet = compute_brief([], [low], [], [], now=NOW, days=14)
     assert quiet.safety_items == [] and "Safety:" not in quiet.text()
     assert "All results in the period" not in quiet.text()  # the one score is already listed
+
+
+def test_phq9_item_9_above_0_is_a_reason_for_attention_only_when_the_answers_are_readable() -> None:
+    today = [FakeEntry(days_ago(0), 5)]
+
+    def result(answers: tuple[int, ...] | None, concern: bool) -> MeasureResult:
+        return MeasureResult(
+            "r", "ana/P", "00", "phq9", "PHQ-9", 1, 9, "mild", days_ago(1), answers, None, concern
+        )
+
+    positive = result((1, 1, 1, 1, 1, 1, 1, 1, 1), True)
+    assert row("ana", today, results=[positive]).flags == ("PHQ-9 item 9 answered above 0",)  # type: ignore[attr-defined]
+    assert row("ana", today, results=[result((1,) * 8 + (0,), False)]).flags == ()  # type: ignore[attr-defined]
+    assert row("ana", today, results=[result(None, False)]).flags == ()  # type: ignore[attr-defined]
