@@ -184,7 +184,7 @@ def flags_table(flags: list[SafetyFlag]) -> Table:
                 output.short_id(flag.id),
                 output.local_time(flag.raised_at),
                 flag.owner + (" (share ended)" if flag.share_ended else ""),
-                flag.measure,
+                flag.measure if flag.result_id else f"{flag.measure} (no score)",
                 str(flag.item),
                 str(flag.answer),
                 ", ".join(f"{a.by} {output.local_time(a.at)}" for a in flag.acknowledged)

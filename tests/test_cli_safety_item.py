@@ -47,6 +47,8 @@ async def test_input_ending_after_item_9_still_shows_the_message_and_seals_the_f
     [flag] = await drsmith.json("safety", "flags")
     assert (flag["owner"], flag["measure"], flag["item"], flag["answer"]) == ("ben", "phq9", 9, 3)
     assert flag["result_id"] == ""  # a safety event without a score
+    table = (await drsmith.ok("safety", "flags")).stdout
+    assert "(no" in table and "score)" in table  # "phq9 (no score)", wrapped in 80 columns
 
 
 async def test_the_message_shows_at_item_9_and_the_finished_result_is_linked_to_that_one_flag(
