@@ -25,6 +25,7 @@ from client_sdk.caseload import EntryLike, GoalLike, latest_scores, mood_trend, 
 from client_sdk.documents import ENTRY, Document, entry_view
 from client_sdk.models import to_datetime
 from client_sdk.results import MeasureResult
+from client_sdk.safety import SafetyFlag
 from client_sdk.schedule import COMPLETIONS, HomeworkEntry
 from client_sdk.scoring import builtin_instruments
 
@@ -128,8 +129,10 @@ class Brief:
     JSON-ready dicts; every result taken in the period, oldest first (`results`: measure,
     name, score, band, taken_at), and each safety item answered above 0 in the period
     (`safety_items`: measure, name, item, answer, answer label, taken_at), so a positive
-    PHQ-9 item 9 is not hidden by a later, lower score. `text()` is what the client reads
-    before sharing it."""
+    PHQ-9 item 9 is not hidden by a later, lower score; the safety flags raised in the period
+    (`safety_flags`: measure, item, raised_at, scored (False for a questionnaire stopped after
+    the safety item), acknowledged: each by and at), since a stopped questionnaire leaves a
+    flag and no result. `text()` is what the client reads before sharing it."""
 
     period_start: datetime
     period_end: datetime
@@ -144,6 +147,7 @@ class Brief:
     to_discuss: list[dict[str, Any]]
     results: list[dict[str, Any]] = field(default_factory=list)
     safety_items: list[dict[str, Any]] = field(default_factory=list)
+    safety_flags: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -160,6 +164,7 @@ class Brief:
             "to_discuss": self.to_discuss,
             "results": self.results,
             "safety_items": self.safety_items,
+            "safety_flags": self.safety_flags,
         }
 
     def text(self) -> str:
@@ -187,6 +192,17 @@ class Brief:
                 f"Safety: {item['name']} item {item['item']} answered {item['answer']} "
                 f"({item['label']}) on {when}"
             )
+        for flag in self.safety_flags:
+            when = datetime.fromisoformat(flag["raised_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
+            seen = ", ".join(
+                f"{a['by']} on {datetime.fromisoformat(a['at']).astimezone().strftime('%Y-%m-%d')}"
+                for a in flag["acknowledged"]
+            )
+            stopped = "" if flag["scored"] else " (questionnaire stopped after it: no score)"
+            lines.append(
+                f"Safety flag raised on {when}{stopped}: "
+                + (f"acknowledged by {seen}" if seen else "not acknowledged yet")
+            )
         if len(self.results) > len(self.scores):
             taken = "; ".join(
                 f"{r['name']} {r['score']} "
@@ -213,6 +229,7 @@ def compute_brief(
     now: datetime,
     days: int = DEFAULT_DAYS,
     marked: Sequence[DiscussItem] = (),
+    flags: Sequence[SafetyFlag] = (),
 ) -> Brief:
     start = now - timedelta(days=days)
     in_period = [e for e in entries if start <= e.created_at <= now]
@@ -264,6 +281,17 @@ def compute_brief(
             for r in taken
         ],
         [item for r in taken for item in _safety_items(r)],
+        [
+            {
+                "measure": f.measure,
+                "item": f.item,
+                "raised_at": f.raised_at.isoformat(),
+                "scored": bool(f.result_id),
+                "acknowledged": [{"by": a.by, "at": a.at.isoformat()} for a in f.acknowledged],
+            }
+            for f in sorted(flags, key=lambda f: (f.raised_at, f.id))
+            if start <= f.raised_at <= now
+        ],
     )
 
 

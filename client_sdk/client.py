@@ -158,6 +158,7 @@ class Client:
             self.goals.list,
             self.measures,
             self.homework,
+            self.safety.flags,
         )
         self.caseload = Caseload(
             self.replica,

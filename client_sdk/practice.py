@@ -46,12 +46,14 @@ from client_sdk.goals import Goal
 from client_sdk.measures import Measures
 from client_sdk.models import Entry, now_ms
 from client_sdk.replica import REVOKED, Replica, stored_document
+from client_sdk.safety import SafetyFlag
 from client_sdk.safety_path import SafetyPath
 from client_sdk.sharing import ShareInfo, Sharing
 from client_sdk.store import LocalJournal, StoredDocument
 
 EntriesOf = Callable[[str | None], Awaitable[list[Entry]]]
 GoalsOf = Callable[[str | None], Awaitable[list[Goal]]]
+FlagsOf = Callable[[str | None], Awaitable[list[SafetyFlag]]]
 DEFAULT_BRIEF_DAYS_SHARED = 14
 
 
@@ -67,6 +69,7 @@ class Briefs:
         goals: GoalsOf,
         measures: Measures,
         homework: Homework,
+        flags: FlagsOf | None = None,
     ) -> None:
         self._replica = replica
         self._sharing = sharing
@@ -74,6 +77,7 @@ class Briefs:
         self._goals = goals
         self._measures = measures
         self._homework = homework
+        self._flags = flags
 
     async def prepare(self, *, days: int = DEFAULT_DAYS, now: datetime | None = None) -> Brief:
         """The digest of the last `days` days over the journals this account owns: mood trend,
@@ -94,8 +98,9 @@ class Briefs:
         homework = [h for h in await self._homework.entries() if h.journal_id in owned]
         moment = now or datetime.now().astimezone()
         marked = await self.to_discuss()
+        flags = [f for f in await self._flags(None) if f.journal_id in owned] if self._flags else []
         return compute_brief(
-            entries, results, goals, homework, now=moment, days=days, marked=marked
+            entries, results, goals, homework, now=moment, days=days, marked=marked, flags=flags
         )
 
     async def mark_to_discuss(self, item_id: str, to_discuss: bool = True) -> DiscussItem | None:

@@ -91,3 +91,21 @@ async def test_gad7_difficulty_question_is_skipped_with_enter_and_stopping_there
     assert "Give one of 0, 1, 2, 3, or Enter to skip." in wrong_then_skip.stderr
     [taken] = await ana.json("measure", "list")
     assert (taken["score"], taken["unscored"]) == (5, None)
+
+
+async def test_the_brief_lists_the_flag_of_a_stopped_questionnaire_and_who_acknowledged_it(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ben, drsmith = await opted_in(live_server, tmp_path)
+    assert (await ben.tj("measure", "take", "phq9", input=EIGHT + "2\n")).exit_code == 1
+    await drsmith.ok("sync")
+    [flag] = await drsmith.json("safety", "flags")
+    await drsmith.ok("safety", "ack", flag["id"][:8])
+    await ben.ok("sync")
+    shown = await ben.ok("brief", "drsmith", input="n\n")
+    text = " ".join(shown.stdout.split())
+    assert "(questionnaire stopped after it: no score): acknowledged by drsmith" in text
+    shared = await ben.json("brief", "drsmith", "--yes")
+    [raised] = shared["brief"]["safety_flags"]
+    assert (raised["scored"], raised["item"]) == (False, 9)
+    assert [a["by"] for a in raised["acknowledged"]] == ["drsmith"]
