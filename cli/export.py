@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from cli import output
 from cli.main import Home, cli, json_option, pass_home, sync_note
+from cli.progress import UPLOAD_WAIT_S, ProgressBar
 from client_sdk import Client, ImportReport
 
 BAR_AFTER_S = 0.5  # an import that ends sooner shows only its summary
@@ -196,7 +197,8 @@ async def import_file(
             )
         else:
             report = await client.archive.import_json(data, progress=bar)
-    return report, await sync_note(client)
+    with ProgressBar() as sync_bar:  # a large import may wait for the server's upload limit
+        return report, await sync_note(client, UPLOAD_WAIT_S, sync_bar)
 
 
 def import_summary(report: ImportReport) -> str:

@@ -31,6 +31,7 @@ from client_sdk import (
     TJError,
 )
 from client_sdk.account import check_password
+from client_sdk.sync import Progress
 
 APP_NAME = "therapy-journal"
 OFFLINE_NOTE = "saved locally; will sync when the server is reachable"
@@ -660,10 +661,14 @@ async def journals_and_username(client: Client) -> tuple[list[Journal], str]:
     return await client.journals.list(), client.username
 
 
-async def sync_note(client: Client) -> str:
-    """Try to sync after a local change; a failure never undoes the change."""
+async def sync_note(
+    client: Client, max_upload_wait: float = 0.0, progress: Progress | None = None
+) -> str:
+    """Try to sync after a local change; a failure never undoes the change. The server's
+    upload limit is waited for up to `max_upload_wait` seconds (none after one change: the
+    note says when the next sync uploads it)."""
     try:
-        report = await client.sync()
+        report = await client.sync(progress, max_upload_wait=max_upload_wait)
     except NetworkError:
         return OFFLINE_NOTE
     except TJError as error:
@@ -675,6 +680,9 @@ async def sync_note(client: Client) -> str:
         )
     if report.problems:
         return f"synced; {len(report.problems)} record(s) failed verification: see `tj sync`"
+    if report.upload_limit is not None:
+        text = output.upload_limit_text(report.upload_limit)
+        return f"kept on this device, not all uploaded yet: {text[0].lower()}{text[1:-1]}"
     return "synced"
 
 

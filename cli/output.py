@@ -17,7 +17,8 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
-from client_sdk import DeviceInfo, Entry, Journal, SyncReport
+from client_sdk import DeviceInfo, Entry, Journal, SyncReport, UploadLimit
+from client_sdk.upload_limit import describe as describe_upload_limit
 
 SHORT_ID = 12  # hex digits shown in tables; any unique prefix of 4 or more is accepted back
 
@@ -208,7 +209,15 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "erased": report.to_dict()["erased"],
         "rollbacks": list(report.rollbacks),
         "news": [news.to_dict() for news in report.news],
+        "upload_limit": report.upload_limit.to_dict() if report.upload_limit else None,
     }
+
+
+def upload_limit_text(limit: UploadLimit) -> str:
+    """Why changes wait on this device, and from when (local time) the next sync uploads."""
+    # Local time to the second: retry_at is never more than upload_limit.MAX_ONE_WAIT_S away.
+    text = describe_upload_limit(limit, limit.retry_at.astimezone().strftime("%H:%M:%S"))
+    return text[0].upper() + text[1:] + "."
 
 
 def sync_text(report: SyncReport) -> str:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from types import TracebackType
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 
+from cli import output
 from client_sdk import Client, SyncProgress, SyncReport
 
 BAR_AFTER_S = 0.5  # a sync that ends sooner shows only its summary line
+UPLOAD_WAIT_S = 600.0
+"""How long, in all, `tj sync` and `tj import` wait for the server's per-account upload limit
+(10 minutes: about 200,000 changes at the server's default of 20,000 a minute)."""
 
 
 class ProgressBar:
@@ -20,10 +25,25 @@ class ProgressBar:
         self._started = time.monotonic()
         self._progress: Progress | None = None
         self._task: TaskID | None = None
+        self._announced: datetime | None = None
+
+    def _say(self, text: str) -> None:
+        if self._progress is not None:
+            self._progress.console.print(text, highlight=False, markup=False)
+        else:
+            output.message(text)
 
     def __call__(self, state: SyncProgress) -> None:
+        if state.waiting_until is not None and state.waiting_until != self._announced:
+            self._announced = state.waiting_until
+            self._say(
+                "The server limits how fast one account can upload: "
+                f"{state.to_push - state.pushed:,} change(s) wait; uploading again at "
+                f"{state.waiting_until.astimezone():%H:%M:%S} (Ctrl-C stops: nothing is lost, "
+                "the next `tj sync` goes on)"
+            )
         if self._progress is None:
-            if time.monotonic() - self._started < BAR_AFTER_S:
+            if time.monotonic() - self._started < BAR_AFTER_S and state.waiting_until is None:
                 return
             self._progress = Progress(
                 TextColumn("{task.description}"),
@@ -38,6 +58,11 @@ class ProgressBar:
         push_share = state.pushed / state.to_push if state.to_push else 1.0
         done = 50 * push_share + 50 * state.pull_fraction
         description = f"pushed {state.pushed}/{state.to_push}, pulling"
+        if state.waiting_until is not None:
+            description = (
+                f"pushed {state.pushed}/{state.to_push}, upload limit: waiting until "
+                f"{state.waiting_until.astimezone():%H:%M:%S}"
+            )
         self._progress.update(self._task, completed=done, description=description)
 
     def __enter__(self) -> ProgressBar:
@@ -53,7 +78,8 @@ class ProgressBar:
             self._progress.stop()
 
 
-async def sync_once(client: Client) -> SyncReport:
-    """One sync, with the bar if it runs long."""
+async def sync_once(client: Client, max_upload_wait: float = UPLOAD_WAIT_S) -> SyncReport:
+    """One sync, with the bar if it runs long; it waits for the server's upload limit up to
+    `max_upload_wait` seconds in all, saying so (see Client.sync)."""
     with ProgressBar() as bar:
-        return await client.sync(bar)
+        return await client.sync(bar, max_upload_wait=max_upload_wait)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import partial
 
 import click
 
 from cli import output
 from cli.main import Home, cli, json_option, pass_home
-from cli.progress import sync_once
+from cli.progress import UPLOAD_WAIT_S, sync_once
 from client_sdk import Client, SyncReport
 from client_sdk.sync import describe_gap
 
@@ -48,6 +49,8 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
         )
     for rollback in report.rollbacks:
         output.message(f"Warning: nothing is sent for this journal until it is fixed: {rollback}")
+    if report.upload_limit is not None:
+        output.message(f"Notice: {output.upload_limit_text(report.upload_limit)}")
 
 
 async def watch(client: Client, as_json: bool) -> None:
@@ -66,6 +69,7 @@ async def watch(client: Client, as_json: bool) -> None:
             or report.withheld
             or report.erased
             or report.rollbacks
+            or report.upload_limit
         ):
             show_report(report, as_json, one_line=True)
 
@@ -77,9 +81,17 @@ async def watch(client: Client, as_json: bool) -> None:
     is_flag=True,
     help="Stay connected and sync whenever a journal changes, until interrupted.",
 )
+@click.option(
+    "--max-wait",
+    type=click.FloatRange(min=0),
+    default=UPLOAD_WAIT_S,
+    show_default=True,
+    help="Seconds to wait in all for the server's per-account upload limit before "
+    "stopping (what is left uploads at the next sync); 0 never waits.",
+)
 @json_option
 @pass_home
-def sync(home: Home, keep_watching: bool, as_json: bool) -> None:
+def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> None:
     """Send local changes and fetch new ones from the server.
 
     A long sync shows a progress bar; every sync ends with one summary line in
@@ -90,6 +102,13 @@ def sync(home: Home, keep_watching: bool, as_json: bool) -> None:
     some, or shows this device a frozen view), a warning names the journal,
     device and missing records, and the exit status is 3; also when the server
     stopped sending records before the end of a journal (the pull is incomplete).
+
+    The server limits how many changes one account may upload per minute (20,000
+    by default). A sync with more waiting (a long time offline, a large import)
+    uploads what the server takes, waits as it asks (showing how long; at most
+    --max-wait seconds in all, and never more than 2 minutes at once), and
+    otherwise stops and says how many changes wait and from when the next sync
+    uploads them. Nothing is lost; the exit status stays 0.
 
     \b
     Examples:
@@ -103,7 +122,7 @@ def sync(home: Home, keep_watching: bool, as_json: bool) -> None:
         except KeyboardInterrupt:
             output.message("stopped watching")
         return
-    report = home.run(sync_once)
+    report = home.run(partial(sync_once, max_upload_wait=max_wait))
     show_report(report, as_json)
     if report.withheld or report.incomplete:
         raise SystemExit(WITHHELD_EXIT)

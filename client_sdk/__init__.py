@@ -57,6 +57,7 @@ from client_sdk.store import Problem
 from client_sdk.sync import Arrival, News, SetAside, SyncProgress, SyncReport
 from client_sdk.templates import Template, TemplateField
 from client_sdk.transport import RetryPolicy
+from client_sdk.upload_limit import UploadLimit
 from client_sdk.withholding import Gap
 
 __all__ = [
@@ -149,6 +150,7 @@ __all__ = [
     "DayMood",
     "Trend",
     "WeekdayStat",
+    "UploadLimit",
     "TJError",
     "Taken",
     "Template",

@@ -66,6 +66,7 @@ from client_sdk.store import LocalJournal, Problem, Store
 from client_sdk.sync import Progress, SyncReport
 from client_sdk.tickets import load_ticket, save_ticket
 from client_sdk.transport import RetryPolicy, Transport
+from client_sdk.upload_limit import DEFAULT_WAIT_S as DEFAULT_UPLOAD_WAIT_S
 
 LAST_SYNCED = "last_synced_at"  # settings row: ms since the epoch (UTC) of the last sync
 
@@ -418,6 +419,7 @@ class Client:
         *,
         strict: bool = False,
         retry: RetryPolicy | None = None,
+        max_upload_wait: float = DEFAULT_UPLOAD_WAIT_S,
     ) -> SyncReport:
         """Push the outbox, then pull new records of every journal until up to date.
 
@@ -432,12 +434,19 @@ class Client:
         also when the pull is incomplete (`SyncReport.incomplete`).
         `retry` replaces the transport's RetryPolicy for this sync only (`NO_RETRY`: one
         try, for an app that shows what it has at once when the server is down).
+        The server limits how many records one account may write per minute (protocol.md
+        2.7); past it (HTTP 429 `write_rate_exceeded`) the push waits as the server asks,
+        `max_upload_wait` seconds in all (default 30; 0 never waits), each wait at most
+        upload_limit.MAX_ONE_WAIT_S (120 s: a longer Retry-After is not believed); then it
+        stops, the rest stays in the outbox, the pull goes on, and `SyncReport.upload_limit`
+        says how many changes wait and from when (the next sync goes on). While it waits,
+        `progress` gets a SyncProgress with `waiting_until` set.
         A sync that completes is remembered: see `last_synced()`.
         """
         saved = self.transport.retry
         self.transport.retry = retry or saved
         try:
-            report = await self.replica.sync(progress)
+            report = await self.replica.sync(progress, max_upload_wait)
         finally:
             self.transport.retry = saved
         moved = await self.store.put_setting(LAST_SYNCED, now_ms())

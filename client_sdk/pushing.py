@@ -13,6 +13,12 @@ the server's error code:
   quota refuses a record on its own, the rest of the outbox is set aside without asking: it
   pushed what fitted, and every further record would cost a call to be refused.
 
+A 429 (the server's write-rate limit, `write_rate_exceeded`) is not a refusal: the push waits
+as the server asks and pushes the same batch again, within the bounds of `UploadWaits`
+(upload_limit.py); once those are spent it stops, the rest stays in the outbox for the next
+sync, and `SyncReport.upload_limit` says how many changes wait and from when the server takes
+more.
+
 A record set aside moves from the outbox to the store's `set_aside` table (nothing written is
 lost; `Client.set_aside()` lists it, `Client.retry_set_aside()` puts it back), and so do the
 later changes of the same document, which would reach other devices without the change they
@@ -21,6 +27,7 @@ build on. Each record set aside is reported once, in `SyncReport.set_aside`.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,11 +36,25 @@ from typing import Any
 from client_sdk import sync as sync_plan
 from client_sdk import wire
 from client_sdk.documents import Document
-from client_sdk.errors import IntegrityError, TJError
+from client_sdk.errors import IntegrityError, RateLimited, TJError
 from client_sdk.models import now_ms, to_datetime
 from client_sdk.store import LocalJournal, SeenRecord, Store
 from client_sdk.sync import OutboxRecord, ProgressTracker, SetAside, SyncReport
 from client_sdk.transport import Transport
+from client_sdk.upload_limit import Sleep, UploadWaits
+
+
+async def wait_out(seconds: float) -> None:
+    """How a push waits for the server's write-rate limit, unless told otherwise."""
+    await asyncio.sleep(seconds)
+
+
+class _Stopped(Exception):
+    """The server's write-rate limit outlasted this sync's waits."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 class Pusher:
@@ -47,8 +68,12 @@ class Pusher:
         report: SyncReport,
         tracker: ProgressTracker,
         unsafe: Callable[[OutboxRecord], str | None] = lambda record: None,
+        waits: UploadWaits | None = None,
+        sleep: Sleep | None = None,
     ) -> None:
         self._store = store
+        self._waits = waits if waits is not None else UploadWaits(0.0)
+        self._sleep = sleep
         self._unsafe = unsafe
         self.held: dict[bytes, str] = {}
         """journal id -> why records of it were kept in the outbox, unpushed (`unsafe`)."""
@@ -62,12 +87,20 @@ class Pusher:
 
     async def push(self) -> None:
         """Push every batch. A record for which `unsafe` gives a reason stays in the outbox,
-        unpushed, with every later record of its journal; `held` says why."""
-        outbox = await self._store.outbox()
-        if not outbox:
+        unpushed, with every later record of its journal; `held` says why. Once the
+        server's write-rate limit outlasts the waits allowed, the push stops and
+        `SyncReport.upload_limit` says so."""
+        if not await self._store.outbox_size():
             return
         self._blocked = await self._store.set_aside_documents()
-        for batch in sync_plan.push_batches(outbox):
+        try:
+            await self._push_all()
+        except _Stopped as stopped:
+            waiting = await self._store.outbox_size()
+            self._report.upload_limit = self._waits.stop(waiting, stopped.code)
+
+    async def _push_all(self) -> None:
+        for batch in sync_plan.push_batches(await self._store.outbox()):
             journal_id = batch[0].journal_id
             if journal_id not in self.held:
                 reason = next(filter(None, map(self._unsafe, batch)), None)
@@ -87,14 +120,31 @@ class Pusher:
         if self._full is not None:
             await self._set_aside(batch, *self._full)
             return
-        try:
-            reply = await self._transport.call(
-                "/v1/records/push", sync_plan.push_request(batch), wire.PushReply
-            )
-        except TJError as error:
-            await self._refused_batch(batch, error)
-            return
+        while True:
+            try:
+                reply = await self._transport.call(
+                    "/v1/records/push",
+                    sync_plan.push_request(batch),
+                    wire.PushReply,
+                    wait_rate_limit=False,
+                )
+                break
+            except RateLimited as error:
+                await self._wait(error)
+            except TJError as error:
+                await self._refused_batch(batch, error)
+                return
+        self._waits.accepted()
         await self._acknowledge(batch, reply)
+
+    async def _wait(self, error: RateLimited) -> None:
+        """Wait as a 429 asks (within UploadWaits' bounds), or raise _Stopped."""
+        wait = self._waits.next_wait(error.retry_after)
+        if wait is None:
+            raise _Stopped(error.code or "rate_limited")
+        self._tracker.waiting(wait)
+        await (self._sleep or wait_out)(wait)
+        self._tracker.waiting(None)
 
     async def _refused_batch(self, batch: list[OutboxRecord], error: TJError) -> None:
         kind = sync_plan.refusal(error)

@@ -28,6 +28,7 @@ from client_sdk.errors import (
     KeyChangedError,
     NetworkError,
     NotFound,
+    RateLimited,
     TJError,
 )
 from client_sdk.journal_meta import decode_meta, encode_meta
@@ -49,6 +50,7 @@ from client_sdk.store import (
 )
 from client_sdk.sync import Progress
 from client_sdk.transport import Transport
+from client_sdk.upload_limit import DEFAULT_WAIT_S, Sleep, UploadWaits
 
 PULL_PAGE = 1000
 MAX_SLICES = 1000  # slices of wire.SYNC_JOURNALS journals one pull follows (a million journals)
@@ -83,6 +85,8 @@ class Replica:
         """Called with the documents of each local write ("local") and of each page a pull
         merged ("sync"), once they are stored: the change feed (changes.py)."""
         self._no_gaps_at: tuple[int, int] | None = None  # store version of the last clean check
+        self.sleep: Sleep | None = None
+        """How a push waits for the server's write-rate limit (None: pushing.wait_out)."""
 
     compact_after = 100
     """A document with this many acknowledged updates gets a snapshot at the next sync."""
@@ -538,10 +542,15 @@ class Replica:
 
     # --- sync -------------------------------------------------------------------------------
 
-    async def sync(self, progress: Progress | None = None) -> sync_plan.SyncReport:
-        """Push the outbox, pull every journal until up to date, then compact long logs."""
+    async def sync(
+        self, progress: Progress | None = None, max_upload_wait: float = DEFAULT_WAIT_S
+    ) -> sync_plan.SyncReport:
+        """Push the outbox, pull every journal until up to date, then compact long logs.
+        The push waits for the server's write-rate limit at most `max_upload_wait` seconds
+        in all (upload_limit.py); then it stops, and the pull goes on."""
         report = sync_plan.SyncReport()
         tracker = sync_plan.ProgressTracker(progress, to_push=await self.store.outbox_size())
+        waits = UploadWaits(max_upload_wait)
         await self._load_peers()
         await self.load_access()
         await self.create_pending_journals()  # journals created offline, before their records
@@ -549,7 +558,7 @@ class Replica:
             await self.refresh_journals()  # has the server come back to the verified state?
         await self.rotate_expired()
         try:
-            await self._push(report, tracker)
+            await self._push(report, tracker, waits)
         except ConflictError as error:
             if getattr(error, "code", None) != "stale_epoch":
                 raise
@@ -558,23 +567,31 @@ class Replica:
             await self.refresh_journals()
             await self._pull(report, tracker, check=False)
             await self._reseal_outbox()
-            await self._push(report, tracker)
+            await self._push(report, tracker, waits)
         voids = await self._void_withdrawn(report)
         if voids:
-            await self._push_voids(voids, report, tracker)
+            await self._push_voids(voids, report, tracker, waits)
         await self._pull(report, tracker)
-        await self._compact(report)
+        if report.upload_limit is None:  # a snapshot is a write too: not while limited
+            await self._compact(report)
+        else:
+            waiting = await self.store.outbox_size()
+            report.upload_limit = replace(report.upload_limit, waiting=waiting)
         report.rollbacks = sorted(self.chains.problems().values())
         return report
 
     async def _push_voids(
-        self, voids: int, report: sync_plan.SyncReport, tracker: sync_plan.ProgressTracker
+        self,
+        voids: int,
+        report: sync_plan.SyncReport,
+        tracker: sync_plan.ProgressTracker,
+        waits: UploadWaits,
     ) -> None:
         """Push the void records just written. `pushed` counts changes, not this bookkeeping;
         a void the server refuses too (over quota, say) is dropped, not shown as a change set
         aside: its counter is withdrawn again and the next sync says so."""
         pushed, aside = report.pushed, len(report.set_aside)
-        await self._push(report, tracker)
+        await self._push(report, tracker, waits)
         refused = [r for r in report.set_aside[aside:] if r.doc_id is None]  # voids only
         async with self.store.transaction() as tx:
             await tx.discard_set_aside([r.record_id for r in refused])
@@ -627,8 +644,15 @@ class Replica:
             wrote += 1
         return wrote
 
-    async def _push(self, report: sync_plan.SyncReport, tracker: sync_plan.ProgressTracker) -> None:
-        """Push the outbox; records the server refuses for good are set aside (pushing.py).
+    async def _push(
+        self,
+        report: sync_plan.SyncReport,
+        tracker: sync_plan.ProgressTracker,
+        waits: UploadWaits,
+    ) -> None:
+        """Push the outbox; records the server refuses for good are set aside (pushing.py);
+        a push the server's write-rate limit stopped (`report.upload_limit`) is not tried
+        again in the same sync.
 
         First the key of every owned journal with an ended member is rotated (by the signed
         end date and this device's clock), and a record is pushed only under the current
@@ -637,6 +661,8 @@ class Replica:
         happen), whatever the server would accept."""
         await self.rotate_expired()
         for attempt in range(2):
+            if report.upload_limit is not None:
+                return
             journals = await self.store.journals()
             names = journal_names(journals, self.profile.account_id)
             pusher = Pusher(
@@ -646,6 +672,8 @@ class Replica:
                 report,
                 tracker,
                 lambda record: self.unsafe_epoch(record.journal_id, record.epoch, now_ms()),
+                waits,
+                self.sleep,
             )
             await pusher.push()
             if attempt == 0 and OLD_EPOCH in pusher.held.values():
@@ -1097,6 +1125,8 @@ class Replica:
                 continue  # not under a key an ended member holds (nor an old one)
             try:
                 await self._compact_document(journal, document)
+            except RateLimited:
+                return  # over the write rate: the updates stay; compaction is optional
             except TJError as error:
                 if sync_plan.refusal(error) is None:
                     raise
@@ -1141,7 +1171,9 @@ class Replica:
         request = wire.CompactRequest(
             journal.journal_id, wire.RecordUpload(record_id, journal.epoch, ciphertext), superseded
         )
-        reply = await self.transport.call("/v1/records/compact", request, wire.CompactReply)
+        reply = await self.transport.call(
+            "/v1/records/compact", request, wire.CompactReply, wait_rate_limit=False
+        )
         async with self.store.transaction() as tx:
             await tx.forget_seen(journal.journal_id, superseded)
             await tx.mark_seen(
@@ -1649,9 +1681,17 @@ class Replica:
                 await tx.put_documents(await _merged(tx, journal, [document]), now_ms())
 
     async def push_outbox(self) -> None:
-        """Push what waits in the outbox now (sharing needs the network anyway)."""
+        """Push what waits in the outbox now (sharing needs the network anyway). Raises
+        RateLimited when the server's write-rate limit outlasts DEFAULT_WAIT_S of waits
+        (what is not pushed stays in the outbox for the next sync)."""
         report = sync_plan.SyncReport()
-        await self._push(report, sync_plan.ProgressTracker(None, 0))
+        waits = UploadWaits(DEFAULT_WAIT_S)
+        await self._push(report, sync_plan.ProgressTracker(None, 0), waits)
+        limit = report.upload_limit
+        if limit is not None:
+            error = RateLimited(limit.describe(), limit.asked_s, limit.retry_at)
+            error.code = limit.code
+            raise error
 
     async def verify_head(self, journal: LocalJournal) -> str:
         """The code to compare in person (see access.head_code)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from client_sdk import wire
 from client_sdk.errors import (
@@ -15,6 +16,7 @@ from client_sdk.errors import (
     WithheldRecordsError,
 )
 from client_sdk.models import Notice
+from client_sdk.upload_limit import UploadLimit
 from client_sdk.withholding import Gap
 
 PUSH_BYTES = 4 * 1024 * 1024
@@ -209,6 +211,10 @@ class SyncReport:
     """doc id -> the document another device changed, as this sync received it."""
     news: list[News] = field(default_factory=list, compare=False)
     """The arrivals in plain words ("2 new entries from phone"), set by `Client.sync`."""
+    upload_limit: UploadLimit | None = None
+    """Set when the server's write-rate limit stopped the push (HTTP 429
+    `write_rate_exceeded`) after the waits this sync allowed: how many changes are still
+    waiting on this device and from when the server takes more. The next sync goes on."""
     touched: set[bytes] = field(default_factory=set, repr=False)
     """Documents this sync pushed or merged: the only ones worth checking for compaction."""
     trigger: Notice | None = field(default=None, compare=False)
@@ -228,6 +234,7 @@ class SyncReport:
             "erased": [gap_dict(gap) for gap in self.erased],
             "rollbacks": list(self.rollbacks),
             "news": [n.to_dict() for n in self.news],
+            "upload_limit": self.upload_limit.to_dict() if self.upload_limit else None,
         }
 
     def raise_for_withheld(self) -> None:
@@ -273,11 +280,14 @@ def describe_withheld(gaps: list[Gap]) -> str:
 @dataclass(frozen=True)
 class SyncProgress:
     """Where a sync stands: records pushed of those waiting, and the share of the pull done
-    (estimated from sequence numbers, since the server does not count records for us)."""
+    (estimated from sequence numbers, since the server does not count records for us).
+    `waiting_until` (UTC) is set while the sync waits for the server's write-rate limit
+    (upload_limit.py) before pushing more."""
 
     pushed: int
     to_push: int
     pull_fraction: float
+    waiting_until: datetime | None = None
 
 
 Progress = Callable[[SyncProgress], None]
@@ -292,6 +302,14 @@ class ProgressTracker:
         self._pushed = 0
         self._start: dict[bytes, int] | None = None
         self._fraction = 0.0
+        self._waiting_until: datetime | None = None
+
+    def waiting(self, seconds: float | None) -> None:
+        """The push now waits `seconds` for the server's write-rate limit (None: it resumed)."""
+        self._waiting_until = (
+            None if seconds is None else datetime.now(UTC) + timedelta(seconds=seconds)
+        )
+        self._emit()
 
     def pushed(self, count: int) -> None:
         self._pushed += count
@@ -310,7 +328,9 @@ class ProgressTracker:
 
     def _emit(self) -> None:
         if self._callback is not None:
-            self._callback(SyncProgress(self._pushed, self._to_push, self._fraction))
+            self._callback(
+                SyncProgress(self._pushed, self._to_push, self._fraction, self._waiting_until)
+            )
 
 
 def push_batches(

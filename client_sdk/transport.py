@@ -144,15 +144,25 @@ class Transport:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         return self._session
 
-    async def call(self, path: str, message: Any, reply: type[wire.M]) -> wire.M:
+    async def call(
+        self, path: str, message: Any, reply: type[wire.M], *, wait_rate_limit: bool = True
+    ) -> wire.M:
         """POST `message` to `path` and decode the reply as `reply`; retried per `self.retry`
-        when `path` is in RETRIED_PATHS. Raises the TJError the status maps to."""
+        when `path` is in RETRIED_PATHS. With `wait_rate_limit=False` a 429 (RateLimited) is
+        raised at once, for a caller that paces itself (pushing.py). Raises the TJError the
+        status maps to."""
         if path not in RETRIED_PATHS or self.retry.attempts <= 1:
             return await self._call_once(path, message, reply)
+
+        def should_retry(error: BaseException) -> bool:
+            if not wait_rate_limit and isinstance(error, RateLimited):
+                return False
+            return self.retry.should_retry(error)
+
         try:  # the first attempt outside tenacity, whose set-up costs ~100 µs a call
             return await self._call_once(path, message, reply)
         except TJError as error:
-            if not self.retry.should_retry(error):
+            if not should_retry(error):
                 raise
             first_failure = error
         attempts = 0
@@ -167,7 +177,7 @@ class Transport:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.retry.attempts),
             wait=self.retry.wait,
-            retry=retry_if_exception(self.retry.should_retry),
+            retry=retry_if_exception(should_retry),
             reraise=True,
         )
         return await retrying(attempt)
@@ -240,19 +250,24 @@ def normalize_url(url: str) -> str:
     return url
 
 
+LONGEST_RETRY_AFTER_S = 366 * 86400.0
+"""A Retry-After above a year is read as a year: nothing waits that long anyway (RetryPolicy,
+upload_limit.py), and a server's absurd number must not overflow a date."""
+
+
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds to wait from a Retry-After header: delay-seconds or an HTTP date (RFC 9110
-    section 10.2.3); None when absent or unreadable."""
+    section 10.2.3), at most LONGEST_RETRY_AFTER_S; None when absent or unreadable."""
     if value is None:
         return None
     value = value.strip()
     if value.isdigit():
-        return float(value)
+        return min(float(value), LONGEST_RETRY_AFTER_S)
     try:
         moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
-    return max(moment.timestamp() - time.time(), 0.0)
+    return min(max(moment.timestamp() - time.time(), 0.0), LONGEST_RETRY_AFTER_S)
 
 
 def _error_from(status: int, raw: bytes, retry_after: float | None) -> TJError:

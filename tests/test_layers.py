@@ -14,7 +14,7 @@ PURE = [
     "insights", "report", "archive", "journal_meta", "scoring", "results", "safety",
     "queries", "templates", "schedule", "caseload", "caseload_html", "brief", "score_charts",
     "access",
-    "withholding", "care_disclosure", "patterns", "pixels", "foreign",
+    "withholding", "care_disclosure", "patterns", "pixels", "foreign", "upload_limit",
 ]  # fmt: skip
 IO_LIBRARIES = {"aiohttp", "aiosqlite", "click", "rich", "sqlite3", "socket", "asyncio"}
 

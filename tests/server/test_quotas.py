@@ -7,10 +7,8 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from tenacity import RetryCallState
 
 from client_sdk import QuotaExceeded, RateLimited, wire
-from client_sdk.transport import RetryPolicy
 from tests.server.conftest import Serve
 from tests.server.raw import RawClient, journal_id, push, snapshot, stored_records, upload
 from tests.server.servers import login, signup
@@ -178,16 +176,12 @@ async def test_a_sync_over_the_write_rate_backs_off_and_pushes_later(
         await ana.entries.write("Personal", "Written while the account is over its write rate.")
         waits: list[float] = []
 
-        class NextMinute(RetryPolicy):
-            """The default policy, but the server's clock moves on while the SDK waits."""
+        async def next_minute(seconds: float) -> None:
+            """The push's wait (pushing.py), but the server's clock moves on instead."""
+            waits.append(seconds)
+            server.clock.now += int(seconds * 1000)
 
-            def wait(self, state: RetryCallState) -> float:
-                seconds = super().wait(state)
-                waits.append(seconds)
-                server.clock.now += 1_000
-                return seconds
-
-        ana.transport.retry = NextMinute()
+        ana.replica.sleep = next_minute
         report = await ana.sync()
         assert waits and waits[0] >= 1.0, "the first push was not refused: the test proves nothing"
         assert report.set_aside == []
