@@ -91,8 +91,13 @@ async def test_records_per_minute(serve: Serve, tmp_path: Path) -> None:
         assert answer.error() == (429, "write_rate_exceeded")
         assert answer.headers["Retry-After"] == "45"
         assert len(await stored_records(server, journal)) == 450
+        # Exactly at the limit is allowed; one record more is not.
+        assert (await push(raw, ana, journal, [upload(n) for n in range(451, 501)])).status == 200
+        answer = await push(raw, ana, journal, [upload(501)])
+        assert answer.error() == (429, "write_rate_exceeded")
+        assert len(await stored_records(server, journal)) == 500
         server.clock.now += 45_000  # the next minute
-        assert (await push(raw, ana, journal, [upload(n) for n in range(451, 552)])).status == 200
+        assert (await push(raw, ana, journal, [upload(n) for n in range(501, 602)])).status == 200
         await ana.close()
 
 
