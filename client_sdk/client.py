@@ -16,6 +16,7 @@ locally with the document it changes, and pushed at the next `sync()`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime
@@ -539,21 +540,51 @@ class Client:
         """Keep this device in sync: sync on connect and whenever a journal changes.
 
         Each report's `trigger` is the Notice that started its sync. Notices about changes
-        this device already holds are skipped. Closing this iterator (or cancelling the task
-        that runs it) closes the live channel before returning.
+        this device already holds are skipped. A sync the server's write-rate limit stopped
+        (`SyncReport.upload_limit`) is followed by another at its `retry_at`, notice or not
+        (its trigger is then `Notice(False, None, 0)`), so the rest uploads by itself.
+        Closing this iterator (or cancelling the task that runs it) closes the live channel
+        before returning.
         """
         async with contextlib.aclosing(self.live(backoff)) as notices:
-            async for notice in notices:
-                if not notice.connected and notice.journal_id is not None:
-                    cursors = {j.journal_id.hex(): j.cursor for j in await self.store.journals()}
-                    if cursors.get(notice.journal_id, -1) >= notice.head:
-                        continue
-                try:
-                    report = await self.sync(progress)
-                except NetworkError:
-                    continue  # the live channel reconnects; the next notice retries
-                report.trigger = notice
-                yield report
+            waiting: asyncio.Future[Notice] | None = None
+            resume_at: datetime | None = None  # the server takes more uploads from then
+            try:
+                while True:
+                    if waiting is None:
+                        waiting = asyncio.ensure_future(anext(notices))
+                    timeout = None
+                    if resume_at is not None:
+                        timeout = max((resume_at - datetime.now(UTC)).total_seconds(), 0.0)
+                    await asyncio.wait({waiting}, timeout=timeout)
+                    if waiting.done():
+                        try:
+                            notice = waiting.result()
+                        except StopAsyncIteration:
+                            return
+                        waiting = None
+                        if not notice.connected and notice.journal_id is not None:
+                            cursors = {
+                                j.journal_id.hex(): j.cursor for j in await self.store.journals()
+                            }
+                            if cursors.get(notice.journal_id, -1) >= notice.head:
+                                continue
+                    else:
+                        notice = Notice(False, None, 0)  # the server takes uploads again
+                    resume_at = None
+                    try:
+                        report = await self.sync(progress)
+                    except NetworkError:
+                        continue  # the live channel reconnects; the next notice retries
+                    if report.upload_limit is not None:
+                        resume_at = report.upload_limit.retry_at
+                    report.trigger = notice
+                    yield report
+            finally:
+                if waiting is not None and not waiting.done():
+                    waiting.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                        await waiting
 
     async def pending(self) -> int:
         """Records written on this device and not yet acknowledged by the server."""

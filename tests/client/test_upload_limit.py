@@ -6,11 +6,12 @@ is the test's, moved on by the waits instead of sleeping."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from client_sdk import Client, SyncProgress
+from client_sdk import Client, Notice, SyncProgress
 from client_sdk.transport import LONGEST_RETRY_AFTER_S, parse_retry_after
 from client_sdk.upload_limit import MAX_IDLE_WAITS, MAX_ONE_WAIT_S, UploadWaits
 from server.service import Settings
@@ -198,3 +199,30 @@ async def test_an_import_writes_one_record_per_entry_so_10000_stay_under_the_def
     assert 2 * 10_000 <= Settings().max_records_per_minute
     for client in (old, ana):
         await client.close()
+
+
+async def test_a_watching_device_uploads_the_rest_once_the_server_takes_more(
+    tmp_path: Path,
+) -> None:
+    """`watch()` (and so `changes(live=True)`) syncs again at `retry_at` on its own: the
+    rest of a throttled upload does not wait for someone else's change."""
+    async with serving(tmp_path, max_records_per_minute=RATE) as server:
+        ana = await signup(server.url, tmp_path, "ana")
+        await ana.sync()
+        await write(ana, RATE + 20)
+        at_second(server, 59)  # 500 fit, then the server asks for 1 s
+
+        async def no_time_passes(seconds: float) -> None:
+            pass  # the server's clock stays: every wait brings nothing
+
+        ana.replica.sleep = no_time_passes
+        reports = ana.watch()
+        first = await asyncio.wait_for(anext(reports), 60)
+        assert first.pushed == RATE and first.upload_limit is not None
+        server.clock.now += 60_000
+        second = await asyncio.wait_for(anext(reports), 60)
+        await reports.aclose()
+        assert second.trigger == Notice(False, None, 0)
+        assert second.pushed == 20 and second.upload_limit is None
+        assert await ana.pending() == 0
+        await ana.close()
