@@ -36,6 +36,15 @@ MAX_PAGE_CURSOR = 32
 MAX_TICKET_BYTES = 64  # a login ticket: opaque to clients (the server makes 48 bytes)
 U32 = 2**32 - 1
 U63 = 2**63 - 1
+MAX_ARRAY_ITEMS = 100_000
+"""Items in one msgpack array or map of any message (the longest list a schema allows in
+practice: `Journal.keys`, `SharesReply.shares`)."""
+MAX_CONTAINERS = 100_000
+"""Arrays and maps in one message: ten times the largest legal message (a 10,000-cursor
+sync or access request, a 10,000-member rotation: about 10,001). Without it a 16 MiB body of
+one-byte empty maps decodes into 16 million dicts (1.2 GB) before any field is checked."""
+MAX_ITEMS = 1_000_000
+"""Array items and map entries in one message, all containers together."""
 
 M = TypeVar("M")
 
@@ -493,11 +502,54 @@ def decode(cls: type[M], raw: bytes) -> M:
     """Parse and validate msgpack bytes as `cls`, or raise WireError."""
     if len(raw) > MAX_BODY_BYTES:
         raise WireError("too_large", f"the body exceeds {MAX_BODY_BYTES} bytes")
+    budget = _Budget()
     try:
-        data = msgpack.unpackb(raw, raw=False, strict_map_key=True, use_list=True)
+        data = msgpack.unpackb(
+            raw,
+            raw=False,
+            strict_map_key=True,
+            use_list=True,
+            max_array_len=MAX_ARRAY_ITEMS,
+            max_map_len=MAX_ARRAY_ITEMS,
+            object_hook=budget.map,
+            list_hook=budget.array,
+        )
+    except _OverBudget:
+        raise WireError(
+            "malformed_body",
+            f"the body holds more than {MAX_CONTAINERS} arrays and maps or {MAX_ITEMS} items",
+        ) from None
     except (ValueError, msgpack.UnpackException, TypeError, RecursionError):
+        # Also an array or map longer than MAX_ARRAY_ITEMS (refused before it is built).
         raise WireError("malformed_body", "the body is not valid msgpack") from None
     return from_plain(cls, data)
+
+
+class _OverBudget(Exception):
+    pass
+
+
+class _Budget:
+    """Counts the containers msgpack builds, and stops it past MAX_CONTAINERS or MAX_ITEMS:
+    memory then stays proportional to the body, whatever its shape."""
+
+    def __init__(self) -> None:
+        self.containers = 0
+        self.items = 0
+
+    def _count(self, size: int) -> None:
+        self.containers += 1
+        self.items += size
+        if self.containers > MAX_CONTAINERS or self.items > MAX_ITEMS:
+            raise _OverBudget
+
+    def map(self, value: dict[Any, Any]) -> dict[Any, Any]:
+        self._count(len(value))
+        return value
+
+    def array(self, value: list[Any]) -> list[Any]:
+        self._count(len(value))
+        return value
 
 
 @functools.cache
