@@ -29,12 +29,11 @@ import aiosqlite
 from aiohttp import web
 from nacl.pwhash import argon2id
 
-from server import workers
+from server import logs, workers
 from server.app import DB_NAME, create_app
 from server.service import DEFAULT_UNKNOWN_NAME_COSTS, Settings
 from server.storage import migrations, postgres, sqlite
 
-ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs'  # no headers: tokens travel in Authorization
 log = logging.getLogger("tj.server")
 SQLITE_WORKERS = (
     "--workers needs PostgreSQL (--database postgresql://...): processes sharing one SQLite file "
@@ -206,7 +205,7 @@ def serve(args: argparse.Namespace, reuse_port: bool) -> None:
         host=args.host,
         port=args.port,
         reuse_port=reuse_port or None,
-        access_log_format=ACCESS_LOG_FORMAT,
+        access_log_class=logs.AccessLogger,  # method and path only: no query, no header
         print=lambda _message: log.info(
             "listening on http://%s:%s (%s, pid %s)", args.host, args.port, where(args), os.getpid()
         ),

@@ -71,6 +71,18 @@ async def errors_middleware(request: web.Request, handler: routes.Handler) -> we
         return error_response(status, error.code, error.message)
     except web.HTTPRequestEntityTooLarge:
         return error_response(413, "too_large", f"the body exceeds {wire.MAX_BODY_BYTES} bytes")
+    except ConnectionError as error:
+        # The client went away mid-body (a reset): nobody reads the answer; not our failure.
+        log.info(
+            "%s %s -> client went away (%s)",
+            request.method,
+            request.path,
+            type(error).__name__,
+            extra={"client_fault": True},
+        )
+        gone = error_response(400, "malformed_body", "the connection broke off")
+        gone.force_close()
+        return gone
     except web.RequestPayloadError:
         message = "the body cannot be read: check its Content-Encoding and framing"
         refused = error_response(400, "malformed_body", message)

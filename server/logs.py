@@ -10,8 +10,9 @@ import logging
 import time
 from collections.abc import Callable
 
+from aiohttp.abc import AbstractAccessLogger
 from aiohttp.http_exceptions import HttpProcessingError
-from aiohttp.web import RequestPayloadError
+from aiohttp.web import BaseRequest, RequestPayloadError, StreamResponse
 
 # Loggers through which client-caused trouble reaches the log.
 CLIENT_FAULT_LOGGERS = ("aiohttp.server", "aiohttp.web", "aiohttp.websocket", "tj.server")
@@ -54,7 +55,11 @@ class ClientFaultFilter(logging.Filter):
         self._passed += 1
         message = record.getMessage()
         error = record.exc_info[1] if record.exc_info else None
-        if error is not None:
+        if isinstance(error, HttpProcessingError):
+            # Its text quotes the bytes received (aiohttp's LineTooLong shows 100 of them):
+            # an oversized Authorization header would put a token in the log.
+            message = f"{message}: {type(error).__name__} (HTTP {error.code})"
+        elif error is not None:
             message = f"{message}: {type(error).__name__}: {str(error)[:200]}".rstrip(": ")
         if self._dropped:
             message += f" ({self._dropped} similar lines dropped)"
@@ -87,3 +92,24 @@ def install(fault_filter: ClientFaultFilter) -> None:
 def uninstall(fault_filter: ClientFaultFilter) -> None:
     for name in CLIENT_FAULT_LOGGERS:
         logging.getLogger(name).removeFilter(fault_filter)
+
+
+MAX_LOGGED_PATH = 100  # characters of a request path in the access log
+
+
+class AccessLogger(AbstractAccessLogger):
+    """One access-log line per request: client address, method, path (at most
+    MAX_LOGGED_PATH characters), status, body size and seconds. Never the query string nor
+    a header, so a token a client puts in a URL stays out of the log (aiohttp's `%r` logs
+    the whole request line)."""
+
+    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        self.logger.info(
+            '%s "%s %s" %s %s %.6fs',
+            request.remote,
+            request.method,
+            request.path[:MAX_LOGGED_PATH],
+            response.status,
+            response.body_length,
+            time,
+        )
