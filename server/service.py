@@ -632,14 +632,17 @@ class Service:
             MINUTE_MS,
         )
 
+    def _storage_refused(self) -> ServerError:
+        return QuotaExceeded(
+            f"this account stores {self.settings.max_stored_bytes} bytes (records, access "
+            "chains and keys), the most this server allows; nothing of this request was stored",
+            code="storage_quota_exceeded",
+        )
+
     def _write_refused(self, error: QuotaError) -> ServerError:
         s = self.settings
         if error.kind == "storage":
-            return QuotaExceeded(
-                f"this account stores {s.max_stored_bytes} bytes of records, the most this "
-                "server allows; nothing of this request was stored",
-                code="storage_quota_exceeded",
-            )
+            return self._storage_refused()
         wait = error.retry_after_ms
         return TooManyRequests(
             f"this account may write {s.max_records_per_minute} records and "
@@ -728,10 +731,13 @@ class Service:
                 request.chain,
                 self.clock(),
                 limit,
+                self.settings.max_stored_bytes,
             )
         except DuplicateError:
             raise Conflict("a journal with that id exists", code="journal_exists") from None
-        except QuotaError:
+        except QuotaError as error:
+            if error.kind == "storage":
+                raise self._storage_refused() from None
             raise QuotaExceeded(
                 f"this account owns {limit} journals, the most this server allows",
                 code="journal_quota_exceeded",
@@ -744,6 +750,14 @@ class Service:
             caller.account_id, self.clock(), after, wire.PAGE_ITEMS + 1
         )
         page, more = rows[: wire.PAGE_ITEMS], len(rows) > wire.PAGE_ITEMS
+        # A byte budget too, like /v1/sync: at least one journal, then none that would take
+        # the page past PAGE_BYTES (each journal's keys are bounded: LISTED_KEY_BYTES).
+        size = 0
+        for count, row in enumerate(page):
+            size += 256 + len(row.meta) + sum(64 + len(k.envelope) for k in row.keys)
+            if count and size > PAGE_BYTES:
+                page, more = page[:count], True
+                break
         return wire.JournalList(
             [
                 wire.Journal(
@@ -962,13 +976,16 @@ class Service:
                 request.chain_after,
                 request.chain,
                 self.settings.max_shares,
+                self.settings.max_stored_bytes,
             )
         except ChainConflictError:
             raise Conflict(
                 "the journal's access chain changed meanwhile: refresh and retry",
                 code="chain_conflict",
             ) from None
-        except QuotaError:
+        except QuotaError as error:
+            if error.kind == "storage":
+                raise self._storage_refused() from None
             raise QuotaExceeded(
                 f"this account has granted {self.settings.max_shares} shares, the most this "
                 "server allows: end one first (nothing was changed)",

@@ -163,6 +163,22 @@ class QuotaError(Exception):
         self.retry_after_ms = retry_after_ms
 
 
+LISTED_KEY_BYTES = 256 * 1024
+"""Envelope bytes of one journal in a journal list, newest epochs first: a thousand real
+envelopes or more (one per rotation), while a hostile owner rotating thousands of times with
+4 KiB envelopes cannot make a member's list unbounded (R9 finding 1). Older epochs' envelopes
+beyond it are left out of the list."""
+
+OWNED_EXTRA_BYTES = (
+    "SELECT (SELECT COALESCE(SUM(length(c.entry)), 0) FROM access_chain c "
+    "JOIN journals j ON j.journal_id = c.journal_id WHERE j.owner_id = {0}) "
+    "+ (SELECT COALESCE(SUM(length(k.envelope)), 0) FROM journal_keys k "
+    "JOIN journals j ON j.journal_id = k.journal_id WHERE j.owner_id = {0}) "
+    "+ (SELECT COALESCE(SUM(length(meta)), 0) FROM journals WHERE owner_id = {0})"
+)
+"""Bytes an owner makes the server keep outside `records`: the access chains, key envelopes
+and sealed names of its journals (`{0}` is the owner id's placeholder)."""
+
 QUOTA_KINDS = ("journals", "devices", "storage", "shares", "write_rate")
 
 LoginWait = Callable[[dict[str, tuple[int, int]]], int]
@@ -294,10 +310,13 @@ class Storage(Protocol):
         chain: list[bytes],
         now: int,
         max_journals: int,
+        max_stored_bytes: int | None = None,
     ) -> None:
         """Create the journal with its owner's key, sealed name and first access chain
         entries (positions 0, 1, ...). DuplicateError if the id exists; QuotaError("journals")
-        if the owner has `max_journals` journals already."""
+        if the owner has `max_journals` journals already; QuotaError("storage") if the
+        owner's stored bytes (its records, and OWNED_EXTRA_BYTES) would pass
+        `max_stored_bytes`."""
         ...
 
     async def chain_entries(
@@ -313,8 +332,9 @@ class Storage(Protocol):
         after: tuple[int, bytes] | None = None,
         limit: int | None = None,
     ) -> list[JournalRow]:
-        """Journals the account owns or is an unexpired member of, with its key envelopes,
-        ordered by (created_at, journal_id): up to `limit`, those after `after` only."""
+        """Journals the account owns or is an unexpired member of, with its key envelopes
+        (of the newest epochs, LISTED_KEY_BYTES at most per journal, in epoch order), ordered
+        by (created_at, journal_id): up to `limit`, those after `after` only."""
         ...
 
     async def heads_for(self, account_id: bytes, now: int) -> dict[bytes, tuple[int, int, str]]:
@@ -347,6 +367,7 @@ class Storage(Protocol):
         chain_after: int,
         chain: list[bytes],
         max_shares: int,
+        max_stored_bytes: int | None = None,
     ) -> None:
         """Start `epoch`, atomically: append `chain` at position `chain_after` (else
         ChainConflictError), make `members` exactly the journal's members (with their role
@@ -355,7 +376,10 @@ class Storage(Protocol):
 
         QuotaError("shares") if this raises the number of memberships the journal's owner
         has granted (members other than the owner, over all its journals) above
-        `max_shares`; a rotation that does not add members is never refused."""
+        `max_shares`; a rotation that does not add members is never refused.
+        QuotaError("storage") if it grows the owner's stored bytes (records and
+        OWNED_EXTRA_BYTES) past `max_stored_bytes`; a rotation that removes a member is
+        never refused for storage (a revocation must always go through)."""
         ...
 
     async def add_audit(

@@ -29,6 +29,8 @@ import nacl.utils
 from server.errors import StorageError
 from server.storage import migrations, pg_live
 from server.storage.base import (
+    LISTED_KEY_BYTES,
+    OWNED_EXTRA_BYTES,
     AccountRow,
     AuditRow,
     ChainConflictError,
@@ -422,6 +424,7 @@ class PostgresStorage:
         chain: list[bytes],
         now: int,
         max_journals: int,
+        max_stored_bytes: int | None = None,
     ) -> None:
         try:
             async with self._tx() as db:
@@ -452,6 +455,8 @@ class PostgresStorage:
                     key.envelope,
                 )
                 await _append_chain(db, journal_id, 0, chain)
+                if max_stored_bytes is not None:
+                    await _check_owner_bytes(db, owner_id, max_stored_bytes)
         except asyncpg.UniqueViolationError:
             raise DuplicateError("journal") from None
 
@@ -494,10 +499,13 @@ class PostgresStorage:
             limit,
         )
         key_rows = await self._all(
-            "SELECT journal_id, epoch, envelope FROM journal_keys WHERE account_id = $1 "
-            "AND journal_id = ANY($2::bytea[]) ORDER BY epoch",
+            "SELECT journal_id, epoch, envelope FROM (SELECT journal_id, epoch, envelope, "
+            "SUM(octet_length(envelope)) OVER (PARTITION BY journal_id ORDER BY epoch DESC) "
+            "AS newer FROM journal_keys WHERE account_id = $1 "
+            "AND journal_id = ANY($2::bytea[])) AS keys WHERE newer <= $3 ORDER BY epoch",
             account_id,
             [bytes(row[0]) for row in rows],
+            LISTED_KEY_BYTES,
         )
         keys: dict[bytes, list[KeyRow]] = {}
         for journal_id, epoch, envelope in key_rows:
@@ -594,6 +602,7 @@ class PostgresStorage:
         chain_after: int,
         chain: list[bytes],
         max_shares: int,
+        max_stored_bytes: int | None = None,
     ) -> None:
         try:
             async with self._tx() as db:
@@ -605,9 +614,17 @@ class PostgresStorage:
                 await db.execute(
                     "SELECT 1 FROM journals WHERE journal_id = $1 FOR UPDATE", journal_id
                 )
+                owner = bytes(owner_id) if owner_id is not None else b""
+                extra_before = await _owner_extra_bytes(db, owner)
                 await _append_chain(db, journal_id, chain_after, chain)
                 before = await _shares_granted(db, journal_id)
                 listed = [m.account_id for m in members]
+                removes = await db.fetchval(
+                    "SELECT count(*) FROM members WHERE journal_id = $1 "
+                    "AND NOT (account_id = ANY($2::bytea[]))",
+                    journal_id,
+                    listed,
+                )
                 for table in ("journal_keys", "members"):
                     await db.execute(
                         f"DELETE FROM {table} WHERE journal_id = $1 "
@@ -634,6 +651,9 @@ class PostgresStorage:
                 after = await _shares_granted(db, journal_id)
                 if after > before and after > max_shares:
                     raise QuotaError("shares")  # the transaction rolls back: nothing changes
+                if max_stored_bytes is not None and not removes:
+                    if await _owner_extra_bytes(db, owner) > extra_before:
+                        await _check_owner_bytes(db, owner, max_stored_bytes)
         except asyncpg.UniqueViolationError:
             raise ChainConflictError(journal_id.hex()) from None
 
@@ -817,6 +837,16 @@ async def _shares_granted(db: asyncpg.Connection, journal_id: bytes) -> int:
 async def _lock_account(db: asyncpg.Connection, account_id: bytes) -> None:
     """Serialise an account's quota checks (journals, devices, shares) across processes."""
     await db.execute("SELECT 1 FROM accounts WHERE account_id = $1 FOR UPDATE", account_id)
+
+
+async def _owner_extra_bytes(db: asyncpg.Connection, owner_id: bytes) -> int:
+    return int(await db.fetchval(OWNED_EXTRA_BYTES.format("$1"), owner_id) or 0)
+
+
+async def _check_owner_bytes(db: asyncpg.Connection, owner_id: bytes, limit: int) -> None:
+    """QuotaError("storage") if the owner's records and OWNED_EXTRA_BYTES pass `limit`."""
+    if await _stored_bytes(db, owner_id) + await _owner_extra_bytes(db, owner_id) > limit:
+        raise QuotaError("storage")
 
 
 async def _stored_bytes(db: asyncpg.Connection, account_id: bytes) -> int:

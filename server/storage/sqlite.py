@@ -22,6 +22,8 @@ import nacl.utils
 from server.errors import StorageError
 from server.storage import migrations
 from server.storage.base import (
+    LISTED_KEY_BYTES,
+    OWNED_EXTRA_BYTES,
     AccountRow,
     AuditRow,
     ChainConflictError,
@@ -411,6 +413,7 @@ class SQLiteStorage:
         chain: list[bytes],
         now: int,
         max_journals: int,
+        max_stored_bytes: int | None = None,
     ) -> None:
         try:
             async with self._write() as db:
@@ -430,6 +433,8 @@ class SQLiteStorage:
                     (journal_id, owner_id, key.epoch, key.envelope),
                 )
                 await _append_chain(db, journal_id, 0, chain)
+                if max_stored_bytes is not None:
+                    await _check_owner_bytes(db, owner_id, max_stored_bytes)
         except sqlite3.IntegrityError:
             raise DuplicateError("journal") from None
 
@@ -466,9 +471,11 @@ class SQLiteStorage:
         )
         listed = [bytes(row[0]) for row in rows]
         key_rows = await self._all(
-            "SELECT journal_id, epoch, envelope FROM journal_keys WHERE account_id = ? "
-            f"AND journal_id IN ({_marks(len(listed))}) ORDER BY epoch",
-            (account_id, *listed),
+            "SELECT journal_id, epoch, envelope FROM (SELECT journal_id, epoch, envelope, "
+            "SUM(length(envelope)) OVER (PARTITION BY journal_id ORDER BY epoch DESC) AS newer "
+            "FROM journal_keys WHERE account_id = ? "
+            f"AND journal_id IN ({_marks(len(listed))})) WHERE newer <= ? ORDER BY epoch",
+            (account_id, *listed, LISTED_KEY_BYTES),
         )
         keys: dict[bytes, list[KeyRow]] = {}
         for journal_id, epoch, envelope in key_rows:
@@ -559,11 +566,20 @@ class SQLiteStorage:
         chain_after: int,
         chain: list[bytes],
         max_shares: int,
+        max_stored_bytes: int | None = None,
     ) -> None:
         async with self._write() as db:
+            owner = await _owner_of(db, journal_id)
+            extra_before = await _owner_extra_bytes(db, owner)
             await _append_chain(db, journal_id, chain_after, chain)
             before = await _shares_granted(db, journal_id)
             listed = [m.account_id for m in members]
+            removes = await _one_value(
+                db,
+                f"SELECT count(*) FROM members WHERE journal_id = ? AND account_id NOT IN "
+                f"({_marks(len(listed))})",
+                (journal_id, *listed),
+            )
             for table in ("journal_keys", "members"):
                 await db.execute(
                     f"DELETE FROM {table} WHERE journal_id = ? AND account_id NOT IN "
@@ -587,6 +603,9 @@ class SQLiteStorage:
             after = await _shares_granted(db, journal_id)
             if after > before and after > max_shares:
                 raise QuotaError("shares")  # the transaction rolls back: nothing changes
+            if max_stored_bytes is not None and not removes:
+                if await _owner_extra_bytes(db, owner) > extra_before:
+                    await _check_owner_bytes(db, owner, max_stored_bytes)
 
     async def add_audit(
         self,
@@ -895,6 +914,30 @@ async def _charge(
         "UPDATE account_usage SET stored_bytes = stored_bytes + ? WHERE account_id = ?",
         (total, account_id),
     )
+
+
+async def _one_value(db: aiosqlite.Connection, sql: str, params: tuple[Any, ...]) -> Any:
+    cursor = await db.execute(sql, params)
+    row = await cursor.fetchone()
+    await cursor.close()
+    return row[0] if row else None
+
+
+async def _owner_of(db: aiosqlite.Connection, journal_id: bytes) -> bytes:
+    owner = await _one_value(
+        db, "SELECT owner_id FROM journals WHERE journal_id = ?", (journal_id,)
+    )
+    return bytes(owner) if owner is not None else b""
+
+
+async def _owner_extra_bytes(db: aiosqlite.Connection, owner_id: bytes) -> int:
+    return int(await _one_value(db, OWNED_EXTRA_BYTES.format("?"), (owner_id,) * 3) or 0)
+
+
+async def _check_owner_bytes(db: aiosqlite.Connection, owner_id: bytes, limit: int) -> None:
+    """QuotaError("storage") if the owner's records and OWNED_EXTRA_BYTES pass `limit`."""
+    if await _stored_bytes(db, owner_id) + await _owner_extra_bytes(db, owner_id) > limit:
+        raise QuotaError("storage")
 
 
 async def _shares_granted(db: aiosqlite.Connection, journal_id: bytes) -> int:
