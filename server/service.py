@@ -52,6 +52,9 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 CHALLENGE_TTL_MS = 60_000
 TOUCH_INTERVAL_MS = 60_000
 PAGE_BYTES = 4 * 1024 * 1024
+AUDIT_COALESCE_MS = 3600 * 1000
+"""A device's re-fetch of records it fetched within this long adds no audit row (R9 finding
+9): the audit says who fetched up to where, not every repeat."""
 PURPOSES = ("login", "recover", "password", "delete")
 SHARE_ROLES = ("read", "annotate")
 # libsodium's INTERACTIVE cost: the server refuses to store anything weaker for new passwords.
@@ -779,7 +782,12 @@ class Service:
 
     async def access_chains(self, caller: Caller, request: wire.AccessRequest) -> wire.AccessReply:
         """Access chain entries of journals the caller belongs to, each from its cursor on;
-        at most MAX_CHAIN_PAGE entries in all (ask again for the rest)."""
+        at most MAX_CHAIN_PAGE entries in all (ask again for the rest). Each journal once:
+        a request's work is bounded by the journals it names (a chain's length is read from
+        the index, not counted)."""
+        named = [cursor.journal_id for cursor in request.cursors]
+        if len(set(named)) != len(named):
+            raise BadRequest("an access request names the same journal twice")
         heads = await self.storage.heads_for(caller.account_id, self.clock())
         budget = wire.MAX_CHAIN_PAGE
         chains = []
@@ -898,13 +906,15 @@ class Service:
                 budget -= len(rows)
                 byte_budget -= sum(len(r.ciphertext) for r in rows)
             if records and role != "owner":
+                now = self.clock()
                 await self.storage.add_audit(
                     journal_id,
                     caller.account_id,
                     caller.device_id,
-                    self.clock(),
+                    now,
                     records[-1].seq,
                     len(records),
+                    coalesce_since=now - AUDIT_COALESCE_MS,
                 )
             if cursor < head:
                 done = False

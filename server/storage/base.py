@@ -390,7 +390,12 @@ class Storage(Protocol):
         at: int,
         up_to_seq: int,
         records: int,
-    ) -> None: ...
+        coalesce_since: int | None = None,
+    ) -> None:
+        """Note that the device fetched the journal's records up to `up_to_seq`. With
+        `coalesce_since` (ms), nothing is added when the device already has a row at or past
+        `up_to_seq` from then on: a re-fetch of what it fetched adds no row (R9 finding 9)."""
+        ...
 
     async def audit_log(
         self,

@@ -342,6 +342,16 @@ class PostgresStorage:
             )
             if int(count) >= max_devices:
                 raise QuotaError("devices")
+            # Signed-out rows (revoked or expired): only the newest `max_devices` are kept, so
+            # that a login/logout loop cannot pile up rows (R9 finding 8).
+            await db.execute(
+                "DELETE FROM devices WHERE account_id = $1 AND (revoked = 1 OR expires_at < $2) "
+                "AND device_id NOT IN (SELECT device_id FROM devices WHERE account_id = $1 "
+                "AND (revoked = 1 OR expires_at < $2) ORDER BY created_at DESC LIMIT $3)",
+                device.account_id,
+                device.created_at,
+                max_devices,
+            )
             await db.execute(
                 f"INSERT INTO devices ({DEVICE_COLUMNS}) VALUES ({_marks(8)})",
                 *_device_values(device),
@@ -465,7 +475,8 @@ class PostgresStorage:
     ) -> tuple[int, list[bytes]]:
         async with self._tx() as db:  # one snapshot: the length and the entries agree
             length = await db.fetchval(
-                "SELECT count(*) FROM access_chain WHERE journal_id = $1", journal_id
+                "SELECT COALESCE(max(position) + 1, 0) FROM access_chain WHERE journal_id = $1",
+                journal_id,
             )
             rows = await db.fetch(
                 "SELECT entry FROM access_chain WHERE journal_id = $1 AND position >= $2 "
@@ -487,7 +498,8 @@ class PostgresStorage:
         rows = await self._all(
             "SELECT j.journal_id, j.owner_id, m.role, j.epoch, j.meta, j.meta_version, j.head, "
             "a.username, m.expires_at, "
-            "(SELECT count(*) FROM access_chain c WHERE c.journal_id = j.journal_id), "
+            "(SELECT COALESCE(max(c.position) + 1, 0) FROM access_chain c "
+            "WHERE c.journal_id = j.journal_id), "
             "j.created_at FROM members m JOIN journals j ON j.journal_id = m.journal_id "
             "JOIN accounts a ON a.account_id = j.owner_id "
             "WHERE m.account_id = $1 AND (m.expires_at = 0 OR m.expires_at > $2) "
@@ -665,7 +677,18 @@ class PostgresStorage:
         at: int,
         up_to_seq: int,
         records: int,
+        coalesce_since: int | None = None,
     ) -> None:
+        if coalesce_since is not None and await self._one(
+            "SELECT 1 FROM audit WHERE journal_id = $1 AND account_id = $2 AND device_id = $3 "
+            "AND up_to_seq >= $4 AND at >= $5 LIMIT 1",
+            journal_id,
+            account_id,
+            device_id,
+            up_to_seq,
+            coalesce_since,
+        ):
+            return
         async with self._tx() as db:
             await db.execute(
                 "INSERT INTO audit VALUES ($1, $2, $3, $4, $5, $6)",
@@ -1001,7 +1024,7 @@ async def _append_chain(
 ) -> None:
     """Append access chain entries at position `after`, which must be the chain's length."""
     length = await db.fetchval(
-        "SELECT count(*) FROM access_chain WHERE journal_id = $1", journal_id
+        "SELECT COALESCE(max(position) + 1, 0) FROM access_chain WHERE journal_id = $1", journal_id
     )
     if int(length) != after:
         raise ChainConflictError(journal_id.hex())

@@ -336,6 +336,14 @@ class SQLiteStorage:
             await cursor.close()
             if row is not None and int(row[0]) >= max_devices:
                 raise QuotaError("devices")
+            # Signed-out rows (revoked or expired): only the newest `max_devices` are kept, so
+            # that a login/logout loop cannot pile up rows (R9 finding 8).
+            await db.execute(
+                "DELETE FROM devices WHERE account_id = ? AND (revoked = 1 OR expires_at < ?) "
+                "AND device_id NOT IN (SELECT device_id FROM devices WHERE account_id = ? "
+                "AND (revoked = 1 OR expires_at < ?) ORDER BY created_at DESC LIMIT ?)",
+                (device.account_id, device.created_at) * 2 + (max_devices,),
+            )
             await db.execute(
                 f"INSERT INTO devices ({DEVICE_COLUMNS}) VALUES ({_marks(8)})",
                 _device_values(device),
@@ -442,7 +450,8 @@ class SQLiteStorage:
         self, journal_id: bytes, after: int, limit: int
     ) -> tuple[int, list[bytes]]:
         length = await self._one(
-            "SELECT count(*) FROM access_chain WHERE journal_id = ?", (journal_id,)
+            "SELECT COALESCE(max(position) + 1, 0) FROM access_chain WHERE journal_id = ?",
+            (journal_id,),
         )
         rows = await self._all(
             "SELECT entry FROM access_chain WHERE journal_id = ? AND position >= ? "
@@ -462,7 +471,8 @@ class SQLiteStorage:
         rows = await self._all(
             "SELECT j.journal_id, j.owner_id, m.role, j.epoch, j.meta, j.meta_version, j.head, "
             "a.username, m.expires_at, "
-            "(SELECT count(*) FROM access_chain c WHERE c.journal_id = j.journal_id), "
+            "(SELECT COALESCE(max(c.position) + 1, 0) FROM access_chain c "
+            "WHERE c.journal_id = j.journal_id), "
             "j.created_at FROM members m JOIN journals j ON j.journal_id = m.journal_id "
             "JOIN accounts a ON a.account_id = j.owner_id "
             f"WHERE m.account_id = ? AND {ACTIVE} AND (j.created_at, j.journal_id) > (?, ?) "
@@ -615,7 +625,14 @@ class SQLiteStorage:
         at: int,
         up_to_seq: int,
         records: int,
+        coalesce_since: int | None = None,
     ) -> None:
+        if coalesce_since is not None and await self._one(
+            "SELECT 1 FROM audit WHERE journal_id = ? AND account_id = ? AND device_id = ? "
+            "AND up_to_seq >= ? AND at >= ? LIMIT 1",
+            (journal_id, account_id, device_id, up_to_seq, coalesce_since),
+        ):
+            return
         async with self._write() as db:
             await db.execute(
                 "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?)",
@@ -959,7 +976,8 @@ async def _append_chain(
 ) -> None:
     """Append access chain entries at position `after`, which must be the chain's length."""
     cursor = await db.execute(
-        "SELECT count(*) FROM access_chain WHERE journal_id = ?", (journal_id,)
+        "SELECT COALESCE(max(position) + 1, 0) FROM access_chain WHERE journal_id = ?",
+        (journal_id,),
     )
     row = await cursor.fetchone()
     await cursor.close()

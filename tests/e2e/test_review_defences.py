@@ -592,3 +592,87 @@ async def test_parallel_pushes_cannot_overshoot_the_quota_and_the_count_never_dr
             assert await usage(server, ana) == await actual(server, ana)
         finally:
             await ana.close()
+
+
+async def test_signing_in_and_out_in_a_loop_does_not_pile_up_device_rows(tmp_path: Path) -> None:
+    """FINDING 8 (low): the device quota counts only signed-in devices, and a revoked
+    device's row stays until its token would have expired (30 days + 1 day). Logging in and
+    out in a loop (no throttle: the password is right) stores a row per login: here 60 rows
+    with max_devices=3, at one durable commit each."""
+    async with serving(tmp_path, max_devices=3) as server, raw_for(server) as raw:
+        ana = await signup(server.url, tmp_path, "ana")
+        await ana.close()
+        for n in range(60):
+            client = await login(server.url, tmp_path, "ana", device=f"loop{n}")
+            answer = await raw.call("/v1/auth/logout", wire.Empty(), token=client.profile.token)
+            assert answer.status == 200
+            await client.close()
+        rows = (await server.rows("SELECT count(*) FROM devices"))[0][0]
+        assert rows <= 3 * 3, f"{rows} device rows for an account allowed 3 devices"
+
+
+async def test_a_member_cannot_grow_the_owners_audit_log_without_bound(tmp_path: Path) -> None:
+    """FINDING 9 (low): every /v1/sync page that hands a non-owner records adds an audit
+    row (one durable commit per journal in the reply), charged to nobody. A read-only
+    member that asks again and again from cursor 0 adds a row each time: 300 rows here
+    for one record, and a page of 1,000 shared journals makes 1,000 commits per request.
+    The owner's audit (paged) drowns in identical rows and the database grows without any
+    quota."""
+    async with serving(tmp_path) as server, raw_for(server) as raw:
+        ana = await signup(server.url, tmp_path, "ana")
+        ben = await signup(server.url, tmp_path, "ben")
+        try:
+            journal = await create_journal(raw, ana)
+            answer = await rotate(
+                raw, ana, journal, 1, [(ben.profile.account_id, bytes(40))], 1, [bytes(40)]
+            )
+            assert answer.status == 200, answer.value()
+            record = plain(wire.RecordUpload(new_id(), 1, bytes(40)))
+            push = {"journal_id": journal, "records": [record]}
+            assert (await raw.call("/v1/records/push", push, token=ana.profile.token)).status == 200
+            request = wire.SyncRequest([wire.Cursor(journal, 0)], 1)
+            for _ in range(300):
+                answer = await raw.call("/v1/sync", request, token=ben.profile.token)
+                assert answer.status == 200
+            rows = (await server.rows("SELECT count(*) FROM audit WHERE journal_id = ?", journal))[
+                0
+            ][0]
+            assert rows <= 10, f"one member's replays of one record left {rows} audit rows"
+        finally:
+            await ana.close()
+            await ben.close()
+
+
+async def test_one_request_cannot_stall_the_server_for_everyone(tmp_path: Path) -> None:
+    """FINDING 13: /v1/journals/access takes up to 10,000 cursors, duplicates allowed, and
+    for each runs `SELECT count(*) FROM access_chain` over the whole chain, synchronously on
+    the event loop (storage reads run on the loop thread). One request naming one
+    journal with a 4,800-entry chain (300 rotations, FINDING 2 makes chains unbounded)
+    10,000 times keeps the server from answering anyone for seconds; the time grows with
+    the chain, without bound. Other users' requests must not wait for it (bound: 1 s, far
+    above a health check's ~2 ms, far below the ~3 s measured here)."""
+    server = ServerProcess(tmp_path / "server-data", tmp_path / "server.log")
+    await server.start()
+    try:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
+            raw = RawClient(s, server.url)
+            mallory = await signup(server.url, tmp_path, "mallory")
+            await mallory.close()
+            journal = await create_journal(raw, mallory, [bytes(40)] * wire.MAX_CHAIN_APPEND)
+            length = wire.MAX_CHAIN_APPEND
+            for epoch in range(1, 300):
+                chain = [bytes(40)] * wire.MAX_CHAIN_APPEND
+                assert (await rotate(raw, mallory, journal, epoch, [], length, chain)).status == 200
+                length += wire.MAX_CHAIN_APPEND
+            request = wire.AccessRequest([wire.Cursor(journal, length)] * wire.MAX_JOURNALS)
+            heavy = asyncio.create_task(
+                raw.call("/v1/journals/access", request, token=mallory.profile.token)
+            )
+            await asyncio.sleep(0.3)  # the heavy request is being served
+            started = asyncio.get_running_loop().time()
+            assert (await raw.call("/v1/health", wire.Empty())).status == 200
+            waited = asyncio.get_running_loop().time() - started
+            await heavy
+        assert waited < 1.0, f"a health check waited {waited:.1f} s behind one access request"
+    finally:
+        server.kill()
