@@ -743,12 +743,7 @@ class PostgresStorage:
             await _lock_journal(db, journal_id)
             ids = [record.record_id for record in records]
             stored = await _stored_records(db, journal_id, ids)
-            for record in records:
-                if record.record_id in stored and stored[record.record_id][1:] != (
-                    record.epoch,
-                    record.ciphertext,
-                ):
-                    raise RecordConflictError(record.record_id.hex())
+            await _check_resent(db, journal_id, records, stored)
             fresh = [record for record in records if record.record_id not in stored]
             await _charge(db, pushed_by, [len(r.ciphertext) for r in fresh], now, limits)
             if fresh:
@@ -767,7 +762,7 @@ class PostgresStorage:
                     [r.ciphertext for r in fresh],
                 )
                 for record_id, seq in inserted:
-                    stored[record_id] = (seq, 0, b"")
+                    stored[record_id] = (seq, 0, 0)
             accepted = [(record_id, stored[record_id][0]) for record_id in ids]
             await _raise_head(db, journal_id, max(seq for _, seq in accepted))
             return accepted
@@ -824,21 +819,34 @@ class PostgresStorage:
     async def records_after(
         self, journal_id: bytes, after: int, limit: int, max_bytes: int
     ) -> list[RecordRow]:
-        rows = await self._all(
-            "SELECT seq, record_id, epoch, ciphertext FROM records "
+        # The cut is found from the lengths first (octet_length does not detoast), then only
+        # the records that fit are read: a page reads about what it sends (R9 finding 17).
+        sizes = await self._all(
+            "SELECT octet_length(ciphertext) FROM records "
             "WHERE journal_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
             journal_id,
             after,
             limit,
         )
-        page: list[RecordRow] = []
-        size = 0
-        for seq, record_id, epoch, ciphertext in rows:
-            size += len(ciphertext)
-            if page and size > max_bytes:
+        count, size = 0, 0
+        for (length,) in sizes:
+            size += int(length)
+            if count and size > max_bytes:
                 break
-            page.append(RecordRow(seq, record_id, epoch, ciphertext))
-        return page
+            count += 1
+        if not count:
+            return []
+        rows = await self._all(
+            "SELECT seq, record_id, epoch, ciphertext FROM records "
+            "WHERE journal_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            journal_id,
+            after,
+            count,
+        )
+        return [
+            RecordRow(seq, record_id, epoch, ciphertext)
+            for seq, record_id, epoch, ciphertext in rows
+        ]
 
 
 async def _lock_journal(db: asyncpg.Connection, journal_id: bytes) -> None:
@@ -971,15 +979,48 @@ async def _charge(
 
 async def _stored_records(
     db: asyncpg.Connection, journal_id: bytes, record_ids: list[bytes]
-) -> dict[bytes, tuple[int, int, bytes]]:
-    """record id -> (seq, epoch, ciphertext) for the ids already stored in the journal."""
+) -> dict[bytes, tuple[int, int, int]]:
+    """record id -> (seq, epoch, ciphertext length) for the ids already stored in the journal
+    (the ciphertexts are not read: R9 finding 18)."""
     rows = await db.fetch(
-        "SELECT record_id, seq, epoch, ciphertext FROM records WHERE journal_id = $1 "
-        "AND record_id = ANY($2::bytea[])",
+        "SELECT record_id, seq, epoch, octet_length(ciphertext) FROM records "
+        "WHERE journal_id = $1 AND record_id = ANY($2::bytea[])",
         journal_id,
         record_ids,
     )
-    return {row[0]: (row[1], row[2], row[3]) for row in rows}
+    return {row[0]: (row[1], row[2], int(row[3])) for row in rows}
+
+
+async def _check_resent(
+    db: asyncpg.Connection,
+    journal_id: bytes,
+    records: list[NewRecord],
+    stored: dict[bytes, tuple[int, int, int]],
+) -> None:
+    """As storage/sqlite.py's `_check_resent`: epoch and length first, then the database
+    compares the bytes of the candidates in one query."""
+    candidates = []
+    for record in records:
+        if record.record_id not in stored:
+            continue
+        _, epoch, size = stored[record.record_id]
+        if (epoch, size) != (record.epoch, len(record.ciphertext)):
+            raise RecordConflictError(record.record_id.hex())
+        candidates.append(record)
+    if not candidates:
+        return
+    same = await db.fetch(
+        "SELECT r.record_id FROM unnest($2::bytea[], $3::bytea[]) AS u(record_id, ciphertext) "
+        "JOIN records r ON r.journal_id = $1 AND r.record_id = u.record_id "
+        "AND r.ciphertext = u.ciphertext",
+        journal_id,
+        [r.record_id for r in candidates],
+        [r.ciphertext for r in candidates],
+    )
+    equal = {row[0] for row in same}
+    for record in candidates:
+        if record.record_id not in equal:
+            raise RecordConflictError(record.record_id.hex())
 
 
 async def _insert_record(

@@ -681,12 +681,7 @@ class SQLiteStorage:
             ids = [record.record_id for record in records]
             stored = await _stored_records(db, journal_id, ids)
             fresh = [record for record in records if record.record_id not in stored]
-            for record in records:
-                if record.record_id in stored and stored[record.record_id][1:] != (
-                    record.epoch,
-                    record.ciphertext,
-                ):
-                    raise RecordConflictError(record.record_id.hex())
+            await _check_resent(db, journal_id, records, stored)
             await _charge(db, pushed_by, [len(r.ciphertext) for r in fresh], now, limits)
             await db.executemany(
                 "INSERT INTO records (journal_id, record_id, epoch, ciphertext, pushed_by, "
@@ -751,35 +746,44 @@ class SQLiteStorage:
     async def records_after(
         self, journal_id: bytes, after: int, limit: int, max_bytes: int
     ) -> list[RecordRow]:
-        rows = await self._all(
-            "SELECT seq, record_id, epoch, ciphertext FROM records "
-            "WHERE journal_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-            (journal_id, after, limit),
-        )
+        # Rows are read one at a time and the reading stops at the byte budget: a page reads
+        # what it sends plus one record, not `limit` records (R9 finding 17).
         page: list[RecordRow] = []
         size = 0
-        for seq, record_id, epoch, ciphertext in rows:
-            size += len(ciphertext)
-            if page and size > max_bytes:
-                break
-            page.append(RecordRow(seq, bytes(record_id), epoch, bytes(ciphertext)))
+        try:
+            rows = self._reader.execute(
+                "SELECT seq, record_id, epoch, ciphertext FROM records "
+                "WHERE journal_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                (journal_id, after, limit),
+            )
+            try:
+                for seq, record_id, epoch, ciphertext in rows:
+                    size += len(ciphertext)
+                    if page and size > max_bytes:
+                        break
+                    page.append(RecordRow(seq, bytes(record_id), epoch, bytes(ciphertext)))
+            finally:
+                rows.close()
+        except sqlite3.OperationalError as error:
+            raise StorageError("the database is unavailable; try again") from error
         return page
 
 
 async def _stored_records(
     db: aiosqlite.Connection, journal_id: bytes, record_ids: list[bytes]
-) -> dict[bytes, tuple[int, int, bytes]]:
-    """record id -> (seq, epoch, ciphertext) for the ids already stored in the journal."""
-    found: dict[bytes, tuple[int, int, bytes]] = {}
+) -> dict[bytes, tuple[int, int, int]]:
+    """record id -> (seq, epoch, ciphertext length) for the ids already stored in the journal
+    (the ciphertexts are not read: R9 finding 18)."""
+    found: dict[bytes, tuple[int, int, int]] = {}
     for start in range(0, len(record_ids), 500):
         chunk = record_ids[start : start + 500]
         cursor = await db.execute(
-            "SELECT record_id, seq, epoch, ciphertext FROM records WHERE journal_id = ? "
+            "SELECT record_id, seq, epoch, length(ciphertext) FROM records WHERE journal_id = ? "
             f"AND record_id IN ({_marks(len(chunk))})",
             (journal_id, *chunk),
         )
-        for record_id, seq, epoch, ciphertext in await cursor.fetchall():
-            found[bytes(record_id)] = (int(seq), int(epoch), bytes(ciphertext))
+        for record_id, seq, epoch, size in await cursor.fetchall():
+            found[bytes(record_id)] = (int(seq), int(epoch), int(size))
         await cursor.close()
     return found
 
@@ -800,6 +804,31 @@ async def _stored_seqs(
         found.update((bytes(record_id), int(seq)) for record_id, seq in await cursor.fetchall())
         await cursor.close()
     return found
+
+
+async def _check_resent(
+    db: aiosqlite.Connection,
+    journal_id: bytes,
+    records: list[NewRecord],
+    stored: dict[bytes, tuple[int, int, int]],
+) -> None:
+    """RecordConflictError unless every record of `records` already stored is stored with the
+    same epoch and ciphertext (an idempotent resend). Epoch and length are compared first;
+    the database compares the bytes, so a small push naming large records reads nothing."""
+    for record in records:
+        if record.record_id not in stored:
+            continue
+        _, epoch, size = stored[record.record_id]
+        if (epoch, size) != (record.epoch, len(record.ciphertext)):
+            raise RecordConflictError(record.record_id.hex())
+        cursor = await db.execute(
+            "SELECT 1 FROM records WHERE journal_id = ? AND record_id = ? AND ciphertext = ?",
+            (journal_id, record.record_id, record.ciphertext),
+        )
+        same = await cursor.fetchone()
+        await cursor.close()
+        if same is None:
+            raise RecordConflictError(record.record_id.hex())
 
 
 async def _insert_record(

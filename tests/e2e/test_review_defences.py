@@ -676,3 +676,76 @@ async def test_one_request_cannot_stall_the_server_for_everyone(tmp_path: Path) 
         assert waited < 1.0, f"a health check waited {waited:.1f} s behind one access request"
     finally:
         server.kill()
+
+
+async def test_a_sync_page_reads_no_more_than_it_sends(tmp_path: Path) -> None:
+    """FINDING 17: /v1/sync answers at most 4 MiB of records, but storage.records_after
+    fetches all `limit` rows (up to 1,000, chosen by the client) with their ciphertexts
+    (up to 256 KiB each) before trimming to the byte budget: one request for a journal of
+    1,000 large records reads 250 MB into the server's memory (+218 MiB peak measured) and
+    blocks the event loop for about a second (the read runs on the loop thread), to send
+    4 MiB. Any member of a journal with large records (or its owner, within the quota) can
+    repeat it without end."""
+    server = ServerProcess(tmp_path / "server-data", tmp_path / "server.log")
+    await server.start()
+    try:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
+            raw = RawClient(s, server.url)
+            mallory = await signup(server.url, tmp_path, "mallory")
+            await mallory.close()
+            journal = await create_journal(raw, mallory)
+            blob = os.urandom(wire.MAX_RECORD_BYTES)
+            for _batch in range(17):  # 1,020 records of 256 KiB, within one minute's rate
+                records = [plain(wire.RecordUpload(new_id(), 0, blob)) for _ in range(60)]
+                body = {"journal_id": journal, "records": records}
+                answer = await raw.call("/v1/records/push", body, token=mallory.profile.token)
+                assert answer.status == 200, answer.value()
+            assert server._process is not None
+            before = peak_memory_kib(server._process.pid)
+            request = wire.SyncRequest([wire.Cursor(journal, 0)], wire.MAX_RECORDS_PER_PAGE)
+            answer = await raw.call("/v1/sync", request, token=mallory.profile.token)
+            assert answer.status == 200
+            grown_mib = (peak_memory_kib(server._process.pid) - before) / 1024
+        assert grown_mib < 64, (
+            f"a {len(answer.body) // 1024} KiB sync reply made the server's peak memory grow "
+            f"by {grown_mib:.0f} MiB"
+        )
+    finally:
+        server.kill()
+
+
+async def test_a_small_conflicting_push_does_not_read_the_stored_records(tmp_path: Path) -> None:
+    """FINDING 18: to check a pushed batch against records already stored under the same
+    ids, storage._stored_records reads every stored ciphertext in full (up to 500 x 256 KiB)
+    inside the write transaction. A 40 KB push naming 500 stored ids of large records with
+    tiny ciphertexts (answered 409 `record_conflict`) makes the server read 125 MB (+110 MiB
+    peak measured) and hold the one SQLite writer for ~0.7 s: a 3,000x amplification any
+    writer of a journal can repeat."""
+    server = ServerProcess(tmp_path / "server-data", tmp_path / "server.log")
+    await server.start()
+    try:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
+            raw = RawClient(s, server.url)
+            mallory = await signup(server.url, tmp_path, "mallory")
+            await mallory.close()
+            journal = await create_journal(raw, mallory)
+            blob = os.urandom(wire.MAX_RECORD_BYTES)
+            ids: list[bytes] = []
+            for _batch in range(9):
+                records = [wire.RecordUpload(new_id(), 0, blob) for _ in range(60)]
+                ids += [record.record_id for record in records]
+                body = {"journal_id": journal, "records": [plain(r) for r in records]}
+                answer = await raw.call("/v1/records/push", body, token=mallory.profile.token)
+                assert answer.status == 200, answer.value()
+            assert server._process is not None
+            before = peak_memory_kib(server._process.pid)
+            small = [plain(wire.RecordUpload(record_id, 0, bytes(40))) for record_id in ids[:500]]
+            body = {"journal_id": journal, "records": small}
+            answer = await raw.call("/v1/records/push", body, token=mallory.profile.token)
+            assert answer.error() == (409, "record_conflict")
+            grown_mib = (peak_memory_kib(server._process.pid) - before) / 1024
+        assert grown_mib < 32, (
+            f"a 40 KB push made the server's peak memory grow by {grown_mib:.0f} MiB"
+        )
+    finally:
+        server.kill()
