@@ -576,6 +576,7 @@ class PostgresStorage:
             )
             left = _count(status) == 1
             if left:
+                await _recharge_to_owner(db, journal_id, [account_id])
                 await db.execute(
                     "DELETE FROM journal_keys WHERE journal_id = $1 AND account_id = $2",
                     journal_id,
@@ -631,12 +632,17 @@ class PostgresStorage:
                 await _append_chain(db, journal_id, chain_after, chain)
                 before = await _shares_granted(db, journal_id)
                 listed = [m.account_id for m in members]
-                removes = await db.fetchval(
-                    "SELECT count(*) FROM members WHERE journal_id = $1 "
-                    "AND NOT (account_id = ANY($2::bytea[]))",
-                    journal_id,
-                    listed,
-                )
+                removed = [
+                    bytes(row[0])
+                    for row in await db.fetch(
+                        "SELECT account_id FROM members WHERE journal_id = $1 "
+                        "AND NOT (account_id = ANY($2::bytea[]))",
+                        journal_id,
+                        listed,
+                    )
+                ]
+                removes = len(removed)
+                await _recharge_to_owner(db, journal_id, removed)
                 for table in ("journal_keys", "members"):
                     await db.execute(
                         f"DELETE FROM {table} WHERE journal_id = $1 "
@@ -868,6 +874,36 @@ async def _shares_granted(db: asyncpg.Connection, journal_id: bytes) -> int:
 async def _lock_account(db: asyncpg.Connection, account_id: bytes) -> None:
     """Serialise an account's quota checks (journals, devices, shares) across processes."""
     await db.execute("SELECT 1 FROM accounts WHERE account_id = $1 FOR UPDATE", account_id)
+
+
+async def _recharge_to_owner(
+    db: asyncpg.Connection, journal_id: bytes, members: list[bytes]
+) -> None:
+    """As storage/sqlite.py's `_recharge_to_owner` (R9 finding 12)."""
+    owner_id = await db.fetchval("SELECT owner_id FROM journals WHERE journal_id = $1", journal_id)
+    owner = bytes(owner_id) if owner_id is not None else b""
+    members = [m for m in members if m != owner]
+    if not members or not owner:
+        return
+    rows = await db.fetch(
+        "SELECT pushed_by, SUM(length(ciphertext)) FROM records WHERE journal_id = $1 "
+        "AND pushed_by = ANY($2::bytea[]) GROUP BY pushed_by ORDER BY pushed_by",
+        journal_id,
+        members,
+    )
+    moved = [(bytes(r[0]), int(r[1])) for r in rows]
+    if not moved:
+        return
+    for account in sorted([owner] + [member for member, _ in moved]):  # one lock order
+        await _stored_bytes(db, account)  # the counters exist before the records move
+    await _free_bytes(db, moved)
+    await _free_bytes(db, [(owner, -sum(size for _, size in moved))])
+    await db.execute(
+        "UPDATE records SET pushed_by = $1 WHERE journal_id = $2 AND pushed_by = ANY($3::bytea[])",
+        owner,
+        journal_id,
+        members,
+    )
 
 
 async def _owner_extra_bytes(db: asyncpg.Connection, owner_id: bytes) -> int:

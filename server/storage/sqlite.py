@@ -538,6 +538,7 @@ class SQLiteStorage:
             left = cursor.rowcount == 1
             await cursor.close()
             if left:
+                await _recharge_to_owner(db, journal_id, [account_id])
                 await db.execute(
                     "DELETE FROM journal_keys WHERE journal_id = ? AND account_id = ?",
                     (journal_id, account_id),
@@ -584,12 +585,15 @@ class SQLiteStorage:
             await _append_chain(db, journal_id, chain_after, chain)
             before = await _shares_granted(db, journal_id)
             listed = [m.account_id for m in members]
-            removes = await _one_value(
-                db,
-                f"SELECT count(*) FROM members WHERE journal_id = ? AND account_id NOT IN "
+            cursor = await db.execute(
+                f"SELECT account_id FROM members WHERE journal_id = ? AND account_id NOT IN "
                 f"({_marks(len(listed))})",
                 (journal_id, *listed),
             )
+            removed = [bytes(row[0]) for row in await cursor.fetchall()]
+            await cursor.close()
+            removes = len(removed)
+            await _recharge_to_owner(db, journal_id, removed)
             for table in ("journal_keys", "members"):
                 await db.execute(
                     f"DELETE FROM {table} WHERE journal_id = ? AND account_id NOT IN "
@@ -967,6 +971,36 @@ async def _one_value(db: aiosqlite.Connection, sql: str, params: tuple[Any, ...]
     row = await cursor.fetchone()
     await cursor.close()
     return row[0] if row else None
+
+
+async def _recharge_to_owner(
+    db: aiosqlite.Connection, journal_id: bytes, members: list[bytes]
+) -> None:
+    """The records `members` pushed into the journal become the owner's (charged to its
+    stored bytes, no longer to theirs): they leave it and can no longer read or delete them
+    (R9 finding 12). In the transaction that removes them."""
+    owner = await _owner_of(db, journal_id)
+    members = [m for m in members if m != owner]
+    if not members or not owner:
+        return
+    cursor = await db.execute(
+        "SELECT pushed_by, SUM(length(ciphertext)) FROM records WHERE journal_id = ? "
+        f"AND pushed_by IN ({_marks(len(members))}) GROUP BY pushed_by",
+        (journal_id, *members),
+    )
+    moved = [(bytes(r[0]), int(r[1])) for r in await cursor.fetchall()]
+    await cursor.close()
+    if not moved:
+        return
+    for account in [owner] + [member for member, _ in moved]:
+        await _stored_bytes(db, account)  # the counters exist before the records move
+    await _free_bytes(db, moved)
+    await _free_bytes(db, [(owner, -sum(size for _, size in moved))])
+    await db.execute(
+        f"UPDATE records SET pushed_by = ? WHERE journal_id = ? AND pushed_by IN "
+        f"({_marks(len(members))})",
+        (owner, journal_id, *members),
+    )
 
 
 async def _owner_of(db: aiosqlite.Connection, journal_id: bytes) -> bytes:

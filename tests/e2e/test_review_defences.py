@@ -749,3 +749,45 @@ async def test_a_small_conflicting_push_does_not_read_the_stored_records(tmp_pat
         )
     finally:
         server.kill()
+
+
+async def test_an_ex_member_does_not_pay_for_what_it_can_no_longer_touch(tmp_path: Path) -> None:
+    """FINDING 12 (low): records an annotating member pushed into the owner's journal stay
+    charged to the member after the share ends (owner's rotation without it, or the
+    member leaving), though it can neither read nor delete them; only the owner can free
+    them (compaction, erasure). An owner can thus keep a former therapist's quota used,
+    and 'over quota' for an account whose own journals are empty."""
+    async with serving(tmp_path) as server, raw_for(server) as raw:
+        ana = await signup(server.url, tmp_path, "ana")
+        writer = await signup(server.url, tmp_path, "writer")
+        try:
+            journal = await create_journal(raw, ana)
+            assert (await rotate(raw, ana, journal, 1, [], 1, [bytes(40)])).status == 200
+            keys = [
+                wire.MemberKey(ana.profile.account_id, bytes(40), "owner", 0),
+                wire.MemberKey(writer.profile.account_id, bytes(40), "annotate", 0),
+            ]
+            rotation = wire.RotateRequest(journal, 2, bytes(40), keys, 2, [bytes(40)])
+            assert (
+                await raw.call("/v1/journals/rotate", rotation, token=ana.profile.token)
+            ).status == 200
+            records = [
+                plain(wire.RecordUpload(new_id(), 2, os.urandom(200 * 1024))) for _ in range(5)
+            ]
+            body = {"journal_id": journal, "records": records}
+            assert (
+                await raw.call("/v1/records/push", body, token=writer.profile.token)
+            ).status == 200
+            assert await usage(server, writer) >= 5 * 200 * 1024
+            assert await usage(server, ana) == 0  # held: the writer pays, not the owner
+            leave = wire.JournalRequest(journal)
+            assert (
+                await raw.call("/v1/shares/leave", leave, token=writer.profile.token)
+            ).status == 200
+            charged = await usage(server, writer)
+            assert charged < 200 * 1024, (
+                f"{charged} bytes still charged to an ex-member for another account's journal"
+            )
+        finally:
+            await ana.close()
+            await writer.close()
