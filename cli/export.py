@@ -149,6 +149,11 @@ def import_(
     and time zones; photos, places and weather are left out. From Daylio: mood, activities
     (as tags), note title and note, at the times written, in this device's time zone.
 
+    The server limits how many changes one account may upload per minute (20,000 by
+    default): a larger import uploads what it may, waits as the server asks (saying
+    until when, 10 minutes at most), and otherwise leaves the rest for the next
+    `tj sync`. Nothing is lost.
+
     \b
     Examples:
       tj import therapy-journal-ana-20250312-1830.json
