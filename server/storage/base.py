@@ -378,8 +378,9 @@ class Storage(Protocol):
         has granted (members other than the owner, over all its journals) above
         `max_shares`; a rotation that does not add members is never refused.
         QuotaError("storage") if it grows the owner's stored bytes (records and
-        OWNED_EXTRA_BYTES) past `max_stored_bytes`; a rotation that removes a member is
-        never refused for storage (a revocation must always go through)."""
+        OWNED_EXTRA_BYTES) past `max_stored_bytes`; a rotation that only removes members
+        (adds none) is never refused for storage: a revocation must always go through, and
+        removals cannot repeat without members added in between."""
         ...
 
     async def add_audit(

@@ -632,16 +632,14 @@ class PostgresStorage:
                 await _append_chain(db, journal_id, chain_after, chain)
                 before = await _shares_granted(db, journal_id)
                 listed = [m.account_id for m in members]
-                removed = [
+                current = {
                     bytes(row[0])
                     for row in await db.fetch(
-                        "SELECT account_id FROM members WHERE journal_id = $1 "
-                        "AND NOT (account_id = ANY($2::bytea[]))",
-                        journal_id,
-                        listed,
+                        "SELECT account_id FROM members WHERE journal_id = $1", journal_id
                     )
-                ]
-                removes = len(removed)
+                }
+                removed = sorted(current - set(listed))
+                only_removes = bool(removed) and set(listed) <= current
                 await _recharge_to_owner(db, journal_id, removed)
                 for table in ("journal_keys", "members"):
                     await db.execute(
@@ -669,7 +667,7 @@ class PostgresStorage:
                 after = await _shares_granted(db, journal_id)
                 if after > before and after > max_shares:
                     raise QuotaError("shares")  # the transaction rolls back: nothing changes
-                if max_stored_bytes is not None and not removes:
+                if max_stored_bytes is not None and not only_removes:
                     if await _owner_extra_bytes(db, owner) > extra_before:
                         await _check_owner_bytes(db, owner, max_stored_bytes)
         except asyncpg.UniqueViolationError:

@@ -586,13 +586,12 @@ class SQLiteStorage:
             before = await _shares_granted(db, journal_id)
             listed = [m.account_id for m in members]
             cursor = await db.execute(
-                f"SELECT account_id FROM members WHERE journal_id = ? AND account_id NOT IN "
-                f"({_marks(len(listed))})",
-                (journal_id, *listed),
+                "SELECT account_id FROM members WHERE journal_id = ?", (journal_id,)
             )
-            removed = [bytes(row[0]) for row in await cursor.fetchall()]
+            current = {bytes(row[0]) for row in await cursor.fetchall()}
             await cursor.close()
-            removes = len(removed)
+            removed = sorted(current - set(listed))
+            only_removes = bool(removed) and set(listed) <= current
             await _recharge_to_owner(db, journal_id, removed)
             for table in ("journal_keys", "members"):
                 await db.execute(
@@ -617,7 +616,7 @@ class SQLiteStorage:
             after = await _shares_granted(db, journal_id)
             if after > before and after > max_shares:
                 raise QuotaError("shares")  # the transaction rolls back: nothing changes
-            if max_stored_bytes is not None and not removes:
+            if max_stored_bytes is not None and not only_removes:
                 if await _owner_extra_bytes(db, owner) > extra_before:
                     await _check_owner_bytes(db, owner, max_stored_bytes)
 

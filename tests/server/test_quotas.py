@@ -3,6 +3,7 @@ the SDK raises QuotaExceeded (or RateLimited), and nothing of the request is sto
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import aiohttp
@@ -200,4 +201,67 @@ async def test_a_sync_over_the_write_rate_backs_off_and_pushes_later(
             "Written while the account is over its write rate."
         ]
         for client in (ana, fresh):
+            await client.close()
+
+
+async def test_over_the_storage_quota_a_revocation_goes_through_but_no_member_is_added(
+    serve: Serve, tmp_path: Path
+) -> None:
+    """Access chains and envelopes count in the stored bytes (R9 finding 2), but a rotation
+    that only removes members is never refused: a revocation must always go through. One
+    that also adds a member is refused over the quota, so removals cannot be looped to grow
+    the chain without end."""
+    async with serve(max_stored_bytes=64 * 1024) as server, Raw(server.url) as raw:
+        ana = await signup(server.url, tmp_path, "ana")
+        ben = await signup(server.url, tmp_path, "ben")
+        cat = await signup(server.url, tmp_path, "cat")
+        journal = os.urandom(wire.ID_BYTES)
+        owner = ana.profile.account_id
+        create = wire.JournalCreateRequest(
+            journal, wire.KeyEnvelope(0, bytes(40)), bytes(40), [bytes(40)]
+        )
+        assert (
+            await raw.call("/v1/journals/create", create, token=ana.profile.token)
+        ).status == 200
+
+        def rotation(
+            epoch: int, length: int, members: list[bytes], chain: int
+        ) -> wire.RotateRequest:
+            keys = [wire.MemberKey(owner, bytes(40), "owner", 0)]
+            keys += [wire.MemberKey(m, bytes(40), "read", 0) for m in members]
+            return wire.RotateRequest(
+                journal, epoch, bytes(40), keys, length, [bytes(4096)] * chain
+            )
+
+        ben_id, cat_id = ben.profile.account_id, cat.profile.account_id
+        answer = await raw.call(
+            "/v1/journals/rotate", rotation(1, 1, [ben_id], 1), token=ana.profile.token
+        )
+        assert answer.status == 200, answer.value()
+        # Fill the quota with chain entries, until a growing rotation is refused.
+        epoch, length = 1, 2
+        for _ in range(64):
+            answer = await raw.call(
+                "/v1/journals/rotate",
+                rotation(epoch + 1, length, [ben_id], 16),
+                token=ana.profile.token,
+            )
+            if answer.status != 200:
+                break
+            epoch, length = epoch + 1, length + 16
+        assert answer.error() == (413, "storage_quota_exceeded")
+        # Swapping ben for cat (a removal that adds) is refused too...
+        swap = rotation(epoch + 1, length, [cat_id], 16)
+        assert (await raw.call("/v1/journals/rotate", swap, token=ana.profile.token)).error() == (
+            413,
+            "storage_quota_exceeded",
+        )
+        # ... but removing ben goes through, over the quota.
+        revoke = rotation(epoch + 1, length, [], 1)
+        assert (
+            await raw.call("/v1/journals/rotate", revoke, token=ana.profile.token)
+        ).status == 200
+        members = await server.rows("SELECT account_id FROM members WHERE journal_id = ?", journal)
+        assert [bytes(m) for (m,) in members] == [owner]
+        for client in (ana, ben, cat):
             await client.close()
