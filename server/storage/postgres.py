@@ -1061,15 +1061,10 @@ async def _insert_record(
     db: asyncpg.Connection, journal_id: bytes, pushed_by: bytes, record: NewRecord, now: int
 ) -> int:
     """Insert a record unless its id is stored; the same id with other content conflicts."""
-    existing = await db.fetchrow(
-        "SELECT seq, epoch, ciphertext FROM records WHERE journal_id = $1 AND record_id = $2",
-        journal_id,
-        record.record_id,
-    )
-    if existing is not None:
-        if existing[1] != record.epoch or existing[2] != record.ciphertext:
-            raise RecordConflictError(record.record_id.hex())
-        return int(existing[0])
+    stored = await _stored_records(db, journal_id, [record.record_id])
+    if record.record_id in stored:
+        await _check_resent(db, journal_id, [record], stored)
+        return int(stored[record.record_id][0])
     seq = await db.fetchval(
         "INSERT INTO records (journal_id, record_id, epoch, ciphertext, pushed_by, created_at) "
         "VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",

@@ -838,16 +838,10 @@ async def _insert_record(
     db: aiosqlite.Connection, journal_id: bytes, pushed_by: bytes, record: NewRecord, now: int
 ) -> tuple[bytes, int]:
     """Insert a record unless its id is stored; the same id with other content conflicts."""
-    cursor = await db.execute(
-        "SELECT seq, epoch, ciphertext FROM records WHERE journal_id = ? AND record_id = ?",
-        (journal_id, record.record_id),
-    )
-    existing = await cursor.fetchone()
-    await cursor.close()
-    if existing is not None:
-        if existing[1] != record.epoch or bytes(existing[2]) != record.ciphertext:
-            raise RecordConflictError(record.record_id.hex())
-        return record.record_id, int(existing[0])
+    stored = await _stored_records(db, journal_id, [record.record_id])
+    if record.record_id in stored:
+        await _check_resent(db, journal_id, [record], stored)
+        return record.record_id, stored[record.record_id][0]
     cursor = await db.execute(
         "INSERT INTO records (journal_id, record_id, epoch, ciphertext, pushed_by, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
