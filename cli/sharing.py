@@ -336,7 +336,8 @@ def shares_log(home: Home, journal_name: str, as_json: bool) -> None:
     """Who read what of JOURNAL, and when: "drsmith read 5 entries on 30 Nov (laptop)".
 
     One line per member, device and day, in local dates; --json lists every fetch (up to
-    which record, how many records and entries). The owner sees every member's fetches; a
+    which record, how many records and entries). A device's first fetch of each entry is
+    shown; fetching it again is not logged. The owner sees every member's fetches; a
     therapist sees their own, with their device names.
 
     \b

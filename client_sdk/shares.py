@@ -154,9 +154,9 @@ class Shares:
         return await self._context.sharing.shared_with_me()
 
     async def log(self, journal: str) -> builtins.list[AuditInfo]:
-        """When each member fetched what (the owner sees all; a member sees their own), as
-        the server logged it, with the entries each fetch held (`entry_ids`, from this
-        device's verified records). Needs the network. Raises NotFound for an unknown
+        """When each member's device first fetched what (the owner sees all; a member sees
+        their own), as the server logged it, with the entries each fetch held for the first
+        time (`entry_ids`, from this device's verified records); a re-fetch is not logged. Needs the network. Raises NotFound for an unknown
         journal, NetworkError offline."""
         local = await self._context.local_journal(journal)
         return await self._context.sharing.audit(local)

@@ -120,7 +120,9 @@ class SharedJournal:
 @dataclass(frozen=True)
 class AuditInfo:
     """One fetch by a member, from the server's audit log: who (`member`, `device_id` hex), when
-    (`at`, UTC), up to which sequence number (`up_to_seq`) and how many records it returned.
+    (`at`, UTC) that device first received the journal's records up to which sequence number
+    (`up_to_seq`), and how many records it received for the first time (`records`); the
+    server logs no re-fetch of what a device already had (protocol.md, /v1/shares/audit).
     This is the server's word (an index, not a signed record). Also the
     entries among those records (`entry_ids`) that this device holds and the member could
     open."""

@@ -103,6 +103,14 @@ class AuditRow:
 
 
 @dataclass(frozen=True)
+class Fetch:
+    """The records of one journal a /v1/sync reply sends: their seqs, ascending."""
+
+    journal_id: bytes
+    seqs: list[int]
+
+
+@dataclass(frozen=True)
 class NewRecord:
     record_id: bytes
     epoch: int
@@ -180,6 +188,22 @@ OWNED_EXTRA_BYTES = (
 and sealed names of its journals (`{0}` is the owner id's placeholder)."""
 
 QUOTA_KINDS = ("journals", "devices", "storage", "shares", "write_rate")
+
+CHAIN_LENGTHS = (
+    "SELECT j.journal_id, (SELECT COALESCE(max(c.position) + 1, 0) FROM access_chain c "
+    "WHERE c.journal_id = j.journal_id) FROM journals j"
+)
+"""Each journal's access chain length, from the chain's primary key (positions run from 0
+without gaps): one index seek per journal, where count(*) read the whole chain (R9 finding
+13). Both backends append a WHERE on `j.journal_id`."""
+
+AUDIT_HIGH = (
+    "SELECT COALESCE(max(up_to_seq), 0) FROM audit WHERE journal_id = {0}1 "
+    "AND account_id = {0}2 AND device_id = {0}3"
+)
+"""The highest up_to_seq logged for a device of an account in a journal (through the index
+audit_by_journal: the journal's rows, which coalescing keeps to one per first fetch); format
+with the placeholder prefix (`?` for SQLite, `$` for PostgreSQL)."""
 
 LoginWait = Callable[[dict[str, tuple[int, int]]], int]
 """Throttling policy: (subject -> (failures, last failure ms)) -> how long to wait (ms)."""
@@ -325,6 +349,11 @@ class Storage(Protocol):
         """(chain length, up to `limit` entries from position `after` on)."""
         ...
 
+    async def chain_lengths(self, journal_ids: list[bytes]) -> dict[bytes, int]:
+        """The access chain length of each journal of `journal_ids` that exists, in one
+        query of one index seek per journal (never a count over a chain)."""
+        ...
+
     async def journals_for(
         self,
         account_id: bytes,
@@ -384,18 +413,14 @@ class Storage(Protocol):
         ...
 
     async def add_audit(
-        self,
-        journal_id: bytes,
-        account_id: bytes,
-        device_id: bytes,
-        at: int,
-        up_to_seq: int,
-        records: int,
-        coalesce_since: int | None = None,
+        self, account_id: bytes, device_id: bytes, at: int, fetches: list[Fetch]
     ) -> None:
-        """Note that the device fetched the journal's records up to `up_to_seq`. With
-        `coalesce_since` (ms), nothing is added when the device already has a row at or past
-        `up_to_seq` from then on: a re-fetch of what it fetched adds no row (R9 finding 9)."""
+        """Log what one /v1/sync reply gave a member's device, in one transaction (R9 finding
+        9). Each fetch adds a row (journal, account, device, `at`, up_to_seq = its highest
+        seq, records = how many of its seqs are above the device's previous up_to_seq for
+        that journal) only when its highest seq passes that previous up_to_seq: a re-fetch
+        of what the device already fetched adds nothing, so a row says when a device first
+        fetched records up to where."""
         ...
 
     async def audit_log(

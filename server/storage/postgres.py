@@ -29,6 +29,8 @@ import nacl.utils
 from server.errors import StorageError
 from server.storage import migrations, pg_live
 from server.storage.base import (
+    AUDIT_HIGH,
+    CHAIN_LENGTHS,
     LISTED_KEY_BYTES,
     OWNED_EXTRA_BYTES,
     AccountRow,
@@ -37,6 +39,7 @@ from server.storage.base import (
     Challenge,
     DeviceRow,
     DuplicateError,
+    Fetch,
     JournalRow,
     KeyRow,
     LiveEvent,
@@ -487,6 +490,12 @@ class PostgresStorage:
             )
         return int(length), [bytes(row[0]) for row in rows]
 
+    async def chain_lengths(self, journal_ids: list[bytes]) -> dict[bytes, int]:
+        rows = await self._all(
+            f"{CHAIN_LENGTHS} WHERE j.journal_id = ANY($1::bytea[])", journal_ids
+        )
+        return {bytes(row[0]): int(row[1]) for row in rows}
+
     async def journals_for(
         self,
         account_id: bytes,
@@ -674,35 +683,33 @@ class PostgresStorage:
             raise ChainConflictError(journal_id.hex()) from None
 
     async def add_audit(
-        self,
-        journal_id: bytes,
-        account_id: bytes,
-        device_id: bytes,
-        at: int,
-        up_to_seq: int,
-        records: int,
-        coalesce_since: int | None = None,
+        self, account_id: bytes, device_id: bytes, at: int, fetches: list[Fetch]
     ) -> None:
-        if coalesce_since is not None and await self._one(
-            "SELECT 1 FROM audit WHERE journal_id = $1 AND account_id = $2 AND device_id = $3 "
-            "AND up_to_seq >= $4 AND at >= $5 LIMIT 1",
-            journal_id,
-            account_id,
-            device_id,
-            up_to_seq,
-            coalesce_since,
-        ):
+        # As storage/sqlite.py: a replayed sync adds nothing and opens no transaction.
+        fresh = []
+        for fetch in fetches:
+            high = await self._one(AUDIT_HIGH.format("$"), fetch.journal_id, account_id, device_id)
+            if fetch.seqs and high is not None and fetch.seqs[-1] > int(high[0]):
+                fresh.append(fetch)
+        if not fresh:
             return
         async with self._tx() as db:
-            await db.execute(
-                "INSERT INTO audit VALUES ($1, $2, $3, $4, $5, $6)",
-                journal_id,
-                account_id,
-                device_id,
-                at,
-                up_to_seq,
-                records,
-            )
+            for fetch in fresh:
+                previous = int(
+                    await db.fetchval(
+                        AUDIT_HIGH.format("$"), fetch.journal_id, account_id, device_id
+                    )
+                )
+                if fetch.seqs[-1] > previous:
+                    await db.execute(
+                        "INSERT INTO audit VALUES ($1, $2, $3, $4, $5, $6)",
+                        fetch.journal_id,
+                        account_id,
+                        device_id,
+                        at,
+                        fetch.seqs[-1],
+                        sum(1 for seq in fetch.seqs if seq > previous),
+                    )
 
     async def audit_log(
         self,

@@ -22,6 +22,8 @@ import nacl.utils
 from server.errors import StorageError
 from server.storage import migrations
 from server.storage.base import (
+    AUDIT_HIGH,
+    CHAIN_LENGTHS,
     LISTED_KEY_BYTES,
     OWNED_EXTRA_BYTES,
     AccountRow,
@@ -30,6 +32,7 @@ from server.storage.base import (
     Challenge,
     DeviceRow,
     DuplicateError,
+    Fetch,
     JournalRow,
     KeyRow,
     LiveEvent,
@@ -460,6 +463,16 @@ class SQLiteStorage:
         )
         return int(length[0]), [bytes(row[0]) for row in rows]
 
+    async def chain_lengths(self, journal_ids: list[bytes]) -> dict[bytes, int]:
+        lengths: dict[bytes, int] = {}
+        for start in range(0, len(journal_ids), 500):
+            chunk = journal_ids[start : start + 500]
+            rows = await self._all(
+                f"{CHAIN_LENGTHS} WHERE j.journal_id IN ({_marks(len(chunk))})", chunk
+            )
+            lengths.update((bytes(row[0]), int(row[1])) for row in rows)
+        return lengths
+
     async def journals_for(
         self,
         account_id: bytes,
@@ -621,26 +634,39 @@ class SQLiteStorage:
                     await _check_owner_bytes(db, owner, max_stored_bytes)
 
     async def add_audit(
-        self,
-        journal_id: bytes,
-        account_id: bytes,
-        device_id: bytes,
-        at: int,
-        up_to_seq: int,
-        records: int,
-        coalesce_since: int | None = None,
+        self, account_id: bytes, device_id: bytes, at: int, fetches: list[Fetch]
     ) -> None:
-        if coalesce_since is not None and await self._one(
-            "SELECT 1 FROM audit WHERE journal_id = ? AND account_id = ? AND device_id = ? "
-            "AND up_to_seq >= ? AND at >= ? LIMIT 1",
-            (journal_id, account_id, device_id, up_to_seq, coalesce_since),
-        ):
+        # A replayed sync adds nothing and should not take the write lock: ask the reader
+        # first, then decide again inside the transaction (another reply may have logged).
+        fresh = []
+        for fetch in fetches:
+            high = await self._one(
+                AUDIT_HIGH.format("?"), (fetch.journal_id, account_id, device_id)
+            )
+            if fetch.seqs and high is not None and fetch.seqs[-1] > int(high[0]):
+                fresh.append(fetch)
+        if not fresh:
             return
         async with self._write() as db:
-            await db.execute(
-                "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?)",
-                (journal_id, account_id, device_id, at, up_to_seq, records),
-            )
+            for fetch in fresh:
+                cursor = await db.execute(
+                    AUDIT_HIGH.format("?"), (fetch.journal_id, account_id, device_id)
+                )
+                row = await cursor.fetchone()
+                await cursor.close()
+                previous = int(row[0]) if row else 0
+                if fetch.seqs[-1] > previous:
+                    await db.execute(
+                        "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?)",
+                        (
+                            fetch.journal_id,
+                            account_id,
+                            device_id,
+                            at,
+                            fetch.seqs[-1],
+                            sum(1 for seq in fetch.seqs if seq > previous),
+                        ),
+                    )
 
     async def audit_log(
         self,

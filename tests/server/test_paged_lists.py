@@ -16,6 +16,7 @@ import asyncpg
 from client_sdk import Client, wire
 from client_sdk.models import to_datetime
 from server import routes
+from server.storage.base import Fetch
 from tests.conftest import RunningServer
 from tests.server.conftest import Serve
 from tests.server.raw import RawClient
@@ -148,7 +149,7 @@ async def test_a_long_audit_log_is_paged(
         device = tom.profile.device_id
         fetches = 1_201
         for n in range(fetches):  # tom's device fetched, 1,201 times, in the same millisecond
-            await storage.add_audit(journal, tom.profile.account_id, device, 1000, n + 1, 1)
+            await storage.add_audit(tom.profile.account_id, device, 1000, [Fetch(journal, [n + 1])])
         raw = RawClient(raw_session, server.url)
         first = await raw.call("/v1/shares/audit", {"journal_id": journal}, token=ana.profile.token)
         assert len(first.value()["entries"]) == wire.PAGE_ITEMS and first.value()["next"]
