@@ -205,7 +205,7 @@ def serve(args: argparse.Namespace, reuse_port: bool) -> None:
         host=args.host,
         port=args.port,
         reuse_port=reuse_port or None,
-        access_log_class=logs.AccessLogger,  # method and path only: no query, no header
+        access_log_class=logs.AccessLogger,  # method, endpoint, status: no client bytes
         print=lambda _message: log.info(
             "listening on http://%s:%s (%s, pid %s)", args.host, args.port, where(args), os.getpid()
         ),
@@ -287,6 +287,7 @@ LIMIT_OPTIONS = (
     ("--login-forget-ms", "login_forget_ms", "a failure counter is forgotten after this quiet time"),
     ("--purge-interval-ms", "purge_interval_ms", "how often expired challenges and stale counters are deleted"),
     ("--live-check-interval-ms", "live_check_interval_ms", "how often a live socket re-checks that its session was not revoked (expiry is timed exactly)"),
+    ("--body-timeout-ms", "body_timeout_ms", "a request body must arrive within this time, and as much again for each further MiB (else 408 body_timeout)"),
 )  # fmt: skip
 
 

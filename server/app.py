@@ -15,6 +15,7 @@ from aiohttp import web
 from client_sdk import wire
 from server import logs, routes
 from server.errors import (
+    BodyTimeout,
     MethodNotAllowed,
     NotFound,
     ServerError,
@@ -53,55 +54,54 @@ async def errors_middleware(request: web.Request, handler: routes.Handler) -> we
         return await handler(request)
     except ServerError as error:
         fault = {"client_fault": error.status < 500}
-        log.info(
-            "%s %s -> %s %s", request.method, request.path, error.status, error.code, extra=fault
-        )
+        log.info("%s -> %s %s", where(request), error.status, error.code, extra=fault)
         retry_after = error.retry_after_ms if isinstance(error, TooManyRequests) else None
-        return error_response(error.status, error.code, error.message, retry_after)
+        response = error_response(error.status, error.code, error.message, retry_after)
+        if isinstance(error, BodyTimeout):
+            response.force_close()  # the rest of the body may still be on its way
+        return response
     except wire.WireError as error:
         status = 413 if error.code == "too_large" else 400
-        log.info(
-            "%s %s -> %s %s",
-            request.method,
-            request.path,
-            status,
-            error.code,
-            extra={"client_fault": True},
-        )
+        log.info("%s -> %s %s", where(request), status, error.code, extra={"client_fault": True})
         return error_response(status, error.code, error.message)
     except web.HTTPRequestEntityTooLarge:
         return error_response(413, "too_large", f"the body exceeds {wire.MAX_BODY_BYTES} bytes")
-    except ConnectionError as error:
-        # The client went away mid-body (a reset): nobody reads the answer; not our failure.
-        log.info(
-            "%s %s -> client went away (%s)",
-            request.method,
-            request.path,
-            type(error).__name__,
-            extra={"client_fault": True},
-        )
-        gone = error_response(400, "malformed_body", "the connection broke off")
-        gone.force_close()
-        return gone
     except web.RequestPayloadError:
         message = "the body cannot be read: check its Content-Encoding and framing"
         refused = error_response(400, "malformed_body", message)
         refused.force_close()  # "Connection: close"
         return refused
+    except ConnectionError as error:
+        # The client went away mid-request (a reset while its body was read): its doing, not
+        # the server's. One rate-limited WARNING line, no traceback; the answer is never sent.
+        log.warning(
+            "%s -> client went away (%s)",
+            where(request),
+            type(error).__name__,
+            extra={"client_fault": True},
+        )
+        gone = error_response(400, "malformed_body", "the connection was lost")
+        gone.force_close()
+        return gone
     except sqlite3.Error as error:
-        log.error("storage failure on %s: %s", request.path, type(error).__name__)
+        log.error("storage failure on %s: %s", where(request), type(error).__name__)
         failure = StorageError("the database is unavailable; try again")
         return error_response(failure.status, failure.code, failure.message)
     except web.HTTPClientError as error:
         # aiohttp's own refusals, e.g. a GET on the live channel without a WebSocket handshake.
-        log.info("%s %s -> %s malformed_request", request.method, request.path, error.status)
+        log.info("%s -> %s malformed_request", where(request), error.status)
         reason = (error.text or error.reason).strip()[:200]
         return error_response(error.status, "malformed_request", f"bad request: {reason}")
     except web.HTTPException:
         raise
     except Exception:
-        log.exception("unexpected failure on %s %s", request.method, request.path)
+        log.exception("unexpected failure on %s", where(request))
         return error_response(500, "internal_error", "the server failed; try again later")
+
+
+def where(request: web.Request) -> str:
+    """`METHOD /path` of a request for a log line, without any byte the client chose."""
+    return logs.where(request, routes.ROUTES)
 
 
 CODINGS = frozenset({"identity", "gzip", "x-gzip", "deflate"})  # what aiohttp decodes

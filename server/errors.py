@@ -12,9 +12,11 @@ one middleware renders them all as msgpack `{"code": ..., "message": ...}`.
     ├── Forbidden (403)         forbidden
     ├── NotFound (404)          not_found
     ├── MethodNotAllowed (405)  method_not_allowed
+    ├── BodyTimeout (408)       body_timeout
     ├── Conflict (409)          username_taken, journal_exists, record_conflict
     ├── UnsupportedMedia (415)  unsupported_media_type
-    ├── TooManyRequests (429)   login_throttled, write_rate_exceeded, lookup_rate_exceeded
+    ├── TooManyRequests (429)   login_throttled, write_rate_exceeded, lookup_rate_exceeded,
+    │                           live_limit
     └── StorageError (503)      storage_unavailable
 """
 
@@ -68,6 +70,14 @@ class NotFound(ServerError):
 class MethodNotAllowed(ServerError):
     status = 405
     code = "method_not_allowed"
+
+
+class BodyTimeout(ServerError):
+    """The request body did not arrive in time (`Settings.body_timeout_ms`); the connection
+    is closed after the answer."""
+
+    status = 408
+    code = "body_timeout"
 
 
 class Conflict(ServerError):

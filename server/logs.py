@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web import BaseRequest, RequestPayloadError, StreamResponse
+
+from server.routes import ROUTES
 
 # Loggers through which client-caused trouble reaches the log.
 CLIENT_FAULT_LOGGERS = ("aiohttp.server", "aiohttp.web", "aiohttp.websocket", "tj.server")
@@ -55,12 +57,13 @@ class ClientFaultFilter(logging.Filter):
         self._passed += 1
         message = record.getMessage()
         error = record.exc_info[1] if record.exc_info else None
-        if isinstance(error, HttpProcessingError):
-            # Its text quotes the bytes received (aiohttp's LineTooLong shows 100 of them):
-            # an oversized Authorization header would put a token in the log.
-            message = f"{message}: {type(error).__name__} (HTTP {error.code})"
-        elif error is not None:
-            message = f"{message}: {type(error).__name__}: {str(error)[:200]}".rstrip(": ")
+        if error is not None:
+            # The exception's name and HTTP status only: its text may quote what the client
+            # sent (aiohttp's LineTooLong holds the first bytes of an oversized header, i.e. a
+            # token).
+            message = f"{message}: {type(error).__name__}"
+            if isinstance(error, HttpProcessingError) and error.code:
+                message += f" ({error.code})"
         if self._dropped:
             message += f" ({self._dropped} similar lines dropped)"
             self._dropped = 0
@@ -94,21 +97,29 @@ def uninstall(fault_filter: ClientFaultFilter) -> None:
         logging.getLogger(name).removeFilter(fault_filter)
 
 
-MAX_LOGGED_PATH = 100  # characters of a request path in the access log
+# Methods named as sent in access and error lines; any other is written "OTHER".
+KNOWN_METHODS = frozenset({"GET", "POST", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"})
+UNKNOWN_PATH = "(unknown path)"
+
+
+def where(request: BaseRequest, paths: Collection[str]) -> str:
+    """`METHOD /path` for a log line, echoing none of the client's bytes: a path outside
+    `paths` (the server's endpoints) and its query string are never written (they may hold
+    a token a client put in the URL), nor a method outside KNOWN_METHODS."""
+    method = request.method if request.method in KNOWN_METHODS else "OTHER"
+    path = request.path if request.path in paths else UNKNOWN_PATH
+    return f"{method} {path}"
 
 
 class AccessLogger(AbstractAccessLogger):
-    """One access-log line per request: client address, method, path (at most
-    MAX_LOGGED_PATH characters), status, body size and seconds. Never the query string nor
-    a header, so a token a client puts in a URL stays out of the log (aiohttp's `%r` logs
-    the whole request line)."""
+    """One access line per request: method, endpoint, status, reply bytes and time taken.
+    No query string, header, client address or any other byte the client sent
+    (`log_format` is ignored)."""
 
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
         self.logger.info(
-            '%s "%s %s" %s %s %.6fs',
-            request.remote,
-            request.method,
-            request.path[:MAX_LOGGED_PATH],
+            "%s %s %s %.3fs",
+            where(request, ROUTES),
             response.status,
             response.body_length,
             time,

@@ -129,6 +129,10 @@ class Settings:
     purge_interval_ms: int = MINUTE_MS
     # How often a live socket re-checks its session (expiry is also timed exactly).
     live_check_interval_ms: int = MINUTE_MS
+    # A request body must keep arriving: `body_timeout_ms` for its first MiB and as much
+    # again for each further MiB received (an average of at least 1 MiB per 60 s by
+    # default, about 17 KiB/s); else 408 `body_timeout` (protocol.md 2.7).
+    body_timeout_ms: int = MINUTE_MS
 
     def __post_init__(self) -> None:
         throttle.parse_networks(self.trusted_proxies)  # ValueError now, not at the first login
@@ -143,6 +147,8 @@ class Settings:
                 )
         if self.max_records_per_minute < wire.MAX_RECORDS_PER_PUSH:
             raise ValueError("max_records_per_minute must allow one full push (500 records)")
+        if self.body_timeout_ms < 1:
+            raise ValueError("body_timeout_ms must be at least 1")
         if self.max_bytes_per_minute < wire.MAX_BODY_BYTES:
             raise ValueError("max_bytes_per_minute must allow one full push (16 MiB)")
 

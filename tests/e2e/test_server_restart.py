@@ -41,8 +41,10 @@ def free_port() -> int:
 class ServerProcess:
     """`python -m server` on a fixed loopback port and data directory, restartable."""
 
-    def __init__(self, data_dir: Path, log_path: Path) -> None:
+    def __init__(self, data_dir: Path, log_path: Path, *flags: str) -> None:
+        """`flags`: more `tj-server` options, e.g. "--log-level", "DEBUG"."""
         self.data_dir = data_dir
+        self.flags = flags
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log_path = log_path
@@ -60,6 +62,7 @@ class ServerProcess:
                     "--port",
                     str(self.port),
                     "--insecure-test-kdf",
+                    *self.flags,
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,

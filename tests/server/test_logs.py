@@ -14,6 +14,7 @@ from pathlib import Path
 import aiohttp
 
 from server.logs import ClientFaultFilter
+from tests.e2e.test_server_restart import ServerProcess
 from tests.server.conftest import Serve
 from tests.server.raw import RawClient
 from tests.server.servers import login, signup
@@ -168,3 +169,108 @@ async def test_revoked_device_rows_are_deleted_once_their_token_would_have_expir
             await asyncio.sleep(0.05)
         for client in (laptop, phone):
             await client.close()
+
+
+# --- a hostile client against the log (R9 findings 10 and 11) ---------------------------------
+
+
+async def raw_bytes(port: int, data: bytes, *, close_early: bool = False) -> bytes:
+    """Send `data` on a new connection; the answer's first bytes, or b"" after a reset
+    (`close_early`: RST right after sending, in the middle of the request)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(data)
+        await writer.drain()
+        if close_early:
+            writer.transport.abort()
+            return b""
+        try:
+            return await asyncio.wait_for(reader.read(65536), 3)
+        except TimeoutError:
+            return b"(no answer)"
+    finally:
+        writer.close()
+
+
+def debug_server(tmp_path: Path) -> ServerProcess:
+    """`python -m server --log-level DEBUG`: what a curious operator would run."""
+    return ServerProcess(tmp_path / "server-data", tmp_path / "server.log", "--log-level", "DEBUG")
+
+
+async def test_a_client_that_leaves_in_the_middle_of_its_body_is_not_an_error(
+    tmp_path: Path,
+) -> None:
+    """R9 finding 10: a client that sends headers and part of its body, then resets the
+    connection, made the server log `ERROR ... unexpected failure` with a traceback
+    (ConnectionResetError out of the body read), outside the flood limit: 30 resets, 30
+    tracebacks. It is the client's doing: at most one WARNING line each, rate-limited."""
+    server = debug_server(tmp_path)
+    await server.start()
+    try:
+        for _ in range(30):
+            await raw_bytes(
+                server.port,
+                b"POST /v1/auth/prelogin HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Type: application/msgpack\r\nContent-Length: 100\r\n\r\n\x81",
+                close_early=True,
+            )
+        await asyncio.sleep(0.5)
+        async with aiohttp.ClientSession() as session:  # and the server still serves
+            async with session.post(
+                server.url + "/v1/health",
+                data=b"\x80",
+                headers={"Content-Type": "application/msgpack"},
+            ) as answer:
+                assert answer.status == 200
+    finally:
+        server.kill()
+    lines = log_lines(tmp_path / "server.log")
+    errors = [line for line in lines if " ERROR " in line or "Traceback" in line]
+    assert not errors, f"{len(errors)} error lines for 30 clients that left: {errors[:2]}"
+    gone = [line for line in lines if "client went away" in line]
+    assert 1 <= len(gone) <= ClientFaultFilter().burst + 1, len(gone)
+    assert all(" WARNING " in line for line in gone), gone[:2]
+
+
+async def test_the_access_log_never_holds_a_query_string_or_an_echoed_header(
+    tmp_path: Path,
+) -> None:
+    """R9 finding 11: the access log wrote the request line verbatim (`%r`), query string
+    included, and aiohttp's LineTooLong echoed the first bytes of an over-long header into
+    a WARNING: a token in a URL, or in an oversized Authorization header, reached the log.
+    Logged now: method, endpoint, status, size and time; never a byte the client chose."""
+    server = debug_server(tmp_path)
+    await server.start()
+    try:
+        ana = await signup(server.url, tmp_path, "ana")
+        token = ana.profile.token
+        await ana.close()
+        answers = [
+            await raw_bytes(
+                server.port,
+                b"POST /v1/health?token=" + token.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Type: application/msgpack\r\nContent-Length: 1\r\n\r\n\x80",
+            ),
+            await raw_bytes(
+                server.port,
+                b"POST /v1/devices/list HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                + token.encode()
+                + b" " * 9000
+                + b"\r\nContent-Type: application/msgpack\r\nContent-Length: 1\r\n\r\n\x80",
+            ),
+            await raw_bytes(  # a token as the path, and a method of its own
+                server.port,
+                b"TOKEN" + token[:8].encode() + b" /v1/" + token.encode() + b" HTTP/1.1\r\n"
+                b"Host: x\r\nContent-Type: application/msgpack\r\nContent-Length: 1\r\n\r\n\x80",
+            ),
+        ]
+        await asyncio.sleep(0.5)
+    finally:
+        server.kill()
+    assert answers[0].startswith(b"HTTP/1.1 200"), answers[0][:40]
+    assert answers[1].startswith((b"HTTP/1.1 4", b"HTTP/1.0 4")), answers[1][:40]
+    lines = log_lines(tmp_path / "server.log")
+    leaking = [line[:160] for line in lines if token[:8] in line]
+    assert not leaking, "the token is in the log:\n" + "\n".join(leaking)
+    access = [line for line in lines if "aiohttp.access" in line]
+    assert any("POST /v1/health 200" in line for line in access), access
