@@ -10,13 +10,13 @@ that fits its schema.
 from __future__ import annotations
 
 import dataclasses
-import functools
-import types
-import typing
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import msgpack
+
+from client_sdk.wire_decoding import WireError as WireError  # raised by decode
+from client_sdk.wire_decoding import read_message
 
 PROTOCOL_VERSION = 1
 ID_BYTES = 16
@@ -36,26 +36,7 @@ MAX_PAGE_CURSOR = 32
 MAX_TICKET_BYTES = 64  # a login ticket: opaque to clients (the server makes 48 bytes)
 U32 = 2**32 - 1
 U63 = 2**63 - 1
-MAX_ARRAY_ITEMS = 100_000
-"""Items in one msgpack array or map of any message (the longest list a schema allows in
-practice: `Journal.keys`, `SharesReply.shares`)."""
-MAX_CONTAINERS = 100_000
-"""Arrays and maps in one message: ten times the largest legal message (a 10,000-cursor
-sync or access request, a 10,000-member rotation: about 10,001). Without it a 16 MiB body of
-one-byte empty maps decodes into 16 million dicts (1.2 GB) before any field is checked."""
-MAX_ITEMS = 1_000_000
-"""Array items and map entries in one message, all containers together."""
-
 M = TypeVar("M")
-
-
-class WireError(Exception):
-    """A message does not fit its schema. `code` is stable and listed in protocol.md."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def limits(lo: int, hi: int) -> dict[str, Any]:
@@ -499,149 +480,9 @@ def _defaults(cls: type) -> tuple[tuple[str, Any], ...]:
 
 
 def decode(cls: type[M], raw: bytes) -> M:
-    """Parse and validate msgpack bytes as `cls`, or raise WireError."""
+    """Parse and validate msgpack bytes as `cls`, or raise WireError. Values are built only
+    where the schema expects them, after each list's size was checked (wire_decoding), so a
+    body costs memory in proportion to the message it can legally be."""
     if len(raw) > MAX_BODY_BYTES:
         raise WireError("too_large", f"the body exceeds {MAX_BODY_BYTES} bytes")
-    budget = _Budget()
-    try:
-        data = msgpack.unpackb(
-            raw,
-            raw=False,
-            strict_map_key=True,
-            use_list=True,
-            max_array_len=MAX_ARRAY_ITEMS,
-            max_map_len=MAX_ARRAY_ITEMS,
-            object_hook=budget.map,
-            list_hook=budget.array,
-        )
-    except _OverBudget:
-        raise WireError(
-            "malformed_body",
-            f"the body holds more than {MAX_CONTAINERS} arrays and maps or {MAX_ITEMS} items",
-        ) from None
-    except (ValueError, msgpack.UnpackException, TypeError, RecursionError):
-        # Also an array or map longer than MAX_ARRAY_ITEMS (refused before it is built).
-        raise WireError("malformed_body", "the body is not valid msgpack") from None
-    return from_plain(cls, data)
-
-
-class _OverBudget(Exception):
-    pass
-
-
-class _Budget:
-    """Counts the containers msgpack builds, and stops it past MAX_CONTAINERS or MAX_ITEMS:
-    memory then stays proportional to the body, whatever its shape."""
-
-    def __init__(self) -> None:
-        self.containers = 0
-        self.items = 0
-
-    def _count(self, size: int) -> None:
-        self.containers += 1
-        self.items += size
-        if self.containers > MAX_CONTAINERS or self.items > MAX_ITEMS:
-            raise _OverBudget
-
-    def map(self, value: dict[Any, Any]) -> dict[Any, Any]:
-        self._count(len(value))
-        return value
-
-    def array(self, value: list[Any]) -> list[Any]:
-        self._count(len(value))
-        return value
-
-
-@functools.cache
-def _hints(cls: type) -> dict[str, Any]:
-    """Resolved field types of a message class (resolving them is slow; they never change)."""
-    return typing.get_type_hints(cls)
-
-
-@functools.cache
-def _spec(cls: type) -> tuple[frozenset[str], tuple[tuple[str, Any, Any], ...]]:
-    """A message class's field names, and each field's (name, resolved type, limits)."""
-    declared = dataclasses.fields(cls)
-    hints = _hints(cls)
-    return frozenset(f.name for f in declared), tuple(
-        (f.name, hints[f.name], f.metadata) for f in declared
-    )
-
-
-def from_plain(cls: type[M], data: Any, path: str = "body") -> M:
-    if not isinstance(data, dict):
-        raise WireError("invalid_field", f"{path} must be a map")
-    names, fields = _spec(cls)  # type: ignore[arg-type]  # classes are hashable
-    unknown = [key for key in data if key not in names]
-    if unknown:
-        raise WireError("invalid_field", f"{path} has unknown field {str(unknown[0])[:40]!r}")
-    values = {}
-    for name, hint, limits in fields:
-        if name not in data:
-            if name in _optional(cls):  # type: ignore[arg-type]  # classes are hashable
-                continue  # the dataclass default
-            raise WireError("missing_field", f"{path}.{name} is required")
-        values[name] = _check(hint, data[name], limits, f"{path}.{name}")
-    return cls(**values)
-
-
-@functools.cache
-def _optional(cls: type) -> frozenset[str]:
-    """Fields a sender may leave out (those with a default: protocol.md 2.2)."""
-    return frozenset(
-        f.name for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING
-    )
-
-
-def _check(hint: Any, value: Any, limits: Any, path: str) -> Any:
-    # The scalar types first: they are most of what a message holds.
-    if hint is bytes:
-        if not isinstance(value, bytes):
-            raise WireError("invalid_field", f"{path} must be binary")
-        _check_size(len(value), limits, path, "bytes")
-        return value
-    if hint is int:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise WireError("invalid_field", f"{path} must be an integer")
-        if limits and not limits["lo"] <= value <= limits["hi"]:
-            raise WireError(
-                "invalid_field", f"{path} must be between {limits['lo']} and {limits['hi']}"
-            )
-        return value
-    if hint is str:
-        if not isinstance(value, str):
-            raise WireError("invalid_field", f"{path} must be a string")
-        _check_size(len(value), limits, path, "characters")
-        return value
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise WireError("invalid_field", f"{path} must be a boolean")
-        return value
-    origin = typing.get_origin(hint)
-    if origin is list:
-        (item_hint,) = typing.get_args(hint)
-        if not isinstance(value, list):
-            raise WireError("invalid_field", f"{path} must be a list")
-        _check_size(len(value), limits, path, "items")
-        item_limits = limits.get("item", {}) if limits else {}
-        return [
-            _check(item_hint, item, item_limits, f"{path}[{i}]") for i, item in enumerate(value)
-        ]
-    if origin in (types.UnionType, typing.Union):
-        if value is None:
-            return None
-        (inner,) = [arg for arg in typing.get_args(hint) if arg is not type(None)]
-        return _check(inner, value, limits, path)
-    if dataclasses.is_dataclass(hint):
-        return from_plain(hint, value, path)  # type: ignore[arg-type]
-    raise TypeError(f"unsupported wire type {hint!r}")  # a bug in a message definition
-
-
-def _check_size(size: int, limits: Any, path: str, unit: str) -> None:
-    if not limits:
-        return
-    lo, hi = limits["lo"], limits["hi"]
-    if size < lo or size > hi:
-        code = "too_large" if size > hi else "invalid_field"
-        expected = f"exactly {lo}" if lo == hi else f"between {lo} and {hi}"
-        raise WireError(code, f"{path} must have {expected} {unit}")
+    return read_message(cls, raw)

@@ -53,6 +53,7 @@ def table_rows(text: str) -> list[list[str]]:
 
 def emitted_codes() -> set[str]:
     sources = [*sorted((ROOT / "server").rglob("*.py")), ROOT / "client_sdk" / "wire.py"]
+    sources.append(ROOT / "client_sdk" / "wire_decoding.py")
     codes: set[str] = set()
     for path in sources:
         text = path.read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PURE = [
-    "crypto", "keys", "records", "documents", "wire", "sync", "errors", "goals", "prompts", "search",
+    "crypto", "keys", "records", "documents", "wire", "wire_decoding", "sync", "errors", "goals", "prompts", "search",
     "insights", "report", "archive", "journal_meta", "scoring", "results", "safety",
     "queries", "templates", "schedule", "caseload", "caseload_html", "brief", "score_charts",
     "access",

@@ -5,9 +5,11 @@ make the server allocate far more memory than its size nor block the event loop 
 from __future__ import annotations
 
 import asyncio
+import io
 import time
 from pathlib import Path
 
+import aiohttp
 import msgpack
 
 from client_sdk import wire
@@ -104,3 +106,80 @@ async def test_a_large_body_on_a_slow_link_gets_time_in_proportion(tmp_path: Pat
     assert answer.startswith(b"HTTP/1.1 400"), answer[:80]  # an unknown field, read in full
     assert b"invalid_field" in answer
     assert len(body) > 2 * MiB and wire.MAX_BODY_BYTES > len(body)
+
+
+def peak_memory_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmHWM")
+
+
+def many(count: int, item: bytes) -> bytes:
+    """A msgpack array32 of `count` copies of the one-value encoding `item`."""
+    return b"\xdd" + count.to_bytes(4, "big") + item * count
+
+
+def bombs() -> dict[str, tuple[str, bytes]]:
+    """Bodies within the 16 MiB limit that hold millions of values, each for a public
+    endpoint: endpoint and body. (Shapes nested in a message's lists are in
+    tests/core/test_wire_decoding.py.)"""
+    room = wire.MAX_BODY_BYTES - 64
+    return {
+        "empty maps": ("/v1/health", many(room, b"\x80")),  # the reviewer's
+        "empty arrays": ("/v1/auth/prelogin", many(room, b"\x90")),
+        "negative ints": ("/v1/auth/challenge", many(room // 2, b"\xd0\x80")),
+        "short strings": ("/v1/auth/signup", many(room // 3, b"\xa2ab")),
+        "a map of them": ("/v1/auth/login", b"\x81\xa8username" + many(room // 3, b"\xa2ab")),
+    }
+
+
+async def test_a_body_within_the_size_limit_cannot_make_the_server_allocate_gigabytes(
+    tmp_path: Path,
+) -> None:
+    """R9 finding 5: msgpack was decoded whole (msgpack.unpackb) before any field was
+    checked, so a 16 MiB body of 16 million empty maps became 16 million dicts: 1.2 GB of
+    the server's memory for one unauthenticated POST, and the event loop blocked for
+    seconds. Now a value is built only where the message's schema has one, after each
+    list's size is checked: every shape of such a body is refused at once, the server's
+    peak memory grows by a small multiple of the body, and other clients keep being
+    served."""
+    server = ServerProcess(tmp_path / "server-data", tmp_path / "server.log")
+    await server.start()
+    try:
+        assert server._process is not None
+        pid = server._process.pid
+        async with aiohttp.ClientSession() as session:
+            await health(session, server.url)  # warm: the first request's own allocations
+            before = peak_memory_kib(pid)
+            for name, (path, bomb) in bombs().items():
+                assert len(bomb) <= wire.MAX_BODY_BYTES, name
+                started = time.monotonic()
+                async with session.post(
+                    server.url + path,
+                    data=io.BytesIO(bomb),
+                    headers={"Content-Type": "application/msgpack"},
+                ) as response:
+                    answer = msgpack.unpackb(await response.read(), raw=False)
+                    assert response.status in (400, 413), (name, response.status, answer)
+                    assert answer["code"] in ("invalid_field", "too_large"), (name, answer)
+                took = time.monotonic() - started
+                assert took < 10, (name, took)
+                grown_mib = (peak_memory_kib(pid) - before) / 1024
+                assert grown_mib < 128, (
+                    f"one unauthenticated 16 MiB body ({name}) made the server's peak "
+                    f"memory grow by {grown_mib:.0f} MiB"
+                )
+            await health(session, server.url)
+    finally:
+        server.kill()
+    log = (tmp_path / "server.log").read_text()
+    assert " ERROR " not in log and "Traceback" not in log, log[-2000:]
+
+
+async def health(session: aiohttp.ClientSession, url: str) -> None:
+    async with session.post(
+        url + "/v1/health", data=b"\x80", headers={"Content-Type": "application/msgpack"}
+    ) as response:
+        assert response.status == 200
