@@ -50,9 +50,11 @@ def free_port() -> int:
 class Server:
     """`python -m server` on a fixed loopback port and data directory; killable."""
 
-    def __init__(self, data: Path, log: Path) -> None:
+    def __init__(self, data: Path, log: Path, *flags: str) -> None:
+        """`flags`: more `tj-server` options."""
         self.data = data
         self.log = log
+        self.flags = flags
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -71,6 +73,7 @@ class Server:
                     "--log-level",
                     "WARNING",
                     "--insecure-test-kdf",
+                    *self.flags,
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -23,6 +23,8 @@ LIVE_PATH = "/v1/live"
 CLOSE_SIGNED_OUT = 4001
 HEARTBEAT_S = 30.0  # a silent peer is declared gone after a missed ping
 CLOSE_WAIT_S = 5.0  # on closing, how long to wait for the server's close frame before dropping
+MAX_RETRY_AFTER_S = 600.0  # a refused live connection is asked again after at most this
+MISSING_RETRY_AFTER_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -58,20 +60,45 @@ def live_url(base_url: str) -> str:
 async def notices(
     transport: Transport, backoff: Backoff = DEFAULT_BACKOFF
 ) -> AsyncGenerator[wire.LiveNotice, None]:
-    """Yield notices forever; reconnect after failures; raise AuthError if signed out."""
+    """Yield notices forever; reconnect after failures; raise AuthError if signed out.
+
+    A server that refuses the connection with 429 (`live_limit`: this device or account
+    already holds the most live sockets the server allows) is asked again after its
+    `Retry-After`, never sooner, and meanwhile nothing is raised: the caller's syncs go on."""
     delays = backoff.delays()
     while True:
         opened = time.monotonic()
+        at_least = 0.0
         try:
             # aclosing: when the caller stops, the socket closes now, not at garbage collection
             async with contextlib.aclosing(_one_connection(transport)) as connection:
                 async for notice in connection:
                     yield notice
+        except _Refused as refused:
+            at_least = refused.retry_after_s
         except (TimeoutError, aiohttp.ClientError, OSError, wire.WireError):
             pass
         if time.monotonic() - opened >= backoff.stable:
             delays = backoff.delays()
-        await asyncio.sleep(await anext(delays))
+        await asyncio.sleep(max(await anext(delays), at_least))
+
+
+class _Refused(Exception):
+    """The server refused the live connection for now (429), for `retry_after_s` seconds."""
+
+    def __init__(self, retry_after_s: float) -> None:
+        super().__init__(f"refused for {retry_after_s} s")
+        self.retry_after_s = retry_after_s
+
+
+def _retry_after_s(error: aiohttp.WSServerHandshakeError) -> float:
+    """The refusal's Retry-After in seconds (RFC 9110 delay-seconds), within 1 s to 10 min;
+    a missing or unreadable one counts as MISSING_RETRY_AFTER_S."""
+    value = error.headers.get("Retry-After", "") if error.headers is not None else ""
+    try:
+        return min(max(float(int(value)), 1.0), MAX_RETRY_AFTER_S)
+    except ValueError:
+        return MISSING_RETRY_AFTER_S
 
 
 async def _one_connection(transport: Transport) -> AsyncGenerator[wire.LiveNotice, None]:
@@ -88,6 +115,8 @@ async def _one_connection(transport: Transport) -> AsyncGenerator[wire.LiveNotic
             raise AuthError(
                 "this device was signed out or its session expired; log in again"
             ) from None
+        if error.status == 429:
+            raise _Refused(_retry_after_s(error)) from None
         raise
     async with socket:
         async for message in socket:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 from aiohttp import WSMsgType, web
 
 from client_sdk import wire
+from server.errors import TooManyRequests
 from server.storage.base import LiveEvent
 
 log = logging.getLogger("tj.server.live")
@@ -22,9 +23,54 @@ CLOSE_SIGNED_OUT = 4001
 CLOSE_GOING_AWAY = 1001
 
 
+RETRY_REFUSED_MS = int(HEARTBEAT_S * 1000) + 5000  # a dead peer's socket is gone by then
+
+
 class LiveHub:
-    def __init__(self) -> None:
+    """The live sockets of this server process, by account and device, and how many each
+    may hold: `max_per_device` (a device needs one; a few cover a reconnect while the old
+    socket is not yet known dead) and `max_per_account`."""
+
+    def __init__(self, max_per_device: int = 4, max_per_account: int = 200) -> None:
         self._sockets: dict[bytes, dict[bytes, set[web.WebSocketResponse]]] = {}
+        self.max_per_device = max_per_device
+        self.max_per_account = max_per_account
+        self._held: dict[bytes, dict[bytes, int]] = {}  # account -> device -> slots
+
+    @contextlib.contextmanager
+    def slot(self, account_id: bytes, device_id: bytes) -> Iterator[None]:
+        """Hold one of the device's and the account's live slots while the block runs;
+        taken before the handshake (no await between check and count), so parallel
+        upgrades cannot slip past. Raises TooManyRequests `live_limit` when none is free."""
+        devices = self._held.setdefault(account_id, {})
+        if devices.get(device_id, 0) >= self.max_per_device:
+            self._forget(account_id, device_id)
+            raise TooManyRequests(
+                f"this device already holds {self.max_per_device} live connections; close "
+                "one, or retry once a lost one has been noticed",
+                RETRY_REFUSED_MS,
+                code="live_limit",
+            )
+        if sum(devices.values()) >= self.max_per_account:
+            self._forget(account_id, device_id)
+            raise TooManyRequests(
+                f"this account already holds {self.max_per_account} live connections",
+                RETRY_REFUSED_MS,
+                code="live_limit",
+            )
+        devices[device_id] = devices.get(device_id, 0) + 1
+        try:
+            yield
+        finally:
+            devices[device_id] -= 1
+            self._forget(account_id, device_id)
+
+    def _forget(self, account_id: bytes, device_id: bytes) -> None:
+        devices = self._held.get(account_id, {})
+        if not devices.get(device_id):
+            devices.pop(device_id, None)
+        if not devices:
+            self._held.pop(account_id, None)
 
     def connected(self, account_id: bytes) -> bool:
         return bool(self._sockets.get(account_id))

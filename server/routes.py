@@ -230,14 +230,15 @@ async def live(request: web.Request) -> web.StreamResponse:
     who = caller(request)
     server = service(request)
     token = request.headers.get("Authorization", "").partition(" ")[2]
-    return await serve_live(
-        request,
-        server.live,
-        who.account_id,
-        who.device_id,
-        lambda: server.session_left_ms(token),
-        server.settings.live_check_interval_ms / 1000,
-    )
+    with server.live.slot(who.account_id, who.device_id):  # or 429 live_limit, no upgrade
+        return await serve_live(
+            request,
+            server.live,
+            who.account_id,
+            who.device_id,
+            lambda: server.session_left_ms(token),
+            server.settings.live_check_interval_ms / 1000,
+        )
 
 
 async def sync(request: web.Request) -> web.Response:

@@ -133,6 +133,10 @@ class Settings:
     # again for each further MiB received (an average of at least 1 MiB per 60 s by
     # default, about 17 KiB/s); else 408 `body_timeout` (protocol.md 2.7).
     body_timeout_ms: int = MINUTE_MS
+    # Live WebSockets one signed-in device, and one account, may hold open (per server
+    # process); past them 429 `live_limit` (protocol.md /v1/live).
+    max_live_per_device: int = 4
+    max_live_per_account: int = 200
 
     def __post_init__(self) -> None:
         throttle.parse_networks(self.trusted_proxies)  # ValueError now, not at the first login
@@ -147,6 +151,8 @@ class Settings:
                 )
         if self.max_records_per_minute < wire.MAX_RECORDS_PER_PUSH:
             raise ValueError("max_records_per_minute must allow one full push (500 records)")
+        if self.max_live_per_device < 1 or self.max_live_per_account < 1:
+            raise ValueError("max_live_per_device and max_live_per_account must be at least 1")
         if self.body_timeout_ms < 1:
             raise ValueError("body_timeout_ms must be at least 1")
         if self.max_bytes_per_minute < wire.MAX_BODY_BYTES:
@@ -266,7 +272,7 @@ class Service:
         self.settings = settings
         self.server_id = server_id
         self._prelogin_secret = prelogin_secret
-        self.live = LiveHub()
+        self.live = LiveHub(settings.max_live_per_device, settings.max_live_per_account)
         self.trusted_proxies = throttle.parse_networks(settings.trusted_proxies)
         # For unknown usernames: a public key whose private half was never kept, so the
         # signature check does the same work as for a real account and cannot succeed.

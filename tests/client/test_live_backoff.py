@@ -13,13 +13,18 @@ import asyncio
 import contextlib
 import itertools
 import time
+from pathlib import Path
 
+import aiohttp
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+import server.live as server_live
 from client_sdk import Backoff, wire
 from client_sdk.live import notices
 from client_sdk.transport import Transport
+from tests.server.servers import serving, signup
 
 CONNECTIONS = 6
 HANG = 60.0  # only turns a hang into a failure
@@ -68,3 +73,42 @@ async def test_a_server_closing_every_socket_at_once_gets_fewer_and_fewer_reconn
     assert all(gap >= floor for gap, floor in zip(gaps, floors, strict=True)), (gaps, floors)
     assert floors[-1] == 0.5 * backoff.cap  # the waits reached the cap: they kept doubling
     assert received >= CONNECTIONS - 1  # every connection but perhaps the last said hello
+
+
+async def test_a_live_channel_refused_for_its_limit_waits_retry_after_then_connects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R9 finding 6, the SDK's side: a device whose live slots are all taken (here the
+    server allows 1 and another socket holds it) is refused with 429 `live_limit`. The
+    channel raises nothing, asks again only after Retry-After (never every `Backoff.first`
+    seconds), and connects once the slot is free. Retry-After is shortened to 2 s for the
+    test (server.live.RETRY_REFUSED_MS, 30 s by default)."""
+    monkeypatch.setattr(server_live, "RETRY_REFUSED_MS", 2000)
+    async with serving(tmp_path, max_live_per_device=1) as server:
+        ana = await signup(server.url, tmp_path, "ana")
+        headers = {"Authorization": f"Bearer {ana.profile.token}"}
+        received: list[wire.LiveNotice] = []
+        hello = asyncio.Event()
+
+        async def follow() -> None:
+            async for notice in notices(ana.transport, Backoff(first=0.05, cap=0.1)):
+                received.append(notice)
+                hello.set()
+
+        async with aiohttp.ClientSession() as session:
+            holder = await session.ws_connect(server.url + "/v1/live", headers=headers)
+            assert (await holder.receive(timeout=HANG)).type == aiohttp.WSMsgType.BINARY
+            task = asyncio.create_task(follow())
+            try:
+                await asyncio.sleep(1.5)  # refused once; without Retry-After: ~20 tries
+                assert not task.done() and not received
+                refusals = server.log_file.read_text().count("429 live_limit")
+                assert 1 <= refusals <= 2, refusals
+                await holder.close()
+                await asyncio.wait_for(hello.wait(), HANG)  # the slot is free: connected
+                assert received[0].kind == wire.LIVE_HELLO
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        await ana.close()

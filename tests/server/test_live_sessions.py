@@ -129,3 +129,80 @@ async def test_a_client_that_resets_during_the_handshake_is_not_an_error(
         # ERROR with a traceback; mutation-checked). On PostgreSQL the reset cancels the
         # session query first, and the handshake never starts: no error either.
         assert log.count("live: client left during the handshake") >= 1, log[-2000:]
+
+
+# --- how many live sockets (R9 finding 6) -------------------------------------------------------
+
+
+async def open_until_refused(
+    session: aiohttp.ClientSession, url: str, token: str, tries: int
+) -> tuple[list[aiohttp.ClientWebSocketResponse], aiohttp.WSServerHandshakeError | None]:
+    """Open live sockets with `token` (each must say hello) until the server refuses one or
+    `tries` are open: the open sockets and the refusal."""
+    sockets: list[aiohttp.ClientWebSocketResponse] = []
+    for _ in range(tries):
+        try:
+            socket = await session.ws_connect(
+                url + LIVE_PATH, headers={"Authorization": f"Bearer {token}"}
+            )
+        except aiohttp.WSServerHandshakeError as refused:
+            return sockets, refused
+        message = await socket.receive(timeout=HANG_BOUND_S)
+        assert message.type == aiohttp.WSMsgType.BINARY, message
+        sockets.append(socket)
+    return sockets, None
+
+
+async def test_one_session_cannot_hold_hundreds_of_live_sockets(
+    serve: Serve, tmp_path: Path
+) -> None:
+    """R9 finding 6: one device's token opened 300 live sockets, all kept (each a file
+    descriptor, a session-check task and a heartbeat, for the token's 30 days): with many
+    devices and accounts, one client exhausts the server's file descriptors. A device
+    needs one socket: past `max_live_per_device` (default 4) the upgrade is refused with
+    429 `live_limit` and Retry-After, and a closed socket frees its slot."""
+    async with serve() as server:
+        ana = await signup(server.url, tmp_path, "ana")
+        unlimited = aiohttp.TCPConnector(limit=0)  # the client's own pool holds 100 at most
+        async with aiohttp.ClientSession(connector=unlimited) as session:
+            sockets, refused = await open_until_refused(session, server.url, ana.profile.token, 300)
+            try:
+                assert len(sockets) == 4, f"one device's token holds {len(sockets)} sockets"
+                assert refused is not None and refused.status == 429
+                assert refused.headers is not None
+                assert int(refused.headers["Retry-After"]) >= 1
+                await sockets.pop().close()
+                await asyncio.sleep(0.1)
+                again, refused = await open_until_refused(session, server.url, ana.profile.token, 2)
+                sockets += again
+                assert len(again) == 1 and refused is not None  # the freed slot, only it
+            finally:
+                await asyncio.gather(*(socket.close() for socket in sockets))
+        await ana.sync()  # the account is not locked out of anything else
+        await ana.close()
+    log = server.log_file.read_text(encoding="utf-8", errors="replace")
+    assert "429 live_limit" in log
+    assert " ERROR " not in log and "Traceback" not in log, log[-2000:]
+
+
+async def test_one_account_cannot_hold_more_live_sockets_than_its_limit(
+    serve: Serve, tmp_path: Path
+) -> None:
+    """The per-device limit times many devices is bounded too: `max_live_per_account` over
+    all the account's devices (here 3 with 2 a device); another account is not affected."""
+    async with serve(max_live_per_device=2, max_live_per_account=3) as server:
+        laptop = await signup(server.url, tmp_path, "ana")
+        phone = await login(server.url, tmp_path, "ana", device="phone")
+        ben = await signup(server.url, tmp_path, "ben")
+        async with aiohttp.ClientSession() as session:
+            first, _ = await open_until_refused(session, server.url, laptop.profile.token, 5)
+            second, refused = await open_until_refused(session, server.url, phone.profile.token, 5)
+            others, _ = await open_until_refused(session, server.url, ben.profile.token, 1)
+            held = first + second + others
+            try:
+                assert (len(first), len(second), len(others)) == (2, 1, 1)
+                assert refused is not None and refused.status == 429
+            finally:
+                await asyncio.gather(*(socket.close() for socket in held))
+        for client in (laptop, phone, ben):
+            await client.close()
