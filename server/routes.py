@@ -52,14 +52,14 @@ async def read_body(request: web.Request, timeout_ms: int) -> bytes:
     It must keep arriving: the deadline is `timeout_ms` after the handler started, pushed
     back by `timeout_ms` for each MiB received, so a client that stops sending (or trickles
     bytes) is answered 408 `body_timeout` instead of holding its connection forever, while
-    a 16 MiB push at 1 Mbit/s (134 s) passes with the default 60 s (deadline 16 min).
+    a 16 MiB push at 1 Mbit/s (134 s) passes with the default 60 s (deadline 17 min).
     Raises BodyTimeout, WireError `too_large`, and what aiohttp raises for a broken body
     (RequestPayloadError) or a client that went away (ConnectionError)."""
     loop = asyncio.get_running_loop()
     start, budget_s = loop.time(), timeout_ms / 1000
     received = bytearray()
     try:
-        async with asyncio.timeout(start + budget_s) as deadline:
+        async with asyncio.timeout_at(start + budget_s) as deadline:
             while chunk := await request.content.readany():
                 received += chunk
                 if len(received) > wire.MAX_BODY_BYTES:

@@ -22,13 +22,15 @@ PRELOGIN_HEADERS = (
 )
 
 
-async def answer_to_a_stalled_body(port: int, deadline_s: float) -> tuple[bytes, float]:
-    """Headers announcing 100 bytes, 1 byte of body, then silence: the answer's first bytes
-    and the time it took."""
+async def answer_to_a_stalled_body(
+    port: int, deadline_s: float, sent: bytes = b"\x81"
+) -> tuple[bytes, float]:
+    """Headers announcing 100 bytes, `sent` of the body, then silence: the answer's first
+    bytes and the time it took."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     started = time.monotonic()
     try:
-        writer.write(PRELOGIN_HEADERS + b"Content-Length: 100\r\n\r\n\x81")
+        writer.write(PRELOGIN_HEADERS + b"Content-Length: 100\r\n\r\n" + sent)
         await writer.drain()
         try:
             answer = await asyncio.wait_for(reader.read(65536), deadline_s)
@@ -54,8 +56,11 @@ async def test_a_body_that_never_arrives_does_not_hold_a_connection_forever(
     await server.start()
     try:
         answer, took = await answer_to_a_stalled_body(server.port, 20)
+        nothing, took_nothing = await answer_to_a_stalled_body(server.port, 20, sent=b"")
     finally:
         server.kill()
+    assert nothing.startswith(b"HTTP/1.1 408"), nothing[:80]  # not a byte of the body
+    assert 0.9 <= took_nothing < 15, took_nothing
     assert answer.startswith(b"HTTP/1.1 408"), answer[:80]
     head, _, body = answer.partition(b"\r\n\r\n")
     assert b"connection: close" in head.lower(), head
