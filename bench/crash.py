@@ -50,11 +50,9 @@ def free_port() -> int:
 class Server:
     """`python -m server` on a fixed loopback port and data directory; killable."""
 
-    def __init__(self, data: Path, log: Path, *flags: str) -> None:
-        """`flags`: more `tj-server` options."""
+    def __init__(self, data: Path, log: Path) -> None:
         self.data = data
         self.log = log
-        self.flags = flags
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -73,7 +71,6 @@ class Server:
                     "--log-level",
                     "WARNING",
                     "--insecure-test-kdf",
-                    *self.flags,
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,

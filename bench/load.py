@@ -208,11 +208,11 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    # The sockets share the devices (several a device): allow that many per device.
+    # The sockets share the devices (several a device): the server (a child process, which
+    # reads its limits from the environment) must allow that many per device.
     per_device = -(-args.sockets // max(args.devices, 1))
-    server = Server(
-        work / "server", work / "server.log", "--max-live-per-device", str(max(per_device, 4))
-    )
+    os.environ["TJ_SERVER_MAX_LIVE_PER_DEVICE"] = str(max(per_device, 4))
+    server = Server(work / "server", work / "server.log")
     server.start()
     try:
         result = asyncio.run(drive(server.url, work, args))

@@ -60,11 +60,7 @@ def live_url(base_url: str) -> str:
 async def notices(
     transport: Transport, backoff: Backoff = DEFAULT_BACKOFF
 ) -> AsyncGenerator[wire.LiveNotice, None]:
-    """Yield notices forever; reconnect after failures; raise AuthError if signed out.
-
-    A server that refuses the connection with 429 (`live_limit`: this device or account
-    already holds the most live sockets the server allows) is asked again after its
-    `Retry-After`, never sooner, and meanwhile nothing is raised: the caller's syncs go on."""
+    """Yield notices forever; reconnect after failures; raise AuthError if signed out."""
     delays = backoff.delays()
     while True:
         opened = time.monotonic()
@@ -84,7 +80,10 @@ async def notices(
 
 
 class _Refused(Exception):
-    """The server refused the live connection for now (429), for `retry_after_s` seconds."""
+    """The server refused the live connection for now (429 `live_limit`: this device or
+    account already holds the most live sockets it allows), for `retry_after_s` seconds:
+    `notices` asks again after that long, never sooner, and raises nothing meanwhile (the
+    caller's syncs go on)."""
 
     def __init__(self, retry_after_s: float) -> None:
         super().__init__(f"refused for {retry_after_s} s")
