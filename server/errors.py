@@ -15,8 +15,7 @@ one middleware renders them all as msgpack `{"code": ..., "message": ...}`.
     ├── BodyTimeout (408)       body_timeout
     ├── Conflict (409)          username_taken, journal_exists, record_conflict
     ├── UnsupportedMedia (415)  unsupported_media_type
-    ├── TooManyRequests (429)   login_throttled, write_rate_exceeded, lookup_rate_exceeded,
-    │                           live_limit
+    ├── TooManyRequests (429)   login_throttled, write_rate_exceeded, lookup_rate_exceeded
     └── StorageError (503)      storage_unavailable
 """
 
