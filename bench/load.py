@@ -71,9 +71,9 @@ def counted(client: Client, tally: Tally) -> Client:
     """Count every HTTP call the client's transport makes."""
     call = client.transport.call
 
-    async def counting(path: str, message: Any, reply: Any) -> Any:
+    async def counting(path: str, message: Any, reply: Any, **options: Any) -> Any:
         tally.calls += 1
-        return await call(path, message, reply)
+        return await call(path, message, reply, **options)
 
     client.transport.call = counting  # type: ignore[method-assign]
     return client
