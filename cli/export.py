@@ -41,17 +41,19 @@ BAR_AFTER_S = 0.5  # an import that ends sooner shows only its summary
 @json_option
 @pass_home
 def export(home: Home, file_format: str, out_dir: Path, as_json: bool) -> None:
-    """Export your journals, entries, goals and notes, decrypted, as plain files.
+    """Export everything you can read on this device, decrypted, as plain files.
 
     Syncs first when the server is reachable. JSON is one file holding every journal,
-    entry, goal with its check-ins, and note or prompt; Markdown is one file per entry with
-    front matter (id, journal, title, mood, tags, emotions, times), one folder per journal.
-    The files are NOT encrypted: they are made readable only by you; keep them safe.
+    entry, goal with its check-ins, note or prompt, questionnaire result (with its answers),
+    homework, assignment, safety plan (with the crisis line in use) and safety flag; Markdown
+    is one file per entry with front matter (id, journal, title, mood, tags, emotions, times),
+    one folder per journal, with goals.md, notes.md, questionnaires.md, homework.md,
+    assignments.md and safety.md where there are any. The files are NOT encrypted: they are
+    made readable only by you; keep them safe.
 
-    NOT exported yet: questionnaire results (`tj measure list`), homework (`tj homework
-    list`), assignments (`tj assignments`), the safety plan and crisis line (`tj safety
-    plan`), safety flags, briefs, and the copies kept for a therapist; use each command's
-    --json to save them.
+    Not exported: briefs (`tj briefs --json`), and the copies kept for a therapist (their
+    originals are in). `tj import` restores journals, entries, goals and notes; the care
+    records are in the file for you to keep, not imported.
 
     \b
     Examples:

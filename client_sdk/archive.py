@@ -3,7 +3,14 @@
 JSON (`Archive.to_dict`) is one object, documented in README.md:
 
     {"format": "therapy-journal-export", "version": 1, "account": "ana",
-     "exported_at": "...", "journals": [...], "entries": [...], "goals": [...], "notes": [...]}
+     "exported_at": "...", "journals": [...], "entries": [...], "goals": [...], "notes": [...],
+     "results": [...], "homework": [...], "assignments": [...], "safety_plans": [...],
+     "safety_flags": [...]}
+
+The last five lists (`CareRecords`) are the views' own `to_dict()` shapes (as `tj measure
+list --json` and the like print them) plus "journal_id"; they were added to version 1 without
+changing it (a reader of version 1 ignores keys it does not know), and `from_dict` does not
+read them: an import restores journals, entries, goals and notes only.
 
 Times are ISO 8601 with an offset, to the millisecond, so an import restores them exactly.
 `Archive.from_dict` checks a file before anything is imported: a malformed one raises
@@ -24,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 
+from client_sdk.care_archive import CareRecords
 from client_sdk.documents import (
     MAX_BODY,
     MAX_TITLE,
@@ -207,6 +215,7 @@ class Archive:
     entries: tuple[ArchivedEntry, ...]
     goals: tuple[ArchivedGoal, ...]
     notes: tuple[ArchivedNote, ...]
+    care: CareRecords = CareRecords()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -218,6 +227,7 @@ class Archive:
             "entries": [entry.to_dict() for entry in self.entries],
             "goals": [goal.to_dict() for goal in self.goals],
             "notes": [note.to_dict() for note in self.notes],
+            **self.care.to_dict(),
         }
 
     def items(self) -> tuple[Item, ...]:

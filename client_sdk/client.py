@@ -45,7 +45,7 @@ from client_sdk.live import notices as live_notices
 from client_sdk.measures import Measures
 from client_sdk.models import Notice, normalize_username, now_ms, to_datetime
 from client_sdk.notes import Notes
-from client_sdk.portability import Archives
+from client_sdk.portability import Archives, CareSources
 from client_sdk.practice import Briefs, Caseload
 from client_sdk.private_notes import PrivateNotes
 from client_sdk.profile import (
@@ -148,11 +148,12 @@ class Client:
         lookups = (context.local_journal, context.display, context.document_of_kind)
         self.measures = Measures(self.replica, self.sharing, *lookups)
         self.insights = InsightReports(context, self.journals, self.goals, self.measures)
-        self.archive = Archives(context, self.journals, self.entries, self.goals, self.notes)
         wiring = (self.replica, *lookups)
         self.safety = SafetyPath(*wiring)
         self.assignments = Assignments(*wiring)
         self.homework = Homework(*wiring)
+        care = CareSources(self.measures, self.homework, self.assignments, self.safety)
+        self.archive = Archives(context, self.journals, self.entries, self.goals, self.notes, care)
         self.briefs = Briefs(
             self.replica,
             self.sharing,

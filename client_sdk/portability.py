@@ -40,17 +40,31 @@ from client_sdk.archive import (
     slug,
     to_ms,
 )
+from client_sdk.care import Assignments, Homework
+from client_sdk.care_archive import CareRecords, care_markdown, with_journal
 from client_sdk.context import Context
 from client_sdk.documents import ENTRY, Document
 from client_sdk.entries import Entries
 from client_sdk.goal_tracking import Goals
 from client_sdk.goals import GOAL, Measure, new_goal_update
 from client_sdk.journals import Journals
+from client_sdk.measures import Measures
 from client_sdk.models import Journal
 from client_sdk.notes import Notes
+from client_sdk.safety_path import SafetyPath
 
 ImportProgress = Callable[[int, int], None]
 """Called with (items imported so far, items in the file) after each item."""
+
+
+@dataclass(frozen=True)
+class CareSources:
+    """The managers an export reads care records from."""
+
+    measures: Measures
+    homework: Homework
+    assignments: Assignments
+    safety: SafetyPath
 
 
 @dataclass
@@ -85,29 +99,38 @@ class Archives:
     """
 
     def __init__(
-        self, context: Context, journals: Journals, entries: Entries, goals: Goals, notes: Notes
+        self,
+        context: Context,
+        journals: Journals,
+        entries: Entries,
+        goals: Goals,
+        notes: Notes,
+        care: CareSources,
     ) -> None:
         self.context = context
         self.journals = journals
         self.entries = entries
         self.goals = goals
         self.notes = notes
+        self.care = care
 
     async def export_json(self) -> dict[str, Any]:
-        """The journals this device can decrypt with their entries, goals with check-ins,
-        notes and prompts, as one JSON-ready dict; `import_json` reads it back into any
-        account (archive.py). Times are ISO 8601 strings in UTC. Works offline; reads this
-        device only. Raises nothing.
+        """Everything this device can decrypt, as one JSON-ready dict (archive.py and
+        care_archive.py give its shape): journals, entries, goals with check-ins, notes and
+        prompts, questionnaire results (with answers), homework, assignments (cancelled ones
+        too), safety plans with the crisis line in use, and safety flags with who read them.
+        `import_json` reads it back into any account, restoring journals, entries, goals and
+        notes (not the care records). Times are ISO 8601 strings in UTC. Works offline; reads
+        this device only. Raises nothing.
 
-        Not included: questionnaire results, homework, assignments, the safety plan and
-        crisis line, safety flags and their acknowledgements, briefs, and the copies kept for
-        a therapist (`client.measures`, `client.homework`, `client.assignments`,
-        `client.safety` and `client.briefs` list them, each view with `to_dict()`)."""
+        Not included: briefs (`client.briefs.received()`), and the copies kept for a
+        therapist (field-level mirrors and single shared entries: their originals are in)."""
         return (await gather(self, datetime.now().astimezone())).to_dict()
 
     async def export_markdown(self, directory: Path | str) -> list[Path]:
         """Write one Markdown file per entry (with front matter), one folder per journal, plus
-        goals.md and notes.md; returns the files written. Files are readable only by you
+        goals.md, notes.md, questionnaires.md, homework.md, assignments.md and safety.md
+        where the journal has any; returns the files written. Files are readable only by you
         (mode 0600). Raises OSError when the directory cannot be written."""
         archive = await gather(self, datetime.now().astimezone())
         return await asyncio.to_thread(write_markdown, archive, Path(directory))
@@ -189,6 +212,36 @@ async def gather(source: Archives, exported_at: datetime) -> Archive:
         entries=tuple(sorted(entries, key=lambda e: (e.created_at, e.id))),
         goals=tuple(sorted(goals, key=lambda g: (g.created_at, g.id))),
         notes=tuple(sorted(notes, key=lambda n: (n.created_at, n.id))),
+        care=await gather_care(source.care, journals),
+    )
+
+
+async def gather_care(care: CareSources, journals: list[Journal]) -> CareRecords:
+    """The care records of `journals`, oldest first, each with its journal's id."""
+    ids = {journal.id for journal in journals}
+    results = [r for r in reversed(await care.measures.results()) if r.journal_id in ids]
+    homework = [h for h in reversed(await care.homework.entries()) if h.journal_id in ids]
+    assignments = [
+        a
+        for a in reversed(await care.assignments.assignments(include_cancelled=True))
+        if a.journal_id in ids
+    ]
+    flags = [f for f in await care.safety.flags() if f.journal_id in ids]
+    plans = []
+    for journal in journals:
+        plan = await care.safety.plan(journal.id)
+        in_use = await care.safety.crisis_line(journal.id)
+        if plan.updated_at is not None or in_use is not None:
+            plans.append(with_journal({**plan.to_dict(), "crisis_line_in_use": in_use}, journal.id))
+    return CareRecords(
+        results=tuple(with_journal(r.to_dict(), r.journal_id) for r in results),
+        homework=tuple(with_journal(h.to_dict(), h.journal_id) for h in homework),
+        assignments=tuple(with_journal(a.to_dict(), a.journal_id) for a in assignments),
+        safety_plans=tuple(plans),
+        safety_flags=tuple(
+            with_journal(f.to_dict(), f.journal_id)
+            for f in sorted(flags, key=lambda f: (f.raised_at, f.id))
+        ),
     )
 
 
@@ -211,6 +264,8 @@ def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) 
         notes = [n for n in archive.notes if n.journal_id == journal.id]
         if notes:
             written.append(write_private(folder / "notes.md", notes_markdown(notes, tz)))
+        for name, page in care_markdown(archive.care.of_journal(journal.id), tz).items():
+            written.append(write_private(folder / name, page))
     return written
 
 

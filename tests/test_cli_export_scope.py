@@ -1,4 +1,6 @@
-"""`tj export` says exactly what it leaves out, and leaves out exactly that (real server, CliRunner)."""
+"""`tj export` holds everything the device can read: entries, goals and notes, and the care
+records too (questionnaire results, homework, assignments, the safety plan, safety flags), in
+JSON and in Markdown (real server, CliRunner)."""
 
 from __future__ import annotations
 
@@ -8,23 +10,93 @@ from pathlib import Path
 from tests.conftest import RunningServer
 from tests.test_cli_insights import new_device
 
+BEHAVIOURAL_ACTIVATION = [
+    "--set", "activity=Walk by the river", "--set", "planned=yes", "--set", "done=yes",
+    "--set", "pleasure=6", "--set", "mastery=7", "--completion", "fully",
+]  # fmt: skip
 
-async def test_export_help_names_what_is_not_exported_and_the_file_holds_only_the_rest(
+
+async def test_every_kind_a_client_wrote_or_was_assigned_is_in_the_export(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
     ana = await new_device(live_server, tmp_path, "ana")
-    said = " ".join((await ana.ok("export", "--help")).stdout.split())
-    for left_out in (
-        "questionnaire results", "homework", "assignments", "the safety plan and crisis line",
-        "safety flags", "briefs",
-    ):  # fmt: skip
-        assert left_out in said.split("NOT exported yet:")[1], left_out
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
+    await drsmith.ok("sync")
+    assigned = await drsmith.json("assign", "ana/Personal", "measure", "phq9", "--every", "14")
+    await drsmith.ok("safety", "crisis-line", "ana/Personal", "Samaritans: call 116 123")
+    await drsmith.ok("sync")
+    await ana.ok("sync")
+
     await ana.ok("write", "--mood", "5", "A day.")
-    await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0")
-    await ana.ok("safety", "plan", "--text", "Ring Jo.")
+    taken = await ana.json("measure", "take", "phq9", "--answers", "1,2,1,1,0,1,1,0,0")
+    homework = await ana.json("homework", "add", "behavioural-activation", *BEHAVIOURAL_ACTIVATION)
+    await ana.ok("safety", "plan", "--emergency", "999", "--text", "Ring Jo, then walk.")
+    help_text = " ".join((await ana.ok("export", "--help")).stdout.split())
+    assert "Export everything you can read on this device" in help_text
+
     path = Path((await ana.ok("export", "--out", str(tmp_path / "out"))).stdout.strip())
     data = json.loads(path.read_text())
     assert set(data) == {
         "format", "version", "account", "exported_at", "journals", "entries", "goals", "notes",
+        "results", "homework", "assignments", "safety_plans", "safety_flags",
     }  # fmt: skip
-    assert "Ring Jo." not in path.read_text() and len(data["entries"]) == 1
+    personal = next(j["id"] for j in data["journals"] if j["name"] == "Personal")
+
+    [result] = data["results"]
+    assert result == {**taken_result(taken), "journal_id": personal}
+    assert result["answers"] == [1, 2, 1, 1, 0, 1, 1, 0, 0] and result["score"] == 7
+
+    [done] = data["homework"]
+    assert done == {**homework, "journal_id": personal}
+    assert done["values"]["activity"] == "Walk by the river" and done["completion"] == "fully"
+
+    [assignment] = data["assignments"]
+    assert assignment == {**assigned, "journal": "Personal", "journal_id": personal}
+    assert (assignment["target"], assignment["assigned_by"]) == ("phq9", "drsmith")
+
+    [plan] = data["safety_plans"]
+    assert (plan["journal_id"], plan["emergency_number"], plan["plan"]) == (
+        personal,
+        "999",
+        "Ring Jo, then walk.",
+    )
+    assert plan["crisis_line_in_use"] == "Samaritans: call 116 123"
+    assert data["safety_flags"] == []
+
+    markdown = tmp_path / "md"
+    await ana.ok("export", "--format", "markdown", "--out", str(markdown))
+    pages = {p.name: p.read_text() for p in (markdown / "personal").iterdir()}
+    assert "PHQ-9: 7 (mild)" in pages["questionnaires.md"]
+    assert "Walk by the river" in pages["homework.md"]
+    assert "assigned by: drsmith" in pages["assignments.md"]
+    assert "Ring Jo, then walk." in pages["safety.md"]
+    assert "Samaritans: call 116 123" in pages["safety.md"]
+
+
+async def test_a_safety_flag_and_its_acknowledgement_are_in_the_clients_export(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use",
+        "--safety-flags",
+    )  # fmt: skip
+    await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
+    [flag] = await drsmith.json("safety", "flags")
+    await drsmith.ok("safety", "ack", flag["id"])
+    await ana.ok("sync")
+
+    data = await ana.json("export", "--out", str(tmp_path / "out"))
+    exported = json.loads(Path(data["files"][0]).read_text())
+    [kept] = exported["safety_flags"]
+    assert (kept["id"], kept["item"], kept["answer"]) == (flag["id"], 9, 1)
+    assert [a["by"] for a in kept["acknowledged"]] == ["drsmith"]
+    [result] = exported["results"]
+    assert result["safety_concern"] is True and kept["result_id"] == result["id"]
+
+
+def taken_result(taken: dict[str, object]) -> dict[str, object]:
+    """`tj measure take --json` prints the result with its previous one and the change."""
+    return {k: v for k, v in taken.items() if k not in ("previous", "change", "safety_message")}

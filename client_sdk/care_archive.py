@@ -1,0 +1,153 @@
+"""The care part of an export: questionnaire results, homework, assignments, safety plans and
+safety flags (`CareRecords`), as JSON objects and as Markdown pages.
+
+Each record is its view's `to_dict()` (the shape `tj measure list --json`, `tj homework list
+--json`, `tj assignments --json`, `tj safety plan --json` and `tj safety flags --json` print)
+with the journal's id added as "journal_id"; a safety plan also has "crisis_line_in_use", the
+line the safety message shows (the client's own, else one a therapist set). An import does not restore them (yet): they are in
+the file so that nothing the device can read is missing from it.
+
+Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+JSONObject = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CareRecords:
+    """Everything of care in an export, each list sorted oldest first."""
+
+    results: tuple[JSONObject, ...] = ()
+    homework: tuple[JSONObject, ...] = ()
+    assignments: tuple[JSONObject, ...] = ()
+    safety_plans: tuple[JSONObject, ...] = ()
+    safety_flags: tuple[JSONObject, ...] = ()
+
+    def to_dict(self) -> dict[str, list[JSONObject]]:
+        return {
+            "results": list(self.results),
+            "homework": list(self.homework),
+            "assignments": list(self.assignments),
+            "safety_plans": list(self.safety_plans),
+            "safety_flags": list(self.safety_flags),
+        }
+
+    def of_journal(self, journal_id: str) -> CareRecords:
+        def kept(records: tuple[JSONObject, ...]) -> tuple[JSONObject, ...]:
+            return tuple(r for r in records if r["journal_id"] == journal_id)
+
+        return CareRecords(
+            kept(self.results),
+            kept(self.homework),
+            kept(self.assignments),
+            kept(self.safety_plans),
+            kept(self.safety_flags),
+        )
+
+
+def with_journal(view: JSONObject, journal_id: str) -> JSONObject:
+    return {**view, "journal_id": journal_id}
+
+
+def care_markdown(care: CareRecords, tz: tzinfo | None = None) -> dict[str, str]:
+    """One journal's care records as Markdown pages, by file name; only pages with content:
+    questionnaires.md, homework.md, assignments.md, safety.md (plan and flags)."""
+    pages: dict[str, str] = {}
+    if care.results:
+        pages["questionnaires.md"] = _page(
+            "Questionnaire results", (_result(r, tz) for r in care.results)
+        )
+    if care.homework:
+        pages["homework.md"] = _page("Homework", (_homework(h, tz) for h in care.homework))
+    if care.assignments:
+        pages["assignments.md"] = _page(
+            "Assignments", (_assignment(a, tz) for a in care.assignments)
+        )
+    if care.safety_plans or care.safety_flags:
+        parts = [_plan(p) for p in care.safety_plans]
+        parts += [_flag(f, tz) for f in care.safety_flags]
+        pages["safety.md"] = _page("Safety plan and flags", parts)
+    return pages
+
+
+def _page(title: str, sections: Iterable[str]) -> str:
+    return "\n".join([f"# {title}", "", *sections])
+
+
+def _minute(text: str | None, tz: tzinfo | None) -> str:
+    if not text:
+        return "none"
+    return datetime.fromisoformat(text).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _result(result: JSONObject, tz: tzinfo | None) -> str:
+    answers = result["answers"]
+    lines = [
+        f"## {result['name']}: {result['score']} ({result['band']})",
+        "",
+        f"- id: {result['id']}",
+        f"- taken: {_minute(result['taken_at'], tz)}",
+        "- answers: " + ("not shared" if answers is None else ", ".join(str(a) for a in answers)),
+    ]
+    return "\n".join([*lines, ""])
+
+
+def _homework(entry: JSONObject, tz: tzinfo | None) -> str:
+    lines = [
+        f"## {entry['title']} ({entry['completion']})",
+        "",
+        f"- id: {entry['id']}",
+        f"- written: {_minute(entry['created_at'], tz)}",
+    ]
+    lines += [f"- {name}: {value}" for name, value in entry["values"].items()]
+    lines += [f"- {name} (computed): {value}" for name, value in entry["computed"].items()]
+    return "\n".join([*lines, ""])
+
+
+def _assignment(assignment: JSONObject, tz: tzinfo | None) -> str:
+    every = assignment["every_days"]
+    lines = [
+        f"## {assignment['title']} ({'every ' + str(every) + ' days' if every else 'once'})",
+        "",
+        f"- id: {assignment['id']}",
+        f"- assigned by: {assignment['assigned_by']}, {_minute(assignment['created_at'], tz)}",
+        f"- starts: {_minute(assignment['starts_at'], tz)}",
+    ]
+    if assignment["cancelled"]:
+        lines.append("- cancelled")
+    if assignment["note"]:
+        lines += ["", assignment["note"]]
+    return "\n".join([*lines, ""])
+
+
+def _plan(plan: JSONObject) -> str:
+    lines = [
+        "## Safety plan",
+        "",
+        f"- emergency number: {plan['emergency_number'] or 'none set'}",
+        f"- crisis line: {plan['crisis_line'] or 'none set'}",
+        f"- safety flags shared: {'yes' if plan['share_flags'] else 'no'}",
+    ]
+    if plan["crisis_line_in_use"] and plan["crisis_line_in_use"] != plan["crisis_line"]:
+        lines.append(f"- crisis line set by a therapist: {plan['crisis_line_in_use']}")
+    if plan["plan"]:
+        lines += ["", plan["plan"]]
+    return "\n".join([*lines, ""])
+
+
+def _flag(flag: JSONObject, tz: tzinfo | None) -> str:
+    seen = ", ".join(f"{a['by']} {_minute(a['at'], tz)}" for a in flag["acknowledged"])
+    lines = [
+        f"## Safety flag: {flag['measure']} item {flag['item']}, answer {flag['answer']}",
+        "",
+        f"- raised: {_minute(flag['raised_at'], tz)}",
+        f"- read by: {seen or 'nobody yet'}",
+    ]
+    return "\n".join([*lines, ""])
