@@ -169,6 +169,14 @@ def warn_unverified_owners(owners: list[str]) -> None:
         )
 
 
+HELPER_ROLES = {
+    "mirror": "a copy kept for sharing (`tj shares`)",
+    "items": "single items you shared (`tj shares`)",
+    "brief": "a brief you shared",
+}
+"""How `tj journal list` marks the journals this account keeps only to share with a member."""
+
+
 def journals_table(journals: Iterable[Journal], me: str = "") -> Table:
     """`me`: this account's username (its own journals gone from the server are labelled so)."""
     table = Table("name", "role", "id")
@@ -177,6 +185,7 @@ def journals_table(journals: Iterable[Journal], me: str = "") -> Table:
         role = f"{ended} (read-only copy)" if journal.share_ended else journal.role
         role = f"{role}, archived" if journal.archived else role
         role = role if journal.owner_verified else f"{role}, owner not verified"
+        role = f"{role}, {HELPER_ROLES[journal.helper]}" if journal.helper in HELPER_ROLES else role
         table.add_row(journal.name, role, journal.id)
     return table
 

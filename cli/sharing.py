@@ -523,10 +523,23 @@ def expiry_text(expires_at: datetime | None, expired: bool = False) -> str:
     return ("ended " if expired else "") + output.share_end(expires_at)
 
 
+def sees_text(share: ShareInfo) -> str:
+    """What the member reads through a share, in plain words: helper journals (copies this
+    account keeps only to share) say what they copy."""
+    if share.kind == "mirror" and share.fields is not None:
+        source = f" of {share.source}" if share.source else ""
+        return f"{plain_list(share.fields)}{source} (a copy kept for {share.member})"
+    if share.kind == "items":
+        return "only the entries and results you shared one by one"
+    if share.kind == "brief":
+        return "one pre-session brief"
+    return "every field" if share.fields is None else plain_list(share.fields)
+
+
 def shares_table(found: Iterable[ShareInfo]) -> Table:
     table = Table("journal", "member", "role", "sees", "expires")
     for s in found:
-        sees = "every field" if s.fields is None else plain_list(s.fields)
+        sees = sees_text(s)
         ends = expiry_text(s.expires_at, s.expired)
         if s.account_erased is not None:
             sees = "nothing now"

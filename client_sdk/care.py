@@ -168,6 +168,7 @@ class Assignments:
         return sorted(found, key=lambda d: (_STATUS_ORDER[d.status], d.due_at))
 
     async def _due_in(self, local: LocalJournal, moment: int) -> list[Due]:
+        await self._replica.load_access()  # which journals are copies: from their chains
         documents = await self._store.documents(local.journal_id)
         sharing = Sharing(self._replica)
         source = mirror_source(sharing, local)
@@ -306,6 +307,7 @@ class Homework:
             if assigned.field("target") != chosen.id:
                 raise InvalidInput(f"assignment {assignment_id} is not a {chosen.title}")
             linked = assigned.doc_id.hex()
+            await self._replica.load_access()
             # assigned in a field-level share: written in its source journal, from where the
             # share copies it if it discloses homework
             source = self._mirror_source(assigned_in)
@@ -360,6 +362,7 @@ class Homework:
         local, document = await self._document_of_kind(homework_id, HOMEWORK)
         if local.role != "owner":
             raise AccessError("only the client who wrote homework can change or delete it")
+        await self._replica.load_access()
         if self._mirror_source(local) is not None:
             raise InvalidInput("this is the copy kept for your therapist: change the original")
         if homework_view(document, self._display(local), local.journal_id.hex()) is None:
@@ -381,6 +384,7 @@ class Homework:
         hold), optionally of one template. Works offline. Raises NotFound for an unknown journal, InvalidInput for an unknown
         template."""
         wanted_template = template(template_name).id if template_name else None
+        await self._replica.load_access()  # which journals are copies: from their chains
         me = self._replica.profile.account_id
         journals = {
             j.journal_id: j

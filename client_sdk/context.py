@@ -57,7 +57,18 @@ class Context:
             owner,
             self.replica.owner_verified(local),
             local.owner_id == self.profile.account_id and is_archived(local),
+            self.helper_kind(local),
         )
+
+    def helper_kind(self, local: LocalJournal) -> str | None:
+        """For a journal this account keeps only to share with a member, what it holds:
+        "mirror" (some fields of another journal's entries), "items" (entries and results
+        shared one by one) or "brief"; None for any other journal. From the owner-sealed
+        disclosure settings of its verified chain (load the chains first)."""
+        if local.role != "owner" or not self.replica.is_disclosure(local):
+            return None
+        settings = self.sharing.disclosures().get(local.journal_id)
+        return settings.kind if settings is not None else None
 
     async def local_journal(
         self, name_or_id: str | None, journals: list[LocalJournal] | None = None
@@ -121,6 +132,7 @@ class Context:
     async def entries(self, journal: str | None, *, include_deleted: bool = False) -> list[Entry]:
         """Entries, newest first, of one journal (name or id) or of all journals; disclosure
         copies made for a therapist are left out when listing all (the originals are listed)."""
+        await self.replica.load_access()  # which journals are copies: from their chains
         journals = {j.journal_id: j for j in await self.store.journals()}
         journal_id = (await self.local_journal(journal)).journal_id if journal else None
         found = []

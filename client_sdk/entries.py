@@ -185,6 +185,7 @@ class Entries:
 
     async def _owned_entry_documents(self) -> builtins.list[tuple[LocalJournal, Document]]:
         context = self._context
+        await context.replica.load_access()  # which journals are copies: from their chains
         journals = {j.journal_id: j for j in await context.store.journals() if j.role == "owner"}
         return [
             (journals[stored.journal_id], stored_document(stored))

@@ -113,6 +113,7 @@ class Measures:
         offline. The read-only copies kept of shares that ended are read too. Raises
         NotFound for an unknown journal, InvalidInput for an unknown measure."""
         wanted = instrument(measure).id if measure is not None else None
+        await self._replica.load_access()  # which journals are copies: from their chains
         journal_id = (await self._local_journal(journal)).journal_id if journal else None
         me = self._replica.profile.account_id
         journals = {
@@ -169,6 +170,7 @@ class Measures:
             raise NotFound(f"measure result {result_id} was already deleted")
         await self._replica.commit(local, document, delete_result_update(document, now_ms()))
         account_key = self._replica.profile.secrets.account_key
+        await self._replica.load_access()
         for journal in await self._replica.store.journals():
             if journal.role != "owner" or not self._replica.is_disclosure(journal):
                 continue
@@ -218,7 +220,9 @@ class Measures:
         copy = stored_document(stored) if stored else Document(copy_id, MEASURE)
         update = copy.change(fields=disclosed_result(document, fields))
         await self._replica.commit(target, copy, update)
-        return ShareInfo(target.name, target.journal_id.hex(), peer.username, "read", None, False)
+        return ShareInfo(
+            target.name, target.journal_id.hex(), peer.username, "read", None, False, kind="items"
+        )
 
     def _view(self, journal: LocalJournal, document: Document) -> MeasureResult | None:
         return result_view(document, self._display(journal), journal.journal_id.hex())

@@ -55,6 +55,12 @@ class Journal:
     has not compared (`client.shares.verify`): a server could have invented that owner."""
     archived: bool = False
     """The owner archived it (`client.journals.archive`): listed last, no new writes."""
+    helper: str | None = None
+    """For a journal this account keeps only to share with a member (the owner's devices
+    know it): "mirror" (a field-level copy of another journal, `tj share --only`), "items"
+    (entries and results shared one by one, "Shared with NAME") or "brief"; None otherwise.
+    Entries of helper journals are left out of lists over every journal: the originals are
+    listed."""
 
     @property
     def share_ended(self) -> bool:
@@ -73,6 +79,7 @@ class Journal:
             "owner_verified": self.owner_verified,
             "share_ended": self.share_ended,
             "archived": self.archived,
+            "helper": self.helper,
         }
 
 

@@ -136,6 +136,7 @@ class Briefs:
         return len(marked)
 
     async def _own_documents(self) -> list[tuple[LocalJournal, StoredDocument]]:
+        await self._replica.load_access()  # which journals are copies: from their chains
         me = self._replica.profile.account_id
         journals = {
             j.journal_id: j
@@ -157,6 +158,7 @@ class Briefs:
         if not 4 <= len(cleaned) <= 32 or any(c not in "0123456789abcdef" for c in cleaned):
             raise InvalidInput(f"{item_id!r} is not an entry or note id (4 to 32 hex digits)")
         store = self._replica.store
+        await self._replica.load_access()
         ids = await store.document_ids_with_prefix(bytes.fromhex(cleaned[: len(cleaned) // 2 * 2]))
         found = [await store.document(i) for i in ids if i.hex().startswith(cleaned)]
         matches = [d for d in found if d is not None and d.kind in DISCUSSABLE]

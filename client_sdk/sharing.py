@@ -71,6 +71,10 @@ class ShareInfo:
     word, which can only end a share): the share ended then, the member was removed from the
     chain and the key changed. Such rows stay
     listed (kept on this device) so the owner is told; `expired` is True."""
+    kind: str = "journal"
+    """What the member reads: "journal" (the journal itself), "mirror" (a copy of `source`
+    kept for them with `fields` of each entry), "items" (entries and results shared one by
+    one) or "brief" (a pre-session brief)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +88,7 @@ class ShareInfo:
             "source": self.source,
             "ended": list(self.ended),
             "account_erased": self.account_erased.isoformat() if self.account_erased else None,
+            "kind": self.kind,
         }
 
 
@@ -317,6 +322,7 @@ class Sharing:
             fields,
             journal.name,
             tuple(ended),
+            kind="mirror",
         )
 
     async def _end_wider_shares(
@@ -469,6 +475,7 @@ class Sharing:
                     s.ended(now),
                     settings.fields if settings is not None and mirror else None,
                     names.get(settings.mirror_of) if settings and settings.mirror_of else None,
+                    kind=settings.kind if settings is not None else "journal",
                 )
             )
         for row in await self._erased():
@@ -653,7 +660,15 @@ class Sharing:
         peer = await self.confirmed_peer(username, fingerprint, trust_on_first_use)
         target = await self.items_journal(peer)
         await self.copy_entry(target, document, fields)
-        return ShareInfo(target.name, target.journal_id.hex(), peer.username, "read", None, False)
+        return ShareInfo(
+            target.name,
+            target.journal_id.hex(),
+            peer.username,
+            "read",
+            None,
+            False,
+            kind="items",
+        )
 
     async def items_journal(self, peer: Peer) -> LocalJournal:
         """The journal of single items (entries, results, briefs) shared with `peer`, created

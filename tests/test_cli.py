@@ -377,7 +377,17 @@ async def test_journal_create_and_list(laptop: Device) -> None:
     assert {j["name"] for j in journals} == {"Personal", "Dreams"}
     assert all(
         set(j)
-        == {"id", "name", "role", "owner_id", "owner", "owner_verified", "share_ended", "archived"}
+        == {
+            "id",
+            "name",
+            "role",
+            "owner_id",
+            "owner",
+            "owner_verified",
+            "share_ended",
+            "archived",
+            "helper",
+        }  # fmt: skip
         for j in journals
     )
     await laptop.ok("write", "--journal", "Dreams", "Flying again.")

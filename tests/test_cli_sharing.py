@@ -28,6 +28,7 @@ SHARE_KEYS = {
     "source",
     "ended",
     "account_erased",
+    "kind",
 }
 
 

@@ -1,0 +1,78 @@
+"""Helper journals (field-level --only copies, "Shared with NAME" for single items) are the
+client's own bookkeeping: the client's lists and counts show each entry once, from its own
+journal, on every device and in every new process, and `tj shares` and `tj journal list` name
+each helper plainly (real server, CliRunner)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli import Device
+from tests.test_cli_insights import new_device
+
+
+async def test_the_clients_lists_and_counts_show_each_entry_once_despite_helper_journals(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drsmith")
+    first = (await ana.ok("write", "--mood", "5", "--tag", "sleep", "First.")).stdout.strip()
+    await ana.ok("share", "Personal", "drsmith", "--only", "mood,tags", "--trust-on-first-use")
+    await ana.ok("write", "--mood", "6", "--tag", "sleep", "Second.")
+    await ana.ok("share-entry", first[:8], "drsmith", "--only", "mood")
+    await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,0")
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+
+    for device in (ana, phone):  # each command a new process of the CLI
+        listed = await device.json("list")
+        assert [(e["body"], e["journal"]) for e in listed] == [
+            ("Second.", "Personal"),
+            ("First.", "Personal"),
+        ]
+        assert [e["body"] for e in await device.json("list", "--tag", "sleep")] == [
+            "Second.",
+            "First.",
+        ]
+        found = await device.json("search", "sleep")
+        assert sorted(f["entry"]["body"] for f in found) == ["First.", "Second."]
+        assert (await device.json("insights"))["entries"] == 2
+        assert len(await device.json("measure", "list")) == 1
+
+    # the copies stay left out after the share ended, and new entries are listed once
+    await ana.ok("unshare", "Personal", "drsmith")
+    await ana.ok("write", "--mood", "7", "Third.")
+    assert [e["body"] for e in await ana.json("list")] == ["Third.", "Second.", "First."]
+
+
+async def test_shares_and_journal_list_say_what_each_helper_journal_is(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drsmith")
+    written = (await ana.ok("write", "--mood", "5", "First.")).stdout.strip()
+    await ana.ok("share", "Personal", "drsmith", "--only", "mood,tags", "--trust-on-first-use")
+    await ana.ok("share-entry", written[:8], "drsmith", "--only", "mood")
+
+    shares = {s["journal"]: s for s in await ana.json("shares")}
+    mirror = shares["Personal (mood, tags) for drsmith"]
+    assert (mirror["kind"], mirror["source"], mirror["fields"]) == (
+        "mirror",
+        "Personal",
+        ["mood", "tags"],
+    )
+    assert shares["Shared with drsmith"]["kind"] == "items"
+    table = " ".join((await ana.ok("shares", env={"COLUMNS": "200"})).stdout.split())
+    assert "mood and tags of Personal (a copy kept for drsmith)" in table
+    assert "only the entries and results you shared one by one" in table
+    assert "every field" not in table
+
+    journals = {j["name"]: j["helper"] for j in await ana.json("journal", "list")}
+    assert journals == {
+        "Personal": None,
+        "Personal (mood, tags) for drsmith": "mirror",
+        "Shared with drsmith": "items",
+    }
+    listed = " ".join((await ana.ok("journal", "list", env={"COLUMNS": "200"})).stdout.split())
+    assert "a copy kept for sharing" in listed and "single items you shared" in listed
