@@ -388,7 +388,7 @@ def homework_list(
     Example:
       tj homework list --template sleep-diary
     """
-    found = home.run(
+    found = home.read(
         lambda client: client.homework.entries(journal_name, template_name=template_name)
     )
     output.show_rows(found, as_json, homework_table, "No homework yet.")
@@ -408,5 +408,5 @@ def homework_show(home: Home, homework_id: str, as_json: bool) -> None:
     Example:
       tj homework show 3fa9c2
     """
-    found = home.run(lambda client: client.homework.entry(homework_id))
+    found = home.read(lambda client: client.homework.entry(homework_id))
     output.show_item(found, as_json, homework_text)

@@ -221,15 +221,13 @@ def list_entries(
         unverified = {j.owner for j in journals if j.id in shown and not j.owner_verified}
         return found, sorted(unverified)
 
-    entries, unverified = home.run(listing)
+    entries, unverified = home.read(listing)
     filtered = any(value is not None for value in (since, until, tag, emotion))
     output.show_rows(
         entries,
         as_json,
         output.entries_table,
-        "No entries match."
-        if filtered
-        else "No entries yet: write one with `tj write`, or fetch them with `tj sync`.",
+        "No entries match." if filtered else "No entries yet: write one with `tj write`.",
     )
     if not as_json:
         output.warn_unverified_owners(unverified)
@@ -245,7 +243,7 @@ def on_this_day(home: Home, as_json: bool) -> None:
     Example:
       tj on-this-day
     """
-    entries = home.run(lambda client: client.entries.on_this_day())
+    entries = home.read(lambda client: client.entries.on_this_day())
     output.show_rows(
         entries, as_json, output.entries_table, "Nothing written on this day in earlier years."
     )
@@ -273,7 +271,7 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
             except NotFound:
                 raise missing from None
 
-    found = home.run(work)
+    found = home.read(work)
     if as_json:
         output.print_json(found.to_dict())
     elif isinstance(found, BriefView):

@@ -127,7 +127,7 @@ def goal_list(home: Home, journal_name: str | None, as_json: bool) -> None:
       tj goal list
       tj goal list --journal Therapy --json
     """
-    goals = home.run(lambda client: client.goals.list(journal_name))
+    goals = home.read(lambda client: client.goals.list(journal_name))
     output.show_rows(goals, as_json, goals_table, "No goals yet: set one with `tj goal add TITLE`.")
 
 
@@ -142,7 +142,7 @@ def goal_show(home: Home, goal_id: str, as_json: bool) -> None:
     Example:
       tj goal show 3fa9c2
     """
-    found = home.run(lambda client: client.goals.get(goal_id))
+    found = home.read(lambda client: client.goals.get(goal_id))
     if as_json:
         output.print_json(found.to_dict())
         return

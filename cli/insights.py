@@ -52,7 +52,7 @@ def insights(home: Home, journal_name: str | None, since: datetime | None, as_js
       tj insights --journal Personal --since 2025-01-01
       tj insights --journal ana/Personal --json
     """
-    found = home.run(lambda client: client.insights.summary(journal_name, day_of(since)))
+    found = home.read(lambda client: client.insights.summary(journal_name, day_of(since)))
     if as_json:
         output.print_json(found.to_dict())
         return
@@ -199,7 +199,7 @@ def report(home: Home, html_file: Path, journal_name: str | None, since: datetim
       tj report --html report.html
       tj report --html ana.html --journal ana/Personal --since 2025-01-01
     """
-    page = home.run(lambda client: client.insights.report_html(journal_name, day_of(since)))
+    page = home.read(lambda client: client.insights.report_html(journal_name, day_of(since)))
     descriptor = os.open(html_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         file.write(page)

@@ -23,11 +23,11 @@ from cli.progress import sync_once
 from client_sdk import (
     EMOTIONS,
     INSECURE_TEST_COST,
+    QUICK_TRY,
     Client,
     InvalidInput,
     Journal,
     NetworkError,
-    RetryPolicy,
     TJError,
 )
 from client_sdk.account import check_password
@@ -82,6 +82,17 @@ class Home:
         if opener is None:
             opener = partial(Client.open, self.path, **self.unlock())
         return asyncio.run(self._session(work, opener))
+
+    def read(self, work: Callable[[Client], Awaitable[T]]) -> T:
+        """Run a command that shows what this account's other devices or other people may
+        have changed: sync first, one try without retries; when that fails, say on stderr
+        when this device last synced (`synced_first`), then show what the device has."""
+
+        async def synced(client: Client) -> T:
+            await synced_first(client)
+            return await work(client)
+
+        return self.run(synced)
 
     def unlock(self) -> dict[str, Any]:
         """The passphrase of a locked profile: $TJ_PASSPHRASE, else a hidden prompt."""
@@ -653,7 +664,7 @@ def journal_list(home: Home, as_json: bool) -> None:
     Example:
       tj journal list --json
     """
-    journals, me = home.run(journals_and_username)
+    journals, me = home.read(journals_and_username)
     output.show_rows(journals, as_json, partial(output.journals_table, me=me))
 
 
@@ -664,11 +675,13 @@ async def journals_and_username(client: Client) -> tuple[list[Journal], str]:
 async def sync_note(
     client: Client, max_upload_wait: float = 0.0, progress: Progress | None = None
 ) -> str:
-    """Try to sync after a local change; a failure never undoes the change. The server's
-    upload limit is waited for up to `max_upload_wait` seconds (none after one change: the
-    note says when the next sync uploads it)."""
+    """Try to sync after a local change, which is already saved: one quick try (QUICK_TRY: no
+    retries, 2 s at most to connect), so that offline "saved locally" comes at once; a
+    failure never undoes the change. The server's upload limit is waited for up to
+    `max_upload_wait` seconds (none after one change: the note says when the next sync
+    uploads it)."""
     try:
-        report = await client.sync(progress, max_upload_wait=max_upload_wait)
+        report = await client.sync(progress, max_upload_wait=max_upload_wait, retry=QUICK_TRY)
     except NetworkError:
         return OFFLINE_NOTE
     except TJError as error:
@@ -691,7 +704,7 @@ async def synced_first(client: Client) -> None:
     try without retries so a server that is down costs no wait; when that fails, say on
     stderr when this device last synced, so nothing shown passes for current."""
     try:
-        await client.sync(retry=RetryPolicy(attempts=1))
+        await client.sync(retry=QUICK_TRY)
         return
     except NetworkError:
         reason = "the server cannot be reached"

@@ -254,7 +254,7 @@ def measure_list(
       tj measure list
       tj measure list --measure gad7 --journal ana/Personal --json
     """
-    results = home.run(lambda client: client.measures.results(journal_name, measure=measure_name))
+    results = home.read(lambda client: client.measures.results(journal_name, measure=measure_name))
     output.show_rows(
         results, as_json, results_table, "No results yet: take one with `tj measure take phq9`."
     )
@@ -271,7 +271,7 @@ def measure_show(home: Home, result_id: str, as_json: bool) -> None:
     Example:
       tj measure show 3fa9c2
     """
-    taken = home.run(lambda client: client.measures.history(result_id))
+    taken = home.read(lambda client: client.measures.history(result_id))
     if as_json:
         output.print_json(taken.to_dict())
         return

@@ -51,7 +51,7 @@ def search(
       tj search anx --tag work --json
       tj search '"felt calm" walk -work'
     """
-    hits = home.run(
+    hits = home.read(
         lambda client: client.entries.search(
             text,
             journal=journal_name,

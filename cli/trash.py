@@ -67,7 +67,7 @@ def trash(home: Home, as_json: bool) -> None:
     """
     if click.get_current_context().invoked_subcommand is not None:
         return
-    entries = home.run(lambda client: client.entries.trash())
+    entries = home.read(lambda client: client.entries.trash())
     output.show_rows(entries, as_json, trash_table, "The trash is empty.")
 
 

@@ -56,7 +56,7 @@ from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo
 from client_sdk.store import Problem
 from client_sdk.sync import Arrival, News, SetAside, SyncProgress, SyncReport
 from client_sdk.templates import Template, TemplateField
-from client_sdk.transport import RetryPolicy
+from client_sdk.transport import QUICK_TRY, RetryPolicy
 from client_sdk.upload_limit import UploadLimit
 from client_sdk.withholding import Gap
 
@@ -127,6 +127,7 @@ __all__ = [
     "QuotaExceeded",
     "RateLimited",
     "RetryPolicy",
+    "QUICK_TRY",
     "RollbackError",
     "SafetyFlag",
     "SafetyPath",

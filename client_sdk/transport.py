@@ -70,13 +70,16 @@ class RetryPolicy:
     between `first` and `first` * 2^(n-1) seconds, at most `cap` (jittered exponential
     backoff), and are never shorter than the server's Retry-After. A
     Retry-After longer than `longest_wait` seconds is not waited for: the call fails at once
-    and the caller (a later sync) tries again.
+    and the caller (a later sync) tries again. `connect_timeout` bounds, in seconds, the wait
+    for a connection to the server (None: only the transport's total timeout, 60 s by
+    default), so that a quick try against an unreachable server fails fast.
     """
 
     attempts: int = 4
     first: float = 0.25
     cap: float = 4.0
     longest_wait: float = 30.0
+    connect_timeout: float | None = None
 
     def should_retry(self, error: BaseException) -> bool:
         """Transient NetworkErrors, and any error carrying a `retry_after` (a 429, however
@@ -114,6 +117,9 @@ MAX_LIST_PAGES = 10_000
 
 DEFAULT_RETRY = RetryPolicy()
 NO_RETRY = RetryPolicy(attempts=1)
+QUICK_TRY = RetryPolicy(attempts=1, connect_timeout=2.0)
+"""One try that waits at most 2 s for a connection: for a sync after a local change, or
+before showing data, where the user should not wait on a server that is down."""
 
 
 class Transport:
@@ -211,8 +217,15 @@ class Transport:
         if self.token is not None:
             headers["Authorization"] = f"Bearer {self.token}"
         url = self.base_url + path
+        options: dict[str, Any] = {}
+        if self.retry.connect_timeout is not None:  # else the session's timeout
+            options["timeout"] = aiohttp.ClientTimeout(
+                total=self._timeout.total, sock_connect=self.retry.connect_timeout
+            )
         try:
-            async with self.session().post(url, data=wire.encode(message), headers=headers) as resp:
+            async with self.session().post(
+                url, data=wire.encode(message), headers=headers, **options
+            ) as resp:
                 raw = await resp.read()
                 status = resp.status
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))

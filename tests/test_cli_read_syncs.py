@@ -1,9 +1,11 @@
-"""Commands that show what others sent (safety flags, briefs, notes, prompts, assignments, due)
-sync first when the server answers, and say when this device last synced when it does not,
-without a long wait (real server on loopback, CliRunner)."""
+"""Commands that show data (entries, goals, results, homework, notes, safety flags, briefs,
+prompts, assignments, due) sync first when the server answers, and say when this device last
+synced when it does not, without a long wait; an offline write says "saved locally" at once
+(real server on loopback, CliRunner)."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import datetime
 from pathlib import Path
@@ -67,12 +69,16 @@ async def test_offline_a_read_command_says_when_the_device_last_synced_and_does_
 ) -> None:
     ana = await new_device(live_server, tmp_path, "ana")
     await ana.ok("note", "Personal", "Ask about sleep.")
+    entry = (await ana.ok("write", "--mood", "5", "Slept well.")).stdout.strip()
+    goal = (await ana.ok("goal", "add", "Walk")).stdout.strip()
     await ana.ok("sync")
     synced = datetime.now().astimezone().strftime("%Y-%m-%d %H:")
     await outage.begin()
     for command in (
         ("notes",), ("safety", "flags"), ("briefs",), ("prompt", "list"), ("assignments",),
-        ("due",), ("caseload",),
+        ("due",), ("caseload",), ("list",), ("show", entry), ("search", "slept"),
+        ("on-this-day",), ("insights",), ("goal", "list"), ("goal", "show", goal),
+        ("measure", "list"), ("homework", "list"), ("journal", "list"), ("trash",),
     ):  # fmt: skip
         started = time.monotonic()
         shown = await ana.ok(*command)
@@ -92,3 +98,45 @@ async def test_a_device_that_never_synced_says_so_offline(
     await outage.begin()
     said = " ".join((await ben.ok("notes")).stderr.split())
     assert f"{NOT_SYNCED} before its first sync." in said
+
+
+async def test_a_second_device_shows_new_entries_goals_and_results_without_running_sync(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    entry = (await ana.ok("write", "--mood", "6", "--tag", "walk", "By the river.")).stdout
+    goal = (await ana.ok("goal", "add", "Walk twice a week")).stdout.strip()
+    await ana.ok("measure", "take", "gad7", "--answers", "1,1,1,1,1,1,1")
+
+    listed = await phone.ok("list", "--json")
+    assert not listed.stderr.strip()  # synced quietly
+    assert [e["body"] for e in json.loads(listed.stdout)] == ["By the river."]
+    assert (await phone.json("show", entry.strip()[:8]))["mood"] == 6
+    assert [h["entry"]["body"] for h in await phone.json("search", "river")] == ["By the river."]
+    assert [g["id"] for g in await phone.json("goal", "list")] == [goal]
+    assert [r["measure"] for r in await phone.json("measure", "list")] == ["gad7"]
+    assert (await phone.json("insights"))["entries"] == 1
+
+
+async def test_an_offline_write_is_saved_at_once_without_waiting_for_retries(
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    await outage.begin()
+    started = time.monotonic()
+    for command in (
+        ("write", "--mood", "4", "Offline."), ("mood", "5"), ("goal", "add", "Rest"),
+        ("note", "Personal", "Remember."),
+    ):  # fmt: skip
+        said = " ".join((await ana.ok(*command)).stderr.split())
+        assert "saved locally; will sync when the server is reachable" in said, (command, said)
+    # Retrying (transport.DEFAULT_RETRY) sleeps at least 0.25 s three times per command: 3 s
+    # for the four; one quick try takes a fraction of that.
+    assert time.monotonic() - started < 2.5
+    await outage.end()
+    await ana.ok("sync")
+    assert [e["body"] for e in await ana.json("list")] == ["", "Offline."]
