@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from cli import output
+from cli.dates import MOMENT
 from cli.care_views import (
     assignments_table,
     due_table,
@@ -227,6 +228,13 @@ def template_dict(shown: Template) -> dict[str, Any]:
     help="Whether you did it, and how fully (asked when the fields are; else fully).",
 )
 @click.option("--assignment", "assignment_id", metavar="ID", help="The assignment this answers.")
+@click.option(
+    "--date",
+    "created_at",
+    type=MOMENT,
+    help="When it was done, in local time: 'YYYY-MM-DD HH:MM', YYYY-MM-DD (noon), or "
+    "today/yesterday with an optional HH:MM. Default: now.",
+)
 @journal_option
 @json_option
 @pass_home
@@ -236,6 +244,7 @@ def homework_add(
     pairs: tuple[str, ...],
     completion: str | None,
     assignment_id: str | None,
+    created_at: datetime | None,
     journal_name: str | None,
     as_json: bool,
 ) -> None:
@@ -244,6 +253,7 @@ def homework_add(
     \b
     Examples:
       tj homework add thought-record
+      tj homework add sleep-diary --date "yesterday 23:00" --set bed_time=23:10 ...
       tj homework add behavioural-activation --set activity="Walk" --set planned=yes \\
           --set done=yes --set pleasure=6 --set mastery=4
     """
@@ -259,6 +269,7 @@ def homework_add(
             completion=completion,
             journal=journal_name,
             assignment_id=assignment_id,
+            created_at=created_at,
         )
         return added, await sync_note(client)
 

@@ -264,7 +264,7 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
 
     async def work(client: Client) -> Entry | BriefView:
         try:
-            return await client.entries.get(entry_id)
+            return await client.entries.get(entry_id, include_trashed=True)
         except NotFound as missing:
             try:
                 return await client.briefs.brief(entry_id)
@@ -289,9 +289,19 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
 @click.option("--body", metavar="TEXT", help="Replace the text.")
 @click.option("--append", metavar="TEXT", help="Add TEXT at the end of the text.")
 @click.option(
-    "--tag", "tags", metavar="T", multiple=True, help="Replace the tags; repeat for several."
+    "--tag", "tags", metavar="T", multiple=True, help="Add a tag (kept tags stay); repeatable."
+)
+@click.option(
+    "--untag", "untags", metavar="T", multiple=True, help="Remove a tag (any case); repeatable."
 )
 @emotion_option
+@click.option(
+    "--date",
+    "created_at",
+    type=MOMENT,
+    help="Move the entry to another moment, in local time: 'YYYY-MM-DD HH:MM', YYYY-MM-DD "
+    "(noon), or today/yesterday with an optional HH:MM.",
+)
 @json_option
 @pass_home
 def edit(
@@ -302,22 +312,27 @@ def edit(
     body: str | None,
     append: str | None,
     tags: tuple[str, ...],
+    untags: tuple[str, ...],
     emotions: tuple[str, ...],
+    created_at: datetime | None,
     as_json: bool,
 ) -> None:
     """Change an entry; fields not given stay as they are. Works offline.
 
     Without any option, opens the text in $EDITOR; saving an unchanged or empty text
-    changes nothing. Edits made on two devices at once are merged, never lost.
+    changes nothing. --tag adds tags and --untag removes them; --emotion replaces the
+    emotions. Text written on two devices at once is merged, never lost.
 
     \b
     Examples:
       tj edit 3fa9c2
       tj edit 3fa9c2 --mood 5 --append " Felt calmer by evening."
-      tj edit 3fa9c2 --title "Tuesday" --tag sleep --tag work
+      tj edit 3fa9c2 --title "Tuesday" --tag sleep --untag work
+      tj edit 3fa9c2 --date "yesterday 21:30"
       tj edit 3fa9c2 --emotion relieved --emotion calm
     """
-    if all(value is None for value in (title, mood, body, append)) and not (tags or emotions):
+    nothing = all(value is None for value in (title, mood, body, append, created_at))
+    if nothing and not (tags or untags or emotions):
         current = home.run(lambda client: client.entries.get(entry_id))
         body = editor.revise(current.body)
         if body == current.body:
@@ -331,8 +346,10 @@ def edit(
             mood=mood,
             body=body,
             append=append,
-            tags=list(tags) if tags else None,
+            add_tags=list(tags),
+            remove_tags=list(untags),
             emotions=list(emotions) if emotions else None,
+            created_at=created_at,
         )
     )
     print_entry_id(entry, as_json)

@@ -27,6 +27,7 @@ def goal() -> None:
     Examples:
       tj goal add "Walk three times a week" --measure "12 sessions" --target 2027-03-01
       tj goal checkin 3fa9c2 --note "Walked by the river"
+      tj goal edit 3fa9c2 --target 2027-04-01
       tj goal list
     """
 
@@ -113,6 +114,72 @@ def goal_done(home: Home, goal_id: str, as_json: bool) -> None:
     """
     done = home.run(partial(then_sync, lambda client: client.goals.complete(goal_id)))
     print_goal(done, as_json)
+
+
+@goal.command("edit")
+@click.argument("goal_id", metavar="ID")
+@click.option("--title", metavar="TEXT", help="A new title.")
+@click.option("--why", metavar="TEXT", help="A new why.")
+@click.option("--target", type=date_type, metavar="DATE", help="A new target date, YYYY-MM-DD.")
+@click.option("--no-target", is_flag=True, help="Remove the target date.")
+@click.option("--measure", metavar='"N sessions"|percent', help="A new measure.")
+@click.option("--no-measure", is_flag=True, help="Remove the measure (progress: check-ins).")
+@json_option
+@pass_home
+def goal_edit(
+    home: Home,
+    goal_id: str,
+    title: str | None,
+    why: str | None,
+    target: datetime | None,
+    no_target: bool,
+    measure: str | None,
+    no_measure: bool,
+    as_json: bool,
+) -> None:
+    """Change a goal's title, why, target date or measure; check-ins stay. Works offline.
+
+    \b
+    Examples:
+      tj goal edit 3fa9c2 --title "Walk twice a week" --measure "8 sessions"
+      tj goal edit 3fa9c2 --no-target
+    """
+    if all(v is None for v in (title, why, target, measure)) and not (no_target or no_measure):
+        raise click.UsageError("nothing to change: give --title, --why, --target or --measure")
+
+    def edit(client: Client) -> Awaitable[Goal]:
+        return client.goals.edit(
+            goal_id,
+            title=title,
+            why=why,
+            target=target.date() if target else None,
+            measure=measure,
+            clear_target=no_target,
+            clear_measure=no_measure,
+        )
+
+    print_goal(home.run(partial(then_sync, edit)), as_json)
+
+
+@goal.command("delete")
+@click.argument("goal_id", metavar="ID")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask (for scripts).")
+@pass_home
+def goal_delete(home: Home, goal_id: str, yes: bool) -> None:
+    """Delete a goal and its check-ins for good, on every device (asks first).
+
+    \b
+    Example:
+      tj goal delete 3fa9c2
+    """
+    if not yes:
+        found = home.run(lambda client: client.goals.get(goal_id))
+        checkins = output.plural(len(found.checkins), "check-in", "check-ins")
+        click.confirm(
+            f"Delete the goal {found.title!r} and its {checkins} for good?", abort=True, err=True
+        )
+    gone, note = home.run(partial(then_sync, lambda client: client.goals.delete(goal_id)))
+    output.message(f"Deleted the goal {gone.title!r}; {note}.")
 
 
 @goal.command("list")

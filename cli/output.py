@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
-from client_sdk import DeviceInfo, Entry, Journal, SyncReport, UploadLimit
+from client_sdk import TRASH_DAYS, DeviceInfo, Entry, Journal, SyncReport, UploadLimit
 from client_sdk.upload_limit import describe as describe_upload_limit
 
 SHORT_ID = 12  # hex digits shown in tables; any unique prefix of 4 or more is accepted back
@@ -145,6 +145,16 @@ def entry_text(entry: Entry) -> str:
         ("written", writer_time(entry)),
         ("updated", local_time(entry.updated_at) if entry.updated_at != entry.created_at else ""),
     ]
+    if entry.trashed_at is not None:
+        until = local_date(entry.trashed_at + timedelta(days=TRASH_DAYS))
+        fields.insert(
+            0,
+            (
+                "TRASH",
+                f"in the trash since {local_time(entry.trashed_at)}; "
+                f"`tj restore {short_id(entry.id)}` brings it back until {until}",
+            ),
+        )
     header = [f"{name + ':':<10}{value}" for name, value in fields if value]
     return "\n".join(header) + ("\n\n" + entry.body if entry.body else "")
 

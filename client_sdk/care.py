@@ -288,13 +288,17 @@ class Homework:
         completion: str = "fully",
         journal: str | None = None,
         assignment_id: str | None = None,
+        created_at: datetime | None = None,
     ) -> HomeworkEntry:
         """Write homework from a template (values by field id; see `templates()`), saying
         whether it was done "fully", "partly" or "not done". With `assignment_id`, it goes to
-        the assignment's journal. Works offline.
+        the assignment's journal. `created_at` dates it at an earlier moment (an aware
+        datetime, or a naive one in this device's local time; default now), e.g. last night's
+        sleep diary written in the morning. Works offline.
 
         Raises InvalidInput for an unknown template, values or a completion the template does
-        not allow, a malformed or ambiguous `assignment_id` or one for another template;
+        not allow, a `created_at` in the future, a malformed or ambiguous `assignment_id` or
+        one for another template;
         NotFound for an unknown journal or assignment; AccessError for a journal this account
         does not own; RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified.
 
@@ -316,8 +320,18 @@ class Homework:
         if local.role != "owner":
             raise AccessError("homework is written in your own journals")
         document = Document(keys.new_doc_id(self._replica.profile.account_id), HOMEWORK)
+        moment = None
+        if created_at is not None:
+            aware = created_at if created_at.tzinfo is not None else created_at.astimezone()
+            moment = int(aware.timestamp() * 1000)
         update = new_homework_update(
-            document, chosen, values, completion, now_ms(), assignment_id=linked
+            document,
+            chosen,
+            values,
+            completion,
+            now_ms(),
+            assignment_id=linked,
+            created_at_ms=moment,
         )
         await self._save(local, document, update)
         found = homework_view(document, self._display(local), local.journal_id.hex())

@@ -112,11 +112,13 @@ class Document:
         texts: Mapping[str, str] | None = None,
         appends: Mapping[str, str] | None = None,
         pushes: Mapping[str, Any] | None = None,
+        clears: Iterable[str] = (),
     ) -> bytes:
         """Apply local edits in one transaction and return the resulting update.
 
         `pushes` adds one plain value at the end of each named list; values pushed
-        concurrently on two devices are both kept.
+        concurrently on two devices are both kept. `clears` empties the named lists (of
+        what this device has seen).
         """
         self._own_client_id()
         before = self._doc.get_state()
@@ -130,6 +132,9 @@ class Document:
                 text.insert(len(text), extra)
             for name, value in (pushes or {}).items():
                 self._doc.get(name, type=Array).append(value)
+            for name in clears:
+                items = self._doc.get(name, type=Array)
+                del items[0 : len(items)]
         self._written = state_clocks(self._doc.get_state()).get(self.client_id, 0)
         return bytes(self._doc.get_update(before))
 
@@ -354,15 +359,37 @@ def new_entry(
     return update, _view_of(document.doc_id, values, fields.body or "")
 
 
-def edit_entry_update(document: Document, fields: EntryFields, now_ms: int) -> bytes:
-    """Change the given fields. Raises InvalidInput when a field is out of its limits,
-    including a body that an append would make longer than MAX_BODY characters."""
+def edit_entry_update(
+    document: Document,
+    fields: EntryFields,
+    now_ms: int,
+    *,
+    created_at_ms: int | None = None,
+    utc_offset: int | None = None,
+) -> bytes:
+    """Change the given fields. `created_at_ms` (ms since the epoch, UTC, not after `now_ms`)
+    redates the entry, with `utc_offset`, the writer's offset from UTC at that moment in
+    minutes (protocol.md 5, "redate"). Raises InvalidInput when a field is out of its
+    limits, including a body that an append would make longer than MAX_BODY characters,
+    and for a date in the future."""
     fields.validate()
+    if created_at_ms is not None and (
+        isinstance(created_at_ms, bool) or not 0 <= created_at_ms < 2**53
+    ):
+        raise InvalidInput("created_at is milliseconds since 1970 (UTC), at least 0")
+    if created_at_ms is not None and created_at_ms > now_ms:
+        raise InvalidInput("an entry cannot be dated in the future")
+    if utc_offset is not None:
+        check_utc_offset(utc_offset)
     if fields.append is not None:
         base = fields.body if fields.body is not None else document.text("body")
         if len(base) + len(fields.append) > MAX_BODY:
             raise InvalidInput(f"an entry has at most {MAX_BODY} characters")
     changed: dict[str, Any] = {"updated_at": now_ms}
+    if created_at_ms is not None:
+        changed["created_at"] = created_at_ms
+        if utc_offset is not None:
+            changed["utc_offset"] = utc_offset
     if fields.title is not None:
         changed["title"] = fields.title
     if fields.mood is not None:

@@ -29,7 +29,7 @@ from client_sdk.documents import (
     trash_entry_update,
     trash_expired,
 )
-from client_sdk.errors import NotFound
+from client_sdk.errors import InvalidInput, NotFound
 from client_sdk.models import Entry, now_ms
 from client_sdk.queries import select_entries
 from client_sdk.reflection import Prompts
@@ -111,12 +111,24 @@ class Entries:
         body: str | None = None,
         append: str | None = None,
         emotions: builtins.list[str] | tuple[str, ...] | None = None,
+        add_tags: builtins.list[str] | tuple[str, ...] = (),
+        remove_tags: builtins.list[str] | tuple[str, ...] = (),
+        created_at: datetime | None = None,
     ) -> Entry:
         """Change the given fields of an entry (None leaves a field as it is).
 
+        `tags` replaces the tags; `add_tags` adds tags it does not have yet and `remove_tags`
+        removes tags (both ignore case; applied after `tags`). `created_at` redates the
+        entry (an aware datetime, or a naive one in this device's local time; not in the
+        future), keeping the writer's UTC offset at that moment like `write`.
+
         Raises NotFound for an unknown, deleted or trashed entry, InvalidInput for a field out
-        of its limits (an append that would pass MAX_BODY characters included)."""
+        of its limits (an append that would pass MAX_BODY characters included), a tag to
+        remove that the entry does not have, or a `created_at` in the future."""
         local, document = await self._live_entry(entry_id)
+        if add_tags or remove_tags:
+            current = tuple(tags) if tags is not None else entry_view(document).tags
+            tags = changed_tags(current, tuple(add_tags), tuple(remove_tags))
         fields = EntryFields(
             title=title,
             mood=mood,
@@ -125,7 +137,15 @@ class Entries:
             append=append,
             emotions=normalize_emotions(emotions) if emotions is not None else None,
         )
-        update = edit_entry_update(document, fields, now_ms())
+        moment = _moment(created_at)
+        offset = moment.utcoffset() if moment is not None else None
+        update = edit_entry_update(
+            document,
+            fields,
+            now_ms(),
+            created_at_ms=int(moment.timestamp() * 1000) if moment is not None else None,
+            utc_offset=int(offset.total_seconds() // 60) if offset is not None else None,
+        )
         await self._context.save(local, document, update)
         return self._context.entry(local, document)
 
@@ -195,19 +215,23 @@ class Entries:
             and not context.replica.is_disclosure(journals[stored.journal_id])
         ]
 
-    async def get(self, entry_id: str) -> Entry:
-        """One entry by id (or a unique prefix of 4+ hex digits). Raises NotFound for an
-        unknown, deleted or trashed one (`trash` lists those)."""
-        local, document = await self._live_entry(entry_id)
+    async def get(self, entry_id: str, *, include_trashed: bool = False) -> Entry:
+        """One entry by id (or a unique prefix of 4+ hex digits); with `include_trashed`,
+        also one in the trash (its `trashed_at` is set). Raises NotFound for an unknown or
+        deleted one, and for a trashed one without `include_trashed` (`trash` lists those)."""
+        local, document = await self._live_entry(entry_id, include_trashed=include_trashed)
         return self._context.entry(local, document)
 
-    async def _live_entry(self, entry_id: str) -> tuple[LocalJournal, Document]:
-        """An entry that is neither deleted nor in the trash, else NotFound."""
+    async def _live_entry(
+        self, entry_id: str, *, include_trashed: bool = False
+    ) -> tuple[LocalJournal, Document]:
+        """An entry that is not deleted, nor in the trash unless `include_trashed`, else
+        NotFound."""
         local, document = await self._context.entry_document(entry_id)
         view = entry_view(document)
         if view.deleted or trash_expired(view, now_ms()):
             raise NotFound(f"entry {entry_id} was deleted")
-        if view.trashed_at is not None:
+        if view.trashed_at is not None and not include_trashed:
             raise NotFound(f"entry {entry_id} is in the trash: restore it first")
         return local, document
 
@@ -271,6 +295,24 @@ class Entries:
         return search_entries(
             await self.list(journal), query, tag=tag, since=_moment(since), limit=limit
         )
+
+
+def changed_tags(
+    tags: tuple[str, ...], add: tuple[str, ...], remove: tuple[str, ...]
+) -> tuple[str, ...]:
+    """`tags` with `add` appended (those it lacks, ignoring case) and `remove` taken out
+    (ignoring case). Raises InvalidInput for a tag to remove that is not there."""
+    result = list(tags)
+    for tag in add:
+        if tag.strip().casefold() not in {t.casefold() for t in result}:
+            result.append(tag.strip())
+    for tag in remove:
+        folded = tag.strip().casefold()
+        if folded not in {t.casefold() for t in result}:
+            having = ", ".join(result) if result else "none"
+            raise InvalidInput(f"the entry has no tag {tag!r} (its tags: {having})")
+        result = [t for t in result if t.casefold() != folded]
+    return tuple(result)
 
 
 def _bound(when: date | datetime | None) -> date | datetime | None:

@@ -13,12 +13,16 @@ from datetime import date
 from client_sdk import crypto, keys
 from client_sdk.context import Context
 from client_sdk.documents import Document
+from client_sdk.errors import InvalidInput, NotFound
 from client_sdk.goals import (
     GOAL,
     Goal,
     Measure,
     checkin_update,
     complete_goal_update,
+    delete_goal_update,
+    edit_goal_update,
+    goal_deleted,
     goal_view,
     new_goal_update,
 )
@@ -57,8 +61,8 @@ class Goals:
         """Record progress on a goal: `progress` is sessions done (for "N sessions";
         default 1) or the percent reached, 0 to 100 (for "percent"; see goals.py). Check-ins
         made on two devices at once, even offline, are all kept. Raises NotFound for an
-        unknown goal."""
-        local, document = await self._context.document_of_kind(goal_id, GOAL)
+        unknown or deleted goal."""
+        local, document = await self._live(goal_id)
         checkin_id = crypto.random_bytes(8).hex()
         update = checkin_update(document, checkin_id, now_ms(), progress=progress, note=note)
         await self._context.save(local, document, update)
@@ -66,16 +70,67 @@ class Goals:
 
     async def complete(self, goal_id: str) -> Goal:
         """Mark a goal as done (doing it twice changes nothing). Raises NotFound for an
-        unknown goal, AccessError for a goal in a journal this account may only read."""
-        local, document = await self._context.document_of_kind(goal_id, GOAL)
+        unknown or deleted goal, AccessError for a goal in a journal this account may only
+        read."""
+        local, document = await self._live(goal_id)
         if not self._goal(local, document).done:
             await self._context.save(local, document, complete_goal_update(document, now_ms()))
         return self._goal(local, document)
 
+    async def edit(
+        self,
+        goal_id: str,
+        *,
+        title: str | None = None,
+        why: str | None = None,
+        target: date | None = None,
+        measure: str | None = None,
+        clear_target: bool = False,
+        clear_measure: bool = False,
+    ) -> Goal:
+        """Change the given parts of a goal (None leaves a part as it is; `clear_target` and
+        `clear_measure` remove them). Check-ins stay; progress is counted again under a new
+        measure (goals.py). Works offline. Raises NotFound for an unknown or deleted goal,
+        InvalidInput for an empty or too long title, a why over 2,000 characters, a bad
+        measure, or a part both given and cleared; AccessError for a goal in a journal this
+        account may only read."""
+        if (clear_target and target is not None) or (clear_measure and measure is not None):
+            raise InvalidInput("give a new target or measure, or clear it, not both")
+        local, document = await self._live(goal_id)
+        parsed = Measure.parse(measure) if measure is not None else None
+        update = edit_goal_update(
+            document,
+            now_ms(),
+            title=title,
+            why=why,
+            target=target,
+            measure=parsed,
+            clear_target=clear_target,
+            clear_measure=clear_measure,
+        )
+        await self._context.save(local, document, update)
+        return self._goal(local, document)
+
+    async def delete(self, goal_id: str) -> Goal:
+        """Delete a goal and its check-ins for good, on every device at the next sync (a
+        goal has no trash). Returns the goal as it was. Works offline. Raises NotFound for an
+        unknown or already deleted goal, AccessError for a goal in a journal this account may
+        only read."""
+        local, document = await self._live(goal_id)
+        before = self._goal(local, document)
+        await self._context.save(local, document, delete_goal_update(document, now_ms()))
+        return before
+
     async def get(self, goal_id: str) -> Goal:
-        """One goal by id (or a unique prefix of 4+ hex digits). Raises NotFound, or
-        InvalidInput for a malformed or ambiguous id."""
-        return self._goal(*await self._context.document_of_kind(goal_id, GOAL))
+        """One goal by id (or a unique prefix of 4+ hex digits). Raises NotFound for an
+        unknown or deleted goal, or InvalidInput for a malformed or ambiguous id."""
+        return self._goal(*await self._live(goal_id))
+
+    async def _live(self, goal_id: str) -> tuple[LocalJournal, Document]:
+        local, document = await self._context.document_of_kind(goal_id, GOAL)
+        if goal_deleted(document):
+            raise NotFound(f"goal {goal_id} was deleted")
+        return local, document
 
     async def list(self, journal: str | None = None) -> builtins.list[Goal]:
         """Goals of one journal or of all (shared ones included): open goals first, then
@@ -93,6 +148,7 @@ class Goals:
             for stored in await context.store.documents(journal_id)
             if stored.kind == GOAL and stored.journal_id in journals
         ]
+        found = [goal for goal in found if not goal.deleted]
         found.sort(key=lambda g: (g.created_at, g.id), reverse=True)
         return sorted(found, key=lambda g: g.done)
 

@@ -111,6 +111,7 @@ class Goal:
     checkins: tuple[CheckIn, ...]
     progress: int
     fraction: float | None
+    deleted: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Stable JSON shape (the CLI's `--json`)."""
@@ -179,11 +180,18 @@ def edit_goal_update(
     why: str | None = None,
     target: date | None = None,
     measure: Measure | None = None,
+    clear_target: bool = False,
+    clear_measure: bool = False,
 ) -> bytes:
-    """Change the given parts of a goal; a new why replaces only the changed middle."""
+    """Change the given parts of a goal; a new why replaces only the changed middle.
+    `clear_target` / `clear_measure` set them back to none."""
     changed: dict[str, Any] = {"updated_at": now_ms}
     if title is not None:
         changed["title"] = check_title(title)
+    if clear_target:
+        changed["target"] = None
+    if clear_measure:
+        changed["measure"] = None
     if target is not None:
         changed["target"] = target.isoformat()
     if measure is not None:
@@ -219,6 +227,27 @@ def check_progress(progress: int, measure: Measure | None) -> None:
         raise InvalidInput("progress on a percent goal is a percentage from 0 to 100")
     if not 0 <= progress <= MAX_SESSIONS:
         raise InvalidInput(f"a check-in's progress is from 0 to {MAX_SESSIONS}")
+
+
+def delete_goal_update(document: Document, now_ms: int) -> bytes:
+    """Delete a goal for good: `deleted` = true (never set back), and its title, why,
+    target, measure and check-ins cleared, so that a compacted snapshot holds none of it
+    (like an entry's delete)."""
+    return document.change(
+        fields={
+            "deleted": True,
+            "title": "",
+            "target": None,
+            "measure": None,
+            "updated_at": now_ms,
+        },
+        texts={"why": ""},
+        clears=("checkins",),
+    )
+
+
+def goal_deleted(document: Document) -> bool:
+    return document.field("deleted") is True
 
 
 def complete_goal_update(document: Document, now_ms: int) -> bytes:
@@ -259,6 +288,7 @@ def goal_view(document: Document, journal: str, journal_id: str) -> Goal:
         checkins=checkins,
         progress=progress,
         fraction=fraction,
+        deleted=goal_deleted(document),
     )
 
 

@@ -194,9 +194,17 @@ def new_homework_update(
     now_ms: int,
     *,
     assignment_id: str | None = None,
+    created_at_ms: int | None = None,
 ) -> bytes:
+    """New homework; `created_at_ms` (ms since the epoch, UTC; default `now_ms`) dates it at
+    an earlier moment, e.g. last night's sleep diary. Raises InvalidInput for a completion or
+    values the template does not allow, or a date in the future."""
     if completion not in COMPLETIONS:
         raise InvalidInput(f"completion is one of {', '.join(COMPLETIONS)}")
+    if created_at_ms is not None and (
+        isinstance(created_at_ms, bool) or not 0 <= created_at_ms <= now_ms
+    ):
+        raise InvalidInput("homework cannot be dated in the future (or before 1970)")
     checked = template.check(values)
     template.computed_values(checked)  # refuse times that do not fit together
     return document.change(
@@ -206,7 +214,7 @@ def new_homework_update(
             "values": checked,
             "completion": completion,
             "assignment_id": assignment_id,
-            "created_at": now_ms,
+            "created_at": now_ms if created_at_ms is None else created_at_ms,
             "updated_at": now_ms,
             "deleted": False,
         }

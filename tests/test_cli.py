@@ -352,7 +352,8 @@ async def test_edit_changes_only_the_given_fields_and_delete_removes_the_entry(
     )
     await laptop.ok("delete", entry_id[:8], "--yes")
     assert await laptop.json("list") == []
-    assert "in the trash" in failed_with_one_line(await laptop.tj("show", entry_id))
+    assert "in the trash since" in (await laptop.ok("show", entry_id)).stdout
+    assert "in the trash" in failed_with_one_line(await laptop.tj("edit", entry_id, "--mood", "2"))
 
 
 async def test_usage_mistakes_exit_with_status_2(laptop: Device) -> None:

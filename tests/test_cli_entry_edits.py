@@ -1,0 +1,127 @@
+"""Everyday edits (issue 14, finding 14): an entry's date changes, tags are added and removed,
+a trashed entry can be read, homework can be dated, goals edited and deleted (real server,
+CliRunner)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli import Device, failed_with_one_line
+from tests.test_cli_insights import new_device
+
+
+async def test_edit_date_moves_the_entry_on_every_device_with_the_writers_offset(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    entry = (await ana.ok("write", "--mood", "4", "Couldn't sleep.")).stdout.strip()
+    await ana.ok("write", "--date", "2026-11-20 10:00", "Older one.")
+    await ana.ok("edit", entry[:8], "--date", "2026-11-10 21:30")
+    shown = await ana.json("show", entry)
+    assert shown["created_at"].startswith("2026-11-10") and shown["utc_offset"] is not None
+    assert [e["body"] for e in await ana.json("list")] == ["Older one.", "Couldn't sleep."]
+    assert [e["body"] for e in await ana.json("list", "--until", "2026-11-15")] == [
+        "Couldn't sleep."
+    ]
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    assert (await phone.json("show", entry))["created_at"] == shown["created_at"]
+    assert "2026-11-10 21:30" in (await phone.ok("show", entry)).stdout
+
+    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    refused = await ana.tj("edit", entry[:8], "--date", tomorrow)
+    assert refused.exit_code == 2 and "in the future" in refused.output
+    assert (await ana.json("show", entry))["created_at"] == shown["created_at"]
+
+
+async def test_tag_adds_untag_removes_and_a_missing_tag_changes_nothing(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    entry = (await ana.ok("write", "--tag", "sleep", "--tag", "work", "Long day.")).stdout
+    entry = entry.strip()
+    await ana.ok("edit", entry[:8], "--tag", "family", "--tag", "SLEEP")
+    assert (await ana.json("show", entry))["tags"] == ["sleep", "work", "family"]
+    await ana.ok("edit", entry[:8], "--untag", "Work")
+    assert (await ana.json("show", entry))["tags"] == ["sleep", "family"]
+    error = failed_with_one_line(await ana.tj("edit", entry[:8], "--untag", "gym", "--mood", "3"))
+    assert "no tag 'gym'" in error and "sleep, family" in error
+    shown = await ana.json("show", entry)
+    assert (shown["tags"], shown["mood"]) == (["sleep", "family"], None)
+
+
+async def test_a_trashed_entry_can_be_read_and_says_it_is_in_the_trash(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    entry = (await ana.ok("write", "--title", "Gone?", "Still here.")).stdout.strip()
+    await ana.ok("delete", entry[:8], "--yes")
+    text = (await ana.ok("show", entry[:8])).stdout
+    assert "in the trash since" in text and f"tj restore {entry[:12]}" in text
+    assert text.rstrip().endswith("Still here.")
+    assert (await ana.json("show", entry))["trashed_at"] is not None
+    await ana.ok("restore", entry[:8])
+    assert "trash" not in (await ana.ok("show", entry[:8])).stdout
+
+
+async def test_homework_add_date_dates_the_homework(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    night = [
+        "--set", "bed_time=23:00", "--set", "try_sleep_time=23:30",
+        "--set", "sleep_onset_minutes=20", "--set", "awakenings=2", "--set", "awake_minutes=15",
+        "--set", "final_wake_time=06:30", "--set", "out_of_bed_time=07:00",
+    ]  # fmt: skip
+    added = await ana.json("homework", "add", "sleep-diary", *night, "--date", "yesterday 23:00")
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    [listed] = await ana.json("homework", "list")
+    assert listed["id"] == added["id"]
+    assert added["created_at"] == listed["created_at"]
+    shown = await ana.json("homework", "show", added["id"][:8])
+    assert datetime.fromisoformat(shown["created_at"]).astimezone().date().isoformat() == yesterday
+    future = (date.today() + timedelta(days=3)).isoformat()
+    assert (await ana.tj("homework", "add", "sleep-diary", *night, "--date", future)).exit_code == 2
+    assert len(await ana.json("homework", "list")) == 1
+
+
+async def test_a_goal_is_edited_and_deleted_on_every_device(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    goal = (
+        await ana.ok("goal", "add", "Walk", "--measure", "4 sessions", "--target", "2027-03-01")
+    ).stdout.strip()
+    await ana.ok("goal", "checkin", goal[:8], "--note", "By the river")
+    edited = await ana.json(
+        "goal", "edit", goal[:8], "--title", "Walk twice a week", "--measure", "8 sessions",
+        "--no-target", "--why", "Fresh air",
+    )  # fmt: skip
+    assert (edited["title"], edited["measure"], edited["target"], edited["why"]) == (
+        "Walk twice a week",
+        "8 sessions",
+        None,
+        "Fresh air",
+    )
+    assert (edited["progress"], edited["fraction"]) == (1, 0.125)
+    assert (await ana.tj("goal", "edit", goal[:8])).exit_code == 2
+    assert "1 to 200 characters" in failed_with_one_line(
+        await ana.tj("goal", "edit", goal[:8], "--title", " ")
+    )
+
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    assert (await phone.json("goal", "show", goal[:8]))["title"] == "Walk twice a week"
+
+    refused = await ana.tj("goal", "delete", goal[:8], input="n\n")
+    assert refused.exit_code == 1 and "and its 1 check-in for good?" in refused.output
+    assert len(await ana.json("goal", "list")) == 1
+    said = (await ana.ok("goal", "delete", goal[:8], "--yes")).stderr
+    assert "Deleted the goal 'Walk twice a week'" in said
+    assert await ana.json("goal", "list") == []
+    assert "was deleted" in failed_with_one_line(await ana.tj("goal", "show", goal[:8]))
+    assert "was deleted" in failed_with_one_line(await ana.tj("goal", "checkin", goal[:8]))
+    assert await phone.json("goal", "list") == []
+    assert (await phone.json("insights"))["goals"] == []
