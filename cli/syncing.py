@@ -54,12 +54,31 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
 
 
 async def watch(client: Client, as_json: bool) -> None:
-    """Print a line once connected (after each reconnection's catch-up sync), then one per
-    sync that changed something."""
+    """Print a line once connected, one when the connection is lost and one when it is back
+    (after the catch-up sync), each with the local time, then one per sync that changed
+    something."""
     output.message(f"connecting to {client.profile.server_url}")
-    async for report in client.watch():
+    lost: list[str] = []  # when the connection was lost, while it is
+    ever: list[bool] = []  # connected at least once
+
+    def on_lost() -> None:
+        at = datetime.now().strftime("%H:%M")
+        lost.append(at)
+        what = "connection lost" if ever else "cannot connect yet"
+        output.message(
+            f"{at} {what} (the server cannot be reached): changes are kept on this device; "
+            "reconnecting in the background"
+        )
+
+    async for report in client.watch(on_lost=on_lost):
         if report.trigger is not None and report.trigger.connected:
-            output.message("connected: watching for changes; press Ctrl-C to stop")
+            if not ever:
+                output.message("connected: watching for changes; press Ctrl-C to stop")
+            elif lost:
+                at = datetime.now().strftime("%H:%M")
+                output.message(f"{at} connected again (lost at {lost[0]}): caught up")
+            ever.append(True)
+            lost.clear()
         if (
             report.pushed
             or report.pulled

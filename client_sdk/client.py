@@ -532,20 +532,29 @@ class Client:
         """
         async with contextlib.aclosing(live_notices(self.transport, backoff)) as notices:
             async for notice in notices:
+                if notice is None:
+                    yield Notice(False, None, 0, lost=True)
+                    continue
                 journal_id = notice.journal_id.hex() if notice.kind == wire.LIVE_JOURNAL else None
                 yield Notice(notice.kind == wire.LIVE_HELLO, journal_id, notice.head)
 
     async def watch(
-        self, progress: Progress | None = None, backoff: Backoff = DEFAULT_BACKOFF
+        self,
+        progress: Progress | None = None,
+        backoff: Backoff = DEFAULT_BACKOFF,
+        *,
+        on_lost: Callable[[], None] | None = None,
     ) -> AsyncGenerator[SyncReport, None]:
         """Keep this device in sync: sync on connect and whenever a journal changes.
 
-        Each report's `trigger` is the Notice that started its sync. Notices about changes
-        this device already holds are skipped. A sync the server's write-rate limit stopped
+        Each report's `trigger` is the Notice that started its sync (`connected` after each
+        (re)connection: that sync catches up on what happened meanwhile). `on_lost` is called
+        once each time the live channel is lost or cannot be opened; it is retried with
+        backoff meanwhile. Notices about changes this device already holds are skipped. A sync the server's write-rate limit stopped
         (`SyncReport.upload_limit`) is followed by another at its `retry_at`, notice or not
         (its trigger is then `Notice(False, None, 0)`), so the rest uploads by itself.
         Closing this iterator (or cancelling the task that runs it) closes the live channel
-        before returning.
+        before returning. Raises AuthError when this device is signed out.
         """
         async with contextlib.aclosing(self.live(backoff)) as notices:
             waiting: asyncio.Future[Notice] | None = None
@@ -564,6 +573,10 @@ class Client:
                         except StopAsyncIteration:
                             return
                         waiting = None
+                        if notice.lost:
+                            if on_lost is not None:
+                                on_lost()
+                            continue
                         if not notice.connected and notice.journal_id is not None:
                             cursors = {
                                 j.journal_id.hex(): j.cursor for j in await self.store.journals()

@@ -59,9 +59,12 @@ def live_url(base_url: str) -> str:
 
 async def notices(
     transport: Transport, backoff: Backoff = DEFAULT_BACKOFF
-) -> AsyncGenerator[wire.LiveNotice, None]:
-    """Yield notices forever; reconnect after failures; raise AuthError if signed out."""
+) -> AsyncGenerator[wire.LiveNotice | None, None]:
+    """Yield notices forever; reconnect after failures; raise AuthError if signed out.
+    None means the channel was lost (or could not be opened): yielded once per outage, when
+    the first connection attempt fails or a connection ends, not at every retry."""
     delays = backoff.delays()
+    up = True  # a first attempt that fails is an outage too
     while True:
         opened = time.monotonic()
         at_least = 0.0
@@ -69,11 +72,15 @@ async def notices(
             # aclosing: when the caller stops, the socket closes now, not at garbage collection
             async with contextlib.aclosing(_one_connection(transport)) as connection:
                 async for notice in connection:
+                    up = up or notice.kind == wire.LIVE_HELLO
                     yield notice
         except _Refused as refused:
             at_least = refused.retry_after_s
         except (TimeoutError, aiohttp.ClientError, OSError, wire.WireError):
             pass
+        if up:
+            up = False
+            yield None
         if time.monotonic() - opened >= backoff.stable:
             delays = backoff.delays()
         await asyncio.sleep(max(await anext(delays), at_least))

@@ -165,9 +165,12 @@ class DeviceInfo:
 @dataclass(frozen=True)
 class Notice:
     """A notice from the live channel (`Client.live()`): `connected` is True after each
-    (re)connection; otherwise `journal_id` (32 hex digits) names the journal that has new
-    records and `head` its newest sequence number on the server."""
+    (re)connection; `lost` is True once when the channel is lost or cannot be opened (it is
+    retried with backoff until a `connected` notice); otherwise `journal_id` (32 hex digits)
+    names the journal that has new records and `head` its newest sequence number on the
+    server."""
 
     connected: bool
     journal_id: str | None
     head: int
+    lost: bool = False

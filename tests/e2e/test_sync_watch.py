@@ -16,6 +16,7 @@ from pathlib import Path
 
 from client_sdk import INSECURE_TEST_COST, Client
 from tests.conftest import PASSWORD, RunningServer
+from tests.test_cli import Outage, outage  # noqa: F401 (the outage fixture)
 
 TJ = str(Path(sys.executable).parent / "tj")
 # `tj` as a terminal starts it: with SIGINT at its default. A process started in the
@@ -167,3 +168,45 @@ async def test_a_damaged_local_store_fails_the_command_instead_of_hanging_it(
         if command.returncode is None:
             command.kill()
             await command.wait()
+
+
+async def test_sync_watch_says_when_it_lost_the_connection_and_when_it_is_back(
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
+) -> None:
+    laptop = await Client.signup(
+        live_server.url, "ana", PASSWORD, home=tmp_path / "laptop", kdf_cost=INSECURE_TEST_COST
+    )
+    phone = await Client.login(
+        live_server.url, "ana", PASSWORD, home=tmp_path / "phone", minimum_cost=INSECURE_TEST_COST
+    )
+    await phone.close()
+    env = {**os.environ, "TJ_HOME": str(tmp_path / "phone"), "TJ_INSECURE_TEST_KDF": "1"}
+    watcher = await asyncio.create_subprocess_exec(
+        *AS_FROM_A_TERMINAL,
+        "sync",
+        "--watch",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert watcher.stderr is not None and watcher.stdout is not None
+        await read_line_containing(watcher.stderr, "connected: watching for changes")
+        await outage.begin()
+        lost = await read_line_containing(watcher.stderr, "connection lost")
+        assert "the server cannot be reached" in lost
+        await laptop.entries.write(None, "written while the phone was cut off")
+        await outage.end()
+        await laptop.sync()
+        back = await read_line_containing(watcher.stderr, "connected again")
+        assert "(lost at " in back and "caught up" in back
+        await read_line_containing(watcher.stdout, "1 new entry")
+        watcher.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(watcher.wait(), HANG) == 0
+    finally:
+        if watcher.returncode is None:
+            watcher.kill()
+            await watcher.wait()
+        await laptop.close()
