@@ -79,7 +79,7 @@ def summary_lines(found: Insights) -> list[str]:
     streak = found.streak
     lines = [
         f"{scope}{since}: {output.plural(found.entries, 'entry', 'entries')}, average mood "
-        f"{mood(found.mood)}, {found.entries_per_week:.1f} per week",
+        f"{mood(found.mood)}, {found.entries_per_week:.1f} per week {rate_text(found)}",
         f"mood by week (1-10): {found.sparkline}",
         f"streak: {days(streak.current)} now, longest {days(streak.longest)}, "
         f"{days(streak.days)} with an entry",
@@ -92,6 +92,14 @@ def summary_lines(found: Insights) -> list[str]:
     for what, found_moods in (("tag", found.tag_moods), ("emotion", found.emotion_moods)):
         lines.extend(association_line(what, a) for a in found_moods[:3])
     return lines
+
+
+def rate_text(found: Insights) -> str:
+    """The span entries per week are counted over, e.g. "(last 3 weeks, from 2026-11-16)"."""
+    if found.rate_since is None:
+        return ""
+    weeks = output.plural(found.rate_weeks, "week", "weeks")
+    return f"({'over' if found.since else 'last'} {weeks}, from {found.rate_since.isoformat()})"
 
 
 def trend_line(trend: Trend) -> str:

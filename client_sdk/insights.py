@@ -7,6 +7,10 @@ goals. The server never sees any of it.
 - **weeks**: every ISO week from the week of the first entry (on or after `since`) to `today`,
   with its entry count and average mood; weeks without entries after the first are kept, so
   gaps show, but there is no run of empty weeks before the first entry.
+- **entries per week**: over the weeks of `since`..`today` (from the first entry's week), or
+  without `since` over the last RATE_WEEKS (12) weeks from the first week among them that has
+  an entry, so one old entry does not thin the rate; `rate_since` (a Monday) and
+  `rate_weeks` say which span.
 - **mood by tag / by emotion**: the average mood of the entries carrying each tag or emotion.
 - **streak**: consecutive days with at least one entry, counted in the writer's local time
   (each entry's own UTC offset, so a therapist in another zone sees the client's days); the
@@ -175,6 +179,10 @@ class Insights:
     emotion_moods: tuple[Association, ...] = ()
     day_moods: tuple[DayMood, ...] = ()
     """Each day with an entry in the period: count and average mood (year in pixels)."""
+    rate_since: date | None = None
+    """The Monday the span of `entries_per_week` starts on (None without entries)."""
+    rate_weeks: int = 0
+    """How many weeks that span has, through `today`'s week."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -196,6 +204,8 @@ class Insights:
             "tag_moods": [a.to_dict() for a in self.tag_moods],
             "emotion_moods": [a.to_dict() for a in self.emotion_moods],
             "day_moods": [d.to_dict() for d in self.day_moods],
+            "rate_since": self.rate_since.isoformat() if self.rate_since else None,
+            "rate_weeks": self.rate_weeks,
         }
 
 
@@ -218,6 +228,7 @@ def compute_insights(
     kept = [e for e in every if since is None or day_of(e) >= since]
     moods = [e.mood for e in kept if e.mood is not None]
     weeks = weekly(kept, today=today, since=since, tz=tz)
+    span = rate_span(weeks, since)
     return Insights(
         journal=journal,
         since=since,
@@ -230,14 +241,31 @@ def compute_insights(
         by_tag=mood_by(kept, lambda e: e.tags),
         by_emotion=mood_by(kept, lambda e: e.emotions),
         streak=streak({entry_day(e, tz) for e in kept}, today),
-        entries_per_week=len(kept) / len(weeks) if weeks else 0.0,
+        entries_per_week=sum(w.entries for w in span) / len(span) if span else 0.0,
         goals=tuple(goal_stat(goal) for goal in goals),
         trend=patterns.trend(every, day_of, today=today, days=_period(today, since)),
         weekdays=patterns.weekdays(kept, day_of),
         tag_moods=patterns.associations(kept, day_of, lambda e: e.tags),
         emotion_moods=patterns.associations(kept, day_of, lambda e: e.emotions),
         day_moods=patterns.day_moods(kept, day_of),
+        rate_since=span[0].start if span else None,
+        rate_weeks=len(span),
     )
+
+
+RATE_WEEKS = 12
+"""Without `since`, entries per week count over at most the last 12 weeks."""
+
+
+def rate_span(weeks: tuple[WeekStat, ...], since: date | None) -> tuple[WeekStat, ...]:
+    """The weeks `entries_per_week` is counted over: all of them with `since` (they start at
+    the first entry after it), else the last RATE_WEEKS from the first that has an entry."""
+    if since is not None:
+        return weeks
+    recent = list(weeks[-RATE_WEEKS:])
+    while recent and not recent[0].entries:
+        recent.pop(0)
+    return tuple(recent)
 
 
 TREND_DAYS = 28

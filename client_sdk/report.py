@@ -130,11 +130,19 @@ def scope_text(insights: Insights) -> str:
     return f"{journal} · {period}"
 
 
+def rate_label(insights: Insights) -> str:
+    """Over which weeks entries per week are counted."""
+    if insights.rate_since is None:
+        return "no entries"
+    count = f"{insights.rate_weeks} week{'s' if insights.rate_weeks != 1 else ''}"
+    return f"{count} from {insights.rate_since.isoformat()}"
+
+
 def summary_cards(insights: Insights) -> str:
     cards = [
         (str(insights.entries), "entries"),
         (mood_text(insights.mood), "average mood (1-10)"),
-        (f"{insights.entries_per_week:.1f}", "entries per week"),
+        (f"{insights.entries_per_week:.1f}", f"entries per week ({rate_label(insights)})"),
         (days_text(insights.streak.current), "current streak"),
         (days_text(insights.streak.longest), "longest streak"),
     ]

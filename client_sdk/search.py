@@ -11,9 +11,11 @@ A query holds words (terms), "exact phrases" in double quotes, and -excluded wor
 
 Ranking:
 
-- each term scores `1 + ln(tf)`, where tf counts its matches in the body, plus TITLE_BOOST per
-  match in the title and TAG_BOOST if a tag starts with it (repeating a word helps, but less
-  and less);
+- each term found in the text scores `1 + ln(tf)`, where tf counts its matches in the body,
+  plus TITLE_BOOST per match in the title and TAG_BOOST if a tag also starts with it
+  (repeating a word helps, but less and less); a term found only in a tag scores TAG_ONLY
+  (less than one match in the text), so for a one-word query every entry that holds the word
+  in its title or text ranks above every entry that only has it as a tag;
 - each phrase found scores like a term matched once, plus PHRASE_BONUS;
 - the sum is scaled by the share of terms and phrases that matched, so entries with every
   term come first,
@@ -39,6 +41,7 @@ from client_sdk.models import Entry
 
 TITLE_BOOST = 3.0
 TAG_BOOST = 2.0
+TAG_ONLY = 0.5
 PHRASE_BONUS = 1.0
 SNIPPET_CHARS = 160
 MAX_TERMS = 20
@@ -172,10 +175,13 @@ def match_entry(entry: Entry, query: Query) -> SearchHit | None:
         in_body = body.word_spans(term)
         in_title = title.word_spans(term)
         in_tags = any(tag.startswith(term) for tag in tags)
-        frequency = len(in_body) + TITLE_BOOST * len(in_title) + TAG_BOOST * in_tags
-        if frequency:
+        in_text = len(in_body) + TITLE_BOOST * len(in_title)
+        if in_text:
             matched += 1
-            total += 1 + math.log(frequency)
+            total += 1 + math.log(in_text + TAG_BOOST * in_tags)
+        elif in_tags:
+            matched += 1
+            total += TAG_ONLY
         body_spans += in_body
         title_spans += in_title
     if not matched and not query.phrases:

@@ -13,7 +13,7 @@ from tests.test_cli import Device, failed_with_one_line
 INSIGHT_KEYS = {
     "journal", "since", "today", "entries", "moods", "mood", "entries_per_week", "sparkline",
     "weeks", "by_tag", "by_emotion", "streak", "goals", "trend", "weekdays", "tag_moods",
-    "emotion_moods", "day_moods",
+    "emotion_moods", "day_moods", "rate_since", "rate_weeks",
 }  # fmt: skip
 
 

@@ -42,6 +42,23 @@ def test_weeks_run_from_the_first_entry_to_today_and_keep_empty_weeks() -> None:
     assert insights.entries_per_week == 1.0
 
 
+def test_entries_per_week_is_not_thinned_by_one_old_entry_and_names_its_span() -> None:
+    old = [FakeEntry(at(TODAY - timedelta(days=365)), mood=5)]
+    recent = [FakeEntry(at(TODAY - timedelta(days=d)), mood=6) for d in (0, 1, 2, 8, 9, 10)]
+    insights = compute_insights(old + recent, today=TODAY, tz=UTC)
+    assert len(insights.weeks) > 50  # the weeks still show the whole history
+    # 10 days before Wednesday 2025-03-12 is Sunday 2025-03-02, in the week of 2025-02-24
+    assert (insights.rate_since, insights.rate_weeks) == (date(2025, 2, 24), 3)
+    assert insights.entries_per_week == 2.0
+
+    steady = [FakeEntry(at(TODAY - timedelta(days=7 * w))) for w in range(20)]
+    found = compute_insights(steady, today=TODAY, tz=UTC)
+    assert (found.rate_weeks, found.entries_per_week) == (12, 1.0)
+
+    since = compute_insights(old + recent, today=TODAY, tz=UTC, since=TODAY - timedelta(days=400))
+    assert since.rate_weeks == len(since.weeks) and since.rate_since == since.weeks[0].start
+
+
 def test_sparkline_uses_the_fixed_mood_scale_and_marks_weeks_without_mood() -> None:
     assert sparkline([1, 10, None, 5.5]) == "▁█·▅"
     assert sparkline([]) == ""

@@ -66,12 +66,14 @@ def test_entries_with_every_term_come_before_those_with_some() -> None:
     assert ids(search_entries([many_of_one, both], "mother argued"))[0] == both.id
 
 
-def test_a_matching_tag_counts_towards_the_score() -> None:
-    tagged = entry("Tough evening.", tags=("sleep",), day=1)
-    plain = entry("Could not sleep.", day=2)
-    untagged_miss = entry("Nothing relevant.", day=3)
-    hits = search_entries([plain, tagged, untagged_miss], "sleep")
-    assert ids(hits) == [tagged.id, plain.id]
+def test_text_matches_rank_above_tag_only_matches_and_a_tag_adds_to_a_text_match() -> None:
+    tag_only = entry("Tough evening.", tags=("sleep",), day=3)  # the newest
+    plain = entry("Could not sleep.", day=1)
+    text_and_tag = entry("Could not sleep.", tags=("sleep",), day=0)
+    in_title = entry("Tired.", title="Sleep", tags=("sleep",), day=2)
+    untagged_miss = entry("Nothing relevant.", day=4)
+    hits = search_entries([tag_only, plain, text_and_tag, in_title, untagged_miss], "sleep")
+    assert ids(hits) == [in_title.id, text_and_tag.id, plain.id, tag_only.id]
 
 
 def test_equal_scores_list_the_newest_entry_first() -> None:
