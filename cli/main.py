@@ -140,14 +140,23 @@ HINTS = {
 command)."""
 
 
+CODE_HINTS = {
+    "device_quota_exceeded": "on a device still signed in, `tj devices` lists them and "
+    "`tj devices revoke ID` signs one out",
+}
+"""The CLI's advice for a server error code (`TJError.code`) where the subject says nothing."""
+
+
 def with_hint(error: TJError, verbose: bool = False) -> str:
-    """The error's message, with the CLI's advice for its subject if there is one; with
-    `verbose`, the server's error code (or the network failure's type) after it."""
-    hint = HINTS.get(error.subject or "")
+    """The error's message, with the CLI's advice for its subject (or code) if there is one;
+    with `verbose`, the server's error code (or the network failure's type) and the server's
+    own words after it."""
+    hint = HINTS.get(error.subject or "") or CODE_HINTS.get(error.code or "")
     text = f"{error}: {hint}" if hint else str(error)
     if verbose:
         code = error.code or (type(error.__cause__).__name__ if error.__cause__ else None)
-        text += f" (code: {code or type(error).__name__})"
+        text += f" (code: {code or type(error).__name__}"
+        text += f"; server said: {error.detail})" if error.detail else ")"
     return text
 
 

@@ -30,6 +30,9 @@ class TJError(Exception):
     code: str | None = None
     """The server's machine-readable error code (protocol.md section 7) when the server
     refused the call; None for errors raised on this device."""
+    detail: str | None = None
+    """The server's own message when it refused the call, for logs and debugging only (the
+    SDK's message is its own, by `code`: error_words.py); None otherwise."""
     subject: str | None = None
     """What the error is about, for an app to add its own advice: "journal", "document"
     (an entry, goal, brief... not on this device: a sync may bring it), "device", "prompt",

@@ -70,6 +70,7 @@ class Pusher:
         unsafe: Callable[[OutboxRecord], str | None] = lambda record: None,
         waits: UploadWaits | None = None,
         sleep: Sleep | None = None,
+        refused: dict[bytes, tuple[str, str]] | None = None,
     ) -> None:
         self._store = store
         self._waits = waits if waits is not None else UploadWaits(0.0)
@@ -81,7 +82,9 @@ class Pusher:
         self._journals = journals
         self._report = report
         self._tracker = tracker
-        self._refused: dict[bytes, tuple[str, str]] = {}  # journal -> (code, reason)
+        self._refused: dict[bytes, tuple[str, str]] = dict(refused or {})
+        """journal -> (code, reason) of journals whose records are set aside unpushed: the
+        server refused them, or refused to create the journal (`refused`)."""
         self._full: tuple[str, str] | None = None  # an account quota refused a lone record
         self._blocked: set[bytes] = set()  # documents with a change set aside
 

@@ -22,7 +22,7 @@ import nacl.signing
 
 from client_sdk import crypto
 from client_sdk.crypto import Context
-from client_sdk.errors import IntegrityError
+from client_sdk.errors import IntegrityError, InvalidInput
 from client_sdk.withholding import MAX_COUNTER, Cover, Range, Seen
 
 RECORD_VERSION = 2
@@ -55,6 +55,12 @@ class RecordBody:
     withdrawn by their writer), by device, sorted."""
 
     def to_bytes(self) -> bytes:
+        """The body's msgpack encoding. Raises InvalidInput for a `written_at` that is not a
+        time in ms (0 to 2^63 - 1; a bool is refused although Python counts it an int)."""
+        if not _is_time(self.written_at):
+            raise InvalidInput(
+                f"written_at must be milliseconds since 1970, not {self.written_at!r}"
+            )
         packed: bytes = msgpack.packb(
             [
                 RECORD_VERSION,
@@ -157,7 +163,7 @@ def _parse_body(encoded: bytes, what: str) -> RecordBody:
     typed = (
         all(_is_id(x) for x in (author, device, doc_id))
         and _is_counter(counter)
-        and isinstance(written_at, int)
+        and _is_time(written_at)
         and isinstance(doc_kind, str)
         and kind in (UPDATE, SNAPSHOT, VOID)
         and isinstance(payload, bytes)
@@ -184,6 +190,11 @@ def _parse_body(encoded: bytes, what: str) -> RecordBody:
 
 def _is_id(value: object) -> bool:
     return isinstance(value, bytes) and len(value) == 16
+
+
+def _is_time(value: object) -> bool:
+    """Milliseconds since 1970 (UTC), 0 to 2^63 - 1; a bool (an int in Python) is not one."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
 
 
 def _is_counter(value: object) -> bool:

@@ -553,7 +553,7 @@ class Replica:
         waits = UploadWaits(max_upload_wait)
         await self._load_peers()
         await self.load_access()
-        await self.create_pending_journals()  # journals created offline, before their records
+        await self.create_pending_journals(report)  # journals created offline, before records
         if self.chains.problems():
             await self.refresh_journals()  # has the server come back to the verified state?
         await self.rotate_expired()
@@ -608,7 +608,7 @@ class Replica:
         that too, and nobody there can see the gap). Returns how many were written."""
         refused = {
             r.journal_id for r in report.set_aside if r.code in sync_plan.REFUSED_JOURNAL_CODES
-        }
+        } | set(await self.store.refused_journals())  # not on the server: nobody sees a gap
         journals = {j.journal_id: j for j in await self.store.journals()}
         wrote = 0
         for journal_id in await self.store.withdrawn_journals():
@@ -674,6 +674,7 @@ class Replica:
                 lambda record: self.unsafe_epoch(record.journal_id, record.epoch, now_ms()),
                 waits,
                 self.sleep,
+                await self.store.refused_journals(),
             )
             await pusher.push()
             if attempt == 0 and OLD_EPOCH in pusher.held.values():
@@ -723,8 +724,13 @@ class Replica:
         skipped: set[bytes] = set()  # journals an earlier slice should have served and did not
         listed_all = False
         slices = 0  # slices of journals moved on to in this pull
+        unsent = {journal_id for journal_id, _ in await self.store.pending_journals()}
         while True:
-            journals = {j.journal_id: j for j in await self.store.journals() if j.role != REVOKED}
+            journals = {  # not those the server does not hold yet (a creation set aside)
+                j.journal_id: j
+                for j in await self.store.journals()
+                if j.role != REVOKED and j.journal_id not in unsent
+            }
             cursors = {journal_id: j.cursor for journal_id, j in journals.items()}
             request = sync_plan.sync_request(cursors, PULL_PAGE, after_journal)
             try:
@@ -1564,28 +1570,68 @@ class Replica:
             await tx.add_access_entries(journal_id, 0, entries)
             await tx.add_pending_journal(journal_id, wire.encode(request))
         self.chains.remember(journal_id, state)
-        with contextlib.suppress(NetworkError):
-            await self.create_pending_journals()
+        try:
+            await self.create_pending_journals(only=journal_id)
+        except NetworkError:
+            pass  # offline: sent at the next sync
+        except TJError as error:
+            if sync_plan.refusal(error) is None:
+                raise
+            # refused for good at once (over quota, say): nothing was written in it yet
+            async with self.store.transaction() as tx:
+                await tx.remove_journal(journal_id)
+                await tx.drop_pending_journal(journal_id)
+            self.chains.forget(journal_id)
+            raise
         return local
 
-    async def create_pending_journals(self) -> list[bytes]:
+    async def create_pending_journals(
+        self, report: sync_plan.SyncReport | None = None, *, only: bytes | None = None
+    ) -> list[bytes]:
         """Send the creation of journals made on this device and not yet on the server,
-        oldest first; returns the ids the server now holds. A `journal_exists` conflict
-        means an earlier attempt got there (the id is random and ours); the journal list
-        then checks the server's chain against the one signed here. Raises NetworkError
-        offline (the rest waits for the next sync) and the server's refusal otherwise."""
+        oldest first (or only `only`); returns the ids the server now holds. A
+        `journal_exists` conflict means an earlier attempt got there (the id is random and
+        ours); the journal list then checks the server's chain against the one signed here.
+
+        With a `report` (a sync), a creation the server refuses for good (over quota, an
+        invalid request: `sync.refusal`) is set aside like a refused record: reported once in
+        `report.set_aside`, not sent again, its journal's records set aside at the push,
+        until `Client.retry_set_aside()`; so it never blocks the rest of the sync. Raises
+        NetworkError offline (the rest waits for the next sync), and the server's other
+        errors (and, without a report, its refusal)."""
         created = []
+        refused = await self.store.refused_journals()
         for journal_id, raw in await self.store.pending_journals():
+            if journal_id in refused or only not in (None, journal_id):
+                continue
             request = wire.decode(wire.JournalCreateRequest, raw)
             try:
                 await self.transport.call("/v1/journals/create", request, wire.Empty)
-            except ConflictError as error:
-                if getattr(error, "code", None) != "journal_exists":
-                    raise
+            except TJError as error:
+                if error.code != "journal_exists":
+                    if report is None or sync_plan.refusal(error) is None:
+                        raise
+                    await self._refuse_creation(journal_id, error, report)
+                    continue
             async with self.store.transaction() as tx:
                 await tx.drop_pending_journal(journal_id)
             created.append(journal_id)
         return created
+
+    async def _refuse_creation(
+        self, journal_id: bytes, error: TJError, report: sync_plan.SyncReport
+    ) -> None:
+        code = error.code or "unknown"
+        reason = "the server refused to create this journal: " + sync_plan.refusal_reason(
+            code, str(error)
+        )
+        async with self.store.transaction() as tx:
+            await tx.refuse_journal(journal_id, code, reason, now_ms())
+        names = journal_names(await self.store.journals(), self.profile.account_id)
+        name = names.get(journal_id, journal_id.hex()[:12])
+        report.set_aside.append(
+            sync_plan.SetAside(journal_id, name, journal_id, None, code, reason)
+        )
 
     async def seal_snapshots(
         self, journal: LocalJournal, doc_ids: list[bytes] | None = None

@@ -101,6 +101,9 @@ CREATE TABLE IF NOT EXISTS pending_journals (
     position INTEGER PRIMARY KEY AUTOINCREMENT, journal_id BLOB NOT NULL UNIQUE,
     request BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS refused_journals (
+    journal_id BLOB PRIMARY KEY, code TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS problems (
     journal_id BLOB NOT NULL, record_id BLOB NOT NULL, seq INTEGER NOT NULL,
     message TEXT NOT NULL, PRIMARY KEY (journal_id, record_id)
@@ -344,6 +347,12 @@ class Store:
         that the server does not hold yet, oldest first."""
         rows = await self._all("SELECT journal_id, request FROM pending_journals ORDER BY position")
         return [(bytes(r[0]), bytes(r[1])) for r in rows]
+
+    async def refused_journals(self) -> dict[bytes, tuple[str, str]]:
+        """journal id -> (code, reason) of pending journal creations the server refused for
+        good: set aside, not sent again until `restore_set_aside`."""
+        rows = await self._all("SELECT journal_id, code, reason FROM refused_journals")
+        return {bytes(r[0]): (str(r[1]), str(r[2])) for r in rows}
 
     async def journal_keys(self) -> dict[tuple[bytes, int], bytes]:
         rows = await self._all("SELECT journal_id, epoch, envelope FROM journal_keys")
@@ -892,6 +901,14 @@ class Transaction:
 
     async def drop_pending_journal(self, journal_id: bytes) -> None:
         await self._db.execute("DELETE FROM pending_journals WHERE journal_id = ?", (journal_id,))
+        await self._db.execute("DELETE FROM refused_journals WHERE journal_id = ?", (journal_id,))
+
+    async def refuse_journal(self, journal_id: bytes, code: str, reason: str, at: int) -> None:
+        """Set a pending journal creation aside: the server refused it for good."""
+        await self._db.execute(
+            "INSERT OR REPLACE INTO refused_journals VALUES (?, ?, ?, ?)",
+            (journal_id, code, reason, at),
+        )
 
     async def put_key(self, journal_id: bytes, epoch: int, envelope: bytes) -> None:
         await self._db.execute(
@@ -992,14 +1009,17 @@ class Transaction:
         )
 
     async def restore_set_aside(self) -> int:
-        """Move every set-aside record back into the outbox at its old position."""
+        """Move every set-aside record back into the outbox at its old position, and send
+        refused journal creations again; returns how many records and journals."""
+        journals = await self._db.execute_fetchall("SELECT count(*) FROM refused_journals")
+        await self._db.execute("DELETE FROM refused_journals")
         rows = await self._db.execute_fetchall("SELECT count(*) FROM set_aside")
         await self._db.execute(
             "INSERT INTO outbox (position, journal_id, record_id, epoch, ciphertext, doc_id) "
             "SELECT position, journal_id, record_id, epoch, ciphertext, doc_id FROM set_aside"
         )
         await self._db.execute("DELETE FROM set_aside")
-        return int(list(rows)[0][0])
+        return int(list(rows)[0][0]) + int(list(journals)[0][0])
 
     async def add_problem(self, problem: Problem) -> None:
         await self._db.execute(

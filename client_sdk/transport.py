@@ -22,6 +22,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from tenacity.wait import wait_random_exponential
 
 from client_sdk import wire
+from client_sdk.error_words import words_for
 from client_sdk.errors import (
     AccessError,
     AuthError,
@@ -236,7 +237,7 @@ class Transport:
                 "are kept on this device and will sync later"
             ) from error
         if status != 200:
-            raise _error_from(status, raw, retry_after)
+            raise _error_from(status, raw, retry_after, path)
         try:
             return wire.decode(reply, raw)
         except wire.WireError as error:
@@ -283,19 +284,21 @@ def parse_retry_after(value: str | None) -> float | None:
     return min(max(moment.timestamp() - time.time(), 0.0), LONGEST_RETRY_AFTER_S)
 
 
-def _error_from(status: int, raw: bytes, retry_after: float | None) -> TJError:
+def _error_from(status: int, raw: bytes, retry_after: float | None, path: str = "") -> TJError:
     try:
         reply = wire.decode(wire.ErrorReply, raw)
-        code, message = reply.code, reply.message
+        code, detail = reply.code, reply.message
     except wire.WireError:
-        code, message = "unknown", f"the server answered HTTP {status}"
-    text = message  # the code stays machine-readable in `error.code`, not in the words
+        code, detail = "unknown", None
+    # the SDK's own words for the code (error_words.py); the server's text only as detail
+    text = words_for(code, status, path)
     error_type = STATUS_ERRORS.get(status)
     error: TJError
     if status == 429:
         wait = retry_after if retry_after is not None else 60.0
         at = datetime.now(UTC) + timedelta(seconds=wait)
-        error = RateLimited(f"{text}; try again after {at:%H:%M:%S} UTC", wait, at)
+        seconds = max(1, round(wait))
+        error = RateLimited(f"{text}; try again after {at:%H:%M:%S} UTC (in {seconds} s)", wait, at)
     elif status == 413 and code.endswith("_quota_exceeded"):
         error = QuotaExceeded(text)
     elif error_type is not None:
@@ -304,4 +307,5 @@ def _error_from(status: int, raw: bytes, retry_after: float | None) -> TJError:
         transient = status >= 500 or status in TRANSIENT_STATUSES
         error = NetworkError(text, transient=transient, retry_after=retry_after)
     error.code = code
+    error.detail = detail
     return error

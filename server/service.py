@@ -552,7 +552,8 @@ class Service:
         except QuotaError:
             raise QuotaExceeded(
                 f"this account has {self.settings.max_devices} signed-in devices, the most "
-                "this server allows: sign one out (tj devices revoke) and log in again",
+                "this server allows: sign one out from a device still signed in, then log in "
+                "again",
                 code="device_quota_exceeded",
             ) from None
         bundle = account.recovery_bundle if recovering else account.bundle

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from client_sdk import crypto, records, withholding
-from client_sdk.errors import IntegrityError
+from client_sdk.errors import IntegrityError, InvalidInput
 from client_sdk.records import RecordBody
 from client_sdk.withholding import Cover, Seen
 
@@ -203,6 +203,8 @@ def test_a_record_with_a_malformed_envelope_is_refused(inner: bytes) -> None:
         ],  # payload as str
         [2, AUTHOR, b"d" * 16, 1, b"i" * 16, "entry", "update", b"", 0, []],  # missing covers
         [2, AUTHOR, b"d" * 16, 1, b"i" * 16, "entry", "update", b"", 0, {}, []],  # seen as map
+        [2, AUTHOR, b"d" * 16, 1, b"i" * 16, "entry", "update", b"", True, [], []],  # bool time
+        [2, AUTHOR, b"d" * 16, 1, b"i" * 16, "entry", "update", b"", -1, [], []],  # before 1970
         [2, AUTHOR, b"d" * 16, 1, b"i" * 16, "entry", "update"],  # missing fields
         [],  # nothing at all
     ],
@@ -304,3 +306,10 @@ def test_a_version_1_body_is_refused_with_a_clear_message() -> None:
     fields[0] = 1
     with pytest.raises(IntegrityError, match="body version 1; this SDK reads version 2"):
         records.open_record(b"\x07" * 32, JOURNAL, RECORD, 0, _sealed_fields(fields), known_author)
+
+
+@pytest.mark.parametrize("written_at", [True, False, -1, 2**63, 1.5])
+def test_a_body_with_a_time_that_is_not_milliseconds_is_not_sealed(written_at: object) -> None:
+    body = dataclasses.replace(a_body(), written_at=written_at)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="written_at must be milliseconds"):
+        sealed(crypto.new_key(), body)

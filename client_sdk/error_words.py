@@ -1,0 +1,84 @@
+"""What the SDK says when the server refuses a call: its own plain words for each error code
+of protocol.md section 7, never the server's free text (which a server could word in any
+language, name its own tools in, or use to mislead a user). The server's message is kept in
+`TJError.detail` for logs and debugging.
+
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+MALFORMED = "the server could not read the request (a bug in this app or the server)"
+
+CODE_WORDS: dict[str, str] = {
+    "malformed_body": MALFORMED,
+    "malformed_request": MALFORMED,
+    "invalid_field": "the server refused a value in the request as invalid",
+    "missing_field": MALFORMED,
+    "invalid_username": "a username is 3 to 64 characters (letters a-z, digits, '.', '_' or "
+    "'-') and starts with a letter or digit",
+    "invalid_signature": "the server refused the account's identity signature",
+    "duplicate_record": "the request named one record twice",
+    "too_large": "the request is larger than the server accepts",
+    "auth_required": "this device is not signed in: log in again",
+    "auth_failed": "the server did not accept the credentials: check the username and "
+    "password (or recovery key), or log in again",
+    "token_expired": "this device's session expired; log in again",
+    "device_revoked": "this device was signed out; log in again",
+    "forbidden": "the server refused: the journal does not exist, is not shared with this "
+    "account (any more), or this account's role does not allow it",
+    "not_found": "the server has no such account or device",
+    "method_not_allowed": MALFORMED,
+    "username_taken": "that username is taken: choose another one",
+    "journal_exists": "a journal with that id already exists on the server",
+    "record_conflict": "the server holds another record with the same id",
+    "stale_epoch": "the journal's key changed meanwhile on another device: sync, then try again",
+    "chain_conflict": "another device changed who may read this journal meanwhile: sync, "
+    "then try again",
+    "conflict": "the server refused a conflicting change: sync, then try again",
+    "journal_quota_exceeded": "this account owns as many journals as the server allows",
+    "device_quota_exceeded": "this account has as many signed-in devices as the server "
+    "allows: sign one out first",
+    "storage_quota_exceeded": "this account has used all the storage the server allows",
+    "share_quota_exceeded": "this account has granted as many shares as the server allows",
+    "login_throttled": "too many failed sign-ins for this username or from this address",
+    "write_rate_exceeded": "this account is writing faster than the server allows",
+    "lookup_rate_exceeded": "this account is looking up other accounts faster than the "
+    "server allows",
+    "unsupported_media_type": MALFORMED,
+    "internal_error": "the server failed unexpectedly and changed nothing: try again later",
+    "storage_unavailable": "the server's database is unavailable and nothing was changed: "
+    "try again later",
+}
+
+
+SIGN_IN_PATHS = frozenset(
+    {"/v1/auth/login", "/v1/auth/recover", "/v1/account/password", "/v1/account/delete"}
+)
+"""Calls that sign in with a password (or recovery key): there `auth_failed` means it was
+wrong (or the sign-in took too long), not that the session is invalid."""
+
+PATH_WORDS: dict[tuple[str, str], str] = {
+    ("auth_failed", "/v1/auth/recover"): "wrong username or recovery key, or the sign-in "
+    "took too long: try again",
+    ("not_found", "/v1/account/identity"): "no account has that username",
+    ("not_found", "/v1/account/identity-by-id"): "no account has that id",
+    ("not_found", "/v1/devices/revoke"): "no signed-in device of this account has that id",
+    ("not_found", "/v1/devices/rename"): "no signed-in device of this account has that id",
+    ("not_found", "/v1/journals/rotate"): "a member of the journal no longer has an account",
+}
+
+
+def words_for(code: str, status: int, path: str = "") -> str:
+    """The SDK's message for a server error `code` answered to `path` (with HTTP `status`,
+    for a code this SDK does not know)."""
+    if (code, path) in PATH_WORDS:
+        return PATH_WORDS[code, path]
+    if code == "auth_failed" and path in SIGN_IN_PATHS:
+        return "wrong username or password, or the sign-in took too long: try again"
+    known = CODE_WORDS.get(code)
+    if known is not None:
+        return known
+    if status >= 500:
+        return f"the server failed (HTTP {status}): try again later"
+    return f"the server refused the request (HTTP {status})"
