@@ -1,14 +1,24 @@
 """Writing an entry in $EDITOR, as `git commit` does.
 
-The editor ($VISUAL, else $EDITOR, else a system default) opens a temporary file holding a
+The editor ($VISUAL, else $EDITOR, else a system default) opens a draft file holding a
 short guide in comment lines. Lines starting with '#' are dropped when the editor closes; if
 nothing else is left, the entry is abandoned and nothing is saved.
+
+The draft lives in the profile's own `drafts/` folder (mode 0700; the file 0600), never in
+/tmp: it holds the entry in plain text. It is deleted only once the entry is saved, so an
+editor that fails (vim's `:cq`, a crash) or a `tj` that is killed loses nothing: the error
+names the draft, and the next `tj write` or `tj edit` mentions drafts left behind.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+import tempfile
 import textwrap
+from collections.abc import Iterator
+from pathlib import Path
 
 import click
 
@@ -50,21 +60,51 @@ def strip_comments(text: str) -> str:
     return "\n".join(kept).strip("\n")
 
 
-def revise(text: str) -> str:
-    """Open the editor on an entry's current text and return the new text; an empty result
-    aborts (exit status 1) and changes nothing."""
-    edited = click.edit(text + "\n" + REVISE_GUIDE, extension=".md", require_save=False)
-    body = strip_comments(edited or "")
-    if not body.strip():
-        raise click.ClickException("aborting: the text is empty, the entry was not changed")
-    return body
+def drafts_folder(home: Path) -> Path:
+    return home / "drafts"
 
 
-def compose(prompt: Prompt | None = None, text: str = "") -> str:
-    """Open the editor on `text` and return what was written; an empty result aborts (exit
-    status 1)."""
-    edited = click.edit(template(prompt, text), extension=".md", require_save=False)
-    body = strip_comments(edited or "")
-    if not body.strip():
-        raise click.ClickException("aborting: the entry is empty, nothing was saved")
-    return body
+@contextlib.contextmanager
+def drafted(home: Path, start: str) -> Iterator[tuple[Path, str]]:
+    """Open the editor on a new draft holding `start`; yield the draft's path and what was
+    written. The draft is deleted when the block completes (the entry was saved), and kept
+    when it raises or the editor fails (the error names it)."""
+    folder = drafts_folder(home)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    left = sorted(folder.glob("*.md"))
+    if left:
+        click.echo(
+            f"Note: {len(left)} earlier draft(s) were never saved, e.g. {left[-1]}: "
+            f"`tj write < FILE` saves one, then delete it.",
+            err=True,
+        )
+    descriptor, name = tempfile.mkstemp(prefix="entry-", suffix=".md", dir=folder)  # 0600
+    path = Path(name)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(start)
+    try:
+        click.edit(filename=str(path), require_save=False)
+    except click.ClickException as failed:
+        raise click.ClickException(
+            f"{failed.format_message()}: what you wrote is kept in {path} "
+            f"(`tj write < {path}` saves it)"
+        ) from None
+    written = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        yield path, written
+    except BaseException:
+        click.echo(f"What you wrote is kept in {path}.", err=True)
+        raise
+    path.unlink(missing_ok=True)
+
+
+def revised(home: Path, text: str) -> contextlib.AbstractContextManager[tuple[Path, str]]:
+    """`drafted` on an entry's current text (to be checked with `strip_comments`)."""
+    return drafted(home, text + "\n" + REVISE_GUIDE)
+
+
+def composed(
+    home: Path, prompt: Prompt | None = None, text: str = ""
+) -> contextlib.AbstractContextManager[tuple[Path, str]]:
+    """`drafted` on a new entry's template."""
+    return drafted(home, template(prompt, text))

@@ -3,7 +3,9 @@ cli/trash.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from datetime import date, datetime
 from functools import partial
 from typing import Any
@@ -84,9 +86,6 @@ def write(
       tj write --date "yesterday 21:30" "Couldn't sleep after the call."
       echo "Long day." | tj write --journal Dreams --title Tuesday
     """
-    body = read_body(home, text, prompt_id, use_editor)
-    if not body.strip() and not title:
-        raise click.UsageError("nothing to write: give TEXT, pipe it on stdin, or give --title")
     fields: dict[str, Any] = {
         "title": title,
         "mood": mood,
@@ -95,23 +94,45 @@ def write(
         "prompt_id": prompt_id,
         "created_at": created_at,
     }
-    entry, note = home.run(partial(write_entry, journal_name, body, **fields))
+    with body_of(home, text, prompt_id, use_editor) as body:  # a draft is kept until saved
+        if not body.strip() and not title:
+            raise click.UsageError("nothing to write: give TEXT, pipe it on stdin, or give --title")
+        entry, note = home.run(partial(write_entry, journal_name, body, **fields))
     print_entry_id(entry, as_json)
     output.message(note)
 
 
-def read_body(home: Home, text: str | None, prompt_id: str | None, use_editor: bool) -> str:
-    """TEXT; else stdin; else (stdin is a terminal, or --edit) what is written in $EDITOR."""
+@contextlib.contextmanager
+def body_of(home: Home, text: str | None, prompt_id: str | None, use_editor: bool) -> Iterator[str]:
+    """TEXT; else stdin; else (stdin is a terminal, or --edit) what is written in $EDITOR,
+    whose draft is kept if the block fails (editor.drafted). An empty editor aborts."""
     if not use_editor and text is not None:
-        return text
+        yield text
+        return
     if not use_editor and not editor.stdin_is_terminal():
-        return read_stdin()
+        yield read_stdin()
+        return
     prompt = home.run(lambda client: client.prompts.get(prompt_id)) if prompt_id else None
-    return editor.compose(prompt, text or "")
+    with editor.composed(home.path, prompt, text or "") as (_, written):
+        body = editor.strip_comments(written)
+        if body.strip():
+            yield body
+            return
+    raise click.ClickException("aborting: the entry is empty, nothing was saved")
 
 
 def read_stdin() -> str:
-    return sys.stdin.read().rstrip("\n")
+    """stdin as text; bytes that are not UTF-8 are a one-line error, not a traceback."""
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+    if isinstance(data, str):
+        return data.rstrip("\n")
+    try:
+        return data.decode("utf-8").rstrip("\n")
+    except UnicodeDecodeError as error:
+        raise click.ClickException(
+            f"stdin is not UTF-8 text (byte {error.start + 1} is not): convert it first, e.g. "
+            "`iconv -f latin1 -t utf-8 FILE | tj write`; nothing was saved"
+        ) from None
 
 
 async def write_entry(
@@ -334,10 +355,17 @@ def edit(
     nothing = all(value is None for value in (title, mood, body, append, created_at))
     if nothing and not (tags or untags or emotions):
         current = home.run(lambda client: client.entries.get(entry_id))
-        body = editor.revise(current.body)
-        if body == current.body:
-            output.message("No change; the entry stays as it was.")
-            return
+        with editor.revised(home.path, current.body) as (_, written):
+            body = editor.strip_comments(written)
+            if body.strip() and body != current.body:  # saved inside: a failure keeps the draft
+                entry, note = home.run(partial(edit_entry, entry_id, body=body))
+                print_entry_id(entry, as_json)
+                output.message(note)
+                return
+        if not body.strip():
+            raise click.ClickException("aborting: the text is empty, the entry was not changed")
+        output.message("No change; the entry stays as it was.")
+        return
     entry, note = home.run(
         partial(
             edit_entry,

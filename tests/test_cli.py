@@ -38,7 +38,7 @@ BASE_ENV: dict[str, str | None] = {
 
 
 async def run_tj(
-    args: list[str], *, input: str | None = None, env: dict[str, str | None] | None = None
+    args: list[str], *, input: str | bytes | None = None, env: dict[str, str | None] | None = None
 ) -> Result:
     runner = CliRunner()
     return await asyncio.to_thread(

@@ -5,6 +5,7 @@ at login."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -170,26 +171,34 @@ async def test_the_trash_reaches_other_devices_and_emptying_it_is_for_good(
     assert gone.exit_code == 1 and "deleted for good" in gone.stderr
 
 
+def editing(monkeypatch: pytest.MonkeyPatch, change: Callable[[str], str]) -> list[str]:
+    """$EDITOR replaced by `change` applied to the draft file; returns what it was given."""
+    opened: list[str] = []
+
+    def fake_editor(filename: str, **_: object) -> None:
+        text = Path(filename).read_text()
+        opened.append(text)
+        Path(filename).write_text(change(text))
+
+    monkeypatch.setattr("click.edit", fake_editor)
+    return opened
+
+
 async def test_edit_without_options_opens_the_editor_on_the_current_text(
     laptop: Device, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     entry_id = (await laptop.json("write", "First line.\nSecond line."))["id"]
-    opened: list[str] = []
-
-    def fake_editor(text: str, **_: object) -> str:
-        opened.append(text)
-        return text.replace("Second", "Better second")
-
-    monkeypatch.setattr("click.edit", fake_editor)
+    opened = editing(monkeypatch, lambda text: text.replace("Second", "Better second"))
     await laptop.ok("edit", entry_id)
     assert opened and opened[0].startswith("First line.\nSecond line.\n")
     [entry] = await laptop.json("list")
     assert entry["body"] == "First line.\nBetter second line."
+    assert list((laptop.home / "drafts").iterdir()) == []  # saved: the draft is gone
 
-    monkeypatch.setattr("click.edit", lambda text, **_: text)
+    editing(monkeypatch, lambda text: text)
     unchanged = await laptop.ok("edit", entry_id)
     assert "No change" in unchanged.stderr
-    monkeypatch.setattr("click.edit", lambda text, **_: "# only a comment\n")
+    editing(monkeypatch, lambda text: "# only a comment\n")
     emptied = await laptop.tj("edit", entry_id)
     assert emptied.exit_code == 1 and "not changed" in emptied.stderr
     [entry] = await laptop.json("list")

@@ -282,3 +282,34 @@ async def therapist_adds_prompt(therapist: Device, text: str) -> str:
         note = await client.notes.add("ana/Therapy", text, kind="prompt")
         await client.sync()
         return note.id
+
+
+async def test_a_failing_editor_keeps_the_draft_in_the_profile_and_says_where(
+    ana: Device, tmp_path: Path, stdin_is_a_terminal: None
+) -> None:
+    script = tmp_path / "failing-editor.sh"
+    script.write_text('#!/bin/sh\nprintf "Typed before the crash.\\n" > "$1"\nexit 1\n')
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    failed = await ana.tj("write", "--mood", "4", env={**NO_VISUAL, "EDITOR": str(script)})
+    error = failed_with_one_line(failed)
+    [draft] = list((ana.home / "drafts").iterdir())
+    assert str(draft) in error and "tj write <" in error
+    assert draft.read_text() == "Typed before the crash.\n"
+    assert stat.S_IMODE(draft.stat().st_mode) == 0o600
+    assert stat.S_IMODE((ana.home / "drafts").stat().st_mode) == 0o700
+    assert await ana.json("list") == []
+
+    saved = await ana.ok("write", draft.read_text().strip())  # (stdin "is a terminal" here)
+    assert (await ana.json("show", saved.stdout.strip()))["body"] == "Typed before the crash."
+    env = editor_script(tmp_path, "Next one.")
+    await ana.ok("write", env=env)  # mentions the draft left behind, and keeps it
+    draft.unlink()
+    assert [e["body"] for e in await ana.json("list")] == ["Next one.", "Typed before the crash."]
+
+
+async def test_bytes_that_are_not_utf8_on_stdin_are_one_line_and_save_nothing(
+    ana: Device,
+) -> None:
+    result = await run_tj(["--home", str(ana.home), "write"], input=b"caf\xe9 latin-1\n")
+    assert "stdin is not UTF-8 text" in failed_with_one_line(result)
+    assert await ana.json("list") == []
