@@ -11,6 +11,8 @@ from functools import partial
 from typing import Any
 
 import click
+from rich.markup import escape
+from rich.table import Table
 
 from cli import editor, output
 from cli.dates import DAY, MOMENT
@@ -24,7 +26,7 @@ from cli.main import (
     pass_home,
     sync_note,
 )
-from client_sdk import EMOTIONS, BriefView, Client, Entry, NotFound
+from client_sdk import EMOTIONS, BriefView, Client, Entry, FieldWrite, NotFound
 
 date_option = click.option(
     "--date",
@@ -342,7 +344,9 @@ def edit(
 
     Without any option, opens the text in $EDITOR; saving an unchanged or empty text
     changes nothing. --tag adds tags and --untag removes them; --emotion replaces the
-    emotions. Text written on two devices at once is merged, never lost.
+    emotions. Text written on two devices at once is merged. When two devices change the
+    same field (title, mood, tags, emotions, date) while apart, one value is kept everywhere:
+    the device whose value was replaced says so at its sync, and `tj history ID` keeps it.
 
     \b
     Examples:
@@ -382,6 +386,51 @@ def edit(
     )
     print_entry_id(entry, as_json)
     output.message(note)
+
+
+@cli.command()
+@click.argument("entry_id", metavar="ID")
+@json_option
+@pass_home
+def history(home: Home, entry_id: str, as_json: bool) -> None:
+    """Show the values this device gave an entry's title, mood, tags, emotions and date,
+    oldest first, and what it holds now: when two devices changed the same field while
+    apart, one value is kept everywhere (`tj sync` says so) and the other stays here.
+
+    \b
+    Example:
+      tj history 3fa9c2
+    """
+
+    async def work(client: Client) -> tuple[Entry, list[FieldWrite]]:
+        found = await client.entries.get(entry_id, include_trashed=True)
+        return found, await client.entries.history(entry_id)
+
+    entry, writes = home.read(work)
+    if as_json:
+        output.print_json(
+            {"entry": entry.to_dict(), "history": [write.to_dict() for write in writes]}
+        )
+        return
+    if not writes:
+        output.message("This device never changed the title, mood, tags, emotions or date.")
+        return
+    table = Table("when", "field", "value this device wrote", "now")
+    now = {
+        "title": entry.title,
+        "mood": entry.mood,
+        "tags": list(entry.tags),
+        "emotions": list(entry.emotions),
+        "created_at": int(entry.created_at.timestamp() * 1000),
+    }
+    for write in writes:
+        table.add_row(
+            output.local_time(write.at),
+            output.FIELD_WORDS.get(write.field, write.field),
+            escape(output.field_value_text(write.field, write.value)),
+            escape(output.field_value_text(write.field, now.get(write.field))),
+        )
+    output.print_table(table)
 
 
 async def edit_entry(entry_id: str, client: Client, **fields: Any) -> tuple[Entry, str]:

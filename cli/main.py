@@ -695,6 +695,8 @@ async def sync_note(
         return OFFLINE_NOTE
     except TJError as error:
         return f"saved locally; sync failed: {error}"
+    for line in output.settled_lines(report):
+        output.message(line)
     if report.set_aside:
         return (
             f"synced; the server refused {len(report.set_aside)} change(s) for good: set "
@@ -713,7 +715,9 @@ async def synced_first(client: Client) -> None:
     try without retries so a server that is down costs no wait; when that fails, say on
     stderr when this device last synced, so nothing shown passes for current."""
     try:
-        await client.sync(retry=QUICK_TRY)
+        report = await client.sync(retry=QUICK_TRY)
+        for line in output.settled_lines(report):
+            output.message(line)
         return
     except NetworkError:
         reason = "the server cannot be reached"

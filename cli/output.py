@@ -229,6 +229,7 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "rollbacks": list(report.rollbacks),
         "news": [news.to_dict() for news in report.news],
         "upload_limit": report.upload_limit.to_dict() if report.upload_limit else None,
+        "settled": [settled.to_dict() for settled in report.settled],
     }
 
 
@@ -237,6 +238,36 @@ def upload_limit_text(limit: UploadLimit) -> str:
     # Local time to the second: retry_at is never more than upload_limit.MAX_ONE_WAIT_S away.
     text = describe_upload_limit(limit, limit.retry_at.astimezone().strftime("%H:%M:%S"))
     return text[0].upper() + text[1:] + "."
+
+
+FIELD_WORDS = {"created_at": "date", "emotions": "emotions", "tags": "tags"}
+
+
+def field_value_text(field: str, value: Any) -> str:
+    """A settling field's value in plain words (a date in local time, lists joined)."""
+    if value is None or value == [] or value == "":
+        return "none"
+    if field == "created_at" and isinstance(value, int):
+        return local_time(datetime.fromtimestamp(value / 1000).astimezone())
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def settled_lines(report: SyncReport) -> list[str]:
+    """One line per entry field this device changed offline that another device's change
+    settled (client_sdk/settling.py), with how to see this device's value."""
+    lines = []
+    for s in report.settled:
+        name = FIELD_WORDS.get(s.field, s.field)
+        titled = f' ("{s.title}")' if s.title else ""
+        lines.append(
+            f"Settled: the {name} of entry {short_id(s.entry_id)}{titled} was changed on "
+            f"another device; it is {field_value_text(s.field, s.kept)!r} everywhere now. "
+            f"This device had {field_value_text(s.field, s.mine)!r}: `tj history "
+            f"{short_id(s.entry_id)}` keeps it."
+        )
+    return lines
 
 
 def sync_text(report: SyncReport) -> str:

@@ -29,6 +29,8 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
             output.data(f"{at} {line}")
     else:
         output.data(output.sync_text(report))
+    for line in output.settled_lines(report):
+        output.message(line)
     for problem in report.problems:
         output.message(f"Warning: a record failed verification and was ignored: {problem}")
     for journal in report.incomplete:
@@ -89,6 +91,7 @@ async def watch(client: Client, as_json: bool) -> None:
             or report.erased
             or report.rollbacks
             or report.upload_limit
+            or report.settled
         ):
             show_report(report, as_json, one_line=True)
 

@@ -51,6 +51,7 @@ from client_sdk.safety_path import SafetyPath, SafetyResponse
 from client_sdk.schedule import Assignment, Due, HomeworkEntry
 from client_sdk.scoring import Band, Instrument, Option, ScoreChange, Source, UnscoredItem
 from client_sdk.search import SearchHit
+from client_sdk.settling import FieldWrite, Settled
 from client_sdk.shares import Shares
 from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo
 from client_sdk.store import Problem
@@ -127,6 +128,8 @@ __all__ = [
     "QuotaExceeded",
     "RateLimited",
     "RetryPolicy",
+    "FieldWrite",
+    "Settled",
     "QUICK_TRY",
     "RollbackError",
     "SafetyFlag",

@@ -35,7 +35,7 @@ from client_sdk.context import DEFAULT_JOURNAL, Context
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
 from client_sdk.devices import Devices
 from client_sdk.documents import Document
-from client_sdk.entries import Entries
+from client_sdk.entries import Entries, settle_after_sync
 from client_sdk.errors import AuthError, InvalidInput, NetworkError, TJError
 from client_sdk.goal_tracking import Goals
 from client_sdk.insight_reports import InsightReports
@@ -451,6 +451,9 @@ class Client:
             report = await self.replica.sync(progress, max_upload_wait)
         finally:
             self.transport.retry = saved
+        watched = await self.store.unsynced_field_writes()
+        if watched and report.arrivals:
+            report.settled = await settle_after_sync(self.context, watched, set(report.arrivals))
         moved = await self.store.put_setting(LAST_SYNCED, now_ms())
         if moved is not None:
             self.replica.settings_written(*moved)

@@ -11,7 +11,9 @@ of queries in queries.py and of search in search.py (pure).
 from __future__ import annotations
 
 import builtins
+import json
 from datetime import date, datetime, time
+from typing import Any
 
 from client_sdk import keys, queries
 from client_sdk.context import Context
@@ -20,6 +22,7 @@ from client_sdk.documents import (
     MAX_TITLE,
     Document,
     EntryFields,
+    EntryView,
     delete_entry_update,
     edit_entry_update,
     entry_view,
@@ -30,11 +33,12 @@ from client_sdk.documents import (
     trash_expired,
 )
 from client_sdk.errors import InvalidInput, NotFound
-from client_sdk.models import Entry, now_ms
+from client_sdk.models import Entry, now_ms, to_datetime
 from client_sdk.queries import select_entries
 from client_sdk.reflection import Prompts
 from client_sdk.replica import stored_document
 from client_sdk.search import SearchHit, search_entries
+from client_sdk.settling import FieldWrite, Settled, encode, field_values, settled_fields
 from client_sdk.store import LocalJournal
 
 
@@ -139,6 +143,7 @@ class Entries:
         )
         moment = _moment(created_at)
         offset = moment.utcoffset() if moment is not None else None
+        before = field_values(entry_view(document))
         update = edit_entry_update(
             document,
             fields,
@@ -147,7 +152,33 @@ class Entries:
             utc_offset=int(offset.total_seconds() // 60) if offset is not None else None,
         )
         await self._context.save(local, document, update)
+        await self._remember_writes(document.doc_id, before, entry_view(document))
         return self._context.entry(local, document)
+
+    async def history(self, entry_id: str) -> builtins.list[FieldWrite]:
+        """The values this device wrote to an entry's title, mood, tags, emotions and date
+        (`created_at` in ms), oldest first: also those another device's concurrent change
+        replaced (settling.py; `SyncReport.settled` says when that happens). Other devices'
+        values are not in it. Works offline. Raises NotFound for an unknown or deleted entry
+        (a trashed one has its history)."""
+        _, document = await self._live_entry(entry_id, include_trashed=True)
+        return [
+            FieldWrite(document.doc_id.hex(), name, json.loads(value), to_datetime(at))
+            for name, value, at in await self._context.store.field_writes(document.doc_id)
+        ]
+
+    async def _remember_writes(
+        self, doc_id: bytes, before: dict[str, Any], view: EntryView
+    ) -> None:
+        after = field_values(view)
+        changed = {
+            name: encode(value)
+            for name, value in after.items()
+            if encode(before[name]) != encode(value)
+        }
+        if changed:
+            async with self._context.store.transaction() as tx:
+                await tx.add_field_writes(doc_id, changed, now_ms())
 
     async def delete(self, entry_id: str) -> Entry:
         """Move an entry to the trash, on every device at the next sync: it disappears from
@@ -186,6 +217,7 @@ class Entries:
                 continue
             if trash_expired(view, now):
                 await self._context.save(local, document, delete_entry_update(document, now))
+                await self._forget_writes(document.doc_id)
             else:
                 found.append(self._context.entry(local, document))
         return sorted(found, key=lambda e: (e.trashed_at, e.id), reverse=True)
@@ -200,8 +232,14 @@ class Entries:
             view = entry_view(document)
             if not view.deleted and view.trashed_at is not None:
                 await self._context.save(local, document, delete_entry_update(document, now_ms()))
+                await self._forget_writes(document.doc_id)
                 emptied += 1
         return emptied
+
+    async def _forget_writes(self, doc_id: bytes) -> None:
+        """A deleted entry keeps none of its content, history included."""
+        async with self._context.store.transaction() as tx:
+            await tx.forget_field_writes([doc_id])
 
     async def _owned_entry_documents(self) -> builtins.list[tuple[LocalJournal, Document]]:
         context = self._context
@@ -329,3 +367,33 @@ def _moment(when: date | datetime | None) -> datetime | None:
     if not isinstance(when, datetime):
         when = datetime.combine(when, time())
     return when if when.tzinfo is not None else when.astimezone()
+
+
+async def settle_after_sync(
+    context: Context,
+    watched: dict[bytes, dict[str, tuple[str, int]]],
+    arrived: set[bytes],
+) -> list[Settled]:
+    """After a sync: the fields this device changed (`watched`, from
+    `Store.unsynced_field_writes`) of entries that another device's records changed in this
+    sync (`arrived`), now holding another value (settling.py). The first such arrival after
+    this device's change settles it (concurrent or not, that other value replaced this
+    device's); changes of deleted entries are forgotten."""
+    store = context.store
+    waiting = {r.doc_id for r in await store.outbox() if r.doc_id is not None}
+    found: list[Settled] = []
+    done, gone = [], []
+    for doc_id, fields in watched.items():
+        if doc_id in waiting or doc_id not in arrived:
+            continue  # not pushed yet, or nothing from another device since
+        stored = await store.document(doc_id)
+        view = entry_view(stored_document(stored)) if stored is not None else None
+        if view is None or view.deleted:
+            gone.append(doc_id)
+            continue
+        found += settled_fields(doc_id, view.title, fields, field_values(view))
+        done.append(doc_id)
+    async with store.transaction() as tx:
+        await tx.mark_field_writes_synced(done)
+        await tx.forget_field_writes(gone)
+    return found

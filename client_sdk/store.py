@@ -101,6 +101,11 @@ CREATE TABLE IF NOT EXISTS pending_journals (
     position INTEGER PRIMARY KEY AUTOINCREMENT, journal_id BLOB NOT NULL UNIQUE,
     request BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS field_writes (
+    doc_id BLOB NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, at INTEGER NOT NULL,
+    unsynced INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS field_writes_by_document ON field_writes(doc_id);
 CREATE TABLE IF NOT EXISTS refused_journals (
     journal_id BLOB PRIMARY KEY, code TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL
 );
@@ -347,6 +352,24 @@ class Store:
         that the server does not hold yet, oldest first."""
         rows = await self._all("SELECT journal_id, request FROM pending_journals ORDER BY position")
         return [(bytes(r[0]), bytes(r[1])) for r in rows]
+
+    async def field_writes(self, doc_id: bytes) -> list[tuple[str, str, int]]:
+        """(field, JSON value, ms) this device wrote to a document's fields, oldest first."""
+        rows = await self._all(
+            "SELECT field, value, at FROM field_writes WHERE doc_id = ? ORDER BY rowid", (doc_id,)
+        )
+        return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
+
+    async def unsynced_field_writes(self) -> dict[bytes, dict[str, tuple[str, int]]]:
+        """doc id -> field -> (last JSON value, ms) of writes no change from another device
+        has followed yet (settling.py)."""
+        rows = await self._all(
+            "SELECT doc_id, field, value, at FROM field_writes WHERE unsynced = 1 ORDER BY rowid"
+        )
+        found: dict[bytes, dict[str, tuple[str, int]]] = {}
+        for doc_id, name, value, at in rows:
+            found.setdefault(bytes(doc_id), {})[str(name)] = (str(value), int(at))
+        return found
 
     async def refused_journals(self) -> dict[bytes, tuple[str, str]]:
         """journal id -> (code, reason) of pending journal creations the server refused for
@@ -877,6 +900,11 @@ class Transaction:
         )
 
     async def remove_journal(self, journal_id: bytes) -> None:
+        await self._db.execute(
+            "DELETE FROM field_writes WHERE doc_id IN "
+            "(SELECT doc_id FROM documents WHERE journal_id = ?)",
+            (journal_id,),
+        )
         for table in (
             "journals",
             "journal_keys",
@@ -902,6 +930,23 @@ class Transaction:
     async def drop_pending_journal(self, journal_id: bytes) -> None:
         await self._db.execute("DELETE FROM pending_journals WHERE journal_id = ?", (journal_id,))
         await self._db.execute("DELETE FROM refused_journals WHERE journal_id = ?", (journal_id,))
+
+    async def add_field_writes(self, doc_id: bytes, values: dict[str, str], at: int) -> None:
+        """Values (JSON) this device just wrote to a document's fields, not yet synced."""
+        await self._db.executemany(
+            "INSERT INTO field_writes VALUES (?, ?, ?, ?, 1)",
+            [(doc_id, name, value, at) for name, value in values.items()],
+        )
+
+    async def forget_field_writes(self, doc_ids: list[bytes]) -> None:
+        await self._db.executemany(
+            "DELETE FROM field_writes WHERE doc_id = ?", [(d,) for d in doc_ids]
+        )
+
+    async def mark_field_writes_synced(self, doc_ids: list[bytes]) -> None:
+        await self._db.executemany(
+            "UPDATE field_writes SET unsynced = 0 WHERE doc_id = ?", [(d,) for d in doc_ids]
+        )
 
     async def refuse_journal(self, journal_id: bytes, code: str, reason: str, at: int) -> None:
         """Set a pending journal creation aside: the server refused it for good."""

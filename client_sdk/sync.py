@@ -17,6 +17,7 @@ from client_sdk.errors import (
 )
 from client_sdk.models import Notice
 from client_sdk.upload_limit import UploadLimit
+from client_sdk.settling import Settled
 from client_sdk.withholding import Gap
 
 PUSH_BYTES = 4 * 1024 * 1024
@@ -220,6 +221,9 @@ class SyncReport:
     trigger: Notice | None = field(default=None, compare=False)
     """Set by `Client.watch()`: the live-channel notice that started this sync (`connected`
     for the catch-up after each (re)connection, else the journal notice); None otherwise."""
+    settled: list[Settled] = field(default_factory=list)
+    """Entry fields this device changed offline that another device changed meanwhile, now
+    holding the other device's value everywhere (settling.py), set by `Client.sync`."""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -235,6 +239,7 @@ class SyncReport:
             "rollbacks": list(self.rollbacks),
             "news": [n.to_dict() for n in self.news],
             "upload_limit": self.upload_limit.to_dict() if self.upload_limit else None,
+            "settled": [s.to_dict() for s in self.settled],
         }
 
     def raise_for_withheld(self) -> None:

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from tests.conftest import RunningServer
-from tests.test_cli import Device, failed_with_one_line
+from tests.test_cli import Device, Outage, failed_with_one_line, outage  # noqa: F401
 from tests.test_cli_insights import new_device
 
 
@@ -125,3 +125,69 @@ async def test_a_goal_is_edited_and_deleted_on_every_device(
     assert "was deleted" in failed_with_one_line(await ana.tj("goal", "checkin", goal[:8]))
     assert await phone.json("goal", "list") == []
     assert (await phone.json("insights"))["goals"] == []
+
+
+async def test_offline_edits_of_the_same_field_say_which_value_lost_and_keep_it(
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
+) -> None:
+    laptop = await new_device(live_server, tmp_path, "ana")
+    entry = (await laptop.ok("write", "--title", "Monday", "--mood", "5", "Text.")).stdout
+    entry = entry.strip()
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+
+    await outage.begin()  # both devices offline
+    await laptop.ok("edit", entry[:8], "--title", "Laptop title", "--mood", "8")
+    await phone.ok("edit", entry[:8], "--title", "Phone title", "--mood", "3", "--append", " P.")
+    await outage.end()
+    first = await phone.json("sync")
+    second = await laptop.json("sync")
+    third = await phone.json("sync")
+
+    final = await laptop.json("show", entry)
+    assert final == await phone.json("show", entry)  # converged
+    assert final["body"] == "Text. P."  # text merges
+    lost_on = "laptop" if final["title"] == "Phone title" else "phone"
+    mine = {"laptop": ("Laptop title", 8), "phone": ("Phone title", 3)}[lost_on]
+    reports = {"laptop": second["settled"], "phone": first["settled"] + third["settled"]}
+    settled = {s["field"]: s for s in reports[lost_on]}
+    assert set(settled) == {"title", "mood"}
+    assert (settled["title"]["mine"], settled["mood"]["mine"]) == mine
+    assert (settled["title"]["kept"], settled["mood"]["kept"]) == (final["title"], final["mood"])
+    winner = "phone" if lost_on == "laptop" else "laptop"
+    assert reports[winner] == []  # its values are the ones kept: nothing to tell
+
+    loser = laptop if lost_on == "laptop" else phone
+    history = await loser.json("history", entry[:8])
+    assert {(h["field"], h["value"]) for h in history["history"]} >= {
+        ("title", mine[0]),
+        ("mood", mine[1]),
+    }
+    table = (await loser.ok("history", entry[:8], env={"COLUMNS": "200"})).stdout
+    assert mine[0] in table and final["title"] in table
+
+    # the line a user sees, on the next edit's quick sync of the loser... already reported
+    # once: a new sync says nothing more
+    again = await loser.json("sync")
+    assert again["settled"] == []
+
+
+async def test_the_sync_line_names_the_entry_the_field_and_the_history_command(
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
+) -> None:
+    laptop = await new_device(live_server, tmp_path, "ana")
+    entry = (await laptop.ok("write", "--title", "Monday", "Text.")).stdout.strip()
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    await outage.begin()
+    await laptop.ok("edit", entry[:8], "--mood", "8")
+    await phone.ok("edit", entry[:8], "--mood", "3")
+    await outage.end()
+    said = [" ".join((await d.ok("sync")).stderr.split()) for d in (phone, laptop, phone)]
+    [line] = [s for s in said if "Settled:" in s]
+    assert f'the mood of entry {entry[:12]} ("Monday") was changed on another device' in line
+    assert f"`tj history {entry[:12]}` keeps it" in line
