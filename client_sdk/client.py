@@ -458,8 +458,14 @@ class Client:
         if moved is not None:
             self.replica.settings_written(*moved)
         if report.arrivals:  # nothing to name on a no-op sync: no store read for names
+            copies = {  # the copies kept for a therapist: their originals arrive too
+                j.journal_id
+                for j in await self.store.journals()
+                if self.replica.is_disclosure(j)
+            }
             report.news = sync_plan.summarize(
-                list(report.arrivals.values()), await self._source_names(report)
+                [a for a in report.arrivals.values() if a.journal_id not in copies],
+                await self._source_names(report),
             )
         if strict:
             report.raise_for_withheld()

@@ -709,10 +709,13 @@ class Sharing:
         local journals) save reading them again when the caller has them."""
         if document.kind not in MIRRORED_KINDS or source.role != "owner":
             return
+        now = now_ms()
         mirrors = [
             (journal_id, settings)
             for journal_id, settings in self.disclosures().items()
-            if settings.kind == "mirror" and settings.mirror_of == source.journal_id
+            if settings.kind == "mirror"
+            and settings.mirror_of == source.journal_id
+            and self._has_live_member(journal_id, now)  # an ended share copies nothing more
         ]
         if not mirrors:
             return  # nothing of this journal is disclosed field by field
@@ -730,6 +733,10 @@ class Sharing:
                 await self.copy_care(journal, document, fields)
             elif any(f in ENTRY_FIELDS for f in fields):
                 await self.copy_entry(journal, document, fields)
+
+    def _has_live_member(self, journal_id: bytes, now: int) -> bool:
+        state = self.replica.chains.state(journal_id)
+        return state is not None and any(not m.ended(now) for m in state.members.values())
 
     async def copy_care(
         self, target: LocalJournal, document: Document, fields: tuple[str, ...]

@@ -40,10 +40,23 @@ async def test_the_clients_lists_and_counts_show_each_entry_once_despite_helper_
         assert (await device.json("insights"))["entries"] == 2
         assert len(await device.json("measure", "list")) == 1
 
-    # the copies stay left out after the share ended, and new entries are listed once
+    mirror = "Personal (mood, tags) for drsmith"
+    await ana.ok("write", "--mood", "6", "Fourth.")
+    said = (await phone.ok("sync")).stdout
+    assert "1 new entry from" in said and "2 new" not in said  # not its copy too
+    assert len(await ana.json("list", "--journal", mirror)) == 2
+
+    # the copies stay left out after the share ended, and new entries are listed once; an
+    # ended --only share copies nothing more
     await ana.ok("unshare", "Personal", "drsmith")
     await ana.ok("write", "--mood", "7", "Third.")
-    assert [e["body"] for e in await ana.json("list")] == ["Third.", "Second.", "First."]
+    assert [e["body"] for e in await ana.json("list")] == [
+        "Third.",
+        "Fourth.",
+        "Second.",
+        "First.",
+    ]
+    assert len(await ana.json("list", "--journal", mirror)) == 2
 
 
 async def test_shares_and_journal_list_say_what_each_helper_journal_is(
