@@ -32,6 +32,7 @@ from client_sdk import (
 )
 from client_sdk.account import check_password
 from client_sdk.sync import Progress
+from client_sdk.keys import parse_recovery_key
 
 APP_NAME = "therapy-journal"
 OFFLINE_NOTE = "saved locally; will sync when the server is reachable"
@@ -399,6 +400,7 @@ def recover(home: Home, url: str, username: str, device_name: str | None) -> Non
     recovery_key = os.environ.get("TJ_RECOVERY_KEY") or str(
         click.prompt("Recovery key", hide_input=True, err=True)
     )
+    parse_recovery_key(recovery_key)  # a typo is said before the new password is asked
     password = home.password("New password", confirm=True)
     opener = partial(
         Client.recover,
@@ -412,7 +414,15 @@ def recover(home: Home, url: str, username: str, device_name: str | None) -> Non
         **home.unlock(),
     )
     name = home.run(username_of, opener)
-    output.message(f"New password set; this device is signed in as {name}.")
+    output.message(
+        f"New password set; this device is signed in as {name}; fetching your journals..."
+    )
+    try:
+        report = home.run(sync_once)
+    except TJError as error:
+        output.message(f"Signed in, but the first sync failed: {error}. Run `tj sync` to retry.")
+        return
+    output.message(f"Synced: {output.sync_text(report)}")
 
 
 @cli.group()

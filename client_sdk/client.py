@@ -449,6 +449,12 @@ class Client:
         self.transport.retry = retry or saved
         try:
             report = await self.replica.sync(progress, max_upload_wait)
+        except NetworkError as error:
+            waiting = await self.store.outbox_size()
+            if waiting:  # say what happens to them (nothing is lost)
+                kept = "1 change is" if waiting == 1 else f"{waiting} changes are"
+                error.args = (f"{error}; {kept} kept on this device and will sync later",)
+            raise
         finally:
             self.transport.retry = saved
         watched = await self.store.unsynced_field_writes()

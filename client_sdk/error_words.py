@@ -62,6 +62,8 @@ PATH_WORDS: dict[tuple[str, str], str] = {
     ("auth_failed", "/v1/auth/recover"): "wrong username or recovery key, or the sign-in "
     "took too long: try again",
     ("not_found", "/v1/account/identity"): "no account has that username",
+    ("auth_failed", "/v1/account/password"): "the current password is wrong; nothing was changed",
+    ("auth_failed", "/v1/account/delete"): "the password is wrong; nothing was deleted",
     ("not_found", "/v1/account/identity-by-id"): "no account has that id",
     ("not_found", "/v1/devices/revoke"): "no signed-in device of this account has that id",
     ("not_found", "/v1/devices/rename"): "no signed-in device of this account has that id",

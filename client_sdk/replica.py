@@ -1885,17 +1885,22 @@ def check_may_write(journal: LocalJournal, kind: str) -> None:
         return
     if journal.role == REVOKED:
         raise AccessError(
-            f"the share of journal {journal.name!r} with this account ended, or the journal "
+            f"the share of journal {_shown(journal)!r} with this account ended, or the journal "
             "was deleted: this device keeps a read-only copy of what it downloaded"
         )
     if journal.role == "annotate":
         if kind in ANNOTATION_KINDS:
             return
         raise AccessError(
-            f"in journal {journal.name!r} this account may only add notes and prompts (and, "
+            f"in journal {_shown(journal)!r} this account may only add notes and prompts (and, "
             "for the client's care, assignments, crisis lines and acknowledgements of safety flags)"
         )
-    raise AccessError(f"journal {journal.name!r} is shared with this account read-only")
+    raise AccessError(f"journal {_shown(journal)!r} is shared with this account read-only")
+
+
+def _shown(journal: LocalJournal) -> str:
+    """A shared journal as its member types it: "owner/name"."""
+    return f"{journal.owner_name}/{journal.name}" if journal.owner_name else journal.name
 
 
 def changed_account(username: str) -> str:

@@ -198,9 +198,14 @@ class Sharing:
 
     async def identity(self, username: str) -> wire.Identity:
         name = normalize_username(username)
-        identity = await self.replica.transport.call(
-            "/v1/account/identity", wire.IdentityRequest(name), wire.Identity
-        )
+        try:
+            identity = await self.replica.transport.call(
+                "/v1/account/identity", wire.IdentityRequest(name), wire.Identity
+            )
+        except NotFound as missing:
+            error = NotFound(f"no account is named {name!r}: check the spelling")
+            error.code, error.detail = missing.code, missing.detail
+            raise error from None
         if identity.username != name:
             raise KeyChangedError(f"the server answered with the identity of {identity.username}")
         keys.verify_identity(

@@ -11,6 +11,7 @@ Logins, password changes, erasure, journal creation and shares are never repeate
 from __future__ import annotations
 
 import email.utils
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -233,8 +234,7 @@ class Transport:
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
             # The aiohttp exception stays as __cause__ (for logs), out of the words.
             raise NetworkError(
-                f"cannot reach the server at {self.base_url}: {reason(error)}; your changes "
-                "are kept on this device and will sync later"
+                f"cannot reach the server at {self.base_url}: {reason(error)}"
             ) from error
         if status != 200:
             raise _error_from(status, raw, retry_after, path)
@@ -250,6 +250,8 @@ def reason(error: BaseException) -> str:
     """Why a request did not reach the server, in plain words."""
     if isinstance(error, TimeoutError):
         return "it did not answer in time"
+    if isinstance(error, aiohttp.ClientSSLError | ssl.SSLError):
+        return "the secure (https) connection failed: check whether the address is http or https"
     if isinstance(error, aiohttp.ClientConnectorError | ConnectionRefusedError):
         return "nothing answers at that address (is it down, or are you offline?)"
     if isinstance(error, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):

@@ -262,14 +262,14 @@ async def test_recover_with_the_recovery_key_sets_a_new_password(
 ) -> None:
     entry_id = (await laptop.ok("write", "Before I forgot my password.")).stdout.strip()
     rescued = Device(tmp_path / "rescued", live_server.url)
-    await rescued.ok(
+    recovered = await rescued.ok(
         "recover",
         live_server.url,
         "ana",
         input=laptop.signup["recovery_key"] + "\n",
         env={"TJ_PASSWORD": "recovered secret"},
     )
-    await rescued.ok("sync")
+    assert "Synced: 1 new entry" in recovered.stderr  # fetched, like a login
     assert [e["id"] for e in await rescued.json("list")] == [entry_id]
     later = Device(tmp_path / "later", live_server.url)
     failed_with_one_line(await later.tj("login", live_server.url, "ana"))
@@ -282,8 +282,10 @@ async def test_recover_with_a_mistyped_key_fails_with_one_line(
     key = laptop.signup["recovery_key"]
     mistyped = ("B" if key[0] == "A" else "A") + key[1:]
     device = Device(tmp_path / "rescued", live_server.url)
-    result = await device.tj("recover", live_server.url, "ana", env={"TJ_RECOVERY_KEY": mistyped})
-    assert "recovery key" in failed_with_one_line(result)
+    result = await device.tj(  # said before any new password is asked
+        "recover", live_server.url, "ana", env={"TJ_RECOVERY_KEY": mistyped, "TJ_PASSWORD": None}
+    )
+    assert "recovery key has a typo" in failed_with_one_line(result)
 
 
 async def test_logout_signs_out_and_forgets_the_profile(laptop: Device) -> None:

@@ -86,3 +86,18 @@ async def test_errors_speak_plain_words_and_give_the_code_only_with_verbose(
     assert "nothing answers at that address" in down
     verbose = failed_with_one_line(await ana.tj("--verbose", "shares"))
     assert "(code: ClientConnectorError)" in verbose
+
+
+async def test_a_wrong_current_password_and_a_mistyped_name_are_said_plainly(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    wrong = await ana.tj(
+        "password", "change", input="brand new secret\nbrand new secret\n",
+        env={"TJ_PASSWORD": "not the password"},
+    )  # fmt: skip
+    assert wrong.exit_code == 1 and "Traceback" not in wrong.output  # after the prompts:
+    said = wrong.stderr.strip().splitlines()[-1]
+    assert said == "Error: the current password is wrong; nothing was changed"
+    typo = failed_with_one_line(await ana.tj("share", "Personal", "drsmth", "--trust-on-first-use"))
+    assert "no account is named 'drsmth'" in typo

@@ -23,6 +23,7 @@ from tests.client.recording_proxy import recording_proxy
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 DAY_MS = 24 * 3600 * 1000
+DEAD = "http://127.0.0.1:9"  # the discard port: nothing answers there
 
 
 async def test_a_wrong_password_is_an_auth_error_that_says_so(
@@ -140,3 +141,15 @@ async def test_a_hostile_server_cannot_weaken_hashing_during_a_password_change(
         laptop.transport.base_url = live_server.url
     assert hostile.paths() == ["/v1/auth/prelogin"]
     await login("ana")  # the password did not change
+
+
+async def test_signing_up_or_in_offline_says_nothing_of_changes_kept(tmp_path: Path) -> None:
+    for attempt in (
+        Client.signup(DEAD, "zed", PASSWORD, home=tmp_path / "a"),
+        Client.login(DEAD, "zed", PASSWORD, home=tmp_path / "b"),
+    ):
+        with pytest.raises(NetworkError) as raised:
+            await attempt
+        assert "cannot reach the server" in str(raised.value)
+        assert "kept" not in str(raised.value) and "sync later" not in str(raised.value)
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b" / "profile").exists()
