@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import zipfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -163,10 +164,14 @@ def import_(
       tj import Journal.json --from dayone --journal Diary
       tj import daylio_export.csv --mood tired=4 --mood "super happy=10"
     """
-    try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise click.ClickException(f"{file} is not a text file: {error}") from None
+    if zipfile.is_zipfile(file):  # Day One's "Export > JSON" is a .zip: its Journal.json
+        text = json_in_zip(file)
+        source = source or "dayone"
+    else:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise click.ClickException(f"{file} is not a text file: {error}") from None
     source = source or ("daylio" if file.suffix.lower() == ".csv" else None)
     data: Any = None
     if source != "daylio":
@@ -183,6 +188,24 @@ def import_(
     else:
         output.data(import_summary(report))
     output.message(note)
+
+
+def json_in_zip(file: Path) -> str:
+    """The journal JSON inside a Day One export archive (Journal.json, or its only .json);
+    photos and other media in it are left out."""
+    with zipfile.ZipFile(file) as archive:
+        names = [n for n in archive.namelist() if n.lower().endswith(".json")]
+        chosen = [n for n in names if Path(n).name == "Journal.json"] or names
+        if len(chosen) != 1:
+            found = ", ".join(names) or "none"
+            raise click.ClickException(
+                f"{file} holds no single journal JSON file (found: {found}): unzip it and "
+                "import the journal's .json file"
+            )
+        try:
+            return archive.read(chosen[0]).decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise click.ClickException(f"{chosen[0]} in {file} is not text: {error}") from None
 
 
 async def import_file(

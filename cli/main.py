@@ -136,6 +136,7 @@ HINTS = {
     "prompt": "see `tj prompt list`",
     "profile": "run `tj signup` or `tj login`",
     "fingerprint": "they see it with `tj fingerprint`; pass --fingerprint or --trust-on-first-use",
+    "daylio mood": "pass it as --mood LABEL=N",
 }
 """The CLI's advice for an SDK error, by `TJError.subject` (the SDK's messages name no
 command)."""

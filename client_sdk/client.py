@@ -492,6 +492,10 @@ class Client:
             with contextlib.suppress(TJError):
                 devices = {bytes.fromhex(d.id): d.name for d in await self.devices.list()}
         people = {p.account_id: p.username for p in await self.store.peers()}
+        for state in self.replica.chains.states().values():  # members named by verified chains
+            for member in state.members.values():
+                if member.account_id is not None:
+                    people.setdefault(member.account_id, member.username)
 
         def source_of(author: bytes, device: bytes) -> str:
             if author == me:

@@ -262,6 +262,15 @@ def check_emotions(emotions: tuple[str, ...]) -> None:
         raise InvalidInput("each emotion is named once")
 
 
+def normalize_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """Tags as the SDK stores them: trimmed, each once ignoring case (the first spelling is
+    kept: "Sleep" then "sleep" is one tag), in the order given."""
+    kept: dict[str, str] = {}
+    for tag in tags:
+        kept.setdefault(tag.strip().casefold(), tag.strip())
+    return tuple(kept.values())
+
+
 def normalize_emotions(emotions: Iterable[str]) -> tuple[str, ...]:
     """Emotions as the SDK stores them: lowercase, each once, in the order given."""
     return tuple(dict.fromkeys(e.strip().lower() for e in emotions))

@@ -28,6 +28,7 @@ from client_sdk.documents import (
     entry_view,
     new_entry,
     normalize_emotions,
+    normalize_tags,
     restore_entry_update,
     trash_entry_update,
     trash_expired,
@@ -86,7 +87,7 @@ class Entries:
         fields = EntryFields(
             title=title,
             mood=mood,
-            tags=tuple(tags),
+            tags=normalize_tags(tags),
             body=body,
             emotions=normalize_emotions(emotions),
             prompt_id=prompt_id,
@@ -136,7 +137,7 @@ class Entries:
         fields = EntryFields(
             title=title,
             mood=mood,
-            tags=tuple(tags) if tags is not None else None,
+            tags=normalize_tags(tags) if tags is not None else None,
             body=body,
             append=append,
             emotions=normalize_emotions(emotions) if emotions is not None else None,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -86,7 +87,7 @@ def _dayone_entry(raw: Any, number: int, journal: str) -> ArchivedEntry:
         raise InvalidInput(f"{where}: text is a string and tags a list")
     if not all(isinstance(tag, str) for tag in tags):
         raise InvalidInput(f"{where}: every tag is a string")
-    title, body = _title_and_body(text)
+    title, body = _title_and_body(DAYONE_MEDIA.sub("", text))
     _check_body(body, where)
     offset = _zone_offset(raw.get("timeZone"), created, where)
     return ArchivedEntry(
@@ -121,7 +122,8 @@ def _daylio_entry(
     if label and mood is None:
         raise InvalidInput(
             f"{where}: the mood {label!r} is not one of Daylio's defaults "
-            f"({', '.join(DAYLIO_MOODS)}): give it a number from 1 to 10 in the mood map"
+            f"({', '.join(DAYLIO_MOODS)}): give it a number from 1 to 10 in the mood map",
+            subject="daylio mood",
         )
     activities = [a.strip() for a in (row.get("activities") or "").split("|")]
     note = (row.get("note") or "").replace("<br>", "\n").strip()
@@ -174,6 +176,11 @@ def _zone_offset(name: Any, moment: datetime, where: str) -> int | None:
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(f"{where}: unknown time zone {name!r}") from None
     return int(offset.total_seconds() // 60) if offset is not None else None
+
+
+DAYONE_MEDIA = re.compile(r"[ \t]*!\[[^\]]*\]\(dayone-moment:[^)]*\)[ \t]*\n?")
+"""Day One's placeholders for photos and other media (`![](dayone-moment://ID)`): the media
+are not imported, so neither are their placeholders."""
 
 
 def _title_and_body(text: str) -> tuple[str, str]:

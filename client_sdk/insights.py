@@ -337,11 +337,14 @@ def sparkline(values: Iterable[float | None]) -> str:
 def mood_by(
     entries: Iterable[EntryLike], names: Callable[[EntryLike], Iterable[str]]
 ) -> tuple[MoodGroup, ...]:
-    """Average mood per name (tag or emotion) given by `names(entry)`; most used first."""
+    """Average mood per name (tag or emotion) given by `names(entry)`, ignoring case ("Sleep"
+    and "sleep" are one tag, named as the first entry given spells it); most used first."""
     counts: dict[str, int] = {}
     moods: dict[str, list[int]] = {}
+    spelled: dict[str, str] = {}
     for entry in entries:
-        for name in dict.fromkeys(names(entry)):
+        folded = [spelled.setdefault(n.casefold(), n) for n in names(entry)]
+        for name in dict.fromkeys(folded):
             counts[name] = counts.get(name, 0) + 1
             if entry.mood is not None:
                 moods.setdefault(name, []).append(entry.mood)

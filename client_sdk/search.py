@@ -104,13 +104,14 @@ def fold_with_positions(text: str) -> tuple[str, list[int]]:
 
 
 def parse_query(query: str) -> Query:
-    """Split a query into terms, "exact phrases" and -excluded words.
+    """Split a query into terms, "exact phrases" and -excluded words (a quote left open runs
+    to the end of the query).
 
     Raises InvalidInput when nothing is left to search for (only exclusions, or no word at
     all) or when it holds more than MAX_TERMS words."""
     folded = fold(query)
     phrases = tuple(
-        dict.fromkeys(" ".join(re.findall(r"\w+", p)) for p in re.findall(r'"([^"]*)"', folded))
+        dict.fromkeys(" ".join(re.findall(r"\w+", p)) for p in re.findall(r'"([^"]*)"?', folded))
     )
     phrases = tuple(p for p in phrases if p)
     rest = re.sub(r'"[^"]*"?', " ", folded)

@@ -191,3 +191,14 @@ async def test_the_sync_line_names_the_entry_the_field_and_the_history_command(
     [line] = [s for s in said if "Settled:" in s]
     assert f'the mood of entry {entry[:12]} ("Monday") was changed on another device' in line
     assert f"`tj history {entry[:12]}` keeps it" in line
+
+
+async def test_tags_are_one_per_name_whatever_the_case_also_in_insights(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    first = await ana.json("write", "--mood", "4", "--tag", "Sleep", "--tag", " sleep ", "A.")
+    assert first["tags"] == ["Sleep"]
+    await ana.ok("write", "--mood", "6", "--tag", "sleep", "B.")
+    [group] = (await ana.json("insights"))["by_tag"]
+    assert (group["name"].casefold(), group["entries"], group["mood"]) == ("sleep", 2, 5.0)

@@ -3,6 +3,8 @@ their documented formats, tests/fixtures/foreign) into a real account on a loopb
 
 from __future__ import annotations
 
+import json
+import zipfile
 from pathlib import Path
 
 from tests.test_cli import Device, failed_with_one_line, laptop, phone  # noqa: F401  (fixtures)
@@ -35,7 +37,7 @@ async def test_a_daylio_backup_needs_a_number_for_a_custom_mood_then_imports(
     laptop: Device,  # noqa: F811
 ) -> None:
     refused = failed_with_one_line(await laptop.tj("import", DAYLIO))
-    assert "the mood 'tired'" in refused and "mood map" in refused
+    assert "the mood 'tired'" in refused and "pass it as --mood LABEL=N" in refused
     assert "Daylio" not in {j["name"] for j in await laptop.json("journal", "list")}
     await laptop.ok("import", DAYLIO, "--mood", "tired=4", "--journal", "Moods")
     found = await laptop.json("list", "--journal", "Moods", "--oldest-first")
@@ -46,3 +48,23 @@ async def test_a_daylio_backup_needs_a_number_for_a_custom_mood_then_imports(
     ]
     assert found[2]["title"] == "Great evening"
     assert "LABEL=N" in (await laptop.tj("import", DAYLIO, "--mood", "tired")).output
+
+
+async def test_day_ones_zip_export_is_read_and_photo_placeholders_are_left_out(
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    data = json.loads(Path(DAYONE).read_text())
+    data["entries"][0]["text"] += "\n\n![](dayone-moment://ABCDEF0123)\n"
+    archive = tmp_path / "Export-Day One.zip"
+    with zipfile.ZipFile(archive, "w") as written:
+        written.writestr("Journal.json", json.dumps(data))
+        written.writestr("photos/abcdef.jpeg", b"\xff\xd8 not really a photo")
+    imported = await laptop.ok("import", str(archive))
+    assert imported.stdout.strip() == "imported 2 entries, 0 goals and 0 notes into 1 journal"
+    bodies = [e["body"] for e in await laptop.json("list", "--journal", "Day One")]
+    assert not any("dayone-moment" in body for body in bodies)
+    empty = tmp_path / "empty.zip"
+    with zipfile.ZipFile(empty, "w") as written:
+        written.writestr("photos/x.jpeg", b"")
+    assert "unzip it" in failed_with_one_line(await laptop.tj("import", str(empty)))

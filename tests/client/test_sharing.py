@@ -358,7 +358,9 @@ async def test_after_a_share_ends_the_therapist_reads_the_kept_copy_by_name_and_
     assert [(e.body, e.mood) for e in await tom.entries.list("ana/Personal")] == [
         ("Shared while it lasted.", 4)
     ]
-    with pytest.raises(AccessError, match="share of journal 'ana/Personal' with this account ended"):
+    with pytest.raises(
+        AccessError, match="share of journal 'ana/Personal' with this account ended"
+    ):
         await tom.notes.add("ana/Personal", "Still here?")
     with pytest.raises(AccessError, match="ended"):
         await tom.entries.write("ana/Personal", "Not mine.")

@@ -200,3 +200,11 @@ def test_snippet_highlights_always_point_at_the_matched_words(text: str, term: s
         assert ELLIPSIS not in snippet[start:end] and " " not in snippet[start:end]
     if len(text) <= 40:
         assert [snippet[s:e] for s, e in highlights] == [text[s:e] for s, e in spans]
+
+
+def test_a_quote_left_open_is_a_phrase_to_the_end_of_the_query() -> None:
+    assert parse_query('"unclosed').phrases == ("unclosed",)
+    query = parse_query('walk "felt calm')
+    assert (query.terms, query.phrases) == (("walk",), ("felt calm",))
+    hits = search_entries([entry("I felt calm after the walk.")], 'walk "felt calm')
+    assert len(hits) == 1
