@@ -1,8 +1,9 @@
 """Writing an entry in $EDITOR, as `git commit` does.
 
 The editor ($VISUAL, else $EDITOR, else a system default) opens a draft file holding a
-short guide in comment lines. Lines starting with '#' are dropped when the editor closes; if
-nothing else is left, the entry is abandoned and nothing is saved.
+short guide below a scissors line (CUT). Everything from that line down is dropped when the
+editor closes, and everything above it is the entry, verbatim ('#' headings included); if
+nothing is left, the entry is abandoned and nothing is saved.
 
 The draft lives in the profile's own `drafts/` folder (mode 0700; the file 0600), never in
 /tmp: it holds the entry in plain text. It is deleted only once the entry is saved, so an
@@ -24,16 +25,22 @@ import click
 
 from client_sdk import Prompt
 
-GUIDE = """\
+CUT = "# ------------------------ >8 ------------------------"
+"""Everything from this line down is left out (as git's scissors line): lines above it are
+the entry, verbatim, '#' headings and hashtags included."""
 
-# Write your entry above this line. Lines starting with '#' are left out.
+GUIDE = f"""\
+
+{CUT}
+# Write your entry above this line; from it down, nothing is kept.
 # Save and close the editor to keep it; an empty entry is not saved.
 """
 
 
-REVISE_GUIDE = """\
+REVISE_GUIDE = f"""\
 
-# Change the entry above this line. Lines starting with '#' are left out.
+{CUT}
+# Change the entry above this line; from it down, nothing is kept.
 # Save and close the editor to keep the change; an empty text changes nothing.
 """
 
@@ -55,9 +62,12 @@ def template(prompt: Prompt | None, text: str = "") -> str:
 
 
 def strip_comments(text: str) -> str:
-    """The text without its comment lines and surrounding blank lines."""
-    kept = [line.rstrip() for line in text.splitlines() if not line.startswith("#")]
-    return "\n".join(kept).strip("\n")
+    """The text above the scissors line (CUT; all of it if the line was removed), verbatim,
+    without the blank lines around it."""
+    lines = text.splitlines()
+    if CUT in lines:
+        lines = lines[: lines.index(CUT)]
+    return "\n".join(lines).strip("\n")
 
 
 def drafts_folder(home: Path) -> Path:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cli.editor import CUT
 from tests.conftest import RunningServer
 from tests.test_cli import Device, run_tj, succeeded
 
@@ -198,7 +199,7 @@ async def test_edit_without_options_opens_the_editor_on_the_current_text(
     editing(monkeypatch, lambda text: text)
     unchanged = await laptop.ok("edit", entry_id)
     assert "No change" in unchanged.stderr
-    editing(monkeypatch, lambda text: "# only a comment\n")
+    editing(monkeypatch, lambda text: text[text.index(CUT) :])  # all the text deleted
     emptied = await laptop.tj("edit", entry_id)
     assert emptied.exit_code == 1 and "not changed" in emptied.stderr
     [entry] = await laptop.json("list")

@@ -313,3 +313,18 @@ async def test_bytes_that_are_not_utf8_on_stdin_are_one_line_and_save_nothing(
     result = await run_tj(["--home", str(ana.home), "write"], input=b"caf\xe9 latin-1\n")
     assert "stdin is not UTF-8 text" in failed_with_one_line(result)
     assert await ana.json("list") == []
+
+
+async def test_hash_lines_are_the_users_text_in_the_editor_and_survive_an_edit(
+    ana: Device, tmp_path: Path, stdin_is_a_terminal: None
+) -> None:
+    env = editor_script(tmp_path, "# Big day\nGot the job.\n## Why it matters\n#gratitude #win\n")
+    written = (await ana.ok("write", env=env)).stdout.strip()
+    kept = "# Big day\nGot the job.\n## Why it matters\n#gratitude #win"
+    assert (await ana.json("show", written))["body"] == kept
+
+    script = tmp_path / "fix-typo.sh"  # changes one line, leaves every other as it is
+    script.write_text("#!/bin/sh\nsed -i 's/Got the job./Got the job!/' \"$1\"\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    await ana.ok("edit", written[:8], env={**NO_VISUAL, "EDITOR": str(script)})
+    assert (await ana.json("show", written))["body"] == kept.replace("job.", "job!")
