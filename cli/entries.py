@@ -99,7 +99,10 @@ def write(
     }
     with body_of(home, text, prompt_id, use_editor) as body:  # a draft is kept until saved
         if not body.strip() and not title:
-            raise click.UsageError("nothing to write: give TEXT, pipe it on stdin, or give --title")
+            raise click.UsageError(
+                "nothing to write: give TEXT, pipe it on stdin, or give --title "
+                "(a mood alone: `tj mood N`)"
+            )
         entry, note = home.run(partial(write_entry, journal_name, body, **fields))
     print_entry_id(entry, as_json)
     output.message(note)

@@ -98,7 +98,16 @@ def goal_checkin(home: Home, goal_id: str, progress: int | None, note: str, as_j
     def checkin(client: Client) -> Awaitable[Goal]:
         return client.goals.checkin(goal_id, progress=progress, note=note)
 
-    print_goal(home.run(partial(then_sync, checkin)), as_json)
+    result = home.run(partial(then_sync, checkin))
+    print_goal(result, as_json)
+    checked = result[0]
+    if checked.done:
+        output.message(f"Note: {checked.title!r} is already marked done; the check-in is kept.")
+    elif checked.measure is not None and checked.progress > checked.measure.target:
+        output.message(
+            f"Note: that is more than the goal's {checked.measure}; the check-in is kept "
+            "(`tj goal edit ID --measure` changes the target)."
+        )
 
 
 @goal.command("done")
@@ -112,8 +121,20 @@ def goal_done(home: Home, goal_id: str, as_json: bool) -> None:
     Example:
       tj goal done 3fa9c2
     """
-    done = home.run(partial(then_sync, lambda client: client.goals.complete(goal_id)))
-    print_goal(done, as_json)
+
+    async def complete(client: Client) -> tuple[bool, tuple[Goal, str]]:
+        already = (await client.goals.get(goal_id)).done
+        return already, await then_sync(lambda c: c.goals.complete(goal_id), client)
+
+    already, (done, note) = home.run(complete)
+    if as_json:
+        output.print_json(done.to_dict())
+    elif already:
+        output.message(f"{done.title!r} was already marked done.")
+    else:
+        output.message(f"Marked {done.title!r} done: {progress_text(done)}.")
+    if not already:
+        output.message(note)
 
 
 @goal.command("edit")

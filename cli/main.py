@@ -474,10 +474,15 @@ def password_change(
         output.message("Password changed.")
         return
     names = ", ".join(d.name for d in others)
-    output.message(f"Password changed. Your other devices stay signed in: {names}.")
-    if sign_out_others is None and sys.stdin.isatty():
-        sign_out_others = click.confirm("Sign them out now?", default=False, err=True)
+    if sign_out_others is None:
+        output.message(f"Password changed. Your other devices stay signed in: {names}.")
+        if sys.stdin.isatty():
+            sign_out_others = click.confirm("Sign them out now?", default=False, err=True)
+    else:
+        output.message("Password changed.")
     if not sign_out_others:
+        if sign_out_others is False:
+            output.message(f"Your other devices stay signed in: {names}.")
         output.message("To sign one out later: `tj devices revoke ID` (ids in `tj devices`).")
         return
     home.run(lambda client: sign_out(client, [d.id for d in others]))
@@ -620,8 +625,16 @@ def journal_unarchive(home: Home, name: str) -> None:
     Example:
       tj journal unarchive "Night dreams"
     """
-    back = home.run(lambda client: client.journals.archive(name, archived=False))
-    output.message(f"Journal {back.name} is out of the archive.")
+
+    async def unarchive(client: Client) -> tuple[bool, Journal]:
+        was = (await client.journals.get(name)).archived
+        return was, await client.journals.archive(name, archived=False)
+
+    was, back = home.run(unarchive)
+    if was:
+        output.message(f"Journal {back.name} is out of the archive.")
+    else:
+        output.message(f"Journal {back.name} was not archived; nothing changed.")
 
 
 @journal.command("delete")
@@ -774,16 +787,40 @@ def devices(home: Home, as_json: bool) -> None:
 
 @devices.command("revoke")
 @click.argument("device_id", metavar="ID")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask (for scripts).")
 @pass_home
-def devices_revoke(home: Home, device_id: str) -> None:
-    """Sign a device out remotely, e.g. a lost phone. ID may be a unique prefix.
+def devices_revoke(home: Home, device_id: str, yes: bool) -> None:
+    """Sign another device out remotely, e.g. a lost phone: it stops syncing (what it
+    already holds stays on it). ID may be a unique prefix; asks first, naming the device.
+    To sign this device out, use `tj logout`.
 
     \b
     Example:
       tj devices revoke 5e21b0
     """
-    home.run(lambda client: client.devices.revoke(device_id))
-    output.message(f"Revoked device {device_id}: it is signed out and can no longer sync.")
+    found = home.run(lambda client: client.devices.list())
+    matches = [d for d in found if d.id.startswith(device_id.strip().lower())]
+    if len(matches) != 1:
+        raise click.ClickException(
+            f"no single device matches {device_id!r}: see `tj devices` for the ids"
+        )
+    [chosen] = matches
+    if chosen.current:
+        raise click.ClickException(
+            f"{chosen.name} ({output.short_id(chosen.id)}) is this device: use `tj logout` to "
+            "sign it out"
+        )
+    if not yes:
+        click.confirm(
+            f"Sign out {chosen.name!r} ({output.short_id(chosen.id)}, last seen "
+            f"{output.local_time(chosen.last_seen_at)})?",
+            abort=True,
+            err=True,
+        )
+    home.run(lambda client: client.devices.revoke(chosen.id))
+    output.message(
+        f"Signed out {chosen.name} ({output.short_id(chosen.id)}): it can no longer sync."
+    )
 
 
 @devices.command("rename")

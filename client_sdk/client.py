@@ -219,9 +219,11 @@ class Client:
         minimum_cost: KdfCost = INTERACTIVE,
         passphrase: str | None = None,
     ) -> Client:
-        """Log this device in; the password only derives keys locally."""
+        """Log this device in; the password only derives keys locally. Raises InvalidInput,
+        before contacting the server, when `home` holds another account."""
         home = Path(home)
         username = normalize_username(username)
+        _check_home_free(home, username, passphrase)
         transport = Transport(server_url)
         # The login ticket the server gave this home for this account, if any, is presented
         # (protocol.md 2.7: others' failed logins do not hold it up), and the new one kept,
@@ -256,6 +258,7 @@ class Client:
         username = normalize_username(username)
         account.check_password(new_password)
         raw_key = keys.parse_recovery_key(recovery_key)
+        _check_home_free(home, username, passphrase)
         transport = Transport(server_url)
         ticket = load_ticket(home, transport.base_url, username)
         try:
@@ -640,3 +643,18 @@ class Client:
     async def problems(self) -> list[Problem]:
         """Records that failed verification (altered, moved or forged), by record id."""
         return await self.store.problems()
+
+
+def _check_home_free(home: Path, username: str, passphrase: str | None) -> None:
+    """Refuse, before the server signs a device in, a profile that holds another account
+    (one locked with a passphrase not given is checked after the sign-in, in `_start`)."""
+    if not profile_exists(home):
+        return
+    try:
+        previous = load_profile(home, passphrase)
+    except TJError:
+        return
+    if previous.username != username:
+        raise InvalidInput(
+            f"{home} holds the account {previous.username}: log out first or use another home"
+        )

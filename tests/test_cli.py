@@ -239,6 +239,7 @@ async def test_password_change_says_other_devices_stay_signed_in_and_can_sign_th
         input="another new one\nanother new one\n",
     )  # fmt: skip
     assert "Signed out 1 other device: phone." in signed_out.stderr
+    assert "stay signed in" not in signed_out.stderr  # one true message, not two
     assert [d["name"] for d in await laptop.json("devices")] == ["laptop"]
     failed_with_one_line(await phone.tj("sync"))
 
@@ -474,7 +475,15 @@ async def test_devices_lists_every_device_and_revoke_signs_one_out(
     )
     assert "phone" in (await laptop.ok("devices")).stdout
     [phone_id] = [d["id"] for d in listed if d["name"] == "phone"]
-    await laptop.ok("devices", "revoke", phone_id[:8])
+    [laptop_id] = [d["id"] for d in listed if d["name"] == "laptop"]
+    assert "use `tj logout`" in failed_with_one_line(
+        await laptop.tj("devices", "revoke", laptop_id[:8], "--yes")
+    )
+    kept = await laptop.tj("devices", "revoke", phone_id[:8], input="n\n")
+    assert kept.exit_code == 1 and "Sign out 'phone'" in kept.output
+    assert len(await laptop.json("devices")) == 2
+    said = await laptop.ok("devices", "revoke", phone_id[:8], input="y\n")
+    assert f"Signed out phone ({phone_id[:12]})" in said.stderr
     assert [d["name"] for d in await laptop.json("devices")] == ["laptop"]
     failed_with_one_line(await phone.tj("sync"))
 

@@ -194,9 +194,15 @@ async def test_goal_add_checkin_show_and_done(ana: Device) -> None:
     assert "3/4 sessions" in text and "By the river" in text and "It calms me." in text
     table = (await ana.ok("goal", "list")).stdout
     assert goal_id[:12] in table and "Walk" in table and "3/4 sessions" in table
-    await ana.ok("goal", "done", goal_id[:8])
+    over = await ana.ok("goal", "checkin", goal_id[:8], "--progress", "5")
+    assert "more than the goal's 4 sessions; the check-in is kept" in over.stderr
+    done = await ana.ok("goal", "done", goal_id[:8])
+    assert "Marked 'Walk three times a week' done: 8/4 sessions" in done.stderr
     [listed] = await ana.json("goal", "list")
     assert listed["done"] and listed["done_at"]
+    assert "was already marked done" in (await ana.ok("goal", "done", goal_id[:8])).stderr
+    late = await ana.ok("goal", "checkin", goal_id[:8])
+    assert "already marked done; the check-in is kept" in late.stderr
 
 
 async def test_goal_input_mistakes_are_reported(ana: Device) -> None:

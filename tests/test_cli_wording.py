@@ -101,3 +101,15 @@ async def test_a_wrong_current_password_and_a_mistyped_name_are_said_plainly(
     assert said == "Error: the current password is wrong; nothing was changed"
     typo = failed_with_one_line(await ana.tj("share", "Personal", "drsmth", "--trust-on-first-use"))
     assert "no account is named 'drsmth'" in typo
+
+
+async def test_login_into_a_profile_of_another_account_is_refused_before_the_server(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    ben = await new_device(live_server, tmp_path, "ben")
+    refused = failed_with_one_line(
+        await ana.tj("login", live_server.url, "ben", "--device-name", "wrongprofile")
+    )
+    assert "holds the account ana: log out first" in refused
+    assert "wrongprofile" not in {d["name"] for d in await ben.json("devices")}
