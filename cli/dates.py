@@ -19,6 +19,24 @@ def parse_day(text: str, today: date) -> date:
     return date.fromisoformat(word)
 
 
+class NotOnTheClock(ValueError):
+    """A local date and time the clocks skip (the hour lost when daylight saving starts)."""
+
+
+def local(naive: datetime) -> datetime:
+    """A naive local date and time as an aware one in this device's zone. Raises
+    NotOnTheClock for a time that does not exist there (02:30 when clocks jump 02:00 ->
+    03:00): it would otherwise be moved an hour without a word."""
+    aware = naive.astimezone()
+    if aware.replace(tzinfo=None) != naive:
+        zone = aware.tzname() or "this device's time zone"
+        raise NotOnTheClock(
+            f"{naive:%Y-%m-%d %H:%M} does not exist in {zone} (the clocks skip it): "
+            "give the time before or after the change"
+        )
+    return aware
+
+
 def parse_moment(text: str, now: datetime) -> datetime:
     """A moment in local time: an ISO date and time ("2026-10-01 21:30", with or without a
     UTC offset), a day alone (noon that day), or `today`/`yesterday` with an optional time.
@@ -27,12 +45,12 @@ def parse_moment(text: str, now: datetime) -> datetime:
     if words and words[0].lower() in WORDS:
         day = parse_day(words[0], now.date())
         at = time.fromisoformat(words[1]) if len(words) > 1 else time(12)
-        return datetime.combine(day, at).astimezone()
+        return local(datetime.combine(day, at))
     try:
-        return datetime.combine(date.fromisoformat(text.strip()), time(12)).astimezone()
+        return local(datetime.combine(date.fromisoformat(text.strip()), time(12)))
     except ValueError:
         moment = datetime.fromisoformat(text.strip())
-    return moment if moment.tzinfo is not None else moment.astimezone()
+    return moment if moment.tzinfo is not None else local(moment)
 
 
 class Day(click.ParamType[date, Any]):
@@ -61,6 +79,8 @@ class Moment(click.ParamType[datetime, Any]):
             return value
         try:
             moment = parse_moment(str(value), datetime.now().astimezone())
+        except NotOnTheClock as skipped:
+            self.fail(str(skipped), param, ctx)
         except ValueError:
             self.fail(
                 f"{value!r} is not a date and time: use 'YYYY-MM-DD HH:MM', YYYY-MM-DD, "

@@ -37,7 +37,7 @@ BAR_AFTER_S = 0.5  # an import that ends sooner shows only its summary
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
     metavar="DIR",
-    help="Directory to write into (created if missing).",
+    help="Directory to write into (created if missing; for Markdown, new or empty).",
 )
 @json_option
 @pass_home
@@ -62,6 +62,11 @@ def export(home: Home, file_format: str, out_dir: Path, as_json: bool) -> None:
       tj export --format markdown --out ~/journal-notes
       tj import ~/journal-backup/therapy-journal-ana-20250312-1830.json
     """
+    if file_format == "markdown" and out_dir.is_dir() and any(out_dir.iterdir()):
+        raise click.ClickException(
+            f"{out_dir} is not empty: give a new or empty folder for a Markdown export (its "
+            "files would mix with what is there)"
+        )
     files, note = home.run(lambda client: export_files(client, file_format, out_dir))
     if as_json:
         output.print_json({"format": file_format, "files": [str(path) for path in files]})

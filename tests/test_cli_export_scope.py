@@ -100,3 +100,16 @@ async def test_a_safety_flag_and_its_acknowledgement_are_in_the_clients_export(
 def taken_result(taken: dict[str, object]) -> dict[str, object]:
     """`tj measure take --json` prints the result with its previous one and the change."""
     return {k: v for k, v in taken.items() if k not in ("previous", "change", "safety_message")}
+
+
+async def test_a_markdown_export_refuses_a_folder_that_is_not_empty(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("write", "Mine.")
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / "someone-else.md").write_text("not ana's")
+    refused = await ana.tj("export", "--format", "markdown", "--out", str(used))
+    assert refused.exit_code == 1 and "is not empty" in refused.output
+    assert [p.name for p in used.iterdir()] == ["someone-else.md"]

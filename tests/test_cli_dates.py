@@ -1,0 +1,34 @@
+"""Dates and times typed on the command line (cli/dates.py): a local time the clocks skip is
+refused, never moved an hour without a word."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+
+from cli.dates import NotOnTheClock, parse_moment
+
+
+@pytest.fixture
+def in_zurich(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "Europe/Zurich")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_time_the_clocks_skip_is_refused_and_others_keep_their_offset(
+    in_zurich: None,
+) -> None:
+    now = datetime(2026, 12, 1, 9, 0).astimezone()
+    with pytest.raises(NotOnTheClock, match="2026-03-29 02:30 does not exist"):
+        parse_moment("2026-03-29 02:30", now)
+    summer = parse_moment("2026-07-01 10:00", now)
+    assert (summer.hour, summer.utcoffset()) == (10, timedelta(hours=2))
+    winter = parse_moment("2026-03-29 01:30", now)
+    assert (winter.hour, winter.utcoffset()) == (1, timedelta(hours=1))
+    assert parse_moment("2026-03-29 03:30", now).utcoffset() == timedelta(hours=2)
