@@ -185,9 +185,15 @@ def import_(
         except json.JSONDecodeError as error:
             raise click.ClickException(f"{file} is not a JSON export: {error}") from None
         source = source or ("tj" if isinstance(data, dict) and "format" in data else "dayone")
-    report, note = home.run(
-        lambda client: import_file(client, source or "tj", data, text, journal_name, moods)
-    )
+    try:
+        report, note = home.run(
+            lambda client: import_file(client, source or "tj", data, text, journal_name, moods)
+        )
+    except KeyboardInterrupt:
+        raise click.ClickException(
+            "interrupted: what was imported so far is kept on this device; run the same "
+            "command again to finish (nothing is imported twice)"
+        ) from None
     if as_json:
         output.print_json(report.to_dict())
     else:
