@@ -7,6 +7,8 @@ import json
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.test_cli import Device, failed_with_one_line, laptop, phone  # noqa: F401  (fixtures)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "foreign"
@@ -68,3 +70,16 @@ async def test_day_ones_zip_export_is_read_and_photo_placeholders_are_left_out(
     with zipfile.ZipFile(empty, "w") as written:
         written.writestr("photos/x.jpeg", b"")
     assert "unzip it" in failed_with_one_line(await laptop.tj("import", str(empty)))
+
+
+async def test_an_interrupted_import_says_what_was_kept_and_how_to_finish(
+    laptop: Device,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("cli.export.import_file", interrupted)
+    said = failed_with_one_line(await laptop.tj("import", DAYONE))
+    assert "interrupted: what was imported so far is kept" in said
+    assert "run the same command again to finish (nothing is imported twice)" in said
