@@ -157,8 +157,8 @@ def with_hint(error: TJError, verbose: bool = False) -> str:
     text = f"{error}: {hint}" if hint else str(error)
     if verbose:
         code = error.code or (type(error.__cause__).__name__ if error.__cause__ else None)
-        text += f" (code: {code or type(error).__name__}"
-        text += f"; server said: {error.detail})" if error.detail else ")"
+        text += f" (code: {code or type(error).__name__})"
+        text += f" (the server said: {error.detail})" if error.detail else ""
     return text
 
 

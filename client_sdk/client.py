@@ -219,8 +219,7 @@ class Client:
         minimum_cost: KdfCost = INTERACTIVE,
         passphrase: str | None = None,
     ) -> Client:
-        """Log this device in; the password only derives keys locally. Raises InvalidInput,
-        before contacting the server, when `home` holds another account."""
+        """Log this device in; the password only derives keys locally."""
         home = Path(home)
         username = normalize_username(username)
         _check_home_free(home, username, passphrase)

@@ -44,7 +44,7 @@ async def test_tj_login_says_when_to_try_again_after_too_many_wrong_passwords(
         verbose = failed_with_one_line(
             await run_tj(["--verbose", "--home", home, "login", server.url, "ana"], env=wrong)
         )
-        assert "(code: login_throttled;" in verbose and "try again after" in verbose
+        assert "(code: login_throttled)" in verbose and "try again after" in verbose
 
 
 async def test_tj_import_over_the_write_rate_waits_saying_so_and_uploads_everything(

@@ -77,7 +77,7 @@ async def test_errors_speak_plain_words_and_give_the_code_only_with_verbose(
     verbose = failed_with_one_line(
         await phone.tj("--verbose", "login", live_server.url, "ana", env=wrong)
     )
-    assert verbose.startswith(refused) and "(code: auth_failed; server said: " in verbose
+    assert verbose.startswith(refused) and "(code: auth_failed) (the server said: " in verbose
 
     await outage.begin()
     down = failed_with_one_line(await ana.tj("shares"))
