@@ -12,7 +12,6 @@ from typing import Any
 import click
 
 from cli import output
-from cli.dates import MOMENT
 from cli.care_views import (
     assignments_table,
     due_table,
@@ -21,6 +20,7 @@ from cli.care_views import (
     homework_text,
     unseen_text,
 )
+from cli.dates import MOMENT
 from cli.main import (
     Home,
     cli,
