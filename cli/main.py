@@ -31,8 +31,8 @@ from client_sdk import (
     TJError,
 )
 from client_sdk.account import check_password
-from client_sdk.sync import Progress
 from client_sdk.keys import parse_recovery_key
+from client_sdk.sync import Progress
 
 APP_NAME = "therapy-journal"
 OFFLINE_NOTE = "saved locally; will sync when the server is reachable"

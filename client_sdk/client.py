@@ -467,9 +467,7 @@ class Client:
             self.replica.settings_written(*moved)
         if report.arrivals:  # nothing to name on a no-op sync: no store read for names
             copies = {  # the copies kept for a therapist: their originals arrive too
-                j.journal_id
-                for j in await self.store.journals()
-                if self.replica.is_disclosure(j)
+                j.journal_id for j in await self.store.journals() if self.replica.is_disclosure(j)
             }
             report.news = sync_plan.summarize(
                 [a for a in report.arrivals.values() if a.journal_id not in copies],

@@ -16,8 +16,8 @@ from client_sdk.errors import (
     WithheldRecordsError,
 )
 from client_sdk.models import Notice
-from client_sdk.upload_limit import UploadLimit
 from client_sdk.settling import Settled
+from client_sdk.upload_limit import UploadLimit
 from client_sdk.withholding import Gap
 
 PUSH_BYTES = 4 * 1024 * 1024
