@@ -93,9 +93,18 @@ class Measures:
         chosen = instrument(measure)
         local = await self._local_journal(journal)
         document = Document(keys.new_doc_id(self._replica.profile.account_id), MEASURE)
-        at = int(taken_at.timestamp() * 1000) if taken_at is not None else None
+        now = now_ms()
+        if taken_at is not None:
+            at = int(taken_at.timestamp() * 1000)
+        else:
+            # "Now" follows this journal's latest result of the measure, even one taken within
+            # the same millisecond: taken one after the other, they are ordered as taken.
+            # (A result dated more than a second ahead, on purpose, does not move "now".)
+            before = await self.results(local.journal_id.hex(), measure=chosen.id)
+            latest = max((int(r.taken_at.timestamp() * 1000) for r in before), default=now - 1)
+            at = latest + 1 if now <= latest < now + 1000 else now
         update = new_result_update(
-            document, chosen, answers, now_ms(), unscored=unscored, taken_at_ms=at
+            document, chosen, answers, now, unscored=unscored, taken_at_ms=at
         )
         await self._replica.commit(local, document, update)
         await self._sharing.mirror(local, document)  # field-level shares carrying scores

@@ -64,6 +64,21 @@ async def test_change_since_last_time_flags_reliable_deterioration_and_improveme
     assert (await ana.measures.history(better.result.id)).previous == worse.result
 
 
+async def test_results_taken_within_one_millisecond_keep_the_order_they_were_taken_in(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The device clock stands still (a fast device, a coarse clock): each result still
+    follows the one taken before it, and "change since last time" compares with that one."""
+    ana = await signup("ana")
+    monkeypatch.setattr("client_sdk.measures.now_ms", lambda: 1_790_000_000_000)
+    scores = [MILD, MODERATELY_SEVERE, MILD, MODERATELY_SEVERE, MILD]
+    taken = [await ana.measures.take("phq9", answers) for answers in scores]
+    for before, after in zip(taken, taken[1:]):
+        assert after.previous == before.result
+        assert after.result.taken_at > before.result.taken_at
+    assert [r.id for r in await ana.measures.results()] == [t.result.id for t in reversed(taken)]
+
+
 async def test_answers_the_instrument_does_not_allow_are_refused_and_nothing_is_written(
     signup: ClientFactory,
 ) -> None:
