@@ -7,8 +7,13 @@ message on this device at once (cli/safety.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
+from types import FrameType
 from typing import NoReturn
 
 import click
@@ -93,6 +98,8 @@ def measure_take(
                 safety_message=lambda: home.run(lambda client: client.safety.message(journal_name)),
             )
         except Stopped as stop:
+            if stop.hung_up:
+                silence_the_closed_terminal()
             stopped(home, chosen, stop.answers, journal_name)
 
     async def work(client: Client) -> tuple[Taken, list[str], str]:
@@ -143,11 +150,61 @@ def measure_take(
 
 
 class Stopped(Exception):
-    """The client stopped the questionnaire (Ctrl-C, end of input) after `answers`."""
+    """The client stopped the questionnaire (Ctrl-C, end of input, closing the terminal)
+    after `answers`; `hung_up` when the terminal closed (SIGHUP) or the process was told to
+    end (SIGTERM)."""
 
-    def __init__(self, answers: list[int]) -> None:
+    def __init__(self, answers: list[int], hung_up: bool = False) -> None:
         super().__init__("stopped")
         self.answers = answers
+        self.hung_up = hung_up
+
+
+class HungUp(click.Abort):
+    """SIGHUP (the terminal closed) or SIGTERM arrived while a questionnaire was being asked."""
+
+
+ENDING_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGHUP", "SIGTERM") if hasattr(signal, name)
+)
+
+
+@contextmanager
+def hangups_stop_the_questionnaire() -> Iterator[None]:
+    """While items are asked, closing the terminal (SIGHUP) or SIGTERM stops the questionnaire
+    like Ctrl-C does, instead of killing the process: a safety answer already given still
+    seals its flag (`stopped`). Once one arrived, further ones are ignored until the process
+    ends, so that the flag is sealed and sent. Only the main thread can handle signals:
+    elsewhere (an app embedding the CLI) nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    fired = False
+
+    def hung_up(_signum: int, _frame: FrameType | None) -> None:
+        nonlocal fired
+        fired = True
+        for number in ENDING_SIGNALS:
+            signal.signal(number, signal.SIG_IGN)
+        raise HungUp()
+
+    previous = {number: signal.signal(number, hung_up) for number in ENDING_SIGNALS}
+    try:
+        yield
+    finally:
+        if not fired:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+
+
+def silence_the_closed_terminal() -> None:
+    """Point stdout and stderr at /dev/null: writing to a terminal that hung up fails (EIO),
+    and a failed message must not stop the flag from being sealed."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2):
+        os.dup2(null, fd)
+    os.close(null)
 
 
 def stopped(home: Home, chosen: Instrument, answers: list[int], journal: str | None) -> NoReturn:
@@ -208,35 +265,48 @@ def ask(
     if chosen.instructions:
         click.echo(chosen.instructions, err=True)
     click.echo(chosen.stem, err=True)
-    choices = "  ".join(f"{o.value} = {o.label}" for o in chosen.options)
-    values = click.IntRange(
-        min(o.value for o in chosen.options), max(o.value for o in chosen.options)
-    )
     answers: list[int] = []
-    shown = False
     try:
-        for number, text in enumerate(chosen.items, start=1):
-            click.echo(f"\n{number}. {text}\n   {choices}", err=True)
-            answers.append(int(click.prompt("   answer", type=values, err=True)))
-            if number in chosen.safety_items and answers[-1] > 0 and not shown:
-                show_safety_message(safety_message())
-                shown = True
-        difficulty = None
-        if chosen.unscored is not None and interactive_difficulty:
-            unscored = chosen.unscored
-            options = "  ".join(f"{o.value} = {o.label}" for o in unscored.options)
-            click.echo(f"\n{unscored.text}\n   {options}  (Enter to skip)", err=True)
-            allowed = [str(o.value) for o in unscored.options]
-            while True:
-                given = str(click.prompt("   answer", default="", show_default=False, err=True))
-                if given.strip() in ("", *allowed):
-                    break
-                click.echo(f"   Give one of {', '.join(allowed)}, or Enter to skip.", err=True)
-            difficulty = int(given) if given.strip() else None
+        with hangups_stop_the_questionnaire():
+            difficulty = _ask_items(chosen, interactive_difficulty, safety_message, answers)
+    except HungUp:
+        raise Stopped(answers, hung_up=True) from None
     except click.Abort:
         raise Stopped(answers) from None
     click.echo(f"\n{chosen.attribution}\n", err=True)
     return answers, difficulty
+
+
+def _ask_items(
+    chosen: Instrument,
+    interactive_difficulty: bool,
+    safety_message: Callable[[], list[str]],
+    answers: list[int],
+) -> int | None:
+    """`ask`'s questions: appends each item's answer to `answers` as it is given (so a stop
+    knows them), and returns the difficulty answer (None when skipped or not asked)."""
+    choices = "  ".join(f"{o.value} = {o.label}" for o in chosen.options)
+    values = click.IntRange(
+        min(o.value for o in chosen.options), max(o.value for o in chosen.options)
+    )
+    shown = False
+    for number, text in enumerate(chosen.items, start=1):
+        click.echo(f"\n{number}. {text}\n   {choices}", err=True)
+        answers.append(int(click.prompt("   answer", type=values, err=True)))
+        if number in chosen.safety_items and answers[-1] > 0 and not shown:
+            show_safety_message(safety_message())
+            shown = True
+    if chosen.unscored is None or not interactive_difficulty:
+        return None
+    unscored = chosen.unscored
+    options = "  ".join(f"{o.value} = {o.label}" for o in unscored.options)
+    click.echo(f"\n{unscored.text}\n   {options}  (Enter to skip)", err=True)
+    allowed = [str(o.value) for o in unscored.options]
+    while True:
+        given = str(click.prompt("   answer", default="", show_default=False, err=True))
+        if given.strip() in ("", *allowed):
+            return int(given) if given.strip() else None
+        click.echo(f"   Give one of {', '.join(allowed)}, or Enter to skip.", err=True)
 
 
 @measure.command("list")

@@ -3,6 +3,7 @@ score without the answers), and who may write them."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import msgpack
@@ -73,7 +74,7 @@ async def test_results_taken_within_one_millisecond_keep_the_order_they_were_tak
     monkeypatch.setattr("client_sdk.measures.now_ms", lambda: 1_790_000_000_000)
     scores = [MILD, MODERATELY_SEVERE, MILD, MODERATELY_SEVERE, MILD]
     taken = [await ana.measures.take("phq9", answers) for answers in scores]
-    for before, after in zip(taken, taken[1:]):
+    for before, after in itertools.pairwise(taken):
         assert after.previous == before.result
         assert after.result.taken_at > before.result.taken_at
     assert [r.id for r in await ana.measures.results()] == [t.result.id for t in reversed(taken)]
