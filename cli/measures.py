@@ -261,7 +261,9 @@ def ask(
     """Ask each item on the terminal (prompts on stderr, so stdout stays data). The moment a
     safety item (PHQ-9 item 9) is answered above 0, the safety message is shown, before any
     other question: the person may not finish the form (README "Questionnaires and the
-    safety path"). The difficulty question can be skipped with Enter."""
+    safety path"). The difficulty question can be skipped with Enter; stopping there (Ctrl-C,
+    end of input, closing the terminal) skips it too, as every scored item is answered.
+    Stopping before that raises Stopped with the answers given."""
     if chosen.instructions:
         click.echo(chosen.instructions, err=True)
     click.echo(chosen.stem, err=True)
@@ -269,10 +271,18 @@ def ask(
     try:
         with hangups_stop_the_questionnaire():
             difficulty = _ask_items(chosen, interactive_difficulty, safety_message, answers)
-    except HungUp:
-        raise Stopped(answers, hung_up=True) from None
-    except click.Abort:
-        raise Stopped(answers) from None
+    except (HungUp, click.Abort) as stop:
+        hung_up = isinstance(stop, HungUp)
+        if len(answers) < len(chosen.items):
+            raise Stopped(answers, hung_up=hung_up) from None
+        # Stopped at the unscored, skippable question: every scored item was answered, so the
+        # result is valid and is saved without it (R13 finding 10).
+        if hung_up:
+            silence_the_closed_terminal()
+        difficulty = None
+        click.echo(
+            f"\n   (skipped: every {chosen.name} item is answered, so it is saved)", err=True
+        )
     click.echo(f"\n{chosen.attribution}\n", err=True)
     return answers, difficulty
 

@@ -1,6 +1,8 @@
 """Closing the terminal in the middle of a questionnaire (SIGHUP), or the process being told to
-end (SIGTERM), after PHQ-9 item 9 was answered above 0: a real `tj` process stops as on Ctrl-C,
-saves no score, and still seals and sends the safety flag the client opted into.
+end (SIGTERM): a real `tj` process stops as on Ctrl-C instead of dying. At the skippable
+difficulty question, after PHQ-9 item 9 was answered above 0, the complete result is saved and
+the safety flag the client opted into is sealed and sent; before the last item, nothing is
+saved.
 
 Timeouts only bound a hang (tests/README.md); they never measure speed.
 """
@@ -16,27 +18,33 @@ import pytest
 
 from tests.conftest import PASSWORD, RunningServer
 from tests.e2e.test_sync_watch import HANG, TJ, read_line_containing
+from tests.test_cli import Device
 from tests.test_cli_safety_item import DIFFICULTY, EIGHT, HEADING, opted_in
 
 
-@pytest.mark.parametrize("ending", [signal.SIGHUP, signal.SIGTERM], ids=["SIGHUP", "SIGTERM"])
-async def test_closing_the_terminal_after_item_9_still_seals_and_sends_the_flag(
-    live_server: RunningServer, tmp_path: Path, ending: signal.Signals
-) -> None:
-    ben, drsmith = await opted_in(live_server, tmp_path)
+async def take_phq9(device: Device) -> asyncio.subprocess.Process:
+    """`tj measure take phq9` as a real process on `device`'s profile, asking item by item."""
     env = {
         **os.environ,
-        "TJ_HOME": str(ben.home),
+        "TJ_HOME": str(device.home),
         "TJ_PASSWORD": PASSWORD,
         "TJ_INSECURE_TEST_KDF": "1",
     }
-    taking = await asyncio.create_subprocess_exec(
+    return await asyncio.create_subprocess_exec(
         TJ, "measure", "take", "phq9",
         env=env,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("ending", [signal.SIGHUP, signal.SIGTERM], ids=["SIGHUP", "SIGTERM"])
+async def test_closing_the_terminal_at_the_difficulty_question_saves_and_sends_the_flag(
+    live_server: RunningServer, tmp_path: Path, ending: signal.Signals
+) -> None:
+    ben, drsmith = await opted_in(live_server, tmp_path)
+    taking = await take_phq9(ben)
     assert taking.stdin is not None and taking.stderr is not None
     try:
         taking.stdin.write((EIGHT + "2\n").encode())
@@ -44,13 +52,34 @@ async def test_closing_the_terminal_after_item_9_still_seals_and_sends_the_flag(
         await read_line_containing(taking.stderr, HEADING)  # the message was shown at item 9
         await read_line_containing(taking.stderr, DIFFICULTY)  # now asking the next question
         taking.send_signal(ending)
-        assert await asyncio.wait_for(taking.wait(), HANG) == 1
+        assert await asyncio.wait_for(taking.wait(), HANG) == 0
     finally:
         if taking.returncode is None:
             taking.kill()
             await taking.wait()
 
-    assert await ben.json("measure", "list") == []  # no score without every answer
-    await drsmith.ok("sync")
+    [result] = await ben.json("measure", "list")  # every scored item was answered
+    assert (result["score"], result["unscored"]) == (10, None)
+    await drsmith.ok("sync")  # the flag left ben's device before tj ended
     [flag] = await drsmith.json("safety", "flags")
-    assert (flag["owner"], flag["item"], flag["answer"], flag["result_id"]) == ("ben", 9, 2, "")
+    assert (flag["owner"], flag["item"], flag["answer"]) == ("ben", 9, 2)
+    assert flag["result_id"] == result["id"]
+
+
+async def test_closing_the_terminal_before_the_last_item_saves_nothing(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ben, _drsmith = await opted_in(live_server, tmp_path)
+    taking = await take_phq9(ben)
+    assert taking.stdin is not None and taking.stderr is not None
+    try:
+        taking.stdin.write(b"1\n1\n1\n")
+        await taking.stdin.drain()
+        await read_line_containing(taking.stderr, "4. ")  # item 4 is being asked
+        taking.send_signal(signal.SIGHUP)
+        assert await asyncio.wait_for(taking.wait(), HANG) == 1
+    finally:
+        if taking.returncode is None:
+            taking.kill()
+            await taking.wait()
+    assert await ben.json("measure", "list") == []
