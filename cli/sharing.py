@@ -144,6 +144,11 @@ def share(
         raise click.UsageError(
             "--safety-flags needs a whole-journal share: flags live in the journal itself"
         )
+    if safety_flags and role != "annotate":
+        raise click.UsageError(
+            "--safety-flags needs --role annotate: a member who only reads could never mark a "
+            "flag as read, so you would never know it was seen"
+        )
 
     end = None if until == NEVER else until
 
@@ -168,6 +173,12 @@ def share(
         output.print_json(shared.to_dict())
         return
     output.message(share_confirmation(shared))
+    if safety_flags:
+        output.message(
+            f"Safety flags: on. When a PHQ-9 item 9 is answered above 0 in {shared.journal}, "
+            f"a safety flag is sealed for its members; {shared.member} sees it after their next "
+            "`tj sync` and can mark it read. This app is not monitored in real time."
+        )
 
 
 def share_confirmation(shared: ShareInfo) -> str:

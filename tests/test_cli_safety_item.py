@@ -124,3 +124,23 @@ async def test_the_brief_lists_the_flag_and_who_acknowledged_it(
     [raised] = shared["brief"]["safety_flags"]
     assert (raised["scored"], raised["item"]) == (True, 9)
     assert [a["by"] for a in raised["acknowledged"]] == ["drsmith"]
+
+
+async def test_safety_flags_need_the_annotate_role_and_the_confirmation_says_they_are_on(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """R13 finding 9: a read-only member could never mark a flag as read."""
+    ben = await new_device(live_server, tmp_path, "ben")
+    await new_device(live_server, tmp_path, "drsmith")
+    refused = await ben.tj(
+        "share", "Personal", "drsmith", "--trust-on-first-use", "--safety-flags"
+    )  # the default role is read
+    assert refused.exit_code == 2 and "--safety-flags needs --role annotate" in refused.stderr
+    assert await ben.json("shares") == []
+    plan = await ben.json("safety", "plan")
+    assert plan["share_flags"] is False
+    shared = await ben.ok(
+        "share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use",
+        "--safety-flags",
+    )  # fmt: skip
+    assert "Safety flags: on." in shared.stderr and "drsmith sees it" in shared.stderr
