@@ -12,7 +12,9 @@ from client_sdk.templates import COMPUTED_LABELS, template
 
 
 def every_text(assignment: Assignment) -> str:
-    return f"every {assignment.every_days} days" if assignment.every_days else "once"
+    if not assignment.every_days:
+        return "once"
+    return "every day" if assignment.every_days == 1 else f"every {assignment.every_days} days"
 
 
 def assignments_table(found: list[Assignment]) -> Table:

@@ -7,7 +7,7 @@ Every command is one SDK call (`client.shares.grant`, `grant_entry`, `revoke`, `
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import Literal, TypeVar
 
@@ -31,13 +31,16 @@ NEVER: Literal["never"] = "never"
 def parse_until(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> datetime | Literal["never"] | None:
-    """YYYY-MM-DD means through that whole day; YYYY-MM-DD HH:MM that minute (local time);
-    "never" lifts an end date."""
+    """YYYY-MM-DD (or `today`, `tomorrow`) means through that whole day; YYYY-MM-DD HH:MM that
+    minute (local time); "never" lifts an end date."""
     if value is None:
         return None
     text = value.strip()
     if text.lower() == NEVER:
         return NEVER
+    if text.lower() in ("today", "tomorrow"):
+        day = date.today() + timedelta(days=1 if text.lower() == "tomorrow" else 0)
+        return (datetime.combine(day, time()) + timedelta(days=1)).astimezone()
     try:
         return (datetime.strptime(text, DAY_FORMAT) + timedelta(days=1)).astimezone()
     except ValueError:
@@ -47,7 +50,7 @@ def parse_until(
             return datetime.strptime(text, pattern).astimezone()
         except ValueError:
             continue
-    raise click.BadParameter("give a date as YYYY-MM-DD or 'YYYY-MM-DD HH:MM'")
+    raise click.BadParameter("give a date as YYYY-MM-DD, 'YYYY-MM-DD HH:MM', today or tomorrow")
 
 
 def parse_fields(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:

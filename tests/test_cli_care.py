@@ -201,3 +201,16 @@ async def test_a_measure_assigned_in_a_share_without_scores_warns_the_client(
     assert "drsmith will not see your result" in (await ana.ok("due")).stderr
     taken = await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0")
     assert "drsmith will not see it. To show it: tj measure share " in taken.stderr
+
+
+async def test_a_daily_assignment_reads_every_day(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
+    await drsmith.ok("sync")
+    await drsmith.ok("assign", "ana/Personal", "homework", "sleep-diary", "--every", "1")
+    await ana.ok("sync")
+    due = (await ana.ok("due")).stdout
+    assert "every day" in " ".join(due.split()) and "every 1 days" not in due

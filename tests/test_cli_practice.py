@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import stat
+from datetime import date
 from pathlib import Path
 
 from tests.conftest import RunningServer
@@ -48,6 +49,8 @@ async def test_a_client_reads_then_shares_a_brief_and_the_therapist_sees_it_ever
         again.stderr,
     )
     assert ends is not None, again.stderr  # a local time to the minute, not an ISO timestamp
+    today = await ana.ok("brief", "drsmith", "--until", "today", "--yes")  # as README allows
+    assert f"until {date.today().isoformat()} (end of day)." in today.stderr
 
 
 async def test_tj_discuss_marks_an_entry_for_the_next_brief_and_clears_after_the_session(
