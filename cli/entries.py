@@ -28,6 +28,9 @@ from cli.main import (
 )
 from client_sdk import EMOTIONS, BriefView, Client, Entry, FieldWrite, NotFound
 
+LIST_DEFAULT = 20
+"""Entries `tj list` shows without --limit or --all (a screenful, like `git log`'s pager)."""
+
 date_option = click.option(
     "--date",
     "created_at",
@@ -206,7 +209,13 @@ def mood(
     type=click.Choice(EMOTIONS, case_sensitive=False),
     help="Only entries with this emotion.",
 )
-@click.option("--limit", type=click.IntRange(1), metavar="N", help="At most N entries.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1),
+    metavar="N",
+    help=f"At most N entries (default {LIST_DEFAULT}; with --json, every entry).",
+)
+@click.option("--all", "show_all", is_flag=True, help="Every entry that matches.")
 @click.option("--oldest-first", is_flag=True, help="Oldest entries first.")
 @json_option
 @pass_home
@@ -218,20 +227,30 @@ def list_entries(
     tag: str | None,
     emotion: str | None,
     limit: int | None,
+    show_all: bool,
     oldest_first: bool,
     as_json: bool,
 ) -> None:
     """List entries, newest first, of every journal or of one.
+
+    Shows the newest 20 (the oldest 20 with --oldest-first) and says how many more match;
+    --limit N shows N, --all every one. A long list on a terminal opens in a pager ($PAGER,
+    else less); piped or redirected, it is printed as is. --json prints every entry that
+    matches unless --limit is given.
 
     DATE is YYYY-MM-DD, today or yesterday; days are the writer's local days.
 
     \b
     Examples:
       tj list
+      tj list --all
       tj list --journal Dreams --json
       tj list --since 2026-10-01 --until 2026-10-31 --tag sleep
       tj list --emotion anxious --limit 5
     """
+    if show_all and limit is not None:
+        raise click.UsageError("give --limit N or --all, not both")
+    shown = limit if limit is not None or show_all or as_json else LIST_DEFAULT
 
     async def listing(client: Client) -> tuple[list[Entry], list[str]]:
         found = await client.entries.list(
@@ -240,24 +259,31 @@ def list_entries(
             until=until,
             tag=tag,
             emotion=emotion.lower() if emotion else None,
-            limit=limit,
             newest_first=not oldest_first,
         )
-        shown = {entry.journal_id for entry in found}
+        in_view = {entry.journal_id for entry in found[:shown]}
         journals = await client.journals.list()
-        unverified = {j.owner for j in journals if j.id in shown and not j.owner_verified}
+        unverified = {j.owner for j in journals if j.id in in_view and not j.owner_verified}
         return found, sorted(unverified)
 
-    entries, unverified = home.read(listing)
+    matching, unverified = home.read(listing)
+    entries = matching[:shown]
     filtered = any(value is not None for value in (since, until, tag, emotion))
-    output.show_rows(
-        entries,
-        as_json,
-        output.entries_table,
-        "No entries match." if filtered else "No entries yet: write one with `tj write`.",
-    )
-    if not as_json:
-        output.warn_unverified_owners(unverified)
+    empty = "No entries match." if filtered else "No entries yet: write one with `tj write`."
+    if as_json or not entries:
+        output.show_rows(entries, as_json, output.entries_table, empty)
+    else:
+        output.page_table(output.entries_table(entries))
+    if as_json:
+        return
+    hidden = len(matching) - len(entries)
+    if hidden and limit is None:  # the default cut: say so, and how to see the rest
+        which = "oldest" if oldest_first else "newest"
+        output.message(
+            f"Showing the {which} {len(entries)} of {len(matching):,} entries: "
+            "`tj list --limit N` shows N, `tj list --all` shows every one."
+        )
+    output.warn_unverified_owners(unverified)
 
 
 @cli.command("on-this-day")

@@ -45,10 +45,12 @@ def export(home: Home, file_format: str, out_dir: Path, as_json: bool) -> None:
     """Export everything you can read on this device, decrypted, as plain files.
 
     Syncs first when the server is reachable. JSON is one file holding every journal,
-    entry, goal with its check-ins, note or prompt, questionnaire result (with its answers),
+    entry (those in the trash too, with the time they were trashed), goal with its
+    check-ins, note or prompt, questionnaire result (with its answers),
     homework, assignment, safety plan (with the crisis line in use) and safety flag; Markdown
     is one file per entry with front matter (id, journal, title, mood, tags, emotions, times),
-    one folder per journal, with goals.md, notes.md, questionnaires.md, homework.md,
+    one folder per journal (entries in the trash in its "trash" folder), with goals.md,
+    notes.md, questionnaires.md, homework.md,
     assignments.md and safety.md where there are any. The files are NOT encrypted: they are
     made readable only by you; keep them safe.
 
@@ -150,7 +152,8 @@ def import_(
     backup into this account, then sync.
 
     Journals are matched by name and created when missing; entries, goals (with their
-    check-ins) and notes keep their fields and times but get new ids: `--json` prints the
+    check-ins) and notes keep their fields and times but get new ids (entries that were in
+    the trash go back to the trash, unless they were there 30 days or more): `--json` prints the
     map from old ids to new ones. Journals that were shared with the exporter, and a
     therapist's notes, are skipped; so is anything already here, so importing a file twice
     adds nothing. From Day One: text (a first "# heading" becomes the title), tags, times
@@ -247,11 +250,15 @@ def import_summary(report: ImportReport) -> str:
     goals = output.plural(len(report.goals), "goal", "goals")
     notes = output.plural(len(report.notes), "note", "notes")
     journals = output.plural(len(report.journals), "journal", "journals")
+    if report.trashed:
+        entries += f" ({report.trashed} into the trash)"
     parts = [f"imported {entries}, {goals} and {notes} into {journals}"]
     if report.duplicates:
         parts.append(f"{report.duplicates} already here")
     if report.skipped_journals:
         parts.append(f"skipped shared journal(s): {', '.join(report.skipped_journals)}")
+    if report.trash_expired:
+        parts.append(f"left out {report.trash_expired} in the trash for 30 days or more")
     if report.skipped_notes:
         parts.append(f"skipped {report.skipped_notes} therapist note(s)")
     return "; ".join(parts)

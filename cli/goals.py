@@ -12,9 +12,10 @@ from rich.table import Table
 
 from cli import output
 from cli.main import Home, cli, journal_option, json_option, pass_home, then_sync
-from client_sdk import Client, Goal
+from client_sdk import CheckIn, Client, Goal
 
 BAR_WIDTH = 10
+CHECKIN_ID_SHOWN = 6  # hex digits of a check-in's id in `tj goal show` (a prefix names it)
 date_type = click.DateTime(formats=["%Y-%m-%d"])
 
 
@@ -27,6 +28,8 @@ def goal() -> None:
     Examples:
       tj goal add "Walk three times a week" --measure "12 sessions" --target 2027-03-01
       tj goal checkin 3fa9c2 --note "Walked by the river"
+      tj goal checkin-edit 3fa9c2 81d0 --note "Walked by the sea"
+      tj goal undo 3fa9c2
       tj goal edit 3fa9c2 --target 2027-04-01
       tj goal list
     """
@@ -108,6 +111,87 @@ def goal_checkin(home: Home, goal_id: str, progress: int | None, note: str, as_j
             f"Note: that is more than the goal's {checked.measure}; the check-in is kept "
             "(`tj goal edit ID --measure` changes the target)."
         )
+
+
+@goal.command("checkin-edit")
+@click.argument("goal_id", metavar="GOAL_ID")
+@click.argument("checkin_id", metavar="CHECKIN_ID")
+@click.option(
+    "--progress",
+    type=click.IntRange(0),
+    metavar="N",
+    help="The sessions it records, or the percent reached, instead.",
+)
+@click.option("--no-progress", is_flag=True, help="Make it a plain note (no progress).")
+@click.option("--note", metavar="TEXT", help='A new note ("" empties it).')
+@json_option
+@pass_home
+def goal_checkin_edit(
+    home: Home,
+    goal_id: str,
+    checkin_id: str,
+    progress: int | None,
+    no_progress: bool,
+    note: str | None,
+    as_json: bool,
+) -> None:
+    """Correct a check-in's progress or note; it keeps its date. Works offline; syncs to
+    your other devices. CHECKIN_ID is from `tj goal show GOAL_ID` (a unique prefix will do).
+
+    \b
+    Examples:
+      tj goal checkin-edit 3fa9c2 81d0 --progress 2
+      tj goal checkin-edit 3fa9c2 81d0 --note "Went with Sam"
+    """
+    if progress is None and note is None and not no_progress:
+        raise click.UsageError("nothing to change: give --progress, --no-progress or --note")
+    if progress is not None and no_progress:
+        raise click.UsageError("give --progress N or --no-progress, not both")
+
+    def edit(client: Client) -> Awaitable[Goal]:
+        return client.goals.edit_checkin(
+            goal_id, checkin_id, progress=progress, note=note, clear_progress=no_progress
+        )
+
+    print_goal(home.run(partial(then_sync, edit)), as_json)
+
+
+@goal.command("undo")
+@click.argument("goal_id", metavar="GOAL_ID")
+@click.argument("checkin_id", metavar="[CHECKIN_ID]", required=False)
+@click.option("--yes", "-y", is_flag=True, help="Do not ask (for scripts).")
+@json_option
+@pass_home
+def goal_undo(home: Home, goal_id: str, checkin_id: str | None, yes: bool, as_json: bool) -> None:
+    """Delete a goal's last check-in, or the one named, for good, on every device (asks
+    first). Its progress stops counting. CHECKIN_ID is from `tj goal show GOAL_ID`.
+
+    \b
+    Examples:
+      tj goal undo 3fa9c2
+      tj goal undo 3fa9c2 81d0 --yes
+    """
+
+    async def named(client: Client) -> tuple[Goal, CheckIn]:
+        return await client.goals.get(goal_id), await client.goals.get_checkin(goal_id, checkin_id)
+
+    found, removed = home.run(named)
+    if not yes:
+        click.confirm(
+            f"Delete the check-in of {checkin_text(removed)} on {found.title!r} for good?",
+            abort=True,
+            err=True,
+        )
+
+    def undo(client: Client) -> Awaitable[Goal]:
+        return client.goals.undo_checkin(goal_id, removed.id)
+
+    changed, note = home.run(partial(then_sync, undo))
+    if as_json:
+        output.print_json(changed.to_dict())
+    else:
+        output.data(f"{changed.title}: {progress_text(changed)}")
+        output.message(f"Deleted the check-in of {checkin_text(removed)}; {note}.")
 
 
 @goal.command("done")
@@ -305,12 +389,19 @@ def goal_text(goal: Goal) -> str:
     return "\n".join(lines) + (f"\n\n{goal.why}" if goal.why else "")
 
 
+def checkin_text(checkin: CheckIn) -> str:
+    """A check-in named for a person: its time, then its note's first words."""
+    words = " ".join(checkin.note.split()[:6])
+    return output.local_time(checkin.at) + (f" (“{words}”)" if words else "")
+
+
 def checkins_table(goal: Goal) -> Table:
-    table = Table("date", "progress", "note", title="check-ins")
-    table.columns[0].no_wrap = True
+    table = Table("id", "date", "progress", "note", title="check-ins")
+    table.columns[0].no_wrap = table.columns[1].no_wrap = True
     for checkin in goal.checkins:
         shown = "" if checkin.progress is None else str(checkin.progress)
         if shown and goal.measure is not None and goal.measure.kind == "percent":
             shown += "%"
-        table.add_row(output.local_time(checkin.at), shown, escape(checkin.note))
+        note = escape(checkin.note) + (" (edited)" if checkin.edited_at else "")
+        table.add_row(checkin.id[:CHECKIN_ID_SHOWN], output.local_time(checkin.at), shown, note)
     return table

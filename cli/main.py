@@ -364,7 +364,8 @@ def logout(home: Home, yes: bool) -> None:
     unsynced = home.run(pending_after_sync)
     if unsynced and not yes:
         output.message(
-            f"{unsynced} change(s) on this device have not reached the server and will be lost "
+            f"Changes to {output.plural(unsynced, 'item', 'items')} (entries, goals, notes...) "
+            "on this device have not reached the server and will be lost "
             "(`tj set-aside list --json` exports those the server refused)."
         )
         click.confirm("Log out anyway?", abort=True, err=True)
@@ -381,7 +382,7 @@ async def pending_after_sync(client: Client) -> int:
         await client.sync()
     except TJError:
         pass  # offline or signed out: the count below tells what would be lost
-    return await client.pending() + len(await client.set_aside())
+    return await client.unsynced_changes()
 
 
 @cli.command()

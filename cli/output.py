@@ -7,6 +7,7 @@ Data goes to stdout; messages (progress, warnings, errors) go to stderr, so that
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -69,6 +70,23 @@ def print_json(value: Any) -> None:
 
 def print_table(table: Table) -> None:
     Console(file=sys.stdout, soft_wrap=False).print(table)
+
+
+def page_table(table: Table) -> None:
+    """A table for reading: through click's pager ($PAGER, else less) when stdout is a
+    terminal and the table is taller than it; printed as is otherwise (piped, redirected,
+    or short)."""
+    if not sys.stdout.isatty():
+        print_table(table)
+        return
+    console = Console(soft_wrap=False)
+    with console.capture() as capture:
+        console.print(table)
+    text = capture.get()
+    if text.count("\n") < shutil.get_terminal_size().lines - 1:
+        click.echo(text, nl=False)
+    else:
+        click.echo_via_pager(text)
 
 
 class Row(Protocol):

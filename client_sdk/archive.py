@@ -13,6 +13,10 @@ changing it (a reader of version 1 ignores keys it does not know), and `from_dic
 read them: an import restores journals, entries, goals and notes only.
 
 Times are ISO 8601 with an offset, to the millisecond, so an import restores them exactly.
+
+Entries in the trash are exported too, with `trashed_at` (when they were moved to the trash,
+UTC; null for the others), so an export is complete; an import puts them back in the trash.
+`trashed_at` was added to version 1 like the care lists: a file without it has none trashed.
 `Archive.from_dict` checks a file before anything is imported: a malformed one raises
 InvalidInput naming the bad field, and nothing is written.
 
@@ -86,6 +90,7 @@ class ArchivedEntry:
     created_at: datetime
     updated_at: datetime
     utc_offset: int | None = None  # the writer's offset from UTC in minutes, if recorded
+    trashed_at: datetime | None = None  # when it was moved to the trash (UTC), if it is there
 
     @classmethod
     def of(cls, entry: Entry) -> ArchivedEntry:
@@ -102,6 +107,7 @@ class ArchivedEntry:
             entry.created_at,
             entry.updated_at,
             entry.utc_offset,
+            entry.trashed_at,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -118,6 +124,7 @@ class ArchivedEntry:
             "created_at": iso(self.created_at),
             "updated_at": iso(self.updated_at),
             "utc_offset": self.utc_offset,
+            "trashed_at": iso(self.trashed_at) if self.trashed_at else None,
         }
 
 
@@ -364,6 +371,8 @@ def read_entry(fields: Fields) -> ArchivedEntry:
         updated_at=fields.moment("updated_at"),
         # absent from exports made before offsets were recorded
         utc_offset=fields.optional_integer("utc_offset") if "utc_offset" in fields.value else None,
+        # absent from exports made before the trash was exported: none of them was trashed
+        trashed_at=(fields.optional_moment("trashed_at") if "trashed_at" in fields.value else None),
     )
     try:
         EntryFields(mood=entry.mood, tags=entry.tags, emotions=entry.emotions).validate()
@@ -445,6 +454,8 @@ def entry_markdown(entry: ArchivedEntry, tz: tzinfo | None = None) -> str:
         ("created_at", iso(entry.created_at, tz)),
         ("updated_at", iso(entry.updated_at, tz)),
     ]
+    if entry.trashed_at is not None:
+        front.append(("trashed_at", iso(entry.trashed_at, tz)))
     lines = ["---", *(f"{key}: {value}" for key, value in front), "---", ""]
     body = entry.body if entry.body.endswith("\n") or not entry.body else entry.body + "\n"
     return "\n".join(lines) + "\n" + body

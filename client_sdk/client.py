@@ -67,6 +67,7 @@ from client_sdk.store import LocalJournal, Problem, Store
 from client_sdk.sync import Progress, SyncReport
 from client_sdk.tickets import load_ticket, save_ticket
 from client_sdk.transport import RetryPolicy, Transport
+from client_sdk.unsynced import unsynced_changes
 from client_sdk.upload_limit import DEFAULT_WAIT_S as DEFAULT_UPLOAD_WAIT_S
 
 LAST_SYNCED = "last_synced_at"  # settings row: ms since the epoch (UTC) of the last sync
@@ -622,6 +623,25 @@ class Client:
     async def pending(self) -> int:
         """Records written on this device and not yet acknowledged by the server."""
         return await self.store.outbox_size()
+
+    async def unsynced_changes(self) -> int:
+        """How many entries, goals, notes and other documents have changes written on this
+        device that never reached the server (outbox and set aside): each counts once however
+        often it was edited, and the copy kept for a therapist (`share --only`,
+        `share-entry`) counts with its original (unsynced.py). What `logout` would drop, as
+        the person counts it; `pending()` counts records. Works offline. Raises nothing."""
+        await self.replica.load_access()  # which journals are copies: from their chains
+        journals = await self.store.journals()
+        copies = {j.journal_id for j in journals if self.replica.is_disclosure(j)}
+        waiting = await self.store.waiting_documents()
+        originals: list[bytes] = []
+        if any(journal_id in copies for journal_id, _ in waiting):
+            originals = [
+                doc_id
+                for journal_id, doc_id in await self.store.document_ids()
+                if journal_id not in copies
+            ]
+        return unsynced_changes(waiting, copies, originals, self.profile.secrets.account_key)
 
     async def set_aside(self) -> list[SetAsideChange]:
         """Changes the server refused for good (the share ended, the journal is gone, over

@@ -7,9 +7,12 @@ Internal: apps reach all of this through `Client` and its managers (`client.entr
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from client_sdk.documents import ENTRY, Document, EntryView, entry_view
 from client_sdk.errors import IntegrityError, InvalidInput, NotFound
 from client_sdk.models import Entry, Journal, to_datetime
+from client_sdk.queries import once_each
 from client_sdk.replica import REVOKED, Replica, is_archived, stored_document
 from client_sdk.sharing import Sharing
 from client_sdk.store import LocalJournal
@@ -131,7 +134,9 @@ class Context:
 
     async def entries(self, journal: str | None, *, include_deleted: bool = False) -> list[Entry]:
         """Entries, newest first, of one journal (name or id) or of all journals; disclosure
-        copies made for a therapist are left out when listing all (the originals are listed)."""
+        copies made for a therapist are left out when listing all (the originals are listed),
+        and so are the copies a client shared with this account of entries it reads in a
+        journal the client shares whole (`once_each`)."""
         await self.replica.load_access()  # which journals are copies: from their chains
         journals = {j.journal_id: j for j in await self.store.journals()}
         journal_id = (await self.local_journal(journal)).journal_id if journal else None
@@ -145,7 +150,25 @@ class Context:
             view = self.entry(journals[stored.journal_id], stored_document(stored))
             if include_deleted or not (view.deleted or view.trashed_at is not None):
                 found.append(view)
-        return sorted(found, key=lambda e: (e.created_at, e.id), reverse=True)
+        found.sort(key=lambda e: (e.created_at, e.id), reverse=True)
+        if journal_id is None:  # a client's entry and its copy shared with you: listed once
+            found = self.once_each(found, journals.values())
+        return found
+
+    def once_each(self, entries: list[Entry], journals: Iterable[LocalJournal]) -> list[Entry]:
+        """`entries` without the copies (field-level or single items) that clients shared
+        with this account of entries it also reads in a journal they share whole
+        (queries.once_each). Load the chains first."""
+        journals = list(journals)
+        copies = {
+            j.journal_id.hex(): j.owner_id.hex()
+            for j in journals
+            if self.replica.is_copy_shared_with_me(j)
+        }
+        if not copies:
+            return entries
+        owners = {j.journal_id.hex(): j.owner_id.hex() for j in journals}
+        return once_each(entries, copies, owners)
 
     def entry(self, journal: LocalJournal, document: Document) -> Entry:
         """The public view of an entry document."""

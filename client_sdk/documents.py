@@ -12,7 +12,7 @@ set to true, so a delete racing an edit always wins and an entry never comes bac
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,6 +102,11 @@ class Document:
     def text(self, name: str) -> str:
         return str(self._doc.get(name, type=Text))
 
+    def keyed(self, name: str) -> dict[str, Any]:
+        """The plain values of the map `name` (empty when it has none)."""
+        values = self._doc.get(name, type=Map).to_py()
+        return dict(values) if isinstance(values, dict) else {}
+
     def items(self, name: str) -> list[Any]:
         """The plain values of the list `name`, in the order every device agrees on."""
         return list(self._doc.get(name, type=Array).to_py() or [])
@@ -113,12 +118,17 @@ class Document:
         appends: Mapping[str, str] | None = None,
         pushes: Mapping[str, Any] | None = None,
         clears: Iterable[str] = (),
+        drops: Mapping[str, Callable[[Any], bool]] | None = None,
+        keyed: Mapping[str, Mapping[str, Any]] | None = None,
+        unkeyed: Mapping[str, Iterable[str]] | None = None,
     ) -> bytes:
         """Apply local edits in one transaction and return the resulting update.
 
         `pushes` adds one plain value at the end of each named list; values pushed
         concurrently on two devices are both kept. `clears` empties the named lists (of
-        what this device has seen).
+        what this device has seen); `drops` deletes the items of each named list for which
+        its predicate is true. `keyed` sets keys of named maps (a map of plain values, each
+        key last-writer-wins like `fields`) and `unkeyed` deletes keys of named maps.
         """
         self._own_client_id()
         before = self._doc.get_state()
@@ -135,6 +145,21 @@ class Document:
             for name in clears:
                 items = self._doc.get(name, type=Array)
                 del items[0 : len(items)]
+            for name, doomed in (drops or {}).items():
+                items = self._doc.get(name, type=Array)
+                values = items.to_py() or []
+                for index in reversed(range(len(values))):
+                    if doomed(values[index]):
+                        del items[index]
+            for name, values in (keyed or {}).items():
+                mapping = self._doc.get(name, type=Map)
+                for key, value in values.items():
+                    mapping[key] = value
+            for name, gone in (unkeyed or {}).items():
+                mapping = self._doc.get(name, type=Map)
+                for key in gone:
+                    if key in mapping:
+                        del mapping[key]
         self._written = state_clocks(self._doc.get_state()).get(self.client_id, 0)
         return bytes(self._doc.get_update(before))
 

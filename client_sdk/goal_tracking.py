@@ -2,7 +2,9 @@
 track them (rules in goals.py, pure).
 
     goal = await client.goals.add("Walk three times a week", measure="12 sessions")
-    await client.goals.checkin(goal.id, progress=1, note="Around the park")
+    goal = await client.goals.checkin(goal.id, progress=1, note="Around the park")
+    await client.goals.edit_checkin(goal.id, goal.checkins[-1].id, note="Around the big park")
+    await client.goals.undo_checkin(goal.id)          # the latest check-in, gone everywhere
 """
 
 from __future__ import annotations
@@ -16,15 +18,19 @@ from client_sdk.documents import Document
 from client_sdk.errors import InvalidInput, NotFound
 from client_sdk.goals import (
     GOAL,
+    CheckIn,
     Goal,
     Measure,
     checkin_update,
     complete_goal_update,
     delete_goal_update,
+    edit_checkin_update,
     edit_goal_update,
+    find_checkin,
     goal_deleted,
     goal_view,
     new_goal_update,
+    remove_checkin_update,
 )
 from client_sdk.models import now_ms
 from client_sdk.replica import REVOKED, stored_document
@@ -66,6 +72,58 @@ class Goals:
         checkin_id = crypto.random_bytes(8).hex()
         update = checkin_update(document, checkin_id, now_ms(), progress=progress, note=note)
         await self._context.save(local, document, update)
+        return self._goal(local, document)
+
+    async def get_checkin(self, goal_id: str, checkin_id: str | None = None) -> CheckIn:
+        """One check-in of a goal: by id (or a unique prefix of 4+ hex digits), or the latest
+        (by `at`, then id) when `checkin_id` is None. Works offline. Raises NotFound for an
+        unknown or deleted goal or check-in (or a goal without check-ins), InvalidInput for a
+        malformed or ambiguous id."""
+        _, document = await self._live(goal_id)
+        return find_checkin(document, checkin_id)
+
+    async def edit_checkin(
+        self,
+        goal_id: str,
+        checkin_id: str,
+        *,
+        progress: int | None = None,
+        note: str | None = None,
+        clear_progress: bool = False,
+    ) -> Goal:
+        """Change a check-in's `progress` (`clear_progress`: none) and/or `note`; the rest
+        stays, its time too (`CheckIn.edited_at` says when it was edited). Works offline and
+        syncs like the goal: two devices editing different parts of one check-in both keep
+        theirs; the same part, the last writer's (goals.py). Raises NotFound for an unknown
+        or deleted goal or check-in, InvalidInput for nothing to change, progress out of the
+        goal's range (goals.check_progress) or a note over 2,000 characters, AccessError for
+        a goal in a journal this account may only read."""
+        local, document = await self._live(goal_id)
+        found = find_checkin(document, checkin_id)
+        update = edit_checkin_update(
+            document,
+            found.id,
+            now_ms(),
+            progress=progress,
+            note=note,
+            clear_progress=clear_progress,
+        )
+        await self._context.save(local, document, update)
+        return self._goal(local, document)
+
+    async def undo_checkin(self, goal_id: str, checkin_id: str | None = None) -> Goal:
+        """Delete a check-in for good, on every device at the next sync: the one named (id or
+        unique prefix) or, when None, the latest. Its progress no longer counts and its note
+        leaves the document; an undo racing an edit of the same check-in on another device
+        wins. Returns the goal without it. Works offline. Raises NotFound for an unknown or
+        deleted goal or check-in (or a goal without check-ins), InvalidInput for a
+        malformed or ambiguous id, AccessError for a goal in a journal this account may only
+        read."""
+        local, document = await self._live(goal_id)
+        found = find_checkin(document, checkin_id)
+        await self._context.save(
+            local, document, remove_checkin_update(document, found.id, now_ms())
+        )
         return self._goal(local, document)
 
     async def complete(self, goal_id: str) -> Goal:

@@ -6,7 +6,14 @@ A goal is one CRDT document of kind "goal" (protocol.md, "Documents"):
   or null), `done` and `done_at`, `created_at`, `updated_at` (last-writer-wins, like an
   entry's fields);
 - text `why`: why the goal matters (merges like an entry's body);
-- array `checkins`: one plain map per check-in, `{"id", "at", "progress", "note"}`.
+- array `checkins`: one plain map per check-in, `{"id", "at", "progress", "note"}`;
+- map `checkin_edits`: a check-in's edited `progress` and `note`, and when it was edited, under
+  the keys "<id>.progress", "<id>.note" and "<id>.at" (each last-writer-wins, so two devices
+  editing different parts of one check-in both keep theirs).
+
+Undoing a check-in deletes its item from `checkins` and its keys from `checkin_edits`, so its
+words leave the document (a compacted snapshot holds none of them); an undo racing an edit on
+another device wins (an edit whose check-in is gone is never shown).
 
 Check-ins live in the goal's own document because Yjs keeps every value pushed onto an array,
 also when two offline devices push at the same time: both check-ins survive the merge, in the
@@ -32,10 +39,13 @@ from datetime import date, datetime
 from typing import Any
 
 from client_sdk.documents import Document
-from client_sdk.errors import InvalidInput
+from client_sdk.errors import InvalidInput, NotFound
 from client_sdk.models import to_datetime
 
 GOAL = "goal"
+CHECKINS = "checkins"
+CHECKIN_EDITS = "checkin_edits"
+EDITED_PARTS = ("progress", "note", "at")
 MAX_GOAL_TITLE = 200
 MAX_WHY = 10_000
 MAX_NOTE = 2_000
@@ -74,12 +84,14 @@ class Measure:
 @dataclass(frozen=True)
 class CheckIn:
     """One check-in on a goal: its id, when (`at`, UTC), the `progress` it records (sessions
-    or percent, by the goal's measure; None for a plain note) and its `note`."""
+    or percent, by the goal's measure; None for a plain note), its `note`, and when it was
+    last edited (`edited_at`, UTC; None if never)."""
 
     id: str
     at: datetime
     progress: int | None
     note: str
+    edited_at: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -87,6 +99,7 @@ class CheckIn:
             "at": self.at.isoformat(),
             "progress": self.progress,
             "note": self.note,
+            "edited_at": self.edited_at.isoformat() if self.edited_at else None,
         }
 
 
@@ -214,10 +227,71 @@ def checkin_update(
         check_progress(progress, measure)
     elif measure is not None and measure.kind == SESSIONS:
         progress = 1
+    check_note(note)
+    checkin = {"id": checkin_id, "at": now_ms, "progress": progress, "note": note}
+    return document.change(fields={"updated_at": now_ms}, pushes={CHECKINS: checkin})
+
+
+def check_note(note: str) -> None:
     if len(note) > MAX_NOTE:
         raise InvalidInput(f"a check-in note is at most {MAX_NOTE} characters")
-    checkin = {"id": checkin_id, "at": now_ms, "progress": progress, "note": note}
-    return document.change(fields={"updated_at": now_ms}, pushes={"checkins": checkin})
+
+
+def find_checkin(document: Document, checkin_id: str | None) -> CheckIn:
+    """The goal's check-in whose id is `checkin_id` or starts with it (4+ hex digits), or
+    its latest (by `at`, then id) when None. Raises NotFound when there is none,
+    InvalidInput for a malformed or ambiguous id."""
+    checkins = goal_checkins(document)
+    if checkin_id is None:
+        if not checkins:
+            raise NotFound("the goal has no check-ins", subject="document")
+        return checkins[-1]
+    wanted = checkin_id.strip().lower()
+    if len(wanted) < 4 or any(c not in "0123456789abcdef" for c in wanted):
+        raise InvalidInput(f"{checkin_id!r} is not a check-in id (4 to 16 hex digits)")
+    matches = [c for c in checkins if c.id.startswith(wanted)]
+    if not matches:
+        raise NotFound(f"the goal has no check-in {checkin_id}", subject="document")
+    if len(matches) > 1:
+        raise InvalidInput(f"{checkin_id} matches several check-ins: give more of the id")
+    return matches[0]
+
+
+def edit_checkin_update(
+    document: Document,
+    checkin_id: str,
+    now_ms: int,
+    *,
+    progress: int | None = None,
+    note: str | None = None,
+    clear_progress: bool = False,
+) -> bytes:
+    """Change a check-in's progress (`clear_progress`: none, a plain note) and/or note; what
+    is not given stays. The check-in keeps its time and place. Raises InvalidInput for
+    nothing to change, progress out of the goal's range, or a note over MAX_NOTE."""
+    if progress is None and note is None and not clear_progress:
+        raise InvalidInput("nothing to change: give a progress or a note")
+    if progress is not None and clear_progress:
+        raise InvalidInput("give a progress or clear it, not both")
+    edits: dict[str, Any] = {f"{checkin_id}.at": now_ms}
+    if progress is not None:
+        check_progress(progress, goal_measure(document))
+        edits[f"{checkin_id}.progress"] = progress
+    if clear_progress:
+        edits[f"{checkin_id}.progress"] = None
+    if note is not None:
+        check_note(note)
+        edits[f"{checkin_id}.note"] = note
+    return document.change(fields={"updated_at": now_ms}, keyed={CHECKIN_EDITS: edits})
+
+
+def remove_checkin_update(document: Document, checkin_id: str, now_ms: int) -> bytes:
+    """Undo a check-in: its item leaves `checkins` and its edits leave `checkin_edits`."""
+    return document.change(
+        fields={"updated_at": now_ms},
+        drops={CHECKINS: lambda value: isinstance(value, dict) and value.get("id") == checkin_id},
+        unkeyed={CHECKIN_EDITS: [f"{checkin_id}.{part}" for part in EDITED_PARTS]},
+    )
 
 
 def check_progress(progress: int, measure: Measure | None) -> None:
@@ -242,7 +316,8 @@ def delete_goal_update(document: Document, now_ms: int) -> bytes:
             "updated_at": now_ms,
         },
         texts={"why": ""},
-        clears=("checkins",),
+        clears=(CHECKINS,),
+        unkeyed={CHECKIN_EDITS: list(document.keyed(CHECKIN_EDITS))},
     )
 
 
@@ -270,7 +345,7 @@ def goal_measure(document: Document) -> Measure | None:
 def goal_view(document: Document, journal: str, journal_id: str) -> Goal:
     """Read a goal forgivingly, like an entry: odd values read as absent."""
     measure = goal_measure(document)
-    checkins = read_checkins(document.items("checkins"))
+    checkins = goal_checkins(document)
     progress, fraction = goal_progress(measure, checkins)
     done_at = _number(document.field("done_at"))
     return Goal(
@@ -292,23 +367,35 @@ def goal_view(document: Document, journal: str, journal_id: str) -> Goal:
     )
 
 
-def read_checkins(values: list[Any]) -> tuple[CheckIn, ...]:
-    """Check-ins by time (ties by id), skipping values that are not check-ins."""
-    found = []
+def goal_checkins(document: Document) -> tuple[CheckIn, ...]:
+    return read_checkins(document.items(CHECKINS), document.keyed(CHECKIN_EDITS))
+
+
+def read_checkins(values: list[Any], edits: dict[str, Any] | None = None) -> tuple[CheckIn, ...]:
+    """Check-ins by time (ties by id), with their edits applied, skipping values that are not
+    check-ins. A check-in that two items carry (an old client's copy) is read once."""
+    edits = edits or {}
+    found: dict[str, CheckIn] = {}
     for value in values:
         if not isinstance(value, dict) or not isinstance(value.get("id"), str):
             continue
+        checkin_id = value["id"]
         progress = _number(value.get("progress"))
-        note = value.get("note")
-        found.append(
+        if f"{checkin_id}.progress" in edits:
+            progress = _number(edits[f"{checkin_id}.progress"])
+        note = edits.get(f"{checkin_id}.note", value.get("note"))
+        edited = _number(edits.get(f"{checkin_id}.at"))
+        found.setdefault(
+            checkin_id,
             CheckIn(
-                id=value["id"],
+                id=checkin_id,
                 at=to_datetime(_number(value.get("at")) or 0),
                 progress=progress,
                 note=note if isinstance(note, str) else "",
-            )
+                edited_at=to_datetime(edited) if edited is not None else None,
+            ),
         )
-    return tuple(sorted(found, key=lambda c: (c.at, c.id)))
+    return tuple(sorted(found.values(), key=lambda c: (c.at, c.id)))
 
 
 def goal_progress(

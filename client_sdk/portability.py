@@ -11,8 +11,11 @@ Import (`restore`) recreates, in the importing account:
 - entries, goals (with their check-ins) and notes with the same fields and timestamps, under
   new ids; `ImportReport` maps each old id to its new one. A therapist's notes are skipped
   (they were not the exporter's to give away);
-- nothing twice: an item equal to one already in the target journal (same creation time and
-  content) is counted as a duplicate and skipped, so importing a file again changes nothing.
+- entries that were in the trash, back in the trash with the time they were trashed (so
+  they are deleted for good TRASH_DAYS after it, as before the export);
+- nothing twice: an item equal to one already in the target journal, live or in the trash
+  (same creation time and content), is counted as a duplicate and skipped, so importing a
+  file again changes nothing.
 """
 
 from __future__ import annotations
@@ -43,13 +46,13 @@ from client_sdk.archive import (
 from client_sdk.care import Assignments, Homework
 from client_sdk.care_archive import CareRecords, care_markdown, with_journal
 from client_sdk.context import Context
-from client_sdk.documents import ENTRY, Document
+from client_sdk.documents import ENTRY, TRASH_MS, Document
 from client_sdk.entries import Entries
 from client_sdk.goal_tracking import Goals
 from client_sdk.goals import GOAL, Measure, new_goal_update
 from client_sdk.journals import Journals
 from client_sdk.measures import Measures
-from client_sdk.models import Journal
+from client_sdk.models import Journal, now_ms
 from client_sdk.notes import Notes
 from client_sdk.safety_path import SafetyPath
 
@@ -78,6 +81,10 @@ class ImportReport:
     skipped_journals: list[str] = field(default_factory=list)
     skipped_notes: int = 0
     duplicates: int = 0
+    trashed: int = 0
+    """Entries imported into the trash (they were in the trash when exported)."""
+    trash_expired: int = 0
+    """Entries left out: in the trash for TRASH_DAYS (30) days or more by now."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,6 +95,8 @@ class ImportReport:
             "skipped_journals": list(self.skipped_journals),
             "skipped_notes": self.skipped_notes,
             "duplicates": self.duplicates,
+            "trashed": self.trashed,
+            "trash_expired": self.trash_expired,
         }
 
 
@@ -116,7 +125,8 @@ class Archives:
 
     async def export_json(self) -> dict[str, Any]:
         """Everything this device can decrypt, as one JSON-ready dict (archive.py and
-        care_archive.py give its shape): journals, entries, goals with check-ins, notes and
+        care_archive.py give its shape): journals, entries (those in the trash of your own
+        journals too, with their `trashed_at`), goals with check-ins, notes and
         prompts, questionnaire results (with answers), homework, assignments (cancelled ones
         too), safety plans with the crisis line in use, and safety flags with who read them.
         `import_json` reads it back into any account, restoring journals, entries, goals and
@@ -128,7 +138,8 @@ class Archives:
         return (await gather(self, datetime.now().astimezone())).to_dict()
 
     async def export_markdown(self, directory: Path | str) -> list[Path]:
-        """Write one Markdown file per entry (with front matter), one folder per journal, plus
+        """Write one Markdown file per entry (with front matter; those in the trash in the
+        journal's "trash" folder, with `trashed_at`), one folder per journal, plus
         goals.md, notes.md, questionnaires.md, homework.md, assignments.md and safety.md
         where the journal has any; returns the files written. Files are readable only by you
         (mode 0600). Raises OSError when the directory cannot be written."""
@@ -140,8 +151,10 @@ class Archives:
     ) -> ImportReport:
         """Import an `export_json()` dict: journals by name (created when missing), entries,
         goals and notes with their fields and timestamps, under new ids (the report maps old
-        ids to new). Journals shared with the exporter are skipped; so is anything already
-        here, so a second import changes nothing. Creating journals needs the network; the
+        ids to new). An entry exported from the trash goes back to the trash with its
+        `trashed_at` (restorable until TRASH_DAYS after it; one in the trash that long is left
+        out, `ImportReport.trash_expired`). Journals shared with the exporter are skipped; so
+        is anything already here (in the trash too), so a second import changes nothing. Creating journals needs the network; the
         content is pushed at the next sync. Raises InvalidInput for a malformed file."""
         return await restore(self, Archive.from_dict(data), progress)
 
@@ -177,8 +190,9 @@ class Archives:
 
 
 async def gather(source: Archives, exported_at: datetime) -> Archive:
-    """Every journal on the device (shared ones included), with its entries, goals and notes.
-    The copies kept for a therapist (disclosure journals) are left out: the originals are in."""
+    """Every journal on the device (shared ones included), with its entries (those in the
+    trash of the account's own journals too, with `trashed_at`), goals and notes. The copies
+    kept for a therapist (disclosure journals) are left out: the originals are in."""
     await source.context.replica.load_access()
     copies = {
         j.journal_id.hex()
@@ -189,6 +203,10 @@ async def gather(source: Archives, exported_at: datetime) -> Archive:
     entries: list[ArchivedEntry] = []
     goals: list[ArchivedGoal] = []
     notes: list[ArchivedNote] = []
+    exported = {journal.id for journal in journals}
+    entries += [
+        ArchivedEntry.of(e) for e in await source.entries.trash() if e.journal_id in exported
+    ]
     for journal in journals:
         entries += [ArchivedEntry.of(e) for e in await source.entries.list(journal.id)]
         goals += [ArchivedGoal.of(g) for g in await source.goals.list(journal.id)]
@@ -255,8 +273,12 @@ def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) 
         folder = directory / unique(slug(journal.name, 60), used)
         make_private_dir(folder)
         for entry in (e for e in archive.entries if e.journal_id == journal.id):
+            place = folder
+            if entry.trashed_at is not None:  # apart, so nobody takes it for a live entry
+                place = folder / TRASH_FOLDER
+                make_private_dir(place)
             written.append(
-                write_private(folder / entry_filename(entry, tz), entry_markdown(entry, tz))
+                write_private(place / entry_filename(entry, tz), entry_markdown(entry, tz))
             )
         goals = [g for g in archive.goals if g.journal_id == journal.id]
         if goals:
@@ -267,6 +289,10 @@ def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) 
         for name, page in care_markdown(archive.care.of_journal(journal.id), tz).items():
             written.append(write_private(folder / name, page))
     return written
+
+
+TRASH_FOLDER = "trash"
+"""The folder, inside a journal's, of the Markdown files of entries in the trash."""
 
 
 def unique(name: str, used: set[str]) -> str:
@@ -300,6 +326,7 @@ async def restore(
     source: Archives, archive: Archive, progress: ImportProgress | None = None
 ) -> ImportReport:
     report = ImportReport()
+    now = now_ms()
     targets = await target_journals(source, archive, report)
     journals = await source.context.store.journals()
     local = {j.journal_id.hex(): j for j in journals}
@@ -324,6 +351,8 @@ async def restore(
             pass  # a journal shared with the exporter: skipped above
         elif isinstance(item, ArchivedNote) and item.by_therapist:
             report.skipped_notes += 1
+        elif isinstance(item, ArchivedEntry) and trash_over(item, now):
+            report.trash_expired += 1  # it would be deleted for good at once
         elif (target, identity(item)) in seen:
             report.duplicates += 1
         else:
@@ -333,6 +362,8 @@ async def restore(
                     progress(done, total)
             batch_target = target
             batch.append((recreate(item), item))
+            if isinstance(item, ArchivedEntry) and item.trashed_at is not None:
+                report.trashed += 1
             seen.add((target, identity(item)))
         done += 1
         if progress is not None and not batch:
@@ -364,6 +395,12 @@ async def target_journals(
     return targets
 
 
+def trash_over(entry: ArchivedEntry, now: int) -> bool:
+    """Whether an exported entry was in the trash TRASH_DAYS days ago or more: the trash
+    would delete it for good at once, so an import leaves it out."""
+    return entry.trashed_at is not None and now - to_ms(entry.trashed_at) >= TRASH_MS
+
+
 def identity(item: Item) -> tuple[Any, ...]:
     """What makes two items the same for duplicate detection (ids differ across imports)."""
     if isinstance(item, ArchivedEntry):
@@ -377,8 +414,11 @@ async def existing_items(
     source: Archives, journal_ids: set[str]
 ) -> set[tuple[str, tuple[Any, ...]]]:
     seen: set[tuple[str, tuple[Any, ...]]] = set()
+    trashed = await source.entries.trash() if journal_ids else []
     for journal_id in journal_ids:
         for entry in await source.entries.list(journal_id):
+            seen.add((journal_id, identity(ArchivedEntry.of(entry))))
+        for entry in (e for e in trashed if e.journal_id == journal_id):
             seen.add((journal_id, identity(ArchivedEntry.of(entry))))
         for goal in await source.goals.list(journal_id):
             seen.add((journal_id, identity(ArchivedGoal.of(goal))))
@@ -422,6 +462,8 @@ def entry_document(doc_id: bytes, entry: ArchivedEntry) -> Document:
         fields["prompt_id"] = entry.prompt_id
     if entry.utc_offset is not None:
         fields["utc_offset"] = entry.utc_offset
+    if entry.trashed_at is not None:
+        fields["trashed_at"] = to_ms(entry.trashed_at)  # back in the trash, its clock kept
     document = Document(doc_id, ENTRY)
     document.change(fields=fields, texts={"body": entry.body})
     return document

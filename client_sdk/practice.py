@@ -45,7 +45,9 @@ from client_sdk.errors import AccessError, InvalidInput, NotFound
 from client_sdk.goals import Goal
 from client_sdk.measures import Measures
 from client_sdk.models import Entry, now_ms
+from client_sdk.queries import once_each
 from client_sdk.replica import REVOKED, Replica, stored_document
+from client_sdk.results import MeasureResult, results_once_each
 from client_sdk.safety import SafetyFlag
 from client_sdk.safety_path import SafetyPath
 from client_sdk.sharing import ShareInfo, Sharing
@@ -315,8 +317,10 @@ class Caseload:
                 caseload_row(
                     client,
                     sorted(_display(self._replica, j) for j in live),
-                    await _gather(self._entries, ids),
-                    await _gather(self._measures.results, ids),
+                    _once_each(self._replica, await _gather(self._entries, ids), live),
+                    _results_once_each(
+                        self._replica, await _gather(self._measures.results, ids), live
+                    ),
                     await _gather(self._goals, ids),
                     [] if ended else await _gather(self._assignments.due, ids),
                     await _gather(self._safety.flags, [j.journal_id.hex() for j in journals]),
@@ -338,6 +342,32 @@ async def _gather(fetch: Callable[[str], Awaitable[Sequence[Any]]], ids: list[st
     for journal_id in ids:
         found.extend(await fetch(journal_id))
     return found
+
+
+def _once_each(replica: Replica, entries: list[Entry], journals: list[LocalJournal]) -> list[Entry]:
+    """A client's entries with each counted once: the copies they shared with this account
+    of entries it reads in a journal they share whole are left out (queries.once_each)."""
+    copies, owners = _copies(replica, journals)
+    return once_each(entries, copies, owners) if copies else entries
+
+
+def _results_once_each(
+    replica: Replica, results: list[MeasureResult], journals: list[LocalJournal]
+) -> list[MeasureResult]:
+    """A client's results with each counted once (results.results_once_each)."""
+    copies, owners = _copies(replica, journals)
+    return results_once_each(results, copies, owners) if copies else results
+
+
+def _copies(
+    replica: Replica, journals: list[LocalJournal]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(copy journal id -> owner id, journal id -> owner id), ids in hex."""
+    owners = {j.journal_id.hex(): j.owner_id.hex() for j in journals}
+    copies = {
+        j.journal_id.hex(): j.owner_id.hex() for j in journals if replica.is_copy_shared_with_me(j)
+    }
+    return copies, owners
 
 
 def _owner(replica: Replica, local: LocalJournal) -> str:

@@ -9,7 +9,7 @@ an entry written at 23:30 in New York on 1 October belongs to 1 October, whereve
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, tzinfo
 
 from client_sdk.errors import InvalidInput
@@ -99,3 +99,45 @@ def _key(moment: Moment) -> datetime:
 
 def _leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def once_each(
+    entries: Iterable[Entry], copy_journals: Mapping[str, str], owners: Mapping[str, str]
+) -> list[Entry]:
+    """`entries` with each entry of a journal someone shares with you once, in their order.
+
+    A client who shares a whole journal with you and also shares entries field by field
+    (`share --only`: a journal kept for you holding copies of some fields, or "Shared with
+    NAME" holding single entries) gives you two copies of one entry. `copy_journals` maps
+    the ids of such copy journals (known from their owner-signed access chains: they carry
+    disclosure settings) to their owner; `owners` maps every journal id to its owner. An
+    entry of a copy journal is left out when an entry of another journal of the same owner
+    is the same entry: the same `created_at` (ms) and `utc_offset`, and every field the copy
+    carries (a non-empty title, body, tags or emotions; a mood) equal. The whole journal's
+    entry is kept (it has every field). An entry that is only in a copy stays."""
+    entries = list(entries)
+    full: dict[tuple[str, datetime, int | None], list[Entry]] = {}
+    for entry in entries:
+        if entry.journal_id not in copy_journals:
+            key = (owners.get(entry.journal_id, ""), entry.created_at, entry.utc_offset)
+            full.setdefault(key, []).append(entry)
+    kept = []
+    for entry in entries:
+        if entry.journal_id in copy_journals:
+            key = (copy_journals[entry.journal_id], entry.created_at, entry.utc_offset)
+            if any(same_entry(entry, other) for other in full.get(key, [])):
+                continue
+        kept.append(entry)
+    return kept
+
+
+def same_entry(copy: Entry, whole: Entry) -> bool:
+    """Whether every field `copy` carries (fields it does not disclose are empty) equals
+    `whole`'s."""
+    return (
+        (not copy.title or copy.title == whole.title)
+        and (not copy.body or copy.body == whole.body)
+        and (copy.mood is None or copy.mood == whole.mood)
+        and (not copy.tags or copy.tags == whole.tags)
+        and (not copy.emotions or copy.emotions == whole.emotions)
+    )

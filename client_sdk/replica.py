@@ -1339,6 +1339,18 @@ class Replica:
         state = self.chains.state(journal.journal_id)
         return journal.role == "owner" and state is not None and state.disclosure is not None
 
+    def is_copy_shared_with_me(self, journal: LocalJournal) -> bool:
+        """Whether a journal someone else owns is one they keep for this account, holding
+        copies of their entries (field-level or single items): its owner-signed chain
+        carries disclosure settings (sealed to the owner; that they exist is all a member
+        sees). A server cannot make a whole shared journal look like one."""
+        state = self.chains.state(journal.journal_id)
+        return (
+            journal.owner_id != self.profile.account_id
+            and state is not None
+            and state.disclosure is not None
+        )
+
     def owner_verified(self, journal: LocalJournal) -> bool:
         """Whether this device compared the fingerprint of the journal's owner."""
         if journal.owner_id == self.profile.account_id:

@@ -17,6 +17,7 @@ Pure: no I/O, no clock, no randomness (callers pass times).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -207,3 +208,25 @@ def _number(value: Any) -> int | None:
     if not math.isfinite(value) or value != int(value) or abs(value) > 2**53:
         return None
     return int(value)
+
+
+def results_once_each(
+    results: Iterable[MeasureResult], copy_journals: Mapping[str, str], owners: Mapping[str, str]
+) -> list[MeasureResult]:
+    """`results` with each a client shared with you once, in their order (as
+    queries.once_each for entries): a result in a copy journal (`copy_journals`: id ->
+    owner) is left out when a result of another journal of the same owner has the same
+    measure, version, time (`taken_at`) and score; the whole journal's result (with its
+    answers, when shared) is kept."""
+    results = list(results)
+    whole = {
+        (owners.get(r.journal_id, ""), r.measure, r.version, r.taken_at, r.score)
+        for r in results
+        if r.journal_id not in copy_journals
+    }
+    return [
+        r
+        for r in results
+        if r.journal_id not in copy_journals
+        or (copy_journals[r.journal_id], r.measure, r.version, r.taken_at, r.score) not in whole
+    ]

@@ -391,6 +391,11 @@ class Store:
             )
         return [StoredDocument(bytes(r[0]), bytes(r[1]), r[2], bytes(r[3])) for r in rows]
 
+    async def document_ids(self) -> list[tuple[bytes, bytes]]:
+        """(journal id, document id) of every document, without their states."""
+        rows = await self._all("SELECT journal_id, doc_id FROM documents")
+        return [(bytes(r[0]), bytes(r[1])) for r in rows]
+
     async def documents_by_ids(self, doc_ids: list[bytes]) -> list[StoredDocument]:
         found: list[StoredDocument] = []
         for start in range(0, len(doc_ids), 500):
@@ -433,6 +438,15 @@ class Store:
     async def outbox_holds(self, doc_id: bytes) -> bool:
         """Whether a record of the document `doc_id` still waits in the outbox."""
         return bool(await self._all("SELECT 1 FROM outbox WHERE doc_id = ? LIMIT 1", (doc_id,)))
+
+    async def waiting_documents(self) -> list[tuple[bytes, bytes | None]]:
+        """(journal id, document id or None) of every record in the outbox and set aside,
+        oldest first: what never reached the server, without the ciphertexts."""
+        rows = await self._all(
+            "SELECT journal_id, doc_id FROM outbox UNION ALL "
+            "SELECT journal_id, doc_id FROM set_aside"
+        )
+        return [(bytes(r[0]), _blob(r[1])) for r in rows]
 
     async def outbox_size(self) -> int:
         rows = await self._all("SELECT count(*) FROM outbox")

@@ -527,7 +527,7 @@ async def test_logout_asks_before_dropping_unsynced_changes(laptop: Device, outa
     await laptop.ok("write", "Never reached the server.")
     refused = await laptop.tj("logout", input="n\n")
     assert refused.exit_code == 1
-    assert "1 change(s)" in refused.stderr
+    assert "Changes to 1 item " in refused.stderr
     assert len(await laptop.json("list")) == 1
     await laptop.ok("logout", "--yes")
     assert not (laptop.home / "profile").exists()

@@ -5,6 +5,7 @@ JSON and in Markdown (real server, CliRunner)."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 from tests.conftest import RunningServer
@@ -113,3 +114,33 @@ async def test_a_markdown_export_refuses_a_folder_that_is_not_empty(
     refused = await ana.tj("export", "--format", "markdown", "--out", str(used))
     assert refused.exit_code == 1 and "is not empty" in refused.output
     assert [p.name for p in used.iterdir()] == ["someone-else.md"]
+
+
+async def test_export_holds_the_trash_and_import_puts_it_back_in_the_trash(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("write", "Kept.")
+    trashed = (await ana.ok("write", "Thrown away.")).stdout.strip()
+    await ana.ok("delete", trashed[:8], "--yes")
+    [in_trash] = await ana.json("trash")
+    path = Path((await ana.ok("export", "--out", str(tmp_path / "out"))).stdout.strip())
+    exported = json.loads(path.read_text())
+    marks = {e["body"]: e["trashed_at"] for e in exported["entries"]}
+    assert marks["Kept."] is None
+    assert moment(marks["Thrown away."]) == moment(in_trash["trashed_at"])
+    assert "trash" in " ".join((await ana.ok("export", "--help")).stdout.split())
+
+    bob = await new_device(live_server, tmp_path, "bob")
+    said = await bob.ok("import", str(path))
+    assert "imported 2 entries (1 into the trash)" in said.stdout
+    assert [e["body"] for e in await bob.json("list")] == ["Kept."]
+    [back] = await bob.json("trash")
+    assert back["body"] == "Thrown away."
+    assert moment(back["trashed_at"]) == moment(in_trash["trashed_at"])
+    await bob.ok("restore", back["id"][:8])
+    assert sorted(e["body"] for e in await bob.json("list")) == ["Kept.", "Thrown away."]
+
+
+def moment(text: str) -> datetime:
+    return datetime.fromisoformat(text)

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import json
 import stat
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from client_sdk import Client, InvalidInput
+from client_sdk import TRASH_DAYS, Client, InvalidInput
 from tests.conftest import ClientFactory
 
 
 async def fill(ana: Client, signup: ClientFactory) -> None:
-    """Two journals, entries with every field, an edit, a deletion, goals with check-ins, a
-    note, and a journal someone else shares with ana."""
+    """Two journals, entries with every field, an edit, a deletion, an entry in the trash,
+    goals with check-ins, a note, and a journal someone else shares with ana."""
     await ana.journals.create("Dreams")
     first = await ana.entries.write(
         "Personal",
@@ -32,6 +32,9 @@ async def fill(ana: Client, signup: ClientFactory) -> None:
     await ana.entries.write("Dreams", "Flying over the sea.", emotions=["hopeful"])
     gone = await ana.entries.write("Personal", "Never mind.")
     await ana.entries.delete(gone.id)
+    await ana.entries.empty_trash()  # deleted for good
+    trashed = await ana.entries.write("Personal", "Put away for now.", mood=2)
+    await ana.entries.delete(trashed.id)  # in the trash
     goal = await ana.goals.add(
         "Attend sessions", why="To keep going.", target=date(2025, 12, 31), measure="6 sessions"
     )
@@ -77,13 +80,25 @@ async def test_exporting_then_importing_into_another_account_loses_nothing_but_i
     exported = json.loads(json.dumps(await ana.archive.export_json()))  # as through a file
     assert exported["format"] == "therapy-journal-export" and exported["account"] == "ana"
     assert {j["name"] for j in exported["journals"]} == {"Personal", "Dreams", "ben/Personal"}
-    assert len(exported["entries"]) == 4  # the deleted entry is gone; ben's is included
+    # the deleted entry is gone; the trashed one and ben's are included
+    assert len(exported["entries"]) == 5
     assert "Never mind." not in json.dumps(exported)
+    [in_trash] = await ana.entries.trash()
+    [marked] = [e for e in exported["entries"] if e["trashed_at"] is not None]
+    assert marked["body"] == "Put away for now." and marked["id"] == in_trash.id
+    assert in_trash.trashed_at is not None
+    assert datetime.fromisoformat(marked["trashed_at"]) == in_trash.trashed_at
+    assert marked["trashed_at"].endswith("+00:00")  # UTC, to the millisecond
 
     bob = await signup("bob")
     report = await bob.archive.import_json(exported)
     assert report.skipped_journals == ["ben/Personal"]
-    assert len(report.entries) == 3 and len(report.goals) == 3 and len(report.notes) == 1
+    assert len(report.entries) == 4 and len(report.goals) == 3 and len(report.notes) == 1
+    assert report.trashed == 1
+    # back in the trash, not among the live entries
+    assert "Put away for now." not in [e.body for e in await bob.entries.list()]
+    [bobs_trash] = await bob.entries.trash()
+    assert (bobs_trash.body, bobs_trash.trashed_at) == ("Put away for now.", in_trash.trashed_at)
     assert set(report.entries) <= {e["id"] for e in exported["entries"]}
     await bob.sync()
 
@@ -106,13 +121,15 @@ async def test_importing_the_same_file_twice_adds_nothing_the_second_time(
 ) -> None:
     ana = await signup("ana")
     await ana.entries.write("Personal", "Only once.", mood=4)
+    await ana.entries.delete((await ana.entries.write("Personal", "Trashed once.")).id)
     await ana.goals.add("Only one goal")
     exported = await ana.archive.export_json()
     bob = await signup("bob")
     await bob.archive.import_json(exported)
     report = await bob.archive.import_json(exported)
-    assert (report.entries, report.goals, report.duplicates) == ({}, {}, 2)
+    assert (report.entries, report.goals, report.duplicates) == ({}, {}, 3)
     assert [e.body for e in await bob.entries.list()] == ["Only once."]
+    assert [e.body for e in await bob.entries.trash()] == ["Trashed once."]
 
 
 async def test_a_malformed_file_is_refused_before_anything_is_imported(
@@ -139,8 +156,12 @@ async def test_markdown_export_writes_one_private_file_per_entry_with_front_matt
     out = tmp_path / "export"
     written = await ana.archive.export_markdown(out)
     entries = sorted(p for p in written if p.name not in ("goals.md", "notes.md"))
-    assert len(entries) == 4
-    assert {p.parent.name for p in entries} == {"personal", "dreams", "ben-personal"}
+    assert len(entries) == 5
+    assert {p.parent.name for p in entries} == {"personal", "dreams", "ben-personal", "trash"}
+    [trashed] = [p for p in entries if p.parent.name == "trash"]
+    assert trashed.parent.parent.name == "personal"
+    assert "trashed_at: " in trashed.read_text(encoding="utf-8")
+    assert "Put away for now." in trashed.read_text(encoding="utf-8")
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in written)
     [rough] = [p for p in entries if "monday-rough" in p.name]
     text = rough.read_text(encoding="utf-8")
@@ -154,3 +175,19 @@ async def test_markdown_export_writes_one_private_file_per_entry_with_front_matt
     assert body == 'Slept badly.\nSecond line: "quoted" & <b>. Better by noon.\n'
     goals = (out / "personal" / "goals.md").read_text(encoding="utf-8")
     assert "Attend sessions (open)" in goals and "double week" in goals
+
+
+async def test_an_entry_in_the_trash_for_30_days_by_now_is_not_imported(
+    signup: ClientFactory,
+) -> None:
+    ana = await signup("ana")
+    await ana.entries.delete((await ana.entries.write("Personal", "Old trash.")).id)
+    await ana.entries.delete((await ana.entries.write("Personal", "Fresh trash.")).id)
+    exported = await ana.archive.export_json()
+    old = next(e for e in exported["entries"] if e["body"] == "Old trash.")
+    old["trashed_at"] = (datetime.now(UTC) - timedelta(days=TRASH_DAYS)).isoformat()
+    bob = await signup("bob")
+    report = await bob.archive.import_json(exported)
+    assert (report.trashed, report.trash_expired, len(report.entries)) == (1, 1, 1)
+    assert [e.body for e in await bob.entries.trash()] == ["Fresh trash."]
+    assert await bob.entries.list() == []

@@ -3,13 +3,14 @@ day" in earlier years, by the writer's local day."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
 from client_sdk.errors import InvalidInput
 from client_sdk.models import Entry
-from client_sdk.queries import on_this_day, select_entries
+from client_sdk.queries import on_this_day, once_each, select_entries
 
 NEW_YORK = -5 * 60
 
@@ -107,3 +108,17 @@ def test_a_leap_day_is_remembered_on_the_28th_of_february_in_other_years() -> No
     assert on_this_day([leap], date(2025, 3, 1)) == []
     assert ids(on_this_day([leap], date(2028, 2, 29))) == ["leap"]
     assert on_this_day([leap], date(2028, 2, 28)) == []
+
+
+def test_once_each_drops_a_copy_of_an_entry_of_a_whole_journal_of_the_same_owner() -> None:
+    at = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    whole = replace(entry(at, tags=("sleep",), name="whole"), mood=4, journal_id="aa")
+    mood_copy = replace(whole, id="mood-copy", journal_id="cc", body="", tags=())
+    other_mood = replace(mood_copy, id="other-mood", mood=7)  # not the same entry
+    later = replace(mood_copy, id="later", created_at=at + timedelta(milliseconds=1))
+    elsewhere = replace(mood_copy, id="elsewhere", journal_id="dd")  # another owner's copy
+    copies = {"cc": "ana", "dd": "ben"}
+    owners = {"aa": "ana", "cc": "ana", "dd": "ben"}
+    found = once_each([mood_copy, whole, other_mood, later, elsewhere], copies, owners)
+    assert ids(found) == ["whole", "other-mood", "later", "elsewhere"]
+    assert once_each([whole], {}, owners) == [whole]
