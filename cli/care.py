@@ -91,7 +91,15 @@ def assign(
         return made, await sync_note(client)
 
     made, sync = home.run(work)
-    output.show_item(made, as_json, lambda item: item.id, sync)
+    output.show_item(made, as_json, lambda item: item.id)
+    if not as_json:
+        output.message(
+            f"Assigned {made.title}, {every_text(made)}, in {made.journal}; first due "
+            f"{output.local_time(made.starts_at)}; the client sees it in `tj due` after their "
+            "next sync."
+        )
+    if sync:
+        output.message(sync)
 
 
 @cli.group(invoke_without_command=True)

@@ -210,7 +210,13 @@ async def test_a_daily_assignment_reads_every_day(
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
     await drsmith.ok("sync")
-    await drsmith.ok("assign", "ana/Personal", "homework", "sleep-diary", "--every", "1")
+    made = await drsmith.ok("assign", "ana/Personal", "homework", "sleep-diary", "--every", "1")
+    assert len(made.stdout.strip()) == 32  # the id alone on stdout, for scripts
+    said = " ".join(made.stderr.split())
+    assert (
+        "Assigned Sleep diary (Consensus Sleep Diary, core items), every day, in ana/Personal; first due "
+        in said
+    )
     await ana.ok("sync")
     due = (await ana.ok("due")).stdout
     assert "every day" in " ".join(due.split()) and "every 1 days" not in due
