@@ -128,7 +128,7 @@ def read_secret_file(path: Path) -> str:
 
 
 HINTS = {
-    "journal": "see `tj journal list`",
+    "journal": "see `tj journal list` (`tj sync` first if it was just shared with you)",
     "document": "try `tj sync`",
     "sync": "run `tj sync`",
     "archived": "`tj journal unarchive NAME`",

@@ -197,7 +197,10 @@ async def test_an_unknown_journal_gets_the_cli_hint_the_sdk_message_lacks(
     laptop: Device,
 ) -> None:
     line = failed_with_one_line(await laptop.tj("list", "--journal", "Dreams"))
-    assert line == "Error: no journal named 'Dreams' on this device: see `tj journal list`"
+    assert line == (
+        "Error: no journal named 'Dreams' on this device: see `tj journal list` "
+        "(`tj sync` first if it was just shared with you)"
+    )
 
 
 async def test_password_change_then_login_with_the_new_password(
