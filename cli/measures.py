@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from types import FrameType
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from rich.table import Table
@@ -287,6 +287,22 @@ def ask(
     return answers, difficulty
 
 
+class AnswerChoice(click.ParamType[int]):
+    """One of an item's answer values, typed as a number; anything else is asked again with
+    the values named ("give one of 0, 1, 2, 3")."""
+
+    name = "answer"
+
+    def __init__(self, allowed: list[int]) -> None:
+        self.allowed = allowed
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        text = str(value).strip()
+        if text.lstrip("-").isdigit() and int(text) in self.allowed:
+            return int(text)
+        self.fail(f"give one of {', '.join(map(str, self.allowed))}", param, ctx)
+
+
 def _ask_items(
     chosen: Instrument,
     interactive_difficulty: bool,
@@ -296,9 +312,7 @@ def _ask_items(
     """`ask`'s questions: appends each item's answer to `answers` as it is given (so a stop
     knows them), and returns the difficulty answer (None when skipped or not asked)."""
     choices = "  ".join(f"{o.value} = {o.label}" for o in chosen.options)
-    values = click.IntRange(
-        min(o.value for o in chosen.options), max(o.value for o in chosen.options)
-    )
+    values = AnswerChoice(sorted(o.value for o in chosen.options))
     shown = False
     for number, text in enumerate(chosen.items, start=1):
         click.echo(f"\n{number}. {text}\n   {choices}", err=True)

@@ -115,22 +115,22 @@ async def test_the_safety_message_shows_the_moment_item_9_is_answered_even_if_th
     live_server: RunningServer, tmp_path: Path
 ) -> None:
     """New-user pass 2, finding 36: item 9 answered 3, then Ctrl-C or end of input at the
-    difficulty question showed nothing and saved nothing."""
+    difficulty question showed nothing and saved nothing. Now the message comes at item 9,
+    and leaving at the skippable question saves the complete result (R13 finding 10)."""
     ana = await new_device(live_server, tmp_path, "ana")
     await ana.ok("safety", "plan", "--emergency", "999", "--text", "Ring Jo.")
-    left = await ana.tj("measure", "take", "phq9", input="0\n0\n0\n0\n0\n0\n0\n0\n3\n")
-    assert left.exit_code == 1
+    left = await ana.ok("measure", "take", "phq9", input="0\n0\n0\n0\n0\n0\n0\n0\n3\n")
     assert "not monitored in real time" in left.stderr and "call 999" in left.stderr
     assert "Ring Jo." in left.stderr
     message = left.stderr.index("not monitored in real time")
     assert message < left.stderr.index("how difficult have these problems")
-    assert "Your answers were not saved. The safety message above still applies" in left.stderr
-    assert await ana.json("measure", "list") == []
+    [kept] = await ana.json("measure", "list")
+    assert (kept["score"], kept["unscored"]) == (3, None)
 
     skipped = await ana.ok("measure", "take", "phq9", input="0\n0\n0\n0\n0\n0\n0\n0\n1\n\n")
     first = skipped.stderr.index("not monitored in real time")
     assert first < skipped.stderr.index("how difficult have these problems")
-    [taken] = await ana.json("measure", "list")
+    taken, _kept = await ana.json("measure", "list")
     assert (taken["score"], taken["unscored"]) == (1, None)
     calm = await ana.ok("measure", "take", "phq9", input="0\n0\n0\n0\n0\n0\n0\n0\n0\n7\n1\n")
     assert "not monitored" not in calm.stderr and "Give one of 0, 1, 2, 3" in calm.stderr

@@ -144,3 +144,14 @@ async def test_safety_flags_need_the_annotate_role_and_the_confirmation_says_the
         "--safety-flags",
     )  # fmt: skip
     assert "Safety flags: on." in shared.stderr and "drsmith sees it" in shared.stderr
+
+
+async def test_an_answer_that_is_not_an_option_is_asked_again_with_the_options_named(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    taken = await ana.ok("measure", "take", "gad7", input="x\n9\n1\n1\n1\n1\n1\n0\n0\n\n")
+    assert taken.stderr.count("Error: give one of 0, 1, 2, 3") == 2
+    assert "not a valid integer" not in taken.stderr
+    [result] = await ana.json("measure", "list")
+    assert result["score"] == 5
