@@ -86,9 +86,7 @@ async def test_a_journal_rotated_past_the_lists_cap_is_listed_incomplete_and_pag
     assert replies == 3
 
 
-async def test_a_journal_within_the_cap_is_listed_complete(
-    raw: RawClient, ana: Client
-) -> None:
+async def test_a_journal_within_the_cap_is_listed_complete(raw: RawClient, ana: Client) -> None:
     journal = await journal_id(ana)
     answer = await raw.call("/v1/journals/list", {}, token=ana.profile.token)
     entry = listed(answer.value(), journal)
@@ -132,9 +130,7 @@ async def test_another_account_cannot_read_envelopes_through_the_key_endpoint(
 
     # Nor as a former member: membership ended, so did its envelopes.
     await insert(live_server, "members", [(journal, ben.profile.account_id, "read", 1)])
-    expired = await raw.call(
-        "/v1/journals/keys", {"journal_id": journal}, token=ben.profile.token
-    )
+    expired = await raw.call("/v1/journals/keys", {"journal_id": journal}, token=ben.profile.token)
     assert expired.error() == (403, "forbidden")
 
 
