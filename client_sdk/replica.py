@@ -311,8 +311,9 @@ class Replica:
         epoch), each verified before it is stored (key_pages.KeyWalk checks the pages).
 
         A range is asked once per session: later records under an epoch of it get the
-        answer of the first walk (AccessError: the server has no envelope for it, or the
-        IntegrityError that refused its pages) without another request."""
+        answer of the first walk (its verified key; else AccessError: the server has no
+        envelope for it, or the IntegrityError that refused its pages) without another
+        request. Envelopes verified before a walk was refused are kept."""
         journal_id = journal.journal_id
         asked = self._keys_asked.setdefault(journal_id, [])
         for low, high, refused in asked:
@@ -322,6 +323,7 @@ class Replica:
                 return
         held_above = [e for (j, e) in envelopes if j == journal_id and e > epoch]
         walk = KeyWalk(journal_id, epoch, min(held_above, default=journal.epoch + 1) - 1)
+        received: set[int] = set()
         try:
             while not walk.finished:
                 reply = await self.transport.call("/v1/journals/keys", walk.request(), wire.KeyPage)
@@ -333,12 +335,29 @@ class Replica:
                 async with self.store.transaction() as tx:
                     for key in page:
                         await tx.put_key(journal_id, key.epoch, key.envelope)
+                received.update(key.epoch for key in page)
+            # The owner is sealed into every epoch (4.19): a gap is the server's withholding.
+            # A member's epochs can have gaps (a share that ended and began again).
+            missing = walk.to_epoch - walk.from_epoch + 1 - len(received)
+            if journal.owner_id == self.profile.account_id and missing:
+                first = min(
+                    set(range(walk.from_epoch, walk.from_epoch + len(received) + 1)) - received
+                )
+                raise IntegrityError(
+                    f"the server withheld {missing} envelopes from epoch {first} on, and the "
+                    "owner holds one for every epoch"
+                )
+        except AccessError:
+            asked.append((walk.from_epoch, walk.to_epoch, None))
+            raise
         except IntegrityError as error:
             refused = (
                 f"the server's key envelopes of journal {journal_id.hex()} were refused: {error}"
             )
             asked.append((walk.from_epoch, walk.to_epoch, refused))
-            raise IntegrityError(refused) from None
+            if (journal_id, epoch) not in self._keys:  # else verified before the walk failed
+                raise IntegrityError(refused) from None
+            return
         asked.append((walk.from_epoch, walk.to_epoch, None))
 
     # --- peers ----------------------------------------------------------------------------------
