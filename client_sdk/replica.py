@@ -32,6 +32,7 @@ from client_sdk.errors import (
     TJError,
 )
 from client_sdk.journal_meta import decode_meta, encode_meta
+from client_sdk.key_pages import KeyWalk
 from client_sdk.models import now_ms
 from client_sdk.profile import Profile
 from client_sdk.pushing import Pusher, journal_names
@@ -71,6 +72,9 @@ class Replica:
         self._keys: dict[tuple[bytes, int], bytes] = {}
         self._peers: dict[bytes, Peer] = {}
         self._unpinned: dict[bytes, str] = {}  # owner account id -> why it could not be pinned
+        self._keys_asked: dict[bytes, list[tuple[int, int, str | None]]] = {}
+        """Per journal, the epoch ranges asked of /v1/journals/keys in this session (first,
+        last, why the answer was refused or None)."""
         secrets = profile.secrets
         self.reader = access.Reader(
             profile.account_id,
@@ -250,36 +254,111 @@ class Replica:
             raise AccessError(
                 f"this account holds no key for epoch {epoch} of journal {journal_id.hex()}"
             )
-        secrets = self.profile.secrets
-        if owner_id == self.profile.account_id:
-            key = keys.unwrap_journal_key(
-                secrets.account_key, self.profile.account_id, journal_id, epoch, envelope
-            )
-        else:
-            owner = self._peers.get(owner_id)
-            if owner is None:
-                raise IntegrityError(f"the owner of journal {journal_id.hex()} is not known yet")
-            key, _ = keys.open_share_envelope(
-                secrets,
-                self.profile.account_id,
-                self.profile.username,
-                owner_id,
-                owner.sign_public_key,
-                journal_id,
-                epoch,
-                envelope,
-            )
+        key = self._open_envelope(journal_id, owner_id, epoch, envelope)
         self._keys[(journal_id, epoch)] = key
         return key
 
+    def _open_envelope(
+        self, journal_id: bytes, owner_id: bytes, epoch: int, envelope: bytes
+    ) -> bytes:
+        """The journal key in `envelope`, verified for this journal, this account and `epoch`:
+        the AEAD of the owner's own wrap (4.12), or the owner's signature over a member's share
+        envelope (4.13). IntegrityError if it does not verify."""
+        secrets = self.profile.secrets
+        if owner_id == self.profile.account_id:
+            return keys.unwrap_journal_key(
+                secrets.account_key, self.profile.account_id, journal_id, epoch, envelope
+            )
+        owner = self._peers.get(owner_id)
+        if owner is None:
+            raise IntegrityError(f"the owner of journal {journal_id.hex()} is not known yet")
+        key, _ = keys.open_share_envelope(
+            secrets,
+            self.profile.account_id,
+            self.profile.username,
+            owner_id,
+            owner.sign_public_key,
+            journal_id,
+            epoch,
+            envelope,
+        )
+        return key
+
     async def journal_key(self, journal: LocalJournal, epoch: int) -> bytes:
+        """The key of `epoch` of the journal, verified. An envelope this device does not hold
+        (a journal list carries only the newest epochs' of a journal rotated a thousand times
+        or so) is fetched from /v1/journals/keys once per session (`_fetch_keys`).
+
+        Raises AccessError when the account holds no key for that epoch, IntegrityError when
+        an envelope does not verify or the server's key pages are refused, NetworkError
+        offline."""
         cached = self._keys.get((journal.journal_id, epoch))
         if cached is not None:
             return cached
         if journal.owner_id != self.profile.account_id and journal.owner_id not in self._peers:
             await self._load_peers()  # a freshly opened client: the owner was pinned before
         envelopes = await self.store.journal_keys()
+        if (journal.journal_id, epoch) not in envelopes and epoch <= journal.epoch:
+            await self._fetch_keys(journal, epoch, envelopes)
+            envelopes = await self.store.journal_keys()
         return self._unwrap(journal.journal_id, journal.owner_id, journal.role, epoch, envelopes)
+
+    async def _fetch_keys(
+        self, journal: LocalJournal, epoch: int, envelopes: dict[tuple[bytes, int], bytes]
+    ) -> None:
+        """Fetch and store this account's envelopes of the journal from `epoch` up to the
+        first epoch above it whose envelope the device holds (or the journal's verified
+        epoch), each verified before it is stored (key_pages.KeyWalk checks the pages).
+
+        A range is asked once per session: later records under an epoch of it get the
+        answer of the first walk (its verified key; else AccessError: the server has no
+        envelope for it, or the IntegrityError that refused its pages) without another
+        request. Envelopes verified before a walk was refused are kept."""
+        journal_id = journal.journal_id
+        asked = self._keys_asked.setdefault(journal_id, [])
+        for low, high, refused in asked:
+            if low <= epoch <= high:
+                if refused:
+                    raise IntegrityError(refused)
+                return
+        held_above = [e for (j, e) in envelopes if j == journal_id and e > epoch]
+        walk = KeyWalk(journal_id, epoch, min(held_above, default=journal.epoch + 1) - 1)
+        received: set[int] = set()
+        try:
+            while not walk.finished:
+                reply = await self.transport.call("/v1/journals/keys", walk.request(), wire.KeyPage)
+                page = walk.accept(reply)
+                for key in page:
+                    self._keys[(journal_id, key.epoch)] = self._open_envelope(
+                        journal_id, journal.owner_id, key.epoch, key.envelope
+                    )
+                async with self.store.transaction() as tx:
+                    for key in page:
+                        await tx.put_key(journal_id, key.epoch, key.envelope)
+                received.update(key.epoch for key in page)
+            # The owner is sealed into every epoch (4.19): a gap is the server's withholding.
+            # A member's epochs can have gaps (a share that ended and began again).
+            missing = walk.to_epoch - walk.from_epoch + 1 - len(received)
+            if journal.owner_id == self.profile.account_id and missing:
+                first = min(
+                    set(range(walk.from_epoch, walk.from_epoch + len(received) + 1)) - received
+                )
+                raise IntegrityError(
+                    f"the server withheld {missing} envelopes from epoch {first} on, and the "
+                    "owner holds one for every epoch"
+                )
+        except AccessError:
+            asked.append((walk.from_epoch, walk.to_epoch, None))
+            raise
+        except IntegrityError as error:
+            refused = (
+                f"the server's key envelopes of journal {journal_id.hex()} were refused: {error}"
+            )
+            asked.append((walk.from_epoch, walk.to_epoch, refused))
+            if (journal_id, epoch) not in self._keys:  # else verified before the walk failed
+                raise IntegrityError(refused) from None
+            return
+        asked.append((walk.from_epoch, walk.to_epoch, None))
 
     # --- peers ----------------------------------------------------------------------------------
 

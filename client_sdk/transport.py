@@ -44,6 +44,7 @@ RETRIED_PATHS = frozenset(
         "/v1/records/push",
         "/v1/records/compact",
         "/v1/journals/list",
+        "/v1/journals/keys",
         "/v1/shares/list",
         "/v1/shares/audit",
         "/v1/devices/list",

@@ -34,6 +34,7 @@ MAX_CHAIN_PAGE = 1000
 PAGE_ITEMS = 500  # devices, journals and shares per page of a list (protocol.md 2.8)
 SYNC_JOURNALS = 1000  # journals one /v1/sync reply considers
 MAX_PAGE_CURSOR = 32
+MAX_KEY_PAGE = 500  # envelopes per /v1/journals/keys reply (500 x 4 KiB stays under 4 MiB)
 MAX_TICKET_BYTES = 64  # a login ticket: opaque to clients (the server makes 48 bytes)
 U32 = 2**32 - 1
 U63 = 2**63 - 1
@@ -246,6 +247,28 @@ class Journal:
     owner_name: str = field(metadata=limits(1, 64))
     expires_at: int = field(metadata=limits(0, U63))
     chain_length: int = field(metadata=limits(0, U32))
+    keys_complete: bool = field(default=True)
+    """False when `keys` holds only the newest epochs' envelopes: the older ones are read
+    through /v1/journals/keys (`KeyPageRequest`)."""
+
+
+@dataclass(frozen=True)
+class KeyPageRequest:
+    """The caller's envelopes of one journal with `from_epoch <= epoch <= to_epoch`, oldest
+    first, `limit` at most (protocol.md /v1/journals/keys)."""
+
+    journal_id: bytes = field(metadata=ID)
+    from_epoch: int = field(default=0, metadata=limits(0, U32))
+    to_epoch: int = field(default=U32, metadata=limits(0, U32))
+    limit: int = field(default=MAX_KEY_PAGE, metadata=limits(1, MAX_KEY_PAGE))
+
+
+@dataclass(frozen=True)
+class KeyPage:
+    keys: list[KeyEnvelope] = field(metadata=limits(0, MAX_KEY_PAGE))
+    done: bool = field()
+    """True when no envelope of the range follows the last one in `keys`; else ask again
+    from the epoch after it."""
 
 
 @dataclass(frozen=True)

@@ -289,6 +289,7 @@ LIMIT_OPTIONS = (
     ("--live-check-interval-ms", "live_check_interval_ms", "how often a live socket re-checks that its session was not revoked (expiry is timed exactly)"),
     ("--max-live-per-device", "max_live_per_device", "live WebSockets one signed-in device may hold open (per server process)"),
     ("--max-live-per-account", "max_live_per_account", "live WebSockets one account may hold open over all its devices (per server process)"),
+    ("--listed-key-bytes", "listed_key_bytes", "bytes of one journal's key envelopes a journal list carries, newest epochs first (older ones are paged through /v1/journals/keys)"),
     ("--body-timeout-ms", "body_timeout_ms", "a request body must arrive within this time, and as much again for each further MiB (else 408 body_timeout)"),
 )  # fmt: skip
 

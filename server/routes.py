@@ -178,6 +178,11 @@ async def list_journals(request: web.Request) -> web.Response:
     return reply(await service(request).journals(caller(request), message))
 
 
+async def journal_keys(request: web.Request) -> web.Response:
+    message = await body(request, wire.KeyPageRequest)
+    return reply(await service(request).journal_keys(caller(request), message))
+
+
 async def update_meta(request: web.Request) -> web.Response:
     message = await body(request, wire.JournalMetaRequest)
     await service(request).update_meta(caller(request), message)
@@ -262,6 +267,7 @@ ROUTES: dict[str, Handler] = {
     "/v1/devices/rename": rename_device,
     "/v1/journals/create": create_journal,
     "/v1/journals/list": list_journals,
+    "/v1/journals/keys": journal_keys,
     "/v1/journals/meta": update_meta,
     "/v1/journals/delete": delete_journal,
     "/v1/records/push": push,

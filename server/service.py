@@ -33,6 +33,7 @@ from server.errors import (
 )
 from server.live import LiveHub
 from server.storage.base import (
+    LISTED_KEY_BYTES,
     AccountRow,
     ChainConflictError,
     Challenge,
@@ -137,6 +138,9 @@ class Settings:
     # process); past them 429 `live_limit` (protocol.md /v1/live).
     max_live_per_device: int = 4
     max_live_per_account: int = 200
+    # Envelope bytes of one journal a journal list carries (the newest epochs'); the older
+    # ones are read a page at a time through /v1/journals/keys (protocol.md).
+    listed_key_bytes: int = LISTED_KEY_BYTES
 
     def __post_init__(self) -> None:
         throttle.parse_networks(self.trusted_proxies)  # ValueError now, not at the first login
@@ -761,11 +765,15 @@ class Service:
         """One page of the journals the caller reads, oldest first (protocol.md 2.8)."""
         after = _time_and_id(request.after)
         rows = await self.storage.journals_for(
-            caller.account_id, self.clock(), after, wire.PAGE_ITEMS + 1
+            caller.account_id,
+            self.clock(),
+            after,
+            wire.PAGE_ITEMS + 1,
+            self.settings.listed_key_bytes,
         )
         page, more = rows[: wire.PAGE_ITEMS], len(rows) > wire.PAGE_ITEMS
         # A byte budget too, like /v1/sync: at least one journal, then none that would take
-        # the page past PAGE_BYTES (each journal's keys are bounded: LISTED_KEY_BYTES).
+        # the page past PAGE_BYTES (each journal's keys are bounded: listed_key_bytes).
         size = 0
         for count, row in enumerate(page):
             size += 256 + len(row.meta) + sum(64 + len(k.envelope) for k in row.keys)
@@ -785,11 +793,36 @@ class Service:
                     row.owner_name,
                     row.expires_at,
                     row.chain_length,
+                    row.keys_complete,
                 )
                 for row in page
             ],
             _time_and_id_cursor(page[-1].created_at, page[-1].journal_id) if more else b"",
         )
+
+    async def journal_keys(self, caller: Caller, request: wire.KeyPageRequest) -> wire.KeyPage:
+        """One page of the caller's own key envelopes of a journal it reads, oldest epoch
+        first: at most `request.limit`, and none past PAGE_BYTES (at least one). Another
+        account's envelopes are never read; a journal the caller does not read is refused
+        like one that does not exist (403 `forbidden`)."""
+        if request.to_epoch < request.from_epoch:
+            raise BadRequest("to_epoch is before from_epoch")
+        await self._require_role(caller, request.journal_id, ("owner", *SHARE_ROLES))
+        rows = await self.storage.key_page(
+            request.journal_id,
+            caller.account_id,
+            request.from_epoch,
+            request.to_epoch,
+            request.limit + 1,
+        )
+        page, more = rows[: request.limit], len(rows) > request.limit
+        size = 0
+        for count, row in enumerate(page):
+            size += 64 + len(row.envelope)
+            if count and size > PAGE_BYTES:
+                page, more = page[:count], True
+                break
+        return wire.KeyPage([wire.KeyEnvelope(k.epoch, k.envelope) for k in page], not more)
 
     async def access_chains(self, caller: Caller, request: wire.AccessRequest) -> wire.AccessReply:
         """Access chain entries of journals the caller belongs to, each from its cursor on;

@@ -69,6 +69,8 @@ class JournalRow:
     expires_at: int
     chain_length: int = 0
     created_at: int = 0
+    keys_complete: bool = True
+    """False when `keys` leaves out older epochs' envelopes (see LISTED_KEY_BYTES)."""
 
 
 @dataclass(frozen=True)
@@ -172,10 +174,23 @@ class QuotaError(Exception):
 
 
 LISTED_KEY_BYTES = 256 * 1024
-"""Envelope bytes of one journal in a journal list, newest epochs first: a thousand real
-envelopes or more (one per rotation), while a hostile owner rotating thousands of times with
-4 KiB envelopes cannot make a member's list unbounded (R9 finding 1). Older epochs' envelopes
-beyond it are left out of the list."""
+"""Envelope bytes of one journal in a journal list, newest epochs first (the default of
+`Settings.listed_key_bytes`): a thousand real envelopes or more (one per rotation), while a
+hostile owner rotating thousands of times with 4 KiB envelopes cannot make a member's list
+unbounded (R9 finding 1). Older epochs' envelopes beyond it are left out of the list (the
+journal is listed with `keys_complete` false) and read a page at a time through
+/v1/journals/keys (`Storage.key_page`)."""
+
+LISTED_KEYS = (
+    "SELECT journal_id, epoch, CASE WHEN newer <= {cap} THEN envelope END FROM ("
+    "SELECT journal_id, epoch, envelope, {length}(envelope) AS size, "
+    "SUM({length}(envelope)) OVER (PARTITION BY journal_id ORDER BY epoch DESC) AS newer "
+    "FROM journal_keys WHERE account_id = {account} AND journal_id {listed}) AS keys "
+    "WHERE newer - size <= {cap} ORDER BY epoch"
+)
+"""The envelopes of the newest epochs of each listed journal, LISTED_KEY_BYTES (`{cap}`) at
+most per journal, and one row more where they were cut: the newest epoch left out, with a
+NULL envelope (so a journal's list entry says whether it is complete in the same query)."""
 
 OWNED_EXTRA_BYTES = (
     "SELECT (SELECT COALESCE(SUM(length(c.entry)), 0) FROM access_chain c "
@@ -360,10 +375,20 @@ class Storage(Protocol):
         now: int,
         after: tuple[int, bytes] | None = None,
         limit: int | None = None,
+        key_bytes: int = LISTED_KEY_BYTES,
     ) -> list[JournalRow]:
         """Journals the account owns or is an unexpired member of, with its key envelopes
-        (of the newest epochs, LISTED_KEY_BYTES at most per journal, in epoch order), ordered
-        by (created_at, journal_id): up to `limit`, those after `after` only."""
+        (of the newest epochs, `key_bytes` at most per journal, in epoch order; the row's
+        `keys_complete` is False when older ones were left out), ordered by (created_at,
+        journal_id): up to `limit`, those after `after` only."""
+        ...
+
+    async def key_page(
+        self, journal_id: bytes, account_id: bytes, from_epoch: int, to_epoch: int, limit: int
+    ) -> list[KeyRow]:
+        """The account's own envelopes of the journal with `from_epoch <= epoch <= to_epoch`,
+        by epoch, `limit` at most (one primary-key range read). The caller checks that the
+        account reads the journal."""
         ...
 
     async def heads_for(self, account_id: bytes, now: int) -> dict[bytes, tuple[int, int, str]]:

@@ -32,6 +32,7 @@ from server.storage.base import (
     AUDIT_HIGH,
     CHAIN_LENGTHS,
     LISTED_KEY_BYTES,
+    LISTED_KEYS,
     OWNED_EXTRA_BYTES,
     AccountRow,
     AuditRow,
@@ -502,6 +503,7 @@ class PostgresStorage:
         now: int,
         after: tuple[int, bytes] | None = None,
         limit: int | None = None,
+        key_bytes: int = LISTED_KEY_BYTES,
     ) -> list[JournalRow]:
         start = after or (-1, b"")
         rows = await self._all(
@@ -520,17 +522,20 @@ class PostgresStorage:
             limit,
         )
         key_rows = await self._all(
-            "SELECT journal_id, epoch, envelope FROM (SELECT journal_id, epoch, envelope, "
-            "SUM(octet_length(envelope)) OVER (PARTITION BY journal_id ORDER BY epoch DESC) "
-            "AS newer FROM journal_keys WHERE account_id = $1 "
-            "AND journal_id = ANY($2::bytea[])) AS keys WHERE newer <= $3 ORDER BY epoch",
+            LISTED_KEYS.format(
+                cap="$3", length="octet_length", account="$1", listed="= ANY($2::bytea[])"
+            ),
             account_id,
             [bytes(row[0]) for row in rows],
-            LISTED_KEY_BYTES,
+            key_bytes,
         )
         keys: dict[bytes, list[KeyRow]] = {}
+        cut: set[bytes] = set()
         for journal_id, epoch, envelope in key_rows:
-            keys.setdefault(journal_id, []).append(KeyRow(epoch, envelope))
+            if envelope is None:
+                cut.add(journal_id)
+            else:
+                keys.setdefault(journal_id, []).append(KeyRow(epoch, envelope))
         return [
             JournalRow(
                 journal_id=row[0],
@@ -545,9 +550,24 @@ class PostgresStorage:
                 expires_at=row[8],
                 chain_length=int(row[9]),
                 created_at=int(row[10]),
+                keys_complete=row[0] not in cut,
             )
             for row in rows
         ]
+
+    async def key_page(
+        self, journal_id: bytes, account_id: bytes, from_epoch: int, to_epoch: int, limit: int
+    ) -> list[KeyRow]:
+        rows = await self._all(
+            "SELECT epoch, envelope FROM journal_keys WHERE journal_id = $1 AND account_id = $2 "
+            "AND epoch BETWEEN $3 AND $4 ORDER BY epoch LIMIT $5",
+            journal_id,
+            account_id,
+            from_epoch,
+            to_epoch,
+            limit,
+        )
+        return [KeyRow(row[0], row[1]) for row in rows]
 
     async def heads_for(self, account_id: bytes, now: int) -> dict[bytes, tuple[int, int, str]]:
         rows = await self._all(

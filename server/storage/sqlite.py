@@ -25,6 +25,7 @@ from server.storage.base import (
     AUDIT_HIGH,
     CHAIN_LENGTHS,
     LISTED_KEY_BYTES,
+    LISTED_KEYS,
     OWNED_EXTRA_BYTES,
     AccountRow,
     AuditRow,
@@ -479,6 +480,7 @@ class SQLiteStorage:
         now: int,
         after: tuple[int, bytes] | None = None,
         limit: int | None = None,
+        key_bytes: int = LISTED_KEY_BYTES,
     ) -> list[JournalRow]:
         start = after or (-1, b"")
         rows = await self._all(
@@ -494,15 +496,21 @@ class SQLiteStorage:
         )
         listed = [bytes(row[0]) for row in rows]
         key_rows = await self._all(
-            "SELECT journal_id, epoch, envelope FROM (SELECT journal_id, epoch, envelope, "
-            "SUM(length(envelope)) OVER (PARTITION BY journal_id ORDER BY epoch DESC) AS newer "
-            "FROM journal_keys WHERE account_id = ? "
-            f"AND journal_id IN ({_marks(len(listed))})) WHERE newer <= ? ORDER BY epoch",
-            (account_id, *listed, LISTED_KEY_BYTES),
+            LISTED_KEYS.format(
+                cap=int(key_bytes),
+                length="length",
+                account="?",
+                listed=f"IN ({_marks(len(listed))})",
+            ),
+            (account_id, *listed),
         )
         keys: dict[bytes, list[KeyRow]] = {}
+        cut: set[bytes] = set()
         for journal_id, epoch, envelope in key_rows:
-            keys.setdefault(bytes(journal_id), []).append(KeyRow(epoch, bytes(envelope)))
+            if envelope is None:
+                cut.add(bytes(journal_id))
+            else:
+                keys.setdefault(bytes(journal_id), []).append(KeyRow(epoch, bytes(envelope)))
         return [
             JournalRow(
                 journal_id=bytes(row[0]),
@@ -517,9 +525,20 @@ class SQLiteStorage:
                 expires_at=row[8],
                 chain_length=row[9],
                 created_at=row[10],
+                keys_complete=bytes(row[0]) not in cut,
             )
             for row in rows
         ]
+
+    async def key_page(
+        self, journal_id: bytes, account_id: bytes, from_epoch: int, to_epoch: int, limit: int
+    ) -> list[KeyRow]:
+        rows = await self._all(
+            "SELECT epoch, envelope FROM journal_keys WHERE journal_id = ? AND account_id = ? "
+            "AND epoch BETWEEN ? AND ? ORDER BY epoch LIMIT ?",
+            (journal_id, account_id, from_epoch, to_epoch, limit),
+        )
+        return [KeyRow(row[0], bytes(row[1])) for row in rows]
 
     async def heads_for(self, account_id: bytes, now: int) -> dict[bytes, tuple[int, int, str]]:
         rows = await self._all(

@@ -137,15 +137,32 @@ async def shared_twice(through: Through, signup: ClientFactory) -> TwoSharedJour
 KeysRewrite = Callable[[wire.Journal, dict[bytes, wire.Journal]], list[wire.KeyEnvelope]]
 
 
-def rewrite_keys(replace: KeysRewrite) -> ReplyRewrite:
-    """A /v1/journals/list rewrite: each journal's envelopes become replace(journal, listed)."""
+def lie_about_keys(hostile: HostileServer, replace: KeysRewrite) -> None:
+    """Each journal's envelopes become replace(journal, listed), wherever a device reads
+    envelopes: in the journal list (said to be complete) and from /v1/journals/keys (the
+    forged ones of the epochs asked, and nothing else)."""
+    forged: dict[bytes, list[wire.KeyEnvelope]] = {}
 
-    def rewrite(request: bytes, reply: bytes) -> bytes:
+    def rewrite_list(request: bytes, reply: bytes) -> bytes:
         listed = {j.journal_id: j for j in wire.decode(wire.JournalList, reply).journals}
-        journals = [dataclasses.replace(j, keys=replace(j, listed)) for j in listed.values()]
+        forged.update((journal_id, replace(j, listed)) for journal_id, j in listed.items())
+        journals = [
+            dataclasses.replace(j, keys=forged[j.journal_id], keys_complete=True)
+            for j in listed.values()
+        ]
         return wire.encode(wire.JournalList(journals))
 
-    return rewrite
+    def rewrite_keys(request: bytes, reply: bytes) -> bytes:
+        asked = wire.decode(wire.KeyPageRequest, request)
+        keys = [
+            key
+            for key in forged.get(asked.journal_id, [])
+            if asked.from_epoch <= key.epoch <= asked.to_epoch
+        ]
+        return wire.encode(wire.KeyPage(keys[: asked.limit], len(keys) <= asked.limit))
+
+    hostile.replies["/v1/journals/list"] = rewrite_list
+    hostile.replies["/v1/journals/keys"] = rewrite_keys
 
 
 async def assert_unreadable(tom: Client, unreadable: bytes, report: list[str]) -> None:
@@ -168,7 +185,7 @@ async def test_envelopes_swapped_between_journals_are_rejected_by_the_therapist(
             return listed[other[journal.journal_id]].keys
         return journal.keys
 
-    hostile.replies["/v1/journals/list"] = rewrite_keys(swap)
+    lie_about_keys(hostile, swap)
     report = await shared_twice.tom.sync()
     for journal in ids:
         await assert_unreadable(shared_twice.tom, journal, report.problems)
@@ -192,13 +209,15 @@ async def test_an_envelope_signed_by_someone_else_than_the_owner_is_rejected(
             tom.profile.secrets.box_public_key,
             journal.journal_id,
             "read",
-            0,
+            journal.epoch,
             0,
         )
-        return [wire.KeyEnvelope(0, keys.seal_share_envelope(mallory, terms, crypto.new_key()))]
+        envelope = keys.seal_share_envelope(mallory, terms, crypto.new_key())
+        return [wire.KeyEnvelope(journal.epoch, envelope)]
 
-    hostile.replies["/v1/journals/list"] = rewrite_keys(forged)
+    lie_about_keys(hostile, forged)
     report = await tom.sync()
+    assert all("invalid signature" in problem for problem in report.problems)
     await assert_unreadable(tom, shared_twice.personal, report.problems)
     assert [e.body for e in await tom.entries.list()] == ["Sleep entry."]
 
@@ -221,9 +240,9 @@ async def test_an_envelope_made_for_another_member_is_rejected(
     def for_ben(journal: wire.Journal, listed: dict[bytes, wire.Journal]) -> list[wire.KeyEnvelope]:
         if journal.journal_id != shared_twice.personal:
             return journal.keys
-        return [wire.KeyEnvelope(0, bytes(bens))]
+        return [wire.KeyEnvelope(journal.epoch, bytes(bens))]
 
-    hostile.replies["/v1/journals/list"] = rewrite_keys(for_ben)
+    lie_about_keys(hostile, for_ben)
     report = await shared_twice.tom.sync()
     await assert_unreadable(shared_twice.tom, shared_twice.personal, report.problems)
     assert [e.body for e in await shared_twice.tom.entries.list()] == ["Sleep entry."]

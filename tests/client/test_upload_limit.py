@@ -11,11 +11,12 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from client_sdk import Client, Notice, SyncProgress
+from client_sdk import Client, Notice, RateLimited, SyncProgress
 from client_sdk.transport import LONGEST_RETRY_AFTER_S, parse_retry_after
 from client_sdk.upload_limit import MAX_IDLE_WAITS, MAX_ONE_WAIT_S, UploadWaits
 from server.service import Settings
 from tests.client.recording_proxy import recording_proxy
+from tests.client.sharing_support import share_with
 from tests.client.test_retries import failure
 from tests.conftest import RunningServer
 from tests.server.servers import login, serving, signup
@@ -226,3 +227,45 @@ async def test_a_watching_device_uploads_the_rest_once_the_server_takes_more(
         assert second.pushed == 20 and second.upload_limit is None
         assert await ana.pending() == 0
         await ana.close()
+
+
+async def test_a_share_over_the_write_rate_raises_rate_limited_and_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    """A new share seals a fresh snapshot of every document for the new epoch and pushes
+    them at once (Replica.push_outbox): past the write rate, longer than the 30 s it may
+    wait, `grant` raises the typed RateLimited with the server's code and when to retry.
+    The share itself is made; the snapshots wait in the outbox and the next sync, once the
+    server takes more, pushes them: the member reads every entry."""
+    async with serving(tmp_path, max_records_per_minute=RATE) as server:
+        ana = await signup(server.url, tmp_path, "ana")
+        tom = await signup(server.url, tmp_path, "tom")
+        at_second(server, 0)
+        await write(ana, RATE)
+        assert (await ana.sync()).pushed == RATE  # the minute's whole allowance
+        waits: list[float] = []
+        ana.replica.sleep = waits_moving(server, waits)  # type: ignore[assignment]
+        started = datetime.now(UTC)
+        try:
+            await share_with(ana, tom)
+        except RateLimited as error:
+            refused = error
+        else:
+            raise AssertionError("the share's snapshots were pushed past the write rate")
+        assert waits == [], "60 s asked, above the 30 s a share waits: not waited for"
+        assert refused.code == "write_rate_exceeded"
+        assert refused.retry_after == 60.0
+        assert started + timedelta(seconds=60) <= refused.retry_at
+        assert refused.retry_at <= datetime.now(UTC) + timedelta(seconds=60)
+        assert await ana.pending() == RATE, "a snapshot of every entry waits on the device"
+        assert [s.member for s in await ana.shares.list()] == ["tom"]
+
+        server.clock.now += 60_000
+        report = await ana.sync()
+        assert report.pushed == RATE and report.upload_limit is None
+        assert await ana.pending() == 0
+        await tom.sync()
+        shared = {entry.body for entry in await tom.entries.list("ana/Personal")}
+        assert shared == {f"Offline entry {n}." for n in range(RATE)}
+        for client in (ana, tom):
+            await client.close()

@@ -130,9 +130,10 @@ async def test_rotations_cannot_grow_a_members_journal_list_without_bound(tmp_pa
     list the journal to leave it.
 
     Fixed: a journal list carries at most LISTED_KEY_BYTES (256 KiB) of one journal's
-    envelopes, the newest epochs', and a page stops before PAGE_BYTES (4 MiB). Here 400
-    rotations (1.6 MiB of envelopes, over the 1 MiB bound without the fix; the reviewer's
-    4,200 took 16-46 s) keep the suite short."""
+    envelopes, the newest epochs' (`keys_complete` false: the older ones are paged through
+    /v1/journals/keys, tests/client/test_old_keys.py), and a page stops before PAGE_BYTES
+    (4 MiB). Here 400 rotations (1.6 MiB of envelopes, over the 1 MiB bound without the
+    fix; the reviewer's 4,200 took 16-46 s) keep the suite short."""
     async with serving(tmp_path) as server, raw_for(server) as raw:
         mallory = await signup(server.url, tmp_path, "mallory")
         victim = await signup(server.url, tmp_path, "victim")

@@ -53,6 +53,7 @@ SAMPLES: dict[str, Any] = {
     ),
     "/v1/journals/access": wire.AccessRequest([wire.Cursor(ZERO_ID, 0)]),
     "/v1/journals/list": wire.ListRequest(bytes(24)),
+    "/v1/journals/keys": wire.KeyPageRequest(ZERO_ID, 0, 10, 10),
     "/v1/journals/meta": wire.JournalMetaRequest(ZERO_ID, bytes(40)),
     "/v1/journals/delete": wire.JournalRequest(ZERO_ID),
     "/v1/records/push": wire.PushRequest(ZERO_ID, [wire.RecordUpload(ZERO_ID, 0, bytes(40))]),

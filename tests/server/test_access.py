@@ -78,6 +78,7 @@ def aimed_at_ana(ana: Client, journal: bytes, record_ids: list[bytes]) -> dict[s
         },
         "/v1/sync": {"cursors": [{"journal_id": journal, "after": 0}], "limit": 1000},
         "/v1/journals/list": {},
+        "/v1/journals/keys": {"journal_id": journal},
         "/v1/journals/meta": {"journal_id": journal, "meta": bytes(48)},
         "/v1/journals/delete": {"journal_id": journal},
         "/v1/journals/create": {
