@@ -144,7 +144,7 @@ class Client:
         self.entries = Entries(context, self.prompts)
         self.goals = Goals(context)
         self.shares = Shares(context)
-        self.devices = Devices(transport)
+        self.devices = Devices(transport, store, self.replica.settings_written)
         lookups = (context.local_journal, context.display, context.document_of_kind)
         self.measures = Measures(self.replica, self.sharing, *lookups)
         self.insights = InsightReports(context, self.journals, self.goals, self.measures)
@@ -485,12 +485,14 @@ class Client:
 
     async def _source_names(self, report: SyncReport) -> Callable[[bytes, bytes], str]:
         """Names for where arrivals came from: this account's device names (from the
-        server's device list, metadata it holds anyway), other accounts' usernames."""
+        server's device list, metadata it holds anyway, kept on the device: devices.py
+        `Devices.names`), other accounts' usernames."""
         me = self.profile.account_id
         devices: dict[bytes, str] = {}
-        if any(a.author == me for a in report.arrivals.values()):
+        mine = {a.device for a in report.arrivals.values() if a.author == me}
+        if mine:
             with contextlib.suppress(TJError):
-                devices = {bytes.fromhex(d.id): d.name for d in await self.devices.list()}
+                devices = await self.devices.names(mine)
         people = {p.account_id: p.username for p in await self.store.peers()}
         for state in self.replica.chains.states().values():  # members named by verified chains
             for member in state.members.values():
