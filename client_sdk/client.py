@@ -70,6 +70,11 @@ from client_sdk.transport import RetryPolicy, Transport
 from client_sdk.upload_limit import DEFAULT_WAIT_S as DEFAULT_UPLOAD_WAIT_S
 
 LAST_SYNCED = "last_synced_at"  # settings row: ms since the epoch (UTC) of the last sync
+LAST_SYNCED_STEP_MS = 60_000
+"""A sync writes its time to the store only once the time kept there is this old (one
+minute), so that syncs in a row with nothing new write nothing (issue 10); `last_synced()`
+in the same process is exact, `close()` writes the last one, and another process (a crash)
+sees a time at most this much older than the truth: never a newer one."""
 
 
 class Client:
@@ -136,6 +141,8 @@ class Client:
         self.context = context = Context(self.replica, self.sharing)
         self._feed = ChangeFeed()
         self._streams: set[ChangeStream] = set()
+        self._synced_at = 0  # the last sync that completed in this process (ms)
+        self._synced_kept: int | None = None  # LAST_SYNCED as the store holds it (None: unread)
         self.replica.on_change = self._publish
         self.journals = Journals(context)
         self.notes = Notes(context)
@@ -332,6 +339,9 @@ class Client:
         for stream in list(self._streams):
             await stream.aclose()
         try:
+            if self._synced_kept is not None and self._synced_at > self._synced_kept:
+                with contextlib.suppress(ValueError):  # a store closed already
+                    await self._keep_synced()
             await self.transport.close()
         finally:
             await self.store.close()
@@ -462,9 +472,7 @@ class Client:
         watched = await self.store.unsynced_field_writes()
         if watched and report.arrivals:
             report.settled = await settle_after_sync(self.context, watched, set(report.arrivals))
-        moved = await self.store.put_setting(LAST_SYNCED, now_ms())
-        if moved is not None:
-            self.replica.settings_written(*moved)
+        await self._synced(now_ms())
         if report.arrivals:  # nothing to name on a no-op sync: no store read for names
             copies = {  # the copies kept for a therapist: their originals arrive too
                 j.journal_id for j in await self.store.journals() if self.replica.is_disclosure(j)
@@ -481,7 +489,25 @@ class Client:
         """When a sync last completed on this device (UTC), or None if never: what the data
         shown offline is as of."""
         value = await self.store.setting(LAST_SYNCED)
-        return to_datetime(int(value)) if isinstance(value, int) and value > 0 else None
+        kept = int(value) if isinstance(value, int) else 0
+        newest = max(kept, self._synced_at)
+        return to_datetime(newest) if newest > 0 else None
+
+    async def _synced(self, at: int) -> None:
+        """A sync completed at `at` (ms): kept in the store when the time there is at least
+        LAST_SYNCED_STEP_MS old (a no-op sync in a row writes nothing)."""
+        self._synced_at = max(self._synced_at, at)
+        if self._synced_kept is None:
+            value = await self.store.setting(LAST_SYNCED)
+            self._synced_kept = int(value) if isinstance(value, int) else 0
+        if self._synced_at - self._synced_kept >= LAST_SYNCED_STEP_MS:
+            await self._keep_synced()
+
+    async def _keep_synced(self) -> None:
+        moved = await self.store.put_setting(LAST_SYNCED, self._synced_at)
+        self._synced_kept = self._synced_at
+        if moved is not None:
+            self.replica.settings_written(*moved)
 
     async def _source_names(self, report: SyncReport) -> Callable[[bytes, bytes], str]:
         """Names for where arrivals came from: this account's device names (from the

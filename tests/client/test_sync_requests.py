@@ -5,6 +5,7 @@ signed out here, or older than devices.NAMES_MAX_AGE_MS."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ def sources(report: object) -> set[str]:
     return {news.source for news in report.news}  # type: ignore[attr-defined]
 
 
-async def test_a_no_op_sync_is_one_request_and_writes_nothing(
+async def test_no_op_syncs_are_one_request_each_and_write_nothing(
     live_server: RunningServer, signup: ClientFactory, tmp_path: Path
 ) -> None:
     laptop = await signup("ana")
@@ -36,13 +37,24 @@ async def test_a_no_op_sync_is_one_request_and_writes_nothing(
             await phone.sync()
             version = await phone.store.version()
             proxy.requests.clear()
+            before = time.time() - 0.001
             for _ in range(3):
                 report = await phone.sync()
                 assert (report.pushed, report.pulled, report.news) == (0, 0, [])
             assert proxy.paths() == ["/v1/sync"] * 3
-            # Only the last-synced time is written (one settings row per sync).
-            changes = (await phone.store.version())[0] - version[0]
-            assert changes == 3
+            assert await phone.store.version() == version  # no row written
+            # A write after quiet syncs is pushed by the next one.
+            await phone.entries.write(None, "from the phone")
+            assert (await phone.sync()).pushed == 1
+            assert (await laptop.sync()).pulled == 1
+            # The time of the last one is still known, and kept by close().
+            last = await phone.last_synced()
+            assert last is not None and last.timestamp() >= before
+        finally:
+            await phone.close()
+        phone = await Client.open(tmp_path / "phone")
+        try:
+            assert await phone.last_synced() == last
         finally:
             await phone.close()
 
