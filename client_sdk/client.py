@@ -560,6 +560,8 @@ class Client:
                 pass  # each sync publishes what it merged
 
     def _publish(self, journal: LocalJournal, documents: list[Document], origin: str) -> None:
+        if not self._feed.listened:
+            return  # no change stream open: nothing to build (issue 10, per write)
         at = datetime.now(UTC)
         name, journal_id = self.context.display(journal), journal.journal_id.hex()
         self._feed.publish(

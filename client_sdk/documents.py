@@ -59,6 +59,7 @@ class Document:
         self._doc: Doc[Any] = Doc(client_id=client_id)
         self._fields = self._doc.get("fields", type=Map)
         self._written = 0  # the clock this instance reached under its own client id
+        self._merged = False  # whether an update from elsewhere was applied (see _own_client_id)
 
     @classmethod
     def from_state(
@@ -75,6 +76,7 @@ class Document:
 
     def apply(self, update: bytes) -> None:
         """Merge an update (idempotent, commutative)."""
+        self._merged = True
         try:
             self._doc.apply_update(update)
         except Exception:  # pycrdt raises a bare Exception subclass on malformed updates
@@ -141,7 +143,10 @@ class Document:
     def _own_client_id(self) -> None:
         """Never write under a client id someone else wrote under: if the merged state names
         this instance's id beyond what it wrote itself (another instance drew the same random
-        id), move to a fresh id first, as Yjs does (protocol.md §5, "Client ids")."""
+        id), move to a fresh id first, as Yjs does (protocol.md §5, "Client ids"). An instance
+        that applied no update holds only its own writes: nothing to check (issue 10)."""
+        if not self._merged:
+            return
         while state_clocks(self._doc.get_state()).get(self.client_id, 0) != self._written:
             fresh: Doc[Any] = Doc()
             fresh.apply_update(self._doc.get_update())
