@@ -61,9 +61,10 @@ class Devices:
         if not fresh or not wanted <= kept.keys():
             await self.list()  # refreshes the kept names
             kept = self._names or {}
-            for device_id in wanted - kept.keys():  # listed just now without it: signed out
-                kept[device_id] = ""
-            await self._save()
+            gone = wanted - kept.keys()  # listed just now without them: signed out
+            if gone:
+                kept.update(dict.fromkeys(gone, ""))
+                await self._save()
         return {d: kept[d] for d in wanted if kept.get(d)}
 
     async def _load(self) -> None:
