@@ -72,6 +72,11 @@ class ChangeFeed:
     def __init__(self) -> None:
         self._listeners: list[ChangeListener] = []
 
+    @property
+    def listened(self) -> bool:
+        """Whether any listener is subscribed (a change nobody hears is not built)."""
+        return bool(self._listeners)
+
     def publish(self, changes: list[Change]) -> None:
         """Call every listener with every change, in order."""
         for change in changes:

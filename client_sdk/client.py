@@ -71,6 +71,11 @@ from client_sdk.unsynced import unsynced_changes
 from client_sdk.upload_limit import DEFAULT_WAIT_S as DEFAULT_UPLOAD_WAIT_S
 
 LAST_SYNCED = "last_synced_at"  # settings row: ms since the epoch (UTC) of the last sync
+LAST_SYNCED_STEP_MS = 60_000
+"""A sync writes its time to the store only once the time kept there is this old (one
+minute), so that syncs in a row with nothing new write nothing (issue 10); `last_synced()`
+in the same process is exact, `close()` writes the last one, and another process (a crash)
+sees a time at most this much older than the truth: never a newer one."""
 
 
 class Client:
@@ -137,6 +142,8 @@ class Client:
         self.context = context = Context(self.replica, self.sharing)
         self._feed = ChangeFeed()
         self._streams: set[ChangeStream] = set()
+        self._synced_at = 0  # the last sync that completed in this process (ms)
+        self._synced_kept: int | None = None  # LAST_SYNCED as the store holds it (None: unread)
         self.replica.on_change = self._publish
         self.journals = Journals(context)
         self.notes = Notes(context)
@@ -145,7 +152,7 @@ class Client:
         self.entries = Entries(context, self.prompts)
         self.goals = Goals(context)
         self.shares = Shares(context)
-        self.devices = Devices(transport)
+        self.devices = Devices(transport, store, self.replica.settings_written)
         lookups = (context.local_journal, context.display, context.document_of_kind)
         self.measures = Measures(self.replica, self.sharing, *lookups)
         self.insights = InsightReports(context, self.journals, self.goals, self.measures)
@@ -333,6 +340,9 @@ class Client:
         for stream in list(self._streams):
             await stream.aclose()
         try:
+            if self._synced_kept is not None and self._synced_at > self._synced_kept:
+                with contextlib.suppress(ValueError):  # a store closed already
+                    await self._keep_synced()
             await self.transport.close()
         finally:
             await self.store.close()
@@ -463,9 +473,7 @@ class Client:
         watched = await self.store.unsynced_field_writes()
         if watched and report.arrivals:
             report.settled = await settle_after_sync(self.context, watched, set(report.arrivals))
-        moved = await self.store.put_setting(LAST_SYNCED, now_ms())
-        if moved is not None:
-            self.replica.settings_written(*moved)
+        await self._synced(now_ms())
         if report.arrivals:  # nothing to name on a no-op sync: no store read for names
             copies = {  # the copies kept for a therapist: their originals arrive too
                 j.journal_id for j in await self.store.journals() if self.replica.is_disclosure(j)
@@ -482,16 +490,36 @@ class Client:
         """When a sync last completed on this device (UTC), or None if never: what the data
         shown offline is as of."""
         value = await self.store.setting(LAST_SYNCED)
-        return to_datetime(int(value)) if isinstance(value, int) and value > 0 else None
+        kept = int(value) if isinstance(value, int) else 0
+        newest = max(kept, self._synced_at)
+        return to_datetime(newest) if newest > 0 else None
+
+    async def _synced(self, at: int) -> None:
+        """A sync completed at `at` (ms): kept in the store when the time there is at least
+        LAST_SYNCED_STEP_MS old (a no-op sync in a row writes nothing)."""
+        self._synced_at = max(self._synced_at, at)
+        if self._synced_kept is None:
+            value = await self.store.setting(LAST_SYNCED)
+            self._synced_kept = int(value) if isinstance(value, int) else 0
+        if self._synced_at - self._synced_kept >= LAST_SYNCED_STEP_MS:
+            await self._keep_synced()
+
+    async def _keep_synced(self) -> None:
+        moved = await self.store.put_setting(LAST_SYNCED, self._synced_at)
+        self._synced_kept = self._synced_at
+        if moved is not None:
+            self.replica.settings_written(*moved)
 
     async def _source_names(self, report: SyncReport) -> Callable[[bytes, bytes], str]:
         """Names for where arrivals came from: this account's device names (from the
-        server's device list, metadata it holds anyway), other accounts' usernames."""
+        server's device list, metadata it holds anyway, kept on the device: devices.py
+        `Devices.names`), other accounts' usernames."""
         me = self.profile.account_id
         devices: dict[bytes, str] = {}
-        if any(a.author == me for a in report.arrivals.values()):
+        mine = {a.device for a in report.arrivals.values() if a.author == me}
+        if mine:
             with contextlib.suppress(TJError):
-                devices = {bytes.fromhex(d.id): d.name for d in await self.devices.list()}
+                devices = await self.devices.names(mine)
         people = {p.account_id: p.username for p in await self.store.peers()}
         for state in self.replica.chains.states().values():  # members named by verified chains
             for member in state.members.values():
@@ -533,6 +561,8 @@ class Client:
                 pass  # each sync publishes what it merged
 
     def _publish(self, journal: LocalJournal, documents: list[Document], origin: str) -> None:
+        if not self._feed.listened:
+            return  # no change stream open: nothing to build (issue 10, per write)
         at = datetime.now(UTC)
         name, journal_id = self.context.display(journal), journal.journal_id.hex()
         self._feed.publish(

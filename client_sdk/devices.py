@@ -8,25 +8,100 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import json
+from collections.abc import Callable, Iterable
 
 from client_sdk import wire
 from client_sdk.errors import InvalidInput, NotFound
-from client_sdk.models import DeviceInfo, to_datetime
+from client_sdk.models import DeviceInfo, now_ms, to_datetime
+from client_sdk.store import Store
 from client_sdk.transport import Transport
+
+DEVICE_NAMES = "device_names"
+"""The settings row of the kept device names: JSON {"at": ms, "names": {hex id: name}}."""
+
+NAMES_MAX_AGE_MS = 3_600_000
+"""How long kept device names are used before a sync that needs one lists the devices again
+(one hour): a rename made on another device is seen within it. A rename or sign-out made
+here, a device not named yet, and every `list()` refresh them at once."""
+
+SettingsWritten = Callable[[tuple[int, int], tuple[int, int]], None]
 
 
 class Devices:
-    """Devices (sessions) of this account, as the server lists them."""
+    """Devices (sessions) of this account, as the server lists them.
 
-    def __init__(self, transport: Transport) -> None:
+    It keeps their names on the device (a settings row) to name where a sync's arrivals of
+    this account came from without listing the devices at every sync. Names are display
+    metadata the server keeps in clear, as in the list itself: nothing is decided on them."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        store: Store | None = None,
+        settings_written: SettingsWritten | None = None,
+    ) -> None:
         self._transport = transport
+        self._store = store
+        self._settings_written = settings_written
+        self._names: dict[bytes, str] | None = None
+        """Kept names (None: not read yet); "" for a device no longer listed."""
+        self._names_at = 0
+
+    async def names(self, wanted: Iterable[bytes]) -> dict[bytes, str]:
+        """Names of the devices `wanted` (ids), from the kept names when every one is known
+        and they are younger than NAMES_MAX_AGE_MS, else from a fresh `list()`. A device no
+        longer listed (signed out) is absent from the result.
+        Raises NetworkError offline, AuthError when this device was signed out."""
+        wanted = set(wanted)
+        if self._names is None:
+            await self._load()
+        kept = self._names or {}
+        fresh = now_ms() - self._names_at < NAMES_MAX_AGE_MS
+        if not fresh or not wanted <= kept.keys():
+            await self.list()  # refreshes the kept names
+            kept = self._names or {}
+            gone = wanted - kept.keys()  # listed just now without them: signed out
+            if gone:
+                kept.update(dict.fromkeys(gone, ""))
+                await self._save()
+        return {d: kept[d] for d in wanted if kept.get(d)}
+
+    async def _load(self) -> None:
+        value = await self._store.setting(DEVICE_NAMES) if self._store else None
+        self._names, self._names_at = {}, 0
+        if isinstance(value, str):
+            try:
+                kept = json.loads(value)
+                self._names = {bytes.fromhex(k): str(v) for k, v in kept["names"].items()}
+                self._names_at = int(kept["at"])
+            except (ValueError, KeyError, TypeError, AttributeError):
+                self._names, self._names_at = {}, 0  # unreadable: listed again when needed
+
+    async def _save(self) -> None:
+        if self._store is None or self._names is None:
+            return
+        kept = {"at": self._names_at, "names": {k.hex(): v for k, v in self._names.items()}}
+        moved = await self._store.put_setting(DEVICE_NAMES, json.dumps(kept))
+        if moved is not None and self._settings_written is not None:
+            self._settings_written(*moved)
+
+    async def _remember(self, devices: builtins.list[DeviceInfo]) -> None:
+        """Keep the names of a complete list; a device kept before and not listed now was
+        signed out: kept as "" so that it is not listed again for it."""
+        if self._names is None:
+            await self._load()
+        signed_out = dict.fromkeys(self._names or {}, "")
+        self._names = signed_out | {bytes.fromhex(d.id): d.name for d in devices}
+        self._names_at = now_ms()
+        await self._save()
 
     async def list(self) -> builtins.list[DeviceInfo]:
         """Every device signed in to this account, page after page (protocol.md 2.8; needs
         the network). Times are UTC.
         Raises NetworkError offline, AuthError when this device was signed out."""
         pages = await self._transport.pages("/v1/devices/list", wire.DeviceList)
-        return [
+        devices = [
             DeviceInfo(
                 d.device_id.hex(),
                 d.name,
@@ -38,6 +113,8 @@ class Devices:
             for page in pages
             for d in page.devices
         ]
+        await self._remember(devices)
+        return devices
 
     async def revoke(self, device_id: str) -> None:
         """Sign a device out: its session token stops working at once. `device_id` is its
@@ -48,6 +125,7 @@ class Devices:
         await self._transport.call(
             "/v1/devices/revoke", wire.DeviceRevokeRequest(bytes.fromhex(matches[0].id)), wire.Empty
         )
+        await self._forget_names()
 
     async def rename(self, device_id: str | None, name: str) -> DeviceInfo:
         """Rename a device of this account (`device_id`: an id or unique prefix; None for
@@ -66,4 +144,13 @@ class Devices:
             raise NotFound(f"no single device matches {device_id!r}", subject="device")
         request = wire.DeviceRenameRequest(bytes.fromhex(matches[0].id), name)
         await self._transport.call("/v1/devices/rename", request, wire.Empty)
+        await self._forget_names()
         return dataclasses.replace(matches[0], name=name)
+
+    async def _forget_names(self) -> None:
+        """A device was renamed or signed out here: the next sync that names one lists the
+        devices again."""
+        if self._names is None:
+            await self._load()
+        self._names_at = 0
+        await self._save()

@@ -57,8 +57,19 @@ class Document:
         self.doc_id = doc_id
         self.kind = kind
         self._doc: Doc[Any] = Doc(client_id=client_id)
-        self._fields = self._doc.get("fields", type=Map)
+        self._fields_map: Map[Any] | None = None  # the root map `fields`, got when first used
         self._written = 0  # the clock this instance reached under its own client id
+        self._merged = False  # whether an update from elsewhere was applied (see _own_client_id)
+        self._changed = False  # whether `change` ran
+        self._sole: bytes | None = None
+        """The update this instance holds alone (the only one applied, nothing changed here):
+        its whole state, returned by `state()` without encoding it again (issue 10)."""
+
+    @property
+    def _fields(self) -> Map[Any]:
+        if self._fields_map is None:
+            self._fields_map = self._doc.get("fields", type=Map)
+        return self._fields_map
 
     @classmethod
     def from_state(
@@ -75,15 +86,22 @@ class Document:
 
     def apply(self, update: bytes) -> None:
         """Merge an update (idempotent, commutative)."""
+        sole = update if not (self._merged or self._changed) else None
+        self._merged, self._sole = True, None
         try:
             self._doc.apply_update(update)
         except Exception:  # pycrdt raises a bare Exception subclass on malformed updates
             raise IntegrityError(
                 f"document {self.doc_id.hex()} received a malformed update"
             ) from None
+        self._sole = bytes(sole) if sole is not None else None
 
     def state(self) -> bytes:
-        """The whole document as one update (a snapshot)."""
+        """The whole document as one update (a snapshot): the update applied, when it is the
+        only one and nothing was changed here (a document received in one record), else the
+        document encoded."""
+        if self._sole is not None:
+            return self._sole
         return bytes(self._doc.get_update())
 
     def state_vector(self) -> bytes:
@@ -131,6 +149,7 @@ class Document:
         key last-writer-wins like `fields`) and `unkeyed` deletes keys of named maps.
         """
         self._own_client_id()
+        self._changed, self._sole = True, None
         before = self._doc.get_state()
         with self._doc.transaction():
             for name, value in (fields or {}).items():
@@ -166,11 +185,14 @@ class Document:
     def _own_client_id(self) -> None:
         """Never write under a client id someone else wrote under: if the merged state names
         this instance's id beyond what it wrote itself (another instance drew the same random
-        id), move to a fresh id first, as Yjs does (protocol.md §5, "Client ids")."""
+        id), move to a fresh id first, as Yjs does (protocol.md §5, "Client ids"). An instance
+        that applied no update holds only its own writes: nothing to check (issue 10)."""
+        if not self._merged:
+            return
         while state_clocks(self._doc.get_state()).get(self.client_id, 0) != self._written:
             fresh: Doc[Any] = Doc()
             fresh.apply_update(self._doc.get_update())
-            self._doc, self._fields, self._written = fresh, fresh.get("fields", type=Map), 0
+            self._doc, self._fields_map, self._written = fresh, None, 0
 
 
 def state_clocks(state_vector: bytes) -> dict[int, int]:

@@ -89,6 +89,9 @@ class Replica:
         """Called with the documents of each local write ("local") and of each page a pull
         merged ("sync"), once they are stored: the change feed (changes.py)."""
         self._no_gaps_at: tuple[int, int] | None = None  # store version of the last clean check
+        self._quiet_at: tuple[int, int] | None = None
+        """Store version at the end of the last sync that left nothing to send: an empty
+        outbox, no journal waiting to be created, no counter to withdraw (see `sync`)."""
         self.sleep: Sleep | None = None
         """How a push waits for the server's write-rate limit (None: pushing.wait_out)."""
 
@@ -628,14 +631,44 @@ class Replica:
         The push waits for the server's write-rate limit at most `max_upload_wait` seconds
         in all (upload_limit.py); then it stops, and the pull goes on."""
         report = sync_plan.SyncReport()
-        tracker = sync_plan.ProgressTracker(progress, to_push=await self.store.outbox_size())
+        # Nothing to send, and the store unchanged (by this process or another: Store.version)
+        # since a sync that left nothing to send: the push side reads nothing (issue 10).
+        quiet = (
+            self._quiet_at is not None
+            and self.chains.loaded
+            and not self.chains.problems()
+            and await self.store.version() == self._quiet_at
+        )
+        tracker = sync_plan.ProgressTracker(
+            progress, to_push=0 if quiet else await self.store.outbox_size()
+        )
         waits = UploadWaits(max_upload_wait)
-        await self._load_peers()
-        await self.load_access()
-        await self.create_pending_journals(report)  # journals created offline, before records
-        if self.chains.problems():
-            await self.refresh_journals()  # has the server come back to the verified state?
+        if not quiet:
+            await self._load_peers()
+            await self.load_access()
+            await self.create_pending_journals(report)  # journals created offline, first
+            if self.chains.problems():
+                await self.refresh_journals()  # has the server come back to the verified state?
         await self.rotate_expired()
+        if not quiet:
+            await self._send(report, tracker, waits)
+        await self._pull(report, tracker, pending=not quiet)
+        if report.upload_limit is None:  # a snapshot is a write too: not while limited
+            await self._compact(report)
+        else:
+            waiting = await self.store.outbox_size()
+            report.upload_limit = replace(report.upload_limit, waiting=waiting)
+        report.rollbacks = sorted(self.chains.problems().values())
+        await self._note_quiet(quiet)
+        return report
+
+    async def _send(
+        self,
+        report: sync_plan.SyncReport,
+        tracker: sync_plan.ProgressTracker,
+        waits: UploadWaits,
+    ) -> None:
+        """The push side of a sync: the outbox, then void records for withdrawn counters."""
         try:
             await self._push(report, tracker, waits)
         except ConflictError as error:
@@ -650,14 +683,19 @@ class Replica:
         voids = await self._void_withdrawn(report)
         if voids:
             await self._push_voids(voids, report, tracker, waits)
-        await self._pull(report, tracker)
-        if report.upload_limit is None:  # a snapshot is a write too: not while limited
-            await self._compact(report)
-        else:
-            waiting = await self.store.outbox_size()
-            report.upload_limit = replace(report.upload_limit, waiting=waiting)
-        report.rollbacks = sorted(self.chains.problems().values())
-        return report
+
+    async def _note_quiet(self, was_quiet: bool) -> None:
+        """Remember the store's version if this sync left nothing to send (see `sync`)."""
+        version = await self.store.version()
+        if was_quiet and version == self._quiet_at:
+            return  # nothing written: still quiet
+        self._quiet_at = None
+        if self.chains.problems() or await self.store.outbox_size():
+            return
+        if await self.store.pending_journals() or await self.store.withdrawn_journals():
+            return
+        if await self.store.version() == version:  # nothing committed while reading
+            self._quiet_at = version
 
     async def _push_voids(
         self,
@@ -789,13 +827,15 @@ class Replica:
         report: sync_plan.SyncReport,
         tracker: sync_plan.ProgressTracker,
         check: bool = True,
+        pending: bool = True,
     ) -> None:
         """Pull pages until the server says done, or stop (and report it) once it answered
         `STALLED_ROUNDS` times in a row without a record (a cursor moved by an empty page is
         no progress), or once the pull took every reply its first reply justifies
         (`sync.PullBudget`, `PULL_MARGIN`): a server that keeps saying "not done" must not
         keep a device syncing forever. `check`: look for withheld records once done (the
-        last pull of a sync does)."""
+        last pull of a sync does). `pending=False`: no journal waits to be created (a quiet
+        store, see `sync`), not read again."""
         stall = sync_plan.StallGuard(STALLED_ROUNDS)
         budget = sync_plan.PullBudget(PULL_MARGIN)
         refused = False
@@ -803,7 +843,11 @@ class Replica:
         skipped: set[bytes] = set()  # journals an earlier slice should have served and did not
         listed_all = False
         slices = 0  # slices of journals moved on to in this pull
-        unsent = {journal_id for journal_id, _ in await self.store.pending_journals()}
+        unsent = (
+            {journal_id for journal_id, _ in await self.store.pending_journals()}
+            if pending
+            else set()
+        )
         while True:
             journals = {  # not those the server does not hold yet (a creation set aside)
                 j.journal_id: j
@@ -940,6 +984,8 @@ class Replica:
         reads journals and counters only)."""
         if self._no_gaps_at == before:
             self._no_gaps_at = after
+        if self._quiet_at == before:
+            self._quiet_at = after
 
     async def _check_withheld(
         self, report: sync_plan.SyncReport, behind: frozenset[bytes] | set[bytes] = frozenset()

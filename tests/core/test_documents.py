@@ -371,3 +371,31 @@ def test_a_restore_racing_a_permanent_delete_leaves_the_entry_deleted() -> None:
     b = delete_entry_update(second, now_ms=3)
     exchange(first, second, a, b)
     assert entry_view(first).deleted and entry_view(second).deleted
+
+
+def test_a_received_document_keeps_its_one_update_as_its_state_until_more_is_merged() -> None:
+    # issue 10: a document received in one record is stored as that update, not re-encoded;
+    # once a second update is merged, or it is changed here, the state holds everything.
+    writer = Document(b"d" * 16, "entry")
+    first = writer.change(fields={"title": "one"}, texts={"body": "first words"})
+    second = writer.change(fields={"mood": 4})
+
+    received = Document(b"d" * 16, "entry")
+    received.apply(first)
+    assert received.state() == first
+    received.apply(second)
+    merged = Document.from_state(b"d" * 16, "entry", received.state())
+    assert (merged.field("title"), merged.field("mood"), merged.text("body")) == (
+        "one",
+        4,
+        "first words",
+    )
+
+    edited = Document(b"d" * 16, "entry")
+    edited.apply(first)
+    edited.change(fields={"title": "two"})
+    again = Document.from_state(b"d" * 16, "entry", edited.state())
+    assert (again.field("title"), again.text("body")) == ("two", "first words")
+
+    with pytest.raises(IntegrityError):
+        Document(b"d" * 16, "entry").apply(b"\xff not an update")

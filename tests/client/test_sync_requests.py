@@ -1,0 +1,153 @@
+"""How many requests a sync makes (issue 10): a sync with nothing new is one `/v1/sync`, and
+so is a sync that brings this account's own records from another device once the device
+names are kept; the kept names are listed again when a device is new to them, renamed or
+signed out here, or older than devices.NAMES_MAX_AGE_MS."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from client_sdk import INSECURE_TEST_COST, Client, devices
+from tests.client.recording_proxy import RecordingProxy, recording_proxy
+from tests.conftest import PASSWORD, ClientFactory, RunningServer
+
+
+async def phone_through(proxy: RecordingProxy, home: Path) -> Client:
+    return await Client.login(
+        proxy.url, "ana", PASSWORD, home=home, device_name="phone", minimum_cost=INSECURE_TEST_COST
+    )
+
+
+def sources(report: object) -> set[str]:
+    return {news.source for news in report.news}  # type: ignore[attr-defined]
+
+
+async def test_no_op_syncs_are_one_request_each_and_write_nothing(
+    live_server: RunningServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    laptop = await signup("ana")
+    await laptop.entries.write(None, "first")
+    await laptop.sync()
+    async with recording_proxy(live_server.url) as proxy:
+        phone = await phone_through(proxy, tmp_path / "phone")
+        try:
+            await phone.sync()
+            version = await phone.store.version()
+            proxy.requests.clear()
+            before = time.time() - 0.001
+            for _ in range(3):
+                report = await phone.sync()
+                assert (report.pushed, report.pulled, report.news) == (0, 0, [])
+            assert proxy.paths() == ["/v1/sync"] * 3
+            assert await phone.store.version() == version  # no row written
+            # A write after quiet syncs is pushed by the next one.
+            await phone.entries.write(None, "from the phone")
+            assert (await phone.sync()).pushed == 1
+            assert (await laptop.sync()).pulled == 1
+            # The time of the last one is still known, and kept by close().
+            last = await phone.last_synced()
+            assert last is not None and last.timestamp() >= before
+        finally:
+            await phone.close()
+        phone = await Client.open(tmp_path / "phone")
+        try:
+            assert await phone.last_synced() == last
+        finally:
+            await phone.close()
+
+
+async def test_own_records_from_another_device_are_named_without_listing_devices_again(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory, tmp_path: Path
+) -> None:
+    laptop = await signup("ana", device="laptop")
+    await laptop.entries.write(None, "first")
+    await laptop.sync()
+    async with recording_proxy(live_server.url) as proxy:
+        phone = await phone_through(proxy, tmp_path / "phone")
+        try:
+            proxy.requests.clear()
+            report = await phone.sync()  # names not kept yet: listed once
+            assert sources(report) == {"laptop"}
+            assert proxy.paths().count("/v1/devices/list") == 1
+
+            await laptop.entries.write(None, "second")
+            await laptop.sync()
+            proxy.requests.clear()
+            report = await phone.sync()
+            assert sources(report) == {"laptop"}
+            assert proxy.paths() == ["/v1/sync"]
+        finally:
+            await phone.close()
+
+        # Kept on the device: another process (a later `tj sync`) does not list them again.
+        phone = await Client.open(tmp_path / "phone")
+        try:
+            await laptop.entries.write(None, "third")
+            await laptop.sync()
+            proxy.requests.clear()
+            report = await phone.sync()
+            assert sources(report) == {"laptop"}
+            assert proxy.paths() == ["/v1/sync"]
+
+            # A device new to the kept names: listed again, and named.
+            tablet = await login("ana", device="tablet")
+            await tablet.entries.write(None, "from the tablet")
+            await tablet.sync()
+            proxy.requests.clear()
+            report = await phone.sync()
+            assert sources(report) == {"tablet"}
+            assert proxy.paths() == ["/v1/sync", "/v1/devices/list"]
+
+            # Renamed here: the next sync that names it lists the devices again.
+            await phone.devices.rename(laptop.profile.device_id.hex(), "old laptop")
+            await laptop.entries.write(None, "fourth")
+            await laptop.sync()
+            proxy.requests.clear()
+            report = await phone.sync()
+            assert sources(report) == {"old laptop"}
+            assert proxy.paths() == ["/v1/sync", "/v1/devices/list"]
+
+            # Signed out here: its earlier records are from "a device signed out since",
+            # and a device listed without it is not listed again for it.
+            await tablet.entries.write(None, "before the tablet is signed out")
+            await tablet.sync()
+            await phone.devices.revoke(tablet.profile.device_id.hex())
+            proxy.requests.clear()
+            report = await phone.sync()
+            assert sources(report) == {"a device signed out since"}
+            assert proxy.paths() == ["/v1/sync", "/v1/devices/list"]
+        finally:
+            await phone.close()
+
+
+async def test_kept_device_names_are_listed_again_once_they_are_old(
+    live_server: RunningServer,
+    signup: ClientFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    laptop = await signup("ana", device="laptop")
+    await laptop.entries.write(None, "first")
+    await laptop.sync()
+    async with recording_proxy(live_server.url) as proxy:
+        phone = await phone_through(proxy, tmp_path / "phone")
+        try:
+            await phone.sync()
+            # Renamed on another device: the phone cannot know until it lists again.
+            await laptop.devices.rename(None, "work laptop")
+            await laptop.entries.write(None, "second")
+            await laptop.sync()
+            report = await phone.sync()
+            assert sources(report) == {"laptop"}
+            monkeypatch.setattr(devices, "NAMES_MAX_AGE_MS", 0)
+            await laptop.entries.write(None, "third")
+            await laptop.sync()
+            proxy.requests.clear()
+            report = await phone.sync()
+            assert sources(report) == {"work laptop"}
+            assert proxy.paths() == ["/v1/sync", "/v1/devices/list"]
+        finally:
+            await phone.close()
