@@ -107,7 +107,7 @@ async def signup(request: web.Request) -> web.Response:
 
 async def challenge(request: web.Request) -> web.Response:
     message = await body(request, wire.ChallengeRequest)
-    return reply(await service(request).challenge(message, client(request)))
+    return reply(await service(request).challenge(message))
 
 
 async def login(request: web.Request) -> web.Response:

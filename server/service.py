@@ -35,7 +35,6 @@ from server.live import LiveHub
 from server.storage.base import (
     AccountRow,
     ChainConflictError,
-    Challenge,
     DeviceRow,
     DuplicateError,
     Fetch,
@@ -65,6 +64,12 @@ MAX_MEMLIMIT = argon2id.MEMLIMIT_SENSITIVE
 # libsodium's MODERATE cost, the SDK's default: what unknown usernames are told by default.
 DEFAULT_UNKNOWN_NAME_COSTS = ((argon2id.OPSLIMIT_MODERATE, argon2id.MEMLIMIT_MODERATE, 1),)
 CHALLENGE_CONTEXT = b"tj/login-challenge/v1"
+# A challenge (32 bytes, opaque to clients): issue time (ms, big-endian), random nonce, and a
+# keyed BLAKE2b MAC by the server secret (protocol.md /v1/auth/challenge).
+CHALLENGE_TIME_BYTES = 6
+CHALLENGE_NONCE_BYTES = 10
+CHALLENGE_MAC_BYTES = 16
+CHALLENGE_BYTES = CHALLENGE_TIME_BYTES + CHALLENGE_NONCE_BYTES + CHALLENGE_MAC_BYTES
 TICKET_CONTEXT = b"tj/login-ticket/v1"
 TICKET_ID_BYTES = 16
 TICKET_MAC_BYTES = 32
@@ -121,11 +126,9 @@ class Settings:
     max_shares: int = 1000
     identity_lookups_per_minute: int = 60
     # Per client address (IPv6: /64; X-Forwarded-For only from a trusted proxy): accounts
-    # created an hour (each answers "is this name taken?") and login challenges asked a
-    # minute (each is a durable write).
+    # created an hour (each answers "is this name taken?").
     signups_per_address_per_hour: int = 20
-    challenges_per_address_per_minute: int = 60
-    # How often expired challenges and stale counters are deleted.
+    # How often used challenges past their expiry and stale counters are deleted.
     purge_interval_ms: int = MINUTE_MS
     # How often a live socket re-checks its session (expiry is also timed exactly).
     live_check_interval_ms: int = MINUTE_MS
@@ -395,37 +398,48 @@ class Service:
             login_ticket=self._login_ticket(account.username),
         )
 
-    async def challenge(
-        self, request: wire.ChallengeRequest, client: str = "unknown"
-    ) -> wire.ChallengeReply:
+    def _challenge_mac(self, username: str, purpose: str, issued: bytes, nonce: bytes) -> bytes:
+        return nacl.hash.blake2b(
+            frame(CHALLENGE_CONTEXT, username.encode(), purpose.encode(), issued, nonce),
+            digest_size=CHALLENGE_MAC_BYTES,
+            key=self._prelogin_secret,
+            person=b"tj-challenge",
+            encoder=nacl.encoding.RawEncoder,
+        )
+
+    async def challenge(self, request: wire.ChallengeRequest) -> wire.ChallengeReply:
+        """A stateless challenge: issue time, random nonce and a MAC of (username, purpose,
+        issue time, nonce) by the server secret. Nothing is stored, whoever asks and whether
+        or not the account exists (the same work, so the same answer and time): a flood from
+        any number of addresses writes nothing (protocol.md /v1/auth/challenge)."""
         username = normalize_username(request.username)
         if request.purpose not in PURPOSES:
             raise BadRequest(f"purpose must be one of {', '.join(PURPOSES)}")
-        challenge = nacl.utils.random(32)
         now = self.clock()
-        expires_at = now + CHALLENGE_TTL_MS
-        # Stored whether or not the account exists: the same work, so the same timing (the
-        # login that presents it fails like a wrong password). Purged when expired. Each is a
-        # durable write whoever asks, so they are limited per client address, counted in the
-        # same transaction (R9 finding 7).
-        limit = self.settings.challenges_per_address_per_minute
-        window_start = now - now % MINUTE_MS
-        stored = await self.storage.store_challenge(
-            challenge,
-            Challenge(username, request.purpose, expires_at),
-            "challenge:" + client,
-            window_start,
-            limit,
-        )
-        if not stored:
-            wait = window_start + MINUTE_MS - now
-            raise TooManyRequests(
-                f"at most {limit} login challenges from one address a minute; "
-                f"try again in {_seconds(wait)} s",
-                wait,
-                code="challenge_rate_exceeded",
-            )
-        return wire.ChallengeReply(challenge, self.server_id, expires_at)
+        issued = now.to_bytes(CHALLENGE_TIME_BYTES, "big")
+        nonce = nacl.utils.random(CHALLENGE_NONCE_BYTES)
+        challenge = issued + nonce + self._challenge_mac(username, request.purpose, issued, nonce)
+        return wire.ChallengeReply(challenge, self.server_id, now + CHALLENGE_TTL_MS)
+
+    def _valid_challenge(
+        self, username: str, purpose: str, challenge: bytes
+    ) -> tuple[bytes, int] | None:
+        """(nonce, expiry in ms) of `challenge` if this server made it for `username` and
+        `purpose` and it is still valid now; else None."""
+        if len(challenge) != CHALLENGE_BYTES:
+            return None
+        issued = challenge[:CHALLENGE_TIME_BYTES]
+        nonce = challenge[CHALLENGE_TIME_BYTES : CHALLENGE_TIME_BYTES + CHALLENGE_NONCE_BYTES]
+        mac = challenge[CHALLENGE_TIME_BYTES + CHALLENGE_NONCE_BYTES :]
+        expected = self._challenge_mac(username, purpose, issued, nonce)
+        issued_at = int.from_bytes(issued, "big")
+        now = self.clock()
+        # A challenge issued "in the future" by up to a lifetime is accepted: the clock of
+        # another worker, or this one stepped back, must not refuse a fresh challenge.
+        fresh = issued_at - CHALLENGE_TTL_MS <= now <= issued_at + CHALLENGE_TTL_MS
+        if not hmac.compare_digest(mac, expected) or not fresh:
+            return None
+        return nonce, issued_at + CHALLENGE_TTL_MS
 
     async def _check_challenge(
         self,
@@ -436,25 +450,27 @@ class Service:
         public_keys: tuple[bytes, ...],
         subjects: dict[str, int],
     ) -> None:
-        """Consume the challenge (single use) and check its signature by one of the keys.
+        """Check the challenge (made here for this username and purpose, not expired) and its
+        signature by one of the keys, then use it up: single use holds because the nonce of a
+        verified challenge is recorded until it expires, and only of a verified one (an
+        unauthenticated flood writes nothing of its own).
 
         Every attempt first passes the failed-login throttle of `subjects` (subject -> free
         failures, the first one cleared by a success, see `_login_subjects`): 429
         `login_throttled` while any must wait, even with the right password, so that a
         guesser learns nothing during the delay; a failure counts."""
         await self._reserve_login_attempt(subjects)
-        entry = await self.storage.take_challenge(challenge, self.clock())
-        valid = (
-            entry is not None
-            and entry.username == username
-            and entry.purpose == purpose
-            and entry.expires_at >= self.clock()
-        )
+        valid = self._valid_challenge(username, purpose, challenge)
         message = frame(
             CHALLENGE_CONTEXT, username.encode(), self.server_id, purpose.encode(), challenge
         )
         verified = [_verify(key, message, signature) for key in public_keys]
-        if not valid or not any(verified):
+        if valid is None or not any(verified):
+            raise Unauthorized("wrong username or password, or the login attempt expired")
+        # Only the random nonce is kept (nothing that names the account, even with the
+        # secret), one lifetime past the expiry: see _valid_challenge's clock margin.
+        nonce, expires_at = valid
+        if not await self.storage.use_challenge(nonce, expires_at + CHALLENGE_TTL_MS):
             raise Unauthorized("wrong username or password, or the login attempt expired")
         cleared, *taken_back = subjects
         await self.storage.forgive_login_attempt(cleared, taken_back)
@@ -632,7 +648,7 @@ class Service:
             )
 
     async def purge(self) -> None:
-        """Delete expired challenges and counters nobody needs any more."""
+        """Delete used challenges past their expiry and counters nobody needs any more."""
         now = self.clock()
         await self.storage.purge(now, now - max(self.settings.login_forget_ms, MINUTE_MS))
 

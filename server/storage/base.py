@@ -43,13 +43,6 @@ class DeviceRow:
 
 
 @dataclass(frozen=True)
-class Challenge:
-    username: str
-    purpose: str
-    expires_at: int
-
-
-@dataclass(frozen=True)
 class KeyRow:
     epoch: int
     envelope: bytes
@@ -256,22 +249,16 @@ class Storage(Protocol):
     async def delete_account(self, account_id: bytes, username: str) -> None:
         """Erase the account in one transaction: its journals with their records, keys,
         memberships and audit rows; its memberships, keys and audit rows in other accounts'
-        journals; the records it pushed there; its devices and pending challenges."""
+        journals; the records it pushed there; its devices."""
         ...
 
-    async def store_challenge(
-        self, challenge: bytes, entry: Challenge, subject: str, window_start: int, limit: int
-    ) -> bool:
-        """In one transaction: count one request of `subject` like `count_request` and, if
-        within `limit`, store the challenge. False (and nothing written) past the limit."""
-        ...
-
-    async def take_challenge(self, challenge: bytes, now: int) -> Challenge | None:
-        """Remove and return a challenge (single use); also purges expired ones."""
+    async def use_challenge(self, nonce: bytes, keep_until: int) -> bool:
+        """Record the nonce of a verified login challenge as used until `keep_until` (ms);
+        False, and nothing written, when it was already used (a replay)."""
         ...
 
     async def purge(self, now: int, forget_before: int) -> None:
-        """Delete expired challenges, failed-login counters whose last failure is older than
+        """Delete used challenges kept until before `now`, failed-login counters whose last failure is older than
         `forget_before`, rate windows that ended before it, and devices (revoked or not)
         whose token expired before it."""
         ...

@@ -198,6 +198,21 @@ CREATE TABLE account_usage (
 # PostgreSQL schema had this index from the start.
 CHALLENGES_BY_EXPIRY = "CREATE INDEX IF NOT EXISTS challenges_by_expiry ON challenges(expires_at)"
 
+# Issue 9: challenges are stateless (a MAC by the server secret); only the random nonces of
+# the ones a verified login used are kept, until they expire, so that none is accepted twice. Challenges
+# handed out and not yet used were rows of `challenges`: a login in flight during the upgrade
+# fails once and asks again.
+SQLITE_USED_CHALLENGES = """
+DROP TABLE challenges;
+CREATE TABLE used_challenges (nonce BLOB PRIMARY KEY, keep_until INTEGER NOT NULL);
+CREATE INDEX used_challenges_by_expiry ON used_challenges(keep_until)
+"""
+POSTGRESQL_USED_CHALLENGES = """
+DROP TABLE challenges;
+CREATE TABLE used_challenges (nonce BYTEA PRIMARY KEY, keep_until BIGINT NOT NULL);
+CREATE INDEX used_challenges_by_expiry ON used_challenges(keep_until)
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", SQLITE_INITIAL, POSTGRESQL_INITIAL),
     Migration(2, "access chains", SQLITE_ACCESS_CHAIN, POSTGRESQL_ACCESS_CHAIN),
@@ -205,6 +220,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         3, "login throttling, rate windows, stored bytes", SQLITE_DEFENCES, POSTGRESQL_DEFENCES
     ),
     Migration(4, "challenges by expiry", CHALLENGES_BY_EXPIRY, CHALLENGES_BY_EXPIRY),
+    Migration(5, "stateless challenges", SQLITE_USED_CHALLENGES, POSTGRESQL_USED_CHALLENGES),
 )
 
 VERSION_TABLE_SQLITE = (

@@ -36,7 +36,6 @@ from server.storage.base import (
     AccountRow,
     AuditRow,
     ChainConflictError,
-    Challenge,
     DeviceRow,
     DuplicateError,
     Fetch,
@@ -248,37 +247,20 @@ class PostgresStorage:
             await db.execute(f"DELETE FROM access_chain WHERE journal_id IN ({owned})", account_id)
             await db.execute("DELETE FROM journals WHERE owner_id = $1", account_id)
             await db.execute("DELETE FROM devices WHERE account_id = $1", account_id)
-            await db.execute("DELETE FROM challenges WHERE username = $1", username)
             await db.execute("DELETE FROM accounts WHERE account_id = $1", account_id)
 
-    async def store_challenge(
-        self, challenge: bytes, entry: Challenge, subject: str, window_start: int, limit: int
-    ) -> bool:
+    async def use_challenge(self, nonce: bytes, keep_until: int) -> bool:
         async with self._tx() as db:
-            if not await _count_in_window(db, subject, window_start, limit):
-                return False
-            await db.execute(
-                "INSERT INTO challenges VALUES ($1, $2, $3, $4)",
-                challenge,
-                entry.username,
-                entry.purpose,
-                entry.expires_at,
+            status = await db.execute(
+                "INSERT INTO used_challenges VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                nonce,
+                keep_until,
             )
-            return True
-
-    async def take_challenge(self, challenge: bytes, now: int) -> Challenge | None:
-        async with self._tx() as db:
-            row = await db.fetchrow(
-                "DELETE FROM challenges WHERE challenge = $1 "
-                "RETURNING username, purpose, expires_at",
-                challenge,
-            )
-            await db.execute("DELETE FROM challenges WHERE expires_at < $1", now)
-        return Challenge(row[0], row[1], row[2]) if row else None
+        return bool(status == "INSERT 0 1")
 
     async def purge(self, now: int, forget_before: int) -> None:
         async with self._tx() as db:
-            await db.execute("DELETE FROM challenges WHERE expires_at < $1", now)
+            await db.execute("DELETE FROM used_challenges WHERE keep_until < $1", now)
             await db.execute("DELETE FROM login_failures WHERE last_failure_at < $1", forget_before)
             await db.execute("DELETE FROM rate_windows WHERE window_start < $1", forget_before)
             await db.execute("DELETE FROM devices WHERE expires_at < $1", forget_before)
