@@ -814,7 +814,38 @@ class PostgresStorage:
     ) -> list[RecordRow]:
         # The cut is found from the lengths first (octet_length does not detoast), then only
         # the records that fit are read: a page reads about what it sends (R9 finding 17).
-        sizes = await self._all(
+        # Both reads share one REPEATABLE READ snapshot: a compaction or an erasure that
+        # commits between them cannot shift the second read onto records whose sizes the
+        # first never saw (a page over its byte budget, or one not matching the cut).
+        try:
+            async with (
+                self._pool.acquire() as db,
+                db.transaction(isolation="repeatable_read", readonly=True),
+            ):
+                count = await self._page_length(db, journal_id, after, limit, max_bytes)
+                if not count:
+                    return []
+                rows = await db.fetch(
+                    "SELECT seq, record_id, epoch, ciphertext FROM records "
+                    "WHERE journal_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                    journal_id,
+                    after,
+                    count,
+                )
+        except UNAVAILABLE as error:
+            log.error("database failure: %s", type(error).__name__)
+            raise StorageError("the database is unavailable; try again") from error
+        return [
+            RecordRow(seq, record_id, epoch, ciphertext)
+            for seq, record_id, epoch, ciphertext in rows
+        ]
+
+    async def _page_length(
+        self, db: asyncpg.Connection, journal_id: bytes, after: int, limit: int, max_bytes: int
+    ) -> int:
+        """How many of the next `limit` records after `after` fit in `max_bytes` (at least
+        one, if there is one), from their lengths alone, in the caller's snapshot."""
+        sizes = await db.fetch(
             "SELECT octet_length(ciphertext) FROM records "
             "WHERE journal_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
             journal_id,
@@ -827,19 +858,7 @@ class PostgresStorage:
             if count and size > max_bytes:
                 break
             count += 1
-        if not count:
-            return []
-        rows = await self._all(
-            "SELECT seq, record_id, epoch, ciphertext FROM records "
-            "WHERE journal_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-            journal_id,
-            after,
-            count,
-        )
-        return [
-            RecordRow(seq, record_id, epoch, ciphertext)
-            for seq, record_id, epoch, ciphertext in rows
-        ]
+        return count
 
 
 async def _lock_journal(db: asyncpg.Connection, journal_id: bytes) -> None:
