@@ -286,8 +286,8 @@ LIMIT_OPTIONS = (
     ("--login-forget-ms", "login_forget_ms", "a failure counter is forgotten after this quiet time"),
     ("--purge-interval-ms", "purge_interval_ms", "how often used login challenges past their expiry and stale counters are deleted"),
     ("--live-check-interval-ms", "live_check_interval_ms", "how often a live socket re-checks that its session was not revoked (expiry is timed exactly)"),
-    ("--max-live-per-device", "max_live_per_device", "live WebSockets one signed-in device may hold open (per server process)"),
-    ("--max-live-per-account", "max_live_per_account", "live WebSockets one account may hold open over all its devices (per server process)"),
+    ("--max-live-per-device", "max_live_per_device", "live WebSockets one signed-in device may hold open (over all --workers, and all processes on one PostgreSQL database)"),
+    ("--max-live-per-account", "max_live_per_account", "live WebSockets one account may hold open over all its devices (over all --workers, and all processes on one PostgreSQL database)"),
     ("--body-timeout-ms", "body_timeout_ms", "a request body must arrive within this time, and as much again for each further MiB (else 408 body_timeout)"),
 )  # fmt: skip
 

@@ -230,7 +230,7 @@ async def live(request: web.Request) -> web.StreamResponse:
     who = caller(request)
     server = service(request)
     token = request.headers.get("Authorization", "").partition(" ")[2]
-    with server.live.slot(who.account_id, who.device_id):  # or 429 live_limit, no upgrade
+    async with server.live_slot(who):  # or 429 live_limit, no upgrade
         return await serve_live(
             request,
             server.live,

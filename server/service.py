@@ -6,10 +6,13 @@ Nothing here sees plaintext: records, bundles, envelopes and journal names are o
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import hmac
+import logging
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import nacl.encoding
@@ -28,6 +31,7 @@ from server.errors import (
     NotFound,
     QuotaExceeded,
     ServerError,
+    StorageError,
     TooManyRequests,
     Unauthorized,
 )
@@ -48,6 +52,7 @@ from server.storage.base import (
     WriteLimits,
 )
 
+log = logging.getLogger("tj.server")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 CHALLENGE_TTL_MS = 60_000
 TOUCH_INTERVAL_MS = 60_000
@@ -136,8 +141,9 @@ class Settings:
     # again for each further MiB received (an average of at least 1 MiB per 60 s by
     # default, about 17 KiB/s); else 408 `body_timeout` (protocol.md 2.7).
     body_timeout_ms: int = MINUTE_MS
-    # Live WebSockets one signed-in device, and one account, may hold open (per server
-    # process); past them 429 `live_limit` (protocol.md /v1/live).
+    # Live WebSockets one signed-in device, and one account, may hold open, over every
+    # server process of the deployment (`--workers N` counts in PostgreSQL); past them 429
+    # `live_limit` (protocol.md /v1/live).
     max_live_per_device: int = 4
     max_live_per_account: int = 200
 
@@ -276,6 +282,7 @@ class Service:
         self.server_id = server_id
         self._prelogin_secret = prelogin_secret
         self.live = LiveHub(settings.max_live_per_device, settings.max_live_per_account)
+        self._unreleased_live_slots: set[bytes] = set()  # released again at each purge
         self.trusted_proxies = throttle.parse_networks(settings.trusted_proxies)
         # For unknown usernames: a public key whose private half was never kept, so the
         # signature check does the same work as for a real account and cannot succeed.
@@ -648,9 +655,46 @@ class Service:
             )
 
     async def purge(self) -> None:
-        """Delete used challenges past their expiry and counters nobody needs any more."""
+        """Delete used challenges past their expiry, counters nobody needs any more and live
+        slots of gone processes; release again the live slots whose release failed."""
         now = self.clock()
         await self.storage.purge(now, now - max(self.settings.login_forget_ms, MINUTE_MS))
+        for slot in list(self._unreleased_live_slots):
+            await self.storage.release_live_slot(slot)
+            self._unreleased_live_slots.discard(slot)
+
+    @contextlib.asynccontextmanager
+    async def live_slot(self, caller: Caller) -> AsyncIterator[None]:
+        """Hold one of the device's and the account's live slots while the block runs: in
+        this process (LiveHub.slot, checked and counted with no await between) and in
+        storage, over every process sharing the database. Raises TooManyRequests
+        `live_limit` when either has none free."""
+        s = self.settings
+        with self.live.slot(caller.account_id, caller.device_id):
+            try:
+                slot = await self.storage.take_live_slot(
+                    caller.account_id,
+                    caller.device_id,
+                    s.max_live_per_device,
+                    s.max_live_per_account,
+                )
+            except QuotaError as error:
+                raise self.live.refused(error.kind) from None
+            try:
+                yield
+            finally:
+                # aiohttp cancels the handler of a socket whose client went away: the
+                # release runs in its own task, to the end, whatever happens to this one.
+                await asyncio.shield(asyncio.ensure_future(self._release_live_slot(slot)))
+
+    async def _release_live_slot(self, slot: bytes) -> None:
+        try:
+            await self.storage.release_live_slot(slot)
+        except StorageError as error:
+            log.warning(
+                "live slot not released (%s); retrying at the next purge", type(error).__name__
+            )
+            self._unreleased_live_slots.add(slot)
 
     def _write_limits(self, now: int) -> WriteLimits:
         s = self.settings

@@ -180,7 +180,9 @@ OWNED_EXTRA_BYTES = (
 """Bytes an owner makes the server keep outside `records`: the access chains, key envelopes
 and sealed names of its journals (`{0}` is the owner id's placeholder)."""
 
-QUOTA_KINDS = ("journals", "devices", "storage", "shares", "write_rate")
+QUOTA_KINDS = (
+    "journals", "devices", "storage", "shares", "write_rate", "live_device", "live_account"
+)  # fmt: skip
 
 CHAIN_LENGTHS = (
     "SELECT j.journal_id, (SELECT COALESCE(max(c.position) + 1, 0) FROM access_chain c "
@@ -258,9 +260,10 @@ class Storage(Protocol):
         ...
 
     async def purge(self, now: int, forget_before: int) -> None:
-        """Delete used challenges kept until before `now`, failed-login counters whose last failure is older than
-        `forget_before`, rate windows that ended before it, and devices (revoked or not)
-        whose token expired before it."""
+        """Delete used challenges kept until before `now`, failed-login counters whose last
+        failure is older than `forget_before`, rate windows that ended before it, devices
+        (revoked or not) whose token expired before it, and the live slots of server
+        processes that are gone."""
         ...
 
     # --- throttling and rates (state in the database: it must hold across processes) ------
@@ -278,6 +281,20 @@ class Storage(Protocol):
         """A login succeeded: delete the counter of `cleared` (the username from this
         address, the ticket or the device), take this attempt back from each of
         `taken_back` (the username from every address, the address)."""
+        ...
+
+    async def take_live_slot(
+        self, account_id: bytes, device_id: bytes, per_device: int, per_account: int
+    ) -> bytes:
+        """Count one live socket of the device against `per_device` and `per_account`, over
+        every server process that shares this database; returns the slot's id for
+        `release_live_slot`. Raises QuotaError "live_device" or "live_account" (nothing
+        counted) when the device or the account holds its maximum. A slot of a process
+        that died stops counting by itself."""
+        ...
+
+    async def release_live_slot(self, slot: bytes) -> None:
+        """Stop counting a slot of `take_live_slot` (its socket closed)."""
         ...
 
     async def count_request(self, subject: str, window_start: int, limit: int) -> bool:

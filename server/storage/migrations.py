@@ -213,6 +213,28 @@ CREATE TABLE used_challenges (nonce BYTEA PRIMARY KEY, keep_until BIGINT NOT NUL
 CREATE INDEX used_challenges_by_expiry ON used_challenges(keep_until)
 """
 
+# Issue 9: the live sockets of every server process over one PostgreSQL database, so that
+# the per-device and per-account limits hold across `tj-server --workers N` (a row counts
+# while its process holds its worker key: storage/pg_live.py). A SQLite database has one
+# process (server.lock), whose in-memory count (server/live.py) is the whole count: there
+# the table exists, for one schema, and stays empty.
+SQLITE_LIVE_SOCKETS = """
+CREATE TABLE live_sockets (
+    socket_id BLOB PRIMARY KEY, worker_key INTEGER NOT NULL,
+    account_id BLOB NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
+    device_id BLOB NOT NULL
+);
+CREATE INDEX live_sockets_by_account ON live_sockets(account_id)
+"""
+POSTGRESQL_LIVE_SOCKETS = """
+CREATE TABLE live_sockets (
+    socket_id BYTEA PRIMARY KEY, worker_key BIGINT NOT NULL,
+    account_id BYTEA NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
+    device_id BYTEA NOT NULL
+);
+CREATE INDEX live_sockets_by_account ON live_sockets(account_id)
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", SQLITE_INITIAL, POSTGRESQL_INITIAL),
     Migration(2, "access chains", SQLITE_ACCESS_CHAIN, POSTGRESQL_ACCESS_CHAIN),
@@ -221,6 +243,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(4, "challenges by expiry", CHALLENGES_BY_EXPIRY, CHALLENGES_BY_EXPIRY),
     Migration(5, "stateless challenges", SQLITE_USED_CHALLENGES, POSTGRESQL_USED_CHALLENGES),
+    Migration(6, "live sockets of all processes", SQLITE_LIVE_SOCKETS, POSTGRESQL_LIVE_SOCKETS),
 )
 
 VERSION_TABLE_SQLITE = (

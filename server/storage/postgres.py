@@ -264,6 +264,56 @@ class PostgresStorage:
             await db.execute("DELETE FROM login_failures WHERE last_failure_at < $1", forget_before)
             await db.execute("DELETE FROM rate_windows WHERE window_start < $1", forget_before)
             await db.execute("DELETE FROM devices WHERE expires_at < $1", forget_before)
+            await db.execute(
+                f"DELETE FROM live_sockets WHERE worker_key NOT IN ({pg_live.LIVE_WORKERS})"
+            )
+
+    # --- live slots (shared by every process: tj-server --workers N) ------------------------
+
+    async def take_live_slot(
+        self, account_id: bytes, device_id: bytes, per_device: int, per_account: int
+    ) -> bytes:
+        # A row per open socket, with the worker key of its process (storage/pg_live.py);
+        # rows whose key nobody holds are of a process that is gone, and are dropped here.
+        # Takes for one account are serialised by a transaction-scoped advisory lock, so
+        # two processes cannot both see room for the last slot.
+        worker = self._listener.worker_key
+        if worker is None:
+            raise StorageError("the live notice connection is down; try again")
+        slot = nacl.utils.random(16)
+        async with self._tx() as db:
+            await db.execute(
+                "SELECT pg_advisory_xact_lock($1, hashtext(encode($2, 'hex')))",
+                pg_live.ACCOUNT_LOCK_SPACE,
+                account_id,
+            )
+            await db.execute(
+                "DELETE FROM live_sockets WHERE account_id = $1 "
+                f"AND worker_key NOT IN ({pg_live.LIVE_WORKERS})",
+                account_id,
+            )
+            held, on_device = await db.fetchrow(
+                "SELECT count(*), count(*) FILTER (WHERE device_id = $2) FROM live_sockets "
+                "WHERE account_id = $1",
+                account_id,
+                device_id,
+            )
+            if on_device >= per_device:
+                raise QuotaError("live_device")
+            if held >= per_account:
+                raise QuotaError("live_account")
+            await db.execute(
+                "INSERT INTO live_sockets VALUES ($1, $2, $3, $4)",
+                slot,
+                worker,
+                account_id,
+                device_id,
+            )
+        return slot
+
+    async def release_live_slot(self, slot: bytes) -> None:
+        async with self._tx() as db:
+            await db.execute("DELETE FROM live_sockets WHERE socket_id = $1", slot)
 
     # --- throttling and rates ---------------------------------------------------------------
 

@@ -270,6 +270,18 @@ class SQLiteStorage:
             await db.execute("DELETE FROM rate_windows WHERE window_start < ?", (forget_before,))
             await db.execute("DELETE FROM devices WHERE expires_at < ?", (forget_before,))
 
+    # --- live slots -------------------------------------------------------------------------
+
+    async def take_live_slot(
+        self, account_id: bytes, device_id: bytes, per_device: int, per_account: int
+    ) -> bytes:
+        # One process owns a SQLite database (server.lock): the live hub's own count of its
+        # sockets (server/live.py) is the whole count, so nothing is stored here.
+        return b""
+
+    async def release_live_slot(self, slot: bytes) -> None:
+        return None
+
     # --- throttling and rates ---------------------------------------------------------------
 
     async def reserve_login_attempt(
