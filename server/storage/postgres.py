@@ -349,6 +349,14 @@ class PostgresStorage:
 
     async def forgive_login_attempt(self, cleared: str, taken_back: list[str]) -> None:
         async with self._tx() as db:
+            # Locked in reserve_login_attempt's order first: two logins of one username at
+            # once (one reserving, one forgiving) deadlocked when these rows were locked in
+            # the subjects' order instead.
+            await db.execute(
+                "SELECT 1 FROM login_failures WHERE subject = ANY($1::text[]) "
+                "ORDER BY subject FOR UPDATE",
+                [cleared, *taken_back],
+            )
             await db.execute("DELETE FROM login_failures WHERE subject = $1", cleared)
             for subject in taken_back:
                 await db.execute(
