@@ -44,7 +44,6 @@ CODE_WORDS: dict[str, str] = {
     "login_throttled": "too many failed sign-ins for this username or from this address",
     "write_rate_exceeded": "this account is writing faster than the server allows",
     "signup_throttled": "the server takes only so many new accounts from one address an hour",
-    "challenge_rate_exceeded": "too many sign-in attempts from this address",
     "invalid_kdf_cost": "the server does not accept that password-hashing cost",
     "live_limit": "this device (or account) holds as many live connections as the server allows",
     "body_timeout": "the request took too long to arrive at the server: try again",

@@ -122,9 +122,8 @@ class QuotaExceeded(InvalidInput):
 
 class RateLimited(NetworkError):
     """Try again once `retry_after` seconds have passed, at `retry_at` (UTC). `code`:
-    login_throttled, write_rate_exceeded, lookup_rate_exceeded, signup_throttled (too many
-    new accounts from this client address; up to an hour) or challenge_rate_exceeded (too
-    many login attempts started from this address in a minute)."""
+    login_throttled, write_rate_exceeded, lookup_rate_exceeded or signup_throttled (too
+    many new accounts from this client address; up to an hour)."""
 
     retry_after: float
 

@@ -91,8 +91,7 @@ class UnsupportedMedia(ServerError):
 
 class TooManyRequests(ServerError):
     """A rate limit: the same request succeeds after `retry_after_ms` (sent as Retry-After).
-    Also signup_throttled (signups per client address an hour) and challenge_rate_exceeded
-    (login challenges per client address a minute)."""
+    Also signup_throttled (signups per client address an hour)."""
 
     status = 429
     code = "write_rate_exceeded"

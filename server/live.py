@@ -29,7 +29,9 @@ RETRY_REFUSED_MS = int(HEARTBEAT_S * 1000) + 5000  # a dead peer's socket is gon
 class LiveHub:
     """The live sockets of this server process, by account and device, and how many each
     may hold: `max_per_device` (a device needs one; a few cover a reconnect while the old
-    socket is not yet known dead) and `max_per_account`."""
+    socket is not yet known dead) and `max_per_account`. This count is the whole count on
+    SQLite (one process); over PostgreSQL, Service.live_slot also counts every process's
+    sockets in the database (storage.take_live_slot)."""
 
     def __init__(self, max_per_device: int = 4, max_per_account: int = 200) -> None:
         self._sockets: dict[bytes, dict[bytes, set[web.WebSocketResponse]]] = {}
@@ -45,25 +47,32 @@ class LiveHub:
         devices = self._held.setdefault(account_id, {})
         if devices.get(device_id, 0) >= self.max_per_device:
             self._forget(account_id, device_id)
-            raise TooManyRequests(
-                f"this device already holds {self.max_per_device} live connections; close "
-                "one, or retry once a lost one has been noticed",
-                RETRY_REFUSED_MS,
-                code="live_limit",
-            )
+            raise self.refused("live_device")
         if sum(devices.values()) >= self.max_per_account:
             self._forget(account_id, device_id)
-            raise TooManyRequests(
-                f"this account already holds {self.max_per_account} live connections",
-                RETRY_REFUSED_MS,
-                code="live_limit",
-            )
+            raise self.refused("live_account")
         devices[device_id] = devices.get(device_id, 0) + 1
         try:
             yield
         finally:
             devices[device_id] -= 1
             self._forget(account_id, device_id)
+
+    def refused(self, kind: str) -> TooManyRequests:
+        """The 429 `live_limit` for a device ("live_device") or an account ("live_account")
+        that holds its maximum."""
+        if kind == "live_device":
+            return TooManyRequests(
+                f"this device already holds {self.max_per_device} live connections; close "
+                "one, or retry once a lost one has been noticed",
+                RETRY_REFUSED_MS,
+                code="live_limit",
+            )
+        return TooManyRequests(
+            f"this account already holds {self.max_per_account} live connections",
+            RETRY_REFUSED_MS,
+            code="live_limit",
+        )
 
     def _forget(self, account_id: bytes, device_id: bytes) -> None:
         devices = self._held.get(account_id, {})

@@ -107,7 +107,7 @@ async def signup(request: web.Request) -> web.Response:
 
 async def challenge(request: web.Request) -> web.Response:
     message = await body(request, wire.ChallengeRequest)
-    return reply(await service(request).challenge(message, client(request)))
+    return reply(await service(request).challenge(message))
 
 
 async def login(request: web.Request) -> web.Response:
@@ -235,7 +235,7 @@ async def live(request: web.Request) -> web.StreamResponse:
     who = caller(request)
     server = service(request)
     token = request.headers.get("Authorization", "").partition(" ")[2]
-    with server.live.slot(who.account_id, who.device_id):  # or 429 live_limit, no upgrade
+    async with server.live_slot(who):  # or 429 live_limit, no upgrade
         return await serve_live(
             request,
             server.live,

@@ -6,10 +6,13 @@ Nothing here sees plaintext: records, bundles, envelopes and journal names are o
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import hmac
+import logging
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import nacl.encoding
@@ -28,6 +31,7 @@ from server.errors import (
     NotFound,
     QuotaExceeded,
     ServerError,
+    StorageError,
     TooManyRequests,
     Unauthorized,
 )
@@ -36,7 +40,6 @@ from server.storage.base import (
     LISTED_KEY_BYTES,
     AccountRow,
     ChainConflictError,
-    Challenge,
     DeviceRow,
     DuplicateError,
     Fetch,
@@ -50,6 +53,7 @@ from server.storage.base import (
     WriteLimits,
 )
 
+log = logging.getLogger("tj.server")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 CHALLENGE_TTL_MS = 60_000
 TOUCH_INTERVAL_MS = 60_000
@@ -66,6 +70,12 @@ MAX_MEMLIMIT = argon2id.MEMLIMIT_SENSITIVE
 # libsodium's MODERATE cost, the SDK's default: what unknown usernames are told by default.
 DEFAULT_UNKNOWN_NAME_COSTS = ((argon2id.OPSLIMIT_MODERATE, argon2id.MEMLIMIT_MODERATE, 1),)
 CHALLENGE_CONTEXT = b"tj/login-challenge/v1"
+# A challenge (32 bytes, opaque to clients): issue time (ms, big-endian), random nonce, and a
+# keyed BLAKE2b MAC by the server secret (protocol.md /v1/auth/challenge).
+CHALLENGE_TIME_BYTES = 6
+CHALLENGE_NONCE_BYTES = 10
+CHALLENGE_MAC_BYTES = 16
+CHALLENGE_BYTES = CHALLENGE_TIME_BYTES + CHALLENGE_NONCE_BYTES + CHALLENGE_MAC_BYTES
 TICKET_CONTEXT = b"tj/login-ticket/v1"
 TICKET_ID_BYTES = 16
 TICKET_MAC_BYTES = 32
@@ -122,11 +132,9 @@ class Settings:
     max_shares: int = 1000
     identity_lookups_per_minute: int = 60
     # Per client address (IPv6: /64; X-Forwarded-For only from a trusted proxy): accounts
-    # created an hour (each answers "is this name taken?") and login challenges asked a
-    # minute (each is a durable write).
+    # created an hour (each answers "is this name taken?").
     signups_per_address_per_hour: int = 20
-    challenges_per_address_per_minute: int = 60
-    # How often expired challenges and stale counters are deleted.
+    # How often used challenges past their expiry and stale counters are deleted.
     purge_interval_ms: int = MINUTE_MS
     # How often a live socket re-checks its session (expiry is also timed exactly).
     live_check_interval_ms: int = MINUTE_MS
@@ -134,8 +142,9 @@ class Settings:
     # again for each further MiB received (an average of at least 1 MiB per 60 s by
     # default, about 17 KiB/s); else 408 `body_timeout` (protocol.md 2.7).
     body_timeout_ms: int = MINUTE_MS
-    # Live WebSockets one signed-in device, and one account, may hold open (per server
-    # process); past them 429 `live_limit` (protocol.md /v1/live).
+    # Live WebSockets one signed-in device, and one account, may hold open, over every
+    # server process of the deployment (`--workers N` counts in PostgreSQL); past them 429
+    # `live_limit` (protocol.md /v1/live).
     max_live_per_device: int = 4
     max_live_per_account: int = 200
     # Envelope bytes of one journal a journal list carries (the newest epochs'); the older
@@ -277,6 +286,7 @@ class Service:
         self.server_id = server_id
         self._prelogin_secret = prelogin_secret
         self.live = LiveHub(settings.max_live_per_device, settings.max_live_per_account)
+        self._unreleased_live_slots: set[bytes] = set()  # released again at each purge
         self.trusted_proxies = throttle.parse_networks(settings.trusted_proxies)
         # For unknown usernames: a public key whose private half was never kept, so the
         # signature check does the same work as for a real account and cannot succeed.
@@ -399,37 +409,48 @@ class Service:
             login_ticket=self._login_ticket(account.username),
         )
 
-    async def challenge(
-        self, request: wire.ChallengeRequest, client: str = "unknown"
-    ) -> wire.ChallengeReply:
+    def _challenge_mac(self, username: str, purpose: str, issued: bytes, nonce: bytes) -> bytes:
+        return nacl.hash.blake2b(
+            frame(CHALLENGE_CONTEXT, username.encode(), purpose.encode(), issued, nonce),
+            digest_size=CHALLENGE_MAC_BYTES,
+            key=self._prelogin_secret,
+            person=b"tj-challenge",
+            encoder=nacl.encoding.RawEncoder,
+        )
+
+    async def challenge(self, request: wire.ChallengeRequest) -> wire.ChallengeReply:
+        """A stateless challenge: issue time, random nonce and a MAC of (username, purpose,
+        issue time, nonce) by the server secret. Nothing is stored, whoever asks and whether
+        or not the account exists (the same work, so the same answer and time): a flood from
+        any number of addresses writes nothing (protocol.md /v1/auth/challenge)."""
         username = normalize_username(request.username)
         if request.purpose not in PURPOSES:
             raise BadRequest(f"purpose must be one of {', '.join(PURPOSES)}")
-        challenge = nacl.utils.random(32)
         now = self.clock()
-        expires_at = now + CHALLENGE_TTL_MS
-        # Stored whether or not the account exists: the same work, so the same timing (the
-        # login that presents it fails like a wrong password). Purged when expired. Each is a
-        # durable write whoever asks, so they are limited per client address, counted in the
-        # same transaction (R9 finding 7).
-        limit = self.settings.challenges_per_address_per_minute
-        window_start = now - now % MINUTE_MS
-        stored = await self.storage.store_challenge(
-            challenge,
-            Challenge(username, request.purpose, expires_at),
-            "challenge:" + client,
-            window_start,
-            limit,
-        )
-        if not stored:
-            wait = window_start + MINUTE_MS - now
-            raise TooManyRequests(
-                f"at most {limit} login challenges from one address a minute; "
-                f"try again in {_seconds(wait)} s",
-                wait,
-                code="challenge_rate_exceeded",
-            )
-        return wire.ChallengeReply(challenge, self.server_id, expires_at)
+        issued = now.to_bytes(CHALLENGE_TIME_BYTES, "big")
+        nonce = nacl.utils.random(CHALLENGE_NONCE_BYTES)
+        challenge = issued + nonce + self._challenge_mac(username, request.purpose, issued, nonce)
+        return wire.ChallengeReply(challenge, self.server_id, now + CHALLENGE_TTL_MS)
+
+    def _valid_challenge(
+        self, username: str, purpose: str, challenge: bytes
+    ) -> tuple[bytes, int] | None:
+        """(nonce, expiry in ms) of `challenge` if this server made it for `username` and
+        `purpose` and it is still valid now; else None."""
+        if len(challenge) != CHALLENGE_BYTES:
+            return None
+        issued = challenge[:CHALLENGE_TIME_BYTES]
+        nonce = challenge[CHALLENGE_TIME_BYTES : CHALLENGE_TIME_BYTES + CHALLENGE_NONCE_BYTES]
+        mac = challenge[CHALLENGE_TIME_BYTES + CHALLENGE_NONCE_BYTES :]
+        expected = self._challenge_mac(username, purpose, issued, nonce)
+        issued_at = int.from_bytes(issued, "big")
+        now = self.clock()
+        # A challenge issued "in the future" by up to a lifetime is accepted: the clock of
+        # another worker, or this one stepped back, must not refuse a fresh challenge.
+        fresh = issued_at - CHALLENGE_TTL_MS <= now <= issued_at + CHALLENGE_TTL_MS
+        if not hmac.compare_digest(mac, expected) or not fresh:
+            return None
+        return nonce, issued_at + CHALLENGE_TTL_MS
 
     async def _check_challenge(
         self,
@@ -440,25 +461,27 @@ class Service:
         public_keys: tuple[bytes, ...],
         subjects: dict[str, int],
     ) -> None:
-        """Consume the challenge (single use) and check its signature by one of the keys.
+        """Check the challenge (made here for this username and purpose, not expired) and its
+        signature by one of the keys, then use it up: single use holds because the nonce of a
+        verified challenge is recorded until it expires, and only of a verified one (an
+        unauthenticated flood writes nothing of its own).
 
         Every attempt first passes the failed-login throttle of `subjects` (subject -> free
         failures, the first one cleared by a success, see `_login_subjects`): 429
         `login_throttled` while any must wait, even with the right password, so that a
         guesser learns nothing during the delay; a failure counts."""
         await self._reserve_login_attempt(subjects)
-        entry = await self.storage.take_challenge(challenge, self.clock())
-        valid = (
-            entry is not None
-            and entry.username == username
-            and entry.purpose == purpose
-            and entry.expires_at >= self.clock()
-        )
+        valid = self._valid_challenge(username, purpose, challenge)
         message = frame(
             CHALLENGE_CONTEXT, username.encode(), self.server_id, purpose.encode(), challenge
         )
         verified = [_verify(key, message, signature) for key in public_keys]
-        if not valid or not any(verified):
+        if valid is None or not any(verified):
+            raise Unauthorized("wrong username or password, or the login attempt expired")
+        # Only the random nonce is kept (nothing that names the account, even with the
+        # secret), one lifetime past the expiry: see _valid_challenge's clock margin.
+        nonce, expires_at = valid
+        if not await self.storage.use_challenge(nonce, expires_at + CHALLENGE_TTL_MS):
             raise Unauthorized("wrong username or password, or the login attempt expired")
         cleared, *taken_back = subjects
         await self.storage.forgive_login_attempt(cleared, taken_back)
@@ -636,9 +659,46 @@ class Service:
             )
 
     async def purge(self) -> None:
-        """Delete expired challenges and counters nobody needs any more."""
+        """Delete used challenges past their expiry, counters nobody needs any more and live
+        slots of gone processes; release again the live slots whose release failed."""
         now = self.clock()
         await self.storage.purge(now, now - max(self.settings.login_forget_ms, MINUTE_MS))
+        for slot in list(self._unreleased_live_slots):
+            await self.storage.release_live_slot(slot)
+            self._unreleased_live_slots.discard(slot)
+
+    @contextlib.asynccontextmanager
+    async def live_slot(self, caller: Caller) -> AsyncIterator[None]:
+        """Hold one of the device's and the account's live slots while the block runs: in
+        this process (LiveHub.slot, checked and counted with no await between) and in
+        storage, over every process sharing the database. Raises TooManyRequests
+        `live_limit` when either has none free."""
+        s = self.settings
+        with self.live.slot(caller.account_id, caller.device_id):
+            try:
+                slot = await self.storage.take_live_slot(
+                    caller.account_id,
+                    caller.device_id,
+                    s.max_live_per_device,
+                    s.max_live_per_account,
+                )
+            except QuotaError as error:
+                raise self.live.refused(error.kind) from None
+            try:
+                yield
+            finally:
+                # aiohttp cancels the handler of a socket whose client went away: the
+                # release runs in its own task, to the end, whatever happens to this one.
+                await asyncio.shield(asyncio.ensure_future(self._release_live_slot(slot)))
+
+    async def _release_live_slot(self, slot: bytes) -> None:
+        try:
+            await self.storage.release_live_slot(slot)
+        except StorageError as error:
+            log.warning(
+                "live slot not released (%s); retrying at the next purge", type(error).__name__
+            )
+            self._unreleased_live_slots.add(slot)
 
     def _write_limits(self, now: int) -> WriteLimits:
         s = self.settings

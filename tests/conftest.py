@@ -36,10 +36,9 @@ TEST_SETTINGS = Settings(
         (argon2id.OPSLIMIT_INTERACTIVE, argon2id.MEMLIMIT_INTERACTIVE, 3),
         (argon2id.OPSLIMIT_MODERATE, argon2id.MEMLIMIT_MODERATE, 1),
     ),
-    # Every test signs up and logs in from 127.0.0.1; the per-address limits are tested
-    # with their production defaults in tests/server/test_public_limits.py.
+    # Every test signs up from 127.0.0.1; the per-address limit is tested with its
+    # production default in tests/server/test_public_limits.py.
     signups_per_address_per_hour=100_000,
-    challenges_per_address_per_minute=100_000,
 )
 PASSWORD = "correct horse battery"
 

@@ -43,13 +43,6 @@ class DeviceRow:
 
 
 @dataclass(frozen=True)
-class Challenge:
-    username: str
-    purpose: str
-    expires_at: int
-
-
-@dataclass(frozen=True)
 class KeyRow:
     epoch: int
     envelope: bytes
@@ -202,7 +195,9 @@ OWNED_EXTRA_BYTES = (
 """Bytes an owner makes the server keep outside `records`: the access chains, key envelopes
 and sealed names of its journals (`{0}` is the owner id's placeholder)."""
 
-QUOTA_KINDS = ("journals", "devices", "storage", "shares", "write_rate")
+QUOTA_KINDS = (
+    "journals", "devices", "storage", "shares", "write_rate", "live_device", "live_account"
+)  # fmt: skip
 
 CHAIN_LENGTHS = (
     "SELECT j.journal_id, (SELECT COALESCE(max(c.position) + 1, 0) FROM access_chain c "
@@ -271,24 +266,19 @@ class Storage(Protocol):
     async def delete_account(self, account_id: bytes, username: str) -> None:
         """Erase the account in one transaction: its journals with their records, keys,
         memberships and audit rows; its memberships, keys and audit rows in other accounts'
-        journals; the records it pushed there; its devices and pending challenges."""
+        journals; the records it pushed there; its devices."""
         ...
 
-    async def store_challenge(
-        self, challenge: bytes, entry: Challenge, subject: str, window_start: int, limit: int
-    ) -> bool:
-        """In one transaction: count one request of `subject` like `count_request` and, if
-        within `limit`, store the challenge. False (and nothing written) past the limit."""
-        ...
-
-    async def take_challenge(self, challenge: bytes, now: int) -> Challenge | None:
-        """Remove and return a challenge (single use); also purges expired ones."""
+    async def use_challenge(self, nonce: bytes, keep_until: int) -> bool:
+        """Record the nonce of a verified login challenge as used until `keep_until` (ms);
+        False, and nothing written, when it was already used (a replay)."""
         ...
 
     async def purge(self, now: int, forget_before: int) -> None:
-        """Delete expired challenges, failed-login counters whose last failure is older than
-        `forget_before`, rate windows that ended before it, and devices (revoked or not)
-        whose token expired before it."""
+        """Delete used challenges kept until before `now`, failed-login counters whose last
+        failure is older than `forget_before`, rate windows that ended before it, devices
+        (revoked or not) whose token expired before it, and the live slots of server
+        processes that are gone."""
         ...
 
     # --- throttling and rates (state in the database: it must hold across processes) ------
@@ -306,6 +296,20 @@ class Storage(Protocol):
         """A login succeeded: delete the counter of `cleared` (the username from this
         address, the ticket or the device), take this attempt back from each of
         `taken_back` (the username from every address, the address)."""
+        ...
+
+    async def take_live_slot(
+        self, account_id: bytes, device_id: bytes, per_device: int, per_account: int
+    ) -> bytes:
+        """Count one live socket of the device against `per_device` and `per_account`, over
+        every server process that shares this database; returns the slot's id for
+        `release_live_slot`. Raises QuotaError "live_device" or "live_account" (nothing
+        counted) when the device or the account holds its maximum. A slot of a process
+        that died stops counting by itself."""
+        ...
+
+    async def release_live_slot(self, slot: bytes) -> None:
+        """Stop counting a slot of `take_live_slot` (its socket closed)."""
         ...
 
     async def count_request(self, subject: str, window_start: int, limit: int) -> bool:

@@ -198,6 +198,43 @@ CREATE TABLE account_usage (
 # PostgreSQL schema had this index from the start.
 CHALLENGES_BY_EXPIRY = "CREATE INDEX IF NOT EXISTS challenges_by_expiry ON challenges(expires_at)"
 
+# Issue 9: challenges are stateless (a MAC by the server secret); only the random nonces of
+# the ones a verified login used are kept, until they expire, so that none is accepted twice. Challenges
+# handed out and not yet used were rows of `challenges`: a login in flight during the upgrade
+# fails once and asks again.
+SQLITE_USED_CHALLENGES = """
+DROP TABLE challenges;
+CREATE TABLE used_challenges (nonce BLOB PRIMARY KEY, keep_until INTEGER NOT NULL);
+CREATE INDEX used_challenges_by_expiry ON used_challenges(keep_until)
+"""
+POSTGRESQL_USED_CHALLENGES = """
+DROP TABLE challenges;
+CREATE TABLE used_challenges (nonce BYTEA PRIMARY KEY, keep_until BIGINT NOT NULL);
+CREATE INDEX used_challenges_by_expiry ON used_challenges(keep_until)
+"""
+
+# Issue 9: the live sockets of every server process over one PostgreSQL database, so that
+# the per-device and per-account limits hold across `tj-server --workers N` (a row counts
+# while its process holds its worker key: storage/pg_live.py). A SQLite database has one
+# process (server.lock), whose in-memory count (server/live.py) is the whole count: there
+# the table exists, for one schema, and stays empty.
+SQLITE_LIVE_SOCKETS = """
+CREATE TABLE live_sockets (
+    socket_id BLOB PRIMARY KEY, worker_key INTEGER NOT NULL,
+    account_id BLOB NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
+    device_id BLOB NOT NULL
+);
+CREATE INDEX live_sockets_by_account ON live_sockets(account_id)
+"""
+POSTGRESQL_LIVE_SOCKETS = """
+CREATE TABLE live_sockets (
+    socket_id BYTEA PRIMARY KEY, worker_key BIGINT NOT NULL,
+    account_id BYTEA NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE,
+    device_id BYTEA NOT NULL
+);
+CREATE INDEX live_sockets_by_account ON live_sockets(account_id)
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", SQLITE_INITIAL, POSTGRESQL_INITIAL),
     Migration(2, "access chains", SQLITE_ACCESS_CHAIN, POSTGRESQL_ACCESS_CHAIN),
@@ -205,6 +242,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         3, "login throttling, rate windows, stored bytes", SQLITE_DEFENCES, POSTGRESQL_DEFENCES
     ),
     Migration(4, "challenges by expiry", CHALLENGES_BY_EXPIRY, CHALLENGES_BY_EXPIRY),
+    Migration(5, "stateless challenges", SQLITE_USED_CHALLENGES, POSTGRESQL_USED_CHALLENGES),
+    Migration(6, "live sockets of all processes", SQLITE_LIVE_SOCKETS, POSTGRESQL_LIVE_SOCKETS),
 )
 
 VERSION_TABLE_SQLITE = (

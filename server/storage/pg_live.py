@@ -10,6 +10,12 @@ If the listening connection drops, notices sent meanwhile are lost; once it is b
 process delivers a "resync" event, and the live hub closes its sockets with 1001 (going away)
 so every device reconnects and catches up with a normal sync: a lost notice costs latency,
 never a record.
+
+The same connection holds this process's **worker key**: a session advisory lock
+(WORKER_LOCK_SPACE, key), a new random key at each (re)connection. The live sockets each
+process counts in the `live_sockets` table (storage/postgres.py) carry its key, and a row
+counts only while that key is locked: a process that dies, or loses this connection (and so
+closes its sockets), loses its lock with its connection, and its rows stop counting at once.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import asyncio
 import base64
 import contextlib
 import logging
+import secrets
 
 import asyncpg
 import msgpack
@@ -29,6 +36,15 @@ CHANNEL = "tj_live"
 NOTIFY_MAX_CHARS = 7000  # PostgreSQL's NOTIFY payload limit is 8000 bytes
 ACCOUNTS_PER_PAYLOAD = NOTIFY_MAX_CHARS // 32  # 16-byte ids, in base64 msgpack with overhead
 RECONNECT_S = 1.0
+WORKER_LOCK_SPACE = 0x746A6C76  # "tjlv": first key of the worker keys' advisory locks
+ACCOUNT_LOCK_SPACE = 0x746A6C61  # "tjla": first key of the per-account live-slot lock
+# The worker keys held now, by any process on this database (pg_advisory_lock(int4, int4)
+# shows as classid = first key, objid = second key, objsubid = 2).
+LIVE_WORKERS = (
+    "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    f"AND classid = {WORKER_LOCK_SPACE} AND objsubid = 2 "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
 UNAVAILABLE = (OSError, asyncio.TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresError)
 
 
@@ -70,6 +86,7 @@ class Listener:
         self._connection: asyncpg.Connection | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
+        self.worker_key: int | None = None  # while the connection (and its lock) is up
 
     async def subscribe(self, handler: LiveHandler) -> None:
         self._handlers.append(handler)
@@ -90,8 +107,15 @@ class Listener:
     async def _listen(self) -> None:
         connection = await asyncpg.connect(self._url)
         connection.add_termination_listener(self._lost)
+        while True:  # a random key that no other process holds
+            key = 1 + secrets.randbelow(2**31 - 1)
+            if await connection.fetchval(
+                "SELECT pg_try_advisory_lock($1, $2)", WORKER_LOCK_SPACE, key
+            ):
+                break
         await connection.add_listener(CHANNEL, self._on_notification)
         self._connection = connection
+        self.worker_key = key
 
     def _on_notification(self, _c: object, _pid: int, _channel: str, payload: object) -> None:
         try:
@@ -100,6 +124,7 @@ class Listener:
             log.warning("ignored a malformed live notice")
 
     def _lost(self, _connection: object) -> None:
+        self.worker_key = None
         if not self._closing:
             log.warning("live notice connection lost; reconnecting")
             self._tasks.append(asyncio.create_task(self._relisten()))

@@ -37,7 +37,6 @@ from server.storage.base import (
     AccountRow,
     AuditRow,
     ChainConflictError,
-    Challenge,
     DeviceRow,
     DuplicateError,
     Fetch,
@@ -249,40 +248,73 @@ class PostgresStorage:
             await db.execute(f"DELETE FROM access_chain WHERE journal_id IN ({owned})", account_id)
             await db.execute("DELETE FROM journals WHERE owner_id = $1", account_id)
             await db.execute("DELETE FROM devices WHERE account_id = $1", account_id)
-            await db.execute("DELETE FROM challenges WHERE username = $1", username)
             await db.execute("DELETE FROM accounts WHERE account_id = $1", account_id)
 
-    async def store_challenge(
-        self, challenge: bytes, entry: Challenge, subject: str, window_start: int, limit: int
-    ) -> bool:
+    async def use_challenge(self, nonce: bytes, keep_until: int) -> bool:
         async with self._tx() as db:
-            if not await _count_in_window(db, subject, window_start, limit):
-                return False
-            await db.execute(
-                "INSERT INTO challenges VALUES ($1, $2, $3, $4)",
-                challenge,
-                entry.username,
-                entry.purpose,
-                entry.expires_at,
+            status = await db.execute(
+                "INSERT INTO used_challenges VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                nonce,
+                keep_until,
             )
-            return True
-
-    async def take_challenge(self, challenge: bytes, now: int) -> Challenge | None:
-        async with self._tx() as db:
-            row = await db.fetchrow(
-                "DELETE FROM challenges WHERE challenge = $1 "
-                "RETURNING username, purpose, expires_at",
-                challenge,
-            )
-            await db.execute("DELETE FROM challenges WHERE expires_at < $1", now)
-        return Challenge(row[0], row[1], row[2]) if row else None
+        return bool(status == "INSERT 0 1")
 
     async def purge(self, now: int, forget_before: int) -> None:
         async with self._tx() as db:
-            await db.execute("DELETE FROM challenges WHERE expires_at < $1", now)
+            await db.execute("DELETE FROM used_challenges WHERE keep_until < $1", now)
             await db.execute("DELETE FROM login_failures WHERE last_failure_at < $1", forget_before)
             await db.execute("DELETE FROM rate_windows WHERE window_start < $1", forget_before)
             await db.execute("DELETE FROM devices WHERE expires_at < $1", forget_before)
+            await db.execute(
+                f"DELETE FROM live_sockets WHERE worker_key NOT IN ({pg_live.LIVE_WORKERS})"
+            )
+
+    # --- live slots (shared by every process: tj-server --workers N) ------------------------
+
+    async def take_live_slot(
+        self, account_id: bytes, device_id: bytes, per_device: int, per_account: int
+    ) -> bytes:
+        # A row per open socket, with the worker key of its process (storage/pg_live.py);
+        # rows whose key nobody holds are of a process that is gone, and are dropped here.
+        # Takes for one account are serialised by a transaction-scoped advisory lock, so
+        # two processes cannot both see room for the last slot.
+        worker = self._listener.worker_key
+        if worker is None:
+            raise StorageError("the live notice connection is down; try again")
+        slot = nacl.utils.random(16)
+        async with self._tx() as db:
+            await db.execute(
+                "SELECT pg_advisory_xact_lock($1, hashtext(encode($2, 'hex')))",
+                pg_live.ACCOUNT_LOCK_SPACE,
+                account_id,
+            )
+            await db.execute(
+                "DELETE FROM live_sockets WHERE account_id = $1 "
+                f"AND worker_key NOT IN ({pg_live.LIVE_WORKERS})",
+                account_id,
+            )
+            held, on_device = await db.fetchrow(
+                "SELECT count(*), count(*) FILTER (WHERE device_id = $2) FROM live_sockets "
+                "WHERE account_id = $1",
+                account_id,
+                device_id,
+            )
+            if on_device >= per_device:
+                raise QuotaError("live_device")
+            if held >= per_account:
+                raise QuotaError("live_account")
+            await db.execute(
+                "INSERT INTO live_sockets VALUES ($1, $2, $3, $4)",
+                slot,
+                worker,
+                account_id,
+                device_id,
+            )
+        return slot
+
+    async def release_live_slot(self, slot: bytes) -> None:
+        async with self._tx() as db:
+            await db.execute("DELETE FROM live_sockets WHERE socket_id = $1", slot)
 
     # --- throttling and rates ---------------------------------------------------------------
 
@@ -318,6 +350,14 @@ class PostgresStorage:
 
     async def forgive_login_attempt(self, cleared: str, taken_back: list[str]) -> None:
         async with self._tx() as db:
+            # Locked in reserve_login_attempt's order first: two logins of one username at
+            # once (one reserving, one forgiving) deadlocked when these rows were locked in
+            # the subjects' order instead.
+            await db.execute(
+                "SELECT 1 FROM login_failures WHERE subject = ANY($1::text[]) "
+                "ORDER BY subject FOR UPDATE",
+                [cleared, *taken_back],
+            )
             await db.execute("DELETE FROM login_failures WHERE subject = $1", cleared)
             for subject in taken_back:
                 await db.execute(
@@ -852,7 +892,38 @@ class PostgresStorage:
     ) -> list[RecordRow]:
         # The cut is found from the lengths first (octet_length does not detoast), then only
         # the records that fit are read: a page reads about what it sends (R9 finding 17).
-        sizes = await self._all(
+        # Both reads share one REPEATABLE READ snapshot: a compaction or an erasure that
+        # commits between them cannot shift the second read onto records whose sizes the
+        # first never saw (a page over its byte budget, or one not matching the cut).
+        try:
+            async with (
+                self._pool.acquire() as db,
+                db.transaction(isolation="repeatable_read", readonly=True),
+            ):
+                count = await self._page_length(db, journal_id, after, limit, max_bytes)
+                if not count:
+                    return []
+                rows = await db.fetch(
+                    "SELECT seq, record_id, epoch, ciphertext FROM records "
+                    "WHERE journal_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                    journal_id,
+                    after,
+                    count,
+                )
+        except UNAVAILABLE as error:
+            log.error("database failure: %s", type(error).__name__)
+            raise StorageError("the database is unavailable; try again") from error
+        return [
+            RecordRow(seq, record_id, epoch, ciphertext)
+            for seq, record_id, epoch, ciphertext in rows
+        ]
+
+    async def _page_length(
+        self, db: asyncpg.Connection, journal_id: bytes, after: int, limit: int, max_bytes: int
+    ) -> int:
+        """How many of the next `limit` records after `after` fit in `max_bytes` (at least
+        one, if there is one), from their lengths alone, in the caller's snapshot."""
+        sizes = await db.fetch(
             "SELECT octet_length(ciphertext) FROM records "
             "WHERE journal_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
             journal_id,
@@ -865,19 +936,7 @@ class PostgresStorage:
             if count and size > max_bytes:
                 break
             count += 1
-        if not count:
-            return []
-        rows = await self._all(
-            "SELECT seq, record_id, epoch, ciphertext FROM records "
-            "WHERE journal_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-            journal_id,
-            after,
-            count,
-        )
-        return [
-            RecordRow(seq, record_id, epoch, ciphertext)
-            for seq, record_id, epoch, ciphertext in rows
-        ]
+        return count
 
 
 async def _lock_journal(db: asyncpg.Connection, journal_id: bytes) -> None:

@@ -30,7 +30,6 @@ from server.storage.base import (
     AccountRow,
     AuditRow,
     ChainConflictError,
-    Challenge,
     DeviceRow,
     DuplicateError,
     Fetch,
@@ -247,44 +246,42 @@ class SQLiteStorage:
                 )
             await db.execute("DELETE FROM journals WHERE owner_id = ?", (account_id,))
             await db.execute("DELETE FROM devices WHERE account_id = ?", (account_id,))
-            await db.execute("DELETE FROM challenges WHERE username = ?", (username,))
             await db.execute("DELETE FROM accounts WHERE account_id = ?", (account_id,))
         async with self._lock:
             # Move the erasure into the database file and empty the write-ahead log, which
             # still holds earlier versions of the erased pages.
             await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    async def store_challenge(
-        self, challenge: bytes, entry: Challenge, subject: str, window_start: int, limit: int
-    ) -> bool:
-        async with self._write() as db:
-            if not await _count_in_window(db, subject, window_start, limit):
-                return False
-            await db.execute(
-                "INSERT INTO challenges VALUES (?, ?, ?, ?)",
-                (challenge, entry.username, entry.purpose, entry.expires_at),
-            )
-            return True
-
-    async def take_challenge(self, challenge: bytes, now: int) -> Challenge | None:
+    async def use_challenge(self, nonce: bytes, keep_until: int) -> bool:
         async with self._write() as db:
             cursor = await db.execute(
-                "DELETE FROM challenges WHERE challenge = ? RETURNING username, purpose, expires_at",
-                (challenge,),
+                "INSERT INTO used_challenges VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (nonce, keep_until),
             )
-            row = await cursor.fetchone()
+            used = cursor.rowcount == 1
             await cursor.close()
-            await db.execute("DELETE FROM challenges WHERE expires_at < ?", (now,))
-        return Challenge(row[0], row[1], row[2]) if row else None
+            return used
 
     async def purge(self, now: int, forget_before: int) -> None:
         async with self._write() as db:
-            await db.execute("DELETE FROM challenges WHERE expires_at < ?", (now,))
+            await db.execute("DELETE FROM used_challenges WHERE keep_until < ?", (now,))
             await db.execute(
                 "DELETE FROM login_failures WHERE last_failure_at < ?", (forget_before,)
             )
             await db.execute("DELETE FROM rate_windows WHERE window_start < ?", (forget_before,))
             await db.execute("DELETE FROM devices WHERE expires_at < ?", (forget_before,))
+
+    # --- live slots -------------------------------------------------------------------------
+
+    async def take_live_slot(
+        self, account_id: bytes, device_id: bytes, per_device: int, per_account: int
+    ) -> bytes:
+        # One process owns a SQLite database (server.lock): the live hub's own count of its
+        # sockets (server/live.py) is the whole count, so nothing is stored here.
+        return b""
+
+    async def release_live_slot(self, slot: bytes) -> None:
+        return None
 
     # --- throttling and rates ---------------------------------------------------------------
 

@@ -110,11 +110,12 @@ async def test_other_accounts_keep_every_row_that_was_not_the_erased_accounts(
         pushed = [row for row in after["records"] if row[5] == account_id]  # pushed_by
         assert stored_bytes == sum(len(row[4]) for row in pushed)  # ciphertext
     expected.pop("account_usage")
-    # The deletion asked for a challenge: its client address's challenge counter is new
-    # (and holds nothing of any account).
-    after["rate_windows"] = {
-        row for row in after["rate_windows"] if not str(row[0]).startswith("challenge:")
-    }
+    # The deletion used a challenge: its random nonce is kept until the challenge expires,
+    # so that it cannot be replayed; it holds nothing of the account (not even a MAC of
+    # its name), and it is the one row the erasure added.
+    used = after["used_challenges"] - expected["used_challenges"]
+    assert [len(nonce) for nonce, _keep_until in used] == [10]
+    after["used_challenges"] -= used
     assert after == expected
     await ben.sync()
     assert [e.body for e in await ben.entries.list("Personal")] == ["Ben's own day."]

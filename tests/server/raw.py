@@ -54,7 +54,6 @@ KNOWN_CODES = frozenset(
         "lookup_rate_exceeded",
         "invalid_kdf_cost",
         "signup_throttled",
-        "challenge_rate_exceeded",
     }
 )
 
@@ -66,7 +65,7 @@ TABLES = (
     "members",
     "journal_keys",
     "records",
-    "challenges",
+    "used_challenges",
     "sqlite_sequence",
 )
 

@@ -6,6 +6,7 @@ at ana's journal, records and devices over raw HTTP.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -377,6 +378,45 @@ async def test_a_login_challenge_is_bound_to_its_username_and_purpose(
         401,
         "auth_failed",
     )
+
+
+async def test_a_signed_challenge_presented_twice_at_once_logs_in_once(
+    raw: RawClient, ana: Client
+) -> None:
+    """Single use holds under a race: the nonce of a verified challenge is recorded in the
+    same step that accepts it (a unique key), so two concurrent logins cannot both pass."""
+    request = await signed_login(raw, "ana")
+    answers = await asyncio.gather(*(raw.call("/v1/auth/login", request) for _ in range(4)))
+    assert sorted(answer.status for answer in answers) == [200, 401, 401, 401]
+
+
+async def test_a_challenge_the_server_did_not_make_is_refused(
+    live_server: RunningServer, raw: RawClient, ana: Client
+) -> None:
+    """A challenge is a MAC by the server secret over (username, purpose, issue time, nonce):
+    changing any byte (say, a later issue time to stretch its life) or making one up fails
+    like a wrong password, even correctly signed by the login key."""
+    pre = (await raw.call("/v1/auth/prelogin", wire.PreloginRequest("ana"))).value()
+    login_key = keys.password_keys(
+        PASSWORD, pre["salt"], KdfCost(pre["opslimit"], pre["memlimit"])
+    ).login_key
+    reply = (await raw.call("/v1/auth/challenge", wire.ChallengeRequest("ana", "login"))).value()
+    issued = (live_server.clock.now + 50_000).to_bytes(6, "big")
+    made_up = [
+        issued + reply["challenge"][6:],  # a later issue time
+        reply["challenge"][:-1] + bytes([reply["challenge"][-1] ^ 1]),  # one bit of the MAC
+        bytes(32),
+    ]
+    for challenge in made_up:
+        signature = keys.sign_challenge(login_key, "ana", reply["server_id"], "login", challenge)
+        request = wire.LoginRequest("ana", challenge, signature, "raw")
+        assert (await raw.call("/v1/auth/login", request)).error() == (401, "auth_failed")
+    assert await live_server.rows("SELECT * FROM used_challenges") == []
+    signature = keys.sign_challenge(
+        login_key, "ana", reply["server_id"], "login", reply["challenge"]
+    )
+    request = wire.LoginRequest("ana", reply["challenge"], signature, "raw")
+    assert (await raw.call("/v1/auth/login", request)).status == 200  # the real one still works
 
 
 async def test_prelogin_for_an_unknown_username_is_stable_and_shaped_like_a_real_one(

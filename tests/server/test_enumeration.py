@@ -45,9 +45,10 @@ async def test_an_unknown_name_gets_a_stable_answer_shaped_like_a_real_one(
         assert isinstance(fake["salt"], bytes) and len(fake["salt"]) == 16
         assert fake == await prelogin(raw, "nobody-here")  # stable, like a stored salt
         assert fake["salt"] != (await prelogin(raw, "nobody-else"))["salt"]
-        # A challenge for an unknown name is issued (and stored) like any other.
+        # A challenge for an unknown name is made like any other (a MAC; nothing is stored).
         for name in ("ana", "nobody-here"):
             answer = await raw.call("/v1/auth/challenge", {"username": name, "purpose": "login"})
+            assert len(answer.value()["challenge"]) == 32
             assert answer.status == 200
             assert set(answer.value()) == {"challenge", "server_id", "expires_at"}
         await ana.close()
@@ -206,7 +207,8 @@ async def test_unknown_and_real_names_take_the_same_time(
     on a quiet machine. The leak this guards against is larger: when a challenge was stored
     only for a real name, the durable write it skipped for an unknown one made each pair
     about 1 ms apart, and this test failed (checked by putting that code back, quiet and
-    under load)."""
+    under load). Challenges are now stateless (a MAC, no database work for any name): the
+    test still catches any work done on one side only, such as an account lookup."""
     async with serve() as server:
         raw = RawClient(raw_session, server.url)
         ana = await signup(server.url, tmp_path, "ana")

@@ -7,14 +7,18 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
+import time
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from client_sdk import Client
 from server.live import CLOSE_SIGNED_OUT
-from server.routes import LIVE_PATH
+from server.routes import LIVE_PATH, SERVICE
+from server.storage.pg_live import WORKER_LOCK_SPACE
 from tests.conftest import RunningServer
+from tests.e2e.test_server_restart import ServerProcess
 from tests.server.conftest import Serve
 from tests.server.servers import login, signup
 
@@ -205,4 +209,70 @@ async def test_one_account_cannot_hold_more_live_sockets_than_its_limit(
             finally:
                 await asyncio.gather(*(socket.close() for socket in held))
         for client in (laptop, phone, ben):
+            await client.close()
+
+
+WORKER_LOCKS = (
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    f"AND classid = {WORKER_LOCK_SPACE} AND objsubid = 2"
+)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # one process owns SQLite
+async def test_live_limits_hold_over_processes_and_a_killed_ones_sockets_stop_counting(
+    serve: Serve, tmp_path: Path, database_url: str
+) -> None:
+    """`tj-server --workers N` runs N processes over one PostgreSQL database: each counted
+    only its own sockets, so the limits grew N-fold. Here a second server process on the
+    same database (what a worker is) holds some of the device's and the account's sockets:
+    the limits (2 a device, 3 an account) count them. Then that process is killed with
+    SIGKILL, with no chance to release anything: its sockets stop counting as soon as its
+    database connection is gone, and the device can open them again elsewhere."""
+    async with serve(max_live_per_device=2, max_live_per_account=3) as first:
+        laptop = await signup(first.url, tmp_path, "ana")
+        phone = await login(first.url, tmp_path, "ana", device="phone")
+        other = ServerProcess(
+            tmp_path / "other-data", tmp_path / "other.log", "--database", database_url,
+            "--max-live-per-device", "2", "--max-live-per-account", "3",
+        )  # fmt: skip
+        await other.start()
+        held: list[aiohttp.ClientWebSocketResponse] = []
+        try:
+            async with aiohttp.ClientSession() as session:
+                on_other, _ = await open_until_refused(session, other.url, laptop.profile.token, 1)
+                on_other += (await open_until_refused(session, other.url, phone.profile.token, 1))[
+                    0
+                ]
+                held += on_other
+                laptop_here, refused = await open_until_refused(
+                    session, first.url, laptop.profile.token, 3
+                )
+                held += laptop_here
+                assert len(laptop_here) == 1, "the device's socket on the other process counts"
+                assert refused is not None and refused.status == 429
+                phone_here, refused = await open_until_refused(
+                    session, first.url, phone.profile.token, 2
+                )
+                held += phone_here
+                assert phone_here == [], "the account's sockets on the other process count"
+                assert refused is not None and refused.status == 429
+
+                assert (await first.rows(WORKER_LOCKS))[0][0] == 2
+                other.kill()
+                deadline = time.monotonic() + HANG_BOUND_S
+                while (await first.rows(WORKER_LOCKS))[0][0] != 1:  # its connection is gone
+                    assert time.monotonic() < deadline, "the killed process's lock stayed"
+                    await asyncio.sleep(0.05)
+                phone_here, refused = await open_until_refused(
+                    session, first.url, phone.profile.token, 3
+                )
+                held += phone_here
+                assert len(phone_here) == 2 and refused is not None  # the device's 2, not more
+                await first.server.app[SERVICE].purge()  # and the dead rows are deleted
+                rows = await first.rows("SELECT count(*) FROM live_sockets")
+                assert rows[0][0] == 3  # laptop 1 + phone 2, all on this process
+        finally:
+            other.kill()
+            await asyncio.gather(*(socket.close() for socket in held))
+        for client in (laptop, phone):
             await client.close()

@@ -1,5 +1,5 @@
 """Quiet logs: what a client causes is at most one WARNING line without a traceback and is
-rate-limited; DEBUG never logs SQL parameters; expired challenges are purged periodically."""
+rate-limited; DEBUG never logs SQL parameters; used challenges are purged periodically."""
 
 from __future__ import annotations
 
@@ -134,20 +134,34 @@ async def test_debug_logs_no_sql_parameters(serve: Serve, tmp_path: Path) -> Non
     assert leaked == []
 
 
-async def test_expired_challenges_are_purged_without_a_login(serve: Serve, tmp_path: Path) -> None:
+async def test_used_challenges_are_purged_once_expired_without_a_login(
+    serve: Serve, tmp_path: Path
+) -> None:
+    """Challenges are stateless (nothing is stored for asking one); a login keeps the nonce
+    of the challenge it used until one lifetime past the challenge's expiry (60 s + 60 s),
+    so that it cannot be replayed, and the periodic purge deletes it then."""
     async with serve(purge_interval_ms=50) as server:
+        laptop = await signup(server.url, tmp_path, "ana")
         raw_session = aiohttp.ClientSession()
         raw = RawClient(raw_session, server.url)
         for name in ("ana", "nobody"):
             answer = await raw.call("/v1/auth/challenge", {"username": name, "purpose": "login"})
             assert answer.status == 200
-        await asyncio.sleep(0.3)
-        assert len(await server.rows("SELECT * FROM challenges")) == 2  # not expired yet
-        server.clock.now += 61_000  # challenges live 60 s
+        assert await server.rows("SELECT * FROM used_challenges") == []  # asking stores nothing
+        phone = await login(server.url, tmp_path, "ana")
+        used = await server.rows("SELECT nonce, keep_until FROM used_challenges")
+        assert len(used) == 1 and len(used[0][0]) == 10
+        assert used[0][1] == server.clock.now + 120_000  # issued now, lives 60 s, kept 60 s more
+        server.clock.now += 120_000
+        await asyncio.sleep(0.3)  # several purges run
+        assert len(await server.rows("SELECT * FROM used_challenges")) == 1  # not past yet
+        server.clock.now += 1
         deadline = time.monotonic() + HANG_BOUND_S
-        while await server.rows("SELECT * FROM challenges"):
-            assert time.monotonic() < deadline, "expired challenges were never purged"
+        while await server.rows("SELECT * FROM used_challenges"):
+            assert time.monotonic() < deadline, "used challenges were never purged"
             await asyncio.sleep(0.05)
+        for client in (laptop, phone):
+            await client.close()
         await raw_session.close()
 
 

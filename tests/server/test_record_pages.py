@@ -7,8 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
+import pytest
+
 from client_sdk import Client, wire
 from server.service import PAGE_BYTES
+from server.storage.postgres import PostgresStorage
 from tests.conftest import RunningServer
 from tests.server.raw import RawClient, journal_id, push, snapshot, stored_records, upload
 
@@ -113,3 +117,49 @@ async def test_a_compaction_sent_again_keeps_its_seq_and_a_changed_snapshot_conf
         answer = await raw.call("/v1/records/compact", changed, token=ana.profile.token)
         assert answer.error() == (409, "record_conflict")
     assert [ct for _, _, _, ct in await stored_records(live_server, journal)] == [b"\x03" * 100]
+
+
+class WriteBetweenTheReads(PostgresStorage):
+    """PostgreSQL storage where another connection deletes the first records of the journal
+    (as a compaction or an account erasure does), and commits, right after a page's sizes
+    were read and before its records are: the moment the two reads of a page could disagree."""
+
+    async def _page_length(
+        self, db: asyncpg.Connection, journal_id: bytes, after: int, limit: int, max_bytes: int
+    ) -> int:
+        count = await super()._page_length(db, journal_id, after, limit, max_bytes)
+        async with self._pool.acquire() as other:
+            deleted = await other.execute(
+                "DELETE FROM records WHERE seq IN (SELECT seq FROM records WHERE journal_id = $1 "
+                "AND seq > $2 ORDER BY seq LIMIT $3)",
+                journal_id,
+                after,
+                count,
+            )
+        assert deleted == f"DELETE {count}"  # committed while the page's snapshot is open
+        return count
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # SQLite reads rows once
+async def test_a_page_is_read_from_one_snapshot_even_when_records_are_deleted_meanwhile(
+    live_server: RunningServer, raw: RawClient, ana: Client
+) -> None:
+    """A page's cut is found from the records' sizes, then the records that fit are read.
+    Read in two transactions, a deletion committed between them made the second read return
+    the next, larger records (here 30,000 bytes against a budget of 300). In one REPEATABLE
+    READ snapshot the page is the records as they were at its first read."""
+    journal = await create(raw, ana, 1)
+    small = [upload(n, size=100) for n in range(1, 4)]
+    large = [upload(n, size=10_000) for n in range(4, 7)]
+    assert (await push(raw, ana, journal, small + large)).status == 200
+    assert live_server.database_url is not None
+    storage = await WriteBetweenTheReads.open(live_server.database_url)
+    try:
+        page = await storage.records_after(journal, 0, wire.MAX_RECORDS_PER_PAGE, 300)
+    finally:
+        await storage.close()
+    assert [row.record_id for row in page] == [r["record_id"] for r in small]
+    assert [row.ciphertext for row in page] == [r["ciphertext"] for r in small]
+    # The deletion did commit: only the large records are left.
+    left = await stored_records(live_server, journal)
+    assert [record_id for _seq, record_id, _epoch, _ct in left] == [r["record_id"] for r in large]
