@@ -161,6 +161,12 @@ class WriteLimits:
     window_ms: int
 
 
+def write_subject(account_id: bytes) -> str:
+    """The rate window of an account's writes: `requests` counts its new records and every
+    other write request (one each, R9B finding 8), `bytes` its new record bytes."""
+    return "write:" + account_id.hex()
+
+
 class QuotaError(Exception):
     """A limit refused a write; nothing was stored. `kind` is one of QUOTA_KINDS;
     `retry_after_ms` is how long a rate limit lasts (0 for a quota that does not pass)."""
@@ -260,10 +266,11 @@ class Storage(Protocol):
         ...
 
     async def store_challenge(
-        self, challenge: bytes, entry: Challenge, subject: str, window_start: int, limit: int
+        self, challenge: bytes, entry: Challenge, limits: list[tuple[str, int]], window_start: int
     ) -> bool:
-        """In one transaction: count one request of `subject` like `count_request` and, if
-        within `limit`, store the challenge. False (and nothing written) past the limit."""
+        """In one transaction: count one request of every subject of `limits` like
+        `count_request` and, if all are within their limits, store the challenge. False (and
+        nothing written) past any limit."""
         ...
 
     async def take_challenge(self, challenge: bytes, now: int) -> Challenge | None:
@@ -293,9 +300,10 @@ class Storage(Protocol):
         `taken_back` (the username from every address, the address)."""
         ...
 
-    async def count_request(self, subject: str, window_start: int, limit: int) -> bool:
-        """Count one request of `subject` in the window starting at `window_start` (ms);
-        False (and nothing counted) if `limit` requests were already counted in it."""
+    async def count_request(self, limits: list[tuple[str, int]], window_start: int) -> bool:
+        """Count one request of every subject of `limits` (subject, limit) in the window
+        starting at `window_start` (ms), in one transaction: False (and nothing counted for
+        any subject) if some subject already had its limit of requests in that window."""
         ...
 
     async def create_device(self, device: DeviceRow, max_devices: int) -> None:

@@ -52,6 +52,7 @@ from server.storage.base import (
     RecordRow,
     ShareRow,
     WriteLimits,
+    write_subject,
 )
 
 log = logging.getLogger("tj.server.postgres")
@@ -252,19 +253,21 @@ class PostgresStorage:
             await db.execute("DELETE FROM accounts WHERE account_id = $1", account_id)
 
     async def store_challenge(
-        self, challenge: bytes, entry: Challenge, subject: str, window_start: int, limit: int
+        self, challenge: bytes, entry: Challenge, limits: list[tuple[str, int]], window_start: int
     ) -> bool:
-        async with self._tx() as db:
-            if not await _count_in_window(db, subject, window_start, limit):
-                return False
-            await db.execute(
-                "INSERT INTO challenges VALUES ($1, $2, $3, $4)",
-                challenge,
-                entry.username,
-                entry.purpose,
-                entry.expires_at,
-            )
-            return True
+        try:
+            async with self._tx() as db:
+                await _count_all(db, limits, window_start)
+                await db.execute(
+                    "INSERT INTO challenges VALUES ($1, $2, $3, $4)",
+                    challenge,
+                    entry.username,
+                    entry.purpose,
+                    entry.expires_at,
+                )
+                return True
+        except _Refused:
+            return False
 
     async def take_challenge(self, challenge: bytes, now: int) -> Challenge | None:
         async with self._tx() as db:
@@ -328,9 +331,13 @@ class PostgresStorage:
                     subject,
                 )
 
-    async def count_request(self, subject: str, window_start: int, limit: int) -> bool:
-        async with self._tx() as db:
-            return await _count_in_window(db, subject, window_start, limit)
+    async def count_request(self, limits: list[tuple[str, int]], window_start: int) -> bool:
+        try:
+            async with self._tx() as db:
+                await _count_all(db, limits, window_start)
+        except _Refused:
+            return False
+        return True
 
     # --- devices ----------------------------------------------------------------------------
 
@@ -951,20 +958,28 @@ async def _free_bytes(db: asyncpg.Connection, freed: list[tuple[bytes, int]]) ->
     )
 
 
-async def _count_in_window(
-    db: asyncpg.Connection, subject: str, window_start: int, limit: int
-) -> bool:
-    """Count one request of `subject` in its window; False (nothing written) past `limit`."""
-    row = await db.fetchrow(
-        "SELECT window_start, requests FROM rate_windows WHERE subject = $1", subject
-    )
-    if row is not None and int(row[0]) == window_start and int(row[1]) >= limit:
-        return False  # refused without writing: a flood past the limit costs no write
-    used, _ = await _window(db, subject, window_start)
-    if used + 1 > limit:
-        return False
-    await _add_to_window(db, subject, 1, 0)
-    return True
+class _Refused(Exception):
+    """A request limit refused the request: its transaction rolls back (nothing counted)."""
+
+
+async def _count_all(
+    db: asyncpg.Connection, limits: list[tuple[str, int]], window_start: int
+) -> None:
+    """Count one request of every (subject, limit) in its window, or raise _Refused (the
+    caller's transaction then rolls back) if any subject already had `limit` requests in it.
+    Subjects in sorted order, so that concurrent transactions lock their rows alike."""
+    ordered = sorted(dict(limits).items())
+    for subject, limit in ordered:
+        row = await db.fetchrow(
+            "SELECT window_start, requests FROM rate_windows WHERE subject = $1", subject
+        )
+        if row is not None and int(row[0]) == window_start and int(row[1]) >= limit:
+            raise _Refused(subject)  # refused before any write: a flood costs no write
+    for subject, limit in ordered:
+        used, _ = await _window(db, subject, window_start)
+        if used + 1 > limit:
+            raise _Refused(subject)
+        await _add_to_window(db, subject, 1, 0)
 
 
 async def _window(db: asyncpg.Connection, subject: str, window_start: int) -> tuple[int, int]:
@@ -1006,7 +1021,7 @@ async def _charge(
     total = sum(sizes)
     if await _stored_bytes(db, account_id) + total - credit > limits.max_stored_bytes:
         raise QuotaError("storage")
-    subject = "write:" + account_id.hex()
+    subject = write_subject(account_id)
     records, size = await _window(db, subject, limits.window_start)
     if records + len(sizes) > limits.records_per_window or size + total > limits.bytes_per_window:
         raise QuotaError("write_rate", limits.window_start + limits.window_ms - now)
