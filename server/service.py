@@ -1031,7 +1031,10 @@ class Service:
             raise BadRequest(
                 "the owner cannot leave its own journal: delete it or end its shares instead"
             )
-        if not await self.storage.leave_journal(request.journal_id, caller.account_id):
+        left = await self.storage.leave_journal(
+            request.journal_id, caller.account_id, self.settings.max_stored_bytes
+        )
+        if not left:
             raise Forbidden("no such journal, or it is not shared with this account")
         await self._announce(request.journal_id, head)  # the owner's devices refresh
 

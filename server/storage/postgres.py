@@ -52,6 +52,7 @@ from server.storage.base import (
     RecordRow,
     ShareRow,
     WriteLimits,
+    inherited_account,
     write_subject,
 )
 
@@ -582,7 +583,9 @@ class PostgresStorage:
 
     # --- sharing ----------------------------------------------------------------------------
 
-    async def leave_journal(self, journal_id: bytes, account_id: bytes) -> bool:
+    async def leave_journal(
+        self, journal_id: bytes, account_id: bytes, max_inherited: int | None = None
+    ) -> bool:
         async with self._tx() as db:
             await db.execute("SELECT 1 FROM journals WHERE journal_id = $1 FOR UPDATE", journal_id)
             status = await db.execute(
@@ -592,7 +595,7 @@ class PostgresStorage:
             )
             left = _count(status) == 1
             if left:
-                await _recharge_to_owner(db, journal_id, [account_id])
+                await _recharge_to_owner(db, journal_id, [account_id], max_inherited)
                 await db.execute(
                     "DELETE FROM journal_keys WHERE journal_id = $1 AND account_id = $2",
                     journal_id,
@@ -656,7 +659,7 @@ class PostgresStorage:
                 }
                 removed = sorted(current - set(listed))
                 only_removes = bool(removed) and set(listed) <= current
-                await _recharge_to_owner(db, journal_id, removed)
+                await _recharge_to_owner(db, journal_id, removed, max_stored_bytes)
                 for table in ("journal_keys", "members"):
                     await db.execute(
                         f"DELETE FROM {table} WHERE journal_id = $1 "
@@ -889,9 +892,11 @@ async def _lock_account(db: asyncpg.Connection, account_id: bytes) -> None:
 
 
 async def _recharge_to_owner(
-    db: asyncpg.Connection, journal_id: bytes, members: list[bytes]
+    db: asyncpg.Connection, journal_id: bytes, members: list[bytes], max_inherited: int | None
 ) -> None:
-    """As storage/sqlite.py's `_recharge_to_owner` (R9 finding 12)."""
+    """As storage/sqlite.py's `_recharge_to_owner` (R9 finding 12, R9B finding 5). The
+    owner's counter row is locked first: departures from its journals happen one at a time,
+    so two cannot both find room in its inherited allowance."""
     owner_id = await db.fetchval("SELECT owner_id FROM journals WHERE journal_id = $1", journal_id)
     owner = bytes(owner_id) if owner_id is not None else b""
     members = [m for m in members if m != owner]
@@ -903,18 +908,32 @@ async def _recharge_to_owner(
         journal_id,
         members,
     )
-    moved = [(bytes(r[0]), int(r[1])) for r in rows]
+    found = [(bytes(r[0]), int(r[1])) for r in rows]
+    if not found:
+        return
+    for account in sorted([owner] + [member for member, _ in found]):  # one lock order
+        await _stored_bytes(db, account)  # the counters exist (and are locked) first
+    heir = inherited_account(owner)
+    room = None
+    if max_inherited is not None:
+        inherited = await db.fetchval(
+            "SELECT COALESCE(SUM(length(ciphertext)), 0) FROM records WHERE pushed_by = $1",
+            heir,
+        )
+        room = max_inherited - int(inherited or 0)
+    moved = []
+    for member, size in found:
+        if room is None or size <= room:
+            moved.append((member, size))
+            room = None if room is None else room - size
     if not moved:
         return
-    for account in sorted([owner] + [member for member, _ in moved]):  # one lock order
-        await _stored_bytes(db, account)  # the counters exist before the records move
     await _free_bytes(db, moved)
-    await _free_bytes(db, [(owner, -sum(size for _, size in moved))])
     await db.execute(
         "UPDATE records SET pushed_by = $1 WHERE journal_id = $2 AND pushed_by = ANY($3::bytea[])",
-        owner,
+        heir,
         journal_id,
-        members,
+        [member for member, _ in moved],
     )
 
 

@@ -376,7 +376,6 @@ async def test_writes_outside_records_are_counted_in_the_accounts_write_rate(
         )
 
 
-@pytest.mark.xfail(strict=True, reason="R9B finding 5: open")
 async def test_an_annotating_member_cannot_leave_its_bytes_on_the_owners_quota(
     tmp_path: Path,
 ) -> None:
