@@ -121,9 +121,10 @@ class Settings:
     max_bytes_per_minute: int = 256 * 1024**2
     max_shares: int = 1000
     identity_lookups_per_minute: int = 60
-    # Per client address (IPv6: /56, and 4x per /48; X-Forwarded-For only from a trusted proxy): accounts
-    # created an hour (each answers "is this name taken?") and login challenges asked a
-    # minute (each is a durable write).
+    # Per client address (IPv6: its /56, and 4x per /48; X-Forwarded-For only from a trusted
+    # proxy): accounts created an hour (each answers "is this name taken?") and login
+    # challenges asked a minute (each is a durable write). Identity lookups by username are
+    # counted per account and per client address.
     signups_per_address_per_hour: int = 20
     challenges_per_address_per_minute: int = 60
     # How often expired challenges and stale counters are deleted.
