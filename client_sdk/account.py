@@ -166,9 +166,10 @@ async def set_password(
     password: str,
     cost: KdfCost,
     proof_key: nacl.signing.SigningKey,
-) -> None:
+) -> bytes:
     """Re-wrap the bundle under a new password, proven with the old login key or the
-    recovery login key; nothing else is re-encrypted."""
+    recovery login key; nothing else is re-encrypted. Returns the login ticket for the new
+    password (every earlier one is void, protocol.md 2.7)."""
     check_password(password)
     salt = crypto.random_bytes(crypto.SALT_BYTES)
     new = await asyncio.to_thread(keys.password_keys, password, salt, cost)
@@ -182,4 +183,5 @@ async def set_password(
         bytes(new.login_key.verify_key),
         keys.seal_bundle(new.kek, secrets, account_id, username),
     )
-    await transport.call("/v1/account/password", request, wire.Empty)
+    reply = await transport.call("/v1/account/password", request, wire.PasswordChangeReply)
+    return reply.login_ticket

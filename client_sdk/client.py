@@ -400,7 +400,7 @@ class Client:
     async def _set_password(
         self, password: str, cost: KdfCost, proof_key: nacl.signing.SigningKey
     ) -> None:
-        await account.set_password(
+        ticket = await account.set_password(
             self.transport,
             self.username,
             self.profile.account_id,
@@ -409,6 +409,7 @@ class Client:
             cost,
             proof_key,
         )
+        save_ticket(self.home, self.transport.base_url, self.username, ticket)
 
     async def delete_account(self, password: str, *, minimum_cost: KdfCost = INTERACTIVE) -> None:
         """Erase this account on the server (journals, records, shares, devices, audit log) and

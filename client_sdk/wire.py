@@ -155,6 +155,14 @@ class PasswordChangeRequest:
 
 
 @dataclass(frozen=True)
+class PasswordChangeReply:
+    """`login_ticket`: a login ticket for the new password (protocol.md 2.7): a password
+    change voids every earlier ticket, the changing device keeps this one."""
+
+    login_ticket: bytes = field(default=b"", metadata=limits(0, MAX_TICKET_BYTES))
+
+
+@dataclass(frozen=True)
 class AccountDeleteRequest:
     """Erase the account; `signature` signs a fresh "delete" challenge with the login key, so
     a stolen session token alone cannot erase anything."""

@@ -129,8 +129,7 @@ async def logout(request: web.Request) -> web.Response:
 
 async def change_password(request: web.Request) -> web.Response:
     message = await body(request, wire.PasswordChangeRequest)
-    await service(request).change_password(caller(request), message, client(request))
-    return reply(wire.Empty())
+    return reply(await service(request).change_password(caller(request), message, client(request)))
 
 
 async def delete_account(request: web.Request) -> web.Response:
@@ -141,7 +140,7 @@ async def delete_account(request: web.Request) -> web.Response:
 
 async def identity(request: web.Request) -> web.Response:
     message = await body(request, wire.IdentityRequest)
-    return reply(await service(request).identity(caller(request), message))
+    return reply(await service(request).identity(caller(request), message, client(request)))
 
 
 async def devices(request: web.Request) -> web.Response:

@@ -51,6 +51,7 @@ from server.storage.base import (
     RecordConflictError,
     Storage,
     WriteLimits,
+    write_subject,
 )
 
 log = logging.getLogger("tj.server")
@@ -76,7 +77,7 @@ CHALLENGE_TIME_BYTES = 6
 CHALLENGE_NONCE_BYTES = 10
 CHALLENGE_MAC_BYTES = 16
 CHALLENGE_BYTES = CHALLENGE_TIME_BYTES + CHALLENGE_NONCE_BYTES + CHALLENGE_MAC_BYTES
-TICKET_CONTEXT = b"tj/login-ticket/v1"
+TICKET_CONTEXT = b"tj/login-ticket/v2"
 TICKET_ID_BYTES = 16
 TICKET_MAC_BYTES = 32
 IDENTITY_CONTEXT = b"tj/identity/v1"
@@ -131,8 +132,9 @@ class Settings:
     max_bytes_per_minute: int = 256 * 1024**2
     max_shares: int = 1000
     identity_lookups_per_minute: int = 60
-    # Per client address (IPv6: /64; X-Forwarded-For only from a trusted proxy): accounts
-    # created an hour (each answers "is this name taken?").
+    # Per client address (IPv6: its /56, and 4x per /48; X-Forwarded-For only from a trusted
+    # proxy): accounts created an hour (each answers "is this name taken?"). Identity lookups
+    # by username are counted per account and per client address.
     signups_per_address_per_hour: int = 20
     # How often used challenges past their expiry and stale counters are deleted.
     purge_interval_ms: int = MINUTE_MS
@@ -245,6 +247,15 @@ def pick_cost(costs: tuple[tuple[int, int, int], ...], draw: int) -> tuple[int, 
     raise AssertionError("unreachable: point < total weight")
 
 
+def _per_address(prefix: str, client: str, limit: int) -> list[tuple[str, int]]:
+    """(subject, limit) for every bucket a per-address limit counts `client` in: the address
+    (an IPv6 /56) at `limit`, and for IPv6 its /48 at a small multiple (throttle.py,
+    R9B finding 9)."""
+    return [
+        (prefix + bucket, limit * multiple) for bucket, multiple in throttle.address_buckets(client)
+    ]
+
+
 def _time_and_id_cursor(created_at: int, item_id: bytes) -> bytes:
     """The `next` of a page ordered by (created_at, id): 8 bytes big-endian, then the id."""
     return created_at.to_bytes(8, "big") + item_id
@@ -350,8 +361,7 @@ class Service:
         # Counted before the name is looked up: a 409 `username_taken` tells whether a name
         # exists, so signups are an enumeration oracle (and an account factory) to limit.
         await self._count_request(
-            "signup:" + client,
-            self.settings.signups_per_address_per_hour,
+            _per_address("signup:", client, self.settings.signups_per_address_per_hour),
             "new accounts from one address",
             code="signup_throttled",
             window_ms=HOUR_MS,
@@ -406,7 +416,7 @@ class Service:
             salt=account.salt,
             opslimit=account.opslimit,
             memlimit=account.memlimit,
-            login_ticket=self._login_ticket(account.username),
+            login_ticket=self._login_ticket(account.username, account.login_public_key),
         )
 
     def _challenge_mac(self, username: str, purpose: str, issued: bytes, nonce: bytes) -> bytes:
@@ -486,57 +496,76 @@ class Service:
         cleared, *taken_back = subjects
         await self.storage.forgive_login_attempt(cleared, taken_back)
 
-    def _login_subjects(self, username: str, client: str, ticket: bytes) -> dict[str, int]:
+    def _login_subjects(
+        self, username: str, login_public_key: bytes, client: str, ticket: bytes
+    ) -> dict[str, int]:
         """The subjects a login attempt counts for, with their free failures. With a valid
-        login ticket for `username`: the ticket and the address, so that nobody else's
-        failures delay a device that logged in before (R9 finding 16). Without: the
-        username from this address, the username from every address and the address."""
+        login ticket for `username` and its current login key: the ticket, the username's
+        ticketed attempts from every address (as loose as the username's all-addresses
+        limit: tickets stolen from a device buy no more guesses than that, R9B finding 7)
+        and the address, so that nobody else's failures delay a device that logged in
+        before (R9 finding 16). Without: the username from this address, the username from
+        every address and the address (every address bucket: throttle.address_buckets)."""
         settings = self.settings
-        address = throttle.address_subject(client)
-        ticket_id = self._valid_ticket_id(username, ticket)
+        addresses = dict(
+            _per_address(throttle.ADDRESS_PREFIX, client, settings.login_free_failures_per_address)
+        )
+        ticket_id = self._valid_ticket_id(username, login_public_key, ticket)
         if ticket_id is not None:
             return {
                 throttle.ticket_subject(ticket_id): settings.login_free_failures_per_user,
-                address: settings.login_free_failures_per_address,
+                throttle.user_ticketed_subject(
+                    username
+                ): settings.login_free_failures_per_user_all_addresses,
+                **addresses,
             }
         return {
             throttle.user_at_address_subject(
                 username, client
             ): settings.login_free_failures_per_user,
             throttle.user_subject(username): settings.login_free_failures_per_user_all_addresses,
-            address: settings.login_free_failures_per_address,
+            **addresses,
         }
 
     def _session_subjects(self, caller: Caller, client: str) -> dict[str, int]:
         """A password change or account deletion is made with a session: it counts for that
         device and the address, so failures of others cannot stop it."""
+        settings = self.settings
         return {
-            throttle.device_subject(caller.device_id): self.settings.login_free_failures_per_user,
-            throttle.address_subject(client): self.settings.login_free_failures_per_address,
+            throttle.device_subject(caller.device_id): settings.login_free_failures_per_user,
+            **dict(
+                _per_address(
+                    throttle.ADDRESS_PREFIX, client, settings.login_free_failures_per_address
+                )
+            ),
         }
 
-    def _ticket_mac(self, username: str, ticket_id: bytes) -> bytes:
+    def _ticket_mac(self, username: str, login_public_key: bytes, ticket_id: bytes) -> bytes:
         return nacl.hash.blake2b(
-            frame(TICKET_CONTEXT, username.encode(), ticket_id),
+            frame(TICKET_CONTEXT, username.encode(), login_public_key, ticket_id),
             digest_size=TICKET_MAC_BYTES,
             key=self._prelogin_secret,
             person=b"tj-login-ticket",
             encoder=nacl.encoding.RawEncoder,
         )
 
-    def _login_ticket(self, username: str) -> bytes:
+    def _login_ticket(self, username: str, login_public_key: bytes) -> bytes:
         """A new login ticket for a device that just proved the password: a random id and
-        a MAC of (username, id) by the server secret; nothing is stored."""
+        a MAC of (username, the account's login public key, id) by the server secret;
+        nothing is stored. The login key is the account's credential generation: a password
+        change (a recovery is followed by one) replaces it and so voids every earlier ticket
+        (R9B finding 7)."""
         ticket_id = nacl.utils.random(TICKET_ID_BYTES)
-        return ticket_id + self._ticket_mac(username, ticket_id)
+        return ticket_id + self._ticket_mac(username, login_public_key, ticket_id)
 
-    def _valid_ticket_id(self, username: str, ticket: bytes) -> bytes | None:
+    def _valid_ticket_id(
+        self, username: str, login_public_key: bytes, ticket: bytes
+    ) -> bytes | None:
         if len(ticket) != TICKET_ID_BYTES + TICKET_MAC_BYTES:
             return None
         ticket_id, mac = ticket[:TICKET_ID_BYTES], ticket[TICKET_ID_BYTES:]
-        return (
-            ticket_id if hmac.compare_digest(mac, self._ticket_mac(username, ticket_id)) else None
-        )
+        expected = self._ticket_mac(username, login_public_key, ticket_id)
+        return ticket_id if hmac.compare_digest(mac, expected) else None
 
     async def _reserve_login_attempt(self, free: dict[str, int]) -> None:
         settings, now = self.settings, self.clock()
@@ -567,7 +596,8 @@ class Service:
             key = self._nobody_key  # fails like a wrong password, after the same work
         else:
             key = account.recovery_login_public_key if recovering else account.login_public_key
-        subjects = self._login_subjects(username, client, request.ticket)
+        generation = b"" if account is None else account.login_public_key
+        subjects = self._login_subjects(username, generation, client, request.ticket)
         await self._check_challenge(
             username, purpose, request.challenge, request.signature, (key,), subjects
         )
@@ -588,7 +618,9 @@ class Service:
 
     async def change_password(
         self, caller: Caller, request: wire.PasswordChangeRequest, client: str = "unknown"
-    ) -> None:
+    ) -> wire.PasswordChangeReply:
+        """Replace the password. Every login ticket given before is void from now on (they
+        are bound to the login key); the reply carries a new one for the calling device."""
         account = await self._account(caller)
         self._check_cost(request.opslimit, request.memlimit)
         keys = (account.login_public_key, account.recovery_login_public_key)
@@ -603,6 +635,9 @@ class Service:
             request.memlimit,
             request.login_public_key,
             request.bundle,
+        )
+        return wire.PasswordChangeReply(
+            self._login_ticket(account.username, request.login_public_key)
         )
 
     async def delete_account(
@@ -628,13 +663,17 @@ class Service:
             raise Unauthorized("this account no longer exists")
         return account
 
-    async def identity(self, caller: Caller, request: wire.IdentityRequest) -> wire.Identity:
-        """Look an account up by name: needs a session and is rate-limited per account, so
-        that a session cannot be used to enumerate usernames."""
+    async def identity(
+        self, caller: Caller, request: wire.IdentityRequest, client: str = "unknown"
+    ) -> wire.Identity:
+        """Look an account up by name: needs a session and is rate-limited per account and
+        per client address (accounts are cheap: R9B finding 4), so that sessions cannot be
+        used to enumerate usernames."""
+        limit = self.settings.identity_lookups_per_minute
         await self._count_request(
-            "identity:" + caller.account_id.hex(),
-            self.settings.identity_lookups_per_minute,
-            "identity lookups",
+            [("identity:" + caller.account_id.hex(), limit)]
+            + _per_address("identity-at:", client, limit),
+            "identity lookups by this account or from this address",
             code="lookup_rate_exceeded",
         )
         account = await self.storage.account_by_username(normalize_username(request.username))
@@ -643,13 +682,20 @@ class Service:
         return public_identity(account)
 
     async def _count_request(
-        self, subject: str, limit: int, what: str, *, code: str, window_ms: int = MINUTE_MS
+        self,
+        limits: list[tuple[str, int]],
+        what: str,
+        *,
+        code: str,
+        window_ms: int = MINUTE_MS,
     ) -> None:
-        """Count one request of `subject` in the current fixed window of `window_ms`; past
-        `limit` in it, 429 `code` with Retry-After until the window ends."""
+        """Count one request of every (subject, limit) of `limits` in the current fixed
+        window of `window_ms`; past a limit in it, 429 `code` with Retry-After until the
+        window ends (and nothing counted)."""
+        limit = limits[0][1]
         now = self.clock()
         window_start = now - now % window_ms
-        if not await self.storage.count_request(subject, window_start, limit):
+        if not await self.storage.count_request(limits, window_start):
             wait = window_start + window_ms - now
             period = "an hour" if window_ms == HOUR_MS else "a minute"
             raise TooManyRequests(
@@ -710,6 +756,17 @@ class Service:
             MINUTE_MS,
         )
 
+    async def _count_write(self, caller: Caller) -> None:
+        """Count a write other than records (a rename, a sealed name, a journal created, a
+        rotation) as one unit of the account's per-minute write rate, the window its new
+        records count in: each is a durable transaction on the server's writer (R9B finding
+        8). Past `max_records_per_minute`, 429 `write_rate_exceeded`; nothing is written."""
+        now = self.clock()
+        window_start = now - now % MINUTE_MS
+        limit = [(write_subject(caller.account_id), self.settings.max_records_per_minute)]
+        if not await self.storage.count_request(limit, window_start):
+            raise self._write_refused(QuotaError("write_rate", window_start + MINUTE_MS - now))
+
     def _storage_refused(self) -> ServerError:
         return QuotaExceeded(
             f"this account stores {self.settings.max_stored_bytes} bytes (records, access "
@@ -723,9 +780,9 @@ class Service:
             return self._storage_refused()
         wait = error.retry_after_ms
         return TooManyRequests(
-            f"this account may write {s.max_records_per_minute} records and "
-            f"{s.max_bytes_per_minute} bytes a minute; try again in {_seconds(wait)} s "
-            "(nothing of this request was stored)",
+            f"this account may write {s.max_records_per_minute} records (each other change "
+            f"counts as one) and {s.max_bytes_per_minute} bytes a minute; try again in "
+            f"{_seconds(wait)} s (nothing of this request was stored)",
             wait,
             code="write_rate_exceeded",
         )
@@ -792,6 +849,7 @@ class Service:
         name = request.name.strip()
         if not name:
             raise BadRequest("a device name is 1 to 100 characters")
+        await self._count_write(caller)
         if not await self.storage.rename_device(caller.account_id, request.device_id, name):
             raise NotFound("no active device of this account has that id")
 
@@ -800,6 +858,7 @@ class Service:
     async def create_journal(self, caller: Caller, request: wire.JournalCreateRequest) -> None:
         key = KeyRow(request.key.epoch, request.key.envelope)
         limit = self.settings.max_journals
+        await self._count_write(caller)
         try:
             await self.storage.create_journal(
                 request.journal_id,
@@ -922,6 +981,7 @@ class Service:
 
     async def update_meta(self, caller: Caller, request: wire.JournalMetaRequest) -> None:
         await self._require_role(caller, request.journal_id, ("owner",))
+        await self._count_write(caller)
         await self.storage.update_meta(request.journal_id, request.meta)
 
     async def push(self, caller: Caller, request: wire.PushRequest) -> wire.PushReply:
@@ -1066,7 +1126,10 @@ class Service:
             raise BadRequest(
                 "the owner cannot leave its own journal: delete it or end its shares instead"
             )
-        if not await self.storage.leave_journal(request.journal_id, caller.account_id):
+        left = await self.storage.leave_journal(
+            request.journal_id, caller.account_id, self.settings.max_stored_bytes
+        )
+        if not left:
             raise Forbidden("no such journal, or it is not shared with this account")
         await self._announce(request.journal_id, head)  # the owner's devices refresh
 
@@ -1082,6 +1145,14 @@ class Service:
             )
         members = [MemberRow(k.account_id, k.envelope, k.role, k.expires_at) for k in request.keys]
         await self._check_members(caller, members)
+        # Counted in the write rate unless it only removes members: a revocation always
+        # goes through (it cannot repeat without members added, which are counted).
+        serving = {
+            account
+            for account, _ in await self.storage.members_of(request.journal_id, self.clock())
+        }
+        if not {m.account_id for m in members} < serving:
+            await self._count_write(caller)
         try:
             await self.storage.rotate(
                 request.journal_id,

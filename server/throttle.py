@@ -5,10 +5,13 @@ normalized username from this client address (`user-at:<address>/<name>`: the de
 guesser earns fall on the guesser's address, not on the real user's), for the username from
 every address (`user:<name>`, whether or not the account exists, so the answer reveals
 nothing; a much looser limit against guessing from many addresses) and for the client
-address (`addr:<address>`, an IPv6 address counted by its /64 network, the smallest block
-one customer usually holds). An attempt that presents a valid login ticket (a device that
-logged in before) counts for that ticket (`ticket:<id>`) and the address instead, so
-others' failures never lock a known device out; a password change or account deletion,
+address (`addr:<address>`; an IPv6 client is counted by its /56 network, what one site or
+household is given, and by its /48 under a looser limit: see `address_buckets`). An attempt
+that presents a valid login ticket (a device that logged in before, since the last change of
+the account's password) counts for that ticket (`ticket:<id>`), for the username's ticketed
+attempts from every address (`user-ticketed:<name>`, a bounded allowance that guessers
+without a ticket cannot touch) and the address instead, so others' failures never lock a
+known device out; a password change or account deletion,
 made with a session, counts for that device (`device:<id>`) and the address. After `free`
 failures of a subject, its next attempt waits
 `base * 2**(failures - free)` ms after the last failure, capped at `cap`; a counter is
@@ -24,8 +27,21 @@ USER_PREFIX = "user:"
 ADDRESS_PREFIX = "addr:"
 USER_AT_PREFIX = "user-at:"
 TICKET_PREFIX = "ticket:"
+USER_TICKETED_PREFIX = "user-ticketed:"
 DEVICE_PREFIX = "device:"
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+IPV6_SITE_PREFIX = 56
+"""An IPv6 client is counted by its /56: the smallest block a provider commonly gives one
+site or household (RIPE-690 section 4.2 recommends a /56 or a /48 per site), so it is worth
+one IPv4 address. A /64 bucket would add nothing beside it (same limit, contained in it),
+and counting /64s gave one customer 256 to 65,536 times every limit (R9B finding 9)."""
+
+WIDER_BUCKETS = ((48, 4),)
+"""Larger IPv6 blocks counted too, as (prefix length, multiple of the per-address limit): a
+/48 (one business site, or one tunnel-broker user, 256 /56s) gets 4 times one address's
+allowance. No /32 or wider: that is a whole provider, and one customer in it could then hold
+every other customer's signups and logins (IPv4 has no such limit on a /16 either)."""
 
 
 def user_subject(username: str) -> str:
@@ -42,6 +58,10 @@ def user_at_address_subject(username: str, address: str) -> str:
 
 def ticket_subject(ticket_id: bytes) -> str:
     return TICKET_PREFIX + ticket_id.hex()
+
+
+def user_ticketed_subject(username: str) -> str:
+    return USER_TICKETED_PREFIX + username
 
 
 def device_subject(device_id: bytes) -> str:
@@ -84,7 +104,8 @@ def client_address(
 
     By default the TCP peer. Only when the peer is a trusted proxy is `X-Forwarded-For`
     read, from the right: the first address that is not itself a trusted proxy is the
-    client (addresses further left were written by the client and may be forged).
+    client (addresses further left were written by the client and may be forged). An IPv4
+    address as itself, an IPv6 one as its /56 network (IPV6_SITE_PREFIX).
     """
     address = _parse(peer)
     if address is None:
@@ -119,7 +140,24 @@ def _is_trusted(
     return any(address.version == net.version and address in net for net in trusted)
 
 
+def address_buckets(client: str) -> list[tuple[str, int]]:
+    """Every bucket a per-address limit counts `client` (a `client_address` result) in, with
+    the multiple of the limit each allows: the address itself (x1) and, for IPv6, the
+    WIDER_BUCKETS that hold it. Every per-address limit (signups, challenges, identity
+    lookups, failed logins) counts a request in all of them and refuses it past any."""
+    buckets = [(client, 1)]
+    try:
+        network = ipaddress.ip_network(client, strict=False)
+    except ValueError:
+        return buckets  # "unknown"
+    if isinstance(network, ipaddress.IPv6Network):
+        for prefix, multiple in WIDER_BUCKETS:
+            if prefix < network.prefixlen:
+                buckets.append((str(network.supernet(new_prefix=prefix)), multiple))
+    return buckets
+
+
 def _bucket(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
     if isinstance(address, ipaddress.IPv6Address):
-        return str(ipaddress.IPv6Network((address, 64), strict=False))
+        return str(ipaddress.IPv6Network((address, IPV6_SITE_PREFIX), strict=False))
     return str(address)

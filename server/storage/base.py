@@ -156,6 +156,28 @@ class WriteLimits:
     window_ms: int
 
 
+INHERITED_SUFFIX = b"/inherited"
+
+
+def inherited_account(owner_id: bytes) -> bytes:
+    """Who a journal owner's **inherited** records are charged to: those that members which
+    left (or were removed) had pushed into its journals. A counter of its own in
+    allowance beside the owner's own stored bytes, capped at the stored-bytes quota: a departing member
+    can never fill the owner's own quota (R9B finding 5), and what the allowance cannot take
+    stays charged to the member that wrote it. Records carry it as `pushed_by`, so
+    compaction and deletion remove them like any pusher's, and the former member's erasure
+    leaves them (they are no longer its). It has no `account_usage` row (that table holds
+    accounts): its bytes are summed from its records, through the pusher index, only when a
+    member departs."""
+    return owner_id + INHERITED_SUFFIX
+
+
+def write_subject(account_id: bytes) -> str:
+    """The rate window of an account's writes: `requests` counts its new records and every
+    other write request (one each, R9B finding 8), `bytes` its new record bytes."""
+    return "write:" + account_id.hex()
+
+
 class QuotaError(Exception):
     """A limit refused a write; nothing was stored. `kind` is one of QUOTA_KINDS;
     `retry_after_ms` is how long a rate limit lasts (0 for a quota that does not pass)."""
@@ -312,9 +334,10 @@ class Storage(Protocol):
         """Stop counting a slot of `take_live_slot` (its socket closed)."""
         ...
 
-    async def count_request(self, subject: str, window_start: int, limit: int) -> bool:
-        """Count one request of `subject` in the window starting at `window_start` (ms);
-        False (and nothing counted) if `limit` requests were already counted in it."""
+    async def count_request(self, limits: list[tuple[str, int]], window_start: int) -> bool:
+        """Count one request of every subject of `limits` (subject, limit) in the window
+        starting at `window_start` (ms), in one transaction: False (and nothing counted for
+        any subject) if some subject already had its limit of requests in that window."""
         ...
 
     async def create_device(self, device: DeviceRow, max_devices: int) -> None:
@@ -410,10 +433,14 @@ class Storage(Protocol):
         `limit`, those after `after` only."""
         ...
 
-    async def leave_journal(self, journal_id: bytes, account_id: bytes) -> bool:
+    async def leave_journal(
+        self, journal_id: bytes, account_id: bytes, max_inherited: int | None = None
+    ) -> bool:
         """A member (not the owner) stops being served the journal: its membership and every
         key envelope of the journal for it are deleted and `meta_version` is raised, in one
-        transaction. False if it was not a member."""
+        transaction. The records it pushed there move to the owner's inherited bytes
+        (`inherited_account`) if they fit within `max_inherited` (None: no cap); else they
+        stay charged to it. False if it was not a member."""
         ...
 
     async def rotate(

@@ -52,6 +52,8 @@ from server.storage.base import (
     RecordRow,
     ShareRow,
     WriteLimits,
+    inherited_account,
+    write_subject,
 )
 
 log = logging.getLogger("tj.server.postgres")
@@ -369,9 +371,13 @@ class PostgresStorage:
                     subject,
                 )
 
-    async def count_request(self, subject: str, window_start: int, limit: int) -> bool:
-        async with self._tx() as db:
-            return await _count_in_window(db, subject, window_start, limit)
+    async def count_request(self, limits: list[tuple[str, int]], window_start: int) -> bool:
+        try:
+            async with self._tx() as db:
+                await _count_all(db, limits, window_start)
+        except _Refused:
+            return False
+        return True
 
     # --- devices ----------------------------------------------------------------------------
 
@@ -635,7 +641,9 @@ class PostgresStorage:
 
     # --- sharing ----------------------------------------------------------------------------
 
-    async def leave_journal(self, journal_id: bytes, account_id: bytes) -> bool:
+    async def leave_journal(
+        self, journal_id: bytes, account_id: bytes, max_inherited: int | None = None
+    ) -> bool:
         async with self._tx() as db:
             await db.execute("SELECT 1 FROM journals WHERE journal_id = $1 FOR UPDATE", journal_id)
             status = await db.execute(
@@ -645,7 +653,7 @@ class PostgresStorage:
             )
             left = _count(status) == 1
             if left:
-                await _recharge_to_owner(db, journal_id, [account_id])
+                await _recharge_to_owner(db, journal_id, [account_id], max_inherited)
                 await db.execute(
                     "DELETE FROM journal_keys WHERE journal_id = $1 AND account_id = $2",
                     journal_id,
@@ -709,7 +717,7 @@ class PostgresStorage:
                 }
                 removed = sorted(current - set(listed))
                 only_removes = bool(removed) and set(listed) <= current
-                await _recharge_to_owner(db, journal_id, removed)
+                await _recharge_to_owner(db, journal_id, removed, max_stored_bytes)
                 for table in ("journal_keys", "members"):
                     await db.execute(
                         f"DELETE FROM {table} WHERE journal_id = $1 "
@@ -961,9 +969,11 @@ async def _lock_account(db: asyncpg.Connection, account_id: bytes) -> None:
 
 
 async def _recharge_to_owner(
-    db: asyncpg.Connection, journal_id: bytes, members: list[bytes]
+    db: asyncpg.Connection, journal_id: bytes, members: list[bytes], max_inherited: int | None
 ) -> None:
-    """As storage/sqlite.py's `_recharge_to_owner` (R9 finding 12)."""
+    """As storage/sqlite.py's `_recharge_to_owner` (R9 finding 12, R9B finding 5). The
+    owner's counter row is locked first: departures from its journals happen one at a time,
+    so two cannot both find room in its inherited allowance."""
     owner_id = await db.fetchval("SELECT owner_id FROM journals WHERE journal_id = $1", journal_id)
     owner = bytes(owner_id) if owner_id is not None else b""
     members = [m for m in members if m != owner]
@@ -975,18 +985,32 @@ async def _recharge_to_owner(
         journal_id,
         members,
     )
-    moved = [(bytes(r[0]), int(r[1])) for r in rows]
+    found = [(bytes(r[0]), int(r[1])) for r in rows]
+    if not found:
+        return
+    for account in sorted([owner] + [member for member, _ in found]):  # one lock order
+        await _stored_bytes(db, account)  # the counters exist (and are locked) first
+    heir = inherited_account(owner)
+    room = None
+    if max_inherited is not None:
+        inherited = await db.fetchval(
+            "SELECT COALESCE(SUM(length(ciphertext)), 0) FROM records WHERE pushed_by = $1",
+            heir,
+        )
+        room = max_inherited - int(inherited or 0)
+    moved = []
+    for member, size in found:
+        if room is None or size <= room:
+            moved.append((member, size))
+            room = None if room is None else room - size
     if not moved:
         return
-    for account in sorted([owner] + [member for member, _ in moved]):  # one lock order
-        await _stored_bytes(db, account)  # the counters exist before the records move
     await _free_bytes(db, moved)
-    await _free_bytes(db, [(owner, -sum(size for _, size in moved))])
     await db.execute(
         "UPDATE records SET pushed_by = $1 WHERE journal_id = $2 AND pushed_by = ANY($3::bytea[])",
-        owner,
+        heir,
         journal_id,
-        members,
+        [member for member, _ in moved],
     )
 
 
@@ -1030,20 +1054,28 @@ async def _free_bytes(db: asyncpg.Connection, freed: list[tuple[bytes, int]]) ->
     )
 
 
-async def _count_in_window(
-    db: asyncpg.Connection, subject: str, window_start: int, limit: int
-) -> bool:
-    """Count one request of `subject` in its window; False (nothing written) past `limit`."""
-    row = await db.fetchrow(
-        "SELECT window_start, requests FROM rate_windows WHERE subject = $1", subject
-    )
-    if row is not None and int(row[0]) == window_start and int(row[1]) >= limit:
-        return False  # refused without writing: a flood past the limit costs no write
-    used, _ = await _window(db, subject, window_start)
-    if used + 1 > limit:
-        return False
-    await _add_to_window(db, subject, 1, 0)
-    return True
+class _Refused(Exception):
+    """A request limit refused the request: its transaction rolls back (nothing counted)."""
+
+
+async def _count_all(
+    db: asyncpg.Connection, limits: list[tuple[str, int]], window_start: int
+) -> None:
+    """Count one request of every (subject, limit) in its window, or raise _Refused (the
+    caller's transaction then rolls back) if any subject already had `limit` requests in it.
+    Subjects in sorted order, so that concurrent transactions lock their rows alike."""
+    ordered = sorted(dict(limits).items())
+    for subject, limit in ordered:
+        row = await db.fetchrow(
+            "SELECT window_start, requests FROM rate_windows WHERE subject = $1", subject
+        )
+        if row is not None and int(row[0]) == window_start and int(row[1]) >= limit:
+            raise _Refused(subject)  # refused before any write: a flood costs no write
+    for subject, limit in ordered:
+        used, _ = await _window(db, subject, window_start)
+        if used + 1 > limit:
+            raise _Refused(subject)
+        await _add_to_window(db, subject, 1, 0)
 
 
 async def _window(db: asyncpg.Connection, subject: str, window_start: int) -> tuple[int, int]:
@@ -1085,7 +1117,7 @@ async def _charge(
     total = sum(sizes)
     if await _stored_bytes(db, account_id) + total - credit > limits.max_stored_bytes:
         raise QuotaError("storage")
-    subject = "write:" + account_id.hex()
+    subject = write_subject(account_id)
     records, size = await _window(db, subject, limits.window_start)
     if records + len(sizes) > limits.records_per_window or size + total > limits.bytes_per_window:
         raise QuotaError("write_rate", limits.window_start + limits.window_ms - now)

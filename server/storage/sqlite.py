@@ -45,6 +45,8 @@ from server.storage.base import (
     RecordRow,
     ShareRow,
     WriteLimits,
+    inherited_account,
+    write_subject,
 )
 
 PAGE_BYTES = 16384
@@ -320,9 +322,13 @@ class SQLiteStorage:
                     (subject,),
                 )
 
-    async def count_request(self, subject: str, window_start: int, limit: int) -> bool:
-        async with self._write() as db:
-            return await _count_in_window(db, subject, window_start, limit)
+    async def count_request(self, limits: list[tuple[str, int]], window_start: int) -> bool:
+        try:
+            async with self._write() as db:
+                await _count_all(db, limits, window_start)
+        except _Refused:
+            return False
+        return True
 
     # --- devices ----------------------------------------------------------------------------
 
@@ -558,7 +564,9 @@ class SQLiteStorage:
 
     # --- sharing ----------------------------------------------------------------------------
 
-    async def leave_journal(self, journal_id: bytes, account_id: bytes) -> bool:
+    async def leave_journal(
+        self, journal_id: bytes, account_id: bytes, max_inherited: int | None = None
+    ) -> bool:
         async with self._write() as db:
             cursor = await db.execute(
                 "DELETE FROM members WHERE journal_id = ? AND account_id = ? AND role != 'owner'",
@@ -567,7 +575,7 @@ class SQLiteStorage:
             left = cursor.rowcount == 1
             await cursor.close()
             if left:
-                await _recharge_to_owner(db, journal_id, [account_id])
+                await _recharge_to_owner(db, journal_id, [account_id], max_inherited)
                 await db.execute(
                     "DELETE FROM journal_keys WHERE journal_id = ? AND account_id = ?",
                     (journal_id, account_id),
@@ -621,7 +629,7 @@ class SQLiteStorage:
             await cursor.close()
             removed = sorted(current - set(listed))
             only_removes = bool(removed) and set(listed) <= current
-            await _recharge_to_owner(db, journal_id, removed)
+            await _recharge_to_owner(db, journal_id, removed, max_stored_bytes)
             for table in ("journal_keys", "members"):
                 await db.execute(
                     f"DELETE FROM {table} WHERE journal_id = ? AND account_id NOT IN "
@@ -930,22 +938,30 @@ async def _free_bytes(db: aiosqlite.Connection, freed: list[tuple[bytes, int]]) 
     )
 
 
-async def _count_in_window(
-    db: aiosqlite.Connection, subject: str, window_start: int, limit: int
-) -> bool:
-    """Count one request of `subject` in its window; False (nothing written) past `limit`."""
-    cursor = await db.execute(
-        "SELECT window_start, requests FROM rate_windows WHERE subject = ?", (subject,)
-    )
-    row = await cursor.fetchone()
-    await cursor.close()
-    if row is not None and int(row[0]) == window_start and int(row[1]) >= limit:
-        return False  # refused without writing: a flood past the limit costs no write
-    used, _ = await _window(db, subject, window_start)
-    if used + 1 > limit:
-        return False
-    await _add_to_window(db, subject, 1, 0)
-    return True
+class _Refused(Exception):
+    """A request limit refused the request: its transaction rolls back (nothing counted)."""
+
+
+async def _count_all(
+    db: aiosqlite.Connection, limits: list[tuple[str, int]], window_start: int
+) -> None:
+    """Count one request of every (subject, limit) in its window, or raise _Refused (the
+    caller's transaction then rolls back) if any subject already had `limit` requests in it.
+    Subjects in sorted order, so that concurrent transactions lock their rows alike."""
+    ordered = sorted(dict(limits).items())
+    for subject, limit in ordered:
+        cursor = await db.execute(
+            "SELECT window_start, requests FROM rate_windows WHERE subject = ?", (subject,)
+        )
+        row = await cursor.fetchone()
+        await cursor.close()
+        if row is not None and int(row[0]) == window_start and int(row[1]) >= limit:
+            raise _Refused(subject)  # refused before any write: a flood costs no write
+    for subject, limit in ordered:
+        used, _ = await _window(db, subject, window_start)
+        if used + 1 > limit:
+            raise _Refused(subject)
+        await _add_to_window(db, subject, 1, 0)
 
 
 async def _window(db: aiosqlite.Connection, subject: str, window_start: int) -> tuple[int, int]:
@@ -990,7 +1006,7 @@ async def _charge(
     total = sum(sizes)
     if await _stored_bytes(db, account_id) + total - credit > limits.max_stored_bytes:
         raise QuotaError("storage")
-    subject = "write:" + account_id.hex()
+    subject = write_subject(account_id)
     records, size = await _window(db, subject, limits.window_start)
     if records + len(sizes) > limits.records_per_window or size + total > limits.bytes_per_window:
         raise QuotaError("write_rate", limits.window_start + limits.window_ms - now)
@@ -1009,32 +1025,50 @@ async def _one_value(db: aiosqlite.Connection, sql: str, params: tuple[Any, ...]
 
 
 async def _recharge_to_owner(
-    db: aiosqlite.Connection, journal_id: bytes, members: list[bytes]
+    db: aiosqlite.Connection, journal_id: bytes, members: list[bytes], max_inherited: int | None
 ) -> None:
-    """The records `members` pushed into the journal become the owner's (charged to its
-    stored bytes, no longer to theirs): they leave it and can no longer read or delete them
-    (R9 finding 12). In the transaction that removes them."""
+    """The records `members` pushed into the journal become the owner's inherited records
+    (`inherited_account`), no longer charged to them: they leave it and can no longer read
+    or delete them (R9 finding 12). Each member's records move whole, and only while the
+    owner's inherited bytes stay within `max_inherited`; a member's that do not fit stay
+    charged to it, so a departure never fills the owner's own quota (R9B finding 5). In the
+    transaction that removes them."""
     owner = await _owner_of(db, journal_id)
     members = [m for m in members if m != owner]
     if not members or not owner:
         return
     cursor = await db.execute(
         "SELECT pushed_by, SUM(length(ciphertext)) FROM records WHERE journal_id = ? "
-        f"AND pushed_by IN ({_marks(len(members))}) GROUP BY pushed_by",
+        f"AND pushed_by IN ({_marks(len(members))}) GROUP BY pushed_by ORDER BY pushed_by",
         (journal_id, *members),
     )
-    moved = [(bytes(r[0]), int(r[1])) for r in await cursor.fetchall()]
+    found = [(bytes(r[0]), int(r[1])) for r in await cursor.fetchall()]
     await cursor.close()
+    if not found:
+        return
+    heir = inherited_account(owner)
+    room = None
+    if max_inherited is not None:
+        inherited = await _one_value(
+            db,
+            "SELECT COALESCE(SUM(length(ciphertext)), 0) FROM records WHERE pushed_by = ?",
+            (heir,),
+        )
+        room = max_inherited - int(inherited or 0)
+    moved = []
+    for member, size in found:
+        if room is None or size <= room:
+            moved.append((member, size))
+            room = None if room is None else room - size
     if not moved:
         return
-    for account in [owner] + [member for member, _ in moved]:
+    for account, _ in moved:
         await _stored_bytes(db, account)  # the counters exist before the records move
     await _free_bytes(db, moved)
-    await _free_bytes(db, [(owner, -sum(size for _, size in moved))])
     await db.execute(
         f"UPDATE records SET pushed_by = ? WHERE journal_id = ? AND pushed_by IN "
-        f"({_marks(len(members))})",
-        (owner, journal_id, *members),
+        f"({_marks(len(moved))})",
+        (heir, journal_id, *[member for member, _ in moved]),
     )
 
 

@@ -261,7 +261,6 @@ async def test_hostile_bodies_and_encodings_leave_no_error_traceback_or_token_in
 # --- hostile client: enumeration and limits -----------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="R9B finding 4: open")
 async def test_identity_lookups_from_one_address_stay_within_the_lookup_limit(
     tmp_path: Path,
 ) -> None:
@@ -296,7 +295,6 @@ async def test_identity_lookups_from_one_address_stay_within_the_lookup_limit(
         )
 
 
-@pytest.mark.xfail(strict=True, reason="R9B finding 9: open")
 async def test_one_ipv6_48_does_not_get_65536_times_the_signup_limit(tmp_path: Path) -> None:
     """FINDING 9. Public limits count an IPv6 client by its /64 (server/throttle.py), but a
     single customer commonly holds a /56 or a /48 (RIPE-690 recommends a /48 or /56 per
@@ -348,7 +346,6 @@ async def test_a_login_ticket_of_another_username_does_not_escape_the_throttle(
         assert (await bad_login(raw, "mallory")).error() == (401, "auth_failed")
 
 
-@pytest.mark.xfail(strict=True, reason="R9B finding 8: open")
 async def test_writes_outside_records_are_counted_in_the_accounts_write_rate(
     tmp_path: Path,
 ) -> None:
@@ -379,7 +376,6 @@ async def test_writes_outside_records_are_counted_in_the_accounts_write_rate(
         )
 
 
-@pytest.mark.xfail(strict=True, reason="R9B finding 5: open")
 async def test_an_annotating_member_cannot_leave_its_bytes_on_the_owners_quota(
     tmp_path: Path,
 ) -> None:
@@ -467,7 +463,6 @@ async def signed_challenge(
     return value["challenge"], key.sign(message).signature
 
 
-@pytest.mark.xfail(strict=True, reason="R9B finding 7: open")
 async def test_login_tickets_minted_before_a_password_change_do_not_outlive_it(
     tmp_path: Path,
 ) -> None:

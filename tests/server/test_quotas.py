@@ -5,13 +5,26 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import aiohttp
+import nacl.signing
 import pytest
 
-from client_sdk import QuotaExceeded, RateLimited, wire
+from client_sdk import Client, QuotaExceeded, RateLimited, wire
+from server.service import CHALLENGE_CONTEXT, frame
+from server.storage.base import inherited_account
+from tests.conftest import RunningServer
 from tests.server.conftest import Serve
-from tests.server.raw import RawClient, journal_id, push, snapshot, stored_records, upload
+from tests.server.raw import (
+    RawClient,
+    journal_id,
+    push,
+    signed_signup,
+    snapshot,
+    stored_records,
+    upload,
+)
 from tests.server.servers import login, signup
 
 
@@ -82,9 +95,10 @@ async def test_stored_bytes_per_account(serve: Serve, tmp_path: Path) -> None:
 
 async def test_records_per_minute(serve: Serve, tmp_path: Path) -> None:
     async with serve(max_records_per_minute=500) as server, Raw(server.url) as raw:
-        server.clock.now -= server.clock.now % 60_000  # the start of a minute
         ana = await signup(server.url, tmp_path, "ana")
         journal = await journal_id(ana)
+        # The start of the next minute: creating the default journal counted in this one.
+        server.clock.now += 60_000 - server.clock.now % 60_000
         answer = await push(raw, ana, journal, [upload(n) for n in range(1, 451)])
         assert answer.status == 200
         server.clock.now += 15_000
@@ -165,6 +179,17 @@ def test_limits_below_one_full_push_are_refused() -> None:
         Settings(trusted_proxies=("not an address",))
 
 
+async def writes_this_minute(server: RunningServer, client: Client) -> int:
+    """What the account's write window holds for the server clock's minute: its records
+    and its other write requests (R9B finding 8)."""
+    rows = await server.rows(
+        "SELECT window_start, requests FROM rate_windows WHERE subject = ?",
+        "write:" + client.profile.account_id.hex(),
+    )
+    minute = server.clock.now - server.clock.now % 60_000
+    return sum(int(requests) for start, requests in rows if int(start) == minute)
+
+
 async def test_a_sync_over_the_write_rate_backs_off_and_pushes_later(
     serve: Serve, tmp_path: Path
 ) -> None:
@@ -176,8 +201,8 @@ async def test_a_sync_over_the_write_rate_backs_off_and_pushes_later(
         journal = await journal_id(ana)
         # One second before the end of a minute whose whole write allowance is spent.
         server.clock.now += 59_000 - server.clock.now % 60_000
-        stored = len(await stored_records(server, journal))
-        answer = await push(raw, ana, journal, [upload(n) for n in range(1, 501 - stored)])
+        spent = await writes_this_minute(server, ana)
+        answer = await push(raw, ana, journal, [upload(n) for n in range(1, 501 - spent)])
         assert answer.status == 200
         await ana.entries.write("Personal", "Written while the account is over its write rate.")
         waits: list[float] = []
@@ -265,3 +290,91 @@ async def test_over_the_storage_quota_a_revocation_goes_through_but_no_member_is
         assert [bytes(m) for (m,) in members] == [owner]
         for client in (ana, ben, cat):
             await client.close()
+
+
+async def test_departed_members_bytes_fill_at_most_the_owners_inherited_allowance(
+    serve: Serve, tmp_path: Path
+) -> None:
+    """R9B FINDING 5: what a departing member pushed moves to the owner's inherited bytes, an
+    allowance beside its own quota and as large: the owner's own writes are never refused
+    for it. A member whose records no longer fit stays charged for them. When the owner
+    compacts inherited records away, the allowance is free again; a former member's erasure
+    leaves what it had handed over in the journal (continuity of care)."""
+    quota = 1024 * 1024
+    async with serve(max_stored_bytes=quota) as server, Raw(server.url) as raw:
+        login_key = nacl.signing.SigningKey.generate()
+        first_signup = signed_signup("therapist")
+        first_signup["login_public_key"] = login_key.verify_key.encode()
+        owner, first, second = [
+            (await raw.call("/v1/auth/signup", body)).value()
+            for body in (signed_signup("client"), first_signup, signed_signup("coach"))
+        ]
+        journal = os.urandom(wire.ID_BYTES)
+        create = wire.JournalCreateRequest(
+            journal, wire.KeyEnvelope(0, bytes(40)), bytes(40), [b"c"]
+        )
+        assert (await raw.call("/v1/journals/create", create, token=owner["token"])).status == 200
+        keys = [wire.MemberKey(owner["account_id"], bytes(40), "owner", 0)] + [
+            wire.MemberKey(member["account_id"], bytes(40), "annotate", 0)
+            for member in (first, second)
+        ]
+        rotation = wire.RotateRequest(journal, 1, bytes(40), keys, 1, [b"g"])
+        assert (await raw.call("/v1/journals/rotate", rotation, token=owner["token"])).status == 200
+
+        async def usage(account: dict[str, Any]) -> int:
+            rows = await server.rows(
+                "SELECT stored_bytes FROM account_usage WHERE account_id = ?", account["account_id"]
+            )
+            return int(rows[0][0]) if rows else 0
+
+        notes: dict[str, list[dict[str, Any]]] = {}
+        for member in (first, second):
+            notes[member["token"]] = [
+                {"record_id": os.urandom(16), "epoch": 1, "ciphertext": os.urandom(200 * 1024)}
+                for _ in range(3)
+            ]  # 600 KiB each
+            body = {"journal_id": journal, "records": notes[member["token"]]}
+            assert (await raw.call("/v1/records/push", body, token=member["token"])).status == 200
+        before = await usage(owner)
+        for member in (first, second):
+            left = await raw.call(
+                "/v1/shares/leave", {"journal_id": journal}, token=member["token"]
+            )
+            assert left.status == 200, left.value()
+        assert await usage(owner) == before  # the owner's own quota takes none of it
+        assert await usage(first) == 0  # handed over: the allowance had room
+        assert await usage(second) == 600 * 1024  # no room left: still charged to it
+        own = [
+            {"record_id": os.urandom(16), "epoch": 1, "ciphertext": os.urandom(225 * 1024)}
+            for _ in range(4)
+        ]  # 900 KiB of the owner's own
+        body = {"journal_id": journal, "records": own}
+        assert (await raw.call("/v1/records/push", body, token=owner["token"])).status == 200
+        # The first member's erasure leaves the notes it handed over.
+        records = len(await stored_records(server, journal))
+        challenge = (
+            await raw.call("/v1/auth/challenge", {"username": "therapist", "purpose": "delete"})
+        ).value()
+        message = frame(
+            CHALLENGE_CONTEXT, b"therapist", challenge["server_id"], b"delete",
+            challenge["challenge"],
+        )  # fmt: skip
+        erase = wire.AccountDeleteRequest(challenge["challenge"], login_key.sign(message).signature)
+        erased = await raw.call("/v1/account/delete", erase, token=first["token"])
+        assert erased.status == 200, erased.value()
+        assert len(await stored_records(server, journal)) == records
+        # The owner compacts the inherited notes into a small snapshot of its own: the
+        # allowance is free again, and the owner pays only for the snapshot.
+        compact = {
+            "journal_id": journal,
+            "snapshot": {"record_id": os.urandom(16), "epoch": 1, "ciphertext": bytes(100)},
+            "supersedes": [note["record_id"] for note in notes[first["token"]]],
+        }
+        answer = await raw.call("/v1/records/compact", compact, token=owner["token"])
+        assert answer.status == 200, answer.value()
+        inherited = await server.rows(
+            "SELECT COUNT(*) FROM records WHERE pushed_by = ?",
+            inherited_account(owner["account_id"]),
+        )
+        assert inherited[0][0] == 0
+        assert await usage(owner) == before + 900 * 1024 + 100

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from client_sdk import INSECURE_TEST_COST, AuthError, Client, RateLimited, wire
-from server.throttle import client_address, delay_ms, parse_networks
+from server.throttle import address_buckets, client_address, delay_ms, parse_networks
 from tests.conftest import PASSWORD, RunningServer
 from tests.server.conftest import Serve
 from tests.server.raw import Answer, RawClient, pack, plain, signed_signup
@@ -136,7 +136,7 @@ def test_client_address_reads_forwarded_for_from_the_right() -> None:
     assert client_address("10.1.1.1", ["garbage"], proxies) == "10.1.1.1"
     assert client_address("10.1.1.1", [], proxies) == "10.1.1.1"
     assert client_address("192.0.2.1", ["1.2.3.4"], ()) == "192.0.2.1"
-    assert client_address("2001:db8::1", [], ()) == "2001:db8::/64"
+    assert client_address("2001:db8::1", [], ()) == "2001:db8::/56"
     assert client_address("::ffff:192.0.2.1", [], ()) == "192.0.2.1"
     assert client_address(None, [], ()) == "unknown"
 
@@ -305,3 +305,47 @@ async def test_a_ticket_counts_only_for_the_username_it_was_given_for(
             assert (await guess(raw, "victim", presented)).error() == (429, "login_throttled")
         # Mallory's own ticket does work for mallory (a failure, but not held up).
         assert (await guess(raw, "mallory", ticket)).error() == (401, "auth_failed")
+
+
+async def test_a_password_change_voids_the_login_tickets_of_every_other_device(
+    serve: Serve, tmp_path: Path
+) -> None:
+    """R9B FINDING 7: a ticket is bound to the account's login key, so a password change
+    voids every ticket given before it (someone who once knew the password keeps no
+    counters of its own); the device that changed it gets a new ticket in the reply. With
+    the username held by guessers from many addresses, the changing device still gets in;
+    another device, whose ticket predates the change, waits like a new device."""
+    async with serve(**HELD) as server:
+        laptop = await signup(server.url, tmp_path, "bea")
+        phone_home = tmp_path / "bea-phone"
+        phone = await Client.login(
+            server.url, "bea", PASSWORD, home=phone_home, minimum_cost=INSECURE_TEST_COST
+        )
+        await phone.logout()
+        await laptop.change_password(
+            PASSWORD, "a brand new password", kdf_cost=INSECURE_TEST_COST,
+            minimum_cost=INSECURE_TEST_COST,
+        )  # fmt: skip
+        await laptop.logout()
+        await hold_username(server, "bea")
+        with pytest.raises(RateLimited) as held:
+            await Client.login(
+                server.url, "bea", "a brand new password", home=phone_home,
+                minimum_cost=INSECURE_TEST_COST,
+            )  # fmt: skip
+        assert held.value.code == "login_throttled"
+        again = await Client.login(
+            server.url, "bea", "a brand new password", home=tmp_path / "bea-laptop",
+            minimum_cost=INSECURE_TEST_COST,
+        )  # fmt: skip
+        await again.close()
+
+
+def test_an_ipv6_client_is_counted_by_its_56_and_its_48() -> None:
+    """R9B FINDING 9: a /56 (one site) is worth one IPv4 address; its /48 (256 sites) gets
+    four times the limit; an IPv4 address has one bucket."""
+    client = client_address("2001:db8:77:1ff:1:2:3:4", [], ())
+    assert client == "2001:db8:77:100::/56"
+    assert address_buckets(client) == [("2001:db8:77:100::/56", 1), ("2001:db8:77::/48", 4)]
+    assert address_buckets("192.0.2.1") == [("192.0.2.1", 1)]
+    assert address_buckets("unknown") == [("unknown", 1)]
