@@ -133,6 +133,10 @@ class Settings:
     # again for each further MiB received (an average of at least 1 MiB per 60 s by
     # default, about 17 KiB/s); else 408 `body_timeout` (protocol.md 2.7).
     body_timeout_ms: int = MINUTE_MS
+    # A connection must send a complete request line and headers within `header_timeout_ms`
+    # of opening, and of its previous answer (keep-alive), or it is closed without an answer
+    # (R9B finding 13; nginx's client_header_timeout). 0: the same as `body_timeout_ms`.
+    header_timeout_ms: int = 0
     # Live WebSockets one signed-in device, and one account, may hold open (per server
     # process); past them 429 `live_limit` (protocol.md /v1/live).
     max_live_per_device: int = 4
@@ -155,8 +159,15 @@ class Settings:
             raise ValueError("max_live_per_device and max_live_per_account must be at least 1")
         if self.body_timeout_ms < 1:
             raise ValueError("body_timeout_ms must be at least 1")
+        if self.header_timeout_ms < 0:
+            raise ValueError("header_timeout_ms must be 0 (the body timeout) or more")
         if self.max_bytes_per_minute < wire.MAX_BODY_BYTES:
             raise ValueError("max_bytes_per_minute must allow one full push (16 MiB)")
+
+    @property
+    def header_deadline_s(self) -> float:
+        """Seconds a connection has to send complete request headers (protocol.md 2.7)."""
+        return (self.header_timeout_ms or self.body_timeout_ms) / 1000
 
 
 def frame(*parts: bytes) -> bytes:
