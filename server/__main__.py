@@ -290,6 +290,7 @@ LIMIT_OPTIONS = (
     ("--max-live-per-account", "max_live_per_account", "live WebSockets one account may hold open over all its devices (over all --workers, and all processes on one PostgreSQL database)"),
     ("--listed-key-bytes", "listed_key_bytes", "bytes of one journal's key envelopes a journal list carries, newest epochs first (older ones are paged through /v1/journals/keys)"),
     ("--body-timeout-ms", "body_timeout_ms", "a request body must arrive within this time, and as much again for each further MiB (else 408 body_timeout)"),
+    ("--header-timeout-ms", "header_timeout_ms", "a connection must send a complete request line and headers within this time of opening, and of its previous answer, else it is closed; 0: the body timeout"),
 )  # fmt: skip
 
 

@@ -3,8 +3,9 @@ one middleware renders them all as msgpack `{"code": ..., "message": ...}`.
 
     ServerError
     ├── BadRequest (400)        malformed_body, invalid_field, missing_field, invalid_username,
-    │                           invalid_signature, duplicate_record, malformed_request,
-    │                           invalid_kdf_cost
+    │   │                       invalid_signature, duplicate_record, malformed_request,
+    │   │                       invalid_kdf_cost
+    │   └── BodyRefused         malformed_body (400), too_large (413): refused mid-body
     ├── TooLarge (413)          too_large
     ├── QuotaExceeded (413)     journal_quota_exceeded, device_quota_exceeded,
     │                           storage_quota_exceeded, share_quota_exceeded
@@ -25,6 +26,9 @@ from __future__ import annotations
 class ServerError(Exception):
     status = 500
     code = "internal_error"
+    # True when the request body was left unread (refused part-way): the answer carries
+    # `Connection: close` and the connection is dropped instead of draining the rest.
+    closes_connection = False
 
     def __init__(self, message: str, code: str | None = None) -> None:
         super().__init__(message)
@@ -41,6 +45,17 @@ class BadRequest(ServerError):
 class TooLarge(ServerError):
     status = 413
     code = "too_large"
+
+
+class BodyRefused(BadRequest):
+    """A request body refused while it was still arriving (it does not decompress, or it
+    grows past a limit): the connection is closed after the answer."""
+
+    closes_connection = True
+
+    def __init__(self, message: str, code: str = "malformed_body", status: int = 400) -> None:
+        super().__init__(message, code)
+        self.status = status
 
 
 class QuotaExceeded(ServerError):
@@ -77,6 +92,7 @@ class BodyTimeout(ServerError):
 
     status = 408
     code = "body_timeout"
+    closes_connection = True
 
 
 class Conflict(ServerError):

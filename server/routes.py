@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -10,7 +11,7 @@ from aiohttp import web
 
 from client_sdk import wire
 from server import throttle
-from server.errors import BodyTimeout
+from server.errors import BodyRefused, BodyTimeout
 from server.live import serve as serve_live
 from server.service import Caller, Service
 
@@ -40,39 +41,99 @@ def reply(message: Any) -> web.Response:
 
 
 MIB = 1024 * 1024
+# A compressed body may inflate to MAX_INFLATION times the bytes that came on the wire, plus
+# INFLATION_ALLOWANCE: the SDK never compresses, and msgpack of ciphertext, ids and
+# signatures (random bytes) hardly compresses at all, while gzipped zeros inflate 1,000
+# times (R9B finding 1). Past it: 413 `too_large`.
+MAX_INFLATION = 32
+INFLATION_ALLOWANCE = MIB
 
 
 async def body(request: web.Request, cls: type[wire.M]) -> wire.M:
     return wire.decode(cls, await read_body(request, service(request).settings.body_timeout_ms))
 
 
+class Inflater:
+    """Inflates a gzip or deflate body chunk by chunk, never beyond a given size."""
+
+    def __init__(self, coding: str) -> None:
+        self.coding = coding
+        self._inflater: Any = None  # zlib's Decompress, made at the first byte
+
+    def inflate(self, chunk: bytes, room: int) -> bytes:
+        """The bytes `chunk` inflates to, at most `room` + 1 of them (one more than `room`
+        means the body is larger than allowed; the rest is never inflated)."""
+        if self._inflater is None:
+            # HTTP's "deflate" is the zlib format (RFC 9110 8.4.1.2); some clients send raw
+            # deflate, told apart by the first byte's compression method, as aiohttp does.
+            raw_deflate = self.coding == "deflate" and chunk[0] & 0x0F != 8
+            bits = -zlib.MAX_WBITS if raw_deflate else zlib.MAX_WBITS
+            self._inflater = zlib.decompressobj(bits + (16 if "gzip" in self.coding else 0))
+        if self._inflater.eof:
+            raise BodyRefused("the body has bytes after its compressed stream")
+        try:
+            out: bytes = self._inflater.decompress(chunk, room + 1)
+        except zlib.error:
+            raise BodyRefused("the body does not decompress: check its Content-Encoding") from None
+        return out
+
+    def finish(self) -> None:
+        """Check that the compressed stream ended, and with nothing after it."""
+        if self._inflater is not None and (not self._inflater.eof or self._inflater.unused_data):
+            raise BodyRefused("the body is not one whole compressed stream")
+
+
 async def read_body(request: web.Request, timeout_ms: int) -> bytes:
-    """The request body (decompressed), at most `wire.MAX_BODY_BYTES`.
+    """The request body, inflated when it is gzip or deflate, at most `wire.MAX_BODY_BYTES`
+    both on the wire and inflated, and inflated to at most MAX_INFLATION times its wire
+    bytes plus INFLATION_ALLOWANCE.
 
     It must keep arriving: the deadline is `timeout_ms` after the handler started, pushed
-    back by `timeout_ms` for each MiB received, so a client that stops sending (or trickles
-    bytes) is answered 408 `body_timeout` instead of holding its connection forever, while
-    a 16 MiB push at 1 Mbit/s (134 s) passes with the default 60 s (deadline 17 min).
-    Raises BodyTimeout, WireError `too_large`, and what aiohttp raises for a broken body
-    (RequestPayloadError) or a client that went away (ConnectionError)."""
+    back by `timeout_ms` for each MiB received *on the wire* (never for inflated bytes,
+    R9B finding 1), so a client that stops sending (or trickles bytes) is answered 408
+    `body_timeout` instead of holding its connection forever, while a 16 MiB push at
+    1 Mbit/s (134 s) passes with the default 60 s (deadline 17 min). Raises BodyTimeout,
+    BodyRefused (413 `too_large`, 400 `malformed_body`; the connection is then closed), and
+    what aiohttp raises for a broken body (RequestPayloadError) or a client that went away
+    (ConnectionError)."""
     loop = asyncio.get_running_loop()
     start, budget_s = loop.time(), timeout_ms / 1000
-    received = bytearray()
+    coding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    inflater = None if coding == "identity" else Inflater(coding)
+    received, wire_bytes = bytearray(), 0
     try:
         async with asyncio.timeout_at(start + budget_s) as deadline:
             while chunk := await request.content.readany():
-                received += chunk
-                if len(received) > wire.MAX_BODY_BYTES:
-                    raise wire.WireError(
-                        "too_large", f"the body exceeds {wire.MAX_BODY_BYTES} bytes"
+                wire_bytes += len(chunk)
+                if wire_bytes > wire.MAX_BODY_BYTES:
+                    raise too_large(f"the body exceeds {wire.MAX_BODY_BYTES} bytes")
+                if inflater is None:
+                    received += chunk
+                else:
+                    allowed = min(
+                        wire.MAX_BODY_BYTES, MAX_INFLATION * wire_bytes + INFLATION_ALLOWANCE
                     )
-                deadline.reschedule(start + budget_s * (1 + len(received) / MIB))
+                    received += inflater.inflate(chunk, allowed - len(received))
+                    if len(received) > allowed:
+                        raise too_large(
+                            f"the body exceeds {wire.MAX_BODY_BYTES} bytes"
+                            if allowed == wire.MAX_BODY_BYTES
+                            else f"the body inflates to more than {MAX_INFLATION} times its "
+                            "compressed size"
+                        )
+                deadline.reschedule(start + budget_s * (1 + wire_bytes / MIB))
     except TimeoutError:
         raise BodyTimeout(
-            f"the body did not arrive in time ({len(received)} bytes in "
+            f"the body did not arrive in time ({wire_bytes} bytes in "
             f"{loop.time() - start:.0f} s); send it again"
         ) from None
+    if inflater is not None and wire_bytes:
+        inflater.finish()
     return bytes(received)
+
+
+def too_large(message: str) -> BodyRefused:
+    return BodyRefused(message, code="too_large", status=413)
 
 
 def caller(request: web.Request) -> Caller:

@@ -23,7 +23,7 @@ import nacl.utils
 from nacl.pwhash import argon2id
 
 from client_sdk import wire
-from server import throttle
+from server import cursors, throttle
 from server.errors import (
     BadRequest,
     Conflict,
@@ -144,6 +144,10 @@ class Settings:
     # again for each further MiB received (an average of at least 1 MiB per 60 s by
     # default, about 17 KiB/s); else 408 `body_timeout` (protocol.md 2.7).
     body_timeout_ms: int = MINUTE_MS
+    # A connection must send a complete request line and headers within `header_timeout_ms`
+    # of opening, and of its previous answer (keep-alive), or it is closed without an answer
+    # (R9B finding 13; nginx's client_header_timeout). 0: the same as `body_timeout_ms`.
+    header_timeout_ms: int = 0
     # Live WebSockets one signed-in device, and one account, may hold open, over every
     # server process of the deployment (`--workers N` counts in PostgreSQL); past them 429
     # `live_limit` (protocol.md /v1/live).
@@ -170,8 +174,15 @@ class Settings:
             raise ValueError("max_live_per_device and max_live_per_account must be at least 1")
         if self.body_timeout_ms < 1:
             raise ValueError("body_timeout_ms must be at least 1")
+        if self.header_timeout_ms < 0:
+            raise ValueError("header_timeout_ms must be 0 (the body timeout) or more")
         if self.max_bytes_per_minute < wire.MAX_BODY_BYTES:
             raise ValueError("max_bytes_per_minute must allow one full push (16 MiB)")
+
+    @property
+    def header_deadline_s(self) -> float:
+        """Seconds a connection has to send complete request headers (protocol.md 2.7)."""
+        return (self.header_timeout_ms or self.body_timeout_ms) / 1000
 
 
 def frame(*parts: bytes) -> bytes:
@@ -254,19 +265,6 @@ def _per_address(prefix: str, client: str, limit: int) -> list[tuple[str, int]]:
     return [
         (prefix + bucket, limit * multiple) for bucket, multiple in throttle.address_buckets(client)
     ]
-
-
-def _time_and_id_cursor(created_at: int, item_id: bytes) -> bytes:
-    """The `next` of a page ordered by (created_at, id): 8 bytes big-endian, then the id."""
-    return created_at.to_bytes(8, "big") + item_id
-
-
-def _time_and_id(after: bytes) -> tuple[int, bytes] | None:
-    if not after:
-        return None
-    if len(after) != 8 + wire.ID_BYTES:
-        raise BadRequest("after must be the `next` of the previous page")
-    return int.from_bytes(after[:8], "big"), after[8:]
 
 
 def _seconds(ms: int) -> int:
@@ -811,7 +809,7 @@ class Service:
 
     async def devices(self, caller: Caller, request: wire.ListRequest) -> wire.DeviceList:
         """One page of the account's signed-in devices, oldest first (protocol.md 2.8)."""
-        after = _time_and_id(request.after)
+        after = cursors.time_and_id(request.after)
         rows = await self.storage.list_devices(caller.account_id, after, wire.PAGE_ITEMS + 1)
         page, more = rows[: wire.PAGE_ITEMS], len(rows) > wire.PAGE_ITEMS
         now = self.clock()
@@ -828,7 +826,7 @@ class Service:
                 for row in page
                 if row.expires_at >= now
             ],
-            _time_and_id_cursor(page[-1].created_at, page[-1].device_id) if more else b"",
+            cursors.time_and_id_next(page[-1].created_at, page[-1].device_id) if more else b"",
         )
 
     async def revoke_device(self, caller: Caller, device_id: bytes) -> None:
@@ -882,7 +880,7 @@ class Service:
 
     async def journals(self, caller: Caller, request: wire.ListRequest) -> wire.JournalList:
         """One page of the journals the caller reads, oldest first (protocol.md 2.8)."""
-        after = _time_and_id(request.after)
+        after = cursors.time_and_id(request.after)
         rows = await self.storage.journals_for(
             caller.account_id,
             self.clock(),
@@ -916,7 +914,7 @@ class Service:
                 )
                 for row in page
             ],
-            _time_and_id_cursor(page[-1].created_at, page[-1].journal_id) if more else b"",
+            cursors.time_and_id_next(page[-1].created_at, page[-1].journal_id) if more else b"",
         )
 
     async def journal_keys(self, caller: Caller, request: wire.KeyPageRequest) -> wire.KeyPage:
@@ -1054,8 +1052,8 @@ class Service:
         at most SYNC_JOURNALS journals, by id, after `request.after_journal`; `next_journal`
         says where the next slice starts (protocol.md, /v1/sync)."""
         heads = await self.storage.heads_for(caller.account_id, self.clock())
-        cursors = {cursor.journal_id: cursor.after for cursor in request.cursors}
-        for journal_id in cursors:
+        positions = {cursor.journal_id: cursor.after for cursor in request.cursors}
+        for journal_id in positions:
             if journal_id not in heads:
                 raise Forbidden("no such journal, or it is not shared with this account")
         later = sorted(j for j in heads if j > request.after_journal)
@@ -1066,7 +1064,7 @@ class Service:
         budget, byte_budget, done = request.limit, PAGE_BYTES, not next_journal
         for journal_id in chosen:
             head, meta_version, role = heads[journal_id]
-            after = cursors.get(journal_id, 0)
+            after = positions.get(journal_id, 0)
             records: list[wire.StoredRecord] = []
             cursor = after
             if after < head and budget > 0 and byte_budget > 0:
@@ -1090,9 +1088,7 @@ class Service:
 
     async def shares(self, caller: Caller, request: wire.ListRequest) -> wire.ShareList:
         """One page of the memberships of the caller's journals (protocol.md 2.8)."""
-        if request.after and len(request.after) != 2 * wire.ID_BYTES:
-            raise BadRequest("after must be the `next` of the previous page")
-        after = (request.after[:16], request.after[16:]) if request.after else None
+        after = cursors.two_ids(request.after)
         now = self.clock()
         rows = await self.storage.shares_of(caller.account_id, after, wire.PAGE_ITEMS + 1)
         page, more = rows[: wire.PAGE_ITEMS], len(rows) > wire.PAGE_ITEMS
@@ -1201,12 +1197,7 @@ class Service:
         fetches; a member sees their own."""
         role = await self._require_role(caller, request.journal_id, ("owner", "read", "annotate"))
         only = None if role == "owner" else caller.account_id
-        if request.after and len(request.after) != 16 + wire.ID_BYTES:
-            raise BadRequest("after must be the `next` of the previous page")
-        after = None
-        if request.after:
-            a = request.after
-            after = (int.from_bytes(a[:8], "big"), a[8:24], int.from_bytes(a[24:], "big"))
+        after = cursors.audit(request.after)
         rows = await self.storage.audit_log(request.journal_id, only, after, wire.PAGE_ITEMS + 1)
         page, more = rows[: wire.PAGE_ITEMS], len(rows) > wire.PAGE_ITEMS
         last = page[-1] if more else None
@@ -1215,9 +1206,7 @@ class Service:
                 wire.AuditEntry(r.account_id, r.username, r.device_id, r.at, r.up_to_seq, r.records)
                 for r in page
             ],
-            b""
-            if last is None
-            else last.at.to_bytes(8, "big") + last.device_id + last.up_to_seq.to_bytes(8, "big"),
+            b"" if last is None else cursors.audit_next(last.at, last.device_id, last.up_to_seq),
         )
 
     async def identity_by_id(self, request: wire.AccountRequest) -> wire.Identity:

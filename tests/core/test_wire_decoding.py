@@ -4,9 +4,11 @@ out of place, while every legal message, up to the largest, still decodes."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 import tracemalloc
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -161,3 +163,34 @@ def test_a_field_twice_or_out_of_place_and_malformed_bytes_keep_their_codes(
     with pytest.raises(wire.WireError) as raised:
         wire.decode(wire.PreloginRequest, body)
     assert raised.value.code == code, raised.value.message
+
+
+def wire_messages() -> list[type]:
+    return [
+        cls
+        for cls in vars(wire).values()
+        if isinstance(cls, type)
+        and dataclasses.is_dataclass(cls)
+        and cls.__module__ == wire.__name__
+    ]
+
+
+def test_no_integer_a_message_can_carry_overflows_the_databases_int64() -> None:
+    """Every `int` field of every message is bounded within 0..2^63-1, so no number decoded
+    from a request can overflow SQLite's INTEGER or PostgreSQL's BIGINT when it is bound (R9B
+    finding 11 was such a number, read from the bytes of a list position: see
+    server/cursors.py). msgpack itself carries up to 2^64-1 and down to -2^63."""
+    checked = 0
+    for cls in wire_messages():
+        hints = typing.get_type_hints(cls)
+        for field in dataclasses.fields(cls):
+            if hints[field.name] is int:
+                bounds = field.metadata
+                assert bounds, f"{cls.__name__}.{field.name} has no limits"
+                assert 0 <= bounds["lo"] <= bounds["hi"] <= 2**63 - 1, (cls, field.name)
+                checked += 1
+    assert checked > 30  # the scan found the messages' integers
+    too_big = msgpack.packb({"journal_id": bytes(16), "after": 2**63})
+    with pytest.raises(wire.WireError) as refused:
+        wire.decode(wire.Cursor, too_big)
+    assert refused.value.code == "invalid_field"

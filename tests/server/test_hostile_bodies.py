@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import time
+import zlib
 from pathlib import Path
 
 import aiohttp
@@ -14,6 +16,7 @@ import msgpack
 
 from client_sdk import wire
 from tests.e2e.test_server_restart import ServerProcess
+from tests.server.samples import BODY_ROUTES
 from tests.server.servers import serving
 
 MiB = 1024 * 1024
@@ -188,3 +191,125 @@ async def health(session: aiohttp.ClientSession, url: str) -> None:
         url + "/v1/health", data=b"\x80", headers={"Content-Type": "application/msgpack"}
     ) as response:
         assert response.status == 200
+
+
+# --- compressed bodies (R9B findings 1 and 10) ----------------------------------------------
+
+PRELOGIN = msgpack.packb({"username": "ana"})
+
+
+def compressed(data: bytes, wbits: int) -> bytes:
+    """`data` as one gzip (wbits 31), zlib (15) or raw deflate (-15) stream."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    return packer.compress(data) + packer.flush()
+
+
+async def test_a_compressed_body_gets_its_deadline_from_the_bytes_on_the_wire(
+    tmp_path: Path,
+) -> None:
+    """R9B finding 1: the deadline grew by `body_timeout` per MiB *inflated*. A gzip body
+    that inflates 16 times (within the inflation bound, so it is not refused for its size):
+    6 MiB inflated from about 400 KB on the wire, then silence. Its deadline is 1 s plus 1 s
+    per MiB on the wire (about 1.4 s), not 7 s: it is answered 408."""
+    block = os.urandom(64 * 1024) + bytes(MiB - 64 * 1024)  # inflates about 16 times
+    async with serving(tmp_path, body_timeout_ms=1000) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            PRELOGIN_HEADERS + b"Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        packer, sent = zlib.compressobj(9, zlib.DEFLATED, 31), 0
+        for _ in range(6):
+            chunk = packer.compress(block) + packer.flush(zlib.Z_SYNC_FLUSH)
+            writer.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+            sent += len(chunk)
+        await writer.drain()
+        started = time.monotonic()
+        answer = await asyncio.wait_for(reader.read(65536), 30)
+        took = time.monotonic() - started
+        writer.close()
+    assert sent < 6 * MiB / 10, sent
+    assert answer.startswith(b"HTTP/1.1 408") and b"body_timeout" in answer, answer[:200]
+    assert took < 1.0 + sent / MiB + 2.5, took  # 7 s when inflated bytes stretched it
+
+
+async def test_a_body_that_inflates_past_its_bound_is_refused_and_never_held(
+    tmp_path: Path,
+) -> None:
+    """A body may inflate to 32 times its wire bytes plus 1 MiB: 4 KB of gzipped zeros that
+    inflate to 4 MiB are 413 `too_large` at once (the rest is not inflated), and the
+    connection is closed; the same zeros sent plain are read (and refused for their field)."""
+    zeros = msgpack.packb({"username": "ana", "padding": bytes(4 * MiB)})
+    async with serving(tmp_path) as server, aiohttp.ClientSession() as session:
+        headers = {"Content-Type": "application/msgpack", "Content-Encoding": "gzip"}
+        gzipped = compressed(zeros, 31)
+        assert len(gzipped) < 16 * 1024
+        async with session.post(
+            server.url + "/v1/auth/prelogin", data=gzipped, headers=headers
+        ) as response:
+            refused = msgpack.unpackb(await response.read())
+            assert (response.status, refused["code"]) == (413, "too_large"), refused
+            assert "32 times" in refused["message"]
+            assert response.headers.get("Connection", "").lower() == "close"
+        plain_headers = {"Content-Type": "application/msgpack"}
+        async with session.post(
+            server.url + "/v1/auth/prelogin", data=io.BytesIO(zeros), headers=plain_headers
+        ) as response:
+            assert response.status == 400
+            assert msgpack.unpackb(await response.read())["code"] == "invalid_field"
+
+
+async def test_gzip_and_deflate_bodies_are_inflated_and_broken_ones_refused(
+    tmp_path: Path,
+) -> None:
+    """The server inflates request bodies itself (aiohttp's decoding is off): gzip, x-gzip,
+    deflate in the zlib format (RFC 9110) and raw deflate are read; a stream cut short, one
+    with bytes after it, or bytes that are no stream are 400 `malformed_body`."""
+    whole = {
+        "gzip": compressed(PRELOGIN, 31),
+        "x-gzip": compressed(PRELOGIN, 31),
+        "deflate": compressed(PRELOGIN, 15),
+        "Deflate": compressed(PRELOGIN, -15),  # raw deflate, and the coding in capitals
+    }
+    broken = [
+        ("gzip", compressed(PRELOGIN, 31)[:-6]),
+        ("gzip", compressed(PRELOGIN, 31) + b"tail"),
+        ("gzip", compressed(PRELOGIN, 31) * 2),
+        ("deflate", b"\x78\x9cnot deflate at all"),
+        ("gzip", PRELOGIN),
+    ]
+    async with serving(tmp_path) as server, aiohttp.ClientSession() as session:
+        for coding, data in whole.items():
+            headers = {"Content-Type": "application/msgpack", "Content-Encoding": coding}
+            async with session.post(
+                server.url + "/v1/auth/prelogin", data=data, headers=headers
+            ) as response:
+                assert response.status == 200, (coding, await response.read())
+        for coding, data in broken:
+            headers = {"Content-Type": "application/msgpack", "Content-Encoding": coding}
+            async with session.post(
+                server.url + "/v1/auth/prelogin", data=data, headers=headers
+            ) as response:
+                answer = msgpack.unpackb(await response.read())
+                assert (response.status, answer["code"]) == (400, "malformed_body"), data
+
+
+async def test_every_coding_the_server_does_not_inflate_gets_the_error_reply(
+    tmp_path: Path,
+) -> None:
+    """R9B finding 10: br and zstd got aiohttp's own text/plain 400 naming its libraries.
+    Every endpoint answers them, like any coding it does not take, 415
+    `unsupported_media_type` in an ErrorReply, before the body is read."""
+    async with serving(tmp_path) as server, aiohttp.ClientSession() as session:
+        for path in BODY_ROUTES:
+            for coding in ("br", "zstd", "compress", "gzip, br"):
+                headers = {"Content-Type": "application/msgpack", "Content-Encoding": coding}
+                async with session.post(server.url + path, data=b"\x80", headers=headers) as got:
+                    assert got.content_type == "application/msgpack", (path, coding)
+                    answer = msgpack.unpackb(await got.read())
+                    assert (got.status, answer["code"]) == (415, "unsupported_media_type"), (
+                        path,
+                        coding,
+                    )
+    log = server.log_file.read_text(encoding="utf-8", errors="replace")
+    assert "Error handling request" not in log and "Traceback" not in log, log[-2000:]

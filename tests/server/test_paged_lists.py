@@ -99,7 +99,31 @@ async def test_a_page_cursor_that_is_not_one_is_refused(
         for path in ("/v1/devices/list", "/v1/journals/list", "/v1/shares/list"):
             answer = await raw.call(path, {"after": b"\x01\x02"}, token=ana.profile.token)
             assert answer.error() == (400, "invalid_field"), path
+        # Positions of the right length whose numbers do not fit a signed 64-bit integer (R9B
+        # finding 11: an OverflowError in the database driver, a 500 and an ERROR traceback).
+        journal = bytes.fromhex((await ana.journals.get("Personal")).id)
+        past = [b"\x80" + bytes(23), b"\xff" * 24]
+        refused = [("/v1/devices/list", {"after": after}) for after in past]
+        refused += [("/v1/journals/list", {"after": after}) for after in past]
+        refused += [
+            ("/v1/shares/audit", {"journal_id": journal, "after": after})
+            for after in (b"\xff" * 32, bytes(24) + b"\x80" + bytes(7), b"\x80" + bytes(31))
+        ]
+        for path, body in refused:
+            answer = await raw.call(path, body, token=ana.profile.token)
+            assert answer.error() == (400, "invalid_field"), (path, body)
+        # The largest position that fits is a position: an empty page after it.
+        largest = b"\x7f" + b"\xff" * 7
+        for path, body in (
+            ("/v1/devices/list", {"after": largest + bytes(16)}),
+            ("/v1/journals/list", {"after": largest + bytes(16)}),
+            ("/v1/shares/audit", {"journal_id": journal, "after": largest + bytes(16) + largest}),
+        ):
+            answer = await raw.call(path, body, token=ana.profile.token)
+            assert answer.status == 200, (path, answer.body[:200])
         await ana.close()
+    log = server.log_file.read_text(encoding="utf-8", errors="replace")
+    assert " ERROR " not in log and "Traceback" not in log, log[-2000:]
 
 
 async def test_ten_thousand_and_one_shared_journals_page_and_sync(
