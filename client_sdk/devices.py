@@ -25,7 +25,9 @@ class Devices:
         """Every device signed in to this account, page after page (protocol.md 2.8; needs
         the network). Times are UTC.
         Raises NetworkError offline, AuthError when this device was signed out."""
-        pages = await self._transport.pages("/v1/devices/list", wire.DeviceList)
+        devices = await self._transport.pages(
+            "/v1/devices/list", wire.DeviceList, lambda page: page.devices, lambda d: d.device_id
+        )
         return [
             DeviceInfo(
                 d.device_id.hex(),
@@ -35,8 +37,7 @@ class Devices:
                 to_datetime(d.expires_at),
                 d.current,
             )
-            for page in pages
-            for d in page.devices
+            for d in devices
         ]
 
     async def revoke(self, device_id: str) -> None:

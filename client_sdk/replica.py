@@ -99,8 +99,13 @@ class Replica:
     async def refresh_journals(self) -> None:
         """Fetch the journal list (names, key envelopes) and verify it against each
         journal's access chain: roles, end dates, epochs and members come from the chain."""
-        pages = await self.transport.pages("/v1/journals/list", wire.JournalList)
-        reply = wire.JournalList([journal for page in pages for journal in page.journals])
+        listed_journals = await self.transport.pages(
+            "/v1/journals/list",
+            wire.JournalList,
+            lambda page: page.journals,
+            lambda journal: journal.journal_id,
+        )
+        reply = wire.JournalList(listed_journals)
         known = {j.journal_id: j for j in await self.store.journals()}
         listed = {journal.journal_id for journal in reply.journals}
         async with self.store.transaction() as tx:
@@ -1384,9 +1389,14 @@ class Replica:
     async def served_members(self) -> dict[bytes, set[bytes]]:
         """journal id -> the accounts the server still serves each owned journal to. Used
         only to drop members from the chain (an erased account), never to add one."""
-        pages = await self.transport.pages("/v1/shares/list", wire.ShareList)
+        shares = await self.transport.pages(
+            "/v1/shares/list",
+            wire.ShareList,
+            lambda page: page.shares,
+            lambda share: (share.journal_id, share.member_id),
+        )
         served: dict[bytes, set[bytes]] = {}
-        for share in (share for page in pages for share in page.shares):
+        for share in shares:
             served.setdefault(share.journal_id, set()).add(share.member_id)
         return served
 
