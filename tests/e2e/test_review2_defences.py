@@ -661,7 +661,6 @@ def junk_record(seq: int) -> wire.StoredRecord:
     return wire.StoredRecord(seq, nacl.utils.random(16), 0, nacl.utils.random(120))
 
 
-@pytest.mark.xfail(strict=True, reason="R9B finding 3: open")
 async def test_a_server_feeding_one_junk_record_per_reply_cannot_keep_a_pull_going(
     hostile: HostileServer, through: object, live_server: RunningServer
 ) -> None:
