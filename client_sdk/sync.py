@@ -270,11 +270,12 @@ class SyncReport:
     settled: list[Settled] = field(default_factory=list)
     """Entry fields this device changed offline that another device changed meanwhile, now
     holding the other device's value everywhere (settling.py), set by `Client.sync`."""
-    _groups: dict[tuple[bytes, str], ProblemGroup] = field(
-        default_factory=dict, repr=False, compare=False
-    )
-    _overflow: int = field(default=0, repr=False, compare=False)
-    _overflow_line: int = field(default=0, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # how `add_problem` coalesces: internal, not part of the report's fields
+        self._groups: dict[tuple[bytes, str], ProblemGroup] = {}
+        self._overflow = 0
+        self._overflow_line = 0
 
     def add_problem(
         self, journal_id: bytes, label: str, message: str, record_id: bytes | None = None
