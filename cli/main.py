@@ -727,8 +727,10 @@ async def sync_note(
             f"synced; the server refused {len(report.set_aside)} change(s) for good: set "
             "aside and kept on this device, see `tj set-aside list`"
         )
+    if report.refused:
+        return f"synced; {report.refused} record(s) failed verification: see `tj sync`"
     if report.problems:
-        return f"synced; {len(report.problems)} record(s) failed verification: see `tj sync`"
+        return f"synced; {len(report.problems)} problem(s) with the server's answers: see `tj sync`"
     if report.upload_limit is not None:
         text = output.upload_limit_text(report.upload_limit)
         return f"kept on this device, not all uploaded yet: {text[0].lower()}{text[1:-1]}"

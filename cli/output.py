@@ -240,6 +240,7 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "pulled": report.pulled,
         "merged": report.merged,
         "problems": list(report.problems),
+        "refused": report.refused,
         "incomplete": list(report.incomplete),
         "set_aside": [record.to_dict() for record in report.set_aside],
         "withheld": report.to_dict()["withheld"],

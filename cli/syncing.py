@@ -32,7 +32,7 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
     for line in output.settled_lines(report):
         output.message(line)
     for problem in report.problems:
-        output.message(f"Warning: a record failed verification and was ignored: {problem}")
+        output.message(f"Warning: ignored: {problem}")
     for journal in report.incomplete:
         output.message(f"Warning: the pull stopped early: {journal}")
     if report.set_aside:

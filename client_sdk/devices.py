@@ -100,7 +100,9 @@ class Devices:
         """Every device signed in to this account, page after page (protocol.md 2.8; needs
         the network). Times are UTC.
         Raises NetworkError offline, AuthError when this device was signed out."""
-        pages = await self._transport.pages("/v1/devices/list", wire.DeviceList)
+        listed = await self._transport.pages(
+            "/v1/devices/list", wire.DeviceList, lambda page: page.devices, lambda d: d.device_id
+        )
         devices = [
             DeviceInfo(
                 d.device_id.hex(),
@@ -110,8 +112,7 @@ class Devices:
                 to_datetime(d.expires_at),
                 d.current,
             )
-            for page in pages
-            for d in page.devices
+            for d in listed
         ]
         await self._remember(devices)
         return devices

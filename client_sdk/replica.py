@@ -106,8 +106,13 @@ class Replica:
     async def refresh_journals(self) -> None:
         """Fetch the journal list (names, key envelopes) and verify it against each
         journal's access chain: roles, end dates, epochs and members come from the chain."""
-        pages = await self.transport.pages("/v1/journals/list", wire.JournalList)
-        reply = wire.JournalList([journal for page in pages for journal in page.journals])
+        listed_journals = await self.transport.pages(
+            "/v1/journals/list",
+            wire.JournalList,
+            lambda page: page.journals,
+            lambda journal: journal.journal_id,
+        )
+        reply = wire.JournalList(listed_journals)
         known = {j.journal_id: j for j in await self.store.journals()}
         listed = {journal.journal_id for journal in reply.journals}
         async with self.store.transaction() as tx:
@@ -838,6 +843,8 @@ class Replica:
         store, see `sync`), not read again."""
         stall = sync_plan.StallGuard(STALLED_ROUNDS)
         budget = sync_plan.PullBudget(PULL_MARGIN)
+        counted: set[bytes] = set()  # records that were progress in this pull (_apply_page)
+        junk: set[bytes] = set()  # journals a reply of this pull sent only refused records
         refused = False
         after_journal = b""  # the server answers SYNC_JOURNALS journals at a time, by id
         skipped: set[bytes] = set()  # journals an earlier slice should have served and did not
@@ -896,11 +903,13 @@ class Replica:
                     restarted |= await self._restart(journal, page, report)
                     continue
                 if page.cursor > page.head:
-                    report.problems.append(past_head(journal, page))
+                    report.add_problem(journal.journal_id, journal.name, past_head(journal, page))
                     continue
                 if page.records or page.cursor != journal.cursor:
-                    await self._apply_page(journal, page, report)
-                    moved += bool(page.records) and page.cursor > journal.cursor
+                    verified = await self._apply_page(journal, page, report, counted)
+                    moved += verified > 0 and page.cursor > journal.cursor
+                    if page.records and not verified:
+                        junk.add(journal.journal_id)
             tracker.pulled(reply.pages, cursors)
             spent = budget.spent(
                 {journal_id: cursors.get(journal_id, 0) for journal_id in journals}, reply.pages
@@ -943,7 +952,7 @@ class Replica:
                     if page.journal_id in journals and page.cursor < page.head
                 }
                 report.incomplete.extend(
-                    stalled_pull(journals[page.journal_id], page)
+                    stalled_pull(journals[page.journal_id], page, page.journal_id in junk)
                     for page in reply.pages
                     if page.journal_id in behind
                 )
@@ -969,9 +978,13 @@ class Replica:
         received = await self.store.highest_seq(journal.journal_id)
         restart = min(received, page.head)
         if received > page.head:
-            report.problems.append(rolled_back(journal, page.head, received))
+            report.add_problem(
+                journal.journal_id, journal.name, rolled_back(journal, page.head, received)
+            )
         else:
-            report.problems.append(cursor_went_back(journal, page.head, received))
+            report.add_problem(
+                journal.journal_id, journal.name, cursor_went_back(journal, page.head, received)
+            )
         if restart >= journal.cursor:
             return False
         async with self.store.transaction() as tx:
@@ -1050,13 +1063,24 @@ class Replica:
         return known[account_id]
 
     async def _apply_page(
-        self, journal: LocalJournal, page: wire.JournalPage, report: sync_plan.SyncReport
-    ) -> None:
+        self,
+        journal: LocalJournal,
+        page: wire.JournalPage,
+        report: sync_plan.SyncReport,
+        counted: set[bytes],
+    ) -> int:
+        """Verify and apply one page of a journal; returns how many of its records are
+        progress for the pull (`_pull`): records that verified (AEAD, signature, author's
+        right, counters) and were accepted now, records this device verified or wrote before
+        (an echo) that no earlier reply of this pull brought (`counted`, updated), and
+        records sealed before this member's share (`earlier`: no key opens them, by
+        design). A refused record is never progress, whatever the server says of it."""
         seen = await self.store.seen_counters(
             journal.journal_id, [r.record_id for r in page.records]
         )
         fresh = [r for r in page.records if r.record_id not in seen]
         echoes = [counter for counter in seen.values() if counter is not None]
+        echoed = {record_id for record_id, counter in seen.items() if counter is not None}
         problems: list[Problem] = []
         opened: list[tuple[wire.StoredRecord, records.RecordBody]] = []
         before = self._history_before(journal)
@@ -1143,15 +1167,11 @@ class Replica:
             await tx.set_creators({doc_id: creators[doc_id] for doc_id in changed})
             await tx.set_creators(members_docs, replace=True)
             await tx.mark_seen(accepted)
-            # History from before this account's share: sealed with keys it never held.
-            await tx.mark_seen(
-                [SeenRecord(journal.journal_id, r.record_id, r.seq) for r in earlier]
-            )
-            for problem in problems:
-                await tx.add_problem(problem)
-            await tx.mark_seen(
-                [SeenRecord(journal.journal_id, p.record_id, p.seq) for p in problems]
-            )
+            # History from before this account's share (`earlier`), sealed with keys it never
+            # held, is passed over and stored nowhere: it cannot be told from junk.
+            # Kept (and marked seen) while the journal holds few; the rest stored nowhere.
+            kept = await tx.add_problems(journal.journal_id, problems)
+            await tx.mark_seen([SeenRecord(journal.journal_id, p.record_id, p.seq) for p in kept])
             await self._count(tx, journal.journal_id, echoes, trusted)
             await tx.set_cursor(journal.journal_id, page.cursor)
         report.pulled += len(accepted)
@@ -1159,11 +1179,16 @@ class Replica:
         report.touched.update(changed)
         if self.on_change is not None and changed:
             self.on_change(journal, list(changed.values()), "sync")
-        report.problems.extend(p.message for p in problems)
+        for problem in problems:
+            report.add_problem(journal.journal_id, journal.name, problem.message, problem.record_id)
         back = [d for d in was_removed if d in changed and not removed(changed[d])]
         if back and journal.role == "owner" and self.chains.problem(journal.journal_id) is None:
             for doc_id in back:
                 await self.restored(journal, doc_id)
+        progress = {s.record_id for s in accepted} | (echoed - counted)
+        progress |= {r.record_id for r in earlier}
+        counted |= progress
+        return len(progress)
 
     async def _refuse_reused_counters(
         self,
@@ -1521,9 +1546,14 @@ class Replica:
     async def served_members(self) -> dict[bytes, set[bytes]]:
         """journal id -> the accounts the server still serves each owned journal to. Used
         only to drop members from the chain (an erased account), never to add one."""
-        pages = await self.transport.pages("/v1/shares/list", wire.ShareList)
+        shares = await self.transport.pages(
+            "/v1/shares/list",
+            wire.ShareList,
+            lambda page: page.shares,
+            lambda share: (share.journal_id, share.member_id),
+        )
         served: dict[bytes, set[bytes]] = {}
-        for share in (share for page in pages for share in page.shares):
+        for share in shares:
             served.setdefault(share.journal_id, set()).add(share.member_id)
         return served
 
@@ -1992,12 +2022,16 @@ def past_head(journal: LocalJournal, page: wire.JournalPage) -> str:
     )
 
 
-def stalled_pull(journal: LocalJournal, page: wire.JournalPage) -> str:
-    """A journal whose pull stopped because the server sent nothing new several times."""
+def stalled_pull(journal: LocalJournal, page: wire.JournalPage, junk: bool = False) -> str:
+    """A journal whose pull stopped because the server sent nothing new several times;
+    `junk`: what it sent in this pull included replies of records that all failed
+    verification (reported in `SyncReport.problems`)."""
+    sent = (
+        "sent only records that failed verification" if junk else "sent nothing"
+    ) + f" after {page.cursor}"
     return (
         f"journal {journal.name!r}: the server says it holds records up to {page.head} but "
-        f"sent nothing after {page.cursor}; stopped asking (this device keeps what it has and "
-        "the next sync tries again)"
+        f"{sent}; stopped asking (this device keeps what it has and the next sync tries again)"
     )
 
 

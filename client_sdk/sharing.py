@@ -558,9 +558,11 @@ class Sharing:
         return owner is not None and owner.verified
 
     async def audit(self, journal: LocalJournal) -> list[AuditInfo]:
-        pages = await self.replica.transport.pages(
+        log = await self.replica.transport.pages(
             "/v1/shares/audit",
             wire.AuditLog,
+            lambda page: page.entries,
+            lambda entry: entry,  # a row is its whole content: no id of its own
             lambda after: wire.AuditRequest(journal.journal_id, after),
         )
         entries = await self._entry_records(journal)
@@ -568,7 +570,7 @@ class Sharing:
         state = self.replica.chains.state(journal.journal_id)
         after: dict[tuple[bytes, bytes], int] = {}
         found = []
-        for e in (e for page in pages for e in page.entries):
+        for e in log:
             # A device's fetches follow its cursor: this one held the records after its last.
             start = after.get((e.account_id, e.device_id), 0)
             after[(e.account_id, e.device_id)] = e.up_to_seq

@@ -193,6 +193,11 @@ class SetAsideRow:
     set_aside_at: int
 
 
+MAX_PROBLEMS_KEPT = 1000
+"""Records of one journal refused as problems that this device keeps (`Client.problems()`):
+the first ones, as evidence; later ones are reported in the sync report only."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """A record that failed verification on this device (altered, moved or forged): its
@@ -1080,8 +1085,16 @@ class Transaction:
         await self._db.execute("DELETE FROM set_aside")
         return int(list(rows)[0][0]) + int(list(journals)[0][0])
 
-    async def add_problem(self, problem: Problem) -> None:
-        await self._db.execute(
-            "INSERT OR REPLACE INTO problems VALUES (?, ?, ?, ?)",
-            (problem.journal_id, problem.record_id, problem.seq, problem.message),
+    async def add_problems(self, journal_id: bytes, problems: list[Problem]) -> list[Problem]:
+        """Keep `problems` (records of `journal_id` that failed verification) as evidence,
+        while the journal holds fewer than MAX_PROBLEMS_KEPT; returns those kept. The rest
+        are not stored at all: a server cannot grow the device's files by sending junk."""
+        rows = await self._db.execute_fetchall(
+            "SELECT count(*) FROM problems WHERE journal_id = ?", (journal_id,)
         )
+        kept = problems[: max(0, MAX_PROBLEMS_KEPT - int(rows[0][0]))]
+        await self._db.executemany(
+            "INSERT OR REPLACE INTO problems VALUES (?, ?, ?, ?)",
+            [(p.journal_id, p.record_id, p.seq, p.message) for p in kept],
+        )
+        return kept

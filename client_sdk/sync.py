@@ -186,9 +186,52 @@ def summarize(arrivals: list[Arrival], source_of: Callable[[bytes, bytes], str])
     return [News(count, kind, new, source) for (source, new, kind), count in groups.items()]
 
 
+MAX_PROBLEM_LINES = 50
+"""Lines of `SyncReport.problems` at most; further kinds are counted on one last line."""
+IDS_SHOWN = 5
+"""Record ids a coalesced problem line names (the rest are counted; `Client.problems()`)."""
+
+
+@dataclass
+class ProblemGroup:
+    """Problems of one kind in one journal during one sync, kept as one line."""
+
+    line: int
+    """Its index in `SyncReport.problems`."""
+    label: str
+    kind: str
+    first: str
+    record_ids: list[bytes] = field(default_factory=list)
+    count: int = 0
+
+    def text(self) -> str:
+        if self.count == 1:
+            return self.first
+        if not self.record_ids:
+            return f"{self.first} ({self.count} times in this sync)"
+        shown = ", ".join(f"record {r.hex()}" for r in self.record_ids[:IDS_SHOWN])
+        more = self.count - min(len(self.record_ids), IDS_SHOWN)
+        return (
+            f"journal {self.label!r}: {self.count} records failed verification the same way "
+            f"({self.kind}): {shown}" + (f" and {more} more" if more else "")
+        )
+
+
+def problem_kind(message: str, record_id: bytes | None) -> str:
+    """A problem's message without its record id: what records refused alike share."""
+    if record_id is None:
+        return message
+    named = f"record {record_id.hex()}"
+    if message.startswith(named + ": "):
+        return message[len(named) + 2 :]
+    return message.replace(named, "the record").replace(record_id.hex(), "it")
+
+
 @dataclass
 class SyncReport:
-    """What one `Client.sync()` did; `problems` names records that failed verification;
+    """What one `Client.sync()` did; `problems` says, in words, what failed verification
+    (records refused, replies refused), one line per kind of problem and journal with a
+    count (`add_problem`), at most MAX_PROBLEM_LINES lines; `refused` counts the records;
     `withheld` lists, per journal and author device, the counters of records that exist
     (signed records say so) but the server did not deliver (protocol.md "Withholding")."""
 
@@ -197,6 +240,9 @@ class SyncReport:
     merged: int = 0
     compacted: int = 0
     problems: list[str] = field(default_factory=list)
+    refused: int = 0
+    """Records that failed verification during this sync (each is in `Client.problems()`
+    while the journal keeps fewer than `store.MAX_PROBLEMS_KEPT`)."""
     incomplete: list[str] = field(default_factory=list)
     """Journals whose pull stopped because the server made no progress (see StallGuard)."""
     set_aside: list[SetAside] = field(default_factory=list)
@@ -225,6 +271,43 @@ class SyncReport:
     """Entry fields this device changed offline that another device changed meanwhile, now
     holding the other device's value everywhere (settling.py), set by `Client.sync`."""
 
+    def __post_init__(self) -> None:
+        # how `add_problem` coalesces: internal, not part of the report's fields
+        self._groups: dict[tuple[bytes, str], ProblemGroup] = {}
+        self._overflow = 0
+        self._overflow_line = 0
+
+    def add_problem(
+        self, journal_id: bytes, label: str, message: str, record_id: bytes | None = None
+    ) -> None:
+        """Report a problem of journal `journal_id` (shown as `label`): a record that failed
+        verification (`record_id` given: counted in `refused`, its message names it) or a
+        reply refused. Problems of the same kind (the message without its record id) in the
+        same journal share one line, with a count and the first IDS_SHOWN record ids; past
+        MAX_PROBLEM_LINES lines, one last line counts the rest."""
+        if record_id is not None:
+            self.refused += 1
+        kind = problem_kind(message, record_id)
+        group = self._groups.get((journal_id, kind))
+        if group is None:
+            if len(self._groups) >= MAX_PROBLEM_LINES:
+                if not self._overflow:
+                    self._overflow_line = len(self.problems)
+                    self.problems.append("")
+                self._overflow += 1
+                self.problems[self._overflow_line] = (
+                    f"{self._overflow} more problem(s) of other kinds: see Client.problems()"
+                )
+                return
+            first = message if record_id is None else f"journal {label!r}: {message}"
+            group = ProblemGroup(len(self.problems), label, kind, first)
+            self._groups[(journal_id, kind)] = group
+            self.problems.append("")
+        group.count += 1
+        if record_id is not None and len(group.record_ids) < IDS_SHOWN:
+            group.record_ids.append(record_id)
+        self.problems[group.line] = group.text()
+
     def to_dict(self) -> dict[str, object]:
         return {
             "pushed": self.pushed,
@@ -232,6 +315,7 @@ class SyncReport:
             "merged": self.merged,
             "compacted": self.compacted,
             "problems": list(self.problems),
+            "refused": self.refused,
             "incomplete": list(self.incomplete),
             "set_aside": [record.to_dict() for record in self.set_aside],
             "withheld": [gap_dict(gap) for gap in self.withheld],
@@ -405,16 +489,23 @@ class StallGuard:
         return self._idle >= self._limit
 
 
+MAX_PULL_REPLIES = 2000
+"""Replies one pull (of one slice of journals) takes at most, whatever heads the server
+claims: 2,000 pages of up to 1,000 records or 4 MiB; a longer pull goes on at the next sync."""
+
+
 class PullBudget:
     """How many sync replies one pull may take: every reply that is progress brings at least
     one record, so a pull needs at most as many replies as the records its first reply claims
     are left (the sum of `head` - cursor over the journals asked for), plus `margin` replies
-    (pages that only reach their head, a cursor restarted after a rollback). Fixed by the
-    first reply: later, higher heads do not raise it, so a server that keeps claiming more
-    cannot keep a device pulling forever."""
+    (pages that only reach their head, a cursor restarted after a rollback), and never more
+    than `most` (MAX_PULL_REPLIES) plus `margin`: the claim is the server's word. Fixed by
+    the first reply: later, higher heads do not raise it, so a server that keeps claiming
+    more cannot keep a device pulling forever."""
 
-    def __init__(self, margin: int) -> None:
+    def __init__(self, margin: int, most: int = MAX_PULL_REPLIES) -> None:
         self._margin = margin
+        self._most = most
         self._limit: int | None = None
         self._rounds = 0
 
@@ -430,6 +521,6 @@ class PullBudget:
                 for page in pages
                 if page.journal_id in cursors
             )
-            self._limit = claimed + self._margin
+            self._limit = min(claimed, self._most) + self._margin
         self._rounds += 1
         return self._rounds >= self._limit

@@ -13,7 +13,8 @@ from __future__ import annotations
 import email.utils
 import ssl
 import time
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
@@ -54,6 +55,13 @@ RETRIED_PATHS = frozenset(
 )
 """Calls safe to repeat when their outcome is unknown (protocol.md, "Retries")."""
 TRANSIENT_STATUSES = frozenset({408, 429})  # and every 5xx
+ACCEPTED_ENCODINGS = "gzip, deflate"
+"""Reply codings this SDK inflates itself (`read_bounded`); the server sends none, a proxy
+in front of it may."""
+READ_CHUNK = 64 * 1024
+"""Bytes read from the socket at a time."""
+INFLATE_STEP = 1024 * 1024
+"""Bytes inflated at a time: what a reply holds beyond its body while it is read."""
 STATUS_ERRORS: dict[int, type[TJError]] = {
     400: InvalidInput,
     401: AuthError,
@@ -115,8 +123,19 @@ class Paged(Protocol):
 
 
 PagedT = TypeVar("PagedT", bound=Paged)
+ItemT = TypeVar("ItemT")
 MAX_LIST_PAGES = 10_000
 """More pages than this (5,000,000 items) is a server that never ends its list."""
+PAGE_SLACK = 2
+"""Pages a list may take beyond the full pages its items fill (`page_bound`): room for a
+short page or two (an item filtered out after the server's LIMIT), never for a trickle."""
+
+
+def page_bound(items: int, per_page: int) -> int:
+    """The most pages an honest server needs to send `items` items at up to `per_page` a
+    page, plus PAGE_SLACK; at most MAX_LIST_PAGES."""
+    return min(-(-items // per_page) + PAGE_SLACK, MAX_LIST_PAGES)
+
 
 DEFAULT_RETRY = RetryPolicy()
 NO_RETRY = RetryPolicy(attempts=1)
@@ -195,28 +214,51 @@ class Transport:
         self,
         path: str,
         reply: type[PagedT],
+        items: Callable[[PagedT], Sequence[ItemT]],
+        key: Callable[[ItemT], Hashable],
         request: Callable[[bytes], Any] = wire.ListRequest,
-    ) -> list[PagedT]:
-        """Every page of a paged list (protocol.md 2.8): `ListRequest(after)` from the start,
-        then from each reply's `next` until it is empty. A server whose `next` repeats or
-        never ends (more than MAX_LIST_PAGES pages) raises NetworkError, not a loop."""
-        replies: list[PagedT] = []
-        after, seen = b"", set()
+        per_page: int = wire.PAGE_ITEMS,
+    ) -> list[ItemT]:
+        """Every item of a paged list (protocol.md 2.8), in the server's order: `request(b"")`
+        first, then `request(next)` with each reply's `next` until it is empty. `items(page)`
+        are a page's items, `key(item)` an item's identity (its id); `per_page` is the most
+        items the server puts on a page. An item whose key came before is dropped.
+
+        Raises NetworkError (not transient), instead of following the server, on a page that
+        is not the last and brings no new item, on a `next` that repeats, and once the pages
+        outnumber what the items received need (`page_bound`: a server that trickles one item
+        a page, or pages without items, cannot keep a device asking). Used by every paged
+        reader of the SDK; one for a new list needs only `items` and `key`."""
+        found: dict[Hashable, ItemT] = {}
+        after, seen, count = b"", set(), 0
         while True:
             page = await self.call(path, request(after), reply)
-            replies.append(page)
+            count += 1
+            new = 0
+            for item in items(page):
+                identity = key(item)
+                if identity not in found:
+                    found[identity] = item
+                    new += 1
             after = page.next
             if not after:
-                return replies
-            if after in seen or len(replies) >= MAX_LIST_PAGES:
-                raise NetworkError(
-                    f"the server's {path} does not end (page {len(replies)}); try again later",
-                    transient=False,
-                )
-            seen.add(after)
+                return list(found.values())
+            if new == 0:
+                problem = "sent a page without any new item that is not the last"
+            elif after in seen:
+                problem = "repeated a page position"
+            elif count >= page_bound(len(found), per_page):
+                problem = f"took {count} pages for {len(found)} items"
+            else:
+                seen.add(after)
+                continue
+            raise NetworkError(
+                f"the server's {path} list does not end: it {problem}; try again later",
+                transient=False,
+            )
 
     async def _call_once(self, path: str, message: Any, reply: type[wire.M]) -> wire.M:
-        headers = {"Content-Type": MSGPACK}
+        headers = {"Content-Type": MSGPACK, "Accept-Encoding": ACCEPTED_ENCODINGS}
         if self.token is not None:
             headers["Authorization"] = f"Bearer {self.token}"
         url = self.base_url + path
@@ -227,9 +269,9 @@ class Transport:
             )
         try:
             async with self.session().post(
-                url, data=wire.encode(message), headers=headers, **options
+                url, data=wire.encode(message), headers=headers, auto_decompress=False, **options
             ) as resp:
-                raw = await resp.read()
+                raw = await read_bounded(resp, path)
                 status = resp.status
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
@@ -245,6 +287,86 @@ class Transport:
             raise NetworkError(
                 f"the server sent a malformed reply to {path}: {error}", transient=False
             ) from None
+
+
+async def read_bounded(resp: aiohttp.ClientResponse, path: str) -> bytes:
+    """A reply's body, read from the socket in chunks of READ_CHUNK and inflated as it
+    comes (gzip, deflate, or none), stopping with NetworkError (not transient) once it passes
+    `wire.MAX_BODY_BYTES` (16 MiB) inflated: a hostile server cannot make the device hold
+    more than that, however well its body compresses or however long it goes on. Error
+    replies are read the same way. An unknown `Content-Encoding` is a NetworkError too."""
+    coding = resp.headers.get("Content-Encoding", "identity").strip().lower()
+    if coding in ("gzip", "x-gzip"):
+        inflater: Any = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    elif coding == "deflate":
+        inflater = Inflater()
+    elif coding in ("", "identity"):
+        inflater = None
+    else:
+        raise NetworkError(
+            f"the server answered {path} in a coding this SDK does not read ({coding[:40]!r})",
+            transient=False,
+        )
+    limit = wire.MAX_BODY_BYTES
+    too_large = NetworkError(
+        f"the server's reply to {path} exceeds {limit} bytes: not read further", transient=False
+    )
+    body = bytearray()
+    try:
+        async for chunk in resp.content.iter_chunked(READ_CHUNK):
+            data = chunk
+            while data:
+                room = min(limit + 1 - len(body), INFLATE_STEP)  # 1 byte past: too large
+                if inflater is None:
+                    out, data = data[:room], data[room:]
+                else:
+                    out = inflater.decompress(data, room)
+                    data = inflater.unconsumed_tail
+                body += out
+                if len(body) > limit:
+                    raise too_large
+        if inflater is not None:
+            while not inflater.eof and len(body) <= limit:
+                out = inflater.decompress(b"", INFLATE_STEP)
+                if not out:
+                    break
+                body += out
+            if len(body) > limit:
+                raise too_large
+    except zlib.error:
+        raise NetworkError(
+            f"the server's compressed reply to {path} is corrupt", transient=False
+        ) from None
+    return bytes(body)
+
+
+class Inflater:
+    """`Content-Encoding: deflate`: a zlib stream (RFC 9110 section 8.4.1.2), or the raw
+    deflate some servers send instead, told apart by its first two bytes (RFC 1950 header
+    check), as browsers do. The interface of `zlib.decompressobj` that `read_bounded` uses."""
+
+    def __init__(self) -> None:
+        self._inner: Any = None
+        self._start = b""
+        self.unconsumed_tail = b""
+
+    @property
+    def eof(self) -> bool:
+        return self._inner is not None and bool(self._inner.eof)
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        if self._inner is None:
+            self._start += data
+            if len(self._start) < 2:
+                self.unconsumed_tail = b""
+                return b""
+            first, second = self._start[0], self._start[1]
+            wrapped = first & 0x0F == 8 and ((first << 8) | second) % 31 == 0
+            self._inner = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+            data, self._start = self._start, b""
+        out: bytes = self._inner.decompress(data, max_length)
+        self.unconsumed_tail = self._inner.unconsumed_tail
+        return out
 
 
 def reason(error: BaseException) -> str:

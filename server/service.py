@@ -810,9 +810,11 @@ class Service:
     async def devices(self, caller: Caller, request: wire.ListRequest) -> wire.DeviceList:
         """One page of the account's signed-in devices, oldest first (protocol.md 2.8)."""
         after = cursors.time_and_id(request.after)
-        rows = await self.storage.list_devices(caller.account_id, after, wire.PAGE_ITEMS + 1)
-        page, more = rows[: wire.PAGE_ITEMS], len(rows) > wire.PAGE_ITEMS
         now = self.clock()
+        rows = await self.storage.list_devices(
+            caller.account_id, after, wire.PAGE_ITEMS + 1, now
+        )
+        page, more = rows[: wire.PAGE_ITEMS], len(rows) > wire.PAGE_ITEMS
         return wire.DeviceList(
             [
                 wire.Device(
@@ -824,7 +826,6 @@ class Service:
                     row.device_id == caller.device_id,
                 )
                 for row in page
-                if row.expires_at >= now
             ],
             cursors.time_and_id_next(page[-1].created_at, page[-1].device_id) if more else b"",
         )

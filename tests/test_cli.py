@@ -449,6 +449,7 @@ async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
         "pulled": 1,
         "merged": 1,
         "problems": [],
+        "refused": 0,
         "incomplete": [],
         "set_aside": [],
         "withheld": [],

@@ -350,10 +350,12 @@ class Storage(Protocol):
     async def touch_device(self, device_id: bytes, now: int) -> None: ...
 
     async def list_devices(
-        self, account_id: bytes, after: tuple[int, bytes] | None, limit: int
+        self, account_id: bytes, after: tuple[int, bytes] | None, limit: int, now: int
     ) -> list[DeviceRow]:
-        """Up to `limit` unrevoked devices, ordered by (created_at, device_id), those after
-        `after` only."""
+        """Up to `limit` unrevoked devices whose session has not expired at `now` (ms),
+        ordered by (created_at, device_id), those after `after` only. Expired ones are left
+        out by the query, before its LIMIT, so that no page of the list is empty but the
+        last (protocol.md 2.8)."""
         ...
 
     async def revoke_device(self, account_id: bytes, device_id: bytes) -> bool: ...

@@ -420,15 +420,17 @@ class PostgresStorage:
             )
 
     async def list_devices(
-        self, account_id: bytes, after: tuple[int, bytes] | None, limit: int
+        self, account_id: bytes, after: tuple[int, bytes] | None, limit: int, now: int
     ) -> list[DeviceRow]:
         start = after or (-1, b"")
         rows = await self._all(
             f"SELECT {DEVICE_COLUMNS} FROM devices WHERE account_id = $1 AND revoked = 0 "
-            "AND (created_at, device_id) > ($2, $3) ORDER BY created_at, device_id LIMIT $4",
+            "AND expires_at >= $5 AND (created_at, device_id) > ($2, $3) "
+            "ORDER BY created_at, device_id LIMIT $4",
             account_id,
             *start,
             limit,
+            now,
         )
         return [_device(row) for row in rows]
 

@@ -369,13 +369,14 @@ class SQLiteStorage:
             )
 
     async def list_devices(
-        self, account_id: bytes, after: tuple[int, bytes] | None, limit: int
+        self, account_id: bytes, after: tuple[int, bytes] | None, limit: int, now: int
     ) -> list[DeviceRow]:
         start = after or (-1, b"")
         rows = await self._all(
             f"SELECT {DEVICE_COLUMNS} FROM devices WHERE account_id = ? AND revoked = 0 "
-            "AND (created_at, device_id) > (?, ?) ORDER BY created_at, device_id LIMIT ?",
-            (account_id, *start, limit),
+            "AND expires_at >= ? AND (created_at, device_id) > (?, ?) "
+            "ORDER BY created_at, device_id LIMIT ?",
+            (account_id, now, *start, limit),
         )
         return [_device(row) for row in rows]
 

@@ -368,7 +368,8 @@ async def test_a_revoked_therapist_the_server_keeps_serving_cannot_read_later_re
     hostile.replies["/v1/sync"] = keep_serving
     report = await tom.sync()
 
-    assert len(report.problems) == 2
+    # the two records, refused the same way in one journal, share one line (R9B finding 3)
+    assert report.refused == 2 and len(problem_ids(report.problems)) == 2
     assert all("invalid signature" in problem for problem in report.problems)
     assert "ana/Personal" in {j.name for j in await tom.journals.list()}  # still believes it shared
     assert [e.body for e in await tom.entries.list()] == ["Before the end."]

@@ -625,7 +625,6 @@ async def answering(reply: web.Response) -> AsyncIterator[str]:
         await server.close()
 
 
-@pytest.mark.xfail(strict=True, reason="R9B finding 2: open")
 async def test_the_sdk_does_not_inflate_a_compressed_reply_beyond_the_body_limit() -> None:
     """FINDING 2. The SDK reads a reply whole (`resp.read()` in transport.py) and only then
     checks its size (16 MiB) while decoding; aiohttp inflates `Content-Encoding: deflate`
@@ -663,7 +662,6 @@ def junk_record(seq: int) -> wire.StoredRecord:
     return wire.StoredRecord(seq, nacl.utils.random(16), 0, nacl.utils.random(120))
 
 
-@pytest.mark.xfail(strict=True, reason="R9B finding 3: open")
 async def test_a_server_feeding_one_junk_record_per_reply_cannot_keep_a_pull_going(
     hostile: HostileServer, through: object, live_server: RunningServer
 ) -> None:
@@ -750,7 +748,6 @@ async def test_a_stranger_cannot_fill_a_devices_storage_by_sharing_with_it(
     )
 
 
-@pytest.mark.xfail(strict=True, reason="R9B finding 12: open")
 async def test_empty_list_pages_with_a_new_next_each_time_are_no_progress(
     hostile: HostileServer, through: Through
 ) -> None:

@@ -90,6 +90,26 @@ async def test_more_than_a_thousand_devices_are_listed_page_by_page(
         await ana.close()
 
 
+async def test_expired_devices_never_leave_a_page_of_the_list_empty(
+    serve: Serve, tmp_path: Path, raw_session: aiohttp.ClientSession
+) -> None:
+    """Expired sessions are left out by the query, before its LIMIT: 600 of them, older than
+    the one live device, used to make the first page empty with a `next` (R9B finding 12),
+    which the SDK now rightly takes for a server stretching the list."""
+    async with serve(max_devices=10_000) as server:
+        ana = await signup(server.url, tmp_path, "ana")
+        service = server.server.app[routes.SERVICE]
+        long_ago = server.clock.now - service.settings.token_ttl_ms - 60_000
+        for n in range(600):
+            _, device = service._new_device(ana.profile.account_id, f"old {n}", long_ago + n)
+            await service.storage.create_device(device, 10_000)
+        raw = RawClient(raw_session, server.url)
+        devices, pages = await all_pages(raw, "/v1/devices/list", ana.profile.token, "devices")
+        assert (len(devices), pages) == (1, 1)
+        assert [d.name for d in await ana.devices.list()] == ["laptop"]
+        await ana.close()
+
+
 async def test_a_page_cursor_that_is_not_one_is_refused(
     serve: Serve, tmp_path: Path, raw_session: aiohttp.ClientSession
 ) -> None:
