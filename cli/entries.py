@@ -79,8 +79,12 @@ def write(
 ) -> None:
     """Write a new entry: TEXT, or stdin when it is not a terminal, else in $EDITOR.
 
-    In the editor, everything above the scissors line (# ---- >8 ----) is the entry, verbatim
-    ('#' headings included); an empty entry is not saved.
+    In the editor, everything above the scissors line is the entry, verbatim ('#' headings
+    included); an empty entry is not saved. The scissors line is exactly:
+
+    \b
+      # ------------------------ >8 ------------------------
+
     Prints the new entry's id alone on stdout. Works offline: the entry is saved on this
     device and synced now if the server is reachable, else at the next `tj sync`.
 
