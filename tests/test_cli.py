@@ -531,6 +531,10 @@ async def test_logout_asks_before_dropping_unsynced_changes(laptop: Device, outa
     refused = await laptop.tj("logout", input="n\n")
     assert refused.exit_code == 1
     assert "Changes to 1 item " in refused.stderr
+    # NU14 finding 3: pending (not refused) changes are rescued by a sync or an export
+    assert "run `tj sync` when the server can be reached" in refused.stderr
+    assert "`tj export --out DIR`" in refused.stderr
+    assert "set-aside" not in refused.stderr
     assert len(await laptop.json("list")) == 1
     await laptop.ok("logout", "--yes")
     assert not (laptop.home / "profile").exists()
