@@ -60,6 +60,11 @@ async def test_write_for_a_past_moment_keeps_that_moment_and_the_writers_offset(
     yesterday = await laptop.json("write", "--date", "yesterday", "Noon yesterday.")
     day = datetime.fromisoformat(yesterday["created_at"]).astimezone().date()
     assert day == date.today() - timedelta(days=1)
+    # NU14 finding 17: a day without a time is noon that day, local time, as the README says
+    noon = await laptop.json("write", "--date", "2025-12-01", "A day alone.")
+    assert datetime.fromisoformat(noon["created_at"]) == datetime(2025, 12, 1, 12).astimezone()
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "is noon that day" in " ".join(readme.split())
 
 
 async def test_a_date_in_the_future_or_in_no_format_is_refused(laptop: Device) -> None:
