@@ -741,10 +741,11 @@ async def sync_note(
     return "synced"
 
 
-async def synced_first(client: Client) -> None:
-    """Before a command shows what others sent (notes, flags, briefs, assignments): sync, one
-    try without retries so a server that is down costs no wait; when that fails, say on
-    stderr when this device last synced, so nothing shown passes for current."""
+async def synced_first(client: Client, doing: str = "showing") -> None:
+    """Before a command shows what others sent (notes, flags, briefs, assignments) or exports:
+    sync, one try without retries so a server that is down costs no wait; when that fails,
+    say on stderr when this device last synced ("<doing> what this device had at ..."), so
+    nothing shown passes for current."""
     try:
         report = await client.sync(retry=QUICK_TRY)
         for line in output.settled_lines(report):
@@ -756,7 +757,7 @@ async def synced_first(client: Client) -> None:
         reason = f"sync failed: {error}"
     last = await client.last_synced()
     when = f"its last sync, {output.local_time(last)}" if last else "before its first sync"
-    output.message(f"Not synced ({reason}): showing what this device had at {when}.")
+    output.message(f"Not synced ({reason}): {doing} what this device had at {when}.")
 
 
 async def then_sync(change: Callable[[Client], Awaitable[T]], client: Client) -> tuple[T, str]:

@@ -540,6 +540,24 @@ async def test_logout_asks_before_dropping_unsynced_changes(laptop: Device, outa
     assert not (laptop.home / "profile").exists()
 
 
+async def test_an_offline_export_says_it_is_the_state_of_the_last_sync_not_that_it_will_sync(
+    laptop: Device, outage: Outage, tmp_path: Path
+) -> None:
+    """NU14 finding 14: nothing "will sync" for an export; say which state was exported."""
+    await laptop.ok("write", "Synced before the outage.")
+    await outage.begin()
+    await laptop.ok("write", "Written offline.")
+    exported = await laptop.ok("export", "--out", str(tmp_path / "backup"))
+    assert "will sync" not in exported.stderr
+    assert "Not synced (the server cannot be reached): exporting" in exported.stderr
+    assert "exporting what this device had at its last sync, " in exported.stderr
+    data = json.loads(Path(exported.stdout.strip()).read_text(encoding="utf-8"))
+    assert sorted(e["body"] for e in data["entries"]) == [
+        "Synced before the outage.",
+        "Written offline.",
+    ]
+
+
 # --- help -----------------------------------------------------------------------------------
 
 
