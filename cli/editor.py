@@ -97,7 +97,7 @@ def drafted(home: Path, start: str) -> Iterator[tuple[Path, str]]:
     except click.ClickException as failed:
         raise click.ClickException(
             f"{failed.format_message()}: what you wrote is kept in {path} "
-            f"(`tj write < {path}` saves it)"
+            f"(`tj write < {path}` saves it; then delete the file)"
         ) from None
     written = path.read_text(encoding="utf-8", errors="replace")
     try:

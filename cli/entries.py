@@ -79,8 +79,12 @@ def write(
 ) -> None:
     """Write a new entry: TEXT, or stdin when it is not a terminal, else in $EDITOR.
 
-    In the editor, everything above the scissors line (# ---- >8 ----) is the entry, verbatim
-    ('#' headings included); an empty entry is not saved.
+    In the editor, everything above the scissors line is the entry, verbatim ('#' headings
+    included); an empty entry is not saved. The scissors line is exactly:
+
+    \b
+      # ------------------------ >8 ------------------------
+
     Prints the new entry's id alone on stdout. Works offline: the entry is saved on this
     device and synced now if the server is reachable, else at the next `tj sync`.
 
@@ -203,11 +207,19 @@ def mood(
 @journal_filter_option
 @click.option("--since", type=DAY, help="Only entries written on or after DATE.")
 @click.option("--until", type=DAY, help="Only entries written on or before DATE.")
-@click.option("--tag", metavar="T", help="Only entries with this tag (any case).")
+@click.option(
+    "--tag",
+    "tags",
+    metavar="T",
+    multiple=True,
+    help="Only entries with this tag (any case); repeat for entries with any of several.",
+)
 @click.option(
     "--emotion",
+    "emotions",
     type=click.Choice(EMOTIONS, case_sensitive=False),
-    help="Only entries with this emotion.",
+    multiple=True,
+    help="Only entries with this emotion; repeat for entries with any of several.",
 )
 @click.option(
     "--limit",
@@ -224,8 +236,8 @@ def list_entries(
     journal_name: str | None,
     since: date | None,
     until: date | None,
-    tag: str | None,
-    emotion: str | None,
+    tags: tuple[str, ...],
+    emotions: tuple[str, ...],
     limit: int | None,
     show_all: bool,
     oldest_first: bool,
@@ -247,6 +259,7 @@ def list_entries(
       tj list --journal Dreams --json
       tj list --since 2026-10-01 --until 2026-10-31 --tag sleep
       tj list --emotion anxious --limit 5
+      tj list --emotion grateful --emotion calm      # entries with either
     """
     if show_all and limit is not None:
         raise click.UsageError("give --limit N or --all, not both")
@@ -257,8 +270,8 @@ def list_entries(
             journal_name,
             since=since,
             until=until,
-            tag=tag,
-            emotion=emotion.lower() if emotion else None,
+            tag=tags,
+            emotion=[emotion.lower() for emotion in emotions],
             newest_first=not oldest_first,
         )
         in_view = {entry.journal_id for entry in found[:shown]}
@@ -268,7 +281,7 @@ def list_entries(
 
     matching, unverified = home.read(listing)
     entries = matching[:shown]
-    filtered = any(value is not None for value in (since, until, tag, emotion))
+    filtered = since is not None or until is not None or bool(tags or emotions)
     empty = "No entries match." if filtered else "No entries yet: write one with `tj write`."
     if as_json or not entries:
         output.show_rows(entries, as_json, output.entries_table, empty)
@@ -277,11 +290,12 @@ def list_entries(
     if as_json:
         return
     hidden = len(matching) - len(entries)
-    if hidden and limit is None:  # the default cut: say so, and how to see the rest
+    if hidden:  # cut by the default or by --limit: say so, and how to see the rest
         which = "oldest" if oldest_first else "newest"
+        more = "" if limit is not None else "`tj list --limit N` shows N, "
         output.message(
             f"Showing the {which} {len(entries)} of {len(matching):,} entries: "
-            "`tj list --limit N` shows N, `tj list --all` shows every one."
+            f"{more}`tj list --all` shows every one."
         )
     output.warn_unverified_owners(unverified)
 

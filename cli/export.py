@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from cli import output
-from cli.main import Home, cli, json_option, pass_home, sync_note
+from cli.main import Home, cli, json_option, pass_home, sync_note, synced_first
 from cli.progress import UPLOAD_WAIT_S, ProgressBar
 from client_sdk import Client, ImportReport
 
@@ -69,7 +69,7 @@ def export(home: Home, file_format: str, out_dir: Path, as_json: bool) -> None:
             f"{out_dir} is not empty: give a new or empty folder for a Markdown export (its "
             "files would mix with what is there)"
         )
-    files, note = home.run(lambda client: export_files(client, file_format, out_dir))
+    files = home.run(lambda client: export_files(client, file_format, out_dir))
     if as_json:
         output.print_json({"format": file_format, "files": [str(path) for path in files]})
     elif file_format == "json":
@@ -77,20 +77,19 @@ def export(home: Home, file_format: str, out_dir: Path, as_json: bool) -> None:
     else:
         output.data(str(out_dir))
         output.message(f"Wrote {len(files)} Markdown file(s) under {out_dir}.")
-    if note:
-        output.message(note)
 
 
-async def export_files(client: Client, file_format: str, out_dir: Path) -> tuple[list[Path], str]:
-    note = await sync_note(client)
-    note = "" if note == "synced" else f"exported what this device holds ({note})"
+async def export_files(client: Client, file_format: str, out_dir: Path) -> list[Path]:
+    """Sync first when the server is reachable; offline, say which state is exported (the
+    device's at its last sync), never that something "will sync"."""
+    await synced_first(client, doing="exporting")
     if file_format == "markdown":
-        return await client.archive.export_markdown(out_dir), note
+        return await client.archive.export_markdown(out_dir)
     data = await client.archive.export_json()
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     path = out_dir / f"therapy-journal-{client.username}-{stamp}.json"
     write_private(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    return [path], note
+    return [path]
 
 
 def write_private(path: Path, text: str) -> None:

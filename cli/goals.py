@@ -178,7 +178,7 @@ def goal_undo(home: Home, goal_id: str, checkin_id: str | None, yes: bool, as_js
     found, removed = home.run(named)
     if not yes:
         click.confirm(
-            f"Delete the check-in of {checkin_text(removed)} on {found.title!r} for good?",
+            f"Delete the check-in {checkin_text(removed)} on {found.title!r} for good?",
             abort=True,
             err=True,
         )
@@ -191,7 +191,7 @@ def goal_undo(home: Home, goal_id: str, checkin_id: str | None, yes: bool, as_js
         output.print_json(changed.to_dict())
     else:
         output.data(f"{changed.title}: {progress_text(changed)}")
-        output.message(f"Deleted the check-in of {checkin_text(removed)}; {note}.")
+        output.message(f"Deleted the check-in {checkin_text(removed)}; {note}.")
 
 
 @goal.command("done")
@@ -390,18 +390,27 @@ def goal_text(goal: Goal) -> str:
 
 
 def checkin_text(checkin: CheckIn) -> str:
-    """A check-in named for a person: its time, then its note's first words."""
+    """A check-in named for a person and told apart from others of the same minute: its id
+    as `tj goal show` prints it, its time, progress, then its note's first words."""
     words = " ".join(checkin.note.split()[:6])
-    return output.local_time(checkin.at) + (f" (“{words}”)" if words else "")
+    progress = "" if checkin.progress is None else f", progress {checkin.progress}"
+    named = f"{checkin.id[:CHECKIN_ID_SHOWN]} ({output.local_time(checkin.at)}{progress})"
+    return named + (f" “{words}”" if words else "")
 
 
 def checkins_table(goal: Goal) -> Table:
-    table = Table("id", "date", "progress", "note", title="check-ins")
+    table = Table("id", "date", "progress", "note", "edited", title="check-ins")
     table.columns[0].no_wrap = table.columns[1].no_wrap = True
     for checkin in goal.checkins:
         shown = "" if checkin.progress is None else str(checkin.progress)
         if shown and goal.measure is not None and goal.measure.kind == "percent":
             shown += "%"
-        note = escape(checkin.note) + (" (edited)" if checkin.edited_at else "")
-        table.add_row(checkin.id[:CHECKIN_ID_SHOWN], output.local_time(checkin.at), shown, note)
+        edited = output.local_time(checkin.edited_at) if checkin.edited_at else ""
+        table.add_row(
+            checkin.id[:CHECKIN_ID_SHOWN],
+            output.local_time(checkin.at),
+            shown,
+            escape(checkin.note),
+            edited,
+        )
     return table

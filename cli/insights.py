@@ -12,7 +12,7 @@ from rich.table import Table
 from cli import output
 from cli.main import Home, cli, json_option, pass_home
 from client_sdk import Insights
-from client_sdk.insights import GoalStat, MoodGroup, WeekStat
+from client_sdk.insights import RATE_WEEKS, GoalStat, MoodGroup, WeekStat, sparkline
 from client_sdk.patterns import Association, Trend, WeekdayStat
 
 RECENT_WEEKS = 12  # weeks shown in the terminal; --json has them all
@@ -77,12 +77,15 @@ def summary_lines(found: Insights) -> list[str]:
     if not found.entries:
         return [f"No entries in {scope}{since} yet: write one with `tj write`."]
     streak = found.streak
+    shown = min(len(found.weeks), RECENT_WEEKS)
+    recent = f", the last {shown} weeks" if len(found.weeks) > RECENT_WEEKS else ""
     lines = [
         f"{scope}{since}: {output.plural(found.entries, 'entry', 'entries')}, average mood "
-        f"{mood(found.mood)}, {found.entries_per_week:.1f} per week {rate_text(found)}",
-        f"mood by week (1-10): {found.sparkline}",
-        f"streak: {days(streak.current)} now, longest {days(streak.longest)}, "
-        f"{days(streak.days)} with an entry",
+        f"{mood(found.mood)}",
+        rate_text(found),
+        f"mood by week (1-10{recent}): {sparkline(w.mood for w in found.weeks[-RECENT_WEEKS:])}",
+        f"streak{' (all your entries)' if found.since else ''}: {days(streak.current)} now, "
+        f"longest {days(streak.longest)}, {days(streak.days)} with an entry",
     ]
     if found.trend is not None:
         lines.append(trend_line(found.trend))
@@ -95,11 +98,13 @@ def summary_lines(found: Insights) -> list[str]:
 
 
 def rate_text(found: Insights) -> str:
-    """The span entries per week are counted over, e.g. "(last 3 weeks, from 2026-11-16)"."""
-    if found.rate_since is None:
-        return ""
-    weeks = output.plural(found.rate_weeks, "week", "weeks")
-    return f"({'over' if found.since else 'last'} {weeks}, from {found.rate_since.isoformat()})"
+    """Entries per week and the span they are counted over, e.g. "entries per week: 11.1
+    over 12 days, from 2026-11-20"; without --since the span starts on the Monday of the
+    first week with an entry among the last 12 (said on a second line)."""
+    span = f"over {output.plural(found.rate_days, 'day', 'days')}, from {found.rate_since}"
+    if not found.since:
+        span += f"\n  (of the last {RATE_WEEKS} weeks, those from the first with an entry)"
+    return f"entries per week: {found.entries_per_week:.1f} {span}"
 
 
 def trend_line(trend: Trend) -> str:

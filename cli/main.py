@@ -361,13 +361,18 @@ def logout(home: Home, yes: bool) -> None:
       tj logout
       tj logout --yes
     """
-    unsynced = home.run(pending_after_sync)
+    unsynced, refused = home.run(pending_after_sync)
     if unsynced and not yes:
         output.message(
             f"Changes to {output.plural(unsynced, 'item', 'items')} (entries, goals, notes...) "
-            "on this device have not reached the server and will be lost "
-            "(`tj set-aside list --json` exports those the server refused)."
+            "on this device have not reached the server and will be lost: run `tj sync` when "
+            "the server can be reached, or save them first with `tj export --out DIR`."
         )
+        if refused:
+            output.message(
+                f"The server refused {output.plural(refused, 'change', 'changes')} of them for "
+                "good: `tj set-aside list --json` exports those."
+            )
         click.confirm("Log out anyway?", abort=True, err=True)
     home.run(lambda client: client.logout())
     output.message("Signed out; the local data of this device was deleted.")
@@ -377,12 +382,13 @@ async def username_of(client: Client) -> str:
     return client.username
 
 
-async def pending_after_sync(client: Client) -> int:
+async def pending_after_sync(client: Client) -> tuple[int, int]:
+    """What logging out would drop: (items with unsynced changes, changes set aside)."""
     try:
         await client.sync()
     except TJError:
         pass  # offline or signed out: the count below tells what would be lost
-    return await client.unsynced_changes()
+    return await client.unsynced_changes(), len(await client.set_aside())
 
 
 @cli.command()
@@ -737,10 +743,11 @@ async def sync_note(
     return "synced"
 
 
-async def synced_first(client: Client) -> None:
-    """Before a command shows what others sent (notes, flags, briefs, assignments): sync, one
-    try without retries so a server that is down costs no wait; when that fails, say on
-    stderr when this device last synced, so nothing shown passes for current."""
+async def synced_first(client: Client, doing: str = "showing") -> None:
+    """Before a command shows what others sent (notes, flags, briefs, assignments) or exports:
+    sync, one try without retries so a server that is down costs no wait; when that fails,
+    say on stderr when this device last synced ("<doing> what this device had at ..."), so
+    nothing shown passes for current."""
     try:
         report = await client.sync(retry=QUICK_TRY)
         for line in output.settled_lines(report):
@@ -752,7 +759,7 @@ async def synced_first(client: Client) -> None:
         reason = f"sync failed: {error}"
     last = await client.last_synced()
     when = f"its last sync, {output.local_time(last)}" if last else "before its first sync"
-    output.message(f"Not synced ({reason}): showing what this device had at {when}.")
+    output.message(f"Not synced ({reason}): {doing} what this device had at {when}.")
 
 
 async def then_sync(change: Callable[[Client], Awaitable[T]], client: Client) -> tuple[T, str]:

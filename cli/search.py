@@ -18,7 +18,13 @@ HIGHLIGHT = "bold yellow"
 @cli.command()
 @click.argument("text")
 @journal_filter_option
-@click.option("--tag", metavar="T", help="Only entries with this tag.")
+@click.option(
+    "--tag",
+    "tags",
+    metavar="T",
+    multiple=True,
+    help="Only entries with this tag; repeat for entries with any of several.",
+)
 @click.option(
     "--since",
     type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -32,7 +38,7 @@ def search(
     home: Home,
     text: str,
     journal_name: str | None,
-    tag: str | None,
+    tags: tuple[str, ...],
     since: datetime | None,
     limit: int,
     as_json: bool,
@@ -55,7 +61,7 @@ def search(
         lambda client: client.entries.search(
             text,
             journal=journal_name,
-            tag=tag,
+            tag=tags,
             since=since.date() if since else None,
             limit=limit,
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import json
+from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import Any
 
@@ -280,8 +281,8 @@ class Entries:
         *,
         since: date | datetime | None = None,
         until: date | datetime | None = None,
-        tag: str | None = None,
-        emotion: str | None = None,
+        tag: str | Iterable[str] | None = None,
+        emotion: str | Iterable[str] | None = None,
         limit: int | None = None,
         newest_first: bool = True,
         include_deleted: bool = False,
@@ -289,8 +290,8 @@ class Entries:
         """Entries of one journal (name or id; "owner/name" for a shared one) or of all,
         filtered and ordered by `queries.select_entries`: `since`/`until` are inclusive (a
         date is a whole day in the writer's local time; a naive datetime is this device's
-        local time), `tag` ignores case, `limit` keeps the first N in the order asked
-        (newest first by default).
+        local time), `tag` ignores case (several tags, or emotions: entries with any of
+        them), `limit` keeps the first N in the order asked (newest first by default).
 
         Raises NotFound for an unknown journal, InvalidInput for bad bounds or limit.
 
@@ -318,7 +319,7 @@ class Entries:
         query: str,
         *,
         journal: str | None = None,
-        tag: str | None = None,
+        tag: str | Iterable[str] | None = None,
         since: date | datetime | None = None,
         limit: int | None = None,
     ) -> builtins.list[SearchHit]:

@@ -7,14 +7,15 @@ goals. The server never sees any of it.
 - **weeks**: every ISO week from the week of the first entry (on or after `since`) to `today`,
   with its entry count and average mood; weeks without entries after the first are kept, so
   gaps show, but there is no run of empty weeks before the first entry.
-- **entries per week**: over the weeks of `since`..`today` (from the first entry's week), or
-  without `since` over the last RATE_WEEKS (12) weeks from the first week among them that has
-  an entry, so one old entry does not thin the rate; `rate_since` (a Monday) and
-  `rate_weeks` say which span.
+- **entries per week**: entries per day times 7, over the days of `since`..`today` (exactly
+  the span asked), or without `since` from the Monday of the first week with an entry among
+  the last RATE_WEEKS (12) through `today`, so one old entry does not thin the rate;
+  `rate_since` and `rate_days` say which span (today counts as a day).
 - **mood by tag / by emotion**: the average mood of the entries carrying each tag or emotion.
 - **streak**: consecutive days with at least one entry, counted in the writer's local time
   (each entry's own UTC offset, so a therapist in another zone sees the client's days); the
-  current streak is still alive when the last entry was written yesterday.
+  current streak is still alive when the last entry was written yesterday. A fact about the
+  whole journal: counted over every entry, whatever `since`.
 - **goals**: each goal's progress (see goals.py for how a measure counts).
 
 Pure: no I/O and no clock. Callers pass `today` and, optionally, the time zone used for
@@ -180,9 +181,12 @@ class Insights:
     day_moods: tuple[DayMood, ...] = ()
     """Each day with an entry in the period: count and average mood (year in pixels)."""
     rate_since: date | None = None
-    """The Monday the span of `entries_per_week` starts on (None without entries)."""
+    """The day the span of `entries_per_week` starts on: `since`, else a Monday (None
+    without entries)."""
     rate_weeks: int = 0
-    """How many weeks that span has, through `today`'s week."""
+    """How many ISO weeks that span touches, through `today`'s week."""
+    rate_days: int = 0
+    """How many days that span has, `rate_since` and `today` included."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -206,6 +210,7 @@ class Insights:
             "day_moods": [d.to_dict() for d in self.day_moods],
             "rate_since": self.rate_since.isoformat() if self.rate_since else None,
             "rate_weeks": self.rate_weeks,
+            "rate_days": self.rate_days,
         }
 
 
@@ -229,6 +234,9 @@ def compute_insights(
     moods = [e.mood for e in kept if e.mood is not None]
     weeks = weekly(kept, today=today, since=since, tz=tz)
     span = rate_span(weeks, since)
+    rate_since = (min(since, today) if since is not None else span[0].start) if span else None
+    rate_days = (today - rate_since).days + 1 if rate_since is not None else 0
+    rate_count = sum(1 for e in kept if rate_since is not None and day_of(e) >= rate_since)
     return Insights(
         journal=journal,
         since=since,
@@ -240,16 +248,17 @@ def compute_insights(
         sparkline=sparkline(week.mood for week in weeks),
         by_tag=mood_by(kept, lambda e: e.tags),
         by_emotion=mood_by(kept, lambda e: e.emotions),
-        streak=streak({entry_day(e, tz) for e in kept}, today),
-        entries_per_week=sum(w.entries for w in span) / len(span) if span else 0.0,
+        streak=streak({day_of(e) for e in every}, today),
+        entries_per_week=rate_count * 7 / rate_days if rate_days else 0.0,
         goals=tuple(goal_stat(goal) for goal in goals),
         trend=patterns.trend(every, day_of, today=today, days=_period(today, since)),
         weekdays=patterns.weekdays(kept, day_of),
         tag_moods=patterns.associations(kept, day_of, lambda e: e.tags),
         emotion_moods=patterns.associations(kept, day_of, lambda e: e.emotions),
         day_moods=patterns.day_moods(kept, day_of),
-        rate_since=span[0].start if span else None,
-        rate_weeks=len(span),
+        rate_since=rate_since,
+        rate_weeks=(week_start(today) - week_start(rate_since)).days // 7 + 1 if rate_since else 0,
+        rate_days=rate_days,
     )
 
 

@@ -24,8 +24,8 @@ def select_entries(
     *,
     since: Moment | None = None,
     until: Moment | None = None,
-    tag: str | None = None,
-    emotion: str | None = None,
+    tag: str | Iterable[str] | None = None,
+    emotion: str | Iterable[str] | None = None,
     limit: int | None = None,
     newest_first: bool = True,
     tz: tzinfo | None = None,
@@ -37,6 +37,7 @@ def select_entries(
       entry was written in the writer's local time; a `datetime` (aware) is an instant,
       compared with `created_at`.
     - `tag`: entries carrying this tag, ignoring case; `emotion`: carrying this emotion.
+      Either may be several names: entries carrying any of them (an empty list: no filter).
     - `tz`: the zone for entries written before UTC offsets were recorded (None: local).
 
     Raises InvalidInput for a naive datetime, `since` after `until`, or `limit` below 1.
@@ -48,17 +49,24 @@ def select_entries(
             raise InvalidInput("since and until need a time zone (an aware datetime) or a date")
     if since is not None and until is not None and _key(since) > _key(until):
         raise InvalidInput("since is after until")
-    wanted_tag = tag.strip().casefold() if tag is not None else None
-    wanted_emotion = emotion.strip().casefold() if emotion is not None else None
+    wanted_tags = _names(tag)
+    wanted_emotions = _names(emotion)
     found = [
         entry
         for entry in entries
         if _within(entry, since, until, tz)
-        and (wanted_tag is None or wanted_tag in {t.casefold() for t in entry.tags})
-        and (wanted_emotion is None or wanted_emotion in entry.emotions)
+        and (not wanted_tags or not wanted_tags.isdisjoint(t.casefold() for t in entry.tags))
+        and (not wanted_emotions or not wanted_emotions.isdisjoint(entry.emotions))
     ]
     found.sort(key=lambda e: (e.created_at, e.id), reverse=newest_first)
     return found if limit is None else found[:limit]
+
+
+def _names(given: str | Iterable[str] | None) -> set[str]:
+    """The names a filter asks for, stripped and case-folded (empty: no filter)."""
+    if given is None:
+        return set()
+    return {n.strip().casefold() for n in ([given] if isinstance(given, str) else given)}
 
 
 def on_this_day(entries: Iterable[Entry], today: date, tz: tzinfo | None = None) -> list[Entry]:

@@ -131,10 +131,10 @@ def scope_text(insights: Insights) -> str:
 
 
 def rate_label(insights: Insights) -> str:
-    """Over which weeks entries per week are counted."""
+    """Over which days entries per week are counted."""
     if insights.rate_since is None:
         return "no entries"
-    count = f"{insights.rate_weeks} week{'s' if insights.rate_weeks != 1 else ''}"
+    count = f"{insights.rate_days} day{'s' if insights.rate_days != 1 else ''}"
     return f"{count} from {insights.rate_since.isoformat()}"
 
 

@@ -130,19 +130,20 @@ def search_entries(
     entries: Iterable[Entry],
     query: str,
     *,
-    tag: str | None = None,
+    tag: str | Iterable[str] | None = None,
     since: datetime | None = None,
     limit: int | None = None,
 ) -> list[SearchHit]:
     """Entries matching `query` (see the module docstring), best first; only those with
-    `tag` and written at or after `since` (an aware datetime) when given.
+    `tag` (any case; several: any of them) and written at or after `since` (an aware
+    datetime) when given.
 
     Raises InvalidInput for a query with nothing to search for."""
     parsed = parse_query(query)
-    wanted_tag = tag.strip().casefold() if tag is not None else None
+    wanted = {t.strip().casefold() for t in ([tag] if isinstance(tag, str) else tag or [])}
     hits = []
     for entry in entries:
-        if wanted_tag is not None and wanted_tag not in {t.casefold() for t in entry.tags}:
+        if wanted and wanted.isdisjoint(t.casefold() for t in entry.tags):
             continue
         if since is not None and entry.created_at < since:
             continue

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -337,26 +338,52 @@ class Sharing:
         `peer` read `source` otherwise than through exactly `fields`: the whole-journal share
         and field-level shares of `source` with other fields. Returns the names of the
         journals whose share ended."""
-        await self.replica.refresh_journals()
-        journals = {j.journal_id: j for j in await self.store.journals()}
-        candidates = [source.journal_id] + [
-            journal_id
-            for journal_id, settings in self.disclosures().items()
-            if settings.kind == "mirror"
-            and settings.mirror_of == source.journal_id
-            and settings.member_id == peer.account_id
-            and settings.fields != fields
-        ]
+
+        def candidates() -> list[bytes]:
+            return [source.journal_id] + [
+                journal_id
+                for journal_id, settings in self.disclosures().items()
+                if settings.kind == "mirror"
+                and settings.mirror_of == source.journal_id
+                and settings.member_id == peer.account_id
+                and settings.fields != fields
+            ]
+
+        def of_peer(state: access.AccessState) -> access.Member | None:
+            return state.member_by_account(peer.account_id)
+
+        # A journal whose chain has a problem is not skipped: narrowing stops there (the
+        # member keeps reading less or the same, never more).
+        return await self._end_shares(candidates, of_peer, skip_problems=False)
+
+    async def _end_shares(
+        self,
+        candidates: Callable[[], list[bytes]],
+        member_of: Callable[[access.AccessState], access.Member | None],
+        *,
+        skip_problems: bool,
+    ) -> list[str]:
+        """End a member's share of each journal `candidates()` names (ids, computed after
+        the sync below), with the member `member_of` picks from its chain: the member
+        removed and the key rotated, in one request per journal. The one path for ending a
+        member's share (`unshare`, and narrowing with `share(only=...)`).
+
+        The removal signs the member's devices' last counters this device accounts for
+        (access.with_counters): every device then refuses that member's records beyond them.
+        So this device first takes in what the member wrote until now (a sync): a note the
+        server acknowledged to the member before the share ended is kept, not refused."""
+        await self.replica.sync()
+        owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
         ended = []
-        for journal_id in candidates:
-            journal = journals.get(journal_id)
-            if journal is None:
+        for journal_id in candidates():
+            target = owned.get(journal_id)
+            if target is None or (skip_problems and self.replica.chains.problem(journal_id)):
                 continue
-            member = self.replica.chains.current(journal_id).member_by_account(peer.account_id)
+            member = member_of(self.replica.chains.current(journal_id))
             if member is None:
                 continue
-            await self.replica.change_access(journal, [access.removed(member.handle)])
-            ended.append(journal.name)
+            await self.replica.change_access(target, [access.removed(member.handle)])
+            ended.append(target.name)
         return ended
 
     async def _grant(
@@ -404,28 +431,21 @@ class Sharing:
         ended; raises NotFound when none of them is shared with the member."""
         if journal.role != "owner":
             raise AccessError(f"only the owner of {journal.name!r} can stop sharing it")
-        # The member's records this device holds bound what it may still have written
-        # (access.with_counters): take in what it wrote until now first.
-        await self.replica.sync()
         name = normalize_username(username)
-        owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
         sources = {journal.journal_id} | {j.journal_id for j in same_named or []}
-        copies = [
-            journal_id
-            for journal_id, settings in self.disclosures().items()
-            if settings.kind == "mirror" and settings.mirror_of in sources
-        ]
-        ended = []
-        for journal_id in [journal.journal_id, *(sources - {journal.journal_id}), *copies]:
-            target = owned.get(journal_id)
-            if target is None or self.replica.chains.problem(journal_id):
-                continue
-            state = self.replica.chains.current(journal_id)
-            member = next((m for m in state.members.values() if m.username == name), None)
-            if member is None:
-                continue
-            await self.replica.change_access(target, [access.removed(member.handle)])
-            ended.append(target.name)
+
+        def candidates() -> list[bytes]:
+            copies = [
+                journal_id
+                for journal_id, settings in self.disclosures().items()
+                if settings.kind == "mirror" and settings.mirror_of in sources
+            ]
+            return [journal.journal_id, *(sources - {journal.journal_id}), *copies]
+
+        def named(state: access.AccessState) -> access.Member | None:
+            return next((m for m in state.members.values() if m.username == name), None)
+
+        ended = await self._end_shares(candidates, named, skip_problems=True)
         if not ended:
             raise NotFound(f"{journal.name!r} is not shared with {name}")
         return ended

@@ -532,9 +532,31 @@ async def test_logout_asks_before_dropping_unsynced_changes(laptop: Device, outa
     refused = await laptop.tj("logout", input="n\n")
     assert refused.exit_code == 1
     assert "Changes to 1 item " in refused.stderr
+    # NU14 finding 3: pending (not refused) changes are rescued by a sync or an export
+    assert "run `tj sync` when the server can be reached" in refused.stderr
+    assert "`tj export --out DIR`" in refused.stderr
+    assert "set-aside" not in refused.stderr
     assert len(await laptop.json("list")) == 1
     await laptop.ok("logout", "--yes")
     assert not (laptop.home / "profile").exists()
+
+
+async def test_an_offline_export_says_it_is_the_state_of_the_last_sync_not_that_it_will_sync(
+    laptop: Device, outage: Outage, tmp_path: Path
+) -> None:
+    """NU14 finding 14: nothing "will sync" for an export; say which state was exported."""
+    await laptop.ok("write", "Synced before the outage.")
+    await outage.begin()
+    await laptop.ok("write", "Written offline.")
+    exported = await laptop.ok("export", "--out", str(tmp_path / "backup"))
+    assert "will sync" not in exported.stderr
+    assert "Not synced (the server cannot be reached): exporting" in exported.stderr
+    assert "exporting what this device had at its last sync, " in exported.stderr
+    data = json.loads(Path(exported.stdout.strip()).read_text(encoding="utf-8"))
+    assert sorted(e["body"] for e in data["entries"]) == [
+        "Synced before the outage.",
+        "Written offline.",
+    ]
 
 
 # --- help -----------------------------------------------------------------------------------

@@ -60,6 +60,11 @@ async def test_write_for_a_past_moment_keeps_that_moment_and_the_writers_offset(
     yesterday = await laptop.json("write", "--date", "yesterday", "Noon yesterday.")
     day = datetime.fromisoformat(yesterday["created_at"]).astimezone().date()
     assert day == date.today() - timedelta(days=1)
+    # NU14 finding 17: a day without a time is noon that day, local time, as the README says
+    noon = await laptop.json("write", "--date", "2025-12-01", "A day alone.")
+    assert datetime.fromisoformat(noon["created_at"]) == datetime(2025, 12, 1, 12).astimezone()
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "is noon that day" in " ".join(readme.split())
 
 
 async def test_a_date_in_the_future_or_in_no_format_is_refused(laptop: Device) -> None:
@@ -96,7 +101,25 @@ async def test_list_filters_by_days_tag_emotion_and_limit(laptop: Device) -> Non
     assert ids(await laptop.json("list", "--until", "2026-10-01")) == [mid, old]
     assert ids(await laptop.json("list", "--tag", "SLEEP")) == [new, old]
     assert ids(await laptop.json("list", "--emotion", "anxious")) == [mid]
-    empty = await laptop.ok("list", "--since", "2026-11-02")
+    # NU14 finding 8: a repeated filter keeps entries with any of them, not only the last
+    calm = (await laptop.json("write", "--date", "2026-11-02 09:00", "--emotion", "calm", "d"))[
+        "id"
+    ]
+    assert ids(await laptop.json("list", "--emotion", "anxious", "--emotion", "calm")) == [
+        calm,
+        mid,
+    ]
+    await laptop.ok("edit", mid[:8], "--tag", "work")
+    assert ids(await laptop.json("list", "--tag", "sleep", "--tag", "WORK")) == [new, mid, old]
+    found = await laptop.json("search", "b", "--tag", "work", "--tag", "nothing")
+    assert [hit["entry"]["id"] for hit in found] == [mid]
+    # NU14 finding 7: --limit N says how many more match, as the default cut does
+    cut = await laptop.ok("list", "--limit", "2")
+    assert "Showing the newest 2 of 4 entries: `tj list --all` shows every one." in cut.stderr
+    cut = await laptop.ok("list", "--tag", "sleep", "--limit", "1")
+    assert "Showing the newest 1 of 2 entries" in cut.stderr
+    assert "Showing" not in (await laptop.ok("list", "--limit", "4")).stderr
+    empty = await laptop.ok("list", "--since", "2026-11-03")
     assert "No entries match" in empty.stderr
     bad = await laptop.tj("list", "--since", "2026-11-31")
     assert bad.exit_code == 2 and "not a date" in bad.stderr

@@ -28,13 +28,20 @@ async def test_edit_and_undo_check_ins_on_two_devices(
         (second["id"], 2, "Double week"),
     ]
     assert on_laptop[0]["at"] == first["at"] and on_laptop[0]["edited_at"] is not None
-    assert "(edited)" in (await laptop.ok("goal", "show", goal, env={"COLUMNS": "200"})).stdout
+    # NU14 finding 9: the edit time is a column of its own, never mixed into the note
+    table = (await laptop.ok("goal", "show", goal, env={"COLUMNS": "200"})).stdout
+    assert "(edited)" not in table and "edited" in table
+    [row] = [line for line in table.splitlines() if first["id"][:6] in line]
+    assert "Long one" in row and row.count(":") == 2  # the check-in's time and the edit's
 
     kept = await laptop.tj("goal", "undo", goal, input="n\n")
     assert kept.exit_code == 1 and "Double week" in kept.stderr  # asked, naming the latest
     assert len((await laptop.json("goal", "show", goal))["checkins"]) == 2
     undone = await laptop.ok("goal", "undo", goal, input="y\n")
     assert "Deleted the check-in" in undone.stderr and "2/6 sessions" in undone.stdout
+    # named by its id and progress too: two check-ins can share a minute
+    assert f"Deleted the check-in {second['id'][:6]}" in " ".join(undone.stderr.split())
+    assert "progress 2" in undone.stderr
 
     after = await phone.json("goal", "show", goal)
     assert ([c["id"] for c in after["checkins"]], after["progress"]) == ([first["id"]], 2)

@@ -13,7 +13,7 @@ from tests.test_cli import Device, failed_with_one_line
 INSIGHT_KEYS = {
     "journal", "since", "today", "entries", "moods", "mood", "entries_per_week", "sparkline",
     "weeks", "by_tag", "by_emotion", "streak", "goals", "trend", "weekdays", "tag_moods",
-    "emotion_moods", "day_moods", "rate_since", "rate_weeks",
+    "emotion_moods", "day_moods", "rate_since", "rate_weeks", "rate_days",
 }  # fmt: skip
 
 
@@ -163,3 +163,31 @@ async def test_account_delete_yes_skips_the_question_but_still_needs_the_passwor
     assert (ana.home / "profile").exists()
     assert (await ana.json("account", "delete", "--yes")) == {"deleted": "ana"}
     assert not (ana.home / "profile").exists()
+
+
+async def test_insights_since_counts_the_days_asked_keeps_the_streak_and_fits_80_columns(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU14 finding 4: the rate is over the days --since asks for (not widened to a Monday),
+    the current streak is not cut by --since, and the sparkline shows the weeks the table
+    shows (the last 12), so a long history does not wrap at 80 columns."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    today = date.today()
+    await ana.ok("write", "--date", f"{today - timedelta(days=7 * 20)} 20:00", "--mood", "5", "old")
+    for n in range(6):  # a streak of 6 days, today included
+        await ana.ok("write", "--date", f"{today - timedelta(days=n)} 08:00", "--mood", "6", "x")
+    since = today - timedelta(days=2)
+    text = (await ana.ok("insights", "--since", since.isoformat())).stdout
+    flat = " ".join(text.split())
+    assert f"3 entries, average mood 6.0 entries per week: 7.0 over 3 days, from {since} " in flat
+    assert "streak (all your entries): 6 days now, longest 6 days, 7 days with an entry" in flat
+
+    whole = (await ana.ok("insights")).stdout
+    assert [line for line in whole.splitlines() if len(line) > 80] == []
+    [spark] = [line for line in whole.splitlines() if line.startswith("mood by week")]
+    assert spark.startswith("mood by week (1-10, the last 12 weeks): ")
+    assert len(spark.split(": ", 1)[1]) == 12
+    first = today - timedelta(days=5)
+    monday = first - timedelta(days=first.weekday())
+    rate = f"over {(today - monday).days + 1} days, from {monday} (of the last 12 weeks, those"
+    assert rate in " ".join(whole.split())

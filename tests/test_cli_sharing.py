@@ -354,3 +354,29 @@ async def test_the_therapist_leaves_a_share_and_the_client_sees_it_end(
     assert await ana.json("shares") == []
     assert "ana/Personal" in failed_with_one_line(await tom.tj("leave", "ana/Personal"))
     assert "your own journal" in failed_with_one_line(await ana.tj("leave", "Personal"))
+
+
+async def test_a_note_written_during_a_full_share_reaches_every_device_after_narrowing(
+    ana: Device, tom: Device, live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU14 finding 1: narrowing ends the full share, signing tom's last counters; it takes in
+    what tom wrote first (as `tj unshare` does), so his note is kept, not refused."""
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--trust-on-first-use")
+    await tom.ok("sync")
+    await tom.ok("note", "ana/Personal", "Note before narrowing")
+    await tom.ok("note", "ana/Personal", "--prompt", "What made you laugh this week?")
+
+    narrowed = await ana.json("share", "Personal", "tom", "--only", "mood")  # no sync since
+    assert narrowed["ended"] == ["Personal"]
+    tablet = Device(tmp_path / "ana-tablet", live_server.url)
+    await tablet.ok("login", live_server.url, "ana", "--device-name", "tablet")
+    for device in (ana, phone, tablet):
+        report = await device.ok("sync")
+        assert "problem" not in report.stdout + report.stderr
+        notes = await device.json("notes", "--journal", "Personal")
+        assert sorted((n["kind"], n["text"], n["author"]) for n in notes) == [
+            ("note", "Note before narrowing", "tom"),
+            ("prompt", "What made you laugh this week?", "tom"),
+        ]

@@ -1,4 +1,4 @@
-"""protocol.md cannot drift from the code: every endpoint has its heading, every error code the
+"""protocol.md (and the README's quotes of the CLI) cannot drift from the code: every endpoint has its heading, every error code the
 server can send is in the error table with its status, every context string is listed, and
 every wire message is tabled with exactly its fields, types and sizes."""
 
@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from cli.editor import CUT
+from cli.main import cli
 from client_sdk import wire
 from client_sdk.crypto import Context
 from server import errors, routes, service
@@ -266,3 +269,12 @@ def test_every_link_inside_protocol_md_reaches_a_heading() -> None:
     links = re.findall(r"\]\(#([^)\s]+)\)", PROTOCOL)
     assert len(links) > 50  # the pattern still finds the links
     assert sorted({link for link in links if link not in anchors}) == []
+
+
+def test_the_readme_and_the_help_quote_the_editors_scissors_line_exactly() -> None:
+    """NU14 finding 2: a script looking for the README's scissors line must find it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quoted = re.findall(r"`(#[^`]*>8[^`]*)`", readme)
+    assert quoted and all(line == CUT for line in quoted)
+    shown = CliRunner().invoke(cli, ["write", "--help"], terminal_width=80).output
+    assert any(line.strip() == CUT for line in shown.splitlines())

@@ -322,6 +322,34 @@ async def test_a_revoked_annotator_cannot_add_notes_after_the_revocation(
     assert [n.text for n in await phone.notes.list()] == ["See you Tuesday."]
 
 
+async def test_a_note_withheld_from_the_owner_while_it_narrows_a_share_is_reported_not_kept(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+) -> None:
+    """NU14 finding 1, with a hostile server: narrowing (`grant(only=...)`) ends the full
+    share through unshare's path, which pulls tom's notes first (his first note is kept). A
+    note the server withheld from that pull and delivers afterwards lies beyond the counters
+    ana's device signed: every device of ana refuses it and reports it by its record id,
+    never silently (the owner's side; see protocol.md's write limits for the member's)."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    await tom.notes.add("ana/Personal", "Kept: written before the narrowing.")
+    await tom.sync()
+    personal = await journal_id(ana, "Personal")
+    old = await tom.context.local_journal("ana/Personal")
+    narrowed = await share_with(ana, tom, role="annotate", only=["mood"])  # ana had not synced
+    assert narrowed.ended == ("Personal",)
+
+    upload = await stored_note(tom, "ana/Personal", old.epoch, counter=2)
+    insert_record(live_server, personal, upload, tom.profile.account_id)  # withheld until now
+    phone = await login("ana")
+    for device in (ana, phone):
+        report = await device.sync()
+        assert any(upload.record_id.hex() in p for p in report.problems)
+        notes = [n.text for n in await device.notes.list()]
+        assert notes == ["Kept: written before the narrowing."]
+
+
 async def test_notes_a_revoked_annotator_wrote_before_the_revocation_still_count(
     signup: ClientFactory,
 ) -> None:

@@ -39,7 +39,8 @@ def test_weeks_run_from_the_first_entry_to_today_and_keep_empty_weeks() -> None:
     assert insights.weeks[0].start == date(2025, 2, 24)
     assert insights.sparkline == "▄·▇"
     assert insights.entries == 3 and insights.mood == 19 / 3
-    assert insights.entries_per_week == 1.0
+    # 3 entries in the 17 days from Monday 2025-02-24 through Wednesday 2025-03-12
+    assert (insights.rate_days, insights.entries_per_week) == (17, 3 * 7 / 17)
 
 
 def test_entries_per_week_is_not_thinned_by_one_old_entry_and_names_its_span() -> None:
@@ -48,15 +49,34 @@ def test_entries_per_week_is_not_thinned_by_one_old_entry_and_names_its_span() -
     insights = compute_insights(old + recent, today=TODAY, tz=UTC)
     assert len(insights.weeks) > 50  # the weeks still show the whole history
     # 10 days before Wednesday 2025-03-12 is Sunday 2025-03-02, in the week of 2025-02-24
-    assert (insights.rate_since, insights.rate_weeks) == (date(2025, 2, 24), 3)
-    assert insights.entries_per_week == 2.0
+    assert (insights.rate_since, insights.rate_weeks, insights.rate_days) == (
+        date(2025, 2, 24),
+        3,
+        17,
+    )
+    assert insights.entries_per_week == 6 * 7 / 17
 
     steady = [FakeEntry(at(TODAY - timedelta(days=7 * w))) for w in range(20)]
     found = compute_insights(steady, today=TODAY, tz=UTC)
-    assert (found.rate_weeks, found.entries_per_week) == (12, 1.0)
+    # 12 entries from the Monday 11 weeks before this one through Wednesday: 80 days
+    assert (found.rate_weeks, found.rate_days, found.entries_per_week) == (12, 80, 12 * 7 / 80)
 
-    since = compute_insights(old + recent, today=TODAY, tz=UTC, since=TODAY - timedelta(days=400))
-    assert since.rate_weeks == len(since.weeks) and since.rate_since == since.weeks[0].start
+
+def test_with_since_the_rate_is_over_exactly_the_days_asked_and_the_streak_is_not_cut() -> None:
+    """NU14 finding 4: 19 entries from Friday 2026-11-20 through Tuesday 2026-12-01 are 19
+    in 12 days (11.1 a week), not 19 over 3 weeks widened to Monday 2026-11-16; and the
+    current streak of 20 days is a fact about today, whatever --since."""
+    today = date(2026, 12, 1)
+    daily = [FakeEntry(at(today - timedelta(days=d)), mood=5) for d in range(20)]
+    extra = [FakeEntry(at(date(2026, 11, 25)), mood=6)] * 7
+    found = compute_insights(daily + extra, today=today, tz=UTC, since=date(2026, 11, 20))
+    assert found.entries == 12 + 7
+    assert (found.rate_since, found.rate_days, found.rate_weeks) == (date(2026, 11, 20), 12, 3)
+    assert found.entries_per_week == 19 * 7 / 12
+    assert (found.streak.current, found.streak.longest, found.streak.days) == (20, 20, 20)
+
+    since = compute_insights(daily, today=today, tz=UTC, since=today - timedelta(days=400))
+    assert (since.rate_since, since.rate_days) == (today - timedelta(days=400), 401)
 
 
 def test_sparkline_uses_the_fixed_mood_scale_and_marks_weeks_without_mood() -> None:
