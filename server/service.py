@@ -811,9 +811,7 @@ class Service:
         """One page of the account's signed-in devices, oldest first (protocol.md 2.8)."""
         after = cursors.time_and_id(request.after)
         now = self.clock()
-        rows = await self.storage.list_devices(
-            caller.account_id, after, wire.PAGE_ITEMS + 1, now
-        )
+        rows = await self.storage.list_devices(caller.account_id, after, wire.PAGE_ITEMS + 1, now)
         page, more = rows[: wire.PAGE_ITEMS], len(rows) > wire.PAGE_ITEMS
         return wire.DeviceList(
             [
