@@ -18,6 +18,7 @@ from rich.table import Table
 
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 from client_sdk import TRASH_DAYS, DeviceInfo, Entry, Journal, SyncReport, UploadLimit
+from client_sdk.models import read_time
 from client_sdk.upload_limit import describe as describe_upload_limit
 
 SHORT_ID = 12  # hex digits shown in tables; any unique prefix of 4 or more is accepted back
@@ -247,8 +248,8 @@ def field_value_text(field: str, value: Any) -> str:
     """A settling field's value in plain words (a date in local time, lists joined)."""
     if value is None or value == [] or value == "":
         return "none"
-    if field == "created_at" and isinstance(value, int):
-        return local_time(datetime.fromtimestamp(value / 1000).astimezone())
+    if field == "created_at" and (moment := read_time(value)) is not None:
+        return local_time(moment.astimezone())
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)

@@ -33,7 +33,7 @@ from typing import Any
 
 from client_sdk.documents import Document
 from client_sdk.errors import InvalidInput
-from client_sdk.models import to_datetime
+from client_sdk.models import EPOCH, read_time
 
 GOAL = "goal"
 MAX_GOAL_TITLE = 200
@@ -272,7 +272,6 @@ def goal_view(document: Document, journal: str, journal_id: str) -> Goal:
     measure = goal_measure(document)
     checkins = read_checkins(document.items("checkins"))
     progress, fraction = goal_progress(measure, checkins)
-    done_at = _number(document.field("done_at"))
     return Goal(
         id=document.doc_id.hex(),
         journal=journal,
@@ -282,9 +281,10 @@ def goal_view(document: Document, journal: str, journal_id: str) -> Goal:
         target=_date(document.field("target")),
         measure=measure,
         done=document.field("done") is True,
-        done_at=to_datetime(done_at) if done_at is not None else None,
-        created_at=to_datetime(_number(document.field("created_at")) or 0),
-        updated_at=to_datetime(_number(document.field("updated_at")) or 0),
+        # Unreadable times (absent, or no datetime holds them) read as absent: the epoch.
+        done_at=read_time(document.field("done_at")),
+        created_at=read_time(document.field("created_at")) or EPOCH,
+        updated_at=read_time(document.field("updated_at")) or EPOCH,
         checkins=checkins,
         progress=progress,
         fraction=fraction,
@@ -300,10 +300,13 @@ def read_checkins(values: list[Any]) -> tuple[CheckIn, ...]:
             continue
         progress = _number(value.get("progress"))
         note = value.get("note")
+        at = read_time(value.get("at"))
+        if at is None:
+            continue  # a check-in that cannot be dated is no check-in
         found.append(
             CheckIn(
                 id=value["id"],
-                at=to_datetime(_number(value.get("at")) or 0),
+                at=at,
                 progress=progress,
                 note=note if isinstance(note, str) else "",
             )

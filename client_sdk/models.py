@@ -16,7 +16,45 @@ def now_ms() -> int:
 
 
 def to_datetime(ms: int) -> datetime:
+    """A time this device made or verified (ms since 1970-01-01 UTC) as an aware UTC datetime.
+    Times read from a document go through `read_ms` / `read_time` first: any account that
+    may write a document can put any number there."""
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+MIN_MS = (
+    int((datetime(1, 1, 2, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds()) * 1000
+)
+"""The earliest time a document may carry, ms since 1970-01-01 UTC: 0001-01-02 UTC (a day
+inside datetime's range, so that no local time zone takes it out of range)."""
+MAX_MS = (
+    int((datetime(9999, 12, 30, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds())
+    * 1000
+)
+"""The latest time a document may carry, ms since 1970-01-01 UTC: 9999-12-30 UTC."""
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def read_ms(value: Any) -> int | None:
+    """A time read from a document (ms since 1970-01-01 UTC): a whole number (Yjs numbers
+    arrive as floats) from `MIN_MS` to `MAX_MS`, the range a datetime can hold in any time
+    zone; None for anything else (absent, not a number, a bool, a fraction, NaN, infinite,
+    out of range, e.g. 2**53). The one reader of document times: a view that needs a time
+    it cannot read skips the document (R13 finding 1)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    number = int(value)
+    return number if MIN_MS <= number <= MAX_MS else None
+
+
+def read_time(value: Any) -> datetime | None:
+    """`read_ms` as an aware UTC datetime; None when `value` is not a readable time."""
+    ms = read_ms(value)
+    return None if ms is None else to_datetime(ms)
 
 
 def normalize_username(username: str) -> str:

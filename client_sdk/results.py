@@ -23,7 +23,7 @@ from typing import Any
 
 from client_sdk.documents import Document
 from client_sdk.errors import InvalidInput
-from client_sdk.models import to_datetime
+from client_sdk.models import read_time
 from client_sdk.scoring import Instrument, ScoreChange, builtin_instruments, compare
 
 MEASURE = "measure"
@@ -154,6 +154,9 @@ def result_view(document: Document, journal: str, journal_id: str) -> MeasureRes
     if score is None or not 0 <= score <= instrument.max_score:
         return None
     unscored = _number(document.field("unscored"))
+    taken_at = read_time(document.field("taken_at"))
+    if taken_at is None:
+        return None  # a time no datetime holds (e.g. 2**53 ms): unreadable, skipped
     return MeasureResult(
         id=document.doc_id.hex(),
         journal=journal,
@@ -163,7 +166,7 @@ def result_view(document: Document, journal: str, journal_id: str) -> MeasureRes
         version=_number(document.field("version")) or instrument.version,
         score=score,
         band=instrument.band(score),
-        taken_at=to_datetime(_number(document.field("taken_at")) or 0),
+        taken_at=taken_at,
         answers=answers,
         unscored=unscored,
         safety_concern=answers is not None and instrument.safety_concern(answers),

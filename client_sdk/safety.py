@@ -34,7 +34,7 @@ from typing import Any
 
 from client_sdk.documents import Document
 from client_sdk.errors import InvalidInput
-from client_sdk.models import to_datetime
+from client_sdk.models import read_ms, read_time
 
 SAFETY_PLAN = "safety_plan"
 CRISIS_LINE = "crisis_line"
@@ -211,20 +211,19 @@ def ack_update(document: Document, flag_id: str, now_ms: int) -> bytes:
 
 
 def plan_view(document: Document, journal: str) -> SafetyPlan:
-    updated = _number(document.field("updated_at"))
     return SafetyPlan(
         journal=journal,
         emergency_number=_text(document.field("emergency_number")),
         crisis_line=_text(document.field("crisis_line")),
         plan=document.text("plan"),
         share_flags=document.field("share_flags") is True,
-        updated_at=to_datetime(updated) if updated is not None else None,
+        updated_at=read_time(document.field("updated_at")),
     )
 
 
 def crisis_line_view(document: Document) -> tuple[int, str] | None:
-    text = _text(document.field("text"))
-    return None if text is None else (_number(document.field("created_at")) or 0, text)
+    text, created = _text(document.field("text")), read_ms(document.field("created_at"))
+    return None if text is None or created is None else (created, text)
 
 
 def flag_view(document: Document, journal: str, journal_id: str, owner: str) -> SafetyFlag | None:
@@ -232,7 +231,8 @@ def flag_view(document: Document, journal: str, journal_id: str, owner: str) -> 
     result_id = raw_result if isinstance(raw_result, str) else None  # "": no result (stopped)
     measure = _text(document.field("measure"))
     item, answer = _number(document.field("item")), _number(document.field("answer"))
-    if result_id is None or measure is None or item is None or answer is None:
+    raised_at = read_time(document.field("raised_at"))
+    if result_id is None or measure is None or item is None or answer is None or raised_at is None:
         return None
     return SafetyFlag(
         id=document.doc_id.hex(),
@@ -243,13 +243,13 @@ def flag_view(document: Document, journal: str, journal_id: str, owner: str) -> 
         measure=measure,
         item=item,
         answer=answer,
-        raised_at=to_datetime(_number(document.field("raised_at")) or 0),
+        raised_at=raised_at,
     )
 
 
 def ack_view(document: Document) -> tuple[str, int] | None:
     flag_id = _text(document.field("flag_id"))
-    at = _number(document.field("acknowledged_at"))
+    at = read_ms(document.field("acknowledged_at"))
     return None if flag_id is None or at is None else (flag_id, at)
 
 

@@ -30,7 +30,7 @@ from client_sdk.care_disclosure import (
 )
 from client_sdk.documents import ENTRY, Document, entry_view
 from client_sdk.errors import AccessError, IntegrityError, InvalidInput, KeyChangedError, NotFound
-from client_sdk.models import normalize_username, now_ms, to_datetime
+from client_sdk.models import EPOCH, normalize_username, now_ms, read_time, to_datetime
 from client_sdk.replica import REVOKED, Replica, changed_account, same_keys, stored_document
 from client_sdk.store import LocalJournal, Peer
 
@@ -792,7 +792,7 @@ class Sharing:
             document.text("body"),
             name,
             author != journal.owner_id,
-            to_datetime(int(document.field("created_at", 0) or 0)),
+            read_time(document.field("created_at")) or EPOCH,  # unreadable: as if absent
         )
 
 

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
+from click.testing import CliRunner
+
+from cli.main import TJGroup
+from client_sdk import Client, keys
+from client_sdk.documents import Document
+from client_sdk.schedule import ASSIGNMENT
 from tests.conftest import RunningServer
 from tests.test_cli import failed_with_one_line
 from tests.test_cli_insights import new_device
@@ -201,3 +208,46 @@ async def test_a_measure_assigned_in_a_share_without_scores_warns_the_client(
     assert "drsmith will not see your result" in (await ana.ok("due")).stderr
     taken = await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0")
     assert "drsmith will not see it. To show it: tj measure share " in taken.stderr
+
+
+async def test_a_far_start_from_a_hostile_member_breaks_neither_due_nor_the_caseload(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """R13 finding 1: an annotating member's assignment with `starts_at` = 2**53 ms (a
+    number, but no date) is skipped; `tj due` and `tj caseload` still work, no traceback."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    tom = await new_device(live_server, tmp_path, "tom")
+    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--trust-on-first-use")
+    await tom.ok("sync")
+    await tom.ok("assign", "ana/Personal", "measure", "gad7")
+    member = await Client.open(tom.home)
+    try:  # tom's own build of the SDK, skipping its checks on the values
+        local = await member.context.local_journal("ana/Personal")
+        document = Document(keys.new_doc_id(member.profile.account_id), ASSIGNMENT)
+        fields = {"type": "measure", "target": "phq9", "every_days": 14, "starts_at": 2**53,
+                  "created_at": 1, "note": "", "cancelled": False}  # fmt: skip
+        await member.replica.commit(local, document, document.change(fields=fields))
+        await member.sync()
+    finally:
+        await member.close()
+    await ana.ok("sync")
+    assert [d["target"] for d in await ana.json("due")] == ["gad7"]
+    assert "Traceback" not in (await ana.ok("due")).output
+    [row] = await tom.json("caseload")
+    assert row["client"] == "ana"
+
+
+def test_an_unexpected_error_is_one_line_without_a_traceback() -> None:
+    """Any error no check foresaw (a bug) ends a command with one line, not a traceback."""
+
+    @click.group(cls=TJGroup)
+    def group() -> None:
+        pass
+
+    @group.command()
+    def broken() -> None:
+        raise ValueError("year 287396 is out of range")
+
+    result = CliRunner().invoke(group, ["broken"], env={"TJ_TRACEBACK": None})
+    line = failed_with_one_line(result)
+    assert "ValueError: year 287396 is out of range" in line and "a bug in tj" in line

@@ -43,7 +43,6 @@ async def flagged(signup: ClientFactory) -> tuple[Client, Client, str]:
     return ana, tom, flag_id
 
 
-@pytest.mark.xfail(strict=True, reason="R13 finding 1: open")
 async def test_an_assignment_with_a_far_start_from_an_annotating_member_does_not_break_due(
     signup: ClientFactory,
 ) -> None:
@@ -70,7 +69,6 @@ async def test_an_assignment_with_a_far_start_from_an_annotating_member_does_not
     assert [d.assignment.target for d in due] == ["gad7"]
 
 
-@pytest.mark.xfail(strict=True, reason="R13 finding 1: open")
 async def test_an_acknowledgement_with_a_far_time_does_not_hide_every_flag(
     signup: ClientFactory,
 ) -> None:
@@ -90,7 +88,6 @@ async def test_an_acknowledgement_with_a_far_time_does_not_hide_every_flag(
     assert row.client == "ana"
 
 
-@pytest.mark.xfail(strict=True, reason="R13 finding 1: open")
 async def test_one_clients_result_with_a_far_time_does_not_break_the_whole_caseload(
     signup: ClientFactory,
 ) -> None:
