@@ -17,8 +17,9 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
+from cli.terminal import shown as shown
 from client_sdk import TRASH_DAYS, DeviceInfo, Entry, Journal, SyncReport, UploadLimit
-from client_sdk.models import read_time
+from client_sdk.models import is_control, read_time
 from client_sdk.upload_limit import describe as describe_upload_limit
 
 SHORT_ID = 12  # hex digits shown in tables; any unique prefix of 4 or more is accepted back
@@ -57,15 +58,17 @@ def one_line(text: str) -> str:
 
 def message(text: str) -> None:
     """A note for the user on stderr (never mixed with data)."""
-    click.echo(one_line(text), err=True)
+    click.echo(shown(one_line(text)), err=True)
 
 
 def data(text: str) -> None:
-    click.echo(text)
+    click.echo(shown(text))
 
 
 def print_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+    # json.dumps escapes C0 characters; C1 and bidirectional ones pass with ensure_ascii=False
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    click.echo("".join(f"\\u{ord(c):04x}" if is_control(c, multiline=True) else c for c in text))
 
 
 def print_table(table: Table) -> None:
@@ -197,7 +200,7 @@ def journals_table(journals: Iterable[Journal], me: str = "") -> Table:
         role = f"{role}, archived" if journal.archived else role
         role = role if journal.owner_verified else f"{role}, owner not verified"
         role = f"{role}, {HELPER_ROLES[journal.helper]}" if journal.helper in HELPER_ROLES else role
-        table.add_row(journal.name, role, journal.id)
+        table.add_row(shown(journal.name, markup=True), role, journal.id)
     return table
 
 

@@ -12,11 +12,11 @@ from functools import partial
 from typing import Literal, TypeVar
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from cli import output
 from cli.main import Home, cli, json_option, pass_home, sync_note, synced_first, then_sync
+from cli.terminal import escape
 from client_sdk import AuditInfo, Client, Note, SharedJournal, ShareInfo
 from client_sdk.sharing import DISCLOSABLE
 
@@ -566,7 +566,7 @@ def notes_table(found: Iterable[Note]) -> Table:
             output.local_time(n.created_at),
             escape(n.journal),
             n.kind,
-            author,
+            escape(author),
             escape(output.preview(n.text, 60)),
         )
     return table

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import time
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -55,6 +56,33 @@ def read_time(value: Any) -> datetime | None:
     """`read_ms` as an aware UTC datetime; None when `value` is not a readable time."""
     ms = read_ms(value)
     return None if ms is None else to_datetime(ms)
+
+
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+"""Unicode's bidirectional formatting characters (UAX #9): they reorder what a terminal or a
+page shows, e.g. make "116 123" read "321 611"."""
+
+
+def is_control(char: str, *, multiline: bool = False) -> bool:
+    """Whether `char` must not reach a terminal from someone else's text: a C0 or C1 control
+    character or DEL (Unicode category Cc: ESC starts the ANSI sequences that move the
+    cursor and erase lines), or a bidirectional formatting character. With `multiline`, a
+    newline and a tab are text."""
+    if multiline and char in "\n\t":
+        return False
+    return unicodedata.category(char) == "Cc" or char in BIDI_CONTROLS
+
+
+def check_text(text: str, what: str, *, multiline: bool = False) -> str:
+    """`text` unchanged when it has no control character (`is_control`); raises InvalidInput
+    naming `what` otherwise. For text other people read (crisis lines, notes, assignment
+    notes, prompts): R13 finding 2."""
+    bad = sorted({f"U+{ord(c):04X}" for c in text if is_control(c, multiline=multiline)})
+    if bad:
+        raise InvalidInput(f"{what} cannot contain control characters ({', '.join(bad)})")
+    return text
 
 
 def normalize_username(username: str) -> str:

@@ -34,7 +34,7 @@ from typing import Any
 
 from client_sdk.documents import Document
 from client_sdk.errors import InvalidInput
-from client_sdk.models import read_ms, read_time
+from client_sdk.models import check_text, is_control, read_ms, read_time
 
 SAFETY_PLAN = "safety_plan"
 CRISIS_LINE = "crisis_line"
@@ -81,6 +81,8 @@ class Acknowledgement:
 
     by: str
     at: datetime
+    mine: bool = False
+    """Whether this account wrote it (from the record's signature)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"by": self.by, "at": self.at.isoformat()}
@@ -148,7 +150,7 @@ def message_lines(
 def _contact(value: str | None, what: str) -> str | None:
     if value is None:
         return None
-    value = value.strip()
+    value = check_text(value.strip(), what)
     if len(value) > MAX_CONTACT:
         raise InvalidInput(f"{what} is at most {MAX_CONTACT} characters")
     return value or None
@@ -254,7 +256,11 @@ def ack_view(document: Document) -> tuple[str, int] | None:
 
 
 def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+    """A one-line text another account may have written (a crisis line, an emergency number):
+    control characters, refused when set, are dropped when read (R13 finding 2)."""
+    if not isinstance(value, str):
+        return None
+    return "".join(c for c in value if not is_control(c)) or None
 
 
 def _number(value: Any) -> int | None:

@@ -312,18 +312,24 @@ class SafetyPath:
                 ack = ack_view(document)
                 if ack is not None:
                     acks.append((ack[0], stored.journal_id, creator, ack[1]))
+        firsts: dict[tuple[str, bytes], int] = {}  # one acknowledgement a member: the first
         for flag_id, journal_id, author, at in acks:
             flag = flags.get(flag_id)
             if flag is not None and flag.journal_id == journal_id.hex():  # same journal only
-                local = journals[bytes.fromhex(flag.journal_id)]
-                seen = Acknowledgement(await self._name(local, author), to_datetime(at))
-                flags[flag_id] = replace(flag, acknowledged=(*flag.acknowledged, seen))
+                firsts[flag_id, author] = min(at, firsts.get((flag_id, author), at))
+        for (flag_id, author), at in sorted(firsts.items(), key=lambda item: item[1]):
+            flag = flags[flag_id]
+            local = journals[bytes.fromhex(flag.journal_id)]
+            seen = Acknowledgement(await self._name(local, author), to_datetime(at), author == me)
+            flags[flag_id] = replace(flag, acknowledged=(*flag.acknowledged, seen))
         found = sorted(flags.values(), key=lambda f: (f.raised_at, f.id), reverse=True)
         return sorted(found, key=lambda f: bool(f.acknowledged))
 
     async def acknowledge(self, flag_id: str) -> SafetyFlag:
         """Mark a flag as read (a therapist with the annotate role in the client's journal);
-        the client sees who acknowledged it and when (UTC). Works offline. Raises InvalidInput
+        the client sees who acknowledged it and when (UTC). A flag this account acknowledged
+        already is returned as it is, nothing written (its `Acknowledgement.mine` says when).
+        Readers count one acknowledgement a member, its first. Works offline. Raises InvalidInput
         for a malformed or ambiguous id, NotFound for an unknown flag (or one that does not
         verify as the owner's), AccessError without the annotate role, RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified."""
         local, document = await self._document_of_kind(flag_id, SAFETY_FLAG)
@@ -334,9 +340,12 @@ class SafetyPath:
         if local.role != "annotate":
             raise AccessError("only a member with the annotate role can acknowledge a safety flag")
         full_id = document.doc_id.hex()
-        if not any(flag.id == full_id for flag in await self.flags(local.journal_id.hex())):
+        found = [f for f in await self.flags(local.journal_id.hex()) if f.id == full_id]
+        if not found:
             # checked before writing: nothing is written for a flag that does not verify
             raise NotFound(f"safety flag {flag_id} is not readable here")
+        if any(a.mine for a in found[0].acknowledged):
+            return found[0]  # acknowledged already: one acknowledgement a member (R13 11)
         ack = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_ACK)
         await self._replica.commit(local, ack, ack_update(ack, full_id, now_ms()))
         for flag in await self.flags(local.journal_id.hex()):

@@ -29,7 +29,7 @@ from typing import Any
 
 from client_sdk.documents import Document
 from client_sdk.errors import InvalidInput
-from client_sdk.models import read_time
+from client_sdk.models import check_text, read_time
 from client_sdk.scoring import builtin_instruments
 from client_sdk.templates import Template, builtin_templates
 
@@ -167,6 +167,7 @@ def new_assignment_update(
     target_title(task_type, target)
     if every_days is not None and not 1 <= every_days <= MAX_EVERY_DAYS:
         raise InvalidInput(f"every is 1 to {MAX_EVERY_DAYS} days")
+    check_text(note, "an assignment's note", multiline=True)
     if len(note) > MAX_NOTE:
         raise InvalidInput(f"an assignment's note is at most {MAX_NOTE} characters")
     return document.change(

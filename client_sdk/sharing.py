@@ -30,7 +30,7 @@ from client_sdk.care_disclosure import (
 )
 from client_sdk.documents import ENTRY, Document, entry_view
 from client_sdk.errors import AccessError, IntegrityError, InvalidInput, KeyChangedError, NotFound
-from client_sdk.models import EPOCH, normalize_username, now_ms, read_time, to_datetime
+from client_sdk.models import EPOCH, check_text, normalize_username, now_ms, read_time, to_datetime
 from client_sdk.replica import REVOKED, Replica, changed_account, same_keys, stored_document
 from client_sdk.store import LocalJournal, Peer
 
@@ -765,6 +765,7 @@ class Sharing:
             raise InvalidInput("a note's kind is note or prompt")
         if not text.strip() or len(text) > 10_000:
             raise InvalidInput("a note is 1 to 10000 characters")
+        check_text(text, "a note" if kind == NOTE else "a prompt", multiline=True)
         document = Document(keys.new_doc_id(self.profile.account_id), kind)
         update = document.change(fields={"created_at": now_ms()}, texts={"body": text})
         await self.replica.commit(journal, document, update)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from click.testing import CliRunner
 
+from cli import output
 from cli.main import TJGroup
 from client_sdk import Client, keys
 from client_sdk.documents import Document
@@ -251,3 +252,14 @@ def test_an_unexpected_error_is_one_line_without_a_traceback() -> None:
     result = CliRunner().invoke(group, ["broken"], env={"TJ_TRACEBACK": None})
     line = failed_with_one_line(result)
     assert "ValueError: year 287396 is out of range" in line and "a bug in tj" in line
+
+
+def test_text_from_another_account_reaches_the_terminal_without_control_characters() -> None:
+    """R13 finding 2: ESC sequences, C1 controls, DEL and bidirectional overrides are shown
+    as visible escapes; newlines and tabs of long text stay; rich markup is escaped in cells."""
+    hostile = "116 123\x1b[3A\x1b[2K\x9b2J\x7f\u202eevil\n\tnext [bold]x[/]"
+    assert output.shown(hostile) == (
+        "116 123\\x1b[3A\\x1b[2K\\x9b2J\\x7f\\u202eevil\n\tnext [bold]x[/]"
+    )
+    assert "\n" not in output.shown("a\nb", multiline=False)
+    assert output.shown("[bold]x[/]", markup=True) == "\\[bold]x\\[/]"

@@ -10,7 +10,7 @@ from client_sdk import Client, InvalidInput, keys
 from client_sdk.documents import Document
 from client_sdk.replica import stored_document
 from client_sdk.results import MEASURE
-from client_sdk.safety import SAFETY_ACK
+from client_sdk.safety import CRISIS_LINE, SAFETY_ACK
 from client_sdk.schedule import ASSIGNMENT
 from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
@@ -278,7 +278,6 @@ async def test_a_client_whose_fingerprint_was_never_compared_is_marked_in_the_ca
     assert any("not verified" in flag for flag in row.flags), row.flags
 
 
-@pytest.mark.xfail(strict=True, reason="R13 finding 2: open")
 async def test_a_members_crisis_line_cannot_carry_terminal_control_codes_into_the_safety_message(
     signup: ClientFactory,
 ) -> None:
@@ -307,7 +306,6 @@ async def test_a_members_crisis_line_cannot_carry_terminal_control_codes_into_th
     assert not any(ch < " " for line in lines for ch in line), lines
 
 
-@pytest.mark.xfail(strict=True, reason="R13 finding 11: open")
 async def test_acknowledging_a_flag_twice_records_one_acknowledgement(
     signup: ClientFactory,
 ) -> None:
@@ -347,3 +345,20 @@ async def test_the_crisis_line_in_the_safety_message_says_which_member_set_it(
     lines = await ana.safety.message()
     [crisis] = [line for line in lines if "0123 456" in line or "116 123" in line]
     assert "eve" in crisis, crisis
+
+
+async def test_a_crisis_line_with_control_codes_from_a_members_own_build_is_cleaned_when_read(
+    signup: ClientFactory,
+) -> None:
+    """R13 finding 2, the member's build skips the SDK's refusal: the client's devices drop
+    the control characters when they read the crisis line, so the safety message carries
+    none (and `tj` escapes any that reach it: tests/test_cli_safety_item.py)."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    hostile = "Samaritans 116 123\x1b[3A\x1b[2K\u202eSee below."
+    await write_as(tom, "ana/Personal", CRISIS_LINE, {"text": hostile, "created_at": 1000})
+    await ana.sync()
+    lines = await ana.safety.message()
+    assert any("Samaritans 116 123[3A[2KSee below." in line for line in lines), lines
+    assert not any(ch < " " or ch == "\u202e" for line in lines for ch in line), lines
