@@ -143,13 +143,18 @@ def check_result_fields(fields: list[str] | tuple[str, ...] | None) -> tuple[str
 
 
 def result_view(document: Document, journal: str, journal_id: str) -> MeasureResult | None:
-    """Read a result forgivingly; None for a deleted one or one that cannot be scored."""
+    """Read a result forgivingly; None for a deleted one, one that cannot be scored or dated,
+    or one whose `answers` are present but invalid (wrong length, out of range): the stored
+    `score` counts only when the answers were not shared (null), R13 finding 8."""
     if document.field("deleted") is True:
         return None
     instrument = builtin_instruments().get(str(document.field("measure", "")))
     if instrument is None:
         return None
-    answers = _answers(document.field("answers"), instrument)
+    raw_answers = document.field("answers")
+    answers = _answers(raw_answers, instrument)
+    if raw_answers is not None and answers is None:
+        return None  # answers present but not the instrument's: invalid, never the stored score
     score = sum(answers) if answers is not None else _number(document.field("score"))
     if score is None or not 0 <= score <= instrument.max_score:
         return None

@@ -118,7 +118,6 @@ async def test_one_clients_result_with_a_far_time_does_not_break_the_whole_casel
     assert [r.client for r in rows][0] == "bob" and {r.client for r in rows} == {"amy", "bob"}
 
 
-@pytest.mark.xfail(strict=True, reason="R13 finding 8: open")
 async def test_invalid_answers_do_not_fall_back_to_the_stored_score(
     signup: ClientFactory,
 ) -> None:
