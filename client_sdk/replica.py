@@ -940,6 +940,12 @@ class Replica:
         for record in fresh:
             try:
                 body = await self._open_record(journal, record)
+            except records.UnknownSigner as unknown:
+                if not self._co_member_may_have_written(journal, record, unknown.body):
+                    problems.append(
+                        Problem(journal.journal_id, record.record_id, record.seq, str(unknown))
+                    )
+                continue  # never applied: it cannot be verified here (R13 finding 6)
             except IntegrityError as error:
                 problems.append(
                     Problem(journal.journal_id, record.record_id, record.seq, str(error))
@@ -1262,6 +1268,26 @@ class Replica:
             return state.sign_key_of(account_id) if state else None
 
         return sign_key_of
+
+    def _co_member_may_have_written(
+        self, journal: LocalJournal, record: wire.StoredRecord, claimed: records.RecordBody
+    ) -> bool:
+        """Whether a record by a signer this device does not know may be another member's
+        (set aside quietly, not an alarm): this device is a member, the owner's verified chain
+        has a member it cannot identify holding `annotate` during the record's epoch, and the
+        record (as it claims, unverified) is a void or changes an annotation this author
+        created. Anything else by an unknown signer is reported as tampering."""
+        state = self.chains.state(journal.journal_id)
+        if state is None or self.profile.account_id == journal.owner_id:
+            return False  # the owner's devices identify every member: unknown is forged
+        if claimed.author in (journal.owner_id, self.profile.account_id):
+            return False
+        if not state.unidentified_annotator(record.epoch):
+            return False
+        return claimed.kind == records.VOID or (
+            claimed.doc_kind in access.ANNOTATION_KINDS
+            and keys.created_by(claimed.doc_id, claimed.author)
+        )
 
     def _check_author(
         self, journal: LocalJournal, record: wire.StoredRecord, body: records.RecordBody

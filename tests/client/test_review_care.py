@@ -12,7 +12,8 @@ from client_sdk.replica import stored_document
 from client_sdk.results import MEASURE
 from client_sdk.safety import CRISIS_LINE, SAFETY_ACK
 from client_sdk.schedule import ASSIGNMENT
-from tests.client.sharing_support import share_with
+from tests.client.sharing_support import forged_record, journal_id, share_with
+from tests.client.test_hostile_sync import push
 from tests.conftest import ClientFactory
 
 ITEM_9 = [1, 1, 1, 1, 1, 1, 1, 1, 2]
@@ -166,7 +167,6 @@ async def test_another_members_acknowledgement_does_not_clear_the_flag_from_my_c
     assert [f.id for f in row.safety_flags] == [flag_id]
 
 
-@pytest.mark.xfail(strict=True, reason="R13 finding 6: open")
 async def test_a_second_annotating_members_acknowledgement_is_no_integrity_alarm_for_the_first(
     signup: ClientFactory,
 ) -> None:
@@ -361,3 +361,24 @@ async def test_a_crisis_line_with_control_codes_from_a_members_own_build_is_clea
     lines = await ana.safety.message()
     assert any("Samaritans 116 123[3A[2KSee below." in line for line in lines), lines
     assert not any(ch < " " or ch == "\u202e" for line in lines for ch in line), lines
+
+
+async def test_a_co_members_record_of_an_owner_only_kind_is_still_an_alarm(
+    signup: ClientFactory,
+) -> None:
+    """R13 finding 6, the other side: a co-member's records are set aside quietly on a member's
+    device only when they could be that member's annotations. A record by a signer tom cannot
+    identify that writes an owner-only kind (a questionnaire result) is a forgery on tom's
+    device, and on the owner's device, which identifies every member, whatever it is."""
+    ana, tom, _ = await flagged(signup)
+    eve = await signup("eve")
+    await share_with(ana, eve, role="annotate")
+    await eve.sync()
+    document = Document(keys.new_doc_id(eve.profile.account_id), MEASURE)
+    payload = document.change(fields={"measure": "phq9", "taken_at": 1000, "score": 0})
+    upload = await forged_record(eve, "ana/Personal", document, MEASURE, payload)
+    await push(eve, await journal_id(ana, "Personal"), upload)
+    await tom.sync()
+    assert any("unknown account" in p.message for p in await tom.problems())
+    await ana.sync()
+    assert [p.record_id for p in await ana.problems()] == [upload.record_id]
