@@ -18,7 +18,7 @@ from rich.table import Table
 
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 from cli.terminal import shown as shown
-from client_sdk import TRASH_DAYS, DeviceInfo, Entry, Journal, SyncReport, UploadLimit
+from client_sdk import TRASH_DAYS, Client, DeviceInfo, Entry, Journal, SyncReport, UploadLimit
 from client_sdk.models import is_control, read_time
 from client_sdk.upload_limit import describe as describe_upload_limit
 
@@ -170,6 +170,14 @@ def writer_time(entry: Entry, *, with_offset: bool = True) -> str:
     return entry.local_created_at.strftime(
         "%Y-%m-%d %H:%M (UTC%z)" if with_offset else "%Y-%m-%d %H:%M"
     )
+
+
+async def unverified_owners(client: Client, owners: Iterable[str]) -> list[str]:
+    """Which of `owners` (clients shown to a therapist) share a journal with this account
+    whose fingerprint this device never compared (R13 finding 4), sorted."""
+    wanted = set(owners)  # journals.list works offline, as these commands do
+    journals = await client.journals.list()
+    return sorted({j.owner for j in journals if not j.owner_verified} & wanted)
 
 
 def warn_unverified_owners(owners: list[str]) -> None:

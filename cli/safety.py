@@ -134,11 +134,13 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
       tj safety flags --json
     """
 
-    async def work(client: Client) -> list[SafetyFlag]:
+    async def work(client: Client) -> tuple[list[SafetyFlag], list[str]]:
         await synced_first(client)
-        return await client.safety.flags(journal_name)
+        flags = await client.safety.flags(journal_name)
+        return flags, await output.unverified_owners(client, (f.owner for f in flags))
 
-    flags = home.run(work)
+    flags, unverified = home.run(work)
+    output.warn_unverified_owners(unverified)
     output.show_rows(flags, as_json, flags_table, "No safety flags.")
 
 

@@ -300,9 +300,7 @@ def read_checkins(values: list[Any]) -> tuple[CheckIn, ...]:
             continue
         progress = _number(value.get("progress"))
         note = value.get("note")
-        at = read_time(value.get("at"))
-        if at is None:
-            continue  # a check-in that cannot be dated is no check-in
+        at = read_time(value.get("at")) or EPOCH  # unreadable (e.g. 2**53 ms): as if absent
         found.append(
             CheckIn(
                 id=value["id"],

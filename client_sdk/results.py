@@ -70,6 +70,33 @@ class MeasureResult:
 
 
 @dataclass(frozen=True)
+class InvalidResult:
+    """A result of a known instrument that cannot be read (answers present but not the
+    instrument's, R13 finding 8; no valid score; a time no date holds): shown as invalid,
+    never by its stored score. `safety_answer` is True when any safety
+    item (PHQ-9 item 9) holds a number above 0, whatever else is wrong; `taken_at` is None
+    when it cannot be dated either."""
+
+    id: str
+    journal: str
+    journal_id: str
+    measure: str
+    name: str
+    taken_at: datetime | None
+    safety_answer: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "journal": self.journal,
+            "measure": self.measure,
+            "name": self.name,
+            "taken_at": self.taken_at.isoformat() if self.taken_at else None,
+            "safety_answer": self.safety_answer,
+        }
+
+
+@dataclass(frozen=True)
 class Taken:
     """What `Measures.take` returns: the new result, the one before it of the same measure
     in the same journal (if any), and the change between them."""
@@ -175,6 +202,33 @@ def result_view(document: Document, journal: str, journal_id: str) -> MeasureRes
         answers=answers,
         unscored=unscored,
         safety_concern=answers is not None and instrument.safety_concern(answers),
+    )
+
+
+def invalid_result(document: Document, journal: str, journal_id: str) -> InvalidResult | None:
+    """The result as invalid when `result_view` refuses it although it is not deleted and
+    names a known instrument; None otherwise (a readable result, a deleted one, another
+    instrument)."""
+    if document.field("deleted") is True or result_view(document, journal, journal_id):
+        return None
+    instrument = builtin_instruments().get(str(document.field("measure", "")))
+    if instrument is None:
+        return None
+    raw = document.field("answers")
+    answers = raw if isinstance(raw, list) else []
+    safety = any(
+        (value := _number(answers[n - 1])) is not None and value > 0
+        for n in instrument.safety_items
+        if n <= len(answers)
+    )
+    return InvalidResult(
+        document.doc_id.hex(),
+        journal,
+        journal_id,
+        instrument.id,
+        instrument.name,
+        read_time(document.field("taken_at")),
+        safety,
     )
 
 

@@ -152,16 +152,35 @@ class SafetyPath:
         """The crisis line for the safety message: the client's own, else the latest one an
         annotating member set, else None (the message then names the defaults of
         client_sdk/data/safety.json). Works offline. Raises NotFound for an unknown journal."""
+        found = await self._crisis_line_and_author(journal)
+        return found[0] if found else None
+
+    async def _crisis_line_and_author(self, journal: str | None) -> tuple[str, str | None] | None:
+        """The crisis line and, for one a member set, that member's name (from the record's
+        signature); None when none is set."""
         local = await self._local_journal(journal)
         own = await self.plan(journal)
         if own.crisis_line:
-            return own.crisis_line
+            return own.crisis_line, None
         lines = []
         for stored in await self._documents(local, CRISIS_LINE):
             view = crisis_line_view(stored_document(stored))
-            if view is not None and await self._creator(stored) != local.owner_id:
-                lines.append(view)
-        return max(lines)[1] if lines else None
+            creator = await self._creator(stored)
+            if view is not None and creator is not None and creator != local.owner_id:
+                lines.append((*view, creator))
+        if not lines:
+            return None
+        _, text, author = max(lines)
+        return text, await self._name(local, author)
+
+    async def _message_crisis_line(self, journal: str | None) -> str | None:
+        """The crisis line as the safety message shows it: one a member set says who set it
+        (R13 finding 12: with several annotating members, the latest line wins)."""
+        found = await self._crisis_line_and_author(journal)
+        if found is None:
+            return None
+        text, author = found
+        return text if author is None else f"{text} (set by {author})"
 
     # --- responding to a safety item ----------------------------------------------------------
 
@@ -195,7 +214,10 @@ class SafetyPath:
             if flagged_to:
                 flag_id = await self._raise_flag(local, result)
         lines = message_lines(
-            plan.emergency_number, await self.crisis_line(result.journal_id), plan.plan, flagged_to
+            plan.emergency_number,
+            await self._message_crisis_line(result.journal_id),
+            plan.plan,
+            flagged_to,
         )
         return SafetyResponse(lines, flagged_to, flag_id)
 
@@ -207,7 +229,9 @@ class SafetyPath:
         unknown journal."""
         plan = await self.plan(journal)
         text = plan.plan if plan.plan.strip() else await self._any_plan_text()
-        return message_lines(plan.emergency_number, await self.crisis_line(journal), text, [])
+        return message_lines(
+            plan.emergency_number, await self._message_crisis_line(journal), text, []
+        )
 
     async def respond_to_answer(
         self, measure: str, item: int, answer: int, *, journal: str | None = None
@@ -243,7 +267,9 @@ class SafetyPath:
                 update = flag_update(document, "", chosen.id, item, answer, now_ms())
                 await self._replica.commit(local, document, update)
                 flag_id = document.doc_id.hex()
-        lines = message_lines(plan.emergency_number, await self.crisis_line(key), text, flagged_to)
+        lines = message_lines(
+            plan.emergency_number, await self._message_crisis_line(key), text, flagged_to
+        )
         return SafetyResponse(lines, flagged_to, flag_id)
 
     async def waiting(self, flag_id: str) -> bool:

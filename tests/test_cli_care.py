@@ -11,6 +11,7 @@ from cli import output
 from cli.main import TJGroup
 from client_sdk import Client, keys
 from client_sdk.documents import Document
+from client_sdk.results import MEASURE
 from client_sdk.schedule import ASSIGNMENT
 from tests.conftest import RunningServer
 from tests.test_cli import failed_with_one_line
@@ -263,3 +264,28 @@ def test_text_from_another_account_reaches_the_terminal_without_control_characte
     )
     assert "\n" not in output.shown("a\nb", multiline=False)
     assert output.shown("[bold]x[/]", markup=True) == "\\[bold]x\\[/]"
+
+
+async def test_a_result_with_invalid_answers_is_listed_as_invalid_with_its_item_9_answer(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """R13 finding 8: `tj measure list` never shows such a result by its stored score; it
+    says the result is invalid and that item 9 is answered above 0."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    tom = await new_device(live_server, tmp_path, "tom")
+    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--trust-on-first-use")
+    client = await Client.open(ana.home)
+    try:  # a buggy or hostile build of the client's SDK
+        local = await client.context.local_journal("Personal")
+        document = Document(keys.new_doc_id(client.profile.account_id), MEASURE)
+        fields = {"measure": "phq9", "version": 1, "score": 4, "taken_at": 1000,
+                  "answers": [0, 0, 0, 0, 0, 0, 0, 0, 7], "deleted": False}  # fmt: skip
+        await client.replica.commit(local, document, document.change(fields=fields))
+        await client.sync()
+    finally:
+        await client.close()
+    listed = await tom.ok("measure", "list")
+    assert (
+        "Invalid PHQ-9 result" in listed.stderr and "item 9) is answered above 0" in listed.stderr
+    )
+    assert "PHQ-9" not in listed.stdout

@@ -191,7 +191,6 @@ async def test_a_second_annotating_members_acknowledgement_is_no_integrity_alarm
     assert await tom.problems() == []
 
 
-@pytest.mark.xfail(strict=True, reason="R13 finding 5: open")
 async def test_the_client_cannot_retarget_a_therapists_acknowledgement_to_another_flag(
     signup: ClientFactory,
 ) -> None:
@@ -248,7 +247,6 @@ async def test_opting_in_to_safety_flags_for_one_therapist_does_not_send_them_to
     assert response.flagged_to == ["tom"]
 
 
-@pytest.mark.xfail(strict=True, reason="R13 finding 4: open")
 async def test_a_client_whose_fingerprint_was_never_compared_is_marked_in_the_caseload(
     signup: ClientFactory,
 ) -> None:
@@ -320,7 +318,6 @@ async def test_acknowledging_a_flag_twice_records_one_acknowledgement(
     assert [a.by for a in again.acknowledged] == ["tom"]
 
 
-@pytest.mark.xfail(strict=True, reason="R13 finding 12: open")
 async def test_the_crisis_line_in_the_safety_message_says_which_member_set_it(
     signup: ClientFactory,
 ) -> None:
@@ -382,3 +379,27 @@ async def test_a_co_members_record_of_an_owner_only_kind_is_still_an_alarm(
     assert any("unknown account" in p.message for p in await tom.problems())
     await ana.sync()
     assert [p.record_id for p in await ana.problems()] == [upload.record_id]
+
+
+async def test_a_result_with_invalid_answers_is_shown_as_invalid_with_its_item_9_answer(
+    signup: ClientFactory,
+) -> None:
+    """R13 finding 8, what the therapist sees instead: the result is listed as invalid
+    (`measures.invalid`) and the caseload row says so, naming the item 9 answer above 0
+    that the stored score would have hidden."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    await write_as(
+        ana,
+        "Personal",
+        MEASURE,
+        {"measure": "phq9", "version": 1, "score": 4, "band": "Minimal", "taken_at": 1000,
+         "answers": [0, 0, 0, 0, 0, 0, 0, 0, 7], "unscored": None, "created_at": 1000,
+         "updated_at": 1000, "deleted": False},
+    )  # fmt: skip
+    await tom.sync()
+    [bad] = await tom.measures.invalid()
+    assert (bad.measure, bad.safety_answer) == ("phq9", True)
+    [row] = await tom.caseload.rows()
+    assert "PHQ-9 invalid result (1)" in row.flags
+    assert "PHQ-9 invalid result: item 9 answered above 0" in row.flags
