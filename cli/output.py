@@ -219,7 +219,7 @@ def devices_table(devices: Iterable[DeviceInfo]) -> Table:
     for device in devices:
         table.add_row(
             short_id(device.id),
-            device.name,
+            shown(device.name, markup=True),  # relayed by the server
             local_time(device.last_seen_at),
             local_date(device.expires_at),
             "this device" if device.current else "",
