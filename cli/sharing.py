@@ -159,7 +159,9 @@ def share(
             no_end=until == NEVER,
         )
         if safety_flags:
-            await client.safety.set_plan(journal=journal_name, share_flags=True)
+            await client.safety.set_plan(
+                journal=journal_name, share_flags=True, flags_for=shared.member
+            )
             await sync_note(client)
         return shared
 

@@ -62,6 +62,10 @@ class SafetyPlan:
     plan: str = ""
     share_flags: bool = False
     updated_at: datetime | None = None
+    flag_members: tuple[str, ...] | None = None
+    """The members (account ids, hex) the opt-in was given for: those the journal was shared
+    with when `share_flags` was set, or named at `tj share --safety-flags` (R13 finding 3);
+    None for a plan written before that (every member, as then)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -164,9 +168,11 @@ def plan_update(
     crisis_line: str | None = None,
     plan: str | None = None,
     share_flags: bool | None = None,
+    flag_members: list[str] | None = None,
     creating: bool = False,
 ) -> bytes:
-    """Create or change a safety plan; None leaves a part as it is ("" clears a contact)."""
+    """Create or change a safety plan; None leaves a part as it is ("" clears a contact).
+    `flag_members`: the account ids (hex) the flag opt-in is for."""
     changed: dict[str, Any] = {"updated_at": now_ms}
     if creating:
         changed.update(
@@ -178,6 +184,8 @@ def plan_update(
         changed["crisis_line"] = _contact(crisis_line, "a crisis line")
     if share_flags is not None:
         changed["share_flags"] = share_flags
+    if flag_members is not None:
+        changed["flag_members"] = sorted(set(flag_members))
     if plan is not None and len(plan) > MAX_PLAN:
         raise InvalidInput(f"a safety plan is at most {MAX_PLAN} characters")
     texts_ = {"plan": plan} if plan is not None else ({"plan": ""} if creating else None)
@@ -192,17 +200,25 @@ def crisis_line_update(document: Document, text: str, now_ms: int) -> bytes:
 
 
 def flag_update(
-    document: Document, result_id: str, measure: str, item: int, answer: int, now_ms: int
+    document: Document,
+    result_id: str,
+    measure: str,
+    item: int,
+    answer: int,
+    now_ms: int,
+    to: list[str] | None = None,
 ) -> bytes:
-    return document.change(
-        fields={
-            "result_id": result_id,
-            "measure": measure,
-            "item": item,
-            "answer": answer,
-            "raised_at": now_ms,
-        }
-    )
+    """A safety flag; `to`: the members (account ids, hex) it is for (R13 finding 3)."""
+    fields: dict[str, Any] = {
+        "result_id": result_id,
+        "measure": measure,
+        "item": item,
+        "answer": answer,
+        "raised_at": now_ms,
+    }
+    if to is not None:
+        fields["to"] = sorted(to)
+    return document.change(fields=fields)
 
 
 def ack_update(document: Document, flag_id: str, now_ms: int) -> bytes:
@@ -219,6 +235,7 @@ def plan_view(document: Document, journal: str) -> SafetyPlan:
         crisis_line=_text(document.field("crisis_line")),
         plan=document.text("plan"),
         share_flags=document.field("share_flags") is True,
+        flag_members=_ids(document.field("flag_members")),
         updated_at=read_time(document.field("updated_at")),
     )
 
@@ -253,6 +270,19 @@ def ack_view(document: Document) -> tuple[str, int] | None:
     flag_id = _text(document.field("flag_id"))
     at = read_ms(document.field("acknowledged_at"))
     return None if flag_id is None or at is None else (flag_id, at)
+
+
+def _ids(value: Any) -> tuple[str, ...] | None:
+    """A list of account ids (hex); None when absent (a plan from before per-member opt-in)."""
+    if not isinstance(value, list):
+        return None
+    return tuple(v for v in value if isinstance(v, str))
+
+
+def flag_recipients(document: Document) -> tuple[str, ...] | None:
+    """The members (account ids, hex) a flag was sealed for; None for a flag written before
+    flags named them (every member)."""
+    return _ids(document.field("to"))
 
 
 def _text(value: Any) -> str | None:

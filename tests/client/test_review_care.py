@@ -4,8 +4,6 @@ the review, does not (see /work/R13-FINDINGS.md). Real server on 127.0.0.1, real
 
 from __future__ import annotations
 
-import pytest
-
 from client_sdk import Client, InvalidInput, keys
 from client_sdk.documents import Document
 from client_sdk.replica import stored_document
@@ -42,6 +40,23 @@ async def flagged(signup: ClientFactory) -> tuple[Client, Client, str]:
     await ana.sync()
     await tom.sync()
     return ana, tom, flag_id
+
+
+async def flagged_for_two(signup: ClientFactory) -> tuple[Client, Client, Client, str]:
+    """ana shares with tom and eve (both annotate), opts in to flags for both, and raises a
+    flag; tom and eve have synced it. (Since R13 finding 3 the opt-in names the members it
+    was given for, so eve is opted in at her share, as `tj share ... --safety-flags` does.)"""
+    ana, tom, eve = await signup("ana"), await signup("tom"), await signup("eve")
+    await share_with(ana, tom, role="annotate")
+    await share_with(ana, eve, role="annotate")
+    await ana.safety.set_plan(share_flags=True)  # for the members it is shared with now
+    taken = await ana.measures.take("phq9", ITEM_9)
+    flag_id = (await ana.safety.respond(taken.result)).flag_id
+    assert flag_id is not None
+    await ana.sync()
+    await tom.sync()
+    await eve.sync()
+    return ana, tom, eve, flag_id
 
 
 async def test_an_assignment_with_a_far_start_from_an_annotating_member_does_not_break_due(
@@ -155,10 +170,7 @@ async def test_another_members_acknowledgement_does_not_clear_the_flag_from_my_c
     the record (see the next test for the false alarm that causes).
     Expected: a therapist's caseload keeps the flag at the top until *this* therapist
     acknowledged it, whatever other members wrote."""
-    ana, tom, flag_id = await flagged(signup)
-    eve = await signup("eve")
-    await share_with(ana, eve, role="annotate")
-    await eve.sync()
+    ana, tom, eve, flag_id = await flagged_for_two(signup)
     [theirs] = await eve.safety.flags()
     await eve.safety.acknowledge(theirs.id)
     await eve.sync()
@@ -180,10 +192,7 @@ async def test_a_second_annotating_members_acknowledgement_is_no_integrity_alarm
     Expected: records of members a device cannot identify (by design: members do not learn
     each other) are set aside quietly or counted as "another member", never reported as
     tampering; a real alarm must stay meaningful."""
-    ana, tom, _ = await flagged(signup)
-    eve = await signup("eve")
-    await share_with(ana, eve, role="annotate")
-    await eve.sync()
+    ana, tom, eve, _ = await flagged_for_two(signup)
     [theirs] = await eve.safety.flags()
     await eve.safety.acknowledge(theirs.id)
     await eve.sync()
@@ -224,7 +233,6 @@ async def test_the_client_cannot_retarget_a_therapists_acknowledgement_to_anothe
     assert read == {first: ["tom"], second: []}
 
 
-@pytest.mark.xfail(strict=True, reason="R13 finding 3: open")
 async def test_opting_in_to_safety_flags_for_one_therapist_does_not_send_them_to_a_later_member(
     signup: ClientFactory,
 ) -> None:
@@ -403,3 +411,28 @@ async def test_a_result_with_invalid_answers_is_shown_as_invalid_with_its_item_9
     [row] = await tom.caseload.rows()
     assert "PHQ-9 invalid result (1)" in row.flags
     assert "PHQ-9 invalid result: item 9 answered above 0" in row.flags
+
+
+async def test_a_later_member_opted_in_at_its_share_gets_new_flags_but_not_those_sealed_before(
+    signup: ClientFactory,
+) -> None:
+    """R13 finding 3, the other side: `tj share ... --safety-flags` (flags_for) adds that
+    member to the opt-in; flags sealed before name only the members of their time, and a
+    member not opted in does not see a flag in its own views."""
+    ana, tom, flag_id = await flagged(signup)
+    joe, eve = await signup("joe"), await signup("eve")
+    await share_with(ana, joe)  # no opt-in
+    await share_with(ana, eve, role="annotate")
+    await ana.safety.set_plan(share_flags=True, flags_for="eve")
+    assert (await ana.safety.plan()).flag_members == tuple(
+        sorted((tom.profile.account_id.hex(), eve.profile.account_id.hex()))
+    )
+    taken = await ana.measures.take("phq9", ITEM_9)
+    second = await ana.safety.respond(taken.result)
+    assert second.flagged_to == ["eve", "tom"]
+    await ana.sync()
+    for member in (tom, joe, eve):
+        await member.sync()
+    assert {f.id for f in await tom.safety.flags()} == {flag_id, second.flag_id}
+    assert [f.id for f in await eve.safety.flags()] == [second.flag_id]
+    assert await joe.safety.flags() == []
