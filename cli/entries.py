@@ -11,7 +11,6 @@ from functools import partial
 from typing import Any
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from cli import editor, output
@@ -26,6 +25,7 @@ from cli.main import (
     pass_home,
     sync_note,
 )
+from cli.terminal import escape
 from client_sdk import EMOTIONS, BriefView, Client, Entry, FieldWrite, NotFound
 
 LIST_DEFAULT = 20

@@ -7,11 +7,11 @@ from datetime import datetime
 from functools import partial
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from cli import output
 from cli.main import Home, cli, journal_option, json_option, pass_home, then_sync
+from cli.terminal import escape
 from client_sdk import CheckIn, Client, Goal
 
 BAR_WIDTH = 10

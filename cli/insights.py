@@ -155,7 +155,7 @@ def weeks_table(weeks: tuple[WeekStat, ...]) -> Table:
 def groups_table(what: str, groups: tuple[MoodGroup, ...]) -> Table:
     table = Table(what, "entries", "average mood", title=f"Mood by {what}")
     for group in groups:
-        table.add_row(group.name, str(group.entries), mood(group.mood))
+        table.add_row(output.shown(group.name, markup=True), str(group.entries), mood(group.mood))
     return table
 
 
@@ -165,8 +165,8 @@ def goals_table(goals: tuple[GoalStat, ...]) -> Table:
     for goal in goals:
         table.add_row(
             output.short_id(goal.id),
-            goal.title,
-            goal.journal,
+            output.shown(goal.title, markup=True),
+            output.shown(goal.journal, markup=True),
             goal.progress_text(),
             "done" if goal.done else "open",
             goal.target.isoformat() if goal.target else "",

@@ -163,7 +163,9 @@ def with_hint(error: TJError, verbose: bool = False) -> str:
 
 
 class TJGroup(click.Group):
-    """Turns SDK errors (and file-system errors) into one line and exit status 1."""
+    """Turns SDK errors (and file-system errors) into one line and exit status 1; any other
+    error too (a bug, e.g. data from another account no check foresaw, R13 finding 1): a
+    traceback only with TJ_TRACEBACK=1."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -173,6 +175,17 @@ class TJGroup(click.Group):
             raise click.ClickException(output.one_line(with_hint(error, verbose))) from None
         except OSError as error:
             raise click.ClickException(output.one_line(str(error))) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:  # a bug (ours, or data no check foresaw): one line, no traceback
+            if os.environ.get("TJ_TRACEBACK"):
+                raise
+            raise click.ClickException(
+                output.one_line(
+                    f"unexpected error ({type(error).__name__}: {error}): a bug in tj, please "
+                    "report it (TJ_TRACEBACK=1 shows the traceback)"
+                )
+            ) from None
 
 
 json_option = click.option(

@@ -24,7 +24,7 @@ from cli.main import Home, cli, journal_option, json_option, pass_home, sync_not
 from cli.safety import show_safety_message
 from cli.sharing import items_shared
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
-from client_sdk import Client, Instrument, MeasureResult, ScoreChange, Taken
+from client_sdk import Client, Instrument, InvalidResult, MeasureResult, ScoreChange, Taken
 from client_sdk.scoring import instrument as find_instrument
 
 
@@ -348,10 +348,23 @@ def measure_list(
       tj measure list
       tj measure list --measure gad7 --journal ana/Personal --json
     """
-    results = home.read(lambda client: client.measures.results(journal_name, measure=measure_name))
+
+    async def work(client: Client) -> tuple[list[MeasureResult], list[InvalidResult]]:
+        results = await client.measures.results(journal_name, measure=measure_name)
+        invalid = await client.measures.invalid(journal_name)
+        return results, [r for r in invalid if measure_name in (None, r.measure)]
+
+    results, invalid = home.read(work)
     output.show_rows(
         results, as_json, results_table, "No results yet: take one with `tj measure take phq9`."
     )
+    for bad in invalid:  # R13 finding 8: shown as invalid, never by a stored score
+        when = output.local_time(bad.taken_at) if bad.taken_at else "at an unreadable time"
+        safety = "; a safety item (item 9) is answered above 0" if bad.safety_answer else ""
+        output.message(
+            f"Invalid {bad.name} result {output.short_id(bad.id)} in {bad.journal} ({when}): "
+            f"its answers, score or time are not valid, so it is not listed{safety}."
+        )
 
 
 @measure.command("show")

@@ -18,7 +18,9 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
-from client_sdk import TRASH_DAYS, DeviceInfo, Entry, Journal, SyncReport, UploadLimit
+from cli.terminal import shown as shown
+from client_sdk import TRASH_DAYS, Client, DeviceInfo, Entry, Journal, SyncReport, UploadLimit
+from client_sdk.models import is_control, read_time
 from client_sdk.upload_limit import describe as describe_upload_limit
 
 SHORT_ID = 12  # hex digits shown in tables; any unique prefix of 4 or more is accepted back
@@ -57,15 +59,17 @@ def one_line(text: str) -> str:
 
 def message(text: str) -> None:
     """A note for the user on stderr (never mixed with data)."""
-    click.echo(one_line(text), err=True)
+    click.echo(shown(one_line(text)), err=True)
 
 
 def data(text: str) -> None:
-    click.echo(text)
+    click.echo(shown(text))
 
 
 def print_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+    # json.dumps escapes C0 characters; C1 and bidirectional ones pass with ensure_ascii=False
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    click.echo("".join(f"\\u{ord(c):04x}" if is_control(c, multiline=True) else c for c in text))
 
 
 def print_table(table: Table) -> None:
@@ -186,6 +190,14 @@ def writer_time(entry: Entry, *, with_offset: bool = True) -> str:
     )
 
 
+async def unverified_owners(client: Client, owners: Iterable[str]) -> list[str]:
+    """Which of `owners` (clients shown to a therapist) share a journal with this account
+    whose fingerprint this device never compared (R13 finding 4), sorted."""
+    wanted = set(owners)  # journals.list works offline, as these commands do
+    journals = await client.journals.list()
+    return sorted({j.owner for j in journals if not j.owner_verified} & wanted)
+
+
 def warn_unverified_owners(owners: list[str]) -> None:
     """Journals whose owner's fingerprint this device never compared: a server could have
     invented that owner, and every entry in them."""
@@ -214,7 +226,7 @@ def journals_table(journals: Iterable[Journal], me: str = "") -> Table:
         role = f"{role}, archived" if journal.archived else role
         role = role if journal.owner_verified else f"{role}, owner not verified"
         role = f"{role}, {HELPER_ROLES[journal.helper]}" if journal.helper in HELPER_ROLES else role
-        table.add_row(journal.name, role, journal.id)
+        table.add_row(shown(journal.name, markup=True), role, journal.id)
     return table
 
 
@@ -225,7 +237,7 @@ def devices_table(devices: Iterable[DeviceInfo]) -> Table:
     for device in devices:
         table.add_row(
             short_id(device.id),
-            device.name,
+            shown(device.name, markup=True),  # relayed by the server
             local_time(device.last_seen_at),
             local_date(device.expires_at),
             "this device" if device.current else "",
@@ -266,8 +278,8 @@ def field_value_text(field: str, value: Any) -> str:
     """A settling field's value in plain words (a date in local time, lists joined)."""
     if value is None or value == [] or value == "":
         return "none"
-    if field == "created_at" and isinstance(value, int):
-        return local_time(datetime.fromtimestamp(value / 1000).astimezone())
+    if field == "created_at" and (moment := read_time(value)) is not None:
+        return local_time(moment.astimezone())
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)

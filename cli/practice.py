@@ -60,11 +60,13 @@ def caseload(
       tj caseload --html caseload.html
     """
 
-    async def work(client: Client) -> list[CaseloadRow]:
+    async def work(client: Client) -> tuple[list[CaseloadRow], list[str]]:
         await synced_first(client)
-        return await client.caseload.rows(quiet_days=quiet_days, mood_drop=mood_drop)
+        rows = await client.caseload.rows(quiet_days=quiet_days, mood_drop=mood_drop)
+        return rows, await output.unverified_owners(client, (r.client for r in rows))
 
-    rows = home.run(work)
+    rows, unverified = home.run(work)
+    output.warn_unverified_owners(unverified)
     if html_path is not None:
         page = render_caseload(rows, generated_at=datetime.now().astimezone())
         html_path.write_text(page, encoding="utf-8")
@@ -228,11 +230,13 @@ def briefs(home: Home, as_json: bool) -> None:
       tj briefs --json
     """
 
-    async def work(client: Client) -> list[BriefView]:
+    async def work(client: Client) -> tuple[list[BriefView], list[str]]:
         await synced_first(client)
-        return await client.briefs.received()
+        found = await client.briefs.received()
+        return found, await output.unverified_owners(client, (b.client for b in found))
 
-    found = home.run(work)
+    found, unverified = home.run(work)
+    output.warn_unverified_owners(unverified)
     output.show_rows(found, as_json, briefs_table, "No briefs shared with you.")
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from cli import output
 from cli.main import Home, cli, json_option, pass_home, synced_first
+from cli.terminal import escape
 from client_sdk import CATEGORIES, Client, Prompt
 
 category_option = click.option(

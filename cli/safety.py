@@ -6,6 +6,9 @@ Every command is one SDK call on `client.safety` (client_sdk/safety_path.py).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
 import click
 from rich.table import Table
 
@@ -27,8 +30,8 @@ def show_safety_message(lines: list[str]) -> None:
     """The safety message, on stderr so it shows even when stdout goes to a script."""
     rule = "=" * 72
     click.echo(rule, err=True)
-    for line in lines:
-        click.echo(line, err=True)
+    for line in lines:  # a crisis line is a member's text
+        click.echo(output.shown(line), err=True)
     click.echo(rule, err=True)
 
 
@@ -43,7 +46,7 @@ def safety() -> None:
     Examples:
       tj safety plan --crisis-line "Samaritans 116 123" --emergency 999
       tj safety plan --text "1. Call Sam. 2. Walk to the park. 3. ..."
-      tj safety plan --share-flags          # opt in: flags go to who this journal is shared with
+      tj safety plan --share-flags          # opt in: flags go to who this journal is shared with now
       tj safety flags                       # a therapist: flags from clients, unread first
       tj safety ack 3fa9c2                  # a therapist: mark a flag as read
     """
@@ -131,11 +134,13 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
       tj safety flags --json
     """
 
-    async def work(client: Client) -> list[SafetyFlag]:
+    async def work(client: Client) -> tuple[list[SafetyFlag], list[str]]:
         await synced_first(client)
-        return await client.safety.flags(journal_name)
+        flags = await client.safety.flags(journal_name)
+        return flags, await output.unverified_owners(client, (f.owner for f in flags))
 
-    flags = home.run(work)
+    flags, unverified = home.run(work)
+    output.warn_unverified_owners(unverified)
     output.show_rows(flags, as_json, flags_table, "No safety flags.")
 
 
@@ -154,14 +159,22 @@ def safety_ack(home: Home, flag_id: str, as_json: bool) -> None:
     async def work(client: Client) -> tuple[SafetyFlag, str]:
         return await client.safety.acknowledge(flag_id), await sync_note(client)
 
+    started = datetime.now(UTC) - timedelta(milliseconds=1)  # acknowledgements are to the ms
     flag, note = home.run(work)
-    output.show_item(flag, as_json, acknowledged_text, note)
+    output.show_item(flag, as_json, partial(acknowledged_text, since=started), note)
 
 
-def acknowledged_text(flag: SafetyFlag) -> str:
-    return (
-        f"Acknowledged the safety flag of {flag.owner} raised {output.local_time(flag.raised_at)}."
-    )
+def acknowledged_text(flag: SafetyFlag, since: datetime | None = None) -> str:
+    """What `tj safety ack` did; an acknowledgement of this account's from before `since`
+    means nothing was written."""
+    raised = output.local_time(flag.raised_at)
+    earlier = [a.at for a in flag.acknowledged if a.mine and since is not None and a.at < since]
+    if earlier:
+        return (
+            f"You acknowledged the safety flag of {flag.owner} raised {raised} already, "
+            f"{output.local_time(earlier[0])}: nothing written."
+        )
+    return f"Acknowledged the safety flag of {flag.owner} raised {raised}."
 
 
 def plan_text(plan: SafetyPlan) -> str:

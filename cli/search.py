@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from cli import output
 from cli.main import Home, cli, journal_filter_option, json_option, pass_home
+from cli.terminal import escape
 from client_sdk import SearchHit
 
 HIGHLIGHT = "bold yellow"

@@ -66,9 +66,9 @@ def set_aside_table(changes: list[SetAsideChange]) -> Table:
     for change in changes:
         table.add_row(
             output.local_time(change.set_aside_at),
-            change.journal,
+            output.shown(change.journal, markup=True),
             change.kind,
-            change.title or output.preview(change.text),
+            output.shown(change.title or output.preview(change.text), markup=True),
             change.code,
         )
     return table

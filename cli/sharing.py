@@ -12,11 +12,11 @@ from functools import partial
 from typing import Literal, TypeVar
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from cli import output
 from cli.main import Home, cli, json_option, pass_home, sync_note, synced_first, then_sync
+from cli.terminal import escape
 from client_sdk import AuditInfo, Client, Note, SharedJournal, ShareInfo
 from client_sdk.sharing import DISCLOSABLE
 
@@ -167,7 +167,9 @@ def share(
             no_end=until == NEVER,
         )
         if safety_flags:
-            await client.safety.set_plan(journal=journal_name, share_flags=True)
+            await client.safety.set_plan(
+                journal=journal_name, share_flags=True, flags_for=shared.member
+            )
             await sync_note(client)
         return shared
 
@@ -580,7 +582,7 @@ def notes_table(found: Iterable[Note]) -> Table:
             output.local_time(n.created_at),
             escape(n.journal),
             n.kind,
-            author,
+            escape(author),
             escape(output.preview(n.text, 60)),
         )
     return table

@@ -26,6 +26,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from cli.terminal import shown
+
 FIXED, NAME, TEXT = "fixed", "name", "text"
 GAP = 2  # between two columns: one space of padding and the rule's one-space separator
 WHOLE_WORDS = 16  # text keeps words up to this long whole when the names allow it
@@ -73,7 +75,7 @@ def fitted(
     for row in cells:
         table.add_row(
             *(
-                Text(_break_name(cell, size) if kind.kind == NAME and size else cell)
+                Text(shown(_break_name(cell, size) if kind.kind == NAME and size else cell))
                 for cell, kind, size in zip(row, columns, widths, strict=True)
             )
         )

@@ -45,7 +45,7 @@ from client_sdk.private_notes import PrivateNote, PrivateNotes
 from client_sdk.prompts import CATEGORIES, Prompt
 from client_sdk.pushing import SetAsideChange
 from client_sdk.reflection import Prompts
-from client_sdk.results import MeasureResult, Taken
+from client_sdk.results import InvalidResult, MeasureResult, Taken
 from client_sdk.safety import Acknowledgement, SafetyFlag, SafetyPlan
 from client_sdk.safety_path import SafetyPath, SafetyResponse
 from client_sdk.schedule import Assignment, Due, HomeworkEntry
@@ -111,6 +111,7 @@ __all__ = [
     "KdfCost",
     "KeyChangedError",
     "Measure",
+    "InvalidResult",
     "MeasureResult",
     "Measures",
     "MoodGroup",

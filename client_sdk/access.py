@@ -228,6 +228,14 @@ class AccessState:
         member = self.member_by_account(account_id)
         return self.first_epoch.get(member.handle, self.epoch) if member else 0
 
+    def unidentified_annotator(self, epoch: int) -> bool:
+        """Whether, during `epoch`, a member this device cannot identify held the annotate
+        role: another member, seen from a member's device (members do not learn each other,
+        protocol.md 4.13). Its records are expected and cannot be verified here; a record
+        by an unknown signer where no such member exists is a forgery."""
+        identified = {h for handles in self.handles.values() for h in handles}
+        return bool(self.annotators.get(epoch, set()) - identified)
+
     def sign_key_of(self, account_id: bytes) -> bytes | None:
         signer = self.signers.get(account_id)
         return signer.sign_public_key if signer else None

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from client_sdk.caseload import EntryLike, GoalLike, latest_scores, mood_trend, weekly_sparkline
 from client_sdk.documents import ENTRY, Document, entry_view
-from client_sdk.models import to_datetime
+from client_sdk.models import read_ms, read_time, to_datetime
 from client_sdk.results import MeasureResult
 from client_sdk.safety import SafetyFlag
 from client_sdk.schedule import COMPLETIONS, HomeworkEntry
@@ -93,9 +93,7 @@ def discussable(document: Document) -> tuple[str, str, int] | None:
             return None
         return view.title, view.body, view.created_at
     if document.kind == NOTE and document.field("deleted") is not True:
-        created = document.field("created_at")
-        at = int(created) if isinstance(created, (int, float)) else 0
-        return "", document.text("body"), at
+        return "", document.text("body"), read_ms(document.field("created_at")) or 0
     return None
 
 
@@ -106,7 +104,7 @@ def discuss_item(document: Document, journal: str) -> DiscussItem | None:
         return None
     title, body, created = content
     marked = document.field("to_discuss_at")
-    marked_at = to_datetime(int(marked)) if isinstance(marked, (int, float)) else None
+    marked_at = read_time(marked)
     preview = " ".join(body.split())[:PREVIEW]
     return DiscussItem(
         document.doc_id.hex(),
@@ -346,14 +344,14 @@ class BriefView:
 
 def brief_view(document: Document, journal: str, client: str) -> BriefView | None:
     digest = document.field("digest")
-    created = document.field("created_at")
-    if not isinstance(digest, dict) or not isinstance(created, (int, float)):
+    created = read_time(document.field("created_at"))
+    if not isinstance(digest, dict) or created is None:
         return None
     return BriefView(
         document.doc_id.hex(),
         journal,
         client,
-        to_datetime(int(created)),
+        created,
         dict(digest),
         document.text("body"),
     )

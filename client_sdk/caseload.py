@@ -9,8 +9,10 @@ flags: an unacknowledged safety flag, no entry for `quiet_days` days, a mood dro
 `mood_drop` points, a reliable deterioration, a latest score in its instrument's highest band
 (PHQ-9 "severe" 20-27, GAD-7 "severe" 15-21, PCL-5 at or above the provisional cut-point;
 bands from client_sdk/data/instruments/), a latest result whose safety item (PHQ-9 item 9)
-was answered above 0 (seen only when the client shared the answers), overdue assignments, and
-a share that ended.
+was answered above 0 (seen only when the client shared the answers), a result that cannot be
+read ("invalid": answers outside the instrument, no valid score or time; any safety item
+answered above 0 named), overdue
+assignments, and a share that ended.
 
 Everything counts what the client shared with this therapist, and only that: "last entry" and
 "no shared entry for N days" are about the entries the therapist can read; a client who shares
@@ -35,7 +37,7 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Protocol
 
 from client_sdk.insights import sparkline
-from client_sdk.results import MeasureResult, change_between, previous_result
+from client_sdk.results import InvalidResult, MeasureResult, change_between, previous_result
 from client_sdk.safety import SafetyFlag
 from client_sdk.schedule import OVERDUE, Due
 from client_sdk.scoring import DETERIORATION, ScoreChange, builtin_instruments
@@ -126,6 +128,11 @@ class CaseloadRow:
     brief_at: datetime | None
     flags: tuple[str, ...]
     share_ended: bool = False  # every journal's share ended: read from the kept copies
+    owner_verified: bool = True
+    """Whether this device compared the client's fingerprint (`client.shares.verify`): until
+    then the server could have invented the client and everything shared (R13 finding 4);
+    such a row carries the flag "fingerprint not verified" and comes after verified clients
+    with the same safety flags."""
 
     @property
     def needs_attention(self) -> bool:
@@ -153,7 +160,12 @@ class CaseloadRow:
             ),
             "flags": list(self.flags),
             "share_ended": self.share_ended,
+            "fingerprint_verified": self.owner_verified,
         }
+
+
+UNVERIFIED = "fingerprint not verified"
+"""The flag of a client whose fingerprint this device never compared."""
 
 
 def _mean(values: list[int]) -> float | None:
@@ -271,6 +283,8 @@ def caseload_row(
     mood_drop: float = DEFAULT_MOOD_DROP,
     share_ended: bool = False,
     ended_journals: Sequence[str] = (),
+    invalid_results: Sequence[InvalidResult] = (),
+    owner_verified: bool = True,
 ) -> CaseloadRow:
     """One client's row (module docstring). For a client whose every share ended
     (`share_ended`), what was last known: "share ended", the safety flags left
@@ -298,6 +312,11 @@ def caseload_row(
             flags.append(f"{line.result.name} {line.result.band}")
         if line.result.safety_concern:  # answers shared: the score-level fact is readable
             flags.append(f"{line.result.name} item 9 answered above 0")
+    for name in sorted({r.name for r in invalid_results}):
+        same = [r for r in invalid_results if r.name == name]
+        flags.append(f"{name} invalid result ({len(same)})")
+        if any(r.safety_answer for r in same):  # never hidden behind a stored score
+            flags.append(f"{name} invalid result: item 9 answered above 0")
     if not share_ended and change is not None and change <= -mood_drop:
         flags.append(f"mood down {abs(change):.1f}")
     quiet = max(0, (today - max(days)).days) if days else None
@@ -324,8 +343,9 @@ def caseload_row(
         safety_flags=unread,
         brief_id=brief[0] if brief else None,
         brief_at=brief[1] if brief else None,
-        flags=tuple(flags),
+        flags=(*flags, *(() if owner_verified else (UNVERIFIED,))),  # last: a note, not a crisis
         share_ended=share_ended,
+        owner_verified=owner_verified,
     )
 
 
@@ -336,14 +356,16 @@ def _in_top_band(result: MeasureResult) -> bool:
 
 
 def attention_order(rows: Iterable[CaseloadRow]) -> list[CaseloadRow]:
-    """Clients still sharing first: unacknowledged safety flags first, then more flags
-    first, then by name; then the clients whose shares ended, by name."""
+    """Clients still sharing first: unacknowledged safety flags first, clients whose
+    fingerprint was compared before those whose was not, then more flags first, then by
+    name; then the clients whose shares ended, by name."""
     return sorted(
         rows,
         key=lambda r: (
             r.share_ended,
             not r.safety_flags,
-            -len(r.flags),
+            not r.owner_verified,
+            -len([f for f in r.flags if f != UNVERIFIED]),
             r.client.casefold(),
         ),
     )

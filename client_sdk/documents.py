@@ -20,6 +20,7 @@ from diff_match_patch import diff_match_patch
 from pycrdt import Array, Decoder, Doc, Map, Text
 
 from client_sdk.errors import IntegrityError, InvalidInput
+from client_sdk.models import read_ms
 
 ENTRY = "entry"
 MAX_TITLE = 200
@@ -551,8 +552,9 @@ def _view_of(doc_id: bytes, fields: dict[str, Any], body: str) -> EntryView:
         body=body,
         mood=whole_number(mood, 1, 10),
         tags=tuple(str(tag) for tag in tags) if isinstance(tags, list) else (),
-        created_at=int(fields.get("created_at", 0) or 0),
-        updated_at=int(fields.get("updated_at", 0) or 0),
+        # Times no datetime holds (e.g. 2**53 ms) read as absent, 0 (models.read_ms).
+        created_at=read_ms(fields.get("created_at")) or 0,
+        updated_at=read_ms(fields.get("updated_at")) or 0,
         # An entry whose creation this device never received (only a later change: the
         # removal of an entry left out of a share) reads as deleted (protocol.md 5).
         deleted=fields.get("deleted") is True or "created_at" not in fields,
@@ -560,7 +562,7 @@ def _view_of(doc_id: bytes, fields: dict[str, Any], body: str) -> EntryView:
         prompt_id=prompt_id if isinstance(prompt_id, str) and prompt_id else None,
         utc_offset=_offset_or_none(offset),
         trashed_at=(
-            int(trashed_at)
+            (read_ms(trashed_at) or 0)  # trashed, at a time that cannot be read: the epoch
             if isinstance(trashed_at, (int, float)) and not isinstance(trashed_at, bool)
             else None
         ),

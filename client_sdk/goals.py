@@ -40,7 +40,7 @@ from typing import Any
 
 from client_sdk.documents import Document
 from client_sdk.errors import InvalidInput, NotFound
-from client_sdk.models import to_datetime
+from client_sdk.models import EPOCH, read_time
 
 GOAL = "goal"
 CHECKINS = "checkins"
@@ -347,7 +347,6 @@ def goal_view(document: Document, journal: str, journal_id: str) -> Goal:
     measure = goal_measure(document)
     checkins = goal_checkins(document)
     progress, fraction = goal_progress(measure, checkins)
-    done_at = _number(document.field("done_at"))
     return Goal(
         id=document.doc_id.hex(),
         journal=journal,
@@ -357,9 +356,10 @@ def goal_view(document: Document, journal: str, journal_id: str) -> Goal:
         target=_date(document.field("target")),
         measure=measure,
         done=document.field("done") is True,
-        done_at=to_datetime(done_at) if done_at is not None else None,
-        created_at=to_datetime(_number(document.field("created_at")) or 0),
-        updated_at=to_datetime(_number(document.field("updated_at")) or 0),
+        # Unreadable times (absent, or no datetime holds them) read as absent: the epoch.
+        done_at=read_time(document.field("done_at")),
+        created_at=read_time(document.field("created_at")) or EPOCH,
+        updated_at=read_time(document.field("updated_at")) or EPOCH,
         checkins=checkins,
         progress=progress,
         fraction=fraction,
@@ -384,15 +384,16 @@ def read_checkins(values: list[Any], edits: dict[str, Any] | None = None) -> tup
         if f"{checkin_id}.progress" in edits:
             progress = _number(edits[f"{checkin_id}.progress"])
         note = edits.get(f"{checkin_id}.note", value.get("note"))
-        edited = _number(edits.get(f"{checkin_id}.at"))
+        edited_at = read_time(edits.get(f"{checkin_id}.at"))
+        at = read_time(value.get("at")) or EPOCH  # unreadable (e.g. 2**53 ms): as if absent
         found.setdefault(
             checkin_id,
             CheckIn(
                 id=checkin_id,
-                at=to_datetime(_number(value.get("at")) or 0),
+                at=at,
                 progress=progress,
                 note=note if isinstance(note, str) else "",
-                edited_at=to_datetime(edited) if edited is not None else None,
+                edited_at=edited_at,
             ),
         )
     return tuple(sorted(found.values(), key=lambda c: (c.at, c.id)))

@@ -24,12 +24,14 @@ from client_sdk.models import now_ms
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.results import (
     MEASURE,
+    InvalidResult,
     MeasureResult,
     Taken,
     change_between,
     check_result_fields,
     delete_result_update,
     disclosed_result,
+    invalid_result,
     new_result_update,
     previous_result,
     result_view,
@@ -145,6 +147,37 @@ class Measures:
             if view is not None and (wanted is None or view.measure == wanted):
                 found.append(view)
         return sorted(found, key=lambda r: (r.taken_at, r.id), reverse=True)
+
+    async def invalid(self, journal: str | None = None) -> list[InvalidResult]:
+        """Results that cannot be read (answers outside the instrument, a time no date
+        holds...), of one journal or every journal, as `results` lists them: shown as
+        invalid, with whether a safety item holds an answer above 0 (R13 finding 8). Works
+        offline. Raises NotFound for an unknown journal."""
+        await self._replica.load_access()
+        journal_id = (await self._local_journal(journal)).journal_id if journal else None
+        me = self._replica.profile.account_id
+        journals = {
+            j.journal_id: j
+            for j in await self._replica.store.journals()
+            if j.role != REVOKED or j.journal_id == journal_id or j.owner_id != me
+        }
+        found = []
+        for stored in await self._replica.store.documents(journal_id):
+            source = journals.get(stored.journal_id)
+            if stored.kind != MEASURE or source is None:
+                continue
+            if (
+                journal_id is None
+                and source.role == "owner"
+                and self._replica.is_disclosure(source)
+            ):
+                continue
+            bad = invalid_result(
+                stored_document(stored), self._display(source), source.journal_id.hex()
+            )
+            if bad is not None:
+                found.append(bad)
+        return found
 
     async def result(self, result_id: str) -> MeasureResult:
         """One result by id (or a unique prefix of 4+ hex digits). Works offline. Raises

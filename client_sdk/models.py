@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import time
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -16,7 +17,72 @@ def now_ms() -> int:
 
 
 def to_datetime(ms: int) -> datetime:
+    """A time this device made or verified (ms since 1970-01-01 UTC) as an aware UTC datetime.
+    Times read from a document go through `read_ms` / `read_time` first: any account that
+    may write a document can put any number there."""
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+MIN_MS = (
+    int((datetime(1, 1, 2, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds()) * 1000
+)
+"""The earliest time a document may carry, ms since 1970-01-01 UTC: 0001-01-02 UTC (a day
+inside datetime's range, so that no local time zone takes it out of range)."""
+MAX_MS = (
+    int((datetime(9999, 12, 30, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds())
+    * 1000
+)
+"""The latest time a document may carry, ms since 1970-01-01 UTC: 9999-12-30 UTC."""
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def read_ms(value: Any) -> int | None:
+    """A time read from a document (ms since 1970-01-01 UTC): a whole number (Yjs numbers
+    arrive as floats) from `MIN_MS` to `MAX_MS`, the range a datetime can hold in any time
+    zone; None for anything else (absent, not a number, a bool, a fraction, NaN, infinite,
+    out of range, e.g. 2**53). The one reader of document times: a view that needs a time
+    it cannot read skips the document (R13 finding 1)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    number = int(value)
+    return number if MIN_MS <= number <= MAX_MS else None
+
+
+def read_time(value: Any) -> datetime | None:
+    """`read_ms` as an aware UTC datetime; None when `value` is not a readable time."""
+    ms = read_ms(value)
+    return None if ms is None else to_datetime(ms)
+
+
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+"""Unicode's bidirectional formatting characters (UAX #9): they reorder what a terminal or a
+page shows, e.g. make "116 123" read "321 611"."""
+
+
+def is_control(char: str, *, multiline: bool = False) -> bool:
+    """Whether `char` must not reach a terminal from someone else's text: a C0 or C1 control
+    character or DEL (Unicode category Cc: ESC starts the ANSI sequences that move the
+    cursor and erase lines), or a bidirectional formatting character. With `multiline`, a
+    newline and a tab are text."""
+    if multiline and char in "\n\t":
+        return False
+    return unicodedata.category(char) == "Cc" or char in BIDI_CONTROLS
+
+
+def check_text(text: str, what: str, *, multiline: bool = False) -> str:
+    """`text` unchanged when it has no control character (`is_control`); raises InvalidInput
+    naming `what` otherwise. For text other people read (crisis lines, notes, assignment
+    notes, prompts): R13 finding 2."""
+    bad = sorted({f"U+{ord(c):04X}" for c in text if is_control(c, multiline=multiline)})
+    if bad:
+        raise InvalidInput(f"{what} cannot contain control characters ({', '.join(bad)})")
+    return text
 
 
 def normalize_username(username: str) -> str:

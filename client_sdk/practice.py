@@ -332,6 +332,8 @@ class Caseload:
                     ended_journals=sorted(
                         _display(self._replica, j) for j in journals if j.role == REVOKED
                     ),
+                    invalid_results=await _gather(self._measures.invalid, ids),
+                    owner_verified=all(self._replica.owner_verified(j) for j in journals),
                 )
             )
         return attention_order(rows)

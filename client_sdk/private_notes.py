@@ -24,7 +24,7 @@ from client_sdk import keys
 from client_sdk.context import Context
 from client_sdk.documents import Document
 from client_sdk.errors import InvalidInput, NotFound
-from client_sdk.models import now_ms, to_datetime
+from client_sdk.models import now_ms, read_time
 from client_sdk.replica import stored_document
 from client_sdk.store import LocalJournal
 
@@ -68,8 +68,9 @@ def note_view(document: Document) -> PrivateNote | None:
     text = document.text("text")
     if values.get("deleted") or not text.strip():
         return None
-    if isinstance(created, bool) or not isinstance(created, int | float):
-        return None  # numbers come back from the CRDT as floats
+    created_at = read_time(created)
+    if created_at is None:
+        return None  # not a time a datetime holds (numbers come back as floats)
     if not all(isinstance(v, str) and v for v in (client, journal, journal_id)):
         return None
     return PrivateNote(
@@ -78,7 +79,7 @@ def note_view(document: Document) -> PrivateNote | None:
         str(journal),
         str(journal_id),
         text,
-        to_datetime(int(created)),
+        created_at,
     )
 
 

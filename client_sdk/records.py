@@ -106,6 +106,16 @@ def seal_record(
     return crypto.seal(journal_key, record_plaintext(body, signing_key, ad), ad)
 
 
+class UnknownSigner(IntegrityError):
+    """A record whose author this device has no signing key for. `body` is what the record
+    claims, NOT verified: only for deciding whether a co-member this device cannot identify
+    (by design, protocol.md 4.13) may have written it, never to apply it."""
+
+    def __init__(self, message: str, body: RecordBody, record_id: bytes) -> None:
+        super().__init__(message, record_id=record_id)
+        self.body = body
+
+
 def open_record(
     journal_key: bytes,
     journal_id: bytes,
@@ -123,9 +133,13 @@ def open_record(
         body = _parse_body(encoded, what)
         author_key = sign_key_of(body.author)
         if author_key is None:
-            raise IntegrityError(f"{what} is signed by an unknown account {body.author.hex()}")
+            raise UnknownSigner(
+                f"{what} is signed by an unknown account {body.author.hex()}", body, record_id
+            )
         crypto.verify(author_key, signature_input(ad, encoded), signature, what)
         return body
+    except UnknownSigner:
+        raise
     except IntegrityError as error:
         raise IntegrityError(str(error), record_id=record_id) from None
 

@@ -1089,6 +1089,12 @@ class Replica:
         for record in fresh:
             try:
                 body = await self._open_record(journal, record)
+            except records.UnknownSigner as unknown:
+                if not self._co_member_may_have_written(journal, record, unknown.body):
+                    problems.append(
+                        Problem(journal.journal_id, record.record_id, record.seq, str(unknown))
+                    )
+                continue  # never applied: it cannot be verified here (R13 finding 6)
             except IntegrityError as error:
                 problems.append(
                     Problem(journal.journal_id, record.record_id, record.seq, str(error))
@@ -1133,6 +1139,7 @@ class Replica:
                 continue
             try:
                 self._check_author(journal, record, body)
+                self._check_owner_edit(record, body, creators.get(body.doc_id), changed, documents)
                 changed[body.doc_id] = self._merge(
                     journal, record, body, changed, documents, was_removed
                 )
@@ -1412,6 +1419,61 @@ class Replica:
             return state.sign_key_of(account_id) if state else None
 
         return sign_key_of
+
+    def _co_member_may_have_written(
+        self, journal: LocalJournal, record: wire.StoredRecord, claimed: records.RecordBody
+    ) -> bool:
+        """Whether a record by a signer this device does not know may be another member's
+        (set aside quietly, not an alarm): this device is a member, the owner's verified chain
+        has a member it cannot identify holding `annotate` during the record's epoch, and the
+        record (as it claims, unverified) is a void or changes an annotation this author
+        created. Anything else by an unknown signer is reported as tampering."""
+        state = self.chains.state(journal.journal_id)
+        if state is None or self.profile.account_id == journal.owner_id:
+            return False  # the owner's devices identify every member: unknown is forged
+        if claimed.author in (journal.owner_id, self.profile.account_id):
+            return False
+        if not state.unidentified_annotator(record.epoch):
+            return False
+        return claimed.kind == records.VOID or (
+            claimed.doc_kind in access.ANNOTATION_KINDS
+            and keys.created_by(claimed.doc_id, claimed.author)
+        )
+
+    def _check_owner_edit(
+        self,
+        record: wire.StoredRecord,
+        body: records.RecordBody,
+        creator: bytes | None,
+        changed: dict[bytes, Document],
+        stored: dict[bytes, StoredDocument],
+    ) -> None:
+        """In an annotation a member created (its creator is known here), a record by anyone
+        else (the owner) may delete it or leave it as it is (a compaction snapshot), never
+        rewrite what it says under the member's name (R13 finding 5): an owner's build
+        retargeting a therapist's acknowledgement to another flag is refused. A device that
+        never held the document (a new member's, after a history-free share) cannot compare
+        and takes the owner's snapshot as it comes (protocol.md 4.15)."""
+        if (
+            creator is None
+            or creator == body.author
+            or body.doc_kind not in access.ANNOTATION_KINDS
+        ):
+            return
+        if body.doc_id in changed:
+            current = changed[body.doc_id]
+        elif body.doc_id in stored and stored[body.doc_id].kind == body.doc_kind:
+            current = stored_document(stored[body.doc_id])
+        else:
+            return
+        trial = Document.from_state(body.doc_id, body.doc_kind, current.state())
+        trial.apply(body.payload)
+        if _annotation_content(trial) != _annotation_content(current):
+            raise IntegrityError(
+                f"record {record.record_id.hex()} changes what another account wrote in its "
+                f"{body.doc_kind.replace('_', ' ')}: only its author may (the owner may delete it)",
+                record_id=record.record_id,
+            )
 
     def _check_author(
         self, journal: LocalJournal, record: wire.StoredRecord, body: records.RecordBody
@@ -2087,6 +2149,14 @@ def same_keys(a: Peer, b: Peer) -> bool:
         b.box_public_key,
         b.username,
     )
+
+
+def _annotation_content(document: Document) -> tuple[dict[str, Any], str]:
+    """What an annotation says: its fields but `deleted` and `updated_at`, and its body."""
+    fields = {
+        k: v for k, v in document.field_values().items() if k not in ("deleted", "updated_at")
+    }
+    return fields, document.text("body")
 
 
 async def _merged(

@@ -24,7 +24,7 @@ from typing import Any
 
 from client_sdk.documents import Document
 from client_sdk.errors import InvalidInput
-from client_sdk.models import to_datetime
+from client_sdk.models import read_time
 from client_sdk.scoring import Instrument, ScoreChange, builtin_instruments, compare
 
 MEASURE = "measure"
@@ -67,6 +67,33 @@ class MeasureResult:
             "answers": list(self.answers) if self.answers is not None else None,
             "unscored": self.unscored,
             "safety_concern": self.safety_concern,
+        }
+
+
+@dataclass(frozen=True)
+class InvalidResult:
+    """A result of a known instrument that cannot be read (answers present but not the
+    instrument's, R13 finding 8; no valid score; a time no date holds): shown as invalid,
+    never by its stored score. `safety_answer` is True when any safety
+    item (PHQ-9 item 9) holds a number above 0, whatever else is wrong; `taken_at` is None
+    when it cannot be dated either."""
+
+    id: str
+    journal: str
+    journal_id: str
+    measure: str
+    name: str
+    taken_at: datetime | None
+    safety_answer: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "journal": self.journal,
+            "measure": self.measure,
+            "name": self.name,
+            "taken_at": self.taken_at.isoformat() if self.taken_at else None,
+            "safety_answer": self.safety_answer,
         }
 
 
@@ -144,17 +171,25 @@ def check_result_fields(fields: list[str] | tuple[str, ...] | None) -> tuple[str
 
 
 def result_view(document: Document, journal: str, journal_id: str) -> MeasureResult | None:
-    """Read a result forgivingly; None for a deleted one or one that cannot be scored."""
+    """Read a result forgivingly; None for a deleted one, one that cannot be scored or dated,
+    or one whose `answers` are present but invalid (wrong length, out of range): the stored
+    `score` counts only when the answers were not shared (null), R13 finding 8."""
     if document.field("deleted") is True:
         return None
     instrument = builtin_instruments().get(str(document.field("measure", "")))
     if instrument is None:
         return None
-    answers = _answers(document.field("answers"), instrument)
+    raw_answers = document.field("answers")
+    answers = _answers(raw_answers, instrument)
+    if raw_answers is not None and answers is None:
+        return None  # answers present but not the instrument's: invalid, never the stored score
     score = sum(answers) if answers is not None else _number(document.field("score"))
     if score is None or not 0 <= score <= instrument.max_score:
         return None
     unscored = _number(document.field("unscored"))
+    taken_at = read_time(document.field("taken_at"))
+    if taken_at is None:
+        return None  # a time no datetime holds (e.g. 2**53 ms): unreadable, skipped
     return MeasureResult(
         id=document.doc_id.hex(),
         journal=journal,
@@ -164,10 +199,37 @@ def result_view(document: Document, journal: str, journal_id: str) -> MeasureRes
         version=_number(document.field("version")) or instrument.version,
         score=score,
         band=instrument.band(score),
-        taken_at=to_datetime(_number(document.field("taken_at")) or 0),
+        taken_at=taken_at,
         answers=answers,
         unscored=unscored,
         safety_concern=answers is not None and instrument.safety_concern(answers),
+    )
+
+
+def invalid_result(document: Document, journal: str, journal_id: str) -> InvalidResult | None:
+    """The result as invalid when `result_view` refuses it although it is not deleted and
+    names a known instrument; None otherwise (a readable result, a deleted one, another
+    instrument)."""
+    if document.field("deleted") is True or result_view(document, journal, journal_id):
+        return None
+    instrument = builtin_instruments().get(str(document.field("measure", "")))
+    if instrument is None:
+        return None
+    raw = document.field("answers")
+    answers = raw if isinstance(raw, list) else []
+    safety = any(
+        (value := _number(answers[n - 1])) is not None and value > 0
+        for n in instrument.safety_items
+        if n <= len(answers)
+    )
+    return InvalidResult(
+        document.doc_id.hex(),
+        journal,
+        journal_id,
+        instrument.id,
+        instrument.name,
+        read_time(document.field("taken_at")),
+        safety,
     )
 
 

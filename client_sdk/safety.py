@@ -34,7 +34,7 @@ from typing import Any
 
 from client_sdk.documents import Document
 from client_sdk.errors import InvalidInput
-from client_sdk.models import to_datetime
+from client_sdk.models import check_text, is_control, read_ms, read_time
 
 SAFETY_PLAN = "safety_plan"
 CRISIS_LINE = "crisis_line"
@@ -62,6 +62,10 @@ class SafetyPlan:
     plan: str = ""
     share_flags: bool = False
     updated_at: datetime | None = None
+    flag_members: tuple[str, ...] | None = None
+    """The members (account ids, hex) the opt-in was given for: those the journal was shared
+    with when `share_flags` was set, or named at `tj share --safety-flags` (R13 finding 3);
+    None for a plan written before that (every member, as then)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +85,8 @@ class Acknowledgement:
 
     by: str
     at: datetime
+    mine: bool = False
+    """Whether this account wrote it (from the record's signature)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"by": self.by, "at": self.at.isoformat()}
@@ -148,7 +154,7 @@ def message_lines(
 def _contact(value: str | None, what: str) -> str | None:
     if value is None:
         return None
-    value = value.strip()
+    value = check_text(value.strip(), what)
     if len(value) > MAX_CONTACT:
         raise InvalidInput(f"{what} is at most {MAX_CONTACT} characters")
     return value or None
@@ -162,9 +168,11 @@ def plan_update(
     crisis_line: str | None = None,
     plan: str | None = None,
     share_flags: bool | None = None,
+    flag_members: list[str] | None = None,
     creating: bool = False,
 ) -> bytes:
-    """Create or change a safety plan; None leaves a part as it is ("" clears a contact)."""
+    """Create or change a safety plan; None leaves a part as it is ("" clears a contact).
+    `flag_members`: the account ids (hex) the flag opt-in is for."""
     changed: dict[str, Any] = {"updated_at": now_ms}
     if creating:
         changed.update(
@@ -176,6 +184,8 @@ def plan_update(
         changed["crisis_line"] = _contact(crisis_line, "a crisis line")
     if share_flags is not None:
         changed["share_flags"] = share_flags
+    if flag_members is not None:
+        changed["flag_members"] = sorted(set(flag_members))
     if plan is not None and len(plan) > MAX_PLAN:
         raise InvalidInput(f"a safety plan is at most {MAX_PLAN} characters")
     texts_ = {"plan": plan} if plan is not None else ({"plan": ""} if creating else None)
@@ -190,17 +200,25 @@ def crisis_line_update(document: Document, text: str, now_ms: int) -> bytes:
 
 
 def flag_update(
-    document: Document, result_id: str, measure: str, item: int, answer: int, now_ms: int
+    document: Document,
+    result_id: str,
+    measure: str,
+    item: int,
+    answer: int,
+    now_ms: int,
+    to: list[str] | None = None,
 ) -> bytes:
-    return document.change(
-        fields={
-            "result_id": result_id,
-            "measure": measure,
-            "item": item,
-            "answer": answer,
-            "raised_at": now_ms,
-        }
-    )
+    """A safety flag; `to`: the members (account ids, hex) it is for (R13 finding 3)."""
+    fields: dict[str, Any] = {
+        "result_id": result_id,
+        "measure": measure,
+        "item": item,
+        "answer": answer,
+        "raised_at": now_ms,
+    }
+    if to is not None:
+        fields["to"] = sorted(to)
+    return document.change(fields=fields)
 
 
 def ack_update(document: Document, flag_id: str, now_ms: int) -> bytes:
@@ -211,20 +229,20 @@ def ack_update(document: Document, flag_id: str, now_ms: int) -> bytes:
 
 
 def plan_view(document: Document, journal: str) -> SafetyPlan:
-    updated = _number(document.field("updated_at"))
     return SafetyPlan(
         journal=journal,
         emergency_number=_text(document.field("emergency_number")),
         crisis_line=_text(document.field("crisis_line")),
         plan=document.text("plan"),
         share_flags=document.field("share_flags") is True,
-        updated_at=to_datetime(updated) if updated is not None else None,
+        flag_members=_ids(document.field("flag_members")),
+        updated_at=read_time(document.field("updated_at")),
     )
 
 
 def crisis_line_view(document: Document) -> tuple[int, str] | None:
-    text = _text(document.field("text"))
-    return None if text is None else (_number(document.field("created_at")) or 0, text)
+    text, created = _text(document.field("text")), read_ms(document.field("created_at"))
+    return None if text is None or created is None else (created, text)
 
 
 def flag_view(document: Document, journal: str, journal_id: str, owner: str) -> SafetyFlag | None:
@@ -232,7 +250,8 @@ def flag_view(document: Document, journal: str, journal_id: str, owner: str) -> 
     result_id = raw_result if isinstance(raw_result, str) else None  # "": no result (stopped)
     measure = _text(document.field("measure"))
     item, answer = _number(document.field("item")), _number(document.field("answer"))
-    if result_id is None or measure is None or item is None or answer is None:
+    raised_at = read_time(document.field("raised_at"))
+    if result_id is None or measure is None or item is None or answer is None or raised_at is None:
         return None
     return SafetyFlag(
         id=document.doc_id.hex(),
@@ -243,18 +262,35 @@ def flag_view(document: Document, journal: str, journal_id: str, owner: str) -> 
         measure=measure,
         item=item,
         answer=answer,
-        raised_at=to_datetime(_number(document.field("raised_at")) or 0),
+        raised_at=raised_at,
     )
 
 
 def ack_view(document: Document) -> tuple[str, int] | None:
     flag_id = _text(document.field("flag_id"))
-    at = _number(document.field("acknowledged_at"))
+    at = read_ms(document.field("acknowledged_at"))
     return None if flag_id is None or at is None else (flag_id, at)
 
 
+def _ids(value: Any) -> tuple[str, ...] | None:
+    """A list of account ids (hex); None when absent (a plan from before per-member opt-in)."""
+    if not isinstance(value, list):
+        return None
+    return tuple(v for v in value if isinstance(v, str))
+
+
+def flag_recipients(document: Document) -> tuple[str, ...] | None:
+    """The members (account ids, hex) a flag was sealed for; None for a flag written before
+    flags named them (every member)."""
+    return _ids(document.field("to"))
+
+
 def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+    """A one-line text another account may have written (a crisis line, an emergency number):
+    control characters, refused when set, are dropped when read (R13 finding 2)."""
+    if not isinstance(value, str):
+        return None
+    return "".join(c for c in value if not is_control(c)) or None
 
 
 def _number(value: Any) -> int | None:

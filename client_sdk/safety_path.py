@@ -8,7 +8,8 @@ safety plan.
 
 `respond` builds the safety message from the client's plan (their emergency number, a crisis
 line they or their therapist set, their own plan) and, only if the client opted in for that
-journal (`set_plan(share_flags=True)`), seals a safety flag into the journal for its members.
+journal (`set_plan(share_flags=True)`), seals a safety flag into the journal for the members
+the opt-in was given for (R13 finding 3: not for members shared with later).
 A therapist with the annotate role acknowledges it (`acknowledge`); the client sees who read
 it and when. Nothing is monitored in real time, and the message says so.
 
@@ -38,6 +39,7 @@ from client_sdk.safety import (
     ack_view,
     crisis_line_update,
     crisis_line_view,
+    flag_recipients,
     flag_update,
     flag_view,
     message_lines,
@@ -46,7 +48,7 @@ from client_sdk.safety import (
 )
 from client_sdk.scoring import builtin_instruments
 from client_sdk.scoring import instrument as find_instrument
-from client_sdk.store import LocalJournal, StoredDocument
+from client_sdk.store import LocalJournal, LocalShare, StoredDocument
 
 LocalJournalOf = Callable[[str | None], Awaitable[LocalJournal]]
 DisplayName = Callable[[LocalJournal], str]
@@ -99,10 +101,14 @@ class SafetyPath:
         crisis_line: str | None = None,
         plan: str | None = None,
         share_flags: bool | None = None,
+        flags_for: str | None = None,
     ) -> SafetyPlan:
         """Write the parts given (None leaves a part as it is; "" clears a number). Only the
         journal's owner writes its plan. `share_flags=True` is the client's opt-in: a safety
-        item answered above 0 in this journal then seals a flag for its members. Works
+        item answered above 0 in this journal then seals a flag for the members it is shared
+        with now, or, with `flags_for` (a member's username), adds that member to those
+        opted in before (what `tj share --safety-flags` does); a later member gets no flag
+        without its own opt-in (R13 finding 3). `share_flags=False` clears the opt-in. Works
         offline; returns the plan as written.
 
         Raises NotFound for an unknown journal; InvalidInput for a `plan` over 10,000
@@ -114,6 +120,7 @@ class SafetyPath:
         """
         local = await self._local_journal(journal)
         document = await self._plan_document(local)
+        flag_members = await self._opted_in(local, document, share_flags, flags_for)
         creating = document is None
         if document is None:
             document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_PLAN)
@@ -124,10 +131,34 @@ class SafetyPath:
             crisis_line=crisis_line,
             plan=plan,
             share_flags=share_flags,
+            flag_members=flag_members,
             creating=creating,
         )
         await self._replica.commit(local, document, update)
         return plan_view(document, self._display(local))
+
+    async def _opted_in(
+        self,
+        local: LocalJournal,
+        document: Document | None,
+        share_flags: bool | None,
+        flags_for: str | None,
+    ) -> list[str] | None:
+        """The members (account ids, hex) the opt-in is for after this change; None: as is."""
+        if share_flags is None:
+            if flags_for is not None:
+                raise InvalidInput("flags_for goes with share_flags=True")
+            return None
+        if not share_flags:
+            return []
+        current = {s.member_name: s.member_id.hex() for s in await self._current_shares(local)}
+        if flags_for is None:
+            return sorted(current.values())
+        if flags_for not in current:
+            raise NotFound(f"{local.name} is not shared with {flags_for}")
+        before = plan_view(document, "").flag_members if document is not None else ()
+        kept = list(current.values()) if before is None else list(before)  # older plan: all
+        return sorted({*kept, current[flags_for]})
 
     async def _plan_document(self, local: LocalJournal) -> Document | None:
         """The journal's plan written by its owner (the latest, if two devices each made one)."""
@@ -152,16 +183,35 @@ class SafetyPath:
         """The crisis line for the safety message: the client's own, else the latest one an
         annotating member set, else None (the message then names the defaults of
         client_sdk/data/safety.json). Works offline. Raises NotFound for an unknown journal."""
+        found = await self._crisis_line_and_author(journal)
+        return found[0] if found else None
+
+    async def _crisis_line_and_author(self, journal: str | None) -> tuple[str, str | None] | None:
+        """The crisis line and, for one a member set, that member's name (from the record's
+        signature); None when none is set."""
         local = await self._local_journal(journal)
         own = await self.plan(journal)
         if own.crisis_line:
-            return own.crisis_line
+            return own.crisis_line, None
         lines = []
         for stored in await self._documents(local, CRISIS_LINE):
             view = crisis_line_view(stored_document(stored))
-            if view is not None and await self._creator(stored) != local.owner_id:
-                lines.append(view)
-        return max(lines)[1] if lines else None
+            creator = await self._creator(stored)
+            if view is not None and creator is not None and creator != local.owner_id:
+                lines.append((*view, creator))
+        if not lines:
+            return None
+        _, text, author = max(lines)
+        return text, await self._name(local, author)
+
+    async def _message_crisis_line(self, journal: str | None) -> str | None:
+        """The crisis line as the safety message shows it: one a member set says who set it
+        (R13 finding 12: with several annotating members, the latest line wins)."""
+        found = await self._crisis_line_and_author(journal)
+        if found is None:
+            return None
+        text, author = found
+        return text if author is None else f"{text} (set by {author})"
 
     # --- responding to a safety item ----------------------------------------------------------
 
@@ -191,11 +241,15 @@ class SafetyPath:
         flagged_to: list[str] = []
         flag_id = None
         if result.safety_concern and plan.share_flags and local.role == "owner":
-            flagged_to = await self._members(local)
+            members = await self._members(local, plan)
+            flagged_to = sorted(members)
             if flagged_to:
-                flag_id = await self._raise_flag(local, result)
+                flag_id = await self._raise_flag(local, result, sorted(members.values()))
         lines = message_lines(
-            plan.emergency_number, await self.crisis_line(result.journal_id), plan.plan, flagged_to
+            plan.emergency_number,
+            await self._message_crisis_line(result.journal_id),
+            plan.plan,
+            flagged_to,
         )
         return SafetyResponse(lines, flagged_to, flag_id)
 
@@ -207,7 +261,9 @@ class SafetyPath:
         unknown journal."""
         plan = await self.plan(journal)
         text = plan.plan if plan.plan.strip() else await self._any_plan_text()
-        return message_lines(plan.emergency_number, await self.crisis_line(journal), text, [])
+        return message_lines(
+            plan.emergency_number, await self._message_crisis_line(journal), text, []
+        )
 
     async def respond_to_answer(
         self, measure: str, item: int, answer: int, *, journal: str | None = None
@@ -237,13 +293,17 @@ class SafetyPath:
         flagged_to: list[str] = []
         flag_id = None
         if plan.share_flags and local.role == "owner":
-            flagged_to = await self._members(local)
+            members = await self._members(local, plan)
+            flagged_to = sorted(members)
             if flagged_to:
                 document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_FLAG)
-                update = flag_update(document, "", chosen.id, item, answer, now_ms())
+                to = sorted(members.values())
+                update = flag_update(document, "", chosen.id, item, answer, now_ms(), to)
                 await self._replica.commit(local, document, update)
                 flag_id = document.doc_id.hex()
-        lines = message_lines(plan.emergency_number, await self.crisis_line(key), text, flagged_to)
+        lines = message_lines(
+            plan.emergency_number, await self._message_crisis_line(key), text, flagged_to
+        )
         return SafetyResponse(lines, flagged_to, flag_id)
 
     async def waiting(self, flag_id: str) -> bool:
@@ -260,20 +320,31 @@ class SafetyPath:
                     return document.text("plan")
         return ""
 
-    async def _members(self, local: LocalJournal) -> list[str]:
+    async def _current_shares(self, local: LocalJournal) -> list[LocalShare]:
         now = now_ms()
-        return sorted(
-            share.member_name
+        return [
+            share
             for share in await self._store.shares()
             if share.journal_id == local.journal_id and not share.ended(now)
-        )
+        ]
 
-    async def _raise_flag(self, local: LocalJournal, result: MeasureResult) -> str:
+    async def _members(self, local: LocalJournal, plan: SafetyPlan) -> dict[str, str]:
+        """The members a flag goes to: username -> account id (hex), those the plan's opt-in
+        names (every current member for a plan from before per-member opt-in)."""
+        return {
+            share.member_name: share.member_id.hex()
+            for share in await self._current_shares(local)
+            if plan.flag_members is None or share.member_id.hex() in plan.flag_members
+        }
+
+    async def _raise_flag(self, local: LocalJournal, result: MeasureResult, to: list[str]) -> str:
         instrument = builtin_instruments()[result.measure]
         answers = result.answers or ()
         item = next(n for n in instrument.safety_items if answers[n - 1] > 0)
         document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_FLAG)
-        update = flag_update(document, result.id, result.measure, item, answers[item - 1], now_ms())
+        update = flag_update(
+            document, result.id, result.measure, item, answers[item - 1], now_ms(), to
+        )
         await self._replica.commit(local, document, update)
         return document.doc_id.hex()
 
@@ -303,6 +374,9 @@ class SafetyPath:
             creator = await self._creator(stored)
             document = stored_document(stored)
             if stored.kind == SAFETY_FLAG and creator == local.owner_id:
+                to = flag_recipients(stored_document(stored))
+                if local.owner_id != me and to is not None and me.hex() not in to:
+                    continue  # sealed for other members: not this one's (R13 finding 3)
                 view = flag_view(
                     document, self._display(local), local.journal_id.hex(), self._owner(local)
                 )
@@ -312,18 +386,24 @@ class SafetyPath:
                 ack = ack_view(document)
                 if ack is not None:
                     acks.append((ack[0], stored.journal_id, creator, ack[1]))
+        firsts: dict[tuple[str, bytes], int] = {}  # one acknowledgement a member: the first
         for flag_id, journal_id, author, at in acks:
             flag = flags.get(flag_id)
             if flag is not None and flag.journal_id == journal_id.hex():  # same journal only
-                local = journals[bytes.fromhex(flag.journal_id)]
-                seen = Acknowledgement(await self._name(local, author), to_datetime(at))
-                flags[flag_id] = replace(flag, acknowledged=(*flag.acknowledged, seen))
+                firsts[flag_id, author] = min(at, firsts.get((flag_id, author), at))
+        for (flag_id, author), at in sorted(firsts.items(), key=lambda item: item[1]):
+            flag = flags[flag_id]
+            local = journals[bytes.fromhex(flag.journal_id)]
+            seen = Acknowledgement(await self._name(local, author), to_datetime(at), author == me)
+            flags[flag_id] = replace(flag, acknowledged=(*flag.acknowledged, seen))
         found = sorted(flags.values(), key=lambda f: (f.raised_at, f.id), reverse=True)
         return sorted(found, key=lambda f: bool(f.acknowledged))
 
     async def acknowledge(self, flag_id: str) -> SafetyFlag:
         """Mark a flag as read (a therapist with the annotate role in the client's journal);
-        the client sees who acknowledged it and when (UTC). Works offline. Raises InvalidInput
+        the client sees who acknowledged it and when (UTC). A flag this account acknowledged
+        already is returned as it is, nothing written (its `Acknowledgement.mine` says when).
+        Readers count one acknowledgement a member, its first. Works offline. Raises InvalidInput
         for a malformed or ambiguous id, NotFound for an unknown flag (or one that does not
         verify as the owner's), AccessError without the annotate role, RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified."""
         local, document = await self._document_of_kind(flag_id, SAFETY_FLAG)
@@ -334,9 +414,12 @@ class SafetyPath:
         if local.role != "annotate":
             raise AccessError("only a member with the annotate role can acknowledge a safety flag")
         full_id = document.doc_id.hex()
-        if not any(flag.id == full_id for flag in await self.flags(local.journal_id.hex())):
+        found = [f for f in await self.flags(local.journal_id.hex()) if f.id == full_id]
+        if not found:
             # checked before writing: nothing is written for a flag that does not verify
             raise NotFound(f"safety flag {flag_id} is not readable here")
+        if any(a.mine for a in found[0].acknowledged):
+            return found[0]  # acknowledged already: one acknowledgement a member (R13 11)
         ack = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_ACK)
         await self._replica.commit(local, ack, ack_update(ack, full_id, now_ms()))
         for flag in await self.flags(local.journal_id.hex()):

@@ -29,7 +29,7 @@ from typing import Any
 
 from client_sdk.documents import Document
 from client_sdk.errors import InvalidInput
-from client_sdk.models import to_datetime
+from client_sdk.models import check_text, read_time
 from client_sdk.scoring import builtin_instruments
 from client_sdk.templates import Template, builtin_templates
 
@@ -167,6 +167,7 @@ def new_assignment_update(
     target_title(task_type, target)
     if every_days is not None and not 1 <= every_days <= MAX_EVERY_DAYS:
         raise InvalidInput(f"every is 1 to {MAX_EVERY_DAYS} days")
+    check_text(note, "an assignment's note", multiline=True)
     if len(note) > MAX_NOTE:
         raise InvalidInput(f"an assignment's note is at most {MAX_NOTE} characters")
     return document.change(
@@ -264,6 +265,12 @@ def assignment_view(
         return None
     every = _number(document.field("every_days"))
     note = document.field("note")
+    starts_at, created_at = (
+        read_time(document.field("starts_at")),
+        read_time(document.field("created_at")),
+    )
+    if starts_at is None or created_at is None:
+        return None  # a time no datetime holds (e.g. 2**53 ms): unreadable, skipped
     return Assignment(
         id=document.doc_id.hex(),
         journal=journal,
@@ -272,8 +279,8 @@ def assignment_view(
         target=target,
         title=title,
         every_days=every if every is not None and every >= 1 else None,
-        starts_at=to_datetime(_number(document.field("starts_at")) or 0),
-        created_at=to_datetime(_number(document.field("created_at")) or 0),
+        starts_at=starts_at,
+        created_at=created_at,
         note=note if isinstance(note, str) else "",
         assigned_by=assigned_by,
         cancelled=document.field("cancelled") is True,
@@ -301,6 +308,9 @@ def homework_view(document: Document, journal: str, journal_id: str) -> Homework
     computed = {k: figures[k] for k in template.computed if k in figures}
     completion = document.field("completion")
     assignment_id = document.field("assignment_id")
+    created_at = read_time(document.field("created_at"))
+    if created_at is None:
+        return None
     return HomeworkEntry(
         id=document.doc_id.hex(),
         journal=journal,
@@ -311,7 +321,7 @@ def homework_view(document: Document, journal: str, journal_id: str) -> Homework
         computed=computed,
         completion=completion if completion in COMPLETIONS else "not done",
         assignment_id=assignment_id if isinstance(assignment_id, str) else None,
-        created_at=to_datetime(_number(document.field("created_at")) or 0),
+        created_at=created_at,
     )
 
 
@@ -336,9 +346,10 @@ def due_status(assignment: Assignment, completed_ms: Iterable[int], now_ms: int)
         status = DUE
     else:
         status = OVERDUE
-    return Due(
-        assignment, to_datetime(due_at), status, to_datetime(last) if last is not None else None
-    )
+    due, done_at = read_time(due_at), read_time(last)
+    if due is None or (last is not None and done_at is None):
+        return None  # a period or a completion that takes the date past 9999: undatable
+    return Due(assignment, due, status, done_at)
 
 
 def _ms(moment: datetime) -> int:

@@ -31,7 +31,7 @@ from client_sdk.care_disclosure import (
 )
 from client_sdk.documents import ENTRY, Document, entry_view
 from client_sdk.errors import AccessError, IntegrityError, InvalidInput, KeyChangedError, NotFound
-from client_sdk.models import normalize_username, now_ms, to_datetime
+from client_sdk.models import EPOCH, check_text, normalize_username, now_ms, read_time, to_datetime
 from client_sdk.replica import REVOKED, Replica, changed_account, same_keys, stored_document
 from client_sdk.store import LocalJournal, Peer
 
@@ -787,6 +787,7 @@ class Sharing:
             raise InvalidInput("a note's kind is note or prompt")
         if not text.strip() or len(text) > 10_000:
             raise InvalidInput("a note is 1 to 10000 characters")
+        check_text(text, "a note" if kind == NOTE else "a prompt", multiline=True)
         document = Document(keys.new_doc_id(self.profile.account_id), kind)
         update = document.change(fields={"created_at": now_ms()}, texts={"body": text})
         await self.replica.commit(journal, document, update)
@@ -814,7 +815,7 @@ class Sharing:
             document.text("body"),
             name,
             author != journal.owner_id,
-            to_datetime(int(document.field("created_at", 0) or 0)),
+            read_time(document.field("created_at")) or EPOCH,  # unreadable: as if absent
         )
 
 

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
+from click.testing import CliRunner
+
+from cli import output
+from cli.main import TJGroup
+from client_sdk import Client, keys
+from client_sdk.documents import Document
+from client_sdk.results import MEASURE
+from client_sdk.schedule import ASSIGNMENT
 from tests.conftest import RunningServer
 from tests.test_cli import failed_with_one_line
 from tests.test_cli_insights import new_device
@@ -220,3 +229,82 @@ async def test_a_daily_assignment_reads_every_day(
     await ana.ok("sync")
     due = (await ana.ok("due")).stdout
     assert "every day" in " ".join(due.split()) and "every 1 days" not in due
+
+
+async def test_a_far_start_from_a_hostile_member_breaks_neither_due_nor_the_caseload(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """R13 finding 1: an annotating member's assignment with `starts_at` = 2**53 ms (a
+    number, but no date) is skipped; `tj due` and `tj caseload` still work, no traceback."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    tom = await new_device(live_server, tmp_path, "tom")
+    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--trust-on-first-use")
+    await tom.ok("sync")
+    await tom.ok("assign", "ana/Personal", "measure", "gad7")
+    member = await Client.open(tom.home)
+    try:  # tom's own build of the SDK, skipping its checks on the values
+        local = await member.context.local_journal("ana/Personal")
+        document = Document(keys.new_doc_id(member.profile.account_id), ASSIGNMENT)
+        fields = {"type": "measure", "target": "phq9", "every_days": 14, "starts_at": 2**53,
+                  "created_at": 1, "note": "", "cancelled": False}  # fmt: skip
+        await member.replica.commit(local, document, document.change(fields=fields))
+        await member.sync()
+    finally:
+        await member.close()
+    await ana.ok("sync")
+    assert [d["target"] for d in await ana.json("due")] == ["gad7"]
+    assert "Traceback" not in (await ana.ok("due")).output
+    [row] = await tom.json("caseload")
+    assert row["client"] == "ana"
+
+
+def test_an_unexpected_error_is_one_line_without_a_traceback() -> None:
+    """Any error no check foresaw (a bug) ends a command with one line, not a traceback."""
+
+    @click.group(cls=TJGroup)
+    def group() -> None:
+        pass
+
+    @group.command()
+    def broken() -> None:
+        raise ValueError("year 287396 is out of range")
+
+    result = CliRunner().invoke(group, ["broken"], env={"TJ_TRACEBACK": None})
+    line = failed_with_one_line(result)
+    assert "ValueError: year 287396 is out of range" in line and "a bug in tj" in line
+
+
+def test_text_from_another_account_reaches_the_terminal_without_control_characters() -> None:
+    """R13 finding 2: ESC sequences, C1 controls, DEL and bidirectional overrides are shown
+    as visible escapes; newlines and tabs of long text stay; rich markup is escaped in cells."""
+    hostile = "116 123\x1b[3A\x1b[2K\x9b2J\x7f\u202eevil\n\tnext [bold]x[/]"
+    assert output.shown(hostile) == (
+        "116 123\\x1b[3A\\x1b[2K\\x9b2J\\x7f\\u202eevil\n\tnext [bold]x[/]"
+    )
+    assert "\n" not in output.shown("a\nb", multiline=False)
+    assert output.shown("[bold]x[/]", markup=True) == "\\[bold]x\\[/]"
+
+
+async def test_a_result_with_invalid_answers_is_listed_as_invalid_with_its_item_9_answer(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """R13 finding 8: `tj measure list` never shows such a result by its stored score; it
+    says the result is invalid and that item 9 is answered above 0."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    tom = await new_device(live_server, tmp_path, "tom")
+    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--trust-on-first-use")
+    client = await Client.open(ana.home)
+    try:  # a buggy or hostile build of the client's SDK
+        local = await client.context.local_journal("Personal")
+        document = Document(keys.new_doc_id(client.profile.account_id), MEASURE)
+        fields = {"measure": "phq9", "version": 1, "score": 4, "taken_at": 1000,
+                  "answers": [0, 0, 0, 0, 0, 0, 0, 0, 7], "deleted": False}  # fmt: skip
+        await client.replica.commit(local, document, document.change(fields=fields))
+        await client.sync()
+    finally:
+        await client.close()
+    listed = await tom.ok("measure", "list")
+    assert (
+        "Invalid PHQ-9 result" in listed.stderr and "item 9) is answered above 0" in listed.stderr
+    )
+    assert "PHQ-9" not in listed.stdout

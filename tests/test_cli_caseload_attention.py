@@ -23,5 +23,10 @@ async def test_a_first_severe_score_with_item_9_above_0_comes_first_with_both_re
     await drsmith.ok("sync")
     rows = await drsmith.json("caseload")
     assert [r["client"] for r in rows] == ["ana", "ben"]  # who needs attention first
-    assert rows[0]["flags"] == ["PHQ-9 severe", "PHQ-9 item 9 answered above 0"]
-    assert rows[1]["flags"] == []
+    # drsmith never compared their fingerprints (R13 finding 4): said last on every row
+    assert rows[0]["flags"] == [
+        "PHQ-9 severe",
+        "PHQ-9 item 9 answered above 0",
+        "fingerprint not verified",
+    ]
+    assert rows[1]["flags"] == ["fingerprint not verified"]

@@ -87,7 +87,11 @@ async def test_item_9_shows_the_safety_message_and_an_opted_in_flag_reaches_the_
     )
     unknown = failed_with_one_line(await drsmith.tj("safety", "ack", "ffff"))
     assert "no safety flag ffff on this device" in unknown  # plain words, not "safety_flag"
-    await drsmith.ok("safety", "ack", flag["id"][:8])
+    assert (
+        "Acknowledged the safety flag" in (await drsmith.ok("safety", "ack", flag["id"][:8])).stdout
+    )
+    again = (await drsmith.ok("safety", "ack", flag["id"][:8])).stdout  # R13 finding 11
+    assert "already" in again and "nothing written" in again
     await ana.ok("sync")
     [seen] = await ana.json("safety", "flags")
     assert [a["by"] for a in seen["acknowledged"]] == ["drsmith"]

@@ -45,6 +45,8 @@ async def test_the_caseload_has_one_row_per_client_with_who_needs_attention_firs
     clients: list[Client] = [await signup(name) for name in ("amy", "bob", "cat")]
     for client in clients:
         await share_with(client, tom, role="annotate")
+        # compared both ways in session: no "fingerprint not verified" (R13 finding 4)
+        await tom.shares.verify(client.username, await client.shares.fingerprint())
     amy, bob, cat = clients
     await amy.entries.write("Personal", "Fine week.", mood=7)
     await bob.measures.take("phq9", [1] * 8 + [0])

@@ -4,15 +4,14 @@ the review, does not (see /work/R13-FINDINGS.md). Real server on 127.0.0.1, real
 
 from __future__ import annotations
 
-import pytest
-
 from client_sdk import Client, InvalidInput, keys
 from client_sdk.documents import Document
 from client_sdk.replica import stored_document
 from client_sdk.results import MEASURE
-from client_sdk.safety import SAFETY_ACK
+from client_sdk.safety import CRISIS_LINE, SAFETY_ACK
 from client_sdk.schedule import ASSIGNMENT
-from tests.client.sharing_support import share_with
+from tests.client.sharing_support import forged_record, journal_id, share_with
+from tests.client.test_hostile_sync import push
 from tests.conftest import ClientFactory
 
 ITEM_9 = [1, 1, 1, 1, 1, 1, 1, 1, 2]
@@ -43,7 +42,23 @@ async def flagged(signup: ClientFactory) -> tuple[Client, Client, str]:
     return ana, tom, flag_id
 
 
-@pytest.mark.xfail(strict=True, reason="R13 finding 1: open")
+async def flagged_for_two(signup: ClientFactory) -> tuple[Client, Client, Client, str]:
+    """ana shares with tom and eve (both annotate), opts in to flags for both, and raises a
+    flag; tom and eve have synced it. (Since R13 finding 3 the opt-in names the members it
+    was given for, so eve is opted in at her share, as `tj share ... --safety-flags` does.)"""
+    ana, tom, eve = await signup("ana"), await signup("tom"), await signup("eve")
+    await share_with(ana, tom, role="annotate")
+    await share_with(ana, eve, role="annotate")
+    await ana.safety.set_plan(share_flags=True)  # for the members it is shared with now
+    taken = await ana.measures.take("phq9", ITEM_9)
+    flag_id = (await ana.safety.respond(taken.result)).flag_id
+    assert flag_id is not None
+    await ana.sync()
+    await tom.sync()
+    await eve.sync()
+    return ana, tom, eve, flag_id
+
+
 async def test_an_assignment_with_a_far_start_from_an_annotating_member_does_not_break_due(
     signup: ClientFactory,
 ) -> None:
@@ -70,7 +85,6 @@ async def test_an_assignment_with_a_far_start_from_an_annotating_member_does_not
     assert [d.assignment.target for d in due] == ["gad7"]
 
 
-@pytest.mark.xfail(strict=True, reason="R13 finding 1: open")
 async def test_an_acknowledgement_with_a_far_time_does_not_hide_every_flag(
     signup: ClientFactory,
 ) -> None:
@@ -90,7 +104,6 @@ async def test_an_acknowledgement_with_a_far_time_does_not_hide_every_flag(
     assert row.client == "ana"
 
 
-@pytest.mark.xfail(strict=True, reason="R13 finding 1: open")
 async def test_one_clients_result_with_a_far_time_does_not_break_the_whole_caseload(
     signup: ClientFactory,
 ) -> None:
@@ -121,7 +134,6 @@ async def test_one_clients_result_with_a_far_time_does_not_break_the_whole_casel
     assert [r.client for r in rows][0] == "bob" and {r.client for r in rows} == {"amy", "bob"}
 
 
-@pytest.mark.xfail(strict=True, reason="R13 finding 8: open")
 async def test_invalid_answers_do_not_fall_back_to_the_stored_score(
     signup: ClientFactory,
 ) -> None:
@@ -158,10 +170,7 @@ async def test_another_members_acknowledgement_does_not_clear_the_flag_from_my_c
     the record (see the next test for the false alarm that causes).
     Expected: a therapist's caseload keeps the flag at the top until *this* therapist
     acknowledged it, whatever other members wrote."""
-    ana, tom, flag_id = await flagged(signup)
-    eve = await signup("eve")
-    await share_with(ana, eve, role="annotate")
-    await eve.sync()
+    ana, tom, eve, flag_id = await flagged_for_two(signup)
     [theirs] = await eve.safety.flags()
     await eve.safety.acknowledge(theirs.id)
     await eve.sync()
@@ -170,7 +179,6 @@ async def test_another_members_acknowledgement_does_not_clear_the_flag_from_my_c
     assert [f.id for f in row.safety_flags] == [flag_id]
 
 
-@pytest.mark.xfail(strict=True, reason="R13 finding 6: open")
 async def test_a_second_annotating_members_acknowledgement_is_no_integrity_alarm_for_the_first(
     signup: ClientFactory,
 ) -> None:
@@ -184,10 +192,7 @@ async def test_a_second_annotating_members_acknowledgement_is_no_integrity_alarm
     Expected: records of members a device cannot identify (by design: members do not learn
     each other) are set aside quietly or counted as "another member", never reported as
     tampering; a real alarm must stay meaningful."""
-    ana, tom, _ = await flagged(signup)
-    eve = await signup("eve")
-    await share_with(ana, eve, role="annotate")
-    await eve.sync()
+    ana, tom, eve, _ = await flagged_for_two(signup)
     [theirs] = await eve.safety.flags()
     await eve.safety.acknowledge(theirs.id)
     await eve.sync()
@@ -195,7 +200,6 @@ async def test_a_second_annotating_members_acknowledgement_is_no_integrity_alarm
     assert await tom.problems() == []
 
 
-@pytest.mark.xfail(strict=True, reason="R13 finding 5: open")
 async def test_the_client_cannot_retarget_a_therapists_acknowledgement_to_another_flag(
     signup: ClientFactory,
 ) -> None:
@@ -229,7 +233,6 @@ async def test_the_client_cannot_retarget_a_therapists_acknowledgement_to_anothe
     assert read == {first: ["tom"], second: []}
 
 
-@pytest.mark.xfail(strict=True, reason="R13 finding 3: open")
 async def test_opting_in_to_safety_flags_for_one_therapist_does_not_send_them_to_a_later_member(
     signup: ClientFactory,
 ) -> None:
@@ -252,7 +255,6 @@ async def test_opting_in_to_safety_flags_for_one_therapist_does_not_send_them_to
     assert response.flagged_to == ["tom"]
 
 
-@pytest.mark.xfail(strict=True, reason="R13 finding 4: open")
 async def test_a_client_whose_fingerprint_was_never_compared_is_marked_in_the_caseload(
     signup: ClientFactory,
 ) -> None:
@@ -281,7 +283,6 @@ async def test_a_client_whose_fingerprint_was_never_compared_is_marked_in_the_ca
     assert any("not verified" in flag for flag in row.flags), row.flags
 
 
-@pytest.mark.xfail(strict=True, reason="R13 finding 2: open")
 async def test_a_members_crisis_line_cannot_carry_terminal_control_codes_into_the_safety_message(
     signup: ClientFactory,
 ) -> None:
@@ -310,7 +311,6 @@ async def test_a_members_crisis_line_cannot_carry_terminal_control_codes_into_th
     assert not any(ch < " " for line in lines for ch in line), lines
 
 
-@pytest.mark.xfail(strict=True, reason="R13 finding 11: open")
 async def test_acknowledging_a_flag_twice_records_one_acknowledgement(
     signup: ClientFactory,
 ) -> None:
@@ -326,7 +326,6 @@ async def test_acknowledging_a_flag_twice_records_one_acknowledgement(
     assert [a.by for a in again.acknowledged] == ["tom"]
 
 
-@pytest.mark.xfail(strict=True, reason="R13 finding 12: open")
 async def test_the_crisis_line_in_the_safety_message_says_which_member_set_it(
     signup: ClientFactory,
 ) -> None:
@@ -350,3 +349,90 @@ async def test_the_crisis_line_in_the_safety_message_says_which_member_set_it(
     lines = await ana.safety.message()
     [crisis] = [line for line in lines if "0123 456" in line or "116 123" in line]
     assert "eve" in crisis, crisis
+
+
+async def test_a_crisis_line_with_control_codes_from_a_members_own_build_is_cleaned_when_read(
+    signup: ClientFactory,
+) -> None:
+    """R13 finding 2, the member's build skips the SDK's refusal: the client's devices drop
+    the control characters when they read the crisis line, so the safety message carries
+    none (and `tj` escapes any that reach it: tests/test_cli_safety_item.py)."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    hostile = "Samaritans 116 123\x1b[3A\x1b[2K\u202eSee below."
+    await write_as(tom, "ana/Personal", CRISIS_LINE, {"text": hostile, "created_at": 1000})
+    await ana.sync()
+    lines = await ana.safety.message()
+    assert any("Samaritans 116 123[3A[2KSee below." in line for line in lines), lines
+    assert not any(ch < " " or ch == "\u202e" for line in lines for ch in line), lines
+
+
+async def test_a_co_members_record_of_an_owner_only_kind_is_still_an_alarm(
+    signup: ClientFactory,
+) -> None:
+    """R13 finding 6, the other side: a co-member's records are set aside quietly on a member's
+    device only when they could be that member's annotations. A record by a signer tom cannot
+    identify that writes an owner-only kind (a questionnaire result) is a forgery on tom's
+    device, and on the owner's device, which identifies every member, whatever it is."""
+    ana, tom, _ = await flagged(signup)
+    eve = await signup("eve")
+    await share_with(ana, eve, role="annotate")
+    await eve.sync()
+    document = Document(keys.new_doc_id(eve.profile.account_id), MEASURE)
+    payload = document.change(fields={"measure": "phq9", "taken_at": 1000, "score": 0})
+    upload = await forged_record(eve, "ana/Personal", document, MEASURE, payload)
+    await push(eve, await journal_id(ana, "Personal"), upload)
+    await tom.sync()
+    assert any("unknown account" in p.message for p in await tom.problems())
+    await ana.sync()
+    assert [p.record_id for p in await ana.problems()] == [upload.record_id]
+
+
+async def test_a_result_with_invalid_answers_is_shown_as_invalid_with_its_item_9_answer(
+    signup: ClientFactory,
+) -> None:
+    """R13 finding 8, what the therapist sees instead: the result is listed as invalid
+    (`measures.invalid`) and the caseload row says so, naming the item 9 answer above 0
+    that the stored score would have hidden."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    await write_as(
+        ana,
+        "Personal",
+        MEASURE,
+        {"measure": "phq9", "version": 1, "score": 4, "band": "Minimal", "taken_at": 1000,
+         "answers": [0, 0, 0, 0, 0, 0, 0, 0, 7], "unscored": None, "created_at": 1000,
+         "updated_at": 1000, "deleted": False},
+    )  # fmt: skip
+    await tom.sync()
+    [bad] = await tom.measures.invalid()
+    assert (bad.measure, bad.safety_answer) == ("phq9", True)
+    [row] = await tom.caseload.rows()
+    assert "PHQ-9 invalid result (1)" in row.flags
+    assert "PHQ-9 invalid result: item 9 answered above 0" in row.flags
+
+
+async def test_a_later_member_opted_in_at_its_share_gets_new_flags_but_not_those_sealed_before(
+    signup: ClientFactory,
+) -> None:
+    """R13 finding 3, the other side: `tj share ... --safety-flags` (flags_for) adds that
+    member to the opt-in; flags sealed before name only the members of their time, and a
+    member not opted in does not see a flag in its own views."""
+    ana, tom, flag_id = await flagged(signup)
+    joe, eve = await signup("joe"), await signup("eve")
+    await share_with(ana, joe)  # no opt-in
+    await share_with(ana, eve, role="annotate")
+    await ana.safety.set_plan(share_flags=True, flags_for="eve")
+    assert (await ana.safety.plan()).flag_members == tuple(
+        sorted((tom.profile.account_id.hex(), eve.profile.account_id.hex()))
+    )
+    taken = await ana.measures.take("phq9", ITEM_9)
+    second = await ana.safety.respond(taken.result)
+    assert second.flagged_to == ["eve", "tom"]
+    await ana.sync()
+    for member in (tom, joe, eve):
+        await member.sync()
+    assert {f.id for f in await tom.safety.flags()} == {flag_id, second.flag_id}
+    assert [f.id for f in await eve.safety.flags()] == [second.flag_id]
+    assert await joe.safety.flags() == []
