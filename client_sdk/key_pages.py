@@ -5,7 +5,9 @@ thousand times or so (protocol.md /v1/journals/list, `keys_complete`); a device 
 record under an epoch it holds no key for asks the server for the missing range, a bounded
 page at a time. The server is trusted for nothing here: a page must hold envelopes of the
 range asked, in strictly rising epochs after those already received, and a page that is not
-the last must bring at least one; the walk stops after `MAX_KEY_PAGES` replies. So a server
+the last must bring at least one; the walk stops after the replies an honest server needs
+for the range (`reply_bound`: one per MAX_KEY_PAGE epochs, plus two), and never follows more
+than `MAX_KEY_PAGES`. So a server
 that repeats a page, answers outside the range, or never says it is done ends in an
 `IntegrityError`, never a loop. Every envelope is then verified like one from the journal
 list (keys.unwrap_journal_key, keys.open_share_envelope): the server cannot substitute a key.
@@ -18,8 +20,9 @@ from dataclasses import dataclass, field
 from client_sdk import wire
 from client_sdk.errors import IntegrityError
 
+REPLY_SLACK = 2
 MAX_KEY_PAGES = 2000
-"""Replies one walk follows: a million envelopes at the server's 500 a page (a journal rotated
+"""Replies one walk follows at most: a million envelopes at the server's 500 a page (a journal rotated
 every minute for two years has about one)."""
 
 
@@ -39,13 +42,21 @@ class KeyWalk:
             raise ValueError("a key walk needs 0 <= from_epoch <= to_epoch < 2**32")
         self.next_epoch = self.from_epoch
 
+    @property
+    def reply_bound(self) -> int:
+        """The most replies an honest server needs for this range: each carries up to
+        MAX_KEY_PAGE envelopes (at most one per epoch), plus REPLY_SLACK; at most
+        MAX_KEY_PAGES."""
+        epochs = self.to_epoch - self.from_epoch + 1
+        return min(-(-epochs // wire.MAX_KEY_PAGE) + REPLY_SLACK, MAX_KEY_PAGES)
+
     def request(self) -> wire.KeyPageRequest:
-        """The next request; IntegrityError once the server had MAX_KEY_PAGES replies."""
+        """The next request; IntegrityError once the server had `reply_bound` replies."""
         if self.finished:
             raise ValueError("the key walk is finished")
-        if self.replies >= MAX_KEY_PAGES:
+        if self.replies >= self.reply_bound:
             raise IntegrityError(
-                f"the server sent {MAX_KEY_PAGES} pages of key envelopes of journal "
+                f"the server sent {self.replies} pages of key envelopes of journal "
                 f"{self.journal_id.hex()} without finishing (epochs {self.from_epoch} to "
                 f"{self.to_epoch})"
             )

@@ -55,3 +55,25 @@ def test_a_server_that_trickles_one_envelope_a_page_is_stopped_after_max_key_pag
         walk.accept(page(epoch, done=False))
     with pytest.raises(IntegrityError, match="without finishing"):
         walk.request()
+
+
+def test_a_server_that_trickles_envelopes_over_a_short_range_is_stopped_at_its_honest_bound() -> (
+    None
+):
+    """1,000 epochs need at most 2 honest replies of 500, plus the slack of 2: a server
+    sending one envelope a reply is stopped at the fourth, not after 2,000 requests."""
+    walk = KeyWalk(JOURNAL, 0, 999)
+    assert walk.reply_bound == 4
+    for epoch in range(4):
+        walk.request()
+        walk.accept(page(epoch, done=False))
+    with pytest.raises(IntegrityError, match="without finishing"):
+        walk.request()
+
+
+def test_an_honest_server_filling_each_reply_finishes_within_the_bound() -> None:
+    walk = KeyWalk(JOURNAL, 0, 1499)
+    for first in range(0, 1500, 500):
+        walk.request()
+        walk.accept(page(*range(first, first + 500), done=first == 1000))
+    assert walk.finished and walk.replies == 3 <= walk.reply_bound
