@@ -20,7 +20,7 @@ from cli.sharing import parse_until
 from cli.tables import FIXED, ID, NAME, Column, fitted
 from client_sdk import Client
 from client_sdk.brief import Brief, BriefView, DiscussItem
-from client_sdk.caseload import DEFAULT_MOOD_DROP, DEFAULT_QUIET_DAYS, CaseloadRow
+from client_sdk.caseload import DEFAULT_MOOD_DROP, DEFAULT_QUIET_DAYS, CaseloadRow, GoalLine
 from client_sdk.caseload_html import render_caseload
 
 
@@ -73,6 +73,34 @@ def caseload(
         os.chmod(html_path, 0o600)
         output.message(f"Wrote {html_path}")
     output.show_rows(rows, as_json, caseload_table, "No client shares a journal with you yet.")
+    if not as_json:
+        for line in goals_and_briefs(rows):
+            output.data(line)
+
+
+def goals_and_briefs(rows: list[CaseloadRow]) -> list[str]:
+    """Below the table, a line per client with goals or a brief (issue 13; R13 finding 7):
+    "ana: goals Walk 25% (checked in 2026-11-30); brief 2026-12-01". Kept out of the table so
+    that it fits 80 columns without cutting a name."""
+    lines = []
+    for row in rows:
+        parts = []
+        if row.goals:
+            parts.append("goals " + "; ".join(goal_words(g) for g in row.goals))
+        if row.brief_at is not None:
+            parts.append(f"brief {output.local_date(row.brief_at)} (see `tj briefs`)")
+        if parts:
+            lines.append(f"{row.client}: " + "; ".join(parts))
+    return ["", *lines] if lines else []
+
+
+def goal_words(goal: GoalLine) -> str:
+    """ "Walk 25% (checked in 2026-11-30)"; no percentage without a measure."""
+    done = f" {round(goal.fraction * 100)}%" if goal.fraction is not None else ""
+    seen = (
+        f"checked in {output.local_date(goal.last_checkin)}" if goal.last_checkin else "no check-in"
+    )
+    return f"{goal.title}{done} ({seen})"
 
 
 def caseload_table(rows: list[CaseloadRow]) -> Table:

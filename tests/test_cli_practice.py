@@ -20,6 +20,8 @@ async def test_a_client_reads_then_shares_a_brief_and_the_therapist_sees_it_ever
     await ana.ok("share", "Personal", "drsmith", "--trust-on-first-use")
     await ana.ok("write", "--mood", "3", "--tag", "to-discuss", "--title", "Sister", "We argued.")
     await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0")
+    goal_id = (await ana.ok("goal", "add", "Walk", "--measure", "4 sessions")).stdout.strip()
+    await ana.ok("goal", "checkin", goal_id)
 
     declined = await ana.ok("brief", "drsmith", input="n\n")
     assert "To discuss:" in declined.stdout and "- Sister" in declined.stdout
@@ -39,6 +41,9 @@ async def test_a_client_reads_then_shares_a_brief_and_the_therapist_sees_it_ever
     page = tmp_path / "caseload.html"
     table = await drsmith.ok("caseload", "--html", str(page))
     assert "ana" in table.stdout
+    # goals and the brief show in `tj caseload` too (R13 finding 7), not only --json and --html
+    today = date.today().isoformat()
+    assert f"ana: goals Walk 25% (checked in {today}); brief {today}" in table.stdout
     html = page.read_text()
     assert "<h2>ana</h2>" in html and "PHQ-9 8 (mild)" in html
     assert stat.S_IMODE(page.stat().st_mode) == 0o600
