@@ -10,6 +10,7 @@ import click
 from rich.table import Table
 
 from cli import output
+from cli.dates import MOMENT
 from cli.main import Home, cli, journal_option, json_option, pass_home, then_sync
 from cli.terminal import escape
 from client_sdk import CheckIn, Client, Goal
@@ -86,9 +87,23 @@ def goal_add(
     help="Sessions this check-in records (default 1), or the percent reached.",
 )
 @click.option("--note", default="", metavar="TEXT", help="A few words on how it went.")
+@click.option(
+    "--date",
+    "at",
+    type=MOMENT,
+    help="When it happened, in local time: 'YYYY-MM-DD HH:MM', YYYY-MM-DD (noon), or "
+    "today/yesterday with an optional HH:MM. Default: now.",
+)
 @json_option
 @pass_home
-def goal_checkin(home: Home, goal_id: str, progress: int | None, note: str, as_json: bool) -> None:
+def goal_checkin(
+    home: Home,
+    goal_id: str,
+    progress: int | None,
+    note: str,
+    at: datetime | None,
+    as_json: bool,
+) -> None:
     """Check in on a goal: record progress and a note. Works offline; check-ins made on two
     devices at once are all kept.
 
@@ -96,10 +111,11 @@ def goal_checkin(home: Home, goal_id: str, progress: int | None, note: str, as_j
     Examples:
       tj goal checkin 3fa9c2 --note "Went to the Tuesday group"
       tj goal checkin 3fa9c2 --progress 40
+      tj goal checkin 3fa9c2 --date "yesterday 19:00"
     """
 
     def checkin(client: Client) -> Awaitable[Goal]:
-        return client.goals.checkin(goal_id, progress=progress, note=note)
+        return client.goals.checkin(goal_id, progress=progress, note=note, at=at)
 
     result = home.run(partial(then_sync, checkin))
     print_goal(result, as_json)

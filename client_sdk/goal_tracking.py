@@ -10,7 +10,7 @@ track them (rules in goals.py, pure).
 from __future__ import annotations
 
 import builtins
-from datetime import date
+from datetime import date, datetime
 
 from client_sdk import crypto, keys
 from client_sdk.context import Context
@@ -35,6 +35,9 @@ from client_sdk.goals import (
 from client_sdk.models import now_ms
 from client_sdk.replica import REVOKED, stored_document
 from client_sdk.store import LocalJournal
+
+FUTURE_SLACK_MS = 60_000
+"""A check-in dated up to a minute ahead is taken as now-ish (another device's clock)."""
 
 
 class Goals:
@@ -63,14 +66,31 @@ class Goals:
         await self._context.save(local, document, update)
         return self._goal(local, document)
 
-    async def checkin(self, goal_id: str, *, progress: int | None = None, note: str = "") -> Goal:
+    async def checkin(
+        self,
+        goal_id: str,
+        *,
+        progress: int | None = None,
+        note: str = "",
+        at: datetime | None = None,
+    ) -> Goal:
         """Record progress on a goal: `progress` is sessions done (for "N sessions";
-        default 1) or the percent reached, 0 to 100 (for "percent"; see goals.py). Check-ins
-        made on two devices at once, even offline, are all kept. Raises NotFound for an
-        unknown or deleted goal."""
+        default 1) or the percent reached, 0 to 100 (for "percent"; see goals.py). `at` dates
+        the check-in at a past moment (an aware datetime, or a naive one in this device's
+        local time; default now). Check-ins made on two devices at once, even offline, are all
+        kept. Raises NotFound for an unknown or deleted goal, InvalidInput for an `at` in the
+        future."""
+        now = now_ms()
+        moment = now
+        if at is not None:
+            moment = int((at if at.tzinfo is not None else at.astimezone()).timestamp() * 1000)
+            if moment > now + FUTURE_SLACK_MS:
+                raise InvalidInput("a check-in cannot be dated in the future")
         local, document = await self._live(goal_id)
         checkin_id = crypto.random_bytes(8).hex()
-        update = checkin_update(document, checkin_id, now_ms(), progress=progress, note=note)
+        update = checkin_update(
+            document, checkin_id, now, progress=progress, note=note, at_ms=moment
+        )
         await self._context.save(local, document, update)
         return self._goal(local, document)
 

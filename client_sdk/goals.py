@@ -220,15 +220,18 @@ def checkin_update(
     *,
     progress: int | None = None,
     note: str = "",
+    at_ms: int | None = None,
 ) -> bytes:
-    """Add a check-in at the end of the goal's list (concurrent check-ins are all kept)."""
+    """Add a check-in at the end of the goal's list (concurrent check-ins are all kept),
+    dated `at_ms` (default `now_ms`, which also dates the goal's change)."""
     measure = goal_measure(document)
     if progress is not None:
         check_progress(progress, measure)
     elif measure is not None and measure.kind == SESSIONS:
         progress = 1
     check_note(note)
-    checkin = {"id": checkin_id, "at": now_ms, "progress": progress, "note": note}
+    at = now_ms if at_ms is None else at_ms
+    checkin = {"id": checkin_id, "at": at, "progress": progress, "note": note}
     return document.change(fields={"updated_at": now_ms}, pushes={CHECKINS: checkin})
 
 

@@ -3,6 +3,8 @@ confirmation (`--yes` for scripts), on two devices (real server on loopback, Cli
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from tests.test_cli import Device, failed_with_one_line, laptop, phone  # noqa: F401 (fixtures)
 
 
@@ -69,3 +71,18 @@ async def test_check_in_edit_mistakes_are_clear_errors(laptop: Device) -> None: 
     assert "no check-in abcdef12" in line
     plain = await laptop.json("goal", "checkin-edit", goal, checkin["id"], "--no-progress")
     assert plain["checkins"][0]["progress"] is None
+
+
+async def test_a_check_in_can_be_dated_in_the_past_but_not_the_future(
+    laptop: Device,  # noqa: F811
+) -> None:
+    """NU14 finding 10: a check-in made after the fact keeps when it happened."""
+    goal = (await laptop.ok("goal", "add", "Walk", "--measure", "4 sessions")).stdout.strip()
+    await laptop.ok("goal", "checkin", goal, "--date", "2026-11-02 19:00", "--note", "late")
+    [checkin] = (await laptop.json("goal", "show", goal))["checkins"]
+    when = datetime.fromisoformat(checkin["at"]).astimezone()
+    assert (when.date().isoformat(), when.hour, when.minute) == ("2026-11-02", 19, 0)
+    ahead = (datetime.now() + timedelta(days=2)).strftime("%Y-%m-%d %H:%M")
+    refused = await laptop.tj("goal", "checkin", goal, "--date", ahead)
+    assert refused.exit_code == 2 and "is in the future" in refused.stderr
+    assert len((await laptop.json("goal", "show", goal))["checkins"]) == 1

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from client_sdk import AccessError, Client
+from client_sdk import AccessError, Client, InvalidInput
 from tests.conftest import BACKENDS, ClientFactory
 
 # A representative end-to-end subset that runs on both storage backends.
@@ -125,3 +125,18 @@ async def test_a_therapists_prompt_is_suggested_first_and_answering_it_moves_on(
     after = await ana.prompts.suggest()
     assert not after.from_therapist
     assert [p.id for p in await ana.prompts.list()][-1] == note.id
+
+
+async def test_a_check_in_dated_in_the_past_syncs_with_its_time_and_the_future_is_refused(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop, phone = await two_devices(signup, login)
+    goal = await laptop.goals.add("Walk", measure="4 sessions")
+    when = datetime(2026, 11, 2, 19, 0, tzinfo=UTC)
+    await laptop.goals.checkin(goal.id, note="late", at=when)
+    with pytest.raises(InvalidInput, match="future"):
+        await laptop.goals.checkin(goal.id, at=datetime.now(UTC) + timedelta(hours=1))
+    await laptop.sync()
+    await phone.sync()
+    [checkin] = (await phone.goals.get(goal.id)).checkins
+    assert (checkin.at, checkin.note) == (when, "late")
