@@ -11,6 +11,7 @@ from rich.table import Table
 
 from cli import output
 from cli.main import Home, cli, json_option, pass_home
+from cli.tables import FIXED, ID, NAME, Column, fitted
 from client_sdk import Insights
 from client_sdk.insights import RATE_WEEKS, GoalStat, MoodGroup, WeekStat, sparkline
 from client_sdk.patterns import Association, Trend, WeekdayStat
@@ -160,19 +161,26 @@ def groups_table(what: str, groups: tuple[MoodGroup, ...]) -> Table:
 
 
 def goals_table(goals: tuple[GoalStat, ...]) -> Table:
-    table = Table("id", "goal", "journal", "progress", "status", "target", "last check-in")
-    table.title = "Goals"
-    for goal in goals:
-        table.add_row(
-            output.short_id(goal.id),
-            output.shown(goal.title, markup=True),
-            output.shown(goal.journal, markup=True),
-            goal.progress_text(),
-            "done" if goal.done else "open",
-            goal.target.isoformat() if goal.target else "",
-            output.local_time(goal.last_checkin) if goal.last_checkin else "",
-        )
-    return table
+    """Fitted to the terminal like the other tables: the id and dates are never cut (NU14
+    finding 11); the goal's title wraps instead."""
+    columns = [ID, Column("goal"), Column("journal", NAME), Column("progress", FIXED)]
+    columns += [Column("status", FIXED), Column("target", FIXED), Column("last check-in", FIXED)]
+    return fitted(
+        columns,
+        (
+            (
+                output.short_id(goal.id),
+                goal.title,
+                goal.journal,
+                goal.progress_text(),
+                "done" if goal.done else "open",
+                goal.target.isoformat() if goal.target else "",
+                output.local_time(goal.last_checkin) if goal.last_checkin else "",
+            )
+            for goal in goals
+        ),
+        title="Goals",
+    )
 
 
 def mood(value: float | None) -> str:

@@ -58,6 +58,12 @@ async def test_insights_prints_a_sparkline_and_tables_for_people(
     assert "mood by week (1-10): ▄" in text
     for heading in ("By week", "Mood by tag", "Mood by emotion", "Goals", "1/4"):
         assert heading in text
+    # at 80 columns the goal's id and last check-in are whole (NU14 finding 11)
+    narrow = (await ana.ok("insights", "--journal", "Personal", env={"COLUMNS": "80"})).stdout
+    [goal] = await ana.json("goal", "list")
+    [row] = [line for line in narrow.splitlines() if goal["id"][:12] in line]
+    assert date.today().isoformat() in row and "…" not in row
+    assert all(len(line) <= 80 for line in narrow.splitlines())
     assert "no journal named" in failed_with_one_line(await ana.tj("insights", "--journal", "Nope"))
 
 
