@@ -260,6 +260,14 @@ def import_summary(report: ImportReport) -> str:
         parts.append(f"left out {report.trash_expired} in the trash for 30 days or more")
     if report.skipped_notes:
         parts.append(f"skipped {report.skipped_notes} therapist note(s)")
+    if report.archived:
+        parts.append(f"archived again as exported: {', '.join(report.archived)}")
+    if report.not_archived:
+        names = ", ".join(report.not_archived)
+        parts.append(
+            f"{names} was archived when exported: archive it when online "
+            f"(`tj journal archive NAME`)"
+        )
     return "; ".join(parts)
 
 

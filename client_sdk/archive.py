@@ -71,9 +71,16 @@ class ArchivedJournal:
     name: str
     role: str  # "owner", or the role in a journal someone shares with the account
     owner: str
+    archived: bool = False  # the owner archived it (absent in exports before 2026-12)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "role": self.role, "owner": self.owner}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "role": self.role,
+            "owner": self.owner,
+            "archived": self.archived,
+        }
 
 
 @dataclass(frozen=True)
@@ -314,6 +321,10 @@ class Fields:
             raise self.bad(name, "true or false")
         return value
 
+    def optional_flag(self, name: str) -> bool:
+        """A flag that older files lack: absent (or null) reads as False."""
+        return False if self.value.get(name) is None else self.flag(name)
+
     def strings(self, name: str) -> tuple[str, ...]:
         value = self.raw(name)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -353,6 +364,7 @@ def read_journal(fields: Fields) -> ArchivedJournal:
         fields.text("name", 300),
         fields.text("role", 16),
         fields.text("owner", 64),
+        fields.optional_flag("archived"),
     )
 
 

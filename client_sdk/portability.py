@@ -48,6 +48,7 @@ from client_sdk.care_archive import CareRecords, care_markdown, with_journal
 from client_sdk.context import Context
 from client_sdk.documents import ENTRY, TRASH_MS, Document
 from client_sdk.entries import Entries
+from client_sdk.errors import TJError
 from client_sdk.goal_tracking import Goals
 from client_sdk.goals import GOAL, Measure, new_goal_update
 from client_sdk.journals import Journals
@@ -85,6 +86,11 @@ class ImportReport:
     """Entries imported into the trash (they were in the trash when exported)."""
     trash_expired: int = 0
     """Entries left out: in the trash for TRASH_DAYS (30) days or more by now."""
+    archived: list[str] = field(default_factory=list)
+    """Journals archived again, as they were when exported."""
+    not_archived: list[str] = field(default_factory=list)
+    """Journals archived when exported that could not be archived here (offline: archiving
+    needs the network); `client.journals.archive(name)` does it later."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,6 +103,8 @@ class ImportReport:
             "duplicates": self.duplicates,
             "trashed": self.trashed,
             "trash_expired": self.trash_expired,
+            "archived": list(self.archived),
+            "not_archived": list(self.not_archived),
         }
 
 
@@ -226,7 +234,9 @@ async def gather(source: Archives, exported_at: datetime) -> Archive:
     return Archive(
         account=source.context.username,
         exported_at=exported_at,
-        journals=tuple(ArchivedJournal(j.id, j.name, j.role, j.owner) for j in journals),
+        journals=tuple(
+            ArchivedJournal(j.id, j.name, j.role, j.owner, j.archived) for j in journals
+        ),
         entries=tuple(sorted(entries, key=lambda e: (e.created_at, e.id))),
         goals=tuple(sorted(goals, key=lambda g: (g.created_at, g.id))),
         notes=tuple(sorted(notes, key=lambda n: (n.created_at, n.id))),
@@ -372,7 +382,29 @@ async def restore(
         await flush()
         if progress is not None:
             progress(done, total)
+    await rearchive(source, archive, targets, report)
     return report
+
+
+async def rearchive(
+    source: Archives, archive: Archive, targets: dict[str, str], report: ImportReport
+) -> None:
+    """Archive again the journals that were archived when exported, once their content is in
+    (an archived journal refuses new writes); offline, name them in `report.not_archived`."""
+    current = {j.id: j for j in await source.journals.list()}
+    for journal in archive.journals:
+        target = targets.get(journal.id)
+        if not journal.archived or target is None:
+            continue
+        if current[target].archived:
+            report.archived.append(current[target].name)
+            continue
+        try:
+            await source.journals.archive(target)
+        except TJError:  # offline, or not yet on the server: the content is in all the same
+            report.not_archived.append(current[target].name)
+        else:
+            report.archived.append(current[target].name)
 
 
 async def target_journals(

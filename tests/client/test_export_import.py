@@ -191,3 +191,27 @@ async def test_an_entry_in_the_trash_for_30_days_by_now_is_not_imported(
     assert (report.trashed, report.trash_expired, len(report.entries)) == (1, 1, 1)
     assert [e.body for e in await bob.entries.trash()] == ["Fresh trash."]
     assert await bob.entries.list() == []
+
+
+async def test_an_archived_journal_is_archived_again_after_its_content_is_imported(
+    signup: ClientFactory,
+) -> None:
+    """NU14 finding 12: the archived state was neither exported nor restored."""
+    ana = await signup("ana")
+    await ana.journals.create("Night dreams")
+    await ana.entries.write("Night dreams", "The lighthouse again.")
+    await ana.journals.archive("Night dreams")
+    exported = await ana.archive.export_json()
+    [dreams] = [j for j in exported["journals"] if j["name"] == "Night dreams"]
+    assert dreams["archived"] is True
+    bob = await signup("bob")
+    report = await bob.archive.import_json(exported)
+    assert (report.archived, report.not_archived) == (["Night dreams"], [])
+    [restored] = [j for j in await bob.journals.list() if j.name == "Night dreams"]
+    assert restored.archived
+    assert [e.body for e in await bob.entries.list("Night dreams")] == ["The lighthouse again."]
+    old_file = json.loads(json.dumps(exported))
+    for journal in old_file["journals"]:
+        del journal["archived"]  # an export made before the field existed
+    carol = await signup("carol")
+    assert (await carol.archive.import_json(old_file)).archived == []
