@@ -261,6 +261,7 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "news": [news.to_dict() for news in report.news],
         "upload_limit": report.upload_limit.to_dict() if report.upload_limit else None,
         "settled": [settled.to_dict() for settled in report.settled],
+        "held_back": list(report.held_back),
     }
 
 

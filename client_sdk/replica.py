@@ -59,6 +59,17 @@ STALLED_ROUNDS = 3
 """Sync replies in a row that bring no record before a pull stops and is reported."""
 PULL_MARGIN = 8
 """Sync replies one pull may take beyond the records its first reply claims (sync.PullBudget)."""
+UNVERIFIED_SHARE_BYTES = 512 * 1024
+"""Bytes of document state (`Store.journal_bytes`) a device keeps at most for a journal
+shared with it by an owner this account has not verified: any account can share a journal
+with any username, without the member agreeing (R9B finding 6), so an unverified stranger
+could otherwise fill the device with up to its whole quota (2 GiB). 512 KiB holds hundreds
+of ordinary entries, so a real therapist's or client's share reads in full before anyone
+compares fingerprints; past it the pull of that journal stops (its cursor kept, nothing
+skipped) until the owner is verified (`client.shares.verify`, `tj verify`)."""
+SKIP_ALL = wire.U63
+"""The cursor a /v1/sync request names for a journal held back: past any head, so an honest
+server sends none of its records (the device's own cursor stays where the pull stopped)."""
 ANNOTATION_KINDS = access.ANNOTATION_KINDS
 REVOKED = "revoked"  # local role of a journal no longer shared with this account
 OLD_EPOCH = "sealed under an older key epoch than the journal's verified chain"
@@ -855,14 +866,27 @@ class Replica:
             if pending
             else set()
         )
+        # Journals of unverified owners: bytes this device stores for each, and those held
+        # back at UNVERIFIED_SHARE_BYTES (not asked for again in this pull).
+        stored: dict[bytes, int] = {}
+        held: set[bytes] = set()
         while True:
             journals = {  # not those the server does not hold yet (a creation set aside)
                 j.journal_id: j
                 for j in await self.store.journals()
                 if j.role != REVOKED and j.journal_id not in unsent
             }
+            for journal_id, local in journals.items():
+                if self.owner_verified(local):
+                    stored.pop(journal_id, None)  # verified: never bounded (nor hidden)
+                    held.discard(journal_id)
+                elif journal_id not in stored:
+                    stored[journal_id] = await self.store.journal_bytes(journal_id)
+                    if stored[journal_id] >= UNVERIFIED_SHARE_BYTES:
+                        held.add(journal_id)
             cursors = {journal_id: j.cursor for journal_id, j in journals.items()}
-            request = sync_plan.sync_request(cursors, PULL_PAGE, after_journal)
+            asked = {j: SKIP_ALL if j in held else after for j, after in cursors.items()}
+            request = sync_plan.sync_request(asked, PULL_PAGE, after_journal)
             try:
                 reply = await self.transport.call("/v1/sync", request, wire.SyncReply)
             except AccessError:
@@ -895,8 +919,18 @@ class Replica:
             restarted = False  # a journal's cursor went back: pull it again before stopping
             whole = True  # every journal of this slice is pulled to its head
             for page in reply.pages:
-                whole = whole and page.cursor >= page.head
                 journal = journals.get(page.journal_id)
+                if page.journal_id in held:
+                    if journal is not None and page.head > journal.cursor:
+                        self._note_held(journal, report)
+                    continue  # asked for nothing (SKIP_ALL): the member's bound, not a stall
+                if journal is not None and not self.owner_verified(journal):
+                    if page.journal_id not in stored:  # a journal learned in this pull
+                        stored[page.journal_id] = await self.store.journal_bytes(page.journal_id)
+                    page = self._bounded(journal, page, stored, held)
+                    if page.journal_id in held:
+                        self._note_held(journal, report)
+                whole = whole and (page.cursor >= page.head or page.journal_id in held)
                 if journal is None:
                     continue  # listed by sync but not by the journal list: next round
                 if page.head < journal.cursor:
@@ -921,17 +955,25 @@ class Replica:
                 c.journal_id
                 for c in request.cursors
                 if c.journal_id in journals
+                and c.journal_id not in held
                 and c.journal_id not in served
                 and (not reply.next_journal or c.journal_id <= reply.next_journal)
             }
-            if reply.done and not restarted:
+            # Pages held back (the member's bound) are why an honest server says "not done".
+            if (reply.done or (held and whole and not reply.next_journal)) and not restarted:
                 # So does a page whose cursor did not reach its head ("done" says they all did).
                 absent = missing | skipped
                 report.incomplete.extend(left_out(journals[j]) for j in sorted(absent))
-                short = [p for p in reply.pages if p.journal_id in journals and p.cursor < p.head]
+                short = [
+                    p
+                    for p in reply.pages
+                    if p.journal_id in journals and p.cursor < p.head and p.journal_id not in held
+                ]
                 report.incomplete.extend(stalled_pull(journals[p.journal_id], p) for p in short)
                 if check:
-                    await self._check_withheld(report, absent | {p.journal_id for p in short})
+                    await self._check_withheld(
+                        report, absent | held | {p.journal_id for p in short}
+                    )
                 return
             if whole and not restarted and reply.next_journal > after_journal:
                 slices += 1
@@ -949,7 +991,9 @@ class Replica:
                 behind = {
                     page.journal_id
                     for page in reply.pages
-                    if page.journal_id in journals and page.cursor < page.head
+                    if page.journal_id in journals
+                    and page.cursor < page.head
+                    and page.journal_id not in held
                 }
                 report.incomplete.extend(
                     stalled_pull(journals[page.journal_id], page, page.journal_id in junk)
@@ -964,8 +1008,47 @@ class Replica:
                         "replies, more than the records it said it holds need"
                     )
                 if check:  # a gap below a counter received is proof whatever the server says
-                    await self._check_withheld(report, behind)
+                    await self._check_withheld(report, behind | held)
                 return
+
+    def _bounded(
+        self,
+        journal: LocalJournal,
+        page: wire.JournalPage,
+        stored: dict[bytes, int],
+        held: set[bytes],
+    ) -> wire.JournalPage:
+        """A page of a journal whose owner this account has not verified, cut where the bytes
+        this device keeps for it (`stored`, counted by ciphertext as records arrive) reach
+        UNVERIFIED_SHARE_BYTES: the records up to and including the one that reaches it,
+        with the cursor at that record's `seq` (nothing skipped: the next pull asks from
+        there). A cut page puts the journal in `held`."""
+        kept: list[wire.StoredRecord] = []
+        for record in page.records:
+            if stored[journal.journal_id] >= UNVERIFIED_SHARE_BYTES:
+                break
+            kept.append(record)
+            stored[journal.journal_id] += len(record.ciphertext)
+        if len(kept) == len(page.records):
+            if stored[journal.journal_id] >= UNVERIFIED_SHARE_BYTES and page.cursor < page.head:
+                held.add(journal.journal_id)
+            return page
+        held.add(journal.journal_id)
+        cursor = kept[-1].seq if kept else journal.cursor
+        return replace(page, records=kept, cursor=max(cursor, journal.cursor))
+
+    def _note_held(self, journal: LocalJournal, report: sync_plan.SyncReport) -> None:
+        """Say once per sync that the journal's download stopped at the bound, and how to go on."""
+        owner = journal.owner_name or journal.owner_id.hex()[:12]
+        line = (
+            f"journal {journal.name!r} is shared by {owner}, whose fingerprint this account "
+            f"has not verified: this device stopped downloading it at "
+            f"{UNVERIFIED_SHARE_BYTES // 1024} KiB. If you know {owner}, compare fingerprints "
+            f"and run `tj verify {owner} FINGERPRINT` (client.shares.verify); the next sync "
+            "downloads the rest"
+        )
+        if line not in report.held_back:
+            report.held_back.append(line)
 
     async def _restart(
         self, journal: LocalJournal, page: wire.JournalPage, report: sync_plan.SyncReport

@@ -592,6 +592,16 @@ class Store:
             found.update((int(r[0]), bytes(r[1])) for r in rows)
         return found
 
+    async def journal_bytes(self, journal_id: bytes) -> int:
+        """Bytes of document state this device stores for the journal (0: none): what its
+        records took on this device (`replica.UNVERIFIED_SHARE_BYTES` bounds it for a journal
+        whose owner this account has not verified)."""
+        rows = await self._all(
+            "SELECT coalesce(sum(length(state)), 0) FROM documents WHERE journal_id = ?",
+            (journal_id,),
+        )
+        return int(rows[0][0]) if rows else 0
+
     async def highest_seq(self, journal_id: bytes) -> int:
         """The highest `seq` of a record of the journal this device holds (0: none): where a
         pull can start again without losing anything this device already received."""

@@ -270,6 +270,11 @@ class SyncReport:
     settled: list[Settled] = field(default_factory=list)
     """Entry fields this device changed offline that another device changed meanwhile, now
     holding the other device's value everywhere (settling.py), set by `Client.sync`."""
+    held_back: list[str] = field(default_factory=list)
+    """Journals shared by an owner this account has not verified whose download stopped at
+    the bound of what this device keeps for them (`replica.UNVERIFIED_SHARE_BYTES`), one
+    line each naming the owner and how to go on (verify the owner's fingerprint). The
+    member's choice, not a server's failure: `raise_for_withheld` ignores it."""
 
     def __post_init__(self) -> None:
         # how `add_problem` coalesces: internal, not part of the report's fields
@@ -324,6 +329,7 @@ class SyncReport:
             "news": [n.to_dict() for n in self.news],
             "upload_limit": self.upload_limit.to_dict() if self.upload_limit else None,
             "settled": [s.to_dict() for s in self.settled],
+            "held_back": list(self.held_back),
         }
 
     def raise_for_withheld(self) -> None:

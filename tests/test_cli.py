@@ -458,6 +458,7 @@ async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
         "news": [{"count": 1, "kind": "entry", "new": True, "from": "laptop"}],
         "upload_limit": None,
         "settled": [],
+        "held_back": [],
     }
     await phone.ok("edit", entry_id[:8], "--append", " And from the phone.")
     await phone.ok("goal", "add", "Walk daily")

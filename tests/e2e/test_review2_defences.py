@@ -719,7 +719,6 @@ def home_bytes(client: Client) -> int:
 # The grant pushes a fresh snapshot of every entry in one 2.4 MB request, sent by the SDK as
 # raw bytes, which aiohttp warns about (noted in R9B-FINDINGS.md; not what this test is about).
 @pytest.mark.filterwarnings("ignore:Sending a large body directly:ResourceWarning")
-@pytest.mark.xfail(strict=True, reason="R9B finding 6: open")
 async def test_a_stranger_cannot_fill_a_devices_storage_by_sharing_with_it(
     signup: ClientFactory,
 ) -> None:
@@ -746,6 +745,66 @@ async def test_a_stranger_cannot_fill_a_devices_storage_by_sharing_with_it(
     assert grown < 1_000_000, (
         f"an unverified stranger's share put {grown} bytes on the victim's device"
     )
+    report = await vera.sync(strict=True)  # the member's bound is no server failure
+    assert not report.incomplete and not report.withheld
+    assert len(report.held_back) == 1
+    assert "stranger" in report.held_back[0] and "tj verify stranger" in report.held_back[0]
+    assert home_bytes(vera) - before < 1_000_000
+
+
+@pytest.mark.filterwarnings("ignore:Sending a large body directly:ResourceWarning")
+async def test_verifying_the_owner_downloads_the_rest_of_a_held_back_share(
+    signup: ClientFactory,
+) -> None:
+    """FINDING 6, continued: once the member verifies the owner's fingerprint, the next sync
+    goes on from where the bound stopped it (nothing skipped) and every entry reads."""
+    vera = await signup("vera")
+    owner = await signup("owner")
+    texts = {f"spam {n}": nacl.utils.random(50_000).hex() for n in range(12)}
+    for title, text in texts.items():
+        await owner.entries.write("Personal", text, title=title)
+    await owner.shares.grant("Personal", "vera", trust_on_first_use=True)
+    await owner.sync()
+    first = await vera.sync(strict=True)
+    assert first.held_back
+    assert len(await vera.entries.list("owner/Personal")) < len(texts)
+    await vera.shares.verify("owner", await owner.shares.fingerprint())
+    after = await vera.sync(strict=True)
+    assert not after.held_back and not after.incomplete and not after.withheld
+    entries = await vera.entries.list("owner/Personal")
+    assert {e.title: e.body for e in entries} == texts
+
+
+@pytest.mark.filterwarnings("ignore:Sending a large body directly:ResourceWarning")
+async def test_a_big_share_of_a_verified_owner_downloads_whole(signup: ClientFactory) -> None:
+    """FINDING 6: the bound is for unverified owners only: a member who compared the owner's
+    fingerprint before the first sync gets all of a big journal, with no notice."""
+    vera = await signup("vera")
+    owner = await signup("owner")
+    for n in range(12):
+        await owner.entries.write("Personal", nacl.utils.random(50_000).hex(), title=f"e{n}")
+    await owner.shares.grant("Personal", "vera", trust_on_first_use=True)
+    await owner.sync()
+    await vera.shares.verify("owner", await owner.shares.fingerprint())
+    report = await vera.sync(strict=True)
+    assert not report.held_back and not report.incomplete
+    assert len(await vera.entries.list("owner/Personal")) == 12
+
+
+async def test_a_small_share_of_an_unverified_owner_downloads_whole(
+    signup: ClientFactory,
+) -> None:
+    """FINDING 6: the bound leaves an ordinary share alone: a few entries of an owner the
+    member never verified all arrive at the first sync, with no notice."""
+    vera = await signup("vera")
+    owner = await signup("owner")
+    for n in range(5):
+        await owner.entries.write("Personal", f"entry {n} " * 100, title=f"e{n}")
+    await owner.shares.grant("Personal", "vera", trust_on_first_use=True)
+    await owner.sync()
+    report = await vera.sync(strict=True)
+    assert not report.held_back and not report.incomplete
+    assert len(await vera.entries.list("owner/Personal")) == 5
 
 
 async def test_empty_list_pages_with_a_new_next_each_time_are_no_progress(
