@@ -11,6 +11,7 @@ Logins, password changes, erasure, journal creation and shares are never repeate
 from __future__ import annotations
 
 import email.utils
+import io
 import ssl
 import time
 import zlib
@@ -144,6 +145,18 @@ QUICK_TRY = RetryPolicy(attempts=1, connect_timeout=2.0)
 before showing data, where the user should not wait on a server that is down."""
 
 
+def request_body(message: Any) -> bytes | io.BytesIO:
+    """The encoded message, as aiohttp sends it without holding the event loop: a body past
+    aiohttp's 1 MiB warning size (a share's snapshots, an import's pushes) goes as a file
+    object, written in chunks; a fresh one for each attempt."""
+    body = wire.encode(message)
+    return io.BytesIO(body) if len(body) > LARGE_BODY_BYTES else body
+
+
+LARGE_BODY_BYTES = 1024 * 1024
+"""aiohttp warns (ResourceWarning) about a bytes body larger than this (payload.py)."""
+
+
 class Transport:
     """One aiohttp session against one server; `token` is sent when set; `retry` applies to
     RETRIED_PATHS."""
@@ -269,7 +282,7 @@ class Transport:
             )
         try:
             async with self.session().post(
-                url, data=wire.encode(message), headers=headers, auto_decompress=False, **options
+                url, data=request_body(message), headers=headers, auto_decompress=False, **options
             ) as resp:
                 raw = await read_bounded(resp, path)
                 status = resp.status

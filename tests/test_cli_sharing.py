@@ -385,7 +385,6 @@ async def test_a_note_written_during_a_full_share_reaches_every_device_after_nar
 
 # The share pushes a fresh snapshot of every entry in one large request, sent as raw bytes,
 # which aiohttp warns about (noted in R9B-FINDINGS.md; not what this test is about).
-@pytest.mark.filterwarnings("ignore:Sending a large body directly:ResourceWarning")
 async def test_sync_says_in_plain_words_when_an_unverified_owners_big_share_is_held_back(
     ana: Device, tom: Device
 ) -> None:

@@ -25,7 +25,6 @@ from typing import Any
 import aiohttp
 import nacl.signing
 import nacl.utils
-import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
@@ -718,7 +717,6 @@ def home_bytes(client: Client) -> int:
 
 # The grant pushes a fresh snapshot of every entry in one 2.4 MB request, sent by the SDK as
 # raw bytes, which aiohttp warns about (noted in R9B-FINDINGS.md; not what this test is about).
-@pytest.mark.filterwarnings("ignore:Sending a large body directly:ResourceWarning")
 async def test_a_stranger_cannot_fill_a_devices_storage_by_sharing_with_it(
     signup: ClientFactory,
 ) -> None:
@@ -752,7 +750,6 @@ async def test_a_stranger_cannot_fill_a_devices_storage_by_sharing_with_it(
     assert home_bytes(vera) - before < 1_000_000
 
 
-@pytest.mark.filterwarnings("ignore:Sending a large body directly:ResourceWarning")
 async def test_verifying_the_owner_downloads_the_rest_of_a_held_back_share(
     signup: ClientFactory,
 ) -> None:
@@ -775,7 +772,6 @@ async def test_verifying_the_owner_downloads_the_rest_of_a_held_back_share(
     assert {e.title: e.body for e in entries} == texts
 
 
-@pytest.mark.filterwarnings("ignore:Sending a large body directly:ResourceWarning")
 async def test_a_big_share_of_a_verified_owner_downloads_whole(signup: ClientFactory) -> None:
     """FINDING 6: the bound is for unverified owners only: a member who compared the owner's
     fingerprint before the first sync gets all of a big journal, with no notice."""
