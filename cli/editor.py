@@ -9,6 +9,8 @@ The draft lives in the profile's own `drafts/` folder (mode 0700; the file 0600)
 /tmp: it holds the entry in plain text. It is deleted only once the entry is saved, so an
 editor that fails (vim's `:cq`, a crash) or a `tj` that is killed loses nothing: the error
 names the draft, and the next `tj write` or `tj edit` mentions drafts left behind.
+`tj write --draft FILE` (a new entry's draft) or `tj edit ID --draft FILE` (an edit's) saves a
+draft left behind, as the editor would have, and deletes it once saved.
 """
 
 from __future__ import annotations
@@ -74,18 +76,40 @@ def drafts_folder(home: Path) -> Path:
     return home / "drafts"
 
 
+def read_draft(path: Path) -> str:
+    """A draft's entry text: what is above the scissors line (`strip_comments`). Raises
+    click.ClickException for a file that cannot be read or is not UTF-8."""
+    try:
+        return strip_comments(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise click.ClickException(
+            f"{path} is not UTF-8 text (byte {error.start + 1} is not); nothing was saved"
+        ) from None
+    except OSError as error:
+        raise click.ClickException(f"cannot read {path}: {error.strerror}") from None
+
+
+def discard_draft(home: Path, path: Path) -> None:
+    """Delete a draft just saved, when it is one of this profile's drafts (a file elsewhere
+    is the user's own and stays)."""
+    if path.resolve().parent == drafts_folder(home).resolve():
+        path.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
-def drafted(home: Path, start: str) -> Iterator[tuple[Path, str]]:
+def drafted(home: Path, start: str, save: str) -> Iterator[tuple[Path, str]]:
     """Open the editor on a new draft holding `start`; yield the draft's path and what was
     written. The draft is deleted when the block completes (the entry was saved), and kept
-    when it raises or the editor fails (the error names it)."""
+    when it raises or the editor fails (the error names it, with `save`: the command that
+    saves it, e.g. "tj write --draft")."""
     folder = drafts_folder(home)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     left = sorted(folder.glob("*.md"))
     if left:
         click.echo(
             f"Note: {len(left)} earlier draft(s) were never saved, e.g. {left[-1]}: "
-            f"`tj write < FILE` saves one, then delete it.",
+            "`tj write --draft FILE` saves a new entry's draft (`tj edit ID --draft FILE` an "
+            "edit's) and deletes it.",
             err=True,
         )
     descriptor, name = tempfile.mkstemp(prefix="entry-", suffix=".md", dir=folder)  # 0600
@@ -97,24 +121,26 @@ def drafted(home: Path, start: str) -> Iterator[tuple[Path, str]]:
     except click.ClickException as failed:
         raise click.ClickException(
             f"{failed.format_message()}: what you wrote is kept in {path} "
-            f"(`tj write < {path}` saves it; then delete the file)"
+            f"(`{save} {path}` saves it and deletes the draft)"
         ) from None
     written = path.read_text(encoding="utf-8", errors="replace")
     try:
         yield path, written
     except BaseException:
-        click.echo(f"What you wrote is kept in {path}.", err=True)
+        click.echo(f"What you wrote is kept in {path} (`{save} {path}` saves it).", err=True)
         raise
     path.unlink(missing_ok=True)
 
 
-def revised(home: Path, text: str) -> contextlib.AbstractContextManager[tuple[Path, str]]:
+def revised(
+    home: Path, text: str, entry_id: str
+) -> contextlib.AbstractContextManager[tuple[Path, str]]:
     """`drafted` on an entry's current text (to be checked with `strip_comments`)."""
-    return drafted(home, text + "\n" + REVISE_GUIDE)
+    return drafted(home, text + "\n" + REVISE_GUIDE, f"tj edit {entry_id} --draft")
 
 
 def composed(
     home: Path, prompt: Prompt | None = None, text: str = ""
 ) -> contextlib.AbstractContextManager[tuple[Path, str]]:
     """`drafted` on a new entry's template."""
-    return drafted(home, template(prompt, text))
+    return drafted(home, template(prompt, text), "tj write --draft")

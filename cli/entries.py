@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from datetime import date, datetime
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import click
@@ -40,6 +41,15 @@ date_option = click.option(
 )
 
 
+draft_option = click.option(
+    "--draft",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Save a draft the editor left behind (its text above the scissors line); a draft "
+    "in the profile's drafts/ folder is deleted once saved.",
+)
+
+
 @cli.command()
 @journal_option
 @click.option("--title", metavar="T", help="A title for the entry.")
@@ -61,6 +71,7 @@ date_option = click.option(
     help="Write in $EDITOR even when stdin is not a terminal (starting from TEXT if given).",
 )
 @date_option
+@draft_option
 @click.argument("text", required=False)
 @json_option
 @pass_home
@@ -74,6 +85,7 @@ def write(
     prompt_id: str | None,
     use_editor: bool,
     created_at: datetime | None,
+    draft: Path | None,
     text: str | None,
     as_json: bool,
 ) -> None:
@@ -95,6 +107,7 @@ def write(
       tj write --prompt trust-01 "It was easier once I said it out loud."
       tj write --date "yesterday 21:30" "Couldn't sleep after the call."
       echo "Long day." | tj write --journal Dreams --title Tuesday
+      tj write --draft ~/.local/share/tj/drafts/entry-k2j4.md
     """
     fields: dict[str, Any] = {
         "title": title,
@@ -104,7 +117,9 @@ def write(
         "prompt_id": prompt_id,
         "created_at": created_at,
     }
-    with body_of(home, text, prompt_id, use_editor) as body:  # a draft is kept until saved
+    if draft is not None and (text is not None or use_editor):
+        raise click.UsageError("--draft saves a draft as it is: give no TEXT and no --edit")
+    with body_of(home, text, prompt_id, use_editor, draft) as body:  # kept until saved
         if not body.strip() and not title:
             raise click.UsageError(
                 "nothing to write: give TEXT, pipe it on stdin, or give --title "
@@ -116,9 +131,17 @@ def write(
 
 
 @contextlib.contextmanager
-def body_of(home: Home, text: str | None, prompt_id: str | None, use_editor: bool) -> Iterator[str]:
-    """TEXT; else stdin; else (stdin is a terminal, or --edit) what is written in $EDITOR,
-    whose draft is kept if the block fails (editor.drafted). An empty editor aborts."""
+def body_of(
+    home: Home, text: str | None, prompt_id: str | None, use_editor: bool, draft: Path | None
+) -> Iterator[str]:
+    """The draft's text (--draft, deleted once the block completes when it is one of the
+    profile's drafts); else TEXT; else stdin; else (stdin is a terminal, or --edit) what is
+    written in $EDITOR, whose draft is kept if the block fails (editor.drafted). An empty
+    editor aborts."""
+    if draft is not None:
+        yield editor.read_draft(draft)
+        editor.discard_draft(home.path, draft)
+        return
     if not use_editor and text is not None:
         yield text
         return
@@ -369,6 +392,7 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
     help="Move the entry to another moment, in local time: 'YYYY-MM-DD HH:MM', YYYY-MM-DD "
     "(noon), or today/yesterday with an optional HH:MM.",
 )
+@draft_option
 @json_option
 @pass_home
 def edit(
@@ -382,6 +406,7 @@ def edit(
     untags: tuple[str, ...],
     emotions: tuple[str, ...],
     created_at: datetime | None,
+    draft: Path | None,
     as_json: bool,
 ) -> None:
     """Change an entry; fields not given stay as they are. Works offline.
@@ -399,11 +424,18 @@ def edit(
       tj edit 3fa9c2 --title "Tuesday" --tag sleep --untag work
       tj edit 3fa9c2 --date "yesterday 21:30"
       tj edit 3fa9c2 --emotion relieved --emotion calm
+      tj edit 3fa9c2 --draft ~/.local/share/tj/drafts/entry-k2j4.md
     """
+    if draft is not None:
+        if body is not None or append is not None:
+            raise click.UsageError("--draft is the new text: give no --body and no --append")
+        body = editor.read_draft(draft)
+        if not body.strip():
+            raise click.ClickException(f"{draft} holds no text: the entry was not changed")
     nothing = all(value is None for value in (title, mood, body, append, created_at))
     if nothing and not (tags or untags or emotions):
         current = home.run(lambda client: client.entries.get(entry_id))
-        with editor.revised(home.path, current.body) as (_, written):
+        with editor.revised(home.path, current.body, entry_id) as (_, written):
             body = editor.strip_comments(written)
             if body.strip() and body != current.body:  # saved inside: a failure keeps the draft
                 entry, note = home.run(partial(edit_entry, entry_id, body=body))
@@ -428,6 +460,8 @@ def edit(
             created_at=created_at,
         )
     )
+    if draft is not None:
+        editor.discard_draft(home.path, draft)
     print_entry_id(entry, as_json)
     output.message(note)
 

@@ -199,7 +199,7 @@ def import_(
     if as_json:
         output.print_json(report.to_dict())
     else:
-        output.data(import_summary(report))
+        output.data(import_summary(report, source or "tj"))
     output.message(note)
 
 
@@ -244,16 +244,32 @@ async def import_file(
         return report, await sync_note(client, UPLOAD_WAIT_S, sync_bar)
 
 
-def import_summary(report: ImportReport) -> str:
+KIND_WORDS = {
+    "entries": ("entry", "entries"),
+    "goals": ("goal", "goals"),
+    "notes": ("note", "notes"),
+}
+
+
+def import_summary(report: ImportReport, source: str = "tj") -> str:
+    """One line: what was imported, by kind, and what was skipped and why. Day One and Daylio
+    files hold entries only, so their summary does not mention goals and notes."""
     entries = output.plural(len(report.entries), "entry", "entries")
-    goals = output.plural(len(report.goals), "goal", "goals")
-    notes = output.plural(len(report.notes), "note", "notes")
     journals = output.plural(len(report.journals), "journal", "journals")
     if report.trashed:
         entries += f" ({report.trashed} into the trash)"
-    parts = [f"imported {entries}, {goals} and {notes} into {journals}"]
-    if report.duplicates:
-        parts.append(f"{report.duplicates} already here")
+    if source == "tj":
+        goals = output.plural(len(report.goals), "goal", "goals")
+        notes = output.plural(len(report.notes), "note", "notes")
+        parts = [f"imported {entries}, {goals} and {notes} into {journals}"]
+    else:
+        parts = [f"imported {entries} into {journals}"]
+    if report.already_here:
+        kinds = [
+            output.plural(count, *KIND_WORDS[kind])
+            for kind, count in sorted(report.already_here.items(), key=kind_order)
+        ]
+        parts.append(f"{join_words(kinds)} already here")
     if report.skipped_journals:
         parts.append(f"skipped shared journal(s): {', '.join(report.skipped_journals)}")
     if report.trash_expired:
@@ -269,6 +285,15 @@ def import_summary(report: ImportReport) -> str:
             f"(`tj journal archive NAME`)"
         )
     return "; ".join(parts)
+
+
+def kind_order(item: tuple[str, int]) -> int:
+    return list(KIND_WORDS).index(item[0])
+
+
+def join_words(words: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 class ImportBar:

@@ -82,6 +82,10 @@ class ImportReport:
     skipped_journals: list[str] = field(default_factory=list)
     skipped_notes: int = 0
     duplicates: int = 0
+    """Items skipped because this account already holds them (all kinds together)."""
+    already_here: dict[str, int] = field(default_factory=dict)
+    """The skipped duplicates by kind: {"entries": n, "goals": n, "notes": n}, kinds with
+    none left out."""
     trashed: int = 0
     """Entries imported into the trash (they were in the trash when exported)."""
     trash_expired: int = 0
@@ -101,6 +105,7 @@ class ImportReport:
             "skipped_journals": list(self.skipped_journals),
             "skipped_notes": self.skipped_notes,
             "duplicates": self.duplicates,
+            "already_here": dict(self.already_here),
             "trashed": self.trashed,
             "trash_expired": self.trash_expired,
             "archived": list(self.archived),
@@ -365,6 +370,8 @@ async def restore(
             report.trash_expired += 1  # it would be deleted for good at once
         elif (target, identity(item)) in seen:
             report.duplicates += 1
+            kind = kind_name(item)
+            report.already_here[kind] = report.already_here.get(kind, 0) + 1
         else:
             if batch and (target != batch_target or len(batch) >= IMPORT_BATCH):
                 await flush()
@@ -457,6 +464,13 @@ async def existing_items(
         for note in await source.notes.list(journal_id):
             seen.add((journal_id, (note.kind, to_ms(note.created_at), note.text)))
     return seen
+
+
+def kind_name(item: Item) -> str:
+    """The report's name for the item's kind: "entries", "goals" or "notes"."""
+    if isinstance(item, ArchivedEntry):
+        return "entries"
+    return "goals" if isinstance(item, ArchivedGoal) else "notes"
 
 
 def mapping(report: ImportReport, item: Item) -> dict[str, str]:

@@ -299,18 +299,54 @@ async def test_a_failing_editor_keeps_the_draft_in_the_profile_and_says_where(
     failed = await ana.tj("write", "--mood", "4", env={**NO_VISUAL, "EDITOR": str(script)})
     error = failed_with_one_line(failed)
     [draft] = list((ana.home / "drafts").iterdir())
-    assert str(draft) in error and "tj write <" in error
+    assert str(draft) in error and f"`tj write --draft {draft}` saves it" in error
     assert draft.read_text() == "Typed before the crash.\n"
     assert stat.S_IMODE(draft.stat().st_mode) == 0o600
     assert stat.S_IMODE((ana.home / "drafts").stat().st_mode) == 0o700
     assert await ana.json("list") == []
 
-    saved = await ana.ok("write", draft.read_text().strip())  # (stdin "is a terminal" here)
-    assert (await ana.json("show", saved.stdout.strip()))["body"] == "Typed before the crash."
     env = editor_script(tmp_path, "Next one.")
-    await ana.ok("write", env=env)  # mentions the draft left behind, and keeps it
-    draft.unlink()
-    assert [e["body"] for e in await ana.json("list")] == ["Next one.", "Typed before the crash."]
+    reminded = await ana.ok("write", env=env)  # mentions the draft left behind, and keeps it
+    assert str(draft) in reminded.stderr and draft.exists()
+    saved = await ana.ok("write", "--draft", str(draft), "--mood", "4")
+    assert not draft.exists()  # saved: the profile's draft is gone
+    shown = await ana.json("show", saved.stdout.strip())
+    assert (shown["body"], shown["mood"]) == ("Typed before the crash.", 4)
+    assert [e["body"] for e in await ana.json("list")] == ["Typed before the crash.", "Next one."]
+
+
+async def test_a_draft_saved_with_draft_keeps_only_the_text_above_the_scissors_line(
+    ana: Device, tmp_path: Path, stdin_is_a_terminal: None
+) -> None:
+    """A new entry's draft holds the guide (and a prompt) below the scissors line; an edit's
+    draft is saved into that entry, not as a new one; a file outside the profile stays."""
+    script = tmp_path / "failing-editor.sh"
+    script.write_text(
+        '#!/bin/sh\nprintf "Above the line.\\n" | cat - "$1" > "$1.new"\nmv "$1.new" "$1"\nexit 1\n'
+    )
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    env = {**NO_VISUAL, "EDITOR": str(script)}
+    failed_with_one_line(await ana.tj("write", env=env))
+    [draft] = list((ana.home / "drafts").iterdir())
+    assert "# ------------------------ >8" in draft.read_text()  # the guide is in the file
+    entry_id = (await ana.ok("write", "--draft", str(draft))).stdout.strip()
+    assert (await ana.json("show", entry_id))["body"] == "Above the line."
+
+    error = failed_with_one_line(await ana.tj("edit", entry_id, env=env))
+    [edit_draft] = list((ana.home / "drafts").iterdir())
+    assert f"`tj edit {entry_id} --draft {edit_draft}` saves it" in error
+    await ana.ok("edit", entry_id, "--draft", str(edit_draft))
+    assert not edit_draft.exists()
+    body = (await ana.json("show", entry_id))["body"]
+    assert body == "Above the line.\nAbove the line."
+    assert len(await ana.json("list")) == 1
+
+    outside = tmp_path / "mine.md"
+    outside.write_text("My own file.\n")
+    await ana.ok("write", "--draft", str(outside))
+    assert outside.exists()  # not one of the profile's drafts: the user's own file stays
+    refused = await ana.tj("write", "--draft", str(outside), "Some text")
+    assert refused.exit_code == 2 and "give no TEXT" in refused.output
 
 
 async def test_bytes_that_are_not_utf8_on_stdin_are_one_line_and_save_nothing(

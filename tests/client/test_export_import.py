@@ -128,6 +128,7 @@ async def test_importing_the_same_file_twice_adds_nothing_the_second_time(
     await bob.archive.import_json(exported)
     report = await bob.archive.import_json(exported)
     assert (report.entries, report.goals, report.duplicates) == ({}, {}, 3)
+    assert report.already_here == {"entries": 2, "goals": 1}
     assert [e.body for e in await bob.entries.list()] == ["Only once."]
     assert [e.body for e in await bob.entries.trash()] == ["Trashed once."]
 
