@@ -15,9 +15,26 @@ import click
 from rich.table import Table
 
 from cli import output
-from cli.main import Home, cli, json_option, pass_home, sync_note, synced_first, then_sync
+from cli.main import (
+    Home,
+    cli,
+    json_option,
+    pass_home,
+    sync_note,
+    synced_first,
+    then_sync,
+)
 from cli.terminal import escape
-from client_sdk import AuditInfo, Client, Note, SharedJournal, ShareInfo
+from client_sdk import (
+    QUICK_TRY,
+    AuditInfo,
+    Client,
+    NetworkError,
+    Note,
+    NotFound,
+    SharedJournal,
+    ShareInfo,
+)
 from client_sdk.sharing import DISCLOSABLE
 
 T = TypeVar("T")
@@ -485,7 +502,8 @@ def note(home: Home, journal_name: str, text: str, prompt: bool, as_json: bool) 
     """Add a note (or a prompt) to JOURNAL. A therapist with the annotate role can add them
     to a journal shared with them; the client sees them marked as the therapist's.
 
-    Prints the note's id. Works offline.
+    Prints the note's id. Works offline. A JOURNAL this device does not know yet (just
+    shared with you) is looked for again after a sync.
 
     \b
     Examples:
@@ -493,9 +511,20 @@ def note(home: Home, journal_name: str, text: str, prompt: bool, as_json: bool) 
       tj note ana/Personal --prompt "What made you laugh this week?"
     """
     kind = "prompt" if prompt else "note"
-    added, synced = home.run(
-        partial(then_sync, lambda client: client.notes.add(journal_name, text, kind=kind))
-    )
+
+    async def add(client: Client) -> Note:
+        try:
+            return await client.notes.add(journal_name, text, kind=kind)
+        except NotFound as missing:
+            if missing.subject != "journal":
+                raise
+            try:  # perhaps shared a moment ago: one quick sync, then look again
+                await client.sync(retry=QUICK_TRY)
+            except NetworkError:
+                raise missing from None
+            return await client.notes.add(journal_name, text, kind=kind)
+
+    added, synced = home.run(partial(then_sync, add))
     if as_json:
         output.print_json(added.to_dict())
     else:

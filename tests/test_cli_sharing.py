@@ -194,6 +194,19 @@ async def test_an_annotating_therapist_leaves_a_prompt_and_a_note_the_client_see
     assert "(therapist)" in table and "Ask about" in table
 
 
+async def test_a_note_to_a_journal_shared_a_moment_ago_syncs_first_and_lands(
+    ana: Device, tom: Device
+) -> None:
+    """NU14 finding 16: `tj note` right after the share, with no `tj sync` between."""
+    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--trust-on-first-use")
+    noted = await tom.ok("note", "ana/Personal", "Welcome.")
+    assert len(noted.stdout.strip()) == 32
+    await ana.ok("sync")
+    assert [n["text"] for n in await ana.json("notes", "--journal", "Personal")] == ["Welcome."]
+    unknown = failed_with_one_line(await tom.tj("note", "ana/Dreams", "Hello?"))
+    assert unknown.startswith("Error: no journal named 'ana/Dreams' on this device")
+
+
 async def test_share_entry_with_only_mood_and_tags_shows_the_therapist_no_words(
     ana: Device, tom: Device
 ) -> None:
