@@ -7,7 +7,7 @@ Every command is one SDK call (`client.shares.grant`, `grant_entry`, `revoke`, `
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import Literal, TypeVar
 
@@ -598,8 +598,18 @@ def shared_table(found: Iterable[SharedJournal]) -> Table:
     for s in found:
         owner = s.owner if s.owner_verified else f"{s.owner} (fingerprint not verified)"
         role = "share ended (read-only copy)" if s.share_ended else s.role
-        table.add_row(escape(f"{s.owner}/{s.journal}"), owner, role, expiry_text(s.expires_at))
+        table.add_row(escape(f"{s.owner}/{s.journal}"), owner, role, shared_end_text(s))
     return table
+
+
+def shared_end_text(share: SharedJournal) -> str:
+    """The "expires" cell of a journal shared with you: an ended share says so (with its end
+    date only when it ended by reaching it, not when the owner ended it before)."""
+    if not share.share_ended:
+        return expiry_text(share.expires_at)
+    if share.expires_at is not None and share.expires_at <= datetime.now(UTC):
+        return expiry_text(share.expires_at, expired=True)
+    return "ended"
 
 
 def notes_table(found: Iterable[Note]) -> Table:

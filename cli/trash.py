@@ -75,14 +75,20 @@ def trash(home: Home, as_json: bool) -> None:
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @pass_home
 def trash_empty(home: Home, yes: bool) -> None:
-    """Delete every entry in the trash for good, on every device.
+    """Delete every entry in the trash for good, on every device. Asks first, saying how
+    many entries (--yes does not).
 
     \b
     Example:
       tj trash empty
     """
     if not yes:
-        click.confirm("Delete everything in the trash for good?", abort=True, err=True)
+        held = len(home.run(lambda client: client.entries.trash()))
+        if not held:
+            output.message("The trash is empty: nothing to delete.")
+            return
+        entries = output.plural(held, "entry", "entries")
+        click.confirm(f"Delete the {entries} in the trash for good?", abort=True, err=True)
     emptied, note = home.run(partial(then_sync, lambda client: client.entries.empty_trash()))
     output.message(f"Deleted {output.plural(emptied, 'entry', 'entries')} for good; {note}.")
 

@@ -188,7 +188,12 @@ async def test_the_trash_reaches_other_devices_and_emptying_it_is_for_good(
     await phone.ok("sync")
     assert await phone.json("list") == []
     assert ids(await phone.json("trash")) == [entry_id]
+    kept = await phone.tj("trash", "empty", input="n\n")
+    assert "Delete the 1 entry in the trash for good?" in kept.output and kept.exit_code == 1
+    assert ids(await phone.json("trash")) == [entry_id]  # answered no: nothing deleted
     await phone.ok("trash", "empty", "--yes")
+    nothing = await phone.ok("trash", "empty")
+    assert "The trash is empty" in nothing.stderr
     await laptop.ok("sync")
     assert await laptop.json("trash") == []
     gone = await laptop.tj("restore", entry_id)
