@@ -211,8 +211,15 @@ class Briefs:
         peer = await self._sharing.confirmed_peer(username, fingerprint, trust_on_first_use)
         created = now_ms()
         stamp = brief.period_end.astimezone().strftime("%Y-%m-%d %H:%M")  # two a day differ
+        base = f"Brief {stamp} for {peer.username}"
+        taken = {j.name for j in await self._replica.store.journals()}
+        name = next(  # two briefs in the same minute: "... (2)"
+            n
+            for n in (base, *(f"{base} ({i})" for i in range(2, len(taken) + 3)))
+            if n not in taken
+        )
         target = await self._sharing.disclosure_journal(
-            peer, f"Brief {stamp} for {peer.username}", None, None, created, kind="brief"
+            peer, name, None, None, created, kind="brief"
         )
         document = Document(keys.new_doc_id(self._replica.profile.account_id), BRIEF)
         await self._replica.commit(target, document, brief_update(document, brief, created))

@@ -37,6 +37,12 @@ async def test_a_brief_is_shared_as_one_time_boxed_item_and_shows_in_the_caseloa
     [row] = await tom.caseload.rows()
     assert (row.client, row.brief_id) == ("ana", received.id)
 
+    # shared again: the same period end, so the same minute in the name: "... (2)"
+    await ana.briefs.share(brief, "tom", fingerprint=await tom.shares.fingerprint())
+    await tom.sync()
+    names = [b.journal for b in await tom.briefs.received()]
+    assert len(names) == 2 and len(set(names)) == 2, names
+
 
 async def test_the_caseload_has_one_row_per_client_with_who_needs_attention_first(
     signup: ClientFactory,
