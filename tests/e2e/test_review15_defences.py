@@ -1,0 +1,197 @@
+"""Review 15: attacks on the unverified-owner hold-back and on the paged key walk, against a
+real server on 127.0.0.1 with real crypto (a rewriting proxy plays the hostile server).
+
+Each test is an attack that works on main (R15-FINDINGS.md): it is marked xfail(strict) and
+passes once the weakness is fixed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import nacl.utils
+import pytest
+
+from client_sdk import Client, wire
+from client_sdk.replica import UNVERIFIED_SHARE_BYTES
+from tests.client.hostile import HostileServer, Through, hostile, through
+from tests.client.sharing_support import journal_id
+from tests.conftest import ClientFactory
+
+__all__ = ["hostile", "through"]  # fixtures of the hostile-server tests
+
+ENTRY_TEXT_BYTES = 100_000  # hex of 50 KB of random bytes: no compression shrinks it
+
+
+def home_bytes(client: Client) -> int:
+    return sum(f.stat().st_size for f in client.home.rglob("*") if f.is_file())
+
+
+def big_text() -> str:
+    return nacl.utils.random(ENTRY_TEXT_BYTES // 2).hex()
+
+
+async def kept_for_unverified(client: Client) -> int:
+    """Bytes of document state the device keeps for journals of owners it never verified."""
+    replica = client.context.replica
+    total = 0
+    for journal in await replica.store.journals():
+        if not replica.owner_verified(journal):
+            total += await replica.store.journal_bytes(journal.journal_id)
+    return total
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="R15-1: UNVERIFIED_SHARE_BYTES bounds each journal, not an unverified owner: one "
+    "stranger with N journals puts N x 512 KiB on the victim's device",
+)
+async def test_a_stranger_cannot_bypass_the_unverified_bound_with_several_journals(
+    signup: ClientFactory,
+) -> None:
+    """A stranger (no fingerprint ever compared) shares three journals of 400 KB each, each
+    under the 512 KiB bound, with the victim. The bound exists so that an unverified owner
+    cannot fill a member's device (R9B finding 6); it must hold for the owner, not per
+    journal (an account may own 1,000 journals: 500 MB)."""
+    vera = await signup("vera")
+    stranger = await signup("stranger")
+    await vera.sync()
+    before = home_bytes(vera)
+    names = ("Personal", "Spam A", "Spam B")
+    for name in names:
+        if name != "Personal":
+            await stranger.journals.create(name)
+        await stranger.shares.grant(name, "vera", trust_on_first_use=True)
+    for name in names:  # written after the share: records the member keeps
+        for n in range(4):
+            await stranger.entries.write(name, big_text(), title=f"{name} {n}")
+    await stranger.sync()
+    report = await vera.sync()
+    kept = await kept_for_unverified(vera)
+    grown = home_bytes(vera) - before
+    assert kept < UNVERIFIED_SHARE_BYTES + 2 * ENTRY_TEXT_BYTES, (
+        f"one unverified stranger's three journals put {kept} bytes of document state "
+        f"({grown} bytes of files) on the victim's device; held back: {report.held_back}"
+    )
+    assert report.held_back
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="R15-1: the bound is per journal, so accounts the server invents (or several "
+    "strangers) each get 512 KiB more on the victim's device",
+)
+async def test_several_unverified_owners_cannot_each_fill_their_own_bound(
+    signup: ClientFactory,
+) -> None:
+    """The server can invent accounts (protocol.md's attack table: "Invent an account and a
+    journal"), so a bound per unverified owner is not enough either: three strangers share
+    one 400 KB journal each; the device keeps 1.2 MB of unverified state, held back
+    nowhere."""
+    vera = await signup("vera")
+    await vera.sync()
+    for who in ("mallory", "trudy", "oscar"):
+        stranger = await signup(who)
+        await stranger.shares.grant("Personal", "vera", trust_on_first_use=True)
+        for n in range(4):  # written after the share: records the member keeps
+            await stranger.entries.write("Personal", big_text(), title=f"{who} {n}")
+        await stranger.sync()
+    report = await vera.sync()
+    kept = await kept_for_unverified(vera)
+    assert kept < UNVERIFIED_SHARE_BYTES + 2 * ENTRY_TEXT_BYTES, (
+        f"three unverified owners put {kept} bytes of document state on the victim's "
+        f"device; held back: {report.held_back}"
+    )
+    assert report.held_back
+
+
+ENTRIES = 10
+
+
+async def _held_back_share(signup: ClientFactory, through: Through) -> tuple[Client, bytes]:
+    """vera (through the hostile proxy) holds back the 1 MB journal of an owner she never
+    verified; her first sync said so."""
+    vera = await through("vera")
+    owner = await signup("owner")
+    await owner.shares.grant("Personal", "vera", trust_on_first_use=True)
+    for n in range(ENTRIES):  # written after the share: records the member keeps
+        await owner.entries.write("Personal", big_text(), title=f"e{n}")
+    await owner.sync()
+    shared = await journal_id(owner, "Personal")
+    store = vera.context.replica.store
+    for _ in range(4):  # a pull counts ciphertext; the next sync starts from document state
+        report = await vera.sync()
+        if await store.journal_bytes(shared) >= UNVERIFIED_SHARE_BYTES:
+            break
+    assert await store.journal_bytes(shared) >= UNVERIFIED_SHARE_BYTES
+    assert len(report.held_back) == 1, report
+    assert len(await vera.entries.list("owner/Personal")) < ENTRIES
+    return vera, shared
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="R15-2: a held-back journal left out of a done /v1/sync reply is neither "
+    "incomplete nor held back (replica._pull excludes `held` from `missing`): the sync "
+    "looks complete",
+)
+async def test_a_held_back_journal_left_out_of_the_reply_is_not_reported_complete(
+    hostile: HostileServer, signup: ClientFactory, through: Through
+) -> None:
+    """The device cut the journal at the bound itself (it had the next records in hand).
+    At the next sync the server leaves the journal's page out of a `done` reply, which
+    protocol.md /v1/sync forbids. The device then reports nothing: no held-back notice, no
+    incomplete pull, no withheld record, and a strict sync passes, although this device
+    knows it stopped short of records it was shown."""
+    vera, shared = await _held_back_share(signup, through)
+
+    def without_shared(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.SyncReply, reply)
+        pages = [p for p in real.pages if p.journal_id != shared]
+        return wire.encode(dataclasses.replace(real, pages=pages))
+
+    hostile.replies["/v1/sync"] = without_shared
+    report = await vera.sync()
+    assert report.held_back or report.incomplete, (
+        "the held-back journal was left out of the reply and the sync reported nothing: "
+        f"held_back={report.held_back} incomplete={report.incomplete} "
+        f"withheld={report.withheld}"
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="R15-2: while a journal is held back, a server head lowered to the device's "
+    "cursor erases the held-back notice: the device forgets it stopped short",
+)
+async def test_a_held_back_journal_cannot_be_made_to_look_complete_by_a_lowered_head(
+    hostile: HostileServer, signup: ClientFactory, through: Through
+) -> None:
+    """Same set-up; at the next sync the server answers the held journal's page with its
+    head lowered to the device's cursor (the records the device was shown and cut are
+    "gone", though no rollback is reported). The device reports a clean sync. After the
+    member verifies the owner, the same lie keeps the rest of the journal away for good
+    with no report (the attack table's "keep a held-back journal short after the member
+    verified its owner")."""
+    vera, shared = await _held_back_share(signup, through)
+    cut = next(
+        j.cursor for j in await vera.context.replica.store.journals() if j.journal_id == shared
+    )
+
+    def head_at_cursor(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.SyncReply, reply)
+        pages = [
+            dataclasses.replace(p, head=cut, cursor=max(p.cursor, cut), records=[])
+            if p.journal_id == shared
+            else p
+            for p in real.pages
+        ]
+        return wire.encode(dataclasses.replace(real, pages=pages))
+
+    hostile.replies["/v1/sync"] = head_at_cursor
+    report = await vera.sync()
+    assert report.held_back or report.incomplete or report.problems, (
+        "the server lowered the held-back journal's head to the device's cursor and the "
+        f"sync reported nothing: held_back={report.held_back} "
+        f"incomplete={report.incomplete} problems={report.problems}"
+    )
