@@ -195,3 +195,53 @@ async def test_a_held_back_journal_cannot_be_made_to_look_complete_by_a_lowered_
         f"sync reported nothing: held_back={report.held_back} "
         f"incomplete={report.incomplete} problems={report.problems}"
     )
+
+
+FED_PAGES = 40  # the proxy stops feeding after this many pages, so the test itself ends
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="R15-3: chains.ChainSet._fetch follows the server's chain_length (up to 2^32) and "
+    "holds every unverified entry in memory until the whole chain arrived: no reply bound",
+)
+async def test_a_server_cannot_feed_an_access_chain_walk_without_end(
+    hostile: HostileServer, through: Through
+) -> None:
+    """A server alone lists the victim's own journal with `chain_length` 10^9 and answers
+    every /v1/journals/access with 1,000 made-up entries. The device asks again and again
+    (a million requests at 1,000 entries each), keeping every unverified entry in memory
+    (up to 4 MB a reply) until the claimed length is reached; nothing is verified before.
+    Expected: entries are verified as they arrive (junk refused at the first page), or the
+    walk is bounded, and the journal is reported as a problem."""
+    victim = await through("vera")
+    await victim.sync()
+    fed = 0
+
+    def long_chain(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.JournalList, reply)
+        journals = [dataclasses.replace(j, chain_length=10**9) for j in real.journals]
+        return wire.encode(dataclasses.replace(real, journals=journals))
+
+    def junk_entries(request: bytes, reply: bytes) -> bytes:
+        nonlocal fed
+        asked = wire.decode(wire.AccessRequest, request)
+        if fed >= FED_PAGES:
+            return wire.encode(wire.AccessReply([]))
+        fed += 1
+        junk = [nacl.utils.random(64) for _ in range(wire.MAX_CHAIN_PAGE)]
+        return wire.encode(
+            wire.AccessReply([wire.AccessChain(c.journal_id, 10**9, junk) for c in asked.cursors])
+        )
+
+    hostile.replies["/v1/journals/list"] = long_chain
+    hostile.replies["/v1/journals/access"] = junk_entries
+    before = hostile.paths.count("/v1/journals/access")
+    await victim.context.replica.refresh_journals()
+    asked = hostile.paths.count("/v1/journals/access") - before
+    assert asked <= 5, (
+        f"the device asked for {asked} pages of an access chain the server said is 10^9 "
+        f"entries long (it stopped only because the test's server stopped feeding after "
+        f"{FED_PAGES} pages of junk)"
+    )
+    assert victim.context.replica.chains.problems()
