@@ -8,15 +8,16 @@ passes once the weakness is fixed.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import nacl.utils
 import pytest
 
-from client_sdk import Client, wire
+from client_sdk import INSECURE_TEST_COST, Client, WithheldRecordsError, wire
 from client_sdk.replica import UNVERIFIED_SHARE_BYTES
 from tests.client.hostile import HostileServer, Through, hostile, through
 from tests.client.sharing_support import journal_id
-from tests.conftest import ClientFactory
+from tests.conftest import PASSWORD, ClientFactory
 
 __all__ = ["hostile", "through"]  # fixtures of the hostile-server tests
 
@@ -245,3 +246,50 @@ async def test_a_server_cannot_feed_an_access_chain_walk_without_end(
         f"{FED_PAGES} pages of junk)"
     )
     assert victim.context.replica.chains.problems()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="R15-4: replica._pull takes `done` with a non-empty `next_journal`, and counts as "
+    "missing only journals up to `next_journal`: the journals after it are left out silently",
+)
+async def test_a_done_reply_naming_a_next_journal_cannot_leave_the_later_journals_out(
+    hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """protocol.md /v1/sync: `done` is true only when `next_journal` is empty, and a journal
+    named in the request and absent from a `done` reply is an incomplete pull (attack table:
+    "say done but leave one journal out of the reply"). The server answers `done` = true
+    with `next_journal` set to the first journal's id and only that journal's page: the
+    phone reports a clean, strict-passing sync while the laptop's new entry in the other
+    journal never arrives."""
+    laptop = await signup("ana")
+    await laptop.journals.create("Second")
+    await laptop.entries.write("Personal", "one")
+    await laptop.entries.write("Second", "two")
+    await laptop.sync()
+    ids = sorted([await journal_id(laptop, "Personal"), await journal_id(laptop, "Second")])
+    later = await laptop.journals.get(ids[1].hex())
+    phone = await Client.login(
+        hostile.url, "ana", PASSWORD, home=tmp_path / "phone", minimum_cost=INSECURE_TEST_COST
+    )
+    try:
+        await phone.sync(strict=True)
+        await laptop.entries.write(later.name, "written on the laptop, never delivered")
+        await laptop.sync()
+
+        def first_journal_only(request: bytes, reply: bytes) -> bytes:
+            real = wire.decode(wire.SyncReply, reply)
+            pages = [p for p in real.pages if p.journal_id == ids[0]]
+            return wire.encode(wire.SyncReply(pages, True, ids[0]))
+
+        hostile.replies["/v1/sync"] = first_journal_only
+        report = await phone.sync()
+        bodies = sorted(e.body for e in await phone.entries.list(later.name))
+        assert report.incomplete, (
+            f"journal {later.name!r} was left out of a 'done' reply that named a next "
+            f"journal, and the sync reported nothing; the phone holds {bodies}"
+        )
+        with pytest.raises(WithheldRecordsError):
+            await phone.sync(strict=True)
+    finally:
+        await phone.close()
