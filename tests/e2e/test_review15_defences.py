@@ -293,3 +293,56 @@ async def test_a_done_reply_naming_a_next_journal_cannot_leave_the_later_journal
             await phone.sync(strict=True)
     finally:
         await phone.close()
+
+
+JUNK_REPLIES = 100  # the proxy turns honest after this many replies, so the test itself ends
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="R15-5: replica._apply_page counts records under an epoch before the member's "
+    "share (`earlier`) as progress unopened: made-up records keep a member's pull going",
+)
+async def test_made_up_records_under_an_epoch_before_the_share_are_no_progress(
+    hostile: HostileServer, signup: ClientFactory, through: Through
+) -> None:
+    """The junk-record defence (review 2, finding 3: records that do not verify are no
+    progress, 3 such replies end the pull) has a hole for members: a record under an epoch
+    before the member's share is passed over without being opened and counted as progress.
+    A server that holds no key answers every /v1/sync of a member with `done` false, a
+    head of 10^15 and one made-up record under epoch 0 in the shared journal: the pull goes
+    on until the budget (2,000 + 8 replies)."""
+    vera = await through("vera")
+    owner = await signup("owner")
+    await owner.entries.write("Personal", "before the share")
+    await owner.shares.grant("Personal", "vera", trust_on_first_use=True)
+    await owner.sync()
+    await vera.sync()
+    shared = await journal_id(owner, "Personal")
+    fed = 0
+
+    def feed(request: bytes, real: bytes) -> bytes:
+        nonlocal fed
+        if fed >= JUNK_REPLIES:
+            return real
+        fed += 1
+        asked = {c.journal_id: c.after for c in wire.decode(wire.SyncRequest, request).cursors}
+        honest = wire.decode(wire.SyncReply, real)
+        pages = []
+        for page in honest.pages:
+            if page.journal_id != shared:
+                pages.append(page)
+                continue
+            seq = max(asked.get(shared, 0), page.head) + 1
+            junk = wire.StoredRecord(seq, nacl.utils.random(16), 0, nacl.utils.random(120))
+            pages.append(wire.JournalPage(shared, [junk], seq, 10**15, page.meta_version))
+        return wire.encode(wire.SyncReply(pages, False))
+
+    hostile.replies["/v1/sync"] = feed
+    before = hostile.paths.count("/v1/sync")
+    report = await vera.sync()
+    asked = hostile.paths.count("/v1/sync") - before
+    assert asked <= 20, (
+        f"one sync of the member sent {asked} /v1/sync requests while the server fed {fed} "
+        f"made-up records under epoch 0 (incomplete: {report.incomplete[:1]})"
+    )
