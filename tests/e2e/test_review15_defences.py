@@ -1,8 +1,8 @@
 """Review 15: attacks on the unverified-owner hold-back and on the paged key walk, against a
 real server on 127.0.0.1 with real crypto (a rewriting proxy plays the hostile server).
 
-Each test is an attack that works on main (R15-FINDINGS.md): it is marked xfail(strict) and
-passes once the weakness is fixed.
+Each test is an attack that worked on main at 1dfe2e6 (R15-FINDINGS.md) and fails since the
+weakness is fixed.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import nacl.utils
 import pytest
 
 from client_sdk import INSECURE_TEST_COST, Client, WithheldRecordsError, wire
+from client_sdk import replica as replica_module
 from client_sdk.replica import UNVERIFIED_SHARE_BYTES
 from tests.client.hostile import HostileServer, Through, hostile, through
 from tests.client.sharing_support import journal_id
@@ -42,11 +43,6 @@ async def kept_for_unverified(client: Client) -> int:
     return total
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R15-1: UNVERIFIED_SHARE_BYTES bounds each journal, not an unverified owner: one "
-    "stranger with N journals puts N x 512 KiB on the victim's device",
-)
 async def test_a_stranger_cannot_bypass_the_unverified_bound_with_several_journals(
     signup: ClientFactory,
 ) -> None:
@@ -77,11 +73,6 @@ async def test_a_stranger_cannot_bypass_the_unverified_bound_with_several_journa
     assert report.held_back
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R15-1: the bound is per journal, so accounts the server invents (or several "
-    "strangers) each get 512 KiB more on the victim's device",
-)
 async def test_several_unverified_owners_cannot_each_fill_their_own_bound(
     signup: ClientFactory,
 ) -> None:
@@ -130,12 +121,6 @@ async def _held_back_share(signup: ClientFactory, through: Through) -> tuple[Cli
     return vera, shared
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R15-2: a held-back journal left out of a done /v1/sync reply is neither "
-    "incomplete nor held back (replica._pull excludes `held` from `missing`): the sync "
-    "looks complete",
-)
 async def test_a_held_back_journal_left_out_of_the_reply_is_not_reported_complete(
     hostile: HostileServer, signup: ClientFactory, through: Through
 ) -> None:
@@ -160,11 +145,6 @@ async def test_a_held_back_journal_left_out_of_the_reply_is_not_reported_complet
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R15-2: while a journal is held back, a server head lowered to the device's "
-    "cursor erases the held-back notice: the device forgets it stopped short",
-)
 async def test_a_held_back_journal_cannot_be_made_to_look_complete_by_a_lowered_head(
     hostile: HostileServer, signup: ClientFactory, through: Through
 ) -> None:
@@ -201,11 +181,6 @@ async def test_a_held_back_journal_cannot_be_made_to_look_complete_by_a_lowered_
 FED_PAGES = 40  # the proxy stops feeding after this many pages, so the test itself ends
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R15-3: chains.ChainSet._fetch follows the server's chain_length (up to 2^32) and "
-    "holds every unverified entry in memory until the whole chain arrived: no reply bound",
-)
 async def test_a_server_cannot_feed_an_access_chain_walk_without_end(
     hostile: HostileServer, through: Through
 ) -> None:
@@ -248,11 +223,6 @@ async def test_a_server_cannot_feed_an_access_chain_walk_without_end(
     assert victim.context.replica.chains.problems()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R15-4: replica._pull takes `done` with a non-empty `next_journal`, and counts as "
-    "missing only journals up to `next_journal`: the journals after it are left out silently",
-)
 async def test_a_done_reply_naming_a_next_journal_cannot_leave_the_later_journals_out(
     hostile: HostileServer, signup: ClientFactory, tmp_path: Path
 ) -> None:
@@ -298,11 +268,6 @@ async def test_a_done_reply_naming_a_next_journal_cannot_leave_the_later_journal
 JUNK_REPLIES = 100  # the proxy turns honest after this many replies, so the test itself ends
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R15-5: replica._apply_page counts records under an epoch before the member's "
-    "share (`earlier`) as progress unopened: made-up records keep a member's pull going",
-)
 async def test_made_up_records_under_an_epoch_before_the_share_are_no_progress(
     hostile: HostileServer, signup: ClientFactory, through: Through
 ) -> None:
@@ -346,3 +311,194 @@ async def test_made_up_records_under_an_epoch_before_the_share_are_no_progress(
         f"one sync of the member sent {asked} /v1/sync requests while the server fed {fed} "
         f"made-up records under epoch 0 (incomplete: {report.incomplete[:1]})"
     )
+
+
+# --- the whole kind of each attack, and the honest cases the defences must leave alone ------
+
+
+async def test_a_verified_owners_big_journal_leaves_the_unverified_budget_alone(
+    signup: ClientFactory,
+) -> None:
+    """R15-1: the one budget counts unverified owners' journals only. A verified owner's
+    1 MB journal is neither bounded nor counted: a small share of a stranger still arrives
+    whole, with no notice."""
+    vera = await signup("vera")
+    friend = await signup("friend")
+    stranger = await signup("stranger")
+    await friend.shares.grant("Personal", "vera", trust_on_first_use=True)
+    await vera.shares.verify("friend", await friend.shares.fingerprint())
+    for n in range(ENTRIES):
+        await friend.entries.write("Personal", big_text(), title=f"f{n}")
+    await friend.sync()
+    await stranger.shares.grant("Personal", "vera", trust_on_first_use=True)
+    for n in range(3):
+        await stranger.entries.write("Personal", f"entry {n} " * 100, title=f"s{n}")
+    await stranger.sync()
+    report = await vera.sync(strict=True)
+    assert not report.held_back and not report.incomplete, report
+    assert len(await vera.entries.list("friend/Personal")) == ENTRIES
+    assert len(await vera.entries.list("stranger/Personal")) == 3
+
+
+async def test_a_lowered_head_after_the_owner_is_verified_is_an_incomplete_pull(
+    hostile: HostileServer, signup: ClientFactory, through: Through
+) -> None:
+    """R15-2, after verification: the device remembers the head announced while it held the
+    journal back; once the member verified the owner, a server answering the journal's page
+    with its head lowered to the device's cursor (and `done`) keeps the rest away, and every
+    sync says so (the attack table's "keep a held-back journal short after the member
+    verified its owner")."""
+    vera, shared = await _held_back_share(signup, through)
+    await vera.shares.verify("owner", await vera.shares.fingerprint("owner"))
+    cut = next(
+        j.cursor for j in await vera.context.replica.store.journals() if j.journal_id == shared
+    )
+
+    def head_at_cursor(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.SyncReply, reply)
+        pages = [
+            dataclasses.replace(p, head=cut, cursor=cut, records=[])
+            if p.journal_id == shared
+            else p
+            for p in real.pages
+        ]
+        return wire.encode(dataclasses.replace(real, pages=pages, done=True))
+
+    hostile.replies["/v1/sync"] = head_at_cursor
+    for _ in range(2):  # every sync, not once
+        report = await vera.sync()
+        assert not report.held_back, report.held_back  # verified: not the member's bound
+        assert report.incomplete, "a head lowered below the one announced went unreported"
+        with pytest.raises(WithheldRecordsError):
+            await vera.sync(strict=True)
+    assert len(await vera.entries.list("owner/Personal")) < ENTRIES
+    del hostile.replies["/v1/sync"]
+    report = await vera.sync(strict=True)  # the server serves the truth again: all of it
+    assert not report.incomplete and not report.held_back
+    assert len(await vera.entries.list("owner/Personal")) == ENTRIES
+    assert not (await vera.sync(strict=True)).incomplete
+
+
+async def test_an_owner_verified_by_another_process_is_seen_by_a_running_client(
+    signup: ClientFactory,
+) -> None:
+    """R15 observation 1: a long-running client (`tj sync --watch`, an app) holding a
+    journal back sees the owner verified from another process (`tj verify`) at its next
+    sync: it downloads the rest and stops saying the owner is unverified. (The verification
+    writes the store, so `Store.version` changes and the next sync is not quiet: it reads
+    the pinned peers again.)"""
+    vera = await signup("vera")
+    owner = await signup("owner")
+    await owner.shares.grant("Personal", "vera", trust_on_first_use=True)
+    for n in range(ENTRIES):
+        await owner.entries.write("Personal", big_text(), title=f"e{n}")
+    await owner.sync()
+    for _ in range(4):
+        report = await vera.sync()
+    assert report.held_back
+    other = await Client.open(vera.home)  # another process on the same device
+    try:
+        await other.shares.verify("owner", await owner.shares.fingerprint())
+    finally:
+        await other.close()
+    report = await vera.sync(strict=True)
+    assert not report.held_back and not report.incomplete, report
+    assert len(await vera.entries.list("owner/Personal")) == ENTRIES
+
+
+async def test_junk_access_chain_entries_are_refused_at_the_first_reply(
+    hostile: HostileServer, through: Through
+) -> None:
+    """R15-3 with a believable length (5,000 entries, under the device's maximum): the
+    made-up entries of the first reply are verified as they arrive and refused; the walk
+    asks nothing more, keeps nothing, and the journal gets a problem."""
+    victim = await through("vera")
+    await victim.sync()
+    chains = victim.context.replica.chains
+    lengths = {j: s.length for j, s in chains.states().items()}
+
+    def long_chain(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.JournalList, reply)
+        journals = [dataclasses.replace(j, chain_length=5000) for j in real.journals]
+        return wire.encode(dataclasses.replace(real, journals=journals))
+
+    def junk_entries(request: bytes, reply: bytes) -> bytes:
+        asked = wire.decode(wire.AccessRequest, request)
+        junk = [nacl.utils.random(64) for _ in range(wire.MAX_CHAIN_PAGE)]
+        return wire.encode(
+            wire.AccessReply([wire.AccessChain(c.journal_id, 5000, junk) for c in asked.cursors])
+        )
+
+    hostile.replies["/v1/journals/list"] = long_chain
+    hostile.replies["/v1/journals/access"] = junk_entries
+    before = hostile.paths.count("/v1/journals/access")
+    await victim.context.replica.refresh_journals()
+    assert hostile.paths.count("/v1/journals/access") - before == 1
+    assert set(chains.problems()) == set(lengths)
+    assert {j: s.length for j, s in chains.states().items()} == lengths
+
+
+async def test_a_trickled_access_chain_walk_is_bounded_and_goes_on_at_the_next_refresh(
+    hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """R15-3: a server serving one true entry a reply gets the replies an honest server
+    needs (ceil(entries / 1000) + 2) and no more; the entries verified meanwhile are kept,
+    so the walk goes on from them at the next refresh and ends once the server serves the
+    rest."""
+    ana = await signup("ana")
+    for who in ("mem1", "mem2", "mem3"):
+        await signup(who)
+        await ana.shares.grant("Personal", who, trust_on_first_use=True)
+    await ana.sync()
+    shared = await journal_id(ana, "Personal")
+    length = ana.context.replica.chains.current(shared).length
+    assert length > 6
+
+    def one_entry(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.AccessReply, reply)
+        chains = [dataclasses.replace(c, entries=c.entries[:1]) for c in real.chains]
+        return wire.encode(wire.AccessReply(chains))
+
+    hostile.replies["/v1/journals/access"] = one_entry
+    phone = await Client.login(
+        hostile.url, "ana", PASSWORD, home=tmp_path / "phone", minimum_cost=INSECURE_TEST_COST
+    )
+    try:
+        chains = phone.context.replica.chains
+        asked = hostile.paths.count("/v1/journals/access")
+        assert asked <= 3, f"{asked} replies for a chain of {length} entries"
+        assert chains.problem(shared) is not None
+        kept = chains.state(shared)
+        assert kept is not None and kept.length == asked
+        before = hostile.paths.count("/v1/journals/access")
+        await phone.context.replica.refresh_journals()
+        assert hostile.paths.count("/v1/journals/access") - before <= 3
+        state = chains.state(shared)
+        assert state is not None and state.length > kept.length
+        del hostile.replies["/v1/journals/access"]
+        await phone.context.replica.refresh_journals()
+        assert chains.problem(shared) is None
+        assert chains.current(shared).length == length
+    finally:
+        await phone.close()
+
+
+async def test_a_member_pulls_a_long_history_from_before_its_share_whole(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R15-5, the honest case: records from before a member's share (which it holds no key
+    for) are no progress in a reply that is not full, but an honest server's replies of such
+    history are full (here: 2 records a reply, the device asking for 2), so a history of many
+    replies is pulled through, not reported as a stalled pull."""
+    monkeypatch.setattr(replica_module, "PULL_PAGE", 2)
+    vera = await signup("vera")
+    owner = await signup("owner")
+    await owner.shares.verify("vera", await vera.shares.fingerprint())
+    for n in range(12):  # 12 records before the share: 6 replies of history no key opens
+        await owner.entries.write("Personal", f"before the share {n}", title=f"e{n}")
+    await owner.sync()
+    await owner.shares.grant("Personal", "vera")
+    await owner.sync()
+    report = await vera.sync(strict=True)
+    assert not report.incomplete and not report.held_back, report
+    assert len(await vera.entries.list("owner/Personal")) == 12
