@@ -1049,10 +1049,10 @@ class Replica:
         owner = journal.owner_name or journal.owner_id.hex()[:12]
         line = (
             f"journal {journal.name!r} is shared by {owner}, whose fingerprint this account "
-            f"has not verified: this device stopped downloading it at "
-            f"{UNVERIFIED_SHARE_BYTES // 1024} KiB. If you know {owner}, compare fingerprints "
-            f"and run `tj verify {owner} FINGERPRINT` (client.shares.verify); the next sync "
-            "downloads the rest"
+            f"has not verified: this device stopped downloading it at the "
+            f"{UNVERIFIED_SHARE_BYTES // 1024} KiB it keeps for all owners not verified. If "
+            f"you know {owner}, compare fingerprints and run `tj verify {owner} FINGERPRINT` "
+            "(client.shares.verify); the next sync downloads the rest"
         )
         if line not in report.held_back:
             report.held_back.append(line)
