@@ -155,11 +155,12 @@ class Chains:
             )
             replies += 1
             asked = {cursor.journal_id for cursor in wanted}
-            served: set[bytes] = set()
+            served: set[bytes] = set()  # journals this reply brought entries of
             for chain in reply.chains:
                 journal_id = chain.journal_id
                 if journal_id not in asked or journal_id in served or not chain.entries:
-                    continue
+                    continue  # not asked, named twice, or left for the next reply
+                served.add(journal_id)
                 journal, owner_id, owner_key = walking[journal_id]
                 known = self._states.get(journal_id)
                 start = known.length if known else 0
@@ -173,9 +174,9 @@ class Chains:
                     del walking[journal_id]
                     continue
                 await self.accept(journal_id, state, entries, start)
-                served.add(journal_id)
-            for journal_id in asked - served:  # nothing for it: `_check` reports it short
-                walking.pop(journal_id, None)
+            if not served:  # nothing for any of them (a reply may stop at its entry budget)
+                for journal_id in asked:  # `_check` reports each chain left short
+                    walking.pop(journal_id, None)
 
     def _length(self, journal_id: bytes) -> int:
         known = self._states.get(journal_id)

@@ -502,3 +502,40 @@ async def test_a_member_pulls_a_long_history_from_before_its_share_whole(
     report = await vera.sync(strict=True)
     assert not report.incomplete and not report.held_back, report
     assert len(await vera.entries.list("owner/Personal")) == 12
+
+
+async def test_a_chain_walk_over_several_journals_goes_on_past_a_reply_budget_spent_on_others(
+    hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """R15-3, the honest case the bound must leave alone: a reply's entry budget is shared by
+    the journals asked (protocol.md /v1/journals/access), so a journal that got no entry in
+    one reply, because the others took the budget, is asked again, not reported short. The
+    proxy plays a server with a budget of 3 entries a reply."""
+    ana = await signup("ana")
+    await ana.journals.create("Second")
+    for who in ("mem1", "mem2"):
+        await signup(who)
+        await ana.shares.grant("Personal", who, trust_on_first_use=True)
+    await ana.sync()
+    ids = [await journal_id(ana, name) for name in ("Personal", "Second")]
+    lengths = {j: ana.context.replica.chains.current(j).length for j in ids}
+
+    def budget_of_three(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.AccessReply, reply)
+        left, chains = 3, []
+        for chain in real.chains:
+            chains.append(dataclasses.replace(chain, entries=chain.entries[:left]))
+            left -= len(chains[-1].entries)
+        return wire.encode(wire.AccessReply(chains))
+
+    hostile.replies["/v1/journals/access"] = budget_of_three
+    phone = await Client.login(
+        hostile.url, "ana", PASSWORD, home=tmp_path / "phone", minimum_cost=INSECURE_TEST_COST
+    )
+    try:
+        chains = phone.context.replica.chains
+        assert sum(lengths.values()) > 3  # more than one reply's budget
+        assert not chains.problems(), chains.problems()
+        assert {j: chains.current(j).length for j in ids} == lengths
+    finally:
+        await phone.close()
