@@ -16,6 +16,16 @@ from client_sdk.errors import IntegrityError, RollbackError
 from client_sdk.store import Store
 from client_sdk.transport import Transport
 
+MAX_CHAIN_LENGTH = 1 << 20
+"""Entries of one access chain a device follows at most (one entry per share, change, end or
+key rotation: a journal rotated every hour for a century has about 880,000). A longer
+`Journal.chain_length` is the server's word against any real chain: the journal gets a
+problem and nothing is fetched for it."""
+CHAIN_REPLY_SLACK = 2
+MAX_CHAIN_REPLIES = 2000
+"""Replies of /v1/journals/access one refresh follows at most (two million entries at the
+server's 1,000 a reply); a walk cut there goes on from what was verified at the next one."""
+
 
 class Chains:
     def __init__(self, store: Store, transport: Transport, reader: access.Reader) -> None:
@@ -77,58 +87,104 @@ class Chains:
         self, journals: list[wire.Journal], owner_key_of: Callable[[bytes], bytes | None]
     ) -> None:
         """Verify what the server's journal list says against the chains, fetching the
-        entries this device has not verified yet."""
+        entries this device has not verified yet (`_fetch`: verified a page at a time)."""
         behind: dict[bytes, wire.Journal] = {}
         for journal in journals:
             known = self._states.get(journal.journal_id)
             if journal.chain_length != (known.length if known else 0):
                 behind[journal.journal_id] = journal
-        fetched = await self._fetch(behind) if behind else {}
+        refused = await self._fetch(behind, owner_key_of) if behind else {}
         for journal in journals:
-            await self._check(journal, fetched.get(journal.journal_id), owner_key_of)
+            await self._check(journal, refused.get(journal.journal_id))
         listed = {journal.journal_id for journal in journals}
         for journal_id in set(self._problems) - listed - set(self._states):
             # Never verified and no longer listed: nothing was believed of it to protect.
             await self._set_problem(journal_id, None)
 
-    async def _fetch(self, behind: dict[bytes, wire.Journal]) -> dict[bytes, list[bytes]]:
-        """New entries of each journal in `behind`, from the length this device verified."""
-        got: dict[bytes, list[bytes]] = {journal_id: [] for journal_id in behind}
-        stuck: set[bytes] = set()  # asked for, the server sent nothing: _check reports it
+    async def _fetch(
+        self, behind: dict[bytes, wire.Journal], owner_key_of: Callable[[bytes], bytes | None]
+    ) -> dict[bytes, str]:
+        """Fetch the entries of each journal in `behind` past the length this device verified,
+        verifying each page as it arrives: a page that verifies (owner-signed, continuing the
+        verified chain) is kept at once, so nothing unverified is held beyond one reply; a
+        page that does not ends that journal's walk. The walk follows at most the replies an
+        honest server needs for the entries listed (`reply_bound`), and never a chain longer
+        than MAX_CHAIN_LENGTH (the length is the server's word). Returns, per journal, why its
+        walk was refused (`_check` reports it; a chain left short is reported there too)."""
+        refused: dict[bytes, str] = {}
+        walking: dict[bytes, tuple[wire.Journal, bytes, bytes]] = {}  # listing, owner, key
+        for journal_id, journal in behind.items():
+            known = self._states.get(journal_id)
+            owner_id = known.owner_id if known else journal.owner_id
+            if journal.owner_id != owner_id or journal.chain_length > MAX_CHAIN_LENGTH:
+                continue  # refused by `_check` without asking for anything
+            if journal.chain_length < (known.length if known else 0):
+                continue  # a rollback: `_check` reports it
+            try:
+                owner_key = owner_key_of(owner_id)
+            except IntegrityError as error:
+                refused[journal_id] = f"journal {journal_id.hex()}: {error}"
+                continue
+            if owner_key is None:
+                refused[journal_id] = f"the owner of journal {journal_id.hex()} is not known"
+                continue
+            walking[journal_id] = (journal, owner_id, owner_key)
+        needed = sum(j.chain_length - self._length(i) for i, (j, _, _) in walking.items())
+        bound = reply_bound(needed)
+        replies = 0
         while True:
             wanted = [
-                wire.Cursor(journal_id, self._length(journal_id) + len(got[journal_id]))
-                for journal_id, journal in behind.items()
-                if journal_id not in stuck
-                and self._length(journal_id) + len(got[journal_id]) < journal.chain_length
+                wire.Cursor(journal_id, self._length(journal_id))
+                for journal_id, (journal, _, _) in walking.items()
+                if self._length(journal_id) < journal.chain_length
             ][: wire.SYNC_JOURNALS]  # a bounded request; the rest in the next rounds
             if not wanted:
-                return got
+                return refused
+            if replies >= bound:
+                for cursor in wanted:
+                    refused[cursor.journal_id] = (
+                        f"the server sent {replies} pages of access chain entries without "
+                        f"serving the {walking[cursor.journal_id][0].chain_length} entries it "
+                        f"lists for journal {cursor.journal_id.hex()} (an honest server needs "
+                        f"at most {bound}): the walk goes on from entry "
+                        f"{cursor.after} at the next refresh"
+                    )
+                return refused
             reply = await self.transport.call(
                 "/v1/journals/access", wire.AccessRequest(wanted), wire.AccessReply
             )
-            served = set()
+            replies += 1
+            asked = {cursor.journal_id for cursor in wanted}
+            served: set[bytes] = set()  # journals this reply brought entries of
             for chain in reply.chains:
-                if chain.journal_id not in got:
+                journal_id = chain.journal_id
+                if journal_id not in asked or journal_id in served or not chain.entries:
+                    continue  # not asked, named twice, or left for the next reply
+                served.add(journal_id)
+                journal, owner_id, owner_key = walking[journal_id]
+                known = self._states.get(journal_id)
+                start = known.length if known else 0
+                entries = chain.entries[: journal.chain_length - start]
+                try:
+                    state = access.verify(
+                        known, self.reader, journal_id, owner_id, owner_key, entries
+                    )
+                except IntegrityError as error:
+                    refused[journal_id] = str(error)
+                    del walking[journal_id]
                     continue
-                have = self._length(chain.journal_id) + len(got[chain.journal_id])
-                needed = behind[chain.journal_id].chain_length - have
-                if chain.entries and needed > 0:
-                    got[chain.journal_id].extend(chain.entries[:needed])
-                    served.add(chain.journal_id)
+                await self.accept(journal_id, state, entries, start)
             if not served:  # nothing for any of them (a reply may stop at its entry budget)
-                stuck |= {cursor.journal_id for cursor in wanted}
+                for journal_id in asked:  # `_check` reports each chain left short
+                    walking.pop(journal_id, None)
 
     def _length(self, journal_id: bytes) -> int:
         known = self._states.get(journal_id)
         return known.length if known else 0
 
-    async def _check(
-        self,
-        journal: wire.Journal,
-        entries: list[bytes] | None,
-        owner_key_of: Callable[[bytes], bytes | None],
-    ) -> None:
+    async def _check(self, journal: wire.Journal, refused: str | None) -> None:
+        """Set or clear the journal's problem: the server's listing against the chain this
+        device verified (after `_fetch` extended it), and why its walk was refused."""
         journal_id = journal.journal_id
         known = self._states.get(journal_id)
         # A known journal's owner is the one its verified chain was created by: the server
@@ -142,20 +198,19 @@ class Chains:
                     "or shown for it until the server names the right one"
                 )
             access.check_length(known, journal.chain_length)
-            state = known
-            if entries:
-                try:
-                    owner_key = owner_key_of(owner_id)
-                except IntegrityError as error:
-                    raise IntegrityError(f"journal {journal_id.hex()}: {error}") from None
-                if owner_key is None:
-                    raise IntegrityError(f"the owner of journal {journal_id.hex()} is not known")
-                state = access.verify(known, self.reader, journal_id, owner_id, owner_key, entries)
-            if (state.length if state else 0) < journal.chain_length:
+            if journal.chain_length > MAX_CHAIN_LENGTH:
+                raise IntegrityError(
+                    f"the server lists journal {journal_id.hex()} with an access chain of "
+                    f"{journal.chain_length} entries, more than the {MAX_CHAIN_LENGTH} a device "
+                    "follows: it is not fetched"
+                )
+            if refused is not None:
+                raise IntegrityError(refused)
+            if (known.length if known else 0) < journal.chain_length:
                 raise IntegrityError(
                     f"the server did not serve the whole access chain of journal {journal_id.hex()}"
                 )
-            if state is None:
+            if known is None:
                 # Every journal has a chain from its creation (/v1/journals/create takes its
                 # first entries): a journal listed without one is never taken on the
                 # server's word, whoever the server says owns it.
@@ -163,12 +218,10 @@ class Chains:
                     f"the server lists journal {journal_id.hex()} without its access chain: "
                     "nothing of it is shown or sealed until the server serves the chain"
                 )
-            check_epoch(state, journal.epoch)
+            check_epoch(known, journal.epoch)
         except IntegrityError as error:
             await self._set_problem(journal_id, str(error))
             return
-        if state is not None and state is not known:
-            await self.accept(journal_id, state, entries or [], known.length if known else 0)
         await self._set_problem(journal_id, None)
 
     async def accept(
@@ -212,3 +265,10 @@ def check_epoch(state: AccessState, served_epoch: int) -> None:
             f"the server names key epoch {served_epoch} for journal {state.journal_id.hex()}, "
             f"which its owner's access chain (epoch {state.epoch}) never started"
         )
+
+
+def reply_bound(needed: int) -> int:
+    """The most /v1/journals/access replies an honest server needs to serve `needed` entries
+    (it sends up to wire.MAX_CHAIN_PAGE a reply, over all journals asked), plus
+    CHAIN_REPLY_SLACK; at most MAX_CHAIN_REPLIES."""
+    return min(-(-needed // wire.MAX_CHAIN_PAGE) + CHAIN_REPLY_SLACK, MAX_CHAIN_REPLIES)

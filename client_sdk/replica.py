@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from client_sdk import access, crypto, keys, records, wire
+from client_sdk import access, crypto, hold_back, keys, records, wire
 from client_sdk import sync as sync_plan
 from client_sdk import withholding as counting
 from client_sdk.access import AccessState
@@ -59,14 +59,7 @@ STALLED_ROUNDS = 3
 """Sync replies in a row that bring no record before a pull stops and is reported."""
 PULL_MARGIN = 8
 """Sync replies one pull may take beyond the records its first reply claims (sync.PullBudget)."""
-UNVERIFIED_SHARE_BYTES = 512 * 1024
-"""Bytes of document state (`Store.journal_bytes`) a device keeps at most for a journal
-shared with it by an owner this account has not verified: any account can share a journal
-with any username, without the member agreeing (R9B finding 6), so an unverified stranger
-could otherwise fill the device with up to its whole quota (2 GiB). 512 KiB holds hundreds
-of ordinary entries, so a real therapist's or client's share reads in full before anyone
-compares fingerprints; past it the pull of that journal stops (its cursor kept, nothing
-skipped) until the owner is verified (`client.shares.verify`, `tj verify`)."""
+UNVERIFIED_SHARE_BYTES = hold_back.UNVERIFIED_SHARE_BYTES  # all unverified owners together
 SKIP_ALL = wire.U63
 """The cursor a /v1/sync request names for a journal held back: past any head, so an honest
 server sends none of its records (the device's own cursor stays where the pull stopped)."""
@@ -845,6 +838,34 @@ class Replica:
         check: bool = True,
         pending: bool = True,
     ) -> None:
+        """`_pull_rounds`, with the bound on unverified owners' journals (hold_back.py): the
+        journals this device holds back are read from the store before, reported (every
+        sync, whatever the server's pages say) and written back after."""
+        stored = await self.store.setting(hold_back.SETTING)
+        hold = hold_back.HoldBack(hold_back.decode(stored))
+        try:
+            await self._pull_rounds(report, tracker, hold, check, pending)
+        finally:
+            journals = [j for j in await self.store.journals() if j.role != REVOKED]
+            hold.settle({j.journal_id: j.cursor for j in journals})
+            for journal in journals:
+                if journal.journal_id in hold.announced and not self.owner_verified(journal):
+                    self._note_held(journal, report)
+            if hold.announced or stored is not None:
+                value = hold_back.encode(hold.announced)
+                if value != stored:
+                    written = await self.store.put_setting(hold_back.SETTING, value)
+                    if written is not None:
+                        self.settings_written(*written)
+
+    async def _pull_rounds(
+        self,
+        report: sync_plan.SyncReport,
+        tracker: sync_plan.ProgressTracker,
+        hold: hold_back.HoldBack,
+        check: bool,
+        pending: bool,
+    ) -> None:
         """Pull pages until the server says done, or stop (and report it) once it answered
         `STALLED_ROUNDS` times in a row without a record (a cursor moved by an empty page is
         no progress), or once the pull took every reply its first reply justifies
@@ -866,24 +887,26 @@ class Replica:
             if pending
             else set()
         )
-        # Journals of unverified owners: bytes this device stores for each, and those held
-        # back at UNVERIFIED_SHARE_BYTES (not asked for again in this pull).
-        stored: dict[bytes, int] = {}
-        held: set[bytes] = set()
+        # Journals of unverified owners: one budget for all (`hold`), and those held back at
+        # it (`held`: not asked for again in this pull).
+        held = hold.held
+        first_heads: dict[bytes, int] = {}  # each journal's head in its first page of this pull
         while True:
             journals = {  # not those the server does not hold yet (a creation set aside)
                 j.journal_id: j
                 for j in await self.store.journals()
                 if j.role != REVOKED and j.journal_id not in unsent
             }
+            unverified = set()
             for journal_id, local in journals.items():
                 if self.owner_verified(local):
-                    stored.pop(journal_id, None)  # verified: never bounded (nor hidden)
-                    held.discard(journal_id)
-                elif journal_id not in stored:
-                    stored[journal_id] = await self.store.journal_bytes(journal_id)
-                    if stored[journal_id] >= UNVERIFIED_SHARE_BYTES:
-                        held.add(journal_id)
+                    held.discard(journal_id)  # verified: never bounded (nor hidden)
+                else:
+                    unverified.add(journal_id)
+                    if journal_id not in hold.counted:
+                        hold.count(journal_id, await self.store.journal_bytes(journal_id))
+            if hold.full:
+                held |= unverified
             cursors = {journal_id: j.cursor for journal_id, j in journals.items()}
             asked = {j: SKIP_ALL if j in held else after for j, after in cursors.items()}
             request = sync_plan.sync_request(asked, PULL_PAGE, after_journal)
@@ -918,18 +941,25 @@ class Replica:
             moved = 0  # journals whose cursor went forward with records
             restarted = False  # a journal's cursor went back: pull it again before stopping
             whole = True  # every journal of this slice is pulled to its head
+            # Records sealed before this member's share are progress only in a reply as full
+            # as an honest server's, and only up to the head of the journal's first page.
+            full = sync_plan.full_reply(reply, PULL_PAGE)
             for page in reply.pages:
                 journal = journals.get(page.journal_id)
+                first_heads.setdefault(page.journal_id, page.head)
+                announced = hold.lowered(page.journal_id, page.head)
+                if journal is not None and announced is not None:
+                    line = lowered_head(journal, page.head, announced)
+                    if line not in report.incomplete:
+                        report.incomplete.append(line)
                 if page.journal_id in held:
                     if journal is not None and page.head > journal.cursor:
-                        self._note_held(journal, report)
+                        hold.announce(page.journal_id, page.head)
                     continue  # asked for nothing (SKIP_ALL): the member's bound, not a stall
                 if journal is not None and not self.owner_verified(journal):
-                    if page.journal_id not in stored:  # a journal learned in this pull
-                        stored[page.journal_id] = await self.store.journal_bytes(page.journal_id)
-                    page = self._bounded(journal, page, stored, held)
-                    if page.journal_id in held:
-                        self._note_held(journal, report)
+                    if page.journal_id not in hold.counted:  # a journal learned in this pull
+                        hold.count(page.journal_id, await self.store.journal_bytes(page.journal_id))
+                    page = hold.cut(journal.cursor, page)
                 whole = whole and (page.cursor >= page.head or page.journal_id in held)
                 if journal is None:
                     continue  # listed by sync but not by the journal list: next round
@@ -940,7 +970,8 @@ class Replica:
                     report.add_problem(journal.journal_id, journal.name, past_head(journal, page))
                     continue
                 if page.records or page.cursor != journal.cursor:
-                    verified = await self._apply_page(journal, page, report, counted)
+                    history = first_heads[page.journal_id] if full else 0
+                    verified = await self._apply_page(journal, page, report, counted, history)
                     moved += verified > 0 and page.cursor > journal.cursor
                     if page.records and not verified:
                         junk.add(journal.journal_id)
@@ -948,17 +979,19 @@ class Replica:
             spent = budget.spent(
                 {journal_id: cursors.get(journal_id, 0) for journal_id in journals}, reply.pages
             )
-            # Every journal named in the slice gets a page (protocol.md /v1/sync): one left
-            # out is a pull the server did not finish.
+            # Every journal named in the slice gets a page (protocol.md /v1/sync), held back
+            # or not: one left out is a pull the server did not finish. A `done` reply ends
+            # the pull, so whatever `next_journal` it names, every journal it left out is.
             served = {page.journal_id for page in reply.pages}
             missing = {
                 c.journal_id
                 for c in request.cursors
                 if c.journal_id in journals
-                and c.journal_id not in held
                 and c.journal_id not in served
-                and (not reply.next_journal or c.journal_id <= reply.next_journal)
+                and (reply.done or not reply.next_journal or c.journal_id <= reply.next_journal)
             }
+            if reply.done and reply.next_journal and DONE_WITH_NEXT not in report.incomplete:
+                report.incomplete.append(DONE_WITH_NEXT)
             # Pages held back (the member's bound) are why an honest server says "not done".
             if (reply.done or (held and whole and not reply.next_journal)) and not restarted:
                 # So does a page whose cursor did not reach its head ("done" says they all did).
@@ -1011,41 +1044,15 @@ class Replica:
                     await self._check_withheld(report, behind | held)
                 return
 
-    def _bounded(
-        self,
-        journal: LocalJournal,
-        page: wire.JournalPage,
-        stored: dict[bytes, int],
-        held: set[bytes],
-    ) -> wire.JournalPage:
-        """A page of a journal whose owner this account has not verified, cut where the bytes
-        this device keeps for it (`stored`, counted by ciphertext as records arrive) reach
-        UNVERIFIED_SHARE_BYTES: the records up to and including the one that reaches it,
-        with the cursor at that record's `seq` (nothing skipped: the next pull asks from
-        there). A cut page puts the journal in `held`."""
-        kept: list[wire.StoredRecord] = []
-        for record in page.records:
-            if stored[journal.journal_id] >= UNVERIFIED_SHARE_BYTES:
-                break
-            kept.append(record)
-            stored[journal.journal_id] += len(record.ciphertext)
-        if len(kept) == len(page.records):
-            if stored[journal.journal_id] >= UNVERIFIED_SHARE_BYTES and page.cursor < page.head:
-                held.add(journal.journal_id)
-            return page
-        held.add(journal.journal_id)
-        cursor = kept[-1].seq if kept else journal.cursor
-        return replace(page, records=kept, cursor=max(cursor, journal.cursor))
-
     def _note_held(self, journal: LocalJournal, report: sync_plan.SyncReport) -> None:
         """Say once per sync that the journal's download stopped at the bound, and how to go on."""
         owner = journal.owner_name or journal.owner_id.hex()[:12]
         line = (
             f"journal {journal.name!r} is shared by {owner}, whose fingerprint this account "
-            f"has not verified: this device stopped downloading it at "
-            f"{UNVERIFIED_SHARE_BYTES // 1024} KiB. If you know {owner}, compare fingerprints "
-            f"and run `tj verify {owner} FINGERPRINT` (client.shares.verify); the next sync "
-            "downloads the rest"
+            f"has not verified: this device stopped downloading it at the "
+            f"{UNVERIFIED_SHARE_BYTES // 1024} KiB it keeps for all owners not verified. If "
+            f"you know {owner}, compare fingerprints and run `tj verify {owner} FINGERPRINT` "
+            "(client.shares.verify); the next sync downloads the rest"
         )
         if line not in report.held_back:
             report.held_back.append(line)
@@ -1151,13 +1158,15 @@ class Replica:
         page: wire.JournalPage,
         report: sync_plan.SyncReport,
         counted: set[bytes],
+        history: int = 0,
     ) -> int:
         """Verify and apply one page of a journal; returns how many of its records are
         progress for the pull (`_pull`): records that verified (AEAD, signature, author's
         right, counters) and were accepted now, records this device verified or wrote before
         (an echo) that no earlier reply of this pull brought (`counted`, updated), and
-        records sealed before this member's share (`earlier`: no key opens them, by
-        design). A refused record is never progress, whatever the server says of it."""
+        records sealed before this member's share (`earlier`: no key opens them, by design)
+        whose `seq` is at most `history` (0: none; the caller's bound, R15 finding 5). A
+        refused record is never progress, whatever the server says of it."""
         seen = await self.store.seen_counters(
             journal.journal_id, [r.record_id for r in page.records]
         )
@@ -1276,7 +1285,7 @@ class Replica:
             for doc_id in back:
                 await self.restored(journal, doc_id)
         progress = {s.record_id for s in accepted} | (echoed - counted)
-        progress |= {r.record_id for r in earlier}
+        progress |= {r.record_id for r in earlier if r.seq <= history}
         counted |= progress
         return len(progress)
 
@@ -2156,6 +2165,20 @@ def left_out(journal: LocalJournal) -> str:
     return (
         f"journal {journal.name!r}: the server said the pull is done but sent nothing about "
         "this journal; this device keeps what it has and the next sync asks again"
+    )
+
+
+DONE_WITH_NEXT = (
+    "the server said the pull is done while naming a next slice of journals (done is true "
+    "only when next_journal is empty): every journal it left out is reported"
+)
+
+
+def lowered_head(journal: LocalJournal, head: int, announced: int) -> str:
+    return (
+        f"the server says journal {_shown(journal)} ends at seq {head}, below seq {announced} "
+        "it announced while this device held the journal back: records this device was "
+        "told of were not delivered"
     )
 
 

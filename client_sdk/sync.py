@@ -483,6 +483,23 @@ def sync_request(
     )
 
 
+REPLY_BYTES = 4 * 1024 * 1024
+"""The ciphertext budget of one /v1/sync reply (protocol.md /v1/sync): a server stops a page
+before its head only when the reply holds `limit` records or no further record (up to
+wire.MAX_RECORD_BYTES) would fit in it."""
+
+
+def full_reply(reply: wire.SyncReply, limit: int) -> bool:
+    """Whether `reply` is as full as an honest server's reply with a page short of its head
+    must be: `limit` records over all its pages, or no room for one more record of the largest
+    size within REPLY_BYTES. Records a member holds no key for (sealed before its share) are
+    pull progress only in such replies (R15 finding 5): a server cannot keep a pull going
+    with one made-up record a reply."""
+    records = sum(len(page.records) for page in reply.pages)
+    sent = sum(len(r.ciphertext) for page in reply.pages for r in page.records)
+    return records >= limit or sent + wire.MAX_RECORD_BYTES > REPLY_BYTES
+
+
 class StallGuard:
     """Counts sync replies in a row that made no progress; `stalled` once there were `limit`."""
 
