@@ -852,4 +852,6 @@ def _expiry(until: datetime | None) -> int:
     expires_at = int(until.timestamp() * 1000)
     if expires_at <= now_ms():
         raise InvalidInput("a share's end date must be in the future")
+    if expires_at > wire.MAX_TIME_MS:  # the server refuses it (protocol.md 2.5)
+        raise InvalidInput("a share's end date must be before 9999-12-30 (UTC)")
     return expires_at
