@@ -16,7 +16,9 @@ module's own encoder would never produce (a float, a string, a negative number).
 from __future__ import annotations
 
 import dataclasses
+import gc
 import typing
+import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -144,6 +146,18 @@ async def test_the_first_and_the_last_time_a_date_can_hold_are_read(
     assert device.expires_at == datetime(9999, 12, 30, tzinfo=UTC)
 
 
+async def log_in(hostile: HostileServer, home: Path) -> Client:
+    """ana's phone logs in through the hostile server."""
+    return await Client.login(
+        hostile.url,
+        "ana",
+        PASSWORD,
+        home=home,
+        device_name="phone",
+        minimum_cost=INSECURE_TEST_COST,
+    )
+
+
 @pytest.mark.parametrize("path", ["/v1/auth/challenge", "/v1/auth/login"])
 async def test_a_login_told_a_session_or_challenge_end_no_date_can_hold_fails_cleanly(
     hostile: HostileServer, signup: ClientFactory, tmp_path: Path, path: str
@@ -151,24 +165,43 @@ async def test_a_login_told_a_session_or_challenge_end_no_date_can_hold_fails_cl
     await signup("ana")
     hostile.replies[path] = with_top_level_time("expires_at", BEYOND_ANY_DATE)
 
-    async def log_in() -> Client:
-        return await Client.login(
-            hostile.url,
-            "ana",
-            PASSWORD,
-            home=tmp_path / "ana-phone",
-            device_name="phone",
-            minimum_cost=INSECURE_TEST_COST,
-        )
-
     with pytest.raises(NetworkError) as refused:
-        await log_in()
+        await log_in(hostile, tmp_path / "ana-phone")
     refused_as_malformed(refused.value, path, "expires_at")
 
     del hostile.replies[path]
-    phone = await log_in()  # nothing half-made stands in the way of the next login
+    phone = await log_in(hostile, tmp_path / "ana-phone")  # nothing half-made in the way
     try:
         assert [d.name for d in await phone.devices.list() if d.current] == ["phone"]
+    finally:
+        await phone.close()
+
+
+async def test_a_login_whose_first_journal_list_is_refused_leaves_nothing_open(
+    hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """The journal list read at the end of a login carries a time no date can hold: the
+    login raises NetworkError and closes the HTTP session and the store it opened (an
+    unclosed one is a ResourceWarning whenever it is collected, in whatever test runs
+    then); the next login to the same home works."""
+    ana = await signup("ana")
+    await share_with(ana, await signup("tom"), role="read")  # a journal list with an end date
+    hostile.replies["/v1/journals/list"] = with_time("journals", "expires_at", BEYOND_ANY_DATE)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(NetworkError) as refused:
+            await log_in(hostile, tmp_path / "ana-phone")
+        refused_as_malformed(refused.value, "/v1/journals/list", "expires_at")
+        del refused  # its traceback holds the half-made client
+        gc.collect()
+    unclosed = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    assert unclosed == []
+
+    del hostile.replies["/v1/journals/list"]
+    phone = await log_in(hostile, tmp_path / "ana-phone")
+    try:
+        assert [j.name for j in await phone.journals.list()] == ["Personal"]
     finally:
         await phone.close()
 
