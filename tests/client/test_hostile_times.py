@@ -27,7 +27,7 @@ from typing import Any
 import msgpack
 import pytest
 
-from client_sdk import INSECURE_TEST_COST, Client, InvalidInput, NetworkError, wire
+from client_sdk import INSECURE_TEST_COST, Client, InvalidInput, NetworkError, access, wire
 from client_sdk.models import EPOCH, MAX_MS
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import share_with
@@ -261,6 +261,42 @@ async def test_a_share_list_with_a_membership_end_no_date_can_hold_is_refused(
     del hostile.replies["/v1/shares/list"]
     [share] = await ana.shares.list()
     assert share.expires_at == datetime(2999, 1, 1, tzinfo=UTC)
+
+
+def index_says_no_end(request: bytes) -> bytes:
+    """A rotation as a server that takes any number would store it: each member's end in
+    the server's index set to 0 (the signed chain and envelopes are left as they are)."""
+    message = msgpack.unpackb(request, raw=False)
+    for key in message["keys"]:
+        key["expires_at"] = 0
+    packed: bytes = msgpack.packb(message, use_bin_type=True)
+    return packed
+
+
+async def test_a_share_end_the_owner_signed_past_any_date_does_not_take_the_lists_down(
+    hostile: HostileServer, through: Through, signup: ClientFactory
+) -> None:
+    """An owner's build signs a share end no date can hold (2^62 ms) into the access chain,
+    and the server takes it (the request's own `expires_at` is in range). The signed end is
+    verified as any other; it is never reached, so the share is on, and the lists of both
+    sides show it as having no end date instead of raising OverflowError."""
+    ana = await through("ana")
+    tom = await signup("tom")
+    await share_with(ana, tom, role="read", until=datetime(2999, 1, 1, tzinfo=UTC))
+    local = await ana.context.local_journal("Personal")
+    member = ana.replica.chains.current(local.journal_id).member_by_account(tom.profile.account_id)
+    assert member is not None
+    hostile.requests["/v1/journals/rotate"] = index_says_no_end
+    await ana.replica.change_access(local, [access.changed(member.handle, "read", BEYOND_ANY_DATE)])
+    await ana.entries.write(None, "After the far end was signed.")
+    await ana.sync()
+
+    [share] = await ana.shares.list()
+    assert (share.member, share.expires_at, share.expired) == ("tom", None, False)
+    await tom.sync()
+    [shared] = await tom.shares.with_me()
+    assert (shared.owner, shared.expires_at, shared.share_ended) == ("ana", None, False)
+    assert "After the far end was signed." in [e.body for e in await tom.entries.list()]
 
 
 async def test_a_share_end_past_the_last_date_is_refused_before_anything_is_sent(
