@@ -279,7 +279,11 @@ class Client:
             raise
         client = await cls._start(home, transport, username, session, passphrase)
         save_ticket(home, transport.base_url, username, session.reply.login_ticket)
-        await client._set_password(new_password, kdf_cost, keys.recovery_login_key(raw_key))
+        try:
+            await client._set_password(new_password, kdf_cost, keys.recovery_login_key(raw_key))
+        except BaseException:
+            await client.close()  # nothing left open: the caller never gets the client
+            raise
         return client
 
     @staticmethod
