@@ -98,7 +98,8 @@ class ShareInfo:
 class SharedJournal:
     """A journal another account shares with this one: its name, id (hex), `owner` username,
     this account's `role` ("read" or "annotate") and the end of the share (`expires_at`, UTC, or
-    None: no end, or an end the owner signed past 9999-12-30, which no date holds). Its entries are read as "owner/journal" (`client.entries.list("ana/Personal")`)."""
+    None: no end, or an end the owner signed past 9999-12-30, which no date holds). Its
+    entries are read as "owner/journal" (`client.entries.list("ana/Personal")`)."""
 
     journal: str
     journal_id: str
