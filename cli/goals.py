@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
+from typing import Any, TypeVar
 
 import click
 from rich.table import Table
@@ -15,9 +16,17 @@ from cli.main import Home, cli, journal_option, json_option, pass_home, then_syn
 from cli.terminal import escape
 from client_sdk import CheckIn, Client, Goal
 
+F = TypeVar("F", bound=Callable[..., Any])
 BAR_WIDTH = 10
 CHECKIN_ID_SHOWN = 6  # hex digits of a check-in's id in `tj goal show` (a prefix names it)
 date_type = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def progress_option(help: str) -> Callable[[F], F]:
+    """`--progress N` of a check-in (`tj goal checkin`, `tj goal checkin-edit`): the sessions
+    it records, or the percent reached; a whole number, 0 or more. `help` says it for the
+    command."""
+    return click.option("--progress", type=click.IntRange(0), metavar="N", help=help)
 
 
 @cli.group()
@@ -80,12 +89,7 @@ def goal_add(
 
 @goal.command("checkin")
 @click.argument("goal_id", metavar="GOAL_ID")
-@click.option(
-    "--progress",
-    type=click.IntRange(0),
-    metavar="N",
-    help="Sessions this check-in records (default 1), or the percent reached.",
-)
+@progress_option("Sessions this check-in records (default 1), or the percent reached.")
 @click.option("--note", default="", metavar="TEXT", help="A few words on how it went.")
 @click.option(
     "--date",
@@ -132,12 +136,7 @@ def goal_checkin(
 @goal.command("checkin-edit")
 @click.argument("goal_id", metavar="GOAL_ID")
 @click.argument("checkin_id", metavar="CHECKIN_ID")
-@click.option(
-    "--progress",
-    type=click.IntRange(0),
-    metavar="N",
-    help="The sessions it records, or the percent reached, instead.",
-)
+@progress_option("The sessions it records, or the percent reached, instead.")
 @click.option("--no-progress", is_flag=True, help="Make it a plain note (no progress).")
 @click.option("--note", metavar="TEXT", help='A new note ("" empties it).')
 @json_option

@@ -212,7 +212,11 @@ class Client:
         client = await cls._start(home, transport, username, session, passphrase)
         save_ticket(home, transport.base_url, username, session.reply.login_ticket)
         client.recovery_key = keys.format_recovery_key(recovery_key)
-        await client.journals.create(DEFAULT_JOURNAL)
+        try:
+            await client.journals.create(DEFAULT_JOURNAL)
+        except BaseException:
+            await client.close()  # nothing left open: the caller never gets the client
+            raise
         return client
 
     @classmethod
@@ -275,7 +279,11 @@ class Client:
             raise
         client = await cls._start(home, transport, username, session, passphrase)
         save_ticket(home, transport.base_url, username, session.reply.login_ticket)
-        await client._set_password(new_password, kdf_cost, keys.recovery_login_key(raw_key))
+        try:
+            await client._set_password(new_password, kdf_cost, keys.recovery_login_key(raw_key))
+        except BaseException:
+            await client.close()  # nothing left open: the caller never gets the client
+            raise
         return client
 
     @staticmethod
@@ -328,9 +336,17 @@ class Client:
         )
         save_profile(home, profile, passphrase)
         transport.token = reply.token
-        store = await Store.open(home)
+        try:
+            store = await Store.open(home)
+        except BaseException:
+            await transport.close()
+            raise
         client = cls(home, profile, store, transport)
-        await client.replica.refresh_journals()
+        try:
+            await client.replica.refresh_journals()
+        except BaseException:  # e.g. a journal list that does not fit its message
+            await client.close()  # nothing left open: the caller never gets the client
+            raise
         return client
 
     async def close(self) -> None:

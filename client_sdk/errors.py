@@ -99,8 +99,11 @@ class NotFound(TJError):
 
 class NetworkError(TJError):
     """The server could not be reached, failed (5xx), asked to slow down (429) or answered
-    nonsense. `transient` ones are retried (transport.RetryPolicy); `retry_after` is the wait
-    in seconds the server asked for (its Retry-After header), if any."""
+    nonsense: a reply that does not fit its message (a wrong type, a missing field, a number
+    out of range such as a time past `wire.MAX_TIME_MS`) is one, not transient, and nothing
+    of that reply is used. `transient` ones are retried (transport.RetryPolicy);
+    `retry_after` is the wait in seconds the server asked for (its Retry-After header), if
+    any."""
 
     def __init__(
         self, message: str, transient: bool = True, retry_after: float | None = None

@@ -14,7 +14,7 @@ Scoring rules and their sources are in scoring.py and the instrument data files.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 
 from client_sdk import keys
@@ -124,26 +124,9 @@ class Measures:
         offline. The read-only copies kept of shares that ended are read too. Raises
         NotFound for an unknown journal, InvalidInput for an unknown measure."""
         wanted = instrument(measure).id if measure is not None else None
-        await self._replica.load_access()  # which journals are copies: from their chains
-        journal_id = (await self._local_journal(journal)).journal_id if journal else None
-        me = self._replica.profile.account_id
-        journals = {
-            j.journal_id: j
-            for j in await self._replica.store.journals()
-            if j.role != REVOKED or j.journal_id == journal_id or j.owner_id != me
-        }
         found = []
-        for stored in await self._replica.store.documents(journal_id):
-            source = journals.get(stored.journal_id)
-            if stored.kind != MEASURE or source is None:
-                continue
-            if (
-                journal_id is None
-                and source.role == "owner"
-                and self._replica.is_disclosure(source)
-            ):
-                continue
-            view = self._view(source, stored_document(stored))
+        async for source, document in self._result_documents(journal):
+            view = self._view(source, document)
             if view is not None and (wanted is None or view.measure == wanted):
                 found.append(view)
         return sorted(found, key=lambda r: (r.taken_at, r.id), reverse=True)
@@ -153,7 +136,22 @@ class Measures:
         holds...), of one journal or every journal, as `results` lists them: shown as
         invalid, with whether a safety item holds an answer above 0 (R13 finding 8). Works
         offline. Raises NotFound for an unknown journal."""
-        await self._replica.load_access()
+        found = []
+        async for source, document in self._result_documents(journal):
+            bad = invalid_result(document, self._display(source), source.journal_id.hex())
+            if bad is not None:
+                found.append(bad)
+        return found
+
+    async def _result_documents(
+        self, journal: str | None
+    ) -> AsyncIterator[tuple[LocalJournal, Document]]:
+        """The result documents `results` and `invalid` read, each with its journal, in the
+        store's order: of one journal (name or id) or of every journal on this device. With
+        every journal, an owner's copies made for a therapist are left out (the originals
+        are read); the read-only copies kept of shares that ended are read. Raises NotFound
+        for an unknown journal."""
+        await self._replica.load_access()  # which journals are copies: from their chains
         journal_id = (await self._local_journal(journal)).journal_id if journal else None
         me = self._replica.profile.account_id
         journals = {
@@ -161,7 +159,6 @@ class Measures:
             for j in await self._replica.store.journals()
             if j.role != REVOKED or j.journal_id == journal_id or j.owner_id != me
         }
-        found = []
         for stored in await self._replica.store.documents(journal_id):
             source = journals.get(stored.journal_id)
             if stored.kind != MEASURE or source is None:
@@ -172,12 +169,7 @@ class Measures:
                 and self._replica.is_disclosure(source)
             ):
                 continue
-            bad = invalid_result(
-                stored_document(stored), self._display(source), source.journal_id.hex()
-            )
-            if bad is not None:
-                found.append(bad)
-        return found
+            yield source, stored_document(stored)
 
     async def result(self, result_id: str) -> MeasureResult:
         """One result by id (or a unique prefix of 4+ hex digits). Works offline. Raises

@@ -19,7 +19,8 @@ def now_ms() -> int:
 def to_datetime(ms: int) -> datetime:
     """A time this device made or verified (ms since 1970-01-01 UTC) as an aware UTC datetime.
     Times read from a document go through `read_ms` / `read_time` first: any account that
-    may write a document can put any number there."""
+    may write a document can put any number there. A time in a server's reply was bounded
+    where the reply was decoded (`wire.TIME`: 0 to `wire.MAX_TIME_MS`)."""
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 

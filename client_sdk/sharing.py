@@ -52,7 +52,8 @@ ERASED_SHARES = "shares_ended_by_erasure"  # store setting: JSON list of ended s
 class ShareInfo:
     """A share this account granted: the journal (`journal` name, `journal_id` hex), the member's
     username, their `role` ("read" or "annotate"), the end of the share (`expires_at`, UTC, or
-    None for no end) and whether it has `expired`, as read from the verified access chain."""
+    None for no end, or for a signed end past 9999-12-30 that no date holds: `read_time`) and
+    whether it has `expired`, as read from the verified access chain."""
 
     journal: str
     journal_id: str
@@ -97,7 +98,8 @@ class ShareInfo:
 class SharedJournal:
     """A journal another account shares with this one: its name, id (hex), `owner` username,
     this account's `role` ("read" or "annotate") and the end of the share (`expires_at`, UTC, or
-    None). Its entries are read as "owner/journal" (`client.entries.list("ana/Personal")`)."""
+    None: no end, or an end the owner signed past 9999-12-30, which no date holds). Its
+    entries are read as "owner/journal" (`client.entries.list("ana/Personal")`)."""
 
     journal: str
     journal_id: str
@@ -496,7 +498,7 @@ class Sharing:
                     s.journal_id.hex(),
                     s.member_name,
                     s.role,
-                    to_datetime(s.expires_at) if s.expires_at else None,
+                    read_time(s.expires_at) if s.expires_at else None,  # signed: any number
                     s.ended(now),
                     settings.fields if settings is not None and mirror else None,
                     names.get(settings.mirror_of) if settings and settings.mirror_of else None,
@@ -559,7 +561,7 @@ class Sharing:
                 j.journal_id.hex(),
                 j.owner_name,
                 j.role,
-                to_datetime(j.expires_at) if j.expires_at else None,
+                read_time(j.expires_at) if j.expires_at else None,  # signed: any number
                 await self.owner_verified(j),
                 j.role == REVOKED,
             )
@@ -852,4 +854,6 @@ def _expiry(until: datetime | None) -> int:
     expires_at = int(until.timestamp() * 1000)
     if expires_at <= now_ms():
         raise InvalidInput("a share's end date must be in the future")
+    if expires_at > wire.MAX_TIME_MS:  # the server refuses it (protocol.md 2.5)
+        raise InvalidInput("a share's end date must be before 9999-12-30 (UTC)")
     return expires_at

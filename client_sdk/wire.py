@@ -38,6 +38,9 @@ MAX_KEY_PAGE = 500  # envelopes per /v1/journals/keys reply (500 x 4 KiB stays u
 MAX_TICKET_BYTES = 64  # a login ticket: opaque to clients (the server makes 48 bytes)
 U32 = 2**32 - 1
 U63 = 2**63 - 1
+MAX_TIME_MS = 253_402_128_000_000
+"""The latest time a message may carry, ms since 1970-01-01 UTC: 9999-12-30 UTC, the last
+day a datetime holds in every time zone (`models.MAX_MS`, the bound of document times)."""
 M = TypeVar("M")
 
 
@@ -47,6 +50,10 @@ def limits(lo: int, hi: int) -> dict[str, Any]:
 
 
 ID = limits(ID_BYTES, ID_BYTES)
+TIME = limits(0, MAX_TIME_MS)
+"""A time (ms since 1970-01-01 UTC; 0 where the field says "never"): any other number, from
+a server that lies or a broken one, is `invalid_field` where the message is decoded, so no
+reader of a decoded message meets a time a datetime cannot hold."""
 PAGE_CURSOR = limits(0, MAX_PAGE_CURSOR)
 CHAIN_APPEND = {**limits(1, MAX_CHAIN_APPEND), "item": limits(1, MAX_CHAIN_ENTRY_BYTES)}
 
@@ -111,7 +118,7 @@ class ChallengeRequest:
 class ChallengeReply:
     challenge: bytes = field(metadata=limits(32, 32))
     server_id: bytes = field(metadata=ID)
-    expires_at: int = field(metadata=limits(0, U63))
+    expires_at: int = field(metadata=TIME)
 
 
 @dataclass(frozen=True)
@@ -131,7 +138,7 @@ class SessionReply:
     token: str = field(metadata=limits(1, 128))
     account_id: bytes = field(metadata=ID)
     device_id: bytes = field(metadata=ID)
-    expires_at: int = field(metadata=limits(0, U63))
+    expires_at: int = field(metadata=TIME)
     server_id: bytes = field(metadata=ID)
     bundle: bytes = field(metadata=limits(0, MAX_BUNDLE_BYTES))
     salt: bytes = field(metadata=limits(16, 16))
@@ -193,9 +200,9 @@ class ListRequest:
 class Device:
     device_id: bytes = field(metadata=ID)
     name: str = field(metadata=limits(1, 100))
-    created_at: int = field(metadata=limits(0, U63))
-    last_seen_at: int = field(metadata=limits(0, U63))
-    expires_at: int = field(metadata=limits(0, U63))
+    created_at: int = field(metadata=TIME)
+    last_seen_at: int = field(metadata=TIME)
+    expires_at: int = field(metadata=TIME)
     current: bool = field()
 
 
@@ -253,7 +260,7 @@ class Journal:
     meta_version: int = field(metadata=limits(0, U63))
     keys: list[KeyEnvelope] = field(metadata=limits(0, 100_000))
     owner_name: str = field(metadata=limits(1, 64))
-    expires_at: int = field(metadata=limits(0, U63))
+    expires_at: int = field(metadata=TIME)
     chain_length: int = field(metadata=limits(0, U32))
     keys_complete: bool = field(default=True)
     """False when `keys` holds only the newest epochs' envelopes: the older ones are read
@@ -373,7 +380,7 @@ class Share:
     member_id: bytes = field(metadata=ID)
     member_name: str = field(metadata=limits(1, 64))
     role: str = field(metadata=limits(1, 16))
-    expires_at: int = field(metadata=limits(0, U63))
+    expires_at: int = field(metadata=TIME)
     expired: bool = field()
     epoch: int = field(metadata=limits(0, U32))
     envelope: bytes = field(metadata=limits(0, MAX_BUNDLE_BYTES))
@@ -394,7 +401,7 @@ class MemberKey:
     account_id: bytes = field(metadata=ID)
     envelope: bytes = field(metadata=limits(40, MAX_BUNDLE_BYTES))
     role: str = field(metadata=limits(1, 16))
-    expires_at: int = field(metadata=limits(0, U63))
+    expires_at: int = field(metadata=TIME)
 
 
 @dataclass(frozen=True)
@@ -446,7 +453,7 @@ class AuditEntry:
     account_id: bytes = field(metadata=ID)
     username: str = field(metadata=limits(1, 64))
     device_id: bytes = field(metadata=ID)
-    at: int = field(metadata=limits(0, U63))
+    at: int = field(metadata=TIME)
     up_to_seq: int = field(metadata=limits(0, U63))
     records: int = field(metadata=limits(0, U63))
 

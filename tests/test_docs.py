@@ -229,6 +229,7 @@ def test_every_wire_message_is_tabled_with_its_fields_and_limits(cls: type[Any])
         wire.MAX_JOURNALS,
         wire.MAX_META_BYTES,
         wire.MAX_BUNDLE_BYTES,
+        wire.MAX_TIME_MS,
         service.PAGE_BYTES,
     ],
 )
