@@ -137,8 +137,7 @@ async def test_export_then_import_moves_a_journal_to_another_account(
     assert len(report["entries"]) == 2 and len(report["goals"]) == 1
     again = (await bob.ok("import", export_file)).stdout.strip()
     assert again == (
-        "imported 0 entries, 0 goals and 0 notes into 1 journal; "
-        "2 entries and 1 goal already here"
+        "imported 0 entries, 0 goals and 0 notes into 1 journal; 2 entries and 1 goal already here"
     )
     assert sorted(e["body"] for e in await bob.json("list")) == ["Hard day.", "Slept well."]
     notes = tmp_path / "notes"
