@@ -1192,8 +1192,7 @@ class Replica:
                 )
         opened = await self._refuse_reused_counters(journal, opened, problems)
         wanted = list({body.doc_id for _, body in opened})
-        documents = {s.doc_id: s for s in await self.store.documents_by_ids(wanted)}
-        creators = await self.store.creators(wanted)
+        documents, creators = await self.store.documents_and_creators(wanted)
         changed: dict[bytes, Document] = {}
         members_docs: dict[bytes, bytes] = {}
         was_removed: set[bytes] = set()  # documents deleted or in the trash before this page
@@ -1253,9 +1252,12 @@ class Replica:
                     Problem(journal.journal_id, record.record_id, record.seq, str(error))
                 )
         async with self.store.transaction() as tx:
-            await tx.put_documents(await _merged(tx, journal, list(changed.values())), now_ms())
-            await tx.set_creators({doc_id: creators[doc_id] for doc_id in changed})
-            await tx.set_creators(members_docs, replace=True)
+            await tx.put_documents(
+                await _merged(tx, journal, list(changed.values())),
+                now_ms(),
+                {doc_id: creators[doc_id] for doc_id in changed},
+                replace_creators=members_docs.keys(),
+            )
             await tx.mark_seen(accepted)
             # History from before this account's share (`earlier`), sealed with keys it never
             # held, is passed over and stored nowhere: it cannot be told from junk.
