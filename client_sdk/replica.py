@@ -1659,13 +1659,19 @@ class Replica:
         """Rotate the key of every owned journal with a member whose end date, as the owner
         signed it in the chain, has passed by this device's clock (whatever the server says)."""
         now = now_ms()
+        ended = [
+            journal_id
+            for journal_id, state in self.chains.states().items()
+            if any(member.ended(now) for member in state.members.values())
+        ]
+        if not ended:
+            return  # the store is not read (every sync comes here, a no-op one too: issue 10)
         journals = {j.journal_id: j for j in await self.store.journals()}
-        for journal_id, state in self.chains.states().items():
+        for journal_id in ended:
             journal = journals.get(journal_id)
             if journal is None or journal.role != "owner" or self.chains.problem(journal_id):
                 continue
-            if any(member.ended(now) for member in state.members.values()):
-                await self.change_access(journal, [])
+            await self.change_access(journal, [])
 
     async def change_access(
         self, journal: LocalJournal, changes: list[tuple[str, dict[str, Any]]]
