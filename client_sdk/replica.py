@@ -6,11 +6,14 @@ outbox, pulling and verifying records, merging them into documents, and journal 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import json
+import os
 import sqlite3
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -1169,18 +1172,16 @@ class Replica:
         before = self._history_before(journal)
         earlier = [r for r in fresh if r.epoch < before]
         fresh = [r for r in fresh if r.epoch >= before]
-        for record in fresh:
-            try:
-                body = await self._open_record(journal, record)
-            except records.UnknownSigner as unknown:
-                if not self._co_member_may_have_written(journal, record, unknown.body):
+        for record, body in zip(fresh, await self._open_records(journal, fresh), strict=True):
+            if isinstance(body, records.UnknownSigner):
+                if not self._co_member_may_have_written(journal, record, body.body):
                     problems.append(
-                        Problem(journal.journal_id, record.record_id, record.seq, str(unknown))
+                        Problem(journal.journal_id, record.record_id, record.seq, str(body))
                     )
                 continue  # never applied: it cannot be verified here (R13 finding 6)
-            except IntegrityError as error:
+            if isinstance(body, IntegrityError):
                 problems.append(
-                    Problem(journal.journal_id, record.record_id, record.seq, str(error))
+                    Problem(journal.journal_id, record.record_id, record.seq, str(body))
                 )
                 continue
             try:
@@ -1475,21 +1476,56 @@ class Replica:
             return 0
         return state.first_epoch_of(self.profile.account_id)
 
-    async def _open_record(
-        self, journal: LocalJournal, record: wire.StoredRecord
-    ) -> records.RecordBody:
+    async def _open_records(
+        self, journal: LocalJournal, fresh: list[wire.StoredRecord]
+    ) -> list[records.RecordBody | IntegrityError]:
+        """Decrypt and verify `fresh` records of the journal: for each, in order, its body or
+        the IntegrityError that refuses it (records.UnknownSigner for an unknown signer).
+
+        Every record is opened and its signature verified, as before (issue 10); only where:
+        from PARALLEL_OPEN_MIN records on, on a machine with two cores or more, the first half
+        is opened in a worker thread while this thread opens the other (libsodium runs
+        without Python's lock: verification, most of a pull's time, uses both cores)."""
+        keys: dict[int, bytes | Exception] = {}
+        for epoch in dict.fromkeys(record.epoch for record in fresh):
+            try:
+                keys[epoch] = await self.journal_key(journal, epoch)
+            except (IntegrityError, AccessError) as error:
+                keys[epoch] = error
+        signers = self._signers(journal)
+
+        def open_all(batch: list[wire.StoredRecord]) -> list[records.RecordBody | IntegrityError]:
+            opened: list[records.RecordBody | IntegrityError] = []
+            for record in batch:
+                key = keys[record.epoch]
+                if isinstance(key, Exception):
+                    opened.append(IntegrityError(f"record {record.record_id.hex()}: {key}"))
+                    continue
+                try:
+                    opened.append(
+                        records.open_record(
+                            key,
+                            journal.journal_id,
+                            record.record_id,
+                            record.epoch,
+                            record.ciphertext,
+                            signers,
+                        )
+                    )
+                except IntegrityError as error:
+                    opened.append(error)
+            return opened
+
+        worker = _opening_worker() if len(fresh) >= PARALLEL_OPEN_MIN else None
+        if worker is None:
+            return open_all(fresh)
+        half = len(fresh) // 2
+        first = asyncio.wrap_future(worker.submit(open_all, fresh[:half]))
         try:
-            key = await self.journal_key(journal, record.epoch)
-        except (IntegrityError, AccessError) as error:
-            raise IntegrityError(f"record {record.record_id.hex()}: {error}") from None
-        return records.open_record(
-            key,
-            journal.journal_id,
-            record.record_id,
-            record.epoch,
-            record.ciphertext,
-            self._signers(journal),
-        )
+            rest = open_all(fresh[half:])
+        finally:
+            opened = await first  # never left running past this call, even on an error here
+        return opened + rest
 
     def _signers(self, journal: LocalJournal) -> Callable[[bytes], bytes | None]:
         """Whose signatures this journal's records may carry: this account, the owner, and
@@ -2126,6 +2162,22 @@ class Replica:
                 await tx.withdraw(journal_id, withdrawn)  # the snapshots below cover them
             docs = [r.doc_id for r in dropped if r.doc_id]
             await self.seal_snapshots(journal, list(dict.fromkeys(docs)))
+
+
+PARALLEL_OPEN_MIN = 64
+"""Records of a page from which half are opened in a worker thread (`_open_records`): below
+it the hand-off costs more than it saves."""
+_OPENING: list[ThreadPoolExecutor] = []
+
+
+def _opening_worker() -> ThreadPoolExecutor | None:
+    """The one worker thread that opens records beside the event loop's (made at first use,
+    shared by every client of the process), or None on a machine with a single core."""
+    if not _OPENING:
+        if len(os.sched_getaffinity(0)) < 2:
+            return None
+        _OPENING.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="tj-open"))
+    return _OPENING[0]
 
 
 class _NothingToCover(Exception):
