@@ -12,7 +12,7 @@ import dataclasses
 import json
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -854,7 +854,25 @@ class Replica:
         (`sync.PullBudget`, `PULL_MARGIN`): a server that keeps saying "not done" must not
         keep a device syncing forever. `check`: look for withheld records once done (the
         last pull of a sync does). `pending=False`: no journal waits to be created (a quiet
-        store, see `sync`), not read again."""
+        store, see `sync`), not read again.
+
+        While a page of records is verified and stored, the request that follows it is
+        already on its way (`_Ahead`): its reply is used only if the pull then asks exactly
+        that, and goes through every check as any other."""
+        ahead = _Ahead()
+        try:
+            await self._pull_pages(report, tracker, check, pending, ahead)
+        finally:
+            ahead.drop()
+
+    async def _pull_pages(
+        self,
+        report: sync_plan.SyncReport,
+        tracker: sync_plan.ProgressTracker,
+        check: bool,
+        pending: bool,
+        ahead: _Ahead,
+    ) -> None:
         stall = sync_plan.StallGuard(STALLED_ROUNDS)
         budget = sync_plan.PullBudget(PULL_MARGIN)
         counted: set[bytes] = set()  # records that were progress in this pull (_apply_page)
@@ -873,6 +891,7 @@ class Replica:
         # back at UNVERIFIED_SHARE_BYTES (not asked for again in this pull).
         stored: dict[bytes, int] = {}
         held: set[bytes] = set()
+        advanced = False  # whether the last reply was progress
         while True:
             journals = {  # not those the server does not hold yet (a creation set aside)
                 j.journal_id: j
@@ -891,7 +910,8 @@ class Replica:
             asked = {j: SKIP_ALL if j in held else after for j, after in cursors.items()}
             request = sync_plan.sync_request(asked, PULL_PAGE, after_journal)
             try:
-                reply = await self.transport.call("/v1/sync", request, wire.SyncReply)
+                sent = ahead.take(request)
+                reply = await (sent or self.transport.call("/v1/sync", request, wire.SyncReply))
             except AccessError:
                 if refused:
                     raise  # refused again with a fresh journal list: not a share that ended
@@ -899,6 +919,13 @@ class Replica:
                 await self.refresh_journals()  # a share ended since the last refresh
                 continue
             refused = False
+            if self._worth_asking_ahead(reply, journals, held, advanced, budget):
+                # The request that follows once every page applies (each journal's cursor at
+                # its page's), sent now; used only if the pull then asks exactly that.
+                following = dict(asked)
+                following.update((page.journal_id, page.cursor) for page in reply.pages)
+                guess = sync_plan.sync_request(following, PULL_PAGE, after_journal)
+                ahead.send(guess, self.transport.call("/v1/sync", guess, wire.SyncReply))
             stale = any(
                 (page.journal_id not in journals and not listed_all)
                 or (
@@ -948,6 +975,7 @@ class Replica:
                     if page.records and not verified:
                         junk.add(journal.journal_id)
             tracker.pulled(reply.pages, cursors)
+            advanced = moved > 0
             spent = budget.spent(
                 {journal_id: cursors.get(journal_id, 0) for journal_id in journals}, reply.pages
             )
@@ -1013,6 +1041,35 @@ class Replica:
                 if check:  # a gap below a counter received is proof whatever the server says
                     await self._check_withheld(report, behind | held)
                 return
+
+    @staticmethod
+    def _worth_asking_ahead(
+        reply: wire.SyncReply,
+        journals: dict[bytes, LocalJournal],
+        held: set[bytes],
+        advanced: bool,
+        budget: sync_plan.PullBudget,
+    ) -> bool:
+        """Whether to send the pull's next request before `reply` is applied (`_Ahead`):
+        only in a pull going well, where that request is one the pull will make: the last
+        reply was progress (no stall can end the pull after this one), the budget allows a
+        reply after this one, the server says not done within this slice, no journal is held
+        back, and every page is an ordinary next page (a known journal, no cursor gone back
+        or past its head)."""
+        return (
+            advanced
+            and budget.another_after_next()
+            and not reply.done
+            and not reply.next_journal
+            and not held
+            and any(page.records for page in reply.pages)
+            and all(
+                page.journal_id in journals
+                and journals[page.journal_id].cursor <= page.head
+                and page.cursor <= page.head
+                for page in reply.pages
+            )
+        )
 
     def _bounded(
         self,
@@ -2162,6 +2219,43 @@ class Replica:
                 await tx.withdraw(journal_id, withdrawn)  # the snapshots below cover them
             docs = [r.doc_id for r in dropped if r.doc_id]
             await self.seal_snapshots(journal, list(dict.fromkeys(docs)))
+
+
+class _Ahead:
+    """The next /v1/sync request of a pull, sent before the reply in hand is applied, so
+    that the server's answer travels while this device verifies and stores a page (issue 10).
+    Its reply is handed back only for exactly the same request; otherwise it is cancelled."""
+
+    def __init__(self) -> None:
+        self._request: wire.SyncRequest | None = None
+        self._task: asyncio.Task[wire.SyncReply] | None = None
+
+    def send(self, request: wire.SyncRequest, call: Coroutine[Any, Any, wire.SyncReply]) -> None:
+        self.drop()
+        self._request, self._task = request, asyncio.ensure_future(call)
+
+    def take(self, request: wire.SyncRequest) -> asyncio.Task[wire.SyncReply] | None:
+        """The reply on its way for `request`, if that is what was sent; else None (and
+        what was sent is dropped)."""
+        task, sent = self._task, self._request
+        self._task = self._request = None
+        if task is not None and sent == request:
+            return task
+        if task is not None:
+            _cancel(task)
+        return None
+
+    def drop(self) -> None:
+        if self._task is not None:
+            _cancel(self._task)
+        self._task = self._request = None
+
+
+def _cancel(task: asyncio.Task[Any]) -> None:
+    """Cancel `task` (a request no longer wanted), its outcome retrieved when it ends (no
+    "exception never retrieved" warning for a failure nobody waits for)."""
+    task.cancel()
+    task.add_done_callback(lambda done: done.cancelled() or done.exception())
 
 
 PARALLEL_OPEN_MIN = 64
