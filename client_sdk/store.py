@@ -855,6 +855,8 @@ class Transaction:
     async def put_journal_counters(
         self, journal_id: bytes, devices: dict[Key, DeviceCounters]
     ) -> None:
+        if not devices:
+            return
         await self._db.executemany(
             "INSERT OR REPLACE INTO device_counters VALUES (?, ?, ?, ?, ?, ?)",
             [
@@ -1074,6 +1076,8 @@ class Transaction:
         )
 
     async def mark_seen(self, rows: list[SeenRecord]) -> None:
+        if not rows:
+            return  # no statement for nothing (a page's refused records, usually none)
         await self._db.executemany(MARK_SEEN, [_seen_values(r) for r in rows])
 
     async def add_access_entries(self, journal_id: bytes, start: int, entries: list[bytes]) -> None:
@@ -1146,6 +1150,8 @@ class Transaction:
         """Keep `problems` (records of `journal_id` that failed verification) as evidence,
         while the journal holds fewer than MAX_PROBLEMS_KEPT; returns those kept. The rest
         are not stored at all: a server cannot grow the device's files by sending junk."""
+        if not problems:
+            return []  # nothing counted or written (every page of an honest server)
         rows = await self._db.execute_fetchall(
             "SELECT count(*) FROM problems WHERE journal_id = ?", (journal_id,)
         )
