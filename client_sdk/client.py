@@ -487,9 +487,12 @@ class Client:
             raise
         finally:
             self.transport.retry = saved
-        watched = await self.store.unsynced_field_writes()
-        if watched and report.arrivals:
-            report.settled = await settle_after_sync(self.context, watched, set(report.arrivals))
+        if report.arrivals:  # nothing arrived: nothing to settle, nothing read (issue 10)
+            watched = await self.store.unsynced_field_writes()
+            if watched:
+                report.settled = await settle_after_sync(
+                    self.context, watched, set(report.arrivals)
+                )
         await self._synced(now_ms())
         if report.arrivals:  # nothing to name on a no-op sync: no store read for names
             copies = {  # the copies kept for a therapist: their originals arrive too

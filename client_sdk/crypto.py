@@ -216,10 +216,24 @@ def sign(key: nacl.signing.SigningKey, message: bytes) -> bytes:
 
 
 def verify(public_key: bytes, message: bytes, signature: bytes, what: str) -> None:
+    """Ed25519 verification of a detached signature (libsodium's crypto_sign_open, as
+    PyNaCl's VerifyKey.verify calls it, without building a VerifyKey per call: a pull
+    verifies every record, issue 10). Raises IntegrityError naming `what`."""
+    if (
+        not isinstance(public_key, bytes)
+        or len(public_key) != SIGN_PUBLIC_KEY_BYTES
+        or not isinstance(signature, bytes)
+        or len(signature) != SIGNATURE_BYTES
+    ):
+        raise IntegrityError(f"{what} has an invalid signature")
     try:
-        nacl.signing.VerifyKey(public_key).verify(message, signature)
+        sodium.crypto_sign_open(signature + message, public_key)
     except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, ValueError, TypeError):
         raise IntegrityError(f"{what} has an invalid signature") from None
+
+
+SIGN_PUBLIC_KEY_BYTES = sodium.crypto_sign_PUBLICKEYBYTES
+SIGNATURE_BYTES = sodium.crypto_sign_BYTES
 
 
 def seal_to(recipient_box_public: bytes, plaintext: bytes) -> bytes:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from diff_match_patch import diff_match_patch
-from pycrdt import Array, Decoder, Doc, Map, Text
+from pycrdt import Array, Decoder, Doc, Map, Text, get_state
 
 from client_sdk.errors import IntegrityError, InvalidInput
 from client_sdk.models import read_ms
@@ -57,7 +57,9 @@ class Document:
         below 2**53 for every instance, protocol.md §5 "Client ids") except in tests."""
         self.doc_id = doc_id
         self.kind = kind
-        self._doc: Doc[Any] = Doc(client_id=client_id)
+        self._client_id_wanted = client_id
+        self._built: Doc[Any] | None = None  # the pycrdt document, made when first needed
+        self._pending: bytes | None = None  # the one update applied before it was made
         self._fields_map: Map[Any] | None = None  # the root map `fields`, got when first used
         self._written = 0  # the clock this instance reached under its own client id
         self._merged = False  # whether an update from elsewhere was applied (see _own_client_id)
@@ -65,6 +67,18 @@ class Document:
         self._sole: bytes | None = None
         """The update this instance holds alone (the only one applied, nothing changed here):
         its whole state, returned by `state()` without encoding it again (issue 10)."""
+
+    @property
+    def _doc(self) -> Doc[Any]:
+        """The pycrdt document, made at first use: a document received whole in one record
+        and only stored (most of a pull) never needs one (`apply`; issue 10: making it was
+        a fifth of pulling a record)."""
+        if self._built is None:
+            self._built = Doc(client_id=self._client_id_wanted)
+            if self._pending is not None:
+                self._apply_to_doc(self._pending)
+                self._pending = None
+        return self._built
 
     @property
     def _fields(self) -> Map[Any]:
@@ -86,16 +100,30 @@ class Document:
         return int(self._doc.client_id)
 
     def apply(self, update: bytes) -> None:
-        """Merge an update (idempotent, commutative)."""
+        """Merge an update (idempotent, commutative). Raises IntegrityError for an update
+        that is not one (it does not decode)."""
         sole = update if not (self._merged or self._changed) else None
         self._merged, self._sole = True, None
+        if sole is not None and self._built is None:
+            # The first update of an empty document: decoded now (the same refusal of a
+            # malformed update), applied when the document is first read or changed.
+            try:
+                get_state(update)
+            except Exception:
+                raise self._malformed() from None
+            self._pending = bytes(update)
+        else:
+            self._apply_to_doc(update)
+        self._sole = bytes(sole) if sole is not None else None
+
+    def _apply_to_doc(self, update: bytes) -> None:
         try:
             self._doc.apply_update(update)
         except Exception:  # pycrdt raises a bare Exception subclass on malformed updates
-            raise IntegrityError(
-                f"document {self.doc_id.hex()} received a malformed update"
-            ) from None
-        self._sole = bytes(sole) if sole is not None else None
+            raise self._malformed() from None
+
+    def _malformed(self) -> IntegrityError:
+        return IntegrityError(f"document {self.doc_id.hex()} received a malformed update")
 
     def state(self) -> bytes:
         """The whole document as one update (a snapshot): the update applied, when it is the
@@ -193,7 +221,7 @@ class Document:
         while state_clocks(self._doc.get_state()).get(self.client_id, 0) != self._written:
             fresh: Doc[Any] = Doc()
             fresh.apply_update(self._doc.get_update())
-            self._doc, self._fields_map, self._written = fresh, None, 0
+            self._built, self._fields_map, self._written = fresh, None, 0
 
 
 def state_clocks(state_vector: bytes) -> dict[int, int]:

@@ -6,11 +6,14 @@ outbox, pulling and verifying records, merging them into documents, and journal 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import json
+import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -872,7 +875,26 @@ class Replica:
         (`sync.PullBudget`, `PULL_MARGIN`): a server that keeps saying "not done" must not
         keep a device syncing forever. `check`: look for withheld records once done (the
         last pull of a sync does). `pending=False`: no journal waits to be created (a quiet
-        store, see `sync`), not read again."""
+        store, see `sync`), not read again.
+
+        While a page of records is verified and stored, the request that follows it is
+        already on its way (`_Ahead`): its reply is used only if the pull then asks exactly
+        that, and goes through every check as any other."""
+        ahead = _Ahead()
+        try:
+            await self._pull_pages(report, tracker, hold, check, pending, ahead)
+        finally:
+            ahead.drop()
+
+    async def _pull_pages(
+        self,
+        report: sync_plan.SyncReport,
+        tracker: sync_plan.ProgressTracker,
+        hold: hold_back.HoldBack,
+        check: bool,
+        pending: bool,
+        ahead: _Ahead,
+    ) -> None:
         stall = sync_plan.StallGuard(STALLED_ROUNDS)
         budget = sync_plan.PullBudget(PULL_MARGIN)
         counted: set[bytes] = set()  # records that were progress in this pull (_apply_page)
@@ -891,6 +913,7 @@ class Replica:
         # it (`held`: not asked for again in this pull).
         held = hold.held
         first_heads: dict[bytes, int] = {}  # each journal's head in its first page of this pull
+        advanced = False  # whether the last reply was progress
         while True:
             journals = {  # not those the server does not hold yet (a creation set aside)
                 j.journal_id: j
@@ -911,7 +934,8 @@ class Replica:
             asked = {j: SKIP_ALL if j in held else after for j, after in cursors.items()}
             request = sync_plan.sync_request(asked, PULL_PAGE, after_journal)
             try:
-                reply = await self.transport.call("/v1/sync", request, wire.SyncReply)
+                sent = ahead.take(request)
+                reply = await (sent or self.transport.call("/v1/sync", request, wire.SyncReply))
             except AccessError:
                 if refused:
                     raise  # refused again with a fresh journal list: not a share that ended
@@ -919,6 +943,13 @@ class Replica:
                 await self.refresh_journals()  # a share ended since the last refresh
                 continue
             refused = False
+            if self._worth_asking_ahead(reply, journals, held | unverified, advanced, budget):
+                # The request that follows once every page applies (each journal's cursor at
+                # its page's), sent now; used only if the pull then asks exactly that.
+                following = dict(asked)
+                following.update((page.journal_id, page.cursor) for page in reply.pages)
+                guess = sync_plan.sync_request(following, PULL_PAGE, after_journal)
+                ahead.send(guess, self.transport.call("/v1/sync", guess, wire.SyncReply))
             stale = any(
                 (page.journal_id not in journals and not listed_all)
                 or (
@@ -976,6 +1007,7 @@ class Replica:
                     if page.records and not verified:
                         junk.add(journal.journal_id)
             tracker.pulled(reply.pages, cursors)
+            advanced = moved > 0
             spent = budget.spent(
                 {journal_id: cursors.get(journal_id, 0) for journal_id in journals}, reply.pages
             )
@@ -1043,6 +1075,36 @@ class Replica:
                 if check:  # a gap below a counter received is proof whatever the server says
                     await self._check_withheld(report, behind | held)
                 return
+
+    @staticmethod
+    def _worth_asking_ahead(
+        reply: wire.SyncReply,
+        journals: dict[bytes, LocalJournal],
+        held: set[bytes],
+        advanced: bool,
+        budget: sync_plan.PullBudget,
+    ) -> bool:
+        """Whether to send the pull's next request before `reply` is applied (`_Ahead`):
+        only in a pull going well, where that request is one the pull will make: the last
+        reply was progress (no stall can end the pull after this one), the budget allows a
+        reply after this one, the server says not done within this slice, no page is of a
+        journal held back or whose owner is not verified (`held`: its page may be cut at
+        the unverified budget), and every page is an ordinary next page (a known journal, no
+        cursor gone back or past its head)."""
+        return (
+            advanced
+            and budget.another_after_next()
+            and not reply.done
+            and not reply.next_journal
+            and not any(page.journal_id in held for page in reply.pages)
+            and any(page.records for page in reply.pages)
+            and all(
+                page.journal_id in journals
+                and journals[page.journal_id].cursor <= page.head
+                and page.cursor <= page.head
+                for page in reply.pages
+            )
+        )
 
     def _note_held(self, journal: LocalJournal, report: sync_plan.SyncReport) -> None:
         """Say once per sync that the journal's download stopped at the bound, and how to go on."""
@@ -1178,18 +1240,16 @@ class Replica:
         before = self._history_before(journal)
         earlier = [r for r in fresh if r.epoch < before]
         fresh = [r for r in fresh if r.epoch >= before]
-        for record in fresh:
-            try:
-                body = await self._open_record(journal, record)
-            except records.UnknownSigner as unknown:
-                if not self._co_member_may_have_written(journal, record, unknown.body):
+        for record, body in zip(fresh, await self._open_records(journal, fresh), strict=True):
+            if isinstance(body, records.UnknownSigner):
+                if not self._co_member_may_have_written(journal, record, body.body):
                     problems.append(
-                        Problem(journal.journal_id, record.record_id, record.seq, str(unknown))
+                        Problem(journal.journal_id, record.record_id, record.seq, str(body))
                     )
                 continue  # never applied: it cannot be verified here (R13 finding 6)
-            except IntegrityError as error:
+            if isinstance(body, IntegrityError):
                 problems.append(
-                    Problem(journal.journal_id, record.record_id, record.seq, str(error))
+                    Problem(journal.journal_id, record.record_id, record.seq, str(body))
                 )
                 continue
             try:
@@ -1201,8 +1261,7 @@ class Replica:
                 )
         opened = await self._refuse_reused_counters(journal, opened, problems)
         wanted = list({body.doc_id for _, body in opened})
-        documents = {s.doc_id: s for s in await self.store.documents_by_ids(wanted)}
-        creators = await self.store.creators(wanted)
+        documents, creators = await self.store.documents_and_creators(wanted)
         changed: dict[bytes, Document] = {}
         members_docs: dict[bytes, bytes] = {}
         was_removed: set[bytes] = set()  # documents deleted or in the trash before this page
@@ -1262,9 +1321,12 @@ class Replica:
                     Problem(journal.journal_id, record.record_id, record.seq, str(error))
                 )
         async with self.store.transaction() as tx:
-            await tx.put_documents(await _merged(tx, journal, list(changed.values())), now_ms())
-            await tx.set_creators({doc_id: creators[doc_id] for doc_id in changed})
-            await tx.set_creators(members_docs, replace=True)
+            await tx.put_documents(
+                await _merged(tx, journal, list(changed.values())),
+                now_ms(),
+                {doc_id: creators[doc_id] for doc_id in changed},
+                replace_creators=members_docs.keys(),
+            )
             await tx.mark_seen(accepted)
             # History from before this account's share (`earlier`), sealed with keys it never
             # held, is passed over and stored nowhere: it cannot be told from junk.
@@ -1482,21 +1544,56 @@ class Replica:
             return 0
         return state.first_epoch_of(self.profile.account_id)
 
-    async def _open_record(
-        self, journal: LocalJournal, record: wire.StoredRecord
-    ) -> records.RecordBody:
+    async def _open_records(
+        self, journal: LocalJournal, fresh: list[wire.StoredRecord]
+    ) -> list[records.RecordBody | IntegrityError]:
+        """Decrypt and verify `fresh` records of the journal: for each, in order, its body or
+        the IntegrityError that refuses it (records.UnknownSigner for an unknown signer).
+
+        Every record is opened and its signature verified, as before (issue 10); only where:
+        from PARALLEL_OPEN_MIN records on, on a machine with two cores or more, the first half
+        is opened in a worker thread while this thread opens the other (libsodium runs
+        without Python's lock: verification, most of a pull's time, uses both cores)."""
+        keys: dict[int, bytes | Exception] = {}
+        for epoch in dict.fromkeys(record.epoch for record in fresh):
+            try:
+                keys[epoch] = await self.journal_key(journal, epoch)
+            except (IntegrityError, AccessError) as error:
+                keys[epoch] = error
+        signers = self._signers(journal)
+
+        def open_all(batch: list[wire.StoredRecord]) -> list[records.RecordBody | IntegrityError]:
+            opened: list[records.RecordBody | IntegrityError] = []
+            for record in batch:
+                key = keys[record.epoch]
+                if isinstance(key, Exception):
+                    opened.append(IntegrityError(f"record {record.record_id.hex()}: {key}"))
+                    continue
+                try:
+                    opened.append(
+                        records.open_record(
+                            key,
+                            journal.journal_id,
+                            record.record_id,
+                            record.epoch,
+                            record.ciphertext,
+                            signers,
+                        )
+                    )
+                except IntegrityError as error:
+                    opened.append(error)
+            return opened
+
+        worker = _opening_worker() if len(fresh) >= PARALLEL_OPEN_MIN else None
+        if worker is None:
+            return open_all(fresh)
+        half = len(fresh) // 2
+        first = asyncio.wrap_future(worker.submit(open_all, fresh[:half]))
         try:
-            key = await self.journal_key(journal, record.epoch)
-        except (IntegrityError, AccessError) as error:
-            raise IntegrityError(f"record {record.record_id.hex()}: {error}") from None
-        return records.open_record(
-            key,
-            journal.journal_id,
-            record.record_id,
-            record.epoch,
-            record.ciphertext,
-            self._signers(journal),
-        )
+            rest = open_all(fresh[half:])
+        finally:
+            opened = await first  # never left running past this call, even on an error here
+        return opened + rest
 
     def _signers(self, journal: LocalJournal) -> Callable[[bytes], bytes | None]:
         """Whose signatures this journal's records may carry: this account, the owner, and
@@ -1666,13 +1763,19 @@ class Replica:
         """Rotate the key of every owned journal with a member whose end date, as the owner
         signed it in the chain, has passed by this device's clock (whatever the server says)."""
         now = now_ms()
+        ended = [
+            journal_id
+            for journal_id, state in self.chains.states().items()
+            if any(member.ended(now) for member in state.members.values())
+        ]
+        if not ended:
+            return  # the store is not read (every sync comes here, a no-op one too: issue 10)
         journals = {j.journal_id: j for j in await self.store.journals()}
-        for journal_id, state in self.chains.states().items():
+        for journal_id in ended:
             journal = journals.get(journal_id)
             if journal is None or journal.role != "owner" or self.chains.problem(journal_id):
                 continue
-            if any(member.ended(now) for member in state.members.values()):
-                await self.change_access(journal, [])
+            await self.change_access(journal, [])
 
     async def change_access(
         self, journal: LocalJournal, changes: list[tuple[str, dict[str, Any]]]
@@ -2127,6 +2230,59 @@ class Replica:
                 await tx.withdraw(journal_id, withdrawn)  # the snapshots below cover them
             docs = [r.doc_id for r in dropped if r.doc_id]
             await self.seal_snapshots(journal, list(dict.fromkeys(docs)))
+
+
+class _Ahead:
+    """The next /v1/sync request of a pull, sent before the reply in hand is applied, so
+    that the server's answer travels while this device verifies and stores a page (issue 10).
+    Its reply is handed back only for exactly the same request; otherwise it is cancelled."""
+
+    def __init__(self) -> None:
+        self._request: wire.SyncRequest | None = None
+        self._task: asyncio.Task[wire.SyncReply] | None = None
+
+    def send(self, request: wire.SyncRequest, call: Coroutine[Any, Any, wire.SyncReply]) -> None:
+        self.drop()
+        self._request, self._task = request, asyncio.ensure_future(call)
+
+    def take(self, request: wire.SyncRequest) -> asyncio.Task[wire.SyncReply] | None:
+        """The reply on its way for `request`, if that is what was sent; else None (and
+        what was sent is dropped)."""
+        task, sent = self._task, self._request
+        self._task = self._request = None
+        if task is not None and sent == request:
+            return task
+        if task is not None:
+            _cancel(task)
+        return None
+
+    def drop(self) -> None:
+        if self._task is not None:
+            _cancel(self._task)
+        self._task = self._request = None
+
+
+def _cancel(task: asyncio.Task[Any]) -> None:
+    """Cancel `task` (a request no longer wanted), its outcome retrieved when it ends (no
+    "exception never retrieved" warning for a failure nobody waits for)."""
+    task.cancel()
+    task.add_done_callback(lambda done: done.cancelled() or done.exception())
+
+
+PARALLEL_OPEN_MIN = 64
+"""Records of a page from which half are opened in a worker thread (`_open_records`): below
+it the hand-off costs more than it saves."""
+_OPENING: list[ThreadPoolExecutor] = []
+
+
+def _opening_worker() -> ThreadPoolExecutor | None:
+    """The one worker thread that opens records beside the event loop's (made at first use,
+    shared by every client of the process), or None on a machine with a single core."""
+    if not _OPENING:
+        if len(os.sched_getaffinity(0)) < 2:
+            return None
+        _OPENING.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="tj-open"))
+    return _OPENING[0]
 
 
 class _NothingToCover(Exception):

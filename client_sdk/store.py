@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -412,6 +412,28 @@ class Store:
             )
             found.extend(StoredDocument(bytes(r[0]), bytes(r[1]), r[2], bytes(r[3])) for r in rows)
         return found
+
+    async def documents_and_creators(
+        self, doc_ids: list[bytes]
+    ) -> tuple[dict[bytes, StoredDocument], dict[bytes, bytes]]:
+        """The stored documents of `doc_ids` by id, and the creator of those that have one
+        known, read together (one query per 500 ids, where `documents_by_ids` and `creators`
+        take one each: a pull reads both for every page, issue 10)."""
+        documents: dict[bytes, StoredDocument] = {}
+        creators: dict[bytes, bytes] = {}
+        for start in range(0, len(doc_ids), 500):
+            chunk = doc_ids[start : start + 500]
+            rows = await self._all(
+                f"SELECT doc_id, journal_id, kind, state, creator FROM documents WHERE doc_id IN "
+                f"({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            for r in rows:
+                doc_id = bytes(r[0])
+                documents[doc_id] = StoredDocument(doc_id, bytes(r[1]), r[2], bytes(r[3]))
+                if r[4] is not None:
+                    creators[doc_id] = bytes(r[4])
+        return documents, creators
 
     async def document(self, doc_id: bytes) -> StoredDocument | None:
         rows = await self._all(
@@ -833,6 +855,8 @@ class Transaction:
     async def put_journal_counters(
         self, journal_id: bytes, devices: dict[Key, DeviceCounters]
     ) -> None:
+        if not devices:
+            return
         await self._db.executemany(
             "INSERT OR REPLACE INTO device_counters VALUES (?, ?, ?, ?, ?, ?)",
             [
@@ -1005,11 +1029,36 @@ class Transaction:
             found.update((bytes(row[0]), bytes(row[1])) for row in rows)
         return found
 
-    async def put_documents(self, documents: list[StoredDocument], updated_at: int) -> None:
+    async def put_documents(
+        self,
+        documents: list[StoredDocument],
+        updated_at: int,
+        creators: Mapping[bytes, bytes] | None = None,
+        replace_creators: Collection[bytes] = (),
+    ) -> None:
+        """Store the states of `documents`, and in the same statement the creator of those
+        named in `creators`: kept once set (as `set_creators`), unless the document is in
+        `replace_creators` (a member's document, whose id proves its creator). One upsert per
+        document where a separate UPDATE rewrote every row again (a pull, issue 10)."""
+        creators = creators or {}
+        replace = frozenset(replace_creators)
         await self._db.executemany(
-            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT(doc_id) DO UPDATE "
-            "SET state = excluded.state, updated_at = excluded.updated_at",
-            [(d.doc_id, d.journal_id, d.kind, d.state, updated_at) for d in documents],
+            "INSERT INTO documents VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(doc_id) DO UPDATE "
+            "SET state = excluded.state, updated_at = excluded.updated_at, "
+            "creator = CASE WHEN ?7 THEN excluded.creator "
+            "ELSE coalesce(documents.creator, excluded.creator) END",
+            [
+                (
+                    d.doc_id,
+                    d.journal_id,
+                    d.kind,
+                    d.state,
+                    updated_at,
+                    creators.get(d.doc_id),
+                    d.doc_id in replace and d.doc_id in creators,
+                )
+                for d in documents
+            ],
         )
 
     async def add_outbox(
@@ -1027,6 +1076,8 @@ class Transaction:
         )
 
     async def mark_seen(self, rows: list[SeenRecord]) -> None:
+        if not rows:
+            return  # no statement for nothing (a page's refused records, usually none)
         await self._db.executemany(MARK_SEEN, [_seen_values(r) for r in rows])
 
     async def add_access_entries(self, journal_id: bytes, start: int, entries: list[bytes]) -> None:
@@ -1099,6 +1150,8 @@ class Transaction:
         """Keep `problems` (records of `journal_id` that failed verification) as evidence,
         while the journal holds fewer than MAX_PROBLEMS_KEPT; returns those kept. The rest
         are not stored at all: a server cannot grow the device's files by sending junk."""
+        if not problems:
+            return []  # nothing counted or written (every page of an honest server)
         rows = await self._db.execute_fetchall(
             "SELECT count(*) FROM problems WHERE journal_id = ?", (journal_id,)
         )

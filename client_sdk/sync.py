@@ -536,6 +536,11 @@ class PullBudget:
     def limit(self) -> int:
         return self._limit if self._limit is not None else self._margin
 
+    def another_after_next(self) -> bool:
+        """Whether, once the limit is fixed, the pull may take a reply after the next one
+        counted (a request sent ahead is then never one the pull will not use)."""
+        return self._limit is not None and self._rounds + 1 < self._limit
+
     def spent(self, cursors: dict[bytes, int], pages: list[wire.JournalPage]) -> bool:
         """Count one reply (the first fixes the limit); True once the limit is reached."""
         if self._limit is None:

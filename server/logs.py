@@ -116,6 +116,12 @@ class AccessLogger(AbstractAccessLogger):
     No query string, header, client address or any other byte the client sent
     (`log_format` is ignored)."""
 
+    @property
+    def enabled(self) -> bool:
+        """Whether access lines are written at all: not below INFO (`--log-level WARNING`),
+        where aiohttp then skips building one per request (issue 10)."""
+        return self.logger.isEnabledFor(logging.INFO)
+
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
         self.logger.info(
             "%s %s %s %.3fs",

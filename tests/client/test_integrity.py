@@ -4,6 +4,7 @@ keeps it out of the journal, and still loads everything else."""
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from pathlib import Path
 
@@ -187,3 +188,39 @@ async def test_a_server_rolled_back_to_an_old_backup_is_noticed(
         "After the backup.",
         "Before the backup.",
     ]
+
+
+async def test_a_page_opened_on_two_threads_refuses_exactly_its_bad_records_in_either_half(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory
+) -> None:
+    # issue 10: from PARALLEL_OPEN_MIN records a page is opened half in a worker thread, half
+    # on the loop's; every record is still verified, and a bad one in either half is refused.
+    from client_sdk import replica
+
+    laptop = await signup("ana")
+    personal = bytes.fromhex((await laptop.journals.get("Personal")).id)
+    count = replica.PARALLEL_OPEN_MIN + 16
+    for i in range(count):
+        await laptop.entries.write("Personal", f"Body {i}", title=f"T{i}")
+    await laptop.sync()
+
+    journal_key = laptop.replica._keys[(personal, 0)]
+    with server_db(live_server) as db:
+        ids = record_ids(db, personal)
+        first_half, second_half = ids[2], ids[-3]  # the worker's half, the loop's half
+        flip_a_ciphertext_byte(db, first_half)
+        flip_a_ciphertext_byte(db, second_half)
+        forged, ciphertext = forged_record(laptop, journal_key, personal)
+        insert_record(db, personal, forged, ciphertext, laptop.profile.account_id)
+    bad = {first_half, second_half, forged}
+    assert len(ids) + 1 >= replica.PARALLEL_OPEN_MIN
+
+    phone = await login("ana")
+    report = await phone.sync()
+
+    assert report.refused == 3
+    assert replica._OPENING or len(os.sched_getaffinity(0)) < 2  # the two-thread path ran
+    assert {problem.record_id for problem in await phone.problems()} == bad
+    titles = {entry.title for entry in await phone.entries.list()}
+    altered = {2, count - 3}
+    assert titles == {f"T{i}" for i in range(count) if i not in altered}

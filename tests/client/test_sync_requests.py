@@ -5,6 +5,7 @@ signed out here, or older than devices.NAMES_MAX_AGE_MS."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -151,3 +152,50 @@ async def test_kept_device_names_are_listed_again_once_they_are_old(
             assert proxy.paths() == ["/v1/sync", "/v1/devices/list"]
         finally:
             await phone.close()
+
+
+async def test_a_long_pull_asks_ahead_only_for_the_pages_it_then_applies(
+    live_server: RunningServer,
+    signup: ClientFactory,
+    login: ClientFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # issue 10: the next /v1/sync request is sent while a page is verified and stored; every
+    # request sent is the one that follows the reply before it, and everything arrives.
+    from client_sdk import replica, wire
+
+    laptop = await signup("ana")
+    for i in range(14):
+        await laptop.entries.write(None, f"entry {i}")
+    await laptop.sync()
+    monkeypatch.setattr(replica, "PULL_PAGE", 3)
+    taken: list[bool] = []
+    take = replica._Ahead.take
+
+    def counting_take(self: replica._Ahead, request: wire.SyncRequest) -> object:
+        sent = take(self, request)
+        taken.append(sent is not None)
+        return sent
+
+    monkeypatch.setattr(replica._Ahead, "take", counting_take)
+    phone = await login("ana")
+    calls: list[tuple[wire.SyncRequest, asyncio.Future[wire.SyncReply]]] = []
+    call = phone.transport.call
+
+    async def recording_call(path: str, message: object, *args: object, **kw: object) -> object:
+        reply = asyncio.ensure_future(call(path, message, *args, **kw))  # type: ignore[arg-type]
+        if path == "/v1/sync":
+            calls.append((message, reply))  # type: ignore[arg-type]
+        return await reply
+
+    monkeypatch.setattr(phone.transport, "call", recording_call)
+    report = await phone.sync()
+
+    assert report.problems == [] and report.incomplete == []
+    assert {e.body for e in await phone.entries.list()} == {f"entry {i}" for i in range(14)}
+    assert any(taken), "no request was sent ahead"
+    for (_, before), (after, _) in zip(calls, calls[1:], strict=False):
+        cursors = {page.journal_id: page.cursor for page in before.result().pages}
+        asked = {c.journal_id: c.after for c in after.cursors}
+        assert all(asked[j] == cursor for j, cursor in cursors.items() if j in asked)
+    assert calls[-1][1].result().done  # the last request is the pull's last

@@ -386,3 +386,21 @@ def test_recovery_key_typed_with_digits_for_lookalike_letters_still_parses() -> 
     text = keys.format_recovery_key(key)
     typed = text.replace("O", "0").replace("I", "1").replace("B", "8").lower()
     assert keys.parse_recovery_key(typed) == key
+
+
+def test_verify_accepts_only_the_signers_exact_message_with_well_sized_key_and_signature() -> None:
+    key = crypto.signing_key_from_seed(bytes(range(32)))
+    public = bytes(key.verify_key)
+    signature = crypto.sign(key, b"the record")
+    crypto.verify(public, b"the record", signature, "the record")
+    bad = [
+        (public, b"the recorD", signature),
+        (public, b"the record", signature[:-1] + bytes([signature[-1] ^ 1])),
+        (public, b"the record", signature[:63]),
+        (public, b"the record", signature + b"\x00"),
+        (public[:31], b"the record", signature),
+        (bytes(crypto.signing_key_from_seed(bytes(32)).verify_key), b"the record", signature),
+    ]
+    for public_key, message, sig in bad:
+        with pytest.raises(IntegrityError, match="the record has an invalid signature"):
+            crypto.verify(public_key, message, sig, "the record")

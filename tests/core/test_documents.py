@@ -399,3 +399,26 @@ def test_a_received_document_keeps_its_one_update_as_its_state_until_more_is_mer
 
     with pytest.raises(IntegrityError):
         Document(b"d" * 16, "entry").apply(b"\xff not an update")
+
+
+def test_a_document_received_whole_reads_changes_and_refuses_like_one_built_at_once() -> None:
+    # issue 10: the first update of a received document is decoded at once (a malformed one
+    # refused there) and applied to a pycrdt document only when something reads or changes it.
+    writer = Document(b"e" * 16, "entry")
+    update = writer.change(fields={"title": "one", "mood": 3}, texts={"body": "some words"})
+    for cut in (1, len(update) // 2, len(update) - 1):  # truncated: not an update
+        with pytest.raises(IntegrityError, match=(b"e" * 16).hex()):
+            Document(b"e" * 16, "entry").apply(update[:cut])
+
+    received = Document(b"e" * 16, "entry")
+    received.apply(update)
+    assert received.state() == update
+    assert (received.field("title"), received.field("mood"), received.text("body")) == (
+        "one",
+        3,
+        "some words",
+    )
+    later = received.change(fields={"title": "two"})
+    writer.apply(later)
+    assert writer.field("title") == "two"
+    assert received.client_id != writer.client_id  # it writes under its own id
