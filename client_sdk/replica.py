@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import sqlite3
 from collections.abc import Callable
@@ -2184,8 +2185,15 @@ def is_archived(journal: LocalJournal) -> bool:
     """Whether the owner archived the journal (its metadata says so). A display setting of
     the owner's devices: archived journals are listed last and refuse new writes there. It
     decides nothing about access (a member holds the key that seals the metadata)."""
+    return _archived(journal.meta)
+
+
+@functools.lru_cache(maxsize=256)
+def _archived(meta: str) -> bool:
+    """`is_archived` of a journal's metadata JSON, parsed once per distinct metadata (every
+    write checks it: issue 10)."""
     try:
-        return json.loads(journal.meta).get("archived") is True
+        return json.loads(meta).get("archived") is True
     except (ValueError, AttributeError):
         return False
 

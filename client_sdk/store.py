@@ -215,6 +215,10 @@ class Store:
     def __init__(self, connection: Database) -> None:
         self._db = connection
         self._lock = asyncio.Lock()
+        self._journals: tuple[tuple[int, int], list[LocalJournal]] | None = None
+        """The journal list as last read, with the store version (`_version`) it was read
+        at: read again only once the version moved (issue 10: every write names its
+        journal)."""
 
     @classmethod
     async def open(cls, home: Path) -> Store:
@@ -281,11 +285,25 @@ class Store:
         return rows[0][0] if rows else default
 
     async def journals(self) -> list[LocalJournal]:
-        rows = await self._all(
+        """The journals on this device, by name (ignoring case). Read from the database only
+        when its contents may have changed since the last read (`version`: a write of this
+        connection, even one rolled back, or a commit of another, another process's
+        included); else the list read then, which is what the database holds."""
+        async with self._lock:
+            return list(await self._db.run(self._read_journals))
+
+    def _read_journals(self, db: sqlite3.Connection) -> list[LocalJournal]:
+        version = _version(db)
+        if self._journals is not None and self._journals[0] == version:
+            return self._journals[1]
+        rows = db.execute(
             "SELECT journal_id, owner_id, role, epoch, name, meta_version, cursor, owner_name, "
             "expires_at, meta FROM journals ORDER BY name COLLATE NOCASE"
-        )
-        return [LocalJournal(bytes(r[0]), bytes(r[1]), *r[2:]) for r in rows]
+        ).fetchall()
+        found = [LocalJournal(bytes(r[0]), bytes(r[1]), *r[2:]) for r in rows]
+        # Not what an open transaction shows: a rollback would not move the version.
+        self._journals = None if db.in_transaction else (version, found)
+        return found
 
     async def journals_holding_only(self, kind: str) -> set[bytes]:
         """Ids of the journals whose documents on this device are all of `kind` (at least

@@ -45,3 +45,33 @@ async def test_a_commit_of_another_process_is_never_carried_over_by_a_settings_w
     assert moved is not None and moved[0] != seen  # it starts from the other commit's version
     assert await store.version() not in (seen, None)
     await store.close()
+
+
+async def test_the_journal_list_is_read_again_after_any_change_to_it(tmp_path: Path) -> None:
+    # issue 10: the list is kept between reads while the store's version stands still.
+    store = await Store.open(tmp_path)
+    async with store.transaction() as tx:
+        await tx.put_journal(JOURNAL)
+    assert [j.name for j in await store.journals()] == ["Personal"]
+
+    other = other_process(tmp_path)  # another process renames it
+    other.execute("UPDATE journals SET name = 'Renamed'")
+    other.close()
+    assert [j.name for j in await store.journals()] == ["Renamed"]
+
+    async with store.transaction() as tx:  # this connection moves its cursor
+        await tx.set_cursor(JOURNAL.journal_id, 7)
+    assert [j.cursor for j in await store.journals()] == [7]
+
+    try:  # a change rolled back is not kept either
+        async with store.transaction() as tx:
+            await tx.remove_journal(JOURNAL.journal_id)
+            raise RuntimeError("abandon")
+    except RuntimeError:
+        pass
+    assert [j.name for j in await store.journals()] == ["Renamed"]
+
+    listed = await store.journals()
+    listed.clear()  # a caller's own copy
+    assert len(await store.journals()) == 1
+    await store.close()
