@@ -47,7 +47,6 @@ from client_sdk.store import (
     Store,
     StoredDocument,
     Transaction,
-    counting_state,
     insert_new_document,
 )
 from client_sdk.sync import Progress
@@ -505,7 +504,7 @@ class Replica:
 
         def store_all(db: sqlite3.Connection) -> None:  # in the store's thread, in BEGIN...COMMIT
             for record_id, stored, update in items:
-                counter, withdrawn, counters = counting_state(db, journal.journal_id)
+                counter, withdrawn, counters = self.store.counting_state(db, journal.journal_id)
                 body = self._body_with(
                     journal,
                     counter,
