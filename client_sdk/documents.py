@@ -178,8 +178,11 @@ class Document:
         key last-writer-wins like `fields`) and `unkeyed` deletes keys of named maps.
         """
         self._own_client_id()
+        # A fresh instance (nothing applied, nothing changed) is empty: its update is its
+        # whole state, encoded without a state vector to diff against (issue 10).
+        fresh = not (self._merged or self._changed)
         self._changed, self._sole = True, None
-        before = self._doc.get_state()
+        before = None if fresh else self._doc.get_state()
         with self._doc.transaction():
             for name, value in (fields or {}).items():
                 self._fields[name] = value
@@ -209,6 +212,9 @@ class Document:
                     if key in mapping:
                         del mapping[key]
         self._written = state_clocks(self._doc.get_state()).get(self.client_id, 0)
+        if before is None:
+            self._sole = bytes(self._doc.get_update())  # `state()` without encoding it again
+            return self._sole
         return bytes(self._doc.get_update(before))
 
     def _own_client_id(self) -> None:
@@ -245,6 +251,9 @@ def replace_text(text: Text, new: str) -> None:
     """
     old = str(text)
     if old == new:
+        return
+    if not old:  # a new text: the diff would be one insert of the whole of it
+        text.insert(0, new)
         return
     differ = diff_match_patch()
     differ.Diff_Timeout = DIFF_TIMEOUT_S

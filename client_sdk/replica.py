@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import json
 import os
 import sqlite3
@@ -49,7 +50,6 @@ from client_sdk.store import (
     Store,
     StoredDocument,
     Transaction,
-    counting_state,
     insert_new_document,
 )
 from client_sdk.sync import Progress
@@ -500,7 +500,7 @@ class Replica:
 
         def store_all(db: sqlite3.Connection) -> None:  # in the store's thread, in BEGIN...COMMIT
             for record_id, stored, update in items:
-                counter, withdrawn, counters = counting_state(db, journal.journal_id)
+                counter, withdrawn, counters = self.store.counting_state(db, journal.journal_id)
                 body = self._body_with(
                     journal,
                     counter,
@@ -2363,8 +2363,15 @@ def is_archived(journal: LocalJournal) -> bool:
     """Whether the owner archived the journal (its metadata says so). A display setting of
     the owner's devices: archived journals are listed last and refuse new writes there. It
     decides nothing about access (a member holds the key that seals the metadata)."""
+    return _archived(journal.meta)
+
+
+@functools.lru_cache(maxsize=256)
+def _archived(meta: str) -> bool:
+    """`is_archived` of a journal's metadata JSON, parsed once per distinct metadata (every
+    write checks it: issue 10)."""
     try:
-        return json.loads(journal.meta).get("archived") is True
+        return json.loads(meta).get("archived") is True
     except (ValueError, AttributeError):
         return False
 

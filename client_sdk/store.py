@@ -115,6 +115,41 @@ CREATE TABLE IF NOT EXISTS problems (
 );
 """
 
+WATCHED = {"journals": ("journals",), "counting": ("withdrawn", "device_counters")}
+"""Tables whose changes this connection counts (column of `tj_changes` -> tables), so that
+what was read from them can be kept in memory until they change (issue 10)."""
+
+CHANGES = "".join(
+    [
+        "CREATE TEMP TABLE IF NOT EXISTS tj_changes "
+        f"({', '.join(f'{column} INTEGER NOT NULL' for column in WATCHED)});\n"
+        f"INSERT INTO tj_changes SELECT {', '.join('0' for _ in WATCHED)} "
+        "WHERE NOT EXISTS (SELECT 1 FROM tj_changes);\n"
+    ]
+    + [
+        f"CREATE TEMP TRIGGER IF NOT EXISTS tj_{table}_{event.lower()} AFTER {event} "
+        f"ON main.{table} BEGIN UPDATE tj_changes SET {column} = {column} + 1; END;\n"
+        for column, tables in WATCHED.items()
+        for table in tables
+        for event in ("INSERT", "UPDATE", "DELETE")
+    ]
+)
+"""A temporary table of this connection counting its row changes to the WATCHED tables, by
+triggers. A rollback takes the count back with the rows, so a count names one committed
+state of its tables as this connection made them; commits of other connections (another
+process's) move `PRAGMA data_version` instead. Both are read by `_changes`."""
+
+CHANGES_READ = (
+    f"SELECT {', '.join(WATCHED)}, (SELECT data_version FROM pragma_data_version) FROM tj_changes"
+)
+
+
+def _changes(db: sqlite3.Connection) -> dict[str, tuple[int, int]]:
+    """Per WATCHED column, (this connection's count of changes to its tables, data_version):
+    equal values mean the tables hold what they held then, once committed."""
+    row = db.execute(CHANGES_READ).fetchone()
+    return {column: (int(row[i]), int(row[-1])) for i, column in enumerate(WATCHED)}
+
 
 @dataclass(frozen=True)
 class LocalJournal:
@@ -215,6 +250,17 @@ class Store:
     def __init__(self, connection: Database) -> None:
         self._db = connection
         self._lock = asyncio.Lock()
+        self._journals: tuple[tuple[int, int], list[LocalJournal]] | None = None
+        """The journal list as last read outside a transaction, with the `_changes` of the
+        journals table then: read again only once they moved (issue 10: every write names
+        its journal)."""
+        self._counting: dict[bytes, tuple[tuple[int, int], dict[Key, DeviceCounters]]] = {}
+        """Per journal, what `counting_state` read of its device counters, with the
+        `_changes` of the counting tables once committed, when it had nothing withdrawn:
+        while they stand still, a write reads neither table again (issue 10)."""
+        self._counted: dict[bytes, tuple[tuple[int, int], dict[Key, DeviceCounters]]] = {}
+        """What `counting_state` read in the write transaction under way: kept in
+        `_counting` once it commits."""
 
     @classmethod
     async def open(cls, home: Path) -> Store:
@@ -229,6 +275,7 @@ class Store:
             await connection.execute("PRAGMA synchronous=NORMAL")
             await connection.executescript(SCHEMA)
             await _add_missing_columns(connection)
+            await connection.executescript(CHANGES)
         except BaseException as error:
             # A damaged file or a Ctrl-C here must not leave the store's thread running.
             with contextlib.suppress(Exception):
@@ -259,7 +306,38 @@ class Store:
         thread (a transaction of several statements without one hand-off per statement).
         If `fn` raises, the transaction is rolled back and the error propagates."""
         async with self._lock:
-            return await self._db.run(lambda db: _in_transaction(db, fn))
+            self._counted.clear()
+            try:
+                result = await self._db.run(lambda db: _in_transaction(db, fn))
+            except BaseException:
+                self._counted.clear()
+                raise
+            self._counting.update(self._counted)  # committed: what it read still holds
+            self._counted.clear()
+            return result
+
+    def counting_state(
+        self, db: sqlite3.Connection, journal_id: bytes
+    ) -> tuple[int, tuple[Cover, ...], dict[Key, DeviceCounters]]:
+        """Inside `write`'s transaction: this device's next counter in the journal, the
+        counters it withdrew since its last record there (taken: the next record carries
+        them), and what it knows of every device's counters (for the seen vector; read-only).
+
+        The counter is taken in the database every time (a record's counter is never used
+        twice, whatever crashes). The other two are read from the database only when its
+        withdrawn counters or device counters changed since this connection last read them
+        in a committed write (`_changes`: any change of this connection, a commit of another
+        process's): else nothing was withdrawn since, and the counters read then hold."""
+        counter = _next_counter(db, journal_id)
+        now = _changes(db)["counting"]
+        cached = self._counting.get(journal_id)
+        if cached is not None and cached[0] == now:
+            return counter, (), cached[1]
+        withdrawn = _take_withdrawn(db, journal_id)
+        counters = _journal_counters(db, journal_id)
+        after = _changes(db)["counting"] if withdrawn else now  # taking them moved it
+        self._counted[journal_id] = (after, counters)
+        return counter, withdrawn, counters
 
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         async with self._lock:
@@ -281,11 +359,25 @@ class Store:
         return rows[0][0] if rows else default
 
     async def journals(self) -> list[LocalJournal]:
-        rows = await self._all(
+        """The journals on this device, by name (ignoring case). Read from the database only
+        when its contents may have changed since the last read (`version`: a write of this
+        connection, even one rolled back, or a commit of another, another process's
+        included); else the list read then, which is what the database holds."""
+        async with self._lock:
+            return list(await self._db.run(self._read_journals))
+
+    def _read_journals(self, db: sqlite3.Connection) -> list[LocalJournal]:
+        version = _changes(db)["journals"]
+        if self._journals is not None and self._journals[0] == version:
+            return self._journals[1]
+        rows = db.execute(
             "SELECT journal_id, owner_id, role, epoch, name, meta_version, cursor, owner_name, "
             "expires_at, meta FROM journals ORDER BY name COLLATE NOCASE"
-        )
-        return [LocalJournal(bytes(r[0]), bytes(r[1]), *r[2:]) for r in rows]
+        ).fetchall()
+        found = [LocalJournal(bytes(r[0]), bytes(r[1]), *r[2:]) for r in rows]
+        # Not what an open transaction shows: a rollback would not move the version.
+        self._journals = None if db.in_transaction else (version, found)
+        return found
 
     async def journals_holding_only(self, kind: str) -> set[bytes]:
         """Ids of the journals whose documents on this device are all of `kind` (at least
@@ -699,19 +791,6 @@ def _in_transaction(db: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T
             db.execute("ROLLBACK")
         raise
     return result
-
-
-def counting_state(
-    db: sqlite3.Connection, journal_id: bytes
-) -> tuple[int, tuple[Cover, ...], dict[Key, DeviceCounters]]:
-    """Inside a write transaction: this device's next counter in the journal, the counters
-    it withdrew since its last record there (taken: the next record carries them), and what
-    it knows of every device's counters (for the seen vector)."""
-    return (
-        _next_counter(db, journal_id),
-        _take_withdrawn(db, journal_id),
-        _journal_counters(db, journal_id),
-    )
 
 
 def insert_new_document(db: sqlite3.Connection, change: NewDocument) -> None:

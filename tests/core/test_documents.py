@@ -422,3 +422,21 @@ def test_a_document_received_whole_reads_changes_and_refuses_like_one_built_at_o
     writer.apply(later)
     assert writer.field("title") == "two"
     assert received.client_id != writer.client_id  # it writes under its own id
+
+
+@given(title=unicode_text, body=unicode_text)
+def test_a_new_documents_update_is_the_one_a_document_with_history_would_send(
+    title: str, body: str
+) -> None:
+    # issue 10: a fresh document encodes its first change without diffing against a state
+    # vector and inserts a new text without a diff; the update must be byte for byte the
+    # one the general path makes (same client id), and hold the whole document.
+    fresh = Document(DOC_ID, ENTRY, client_id=7)
+    general = Document(DOC_ID, ENTRY, client_id=7)
+    general.apply(Doc().get_update())  # an empty update: `change` takes the general path
+    fields = {"title": title, "mood": 3, "tags": ["a"], "deleted": False}
+    update = fresh.change(fields=fields, texts={"body": body})
+    assert update == general.change(fields=fields, texts={"body": body})
+    assert fresh.state() == update
+    copy = Document.from_state(DOC_ID, ENTRY, update)
+    assert (copy.field("title"), copy.text("body")) == (title, body)
