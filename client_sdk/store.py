@@ -360,9 +360,9 @@ class Store:
 
     async def journals(self) -> list[LocalJournal]:
         """The journals on this device, by name (ignoring case). Read from the database only
-        when its contents may have changed since the last read (`version`: a write of this
-        connection, even one rolled back, or a commit of another, another process's
-        included); else the list read then, which is what the database holds."""
+        when the journals table may have changed since the last read (`_changes`: a change
+        by this connection, a commit of another, another process's included); else the list
+        read then, which is what the table holds."""
         async with self._lock:
             return list(await self._db.run(self._read_journals))
 
@@ -375,7 +375,8 @@ class Store:
             "expires_at, meta FROM journals ORDER BY name COLLATE NOCASE"
         ).fetchall()
         found = [LocalJournal(bytes(r[0]), bytes(r[1]), *r[2:]) for r in rows]
-        # Not what an open transaction shows: a rollback would not move the version.
+        # Never what an open transaction shows: after a rollback, a later commit may bring
+        # the count back to the one it showed, with other rows.
         self._journals = None if db.in_transaction else (version, found)
         return found
 
