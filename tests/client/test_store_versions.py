@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from client_sdk.store import STORE_FILE, LocalJournal, Store
-from client_sdk.withholding import Cover, DeviceCounters
+from client_sdk.withholding import Cover, DeviceCounters, Key
 
 JOURNAL = LocalJournal(b"\x01" * 16, b"\x02" * 16, "owner", 1, "Personal", 1, 0)
 
@@ -88,8 +88,8 @@ async def test_a_write_reads_withdrawn_and_device_counters_again_after_any_chang
     journal = JOURNAL.journal_id
     me, other = (b"\x0a" * 16, b"\x0b" * 16), (b"\x0c" * 16, b"\x0d" * 16)
 
-    async def state() -> tuple[int, tuple[Cover, ...], dict[object, DeviceCounters]]:
-        return await store.write(lambda db: store.counting_state(db, journal))  # type: ignore[arg-type]
+    async def state() -> tuple[int, tuple[Cover, ...], dict[Key, DeviceCounters]]:
+        return await store.write(lambda db: store.counting_state(db, journal))
 
     assert await state() == (1, (), {})
     assert await state() == (2, (), {})
