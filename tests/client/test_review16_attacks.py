@@ -1,0 +1,82 @@
+"""R16: attacks on the performance work of issue 10 (integ2), against a real server on
+127.0.0.1 with real crypto. Each test marked xfail(strict=True) fails because of the
+weakness its reason names (/work/R16-FINDINGS.md)."""
+
+from __future__ import annotations
+
+import pytest
+from typing import Any
+
+from pycrdt import Doc, Map, Text, get_state
+
+from client_sdk import IntegrityError, keys
+from tests.client.sharing_support import journal_id, share_with
+from tests.client.test_hostile_sync import forge, push
+from tests.conftest import ClientFactory
+
+
+def decodes_but_does_not_apply() -> bytes:
+    """A note's update (a `fields` map holding a nested map, a `body` text) with one byte
+    changed so that it still decodes (pycrdt.get_state takes it) but no document can apply
+    it: a block's parent names an item that is not a type ("block parent ... must be
+    deleted")."""
+    doc: Doc[Any] = Doc()
+    fields = doc.get("fields", type=Map)
+    fields["created_at"] = 1
+    fields["extra"] = Map({"a": "b"})
+    doc.get("body", type=Text).insert(0, "A note that breaks the journal.")
+    update = doc.get_update()
+    for index in range(len(update)):
+        for value in (1, 0, 2, 3):
+            altered = bytearray(update)
+            altered[index] = value
+            candidate = bytes(altered)
+            if candidate == update:
+                continue
+            try:
+                get_state(candidate)
+            except Exception:
+                continue
+            try:
+                Doc().apply_update(candidate)
+            except Exception:
+                return candidate
+    raise AssertionError("no such byte change found")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="R16-1: a document's first update is checked with get_state only; one that "
+    "decodes but does not apply is accepted, stored and breaks every later read",
+)
+async def test_a_members_note_that_decodes_but_does_not_apply_is_refused_at_receipt(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """A malicious annotating member (the server needs not even help) pushes a note whose
+    update decodes but fails to apply. Before issue 10 `Document.apply` applied it and the
+    record was refused at receipt (a problem, nothing stored); now it is accepted, and the
+    owner's device fails when it reads the journal's notes."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await ana.entries.write("Personal", "A private thought.")
+    await ana.sync()
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    await tom.notes.add("ana/Personal", "An honest note.")
+    await tom.sync()
+    personal = await journal_id(ana, "Personal")
+    doc_id = keys.new_doc_id(tom.profile.account_id)
+    bad = decodes_but_does_not_apply()
+    upload = await forge(tom, "ana/Personal", doc_id, "note", bad, counter=1_000)
+    await push(tom, personal, upload)
+
+    phone = await login("ana")
+    report = await phone.sync()
+    refused = [p for p in report.problems if doc_id.hex() in p and "malformed update" in p]
+    stored = await phone.store.document(doc_id)
+    try:
+        notes = [n.text for n in await phone.notes.list()]
+    except IntegrityError as error:  # the device cannot read the journal's notes any more
+        notes = [f"read failed: {error}"]
+    assert refused, "the malformed record was accepted"
+    assert stored is None
+    assert notes == ["An honest note."]
