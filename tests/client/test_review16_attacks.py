@@ -4,9 +4,9 @@ weakness its reason names (/work/R16-FINDINGS.md)."""
 
 from __future__ import annotations
 
-import pytest
 from typing import Any
 
+import pytest
 from pycrdt import Doc, Map, Text, get_state
 
 from client_sdk import IntegrityError, keys
