@@ -55,7 +55,8 @@ async def test_a_members_note_that_decodes_but_does_not_apply_is_refused_at_rece
     """A malicious annotating member (the server needs not even help) pushes a note whose
     update decodes but fails to apply. Before issue 10 `Document.apply` applied it and the
     record was refused at receipt (a problem, nothing stored); now it is accepted, and the
-    owner's device fails when it reads the journal's notes."""
+    owner's device (and every other reader of the journal on this version) fails with
+    IntegrityError whenever it lists notes or exports, for good."""
     ana, tom = await signup("ana"), await signup("tom")
     await ana.entries.write("Personal", "A private thought.")
     await ana.sync()
@@ -75,6 +76,7 @@ async def test_a_members_note_that_decodes_but_does_not_apply_is_refused_at_rece
     stored = await phone.store.document(doc_id)
     try:
         notes = [n.text for n in await phone.notes.list()]
+        await phone.archive.export_json()  # the owner's export reads every document
     except IntegrityError as error:  # the device cannot read the journal's notes any more
         notes = [f"read failed: {error}"]
     assert refused, "the malformed record was accepted"
