@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from diff_match_patch import diff_match_patch
-from pycrdt import Array, Decoder, Doc, Map, Text, get_state
+from pycrdt import Array, Decoder, Doc, Map, Text
 
 from client_sdk.errors import IntegrityError, InvalidInput
 from client_sdk.models import read_ms
@@ -59,7 +59,6 @@ class Document:
         self.kind = kind
         self._client_id_wanted = client_id
         self._built: Doc[Any] | None = None  # the pycrdt document, made when first needed
-        self._pending: bytes | None = None  # the one update applied before it was made
         self._fields_map: Map[Any] | None = None  # the root map `fields`, got when first used
         self._written = 0  # the clock this instance reached under its own client id
         self._merged = False  # whether an update from elsewhere was applied (see _own_client_id)
@@ -70,14 +69,10 @@ class Document:
 
     @property
     def _doc(self) -> Doc[Any]:
-        """The pycrdt document, made at first use: a document received whole in one record
-        and only stored (most of a pull) never needs one (`apply`; issue 10: making it was
-        a fifth of pulling a record)."""
+        """The pycrdt document, made at first use (a document only created and stored, as
+        most writes do, needs none until it is read or changed again)."""
         if self._built is None:
             self._built = Doc(client_id=self._client_id_wanted)
-            if self._pending is not None:
-                self._apply_to_doc(self._pending)
-                self._pending = None
         return self._built
 
     @property
@@ -104,16 +99,10 @@ class Document:
         that is not one (it does not decode)."""
         sole = update if not (self._merged or self._changed) else None
         self._merged, self._sole = True, None
-        if sole is not None and self._built is None:
-            # The first update of an empty document: decoded now (the same refusal of a
-            # malformed update), applied when the document is first read or changed.
-            try:
-                get_state(update)
-            except Exception:
-                raise self._malformed() from None
-            self._pending = bytes(update)
-        else:
-            self._apply_to_doc(update)
+        # Applied at once, also the first update of an empty document: an update can decode
+        # and still not apply (R16 finding 1), and one stored unapplied would break every
+        # later read of the document, on every device of the journal.
+        self._apply_to_doc(update)
         self._sole = bytes(sole) if sole is not None else None
 
     def _apply_to_doc(self, update: bytes) -> None:

@@ -1,12 +1,11 @@
-"""R16: attacks on the performance work of issue 10 (integ2), against a real server on
-127.0.0.1 with real crypto. Each test marked xfail(strict=True) fails because of the
-weakness its reason names (/work/R16-FINDINGS.md)."""
+"""R16: attacks on the performance work of issue 10, against a real server on 127.0.0.1 with
+real crypto (R16 finding 1: a document's first update decoded at receipt but applied only
+when first read; it is applied at receipt again)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from pycrdt import Doc, Map, Text, get_state
 
 from client_sdk import IntegrityError, keys
@@ -44,19 +43,13 @@ def decodes_but_does_not_apply() -> bytes:
     raise AssertionError("no such byte change found")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R16-1: a document's first update is checked with get_state only; one that "
-    "decodes but does not apply is accepted, stored and breaks every later read",
-)
 async def test_a_members_note_that_decodes_but_does_not_apply_is_refused_at_receipt(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
     """A malicious annotating member (the server needs not even help) pushes a note whose
-    update decodes but fails to apply. Before issue 10 `Document.apply` applied it and the
-    record was refused at receipt (a problem, nothing stored); now it is accepted, and the
-    owner's device (and every other reader of the journal on this version) fails with
-    IntegrityError whenever it lists notes or exports, for good."""
+    update decodes but fails to apply: `Document.apply` applies it at receipt, so the
+    record is refused there (a problem, nothing stored), and the owner's device still lists
+    notes and exports (stored unapplied, it made every later read raise IntegrityError)."""
     ana, tom = await signup("ana"), await signup("tom")
     await ana.entries.write("Personal", "A private thought.")
     await ana.sync()
