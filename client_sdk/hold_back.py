@@ -1,11 +1,18 @@
-"""The bound on what a device keeps for journals shared by owners this account has not
-verified, as pure bookkeeping for one pull (protocol.md 4.11, "Shares from unverified owners
-are bounded"; the I/O is `Replica._pull`).
+"""The bound on what a device downloads and keeps for journals shared by owners this account
+has not verified, as pure bookkeeping for one pull (protocol.md 4.11, "Shares from unverified
+owners are bounded"; the I/O is `Replica._pull`).
 
 Any account can share a journal with any username, without the member agreeing (R9B finding
-6). One budget, UNVERIFIED_SHARE_BYTES, bounds the bytes kept for *all* such journals
+6). One budget, UNVERIFIED_SHARE_BYTES, bounds the bytes received for *all* such journals
 together (R15 finding 1): a bound per journal or per owner bounds nothing, since an account
 may own a thousand journals and the server can invent accounts.
+
+The budget counts the ciphertext a device *received* for those journals, over every pull
+(`downloaded`, kept in the store), whether their records were kept or not: records sealed
+before the member's share (no key opens them, by design) and refused records take bandwidth
+too (R15 finding O2: counting only the document state kept let each sync download another
+512 KiB of a journal whose history the member never keeps). What is kept is part of what
+was received, so storage is bounded too.
 
 That a journal's download stopped at the bound is this device's own record, never the
 server's word (R15 finding 2): `announced` holds, per journal held back, the highest head a
@@ -24,15 +31,18 @@ from typing import Any
 from client_sdk import wire
 
 UNVERIFIED_SHARE_BYTES = 512 * 1024
-"""Bytes of document state (`Store.journal_bytes`) a device keeps at most for all the
-journals shared with it by owners this account has not verified, together: any account can
-share a journal with any username (R9B finding 6), so strangers (or accounts the server
-invents) could otherwise fill the device, 2 GiB an account. 512 KiB holds hundreds of
-ordinary entries, so a real therapist's or client's share reads in full before anyone
-compares fingerprints; past it the pull of those journals stops (their cursors kept, nothing
-skipped) until their owners are verified (`client.shares.verify`, `tj verify`)."""
+"""Bytes of ciphertext a device downloads at most (so keeps at most) for all the journals
+shared with it by owners this account has not verified, together, over all its syncs: any
+account can share a journal with any username (R9B finding 6), so strangers (or accounts the
+server invents) could otherwise fill the device, 2 GiB an account, or make it download that
+much. 512 KiB holds hundreds of ordinary entries, so a real therapist's or client's share
+reads in full before anyone compares fingerprints; past it the pull of those journals stops
+(their cursors kept, nothing skipped) until their owners are verified
+(`client.shares.verify`, `tj verify`)."""
 SETTING = "held_back"
-"""The store setting holding `announced`: JSON, journal id (hex) -> head."""
+"""The store setting holding `announced` and `downloaded`: JSON, {"announced": {journal id
+(hex): head}, "downloaded": {journal id (hex): bytes}} (before R15 finding O2: `announced`
+alone, which still reads)."""
 
 
 @dataclass
@@ -41,9 +51,13 @@ class HoldBack:
     (`encode`) when it changed."""
 
     announced: dict[bytes, int]
+    downloaded: dict[bytes, int] = field(default_factory=dict)
+    """Per journal of an unverified owner, the ciphertext bytes this device received for it,
+    kept or not, over every pull (at least its document state: `count`)."""
     kept: int = 0
-    """Bytes kept for the journals of unverified owners: their document state when the pull
-    first met them (`count`), plus the ciphertext of records this pull let through."""
+    """Bytes counted against the budget in this pull: `downloaded` of each journal of an
+    unverified owner when the pull first met it (`count`), plus the ciphertext of records
+    this pull let through."""
     counted: set[bytes] = field(default_factory=set)
     held: set[bytes] = field(default_factory=set)
     """Journals this pull asks nothing more of (the request names `after` = 2^63-1)."""
@@ -53,10 +67,14 @@ class HoldBack:
         return self.kept >= UNVERIFIED_SHARE_BYTES
 
     def count(self, journal_id: bytes, stored: int) -> None:
-        """Add the document state a journal of an unverified owner holds, once a pull."""
+        """Add what was received for a journal of an unverified owner, once a pull: its
+        `downloaded` bytes, or `stored`, the document state the device holds for it
+        (`Store.journal_bytes`), if more (a journal kept before `downloaded` was)."""
         if journal_id not in self.counted:
             self.counted.add(journal_id)
-            self.kept += stored
+            received = max(self.downloaded.get(journal_id, 0), stored)
+            self.downloaded[journal_id] = received
+            self.kept += received
 
     def announce(self, journal_id: bytes, head: int) -> None:
         """A server announced `head` for a journal this device holds back."""
@@ -79,6 +97,9 @@ class HoldBack:
                 break
             kept.append(record)
             self.kept += len(record.ciphertext)
+            self.downloaded[page.journal_id] = self.downloaded.get(page.journal_id, 0) + len(
+                record.ciphertext
+            )
         if len(kept) == len(page.records):
             if self.full and page.cursor < page.head:
                 self.hold(page.journal_id, page.head)
@@ -91,22 +112,45 @@ class HoldBack:
         self.held.add(journal_id)
         self.announce(journal_id, head)
 
-    def settle(self, cursors: dict[bytes, int]) -> None:
+    def settle(self, cursors: dict[bytes, int], unverified: set[bytes]) -> None:
         """Forget the journals whose cursor (`cursors`: every journal still on this device)
-        reached the head announced while they were held back, and those no longer here."""
+        reached the head announced while they were held back, and those no longer here; and
+        what was downloaded for journals no longer here or no longer of an unverified owner
+        (`unverified`: the journals of `cursors` whose owner is not verified)."""
         for journal_id, head in list(self.announced.items()):
             if journal_id not in cursors or cursors[journal_id] >= head:
                 del self.announced[journal_id]
+        for journal_id in list(self.downloaded):
+            if journal_id not in cursors or journal_id not in unverified:
+                del self.downloaded[journal_id]
 
 
-def decode(value: Any) -> dict[bytes, int]:
-    """`announced` from its stored form; a damaged value reads as nothing announced."""
+def decode(value: Any) -> HoldBack:
+    """The bookkeeping kept between pulls, from its stored form (`SETTING`); a damaged value
+    reads as nothing announced nor downloaded."""
     try:
         raw = json.loads(value) if isinstance(value, str) else {}
+    except ValueError:
+        return HoldBack({})
+    if not isinstance(raw, dict):
+        return HoldBack({})
+    if "announced" not in raw:  # the form before R15 finding O2: `announced` alone
+        return HoldBack(_by_journal(raw))
+    return HoldBack(_by_journal(raw.get("announced")), _by_journal(raw.get("downloaded")))
+
+
+def _by_journal(raw: Any) -> dict[bytes, int]:
+    try:
         return {bytes.fromhex(k): int(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
     except (ValueError, TypeError):
         return {}
 
 
-def encode(announced: dict[bytes, int]) -> str:
-    return json.dumps({k.hex(): v for k, v in sorted(announced.items())})
+def encode(hold: HoldBack) -> str:
+    """What `decode` reads back: `announced` and `downloaded`."""
+    return json.dumps(
+        {
+            "announced": {k.hex(): v for k, v in sorted(hold.announced.items())},
+            "downloaded": {k.hex(): v for k, v in sorted(hold.downloaded.items())},
+        }
+    )

@@ -845,17 +845,18 @@ class Replica:
         journals this device holds back are read from the store before, reported (every
         sync, whatever the server's pages say) and written back after."""
         stored = await self.store.setting(hold_back.SETTING)
-        hold = hold_back.HoldBack(hold_back.decode(stored))
+        hold = hold_back.decode(stored)
         try:
             await self._pull_rounds(report, tracker, hold, check, pending)
         finally:
             journals = [j for j in await self.store.journals() if j.role != REVOKED]
-            hold.settle({j.journal_id: j.cursor for j in journals})
+            unverified = {j.journal_id for j in journals if not self.owner_verified(j)}
+            hold.settle({j.journal_id: j.cursor for j in journals}, unverified)
             for journal in journals:
-                if journal.journal_id in hold.announced and not self.owner_verified(journal):
+                if journal.journal_id in hold.announced and journal.journal_id in unverified:
                     self._note_held(journal, report)
-            if hold.announced or stored is not None:
-                value = hold_back.encode(hold.announced)
+            if hold.announced or hold.downloaded or stored is not None:
+                value = hold_back.encode(hold)
                 if value != stored:
                     written = await self.store.put_setting(hold_back.SETTING, value)
                     if written is not None:
@@ -1112,7 +1113,7 @@ class Replica:
         line = (
             f"journal {journal.name!r} is shared by {owner}, whose fingerprint this account "
             f"has not verified: this device stopped downloading it at the "
-            f"{UNVERIFIED_SHARE_BYTES // 1024} KiB it keeps for all owners not verified. If "
+            f"{UNVERIFIED_SHARE_BYTES // 1024} KiB it downloads for all owners not verified. If "
             f"you know {owner}, compare fingerprints and run `tj verify {owner} FINGERPRINT` "
             "(client.shares.verify); the next sync downloads the rest"
         )

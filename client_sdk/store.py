@@ -709,8 +709,8 @@ class Store:
 
     async def journal_bytes(self, journal_id: bytes) -> int:
         """Bytes of document state this device stores for the journal (0: none): what its
-        records took on this device (`replica.UNVERIFIED_SHARE_BYTES` bounds it for a journal
-        whose owner this account has not verified)."""
+        records took on this device (for a journal whose owner this account has not
+        verified, the least of what was downloaded for it: hold_back.HoldBack.count)."""
         rows = await self._all(
             "SELECT coalesce(sum(length(state)), 0) FROM documents WHERE journal_id = ?",
             (journal_id,),

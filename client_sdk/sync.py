@@ -272,7 +272,7 @@ class SyncReport:
     holding the other device's value everywhere (settling.py), set by `Client.sync`."""
     held_back: list[str] = field(default_factory=list)
     """Journals shared by an owner this account has not verified whose download stopped at
-    the bound of what this device keeps for them (`replica.UNVERIFIED_SHARE_BYTES`), one
+    the bound of what this device downloads for them (`replica.UNVERIFIED_SHARE_BYTES`), one
     line each naming the owner and how to go on (verify the owner's fingerprint). The
     member's choice, not a server's failure: `raise_for_withheld` ignores it."""
 

@@ -3,6 +3,8 @@ R15 findings 1, 2, 3 and 5, without I/O."""
 
 from __future__ import annotations
 
+import json
+
 from client_sdk import wire
 from client_sdk.chains import MAX_CHAIN_REPLIES, reply_bound
 from client_sdk.hold_back import UNVERIFIED_SHARE_BYTES, HoldBack, decode, encode
@@ -53,21 +55,55 @@ def test_a_page_that_ends_at_the_budget_before_its_head_holds_its_journal() -> N
 
 
 def test_an_announced_head_is_the_devices_own_record_until_the_cursor_reaches_it() -> None:
-    hold = HoldBack(decode(encode({A: 40, B: 7})))
+    hold = decode(encode(HoldBack({A: 40, B: 7})))
     assert hold.announced == {A: 40, B: 7}
     hold.announce(A, 30)  # a server's lower head never lowers what was announced
     assert hold.announced[A] == 40
     assert hold.lowered(A, 30) == 40 and hold.lowered(A, 40) is None
     assert hold.lowered(bytes(16), 0) is None
-    hold.settle({A: 39, B: 7})
+    hold.settle({A: 39, B: 7}, {A, B})
     assert hold.announced == {A: 40}
-    hold.settle({B: 7})  # a journal no longer on the device is forgotten
+    hold.settle({B: 7}, {B})  # a journal no longer on the device is forgotten
     assert hold.announced == {}
 
 
 def test_a_damaged_stored_hold_back_reads_as_nothing_announced() -> None:
-    for value in (None, "", "[1]", "{", '{"zz": 1}', '{"00": "x"}', 5):
-        assert decode(value) == {}
+    for value in (None, "", "[1]", "{", '{"zz": 1}', '{"00": "x"}', 5, '{"announced": 3}'):
+        hold = decode(value)
+        assert hold.announced == {} and hold.downloaded == {}
+    assert decode('{"announced": {}, "downloaded": {"zz": 1}}').downloaded == {}
+
+
+def test_the_form_stored_before_downloaded_bytes_were_counted_still_reads() -> None:
+    hold = decode(json.dumps({A.hex(): 40}))
+    assert hold.announced == {A: 40} and hold.downloaded == {}
+
+
+def test_what_was_received_and_not_kept_counts_at_the_next_pull_too() -> None:
+    """R15 finding O2: a page of records the member never keeps (sealed before its share,
+    or refused) fills the budget; the next pull starts from what was received, not from the
+    document state kept (here none), so it lets nothing more through."""
+    first = HoldBack({})
+    first.count(A, 0)
+    first.cut(0, page(A, range(1, 11), head=20))
+    assert first.held == {A} and first.downloaded[A] >= UNVERIFIED_SHARE_BYTES
+    first.settle({A: 6}, {A})
+    nxt = decode(encode(first))
+    nxt.count(A, 0)  # no document state kept: every record was history
+    assert nxt.full and nxt.kept == first.downloaded[A]
+    assert nxt.cut(6, page(A, range(7, 9), head=20)).records == []
+    # document state beyond what was counted (kept before this was counted) counts instead
+    other = HoldBack({})
+    other.count(B, 300_000)
+    assert other.downloaded == {B: 300_000}
+
+
+def test_what_was_received_is_forgotten_once_the_owner_is_verified_or_the_journal_gone() -> None:
+    hold = HoldBack({}, {A: 600_000, B: 100_000})
+    hold.settle({A: 5, B: 5}, {B})  # A's owner verified
+    assert hold.downloaded == {B: 100_000}
+    hold.settle({}, set())  # B no longer on the device
+    assert hold.downloaded == {}
 
 
 def test_a_reply_is_full_by_records_or_by_bytes() -> None:

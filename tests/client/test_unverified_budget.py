@@ -1,0 +1,102 @@
+"""The budget of journals shared by owners this account has not verified (hold_back.py)
+counts what a device downloads for them, kept or not, over every sync (R15 finding O2):
+history sealed before a member's share, which the member never keeps, cannot make each sync
+download another 512 KiB. vera never verified the owner; she goes through the hostile proxy,
+which only watches here: it keeps every reply, so the test counts what she received."""
+
+from __future__ import annotations
+
+import nacl.utils
+
+from client_sdk import Client, wire
+from client_sdk.hold_back import UNVERIFIED_SHARE_BYTES
+from tests.client.hostile import HostileServer, Through
+from tests.client.sharing_support import journal_id
+from tests.conftest import ClientFactory
+
+EDITS = 7
+
+
+def big_text() -> str:
+    return nacl.utils.random(50_000).hex()  # 100 KB that no compression shrinks
+
+
+def received(hostile: HostileServer, since: int, journal: bytes) -> tuple[int, int]:
+    """(records, ciphertext bytes) of `journal` in the /v1/sync replies after the first
+    `since` exchanges."""
+    count = size = 0
+    for path, _, reply in hostile.exchanges[since:]:
+        if path != "/v1/sync":
+            continue
+        for page in wire.decode(wire.SyncReply, reply).pages:
+            if page.journal_id == journal:
+                count += len(page.records)
+                size += sum(len(record.ciphertext) for record in page.records)
+    return count, size
+
+
+async def test_history_the_member_never_keeps_counts_so_the_next_sync_downloads_no_more(
+    hostile: HostileServer, signup: ClientFactory, through: Through
+) -> None:
+    """The owner edits one entry EDITS times, 100 KB each time (700 KB of history), then
+    shares the journal: the share starts a new key epoch, so that history is sealed before
+    it and the member keeps none of it, only the snapshot of the entry. Before: the first
+    sync stopped at 512 KiB with nothing kept, the next started from the state kept (none)
+    and downloaded another 512 KiB, and so on at every sync."""
+    vera = await through("vera")
+    owner = await signup("owner")
+    entry = await owner.entries.write("Personal", big_text(), title="edited")
+    for _ in range(EDITS - 1):
+        await owner.entries.edit(entry.id, body=big_text())
+    final = big_text()
+    await owner.entries.edit(entry.id, body=final)
+    await owner.sync()
+    await owner.shares.grant("Personal", "vera", trust_on_first_use=True)
+    await owner.sync()
+    shared = await journal_id(owner, "Personal")
+    store = vera.context.replica.store
+
+    start = len(hostile.exchanges)
+    first = await vera.sync()
+    records, size = received(hostile, start, shared)
+    assert first.held_back and records > 0
+    assert size >= UNVERIFIED_SHARE_BYTES  # a page's worth, cut at the budget by the device
+    assert await store.journal_bytes(shared) == 0  # nothing of it kept: it was history
+    cursor = await cursor_of(vera, shared)
+
+    for _ in range(2):  # held back: nothing more of it comes while the owner is unverified
+        start = len(hostile.exchanges)
+        again = await vera.sync(strict=True)
+        assert received(hostile, start, shared) == (0, 0)
+        assert again.held_back == first.held_back and not again.incomplete
+        assert await cursor_of(vera, shared) == cursor
+        assert await vera.entries.list("owner/Personal") == []
+
+    await vera.shares.verify("owner", await owner.shares.fingerprint())
+    after = await vera.sync(strict=True)
+    assert not after.held_back and not after.incomplete and not after.withheld
+    [shown] = await vera.entries.list("owner/Personal")
+    assert shown.body == final
+
+
+async def cursor_of(client: Client, journal: bytes) -> int:
+    return next(j.cursor for j in await client.store.journals() if j.journal_id == journal)
+
+
+async def test_a_small_share_after_a_long_history_of_an_unverified_owner_still_reads_whole(
+    hostile: HostileServer, signup: ClientFactory, through: Through
+) -> None:
+    """The honest case the budget must leave alone: a history of small edits before the
+    share, then a few entries, all well under the budget, arrive at the first sync."""
+    vera = await through("vera")
+    owner = await signup("owner")
+    entry = await owner.entries.write("Personal", "draft", title="edited")
+    for n in range(30):
+        await owner.entries.edit(entry.id, body=f"draft {n}")
+    await owner.shares.grant("Personal", "vera", trust_on_first_use=True)
+    for n in range(3):
+        await owner.entries.write("Personal", f"after the share {n}", title=f"e{n}")
+    await owner.sync()
+    report = await vera.sync(strict=True)
+    assert not report.held_back and not report.incomplete
+    assert len(await vera.entries.list("owner/Personal")) == 4
