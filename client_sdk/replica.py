@@ -312,18 +312,19 @@ class Replica:
             return cached
         if journal.owner_id != self.profile.account_id and journal.owner_id not in self._peers:
             await self._load_peers()  # a freshly opened client: the owner was pinned before
-        envelopes = await self.store.journal_keys()
-        if (journal.journal_id, epoch) not in envelopes and epoch <= journal.epoch:
-            await self._fetch_keys(journal, epoch, envelopes)
-            envelopes = await self.store.journal_keys()
+        envelope = await self.store.key_envelope(journal.journal_id, epoch)
+        if envelope is None and epoch <= journal.epoch:
+            held_above = await self.store.next_key_epoch(journal.journal_id, epoch)
+            await self._fetch_keys(journal, epoch, held_above)
+            envelope = await self.store.key_envelope(journal.journal_id, epoch)
+        envelopes = {} if envelope is None else {(journal.journal_id, epoch): envelope}
         return self._unwrap(journal.journal_id, journal.owner_id, journal.role, epoch, envelopes)
 
-    async def _fetch_keys(
-        self, journal: LocalJournal, epoch: int, envelopes: dict[tuple[bytes, int], bytes]
-    ) -> None:
+    async def _fetch_keys(self, journal: LocalJournal, epoch: int, held_above: int | None) -> None:
         """Fetch and store this account's envelopes of the journal from `epoch` up to the
-        first epoch above it whose envelope the device holds (or the journal's verified
-        epoch), each verified before it is stored (key_pages.KeyWalk checks the pages).
+        first epoch above it whose envelope the device holds (`held_above`; None: up to the
+        journal's verified epoch), each verified before it is stored (key_pages.KeyWalk
+        checks the pages).
 
         A range is asked once per session: later records under an epoch of it get the
         answer of the first walk (its verified key; else AccessError: the server has no
@@ -336,8 +337,8 @@ class Replica:
                 if refused:
                     raise IntegrityError(refused)
                 return
-        held_above = [e for (j, e) in envelopes if j == journal_id and e > epoch]
-        walk = KeyWalk(journal_id, epoch, min(held_above, default=journal.epoch + 1) - 1)
+        last = journal.epoch if held_above is None else held_above - 1
+        walk = KeyWalk(journal_id, epoch, last)
         received: set[int] = set()
         try:
             while not walk.finished:

@@ -476,8 +476,28 @@ class Store:
         return {bytes(r[0]): (str(r[1]), str(r[2])) for r in rows}
 
     async def journal_keys(self) -> dict[tuple[bytes, int], bytes]:
+        """Every key envelope this device holds, by (journal id, epoch): for a journal-list
+        refresh, which reads them all once. One journal's are read with `key_envelope`."""
         rows = await self._all("SELECT journal_id, epoch, envelope FROM journal_keys")
         return {(bytes(r[0]), r[1]): bytes(r[2]) for r in rows}
+
+    async def key_envelope(self, journal_id: bytes, epoch: int) -> bytes | None:
+        """The envelope of the journal's `epoch` this device holds (None: none): one lookup
+        by primary key, so reading a journal of E epochs is O(E) rows (R15 finding O3)."""
+        rows = await self._all(
+            "SELECT envelope FROM journal_keys WHERE journal_id = ? AND epoch = ?",
+            (journal_id, epoch),
+        )
+        return bytes(rows[0][0]) if rows else None
+
+    async def next_key_epoch(self, journal_id: bytes, epoch: int) -> int | None:
+        """The first epoch above `epoch` of the journal whose envelope this device holds
+        (None: none), by the primary key's index."""
+        rows = await self._all(
+            "SELECT min(epoch) FROM journal_keys WHERE journal_id = ? AND epoch > ?",
+            (journal_id, epoch),
+        )
+        return int(rows[0][0]) if rows and rows[0][0] is not None else None
 
     async def documents(self, journal_id: bytes | None = None) -> list[StoredDocument]:
         if journal_id is None:
