@@ -46,6 +46,8 @@ class Lie:
     rewrite: Rewrite
     ahead: bool
     at: int = -1
+    meanwhile: Callable[[wire.SyncReply], wire.SyncReply] | None = None
+    """A rewrite of every reply before the lie (None: the truth)."""
     sent_ahead: list[wire.SyncRequest] = field(default_factory=list)
     taken: list[wire.SyncRequest] = field(default_factory=list)
     """Requests whose reply was one sent ahead (`_Ahead.take` handed it back)."""
@@ -62,10 +64,9 @@ class Lie:
         self.real.append(real)
         if self.told is not None:
             return reply
-        if self.ahead and not (self.sent_ahead and request == self.sent_ahead[0]):
-            return reply
-        if not self.ahead and number != self.at:
-            return reply
+        before = self.ahead and not (self.sent_ahead and request == self.sent_ahead[0])
+        if before or (not self.ahead and number != self.at):
+            return wire.encode(self.meanwhile(real)) if self.meanwhile else reply
         self.told = number
         return wire.encode(self.rewrite(request, real, self.real[:-1]))
 
@@ -99,6 +100,7 @@ class Outcome:
     problems: list[str]
     refused: int
     incomplete: list[str]
+    held_back: list[str]
     withheld: list[tuple[bytes, bytes, tuple[tuple[int, int], ...]]]
     entries: list[tuple[str, str]]
     refused_records: frozenset[bytes]
@@ -111,6 +113,7 @@ async def outcome(phone: Client, report: SyncReport) -> Outcome:
         report.problems,
         report.refused,
         report.incomplete,
+        report.held_back,
         sorted((g.journal_id, g.device, g.missing) for g in report.withheld),
         sorted((e.journal, e.body) for e in await phone.entries.list()),
         frozenset(p.record_id for p in await phone.problems()),
@@ -142,15 +145,15 @@ async def ana(signup: ClientFactory) -> Ana:
 
 
 async def pull_told(
-    hostile: HostileServer, tmp_path: Path, lie: Lie, name: str
+    hostile: HostileServer, tmp_path: Path, lie: Lie, name: str, user: str = "ana"
 ) -> tuple[Outcome, Outcome]:
-    """A new phone of ana's through `hostile`: its first sync told `lie`, then an honest
+    """A new phone of `user`'s through `hostile`: its first sync told `lie`, then an honest
     one; the outcome of each."""
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setattr(replica, "PULL_PAGE", PAGE)
         lie.watch(monkeypatch)
         phone = await Client.login(
-            hostile.url, "ana", PASSWORD, home=tmp_path / name, minimum_cost=INSECURE_TEST_COST
+            hostile.url, user, PASSWORD, home=tmp_path / name, minimum_cost=INSECURE_TEST_COST
         )
         try:
             hostile.replies["/v1/sync"] = lie
@@ -164,18 +167,23 @@ async def pull_told(
 
 
 async def told_both_ways(
-    hostile: HostileServer, tmp_path: Path, rewrite: Rewrite
+    hostile: HostileServer,
+    tmp_path: Path,
+    rewrite: Rewrite,
+    meanwhile: Callable[[wire.SyncReply], wire.SyncReply] | None = None,
+    user: str = "ana",
 ) -> tuple[Outcome, Outcome]:
     """The lie told in the reply to the first request sent ahead, then the same lie in the
-    reply to the same request sent the ordinary way; asserts both devices end alike and
-    returns the outcomes (the lying sync's, the honest one's)."""
-    ahead = Lie(rewrite, ahead=True)
-    through_ahead = await pull_told(hostile, tmp_path, ahead, "phone-ahead")
+    reply to the same request sent the ordinary way (`meanwhile` rewriting the replies
+    before it both times); asserts both devices end alike and returns the outcomes (the
+    lying sync's, the honest one's)."""
+    ahead = Lie(rewrite, ahead=True, meanwhile=meanwhile)
+    through_ahead = await pull_told(hostile, tmp_path, ahead, "phone-ahead", user)
     assert ahead.told is not None, "no request was sent ahead: the lie was never told"
     assert ahead.taken[:1] == ahead.sent_ahead[:1], "the reply sent ahead was not the one used"
 
-    ordinary = Lie(rewrite, ahead=False, at=ahead.told)
-    the_ordinary_way = await pull_told(hostile, tmp_path, ordinary, "phone-ordinary")
+    ordinary = Lie(rewrite, ahead=False, at=ahead.told, meanwhile=meanwhile)
+    the_ordinary_way = await pull_told(hostile, tmp_path, ordinary, "phone-ordinary", user)
     assert ordinary.sent_ahead == [] and ordinary.told == ahead.told
     assert ordinary.seen[: ahead.told + 1] == ahead.seen[: ahead.told + 1], "not the same request"
     assert through_ahead == the_ordinary_way
@@ -289,19 +297,23 @@ async def test_a_head_lowered_in_the_reply_sent_ahead_is_a_rollback_as_in_any_re
 async def test_done_with_a_next_journal_in_the_reply_sent_ahead_is_incomplete_as_in_any_reply(
     hostile: HostileServer, ana: Ana, tmp_path: Path
 ) -> None:
+    short: list[bool] = []  # whether the page kept stopped before its head, each time told
+
     def done_naming_a_next_slice(
         request: wire.SyncRequest, real: wire.SyncReply, before: list[wire.SyncReply]
     ) -> wire.SyncReply:
         first = min(page.journal_id for page in real.pages)
         kept = [page for page in real.pages if page.journal_id == first]
+        short.append(kept[0].cursor < kept[0].head)
         return wire.SyncReply(kept, True, first)
 
     lying, honest = await told_both_ways(hostile, tmp_path, done_naming_a_next_slice)
 
     assert replica.DONE_WITH_NEXT in lying.incomplete
-    # The journal the reply left out, and the one it left short, are each reported.
+    # The journal the reply left out is reported, and so is the one it left short, if so.
     assert sum("sent nothing about this journal" in line for line in lying.incomplete) == 1
-    assert sum("sent nothing after" in line for line in lying.incomplete) == 1
+    assert short[0] == short[1]
+    assert sum("sent nothing after" in line for line in lying.incomplete) == short[0]
     assert len(lying.entries) < len(ana.bodies)
     assert honest.entries == ana.bodies and honest.incomplete == [] and honest.withheld == []
 
@@ -333,6 +345,55 @@ async def test_another_journals_records_in_the_reply_sent_ahead_are_refused_as_i
     assert all(sum(r.hex() in line for line in lying.problems) == 1 for r in moved)
     assert len(lying.entries) == len(ana.bodies) - PAGE and set(lying.entries) < set(ana.bodies)
     assert lying.withheld and honest.withheld == lying.withheld  # the records displaced
+
+
+# --- a journal of an unverified owner ---------------------------------------------------------
+
+
+async def test_an_unverified_owners_page_in_the_reply_sent_ahead_is_cut_at_the_budget(
+    hostile: HostileServer, signup: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    """The pull asks nothing ahead while a page is of a journal whose owner is not verified
+    (its page may be cut at the budget, hold_back.py), so the server leaves that journal out
+    of the replies until it is asked ahead, then sends all of it (800 KB) in the reply sent
+    ahead: cut at the budget and held back, as in any reply."""
+    vera, stranger = await signup("vera"), await signup("stranger")
+    for n in range(12):
+        await vera.entries.write("Personal", f"mine {n}")
+    await vera.sync(strict=True)
+    own = bytes.fromhex((await vera.journals.get("Personal")).id)
+    name = "Personal"  # the stranger's journal shared: one whose id sorts after vera's
+    for n in range(40):
+        if bytes.fromhex((await stranger.journals.get(name)).id) > own:
+            break
+        name = f"Shared {n}"
+        await stranger.journals.create(name)
+    shared = bytes.fromhex((await stranger.journals.get(name)).id)
+    assert shared > own  # vera's records fill the replies first: the pull is going well
+    await stranger.shares.grant(name, "vera", trust_on_first_use=True)
+    for n in range(8):  # written after the share: records vera keeps, 100 KB each
+        await stranger.entries.write(name, crypto.random_bytes(50_000).hex(), title=f"s{n}")
+    await stranger.sync(strict=True)
+    whole = server_records(live_server, shared)
+
+    def left_out(reply: wire.SyncReply) -> wire.SyncReply:
+        return dataclasses.replace(reply, pages=[p for p in reply.pages if p.journal_id != shared])
+
+    def all_of_it(
+        request: wire.SyncRequest, real: wire.SyncReply, before: list[wire.SyncReply]
+    ) -> wire.SyncReply:
+        page = next(p for p in real.pages if p.journal_id == shared)
+        head = max(page.head, whole[-1].seq)
+        big = dataclasses.replace(page, records=whole, cursor=head, head=head)
+        return replace_page(real, big)
+
+    lying, honest = await told_both_ways(hostile, tmp_path, all_of_it, left_out, user="vera")
+
+    assert len(lying.held_back) == 1 and "stranger" in lying.held_back[0]
+    theirs = [body for journal, body in lying.entries if journal != "Personal"]
+    assert 0 < len(theirs) < 8  # cut at the budget
+    assert lying.problems == [] and lying.refused == 0
+    assert honest.held_back == lying.held_back and honest.entries == lying.entries
 
 
 # --- a reply made for another request --------------------------------------------------------
