@@ -56,7 +56,8 @@ class HoldBack:
     kept or not, over every pull (at least its document state: `count`)."""
     kept: int = 0
     """Bytes counted against the budget in this pull: `downloaded` of each journal of an
-    unverified owner when the pull first met it (`count`), plus the ciphertext of records
+    unverified owner on the device (`count`: those pulled when the pull first meets them,
+    the copies of ended shares before its first request), plus the ciphertext of records
     this pull let through."""
     counted: set[bytes] = field(default_factory=set)
     held: set[bytes] = field(default_factory=set)
@@ -113,10 +114,14 @@ class HoldBack:
         self.announce(journal_id, head)
 
     def settle(self, cursors: dict[bytes, int], unverified: set[bytes]) -> None:
-        """Forget the journals whose cursor (`cursors`: every journal still on this device)
-        reached the head announced while they were held back, and those no longer here; and
-        what was downloaded for journals no longer here or no longer of an unverified owner
-        (`unverified`: the journals of `cursors` whose owner is not verified)."""
+        """Forget the journals whose cursor (`cursors`: every journal still on this device,
+        the read-only copies of ended shares included) reached the head announced while they
+        were held back, and those no longer here; and what was downloaded for journals no
+        longer here or no longer of an unverified owner (`unverified`: the journals of
+        `cursors` whose owner is not verified). A share that ended leaves its copy on the
+        device, so what was downloaded for it still counts: else a stranger could share a
+        journal, revoke it once the budget is spent, share another, and so on (R15 review,
+        the revoked-journal hole)."""
         for journal_id, head in list(self.announced.items()):
             if journal_id not in cursors or cursors[journal_id] >= head:
                 del self.announced[journal_id]

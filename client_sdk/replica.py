@@ -850,10 +850,12 @@ class Replica:
         try:
             await self._pull_rounds(report, tracker, hold, check, pending)
         finally:
-            journals = [j for j in await self.store.journals() if j.role != REVOKED]
-            unverified = {j.journal_id for j in journals if not self.owner_verified(j)}
-            hold.settle({j.journal_id: j.cursor for j in journals}, unverified)
-            for journal in journals:
+            on_device = await self.store.journals()  # revoked ones too: their copies stay
+            unverified = {j.journal_id for j in on_device if not self.owner_verified(j)}
+            hold.settle({j.journal_id: j.cursor for j in on_device}, unverified)
+            for journal in on_device:
+                if journal.role == REVOKED:
+                    continue  # not downloaded any more: not held back
                 if journal.journal_id in hold.announced and journal.journal_id in unverified:
                     self._note_held(journal, report)
             if hold.announced or hold.downloaded or stored is not None:
@@ -917,11 +919,19 @@ class Replica:
         first_heads: dict[bytes, int] = {}  # each journal's head in its first page of this pull
         advanced = False  # whether the last reply was progress
         while True:
+            on_device = await self.store.journals()
             journals = {  # not those the server does not hold yet (a creation set aside)
                 j.journal_id: j
-                for j in await self.store.journals()
+                for j in on_device
                 if j.role != REVOKED and j.journal_id not in unsent
             }
+            for local in on_device:  # the copy kept of an ended share counts too
+                if local.role == REVOKED and local.journal_id not in hold.counted:
+                    if not self.owner_verified(local):
+                        # Its documents no longer change: read them only if never counted.
+                        seen = local.journal_id in hold.downloaded
+                        stored = 0 if seen else await self.store.journal_bytes(local.journal_id)
+                        hold.count(local.journal_id, stored)
             unverified = set()
             for journal_id, local in journals.items():
                 if self.owner_verified(local):

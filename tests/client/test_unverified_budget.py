@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import nacl.utils
 
-from client_sdk import Client, wire
+from client_sdk import Client, hold_back, wire
 from client_sdk.hold_back import UNVERIFIED_SHARE_BYTES
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id
@@ -100,3 +100,71 @@ async def test_a_small_share_after_a_long_history_of_an_unverified_owner_still_r
     report = await vera.sync(strict=True)
     assert not report.held_back and not report.incomplete
     assert len(await vera.entries.list("owner/Personal")) == 4
+
+
+CYCLES = 3
+ENTRIES = 8  # 100 KB each: 800 KB a journal, past the budget
+
+
+async def test_a_stranger_sharing_and_revoking_journal_after_journal_stays_within_the_budget(
+    hostile: HostileServer, signup: ClientFactory, through: Through
+) -> None:
+    """A stranger shares a journal of 800 KB with vera, who never verified them, revokes the
+    share once her device has downloaded its budget's worth, shares another, and so on. A
+    revoked journal's copy stays on her device (read-only, never dropped on the server's
+    word), so its bytes still count: before, the budget forgot a journal once revoked, and
+    each cycle put another 512 KiB on her device. Verifying the stranger lets the download
+    of the journal still shared go on."""
+    vera = await through("vera")
+    stranger = await signup("stranger")
+    await vera.sync(strict=True)
+    journals: list[bytes] = []
+    got: list[tuple[int, int]] = []  # (records, bytes) vera received of each journal
+    start = len(hostile.exchanges)
+    for cycle in range(CYCLES):
+        name = f"Spam {cycle}"
+        await stranger.journals.create(name)
+        await stranger.shares.grant(name, "vera", trust_on_first_use=True)
+        for n in range(ENTRIES):  # written after the share: records vera keeps
+            await stranger.entries.write(name, big_text(), title=f"{name} {n}")
+        await stranger.sync(strict=True)
+        journals.append(await journal_id(stranger, name))
+        report = await vera.sync()
+        assert report.held_back, report
+        if cycle < CYCLES - 1:
+            await stranger.shares.revoke(name, "vera")
+            await vera.sync()  # learns the share ended: the copy stays, read-only
+            roles = {j.journal_id: j.role for j in await vera.store.journals()}
+            assert roles[journals[-1]] == "revoked"
+        got.append(received(hostile, start, journals[-1]))
+
+    # Each journal came whole in the first reply that named it (a journal the device does
+    # not know yet is not in its request, so the server sends it from the start), and the
+    # device cut it there: what it lets through and keeps of all of them is the budget.
+    assert all(records <= ENTRIES for records, _ in got) and got[0][1] >= UNVERIFIED_SHARE_BYTES
+    store = vera.context.replica.store
+    largest = max(
+        len(record.ciphertext)
+        for path, _, reply in hostile.exchanges[start:]
+        if path == "/v1/sync"
+        for page in wire.decode(wire.SyncReply, reply).pages
+        for record in page.records
+    )
+    kept = [await store.journal_bytes(journal) for journal in journals]
+    assert 0 < sum(kept) < UNVERIFIED_SHARE_BYTES + largest, (
+        f"{CYCLES} share-revoke cycles of one stranger: vera keeps {kept} bytes of their journals"
+    )
+    assert kept[1:] == [0] * (CYCLES - 1), kept
+    counted = hold_back.decode(await store.setting(hold_back.SETTING)).downloaded
+    assert sum(counted.values()) < UNVERIFIED_SHARE_BYTES + largest, counted
+    assert set(counted) == set(journals)  # the revoked ones still count
+    again = len(hostile.exchanges)
+    report = await vera.sync()  # held back: nothing more of theirs comes
+    assert report.held_back and not report.incomplete
+    assert all(received(hostile, again, journal) == (0, 0) for journal in journals)
+
+    await vera.shares.verify("stranger", await stranger.shares.fingerprint())
+    after = await vera.sync(strict=True)
+    assert not after.held_back and not after.incomplete and not after.withheld
+    last = await vera.entries.list(f"stranger/Spam {CYCLES - 1}")
+    assert len(last) == ENTRIES
