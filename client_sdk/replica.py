@@ -999,6 +999,15 @@ class Replica:
                     if journal is not None and page.head > journal.cursor:
                         hold.announce(page.journal_id, page.head)
                     continue  # asked for nothing (SKIP_ALL): the member's bound, not a stall
+                after = asked.get(page.journal_id, 0)
+                if journal is not None and page.cursor < after <= page.head:
+                    # Behind the request (a head below it is a rollback: `_restart`): refused
+                    # before anything of it counts or applies; the cursor stays.
+                    whole = False
+                    report.add_problem(
+                        journal.journal_id, journal.name, behind_request(journal, page, after)
+                    )
+                    continue
                 if journal is not None and not self.owner_verified(journal):
                     if page.journal_id not in hold.counted:  # a journal learned in this pull
                         hold.count(page.journal_id, await self.store.journal_bytes(page.journal_id))
@@ -1101,8 +1110,9 @@ class Replica:
         reply was progress (no stall can end the pull after this one), the budget allows a
         reply after this one, the server says not done within this slice, no page is of a
         journal held back or whose owner is not verified (`held`: its page may be cut at
-        the unverified budget), and every page is an ordinary next page (a known journal, no
-        cursor gone back or past its head)."""
+        the unverified budget), and every page is an ordinary next page (a known journal, its
+        cursor neither behind the device's nor past its head, nor the head behind the
+        device's cursor)."""
         return (
             advanced
             and budget.another_after_next()
@@ -1112,8 +1122,7 @@ class Replica:
             and any(page.records for page in reply.pages)
             and all(
                 page.journal_id in journals
-                and journals[page.journal_id].cursor <= page.head
-                and page.cursor <= page.head
+                and journals[page.journal_id].cursor <= page.cursor <= page.head
                 for page in reply.pages
             )
         )
@@ -2347,6 +2356,16 @@ def lowered_head(journal: LocalJournal, head: int, announced: int) -> str:
         f"the server says journal {_shown(journal)} ends at seq {head}, below seq {announced} "
         "it announced while this device held the journal back: records this device was "
         "told of were not delivered"
+    )
+
+
+def behind_request(journal: LocalJournal, page: wire.JournalPage, after: int) -> str:
+    """A page whose cursor is below the `after` asked for its journal (an honest server's
+    is never: protocol.md /v1/sync): refused, the device's cursor kept."""
+    return (
+        f"the server's reply for journal {journal.name!r} put the cursor at {page.cursor}, "
+        f"below the position {after} this device asked from: ignored (this device keeps its "
+        "cursor and asks from there again)"
     )
 
 

@@ -291,6 +291,35 @@ async def test_a_head_lowered_in_the_reply_sent_ahead_is_a_rollback_as_in_any_re
     assert honest.entries == ana.bodies and honest.problems == [] and honest.withheld == []
 
 
+# --- a cursor behind the request -------------------------------------------------------------
+
+
+async def test_a_cursor_behind_the_request_sent_ahead_is_refused_as_in_any_reply(
+    hostile: HostileServer, ana: Ana, tmp_path: Path
+) -> None:
+    """A page whose cursor is below the `after` asked (its records as sent) would move the
+    device's cursor back: refused and reported, the cursor kept, and the pull goes on from
+    it (the next reply is the truth)."""
+    asked: list[int] = []
+
+    def behind(
+        request: wire.SyncRequest, real: wire.SyncReply, before: list[wire.SyncReply]
+    ) -> wire.SyncReply:
+        furthest = max(request.cursors, key=lambda c: c.after)
+        asked.append(furthest.after)
+        page = next(p for p in real.pages if p.journal_id == furthest.journal_id)
+        return replace_page(real, dataclasses.replace(page, cursor=furthest.after - 1))
+
+    lying, honest = await told_both_ways(hostile, tmp_path, behind)
+
+    assert asked[0] == asked[1] > 0
+    [line] = lying.problems
+    assert f"put the cursor at {asked[0] - 1}, below the position {asked[0]}" in line
+    assert lying.refused == 0 and lying.incomplete == [] and lying.withheld == []
+    assert lying.entries == ana.bodies  # nothing lost: the records came in the next reply
+    assert honest.problems == [] and honest.entries == ana.bodies
+
+
 # --- `done` with a `next_journal` ------------------------------------------------------------
 
 
@@ -423,9 +452,14 @@ async def test_the_first_reply_again_for_the_request_sent_ahead_is_handled_as_in
 
     lying, honest = await told_both_ways(hostile, tmp_path, the_first_reply)
 
-    # Records already held are no progress, and the pull goes on from what was received.
-    assert lying.entries == ana.bodies and lying.problems == [] and lying.incomplete == []
-    assert lying.withheld == [] and honest == lying
+    # Pages behind the request are refused and reported (a cursor is never moved back), and
+    # the pull goes on from what was received.
+    assert lying.entries == ana.bodies and lying.incomplete == [] and lying.withheld == []
+    assert lying.problems and all("below the position" in line for line in lying.problems)
+    assert honest.problems == [] and (honest.entries, honest.cursors) == (
+        lying.entries,
+        lying.cursors,
+    )
 
 
 async def test_a_reply_sent_ahead_for_a_request_the_pull_then_does_not_ask_is_never_used(

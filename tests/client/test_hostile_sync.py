@@ -126,6 +126,59 @@ async def test_a_cursor_past_the_pages_own_head_is_refused(
     assert sorted(e.body for e in await tom.entries.list()) == ["After.", "Before."]
 
 
+def behind_the_request(journal: bytes) -> ReplyRewrite:
+    """A /v1/sync rewrite that puts `journal`'s page cursor at 0, below the `after` asked
+    (its records and head as the real server sent them)."""
+
+    def rewrite(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.SyncReply, reply)
+        pages = [
+            dataclasses.replace(p, cursor=0) if p.journal_id == journal else p for p in real.pages
+        ]
+        return wire.encode(wire.SyncReply(pages, real.done, real.next_journal))
+
+    return rewrite
+
+
+async def test_a_cursor_behind_the_request_is_refused_and_the_cursor_kept(
+    hostile: HostileServer, through: Through, signup: ClientFactory
+) -> None:
+    """A page whose cursor is below the `after` the device asked would move its cursor back
+    (an honest server's never is): the device would download again what it holds, every
+    sync the server likes. The page is refused and reported; the device keeps its cursor and
+    every record, and the next honest reply goes on from there."""
+    ana = await signup("ana")
+    tom = await through("tom")
+    await ana.entries.write("Personal", "Before.")
+    await share_with(ana, tom)
+    await tom.sync()
+    personal = await journal_id(ana, "Personal")
+    cursor = (await tom.context.local_journal("ana/Personal")).cursor
+    assert cursor > 0
+    await ana.entries.write("Personal", "After.")
+    await ana.sync()
+
+    hostile.replies["/v1/sync"] = behind_the_request(personal)
+    start = len(hostile.exchanges)
+    report = await tom.sync()
+    assert [p for p in report.problems if f"below the position {cursor}" in p], report.problems
+    assert (await tom.context.local_journal("ana/Personal")).cursor == cursor
+    asked = [
+        c.after
+        for path, body, _ in hostile.exchanges[start:]
+        if path == "/v1/sync"
+        for c in wire.decode(wire.SyncRequest, body).cursors
+        if c.journal_id == personal
+    ]
+    assert asked and min(asked) == cursor  # never asked again from where it stood before
+    assert [e.body for e in await tom.entries.list()] == ["Before."]  # nothing lost
+
+    del hostile.replies["/v1/sync"]  # the truth again
+    report = await tom.sync(strict=True)
+    assert report.problems == [] and report.incomplete == []
+    assert sorted(e.body for e in await tom.entries.list()) == ["After.", "Before."]
+
+
 # --- a member's record served first, to take over a document (FINDING 3) -----------------------
 
 FORGED = "Forged by the therapist: stop taking your medication."
