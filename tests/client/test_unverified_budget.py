@@ -7,6 +7,7 @@ which only watches here: it keeps every reply, so the test counts what she recei
 from __future__ import annotations
 
 import nacl.utils
+import pytest
 
 from client_sdk import Client, hold_back, wire
 from client_sdk.hold_back import UNVERIFIED_SHARE_BYTES
@@ -159,12 +160,38 @@ async def test_a_stranger_sharing_and_revoking_journal_after_journal_stays_withi
     assert sum(counted.values()) < UNVERIFIED_SHARE_BYTES + largest, counted
     assert set(counted) == set(journals)  # the revoked ones still count
     again = len(hostile.exchanges)
-    report = await vera.sync()  # held back: nothing more of theirs comes
+    read: list[bytes] = []  # the journals whose stored bytes a sync reads (a sum over rows)
+    journal_bytes = store.journal_bytes
+
+    async def reading(journal: bytes) -> int:
+        read.append(journal)
+        return await journal_bytes(journal)
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(store, "journal_bytes", reading)
+        report = await vera.sync()  # held back: nothing more of theirs comes
     assert report.held_back and not report.incomplete
     assert all(received(hostile, again, journal) == (0, 0) for journal in journals)
+    # The copies of ended shares count from the store's setting: their documents are not
+    # read again at every sync.
+    assert not set(read) & set(journals[:-1]), read
+
+    # A device updated from a version that forgot the copies of ended shares: what they keep
+    # on it counts again (their document state, read once, the least of what came).
+    forgot = hold_back.decode(await store.setting(hold_back.SETTING))
+    for journal in journals[:-1]:
+        del forgot.downloaded[journal]
+    await store.put_setting(hold_back.SETTING, hold_back.encode(forgot))
+    report = await vera.sync()
+    assert report.held_back
+    counted = hold_back.decode(await store.setting(hold_back.SETTING)).downloaded
+    assert counted[journals[0]] >= kept[0] and set(counted) == set(journals)
+    kept = [await store.journal_bytes(journal) for journal in journals]
+    assert sum(kept) < UNVERIFIED_SHARE_BYTES + largest, kept
 
     await vera.shares.verify("stranger", await stranger.shares.fingerprint())
     after = await vera.sync(strict=True)
     assert not after.held_back and not after.incomplete and not after.withheld
+    assert hold_back.decode(await store.setting(hold_back.SETTING)).downloaded == {}
     last = await vera.entries.list(f"stranger/Spam {CYCLES - 1}")
     assert len(last) == ENTRIES
