@@ -11,7 +11,7 @@ import shutil
 import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 from rich.console import Console
@@ -20,9 +20,12 @@ from rich.table import Table
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 from cli.terminal import json_escaped as json_escaped
 from cli.terminal import shown as shown
-from client_sdk import TRASH_DAYS, Client, DeviceInfo, Entry, Journal, SyncReport, UploadLimit
+from client_sdk import TRASH_DAYS
 from client_sdk.models import read_time
 from client_sdk.upload_limit import describe as describe_upload_limit
+
+if TYPE_CHECKING:
+    from client_sdk import Client, DeviceInfo, Entry, Journal, SyncReport, UploadLimit
 
 SHORT_ID = 12  # hex digits shown in tables; any unique prefix of 4 or more is accepted back
 
