@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -31,14 +31,14 @@ from cli.main import (
     synced_first,
     then_sync,
 )
-from client_sdk import Client, InvalidInput
-from client_sdk.schedule import COMPLETIONS, Assignment, Due, HomeworkEntry
-from client_sdk.templates import (
-    Template,
-    check_value,
-    parse_field_value,
-    template,
-)
+from client_sdk import InvalidInput
+from client_sdk.schedule import COMPLETIONS
+from client_sdk.templates import check_value, parse_field_value, template
+
+if TYPE_CHECKING:
+    from client_sdk import Client
+    from client_sdk.schedule import Assignment, Due, HomeworkEntry
+    from client_sdk.templates import Template
 
 date_type = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%d %H:%M"])
 

@@ -3,11 +3,15 @@ text of one piece of homework."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 
 from cli import output
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
-from client_sdk.schedule import Assignment, Due, HomeworkEntry
+
+if TYPE_CHECKING:
+    from client_sdk.schedule import Assignment, Due, HomeworkEntry
 from client_sdk.templates import COMPUTED_LABELS, template
 
 

@@ -22,10 +22,13 @@ import tempfile
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from client_sdk import Prompt
+if TYPE_CHECKING:
+    from client_sdk import Prompt
+
 
 CUT = "# ------------------------ >8 ------------------------"
 """Everything from this line down is left out (as git's scissors line): lines above it are

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.table import Table
@@ -27,7 +27,10 @@ from cli.main import (
     sync_note,
 )
 from cli.terminal import escape
-from client_sdk import EMOTIONS, BriefView, Client, Entry, FieldWrite, NotFound
+from client_sdk import EMOTIONS, NotFound
+
+if TYPE_CHECKING:
+    from client_sdk import Client, Entry, FieldWrite
 
 LIST_DEFAULT = 20
 """Entries `tj list` shows without --limit or --all (a screenful, like `git log`'s pager)."""
@@ -362,6 +365,8 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
                 raise missing from None
 
     found = home.read(work)
+    from client_sdk.brief import BriefView
+
     if as_json:
         output.print_json(found.to_dict())
     elif isinstance(found, BriefView):

@@ -8,7 +8,7 @@ import time
 import zipfile
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -17,7 +17,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from cli import output
 from cli.main import Home, cli, json_option, pass_home, sync_note, synced_first
 from cli.progress import UPLOAD_WAIT_S, ProgressBar
-from client_sdk import Client, ImportReport
+
+if TYPE_CHECKING:
+    from client_sdk import Client, ImportReport
 
 BAR_AFTER_S = 0.5  # an import that ends sooner shows only its summary
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.table import Table
@@ -14,7 +14,9 @@ from cli import output
 from cli.dates import MOMENT
 from cli.main import Home, cli, journal_option, json_option, pass_home, then_sync
 from cli.terminal import escape
-from client_sdk import CheckIn, Client, Goal
+
+if TYPE_CHECKING:
+    from client_sdk import CheckIn, Client, Goal
 
 F = TypeVar("F", bound=Callable[..., Any])
 BAR_WIDTH = 10

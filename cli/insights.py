@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
@@ -12,9 +13,12 @@ from rich.table import Table
 from cli import output
 from cli.main import Home, cli, json_option, pass_home
 from cli.tables import FIXED, ID, NAME, Column, fitted
-from client_sdk import Insights
-from client_sdk.insights import RATE_WEEKS, GoalStat, MoodGroup, WeekStat, sparkline
-from client_sdk.patterns import Association, Trend, WeekdayStat
+
+if TYPE_CHECKING:
+    from client_sdk import Insights
+    from client_sdk.insights import GoalStat, MoodGroup, WeekStat
+    from client_sdk.patterns import Association, Trend, WeekdayStat
+from client_sdk.insights import RATE_WEEKS, sparkline
 
 RECENT_WEEKS = 12  # weeks shown in the terminal; --json has them all
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
 
 from cli import output
 from cli.main import Home, cli, pass_home
-from client_sdk import INSECURE_TEST_COST, INTERACTIVE, Client
+from client_sdk import INSECURE_TEST_COST, INTERACTIVE
+
+if TYPE_CHECKING:
+    from client_sdk import Client
 
 
 def new_passphrase() -> str:

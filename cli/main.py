@@ -14,25 +14,21 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from cli import output
 from cli.progress import sync_once
-from client_sdk import (
-    EMOTIONS,
-    INSECURE_TEST_COST,
-    QUICK_TRY,
-    Client,
-    InvalidInput,
-    Journal,
-    NetworkError,
-    TJError,
-)
-from client_sdk.account import check_password
-from client_sdk.keys import parse_recovery_key
-from client_sdk.sync import Progress
+from client_sdk.crypto import INSECURE_TEST_COST
+from client_sdk.documents import EMOTIONS
+from client_sdk.errors import InvalidInput, NetworkError, TJError
+
+# The SDK's client and what it brings (aiohttp, every manager) are imported by the commands
+# that use them, not at start-up: `tj --help` and a typo answer at once (issue 10).
+if TYPE_CHECKING:
+    from client_sdk import Client, Journal
+    from client_sdk.sync import Progress
 
 APP_NAME = "therapy-journal"
 OFFLINE_NOTE = "saved locally; will sync when the server is reachable"
@@ -81,6 +77,8 @@ class Home:
     ) -> T:
         """Open a client (the profile by default), run `work` with it, always close it."""
         if opener is None:
+            from client_sdk import Client
+
             opener = partial(Client.open, self.path, **self.unlock())
         return asyncio.run(self._session(work, opener))
 
@@ -97,6 +95,8 @@ class Home:
 
     def unlock(self) -> dict[str, Any]:
         """The passphrase of a locked profile: $TJ_PASSPHRASE, else a hidden prompt."""
+        from client_sdk import Client
+
         if not Client.needs_passphrase(self.path):
             return {}
         if "TJ_PASSPHRASE" in os.environ:
@@ -294,6 +294,8 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
     Example:
       tj signup https://journal.example.org ana --device-name laptop
     """
+    from client_sdk import Client
+
     password = home.password("Choose a password", confirm=True)
     opener = partial(
         Client.signup,
@@ -340,6 +342,8 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
     Example:
       tj --home ~/phone-profile login https://journal.example.org ana
     """
+    from client_sdk import Client
+
     password = home.password("Password")
     opener = partial(
         Client.login,
@@ -418,6 +422,9 @@ def recover(home: Home, url: str, username: str, device_name: str | None) -> Non
     Example:
       tj recover https://journal.example.org ana
     """
+    from client_sdk import Client
+    from client_sdk.keys import parse_recovery_key
+
     recovery_key = os.environ.get("TJ_RECOVERY_KEY") or str(
         click.prompt("Recovery key", hide_input=True, err=True)
     )
@@ -517,6 +524,8 @@ async def sign_out(client: Client, device_ids: list[str]) -> None:
 
 def prompt_new_password(prompt: str) -> str:
     """A new password typed twice; one the SDK would refuse (too short) is asked again."""
+    from client_sdk.account import check_password
+
     while True:
         chosen = str(click.prompt(prompt, hide_input=True, confirmation_prompt=True, err=True))
         try:
@@ -733,6 +742,8 @@ async def sync_note(
     failure never undoes the change. The server's upload limit is waited for up to
     `max_upload_wait` seconds (none after one change: the note says when the next sync
     uploads it)."""
+    from client_sdk.transport import QUICK_TRY
+
     try:
         report = await client.sync(progress, max_upload_wait=max_upload_wait, retry=QUICK_TRY)
     except NetworkError:
@@ -761,6 +772,8 @@ async def synced_first(client: Client, doing: str = "showing") -> None:
     sync, one try without retries so a server that is down costs no wait; when that fails,
     say on stderr when this device last synced ("<doing> what this device had at ..."), so
     nothing shown passes for current."""
+    from client_sdk.transport import QUICK_TRY
+
     try:
         report = await client.sync(retry=QUICK_TRY)
         for line in output.settled_lines(report):

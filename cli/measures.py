@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from types import FrameType
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from rich.table import Table
@@ -24,7 +24,9 @@ from cli.main import Home, cli, journal_option, json_option, pass_home, sync_not
 from cli.safety import show_safety_message
 from cli.sharing import items_shared
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
-from client_sdk import Client, Instrument, InvalidResult, MeasureResult, ScoreChange, Taken
+
+if TYPE_CHECKING:
+    from client_sdk import Client, Instrument, InvalidResult, MeasureResult, ScoreChange, Taken
 from client_sdk.scoring import instrument as find_instrument
 
 

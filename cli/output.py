@@ -11,17 +11,21 @@ import shutil
 import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
+from cli.terminal import json_escaped as json_escaped
 from cli.terminal import shown as shown
-from client_sdk import TRASH_DAYS, Client, DeviceInfo, Entry, Journal, SyncReport, UploadLimit
-from client_sdk.models import is_control, read_time
+from client_sdk import TRASH_DAYS
+from client_sdk.models import read_time
 from client_sdk.upload_limit import describe as describe_upload_limit
+
+if TYPE_CHECKING:
+    from client_sdk import Client, DeviceInfo, Entry, Journal, SyncReport, UploadLimit
 
 SHORT_ID = 12  # hex digits shown in tables; any unique prefix of 4 or more is accepted back
 
@@ -69,7 +73,7 @@ def data(text: str) -> None:
 def print_json(value: Any) -> None:
     # json.dumps escapes C0 characters; C1 and bidirectional ones pass with ensure_ascii=False
     text = json.dumps(value, indent=2, ensure_ascii=False)
-    click.echo("".join(f"\\u{ord(c):04x}" if is_control(c, multiline=True) else c for c in text))
+    click.echo(json_escaped(text))
 
 
 def print_table(table: Table) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
@@ -18,10 +19,12 @@ from cli import output
 from cli.main import Home, cli, json_option, pass_home, sync_note, synced_first
 from cli.sharing import parse_until
 from cli.tables import FIXED, ID, NAME, Column, fitted
-from client_sdk import Client
-from client_sdk.brief import Brief, BriefView, DiscussItem
-from client_sdk.caseload import DEFAULT_MOOD_DROP, DEFAULT_QUIET_DAYS, CaseloadRow, GoalLine
-from client_sdk.caseload_html import render_caseload
+
+if TYPE_CHECKING:
+    from client_sdk import Client
+    from client_sdk.brief import Brief, BriefView, DiscussItem
+    from client_sdk.caseload import CaseloadRow, GoalLine
+from client_sdk.caseload import DEFAULT_MOOD_DROP, DEFAULT_QUIET_DAYS
 
 
 @cli.command("caseload")
@@ -68,6 +71,8 @@ def caseload(
     rows, unverified = home.run(work)
     output.warn_unverified_owners(unverified)
     if html_path is not None:
+        from client_sdk.caseload_html import render_caseload
+
         page = render_caseload(rows, generated_at=datetime.now().astimezone())
         html_path.write_text(page, encoding="utf-8")
         os.chmod(html_path, 0o600)

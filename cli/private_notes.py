@@ -6,6 +6,7 @@ Every command is one SDK call on `client.private_notes` (client_sdk/private_note
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
@@ -13,7 +14,9 @@ from rich.table import Table
 from cli import output
 from cli.main import Home, change_then_note, cli, json_option, pass_home, synced_first, then_sync
 from cli.tables import DATE, ID, NAME, Column, fitted
-from client_sdk import Client, PrivateNote
+
+if TYPE_CHECKING:
+    from client_sdk import Client, PrivateNote
 
 
 @cli.group("private-notes", invoke_without_command=True)

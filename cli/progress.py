@@ -5,12 +5,15 @@ from __future__ import annotations
 import time
 from datetime import datetime
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 
 from cli import output
-from client_sdk import Client, SyncProgress, SyncReport
+
+if TYPE_CHECKING:
+    from client_sdk import Client, SyncProgress, SyncReport
 
 BAR_AFTER_S = 0.5  # a sync that ends sooner shows only its summary line
 UPLOAD_WAIT_S = 600.0

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 from rich.table import Table
 
 from cli import output
 from cli.main import Home, cli, json_option, pass_home, synced_first
 from cli.terminal import escape
-from client_sdk import CATEGORIES, Client, Prompt
+from client_sdk import CATEGORIES
+
+if TYPE_CHECKING:
+    from client_sdk import Client, Prompt
 
 category_option = click.option(
     "--category",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
@@ -23,7 +24,9 @@ from cli.main import (
     synced_first,
 )
 from cli.tables import FIXED, ID, NAME, Column, fitted
-from client_sdk import Client, SafetyFlag, SafetyPlan
+
+if TYPE_CHECKING:
+    from client_sdk import Client, SafetyFlag, SafetyPlan
 
 
 def show_safety_message(lines: list[str]) -> None:

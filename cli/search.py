@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
@@ -10,7 +11,9 @@ from rich.table import Table
 from cli import output
 from cli.main import Home, cli, journal_filter_option, json_option, pass_home
 from cli.terminal import escape
-from client_sdk import SearchHit
+
+if TYPE_CHECKING:
+    from client_sdk import SearchHit
 
 HIGHLIGHT = "bold yellow"
 

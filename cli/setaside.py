@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 
 from cli import output
 from cli.main import Home, cli, json_option, pass_home
-from client_sdk import Client, SetAsideChange, SyncReport
+
+if TYPE_CHECKING:
+    from client_sdk import Client, SetAsideChange, SyncReport
 
 
 @cli.group("set-aside")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import click
 from rich.table import Table
@@ -25,17 +25,11 @@ from cli.main import (
     then_sync,
 )
 from cli.terminal import escape
-from client_sdk import (
-    QUICK_TRY,
-    AuditInfo,
-    Client,
-    NetworkError,
-    Note,
-    NotFound,
-    SharedJournal,
-    ShareInfo,
-)
-from client_sdk.sharing import DISCLOSABLE
+from client_sdk.care_disclosure import DISCLOSABLE
+from client_sdk.errors import NetworkError, NotFound
+
+if TYPE_CHECKING:
+    from client_sdk import AuditInfo, Client, Note, SharedJournal, ShareInfo
 
 T = TypeVar("T")
 DAY_FORMAT = "%Y-%m-%d"
@@ -518,6 +512,8 @@ def note(home: Home, journal_name: str, text: str, prompt: bool, as_json: bool) 
         except NotFound as missing:
             if missing.subject != "journal":
                 raise
+            from client_sdk.transport import QUICK_TRY
+
             try:  # perhaps shared a moment ago: one quick sync, then look again
                 await client.sync(retry=QUICK_TRY)
             except NetworkError:

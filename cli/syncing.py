@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 import click
 
 from cli import output
 from cli.main import Home, cli, json_option, pass_home
 from cli.progress import UPLOAD_WAIT_S, sync_once
-from client_sdk import Client, SyncReport
-from client_sdk.sync import describe_gap
+
+if TYPE_CHECKING:
+    from client_sdk import Client, SyncReport
 
 WITHHELD_EXIT = 3  # `tj sync` exit status when the server withholds records or stops a pull
 
@@ -42,6 +44,8 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
         )
     for record in report.set_aside:
         output.message(f"  {record.journal}: {record.reason} [{record.code}]")
+    from client_sdk.sync import describe_gap
+
     for gap in report.withheld:
         output.message(f"Warning: the server is withholding records: {describe_gap(gap)}")
     for gap in report.erased:

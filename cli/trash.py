@@ -6,13 +6,17 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
 
 from cli import output
 from cli.main import Home, cli, json_option, pass_home, then_sync
-from client_sdk import TRASH_DAYS, Entry
+from client_sdk import TRASH_DAYS
+
+if TYPE_CHECKING:
+    from client_sdk import Entry
 
 
 @cli.command()

@@ -3,63 +3,149 @@
 Start with `Client` (client.py): it signs up, logs in or opens an account on this device, and
 holds one manager per area (`client.entries`, `client.journals`, `client.goals`, ...). Every
 type those hand back is exported here, with the error hierarchy (errors.py).
+
+The package imports its modules when a name is first used (PEP 562 `__getattr__`): a program
+that needs only part of the SDK (the `tj` command line starting up, say) does not pay for
+importing all of it (issue 10). `from client_sdk import Client` works as always.
 """
 
-from client_sdk.brief import Brief, BriefView, DiscussItem
-from client_sdk.care import Assignments, Homework
-from client_sdk.caseload import CaseloadRow, GoalLine, ScoreLine
-from client_sdk.changes import Change, ChangeStream
-from client_sdk.client import Client
-from client_sdk.crypto import INSECURE_TEST_COST, INTERACTIVE, MODERATE, KdfCost
-from client_sdk.devices import Devices
-from client_sdk.documents import EMOTIONS, TRASH_DAYS
-from client_sdk.entries import Entries
-from client_sdk.errors import (
-    AccessError,
-    AuthError,
-    ConflictError,
-    IntegrityError,
-    InvalidInput,
-    KeyChangedError,
-    NetworkError,
-    NotFound,
-    QuotaExceeded,
-    RateLimited,
-    RollbackError,
-    TJError,
-    WithheldRecordsError,
-)
-from client_sdk.goal_tracking import Goals
-from client_sdk.goals import CheckIn, Goal, Measure
-from client_sdk.insight_reports import InsightReports
-from client_sdk.insights import GoalStat, Insights, MoodGroup, Streak, WeekStat
-from client_sdk.journals import Journals
-from client_sdk.live import Backoff
-from client_sdk.measures import Measures
-from client_sdk.models import DeviceInfo, Entry, Journal, Notice
-from client_sdk.notes import Notes
-from client_sdk.patterns import Association, DayMood, Trend, WeekdayStat
-from client_sdk.portability import Archives, ImportReport
-from client_sdk.practice import Briefs, Caseload
-from client_sdk.private_notes import PrivateNote, PrivateNotes
-from client_sdk.prompts import CATEGORIES, Prompt
-from client_sdk.pushing import SetAsideChange
-from client_sdk.reflection import Prompts
-from client_sdk.results import InvalidResult, MeasureResult, Taken
-from client_sdk.safety import Acknowledgement, SafetyFlag, SafetyPlan
-from client_sdk.safety_path import SafetyPath, SafetyResponse
-from client_sdk.schedule import Assignment, Due, HomeworkEntry
-from client_sdk.scoring import Band, Instrument, Option, ScoreChange, Source, UnscoredItem
-from client_sdk.search import SearchHit
-from client_sdk.settling import FieldWrite, Settled
-from client_sdk.shares import Shares
-from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo
-from client_sdk.store import Problem
-from client_sdk.sync import Arrival, News, SetAside, SyncProgress, SyncReport
-from client_sdk.templates import Template, TemplateField
-from client_sdk.transport import QUICK_TRY, RetryPolicy
-from client_sdk.upload_limit import UploadLimit
-from client_sdk.withholding import Gap
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from client_sdk.brief import Brief, BriefView, DiscussItem
+    from client_sdk.care import Assignments, Homework
+    from client_sdk.caseload import CaseloadRow, GoalLine, ScoreLine
+    from client_sdk.changes import Change, ChangeStream
+    from client_sdk.client import Client
+    from client_sdk.crypto import INSECURE_TEST_COST, INTERACTIVE, MODERATE, KdfCost
+    from client_sdk.devices import Devices
+    from client_sdk.documents import EMOTIONS, TRASH_DAYS
+    from client_sdk.entries import Entries
+    from client_sdk.errors import (
+        AccessError,
+        AuthError,
+        ConflictError,
+        IntegrityError,
+        InvalidInput,
+        KeyChangedError,
+        NetworkError,
+        NotFound,
+        QuotaExceeded,
+        RateLimited,
+        RollbackError,
+        TJError,
+        WithheldRecordsError,
+    )
+    from client_sdk.goal_tracking import Goals
+    from client_sdk.goals import CheckIn, Goal, Measure
+    from client_sdk.insight_reports import InsightReports
+    from client_sdk.insights import GoalStat, Insights, MoodGroup, Streak, WeekStat
+    from client_sdk.journals import Journals
+    from client_sdk.live import Backoff
+    from client_sdk.measures import Measures
+    from client_sdk.models import DeviceInfo, Entry, Journal, Notice
+    from client_sdk.notes import Notes
+    from client_sdk.patterns import Association, DayMood, Trend, WeekdayStat
+    from client_sdk.portability import Archives, ImportReport
+    from client_sdk.practice import Briefs, Caseload
+    from client_sdk.private_notes import PrivateNote, PrivateNotes
+    from client_sdk.prompts import CATEGORIES, Prompt
+    from client_sdk.pushing import SetAsideChange
+    from client_sdk.reflection import Prompts
+    from client_sdk.results import InvalidResult, MeasureResult, Taken
+    from client_sdk.safety import Acknowledgement, SafetyFlag, SafetyPlan
+    from client_sdk.safety_path import SafetyPath, SafetyResponse
+    from client_sdk.schedule import Assignment, Due, HomeworkEntry
+    from client_sdk.scoring import Band, Instrument, Option, ScoreChange, Source, UnscoredItem
+    from client_sdk.search import SearchHit
+    from client_sdk.settling import FieldWrite, Settled
+    from client_sdk.shares import Shares
+    from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo
+    from client_sdk.store import Problem
+    from client_sdk.sync import Arrival, News, SetAside, SyncProgress, SyncReport
+    from client_sdk.templates import Template, TemplateField
+    from client_sdk.transport import QUICK_TRY, RetryPolicy
+    from client_sdk.upload_limit import UploadLimit
+    from client_sdk.withholding import Gap
+
+_EXPORTS = {
+    "brief": ("Brief", "BriefView", "DiscussItem"),
+    "care": ("Assignments", "Homework"),
+    "caseload": ("CaseloadRow", "GoalLine", "ScoreLine"),
+    "changes": ("Change", "ChangeStream"),
+    "client": ("Client",),
+    "crypto": ("INSECURE_TEST_COST", "INTERACTIVE", "KdfCost", "MODERATE"),
+    "devices": ("Devices",),
+    "documents": ("EMOTIONS", "TRASH_DAYS"),
+    "entries": ("Entries",),
+    "errors": (
+        "AccessError",
+        "AuthError",
+        "ConflictError",
+        "IntegrityError",
+        "InvalidInput",
+        "KeyChangedError",
+        "NetworkError",
+        "NotFound",
+        "QuotaExceeded",
+        "RateLimited",
+        "RollbackError",
+        "TJError",
+        "WithheldRecordsError",
+    ),
+    "goal_tracking": ("Goals",),
+    "goals": ("CheckIn", "Goal", "Measure"),
+    "insight_reports": ("InsightReports",),
+    "insights": ("GoalStat", "Insights", "MoodGroup", "Streak", "WeekStat"),
+    "journals": ("Journals",),
+    "live": ("Backoff",),
+    "measures": ("Measures",),
+    "models": ("DeviceInfo", "Entry", "Journal", "Notice"),
+    "notes": ("Notes",),
+    "patterns": ("Association", "DayMood", "Trend", "WeekdayStat"),
+    "portability": ("Archives", "ImportReport"),
+    "practice": ("Briefs", "Caseload"),
+    "private_notes": ("PrivateNote", "PrivateNotes"),
+    "prompts": ("CATEGORIES", "Prompt"),
+    "pushing": ("SetAsideChange",),
+    "reflection": ("Prompts",),
+    "results": ("InvalidResult", "MeasureResult", "Taken"),
+    "safety": ("Acknowledgement", "SafetyFlag", "SafetyPlan"),
+    "safety_path": ("SafetyPath", "SafetyResponse"),
+    "schedule": ("Assignment", "Due", "HomeworkEntry"),
+    "scoring": ("Band", "Instrument", "Option", "ScoreChange", "Source", "UnscoredItem"),
+    "search": ("SearchHit",),
+    "settling": ("FieldWrite", "Settled"),
+    "shares": ("Shares",),
+    "sharing": ("AuditInfo", "Note", "ShareInfo", "SharedJournal"),
+    "store": ("Problem",),
+    "sync": ("Arrival", "News", "SetAside", "SyncProgress", "SyncReport"),
+    "templates": ("Template", "TemplateField"),
+    "transport": ("QUICK_TRY", "RetryPolicy"),
+    "upload_limit": ("UploadLimit",),
+    "withholding": ("Gap",),
+}
+"""Module (under client_sdk) -> the public names it defines."""
+
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+
+def __getattr__(name: str) -> object:
+    """A public name, imported from its module at first use (then kept as an attribute)."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'client_sdk' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"client_sdk.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_MODULE_OF})
+
 
 __all__ = [
     "CATEGORIES",

@@ -29,6 +29,13 @@ SCORES = "scores"
 ANSWERS = "answers"
 HOMEWORK_FIELD = "homework"
 MIRRORED_KINDS = frozenset({ENTRY, MEASURE, HOMEWORK})
+ENTRY_FIELDS = ("title", "body", "mood", "tags", "emotions")
+"""Entry fields a field-level share may carry."""
+CARE_FIELDS = (SCORES, ANSWERS, HOMEWORK_FIELD)
+"""Care documents a field-level share may carry besides entry fields (care_disclosure.py):
+measure results' scores (with band and time), their item answers (with the score), homework."""
+DISCLOSABLE = ENTRY_FIELDS + CARE_FIELDS
+"""Every field a field-level share may carry (`tj share --fields`; sharing.py)."""
 HOMEWORK_KEYS = (
     "template",
     "template_version",

@@ -60,7 +60,10 @@ class Document:
         self._client_id_wanted = client_id
         self._built: Doc[Any] | None = None  # the pycrdt document, made when first needed
         self._fields_map: Map[Any] | None = None  # the root map `fields`, got when first used
-        self._written = 0  # the clock this instance reached under its own client id
+        self._written: int | None = 0
+        """The clock this instance reached under its own client id; None while nothing from
+        elsewhere was applied since it changed the document (the clock is then the state's
+        own, read when an update first arrives: `apply`)."""
         self._merged = False  # whether an update from elsewhere was applied (see _own_client_id)
         self._changed = False  # whether `change` ran
         self._sole: bytes | None = None
@@ -98,6 +101,8 @@ class Document:
         """Merge an update (idempotent, commutative). Raises IntegrityError for an update
         that is not one (it does not decode)."""
         sole = update if not (self._merged or self._changed) else None
+        if self._written is None:  # what this instance wrote, before anything else comes in
+            self._written = self._own_clock()
         self._merged, self._sole = True, None
         # Applied at once, also the first update of an empty document: an update can decode
         # and still not apply (R16 finding 1), and one stored unapplied would break every
@@ -173,10 +178,13 @@ class Document:
         self._changed, self._sole = True, None
         before = None if fresh else self._doc.get_state()
         with self._doc.transaction():
-            for name, value in (fields or {}).items():
-                self._fields[name] = value
+            if fields:
+                self._fields.update(dict(fields))  # one transaction, not one per field
             for name, new_text in (texts or {}).items():
-                replace_text(self._doc.get(name, type=Text), new_text)
+                if not fresh:
+                    replace_text(self._doc.get(name, type=Text), new_text)
+                elif new_text:  # a fresh document's texts are empty: nothing to diff
+                    self._doc.get(name, type=Text).insert(0, new_text)
             for name, extra in (appends or {}).items():
                 text = self._doc.get(name, type=Text)
                 text.insert(len(text), extra)
@@ -200,11 +208,16 @@ class Document:
                 for key in gone:
                     if key in mapping:
                         del mapping[key]
-        self._written = state_clocks(self._doc.get_state()).get(self.client_id, 0)
+        # Unmerged, the clock is the state's own: read only if an update comes in (`apply`).
+        self._written = self._own_clock() if self._merged else None
         if before is None:
             self._sole = bytes(self._doc.get_update())  # `state()` without encoding it again
             return self._sole
         return bytes(self._doc.get_update(before))
+
+    def _own_clock(self) -> int:
+        """The clock of this instance's client id in the document's state."""
+        return state_clocks(self._doc.get_state()).get(self.client_id, 0)
 
     def _own_client_id(self) -> None:
         """Never write under a client id someone else wrote under: if the merged state names
@@ -213,7 +226,7 @@ class Document:
         that applied no update holds only its own writes: nothing to check (issue 10)."""
         if not self._merged:
             return
-        while state_clocks(self._doc.get_state()).get(self.client_id, 0) != self._written:
+        while self._own_clock() != self._written:
             fresh: Doc[Any] = Doc()
             fresh.apply_update(self._doc.get_update())
             self._built, self._fields_map, self._written = fresh, None, 0
@@ -428,18 +441,20 @@ def new_entry(
     update = new_entry_update(
         document, fields, now_ms, created_at_ms=created_at_ms, utc_offset=utc_offset
     )
-    values: dict[str, Any] = {
-        "title": fields.title or "",
-        "mood": fields.mood,
-        "tags": list(fields.tags or ()),
-        "created_at": now_ms if created_at_ms is None else created_at_ms,
-        "updated_at": now_ms,
-        "deleted": False,
-        "emotions": list(fields.emotions or ()),
-        "prompt_id": fields.prompt_id,
-        "utc_offset": utc_offset,
-    }
-    return update, _view_of(document.doc_id, values, fields.body or "")
+    view = EntryView(  # the values just validated and written, as `_view_of` reads them
+        id=document.doc_id,
+        title=fields.title or "",
+        body=fields.body or "",
+        mood=fields.mood,
+        tags=tuple(fields.tags or ()),
+        created_at=now_ms if created_at_ms is None else created_at_ms,
+        updated_at=now_ms,
+        deleted=False,
+        emotions=tuple(fields.emotions or ()),
+        prompt_id=fields.prompt_id or None,
+        utc_offset=utc_offset,
+    )
+    return update, view
 
 
 def edit_entry_update(

@@ -50,7 +50,7 @@ from client_sdk.store import (
     Store,
     StoredDocument,
     Transaction,
-    insert_new_document,
+    insert_new_documents,
 )
 from client_sdk.sync import Progress
 from client_sdk.transport import Transport
@@ -485,6 +485,8 @@ class Replica:
         and one hand-off to the store's thread; returns the record ids. The write path of
         `write` and of imports. Each `update` is its document's whole state (the change that
         created it, or `state()`): it is stored as the state, not encoded a second time."""
+        if not created:
+            return []
         for document, _ in created:
             journal = await self.may_write(journal, document.kind)
         await self.load_access()
@@ -499,13 +501,18 @@ class Replica:
             for document, update in created
         ]
 
-        def store_all(db: sqlite3.Connection) -> None:  # in the store's thread, in BEGIN...COMMIT
-            for record_id, stored, update in items:
-                counter, withdrawn, counters = self.store.counting_state(db, journal.journal_id)
+        def store_all(db: sqlite3.Connection) -> None:  # in BEGIN...COMMIT
+            # The records' counters are taken at once; the first record carries what was
+            # withdrawn, and all state the same seen vector (nothing here changes it).
+            first, withdrawn, counters = self.store.counting_state(
+                db, journal.journal_id, len(items)
+            )
+            new = []
+            for offset, (record_id, stored, update) in enumerate(items):
                 body = self._body_with(
                     journal,
-                    counter,
-                    withdrawn,
+                    first + offset,
+                    () if offset else withdrawn,
                     counters,
                     (stored.doc_id, stored.kind),
                     records.UPDATE,
@@ -513,8 +520,7 @@ class Replica:
                 )
                 ciphertext = self._seal(journal, key, record_id, body)
                 _check_size(ciphertext)
-                insert_new_document(
-                    db,
+                new.append(
                     NewDocument(
                         stored,
                         record_id,
@@ -524,8 +530,9 @@ class Replica:
                         self.profile.account_id,
                         body.written_at,
                         counting.encode_covers(body.covers) if body.covers else None,
-                    ),
+                    )
                 )
+            insert_new_documents(db, new)
 
         await self.store.write(store_all)
         if self.on_change is not None:

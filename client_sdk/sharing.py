@@ -23,10 +23,9 @@ from typing import Any
 from client_sdk import access, keys, wire
 from client_sdk.brief import BRIEF
 from client_sdk.care_disclosure import (
-    ANSWERS,
-    HOMEWORK_FIELD,
+    DISCLOSABLE,
+    ENTRY_FIELDS,
     MIRRORED_KINDS,
-    SCORES,
     disclosed_care,
 )
 from client_sdk.documents import ENTRY, Document, entry_view
@@ -35,12 +34,6 @@ from client_sdk.models import EPOCH, check_text, normalize_username, now_ms, rea
 from client_sdk.replica import REVOKED, Replica, changed_account, same_keys, stored_document
 from client_sdk.store import LocalJournal, Peer
 
-ENTRY_FIELDS = ("title", "body", "mood", "tags", "emotions")
-"""Entry fields a field-level share may carry."""
-CARE_FIELDS = (SCORES, ANSWERS, HOMEWORK_FIELD)
-"""Care documents a field-level share may carry besides entry fields (care_disclosure.py):
-measure results' scores (with band and time), their item answers (with the score), homework."""
-DISCLOSABLE = ENTRY_FIELDS + CARE_FIELDS
 NOTE = "note"
 PROMPT = "prompt"
 

@@ -317,18 +317,19 @@ class Store:
             return result
 
     def counting_state(
-        self, db: sqlite3.Connection, journal_id: bytes
+        self, db: sqlite3.Connection, journal_id: bytes, count: int = 1
     ) -> tuple[int, tuple[Cover, ...], dict[Key, DeviceCounters]]:
-        """Inside `write`'s transaction: this device's next counter in the journal, the
-        counters it withdrew since its last record there (taken: the next record carries
-        them), and what it knows of every device's counters (for the seen vector; read-only).
+        """Inside `write`'s transaction: this device's next counter in the journal (the
+        first of `count` taken at once, for that many records in a row), the counters it
+        withdrew since its last record there (taken: the next record carries them), and
+        what it knows of every device's counters (for the seen vector; read-only).
 
         The counter is taken in the database every time (a record's counter is never used
         twice, whatever crashes). The other two are read from the database only when its
         withdrawn counters or device counters changed since this connection last read them
         in a committed write (`_changes`: any change of this connection, a commit of another
         process's): else nothing was withdrawn since, and the counters read then hold."""
-        counter = _next_counter(db, journal_id)
+        counter = _next_counter(db, journal_id, count)
         now = _changes(db)["counting"]
         cached = self._counting.get(journal_id)
         if cached is not None and cached[0] == now:
@@ -814,38 +815,48 @@ def _in_transaction(db: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T
     return result
 
 
-def insert_new_document(db: sqlite3.Connection, change: NewDocument) -> None:
-    """Inside a write transaction: a document created on this device, the record carrying it
-    in the outbox, marked seen, with its covers."""
-    stored = change.document
-    db.execute(
+def insert_new_documents(db: sqlite3.Connection, changes: list[NewDocument]) -> None:
+    """Inside a write transaction: documents created on this device, each with the record
+    carrying it in the outbox (in this order), marked seen, with its covers; one statement
+    per table for all of them (an import stores hundreds at a time)."""
+    db.executemany(
         "INSERT INTO outbox (journal_id, record_id, epoch, ciphertext, doc_id) "
         "VALUES (?, ?, ?, ?, ?)",
-        (stored.journal_id, change.record_id, change.epoch, change.ciphertext, stored.doc_id),
+        [
+            (c.document.journal_id, c.record_id, c.epoch, c.ciphertext, c.document.doc_id)
+            for c in changes
+        ],
     )
-    db.execute(MARK_SEEN, _seen_values(change.seen))
-    if change.covers is not None:
-        db.execute(PUT_COVERS, (stored.journal_id, change.record_id, change.covers))
-    db.execute(
+    db.executemany(MARK_SEEN, [_seen_values(c.seen) for c in changes])
+    db.executemany(
+        PUT_COVERS,
+        [(c.document.journal_id, c.record_id, c.covers) for c in changes if c.covers is not None],
+    )
+    db.executemany(
         "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?)",
-        (
-            stored.doc_id,
-            stored.journal_id,
-            stored.kind,
-            stored.state,
-            change.updated_at,
-            change.creator,
-        ),
+        [
+            (
+                c.document.doc_id,
+                c.document.journal_id,
+                c.document.kind,
+                c.document.state,
+                c.updated_at,
+                c.creator,
+            )
+            for c in changes
+        ],
     )
 
 
-def _next_counter(db: sqlite3.Connection, journal_id: bytes) -> int:
+def _next_counter(db: sqlite3.Connection, journal_id: bytes, count: int = 1) -> int:
+    """Take this device's next `count` record counters in the journal (1, 2, 3, ...);
+    returns the first."""
     row = db.execute(
-        "INSERT INTO write_counters VALUES (?, 1) ON CONFLICT(journal_id) "
-        "DO UPDATE SET counter = counter + 1 RETURNING counter",
-        (journal_id,),
+        "INSERT INTO write_counters VALUES (?, ?) ON CONFLICT(journal_id) "
+        "DO UPDATE SET counter = counter + excluded.counter RETURNING counter",
+        (journal_id, count),
     ).fetchone()
-    return int(row[0])
+    return int(row[0]) - count + 1
 
 
 def _take_withdrawn(db: sqlite3.Connection, journal_id: bytes) -> tuple[Cover, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -9,8 +10,10 @@ from click.testing import CliRunner
 
 from cli import output
 from cli.main import TJGroup
+from cli.terminal import CONTROLS
 from client_sdk import Client, keys
 from client_sdk.documents import Document
+from client_sdk.models import is_control
 from client_sdk.results import MEASURE
 from client_sdk.schedule import ASSIGNMENT
 from tests.conftest import RunningServer
@@ -283,6 +286,18 @@ def test_text_from_another_account_reaches_the_terminal_without_control_characte
     )
     assert "\n" not in output.shown("a\nb", multiline=False)
     assert output.shown("[bold]x[/]", markup=True) == "\\[bold]x\\[/]"
+
+
+def test_the_terminal_escapes_exactly_the_characters_is_control_names() -> None:
+    """`shown` and `print_json` escape by a pattern (issue 10): on every code point it must
+    agree with `is_control`, with and without `multiline`."""
+    every = "".join(map(chr, range(0x110000)))
+    for multiline in (False, True):
+        expected = {c for c in every if is_control(c, multiline=multiline)}
+        assert set(CONTROLS[multiline].findall(every)) == expected
+    assert json.loads(output.json_escaped(json.dumps("a\x1b\u202eb", ensure_ascii=False))) == (
+        "a\x1b\u202eb"
+    )
 
 
 async def test_a_result_with_invalid_answers_is_listed_as_invalid_with_its_item_9_answer(

@@ -123,3 +123,21 @@ async def test_a_write_reads_withdrawn_and_device_counters_again_after_any_chang
         pass
     assert (await state())[1] == (Cover(*me, ((7, 7),)),)  # still there for the next one
     await store.close()
+
+
+async def test_counters_taken_together_are_consecutive_and_never_used_again(
+    tmp_path: Path,
+) -> None:
+    # issue 10: an import takes the counters of a batch of records in one statement; the
+    # withdrawn counters are taken once (the batch's first record carries them).
+    store = await Store.open(tmp_path)
+    journal = JOURNAL.journal_id
+    me = (b"\x0a" * 16, b"\x0b" * 16)
+    async with store.transaction() as tx:
+        await tx.withdraw(journal, (Cover(*me, ((9, 9),)),))
+    first, withdrawn, _ = await store.write(lambda db: store.counting_state(db, journal, 500))
+    assert (first, withdrawn) == (1, (Cover(*me, ((9, 9),)),))
+    assert await store.write(lambda db: store.counting_state(db, journal)) == (501, (), {})
+    assert (await store.write(lambda db: store.counting_state(db, journal, 3)))[0] == 502
+    assert (await store.write(lambda db: store.counting_state(db, journal)))[0] == 505
+    await store.close()
