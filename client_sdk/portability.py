@@ -28,7 +28,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from client_sdk import crypto, foreign, wire
+from client_sdk import foreign, keys
 from client_sdk.archive import (
     Archive,
     ArchivedEntry,
@@ -378,7 +378,7 @@ async def restore(
                 if progress is not None:
                     progress(done, total)
             batch_target = target
-            batch.append((recreate(item), item))
+            batch.append((recreate(item, source.context.profile.account_id), item))
             if isinstance(item, ArchivedEntry) and item.trashed_at is not None:
                 report.trashed += 1
             seen.add((target, identity(item)))
@@ -481,9 +481,10 @@ def mapping(report: ImportReport, item: Item) -> dict[str, str]:
     return report.notes
 
 
-def recreate(item: Item) -> Document:
-    """A new document (new id) holding the item, to commit as one record (its state)."""
-    doc_id = crypto.random_bytes(wire.ID_BYTES)
+def recreate(item: Item, creator: bytes) -> Document:
+    """A new document holding the item, to commit as one record (its state), under a new id
+    that names `creator`, the importing account (keys.new_doc_id, protocol.md 4.15)."""
+    doc_id = keys.new_doc_id(creator)
     if isinstance(item, ArchivedEntry):
         return entry_document(doc_id, item)
     if isinstance(item, ArchivedGoal):

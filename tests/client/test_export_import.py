@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from client_sdk import TRASH_DAYS, Client, InvalidInput
+from client_sdk import TRASH_DAYS, Client, InvalidInput, keys
 from tests.conftest import ClientFactory
 
 
@@ -100,6 +100,9 @@ async def test_exporting_then_importing_into_another_account_loses_nothing_but_i
     [bobs_trash] = await bob.entries.trash()
     assert (bobs_trash.body, bobs_trash.trashed_at) == ("Put away for now.", in_trash.trashed_at)
     assert set(report.entries) <= {e["id"] for e in exported["entries"]}
+    new_ids = [*report.entries.values(), *report.goals.values(), *report.notes.values()]
+    assert len(new_ids) == 8
+    assert all(keys.created_by(bytes.fromhex(i), bob.profile.account_id) for i in new_ids)
     await bob.sync()
 
     again = await bob.archive.export_json()
