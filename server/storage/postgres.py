@@ -641,6 +641,19 @@ class PostgresStorage:
         row = await self._one("SELECT epoch FROM journals WHERE journal_id = $1", journal_id)
         return int(row[0]) if row else None
 
+    async def role_and_epoch(
+        self, journal_id: bytes, account_id: bytes, now: int
+    ) -> tuple[str, int] | None:
+        row = await self._one(
+            "SELECT m.role, j.epoch FROM members m JOIN journals j ON j.journal_id = m.journal_id "
+            "WHERE m.journal_id = $1 AND m.account_id = $2 "
+            "AND (m.expires_at = 0 OR m.expires_at > $3)",
+            journal_id,
+            account_id,
+            now,
+        )
+        return (str(row[0]), int(row[1])) if row else None
+
     # --- sharing ----------------------------------------------------------------------------
 
     async def leave_journal(
