@@ -16,7 +16,7 @@
         └── QuotaExceeded an account limit (journals, devices, stored bytes, shares) is
                           reached: retrying the same request cannot succeed (HTTP 413)
 
-Exceptions of aiohttp, aiosqlite, msgpack and PyNaCl are translated where they occur.
+Exceptions of aiohttp, sqlite3, msgpack and PyNaCl are translated where they occur.
 """
 
 from __future__ import annotations

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit, urlunsplit
 
-import aiosqlite
 from aiohttp import web
 from nacl.pwhash import argon2id
 
@@ -236,19 +235,19 @@ def migrate_or_exit(args: argparse.Namespace) -> list[int]:
     try:
         if args.database:
             return asyncio.run(postgres.migrate_url(args.database))
-        return asyncio.run(_migrate_sqlite(sqlite_dir(args) / DB_NAME))
+        return _migrate_sqlite(sqlite_dir(args) / DB_NAME)
     except migrations.SchemaTooNewError as error:
         sys.exit(f"tj-server: {error}")
     except (OSError, sqlite3.Error, *postgres.UNAVAILABLE) as error:
         sys.exit(f"tj-server: cannot open the database ({where(args)}): {error}")
 
 
-async def _migrate_sqlite(path: Path) -> list[int]:
-    connection = await aiosqlite.connect(str(path), isolation_level=None)
+def _migrate_sqlite(path: Path) -> list[int]:
+    connection = sqlite3.connect(str(path), isolation_level=None)
     try:
-        return await sqlite.migrate(connection)
+        return sqlite.migrate(connection)
     finally:
-        await connection.close()
+        connection.close()
 
 
 def insecure_test_settings(settings: Settings | None = None) -> Settings:

@@ -114,7 +114,10 @@ class LiveHub:
             for device_sockets in self._sockets.get(account_id, {}).values()
             for socket in device_sockets
         ]
-        await asyncio.gather(*(_send(socket, message) for socket in sockets))
+        if len(sockets) == 1:  # the common case: no task to create
+            await _send(sockets[0], message)
+        else:
+            await asyncio.gather(*(_send(socket, message) for socket in sockets))
 
     async def disconnect_device(
         self, account_id: bytes, device_id: bytes, code: int = CLOSE_SIGNED_OUT

@@ -18,9 +18,6 @@ from server.routes import ROUTES
 
 # Loggers through which client-caused trouble reaches the log.
 CLIENT_FAULT_LOGGERS = ("aiohttp.server", "aiohttp.web", "aiohttp.websocket", "tj.server")
-# aiosqlite's DEBUG lines name every call with its arguments: SQL parameters, that is key
-# bundles and token hashes. They stay off even when the server runs at DEBUG.
-SILENCED_LOGGERS = ("aiosqlite",)
 CLIENT_FAULTS: tuple[type[BaseException], ...] = (
     HttpProcessingError,
     RequestPayloadError,
@@ -82,14 +79,11 @@ def is_client_fault(record: logging.LogRecord) -> bool:
 
 
 def install(fault_filter: ClientFaultFilter) -> None:
-    """Put `fault_filter` on the loggers client faults reach, and keep the silenced loggers
-    at WARNING."""
+    """Put `fault_filter` on the loggers client faults reach."""
     for name in CLIENT_FAULT_LOGGERS:
         logger = logging.getLogger(name)
         if fault_filter not in logger.filters:
             logger.addFilter(fault_filter)
-    for name in SILENCED_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def uninstall(fault_filter: ClientFaultFilter) -> None:

@@ -189,6 +189,15 @@ def frame(*parts: bytes) -> bytes:
     return b"".join(len(part).to_bytes(4, "big") + part for part in parts)
 
 
+def _check_role(role: str | None, roles: tuple[str, ...]) -> str:
+    """`role` if it is one of `roles`; else Forbidden (None: not a member, or no journal)."""
+    if role is None:
+        raise Forbidden("no such journal, or it is not shared with this account")
+    if role not in roles:
+        raise Forbidden("this account may not change that journal")
+    return role
+
+
 def token_hash(token: str) -> bytes:
     return nacl.hash.sha256(token.encode(), encoder=nacl.encoding.RawEncoder)
 
@@ -970,11 +979,7 @@ class Service:
 
     async def _require_role(self, caller: Caller, journal_id: bytes, roles: tuple[str, ...]) -> str:
         role = await self.storage.role_in(journal_id, caller.account_id, self.clock())
-        if role is None:
-            raise Forbidden("no such journal, or it is not shared with this account")
-        if role not in roles:
-            raise Forbidden("this account may not change that journal")
-        return role
+        return _check_role(role, roles)
 
     async def update_meta(self, caller: Caller, request: wire.JournalMetaRequest) -> None:
         await self._require_role(caller, request.journal_id, ("owner",))
@@ -982,8 +987,9 @@ class Service:
         await self.storage.update_meta(request.journal_id, request.meta)
 
     async def push(self, caller: Caller, request: wire.PushRequest) -> wire.PushReply:
-        await self._require_role(caller, request.journal_id, ("owner", "annotate"))
-        await self._require_epoch(request.journal_id, [r.epoch for r in request.records])
+        await self._require_writer(
+            caller, request.journal_id, ("owner", "annotate"), [r.epoch for r in request.records]
+        )
         ids = [record.record_id for record in request.records]
         if len(set(ids)) != len(ids):
             raise BadRequest("a batch names the same record id twice", code="duplicate_record")
@@ -1006,8 +1012,7 @@ class Service:
     async def compact(self, caller: Caller, request: wire.CompactRequest) -> wire.CompactReply:
         """Replace superseded records by a snapshot; the server cannot check the snapshot's
         content, so only the journal's owner may compact."""
-        await self._require_role(caller, request.journal_id, ("owner",))
-        await self._require_epoch(request.journal_id, [request.snapshot.epoch])
+        await self._require_writer(caller, request.journal_id, ("owner",), [request.snapshot.epoch])
         if request.snapshot.record_id in request.supersedes:
             raise BadRequest("a snapshot cannot supersede itself", code="duplicate_record")
         snapshot = request.snapshot
@@ -1031,10 +1036,15 @@ class Service:
         await self._announce(request.journal_id, seq)
         return wire.CompactReply(seq, removed)
 
-    async def _require_epoch(self, journal_id: bytes, epochs: list[int]) -> None:
-        """New records use the journal's current key: after a rotation, a revoked member's
-        old key must not open anything written later."""
-        current = await self.storage.journal_epoch(journal_id)
+    async def _require_writer(
+        self, caller: Caller, journal_id: bytes, roles: tuple[str, ...], epochs: list[int]
+    ) -> None:
+        """As `_require_role`, and new records use the journal's current key: after a
+        rotation, a revoked member's old key must not open anything written later (409
+        `stale_epoch`). The role and the epoch come from one read."""
+        found = await self.storage.role_and_epoch(journal_id, caller.account_id, self.clock())
+        role, current = found if found else (None, None)
+        _check_role(role, roles)
         if any(epoch != current for epoch in epochs):
             raise Conflict(
                 "the journal's key changed: refresh the journal list and seal again",

@@ -167,7 +167,7 @@ async def live_server(
     root = logging.getLogger()
     previous_level = root.level
     root.addHandler(handler)
-    root.setLevel(logging.INFO)  # aiosqlite DEBUG echoes SQL parameters
+    root.setLevel(logging.INFO)
     clock = Clock()
     app = create_app(data_dir, database=database_url, settings=TEST_SETTINGS, clock=clock)
     server = TestServer(app, host="127.0.0.1")

@@ -428,6 +428,13 @@ class Storage(Protocol):
 
     async def journal_epoch(self, journal_id: bytes) -> int | None: ...
 
+    async def role_and_epoch(
+        self, journal_id: bytes, account_id: bytes, now: int
+    ) -> tuple[str, int] | None:
+        """(role, the journal's current epoch) if the account is an unexpired member of the
+        journal, else None: what a write of records checks, in one read."""
+        ...
+
     async def shares_of(
         self, owner_id: bytes, after: tuple[bytes, bytes] | None = None, limit: int | None = None
     ) -> list[ShareRow]:

@@ -641,6 +641,19 @@ class PostgresStorage:
         row = await self._one("SELECT epoch FROM journals WHERE journal_id = $1", journal_id)
         return int(row[0]) if row else None
 
+    async def role_and_epoch(
+        self, journal_id: bytes, account_id: bytes, now: int
+    ) -> tuple[str, int] | None:
+        row = await self._one(
+            "SELECT m.role, j.epoch FROM members m JOIN journals j ON j.journal_id = m.journal_id "
+            "WHERE m.journal_id = $1 AND m.account_id = $2 "
+            "AND (m.expires_at = 0 OR m.expires_at > $3)",
+            journal_id,
+            account_id,
+            now,
+        )
+        return (str(row[0]), int(row[1])) if row else None
+
     # --- sharing ----------------------------------------------------------------------------
 
     async def leave_journal(
@@ -828,13 +841,17 @@ class PostgresStorage:
             fresh = [record for record in records if record.record_id not in stored]
             await _charge(db, pushed_by, [len(r.ciphertext) for r in fresh], now, limits)
             if fresh:
-                # One statement for the batch; WITH ORDINALITY keeps the batch's order in seq.
+                # One statement for the batch and the journal's head; WITH ORDINALITY keeps
+                # the batch's order in seq.
                 inserted = await db.fetch(
-                    "INSERT INTO records (journal_id, record_id, epoch, ciphertext, pushed_by, "
-                    "created_at) SELECT $1, r.record_id, r.epoch, r.ciphertext, $2, $3 "
+                    "WITH inserted AS (INSERT INTO records (journal_id, record_id, epoch, "
+                    "ciphertext, pushed_by, created_at) SELECT $1, r.record_id, r.epoch, "
+                    "r.ciphertext, $2, $3 "
                     "FROM unnest($4::bytea[], $5::bigint[], $6::bytea[]) WITH ORDINALITY "
                     "AS r(record_id, epoch, ciphertext, n) ORDER BY r.n "
-                    "RETURNING record_id, seq",
+                    "RETURNING record_id, seq), raised AS (UPDATE journals SET head = "
+                    "GREATEST(head, (SELECT max(seq) FROM inserted)) WHERE journal_id = $1) "
+                    "SELECT record_id, seq FROM inserted",
                     journal_id,
                     pushed_by,
                     now,
@@ -845,7 +862,8 @@ class PostgresStorage:
                 for record_id, seq in inserted:
                     stored[record_id] = (seq, 0, 0)
             accepted = [(record_id, stored[record_id][0]) for record_id in ids]
-            await _raise_head(db, journal_id, max(seq for _, seq in accepted))
+            if not fresh:
+                await _raise_head(db, journal_id, max(seq for _, seq in accepted))
             return accepted
 
     async def compact(
@@ -1074,35 +1092,31 @@ async def _count_all(
         if row is not None and int(row[0]) == window_start and int(row[1]) >= limit:
             raise _Refused(subject)  # refused before any write: a flood costs no write
     for subject, limit in ordered:
-        used, _ = await _window(db, subject, window_start)
-        if used + 1 > limit:
-            raise _Refused(subject)
-        await _add_to_window(db, subject, 1, 0)
+        used, _ = await _window(db, subject, window_start, 1)
+        if used > limit:
+            raise _Refused(subject)  # the transaction rolls back: this count with it
 
 
-async def _window(db: asyncpg.Connection, subject: str, window_start: int) -> tuple[int, int]:
-    """(requests, bytes) of `subject` in the window starting at `window_start`, its row
-    locked; a counter left from an earlier window starts again from zero."""
+async def _window(
+    db: asyncpg.Connection, subject: str, window_start: int, requests: int = 0, size: int = 0
+) -> tuple[int, int]:
+    """(requests, bytes) of `subject` in the window starting at `window_start` once
+    `requests` and `size` are added, its row locked, in one statement; a counter left from
+    an earlier window starts again from zero. A caller that finds a limit passed raises: its
+    transaction rolls back, the addition with it."""
     row = await db.fetchrow(
-        "INSERT INTO rate_windows VALUES ($1, $2, 0, 0) ON CONFLICT (subject) DO UPDATE "
-        "SET requests = CASE WHEN rate_windows.window_start = excluded.window_start "
-        "THEN rate_windows.requests ELSE 0 END, "
-        "bytes = CASE WHEN rate_windows.window_start = excluded.window_start "
-        "THEN rate_windows.bytes ELSE 0 END, window_start = excluded.window_start "
-        "RETURNING requests, bytes",
+        "INSERT INTO rate_windows VALUES ($1, $2, $3, $4) ON CONFLICT (subject) DO UPDATE "
+        "SET requests = excluded.requests + CASE WHEN rate_windows.window_start = "
+        "excluded.window_start THEN rate_windows.requests ELSE 0 END, "
+        "bytes = excluded.bytes + CASE WHEN rate_windows.window_start = "
+        "excluded.window_start THEN rate_windows.bytes ELSE 0 END, "
+        "window_start = excluded.window_start RETURNING requests, bytes",
         subject,
         window_start,
-    )
-    return (int(row[0]), int(row[1])) if row else (0, 0)
-
-
-async def _add_to_window(db: asyncpg.Connection, subject: str, requests: int, size: int) -> None:
-    await db.execute(
-        "UPDATE rate_windows SET requests = requests + $1, bytes = bytes + $2 WHERE subject = $3",
         requests,
         size,
-        subject,
     )
+    return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
 async def _charge(
@@ -1113,22 +1127,32 @@ async def _charge(
     limits: WriteLimits,
     credit: int = 0,
 ) -> None:
-    """As storage/sqlite.py's `_charge`: storage quota and write rate, or QuotaError."""
+    """As storage/sqlite.py's `_charge`: storage quota and write rate, or QuotaError. The
+    counters are raised first and checked after (two statements): a refusal rolls the
+    caller's transaction back, the raises with it."""
     if not sizes:
         return
     total = sum(sizes)
-    if await _stored_bytes(db, account_id) + total - credit > limits.max_stored_bytes:
+    if await _add_stored_bytes(db, account_id, total) - credit > limits.max_stored_bytes:
         raise QuotaError("storage")
     subject = write_subject(account_id)
-    records, size = await _window(db, subject, limits.window_start)
-    if records + len(sizes) > limits.records_per_window or size + total > limits.bytes_per_window:
+    records, size = await _window(db, subject, limits.window_start, len(sizes), total)
+    if records > limits.records_per_window or size > limits.bytes_per_window:
         raise QuotaError("write_rate", limits.window_start + limits.window_ms - now)
-    await _add_to_window(db, subject, len(sizes), total)
-    await db.execute(
-        "UPDATE account_usage SET stored_bytes = stored_bytes + $1 WHERE account_id = $2",
-        total,
-        account_id,
+
+
+async def _add_stored_bytes(db: asyncpg.Connection, account_id: bytes, size: int) -> int:
+    """The account's stored record bytes once `size` is added, its counter row locked (made
+    from the records first when it has none)."""
+    add = (
+        "UPDATE account_usage SET stored_bytes = stored_bytes + $1 WHERE account_id = $2 "
+        "RETURNING stored_bytes"
     )
+    used = await db.fetchval(add, size, account_id)
+    if used is None:
+        await _stored_bytes(db, account_id)
+        used = await db.fetchval(add, size, account_id)
+    return int(used)
 
 
 async def _stored_records(

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiosqlite
-
 from client_sdk import Client, wire
 from server import routes
 from server.storage.sqlite import SQLiteStorage
@@ -95,15 +93,15 @@ async def test_one_sync_reply_writes_its_audit_rows_in_one_transaction(
     begins: list[str] = []
     storage = live_server.server.app[routes.SERVICE].storage
     if isinstance(storage, SQLiteStorage):
-        connection: aiosqlite.Connection = storage._db
-        await connection.set_trace_callback(
+        # The writer's connection, whose statements run in the writer's thread.
+        storage._db.set_trace_callback(
             lambda sql: begins.append(sql) if sql.startswith("BEGIN") else None
         )
     request = wire.SyncRequest([wire.Cursor(journal, 0) for journal in journals], 1000)
     answer = await raw.call("/v1/sync", request, token=ben.profile.token)
     assert answer.status == 200
     if isinstance(storage, SQLiteStorage):
-        await storage._db.set_trace_callback(None)
+        storage._db.set_trace_callback(None)
         assert len(begins) == 1, begins
     else:  # PostgreSQL: rows written by one transaction carry its id
         rows = await live_server.rows(

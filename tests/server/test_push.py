@@ -107,3 +107,42 @@ async def test_concurrent_pushes_of_one_id_with_different_content_store_exactly_
     assert losers == [(409, "record_conflict")] * 5
     [(_, _, _, ciphertext)] = await stored_records(live_server, journal)
     assert ciphertext == winners[0]["ciphertext"]
+
+
+async def test_only_an_owner_or_an_unexpired_annotating_member_pushes_with_the_current_epoch(
+    live_server: RunningServer, raw: RawClient, ana: Client, ben: Client
+) -> None:
+    """The role, the membership's end and the journal's epoch come from one read
+    (Storage.role_and_epoch); every refusal of the separate reads is still made."""
+    journal = await journal_id(ana)
+    [(length,)] = await live_server.rows(
+        "SELECT COUNT(*) FROM access_chain WHERE journal_id = ?", journal
+    )
+    ends = live_server.clock.now + 60_000
+
+    async def members(epoch: int, role: str) -> None:
+        keys = [
+            wire.MemberKey(ana.profile.account_id, bytes(48), "owner", 0),
+            wire.MemberKey(ben.profile.account_id, bytes(48), role, ends),
+        ]
+        rotation = wire.RotateRequest(journal, epoch, bytes(48), keys, length + epoch - 1, [b"g"])
+        answer = await raw.call("/v1/journals/rotate", rotation, token=ana.profile.token)
+        assert answer.status == 200, answer.value()
+
+    await members(1, "read")
+    assert (await push(raw, ben, journal, [upload(1, epoch=1)])).error() == (403, "forbidden")
+    await members(2, "annotate")
+    assert (await push(raw, ben, journal, [upload(2, epoch=1)])).error() == (409, "stale_epoch")
+    assert (await push(raw, ben, journal, [upload(3, epoch=2)])).status == 200
+    snapshot_record = wire.RecordUpload(upload(4)["record_id"], 2, b"s" * 40)
+    compact = wire.CompactRequest(journal, snapshot_record, [upload(3)["record_id"]])
+    answer = await raw.call("/v1/records/compact", compact, token=ben.profile.token)
+    assert answer.error() == (403, "forbidden")
+    assert b"may not change" in answer.body
+    live_server.clock.now = ends
+    answer = await push(raw, ben, journal, [upload(5, epoch=2)])
+    assert answer.error() == (403, "forbidden")
+    assert b"not shared with this account" in answer.body
+    assert (await push(raw, ana, journal, [upload(6, epoch=2)])).status == 200
+    stored = await stored_records(live_server, journal)
+    assert [record_id for _, record_id, _, _ in stored] == [upload(n)["record_id"] for n in (3, 6)]
