@@ -123,3 +123,70 @@ async def test_a_write_reads_withdrawn_and_device_counters_again_after_any_chang
         pass
     assert (await state())[1] == (Cover(*me, ((7, 7),)),)  # still there for the next one
     await store.close()
+
+
+async def test_reads_as_of_a_version_hold_only_while_this_connection_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    # issue 10: a sync reads the version once and what follows as of it, without a statement
+    # while this connection writes nothing; any write of its own (a rollback too) is seen.
+    store = await Store.open(tmp_path)
+    async with store.transaction() as tx:
+        await tx.put_journal(JOURNAL)
+    start = await store.version()
+    assert await store.version(since=start) == start
+    assert [j.cursor for j in await store.journals(as_of=start)] == [0]
+    assert await store.setting("name", "none", as_of=start) == "none"
+    assert await store.waiting(as_of=start) == (start, False)
+
+    async with store.transaction() as tx:  # a write of this connection
+        await tx.set_cursor(JOURNAL.journal_id, 7)
+        await tx.set_setting("name", "set")
+        await tx.add_outbox(JOURNAL.journal_id, b"\x03" * 16, 1, b"sealed", None)
+    assert await store.version(since=start) != start
+    assert [j.cursor for j in await store.journals(as_of=start)] == [7]
+    assert await store.setting("name", "none", as_of=start) == "set"
+    moved, waits = await store.waiting(as_of=start)
+    assert waits and moved != start
+
+    start = await store.version()
+    try:  # a write rolled back: read again, and what it wrote is not there
+        async with store.transaction() as tx:
+            await tx.set_cursor(JOURNAL.journal_id, 9)
+            await tx.set_setting("name", "abandoned")
+            await tx.remove_outbox([1])
+            raise RuntimeError("abandon")
+    except RuntimeError:
+        pass
+    assert await store.version(since=start) != start
+    assert [j.cursor for j in await store.journals(as_of=start)] == [7]
+    assert await store.setting("name", as_of=start) == "set"
+    assert (await store.waiting(as_of=start))[1]
+    await store.close()
+
+
+async def test_a_commit_of_another_process_is_read_from_the_next_version_on(
+    tmp_path: Path,
+) -> None:
+    store = await Store.open(tmp_path)
+    async with store.transaction() as tx:
+        await tx.put_journal(JOURNAL)
+        await tx.set_setting("name", "mine")
+    start = await store.version()
+    assert (await store.waiting(as_of=start))[1] is False
+    assert await store.setting("name", as_of=start) == "mine"
+
+    other = other_process(tmp_path)
+    other.execute("UPDATE journals SET cursor = 5")
+    other.execute("UPDATE settings SET value = 'theirs' WHERE name = 'name'")
+    other.execute("INSERT INTO pending_journals (journal_id, request) VALUES (x'05', x'06')")
+    other.close()
+    # As of `start` (the start of a sync under way) the store is as it was then...
+    assert await store.version(since=start) == start
+    # ...and from the next version read on, as the other process left it.
+    now = await store.version()
+    assert now != start
+    assert [j.cursor for j in await store.journals(as_of=now)] == [5]
+    assert await store.setting("name", as_of=now) == "theirs"
+    assert await store.waiting(as_of=now) == (now, True)
+    await store.close()
