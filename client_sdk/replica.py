@@ -99,6 +99,9 @@ class Replica:
         self._quiet_at: tuple[int, int] | None = None
         """Store version at the end of the last sync that left nothing to send: an empty
         outbox, no journal waiting to be created, no counter to withdraw (see `sync`)."""
+        self.synced_version: tuple[int, int] | None = None
+        """Store version at the end of the last sync (Store.version): what the caller's
+        reads right after it may be made as of (`as_of`), while this process writes nothing."""
         self.sleep: Sleep | None = None
         """How a push waits for the server's write-rate limit (None: pushing.wait_out)."""
 
@@ -637,16 +640,21 @@ class Replica:
     # --- sync -------------------------------------------------------------------------------
 
     async def sync(
-        self, progress: Progress | None = None, max_upload_wait: float = DEFAULT_WAIT_S
+        self,
+        progress: Progress | None = None,
+        max_upload_wait: float = DEFAULT_WAIT_S,
+        as_of: tuple[int, int] | None = None,
     ) -> sync_plan.SyncReport:
         """Push the outbox, pull every journal until up to date, then compact long logs.
         The push waits for the server's write-rate limit at most `max_upload_wait` seconds
-        in all (upload_limit.py); then it stops, and the pull goes on."""
+        in all (upload_limit.py); then it stops, and the pull goes on. `as_of`: the store's
+        version the caller read just before (Store.version `since`), not read again."""
         report = sync_plan.SyncReport()
+        self.synced_version = None
         # The store's version, read once: the reads of the pull and of the bookkeeping after
         # it are made as of it while this process changes nothing (Store.version `since`),
         # so a sync that finds nothing new runs one statement on the store (issue 10).
-        start = await self.store.version()
+        start = await self.store.version(since=as_of)
         # Nothing to send, and the store unchanged (by this process or another: Store.version)
         # since a sync that left nothing to send: the push side reads nothing (issue 10).
         quiet = (
@@ -703,7 +711,7 @@ class Replica:
     async def _note_quiet(self, was_quiet: bool, start: tuple[int, int]) -> None:
         """Remember the store's version if this sync left nothing to send (see `sync`);
         `start`: the version the sync read first."""
-        version = await self.store.version(since=start)
+        version = self.synced_version = await self.store.version(since=start)
         if was_quiet and version == self._quiet_at:
             return  # nothing written: still quiet
         self._quiet_at = None

@@ -120,6 +120,8 @@ WATCHED = {
     "counting": ("withdrawn", "device_counters"),
     "settings": ("settings",),
     "waiting": ("outbox", "pending_journals", "withdrawn"),
+    "peers": ("peers",),
+    "field_writes": ("field_writes",),
 }
 """Tables whose changes this connection counts (column of `tj_changes` -> tables), so that
 what was read from them can be kept in memory until they change (issue 10)."""
@@ -276,6 +278,10 @@ class Store:
         self._settings: dict[str, tuple[tuple[int, int], tuple[Any, ...]]] = {}
         """Settings read `as_of` a version ((value,) or () when unset), with the `_changes`
         of the settings table then."""
+        self._peers: tuple[tuple[int, int], list[Peer]] | None = None
+        """The peers read `as_of` a version, with the `_changes` of the peers table then."""
+        self._no_field_writes: tuple[int, int] | None = None
+        """The `_changes` of field_writes when `unsynced_field_writes` found none `as_of`."""
         self._waiting: tuple[tuple[int, int], bool] | None = None
         """Whether anything waited to be sent (`waiting`), with the `_changes` of its tables."""
 
@@ -514,11 +520,25 @@ class Store:
         )
         return [_peer(r) for r in rows][0] if rows else None
 
-    async def peers(self) -> list[Peer]:
-        rows = await self._all(
-            "SELECT account_id, username, sign_public_key, box_public_key, verified FROM peers"
-        )
-        return [_peer(r) for r in rows]
+    async def peers(self, *, as_of: tuple[int, int] | None = None) -> list[Peer]:
+        """The accounts pinned on this device. `as_of` (a `version` this caller read): kept
+        in memory until this connection or another changes the peers table (`_changes`),
+        and read as of that version (see `version`)."""
+        sql = "SELECT account_id, username, sign_public_key, box_public_key, verified FROM peers"
+        if as_of is None:
+            return [_peer(r) for r in await self._all(sql)]
+
+        def read(db: sqlite3.Connection) -> list[Peer]:
+            now = self._now(db, as_of)["peers"]
+            if self._peers is not None and self._peers[0] == now:
+                return self._peers[1]
+            found = [_peer(r) for r in db.execute(sql).fetchall()]
+            if not db.in_transaction:
+                self._peers = (now, found)
+            return found
+
+        async with self._lock:
+            return list(await self._db.run(read))
 
     async def shares(self) -> list[LocalShare]:
         rows = await self._all(
@@ -552,16 +572,31 @@ class Store:
         )
         return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
 
-    async def unsynced_field_writes(self) -> dict[bytes, dict[str, tuple[str, int]]]:
+    async def unsynced_field_writes(
+        self, *, as_of: tuple[int, int] | None = None
+    ) -> dict[bytes, dict[str, tuple[str, int]]]:
         """doc id -> field -> (last JSON value, ms) of writes no change from another device
-        has followed yet (settling.py)."""
-        rows = await self._all(
-            "SELECT doc_id, field, value, at FROM field_writes WHERE unsynced = 1 ORDER BY rowid"
-        )
-        found: dict[bytes, dict[str, tuple[str, int]]] = {}
-        for doc_id, name, value, at in rows:
-            found.setdefault(bytes(doc_id), {})[str(name)] = (str(value), int(at))
-        return found
+        has followed yet (settling.py). `as_of` (a `version` this caller read): that there
+        are none is kept in memory until this connection or another changes the table
+        (`_changes`), and read as of that version (see `version`)."""
+
+        def read(db: sqlite3.Connection) -> dict[bytes, dict[str, tuple[str, int]]]:
+            now = self._now(db, as_of)["field_writes"] if as_of is not None else None
+            if now is not None and now == self._no_field_writes:
+                return {}
+            rows = db.execute(
+                "SELECT doc_id, field, value, at FROM field_writes WHERE unsynced = 1 "
+                "ORDER BY rowid"
+            ).fetchall()
+            found: dict[bytes, dict[str, tuple[str, int]]] = {}
+            for doc_id, name, value, at in rows:
+                found.setdefault(bytes(doc_id), {})[str(name)] = (str(value), int(at))
+            if now is not None and not db.in_transaction:
+                self._no_field_writes = None if found else now
+            return found
+
+        async with self._lock:
+            return await self._db.run(read)
 
     async def refused_journals(self) -> dict[bytes, tuple[str, str]]:
         """journal id -> (code, reason) of pending journal creations the server refused for
