@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from client_sdk.store import STORE_FILE, LocalJournal, Store
+from client_sdk.store import STORE_FILE, LocalJournal, Peer, Store
 from client_sdk.withholding import Cover, DeviceCounters, Key
 
 JOURNAL = LocalJournal(b"\x01" * 16, b"\x02" * 16, "owner", 1, "Personal", 1, 0)
@@ -189,4 +189,46 @@ async def test_a_commit_of_another_process_is_read_from_the_next_version_on(
     assert [j.cursor for j in await store.journals(as_of=now)] == [5]
     assert await store.setting("name", as_of=now) == "theirs"
     assert await store.waiting(as_of=now) == (now, True)
+    await store.close()
+
+
+async def test_peers_and_field_writes_read_as_of_a_version_are_read_again_after_a_change(
+    tmp_path: Path,
+) -> None:
+    store = await Store.open(tmp_path)
+    peer = Peer(b"\x07" * 16, "sam", b"\x08" * 32, b"\x09" * 32, False)
+    start = await store.version()
+    assert await store.peers(as_of=start) == []
+    assert await store.unsynced_field_writes(as_of=start) == {}
+
+    async with store.transaction() as tx:  # this connection pins a peer and edits a field
+        await tx.put_peer(peer)
+        await tx.add_field_writes(b"\x0e" * 16, {"mood": "3"}, 1)
+    start = await store.version()
+    assert await store.peers(as_of=start) == [peer]
+    assert await store.unsynced_field_writes(as_of=start) == {b"\x0e" * 16: {"mood": ("3", 1)}}
+
+    try:  # rolled back: as it was
+        async with store.transaction() as tx:
+            await tx.forget_peer(peer.account_id)
+            await tx.forget_field_writes([b"\x0e" * 16])
+            raise RuntimeError("abandon")
+    except RuntimeError:
+        pass
+    start = await store.version()
+    assert await store.peers(as_of=start) == [peer]
+    assert await store.unsynced_field_writes(as_of=start) != {}
+
+    async with store.transaction() as tx:
+        await tx.mark_field_writes_synced([b"\x0e" * 16])
+    start = await store.version()
+    assert await store.unsynced_field_writes(as_of=start) == {}  # none: kept in memory
+
+    other = other_process(tmp_path)  # another process verifies the peer and edits a field
+    other.execute("UPDATE peers SET verified = 1")
+    other.execute("INSERT INTO field_writes VALUES (x'0f', 'title', '\"t\"', 2, 1)")
+    other.close()
+    now = await store.version()
+    assert [p.verified for p in await store.peers(as_of=now)] == [True]
+    assert await store.unsynced_field_writes(as_of=now) == {b"\x0f": {"title": ('"t"', 2)}}
     await store.close()

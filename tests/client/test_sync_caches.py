@@ -6,6 +6,7 @@ this one, committed or rolled back."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from client_sdk.withholding import DeviceCounters
 from tests.conftest import ClientFactory
 
 OTHER_DEVICE = b"\x0d" * 16
+HANG = 60.0  # bounds a hang only: no latency claim (bench/sync.py measures it)
 
 
 @contextlib.contextmanager
@@ -203,3 +205,32 @@ async def test_an_entry_another_process_writes_during_a_sync_is_pushed_by_the_ne
     assert (await laptop.sync()).pushed == 1
     await phone.sync()
     assert written.id in {e.id for e in await phone.entries.list()}
+
+
+async def test_a_notices_sync_sees_what_another_process_changed_before_the_notice(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    # The watch reads the store's version once for a notice, for its check and its sync.
+    laptop = await signup("ana")
+    await laptop.entries.write(None, "one entry")
+    await settled(laptop)
+    phone = await login("ana")
+    await phone.sync()
+    [journal] = await laptop.store.journals()
+    reports = contextlib.aclosing(laptop.watch())
+    async with reports as watch:
+        first = await asyncio.wait_for(anext(watch), HANG)  # the sync after connecting
+        assert first.trigger is not None and first.trigger.connected
+        other = other_process(laptop)  # another process holds the journal back...
+        announced = hold_back.encode({journal.journal_id: 10**6})
+        other.execute(
+            "INSERT OR REPLACE INTO settings VALUES (?, ?)", (hold_back.SETTING, announced)
+        )
+        other.close()
+        written = await phone.entries.write(None, "from the phone")
+        await phone.sync()  # ...before the notice of this record arrives
+        report = await asyncio.wait_for(anext(watch), HANG)
+        assert report.trigger is not None and report.trigger.journal_id == journal.journal_id.hex()
+        assert report.pulled == 1
+        assert any("below seq 1000000 it announced" in line for line in report.incomplete)
+    assert written.id in {e.id for e in await laptop.entries.list()}
