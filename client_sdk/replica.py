@@ -934,7 +934,8 @@ class Replica:
                 else:
                     unverified.add(journal_id)
                     if journal_id not in hold.counted:
-                        hold.count(journal_id, await self.store.journal_bytes(journal_id))
+                        stored = await self.store.journal_bytes(journal_id, as_of=as_of)
+                        hold.count(journal_id, stored)
             if hold.full:
                 held |= unverified
             cursors = {journal_id: j.cursor for journal_id, j in journals.items()}

@@ -280,6 +280,9 @@ class Store:
         of the settings table then."""
         self._peers: tuple[tuple[int, int], list[Peer]] | None = None
         """The peers read `as_of` a version, with the `_changes` of the peers table then."""
+        self._bytes: dict[bytes, int] = {}
+        """`journal_bytes` read `as_of` the version `_bytes_at`, by journal."""
+        self._bytes_at: tuple[int, int] | None = None
         self._no_field_writes: tuple[int, int] | None = None
         """The `_changes` of field_writes when `unsynced_field_writes` found none `as_of`."""
         self._waiting: tuple[tuple[int, int], bool] | None = None
@@ -836,15 +839,34 @@ class Store:
             found.update((int(r[0]), bytes(r[1])) for r in rows)
         return found
 
-    async def journal_bytes(self, journal_id: bytes) -> int:
+    async def journal_bytes(
+        self, journal_id: bytes, *, as_of: tuple[int, int] | None = None
+    ) -> int:
         """Bytes of document state this device stores for the journal (0: none): what its
         records took on this device (`replica.UNVERIFIED_SHARE_BYTES` bounds it for a journal
-        whose owner this account has not verified)."""
-        rows = await self._all(
-            "SELECT coalesce(sum(length(state)), 0) FROM documents WHERE journal_id = ?",
-            (journal_id,),
-        )
-        return int(rows[0][0]) if rows else 0
+        whose owner this account has not verified). `as_of` (a `version` this caller read):
+        kept in memory until the store's version moves (any change here or elsewhere), and
+        read as of that version (see `version`): a sync with nothing new sums no journal's
+        documents again (issue 10)."""
+        sql = "SELECT coalesce(sum(length(state)), 0) FROM documents WHERE journal_id = ?"
+        if as_of is None:
+            rows = await self._all(sql, (journal_id,))
+            return int(rows[0][0]) if rows else 0
+
+        def read(db: sqlite3.Connection) -> int:
+            version = self._version_as_of(db, as_of)
+            if self._bytes_at != version:
+                self._bytes.clear()
+            if journal_id not in self._bytes:
+                stored = int(db.execute(sql, (journal_id,)).fetchone()[0])
+                if db.in_transaction:
+                    return stored
+                self._bytes[journal_id] = stored
+                self._bytes_at = version
+            return self._bytes[journal_id]
+
+        async with self._lock:
+            return await self._db.run(read)
 
     async def highest_seq(self, journal_id: bytes) -> int:
         """The highest `seq` of a record of the journal this device holds (0: none): where a
