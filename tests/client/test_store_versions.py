@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from client_sdk.store import STORE_FILE, LocalJournal, Peer, Store
+from client_sdk.store import STORE_FILE, LocalJournal, Peer, Store, StoredDocument
 from client_sdk.withholding import Cover, DeviceCounters, Key
 
 JOURNAL = LocalJournal(b"\x01" * 16, b"\x02" * 16, "owner", 1, "Personal", 1, 0)
@@ -231,4 +231,41 @@ async def test_peers_and_field_writes_read_as_of_a_version_are_read_again_after_
     now = await store.version()
     assert [p.verified for p in await store.peers(as_of=now)] == [True]
     assert await store.unsynced_field_writes(as_of=now) == {b"\x0f": {"title": ('"t"', 2)}}
+    await store.close()
+
+
+async def test_a_journals_bytes_read_as_of_a_version_are_summed_again_once_it_moves(
+    tmp_path: Path,
+) -> None:
+    # The bound on unverified owners' journals sums their documents at every pull; a pull
+    # with nothing new takes the sums of the last one (issue 10), never after a change.
+    store = await Store.open(tmp_path)
+    journal = JOURNAL.journal_id
+
+    def document(doc: bytes, size: int) -> StoredDocument:
+        return StoredDocument(doc, journal, "entry", b"s" * size)
+
+    start = await store.version()
+    assert await store.journal_bytes(journal, as_of=start) == 0
+    async with store.transaction() as tx:
+        await tx.put_documents([document(b"\x01", 100)], 1)
+    start = await store.version()
+    assert await store.journal_bytes(journal, as_of=start) == 100
+    assert await store.journal_bytes(journal, as_of=start) == 100
+
+    try:  # rolled back: the sum as it was
+        async with store.transaction() as tx:
+            await tx.put_documents([document(b"\x02", 50)], 1)
+            raise RuntimeError("abandon")
+    except RuntimeError:
+        pass
+    start = await store.version()
+    assert await store.journal_bytes(journal, as_of=start) == 100
+
+    other = other_process(tmp_path)  # another process stores a document of the journal
+    other.execute(
+        "INSERT INTO documents VALUES (x'03', ?, 'entry', zeroblob(30), 1, NULL)", (journal,)
+    )
+    other.close()
+    assert await store.journal_bytes(journal, as_of=await store.version()) == 130
     await store.close()

@@ -16,6 +16,7 @@ import pytest
 from client_sdk import Client, hold_back
 from client_sdk.store import STORE_FILE
 from client_sdk.withholding import DeviceCounters
+from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
 
 OTHER_DEVICE = b"\x0d" * 16
@@ -234,3 +235,29 @@ async def test_a_notices_sync_sees_what_another_process_changed_before_the_notic
         assert report.pulled == 1
         assert any("below seq 1000000 it announced" in line for line in report.incomplete)
     assert written.id in {e.id for e in await laptop.entries.list()}
+
+
+async def test_a_share_from_an_owner_not_verified_costs_a_no_op_sync_no_more_statements(
+    signup: ClientFactory,
+) -> None:
+    # The bound on unverified owners' journals sums their documents at every pull: a pull
+    # with nothing new takes the sums of the last one (the store's version stood still).
+    client = await signup("ana")
+    therapist = await signup("tess")
+    await client.entries.write(None, "shared entry")
+    await share_with(client, therapist)  # the therapist has not verified ana
+    await client.sync()
+    await settled(therapist)
+    [journal] = [
+        j for j in await therapist.store.journals() if j.owner_id == client.profile.account_id
+    ]
+    assert not therapist.replica.owner_verified(journal)
+    assert await therapist.store.journal_bytes(journal.journal_id) > 0
+    with statements(therapist) as ran:
+        report = await therapist.sync()
+    assert (report.pulled, report.incomplete, report.held_back) == (0, [], [])
+    assert len(ran) == 1, ran
+
+    await client.entries.write(None, "another entry")
+    await client.sync()
+    assert (await therapist.sync()).pulled == 1  # counted again: the store moved
