@@ -879,12 +879,12 @@ class Replica:
             await self._pull_pages(report, tracker, hold, check, pending, ahead, as_of)
         finally:
             ahead.drop()
-            if hold.announced:  # else nothing to settle or report, and the journals not read
-                journals = [j for j in await self.store.journals() if j.role != REVOKED]
-                hold.settle({j.journal_id: j.cursor for j in journals})
-                for journal in journals:
-                    if journal.journal_id in hold.announced and not self.owner_verified(journal):
-                        self._note_held(journal, report)
+            # As of the sync's start while the pull wrote nothing (no statement then).
+            journals = [j for j in await self.store.journals(as_of=as_of) if j.role != REVOKED]
+            hold.settle({j.journal_id: j.cursor for j in journals})
+            for journal in journals:
+                if journal.journal_id in hold.announced and not self.owner_verified(journal):
+                    self._note_held(journal, report)
             if hold.announced or stored is not None:
                 value = hold_back.encode(hold.announced)
                 if value != stored:
