@@ -475,10 +475,21 @@ class Client:
         `progress` gets a SyncProgress with `waiting_until` set.
         A sync that completes is remembered: see `last_synced()`.
         """
+        return await self._sync(progress, strict, retry, max_upload_wait)
+
+    async def _sync(
+        self,
+        progress: Progress | None = None,
+        strict: bool = False,
+        retry: RetryPolicy | None = None,
+        max_upload_wait: float = DEFAULT_UPLOAD_WAIT_S,
+        as_of: tuple[int, int] | None = None,
+    ) -> SyncReport:
+        """`sync`; `as_of`: the store's version the caller read just before (Store.version)."""
         saved = self.transport.retry
         self.transport.retry = retry or saved
         try:
-            report = await self.replica.sync(progress, max_upload_wait)
+            report = await self.replica.sync(progress, max_upload_wait, as_of)
         except NetworkError as error:
             waiting = await self.store.outbox_size()
             if waiting:  # say what happens to them (nothing is lost)
@@ -488,15 +499,18 @@ class Client:
         finally:
             self.transport.retry = saved
         if report.arrivals:  # nothing arrived: nothing to settle, nothing read (issue 10)
-            watched = await self.store.unsynced_field_writes()
+            watched = await self.store.unsynced_field_writes(as_of=self.replica.synced_version)
             if watched:
                 report.settled = await settle_after_sync(
                     self.context, watched, set(report.arrivals)
                 )
         await self._synced(now_ms())
         if report.arrivals:  # nothing to name on a no-op sync: no store read for names
+            synced = self.replica.synced_version  # read as of it while nothing was written
             copies = {  # the copies kept for a therapist: their originals arrive too
-                j.journal_id for j in await self.store.journals() if self.replica.is_disclosure(j)
+                j.journal_id
+                for j in await self.store.journals(as_of=synced)
+                if self.replica.is_disclosure(j)
             }
             report.news = sync_plan.summarize(
                 [a for a in report.arrivals.values() if a.journal_id not in copies],
@@ -540,7 +554,8 @@ class Client:
         if mine:
             with contextlib.suppress(TJError):
                 devices = await self.devices.names(mine)
-        people = {p.account_id: p.username for p in await self.store.peers()}
+        peers = await self.store.peers(as_of=self.replica.synced_version)
+        people = {p.account_id: p.username for p in peers}
         for state in self.replica.chains.states().values():  # members named by verified chains
             for member in state.members.values():
                 if member.account_id is not None:
@@ -631,6 +646,7 @@ class Client:
             resume_at: datetime | None = None  # the server takes more uploads from then
             try:
                 while True:
+                    version: tuple[int, int] | None = None  # the store's, read for a notice
                     if waiting is None:
                         waiting = asyncio.ensure_future(anext(notices))
                     timeout = None
@@ -648,8 +664,11 @@ class Client:
                                 on_lost()
                             continue
                         if not notice.connected and notice.journal_id is not None:
+                            # Read once for this check and the sync it may start (issue 10).
+                            version = await self.store.version()
                             cursors = {
-                                j.journal_id.hex(): j.cursor for j in await self.store.journals()
+                                j.journal_id.hex(): j.cursor
+                                for j in await self.store.journals(as_of=version)
                             }
                             if cursors.get(notice.journal_id, -1) >= notice.head:
                                 continue
@@ -657,7 +676,7 @@ class Client:
                         notice = Notice(False, None, 0)  # the server takes uploads again
                     resume_at = None
                     try:
-                        report = await self.sync(progress)
+                        report = await self._sync(progress, as_of=version)
                     except NetworkError:
                         continue  # the live channel reconnects; the next notice retries
                     if report.upload_limit is not None:

@@ -99,6 +99,9 @@ class Replica:
         self._quiet_at: tuple[int, int] | None = None
         """Store version at the end of the last sync that left nothing to send: an empty
         outbox, no journal waiting to be created, no counter to withdraw (see `sync`)."""
+        self.synced_version: tuple[int, int] | None = None
+        """Store version at the end of the last sync (Store.version): what the caller's
+        reads right after it may be made as of (`as_of`), while this process writes nothing."""
         self.sleep: Sleep | None = None
         """How a push waits for the server's write-rate limit (None: pushing.wait_out)."""
 
@@ -645,19 +648,28 @@ class Replica:
     # --- sync -------------------------------------------------------------------------------
 
     async def sync(
-        self, progress: Progress | None = None, max_upload_wait: float = DEFAULT_WAIT_S
+        self,
+        progress: Progress | None = None,
+        max_upload_wait: float = DEFAULT_WAIT_S,
+        as_of: tuple[int, int] | None = None,
     ) -> sync_plan.SyncReport:
         """Push the outbox, pull every journal until up to date, then compact long logs.
         The push waits for the server's write-rate limit at most `max_upload_wait` seconds
-        in all (upload_limit.py); then it stops, and the pull goes on."""
+        in all (upload_limit.py); then it stops, and the pull goes on. `as_of`: the store's
+        version the caller read just before (Store.version `since`), not read again."""
         report = sync_plan.SyncReport()
+        self.synced_version = None
+        # The store's version, read once: the reads of the pull and of the bookkeeping after
+        # it are made as of it while this process changes nothing (Store.version `since`),
+        # so a sync that finds nothing new runs one statement on the store (issue 10).
+        start = await self.store.version(since=as_of)
         # Nothing to send, and the store unchanged (by this process or another: Store.version)
         # since a sync that left nothing to send: the push side reads nothing (issue 10).
         quiet = (
             self._quiet_at is not None
             and self.chains.loaded
             and not self.chains.problems()
-            and await self.store.version() == self._quiet_at
+            and start == self._quiet_at
         )
         tracker = sync_plan.ProgressTracker(
             progress, to_push=0 if quiet else await self.store.outbox_size()
@@ -672,14 +684,14 @@ class Replica:
         await self.rotate_expired()
         if not quiet:
             await self._send(report, tracker, waits)
-        await self._pull(report, tracker, pending=not quiet)
+        await self._pull(report, tracker, pending=not quiet, as_of=start)
         if report.upload_limit is None:  # a snapshot is a write too: not while limited
             await self._compact(report)
         else:
             waiting = await self.store.outbox_size()
             report.upload_limit = replace(report.upload_limit, waiting=waiting)
         report.rollbacks = sorted(self.chains.problems().values())
-        await self._note_quiet(quiet)
+        await self._note_quiet(quiet, start)
         return report
 
     async def _send(
@@ -704,17 +716,19 @@ class Replica:
         if voids:
             await self._push_voids(voids, report, tracker, waits)
 
-    async def _note_quiet(self, was_quiet: bool) -> None:
-        """Remember the store's version if this sync left nothing to send (see `sync`)."""
-        version = await self.store.version()
+    async def _note_quiet(self, was_quiet: bool, start: tuple[int, int]) -> None:
+        """Remember the store's version if this sync left nothing to send (see `sync`);
+        `start`: the version the sync read first."""
+        version = self.synced_version = await self.store.version(since=start)
         if was_quiet and version == self._quiet_at:
             return  # nothing written: still quiet
         self._quiet_at = None
-        if self.chains.problems() or await self.store.outbox_size():
+        if self.chains.problems():
             return
-        if await self.store.pending_journals() or await self.store.withdrawn_journals():
-            return
-        if await self.store.version() == version:  # nothing committed while reading
+        # The version is read before what waits: a commit in between moves the version
+        # past the one kept, and the next sync is not quiet.
+        version, waiting = await self.store.waiting(as_of=version)
+        if not waiting:
             self._quiet_at = version
 
     async def _push_voids(
@@ -848,16 +862,34 @@ class Replica:
         tracker: sync_plan.ProgressTracker,
         check: bool = True,
         pending: bool = True,
+        as_of: tuple[int, int] | None = None,
     ) -> None:
-        """`_pull_rounds`, with the bound on unverified owners' journals (hold_back.py): the
-        journals this device holds back are read from the store before, reported (every
-        sync, whatever the server's pages say) and written back after."""
-        stored = await self.store.setting(hold_back.SETTING)
+        """Pull pages until the server says done, or stop (and report it) once it answered
+        `STALLED_ROUNDS` times in a row without a record (a cursor moved by an empty page is
+        no progress), or once the pull took every reply its first reply justifies
+        (`sync.PullBudget`, `PULL_MARGIN`): a server that keeps saying "not done" must not
+        keep a device syncing forever. `check`: look for withheld records once done (the
+        last pull of a sync does). `pending=False`: no journal waits to be created (a quiet
+        store, see `sync`), not read again. `as_of`: the store's version the sync read at
+        its start (Store.version `since`).
+
+        While a page of records is verified and stored, the request that follows it is
+        already on its way (`_Ahead`): its reply is used only if the pull then asks exactly
+        that, and goes through every check as any other.
+
+        The bound on unverified owners' journals (hold_back.py): the journals this device
+        holds back are read from the store before, reported (every sync, whatever the
+        server's pages say) and written back after."""
+        stored = await self.store.setting(hold_back.SETTING, as_of=as_of)
         hold = hold_back.decode(stored)
+        ahead = _Ahead()
         try:
-            await self._pull_rounds(report, tracker, hold, check, pending)
+            await self._pull_pages(report, tracker, hold, check, pending, ahead, as_of)
         finally:
-            on_device = await self.store.journals()  # revoked ones too: their copies stay
+            ahead.drop()
+            # Revoked ones too (their copies stay); as of the sync's start while the pull
+            # wrote nothing (no statement then).
+            on_device = await self.store.journals(as_of=as_of)
             unverified = {j.journal_id for j in on_device if not self.owner_verified(j)}
             hold.settle({j.journal_id: j.cursor for j in on_device}, unverified)
             for journal in on_device:
@@ -872,31 +904,6 @@ class Replica:
                     if written is not None:
                         self.settings_written(*written)
 
-    async def _pull_rounds(
-        self,
-        report: sync_plan.SyncReport,
-        tracker: sync_plan.ProgressTracker,
-        hold: hold_back.HoldBack,
-        check: bool,
-        pending: bool,
-    ) -> None:
-        """Pull pages until the server says done, or stop (and report it) once it answered
-        `STALLED_ROUNDS` times in a row without a record (a cursor moved by an empty page is
-        no progress), or once the pull took every reply its first reply justifies
-        (`sync.PullBudget`, `PULL_MARGIN`): a server that keeps saying "not done" must not
-        keep a device syncing forever. `check`: look for withheld records once done (the
-        last pull of a sync does). `pending=False`: no journal waits to be created (a quiet
-        store, see `sync`), not read again.
-
-        While a page of records is verified and stored, the request that follows it is
-        already on its way (`_Ahead`): its reply is used only if the pull then asks exactly
-        that, and goes through every check as any other."""
-        ahead = _Ahead()
-        try:
-            await self._pull_pages(report, tracker, hold, check, pending, ahead)
-        finally:
-            ahead.drop()
-
     async def _pull_pages(
         self,
         report: sync_plan.SyncReport,
@@ -905,6 +912,7 @@ class Replica:
         check: bool,
         pending: bool,
         ahead: _Ahead,
+        as_of: tuple[int, int] | None,
     ) -> None:
         stall = sync_plan.StallGuard(STALLED_ROUNDS)
         budget = sync_plan.PullBudget(PULL_MARGIN)
@@ -926,7 +934,7 @@ class Replica:
         first_heads: dict[bytes, int] = {}  # each journal's head in its first page of this pull
         advanced = False  # whether the last reply was progress
         while True:
-            on_device = await self.store.journals()
+            on_device = await self.store.journals(as_of=as_of)
             journals = {  # not those the server does not hold yet (a creation set aside)
                 j.journal_id: j
                 for j in on_device
@@ -937,7 +945,11 @@ class Replica:
                     if not self.owner_verified(local):
                         # Its documents no longer change: read them only if never counted.
                         seen = local.journal_id in hold.downloaded
-                        stored = 0 if seen else await self.store.journal_bytes(local.journal_id)
+                        stored = (
+                            0
+                            if seen
+                            else await self.store.journal_bytes(local.journal_id, as_of=as_of)
+                        )
                         hold.count(local.journal_id, stored)
             unverified = set()
             for journal_id, local in journals.items():
@@ -946,7 +958,8 @@ class Replica:
                 else:
                     unverified.add(journal_id)
                     if journal_id not in hold.counted:
-                        hold.count(journal_id, await self.store.journal_bytes(journal_id))
+                        stored = await self.store.journal_bytes(journal_id, as_of=as_of)
+                        hold.count(journal_id, stored)
             if hold.full:
                 held |= unverified
             cursors = {journal_id: j.cursor for journal_id, j in journals.items()}
@@ -1065,7 +1078,7 @@ class Replica:
                 report.incomplete.extend(stalled_pull(journals[p.journal_id], p) for p in short)
                 if check:
                     await self._check_withheld(
-                        report, absent | held | {p.journal_id for p in short}
+                        report, absent | held | {p.journal_id for p in short}, as_of
                     )
                 return
             if whole and not restarted and reply.next_journal > after_journal:
@@ -1101,7 +1114,7 @@ class Replica:
                         "replies, more than the records it said it holds need"
                     )
                 if check:  # a gap below a counter received is proof whatever the server says
-                    await self._check_withheld(report, behind | held)
+                    await self._check_withheld(report, behind | held, as_of)
                 return
 
     @staticmethod
@@ -1181,7 +1194,10 @@ class Replica:
             self._quiet_at = after
 
     async def _check_withheld(
-        self, report: sync_plan.SyncReport, behind: frozenset[bytes] | set[bytes] = frozenset()
+        self,
+        report: sync_plan.SyncReport,
+        behind: frozenset[bytes] | set[bytes] = frozenset(),
+        as_of: tuple[int, int] | None = None,
     ) -> None:
         """After a pull: every counter some signed record (or the server's own
         acknowledgement) says exists, and that neither reached this device nor is covered.
@@ -1197,11 +1213,15 @@ class Replica:
         The check reads the store only: when the store has not changed since a full check
         (nothing `behind`) that found no gap (same `Store.version`), it finds none again,
         full or not, and is skipped. Whatever the server sends is stored before it counts,
-        so it changes the version and is checked."""
-        version = await self.store.version()
+        so it changes the version and is checked. `as_of`: the version the sync read at its
+        start (Store.version `since`): a commit of another process during this sync is
+        checked by the next one, as one just after this check would be."""
+        version = await self.store.version(since=as_of)
         if version == self._no_gaps_at:
             return
-        journals = {j.journal_id: j for j in await self.store.journals() if j.role != REVOKED}
+        journals = {
+            j.journal_id: j for j in await self.store.journals(as_of=version) if j.role != REVOKED
+        }
         erased: dict[bytes, bool] = {}
         withheld_before = len(report.withheld)
         for journal_id, devices in sorted((await self.store.device_counters()).items()):

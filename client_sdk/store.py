@@ -115,7 +115,14 @@ CREATE TABLE IF NOT EXISTS problems (
 );
 """
 
-WATCHED = {"journals": ("journals",), "counting": ("withdrawn", "device_counters")}
+WATCHED = {
+    "journals": ("journals",),
+    "counting": ("withdrawn", "device_counters"),
+    "settings": ("settings",),
+    "waiting": ("outbox", "pending_journals", "withdrawn"),
+    "peers": ("peers",),
+    "field_writes": ("field_writes",),
+}
 """Tables whose changes this connection counts (column of `tj_changes` -> tables), so that
 what was read from them can be kept in memory until they change (issue 10)."""
 
@@ -127,7 +134,7 @@ CHANGES = "".join(
         "WHERE NOT EXISTS (SELECT 1 FROM tj_changes);\n"
     ]
     + [
-        f"CREATE TEMP TRIGGER IF NOT EXISTS tj_{table}_{event.lower()} AFTER {event} "
+        f"CREATE TEMP TRIGGER IF NOT EXISTS tj_{column}_{table}_{event.lower()} AFTER {event} "
         f"ON main.{table} BEGIN UPDATE tj_changes SET {column} = {column} + 1; END;\n"
         for column, tables in WATCHED.items()
         for table in tables
@@ -142,6 +149,10 @@ process's) move `PRAGMA data_version` instead. Both are read by `_changes`."""
 CHANGES_READ = (
     f"SELECT {', '.join(WATCHED)}, (SELECT data_version FROM pragma_data_version) FROM tj_changes"
 )
+
+
+def _data_version(changes: dict[str, tuple[int, int]]) -> int:
+    return next(iter(changes.values()))[1]
 
 
 def _changes(db: sqlite3.Connection) -> dict[str, tuple[int, int]]:
@@ -261,6 +272,21 @@ class Store:
         self._counted: dict[bytes, tuple[tuple[int, int], dict[Key, DeviceCounters]]] = {}
         """What `counting_state` read in the write transaction under way: kept in
         `_counting` once it commits."""
+        self._read: tuple[int, dict[str, tuple[int, int]]] | None = None
+        """The `_changes` last read outside a transaction, with the connection's
+        `total_changes` then: what a read `as_of` a version (see `version`) trusts."""
+        self._settings: dict[str, tuple[tuple[int, int], tuple[Any, ...]]] = {}
+        """Settings read `as_of` a version ((value,) or () when unset), with the `_changes`
+        of the settings table then."""
+        self._peers: tuple[tuple[int, int], list[Peer]] | None = None
+        """The peers read `as_of` a version, with the `_changes` of the peers table then."""
+        self._bytes: dict[bytes, int] = {}
+        """`journal_bytes` read `as_of` the version `_bytes_at`, by journal."""
+        self._bytes_at: tuple[int, int] | None = None
+        self._no_field_writes: tuple[int, int] | None = None
+        """The `_changes` of field_writes when `unsynced_field_writes` found none `as_of`."""
+        self._waiting: tuple[tuple[int, int], bool] | None = None
+        """Whether anything waited to be sent (`waiting`), with the `_changes` of its tables."""
 
     @classmethod
     async def open(cls, home: Path) -> Store:
@@ -345,30 +371,107 @@ class Store:
             rows = await self._db.execute_fetchall(sql, tuple(params))  # one thread hop
             return list(rows)
 
-    async def version(self) -> tuple[int, int]:
+    async def version(self, since: tuple[int, int] | None = None) -> tuple[int, int]:
         """A value that changes whenever the store's contents may have: rows this connection
         inserted, updated or deleted (even in a transaction later rolled back), and commits
         by other connections, another process's included (PRAGMA data_version). Read under
         the store's lock, so never inside another caller's open transaction. Equal versions
-        mean equal contents: a result computed from the store alone can be reused."""
+        mean equal contents: a result computed from the store alone can be reused.
+
+        `since`: a version this caller read before (in the same sync, say), returned as it is
+        (no statement) while this connection changed no row since it was read; commits of
+        other connections meanwhile are seen by the next read without `since`, as those just
+        after this call would be. The reads that take `as_of` work the same way: a sync reads
+        the version once at its start, and a sync with nothing to do reads nothing else."""
 
         async with self._lock:
-            return await self._db.run(_version)
+            return await self._db.run(lambda db: self._version_as_of(db, since))
 
-    async def setting(self, name: str, default: Any = None) -> Any:
-        rows = await self._all("SELECT value FROM settings WHERE name = ?", (name,))
-        return rows[0][0] if rows else default
+    def _now(
+        self, db: sqlite3.Connection, as_of: tuple[int, int] | None
+    ) -> dict[str, tuple[int, int]]:
+        """`_changes`, or those read last when `as_of` is that read's version and this
+        connection changed nothing since (see `version`). Kept when read outside a
+        transaction (a count seen inside one may be rolled back)."""
+        read = self._read
+        if (
+            as_of is not None
+            and read is not None
+            and not db.in_transaction
+            and read[0] == db.total_changes == as_of[0]
+            and _data_version(read[1]) == as_of[1]
+        ):
+            return read[1]
+        changes = _changes(db)
+        if not db.in_transaction:
+            self._read = (db.total_changes, changes)
+        return changes
 
-    async def journals(self) -> list[LocalJournal]:
+    def _version_as_of(
+        self, db: sqlite3.Connection, as_of: tuple[int, int] | None
+    ) -> tuple[int, int]:
+        total = db.total_changes  # before the read: a version never newer than what it names
+        return total, _data_version(self._now(db, as_of))
+
+    async def setting(
+        self, name: str, default: Any = None, *, as_of: tuple[int, int] | None = None
+    ) -> Any:
+        """A setting's value, or `default`. `as_of` (a `version` this caller read): kept in
+        memory until this connection or another changes the settings table (`_changes`), and
+        read as of that version (see `version`)."""
+        if as_of is None:
+            rows = await self._all("SELECT value FROM settings WHERE name = ?", (name,))
+            return rows[0][0] if rows else default
+
+        def read(db: sqlite3.Connection) -> tuple[Any, ...]:
+            now = self._now(db, as_of)["settings"]
+            cached = self._settings.get(name)
+            if cached is not None and cached[0] == now:
+                return cached[1]
+            row = db.execute("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()
+            found = tuple(row) if row else ()
+            if not db.in_transaction:
+                self._settings[name] = (now, found)
+            return found
+
+        async with self._lock:
+            found = await self._db.run(read)
+        return found[0] if found else default
+
+    async def waiting(self, as_of: tuple[int, int] | None = None) -> tuple[tuple[int, int], bool]:
+        """The store's `version`, and whether anything waits to be sent at it: a record in
+        the outbox, a journal to create on the server, a counter to withdraw. Read again only
+        once their tables changed (`_changes`); `as_of` as in `version`."""
+
+        def read(db: sqlite3.Connection) -> tuple[tuple[int, int], bool]:
+            total = db.total_changes
+            changes = self._now(db, as_of)
+            now = changes["waiting"]
+            if self._waiting is not None and self._waiting[0] == now:
+                return (total, _data_version(changes)), self._waiting[1]
+            waits = any(
+                db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
+                for table in WATCHED["waiting"]
+            )
+            if not db.in_transaction:
+                self._waiting = (now, waits)
+            return (total, _data_version(changes)), waits
+
+        async with self._lock:
+            return await self._db.run(read)
+
+    async def journals(self, *, as_of: tuple[int, int] | None = None) -> list[LocalJournal]:
         """The journals on this device, by name (ignoring case). Read from the database only
         when the journals table may have changed since the last read (`_changes`: a change
         by this connection, a commit of another, another process's included); else the list
-        read then, which is what the table holds."""
+        read then, which is what the table holds. `as_of` as in `version`."""
         async with self._lock:
-            return list(await self._db.run(self._read_journals))
+            return list(await self._db.run(lambda db: self._read_journals(db, as_of)))
 
-    def _read_journals(self, db: sqlite3.Connection) -> list[LocalJournal]:
-        version = _changes(db)["journals"]
+    def _read_journals(
+        self, db: sqlite3.Connection, as_of: tuple[int, int] | None = None
+    ) -> list[LocalJournal]:
+        version = self._now(db, as_of)["journals"]
         if self._journals is not None and self._journals[0] == version:
             return self._journals[1]
         rows = db.execute(
@@ -421,11 +524,25 @@ class Store:
         )
         return [_peer(r) for r in rows][0] if rows else None
 
-    async def peers(self) -> list[Peer]:
-        rows = await self._all(
-            "SELECT account_id, username, sign_public_key, box_public_key, verified FROM peers"
-        )
-        return [_peer(r) for r in rows]
+    async def peers(self, *, as_of: tuple[int, int] | None = None) -> list[Peer]:
+        """The accounts pinned on this device. `as_of` (a `version` this caller read): kept
+        in memory until this connection or another changes the peers table (`_changes`),
+        and read as of that version (see `version`)."""
+        sql = "SELECT account_id, username, sign_public_key, box_public_key, verified FROM peers"
+        if as_of is None:
+            return [_peer(r) for r in await self._all(sql)]
+
+        def read(db: sqlite3.Connection) -> list[Peer]:
+            now = self._now(db, as_of)["peers"]
+            if self._peers is not None and self._peers[0] == now:
+                return self._peers[1]
+            found = [_peer(r) for r in db.execute(sql).fetchall()]
+            if not db.in_transaction:
+                self._peers = (now, found)
+            return found
+
+        async with self._lock:
+            return list(await self._db.run(read))
 
     async def shares(self) -> list[LocalShare]:
         rows = await self._all(
@@ -459,16 +576,31 @@ class Store:
         )
         return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
 
-    async def unsynced_field_writes(self) -> dict[bytes, dict[str, tuple[str, int]]]:
+    async def unsynced_field_writes(
+        self, *, as_of: tuple[int, int] | None = None
+    ) -> dict[bytes, dict[str, tuple[str, int]]]:
         """doc id -> field -> (last JSON value, ms) of writes no change from another device
-        has followed yet (settling.py)."""
-        rows = await self._all(
-            "SELECT doc_id, field, value, at FROM field_writes WHERE unsynced = 1 ORDER BY rowid"
-        )
-        found: dict[bytes, dict[str, tuple[str, int]]] = {}
-        for doc_id, name, value, at in rows:
-            found.setdefault(bytes(doc_id), {})[str(name)] = (str(value), int(at))
-        return found
+        has followed yet (settling.py). `as_of` (a `version` this caller read): that there
+        are none is kept in memory until this connection or another changes the table
+        (`_changes`), and read as of that version (see `version`)."""
+
+        def read(db: sqlite3.Connection) -> dict[bytes, dict[str, tuple[str, int]]]:
+            now = self._now(db, as_of)["field_writes"] if as_of is not None else None
+            if now is not None and now == self._no_field_writes:
+                return {}
+            rows = db.execute(
+                "SELECT doc_id, field, value, at FROM field_writes WHERE unsynced = 1 "
+                "ORDER BY rowid"
+            ).fetchall()
+            found: dict[bytes, dict[str, tuple[str, int]]] = {}
+            for doc_id, name, value, at in rows:
+                found.setdefault(bytes(doc_id), {})[str(name)] = (str(value), int(at))
+            if now is not None and not db.in_transaction:
+                self._no_field_writes = None if found else now
+            return found
+
+        async with self._lock:
+            return await self._db.run(read)
 
     async def refused_journals(self) -> dict[bytes, tuple[str, str]]:
         """journal id -> (code, reason) of pending journal creations the server refused for
@@ -728,15 +860,34 @@ class Store:
             found.update((int(r[0]), bytes(r[1])) for r in rows)
         return found
 
-    async def journal_bytes(self, journal_id: bytes) -> int:
+    async def journal_bytes(
+        self, journal_id: bytes, *, as_of: tuple[int, int] | None = None
+    ) -> int:
         """Bytes of document state this device stores for the journal (0: none): what its
         records took on this device (for a journal whose owner this account has not
-        verified, the least of what was downloaded for it: hold_back.HoldBack.count)."""
-        rows = await self._all(
-            "SELECT coalesce(sum(length(state)), 0) FROM documents WHERE journal_id = ?",
-            (journal_id,),
-        )
-        return int(rows[0][0]) if rows else 0
+        verified, the least of what was downloaded for it: hold_back.HoldBack.count). `as_of` (a `version` this caller read):
+        kept in memory until the store's version moves (any change here or elsewhere), and
+        read as of that version (see `version`): a sync with nothing new sums no journal's
+        documents again (issue 10)."""
+        sql = "SELECT coalesce(sum(length(state)), 0) FROM documents WHERE journal_id = ?"
+        if as_of is None:
+            rows = await self._all(sql, (journal_id,))
+            return int(rows[0][0]) if rows else 0
+
+        def read(db: sqlite3.Connection) -> int:
+            version = self._version_as_of(db, as_of)
+            if self._bytes_at != version:
+                self._bytes.clear()
+            if journal_id not in self._bytes:
+                stored = int(db.execute(sql, (journal_id,)).fetchone()[0])
+                if db.in_transaction:
+                    return stored
+                self._bytes[journal_id] = stored
+                self._bytes_at = version
+            return self._bytes[journal_id]
+
+        async with self._lock:
+            return await self._db.run(read)
 
     async def highest_seq(self, journal_id: bytes) -> int:
         """The highest `seq` of a record of the journal this device holds (0: none): where a

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from client_sdk.store import STORE_FILE, LocalJournal, Store
+from client_sdk.store import STORE_FILE, LocalJournal, Peer, Store, StoredDocument
 from client_sdk.withholding import Cover, DeviceCounters, Key
 
 JOURNAL = LocalJournal(b"\x01" * 16, b"\x02" * 16, "owner", 1, "Personal", 1, 0)
@@ -140,4 +140,150 @@ async def test_counters_taken_together_are_consecutive_and_never_used_again(
     assert await store.write(lambda db: store.counting_state(db, journal)) == (501, (), {})
     assert (await store.write(lambda db: store.counting_state(db, journal, 3)))[0] == 502
     assert (await store.write(lambda db: store.counting_state(db, journal)))[0] == 505
+    await store.close()
+
+
+async def test_reads_as_of_a_version_hold_only_while_this_connection_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    # issue 10: a sync reads the version once and what follows as of it, without a statement
+    # while this connection writes nothing; any write of its own (a rollback too) is seen.
+    store = await Store.open(tmp_path)
+    async with store.transaction() as tx:
+        await tx.put_journal(JOURNAL)
+    start = await store.version()
+    assert await store.version(since=start) == start
+    assert [j.cursor for j in await store.journals(as_of=start)] == [0]
+    assert await store.setting("name", "none", as_of=start) == "none"
+    assert await store.waiting(as_of=start) == (start, False)
+
+    async with store.transaction() as tx:  # a write of this connection
+        await tx.set_cursor(JOURNAL.journal_id, 7)
+        await tx.set_setting("name", "set")
+        await tx.add_outbox(JOURNAL.journal_id, b"\x03" * 16, 1, b"sealed", None)
+    assert await store.version(since=start) != start
+    assert [j.cursor for j in await store.journals(as_of=start)] == [7]
+    assert await store.setting("name", "none", as_of=start) == "set"
+    moved, waits = await store.waiting(as_of=start)
+    assert waits and moved != start
+
+    start = await store.version()
+    try:  # a write rolled back: read again, and what it wrote is not there
+        async with store.transaction() as tx:
+            await tx.set_cursor(JOURNAL.journal_id, 9)
+            await tx.set_setting("name", "abandoned")
+            await tx.remove_outbox([1])
+            raise RuntimeError("abandon")
+    except RuntimeError:
+        pass
+    assert await store.version(since=start) != start
+    assert [j.cursor for j in await store.journals(as_of=start)] == [7]
+    assert await store.setting("name", as_of=start) == "set"
+    assert (await store.waiting(as_of=start))[1]
+    await store.close()
+
+
+async def test_a_commit_of_another_process_is_read_from_the_next_version_on(
+    tmp_path: Path,
+) -> None:
+    store = await Store.open(tmp_path)
+    async with store.transaction() as tx:
+        await tx.put_journal(JOURNAL)
+        await tx.set_setting("name", "mine")
+    start = await store.version()
+    assert (await store.waiting(as_of=start))[1] is False
+    assert await store.setting("name", as_of=start) == "mine"
+
+    other = other_process(tmp_path)
+    other.execute("UPDATE journals SET cursor = 5")
+    other.execute("UPDATE settings SET value = 'theirs' WHERE name = 'name'")
+    other.execute("INSERT INTO pending_journals (journal_id, request) VALUES (x'05', x'06')")
+    other.close()
+    # As of `start` (the start of a sync under way) the store is as it was then...
+    assert await store.version(since=start) == start
+    # ...and from the next version read on, as the other process left it.
+    now = await store.version()
+    assert now != start
+    assert [j.cursor for j in await store.journals(as_of=now)] == [5]
+    assert await store.setting("name", as_of=now) == "theirs"
+    assert await store.waiting(as_of=now) == (now, True)
+    await store.close()
+
+
+async def test_peers_and_field_writes_read_as_of_a_version_are_read_again_after_a_change(
+    tmp_path: Path,
+) -> None:
+    store = await Store.open(tmp_path)
+    peer = Peer(b"\x07" * 16, "sam", b"\x08" * 32, b"\x09" * 32, False)
+    start = await store.version()
+    assert await store.peers(as_of=start) == []
+    assert await store.unsynced_field_writes(as_of=start) == {}
+
+    async with store.transaction() as tx:  # this connection pins a peer and edits a field
+        await tx.put_peer(peer)
+        await tx.add_field_writes(b"\x0e" * 16, {"mood": "3"}, 1)
+    start = await store.version()
+    assert await store.peers(as_of=start) == [peer]
+    assert await store.unsynced_field_writes(as_of=start) == {b"\x0e" * 16: {"mood": ("3", 1)}}
+
+    try:  # rolled back: as it was
+        async with store.transaction() as tx:
+            await tx.forget_peer(peer.account_id)
+            await tx.forget_field_writes([b"\x0e" * 16])
+            raise RuntimeError("abandon")
+    except RuntimeError:
+        pass
+    start = await store.version()
+    assert await store.peers(as_of=start) == [peer]
+    assert await store.unsynced_field_writes(as_of=start) != {}
+
+    async with store.transaction() as tx:
+        await tx.mark_field_writes_synced([b"\x0e" * 16])
+    start = await store.version()
+    assert await store.unsynced_field_writes(as_of=start) == {}  # none: kept in memory
+
+    other = other_process(tmp_path)  # another process verifies the peer and edits a field
+    other.execute("UPDATE peers SET verified = 1")
+    other.execute("INSERT INTO field_writes VALUES (x'0f', 'title', '\"t\"', 2, 1)")
+    other.close()
+    now = await store.version()
+    assert [p.verified for p in await store.peers(as_of=now)] == [True]
+    assert await store.unsynced_field_writes(as_of=now) == {b"\x0f": {"title": ('"t"', 2)}}
+    await store.close()
+
+
+async def test_a_journals_bytes_read_as_of_a_version_are_summed_again_once_it_moves(
+    tmp_path: Path,
+) -> None:
+    # The bound on unverified owners' journals sums their documents at every pull; a pull
+    # with nothing new takes the sums of the last one (issue 10), never after a change.
+    store = await Store.open(tmp_path)
+    journal = JOURNAL.journal_id
+
+    def document(doc: bytes, size: int) -> StoredDocument:
+        return StoredDocument(doc, journal, "entry", b"s" * size)
+
+    start = await store.version()
+    assert await store.journal_bytes(journal, as_of=start) == 0
+    async with store.transaction() as tx:
+        await tx.put_documents([document(b"\x01", 100)], 1)
+    start = await store.version()
+    assert await store.journal_bytes(journal, as_of=start) == 100
+    assert await store.journal_bytes(journal, as_of=start) == 100
+
+    try:  # rolled back: the sum as it was
+        async with store.transaction() as tx:
+            await tx.put_documents([document(b"\x02", 50)], 1)
+            raise RuntimeError("abandon")
+    except RuntimeError:
+        pass
+    start = await store.version()
+    assert await store.journal_bytes(journal, as_of=start) == 100
+
+    other = other_process(tmp_path)  # another process stores a document of the journal
+    other.execute(
+        "INSERT INTO documents VALUES (x'03', ?, 'entry', zeroblob(30), 1, NULL)", (journal,)
+    )
+    other.close()
+    assert await store.journal_bytes(journal, as_of=await store.version()) == 130
     await store.close()

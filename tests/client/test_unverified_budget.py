@@ -163,9 +163,9 @@ async def test_a_stranger_sharing_and_revoking_journal_after_journal_stays_withi
     read: list[bytes] = []  # the journals whose stored bytes a sync reads (a sum over rows)
     journal_bytes = store.journal_bytes
 
-    async def reading(journal: bytes) -> int:
+    async def reading(journal: bytes, *, as_of: tuple[int, int] | None = None) -> int:
         read.append(journal)
-        return await journal_bytes(journal)
+        return await journal_bytes(journal, as_of=as_of)
 
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setattr(store, "journal_bytes", reading)
