@@ -75,7 +75,9 @@ async def test_journals_held_back_are_read_again_after_another_process_or_a_roll
     await laptop.entries.write(None, "one entry")
     await settled(laptop)
     [journal] = await laptop.store.journals()
-    announced = hold_back.encode(hold_back.HoldBack({journal.journal_id: 10**6}))  # a head no reply reaches
+    announced = hold_back.encode(
+        hold_back.HoldBack({journal.journal_id: 10**6})
+    )  # a head no reply reaches
 
     with contextlib.suppress(Abandon):  # written here and rolled back: never there
         async with laptop.store.transaction() as tx:
