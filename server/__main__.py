@@ -30,6 +30,7 @@ from nacl.pwhash import argon2id
 
 from server import logs, workers
 from server.app import DB_NAME, create_app
+from server.errors import StorageError
 from server.service import DEFAULT_UNKNOWN_NAME_COSTS, Settings
 from server.storage import migrations, postgres, sqlite
 
@@ -238,13 +239,14 @@ def migrate_or_exit(args: argparse.Namespace) -> list[int]:
         return _migrate_sqlite(sqlite_dir(args) / DB_NAME)
     except migrations.SchemaTooNewError as error:
         sys.exit(f"tj-server: {error}")
-    except (OSError, sqlite3.Error, *postgres.UNAVAILABLE) as error:
+    except (OSError, sqlite3.Error, StorageError, *postgres.UNAVAILABLE) as error:
         sys.exit(f"tj-server: cannot open the database ({where(args)}): {error}")
 
 
 def _migrate_sqlite(path: Path) -> list[int]:
     connection = sqlite3.connect(str(path), isolation_level=None)
     try:
+        connection.execute(f"PRAGMA busy_timeout={sqlite.BUSY_TIMEOUT_MS}")  # as a server waits
         return sqlite.migrate(connection)
     finally:
         connection.close()

@@ -73,6 +73,8 @@ DEVICE_COLUMNS = (
     "device_id, account_id, name, token_hash, created_at, last_seen_at, expires_at, revoked"
 )
 UNAVAILABLE = "the database is unavailable; try again"
+BUSY_TIMEOUT_MS = 5000
+"""How long a write waits for another process holding the database's write lock."""
 
 
 def migrate(connection: Connection) -> list[int]:
@@ -110,7 +112,7 @@ def connect_writer(path: Path) -> Connection:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=FULL")
         connection.execute("PRAGMA foreign_keys=ON")
-        connection.execute("PRAGMA busy_timeout=5000")
+        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         # Deleted rows are overwritten with zeros, so an erased account or a compacted record
         # does not linger in free pages of the file.
         connection.execute("PRAGMA secure_delete=ON")
@@ -168,7 +170,7 @@ class SQLiteStorage:
         # Reads: a second connection, used on the loop's thread (see `_all`).
         reader = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         reader.execute("PRAGMA query_only=ON")
-        reader.execute("PRAGMA busy_timeout=5000")
+        reader.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return cls(writer, reader, worker)
 
     async def close(self) -> None:

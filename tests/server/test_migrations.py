@@ -104,6 +104,22 @@ def test_a_sqlite_database_from_before_versioning_adopts_it_and_keeps_its_rows(
     assert versions == [m.version for m in MIGRATIONS]
 
 
+def test_a_sqlite_database_locked_by_another_process_is_one_line_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    """R18 finding 4: `tj-server migrate` waits for the write lock as a server does (the
+    busy timeout), then says so in one line."""
+    data = tmp_path / "locked"
+    assert tj_server("migrate", "--data", str(data)).returncode == 0
+    with closing(sqlite3.connect(data / "journal.db", isolation_level=None)) as holder:
+        holder.execute("BEGIN IMMEDIATE")  # another process writing, for longer than 5 s
+        result = tj_server("migrate", "--data", str(data))
+        holder.execute("ROLLBACK")
+    assert result.returncode != 0
+    assert "cannot open the database" in result.stderr and "unavailable" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("command", [[], ["migrate"]])
 def test_an_unreachable_database_is_one_line_that_hides_the_password(command: list[str]) -> None:
     url = f"postgresql://tj:s3cret-password@127.0.0.1:{free_port()}/tj"
