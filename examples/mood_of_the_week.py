@@ -1,7 +1,10 @@
 """Mood of the week: the average mood of each of the last seven days, over every journal this
 account owns, as a small text chart.
 
-    python examples/mood_of_the_week.py --home ~/.local/share/tj [--passphrase-file FILE]
+    python examples/mood_of_the_week.py [--home DIR] [--passphrase-file FILE]
+
+`--home` is the profile directory `tj` uses: `$TJ_HOME`, else
+`$XDG_DATA_HOME/therapy-journal`, else `~/.local/share/therapy-journal` (`tj`'s default).
 
 It opens the account already on this device (`Client.open`, no password), syncs when the
 server answers, and otherwise reports offline from what the device holds. Days are the
@@ -12,10 +15,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from client_sdk import Client, NetworkError
+from client_sdk import Client, NetworkError, TJError
 
 BAR = 10  # characters for the highest mood, 10
 
@@ -51,14 +56,25 @@ async def mood_of_the_week(home: Path, today: date, passphrase: str | None = Non
         return "\n".join(lines)
 
 
+def default_home() -> Path:
+    """The profile `tj` uses when given no --home (cli/main.py default_home, on Linux)."""
+    if os.environ.get("TJ_HOME"):
+        return Path(os.environ["TJ_HOME"])
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data) / "therapy-journal"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--home", required=True, type=Path, help="the profile directory")
+    parser.add_argument("--home", type=Path, default=default_home(), help="the profile directory")
     parser.add_argument("--passphrase-file", type=Path, help="if the profile is locked")
     parser.add_argument("--today", type=date.fromisoformat, default=date.today())
     args = parser.parse_args()
     passphrase = args.passphrase_file.read_text().strip() if args.passphrase_file else None
-    print(asyncio.run(mood_of_the_week(args.home, args.today, passphrase)))
+    try:
+        print(asyncio.run(mood_of_the_week(args.home, args.today, passphrase)))
+    except TJError as error:  # no account there, a wrong passphrase, ...: one line
+        sys.exit(f"{Path(sys.argv[0]).name}: {error}")
 
 
 if __name__ == "__main__":

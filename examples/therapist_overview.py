@@ -1,7 +1,10 @@
 """A therapist's overview of every journal clients share with them: entries and average mood
 over the last days, the latest entry, and the latest result of each questionnaire.
 
-    python examples/therapist_overview.py --home ~/.local/share/tj-therapist [--days 14]
+    python examples/therapist_overview.py --home DIR [--days 14]
+
+`--home` is the therapist's profile directory, the `--home` (or `$TJ_HOME`) given to `tj`; by
+default `tj`'s own: `$XDG_DATA_HOME/therapy-journal`, else `~/.local/share/therapy-journal`.
 
 Everything is decrypted on this device; the server only relays sealed records. A journal
 whose owner's fingerprint this device has not compared yet is marked: until then a server
@@ -12,10 +15,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from client_sdk import Client, MeasureResult, NetworkError
+from client_sdk import Client, MeasureResult, NetworkError, TJError
 
 
 async def overview(home: Path, days: int, now: datetime, passphrase: str | None = None) -> str:
@@ -59,15 +64,26 @@ def latest_results(results: list[MeasureResult]) -> list[MeasureResult]:
     return sorted(newest.values(), key=lambda r: r.name)
 
 
+def default_home() -> Path:
+    """The profile `tj` uses when given no --home (cli/main.py default_home, on Linux)."""
+    if os.environ.get("TJ_HOME"):
+        return Path(os.environ["TJ_HOME"])
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data) / "therapy-journal"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--home", required=True, type=Path, help="the profile directory")
+    parser.add_argument("--home", type=Path, default=default_home(), help="the profile directory")
     parser.add_argument("--days", type=int, default=14, help="how far back to count entries")
     parser.add_argument("--passphrase-file", type=Path, help="if the profile is locked")
     args = parser.parse_args()
     passphrase = args.passphrase_file.read_text().strip() if args.passphrase_file else None
     now = datetime.now().astimezone()
-    print(asyncio.run(overview(args.home, args.days, now, passphrase)))
+    try:
+        print(asyncio.run(overview(args.home, args.days, now, passphrase)))
+    except TJError as error:  # no account there, a wrong passphrase, ...: one line
+        sys.exit(f"{Path(sys.argv[0]).name}: {error}")
 
 
 if __name__ == "__main__":

@@ -128,3 +128,24 @@ async def test_the_readme_sdk_program_runs_against_a_real_server(
     yesterday = (datetime.now().astimezone() - timedelta(days=1)).date()
     assert printed[1] == f"['Slept badly.'] {yesterday}"
     assert printed[-1] == "arrived: A long walk." or printed[-1] == "arrived: Slept badly."
+
+
+@pytest.mark.parametrize("name", ["mood_of_the_week", "therapist_overview"])
+async def test_an_example_on_a_profile_with_no_account_says_so_in_one_line(
+    name: str, tmp_path: Path
+) -> None:
+    """NU18 finding B2: the examples' --home defaults to tj's profile; a profile with no
+    account is one line on stderr (no traceback) and exit status 1."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "TJ_HOME": str(tmp_path / "none")}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "examples" / f"{name}.py"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=environment,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), HANG)
+    assert process.returncode == 1 and stdout == b""
+    assert stderr.decode().splitlines() == [
+        f"{name}.py: no account on this device ({tmp_path / 'none'}): sign up or log in first"
+    ]
