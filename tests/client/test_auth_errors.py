@@ -75,6 +75,32 @@ async def test_an_expired_session_gets_an_auth_error_and_a_new_login_works(
     await phone.sync()
 
 
+async def test_logging_in_again_on_the_same_device_after_expiry_sends_what_waited(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory, tmp_path: Path
+) -> None:
+    """As the README says: after the 30 days, `tj login` on the same profile signs it in
+    again and what was written meanwhile, waiting in the outbox, reaches the server."""
+    laptop = await signup("ana")
+    live_server.clock.now += 31 * DAY_MS
+    await laptop.entries.write(None, "Written after the session ended")
+    with pytest.raises(AuthError, match="expired; log in again"):
+        await laptop.sync()
+    home = laptop.home
+    await laptop.close()
+    again = await Client.login(
+        live_server.url, "ana", PASSWORD, home=home, minimum_cost=INSECURE_TEST_COST
+    )
+    try:
+        assert await again.pending() == 1
+        await again.sync()
+        assert await again.pending() == 0
+    finally:
+        await again.close()
+    phone = await login("ana")
+    await phone.sync()
+    assert [e.body for e in await phone.entries.list()] == ["Written after the session ended"]
+
+
 async def test_a_session_is_still_valid_just_before_thirty_days(
     live_server: RunningServer, signup: ClientFactory
 ) -> None:
