@@ -1181,7 +1181,7 @@ class Replica:
         if restart >= journal.cursor:
             return False
         async with self.store.transaction() as tx:
-            await tx.set_cursor(journal.journal_id, restart)
+            await tx.restart_cursor(journal.journal_id, restart)
         return True
 
     def settings_written(self, before: tuple[int, int], after: tuple[int, int]) -> None:
@@ -1382,7 +1382,11 @@ class Replica:
             kept = await tx.add_problems(journal.journal_id, problems)
             await tx.mark_seen([SeenRecord(journal.journal_id, p.record_id, p.seq) for p in kept])
             await self._count(tx, journal.journal_id, echoes, trusted)
-            await tx.set_cursor(journal.journal_id, page.cursor)
+            stored = await tx.advance_cursor(journal.journal_id, page.cursor)
+        if stored > page.head:
+            # Another client of this profile pulled past this head since this pull read the
+            # cursor: the server's log went back meanwhile (R18 finding 3).
+            await self._restart(replace(journal, cursor=stored), page, report)
         report.pulled += len(accepted)
         report.merged += len(changed)
         report.touched.update(changed)

@@ -1275,7 +1275,25 @@ class Transaction:
             "INSERT OR REPLACE INTO journal_keys VALUES (?, ?, ?)", (journal_id, epoch, envelope)
         )
 
-    async def set_cursor(self, journal_id: bytes, cursor: int) -> None:
+    async def advance_cursor(self, journal_id: bytes, cursor: int) -> int:
+        """Move the journal's cursor to `cursor` if that is further; never back. Returns the
+        cursor stored now (0: no such journal). Another client of this profile (another
+        process) may have pulled further since this one read the cursor: lowering it to an
+        older page's would hide a later rollback from the check that compares a head with
+        the cursor (R18 finding 3)."""
+        await self._db.execute(
+            "UPDATE journals SET cursor = max(cursor, ?) WHERE journal_id = ?",
+            (cursor, journal_id),
+        )
+        rows = await self._db.execute_fetchall(
+            "SELECT cursor FROM journals WHERE journal_id = ?", (journal_id,)
+        )
+        return int(rows[0][0]) if rows else 0
+
+    async def restart_cursor(self, journal_id: bytes, cursor: int) -> None:
+        """Set the journal's cursor back to `cursor`: only where a pull found the server's
+        head below it, reported that, and starts again from what this device received
+        (`Replica._restart`)."""
         await self._db.execute(
             "UPDATE journals SET cursor = ? WHERE journal_id = ?", (cursor, journal_id)
         )
