@@ -879,9 +879,9 @@ class Replica:
 
         The bound on unverified owners' journals (hold_back.py): the journals this device
         holds back are read from the store before, reported (every sync, whatever the
-        server's pages say) and written back after."""
-        stored = await self.store.setting(hold_back.SETTING, as_of=as_of)
-        hold = hold_back.decode(stored)
+        server's pages say) and merged after with what the store holds then (another
+        client of this profile may have pulled meanwhile: `HoldBack.merge`)."""
+        hold = hold_back.decode(await self.store.setting(hold_back.SETTING, as_of=as_of))
         ahead = _Ahead()
         try:
             await self._pull_pages(report, tracker, hold, check, pending, ahead, as_of)
@@ -890,19 +890,26 @@ class Replica:
             # Revoked ones too (their copies stay); as of the sync's start while the pull
             # wrote nothing (no statement then).
             on_device = await self.store.journals(as_of=as_of)
-            unverified = {j.journal_id for j in on_device if not self.owner_verified(j)}
-            hold.settle({j.journal_id: j.cursor for j in on_device}, unverified)
+            verified = {j.journal_id for j in on_device if self.owner_verified(j)}
+            announced: set[bytes] = set()
+
+            def merge(value: Any, cursors: dict[bytes, int]) -> Any:
+                # Merged with what another client of this profile stored meanwhile, in the
+                # transaction that writes it (R18 finding 1).
+                merged = hold.merge(value, cursors, verified)
+                announced.clear()
+                announced.update(hold_back.decode(merged).announced)
+                empty = value is None and merged == hold_back.encode(hold_back.HoldBack({}))
+                return None if empty else merged
+
+            written = await self.store.merge_setting(hold_back.SETTING, merge)
+            if written is not None:
+                self.settings_written(*written)
             for journal in on_device:
                 if journal.role == REVOKED:
                     continue  # not downloaded any more: not held back
-                if journal.journal_id in hold.announced and journal.journal_id in unverified:
+                if journal.journal_id in announced and journal.journal_id not in verified:
                     self._note_held(journal, report)
-            if hold.announced or hold.downloaded or stored is not None:
-                value = hold_back.encode(hold)
-                if value != stored:
-                    written = await self.store.put_setting(hold_back.SETTING, value)
-                    if written is not None:
-                        self.settings_written(*written)
 
     async def _pull_pages(
         self,
