@@ -881,7 +881,8 @@ class Replica:
         holds back are read from the store before, reported (every sync, whatever the
         server's pages say) and merged after with what the store holds then (another
         client of this profile may have pulled meanwhile: `HoldBack.merge`)."""
-        hold = hold_back.decode(await self.store.setting(hold_back.SETTING, as_of=as_of))
+        stored = await self.store.setting(hold_back.SETTING, as_of=as_of)
+        hold = hold_back.decode(stored)
         ahead = _Ahead()
         try:
             await self._pull_pages(report, tracker, hold, check, pending, ahead, as_of)
@@ -891,20 +892,22 @@ class Replica:
             # wrote nothing (no statement then).
             on_device = await self.store.journals(as_of=as_of)
             verified = {j.journal_id for j in on_device if self.owner_verified(j)}
-            announced: set[bytes] = set()
 
             def merge(value: Any, cursors: dict[bytes, int]) -> Any:
-                # Merged with what another client of this profile stored meanwhile, in the
-                # transaction that writes it (R18 finding 1).
                 merged = hold.merge(value, cursors, verified)
-                announced.clear()
-                announced.update(hold_back.decode(merged).announced)
                 empty = value is None and merged == hold_back.encode(hold_back.HoldBack({}))
                 return None if empty else merged
 
-            written = await self.store.merge_setting(hold_back.SETTING, merge)
-            if written is not None:
-                self.settings_written(*written)
+            # Nothing to write when the pull changed nothing of what it read (no statement:
+            # a sync with nothing to do reads as of its start); else merged with what another
+            # client of this profile stored meanwhile, in the transaction that writes it
+            # (R18 finding 1).
+            mine = merge(stored, {j.journal_id: j.cursor for j in on_device})
+            announced = hold_back.decode(mine).announced
+            if mine != stored:
+                written = await self.store.merge_setting(hold_back.SETTING, merge)
+                if written is not None:
+                    self.settings_written(*written)
             for journal in on_device:
                 if journal.role == REVOKED:
                     continue  # not downloaded any more: not held back
