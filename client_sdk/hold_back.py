@@ -62,6 +62,11 @@ class HoldBack:
     counted: set[bytes] = field(default_factory=set)
     held: set[bytes] = field(default_factory=set)
     """Journals this pull asks nothing more of (the request names `after` = 2^63-1)."""
+    read: dict[bytes, int] = field(default_factory=dict)
+    """`downloaded` as read from the store when the pull started (`decode`)."""
+    added: dict[bytes, int] = field(default_factory=dict)
+    """Per journal, the ciphertext bytes this pull itself let through (`cut`): what `merge`
+    adds to the stored count, whatever another client of this profile stored meanwhile."""
 
     @property
     def full(self) -> bool:
@@ -98,9 +103,9 @@ class HoldBack:
                 break
             kept.append(record)
             self.kept += len(record.ciphertext)
-            self.downloaded[page.journal_id] = self.downloaded.get(page.journal_id, 0) + len(
-                record.ciphertext
-            )
+            size = len(record.ciphertext)
+            self.downloaded[page.journal_id] = self.downloaded.get(page.journal_id, 0) + size
+            self.added[page.journal_id] = self.added.get(page.journal_id, 0) + size
         if len(kept) == len(page.records):
             if self.full and page.cursor < page.head:
                 self.hold(page.journal_id, page.head)
@@ -113,21 +118,41 @@ class HoldBack:
         self.held.add(journal_id)
         self.announce(journal_id, head)
 
-    def settle(self, cursors: dict[bytes, int], unverified: set[bytes]) -> None:
-        """Forget the journals whose cursor (`cursors`: every journal still on this device,
-        the read-only copies of ended shares included) reached the head announced while they
-        were held back, and those no longer here; and what was downloaded for journals no
-        longer here or no longer of an unverified owner (`unverified`: the journals of
-        `cursors` whose owner is not verified). A share that ended leaves its copy on the
-        device, so what was downloaded for it still counts: else a stranger could share a
-        journal, revoke it once the budget is spent, share another, and so on (R15 review,
-        the revoked-journal hole)."""
-        for journal_id, head in list(self.announced.items()):
-            if journal_id not in cursors or cursors[journal_id] >= head:
-                del self.announced[journal_id]
-        for journal_id in list(self.downloaded):
-            if journal_id not in cursors or journal_id not in unverified:
-                del self.downloaded[journal_id]
+    def merge(self, value: Any, cursors: dict[bytes, int], verified: set[bytes]) -> str:
+        """The stored form (`encode`) of this pull's bookkeeping merged with `value`, the one
+        stored when the pull ends (read in the transaction that writes the result, `Store.
+        merge_setting`): another client of this profile (another process) may have pulled
+        meanwhile, and what it counted must not be lost (R18 finding 1).
+
+        - `downloaded`: per journal, the larger of the stored count and this pull's count
+          before its own increments, plus those increments (`added`): overlapping pulls add
+          up, each counted once.
+        - `announced`: per journal, the higher head of the two.
+        - Then what is settled is forgotten, against `cursors` (every journal on the
+          device, with its cursor, read in that transaction): a head once the journal is
+          gone or its cursor reached the head; a count once the journal is gone, or once its
+          owner is verified (`verified`: journal ids) and no other client changed the count
+          since this pull read it (else it is kept, and the next pull forgets it: a count
+          that bounds a stranger is never dropped on a view older than the store's). A share
+          that ended leaves its copy on the device, in `cursors`, so what was downloaded for
+          it still counts: else a stranger could share a journal, revoke it once the budget
+          is spent, share another, and so on (R15 review, the revoked-journal hole)."""
+        stored = decode(value)
+        announced: dict[bytes, int] = {}
+        for journal_id in stored.announced.keys() | self.announced.keys():
+            head = max(stored.announced.get(journal_id, 0), self.announced.get(journal_id, 0))
+            if journal_id in cursors and cursors[journal_id] < head:
+                announced[journal_id] = head
+        downloaded: dict[bytes, int] = {}
+        for journal_id in stored.downloaded.keys() | self.downloaded.keys():
+            added = self.added.get(journal_id, 0)
+            own = self.downloaded.get(journal_id, 0) - added
+            count = max(stored.downloaded.get(journal_id, 0), own) + added
+            untouched = stored.downloaded.get(journal_id) == self.read.get(journal_id)
+            if journal_id not in cursors or (journal_id in verified and untouched):
+                continue
+            downloaded[journal_id] = count
+        return encode(HoldBack(announced, downloaded))
 
 
 def decode(value: Any) -> HoldBack:
@@ -141,7 +166,8 @@ def decode(value: Any) -> HoldBack:
         return HoldBack({})
     if "announced" not in raw:  # the form before R15 finding O2: `announced` alone
         return HoldBack(_by_journal(raw))
-    return HoldBack(_by_journal(raw.get("announced")), _by_journal(raw.get("downloaded")))
+    downloaded = _by_journal(raw.get("downloaded"))
+    return HoldBack(_by_journal(raw.get("announced")), downloaded, read=dict(downloaded))
 
 
 def _by_journal(raw: Any) -> dict[bytes, int]:

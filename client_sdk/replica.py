@@ -879,7 +879,8 @@ class Replica:
 
         The bound on unverified owners' journals (hold_back.py): the journals this device
         holds back are read from the store before, reported (every sync, whatever the
-        server's pages say) and written back after."""
+        server's pages say) and merged after with what the store holds then (another
+        client of this profile may have pulled meanwhile: `HoldBack.merge`)."""
         stored = await self.store.setting(hold_back.SETTING, as_of=as_of)
         hold = hold_back.decode(stored)
         ahead = _Ahead()
@@ -890,19 +891,28 @@ class Replica:
             # Revoked ones too (their copies stay); as of the sync's start while the pull
             # wrote nothing (no statement then).
             on_device = await self.store.journals(as_of=as_of)
-            unverified = {j.journal_id for j in on_device if not self.owner_verified(j)}
-            hold.settle({j.journal_id: j.cursor for j in on_device}, unverified)
+            verified = {j.journal_id for j in on_device if self.owner_verified(j)}
+
+            def merge(value: Any, cursors: dict[bytes, int]) -> Any:
+                merged = hold.merge(value, cursors, verified)
+                empty = value is None and merged == hold_back.encode(hold_back.HoldBack({}))
+                return None if empty else merged
+
+            # Nothing to write when the pull changed nothing of what it read (no statement:
+            # a sync with nothing to do reads as of its start); else merged with what another
+            # client of this profile stored meanwhile, in the transaction that writes it
+            # (R18 finding 1).
+            mine = merge(stored, {j.journal_id: j.cursor for j in on_device})
+            announced = hold_back.decode(mine).announced
+            if mine != stored:
+                written = await self.store.merge_setting(hold_back.SETTING, merge)
+                if written is not None:
+                    self.settings_written(*written)
             for journal in on_device:
                 if journal.role == REVOKED:
                     continue  # not downloaded any more: not held back
-                if journal.journal_id in hold.announced and journal.journal_id in unverified:
+                if journal.journal_id in announced and journal.journal_id not in verified:
                     self._note_held(journal, report)
-            if hold.announced or hold.downloaded or stored is not None:
-                value = hold_back.encode(hold)
-                if value != stored:
-                    written = await self.store.put_setting(hold_back.SETTING, value)
-                    if written is not None:
-                        self.settings_written(*written)
 
     async def _pull_pages(
         self,
@@ -1181,7 +1191,7 @@ class Replica:
         if restart >= journal.cursor:
             return False
         async with self.store.transaction() as tx:
-            await tx.set_cursor(journal.journal_id, restart)
+            await tx.restart_cursor(journal.journal_id, restart)
         return True
 
     def settings_written(self, before: tuple[int, int], after: tuple[int, int]) -> None:
@@ -1382,7 +1392,11 @@ class Replica:
             kept = await tx.add_problems(journal.journal_id, problems)
             await tx.mark_seen([SeenRecord(journal.journal_id, p.record_id, p.seq) for p in kept])
             await self._count(tx, journal.journal_id, echoes, trusted)
-            await tx.set_cursor(journal.journal_id, page.cursor)
+            stored = await tx.advance_cursor(journal.journal_id, page.cursor)
+        if stored > page.head:
+            # Another client of this profile pulled past this head since this pull read the
+            # cursor: the server's log went back meanwhile (R18 finding 3).
+            await self._restart(replace(journal, cursor=stored), page, report)
         report.pulled += len(accepted)
         report.merged += len(changed)
         report.touched.update(changed)

@@ -516,6 +516,39 @@ class Store:
         async with self._lock:
             return await self._db.run(write)
 
+    async def merge_setting(
+        self, name: str, merge: Callable[[Any, dict[bytes, int]], Any]
+    ) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        """Read a setting and write `merge(value, cursors)` back in one write transaction,
+        so that nothing another connection (another process on this profile) commits in
+        between is overwritten: `value` is the stored one (None: not set), `cursors` every
+        journal on this device (the copies of ended shares included) with its cursor, as
+        read in that transaction. Nothing is written when the result equals `value`.
+        Returns what `put_setting` returns, or None when nothing was written."""
+
+        def change(db: sqlite3.Connection) -> bool:
+            row = db.execute("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()
+            value = row[0] if row else None
+            cursors = {
+                bytes(journal_id): int(cursor)
+                for journal_id, cursor in db.execute("SELECT journal_id, cursor FROM journals")
+            }
+            merged = merge(value, cursors)
+            if merged == value:
+                return False
+            db.execute(SET_SETTING, (name, merged)).close()
+            return True
+
+        def write(db: sqlite3.Connection) -> tuple[tuple[int, int], tuple[int, int]] | None:
+            before = _version(db)
+            if not _in_transaction(db, change):
+                return None
+            after = _version(db)
+            return (before, after) if after[1] == before[1] else None
+
+        async with self._lock:
+            return await self._db.run(write)
+
     async def peer(self, account_id: bytes) -> Peer | None:
         rows = await self._all(
             "SELECT account_id, username, sign_public_key, box_public_key, verified FROM peers "
@@ -1275,7 +1308,25 @@ class Transaction:
             "INSERT OR REPLACE INTO journal_keys VALUES (?, ?, ?)", (journal_id, epoch, envelope)
         )
 
-    async def set_cursor(self, journal_id: bytes, cursor: int) -> None:
+    async def advance_cursor(self, journal_id: bytes, cursor: int) -> int:
+        """Move the journal's cursor to `cursor` if that is further; never back. Returns the
+        cursor stored now (0: no such journal). Another client of this profile (another
+        process) may have pulled further since this one read the cursor: lowering it to an
+        older page's would hide a later rollback from the check that compares a head with
+        the cursor (R18 finding 3)."""
+        await self._db.execute(
+            "UPDATE journals SET cursor = max(cursor, ?) WHERE journal_id = ?",
+            (cursor, journal_id),
+        )
+        rows = await self._db.execute_fetchall(
+            "SELECT cursor FROM journals WHERE journal_id = ?", (journal_id,)
+        )
+        return int(rows[0][0]) if rows else 0
+
+    async def restart_cursor(self, journal_id: bytes, cursor: int) -> None:
+        """Set the journal's cursor back to `cursor`: only where a pull found the server's
+        head below it, reported that, and starts again from what this device received
+        (`Replica._restart`)."""
         await self._db.execute(
             "UPDATE journals SET cursor = ? WHERE journal_id = ?", (cursor, journal_id)
         )

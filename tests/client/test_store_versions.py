@@ -61,7 +61,7 @@ async def test_the_journal_list_is_read_again_after_any_change_to_it(tmp_path: P
     assert [j.name for j in await store.journals()] == ["Renamed"]
 
     async with store.transaction() as tx:  # this connection moves its cursor
-        await tx.set_cursor(JOURNAL.journal_id, 7)
+        await tx.advance_cursor(JOURNAL.journal_id, 7)
     assert [j.cursor for j in await store.journals()] == [7]
 
     try:  # a change rolled back is not kept either
@@ -158,7 +158,7 @@ async def test_reads_as_of_a_version_hold_only_while_this_connection_changes_not
     assert await store.waiting(as_of=start) == (start, False)
 
     async with store.transaction() as tx:  # a write of this connection
-        await tx.set_cursor(JOURNAL.journal_id, 7)
+        await tx.advance_cursor(JOURNAL.journal_id, 7)
         await tx.set_setting("name", "set")
         await tx.add_outbox(JOURNAL.journal_id, b"\x03" * 16, 1, b"sealed", None)
     assert await store.version(since=start) != start
@@ -170,7 +170,7 @@ async def test_reads_as_of_a_version_hold_only_while_this_connection_changes_not
     start = await store.version()
     try:  # a write rolled back: read again, and what it wrote is not there
         async with store.transaction() as tx:
-            await tx.set_cursor(JOURNAL.journal_id, 9)
+            await tx.advance_cursor(JOURNAL.journal_id, 9)
             await tx.set_setting("name", "abandoned")
             await tx.remove_outbox([1])
             raise RuntimeError("abandon")

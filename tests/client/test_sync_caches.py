@@ -107,7 +107,7 @@ async def test_a_cursor_moved_by_another_process_or_a_rollback_is_what_the_next_
 
     with contextlib.suppress(Abandon):
         async with laptop.store.transaction() as tx:
-            await tx.set_cursor(journal.journal_id, far)
+            await tx.advance_cursor(journal.journal_id, far)
             raise Abandon
     assert (await laptop.sync()).problems == []
 

@@ -1,5 +1,5 @@
 """hold_back.HoldBack, sync.full_reply and chains.reply_bound: the pull's bookkeeping against
-R15 findings 1, 2, 3 and 5, without I/O."""
+R15 findings 1, 2, 3 and 5 and R18 finding 1 (`HoldBack.merge`), without I/O."""
 
 from __future__ import annotations
 
@@ -61,9 +61,9 @@ def test_an_announced_head_is_the_devices_own_record_until_the_cursor_reaches_it
     assert hold.announced[A] == 40
     assert hold.lowered(A, 30) == 40 and hold.lowered(A, 40) is None
     assert hold.lowered(bytes(16), 0) is None
-    hold.settle({A: 39, B: 7}, {A, B})
+    hold = decode(hold.merge(encode(HoldBack({A: 40, B: 7})), {A: 39, B: 7}, set()))
     assert hold.announced == {A: 40}
-    hold.settle({B: 7}, {B})  # a journal no longer on the device is forgotten
+    hold = decode(hold.merge(encode(hold), {B: 7}, set()))  # a journal gone is forgotten
     assert hold.announced == {}
 
 
@@ -87,8 +87,7 @@ def test_what_was_received_and_not_kept_counts_at_the_next_pull_too() -> None:
     first.count(A, 0)
     first.cut(0, page(A, range(1, 11), head=20))
     assert first.held == {A} and first.downloaded[A] >= UNVERIFIED_SHARE_BYTES
-    first.settle({A: 6}, {A})
-    nxt = decode(encode(first))
+    nxt = decode(first.merge(None, {A: 6}, set()))
     nxt.count(A, 0)  # no document state kept: every record was history
     assert nxt.full and nxt.kept == first.downloaded[A]
     assert nxt.cut(6, page(A, range(7, 9), head=20)).records == []
@@ -99,10 +98,10 @@ def test_what_was_received_and_not_kept_counts_at_the_next_pull_too() -> None:
 
 
 def test_what_was_received_is_forgotten_once_the_owner_is_verified_or_the_journal_gone() -> None:
-    hold = HoldBack({}, {A: 600_000, B: 100_000})
-    hold.settle({A: 5, B: 5}, {B})  # A's owner verified
+    hold = decode(encode(HoldBack({}, {A: 600_000, B: 100_000})))
+    hold = decode(hold.merge(encode(hold), {A: 5, B: 5}, {A}))  # A's owner verified
     assert hold.downloaded == {B: 100_000}
-    hold.settle({}, set())  # B no longer on the device
+    hold = decode(hold.merge(encode(hold), {}, set()))  # B no longer on the device
     assert hold.downloaded == {}
 
 
@@ -125,3 +124,54 @@ def test_a_chain_walk_gets_the_replies_an_honest_server_needs_and_no_more() -> N
     assert reply_bound(wire.MAX_CHAIN_PAGE) == 3
     assert reply_bound(wire.MAX_CHAIN_PAGE + 1) == 4
     assert reply_bound(10**9) == MAX_CHAIN_REPLIES
+
+
+C = bytes(15) + b"\x03"
+
+
+def stored(announced: dict[bytes, int], downloaded: dict[bytes, int]) -> str:
+    return encode(HoldBack(announced, downloaded))
+
+
+def test_concurrent_increments_add_up_and_heads_take_the_higher() -> None:
+    """R18 finding 1: another client of the profile pulled while this one did."""
+    hold = decode(stored({A: 10}, {A: 100}))  # what this pull read at its start
+    hold.count(A, 0)
+    hold.cut(0, page(A, range(1, 2), head=1))  # this pull lets SIZE bytes through
+    hold.announce(A, 12)
+    # Meanwhile another client counted 70 more of A, and learned B.
+    merged = decode(hold.merge(stored({A: 15, B: 9}, {A: 170, B: 30}), {A: 5, B: 0}, set()))
+    assert merged.downloaded == {A: 170 + SIZE, B: 30}
+    assert merged.announced == {A: 15, B: 9}
+
+
+def test_what_this_pull_read_is_not_counted_twice() -> None:
+    hold = decode(stored({}, {A: 100}))
+    hold.count(A, 0)
+    merged = decode(hold.merge(stored({}, {A: 100}), {A: 0}, set()))
+    assert merged.downloaded == {A: 100}
+
+
+def test_a_head_is_forgotten_only_once_the_stored_cursor_reached_the_higher_head() -> None:
+    hold = decode(stored({A: 10, B: 10, C: 10}, {}))
+    # Another client announced a higher head for A; C's journal is gone from the device.
+    merged = decode(hold.merge(stored({A: 20, B: 10, C: 10}, {}), {A: 10, B: 10}, set()))
+    assert merged.announced == {A: 20}
+
+
+def test_a_count_another_client_raised_is_kept_even_if_this_pull_saw_the_owner_verified() -> None:
+    hold = decode(stored({}, {A: 100, B: 100}))
+    merged = decode(hold.merge(stored({}, {A: 100, B: 160, C: 40}), {A: 0, B: 0, C: 0}, {A, B, C}))
+    # A: untouched since this pull read it, owner verified: forgotten. B and C: counted by
+    # another client meanwhile: kept until a pull that sees them as they are forgets them.
+    assert merged.downloaded == {B: 160, C: 40}
+    again = decode(stored({}, merged.downloaded))
+    assert decode(again.merge(stored({}, merged.downloaded), {B: 0, C: 0}, {B, C})) == (
+        HoldBack({}, {})
+    )
+
+
+def test_a_count_of_a_journal_gone_from_the_device_is_forgotten() -> None:
+    hold = decode(stored({}, {A: 100}))
+    merged = decode(hold.merge(stored({}, {A: 130, B: 5}), {B: 0}, set()))
+    assert merged.downloaded == {B: 5}
