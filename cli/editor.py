@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import sys
 import tempfile
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -100,11 +101,12 @@ def discard_draft(home: Path, path: Path) -> None:
 
 
 @contextlib.contextmanager
-def drafted(home: Path, start: str, save: str) -> Iterator[tuple[Path, str]]:
+def drafted(home: Path, start: str, save: Sequence[str]) -> Iterator[tuple[Path, str]]:
     """Open the editor on a new draft holding `start`; yield the draft's path and what was
     written. The draft is deleted when the block completes (the entry was saved), and kept
-    when it raises or the editor fails (the error names it, with `save`: the command that
-    saves it, e.g. "tj write --draft")."""
+    when it raises or the editor fails (the error names it, with `save`: the words of the
+    command that saves it, e.g. ["tj", "write", "--mood", "5", "--draft"], quoted for a
+    POSIX shell with the draft's path after them)."""
     folder = drafts_folder(home)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     left = sorted(folder.glob("*.md"))
@@ -124,13 +126,14 @@ def drafted(home: Path, start: str, save: str) -> Iterator[tuple[Path, str]]:
     except click.ClickException as failed:
         raise click.ClickException(
             f"{failed.format_message()}: what you wrote is kept in {path} "
-            f"(`{save} {path}` saves it and deletes the draft)"
+            f"(`{shlex.join([*save, str(path)])}` saves it and deletes the draft)"
         ) from None
     written = path.read_text(encoding="utf-8", errors="replace")
     try:
         yield path, written
     except BaseException:
-        click.echo(f"What you wrote is kept in {path} (`{save} {path}` saves it).", err=True)
+        command = shlex.join([*save, str(path)])
+        click.echo(f"What you wrote is kept in {path} (`{command}` saves it).", err=True)
         raise
     path.unlink(missing_ok=True)
 
@@ -139,11 +142,14 @@ def revised(
     home: Path, text: str, entry_id: str
 ) -> contextlib.AbstractContextManager[tuple[Path, str]]:
     """`drafted` on an entry's current text (to be checked with `strip_comments`)."""
-    return drafted(home, text + "\n" + REVISE_GUIDE, f"tj edit {entry_id} --draft")
+    return drafted(home, text + "\n" + REVISE_GUIDE, ["tj", "edit", entry_id, "--draft"])
 
 
 def composed(
-    home: Path, prompt: Prompt | None = None, text: str = ""
+    home: Path,
+    prompt: Prompt | None = None,
+    text: str = "",
+    save: Sequence[str] = ("tj", "write", "--draft"),
 ) -> contextlib.AbstractContextManager[tuple[Path, str]]:
-    """`drafted` on a new entry's template."""
-    return drafted(home, template(prompt, text), "tj write --draft")
+    """`drafted` on a new entry's template; `save` as there."""
+    return drafted(home, template(prompt, text), save)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.core import ParameterSource
 from rich.table import Table
 
 from cli import editor, output
@@ -122,7 +123,8 @@ def write(
     }
     if draft is not None and (text is not None or use_editor):
         raise click.UsageError("--draft saves a draft as it is: give no TEXT and no --edit")
-    with body_of(home, text, prompt_id, use_editor, draft) as body:  # kept until saved
+    save = draft_command(home, journal_name, fields)
+    with body_of(home, text, prompt_id, use_editor, draft, save) as body:  # kept until saved
         if not body.strip() and not title:
             raise click.UsageError(
                 "nothing to write: give TEXT, pipe it on stdin, or give --title "
@@ -133,14 +135,45 @@ def write(
     output.message(note)
 
 
+def draft_command(home: Home, journal_name: str | None, fields: dict[str, Any]) -> list[str]:
+    """The words of the `tj write ... --draft` that saves this command's editor draft with
+    the options it was given (journal, title, mood, tags, emotions, prompt, date) and its
+    --home when one was given, so that nothing the user chose is lost (NU18 C2)."""
+    words = ["tj"]
+    group = click.get_current_context().parent
+    if group is not None and group.get_parameter_source("home") is ParameterSource.COMMANDLINE:
+        words += ["--home", str(home.path)]
+    words.append("write")
+    if journal_name is not None:
+        words += ["--journal", journal_name]
+    if fields["title"] is not None:
+        words += ["--title", fields["title"]]
+    if fields["mood"] is not None:
+        words += ["--mood", str(fields["mood"])]
+    for tag in fields["tags"]:
+        words += ["--tag", tag]
+    for emotion in fields["emotions"]:
+        words += ["--emotion", emotion]
+    if fields["prompt_id"] is not None:
+        words += ["--prompt", fields["prompt_id"]]
+    if fields["created_at"] is not None:  # --date reads local time to the minute
+        words += ["--date", fields["created_at"].astimezone().strftime("%Y-%m-%d %H:%M")]
+    return [*words, "--draft"]
+
+
 @contextlib.contextmanager
 def body_of(
-    home: Home, text: str | None, prompt_id: str | None, use_editor: bool, draft: Path | None
+    home: Home,
+    text: str | None,
+    prompt_id: str | None,
+    use_editor: bool,
+    draft: Path | None,
+    save: list[str],
 ) -> Iterator[str]:
     """The draft's text (--draft, deleted once the block completes when it is one of the
     profile's drafts); else TEXT; else stdin; else (stdin is a terminal, or --edit) what is
-    written in $EDITOR, whose draft is kept if the block fails (editor.drafted). An empty
-    editor aborts."""
+    written in $EDITOR, whose draft is kept if the block fails (editor.drafted, which names
+    `save`, the command that saves it). An empty editor aborts."""
     if draft is not None:
         yield editor.read_draft(draft)
         editor.discard_draft(home.path, draft)
@@ -152,7 +185,7 @@ def body_of(
         yield read_stdin()
         return
     prompt = home.run(lambda client: client.prompts.get(prompt_id)) if prompt_id else None
-    with editor.composed(home.path, prompt, text or "") as (_, written):
+    with editor.composed(home.path, prompt, text or "", save) as (_, written):
         body = editor.strip_comments(written)
         if body.strip():
             yield body

@@ -121,7 +121,8 @@ def parse_moods(
     "source",
     type=click.Choice(["tj", "dayone", "daylio"]),
     help="The file's app: tj (our JSON export), dayone (Day One's JSON export), daylio "
-    "(Daylio's CSV backup). Default: told by the file (.csv is Daylio's).",
+    "(Daylio's CSV backup). Default: told by the file (.csv is Daylio's, a .zip Day One's; "
+    "JSON by what each app's export holds).",
 )
 @click.option(
     "--journal",
@@ -186,9 +187,11 @@ def import_(
     if source != "daylio":
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise click.ClickException(f"{file} is not a JSON export: {error}") from None
-        source = source or ("tj" if isinstance(data, dict) and "format" in data else "dayone")
+        except json.JSONDecodeError:
+            raise click.ClickException(f"{file} is not JSON; {READABLE}") from None
+        source = source or json_source(data)
+        if source is None:
+            raise click.ClickException(f"{file} is not an export tj knows; {READABLE}")
     try:
         report, note = home.run(
             lambda client: import_file(client, source or "tj", data, text, journal_name, moods)
@@ -203,6 +206,23 @@ def import_(
     else:
         output.data(import_summary(report, source or "tj"))
     output.message(note)
+
+
+READABLE = (
+    "tj import reads a Therapy Journal export (from `tj export`), a Day One JSON export "
+    "(Journal.json, or its .zip) and a Daylio CSV backup (.csv); --from names the app"
+)
+
+
+def json_source(data: Any) -> str | None:
+    """The app whose JSON file this is, by what that app's files always hold: "tj" for our
+    export's `format`, "dayone" for Day One's `metadata` and `entries`; None for others."""
+    from client_sdk.archive import FORMAT
+    from client_sdk.foreign import is_dayone
+
+    if isinstance(data, dict) and data.get("format") == FORMAT:
+        return "tj"
+    return "dayone" if is_dayone(data) else None
 
 
 def json_in_zip(file: Path) -> str:

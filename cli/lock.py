@@ -5,10 +5,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-import click
-
 from cli import output
-from cli.main import Home, cli, pass_home
+from cli.main import Home, cli, pass_home, secret_prompt
 from client_sdk import INSECURE_TEST_COST, INTERACTIVE
 
 if TYPE_CHECKING:
@@ -19,7 +17,8 @@ def new_passphrase() -> str:
     """$TJ_NEW_PASSPHRASE, else a hidden prompt asked twice."""
     if "TJ_NEW_PASSPHRASE" in os.environ:
         return os.environ["TJ_NEW_PASSPHRASE"]
-    return str(click.prompt("New passphrase", hide_input=True, confirmation_prompt=True, err=True))
+    instead = "no new passphrase given: set TJ_NEW_PASSPHRASE"
+    return secret_prompt("New passphrase", instead=instead, confirm=True)
 
 
 @cli.command()

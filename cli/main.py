@@ -67,8 +67,8 @@ class Home:
         if "TJ_PASSWORD" in os.environ:
             return os.environ["TJ_PASSWORD"]
         if confirm:
-            return prompt_new_password(prompt)
-        return str(click.prompt(prompt, hide_input=True, err=True))
+            return prompt_new_password(prompt, PASSWORD_INSTEAD)
+        return secret_prompt(prompt, instead=PASSWORD_INSTEAD)
 
     def run(
         self,
@@ -101,7 +101,8 @@ class Home:
             return {}
         if "TJ_PASSPHRASE" in os.environ:
             return {"passphrase": os.environ["TJ_PASSPHRASE"]}
-        return {"passphrase": str(click.prompt("Passphrase", hide_input=True, err=True))}
+        instead = "this profile is locked: set TJ_PASSPHRASE to its passphrase"
+        return {"passphrase": secret_prompt("Passphrase", instead=instead)}
 
     @staticmethod
     async def _session(
@@ -115,6 +116,31 @@ class Home:
 
 
 pass_home = click.make_pass_decorator(Home)
+
+PASSWORD_INSTEAD = "no password given: pass --password-file or set TJ_PASSWORD"
+
+
+def secret_prompt(prompt: str, *, instead: str, confirm: bool = False) -> str:
+    """A secret typed on a terminal, hidden (and typed twice when `confirm`). When stdin is
+    not a terminal (a pipe, a file, /dev/null), its next line is the secret (and the line
+    after it the confirmation), read without a prompt and without getpass's GetPassWarning,
+    since there is no echo to hide (NU18 C13). Raises click.ClickException, one line saying
+    `instead` (how else to give it), when stdin ends before the line (NU18 C10)."""
+    if sys.stdin.isatty():
+        return str(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True))
+    while True:
+        chosen = piped_line(instead)
+        if not confirm or piped_line(instead) == chosen:
+            return chosen
+        output.message("Error: The two entered values do not match.")
+
+
+def piped_line(instead: str) -> str:
+    """The next line of a stdin that is not a terminal, without its line ending."""
+    line = sys.stdin.readline()
+    if not line:
+        raise click.ClickException(f"{instead}, or run tj on a terminal to type it")
+    return line.removesuffix("\n").removesuffix("\r")
 
 
 def read_secret_file(path: Path) -> str:
@@ -425,8 +451,8 @@ def recover(home: Home, url: str, username: str, device_name: str | None) -> Non
     from client_sdk import Client
     from client_sdk.keys import parse_recovery_key
 
-    recovery_key = os.environ.get("TJ_RECOVERY_KEY") or str(
-        click.prompt("Recovery key", hide_input=True, err=True)
+    recovery_key = os.environ.get("TJ_RECOVERY_KEY") or secret_prompt(
+        "Recovery key", instead="no recovery key given: set TJ_RECOVERY_KEY"
     )
     parse_recovery_key(recovery_key)  # a typo is said before the new password is asked
     password = home.password("New password", confirm=True)
@@ -522,12 +548,13 @@ async def sign_out(client: Client, device_ids: list[str]) -> None:
         await client.devices.revoke(device_id)
 
 
-def prompt_new_password(prompt: str) -> str:
-    """A new password typed twice; one the SDK would refuse (too short) is asked again."""
+def prompt_new_password(prompt: str, instead: str) -> str:
+    """A new password typed twice; one the SDK would refuse (too short) is asked again.
+    `instead` is said when stdin ends (see `secret_prompt`)."""
     from client_sdk.account import check_password
 
     while True:
-        chosen = str(click.prompt(prompt, hide_input=True, confirmation_prompt=True, err=True))
+        chosen = secret_prompt(prompt, instead=instead, confirm=True)
         try:
             check_password(chosen)
         except InvalidInput as refused:
@@ -541,7 +568,8 @@ def new_password(path: Path | None) -> str:
         return read_secret_file(path)
     if "TJ_NEW_PASSWORD" in os.environ:
         return os.environ["TJ_NEW_PASSWORD"]
-    return prompt_new_password("New password")
+    instead = "no new password given: pass --new-password-file or set TJ_NEW_PASSWORD"
+    return prompt_new_password("New password", instead)
 
 
 @cli.command()

@@ -38,6 +38,18 @@ DAYLIO_TIMES = ("%H:%M", "%I:%M %p", "%H:%M:%S")
 JOURNAL_ID = "imported"
 
 
+def is_dayone(data: Any) -> bool:
+    """Whether parsed JSON has the shape of a Day One export: a map holding `metadata` (a map
+    with Day One's `version`, "1.0" today) and a list of `entries`. A map with only
+    `entries` is some other app's file, not taken for Day One's (NU18 C9)."""
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("metadata"), dict)
+        and "version" in data["metadata"]
+        and isinstance(data.get("entries"), list)
+    )
+
+
 def dayone_archive(data: Any, journal: str, account: str, now: datetime) -> Archive:
     """The entries of a Day One JSON export, for the journal named `journal`."""
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):

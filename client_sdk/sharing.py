@@ -281,6 +281,8 @@ class Sharing:
             raise InvalidInput("give an end date (until) or no_end=True, not both")
         # None: keep the member's current end date (none for a new member); 0: no end date.
         expires_at: int | None = 0 if no_end else (_expiry(until) if until else None)
+        if normalize_username(username) == self.profile.username:  # before any fingerprint
+            raise InvalidInput("you cannot share a journal with yourself")
         peer = await self.confirmed_peer(username, fingerprint, trust_on_first_use)
         if peer.account_id == self.profile.account_id:
             raise InvalidInput("you cannot share a journal with yourself")
@@ -679,7 +681,11 @@ class Sharing:
         fields = check_fields(only) if only is not None else ENTRY_FIELDS
         if not any(f in ENTRY_FIELDS for f in fields):
             raise InvalidInput(f"an entry's fields to share are some of {', '.join(ENTRY_FIELDS)}")
+        if normalize_username(username) == self.profile.username:
+            raise InvalidInput("you cannot share an entry with yourself")
         peer = await self.confirmed_peer(username, fingerprint, trust_on_first_use)
+        if peer.account_id == self.profile.account_id:
+            raise InvalidInput("you cannot share an entry with yourself")
         target = await self.items_journal(peer)
         await self.copy_entry(target, document, fields)
         return ShareInfo(

@@ -83,3 +83,33 @@ async def test_an_interrupted_import_says_what_was_kept_and_how_to_finish(
     said = failed_with_one_line(await laptop.tj("import", DAYONE))
     assert "interrupted: what was imported so far is kept" in said
     assert "run the same command again to finish (nothing is imported twice)" in said
+
+
+async def test_a_file_of_no_known_app_is_refused_saying_what_import_reads(
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """NU18 C9: JSON that is no known export is not taken for Day One's (no empty journal),
+    and a file that is not JSON gets one plain line, not the JSON parser's message."""
+    journals = await laptop.json("journal", "list")
+    readable = (
+        "tj import reads a Therapy Journal export (from `tj export`), a Day One JSON export "
+        "(Journal.json, or its .zip) and a Daylio CSV backup (.csv); --from names the app"
+    )
+    for name, content in [
+        ("entries.json", '{"entries": []}'),
+        ("hello.json", '{"hello": 1}'),
+        ("list.json", "[1, 2]"),
+        ("other.json", '{"format": "some-other-app", "entries": []}'),
+    ]:
+        path = tmp_path / name
+        path.write_text(content)
+        refused = failed_with_one_line(await laptop.tj("import", str(path)))
+        assert refused == f"Error: {path} is not an export tj knows; {readable}"
+    text = tmp_path / "notes.txt"
+    text.write_text("Dear diary,\nnot JSON at all.\n")
+    refused = failed_with_one_line(await laptop.tj("import", str(text)))
+    assert refused == f"Error: {text} is not JSON; {readable}"
+    assert "Expecting value" not in refused
+    assert await laptop.json("journal", "list") == journals  # no empty "Day One" journal
+    assert await laptop.json("list") == []

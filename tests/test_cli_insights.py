@@ -145,7 +145,9 @@ async def test_export_then_import_moves_a_journal_to_another_account(
     assert sum(Path(f).name != "goals.md" for f in listed["files"]) == 2
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    assert "not a JSON export" in failed_with_one_line(await bob.tj("import", str(bad)))
+    assert f"{bad} is not JSON; tj import reads" in failed_with_one_line(
+        await bob.tj("import", str(bad))
+    )
 
 
 async def test_account_delete_asks_for_the_username_then_erases_everything(

@@ -3,7 +3,9 @@ $EDITOR, search, goals and reflection prompts (see tests/test_cli.py for the set
 
 from __future__ import annotations
 
+import shlex
 import stat
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -296,10 +298,13 @@ async def test_a_failing_editor_keeps_the_draft_in_the_profile_and_says_where(
     script = tmp_path / "failing-editor.sh"
     script.write_text('#!/bin/sh\nprintf "Typed before the crash.\\n" > "$1"\nexit 1\n')
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    failed = await ana.tj("write", "--mood", "4", env={**NO_VISUAL, "EDITOR": str(script)})
+    options = ["--title", "Ana's night", "--mood", "4", "--tag", "late night", "--tag", "sleep"]
+    failed = await ana.tj("write", *options, env={**NO_VISUAL, "EDITOR": str(script)})
     error = failed_with_one_line(failed)
     [draft] = list((ana.home / "drafts").iterdir())
-    assert str(draft) in error and f"`tj write --draft {draft}` saves it" in error
+    # NU18 C2: the command to save the draft keeps every option given, quoted for a shell
+    command = shlex.join(["tj", "--home", str(ana.home), "write", *options, "--draft", str(draft)])
+    assert str(draft) in error and f"`{command}` saves it" in error
     assert draft.read_text() == "Typed before the crash.\n"
     assert stat.S_IMODE(draft.stat().st_mode) == 0o600
     assert stat.S_IMODE((ana.home / "drafts").stat().st_mode) == 0o700
@@ -308,11 +313,28 @@ async def test_a_failing_editor_keeps_the_draft_in_the_profile_and_says_where(
     env = editor_script(tmp_path, "Next one.")
     reminded = await ana.ok("write", env=env)  # mentions the draft left behind, and keeps it
     assert str(draft) in reminded.stderr and draft.exists()
-    saved = await ana.ok("write", "--draft", str(draft), "--mood", "4")
+    saved = succeeded(await run_tj(shlex.split(command)[1:]))  # exactly as suggested
     assert not draft.exists()  # saved: the profile's draft is gone
     shown = await ana.json("show", saved.stdout.strip())
-    assert (shown["body"], shown["mood"]) == ("Typed before the crash.", 4)
+    assert (shown["body"], shown["mood"], shown["title"]) == (
+        "Typed before the crash.",
+        4,
+        "Ana's night",
+    )
+    assert sorted(shown["tags"]) == ["late night", "sleep"]
     assert [e["body"] for e in await ana.json("list")] == ["Typed before the crash.", "Next one."]
+
+    profile = {**NO_VISUAL, "EDITOR": str(script), "TJ_HOME": str(ana.home)}  # no --home
+    options = ["--emotion", "calm", "--date", "2026-01-05 21:30"]
+    error = failed_with_one_line(await run_tj(["write", *options], env=profile))
+    [draft] = list((ana.home / "drafts").iterdir())
+    command = shlex.join(["tj", "write", *options, "--draft", str(draft)])
+    assert f"`{command}` saves it" in error
+    saved = succeeded(await run_tj(shlex.split(command)[1:], env={"TJ_HOME": str(ana.home)}))
+    shown = await ana.json("show", saved.stdout.strip())
+    assert shown["emotions"] == ["calm"]
+    written = datetime.fromisoformat(shown["created_at"])
+    assert written == datetime(2026, 1, 5, 21, 30).astimezone()  # in local time, as typed
 
 
 async def test_a_draft_saved_with_draft_keeps_only_the_text_above_the_scissors_line(

@@ -419,3 +419,21 @@ async def test_sync_says_in_plain_words_when_an_unverified_owners_big_share_is_h
     rest = await tom.ok("sync")
     assert "Notice:" not in rest.stderr
     assert len(await tom.json("list", "--journal", "ana/Personal")) == 12
+
+
+async def test_sharing_with_yourself_is_refused_before_any_fingerprint_question(
+    ana: Device,
+) -> None:
+    """NU18 C11: the refusal comes first, not a request to confirm your own fingerprint."""
+    refused = failed_with_one_line(await ana.tj("share", "Personal", "ana"))
+    assert refused == "Error: you cannot share a journal with yourself"
+    refused = failed_with_one_line(await ana.tj("share", "Personal", "ANA"))
+    assert refused == "Error: you cannot share a journal with yourself"
+    entry_id = (await ana.ok("write", "Mine alone.")).stdout.strip()
+    refused = failed_with_one_line(await ana.tj("share-entry", entry_id[:8], "ana"))
+    assert refused == "Error: you cannot share an entry with yourself"
+    refused = failed_with_one_line(
+        await ana.tj("share-entry", entry_id[:8], "ana", "--trust-on-first-use")
+    )
+    assert refused == "Error: you cannot share an entry with yourself"
+    assert await ana.json("shares") == []

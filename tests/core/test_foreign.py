@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from client_sdk.errors import InvalidInput
-from client_sdk.foreign import daylio_archive, dayone_archive
+from client_sdk.foreign import daylio_archive, dayone_archive, is_dayone
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "foreign"
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -40,6 +40,15 @@ def test_day_one_entries_keep_text_tags_times_and_the_writers_offset() -> None:
     assert saturday.utc_offset == 60  # Berlin in March, before summer time
     assert (night.title, night.mood, night.utc_offset) == ("", None, -240)  # New York, July
     assert night.body == "Couldn't sleep. Wrote this at 11 pm."
+
+
+def test_only_a_map_with_metadata_and_entries_is_taken_for_a_day_one_export() -> None:
+    assert is_dayone(dayone())
+    assert not is_dayone({"entries": []})  # NU18 C9: some other app's file
+    assert not is_dayone({"hello": 1})
+    assert not is_dayone({"metadata": {"version": "1.0"}, "entries": {}})
+    assert not is_dayone({"metadata": {}, "entries": []})
+    assert not is_dayone([{"metadata": {"version": "1.0"}, "entries": []}])
 
 
 def test_a_bad_day_one_file_is_refused_naming_the_entry() -> None:

@@ -1,0 +1,85 @@
+"""Secrets read when stdin is not a terminal (a script, a pipe, /dev/null): the line is read
+without Python's GetPassWarning (NU18 C13), and a stdin that ends says in one line how else to
+give the secret, not a bare `Aborted!` (NU18 C10). A real `tj` process, since CliRunner
+replaces getpass; real server on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from tests.conftest import PASSWORD, RunningServer
+from tests.test_cli import Device, failed_with_one_line, laptop  # noqa: F401
+
+TJ = str(Path(sys.executable).parent / "tj")
+HANG = 60.0  # seconds after which the subprocess is hung, not slow
+PASSPHRASE = "a long local passphrase"
+
+
+async def tj(home: Path, *args: str, stdin: bytes) -> tuple[int, str]:
+    """Run `tj --home HOME ARGS` with `stdin` piped in; its exit status and stderr."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("TJ_") and key != "PYTHONWARNINGS"
+    }
+    env["TJ_INSECURE_TEST_KDF"] = "1"
+    process = await asyncio.create_subprocess_exec(
+        TJ, "--home", str(home), *args, env=env,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, stderr = await asyncio.wait_for(process.communicate(stdin), HANG)
+    assert process.returncode is not None
+    return process.returncode, stderr.decode()
+
+
+async def test_secrets_from_a_pipe_are_read_without_a_python_warning(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    home = tmp_path / "ana"
+    typed_twice = f"{PASSWORD}\n{PASSWORD}\n".encode()
+    status, stderr = await tj(home, "signup", live_server.url, "ana", stdin=typed_twice)
+    assert status == 0, stderr
+    assert "Account ana created" in stderr
+    assert "Warning" not in stderr and "getpass" not in stderr
+
+    new = b"brand new secret\nbrand new secret\n"
+    status, stderr = await tj(home, "password", "change", stdin=PASSWORD.encode() + b"\n" + new)
+    assert status == 0, stderr
+    assert "Warning" not in stderr and "getpass" not in stderr
+
+    status, stderr = await tj(home, "lock", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n".encode())
+    assert status == 0, stderr
+    assert "Warning" not in stderr and "getpass" not in stderr
+    status, stderr = await tj(home, "list", "--json", stdin=f"{PASSPHRASE}\n".encode())
+    assert status == 0, stderr
+    assert "Warning" not in stderr and "getpass" not in stderr
+
+
+async def test_a_locked_profile_with_no_passphrase_says_how_to_give_it_in_one_line(
+    laptop: Device,  # noqa: F811
+) -> None:
+    await laptop.ok("lock", env={"TJ_NEW_PASSPHRASE": PASSPHRASE})
+    status, stderr = await tj(laptop.home, "list", stdin=b"")  # like </dev/null
+    assert status == 1
+    [line] = stderr.strip().splitlines()
+    assert line == (
+        "Error: this profile is locked: set TJ_PASSPHRASE to its passphrase, "
+        "or run tj on a terminal to type it"
+    )
+    said = failed_with_one_line(await laptop.tj("list", input=""))  # through CliRunner too
+    assert said == line
+    assert "Aborted" not in said
+
+
+async def test_a_password_missing_from_a_script_is_said_in_one_line(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    status, stderr = await tj(tmp_path / "ben", "signup", live_server.url, "ben", stdin=b"")
+    assert status == 1
+    [line] = stderr.strip().splitlines()
+    assert "set TJ_PASSWORD" in line and "--password-file" in line
+    assert not (tmp_path / "ben" / "profile").exists()
