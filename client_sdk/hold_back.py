@@ -113,6 +113,15 @@ class HoldBack:
         self.held.add(journal_id)
         self.announce(journal_id, head)
 
+    def forget(self, journal_id: bytes) -> None:
+        """The member discarded the copy of this journal from the device
+        (`client.shares.forget`): what was downloaded for it no longer sits on the device, so
+        it no longer counts, and nothing is announced for it any more."""
+        self.announced.pop(journal_id, None)
+        self.downloaded.pop(journal_id, None)
+        self.counted.discard(journal_id)
+        self.held.discard(journal_id)
+
     def settle(self, cursors: dict[bytes, int], unverified: set[bytes]) -> None:
         """Forget the journals whose cursor (`cursors`: every journal still on this device,
         the read-only copies of ended shares included) reached the head announced while they
