@@ -140,19 +140,24 @@ class Shares:
         local = await self._context.local_journal(journal)
         if local.role == REVOKED:
             raise NotFound(
-                f"the share of {journal!r} already ended: only its read-only copy is left",
+                f"the share of {journal!r} already ended: only its read-only copy is left "
+                "(client.shares.forget, `tj forget`, discards it)",
                 subject="journal",
             )
         await self._context.sharing.leave(local)
 
-    async def forget(self, journal: str) -> None:
+    async def forget(self, journal: str) -> bool:
         """Discard from this device the read-only copy kept of a share that ended (the owner
         ended it, its end date passed, or this account left it with `leave`): `journal` is
         `"owner/name"` or its id (hex). Everything of it goes, in one local transaction:
         entries and every other document, key envelopes, its access chain, seen records,
         counters, cursor, anything waiting to be sent or set aside, problems, and its part of
         the budget for unverified owners (hold_back.py), which is freed. A therapist's way to
-        erase a former client's data from a device; the caseload no longer lists it.
+        erase a former client's data from a device; the caseload no longer lists it. The
+        store's files are then rebuilt so that the deleted bytes do not linger in them
+        (SQLite's free pages and write-ahead log): returns True when that finished, False
+        when another process using this profile kept it from finishing (the copy is gone
+        all the same; its bytes are overwritten as the store's pages are reused).
 
         This device only: other devices of this account keep their copy until forgotten
         there too. It stays forgotten here: a journal list that names it again (a hostile
@@ -167,7 +172,7 @@ class Shares:
             await client.shares.forget("ana/Shared with drsmith")
         """
         local = await self._context.local_journal(journal)
-        await self._context.sharing.forget(local, journal)
+        return await self._context.sharing.forget(local, journal)
 
     async def with_me(self) -> builtins.list[SharedJournal]:
         """Journals other accounts share with this one (`owner_verified` says whether this

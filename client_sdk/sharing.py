@@ -466,12 +466,13 @@ class Sharing:
         )
         await self.replica.refresh_journals()
 
-    async def forget(self, journal: LocalJournal, label: str) -> None:
+    async def forget(self, journal: LocalJournal, label: str) -> bool:
         """Discard the read-only copy of an ended share from this device (`Replica.forget_copy`);
         `label` names the journal in errors. A share still active as this device knows it
         (the end date it signed not yet passed) is looked up again on the server first, in
         case its owner ended it since the last sync (offline: this device's view stands).
-        Raises InvalidInput for a journal of this account or a share still active."""
+        Returns whether the store's files were scrubbed too (`Store.scrub`). Raises
+        InvalidInput for a journal of this account or a share still active."""
         if journal.owner_id == self.profile.account_id:
             raise InvalidInput(
                 f"{label!r} is your own journal: delete it instead (tj journal delete)"
@@ -488,7 +489,7 @@ class Sharing:
                     f"the share of {label!r} is still active: leave it first (tj leave), "
                     "then forget its copy"
                 )
-        await self.replica.forget_copy(journal)
+        return await self.replica.forget_copy(journal)
 
     async def shares(self) -> list[ShareInfo]:
         """Members of this account's journals, from their verified access chains (members

@@ -327,6 +327,21 @@ class Store:
                 await _rollback(self._db)
                 raise
 
+    async def scrub(self) -> bool:
+        """Leave nothing deleted in the store's files, after an erasure (`client.shares.
+        forget`): SQLite keeps deleted rows in free pages and in the write-ahead log until
+        they are reused, so the file is rebuilt (VACUUM) and the log emptied (checkpoint,
+        TRUNCATE). Takes as long as copying the store once. Returns False when another
+        connection (another `tj` on this profile) kept it from finishing: the rows are gone
+        all the same, their bytes are overwritten at a later scrub or as pages are reused."""
+        async with self._lock:
+            try:
+                await self._db.execute("VACUUM")
+                rows = await self._db.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.OperationalError:  # busy: another connection writes or reads
+                return False
+        return bool(rows) and rows[0][0] == 0
+
     async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """`fn(connection)` inside BEGIN IMMEDIATE ... COMMIT, in one hand-off to the store's
         thread (a transaction of several statements without one hand-off per statement).
