@@ -419,3 +419,32 @@ async def test_sync_says_in_plain_words_when_an_unverified_owners_big_share_is_h
     rest = await tom.ok("sync")
     assert "Notice:" not in rest.stderr
     assert len(await tom.json("list", "--journal", "ana/Personal")) == 12
+
+
+async def test_forget_discards_the_copy_of_an_ended_share_after_asking(
+    ana: Device, tom: Device
+) -> None:
+    await ana.ok("write", "Shared, then ended.")
+    await ana.ok("share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"])
+    await tom.ok("sync")
+    still = failed_with_one_line(await tom.tj("forget", "ana/Personal", "--yes"))
+    assert "still active" in still and "tj leave" in still
+    own = failed_with_one_line(await tom.tj("forget", "Personal", "--yes"))
+    assert "your own journal" in own and "tj journal delete" in own
+
+    await tom.ok("leave", "ana/Personal")
+    left = failed_with_one_line(await tom.tj("leave", "ana/Personal"))
+    assert "tj forget" in left
+    kept = await tom.tj("forget", "ana/Personal", input="n\n")
+    assert kept.exit_code == 1 and "Discard the copy of ana/Personal" in kept.stderr
+    assert [s["owner"] for s in await tom.json("shared-with-me")] == ["ana"]
+
+    forgot = await tom.ok("forget", "ana/Personal", input="y\n")
+    assert "Discarded the copy of ana/Personal from this device" in forgot.stderr
+    assert await tom.json("shared-with-me") == []
+    assert "ana/Personal" not in (await tom.ok("journal", "list")).stdout
+    assert "ana/Personal" not in (await tom.ok("sync")).stderr
+    assert await tom.json("shared-with-me") == []
+    assert "ana/Personal" in failed_with_one_line(await tom.tj("forget", "ana/Personal", "-y"))
+    helped = " ".join((await tom.ok("forget", "--help")).stdout.split())
+    assert "Other devices of your account keep their copy" in helped
