@@ -130,7 +130,8 @@ class HoldBack:
         `cursors` whose owner is not verified). A share that ended leaves its copy on the
         device, so what was downloaded for it still counts: else a stranger could share a
         journal, revoke it once the budget is spent, share another, and so on (R15 review,
-        the revoked-journal hole)."""
+        the revoked-journal hole). It stops counting when the member discards the copy
+        (`forget`, `client.shares.forget`): the bytes are then off the device."""
         for journal_id, head in list(self.announced.items()):
             if journal_id not in cursors or cursors[journal_id] >= head:
                 del self.announced[journal_id]
