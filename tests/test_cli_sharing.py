@@ -435,6 +435,8 @@ async def test_forget_discards_the_copy_of_an_ended_share_after_asking(
     await tom.ok("leave", "ana/Personal")
     left = failed_with_one_line(await tom.tj("leave", "ana/Personal"))
     assert "tj forget" in left
+    not_owner = failed_with_one_line(await tom.tj("journal", "delete", "ana/Personal", "--yes"))
+    assert "tj forget" in not_owner
     kept = await tom.tj("forget", "ana/Personal", input="n\n")
     assert kept.exit_code == 1 and "Discard the copy of ana/Personal" in kept.stderr
     assert [s["owner"] for s in await tom.json("shared-with-me")] == ["ana"]

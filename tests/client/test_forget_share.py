@@ -245,3 +245,21 @@ async def test_the_caseload_no_longer_flags_a_forgotten_copy(signup: ClientFacto
     assert row.share_ended
     await tom.shares.forget("ana/Personal")
     assert await tom.caseload.rows() == []
+
+
+async def test_forget_says_when_another_process_kept_the_store_file_from_being_scrubbed(
+    signup: ClientFactory,
+) -> None:
+    """Another process reading the same store (another `tj`) keeps its write-ahead log from
+    being emptied: the copy is gone all the same, and forget says the file was not scrubbed."""
+    ana, tom = await signup("ana"), await signup("tom")
+    journal = await ended_copy(ana, tom, "leave")
+    with closing(sqlite3.connect(tom.home / STORE_FILE, isolation_level=None)) as other:
+        other.execute("BEGIN")
+        other.execute("SELECT count(*) FROM documents").fetchall()  # a read under way
+        assert await tom.shares.forget("ana/Personal") is False
+        other.execute("COMMIT")
+    assert await tom.shares.with_me() == []
+    with closing(sqlite3.connect(tom.home / STORE_FILE)) as db:
+        left = db.execute("SELECT count(*) FROM documents WHERE journal_id = ?", (journal,))
+        assert left.fetchone() == (0,)
