@@ -327,7 +327,7 @@ def leave(home: Home, journal_name: str) -> None:
 
     The server stops serving it to you at once and it leaves your journal list; the owner's
     devices take you off its members the next time they change them. What you already
-    downloaded stays on this device.
+    downloaded stays on this device, read-only; `tj forget JOURNAL` discards it.
 
     \b
     Example:
@@ -335,6 +335,39 @@ def leave(home: Home, journal_name: str) -> None:
     """
     home.run(lambda client: client.shares.leave(journal_name))
     output.message(f"You left {journal_name}; it is no longer shared with you.")
+
+
+@cli.command()
+@click.argument("journal_name", metavar="JOURNAL")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@pass_home
+def forget(home: Home, journal_name: str, yes: bool) -> None:
+    """Discard from this device the read-only copy of JOURNAL, a share that ended (OWNER/NAME
+    or its id, see `tj shared-with-me`): its entries, notes, keys and everything else of it.
+
+    For a share whose owner ended it, whose end date passed, or that you left with `tj
+    leave`: a therapist's way to erase a former client's data. Other devices of your account
+    keep their copy until you forget it there too. There is no undo: the server no longer
+    serves it, and this device will not take it back. Asks first (--yes does not).
+
+    \b
+    Examples:
+      tj forget "ana/Shared with drsmith"
+      tj forget ana/Personal --yes
+    """
+    if not yes:
+        click.confirm(
+            f"Discard the copy of {journal_name} from this device for good?",
+            abort=True,
+            err=True,
+        )
+    scrubbed = home.run(lambda client: client.shares.forget(journal_name))
+    output.message(f"Discarded the copy of {journal_name} from this device.")
+    if not scrubbed:
+        output.message(
+            "Another tj using this profile kept the store file from being compacted: the "
+            "copy is gone, but its old bytes may stay in the file until they are reused."
+        )
 
 
 @cli.group(invoke_without_command=True)
@@ -417,7 +450,8 @@ def shared_with_me(home: Home, as_json: bool) -> None:
     """List the journals others share with you (read them with `tj list --journal NAME`).
 
     When a share ends, your device keeps what it downloaded while it lasted: that copy is
-    listed as "share ended (read-only copy)"; you can still read it, not write to it.
+    listed as "share ended (read-only copy)"; you can still read it, not write to it, and
+    `tj forget JOURNAL` discards it from this device.
 
     \b
     Examples:

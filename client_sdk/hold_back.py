@@ -118,6 +118,15 @@ class HoldBack:
         self.held.add(journal_id)
         self.announce(journal_id, head)
 
+    def forget(self, journal_id: bytes) -> None:
+        """The member discarded the copy of this journal from the device
+        (`client.shares.forget`): what was downloaded for it no longer sits on the device, so
+        it no longer counts, and nothing is announced for it any more."""
+        self.announced.pop(journal_id, None)
+        self.downloaded.pop(journal_id, None)
+        self.counted.discard(journal_id)
+        self.held.discard(journal_id)
+
     def merge(self, value: Any, cursors: dict[bytes, int], verified: set[bytes]) -> str:
         """The stored form (`encode`) of this pull's bookkeeping merged with `value`, the one
         stored when the pull ends (read in the transaction that writes the result, `Store.

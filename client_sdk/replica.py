@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-from client_sdk import access, crypto, hold_back, keys, records, wire
+from client_sdk import access, crypto, forgotten, hold_back, keys, records, wire
 from client_sdk import sync as sync_plan
 from client_sdk import withholding as counting
 from client_sdk.access import AccessState
@@ -122,7 +122,12 @@ class Replica:
             lambda page: page.journals,
             lambda journal: journal.journal_id,
         )
-        reply = wire.JournalList(listed_journals)
+        discarded = forgotten.decode(await self.store.setting(forgotten.SETTING))
+        reply = wire.JournalList(  # never a journal whose copy was discarded here (forgotten.py)
+            [j for j in listed_journals if forgotten.tag(j.journal_id) not in discarded]
+            if discarded
+            else listed_journals
+        )
         known = {j.journal_id: j for j in await self.store.journals()}
         listed = {journal.journal_id for journal in reply.journals}
         async with self.store.transaction() as tx:
@@ -2004,7 +2009,15 @@ class Replica:
         """Delete an owned journal on the server (unless it never got there), then every
         trace of it on this device: documents, keys, chain, outbox, the pending creation."""
         if journal.owner_id != self.profile.account_id:
-            raise AccessError(f"only the owner of {journal.name!r} can delete it")
+            raise AccessError(
+                f"only the owner of {journal.name!r} can delete it"
+                + (
+                    ": the copy kept of an ended share is discarded with `tj forget`"
+                    " (client.shares.forget)"
+                    if journal.role == REVOKED
+                    else ""
+                )
+            )
         pending = {journal_id for journal_id, _ in await self.store.pending_journals()}
         if journal.journal_id not in pending and journal.role != REVOKED:
             request = wire.JournalRequest(journal.journal_id)
@@ -2013,6 +2026,33 @@ class Replica:
             await tx.remove_journal(journal.journal_id)
             await tx.drop_pending_journal(journal.journal_id)
         self.chains.forget(journal.journal_id)
+
+    async def forget_copy(self, journal: LocalJournal) -> bool:
+        """Discard from this device everything of a journal another account owns, in one
+        local transaction: every row of it in the store (`Transaction.forget_journal`), its
+        part of the held-back bookkeeping (hold_back.py: what was downloaded for it stops
+        counting against the budget), and its keys and chain in memory; and remember its tag
+        (forgotten.py) so that no journal list brings it back. Then the store's files are
+        scrubbed (`Store.scrub`), so that the deleted rows' bytes do not linger in them:
+        returns whether that finished. The caller checks that the share ended."""
+        journal_id = journal.journal_id
+        async with self.store.transaction() as tx:
+            await tx.forget_journal(journal_id)
+            stored = await tx.setting(hold_back.SETTING)
+            if stored is not None:
+                hold = hold_back.decode(stored)
+                hold.forget(journal_id)
+                await tx.set_setting(hold_back.SETTING, hold_back.encode(hold))
+            tags = forgotten.decode(await tx.setting(forgotten.SETTING))
+            await tx.set_setting(
+                forgotten.SETTING, forgotten.encode(tags | {forgotten.tag(journal_id)})
+            )
+        scrubbed = await self.store.scrub()
+        self.chains.forget(journal_id)
+        self._keys_asked.pop(journal_id, None)
+        for key in [k for k in self._keys if k[0] == journal_id]:
+            del self._keys[key]
+        return scrubbed
 
     async def create_disclosure_journal(
         self, name: str, settings: access.Disclosure

@@ -140,10 +140,39 @@ class Shares:
         local = await self._context.local_journal(journal)
         if local.role == REVOKED:
             raise NotFound(
-                f"the share of {journal!r} already ended: only its read-only copy is left",
+                f"the share of {journal!r} already ended: only its read-only copy is left "
+                "(client.shares.forget, `tj forget`, discards it)",
                 subject="journal",
             )
         await self._context.sharing.leave(local)
+
+    async def forget(self, journal: str) -> bool:
+        """Discard from this device the read-only copy kept of a share that ended (the owner
+        ended it, its end date passed, or this account left it with `leave`): `journal` is
+        `"owner/name"` or its id (hex). Everything of it goes, in one local transaction:
+        entries and every other document, key envelopes, its access chain, seen records,
+        counters, cursor, anything waiting to be sent or set aside, problems, and its part of
+        the budget for unverified owners (hold_back.py), which is freed. A therapist's way to
+        erase a former client's data from a device; the caseload no longer lists it. The
+        store's files are then rebuilt so that the deleted bytes do not linger in them
+        (SQLite's free pages and write-ahead log): returns True when that finished, False
+        when another process using this profile kept it from finishing (the copy is gone
+        all the same; its bytes are overwritten as the store's pages are reused).
+
+        This device only: other devices of this account keep their copy until forgotten
+        there too. It stays forgotten here: a journal list that names it again (a hostile
+        server replaying an older one) is not taken back (forgotten.py), nor is a later
+        share of the same journal. Works offline; online, a share this device still thinks
+        active is looked up again first.
+
+        Raises InvalidInput for a journal of this account (delete it: `client.journals.
+        delete`) or a share still active (leave it first: `leave`), NotFound for an unknown
+        journal.
+
+            await client.shares.forget("ana/Shared with drsmith")
+        """
+        local = await self._context.local_journal(journal)
+        return await self._context.sharing.forget(local, journal)
 
     async def with_me(self) -> builtins.list[SharedJournal]:
         """Journals other accounts share with this one (`owner_verified` says whether this

@@ -29,7 +29,14 @@ from client_sdk.care_disclosure import (
     disclosed_care,
 )
 from client_sdk.documents import ENTRY, Document, entry_view
-from client_sdk.errors import AccessError, IntegrityError, InvalidInput, KeyChangedError, NotFound
+from client_sdk.errors import (
+    AccessError,
+    IntegrityError,
+    InvalidInput,
+    KeyChangedError,
+    NetworkError,
+    NotFound,
+)
 from client_sdk.models import EPOCH, check_text, normalize_username, now_ms, read_time, to_datetime
 from client_sdk.replica import REVOKED, Replica, changed_account, same_keys, stored_document
 from client_sdk.store import LocalJournal, Peer
@@ -461,6 +468,31 @@ class Sharing:
         )
         await self.replica.refresh_journals()
 
+    async def forget(self, journal: LocalJournal, label: str) -> bool:
+        """Discard the read-only copy of an ended share from this device (`Replica.forget_copy`);
+        `label` names the journal in errors. A share still active as this device knows it
+        (the end date it signed not yet passed) is looked up again on the server first, in
+        case its owner ended it since the last sync (offline: this device's view stands).
+        Returns whether the store's files were scrubbed too (`Store.scrub`). Raises
+        InvalidInput for a journal of this account or a share still active."""
+        if journal.owner_id == self.profile.account_id:
+            raise InvalidInput(
+                f"{label!r} is your own journal: delete it instead (tj journal delete)"
+            )
+        if _active(journal):
+            try:
+                await self.replica.refresh_journals()
+            except NetworkError:
+                pass  # offline: the share is active as far as this device knows
+            now = {j.journal_id: j for j in await self.store.journals()}
+            journal = now.get(journal.journal_id, journal)
+            if _active(journal):
+                raise InvalidInput(
+                    f"the share of {label!r} is still active: leave it first (tj leave), "
+                    "then forget its copy"
+                )
+        return await self.replica.forget_copy(journal)
+
     async def shares(self) -> list[ShareInfo]:
         """Members of this account's journals, from their verified access chains (members
         whose account was erased meanwhile are removed from the chain first)."""
@@ -843,6 +875,14 @@ def disclosed_fields(document: Document, fields: tuple[str, ...]) -> dict[str, A
 def _created(document: Document) -> int:
     value = document.field("created_at")
     return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+
+
+def _active(journal: LocalJournal) -> bool:
+    """Whether this account still reads the journal as a member: a role from its verified
+    chain, and no end date it signed already passed (the role turns "revoked" at the next
+    journal list)."""
+    ended = journal.expires_at != 0 and journal.expires_at <= now_ms()
+    return journal.role != REVOKED and not ended
 
 
 def _expiry(until: datetime | None) -> int:

@@ -327,6 +327,21 @@ class Store:
                 await _rollback(self._db)
                 raise
 
+    async def scrub(self) -> bool:
+        """Leave nothing deleted in the store's files, after an erasure (`client.shares.
+        forget`): SQLite keeps deleted rows in free pages and in the write-ahead log until
+        they are reused, so the file is rebuilt (VACUUM) and the log emptied (checkpoint,
+        TRUNCATE). Takes as long as copying the store once. Returns False when another
+        connection (another `tj` on this profile) kept it from finishing: the rows are gone
+        all the same, their bytes are overwritten at a later scrub or as pages are reused."""
+        async with self._lock:
+            try:
+                await self._db.execute("VACUUM")
+                rows = await self._db.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.OperationalError:  # busy: another connection writes or reads
+                return False
+        return bool(rows) and rows[0][0] == 0
+
     async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """`fn(connection)` inside BEGIN IMMEDIATE ... COMMIT, in one hand-off to the store's
         thread (a transaction of several statements without one hand-off per statement).
@@ -1101,6 +1116,36 @@ class Transaction:
 
     async def set_setting(self, name: str, value: Any) -> None:
         await self._db.execute(SET_SETTING, (name, value))
+
+    async def setting(self, name: str, default: Any = None) -> Any:
+        """A setting's value as this transaction reads it, or `default`."""
+        rows = await self._db.execute_fetchall("SELECT value FROM settings WHERE name = ?", (name,))
+        return rows[0][0] if rows else default
+
+    async def forget_journal(self, journal_id: bytes) -> None:
+        """Every row this device keeps of a journal: the unsynced field writes of its
+        documents, then the rows of every table with a `journal_id` column (found in the
+        store's own schema, so a table added later is covered too). Settings that name the
+        journal are the caller's (`Replica.forget_copy`)."""
+        await self._db.execute(
+            "DELETE FROM field_writes WHERE doc_id IN "
+            "(SELECT doc_id FROM documents WHERE journal_id = ?)",
+            (journal_id,),
+        )
+        for table in await self._journal_tables():
+            await self._db.execute(f"DELETE FROM {table} WHERE journal_id = ?", (journal_id,))
+
+    async def _journal_tables(self) -> list[str]:
+        tables = await self._db.execute_fetchall(
+            "SELECT name FROM main.sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+        found = []
+        for (table,) in tables:
+            columns = await self._db.execute_fetchall(f"PRAGMA main.table_info({table})")
+            if any(column[1] == "journal_id" for column in columns):
+                found.append(str(table))
+        return found
 
     async def next_counter(self, journal_id: bytes) -> int:
         """This device's next record counter in the journal: 1, 2, 3, ..."""

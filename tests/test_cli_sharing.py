@@ -437,3 +437,34 @@ async def test_sharing_with_yourself_is_refused_before_any_fingerprint_question(
     )
     assert refused == "Error: you cannot share an entry with yourself"
     assert await ana.json("shares") == []
+
+
+async def test_forget_discards_the_copy_of_an_ended_share_after_asking(
+    ana: Device, tom: Device
+) -> None:
+    await ana.ok("write", "Shared, then ended.")
+    await ana.ok("share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"])
+    await tom.ok("sync")
+    still = failed_with_one_line(await tom.tj("forget", "ana/Personal", "--yes"))
+    assert "still active" in still and "tj leave" in still
+    own = failed_with_one_line(await tom.tj("forget", "Personal", "--yes"))
+    assert "your own journal" in own and "tj journal delete" in own
+
+    await tom.ok("leave", "ana/Personal")
+    left = failed_with_one_line(await tom.tj("leave", "ana/Personal"))
+    assert "tj forget" in left
+    not_owner = failed_with_one_line(await tom.tj("journal", "delete", "ana/Personal", "--yes"))
+    assert "tj forget" in not_owner
+    kept = await tom.tj("forget", "ana/Personal", input="n\n")
+    assert kept.exit_code == 1 and "Discard the copy of ana/Personal" in kept.stderr
+    assert [s["owner"] for s in await tom.json("shared-with-me")] == ["ana"]
+
+    forgot = await tom.ok("forget", "ana/Personal", input="y\n")
+    assert "Discarded the copy of ana/Personal from this device" in forgot.stderr
+    assert await tom.json("shared-with-me") == []
+    assert "ana/Personal" not in (await tom.ok("journal", "list")).stdout
+    assert "ana/Personal" not in (await tom.ok("sync")).stderr
+    assert await tom.json("shared-with-me") == []
+    assert "ana/Personal" in failed_with_one_line(await tom.tj("forget", "ana/Personal", "-y"))
+    helped = " ".join((await tom.ok("forget", "--help")).stdout.split())
+    assert "Other devices of your account keep their copy" in helped

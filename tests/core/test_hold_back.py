@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from client_sdk import wire
+from client_sdk import forgotten, hold_back, wire
 from client_sdk.chains import MAX_CHAIN_REPLIES, reply_bound
 from client_sdk.hold_back import UNVERIFIED_SHARE_BYTES, HoldBack, decode, encode
 from client_sdk.sync import REPLY_BYTES, full_reply
@@ -175,3 +175,25 @@ def test_a_count_of_a_journal_gone_from_the_device_is_forgotten() -> None:
     hold = decode(stored({}, {A: 100}))
     merged = decode(hold.merge(stored({}, {A: 130, B: 5}), {B: 0}, set()))
     assert merged.downloaded == {B: 5}
+
+
+def test_a_forgotten_journal_stops_counting_and_is_announced_no_more() -> None:
+    kept, gone = b"k" * 16, b"g" * 16
+    hold = hold_back.HoldBack({gone: 9, kept: 4}, {gone: 400_000, kept: 100})
+    hold.count(gone, 0)
+    hold.count(kept, 0)
+    hold.hold(gone, 9)
+    hold.forget(gone)
+    assert hold.announced == {kept: 4} and hold.downloaded == {kept: 100}
+    assert gone not in hold.counted and gone not in hold.held
+    assert hold_back.decode(hold_back.encode(hold)).downloaded == {kept: 100}
+    assert gone.hex() not in hold_back.encode(hold)
+
+
+def test_a_forgotten_journal_is_kept_as_a_tag_that_does_not_hold_its_id() -> None:
+    journal = bytes(range(16))
+    tag = forgotten.tag(journal)
+    assert len(bytes.fromhex(tag)) == 32 and journal.hex() not in tag
+    assert tag != forgotten.tag(bytes(16))
+    assert forgotten.decode(forgotten.encode({tag})) == {tag}
+    assert forgotten.decode("not json") == set() and forgotten.decode('{"a": 1}') == set()

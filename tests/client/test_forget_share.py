@@ -1,0 +1,265 @@
+"""A member discards the read-only copy of a share that ended (`client.shares.forget`): after
+the owner's unshare, after the member's own leave, after the end date. Nothing of the journal
+is left in the store file (its rows, its id, its plaintext, in the file or its write-ahead
+log), the budget for unverified owners is freed, the caseload no longer flags it, and no
+journal list, even a hostile server's replay of one from when the share was active, brings it
+back (forgotten.py)."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import nacl.utils
+import pytest
+
+from client_sdk import Client, InvalidInput, NotFound, hold_back, wire
+from client_sdk.store import STORE_FILE
+from tests.client.hostile import HostileServer, Through
+from tests.client.sharing_support import journal_id, share_with
+from tests.conftest import ClientFactory, RunningServer
+
+DAY_MS = 24 * 3600 * 1000
+SECRET = "She told me about the accident on the bridge"
+NOTE = "Ask about the bridge next session"
+
+
+def traces(home: Path, journal: bytes, *texts: str) -> list[str]:
+    """Where the store file of the client at `home` still holds the journal: a table's value
+    holding its id (bytes or hex), or the bytes of the file or its write-ahead log holding
+    its id or one of `texts`."""
+    found = []
+    needles = [journal, journal.hex().encode(), *(t.encode() for t in texts)]
+    for name in (STORE_FILE, f"{STORE_FILE}-wal"):
+        path = home / name
+        if path.exists():
+            data = path.read_bytes()
+            found += [f"{name}: {n[:20]!r}" for n in needles if n in data]
+    with closing(sqlite3.connect(home / STORE_FILE)) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            for row in db.execute(f'SELECT * FROM "{table}"'):
+                for value in row:
+                    if isinstance(value, bytes) and journal in value:
+                        found.append(f"table {table}")
+                    if isinstance(value, str) and journal.hex() in value.lower():
+                        found.append(f"table {table} (hex)")
+    return found
+
+
+async def ended_copy(ana: Client, tom: Client, end: str) -> bytes:
+    """ana shares Personal with tom (annotate, with an end date a day away); tom reads it and
+    writes a note; the share then ends by `end`: "unshare", "leave" or "date" (tom's device
+    two days later, not synced since)."""
+    await ana.entries.write("Personal", SECRET)
+    await share_with(
+        ana, tom, role="annotate", until=datetime.now().astimezone() + timedelta(days=1)
+    )
+    await tom.sync()
+    assert [e.body for e in await tom.entries.list("ana/Personal")] == [SECRET]
+    await tom.notes.add("ana/Personal", NOTE, kind="note")
+    await tom.sync()
+    journal = await journal_id(ana, "Personal")
+    assert traces(tom.home, journal, SECRET)  # the test can fail: the copy is in the file
+    if end == "unshare":
+        await ana.shares.revoke("Personal", tom.username)
+        await tom.sync()
+    elif end == "leave":
+        await tom.shares.leave("ana/Personal")
+    return journal
+
+
+async def forget_and_check(tom: Client, journal: bytes) -> None:
+    assert await tom.shares.forget("ana/Personal") is True
+    assert await tom.shares.with_me() == []
+    assert [j.name for j in await tom.journals.list()] == ["Personal"]  # tom's own
+    assert traces(tom.home, journal, SECRET, NOTE) == []
+    assert not [k for k in tom.replica._keys if k[0] == journal]
+    assert tom.replica.chains.state(journal) is None
+    report = await tom.sync()  # the server no longer serves it: nothing comes back
+    assert report.problems == [] and report.incomplete == []
+    assert await tom.shares.with_me() == []
+    assert traces(tom.home, journal, SECRET, NOTE) == []
+    await tom.entries.write("Personal", "My own, still synced.")  # tom's journal is intact
+    assert (await tom.sync(strict=True)).problems == []
+
+
+@pytest.mark.parametrize("end", ["unshare", "leave"])
+async def test_forget_after_the_share_ended_leaves_nothing_of_the_journal(
+    signup: ClientFactory, end: str
+) -> None:
+    ana, tom = await signup("ana"), await signup("tom")
+    journal = await ended_copy(ana, tom, end)
+    assert [s.share_ended for s in await tom.shares.with_me()] == [True]
+    await forget_and_check(tom, journal)
+    # The owner is not affected.
+    assert [e.body for e in await ana.entries.list("Personal")] == [SECRET]
+
+
+async def test_forget_after_the_end_date_passed_needs_no_sync(
+    signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana, tom = await signup("ana"), await signup("tom")
+    journal = await ended_copy(ana, tom, "date")
+    live_server.clock.now += 2 * DAY_MS
+    later = live_server.clock.now
+    for module in ("client_sdk.replica", "client_sdk.sharing"):
+        monkeypatch.setattr(f"{module}.now_ms", lambda: later)
+    # The end date the owner signed has passed: the share ended, even before a sync says so.
+    assert (await tom.context.local_journal("ana/Personal")).role == "annotate"
+    await forget_and_check(tom, journal)
+
+
+async def test_forget_refuses_an_active_share_and_an_owned_journal(signup: ClientFactory) -> None:
+    ana, tom = await signup("ana"), await signup("tom")
+    await ana.entries.write("Personal", SECRET)
+    await share_with(ana, tom)
+    await tom.sync()
+    with pytest.raises(InvalidInput, match="still active: leave it first"):
+        await tom.shares.forget("ana/Personal")
+    with pytest.raises(InvalidInput, match="your own journal: delete it"):
+        await ana.shares.forget("Personal")
+    with pytest.raises(InvalidInput, match="your own journal"):
+        await tom.shares.forget("Personal")
+    assert [e.body for e in await tom.entries.list("ana/Personal")] == [SECRET]
+    assert [e.body for e in await ana.entries.list("Personal")] == [SECRET]
+    # The owner ended it meanwhile, tom has not synced: forget looks the share up again.
+    await ana.shares.revoke("Personal", "tom")
+    assert await tom.shares.forget("ana/Personal") is True
+    assert await tom.shares.with_me() == []
+
+
+async def test_a_hostile_server_replaying_the_journal_list_does_not_bring_a_forgotten_copy_back(
+    hostile: HostileServer, signup: ClientFactory, through: Through
+) -> None:
+    """The server replays the journal list of when the share was active (the owner-signed
+    chain up to the grant, the key envelope sealed for tom then) and adds the journal's old
+    page to every sync reply: the device has no chain left to see the rollback by, so it
+    must refuse the journal because it forgot it."""
+    tom = await through("tom")
+    ana = await signup("ana")
+    await ana.entries.write("Personal", SECRET)
+    await share_with(ana, tom)
+    start = len(hostile.exchanges)
+    await tom.sync()
+    journal = await journal_id(ana, "Personal")
+    old_list = hostile.replies_to("/v1/journals/list")[-1]
+    assert journal in {j.journal_id for j in wire.decode(wire.JournalList, old_list).journals}
+    old_pages = [
+        page
+        for path, _, reply in hostile.exchanges[start:]
+        if path == "/v1/sync"
+        for page in wire.decode(wire.SyncReply, reply).pages
+        if page.journal_id == journal and page.records
+    ]
+    assert old_pages
+    await ana.shares.revoke("Personal", "tom")
+    await tom.sync()
+    await tom.shares.forget("ana/Personal")
+    assert traces(tom.home, journal, SECRET) == []
+
+    def with_old_pages(_: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.SyncReply, reply)
+        pages = [p for p in real.pages if p.journal_id != journal] + old_pages
+        return wire.encode(replace(real, pages=pages))
+
+    hostile.replies["/v1/journals/list"] = lambda _, reply: old_list
+    hostile.replies["/v1/sync"] = with_old_pages
+    replayed = len(hostile.exchanges)
+    await tom.sync()
+    asked = [
+        cursor.journal_id
+        for path, body, _ in hostile.exchanges[replayed:]
+        if path == "/v1/sync"
+        for cursor in wire.decode(wire.SyncRequest, body).cursors
+    ]
+    assert asked and journal not in asked
+    await tom.journals.list()
+    assert await tom.shares.with_me() == []
+    assert traces(tom.home, journal, SECRET) == []
+    with pytest.raises(NotFound):
+        await tom.entries.list("ana/Personal")
+
+
+def big_text() -> str:
+    return nacl.utils.random(50_000).hex()  # 100 KB that no compression shrinks
+
+
+async def test_forgetting_a_strangers_ended_share_frees_the_budget_for_another(
+    signup: ClientFactory,
+) -> None:
+    """A stranger's journal of 800 KB, shared with vera (who never verified them) and then
+    revoked, keeps its copy's bytes counted against the budget: the stranger's next share is
+    held back. Forgetting the copy frees them, and the next share downloads whole."""
+    vera, stranger = await signup("vera"), await signup("stranger")
+    await stranger.journals.create("Spam")
+    await stranger.shares.grant("Spam", "vera", trust_on_first_use=True)
+    for n in range(8):
+        await stranger.entries.write("Spam", big_text(), title=f"spam {n}")
+    await stranger.sync(strict=True)
+    assert (await vera.sync()).held_back
+    await stranger.shares.revoke("Spam", "vera")
+    await vera.sync()
+    spam = await journal_id(stranger, "Spam")
+
+    await stranger.journals.create("Second")
+    await stranger.shares.grant("Second", "vera", trust_on_first_use=True)
+    for n in range(3):  # 300 KB: within the budget on its own
+        await stranger.entries.write("Second", big_text(), title=f"second {n}")
+    await stranger.sync(strict=True)
+    assert (await vera.sync()).held_back  # the ended share's copy still takes the budget
+    assert len(await vera.entries.list("stranger/Second")) < 3
+
+    await vera.shares.forget("stranger/Spam")
+    counted = hold_back.decode(await vera.store.setting(hold_back.SETTING)).downloaded
+    assert spam not in counted
+    report = await vera.sync()
+    assert not report.held_back and not report.incomplete, report
+    assert len(await vera.entries.list("stranger/Second")) == 3
+    assert traces(vera.home, spam) == []
+
+
+async def test_the_caseload_no_longer_flags_a_forgotten_copy(signup: ClientFactory) -> None:
+    ana, tom = await signup("ana"), await signup("tom")
+    await ana.journals.create("Mood")
+    await ana.entries.write("Personal", "Still shared.")
+    await ana.entries.write("Mood", "Shared, then ended.")
+    await share_with(ana, tom)
+    await share_with(ana, tom, "Mood")
+    await tom.sync()
+    await ana.shares.revoke("Mood", "tom")
+    await tom.sync()
+    [row] = await tom.caseload.rows()
+    assert any("share ended" in flag for flag in row.flags), row.flags
+    await tom.shares.forget("ana/Mood")
+    [row] = await tom.caseload.rows()
+    assert not any("share ended" in flag for flag in row.flags), row.flags
+    assert len(row.journals) == 1 and "Mood" not in row.journals[0], row.journals
+
+    await ana.shares.revoke("Personal", "tom")  # every share of ana's ended
+    await tom.sync()
+    [row] = await tom.caseload.rows()
+    assert row.share_ended
+    await tom.shares.forget("ana/Personal")
+    assert await tom.caseload.rows() == []
+
+
+async def test_forget_says_when_another_process_kept_the_store_file_from_being_scrubbed(
+    signup: ClientFactory,
+) -> None:
+    """Another process reading the same store (another `tj`) keeps its write-ahead log from
+    being emptied: the copy is gone all the same, and forget says the file was not scrubbed."""
+    ana, tom = await signup("ana"), await signup("tom")
+    journal = await ended_copy(ana, tom, "leave")
+    with closing(sqlite3.connect(tom.home / STORE_FILE, isolation_level=None)) as other:
+        other.execute("BEGIN")
+        other.execute("SELECT count(*) FROM documents").fetchall()  # a read under way
+        assert await tom.shares.forget("ana/Personal") is False
+        other.execute("COMMIT")
+    assert await tom.shares.with_me() == []
+    with closing(sqlite3.connect(tom.home / STORE_FILE)) as db:
+        left = db.execute("SELECT count(*) FROM documents WHERE journal_id = ?", (journal,))
+        assert left.fetchone() == (0,)
