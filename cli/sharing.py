@@ -348,7 +348,9 @@ def forget(home: Home, journal_name: str, yes: bool) -> None:
     For a share whose owner ended it, whose end date passed, or that you left with `tj
     leave`: a therapist's way to erase a former client's data. Other devices of your account
     keep their copy until you forget it there too. There is no undo: the server no longer
-    serves it, and this device will not take it back. Asks first (--yes does not).
+    serves it, and this device will not take it back, not even if its owner shares that
+    same journal with you again (another device of yours would get it). Asks first (--yes
+    does not).
 
     \b
     Examples:
