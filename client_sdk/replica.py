@@ -1397,11 +1397,11 @@ class Replica:
             kept = await tx.add_problems(journal.journal_id, problems)
             await tx.mark_seen([SeenRecord(journal.journal_id, p.record_id, p.seq) for p in kept])
             await self._count(tx, journal.journal_id, echoes, trusted)
-            stored = await tx.advance_cursor(journal.journal_id, page.cursor)
-        if stored > page.head:
-            # Another client of this profile pulled past this head since this pull read the
-            # cursor: the server's log went back meanwhile (R18 finding 3).
-            await self._restart(replace(journal, cursor=stored), page, report)
+            # Never lowered here: another client of this profile may have pulled further since
+            # this pull read the cursor (R18 finding 3). Its older reply is no rollback (R19
+            # finding 3); a real one shows in the next reply, whose head is then below the
+            # cursor kept.
+            await tx.advance_cursor(journal.journal_id, page.cursor)
         report.pulled += len(accepted)
         report.merged += len(changed)
         report.touched.update(changed)
