@@ -340,8 +340,14 @@ def leave(home: Home, journal_name: str) -> None:
 @cli.command()
 @click.argument("journal_name", metavar="JOURNAL")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@click.option(
+    "--unlisted",
+    is_flag=True,
+    help="Forget a journal the server no longer lists although the owner's signed access "
+    "still grants it (you know the owner removed you, or you left on another device).",
+)
 @pass_home
-def forget(home: Home, journal_name: str, yes: bool) -> None:
+def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
     """Discard from this device the read-only copy of JOURNAL, a share that ended (OWNER/NAME
     or its id, see `tj shared-with-me`): its entries, notes, keys and everything else of it.
 
@@ -351,6 +357,11 @@ def forget(home: Home, journal_name: str, yes: bool) -> None:
     serves it, and this device will not take it back, not even if its owner shares that
     same journal with you again (another device of yours would get it). Asks first (--yes
     does not).
+
+    Whether the share ended is read from the owner's signed access, not from the server's
+    list: a journal the server merely stopped listing is kept unless you pass --unlisted
+    (the owner removed you: your device is not told in a signed way). Refused while the
+    journal has changes of this device not yet on the server.
 
     \b
     Examples:
@@ -363,7 +374,7 @@ def forget(home: Home, journal_name: str, yes: bool) -> None:
             abort=True,
             err=True,
         )
-    scrubbed = home.run(lambda client: client.shares.forget(journal_name))
+    scrubbed = home.run(lambda client: client.shares.forget(journal_name, unlisted=unlisted))
     output.message(f"Discarded the copy of {journal_name} from this device.")
     if not scrubbed:
         output.message(

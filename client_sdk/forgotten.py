@@ -24,6 +24,12 @@ from client_sdk import crypto
 SETTING = "forgotten_journals"
 """The store setting holding the tags: JSON, a sorted list of hex strings."""
 
+LEFT = "left_journals"
+"""The store setting holding the tags (`tag`, same encoding) of the journals this account
+left *on this device* (`client.shares.leave`): the user's own word that the membership
+ended, which the owner's chain does not say until the owner's next change of members, and
+which lets `client.shares.forget` discard the copy. Removed when the copy is forgotten."""
+
 
 def tag(journal_id: bytes) -> str:
     """What the store keeps of a forgotten journal (hex)."""

@@ -104,6 +104,9 @@ class Replica:
         reads right after it may be made as of (`as_of`), while this process writes nothing."""
         self.sleep: Sleep | None = None
         """How a push waits for the server's write-rate limit (None: pushing.wait_out)."""
+        self.sync_lock = asyncio.Lock()
+        """Held for the whole of a sync, and by `client.shares.forget` (Sharing.forget), so
+        that a forget never overlaps a sync of this client in the same process."""
 
     compact_after = 100
     """A document with this many acknowledged updates gets a snapshot at the next sync."""
@@ -661,7 +664,17 @@ class Replica:
         """Push the outbox, pull every journal until up to date, then compact long logs.
         The push waits for the server's write-rate limit at most `max_upload_wait` seconds
         in all (upload_limit.py); then it stops, and the pull goes on. `as_of`: the store's
-        version the caller read just before (Store.version `since`), not read again."""
+        version the caller read just before (Store.version `since`), not read again.
+        Holds `sync_lock` throughout (a forget waits for it)."""
+        async with self.sync_lock:
+            return await self._sync(progress, max_upload_wait, as_of)
+
+    async def _sync(
+        self,
+        progress: Progress | None,
+        max_upload_wait: float,
+        as_of: tuple[int, int] | None,
+    ) -> sync_plan.SyncReport:
         report = sync_plan.SyncReport()
         self.synced_version = None
         # The store's version, read once: the reads of the pull and of the bookkeeping after
@@ -2034,7 +2047,8 @@ class Replica:
         counting against the budget), and its keys and chain in memory; and remember its tag
         (forgotten.py) so that no journal list brings it back. Then the store's files are
         scrubbed (`Store.scrub`), so that the deleted rows' bytes do not linger in them:
-        returns whether that finished. The caller checks that the share ended."""
+        returns whether that finished. The caller checks that the share ended, and holds
+        `sync_lock`."""
         journal_id = journal.journal_id
         async with self.store.transaction() as tx:
             await tx.forget_journal(journal_id)
@@ -2047,12 +2061,18 @@ class Replica:
             await tx.set_setting(
                 forgotten.SETTING, forgotten.encode(tags | {forgotten.tag(journal_id)})
             )
-        scrubbed = await self.store.scrub()
+            left = forgotten.decode(await tx.setting(forgotten.LEFT))
+            if forgotten.tag(journal_id) in left:
+                await tx.set_setting(
+                    forgotten.LEFT, forgotten.encode(left - {forgotten.tag(journal_id)})
+                )
+        # Out of memory before the scrub awaits: nothing running meanwhile decrypts with them.
         self.chains.forget(journal_id)
         self._keys_asked.pop(journal_id, None)
         for key in [k for k in self._keys if k[0] == journal_id]:
             del self._keys[key]
-        return scrubbed
+        _archived.cache_clear()  # it holds the journal's decrypted metadata (its name)
+        return await self.store.scrub()
 
     async def create_disclosure_journal(
         self, name: str, settings: access.Disclosure

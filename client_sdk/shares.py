@@ -146,7 +146,7 @@ class Shares:
             )
         await self._context.sharing.leave(local)
 
-    async def forget(self, journal: str) -> bool:
+    async def forget(self, journal: str, *, unlisted: bool = False) -> bool:
         """Discard from this device the read-only copy kept of a share that ended (the owner
         ended it, its end date passed, or this account left it with `leave`): `journal` is
         `"owner/name"` or its id (hex). Everything of it goes, in one local transaction:
@@ -162,17 +162,31 @@ class Shares:
         This device only: other devices of this account keep their copy until forgotten
         there too. It stays forgotten here: a journal list that names it again (a hostile
         server replaying an older one) is not taken back (forgotten.py), nor is a later
-        share of the same journal. Works offline; online, a share this device still thinks
-        active is looked up again first.
+        share of the same journal.
+
+        Whether the share ended is read from the owner's signed access chain, never from the
+        server's journal list (a hostile server leaving the journal out must not get an
+        active share erased): the chain's signed end date passed on this device's clock, or
+        the owner's latest chain no longer grants it, or this account left it on this device
+        (`leave`). Online, the journal list and chains are refreshed first (as a sync does),
+        so an end date the owner lifted since is seen; offline, the chain this device last
+        verified decides. A member the owner removed is not served the chain entry that
+        says so: for a journal the server no longer lists while the chain still grants it,
+        pass `unlisted=True` once you know the share ended (you were told, or you left it on
+        another device). Waits for a sync of this client running in this process; do not
+        run it while another process (another `tj`) syncs this profile: that one may still
+        store what it was pulling of the journal.
 
         Raises InvalidInput for a journal of this account (delete it: `client.journals.
-        delete`) or a share still active (leave it first: `leave`), NotFound for an unknown
-        journal.
+        delete`), a share still active (leave it first: `leave`), a journal the server no
+        longer lists but the signed chain still grants (without `unlisted`), or a journal with
+        changes of this device not yet on the server (the outbox or set aside: they would be
+        lost); NotFound for an unknown journal.
 
             await client.shares.forget("ana/Shared with drsmith")
         """
         local = await self._context.local_journal(journal)
-        return await self._context.sharing.forget(local, journal)
+        return await self._context.sharing.forget(local, journal, unlisted)
 
     async def with_me(self) -> builtins.list[SharedJournal]:
         """Journals other accounts share with this one (`owner_verified` says whether this

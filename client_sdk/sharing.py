@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from client_sdk import access, keys, wire
+from client_sdk import access, forgotten, keys, wire
 from client_sdk.brief import BRIEF
 from client_sdk.care_disclosure import (
     DISCLOSABLE,
@@ -458,7 +458,8 @@ class Sharing:
         """Stop being a member of a journal shared with this account (protocol.md,
         /v1/shares/leave): the server stops serving it at once and the journal leaves this
         device's list; the owner's devices drop this account from the access chain at their
-        next change of members. What was already downloaded stays on this device."""
+        next change of members. What was already downloaded stays on this device, which
+        remembers that this account left (forgotten.LEFT: `forget` may then discard it)."""
         if journal.role == "owner":
             raise InvalidInput(
                 f"{journal.name!r} is your own journal: delete it or stop sharing it instead"
@@ -466,32 +467,91 @@ class Sharing:
         await self.replica.transport.call(
             "/v1/shares/leave", wire.JournalRequest(journal.journal_id), wire.Empty
         )
+        async with self.store.transaction() as tx:
+            left = forgotten.decode(await tx.setting(forgotten.LEFT))
+            await tx.set_setting(
+                forgotten.LEFT, forgotten.encode(left | {forgotten.tag(journal.journal_id)})
+            )
         await self.replica.refresh_journals()
 
-    async def forget(self, journal: LocalJournal, label: str) -> bool:
+    async def forget(self, journal: LocalJournal, label: str, unlisted: bool = False) -> bool:
         """Discard the read-only copy of an ended share from this device (`Replica.forget_copy`);
-        `label` names the journal in errors. A share still active as this device knows it
-        (the end date it signed not yet passed) is looked up again on the server first, in
-        case its owner ended it since the last sync (offline: this device's view stands).
-        Returns whether the store's files were scrubbed too (`Store.scrub`). Raises
-        InvalidInput for a journal of this account or a share still active."""
+        `label` names the journal in errors. Returns whether the store's files were scrubbed
+        too (`Store.scrub`).
+
+        Whether the share ended is decided on the owner's signed access chain as this device
+        verified it, never on the server's journal list (protocol.md, attack table: "server
+        omits an active share to get it forgotten"): this account's membership ended there
+        (removed, or its signed end date passed by this device's clock), or this account
+        left it on this device (`leave`), or `unlisted` is True and the server no longer
+        lists the journal (the user's word that the share ended: a member the owner removed
+        is no longer served the chain entry that says so, protocol.md 4.19, so its
+        device cannot tell a removal from a server withholding the journal). Online, the
+        journal list and chains are refreshed
+        first, as a sync does, so that an end date the owner lifted or moved since is seen;
+        offline, the chain this device last verified decides.
+
+        Runs under the client's `Replica.sync_lock`: never while a sync of this client runs in
+        this process (it waits for it), so no pull or journal list writes the journal back.
+        Another process syncing the same profile at that moment (another `tj`) is not
+        serialised with it: the store refuses to write the journal's row back once its
+        forgotten tag is set (Transaction.put_journal), but that process's pull may still
+        store what it was applying (documents, seen records) under a journal with no row;
+        forget with no other process syncing this profile.
+
+        Raises InvalidInput for a journal of this account, a share the owner's chain still
+        grants (whatever the server lists), or a journal with records of this device not yet
+        on the server (outbox or set aside: they would be lost)."""
         if journal.owner_id == self.profile.account_id:
             raise InvalidInput(
                 f"{label!r} is your own journal: delete it instead (tj journal delete)"
             )
-        if _active(journal):
+        async with self.replica.sync_lock:
             try:
                 await self.replica.refresh_journals()
             except NetworkError:
-                pass  # offline: the share is active as far as this device knows
+                pass  # offline: the chain this device last verified decides
+            await self.replica.load_access()
+            journal_id = journal.journal_id
             now = {j.journal_id: j for j in await self.store.journals()}
-            journal = now.get(journal.journal_id, journal)
-            if _active(journal):
+            if journal_id not in now:
+                raise NotFound(f"no journal {label!r} on this device", subject="journal")
+            journal = now[journal_id]
+            state = self.replica.chains.state(journal_id)
+            left = forgotten.tag(journal_id) in forgotten.decode(
+                await self.store.setting(forgotten.LEFT)
+            )
+            granted = (
+                state.current_terms(self.profile.account_id, now_ms())
+                if state is not None
+                else None
+            )
+            if state is None and not left:
+                raise InvalidInput(
+                    f"this device has no verified access chain of {label!r}, so it cannot "
+                    "tell whether the share ended: sync, then try again"
+                )
+            if granted is not None and not left and journal.role != REVOKED:
                 raise InvalidInput(
                     f"the share of {label!r} is still active: leave it first (tj leave), "
                     "then forget its copy"
                 )
-        return await self.replica.forget_copy(journal)
+            if granted is not None and not left and not unlisted:
+                raise InvalidInput(
+                    f"the server no longer lists {label!r}, but the owner's signed access "
+                    "still grants it to you (the owner removed you, you left it on another "
+                    "device, or the server is withholding it): its copy is kept; once you "
+                    "know the share ended, forget it with --unlisted"
+                )
+            unsent = await self.store.unsent(journal_id)
+            if unsent:
+                changes = "1 change" if unsent == 1 else f"{unsent} changes"
+                raise InvalidInput(
+                    f"{label!r} has {changes} of this device not yet on the server (waiting "
+                    "or set aside): forgetting the copy would lose them; sync first (tj sync), "
+                    "and export what the server refused (tj set-aside list --json)"
+                )
+            return await self.replica.forget_copy(journal)
 
     async def shares(self) -> list[ShareInfo]:
         """Members of this account's journals, from their verified access chains (members
@@ -875,14 +935,6 @@ def disclosed_fields(document: Document, fields: tuple[str, ...]) -> dict[str, A
 def _created(document: Document) -> int:
     value = document.field("created_at")
     return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
-
-
-def _active(journal: LocalJournal) -> bool:
-    """Whether this account still reads the journal as a member: a role from its verified
-    chain, and no end date it signed already passed (the role turns "revoked" at the next
-    journal list)."""
-    ended = journal.expires_at != 0 and journal.expires_at <= now_ms()
-    return journal.role != REVOKED and not ended
 
 
 def _expiry(until: datetime | None) -> int:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from client_sdk import forgotten
 from client_sdk.access import VerifiedRecord
 from client_sdk.database import Database
 from client_sdk.errors import IntegrityError
@@ -769,6 +770,16 @@ class Store:
         )
         return [(bytes(r[0]), _blob(r[1])) for r in rows]
 
+    async def unsent(self, journal_id: bytes) -> int:
+        """How many records of the journal `journal_id` never reached the server: waiting in
+        the outbox or set aside."""
+        rows = await self._all(
+            "SELECT (SELECT count(*) FROM outbox WHERE journal_id = ?) + "
+            "(SELECT count(*) FROM set_aside WHERE journal_id = ?)",
+            (journal_id, journal_id),
+        )
+        return int(rows[0][0])
+
     async def outbox_size(self) -> int:
         rows = await self._all("SELECT count(*) FROM outbox")
         return int(rows[0][0])
@@ -1238,6 +1249,13 @@ class Transaction:
         return found
 
     async def put_journal(self, journal: LocalJournal) -> None:
+        """Insert or update the journal's row; not for a journal whose copy was forgotten
+        here (forgotten.py), read in this transaction: a journal list or sync of another
+        process that read the list before the forget does not write the journal back."""
+        if journal.role != "owner" and forgotten.tag(journal.journal_id) in forgotten.decode(
+            await self.setting(forgotten.SETTING)
+        ):
+            return
         await self._db.execute(
             "INSERT INTO journals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(journal_id) "
             "DO UPDATE SET owner_id = excluded.owner_id, role = excluded.role, "

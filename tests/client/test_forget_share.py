@@ -72,8 +72,8 @@ async def ended_copy(ana: Client, tom: Client, end: str) -> bytes:
     return journal
 
 
-async def forget_and_check(tom: Client, journal: bytes) -> None:
-    assert await tom.shares.forget("ana/Personal") is True
+async def forget_and_check(tom: Client, journal: bytes, unlisted: bool = False) -> None:
+    assert await tom.shares.forget("ana/Personal", unlisted=unlisted) is True
     assert await tom.shares.with_me() == []
     assert [j.name for j in await tom.journals.list()] == ["Personal"]  # tom's own
     assert traces(tom.home, journal, SECRET, NOTE) == []
@@ -94,7 +94,11 @@ async def test_forget_after_the_share_ended_leaves_nothing_of_the_journal(
     ana, tom = await signup("ana"), await signup("tom")
     journal = await ended_copy(ana, tom, end)
     assert [s.share_ended for s in await tom.shares.with_me()] == [True]
-    await forget_and_check(tom, journal)
+    if end == "unshare":  # a removed member is not served the signed removal: tom says so
+        with pytest.raises(InvalidInput, match="no longer lists .* signed access still grants"):
+            await tom.shares.forget("ana/Personal")
+        assert traces(tom.home, journal, SECRET)
+    await forget_and_check(tom, journal, unlisted=end == "unshare")
     # The owner is not affected.
     assert [e.body for e in await ana.entries.list("Personal")] == [SECRET]
 
@@ -126,9 +130,13 @@ async def test_forget_refuses_an_active_share_and_an_owned_journal(signup: Clien
         await tom.shares.forget("Personal")
     assert [e.body for e in await tom.entries.list("ana/Personal")] == [SECRET]
     assert [e.body for e in await ana.entries.list("Personal")] == [SECRET]
-    # The owner ended it meanwhile, tom has not synced: forget looks the share up again.
+    # The owner ended it meanwhile, tom has not synced: forget looks the share up again, the
+    # server no longer lists it, but only tom can say that the share ended (`unlisted`).
     await ana.shares.revoke("Personal", "tom")
-    assert await tom.shares.forget("ana/Personal") is True
+    with pytest.raises(InvalidInput, match="the server no longer lists 'ana/Personal'"):
+        await tom.shares.forget("ana/Personal")
+    assert [e.body for e in await tom.entries.list("ana/Personal")] == [SECRET]
+    assert await tom.shares.forget("ana/Personal", unlisted=True) is True
     assert await tom.shares.with_me() == []
 
 
@@ -158,7 +166,7 @@ async def test_a_hostile_server_replaying_the_journal_list_does_not_bring_a_forg
     assert old_pages
     await ana.shares.revoke("Personal", "tom")
     await tom.sync()
-    await tom.shares.forget("ana/Personal")
+    await tom.shares.forget("ana/Personal", unlisted=True)
     assert traces(tom.home, journal, SECRET) == []
 
     def with_old_pages(_: bytes, reply: bytes) -> bytes:
@@ -213,7 +221,7 @@ async def test_forgetting_a_strangers_ended_share_frees_the_budget_for_another(
     assert (await vera.sync()).held_back  # the ended share's copy still takes the budget
     assert len(await vera.entries.list("stranger/Second")) < 3
 
-    await vera.shares.forget("stranger/Spam")
+    await vera.shares.forget("stranger/Spam", unlisted=True)
     counted = hold_back.decode(await vera.store.setting(hold_back.SETTING)).downloaded
     assert spam not in counted
     report = await vera.sync()
@@ -234,7 +242,7 @@ async def test_the_caseload_no_longer_flags_a_forgotten_copy(signup: ClientFacto
     await tom.sync()
     [row] = await tom.caseload.rows()
     assert any("share ended" in flag for flag in row.flags), row.flags
-    await tom.shares.forget("ana/Mood")
+    await tom.shares.forget("ana/Mood", unlisted=True)
     [row] = await tom.caseload.rows()
     assert not any("share ended" in flag for flag in row.flags), row.flags
     assert len(row.journals) == 1 and "Mood" not in row.journals[0], row.journals
@@ -243,7 +251,7 @@ async def test_the_caseload_no_longer_flags_a_forgotten_copy(signup: ClientFacto
     await tom.sync()
     [row] = await tom.caseload.rows()
     assert row.share_ended
-    await tom.shares.forget("ana/Personal")
+    await tom.shares.forget("ana/Personal", unlisted=True)
     assert await tom.caseload.rows() == []
 
 
