@@ -1133,6 +1133,13 @@ class Transaction:
         rows = await self._db.execute_fetchall("SELECT value FROM settings WHERE name = ?", (name,))
         return rows[0][0] if rows else default
 
+    async def forgotten(self, journal_id: bytes) -> bool:
+        """Whether the copy of the journal was forgotten on this device (forgotten.py), as
+        this transaction reads it: the journal's row, keys and chain are then never written
+        again, whatever another process (a sync that read the journal list before the
+        forget) brings."""
+        return forgotten.tag(journal_id) in forgotten.decode(await self.setting(forgotten.SETTING))
+
     async def forget_journal(self, journal_id: bytes) -> None:
         """Every row this device keeps of a journal: the unsynced field writes of its
         documents, then the rows of every table with a `journal_id` column (found in the
@@ -1252,9 +1259,7 @@ class Transaction:
         """Insert or update the journal's row; not for a journal whose copy was forgotten
         here (forgotten.py), read in this transaction: a journal list or sync of another
         process that read the list before the forget does not write the journal back."""
-        if journal.role != "owner" and forgotten.tag(journal.journal_id) in forgotten.decode(
-            await self.setting(forgotten.SETTING)
-        ):
+        if journal.role != "owner" and await self.forgotten(journal.journal_id):
             return
         await self._db.execute(
             "INSERT INTO journals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(journal_id) "
@@ -1367,6 +1372,9 @@ class Transaction:
         )
 
     async def put_key(self, journal_id: bytes, epoch: int, envelope: bytes) -> None:
+        """Keep a key envelope; not for a journal forgotten here (`forgotten`)."""
+        if await self.forgotten(journal_id):
+            return
         await self._db.execute(
             "INSERT OR REPLACE INTO journal_keys VALUES (?, ?, ?)", (journal_id, epoch, envelope)
         )
@@ -1457,6 +1465,9 @@ class Transaction:
         await self._db.executemany(MARK_SEEN, [_seen_values(r) for r in rows])
 
     async def add_access_entries(self, journal_id: bytes, start: int, entries: list[bytes]) -> None:
+        """Keep verified chain entries; not for a journal forgotten here (`forgotten`)."""
+        if await self.forgotten(journal_id):
+            return
         await self._db.executemany(
             "INSERT OR REPLACE INTO access_entries VALUES (?, ?, ?)",
             [(journal_id, start + i, entry) for i, entry in enumerate(entries)],

@@ -7,16 +7,19 @@ back (forgotten.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from contextlib import closing
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import nacl.utils
 import pytest
 
 from client_sdk import Client, InvalidInput, NotFound, hold_back, wire
+from client_sdk.replica import _archived, is_archived
 from client_sdk.store import STORE_FILE
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, share_with
@@ -271,3 +274,173 @@ async def test_forget_says_when_another_process_kept_the_store_file_from_being_s
     with closing(sqlite3.connect(tom.home / STORE_FILE)) as db:
         left = db.execute("SELECT count(*) FROM documents WHERE journal_id = ?", (journal,))
         assert left.fetchone() == (0,)
+
+
+# --- R19 review (F1, F2, F4): the secure outcomes ---------------------------------------------
+
+LATER = "Second session: the bridge again, and the nightmares"
+
+
+async def test_a_hostile_server_omitting_an_active_share_cannot_get_it_forgotten(
+    hostile: HostileServer, signup: ClientFactory, through: Through
+) -> None:
+    """The owner's chain says tom's share is active; the server merely leaves the journal out
+    of its list. forget decides on the signed chain: it refuses, keeps the copy and tom's
+    unsent note, sets no forgotten tag, and the note reaches ana once the server is honest."""
+    tom = await through("tom")
+    ana = await signup("ana")
+    await ana.entries.write("Personal", SECRET)
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    journal = await journal_id(ana, "Personal")
+    await tom.notes.add("ana/Personal", NOTE, kind="note")  # not yet sent
+
+    def without(_: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.JournalList, reply)
+        listed = [j for j in real.journals if j.journal_id != journal]
+        return wire.encode(replace(real, journals=listed))
+
+    hostile.replies["/v1/journals/list"] = without
+    with pytest.raises(InvalidInput, match="no longer lists .* signed access still grants"):
+        await tom.shares.forget("ana/Personal")
+    assert traces(tom.home, journal, SECRET)  # the copy is kept
+    [share] = await ana.shares.list()
+    assert not share.expired
+    hostile.replies.clear()
+    report = await tom.sync()
+    assert report.problems == [] and report.incomplete == []
+    assert [s.share_ended for s in await tom.shares.with_me()] == [False]
+    await ana.sync()
+    assert [n.text for n in await ana.notes.list("Personal")] == [NOTE]
+
+
+async def test_forget_refuses_a_journal_with_changes_not_yet_on_the_server(
+    signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The end date passed on tom's device, which still holds a note it never sent: forget
+    refuses (the note would be lost); once a sync sent it, forget goes ahead."""
+    ana, tom = await signup("ana"), await signup("tom")
+    journal = await ended_copy(ana, tom, "date")
+    second = "And the second note, written offline"
+    await tom.notes.add("ana/Personal", second, kind="note")  # not yet sent
+    later = int(datetime.now().timestamp() * 1000) + 2 * DAY_MS
+    monkeypatch.setattr("client_sdk.sharing.now_ms", lambda: later)
+    with pytest.raises(InvalidInput, match="1 change of this device not yet on the server"):
+        await tom.shares.forget("ana/Personal")
+    assert traces(tom.home, journal, second)
+    await tom.sync()  # the server's clock: the share is still on, the note is sent
+    await forget_and_check(tom, journal)
+    await ana.sync()
+    assert sorted(n.text for n in await ana.notes.list("Personal")) == sorted([NOTE, second])
+
+
+async def test_forget_after_the_old_end_date_refuses_a_share_the_owner_extended(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Honest server. ana lifted the end date (a newer signed chain entry); tom's device has
+    not synced since and its clock passes the old end date: forget refreshes the chain first,
+    sees the share still on, and refuses."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await ana.entries.write("Personal", SECRET)
+    await share_with(
+        ana, tom, role="annotate", until=datetime.now().astimezone() + timedelta(days=1)
+    )
+    await tom.sync()
+    await ana.shares.grant(
+        "Personal", "tom", role="annotate", no_end=True, trust_on_first_use=True
+    )
+    [share] = await ana.shares.list()
+    assert share.expires_at is None and not share.expired
+    later = int(datetime.now().timestamp() * 1000) + 2 * DAY_MS
+    monkeypatch.setattr("client_sdk.sharing.now_ms", lambda: later)
+    with pytest.raises(InvalidInput, match="still active: leave it first"):
+        await tom.shares.forget("ana/Personal")
+    monkeypatch.undo()
+    await tom.sync()
+    assert [e.body for e in await tom.entries.list("ana/Personal")] == [SECRET]
+    assert [s.share_ended for s in await tom.shares.with_me()] == [False]
+
+
+async def test_a_forget_waits_for_a_pull_in_flight_and_leaves_nothing_of_the_journal(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An app's watch loop syncs while the user forgets the copy of a share whose end date
+    just passed on the device's clock. The forget waits for the sync (the client's sync
+    lock), so the page the pull was applying cannot be written after the erasure."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await ana.entries.write("Personal", SECRET)
+    await share_with(
+        ana, tom, role="annotate", until=datetime.now().astimezone() + timedelta(days=1)
+    )
+    await tom.sync()
+    journal = await journal_id(ana, "Personal")
+    await ana.entries.write("Personal", LATER)
+    await ana.sync()
+
+    original = tom.store.documents_and_creators
+    forgetting: list[asyncio.Task[bool]] = []
+    later = int(datetime.now().timestamp() * 1000) + 2 * DAY_MS
+
+    async def interleaved(doc_ids: list[bytes]) -> Any:
+        if not forgetting:
+            monkeypatch.setattr("client_sdk.sharing.now_ms", lambda: later)
+            forgetting.append(asyncio.create_task(tom.shares.forget("ana/Personal")))
+            await asyncio.sleep(0)  # let it run up to the lock
+            assert not forgetting[0].done()
+        return await original(doc_ids)
+
+    monkeypatch.setattr(tom.store, "documents_and_creators", interleaved)
+    await tom.sync()
+    assert forgetting
+    assert await forgetting[0] is True
+    assert traces(tom.home, journal, SECRET, LATER) == []
+    with pytest.raises(NotFound):
+        await tom.shares.forget("ana/Personal")
+
+
+async def test_a_journal_list_read_before_a_forget_does_not_write_the_journal_back(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As another process's sync would: a journal list read the forgotten tags before the
+    forget committed, and writes its journals after it. The store refuses the forgotten
+    journal's row, key envelopes and chain entries (read in the writing transaction)."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await ana.entries.write("Personal", SECRET)
+    await share_with(
+        ana, tom, role="annotate", until=datetime.now().astimezone() + timedelta(days=1)
+    )
+    await tom.sync()
+    journal = await journal_id(ana, "Personal")
+    later = int(datetime.now().timestamp() * 1000) + 2 * DAY_MS
+    monkeypatch.setattr("client_sdk.sharing.now_ms", lambda: later)
+    original = tom.replica.pin_on_first_use
+    done = []
+
+    async def interleaved(owner_id: bytes) -> None:
+        if not done:
+            done.append(True)
+            assert await tom.shares.forget("ana/Personal") is True
+            assert traces(tom.home, journal, SECRET) == []
+        await original(owner_id)
+
+    monkeypatch.setattr(tom.replica, "pin_on_first_use", interleaved)
+    await tom.replica.refresh_journals()  # not under the lock: as another process
+    assert done
+    assert [j.name for j in await tom.journals.list()] == ["Personal"]  # tom's own only
+    monkeypatch.setattr(tom.replica, "pin_on_first_use", original)
+    report = await tom.sync()
+    assert report.problems == [] and report.incomplete == []
+    assert traces(tom.home, journal, SECRET) == []
+
+
+async def test_forget_drops_the_journals_decrypted_metadata_from_memory(
+    signup: ClientFactory,
+) -> None:
+    """The parsed-metadata cache (replica._archived) held the journal's decrypted name."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await ended_copy(ana, tom, "leave")
+    [copy] = [j for j in await tom.store.journals() if j.owner_id != tom.context.profile.account_id]
+    is_archived(copy)
+    assert _archived.cache_info().currsize > 0
+    assert await tom.shares.forget("ana/Personal") is True
+    assert _archived.cache_info().currsize == 0
