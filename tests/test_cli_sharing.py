@@ -468,3 +468,21 @@ async def test_forget_discards_the_copy_of_an_ended_share_after_asking(
     assert "ana/Personal" in failed_with_one_line(await tom.tj("forget", "ana/Personal", "-y"))
     helped = " ".join((await tom.ok("forget", "--help")).stdout.split())
     assert "Other devices of your account keep their copy" in helped
+
+
+async def test_forget_of_a_journal_the_server_stopped_listing_needs_unlisted(
+    ana: Device, tom: Device
+) -> None:
+    """ana unshares: tom's device is not served the signed removal, so to its chain the share
+    is still on; `tj forget` refuses, saying so, and `--unlisted` is tom's word that it ended."""
+    await ana.ok("write", "Shared, then unshared.")
+    await ana.ok("share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"])
+    await tom.ok("sync")
+    await ana.ok("unshare", "Personal", "tom")
+    await tom.ok("sync")
+    refused = failed_with_one_line(await tom.tj("forget", "ana/Personal", "--yes"))
+    assert "no longer lists" in refused and "--unlisted" in refused
+    assert [s["owner"] for s in await tom.json("shared-with-me")] == ["ana"]
+    forgot = await tom.ok("forget", "ana/Personal", "--yes", "--unlisted")
+    assert "Discarded the copy of ana/Personal from this device" in forgot.stderr
+    assert await tom.json("shared-with-me") == []
