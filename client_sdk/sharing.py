@@ -518,7 +518,8 @@ class Sharing:
                 raise NotFound(f"no journal {label!r} on this device", subject="journal")
             journal = now[journal_id]
             state = self.replica.chains.state(journal_id)
-            left = forgotten.tag(journal_id) in forgotten.decode(
+            # Left on this device, and not listed again since (a later share of it is on).
+            left = journal.role == REVOKED and forgotten.tag(journal_id) in forgotten.decode(
                 await self.store.setting(forgotten.LEFT)
             )
             granted = (

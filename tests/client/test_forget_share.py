@@ -444,3 +444,19 @@ async def test_forget_drops_the_journals_decrypted_metadata_from_memory(
     assert _archived.cache_info().currsize > 0
     assert await tom.shares.forget("ana/Personal") is True
     assert _archived.cache_info().currsize == 0
+
+
+async def test_a_share_granted_again_after_leaving_is_not_forgotten_without_leaving_again(
+    signup: ClientFactory,
+) -> None:
+    """tom left on this device (which lets forget go ahead without `unlisted`), then ana
+    shared the journal with him again: that share is active, and forget refuses it."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await ended_copy(ana, tom, "leave")
+    await ana.shares.grant(
+        "Personal", "tom", role="annotate", no_end=True, trust_on_first_use=True
+    )
+    await tom.sync()
+    assert [s.share_ended for s in await tom.shares.with_me()] == [False]
+    with pytest.raises(InvalidInput, match="still active: leave it first"):
+        await tom.shares.forget("ana/Personal")
