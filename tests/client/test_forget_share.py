@@ -346,9 +346,7 @@ async def test_forget_after_the_old_end_date_refuses_a_share_the_owner_extended(
         ana, tom, role="annotate", until=datetime.now().astimezone() + timedelta(days=1)
     )
     await tom.sync()
-    await ana.shares.grant(
-        "Personal", "tom", role="annotate", no_end=True, trust_on_first_use=True
-    )
+    await ana.shares.grant("Personal", "tom", role="annotate", no_end=True, trust_on_first_use=True)
     [share] = await ana.shares.list()
     assert share.expires_at is None and not share.expired
     later = int(datetime.now().timestamp() * 1000) + 2 * DAY_MS
@@ -453,9 +451,7 @@ async def test_a_share_granted_again_after_leaving_is_not_forgotten_without_leav
     shared the journal with him again: that share is active, and forget refuses it."""
     ana, tom = await signup("ana"), await signup("tom")
     await ended_copy(ana, tom, "leave")
-    await ana.shares.grant(
-        "Personal", "tom", role="annotate", no_end=True, trust_on_first_use=True
-    )
+    await ana.shares.grant("Personal", "tom", role="annotate", no_end=True, trust_on_first_use=True)
     await tom.sync()
     assert [s.share_ended for s in await tom.shares.with_me()] == [False]
     with pytest.raises(InvalidInput, match="still active: leave it first"):
