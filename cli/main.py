@@ -434,19 +434,32 @@ async def pending_after_sync(client: Client) -> tuple[int, int]:
     return await client.unsynced_changes(), len(await client.set_aside())
 
 
+SIGN_OUT_OTHERS = click.option(
+    "--sign-out-others/--keep-others",
+    default=None,
+    help="Sign your other devices out too, or keep them (asked when not given, on a terminal).",
+)
+
+
 @cli.command()
 @click.argument("url")
 @click.argument("username")
 @device_option
+@SIGN_OUT_OTHERS
 @pass_home
-def recover(home: Home, url: str, username: str, device_name: str | None) -> None:
+def recover(
+    home: Home, url: str, username: str, device_name: str | None, sign_out_others: bool | None
+) -> None:
     """Get back in with the recovery key and choose a new password.
 
-    The recovery key is read from $TJ_RECOVERY_KEY, else asked for (hidden).
+    The recovery key is read from $TJ_RECOVERY_KEY, else asked for (hidden). It stays valid
+    afterwards: keep it where it was. Your other devices stay signed in unless you sign them
+    out (you are asked, or pass --sign-out-others): do, if one may be in someone else's hands.
 
     \b
     Example:
       tj recover https://journal.example.org ana
+      tj recover https://journal.example.org ana --sign-out-others
     """
     from client_sdk import Client
     from client_sdk.keys import parse_recovery_key
@@ -475,8 +488,13 @@ def recover(home: Home, url: str, username: str, device_name: str | None) -> Non
         report = home.run(sync_once)
     except TJError as error:
         output.message(f"Signed in, but the first sync failed: {error}. Run `tj sync` to retry.")
-        return
-    output.message(f"Synced: {output.sync_text(report)}")
+    else:
+        output.message(f"Synced: {output.sync_text(report)}")
+    output.message("Your recovery key stays valid: keep it where it was.")
+    try:
+        offer_sign_out(home, sign_out_others, "")
+    except TJError as error:  # recovered all the same: say what could not be done
+        output.message(f"Your other devices could not be listed: {error}. See `tj devices`.")
 
 
 @cli.group()
@@ -495,11 +513,7 @@ def password() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Read the new password from FILE (else $TJ_NEW_PASSWORD, else a prompt).",
 )
-@click.option(
-    "--sign-out-others/--keep-others",
-    default=None,
-    help="Sign your other devices out too, or keep them (asked when not given, on a terminal).",
-)
+@SIGN_OUT_OTHERS
 @pass_home
 def password_change(
     home: Home, new_password_file: Path | None, sign_out_others: bool | None
@@ -522,17 +536,26 @@ def password_change(
     home.run(
         lambda client: client.change_password(old, new, **home.kdf_cost(), **home.minimum_cost())
     )
+    offer_sign_out(home, sign_out_others, "Password changed.")
+
+
+def offer_sign_out(home: Home, sign_out_others: bool | None, done: str) -> None:
+    """After a password change or a recovery: say that the account's other devices stay
+    signed in, and sign them out if `sign_out_others`, or if asked on a terminal when None.
+    `done` (may be empty) is said first."""
     others = [d for d in home.run(lambda client: client.devices.list()) if not d.current]
+    lead = f"{done} " if done else ""
     if not others:
-        output.message("Password changed.")
+        if done:
+            output.message(done)
         return
     names = ", ".join(d.name for d in others)
     if sign_out_others is None:
-        output.message(f"Password changed. Your other devices stay signed in: {names}.")
+        output.message(f"{lead}Your other devices stay signed in: {names}.")
         if sys.stdin.isatty():
             sign_out_others = click.confirm("Sign them out now?", default=False, err=True)
-    else:
-        output.message("Password changed.")
+    elif done:
+        output.message(done)
     if not sign_out_others:
         if sign_out_others is False:
             output.message(f"Your other devices stay signed in: {names}.")

@@ -280,6 +280,31 @@ async def test_recover_with_the_recovery_key_sets_a_new_password(
     await later.ok("login", live_server.url, "ana", env={"TJ_PASSWORD": "recovered secret"})
 
 
+async def test_recover_offers_to_sign_the_other_devices_out(
+    live_server: RunningServer, laptop: Device, phone: Device, tmp_path: Path
+) -> None:
+    """NU18 C5: a forgotten password often follows a lost device; recovering says the others
+    stay signed in and signs them out with --sign-out-others."""
+    rescued = Device(tmp_path / "rescued", live_server.url)
+    kept = await rescued.ok(
+        "recover", live_server.url, "ana", input=laptop.signup["recovery_key"] + "\n",
+        env={"TJ_PASSWORD": "recovered secret"},
+    )  # fmt: skip
+    assert "Your recovery key stays valid" in kept.stderr
+    assert "Your other devices stay signed in: laptop, phone." in kept.stderr
+    await phone.ok("sync")  # still signed in
+
+    again = Device(tmp_path / "again", live_server.url)
+    signed_out = await again.ok(
+        "recover", live_server.url, "ana", "--sign-out-others",
+        input=laptop.signup["recovery_key"] + "\n", env={"TJ_PASSWORD": "second secret"},
+    )  # fmt: skip
+    assert "Signed out 3 other devices:" in signed_out.stderr
+    assert len(await again.json("devices")) == 1
+    failed_with_one_line(await phone.tj("sync"))
+    failed_with_one_line(await laptop.tj("sync"))
+
+
 async def test_recover_with_a_mistyped_key_fails_with_one_line(
     live_server: RunningServer, laptop: Device, tmp_path: Path
 ) -> None:
