@@ -31,8 +31,9 @@ from typing import Any
 from client_sdk import wire
 
 UNVERIFIED_SHARE_BYTES = 512 * 1024
-"""Bytes of ciphertext a device downloads at most (so keeps at most) for all the journals
-shared with it by owners this account has not verified, together, over all its syncs: any
+"""Bytes of ciphertext a device lets through at most (so keeps at most) for all the journals
+shared with it by owners this account has not verified, together, over all its syncs (what
+crosses the network can be more: protocol.md 4.11): any
 account can share a journal with any username (R9B finding 6), so strangers (or accounts the
 server invents) could otherwise fill the device, 2 GiB an account, or make it download that
 much. 512 KiB holds hundreds of ordinary entries, so a real therapist's or client's share

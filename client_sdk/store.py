@@ -924,10 +924,10 @@ class Store:
     ) -> int:
         """Bytes of document state this device stores for the journal (0: none): what its
         records took on this device (for a journal whose owner this account has not
-        verified, the least of what was downloaded for it: hold_back.HoldBack.count). `as_of` (a `version` this caller read):
-        kept in memory until the store's version moves (any change here or elsewhere), and
-        read as of that version (see `version`): a sync with nothing new sums no journal's
-        documents again (issue 10)."""
+        verified, the least of what was downloaded for it: hold_back.HoldBack.count).
+        `as_of` (a `version` this caller read): kept in memory until the store's version
+        moves (any change here or elsewhere), and read as of that version (see `version`): a
+        sync with nothing new sums no journal's documents again (issue 10)."""
         sql = "SELECT coalesce(sum(length(state)), 0) FROM documents WHERE journal_id = ?"
         if as_of is None:
             rows = await self._all(sql, (journal_id,))
@@ -1379,20 +1379,15 @@ class Transaction:
             "INSERT OR REPLACE INTO journal_keys VALUES (?, ?, ?)", (journal_id, epoch, envelope)
         )
 
-    async def advance_cursor(self, journal_id: bytes, cursor: int) -> int:
-        """Move the journal's cursor to `cursor` if that is further; never back. Returns the
-        cursor stored now (0: no such journal). Another client of this profile (another
-        process) may have pulled further since this one read the cursor: lowering it to an
-        older page's would hide a later rollback from the check that compares a head with
-        the cursor (R18 finding 3)."""
+    async def advance_cursor(self, journal_id: bytes, cursor: int) -> None:
+        """Move the journal's cursor to `cursor` if that is further; never back. Another
+        client of this profile (another process) may have pulled further since this one read
+        the cursor: lowering it to an older page's would hide a later rollback from the check
+        that compares a head with the cursor (R18 finding 3)."""
         await self._db.execute(
             "UPDATE journals SET cursor = max(cursor, ?) WHERE journal_id = ?",
             (cursor, journal_id),
         )
-        rows = await self._db.execute_fetchall(
-            "SELECT cursor FROM journals WHERE journal_id = ?", (journal_id,)
-        )
-        return int(rows[0][0]) if rows else 0
 
     async def restart_cursor(self, journal_id: bytes, cursor: int) -> None:
         """Set the journal's cursor back to `cursor`: only where a pull found the server's
