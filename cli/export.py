@@ -158,7 +158,8 @@ def import_(
     the trash go back to the trash, unless they were there 30 days or more): `--json` prints the
     map from old ids to new ones. Journals that were shared with the exporter, and a
     therapist's notes, are skipped; so is anything already here, so importing a file twice
-    adds nothing. From Day One: text (a first "# heading" becomes the title), tags, times
+    adds nothing. Questionnaire results, homework, assignments and safety plans stay in
+    the file: they are not imported (the summary counts them). From Day One: text (a first "# heading" becomes the title), tags, times
     and time zones; photos, places and weather are left out. From Daylio: mood, activities
     (as tags), note title and note, at the times written, in this device's time zone.
 
@@ -271,6 +272,13 @@ KIND_WORDS = {
     "goals": ("goal", "goals"),
     "notes": ("note", "notes"),
 }
+CARE_WORDS = {
+    "results": ("questionnaire result", "questionnaire results"),
+    "homework": ("homework entry", "homework entries"),
+    "assignments": ("assignment", "assignments"),
+    "safety_plans": ("safety plan", "safety plans"),
+    "safety_flags": ("safety flag", "safety flags"),
+}
 
 
 def import_summary(report: ImportReport, source: str = "tj") -> str:
@@ -298,6 +306,13 @@ def import_summary(report: ImportReport, source: str = "tj") -> str:
         parts.append(f"left out {report.trash_expired} in the trash for 30 days or more")
     if report.skipped_notes:
         parts.append(f"skipped {report.skipped_notes} therapist note(s)")
+    if report.left_out:
+        kinds = [
+            output.plural(report.left_out[kind], *words)
+            for kind, words in CARE_WORDS.items()
+            if report.left_out.get(kind)
+        ]
+        parts.append(f"not imported (they stay in the file): {join_words(kinds)}")
     if report.archived:
         parts.append(f"archived again as exported: {', '.join(report.archived)}")
     if report.not_archived:

@@ -95,6 +95,10 @@ class ImportReport:
     not_archived: list[str] = field(default_factory=list)
     """Journals archived when exported that could not be archived here (offline: archiving
     needs the network); `client.journals.archive(name)` does it later."""
+    left_out: dict[str, int] = field(default_factory=dict)
+    """Care records the file holds that an import does not restore, by list name
+    ("results", "homework", "assignments", "safety_plans", "safety_flags"), lists with none
+    left out: they stay in the file (`export_json`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -110,6 +114,7 @@ class ImportReport:
             "trash_expired": self.trash_expired,
             "archived": list(self.archived),
             "not_archived": list(self.not_archived),
+            "left_out": dict(self.left_out),
         }
 
 
@@ -168,8 +173,13 @@ class Archives:
         `trashed_at` (restorable until TRASH_DAYS after it; one in the trash that long is left
         out, `ImportReport.trash_expired`). Journals shared with the exporter are skipped; so
         is anything already here (in the trash too), so a second import changes nothing. Creating journals needs the network; the
-        content is pushed at the next sync. Raises InvalidInput for a malformed file."""
-        return await restore(self, Archive.from_dict(data), progress)
+        content is pushed at the next sync. The care records in the file (questionnaire
+        results, homework, assignments, safety plans and flags) are not restored: the
+        report counts them (`ImportReport.left_out`). Raises InvalidInput for a malformed
+        file."""
+        report = await restore(self, Archive.from_dict(data), progress)
+        report.left_out = care_counts(data)
+        return report
 
     async def import_dayone(
         self, data: Any, *, journal: str = "Day One", progress: ImportProgress | None = None
@@ -197,6 +207,13 @@ class Archives:
         now = datetime.now(UTC)
         archive = foreign.daylio_archive(text, journal, self.context.username, now, tz, moods)
         return await restore(self, archive, progress)
+
+
+def care_counts(data: Mapping[str, Any]) -> dict[str, int]:
+    """The number of care records in an export's lists (care_archive.py), lists with none
+    left out; a list missing from the file, or not a list, counts none."""
+    counts = {kind: data.get(kind) for kind in CareRecords().to_dict()}
+    return {kind: len(items) for kind, items in counts.items() if isinstance(items, list) and items}
 
 
 # --- export ------------------------------------------------------------------------------------
