@@ -121,8 +121,8 @@ def parse_moods(
     "source",
     type=click.Choice(["tj", "dayone", "daylio"]),
     help="The file's app: tj (our JSON export), dayone (Day One's JSON export), daylio "
-    "(Daylio's CSV backup). Default: told by the file (.csv is Daylio's, a .zip Day One's; "
-    "JSON by what each app's export holds).",
+    "(Daylio's CSV backup). Default: told by the file (.csv is Daylio's; JSON, or the JSON "
+    "inside a .zip, by what each app's export holds).",
 )
 @click.option(
     "--journal",
@@ -176,8 +176,7 @@ def import_(
       tj import daylio_export.csv --mood tired=4 --mood "super happy=10"
     """
     if zipfile.is_zipfile(file):  # Day One's "Export > JSON" is a .zip: its Journal.json
-        text = json_in_zip(file)
-        source = source or "dayone"
+        text = json_in_zip(file)  # whose app is then told by what it holds, as below
     else:
         try:
             text = file.read_text(encoding="utf-8")

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import RunningServer
 from tests.test_cli import Device, failed_with_one_line, laptop, phone  # noqa: F401  (fixtures)
+from tests.test_cli_insights import new_device
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "foreign"
 DAYONE = str(FIXTURES / "dayone-journal.json")
@@ -113,3 +115,26 @@ async def test_a_file_of_no_known_app_is_refused_saying_what_import_reads(
     assert "Expecting value" not in refused
     assert await laptop.json("journal", "list") == journals  # no empty "Day One" journal
     assert await laptop.json("list") == []
+
+
+async def test_a_zip_is_read_by_what_its_json_holds_not_taken_for_day_ones(
+    laptop: Device,  # noqa: F811
+    live_server: RunningServer,
+    tmp_path: Path,
+) -> None:
+    """A zipped `tj export` is imported as ours (before, any .zip was read as Day One's and
+    refused as "not a Day One JSON export"); a zip of JSON no app wrote is refused plainly."""
+    bob = await new_device(live_server, tmp_path, "bob")
+    await bob.ok("write", "Zipped and carried over.")
+    exported = Path((await bob.ok("export", "--out", str(tmp_path / "out"))).stdout.strip())
+    archive = tmp_path / "backup.zip"
+    with zipfile.ZipFile(archive, "w") as written:
+        written.writestr(exported.name, exported.read_text())
+    imported = await laptop.ok("import", str(archive))
+    assert imported.stdout.strip().startswith("imported 1 entry, 0 goals and 0 notes"), imported
+    assert "Zipped and carried over." in [e["body"] for e in await laptop.json("list")]
+    other = tmp_path / "other.zip"
+    with zipfile.ZipFile(other, "w") as written:
+        written.writestr("data.json", '{"hello": 1}')
+    refused = failed_with_one_line(await laptop.tj("import", str(other)))
+    assert refused.startswith(f"Error: {other} is not an export tj knows; "), refused
