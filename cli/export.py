@@ -251,6 +251,9 @@ async def import_file(
     journal: str | None,
     moods: dict[str, int],
 ) -> tuple[ImportReport, str]:
+    # What the account's other devices wrote must be here to be recognised as already here
+    # (an export of the phone imported on a laptop that has not synced since).
+    await synced_first(client, "comparing the file with")
     with ImportBar() as bar:
         if source == "dayone":
             report = await client.archive.import_dayone(

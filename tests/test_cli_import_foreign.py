@@ -138,3 +138,19 @@ async def test_a_zip_is_read_by_what_its_json_holds_not_taken_for_day_ones(
         written.writestr("data.json", '{"hello": 1}')
     refused = failed_with_one_line(await laptop.tj("import", str(other)))
     assert refused.startswith(f"Error: {other} is not an export tj knows; "), refused
+
+
+async def test_import_syncs_first_so_what_another_device_wrote_is_already_here(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The phone's export imported on the laptop, which has not synced since the phone wrote:
+    the import syncs first, so the phone's entry is recognised, not copied a second time."""
+    await phone.ok("write", "Written on the phone.")
+    exported = Path((await phone.ok("export", "--out", str(tmp_path / "out"))).stdout.strip())
+    said = await laptop.ok("import", str(exported))
+    assert said.stdout.strip().endswith("; 1 entry already here"), said.stdout
+    assert [e["body"] for e in await laptop.json("list")] == ["Written on the phone."]
+    await phone.ok("sync")
+    assert [e["body"] for e in await phone.json("list")] == ["Written on the phone."]
