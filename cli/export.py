@@ -151,7 +151,8 @@ def import_(
     as_json: bool,
 ) -> None:
     """Import a JSON export (from `tj export`), a Day One JSON export or a Daylio CSV
-    backup into this account, then sync.
+    backup into this account, then sync (it syncs first too, so that what your other
+    devices wrote counts as already here).
 
     Journals are matched by name and created when missing; entries, goals (with their
     check-ins) and notes keep their fields and times but get new ids (entries that were in
