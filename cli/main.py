@@ -583,12 +583,16 @@ async def sign_out(client: Client, device_ids: list[str]) -> None:
 
 
 def prompt_new_password(prompt: str, instead: str, user_inputs: list[str]) -> str:
-    """A new password typed twice, after the rule is stated (passwords.PASSWORD_RULE); one
-    the SDK would refuse (too short, or guessable, `user_inputs` counting as known words) is
-    asked again with the reason. `instead` is said when stdin ends (see `secret_prompt`)."""
+    """A new password typed twice, on a terminal after the rule is stated
+    (passwords.PASSWORD_RULE); one the SDK would refuse (too short, or guessable, `user_inputs`
+    counting as known words) is asked again with the reason. From a pipe nothing is asked,
+    so the rule is not stated (a script without a password still gets one line, NU18 C10);
+    a refused line gets the reason all the same. `instead` is said when stdin ends (see
+    `secret_prompt`)."""
     from client_sdk.passwords import PASSWORD_RULE, check_password
 
-    output.message(PASSWORD_RULE)
+    if sys.stdin.isatty():
+        output.message(PASSWORD_RULE)
     while True:
         chosen = secret_prompt(prompt, instead=instead, confirm=True)
         try:
