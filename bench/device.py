@@ -20,7 +20,7 @@ from pathlib import Path
 
 from client_sdk import Client
 
-PASSWORD = "benchmark password"
+PASSWORD = "sync benchmark password"
 
 
 def status_mb(field: str) -> float:

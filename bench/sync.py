@@ -47,7 +47,7 @@ from bench.floor import floor_commit_ms, floor_push_pull_s, floor_rtt_ms
 from client_sdk import Client
 from tests.postgres_cluster import PostgresCluster
 
-PASSWORD = "benchmark password"
+PASSWORD = "sync benchmark password"
 
 
 def _vocabulary(size: int = 2000) -> list[str]:

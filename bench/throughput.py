@@ -55,7 +55,7 @@ async def make_accounts(url: str, count: int, home: Path) -> list[tuple[str, byt
     """(token, journal id) of `count` fresh accounts."""
     accounts = []
     for index in range(count):
-        client = await Client.signup(url, f"load{index:04d}", "load password",
+        client = await Client.signup(url, f"load{index:04d}", "load benchmark password",
                                      home=home / str(index), kdf_cost=INSECURE_TEST_COST)  # fmt: skip
         journal = bytes.fromhex((await client.journals.get("Personal")).id)
         accounts.append((client.profile.token, journal))

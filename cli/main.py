@@ -60,15 +60,22 @@ class Home:
     def minimum_cost(self) -> dict[str, Any]:
         return {"minimum_cost": INSECURE_TEST_COST} if self.insecure_test_kdf else {}
 
-    def password(self, prompt: str, *, confirm: bool = False) -> str:
+    def password(self, prompt: str) -> str:
         """From --password-file, else $TJ_PASSWORD, else a hidden prompt."""
         if self.password_file is not None:
             return read_secret_file(self.password_file)
         if "TJ_PASSWORD" in os.environ:
             return os.environ["TJ_PASSWORD"]
-        if confirm:
-            return prompt_new_password(prompt, PASSWORD_INSTEAD)
         return secret_prompt(prompt, instead=PASSWORD_INSTEAD)
+
+    def new_password(self, prompt: str, user_inputs: list[str]) -> str:
+        """A password being chosen (signup, recovery): from --password-file, else
+        $TJ_PASSWORD (the SDK checks those: a refused one is one `Error:` line), else typed
+        twice after the rule is stated, and asked again until the rule takes it
+        (`prompt_new_password`)."""
+        if self.password_file is not None or "TJ_PASSWORD" in os.environ:
+            return self.password(prompt)
+        return prompt_new_password(prompt, PASSWORD_INSTEAD, user_inputs)
 
     def run(
         self,
@@ -322,7 +329,7 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
     """
     from client_sdk import Client
 
-    password = home.password("Choose a password", confirm=True)
+    password = home.new_password("Choose a password", known_words(username, device_name))
     opener = partial(
         Client.signup,
         url,
@@ -468,7 +475,7 @@ def recover(
         "Recovery key", instead="no recovery key given: set TJ_RECOVERY_KEY"
     )
     parse_recovery_key(recovery_key)  # a typo is said before the new password is asked
-    password = home.password("New password", confirm=True)
+    password = home.new_password("New password", known_words(username, device_name))
     opener = partial(
         Client.recover,
         url,
@@ -532,11 +539,15 @@ def password_change(
       tj password change --sign-out-others
     """
     old = home.password("Current password")
-    new = new_password(new_password_file)
-    home.run(
-        lambda client: client.change_password(old, new, **home.kdf_cost(), **home.minimum_cost())
-    )
+    home.run(partial(change_password, home, old, new_password_file))
     offer_sign_out(home, sign_out_others, "Password changed.")
+
+
+async def change_password(home: Home, old: str, path: Path | None, client: Client) -> None:
+    """Ask for the new password once the profile is open: the rule counts the username as
+    a word a guesser knows. Nothing else runs on the loop while the prompt waits."""
+    new = new_password(path, [client.username])
+    await client.change_password(old, new, **home.kdf_cost(), **home.minimum_cost())
 
 
 def offer_sign_out(home: Home, sign_out_others: bool | None, done: str) -> None:
@@ -571,28 +582,42 @@ async def sign_out(client: Client, device_ids: list[str]) -> None:
         await client.devices.revoke(device_id)
 
 
-def prompt_new_password(prompt: str, instead: str) -> str:
-    """A new password typed twice; one the SDK would refuse (too short) is asked again.
-    `instead` is said when stdin ends (see `secret_prompt`)."""
-    from client_sdk.account import check_password
+def prompt_new_password(prompt: str, instead: str, user_inputs: list[str]) -> str:
+    """A new password typed twice, on a terminal after the rule is stated
+    (passwords.PASSWORD_RULE); one the SDK would refuse (too short, or guessable, `user_inputs`
+    counting as known words) is asked again with the reason. From a pipe nothing is asked,
+    so the rule is not stated (a script without a password still gets one line, NU18 C10);
+    a refused line gets the reason all the same. `instead` is said when stdin ends (see
+    `secret_prompt`)."""
+    from client_sdk.passwords import PASSWORD_RULE, check_password
 
+    if sys.stdin.isatty():
+        output.message(PASSWORD_RULE)
     while True:
         chosen = secret_prompt(prompt, instead=instead, confirm=True)
         try:
-            check_password(chosen)
+            check_password(chosen, user_inputs)
         except InvalidInput as refused:
-            output.message(f"{refused}; try again.")
+            output.message(f"{str(refused).removesuffix('.')}; try again.")
             continue
         return chosen
 
 
-def new_password(path: Path | None) -> str:
+def known_words(username: str, device_name: str | None) -> list[str]:
+    """What a guesser holding the server's data knows of a user signing a device in: the
+    username and the device's name (the host name by default), as the SDK counts them."""
+    from client_sdk.models import default_device_name
+
+    return [username, device_name or default_device_name()]
+
+
+def new_password(path: Path | None, user_inputs: list[str]) -> str:
     if path is not None:
         return read_secret_file(path)
     if "TJ_NEW_PASSWORD" in os.environ:
         return os.environ["TJ_NEW_PASSWORD"]
     instead = "no new password given: pass --new-password-file or set TJ_NEW_PASSWORD"
-    return prompt_new_password("New password", instead)
+    return prompt_new_password("New password", instead, user_inputs)
 
 
 @cli.command()

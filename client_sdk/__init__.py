@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from client_sdk.measures import Measures
     from client_sdk.models import DeviceInfo, Entry, Journal, Notice
     from client_sdk.notes import Notes
+    from client_sdk.passwords import PASSWORD_RULE, check_password
     from client_sdk.patterns import Association, DayMood, Trend, WeekdayStat
     from client_sdk.portability import Archives, ImportReport
     from client_sdk.practice import Briefs, Caseload
@@ -105,6 +106,7 @@ _EXPORTS = {
     "measures": ("Measures",),
     "models": ("DeviceInfo", "Entry", "Journal", "Notice"),
     "notes": ("Notes",),
+    "passwords": ("PASSWORD_RULE", "check_password"),
     "patterns": ("Association", "DayMood", "Trend", "WeekdayStat"),
     "portability": ("Archives", "ImportReport"),
     "practice": ("Briefs", "Caseload"),
@@ -153,6 +155,7 @@ __all__ = [
     "INSECURE_TEST_COST",
     "INTERACTIVE",
     "MODERATE",
+    "PASSWORD_RULE",
     "TRASH_DAYS",
     "AccessError",
     "Acknowledgement",
@@ -249,4 +252,5 @@ __all__ = [
     "UnscoredItem",
     "WeekStat",
     "WithheldRecordsError",
+    "check_password",
 ]

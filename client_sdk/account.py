@@ -13,11 +13,10 @@ import nacl.signing
 
 from client_sdk import crypto, keys, wire
 from client_sdk.crypto import KdfCost
-from client_sdk.errors import AuthError, IntegrityError, InvalidInput
+from client_sdk.errors import AuthError, IntegrityError
 from client_sdk.models import default_device_name
+from client_sdk.passwords import check_password
 from client_sdk.transport import Transport
-
-MIN_PASSWORD = 8
 
 
 @dataclass(frozen=True)
@@ -28,18 +27,13 @@ class Session:
     secrets: keys.AccountSecrets
 
 
-def check_password(password: str) -> None:
-    """Refuse a new password shorter than MIN_PASSWORD characters (code points, counted in
-    the NFKC form that goes into the KDF) with InvalidInput."""
-    if len(crypto.normalize_password(password)) < MIN_PASSWORD:
-        raise InvalidInput(f"choose a password of at least {MIN_PASSWORD} characters")
-
-
 def signup_request(
     username: str, password: str, cost: KdfCost, device_name: str | None
 ) -> tuple[wire.SignupRequest, keys.AccountSecrets, bytes]:
     """A new account's keys and the request that registers them; (request, secrets,
-    recovery key). Slow by design (Argon2id): run it off the event loop."""
+    recovery key). Slow by design (Argon2id): run it off the event loop. Builds the request
+    for any password: `signup` and `Client.signup` check the password rule first
+    (passwords.check_password)."""
     salt = crypto.random_bytes(crypto.SALT_BYTES)
     password_keys = keys.password_keys(password, salt, cost)
     secrets = keys.AccountSecrets.generate()
@@ -70,7 +64,10 @@ def signup_request(
 async def signup(
     transport: Transport, username: str, password: str, cost: KdfCost, device_name: str | None
 ) -> tuple[Session, bytes]:
-    """Register a new account; returns its first session and the raw recovery key."""
+    """Register a new account; returns its first session and the raw recovery key. Raises
+    InvalidInput, before any request, for a password passwords.check_password refuses (the
+    username and the device name count as words a guesser knows)."""
+    await check_new_password(password, username, device_name or default_device_name())
     request, secrets, recovery_key = await asyncio.to_thread(
         signup_request, username, password, cost, device_name
     )
@@ -169,8 +166,9 @@ async def set_password(
 ) -> bytes:
     """Re-wrap the bundle under a new password, proven with the old login key or the
     recovery login key; nothing else is re-encrypted. Returns the login ticket for the new
-    password (every earlier one is void, protocol.md 2.7)."""
-    check_password(password)
+    password (every earlier one is void, protocol.md 2.7). Raises InvalidInput, before any
+    request, for a password passwords.check_password refuses."""
+    await check_new_password(password, username)
     salt = crypto.random_bytes(crypto.SALT_BYTES)
     new = await asyncio.to_thread(keys.password_keys, password, salt, cost)
     challenge, signature = await signed_challenge(transport, username, "password", proof_key)
@@ -185,3 +183,12 @@ async def set_password(
     )
     reply = await transport.call("/v1/account/password", request, wire.PasswordChangeReply)
     return reply.login_ticket
+
+
+async def check_new_password(password: str, username: str, device_name: str = "") -> None:
+    """passwords.check_password off the event loop (zxcvbn takes up to about 0.1 s, and the
+    first check loads its lists), with what a guesser holding the server's data knows of this
+    user as `user_inputs`: the username and, when a device is being signed in, the name it
+    will carry. Raises InvalidInput for a refused password."""
+    user_inputs = [username, device_name] if device_name else [username]
+    await asyncio.to_thread(check_password, password, user_inputs)

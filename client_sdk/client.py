@@ -43,7 +43,13 @@ from client_sdk.journals import Journals
 from client_sdk.live import DEFAULT_BACKOFF, Backoff
 from client_sdk.live import notices as live_notices
 from client_sdk.measures import Measures
-from client_sdk.models import Notice, normalize_username, now_ms, to_datetime
+from client_sdk.models import (
+    Notice,
+    default_device_name,
+    normalize_username,
+    now_ms,
+    to_datetime,
+)
 from client_sdk.notes import Notes
 from client_sdk.portability import Archives, CareSources
 from client_sdk.practice import Briefs, Caseload
@@ -195,10 +201,14 @@ class Client:
         kdf_cost: KdfCost = MODERATE,
         passphrase: str | None = None,
     ) -> Client:
-        """Create an account; `client.recovery_key` holds the recovery key to show once."""
+        """Create an account; `client.recovery_key` holds the recovery key to show once.
+
+        Raises InvalidInput, before anything is sent, for a password the rule refuses
+        (passwords.check_password: at least 8 characters and a zxcvbn score of 3 or more,
+        NIST SP 800-63B §5.1.1.2; `username` and the device name count as known words)."""
         home = Path(home)
         username = normalize_username(username)
-        account.check_password(password)
+        await account.check_new_password(password, username, device_name or default_device_name())
         if profile_exists(home):
             raise InvalidInput(f"{home} already holds an account: choose another home directory")
         transport = Transport(server_url)
@@ -264,10 +274,13 @@ class Client:
         kdf_cost: KdfCost = MODERATE,
         passphrase: str | None = None,
     ) -> Client:
-        """Log in with the recovery key and set a new password."""
+        """Log in with the recovery key and set a new password. A new password the rule
+        refuses (passwords.check_password) raises InvalidInput before anything is sent."""
         home = Path(home)
         username = normalize_username(username)
-        account.check_password(new_password)
+        await account.check_new_password(
+            new_password, username, device_name or default_device_name()
+        )
         raw_key = keys.parse_recovery_key(recovery_key)
         _check_home_free(home, username, passphrase)
         transport = Transport(server_url)
@@ -408,8 +421,10 @@ class Client:
         kdf_cost: KdfCost = MODERATE,
         minimum_cost: KdfCost = INTERACTIVE,
     ) -> None:
-        """Re-wrap the key bundle under a new password; nothing else is re-encrypted."""
-        account.check_password(new_password)
+        """Re-wrap the key bundle under a new password; nothing else is re-encrypted. A new
+        password the rule refuses (passwords.check_password) raises InvalidInput before
+        anything is sent."""
+        await account.check_new_password(new_password, self.username)
         old = await account.password_keys(self.transport, self.username, old_password, minimum_cost)
         await self._set_password(new_password, kdf_cost, old.login_key)
 
