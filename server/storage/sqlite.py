@@ -55,6 +55,7 @@ from server.storage.base import (
     RecordRow,
     ShareRow,
     WriteLimits,
+    WriterCheck,
     inherited_account,
     write_subject,
 )
@@ -644,16 +645,6 @@ class SQLiteStorage:
         row = await self._one("SELECT epoch FROM journals WHERE journal_id = ?", (journal_id,))
         return int(row[0]) if row else None
 
-    async def role_and_epoch(
-        self, journal_id: bytes, account_id: bytes, now: int
-    ) -> tuple[str, int] | None:
-        row = await self._one(
-            "SELECT m.role, j.epoch FROM members m JOIN journals j ON j.journal_id = m.journal_id "
-            f"WHERE m.journal_id = ? AND m.account_id = ? AND {ACTIVE}",
-            (journal_id, account_id, now),
-        )
-        return (str(row[0]), int(row[1])) if row else None
-
     # --- sharing ----------------------------------------------------------------------------
 
     async def leave_journal(
@@ -823,8 +814,10 @@ class SQLiteStorage:
         records: list[NewRecord],
         now: int,
         limits: WriteLimits,
+        check: WriterCheck,
     ) -> list[tuple[bytes, int]]:
         def tx(db: Connection) -> list[tuple[bytes, int]]:
+            _check_writer(db, journal_id, pushed_by, now, check)
             ids = [record.record_id for record in records]
             stored = _stored_records(db, journal_id, ids)
             fresh = [record for record in records if record.record_id not in stored]
@@ -856,8 +849,10 @@ class SQLiteStorage:
         supersedes: list[bytes],
         now: int,
         limits: WriteLimits,
+        check: WriterCheck,
     ) -> tuple[int, int]:
         def tx(db: Connection) -> tuple[int, int]:
+            _check_writer(db, journal_id, pushed_by, now, check)
             if not _stored_records(db, journal_id, [snapshot.record_id]):
                 # What the snapshot replaces is credited first: compacting near the quota
                 # must stay possible, since it is how an account shrinks.
@@ -926,6 +921,21 @@ def _value(db: Connection, sql: str, params: tuple[Any, ...]) -> Any:
     """The first column of the first row, or None."""
     rows = db.execute(sql, params).fetchall()
     return rows[0][0] if rows else None
+
+
+def _check_writer(
+    db: Connection, journal_id: bytes, account_id: bytes, now: int, check: WriterCheck
+) -> None:
+    """`check(role, epoch)` as this transaction reads them (storage/base.py WriterCheck): the
+    one writer thread runs nothing else until it commits, so no revocation or rotation can
+    come between this read and the insert."""
+    row = db.execute(
+        "SELECT (SELECT m.role FROM members m WHERE m.journal_id = j.journal_id "
+        f"AND m.account_id = ? AND {ACTIVE}), j.epoch FROM journals j WHERE j.journal_id = ?",
+        (account_id, now, journal_id),
+    ).fetchone()
+    role, epoch = row if row else (None, None)
+    check(role, epoch)
 
 
 def _stored_records(
