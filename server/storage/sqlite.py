@@ -386,7 +386,7 @@ class SQLiteStorage:
             db.execute("DELETE FROM accounts WHERE account_id = ?", (account_id,))
 
         def erase(db: Connection) -> None:
-            _transaction(tx, db)
+            self._recovering(tx)(db)
             # Move the erasure into the database file and empty the write-ahead log, which
             # still holds earlier versions of the erased pages.
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
