@@ -7,6 +7,8 @@ public keys, signatures over its one-time challenges, and sealed key bundles.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import nacl.signing
@@ -17,6 +19,10 @@ from client_sdk.errors import AuthError, IntegrityError
 from client_sdk.models import default_device_name
 from client_sdk.passwords import check_password
 from client_sdk.transport import Transport
+
+SESSION_END_TIMEOUT = 10.0
+"""Seconds a failed login waits, at most, for the server to end the session it opened
+(`end_session`): the error that failed the login is raised after it either way."""
 
 
 @dataclass(frozen=True)
@@ -102,10 +108,11 @@ async def login(
     reply = await signed_session(
         transport, "/v1/auth/login", "login", username, derived.login_key, device_name, ticket
     )
-    try:
-        secrets = keys.open_bundle(derived.kek, reply.bundle, reply.account_id, username)
-    except IntegrityError:
-        raise AuthError("the server's key bundle does not open with this password") from None
+    async with ended_on_failure(transport.base_url, reply.token):
+        try:
+            secrets = keys.open_bundle(derived.kek, reply.bundle, reply.account_id, username)
+        except IntegrityError:
+            raise AuthError("the server's key bundle does not open with this password") from None
     return Session(reply, secrets)
 
 
@@ -121,11 +128,42 @@ async def recover(
     reply = await signed_session(
         transport, "/v1/auth/recover", "recover", username, login_key, device_name, ticket
     )
-    try:
-        secrets = keys.open_recovery_bundle(recovery_key, reply.bundle, reply.account_id, username)
-    except IntegrityError:
-        raise AuthError("the recovery copy does not open with this recovery key") from None
+    async with ended_on_failure(transport.base_url, reply.token):
+        try:
+            secrets = keys.open_recovery_bundle(
+                recovery_key, reply.bundle, reply.account_id, username
+            )
+        except IntegrityError:
+            raise AuthError("the recovery copy does not open with this recovery key") from None
     return Session(reply, secrets)
+
+
+async def end_session(server_url: str, token: str) -> None:
+    """Sign out the session of `token`, best effort: one /v1/auth/logout over a connection
+    of its own, SESSION_END_TIMEOUT seconds at most. Never raises an Exception (a server
+    that cannot be reached or refuses leaves the session to expire by itself); a
+    cancellation meanwhile passes as usual."""
+    transport = Transport(server_url, token, timeout=SESSION_END_TIMEOUT)
+    try:
+        with contextlib.suppress(Exception):
+            await transport.call("/v1/auth/logout", wire.Empty(), wire.Empty)
+    finally:
+        with contextlib.suppress(Exception):
+            await transport.close()
+
+
+@contextlib.asynccontextmanager
+async def ended_on_failure(server_url: str, token: str) -> AsyncIterator[None]:
+    """Whatever fails inside (a bundle that does not open, a hostile server's answer, a
+    full disk, a cancellation or a KeyboardInterrupt) ends the session of `token`
+    (`end_session`) and is raised as it was: a login that did not finish leaves no
+    signed-in device on the server, and the error a caller sees is the login's, never the
+    logout's."""
+    try:
+        yield
+    except BaseException:
+        await end_session(server_url, token)
+        raise
 
 
 async def signed_challenge(

@@ -220,7 +220,6 @@ class Client:
             await transport.close()
             raise
         client = await cls._start(home, transport, username, session, passphrase)
-        save_ticket(home, transport.base_url, username, session.reply.login_ticket)
         client.recovery_key = keys.format_recovery_key(recovery_key)
         try:
             await client.journals.create(DEFAULT_JOURNAL)
@@ -241,7 +240,10 @@ class Client:
         minimum_cost: KdfCost = INTERACTIVE,
         passphrase: str | None = None,
     ) -> Client:
-        """Log this device in; the password only derives keys locally."""
+        """Log this device in; the password only derives keys locally. A failure after the
+        server opened the session (the key bundle does not open, the journal list cannot be
+        read, an interrupt) ends that session, best effort, and is raised as it was
+        (protocol.md, /v1/auth/login)."""
         home = Path(home)
         username = normalize_username(username)
         _check_home_free(home, username, passphrase)
@@ -257,9 +259,9 @@ class Client:
         except BaseException:
             await transport.close()
             raise
-        client = await cls._start(home, transport, username, session, passphrase)
-        save_ticket(home, transport.base_url, username, session.reply.login_ticket)
-        return client
+        # From here the server holds a session: any failure ends it (account.py).
+        async with account.ended_on_failure(transport.base_url, session.reply.token):
+            return await cls._start(home, transport, username, session, passphrase)
 
     @classmethod
     async def recover(
@@ -275,7 +277,9 @@ class Client:
         passphrase: str | None = None,
     ) -> Client:
         """Log in with the recovery key and set a new password. A new password the rule
-        refuses (passwords.check_password) raises InvalidInput before anything is sent."""
+        refuses (passwords.check_password) raises InvalidInput before anything is sent; a
+        failure after the server opened the session (the password change included) ends
+        that session, as `login`."""
         home = Path(home)
         username = normalize_username(username)
         await account.check_new_password(
@@ -290,13 +294,14 @@ class Client:
         except BaseException:
             await transport.close()
             raise
-        client = await cls._start(home, transport, username, session, passphrase)
-        save_ticket(home, transport.base_url, username, session.reply.login_ticket)
-        try:
-            await client._set_password(new_password, kdf_cost, keys.recovery_login_key(raw_key))
-        except BaseException:
-            await client.close()  # nothing left open: the caller never gets the client
-            raise
+        # From here the server holds a session: any failure ends it (account.py).
+        async with account.ended_on_failure(transport.base_url, session.reply.token):
+            client = await cls._start(home, transport, username, session, passphrase)
+            try:
+                await client._set_password(new_password, kdf_cost, keys.recovery_login_key(raw_key))
+            except BaseException:
+                await client.close()  # nothing left open: the caller never gets the client
+                raise
         return client
 
     @staticmethod
@@ -357,6 +362,7 @@ class Client:
         client = cls(home, profile, store, transport)
         try:
             await client.replica.refresh_journals()
+            save_ticket(home, transport.base_url, username, reply.login_ticket)
         except BaseException:  # e.g. a journal list that does not fit its message
             await client.close()  # nothing left open: the caller never gets the client
             raise

@@ -51,6 +51,7 @@ from server.storage.base import (
     RecordConflictError,
     Storage,
     WriteLimits,
+    WriterCheck,
     write_subject,
 )
 
@@ -187,6 +188,24 @@ class Settings:
 
 def frame(*parts: bytes) -> bytes:
     return b"".join(len(part).to_bytes(4, "big") + part for part in parts)
+
+
+def writer_check(roles: tuple[str, ...], epochs: list[int]) -> WriterCheck:
+    """What a write of records checks, inside its transaction (storage/base.py WriterCheck):
+    the writer has one of `roles` (an unexpired membership), and every record is sealed
+    under the journal's current key, so that after a rotation a revoked member's old key
+    opens nothing written later (409 `stale_epoch`). Checked in the transaction that
+    inserts, a revocation or rotation cannot come between the check and the insert."""
+
+    def check(role: str | None, current: int | None) -> None:
+        _check_role(role, roles)
+        if any(epoch != current for epoch in epochs):
+            raise Conflict(
+                "the journal's key changed: refresh the journal list and seal again",
+                code="stale_epoch",
+            )
+
+    return check
 
 
 def _check_role(role: str | None, roles: tuple[str, ...]) -> str:
@@ -987,17 +1006,15 @@ class Service:
         await self.storage.update_meta(request.journal_id, request.meta)
 
     async def push(self, caller: Caller, request: wire.PushRequest) -> wire.PushReply:
-        await self._require_writer(
-            caller, request.journal_id, ("owner", "annotate"), [r.epoch for r in request.records]
-        )
         ids = [record.record_id for record in request.records]
         if len(set(ids)) != len(ids):
             raise BadRequest("a batch names the same record id twice", code="duplicate_record")
         records = [NewRecord(r.record_id, r.epoch, r.ciphertext) for r in request.records]
         now = self.clock()
+        check = writer_check(("owner", "annotate"), [r.epoch for r in records])
         try:
             accepted = await self.storage.append_records(
-                request.journal_id, caller.account_id, records, now, self._write_limits(now)
+                request.journal_id, caller.account_id, records, now, self._write_limits(now), check
             )
         except QuotaError as error:
             raise self._write_refused(error) from None
@@ -1012,7 +1029,6 @@ class Service:
     async def compact(self, caller: Caller, request: wire.CompactRequest) -> wire.CompactReply:
         """Replace superseded records by a snapshot; the server cannot check the snapshot's
         content, so only the journal's owner may compact."""
-        await self._require_writer(caller, request.journal_id, ("owner",), [request.snapshot.epoch])
         if request.snapshot.record_id in request.supersedes:
             raise BadRequest("a snapshot cannot supersede itself", code="duplicate_record")
         snapshot = request.snapshot
@@ -1025,6 +1041,7 @@ class Service:
                 list(dict.fromkeys(request.supersedes)),
                 now,
                 self._write_limits(now),
+                writer_check(("owner",), [snapshot.epoch]),
             )
         except QuotaError as error:
             raise self._write_refused(error) from None
@@ -1035,21 +1052,6 @@ class Service:
             ) from None
         await self._announce(request.journal_id, seq)
         return wire.CompactReply(seq, removed)
-
-    async def _require_writer(
-        self, caller: Caller, journal_id: bytes, roles: tuple[str, ...], epochs: list[int]
-    ) -> None:
-        """As `_require_role`, and new records use the journal's current key: after a
-        rotation, a revoked member's old key must not open anything written later (409
-        `stale_epoch`). The role and the epoch come from one read."""
-        found = await self.storage.role_and_epoch(journal_id, caller.account_id, self.clock())
-        role, current = found if found else (None, None)
-        _check_role(role, roles)
-        if any(epoch != current for epoch in epochs):
-            raise Conflict(
-                "the journal's key changed: refresh the journal list and seal again",
-                code="stale_epoch",
-            )
 
     async def _announce(self, journal_id: bytes, head: int) -> None:
         members = await self.storage.members_of(journal_id, self.clock())

@@ -237,6 +237,15 @@ AUDIT_HIGH = (
 audit_by_journal: the journal's rows, which coalescing keeps to one per first fetch); format
 with the placeholder prefix (`?` for SQLite, `$` for PostgreSQL)."""
 
+WriterCheck = Callable[[str | None, int | None], None]
+"""Who may write records, decided inside the write's own transaction: called with (the
+writer's role in the journal, None if it is not an unexpired member; the journal's current
+key epoch, None if there is no such journal) as read in that transaction, after the journal
+is locked for the write; it raises to refuse (the transaction rolls back, nothing is
+stored). Reading them in the same transaction is what keeps a revocation or a rotation from
+slipping between the check and the insert: a push either commits before the revocation
+(its seqs below it) or sees it. It must do no I/O (SQLite calls it in the writer thread)."""
+
 LoginWait = Callable[[dict[str, tuple[int, int]]], int]
 """Throttling policy: (subject -> (failures, last failure ms)) -> how long to wait (ms)."""
 
@@ -428,13 +437,6 @@ class Storage(Protocol):
 
     async def journal_epoch(self, journal_id: bytes) -> int | None: ...
 
-    async def role_and_epoch(
-        self, journal_id: bytes, account_id: bytes, now: int
-    ) -> tuple[str, int] | None:
-        """(role, the journal's current epoch) if the account is an unexpired member of the
-        journal, else None: what a write of records checks, in one read."""
-        ...
-
     async def shares_of(
         self, owner_id: bytes, after: tuple[bytes, bytes] | None = None, limit: int | None = None
     ) -> list[ShareRow]:
@@ -508,11 +510,15 @@ class Storage(Protocol):
         records: list[NewRecord],
         now: int,
         limits: WriteLimits,
+        check: WriterCheck,
     ) -> list[tuple[bytes, int]]:
         """Store records not yet stored (by record id) and return (record id, seq) for all.
 
-        The records not yet stored count against `pushed_by`'s limits: QuotaError("storage")
-        or QuotaError("write_rate", retry_after_ms), and nothing is stored."""
+        First, in the same transaction, `check` is called with `pushed_by`'s role (an
+        unexpired membership at `now`) and the journal's epoch; whatever it raises refuses
+        the push. The records not yet stored count against `pushed_by`'s limits:
+        QuotaError("storage") or QuotaError("write_rate", retry_after_ms), and nothing is
+        stored."""
         ...
 
     async def members_of(self, journal_id: bytes, now: int) -> list[tuple[bytes, str]]:
@@ -527,10 +533,12 @@ class Storage(Protocol):
         supersedes: list[bytes],
         now: int,
         limits: WriteLimits,
+        check: WriterCheck,
     ) -> tuple[int, int]:
-        """Store the snapshot and delete the superseded records older than it, atomically.
-        The snapshot counts against `limits` like a push; deleted records free their
-        pushers' stored bytes.
+        """Store the snapshot and delete the superseded records older than it, atomically,
+        once `check` passed in the same transaction (as in `append_records`). The snapshot
+        counts against `limits` like a push; deleted records free their pushers' stored
+        bytes.
 
         Returns (snapshot seq, records removed). Ids not (or no longer) stored are skipped.
         """

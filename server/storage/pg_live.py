@@ -45,7 +45,16 @@ LIVE_WORKERS = (
     f"AND classid = {WORKER_LOCK_SPACE} AND objsubid = 2 "
     "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 )
-UNAVAILABLE = (OSError, asyncio.TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresError)
+UNAVAILABLE = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresError,
+    # A connection whose server process died between two statements: asyncpg's protocol
+    # waits for a ReadyForQuery that never comes, and the next statement (a ROLLBACK
+    # included) raises this instead of ConnectionDoesNotExistError. The pool drops it.
+    asyncpg.InternalClientError,
+)
 
 
 def encode_events(event: LiveEvent) -> list[str]:

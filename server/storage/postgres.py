@@ -8,6 +8,9 @@ differs because several processes share the database:
   therefore commit one after the other, in the order of their numbers, so a device pulling
   `seq > cursor` can never see a later number before an earlier one has committed (which would
   make it skip that record for good). Pushes to different journals do not wait for each other.
+  The pusher's role and the journal's epoch are read in the statement after that lock (a
+  fresh snapshot, `_checked_stored_records`): a rotation or a departure, which lock the same
+  row, either commits before and is seen, or waits for the push to commit.
 - Live notices travel by `NOTIFY tj_live` and every process `LISTEN`s (storage/pg_live.py).
 - Migrations run under an advisory lock, so processes starting together apply each once.
 
@@ -52,6 +55,7 @@ from server.storage.base import (
     RecordRow,
     ShareRow,
     WriteLimits,
+    WriterCheck,
     inherited_account,
     write_subject,
 )
@@ -641,19 +645,6 @@ class PostgresStorage:
         row = await self._one("SELECT epoch FROM journals WHERE journal_id = $1", journal_id)
         return int(row[0]) if row else None
 
-    async def role_and_epoch(
-        self, journal_id: bytes, account_id: bytes, now: int
-    ) -> tuple[str, int] | None:
-        row = await self._one(
-            "SELECT m.role, j.epoch FROM members m JOIN journals j ON j.journal_id = m.journal_id "
-            "WHERE m.journal_id = $1 AND m.account_id = $2 "
-            "AND (m.expires_at = 0 OR m.expires_at > $3)",
-            journal_id,
-            account_id,
-            now,
-        )
-        return (str(row[0]), int(row[1])) if row else None
-
     # --- sharing ----------------------------------------------------------------------------
 
     async def leave_journal(
@@ -832,11 +823,12 @@ class PostgresStorage:
         records: list[NewRecord],
         now: int,
         limits: WriteLimits,
+        check: WriterCheck,
     ) -> list[tuple[bytes, int]]:
         async with self._tx() as db:
             await _lock_journal(db, journal_id)
             ids = [record.record_id for record in records]
-            stored = await _stored_records(db, journal_id, ids)
+            stored = await _checked_stored_records(db, journal_id, pushed_by, now, check, ids)
             await _check_resent(db, journal_id, records, stored)
             fresh = [record for record in records if record.record_id not in stored]
             await _charge(db, pushed_by, [len(r.ciphertext) for r in fresh], now, limits)
@@ -874,10 +866,12 @@ class PostgresStorage:
         supersedes: list[bytes],
         now: int,
         limits: WriteLimits,
+        check: WriterCheck,
     ) -> tuple[int, int]:
         async with self._tx() as db:
             await _lock_journal(db, journal_id)
-            if not await _stored_records(db, journal_id, [snapshot.record_id]):
+            ids = [snapshot.record_id]
+            if not await _checked_stored_records(db, journal_id, pushed_by, now, check, ids):
                 # What the snapshot replaces is credited first (see storage/sqlite.py).
                 credit = await db.fetchval(
                     "SELECT COALESCE(SUM(length(ciphertext)), 0) FROM records WHERE "
@@ -1167,6 +1161,36 @@ async def _stored_records(
         record_ids,
     )
     return {row[0]: (row[1], row[2], int(row[3])) for row in rows}
+
+
+async def _checked_stored_records(
+    db: asyncpg.Connection,
+    journal_id: bytes,
+    account_id: bytes,
+    now: int,
+    check: WriterCheck,
+    record_ids: list[bytes],
+) -> dict[bytes, tuple[int, int, int]]:
+    """`check(role, epoch)` (storage/base.py WriterCheck), then `_stored_records`, in one
+    statement: the push keeps its statement count. It must run after `_lock_journal`, as
+    its own statement: under READ COMMITTED each statement reads a fresh snapshot, so one
+    taken once the lock is held sees every revocation or rotation committed before (they
+    lock the journal's row too), while the statement that waited for the lock would still
+    read the members as they were when it began."""
+    rows = await db.fetch(
+        "SELECT m.role, j.epoch, r.record_id, r.seq, r.epoch, octet_length(r.ciphertext) "
+        "FROM journals j LEFT JOIN members m ON m.journal_id = j.journal_id "
+        "AND m.account_id = $3 AND (m.expires_at = 0 OR m.expires_at > $4) "
+        "LEFT JOIN records r ON r.journal_id = j.journal_id AND r.record_id = ANY($2::bytea[]) "
+        "WHERE j.journal_id = $1",
+        journal_id,
+        record_ids,
+        account_id,
+        now,
+    )
+    role, epoch = (rows[0][0], rows[0][1]) if rows else (None, None)
+    check(role, epoch)
+    return {row[2]: (row[3], row[4], int(row[5])) for row in rows if row[2] is not None}
 
 
 async def _check_resent(

@@ -13,6 +13,10 @@ statements it carries; a push of one record handed off each of its ten statement
 (aiosqlite, before issue 10). The write stays off the loop's thread because its COMMIT waits
 for an fsync, and `BEGIN IMMEDIATE` may wait up to `busy_timeout` for another process.
 
+A ROLLBACK that fails itself (an I/O error) would leave the connection in its failed
+transaction and every later write refused: the connection is then closed (which rolls the
+transaction back) and opened again for the next write, with one WARNING line.
+
 Reads run on the loop's thread over a second, read-only connection (`_all`).
 """
 
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -55,11 +60,13 @@ from server.storage.base import (
     RecordRow,
     ShareRow,
     WriteLimits,
+    WriterCheck,
     inherited_account,
     write_subject,
 )
 
 T = TypeVar("T")
+log = logging.getLogger("tj.server.sqlite")
 Connection = sqlite3.Connection
 
 PAGE_BYTES = 16384
@@ -143,6 +150,15 @@ def _transaction(fn: Callable[[Connection], T], db: Connection) -> T:
     return result
 
 
+def _stuck(db: Connection) -> bool:
+    """Whether the connection is still in a transaction after `_transaction` returned or
+    raised: only when its ROLLBACK failed."""
+    try:
+        return db.in_transaction
+    except sqlite3.Error:  # closed meanwhile (the storage is closing)
+        return False
+
+
 def _retrieve(future: asyncio.Future[Any]) -> None:
     """Mark the outcome of a write whose caller was cancelled as seen (no asyncio warning)."""
     if not future.cancelled():
@@ -150,8 +166,15 @@ def _retrieve(future: asyncio.Future[Any]) -> None:
 
 
 class SQLiteStorage:
-    def __init__(self, writer: Connection, reader: Connection, worker: ThreadPoolExecutor) -> None:
-        self._db = writer  # used in `_worker`'s thread only
+    def __init__(
+        self,
+        writer: Connection,
+        reader: Connection,
+        worker: ThreadPoolExecutor,
+        path: Path,
+    ) -> None:
+        self._db: Connection | None = writer  # used in `_worker`'s thread only
+        self._path = path  # to open the writer's connection again (`_discard_writer`)
         self._worker = worker
         self._reader = reader
         self._handlers: list[LiveHandler] = []
@@ -171,7 +194,7 @@ class SQLiteStorage:
         reader = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         reader.execute("PRAGMA query_only=ON")
         reader.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        return cls(writer, reader, worker)
+        return cls(writer, reader, worker, path)
 
     async def close(self) -> None:
         """Close both connections once the writes already asked for have run; closing again
@@ -181,7 +204,7 @@ class SQLiteStorage:
         self._closed = True
         self._reader.close()
         try:
-            await self._in_worker(lambda db: db.close())
+            await self._submit(self._close_writer)
         finally:
             self._worker.shutdown(wait=False)
 
@@ -198,16 +221,58 @@ class SQLiteStorage:
         """`fn(connection)` as one transaction in the writer's thread (`_transaction`): one
         hand-off, whatever the number of statements. `fn` must do no I/O but the database's
         and touch no state of the loop's."""
-        return await self._in_worker(lambda db: _transaction(fn, db))
+        return await self._in_worker(self._recovering(fn))
+
+    def _recovering(self, fn: Callable[[Connection], T]) -> Callable[[Connection], T]:
+        """`_transaction(fn, db)`, after which the connection is never left in a transaction:
+        when even the ROLLBACK failed (an I/O error, a full disk), the connection still
+        holds the failed transaction and every later BEGIN would fail (503 until a restart);
+        it is closed, which rolls that transaction back, and opened again."""
+
+        def run(db: Connection) -> T:
+            try:
+                return _transaction(fn, db)
+            finally:
+                if _stuck(db):
+                    self._discard_writer(db)
+
+        return run
+
+    def _discard_writer(self, db: Connection) -> None:
+        """Close the writer's connection (in the writer's thread); the next call opens a new
+        one (`_writer`)."""
+        log.warning("a ROLLBACK failed: closing the writer's connection and opening it again")
+        self._db = None
+        with contextlib.suppress(sqlite3.Error):
+            db.close()
+
+    def _writer(self) -> Connection:
+        """The writer's connection (in the writer's thread), opened again after a discard; a
+        failure to open is StorageError (503), and the next call tries again."""
+        if self._db is None:
+            try:
+                self._db = connect_writer(self._path)
+            except sqlite3.Error as error:
+                raise StorageError(UNAVAILABLE) from error
+        return self._db
+
+    def _close_writer(self) -> None:
+        if self._db is not None:
+            self._db.close()
 
     async def _in_worker(self, fn: Callable[[Connection], T]) -> T:
-        """`fn(writer connection)` in the writer's thread, after the calls asked for before it.
+        """`fn(writer connection)` in the writer's thread, after the calls asked for before it
+        (the connection is looked up there: one discarded by an earlier call is replaced)."""
+        return await self._submit(lambda: fn(self._writer()))
+
+    async def _submit(self, fn: Callable[[], T]) -> T:
+        """`fn()` in the writer's thread, after the calls asked for before it.
 
         The thread's future is shielded: a caller cancelled meanwhile (its client went away,
         the server shuts down) does not take the call back, so the transaction completes or
         rolls back in the thread either way and the next write finds no transaction open."""
         try:
-            future = asyncio.wrap_future(self._worker.submit(fn, self._db))
+            future = asyncio.wrap_future(self._worker.submit(fn))
         except RuntimeError as error:  # the storage is closed
             raise StorageError(UNAVAILABLE) from error
         future.add_done_callback(_retrieve)
@@ -321,7 +386,7 @@ class SQLiteStorage:
             db.execute("DELETE FROM accounts WHERE account_id = ?", (account_id,))
 
         def erase(db: Connection) -> None:
-            _transaction(tx, db)
+            self._recovering(tx)(db)
             # Move the erasure into the database file and empty the write-ahead log, which
             # still holds earlier versions of the erased pages.
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
@@ -644,16 +709,6 @@ class SQLiteStorage:
         row = await self._one("SELECT epoch FROM journals WHERE journal_id = ?", (journal_id,))
         return int(row[0]) if row else None
 
-    async def role_and_epoch(
-        self, journal_id: bytes, account_id: bytes, now: int
-    ) -> tuple[str, int] | None:
-        row = await self._one(
-            "SELECT m.role, j.epoch FROM members m JOIN journals j ON j.journal_id = m.journal_id "
-            f"WHERE m.journal_id = ? AND m.account_id = ? AND {ACTIVE}",
-            (journal_id, account_id, now),
-        )
-        return (str(row[0]), int(row[1])) if row else None
-
     # --- sharing ----------------------------------------------------------------------------
 
     async def leave_journal(
@@ -823,8 +878,10 @@ class SQLiteStorage:
         records: list[NewRecord],
         now: int,
         limits: WriteLimits,
+        check: WriterCheck,
     ) -> list[tuple[bytes, int]]:
         def tx(db: Connection) -> list[tuple[bytes, int]]:
+            _check_writer(db, journal_id, pushed_by, now, check)
             ids = [record.record_id for record in records]
             stored = _stored_records(db, journal_id, ids)
             fresh = [record for record in records if record.record_id not in stored]
@@ -856,8 +913,10 @@ class SQLiteStorage:
         supersedes: list[bytes],
         now: int,
         limits: WriteLimits,
+        check: WriterCheck,
     ) -> tuple[int, int]:
         def tx(db: Connection) -> tuple[int, int]:
+            _check_writer(db, journal_id, pushed_by, now, check)
             if not _stored_records(db, journal_id, [snapshot.record_id]):
                 # What the snapshot replaces is credited first: compacting near the quota
                 # must stay possible, since it is how an account shrinks.
@@ -926,6 +985,21 @@ def _value(db: Connection, sql: str, params: tuple[Any, ...]) -> Any:
     """The first column of the first row, or None."""
     rows = db.execute(sql, params).fetchall()
     return rows[0][0] if rows else None
+
+
+def _check_writer(
+    db: Connection, journal_id: bytes, account_id: bytes, now: int, check: WriterCheck
+) -> None:
+    """`check(role, epoch)` as this transaction reads them (storage/base.py WriterCheck): the
+    one writer thread runs nothing else until it commits, so no revocation or rotation can
+    come between this read and the insert."""
+    row = db.execute(
+        "SELECT (SELECT m.role FROM members m WHERE m.journal_id = j.journal_id "
+        f"AND m.account_id = ? AND {ACTIVE}), j.epoch FROM journals j WHERE j.journal_id = ?",
+        (account_id, now, journal_id),
+    ).fetchone()
+    role, epoch = row if row else (None, None)
+    check(role, epoch)
 
 
 def _stored_records(

@@ -38,6 +38,8 @@ class HostileServer:
     replies: dict[str, ReplyRewrite] = field(default_factory=dict)
     exchanges: list[tuple[str, bytes, bytes]] = field(default_factory=list)
     """(path, request body as forwarded, the real server's reply) of every 200 answer."""
+    holds: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
+    """Awaited before a request of the path is forwarded (to hold it while a test acts)."""
 
     def bodies(self, path: str) -> list[bytes]:
         return [request for p, request, _ in self.exchanges if p == path]
@@ -48,6 +50,8 @@ class HostileServer:
     async def forward(self, session: aiohttp.ClientSession, request: web.Request) -> web.Response:
         self.paths.append(request.path)
         body = await request.read()
+        if request.path in self.holds:
+            await self.holds[request.path]()
         if request.path in self.requests:
             body = self.requests[request.path](body)
         headers = {h: request.headers[h] for h in FORWARDED_HEADERS if h in request.headers}

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from server.errors import StorageError
+from server.service import writer_check
 from server.storage.base import NewRecord, QuotaError, WriteLimits
 from server.storage.sqlite import SQLiteStorage
 
@@ -126,6 +127,7 @@ async def test_a_push_is_one_call_into_the_writer_thread(
             (owner,),
         )
         db.execute("INSERT INTO journals VALUES (?, ?, 0, x'00', 1, 0, 0)", (journal, owner))
+        db.execute("INSERT INTO members VALUES (?, ?, 'owner', 0)", (journal, owner))
 
     await storage._write(tx)
     calls: list[Any] = []
@@ -137,7 +139,8 @@ async def test_a_push_is_one_call_into_the_writer_thread(
 
     monkeypatch.setattr(storage._worker, "submit", counting)
     records = [NewRecord(bytes([n]) * 16, 0, bytes([n]) * 100) for n in range(3)]
-    accepted = await storage.append_records(journal, owner, records, 1, LIMITS)
+    check = writer_check(("owner",), [0])
+    accepted = await storage.append_records(journal, owner, records, 1, LIMITS, check)
     assert len(calls) == 1
     assert [seq for _, seq in accepted] == [1, 2, 3]
     assert [row.seq for row in await storage.records_after(journal, 0, 10, 10**6)] == [1, 2, 3]
