@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from client_sdk.shares import Shares
     from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo
     from client_sdk.store import Problem
-    from client_sdk.sync import Arrival, News, SetAside, SyncProgress, SyncReport
+    from client_sdk.sync import Arrival, NewerFormat, News, SetAside, SyncProgress, SyncReport
     from client_sdk.templates import Template, TemplateField
     from client_sdk.transport import QUICK_TRY, RetryPolicy
     from client_sdk.upload_limit import UploadLimit
@@ -122,7 +122,7 @@ _EXPORTS = {
     "shares": ("Shares",),
     "sharing": ("AuditInfo", "Note", "ShareInfo", "SharedJournal"),
     "store": ("Problem",),
-    "sync": ("Arrival", "News", "SetAside", "SyncProgress", "SyncReport"),
+    "sync": ("Arrival", "NewerFormat", "News", "SetAside", "SyncProgress", "SyncReport"),
     "templates": ("Template", "TemplateField"),
     "transport": ("QUICK_TRY", "RetryPolicy"),
     "upload_limit": ("UploadLimit",),
@@ -236,6 +236,7 @@ __all__ = [
     "SyncProgress",
     "SyncReport",
     "Arrival",
+    "NewerFormat",
     "News",
     "Association",
     "DayMood",
