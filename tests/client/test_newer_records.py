@@ -81,6 +81,7 @@ async def test_a_newer_record_is_kept_without_alarm_then_read_after_the_update_o
     assert report.to_dict()["newer"] == [n.to_dict() for n in report.newer]
     assert sorted(await bodies(phone)) == ["after it", "before"]
     assert len(await phone.store.parked()) == 1
+    assert await phone.waiting_for_update() == report.newer  # for as long as it holds
 
     again = await phone.sync(strict=True)
     assert (again.newer, again.withheld, again.problems) == ([], [], [])  # told once
@@ -95,6 +96,7 @@ async def test_a_newer_record_is_kept_without_alarm_then_read_after_the_update_o
             await upgraded.sync(retry=NO_RETRY)
         assert sorted(await bodies(upgraded)) == ["after it", "before", "from the newer app"]
         assert await upgraded.store.parked() == []
+        assert await upgraded.waiting_for_update() == []
     finally:
         await upgraded.close()
 
@@ -115,6 +117,7 @@ async def test_after_the_update_the_newer_record_arrives_as_news_and_counts_stay
     await phone.close()
     upgraded = await Client.open(home)
     try:
+        assert await upgraded.waiting_for_update() == []  # read at the next sync: no notice
         report = await upgraded.sync(strict=True)
         assert (report.problems, report.withheld, report.newer) == ([], [], [])
         assert report.pulled == 2 and [str(n) for n in report.news] == ["2 new entries from laptop"]
