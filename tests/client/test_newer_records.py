@@ -8,6 +8,9 @@ compromised server could."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+
 import pytest
 
 from client_sdk import Client, crypto, records, wire
@@ -15,6 +18,7 @@ from client_sdk.errors import NetworkError
 from client_sdk.transport import NO_RETRY
 from client_sdk.withholding import Cover
 from tests.client.sharing_support import rows, server_db, share_with
+from tests.client.test_integrity import insert_record
 from tests.client.test_withholding import drop_record, gap_of, journal_seqs, personal
 from tests.conftest import ClientFactory, RunningServer
 from tests.newer_version import V3, seal_v3, teach_v3
@@ -245,3 +249,39 @@ async def test_a_members_version_99_record_hides_no_one_elses_records(
         uploads[1].record_id.hex() in p and "reuses counter" in p for p in report.problems
     )
     assert report.withheld == [gap_of(laptop, journal, ((counter[2], counter[2]),))]
+
+
+async def test_a_read_only_members_newer_record_the_server_stores_is_refused_not_kept(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+) -> None:
+    """A member who may only read seals a "newer version" record, and the server stores it
+    (the server refuses such a push; a hostile one need not): the author may not write in the
+    journal, so it is refused and reported, as a version 2 record would be, and not kept."""
+    laptop = await signup("ana")
+    reader = await signup("rita")
+    await share_with(laptop, reader, role="read")
+    await reader.sync(strict=True)
+    journal = await personal(laptop)
+    body = records.RecordBody(
+        reader.profile.account_id,
+        reader.profile.device_id,
+        1,
+        crypto.random_bytes(16),
+        "note",
+        records.UPDATE,
+        b"",
+        1,
+    )
+    upload = await member_record(reader, journal, V3, body)
+    with contextlib.closing(sqlite3.connect(server_db(live_server))) as db, db:
+        insert_record(db, journal, upload.record_id, upload.ciphertext, reader.profile.account_id)
+        db.execute(
+            "UPDATE records SET epoch = ? WHERE record_id = ?", (upload.epoch, upload.record_id)
+        )
+
+    phone = await login("ana")
+    report = await phone.sync()
+    assert report.refused == 1 and any(
+        upload.record_id.hex() in p and "may not write" in p for p in report.problems
+    )
+    assert report.newer == [] and await phone.store.parked() == []
