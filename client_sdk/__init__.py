@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         RateLimited,
         RollbackError,
         TJError,
+        UpdateNeeded,
         WithheldRecordsError,
     )
     from client_sdk.goal_tracking import Goals
@@ -94,6 +95,7 @@ _EXPORTS = {
         "RateLimited",
         "RollbackError",
         "TJError",
+        "UpdateNeeded",
         "WithheldRecordsError",
     ),
     "goal_tracking": ("Goals",),
@@ -248,6 +250,7 @@ __all__ = [
     "Template",
     "TemplateField",
     "UnscoredItem",
+    "UpdateNeeded",
     "WeekStat",
     "WithheldRecordsError",
 ]

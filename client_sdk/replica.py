@@ -34,6 +34,7 @@ from client_sdk.errors import (
     NotFound,
     RateLimited,
     TJError,
+    UpdateNeeded,
 )
 from client_sdk.journal_meta import decode_meta, encode_meta
 from client_sdk.key_pages import KeyWalk
@@ -1245,6 +1246,24 @@ class Replica:
                 await self._apply_page(journal, page, report, set(), parked=True)
         self._parked_read = True
 
+    async def refuse_while_parked(self, journal: LocalJournal, doing: str) -> None:
+        """Raise UpdateNeeded if the journal holds records of a body version this SDK does
+        not read (kept by `_apply_page`): what needs every record of the journal (a head code,
+        a new member's snapshots) would leave them out."""
+        known = records.known_versions()
+        waiting = [
+            r
+            for r in await self.store.parked()
+            if r.journal_id == journal.journal_id and r.version not in known
+        ]
+        if waiting:
+            what = "1 change" if len(waiting) == 1 else f"{len(waiting)} changes"
+            raise UpdateNeeded(
+                f"journal {journal.name!r} holds {what} written by a newer version of the app "
+                f"(record format {max(r.version for r in waiting)}), which this app cannot "
+                f"read: update the app and sync before you {doing}"
+            )
+
     def settings_written(self, before: tuple[int, int], after: tuple[int, int]) -> None:
         """A write of settings alone (`Store.put_setting`) moved the store from version
         `before` to `after`: a clean withholding check at `before` holds at `after` (it
@@ -2397,7 +2416,9 @@ class Replica:
             raise error
 
     async def verify_head(self, journal: LocalJournal) -> str:
-        """The code to compare in person (see access.head_code)."""
+        """The code to compare in person (see access.head_code). Raises UpdateNeeded while
+        the journal holds records of a newer body version (`refuse_while_parked`)."""
+        await self.refuse_while_parked(journal, "compute its verify-head code")
         await self.load_access()
         state = self.chains.current(journal.journal_id)
         verified = await self.store.verified_records(journal.journal_id)

@@ -14,7 +14,7 @@ import sqlite3
 import pytest
 
 from client_sdk import Client, crypto, records, wire
-from client_sdk.errors import NetworkError
+from client_sdk.errors import NetworkError, UpdateNeeded
 from client_sdk.transport import NO_RETRY
 from client_sdk.withholding import Cover
 from tests.client.sharing_support import rows, server_db, share_with
@@ -285,3 +285,39 @@ async def test_a_read_only_members_newer_record_the_server_stores_is_refused_not
         upload.record_id.hex() in p and "may not write" in p for p in report.problems
     )
     assert report.newer == [] and await phone.store.parked() == []
+
+
+async def test_no_head_code_and_no_new_share_while_newer_records_wait_then_both_work(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A head code without the records kept would differ from a device that reads them (a
+    false "the server showed you another history"), and a new member's snapshots would leave
+    them out for good: both wait for the update, with a clear error and nothing changed."""
+    laptop = await signup("ana")
+    tom = await signup("tom")
+    phone = await login("ana")
+    await write_newer(laptop, "from the newer app")
+    await laptop.sync(strict=True)
+    await phone.sync(strict=True)
+    with pytest.raises(UpdateNeeded, match="newer version of the app.*update the app"):
+        await phone.journals.verify_head("Personal")
+    chain = len((await phone.store.access_entries())[await personal(phone)])
+    with pytest.raises(UpdateNeeded, match="share it with someone new"):
+        await share_with(phone, tom)
+    await phone.sync(strict=True)
+    assert len((await phone.store.access_entries())[await personal(phone)]) == chain
+
+    teach_v3(monkeypatch)
+    home = phone.home
+    await phone.close()
+    upgraded = await Client.open(home)
+    try:
+        await upgraded.sync(strict=True)
+        assert await upgraded.journals.verify_head("Personal") == await laptop.journals.verify_head(
+            "Personal"
+        )
+        await share_with(upgraded, tom)
+        await tom.sync(strict=True)
+        assert "from the newer app" in [e.body for e in await tom.entries.list()]
+    finally:
+        await upgraded.close()
