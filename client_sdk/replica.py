@@ -1253,8 +1253,8 @@ class Replica:
         known = records.known_versions()
         waiting = [
             r
-            for r in await self.store.parked()
-            if r.journal_id == journal.journal_id and r.version not in known
+            for r in await self.store.parked(journal_id=journal.journal_id)
+            if r.version not in known
         ]
         if waiting:
             what = "1 change" if len(waiting) == 1 else f"{len(waiting)} changes"

@@ -826,14 +826,22 @@ class Store:
         )
         return [Problem(bytes(r[0]), bytes(r[1]), r[2], r[3]) for r in rows]
 
-    async def parked(self, versions: Collection[int] | None = None) -> list[ParkedRecord]:
+    async def parked(
+        self, versions: Collection[int] | None = None, journal_id: bytes | None = None
+    ) -> list[ParkedRecord]:
         """Records kept for a newer body version (`Transaction.park`), by journal then in
-        server order (`seq`); only those of `versions` when given."""
+        server order (`seq`); only those of `versions`, of `journal_id`, when given."""
         sql = "SELECT journal_id, record_id, seq, epoch, ciphertext, version FROM parked_records"
-        params: tuple[int, ...] = ()
+        where: list[str] = []
+        params: list[Any] = []
         if versions is not None:
-            params = tuple(versions)
-            sql += f" WHERE version IN ({', '.join('?' * len(params))})"
+            where.append(f"version IN ({', '.join('?' * len(versions))})")
+            params.extend(versions)
+        if journal_id is not None:
+            where.append("journal_id = ?")
+            params.append(journal_id)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
         rows = await self._all(sql + " ORDER BY journal_id, seq", params)
         return [
             ParkedRecord(bytes(r[0]), bytes(r[1]), int(r[2]), int(r[3]), bytes(r[4]), int(r[5]))
