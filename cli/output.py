@@ -266,6 +266,7 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "upload_limit": report.upload_limit.to_dict() if report.upload_limit else None,
         "settled": [settled.to_dict() for settled in report.settled],
         "held_back": list(report.held_back),
+        "newer": [newer.to_dict() for newer in report.newer],
     }
 
 

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         RateLimited,
         RollbackError,
         TJError,
+        UpdateNeeded,
         WithheldRecordsError,
     )
     from client_sdk.goal_tracking import Goals
@@ -66,7 +67,7 @@ if TYPE_CHECKING:
     from client_sdk.shares import Shares
     from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo
     from client_sdk.store import Problem
-    from client_sdk.sync import Arrival, News, SetAside, SyncProgress, SyncReport
+    from client_sdk.sync import Arrival, NewerFormat, News, SetAside, SyncProgress, SyncReport
     from client_sdk.templates import Template, TemplateField
     from client_sdk.transport import QUICK_TRY, RetryPolicy
     from client_sdk.upload_limit import UploadLimit
@@ -95,6 +96,7 @@ _EXPORTS = {
         "RateLimited",
         "RollbackError",
         "TJError",
+        "UpdateNeeded",
         "WithheldRecordsError",
     ),
     "goal_tracking": ("Goals",),
@@ -124,7 +126,7 @@ _EXPORTS = {
     "shares": ("Shares",),
     "sharing": ("AuditInfo", "Note", "ShareInfo", "SharedJournal"),
     "store": ("Problem",),
-    "sync": ("Arrival", "News", "SetAside", "SyncProgress", "SyncReport"),
+    "sync": ("Arrival", "NewerFormat", "News", "SetAside", "SyncProgress", "SyncReport"),
     "templates": ("Template", "TemplateField"),
     "transport": ("QUICK_TRY", "RetryPolicy"),
     "upload_limit": ("UploadLimit",),
@@ -239,6 +241,7 @@ __all__ = [
     "SyncProgress",
     "SyncReport",
     "Arrival",
+    "NewerFormat",
     "News",
     "Association",
     "DayMood",
@@ -250,6 +253,7 @@ __all__ = [
     "Template",
     "TemplateField",
     "UnscoredItem",
+    "UpdateNeeded",
     "WeekStat",
     "WithheldRecordsError",
     "check_password",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime
 from functools import partial
@@ -27,7 +28,7 @@ from typing import cast
 
 import nacl.signing
 
-from client_sdk import account, keys, wire
+from client_sdk import account, keys, records, wire
 from client_sdk import sync as sync_plan
 from client_sdk.care import Assignments, Homework
 from client_sdk.changes import Change, ChangeFeed, ChangeListener, ChangeStream, Origin
@@ -70,7 +71,7 @@ from client_sdk.safety_path import SafetyPath
 from client_sdk.shares import Shares
 from client_sdk.sharing import Sharing
 from client_sdk.store import LocalJournal, Problem, Store
-from client_sdk.sync import Progress, SyncReport
+from client_sdk.sync import NewerFormat, Progress, SyncReport
 from client_sdk.tickets import load_ticket, save_ticket
 from client_sdk.transport import RetryPolicy, Transport
 from client_sdk.unsynced import unsynced_changes
@@ -750,6 +751,25 @@ class Client:
     async def problems(self) -> list[Problem]:
         """Records that failed verification (altered, moved or forged), by record id."""
         return await self.store.problems()
+
+    async def waiting_for_update(self) -> list[NewerFormat]:
+        """Records another device wrote in a body version newer than this app reads, kept on
+        this device until an update reads them (protocol.md 4.15, "Newer body versions"):
+        one NewerFormat per journal, in journal order, none once the app reads them all.
+        What an app shows as "update to read N changes" for as long as it holds; a sync
+        reports them once (`SyncReport.newer`). Works offline. Raises nothing."""
+        known = records.known_versions()
+        names = {j.journal_id: j.name for j in await self.store.journals()}
+        found = sync_plan.SyncReport()
+        for journal_id, rows in itertools.groupby(
+            (row for row in await self.store.parked() if row.version not in known),
+            key=lambda row: row.journal_id,
+        ):
+            label = names.get(journal_id, journal_id.hex())
+            found.add_newer(
+                journal_id, label, [row.version for row in rows], records.RECORD_VERSION
+            )
+        return found.newer
 
 
 def _check_home_free(home: Path, username: str, passphrase: str | None) -> None:

@@ -12,9 +12,11 @@
     ├── NetworkError      the server could not be reached or answered nonsense
     │   └── RateLimited   the server asks to wait `retry_after` seconds (HTTP 429): too
     │                     many failed logins, writes or lookups
-    └── InvalidInput      the caller passed something unusable (bad mood, bad name, ...)
-        └── QuotaExceeded an account limit (journals, devices, stored bytes, shares) is
-                          reached: retrying the same request cannot succeed (HTTP 413)
+    ├── InvalidInput      the caller passed something unusable (bad mood, bad name, ...)
+    │   └── QuotaExceeded an account limit (journals, devices, stored bytes, shares) is
+    │                     reached: retrying the same request cannot succeed (HTTP 413)
+    └── UpdateNeeded      the journal holds records of a newer app version this one cannot
+                          read: update the app to do that
 
 Exceptions of aiohttp, sqlite3, msgpack and PyNaCl are translated where they occur.
 """
@@ -133,3 +135,13 @@ class RateLimited(NetworkError):
     def __init__(self, message: str, retry_after: float, retry_at: datetime) -> None:
         super().__init__(message, transient=True, retry_after=retry_after)
         self.retry_at = retry_at
+
+
+class UpdateNeeded(TJError):
+    """The journal holds records another device wrote in a body version newer than this app
+    reads (`Client.waiting_for_update()`), and what was asked cannot be done right without
+    them: a verify-head code (it would differ from a device that reads them) or a new
+    member's share (its snapshots would leave them out). Update the app, sync, then try
+    again. Nothing was changed."""
+
+    subject = "journal"

@@ -134,7 +134,9 @@ class Journals:
         Sync, then compare it with the other side's code in session, like a fingerprint:
         equal codes mean the server showed both devices the same history; different ones
         mean one of you was shown another (or is not synced yet). Raises RollbackError
-        while the server serves this journal an older or different chain."""
+        while the server serves this journal an older or different chain, UpdateNeeded
+        while it holds changes of a newer app version this one cannot read (the code would
+        leave them out)."""
         context = self._context
         return await context.replica.verify_head(await context.local_journal(journal))
 

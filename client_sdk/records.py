@@ -10,12 +10,19 @@ The author's signature is inside the ciphertext, so the server learns neither wh
 record nor can it forge one; the AD pins the record to its journal, id and key epoch.
 `counter` (per device and journal), `seen` and `covers` let readers notice records the server
 withholds (client_sdk/withholding.py).
+
+Every body version, present and future, starts with the same prefix `[version, author,
+device, counter, ...]`, and the signature covers the whole encoded body whatever its version
+(protocol.md 4.15, "Newer body versions"). So a body of a version newer than this SDK reads
+still opens as far as its prefix and its signature: `open_verified` returns it as a
+`NewerRecord`, authentic but unread, for the device to keep until an update reads it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import msgpack
 import nacl.signing
@@ -26,6 +33,11 @@ from client_sdk.errors import IntegrityError, InvalidInput
 from client_sdk.withholding import MAX_COUNTER, Cover, Range, Seen
 
 RECORD_VERSION = 2
+"""The body version this SDK writes."""
+MAX_VERSION = 2**32 - 1
+"""Body versions are integers RECORD_VERSION..MAX_VERSION; anything else is malformed."""
+PREFIX = 4
+"""Elements every body version starts with: version, author, device, counter."""
 MAX_SEEN = 1000  # devices named in a seen vector or a cover
 MAX_RANGES = 1000  # ranges in one cover
 UPDATE = "update"
@@ -80,6 +92,19 @@ class RecordBody:
         return packed
 
 
+@dataclass(frozen=True)
+class NewerRecord:
+    """A record whose body version this SDK does not read yet, decrypted and its signature
+    verified over the whole body: what its prefix says, and nothing else. Its counter counts
+    as received; its other fields (document, seen vector, covers) are unknown until an SDK
+    that reads `version` opens the record again."""
+
+    version: int
+    author: bytes
+    device: bytes
+    counter: int
+
+
 def record_ad(journal_id: bytes, record_id: bytes, epoch: int) -> bytes:
     return crypto.associated_data(Context.RECORD, journal_id, record_id, epoch.to_bytes(4, "big"))
 
@@ -124,13 +149,50 @@ def open_record(
     ciphertext: bytes,
     sign_key_of: Callable[[bytes], bytes | None],
 ) -> RecordBody:
-    """Decrypt, unpad, parse and verify a record; any failure names the record."""
+    """Decrypt, unpad, parse and verify a record this SDK reads; any failure names the record.
+    A record of a newer body version (see `open_verified`) is an IntegrityError here: only
+    for callers that open records this device wrote itself."""
+    opened = open_verified(journal_key, journal_id, record_id, epoch, ciphertext, sign_key_of)
+    if isinstance(opened, NewerRecord):
+        raise IntegrityError(
+            f"record {record_id.hex()} has body version {opened.version}, newer than this SDK "
+            "reads",
+            record_id=record_id,
+        )
+    return opened
+
+
+def open_verified(
+    journal_key: bytes,
+    journal_id: bytes,
+    record_id: bytes,
+    epoch: int,
+    ciphertext: bytes,
+    sign_key_of: Callable[[bytes], bytes | None],
+) -> RecordBody | NewerRecord:
+    """Decrypt, unpad, parse and verify a record: its body, or, for a body version newer than
+    this SDK reads (above RECORD_VERSION, not in BODY_PARSERS), a NewerRecord once its prefix
+    parsed and its author's signature over the whole body verified (protocol.md 4.15).
+
+    Raises IntegrityError naming the record for anything else: AEAD failure (wrong key,
+    journal, id or epoch), a malformed inner array or prefix, a version below RECORD_VERSION
+    or not an integer up to MAX_VERSION, a malformed body of a version this SDK reads, an
+    unknown signer (UnknownSigner, with what the body claims, for a version this SDK reads;
+    a plain IntegrityError for a newer one, whose claims cannot be read), a bad signature."""
     what = f"record {record_id.hex()}"
     try:
         ad = record_ad(journal_id, record_id, epoch)
         padded = crypto.open_sealed(journal_key, ciphertext, ad, what)
         encoded, signature = _split(crypto.unpad(padded, what), what)
-        body = _parse_body(encoded, what)
+        version, author, device, counter = _parse_prefix(encoded, what)
+        parser = BODY_PARSERS.get(version)
+        if parser is None:
+            author_key = sign_key_of(author)
+            if author_key is None:
+                raise IntegrityError(f"{what} is signed by an unknown account {author.hex()}")
+            crypto.verify(author_key, signature_input(ad, encoded), signature, what)
+            return NewerRecord(version, author, device, counter)
+        body = _parse_body(encoded, what, parser)
         author_key = sign_key_of(body.author)
         if author_key is None:
             raise UnknownSigner(
@@ -158,16 +220,46 @@ def _split(plaintext: bytes, what: str) -> tuple[bytes, bytes]:
     return outer[0], outer[1]
 
 
-def _parse_body(encoded: bytes, what: str) -> RecordBody:
+def _parse_prefix(encoded: bytes, what: str) -> tuple[int, bytes, bytes, int]:
+    """The prefix every body version starts with: (version, author, device, counter), read
+    without decoding past it (a newer version's later elements are its own business). A
+    version below RECORD_VERSION (version 1 bodies lack `seen` and `covers`) is refused."""
+    unpacker = msgpack.Unpacker(raw=False)
+    unpacker.feed(encoded)
     try:
-        fields = msgpack.unpackb(encoded, raw=False)
-        version = fields[0]
-    except (ValueError, TypeError, IndexError, KeyError, msgpack.UnpackException):
+        length = unpacker.read_array_header()
+        if length < PREFIX:
+            raise ValueError("too short")
+        version, author, device, counter = (unpacker.unpack() for _ in range(PREFIX))
+    except (ValueError, TypeError, msgpack.UnpackException, msgpack.OutOfData):
         raise IntegrityError(f"{what} has a malformed body") from None
-    if version != RECORD_VERSION:
+    if not (isinstance(version, int) and not isinstance(version, bool)):
+        raise IntegrityError(f"{what} has a malformed body")
+    if not RECORD_VERSION <= version <= MAX_VERSION:
         raise IntegrityError(
             f"{what} has body version {version!r}; this SDK reads version {RECORD_VERSION}"
         )
+    if not (_is_id(author) and _is_id(device) and _is_counter(counter)):
+        raise IntegrityError(f"{what} has a malformed body")
+    return version, author, device, counter
+
+
+def _parse_body(
+    encoded: bytes, what: str, parser: Callable[[list[Any], str], RecordBody]
+) -> RecordBody:
+    try:
+        fields = msgpack.unpackb(encoded, raw=False)
+    except (ValueError, TypeError, msgpack.UnpackException):
+        raise IntegrityError(f"{what} has a malformed body") from None
+    if not isinstance(fields, list):
+        raise IntegrityError(f"{what} has a malformed body")
+    return parser(fields, what)
+
+
+def parse_version_2(fields: list[Any], what: str) -> RecordBody:
+    """A version 2 body, decoded (`fields[0]` is its version, checked by the caller):
+    exactly 11 elements with their types, canonical `seen` and `covers` (protocol.md 4.15).
+    Raises IntegrityError saying `what` has a malformed body."""
     try:
         _, author, device, counter, doc_id, doc_kind, kind, payload, written_at, seen, covers = (
             fields
@@ -200,6 +292,18 @@ def _parse_body(encoded: bytes, what: str) -> RecordBody:
         parsed_seen,
         parsed_covers,
     )
+
+
+BODY_PARSERS: dict[int, Callable[[list[Any], str], RecordBody]] = {RECORD_VERSION: parse_version_2}
+"""Body version -> its parser (the decoded body array, the record's name for errors): the
+versions this SDK reads. A record of a version above RECORD_VERSION missing here opens as a
+NewerRecord; once an SDK update adds its parser, the records kept meanwhile are read
+(Replica.open_parked). Tests add a version here (monkeypatch) to play that update."""
+
+
+def known_versions() -> tuple[int, ...]:
+    """The body versions this SDK reads, ascending."""
+    return tuple(sorted(BODY_PARSERS))
 
 
 def _is_id(value: object) -> bool:

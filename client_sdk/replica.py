@@ -34,6 +34,7 @@ from client_sdk.errors import (
     NotFound,
     RateLimited,
     TJError,
+    UpdateNeeded,
 )
 from client_sdk.journal_meta import decode_meta, encode_meta
 from client_sdk.key_pages import KeyWalk
@@ -44,6 +45,7 @@ from client_sdk.store import (
     LocalJournal,
     LocalShare,
     NewDocument,
+    ParkedRecord,
     Peer,
     Problem,
     SeenRecord,
@@ -104,6 +106,8 @@ class Replica:
         reads right after it may be made as of (`as_of`), while this process writes nothing."""
         self.sleep: Sleep | None = None
         """How a push waits for the server's write-rate limit (None: pushing.wait_out)."""
+        self._parked_read = False
+        """Whether `open_parked` ran in this client (the SDK's body versions are fixed)."""
         self.sync_lock = asyncio.Lock()
         """Held for the whole of a sync, and by `client.shares.forget` (Sharing.forget), so
         that a forget never overlaps a sync of this client in the same process."""
@@ -696,6 +700,7 @@ class Replica:
         if not quiet:
             await self._load_peers()
             await self.load_access()
+            await self.open_parked(report)  # from the store alone: before any request
             await self.create_pending_journals(report)  # journals created offline, first
             if self.chains.problems():
                 await self.refresh_journals()  # has the server come back to the verified state?
@@ -1212,6 +1217,53 @@ class Replica:
             await tx.restart_cursor(journal.journal_id, restart)
         return True
 
+    async def open_parked(self, report: sync_plan.SyncReport) -> None:
+        """Open and apply the records kept for a newer body version (`_apply_page`) that this
+        SDK now reads (records.BODY_PARSERS), journal by journal in server order, from the
+        store alone (the server is not asked for them again), and forget them: each is then
+        applied, or refused and reported like any record. Runs at the first sync of this
+        client (the SDK's versions do not change while it runs)."""
+        if self._parked_read:
+            return
+        waiting = await self.store.parked(records.known_versions())
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        by_journal: dict[bytes, list[ParkedRecord]] = {}
+        for row in waiting:
+            by_journal.setdefault(row.journal_id, []).append(row)
+        for journal_id, rows in by_journal.items():
+            journal = journals.get(journal_id)
+            if journal is None:
+                continue  # not on this device any more (forgotten): its rows went with it
+            for start in range(0, len(rows), PULL_PAGE):
+                chunk = rows[start : start + PULL_PAGE]
+                page = wire.JournalPage(
+                    journal_id,
+                    [wire.StoredRecord(r.seq, r.record_id, r.epoch, r.ciphertext) for r in chunk],
+                    journal.cursor,
+                    journal.cursor,
+                    journal.meta_version,
+                )
+                await self._apply_page(journal, page, report, set(), parked=True)
+        self._parked_read = True
+
+    async def refuse_while_parked(self, journal: LocalJournal, doing: str) -> None:
+        """Raise UpdateNeeded if the journal holds records of a body version this SDK does
+        not read (kept by `_apply_page`): what needs every record of the journal (a head code,
+        a new member's snapshots) would leave them out."""
+        known = records.known_versions()
+        waiting = [
+            r
+            for r in await self.store.parked(journal_id=journal.journal_id)
+            if r.version not in known
+        ]
+        if waiting:
+            what = "1 change" if len(waiting) == 1 else f"{len(waiting)} changes"
+            raise UpdateNeeded(
+                f"journal {journal.name!r} holds {what} written by a newer version of the app "
+                f"(record format {max(r.version for r in waiting)}), which this app cannot "
+                f"read: update the app and sync before you {doing}"
+            )
+
     def settings_written(self, before: tuple[int, int], after: tuple[int, int]) -> None:
         """A write of settings alone (`Store.put_setting`) moved the store from version
         `before` to `after`: a clean withholding check at `before` holds at `after` (it
@@ -1297,6 +1349,7 @@ class Replica:
         report: sync_plan.SyncReport,
         counted: set[bytes],
         history: int = 0,
+        parked: bool = False,
     ) -> int:
         """Verify and apply one page of a journal; returns how many of its records are
         progress for the pull (`_pull`): records that verified (AEAD, signature, author's
@@ -1304,15 +1357,27 @@ class Replica:
         (an echo) that no earlier reply of this pull brought (`counted`, updated), and
         records sealed before this member's share (`earlier`: no key opens them, by design)
         whose `seq` is at most `history` (0: none; the caller's bound, R15 finding 5). A
-        refused record is never progress, whatever the server says of it."""
-        seen = await self.store.seen_counters(
-            journal.journal_id, [r.record_id for r in page.records]
+        refused record is never progress, whatever the server says of it.
+
+        A record of a body version newer than this SDK reads (records.NewerRecord) whose
+        signature verified and whose author may write here is parked: kept in the store
+        (`Transaction.park`), marked seen, its counter counted as received (never its seen
+        vector or covers, which it cannot read), and reported in `report.newer`; it is
+        progress. `parked`: the page is records parked earlier (`open_parked`), opened again
+        by an SDK that now reads their version: opened as fresh although seen, and removed
+        from the parked ones in the transaction that applies (or refuses) them."""
+        seen = (
+            {}
+            if parked
+            else await self.store.seen_counters(
+                journal.journal_id, [r.record_id for r in page.records]
+            )
         )
         fresh = [r for r in page.records if r.record_id not in seen]
         echoes = [counter for counter in seen.values() if counter is not None]
         echoed = {record_id for record_id, counter in seen.items() if counter is not None}
         problems: list[Problem] = []
-        opened: list[tuple[wire.StoredRecord, records.RecordBody]] = []
+        opened: list[tuple[wire.StoredRecord, records.RecordBody | records.NewerRecord]] = []
         before = self._history_before(journal)
         earlier = [r for r in fresh if r.epoch < before]
         fresh = [r for r in fresh if r.epoch >= before]
@@ -1330,20 +1395,28 @@ class Replica:
                 continue
             try:
                 self._check_counters(journal, record, body)
+                if isinstance(body, records.NewerRecord):
+                    self._check_writer(journal, record, body)
                 opened.append((record, body))
             except IntegrityError as error:
                 problems.append(
                     Problem(journal.journal_id, record.record_id, record.seq, str(error))
                 )
-        opened = await self._refuse_reused_counters(journal, opened, problems)
-        wanted = list({body.doc_id for _, body in opened})
+        checked = await self._refuse_reused_counters(journal, opened, problems)
+        newer = [
+            (record, body) for record, body in checked if isinstance(body, records.NewerRecord)
+        ]
+        opened_bodies = [
+            (record, body) for record, body in checked if isinstance(body, records.RecordBody)
+        ]
+        wanted = list({body.doc_id for _, body in opened_bodies})
         documents, creators = await self.store.documents_and_creators(wanted)
         changed: dict[bytes, Document] = {}
         members_docs: dict[bytes, bytes] = {}
         was_removed: set[bytes] = set()  # documents deleted or in the trash before this page
         accepted: list[SeenRecord] = []
         trusted: list[tuple[bytes, records.RecordBody]] = []
-        for record, body in opened:
+        for record, body in opened_bodies:
             if body.kind == records.VOID:
                 try:
                     self._check_writer(journal, record, body)
@@ -1396,7 +1469,22 @@ class Replica:
                 problems.append(
                     Problem(journal.journal_id, record.record_id, record.seq, str(error))
                 )
+        kept_newer = [
+            SeenRecord(
+                journal.journal_id,
+                record.record_id,
+                record.seq,
+                None,
+                body.author,
+                body.device,
+                body.counter,
+                record.epoch,
+            )
+            for record, body in newer
+        ]
         async with self.store.transaction() as tx:
+            if parked:
+                await tx.unpark(journal.journal_id, [r.record_id for r in page.records])
             await tx.put_documents(
                 await _merged(tx, journal, list(changed.values())),
                 now_ms(),
@@ -1404,12 +1492,29 @@ class Replica:
                 replace_creators=members_docs.keys(),
             )
             await tx.mark_seen(accepted)
+            await tx.park(
+                [
+                    ParkedRecord(
+                        journal.journal_id,
+                        record.record_id,
+                        record.seq,
+                        record.epoch,
+                        record.ciphertext,
+                        body.version,
+                    )
+                    for record, body in newer
+                ]
+            )
+            await tx.mark_seen(kept_newer)
             # History from before this account's share (`earlier`), sealed with keys it never
             # held, is passed over and stored nowhere: it cannot be told from junk.
             # Kept (and marked seen) while the journal holds few; the rest stored nowhere.
             kept = await tx.add_problems(journal.journal_id, problems)
             await tx.mark_seen([SeenRecord(journal.journal_id, p.record_id, p.seq) for p in kept])
-            await self._count(tx, journal.journal_id, echoes, trusted)
+            # A newer-version record counts as received, its counter only (no claims, no
+            # covers: it cannot read them); like an echo, it can only add to what was received.
+            received = echoes + [(body.author, body.device, body.counter) for _, body in newer]
+            await self._count(tx, journal.journal_id, received, trusted)
             # Never lowered here: another client of this profile may have pulled further since
             # this pull read the cursor (R18 finding 3). Its older reply is no rollback (R19
             # finding 3); a real one shows in the next reply, whose head is then below the
@@ -1422,11 +1527,19 @@ class Replica:
             self.on_change(journal, list(changed.values()), "sync")
         for problem in problems:
             report.add_problem(journal.journal_id, journal.name, problem.message, problem.record_id)
+        if newer:
+            report.add_newer(
+                journal.journal_id,
+                journal.name,
+                [body.version for _, body in newer],
+                records.RECORD_VERSION,
+            )
         back = [d for d in was_removed if d in changed and not removed(changed[d])]
         if back and journal.role == "owner" and self.chains.problem(journal.journal_id) is None:
             for doc_id in back:
                 await self.restored(journal, doc_id)
-        progress = {s.record_id for s in accepted} | (echoed - counted)
+        progress = {s.record_id for s in accepted} | {s.record_id for s in kept_newer}
+        progress |= echoed - counted
         progress |= {r.record_id for r in earlier if r.seq <= history}
         counted |= progress
         return len(progress)
@@ -1434,9 +1547,9 @@ class Replica:
     async def _refuse_reused_counters(
         self,
         journal: LocalJournal,
-        opened: list[tuple[wire.StoredRecord, records.RecordBody]],
+        opened: list[tuple[wire.StoredRecord, records.RecordBody | records.NewerRecord]],
         problems: list[Problem],
-    ) -> list[tuple[wire.StoredRecord, records.RecordBody]]:
+    ) -> list[tuple[wire.StoredRecord, records.RecordBody | records.NewerRecord]]:
         """A member's device never signs two records with one counter: a second one (another
         record id, already accepted here or earlier in the page) is refused. Without this a
         member whose write limit is counter n (access.with_counters) could still sign a new
@@ -1490,18 +1603,23 @@ class Replica:
         await tx.put_journal_counters(journal_id, {k: known.devices[k] for k in known.changed})
 
     def _check_counters(
-        self, journal: LocalJournal, record: wire.StoredRecord, body: records.RecordBody
+        self,
+        journal: LocalJournal,
+        record: wire.StoredRecord,
+        body: records.RecordBody | records.NewerRecord,
     ) -> None:
         """A record this device did not write cannot carry this device's id (the server gave
         two devices one id, or replays a record from a wiped store); covers must be the
-        author's to give (withholding.check_covers)."""
+        author's to give (withholding.check_covers; a newer-version record has none that
+        this device reads)."""
         if (body.author, body.device) == (self.profile.account_id, self.profile.device_id):
             raise IntegrityError(
                 f"record {record.record_id.hex()} carries this device's id but was not written "
                 "here: the server gave two devices the same id, or replays one compacted away",
                 record_id=record.record_id,
             )
-        counting.check_covers(body.author, journal.owner_id, body.covers, record.record_id)
+        if isinstance(body, records.RecordBody):
+            counting.check_covers(body.author, journal.owner_id, body.covers, record.record_id)
 
     # --- compaction -------------------------------------------------------------------------
 
@@ -1626,9 +1744,11 @@ class Replica:
 
     async def _open_records(
         self, journal: LocalJournal, fresh: list[wire.StoredRecord]
-    ) -> list[records.RecordBody | IntegrityError]:
-        """Decrypt and verify `fresh` records of the journal: for each, in order, its body or
-        the IntegrityError that refuses it (records.UnknownSigner for an unknown signer).
+    ) -> list[records.RecordBody | records.NewerRecord | IntegrityError]:
+        """Decrypt and verify `fresh` records of the journal: for each, in order, its body,
+        a records.NewerRecord (a body version newer than this SDK reads, its signature
+        verified), or the IntegrityError that refuses it (records.UnknownSigner for an
+        unknown signer).
 
         Every record is opened and its signature verified, as before (issue 10); only where:
         from PARALLEL_OPEN_MIN records on, on a machine with two cores or more, the first half
@@ -1642,8 +1762,10 @@ class Replica:
                 keys[epoch] = error
         signers = self._signers(journal)
 
-        def open_all(batch: list[wire.StoredRecord]) -> list[records.RecordBody | IntegrityError]:
-            opened: list[records.RecordBody | IntegrityError] = []
+        def open_all(
+            batch: list[wire.StoredRecord],
+        ) -> list[records.RecordBody | records.NewerRecord | IntegrityError]:
+            opened: list[records.RecordBody | records.NewerRecord | IntegrityError] = []
             for record in batch:
                 key = keys[record.epoch]
                 if isinstance(key, Exception):
@@ -1651,7 +1773,7 @@ class Replica:
                     continue
                 try:
                     opened.append(
-                        records.open_record(
+                        records.open_verified(
                             key,
                             journal.journal_id,
                             record.record_id,
@@ -1764,9 +1886,14 @@ class Replica:
             )
 
     def _check_writer(
-        self, journal: LocalJournal, record: wire.StoredRecord, body: records.RecordBody
+        self,
+        journal: LocalJournal,
+        record: wire.StoredRecord,
+        body: records.RecordBody | records.NewerRecord,
     ) -> None:
-        """A `void` record changes nothing; it needs only an author who may write here."""
+        """A `void` record changes nothing; it needs only an author who may write here. So
+        does a record of a newer body version before it is kept (what it changes is checked
+        when an SDK that reads it opens it again)."""
         if body.author != journal.owner_id and not self._is_annotator(journal, record, body):
             raise IntegrityError(
                 f"record {record.record_id.hex()} was written by an account that may not write "
@@ -1775,7 +1902,10 @@ class Replica:
             )
 
     def _is_annotator(
-        self, journal: LocalJournal, record: wire.StoredRecord, body: records.RecordBody
+        self,
+        journal: LocalJournal,
+        record: wire.StoredRecord,
+        body: records.RecordBody | records.NewerRecord,
     ) -> bool:
         """Whether the owner's chain gave the record's author the annotate role during the
         record's key epoch, within the counters it signed when that right ended."""
@@ -2286,7 +2416,9 @@ class Replica:
             raise error
 
     async def verify_head(self, journal: LocalJournal) -> str:
-        """The code to compare in person (see access.head_code)."""
+        """The code to compare in person (see access.head_code). Raises UpdateNeeded while
+        the journal holds records of a newer body version (`refuse_while_parked`)."""
+        await self.refuse_while_parked(journal, "compute its verify-head code")
         await self.load_access()
         state = self.chains.current(journal.journal_id)
         verified = await self.store.verified_records(journal.journal_id)

@@ -58,7 +58,8 @@ class Shares:
         InvalidInput for an unconfirmed peer, a bad role or field, an end in the past or both
         `until` and `no_end`,
         AccessError when this account does not own the journal, NotFound for an unknown
-        journal or account, NetworkError offline.
+        journal or account, NetworkError offline, UpdateNeeded for a new member while the
+        journal holds changes of a newer app version this one cannot read (nothing shared).
 
             await client.shares.grant("Personal", "drsmith", until=datetime(2027, 1, 1),
                                       fingerprint="12345 67890 ...", only=["mood", "tags"])

@@ -414,6 +414,9 @@ class Sharing:
                 journal, [access.changed(current.handle, role, expires_at)]
             )
             return expires_at
+        # The new epoch's snapshots hold what this device reads: not records kept for a
+        # newer app version, which the member would then never receive.
+        await self.replica.refuse_while_parked(journal, "share it with someone new")
         account_key = self.profile.secrets.account_key
         changes = [access.granted(who, role, expires_at, journal.journal_id, account_key)]
         if current is not None:  # keys changed and verified again: a new membership

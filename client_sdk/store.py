@@ -114,6 +114,11 @@ CREATE TABLE IF NOT EXISTS problems (
     journal_id BLOB NOT NULL, record_id BLOB NOT NULL, seq INTEGER NOT NULL,
     message TEXT NOT NULL, PRIMARY KEY (journal_id, record_id)
 );
+CREATE TABLE IF NOT EXISTS parked_records (
+    journal_id BLOB NOT NULL, record_id BLOB NOT NULL, seq INTEGER NOT NULL,
+    epoch INTEGER NOT NULL, ciphertext BLOB NOT NULL, version INTEGER NOT NULL,
+    PRIMARY KEY (journal_id, record_id)
+);
 """
 
 WATCHED = {
@@ -254,6 +259,19 @@ class Problem:
     record_id: bytes
     seq: int
     message: str
+
+
+@dataclass(frozen=True)
+class ParkedRecord:
+    """A verified record of a body version newer than this SDK reads (records.NewerRecord),
+    kept as the server sent it until an SDK that reads `version` opens and applies it."""
+
+    journal_id: bytes
+    record_id: bytes
+    seq: int
+    epoch: int
+    ciphertext: bytes
+    version: int
 
 
 class Store:
@@ -808,6 +826,28 @@ class Store:
         )
         return [Problem(bytes(r[0]), bytes(r[1]), r[2], r[3]) for r in rows]
 
+    async def parked(
+        self, versions: Collection[int] | None = None, journal_id: bytes | None = None
+    ) -> list[ParkedRecord]:
+        """Records kept for a newer body version (`Transaction.park`), by journal then in
+        server order (`seq`); only those of `versions`, of `journal_id`, when given."""
+        sql = "SELECT journal_id, record_id, seq, epoch, ciphertext, version FROM parked_records"
+        where: list[str] = []
+        params: list[Any] = []
+        if versions is not None:
+            where.append(f"version IN ({', '.join('?' * len(versions))})")
+            params.extend(versions)
+        if journal_id is not None:
+            where.append("journal_id = ?")
+            params.append(journal_id)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = await self._all(sql + " ORDER BY journal_id, seq", params)
+        return [
+            ParkedRecord(bytes(r[0]), bytes(r[1]), int(r[2]), int(r[3]), bytes(r[4]), int(r[5]))
+            for r in rows
+        ]
+
     async def seen(self, journal_id: bytes, record_ids: list[bytes]) -> set[bytes]:
         found: set[bytes] = set()
         for start in range(0, len(record_ids), 500):
@@ -1334,6 +1374,7 @@ class Transaction:
             "withdrawn",
             "device_counters",
             "record_covers",
+            "parked_records",
         ):
             await self._db.execute(f"DELETE FROM {table} WHERE journal_id = ?", (journal_id,))
 
@@ -1458,6 +1499,24 @@ class Transaction:
         if not rows:
             return  # no statement for nothing (a page's refused records, usually none)
         await self._db.executemany(MARK_SEEN, [_seen_values(r) for r in rows])
+
+    async def park(self, rows: list[ParkedRecord]) -> None:
+        """Keep verified records of a newer body version until this SDK reads it."""
+        if rows:
+            await self._db.executemany(
+                "INSERT OR REPLACE INTO parked_records VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (r.journal_id, r.record_id, r.seq, r.epoch, r.ciphertext, r.version)
+                    for r in rows
+                ],
+            )
+
+    async def unpark(self, journal_id: bytes, record_ids: list[bytes]) -> None:
+        """Forget kept records of a newer version, once opened again (applied or refused)."""
+        await self._db.executemany(
+            "DELETE FROM parked_records WHERE journal_id = ? AND record_id = ?",
+            [(journal_id, record_id) for record_id in record_ids],
+        )
 
     async def add_access_entries(self, journal_id: bytes, start: int, entries: list[bytes]) -> None:
         """Keep verified chain entries; not for a journal forgotten here (`forgotten`)."""

@@ -186,6 +186,41 @@ def summarize(arrivals: list[Arrival], source_of: Callable[[bytes, bytes], str])
     return [News(count, kind, new, source) for (source, new, kind), count in groups.items()]
 
 
+@dataclass(frozen=True)
+class NewerFormat:
+    """Records of one journal that another device (of this account or a member's) wrote in a
+    body version newer than this app reads (protocol.md 4.15, "Newer body versions"): they
+    verified (journal key, author's signature), are kept on this device, count as received
+    (no false "withheld" alarm), and are read once the app is updated. Reported once: in
+    the report of the sync that received them."""
+
+    journal_id: bytes
+    journal: str
+    count: int
+    version: int
+    """The newest body version among them."""
+    reads: int
+    """The newest body version this app reads."""
+
+    def __str__(self) -> str:
+        what = "1 change" if self.count == 1 else f"{self.count} changes"
+        return (
+            f"journal {self.journal!r}: {what} written by a newer version of the app on "
+            f"another device (record format {self.version}; this app reads format "
+            f"{self.reads} and older) will show once this app is updated. They are kept on "
+            "this device: update the app to read them"
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "journal": self.journal,
+            "journal_id": self.journal_id.hex(),
+            "count": self.count,
+            "version": self.version,
+            "reads": self.reads,
+        }
+
+
 MAX_PROBLEM_LINES = 50
 """Lines of `SyncReport.problems` at most; further kinds are counted on one last line."""
 IDS_SHOWN = 5
@@ -275,6 +310,24 @@ class SyncReport:
     the bound of what this device downloads for them (`replica.UNVERIFIED_SHARE_BYTES`), one
     line each naming the owner and how to go on (verify the owner's fingerprint). The
     member's choice, not a server's failure: `raise_for_withheld` ignores it."""
+    newer: list[NewerFormat] = field(default_factory=list)
+    """Journals where this sync received records written by a newer version of the app, kept
+    on this device until an update reads them (one entry per journal, each record reported
+    once). Not tampering, and nothing is missing: `raise_for_withheld` ignores it."""
+
+    def add_newer(self, journal_id: bytes, label: str, versions: list[int], reads: int) -> None:
+        """Count records of `journal_id` (shown as `label`) kept for a newer body version."""
+        for i, known in enumerate(self.newer):
+            if known.journal_id == journal_id:
+                self.newer[i] = NewerFormat(
+                    journal_id,
+                    label,
+                    known.count + len(versions),
+                    max(known.version, *versions),
+                    reads,
+                )
+                return
+        self.newer.append(NewerFormat(journal_id, label, len(versions), max(versions), reads))
 
     def __post_init__(self) -> None:
         # how `add_problem` coalesces: internal, not part of the report's fields
@@ -330,6 +383,7 @@ class SyncReport:
             "upload_limit": self.upload_limit.to_dict() if self.upload_limit else None,
             "settled": [s.to_dict() for s in self.settled],
             "held_back": list(self.held_back),
+            "newer": [n.to_dict() for n in self.newer],
         }
 
     def raise_for_withheld(self) -> None:

@@ -109,6 +109,21 @@ def record_vector(v: Vector) -> None:
     v["ciphertext"] = aead(h(v["journal_key"]), h(v["nonce"]), padded, ad).hex()
 
 
+def record_newer_vector(v: Vector) -> None:
+    """A record of a body version the reader does not know: its body is an input (`body`,
+    the elements as JSON, `bin` ones at the paths of `binary`), all else derived."""
+    v["author_sign_public_key"] = signing_pair(h(v["author_sign_seed"]))[0].hex()
+    ad = frame(b"tj/record/v1", h(v["journal_id"]), h(v["record_id"]), u32(v["epoch"]))
+    body = mp([h(x) if i in v["binary"] else x for i, x in enumerate(v["body"])])
+    signature = sign(h(v["author_sign_seed"]), frame(b"tj/record-signature/v1", ad, body))
+    padded = pad(mp([body, signature]))
+    v["associated_data"], v["body_msgpack"], v["signature"] = ad.hex(), body.hex(), signature.hex()
+    v["padded_plaintext"] = padded.hex()
+    v["ciphertext"] = aead(h(v["journal_key"]), h(v["nonce"]), padded, ad).hex()
+    version, author, device, counter = v["body"][:4]
+    v["opens_to"] = {"version": version, "author": author, "device": device, "counter": counter}
+
+
 def bundle_vector(v: Vector) -> None:
     ad = frame(b"tj/bundle/v1", h(v["account_id"]), v["username"].encode())
     v["plaintext"], v["associated_data"] = secrets_plaintext(v).hex(), ad.hex()
@@ -271,6 +286,7 @@ REGENERATED: dict[str, Callable[[Vector], None]] = {
     "padding": padding_vector,
     "body-edit": body_edit_vector,
     "record": record_vector,
+    "record-newer": record_newer_vector,
     "bundle": bundle_vector,
     "recovery": recovery_vector,
     "journal-key": journal_key_vector,

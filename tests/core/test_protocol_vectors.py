@@ -43,6 +43,7 @@ PROTOCOL = Path(__file__).resolve().parents[2] / "protocol.md"
 VECTOR_BLOCK = re.compile(r"^```json vector-([a-z0-9-]+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 EXPECTED_VECTORS = {
     "frame", "kdf", "argon2id", "password-keys", "password-nfkc", "padding", "document", "body-edit", "record",
+    "record-newer",
     "bundle",
     "recovery", "journal-key", "journal-meta", "challenge", "identity", "wire",
     "share-envelope", "disclosure-id", "document-id", "withholding", "access-chain",
@@ -331,6 +332,46 @@ def open_vector_record(vector: Any, **changes: Any) -> records.RecordBody:
 def test_the_vector_record_opens_to_its_body() -> None:
     vector = VECTORS["record"]
     assert open_vector_record(vector) == record_body(vector)
+
+
+def test_a_version_2_reader_opens_the_newer_record_vector_to_its_verified_prefix() -> None:
+    vector = VECTORS["record-newer"]
+    signing_key = crypto.signing_key_from_seed(h(vector["author_sign_seed"]))
+    assert bytes(signing_key.verify_key).hex() == vector["author_sign_public_key"]
+    public_key = h(vector["author_sign_public_key"])
+    opens_to = vector["opens_to"]
+    author = h(opens_to["author"])
+
+    def open_it(**changes: Any) -> records.RecordBody | records.NewerRecord:
+        where = {"journal_id": h(vector["journal_id"]), "record_id": h(vector["record_id"])}
+        where.update(changes)
+        return records.open_verified(
+            h(vector["journal_key"]),
+            where["journal_id"],
+            where["record_id"],
+            vector["epoch"],
+            h(vector["ciphertext"]),
+            lambda account: public_key if account == author else None,
+        )
+
+    assert records.RECORD_VERSION == 2 and opens_to["version"] not in records.known_versions()
+    assert open_it() == records.NewerRecord(
+        opens_to["version"], author, h(opens_to["device"]), opens_to["counter"]
+    )
+    ad = records.record_ad(h(vector["journal_id"]), h(vector["record_id"]), vector["epoch"])
+    assert ad.hex() == vector["associated_data"]
+    body = h(vector["body_msgpack"])
+    assert msgpack.unpackb(body) == [
+        h(x) if i in vector["binary"] else x for i, x in enumerate(vector["body"])
+    ]
+    signature = crypto.sign(signing_key, records.signature_input(ad, body))
+    assert signature.hex() == vector["signature"]
+    padded = crypto.pad(msgpack.packb([body, signature], use_bin_type=True))
+    assert padded.hex() == vector["padded_plaintext"]
+    sealed = crypto._seal_with_nonce(h(vector["journal_key"]), padded, ad, h(vector["nonce"]))
+    assert sealed.hex() == vector["ciphertext"]
+    with pytest.raises(IntegrityError):
+        open_it(record_id=flip_byte(h(vector["record_id"]), 0))
 
 
 def test_the_record_payload_is_the_document_vector() -> None:

@@ -262,6 +262,23 @@ def test_record_vector_sealed_by_hand() -> None:
     assert aead(h(v["journal_key"]), h(v["nonce"]), padded, ad).hex() == v["ciphertext"]
 
 
+def test_record_newer_vector_sealed_by_hand() -> None:
+    v = VECTORS["record-newer"]
+    assert signing_pair(h(v["author_sign_seed"]))[0].hex() == v["author_sign_public_key"]
+    ad = frame(b"tj/record/v1", h(v["journal_id"]), h(v["record_id"]), u32(v["epoch"]))
+    assert ad.hex() == v["associated_data"]
+    body = mp([h(x) if i in v["binary"] else x for i, x in enumerate(v["body"])])
+    assert body.hex() == v["body_msgpack"]
+    signature = sign(h(v["author_sign_seed"]), frame(b"tj/record-signature/v1", ad, body))
+    assert signature.hex() == v["signature"]
+    padded = pad(mp([body, signature]))
+    assert padded.hex() == v["padded_plaintext"]
+    assert aead(h(v["journal_key"]), h(v["nonce"]), padded, ad).hex() == v["ciphertext"]
+    assert v["opens_to"] == dict(
+        zip(("version", "author", "device", "counter"), v["body"][:4], strict=True)
+    )
+
+
 def test_bundle_vector_sealed_by_hand() -> None:
     v = VECTORS["bundle"]
     plaintext = b"\x01" + h(v["account_key"]) + h(v["sign_seed"]) + h(v["box_secret"])
