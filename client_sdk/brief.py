@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from client_sdk.caseload import EntryLike, GoalLike, latest_scores, mood_trend, weekly_sparkline
+from client_sdk.documents import BRIEF as BRIEF
 from client_sdk.documents import ENTRY, Document, entry_view
 from client_sdk.models import read_ms, read_time, to_datetime
 from client_sdk.results import MeasureResult
@@ -29,7 +30,6 @@ from client_sdk.safety import SafetyFlag
 from client_sdk.schedule import COMPLETIONS, HomeworkEntry
 from client_sdk.scoring import builtin_instruments
 
-BRIEF = "brief"
 NOTE = "note"
 DISCUSSABLE = frozenset({ENTRY, NOTE})
 TO_DISCUSS = "to-discuss"

@@ -20,10 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from client_sdk.documents import ENTRY, Document
-from client_sdk.results import ANSWERS as RESULT_ANSWERS
-from client_sdk.results import MEASURE, SCORE, disclosed_result
-from client_sdk.schedule import HOMEWORK
+from client_sdk.documents import ENTRY, HOMEWORK, MEASURE, Document
 
 SCORES = "scores"
 ANSWERS = "answers"
@@ -50,6 +47,10 @@ HOMEWORK_KEYS = (
 def disclosed_care(document: Document, fields: tuple[str, ...]) -> dict[str, Any] | None:
     """The map of `document`'s copy under `fields`, or None when they disclose none of it."""
     if document.kind == MEASURE:
+        # Imported here: a write that is not a result (an entry) needs none of scoring.
+        from client_sdk.results import ANSWERS as RESULT_ANSWERS
+        from client_sdk.results import SCORE, disclosed_result
+
         if ANSWERS in fields:
             return disclosed_result(document, (SCORE, RESULT_ANSWERS))
         if SCORES in fields:

@@ -23,7 +23,7 @@ by the number of other flags, then by name.
 
 Windows are counted in the client's local calendar days, whatever the therapist's time zone:
 an entry's day is the day in the UTC offset it was written in (protocol.md 5, `utc_offset`;
-insights.entry_day, as streaks count), and "today" is today in the offset of the client's
+models.entry_day, as streaks count), and "today" is today in the offset of the client's
 latest entry that has one (without any: the zone of `now`). "This week" is today and the 6
 days before; the mood trend compares the last 28 days (today included) with the 28 before;
 "no shared entry for N days" counts days from the last shared entry's day to today.
@@ -187,7 +187,7 @@ def client_zone(entries: Iterable[EntryLike], now: datetime) -> tzinfo:
 
 def entry_day(entry: EntryLike, zone: tzinfo) -> date:
     """The calendar day `entry` was written on in its writer's UTC offset (as
-    insights.entry_day), or in `zone` when it records none (or one out of range)."""
+    models.entry_day), or in `zone` when it records none (or one out of range)."""
     if entry.utc_offset is None or not -1080 <= entry.utc_offset <= 1080:
         return entry.created_at.astimezone(zone).date()
     return entry.created_at.astimezone(timezone(timedelta(minutes=entry.utc_offset))).date()

@@ -21,29 +21,21 @@ import contextlib
 import itertools
 from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from types import TracebackType
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import nacl.signing
 
 from client_sdk import account, keys, records, wire
 from client_sdk import sync as sync_plan
-from client_sdk.care import Assignments, Homework
 from client_sdk.changes import Change, ChangeFeed, ChangeListener, ChangeStream, Origin
 from client_sdk.context import DEFAULT_JOURNAL, Context
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
-from client_sdk.devices import Devices
-from client_sdk.documents import Document
-from client_sdk.entries import Entries, settle_after_sync
 from client_sdk.errors import AuthError, InvalidInput, NetworkError, TJError
-from client_sdk.goal_tracking import Goals
-from client_sdk.insight_reports import InsightReports
-from client_sdk.journals import Journals
 from client_sdk.live import DEFAULT_BACKOFF, Backoff
 from client_sdk.live import notices as live_notices
-from client_sdk.measures import Measures
 from client_sdk.models import (
     Notice,
     default_device_name,
@@ -51,10 +43,6 @@ from client_sdk.models import (
     now_ms,
     to_datetime,
 )
-from client_sdk.notes import Notes
-from client_sdk.portability import Archives, CareSources
-from client_sdk.practice import Briefs, Caseload
-from client_sdk.private_notes import PrivateNotes
 from client_sdk.profile import (
     Profile,
     ensure_home,
@@ -65,10 +53,7 @@ from client_sdk.profile import (
     save_profile,
 )
 from client_sdk.pushing import SetAsideChange, set_aside_changes
-from client_sdk.reflection import Prompts
 from client_sdk.replica import Replica
-from client_sdk.safety_path import SafetyPath
-from client_sdk.shares import Shares
 from client_sdk.sharing import Sharing
 from client_sdk.store import LocalJournal, Problem, Store
 from client_sdk.sync import NewerFormat, Progress, SyncReport
@@ -76,6 +61,24 @@ from client_sdk.tickets import load_ticket, save_ticket
 from client_sdk.transport import RetryPolicy, Transport
 from client_sdk.unsynced import unsynced_changes
 from client_sdk.upload_limit import DEFAULT_WAIT_S as DEFAULT_UPLOAD_WAIT_S
+
+# The managers' modules are imported when a manager is first used (see `Client.__init__`).
+if TYPE_CHECKING:
+    from client_sdk.care import Assignments, DisplayName, DocumentOf, Homework, LocalJournalOf
+    from client_sdk.devices import Devices
+    from client_sdk.documents import Document
+    from client_sdk.entries import Entries
+    from client_sdk.goal_tracking import Goals
+    from client_sdk.insight_reports import InsightReports
+    from client_sdk.journals import Journals
+    from client_sdk.measures import Measures
+    from client_sdk.notes import Notes
+    from client_sdk.portability import Archives
+    from client_sdk.practice import Briefs, Caseload
+    from client_sdk.private_notes import PrivateNotes
+    from client_sdk.reflection import Prompts
+    from client_sdk.safety_path import SafetyPath
+    from client_sdk.shares import Shares
 
 LAST_SYNCED = "last_synced_at"  # settings row: ms since the epoch (UTC) of the last sync
 LAST_SYNCED_STEP_MS = 60_000
@@ -101,44 +104,20 @@ class Client:
             await client.sync()
     """
 
-    entries: Entries
-    """Entries: write, edit, delete (to the trash), restore, get, list, search (entries.py)."""
-    journals: Journals
-    """Journals: list, get, create, verify_head (journals.py)."""
-    goals: Goals
-    """Goals and their check-ins (goal_tracking.py)."""
-    prompts: Prompts
-    """Reflection prompts: list, suggest, get (reflection.py)."""
-    notes: Notes
-    """Notes and prompts left in a journal, a therapist's included (notes.py)."""
-    shares: Shares
-    """Sharing journals and entries with a therapist; fingerprints (shares.py)."""
-    devices: Devices
-    """Devices signed in to this account; signing one out (devices.py)."""
-    measures: Measures
-    """Questionnaires (PHQ-9, GAD-7, PCL-5): take, list, share results (measures.py)."""
-    insights: InsightReports
-    """Mood trends, streaks, goal progress and the HTML report (insight_reports.py)."""
-    archive: Archives
-    """Export to JSON or Markdown, import from JSON (portability.py)."""
-    safety: SafetyPath
-    """The safety message, the client's safety plan, safety flags (safety_path.py)."""
-    assignments: Assignments
-    """Measures and homework a therapist assigns, and what is due (care.py)."""
-    homework: Homework
-    """Structured homework from templates (care.py, templates.py)."""
-    briefs: Briefs
-    """Pre-session briefs: prepare, share as one time-boxed item, read (practice.py)."""
-    caseload: Caseload
-    """A therapist's clients, who needs attention first (practice.py, caseload.py)."""
-    private_notes: PrivateNotes
-    """A therapist's notes about a client that the client never sees (private_notes.py)."""
     recovery_key: str | None
     """The recovery key, formatted for the user to write down: set only right after
     `signup`, to show once (the SDK never stores it)."""
 
     def __init__(self, home: Path, profile: Profile, store: Store, transport: Transport) -> None:
-        """Internal: use `signup`, `login`, `recover` or `open`."""
+        """Internal: use `signup`, `login`, `recover` or `open`.
+
+        Only what every use needs is built here: the replica (with the change feed's hook)
+        and the sharing engine, in one Context. Each manager is built, and its module
+        imported, when it is first used (`functools.cached_property`), so a command that
+        writes an entry does not import questionnaires, briefs or the caseload (issue 10).
+        No manager registers a hook or keeps state that an event could change: what must
+        run on every write (the mirror of field-level shares, sharing.py) and after every
+        sync (settling, entries.py) is called by the write or the sync itself."""
         self.home = home
         self.profile = profile
         self.store = store
@@ -146,30 +125,113 @@ class Client:
         self.recovery_key = None
         self.replica = Replica(profile, store, transport)
         self.sharing = Sharing(self.replica)
-        self.context = context = Context(self.replica, self.sharing)
+        self.context = Context(self.replica, self.sharing)
         self._feed = ChangeFeed()
         self._streams: set[ChangeStream] = set()
         self._synced_at = 0  # the last sync that completed in this process (ms)
         self._synced_kept: int | None = None  # LAST_SYNCED as the store holds it (None: unread)
         self.replica.on_change = self._publish
-        self.journals = Journals(context)
-        self.notes = Notes(context)
-        self.private_notes = PrivateNotes(context)
-        self.prompts = Prompts(context, self.notes)
-        self.entries = Entries(context, self.prompts)
-        self.goals = Goals(context)
-        self.shares = Shares(context)
-        self.devices = Devices(transport, store, self.replica.settings_written)
-        lookups = (context.local_journal, context.display, context.document_of_kind)
-        self.measures = Measures(self.replica, self.sharing, *lookups)
-        self.insights = InsightReports(context, self.journals, self.goals, self.measures)
-        wiring = (self.replica, *lookups)
-        self.safety = SafetyPath(*wiring)
-        self.assignments = Assignments(*wiring)
-        self.homework = Homework(*wiring)
+
+    # --- managers, each built at first use --------------------------------------------------
+
+    @cached_property
+    def entries(self) -> Entries:
+        """Entries: write, edit, delete (to the trash), restore, get, list, search (entries.py)."""
+        from client_sdk.entries import Entries
+
+        return Entries(self.context, self.prompts)
+
+    @cached_property
+    def journals(self) -> Journals:
+        """Journals: list, get, create, verify_head (journals.py)."""
+        from client_sdk.journals import Journals
+
+        return Journals(self.context)
+
+    @cached_property
+    def goals(self) -> Goals:
+        """Goals and their check-ins (goal_tracking.py)."""
+        from client_sdk.goal_tracking import Goals
+
+        return Goals(self.context)
+
+    @cached_property
+    def prompts(self) -> Prompts:
+        """Reflection prompts: list, suggest, get (reflection.py)."""
+        from client_sdk.reflection import Prompts
+
+        return Prompts(self.context, self.notes)
+
+    @cached_property
+    def notes(self) -> Notes:
+        """Notes and prompts left in a journal, a therapist's included (notes.py)."""
+        from client_sdk.notes import Notes
+
+        return Notes(self.context)
+
+    @cached_property
+    def shares(self) -> Shares:
+        """Sharing journals and entries with a therapist; fingerprints (shares.py)."""
+        from client_sdk.shares import Shares
+
+        return Shares(self.context)
+
+    @cached_property
+    def devices(self) -> Devices:
+        """Devices signed in to this account; signing one out (devices.py)."""
+        from client_sdk.devices import Devices
+
+        return Devices(self.transport, self.store, self.replica.settings_written)
+
+    @cached_property
+    def measures(self) -> Measures:
+        """Questionnaires (PHQ-9, GAD-7, PCL-5): take, list, share results (measures.py)."""
+        from client_sdk.measures import Measures
+
+        return Measures(self.replica, self.sharing, *self._lookups)
+
+    @cached_property
+    def insights(self) -> InsightReports:
+        """Mood trends, streaks, goal progress and the HTML report (insight_reports.py)."""
+        from client_sdk.insight_reports import InsightReports
+
+        return InsightReports(self.context, self.journals, self.goals, self.measures)
+
+    @cached_property
+    def archive(self) -> Archives:
+        """Export to JSON or Markdown, import from JSON (portability.py)."""
+        from client_sdk.portability import Archives, CareSources
+
         care = CareSources(self.measures, self.homework, self.assignments, self.safety)
-        self.archive = Archives(context, self.journals, self.entries, self.goals, self.notes, care)
-        self.briefs = Briefs(
+        return Archives(self.context, self.journals, self.entries, self.goals, self.notes, care)
+
+    @cached_property
+    def safety(self) -> SafetyPath:
+        """The safety message, the client's safety plan, safety flags (safety_path.py)."""
+        from client_sdk.safety_path import SafetyPath
+
+        return SafetyPath(self.replica, *self._lookups)
+
+    @cached_property
+    def assignments(self) -> Assignments:
+        """Measures and homework a therapist assigns, and what is due (care.py)."""
+        from client_sdk.care import Assignments
+
+        return Assignments(self.replica, *self._lookups)
+
+    @cached_property
+    def homework(self) -> Homework:
+        """Structured homework from templates (care.py, templates.py)."""
+        from client_sdk.care import Homework
+
+        return Homework(self.replica, *self._lookups)
+
+    @cached_property
+    def briefs(self) -> Briefs:
+        """Pre-session briefs: prepare, share as one time-boxed item, read (practice.py)."""
+        from client_sdk.practice import Briefs
+
+        return Briefs(
             self.replica,
             self.sharing,
             self.entries.list,
@@ -178,7 +240,13 @@ class Client:
             self.homework,
             self.safety.flags,
         )
-        self.caseload = Caseload(
+
+    @cached_property
+    def caseload(self) -> Caseload:
+        """A therapist's clients, who needs attention first (practice.py, caseload.py)."""
+        from client_sdk.practice import Caseload
+
+        return Caseload(
             self.replica,
             self.entries.list,
             self.goals.list,
@@ -187,6 +255,19 @@ class Client:
             self.safety,
             self.briefs,
         )
+
+    @cached_property
+    def private_notes(self) -> PrivateNotes:
+        """A therapist's notes about a client that the client never sees (private_notes.py)."""
+        from client_sdk.private_notes import PrivateNotes
+
+        return PrivateNotes(self.context)
+
+    @property
+    def _lookups(self) -> tuple[LocalJournalOf, DisplayName, DocumentOf]:
+        """What the care managers look documents up with (context.py)."""
+        context = self.context
+        return (context.local_journal, context.display, context.document_of_kind)
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -523,6 +604,8 @@ class Client:
         if report.arrivals:  # nothing arrived: nothing to settle, nothing read (issue 10)
             watched = await self.store.unsynced_field_writes(as_of=self.replica.synced_version)
             if watched:
+                from client_sdk.entries import settle_after_sync
+
                 report.settled = await settle_after_sync(
                     self.context, watched, set(report.arrivals)
                 )

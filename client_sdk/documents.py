@@ -23,6 +23,11 @@ from client_sdk.errors import IntegrityError, InvalidInput
 from client_sdk.models import read_ms
 
 ENTRY = "entry"
+# Kinds of documents defined in heavier modules (results.py, schedule.py, brief.py), named
+# here too so that the write and sync paths can test for them without importing those.
+MEASURE = "measure"
+HOMEWORK = "homework"
+BRIEF = "brief"
 MAX_TITLE = 200
 MAX_BODY = 100_000
 MAX_TAGS = 20

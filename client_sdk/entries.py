@@ -14,7 +14,7 @@ import builtins
 import json
 from collections.abc import Iterable
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from client_sdk import keys, queries
 from client_sdk.context import Context
@@ -39,9 +39,11 @@ from client_sdk.models import Entry, now_ms, to_datetime
 from client_sdk.queries import select_entries
 from client_sdk.reflection import Prompts
 from client_sdk.replica import stored_document
-from client_sdk.search import SearchHit, search_entries
 from client_sdk.settling import FieldWrite, Settled, encode, field_values, settled_fields
 from client_sdk.store import LocalJournal
+
+if TYPE_CHECKING:
+    from client_sdk.search import SearchHit
 
 
 class Entries:
@@ -332,6 +334,8 @@ class Entries:
             hits = await client.entries.search('"panic attack" -work', journal="Personal")
             print(hits[0].snippet, hits[0].highlights)
         """
+        from client_sdk.search import search_entries  # only searches need it
+
         return search_entries(
             await self.list(journal), query, tag=tag, since=_moment(since), limit=limit
         )

@@ -27,11 +27,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
 from client_sdk import patterns
 from client_sdk.goals import Goal
+from client_sdk.models import entry_day
 from client_sdk.patterns import Association, DayMood, Trend, WeekdayStat
 
 SPARK_LEVELS = "▁▂▃▄▅▆▇█"
@@ -283,19 +284,6 @@ TREND_DAYS = 28
 
 def _period(today: date, since: date | None) -> int:
     return (today - since).days + 1 if since is not None and since <= today else TREND_DAYS
-
-
-def local_day(moment: datetime, tz: tzinfo | None = None) -> date:
-    """The calendar day of `moment` in `tz` (None: the system's local time zone)."""
-    return moment.astimezone(tz).date()
-
-
-def entry_day(entry: EntryLike, tz: tzinfo | None = None) -> date:
-    """The calendar day an entry was written on, in the writer's local time: its own UTC
-    offset (minutes) when recorded, else `tz`."""
-    if entry.utc_offset is None:
-        return local_day(entry.created_at, tz)
-    return local_day(entry.created_at, timezone(timedelta(minutes=entry.utc_offset)))
 
 
 def week_start(day: date) -> date:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import builtins
 
-from client_sdk.brief import BRIEF
 from client_sdk.context import Context
+from client_sdk.documents import BRIEF
 from client_sdk.errors import InvalidInput, NetworkError
 from client_sdk.models import Journal
 from client_sdk.replica import stored_document

@@ -6,8 +6,8 @@ import platform
 import time
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from typing import Any, Protocol
 
 from client_sdk.errors import InvalidInput
 
@@ -148,6 +148,29 @@ class Journal:
             "archived": self.archived,
             "helper": self.helper,
         }
+
+
+class Dated(Protocol):
+    """What the day an entry was written on is read from (`Entry` has both)."""
+
+    @property
+    def created_at(self) -> datetime: ...
+
+    @property
+    def utc_offset(self) -> int | None: ...
+
+
+def local_day(moment: datetime, tz: tzinfo | None = None) -> date:
+    """The calendar day of `moment` in `tz` (None: the system's local time zone)."""
+    return moment.astimezone(tz).date()
+
+
+def entry_day(entry: Dated, tz: tzinfo | None = None) -> date:
+    """The calendar day an entry was written on, in the writer's local time: its own UTC
+    offset (minutes) when recorded, else `tz`."""
+    if entry.utc_offset is None:
+        return local_day(entry.created_at, tz)
+    return local_day(entry.created_at, timezone(timedelta(minutes=entry.utc_offset)))
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Choosing entries: by time range, tag and emotion, in order, up to a limit; and "on this
 day" in earlier years. Pure: no I/O and no clock.
 
-Days are the writer's local days (each entry's own UTC offset, see `insights.entry_day`):
+Days are the writer's local days (each entry's own UTC offset, see `models.entry_day`):
 an entry written at 23:30 in New York on 1 October belongs to 1 October, wherever it is read.
 
     select_entries(entries, since=date(2026, 10, 1), tag="sleep", limit=20)
@@ -13,8 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, tzinfo
 
 from client_sdk.errors import InvalidInput
-from client_sdk.insights import entry_day
-from client_sdk.models import Entry
+from client_sdk.models import Entry, entry_day
 
 Moment = date | datetime
 

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from client_sdk.documents import MEASURE as MEASURE
 from client_sdk.documents import Document
 from client_sdk.errors import InvalidInput
 from client_sdk.models import read_time
 from client_sdk.scoring import Instrument, ScoreChange, builtin_instruments, compare
 
-MEASURE = "measure"
 SCORE = "score"
 ANSWERS = "answers"
 RESULT_FIELDS = (SCORE, ANSWERS)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from client_sdk.documents import HOMEWORK as HOMEWORK
 from client_sdk.documents import Document
 from client_sdk.errors import InvalidInput
 from client_sdk.models import check_text, read_time
@@ -34,7 +35,6 @@ from client_sdk.scoring import builtin_instruments
 from client_sdk.templates import Template, builtin_templates
 
 ASSIGNMENT = "assignment"
-HOMEWORK = "homework"
 MEASURE_TASK, HOMEWORK_TASK = "measure", "homework"
 COMPLETIONS = ("fully", "partly", "not done")
 DAY_MS = 24 * 3600 * 1000

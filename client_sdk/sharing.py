@@ -21,14 +21,13 @@ from datetime import datetime
 from typing import Any
 
 from client_sdk import access, forgotten, keys, wire
-from client_sdk.brief import BRIEF
 from client_sdk.care_disclosure import (
     DISCLOSABLE,
     ENTRY_FIELDS,
     MIRRORED_KINDS,
     disclosed_care,
 )
-from client_sdk.documents import ENTRY, Document, entry_view
+from client_sdk.documents import BRIEF, ENTRY, Document, entry_view
 from client_sdk.errors import (
     AccessError,
     IntegrityError,

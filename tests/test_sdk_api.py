@@ -5,6 +5,7 @@ method and property there has a docstring (not the one dataclasses generate)."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import re
 import typing
@@ -27,13 +28,20 @@ SDK_ERRORS = sorted(
 
 
 def managers() -> dict[str, type[Any]]:
-    """Client's manager attributes, from its class annotations (`entries: Entries`, ...)."""
-    hints = typing.get_type_hints(Client)
-    return {
-        name: hint
-        for name, hint in hints.items()
-        if not name.startswith("_") and isinstance(hint, type) and _ours(hint)
+    """Client's managers (`entries: Entries`, ...): its properties built at first use
+    (functools.cached_property) whose type is a class of the SDK."""
+    found = {
+        name: hints_of(member.func).get("return")
+        for name, member in vars(Client).items()
+        if not name.startswith("_") and isinstance(member, functools.cached_property)
     }
+    return {name: hint for name, hint in found.items() if isinstance(hint, type) and _ours(hint)}
+
+
+def hints_of(function: Any) -> dict[str, Any]:
+    """A function's type hints; names the SDK imports for type checking only (the managers'
+    classes, imported at first use) are resolved from its exports."""
+    return typing.get_type_hints(function, localns=EXPORTED)
 
 
 def _ours(cls: type[Any]) -> bool:
@@ -46,6 +54,8 @@ def public_members(cls: type[Any]) -> Iterator[tuple[str, Any]]:
             continue
         if isinstance(member, (staticmethod, classmethod)):
             member = member.__func__
+        if isinstance(member, functools.cached_property):
+            member = member.func
         if inspect.isfunction(member) or isinstance(member, property):
             yield name, member
 
@@ -71,7 +81,7 @@ def reachable_types() -> set[type[Any]]:
         hints: list[Any] = []
         for _, member in public_members(cls):
             function = member.fget if isinstance(member, property) else member
-            hints.extend(typing.get_type_hints(function).values())
+            hints.extend(hints_of(function).values())
         if dataclasses.is_dataclass(cls):
             hints.extend(typing.get_type_hints(cls).values())
         for hint in hints:
