@@ -32,8 +32,7 @@ from cli.main import (
     then_sync,
 )
 from client_sdk import InvalidInput
-from client_sdk.schedule import COMPLETIONS
-from client_sdk.templates import check_value, parse_field_value, template
+from client_sdk.care_terms import COMPLETIONS
 
 if TYPE_CHECKING:
     from client_sdk import Client
@@ -265,6 +264,8 @@ def homework_add(
       tj homework add behavioural-activation --set activity="Walk" --set planned=yes \\
           --set done=yes --set pleasure=6 --set mastery=4
     """
+    from client_sdk.templates import template
+
     chosen = template(template_name)
     values = parse_pairs(chosen, pairs) if pairs else ask_fields(chosen)
     if completion is None:
@@ -288,6 +289,8 @@ def homework_add(
 def parse_pairs(chosen: Template, pairs: tuple[str, ...], *, clear: bool = False) -> dict[str, Any]:
     """FIELD=VALUE pairs read by the template's field types; with `clear`, FIELD= (nothing
     after the sign) clears an optional field."""
+    from client_sdk.templates import parse_field_value
+
     values: dict[str, Any] = {}
     for pair in pairs:
         name, sep, text = pair.partition("=")
@@ -328,6 +331,8 @@ def homework_edit(
     if any("=" not in pair for pair in pairs):
         raise click.BadParameter("--set takes FIELD=VALUE")
 
+    from client_sdk.templates import template
+
     async def work(client: Client) -> tuple[HomeworkEntry, str]:
         current = await client.homework.entry(homework_id)
         values = parse_pairs(template(current.template), pairs, clear=True)
@@ -364,6 +369,8 @@ def homework_delete(home: Home, homework_id: str, yes: bool) -> None:
 def ask_fields(chosen: Template) -> dict[str, Any]:
     """Each field of the template in turn; a value the field does not take is explained and
     asked again at once, so nothing typed before it is lost."""
+    from client_sdk.templates import check_value, parse_field_value
+
     click.echo(f"{chosen.title}: {chosen.description}", err=True)
     values: dict[str, Any] = {}
     for spec in chosen.fields:

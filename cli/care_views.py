@@ -12,7 +12,6 @@ from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 
 if TYPE_CHECKING:
     from client_sdk.schedule import Assignment, Due, HomeworkEntry
-from client_sdk.templates import COMPUTED_LABELS, template
 
 
 def every_text(assignment: Assignment) -> str:
@@ -96,6 +95,8 @@ def homework_text(item: HomeworkEntry) -> str:
         f"written:    {output.local_time(item.created_at)}",
         f"completion: {item.completion}",
     ]
+    from client_sdk.templates import COMPUTED_LABELS, template
+
     labels = {spec.id: spec.label for spec in template(item.template).fields}
     for field_id, value in item.values.items():
         lines += ["", labels.get(field_id, field_id.replace("_", " ").capitalize())]

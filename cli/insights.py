@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from client_sdk import Insights
     from client_sdk.insights import GoalStat, MoodGroup, WeekStat
     from client_sdk.patterns import Association, Trend, WeekdayStat
-from client_sdk.insights import RATE_WEEKS, sparkline
 
 RECENT_WEEKS = 12  # weeks shown in the terminal; --json has them all
 
@@ -77,6 +76,8 @@ def insights(home: Home, journal_name: str | None, since: datetime | None, as_js
 
 
 def summary_lines(found: Insights) -> list[str]:
+    from client_sdk.insights import sparkline
+
     scope = found.journal or "all your journals"
     since = f" since {found.since.isoformat()}" if found.since else ""
     if not found.entries:
@@ -106,6 +107,8 @@ def rate_text(found: Insights) -> str:
     """Entries per week and the span they are counted over, e.g. "entries per week: 11.1
     over 12 days, from 2026-11-20"; without --since the span starts on the Monday of the
     first week with an entry among the last 12 (said on a second line)."""
+    from client_sdk.insights import RATE_WEEKS
+
     span = f"over {output.plural(found.rate_days, 'day', 'days')}, from {found.rate_since}"
     if not found.since:
         span += f"\n  (of the last {RATE_WEEKS} weeks, those from the first with an entry)"

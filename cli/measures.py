@@ -27,7 +27,6 @@ from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 
 if TYPE_CHECKING:
     from client_sdk import Client, Instrument, InvalidResult, MeasureResult, ScoreChange, Taken
-from client_sdk.scoring import instrument as find_instrument
 
 
 @cli.group()
@@ -91,6 +90,8 @@ def measure_take(
       tj measure take phq9 --answers 1,1,2,0,1,0,1,0,0 --difficulty 1
       tj measure take pcl5 --journal Therapy --json
     """
+    from client_sdk.scoring import instrument as find_instrument
+
     chosen = find_instrument(name)
     if answers is None:
         try:
@@ -384,6 +385,8 @@ def measure_show(home: Home, result_id: str, as_json: bool) -> None:
     if as_json:
         output.print_json(taken.to_dict())
         return
+    from client_sdk.scoring import instrument as find_instrument
+
     chosen = find_instrument(taken.result.measure)
     output.data(taken_text(taken, chosen))
     if taken.result.answers is not None:

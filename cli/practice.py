@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from client_sdk import Client
     from client_sdk.brief import Brief, BriefView, DiscussItem
     from client_sdk.caseload import CaseloadRow, GoalLine
-from client_sdk.caseload import DEFAULT_MOOD_DROP, DEFAULT_QUIET_DAYS
+from client_sdk.care_terms import DEFAULT_MOOD_DROP, DEFAULT_QUIET_DAYS
 
 
 @cli.command("caseload")

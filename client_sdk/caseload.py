@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Protocol
 
+from client_sdk.care_terms import DEFAULT_MOOD_DROP as DEFAULT_MOOD_DROP
+from client_sdk.care_terms import DEFAULT_QUIET_DAYS as DEFAULT_QUIET_DAYS
 from client_sdk.insights import sparkline
 from client_sdk.results import InvalidResult, MeasureResult, change_between, previous_result
 from client_sdk.safety import SafetyFlag
@@ -44,8 +46,6 @@ from client_sdk.scoring import DETERIORATION, ScoreChange, builtin_instruments
 
 TREND_DAYS = 28
 SPARK_WEEKS = 8
-DEFAULT_QUIET_DAYS = 7
-DEFAULT_MOOD_DROP = 1.0
 
 
 class EntryLike(Protocol):

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from client_sdk.care_terms import COMPLETIONS as COMPLETIONS
 from client_sdk.documents import HOMEWORK as HOMEWORK
 from client_sdk.documents import Document
 from client_sdk.errors import InvalidInput
@@ -36,7 +37,6 @@ from client_sdk.templates import Template, builtin_templates
 
 ASSIGNMENT = "assignment"
 MEASURE_TASK, HOMEWORK_TASK = "measure", "homework"
-COMPLETIONS = ("fully", "partly", "not done")
 DAY_MS = 24 * 3600 * 1000
 MAX_EVERY_DAYS = 366
 MAX_NOTE = 2_000

@@ -1,0 +1,14 @@
+"""Care vocabulary and thresholds that `tj`'s options name before any command runs: the
+values of a homework entry's `completion` (schedule.py) and the caseload's default flags
+(caseload.py). Kept apart, with no imports, so that starting the command line does not import
+the caseload, scoring or homework modules (issue 10). Pure."""
+
+COMPLETIONS = ("fully", "partly", "not done")
+"""How fully a homework entry was done (schedule.py), best first."""
+
+DEFAULT_QUIET_DAYS = 7
+"""The caseload flags a client with no shared entry for this many days (caseload.py)."""
+
+DEFAULT_MOOD_DROP = 1.0
+"""The caseload flags a fall of mean mood (last 4 weeks against the 4 before) of this many
+points on the 1-10 scale (caseload.py)."""
