@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from functools import partial
 from typing import TYPE_CHECKING
 
 import click
@@ -61,6 +60,14 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
         output.message(f"Notice: {newer}")
     if report.upload_limit is not None:
         output.message(f"Notice: {output.upload_limit_text(report.upload_limit)}")
+
+
+def named_afresh(client: Client) -> Client:
+    """`client`, naming this account's devices in sync reports from a fresh device list
+    (`Devices.names_max_age_ms`): a person reads these lines, and a device renamed on
+    another one must not keep its old name for an hour (NU18 C8)."""
+    client.devices.names_max_age_ms = 0
+    return client
 
 
 async def watch(client: Client, as_json: bool) -> None:
@@ -150,11 +157,11 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
     """
     if keep_watching:
         try:
-            home.run(lambda client: watch(client, as_json))
+            home.run(lambda client: watch(named_afresh(client), as_json))
         except KeyboardInterrupt:
             output.message("stopped watching")
         return
-    report = home.run(partial(sync_once, max_upload_wait=max_wait))
+    report = home.run(lambda client: sync_once(named_afresh(client), max_upload_wait=max_wait))
     show_report(report, as_json)
     if report.withheld or report.incomplete:
         raise SystemExit(WITHHELD_EXIT)

@@ -47,17 +47,23 @@ class Devices:
         self._names: dict[bytes, str] | None = None
         """Kept names (None: not read yet); "" for a device no longer listed."""
         self._names_at = 0
+        self.names_max_age_ms = NAMES_MAX_AGE_MS
+        """How old kept names may be when a sync's report names a device of this account:
+        older ones are listed again (one `/v1/devices/list` more for that sync). An app that
+        shows the names to a person at each sync may set 0 (`tj sync` does), so a rename
+        made on another device shows in the very next report; a sync that names no device
+        of this account lists nothing either way."""
 
     async def names(self, wanted: Iterable[bytes]) -> dict[bytes, str]:
         """Names of the devices `wanted` (ids), from the kept names when every one is known
-        and they are younger than NAMES_MAX_AGE_MS, else from a fresh `list()`. A device no
+        and they are younger than `names_max_age_ms`, else from a fresh `list()`. A device no
         longer listed (signed out) is absent from the result.
         Raises NetworkError offline, AuthError when this device was signed out."""
         wanted = set(wanted)
         if self._names is None:
             await self._load()
         kept = self._names or {}
-        fresh = now_ms() - self._names_at < NAMES_MAX_AGE_MS
+        fresh = now_ms() - self._names_at < self.names_max_age_ms
         if not fresh or not wanted <= kept.keys():
             await self.list()  # refreshes the kept names
             kept = self._names or {}

@@ -261,6 +261,20 @@ async def test_devices_rename_this_device_or_another_by_id_prefix(
     )
 
 
+async def test_a_device_renamed_on_the_laptop_is_named_so_in_the_phones_next_sync(
+    laptop: Device, phone: Device
+) -> None:
+    # NU18 C8: the phone's report said the old name until `tj devices` ran on the phone.
+    await laptop.ok("write", "Before the rename.")
+    await laptop.ok("sync")
+    assert "1 new entry from laptop" in (await phone.ok("sync")).stdout
+    await laptop.ok("devices", "rename", "Work laptop")
+    await laptop.ok("write", "After the rename.")
+    await laptop.ok("sync")
+    said = (await phone.ok("sync")).stdout
+    assert "1 new entry from Work laptop" in said, said
+
+
 async def test_recover_with_the_recovery_key_sets_a_new_password(
     live_server: RunningServer, laptop: Device, tmp_path: Path
 ) -> None:
