@@ -736,17 +736,28 @@ class VerifiedRecord:
     snapshot: bool
 
 
-def code_records(state: AccessState, verified: Iterable[VerifiedRecord]) -> list[bytes]:
+def code_records(
+    state: AccessState,
+    verified: Iterable[VerifiedRecord],
+    unread: Iterable[tuple[bytes, int]] = (),
+) -> list[bytes]:
     """The record ids a head code covers: verified records from the latest grant's epoch
     (`state.cut`) on, less those older (by seq) than a verified snapshot of their document
     (a snapshot supersedes them, and the server may have deleted them). Two devices shown
-    the same log compute the same list, whichever records each pulled before a compaction."""
+    the same log compute the same list, whichever records each pulled before a compaction.
+
+    `unread`: (record id, epoch) of members' records kept unread for a newer body version
+    (protocol.md 4.15), counted from `state.cut` on like any record: a member's record is
+    never superseded (only the owner compacts, and only documents all of whose records are
+    its own), so a device that reads them counts the same ids."""
     recent = [r for r in verified if r.epoch >= state.cut]
     newest: dict[bytes, int] = {}
     for record in recent:
         if record.snapshot:
             newest[record.doc_id] = max(newest.get(record.doc_id, 0), record.seq)
-    return sorted(r.record_id for r in recent if r.seq >= newest.get(r.doc_id, 0))
+    counted = [r.record_id for r in recent if r.seq >= newest.get(r.doc_id, 0)]
+    counted += [record_id for record_id, epoch in unread if epoch >= state.cut]
+    return sorted(set(counted))
 
 
 def head_code(state: AccessState, record_ids: Iterable[bytes]) -> str:

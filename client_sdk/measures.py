@@ -245,6 +245,8 @@ class Measures:
         source, document = await self._document_of_kind(result_id, MEASURE)
         if source.role != "owner":
             raise AccessError("only the result's owner can share it")
+        # Not while the owner's newer changes of the journal wait unread here (R20 F4).
+        await self._replica.refuse_while_parked(source, "share a result of it")
         peer = await self._sharing.confirmed_peer(username, fingerprint, trust_on_first_use)
         target = await self._sharing.items_journal(peer)
         copy_id = keys.disclosure_doc_id(

@@ -141,6 +141,18 @@ class UnknownSigner(IntegrityError):
         self.body = body
 
 
+class UnknownNewerSigner(IntegrityError):
+    """A record of a body version newer than this SDK reads whose author this device has no
+    signing key for. `author` and `version` are what its prefix claims, NOT verified: only
+    for deciding whether a co-member this device cannot identify (protocol.md 4.13) may
+    have written it, never to keep or count it."""
+
+    def __init__(self, message: str, author: bytes, version: int, record_id: bytes) -> None:
+        super().__init__(message, record_id=record_id)
+        self.author = author
+        self.version = version
+
+
 def open_record(
     journal_key: bytes,
     journal_id: bytes,
@@ -178,7 +190,8 @@ def open_verified(
     journal, id or epoch), a malformed inner array or prefix, a version below RECORD_VERSION
     or not an integer up to MAX_VERSION, a malformed body of a version this SDK reads, an
     unknown signer (UnknownSigner, with what the body claims, for a version this SDK reads;
-    a plain IntegrityError for a newer one, whose claims cannot be read), a bad signature."""
+    UnknownNewerSigner, with the author its prefix claims, for a newer one), a bad
+    signature."""
     what = f"record {record_id.hex()}"
     try:
         ad = record_ad(journal_id, record_id, epoch)
@@ -189,7 +202,12 @@ def open_verified(
         if parser is None:
             author_key = sign_key_of(author)
             if author_key is None:
-                raise IntegrityError(f"{what} is signed by an unknown account {author.hex()}")
+                raise UnknownNewerSigner(
+                    f"{what} is signed by an unknown account {author.hex()}",
+                    author,
+                    version,
+                    record_id,
+                )
             crypto.verify(author_key, signature_input(ad, encoded), signature, what)
             return NewerRecord(version, author, device, counter)
         body = _parse_body(encoded, what, parser)
@@ -200,7 +218,7 @@ def open_verified(
             )
         crypto.verify(author_key, signature_input(ad, encoded), signature, what)
         return body
-    except UnknownSigner:
+    except (UnknownSigner, UnknownNewerSigner):
         raise
     except IntegrityError as error:
         raise IntegrityError(str(error), record_id=record_id) from None

@@ -106,8 +106,9 @@ class Replica:
         reads right after it may be made as of (`as_of`), while this process writes nothing."""
         self.sleep: Sleep | None = None
         """How a push waits for the server's write-rate limit (None: pushing.wait_out)."""
-        self._parked_read = False
-        """Whether `open_parked` ran in this client (the SDK's body versions are fixed)."""
+        self._reopened: sync_plan.SyncReport | None = None
+        """What re-opening kept records outside a sync found (`read_parked`, before a head
+        code or a share): reported by this client's next sync."""
         self.sync_lock = asyncio.Lock()
         """Held for the whole of a sync, and by `client.shares.forget` (Sharing.forget), so
         that a forget never overlaps a sync of this client in the same process."""
@@ -679,7 +680,7 @@ class Replica:
         max_upload_wait: float,
         as_of: tuple[int, int] | None,
     ) -> sync_plan.SyncReport:
-        report = sync_plan.SyncReport()
+        report, self._reopened = self._reopened or sync_plan.SyncReport(), None
         self.synced_version = None
         # The store's version, read once: the reads of the pull and of the bookkeeping after
         # it are made as of it while this process changes nothing (Store.version `since`),
@@ -1219,50 +1220,83 @@ class Replica:
 
     async def open_parked(self, report: sync_plan.SyncReport) -> None:
         """Open and apply the records kept for a newer body version (`_apply_page`) that this
-        SDK now reads (records.BODY_PARSERS), journal by journal in server order, from the
-        store alone (the server is not asked for them again), and forget them: each is then
-        applied, or refused and reported like any record. Runs at the first sync of this
-        client (the SDK's versions do not change while it runs)."""
-        if self._parked_read:
+        SDK now reads (records.BODY_PARSERS), journal by journal in server order, one page of
+        at most PULL_PAGE ciphertexts at a time, from the store alone (the server is not
+        asked for them again), and forget them: each is then applied, or refused and
+        reported like any record. Runs at every sync that is not quiet, and before a head
+        code or a share (`read_parked`): rows another process of this profile (an older
+        app) kept since are read too. When none is kept of a version this SDK reads, it
+        costs one read of an index, and none while `parked_records` is unchanged
+        (Store.parked_versions)."""
+        known = records.known_versions()
+        if not set(await self.store.parked_versions()) & set(known):
             return
-        waiting = await self.store.parked(records.known_versions())
         journals = {j.journal_id: j for j in await self.store.journals()}
-        by_journal: dict[bytes, list[ParkedRecord]] = {}
-        for row in waiting:
-            by_journal.setdefault(row.journal_id, []).append(row)
-        for journal_id, rows in by_journal.items():
-            journal = journals.get(journal_id)
-            if journal is None:
-                continue  # not on this device any more (forgotten): its rows went with it
-            for start in range(0, len(rows), PULL_PAGE):
-                chunk = rows[start : start + PULL_PAGE]
+        for journal_id in sorted(journals):
+            journal = journals[journal_id]
+            after: int | None = None
+            while True:
+                rows = await self.store.parked(known, journal_id, after=after, limit=PULL_PAGE)
+                if not rows:
+                    break
                 page = wire.JournalPage(
                     journal_id,
-                    [wire.StoredRecord(r.seq, r.record_id, r.epoch, r.ciphertext) for r in chunk],
+                    [wire.StoredRecord(r.seq, r.record_id, r.epoch, r.ciphertext) for r in rows],
                     journal.cursor,
                     journal.cursor,
                     journal.meta_version,
                 )
                 await self._apply_page(journal, page, report, set(), parked=True)
-        self._parked_read = True
+                after = rows[-1].seq
+        # Rows of a journal no longer on this device (forgotten) went with it
+        # (Transaction.forget_journal): none is left behind here.
+
+    async def read_parked(self) -> None:
+        """`open_parked` outside a sync (before a head code or a share: what they count must
+        include what this SDK can read); what it finds is reported by the next sync."""
+        known = records.known_versions()
+        if not set(await self.store.parked_versions()) & set(known):
+            return
+        await self.load_access()
+        await self._load_peers()
+        if self._reopened is None:
+            self._reopened = sync_plan.SyncReport()
+        await self.open_parked(self._reopened)
 
     async def refuse_while_parked(self, journal: LocalJournal, doing: str) -> None:
-        """Raise UpdateNeeded if the journal holds records of a body version this SDK does
-        not read (kept by `_apply_page`): what needs every record of the journal (a head code,
-        a new member's snapshots) would leave them out."""
-        known = records.known_versions()
+        """Raise UpdateNeeded if the journal holds records of the journal's owner kept for
+        a body version this SDK does not read, once those it reads are read
+        (`read_parked`): what needs every record of the owner's documents (a head code, a
+        new member's snapshots, a copy of an entry for someone else) would leave them out.
+        Only the owner's devices sign the owner's records, so no member and no server can
+        bring this about. A member's records kept unread block nothing: a new member's
+        snapshots never carry another member's annotations, no member's record changes the
+        owner's documents, and the head code counts them by id (`verify_head`)."""
+        if not await self.store.parked_versions():
+            return  # nothing kept: one read of an index, or none (Store.parked_versions)
+        await self.read_parked()
         waiting = [
-            r
-            for r in await self.store.parked(journal_id=journal.journal_id)
-            if r.version not in known
+            row
+            for row in await self.store.parked_counts(journal.journal_id)
+            if row.author is None or row.author == journal.owner_id
         ]
         if waiting:
-            what = "1 change" if len(waiting) == 1 else f"{len(waiting)} changes"
+            count = sum(row.count for row in waiting)
+            what = "1 change" if count == 1 else f"{count} changes"
             raise UpdateNeeded(
-                f"journal {journal.name!r} holds {what} written by a newer version of the app "
-                f"(record format {max(r.version for r in waiting)}), which this app cannot "
-                f"read: update the app and sync before you {doing}"
+                f"journal {journal.name!r} holds {what} its owner wrote with a newer version "
+                f"of the app (record format {max(row.version for row in waiting)}), which "
+                f"this app cannot read: update the app on this device and sync before you {doing}"
             )
+
+    async def holds_unread_owner_changes(self, journal: LocalJournal) -> bool:
+        """Whether `refuse_while_parked` would refuse for this journal; reads nothing but an
+        index while nothing is kept (Store.parked_versions)."""
+        try:
+            await self.refuse_while_parked(journal, "")
+        except UpdateNeeded:
+            return True
+        return False
 
     def settings_written(self, before: tuple[int, int], after: tuple[int, int]) -> None:
         """A write of settings alone (`Store.put_setting`) moved the store from version
@@ -1388,6 +1422,14 @@ class Replica:
                         Problem(journal.journal_id, record.record_id, record.seq, str(body))
                     )
                 continue  # never applied: it cannot be verified here (R13 finding 6)
+            if isinstance(body, records.UnknownNewerSigner):
+                # Its claims past the prefix cannot be read: the co-member rule as far as the
+                # verified chain and the prefix's author go; neither kept nor counted (R20 F3).
+                if not self._unidentified_co_member(journal, record, body.author):
+                    problems.append(
+                        Problem(journal.journal_id, record.record_id, record.seq, str(body))
+                    )
+                continue
             if isinstance(body, IntegrityError):
                 problems.append(
                     Problem(journal.journal_id, record.record_id, record.seq, str(body))
@@ -1416,6 +1458,7 @@ class Replica:
         was_removed: set[bytes] = set()  # documents deleted or in the trash before this page
         accepted: list[SeenRecord] = []
         trusted: list[tuple[bytes, records.RecordBody]] = []
+        arrivals: dict[bytes, sync_plan.Arrival] = {}
         for record, body in opened_bodies:
             if body.kind == records.VOID:
                 try:
@@ -1450,7 +1493,7 @@ class Replica:
                     creators.setdefault(body.doc_id, body.author)
                 held = body.doc_id in documents
                 if body.kind != records.SNAPSHOT or not held:  # a compaction changes nothing
-                    report.arrivals.setdefault(
+                    arrivals.setdefault(
                         body.doc_id,
                         sync_plan.Arrival(
                             body.doc_id,
@@ -1482,9 +1525,10 @@ class Replica:
             )
             for record, body in newer
         ]
+        owned: set[bytes] | None = None  # re-opened: those this call removed from the kept
         async with self.store.transaction() as tx:
             if parked:
-                await tx.unpark(journal.journal_id, [r.record_id for r in page.records])
+                owned = await tx.unpark(journal.journal_id, [r.record_id for r in page.records])
             await tx.put_documents(
                 await _merged(tx, journal, list(changed.values())),
                 now_ms(),
@@ -1520,6 +1564,16 @@ class Replica:
             # finding 3); a real one shows in the next reply, whose head is then below the
             # cursor kept.
             await tx.advance_cursor(journal.journal_id, page.cursor)
+        if owned is not None:
+            # Another process of this profile re-opened some of these records first and
+            # announced them: applying them again changed nothing; announce only ours.
+            ours = {body.doc_id for record, body in opened_bodies if record.record_id in owned}
+            changed = {doc_id: doc for doc_id, doc in changed.items() if doc_id in ours}
+            arrivals = {doc_id: a for doc_id, a in arrivals.items() if doc_id in ours}
+            accepted = [s for s in accepted if s.record_id in owned]
+            problems = [p for p in problems if p.record_id in owned]
+        for doc_id, arrival in arrivals.items():
+            report.arrivals.setdefault(doc_id, arrival)
         report.pulled += len(accepted)
         report.merged += len(changed)
         report.touched.update(changed)
@@ -1819,17 +1873,26 @@ class Replica:
         has a member it cannot identify holding `annotate` during the record's epoch, and the
         record (as it claims, unverified) is a void or changes an annotation this author
         created. Anything else by an unknown signer is reported as tampering."""
-        state = self.chains.state(journal.journal_id)
-        if state is None or self.profile.account_id == journal.owner_id:
-            return False  # the owner's devices identify every member: unknown is forged
-        if claimed.author in (journal.owner_id, self.profile.account_id):
-            return False
-        if not state.unidentified_annotator(record.epoch):
+        if not self._unidentified_co_member(journal, record, claimed.author):
             return False
         return claimed.kind == records.VOID or (
             claimed.doc_kind in access.ANNOTATION_KINDS
             and keys.created_by(claimed.doc_id, claimed.author)
         )
+
+    def _unidentified_co_member(
+        self, journal: LocalJournal, record: wire.StoredRecord, author: bytes
+    ) -> bool:
+        """Whether an unknown signer `author` (as the record claims) may be a co-member this
+        device cannot identify: this device is a member, the author is neither the owner nor
+        this account, and the owner's verified chain has a member this device cannot
+        identify holding `annotate` during the record's epoch."""
+        state = self.chains.state(journal.journal_id)
+        if state is None or self.profile.account_id == journal.owner_id:
+            return False  # the owner's devices identify every member: unknown is forged
+        if author in (journal.owner_id, self.profile.account_id):
+            return False
+        return state.unidentified_annotator(record.epoch)
 
     def _check_owner_edit(
         self,
@@ -2416,13 +2479,20 @@ class Replica:
             raise error
 
     async def verify_head(self, journal: LocalJournal) -> str:
-        """The code to compare in person (see access.head_code). Raises UpdateNeeded while
-        the journal holds records of a newer body version (`refuse_while_parked`)."""
-        await self.refuse_while_parked(journal, "compute its verify-head code")
+        """The code to compare in person (see access.head_code), over the records this
+        device verified and the members' records it keeps unread (protocol.md 4.15), once
+        the records kept that this SDK reads are read. Raises UpdateNeeded while the journal
+        holds the owner's records of a newer body version (`refuse_while_parked`)."""
         await self.load_access()
+        await self.refuse_while_parked(journal, "compute its verify-head code")
         state = self.chains.current(journal.journal_id)
         verified = await self.store.verified_records(journal.journal_id)
-        return access.head_code(state, access.code_records(state, verified))
+        unread = [
+            (row.record_id, row.epoch)
+            for row in await self.store.parked_ids(journal.journal_id)
+            if row.author is not None and row.author != journal.owner_id
+        ]
+        return access.head_code(state, access.code_records(state, verified, unread))
 
     async def _reseal_outbox(self) -> None:
         """Records sealed under an older epoch are sealed again under the current key (same

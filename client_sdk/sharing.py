@@ -303,6 +303,9 @@ class Sharing:
                 False,
             )
         fields = check_fields(only)
+        # The mirror copies the entries this device reads: not while the owner's newer
+        # changes wait unread here (they could remove what it would copy), R20 F4.
+        await self.replica.refuse_while_parked(journal, "share part of it")
         # Narrowing: end what lets the member read more first (a failure after this leaves
         # them reading less, never more), then start the field-level share.
         if expires_at is None:  # the narrower share keeps the end date of the one it replaces
@@ -781,6 +784,9 @@ class Sharing:
         peer = await self.confirmed_peer(username, fingerprint, trust_on_first_use)
         if peer.account_id == self.profile.account_id:
             raise InvalidInput("you cannot share an entry with yourself")
+        # The copy is of what this device reads: not while the owner's newer changes of the
+        # journal wait unread here (records name no document before they are read), R20 F4.
+        await self.replica.refuse_while_parked(source, "share an entry of it")
         target = await self.items_journal(peer)
         await self.copy_entry(target, document, fields)
         return ShareInfo(
@@ -842,6 +848,11 @@ class Sharing:
         ]
         if not mirrors:
             return  # nothing of this journal is disclosed field by field
+        if await self.replica.holds_unread_owner_changes(source):
+            # This device's view may be older than the owner's newer changes it keeps unread:
+            # a copy now could bring back what they removed. The newer device mirrors them
+            # itself; this one copies again at the document's next change after its update.
+            return
         if created is None:
             created = (
                 entry_view(document).created_at if document.kind == ENTRY else _created(document)

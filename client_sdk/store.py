@@ -119,6 +119,7 @@ CREATE TABLE IF NOT EXISTS parked_records (
     epoch INTEGER NOT NULL, ciphertext BLOB NOT NULL, version INTEGER NOT NULL,
     PRIMARY KEY (journal_id, record_id)
 );
+CREATE INDEX IF NOT EXISTS parked_by_version ON parked_records(version);
 """
 
 WATCHED = {
@@ -128,6 +129,7 @@ WATCHED = {
     "waiting": ("outbox", "pending_journals", "withdrawn"),
     "peers": ("peers",),
     "field_writes": ("field_writes",),
+    "parked": ("parked_records",),
 }
 """Tables whose changes this connection counts (column of `tj_changes` -> tables), so that
 what was read from them can be kept in memory until they change (issue 10)."""
@@ -274,6 +276,27 @@ class ParkedRecord:
     version: int
 
 
+@dataclass(frozen=True)
+class ParkedCount:
+    """How many records of one journal, one body version and one author are kept
+    (`Transaction.park`); `author` None for a row whose author this store does not hold."""
+
+    journal_id: bytes
+    version: int
+    author: bytes | None
+    count: int
+
+
+@dataclass(frozen=True)
+class ParkedId:
+    """A kept record without its ciphertext: what a head code counts of it."""
+
+    record_id: bytes
+    seq: int
+    epoch: int
+    author: bytes | None
+
+
 class Store:
     """Thin async access to the local database; all multi-row changes are transactions."""
 
@@ -305,6 +328,8 @@ class Store:
         self._no_field_writes: tuple[int, int] | None = None
         """The `_changes` of field_writes when `unsynced_field_writes` found none `as_of`."""
         self._waiting: tuple[tuple[int, int], bool] | None = None
+        self._parked_versions: tuple[tuple[int, int], frozenset[int]] | None = None
+        """The body versions kept in `parked_records`, with the `_changes` of that table."""
         """Whether anything waited to be sent (`waiting`), with the `_changes` of its tables."""
 
     @classmethod
@@ -827,10 +852,16 @@ class Store:
         return [Problem(bytes(r[0]), bytes(r[1]), r[2], r[3]) for r in rows]
 
     async def parked(
-        self, versions: Collection[int] | None = None, journal_id: bytes | None = None
+        self,
+        versions: Collection[int] | None = None,
+        journal_id: bytes | None = None,
+        after: int | None = None,
+        limit: int | None = None,
     ) -> list[ParkedRecord]:
         """Records kept for a newer body version (`Transaction.park`), by journal then in
-        server order (`seq`); only those of `versions`, of `journal_id`, when given."""
+        server order (`seq`); only those of `versions`, of `journal_id`, with a `seq` above
+        `after`, at most `limit` of them, when given (a page: `Replica.open_parked` never
+        holds more than one page of ciphertexts)."""
         sql = "SELECT journal_id, record_id, seq, epoch, ciphertext, version FROM parked_records"
         where: list[str] = []
         params: list[Any] = []
@@ -840,9 +871,16 @@ class Store:
         if journal_id is not None:
             where.append("journal_id = ?")
             params.append(journal_id)
+        if after is not None:
+            where.append("seq > ?")
+            params.append(after)
         if where:
             sql += " WHERE " + " AND ".join(where)
-        rows = await self._all(sql + " ORDER BY journal_id, seq", params)
+        sql += " ORDER BY journal_id, seq"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        rows = await self._all(sql, params)
         return [
             ParkedRecord(bytes(r[0]), bytes(r[1]), int(r[2]), int(r[3]), bytes(r[4]), int(r[5]))
             for r in rows
@@ -996,6 +1034,54 @@ class Store:
             (journal_id,),
         )
         return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+    async def parked_versions(self) -> frozenset[int]:
+        """The body versions of the records kept (`Transaction.park`): one read of an index,
+        and none while `parked_records` is unchanged since the last (`_changes`: this
+        connection's changes, and commits of other connections, another process's
+        included)."""
+
+        def read(db: sqlite3.Connection) -> frozenset[int]:
+            now = _changes(db)["parked"]
+            cached = self._parked_versions
+            if cached is not None and cached[0] == now:
+                return cached[1]
+            rows = db.execute("SELECT DISTINCT version FROM parked_records").fetchall()
+            found = frozenset(int(r[0]) for r in rows)
+            if not db.in_transaction:
+                self._parked_versions = (now, found)
+            return found
+
+        async with self._lock:
+            return await self._db.run(read)
+
+    async def parked_counts(self, journal_id: bytes | None = None) -> list[ParkedCount]:
+        """How many records are kept, by journal, body version and author (the author from
+        the record's verified prefix, kept in `seen_records` when it was parked), without
+        reading a ciphertext; of `journal_id` only when given."""
+        sql = (
+            "SELECT p.journal_id, p.version, s.author, count(*) FROM parked_records p "
+            "LEFT JOIN seen_records s ON s.journal_id = p.journal_id "
+            "AND s.record_id = p.record_id"
+        )
+        params: tuple[Any, ...] = ()
+        if journal_id is not None:
+            sql += " WHERE p.journal_id = ?"
+            params = (journal_id,)
+        rows = await self._all(
+            sql + " GROUP BY p.journal_id, p.version, s.author ORDER BY p.journal_id", params
+        )
+        return [ParkedCount(bytes(r[0]), int(r[1]), _blob(r[2]), int(r[3])) for r in rows]
+
+    async def parked_ids(self, journal_id: bytes) -> list[ParkedId]:
+        """The journal's kept records without their ciphertexts, in server order."""
+        rows = await self._all(
+            "SELECT p.record_id, p.seq, p.epoch, s.author FROM parked_records p "
+            "LEFT JOIN seen_records s ON s.journal_id = p.journal_id "
+            "AND s.record_id = p.record_id WHERE p.journal_id = ? ORDER BY p.seq",
+            (journal_id,),
+        )
+        return [ParkedId(bytes(r[0]), int(r[1]), int(r[2]), _blob(r[3])) for r in rows]
 
     async def verified_records(self, journal_id: bytes) -> list[VerifiedRecord]:
         """Records of the journal this device verified and applied, acknowledged by the
@@ -1511,12 +1597,20 @@ class Transaction:
                 ],
             )
 
-    async def unpark(self, journal_id: bytes, record_ids: list[bytes]) -> None:
-        """Forget kept records of a newer version, once opened again (applied or refused)."""
-        await self._db.executemany(
-            "DELETE FROM parked_records WHERE journal_id = ? AND record_id = ?",
-            [(journal_id, record_id) for record_id in record_ids],
-        )
+    async def unpark(self, journal_id: bytes, record_ids: list[bytes]) -> set[bytes]:
+        """Forget kept records of a newer version, once opened again (applied or refused);
+        returns those this transaction removed (not those another process's re-open removed
+        first)."""
+        removed: set[bytes] = set()
+        for start in range(0, len(record_ids), 500):
+            chunk = record_ids[start : start + 500]
+            rows = await self._db.execute_fetchall(
+                "DELETE FROM parked_records WHERE journal_id = ? AND record_id IN "
+                f"({', '.join('?' * len(chunk))}) RETURNING record_id",
+                (journal_id, *chunk),
+            )
+            removed.update(bytes(r[0]) for r in rows)
+        return removed
 
     async def add_access_entries(self, journal_id: bytes, start: int, entries: list[bytes]) -> None:
         """Keep verified chain entries; not for a journal forgotten here (`forgotten`)."""

@@ -58,13 +58,6 @@ async def reseal_outbox_as(client: Client, version: int) -> list[bytes]:
     return resealed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UpdateNeeded,
-    reason="R20 F1: one 'version 99' note of an annotating member blocks the owner's "
-    "verify-head and every new share of the journal on all the owner's devices, for good, "
-    "even after the member is removed (no app will ever read version 99)",
-)
 async def test_a_removed_members_version_99_note_does_not_block_sharing_or_the_head_code(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
@@ -99,11 +92,6 @@ async def test_a_removed_members_version_99_note_does_not_block_sharing_or_the_h
     assert [e.body for e in await rita.entries.list("ana/Personal")] == ["one"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R20 F2: right after the update, before the first sync, verify-head neither "
-    "refuses nor reads the records kept: its code differs from the device that wrote them",
-)
 async def test_a_head_code_right_after_the_update_counts_the_records_kept_or_waits(
     signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -387,12 +375,6 @@ async def test_a_co_members_version_2_note_is_set_aside_quietly_on_a_members_dev
     assert (report.problems, report.refused) == ([], 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R20 F3: a co-member's honest note written by a newer app is reported to another "
-    "member as tampering ('signed by an unknown account'), where the same note of today's "
-    "version is set aside quietly",
-)
 async def test_a_co_members_newer_note_is_not_reported_as_tampering_on_a_members_device(
     signup: ClientFactory,
 ) -> None:
@@ -411,13 +393,6 @@ async def test_a_co_members_newer_note_is_not_reported_as_tampering_on_a_members
     assert (report.problems, report.refused) == ([], 0), report.problems
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UpdateNeeded,
-    reason="R20 F1 (after removal): a removed member with the server plants the 'version 99' "
-    "record after its removal, in a counter it skipped before it (within its signed write "
-    "limit): removing a member promptly does not protect the owner from F1",
-)
 async def test_a_member_removed_first_cannot_plant_a_version_99_record_afterwards(
     signup: ClientFactory, live_server: RunningServer
 ) -> None:
@@ -461,12 +436,6 @@ async def test_a_member_removed_first_cannot_plant_a_version_99_record_afterward
     assert await ana.journals.verify_head("Personal")  # UpdateNeeded on s8-fwd
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R20 F4: sharing one entry (grant_entry) is not refused while the journal holds "
-    "changes of a newer app version: the copy sent to the therapist is the stale text, here "
-    "the words the user removed on the newer device",
-)
 async def test_sharing_one_entry_waits_for_the_update_like_sharing_the_journal(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
@@ -498,13 +467,6 @@ async def test_sharing_one_entry_waits_for_the_update_like_sharing_the_journal(
     assert "Fine today. I told him about the bridge." not in shown, shown
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R20 F2 (two processes): records an older process of the profile keeps after the "
-    "updated one's first sync are neither read (open_parked runs once a client) nor refused "
-    "(refuse_while_parked ignores versions this SDK reads): a new member's share leaves them "
-    "out for good",
-)
 async def test_records_kept_by_an_older_process_after_the_updated_ones_first_sync(
     signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -539,11 +501,6 @@ async def test_records_kept_by_an_older_process_after_the_updated_ones_first_syn
         await updated.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R20 F2 (two processes): in a long-running updated app, a record an older process "
-    "of the profile kept is left out of the head code even after a sync, without UpdateNeeded",
-)
 async def test_a_synced_long_running_app_counts_records_an_older_process_kept(
     signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
