@@ -845,13 +845,12 @@ class Client:
         names = {j.journal_id: j.name for j in await self.store.journals()}
         found = sync_plan.SyncReport()
         for journal_id, rows in itertools.groupby(
-            (row for row in await self.store.parked() if row.version not in known),
+            (row for row in await self.store.parked_counts() if row.version not in known),
             key=lambda row: row.journal_id,
         ):
             label = names.get(journal_id, journal_id.hex())
-            found.add_newer(
-                journal_id, label, [row.version for row in rows], records.RECORD_VERSION
-            )
+            versions = [row.version for row in rows for _ in range(row.count)]
+            found.add_newer(journal_id, label, versions, records.RECORD_VERSION)
         return found.newer
 
 

@@ -236,7 +236,9 @@ class Measures:
         own the result; KeyChangedError when the fingerprint does not match or the peer's
         pinned keys changed (nothing is shared); QuotaExceeded when making the journal kept
         for that therapist hits an account limit; NetworkError (RateLimited included) when
-        the server cannot be reached or asks to wait.
+        the server cannot be reached or asks to wait; UpdateNeeded while the result's
+        journal holds changes its owner wrote with a newer app version this one cannot read
+        (nothing is shared).
 
             await client.measures.share(result.id, "drsmith", only=["score"],
                                         fingerprint="12345 67890 ...")

@@ -1247,6 +1247,8 @@ class Replica:
                     journal.meta_version,
                 )
                 await self._apply_page(journal, page, report, set(), parked=True)
+                if after is not None and rows[-1].seq <= after:
+                    break  # (never: the store returns rows past `after`, in seq order)
                 after = rows[-1].seq
         # Rows of a journal no longer on this device (forgotten) went with it
         # (Transaction.forget_journal): none is left behind here.

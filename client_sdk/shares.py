@@ -58,8 +58,9 @@ class Shares:
         InvalidInput for an unconfirmed peer, a bad role or field, an end in the past or both
         `until` and `no_end`,
         AccessError when this account does not own the journal, NotFound for an unknown
-        journal or account, NetworkError offline, UpdateNeeded for a new member while the
-        journal holds changes of a newer app version this one cannot read (nothing shared).
+        journal or account, NetworkError offline, UpdateNeeded for a new member or a share
+        of some fields (`only`) while the journal holds changes its owner wrote with a newer
+        app version this one cannot read (nothing shared; protocol.md 4.15).
 
             await client.shares.grant("Personal", "drsmith", until=datetime(2027, 1, 1),
                                       fingerprint="12345 67890 ...", only=["mood", "tags"])
@@ -117,7 +118,9 @@ class Shares:
     ) -> ShareInfo:
         """Share one entry (or only `only` of its fields, e.g. ["mood", "body"]) without
         opening its journal: a copy goes to a journal kept for that member. Needs the
-        network. Raises like `grant`, and NotFound for an unknown entry."""
+        network. Raises like `grant`, and NotFound for an unknown entry; UpdateNeeded while
+        the entry's journal holds changes its owner wrote with a newer app version this one
+        cannot read (they could change the entry: nothing is shared)."""
         local, document = await self._context.entry_document(entry_id)
         return await self._context.sharing.share_entry(
             local, document, username, only, fingerprint, trust_on_first_use

@@ -1,0 +1,198 @@
+"""Records of a newer body version after R20's review (protocol.md 4.15): what they block
+is only what needs them (the owner's records), the head code counts a member's kept
+records so that an older and an updated device agree, kept records are re-opened page by
+page, the checks that guard verify-head and sharing read no ciphertext (nor anything while
+nothing changed), and two processes re-opening at once announce each record once. Against
+a real server on 127.0.0.1 with real crypto."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from client_sdk import Client, replica
+from client_sdk.errors import UpdateNeeded
+from client_sdk.store import ParkedRecord
+from tests.client.sharing_support import share_with
+from tests.client.test_newer_records import bodies, write_newer
+from tests.client.test_review20_newer import reseal_outbox_as
+from tests.conftest import ClientFactory
+from tests.newer_version import V3, teach_v3
+
+
+async def test_an_older_and_an_updated_owner_device_agree_on_the_head_code_with_a_members_newer_note(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tom's app writes version 3 notes. ana's phone (reads version 2) keeps tom's note
+    unread; ana's new laptop (reads version 3) applies it. The head code counts tom's note
+    by id on both: the codes agree, and neither refuses."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await ana.entries.write("Personal", "one")
+    await ana.sync(strict=True)
+    await share_with(ana, tom, role="annotate")
+    await tom.sync(strict=True)
+    await tom.notes.add("ana/Personal", "a note from a newer app", kind="note")
+    assert len(await reseal_outbox_as(tom, V3)) == 1
+    await tom.sync(strict=True)
+    assert [(n.count, n.version) for n in (await ana.sync(strict=True)).newer] == [(1, V3)]
+    older = await ana.journals.verify_head("Personal")
+    teach_v3(monkeypatch)
+    laptop = await login("ana")
+    report = await laptop.sync(strict=True)
+    assert (report.problems, report.newer) == ([], [])
+    assert [n.text for n in await laptop.notes.list("Personal")] == ["a note from a newer app"]
+    assert await laptop.journals.verify_head("Personal") == older
+
+
+async def test_sharing_some_fields_and_a_result_wait_for_the_update_like_one_entry(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """R20 F4, the other copies for someone else: a field-level share of the journal (its
+    mirror copies entries) and sharing one questionnaire result are refused while the
+    owner's newer changes of the journal wait unread, and nothing is shared."""
+    laptop = await signup("ana")
+    tom = await signup("tom")
+    phone = await login("ana")
+    taken = await phone.measures.take("phq9", [0] * 9, journal="Personal")
+    await phone.sync(strict=True)
+    await write_newer(laptop, "from the newer app")
+    await laptop.sync(strict=True)
+    assert [n.count for n in (await phone.sync(strict=True)).newer] == [1]
+    fingerprint = await tom.shares.fingerprint()
+    with pytest.raises(UpdateNeeded, match="update the app.*share part of it"):
+        await phone.shares.grant("Personal", "tom", fingerprint=fingerprint, only=["mood"])
+    with pytest.raises(UpdateNeeded, match="update the app.*share a result of it"):
+        await phone.measures.share(taken.result.id, "tom", fingerprint=fingerprint)
+    assert await phone.shares.list() == []
+    await tom.sync(strict=True)
+    assert await tom.measures.results() == [] and await tom.entries.list() == []
+
+
+async def test_kept_records_are_reopened_page_by_page(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R20 F5: re-opening never holds more than one page of kept ciphertexts (here a page
+    of 2), and every kept record is read."""
+    laptop = await signup("ana")
+    phone = await login("ana")
+    for i in range(5):
+        await write_newer(laptop, f"newer {i}")
+    await laptop.sync(strict=True)
+    assert [n.count for n in (await phone.sync(strict=True)).newer] == [5]
+    teach_v3(monkeypatch)
+    monkeypatch.setattr(replica, "PULL_PAGE", 2)
+    home = phone.home
+    await phone.close()
+    upgraded = await Client.open(home)
+    try:
+        read = upgraded.store.parked
+        sizes: list[int] = []
+
+        async def counted(*args: object, **kwargs: object) -> list[ParkedRecord]:
+            rows = await read(*args, **kwargs)  # type: ignore[arg-type]
+            sizes.append(len(rows))
+            return rows
+
+        monkeypatch.setattr(upgraded.store, "parked", counted)
+        report = await upgraded.sync(strict=True)
+        assert report.problems == []
+        assert sorted(await bodies(upgraded)) == [f"newer {i}" for i in range(5)]
+        assert sizes and max(sizes) <= 2 and sum(sizes) == 5
+        assert await read() == []
+    finally:
+        await upgraded.close()
+
+
+async def test_verify_head_and_the_notice_read_no_kept_ciphertext(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R20 F5: the refusal and `waiting_for_update` count kept records without reading
+    their ciphertexts (Store.parked is never called)."""
+    laptop = await signup("ana")
+    phone = await login("ana")
+    await write_newer(laptop, "one")
+    await write_newer(laptop, "two", version=99)
+    await laptop.sync(strict=True)
+    await phone.sync(strict=True)
+
+    async def refuse(*args: object, **kwargs: object) -> list[ParkedRecord]:
+        raise AssertionError("kept ciphertexts read")
+
+    monkeypatch.setattr(phone.store, "parked", refuse)
+    with pytest.raises(UpdateNeeded, match="2 changes its owner wrote.*format 99"):
+        await phone.journals.verify_head("Personal")
+    assert [(n.count, n.version) for n in await phone.waiting_for_update()] == [(2, 99)]
+
+
+async def test_the_kept_versions_are_read_again_only_once_the_table_changed(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """R20 F2: the check that runs before every head code, share and sync that is not quiet
+    reads `parked_records` once, then not again while that table is unchanged; a record
+    another process keeps (a commit of another connection) is seen at the next check."""
+    laptop = await signup("ana")
+    phone = await login("ana")
+    await phone.sync(strict=True)
+    statements: list[str] = []
+
+    def trace(db: sqlite3.Connection) -> None:
+        db.set_trace_callback(statements.append)
+
+    await phone.store._db.run(trace)
+    for _ in range(2):  # read by the sync already: no statement on the table
+        assert await phone.store.parked_versions() == frozenset()
+    assert not any("parked_records" in s for s in statements)
+    other = await Client.open(phone.home)  # another process of the profile keeps one
+    try:
+        await write_newer(laptop, "newer")
+        await laptop.sync(strict=True)
+        assert [n.count for n in (await other.sync(strict=True)).newer] == [1]
+    finally:
+        await other.close()
+    assert await phone.store.parked_versions() == frozenset({V3})
+    assert any("parked_records" in s for s in statements)
+    await phone.store._db.run(lambda db: db.set_trace_callback(None))
+
+
+async def test_two_processes_reopening_the_same_records_announce_them_once(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R20 F7: the second process read the kept record just before the first applied and
+    forgot it; it applies its copy after (which changes nothing) and announces nothing: only
+    the rows a re-open removes from the kept ones are its news."""
+    laptop = await signup("ana")
+    phone = await login("ana")
+    await write_newer(laptop, "one")
+    await laptop.sync(strict=True)
+    await phone.sync(strict=True)
+    teach_v3(monkeypatch)
+    home = phone.home
+    await phone.close()
+    first, second = await Client.open(home), await Client.open(home)
+    try:
+        stale = await second.store.parked()
+        assert len(stale) == 1
+        report_first = await first.sync(strict=True)
+        assert [str(n) for n in report_first.news] == ["1 new entry from laptop"]
+        pages = [stale, []]
+
+        async def read_before(*args: object, **kwargs: object) -> list[ParkedRecord]:
+            return pages.pop(0)
+
+        async def versions() -> frozenset[int]:
+            return frozenset({V3})
+
+        monkeypatch.setattr(second.store, "parked", read_before)
+        monkeypatch.setattr(second.store, "parked_versions", versions)
+        report_second = await second.sync(strict=True)
+        assert pages == []  # it did re-open its stale copy
+        assert (report_second.problems, report_second.withheld, report_second.news) == (
+            [],
+            [],
+            [],
+        )
+        assert await bodies(second) == ["one"]
+    finally:
+        await first.close()
+        await second.close()
