@@ -56,8 +56,9 @@ def export(home: Home, file_format: str, out_dir: Path, as_json: bool) -> None:
     assignments.md and safety.md where there are any. The files are NOT encrypted: they are
     made readable only by you; keep them safe.
 
-    Not exported: briefs (`tj briefs --json`), and the copies kept for a therapist (their
-    originals are in). `tj import` restores journals, entries, goals and notes; the care
+    Not exported: briefs (`tj briefs --json`), the copies kept for a therapist (their
+    originals are in), and changes written by a newer version of the app that this one
+    cannot read yet (a notice names them: update the app and export again). `tj import` restores journals, entries, goals and notes; the care
     records are in the file for you to keep, not imported.
 
     \b
@@ -86,12 +87,16 @@ async def export_files(client: Client, file_format: str, out_dir: Path) -> list[
     device's at its last sync), never that something "will sync"."""
     await synced_first(client, doing="exporting")
     if file_format == "markdown":
-        return await client.archive.export_markdown(out_dir)
-    data = await client.archive.export_json()
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = out_dir / f"therapy-journal-{client.username}-{stamp}.json"
-    write_private(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    return [path]
+        files = await client.archive.export_markdown(out_dir)
+    else:
+        data = await client.archive.export_json()
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = out_dir / f"therapy-journal-{client.username}-{stamp}.json"
+        write_private(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        files = [path]
+    for newer in await client.waiting_for_update():  # what the files leave out, every time
+        output.message(f"Notice: not in this export: {newer}")
+    return files
 
 
 def write_private(path: Path, text: str) -> None:

@@ -1292,13 +1292,16 @@ class Replica:
             )
 
     async def holds_unread_owner_changes(self, journal: LocalJournal) -> bool:
-        """Whether `refuse_while_parked` would refuse for this journal; reads nothing but an
-        index while nothing is kept (Store.parked_versions)."""
-        try:
-            await self.refuse_while_parked(journal, "")
-        except UpdateNeeded:
-            return True
-        return False
+        """Whether the journal holds records of its owner kept unread (of a newer version, or
+        of one this SDK reads that the next sync re-opens), without re-opening them (a
+        write's mirror copy asks, `Sharing.mirror`); reads nothing but an index while
+        nothing is kept (Store.parked_versions)."""
+        if not await self.store.parked_versions():
+            return False
+        return any(
+            row.author is None or row.author == journal.owner_id
+            for row in await self.store.parked_counts(journal.journal_id)
+        )
 
     def settings_written(self, before: tuple[int, int], after: tuple[int, int]) -> None:
         """A write of settings alone (`Store.put_setting`) moved the store from version
