@@ -11,14 +11,14 @@ import sqlite3
 
 import pytest
 
-from client_sdk import Client, replica
+from client_sdk import Client, records, replica
 from client_sdk.errors import UpdateNeeded
 from client_sdk.store import ParkedRecord
 from tests.client.sharing_support import share_with
 from tests.client.test_newer_records import bodies, write_newer
 from tests.client.test_review20_newer import reseal_outbox_as
 from tests.conftest import ClientFactory
-from tests.newer_version import V3, teach_v3
+from tests.newer_version import V3, seal_v3, teach_v3
 
 
 async def test_an_older_and_an_updated_owner_device_agree_on_the_head_code_with_a_members_newer_note(
@@ -196,3 +196,62 @@ async def test_two_processes_reopening_the_same_records_announce_them_once(
     finally:
         await first.close()
         await second.close()
+
+
+async def reseal_document_as(client: Client, doc_id: bytes, version: int) -> int:
+    """The outbox records of one document sealed again with body version `version` (same
+    id, counter and content), as a newer app would have written them; returns how many."""
+    resealed = 0
+    for record in await client.store.outbox():
+        if record.doc_id != doc_id:
+            continue
+        journal = await client.context.local_journal(record.journal_id.hex())
+        key = await client.replica.journal_key(journal, record.epoch)
+        body = records.open_record(
+            key,
+            record.journal_id,
+            record.record_id,
+            record.epoch,
+            record.ciphertext,
+            lambda _: client.profile.secrets.sign_public_key,
+        )
+        ciphertext = seal_v3(
+            key,
+            record.journal_id,
+            record.record_id,
+            record.epoch,
+            body,
+            client.profile.secrets.signing_key,
+            version,
+        )
+        async with client.store.transaction() as tx:
+            await tx.reseal_outbox(record.position, record.epoch, ciphertext)
+        resealed += 1
+    return resealed
+
+
+async def test_a_local_edit_copies_nothing_stale_into_a_field_level_share(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """R20 F4, mirrors. ana shares the body and mood of her entries with tom. On the newer
+    laptop she removes a sentence (a version 3 record of the entry; the laptop's own mirror
+    copy, which tom reads, says the same). The phone holds that change unread; a local edit
+    of the entry's mood there must not copy its stale body into tom's copy: the mirror waits
+    (the updated app copies at the next change)."""
+    laptop = await signup("ana")
+    tom = await signup("tom")
+    phone = await login("ana")
+    await share_with(laptop, tom, only=["body", "mood"])
+    entry = await laptop.entries.write("Personal", "Fine today. I told him about the bridge.")
+    await laptop.sync(strict=True)
+    await phone.sync(strict=True)
+    await laptop.entries.edit(entry.id, body="Fine today.")
+    assert await reseal_document_as(laptop, bytes.fromhex(entry.id), V3) == 1
+    await laptop.sync(strict=True)
+    assert [n.count for n in (await phone.sync(strict=True)).newer] == [1]
+    await tom.sync(strict=True)
+    assert [e.body for e in await tom.entries.list()] == ["Fine today."]
+    await phone.entries.edit(entry.id, mood=3)
+    await phone.sync(strict=True)
+    await tom.sync(strict=True)
+    assert [e.body for e in await tom.entries.list()] == ["Fine today."]
