@@ -2,8 +2,9 @@
 "Newer body versions"). Against a real server on 127.0.0.1 with real crypto; where a
 compromised server is played, its database is edited as such a server could.
 
-Tests marked xfail(strict=True) show a finding of /work/R20-FINDINGS.md: they fail on s8-fwd
-and must pass once it is fixed. The others are attacks that held."""
+The tests whose docstring opens "R20 F<n>" showed a finding (strict xfails on s8-fwd); they
+pass since s8-fwd2 fixed it, with their assertions unchanged. The others are attacks that
+held."""
 
 from __future__ import annotations
 
