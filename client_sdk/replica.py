@@ -1255,15 +1255,17 @@ class Replica:
 
     async def read_parked(self) -> None:
         """`open_parked` outside a sync (before a head code or a share: what they count must
-        include what this SDK can read); what it finds is reported by the next sync."""
+        include what this SDK can read), under `sync_lock`; what it finds is reported by the
+        next sync. Never called with `sync_lock` held."""
         known = records.known_versions()
         if not set(await self.store.parked_versions()) & set(known):
             return
-        await self.load_access()
-        await self._load_peers()
-        if self._reopened is None:
-            self._reopened = sync_plan.SyncReport()
-        await self.open_parked(self._reopened)
+        async with self.sync_lock:  # never beside a sync or a forget of this client
+            await self.load_access()
+            await self._load_peers()
+            if self._reopened is None:
+                self._reopened = sync_plan.SyncReport()
+            await self.open_parked(self._reopened)
 
     async def refuse_while_parked(self, journal: LocalJournal, doing: str) -> None:
         """Raise UpdateNeeded if the journal holds records of the journal's owner kept for

@@ -255,3 +255,29 @@ async def test_a_local_edit_copies_nothing_stale_into_a_field_level_share(
     await phone.sync(strict=True)
     await tom.sync(strict=True)
     assert [e.body for e in await tom.entries.list()] == ["Fine today."]
+
+
+async def test_records_read_before_a_head_code_are_news_of_the_next_sync(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R20 F2: the updated app asks for the head code before its first sync; the kept
+    record is read first (the code is the laptop's), and the next sync announces it, once."""
+    laptop = await signup("ana")
+    phone = await login("ana")
+    await write_newer(laptop, "from the newer app")
+    await laptop.sync(strict=True)
+    await phone.sync(strict=True)
+    expected = await laptop.journals.verify_head("Personal")
+    teach_v3(monkeypatch)
+    home = phone.home
+    await phone.close()
+    upgraded = await Client.open(home)
+    try:
+        assert await upgraded.journals.verify_head("Personal") == expected
+        assert await upgraded.store.parked() == []
+        report = await upgraded.sync(strict=True)
+        assert (report.problems, report.withheld) == ([], [])
+        assert [str(n) for n in report.news] == ["1 new entry from laptop"]
+        assert (await upgraded.sync(strict=True)).news == []
+    finally:
+        await upgraded.close()
