@@ -203,11 +203,17 @@ class Briefs:
         username; KeyChangedError when the fingerprint does not match or the peer's pinned
         keys changed (nothing is shared); QuotaExceeded when a journal or share limit is
         reached; NetworkError (RateLimited included) when the server cannot be reached or
-        asks to wait.
+        asks to wait; UpdateNeeded while a journal you own holds changes you wrote with a
+        newer app version this one cannot read (the brief could be stale: nothing shared).
 
             brief = await client.briefs.prepare()
             await client.briefs.share(brief, "drsmith", fingerprint="12345 67890 ...")
         """
+        me = self._replica.profile.account_id
+        for journal in await self._replica.store.journals():
+            if journal.owner_id == me and journal.role == "owner":  # what a brief draws on
+                # Not while your newer changes wait unread here: the brief may be stale (R20 F4).
+                await self._replica.refuse_while_parked(journal, "share a brief")
         peer = await self._sharing.confirmed_peer(username, fingerprint, trust_on_first_use)
         created = now_ms()
         stamp = brief.period_end.astimezone().strftime("%Y-%m-%d %H:%M")  # two a day differ

@@ -281,3 +281,22 @@ async def test_records_read_before_a_head_code_are_news_of_the_next_sync(
         assert (await upgraded.sync(strict=True)).news == []
     finally:
         await upgraded.close()
+
+
+async def test_sharing_a_brief_waits_for_the_update(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """R20 F4, briefs: a brief draws on every journal the account owns; while the owner's
+    newer changes wait unread on this device it could be stale, so sharing it is refused
+    (UpdateNeeded) and nothing reaches the therapist."""
+    laptop = await signup("ana")
+    tom = await signup("tom")
+    phone = await login("ana")
+    await write_newer(laptop, "from the newer app")
+    await laptop.sync(strict=True)
+    await phone.sync(strict=True)
+    brief = await phone.briefs.prepare()
+    with pytest.raises(UpdateNeeded, match="update the app.*share a brief"):
+        await phone.briefs.share(brief, "tom", fingerprint=await tom.shares.fingerprint())
+    await tom.sync(strict=True)
+    assert await tom.briefs.received() == []
