@@ -1406,7 +1406,12 @@ class Replica:
         vector or covers, which it cannot read), and reported in `report.newer`; it is
         progress. `parked`: the page is records parked earlier (`open_parked`), opened again
         by an SDK that now reads their version: opened as fresh although seen, and removed
-        from the parked ones in the transaction that applies (or refuses) them."""
+        from the parked ones in the transaction that applies (or refuses) them; only those
+        this call removed are reported (another process of the profile may have re-opened
+        some first). One refused then stays counted as received, unlike a record refused at
+        its first pull: its author signed that counter (verified when it was kept) and no
+        other record of that device may carry it (`_refuse_reused_counters`), so counting it
+        hides nothing the server withholds (protocol.md 4.15)."""
         seen = (
             {}
             if parked
