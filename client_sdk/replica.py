@@ -1409,9 +1409,10 @@ class Replica:
         from the parked ones in the transaction that applies (or refuses) them; only those
         this call removed are reported (another process of the profile may have re-opened
         some first). One refused then stays counted as received, unlike a record refused at
-        its first pull: its author signed that counter (verified when it was kept) and no
-        other record of that device may carry it (`_refuse_reused_counters`), so counting it
-        hides nothing the server withholds (protocol.md 4.15)."""
+        its first pull: its author signed that counter (verified when it was kept), the
+        owner's devices never sign two records with one counter, and a member's second one is
+        refused (`_refuse_reused_counters`), so counting it hides nothing the server
+        withholds (protocol.md 4.15)."""
         seen = (
             {}
             if parked
