@@ -15,9 +15,10 @@ import builtins
 from datetime import datetime
 
 from client_sdk import keys
+from client_sdk.care_disclosure import DISCLOSABLE
 from client_sdk.context import Context
 from client_sdk.errors import InvalidInput, NotFound
-from client_sdk.models import normalize_username
+from client_sdk.models import normalize_username, now_ms, read_time
 from client_sdk.private_notes import holds_private_notes
 from client_sdk.replica import REVOKED
 from client_sdk.sharing import AuditInfo, SharedJournal, ShareInfo
@@ -40,6 +41,7 @@ class Shares:
         trust_on_first_use: bool = False,
         only: builtins.list[str] | tuple[str, ...] | None = None,
         no_end: bool = False,
+        full: bool = False,
     ) -> ShareInfo:
         """Share a journal with another account (a therapist), or change a member's terms;
         needs the network.
@@ -53,10 +55,16 @@ class Shares:
         now on are shared with just those fields, through a journal kept for that member; a
         wider share of this journal with that member (the whole journal, or other fields)
         ends first, with a key rotation, and `ShareInfo.ended` names the journals it ended.
+        Without `only`, a member who reads this journal only through such a field-level share
+        (and has no whole-journal share of it) keeps reading only those fields: the call
+        changes that share's role and end date, and returns it (`ShareInfo.kind` "mirror",
+        `.fields`; see `limited`). Widening it to the whole journal (every field of every
+        entry, also those written before) takes `full=True`: it is never a side effect of a
+        new role or end date.
 
         Raises KeyChangedError when the fingerprint does not match (nothing is shared),
-        InvalidInput for an unconfirmed peer, a bad role or field, an end in the past or both
-        `until` and `no_end`,
+        InvalidInput for an unconfirmed peer, a bad role or field, an end in the past, both
+        `until` and `no_end` or both `only` and `full`,
         AccessError when this account does not own the journal, NotFound for an unknown
         journal or account, NetworkError offline, UpdateNeeded for a new member while the
         journal holds changes of a newer app version this one cannot read (nothing shared).
@@ -80,6 +88,43 @@ class Shares:
             trust_on_first_use,
             only,
             no_end,
+            full,
+        )
+
+    async def limited(self, journal: str, username: str) -> ShareInfo | None:
+        """The field-level share (`grant(only=...)`) through which `username` reads
+        `journal`, when they have no current whole-journal share of it: the share that
+        `grant` without `only` and without `full=True` changes instead of widening to the
+        whole journal. One whose end date passed counts; one that was ended (`revoke`) does
+        not. None when there is none. Read from the verified access chains; needs the
+        network (the journal list is refreshed first). Raises NotFound for an unknown
+        journal or account, NetworkError offline.
+
+            limited = await client.shares.limited("Personal", "drsmith")
+            if limited is not None:
+                print(limited.fields)  # ("mood", "scores")
+        """
+        context = self._context
+        local = await context.local_journal(journal)
+        identity = await context.sharing.identity(username)
+        found = await context.sharing.limited_share(local, identity.account_id)
+        if found is None:
+            return None
+        target, settings = found
+        member = context.sharing.replica.chains.current(target.journal_id).member_by_account(
+            identity.account_id
+        )
+        assert member is not None  # limited_share found the member in this chain
+        return ShareInfo(
+            target.name,
+            target.journal_id.hex(),
+            identity.username,
+            member.role,
+            read_time(member.expires_at) if member.expires_at else None,
+            member.ended(now_ms()),
+            settings.fields or DISCLOSABLE,
+            local.name,
+            kind="mirror",
         )
 
     async def revoke(self, journal: str, username: str) -> builtins.list[str]:

@@ -278,9 +278,12 @@ class Sharing:
         trust_on_first_use: bool = False,
         only: list[str] | tuple[str, ...] | None = None,
         no_end: bool = False,
+        full: bool = False,
     ) -> ShareInfo:
         if journal.role != "owner":
             raise AccessError(f"only the owner of {journal.name!r} can share it")
+        if full and only is not None:
+            raise InvalidInput("share the whole journal (full) or some fields (only), not both")
         if role not in keys.ROLES:
             raise InvalidInput(f"a share's role is one of {', '.join(keys.ROLES)}")
         if until is not None and no_end:
@@ -292,6 +295,22 @@ class Sharing:
         peer = await self.confirmed_peer(username, fingerprint, trust_on_first_use)
         if peer.account_id == self.profile.account_id:
             raise InvalidInput("you cannot share a journal with yourself")
+        if only is None and not full:
+            limited = await self.limited_share(journal, peer.account_id)
+            if limited is not None:  # new terms for what they read today, never more
+                target, settings = limited
+                expires_at = await self._grant(target, peer, role, expires_at)
+                return ShareInfo(
+                    target.name,
+                    target.journal_id.hex(),
+                    peer.username,
+                    role,
+                    to_datetime(expires_at) if expires_at else None,
+                    False,
+                    settings.fields or DISCLOSABLE,
+                    journal.name,
+                    kind="mirror",
+                )
         if only is None:
             expires_at = await self._grant(journal, peer, role, expires_at)
             return ShareInfo(
@@ -333,6 +352,36 @@ class Sharing:
             tuple(ended),
             kind="mirror",
         )
+
+    async def limited_share(
+        self, source: LocalJournal, account_id: bytes
+    ) -> tuple[LocalJournal, access.Disclosure] | None:
+        """The field-level share through which the account reads `source` (its copy kept for
+        them and that copy's settings), when they have no current whole-journal share of it;
+        None otherwise. One whose end date passed counts (renewing it renews it), one that
+        was ended (unshared) does not. Read from the verified chains, refreshed first."""
+        await self.replica.refresh_journals()
+        now = now_ms()
+        whole = self.replica.chains.current(source.journal_id).member_by_account(account_id)
+        if whole is not None and not whole.ended(now):
+            return None
+        owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
+        found = []
+        for journal_id, settings in self.disclosures().items():
+            state = self.replica.chains.state(journal_id)
+            member = state.member_by_account(account_id) if state is not None else None
+            if (
+                settings.kind == "mirror"
+                and settings.mirror_of == source.journal_id
+                and settings.member_id == account_id
+                and member is not None
+                and journal_id in owned
+            ):
+                found.append((member.ended(now), -settings.since, owned[journal_id], settings))
+        if not found or (whole is not None and all(ended for ended, *_ in found)):
+            return None  # nothing limited, or both ended: renewing the whole share renews it
+        _, _, journal, settings = min(found, key=lambda f: f[:2])  # live first, then newest
+        return journal, settings
 
     async def _end_wider_shares(
         self, source: LocalJournal, peer: Peer, fields: tuple[str, ...]

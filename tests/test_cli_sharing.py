@@ -486,3 +486,70 @@ async def test_forget_of_a_journal_the_server_stopped_listing_needs_unlisted(
     forgot = await tom.ok("forget", "ana/Personal", "--yes", "--unlisted")
     assert "Discarded the copy of ana/Personal from this device" in forgot.stderr
     assert await tom.json("shared-with-me") == []
+
+
+async def test_a_new_role_for_a_mood_only_share_keeps_it_mood_only_and_full_widens_it(
+    ana: Device, tom: Device
+) -> None:
+    """NU19 F-role-widen: `tj share Personal tom --role annotate` after `--only mood,scores`
+    added a second, whole-journal share: tom's next sync downloaded every entry's text."""
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("share", "Personal", "tom", "--only", "mood,scores", *fingerprint)
+    await ana.ok("write", "--mood", "4", "Private: nobody knows about the drinking.")
+
+    changed = await ana.ok("share", "Personal", "tom", "--role", "annotate")
+    said = " ".join(changed.stderr.split())
+    assert "tom still reads only the mood and scores of Personal (read and add notes)" in said
+    assert "nothing more is shared" in said and "tj share Personal tom --full" in said
+    [limited] = await ana.json("shares")
+    assert (limited["member"], limited["role"], limited["fields"], limited["source"]) == (
+        "tom",
+        "annotate",
+        ["mood", "scores"],
+        "Personal",
+    )
+    await tom.ok("sync")
+    [entry] = await tom.json("list")
+    assert (entry["mood"], entry["body"], entry["title"]) == (4, "", "")
+    assert "drinking" not in (await tom.ok("list")).stdout
+    [copy] = await tom.json("shared-with-me")
+    assert copy["role"] == "annotate"  # the limited share's new role reached the therapist
+    await tom.ok("note", f"ana/{copy['journal']}", "Noted, thank you.")
+
+    safety = await ana.tj("share", "Personal", "tom", "--role", "annotate", "--safety-flags")
+    assert failed_with_one_line(safety) == (
+        "Error: tom reads only the mood and scores of Personal: safety flags need a "
+        "whole-journal share; add --full to share every entry in full, or leave out "
+        "--safety-flags"
+    )
+    assert len(await ana.json("shares")) == 1
+
+    widened = await ana.ok("share", "Personal", "tom", "--full")
+    assert "they see every entry in full" in " ".join(widened.stderr.split())
+    await tom.ok("sync")
+    assert "Private: nobody knows about the drinking." in {
+        e["body"] for e in await tom.json("list", "--journal", "ana/Personal")
+    }
+    refused = await ana.tj("share", "Personal", "tom", "--full", "--only", "mood")
+    assert refused.exit_code == 2 and "give --full or --only, not both" in refused.stderr
+
+
+async def test_a_new_end_date_for_a_mood_only_share_keeps_it_mood_only(
+    ana: Device, tom: Device
+) -> None:
+    """The same for a new end date (a client renewing their share): it stays mood-only."""
+    await ana.ok(
+        "share", "Personal", "tom", "--only", "mood", "--until", "2099-06-30",
+        "--trust-on-first-use",
+    )  # fmt: skip
+    [before] = await ana.json("shares")
+    await ana.ok("write", "--mood", "3", "Words that stay mine.")
+    renewed = await ana.ok("share", "Personal", "tom", "--until", "2099-12-31")
+    assert "tom still reads only the mood of Personal (read) until 2099-12-31" in " ".join(
+        renewed.stderr.split()
+    )
+    [after] = await ana.json("shares")
+    assert (after["journal"], after["fields"]) == (before["journal"], ["mood"])
+    assert after["expires_at"] > before["expires_at"]  # both ISO 8601 in UTC
+    await tom.ok("sync")
+    assert [(e["mood"], e["body"]) for e in await tom.json("list")] == [(3, "")]
