@@ -274,5 +274,6 @@ class Shares:
 
     async def verify(self, username: str, fingerprint: str) -> None:
         """Accept a peer's new keys after comparing their fingerprint in person. Needs the
-        network. Raises KeyChangedError when `fingerprint` does not match their keys."""
+        network. Raises KeyChangedError when `fingerprint` does not match their keys as
+        the server gives them (nothing is marked verified), NotFound for an unknown account."""
         await self._context.sharing.verify_peer(username, fingerprint)

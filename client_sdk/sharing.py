@@ -220,9 +220,15 @@ class Sharing:
         return identity
 
     async def confirmed_peer(
-        self, username: str, fingerprint: str | None, trust_on_first_use: bool
+        self,
+        username: str,
+        fingerprint: str | None,
+        trust_on_first_use: bool,
+        *,
+        verifying: bool = False,
     ) -> Peer:
-        """The member's keys, checked against the fingerprint read out in session, or pinned."""
+        """The member's keys, checked against the fingerprint read out in session, or pinned.
+        `verifying`: for `verify_peer`, which shares nothing (its refusal says so)."""
         identity = await self.identity(username)
         actual = keys.fingerprint(
             identity.account_id,
@@ -231,6 +237,12 @@ class Sharing:
             identity.box_public_key,
         )
         if fingerprint is not None:
+            if keys.normalize_fingerprint(fingerprint) != actual and verifying:
+                raise KeyChangedError(
+                    f"the fingerprint you typed does not match {identity.username}'s keys as "
+                    "this device sees them: nothing was marked verified. Compare it again in "
+                    "person."
+                )
             if keys.normalize_fingerprint(fingerprint) != actual:
                 raise KeyChangedError(
                     f"the fingerprint of {identity.username} does not match the one you were "
@@ -264,7 +276,7 @@ class Sharing:
 
     async def verify_peer(self, username: str, fingerprint: str) -> None:
         """Re-pin a peer whose keys changed, after comparing the new fingerprint in person."""
-        await self.confirmed_peer(username, fingerprint, trust_on_first_use=False)
+        await self.confirmed_peer(username, fingerprint, trust_on_first_use=False, verifying=True)
 
     # --- whole-journal shares --------------------------------------------------------------------
 

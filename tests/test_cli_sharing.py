@@ -99,7 +99,10 @@ async def test_share_without_a_confirmed_fingerprint_is_a_one_line_error(
     assert "fingerprint" in failed_with_one_line(await ana.tj("share", "Personal", "tom"))
     wrong = ana.signup["fingerprint"]
     refused = await ana.tj("share", "Personal", "tom", "--fingerprint", wrong)
-    assert "does not match" in failed_with_one_line(refused)
+    assert failed_with_one_line(refused) == (
+        "Error: the fingerprint of tom does not match the one you were given: nothing was "
+        "shared. Compare it again in person."
+    )
     assert "30 digits" in failed_with_one_line(
         await ana.tj("share", "Personal", "tom", "--fingerprint", "12345")
     )
@@ -278,7 +281,10 @@ async def test_a_changed_therapist_key_is_refused_until_verify_accepts_the_new_f
     refused = await ana.tj("share", "Sleep", "tom", "--trust-on-first-use")
     assert "changed since you pinned" in failed_with_one_line(refused)
     wrong = await ana.tj("verify", "tom", tom.signup["fingerprint"])
-    assert "does not match" in failed_with_one_line(wrong)
+    assert failed_with_one_line(wrong) == (  # NU19 F-verify-wording: verify shares nothing
+        "Error: the fingerprint you typed does not match tom's keys as this device sees "
+        "them: nothing was marked verified. Compare it again in person."
+    )
     verified = await ana.ok("verify", "tom", new)
     assert "Verified" in verified.stderr
     await ana.ok("share", "Sleep", "tom", "--trust-on-first-use")
