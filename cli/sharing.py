@@ -24,6 +24,7 @@ from cli.main import (
     synced_first,
     then_sync,
 )
+from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 from cli.terminal import escape
 from client_sdk.care_disclosure import DISCLOSABLE
 from client_sdk.errors import InvalidInput, NetworkError, NotFound
@@ -618,7 +619,7 @@ def note(home: Home, journal_name: str, text: str, prompt: bool, as_json: bool) 
 @json_option
 @pass_home
 def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
-    """List notes and prompts, your therapist's first.
+    """List notes and prompts, your therapist's first, each in full (the text wraps).
 
     \b
     Examples:
@@ -694,15 +695,27 @@ def shared_end_text(share: SharedJournal) -> str:
 
 
 def notes_table(found: Iterable[Note]) -> Table:
-    table = Table("date", "journal", "kind", "by", "text")
-    table.columns[0].no_wrap = table.columns[3].no_wrap = True
-    for n in found:
-        author = f"{n.author} (therapist)" if n.by_therapist else n.author
-        table.add_row(
-            output.local_time(n.created_at),
-            escape(n.journal),
-            n.kind,
-            escape(author),
-            escape(output.preview(n.text, 60)),
-        )
-    return table
+    """Each note whole: its text wraps in the table, never cut short (a safety instruction
+    at the end of a note is what a cut would lose)."""
+    columns = [
+        ID,
+        DATE,
+        Column("journal", NAME),
+        Column("kind", FIXED),
+        Column("by", NAME),
+        Column("text"),
+    ]
+    return fitted(
+        columns,
+        (
+            (
+                output.short_id(n.id),
+                output.local_time(n.created_at),
+                n.journal,
+                n.kind,
+                f"{n.author} (therapist)" if n.by_therapist else n.author,
+                n.text,
+            )
+            for n in found
+        ),
+    )

@@ -559,3 +559,28 @@ async def test_a_new_end_date_for_a_mood_only_share_keeps_it_mood_only(
     assert after["expires_at"] > before["expires_at"]  # both ISO 8601 in UTC
     await tom.ok("sync")
     assert [(e["mood"], e["body"]) for e in await tom.json("list")] == [(3, "")]
+
+
+SAFETY_NOTE = (
+    "Before Thursday: please try the 5-4-3-2-1 grounding exercise when you notice the urge to "
+    "stay in bed. If the thoughts about being better off dead come back or get stronger, call "
+    "the crisis line on your safety plan or 999 straight away, do not wait for our session."
+)
+
+
+@pytest.mark.parametrize("columns", ["200", "80"])
+async def test_notes_shows_a_long_note_whole_with_its_id_on_any_terminal_width(
+    ana: Device, tom: Device, columns: str
+) -> None:
+    """NU19 F-notes-trunc: `tj notes` cut every note to about 60 characters; the safety
+    instruction at the end of a therapist's note was what the client never saw."""
+    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--trust-on-first-use")
+    note_id = (await tom.ok("note", "ana/Personal", SAFETY_NOTE)).stdout.strip()
+    await ana.ok("sync")
+    table = (await ana.ok("notes", env={"COLUMNS": columns})).stdout
+    header, *rows = [line for line in table.splitlines() if line.strip(" ─")]  # no rule
+    assert header.split() == ["id", "date", "journal", "kind", "by", "text"], table
+    assert rows[0].split()[0] == note_id[:12], table
+    text_column = header.index("text")
+    wrapped = " ".join(line[text_column:] for line in rows)
+    assert " ".join(wrapped.split()) == SAFETY_NOTE, table
