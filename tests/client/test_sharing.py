@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 from contextlib import closing
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -607,6 +607,30 @@ async def test_a_new_role_for_a_field_level_share_keeps_it_limited_and_only_full
     assert await ana.shares.limited("Personal", "tom") is None
     await tom.sync()
     assert SECRET in {e.body for e in await tom.entries.list("ana/Personal")}
+
+
+async def test_renewing_an_expired_field_level_share_renews_it_as_limited_as_it_was(
+    ana: Client, tom: Client, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client renewing a mood-only share whose end date passed (a new `until`, no `only`)
+    renews the mood-only share; the whole journal is not shared."""
+    first = await share_with(
+        ana, tom, only=["mood"], until=datetime.now().astimezone() + timedelta(days=1)
+    )
+    live_server.clock.now += 2 * DAY_MS
+    later = live_server.clock.now
+    for module in ("client_sdk.replica", "client_sdk.sharing", "client_sdk.shares"):
+        monkeypatch.setattr(f"{module}.now_ms", lambda: later)
+    lapsed = await ana.shares.limited("Personal", "tom")
+    assert lapsed is not None and (lapsed.journal, lapsed.expired) == (first.journal, True)
+
+    renewed = await ana.shares.grant(
+        "Personal", "tom", until=datetime.fromtimestamp((later + 30 * DAY_MS) / 1000, UTC)
+    )
+    assert (renewed.journal, renewed.kind, renewed.fields) == (first.journal, "mirror", ("mood",))
+    assert [(s.journal, s.expired) for s in await ana.shares.list()] == [(first.journal, False)]
+    personal = await journal_id(ana, "Personal")
+    assert ana.replica.chains.current(personal).member_by_account(tom.profile.account_id) is None
 
 
 def assert_words_unreadable_by(
