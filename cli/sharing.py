@@ -6,6 +6,7 @@ Every command is one SDK call (`client.shares.grant`, `grant_entry`, `revoke`, `
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
@@ -255,7 +256,8 @@ def kept_limited(shared: ShareInfo) -> str:
         f"{shared.member} still reads only the {plain_list(shared.fields or ())} of "
         f"{shared.source} ({role}){ending}, as the journal {shared.journal!r}: nothing more "
         "is shared. To share the whole journal instead (the full text of every entry, also "
-        f"those written before): tj share {shared.source} {shared.member} --full"
+        f"those written before): tj share {shlex.quote(shared.source or '')} {shared.member} "
+        "--full"
     )
 
 
