@@ -374,7 +374,10 @@ class Sharing:
         was ended (unshared) does not. Read from the verified chains, refreshed first."""
         await self.replica.refresh_journals()
         now = now_ms()
-        whole = self.replica.chains.current(source.journal_id).member_by_account(account_id)
+        # state(), not current(): a journal created offline has no chain until the sync in
+        # _grant sends it, and a chain with a problem fails there; neither has a mirror.
+        chain = self.replica.chains.state(source.journal_id)
+        whole = chain.member_by_account(account_id) if chain is not None else None
         if whole is not None and not whole.ended(now):
             return None
         owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
