@@ -104,9 +104,8 @@ only_option = click.option(
 @click.option(
     "--role",
     type=click.Choice(["read", "annotate"]),
-    default="read",
-    show_default=True,
-    help="read: they read the journal. annotate: they may also add notes and prompts.",
+    help="read: they read the journal. annotate: they may also add notes and prompts. "
+    "Without it, a current share keeps its role; a new one is read.",
 )
 @click.option(
     "--until",
@@ -137,7 +136,7 @@ def share(
     home: Home,
     journal_name: str,
     therapist: str,
-    role: str,
+    role: str | None,
     until: datetime | Literal["never"] | None,
     fingerprint: str | None,
     trust_on_first_use: bool,

@@ -35,7 +35,7 @@ class Shares:
         journal: str,
         username: str,
         *,
-        role: str = "read",
+        role: str | None = None,
         until: datetime | None = None,
         fingerprint: str | None = None,
         trust_on_first_use: bool = False,
@@ -46,7 +46,9 @@ class Shares:
         """Share a journal with another account (a therapist), or change a member's terms;
         needs the network.
 
-        `role` is "read" or "annotate" (may also add notes and prompts). `until` (an aware
+        `role` is "read" or "annotate" (may also add notes and prompts); without it, a
+        current member keeps their role (a narrower share keeps the one it replaces) and a
+        new one reads ("read"): a new end date never changes a role. `until` (an aware
         datetime, or a naive one in local time) ends the share then; without it, a current
         member keeps their end date (a narrower share keeps the one it replaces) and a new one
         has none; `no_end=True` lifts an end date.

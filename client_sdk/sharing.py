@@ -284,7 +284,7 @@ class Sharing:
         self,
         journal: LocalJournal,
         username: str,
-        role: str = "read",
+        role: str | None = None,
         until: datetime | None = None,
         fingerprint: str | None = None,
         trust_on_first_use: bool = False,
@@ -296,7 +296,7 @@ class Sharing:
             raise AccessError(f"only the owner of {journal.name!r} can share it")
         if full and only is not None:
             raise InvalidInput("share the whole journal (full) or some fields (only), not both")
-        if role not in keys.ROLES:
+        if role is not None and role not in keys.ROLES:
             raise InvalidInput(f"a share's role is one of {', '.join(keys.ROLES)}")
         if until is not None and no_end:
             raise InvalidInput("give an end date (until) or no_end=True, not both")
@@ -311,7 +311,7 @@ class Sharing:
             limited = await self.limited_share(journal, peer.account_id)
             if limited is not None:  # new terms for what they read today, never more
                 target, settings = limited
-                expires_at = await self._grant(target, peer, role, expires_at)
+                role, expires_at = await self._grant(target, peer, role, expires_at)
                 return ShareInfo(
                     target.name,
                     target.journal_id.hex(),
@@ -324,7 +324,7 @@ class Sharing:
                     kind="mirror",
                 )
         if only is None:
-            expires_at = await self._grant(journal, peer, role, expires_at)
+            role, expires_at = await self._grant(journal, peer, role, expires_at)
             return ShareInfo(
                 journal.name,
                 journal.journal_id.hex(),
@@ -336,12 +336,13 @@ class Sharing:
         fields = check_fields(only)
         # Narrowing: end what lets the member read more first (a failure after this leaves
         # them reading less, never more), then start the field-level share.
-        if expires_at is None:  # the narrower share keeps the end date of the one it replaces
-            await self.replica.refresh_journals()
+        if expires_at is None or role is None:  # the narrower share keeps the terms of the
+            await self.replica.refresh_journals()  # one it replaces, unless new ones are given
             chain = self.replica.chains.current(journal.journal_id)
             wider = chain.member_by_account(peer.account_id)
             if wider is not None and not wider.ended(now_ms()):
-                expires_at = wider.expires_at
+                expires_at = wider.expires_at if expires_at is None else expires_at
+                role = role or wider.role
         ended = await self._end_wider_shares(journal, peer, fields)
         target = await self.disclosure_journal(
             peer,
@@ -351,7 +352,7 @@ class Sharing:
             since=now_ms(),
             kind="mirror",
         )
-        expires_at = await self._grant(target, peer, role, expires_at)
+        role, expires_at = await self._grant(target, peer, role, expires_at)
         return ShareInfo(
             target.name,
             target.journal_id.hex(),
@@ -454,13 +455,15 @@ class Sharing:
         return ended
 
     async def _grant(
-        self, journal: LocalJournal, peer: Peer, role: str, expires_at: int | None
-    ) -> int:
+        self, journal: LocalJournal, peer: Peer, role: str | None, expires_at: int | None
+    ) -> tuple[str, int]:
         """Sign the member's terms into the chain. A new member starts a new epoch whose
         documents are fresh snapshots (nothing from before the share reaches them); a
-        member's new terms are re-sealed under a new epoch too. `expires_at` None keeps a
-        current member's end date (a new role never silently lifts it; one already passed
-        is not carried over); returns the end date signed (ms, UTC; 0 = none)."""
+        member's new terms are re-sealed under a new epoch too. `role` None keeps a current
+        member's role ("read" for a new one: a new end date never silently changes it);
+        `expires_at` None keeps a current member's end date (a new role never silently lifts
+        it; one already passed is not carried over); returns the role and the end date
+        signed (ms, UTC; 0 = none)."""
         # What was written before the share stays before it, and the share's snapshots can
         # account for every record the server holds so far (no false gap for the member).
         await self.replica.sync()
@@ -472,11 +475,13 @@ class Sharing:
         if expires_at is None:
             kept = current.expires_at if current is not None else 0
             expires_at = 0 if current is not None and current.ended(now_ms()) else kept
+        if role is None:
+            role = current.role if current is not None else "read"
         if current is not None and current.who == who:
             await self.replica.change_access(
                 journal, [access.changed(current.handle, role, expires_at)]
             )
-            return expires_at
+            return role, expires_at
         # The new epoch's snapshots hold what this device reads: not records kept for a
         # newer app version, which the member would then never receive.
         await self.replica.refuse_while_parked(journal, "share it with someone new")
@@ -488,7 +493,7 @@ class Sharing:
         fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
         await self.replica.seal_snapshots(fresh)
         await self.replica.push_outbox()
-        return expires_at
+        return role, expires_at
 
     async def unshare(
         self, journal: LocalJournal, username: str, same_named: list[LocalJournal] | None = None

@@ -167,6 +167,20 @@ async def test_changing_a_shares_role_keeps_its_end_date_and_never_lifts_it(
     assert "with no end date" in lifted.stderr
 
 
+async def test_a_new_end_date_or_fields_keep_the_role_a_share_has(ana: Device, tom: Device) -> None:
+    """Re-running `tj share` changes what it names: renewing an annotating therapist's share
+    (a new --until) or narrowing it (--only) no longer makes them read-only; a new share
+    without --role is read-only."""
+    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--trust-on-first-use")
+    renewed = await ana.ok("share", "Personal", "tom", "--until", "2099-12-31")
+    assert "(read and add notes) until 2099-12-31 (end of day)" in renewed.stderr
+    narrowed = await ana.json("share", "Personal", "tom", "--only", "mood")
+    assert (narrowed["role"], narrowed["fields"]) == ("annotate", ["mood"])
+    assert [(s["role"], s["fields"]) for s in await ana.json("shares")] == [("annotate", ["mood"])]
+    await ana.ok("journal", "create", "Sleep")
+    assert (await ana.json("share", "Sleep", "tom"))["role"] == "read"
+
+
 async def test_narrowing_a_share_with_an_end_date_keeps_that_end_date(
     ana: Device, tom: Device
 ) -> None:
