@@ -6,6 +6,7 @@ Every command is one SDK call (`client.shares.grant`, `grant_entry`, `revoke`, `
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
@@ -24,9 +25,10 @@ from cli.main import (
     synced_first,
     then_sync,
 )
+from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 from cli.terminal import escape
 from client_sdk.care_disclosure import DISCLOSABLE
-from client_sdk.errors import NetworkError, NotFound
+from client_sdk.errors import InvalidInput, NetworkError, NotFound
 
 if TYPE_CHECKING:
     from client_sdk import AuditInfo, Client, Note, SharedJournal, ShareInfo
@@ -102,9 +104,8 @@ only_option = click.option(
 @click.option(
     "--role",
     type=click.Choice(["read", "annotate"]),
-    default="read",
-    show_default=True,
-    help="read: they read the journal. annotate: they may also add notes and prompts.",
+    help="read: they read the journal. annotate: they may also add notes and prompts. "
+    "Without it, a current share keeps its role; a new one is read.",
 )
 @click.option(
     "--until",
@@ -119,6 +120,12 @@ only_option = click.option(
 @trust_option
 @only_option
 @click.option(
+    "--full",
+    is_flag=True,
+    help="Share the whole journal, every field of every entry (also those written before), "
+    "even where THERAPIST reads only some fields of it today (--only).",
+)
+@click.option(
     "--safety-flags",
     is_flag=True,
     help="Opt in: a PHQ-9 item 9 answered above 0 in JOURNAL seals a safety flag for its members.",
@@ -129,15 +136,17 @@ def share(
     home: Home,
     journal_name: str,
     therapist: str,
-    role: str,
+    role: str | None,
     until: datetime | Literal["never"] | None,
     fingerprint: str | None,
     trust_on_first_use: bool,
     only: list[str] | None,
+    full: bool,
     safety_flags: bool,
     as_json: bool,
 ) -> None:
-    """Share JOURNAL with THERAPIST (another account).
+    """Share JOURNAL with THERAPIST (another account), or change the role or end date of
+    your share with them.
 
     Ask your therapist to read out their `tj fingerprint` and pass it with --fingerprint:
     that proves the keys the server gave you are theirs. With --only, entries you write
@@ -145,7 +154,9 @@ def share(
     questionnaire results and homework only if you name them: scores (score and band),
     answers (with each item's answer) or homework. If THERAPIST already reads the whole
     journal, that share ends first (the journal gets a new key), so from now on they read
-    only those fields.
+    only those fields. Without --only, THERAPIST keeps reading what they read today: if
+    that is only some fields, --role and --until change that share and it stays limited;
+    --full shares the whole journal with them instead.
 
     \b
     Examples:
@@ -153,7 +164,10 @@ def share(
       tj share Personal drsmith --role annotate --until 2027-06-30
       tj share Personal drsmith --only mood,tags
       tj share Personal drsmith --only mood,scores,homework --role annotate
+      tj share Personal drsmith --full           (after --only: the whole journal)
     """
+    if full and only is not None:
+        raise click.UsageError("--full shares every field: give --full or --only, not both")
     if safety_flags and only is not None:
         raise click.UsageError(
             "--safety-flags needs a whole-journal share: flags live in the journal itself"
@@ -167,6 +181,14 @@ def share(
     end = None if until == NEVER else until
 
     async def work(client: Client) -> ShareInfo:
+        if safety_flags and not full:  # before anything changes
+            limited = await client.shares.limited(journal_name, therapist)
+            if limited is not None:
+                raise InvalidInput(
+                    f"{limited.member} reads only the {plain_list(limited.fields or ())} of "
+                    f"{limited.source}: safety flags need a whole-journal share; add --full to "
+                    "share every entry in full, or leave out --safety-flags"
+                )
         shared = await client.shares.grant(
             journal_name,
             therapist,
@@ -176,6 +198,7 @@ def share(
             trust_on_first_use=trust_on_first_use,
             only=only,
             no_end=until == NEVER,
+            full=full,
         )
         if safety_flags:
             await client.safety.set_plan(
@@ -188,7 +211,10 @@ def share(
     if as_json:
         output.print_json(shared.to_dict())
         return
-    output.message(share_confirmation(shared))
+    if only is None and shared.kind == "mirror":
+        output.message(kept_limited(shared))
+    else:
+        output.message(share_confirmation(shared))
     if safety_flags:
         output.message(
             f"Safety flags: on. When a PHQ-9 item 9 is answered above 0 in {shared.journal}, "
@@ -218,6 +244,20 @@ def share_confirmation(shared: ShareInfo) -> str:
             "stays with them)."
         )
     return "\n".join(lines)
+
+
+def kept_limited(shared: ShareInfo) -> str:
+    """A new role or end date for a member who reads only some fields: the share stays as
+    limited as it was, and the way to widen it is named, never taken."""
+    ending = f" {end_text(shared.expires_at)}" if shared.expires_at else ", with no end date"
+    role = "read and add notes" if shared.role == "annotate" else "read"
+    return (
+        f"{shared.member} still reads only the {plain_list(shared.fields or ())} of "
+        f"{shared.source} ({role}){ending}, as the journal {shared.journal!r}: nothing more "
+        "is shared. To share the whole journal instead (the full text of every entry, also "
+        f"those written before): tj share {shlex.quote(shared.source or '')} {shared.member} "
+        "--full"
+    )
 
 
 def plain_list(fields: Iterable[str]) -> str:
@@ -580,7 +620,7 @@ def note(home: Home, journal_name: str, text: str, prompt: bool, as_json: bool) 
 @json_option
 @pass_home
 def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
-    """List notes and prompts, your therapist's first.
+    """List notes and prompts, your therapist's first, each in full (the text wraps).
 
     \b
     Examples:
@@ -656,15 +696,27 @@ def shared_end_text(share: SharedJournal) -> str:
 
 
 def notes_table(found: Iterable[Note]) -> Table:
-    table = Table("date", "journal", "kind", "by", "text")
-    table.columns[0].no_wrap = table.columns[3].no_wrap = True
-    for n in found:
-        author = f"{n.author} (therapist)" if n.by_therapist else n.author
-        table.add_row(
-            output.local_time(n.created_at),
-            escape(n.journal),
-            n.kind,
-            escape(author),
-            escape(output.preview(n.text, 60)),
-        )
-    return table
+    """Each note whole: its text wraps in the table, never cut short (a safety instruction
+    at the end of a note is what a cut would lose)."""
+    columns = [
+        ID,
+        DATE,
+        Column("journal", NAME),
+        Column("kind", FIXED),
+        Column("by", NAME),
+        Column("text"),
+    ]
+    return fitted(
+        columns,
+        (
+            (
+                output.short_id(n.id),
+                output.local_time(n.created_at),
+                n.journal,
+                n.kind,
+                f"{n.author} (therapist)" if n.by_therapist else n.author,
+                n.text,
+            )
+            for n in found
+        ),
+    )

@@ -230,7 +230,9 @@ class Briefs:
         document = Document(keys.new_doc_id(self._replica.profile.account_id), BRIEF)
         await self._replica.commit(target, document, brief_update(document, brief, created))
         end = until or datetime.now().astimezone() + timedelta(days=DEFAULT_BRIEF_DAYS_SHARED)
-        return await self._sharing.share(target, peer.username, "read", end, fingerprint, True)
+        return await self._sharing.share(
+            target, peer.username, "read", end, fingerprint, True, full=True
+        )  # a brief's own journal: no field-level copy of it to keep
 
     async def received(self, journal: str | None = None) -> list[BriefView]:
         """Briefs readable on this device (a therapist's, from clients), newest first (by

@@ -15,9 +15,10 @@ import builtins
 from datetime import datetime
 
 from client_sdk import keys
+from client_sdk.care_disclosure import DISCLOSABLE
 from client_sdk.context import Context
 from client_sdk.errors import InvalidInput, NotFound
-from client_sdk.models import normalize_username
+from client_sdk.models import normalize_username, now_ms, read_time
 from client_sdk.private_notes import holds_private_notes
 from client_sdk.replica import REVOKED
 from client_sdk.sharing import AuditInfo, SharedJournal, ShareInfo
@@ -34,17 +35,20 @@ class Shares:
         journal: str,
         username: str,
         *,
-        role: str = "read",
+        role: str | None = None,
         until: datetime | None = None,
         fingerprint: str | None = None,
         trust_on_first_use: bool = False,
         only: builtins.list[str] | tuple[str, ...] | None = None,
         no_end: bool = False,
+        full: bool = False,
     ) -> ShareInfo:
         """Share a journal with another account (a therapist), or change a member's terms;
         needs the network.
 
-        `role` is "read" or "annotate" (may also add notes and prompts). `until` (an aware
+        `role` is "read" or "annotate" (may also add notes and prompts); without it, a
+        current member keeps their role (a narrower share keeps the one it replaces) and a
+        new one reads ("read"): a new end date never changes a role. `until` (an aware
         datetime, or a naive one in local time) ends the share then; without it, a current
         member keeps their end date (a narrower share keeps the one it replaces) and a new one
         has none; `no_end=True` lifts an end date.
@@ -53,10 +57,16 @@ class Shares:
         now on are shared with just those fields, through a journal kept for that member; a
         wider share of this journal with that member (the whole journal, or other fields)
         ends first, with a key rotation, and `ShareInfo.ended` names the journals it ended.
+        Without `only`, a member who reads this journal only through such a field-level share
+        (and has no whole-journal share of it) keeps reading only those fields: the call
+        changes that share's role and end date, and returns it (`ShareInfo.kind` "mirror",
+        `.fields`; see `limited`). Widening it to the whole journal (every field of every
+        entry, also those written before) takes `full=True`: it is never a side effect of a
+        new role or end date.
 
         Raises KeyChangedError when the fingerprint does not match (nothing is shared),
-        InvalidInput for an unconfirmed peer, a bad role or field, an end in the past or both
-        `until` and `no_end`,
+        InvalidInput for an unconfirmed peer, a bad role or field, an end in the past, both
+        `until` and `no_end` or both `only` and `full`,
         AccessError when this account does not own the journal, NotFound for an unknown
         journal or account, NetworkError offline, UpdateNeeded for a new member or a share
         of some fields (`only`) while the journal holds changes its owner wrote with a newer
@@ -81,6 +91,43 @@ class Shares:
             trust_on_first_use,
             only,
             no_end,
+            full,
+        )
+
+    async def limited(self, journal: str, username: str) -> ShareInfo | None:
+        """The field-level share (`grant(only=...)`) through which `username` reads
+        `journal`, when they have no current whole-journal share of it: the share that
+        `grant` without `only` and without `full=True` changes instead of widening to the
+        whole journal. One whose end date passed counts; one that was ended (`revoke`) does
+        not. None when there is none. Read from the verified access chains; needs the
+        network (the journal list is refreshed first). Raises NotFound for an unknown
+        journal or account, NetworkError offline.
+
+            limited = await client.shares.limited("Personal", "drsmith")
+            if limited is not None:
+                print(limited.fields)  # ("mood", "scores")
+        """
+        context = self._context
+        local = await context.local_journal(journal)
+        identity = await context.sharing.identity(username)
+        found = await context.sharing.limited_share(local, identity.account_id)
+        if found is None:
+            return None
+        target, settings = found
+        member = context.sharing.replica.chains.current(target.journal_id).member_by_account(
+            identity.account_id
+        )
+        assert member is not None  # limited_share found the member in this chain
+        return ShareInfo(
+            target.name,
+            target.journal_id.hex(),
+            identity.username,
+            member.role,
+            read_time(member.expires_at) if member.expires_at else None,
+            member.ended(now_ms()),
+            settings.fields or DISCLOSABLE,
+            local.name,
+            kind="mirror",
         )
 
     async def revoke(self, journal: str, username: str) -> builtins.list[str]:
@@ -232,5 +279,6 @@ class Shares:
 
     async def verify(self, username: str, fingerprint: str) -> None:
         """Accept a peer's new keys after comparing their fingerprint in person. Needs the
-        network. Raises KeyChangedError when `fingerprint` does not match their keys."""
+        network. Raises KeyChangedError when `fingerprint` does not match their keys as
+        the server gives them (nothing is marked verified), NotFound for an unknown account."""
         await self._context.sharing.verify_peer(username, fingerprint)

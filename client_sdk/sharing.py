@@ -220,9 +220,15 @@ class Sharing:
         return identity
 
     async def confirmed_peer(
-        self, username: str, fingerprint: str | None, trust_on_first_use: bool
+        self,
+        username: str,
+        fingerprint: str | None,
+        trust_on_first_use: bool,
+        *,
+        verifying: bool = False,
     ) -> Peer:
-        """The member's keys, checked against the fingerprint read out in session, or pinned."""
+        """The member's keys, checked against the fingerprint read out in session, or pinned.
+        `verifying`: for `verify_peer`, which shares nothing (its refusal says so)."""
         identity = await self.identity(username)
         actual = keys.fingerprint(
             identity.account_id,
@@ -231,6 +237,12 @@ class Sharing:
             identity.box_public_key,
         )
         if fingerprint is not None:
+            if keys.normalize_fingerprint(fingerprint) != actual and verifying:
+                raise KeyChangedError(
+                    f"the fingerprint you typed does not match {identity.username}'s keys as "
+                    "this device sees them: nothing was marked verified. Compare it again in "
+                    "person."
+                )
             if keys.normalize_fingerprint(fingerprint) != actual:
                 raise KeyChangedError(
                     f"the fingerprint of {identity.username} does not match the one you were "
@@ -264,7 +276,7 @@ class Sharing:
 
     async def verify_peer(self, username: str, fingerprint: str) -> None:
         """Re-pin a peer whose keys changed, after comparing the new fingerprint in person."""
-        await self.confirmed_peer(username, fingerprint, trust_on_first_use=False)
+        await self.confirmed_peer(username, fingerprint, trust_on_first_use=False, verifying=True)
 
     # --- whole-journal shares --------------------------------------------------------------------
 
@@ -272,16 +284,19 @@ class Sharing:
         self,
         journal: LocalJournal,
         username: str,
-        role: str = "read",
+        role: str | None = None,
         until: datetime | None = None,
         fingerprint: str | None = None,
         trust_on_first_use: bool = False,
         only: list[str] | tuple[str, ...] | None = None,
         no_end: bool = False,
+        full: bool = False,
     ) -> ShareInfo:
         if journal.role != "owner":
             raise AccessError(f"only the owner of {journal.name!r} can share it")
-        if role not in keys.ROLES:
+        if full and only is not None:
+            raise InvalidInput("share the whole journal (full) or some fields (only), not both")
+        if role is not None and role not in keys.ROLES:
             raise InvalidInput(f"a share's role is one of {', '.join(keys.ROLES)}")
         if until is not None and no_end:
             raise InvalidInput("give an end date (until) or no_end=True, not both")
@@ -292,8 +307,24 @@ class Sharing:
         peer = await self.confirmed_peer(username, fingerprint, trust_on_first_use)
         if peer.account_id == self.profile.account_id:
             raise InvalidInput("you cannot share a journal with yourself")
+        if only is None and not full:
+            limited = await self.limited_share(journal, peer.account_id)
+            if limited is not None:  # new terms for what they read today, never more
+                target, settings = limited
+                role, expires_at = await self._grant(target, peer, role, expires_at)
+                return ShareInfo(
+                    target.name,
+                    target.journal_id.hex(),
+                    peer.username,
+                    role,
+                    to_datetime(expires_at) if expires_at else None,
+                    False,
+                    settings.fields or DISCLOSABLE,
+                    journal.name,
+                    kind="mirror",
+                )
         if only is None:
-            expires_at = await self._grant(journal, peer, role, expires_at)
+            role, expires_at = await self._grant(journal, peer, role, expires_at)
             return ShareInfo(
                 journal.name,
                 journal.journal_id.hex(),
@@ -308,12 +339,13 @@ class Sharing:
         await self.replica.refuse_while_parked(journal, "share part of it")
         # Narrowing: end what lets the member read more first (a failure after this leaves
         # them reading less, never more), then start the field-level share.
-        if expires_at is None:  # the narrower share keeps the end date of the one it replaces
-            await self.replica.refresh_journals()
+        if expires_at is None or role is None:  # the narrower share keeps the terms of the
+            await self.replica.refresh_journals()  # one it replaces, unless new ones are given
             chain = self.replica.chains.current(journal.journal_id)
             wider = chain.member_by_account(peer.account_id)
             if wider is not None and not wider.ended(now_ms()):
-                expires_at = wider.expires_at
+                expires_at = wider.expires_at if expires_at is None else expires_at
+                role = role or wider.role
         ended = await self._end_wider_shares(journal, peer, fields)
         target = await self.disclosure_journal(
             peer,
@@ -323,7 +355,7 @@ class Sharing:
             since=now_ms(),
             kind="mirror",
         )
-        expires_at = await self._grant(target, peer, role, expires_at)
+        role, expires_at = await self._grant(target, peer, role, expires_at)
         return ShareInfo(
             target.name,
             target.journal_id.hex(),
@@ -336,6 +368,39 @@ class Sharing:
             tuple(ended),
             kind="mirror",
         )
+
+    async def limited_share(
+        self, source: LocalJournal, account_id: bytes
+    ) -> tuple[LocalJournal, access.Disclosure] | None:
+        """The field-level share through which the account reads `source` (its copy kept for
+        them and that copy's settings), when they have no current whole-journal share of it;
+        None otherwise. One whose end date passed counts (renewing it renews it), one that
+        was ended (unshared) does not. Read from the verified chains, refreshed first."""
+        await self.replica.refresh_journals()
+        now = now_ms()
+        # state(), not current(): a journal created offline has no chain until the sync in
+        # _grant sends it, and a chain with a problem fails there; neither has a mirror.
+        chain = self.replica.chains.state(source.journal_id)
+        whole = chain.member_by_account(account_id) if chain is not None else None
+        if whole is not None and not whole.ended(now):
+            return None
+        owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
+        found = []
+        for journal_id, settings in self.disclosures().items():
+            state = self.replica.chains.state(journal_id)
+            member = state.member_by_account(account_id) if state is not None else None
+            if (
+                settings.kind == "mirror"
+                and settings.mirror_of == source.journal_id
+                and settings.member_id == account_id
+                and member is not None
+                and journal_id in owned
+            ):
+                found.append((member.ended(now), -settings.since, owned[journal_id], settings))
+        if not found or (whole is not None and all(ended for ended, *_ in found)):
+            return None  # nothing limited, or both ended: renewing the whole share renews it
+        _, _, journal, settings = min(found, key=lambda f: f[:2])  # live first, then newest
+        return journal, settings
 
     async def _end_wider_shares(
         self, source: LocalJournal, peer: Peer, fields: tuple[str, ...]
@@ -393,13 +458,15 @@ class Sharing:
         return ended
 
     async def _grant(
-        self, journal: LocalJournal, peer: Peer, role: str, expires_at: int | None
-    ) -> int:
+        self, journal: LocalJournal, peer: Peer, role: str | None, expires_at: int | None
+    ) -> tuple[str, int]:
         """Sign the member's terms into the chain. A new member starts a new epoch whose
         documents are fresh snapshots (nothing from before the share reaches them); a
-        member's new terms are re-sealed under a new epoch too. `expires_at` None keeps a
-        current member's end date (a new role never silently lifts it; one already passed
-        is not carried over); returns the end date signed (ms, UTC; 0 = none)."""
+        member's new terms are re-sealed under a new epoch too. `role` None keeps a current
+        member's role ("read" for a new one: a new end date never silently changes it);
+        `expires_at` None keeps a current member's end date (a new role never silently lifts
+        it; one already passed is not carried over); returns the role and the end date
+        signed (ms, UTC; 0 = none)."""
         # What was written before the share stays before it, and the share's snapshots can
         # account for every record the server holds so far (no false gap for the member).
         await self.replica.sync()
@@ -411,11 +478,13 @@ class Sharing:
         if expires_at is None:
             kept = current.expires_at if current is not None else 0
             expires_at = 0 if current is not None and current.ended(now_ms()) else kept
+        if role is None:
+            role = current.role if current is not None else "read"
         if current is not None and current.who == who:
             await self.replica.change_access(
                 journal, [access.changed(current.handle, role, expires_at)]
             )
-            return expires_at
+            return role, expires_at
         # The new epoch's snapshots hold what this device reads: not records kept for a
         # newer app version, which the member would then never receive.
         await self.replica.refuse_while_parked(journal, "share it with someone new")
@@ -427,7 +496,7 @@ class Sharing:
         fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
         await self.replica.seal_snapshots(fresh)
         await self.replica.push_outbox()
-        return expires_at
+        return role, expires_at
 
     async def unshare(
         self, journal: LocalJournal, username: str, same_named: list[LocalJournal] | None = None

@@ -99,7 +99,10 @@ async def test_share_without_a_confirmed_fingerprint_is_a_one_line_error(
     assert "fingerprint" in failed_with_one_line(await ana.tj("share", "Personal", "tom"))
     wrong = ana.signup["fingerprint"]
     refused = await ana.tj("share", "Personal", "tom", "--fingerprint", wrong)
-    assert "does not match" in failed_with_one_line(refused)
+    assert failed_with_one_line(refused) == (
+        "Error: the fingerprint of tom does not match the one you were given: nothing was "
+        "shared. Compare it again in person."
+    )
     assert "30 digits" in failed_with_one_line(
         await ana.tj("share", "Personal", "tom", "--fingerprint", "12345")
     )
@@ -162,6 +165,20 @@ async def test_changing_a_shares_role_keeps_its_end_date_and_never_lifts_it(
     [after] = await ana.json("shares")
     assert after["expires_at"] is None
     assert "with no end date" in lifted.stderr
+
+
+async def test_a_new_end_date_or_fields_keep_the_role_a_share_has(ana: Device, tom: Device) -> None:
+    """Re-running `tj share` changes what it names: renewing an annotating therapist's share
+    (a new --until) or narrowing it (--only) no longer makes them read-only; a new share
+    without --role is read-only."""
+    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--trust-on-first-use")
+    renewed = await ana.ok("share", "Personal", "tom", "--until", "2099-12-31")
+    assert "(read and add notes) until 2099-12-31 (end of day)" in renewed.stderr
+    narrowed = await ana.json("share", "Personal", "tom", "--only", "mood")
+    assert (narrowed["role"], narrowed["fields"]) == ("annotate", ["mood"])
+    assert [(s["role"], s["fields"]) for s in await ana.json("shares")] == [("annotate", ["mood"])]
+    await ana.ok("journal", "create", "Sleep")
+    assert (await ana.json("share", "Sleep", "tom"))["role"] == "read"
 
 
 async def test_narrowing_a_share_with_an_end_date_keeps_that_end_date(
@@ -278,7 +295,10 @@ async def test_a_changed_therapist_key_is_refused_until_verify_accepts_the_new_f
     refused = await ana.tj("share", "Sleep", "tom", "--trust-on-first-use")
     assert "changed since you pinned" in failed_with_one_line(refused)
     wrong = await ana.tj("verify", "tom", tom.signup["fingerprint"])
-    assert "does not match" in failed_with_one_line(wrong)
+    assert failed_with_one_line(wrong) == (  # NU19 F-verify-wording: verify shares nothing
+        "Error: the fingerprint you typed does not match tom's keys as this device sees "
+        "them: nothing was marked verified. Compare it again in person."
+    )
     verified = await ana.ok("verify", "tom", new)
     assert "Verified" in verified.stderr
     await ana.ok("share", "Sleep", "tom", "--trust-on-first-use")
@@ -486,3 +506,95 @@ async def test_forget_of_a_journal_the_server_stopped_listing_needs_unlisted(
     forgot = await tom.ok("forget", "ana/Personal", "--yes", "--unlisted")
     assert "Discarded the copy of ana/Personal from this device" in forgot.stderr
     assert await tom.json("shared-with-me") == []
+
+
+async def test_a_new_role_for_a_mood_only_share_keeps_it_mood_only_and_full_widens_it(
+    ana: Device, tom: Device
+) -> None:
+    """NU19 F-role-widen: `tj share Personal tom --role annotate` after `--only mood,scores`
+    added a second, whole-journal share: tom's next sync downloaded every entry's text."""
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("share", "Personal", "tom", "--only", "mood,scores", *fingerprint)
+    await ana.ok("write", "--mood", "4", "Private: nobody knows about the drinking.")
+
+    changed = await ana.ok("share", "Personal", "tom", "--role", "annotate")
+    said = " ".join(changed.stderr.split())
+    assert "tom still reads only the mood and scores of Personal (read and add notes)" in said
+    assert "nothing more is shared" in said and "tj share Personal tom --full" in said
+    [limited] = await ana.json("shares")
+    assert (limited["member"], limited["role"], limited["fields"], limited["source"]) == (
+        "tom",
+        "annotate",
+        ["mood", "scores"],
+        "Personal",
+    )
+    await tom.ok("sync")
+    [entry] = await tom.json("list")
+    assert (entry["mood"], entry["body"], entry["title"]) == (4, "", "")
+    assert "drinking" not in (await tom.ok("list")).stdout
+    [copy] = await tom.json("shared-with-me")
+    assert copy["role"] == "annotate"  # the limited share's new role reached the therapist
+    await tom.ok("note", f"ana/{copy['journal']}", "Noted, thank you.")
+
+    safety = await ana.tj("share", "Personal", "tom", "--role", "annotate", "--safety-flags")
+    assert failed_with_one_line(safety) == (
+        "Error: tom reads only the mood and scores of Personal: safety flags need a "
+        "whole-journal share; add --full to share every entry in full, or leave out "
+        "--safety-flags"
+    )
+    assert len(await ana.json("shares")) == 1
+
+    widened = await ana.ok("share", "Personal", "tom", "--full")
+    assert "they see every entry in full" in " ".join(widened.stderr.split())
+    await tom.ok("sync")
+    assert "Private: nobody knows about the drinking." in {
+        e["body"] for e in await tom.json("list", "--journal", "ana/Personal")
+    }
+    refused = await ana.tj("share", "Personal", "tom", "--full", "--only", "mood")
+    assert refused.exit_code == 2 and "give --full or --only, not both" in refused.stderr
+
+
+async def test_a_new_end_date_for_a_mood_only_share_keeps_it_mood_only(
+    ana: Device, tom: Device
+) -> None:
+    """The same for a new end date (a client renewing their share): it stays mood-only."""
+    await ana.ok(
+        "share", "Personal", "tom", "--only", "mood", "--until", "2099-06-30",
+        "--trust-on-first-use",
+    )  # fmt: skip
+    [before] = await ana.json("shares")
+    await ana.ok("write", "--mood", "3", "Words that stay mine.")
+    renewed = await ana.ok("share", "Personal", "tom", "--until", "2099-12-31")
+    assert "tom still reads only the mood of Personal (read) until 2099-12-31" in " ".join(
+        renewed.stderr.split()
+    )
+    [after] = await ana.json("shares")
+    assert (after["journal"], after["fields"]) == (before["journal"], ["mood"])
+    assert after["expires_at"] > before["expires_at"]  # both ISO 8601 in UTC
+    await tom.ok("sync")
+    assert [(e["mood"], e["body"]) for e in await tom.json("list")] == [(3, "")]
+
+
+SAFETY_NOTE = (
+    "Before Thursday: please try the 5-4-3-2-1 grounding exercise when you notice the urge to "
+    "stay in bed. If the thoughts about being better off dead come back or get stronger, call "
+    "the crisis line on your safety plan or 999 straight away, do not wait for our session."
+)
+
+
+@pytest.mark.parametrize("columns", ["200", "80"])
+async def test_notes_shows_a_long_note_whole_with_its_id_on_any_terminal_width(
+    ana: Device, tom: Device, columns: str
+) -> None:
+    """NU19 F-notes-trunc: `tj notes` cut every note to about 60 characters; the safety
+    instruction at the end of a therapist's note was what the client never saw."""
+    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--trust-on-first-use")
+    note_id = (await tom.ok("note", "ana/Personal", SAFETY_NOTE)).stdout.strip()
+    await ana.ok("sync")
+    table = (await ana.ok("notes", env={"COLUMNS": columns})).stdout
+    header, *rows = [line for line in table.splitlines() if line.strip(" ─")]  # no rule
+    assert header.split() == ["id", "date", "journal", "kind", "by", "text"], table
+    assert rows[0].split()[0] == note_id[:12], table
+    text_column = header.index("text")
+    wrapped = " ".join(line[text_column:] for line in rows)
+    assert " ".join(wrapped.split()) == SAFETY_NOTE, table

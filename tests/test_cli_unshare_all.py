@@ -31,7 +31,7 @@ async def test_unshare_a_journal_also_ends_its_field_level_copies_for_that_membe
 ) -> None:
     fingerprint = ("--fingerprint", tom.signup["fingerprint"])
     await ana.ok("share", "Personal", "tom", "--only", "mood,tags", *fingerprint)
-    await ana.ok("share", "Personal", "tom", *fingerprint)  # the whole journal as well
+    await ana.ok("share", "Personal", "tom", "--full", *fingerprint)  # the whole journal as well
     await ana.ok("write", "--mood", "4", "--tag", "work", "Before the end.")
     await ana.ok("sync")
     await tom.ok("sync")

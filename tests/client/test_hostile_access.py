@@ -218,7 +218,7 @@ async def test_a_member_shown_a_shorter_access_chain_reports_a_rollback(
     await share_with(ana, tom, role="annotate")
     await tom.sync()
     personal = await journal_id(ana, "Personal")
-    await share_with(ana, tom)  # now read-only: two more chain entries
+    await share_with(ana, tom, role="read")  # now read-only: two more chain entries
     await tom.sync()
 
     def shorter(request: bytes, reply: bytes) -> bytes:

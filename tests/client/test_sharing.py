@@ -6,9 +6,10 @@ against the server's own database, read with sqlite3 as an attacker with a copy 
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from contextlib import closing
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -571,6 +572,65 @@ async def test_narrowing_again_to_other_fields_ends_the_first_field_level_share(
     assert [(s.journal, s.fields) for s in await ana.shares.list()] == [
         ("Personal (mood) for tom", ("mood",))
     ]
+
+
+async def test_a_new_role_for_a_field_level_share_keeps_it_limited_and_only_full_widens_it(
+    ana: Client, tom: Client, live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU19 F-role-widen: a grant without `only` (a new role, a new end date) for a member
+    who reads only some fields of the journal changes that share; it never adds a share of
+    the whole journal (every entry's text) as a side effect."""
+    limited = await share_with(ana, tom, only=["mood"])
+    await ana.entries.write("Personal", SECRET, title="Tuesday", mood=3)
+    assert await ana.shares.limited("Personal", "tom") == dataclasses.replace(
+        limited, expired=False
+    )
+
+    changed = await ana.shares.grant("Personal", "tom", role="annotate")
+    assert (changed.journal, changed.kind, changed.fields, changed.source, changed.role) == (
+        limited.journal,
+        "mirror",
+        ("mood",),
+        "Personal",
+        "annotate",
+    )
+    assert [(s.journal, s.role) for s in await ana.shares.list()] == [(limited.journal, "annotate")]
+    await ana.sync()
+    await tom.sync()
+    assert [(e.mood, e.body) for e in await tom.entries.list()] == [(3, "")]
+    assert_words_unreadable_by(tom, live_server, tmp_path, SECRET, "Tuesday")
+    with pytest.raises(InvalidInput, match="not both"):
+        await ana.shares.grant("Personal", "tom", only=["mood"], full=True)
+
+    widened = await ana.shares.grant("Personal", "tom", full=True)
+    assert (widened.journal, widened.kind, widened.fields) == ("Personal", "journal", None)
+    assert await ana.shares.limited("Personal", "tom") is None
+    await tom.sync()
+    assert SECRET in {e.body for e in await tom.entries.list("ana/Personal")}
+
+
+async def test_renewing_an_expired_field_level_share_renews_it_as_limited_as_it_was(
+    ana: Client, tom: Client, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client renewing a mood-only share whose end date passed (a new `until`, no `only`)
+    renews the mood-only share; the whole journal is not shared."""
+    first = await share_with(
+        ana, tom, only=["mood"], until=datetime.now().astimezone() + timedelta(days=1)
+    )
+    live_server.clock.now += 2 * DAY_MS
+    later = live_server.clock.now
+    for module in ("client_sdk.replica", "client_sdk.sharing", "client_sdk.shares"):
+        monkeypatch.setattr(f"{module}.now_ms", lambda: later)
+    lapsed = await ana.shares.limited("Personal", "tom")
+    assert lapsed is not None and (lapsed.journal, lapsed.expired) == (first.journal, True)
+
+    renewed = await ana.shares.grant(
+        "Personal", "tom", until=datetime.fromtimestamp((later + 30 * DAY_MS) / 1000, UTC)
+    )
+    assert (renewed.journal, renewed.kind, renewed.fields) == (first.journal, "mirror", ("mood",))
+    assert [(s.journal, s.expired) for s in await ana.shares.list()] == [(first.journal, False)]
+    personal = await journal_id(ana, "Personal")
+    assert ana.replica.chains.current(personal).member_by_account(tom.profile.account_id) is None
 
 
 def assert_words_unreadable_by(
