@@ -49,11 +49,12 @@ def export(home: Home, file_format: str, out_dir: Path, as_json: bool) -> None:
     Syncs first when the server is reachable. JSON is one file holding every journal,
     entry (those in the trash too, with the time they were trashed), goal with its
     check-ins, note or prompt, questionnaire result (with its answers),
-    homework, assignment, safety plan (with the crisis line in use) and safety flag; Markdown
+    homework, assignment, safety plan (with the crisis line in use), safety flag and a
+    therapist's private note; Markdown
     is one file per entry with front matter (id, journal, title, mood, tags, emotions, times),
     one folder per journal (entries in the trash in its "trash" folder), with goals.md,
-    notes.md, questionnaires.md, homework.md,
-    assignments.md and safety.md where there are any. The files are NOT encrypted: they are
+    notes.md, questionnaires.md, homework.md, assignments.md, safety.md and
+    private-notes.md where there are any. The files are NOT encrypted: they are
     made readable only by you; keep them safe.
 
     Not exported: briefs (`tj briefs --json`), the copies kept for a therapist (their
@@ -286,6 +287,7 @@ CARE_WORDS = {
     "assignments": ("assignment", "assignments"),
     "safety_plans": ("safety plan", "safety plans"),
     "safety_flags": ("safety flag", "safety flags"),
+    "private_notes": ("private note", "private notes"),
 }
 
 

@@ -5,10 +5,11 @@ JSON (`Archive.to_dict`) is one object, documented in README.md:
     {"format": "therapy-journal-export", "version": 1, "account": "ana",
      "exported_at": "...", "journals": [...], "entries": [...], "goals": [...], "notes": [...],
      "results": [...], "homework": [...], "assignments": [...], "safety_plans": [...],
-     "safety_flags": [...]}
+     "safety_flags": [...], "private_notes": [...]}
 
-The last five lists (`CareRecords`) are the views' own `to_dict()` shapes (as `tj measure
-list --json` and the like print them) plus "journal_id"; they were added to version 1 without
+The last six lists (`CareRecords`) are the views' own `to_dict()` shapes (as `tj measure
+list --json` and the like print them) plus "journal_id" (a private note has its own: the
+client's journal it is about); they were added to version 1 without
 changing it (a reader of version 1 ignores keys it does not know), and `from_dict` does not
 read them: an import restores journals, entries, goals and notes only.
 

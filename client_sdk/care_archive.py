@@ -1,11 +1,16 @@
-"""The care part of an export: questionnaire results, homework, assignments, safety plans and
-safety flags (`CareRecords`), as JSON objects and as Markdown pages.
+"""The care part of an export: questionnaire results, homework, assignments, safety plans,
+safety flags and a therapist's private notes (`CareRecords`), as JSON objects and as Markdown
+pages.
 
 Each record is its view's `to_dict()` (the shape `tj measure list --json`, `tj homework list
 --json`, `tj assignments --json`, `tj safety plan --json` and `tj safety flags --json` print)
 with the journal's id added as "journal_id"; a safety plan also has "crisis_line_in_use", the
-line the safety message shows (the client's own, else one a therapist set). An import does not restore them (yet): they are in
-the file so that nothing the device can read is missing from it.
+line the safety message shows (the client's own, else one a therapist set). A private note is
+`tj private-notes --json`'s object as it is: its "journal_id" names the client's journal it is
+about; the notes are kept in the therapist's own "Private notes" journal
+(`CareRecords.private_notes_journal`), whose Markdown folder gets them. An import does not
+restore them (yet): they are in the file so that nothing the device can read is missing from
+it.
 
 Pure: no I/O, no clock.
 """
@@ -29,6 +34,9 @@ class CareRecords:
     assignments: tuple[JSONObject, ...] = ()
     safety_plans: tuple[JSONObject, ...] = ()
     safety_flags: tuple[JSONObject, ...] = ()
+    private_notes: tuple[JSONObject, ...] = ()
+    private_notes_journal: str = ""
+    """The id of the journal the private notes are kept in ("" when there are none)."""
 
     def to_dict(self) -> dict[str, list[JSONObject]]:
         return {
@@ -37,6 +45,7 @@ class CareRecords:
             "assignments": list(self.assignments),
             "safety_plans": list(self.safety_plans),
             "safety_flags": list(self.safety_flags),
+            "private_notes": list(self.private_notes),
         }
 
     def of_journal(self, journal_id: str) -> CareRecords:
@@ -49,6 +58,8 @@ class CareRecords:
             kept(self.assignments),
             kept(self.safety_plans),
             kept(self.safety_flags),
+            self.private_notes if journal_id == self.private_notes_journal else (),
+            self.private_notes_journal,
         )
 
 
@@ -58,7 +69,8 @@ def with_journal(view: JSONObject, journal_id: str) -> JSONObject:
 
 def care_markdown(care: CareRecords, tz: tzinfo | None = None) -> dict[str, str]:
     """One journal's care records as Markdown pages, by file name; only pages with content:
-    questionnaires.md, homework.md, assignments.md, safety.md (plan and flags)."""
+    questionnaires.md, homework.md, assignments.md, safety.md (plan and flags),
+    private-notes.md (in the journal they are kept in)."""
     pages: dict[str, str] = {}
     if care.results:
         pages["questionnaires.md"] = _page(
@@ -74,6 +86,10 @@ def care_markdown(care: CareRecords, tz: tzinfo | None = None) -> dict[str, str]
         parts = [_plan(p) for p in care.safety_plans]
         parts += [_flag(f, tz) for f in care.safety_flags]
         pages["safety.md"] = _page("Safety plan and flags", parts)
+    if care.private_notes:
+        pages["private-notes.md"] = _page(
+            "Private notes", (_private_note(n, tz) for n in care.private_notes)
+        )
     return pages
 
 
@@ -149,5 +165,17 @@ def _flag(flag: JSONObject, tz: tzinfo | None) -> str:
         "",
         f"- raised: {_minute(flag['raised_at'], tz)}",
         f"- read by: {seen or 'nobody yet'}",
+    ]
+    return "\n".join([*lines, ""])
+
+
+def _private_note(note: JSONObject, tz: tzinfo | None) -> str:
+    lines = [
+        f"## {note['journal']}, {_minute(note['created_at'], tz)}",
+        "",
+        f"- id: {note['id']}",
+        f"- client: {note['client']}",
+        "",
+        note["text"],
     ]
     return "\n".join([*lines, ""])

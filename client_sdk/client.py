@@ -202,7 +202,9 @@ class Client:
         """Export to JSON or Markdown, import from JSON (portability.py)."""
         from client_sdk.portability import Archives, CareSources
 
-        care = CareSources(self.measures, self.homework, self.assignments, self.safety)
+        care = CareSources(
+            self.measures, self.homework, self.assignments, self.safety, self.private_notes
+        )
         return Archives(self.context, self.journals, self.entries, self.goals, self.notes, care)
 
     @cached_property

@@ -55,6 +55,7 @@ from client_sdk.journals import Journals
 from client_sdk.measures import Measures
 from client_sdk.models import Journal, now_ms
 from client_sdk.notes import Notes
+from client_sdk.private_notes import PrivateNotes
 from client_sdk.safety_path import SafetyPath
 
 ImportProgress = Callable[[int, int], None]
@@ -69,6 +70,7 @@ class CareSources:
     homework: Homework
     assignments: Assignments
     safety: SafetyPath
+    private_notes: PrivateNotes
 
 
 @dataclass
@@ -97,7 +99,8 @@ class ImportReport:
     needs the network); `client.journals.archive(name)` does it later."""
     left_out: dict[str, int] = field(default_factory=dict)
     """Care records the file holds that an import does not restore, by list name
-    ("results", "homework", "assignments", "safety_plans", "safety_flags"), lists with none
+    ("results", "homework", "assignments", "safety_plans", "safety_flags", "private_notes"),
+    lists with none
     left out: they stay in the file (`export_json`)."""
 
     def to_dict(self) -> dict[str, Any]:
@@ -146,8 +149,8 @@ class Archives:
         care_archive.py give its shape): journals, entries (those in the trash of your own
         journals too, with their `trashed_at`), goals with check-ins, notes and
         prompts, questionnaire results (with answers), homework, assignments (cancelled ones
-        too), safety plans with the crisis line in use, and safety flags with who read them.
-        `import_json` reads it back into any account, restoring journals, entries, goals and
+        too), safety plans with the crisis line in use, safety flags with who read them, and
+        a therapist's private notes. `import_json` reads it back into any account, restoring journals, entries, goals and
         notes (not the care records). Times are ISO 8601 strings in UTC. Works offline; reads
         this device only. Raises nothing.
 
@@ -277,6 +280,9 @@ async def gather_care(care: CareSources, journals: list[Journal]) -> CareRecords
         if a.journal_id in ids
     ]
     flags = [f for f in await care.safety.flags() if f.journal_id in ids]
+    notes_journal = await care.private_notes.kept_in()
+    kept_in = notes_journal.journal_id.hex() if notes_journal is not None else ""
+    private_notes = await care.private_notes.list() if kept_in in ids else []
     plans = []
     for journal in journals:
         plan = await care.safety.plan(journal.id)
@@ -292,6 +298,8 @@ async def gather_care(care: CareSources, journals: list[Journal]) -> CareRecords
             with_journal(f.to_dict(), f.journal_id)
             for f in sorted(flags, key=lambda f: (f.raised_at, f.id))
         ),
+        private_notes=tuple(n.to_dict() for n in reversed(private_notes)),
+        private_notes_journal=kept_in,
     )
 
 

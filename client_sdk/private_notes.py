@@ -143,6 +143,11 @@ class PrivateNotes:
         update = document.change(fields={"deleted": True}, texts={"text": ""})
         await self._context.replica.commit(local, document, update)
 
+    async def kept_in(self) -> LocalJournal | None:
+        """The journal of this account the notes are kept in ("Private notes"), None before
+        the first note. Works offline. Raises nothing."""
+        return await self._journal(create=False)
+
     async def _journal(self, *, create: bool) -> LocalJournal | None:
         """This account's private notes journal (the first holding private notes, else the
         one of that name), made on first use when `create`."""

@@ -40,7 +40,7 @@ async def test_every_kind_a_client_wrote_or_was_assigned_is_in_the_export(
     data = json.loads(path.read_text())
     assert set(data) == {
         "format", "version", "account", "exported_at", "journals", "entries", "goals", "notes",
-        "results", "homework", "assignments", "safety_plans", "safety_flags",
+        "results", "homework", "assignments", "safety_plans", "safety_flags", "private_notes",
     }  # fmt: skip
     personal = next(j["id"] for j in data["journals"] if j["name"] == "Personal")
 
@@ -158,3 +158,36 @@ async def test_export_holds_the_trash_and_import_puts_it_back_in_the_trash(
 
 def moment(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+async def test_a_therapists_private_notes_are_in_the_json_and_markdown_export(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU19 C7: `tj export` ("everything you can read on this device") left out the
+    therapist's private notes, and the Markdown export made an empty private-notes folder."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
+    await drsmith.ok("sync")
+    text = "Avoidance around her sister: revisit. Safety plan next session."
+    await drsmith.ok("private-notes", "add", "ana/Personal", text)
+    [note] = await drsmith.json("private-notes")
+
+    path = Path((await drsmith.ok("export", "--out", str(tmp_path / "out"))).stdout.strip())
+    data = json.loads(path.read_text())
+    assert data["private_notes"] == [note]
+    assert note["journal"] == "ana/Personal" and note["text"] == text
+    ana_journal = next(j["id"] for j in data["journals"] if j["owner"] == "ana")
+    assert note["journal_id"] == ana_journal  # the client's journal the note is about
+
+    markdown = tmp_path / "md"
+    await drsmith.ok("export", "--format", "markdown", "--out", str(markdown))
+    page = (markdown / "private-notes" / "private-notes.md").read_text()
+    assert text in page and "ana/Personal" in page and note["id"] in page
+
+    # The client's own export holds no note of the therapist's.
+    mine = json.loads(
+        Path((await ana.ok("export", "--out", str(tmp_path / "ana"))).stdout.strip()).read_text()
+    )
+    assert mine["private_notes"] == []
+    assert text not in json.dumps(mine)
