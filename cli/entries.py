@@ -26,12 +26,13 @@ from cli.main import (
     json_option,
     pass_home,
     sync_note,
+    synced_first,
 )
 from cli.terminal import escape
 from client_sdk import EMOTIONS, NotFound
 
 if TYPE_CHECKING:
-    from client_sdk import Client, Entry, FieldWrite
+    from client_sdk import Client, Entry, FieldWrite, Prompt
 
 LIST_DEFAULT = 20
 """Entries `tj list` shows without --limit or --all (a screenful, like `git log`'s pager)."""
@@ -184,7 +185,7 @@ def body_of(
     if not use_editor and not editor.stdin_is_terminal():
         yield read_stdin()
         return
-    prompt = home.run(lambda client: client.prompts.get(prompt_id)) if prompt_id else None
+    prompt = home.run(partial(prompt_after_sync, prompt_id)) if prompt_id else None
     with editor.composed(home.path, prompt, text or "", save) as (_, written):
         body = editor.strip_comments(written)
         if body.strip():
@@ -207,9 +208,22 @@ def read_stdin() -> str:
         ) from None
 
 
+async def prompt_after_sync(prompt_id: str, client: Client) -> Prompt:
+    """The prompt `prompt_id`; one not on this device yet (a therapist sent it since the last
+    sync, as they say in session) is looked for again after a sync (NU19 C27). Raises
+    NotFound when it is not there either."""
+    try:
+        return await client.prompts.get(prompt_id)
+    except NotFound:
+        await synced_first(client, "looking for the prompt in")
+        return await client.prompts.get(prompt_id)
+
+
 async def write_entry(
     journal: str | None, body: str, client: Client, **fields: Any
 ) -> tuple[Entry, str]:
+    if fields.get("prompt_id"):
+        await prompt_after_sync(fields["prompt_id"], client)
     entry = await client.entries.write(journal, body, **fields)
     return entry, await sync_note(client)
 

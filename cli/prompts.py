@@ -38,7 +38,12 @@ def prompt(home: Home, category: str | None, as_json: bool) -> None:
     """
     if click.get_current_context().invoked_subcommand is not None:
         return
-    chosen = home.run(lambda client: client.prompts.suggest(category))
+
+    async def work(client: Client) -> Prompt:
+        await synced_first(client)  # a prompt the therapist just sent comes first (NU19 C27)
+        return await client.prompts.suggest(category)
+
+    chosen = home.run(work)
     if as_json:
         output.print_json(chosen.to_dict())
         return

@@ -62,6 +62,29 @@ async def test_a_second_device_sees_the_therapists_note_and_prompt_without_runni
     assert [a["target"] for a in await ana.json("assignments")] == ["phq9"]
 
 
+async def test_a_prompt_sent_in_session_comes_first_in_tj_prompt_and_can_be_answered_at_once(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU19 C27: the client told in session "I've sent you a prompt, run `tj prompt`" got a
+    library prompt, and `tj write --prompt ID` said there was no such prompt, until `tj sync`."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
+    await drsmith.ok("sync")
+    sent = await drsmith.ok("note", "ana/Personal", "--prompt", "What would you tell a friend?")
+    prompt_id = sent.stdout.strip()
+
+    suggested = await ana.json("prompt")
+    assert (suggested["text"], suggested["id"]) == ("What would you tell a friend?", prompt_id)
+
+    bob = await new_device(live_server, tmp_path, "bob")  # bob's own journal, shared with ana
+    await bob.ok("share", "Personal", "ana", "--role", "annotate", "--trust-on-first-use")
+    await ana.ok("sync")
+    answer = await ana.json("note", "bob/Personal", "--prompt", "And to yourself?")
+    written = await bob.json("write", "--prompt", answer["id"][:8], "That it will pass.")
+    assert (written["prompt_id"], written["title"]) == (answer["id"], "And to yourself?")
+
+
 async def test_offline_a_read_command_says_when_the_device_last_synced_and_does_not_wait(
     live_server: RunningServer,
     tmp_path: Path,
