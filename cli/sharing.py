@@ -628,12 +628,12 @@ def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
       tj notes --journal Personal --json
     """
 
-    async def work(client: Client) -> list[Note]:
+    async def work(client: Client) -> tuple[list[Note], str]:
         await synced_first(client)
-        return await client.notes.list(journal_name)
+        return await client.notes.list(journal_name), client.username
 
-    found = home.run(work)
-    output.show_rows(found, as_json, notes_table, "No notes yet.")
+    found, me = home.run(work)
+    output.show_rows(found, as_json, partial(notes_table, me=me), "No notes yet.")
 
 
 # --- tables -----------------------------------------------------------------------------------
@@ -695,9 +695,9 @@ def shared_end_text(share: SharedJournal) -> str:
     return "ended"
 
 
-def notes_table(found: Iterable[Note]) -> Table:
+def notes_table(found: Iterable[Note], me: str = "") -> Table:
     """Each note whole: its text wraps in the table, never cut short (a safety instruction
-    at the end of a note is what a cut would lose)."""
+    at the end of a note is what a cut would lose); "you" for the notes `me` wrote."""
     columns = [
         ID,
         DATE,
@@ -714,7 +714,11 @@ def notes_table(found: Iterable[Note]) -> Table:
                 output.local_time(n.created_at),
                 n.journal,
                 n.kind,
-                f"{n.author} (therapist)" if n.by_therapist else n.author,
+                "you"
+                if n.author == me
+                else f"{n.author} (therapist)"
+                if n.by_therapist
+                else n.author,
                 n.text,
             )
             for n in found

@@ -160,7 +160,9 @@ class AuditInfo:
 
 @dataclass(frozen=True)
 class Note:
-    """A note or prompt in a journal, with who wrote it (a therapist's are marked)."""
+    """A note or prompt in a journal, with who wrote it (a therapist's are marked). `journal`
+    names the journal as the reader types it: "Personal" for one of this account's own,
+    "ana/Personal" for one shared with it."""
 
     id: str
     journal: str
@@ -984,9 +986,10 @@ class Sharing:
 
     async def _note(self, journal: LocalJournal, document: Document, author: bytes) -> Note:
         name = await self.replica.member_name(journal, author)
+        mine = journal.owner_id == self.replica.profile.account_id
         return Note(
             document.doc_id.hex(),
-            journal.name,
+            journal.name if mine else f"{journal.owner_name}/{journal.name}",
             document.kind,
             document.text("body"),
             name,

@@ -85,6 +85,34 @@ async def test_a_prompt_sent_in_session_comes_first_in_tj_prompt_and_can_be_answ
     assert (written["prompt_id"], written["title"]) == (answer["id"], "And to yourself?")
 
 
+async def test_a_therapists_notes_name_each_clients_journal_and_the_therapist_as_you(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU19 C19: the therapist's `tj notes` named every client's journal just "Personal" and
+    called the therapist "drsmith (therapist)" to themself."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    bob = await new_device(live_server, tmp_path, "bob")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    for client in (ana, bob):
+        await client.ok(
+            "share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use"
+        )
+    await drsmith.ok("sync")
+    await drsmith.ok("note", "ana/Personal", "For ana.")
+    await drsmith.ok("note", "bob/Personal", "For bob.")
+    notes = await drsmith.json("notes")
+    assert {(n["journal"], n["text"]) for n in notes} == {
+        ("ana/Personal", "For ana."),
+        ("bob/Personal", "For bob."),
+    }
+    table = (await drsmith.ok("notes")).stdout
+    assert "ana/Personal" in table and "bob/Personal" in table
+    assert "you" in table and "drsmith (therapist)" not in table
+    [mine] = await ana.json("notes")  # the client sees her own journal's name and who wrote it
+    assert (mine["journal"], mine["author"], mine["by_therapist"]) == ("Personal", "drsmith", True)
+    assert "drsmith (therapist)" in (await ana.ok("notes")).stdout
+
+
 async def test_offline_a_read_command_says_when_the_device_last_synced_and_does_not_wait(
     live_server: RunningServer,
     tmp_path: Path,
