@@ -167,7 +167,21 @@ def brief(
       tj brief drsmith
       tj brief drsmith --days 7 --until 2027-01-10 --yes
     """
-    prepared: Brief = home.run(lambda client: client.briefs.prepare(days=days))
+
+    async def prepare(client: Client) -> Brief:
+        # What the share would refuse is said before the brief is shown and the question
+        # asked (NU19 C16); the SDK checks again before it creates anything.
+        from client_sdk import InvalidInput
+        from client_sdk.models import normalize_username
+        from client_sdk.sharing import share_expiry
+
+        if until is not None:
+            share_expiry(until)
+        if normalize_username(therapist) == client.username:
+            raise InvalidInput("you cannot share a brief with yourself")
+        return await client.briefs.prepare(days=days)
+
+    prepared = home.run(prepare)
     if not as_json:
         output.data(prepared.text())
     if not yes and not click.confirm(f"\nShare this brief with {therapist}?", err=True):

@@ -12,6 +12,7 @@ date (14 days by default), so it is one time-boxed item that reveals nothing els
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,16 +42,16 @@ from client_sdk.caseload import (
     caseload_row,
 )
 from client_sdk.documents import Document
-from client_sdk.errors import AccessError, InvalidInput, NotFound
+from client_sdk.errors import AccessError, InvalidInput, NotFound, TJError
 from client_sdk.goals import Goal
 from client_sdk.measures import Measures
-from client_sdk.models import Entry, now_ms
+from client_sdk.models import Entry, normalize_username, now_ms
 from client_sdk.queries import once_each
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.results import MeasureResult, results_once_each
 from client_sdk.safety import SafetyFlag
 from client_sdk.safety_path import SafetyPath
-from client_sdk.sharing import ShareInfo, Sharing
+from client_sdk.sharing import ShareInfo, Sharing, share_expiry
 from client_sdk.store import LocalJournal, StoredDocument
 
 EntriesOf = Callable[[str | None], Awaitable[list[Entry]]]
@@ -214,7 +215,15 @@ class Briefs:
             if journal.owner_id == me and journal.role == "owner":  # what a brief draws on
                 # Not while your newer changes wait unread here: the brief may be stale (R20 F4).
                 await self._replica.refuse_while_parked(journal, "share a brief")
+        # What the share would refuse is refused before the brief's journal exists: a
+        # refused brief leaves nothing behind to look shared (NU19 C16).
+        end = until or datetime.now().astimezone() + timedelta(days=DEFAULT_BRIEF_DAYS_SHARED)
+        share_expiry(end)  # InvalidInput for an end not in the future
+        if normalize_username(username) == self._replica.profile.username:
+            raise InvalidInput("you cannot share a brief with yourself")
         peer = await self._sharing.confirmed_peer(username, fingerprint, trust_on_first_use)
+        if peer.account_id == me:
+            raise InvalidInput("you cannot share a brief with yourself")
         created = now_ms()
         stamp = brief.period_end.astimezone().strftime("%Y-%m-%d %H:%M")  # two a day differ
         base = f"Brief {stamp} for {peer.username}"
@@ -227,12 +236,18 @@ class Briefs:
         target = await self._sharing.disclosure_journal(
             peer, name, None, None, created, kind="brief"
         )
-        document = Document(keys.new_doc_id(self._replica.profile.account_id), BRIEF)
-        await self._replica.commit(target, document, brief_update(document, brief, created))
-        end = until or datetime.now().astimezone() + timedelta(days=DEFAULT_BRIEF_DAYS_SHARED)
-        return await self._sharing.share(
-            target, peer.username, "read", end, fingerprint, True, full=True
-        )  # a brief's own journal: no field-level copy of it to keep
+        try:
+            document = Document(keys.new_doc_id(self._replica.profile.account_id), BRIEF)
+            await self._replica.commit(target, document, brief_update(document, brief, created))
+            return await self._sharing.share(
+                target, peer.username, "read", end, fingerprint, True, full=True
+            )  # a brief's own journal: no field-level copy of it to keep
+        except BaseException:
+            # Not shared: the brief's journal goes too, so no brief is listed as if it had
+            # reached the therapist (best effort offline: then it is listed unshared).
+            with contextlib.suppress(TJError):
+                await self._replica.delete_journal(target)
+            raise
 
     async def received(self, journal: str | None = None) -> list[BriefView]:
         """Briefs readable on this device (a therapist's, from clients), newest first (by

@@ -303,7 +303,7 @@ class Sharing:
         if until is not None and no_end:
             raise InvalidInput("give an end date (until) or no_end=True, not both")
         # None: keep the member's current end date (none for a new member); 0: no end date.
-        expires_at: int | None = 0 if no_end else (_expiry(until) if until else None)
+        expires_at: int | None = 0 if no_end else (share_expiry(until) if until else None)
         if normalize_username(username) == self.profile.username:  # before any fingerprint
             raise InvalidInput("you cannot share a journal with yourself")
         peer = await self.confirmed_peer(username, fingerprint, trust_on_first_use)
@@ -1023,7 +1023,10 @@ def _created(document: Document) -> int:
     return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
 
 
-def _expiry(until: datetime | None) -> int:
+def share_expiry(until: datetime | None) -> int:
+    """A share's end as ms since 1970 UTC (0: none): an aware datetime, or a naive one in
+    local time. Raises InvalidInput for one not in the future or past what the server
+    takes (protocol.md 2.5)."""
     if until is None:
         return 0
     if until.tzinfo is None:

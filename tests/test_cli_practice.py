@@ -160,3 +160,24 @@ async def test_private_notes_from_the_command_line_stay_with_the_therapist(
     assert refused.exit_code == 1 and "never shared" in refused.stderr
     await drsmith.ok("private-notes", "delete", added["id"][:8])
     assert await drsmith.json("private-notes") == []
+
+
+async def test_a_brief_that_cannot_be_shared_is_refused_before_the_question_and_leaves_nothing(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU19 C16: an end date in the past, or the client herself as the therapist, were refused
+    only after the question and after the brief's journal was made, which `tj briefs` then
+    listed as if shared."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("write", "--mood", "5", "A day.")
+    before = await ana.json("journal", "list")
+
+    past = await ana.tj("brief", "drsmith", "--until", "2020-01-01", "--trust-on-first-use")
+    assert past.exit_code == 1
+    assert "a share's end date must be in the future" in past.output
+    assert "Share this brief" not in past.output
+    mine = await ana.tj("brief", "ana", "--yes", "--trust-on-first-use")
+    assert mine.exit_code == 1 and "you cannot share a brief with yourself" in mine.output
+    assert await ana.json("briefs") == []
+    assert await ana.json("journal", "list") == before
