@@ -1,7 +1,7 @@
 """How many requests a sync makes (issue 10): a sync with nothing new is one `/v1/sync`, and
 so is a sync that brings this account's own records from another device once the device
 names are kept; the kept names are listed again when a device is new to them, renamed or
-signed out here, or older than devices.NAMES_MAX_AGE_MS."""
+signed out here, or older than `Devices.names_max_age_ms` (devices.NAMES_MAX_AGE_MS)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from client_sdk import INSECURE_TEST_COST, Client, devices
+from client_sdk import INSECURE_TEST_COST, Client
 from tests.client.recording_proxy import RecordingProxy, recording_proxy
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
@@ -128,7 +128,6 @@ async def test_kept_device_names_are_listed_again_once_they_are_old(
     live_server: RunningServer,
     signup: ClientFactory,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     laptop = await signup("ana", device="laptop")
     await laptop.entries.write(None, "first")
@@ -143,7 +142,7 @@ async def test_kept_device_names_are_listed_again_once_they_are_old(
             await laptop.sync()
             report = await phone.sync()
             assert sources(report) == {"laptop"}
-            monkeypatch.setattr(devices, "NAMES_MAX_AGE_MS", 0)
+            phone.devices.names_max_age_ms = 0  # kept names too old now (as `tj sync` sets)
             await laptop.entries.write(None, "third")
             await laptop.sync()
             proxy.requests.clear()
