@@ -10,10 +10,20 @@ from __future__ import annotations
 
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from client_sdk import INSECURE_TEST_COST, AuthError, Client, InvalidInput, NetworkError, keys, wire
+from client_sdk import (
+    INSECURE_TEST_COST,
+    AuthError,
+    Client,
+    IntegrityError,
+    InvalidInput,
+    NetworkError,
+    keys,
+    wire,
+)
 from client_sdk.passwords import check_password
 from client_sdk.transport import Transport
 from tests.client.hostile import HostileServer
@@ -84,12 +94,6 @@ async def test_a_failed_login_sends_its_logout_to_the_login_url_only(
     assert not await session_alive(live_server, wire.decode(wire.SessionReply, reply).token)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R21 F1: /v1/journals/meta has no epoch check: metadata sealed under the key of "
-    "an epoch a revocation ended is stored after the rotation, so the revoked member's old "
-    "key opens the journal's new name",
-)
 async def test_a_rename_from_a_stale_device_is_not_stored_under_the_revoked_key(
     live_server: RunningServer, signup: ClientFactory, login: ClientFactory
 ) -> None:
@@ -123,6 +127,52 @@ async def test_a_rename_from_a_stale_device_is_not_stored_under_the_revoked_key(
     if keys.meta_epoch(bytes(meta)) == old_epoch:
         opened = keys.open_journal_meta(old_key, journal.journal_id, bytes(meta))
         assert b"Divorce" not in opened, "the revoked member's key opens the new name"
+
+
+async def test_a_rename_from_a_stale_device_is_sealed_again_under_the_new_epoch(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The client side of F1: the stale phone's rename is refused (409 `stale_epoch`); the
+    phone refreshes its journal list (the rotation, verified against the chain, and the new
+    key) and seals the name again under the new epoch. The rename succeeds, every device of
+    the owner reads it, and ben's key of the old epoch does not open it."""
+    laptop = await signup("ana")
+    ben = await signup("ben", device="ben-laptop")
+    await laptop.shares.grant("Personal", "ben", trust_on_first_use=True)
+    phone = await login("ana", device="phone")
+    await phone.sync()
+    await ben.sync()
+    [journal] = [j for j in await phone.replica.store.journals() if j.name == "Personal"]
+    [bens] = [j for j in await ben.replica.store.journals() if j.journal_id == journal.journal_id]
+    old_key = await ben.replica.journal_key(bens, journal.epoch)
+    await laptop.shares.revoke("Personal", "ben")
+
+    transport = phone.replica.transport
+    call = transport.call
+    paths: list[str] = []
+
+    async def counted(path: str, *args: Any, **kwargs: Any) -> Any:
+        paths.append(path)
+        return await call(path, *args, **kwargs)
+
+    setattr(transport, "call", counted)  # noqa: B010 (one instance)
+    try:
+        renamed = await phone.journals.rename("Personal", "Divorce and custody")
+    finally:
+        delattr(transport, "call")
+
+    assert renamed.name == "Divorce and custody"
+    [held] = [j for j in await phone.replica.store.journals() if j.journal_id == journal.journal_id]
+    assert (held.name, held.epoch) == ("Divorce and custody", journal.epoch + 1)
+    assert paths.count("/v1/journals/meta") == 2  # refused once (stale), then stored
+    [(meta, epoch)] = await live_server.rows(
+        "SELECT meta, epoch FROM journals WHERE journal_id = ?", journal.journal_id
+    )
+    assert keys.meta_epoch(bytes(meta)) == epoch == journal.epoch + 1
+    with pytest.raises(IntegrityError):
+        keys.open_journal_meta(old_key, journal.journal_id, bytes(meta))
+    await laptop.sync()
+    assert "Divorce and custody" in [j.name for j in await laptop.journals.list()]
 
 
 @pytest.mark.xfail(
