@@ -175,11 +175,6 @@ async def test_a_rename_from_a_stale_device_is_sealed_again_under_the_new_epoch(
     assert "Divorce and custody" in [j.name for j in await laptop.journals.list()]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R21 F4: the length and the score are taken on the NFKC form only, so one code "
-    "point whose compatibility form is long (U+FDFA, 18 characters) passes the rule",
-)
 @pytest.mark.parametrize("password", ["\ufdfa", "\ufdfa\ufdfa", "\u3316\u3317"])
 def test_a_password_of_one_or_two_code_points_is_refused(password: str) -> None:
     """The rule counts and scores the NFKC form that goes into the KDF. A guesser does not
