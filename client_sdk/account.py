@@ -207,6 +207,24 @@ async def set_password(
     password (every earlier one is void, protocol.md 2.7). Raises InvalidInput, before any
     request, for a password passwords.check_password refuses."""
     await check_new_password(password, username)
+    return await set_checked_password(
+        transport, username, account_id, secrets, password, cost, proof_key
+    )
+
+
+async def set_checked_password(
+    transport: Transport,
+    username: str,
+    account_id: bytes,
+    secrets: keys.AccountSecrets,
+    password: str,
+    cost: KdfCost,
+    proof_key: nacl.signing.SigningKey,
+) -> bytes:
+    """`set_password` for a new password its caller has just checked with
+    `check_new_password`, before its first request: Client.recover and
+    Client.change_password check once per operation, not twice (zxcvbn can take a while,
+    and the checks of a process run one at a time: R21 F5)."""
     salt = crypto.random_bytes(crypto.SALT_BYTES)
     new = await asyncio.to_thread(keys.password_keys, password, salt, cost)
     challenge, signature = await signed_challenge(transport, username, "password", proof_key)
@@ -224,7 +242,7 @@ async def set_password(
 
 
 async def check_new_password(password: str, username: str, device_name: str = "") -> None:
-    """passwords.check_password off the event loop (zxcvbn takes up to about 0.1 s, and the
+    """passwords.check_password off the event loop (zxcvbn takes up to about 0.3 s, and the
     first check loads its lists), with what a guesser holding the server's data knows of this
     user as `user_inputs`: the username and, when a device is being signed in, the name it
     will carry. Raises InvalidInput for a refused password."""

@@ -289,10 +289,10 @@ class Client:
 
         Raises InvalidInput, before anything is sent, for a password the rule refuses
         (passwords.check_password: at least 8 characters and a zxcvbn score of 3 or more,
-        NIST SP 800-63B §5.1.1.2; `username` and the device name count as known words)."""
+        NIST SP 800-63B §5.1.1.2; `username` and the device name count as known words),
+        checked once, by account.signup."""
         home = Path(home)
         username = normalize_username(username)
-        await account.check_new_password(password, username, device_name or default_device_name())
         if profile_exists(home):
             raise InvalidInput(f"{home} already holds an account: choose another home directory")
         transport = Transport(server_url)
@@ -521,7 +521,7 @@ class Client:
     async def _set_password(
         self, password: str, cost: KdfCost, proof_key: nacl.signing.SigningKey
     ) -> None:
-        ticket = await account.set_password(
+        ticket = await account.set_checked_password(  # checked by recover/change_password
             self.transport,
             self.username,
             self.profile.account_id,

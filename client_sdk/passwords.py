@@ -27,8 +27,10 @@ from client_sdk import crypto
 from client_sdk.errors import InvalidInput
 
 MIN_PASSWORD = 8
-"""Characters (code points of the NFKC form that goes into the KDF) a new password needs at
-least: NIST SP 800-63B §5.1.1.2 (revision 3)."""
+"""Characters a new password needs at least (NIST SP 800-63B §5.1.1.2, revision 3), counted
+as code points both as typed and in the NFKC form that goes into the KDF: a compatibility
+character can expand a lot under NFKC (U+FDFA, one code point, becomes 18 characters), and
+a guesser enumerates what people type, not NFKC forms (R21 F4)."""
 
 MIN_SCORE = 3
 """The lowest zxcvbn score a new password may have. zxcvbn scores 0 to 4 by the estimated
@@ -36,15 +38,33 @@ number of guesses; 3 is "safely unguessable: moderate protection from offline sl
 scenario" (guesses >= 10^8, zxcvbn's README), which is this product's threat: a stolen
 server database, attacked offline through Argon2id."""
 
-SCORED_PREFIX = 72
-"""Characters of a long password that zxcvbn looks at. zxcvbn's run time grows much faster
-than the length (measured on this project's 2-core machine: 72 characters in about 0.05 s,
-200 in 0.5 s, 1,000 in 16 to 110 s), and zxcvbn 4.5 refuses more than 72 by default (its
-README warns against raising it: denial of service). Guessing the whole password means
-guessing its first 72 characters too, so a prefix zxcvbn scores 3 or more proves the whole
-password strong; the rest only adds to it. A password whose first 72 characters alone are
-guessable (one letter repeated 72 times, then something else) is refused, and the message
+SCORED_PREFIX = 56
+"""Characters of a long password that zxcvbn looks at at most (see `scored_part`): zxcvbn's
+run time grows much faster than the length, and zxcvbn 4.5 refuses more than 72 by default
+(its README warns against raising it: denial of service). Guessing the whole password means
+guessing its first characters too, so a prefix zxcvbn scores 3 or more proves the whole
+password strong; the rest only adds to it. A password whose scored prefix alone is
+guessable (one letter repeated 56 times, then something else) is refused, and the message
 says so."""
+
+MAX_L33T_TABLES = 32
+"""Substitution tables zxcvbn's l33t matcher may enumerate for the scored prefix at most (see
+`scored_part`). The matcher runs its whole dictionary match once per table it enumerates
+from the l33t characters present ("4@8({[<369!1|70$5+%2"; zxcvbn.matching.L33T_TABLE), a
+number that doubles with about every two more of them: 6 for the ten digits, 32 for
+"$+157|", 736 for all 20. So the cost of a check grows with them far more than with the
+length (R21 F5).
+
+Measured with zxcvbn 4.5 on this project's 2-core machine while it was shared (load average
+about 8), seconds per estimate, one run each: the 20 l33t characters repeated, cut at 16, 24
+and 32 characters: 0.14, 0.68, 1.4 to 3.4 s (72: 7 to 9 s, R21); so no prefix of 24
+characters or more stays under 0.5 s by its length alone. With at most 32 tables it does:
+"$+157|" (32 tables) repeated or between letters, at 48, 56 and 64 characters: at most
+0.26, 0.31 and 0.48 s (0.11 s at 56 with less load); "!+17|" (23 tables): at most 0.16,
+0.21, 0.29 s. Without l33t characters 72 characters take about 0.1 s (printable random,
+symbols, digits: 0.04 to 0.14 s). Hence 56 characters and 32 tables: a check takes at
+most about 0.3 s here. Digits alone make 6 tables, so a long numeric password is scored on
+56 characters; a random printable password on some 20 to 40."""
 
 SERVICE_WORDS = ("therapy", "journal", "therapyjournal")
 """This service's own name, which a guesser tries first ("context-specific words, such as
@@ -81,30 +101,67 @@ def check_password(password: str, user_inputs: Sequence[str] = ()) -> None:
     contains the password.
 
     Rules (NIST SP 800-63B, revision 3, §5.1.1.2, "Memorized Secret Verifiers"):
-    - at least MIN_PASSWORD (8) characters, counted as code points of the Unicode NFKC form
-      that goes into the KDF (crypto.normalize_password);
+    - at least MIN_PASSWORD (8) characters, counted as code points both of the password as
+      typed and of its Unicode NFKC form that goes into the KDF (crypto.normalize_password):
+      one code point that NFKC expands to many ("\ufdfa", 18 characters) is refused;
     - a zxcvbn score of at least MIN_SCORE (3: about 10^8 guesses or more), estimated on the
-      NFKC form's first SCORED_PREFIX (72) characters, with `user_inputs` (the username, the
-      device name and anything else the user typed; any case) and SERVICE_WORDS counted as
-      words a guesser knows: "alice2026" is refused for the user alice.
+      NFKC form's `scored_part` (at most SCORED_PREFIX, 56, characters, and at most
+      MAX_L33T_TABLES, 32, l33t substitution tables), with `user_inputs` (the username, the device
+      name and anything else the user typed; any case) and SERVICE_WORDS counted as words a
+      guesser knows: "alice2026" is refused for the user alice.
 
     zxcvbn is imported here, on the first check, not when the SDK is imported: it builds its
     frequency lists (about 45 ms on this project's machine), which a command that sets no
-    password should not pay. A check takes up to about 0.1 s: call it off an event loop.
+    password should not pay. A check takes up to about 0.3 s (MAX_L33T_TABLES): call it off an event
+    loop. Checks run one at a time in a process (zxcvbn keeps the words of the call in a
+    global); an application that calls zxcvbn itself, in another thread, must not do so
+    during a check.
     """
     normalized = crypto.normalize_password(password)
-    if len(normalized) < MIN_PASSWORD:
+    if min(len(password), len(normalized)) < MIN_PASSWORD:
         raise InvalidInput(f"choose a password of at least {MIN_PASSWORD} characters")
-    estimate = estimate_password(normalized[:SCORED_PREFIX], user_inputs)
+    scored = scored_part(normalized)
+    estimate = estimate_password(scored, user_inputs)
     if estimate.score < MIN_SCORE:
-        raise InvalidInput(refusal(estimate, long=len(normalized) > SCORED_PREFIX))
+        raise InvalidInput(refusal(estimate, prefix=len(scored) if scored != normalized else 0))
+
+
+def l33t_tables(password: str) -> int:
+    """How many substitution tables zxcvbn's l33t matcher enumerates for `password` (one
+    dictionary match of the password each)."""
+    from zxcvbn.matching import L33T_TABLE, enumerate_l33t_subs, relevant_l33t_subtable
+
+    return len(enumerate_l33t_subs(relevant_l33t_subtable(password, L33T_TABLE)))
+
+
+def scored_part(password: str) -> str:
+    """The prefix of `password` zxcvbn scores: its longest prefix of at most SCORED_PREFIX
+    characters for which zxcvbn enumerates at most MAX_L33T_TABLES l33t substitution tables
+    (bounds in their docstrings; guessing the whole means guessing any prefix of it)."""
+    from zxcvbn.matching import L33T_TABLE
+
+    table = {c for substitutes in L33T_TABLE.values() for c in substitutes}
+    seen = ""
+    for index, character in enumerate(password[:SCORED_PREFIX]):
+        if character in table and character not in seen:
+            if l33t_tables(seen + character) > MAX_L33T_TABLES:
+                return password[:index]
+            seen += character
+    return password[:SCORED_PREFIX]
 
 
 def estimate_password(password: str, user_inputs: Sequence[str] = ()) -> Estimate:
-    """zxcvbn's estimate of `password` (at most SCORED_PREFIX characters), with `user_inputs`
-    and SERVICE_WORDS as known words. Raises ValueError for a longer password."""
+    """zxcvbn's estimate of `password`, which must be its own `scored_part` (at most
+    SCORED_PREFIX characters and MAX_L33T_TABLES l33t substitution tables, so that the
+    estimate stays fast), with `user_inputs` and SERVICE_WORDS as known words. Raises ValueError for
+    any other password."""
     from zxcvbn import zxcvbn  # large frequency lists: loaded on the first check only
 
+    if scored_part(password) != password:
+        raise ValueError(
+            f"zxcvbn estimates at most {SCORED_PREFIX} characters and {MAX_L33T_TABLES} l33t "
+            "substitution tables (passwords.scored_part)"
+        )
     known = [word for word in (*user_inputs, *SERVICE_WORDS) if word]
     with _ZXCVBN_LOCK:
         result = zxcvbn(password, user_inputs=known, max_length=SCORED_PREFIX)
@@ -120,17 +177,18 @@ def estimate_password(password: str, user_inputs: Sequence[str] = ()) -> Estimat
     )
 
 
-def refusal(estimate: Estimate, *, long: bool = False) -> str:
+def refusal(estimate: Estimate, *, prefix: int = 0) -> str:
     """The message for a password scored below MIN_SCORE: why (zxcvbn's warning, the known
-    words it contains, a guessable prefix of a `long` password), then what to do (zxcvbn's
-    suggestions). Built from fixed sentences only, never from the password's characters."""
+    words it contains, that only its first `prefix` characters were scored, when not 0),
+    then what to do (zxcvbn's suggestions). Built from fixed sentences and numbers only,
+    never from the password's characters."""
     reasons = [estimate.warning] if estimate.warning else []
     if estimate.known_words - set(SERVICE_WORDS):
         reasons.append("It contains your username or another detail you gave.")
     if estimate.known_words & set(SERVICE_WORDS):
         reasons.append("It contains this service's name.")
-    if long:
-        reasons.append(f"Its first {SCORED_PREFIX} characters alone are easy to guess.")
+    if prefix:
+        reasons.append(f"Its first {prefix} characters alone are easy to guess.")
     suggestions = estimate.suggestions or ("Add another word or two. Uncommon words are better.",)
     return " ".join(
         [

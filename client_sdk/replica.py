@@ -2205,12 +2205,32 @@ class Replica:
         """Seal the journal's metadata again under its current key epoch with `name` (signed
         by the owner; members verify the signature, 4.14) and `archived` (None: unchanged),
         and store it on the server (needs the network). Returns the journal as this device
-        now holds it."""
+        now holds it.
+
+        The server stores metadata sealed under the journal's current epoch only (409
+        `stale_epoch`: this device missed a rotation, say the revocation of a member who kept
+        the old key). Then the journal list is refreshed (the new epoch and its key, verified
+        against the access chain) and the metadata sealed again, once; a second refusal
+        raises ConflictError."""
         if journal.owner_id != self.profile.account_id:
             raise AccessError(f"only the owner of {journal.name!r} can rename or archive it")
         if archived is None:
             archived = is_archived(journal)
         await self.load_access()
+        try:
+            await self._send_meta(journal, name, archived)
+        except ConflictError as error:
+            if getattr(error, "code", None) != "stale_epoch":
+                raise
+            await self.refresh_journals()
+            journal = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
+            await self._send_meta(journal, name, archived)
+        await self.refresh_journals()
+        return {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
+
+    async def _send_meta(self, journal: LocalJournal, name: str, archived: bool) -> None:
+        """Seal `name` and `archived` under the journal's epoch as this device holds it, and
+        send them to /v1/journals/meta."""
         self.chains.current(journal.journal_id)  # nothing sealed for a rolled-back journal
         key = await self.journal_key(journal, journal.epoch)
         meta = keys.seal_journal_meta(
@@ -2221,8 +2241,6 @@ class Replica:
         )
         request = wire.JournalMetaRequest(journal.journal_id, meta)
         await self.transport.call("/v1/journals/meta", request, wire.Empty)
-        await self.refresh_journals()
-        return {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
 
     async def delete_journal(self, journal: LocalJournal) -> None:
         """Delete an owned journal on the server (unless it never got there), then every

@@ -52,6 +52,7 @@ from server.storage.base import (
     Storage,
     WriteLimits,
     WriterCheck,
+    WriterState,
     write_subject,
 )
 
@@ -190,22 +191,44 @@ def frame(*parts: bytes) -> bytes:
     return b"".join(len(part).to_bytes(4, "big") + part for part in parts)
 
 
-def writer_check(roles: tuple[str, ...], epochs: list[int]) -> WriterCheck:
-    """What a write of records checks, inside its transaction (storage/base.py WriterCheck):
-    the writer has one of `roles` (an unexpired membership), and every record is sealed
-    under the journal's current key, so that after a rotation a revoked member's old key
-    opens nothing written later (409 `stale_epoch`). Checked in the transaction that
-    inserts, a revocation or rotation cannot come between the check and the insert."""
+def writer_check(roles: tuple[str, ...], epochs: list[int], now: int) -> WriterCheck:
+    """What a write of sealed data (records, a journal's metadata) checks, inside its
+    transaction (storage/base.py WriterCheck): the writing device is still signed in at
+    `now` (401 `device_revoked`, `token_expired`: a sign-out between the request's
+    authentication and its write), the writer has one of `roles` (an unexpired membership),
+    and everything written is sealed under the journal's current key (every epoch of
+    `epochs`), so that after a rotation a revoked member's old key opens nothing written
+    later (409 `stale_epoch`). Checked in the transaction that writes, a sign-out,
+    revocation or rotation cannot come between the check and the write."""
 
-    def check(role: str | None, current: int | None) -> None:
-        _check_role(role, roles)
-        if any(epoch != current for epoch in epochs):
+    def check(state: WriterState) -> None:
+        _check_session(state.device, now)
+        _check_role(state.role, roles)
+        if any(epoch != state.epoch for epoch in epochs):
             raise Conflict(
                 "the journal's key changed: refresh the journal list and seal again",
                 code="stale_epoch",
             )
 
     return check
+
+
+def _check_session(device: tuple[bool, int] | None, now: int) -> None:
+    """Unauthorized unless `device` ((revoked, expires_at ms); None: no such device) is a
+    session still signed in at `now`: the same answers as `Service.authenticate`."""
+    if device is None:
+        raise Unauthorized("this session is not valid; log in again")
+    revoked, expires_at = device
+    if revoked:
+        raise Unauthorized("this device was signed out; log in again", code="device_revoked")
+    if expires_at < now:
+        raise Unauthorized("this session expired; log in again", code="token_expired")
+
+
+def meta_epoch(meta: bytes) -> int:
+    """The key epoch sealed metadata names in its clear 4-byte big-endian prefix (protocol.md
+    4.14); the wire limits keep `meta` at least 40 bytes long."""
+    return int.from_bytes(meta[:4], "big")
 
 
 def _check_role(role: str | None, roles: tuple[str, ...]) -> str:
@@ -827,10 +850,7 @@ class Service:
         now = self.clock()
         if device is None:
             raise Unauthorized("this session is not valid; log in again")
-        if device.revoked:
-            raise Unauthorized("this device was signed out; log in again", code="device_revoked")
-        if device.expires_at < now:
-            raise Unauthorized("this session expired; log in again", code="token_expired")
+        _check_session((device.revoked, device.expires_at), now)
         if now - device.last_seen_at > TOUCH_INTERVAL_MS:
             await self.storage.touch_device(device.device_id, now)
         return Caller(device.account_id, device.device_id)
@@ -881,7 +901,14 @@ class Service:
     # --- journals and records ---------------------------------------------------------------
 
     async def create_journal(self, caller: Caller, request: wire.JournalCreateRequest) -> None:
+        """Create a journal owned by the caller at epoch `request.key.epoch`; its metadata
+        must be sealed under that epoch (409 `stale_epoch`), like every later write of it."""
         key = KeyRow(request.key.epoch, request.key.envelope)
+        if meta_epoch(request.meta) != key.epoch:
+            raise Conflict(
+                "the journal's metadata is not sealed under its first key epoch",
+                code="stale_epoch",
+            )
         limit = self.settings.max_journals
         await self._count_write(caller)
         try:
@@ -1001,9 +1028,22 @@ class Service:
         return _check_role(role, roles)
 
     async def update_meta(self, caller: Caller, request: wire.JournalMetaRequest) -> None:
+        """Replace an owned journal's sealed metadata. Checked again in the write's
+        transaction (`writer_check`): the caller still owns it, and the metadata is sealed
+        under the journal's current epoch (409 `stale_epoch`), so that a device that missed
+        a revocation cannot store a new name under a key the revoked member kept (R21 F1).
+        The check before is a fast path only (a refusal costs no write)."""
         await self._require_role(caller, request.journal_id, ("owner",))
         await self._count_write(caller)
-        await self.storage.update_meta(request.journal_id, request.meta)
+        now = self.clock()
+        await self.storage.update_meta(
+            request.journal_id,
+            caller.account_id,
+            caller.device_id,
+            request.meta,
+            now,
+            writer_check(("owner",), [meta_epoch(request.meta)], now),
+        )
 
     async def push(self, caller: Caller, request: wire.PushRequest) -> wire.PushReply:
         ids = [record.record_id for record in request.records]
@@ -1011,10 +1051,16 @@ class Service:
             raise BadRequest("a batch names the same record id twice", code="duplicate_record")
         records = [NewRecord(r.record_id, r.epoch, r.ciphertext) for r in request.records]
         now = self.clock()
-        check = writer_check(("owner", "annotate"), [r.epoch for r in records])
+        check = writer_check(("owner", "annotate"), [r.epoch for r in records], now)
         try:
             accepted = await self.storage.append_records(
-                request.journal_id, caller.account_id, records, now, self._write_limits(now), check
+                request.journal_id,
+                caller.account_id,
+                caller.device_id,
+                records,
+                now,
+                self._write_limits(now),
+                check,
             )
         except QuotaError as error:
             raise self._write_refused(error) from None
@@ -1037,11 +1083,12 @@ class Service:
             seq, removed = await self.storage.compact(
                 request.journal_id,
                 caller.account_id,
+                caller.device_id,
                 NewRecord(snapshot.record_id, snapshot.epoch, snapshot.ciphertext),
                 list(dict.fromkeys(request.supersedes)),
                 now,
                 self._write_limits(now),
-                writer_check(("owner",), [snapshot.epoch]),
+                writer_check(("owner",), [snapshot.epoch], now),
             )
         except QuotaError as error:
             raise self._write_refused(error) from None
@@ -1145,6 +1192,11 @@ class Service:
         journal's members (the owner's access chain entries, appended in the same
         transaction, are what devices believe; this table only decides what to serve)."""
         await self._require_role(caller, request.journal_id, ("owner",))
+        if meta_epoch(request.meta) != request.epoch:
+            raise Conflict(
+                "the journal's metadata is not sealed under the new key epoch",
+                code="stale_epoch",
+            )
         current = await self.storage.journal_epoch(request.journal_id)
         if current is None or request.epoch != current + 1:
             raise Conflict(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
 @dataclass(frozen=True)
@@ -237,14 +237,27 @@ AUDIT_HIGH = (
 audit_by_journal: the journal's rows, which coalescing keeps to one per first fetch); format
 with the placeholder prefix (`?` for SQLite, `$` for PostgreSQL)."""
 
-WriterCheck = Callable[[str | None, int | None], None]
-"""Who may write records, decided inside the write's own transaction: called with (the
-writer's role in the journal, None if it is not an unexpired member; the journal's current
-key epoch, None if there is no such journal) as read in that transaction, after the journal
-is locked for the write; it raises to refuse (the transaction rolls back, nothing is
-stored). Reading them in the same transaction is what keeps a revocation or a rotation from
-slipping between the check and the insert: a push either commits before the revocation
-(its seqs below it) or sees it. It must do no I/O (SQLite calls it in the writer thread)."""
+
+class WriterState(NamedTuple):
+    """What a write's check reads inside the write's own transaction (see WriterCheck)."""
+
+    device: tuple[bool, int] | None
+    """(revoked, expires_at ms) of the writing device's session; None: the account has no
+    such device (its row deleted: signed out long ago, or the account erased)."""
+    role: str | None
+    """The writer's role in the journal; None if it is not an unexpired member."""
+    epoch: int | None
+    """The journal's current key epoch; None if there is no such journal."""
+
+
+WriterCheck = Callable[[WriterState], None]
+"""Who may write sealed data into a journal (records, its metadata), decided inside the
+write's own transaction: called with the WriterState read in that transaction, after the
+journal is locked for the write; it raises to refuse (the transaction rolls back, nothing is
+stored). Reading them in the same transaction is what keeps a revocation, a rotation or a
+device's sign-out from slipping between the check and the write: a push either commits
+before the revocation or sign-out (its seqs below it) or sees it. It must do no I/O (SQLite
+calls it in the writer thread)."""
 
 LoginWait = Callable[[dict[str, tuple[int, int]]], int]
 """Throttling policy: (subject -> (failures, last failure ms)) -> how long to wait (ms)."""
@@ -501,12 +514,24 @@ class Storage(Protocol):
         `after` only; only `account_id`'s when it is given."""
         ...
 
-    async def update_meta(self, journal_id: bytes, meta: bytes) -> None: ...
+    async def update_meta(
+        self,
+        journal_id: bytes,
+        account_id: bytes,
+        device_id: bytes,
+        meta: bytes,
+        now: int,
+        check: WriterCheck,
+    ) -> None:
+        """Replace the journal's sealed metadata and raise its meta_version, once `check`
+        passed in the same transaction (as in `append_records`)."""
+        ...
 
     async def append_records(
         self,
         journal_id: bytes,
         pushed_by: bytes,
+        device_id: bytes,
         records: list[NewRecord],
         now: int,
         limits: WriteLimits,
@@ -514,9 +539,9 @@ class Storage(Protocol):
     ) -> list[tuple[bytes, int]]:
         """Store records not yet stored (by record id) and return (record id, seq) for all.
 
-        First, in the same transaction, `check` is called with `pushed_by`'s role (an
-        unexpired membership at `now`) and the journal's epoch; whatever it raises refuses
-        the push. The records not yet stored count against `pushed_by`'s limits:
+        First, in the same transaction, `check` is called with the session of `pushed_by`'s
+        device `device_id`, `pushed_by`'s role (an unexpired membership at `now`) and the
+        journal's epoch; whatever it raises refuses the push. The records not yet stored count against `pushed_by`'s limits:
         QuotaError("storage") or QuotaError("write_rate", retry_after_ms), and nothing is
         stored."""
         ...
@@ -529,6 +554,7 @@ class Storage(Protocol):
         self,
         journal_id: bytes,
         pushed_by: bytes,
+        device_id: bytes,
         snapshot: NewRecord,
         supersedes: list[bytes],
         now: int,

@@ -56,6 +56,7 @@ from server.storage.base import (
     ShareRow,
     WriteLimits,
     WriterCheck,
+    WriterState,
     inherited_account,
     write_subject,
 )
@@ -233,6 +234,13 @@ class PostgresStorage:
                 "SELECT 1 FROM journals WHERE owner_id = $1 ORDER BY journal_id FOR UPDATE",
                 account_id,
             )
+            # Then its devices, before anything else is deleted (R21 F3): a push of the
+            # account into another owner's journal reads its device row FOR SHARE in its
+            # check (`_checked_stored_records`, after that journal's lock). Either it got there
+            # first, and this waits for it to commit (its records are then seen and deleted
+            # below), or it waits for the erasure and finds no device (401). Lock order:
+            # journals, then devices, then counters, as in a push.
+            await db.execute("DELETE FROM devices WHERE account_id = $1", account_id)
             # Records other accounts pushed into its journals go too: free their bytes.
             freed = await db.fetch(
                 "SELECT pushed_by, SUM(length(ciphertext)) FROM records WHERE journal_id IN "
@@ -253,7 +261,6 @@ class PostgresStorage:
                 )
             await db.execute(f"DELETE FROM access_chain WHERE journal_id IN ({owned})", account_id)
             await db.execute("DELETE FROM journals WHERE owner_id = $1", account_id)
-            await db.execute("DELETE FROM devices WHERE account_id = $1", account_id)
             await db.execute("DELETE FROM accounts WHERE account_id = $1", account_id)
 
     async def use_challenge(self, nonce: bytes, keep_until: int) -> bool:
@@ -702,14 +709,13 @@ class PostgresStorage:
     ) -> None:
         try:
             async with self._tx() as db:
+                # The journal's row first, then the owner's: the order a push and an erasure
+                # take them in (R21 F6).
                 owner_id = await db.fetchval(
-                    "SELECT owner_id FROM journals WHERE journal_id = $1", journal_id
+                    "SELECT owner_id FROM journals WHERE journal_id = $1 FOR UPDATE", journal_id
                 )
                 if owner_id is not None:  # the owner's share count, across processes
                     await _lock_account(db, bytes(owner_id))
-                await db.execute(
-                    "SELECT 1 FROM journals WHERE journal_id = $1 FOR UPDATE", journal_id
-                )
                 owner = bytes(owner_id) if owner_id is not None else b""
                 extra_before = await _owner_extra_bytes(db, owner)
                 await _append_chain(db, journal_id, chain_after, chain)
@@ -805,8 +811,18 @@ class PostgresStorage:
         rows = await self._all(sql, *params, limit)
         return [AuditRow(*row) for row in rows]
 
-    async def update_meta(self, journal_id: bytes, meta: bytes) -> None:
+    async def update_meta(
+        self,
+        journal_id: bytes,
+        account_id: bytes,
+        device_id: bytes,
+        meta: bytes,
+        now: int,
+        check: WriterCheck,
+    ) -> None:
         async with self._tx() as db:
+            await _lock_journal(db, journal_id)
+            await _checked_stored_records(db, journal_id, account_id, device_id, now, check, [])
             await db.execute(
                 "UPDATE journals SET meta = $1, meta_version = meta_version + 1 "
                 "WHERE journal_id = $2",
@@ -820,6 +836,7 @@ class PostgresStorage:
         self,
         journal_id: bytes,
         pushed_by: bytes,
+        device_id: bytes,
         records: list[NewRecord],
         now: int,
         limits: WriteLimits,
@@ -828,7 +845,9 @@ class PostgresStorage:
         async with self._tx() as db:
             await _lock_journal(db, journal_id)
             ids = [record.record_id for record in records]
-            stored = await _checked_stored_records(db, journal_id, pushed_by, now, check, ids)
+            stored = await _checked_stored_records(
+                db, journal_id, pushed_by, device_id, now, check, ids
+            )
             await _check_resent(db, journal_id, records, stored)
             fresh = [record for record in records if record.record_id not in stored]
             await _charge(db, pushed_by, [len(r.ciphertext) for r in fresh], now, limits)
@@ -862,6 +881,7 @@ class PostgresStorage:
         self,
         journal_id: bytes,
         pushed_by: bytes,
+        device_id: bytes,
         snapshot: NewRecord,
         supersedes: list[bytes],
         now: int,
@@ -871,7 +891,9 @@ class PostgresStorage:
         async with self._tx() as db:
             await _lock_journal(db, journal_id)
             ids = [snapshot.record_id]
-            if not await _checked_stored_records(db, journal_id, pushed_by, now, check, ids):
+            if not await _checked_stored_records(
+                db, journal_id, pushed_by, device_id, now, check, ids
+            ):
                 # What the snapshot replaces is credited first (see storage/sqlite.py).
                 credit = await db.fetchval(
                     "SELECT COALESCE(SUM(length(ciphertext)), 0) FROM records WHERE "
@@ -978,8 +1000,12 @@ async def _shares_granted(db: asyncpg.Connection, journal_id: bytes) -> int:
 
 
 async def _lock_account(db: asyncpg.Connection, account_id: bytes) -> None:
-    """Serialise an account's quota checks (journals, devices, shares) across processes."""
-    await db.execute("SELECT 1 FROM accounts WHERE account_id = $1 FOR UPDATE", account_id)
+    """Serialise an account's quota checks (journals, devices, shares) across processes.
+    FOR NO KEY UPDATE conflicts with itself (and with the erasure's DELETE), but not with
+    the key-share lock a foreign key check takes: a push that makes the account's usage row
+    while a rotation holds this lock does not wait for it (R21 F6: no lock cycle with a push
+    that holds the journal's row)."""
+    await db.execute("SELECT 1 FROM accounts WHERE account_id = $1 FOR NO KEY UPDATE", account_id)
 
 
 async def _recharge_to_owner(
@@ -1167,30 +1193,40 @@ async def _checked_stored_records(
     db: asyncpg.Connection,
     journal_id: bytes,
     account_id: bytes,
+    device_id: bytes,
     now: int,
     check: WriterCheck,
     record_ids: list[bytes],
 ) -> dict[bytes, tuple[int, int, int]]:
-    """`check(role, epoch)` (storage/base.py WriterCheck), then `_stored_records`, in one
+    """`check(state)` (storage/base.py WriterCheck), then `_stored_records`, in one
     statement: the push keeps its statement count. It must run after `_lock_journal`, as
     its own statement: under READ COMMITTED each statement reads a fresh snapshot, so one
     taken once the lock is held sees every revocation or rotation committed before (they
     lock the journal's row too), while the statement that waited for the lock would still
-    read the members as they were when it began."""
+    read the members as they were when it began. The writing device's row is read FOR SHARE:
+    a sign-out (an UPDATE of that row) or an erasure (its DELETE) either committed before,
+    and is seen, or waits until this write commits; lock order journal, then device, as in
+    `delete_account`."""
     rows = await db.fetch(
-        "SELECT m.role, j.epoch, r.record_id, r.seq, r.epoch, octet_length(r.ciphertext) "
-        "FROM journals j LEFT JOIN members m ON m.journal_id = j.journal_id "
-        "AND m.account_id = $3 AND (m.expires_at = 0 OR m.expires_at > $4) "
+        "SELECT d.revoked, d.expires_at, m.role, j.epoch, r.record_id, r.seq, r.epoch, "
+        "octet_length(r.ciphertext) FROM devices d "
+        "LEFT JOIN journals j ON j.journal_id = $1 "
+        "LEFT JOIN members m ON m.journal_id = j.journal_id "
+        "AND m.account_id = d.account_id AND (m.expires_at = 0 OR m.expires_at > $4) "
         "LEFT JOIN records r ON r.journal_id = j.journal_id AND r.record_id = ANY($2::bytea[]) "
-        "WHERE j.journal_id = $1",
+        "WHERE d.device_id = $5 AND d.account_id = $3 FOR SHARE OF d",
         journal_id,
         record_ids,
         account_id,
         now,
+        device_id,
     )
-    role, epoch = (rows[0][0], rows[0][1]) if rows else (None, None)
-    check(role, epoch)
-    return {row[2]: (row[3], row[4], int(row[5])) for row in rows if row[2] is not None}
+    if not rows:
+        check(WriterState(None, None, None))
+        return {}
+    revoked, expires_at, role, epoch = rows[0][:4]
+    check(WriterState((bool(revoked), int(expires_at)), role, epoch))
+    return {row[4]: (row[5], row[6], int(row[7])) for row in rows if row[4] is not None}
 
 
 async def _check_resent(

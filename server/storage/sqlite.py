@@ -61,6 +61,7 @@ from server.storage.base import (
     ShareRow,
     WriteLimits,
     WriterCheck,
+    WriterState,
     inherited_account,
     write_subject,
 )
@@ -860,14 +861,24 @@ class SQLiteStorage:
         rows = await self._all(sql, (*params, -1 if limit is None else limit))
         return [AuditRow(bytes(r[0]), r[1], bytes(r[2]), r[3], r[4], r[5]) for r in rows]
 
-    async def update_meta(self, journal_id: bytes, meta: bytes) -> None:
-        await self._write(
-            lambda db: db.execute(
+    async def update_meta(
+        self,
+        journal_id: bytes,
+        account_id: bytes,
+        device_id: bytes,
+        meta: bytes,
+        now: int,
+        check: WriterCheck,
+    ) -> None:
+        def tx(db: Connection) -> None:
+            _check_writer(db, journal_id, account_id, device_id, now, check)
+            db.execute(
                 "UPDATE journals SET meta = ?, meta_version = meta_version + 1 "
                 "WHERE journal_id = ?",
                 (meta, journal_id),
             ).close()
-        )
+
+        await self._write(tx)
 
     # --- records ----------------------------------------------------------------------------
 
@@ -875,13 +886,14 @@ class SQLiteStorage:
         self,
         journal_id: bytes,
         pushed_by: bytes,
+        device_id: bytes,
         records: list[NewRecord],
         now: int,
         limits: WriteLimits,
         check: WriterCheck,
     ) -> list[tuple[bytes, int]]:
         def tx(db: Connection) -> list[tuple[bytes, int]]:
-            _check_writer(db, journal_id, pushed_by, now, check)
+            _check_writer(db, journal_id, pushed_by, device_id, now, check)
             ids = [record.record_id for record in records]
             stored = _stored_records(db, journal_id, ids)
             fresh = [record for record in records if record.record_id not in stored]
@@ -909,6 +921,7 @@ class SQLiteStorage:
         self,
         journal_id: bytes,
         pushed_by: bytes,
+        device_id: bytes,
         snapshot: NewRecord,
         supersedes: list[bytes],
         now: int,
@@ -916,7 +929,7 @@ class SQLiteStorage:
         check: WriterCheck,
     ) -> tuple[int, int]:
         def tx(db: Connection) -> tuple[int, int]:
-            _check_writer(db, journal_id, pushed_by, now, check)
+            _check_writer(db, journal_id, pushed_by, device_id, now, check)
             if not _stored_records(db, journal_id, [snapshot.record_id]):
                 # What the snapshot replaces is credited first: compacting near the quota
                 # must stay possible, since it is how an account shrinks.
@@ -988,18 +1001,28 @@ def _value(db: Connection, sql: str, params: tuple[Any, ...]) -> Any:
 
 
 def _check_writer(
-    db: Connection, journal_id: bytes, account_id: bytes, now: int, check: WriterCheck
+    db: Connection,
+    journal_id: bytes,
+    account_id: bytes,
+    device_id: bytes,
+    now: int,
+    check: WriterCheck,
 ) -> None:
-    """`check(role, epoch)` as this transaction reads them (storage/base.py WriterCheck): the
-    one writer thread runs nothing else until it commits, so no revocation or rotation can
-    come between this read and the insert."""
+    """`check(state)` as this transaction reads it (storage/base.py WriterCheck): the one
+    writer thread runs nothing else until it commits, so no revocation, rotation or sign-out
+    can come between this read and the write. One statement."""
     row = db.execute(
-        "SELECT (SELECT m.role FROM members m WHERE m.journal_id = j.journal_id "
-        f"AND m.account_id = ? AND {ACTIVE}), j.epoch FROM journals j WHERE j.journal_id = ?",
-        (account_id, now, journal_id),
+        "SELECT d.revoked, d.expires_at, (SELECT m.role FROM members m WHERE m.journal_id = ? "
+        f"AND m.account_id = d.account_id AND {ACTIVE}), "
+        "(SELECT j.epoch FROM journals j WHERE j.journal_id = ?) "
+        "FROM devices d WHERE d.device_id = ? AND d.account_id = ?",
+        (journal_id, now, journal_id, device_id, account_id),
     ).fetchone()
-    role, epoch = row if row else (None, None)
-    check(role, epoch)
+    if row is None:
+        check(WriterState(None, None, None))
+    else:
+        revoked, expires_at, role, epoch = row
+        check(WriterState((bool(revoked), int(expires_at)), role, epoch))
 
 
 def _stored_records(

@@ -12,11 +12,19 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from client_sdk import INSECURE_TEST_COST, Client, InvalidInput, account, check_password, wire
-from client_sdk.passwords import MIN_SCORE, SCORED_PREFIX, estimate_password
+from client_sdk.passwords import (
+    MAX_L33T_TABLES,
+    MIN_SCORE,
+    SCORED_PREFIX,
+    estimate_password,
+    l33t_tables,
+    scored_part,
+)
 from client_sdk.transport import Transport
 from tests.client.recording_proxy import recording_proxy
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
@@ -83,24 +91,54 @@ def test_the_score_edge_a_score_of_2_is_refused_and_3_accepted() -> None:
     check_password(SCORE_3, ANA)
 
 
-def test_the_length_rule_comes_first_and_counts_nfkc_code_points() -> None:
+def test_the_length_rule_comes_first_and_counts_typed_and_nfkc_code_points() -> None:
+    """Both forms need 8 code points (R21 F4): U+FB01 (the "fi" ligature) is two characters in
+    NFKC, so "ﬁ" * 4 is 8 characters in NFKC but 4 as typed, and the length rule refuses it
+    (it passed when only the NFKC form was counted). "ﬁ" * 8 (8 typed, 16 in NFKC) passes
+    the length rule, and zxcvbn refuses it: a repeat."""
     with pytest.raises(InvalidInput, match="at least 8 characters"):
         check_password("Zq#7vL!", [])  # 7 characters, however random
-    # U+FB01 (the "fi" ligature) is two characters in NFKC: "ﬁ" * 4 is 8 characters, but
-    # guessable (a repeat); the length rule passes and zxcvbn refuses it.
-    assert "Repeats" in refusal_of("\ufb01" * 4)
+    with pytest.raises(InvalidInput, match="at least 8 characters"):
+        check_password("\ufb01" * 4, [])
+    assert "Repeats" in refusal_of("\ufb01" * 8)
 
 
-def test_a_long_password_is_judged_on_its_first_72_characters() -> None:
+def test_a_long_password_is_judged_on_its_first_56_characters() -> None:
     """zxcvbn's time grows steeply with length (1,000 characters took 16 to 110 s here):
-    only the first 72 are scored. Guessing the whole means guessing them too, so a strong
-    prefix makes the whole strong; a guessable prefix is refused, and the message says so."""
-    assert SCORED_PREFIX == 72
+    only the first 56 are scored (passwords.SCORED_PREFIX). Guessing the whole means guessing
+    them too, so a strong prefix makes the whole strong; a guessable prefix is refused, and
+    the message says so."""
+    assert SCORED_PREFIX == 56
     long_and_strong = (STRONG + " ") * 40  # 1,080 characters
     check_password(long_and_strong, ANA)
     message = refusal_of("a" * 1_000 + STRONG, ANA)
-    assert "Its first 72 characters alone are easy to guess." in message
+    assert "Its first 56 characters alone are easy to guess." in message
     assert 'Repeats like "aaa" are easy to guess.' in message
+
+
+@pytest.mark.parametrize("base", ["4@8({[<369!1|70$5+%2", "|!1@4$5+7", "$+157|", "0123456789"])
+def test_the_scored_prefix_bounds_zxcvbns_l33t_substitution_tables(base: str) -> None:
+    """zxcvbn's l33t matcher runs a dictionary match per substitution table, and the tables
+    double with about every two more l33t characters: 72 characters of R21's soup took 7 to
+    9 s. The scored prefix is the longest one of at most 56 characters with at most 32 tables
+    (passwords.MAX_L33T_TABLES); the estimate refuses anything longer. No timing here (the
+    guide forbids timed tests): bench-style numbers are in passwords.py."""
+    password = (base * 20)[:72]
+    scored = scored_part(password)
+    assert l33t_tables(scored) <= MAX_L33T_TABLES
+    assert len(scored) == SCORED_PREFIX or l33t_tables(password[: len(scored) + 1]) > 32
+    assert password.startswith(scored)
+    with pytest.raises(ValueError):
+        estimate_password(password[: len(scored) + 1])
+    estimate_password(scored)  # accepted as it is
+
+
+def test_a_password_whose_scored_prefix_is_guessable_is_refused_with_its_length() -> None:
+    """R21's "|!1@4$5+7" x 8 (72 characters, accepted before in 0.46 s): its scored prefix
+    is "|!1@4$5+" (8 characters, 32 tables), which zxcvbn scores below 3."""
+    message = refusal_of("|!1@4$5+7" * 8, ANA)
+    assert "Its first 8 characters alone are easy to guess." in message
+    check_password("4@8({[<369!1|70$5+%2" * 4, ANA)  # scored on "4@8({[<369!": score 3+
 
 
 def test_checks_from_several_threads_each_count_their_own_user_inputs() -> None:
@@ -236,3 +274,42 @@ async def test_recovery_with_a_weak_new_password_changes_nothing(
     )  # fmt: skip
     await rescued.close()
     await login("ana", device="tablet", password=STRONG)
+
+
+async def test_signup_recovery_and_a_password_change_check_the_new_password_once(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check can take a few tenths of a second, and the checks of a process run one at a
+    time (zxcvbn keeps its words in a global): each operation checks once (R21 F5: signup,
+    recovery and a password change checked twice, in Client and in account)."""
+    checked: list[str] = []
+    real = account.check_password
+
+    def counting(password: str, user_inputs: Any = ()) -> None:
+        checked.append(password)
+        real(password, user_inputs)
+
+    monkeypatch.setattr(account, "check_password", counting)
+    client = await Client.signup(
+        live_server.url, "ana", STRONG, home=tmp_path / "ana", kdf_cost=INSECURE_TEST_COST
+    )
+    assert checked == [STRONG]
+    recovery_key = client.recovery_key
+    assert recovery_key is not None
+    try:
+        await client.change_password(
+            STRONG, STRONG + " x", kdf_cost=INSECURE_TEST_COST, minimum_cost=INSECURE_TEST_COST
+        )
+    finally:
+        await client.close()
+    assert checked == [STRONG, STRONG + " x"]
+    rescued = await Client.recover(
+        live_server.url,
+        "ana",
+        recovery_key,
+        STRONG + " y",
+        home=tmp_path / "rescued",
+        kdf_cost=INSECURE_TEST_COST,
+    )
+    await rescued.close()
+    assert checked == [STRONG, STRONG + " x", STRONG + " y"]

@@ -35,7 +35,7 @@ from server.service import CHALLENGE_CONTEXT, frame
 from tests.client.hostile import HostileServer, Through, hostile, through
 from tests.conftest import ClientFactory, RunningServer
 from tests.e2e.test_review_defences import THROTTLE, bad_login, raw_for, raw_signup
-from tests.server.raw import RawClient, pack, plain
+from tests.server.raw import RawClient, pack, plain, sealed_meta
 from tests.server.servers import serving
 
 __all__ = ["hostile", "through"]  # fixtures of the hostile-server tests
@@ -417,7 +417,7 @@ async def test_an_annotating_member_cannot_leave_its_bytes_on_the_owners_quota(
         ]
         shared = await raw.call(
             "/v1/journals/rotate",
-            wire.RotateRequest(journal, 1, bytes(40), keys, 1, [b"g", b"r"]),
+            wire.RotateRequest(journal, 1, sealed_meta(1), keys, 1, [b"g", b"r"]),
             token=owner["token"],
         )
         assert shared.status == 200, shared.value()

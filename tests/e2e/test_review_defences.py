@@ -30,7 +30,7 @@ from client_sdk import INSECURE_TEST_COST, Client, wire
 from server.service import IDENTITY_CONTEXT, frame
 from tests.conftest import RunningServer
 from tests.e2e.test_server_restart import ServerProcess
-from tests.server.raw import Answer, RawClient, pack, plain
+from tests.server.raw import Answer, RawClient, pack, plain, sealed_meta
 from tests.server.servers import login, serving, signup
 from tests.server.test_logs import debug_server, raw_bytes
 
@@ -72,7 +72,7 @@ async def rotate(
     envelope) as readers; the server stores envelopes and chain entries as opaque bytes."""
     keys = [wire.MemberKey(owner.profile.account_id, bytes(40), "owner", 0)]
     keys += [wire.MemberKey(account, envelope, "read", 0) for account, envelope in members]
-    request = wire.RotateRequest(journal, epoch, bytes(40), keys, chain_after, chain)
+    request = wire.RotateRequest(journal, epoch, sealed_meta(epoch), keys, chain_after, chain)
     return await raw.call("/v1/journals/rotate", request, token=owner.profile.token)
 
 
@@ -358,7 +358,7 @@ async def test_a_member_cannot_act_as_the_owner_nor_outlive_its_share(tmp_path: 
                 wire.MemberKey(reader.profile.account_id, bytes(40), "read", 0),
                 wire.MemberKey(writer.profile.account_id, bytes(40), "annotate", 0),
             ]
-            rotation = wire.RotateRequest(journal, 1, bytes(40), keys, 1, [bytes(40)])
+            rotation = wire.RotateRequest(journal, 1, sealed_meta(1), keys, 1, [bytes(40)])
             assert (
                 await raw.call("/v1/journals/rotate", rotation, token=ana.profile.token)
             ).status == 200
@@ -390,7 +390,7 @@ async def test_a_member_cannot_act_as_the_owner_nor_outlive_its_share(tmp_path: 
                     reader.profile.account_id, bytes(40), "read", server.clock.now + 1000
                 ),
             ]
-            rotation = wire.RotateRequest(journal, 2, bytes(40), keys, 2, [bytes(40)])
+            rotation = wire.RotateRequest(journal, 2, sealed_meta(2), keys, 2, [bytes(40)])
             assert (
                 await raw.call("/v1/journals/rotate", rotation, token=ana.profile.token)
             ).status == 200
@@ -642,7 +642,7 @@ async def test_an_ex_member_does_not_pay_for_what_it_can_no_longer_touch(tmp_pat
                 wire.MemberKey(ana.profile.account_id, bytes(40), "owner", 0),
                 wire.MemberKey(writer.profile.account_id, bytes(40), "annotate", 0),
             ]
-            rotation = wire.RotateRequest(journal, 2, bytes(40), keys, 2, [bytes(40)])
+            rotation = wire.RotateRequest(journal, 2, sealed_meta(2), keys, 2, [bytes(40)])
             assert (
                 await raw.call("/v1/journals/rotate", rotation, token=ana.profile.token)
             ).status == 200

@@ -190,6 +190,13 @@ class RawClient:
         return await self.send(path, pack(message), token=token)
 
 
+def sealed_meta(epoch: int, size: int = 40) -> bytes:
+    """Opaque bytes shaped like journal metadata sealed under `epoch`: the server reads only
+    the clear 4-byte epoch prefix (protocol.md 4.14) and refuses any other epoch than the
+    journal's (409 `stale_epoch`)."""
+    return epoch.to_bytes(4, "big") + bytes(size - 4)
+
+
 def upload(number: int, epoch: int = 0, size: int = 40) -> dict[str, Any]:
     """A record upload with a recognizable id and filler ciphertext (opaque to the server)."""
     return {

@@ -61,7 +61,12 @@ SAMPLES: dict[str, Any] = {
         ZERO_ID, wire.RecordUpload(ZERO_ID, 0, bytes(40)), [b"\x01" * wire.ID_BYTES]
     ),
     "/v1/journals/rotate": wire.RotateRequest(
-        ZERO_ID, 1, bytes(40), [wire.MemberKey(ZERO_ID, bytes(40), "owner", 0)], 1, [bytes(40)]
+        ZERO_ID,
+        1,
+        (1).to_bytes(4, "big") + bytes(36),
+        [wire.MemberKey(ZERO_ID, bytes(40), "owner", 0)],
+        1,
+        [bytes(40)],
     ),
     "/v1/shares/list": wire.ListRequest(bytes(32)),
     "/v1/shares/leave": wire.JournalRequest(ZERO_ID),

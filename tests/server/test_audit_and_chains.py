@@ -15,7 +15,7 @@ from client_sdk import Client, wire
 from server import routes
 from server.storage.sqlite import SQLiteStorage
 from tests.conftest import RunningServer
-from tests.server.raw import RawClient, journal_id
+from tests.server.raw import RawClient, journal_id, sealed_meta
 
 HOUR_MS = 3600 * 1000
 
@@ -115,7 +115,7 @@ async def test_one_sync_reply_writes_its_audit_rows_in_one_transaction(
 async def rotate(raw: RawClient, owner: Client, journal: bytes, epoch: int, after: int) -> None:
     key = wire.MemberKey(owner.profile.account_id, bytes(40), "owner", 0)
     chain = [bytes(40)] * wire.MAX_CHAIN_APPEND
-    request = wire.RotateRequest(journal, epoch, bytes(40), [key], after, chain)
+    request = wire.RotateRequest(journal, epoch, sealed_meta(epoch), [key], after, chain)
     answer = await raw.call("/v1/journals/rotate", request, token=owner.profile.token)
     assert answer.status == 200, answer.value()
 

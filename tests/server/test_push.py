@@ -7,7 +7,15 @@ from typing import Any
 
 from client_sdk import Client, wire
 from tests.conftest import RunningServer
-from tests.server.raw import RawClient, journal_id, push, snapshot, stored_records, upload
+from tests.server.raw import (
+    RawClient,
+    journal_id,
+    push,
+    sealed_meta,
+    snapshot,
+    stored_records,
+    upload,
+)
 
 
 def seqs(reply: Any) -> dict[bytes, int]:
@@ -66,7 +74,7 @@ async def test_a_record_id_pushed_again_under_a_newer_epoch_conflicts_and_stores
     journal = await journal_id(ana)
     assert (await push(raw, ana, journal, [upload(1)])).status == 200
     owner_key = wire.MemberKey(ana.profile.account_id, bytes(48), "owner", 0)
-    rotation = wire.RotateRequest(journal, 1, bytes(48), [owner_key], 1, [bytes(48)])
+    rotation = wire.RotateRequest(journal, 1, sealed_meta(1), [owner_key], 1, [bytes(48)])
     assert (await raw.call("/v1/journals/rotate", rotation, token=ana.profile.token)).status == 200
     before = await snapshot(live_server)
     answer = await push(raw, ana, journal, [upload(2, epoch=1), upload(1, epoch=1)])
@@ -125,7 +133,9 @@ async def test_only_an_owner_or_an_unexpired_annotating_member_pushes_with_the_c
             wire.MemberKey(ana.profile.account_id, bytes(48), "owner", 0),
             wire.MemberKey(ben.profile.account_id, bytes(48), role, ends),
         ]
-        rotation = wire.RotateRequest(journal, epoch, bytes(48), keys, length + epoch - 1, [b"g"])
+        rotation = wire.RotateRequest(
+            journal, epoch, sealed_meta(epoch), keys, length + epoch - 1, [b"g"]
+        )
         answer = await raw.call("/v1/journals/rotate", rotation, token=ana.profile.token)
         assert answer.status == 200, answer.value()
 

@@ -22,7 +22,15 @@ import pytest
 from client_sdk import Client, wire
 from server import routes
 from tests.conftest import RunningServer
-from tests.server.raw import Answer, RawClient, journal_id, push, stored_records, upload
+from tests.server.raw import (
+    Answer,
+    RawClient,
+    journal_id,
+    push,
+    sealed_meta,
+    stored_records,
+    upload,
+)
 
 CASES = {
     # how the race ends ben's writing at epoch 1: what the rotation keeps, what a push gets
@@ -44,7 +52,9 @@ def rotation(
     keys = [wire.MemberKey(ana.profile.account_id, bytes(48), "owner", 0)]
     if keep_ben:
         keys.append(wire.MemberKey(ben.profile.account_id, bytes(48), "annotate", 0))
-    return wire.RotateRequest(journal, epoch, bytes(48), keys, chain_after, [b"e%d" % epoch])
+    return wire.RotateRequest(
+        journal, epoch, sealed_meta(epoch), keys, chain_after, [b"e%d" % epoch]
+    )
 
 
 async def rotate(

@@ -20,6 +20,7 @@ from tests.server.raw import (
     RawClient,
     journal_id,
     push,
+    sealed_meta,
     signed_signup,
     snapshot,
     stored_records,
@@ -255,7 +256,7 @@ async def test_over_the_storage_quota_a_revocation_goes_through_but_no_member_is
             keys = [wire.MemberKey(owner, bytes(40), "owner", 0)]
             keys += [wire.MemberKey(m, bytes(40), "read", 0) for m in members]
             return wire.RotateRequest(
-                journal, epoch, bytes(40), keys, length, [bytes(4096)] * chain
+                journal, epoch, sealed_meta(epoch), keys, length, [bytes(4096)] * chain
             )
 
         ben_id, cat_id = ben.profile.account_id, cat.profile.account_id
@@ -318,7 +319,7 @@ async def test_departed_members_bytes_fill_at_most_the_owners_inherited_allowanc
             wire.MemberKey(member["account_id"], bytes(40), "annotate", 0)
             for member in (first, second)
         ]
-        rotation = wire.RotateRequest(journal, 1, bytes(40), keys, 1, [b"g"])
+        rotation = wire.RotateRequest(journal, 1, sealed_meta(1), keys, 1, [b"g"])
         assert (await raw.call("/v1/journals/rotate", rotation, token=owner["token"])).status == 200
 
         async def usage(account: dict[str, Any]) -> int:

@@ -116,7 +116,7 @@ async def test_a_database_locked_by_another_process_is_unavailable_then_works_ag
 async def test_a_push_is_one_call_into_the_writer_thread(
     storage: SQLiteStorage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    owner, journal = b"o" * 16, b"j" * 16
+    owner, journal, device = b"o" * 16, b"j" * 16, b"d" * 16
 
     def tx(db: sqlite3.Connection) -> None:
         db.execute(
@@ -125,6 +125,11 @@ async def test_a_push_is_one_call_into_the_writer_thread(
             "sign_public_key, box_public_key, identity_signature, created_at) "
             "VALUES (?, 'ana', x'00', 1, 1, x'00', x'00', x'00', x'00', x'00', x'00', x'00', 0)",
             (owner,),
+        )
+        db.execute(
+            "INSERT INTO devices (device_id, account_id, name, token_hash, created_at, "
+            "last_seen_at, expires_at, revoked) VALUES (?, ?, 'laptop', x'00', 0, 0, 10, 0)",
+            (device, owner),
         )
         db.execute("INSERT INTO journals VALUES (?, ?, 0, x'00', 1, 0, 0)", (journal, owner))
         db.execute("INSERT INTO members VALUES (?, ?, 'owner', 0)", (journal, owner))
@@ -139,8 +144,8 @@ async def test_a_push_is_one_call_into_the_writer_thread(
 
     monkeypatch.setattr(storage._worker, "submit", counting)
     records = [NewRecord(bytes([n]) * 16, 0, bytes([n]) * 100) for n in range(3)]
-    check = writer_check(("owner",), [0])
-    accepted = await storage.append_records(journal, owner, records, 1, LIMITS, check)
+    check = writer_check(("owner",), [0], 1)
+    accepted = await storage.append_records(journal, owner, device, records, 1, LIMITS, check)
     assert len(calls) == 1
     assert [seq for _, seq in accepted] == [1, 2, 3]
     assert [row.seq for row in await storage.records_after(journal, 0, 10, 10**6)] == [1, 2, 3]
