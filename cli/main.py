@@ -195,6 +195,15 @@ def with_hint(error: TJError, verbose: bool = False) -> str:
     return text
 
 
+def os_error_text(error: OSError) -> str:
+    """A file-system error in plain words, without Python's "[Errno 2]": "cannot use
+    /no/such/dir/x.html: no such file or directory" (NU19 C28.3)."""
+    reason = (error.strerror or str(error)).rstrip(".")
+    reason = reason[:1].lower() + reason[1:]
+    names = [str(n) for n in (error.filename, error.filename2) if n is not None]
+    return f"cannot use {' or '.join(names)}: {reason}" if names else reason
+
+
 class TJGroup(click.Group):
     """Turns SDK errors (and file-system errors) into one line and exit status 1; any other
     error too (a bug, e.g. data from another account no check foresaw, R13 finding 1): a
@@ -207,7 +216,7 @@ class TJGroup(click.Group):
             verbose = bool(ctx.params.get("verbose"))
             raise click.ClickException(output.one_line(with_hint(error, verbose))) from None
         except OSError as error:
-            raise click.ClickException(output.one_line(str(error))) from None
+            raise click.ClickException(output.one_line(os_error_text(error))) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as error:  # a bug (ours, or data no check foresaw): one line, no traceback

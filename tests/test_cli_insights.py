@@ -121,6 +121,10 @@ async def test_report_writes_a_private_html_page_with_the_charts(
     assert html.count('class="mood-point"') == 1 and html.count('class="entries-bar"') == 1
     assert html.count('class="goal-bar"') == 1
     assert (await ana.tj("report")).exit_code == 2  # --html is required
+    nowhere = tmp_path / "no-such-folder" / "report.html"
+    refused = await ana.tj("report", "--html", str(nowhere))
+    assert refused.exit_code == 1  # in plain words, without Python's "[Errno 2]" (NU19 C28.3)
+    assert refused.output.strip() == f"Error: cannot use {nowhere}: no such file or directory"
 
 
 async def test_export_then_import_moves_a_journal_to_another_account(
