@@ -14,7 +14,7 @@ from aiohttp import web
 
 from client_sdk import INSECURE_TEST_COST, Client, crypto, keys, wire
 from client_sdk.crypto import Context
-from client_sdk.errors import AuthError, NetworkError
+from client_sdk.errors import AuthError, InvalidInput, NetworkError
 from tests.client.hostile import HostileServer, Through
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
@@ -318,3 +318,18 @@ async def test_the_server_never_receives_a_new_recovery_key_or_its_wrap_key(
             assert secret not in sent
     finally:
         await rescued.close()
+
+
+async def test_a_password_change_with_half_a_new_recovery_key_is_refused(
+    live_server: RunningServer, signup: ClientFactory
+) -> None:
+    ana = await signup("ana")
+    before = await live_server.rows("SELECT * FROM accounts WHERE username = 'ana'")
+    for public_key, bundle in ((bytes(32), b""), (b"", bytes(137)), (bytes(31), bytes(137))):
+        request = wire.PasswordChangeRequest(
+            bytes(32), bytes(64), bytes(16), 1, 8192, bytes(32), bytes(137), public_key, bundle
+        )
+        with pytest.raises(InvalidInput) as refused:
+            await ana.transport.call("/v1/account/password", request, wire.PasswordChangeReply)
+        assert refused.value.code == "invalid_field"
+    assert await live_server.rows("SELECT * FROM accounts WHERE username = 'ana'") == before
