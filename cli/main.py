@@ -466,11 +466,13 @@ SIGN_OUT_OTHERS = click.option(
 def recover(
     home: Home, url: str, username: str, device_name: str | None, sign_out_others: bool | None
 ) -> None:
-    """Get back in with the recovery key and choose a new password.
+    """Get back in with the recovery key, choose a new password, get a new recovery key.
 
-    The recovery key is read from $TJ_RECOVERY_KEY, else asked for (hidden). It stays valid
-    afterwards: keep it where it was. Your other devices stay signed in unless you sign them
-    out (you are asked, or pass --sign-out-others): do, if one may be in someone else's hands.
+    The recovery key is read from $TJ_RECOVERY_KEY, else asked for (hidden). Once used it is
+    retired: a NEW recovery key is printed ONCE; write it down and keep it offline (the
+    old one, and any copy of it, no longer works). Your other devices stay signed in unless
+    you sign them out (you are asked, or pass --sign-out-others): do, if one may be in
+    someone else's hands.
 
     \b
     Example:
@@ -496,21 +498,65 @@ def recover(
         **home.kdf_cost(),
         **home.unlock(),
     )
-    name = home.run(username_of, opener)
-    output.message(
-        f"New password set; this device is signed in as {name}; fetching your journals..."
-    )
+    name, new_key = home.run(name_and_recovery_key, opener)
+    output.message(f"New password set; this device is signed in as {name}.")
+    show_new_recovery_key(new_key, "the recovery key you just used no longer works")
+    output.message("Fetching your journals...")
     try:
         report = home.run(sync_once)
     except TJError as error:
         output.message(f"Signed in, but the first sync failed: {error}. Run `tj sync` to retry.")
     else:
         output.message(f"Synced: {output.sync_text(report)}")
-    output.message("Your recovery key stays valid: keep it where it was.")
     try:
         offer_sign_out(home, sign_out_others, "")
     except TJError as error:  # recovered all the same: say what could not be done
         output.message(f"Your other devices could not be listed: {error}. See `tj devices`.")
+
+
+async def name_and_recovery_key(client: Client) -> tuple[str, str]:
+    assert client.recovery_key is not None  # set by Client.recover
+    return client.username, client.recovery_key
+
+
+def show_new_recovery_key(key: str, old: str) -> None:
+    """Print a new recovery key once (stdout, the only place it ever appears), with what
+    became of the old one (`old`) and the same warning as at signup."""
+    output.data(f"New recovery key: {key}")
+    output.message(
+        f"WARNING: {old}. Store the new recovery key somewhere safe and offline now: it is "
+        "shown only this once, and without it a forgotten password loses your journal."
+    )
+
+
+@cli.group("recovery-key")
+def recovery_key() -> None:
+    """Manage your recovery key.
+
+    \b
+    Example:
+      tj recovery-key new
+    """
+
+
+@recovery_key.command("new")
+@pass_home
+def recovery_key_new(home: Home) -> None:
+    """Make a new recovery key and retire the current one (needs the server).
+
+    Do it when your recovery key may have been seen, photographed or copied, or was kept
+    on a device that is lost. The new key is printed ONCE; the old one, and every copy of
+    it, stops working at the same moment. Your password, journals and devices are not
+    changed. The password comes from --password-file, $TJ_PASSWORD or a prompt.
+
+    \b
+    Example:
+      tj recovery-key new
+    """
+    password = home.password("Password")
+    key = home.run(lambda client: client.replace_recovery_key(password, **home.minimum_cost()))
+    output.message("Recovery key replaced.")
+    show_new_recovery_key(key, "your old recovery key no longer works")
 
 
 @cli.group()

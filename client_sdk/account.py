@@ -1,4 +1,5 @@
-"""Account flows: signup, login, recovery, password change and the proof erasure needs.
+"""Account flows: signup, login, recovery, password change, a new recovery key and the proof
+erasure needs.
 
 Each turns a password or recovery key into keys on this device; the server only ever sees
 public keys, signatures over its one-time challenges, and sealed key bundles.
@@ -15,7 +16,7 @@ import nacl.signing
 
 from client_sdk import crypto, keys, wire
 from client_sdk.crypto import KdfCost
-from client_sdk.errors import AuthError, IntegrityError
+from client_sdk.errors import AuthError, IntegrityError, NetworkError, TJError
 from client_sdk.models import default_device_name
 from client_sdk.passwords import check_password
 from client_sdk.transport import Transport
@@ -201,11 +202,20 @@ async def set_password(
     password: str,
     cost: KdfCost,
     proof_key: nacl.signing.SigningKey,
+    new_recovery_key: bytes | None = None,
 ) -> bytes:
     """Re-wrap the bundle under a new password, proven with the old login key or the
-    recovery login key; nothing else is re-encrypted. Returns the login ticket for the new
-    password (every earlier one is void, protocol.md 2.7). Raises InvalidInput, before any
-    request, for a password passwords.check_password refuses."""
+    recovery login key; nothing else is re-encrypted. With `new_recovery_key` (raw, 32
+    bytes) the recovery key is replaced in the same request, so in the same server
+    transaction: both change or neither does (what a recovery does). Returns the login
+    ticket for the new password (every earlier one is void, protocol.md 2.7). Raises
+    InvalidInput, before any request, for a password passwords.check_password refuses.
+
+    A NetworkError from the change itself leaves its outcome unknown (the reply may have
+    been lost after the server stored it); the password's salt, which /v1/auth/prelogin
+    tells anyone, then says which: the change is taken as done when the salt is the new one
+    (the returned ticket is then empty); otherwise the error is raised, saying that nothing
+    changed (another salt) or that the outcome is unknown (the server cannot be asked)."""
     await check_new_password(password, username)
     return await set_checked_password(
         transport, username, account_id, secrets, password, cost, proof_key
@@ -227,6 +237,11 @@ async def set_checked_password(
     and the checks of a process run one at a time: R21 F5)."""
     salt = crypto.random_bytes(crypto.SALT_BYTES)
     new = await asyncio.to_thread(keys.password_keys, password, salt, cost)
+    recovery_public, recovery_bundle = b"", b""
+    if new_recovery_key is not None:
+        recovery_public, recovery_bundle = recovery_parts(
+            new_recovery_key, secrets, account_id, username
+        )
     challenge, signature = await signed_challenge(transport, username, "password", proof_key)
     request = wire.PasswordChangeRequest(
         challenge,
@@ -236,9 +251,102 @@ async def set_checked_password(
         cost.memlimit,
         bytes(new.login_key.verify_key),
         keys.seal_bundle(new.kek, secrets, account_id, username),
+        recovery_public,
+        recovery_bundle,
     )
-    reply = await transport.call("/v1/account/password", request, wire.PasswordChangeReply)
+    try:
+        reply = await transport.call("/v1/account/password", request, wire.PasswordChangeReply)
+    except NetworkError as error:
+        stored = await salt_in_force(transport, username, salt)
+        if stored:
+            return b""  # stored: only the reply was lost (the next login gets a ticket)
+        if stored is None and new_recovery_key is not None:
+            error.args = (
+                f"{error}; whether the new password and a new recovery key were set is "
+                "unknown: try logging in with the new password; if it works, the recovery key "
+                "you used no longer does: make a new one then",
+            )
+        elif stored is None:
+            error.args = (
+                f"{error}; whether the new password was set is unknown: try logging in with it",
+            )
+        else:
+            error.args = (f"{error}; nothing was changed{kept(new_recovery_key)}",)
+        raise
+    except TJError as error:
+        error.args = (f"{error}{kept(new_recovery_key)}",)
+        raise
     return reply.login_ticket
+
+
+def kept(new_recovery_key: bytes | None) -> str:
+    """What a refused password change tells about the recovery key it was to replace."""
+    return "" if new_recovery_key is None else "; the recovery key you used still works"
+
+
+async def salt_in_force(transport: Transport, username: str, salt: bytes) -> bool | None:
+    """Whether the server's current password salt for `username` is `salt` (asked once with
+    /v1/auth/prelogin); None when the server cannot be asked."""
+    try:
+        pre = await transport.call(
+            "/v1/auth/prelogin", wire.PreloginRequest(username), wire.PreloginReply
+        )
+    except NetworkError:
+        return None
+    return pre.salt == salt
+
+
+def recovery_parts(
+    recovery_key: bytes, secrets: keys.AccountSecrets, account_id: bytes, username: str
+) -> tuple[bytes, bytes]:
+    """(recovery login public key, recovery bundle) of a raw recovery key (protocol.md 4.9):
+    what the server keeps of it. Neither lets anyone derive the key."""
+    return (
+        bytes(keys.recovery_login_key(recovery_key).verify_key),
+        keys.seal_recovery_bundle(recovery_key, secrets, account_id, username),
+    )
+
+
+async def replace_recovery_key(
+    transport: Transport,
+    username: str,
+    account_id: bytes,
+    secrets: keys.AccountSecrets,
+    proof_key: nacl.signing.SigningKey,
+) -> bytes:
+    """Draw a new recovery key and have the server put it in place of the current one,
+    proven with the login key (a fresh "recovery-key" challenge); returns the raw new key,
+    in force once this returns. The server swaps both halves (login public key, bundle) in
+    one statement, so the old key stops working as the new one starts.
+
+    A request that gets no answer (NetworkError) may or may not have been stored; it is
+    sent again, once, with a fresh challenge and the same new key: storing the same key
+    twice changes nothing, and `proof_key` is not the recovery key, so it still proves
+    either way. Raises AuthError (wrong password: nothing changed), NetworkError after the
+    second attempt (the outcome is then unknown: run it again; until then the old key may
+    or may not work)."""
+    recovery_key = keys.new_recovery_key()
+    public_key, bundle = recovery_parts(recovery_key, secrets, account_id, username)
+
+    async def send() -> None:
+        challenge, signature = await signed_challenge(
+            transport, username, "recovery-key", proof_key
+        )
+        request = wire.RecoveryKeyRequest(challenge, signature, public_key, bundle)
+        await transport.call("/v1/account/recovery-key", request, wire.Empty)
+
+    try:
+        await send()
+    except NetworkError:
+        try:
+            await send()
+        except NetworkError as error:
+            error.args = (
+                f"{error}; whether the recovery key was replaced is unknown: run it again "
+                "(until it succeeds, the old key may or may not work)",
+            )
+            raise
+    return recovery_key
 
 
 async def check_new_password(password: str, username: str, device_name: str = "") -> None:

@@ -106,7 +106,8 @@ class Client:
 
     recovery_key: str | None
     """The recovery key, formatted for the user to write down: set only right after
-    `signup`, to show once (the SDK never stores it)."""
+    `signup` and `recover` (a recovery replaces the key it used), to show once (the SDK
+    never stores it). `replace_recovery_key` returns the new one instead."""
 
     def __init__(self, home: Path, profile: Profile, store: Store, transport: Transport) -> None:
         """Internal: use `signup`, `login`, `recover` or `open`.
@@ -360,10 +361,16 @@ class Client:
         kdf_cost: KdfCost = MODERATE,
         passphrase: str | None = None,
     ) -> Client:
-        """Log in with the recovery key and set a new password. A new password the rule
-        refuses (passwords.check_password) raises InvalidInput before anything is sent; a
-        failure after the server opened the session (the password change included) ends
-        that session, as `login`."""
+        """Log in with the recovery key, set a new password and replace the recovery key:
+        the key used is retired, and `client.recovery_key` holds the new one, to show once.
+        The password and the recovery key change in one request, so in one server
+        transaction: both or neither (protocol.md, /v1/account/password).
+
+        A new password the rule refuses (passwords.check_password) raises InvalidInput
+        before anything is sent; a failure after the server opened the session (the password
+        change included) ends that session, as `login`, and its message says whether the
+        recovery key used still works (account.set_password: a lost reply is resolved by
+        the password's salt)."""
         home = Path(home)
         username = normalize_username(username)
         await account.check_new_password(
@@ -381,11 +388,15 @@ class Client:
         # From here the server holds a session: any failure ends it (account.py).
         async with account.ended_on_failure(transport.base_url, session.reply.token):
             client = await cls._start(home, transport, username, session, passphrase)
+            new_key = keys.new_recovery_key()
             try:
-                await client._set_password(new_password, kdf_cost, keys.recovery_login_key(raw_key))
+                await client._set_password(
+                    new_password, kdf_cost, keys.recovery_login_key(raw_key), new_key
+                )
             except BaseException:
                 await client.close()  # nothing left open: the caller never gets the client
                 raise
+        client.recovery_key = keys.format_recovery_key(new_key)
         return client
 
     @staticmethod
@@ -519,7 +530,11 @@ class Client:
         await self._set_password(new_password, kdf_cost, old.login_key)
 
     async def _set_password(
-        self, password: str, cost: KdfCost, proof_key: nacl.signing.SigningKey
+        self,
+        password: str,
+        cost: KdfCost,
+        proof_key: nacl.signing.SigningKey,
+        new_recovery_key: bytes | None = None,
     ) -> None:
         ticket = await account.set_checked_password(  # checked by recover/change_password
             self.transport,
@@ -529,8 +544,32 @@ class Client:
             password,
             cost,
             proof_key,
+            new_recovery_key,
         )
         save_ticket(self.home, self.transport.base_url, self.username, ticket)
+
+    async def replace_recovery_key(
+        self, password: str, *, minimum_cost: KdfCost = INTERACTIVE
+    ) -> str:
+        """Make a new recovery key and retire the current one; returns the new key,
+        formatted for the user to write down (protocol.md 4.9), to show once: the SDK never
+        stores it. For a key that was seen, photographed, or kept on a device now lost.
+
+        Needs the password, as a password change does: the server requires a challenge
+        signed with the password's login key, not just this device's session. The server
+        swaps the old key for the new in one statement; the password, the journals and the
+        other devices' sessions are untouched. Raises AuthError (wrong password; nothing
+        changed, the old key still works), NetworkError (no answer even to a second try:
+        whether the key was replaced is unknown, run it again)."""
+        derived = await account.password_keys(self.transport, self.username, password, minimum_cost)
+        raw = await account.replace_recovery_key(
+            self.transport,
+            self.username,
+            self.profile.account_id,
+            self.profile.secrets,
+            derived.login_key,
+        )
+        return keys.format_recovery_key(raw)
 
     async def delete_account(self, password: str, *, minimum_cost: KdfCost = INTERACTIVE) -> None:
         """Erase this account on the server (journals, records, shares, devices, audit log) and

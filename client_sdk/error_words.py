@@ -57,7 +57,13 @@ CODE_WORDS: dict[str, str] = {
 
 
 SIGN_IN_PATHS = frozenset(
-    {"/v1/auth/login", "/v1/auth/recover", "/v1/account/password", "/v1/account/delete"}
+    {
+        "/v1/auth/login",
+        "/v1/auth/recover",
+        "/v1/account/password",
+        "/v1/account/recovery-key",
+        "/v1/account/delete",
+    }
 )
 """Calls that sign in with a password (or recovery key): there `auth_failed` means it was
 wrong (or the sign-in took too long), not that the session is invalid."""
@@ -67,6 +73,8 @@ PATH_WORDS: dict[tuple[str, str], str] = {
     "took too long: try again",
     ("not_found", "/v1/account/identity"): "no account has that username",
     ("auth_failed", "/v1/account/password"): "the current password is wrong; nothing was changed",
+    ("auth_failed", "/v1/account/recovery-key"): "the password is wrong; the recovery key "
+    "was not replaced and the old one still works",
     ("auth_failed", "/v1/account/delete"): "the password is wrong; nothing was deleted",
     ("not_found", "/v1/account/identity-by-id"): "no account has that id",
     ("not_found", "/v1/devices/revoke"): "no signed-in device of this account has that id",

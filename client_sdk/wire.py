@@ -150,7 +150,9 @@ class SessionReply:
 @dataclass(frozen=True)
 class PasswordChangeRequest:
     """New credentials; `signature` signs a fresh "password" challenge with the current
-    login key or the recovery login key."""
+    login key or the recovery login key. With `recovery_login_public_key` and
+    `recovery_bundle` (both or neither) the recovery key is replaced in the same
+    transaction: what a recovery sends, so the key just used is retired with it."""
 
     challenge: bytes = field(metadata=limits(32, 32))
     signature: bytes = field(metadata=limits(64, 64))
@@ -159,6 +161,20 @@ class PasswordChangeRequest:
     memlimit: int = field(metadata=limits(8192, U63))
     login_public_key: bytes = field(metadata=limits(32, 32))
     bundle: bytes = field(metadata=limits(40, MAX_BUNDLE_BYTES))
+    recovery_login_public_key: bytes = field(default=b"", metadata=limits(0, 32))
+    recovery_bundle: bytes = field(default=b"", metadata=limits(0, MAX_BUNDLE_BYTES))
+
+
+@dataclass(frozen=True)
+class RecoveryKeyRequest:
+    """A new recovery key's public half and bundle, in place of the account's current ones;
+    `signature` signs a fresh "recovery-key" challenge with the current login key or the
+    current recovery login key (protocol.md, /v1/account/recovery-key)."""
+
+    challenge: bytes = field(metadata=limits(32, 32))
+    signature: bytes = field(metadata=limits(64, 64))
+    recovery_login_public_key: bytes = field(metadata=limits(32, 32))
+    recovery_bundle: bytes = field(metadata=limits(40, MAX_BUNDLE_BYTES))
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 CHALLENGE_TTL_MS = 60_000
 TOUCH_INTERVAL_MS = 60_000
 PAGE_BYTES = 4 * 1024 * 1024
-PURPOSES = ("login", "recover", "password", "delete")
+PURPOSES = ("login", "recover", "password", "recovery-key", "delete")
 SHARE_ROLES = ("read", "annotate")
 # libsodium's INTERACTIVE cost: the server refuses to store anything weaker for new passwords.
 MIN_OPSLIMIT = 2
@@ -668,10 +668,13 @@ class Service:
     async def change_password(
         self, caller: Caller, request: wire.PasswordChangeRequest, client: str = "unknown"
     ) -> wire.PasswordChangeReply:
-        """Replace the password. Every login ticket given before is void from now on (they
-        are bound to the login key); the reply carries a new one for the calling device."""
+        """Replace the password, and the recovery key too when the request carries a new one
+        (a recovery does: the key just used is retired in the same transaction). Every login
+        ticket given before is void from now on (they are bound to the login key); the reply
+        carries a new one for the calling device."""
         account = await self._account(caller)
         self._check_cost(request.opslimit, request.memlimit)
+        recovery = _new_recovery(request.recovery_login_public_key, request.recovery_bundle)
         keys = (account.login_public_key, account.recovery_login_public_key)
         subjects = self._session_subjects(caller, client)
         await self._check_challenge(
@@ -684,9 +687,32 @@ class Service:
             request.memlimit,
             request.login_public_key,
             request.bundle,
+            recovery,
         )
         return wire.PasswordChangeReply(
             self._login_ticket(account.username, request.login_public_key)
+        )
+
+    async def replace_recovery_key(
+        self, caller: Caller, request: wire.RecoveryKeyRequest, client: str = "unknown"
+    ) -> None:
+        """Put a new recovery key's public half and bundle in place of the account's, once
+        the current login key or the current recovery login key signed a "recovery-key"
+        challenge (as for a password change: a session token alone is not enough). The old
+        recovery key stops working in the same statement; the password, its login tickets
+        and the sessions are left as they are."""
+        account = await self._account(caller)
+        keys = (account.login_public_key, account.recovery_login_public_key)
+        await self._check_challenge(
+            account.username,
+            "recovery-key",
+            request.challenge,
+            request.signature,
+            keys,
+            self._session_subjects(caller, client),
+        )
+        await self.storage.update_recovery(
+            account.account_id, request.recovery_login_public_key, request.recovery_bundle
         )
 
     async def delete_account(
@@ -1277,3 +1303,16 @@ class Service:
         if account is None:
             raise NotFound("no account has that id")
         return public_identity(account)
+
+
+def _new_recovery(public_key: bytes, bundle: bytes) -> tuple[bytes, bytes] | None:
+    """The (recovery login public key, recovery bundle) a password change also sets: both
+    given (32 bytes, and a sealed bundle of at least 40), or neither (None)."""
+    if not public_key and not bundle:
+        return None
+    if len(public_key) != 32 or len(bundle) < 40:
+        raise BadRequest(
+            "a new recovery key needs both recovery_login_public_key (32 bytes) and "
+            "recovery_bundle (40 bytes or more)"
+        )
+    return public_key, bundle

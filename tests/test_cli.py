@@ -294,6 +294,71 @@ async def test_recover_with_the_recovery_key_sets_a_new_password(
     await later.ok("login", live_server.url, "ana", env={"TJ_PASSWORD": "recovered secret"})
 
 
+def new_recovery_key(result: Result) -> str:
+    """The one new recovery key a command printed: on stdout, once, on its own line, with
+    the warning on stderr; it appears nowhere else."""
+    [key] = re.findall(r"^New recovery key: (\S+)$", result.stdout, flags=re.MULTILINE)
+    assert result.output.count(key) == 1
+    assert "WARNING" in result.stderr and "shown only this once" in result.stderr
+    return str(key)
+
+
+async def test_recover_shows_a_new_recovery_key_once_and_retires_the_one_used(
+    live_server: RunningServer, laptop: Device, tmp_path: Path
+) -> None:
+    """NU18 C5: a recovery key that was typed in (perhaps photographed, perhaps on a device
+    since lost) is retired by the recovery, which shows a new one."""
+    old_key = laptop.signup["recovery_key"]
+    rescued = Device(tmp_path / "rescued", live_server.url)
+    recovered = await rescued.ok(
+        "recover", live_server.url, "ana", input=old_key + "\n",
+        env={"TJ_PASSWORD": "recovered secret"},
+    )  # fmt: skip
+    new_key = new_recovery_key(recovered)
+    assert new_key != old_key
+    assert "the recovery key you just used no longer works" in recovered.stderr
+    assert "stays valid" not in recovered.output
+
+    stale = Device(tmp_path / "stale", live_server.url)
+    refused = failed_with_one_line(
+        await stale.tj("recover", live_server.url, "ana", env={"TJ_RECOVERY_KEY": old_key})
+    )
+    assert "recovery key" in refused
+    fresh = Device(tmp_path / "fresh", live_server.url)
+    await fresh.ok(
+        "recover", live_server.url, "ana",
+        env={"TJ_RECOVERY_KEY": new_key, "TJ_PASSWORD": "second secret"},
+    )  # fmt: skip
+
+
+async def test_recovery_key_new_replaces_the_key_from_a_signed_in_device(
+    live_server: RunningServer, laptop: Device, tmp_path: Path
+) -> None:
+    old_key = laptop.signup["recovery_key"]
+    wrong = failed_with_one_line(
+        await laptop.tj("recovery-key", "new", env={"TJ_PASSWORD": "not the password"})
+    )
+    assert "the password is wrong; the recovery key was not replaced" in wrong
+    assert "old one still works" in wrong
+
+    replaced = await laptop.ok("recovery-key", "new")
+    new_key = new_recovery_key(replaced)
+    assert new_key != old_key
+    assert "Recovery key replaced." in replaced.stderr
+    assert "your old recovery key no longer works" in replaced.stderr
+    await laptop.ok("sync")  # the device stays signed in, its password unchanged
+
+    stale = Device(tmp_path / "stale", live_server.url)
+    failed_with_one_line(
+        await stale.tj("recover", live_server.url, "ana", env={"TJ_RECOVERY_KEY": old_key})
+    )
+    fresh = Device(tmp_path / "fresh", live_server.url)
+    await fresh.ok(
+        "recover", live_server.url, "ana",
+        env={"TJ_RECOVERY_KEY": new_key, "TJ_PASSWORD": "second secret"},
+    )  # fmt: skip
+
+
 async def test_recover_offers_to_sign_the_other_devices_out(
     live_server: RunningServer, laptop: Device, phone: Device, tmp_path: Path
 ) -> None:
@@ -304,7 +369,7 @@ async def test_recover_offers_to_sign_the_other_devices_out(
         "recover", live_server.url, "ana", input=laptop.signup["recovery_key"] + "\n",
         env={"TJ_PASSWORD": "recovered secret"},
     )  # fmt: skip
-    assert "Your recovery key stays valid" in kept.stderr
+    assert "the recovery key you just used no longer works" in kept.stderr
     [others] = [
         line.removeprefix("Your other devices stay signed in: ").removesuffix(".")
         for line in kept.stderr.splitlines()
@@ -316,7 +381,7 @@ async def test_recover_offers_to_sign_the_other_devices_out(
     again = Device(tmp_path / "again", live_server.url)
     signed_out = await again.ok(
         "recover", live_server.url, "ana", "--sign-out-others",
-        input=laptop.signup["recovery_key"] + "\n", env={"TJ_PASSWORD": "second secret"},
+        input=new_recovery_key(kept) + "\n", env={"TJ_PASSWORD": "second secret"},
     )  # fmt: skip
     assert "Signed out 3 other devices:" in signed_out.stderr
     assert len(await again.json("devices")) == 1

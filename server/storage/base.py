@@ -305,7 +305,19 @@ class Storage(Protocol):
         memlimit: int,
         login_public_key: bytes,
         bundle: bytes,
-    ) -> None: ...
+        recovery: tuple[bytes, bytes] | None = None,
+    ) -> None:
+        """Replace the password's salt, cost, login public key and bundle and, when
+        `recovery` = (recovery login public key, recovery bundle) is given, the recovery
+        key's too, in one transaction."""
+        ...
+
+    async def update_recovery(
+        self, account_id: bytes, recovery_login_public_key: bytes, recovery_bundle: bytes
+    ) -> None:
+        """Replace the recovery login public key and the recovery bundle together, in one
+        statement: the old recovery key stops working as the new one starts."""
+        ...
 
     async def delete_account(self, account_id: bytes, username: str) -> None:
         """Erase the account in one transaction: its journals with their records, keys,

@@ -68,6 +68,9 @@ ACCOUNT_COLUMNS = (
     "recovery_login_public_key, bundle, recovery_bundle, sign_public_key, box_public_key, "
     "identity_signature, created_at"
 )
+RECOVERY_UPDATE = (
+    "UPDATE accounts SET recovery_login_public_key = $1, recovery_bundle = $2 WHERE account_id = $3"
+)
 DEVICE_COLUMNS = (
     "device_id, account_id, name, token_hash, created_at, last_seen_at, expires_at, revoked"
 )
@@ -212,6 +215,7 @@ class PostgresStorage:
         memlimit: int,
         login_public_key: bytes,
         bundle: bytes,
+        recovery: tuple[bytes, bytes] | None = None,
     ) -> None:
         async with self._tx() as db:
             await db.execute(
@@ -223,6 +227,16 @@ class PostgresStorage:
                 login_public_key,
                 bundle,
                 account_id,
+            )
+            if recovery is not None:
+                await db.execute(RECOVERY_UPDATE, *recovery, account_id)
+
+    async def update_recovery(
+        self, account_id: bytes, recovery_login_public_key: bytes, recovery_bundle: bytes
+    ) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                RECOVERY_UPDATE, recovery_login_public_key, recovery_bundle, account_id
             )
 
     async def delete_account(self, account_id: bytes, username: str) -> None:

@@ -346,6 +346,7 @@ class SQLiteStorage:
         memlimit: int,
         login_public_key: bytes,
         bundle: bytes,
+        recovery: tuple[bytes, bytes] | None = None,
     ) -> None:
         def tx(db: Connection) -> None:
             db.execute(
@@ -353,6 +354,16 @@ class SQLiteStorage:
                 "bundle = ? WHERE account_id = ?",
                 (salt, opslimit, memlimit, login_public_key, bundle, account_id),
             )
+            if recovery is not None:
+                _set_recovery(db, account_id, *recovery)
+
+        await self._write(tx)
+
+    async def update_recovery(
+        self, account_id: bytes, recovery_login_public_key: bytes, recovery_bundle: bytes
+    ) -> None:
+        def tx(db: Connection) -> None:
+            _set_recovery(db, account_id, recovery_login_public_key, recovery_bundle)
 
         await self._write(tx)
 
@@ -1320,4 +1331,14 @@ def _device_values(d: DeviceRow) -> tuple[Any, ...]:
 def _device(row: Any) -> DeviceRow:
     return DeviceRow(
         bytes(row[0]), bytes(row[1]), row[2], bytes(row[3]), row[4], row[5], row[6], bool(row[7])
+    )
+
+
+def _set_recovery(
+    db: Connection, account_id: bytes, recovery_login_public_key: bytes, recovery_bundle: bytes
+) -> None:
+    db.execute(
+        "UPDATE accounts SET recovery_login_public_key = ?, recovery_bundle = ? "
+        "WHERE account_id = ?",
+        (recovery_login_public_key, recovery_bundle, account_id),
     )

@@ -40,9 +40,10 @@ SAMPLES: dict[str, Any] = {
     "/v1/auth/login": wire.LoginRequest("nobody", bytes(32), bytes(64), "phone", bytes(48)),
     "/v1/auth/recover": wire.LoginRequest("nobody", bytes(32), bytes(64), "phone", bytes(48)),
     "/v1/auth/logout": wire.Empty(),
-    "/v1/account/password": wire.PasswordChangeRequest(
-        bytes(32), bytes(64), bytes(16), 1, 8192, bytes(32), bytes(40)
+    "/v1/account/password": wire.PasswordChangeRequest(  # as a recovery sends it
+        bytes(32), bytes(64), bytes(16), 1, 8192, bytes(32), bytes(40), bytes(32), bytes(40)
     ),
+    "/v1/account/recovery-key": wire.RecoveryKeyRequest(bytes(32), bytes(64), bytes(32), bytes(40)),
     "/v1/account/identity": wire.IdentityRequest("nobody"),
     "/v1/account/delete": wire.AccountDeleteRequest(bytes(32), bytes(64)),
     "/v1/devices/list": wire.ListRequest(bytes(24)),
