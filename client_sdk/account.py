@@ -218,7 +218,7 @@ async def set_password(
     changed (another salt) or that the outcome is unknown (the server cannot be asked)."""
     await check_new_password(password, username)
     return await set_checked_password(
-        transport, username, account_id, secrets, password, cost, proof_key
+        transport, username, account_id, secrets, password, cost, proof_key, new_recovery_key
     )
 
 
@@ -230,6 +230,7 @@ async def set_checked_password(
     password: str,
     cost: KdfCost,
     proof_key: nacl.signing.SigningKey,
+    new_recovery_key: bytes | None = None,
 ) -> bytes:
     """`set_password` for a new password its caller has just checked with
     `check_new_password`, before its first request: Client.recover and
