@@ -45,11 +45,15 @@ class Departure:
     reason: str
 
     def __str__(self) -> str:
-        said = "their account was deleted" if self.reason == ERASED else "they left the share"
+        said = (
+            "their account was deleted"
+            if self.reason == ERASED
+            else "they left the share (not signed by them)"
+        )
         return (
-            f"{self.member} no longer reads {self.journal}: the server says {said} (not signed "
-            f"by them); this device removed them from the journal's access and changed its "
-            "key, so new entries and safety flags no longer reach them"
+            f"{self.member} no longer reads {self.journal}: the server says {said}; this "
+            "device removed them from the journal's access and changed its key, so new "
+            "entries and safety flags no longer reach them"
         )
 
     def to_dict(self) -> dict[str, str]:

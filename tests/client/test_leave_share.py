@@ -239,3 +239,19 @@ async def test_a_leave_the_server_hides_from_sync_is_found_by_the_share_list(
     assert chain_members(ana, journal) == {THERAPIST}
     assert [s.member for s in await ana.shares.list()] == []
     assert (await ana.sync()).departures == [left(journal)]
+
+
+async def test_a_therapist_whose_account_was_deleted_is_reported_once_with_that_reason(
+    signup: ClientFactory,
+) -> None:
+    # Erasing an account does not raise meta_version: the owner's share list (or next change
+    # of members) finds it, as before, and the next sync now tells, once.
+    ana, tom, journal = await shared(signup)
+    await ana.sync()
+    await tom.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    [ended] = await ana.shares.list()
+    assert ended.account_erased is not None
+    [told] = (await ana.sync()).departures
+    assert told == left(journal, "account deleted")
+    assert "the server says their account was deleted; this device removed them" in str(told)
+    assert (await ana.sync()).departures == []
