@@ -107,6 +107,10 @@ class Replica:
         self.sleep: Sleep | None = None
         """How a push waits for the server's write-rate limit (None: pushing.wait_out)."""
         self._parked_read = False
+        self.erased_known: dict[bytes, bool] = {}
+        """Accounts the server said were erased or not, while members who vanished are
+        dropped (Sharing._drop_departed, emptied after): asked once for the erased-shares row
+        and the departure's reason."""
         """Whether `open_parked` ran in this client (the SDK's body versions are fixed)."""
         self.sync_lock = asyncio.Lock()
         """Held for the whole of a sync, and by `client.shares.forget` (Sharing.forget), so
@@ -2137,7 +2141,7 @@ class Replica:
     async def _tell_departed(self, name: str, state: AccessState, handles: list[bytes]) -> None:
         """Keep, for the next sync's report, the members a rotation just dropped because the
         server no longer serves them (departures.py): left, or their account deleted."""
-        known: dict[bytes, bool] = {}
+        known = self.erased_known
         told = []
         for handle in handles:
             member = state.members[handle]

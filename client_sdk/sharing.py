@@ -636,19 +636,22 @@ class Sharing:
         The rotation keeps each for the next sync's report (Replica._tell_departed)."""
         journals = {j.journal_id: j for j in await self.store.journals()}
         served = await self.replica.served_members()
-        for journal_id, state in self.replica.chains.states().items():
-            journal = journals.get(journal_id)
-            if (
-                (only is not None and journal_id not in only)
-                or journal is None
-                or journal.role != "owner"
-                or self.replica.chains.problem(journal_id)
-            ):
-                continue
-            gone = self.replica.vanished(state, served)
-            if gone:
-                await self._remember_erased(journal.name, journal_id, state, gone)
-                await self.replica.change_access(journal, [])
+        try:
+            for journal_id, state in self.replica.chains.states().items():
+                journal = journals.get(journal_id)
+                if (
+                    (only is not None and journal_id not in only)
+                    or journal is None
+                    or journal.role != "owner"
+                    or self.replica.chains.problem(journal_id)
+                ):
+                    continue
+                gone = self.replica.vanished(state, served)
+                if gone:
+                    await self._remember_erased(journal.name, journal_id, state, gone)
+                    await self.replica.change_access(journal, [])
+        finally:
+            self.replica.erased_known.clear()  # an account may be erased later
 
     async def _erased(self) -> list[dict[str, Any]]:
         """Shares ended because the member's account was erased (store setting, JSON)."""
@@ -664,7 +667,7 @@ class Sharing:
         self, name: str, journal_id: bytes, state: access.AccessState, handles: list[bytes]
     ) -> None:
         rows = await self._erased()
-        known: dict[bytes, bool] = {}
+        known = self.replica.erased_known
         for handle in handles:
             member = state.members[handle]
             if member.who is None or not await self.replica._erased(member.who.account_id, known):

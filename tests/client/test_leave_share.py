@@ -134,6 +134,7 @@ async def test_the_owner_is_told_once_at_the_sync_that_learns_a_member_left(
             )
             assert report.to_dict()["departures"] == [left(journal).to_dict()]
             assert proxy.paths().count("/v1/shares/list") >= 1
+            assert proxy.paths().count("/v1/account/identity-by-id") == 1  # left or erased?
             assert "/v1/journals/rotate" in proxy.paths()
             assert chain_members(phone, journal) == set()
 
