@@ -107,11 +107,11 @@ class Replica:
         self.sleep: Sleep | None = None
         """How a push waits for the server's write-rate limit (None: pushing.wait_out)."""
         self._parked_read = False
+        """Whether `open_parked` ran in this client (the SDK's body versions are fixed)."""
         self.erased_known: dict[bytes, bool] = {}
         """Accounts the server said were erased or not, while members who vanished are
         dropped (Sharing._drop_departed, emptied after): asked once for the erased-shares row
         and the departure's reason."""
-        """Whether `open_parked` ran in this client (the SDK's body versions are fixed)."""
         self.sync_lock = asyncio.Lock()
         """Held for the whole of a sync, and by `client.shares.forget` (Sharing.forget), so
         that a forget never overlaps a sync of this client in the same process."""
