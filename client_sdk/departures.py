@@ -94,10 +94,17 @@ def decode(raw: Any) -> Pending:
     told = value.get("told", [])
     fields = ("member", "journal", "journal_id", "reason")
     return Pending(
-        [j for j in journals if isinstance(j, str)] if isinstance(journals, list) else [],
+        [j for j in journals if _journal_hex(j)] if isinstance(journals, list) else [],
         [
             Departure(*(str(t[f]) for f in fields))
             for t in (told if isinstance(told, list) else [])
             if isinstance(t, dict) and all(isinstance(t.get(f), str) for f in fields)
         ],
+    )
+
+
+def _journal_hex(value: Any) -> bool:
+    """Whether `value` is a journal id as kept here: 16 bytes in lowercase hex."""
+    return (
+        isinstance(value, str) and len(value) == 32 and all(c in "0123456789abcdef" for c in value)
     )
