@@ -7,6 +7,7 @@ Data goes to stdout; messages (progress, warnings, errors) go to stderr, so that
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import sys
 from collections.abc import Callable, Iterable
@@ -20,7 +21,7 @@ from rich.table import Table
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 from cli.terminal import json_escaped as json_escaped
 from cli.terminal import shown as shown
-from client_sdk import TRASH_DAYS
+from client_sdk import TRASH_DAYS, departures
 from client_sdk.models import read_time
 from client_sdk.upload_limit import describe as describe_upload_limit
 
@@ -266,6 +267,7 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "upload_limit": report.upload_limit.to_dict() if report.upload_limit else None,
         "settled": [settled.to_dict() for settled in report.settled],
         "held_back": list(report.held_back),
+        "departures": [departure.to_dict() for departure in report.departures],
         "newer": [newer.to_dict() for newer in report.newer],
     }
 
@@ -314,6 +316,23 @@ def sync_text(report: SyncReport) -> str:
 
 def sync_lines(report: SyncReport) -> list[str]:
     """What one sync sent and received, one item per line: "sent 2 changes", then one line
-    per kind of change and where it came from ("1 updated goal from laptop")."""
+    per kind of change and where it came from ("1 updated goal from laptop"), then one per
+    member this device dropped from a journal ("drsmith no longer reads Personal"; the
+    notice after the summary says why and what to do: `departure_lines`)."""
     lines = [f"sent {plural(report.pushed, 'change', 'changes')}"] if report.pushed else []
-    return lines + [str(news) for news in report.news]
+    gone = [f"{d.member} no longer reads {d.journal}" for d in report.departures]
+    return lines + [str(news) for news in report.news] + gone
+
+
+def departure_lines(report: SyncReport) -> list[str]:
+    """A notice per member dropped from a journal, with how to share again: the server's
+    word (they left, or their account was deleted), not the member's (departures.py)."""
+    lines = []
+    for departure in report.departures:
+        lines.append(f"Notice: {departure}.")
+        if departure.reason == departures.LEFT:
+            lines.append(
+                f"  If they did not mean to leave, share again: tj share "
+                f"{shlex.quote(departure.journal)} {shlex.quote(departure.member)}"
+            )
+    return lines

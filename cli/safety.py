@@ -185,9 +185,20 @@ def plan_text(plan: SafetyPlan) -> str:
         f"journal:      {plan.journal}",
         f"emergency:    {plan.emergency_number or '(default: your local emergency number)'}",
         f"crisis line:  {plan.crisis_line or '(default, or the one your therapist set)'}",
-        f"share flags:  {'yes' if plan.share_flags else 'no'}",
+        f"share flags:  {flags_text(plan)}",
     ]
     return "\n".join(lines) + (f"\n\n{plan.plan}" if plan.plan else "\n\n(no plan written yet)")
+
+
+def flags_text(plan: SafetyPlan) -> str:
+    """The opt-in, and whom it reaches now: never "yes" alone when no one reads the journal."""
+    if not plan.share_flags:
+        return "no"
+    if plan.flags_reach is None:
+        return "yes"
+    if not plan.flags_reach:
+        return "yes, but no one you shared with reads this journal now: flags reach no one"
+    return f"yes (flags reach {', '.join(plan.flags_reach)})"
 
 
 def flags_table(flags: list[SafetyFlag]) -> Table:

@@ -56,6 +56,8 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
         output.message(f"Warning: nothing is sent for this journal until it is fixed: {rollback}")
     for held in report.held_back:
         output.message(f"Notice: {held}")
+    for line in output.departure_lines(report):
+        output.message(line)
     for newer in report.newer:
         output.message(f"Notice: {newer}")
     if report.upload_limit is not None:
@@ -109,6 +111,7 @@ async def watch(client: Client, as_json: bool) -> None:
             or report.settled
             or report.held_back
             or report.newer
+            or report.departures
         ):
             show_report(report, as_json, one_line=True)
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from client_sdk.changes import Change, ChangeStream
     from client_sdk.client import Client
     from client_sdk.crypto import INSECURE_TEST_COST, INTERACTIVE, MODERATE, KdfCost
+    from client_sdk.departures import Departure
     from client_sdk.devices import Devices
     from client_sdk.documents import EMOTIONS, TRASH_DAYS
     from client_sdk.entries import Entries
@@ -122,6 +123,7 @@ _EXPORTS = {
     "schedule": ("Assignment", "Due", "HomeworkEntry"),
     "scoring": ("Band", "Instrument", "Option", "ScoreChange", "Source", "UnscoredItem"),
     "search": ("SearchHit",),
+    "departures": ("Departure",),
     "settling": ("FieldWrite", "Settled"),
     "shares": ("Shares",),
     "sharing": ("AuditInfo", "Note", "ShareInfo", "SharedJournal"),
@@ -220,6 +222,7 @@ __all__ = [
     "QuotaExceeded",
     "RateLimited",
     "RetryPolicy",
+    "Departure",
     "FieldWrite",
     "Settled",
     "QUICK_TRY",

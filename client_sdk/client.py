@@ -650,6 +650,7 @@ class Client:
                 report.settled = await settle_after_sync(
                     self.context, watched, set(report.arrivals)
                 )
+        report.departures = await self.sharing.departures()
         await self._synced(now_ms())
         if report.arrivals:  # nothing to name on a no-op sync: no store read for names
             synced = self.replica.synced_version  # read as of it while nothing was written

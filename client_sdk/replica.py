@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-from client_sdk import access, crypto, forgotten, hold_back, keys, records, wire
+from client_sdk import access, crypto, departures, forgotten, hold_back, keys, records, wire
 from client_sdk import sync as sync_plan
 from client_sdk import withholding as counting
 from client_sdk.access import AccessState
@@ -109,6 +109,10 @@ class Replica:
         self._reopened: sync_plan.SyncReport | None = None
         """What re-opening kept records outside a sync found (`read_parked`, before a head
         code or a share): reported by this client's next sync."""
+        self.erased_known: dict[bytes, bool] = {}
+        """Accounts the server said were erased or not, while members who vanished are
+        dropped (Sharing._drop_departed, emptied after): asked once for the erased-shares row
+        and the departure's reason."""
         self.sync_lock = asyncio.Lock()
         """Held for the whole of a sync, and by `client.shares.forget` (Sharing.forget), so
         that a forget never overlaps a sync of this client in the same process."""
@@ -151,7 +155,9 @@ class Replica:
                 # Its journals cannot verify their chain: a problem of theirs alone.
                 self._unpinned[owner_id] = str(error)
         await self._load_peers()
+        lengths = {journal_id: state.length for journal_id, state in self.chains.states().items()}
         await self.chains.update(reply.journals, self._owner_sign_key)
+        to_check = self._maybe_departed(reply.journals, known, lengths)
         envelopes = await self.store.journal_keys()
         now = now_ms()
         updated = []
@@ -169,6 +175,36 @@ class Replica:
             for local in updated + gone:
                 await tx.put_journal(local)
             await tx.replace_shares(self._shares(now))
+            if to_check:  # with the new meta_version, so that no check is ever lost
+                checks = departures.decode(await tx.setting(departures.PENDING))
+                checks.journals += [j.hex() for j in to_check if j.hex() not in checks.journals]
+                await tx.set_setting(departures.PENDING, checks.encode())
+
+    def _maybe_departed(
+        self,
+        listed: list[wire.Journal],
+        known: dict[bytes, LocalJournal],
+        lengths: dict[bytes, int],
+    ) -> list[bytes]:
+        """Owned journals whose `meta_version` moved while their verified chain did not (not
+        a rotation), and whose chain lists a member: a member may have left (the server raises
+        `meta_version` at /v1/shares/leave), to check at the next sync (departures.py). A
+        rename moves it too: then the check finds nobody gone, at the cost of one request."""
+        found = []
+        for journal in listed:
+            previous = known.get(journal.journal_id)
+            state = self.chains.state(journal.journal_id)
+            if (
+                previous is not None
+                and state is not None
+                and previous.meta_version != journal.meta_version
+                and state.owner_id == self.profile.account_id
+                and self.chains.problem(journal.journal_id) is None
+                and lengths.get(journal.journal_id) == state.length
+                and any(m.who is not None for m in state.members.values())
+            ):
+                found.append(journal.journal_id)
+        return found
 
     async def load_access(self) -> None:
         """Read the verified chains and pinned peers back (once, for a client just opened)."""
@@ -2115,9 +2151,11 @@ class Replica:
     ) -> AccessState:
         now = now_ms()
         touched = {payload.get("member") for _, payload in changes}
+        vanished: list[bytes] = []
         if state.members:
             gone = self.vanished(state, await self.served_members())
-            changes = [*changes, *(access.removed(h) for h in gone if h not in touched)]
+            vanished = [h for h in gone if h not in touched]
+            changes = [*changes, *(access.removed(h) for h in vanished)]
             touched |= set(gone)
         changes = [
             *changes,
@@ -2172,7 +2210,26 @@ class Replica:
         await self.transport.call("/v1/journals/rotate", request, wire.Empty)
         self.remember_key(journal_id, epoch, journal_key)
         await self.chains.accept(journal_id, after, entries, state.length)
+        if vanished:
+            await self._tell_departed(fresh.name, state, vanished)
         return after
+
+    async def _tell_departed(self, name: str, state: AccessState, handles: list[bytes]) -> None:
+        """Keep, for the next sync's report, the members a rotation just dropped because the
+        server no longer serves them (departures.py): left, or their account deleted."""
+        known = self.erased_known
+        told = []
+        for handle in handles:
+            member = state.members[handle]
+            if member.who is None:
+                continue
+            erased = await self._erased(member.who.account_id, known)
+            reason = departures.ERASED if erased else departures.LEFT
+            told.append(departures.Departure(member.username, name, state.journal_id.hex(), reason))
+        async with self.store.transaction() as tx:
+            pending = departures.decode(await tx.setting(departures.PENDING))
+            pending.told += told
+            await tx.set_setting(departures.PENDING, pending.encode())
 
     async def _limit_writes(
         self, journal_id: bytes, state: AccessState, changes: list[tuple[str, dict[str, Any]]]

@@ -66,6 +66,11 @@ class SafetyPlan:
     """The members (account ids, hex) the opt-in was given for: those the journal was shared
     with when `share_flags` was set, or named at `tj share --safety-flags` (R13 finding 3);
     None for a plan written before that (every member, as then)."""
+    flags_reach: tuple[str, ...] | None = None
+    """With `share_flags`, in a journal this account owns: the usernames a flag raised now is
+    sealed for (members the opt-in names who still read the journal, by its verified access
+    chain; empty when none does, e.g. the therapist left or the share ended); None when not
+    known (no opt-in, or another account's journal)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -75,6 +80,7 @@ class SafetyPlan:
             "plan": self.plan,
             "share_flags": self.share_flags,
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+            "flags_reach": list(self.flags_reach) if self.flags_reach is not None else None,
         }
 
 

@@ -20,16 +20,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from client_sdk import access, forgotten, keys, wire
+from client_sdk import access, departures, forgotten, keys, wire
 from client_sdk.care_disclosure import (
     DISCLOSABLE,
     ENTRY_FIELDS,
     MIRRORED_KINDS,
     disclosed_care,
 )
+from client_sdk.departures import Departure
 from client_sdk.documents import BRIEF, ENTRY, Document, entry_view
 from client_sdk.errors import (
     AccessError,
+    ConflictError,
     IntegrityError,
     InvalidInput,
     KeyChangedError,
@@ -197,6 +199,8 @@ class Sharing:
         self.replica = replica
         self.store = replica.store
         self.profile = replica.profile
+        self._nothing_pending_at: tuple[int, int] | None = None
+        """The store's version when `departures` last found nothing pending (issue 10)."""
 
     # --- identities -----------------------------------------------------------------------------
 
@@ -634,20 +638,7 @@ class Sharing:
         """Members of this account's journals, from their verified access chains (members
         whose account was erased meanwhile are removed from the chain first)."""
         await self.replica.refresh_journals()
-        journals = {j.journal_id: j for j in await self.store.journals()}
-        served = await self.replica.served_members()
-        for journal_id, state in self.replica.chains.states().items():
-            journal = journals.get(journal_id)
-            if (
-                journal is None
-                or journal.role != "owner"
-                or self.replica.chains.problem(journal_id)
-            ):
-                continue
-            gone = self.replica.vanished(state, served)
-            if gone:
-                await self._remember_erased(journal.name, journal_id, state, gone)
-                await self.replica.change_access(journal, [])
+        await self._drop_departed(None)
         journals = {j.journal_id: j for j in await self.store.journals()}
         names = {journal_id: j.name for journal_id, j in journals.items()}
         disclosures = self.disclosures()
@@ -683,6 +674,58 @@ class Sharing:
             )
         return found
 
+    async def departures(self) -> list[Departure]:
+        """Members this device dropped from this account's journals since the last call
+        because the server no longer serves them (they left, or their account was deleted:
+        the server's word), each given once (departures.py); `Client.sync` puts them in its
+        report. Asks /v1/shares/list only for journals a journal list showed changed without
+        a rotation (`Replica._maybe_departed`), once; reads the store only when it changed
+        since nothing was pending (a sync with nothing new reads and asks nothing more:
+        issue 10). A network failure or a conflict leaves the check for the next call."""
+        version = self.replica.synced_version
+        if version is not None and version == self._nothing_pending_at:
+            return []
+        pending = departures.decode(await self.store.setting(departures.PENDING))
+        if pending.empty:
+            self._nothing_pending_at = version
+            return []
+        checked = set(pending.journals)
+        if checked:
+            try:
+                await self._drop_departed({bytes.fromhex(j) for j in checked})
+            except (NetworkError, ConflictError):
+                checked = set()  # asked again at the next sync
+        async with self.store.transaction() as tx:
+            now = departures.decode(await tx.setting(departures.PENDING))
+            left = departures.Pending([j for j in now.journals if j not in checked], [])
+            await tx.set_setting(departures.PENDING, left.encode())
+        self._nothing_pending_at = None if left.journals else await self.store.version()
+        return now.told
+
+    async def _drop_departed(self, only: set[bytes] | None) -> None:
+        """Remove from the chains of owned journals (those of `only`, or all) the members the
+        server no longer serves, with a signed `removed` entry and a new key epoch: removing
+        only narrows access, so the server's word is enough (protocol.md /v1/shares/leave).
+        The rotation keeps each for the next sync's report (Replica._tell_departed)."""
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        served = await self.replica.served_members()
+        try:
+            for journal_id, state in self.replica.chains.states().items():
+                journal = journals.get(journal_id)
+                if (
+                    (only is not None and journal_id not in only)
+                    or journal is None
+                    or journal.role != "owner"
+                    or self.replica.chains.problem(journal_id)
+                ):
+                    continue
+                gone = self.replica.vanished(state, served)
+                if gone:
+                    await self._remember_erased(journal.name, journal_id, state, gone)
+                    await self.replica.change_access(journal, [])
+        finally:
+            self.replica.erased_known.clear()  # an account may be erased later
+
     async def _erased(self) -> list[dict[str, Any]]:
         """Shares ended because the member's account was erased (store setting, JSON)."""
         raw = await self.store.setting(ERASED_SHARES)
@@ -697,7 +740,7 @@ class Sharing:
         self, name: str, journal_id: bytes, state: access.AccessState, handles: list[bytes]
     ) -> None:
         rows = await self._erased()
-        known: dict[bytes, bool] = {}
+        known = self.replica.erased_known
         for handle in handles:
             member = state.members[handle]
             if member.who is None or not await self.replica._erased(member.who.account_id, known):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from client_sdk import wire
+from client_sdk.departures import Departure
 from client_sdk.errors import (
     AccessError,
     AuthError,
@@ -305,6 +306,11 @@ class SyncReport:
     settled: list[Settled] = field(default_factory=list)
     """Entry fields this device changed offline that another device changed meanwhile, now
     holding the other device's value everywhere (settling.py), set by `Client.sync`."""
+    departures: list[Departure] = field(default_factory=list)
+    """Members this account's device dropped from its journals because the server no longer
+    serves them (they left the share, or their account was deleted: the server's word, not
+    signed by the member), each reported once, by the first sync after the device learnt it
+    (departures.py). `str()` of one is a line for the owner. Set by `Client.sync`."""
     held_back: list[str] = field(default_factory=list)
     """Journals shared by an owner this account has not verified whose download stopped at
     the bound of what this device downloads for them (`replica.UNVERIFIED_SHARE_BYTES`), one
@@ -383,6 +389,7 @@ class SyncReport:
             "upload_limit": self.upload_limit.to_dict() if self.upload_limit else None,
             "settled": [s.to_dict() for s in self.settled],
             "held_back": list(self.held_back),
+            "departures": [d.to_dict() for d in self.departures],
             "newer": [n.to_dict() for n in self.newer],
         }
 

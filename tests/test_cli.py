@@ -568,6 +568,7 @@ async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
         "upload_limit": None,
         "settled": [],
         "held_back": [],
+        "departures": [],
         "newer": [],
     }
     await phone.ok("edit", entry_id[:8], "--append", " And from the phone.")

@@ -598,3 +598,44 @@ async def test_notes_shows_a_long_note_whole_with_its_id_on_any_terminal_width(
     text_column = header.index("text")
     wrapped = " ".join(line[text_column:] for line in rows)
     assert " ".join(wrapped.split()) == SAFETY_NOTE, table
+
+
+async def test_the_clients_sync_says_once_that_the_therapist_left_and_the_plan_says_whom_flags_reach(
+    ana: Device, tom: Device
+) -> None:
+    # NU18 C4: the sync said "nothing new" and the plan said "share flags: yes".
+    await ana.ok("share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("safety", "plan", "--share-flags")
+    assert "share flags:  yes (flags reach tom)" in (await ana.ok("safety", "plan")).stdout
+    await ana.ok("sync")
+    await tom.ok("sync")
+    await tom.ok("leave", "ana/Personal")
+    told = await ana.ok("sync")
+    assert told.stdout.strip() == "tom no longer reads Personal"
+    assert (
+        "Notice: tom no longer reads Personal: the server says they left the share (not signed "
+        "by them); this device removed them from the journal's access and changed its key, so "
+        "new entries and safety flags no longer reach them." in told.stderr
+    )
+    assert "If they did not mean to leave, share again: tj share Personal tom" in told.stderr
+    again = await ana.ok("sync")
+    assert "tom" not in again.stdout + again.stderr and "nothing new" in again.stdout
+    plan = (await ana.ok("safety", "plan")).stdout
+    assert "share flags:  yes, but no one you shared with reads this journal now" in plan
+    assert (await ana.json("safety", "plan"))["flags_reach"] == []
+    assert await ana.json("shares") == []
+
+
+async def test_sync_json_lists_who_left(ana: Device, tom: Device) -> None:
+    await ana.ok("share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("sync")
+    await tom.ok("sync")
+    await tom.ok("leave", "ana/Personal")
+    report = await ana.json("sync")
+    [departure] = report["departures"]
+    assert (departure["member"], departure["journal"], departure["reason"]) == (
+        "tom",
+        "Personal",
+        "left",
+    )
+    assert (await ana.json("sync"))["departures"] == []

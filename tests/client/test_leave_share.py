@@ -4,10 +4,17 @@ their next change of members (the member cannot sign the chain itself)."""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
 import pytest
 
-from client_sdk import AccessError, Client, InvalidInput, wire
-from tests.conftest import ClientFactory
+from client_sdk import INSECURE_TEST_COST, AccessError, Client, InvalidInput, wire
+from client_sdk.departures import Departure
+from tests.client.recording_proxy import recording_proxy
+from tests.client.sharing_support import server_db
+from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 THERAPIST = "dr.tom"
 
@@ -85,3 +92,167 @@ async def test_another_account_cannot_leave_for_a_member(signup: ClientFactory) 
     with pytest.raises(AccessError):  # leaving twice
         await tom.transport.call("/v1/shares/leave", wire.JournalRequest(journal), wire.Empty)
     assert [s.member for s in await ana.shares.list()] == []
+
+
+def left(journal: bytes, reason: str = "left") -> Departure:
+    return Departure(THERAPIST, "Personal", journal.hex(), reason)
+
+
+async def test_the_owner_is_told_once_at_the_sync_that_learns_a_member_left(
+    signup: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    # NU18 C4: the client's sync said "nothing new", the share vanished from the list and the
+    # safety plan still said flags are shared. Counted on a device behind a recording proxy:
+    # a sync with nothing new stays one /v1/sync, as on main (issue 10).
+    ana, tom, journal = await shared(signup)
+    await ana.safety.set_plan(share_flags=True)
+    await ana.sync()
+    assert (await ana.safety.plan()).flags_reach == (THERAPIST,)
+    async with recording_proxy(live_server.url) as proxy:
+        phone = await Client.login(
+            proxy.url,
+            "ana",
+            PASSWORD,
+            home=tmp_path / "phone",
+            device_name="phone",
+            minimum_cost=INSECURE_TEST_COST,
+        )
+        try:
+            await phone.sync()
+            await phone.sync()
+            proxy.requests.clear()
+            assert (await phone.sync()).departures == []
+            assert proxy.paths() == ["/v1/sync"]  # the chain lists a member: still one request
+
+            await tom.shares.leave("ana/Personal")
+            proxy.requests.clear()
+            report = await phone.sync()
+            assert report.departures == [left(journal)]
+            assert str(report.departures[0]).startswith(
+                f"{THERAPIST} no longer reads Personal: the server says they left the share "
+                "(not signed by them)"
+            )
+            assert report.to_dict()["departures"] == [left(journal).to_dict()]
+            assert proxy.paths().count("/v1/shares/list") >= 1
+            assert proxy.paths().count("/v1/account/identity-by-id") == 1  # left or erased?
+            assert "/v1/journals/rotate" in proxy.paths()
+            assert chain_members(phone, journal) == set()
+
+            proxy.requests.clear()
+            assert (await phone.sync()).departures == []  # once, not at every later sync
+            assert proxy.paths() == ["/v1/sync"]  # and no-op syncs cost what they did
+            proxy.requests.clear()
+            assert (await phone.sync()).departures == []
+            assert proxy.paths() == ["/v1/sync"]
+            plan = await phone.safety.plan()
+            assert plan.share_flags and plan.flags_reach == ()
+            assert [s.member for s in await phone.shares.list()] == []
+        finally:
+            await phone.close()
+        # A client opened afresh on the same device is not told again either.
+        again = await Client.open(tmp_path / "phone")
+        try:
+            proxy.requests.clear()
+            assert (await again.sync()).departures == []
+            assert proxy.paths() == ["/v1/sync"]
+        finally:
+            await again.close()
+    # The laptop learns the signed removal from the chain (the phone made it).
+    await ana.sync()
+    assert chain_members(ana, journal) == set()
+    assert (await ana.safety.plan()).flags_reach == ()
+
+
+async def test_a_departure_found_by_the_share_list_is_reported_at_the_next_sync(
+    signup: ClientFactory,
+) -> None:
+    ana, tom, journal = await shared(signup)
+    await ana.sync()
+    await tom.shares.leave("ana/Personal")
+    assert [s.member for s in await ana.shares.list()] == []
+    assert (await ana.sync()).departures == [left(journal)]
+    assert (await ana.sync()).departures == []
+
+
+def lie_that_the_member_left(live_server: RunningServer, journal: bytes, member: bytes) -> None:
+    """What /v1/shares/leave does, done by the server without the member asking."""
+    with closing(sqlite3.connect(server_db(live_server))) as db:
+        for table in ("members", "journal_keys"):
+            db.execute(
+                f"DELETE FROM {table} WHERE journal_id = ? AND account_id = ?", (journal, member)
+            )
+        db.execute(
+            "UPDATE journals SET meta_version = meta_version + 1 WHERE journal_id = ?", (journal,)
+        )
+        db.commit()
+
+
+async def test_a_server_that_lies_that_the_therapist_left_only_denies_service_and_says_so(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    # The leave is the server's word (the member does not sign it): a lying server makes the
+    # owner's device drop the therapist, so flags and new entries stop reaching them. What it
+    # cannot do: make the device believe anything it did not sign, or hide that it happened.
+    ana, tom, journal = await shared(signup)
+    await ana.safety.set_plan(share_flags=True)
+    await ana.sync()
+    lie_that_the_member_left(live_server, journal, tom.profile.account_id)
+    report = await ana.sync()
+    assert report.departures == [left(journal)]
+    assert "the server says they left the share (not signed by them)" in str(report.departures[0])
+    # The removal is an entry the owner's device signed, like a revocation; the plan says
+    # plainly that flags reach no one now.
+    state = ana.replica.chains.current(journal)
+    assert chain_members(ana, journal) == set()
+    assert (await ana.safety.plan()).flags_reach == ()
+    await ana.entries.write("Personal", "Written after the server's lie.")
+    await ana.sync()
+    # The therapist's access follows the signed chain: the new epoch is not sealed to them.
+    await tom.sync()
+    assert "Written after the server's lie." not in [e.body for e in await tom.entries.list()]
+    # The owner shares again, and everything flows again.
+    await ana.shares.grant("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
+    assert chain_members(ana, journal) == {THERAPIST}
+    assert ana.replica.chains.current(journal).epoch > state.epoch
+    assert (await ana.safety.plan()).flags_reach == (THERAPIST,)
+    await ana.entries.write("Personal", "After sharing again.")
+    await ana.sync()
+    await tom.sync()
+    assert "After sharing again." in [e.body for e in await tom.entries.list()]
+    assert (await ana.sync()).departures == []
+
+
+async def test_a_leave_the_server_hides_from_sync_is_found_by_the_share_list(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    # A server that does not raise meta_version hides the leave from the sync: nothing is
+    # told (and the chain still lists the therapist, whom flags are sealed for, as the owner
+    # signed). Listing the shares asks the server's index, as before, and the next sync tells.
+    ana, tom, journal = await shared(signup)
+    await ana.sync()
+    await tom.shares.leave("ana/Personal")
+    with closing(sqlite3.connect(server_db(live_server))) as db:
+        db.execute(
+            "UPDATE journals SET meta_version = meta_version - 1 WHERE journal_id = ?", (journal,)
+        )
+        db.commit()
+    assert (await ana.sync()).departures == []
+    assert chain_members(ana, journal) == {THERAPIST}
+    assert [s.member for s in await ana.shares.list()] == []
+    assert (await ana.sync()).departures == [left(journal)]
+
+
+async def test_a_therapist_whose_account_was_deleted_is_reported_once_with_that_reason(
+    signup: ClientFactory,
+) -> None:
+    # Erasing an account does not raise meta_version: the owner's share list (or next change
+    # of members) finds it, as before, and the next sync now tells, once.
+    ana, tom, journal = await shared(signup)
+    await ana.sync()
+    await tom.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    [ended] = await ana.shares.list()
+    assert ended.account_erased is not None
+    [told] = (await ana.sync()).departures
+    assert told == left(journal, "account deleted")
+    assert "the server says their account was deleted; this device removed them" in str(told)
+    assert (await ana.sync()).departures == []

@@ -1,0 +1,36 @@
+"""The departures kept for the owner's next sync (client_sdk/departures.py): what a store
+setting holds is read back, and anything unreadable is nothing pending, never an error that
+would stop every later sync."""
+
+from __future__ import annotations
+
+from client_sdk import departures
+from client_sdk.departures import Departure, Pending
+
+JOURNAL = "ab" * 16
+
+
+def test_what_is_kept_reads_back() -> None:
+    kept = Pending([JOURNAL], [Departure("drsmith", "Personal", JOURNAL, departures.LEFT)])
+    assert departures.decode(kept.encode()) == kept
+    assert not kept.empty and Pending([], []).empty
+
+
+def test_unreadable_settings_are_nothing_pending() -> None:
+    for raw in (None, 3, "not json", "[1]", '{"journals": 5, "told": {}}'):
+        assert departures.decode(raw).empty
+    raw = (
+        '{"journals": ["zz", "' + JOURNAL.upper() + '", 3, "' + JOURNAL + '"], "told": '
+        '[{"member": "a", "journal": "J", "journal_id": "x", "reason": "left"}, {"member": 1}]}'
+    )
+    assert departures.decode(raw) == Pending([JOURNAL], [Departure("a", "J", "x", "left")])
+
+
+def test_the_line_says_whose_word_it_is() -> None:
+    left = Departure("drsmith", "Personal", JOURNAL, departures.LEFT)
+    assert str(left).startswith(
+        "drsmith no longer reads Personal: the server says they left the share (not signed by "
+        "them); this device removed them"
+    )
+    erased = Departure("drsmith", "Personal", JOURNAL, departures.ERASED)
+    assert "the server says their account was deleted; this device removed them" in str(erased)
