@@ -12,7 +12,7 @@ import click
 from rich.table import Table
 
 from cli import output
-from cli.main import Home, change_then_note, cli, json_option, pass_home, synced_first, then_sync
+from cli.main import Home, cli, json_option, pass_home, synced_first, then_sync
 from cli.tables import DATE, ID, NAME, Column, fitted
 
 if TYPE_CHECKING:
@@ -67,15 +67,32 @@ def private_notes_add(home: Home, journal_name: str, text: str, as_json: bool) -
 
 @private_notes.command("delete")
 @click.argument("note_id", metavar="ID")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @pass_home
-def private_notes_delete(home: Home, note_id: str) -> None:
-    """Delete one of your private notes.
+def private_notes_delete(home: Home, note_id: str, yes: bool) -> None:
+    """Delete one of your private notes for good, on every device of yours. Asks first
+    (--yes does not).
 
     \b
-    Example:
+    Examples:
       tj private-notes delete 3fa9c2
+      tj private-notes delete 3fa9c2 --yes
     """
-    change_then_note(home, lambda client: client.private_notes.delete(note_id))
+    if not yes:
+        found = home.run(lambda client: client.private_notes.get(note_id))
+        click.confirm(f"Delete {note_words(found)} for good?", abort=True, err=True)
+    deleted, note = home.run(
+        partial(then_sync, lambda client: client.private_notes.delete(note_id))
+    )
+    output.message(f"Deleted {note_words(deleted)}; {note}.")
+
+
+def note_words(note: PrivateNote) -> str:
+    """ "your private note about ana (ana/Personal) of 2026-12-01 14:03: "Avoidance..." "."""
+    words = " ".join(note.text.split())
+    quoted = words if len(words) <= 60 else words[:59] + "…"
+    when = output.local_time(note.created_at)
+    return f'your private note about {note.client} ({note.journal}) of {when}: "{quoted}"'
 
 
 def private_notes_table(found: list[PrivateNote]) -> Table:

@@ -91,10 +91,11 @@ class PrivateNotes:
 
     async def add(self, journal: str, text: str) -> PrivateNote:
         """A private note about the client whose journal (shared with this account, or the
-        kept copy of a share that ended) is `journal` ("ana/Personal"). Works offline.
+        kept copy of a share that ended) is `journal` ("ana/Personal"; or "ana" when ana
+        shares one journal with this account). Works offline.
         Raises NotFound for an unknown journal, InvalidInput for a journal of this account's
         own, an empty text or one over 20,000 characters."""
-        about = await self._context.local_journal(journal)
+        about = await self._about(journal)
         me = self._context.replica.profile.account_id
         if about.owner_id == me:
             raise InvalidInput("a private note is about a client: name a journal shared with you")
@@ -133,15 +134,49 @@ class PrivateNotes:
                 found.append(view)
         return sorted(found, key=lambda n: (n.created_at, n.id), reverse=True)
 
-    async def delete(self, note_id: str) -> None:
-        """Delete a private note (a unique id prefix of 4+ hex digits will do). Works
-        offline. Raises InvalidInput for a malformed or ambiguous id, NotFound for an
-        unknown or already deleted note."""
+    async def get(self, note_id: str) -> PrivateNote:
+        """A private note by id (a unique prefix of 4+ hex digits will do). Works offline.
+        Raises InvalidInput for a malformed or ambiguous id, NotFound for an unknown or
+        deleted note."""
+        _, document = await self._context.document_of_kind(note_id, PRIVATE_NOTE)
+        found = note_view(document)
+        if found is None:
+            raise NotFound(f"private note {note_id} was deleted", subject="document")
+        return found
+
+    async def delete(self, note_id: str) -> PrivateNote:
+        """Delete a private note (a unique id prefix of 4+ hex digits will do) and return
+        what it was. Works offline. Raises InvalidInput for a malformed or ambiguous id,
+        NotFound for an unknown or already deleted note."""
         local, document = await self._context.document_of_kind(note_id, PRIVATE_NOTE)
-        if note_view(document) is None:
+        found = note_view(document)
+        if found is None:
             raise NotFound(f"private note {note_id} was deleted", subject="document")
         update = document.change(fields={"deleted": True}, texts={"text": ""})
         await self._context.replica.commit(local, document, update)
+        return found
+
+    async def _about(self, journal: str) -> LocalJournal:
+        """The journal `journal` names ("ana/Personal"), or the one journal the client named
+        by `journal` ("ana") shares with this account. Raises NotFound, or InvalidInput
+        when the client shares several (naming them)."""
+        try:
+            return await self._context.local_journal(journal)
+        except NotFound:
+            if "/" in journal:
+                raise
+        me = self._context.replica.profile.account_id
+        theirs = [
+            j
+            for j in await self._context.store.journals()
+            if j.owner_id != me and j.owner_name.lower() == journal.strip().lower()
+        ]
+        if len(theirs) == 1:
+            return theirs[0]
+        if theirs:
+            names = ", ".join(sorted(self._context.display(j) for j in theirs))
+            raise InvalidInput(f"{journal} shares several journals with you: name one of {names}")
+        raise NotFound(f"no journal named {journal!r}, and no client {journal!r} shares one")
 
     async def kept_in(self) -> LocalJournal | None:
         """The journal of this account the notes are kept in ("Private notes"), None before

@@ -158,8 +158,20 @@ async def test_private_notes_from_the_command_line_stay_with_the_therapist(
     assert await ana.json("private-notes") == []
     refused = await drsmith.tj("share", "Private notes", "ana", "--trust-on-first-use")
     assert refused.exit_code == 1 and "never shared" in refused.stderr
-    await drsmith.ok("private-notes", "delete", added["id"][:8])
+    # Deleting asks first, naming the note (NU19 C28.10: it deleted without a word).
+    kept = await drsmith.tj("private-notes", "delete", added["id"][:8], input="n\n")
+    assert kept.exit_code == 1
+    assert "Delete your private note about ana (ana/Personal) of " in kept.output
+    assert '"Check the sleep diary" for good?' in kept.output
+    assert [n["id"] for n in await drsmith.json("private-notes")] == [added["id"]]
+    deleted = await drsmith.ok("private-notes", "delete", added["id"][:8], "--yes")
+    assert "Deleted your private note about ana (ana/Personal)" in deleted.stderr
     assert await drsmith.json("private-notes") == []
+    # A client's name will do when they share one journal with you.
+    by_name = await drsmith.json("private-notes", "add", "ana", "Ask about the new job")
+    assert by_name["journal"] == "ana/Personal"
+    unknown = await drsmith.tj("private-notes", "add", "zed", "Who?")
+    assert unknown.exit_code == 1 and "no client 'zed' shares one" in unknown.output
 
 
 async def test_a_brief_that_cannot_be_shared_is_refused_before_the_question_and_leaves_nothing(
