@@ -280,8 +280,7 @@ async def gather_care(care: CareSources, journals: list[Journal]) -> CareRecords
         if a.journal_id in ids
     ]
     flags = [f for f in await care.safety.flags() if f.journal_id in ids]
-    notes_journal = await care.private_notes.kept_in()
-    kept_in = notes_journal.journal_id.hex() if notes_journal is not None else ""
+    kept_in = await care.private_notes.kept_in() or ""
     private_notes = await care.private_notes.list() if kept_in in ids else []
     plans = []
     for journal in journals:

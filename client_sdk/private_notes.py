@@ -178,10 +178,11 @@ class PrivateNotes:
             raise InvalidInput(f"{journal} shares several journals with you: name one of {names}")
         raise NotFound(f"no journal named {journal!r}, and no client {journal!r} shares one")
 
-    async def kept_in(self) -> LocalJournal | None:
-        """The journal of this account the notes are kept in ("Private notes"), None before
-        the first note. Works offline. Raises nothing."""
-        return await self._journal(create=False)
+    async def kept_in(self) -> str | None:
+        """The id (hex) of the journal of this account the notes are kept in ("Private
+        notes"), None before the first note. Works offline. Raises nothing."""
+        journal = await self._journal(create=False)
+        return journal.journal_id.hex() if journal is not None else None
 
     async def _journal(self, *, create: bool) -> LocalJournal | None:
         """This account's private notes journal (the first holding private notes, else the
