@@ -12,7 +12,10 @@ chain signed by its owner (access.py); the server's answers are never the author
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from client_sdk import keys
 from client_sdk.care_disclosure import DISCLOSABLE
@@ -22,13 +25,31 @@ from client_sdk.models import normalize_username, now_ms, read_time
 from client_sdk.private_notes import holds_private_notes
 from client_sdk.replica import REVOKED
 from client_sdk.sharing import AuditInfo, SharedJournal, ShareInfo
+from client_sdk.undelivered import Undelivered, undelivered
+
+if TYPE_CHECKING:
+    from client_sdk.measures import Measures
+    from client_sdk.safety_path import SafetyPath
+
+
+class EndedShares(builtins.list[str]):
+    """What `revoke` returns: the names of the journals whose share ended (a list, the journal
+    first), and `undelivered`: what the member may not have received of the journal before
+    it ended, which now never reaches them (`Shares.undelivered`, read just before)."""
+
+    undelivered: tuple[Undelivered, ...] = ()
 
 
 class Shares:
     """Shares this account grants and receives, and the identities behind them."""
 
-    def __init__(self, context: Context) -> None:
+    def __init__(
+        self,
+        context: Context,
+        care: Callable[[], tuple[SafetyPath, Measures]] | None = None,
+    ) -> None:
         self._context = context
+        self._care = care
 
     async def grant(
         self,
@@ -82,7 +103,8 @@ class Shares:
             raise InvalidInput(
                 f"{journal!r} holds your private notes about clients: it is never shared"
             )
-        return await self._context.sharing.share(
+        pending = await self.undelivered(journal, username) if only is not None else []
+        shared = await self._context.sharing.share(
             local,
             username,
             role,
@@ -93,6 +115,52 @@ class Shares:
             no_end,
             full,
         )
+        if shared.ended and pending:  # a whole-journal share ended: what it never delivered
+            return replace(shared, undelivered=tuple(pending))
+        return shared
+
+    async def undelivered(self, journal: str, username: str) -> builtins.list[Undelivered]:
+        """What `username` may not have received of `journal`, which they read whole today:
+        the safety flags sealed for them that they have not acknowledged, and the latest
+        result of each measure with a safety item (PHQ-9 item 9) answered above 0 that they
+        did not acknowledge a flag for (undelivered.py). Ending the share (`revoke`) or
+        narrowing it (`grant(only=...)`) means those never reach them. Whether the member's
+        device downloaded something cannot be known from signed data, only whether they
+        acknowledged a flag: "may not have received". `Undelivered.waiting` marks what has
+        not even left this device. Empty for a member who does not read the whole journal
+        (or none). Works offline, from this device's copy (sync first for the latest
+        acknowledgements). Raises NotFound for an unknown journal.
+
+            for item in await client.shares.undelivered("Personal", "drsmith"):
+                print(item.kind, item.name, item.at)
+        """
+        context = self._context
+        local = await context.local_journal(journal)
+        if local.role != "owner" or self._care is None:
+            return []
+        name = normalize_username(username)
+        await context.replica.load_access()
+        state = context.replica.chains.state(local.journal_id)
+        now = now_ms()
+        member = next(
+            (
+                m
+                for m in (state.members.values() if state is not None else ())
+                if m.username == name and m.account_id is not None and not m.ended(now)
+            ),
+            None,
+        )
+        if member is None or member.account_id is None:
+            return []
+        safety, measures = self._care()
+        journal_id = local.journal_id.hex()
+        flags = await safety.flags(journal_id)
+        results = await measures.results(journal_id)
+        waiting = set()
+        for item_id in {f.id for f in flags} | {r.id for r in results}:
+            if await context.store.outbox_holds(bytes.fromhex(item_id)):
+                waiting.add(item_id)
+        return undelivered(flags, results, member.username, member.account_id.hex(), waiting)
 
     async def limited(self, journal: str, username: str) -> ShareInfo | None:
         """The field-level share (`grant(only=...)`) through which `username` reads
@@ -130,13 +198,17 @@ class Shares:
             kind="mirror",
         )
 
-    async def revoke(self, journal: str, username: str) -> builtins.list[str]:
+    async def revoke(self, journal: str, username: str) -> EndedShares:
         """Stop sharing `journal` with `username` now, in every way it reaches them: the
         share of the journal itself and of each field-level copy of it kept for them (see
         `grant(only=...)`), each ended with a key rotation signed into its access chain, so
-        later records stay private (the member keeps what they already downloaded).
+        later records stay private (the member keeps what they already downloaded; what
+        they had not downloaded never reaches them).
 
-        Returns the names of the journals whose share ended (the journal first). Needs the
+        Returns the names of the journals whose share ended (the journal first), an
+        `EndedShares` list whose `undelivered` says what of the journal the member may not
+        have received (unacknowledged safety flags, a result with PHQ-9 item 9 above 0:
+        `undelivered`, read before ending; an app asks its user first). Needs the
         network. Raises NotFound when neither the journal nor a copy of it is shared with
         `username`, AccessError when it is not this account's, NetworkError offline.
 
@@ -152,7 +224,10 @@ class Shares:
             and j.journal_id != local.journal_id
             and context.display(j) == context.display(local)
         ]
-        return await context.sharing.unshare(local, username, same_named)
+        pending = await self.undelivered(journal, username)
+        ended = EndedShares(await context.sharing.unshare(local, username, same_named))
+        ended.undelivered = tuple(pending)
+        return ended
 
     async def grant_entry(
         self,

@@ -125,7 +125,9 @@ async def test_a_therapist_with_many_clients_sees_briefs_apart_whole_names_at_80
         or "Personal" in listed.split("margaret-oconnell/")[1].splitlines()[1]
     )
 
-    await ana.ok("unshare", "Personal", "drsmith")
+    # drsmith never marked the flag read: ana is told it may never reach them (NU19 C2)
+    ended = await ana.ok("unshare", "Personal", "drsmith", "--yes")
+    assert "drsmith may not have received this from Personal" in " ".join(ended.stderr.split())
     await drsmith.ok("sync")
     rows = {row["client"]: row for row in await drsmith.json("caseload")}
     assert rows["ana"]["share_ended"] and not rows["margaret-oconnell"]["share_ended"]
