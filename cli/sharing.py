@@ -191,7 +191,7 @@ def share(
 
     end = None if until == NEVER else until
     if only is not None:  # narrowing ends a whole-journal share: say what it never delivered
-        pending = home.run(partial(undelivered_before, journal_name, therapist))
+        pending = home.run(partial(undelivered_before, journal_name, therapist, copies=False))
         if pending:
             when = f"their whole-journal share of {journal_name} ends (--only)"
             output.message(undelivered_text(therapist, journal_name, pending, when))
@@ -385,11 +385,14 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
     output.message(unshare_confirmation(journal_name, therapist, ended))
 
 
-async def undelivered_before(journal: str, member: str, client: Client) -> list[Undelivered]:
+async def undelivered_before(
+    journal: str, member: str, client: Client, *, copies: bool = True
+) -> list[Undelivered]:
     """Sync first (the member's latest acknowledgements), then what `member` may not have
-    received of `journal` (`client.shares.undelivered`)."""
+    received of `journal` (`client.shares.undelivered`; `copies=False`: of the journal
+    itself, which a narrowing `--only` ends, not of the copies kept for them)."""
     await synced_first(client, "checking")
-    return await client.shares.undelivered(journal, member)
+    return await client.shares.undelivered(journal, member, copies=copies)
 
 
 def undelivered_text(member: str, journal: str, items: list[Undelivered], when: str) -> str:

@@ -28,6 +28,7 @@ from client_sdk.sharing import AuditInfo, SharedJournal, ShareInfo
 from client_sdk.undelivered import Undelivered, undelivered
 
 if TYPE_CHECKING:
+    from client_sdk.access import Member
     from client_sdk.measures import Measures
     from client_sdk.safety_path import SafetyPath
 
@@ -103,7 +104,8 @@ class Shares:
             raise InvalidInput(
                 f"{journal!r} holds your private notes about clients: it is never shared"
             )
-        pending = await self.undelivered(journal, username) if only is not None else []
+        narrowing = only is not None
+        pending = await self.undelivered(journal, username, copies=False) if narrowing else []
         shared = await self._context.sharing.share(
             local,
             username,
@@ -119,17 +121,21 @@ class Shares:
             return replace(shared, undelivered=tuple(pending))
         return shared
 
-    async def undelivered(self, journal: str, username: str) -> builtins.list[Undelivered]:
-        """What `username` may not have received of `journal`, which they read whole today:
-        the safety flags sealed for them that they have not acknowledged, and the latest
-        result of each measure with a safety item (PHQ-9 item 9) answered above 0 that they
-        did not acknowledge a flag for (undelivered.py). Ending the share (`revoke`) or
-        narrowing it (`grant(only=...)`) means those never reach them. Whether the member's
-        device downloaded something cannot be known from signed data, only whether they
+    async def undelivered(
+        self, journal: str, username: str, *, copies: bool = True
+    ) -> builtins.list[Undelivered]:
+        """What `username` may not have received of `journal`: the safety flags sealed for
+        them that they have not acknowledged, and the latest result of each measure with a
+        safety item (PHQ-9 item 9) answered above 0 that they did not acknowledge a flag for
+        (undelivered.py), in the journal if they read it whole, and (with `copies`) in each
+        field-level copy of it kept for them that carries answers. Ending the share
+        (`revoke`) or narrowing a whole-journal share (`grant(only=...)`, which asks with
+        `copies=False`) means those never reach them. Whether the member's device
+        downloaded something cannot be known from signed data, only whether they
         acknowledged a flag: "may not have received". `Undelivered.waiting` marks what has
-        not even left this device. Empty for a member who does not read the whole journal
-        (or none). Works offline, from this device's copy (sync first for the latest
-        acknowledgements). Raises NotFound for an unknown journal.
+        not even left this device. Empty when they read neither (or are no member). Works
+        offline, from this device's copy (sync first for the latest acknowledgements).
+        Raises NotFound for an unknown journal.
 
             for item in await client.shares.undelivered("Personal", "drsmith"):
                 print(item.kind, item.name, item.at)
@@ -140,27 +146,36 @@ class Shares:
             return []
         name = normalize_username(username)
         await context.replica.load_access()
-        state = context.replica.chains.state(local.journal_id)
-        now = now_ms()
-        member = next(
-            (
-                m
-                for m in (state.members.values() if state is not None else ())
-                if m.username == name and m.account_id is not None and not m.ended(now)
-            ),
-            None,
-        )
-        if member is None or member.account_id is None:
-            return []
+        kept = [  # the field-level copies of it kept for members (revoke ends them too)
+            journal_id
+            for journal_id, settings in context.sharing.disclosures().items()
+            if copies and settings.kind == "mirror" and settings.mirror_of == local.journal_id
+        ]
         safety, measures = self._care()
-        journal_id = local.journal_id.hex()
-        flags = await safety.flags(journal_id)
-        results = await measures.results(journal_id)
-        waiting = set()
-        for item_id in {f.id for f in flags} | {r.id for r in results}:
-            if await context.store.outbox_holds(bytes.fromhex(item_id)):
-                waiting.add(item_id)
-        return undelivered(flags, results, member.username, member.account_id.hex(), waiting)
+        found: dict[tuple[str, str, datetime], Undelivered] = {}
+        for journal_id in (local.journal_id, *kept):
+            member = self._member(journal_id, name)
+            if member is None or member.account_id is None:
+                continue
+            flags = await safety.flags(journal_id.hex())
+            results = await measures.results(journal_id.hex())
+            waiting = set()
+            for item_id in {f.id for f in flags} | {r.id for r in results}:
+                if await context.store.outbox_holds(bytes.fromhex(item_id)):
+                    waiting.add(item_id)
+            for item in undelivered(
+                flags, results, member.username, member.account_id.hex(), waiting
+            ):  # a result and its copy are one: the first (the journal's own) is kept
+                found.setdefault((item.kind, item.measure, item.at), item)
+        return sorted(found.values(), key=lambda u: (u.at, u.id))
+
+    def _member(self, journal_id: bytes, username: str) -> Member | None:
+        """The current member `username` of a journal this account owns, from its verified
+        chain (None when there is none, or the chain is not verified here)."""
+        state = self._context.replica.chains.state(journal_id)
+        now = now_ms()
+        members = state.members.values() if state is not None else ()
+        return next((m for m in members if m.username == username and not m.ended(now)), None)
 
     async def limited(self, journal: str, username: str) -> ShareInfo | None:
         """The field-level share (`grant(only=...)`) through which `username` reads

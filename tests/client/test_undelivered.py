@@ -57,3 +57,19 @@ async def test_an_acknowledged_flag_and_a_later_calm_phq9_leave_nothing_to_say(
     await lea.measures.take("phq9", [0] * 9)
     narrowed = await lea.shares.grant("Personal", "drlee", only=["mood"])
     assert narrowed.ended == ("Personal",) and narrowed.undelivered == ()
+
+
+async def test_a_result_with_its_answers_in_a_copy_kept_for_the_member_counts_too(
+    signup: ClientFactory,
+) -> None:
+    omar, drlee = await signup("omar"), await signup("drlee")
+    await share_with(omar, drlee, only=["mood", "answers"])  # no whole-journal share
+    taken = await omar.measures.take("phq9", [0] * 8 + [3])
+    [pending] = await omar.shares.undelivered("Personal", "drlee")
+    assert (pending.kind, pending.name, pending.answer, pending.at) == (
+        "result", "PHQ-9", 3, taken.result.taken_at,
+    )  # fmt: skip
+    # narrowing again ends no whole-journal share: nothing of the journal itself to say
+    assert await omar.shares.undelivered("Personal", "drlee", copies=False) == []
+    ended = await omar.shares.revoke("Personal", "drlee")
+    assert len(ended) == 1 and [u.kind for u in ended.undelivered] == ["result"]
