@@ -45,7 +45,8 @@ come before those whose it did not (the server could have invented the latter), 
 recent signal first (`CaseloadRow.signal_at`: the newest flag's `raised_at`, result's
 `taken_at`, overdue assignment's due time, the last entry for a mood drop or a row without
 flags; none for "no shared entry" or a share that ended, which come after those with a time),
-then by name.
+then by name. A row's `flags` are said in the same order (the "share ended" tag of a client
+whose every share ended first, "fingerprint not verified" last).
 
 Windows are counted in the client's local calendar days, whatever the therapist's time zone:
 an entry's day is the day in the UTC offset it was written in (protocol.md 5, `utc_offset`;
@@ -353,56 +354,54 @@ def caseload_row(
     scores = latest_scores(results)
     overdue = () if share_ended else tuple(d.assignment.title for d in due if d.status == OVERDUE)
     unread = tuple(f for f in safety_flags if not f.acknowledged)
-    flags: list[str] = []
-    # (tier, time) of each signal raised; the row's tier is the lowest, its time the newest
-    signals: list[tuple[int, datetime | None]] = []
+    # each reason with its tier and the time of its signal (module docstring)
+    reasons: list[tuple[int, str, datetime | None]] = []
     if share_ended:
-        flags.append("share ended")
+        reasons.append((-1, "share ended", None))  # a tag, said first; sets no tier
         if unread:
-            flags.append(f"safety flag ({len(unread)} unacknowledged when the share ended)")
+            label = f"safety flag ({len(unread)} unacknowledged when the share ended)"
+            reasons.append((0, label, max(f.raised_at for f in unread)))
     elif unread:
-        flags.append(f"safety flag ({len(unread)} unacknowledged)")
-    signals.extend((0, f.raised_at) for f in unread)
-    for line in scores:
-        if line.change is not None and line.change.reliable == DETERIORATION:
-            flags.append(f"{line.result.name} reliable deterioration")
-            signals.append((2, line.result.taken_at))
-        if _in_top_band(line.result):
-            flags.append(f"{line.result.name} {line.result.band}")
-            signals.append((2, line.result.taken_at))
+        reasons.append(
+            (0, f"safety flag ({len(unread)} unacknowledged)", max(f.raised_at for f in unread))
+        )
     for result, latest in safety_answers(results):  # answers shared: the fact is readable
         day = "" if latest else f" on {result.taken_at.astimezone(zone).date().isoformat()}"
-        flags.append(f"{result.name} item 9 answered above 0{day}")
-        signals.append((1, result.taken_at))
+        reasons.append((1, f"{result.name} item 9 answered above 0{day}", result.taken_at))
     for name in sorted({r.name for r in invalid_results}):
         same = [r for r in invalid_results if r.name == name]
-        flags.append(f"{name} invalid result ({len(same)})")
-        signals.extend((3, r.taken_at) for r in same)
         if any(r.safety_answer for r in same):  # never hidden behind a stored score
-            flags.append(f"{name} invalid result: item 9 answered above 0")
-            signals.extend((1, r.taken_at) for r in same if r.safety_answer)
+            when = max((r.taken_at for r in same if r.safety_answer and r.taken_at), default=None)
+            reasons.append((1, f"{name} invalid result: item 9 answered above 0", when))
+    for line in scores:
+        if line.change is not None and line.change.reliable == DETERIORATION:
+            reasons.append((2, f"{line.result.name} reliable deterioration", line.result.taken_at))
+        if _in_top_band(line.result):
+            reasons.append((2, f"{line.result.name} {line.result.band}", line.result.taken_at))
+    for name in sorted({r.name for r in invalid_results}):
+        same = [r for r in invalid_results if r.name == name]
+        when = max((r.taken_at for r in same if r.taken_at), default=None)
+        reasons.append((3, f"{name} invalid result ({len(same)})", when))
     if not share_ended and change is not None and change <= -mood_drop:
-        flags.append(f"mood down {abs(change):.1f}")
-        signals.append((3, last_entry))
+        reasons.append((3, f"mood down {abs(change):.1f}", last_entry))
     quiet = max(0, (today - max(days)).days) if days else None
     if not share_ended and (quiet is None or quiet >= quiet_days):
-        flags.append(
-            "no shared entries yet" if quiet is None else f"no shared entry for {quiet} days"
-        )
-        signals.append((3, None))
+        text = "no shared entries yet" if quiet is None else f"no shared entry for {quiet} days"
+        reasons.append((3, text, None))
     if overdue:
-        flags.append(f"{len(overdue)} overdue")
-        signals.extend((3, d.due_at) for d in due if d.status == OVERDUE)
+        due_at = max(d.due_at for d in due if d.status == OVERDUE)
+        reasons.append((3, f"{len(overdue)} overdue", due_at))
     if ended_journals and not share_ended:
-        flags.append(f"share ended: {', '.join(ended_journals)}")
-        signals.append((3, None))
-    tier = min((t for t, _ in signals), default=4)
+        reasons.append((3, f"share ended: {', '.join(ended_journals)}", None))
+    reasons.sort(key=lambda r: r[0])  # stable: the order above within a tier
+    flags = [text for _, text, _ in reasons]
+    tier = min((t for t, _, _ in reasons if t >= 0), default=4)
     if share_ended and tier > 2:
         tier = 5
     if tier >= 4:
         signal_at = last_entry
     else:
-        signal_at = max((at for t, at in signals if t == tier and at is not None), default=None)
+        signal_at = max((at for t, _, at in reasons if t == tier and at is not None), default=None)
     return CaseloadRow(
         client=client,
         journals=tuple(journals),
