@@ -54,7 +54,13 @@ def caseload(
     home: Home, quiet_days: int, mood_drop: float, html_path: Path | None, as_json: bool
 ) -> None:
     """Your clients, who needs attention first: safety flags, score changes, mood trend,
-    goals, overdue assignments, briefs. Computed on this device from what they shared.
+    goals, overdue assignments, briefs. Computed on this device from what they shared,
+    kept copies of ended shares included.
+
+    Order: unacknowledged safety flags, then PHQ-9 item 9 answered above 0, then reliable
+    deterioration or a highest band, then other reasons, then none, then ended shares with
+    none of the first three (an ended share never moves those down); within each, the most
+    recent signal first.
 
     \b
     Examples:

@@ -32,6 +32,7 @@ from client_sdk.errors import InvalidInput, NetworkError, NotFound
 
 if TYPE_CHECKING:
     from client_sdk import AuditInfo, Client, Note, SharedJournal, ShareInfo
+    from client_sdk.undelivered import Undelivered
 
 T = TypeVar("T")
 DAY_FORMAT = "%Y-%m-%d"
@@ -130,6 +131,13 @@ only_option = click.option(
     is_flag=True,
     help="Opt in: a PHQ-9 item 9 answered above 0 in JOURNAL seals a safety flag for its members.",
 )
+@click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    help="With --only: do not ask, even if ending the whole-journal share means THERAPIST "
+    "may never receive a safety flag or result (for scripts).",
+)
 @json_option
 @pass_home
 def share(
@@ -143,6 +151,7 @@ def share(
     only: list[str] | None,
     full: bool,
     safety_flags: bool,
+    yes: bool,
     as_json: bool,
 ) -> None:
     """Share JOURNAL with THERAPIST (another account), or change the role or end date of
@@ -156,7 +165,9 @@ def share(
     journal, that share ends first (the journal gets a new key), so from now on they read
     only those fields. Without --only, THERAPIST keeps reading what they read today: if
     that is only some fields, --role and --until change that share and it stays limited;
-    --full shares the whole journal with them instead.
+    --full shares the whole journal with them instead. If ending the whole-journal share
+    means they may never receive a safety flag or a PHQ-9 with item 9 answered above 0,
+    you are told and asked first (default: no; --yes does not ask).
 
     \b
     Examples:
@@ -179,6 +190,18 @@ def share(
         )
 
     end = None if until == NEVER else until
+    if only is not None:  # narrowing ends a whole-journal share: say what it never delivered
+        pending = home.run(partial(undelivered_before, journal_name, therapist, copies=False))
+        if pending:
+            when = f"their whole-journal share of {journal_name} ends (--only)"
+            output.message(undelivered_text(therapist, journal_name, pending, when))
+            if not yes:
+                click.confirm(
+                    f"Share only some fields of {journal_name} with {therapist} anyway?",
+                    default=False,
+                    abort=True,
+                    err=True,
+                )
 
     async def work(client: Client) -> ShareInfo:
         if safety_flags and not full:  # before anything changes
@@ -325,21 +348,74 @@ def items_shared(what: str, member: str, journal: str) -> str:
 @cli.command()
 @click.argument("journal_name", metavar="JOURNAL")
 @click.argument("therapist")
+@click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    help="Do not ask, even if THERAPIST may not have received a safety flag or result "
+    "(for scripts).",
+)
 @pass_home
-def unshare(home: Home, journal_name: str, therapist: str) -> None:
+def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
     """Stop sharing JOURNAL with THERAPIST, now, in every way it reaches them.
 
     Their share of JOURNAL ends, and so does each field-level copy of it kept for them
     (made by `tj share JOURNAL THERAPIST --only ...`). The server stops serving them at
     once and each of those journals gets a new key, so nothing you write from now on can
-    be read by them. They keep what they already downloaded.
+    be read by them. They keep what they already downloaded; what they had not downloaded
+    never reaches them. If that may include a safety flag they have not marked read, or a
+    PHQ-9 with item 9 answered above 0, you are told and asked first (default: no;
+    --yes does not ask).
 
     \b
     Example:
       tj unshare Personal drsmith
     """
+    pending = home.run(partial(undelivered_before, journal_name, therapist))
+    if pending:
+        output.message(undelivered_text(therapist, journal_name, pending, "you stop sharing"))
+        if not yes:
+            click.confirm(
+                f"Stop sharing {journal_name} with {therapist} anyway?",
+                default=False,
+                abort=True,
+                err=True,
+            )
     ended = home.run(lambda client: client.shares.revoke(journal_name, therapist))
     output.message(unshare_confirmation(journal_name, therapist, ended))
+
+
+async def undelivered_before(
+    journal: str, member: str, client: Client, *, copies: bool = True
+) -> list[Undelivered]:
+    """Sync first (the member's latest acknowledgements), then what `member` may not have
+    received of `journal` (`client.shares.undelivered`; `copies=False`: of the journal
+    itself, which a narrowing `--only` ends, not of the copies kept for them)."""
+    await synced_first(client, "checking")
+    return await client.shares.undelivered(journal, member, copies=copies)
+
+
+def undelivered_text(member: str, journal: str, items: list[Undelivered], when: str) -> str:
+    """What `member` may not have received of `journal`, in plain words, one line each, and
+    what ending the share means for it (`when`: "you stop sharing")."""
+    lines = [f"{member} may not have received this from {journal}:"]
+    for item in items:
+        score = f", score {item.score}" if item.score is not None else ""
+        answer = f"{item.name} item {item.item} answered {item.answer}{score}"
+        moment = output.local_time(item.at)
+        if item.kind == "safety_flag":
+            line = f"- the safety flag of {moment} ({answer}), not marked read by {member}"
+        else:
+            line = f"- your {item.name} of {moment} ({answer})"
+        if item.waiting:
+            line += "; it is still on this device, not yet sent to the server"
+        lines.append(line)
+    lines.append(
+        f"This device cannot tell whether {member}'s device downloaded it, only whether "
+        f"{member} marked a safety flag read. Once {when}, what {member} has not downloaded "
+        "never reaches them."
+    )
+    return "\n".join(lines)
 
 
 def unshare_confirmation(journal_name: str, therapist: str, ended: list[str]) -> str:

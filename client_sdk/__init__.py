@@ -65,12 +65,13 @@ if TYPE_CHECKING:
     from client_sdk.scoring import Band, Instrument, Option, ScoreChange, Source, UnscoredItem
     from client_sdk.search import SearchHit
     from client_sdk.settling import FieldWrite, Settled
-    from client_sdk.shares import Shares
+    from client_sdk.shares import EndedShares, Shares
     from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo
     from client_sdk.store import Problem
     from client_sdk.sync import Arrival, NewerFormat, News, SetAside, SyncProgress, SyncReport
     from client_sdk.templates import Template, TemplateField
     from client_sdk.transport import QUICK_TRY, RetryPolicy
+    from client_sdk.undelivered import Undelivered
     from client_sdk.upload_limit import UploadLimit
     from client_sdk.withholding import Gap
 
@@ -125,12 +126,13 @@ _EXPORTS = {
     "search": ("SearchHit",),
     "departures": ("Departure",),
     "settling": ("FieldWrite", "Settled"),
-    "shares": ("Shares",),
+    "shares": ("EndedShares", "Shares"),
     "sharing": ("AuditInfo", "Note", "ShareInfo", "SharedJournal"),
     "store": ("Problem",),
     "sync": ("Arrival", "NewerFormat", "News", "SetAside", "SyncProgress", "SyncReport"),
     "templates": ("Template", "TemplateField"),
     "transport": ("QUICK_TRY", "RetryPolicy"),
+    "undelivered": ("Undelivered",),
     "upload_limit": ("UploadLimit",),
     "withholding": ("Gap",),
 }
@@ -239,6 +241,8 @@ __all__ = [
     "ShareInfo",
     "SharedJournal",
     "Shares",
+    "EndedShares",
+    "Undelivered",
     "Source",
     "Streak",
     "SyncProgress",

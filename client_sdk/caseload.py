@@ -18,8 +18,35 @@ Everything counts what the client shared with this therapist, and only that: "la
 "no shared entry for N days" are about the entries the therapist can read; a client who shares
 scores only, or single items, may write every day in journals not shared.
 
-Rows needing attention come first: an unacknowledged safety flag before anything else, then
-by the number of other flags, then by name.
+Who needs attention first (`attention_order`), in tiers a clinician reading top-down meets
+in this order:
+
+0. an unacknowledged safety flag (the client opted in to tell this therapist at once);
+1. a safety item answered above 0 (PHQ-9 item 9, "Thoughts that you would be better off dead
+   or of hurting yourself in some way") in the latest result whose answers were shared, or
+   in a result that cannot be read. Item 9 is the PHQ-9's safety item (`safety_items` in
+   client_sdk/data/instruments/phq9.json; Kroenke K, Spitzer RL, Williams JBW, J Gen Intern
+   Med 2001;16(9):606-613, the citation of that file). The PHQ-9's instructions single out
+   a positive item 9 for follow-up whatever the total score (a paraphrase: the PHQ
+   Instruction Manual was not reachable from the build machine, see that file's `sources`),
+   so it ranks above any score or habit. A later result shared without its answers says
+   nothing about item 9, so it does not hide an earlier positive one (the flag then names
+   that result's day);
+2. a reliable deterioration, or a latest score in its instrument's highest band;
+3. anything else flagged: an unreadable result, a mood drop, no shared entry for N days,
+   overdue assignments, a share that ended beside one still live;
+4. nothing flagged;
+5. every share ended and the last known data carries nothing of tiers 0 to 2.
+
+A share that ended never demotes a client whose last known data carries a signal of tiers 0
+to 2: the row stays in that tier, flagged "share ended" (disengaging after such a signal is
+no reason to read them later). Within a tier, clients whose fingerprint this device compared
+come before those whose it did not (the server could have invented the latter), then the most
+recent signal first (`CaseloadRow.signal_at`: the newest flag's `raised_at`, result's
+`taken_at`, overdue assignment's due time, the last entry for a mood drop or a row without
+flags; none for "no shared entry" or a share that ended, which come after those with a time),
+then by name. A row's `flags` are said in the same order (the "share ended" tag of a client
+whose every share ended first, "fingerprint not verified" last).
 
 Windows are counted in the client's local calendar days, whatever the therapist's time zone:
 an entry's day is the day in the UTC offset it was written in (protocol.md 5, `utc_offset`;
@@ -32,7 +59,7 @@ days before; the mood trend compares the last 28 days (today included) with the 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Protocol
 
@@ -128,6 +155,12 @@ class CaseloadRow:
     brief_at: datetime | None
     flags: tuple[str, ...]
     share_ended: bool = False  # every journal's share ended: read from the kept copies
+    tier: int = 4
+    """Where the row stands in `attention_order` (module docstring): 0 an unacknowledged
+    safety flag, 1 a safety item above 0, 2 reliable deterioration or highest band, 3 other
+    flags, 4 none, 5 every share ended with nothing of tiers 0 to 2."""
+    signal_at: datetime | None = None
+    """When the signal that sets `tier` happened (UTC; module docstring), or None."""
     owner_verified: bool = True
     """Whether this device compared the client's fingerprint (`client.shares.verify`): until
     then the server could have invented the client and everything shared (R13 finding 4);
@@ -161,6 +194,8 @@ class CaseloadRow:
             "flags": list(self.flags),
             "share_ended": self.share_ended,
             "fingerprint_verified": self.owner_verified,
+            "tier": self.tier,
+            "signal_at": self.signal_at.isoformat() if self.signal_at else None,
         }
 
 
@@ -244,7 +279,9 @@ def weekly_sparkline(
 
 
 def latest_scores(results: list[MeasureResult]) -> tuple[ScoreLine, ...]:
-    """The latest result of each measure, with the change since the one before it."""
+    """The latest result of each measure, with the change since the one before it: one
+    client's results, whichever of their journals holds them (a whole journal, a copy of
+    some fields, the kept copy of a share that ended), each counted once by the caller."""
     latest: dict[str, MeasureResult] = {}
     for result in results:
         kept = latest.get(result.measure)
@@ -253,9 +290,28 @@ def latest_scores(results: list[MeasureResult]) -> tuple[ScoreLine, ...]:
     lines = []
     for measure in sorted(latest):
         result = latest[measure]
-        same = [r for r in results if r.measure == measure and r.journal_id == result.journal_id]
-        lines.append(ScoreLine(result, change_between(previous_result(same, result), result)))
+        # one series per client: previous_result compares within one journal id
+        same = [replace(r, journal_id="") for r in results if r.measure == measure]
+        before = previous_result(same, replace(result, journal_id=""))
+        lines.append(ScoreLine(result, change_between(before, result)))
     return tuple(lines)
+
+
+def safety_answers(results: list[MeasureResult]) -> list[tuple[MeasureResult, bool]]:
+    """For each measure with a safety item, the latest result whose answers were shared, and
+    whether it answered a safety item above 0, with whether it is also the measure's latest
+    result (a later one shared without answers says nothing about the item)."""
+    found = []
+    for measure in sorted({r.measure for r in results}):
+        same = [r for r in results if r.measure == measure]
+        answered = [r for r in same if r.answers is not None]
+        if not answered:
+            continue
+        last = max(answered, key=lambda r: (r.taken_at, r.id))
+        if last.safety_concern:
+            newest = max(same, key=lambda r: (r.taken_at, r.id))
+            found.append((last, newest is last))
+    return found
 
 
 def goal_lines(goals: Iterable[GoalLike]) -> tuple[GoalLine, ...]:
@@ -298,36 +354,54 @@ def caseload_row(
     scores = latest_scores(results)
     overdue = () if share_ended else tuple(d.assignment.title for d in due if d.status == OVERDUE)
     unread = tuple(f for f in safety_flags if not f.acknowledged)
-    flags: list[str] = []
+    # each reason with its tier and the time of its signal (module docstring)
+    reasons: list[tuple[int, str, datetime | None]] = []
     if share_ended:
-        flags.append("share ended")
+        reasons.append((-1, "share ended", None))  # a tag, said first; sets no tier
         if unread:
-            flags.append(f"safety flag ({len(unread)} unacknowledged when the share ended)")
+            label = f"safety flag ({len(unread)} unacknowledged when the share ended)"
+            reasons.append((0, label, max(f.raised_at for f in unread)))
     elif unread:
-        flags.append(f"safety flag ({len(unread)} unacknowledged)")
-    for line in scores:
-        if line.change is not None and line.change.reliable == DETERIORATION:
-            flags.append(f"{line.result.name} reliable deterioration")
-        if _in_top_band(line.result):
-            flags.append(f"{line.result.name} {line.result.band}")
-        if line.result.safety_concern:  # answers shared: the score-level fact is readable
-            flags.append(f"{line.result.name} item 9 answered above 0")
+        reasons.append(
+            (0, f"safety flag ({len(unread)} unacknowledged)", max(f.raised_at for f in unread))
+        )
+    for result, latest in safety_answers(results):  # answers shared: the fact is readable
+        day = "" if latest else f" on {result.taken_at.astimezone(zone).date().isoformat()}"
+        reasons.append((1, f"{result.name} item 9 answered above 0{day}", result.taken_at))
     for name in sorted({r.name for r in invalid_results}):
         same = [r for r in invalid_results if r.name == name]
-        flags.append(f"{name} invalid result ({len(same)})")
         if any(r.safety_answer for r in same):  # never hidden behind a stored score
-            flags.append(f"{name} invalid result: item 9 answered above 0")
+            when = max((r.taken_at for r in same if r.safety_answer and r.taken_at), default=None)
+            reasons.append((1, f"{name} invalid result: item 9 answered above 0", when))
+    for line in scores:
+        if line.change is not None and line.change.reliable == DETERIORATION:
+            reasons.append((2, f"{line.result.name} reliable deterioration", line.result.taken_at))
+        if _in_top_band(line.result):
+            reasons.append((2, f"{line.result.name} {line.result.band}", line.result.taken_at))
+    for name in sorted({r.name for r in invalid_results}):
+        same = [r for r in invalid_results if r.name == name]
+        when = max((r.taken_at for r in same if r.taken_at), default=None)
+        reasons.append((3, f"{name} invalid result ({len(same)})", when))
     if not share_ended and change is not None and change <= -mood_drop:
-        flags.append(f"mood down {abs(change):.1f}")
+        reasons.append((3, f"mood down {abs(change):.1f}", last_entry))
     quiet = max(0, (today - max(days)).days) if days else None
     if not share_ended and (quiet is None or quiet >= quiet_days):
-        flags.append(
-            "no shared entries yet" if quiet is None else f"no shared entry for {quiet} days"
-        )
+        text = "no shared entries yet" if quiet is None else f"no shared entry for {quiet} days"
+        reasons.append((3, text, None))
     if overdue:
-        flags.append(f"{len(overdue)} overdue")
+        due_at = max(d.due_at for d in due if d.status == OVERDUE)
+        reasons.append((3, f"{len(overdue)} overdue", due_at))
     if ended_journals and not share_ended:
-        flags.append(f"share ended: {', '.join(ended_journals)}")
+        reasons.append((3, f"share ended: {', '.join(ended_journals)}", None))
+    reasons.sort(key=lambda r: r[0])  # stable: the order above within a tier
+    flags = [text for _, text, _ in reasons]
+    tier = min((t for t, _, _ in reasons if t >= 0), default=4)
+    if share_ended and tier > 2:
+        tier = 5
+    if tier >= 4:
+        signal_at = last_entry
+    else:
+        signal_at = max((at for t, _, at in reasons if t == tier and at is not None), default=None)
     return CaseloadRow(
         client=client,
         journals=tuple(journals),
@@ -346,6 +420,8 @@ def caseload_row(
         flags=(*flags, *(() if owner_verified else (UNVERIFIED,))),  # last: a note, not a crisis
         share_ended=share_ended,
         owner_verified=owner_verified,
+        tier=tier,
+        signal_at=signal_at,
     )
 
 
@@ -356,16 +432,21 @@ def _in_top_band(result: MeasureResult) -> bool:
 
 
 def attention_order(rows: Iterable[CaseloadRow]) -> list[CaseloadRow]:
-    """Clients still sharing first: unacknowledged safety flags first, clients whose
-    fingerprint was compared before those whose was not, then more flags first, then by
-    name; then the clients whose shares ended, by name."""
-    return sorted(
-        rows,
-        key=lambda r: (
-            r.share_ended,
-            not r.safety_flags,
-            not r.owner_verified,
-            -len([f for f in r.flags if f != UNVERIFIED]),
-            r.client.casefold(),
-        ),
-    )
+    """Who needs attention first (module docstring): by tier (`CaseloadRow.tier`: safety
+    flags, then a safety item above 0, then reliable deterioration or highest band, then
+    other flags, then none, then ended shares with none of the first three), a share that
+    ended never demoting tiers 0 to 2; within a tier, compared fingerprints first, then the
+    most recent signal (`signal_at`, rows without one after), then by name."""
+
+    def key(row: CaseloadRow) -> tuple[int, bool, bool, float, str, str]:
+        at = row.signal_at
+        return (
+            row.tier,
+            not row.owner_verified,
+            at is None,
+            -at.timestamp() if at is not None else 0.0,
+            row.client.casefold(),
+            row.client,
+        )
+
+    return sorted(rows, key=key)

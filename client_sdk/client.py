@@ -175,7 +175,7 @@ class Client:
         """Sharing journals and entries with a therapist; fingerprints (shares.py)."""
         from client_sdk.shares import Shares
 
-        return Shares(self.context)
+        return Shares(self.context, lambda: (self.safety, self.measures))
 
     @cached_property
     def devices(self) -> Devices:

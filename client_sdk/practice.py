@@ -317,10 +317,15 @@ class Caseload:
         now: datetime | None = None,
     ) -> list[CaseloadRow]:
         """One row per client who shares a journal with this account, those who need
-        attention first (caseload.py): computed here from what they shared. A client whose
-        every share ended stays, last, as "share ended" with what was last known, read from
-        the copies this device kept (`CaseloadRow.share_ended`); journals holding only
-        briefs are not listed among a client's journals. `quiet_days`:
+        attention first (caseload.py): computed here from everything this device holds of
+        them: the journals they share today and the read-only copies kept of shares that
+        ended (a client who ended their whole-journal share and then shares one score keeps
+        the item 9, the score history and the moods the kept copy holds). A client whose
+        every share ended stays as "share ended" with what was last known
+        (`CaseloadRow.share_ended`): last, unless that carries a safety flag, a safety item
+        above 0, a reliable deterioration or a highest band (caseload.attention_order);
+        assignments count only in shares still live. Journals holding only briefs are not
+        listed among a client's journals. `quiet_days`:
         days without an entry before a client counts as quiet; `mood_drop`: the fall of the
         mean mood (1 to 10 scale) that counts as a drop; `now` an aware datetime (default:
         now). Works offline, from what the last sync brought. Raises nothing."""
@@ -339,21 +344,23 @@ class Caseload:
         briefs = await self._briefs.received()
         rows = []
         for client, journals in clients.items():
-            # journals still shared; when every share ended, the copies kept of them
-            live = [j for j in journals if j.role != REVOKED] or journals
-            ids = [j.journal_id.hex() for j in live]
-            ended = bool(live) and all(j.role == REVOKED for j in live)
+            # journals still shared (when every share ended, the copies kept of them) name
+            # the row; what it counts comes from every journal of the client held here, the
+            # kept copies of ended shares included (NU19 C1)
+            live = [j for j in journals if j.role != REVOKED]
+            ended = bool(journals) and not live
+            ids = [j.journal_id.hex() for j in journals]
             rows.append(
                 caseload_row(
                     client,
-                    sorted(_display(self._replica, j) for j in live),
-                    _once_each(self._replica, await _gather(self._entries, ids), live),
+                    sorted(_display(self._replica, j) for j in live or journals),
+                    _once_each(self._replica, await _gather(self._entries, ids), journals),
                     _results_once_each(
-                        self._replica, await _gather(self._measures.results, ids), live
+                        self._replica, await _gather(self._measures.results, ids), journals
                     ),
                     await _gather(self._goals, ids),
-                    [] if ended else await _gather(self._assignments.due, ids),
-                    await _gather(self._safety.flags, [j.journal_id.hex() for j in journals]),
+                    await _gather(self._assignments.due, [j.journal_id.hex() for j in live]),
+                    await _gather(self._safety.flags, ids),
                     next(((b.id, b.created_at) for b in briefs if b.client == client), None),
                     now=moment,
                     quiet_days=quiet_days,

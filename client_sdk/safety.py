@@ -113,6 +113,9 @@ class SafetyFlag:
     raised_at: datetime
     acknowledged: tuple[Acknowledgement, ...] = field(default=())
     share_ended: bool = False  # read from the copy kept of a share that ended
+    recipients: tuple[str, ...] | None = None
+    """The members (account ids, hex) the flag was sealed for, as its owner signed them; None
+    for a flag from before flags named them (every member)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -269,6 +272,7 @@ def flag_view(document: Document, journal: str, journal_id: str, owner: str) -> 
         item=item,
         answer=answer,
         raised_at=raised_at,
+        recipients=flag_recipients(document),
     )
 
 

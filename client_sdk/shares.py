@@ -12,7 +12,10 @@ chain signed by its owner (access.py); the server's answers are never the author
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from client_sdk import keys
 from client_sdk.care_disclosure import DISCLOSABLE
@@ -22,13 +25,32 @@ from client_sdk.models import normalize_username, now_ms, read_time
 from client_sdk.private_notes import holds_private_notes
 from client_sdk.replica import REVOKED
 from client_sdk.sharing import AuditInfo, SharedJournal, ShareInfo
+from client_sdk.undelivered import Undelivered, undelivered
+
+if TYPE_CHECKING:
+    from client_sdk.access import Member
+    from client_sdk.measures import Measures
+    from client_sdk.safety_path import SafetyPath
+
+
+class EndedShares(builtins.list[str]):
+    """What `revoke` returns: the names of the journals whose share ended (a list, the journal
+    first), and `undelivered`: what the member may not have received of the journal before
+    it ended, which now never reaches them (`Shares.undelivered`, read just before)."""
+
+    undelivered: tuple[Undelivered, ...] = ()
 
 
 class Shares:
     """Shares this account grants and receives, and the identities behind them."""
 
-    def __init__(self, context: Context) -> None:
+    def __init__(
+        self,
+        context: Context,
+        care: Callable[[], tuple[SafetyPath, Measures]] | None = None,
+    ) -> None:
         self._context = context
+        self._care = care
 
     async def grant(
         self,
@@ -82,7 +104,9 @@ class Shares:
             raise InvalidInput(
                 f"{journal!r} holds your private notes about clients: it is never shared"
             )
-        return await self._context.sharing.share(
+        narrowing = only is not None
+        pending = await self.undelivered(journal, username, copies=False) if narrowing else []
+        shared = await self._context.sharing.share(
             local,
             username,
             role,
@@ -93,6 +117,65 @@ class Shares:
             no_end,
             full,
         )
+        if shared.ended and pending:  # a whole-journal share ended: what it never delivered
+            return replace(shared, undelivered=tuple(pending))
+        return shared
+
+    async def undelivered(
+        self, journal: str, username: str, *, copies: bool = True
+    ) -> builtins.list[Undelivered]:
+        """What `username` may not have received of `journal`: the safety flags sealed for
+        them that they have not acknowledged, and the latest result of each measure with a
+        safety item (PHQ-9 item 9) answered above 0 that they did not acknowledge a flag for
+        (undelivered.py), in the journal if they read it whole, and (with `copies`) in each
+        field-level copy of it kept for them that carries answers. Ending the share
+        (`revoke`) or narrowing a whole-journal share (`grant(only=...)`, which asks with
+        `copies=False`) means those never reach them. Whether the member's device
+        downloaded something cannot be known from signed data, only whether they
+        acknowledged a flag: "may not have received". `Undelivered.waiting` marks what has
+        not even left this device. Empty when they read neither (or are no member). Works
+        offline, from this device's copy (sync first for the latest acknowledgements).
+        Raises NotFound for an unknown journal.
+
+            for item in await client.shares.undelivered("Personal", "drsmith"):
+                print(item.kind, item.name, item.at)
+        """
+        context = self._context
+        local = await context.local_journal(journal)
+        if local.role != "owner" or self._care is None:
+            return []
+        name = normalize_username(username)
+        await context.replica.load_access()
+        kept = [  # the field-level copies of it kept for members (revoke ends them too)
+            journal_id
+            for journal_id, settings in context.sharing.disclosures().items()
+            if copies and settings.kind == "mirror" and settings.mirror_of == local.journal_id
+        ]
+        safety, measures = self._care()
+        found: dict[tuple[str, str, datetime], Undelivered] = {}
+        for journal_id in (local.journal_id, *kept):
+            member = self._member(journal_id, name)
+            if member is None or member.account_id is None:
+                continue
+            flags = await safety.flags(journal_id.hex())
+            results = await measures.results(journal_id.hex())
+            waiting = set()
+            for item_id in {f.id for f in flags} | {r.id for r in results}:
+                if await context.store.outbox_holds(bytes.fromhex(item_id)):
+                    waiting.add(item_id)
+            for item in undelivered(
+                flags, results, member.username, member.account_id.hex(), waiting
+            ):  # a result and its copy are one: the first (the journal's own) is kept
+                found.setdefault((item.kind, item.measure, item.at), item)
+        return sorted(found.values(), key=lambda u: (u.at, u.id))
+
+    def _member(self, journal_id: bytes, username: str) -> Member | None:
+        """The current member `username` of a journal this account owns, from its verified
+        chain (None when there is none, or the chain is not verified here)."""
+        state = self._context.replica.chains.state(journal_id)
+        now = now_ms()
+        members = state.members.values() if state is not None else ()
+        return next((m for m in members if m.username == username and not m.ended(now)), None)
 
     async def limited(self, journal: str, username: str) -> ShareInfo | None:
         """The field-level share (`grant(only=...)`) through which `username` reads
@@ -130,13 +213,17 @@ class Shares:
             kind="mirror",
         )
 
-    async def revoke(self, journal: str, username: str) -> builtins.list[str]:
+    async def revoke(self, journal: str, username: str) -> EndedShares:
         """Stop sharing `journal` with `username` now, in every way it reaches them: the
         share of the journal itself and of each field-level copy of it kept for them (see
         `grant(only=...)`), each ended with a key rotation signed into its access chain, so
-        later records stay private (the member keeps what they already downloaded).
+        later records stay private (the member keeps what they already downloaded; what
+        they had not downloaded never reaches them).
 
-        Returns the names of the journals whose share ended (the journal first). Needs the
+        Returns the names of the journals whose share ended (the journal first), an
+        `EndedShares` list whose `undelivered` says what of the journal the member may not
+        have received (unacknowledged safety flags, a result with PHQ-9 item 9 above 0:
+        `undelivered`, read before ending; an app asks its user first). Needs the
         network. Raises NotFound when neither the journal nor a copy of it is shared with
         `username`, AccessError when it is not this account's, NetworkError offline.
 
@@ -152,7 +239,10 @@ class Shares:
             and j.journal_id != local.journal_id
             and context.display(j) == context.display(local)
         ]
-        return await context.sharing.unshare(local, username, same_named)
+        pending = await self.undelivered(journal, username)
+        ended = EndedShares(await context.sharing.unshare(local, username, same_named))
+        ended.undelivered = tuple(pending)
+        return ended
 
     async def grant_entry(
         self,

@@ -41,6 +41,7 @@ from client_sdk.errors import (
 from client_sdk.models import EPOCH, check_text, normalize_username, now_ms, read_time, to_datetime
 from client_sdk.replica import REVOKED, Replica, changed_account, same_keys, stored_document
 from client_sdk.store import LocalJournal, Peer
+from client_sdk.undelivered import Undelivered
 
 NOTE = "note"
 PROMPT = "prompt"
@@ -78,6 +79,10 @@ class ShareInfo:
     """What the member reads: "journal" (the journal itself), "mirror" (a copy of `source`
     kept for them with `fields` of each entry), "items" (entries and results shared one by
     one) or "brief" (a pre-session brief)."""
+    undelivered: tuple[Undelivered, ...] = ()
+    """When this call ended a whole-journal share (`ended`, narrowing with `only`): what of
+    that journal the member may not have received, which now never reaches them
+    (`client.shares.undelivered`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -92,6 +97,7 @@ class ShareInfo:
             "ended": list(self.ended),
             "account_erased": self.account_erased.isoformat() if self.account_erased else None,
             "kind": self.kind,
+            "undelivered": [u.to_dict() for u in self.undelivered],
         }
 
 

@@ -24,9 +24,9 @@ async def test_a_first_severe_score_with_item_9_above_0_comes_first_with_both_re
     rows = await drsmith.json("caseload")
     assert [r["client"] for r in rows] == ["ana", "ben"]  # who needs attention first
     # drsmith never compared their fingerprints (R13 finding 4): said last on every row
-    assert rows[0]["flags"] == [
-        "PHQ-9 severe",
+    assert rows[0]["flags"] == [  # said in the caseload's order: item 9 first (NU19 C5)
         "PHQ-9 item 9 answered above 0",
+        "PHQ-9 severe",
         "fingerprint not verified",
     ]
     assert rows[1]["flags"] == ["fingerprint not verified"]

@@ -125,14 +125,18 @@ async def test_a_therapist_with_many_clients_sees_briefs_apart_whole_names_at_80
         or "Personal" in listed.split("margaret-oconnell/")[1].splitlines()[1]
     )
 
-    await ana.ok("unshare", "Personal", "drsmith")
+    # drsmith never marked the flag read: ana is told it may never reach them (NU19 C2)
+    ended = await ana.ok("unshare", "Personal", "drsmith", "--yes")
+    assert "drsmith may not have received this from Personal" in " ".join(ended.stderr.split())
     await drsmith.ok("sync")
     rows = {row["client"]: row for row in await drsmith.json("caseload")}
     assert rows["ana"]["share_ended"] and not rows["margaret-oconnell"]["share_ended"]
     assert rows["ana"]["flags"][0] == "share ended"
     assert "safety flag (1 unacknowledged when the share ended)" in rows["ana"]["flags"]
     assert rows["ana"]["last_entry"] is not None and rows["ana"]["scores"][0]["score"] == 9
-    assert list(rows) == ["margaret-oconnell", "ana"]  # ended shares come last
+    # an ended share does not demote a client whose last data carries a safety flag (NU19 C6)
+    assert list(rows) == ["ana", "margaret-oconnell"]
+    assert rows["ana"]["tier"] == 0
     [flag] = await drsmith.json("safety", "flags")
     assert (flag["owner"], flag["share_ended"], flag["answer"]) == ("ana", True, 1)
     wide = {"COLUMNS": "200"}

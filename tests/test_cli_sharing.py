@@ -30,6 +30,7 @@ SHARE_KEYS = {
     "ended",
     "account_erased",
     "kind",
+    "undelivered",
 }
 
 

@@ -81,7 +81,11 @@ async def test_the_caseload_has_one_row_per_client_with_who_needs_attention_firs
     assert amy_row.entries_this_week == 1 and amy_row.mood_recent == 7.0
     [flag] = await tom.safety.flags("cat/Personal")
     await tom.safety.acknowledge(flag.id)
-    assert (await tom.caseload.rows())[0].client == "bob"
+    # acknowledged, cat's shared item 9 above 0 still comes before bob's deterioration (NU19 C5)
+    after = await tom.caseload.rows()
+    assert [r.client for r in after] == ["cat", "bob", "amy"]
+    assert after[0].flags == ("PHQ-9 item 9 answered above 0",) and after[0].tier == 1
+    assert [r.tier for r in after[1:]] == [2, 4]
 
 
 async def test_entries_and_notes_marked_to_discuss_reach_the_therapist_in_the_brief(

@@ -275,3 +275,130 @@ def test_phq9_item_9_above_0_is_a_reason_for_attention_only_when_the_answers_are
     assert row("ana", today, results=[positive]).flags == ("PHQ-9 item 9 answered above 0",)  # type: ignore[attr-defined]
     assert row("ana", today, results=[result((1,) * 8 + (0,), False)]).flags == ()  # type: ignore[attr-defined]
     assert row("ana", today, results=[result(None, False)]).flags == ()  # type: ignore[attr-defined]
+
+
+# --- who needs attention first (NU19 C5, C6) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FakeAssignment:
+    title: str
+
+
+@dataclass(frozen=True)
+class FakeDue:
+    assignment: FakeAssignment
+    due_at: datetime
+    status: str = "overdue"
+
+
+def answered(item9: int, days: float, rid: str, journal_id: str = "00") -> MeasureResult:
+    answers = (1,) * 8 + (item9,)
+    return MeasureResult(
+        rid, "ana/P", journal_id, "phq9", "PHQ-9", 1, sum(answers), "mild", days_ago(days),
+        answers, None, item9 > 0,
+    )  # fmt: skip
+
+
+def order(*rows: object) -> list[str]:
+    return [r.client for r in attention_order(rows)]  # type: ignore[arg-type]
+
+
+TODAY = [FakeEntry(days_ago(0), 5)]
+
+
+def test_item_9_above_0_comes_before_an_overdue_form_whatever_the_names() -> None:
+    """Two clients differing only by the signal: item 9 above 0 first, not by name."""
+    zoe = row("zoe", TODAY, results=[answered(1, 1, "z")])
+    abe = row("abe", TODAY, due=[FakeDue(FakeAssignment("GAD-7"), days_ago(2))])
+    assert (zoe.tier, abe.tier) == (1, 3)  # type: ignore[attr-defined]
+    assert order(abe, zoe) == order(zoe, abe) == ["zoe", "abe"]
+
+
+def test_the_tiers_in_order_safety_flag_item_9_deterioration_others_none() -> None:
+    flag = SafetyFlag("f", "a/P", "00", "a", "r", "phq9", 9, 1, days_ago(3))
+    flagged = row("eve", TODAY, safety_flags=[flag])
+    item9 = row("dan", TODAY, results=[answered(1, 1, "d")])
+    worse = row("cal", TODAY, results=[phq9(5, 20, "a"), phq9(12, 1, "b")])
+    severe = row("bea", TODAY, results=[banded("phq9", "PHQ-9", 22, "severe")])
+    quiet = row("amy", [FakeEntry(days_ago(9), 5)])
+    calm = row("aaa", TODAY)
+    tiers = [r.tier for r in (flagged, item9, worse, severe, quiet, calm)]  # type: ignore[attr-defined]
+    assert tiers == [0, 1, 2, 2, 3, 4]
+    got = order(calm, quiet, severe, worse, item9, flagged)
+    assert got[:2] == ["eve", "dan"] and got[4:] == ["amy", "aaa"]
+
+
+def test_an_ended_share_keeps_its_safety_tier_and_its_tag() -> None:
+    """An ended share with item 9 > 0 comes before an active client with only an overdue form;
+    an ended share with no safety signal still comes last."""
+    ended = caseload_row(
+        "zed", ["zed/P"], TODAY, [answered(2, 1, "z")], [], [], [], None, now=NOW,
+        share_ended=True,
+    )  # fmt: skip
+    overdue = row("abe", TODAY, due=[FakeDue(FakeAssignment("GAD-7"), days_ago(2))])
+    calm = row("bob", TODAY)
+    gone = caseload_row("aba", ["aba/P"], TODAY, [], [], [], [], None, now=NOW, share_ended=True)
+    assert ended.flags == ("share ended", "PHQ-9 item 9 answered above 0") and ended.tier == 1
+    assert gone.flags == ("share ended",) and gone.tier == 5
+    assert order(gone, calm, overdue, ended) == ["zed", "abe", "bob", "aba"]
+    worse = caseload_row(
+        "yan", ["yan/P"], TODAY, [phq9(5, 20, "a"), phq9(12, 1, "b")], [], [], [], None,
+        now=NOW, share_ended=True,
+    )  # fmt: skip
+    assert worse.tier == 2 and order(overdue, worse) == ["yan", "abe"]
+    flag = SafetyFlag("f", "x/P", "00", "x", "r", "phq9", 9, 1, days_ago(3))
+    left = caseload_row(
+        "xia", ["xia/P"], TODAY, [], [], [], [flag], None, now=NOW, share_ended=True
+    )
+    assert left.tier == 0 and order(ended, left) == ["xia", "zed"]
+
+
+def test_within_a_tier_the_most_recent_signal_comes_first_then_the_name() -> None:
+    older = row("amy", TODAY, results=[answered(1, 5, "a")])
+    newer = row("zoe", TODAY, results=[answered(1, 1, "z")])
+    assert order(older, newer) == ["zoe", "amy"]
+    same = row("bob", TODAY, results=[answered(1, 5, "b")])  # a tie: by name
+    assert order(same, newer, older) == ["zoe", "amy", "bob"]
+    assert newer.signal_at == days_ago(1)  # type: ignore[attr-defined]
+    late = row("cy", TODAY, due=[FakeDue(FakeAssignment("GAD-7"), days_ago(1))])
+    early = row("al", TODAY, due=[FakeDue(FakeAssignment("GAD-7"), days_ago(6))])
+    quiet = row("ab", [FakeEntry(days_ago(12), 5)])  # no time of its own: after timed ones
+    assert order(quiet, early, late) == ["cy", "al", "ab"]
+    a = row("bo", [FakeEntry(days_ago(2), 5)])
+    b = row("ay", [FakeEntry(days_ago(1), 5)])
+    assert order(a, b) == ["ay", "bo"]  # nothing flagged: the latest entry first
+
+
+def test_a_compared_fingerprint_comes_first_within_a_tier_only() -> None:
+    unverified = caseload_row(
+        "amy", ["amy/P"], TODAY, [answered(1, 1, "a")], [], [], [], None, now=NOW,
+        owner_verified=False,
+    )  # fmt: skip
+    verified = row("zoe", TODAY, results=[answered(1, 3, "z")])
+    overdue = row("abe", TODAY, due=[FakeDue(FakeAssignment("GAD-7"), days_ago(0))])
+    assert order(overdue, unverified, verified) == ["zoe", "amy", "abe"]
+
+
+def test_a_later_score_without_answers_does_not_hide_an_earlier_item_9() -> None:
+    """NU19 C1: a score shared without answers says nothing about item 9."""
+    earlier = answered(1, 3, "a")
+    later = phq9(10, 1, "b")  # no answers, no reliable change from 9
+    flagged = row("ana", TODAY, results=[earlier, later])
+    assert flagged.flags == ("PHQ-9 item 9 answered above 0 on 2026-11-27",)  # type: ignore[attr-defined]
+    assert flagged.tier == 1 and flagged.signal_at == days_ago(3)  # type: ignore[attr-defined]
+    cleared = row("ana", TODAY, results=[earlier, later, answered(0, 0.5, "c")])
+    assert cleared.flags == () and cleared.tier == 4  # type: ignore[attr-defined]
+
+
+def test_the_score_change_spans_the_clients_journals() -> None:
+    """NU19 C1: 16 in the kept copy of an ended share, then 18 in a journal of one item."""
+    ended = phq9(7, 20, "a")
+    worse = MeasureResult(
+        "b", "ana/P", "00", "phq9", "PHQ-9", 1, 16, "x", days_ago(2), None, None, False
+    )
+    single = MeasureResult(
+        "c", "ana/S", "11", "phq9", "PHQ-9", 1, 18, "x", days_ago(1), None, None, False
+    )
+    [line] = row("ana", TODAY, results=[ended, worse, single]).scores  # type: ignore[attr-defined]
+    assert line.result.score == 18 and line.change is not None and line.change.change == 2

@@ -1,0 +1,130 @@
+"""What a member may not have received of a journal: asked before a share with them ends
+(`client.shares.revoke`, and `grant(only=...)` narrowing a whole-journal share), since what
+they have not downloaded by then never reaches them (NU19 C2).
+
+The owner's device cannot know what a member's device downloaded: the server's fetch log is
+the server's word, never the authority (GUIDE, "the one rule of the threat model"). What it
+can know from signed data is whether the member acknowledged a safety flag (a `safety_ack`
+record the member signed, safety.py). So it lists, for a member who reads the whole journal:
+
+- each safety flag sealed for them that they have not acknowledged: they may not have
+  received it;
+- the latest result of each measure whose safety item (PHQ-9 item 9) was answered above 0,
+  unless the member acknowledged a flag raised for that result: they may not have seen it
+  (the client may not have opted in to flags, or the flag went to someone else);
+- and for each, whether it still waits on this device, not yet sent to the server (then it
+  certainly has not reached them).
+
+Pure: callers pass the flags, results and waiting ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from client_sdk.results import MeasureResult
+from client_sdk.safety import SafetyFlag
+from client_sdk.scoring import builtin_instruments
+
+SAFETY_FLAG = "safety_flag"
+RESULT = "result"
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """Something of the journal the member may not have received: a `kind` "safety_flag" or
+    "result", its `id` (hex), the instrument (`measure` id, `name`), the safety `item` and
+    its `answer`, the `score` (None for a flag raised without a score), when it happened
+    (`at`, UTC: the flag's `raised_at` or the result's `taken_at`) and whether it still
+    `waiting` on this device, not yet sent to the server."""
+
+    kind: str
+    id: str
+    journal: str
+    measure: str
+    name: str
+    item: int
+    answer: int
+    score: int | None
+    at: datetime
+    waiting: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "journal": self.journal,
+            "measure": self.measure,
+            "name": self.name,
+            "item": self.item,
+            "answer": self.answer,
+            "score": self.score,
+            "at": self.at.isoformat(),
+            "waiting": self.waiting,
+        }
+
+
+def undelivered(
+    flags: Iterable[SafetyFlag],
+    results: Iterable[MeasureResult],
+    member: str,
+    member_id: str,
+    waiting: Collection[str] = (),
+) -> list[Undelivered]:
+    """What `member` (username; `member_id` their account id, hex) may not have received of
+    one journal, oldest first (module docstring). `flags` and `results` are the journal's;
+    `waiting` holds the ids (hex) of documents still waiting on this device."""
+    results = list(results)
+    by_id = {r.id: r for r in results}
+    theirs = [f for f in flags if f.recipients is None or member_id in f.recipients]
+    seen = {f.result_id for f in theirs if any(a.by == member for a in f.acknowledged)}
+    found = []
+    for flag in theirs:
+        if any(a.by == member for a in flag.acknowledged):
+            continue
+        result = by_id.get(flag.result_id)
+        found.append(
+            Undelivered(
+                SAFETY_FLAG,
+                flag.id,
+                flag.journal,
+                flag.measure,
+                _name(flag.measure),
+                flag.item,
+                flag.answer,
+                result.score if result else None,
+                flag.raised_at,
+                flag.id in waiting,
+            )
+        )
+    flagged = {f.result_id for f in theirs if f.id in {u.id for u in found}}
+    for measure in sorted({r.measure for r in results}):
+        latest = max((r for r in results if r.measure == measure), key=lambda r: (r.taken_at, r.id))
+        if not latest.safety_concern or latest.id in seen or latest.id in flagged:
+            continue
+        instrument = builtin_instruments()[measure]
+        answers = latest.answers or ()
+        item = next(n for n in instrument.safety_items if answers[n - 1] > 0)
+        found.append(
+            Undelivered(
+                RESULT,
+                latest.id,
+                latest.journal,
+                measure,
+                latest.name,
+                item,
+                answers[item - 1],
+                latest.score,
+                latest.taken_at,
+                latest.id in waiting,
+            )
+        )
+    return sorted(found, key=lambda u: (u.at, u.id))
+
+
+def _name(measure: str) -> str:
+    found = builtin_instruments().get(measure)
+    return found.name if found else measure

@@ -1,0 +1,100 @@
+"""NU19 C2: a client who ends (or narrows) a share is told, and asked first, when the therapist
+may not have received a safety flag or a PHQ-9 with item 9 above 0: once the share ends it
+never reaches them (real server on loopback, CliRunner)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli import Device
+from tests.test_cli_insights import new_device
+
+ITEM_9 = "1,1,1,1,1,1,1,1,2"  # 10, item 9 answered 2
+
+
+def said(text: str) -> str:
+    return " ".join(text.split())
+
+
+async def opted_in(server: RunningServer, tmp_path: Path) -> tuple[Device, Device]:
+    lea = await new_device(server, tmp_path, "lea")
+    drlee = await new_device(server, tmp_path, "drlee")
+    await lea.ok(
+        "share", "Personal", "drlee", "--role", "annotate", "--safety-flags",
+        "--fingerprint", drlee.signup["fingerprint"],
+    )  # fmt: skip
+    await drlee.ok("sync")
+    return lea, drlee
+
+
+async def test_unshare_says_a_safety_flag_may_never_arrive_and_asks_first(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    lea, drlee = await opted_in(live_server, tmp_path)
+    taken = await lea.ok("measure", "take", "phq9", "--answers", ITEM_9)
+    assert "a safety flag was sealed for drlee" in said(taken.stdout + taken.stderr)
+
+    refused = await lea.tj("unshare", "Personal", "drlee", input="n\n")
+    assert refused.exit_code == 1
+    text = said(refused.stderr)
+    assert "drlee may not have received this from Personal:" in text
+    assert "- the safety flag of " in text and "(PHQ-9 item 9 answered 2, score 10)" in text
+    assert "not marked read by drlee" in text
+    assert "cannot tell whether drlee's device downloaded it" in text
+    assert "Stop sharing Personal with drlee anyway? [y/N]" in text
+    assert [s["member"] for s in await lea.json("shares")] == ["drlee"]  # nothing ended
+
+    script = await lea.tj("unshare", "Personal", "drlee")  # no terminal, no --yes: no answer
+    assert script.exit_code == 1 and "Stopped sharing" not in script.stderr
+    assert [s["member"] for s in await lea.json("shares")] == ["drlee"]
+
+    done = await lea.ok("unshare", "Personal", "drlee", "--yes")  # said, not asked
+    assert "may not have received" in said(done.stderr) and "anyway?" not in done.stderr
+    assert "Stopped sharing Personal with drlee" in said(done.stderr)
+    assert await lea.json("shares") == []
+    await drlee.ok("sync")
+    assert await drlee.json("safety", "flags") == []  # it never reached them: as said
+
+
+async def test_a_flag_the_therapist_marked_read_asks_nothing(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    lea, drlee = await opted_in(live_server, tmp_path)
+    await lea.ok("measure", "take", "phq9", "--answers", ITEM_9)
+    await drlee.ok("sync")
+    [flag] = await drlee.json("safety", "flags")
+    await drlee.ok("safety", "ack", flag["id"][:8])
+    await drlee.ok("sync")
+    done = await lea.ok("unshare", "Personal", "drlee")  # syncs first: sees the ack
+    assert "may not have received" not in done.stderr
+    assert "Stopped sharing Personal with drlee" in said(done.stderr)
+
+
+async def test_a_phq9_with_item_9_without_flags_and_narrowing_with_only_say_so_too(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    omar = await new_device(live_server, tmp_path, "omar")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await omar.ok("share", "Personal", "drlee", "--fingerprint", drlee.signup["fingerprint"])
+    await omar.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
+    refused = await omar.tj("share", "Personal", "drlee", "--only", "mood", input="n\n")
+    assert refused.exit_code == 1
+    text = said(refused.stderr)
+    assert "drlee may not have received this from Personal:" in text
+    assert "- your PHQ-9 of " in text and "(PHQ-9 item 9 answered 1, score 1)" in text
+    assert "their whole-journal share of Personal ends (--only)" in text
+    assert [s["fields"] for s in await omar.json("shares")] == [None]  # still whole
+    narrowed = await omar.json("share", "Personal", "drlee", "--only", "mood", "--yes")
+    assert narrowed["ended"] == ["Personal"]
+    [item] = narrowed["undelivered"]
+    assert (item["kind"], item["name"], item["item"], item["answer"]) == (
+        "result", "PHQ-9", 9, 1,
+    )  # fmt: skip
+    # a later PHQ-9 with item 9 at 0 in the whole journal is not that worry
+    other = await new_device(live_server, tmp_path, "kai")
+    await other.ok("share", "Personal", "drlee", "--fingerprint", drlee.signup["fingerprint"])
+    await other.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
+    await other.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,0")
+    calm = await other.ok("unshare", "Personal", "drlee")
+    assert "may not have received" not in calm.stderr
