@@ -39,7 +39,13 @@ from typing import Any, Protocol
 from client_sdk.care_terms import DEFAULT_MOOD_DROP as DEFAULT_MOOD_DROP
 from client_sdk.care_terms import DEFAULT_QUIET_DAYS as DEFAULT_QUIET_DAYS
 from client_sdk.insights import sparkline
-from client_sdk.results import InvalidResult, MeasureResult, change_between, previous_result
+from client_sdk.results import (
+    InvalidResult,
+    MeasureResult,
+    change_between,
+    measured_change,
+    previous_result,
+)
 from client_sdk.safety import SafetyFlag
 from client_sdk.schedule import OVERDUE, Due
 from client_sdk.scoring import DETERIORATION, ScoreChange, builtin_instruments
@@ -71,10 +77,14 @@ class GoalLike(Protocol):
 @dataclass(frozen=True)
 class ScoreLine:
     """The latest result of one measure in a caseload row, with its `change` since the result
-    before (None for a first result): reliable change and recovery, scoring.compare."""
+    before (None for a first result; scoring.ScoreChange, `same_period` for a retake within
+    the recall period) and `measured`, the change its reliable-change flag reads
+    (results.measured_change: a retake within the recall period neither raises nor clears
+    "reliable deterioration")."""
 
     result: MeasureResult
     change: ScoreChange | None
+    measured: ScoreChange | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +94,7 @@ class ScoreLine:
             "band": self.result.band,
             "taken_at": self.result.taken_at.isoformat(),
             "change": self.change.to_dict() if self.change else None,
+            "measured": self.measured.to_dict() if self.measured else None,
         }
 
 
@@ -254,7 +265,13 @@ def latest_scores(results: list[MeasureResult]) -> tuple[ScoreLine, ...]:
     for measure in sorted(latest):
         result = latest[measure]
         same = [r for r in results if r.measure == measure and r.journal_id == result.journal_id]
-        lines.append(ScoreLine(result, change_between(previous_result(same, result), result)))
+        lines.append(
+            ScoreLine(
+                result,
+                change_between(previous_result(same, result), result),
+                measured_change(same, result),
+            )
+        )
     return tuple(lines)
 
 
@@ -306,7 +323,7 @@ def caseload_row(
     elif unread:
         flags.append(f"safety flag ({len(unread)} unacknowledged)")
     for line in scores:
-        if line.change is not None and line.change.reliable == DETERIORATION:
+        if line.measured is not None and line.measured.reliable == DETERIORATION:
             flags.append(f"{line.result.name} reliable deterioration")
         if _in_top_band(line.result):
             flags.append(f"{line.result.name} {line.result.band}")
