@@ -843,9 +843,10 @@ async def sync_note(
         for line in await not_delivered_lines(client, report):
             output.message(line)
         not_delivered()
+        count = len(report.set_aside)
         return (
-            f"synced; {output.plural(len(report.set_aside), 'change was', 'changes were')} "
-            "not delivered: the server refused them for good (above); they are kept on this "
+            f"synced; {output.plural(count, 'change was', 'changes were')} not delivered: the "
+            f"server refused {'it' if count == 1 else 'them'} for good (above); kept on this "
             "device, see `tj set-aside list`"
         )
     if report.refused:

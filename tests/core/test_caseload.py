@@ -316,3 +316,14 @@ def test_the_score_chart_marks_no_reliable_change_for_a_retake() -> None:
     assert measured.count('class="reliable-deterioration"') == 1
     retake = measure_chart(instrument("phq9"), [phq9(5, 15 + 14 - minute, "a"), phq9(12, 15, "b")])
     assert 'class="reliable-' not in retake
+
+
+def test_the_brief_says_a_retake_is_not_a_measure_of_change() -> None:
+    """NU19 C12: a PHQ-9 retaken a day after the previous one (within its 2 weeks) is listed
+    with its difference and no reliable-change label; 14 days apart it is labelled."""
+    retake = compute_brief([], [phq9(20, 2, "a"), phq9(8, 1, "b")], [], [], now=NOW, days=14)
+    text = retake.text()
+    assert "-12 since the one before (retaken within its recall period: not a measure of" in text
+    assert "reliable" not in text
+    measured = compute_brief([], [phq9(20, 15, "a"), phq9(8, 1, "b")], [], [], now=NOW, days=14)
+    assert "-12 since the one before (reliable improvement)" in measured.text()
