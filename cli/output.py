@@ -55,10 +55,11 @@ NOT_DELIVERED_MARK = "[NOT DELIVERED]"
 def not_delivered_note(count: int, one: str, many: str) -> None:
     """Under a list: how many of its items are marked NOT_DELIVERED_MARK, and where to see why."""
     if count:
+        them = "it" if count == 1 else "them"
         message(
             f"{NOT_DELIVERED_MARK}: {plural(count, one, many)} the server refused for good "
-            "(nobody else has them as shown): `tj set-aside list` says why; `tj set-aside "
-            "retry` sends them again."
+            f"(nobody else has {them} as shown): `tj set-aside list` says why; `tj set-aside "
+            f"retry` sends {them} again."
         )
 
 
