@@ -127,6 +127,8 @@ def assignments(
 
     found = home.run(work)
     output.show_rows(found, as_json, assignments_table, "No assignments.")
+    if not as_json:
+        output.not_delivered_note(sum(not a.delivered for a in found), "assignment", "assignments")
 
 
 @assignments.command("cancel")

@@ -28,7 +28,9 @@ def assignments_table(found: list[Assignment]) -> Table:
             (
                 output.short_id(item.id),
                 item.journal,
-                f"{item.title}, {every_text(item)}" + (" (cancelled)" if item.cancelled else ""),
+                f"{item.title}, {every_text(item)}"
+                + (" (cancelled)" if item.cancelled else "")
+                + ("" if item.delivered else f" {output.NOT_DELIVERED_MARK}"),
                 item.assigned_by,
                 item.note,
             )

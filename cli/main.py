@@ -2,7 +2,10 @@
 
 Each command opens the local profile chosen with `--home` through the SDK, does one thing
 and closes it. SDK errors become one line, `Error: <message>`, on stderr with exit status 1;
-usage mistakes exit with status 2 as click does them.
+usage mistakes exit with status 2 as click does them. `tj sync` exits with status 3 when the
+server withholds records. A command whose change (or any change it synced) the server refused
+for good says which and why, keeps it on this device (`tj set-aside list`) and exits with
+status 4 (NOT_DELIVERED_EXIT): the change was made here but not delivered.
 """
 
 from __future__ import annotations
@@ -27,11 +30,16 @@ from client_sdk.errors import InvalidInput, NetworkError, TJError
 # The SDK's client and what it brings (aiohttp, every manager) are imported by the commands
 # that use them, not at start-up: `tj --help` and a typo answer at once (issue 10).
 if TYPE_CHECKING:
-    from client_sdk import Client, Journal
+    from client_sdk import Client, Journal, SyncReport
     from client_sdk.sync import Progress
 
 APP_NAME = "therapy-journal"
 OFFLINE_NOTE = "saved locally; will sync when the server is reachable"
+NOT_DELIVERED_EXIT = 4
+"""Exit status of a command that synced a change the server refused for good (set aside): it
+is kept on this device, not delivered. Set with `not_delivered()`; the command's output is
+printed first."""
+NOT_DELIVERED = "tj.not_delivered"
 T = TypeVar("T")
 
 
@@ -211,7 +219,10 @@ class TJGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            if ctx.meta.get(NOT_DELIVERED):
+                ctx.exit(NOT_DELIVERED_EXIT)
+            return result
         except TJError as error:
             verbose = bool(ctx.params.get("verbose"))
             raise click.ClickException(output.one_line(with_hint(error, verbose))) from None
@@ -884,9 +895,14 @@ async def sync_note(
     for line in output.settled_lines(report):
         output.message(line)
     if report.set_aside:
+        for line in await not_delivered_lines(client, report):
+            output.message(line)
+        not_delivered()
+        count = len(report.set_aside)
         return (
-            f"synced; the server refused {len(report.set_aside)} change(s) for good: set "
-            "aside and kept on this device, see `tj set-aside list`"
+            f"synced; {output.plural(count, 'change was', 'changes were')} not delivered: the "
+            f"server refused {'it' if count == 1 else 'them'} for good (above); kept on this "
+            "device, see `tj set-aside list`"
         )
     if report.refused:
         return f"synced; {report.refused} record(s) failed verification: see `tj sync`"
@@ -896,6 +912,37 @@ async def sync_note(
         text = output.upload_limit_text(report.upload_limit)
         return f"kept on this device, not all uploaded yet: {text[0].lower()}{text[1:-1]}"
     return "synced"
+
+
+def not_delivered() -> None:
+    """Have the running command exit with NOT_DELIVERED_EXIT once it has printed its output."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta[NOT_DELIVERED] = True
+
+
+async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
+    """One line per document whose change the server refused for good in this sync, naming
+    it and saying why in words (NU19 C11): "Not delivered: june made your access to
+    june/Personal read-only: your note "Stale ..." was not delivered; it is kept on this
+    device in `tj set-aside list`"."""
+    kept = {change.record_id: change for change in await client.set_aside()}
+    lines, named = [], set()
+    for record in report.set_aside:
+        change = kept.get(record.record_id.hex())
+        key = record.doc_id or record.record_id
+        if key in named:
+            continue
+        named.add(key)
+        what = "a change"
+        if change is not None and change.kind:
+            words = change.title or change.text
+            what = f"your {change.kind}" + (f' "{output.preview(words)}"' if words else "")
+        lines.append(
+            f"Not delivered: {record.reason}: {what} was not delivered; it is kept on this "
+            "device in `tj set-aside list` (`tj set-aside retry` sends it again)."
+        )
+    return lines
 
 
 async def synced_first(client: Client, doing: str = "showing") -> None:

@@ -471,15 +471,38 @@ def measure_share(
 # --- how results look ----------------------------------------------------------------------------
 
 
-def change_text(change: ScoreChange | None) -> str:
+def change_text(change: ScoreChange | None, chosen: Instrument) -> str:
+    """The change line of a result: the difference always; "reliable improvement" (or
+    deterioration) and "now below the clinical cut-off" only for results at least one recall
+    period apart (scoring.ScoreChange). Never "recovered": the NHS Talking Therapies manual's
+    recovery is over PHQ-9 and GAD-7 together."""
     if change is None:
         return "first time"
     text = f"{change.change:+d} since last time ({change.earlier} → {change.later})"
+    if change.same_period:
+        return (
+            f"{text}; retaken {apart_text(change.apart_ms)} after the last one, which covers "
+            f"the same period ({chosen.recall_wording}): not a measure of change"
+        )
     if change.reliable is not None:
         text += f", {change.reliable}"
-    if change.recovered:
-        text += ", recovered (below caseness)"
+    else:
+        text += f" (no single reliable-change threshold is published for {chosen.name})"
+    if change.now_below_caseness:
+        text += f", now below the clinical cut-off of {chosen.caseness} (caseness)"
     return text
+
+
+def apart_text(apart_ms: int) -> str:
+    """ "12 minutes", "5 hours", "13 days": the time between two results, rounded down."""
+    minutes = apart_ms // 60_000
+    if minutes < 1:
+        return "less than a minute"
+    if minutes < 60:
+        return output.plural(minutes, "minute", "minutes")
+    if minutes < 48 * 60:
+        return output.plural(minutes // 60, "hour", "hours")
+    return output.plural(minutes // (24 * 60), "day", "days")
 
 
 def taken_text(taken: Taken, chosen: Instrument) -> str:
@@ -490,7 +513,7 @@ def taken_text(taken: Taken, chosen: Instrument) -> str:
         f"journal: {result.journal}",
         f"taken:   {output.local_time(result.taken_at)}",
         f"score:   {result.score} of {chosen.max_score} ({result.band})",
-        f"change:  {change_text(taken.change)}",
+        f"change:  {change_text(taken.change, chosen)}",
         "",
         chosen.attribution,
     ]

@@ -49,6 +49,21 @@ def local_date(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d")
 
 
+NOT_DELIVERED_MARK = "[NOT DELIVERED]"
+"""How a list marks a note, prompt or assignment whose change the server refused for good."""
+
+
+def not_delivered_note(count: int, one: str, many: str) -> None:
+    """Under a list: how many of its items are marked NOT_DELIVERED_MARK, and where to see why."""
+    if count:
+        them = "it" if count == 1 else "them"
+        message(
+            f"{NOT_DELIVERED_MARK}: {plural(count, one, many)} the server refused for good "
+            f"(nobody else has {them} as shown): `tj set-aside list` says why; `tj set-aside "
+            f"retry` sends {them} again."
+        )
+
+
 def plural(count: int, one: str, many: str) -> str:
     """ "1 entry", "2 entries", "0 entries"."""
     return f"{count} {one if count == 1 else many}"

@@ -26,6 +26,12 @@ if TYPE_CHECKING:
     from client_sdk.caseload import CaseloadRow, GoalLine
 from client_sdk.care_terms import DEFAULT_MOOD_DROP, DEFAULT_QUIET_DAYS
 
+RETAKE = ", retake"
+RETAKE_NOTE = (
+    'A score marked "retake" was taken within its questionnaire\'s recall period after the '
+    "one before (e.g. 2 weeks for PHQ-9): its difference is not a measure of change."
+)
+
 
 @cli.command("caseload")
 @click.option(
@@ -85,6 +91,8 @@ def caseload(
         output.message(f"Wrote {html_path}")
     output.show_rows(rows, as_json, caseload_table, "No client shares a journal with you yet.")
     if not as_json:
+        if any(s.change and s.change.same_period for row in rows for s in row.scores):
+            output.data(RETAKE_NOTE)
         for line in goals_and_briefs(rows):
             output.data(line)
 
@@ -128,7 +136,11 @@ def caseload_table(rows: list[CaseloadRow]) -> Table:
                 row.sparkline,
                 ", ".join(
                     f"{s.result.name} {s.result.score}"
-                    + (f" ({s.change.change:+d})" if s.change else "")
+                    + (
+                        f" ({s.change.change:+d}{RETAKE if s.change.same_period else ''})"
+                        if s.change
+                        else ""
+                    )
                     for s in row.scores
                 ),
                 str(len(row.overdue)),

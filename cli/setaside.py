@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 
 from cli import output
-from cli.main import Home, cli, json_option, pass_home
+from cli.main import NOT_DELIVERED_EXIT, Home, cli, json_option, pass_home
+from cli.tables import FIXED, NAME, Column, fitted
 
 if TYPE_CHECKING:
     from client_sdk import Client, SetAsideChange, SyncReport
@@ -46,7 +47,7 @@ def list_set_aside(home: Home, as_json: bool) -> None:
 @pass_home
 def retry_set_aside(home: Home) -> None:
     """Put every change set aside back in the outbox and sync; those still refused are set
-    aside again.
+    aside again (exit status 4).
 
     \b
     Example:
@@ -56,6 +57,8 @@ def retry_set_aside(home: Home) -> None:
     output.message(f"Retried {count} change(s): {output.sync_text(report)}.")
     for record in report.set_aside:
         output.message(f"Still refused: {record.journal}: {record.reason} [{record.code}]")
+    if report.set_aside:
+        raise SystemExit(NOT_DELIVERED_EXIT)  # still not delivered
 
 
 async def retry_and_sync(client: Client) -> tuple[int, SyncReport]:
@@ -64,15 +67,25 @@ async def retry_and_sync(client: Client) -> tuple[int, SyncReport]:
 
 
 def set_aside_table(changes: list[SetAsideChange]) -> Table:
-    """When, where, what, and the server's code (--json adds the reason and the full text)."""
-    table = Table("set aside", "journal", "kind", "change", "code")
-    table.columns[0].no_wrap = True
-    for change in changes:
-        table.add_row(
-            output.local_time(change.set_aside_at),
-            output.shown(change.journal, markup=True),
-            change.kind,
-            output.shown(change.title or output.preview(change.text), markup=True),
-            change.code,
-        )
-    return table
+    """When, where, what, and why in words (NU19 C11: "june made your access to june/Personal
+    read-only"); --json adds the server's code and the full text."""
+    columns = [
+        Column("set aside", FIXED),
+        Column("journal", NAME),
+        Column("kind", FIXED),
+        Column("change"),
+        Column("why it was not delivered"),
+    ]
+    return fitted(
+        columns,
+        (
+            (
+                output.local_time(change.set_aside_at),
+                change.journal,
+                change.kind,
+                change.title or output.preview(change.text),
+                change.reason,
+            )
+            for change in changes
+        ),
+    )

@@ -710,6 +710,8 @@ def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
 
     found, me = home.run(work)
     output.show_rows(found, as_json, partial(notes_table, me=me), "No notes yet.")
+    if not as_json:
+        output.not_delivered_note(sum(not n.delivered for n in found), "note", "notes")
 
 
 # --- tables -----------------------------------------------------------------------------------
@@ -795,7 +797,7 @@ def notes_table(found: Iterable[Note], me: str = "") -> Table:
                 else f"{n.author} (therapist)"
                 if n.by_therapist
                 else n.author,
-                n.text,
+                n.text if n.delivered else f"{output.NOT_DELIVERED_MARK} {n.text}",
             )
             for n in found
         ),

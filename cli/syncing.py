@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cli import output
-from cli.main import Home, cli, json_option, pass_home
+from cli.main import NOT_DELIVERED_EXIT, Home, cli, json_option, pass_home
 from cli.progress import UPLOAD_WAIT_S, sync_once
 
 if TYPE_CHECKING:
@@ -144,6 +144,9 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
     some, or shows this device a frozen view), a warning names the journal,
     device and missing records, and the exit status is 3; also when the server
     stopped sending records before the end of a journal (the pull is incomplete).
+    When the server refuses a change of this device for good (a share that ended,
+    a role taken back), the change is set aside and kept here (`tj set-aside
+    list`), a warning says why, and the exit status is 4: it was not delivered.
 
     The server limits how many changes one account may upload per minute (20,000
     by default). A sync with more waiting (a long time offline, a large import)
@@ -170,3 +173,5 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
         raise SystemExit(WITHHELD_EXIT)
     if report.rollbacks:
         raise SystemExit(1)  # the server rolled back or forked an access chain
+    if report.set_aside:
+        raise SystemExit(NOT_DELIVERED_EXIT)

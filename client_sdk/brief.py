@@ -181,7 +181,9 @@ class Brief:
             text = f"{score['name']}: {score['score']} ({score['band']})"
             if change is not None:
                 text += f", {change['change']:+d} since the one before"
-                if change["reliable"]:
+                if change.get("same_period"):
+                    text += " (retaken within its recall period: not a measure of change)"
+                elif change["reliable"]:
                     text += f" ({change['reliable']})"
             lines.append(text)
         for item in self.safety_items:

@@ -132,10 +132,11 @@ class Assignments:
         `created_at`, UTC); cancelled ones only with `include_cancelled`. Works offline.
         Raises NotFound for an unknown journal."""
         found = []
+        refused = await self._store.set_aside_documents()
         for local, stored in await self._documents(journal, ASSIGNMENT):
             view = await self._view(local, stored_document(stored))
             if view is not None and (include_cancelled or not view.cancelled):
-                found.append(view)
+                found.append(replace(view, delivered=False) if stored.doc_id in refused else view)
         return sorted(found, key=lambda a: (a.created_at, a.id), reverse=True)
 
     async def due(

@@ -66,7 +66,13 @@ from typing import Any, Protocol
 from client_sdk.care_terms import DEFAULT_MOOD_DROP as DEFAULT_MOOD_DROP
 from client_sdk.care_terms import DEFAULT_QUIET_DAYS as DEFAULT_QUIET_DAYS
 from client_sdk.insights import sparkline
-from client_sdk.results import InvalidResult, MeasureResult, change_between, previous_result
+from client_sdk.results import (
+    InvalidResult,
+    MeasureResult,
+    change_between,
+    measured_change,
+    previous_result,
+)
 from client_sdk.safety import SafetyFlag
 from client_sdk.schedule import OVERDUE, Due
 from client_sdk.scoring import DETERIORATION, ScoreChange, builtin_instruments
@@ -98,10 +104,14 @@ class GoalLike(Protocol):
 @dataclass(frozen=True)
 class ScoreLine:
     """The latest result of one measure in a caseload row, with its `change` since the result
-    before (None for a first result): reliable change and recovery, scoring.compare."""
+    before (None for a first result; scoring.ScoreChange, `same_period` for a retake within
+    the recall period) and `measured`, the change its reliable-change flag reads
+    (results.measured_change: a retake within the recall period neither raises nor clears
+    "reliable deterioration")."""
 
     result: MeasureResult
     change: ScoreChange | None
+    measured: ScoreChange | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,6 +121,7 @@ class ScoreLine:
             "band": self.result.band,
             "taken_at": self.result.taken_at.isoformat(),
             "change": self.change.to_dict() if self.change else None,
+            "measured": self.measured.to_dict() if self.measured else None,
         }
 
 
@@ -292,8 +303,9 @@ def latest_scores(results: list[MeasureResult]) -> tuple[ScoreLine, ...]:
         result = latest[measure]
         # one series per client: previous_result compares within one journal id
         same = [replace(r, journal_id="") for r in results if r.measure == measure]
-        before = previous_result(same, replace(result, journal_id=""))
-        lines.append(ScoreLine(result, change_between(before, result)))
+        this = replace(result, journal_id="")
+        before = previous_result(same, this)
+        lines.append(ScoreLine(result, change_between(before, result), measured_change(same, this)))
     return tuple(lines)
 
 
@@ -374,7 +386,7 @@ def caseload_row(
             when = max((r.taken_at for r in same if r.safety_answer and r.taken_at), default=None)
             reasons.append((1, f"{name} invalid result: item 9 answered above 0", when))
     for line in scores:
-        if line.change is not None and line.change.reliable == DETERIORATION:
+        if line.measured is not None and line.measured.reliable == DETERIORATION:
             reasons.append((2, f"{line.result.name} reliable deterioration", line.result.taken_at))
         if _in_top_band(line.result):
             reasons.append((2, f"{line.result.name} {line.result.band}", line.result.taken_at))

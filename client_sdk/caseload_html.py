@@ -43,6 +43,11 @@ def _row(row: CaseloadRow) -> str:
         f"{escape(s.result.name)} {s.result.score} ({escape(s.result.band)})"
         + (f", {s.change.change:+d}" if s.change else "")
         + (f" {escape(s.change.reliable)}" if s.change and s.change.reliable else "")
+        + (
+            " (retaken within its recall period: not a measure of change)"
+            if s.change and s.change.same_period
+            else ""
+        )
         for s in row.scores
     )
     goals = "; ".join(

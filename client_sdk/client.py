@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime
@@ -663,9 +664,20 @@ class Client:
                 [a for a in report.arrivals.values() if a.journal_id not in copies],
                 await self._source_names(report),
             )
+        if report.set_aside:  # why, as the owner's chain now says (after the pull)
+            report.set_aside = await self._explained(report.set_aside)
         if strict:
             report.raise_for_withheld()
         return report
+
+    async def _explained(self, refused: list[sync_plan.SetAside]) -> list[sync_plan.SetAside]:
+        held = {j.id: j for j in await self.journals.list()}
+        return [
+            dataclasses.replace(
+                r, reason=sync_plan.refusal_words(r.code, r.reason, held.get(r.journal_id.hex()))
+            )
+            for r in refused
+        ]
 
     async def last_synced(self) -> datetime | None:
         """When a sync last completed on this device (UTC), or None if never: what the data
@@ -863,8 +875,21 @@ class Client:
         """Changes the server refused for good (the share ended, the journal is gone, over
         quota, invalid), oldest first. A sync moves them out of the outbox so they never block
         other changes, reports each once (`SyncReport.set_aside`), and keeps them here: the
-        local entry, note or goal still holds the words, and `to_dict()` exports them."""
-        return await set_aside_changes(self.store)
+        local entry, note or goal still holds the words, and `to_dict()` exports them. Each
+        `reason` is in words, as this device knows it now ("june made your access to
+        june/Personal read-only", sync.refusal_words); `code` is the server's error code.
+        Notes, prompts and assignments with a change set aside are listed with
+        `delivered=False`."""
+        held = {j.id: j for j in await self.journals.list()}
+        return [
+            dataclasses.replace(
+                change,
+                reason=sync_plan.refusal_words(
+                    change.code, change.reason, held.get(change.journal_id)
+                ),
+            )
+            for change in await set_aside_changes(self.store)
+        ]
 
     async def retry_set_aside(self) -> int:
         """Put every set-aside change back in the outbox, in its old place (after the

@@ -88,8 +88,9 @@ class Measures:
         item order; `unscored`: the PHQ-9 or GAD-7 difficulty answer, not scored). Works offline.
 
         Returns the result, the previous result of the same measure in that journal, and the
-        change between them (reliable change and recovery, scoring.compare). Check
-        `taken.result.safety_concern` and show the safety message at once when it is True.
+        change between them (reliable change and falling below the cut-off, only a recall
+        period apart: scoring.ScoreChange). Check `taken.result.safety_concern` and show the
+        safety message at once when it is True.
         Raises InvalidInput for answers the instrument does not allow.
         """
         chosen = instrument(measure)
@@ -182,8 +183,9 @@ class Measures:
 
     async def history(self, result_id: str) -> Taken:
         """A result with the one of the same measure before it in its journal, and the change
-        between them (reliable change and recovery, scoring.compare; thresholds from the NHS
-        Talking Therapies manual, cited in the instrument data files). Raises like `result`:
+        between them (reliable change and falling below the cut-off, only a recall period
+        apart: scoring.ScoreChange; thresholds from the NHS Talking Therapies manual, cited in
+        the instrument data files). Raises like `result`:
         InvalidInput for a malformed or ambiguous id, NotFound for an unknown or deleted one."""
         result = await self.result(result_id)
         previous = previous_result(await self.results(result.journal_id), result)

@@ -246,9 +246,29 @@ def previous_result(results: list[MeasureResult], result: MeasureResult) -> Meas
 
 
 def change_between(earlier: MeasureResult | None, later: MeasureResult) -> ScoreChange | None:
+    """The change from `earlier` to `later` (scoring.compare, with the time between them);
+    None without an earlier result."""
     if earlier is None:
         return None
-    return compare(builtin_instruments()[later.measure], earlier.score, later.score)
+    apart = max(0, round((later.taken_at - earlier.taken_at).total_seconds() * 1000))
+    return compare(builtin_instruments()[later.measure], earlier.score, later.score, apart_ms=apart)
+
+
+def measured_change(results: list[MeasureResult], result: MeasureResult) -> ScoreChange | None:
+    """The change that says whether `result`'s measure reliably changed, for flags (the
+    caseload's "reliable deterioration"): `result`'s change since the result before it; when
+    that one was taken within the recall period (`ScoreChange.same_period`), the change of
+    the latest earlier result that was not such a retake, so that a retake neither raises
+    nor clears a flag. None when no result of the chain has a measured change. `results`
+    holds one journal's results of one measure."""
+    current: MeasureResult | None = result
+    while current is not None:
+        before = previous_result(results, current)
+        change = change_between(before, current)
+        if change is None or not change.same_period:
+            return change
+        current = before
+    return None
 
 
 def _answers(value: Any, instrument: Instrument) -> tuple[int, ...] | None:

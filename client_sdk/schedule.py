@@ -49,7 +49,8 @@ class Assignment:
     `type` is "measure" or "homework"; `target` an instrument id ("phq9") or a template id
     ("sleep-diary"); `title` their display name; `every_days` the period in days (None: once);
     `starts_at` and `created_at` are UTC; `assigned_by` a username; `cancelled` is True once its
-    creator cancelled it."""
+    creator cancelled it; `delivered` is False when the server refused this device's change of
+    it for good (set aside, `Client.set_aside()` says why): nobody else has it as shown."""
 
     id: str
     journal: str
@@ -63,6 +64,7 @@ class Assignment:
     note: str
     assigned_by: str
     cancelled: bool
+    delivered: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +79,7 @@ class Assignment:
             "note": self.note,
             "assigned_by": self.assigned_by,
             "cancelled": self.cancelled,
+            "delivered": self.delivered,
         }
 
 

@@ -1,6 +1,6 @@
 """Questionnaire score charts for the HTML report: one inline SVG per measure, scores over time
 on the instrument's full range with its bands shaded, a marker on each administration that
-was a reliable change from the one before, and the instrument's attribution under the chart.
+was a reliable change from the one before (never for a retake within the recall period), and the instrument's attribution under the chart.
 
 Marks carry classes so tests can count them: `rect.band` (one per band), `circle.score-point`
 (one per result), `path.reliable-improvement` / `path.reliable-deterioration` (one per
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from client_sdk.results import MeasureResult
-from client_sdk.scoring import DETERIORATION, IMPROVEMENT, Instrument, builtin_instruments, compare
+from client_sdk.results import MeasureResult, change_between
+from client_sdk.scoring import DETERIORATION, IMPROVEMENT, Instrument, builtin_instruments
 
 WIDTH, HEIGHT = 480, 220
 LEFT, RIGHT, TOP, BOTTOM = 34, 10, 12, 30
@@ -98,14 +98,14 @@ def measure_chart(instrument: Instrument, results: Sequence[MeasureResult]) -> s
             "</title></circle>"
         )
         if index:
-            change = compare(instrument, results[index - 1].score, result.score)
-            if change.reliable == IMPROVEMENT:
+            change = change_between(results[index - 1], result)  # None: never (index > 0)
+            if change is not None and change.reliable == IMPROVEMENT:
                 parts.append(
                     f'<path class="reliable-improvement" d="M{fmt(cx - 6)} {fmt(cy - 8)} '
                     f'L{fmt(cx + 6)} {fmt(cy - 8)} L{fmt(cx)} {fmt(cy - 18)} Z">'
                     f"<title>reliable improvement ({change.change:+d})</title></path>"
                 )
-            elif change.reliable == DETERIORATION:
+            elif change is not None and change.reliable == DETERIORATION:
                 parts.append(
                     f'<path class="reliable-deterioration" d="M{fmt(cx - 6)} {fmt(cy - 18)} '
                     f'L{fmt(cx + 6)} {fmt(cy - 18)} L{fmt(cx)} {fmt(cy - 8)} Z">'

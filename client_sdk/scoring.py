@@ -18,8 +18,14 @@ Scoring rules, with their sources (also in each data file):
   (deterioration) of at least the instrument's threshold (PHQ-9 6, GAD-7 4; NHS Talking
   Therapies manual); none for instruments without a published threshold;
 - **caseness**: a score at or above the clinical cut-off (PHQ-9 10, GAD-7 8; NHS Talking
-  Therapies manual; PCL-5 33); **recovered**: a case at the earlier administration is below
-  caseness at the later one; **reliable recovery**: recovered with reliable improvement.
+  Therapies manual; PCL-5 33). `now_below_caseness`: a case at the earlier administration is
+  below the cut-off at the later one. This is never called "recovered": the manual's recovery
+  is defined over PHQ-9 and GAD-7 together, not over one measure;
+- **recall period**: the span each form asks about, from its own wording (PHQ-9 and GAD-7
+  "the last 2 weeks", taken as 14 days; PCL-5 "the past month", taken as 30 days). A result
+  taken less than one recall period after the previous one covers days that one already
+  covered: the difference is reported, but never as reliable change or as falling below the
+  cut-off (`same_period`; a rule of this SDK, stated in each data file's sources);
 - **safety items**: items whose any answer above 0 must show the safety message at once
   (PHQ-9 item 9).
 
@@ -86,7 +92,9 @@ class Source:
 
 @dataclass(frozen=True)
 class Instrument:
-    """One versioned questionnaire definition. Items are numbered from 1."""
+    """One versioned questionnaire definition. Items are numbered from 1. `recall_days` is
+    the span the form asks about, in days (PHQ-9 and GAD-7 14, PCL-5 30), and
+    `recall_wording` the form's own words for it ("the last 2 weeks")."""
 
     id: str
     version: int
@@ -101,6 +109,8 @@ class Instrument:
     caseness: int | None
     reliable_change: int | None
     safety_items: tuple[int, ...]
+    recall_days: int
+    recall_wording: str
     attribution: str
     licence: str
     citation: str
@@ -163,47 +173,68 @@ class Instrument:
         return next((o.label for o in self.options if o.value == value), str(value))
 
 
+DAY_MS = 86_400_000
+
+
 @dataclass(frozen=True)
 class ScoreChange:
     """Change between an earlier and a later administration of one instrument.
 
-    `change` is later minus earlier (negative: fewer symptoms). `reliable` is IMPROVEMENT,
-    DETERIORATION, NO_RELIABLE_CHANGE, or None when the instrument has no threshold."""
+    - `change`: later minus earlier (negative: fewer symptoms), always given;
+    - `apart_ms`: milliseconds from the earlier administration to the later one;
+    - `same_period`: True when `apart_ms` is less than the instrument's recall period
+      (`Instrument.recall_days`): both answered about mostly the same days, so the
+      difference is not a measure of change, and `reliable` and `now_below_caseness` say
+      nothing (None and False);
+    - `reliable`: IMPROVEMENT, DETERIORATION or NO_RELIABLE_CHANGE; None when the instrument
+      has no published threshold (PCL-5) or `same_period`;
+    - `now_below_caseness`: the earlier score was at or above the clinical cut-off and the
+      later one is below it (never when `same_period`). Not "recovery": the NHS Talking
+      Therapies manual defines recovery over PHQ-9 and GAD-7 together.
+    """
 
     earlier: int
     later: int
     change: int
+    apart_ms: int
+    same_period: bool
     reliable: str | None
-    recovered: bool
-    reliable_recovery: bool
+    now_below_caseness: bool
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "earlier": self.earlier,
             "later": self.later,
             "change": self.change,
+            "apart_ms": self.apart_ms,
+            "same_period": self.same_period,
             "reliable": self.reliable,
-            "recovered": self.recovered,
-            "reliable_recovery": self.reliable_recovery,
+            "now_below_caseness": self.now_below_caseness,
         }
 
 
-def compare(instrument: Instrument, earlier: int, later: int) -> ScoreChange:
-    """Reliable change and recovery from `earlier` to `later` (NHS Talking Therapies rules)."""
+def compare(instrument: Instrument, earlier: int, later: int, *, apart_ms: int) -> ScoreChange:
+    """The change from score `earlier` to score `later`, taken `apart_ms` milliseconds later:
+    reliable change (NHS Talking Therapies thresholds) and crossing below the cut-off, both
+    only when the two are at least one recall period apart (ScoreChange). InvalidInput for a
+    score outside the instrument's range or a negative `apart_ms`."""
     instrument.band(earlier)
     instrument.band(later)
+    if apart_ms < 0:
+        raise InvalidInput("the later administration must not be taken before the earlier one")
     change = later - earlier
+    same_period = apart_ms < instrument.recall_days * DAY_MS
     reliable: str | None = None
-    if instrument.reliable_change is not None:
+    if instrument.reliable_change is not None and not same_period:
         if -change >= instrument.reliable_change:
             reliable = IMPROVEMENT
         elif change >= instrument.reliable_change:
             reliable = DETERIORATION
         else:
             reliable = NO_RELIABLE_CHANGE
-    recovered = bool(instrument.is_case(earlier)) and instrument.is_case(later) is False
+    below = bool(instrument.is_case(earlier)) and instrument.is_case(later) is False
     return ScoreChange(
-        earlier, later, change, reliable, recovered, recovered and reliable == IMPROVEMENT
+        earlier, later, change, apart_ms, same_period, reliable, below and not same_period
     )
 
 
@@ -230,6 +261,8 @@ def parse_instrument(data: Any) -> Instrument:
             caseness=data.get("caseness"),
             reliable_change=data.get("reliable_change"),
             safety_items=tuple(int(n) for n in data.get("safety_items") or ()),
+            recall_days=_positive(data["recall_period"]["days"]),
+            recall_wording=_str(data["recall_period"]["wording"]),
             attribution=_str(data["attribution"]),
             licence=_str(data["licence"]),
             citation=_str(data["citation"]),
@@ -255,6 +288,12 @@ def _check_bands(instrument: Instrument) -> None:
         raise InvalidInput(f"{instrument.name}: bands must end at {instrument.max_score}")
     if any(not 1 <= n <= len(instrument.items) for n in instrument.safety_items):
         raise InvalidInput(f"{instrument.name}: a safety item is not an item number")
+
+
+def _positive(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"expected a whole number of days, not {value!r}")
+    return value
 
 
 def _str(value: Any) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -170,7 +170,9 @@ class AuditInfo:
 class Note:
     """A note or prompt in a journal, with who wrote it (a therapist's are marked). `journal`
     names the journal as the reader types it: "Personal" for one of this account's own,
-    "ana/Personal" for one shared with it."""
+    "ana/Personal" for one shared with it. `delivered` is False when the server refused this
+    device's change of it for good: it was set aside (`Client.set_aside()` says why) and
+    nobody else has it as shown here."""
 
     id: str
     journal: str
@@ -179,6 +181,7 @@ class Note:
     author: str
     by_therapist: bool
     created_at: datetime
+    delivered: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -189,6 +192,7 @@ class Note:
             "author": self.author,
             "by_therapist": self.by_therapist,
             "created_at": self.created_at.isoformat(),
+            "delivered": self.delivered,
         }
 
 
@@ -1022,15 +1026,15 @@ class Sharing:
 
     async def notes(self, journal: LocalJournal | None = None) -> list[Note]:
         journals = {j.journal_id: j for j in await self.store.journals()}
+        refused = await self.store.set_aside_documents()
         found = []
         for stored in await self.store.documents(journal.journal_id if journal else None):
             if stored.kind not in (NOTE, PROMPT) or stored.journal_id not in journals:
                 continue
             creators = await self.store.creators([stored.doc_id])
             author = creators.get(stored.doc_id, journals[stored.journal_id].owner_id)
-            found.append(
-                await self._note(journals[stored.journal_id], stored_document(stored), author)
-            )
+            note = await self._note(journals[stored.journal_id], stored_document(stored), author)
+            found.append(replace(note, delivered=False) if stored.doc_id in refused else note)
         return sorted(found, key=lambda n: (not n.by_therapist, n.created_at), reverse=False)
 
     async def _note(self, journal: LocalJournal, document: Document, author: bytes) -> Note:

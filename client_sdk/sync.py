@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from client_sdk import wire
 from client_sdk.departures import Departure
+from client_sdk.error_words import CODE_WORDS
 from client_sdk.errors import (
     AccessError,
     AuthError,
@@ -16,7 +17,7 @@ from client_sdk.errors import (
     TJError,
     WithheldRecordsError,
 )
-from client_sdk.models import Notice
+from client_sdk.models import Journal, Notice
 from client_sdk.settling import Settled
 from client_sdk.upload_limit import UploadLimit
 from client_sdk.withholding import Gap
@@ -99,8 +100,27 @@ def refusal(error: BaseException) -> str | None:
 
 
 def refusal_reason(code: str, message: str) -> str:
-    """Why a record was set aside, in words: the known reason of `code`, else the server's."""
-    return REASONS.get(code, message)
+    """Why a record was set aside, in words: the known reason of `code` (REASONS, else the
+    SDK's words for the server's code, error_words.CODE_WORDS), else `message` (the SDK's
+    words for an unknown code's HTTP status, never the server's free text)."""
+    return REASONS.get(code) or CODE_WORDS.get(code) or message
+
+
+def refusal_words(code: str, reason: str, journal: Journal | None) -> str:
+    """Why a change was refused, as this device now knows it: for `forbidden` in a journal
+    shared with this account, what its owner's signed access chain (verified on this device,
+    never the server's word) says changed: "june made your access to june/Personal
+    read-only", "june/Personal is no longer shared with you"; otherwise `reason`. `journal` is
+    the journal as this device holds it after the sync (None: not held any more)."""
+    if code != "forbidden" or journal is None or journal.role == "owner":
+        return reason
+    if journal.share_ended:
+        return (
+            f"{journal.name} is no longer shared with you (the share ended, or the journal is gone)"
+        )
+    if journal.role == "read":
+        return f"{journal.owner} made your access to {journal.name} read-only"
+    return reason
 
 
 @dataclass(frozen=True)

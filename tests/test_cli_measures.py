@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.conftest import RunningServer
@@ -22,7 +23,11 @@ async def test_take_with_answers_prints_score_band_and_change_and_json_has_the_d
     assert first["answers"] == [2, 2, 2, 2, 2, 2, 2, 2, 0] and first["safety_message"] is None
     text = (await ana.ok("measure", "take", "PHQ-9", "--answers", "1,1,1,1,1,1,1,0,0")).stdout
     assert "score:   7 of 27 (mild)" in text
-    assert "-9 since last time (16 → 7), reliable improvement, recovered" in text
+    assert (  # NU19 C12: taken minutes apart, both about the last 2 weeks
+        "-9 since last time (16 → 7); retaken less than a minute after the last one, which "
+        "covers the same period (the last 2 weeks): not a measure of change"
+    ) in text
+    assert "reliable" not in text and "recover" not in text and "cut-off" not in text
     assert PFIZER in text
 
     listed = await ana.json("measure", "list")
@@ -153,3 +158,45 @@ async def test_deleting_a_journal_says_it_takes_the_results_and_safety_plan_too(
     assert kept.exit_code == 1
     assert "(1 entry, 1 questionnaire result, 1 safety plan), with no trash" in kept.stderr
     assert len(await ana.json("measure", "list")) == 1
+
+
+async def test_change_is_labelled_only_a_recall_period_apart_and_never_recovered(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU19 C12: "reliable improvement, recovered" from a GAD-7 retaken 12 minutes later, and
+    "recovered (below caseness)" from a PCL-5 retaken a minute later. A change is labelled only
+    at least one recall period (GAD-7: the last 2 weeks) after the previous result; a single
+    measure is never "recovered"; PCL-5 claims no reliable-change threshold."""
+    from client_sdk import Client
+
+    omar = await new_device(live_server, tmp_path, "omar")
+    async with await Client.open(omar.home) as client:  # the CLI cannot date a result back
+        await client.measures.take(
+            "gad7", [2, 2, 1, 1, 2, 1, 1], taken_at=datetime.now(UTC) - timedelta(days=14)
+        )
+        await client.measures.take(
+            "pcl5", [2] * 20, taken_at=datetime.now(UTC) - timedelta(days=31)
+        )
+    text = (await omar.ok("measure", "take", "gad7", "--answers", "0,0,0,0,0,0,0")).stdout
+    assert (
+        "-10 since last time (10 → 0), reliable improvement, now below the clinical cut-off of "
+        "8 (caseness)"
+    ) in text
+    assert "recover" not in text
+    again = (await omar.ok("measure", "take", "gad7", "--answers", "2,2,1,1,2,1,1")).stdout
+    assert (
+        "+10 since last time (0 → 10); retaken less than a minute after the last one, which "
+        "covers the same period (the last 2 weeks): not a measure of change"
+    ) in again
+    assert "reliable" not in again
+    pcl5 = (await omar.ok("measure", "take", "pcl5", "--answers", ",".join(["0"] * 20))).stdout
+    assert (
+        "-40 since last time (40 → 0) (no single reliable-change threshold is published for "
+        "PCL-5), now below the clinical cut-off of 33 (caseness)"
+    ) in pcl5
+    retake = (await omar.ok("measure", "take", "pcl5", "--answers", ",".join(["2"] * 20))).stdout
+    assert "which covers the same period (the past month): not a measure of change" in retake
+    assert "cut-off" not in retake and "recover" not in retake
+    taken = await omar.json("measure", "take", "gad7", "--answers", "0,0,0,0,0,0,0")
+    assert taken["change"]["same_period"] is True and taken["change"]["reliable"] is None
+    assert taken["change"]["now_below_caseness"] is False and "recovered" not in taken["change"]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from cli.main import NOT_DELIVERED_EXIT
 from client_sdk import keys
 from client_sdk.models import default_device_name
 from tests.conftest import RunningServer
@@ -328,8 +329,13 @@ async def test_a_note_refused_after_the_share_ended_is_set_aside_listed_and_expo
     await tom.ok("sync")
     await ana.ok("unshare", "Personal", "tom")  # tom's device does not know yet
 
-    noted = await tom.ok("note", "ana/Personal", "Written on the train.")
-    assert "refused 1 change(s)" in noted.stderr and "tj set-aside list" in noted.stderr
+    noted = await tom.tj("note", "ana/Personal", "Written on the train.")
+    assert noted.exit_code == NOT_DELIVERED_EXIT
+    assert (
+        "Not delivered: ana/Personal is no longer shared with you (the share ended, or the "
+        'journal is gone): your note "Written on the train." was not delivered; it is kept on '
+        "this device in `tj set-aside list`"
+    ) in " ".join(noted.stderr.split())
     written = await tom.ok("write", "Mine, still synced.")
     assert "synced" in written.stderr and "refused" not in written.stderr
     [kept] = await tom.json("set-aside", "list")
@@ -339,11 +345,70 @@ async def test_a_note_refused_after_the_share_ended_is_set_aside_listed_and_expo
         "Written on the train.",
         "forbidden",
     )
-    assert "Written on the train" in (await tom.ok("set-aside", "list")).stdout
+    assert kept["reason"].startswith("ana/Personal is no longer shared with you")
+    aside = (await tom.ok("set-aside", "list", env={"COLUMNS": "160"})).stdout
+    assert "Written on the train" in aside and "no longer shared with you" in aside
     assert "refused" not in (await tom.ok("sync")).stderr  # reported once
-    retried = await tom.ok("set-aside", "retry")
+    retried = await tom.tj("set-aside", "retry")
+    assert retried.exit_code == NOT_DELIVERED_EXIT
     assert "Retried 1 change(s)" in retried.stderr and "Still refused" in retried.stderr
     assert len(await tom.json("set-aside", "list")) == 1
+
+
+async def test_a_note_and_an_assignment_refused_after_the_client_took_annotate_back_say_so(
+    ana: Device, tom: Device
+) -> None:
+    """NU19 C11: the client made the therapist read-only; the therapist's device, not synced
+    since, still believed it could annotate. The note and the assignment are refused: each
+    command says which change was not delivered and why in words, and exits with status 4;
+    `tj notes` and `tj assignments` mark them; `tj set-aside list` gives the reason in words,
+    not the code; the client never gets them."""
+    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--trust-on-first-use")
+    await tom.ok("sync")
+    await ana.ok("share", "Personal", "tom", "--role", "read")  # annotate taken back
+    why = "ana made your access to ana/Personal read-only"
+
+    noted = await tom.tj("note", "ana/Personal", "stale annotate note from laptop")
+    assert noted.exit_code == NOT_DELIVERED_EXIT, noted.output
+    assert len(noted.stdout.strip()) == 32  # the note's id: it is kept on this device
+    stderr = " ".join(noted.stderr.split())
+    assert (
+        f'Not delivered: {why}: your note "stale annotate note from laptop" was not '
+        "delivered; it is kept on this device in `tj set-aside list`"
+    ) in stderr
+    assert "1 change was not delivered" in stderr
+
+    listed = await tom.ok("notes", "--journal", "ana/Personal")
+    assert "[NOT DELIVERED] stale annotate note from laptop" in " ".join(listed.stdout.split())
+    assert "1 note the server refused for good" in " ".join(listed.stderr.split())
+    [note] = await tom.json("notes", "--journal", "ana/Personal")
+    assert (note["text"], note["delivered"]) == ("stale annotate note from laptop", False)
+
+    aside = await tom.ok("set-aside", "list", env={"COLUMNS": "160"})
+    assert why in aside.stdout and "forbidden" not in aside.stdout
+    [kept] = await tom.json("set-aside", "list")
+    assert (kept["code"], kept["reason"], kept["kind"]) == ("forbidden", why, "note")
+
+    # now the device knows: refused before anything is written
+    again = await tom.tj("note", "ana/Personal", "a second try")
+    assert again.exit_code == 1 and "read-only" in again.stderr
+    assert await ana.json("notes") == []  # the client never got it
+    synced = await tom.ok("sync")
+    assert "not delivered" not in synced.stderr.lower()  # reported once, kept listed
+
+    # the same for an assignment made on a device that did not know yet
+    await ana.ok("share", "Personal", "tom", "--role", "annotate")
+    await tom.ok("sync")
+    await ana.ok("share", "Personal", "tom", "--role", "read")
+    assigned = await tom.tj("assign", "ana/Personal", "measure", "phq9", "--every", "14")
+    assert assigned.exit_code == NOT_DELIVERED_EXIT, assigned.output
+    assert f"Not delivered: {why}: your assignment" in " ".join(assigned.stderr.split())
+    listed = await tom.ok("assignments", "--journal", "ana/Personal", env={"COLUMNS": "160"})
+    assert "PHQ-9, every 14 days [NOT DELIVERED]" in listed.stdout
+    assert "1 assignment the server refused for good" in " ".join(listed.stderr.split())
+    [assignment] = await tom.json("assignments", "--journal", "ana/Personal")
+    assert assignment["delivered"] is False
+    assert await ana.json("due", "--all") == []
 
 
 async def test_verify_head_prints_the_same_code_on_the_clients_and_the_therapists_device(

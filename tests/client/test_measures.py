@@ -4,6 +4,7 @@ score without the answers), and who may write them."""
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import msgpack
@@ -52,17 +53,24 @@ async def test_change_since_last_time_flags_reliable_deterioration_and_improveme
     signup: ClientFactory,
 ) -> None:
     ana = await signup("ana")
-    await ana.measures.take("phq9", MILD)
-    worse = await ana.measures.take("phq9", MODERATELY_SEVERE)
+    start = datetime.now(UTC) - timedelta(days=40)
+    await ana.measures.take("phq9", MILD, taken_at=start)
+    worse = await ana.measures.take("phq9", MODERATELY_SEVERE, taken_at=start + timedelta(days=14))
     assert worse.previous is not None and worse.previous.score == 7
     assert worse.change is not None
     assert (worse.change.change, worse.change.reliable) == (9, DETERIORATION)
-    better = await ana.measures.take("phq9", MILD)
+    assert worse.change.apart_ms == 14 * 86_400_000 and not worse.change.same_period
+    better = await ana.measures.take("phq9", MILD, taken_at=start + timedelta(days=28))
     assert better.change is not None
-    assert (better.change.reliable, better.change.recovered) == (IMPROVEMENT, True)
+    assert (better.change.reliable, better.change.now_below_caseness) == (IMPROVEMENT, True)
     await ana.measures.take("gad7", [0] * 7)  # another measure does not count as "last time"
     assert [r.score for r in await ana.measures.results(measure="PHQ-9")] == [7, 16, 7]
     assert (await ana.measures.history(better.result.id)).previous == worse.result
+    # NU19 C12: retaken minutes later, the same 2 weeks: the difference, no label
+    retake = await ana.measures.take("phq9", MODERATELY_SEVERE)
+    assert retake.change is not None and retake.change.same_period
+    assert (retake.change.change, retake.change.reliable) == (9, None)
+    assert retake.to_dict()["change"]["same_period"] is True
 
 
 async def test_results_taken_within_one_millisecond_keep_the_order_they_were_taken_in(

@@ -55,8 +55,10 @@ async def test_the_caseload_has_one_row_per_client_with_who_needs_attention_firs
         await tom.shares.verify(client.username, await client.shares.fingerprint())
     amy, bob, cat = clients
     await amy.entries.write("Personal", "Fine week.", mood=7)
-    await bob.measures.take("phq9", [1] * 8 + [0])
-    await bob.measures.take("phq9", [2] * 8 + [0])  # 8 -> 16: reliable deterioration
+    two_weeks_ago = datetime.now().astimezone() - timedelta(days=14)
+    await bob.measures.take("phq9", [1] * 8 + [0], taken_at=two_weeks_ago)
+    await bob.measures.take("phq9", [2] * 8 + [0])  # 8 -> 16 in 2 weeks: reliable deterioration
+    await bob.measures.take("phq9", [1] * 8 + [0])  # a retake minutes later clears nothing
     await bob.entries.write("Personal", "Hard.", mood=2)
     await cat.entries.write("Personal", "Ok.", mood=6)
     await cat.safety.set_plan(share_flags=True)
@@ -74,6 +76,9 @@ async def test_the_caseload_has_one_row_per_client_with_who_needs_attention_firs
     assert [r.client for r in rows] == ["cat", "bob", "amy"]
     assert rows[0].flags[0] == "safety flag (1 unacknowledged)"
     assert rows[1].flags == ("PHQ-9 reliable deterioration", "1 overdue")
+    [bob_phq9] = rows[1].scores
+    assert bob_phq9.change is not None and bob_phq9.change.same_period  # 16 -> 8: a retake
+    assert bob_phq9.measured is not None and bob_phq9.measured.change == 8
     assert rows[1].overdue == ("GAD-7",)
     amy_row = rows[2]
     assert amy_row.flags == () and amy_row.overdue == ()

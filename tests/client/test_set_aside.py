@@ -198,3 +198,66 @@ async def test_once_a_quota_refuses_a_lone_record_the_rest_is_set_aside_without_
     assert pushes <= 5  # 12 -> 6 -> 3 -> 1, then nothing more: not one call per record
     assert len(await ana.set_aside()) == 12
     assert await ana.pending() == 0
+
+
+async def test_a_note_refused_after_the_owner_took_annotate_back_says_so_and_is_not_delivered(
+    signup: ClientFactory,
+) -> None:
+    """NU19 C11 through the SDK: the sync report, `set_aside()` and `notes.list()` tell an app
+    that the note was not delivered and why, in words from the owner's signed chain."""
+    ana = await signup("ana")
+    therapist = await signup(THERAPIST)
+    await ana.shares.grant("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
+    await therapist.sync()
+    await ana.shares.grant("Personal", THERAPIST, role="read", trust_on_first_use=True)
+    await therapist.notes.add("ana/Personal", NOTE)  # this device still believes it annotates
+
+    report = await therapist.sync()
+
+    why = "ana made your access to ana/Personal read-only"
+    [refused] = report.set_aside
+    assert (refused.code, refused.reason) == ("forbidden", why)
+    assert report.to_dict()["set_aside"][0]["reason"] == why
+    [kept] = await therapist.set_aside()
+    assert (kept.code, kept.reason, kept.text) == ("forbidden", why, NOTE)
+    [note] = await therapist.notes.list("ana/Personal")
+    assert (note.text, note.delivered, note.to_dict()["delivered"]) == (NOTE, False, False)
+    await ana.sync()
+    assert await ana.notes.list() == []
+
+
+async def test_a_server_refusing_a_note_cannot_make_the_device_say_the_owner_took_access_back(
+    live_server: RunningServer, signup: ClientFactory
+) -> None:
+    """Hostile server: it answers `forbidden` to a push although the owner's signed chain
+    still gives annotate. The note is set aside (the server is trusted for availability), but
+    the reason never claims the owner changed anything: only the chain can say that."""
+    ana = await signup("ana")
+    therapist = await signup(THERAPIST)
+    await ana.shares.grant("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
+    await therapist.sync()
+    await therapist.notes.add("ana/Personal", NOTE)
+    async with recording_proxy(live_server.url) as proxy:
+        therapist.transport.base_url = proxy.url
+        proxy.queued["/v1/records/push"] = [
+            (403, wire.encode(wire.ErrorReply("forbidden", "ana made you read-only")), {})
+        ]
+        report = await therapist.sync()
+    [refused] = report.set_aside
+    assert refused.reason == sync.REASONS["forbidden"]
+    assert "read-only" not in refused.reason and "ana made" not in refused.reason
+    [kept] = await therapist.set_aside()
+    assert kept.reason == sync.REASONS["forbidden"]
+    [note] = await therapist.notes.list("ana/Personal")
+    assert note.delivered is False
+
+
+def test_refusal_reasons_are_the_sdks_words_for_known_codes() -> None:
+    """The set-aside reason is never the server's free text for a code this SDK knows."""
+    assert sync.refusal_reason("forbidden", "anything") == sync.REASONS["forbidden"]
+    assert sync.refusal_reason("share_quota_exceeded", "server text") == (
+        "this account has granted as many shares as the server allows"
+    )
+    assert sync.refusal_reason("teapot", "the SDK's words for HTTP 418") == (
+        "the SDK's words for HTTP 418"
+    )

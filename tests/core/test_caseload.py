@@ -402,3 +402,55 @@ def test_the_score_change_spans_the_clients_journals() -> None:
     )
     [line] = row("ana", TODAY, results=[ended, worse, single]).scores  # type: ignore[attr-defined]
     assert line.result.score == 18 and line.change is not None and line.change.change == 2
+
+
+def test_a_retake_within_the_recall_period_neither_raises_nor_clears_reliable_deterioration() -> (
+    None
+):
+    """NU19 C12: a PHQ-9 retaken minutes later asks about the same 2 weeks. Rising 5 -> 12
+    twelve minutes apart raises nothing; a retake at 5 twelve minutes after a deterioration
+    measured over 19 days (5 -> 12) leaves the flag up; exactly 14 days apart is measured,
+    one minute under 14 days is not."""
+    today = [FakeEntry(days_ago(1), 5)]
+    flag = ("PHQ-9 reliable deterioration",)
+    minutes_12 = 12 / (24 * 60)
+    raised = row("ana", today, results=[phq9(5, 1 + minutes_12, "a"), phq9(12, 1, "b")])
+    assert raised.flags == ()  # type: ignore[attr-defined]
+    line = raised.scores[0]  # type: ignore[attr-defined]
+    assert (line.change.change, line.change.same_period, line.measured) == (7, True, None)
+    kept = row(
+        "ana", today, results=[phq9(5, 20, "a"), phq9(12, 1, "b"), phq9(5, 1 - minutes_12, "c")]
+    )
+    assert kept.flags == flag  # type: ignore[attr-defined]
+    assert kept.scores[0].change.same_period  # type: ignore[attr-defined]
+    minute = 1 / (24 * 60)
+    at_period = row("ana", today, results=[phq9(5, 15, "a"), phq9(12, 1, "b")])
+    assert at_period.flags == flag  # type: ignore[attr-defined]
+    under = row("ana", today, results=[phq9(5, 15 - minute, "a"), phq9(12, 1, "b")])
+    assert under.flags == ()  # type: ignore[attr-defined]
+    first = row("ana", today, results=[phq9(27, 1, "a")])
+    assert first.scores[0].change is None and first.scores[0].measured is None  # type: ignore[attr-defined]
+
+
+def test_the_score_chart_marks_no_reliable_change_for_a_retake() -> None:
+    """NU19 C12: the HTML report's chart marks a reliable change only between results at
+    least one recall period (PHQ-9: 14 days) apart."""
+    from client_sdk.score_charts import measure_chart
+    from client_sdk.scoring import instrument
+
+    minute = 1 / (24 * 60)
+    measured = measure_chart(instrument("phq9"), [phq9(5, 29, "a"), phq9(12, 15, "b")])
+    assert measured.count('class="reliable-deterioration"') == 1
+    retake = measure_chart(instrument("phq9"), [phq9(5, 15 + 14 - minute, "a"), phq9(12, 15, "b")])
+    assert 'class="reliable-' not in retake
+
+
+def test_the_brief_says_a_retake_is_not_a_measure_of_change() -> None:
+    """NU19 C12: a PHQ-9 retaken a day after the previous one (within its 2 weeks) is listed
+    with its difference and no reliable-change label; 14 days apart it is labelled."""
+    retake = compute_brief([], [phq9(20, 2, "a"), phq9(8, 1, "b")], [], [], now=NOW, days=14)
+    text = retake.text()
+    assert "-12 since the one before (retaken within its recall period: not a measure of" in text
+    assert "reliable" not in text
+    measured = compute_brief([], [phq9(20, 15, "a"), phq9(8, 1, "b")], [], [], now=NOW, days=14)
+    assert "-12 since the one before (reliable improvement)" in measured.text()

@@ -1,5 +1,6 @@
-"""Scoring of the shipped instruments: every band edge, reliable change, caseness and recovery
-(sources in client_sdk/data/instruments/*.json and the scoring module's docstring)."""
+"""Scoring of the shipped instruments: every band edge, reliable change, caseness, falling
+below it, and the recall period (sources in client_sdk/data/instruments/*.json and the
+scoring module's docstring)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from client_sdk.errors import InvalidInput
 from client_sdk.scoring import (
+    DAY_MS,
     DETERIORATION,
     IMPROVEMENT,
     NO_RELIABLE_CHANGE,
@@ -20,6 +22,7 @@ from client_sdk.scoring import (
 )
 
 DATA = Path(__file__).resolve().parents[2] / "client_sdk" / "data" / "instruments"
+APART = 30 * DAY_MS  # at least every shipped instrument's recall period (PCL-5: 30 days)
 
 
 def answers_totalling(name: str, total: int) -> list[int]:
@@ -152,7 +155,7 @@ def test_any_answer_above_zero_to_phq9_item_9_is_a_safety_concern(
     ],
 )
 def test_phq9_reliable_change_is_six_points(earlier: int, later: int, reliable: str) -> None:
-    assert compare(instrument("phq9"), earlier, later).reliable == reliable
+    assert compare(instrument("phq9"), earlier, later, apart_ms=APART).reliable == reliable
 
 
 @pytest.mark.parametrize(
@@ -165,11 +168,11 @@ def test_phq9_reliable_change_is_six_points(earlier: int, later: int, reliable: 
     ],
 )
 def test_gad7_reliable_change_is_four_points(earlier: int, later: int, reliable: str) -> None:
-    assert compare(instrument("gad7"), earlier, later).reliable == reliable
+    assert compare(instrument("gad7"), earlier, later, apart_ms=APART).reliable == reliable
 
 
 @pytest.mark.parametrize(
-    ("name", "earlier", "later", "recovered"),
+    ("name", "earlier", "later", "below"),
     [
         ("phq9", 10, 9, True),  # a case (>= 10) below caseness
         ("phq9", 10, 10, False),
@@ -180,21 +183,22 @@ def test_gad7_reliable_change_is_four_points(earlier: int, later: int, reliable:
         ("pcl5", 33, 32, True),
     ],
 )
-def test_recovered_when_a_case_falls_below_caseness(
-    name: str, earlier: int, later: int, recovered: bool
+def test_now_below_caseness_when_a_case_falls_below_the_cut_off(
+    name: str, earlier: int, later: int, below: bool
 ) -> None:
-    assert compare(instrument(name), earlier, later).recovered is recovered
+    assert compare(instrument(name), earlier, later, apart_ms=APART).now_below_caseness is below
 
 
-def test_reliable_recovery_needs_both_recovery_and_reliable_improvement() -> None:
-    phq9 = instrument("phq9")
-    assert compare(phq9, 15, 9).reliable_recovery
-    assert not compare(phq9, 11, 9).reliable_recovery  # recovered, only 2 points
-    assert not compare(phq9, 20, 14).reliable_recovery  # 6 points, still a case
+def test_no_field_calls_one_measure_recovered() -> None:
+    """The NHS Talking Therapies manual's recovery is over PHQ-9 and GAD-7 together: a single
+    measure's change never says "recovered" (NU19 C12)."""
+    change = compare(instrument("phq9"), 15, 9, apart_ms=APART)
+    assert (change.reliable, change.now_below_caseness) == (IMPROVEMENT, True)
+    assert not any("recover" in key for key in change.to_dict())
 
 
 def test_pcl5_shows_change_without_a_reliable_change_flag() -> None:
-    change = compare(instrument("pcl5"), 50, 30)
+    change = compare(instrument("pcl5"), 50, 30, apart_ms=APART)
     assert (change.change, change.reliable) == (-20, None)
 
 
@@ -223,19 +227,19 @@ def test_unknown_measure_names_the_choices() -> None:
 
 
 @pytest.mark.parametrize(
-    ("earlier", "later", "recovered", "reliable_recovery"),
+    ("earlier", "later", "below", "reliable"),
     [
-        (11, 7, True, True),  # a case, below 8, exactly 4 points down
-        (10, 7, True, False),  # recovered, 3 points only
-        (8, 4, True, True),  # from caseness itself
-        (12, 8, False, False),  # 4 points down but still a case (8 is caseness)
+        (11, 7, True, IMPROVEMENT),  # a case, below 8, exactly 4 points down
+        (10, 7, True, NO_RELIABLE_CHANGE),  # below the cut-off, 3 points only
+        (8, 4, True, IMPROVEMENT),  # from caseness itself
+        (12, 8, False, IMPROVEMENT),  # 4 points down but still a case (8 is caseness)
     ],
 )
-def test_gad7_recovery_and_reliable_recovery_edges(
-    earlier: int, later: int, recovered: bool, reliable_recovery: bool
+def test_gad7_below_caseness_and_reliable_improvement_edges(
+    earlier: int, later: int, below: bool, reliable: str
 ) -> None:
-    change = compare(instrument("gad7"), earlier, later)
-    assert (change.recovered, change.reliable_recovery) == (recovered, reliable_recovery)
+    change = compare(instrument("gad7"), earlier, later, apart_ms=APART)
+    assert (change.now_below_caseness, change.reliable) == (below, reliable)
 
 
 @pytest.mark.parametrize(("name", "top"), [("phq9", 27), ("gad7", 21), ("pcl5", 80)])
@@ -243,11 +247,84 @@ def test_comparing_a_score_outside_the_range_is_refused(name: str, top: int) -> 
     chosen = instrument(name)
     for earlier, later in ((-1, 0), (0, top + 1), (top + 1, top)):
         with pytest.raises(InvalidInput):
-            compare(chosen, earlier, later)
-    assert compare(chosen, 0, top).change == top  # the whole range is comparable
+            compare(chosen, earlier, later, apart_ms=APART)
+    assert compare(chosen, 0, top, apart_ms=APART).change == top  # the whole range is comparable
 
 
 def test_a_change_of_zero_to_the_maximum_is_a_reliable_deterioration() -> None:
-    assert compare(instrument("phq9"), 0, 27).reliable == DETERIORATION
-    assert compare(instrument("gad7"), 21, 0).reliable == IMPROVEMENT
-    assert compare(instrument("pcl5"), 0, 80).recovered is False
+    assert compare(instrument("phq9"), 0, 27, apart_ms=APART).reliable == DETERIORATION
+    assert compare(instrument("gad7"), 21, 0, apart_ms=APART).reliable == IMPROVEMENT
+    assert compare(instrument("pcl5"), 0, 80, apart_ms=APART).now_below_caseness is False
+
+
+# --- the recall period (NU19 C12) -----------------------------------------------------------------
+
+MINUTE_MS = 60_000
+
+
+def test_recall_periods_come_from_each_forms_own_wording() -> None:
+    shipped = builtin_instruments()
+    for name, days, wording in (
+        ("phq9", 14, "the last 2 weeks"),
+        ("gad7", 14, "the last 2 weeks"),
+        ("pcl5", 30, "the past month"),
+    ):
+        chosen = shipped[name]
+        assert (chosen.recall_days, chosen.recall_wording) == (days, wording)
+        assert wording in chosen.stem.lower()  # the form asks about exactly that span
+        assert "recall_period" in chosen.sources  # with its source
+
+
+@pytest.mark.parametrize(
+    ("name", "earlier", "later", "reliable", "below"),
+    [
+        ("phq9", 16, 7, IMPROVEMENT, True),  # 9 down, 16 -> 7 crosses 10
+        ("phq9", 7, 16, DETERIORATION, False),
+        ("gad7", 10, 0, IMPROVEMENT, True),  # NU19's GAD-7 retake
+        ("gad7", 0, 10, DETERIORATION, False),
+        ("pcl5", 40, 0, None, True),  # no reliable-change threshold for PCL-5
+    ],
+)
+def test_a_retake_within_the_recall_period_is_not_a_measure_of_change(
+    name: str, earlier: int, later: int, reliable: str | None, below: bool
+) -> None:
+    """Exactly one recall period apart, the change is labelled; one minute under it, or 12
+    minutes after, the difference is given and nothing else."""
+    chosen = instrument(name)
+    period = chosen.recall_days * DAY_MS
+    at_period = compare(chosen, earlier, later, apart_ms=period)
+    assert (at_period.same_period, at_period.reliable) == (False, reliable)
+    assert at_period.now_below_caseness is below
+    for apart in (period - MINUTE_MS, 12 * MINUTE_MS, 0):
+        retake = compare(chosen, earlier, later, apart_ms=apart)
+        assert retake.same_period is True
+        assert (retake.change, retake.reliable, retake.now_below_caseness) == (
+            later - earlier,
+            None,
+            False,
+        )
+        assert retake.apart_ms == apart
+
+
+def test_pcl5_never_claims_a_reliable_change_threshold() -> None:
+    pcl5 = instrument("pcl5")
+    assert pcl5.reliable_change is None
+    for apart in (0, 30 * DAY_MS, 365 * DAY_MS):
+        assert compare(pcl5, 80, 0, apart_ms=apart).reliable is None
+        assert compare(pcl5, 0, 80, apart_ms=apart).reliable is None
+
+
+def test_a_later_result_dated_before_the_earlier_is_refused() -> None:
+    with pytest.raises(InvalidInput):
+        compare(instrument("phq9"), 5, 6, apart_ms=-1)
+
+
+def test_definitions_without_a_recall_period_are_refused() -> None:
+    for bad in (None, 0, -14, "14", True):
+        data = json.loads((DATA / "phq9.json").read_text())
+        if bad is None:
+            del data["recall_period"]
+        else:
+            data["recall_period"]["days"] = bad
+        with pytest.raises(InvalidInput):
+            parse_instrument(data)
