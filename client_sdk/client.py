@@ -37,7 +37,7 @@ from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
 from client_sdk.devices import Devices
 from client_sdk.documents import Document
 from client_sdk.entries import Entries, settle_after_sync
-from client_sdk.errors import AuthError, InvalidInput, NetworkError, TJError
+from client_sdk.errors import AuthError, ConflictError, InvalidInput, NetworkError, TJError
 from client_sdk.goal_tracking import Goals
 from client_sdk.insight_reports import InsightReports
 from client_sdk.journals import Journals
@@ -52,6 +52,7 @@ from client_sdk.models import (
     to_datetime,
 )
 from client_sdk.notes import Notes
+from client_sdk.pending_signup import PendingSignup, load_pending, remove_pending, save_pending
 from client_sdk.portability import Archives, CareSources
 from client_sdk.practice import Briefs, Caseload
 from client_sdk.private_notes import PrivateNotes
@@ -135,7 +136,8 @@ class Client:
     """A therapist's notes about a client that the client never sees (private_notes.py)."""
     recovery_key: str | None
     """The recovery key, formatted for the user to write down: set only right after
-    `signup`, to show once (the SDK never stores it)."""
+    `signup` (or a `login` that finished an unfinished signup), to show once; then call
+    `recovery_key_shown()`. The SDK never stores it in plaintext (pending_signup.py)."""
 
     def __init__(self, home: Path, profile: Profile, store: Store, transport: Transport) -> None:
         """Internal: use `signup`, `login`, `recover` or `open`."""
@@ -202,32 +204,138 @@ class Client:
         kdf_cost: KdfCost = MODERATE,
         passphrase: str | None = None,
     ) -> Client:
-        """Create an account; `client.recovery_key` holds the recovery key to show once.
+        """Create an account; `client.recovery_key` holds the recovery key: show it, then
+        call `client.recovery_key_shown()`.
 
         Raises InvalidInput, before anything is sent, for a password the rule refuses
         (passwords.check_password: at least 8 characters and a zxcvbn score of 3 or more,
-        NIST SP 800-63B §5.1.1.2; `username` and the device name count as known words)."""
+        NIST SP 800-63B §5.1.1.2; `username` and the device name count as known words).
+
+        A signup that fails or is interrupted once its request may have reached the server
+        loses nothing: the request and the recovery key (sealed under the password,
+        pending_signup.py) were written to `home` before it was sent. Calling `signup` (or
+        `login`) again with the same home, server, username and password finishes it: it
+        signs in to the account (or sends the same request again if it never arrived),
+        creates the default journal if missing, and sets `recovery_key` again, until
+        `recovery_key_shown()` is called. A failure before the profile is saved ends the
+        server's session (as `login`); after, the device stays signed in. While a signup is
+        unfinished, `home` refuses any other account (InvalidInput, subject
+        "unfinished signup"). A server that refuses the request (the name is taken) leaves
+        nothing behind."""
         home = Path(home)
         username = normalize_username(username)
+        pending = load_pending(home)
+        if pending is not None:
+            return await cls._finish_signup(
+                home, server_url, username, password, pending, passphrase
+            )
         await account.check_new_password(password, username, device_name or default_device_name())
         if profile_exists(home):
             raise InvalidInput(f"{home} already holds an account: choose another home directory")
+        made = await asyncio.to_thread(
+            account.new_account, username, password, kdf_cost, device_name
+        )
         transport = Transport(server_url)
         try:
-            session, recovery_key = await account.signup(
-                transport, username, password, kdf_cost, device_name
+            # On disk before the request leaves: from then on the outcome may be unknown.
+            save_pending(
+                home, PendingSignup(transport.base_url, made.request, made.sealed_recovery_key)
             )
+            try:
+                reply = await account.register(transport, made.request)
+            except NetworkError:
+                raise  # created or not, nobody knows: the pending signup stays
+            except TJError:
+                remove_pending(home)  # the server answered no: no account was created
+                raise
         except BaseException:
             await transport.close()
             raise
-        client = await cls._start(home, transport, username, session, passphrase)
-        client.recovery_key = keys.format_recovery_key(recovery_key)
+        session = account.Session(reply, made.secrets)
+        return await cls._signed_up(
+            home, transport, username, session, made.recovery_key, passphrase
+        )
+
+    @classmethod
+    async def _signed_up(
+        cls,
+        home: Path,
+        transport: Transport,
+        username: str,
+        session: account.Session,
+        recovery_key: bytes,
+        passphrase: str | None,
+    ) -> Client:
+        """The server holds a session for a new account: save the profile (a failure ends
+        that session), then open the store and create the default journal (a failure leaves
+        the device signed in, for `signup` to finish)."""
+        async with account.ended_on_failure(transport.base_url, session.reply.token):
+            profile = await cls._new_profile(home, transport, username, session, passphrase)
+        client = await cls._started(home, transport, profile, session.reply.login_ticket)
+        return await client._finish_new_account(recovery_key)
+
+    async def _finish_new_account(self, recovery_key: bytes) -> Client:
+        """Create the default journal if this account has none; set `recovery_key`. Closes
+        this client on failure."""
         try:
-            await client.journals.create(DEFAULT_JOURNAL)
+            journals = await self.journals.list()
+            if not any(j.owner == self.username and j.name == DEFAULT_JOURNAL for j in journals):
+                await self.journals.create(DEFAULT_JOURNAL)
         except BaseException:
-            await client.close()  # nothing left open: the caller never gets the client
+            await self.close()  # nothing left open: the caller never gets the client
             raise
-        return client
+        self.recovery_key = keys.format_recovery_key(recovery_key)
+        return self
+
+    @classmethod
+    async def _finish_signup(
+        cls,
+        home: Path,
+        server_url: str,
+        username: str,
+        password: str,
+        pending: PendingSignup,
+        passphrase: str | None,
+    ) -> Client:
+        """Finish the unfinished signup kept in `home` (see `signup`)."""
+        transport = Transport(server_url)
+        if (transport.base_url, username) != (pending.server_url, pending.username):
+            await transport.close()
+            raise _unfinished(home, pending)
+        if profile_exists(home):  # signed in already: the store or the journal failed
+            await transport.close()
+            profile = load_profile(home, passphrase)
+            if profile.account_id != pending.account_id:
+                raise _unfinished(home, pending)
+            _, _, recovery_key = await asyncio.to_thread(account.unlock_pending, pending, password)
+            client = await cls.open(home, passphrase=passphrase)
+            return await client._finish_new_account(recovery_key)
+        ticket = load_ticket(home, transport.base_url, username)
+        try:
+            session, recovery_key = await account.finish_signup(
+                transport, pending, password, ticket
+            )
+        except ConflictError as error:
+            await transport.close()
+            if error.code != "username_taken":
+                raise
+            remove_pending(home)  # never created, and the name is someone else's now
+            raise InvalidInput(
+                f"the signup of {username} never reached the server, and someone has taken "
+                "that username since: sign up again with another username"
+            ) from None
+        except BaseException:
+            await transport.close()
+            raise
+        return await cls._signed_up(home, transport, username, session, recovery_key, passphrase)
+
+    def recovery_key_shown(self) -> None:
+        """The app showed `recovery_key` to the user: forget it (`recovery_key` becomes None)
+        and remove the copy an unfinished signup keeps in the home, sealed under the
+        password (pending_signup.py). Until then, `signup` or `login` again on this home
+        hands it over again. Works on a closed client. Raises nothing."""
+        self.recovery_key = None
+        remove_pending(self.home)
 
     @classmethod
     async def login(
@@ -244,9 +352,15 @@ class Client:
         """Log this device in; the password only derives keys locally. A failure after the
         server opened the session (the key bundle does not open, the journal list cannot be
         read, an interrupt) ends that session, best effort, and is raised as it was
-        (protocol.md, /v1/auth/login)."""
+        (protocol.md, /v1/auth/login). On a home that holds an unfinished signup of this
+        account, finishes it as `signup` does (`recovery_key` is then set: show it)."""
         home = Path(home)
         username = normalize_username(username)
+        pending = load_pending(home)
+        if pending is not None:
+            return await cls._finish_signup(
+                home, server_url, username, password, pending, passphrase
+            )
         _check_home_free(home, username, passphrase)
         transport = Transport(server_url)
         # The login ticket the server gave this home for this account, if any, is presented
@@ -306,6 +420,13 @@ class Client:
         return client
 
     @staticmethod
+    def unfinished_signup(home: Path | str) -> tuple[str, str] | None:
+        """(server URL, username) of the signup `home` keeps unfinished (its recovery key
+        not yet shown: see `signup`), or None. Raises IntegrityError for a damaged file."""
+        pending = load_pending(Path(home))
+        return None if pending is None else (pending.server_url, pending.username)
+
+    @staticmethod
     def needs_passphrase(home: Path | str) -> bool:
         """Whether the profile in `home` exists and is locked with a passphrase."""
         return profile_exists(Path(home)) and is_locked(Path(home))
@@ -335,26 +456,49 @@ class Client:
         session: account.Session,
         passphrase: str | None,
     ) -> Client:
+        profile = await cls._new_profile(home, transport, username, session, passphrase)
+        return await cls._started(home, transport, profile, session.reply.login_ticket)
+
+    @staticmethod
+    async def _new_profile(
+        home: Path,
+        transport: Transport,
+        username: str,
+        session: account.Session,
+        passphrase: str | None,
+    ) -> Profile:
+        """Save the profile of a session the server granted; closes `transport` on failure."""
         reply, secrets = session.reply, session.secrets
-        if profile_exists(home):
-            previous = load_profile(home, passphrase)
-            if previous.account_id != reply.account_id:
-                await transport.close()
-                raise InvalidInput(
-                    f"{home} holds the account {previous.username}: log out first or use another home"
-                )
-        ensure_home(home)
-        profile = Profile(
-            server_url=transport.base_url,
-            username=username,
-            account_id=reply.account_id,
-            device_id=reply.device_id,
-            server_id=reply.server_id,
-            token=reply.token,
-            secrets=secrets,
-        )
-        save_profile(home, profile, passphrase)
+        try:
+            if profile_exists(home):
+                previous = load_profile(home, passphrase)
+                if previous.account_id != reply.account_id:
+                    raise InvalidInput(
+                        f"{home} holds the account {previous.username}: log out first or use another home"
+                    )
+            ensure_home(home)
+            profile = Profile(
+                server_url=transport.base_url,
+                username=username,
+                account_id=reply.account_id,
+                device_id=reply.device_id,
+                server_id=reply.server_id,
+                token=reply.token,
+                secrets=secrets,
+            )
+            save_profile(home, profile, passphrase)
+        except BaseException:
+            await transport.close()
+            raise
         transport.token = reply.token
+        return profile
+
+    @classmethod
+    async def _started(
+        cls, home: Path, transport: Transport, profile: Profile, login_ticket: bytes
+    ) -> Client:
+        """Open the store of a profile just saved and read the journal list; closes
+        everything on failure."""
         try:
             store = await Store.open(home)
         except BaseException:
@@ -363,7 +507,7 @@ class Client:
         client = cls(home, profile, store, transport)
         try:
             await client.replica.refresh_journals()
-            save_ticket(home, transport.base_url, username, reply.login_ticket)
+            save_ticket(home, transport.base_url, profile.username, login_ticket)
         except BaseException:  # e.g. a journal list that does not fit its message
             await client.close()  # nothing left open: the caller never gets the client
             raise
@@ -408,7 +552,9 @@ class Client:
 
     async def logout(self) -> int:
         """Sign this device out and forget its local data; returns the records dropped that
-        never reached the server (the outbox and the changes set aside)."""
+        never reached the server (the outbox and the changes set aside). The sealed copy of
+        a recovery key never shown (an unfinished signup, pending_signup.py) is kept: the
+        next `signup` or `login` of that account on this home shows it."""
         unsynced = await self.store.outbox_size() + len(await self.store.set_aside())
         try:
             await self.transport.call("/v1/auth/logout", wire.Empty(), wire.Empty)
@@ -461,6 +607,7 @@ class Client:
         request = wire.AccountDeleteRequest(challenge, signature)
         await self.transport.call("/v1/account/delete", request, wire.Empty)
         await self.close()
+        remove_pending(self.home)  # an unfinished signup of it would create it again
         remove_profile(self.home)
         for name in ("store.db", "store.db-wal", "store.db-shm"):
             (self.home / name).unlink(missing_ok=True)
@@ -774,7 +921,11 @@ class Client:
 
 def _check_home_free(home: Path, username: str, passphrase: str | None) -> None:
     """Refuse, before the server signs a device in, a profile that holds another account
-    (one locked with a passphrase not given is checked after the sign-in, in `_start`)."""
+    (one locked with a passphrase not given is checked after the sign-in, in `_start`), or
+    an unfinished signup (pending_signup.py) of any account."""
+    pending = load_pending(home)
+    if pending is not None:
+        raise _unfinished(home, pending)
     if not profile_exists(home):
         return
     try:
@@ -785,3 +936,13 @@ def _check_home_free(home: Path, username: str, passphrase: str | None) -> None:
         raise InvalidInput(
             f"{home} holds the account {previous.username}: log out first or use another home"
         )
+
+
+def _unfinished(home: Path, pending: PendingSignup) -> InvalidInput:
+    """The error for a home kept for an unfinished signup and asked for something else."""
+    return InvalidInput(
+        f"{home} holds the unfinished signup of {pending.username} at {pending.server_url}, "
+        "whose recovery key was never shown: sign up (or log in) again there with that "
+        "username and its password to finish it",
+        subject="unfinished signup",
+    )
