@@ -355,6 +355,7 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
         home=home.path,
         device_name=device_name,
         **home.kdf_cost(),
+        **(home.unlock() if finishing is not None else {}),  # a locked profile it left
     )
     shown: list[Client] = []
 
