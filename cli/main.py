@@ -356,6 +356,7 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
         device_name=device_name,
         **home.kdf_cost(),
         **(home.unlock() if finishing is not None else {}),  # a locked profile it left
+        keep_until_shown=True,  # dropped once printed (below): a crash before shows it again
     )
     shown: list[Client] = []
 
@@ -446,6 +447,7 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
         device_name=device_name,
         **home.minimum_cost(),
         **home.unlock(),
+        keep_until_shown=True,
     )
     finishing = Client.unfinished_signup(home.path) is not None
     shown: list[Client] = []
@@ -616,6 +618,54 @@ def password_change(
     old = home.password("Current password")
     home.run(partial(change_password, home, old, new_password_file))
     offer_sign_out(home, sign_out_others, "Password changed.")
+
+
+@cli.group("recovery-key")
+def recovery_key() -> None:
+    """Manage your recovery key.
+
+    \b
+    Example:
+      tj recovery-key new
+    """
+
+
+@recovery_key.command("new")
+@json_option
+@pass_home
+def recovery_key_new(home: Home, as_json: bool) -> None:
+    """Replace your recovery key with a new one, shown once (needs the server and your password).
+
+    For a recovery key you lost, never saw, or someone else may have seen: the old one stops
+    working at once. The password comes from --password-file, $TJ_PASSWORD or a prompt.
+
+    \b
+    Example:
+      tj recovery-key new
+    """
+    password = home.password("Password")
+    shown: list[Client] = []
+
+    async def replace(client: Client) -> dict[str, Any]:
+        shown.append(client)
+        try:
+            key = await client.new_recovery_key(password, **home.minimum_cost())
+        except NetworkError as error:  # said as the error (its type and code kept)
+            error.args = (
+                f"{error}; your recovery key may or may not have been replaced: run "
+                "`tj recovery-key new` again to be sure you hold one that works",
+            )
+            raise
+        return {"username": client.username, "recovery_key": key}
+
+    account = home.run(replace)
+    if as_json:
+        output.print_json(account)
+    else:
+        output.message(f"New recovery key for {account['username']}; the old one no longer works.")
+        output.data(f"Recovery key: {account['recovery_key']}")
+    recovery_key_warning()
+    shown[0].recovery_key_shown()
 
 
 async def change_password(home: Home, old: str, path: Path | None, client: Client) -> None:

@@ -289,6 +289,28 @@ async def set_password(
     return reply.login_ticket
 
 
+async def set_recovery_key(
+    transport: Transport,
+    username: str,
+    account_id: bytes,
+    secrets: keys.AccountSecrets,
+    login_key: nacl.signing.SigningKey,
+) -> bytes:
+    """Replace the account's recovery key with a new random one, proven with the password's
+    login key (protocol.md /v1/account/recovery-key); returns the raw new key. The earlier
+    recovery key stops working once the server applied it."""
+    recovery_key = keys.new_recovery_key()
+    challenge, signature = await signed_challenge(transport, username, "recovery-key", login_key)
+    request = wire.RecoveryKeyChangeRequest(
+        challenge,
+        signature,
+        bytes(keys.recovery_login_key(recovery_key).verify_key),
+        keys.seal_recovery_bundle(recovery_key, secrets, account_id, username),
+    )
+    await transport.call("/v1/account/recovery-key", request, wire.Empty)
+    return recovery_key
+
+
 async def check_new_password(password: str, username: str, device_name: str = "") -> None:
     """passwords.check_password off the event loop (zxcvbn takes up to about 0.1 s, and the
     first check loads its lists), with what a guesser holding the server's data knows of this

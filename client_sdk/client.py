@@ -136,8 +136,9 @@ class Client:
     """A therapist's notes about a client that the client never sees (private_notes.py)."""
     recovery_key: str | None
     """The recovery key, formatted for the user to write down: set only right after
-    `signup` (or a `login` that finished an unfinished signup), to show once; then call
-    `recovery_key_shown()`. The SDK never stores it in plaintext (pending_signup.py)."""
+    `signup` (or a `login` that finished an unfinished signup) or `new_recovery_key`, to
+    show once; then call `recovery_key_shown()`. The SDK never stores it in plaintext
+    (pending_signup.py)."""
 
     def __init__(self, home: Path, profile: Profile, store: Store, transport: Transport) -> None:
         """Internal: use `signup`, `login`, `recover` or `open`."""
@@ -203,9 +204,9 @@ class Client:
         device_name: str | None = None,
         kdf_cost: KdfCost = MODERATE,
         passphrase: str | None = None,
+        keep_until_shown: bool = False,
     ) -> Client:
-        """Create an account; `client.recovery_key` holds the recovery key: show it, then
-        call `client.recovery_key_shown()`.
+        """Create an account; `client.recovery_key` holds the recovery key to show once.
 
         Raises InvalidInput, before anything is sent, for a password the rule refuses
         (passwords.check_password: at least 8 characters and a zxcvbn score of 3 or more,
@@ -216,18 +217,24 @@ class Client:
         pending_signup.py) were written to `home` before it was sent. Calling `signup` (or
         `login`) again with the same home, server, username and password finishes it: it
         signs in to the account (or sends the same request again if it never arrived),
-        creates the default journal if missing, and sets `recovery_key` again, until
-        `recovery_key_shown()` is called. A failure before the profile is saved ends the
-        server's session (as `login`); after, the device stays signed in. While a signup is
-        unfinished, `home` refuses any other account (InvalidInput, subject
-        "unfinished signup"). A server that refuses the request (the name is taken) leaves
-        nothing behind."""
+        creates the default journal if missing, and sets `recovery_key`. A failure before
+        the profile is saved ends the server's session (as `login`); after, the device
+        stays signed in. While a signup is unfinished, `home` refuses any other account
+        (InvalidInput, subject "unfinished signup"). A server that refuses the request (the
+        name is taken) leaves nothing behind.
+
+        The kept copy is dropped when `signup` returns the key (handed over once), or, with
+        `keep_until_shown=True`, only when the app calls `client.recovery_key_shown()` after
+        showing it, so that a crash between the two shows it again rather than never (the
+        CLI does this); a password change on this device drops it too. Once the password was
+        changed on another device, the copy opens only with the signup's password
+        (AuthError says so); `new_recovery_key` on this device replaces the key instead."""
         home = Path(home)
         username = normalize_username(username)
         pending = load_pending(home)
         if pending is not None:
             return await cls._finish_signup(
-                home, server_url, username, password, pending, passphrase
+                home, server_url, username, password, pending, passphrase, keep_until_shown
             )
         await account.check_new_password(password, username, device_name or default_device_name())
         if profile_exists(home):
@@ -253,7 +260,7 @@ class Client:
             raise
         session = account.Session(reply, made.secrets)
         return await cls._signed_up(
-            home, transport, username, session, made.recovery_key, passphrase
+            home, transport, username, session, made.recovery_key, passphrase, keep_until_shown
         )
 
     @classmethod
@@ -265,6 +272,7 @@ class Client:
         session: account.Session,
         recovery_key: bytes,
         passphrase: str | None,
+        keep_until_shown: bool,
     ) -> Client:
         """The server holds a session for a new account: save the profile (a failure ends
         that session), then open the store and create the default journal (a failure leaves
@@ -272,11 +280,11 @@ class Client:
         async with account.ended_on_failure(transport.base_url, session.reply.token):
             profile = await cls._new_profile(home, transport, username, session, passphrase)
         client = await cls._started(home, transport, profile, session.reply.login_ticket)
-        return await client._finish_new_account(recovery_key)
+        return await client._finish_new_account(recovery_key, keep_until_shown)
 
-    async def _finish_new_account(self, recovery_key: bytes) -> Client:
-        """Create the default journal if this account has none; set `recovery_key`. Closes
-        this client on failure."""
+    async def _finish_new_account(self, recovery_key: bytes, keep_until_shown: bool) -> Client:
+        """Create the default journal if this account has none; set `recovery_key` (and drop
+        the kept copy unless `keep_until_shown`). Closes this client on failure."""
         try:
             journals = await self.journals.list()
             if not any(j.owner == self.username and j.name == DEFAULT_JOURNAL for j in journals):
@@ -285,6 +293,8 @@ class Client:
             await self.close()  # nothing left open: the caller never gets the client
             raise
         self.recovery_key = keys.format_recovery_key(recovery_key)
+        if not keep_until_shown:
+            remove_pending(self.home)  # handed over: the app shows it now
         return self
 
     @classmethod
@@ -296,6 +306,7 @@ class Client:
         password: str,
         pending: PendingSignup,
         passphrase: str | None,
+        keep_until_shown: bool,
     ) -> Client:
         """Finish the unfinished signup kept in `home` (see `signup`)."""
         transport = Transport(server_url)
@@ -303,13 +314,15 @@ class Client:
             await transport.close()
             raise _unfinished(home, pending)
         if profile_exists(home):  # signed in already: the store or the journal failed
-            await transport.close()
-            profile = load_profile(home, passphrase)
-            if profile.account_id != pending.account_id:
-                raise _unfinished(home, pending)
-            _, _, recovery_key = await asyncio.to_thread(account.unlock_pending, pending, password)
+            try:
+                profile = load_profile(home, passphrase)
+                if profile.account_id != pending.account_id:
+                    raise _unfinished(home, pending)
+                recovery_key = await cls._kept_recovery_key(transport, pending, password)
+            finally:
+                await transport.close()
             client = await cls.open(home, passphrase=passphrase)
-            return await client._finish_new_account(recovery_key)
+            return await client._finish_new_account(recovery_key, keep_until_shown)
         ticket = load_ticket(home, transport.base_url, username)
         try:
             session, recovery_key = await account.finish_signup(
@@ -319,21 +332,47 @@ class Client:
             await transport.close()
             if error.code != "username_taken":
                 raise
-            remove_pending(home)  # never created, and the name is someone else's now
+            remove_pending(home)  # the account of that name is not the one it made
             raise InvalidInput(
-                f"the signup of {username} never reached the server, and someone has taken "
-                "that username since: sign up again with another username"
+                f"the account {username} on the server is not the one this device signed up, "
+                "or its password was changed since: if it is yours, log in with its current "
+                "password; else sign up with another username"
             ) from None
         except BaseException:
             await transport.close()
             raise
-        return await cls._signed_up(home, transport, username, session, recovery_key, passphrase)
+        return await cls._signed_up(
+            home, transport, username, session, recovery_key, passphrase, keep_until_shown
+        )
+
+    @staticmethod
+    async def _kept_recovery_key(
+        transport: Transport, pending: PendingSignup, password: str
+    ) -> bytes:
+        """The recovery key an unfinished signup kept, opened with `password`. Raises
+        AuthError for another password than the signup's, saying so when the account's
+        password was changed since (its prelogin salt is no longer the signup's): the copy
+        opens only with the signup's password, and `new_recovery_key` on this signed-in
+        device replaces the key (and drops the copy)."""
+        try:
+            _, _, recovery_key = await asyncio.to_thread(account.unlock_pending, pending, password)
+        except AuthError as wrong:
+            request = wire.PreloginRequest(pending.username)
+            pre = await transport.call("/v1/auth/prelogin", request, wire.PreloginReply)
+            if pre.salt == pending.request.salt:
+                raise
+            raise AuthError(
+                f"{wrong}, and its password was changed since: the recovery key kept here "
+                "opens only with the password of the signup; without it, make a new "
+                "recovery key on this device, which is signed in"
+            ) from None
+        return recovery_key
 
     def recovery_key_shown(self) -> None:
         """The app showed `recovery_key` to the user: forget it (`recovery_key` becomes None)
-        and remove the copy an unfinished signup keeps in the home, sealed under the
-        password (pending_signup.py). Until then, `signup` or `login` again on this home
-        hands it over again. Works on a closed client. Raises nothing."""
+        and remove the copy a signup with `keep_until_shown=True` keeps in the home, sealed
+        under the password (pending_signup.py); until then, `signup` or `login` again on this
+        home hands it over again. Works on a closed client. Raises nothing."""
         self.recovery_key = None
         remove_pending(self.home)
 
@@ -348,18 +387,20 @@ class Client:
         device_name: str | None = None,
         minimum_cost: KdfCost = INTERACTIVE,
         passphrase: str | None = None,
+        keep_until_shown: bool = False,
     ) -> Client:
         """Log this device in; the password only derives keys locally. A failure after the
         server opened the session (the key bundle does not open, the journal list cannot be
         read, an interrupt) ends that session, best effort, and is raised as it was
         (protocol.md, /v1/auth/login). On a home that holds an unfinished signup of this
-        account, finishes it as `signup` does (`recovery_key` is then set: show it)."""
+        account, finishes it as `signup` does (`recovery_key` is then set: show it;
+        `keep_until_shown` as for `signup`)."""
         home = Path(home)
         username = normalize_username(username)
         pending = load_pending(home)
         if pending is not None:
             return await cls._finish_signup(
-                home, server_url, username, password, pending, passphrase
+                home, server_url, username, password, pending, passphrase, keep_until_shown
             )
         _check_home_free(home, username, passphrase)
         transport = Transport(server_url)
@@ -594,6 +635,27 @@ class Client:
             proof_key,
         )
         save_ticket(self.home, self.transport.base_url, self.username, ticket)
+        remove_pending(self.home)  # sealed under the old password: it would never open again
+
+    async def new_recovery_key(self, password: str, *, minimum_cost: KdfCost = INTERACTIVE) -> str:
+        """Replace this account's recovery key with a new one and return it, formatted, to
+        show once (also in `recovery_key`; call `recovery_key_shown()` after). For a key lost,
+        never seen, or seen by someone else. Needs the password (a session alone cannot
+        replace it: protocol.md /v1/account/recovery-key); the earlier recovery key stops
+        working, and a copy an unfinished signup kept is dropped. Raises AuthError for a
+        wrong password; a NetworkError leaves it unknown whether the server replaced the
+        key: call again (each call makes a new key), until one succeeds."""
+        derived = await account.password_keys(self.transport, self.username, password, minimum_cost)
+        raw = await account.set_recovery_key(
+            self.transport,
+            self.username,
+            self.profile.account_id,
+            self.profile.secrets,
+            derived.login_key,
+        )
+        remove_pending(self.home)  # its key no longer works
+        self.recovery_key = keys.format_recovery_key(raw)
+        return self.recovery_key
 
     async def delete_account(self, password: str, *, minimum_cost: KdfCost = INTERACTIVE) -> None:
         """Erase this account on the server (journals, records, shares, devices, audit log) and

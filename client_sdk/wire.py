@@ -170,6 +170,17 @@ class PasswordChangeReply:
 
 
 @dataclass(frozen=True)
+class RecoveryKeyChangeRequest:
+    """A new recovery key; `signature` signs a fresh "recovery-key" challenge with the
+    password's login key, so a stolen session token alone cannot replace it."""
+
+    challenge: bytes = field(metadata=limits(32, 32))
+    signature: bytes = field(metadata=limits(64, 64))
+    recovery_login_public_key: bytes = field(metadata=limits(32, 32))
+    recovery_bundle: bytes = field(metadata=limits(40, MAX_BUNDLE_BYTES))
+
+
+@dataclass(frozen=True)
 class AccountDeleteRequest:
     """Erase the account; `signature` signs a fresh "delete" challenge with the login key, so
     a stolen session token alone cannot erase anything."""

@@ -193,6 +193,12 @@ async def change_password(request: web.Request) -> web.Response:
     return reply(await service(request).change_password(caller(request), message, client(request)))
 
 
+async def change_recovery_key(request: web.Request) -> web.Response:
+    message = await body(request, wire.RecoveryKeyChangeRequest)
+    await service(request).change_recovery_key(caller(request), message, client(request))
+    return reply(wire.Empty())
+
+
 async def delete_account(request: web.Request) -> web.Response:
     message = await body(request, wire.AccountDeleteRequest)
     await service(request).delete_account(caller(request), message, client(request))
@@ -320,6 +326,7 @@ ROUTES: dict[str, Handler] = {
     "/v1/auth/recover": recover,
     "/v1/auth/logout": logout,
     "/v1/account/password": change_password,
+    "/v1/account/recovery-key": change_recovery_key,
     "/v1/account/identity": identity,
     "/v1/account/delete": delete_account,
     "/v1/devices/list": devices,

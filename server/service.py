@@ -60,7 +60,7 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 CHALLENGE_TTL_MS = 60_000
 TOUCH_INTERVAL_MS = 60_000
 PAGE_BYTES = 4 * 1024 * 1024
-PURPOSES = ("login", "recover", "password", "delete")
+PURPOSES = ("login", "recover", "password", "delete", "recovery-key")
 SHARE_ROLES = ("read", "annotate")
 # libsodium's INTERACTIVE cost: the server refuses to store anything weaker for new passwords.
 MIN_OPSLIMIT = 2
@@ -664,6 +664,25 @@ class Service:
         )
         return wire.PasswordChangeReply(
             self._login_ticket(account.username, request.login_public_key)
+        )
+
+    async def change_recovery_key(
+        self, caller: Caller, request: wire.RecoveryKeyChangeRequest, client: str = "unknown"
+    ) -> None:
+        """Replace the recovery key (its login public key and recovery bundle), once the
+        password's login key signed a "recovery-key" challenge: a session token alone, or the
+        recovery key being replaced, is not enough. The earlier recovery key stops working."""
+        account = await self._account(caller)
+        await self._check_challenge(
+            account.username,
+            "recovery-key",
+            request.challenge,
+            request.signature,
+            (account.login_public_key,),
+            self._session_subjects(caller, client),
+        )
+        await self.storage.update_recovery(
+            account.account_id, request.recovery_login_public_key, request.recovery_bundle
         )
 
     async def delete_account(

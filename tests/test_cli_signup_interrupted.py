@@ -9,6 +9,7 @@ from the loopback proxy of tests/client/hostile.py in front of the real server.
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 from client_sdk import keys
@@ -86,3 +87,36 @@ async def test_tj_signup_whose_reply_was_lost_then_tj_login_finishes_it(
     assert_no_plaintext_key(device.home, key)
     again = await device.ok("login", hostile.url, "ana")
     assert not KEY_LINE.search(again.stdout)  # shown once
+
+
+async def test_a_signup_whose_home_is_gone_gets_a_new_recovery_key_from_a_signed_in_device(
+    live_server: RunningServer,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The reply was lost and the home with the sealed key was deleted: the account exists
+    but nobody ever saw its recovery key. Logging in with the password and `tj recovery-key
+    new` gives one that works (and says the old one no longer does)."""
+    lost = Device(tmp_path / "lost", hostile.url)
+    hostile.replies["/v1/auth/signup"] = lambda request, reply: NOT_MSGPACK
+    failed_with_one_line(await lost.tj("signup", hostile.url, "ana"))
+    shutil.rmtree(lost.home)
+
+    laptop = Device(tmp_path / "laptop", live_server.url)
+    await laptop.ok("login", live_server.url, "ana")
+    wrong = failed_with_one_line(
+        await laptop.tj("recovery-key", "new", env={"TJ_PASSWORD": "not it at all 12"})
+    )
+    assert "Error:" in wrong
+    made = await laptop.ok("recovery-key", "new")
+    assert "the old one no longer works" in made.stderr and "WARNING" in made.stderr
+    [key] = KEY_LINE.findall(made.stdout)
+    assert_no_plaintext_key(laptop.home, key)
+    phone = Device(tmp_path / "phone", live_server.url)
+    await phone.ok(
+        "recover",
+        live_server.url,
+        "ana",
+        env={"TJ_RECOVERY_KEY": key, "TJ_PASSWORD": "a brand new password 42"},
+        input="n\n",
+    )

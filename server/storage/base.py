@@ -294,6 +294,12 @@ class Storage(Protocol):
         bundle: bytes,
     ) -> None: ...
 
+    async def update_recovery(
+        self, account_id: bytes, recovery_login_public_key: bytes, recovery_bundle: bytes
+    ) -> None:
+        """Replace the account's recovery login public key and recovery bundle."""
+        ...
+
     async def delete_account(self, account_id: bytes, username: str) -> None:
         """Erase the account in one transaction: its journals with their records, keys,
         memberships and audit rows; its memberships, keys and audit rows in other accounts'

@@ -203,6 +203,18 @@ class PostgresStorage:
         )
         return AccountRow(*row) if row else None
 
+    async def update_recovery(
+        self, account_id: bytes, recovery_login_public_key: bytes, recovery_bundle: bytes
+    ) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE accounts SET recovery_login_public_key = $1, recovery_bundle = $2 "
+                "WHERE account_id = $3",
+                recovery_login_public_key,
+                recovery_bundle,
+                account_id,
+            )
+
     async def update_credentials(
         self,
         account_id: bytes,

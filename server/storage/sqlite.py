@@ -337,6 +337,18 @@ class SQLiteStorage:
         )
         return _account(row) if row else None
 
+    async def update_recovery(
+        self, account_id: bytes, recovery_login_public_key: bytes, recovery_bundle: bytes
+    ) -> None:
+        def tx(db: Connection) -> None:
+            db.execute(
+                "UPDATE accounts SET recovery_login_public_key = ?, recovery_bundle = ? "
+                "WHERE account_id = ?",
+                (recovery_login_public_key, recovery_bundle, account_id),
+            )
+
+        await self._write(tx)
+
     async def update_credentials(
         self,
         account_id: bytes,

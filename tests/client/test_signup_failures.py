@@ -34,8 +34,15 @@ NOT_MSGPACK = b"\xc1"
 
 
 async def sign_up(url: str, home: Path, username: str = "ana", password: str = PASSWORD) -> Client:
+    """Signs up as the CLI does: the sealed copy stays until `recovery_key_shown()`."""
     return await Client.signup(
-        url, username, password, home=home, device_name="laptop", kdf_cost=INSECURE_TEST_COST
+        url,
+        username,
+        password,
+        home=home,
+        device_name="laptop",
+        kdf_cost=INSECURE_TEST_COST,
+        keep_until_shown=True,
     )
 
 
@@ -231,14 +238,25 @@ async def test_a_signup_cancelled_after_the_profile_is_saved_is_finished_by_logg
     del hostile.holds["/v1/journals/list"]
     assert Client.unfinished_signup(home) == (hostile.url, "ana")
 
-    login = Client.login(hostile.url, "ana", PASSWORD, home=home, minimum_cost=INSECURE_TEST_COST)
-    client = await login
-    try:
+    client = await Client.login(
+        hostile.url,
+        "ana",
+        PASSWORD,
+        home=home,
+        minimum_cost=INSECURE_TEST_COST,
+        keep_until_shown=True,
+    )
+    try:  # (this also recovers ana on another home, with a new password)
         first = await assert_usable_with_its_recovery_key(live_server, client, tmp_path)
     finally:
         await client.close()  # closed without recovery_key_shown(): not shown yet
-    again = await Client.login(
-        hostile.url, "ana", PASSWORD, home=home, minimum_cost=INSECURE_TEST_COST
+    again = await Client.login(  # the signup's password opens the copy it kept
+        hostile.url,
+        "ana",
+        PASSWORD,
+        home=home,
+        minimum_cost=INSECURE_TEST_COST,
+        keep_until_shown=True,
     )
     try:
         assert again.recovery_key == first
@@ -308,7 +326,7 @@ async def test_a_signup_that_never_arrived_and_whose_name_was_taken_since_is_dro
     other = await sign_up(live_server.url, tmp_path / "someone-else")
     await other.close()
 
-    with pytest.raises(InvalidInput, match="taken that username since"):
+    with pytest.raises(InvalidInput, match="not the one this device signed up"):
         await sign_up(hostile.url, home)
     assert Client.unfinished_signup(home) is None
     assert not (home / "profile").exists()
@@ -329,3 +347,96 @@ async def test_a_completed_signup_keeps_only_a_sealed_copy_until_shown(
         assert_no_plaintext_key(home, key)
     finally:
         await client.close()
+
+
+async def test_by_default_the_key_is_handed_over_once_and_no_copy_stays(
+    live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """Without `keep_until_shown`, the copy is dropped as the key is handed to the app: a
+    completed signup leaves nothing, and one finished later drops it as it returns. A
+    logout and login with a changed password on that home is an ordinary login."""
+    home = tmp_path / "ana"
+    hostile.replies["/v1/auth/signup"] = lambda request, reply: NOT_MSGPACK
+    with pytest.raises(NetworkError):
+        await Client.signup(hostile.url, "ana", PASSWORD, home=home, kdf_cost=INSECURE_TEST_COST)
+    assert Client.unfinished_signup(home) is not None  # failed: kept whatever the option
+    del hostile.replies["/v1/auth/signup"]
+    client = await Client.signup(
+        hostile.url, "ana", PASSWORD, home=home, kdf_cost=INSECURE_TEST_COST
+    )
+    key = client.recovery_key
+    assert key is not None and Client.unfinished_signup(home) is None
+    assert_no_plaintext_key(home, key)
+    await client.change_password(
+        PASSWORD, "a brand new password 42", kdf_cost=INSECURE_TEST_COST,
+        minimum_cost=INSECURE_TEST_COST,
+    )  # fmt: skip
+    await client.logout()
+    again = await Client.login(
+        hostile.url, "ana", "a brand new password 42", home=home, minimum_cost=INSECURE_TEST_COST
+    )
+    assert again.recovery_key is None
+    await again.close()
+
+
+async def test_a_password_change_drops_a_copy_kept_until_shown(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """The copy is sealed under the old password: it could never be opened again."""
+    home = tmp_path / "ana"
+    client = await sign_up(live_server.url, home)
+    try:
+        assert Client.unfinished_signup(home) is not None
+        await client.change_password(
+            PASSWORD, "a brand new password 42", kdf_cost=INSECURE_TEST_COST,
+            minimum_cost=INSECURE_TEST_COST,
+        )  # fmt: skip
+        assert Client.unfinished_signup(home) is None
+    finally:
+        await client.close()
+
+
+async def test_after_a_password_change_elsewhere_the_kept_key_needs_the_signups_password(
+    live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """The kept copy is sealed under the signup's password; another device changed it
+    (the recovery key itself stays valid). The current password cannot open the copy: the
+    error says why; the signup's password still shows the key; and on the signed-in device
+    `new_recovery_key` with the current password replaces it and drops the copy."""
+    home = tmp_path / "ana"
+    hostile.replies["/v1/journals/list"] = lambda request, reply: NOT_MSGPACK
+    with pytest.raises(NetworkError):
+        await sign_up(hostile.url, home)
+    del hostile.replies["/v1/journals/list"]
+    phone = await Client.login(
+        live_server.url, "ana", PASSWORD, home=tmp_path / "phone", minimum_cost=INSECURE_TEST_COST
+    )
+    await phone.change_password(
+        PASSWORD, "a brand new password 42", kdf_cost=INSECURE_TEST_COST,
+        minimum_cost=INSECURE_TEST_COST,
+    )  # fmt: skip
+    await phone.close()
+
+    with pytest.raises(AuthError, match="password was changed since"):
+        await sign_up(hostile.url, home, password="a brand new password 42")
+    assert Client.unfinished_signup(home) is not None
+    client = await sign_up(hostile.url, home)  # the signup's password
+    try:
+        assert client.recovery_key is not None
+    finally:
+        await client.close()
+
+    async with await Client.open(home) as signed_in:
+        key = await signed_in.new_recovery_key(
+            "a brand new password 42", minimum_cost=INSECURE_TEST_COST
+        )
+    assert Client.unfinished_signup(home) is None
+    recovered = await Client.recover(
+        live_server.url,
+        "ana",
+        key,
+        "a third password for ana",
+        home=tmp_path / "recovered",
+        kdf_cost=INSECURE_TEST_COST,
+    )
+    await recovered.close()
