@@ -25,7 +25,16 @@ from pathlib import Path
 import msgpack
 import pytest
 
-from client_sdk import INSECURE_TEST_COST, AuthError, Client, InvalidInput, NetworkError, keys, wire
+from client_sdk import (
+    INSECURE_TEST_COST,
+    AuthError,
+    Client,
+    IntegrityError,
+    InvalidInput,
+    NetworkError,
+    keys,
+    wire,
+)
 from client_sdk.pending_signup import PENDING_FILE
 from tests.client.hostile import HostileServer
 from tests.conftest import PASSWORD, RunningServer
@@ -440,3 +449,29 @@ async def test_after_a_password_change_elsewhere_the_kept_key_needs_the_signups_
         kdf_cost=INSECURE_TEST_COST,
     )
     await recovered.close()
+
+
+async def test_a_server_that_signs_a_finishing_signup_in_to_another_account_is_refused(
+    live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """Finishing a signup whose reply was lost logs in; a server that answers with another
+    account id (to have the device adopt an account that is not the one it made) is
+    refused: the session it opened is ended, nothing is saved, the kept copy stays."""
+    home = tmp_path / "ana"
+    hostile.replies["/v1/auth/signup"] = lambda request, reply: NOT_MSGPACK
+    with pytest.raises(NetworkError):
+        await sign_up(hostile.url, home)
+    del hostile.replies["/v1/auth/signup"]
+
+    def another_account(request: bytes, reply: bytes) -> bytes:
+        message = msgpack.unpackb(reply, raw=False)
+        message["account_id"] = bytes(16)
+        packed: bytes = msgpack.packb(message, use_bin_type=True)
+        return packed
+
+    hostile.replies["/v1/auth/login"] = another_account
+    with pytest.raises(IntegrityError, match="another account"):
+        await sign_up(hostile.url, home)
+    assert hostile.paths[-1] == "/v1/auth/logout"
+    assert await active_devices(live_server) == ["laptop"]  # the lost reply's session only
+    assert not (home / "profile").exists() and Client.unfinished_signup(home) is not None
