@@ -37,7 +37,14 @@ from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
 from client_sdk.devices import Devices
 from client_sdk.documents import Document
 from client_sdk.entries import Entries, settle_after_sync
-from client_sdk.errors import AuthError, ConflictError, InvalidInput, NetworkError, TJError
+from client_sdk.errors import (
+    AuthError,
+    ConflictError,
+    InvalidInput,
+    NetworkError,
+    RateLimited,
+    TJError,
+)
 from client_sdk.goal_tracking import Goals
 from client_sdk.insight_reports import InsightReports
 from client_sdk.journals import Journals
@@ -250,8 +257,11 @@ class Client:
             )
             try:
                 reply = await account.register(transport, made.request)
-            except NetworkError:
-                raise  # created or not, nobody knows: the pending signup stays
+            except NetworkError as error:
+                if not isinstance(error, RateLimited):
+                    raise  # created or not, nobody knows: the pending signup stays
+                remove_pending(home)  # 429 signup_throttled: refused, nothing created
+                raise
             except TJError:
                 remove_pending(home)  # the server answered no: no account was created
                 raise
