@@ -26,6 +26,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import cast
 
+import aiohttp
 import nacl.signing
 
 from client_sdk import account, keys, records, wire
@@ -250,6 +251,7 @@ class Client:
             account.new_account, username, password, kdf_cost, device_name
         )
         transport = Transport(server_url)
+        made_home = not home.exists()
         try:
             # On disk before the request leaves: from then on the outcome may be unknown.
             save_pending(
@@ -257,13 +259,13 @@ class Client:
             )
             try:
                 reply = await account.register(transport, made.request)
-            except NetworkError as error:
-                if not isinstance(error, RateLimited):
+            except TJError as error:
+                if not _refused_or_never_sent(error):
                     raise  # created or not, nobody knows: the pending signup stays
-                remove_pending(home)  # 429 signup_throttled: refused, nothing created
-                raise
-            except TJError:
-                remove_pending(home)  # the server answered no: no account was created
+                remove_pending(home)  # no account was created: nothing to keep
+                if made_home:
+                    with contextlib.suppress(OSError):
+                        home.rmdir()  # only if empty
                 raise
         except BaseException:
             await transport.close()
@@ -1008,6 +1010,18 @@ def _check_home_free(home: Path, username: str, passphrase: str | None) -> None:
         raise InvalidInput(
             f"{home} holds the account {previous.username}: log out first or use another home"
         )
+
+
+def _refused_or_never_sent(error: TJError) -> bool:
+    """Whether a failed signup request surely created no account: the server answered with
+    an error (a 4xx, a 429), or no connection to it could be made, so the request never
+    left (a signup is never retried: transport.RETRIED_PATHS). A 5xx, a timeout, a dropped
+    connection or a reply that does not decode leave it unknown."""
+    if isinstance(error, RateLimited):
+        return True
+    if isinstance(error, NetworkError):
+        return isinstance(error.__cause__, aiohttp.ClientConnectorError)
+    return True
 
 
 def _unfinished(home: Path, pending: PendingSignup) -> InvalidInput:
