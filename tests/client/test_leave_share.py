@@ -174,6 +174,23 @@ async def test_a_departure_found_by_the_share_list_is_reported_at_the_next_sync(
     assert (await ana.sync()).departures == []
 
 
+async def test_a_departure_dropped_by_sharing_with_someone_else_is_told_with_its_reason(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """The rotation of a grant drops the member who left, stores the notice before the
+    rotation is sent (reason "unknown", R22 F3), then words it once the server answers."""
+    ana, tom, journal = await shared(signup)
+    await ana.sync()
+    carol = await signup("carol")
+    await tom.shares.leave("ana/Personal")
+    await ana.shares.grant("Personal", "carol", trust_on_first_use=True)
+    assert chain_members(ana, journal) == {"carol"}
+    assert (await ana.sync()).departures == [left(journal)]
+    assert (await ana.sync()).departures == []
+    await carol.sync()
+    assert "ana/Personal" in [j.name for j in await carol.journals.list()]
+
+
 def lie_that_the_member_left(live_server: RunningServer, journal: bytes, member: bytes) -> None:
     """What /v1/shares/leave does, done by the server without the member asking."""
     with closing(sqlite3.connect(server_db(live_server))) as db:
