@@ -229,10 +229,10 @@ async def test_a_departure_notice_is_not_told_after_the_owner_shared_again(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="R22 F5: only the device that made the removal is told; the owner's other "
-    "devices see an owner-signed removal (indistinguishable from the owner's own "
-    "revocation) and no notice, so an app whose background sync removed the therapist "
-    "leaves the owner's laptop silent",
+    reason="R22 F5 (known limit, protocol.md /v1/shares/leave): only the device that made "
+    "the removal is told; a `removed` entry has exactly the keys member and counters and "
+    "verifiers refuse any other, so the owner's other devices cannot tell it from the "
+    "owner's own revocation without a new entry kind or payload version",
 )
 async def test_the_owners_other_device_is_told_why_a_member_was_removed(
     signup: ClientFactory, login: ClientFactory
