@@ -14,7 +14,10 @@ not is kept here as one to check (`PENDING`, a store setting). The next sync the
 /v1/shares/list once for those journals; a sync with nothing new asks nothing more than
 before. What the check finds, and every member a rotation drops because the server no longer
 serves it (replica.Replica._rotate), waits here until a sync reports it (`SyncReport
-.departures`), once.
+.departures`), once. A rotation stores its departures before it is sent, with reason
+"unknown" unless already known, and rewords them once the server says whether the account
+still exists (R22 F3); a departure whose member the journal's verified chain lists (the
+rotation did not go through, or the owner shared again) is not reported (R22 F8).
 """
 
 from __future__ import annotations
