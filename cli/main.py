@@ -493,6 +493,7 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
         output.message(f"Signed in, but the first sync failed: {error}. Run `tj sync` to retry.")
         return
     output.message(f"Synced: {output.sync_text(report)}")
+    output.tell_departures(report)
 
 
 @cli.command()
@@ -532,7 +533,7 @@ async def username_of(client: Client) -> str:
 async def pending_after_sync(client: Client) -> tuple[int, int]:
     """What logging out would drop: (items with unsynced changes, changes set aside)."""
     try:
-        await client.sync()
+        output.tell_departures(await client.sync())
     except TJError:
         pass  # offline or signed out: the count below tells what would be lost
     return await client.unsynced_changes(), len(await client.set_aside())
@@ -596,6 +597,7 @@ def recover(
         output.message(f"Signed in, but the first sync failed: {error}. Run `tj sync` to retry.")
     else:
         output.message(f"Synced: {output.sync_text(report)}")
+        output.tell_departures(report)
     try:
         offer_sign_out(home, sign_out_others, "")
     except TJError as error:  # recovered all the same: say what could not be done
@@ -971,6 +973,7 @@ async def sync_note(
         return f"saved locally; sync failed: {error}"
     for line in output.settled_lines(report):
         output.message(line)
+    output.tell_departures(report)
     if report.set_aside:
         for line in await not_delivered_lines(client, report):
             output.message(line)
@@ -1033,6 +1036,7 @@ async def synced_first(client: Client, doing: str = "showing") -> None:
         report = await client.sync(retry=QUICK_TRY)
         for line in output.settled_lines(report):
             output.message(line)
+        output.tell_departures(report)
         return
     except NetworkError:
         reason = "the server cannot be reached"
