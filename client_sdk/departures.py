@@ -20,31 +20,65 @@ serves it (replica.Replica._rotate), waits here until a sync reports it (`SyncRe
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Any
+
+from client_sdk import access
 
 PENDING = "departures_pending"
 """Store setting: JSON {"journals": [journal id hex, ...], "told": [Departure dict, ...]}."""
 
 LEFT = "left"
 ERASED = "account deleted"
+EXPIRED = "end date"
+"""A share's end date, as the owner signed it in the chain, passed (by the device's clock)."""
+REMOVED = "removed"
+"""This account's share ended by the owner's signed access chain (not sealed to it any more)."""
+UNLISTED = "no longer served"
+"""The server stopped serving this account a journal shared with it while the owner-signed
+chain this device verified still grants it: the owner stopped sharing it (a removed member is
+not served the removal, protocol.md /v1/shares/leave), or the server is withholding it. The
+server's word: it only names a journal this device no longer receives."""
+NARROWED = "narrowed"
+"""The owner-signed chain took this account's right to annotate (its role is now "read")."""
+
+OWNER_SIDE = (LEFT, ERASED, EXPIRED)
+"""Reasons told to the owner about a member; the others are told to a member (`owner` set)."""
 
 
 @dataclass(frozen=True)
 class Departure:
-    """A member this account's device dropped from an owned journal because the server no
-    longer serves them: `member` (username, as the owner-signed chain names them), `journal`
-    (name) and `journal_id` (hex), and `reason` as the server has it: "left" (the member left
-    the share with /v1/shares/leave) or "account deleted". Neither is signed by the member: a
-    hostile server can claim either, and the member then stops getting what is written (deny
-    service, as a server always can); sharing again (`client.shares.grant`) undoes it."""
+    """A share that ended, told once by a sync report. `member` (username, as the
+    owner-signed chain names them), `journal` (name) and `journal_id` (hex), `reason`, `at`
+    (ms since the Unix epoch, UTC: the signed end date for "end date", else when this device
+    learnt it) and `owner` (username of the journal's owner, as its pinned identity names it;
+    "" when this account owns the journal).
+
+    Told to the owner (`owner` ""): a member this account's device dropped from an owned
+    journal because the server no longer serves them, `reason` as the server has it: "left"
+    (the member left the share with /v1/shares/leave) or "account deleted". Neither is signed
+    by the member: a hostile server can claim either, and the member then stops getting what
+    is written (deny service, as a server always can); sharing again
+    (`client.shares.grant`) undoes it. Or "end date": the end date this account signed
+    passed, and its device removed the member (a signed `ended` entry and a new key epoch).
+
+    Told to a member (`owner` set, `member` is this account): "end date" (the owner's
+    signed end date passed by this device's clock), "removed" (the owner's signed chain no
+    longer grants this account), "narrowed" (the signed chain made its role "read"), or
+    "no longer served" (the server stopped listing the journal while the signed chain still
+    grants it: the owner stopped sharing it, or the server withholds it; said as such)."""
 
     member: str
     journal: str
     journal_id: str
     reason: str
+    at: int = 0
+    owner: str = ""
 
     def __str__(self) -> str:
+        if self.owner or self.reason not in (LEFT, ERASED):
+            return self._ended_text()
         said = (
             "their account was deleted"
             if self.reason == ERASED
@@ -56,12 +90,33 @@ class Departure:
             "entries and safety flags no longer reach them"
         )
 
-    def to_dict(self) -> dict[str, str]:
+    def _ended_text(self) -> str:
+        when = _utc(self.at)
+        if not self.owner:  # EXPIRED, told to the owner
+            return (
+                f"your share of {self.journal} with {self.member} ended (its end date, {when}); "
+                "this device removed them from the journal's access and changed its key"
+            )
+        if self.reason == EXPIRED:
+            return f"{self.owner}'s share of {self.journal} with you ended (its end date, {when})"
+        if self.reason == REMOVED:
+            return f"{self.owner} stopped sharing {self.journal} with you ({when})"
+        if self.reason == NARROWED:
+            return f"{self.owner} made your share of {self.journal} read-only ({when})"
+        return (
+            f"the server no longer serves {self.owner}'s {self.journal} to you ({when}): "
+            f"{self.owner} stopped sharing it, or the server is withholding it "
+            f"({self.owner}'s signed access still grants it)"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
         return {
             "member": self.member,
             "journal": self.journal,
             "journal_id": self.journal_id,
             "reason": self.reason,
+            "at": self.at,
+            "owner": self.owner,
         }
 
 
@@ -96,11 +151,26 @@ def decode(raw: Any) -> Pending:
     return Pending(
         [j for j in journals if _journal_hex(j)] if isinstance(journals, list) else [],
         [
-            Departure(*(str(t[f]) for f in fields))
+            Departure(
+                t["member"],
+                t["journal"],
+                t["journal_id"],
+                t["reason"],
+                at=t["at"] if isinstance(t.get("at"), int) else 0,
+                owner=t["owner"] if isinstance(t.get("owner"), str) else "",
+            )
             for t in (told if isinstance(told, list) else [])
             if isinstance(t, dict) and all(isinstance(t.get(f), str) for f in fields)
         ],
     )
+
+
+def _utc(at: int) -> str:
+    """`at` (ms since the Unix epoch) as "2026-12-01 18:47 UTC"; a time out of range as is."""
+    try:
+        return datetime.fromtimestamp(at / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except (OverflowError, ValueError, OSError):
+        return f"{at} ms"
 
 
 def _journal_hex(value: Any) -> bool:
@@ -108,3 +178,50 @@ def _journal_hex(value: Any) -> bool:
     return (
         isinstance(value, str) and len(value) == 32 and all(c in "0123456789abcdef" for c in value)
     )
+
+
+ENDED_SHARES = "shares_ended_by_date"
+"""Store setting: JSON list of the shares of this account's journals whose signed end date
+passed and that its device ended: [{"journal", "journal_id" (hex), "member", "role", "at" (the
+end date, ms since the Unix epoch, UTC)}], the latest per journal and member. Kept so that the
+list of shares keeps showing them (`Sharing.shares`) after the chain dropped the member."""
+
+
+@dataclass(frozen=True)
+class EndedShare:
+    journal: str
+    journal_id: str
+    member: str
+    role: str
+    at: int
+
+
+def decode_ended(raw: Any) -> list[EndedShare]:
+    """`ENDED_SHARES` as stored; anything unreadable is left out (never raises)."""
+    try:
+        rows = json.loads(raw) if isinstance(raw, str) else []
+    except ValueError:
+        rows = []
+    texts = ("journal", "journal_id", "member", "role")
+    return [
+        EndedShare(r["journal"], r["journal_id"], r["member"], r["role"], r["at"])
+        for r in (rows if isinstance(rows, list) else [])
+        if isinstance(r, dict)
+        and all(isinstance(r.get(f), str) for f in texts)
+        and isinstance(r.get("at"), int)
+    ]
+
+
+def encode_ended(
+    rows: list[EndedShare], expired: list[access.Member], journal_id: bytes, journal: str
+) -> str:
+    """`rows` with the `expired` members of `journal_id` (named `journal`), the latest per
+    journal and member, as `ENDED_SHARES` keeps them."""
+    new = [
+        EndedShare(journal, journal_id.hex(), m.username, m.role, m.expires_at)
+        for m in expired
+        if m.who is not None
+    ]
+    replaced = {(e.journal_id, e.member) for e in new}
+    kept = [r for r in rows if (r.journal_id, r.member) not in replaced] + new
+    return json.dumps([asdict(r) for r in kept], sort_keys=True)

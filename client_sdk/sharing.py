@@ -55,7 +55,9 @@ class ShareInfo:
     """A share this account granted: the journal (`journal` name, `journal_id` hex), the member's
     username, their `role` ("read" or "annotate"), the end of the share (`expires_at`, UTC, or
     None for no end, or for a signed end past 9999-12-30 that no date holds: `read_time`) and
-    whether it has `expired`, as read from the verified access chain."""
+    whether it has `expired`, as read from the verified access chain. A share whose signed end
+    date passed stays listed (`expired` True) after this account's device ended it (removed
+    the member from the chain), until the member is shared with again."""
 
     journal: str
     journal_id: str
@@ -664,6 +666,20 @@ class Sharing:
                     settings.fields if settings is not None and mirror else None,
                     names.get(settings.mirror_of) if settings and settings.mirror_of else None,
                     kind=settings.kind if settings is not None else "journal",
+                )
+            )
+        current = {(s.journal_id.hex(), s.member_name) for s in await self.store.shares()}
+        for ended in departures.decode_ended(await self.store.setting(departures.ENDED_SHARES)):
+            if (ended.journal_id, ended.member) in current:
+                continue  # shared again since
+            found.append(
+                ShareInfo(
+                    names.get(bytes.fromhex(ended.journal_id), ended.journal),
+                    ended.journal_id,
+                    ended.member,
+                    ended.role,
+                    read_time(ended.at),
+                    True,
                 )
             )
         for row in await self._erased():
