@@ -328,9 +328,12 @@ def sync_lines(report: SyncReport) -> list[str]:
 def ended_text(d: Departure) -> str:
     """A share that ended, in a few words: "drsmith no longer reads Personal", "ana stopped
     sharing Personal with you (18:47)", "your share of Personal with drlee ended (its end
-    date, 18:47)" (local time; with the date when not today)."""
+    date, 2026-12-01 18:47)" (local time; an end date as `tj shares` shows it, another time
+    with its date when not today)."""
     when = departure_time(d.at)
-    if d.reason == departures.EXPIRED:
+    if d.reason == departures.EXPIRED:  # as `tj shares` shows an end date
+        moment = read_time(d.at)
+        when = share_end(moment).replace(" (end of day)", ", end of day") if moment else when
         if d.owner:
             return f"{d.owner}'s share of {d.journal} with you ended (its end date, {when})"
         return f"your share of {d.journal} with {d.member} ended (its end date, {when})"

@@ -2409,6 +2409,10 @@ class Replica:
                 await tx.set_setting(
                     forgotten.LEFT, forgotten.encode(left - {forgotten.tag(journal_id)})
                 )
+            pending = departures.decode(await tx.setting(departures.PENDING))
+            if any(d.journal_id == journal_id.hex() for d in pending.told):  # not told now
+                pending.told = [d for d in pending.told if d.journal_id != journal_id.hex()]
+                await tx.set_setting(departures.PENDING, pending.encode())
         # Out of memory before the scrub awaits: nothing running meanwhile decrypts with them.
         self.chains.forget(journal_id)
         self._keys_asked.pop(journal_id, None)
