@@ -143,3 +143,50 @@ async def test_a_member_who_left_is_not_told_its_own_leave(signup: ClientFactory
     await tom.sync()
     await tom.shares.leave("ana/Personal")
     assert (await tom.sync()).departures == []
+
+
+async def test_a_server_whose_clock_runs_ahead_cannot_make_a_member_told_the_end_date_passed(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    # The server stops serving the share by its own clock; the member's device, whose clock
+    # has not reached the signed end date, says only what the server did, as its word.
+    ana, tom, journal, end = await shared_until_tomorrow(signup)
+    live_server.clock.now += 2 * DAY_MS  # the server's clock alone
+    [told] = (await tom.sync()).departures
+    assert (told.journal_id, told.reason) == (journal.hex(), UNLISTED)
+    assert "or the server is withholding it" in str(told)
+    assert (await tom.sync()).departures == []
+
+
+async def test_a_member_device_is_told_once_and_a_no_op_sync_stays_one_request(
+    signup: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana, tom = await signup("ana"), await signup("tom")
+    await ana.entries.write("Personal", "Shared.")
+    await share_with(ana, tom)
+    await tom.sync()
+    async with recording_proxy(live_server.url) as proxy:
+        phone = await Client.login(
+            proxy.url,
+            "tom",
+            PASSWORD,
+            home=tmp_path / "tom-phone",
+            device_name="phone",
+            minimum_cost=INSECURE_TEST_COST,
+        )
+        try:
+            await phone.sync()
+            await phone.sync()
+            proxy.requests.clear()
+            assert (await phone.sync()).departures == []
+            assert proxy.paths() == ["/v1/sync"]
+            await ana.shares.revoke("Personal", "tom")
+            assert [d.reason for d in (await phone.sync()).departures] == [UNLISTED]
+            proxy.requests.clear()
+            assert (await phone.sync()).departures == []
+            assert proxy.paths() == ["/v1/sync"]
+        finally:
+            await phone.close()
+    # The other device of the member learns it on its own, once.
+    assert [d.reason for d in (await tom.sync()).departures] == [UNLISTED]
+    assert (await tom.sync()).departures == []
