@@ -670,8 +670,11 @@ class Sharing:
             )
         current = {(s.journal_id.hex(), s.member_name) for s in await self.store.shares()}
         for ended in departures.decode_ended(await self.store.setting(departures.ENDED_SHARES)):
-            if (ended.journal_id, ended.member) in current:
-                continue  # shared again since
+            settings = disclosures.get(bytes.fromhex(ended.journal_id))
+            if (ended.journal_id, ended.member) in current or (
+                settings and settings.kind == "brief"
+            ):
+                continue  # shared again since, or a pre-session brief (shared for one session)
             found.append(
                 ShareInfo(
                     names.get(bytes.fromhex(ended.journal_id), ended.journal),
@@ -722,7 +725,21 @@ class Sharing:
             left = departures.Pending([j for j in now.journals if j not in checked], [])
             await tx.set_setting(departures.PENDING, left.encode())
         self._nothing_pending_at = None if left.journals else await self.store.version()
-        return now.told
+        return await self._not_briefs(now.told)
+
+    async def _not_briefs(self, told: list[Departure]) -> list[Departure]:
+        """`told` without the shares of a pre-session brief ending: a brief is shared for one
+        session, until an end date, and its end is no news to either side."""
+        if not any(d.reason != departures.LEFT and d.reason != departures.ERASED for d in told):
+            return told
+        owned = {j.hex() for j, d in self.disclosures().items() if d.kind == "brief"}
+        received = {j.hex() for j in await self.store.journals_holding_only(BRIEF)}
+        return [
+            d
+            for d in told
+            if d.reason in (departures.LEFT, departures.ERASED)
+            or d.journal_id not in (received if d.owner else owned)
+        ]
 
     async def _drop_departed(self, only: set[bytes] | None) -> None:
         """Remove from the chains of owned journals (those of `only`, or all) the members the

@@ -190,3 +190,27 @@ async def test_a_member_device_is_told_once_and_a_no_op_sync_stays_one_request(
     # The other device of the member learns it on its own, once.
     assert [d.reason for d in (await tom.sync()).departures] == [UNLISTED]
     assert (await tom.sync()).departures == []
+
+
+async def test_a_brief_reaching_its_end_date_is_no_news_to_either_side(
+    signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pre-session brief is shared for one session until an end date: its end is not a
+    # share the client renews, and the client's list of shares does not keep every old one.
+    ana, tom, journal, end = await shared_until_tomorrow(signup)
+    brief = await ana.briefs.prepare()
+    await ana.briefs.share(
+        brief,
+        "tom",
+        until=datetime.now().astimezone() + timedelta(days=1),
+        fingerprint=await tom.shares.fingerprint(),
+    )
+    await ana.sync()
+    await tom.sync()
+    assert len(await tom.briefs.received()) == 1
+    move_clocks(live_server, monkeypatch, 2 * DAY_MS)
+    assert [(d.journal, d.reason) for d in (await ana.sync()).departures] == [("Personal", EXPIRED)]
+    assert [(s.journal, s.kind) for s in await ana.shares.list()] == [("Personal", "journal")]
+    assert [(d.journal_id, d.reason) for d in (await tom.sync()).departures] == [
+        (journal.hex(), EXPIRED)
+    ]
