@@ -700,10 +700,12 @@ class Sharing:
         return found
 
     async def departures(self) -> list[Departure]:
-        """Members this device dropped from this account's journals since the last call
-        because the server no longer serves them (they left, or their account was deleted:
-        the server's word), each given once (departures.py); `Client.sync` puts them in its
-        report. Asks /v1/shares/list only for journals a journal list showed changed without
+        """Shares that ended since the last call, each given once (departures.py): members
+        this device dropped from this account's journals because the server no longer serves
+        them (they left, or their account was deleted: the server's word) or because their
+        signed end date passed, and shares with this account that ended (kept when a journal
+        list was verified: `Replica._shares_ended`); not a pre-session brief's. `Client.sync`
+        puts them in its report. Asks /v1/shares/list only for journals a journal list showed changed without
         a rotation (`Replica._maybe_departed`), once; reads the store only when it changed
         since nothing was pending (a sync with nothing new reads and asks nothing more:
         issue 10). A network failure or a conflict leaves the check for the next call."""
