@@ -20,11 +20,9 @@ serves it (replica.Replica._rotate), waits here until a sync reports it (`SyncRe
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-
-from client_sdk import access
 
 PENDING = "departures_pending"
 """Store setting: JSON {"journals": [journal id hex, ...], "told": [Departure dict, ...]}."""
@@ -178,50 +176,3 @@ def _journal_hex(value: Any) -> bool:
     return (
         isinstance(value, str) and len(value) == 32 and all(c in "0123456789abcdef" for c in value)
     )
-
-
-ENDED_SHARES = "shares_ended_by_date"
-"""Store setting: JSON list of the shares of this account's journals whose signed end date
-passed and that its device ended: [{"journal", "journal_id" (hex), "member", "role", "at" (the
-end date, ms since the Unix epoch, UTC)}], the latest per journal and member. Kept so that the
-list of shares keeps showing them (`Sharing.shares`) after the chain dropped the member."""
-
-
-@dataclass(frozen=True)
-class EndedShare:
-    journal: str
-    journal_id: str
-    member: str
-    role: str
-    at: int
-
-
-def decode_ended(raw: Any) -> list[EndedShare]:
-    """`ENDED_SHARES` as stored; anything unreadable is left out (never raises)."""
-    try:
-        rows = json.loads(raw) if isinstance(raw, str) else []
-    except ValueError:
-        rows = []
-    texts = ("journal", "journal_id", "member", "role")
-    return [
-        EndedShare(r["journal"], r["journal_id"], r["member"], r["role"], r["at"])
-        for r in (rows if isinstance(rows, list) else [])
-        if isinstance(r, dict)
-        and all(isinstance(r.get(f), str) for f in texts)
-        and isinstance(r.get("at"), int)
-    ]
-
-
-def encode_ended(
-    rows: list[EndedShare], expired: list[access.Member], journal_id: bytes, journal: str
-) -> str:
-    """`rows` with the `expired` members of `journal_id` (named `journal`), the latest per
-    journal and member, as `ENDED_SHARES` keeps them."""
-    new = [
-        EndedShare(journal, journal_id.hex(), m.username, m.role, m.expires_at)
-        for m in expired
-        if m.who is not None
-    ]
-    replaced = {(e.journal_id, e.member) for e in new}
-    kept = [r for r in rows if (r.journal_id, r.member) not in replaced] + new
-    return json.dumps([asdict(r) for r in kept], sort_keys=True)

@@ -2258,8 +2258,8 @@ class Replica:
     async def _tell_expired(
         self, name: str, journal_id: bytes, expired: list[access.Member]
     ) -> None:
-        """Keep, for the next sync's report and for the list of shares, the members whose
-        signed end date passed and whom a rotation just ended (departures.py)."""
+        """Keep, for the next sync's report, the members whose signed end date passed and
+        whom a rotation of this device just ended (departures.py)."""
         told = [
             departures.Departure(
                 m.username, name, journal_id.hex(), departures.EXPIRED, m.expires_at
@@ -2271,10 +2271,6 @@ class Replica:
             pending = departures.decode(await tx.setting(departures.PENDING))
             pending.told += told
             await tx.set_setting(departures.PENDING, pending.encode())
-            rows = departures.decode_ended(await tx.setting(departures.ENDED_SHARES))
-            await tx.set_setting(
-                departures.ENDED_SHARES, departures.encode_ended(rows, expired, journal_id, name)
-            )
 
     async def _tell_departed(self, name: str, state: AccessState, handles: list[bytes]) -> None:
         """Keep, for the next sync's report, the members a rotation just dropped because the

@@ -57,7 +57,8 @@ class ShareInfo:
     None for no end, or for a signed end past 9999-12-30 that no date holds: `read_time`) and
     whether it has `expired`, as read from the verified access chain. A share whose signed end
     date passed stays listed (`expired` True) after this account's device ended it (removed
-    the member from the chain), until the member is shared with again."""
+    the member from the chain with a signed `ended` entry: `AccessState.ended`), until the
+    member is shared with again; a pre-session brief's does not."""
 
     journal: str
     journal_id: str
@@ -668,22 +669,34 @@ class Sharing:
                     kind=settings.kind if settings is not None else "journal",
                 )
             )
-        current = {(s.journal_id.hex(), s.member_name) for s in await self.store.shares()}
-        for ended in departures.decode_ended(await self.store.setting(departures.ENDED_SHARES)):
-            settings = disclosures.get(bytes.fromhex(ended.journal_id))
-            if (ended.journal_id, ended.member) in current or (
-                settings and settings.kind == "brief"
+        me = self.profile.account_id
+        for journal_id, state in self.replica.chains.states().items():
+            settings = disclosures.get(journal_id)
+            if (
+                state.owner_id != me
+                or journal_id not in journals
+                or (settings is not None and settings.kind == "brief")  # for one session
             ):
-                continue  # shared again since, or a pre-session brief (shared for one session)
-            found.append(
+                continue
+            latest = {  # the latest ended membership of each account not shared with again
+                m.who.account_id: m
+                for m in state.ended.values()
+                if m.who is not None and state.member_by_account(m.who.account_id) is None
+            }
+            mirror = settings is not None and settings.kind == "mirror"
+            found.extend(
                 ShareInfo(
-                    names.get(bytes.fromhex(ended.journal_id), ended.journal),
-                    ended.journal_id,
-                    ended.member,
-                    ended.role,
-                    read_time(ended.at),
+                    names[journal_id],
+                    journal_id.hex(),
+                    m.username,
+                    m.role,
+                    read_time(m.expires_at),  # signed: any number
                     True,
+                    settings.fields if settings is not None and mirror else None,
+                    names.get(settings.mirror_of) if settings and settings.mirror_of else None,
+                    kind=settings.kind if settings is not None else "journal",
                 )
+                for m in latest.values()
             )
         for row in await self._erased():
             found.append(

@@ -75,8 +75,9 @@ async def test_the_owner_is_told_once_when_the_end_date_passed_and_keeps_the_row
         finally:
             await phone.close()
     # The other device of the owner learns the signed end from the chain: it is not told
-    # again as something it did, and lists the row only where the rotation was made.
+    # again as something it did, and lists the ended share too (the chain's `ended` entry).
     assert (await ana.sync()).departures == []
+    assert [(s.member, s.expired) for s in await ana.shares.list()] == [("tom", True)]
     # Sharing again replaces the ended row with the new share.
     await share_with(ana, tom, role="read")
     assert [(s.member, s.role, s.expired) for s in await ana.shares.list()] == [

@@ -53,12 +53,3 @@ def test_an_ended_share_reads_back_with_its_time_and_owner() -> None:
         '"reason": "end date", "at": "soon", "owner": 5}]}'
     )
     assert departures.decode(raw).told == [Departure("a", "J", "x", "end date")]
-
-
-def test_ended_shares_keep_the_latest_per_journal_and_member() -> None:
-    assert departures.decode_ended(None) == []
-    assert departures.decode_ended('[{"journal": "J"}, 3, "x"]') == []
-    assert departures.decode_ended("not json") == []
-    row = departures.EndedShare("Personal", JOURNAL, "tom", "read", 5)
-    kept = departures.decode_ended(departures.encode_ended([row], [], b"\xab" * 16, "Personal"))
-    assert kept == [row]
