@@ -377,6 +377,8 @@ def departure_lines(report: SyncReport) -> list[str]:
                 f"withholding it ({d.owner}'s signed access still grants it). Its read-only "
                 "copy stays on this device."
             )
+        elif d.reason == departures.NARROWED:
+            lines.append(f"Notice: {ended_text(d)}: you still read it, and add no more notes.")
         elif d.owner:
             lines.append(f"Notice: {ended_text(d)}. Its read-only copy stays on this device.")
         else:

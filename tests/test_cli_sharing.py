@@ -701,3 +701,20 @@ async def test_the_therapist_is_told_once_when_the_client_unshares(
     )
     again = await tom.ok("sync")
     assert again.stdout.strip() == "nothing new" and "ana" not in again.stderr
+
+
+async def test_the_therapist_is_told_once_when_a_share_becomes_read_only(
+    ana: Device, tom: Device
+) -> None:
+    # NU19 C6: "june annotate -> read: nothing new".
+    await ana.ok("write", "A shared entry.")
+    await ana.ok(
+        "share", "Personal", "tom", "--role", "annotate", "--fingerprint", tom.signup["fingerprint"]
+    )
+    await tom.ok("sync")
+    await ana.ok("share", "Personal", "tom", "--role", "read")
+    told = await tom.ok("sync")
+    assert told.stdout.strip().startswith("ana made your share of Personal read-only (")
+    assert "you still read it, and add no more notes." in " ".join(told.stderr.split())
+    assert "copy" not in told.stderr
+    assert (await tom.ok("sync")).stdout.strip() == "nothing new"
