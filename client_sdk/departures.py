@@ -15,6 +15,13 @@ not is kept here as one to check (`PENDING`, a store setting). The next sync the
 before. What the check finds, and every member a rotation drops because the server no longer
 serves it (replica.Replica._rotate), waits here until a sync reports it (`SyncReport
 .departures`), once.
+
+Shares that end otherwise are told the same way, once (NU19 C6, C8): to the owner, a member
+whose signed end date passed and whom a rotation of this device ended ("end date",
+Replica._tell_expired); to a member, when a journal list it verified shows its own share
+ended or narrowed by the owner-signed chain ("end date", "removed", "narrowed"), or a journal
+the server stopped listing while that chain still grants it ("no longer served": the
+server's word, said as such), found by Replica._shares_ended.
 """
 
 from __future__ import annotations
@@ -40,9 +47,6 @@ not served the removal, protocol.md /v1/shares/leave), or the server is withhold
 server's word: it only names a journal this device no longer receives."""
 NARROWED = "narrowed"
 """The owner-signed chain took this account's right to annotate (its role is now "read")."""
-
-OWNER_SIDE = (LEFT, ERASED, EXPIRED)
-"""Reasons told to the owner about a member; the others are told to a member (`owner` set)."""
 
 
 @dataclass(frozen=True)
