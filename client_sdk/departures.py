@@ -1,4 +1,5 @@
-"""Members who stopped reading this account's journals, told to the owner once (NU18 C4).
+"""Shares that ended, told once by a sync: first, members who stopped reading this account's
+journals, told to the owner (NU18 C4).
 
 A member leaves with /v1/shares/leave: the server stops serving it and raises the journal's
 `meta_version`, but it cannot take itself off the owner-signed access chain, and the leave
