@@ -182,6 +182,9 @@ class AccessState:
     """The epoch started by the latest grant: every document was sealed again as a snapshot
     under it, so the history before it is nobody's business but the owner's."""
     disclosure: bytes | None = None
+    ended: dict[bytes, Member] = field(default_factory=dict)
+    """Handle -> the terms of a membership an `ended` entry closed (its signed end date had
+    passed), in chain order: how the owner's devices list a share that reached its end."""
     granted_since_rotation: bool = False
     seen_handles: set[bytes] = field(default_factory=set)
 
@@ -561,6 +564,8 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
     elif entry.kind in (REMOVED, ENDED):
         handle = _current(state, p["member"], bad).handle
         state.write_limits[handle] = _counters(p["counters"], bad)
+        if entry.kind == ENDED:
+            state.ended[handle] = state.members[handle]
         del state.members[handle]
         state.first_epoch.pop(handle, None)
     elif entry.kind == ROTATED:
