@@ -12,6 +12,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from functools import partial
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -20,6 +21,7 @@ import click
 from rich.table import Table
 
 from cli import output
+from cli.dates import MOMENT
 from cli.main import Home, cli, journal_option, json_option, pass_home, sync_note, then_sync
 from cli.safety import show_safety_message
 from cli.sharing import items_shared
@@ -70,6 +72,14 @@ def parse_answers(
     metavar="N",
     help="The PHQ-9 or GAD-7 difficulty question (0-3; recorded, never scored).",
 )
+@click.option(
+    "--date",
+    "taken_at",
+    type=MOMENT,
+    help="When it was answered, for one done on paper earlier, in local time: "
+    "'YYYY-MM-DD HH:MM', YYYY-MM-DD (noon), or today/yesterday with an optional HH:MM. "
+    "Default: now.",
+)
 @journal_option
 @json_option
 @pass_home
@@ -78,6 +88,7 @@ def measure_take(
     name: str,
     answers: list[int] | None,
     difficulty: int | None,
+    taken_at: datetime | None,
     journal_name: str | None,
     as_json: bool,
 ) -> None:
@@ -89,6 +100,7 @@ def measure_take(
       tj measure take phq9
       tj measure take phq9 --answers 1,1,2,0,1,0,1,0,0 --difficulty 1
       tj measure take pcl5 --journal Therapy --json
+      tj measure take phq9 --answers 1,1,2,0,1,0,1,0,0 --date 2026-11-17   # done on paper
     """
     from client_sdk.scoring import instrument as find_instrument
 
@@ -114,7 +126,7 @@ def measure_take(
             and not d.seen_by_assigner
         ]
         taken = await client.measures.take(
-            chosen.id, answers, journal=journal_name, unscored=difficulty
+            chosen.id, answers, journal=journal_name, unscored=difficulty, taken_at=taken_at
         )
         for item in unseen:
             who = item.assignment.assigned_by

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from client_sdk import keys
 from client_sdk.documents import Document
-from client_sdk.errors import AccessError, NotFound
+from client_sdk.errors import AccessError, InvalidInput, NotFound
 from client_sdk.models import now_ms
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.results import (
@@ -85,13 +85,16 @@ class Measures:
         taken_at: datetime | None = None,
     ) -> Taken:
         """Record one administration of `measure` (answers: one option value per item, in
-        item order; `unscored`: the PHQ-9 or GAD-7 difficulty answer, not scored). Works offline.
+        item order; `unscored`: the PHQ-9 or GAD-7 difficulty answer, not scored; `taken_at`:
+        when it was answered, for one done on paper earlier, an aware datetime or a naive one
+        in local time, default now). Works offline.
 
         Returns the result, the previous result of the same measure in that journal, and the
         change between them (reliable change and falling below the cut-off, only a recall
         period apart: scoring.ScoreChange). Check `taken.result.safety_concern` and show the
         safety message at once when it is True.
-        Raises InvalidInput for answers the instrument does not allow.
+        Raises InvalidInput for answers the instrument does not allow or a `taken_at` in the
+        future.
         """
         chosen = instrument(measure)
         local = await self._local_journal(journal)
@@ -99,6 +102,10 @@ class Measures:
         now = now_ms()
         if taken_at is not None:
             at = int(taken_at.timestamp() * 1000)
+            if at > now:
+                raise InvalidInput("a questionnaire cannot be dated in the future")
+            if at < 0:
+                raise InvalidInput("taken_at is a moment after 1970")
         else:
             # "Now" follows this journal's latest result of the measure, even one taken within
             # the same millisecond: taken one after the other, they are ordered as taken.
