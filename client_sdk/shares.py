@@ -196,11 +196,7 @@ class Shares:
         found = await context.sharing.limited_share(local, identity.account_id)
         if found is None:
             return None
-        target, settings = found
-        member = context.sharing.replica.chains.current(target.journal_id).member_by_account(
-            identity.account_id
-        )
-        assert member is not None  # limited_share found the member in this chain
+        target, settings, member = found
         return ShareInfo(
             target.name,
             target.journal_id.hex(),
