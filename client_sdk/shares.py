@@ -86,7 +86,9 @@ class Shares:
         entry, also those written before) takes `full=True`: it is never a side effect of a
         new role or end date. A copy this device verified counts whatever the server lists
         now; one it cannot act on (its chain has a problem, or it is not listed) makes such a
-        call fail with InvalidInput naming `full` (R22 F1).
+        call fail with InvalidInput naming `full` (R22 F1), and so does one for a member
+        whose only share of the journal was such a copy, ended since (`revoke`, or removed
+        because the server no longer served them): say `full=True` or `only`.
 
         Raises KeyChangedError when the fingerprint does not match (nothing is shared),
         InvalidInput for an unconfirmed peer, a bad role or field, an end in the past, both
@@ -189,7 +191,8 @@ class Shares:
         the network (the journal list is refreshed first). Raises NotFound for an unknown
         journal or account, NetworkError offline, InvalidInput (naming `full`) when a copy
         kept for them that this device verified now has a chain problem or is not listed
-        (it cannot tell, R22 F1).
+        (it cannot tell, R22 F1), or when their only share of the journal was a copy that
+        ended since (`grant` then needs `full=True` or `only`).
 
             limited = await client.shares.limited("Personal", "drsmith")
             if limited is not None:

@@ -396,8 +396,11 @@ class Sharing:
         refreshed first: a copy's chain counts whatever the server lists now (R22 F1).
 
         Raises InvalidInput (naming `full`) when a copy kept for the member that this
-        device verified cannot be acted on: its chain has a problem, or the server no
-        longer lists the journal. Widening is then never the answer to a server's silence."""
+        device verified cannot be acted on (its chain has a problem, or the server no
+        longer lists the journal), and when the member has no share of `source` left but
+        read it through a copy once (removed since: by the owner, or on the server's word
+        when it stopped serving them). Widening is never the answer to a server's silence,
+        nor a side effect of new terms."""
         await self.replica.refresh_journals()
         now = now_ms()
         # state(), not current(): a journal created offline has no chain until the sync in
@@ -408,7 +411,8 @@ class Sharing:
             return None
         owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
         found = []
-        unsure = []
+        unsure: list[str] = []
+        removed: list[tuple[str, access.Disclosure]] = []
         for journal_id, settings in self.kept_disclosures().items():
             if not (
                 settings.kind == "mirror"
@@ -419,7 +423,9 @@ class Sharing:
             state = self.replica.chains.state(journal_id)
             last = state.last_terms(account_id) if state is not None else None
             if last is None:
-                continue  # never granted, or removed by the owner: no claim left
+                if state is not None and state.handles.get(account_id):
+                    removed.append((state.signers[account_id].username, settings))
+                continue  # never granted, or removed: no share to change
             member, current = last
             if self.replica.chains.problem(journal_id) or journal_id not in owned:
                 unsure.append(member.username)
@@ -434,6 +440,19 @@ class Sharing:
                 "listed), so nothing was changed. Sync and try again; to share the whole "
                 "journal with them instead, pass full=True (tj share --full), or choose the "
                 "fields again with only=[...] (tj share --only)"
+            )
+        if not found and whole is None and removed:
+            # A removal is signed by an owner device, but may be one made on the server's
+            # word (Sharing._drop_departed: "the server no longer serves them"): sharing
+            # again is a choice of what they read, never a side effect of new terms.
+            name, settings = removed[0]
+            raise InvalidInput(
+                f"{name} read only the {', '.join(settings.fields or DISCLOSABLE)} of "
+                f"{source.name!r} through a copy whose share was ended (by you, or by a "
+                "device of yours because the server no longer served them): nothing was "
+                "changed. To share with them again, choose what they read: the whole journal "
+                "with full=True (tj share --full), or some fields with only=[...] (tj share "
+                "--only)"
             )
         if not found or (whole is not None and all(lapsed for lapsed, *_ in found)):
             return None  # nothing limited, or both ended: renewing the whole share renews it

@@ -14,6 +14,7 @@ from client_sdk import wire
 from client_sdk.errors import InvalidInput
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, share_with
+from tests.client.test_r22_attacks import server_stops_serving
 from tests.conftest import ClientFactory, RunningServer
 
 DAY_MS = 24 * 3600 * 1000
@@ -101,16 +102,45 @@ async def test_a_lapsed_copy_renewed_after_a_sync_keeps_its_role_and_fields(
     )
 
 
-async def test_sharing_again_after_the_owner_removed_a_copy_shares_the_whole_journal(
+async def test_sharing_again_after_a_copy_was_removed_takes_full_or_only(
     signup: ClientFactory,
 ) -> None:
-    """Only the owner's removal (revoke) ends a copy's claim: sharing again afterwards is a
-    new share of the whole journal, as documented (protocol.md, "a role change never
-    widens")."""
+    """A member whose mood-only copy was removed (here by the owner's revoke) has no share
+    left: new terms alone do not say what they read, so sharing again without `full` or
+    `only` is refused (nothing changes); `full=True` shares the whole journal."""
     ana = await signup("ana")
     tom = await signup("tom")
     await share_with(ana, tom, only=["mood"])
     await ana.shares.revoke("Personal", "tom")
-    assert await ana.shares.limited("Personal", "tom") is None
-    again = await share_with(ana, tom, role="annotate")
+    with pytest.raises(InvalidInput, match="full"):  # the CLI's --safety-flags guard asks
+        await ana.shares.limited("Personal", "tom")
+    with pytest.raises(InvalidInput, match=r"tom read only the mood of 'Personal'.*full"):
+        await share_with(ana, tom, role="annotate")
+    personal = await journal_id(ana, "Personal")
+    assert ana.replica.chains.current(personal).member_by_account(tom.profile.account_id) is None
+    again = await share_with(ana, tom, role="annotate", full=True)
     assert (again.journal, again.kind, again.fields) == ("Personal", "journal", None)
+
+
+async def test_a_server_that_stops_serving_the_copy_cannot_turn_a_new_role_into_a_whole_share(
+    through: Through, signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """The server stops serving tom in his mood-only copy (as /v1/shares/leave does, without
+    tom asking): the owner's device signs his removal from the copy on the server's word.
+    The owner's next new role for tom is then refused, never signed into Personal."""
+    ana = await through("ana")
+    tom = await signup("tom")
+    await ana.entries.write("Personal", SECRET, mood=3)
+    first = await share_with(ana, tom, only=["mood"])
+    mirror = bytes.fromhex(first.journal_id)
+    server_stops_serving(live_server, mirror, tom.profile.account_id)
+    await ana.shares.list()  # drops the members the server no longer serves
+    copy = ana.replica.chains.current(mirror)
+    assert copy.member_by_account(tom.profile.account_id) is None
+
+    with pytest.raises(InvalidInput, match="full"):
+        await ana.shares.grant("Personal", "tom", role="annotate")
+    personal = await journal_id(ana, "Personal")
+    assert ana.replica.chains.current(personal).member_by_account(tom.profile.account_id) is None
+    await tom.sync()
+    assert SECRET not in {e.body for e in await tom.entries.list()}
