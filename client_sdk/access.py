@@ -182,12 +182,11 @@ class AccessState:
     """The epoch started by the latest grant: every document was sealed again as a snapshot
     under it, so the history before it is nobody's business but the owner's."""
     disclosure: bytes | None = None
+    ended: dict[bytes, Member] = field(default_factory=dict)
+    """Handle -> the terms of a membership an `ended` entry closed (its signed end date had
+    passed), in chain order: how the owner's devices list a share that reached its end."""
     granted_since_rotation: bool = False
     seen_handles: set[bytes] = field(default_factory=set)
-    lapsed: dict[bytes, Member] = field(default_factory=dict)
-    """Handle -> the terms of a former member whose share reached its end date (`ended`),
-    as they were then; a member the owner `removed` is never here. A membership's history
-    (`handles`) keeps both; this tells the two apart (R22 F2: renewing a lapsed share)."""
 
     def member_by_account(self, account_id: bytes) -> Member | None:
         for handle in reversed(self.handles.get(account_id, [])):
@@ -197,16 +196,17 @@ class AccessState:
 
     def last_terms(self, account_id: bytes) -> tuple[Member, bool] | None:
         """The terms of the account's latest membership and whether it is current (False:
-        it lapsed, an `ended` entry); None when it never was a member, or the owner removed
-        it (`removed`) since. Where this device knows the account (`handles`)."""
+        it lapsed, an `ended` entry); None when it never was a member, or an owner device
+        removed it (`removed`) since. Where this device knows the account (`handles`). R22
+        F2: renewing a lapsed field-level share renews it."""
         latest = self.handles.get(account_id, [])
         if not latest:
             return None
         handle = latest[-1]
         if handle in self.members:
             return self.members[handle], True
-        if handle in self.lapsed:
-            return self.lapsed[handle], False
+        if handle in self.ended:
+            return self.ended[handle], False
         return None
 
     def current_terms(self, account_id: bytes, now: int) -> Member | None:
@@ -577,11 +577,10 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
         else:
             state.write_limits[current.handle] = limits
     elif entry.kind in (REMOVED, ENDED):
-        member = _current(state, p["member"], bad)
-        handle = member.handle
+        handle = _current(state, p["member"], bad).handle
         state.write_limits[handle] = _counters(p["counters"], bad)
         if entry.kind == ENDED:
-            state.lapsed[handle] = member
+            state.ended[handle] = state.members[handle]
         del state.members[handle]
         state.first_epoch.pop(handle, None)
     elif entry.kind == ROTATED:
