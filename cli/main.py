@@ -95,6 +95,9 @@ class Home:
             from client_sdk import Client
 
             opener = partial(Client.open, self.path, **self.unlock())
+            unfinished = Client.unfinished_signup(self.path)
+            if unfinished is not None:  # signed in, but the recovery key was never shown
+                output.message(f"Note: {unfinished_note(*unfinished, True)} and see it.")
         return asyncio.run(self._session(work, opener))
 
     def read(self, work: Callable[[Client], Awaitable[T]]) -> T:
@@ -176,6 +179,8 @@ HINTS = {
     "device": "see `tj devices`",
     "prompt": "see `tj prompt list`",
     "profile": "run `tj signup` or `tj login`",
+    "unfinished signup": "run `tj signup URL USERNAME` (or `tj login`) again with them; to give "
+    "that account up instead, delete the file pending_signup in the profile directory",
     "fingerprint": "they see it with `tj fingerprint`; pass --fingerprint or --trust-on-first-use",
     "daylio mood": "pass it as --mood LABEL=N",
 }
@@ -348,8 +353,20 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
       tj signup https://journal.example.org ana --device-name laptop
     """
     from client_sdk import Client
+    from client_sdk.models import normalize_username
+    from client_sdk.profile import profile_exists
 
-    password = home.new_password("Choose a password", known_words(username, device_name))
+    finishing = Client.unfinished_signup(home.path)
+    if finishing is not None and finishing[1] != normalize_username(username):
+        password = ""  # the SDK refuses another account here before any password is used
+    elif finishing is not None:
+        output.message(
+            f"This device holds the interrupted signup of {finishing[1]} at {finishing[0]}, "
+            "whose recovery key was never shown: finishing it."
+        )
+        password = home.password("The password you chose then")
+    else:
+        password = home.new_password("Choose a password", known_words(username, device_name))
     opener = partial(
         Client.signup,
         url,
@@ -358,14 +375,57 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
         home=home.path,
         device_name=device_name,
         **home.kdf_cost(),
+        **(home.unlock() if finishing is not None else {}),  # a locked profile it left
+        keep_until_shown=True,  # dropped once printed (below): a crash before shows it again
     )
-    account = home.run(new_account, opener)
+    shown: list[Client] = []
+
+    async def created(client: Client) -> dict[str, Any]:
+        shown.append(client)
+        return await new_account(client)
+
+    try:
+        account = home.run(created, opener)
+    except (TJError, OSError, KeyboardInterrupt) as error:
+        unfinished = Client.unfinished_signup(home.path)
+        if unfinished is None or getattr(error, "subject", None) == "unfinished signup":
+            raise
+        note = unfinished_note(*unfinished, profile_exists(home.path))
+        if isinstance(error, KeyboardInterrupt):
+            output.message(f"{note[0].upper()}{note[1:]}.")
+            raise
+        text = with_hint(error) if isinstance(error, TJError) else str(error)
+        raise click.ClickException(output.one_line(f"{text}; {note}")) from None
     if as_json:
         output.print_json(account)
     else:
-        output.message(f"Account {account['username']} created; this device is signed in.")
+        if finishing is not None:
+            output.message(
+                f"Finished the signup of {account['username']}; this device is signed in."
+            )
+        else:
+            output.message(f"Account {account['username']} created; this device is signed in.")
         output.data(f"Recovery key: {account['recovery_key']}")
         output.data(f"Fingerprint:  {account['fingerprint']}")
+    recovery_key_warning()
+    shown[0].recovery_key_shown()  # shown: the copy kept for an interrupted signup goes
+
+
+def unfinished_note(url: str, username: str, signed_in: bool) -> str:
+    """What to do about a signup that did not finish (the SDK keeps it: pending_signup.py);
+    `signed_in`: the server created the account and this device holds its profile."""
+    state = (
+        "the account exists and this device is signed in"
+        if signed_in
+        else "the account may exist on the server"
+    )
+    return (
+        f"the signup of {username} did not finish ({state}; its recovery key was not shown "
+        f"yet): run `tj signup {url} {username}` again with the same password to finish it"
+    )
+
+
+def recovery_key_warning() -> None:
     output.message(
         "WARNING: store the recovery key somewhere safe and offline now: it is "
         "shown only this once, and without it a forgotten password loses your journal."
@@ -407,8 +467,25 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
         device_name=device_name,
         **home.minimum_cost(),
         **home.unlock(),
+        keep_until_shown=True,
     )
-    name = home.run(username_of, opener)
+    finishing = Client.unfinished_signup(home.path) is not None
+    shown: list[Client] = []
+
+    async def signed_in(client: Client) -> dict[str, Any]:
+        shown.append(client)
+        if client.recovery_key is None:
+            return {"username": client.username, "recovery_key": None}
+        return await new_account(client)
+
+    account = home.run(signed_in, opener)
+    name = account["username"]
+    if finishing and account["recovery_key"] is not None:
+        output.message(f"Finished the signup of {name}; this device is signed in.")
+        output.data(f"Recovery key: {account['recovery_key']}")
+        output.data(f"Fingerprint:  {account['fingerprint']}")
+        recovery_key_warning()
+        shown[0].recovery_key_shown()
     output.message(f"Signed in as {name}; fetching your journals...")
     try:
         report = home.run(sync_once)
@@ -416,6 +493,7 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
         output.message(f"Signed in, but the first sync failed: {error}. Run `tj sync` to retry.")
         return
     output.message(f"Synced: {output.sync_text(report)}")
+    output.tell_departures(report)
 
 
 @cli.command()
@@ -455,7 +533,7 @@ async def username_of(client: Client) -> str:
 async def pending_after_sync(client: Client) -> tuple[int, int]:
     """What logging out would drop: (items with unsynced changes, changes set aside)."""
     try:
-        await client.sync()
+        output.tell_departures(await client.sync())
     except TJError:
         pass  # offline or signed out: the count below tells what would be lost
     return await client.unsynced_changes(), len(await client.set_aside())
@@ -519,6 +597,7 @@ def recover(
         output.message(f"Signed in, but the first sync failed: {error}. Run `tj sync` to retry.")
     else:
         output.message(f"Synced: {output.sync_text(report)}")
+        output.tell_departures(report)
     try:
         offer_sign_out(home, sign_out_others, "")
     except TJError as error:  # recovered all the same: say what could not be done
@@ -894,6 +973,7 @@ async def sync_note(
         return f"saved locally; sync failed: {error}"
     for line in output.settled_lines(report):
         output.message(line)
+    output.tell_departures(report)
     if report.set_aside:
         for line in await not_delivered_lines(client, report):
             output.message(line)
@@ -956,6 +1036,7 @@ async def synced_first(client: Client, doing: str = "showing") -> None:
         report = await client.sync(retry=QUICK_TRY)
         for line in output.settled_lines(report):
             output.message(line)
+        output.tell_departures(report)
         return
     except NetworkError:
         reason = "the server cannot be reached"

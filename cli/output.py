@@ -345,9 +345,17 @@ def departure_lines(report: SyncReport) -> list[str]:
     lines = []
     for departure in report.departures:
         lines.append(f"Notice: {departure}.")
+        again = f"tj share {shlex.quote(departure.journal)} {shlex.quote(departure.member)}"
         if departure.reason == departures.LEFT:
-            lines.append(
-                f"  If they did not mean to leave, share again: tj share "
-                f"{shlex.quote(departure.journal)} {shlex.quote(departure.member)}"
-            )
+            lines.append(f"  If they did not mean to leave, share again: {again}")
+        elif departure.reason == departures.UNKNOWN:
+            lines.append(f"  To share with them again: {again}")
     return lines
+
+
+def tell_departures(report: SyncReport) -> None:
+    """Print `departure_lines` on stderr. A sync reports each departure once, so every
+    command that syncs calls this (or prints the whole report): a notice used up by a
+    command that did not show it would never be seen (R22 F4)."""
+    for line in departure_lines(report):
+        message(line)

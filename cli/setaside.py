@@ -55,6 +55,7 @@ def retry_set_aside(home: Home) -> None:
     """
     count, report = home.run(retry_and_sync)
     output.message(f"Retried {count} change(s): {output.sync_text(report)}.")
+    output.tell_departures(report)
     for record in report.set_aside:
         output.message(f"Still refused: {record.journal}: {record.reason} [{record.code}]")
     if report.set_aside:

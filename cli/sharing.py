@@ -614,7 +614,7 @@ def verify_head(home: Home, journal_name: str, as_json: bool) -> None:
     """
 
     async def code(client: Client) -> str:
-        await client.sync()
+        output.tell_departures(await client.sync())
         return await client.journals.verify_head(journal_name)
 
     found = home.run(code)
@@ -678,7 +678,7 @@ def note(home: Home, journal_name: str, text: str, prompt: bool, as_json: bool) 
             from client_sdk.transport import QUICK_TRY
 
             try:  # perhaps shared a moment ago: one quick sync, then look again
-                await client.sync(retry=QUICK_TRY)
+                output.tell_departures(await client.sync(retry=QUICK_TRY))
             except NetworkError:
                 raise missing from None
             return await client.notes.add(journal_name, text, kind=kind)

@@ -56,8 +56,7 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
         output.message(f"Warning: nothing is sent for this journal until it is fixed: {rollback}")
     for held in report.held_back:
         output.message(f"Notice: {held}")
-    for line in output.departure_lines(report):
-        output.message(line)
+    output.tell_departures(report)
     for newer in report.newer:
         output.message(f"Notice: {newer}")
     if report.upload_limit is not None:

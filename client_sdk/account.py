@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import nacl.signing
 
-from client_sdk import crypto, keys, wire
+from client_sdk import crypto, keys, pending_signup, wire
 from client_sdk.crypto import KdfCost
 from client_sdk.errors import AuthError, IntegrityError, NetworkError, TJError
 from client_sdk.models import default_device_name
@@ -34,13 +34,21 @@ class Session:
     secrets: keys.AccountSecrets
 
 
-def signup_request(
-    username: str, password: str, cost: KdfCost, device_name: str | None
-) -> tuple[wire.SignupRequest, keys.AccountSecrets, bytes]:
-    """A new account's keys and the request that registers them; (request, secrets,
-    recovery key). Slow by design (Argon2id): run it off the event loop. Builds the request
-    for any password: `signup` and `Client.signup` check the password rule first
-    (passwords.check_password)."""
+@dataclass(frozen=True)
+class NewAccount:
+    """A new account's keys, made on this device before anything is sent."""
+
+    request: wire.SignupRequest
+    secrets: keys.AccountSecrets
+    recovery_key: bytes
+    sealed_recovery_key: bytes
+    """`recovery_key` sealed under the password's key-encryption key (pending_signup.py)."""
+
+
+def new_account(username: str, password: str, cost: KdfCost, device_name: str | None) -> NewAccount:
+    """A new account's keys and the request that registers them. Slow by design
+    (Argon2id): run it off the event loop. Builds the request for any password: `Client.signup`
+    checks the password rule first (passwords.check_password)."""
     salt = crypto.random_bytes(crypto.SALT_BYTES)
     password_keys = keys.password_keys(password, salt, cost)
     secrets = keys.AccountSecrets.generate()
@@ -65,20 +73,78 @@ def signup_request(
         ),
         device_name=device_name or default_device_name(),
     )
-    return request, secrets, recovery_key
+    sealed = pending_signup.seal_recovery_key(password_keys.kek, recovery_key, account_id, username)
+    return NewAccount(request, secrets, recovery_key, sealed)
 
 
-async def signup(
-    transport: Transport, username: str, password: str, cost: KdfCost, device_name: str | None
+def signup_request(
+    username: str, password: str, cost: KdfCost, device_name: str | None
+) -> tuple[wire.SignupRequest, keys.AccountSecrets, bytes]:
+    """(request, secrets, recovery key) of `new_account`."""
+    made = new_account(username, password, cost, device_name)
+    return made.request, made.secrets, made.recovery_key
+
+
+async def register(transport: Transport, request: wire.SignupRequest) -> wire.SessionReply:
+    """Send a signup request; the server's first session for the new account. Raises
+    ConflictError (code `username_taken`) when the name is taken; a NetworkError leaves it
+    unknown whether the server created the account (the reply may have been lost)."""
+    return await transport.call("/v1/auth/signup", request, wire.SessionReply)
+
+
+def unlock_pending(
+    pending: pending_signup.PendingSignup, password: str
+) -> tuple[keys.PasswordKeys, keys.AccountSecrets, bytes]:
+    """(password keys, account secrets, raw recovery key) of an unfinished signup, from the
+    password it was made with (Argon2id at the request's own salt and cost: slow, run it off
+    the event loop). Raises AuthError for another password."""
+    request = pending.request
+    cost = KdfCost(request.opslimit, request.memlimit)
+    derived = keys.password_keys(password, request.salt, cost)
+    try:
+        recovery_key = pending_signup.open_recovery_key(derived.kek, pending)
+        secrets = keys.open_bundle(
+            derived.kek, request.bundle, request.account_id, request.username
+        )
+    except IntegrityError:
+        raise AuthError(
+            f"that is not the password {request.username} was signed up with on this device"
+        ) from None
+    return derived, secrets, recovery_key
+
+
+async def finish_signup(
+    transport: Transport,
+    pending: pending_signup.PendingSignup,
+    password: str,
+    ticket: bytes = b"",
 ) -> tuple[Session, bytes]:
-    """Register a new account; returns its first session and the raw recovery key. Raises
-    InvalidInput, before any request, for a password passwords.check_password refuses (the
-    username and the device name count as words a guesser knows)."""
-    await check_new_password(password, username, device_name or default_device_name())
-    request, secrets, recovery_key = await asyncio.to_thread(
-        signup_request, username, password, cost, device_name
+    """A session for the account of an unfinished signup, and its raw recovery key. The
+    account exists on the server when its prelogin salt is the one this device chose (an
+    unknown name gets another, protocol.md /v1/auth/prelogin): then this device logs in with
+    the password, else it sends the same signup request again (same keys, same recovery
+    key). Raises AuthError for another password, ConflictError (`username_taken`) when the
+    request never reached the server and someone else has taken the name since."""
+    derived, secrets, recovery_key = await asyncio.to_thread(unlock_pending, pending, password)
+    request = pending.request
+    pre = await transport.call(
+        "/v1/auth/prelogin", wire.PreloginRequest(request.username), wire.PreloginReply
     )
-    reply = await transport.call("/v1/auth/signup", request, wire.SessionReply)
+    if pre.salt != request.salt:  # the signup never reached the server: send it again
+        reply = await register(transport, request)
+    else:
+        reply = await signed_session(
+            transport,
+            "/v1/auth/login",
+            "login",
+            request.username,
+            derived.login_key,
+            request.device_name,
+            ticket,
+        )
+    if reply.account_id != request.account_id:
+        await end_session(transport.base_url, reply.token)
+        raise IntegrityError("the server signed this device in to another account than its own")
     return Session(reply, secrets), recovery_key
 
 

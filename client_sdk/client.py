@@ -27,6 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, cast
 
+import aiohttp
 import nacl.signing
 
 from client_sdk import account, keys, records, wire
@@ -34,7 +35,14 @@ from client_sdk import sync as sync_plan
 from client_sdk.changes import Change, ChangeFeed, ChangeListener, ChangeStream, Origin
 from client_sdk.context import DEFAULT_JOURNAL, Context
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
-from client_sdk.errors import AuthError, InvalidInput, NetworkError, TJError
+from client_sdk.errors import (
+    AuthError,
+    ConflictError,
+    InvalidInput,
+    NetworkError,
+    RateLimited,
+    TJError,
+)
 from client_sdk.live import DEFAULT_BACKOFF, Backoff
 from client_sdk.live import notices as live_notices
 from client_sdk.models import (
@@ -44,6 +52,7 @@ from client_sdk.models import (
     now_ms,
     to_datetime,
 )
+from client_sdk.pending_signup import PendingSignup, load_pending, remove_pending, save_pending
 from client_sdk.profile import (
     Profile,
     ensure_home,
@@ -107,8 +116,10 @@ class Client:
 
     recovery_key: str | None
     """The recovery key, formatted for the user to write down: set only right after
-    `signup` and `recover` (a recovery replaces the key it used), to show once (the SDK
-    never stores it). `replace_recovery_key` returns the new one instead."""
+    `signup` (or a `login` that finished an unfinished signup) and `recover` (a recovery
+    replaces the key it used), to show once; after `signup`, then call
+    `recovery_key_shown()`. The SDK never stores it in plaintext (pending_signup.py).
+    `replace_recovery_key` returns a new one instead."""
 
     def __init__(self, home: Path, profile: Profile, store: Store, transport: Transport) -> None:
         """Internal: use `signup`, `login`, `recover` or `open`.
@@ -286,33 +297,181 @@ class Client:
         device_name: str | None = None,
         kdf_cost: KdfCost = MODERATE,
         passphrase: str | None = None,
+        keep_until_shown: bool = False,
     ) -> Client:
         """Create an account; `client.recovery_key` holds the recovery key to show once.
 
         Raises InvalidInput, before anything is sent, for a password the rule refuses
         (passwords.check_password: at least 8 characters and a zxcvbn score of 3 or more,
-        NIST SP 800-63B §5.1.1.2; `username` and the device name count as known words),
-        checked once, by account.signup."""
+        NIST SP 800-63B §5.1.1.2; `username` and the device name count as known words).
+
+        A signup that fails or is interrupted once its request may have reached the server
+        loses nothing: the request and the recovery key (sealed under the password,
+        pending_signup.py) were written to `home` before it was sent. Calling `signup` (or
+        `login`) again with the same home, server, username and password finishes it: it
+        signs in to the account (or sends the same request again if it never arrived),
+        creates the default journal if missing, and sets `recovery_key`. A failure before
+        the profile is saved ends the server's session (as `login`); after, the device
+        stays signed in. While a signup is unfinished, `home` refuses any other account
+        (InvalidInput, subject "unfinished signup"). A server that refuses the request (the
+        name is taken) leaves nothing behind.
+
+        The kept copy is dropped when `signup` returns the key (handed over once), or, with
+        `keep_until_shown=True`, only when the app calls `client.recovery_key_shown()` after
+        showing it, so that a crash between the two shows it again rather than never (the
+        CLI does this); a password change on this device drops it too. Once the password was
+        changed on another device, the copy opens only with the signup's password
+        (AuthError says so); `replace_recovery_key` on this device replaces the key instead."""
         home = Path(home)
         username = normalize_username(username)
+        pending = load_pending(home)
+        if pending is not None:
+            return await cls._finish_signup(
+                home, server_url, username, password, pending, passphrase, keep_until_shown
+            )
+        await account.check_new_password(password, username, device_name or default_device_name())
         if profile_exists(home):
             raise InvalidInput(f"{home} already holds an account: choose another home directory")
+        made = await asyncio.to_thread(
+            account.new_account, username, password, kdf_cost, device_name
+        )
         transport = Transport(server_url)
+        made_home = not home.exists()
         try:
-            session, recovery_key = await account.signup(
-                transport, username, password, kdf_cost, device_name
+            # On disk before the request leaves: from then on the outcome may be unknown.
+            save_pending(
+                home, PendingSignup(transport.base_url, made.request, made.sealed_recovery_key)
             )
+            try:
+                reply = await account.register(transport, made.request)
+            except TJError as error:
+                if not _refused_or_never_sent(error):
+                    raise  # created or not, nobody knows: the pending signup stays
+                remove_pending(home)  # no account was created: nothing to keep
+                if made_home:
+                    with contextlib.suppress(OSError):
+                        home.rmdir()  # only if empty
+                raise
         except BaseException:
             await transport.close()
             raise
-        client = await cls._start(home, transport, username, session, passphrase)
-        client.recovery_key = keys.format_recovery_key(recovery_key)
+        session = account.Session(reply, made.secrets)
+        return await cls._signed_up(
+            home, transport, username, session, made.recovery_key, passphrase, keep_until_shown
+        )
+
+    @classmethod
+    async def _signed_up(
+        cls,
+        home: Path,
+        transport: Transport,
+        username: str,
+        session: account.Session,
+        recovery_key: bytes,
+        passphrase: str | None,
+        keep_until_shown: bool,
+    ) -> Client:
+        """The server holds a session for a new account: save the profile (a failure ends
+        that session), then open the store and create the default journal (a failure leaves
+        the device signed in, for `signup` to finish)."""
+        async with account.ended_on_failure(transport.base_url, session.reply.token):
+            profile = await cls._new_profile(home, transport, username, session, passphrase)
+        client = await cls._started(home, transport, profile, session.reply.login_ticket)
+        return await client._finish_new_account(recovery_key, keep_until_shown)
+
+    async def _finish_new_account(self, recovery_key: bytes, keep_until_shown: bool) -> Client:
+        """Create the default journal if this account has none; set `recovery_key` (and drop
+        the kept copy unless `keep_until_shown`). Closes this client on failure."""
         try:
-            await client.journals.create(DEFAULT_JOURNAL)
+            journals = await self.journals.list()
+            if not any(j.owner == self.username and j.name == DEFAULT_JOURNAL for j in journals):
+                await self.journals.create(DEFAULT_JOURNAL)
         except BaseException:
-            await client.close()  # nothing left open: the caller never gets the client
+            await self.close()  # nothing left open: the caller never gets the client
             raise
-        return client
+        self.recovery_key = keys.format_recovery_key(recovery_key)
+        if not keep_until_shown:
+            remove_pending(self.home)  # handed over: the app shows it now
+        return self
+
+    @classmethod
+    async def _finish_signup(
+        cls,
+        home: Path,
+        server_url: str,
+        username: str,
+        password: str,
+        pending: PendingSignup,
+        passphrase: str | None,
+        keep_until_shown: bool,
+    ) -> Client:
+        """Finish the unfinished signup kept in `home` (see `signup`)."""
+        transport = Transport(server_url)
+        if (transport.base_url, username) != (pending.server_url, pending.username):
+            await transport.close()
+            raise _unfinished(home, pending)
+        if profile_exists(home):  # signed in already: the store or the journal failed
+            try:
+                profile = load_profile(home, passphrase)
+                if profile.account_id != pending.account_id:
+                    raise _unfinished(home, pending)
+                recovery_key = await cls._kept_recovery_key(transport, pending, password)
+            finally:
+                await transport.close()
+            client = await cls.open(home, passphrase=passphrase)
+            return await client._finish_new_account(recovery_key, keep_until_shown)
+        ticket = load_ticket(home, transport.base_url, username)
+        try:
+            session, recovery_key = await account.finish_signup(
+                transport, pending, password, ticket
+            )
+        except ConflictError as error:
+            await transport.close()
+            if error.code != "username_taken":
+                raise
+            remove_pending(home)  # the account of that name is not the one it made
+            raise InvalidInput(
+                f"the account {username} on the server is not the one this device signed up, "
+                "or its password was changed since: if it is yours, log in with its current "
+                "password; else sign up with another username"
+            ) from None
+        except BaseException:
+            await transport.close()
+            raise
+        return await cls._signed_up(
+            home, transport, username, session, recovery_key, passphrase, keep_until_shown
+        )
+
+    @staticmethod
+    async def _kept_recovery_key(
+        transport: Transport, pending: PendingSignup, password: str
+    ) -> bytes:
+        """The recovery key an unfinished signup kept, opened with `password`. Raises
+        AuthError for another password than the signup's, saying so when the account's
+        password was changed since (its prelogin salt is no longer the signup's): the copy
+        opens only with the signup's password, and `replace_recovery_key` on this signed-in
+        device replaces the key (and drops the copy)."""
+        try:
+            _, _, recovery_key = await asyncio.to_thread(account.unlock_pending, pending, password)
+        except AuthError as wrong:
+            request = wire.PreloginRequest(pending.username)
+            pre = await transport.call("/v1/auth/prelogin", request, wire.PreloginReply)
+            if pre.salt == pending.request.salt:
+                raise
+            raise AuthError(
+                f"{wrong}, and its password was changed since: the recovery key kept here "
+                "opens only with the password of the signup; without it, make a new "
+                "recovery key on this device, which is signed in"
+            ) from None
+        return recovery_key
+
+    def recovery_key_shown(self) -> None:
+        """The app showed `recovery_key` to the user: forget it (`recovery_key` becomes None)
+        and remove the copy a signup with `keep_until_shown=True` keeps in the home, sealed
+        under the password (pending_signup.py); until then, `signup` or `login` again on this
+        home hands it over again. Works on a closed client. Raises nothing."""
+        self.recovery_key = None
+        remove_pending(self.home)
 
     @classmethod
     async def login(
@@ -325,13 +484,21 @@ class Client:
         device_name: str | None = None,
         minimum_cost: KdfCost = INTERACTIVE,
         passphrase: str | None = None,
+        keep_until_shown: bool = False,
     ) -> Client:
         """Log this device in; the password only derives keys locally. A failure after the
         server opened the session (the key bundle does not open, the journal list cannot be
         read, an interrupt) ends that session, best effort, and is raised as it was
-        (protocol.md, /v1/auth/login)."""
+        (protocol.md, /v1/auth/login). On a home that holds an unfinished signup of this
+        account, finishes it as `signup` does (`recovery_key` is then set: show it;
+        `keep_until_shown` as for `signup`)."""
         home = Path(home)
         username = normalize_username(username)
+        pending = load_pending(home)
+        if pending is not None:
+            return await cls._finish_signup(
+                home, server_url, username, password, pending, passphrase, keep_until_shown
+            )
         _check_home_free(home, username, passphrase)
         transport = Transport(server_url)
         # The login ticket the server gave this home for this account, if any, is presented
@@ -401,6 +568,13 @@ class Client:
         return client
 
     @staticmethod
+    def unfinished_signup(home: Path | str) -> tuple[str, str] | None:
+        """(server URL, username) of the signup `home` keeps unfinished (its recovery key
+        not yet shown: see `signup`), or None. Raises IntegrityError for a damaged file."""
+        pending = load_pending(Path(home))
+        return None if pending is None else (pending.server_url, pending.username)
+
+    @staticmethod
     def needs_passphrase(home: Path | str) -> bool:
         """Whether the profile in `home` exists and is locked with a passphrase."""
         return profile_exists(Path(home)) and is_locked(Path(home))
@@ -430,26 +604,49 @@ class Client:
         session: account.Session,
         passphrase: str | None,
     ) -> Client:
+        profile = await cls._new_profile(home, transport, username, session, passphrase)
+        return await cls._started(home, transport, profile, session.reply.login_ticket)
+
+    @staticmethod
+    async def _new_profile(
+        home: Path,
+        transport: Transport,
+        username: str,
+        session: account.Session,
+        passphrase: str | None,
+    ) -> Profile:
+        """Save the profile of a session the server granted; closes `transport` on failure."""
         reply, secrets = session.reply, session.secrets
-        if profile_exists(home):
-            previous = load_profile(home, passphrase)
-            if previous.account_id != reply.account_id:
-                await transport.close()
-                raise InvalidInput(
-                    f"{home} holds the account {previous.username}: log out first or use another home"
-                )
-        ensure_home(home)
-        profile = Profile(
-            server_url=transport.base_url,
-            username=username,
-            account_id=reply.account_id,
-            device_id=reply.device_id,
-            server_id=reply.server_id,
-            token=reply.token,
-            secrets=secrets,
-        )
-        save_profile(home, profile, passphrase)
+        try:
+            if profile_exists(home):
+                previous = load_profile(home, passphrase)
+                if previous.account_id != reply.account_id:
+                    raise InvalidInput(
+                        f"{home} holds the account {previous.username}: log out first or use another home"
+                    )
+            ensure_home(home)
+            profile = Profile(
+                server_url=transport.base_url,
+                username=username,
+                account_id=reply.account_id,
+                device_id=reply.device_id,
+                server_id=reply.server_id,
+                token=reply.token,
+                secrets=secrets,
+            )
+            save_profile(home, profile, passphrase)
+        except BaseException:
+            await transport.close()
+            raise
         transport.token = reply.token
+        return profile
+
+    @classmethod
+    async def _started(
+        cls, home: Path, transport: Transport, profile: Profile, login_ticket: bytes
+    ) -> Client:
+        """Open the store of a profile just saved and read the journal list; closes
+        everything on failure."""
         try:
             store = await Store.open(home)
         except BaseException:
@@ -458,7 +655,7 @@ class Client:
         client = cls(home, profile, store, transport)
         try:
             await client.replica.refresh_journals()
-            save_ticket(home, transport.base_url, username, reply.login_ticket)
+            save_ticket(home, transport.base_url, profile.username, login_ticket)
         except BaseException:  # e.g. a journal list that does not fit its message
             await client.close()  # nothing left open: the caller never gets the client
             raise
@@ -503,7 +700,9 @@ class Client:
 
     async def logout(self) -> int:
         """Sign this device out and forget its local data; returns the records dropped that
-        never reached the server (the outbox and the changes set aside)."""
+        never reached the server (the outbox and the changes set aside). The sealed copy of
+        a recovery key never shown (an unfinished signup, pending_signup.py) is kept: the
+        next `signup` or `login` of that account on this home shows it."""
         unsynced = await self.store.outbox_size() + len(await self.store.set_aside())
         try:
             await self.transport.call("/v1/auth/logout", wire.Empty(), wire.Empty)
@@ -548,6 +747,7 @@ class Client:
             new_recovery_key,
         )
         save_ticket(self.home, self.transport.base_url, self.username, ticket)
+        remove_pending(self.home)  # sealed under the old password: it would never open again
 
     async def replace_recovery_key(
         self, password: str, *, minimum_cost: KdfCost = INTERACTIVE
@@ -570,6 +770,7 @@ class Client:
             self.profile.secrets,
             derived.login_key,
         )
+        remove_pending(self.home)  # the key an unfinished signup kept no longer works
         return keys.format_recovery_key(raw)
 
     async def delete_account(self, password: str, *, minimum_cost: KdfCost = INTERACTIVE) -> None:
@@ -584,6 +785,7 @@ class Client:
         request = wire.AccountDeleteRequest(challenge, signature)
         await self.transport.call("/v1/account/delete", request, wire.Empty)
         await self.close()
+        remove_pending(self.home)  # an unfinished signup of it would create it again
         remove_profile(self.home)
         for name in ("store.db", "store.db-wal", "store.db-shm"):
             (self.home / name).unlink(missing_ok=True)
@@ -923,7 +1125,11 @@ class Client:
 
 def _check_home_free(home: Path, username: str, passphrase: str | None) -> None:
     """Refuse, before the server signs a device in, a profile that holds another account
-    (one locked with a passphrase not given is checked after the sign-in, in `_start`)."""
+    (one locked with a passphrase not given is checked after the sign-in, in `_start`), or
+    an unfinished signup (pending_signup.py) of any account."""
+    pending = load_pending(home)
+    if pending is not None:
+        raise _unfinished(home, pending)
     if not profile_exists(home):
         return
     try:
@@ -934,3 +1140,25 @@ def _check_home_free(home: Path, username: str, passphrase: str | None) -> None:
         raise InvalidInput(
             f"{home} holds the account {previous.username}: log out first or use another home"
         )
+
+
+def _refused_or_never_sent(error: TJError) -> bool:
+    """Whether a failed signup request surely created no account: the server answered with
+    an error (a 4xx, a 429), or no connection to it could be made, so the request never
+    left (a signup is never retried: transport.RETRIED_PATHS). A 5xx, a timeout, a dropped
+    connection or a reply that does not decode leave it unknown."""
+    if isinstance(error, RateLimited):
+        return True
+    if isinstance(error, NetworkError):
+        return isinstance(error.__cause__, aiohttp.ClientConnectorError)
+    return True
+
+
+def _unfinished(home: Path, pending: PendingSignup) -> InvalidInput:
+    """The error for a home kept for an unfinished signup and asked for something else."""
+    return InvalidInput(
+        f"{home} holds the unfinished signup of {pending.username} at {pending.server_url}, "
+        "whose recovery key was never shown: sign up (or log in) again there with that "
+        "username and its password to finish it",
+        subject="unfinished signup",
+    )

@@ -48,6 +48,7 @@ class Context(bytes, enum.Enum):
     IDENTITY = b"tj/identity/v1"
     FINGERPRINT = b"tj/fingerprint/v1"
     LOCAL_SECRETS = b"tj/local-secrets/v1"
+    PENDING_RECOVERY_KEY = b"tj/pending-recovery-key/v1"
     SHARE_ENVELOPE = b"tj/share-envelope/v1"
     DISCLOSURE_ID = b"tj-disclosure-v1"  # 16 bytes: BLAKE2b personalisation
     DOCUMENT_ID = b"tj-document-v1.."  # 16 bytes: BLAKE2b personalisation

@@ -14,7 +14,10 @@ not is kept here as one to check (`PENDING`, a store setting). The next sync the
 /v1/shares/list once for those journals; a sync with nothing new asks nothing more than
 before. What the check finds, and every member a rotation drops because the server no longer
 serves it (replica.Replica._rotate), waits here until a sync reports it (`SyncReport
-.departures`), once.
+.departures`), once. A rotation stores its departures before it is sent, with reason
+"unknown" unless already known, and rewords them once the server says whether the account
+still exists (R22 F3); a departure whose member the journal's verified chain lists (the
+rotation did not go through, or the owner shared again) is not reported (R22 F8).
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ PENDING = "departures_pending"
 
 LEFT = "left"
 ERASED = "account deleted"
+UNKNOWN = "unknown"
+"""The reason when the server did not answer whether the account still exists: the notice
+is kept with the removal all the same (R22 F3), worded without a reason."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +41,8 @@ class Departure:
     """A member this account's device dropped from an owned journal because the server no
     longer serves them: `member` (username, as the owner-signed chain names them), `journal`
     (name) and `journal_id` (hex), and `reason` as the server has it: "left" (the member left
-    the share with /v1/shares/leave) or "account deleted". Neither is signed by the member: a
+    the share with /v1/shares/leave), "account deleted", or "unknown" (the server did not
+    answer the question when the removal was made: R22 F3). None is signed by the member: a
     hostile server can claim either, and the member then stops getting what is written (deny
     service, as a server always can); sharing again (`client.shares.grant`) undoes it."""
 
@@ -45,13 +52,12 @@ class Departure:
     reason: str
 
     def __str__(self) -> str:
-        said = (
-            "their account was deleted"
-            if self.reason == ERASED
-            else "they left the share (not signed by them)"
-        )
+        said = {
+            ERASED: "the server says their account was deleted",
+            LEFT: "the server says they left the share (not signed by them)",
+        }.get(self.reason, "the server no longer serves them and did not say why")
         return (
-            f"{self.member} no longer reads {self.journal}: the server says {said}; this "
+            f"{self.member} no longer reads {self.journal}: {said}; this "
             "device removed them from the journal's access and changed its key, so new "
             "entries and safety flags no longer reach them"
         )
@@ -71,6 +77,11 @@ class Pending:
 
     journals: list[str]
     told: list[Departure]
+
+    def add(self, told: list[Departure]) -> None:
+        """Keep `told` too, one per member and journal (a later one replaces an earlier)."""
+        fresh = {(d.member, d.journal_id) for d in told}
+        self.told = [d for d in self.told if (d.member, d.journal_id) not in fresh] + told
 
     @property
     def empty(self) -> bool:

@@ -38,7 +38,8 @@ class TJError(Exception):
     subject: str | None = None
     """What the error is about, for an app to add its own advice: "journal", "document"
     (an entry, goal, brief... not on this device: a sync may bring it), "device", "prompt",
-    "profile" (no account on this device) or "fingerprint"; None otherwise."""
+    "profile" (no account on this device), "fingerprint" or "unfinished signup" (a home
+    kept for a signup whose recovery key was never shown); None otherwise."""
 
     def __init__(self, *args: object, subject: str | None = None) -> None:
         super().__init__(*args)

@@ -2207,28 +2207,72 @@ class Replica:
             self._signed_meta(journal_id, epoch, fresh.name, is_archived(fresh)),
         )
         request = wire.RotateRequest(journal_id, epoch, meta, members, state.length, entries)
+        if vanished:  # stored before the removal is sent: never a removal without its notice
+            await self._keep_departed(fresh.name, state, vanished)
         await self.transport.call("/v1/journals/rotate", request, wire.Empty)
         self.remember_key(journal_id, epoch, journal_key)
         await self.chains.accept(journal_id, after, entries, state.length)
         if vanished:
-            await self._tell_departed(fresh.name, state, vanished)
+            await self._word_departed(state, vanished)
         return after
 
-    async def _tell_departed(self, name: str, state: AccessState, handles: list[bytes]) -> None:
-        """Keep, for the next sync's report, the members a rotation just dropped because the
-        server no longer serves them (departures.py): left, or their account deleted."""
+    async def _keep_departed(self, name: str, state: AccessState, handles: list[bytes]) -> None:
+        """Keep, for the next sync's report, the members a rotation is about to drop because
+        the server no longer serves them (departures.py), before the rotation is sent (R22
+        F3): whatever happens after (a refused question, a lost reply, a crash), the notice
+        is stored. Its reason is the one already known (`erased_known`, asked before by
+        Sharing._drop_departed), else "unknown" until `_word_departed`. A rotation that does
+        not go through leaves the member in the verified chain, and Sharing.departures tells
+        nobody who is in it (R22 F8)."""
         known = self.erased_known
         told = []
         for handle in handles:
             member = state.members[handle]
             if member.who is None:
                 continue
-            erased = await self._erased(member.who.account_id, known)
-            reason = departures.ERASED if erased else departures.LEFT
+            erased = known.get(member.who.account_id)
+            reason = (
+                departures.UNKNOWN
+                if erased is None
+                else departures.ERASED
+                if erased
+                else departures.LEFT
+            )
             told.append(departures.Departure(member.username, name, state.journal_id.hex(), reason))
         async with self.store.transaction() as tx:
             pending = departures.decode(await tx.setting(departures.PENDING))
-            pending.told += told
+            pending.add(told)
+            await tx.set_setting(departures.PENDING, pending.encode())
+
+    async def _word_departed(self, state: AccessState, handles: list[bytes]) -> None:
+        """Best effort, once the removal went through: ask the server whether each member
+        whose notice says "unknown" still has an account (left) or not (account deleted).
+        Any failure keeps "unknown": the notice is stored already (`_keep_departed`). The
+        answers are not kept for later questions (`erased_known` is Sharing's)."""
+        known = dict(self.erased_known)
+        reasons: dict[str, str] = {}
+        for handle in handles:
+            member = state.members[handle]
+            if member.who is None:
+                continue
+            try:
+                erased = await self._erased(member.who.account_id, known)
+            except TJError:
+                continue  # the notice stays, without a reason
+            reasons[member.username] = departures.ERASED if erased else departures.LEFT
+        if not reasons:
+            return
+        journal = state.journal_id.hex()
+        async with self.store.transaction() as tx:
+            pending = departures.decode(await tx.setting(departures.PENDING))
+            pending.told = [
+                replace(d, reason=reasons[d.member])
+                if d.journal_id == journal
+                and d.reason == departures.UNKNOWN
+                and d.member in reasons
+                else d
+                for d in pending.told
+            ]
             await tx.set_setting(departures.PENDING, pending.encode())
 
     async def _limit_writes(

@@ -745,7 +745,8 @@ class Sharing:
     async def departures(self) -> list[Departure]:
         """Members this device dropped from this account's journals since the last call
         because the server no longer serves them (they left, or their account was deleted:
-        the server's word), each given once (departures.py); `Client.sync` puts them in its
+        the server's word), each given once (departures.py), except a member the verified
+        chain lists again (the owner shared again meanwhile); `Client.sync` puts them in its
         report. Asks /v1/shares/list only for journals a journal list showed changed without
         a rotation (`Replica._maybe_departed`), once; reads the store only when it changed
         since nothing was pending (a sync with nothing new reads and asks nothing more:
@@ -768,13 +769,22 @@ class Sharing:
             left = departures.Pending([j for j in now.journals if j not in checked], [])
             await tx.set_setting(departures.PENDING, left.encode())
         self._nothing_pending_at = None if left.journals else await self.store.version()
-        return now.told
+        return [d for d in now.told if not self._listed(d)]
+
+    def _listed(self, departure: Departure) -> bool:
+        """Whether the journal's verified chain lists the member again (the owner shared
+        again before this was told) or still (the rotation that was to remove them did not
+        go through): then there is no departure to tell (R22 F8)."""
+        state = self.replica.chains.state(bytes.fromhex(departure.journal_id))
+        return state is not None and any(
+            m.username == departure.member for m in state.members.values()
+        )
 
     async def _drop_departed(self, only: set[bytes] | None) -> None:
         """Remove from the chains of owned journals (those of `only`, or all) the members the
         server no longer serves, with a signed `removed` entry and a new key epoch: removing
         only narrows access, so the server's word is enough (protocol.md /v1/shares/leave).
-        The rotation keeps each for the next sync's report (Replica._tell_departed)."""
+        The rotation keeps each for the next sync's report (Replica._keep_departed)."""
         journals = {j.journal_id: j for j in await self.store.journals()}
         served = await self.replica.served_members()
         try:

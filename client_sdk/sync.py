@@ -329,8 +329,10 @@ class SyncReport:
     departures: list[Departure] = field(default_factory=list)
     """Members this account's device dropped from its journals because the server no longer
     serves them (they left the share, or their account was deleted: the server's word, not
-    signed by the member), each reported once, by the first sync after the device learnt it
-    (departures.py). `str()` of one is a line for the owner. Set by `Client.sync`."""
+    signed by the member; or the server did not say why: reason "unknown"), each reported
+    once, by the first sync after the device learnt it, and not while the verified chain
+    lists the member again (departures.py). An app shows them whenever it syncs: a later sync
+    does not repeat them. `str()` of one is a line for the owner. Set by `Client.sync`."""
     held_back: list[str] = field(default_factory=list)
     """Journals shared by an owner this account has not verified whose download stopped at
     the bound of what this device downloads for them (`replica.UNVERIFIED_SHARE_BYTES`), one

@@ -23,11 +23,11 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from client_sdk.results import MeasureResult
-from client_sdk.safety import SafetyFlag
-from client_sdk.scoring import builtin_instruments
+if TYPE_CHECKING:  # imported where used: sharing.py imports this module at start-up
+    from client_sdk.results import MeasureResult
+    from client_sdk.safety import SafetyFlag
 
 SAFETY_FLAG = "safety_flag"
 RESULT = "result"
@@ -105,6 +105,8 @@ def undelivered(
         latest = max((r for r in results if r.measure == measure), key=lambda r: (r.taken_at, r.id))
         if not latest.safety_concern or latest.id in seen or latest.id in flagged:
             continue
+        from client_sdk.scoring import builtin_instruments
+
         instrument = builtin_instruments()[measure]
         answers = latest.answers or ()
         item = next(n for n in instrument.safety_items if answers[n - 1] > 0)
@@ -126,5 +128,7 @@ def undelivered(
 
 
 def _name(measure: str) -> str:
+    from client_sdk.scoring import builtin_instruments
+
     found = builtin_instruments().get(measure)
     return found.name if found else measure

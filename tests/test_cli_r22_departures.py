@@ -24,12 +24,6 @@ async def tom(live_server: RunningServer, tmp_path: Path) -> Device:
     return device
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R22 F4: the sync after a local change (tj write, tj mood ...), synced_first (tj "
-    "notes ...), verify-head and logout call Client.sync and drop report.departures: the "
-    "removal is made and signed, the one-time notice is used up and never shown",
-)
 async def test_a_leave_learnt_by_the_sync_inside_tj_write_is_still_told(
     ana: Device, tom: Device
 ) -> None:
@@ -43,3 +37,25 @@ async def test_a_leave_learnt_by_the_sync_inside_tj_write_is_still_told(
     shown = wrote.stdout + wrote.stderr + later.stdout + later.stderr
     assert await ana.json("shares") == []  # tom was removed (signed) and the key rotated
     assert "tom no longer reads Personal" in shown, shown
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["notes"],  # synced_first: every command that shows what others sent
+        ["verify-head", "Personal"],
+        ["set-aside", "retry"],
+        ["logout", "--yes"],  # the last sync before the device's data is deleted
+    ],
+)
+async def test_every_command_that_syncs_shows_the_departure_it_learns(
+    ana: Device, tom: Device, command: list[str]
+) -> None:
+    await ana.ok("share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("sync")
+    await tom.ok("sync")
+    await tom.ok("leave", "ana/Personal")
+    shown = await ana.ok(*command)
+    assert "Notice: tom no longer reads Personal: the server says they left" in shown.stderr
+    assert "share again: tj share Personal tom" in shown.stderr
+    assert "no longer reads" not in shown.stdout  # notices go to stderr, data stays clean

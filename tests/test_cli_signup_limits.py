@@ -18,6 +18,7 @@ async def test_tj_signup_says_when_to_try_again_after_too_many_signups_from_one_
         assert (await run_tj(first, env=password)).exit_code == 0
         second = ["--home", str(tmp_path / "ben"), "signup", server.url, "ben"]
         line = failed_with_one_line(await run_tj(second, env=password))
+        assert not (tmp_path / "ben" / "pending_signup").exists()  # refused: nothing kept
         assert "signup_throttled" not in line  # plain words; the code is for --verbose
         assert "new accounts from one address" in line
         assert re.search(r"\(in \d+ s\)", line) and "try again after" in line

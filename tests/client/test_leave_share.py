@@ -9,9 +9,19 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
-from client_sdk import INSECURE_TEST_COST, AccessError, Client, InvalidInput, wire
+from client_sdk import (
+    INSECURE_TEST_COST,
+    AccessError,
+    Client,
+    InvalidInput,
+    TJError,
+    departures,
+    wire,
+)
 from client_sdk.departures import Departure
+from tests.client.hostile import HostileServer, Through
 from tests.client.recording_proxy import recording_proxy
 from tests.client.sharing_support import server_db
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
@@ -171,6 +181,55 @@ async def test_a_departure_found_by_the_share_list_is_reported_at_the_next_sync(
     await tom.shares.leave("ana/Personal")
     assert [s.member for s in await ana.shares.list()] == []
     assert (await ana.sync()).departures == [left(journal)]
+    assert (await ana.sync()).departures == []
+
+
+async def test_a_departure_dropped_by_sharing_with_someone_else_is_told_with_its_reason(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """The rotation of a grant drops the member who left, stores the notice before the
+    rotation is sent (reason "unknown", R22 F3), then words it once the server answers."""
+    ana, tom, journal = await shared(signup)
+    await ana.sync()
+    carol = await signup("carol")
+    await tom.shares.leave("ana/Personal")
+    await ana.shares.grant("Personal", "carol", trust_on_first_use=True)
+    assert chain_members(ana, journal) == {"carol"}
+    assert (await ana.sync()).departures == [left(journal)]
+    assert (await ana.sync()).departures == []
+    await carol.sync()
+    assert "ana/Personal" in [j.name for j in await carol.journals.list()]
+
+
+async def test_a_removal_whose_reply_was_lost_is_still_told_without_a_reason(
+    through: Through, signup: ClientFactory, hostile: HostileServer
+) -> None:
+    """The rotation that removes the member who left is applied by the server, but its
+    reply is lost: the notice was stored before it was sent (R22 F3), so the next sync,
+    which verifies the removal in the chain, tells it, without a reason (never asked)."""
+    ana = await through("ana")
+    tom = await signup(THERAPIST)
+    carol = await signup("carol")
+    await ana.entries.write("Personal", "Before the share.")
+    await ana.shares.grant("Personal", THERAPIST, trust_on_first_use=True)
+    await tom.sync()
+    journal = bytes.fromhex((await tom.shares.with_me())[0].journal_id)
+    await tom.shares.leave("ana/Personal")
+
+    def lose(request: bytes, reply: bytes) -> bytes:
+        raise web.HTTPBadGateway()  # after the real server applied the rotation
+
+    hostile.replies["/v1/journals/rotate"] = lose
+    with pytest.raises(TJError):
+        await ana.shares.grant("Personal", carol.username, trust_on_first_use=True)
+    del hostile.replies["/v1/journals/rotate"]
+    report = await ana.sync()
+    assert chain_members(ana, journal) == {"carol"}
+    assert report.departures == [left(journal, departures.UNKNOWN)]
+    assert str(report.departures[0]).startswith(
+        f"{THERAPIST} no longer reads Personal: the server no longer serves them and did not "
+        "say why; this device removed them"
+    )
     assert (await ana.sync()).departures == []
 
 

@@ -44,12 +44,6 @@ def server_stops_serving(live_server: RunningServer, journal: bytes, member: byt
 # --- 1. member-left notice ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R22 F3: a removal made by a rotation is told only if /v1/account/identity-by-id "
-    "answers after the rotation; a server that fails that one request removes the member "
-    "with an owner-signed entry and the owner is never told",
-)
 async def test_a_server_cannot_remove_a_member_silently_by_failing_the_left_or_erased_question(
     through: Through, signup: ClientFactory, hostile: HostileServer, live_server: RunningServer
 ) -> None:
@@ -207,12 +201,6 @@ async def test_no_recovery_key_or_its_subkeys_reach_the_servers_files_or_logs(
     ) == [(bytes(keys.recovery_login_key(keys.parse_recovery_key(shown[2])).verify_key),)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R22 F8: a departure queued by a listing (or by a grant's rotation) is told at the "
-    "next sync even after the owner shared again: 'tom no longer reads Personal ... new "
-    "entries and safety flags no longer reach them' while the signed chain lists tom",
-)
 async def test_a_departure_notice_is_not_told_after_the_owner_shared_again(
     signup: ClientFactory,
 ) -> None:
@@ -234,10 +222,10 @@ async def test_a_departure_notice_is_not_told_after_the_owner_shared_again(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="R22 F5: only the device that made the removal is told; the owner's other "
-    "devices see an owner-signed removal (indistinguishable from the owner's own "
-    "revocation) and no notice, so an app whose background sync removed the therapist "
-    "leaves the owner's laptop silent",
+    reason="R22 F5 (known limit, protocol.md /v1/shares/leave): only the device that made "
+    "the removal is told; a `removed` entry has exactly the keys member and counters and "
+    "verifiers refuse any other, so the owner's other devices cannot tell it from the "
+    "owner's own revocation without a new entry kind or payload version",
 )
 async def test_the_owners_other_device_is_told_why_a_member_was_removed(
     signup: ClientFactory, login: ClientFactory

@@ -34,3 +34,18 @@ def test_the_line_says_whose_word_it_is() -> None:
     )
     erased = Departure("drsmith", "Personal", JOURNAL, departures.ERASED)
     assert "the server says their account was deleted; this device removed them" in str(erased)
+    unknown = Departure("drsmith", "Personal", JOURNAL, departures.UNKNOWN)
+    assert (
+        "drsmith no longer reads Personal: the server no longer serves them and did not say "
+        "why; this device removed them"
+    ) in str(unknown)
+
+
+def test_one_notice_per_member_and_journal_the_later_wins() -> None:
+    kept = Pending([], [Departure("drsmith", "Personal", JOURNAL, departures.UNKNOWN)])
+    kept.add([Departure("drsmith", "Personal", JOURNAL, departures.LEFT)])
+    kept.add([Departure("drsmith", "Work", "cd" * 16, departures.LEFT)])
+    assert kept.told == [
+        Departure("drsmith", "Personal", JOURNAL, departures.LEFT),
+        Departure("drsmith", "Work", "cd" * 16, departures.LEFT),
+    ]

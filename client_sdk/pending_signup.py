@@ -1,0 +1,117 @@
+"""A signup that has not yet shown its recovery key: what this device keeps meanwhile.
+
+Signing up registers the account with the server and then does more (the profile, the local
+store, the default journal) before the app shows the recovery key, which exists only on this
+device. So that a failure anywhere after the signup request left (a lost reply, a 5xx, a
+full disk, Ctrl-C) loses neither the account nor its recovery key, the SDK writes
+`<home>/pending_signup` (msgpack, mode 0600) *before* sending the request, and removes it
+once the app says the key was shown (`Client.recovery_key_shown`).
+
+The file holds the signup request exactly as sent (public keys and bundles sealed by the
+password and the recovery key: what the server stores anyway) and the recovery key sealed
+(XChaCha20-Poly1305) under the password's key-encryption key, with associated data binding
+`PENDING_RECOVERY_KEY`, the account id and the username. The recovery key is therefore never
+on disk in plaintext, and the file gives nothing to whoever reads it without the password;
+with the password one could take over the account anyway. Finishing the signup
+(`Client.signup` or `Client.login` again, same home, same username and password) re-derives
+the key-encryption key from the password and the salt in the request.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgpack
+
+from client_sdk import crypto, wire
+from client_sdk.crypto import Context
+from client_sdk.errors import IntegrityError
+
+PENDING_FILE = "pending_signup"
+PENDING_VERSION = 1
+
+
+@dataclass(frozen=True)
+class PendingSignup:
+    """A signup request this device sent (or was about to send), and its recovery key sealed
+    under the password's key-encryption key."""
+
+    server_url: str
+    request: wire.SignupRequest
+    sealed_recovery_key: bytes
+
+    @property
+    def username(self) -> str:
+        return self.request.username
+
+    @property
+    def account_id(self) -> bytes:
+        return self.request.account_id
+
+
+def _ad(account_id: bytes, username: str) -> bytes:
+    return crypto.associated_data(Context.PENDING_RECOVERY_KEY, account_id, username.encode())
+
+
+def seal_recovery_key(kek: bytes, recovery_key: bytes, account_id: bytes, username: str) -> bytes:
+    """`recovery_key` sealed under the password's key-encryption key."""
+    return crypto.seal(kek, recovery_key, _ad(account_id, username))
+
+
+def open_recovery_key(kek: bytes, pending: PendingSignup) -> bytes:
+    """The raw recovery key; raises IntegrityError when `kek` is not that of the password
+    the account was created with (or the file was altered)."""
+    return crypto.open_sealed(
+        kek,
+        pending.sealed_recovery_key,
+        _ad(pending.account_id, pending.username),
+        "the recovery key kept for the unfinished signup",
+    )
+
+
+def save_pending(home: Path, pending: PendingSignup) -> None:
+    """Write the file atomically (0600, fsynced): it must be on disk before the request
+    leaves."""
+    home.mkdir(parents=True, exist_ok=True)
+    os.chmod(home, 0o700)
+    document = {
+        "v": PENDING_VERSION,
+        "server_url": pending.server_url,
+        "request": wire.encode(pending.request),
+        "sealed_recovery_key": pending.sealed_recovery_key,
+    }
+    path = home / PENDING_FILE
+    temporary = path.with_suffix(".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(msgpack.packb(document, use_bin_type=True))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def load_pending(home: Path) -> PendingSignup | None:
+    """The unfinished signup kept in `home`, or None. Raises IntegrityError for a damaged
+    file (it is not dropped silently: it may be the only copy of a recovery key)."""
+    path = home / PENDING_FILE
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        document = msgpack.unpackb(raw, raw=False)
+        if not isinstance(document, dict) or document.get("v") != PENDING_VERSION:
+            raise ValueError("unknown format")
+        return PendingSignup(
+            server_url=str(document["server_url"]),
+            request=wire.decode(wire.SignupRequest, bytes(document["request"])),
+            sealed_recovery_key=bytes(document["sealed_recovery_key"]),
+        )
+    except (ValueError, KeyError, TypeError, msgpack.UnpackException, wire.WireError):
+        raise IntegrityError(f"the unfinished signup file {path} is damaged") from None
+
+
+def remove_pending(home: Path) -> None:
+    (home / PENDING_FILE).unlink(missing_ok=True)
