@@ -22,6 +22,7 @@ from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 from cli.terminal import json_escaped as json_escaped
 from cli.terminal import shown as shown
 from client_sdk import TRASH_DAYS, departures
+from client_sdk.departures import Departure
 from client_sdk.models import read_time
 from client_sdk.upload_limit import describe as describe_upload_limit
 
@@ -335,20 +336,72 @@ def sync_lines(report: SyncReport) -> list[str]:
     member this device dropped from a journal ("drsmith no longer reads Personal"; the
     notice after the summary says why and what to do: `departure_lines`)."""
     lines = [f"sent {plural(report.pushed, 'change', 'changes')}"] if report.pushed else []
-    gone = [f"{d.member} no longer reads {d.journal}" for d in report.departures]
+    gone = [ended_text(d) for d in report.departures]
     return lines + [str(news) for news in report.news] + gone
 
 
+def ended_text(d: Departure) -> str:
+    """A share that ended, in a few words: "drsmith no longer reads Personal", "ana stopped
+    sharing Personal with you (18:47)", "your share of Personal with drlee ended (its end
+    date, 2026-12-01 18:47)" (local time; an end date as `tj shares` shows it, another time
+    with its date when not today)."""
+    when = departure_time(d.at)
+    if d.reason == departures.EXPIRED:  # as `tj shares` shows an end date
+        moment = read_time(d.at)
+        when = share_end(moment).replace(" (end of day)", ", end of day") if moment else when
+        if d.owner:
+            return f"{d.owner}'s share of {d.journal} with you ended (its end date, {when})"
+        return f"your share of {d.journal} with {d.member} ended (its end date, {when})"
+    if d.reason == departures.REMOVED:
+        return f"{d.owner} stopped sharing {d.journal} with you ({when})"
+    if d.reason == departures.NARROWED:
+        return f"{d.owner} made your share of {d.journal} read-only ({when})"
+    if d.reason == departures.UNLISTED:
+        return f"{d.owner}'s {d.journal} is no longer served to you ({when})"
+    return f"{d.member} no longer reads {d.journal}"
+
+
+def departure_time(at: int) -> str:
+    """`at` (ms, UTC) in local time: "18:47" today, else "2026-12-01 18:47"."""
+    moment = read_time(at)
+    if moment is None:
+        return "an unknown time"
+    local = moment.astimezone()
+    return (
+        f"{local:%H:%M}"
+        if local.date() == datetime.now().astimezone().date()
+        else local_time(local)
+    )
+
+
 def departure_lines(report: SyncReport) -> list[str]:
-    """A notice per member dropped from a journal, with how to share again: the server's
-    word (they left, or their account was deleted), not the member's (departures.py)."""
+    """A notice per share that ended, with what to do: for a member dropped from a journal,
+    the server's word (they left, or their account was deleted), not the member's; for an
+    end date, how to renew it; for a journal no longer served, that it may be withheld
+    (departures.py)."""
     lines = []
-    for departure in report.departures:
-        lines.append(f"Notice: {departure}.")
-        again = f"tj share {shlex.quote(departure.journal)} {shlex.quote(departure.member)}"
-        if departure.reason == departures.LEFT:
+    for d in report.departures:
+        if d.reason == departures.EXPIRED and not d.owner:
+            lines.append(
+                f"Notice: {ended_text(d)}; renew with `tj share {shlex.quote(d.journal)} "
+                f"{shlex.quote(d.member)} --until DATE`."
+            )
+        elif d.reason == departures.UNLISTED:
+            lines.append(
+                f"Notice: {ended_text(d)}: {d.owner} stopped sharing it, or the server is "
+                f"withholding it ({d.owner}'s signed access still grants it). Its read-only "
+                "copy stays on this device."
+            )
+        elif d.reason == departures.NARROWED:
+            lines.append(f"Notice: {ended_text(d)}: you still read it, and add no more notes.")
+        elif d.owner:
+            lines.append(f"Notice: {ended_text(d)}. Its read-only copy stays on this device.")
+        else:
+            lines.append(f"Notice: {d}.")
+        again = f"tj share {shlex.quote(d.journal)} {shlex.quote(d.member)}"
+        if d.reason == departures.LEFT:
             lines.append(f"  If they did not mean to leave, share again: {again}")
-        elif departure.reason == departures.UNKNOWN:
+        elif d.reason == departures.UNKNOWN:
             lines.append(f"  To share with them again: {again}")
     return lines
 

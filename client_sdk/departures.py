@@ -1,4 +1,5 @@
-"""Members who stopped reading this account's journals, told to the owner once (NU18 C4).
+"""Shares that ended, told once by a sync: first, members who stopped reading this account's
+journals, told to the owner (NU18 C4).
 
 A member leaves with /v1/shares/leave: the server stops serving it and raises the journal's
 `meta_version`, but it cannot take itself off the owner-signed access chain, and the leave
@@ -18,12 +19,20 @@ serves it (replica.Replica._rotate), waits here until a sync reports it (`SyncRe
 "unknown" unless already known, and rewords them once the server says whether the account
 still exists (R22 F3); a departure whose member the journal's verified chain lists (the
 rotation did not go through, or the owner shared again) is not reported (R22 F8).
+
+Shares that end otherwise are told the same way, once (NU19 C6, C8): to the owner, a member
+whose signed end date passed and whom a rotation of this device ended ("end date",
+Replica._tell_expired); to a member, when a journal list it verified shows its own share
+ended or narrowed by the owner-signed chain ("end date", "removed", "narrowed"), or a journal
+the server stopped listing while that chain still grants it ("no longer served": the
+server's word, said as such), found by Replica._shares_ended.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 PENDING = "departures_pending"
@@ -34,24 +43,52 @@ ERASED = "account deleted"
 UNKNOWN = "unknown"
 """The reason when the server did not answer whether the account still exists: the notice
 is kept with the removal all the same (R22 F3), worded without a reason."""
+EXPIRED = "end date"
+"""A share's end date, as the owner signed it in the chain, passed (by the device's clock)."""
+REMOVED = "removed"
+"""This account's share ended by the owner's signed access chain (not sealed to it any more)."""
+UNLISTED = "no longer served"
+"""The server stopped serving this account a journal shared with it while the owner-signed
+chain this device verified still grants it: the owner stopped sharing it (a removed member is
+not served the removal, protocol.md /v1/shares/leave), or the server is withholding it. The
+server's word: it only names a journal this device no longer receives."""
+NARROWED = "narrowed"
+"""The owner-signed chain took this account's right to annotate (its role is now "read")."""
 
 
 @dataclass(frozen=True)
 class Departure:
-    """A member this account's device dropped from an owned journal because the server no
-    longer serves them: `member` (username, as the owner-signed chain names them), `journal`
-    (name) and `journal_id` (hex), and `reason` as the server has it: "left" (the member left
-    the share with /v1/shares/leave), "account deleted", or "unknown" (the server did not
-    answer the question when the removal was made: R22 F3). None is signed by the member: a
-    hostile server can claim either, and the member then stops getting what is written (deny
-    service, as a server always can); sharing again (`client.shares.grant`) undoes it."""
+    """A share that ended, told once by a sync report. `member` (username, as the
+    owner-signed chain names them), `journal` (name) and `journal_id` (hex), `reason`, `at`
+    (ms since the Unix epoch, UTC: the signed end date for "end date", else when this device
+    learnt it) and `owner` (username of the journal's owner, as its pinned identity names it;
+    "" when this account owns the journal).
+
+    Told to the owner (`owner` ""): a member this account's device dropped from an owned
+    journal because the server no longer serves them, `reason` as the server has it: "left"
+    (the member left the share with /v1/shares/leave), "account deleted", or "unknown" (the
+    server did not answer the question when the removal was made: R22 F3). None is signed
+    by the member: a hostile server can claim either, and the member then stops getting what
+    is written (deny service, as a server always can); sharing again
+    (`client.shares.grant`) undoes it. Or "end date": the end date this account signed
+    passed, and its device removed the member (a signed `ended` entry and a new key epoch).
+
+    Told to a member (`owner` set, `member` is this account): "end date" (the owner's
+    signed end date passed by this device's clock), "removed" (the owner's signed chain no
+    longer grants this account), "narrowed" (the signed chain made its role "read"), or
+    "no longer served" (the server stopped listing the journal while the signed chain still
+    grants it: the owner stopped sharing it, or the server withholds it; said as such)."""
 
     member: str
     journal: str
     journal_id: str
     reason: str
+    at: int = 0
+    owner: str = ""
 
     def __str__(self) -> str:
+        if self.owner or self.reason not in (LEFT, ERASED, UNKNOWN):
+            return self._ended_text()
         said = {
             ERASED: "the server says their account was deleted",
             LEFT: "the server says they left the share (not signed by them)",
@@ -62,12 +99,33 @@ class Departure:
             "entries and safety flags no longer reach them"
         )
 
-    def to_dict(self) -> dict[str, str]:
+    def _ended_text(self) -> str:
+        when = _utc(self.at)
+        if not self.owner:  # EXPIRED, told to the owner
+            return (
+                f"your share of {self.journal} with {self.member} ended (its end date, {when}); "
+                "this device removed them from the journal's access and changed its key"
+            )
+        if self.reason == EXPIRED:
+            return f"{self.owner}'s share of {self.journal} with you ended (its end date, {when})"
+        if self.reason == REMOVED:
+            return f"{self.owner} stopped sharing {self.journal} with you ({when})"
+        if self.reason == NARROWED:
+            return f"{self.owner} made your share of {self.journal} read-only ({when})"
+        return (
+            f"the server no longer serves {self.owner}'s {self.journal} to you ({when}): "
+            f"{self.owner} stopped sharing it, or the server is withholding it "
+            f"({self.owner}'s signed access still grants it)"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
         return {
             "member": self.member,
             "journal": self.journal,
             "journal_id": self.journal_id,
             "reason": self.reason,
+            "at": self.at,
+            "owner": self.owner,
         }
 
 
@@ -78,14 +136,14 @@ class Pending:
     journals: list[str]
     told: list[Departure]
 
+    @property
+    def empty(self) -> bool:
+        return not self.journals and not self.told
+
     def add(self, told: list[Departure]) -> None:
         """Keep `told` too, one per member and journal (a later one replaces an earlier)."""
         fresh = {(d.member, d.journal_id) for d in told}
         self.told = [d for d in self.told if (d.member, d.journal_id) not in fresh] + told
-
-    @property
-    def empty(self) -> bool:
-        return not self.journals and not self.told
 
     def encode(self) -> str:
         return json.dumps(
@@ -107,11 +165,26 @@ def decode(raw: Any) -> Pending:
     return Pending(
         [j for j in journals if _journal_hex(j)] if isinstance(journals, list) else [],
         [
-            Departure(*(str(t[f]) for f in fields))
+            Departure(
+                t["member"],
+                t["journal"],
+                t["journal_id"],
+                t["reason"],
+                at=t["at"] if isinstance(t.get("at"), int) else 0,
+                owner=t["owner"] if isinstance(t.get("owner"), str) else "",
+            )
             for t in (told if isinstance(told, list) else [])
             if isinstance(t, dict) and all(isinstance(t.get(f), str) for f in fields)
         ],
     )
+
+
+def _utc(at: int) -> str:
+    """`at` (ms since the Unix epoch) as "2026-12-01 18:47 UTC"; a time out of range as is."""
+    try:
+        return datetime.fromtimestamp(at / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except (OverflowError, ValueError, OSError):
+        return f"{at} ms"
 
 
 def _journal_hex(value: Any) -> bool:

@@ -171,14 +171,57 @@ class Replica:
             for j in known.values()
             if j.journal_id not in listed and j.journal_id not in pending and j.role != REVOKED
         ]
+        ended = self._shares_ended(known, updated + gone, now)
+        if ended:  # not those this device left itself (sharing.leave keeps their tags)
+            left = forgotten.decode(await self.store.setting(forgotten.LEFT))
+            ended = [d for d in ended if forgotten.tag(bytes.fromhex(d.journal_id)) not in left]
         async with self.store.transaction() as tx:
             for local in updated + gone:
                 await tx.put_journal(local)
             await tx.replace_shares(self._shares(now))
-            if to_check:  # with the new meta_version, so that no check is ever lost
+            if to_check or ended:  # with the new meta_version, so that no check is ever lost
                 checks = departures.decode(await tx.setting(departures.PENDING))
                 checks.journals += [j.hex() for j in to_check if j.hex() not in checks.journals]
+                checks.told += ended
                 await tx.set_setting(departures.PENDING, checks.encode())
+
+    def _shares_ended(
+        self, known: dict[bytes, LocalJournal], now_known: list[LocalJournal], now: int
+    ) -> list[departures.Departure]:
+        """The shares with this account that this journal list ended or narrowed, to tell
+        once (departures.py): from the owner-signed chain this device verified ("end date",
+        "removed", "narrowed"), or, for a journal the server stopped listing while that chain
+        still grants it, as the server's word ("no longer served")."""
+        me = self.profile.account_id
+        told = []
+        for local in now_known:
+            previous = known.get(local.journal_id)
+            if previous is None or previous.role not in keys.ROLES or local.owner_id == me:
+                continue
+            state = self.chains.state(local.journal_id)
+            terms = state.member_by_account(me) if state is not None else None
+            if local.role == REVOKED:
+                if terms is not None and terms.ended(now):
+                    reason, at = departures.EXPIRED, terms.expires_at
+                elif state is not None and state.current_terms(me, now) is None:
+                    reason, at = departures.REMOVED, now
+                else:
+                    reason, at = departures.UNLISTED, now
+            elif previous.role == "annotate" and local.role == "read":
+                reason, at = departures.NARROWED, now
+            else:
+                continue
+            told.append(
+                departures.Departure(
+                    self.profile.username,
+                    local.name,
+                    local.journal_id.hex(),
+                    reason,
+                    at,
+                    self.owner_name(local.owner_id),
+                )
+            )
+        return told
 
     def _maybe_departed(
         self,
@@ -2157,14 +2200,10 @@ class Replica:
             vanished = [h for h in gone if h not in touched]
             changes = [*changes, *(access.removed(h) for h in vanished)]
             touched |= set(gone)
-        changes = [
-            *changes,
-            *(
-                access.ended(m.handle)
-                for m in state.members.values()
-                if m.ended(now) and m.account_id not in touched
-            ),
+        expired = [
+            m for m in state.members.values() if m.ended(now) and m.account_id not in touched
         ]
+        changes = [*changes, *(access.ended(m.handle) for m in expired)]
         changes = await self._limit_writes(journal_id, state, changes)
         signing_key = self.profile.secrets.signing_key
         _, preview = access.extend(state, self.reader, signing_key, changes, now)
@@ -2214,7 +2253,26 @@ class Replica:
         await self.chains.accept(journal_id, after, entries, state.length)
         if vanished:
             await self._word_departed(state, vanished)
+        if expired:
+            await self._tell_expired(fresh.name, journal_id, expired)
         return after
+
+    async def _tell_expired(
+        self, name: str, journal_id: bytes, expired: list[access.Member]
+    ) -> None:
+        """Keep, for the next sync's report, the members whose signed end date passed and
+        whom a rotation of this device just ended (departures.py)."""
+        told = [
+            departures.Departure(
+                m.username, name, journal_id.hex(), departures.EXPIRED, m.expires_at
+            )
+            for m in expired
+            if m.who is not None
+        ]
+        async with self.store.transaction() as tx:
+            pending = departures.decode(await tx.setting(departures.PENDING))
+            pending.add(told)
+            await tx.set_setting(departures.PENDING, pending.encode())
 
     async def _keep_departed(self, name: str, state: AccessState, handles: list[bytes]) -> None:
         """Keep, for the next sync's report, the members a rotation is about to drop because
@@ -2391,6 +2449,10 @@ class Replica:
                 await tx.set_setting(
                     forgotten.LEFT, forgotten.encode(left - {forgotten.tag(journal_id)})
                 )
+            pending = departures.decode(await tx.setting(departures.PENDING))
+            if any(d.journal_id == journal_id.hex() for d in pending.told):  # not told now
+                pending.told = [d for d in pending.told if d.journal_id != journal_id.hex()]
+                await tx.set_setting(departures.PENDING, pending.encode())
         # Out of memory before the scrub awaits: nothing running meanwhile decrypts with them.
         self.chains.forget(journal_id)
         self._keys_asked.pop(journal_id, None)

@@ -55,7 +55,10 @@ class ShareInfo:
     """A share this account granted: the journal (`journal` name, `journal_id` hex), the member's
     username, their `role` ("read" or "annotate"), the end of the share (`expires_at`, UTC, or
     None for no end, or for a signed end past 9999-12-30 that no date holds: `read_time`) and
-    whether it has `expired`, as read from the verified access chain."""
+    whether it has `expired`, as read from the verified access chain. A share whose signed end
+    date passed stays listed (`expired` True) after this account's device ended it (removed
+    the member from the chain with a signed `ended` entry: `AccessState.ended`), until the
+    member is shared with again; a pre-session brief's does not."""
 
     journal: str
     journal_id: str
@@ -728,6 +731,35 @@ class Sharing:
                     kind=settings.kind if settings is not None else "journal",
                 )
             )
+        me = self.profile.account_id
+        for journal_id, state in self.replica.chains.states().items():
+            settings = disclosures.get(journal_id)
+            if (
+                state.owner_id != me
+                or journal_id not in journals
+                or (settings is not None and settings.kind == "brief")  # for one session
+            ):
+                continue
+            latest = {  # the latest ended membership of each account not shared with again
+                m.who.account_id: m
+                for m in state.ended.values()
+                if m.who is not None and state.member_by_account(m.who.account_id) is None
+            }
+            mirror = settings is not None and settings.kind == "mirror"
+            found.extend(
+                ShareInfo(
+                    names[journal_id],
+                    journal_id.hex(),
+                    m.username,
+                    m.role,
+                    read_time(m.expires_at),  # signed: any number
+                    True,
+                    settings.fields if settings is not None and mirror else None,
+                    names.get(settings.mirror_of) if settings and settings.mirror_of else None,
+                    kind=settings.kind if settings is not None else "journal",
+                )
+                for m in latest.values()
+            )
         for row in await self._erased():
             found.append(
                 ShareInfo(
@@ -743,11 +775,13 @@ class Sharing:
         return found
 
     async def departures(self) -> list[Departure]:
-        """Members this device dropped from this account's journals since the last call
-        because the server no longer serves them (they left, or their account was deleted:
-        the server's word), each given once (departures.py), except a member the verified
-        chain lists again (the owner shared again meanwhile); `Client.sync` puts them in its
-        report. Asks /v1/shares/list only for journals a journal list showed changed without
+        """Shares that ended since the last call, each given once (departures.py): members
+        this device dropped from this account's journals because the server no longer serves
+        them (they left, or their account was deleted: the server's word) or because their
+        signed end date passed, except a member the verified chain lists again (the owner
+        shared again meanwhile: R22 F8), and shares with this account that ended (kept when a
+        journal list was verified: `Replica._shares_ended`); not a pre-session brief's.
+        `Client.sync` puts them in its report. Asks /v1/shares/list only for journals a journal list showed changed without
         a rotation (`Replica._maybe_departed`), once; reads the store only when it changed
         since nothing was pending (a sync with nothing new reads and asks nothing more:
         issue 10). A network failure or a conflict leaves the check for the next call."""
@@ -769,7 +803,7 @@ class Sharing:
             left = departures.Pending([j for j in now.journals if j not in checked], [])
             await tx.set_setting(departures.PENDING, left.encode())
         self._nothing_pending_at = None if left.journals else await self.store.version()
-        return [d for d in now.told if not self._listed(d)]
+        return [d for d in await self._not_briefs(now.told) if d.owner or not self._listed(d)]
 
     def _listed(self, departure: Departure) -> bool:
         """Whether the journal's verified chain lists the member again (the owner shared
@@ -779,6 +813,20 @@ class Sharing:
         return state is not None and any(
             m.username == departure.member for m in state.members.values()
         )
+
+    async def _not_briefs(self, told: list[Departure]) -> list[Departure]:
+        """`told` without the shares of a pre-session brief ending: a brief is shared for one
+        session, until an end date, and its end is no news to either side."""
+        if not any(d.reason != departures.LEFT and d.reason != departures.ERASED for d in told):
+            return told
+        owned = {j.hex() for j, d in self.disclosures().items() if d.kind == "brief"}
+        received = {j.hex() for j in await self.store.journals_holding_only(BRIEF)}
+        return [
+            d
+            for d in told
+            if d.reason in (departures.LEFT, departures.ERASED)
+            or d.journal_id not in (received if d.owner else owned)
+        ]
 
     async def _drop_departed(self, only: set[bytes] | None) -> None:
         """Remove from the chains of owned journals (those of `only`, or all) the members the

@@ -327,12 +327,16 @@ class SyncReport:
     """Entry fields this device changed offline that another device changed meanwhile, now
     holding the other device's value everywhere (settling.py), set by `Client.sync`."""
     departures: list[Departure] = field(default_factory=list)
-    """Members this account's device dropped from its journals because the server no longer
-    serves them (they left the share, or their account was deleted: the server's word, not
-    signed by the member; or the server did not say why: reason "unknown"), each reported
-    once, by the first sync after the device learnt it, and not while the verified chain
-    lists the member again (departures.py). An app shows them whenever it syncs: a later sync
-    does not repeat them. `str()` of one is a line for the owner. Set by `Client.sync`."""
+    """Shares that ended, each reported once, by the first sync after the device learnt it
+    (departures.py). To the owner (`Departure.owner` ""): members this account's device
+    dropped from its journals because the server no longer serves them (they left the share,
+    or their account was deleted: the server's word, not signed by the member; or the server
+    did not say why: reason "unknown"), or whose signed end date passed ("end date"), and not
+    while the verified chain lists the member again. To a member (`owner` set): its share
+    ended by its signed end date, was removed or narrowed to read-only by the owner-signed
+    chain, or the server stopped serving it ("no longer served", the server's word). Not a
+    pre-session brief's end. An app shows them whenever it syncs: a later sync does not repeat
+    them. `str()` of one is a line for the user. Set by `Client.sync`."""
     held_back: list[str] = field(default_factory=list)
     """Journals shared by an owner this account has not verified whose download stopped at
     the bound of what this device downloads for them (`replica.UNVERIFIED_SHARE_BYTES`), one

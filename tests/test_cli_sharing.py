@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from contextlib import closing
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -705,3 +705,81 @@ async def test_sync_json_lists_who_left(ana: Device, tom: Device) -> None:
         "left",
     )
     assert (await ana.json("sync"))["departures"] == []
+
+
+def move_clocks(live_server: RunningServer, monkeypatch: pytest.MonkeyPatch, ms: int) -> None:
+    """The server's clock and the devices' clocks (the CLI runs in this process) `ms` later."""
+    live_server.clock.now += ms
+    later = live_server.clock.now
+    for module in ("client_sdk.replica", "client_sdk.sharing"):
+        monkeypatch.setattr(f"{module}.now_ms", lambda: later)
+
+
+async def test_both_sides_are_told_once_when_a_share_reaches_its_end_date(
+    ana: Device, tom: Device, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # NU19 C8: both syncs said "nothing new" and the client's `tj shares` said "You share
+    # nothing" once the end date passed.
+    await ana.ok("write", "Before the end date.")
+    until = f"{datetime.now() + timedelta(days=1):%Y-%m-%d}"
+    await ana.ok(
+        "share", "Personal", "tom", "--until", until,
+        "--fingerprint", tom.signup["fingerprint"],
+    )  # fmt: skip
+    await tom.ok("sync")
+    move_clocks(live_server, monkeypatch, 3 * 24 * 3600 * 1000)
+    told = await ana.ok("sync")
+    assert told.stdout.strip() == (
+        f"your share of Personal with tom ended (its end date, {until}, end of day)"
+    )
+    assert "renew with `tj share Personal tom --until DATE`." in " ".join(told.stderr.split())
+    again = await ana.ok("sync")
+    assert again.stdout.strip() == "nothing new" and "tom" not in again.stderr
+    table = (await ana.ok("shares")).stdout
+    assert "tom" in table and f"ended {until} (end of day)" in table
+    [row] = await ana.json("shares")
+    assert (row["member"], row["expired"]) == ("tom", True)
+
+    report = await tom.json("sync")
+    [departure] = report["departures"]
+    assert (departure["owner"], departure["member"], departure["reason"]) == (
+        "ana",
+        "tom",
+        "end date",
+    )
+    assert (await tom.json("sync"))["departures"] == []
+
+
+async def test_the_therapist_is_told_once_when_the_client_unshares(
+    ana: Device, tom: Device
+) -> None:
+    # NU19 C6: the therapist's sync said "nothing new" after the client's `tj unshare`.
+    await ana.ok("write", "A shared entry.")
+    await ana.ok("share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"])
+    await tom.ok("sync")
+    await ana.ok("unshare", "Personal", "tom")
+    told = await tom.ok("sync")
+    assert told.stdout.strip().startswith("ana's Personal is no longer served to you (")
+    assert (
+        "ana stopped sharing it, or the server is withholding it (ana's signed access still "
+        "grants it). Its read-only copy stays on this device." in " ".join(told.stderr.split())
+    )
+    again = await tom.ok("sync")
+    assert again.stdout.strip() == "nothing new" and "ana" not in again.stderr
+
+
+async def test_the_therapist_is_told_once_when_a_share_becomes_read_only(
+    ana: Device, tom: Device
+) -> None:
+    # NU19 C6: "june annotate -> read: nothing new".
+    await ana.ok("write", "A shared entry.")
+    await ana.ok(
+        "share", "Personal", "tom", "--role", "annotate", "--fingerprint", tom.signup["fingerprint"]
+    )
+    await tom.ok("sync")
+    await ana.ok("share", "Personal", "tom", "--role", "read")
+    told = await tom.ok("sync")
+    assert told.stdout.strip().startswith("ana made your share of Personal read-only (")
+    assert "you still read it, and add no more notes." in " ".join(told.stderr.split())
+    assert "copy" not in told.stderr
+    assert (await tom.ok("sync")).stdout.strip() == "nothing new"

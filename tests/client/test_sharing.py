@@ -331,7 +331,7 @@ async def test_unshare_drops_the_membership_at_once_and_rotates_the_journal_key(
     # sharing started epoch 1 (history-free), the revocation epoch 2
     assert rows(server_db(live_server), epoch, personal) == [(2,)]
     assert (await ana.context.local_journal("Personal")).epoch == 2
-    assert await ana.shares.list() == []
+    assert await ana.shares.list() == []  # an unshare is not kept as an ended share
 
     with pytest.raises(AccessError):
         await sync_page_for(tom, personal)
@@ -453,7 +453,10 @@ async def test_a_share_until_a_date_ends_on_the_server_and_the_owners_next_sync_
     await ana.entries.write("Personal", SECRET)
     await ana.sync()
     assert (await ana.context.local_journal("Personal")).epoch == 2
-    assert await ana.shares.list() == []
+    # The rotation ended tom's share in the chain; the list keeps it, ended (NU19 C8).
+    [ended] = await ana.shares.list()
+    assert (ended.member, ended.expired, ended.expires_at) == ("tom", True, expired.expires_at)
+    assert ana.replica.chains.current(personal).members == {}  # tom is not in the chain
     stolen = copy_of_server_db(live_server, tmp_path)
     [late] = [r for r in stolen_records(stolen) if r.journal_id == personal and r.epoch == 2]
     assert plaintexts_openable_with(late, therapist_keys(tom)) == []

@@ -49,3 +49,22 @@ def test_one_notice_per_member_and_journal_the_later_wins() -> None:
         Departure("drsmith", "Personal", JOURNAL, departures.LEFT),
         Departure("drsmith", "Work", "cd" * 16, departures.LEFT),
     ]
+
+
+def test_an_ended_share_reads_back_with_its_time_and_owner() -> None:
+    told = Departure("tom", "Personal", JOURNAL, departures.EXPIRED, 1_796_239_541_314, "ana")
+    kept = Pending([], [told])
+    assert departures.decode(kept.encode()) == kept
+    assert (
+        str(told) == "ana's share of Personal with you ended (its end date, 2026-12-02 19:25 UTC)"
+    )
+    mine = Departure("tom", "Personal", JOURNAL, departures.EXPIRED, 1_796_239_541_314)
+    assert str(mine).startswith("your share of Personal with tom ended (its end date, 2026-12-02")
+    # A time no date holds, or a field of the wrong type, is read as nothing: never an error.
+    odd = Departure("tom", "P", JOURNAL, departures.REMOVED, 2**62, "ana")
+    assert str(odd) == f"ana stopped sharing P with you ({2**62} ms)"
+    raw = (
+        '{"journals": [], "told": [{"member": "a", "journal": "J", "journal_id": "x", '
+        '"reason": "end date", "at": "soon", "owner": 5}]}'
+    )
+    assert departures.decode(raw).told == [Departure("a", "J", "x", "end date")]
