@@ -164,8 +164,10 @@ def share(
     answers (with each item's answer) or homework. If THERAPIST already reads the whole
     journal, that share ends first (the journal gets a new key), so from now on they read
     only those fields. Without --only, THERAPIST keeps reading what they read today: if
-    that is only some fields, --role and --until change that share and it stays limited;
-    --full shares the whole journal with them instead. If ending the whole-journal share
+    that is only some fields, --role and --until change that share and it stays limited
+    (also one that ran out: it is renewed as it was); --full shares the whole journal with
+    them instead. If they read only some fields until that share was ended, or this device
+    cannot see that share as it was, nothing is changed until you say --full or --only. If ending the whole-journal share
     means they may never receive a safety flag or a PHQ-9 with item 9 answered above 0,
     you are told and asked first (default: no; --yes does not ask).
 

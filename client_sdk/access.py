@@ -194,6 +194,21 @@ class AccessState:
                 return self.members[handle]
         return None
 
+    def last_terms(self, account_id: bytes) -> tuple[Member, bool] | None:
+        """The terms of the account's latest membership and whether it is current (False:
+        it lapsed, an `ended` entry); None when it never was a member, or an owner device
+        removed it (`removed`) since. Where this device knows the account (`handles`). R22
+        F2: renewing a lapsed field-level share renews it."""
+        latest = self.handles.get(account_id, [])
+        if not latest:
+            return None
+        handle = latest[-1]
+        if handle in self.members:
+            return self.members[handle], True
+        if handle in self.ended:
+            return self.ended[handle], False
+        return None
+
     def current_terms(self, account_id: bytes, now: int) -> Member | None:
         """A member's terms if its share is on at `now` (ms, the device's own clock): a
         current member, its signed end date not reached, sealed the current epoch's key.

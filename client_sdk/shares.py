@@ -84,7 +84,11 @@ class Shares:
         changes that share's role and end date, and returns it (`ShareInfo.kind` "mirror",
         `.fields`; see `limited`). Widening it to the whole journal (every field of every
         entry, also those written before) takes `full=True`: it is never a side effect of a
-        new role or end date.
+        new role or end date. A copy this device verified counts whatever the server lists
+        now; one it cannot act on (its chain has a problem, or it is not listed) makes such a
+        call fail with InvalidInput naming `full` (R22 F1), and so does one for a member
+        whose only share of the journal was such a copy, ended since (`revoke`, or removed
+        because the server no longer served them): say `full=True` or `only`.
 
         Raises KeyChangedError when the fingerprint does not match (nothing is shared),
         InvalidInput for an unconfirmed peer, a bad role or field, an end in the past, both
@@ -181,10 +185,14 @@ class Shares:
         """The field-level share (`grant(only=...)`) through which `username` reads
         `journal`, when they have no current whole-journal share of it: the share that
         `grant` without `only` and without `full=True` changes instead of widening to the
-        whole journal. One whose end date passed counts; one that was ended (`revoke`) does
-        not. None when there is none. Read from the verified access chains; needs the
-        network (the journal list is refreshed first). Raises NotFound for an unknown
-        journal or account, NetworkError offline.
+        whole journal. One whose end date passed counts (also once a sync signed its end);
+        one that was ended (`revoke`) does not. None when there is none. Read from the
+        access chains this device verified and keeps, whatever the server lists now; needs
+        the network (the journal list is refreshed first). Raises NotFound for an unknown
+        journal or account, NetworkError offline, InvalidInput (naming `full`) when a copy
+        kept for them that this device verified now has a chain problem or is not listed
+        (it cannot tell, R22 F1), or when their only share of the journal was a copy that
+        ended since (`grant` then needs `full=True` or `only`).
 
             limited = await client.shares.limited("Personal", "drsmith")
             if limited is not None:
@@ -196,11 +204,7 @@ class Shares:
         found = await context.sharing.limited_share(local, identity.account_id)
         if found is None:
             return None
-        target, settings = found
-        member = context.sharing.replica.chains.current(target.journal_id).member_by_account(
-            identity.account_id
-        )
-        assert member is not None  # limited_share found the member in this chain
+        target, settings, member = found
         return ShareInfo(
             target.name,
             target.journal_id.hex(),

@@ -329,8 +329,8 @@ class Sharing:
         if only is None and not full:
             limited = await self.limited_share(journal, peer.account_id)
             if limited is not None:  # new terms for what they read today, never more
-                target, settings = limited
-                role, expires_at = await self._grant(target, peer, role, expires_at)
+                target, settings, terms = limited
+                role, expires_at = await self._grant(target, peer, role or terms.role, expires_at)
                 return ShareInfo(
                     target.name,
                     target.journal_id.hex(),
@@ -390,11 +390,20 @@ class Sharing:
 
     async def limited_share(
         self, source: LocalJournal, account_id: bytes
-    ) -> tuple[LocalJournal, access.Disclosure] | None:
+    ) -> tuple[LocalJournal, access.Disclosure, access.Member] | None:
         """The field-level share through which the account reads `source` (its copy kept for
-        them and that copy's settings), when they have no current whole-journal share of it;
-        None otherwise. One whose end date passed counts (renewing it renews it), one that
-        was ended (unshared) does not. Read from the verified chains, refreshed first."""
+        them, that copy's settings and the member's terms there), when they have no current
+        whole-journal share of it; None otherwise. One whose end date passed counts, also
+        once an `ended` entry was signed for it (renewing it renews it); one the owner
+        removed (unshared) does not. Read from the chains this device verified and keeps,
+        refreshed first: a copy's chain counts whatever the server lists now (R22 F1).
+
+        Raises InvalidInput (naming `full`) when a copy kept for the member that this
+        device verified cannot be acted on (its chain has a problem, or the server no
+        longer lists the journal), and when the member has no share of `source` left but
+        read it through a copy once (removed since: by the owner, or on the server's word
+        when it stopped serving them). Widening is never the answer to a server's silence,
+        nor a side effect of new terms."""
         await self.replica.refresh_journals()
         now = now_ms()
         # state(), not current(): a journal created offline has no chain until the sync in
@@ -405,21 +414,70 @@ class Sharing:
             return None
         owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
         found = []
-        for journal_id, settings in self.disclosures().items():
-            state = self.replica.chains.state(journal_id)
-            member = state.member_by_account(account_id) if state is not None else None
-            if (
+        unsure: list[str] = []
+        removed: list[tuple[str, access.Disclosure]] = []
+        for journal_id, settings in self.kept_disclosures().items():
+            if not (
                 settings.kind == "mirror"
                 and settings.mirror_of == source.journal_id
                 and settings.member_id == account_id
-                and member is not None
-                and journal_id in owned
             ):
-                found.append((member.ended(now), -settings.since, owned[journal_id], settings))
-        if not found or (whole is not None and all(ended for ended, *_ in found)):
+                continue
+            state = self.replica.chains.state(journal_id)
+            last = state.last_terms(account_id) if state is not None else None
+            if last is None:
+                if state is not None and state.handles.get(account_id):
+                    removed.append((state.signers[account_id].username, settings))
+                continue  # never granted, or removed: no share to change
+            member, current = last
+            if self.replica.chains.problem(journal_id) or journal_id not in owned:
+                unsure.append(member.username)
+                continue
+            lapsed = not current or member.ended(now)
+            found.append((lapsed, -settings.since, owned[journal_id], settings, member))
+        if not found and unsure:
+            raise InvalidInput(
+                f"can't tell whether {unsure[0]} reads only some fields of {source.name!r}: "
+                "this device verified a copy of it kept for them, but the server no longer "
+                "shows that copy as it was (its access chain has a problem, or it is not "
+                "listed), so nothing was changed. Sync and try again; to share the whole "
+                "journal with them instead, pass full=True (tj share --full), or choose the "
+                "fields again with only=[...] (tj share --only)"
+            )
+        if not found and whole is None and removed:
+            # A removal is signed by an owner device, but may be one made on the server's
+            # word (Sharing._drop_departed: "the server no longer serves them"): sharing
+            # again is a choice of what they read, never a side effect of new terms.
+            name, settings = removed[0]
+            raise InvalidInput(
+                f"{name} read only the {', '.join(settings.fields or DISCLOSABLE)} of "
+                f"{source.name!r} through a copy whose share was ended (by you, or by a "
+                "device of yours because the server no longer served them): nothing was "
+                "changed. To share with them again, choose what they read: the whole journal "
+                "with full=True (tj share --full), or some fields with only=[...] (tj share "
+                "--only)"
+            )
+        if not found or (whole is not None and all(lapsed for lapsed, *_ in found)):
             return None  # nothing limited, or both ended: renewing the whole share renews it
-        _, _, journal, settings = min(found, key=lambda f: f[:2])  # live first, then newest
-        return journal, settings
+        _, _, journal, settings, member = min(found, key=lambda f: f[:2])  # live, then newest
+        return journal, settings, member
+
+    def kept_disclosures(self) -> dict[bytes, access.Disclosure]:
+        """Like `disclosures`, but also of the chains this device verified that now have a
+        problem or are no longer listed (their last verified state, kept in the store until
+        the owner deletes the journal here): what the owner signed stays known whatever the
+        server shows now."""
+        found = {}
+        for journal_id, state in self.replica.chains.states().items():
+            if state.owner_id != self.profile.account_id or state.disclosure is None:
+                continue
+            try:
+                found[journal_id] = access.open_disclosure(
+                    self.profile.secrets.account_key, journal_id, state.disclosure
+                )
+            except IntegrityError:
+                continue
+        return found
 
     async def _end_wider_shares(
         self, source: LocalJournal, peer: Peer, fields: tuple[str, ...]
