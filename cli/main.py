@@ -580,7 +580,10 @@ def recovery_key_new(home: Home, sign_out_others: bool | None) -> None:
         "alone were signed out; devices signed in with your password stay signed in unless "
         "you sign them out",
     )
-    offer_sign_out(home, sign_out_others, "")
+    try:
+        offer_sign_out(home, sign_out_others, "")
+    except TJError as error:  # replaced all the same: say what could not be done
+        output.message(f"Your other devices could not be listed: {error}. See `tj devices`.")
 
 
 @cli.group()
