@@ -630,23 +630,39 @@ def recovery_key() -> None:
 
 
 @recovery_key.command("new")
+@SIGN_OUT_OTHERS
 @pass_home
-def recovery_key_new(home: Home) -> None:
+def recovery_key_new(home: Home, sign_out_others: bool | None) -> None:
     """Make a new recovery key and retire the current one (needs the server).
 
     Do it when your recovery key may have been seen, photographed or copied, or was kept
-    on a device that is lost. The new key is printed ONCE; the old one, and every copy of
-    it, stops working at the same moment. Your password, journals and devices are not
-    changed. The password comes from --password-file, $TJ_PASSWORD or a prompt.
+    on a device that is lost. The new key is printed ONCE; from then on the old one, and
+    every copy of it, can no longer be used to get in, and the server signs out any device
+    that got in with it alone (without setting a new password). Your password and journals
+    are not changed, and your other devices stay signed in unless you sign them out (you
+    are asked, or pass --sign-out-others): do, if one may be in someone else's hands.
+    What a copy already let someone read (your account's keys) a new key cannot take
+    back: see protocol.md 4.9. The password comes from --password-file, $TJ_PASSWORD or a
+    prompt.
 
     \b
     Example:
       tj recovery-key new
+      tj recovery-key new --sign-out-others
     """
     password = home.password("Password")
     key = home.run(lambda client: client.replace_recovery_key(password, **home.minimum_cost()))
     output.message("Recovery key replaced.")
-    show_new_recovery_key(key, "your old recovery key no longer works")
+    show_new_recovery_key(
+        key,
+        "your old recovery key no longer works to get in, and devices that got in with it "
+        "alone were signed out; devices signed in with your password stay signed in unless "
+        "you sign them out",
+    )
+    try:
+        offer_sign_out(home, sign_out_others, "")
+    except TJError as error:  # replaced all the same: say what could not be done
+        output.message(f"Your other devices could not be listed: {error}. See `tj devices`.")
 
 
 @cli.group()
@@ -696,9 +712,9 @@ async def change_password(home: Home, old: str, path: Path | None, client: Clien
 
 
 def offer_sign_out(home: Home, sign_out_others: bool | None, done: str) -> None:
-    """After a password change or a recovery: say that the account's other devices stay
-    signed in, and sign them out if `sign_out_others`, or if asked on a terminal when None.
-    `done` (may be empty) is said first."""
+    """After a password change, a recovery or a new recovery key: say that the account's
+    other devices stay signed in, and sign them out if `sign_out_others`, or if asked on a
+    terminal when None. `done` (may be empty) is said first."""
     others = [d for d in home.run(lambda client: client.devices.list()) if not d.current]
     lead = f"{done} " if done else ""
     if not others:

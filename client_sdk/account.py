@@ -280,8 +280,10 @@ async def set_password(
     A NetworkError from the change itself leaves its outcome unknown (the reply may have
     been lost after the server stored it); the password's salt, which /v1/auth/prelogin
     tells anyone, then says which: the change is taken as done when the salt is the new one
-    (the returned ticket is then empty); otherwise the error is raised, saying that nothing
-    changed (another salt) or that the outcome is unknown (the server cannot be asked)."""
+    (the returned ticket is then empty); otherwise the error is raised, saying that most
+    likely nothing changed (another salt: a request the server is still processing may yet
+    be stored, so the user is told to try the new password first) or that the outcome is
+    unknown (the server cannot be asked)."""
     await check_new_password(password, username)
     return await set_checked_password(
         transport, username, account_id, secrets, password, cost, proof_key, new_recovery_key
@@ -338,12 +340,33 @@ async def set_checked_password(
                 f"{error}; whether the new password was set is unknown: try logging in with it",
             )
         else:
-            error.args = (f"{error}; nothing was changed{kept(new_recovery_key)}",)
+            # Not in force when asked; but a request still being processed (the server
+            # waiting on a lock past this client's timeout) may yet store it (R22): never
+            # "nothing was changed" as a fact.
+            error.args = (f"{error}; {not_shown(new_recovery_key)}",)
         raise
     except TJError as error:
         error.args = (f"{error}{kept(new_recovery_key)}",)
         raise
     return reply.login_ticket
+
+
+def not_shown(new_recovery_key: bytes | None) -> str:
+    """What a password change that got no answer, and whose salt the server does not show
+    yet, tells: most likely nothing changed, but the request may still be stored late."""
+    if new_recovery_key is None:
+        return (
+            "the server does not show the new password, so most likely nothing was changed "
+            "(a request still in progress may yet set it): if the old password is refused, "
+            "log in with the new one"
+        )
+    return (
+        "the server does not show the new password, so most likely nothing was changed and "
+        "the recovery key you used still works (a request still in progress may yet set it): "
+        "try logging in with the new password first; if it works, the recovery key you used "
+        "no longer does and the new one was never shown: make a new one then "
+        "(`tj recovery-key new`)"
+    )
 
 
 def kept(new_recovery_key: bytes | None) -> str:
@@ -386,12 +409,19 @@ async def replace_recovery_key(
     in force once this returns. The server swaps both halves (login public key, bundle) in
     one statement, so the old key stops working as the new one starts.
 
+    `proof_key` must be the password's login key: the server refuses the recovery login
+    key here (AuthError, code `password_required`, R22 F7), since whoever copied the
+    recovery key could otherwise replace it without the password. The server also signs
+    out every session the old key opened alone (protocol.md 4.9).
+
     A request that gets no answer (NetworkError) may or may not have been stored; it is
     sent again, once, with a fresh challenge and the same new key: storing the same key
     twice changes nothing, and `proof_key` is not the recovery key, so it still proves
     either way. Raises AuthError (wrong password: nothing changed), NetworkError after the
     second attempt (the outcome is then unknown: run it again; until then the old key may
-    or may not work)."""
+    or may not work). When the resend is refused for another reason than a wrong password
+    (e.g. an expired session, a throttle), the first attempt may still have been stored:
+    that error is raised saying the outcome is unknown, never that nothing changed."""
     recovery_key = keys.new_recovery_key()
     public_key, bundle = recovery_parts(recovery_key, secrets, account_id, username)
 
@@ -402,16 +432,20 @@ async def replace_recovery_key(
         request = wire.RecoveryKeyRequest(challenge, signature, public_key, bundle)
         await transport.call("/v1/account/recovery-key", request, wire.Empty)
 
+    unknown = (
+        "; whether the recovery key was replaced is unknown: run it again "
+        "(until it succeeds, the old key may or may not work)"
+    )
     try:
         await send()
     except NetworkError:
         try:
             await send()
-        except NetworkError as error:
-            error.args = (
-                f"{error}; whether the recovery key was replaced is unknown: run it again "
-                "(until it succeeds, the old key may or may not work)",
-            )
+        except TJError as error:
+            # A wrong password fails both sends the same way: nothing was stored. Anything
+            # else says nothing of the first send, which may have been stored.
+            if not (isinstance(error, AuthError) and error.code == "auth_failed"):
+                error.args = (f"{error}{unknown}",)
             raise
     return recovery_key
 

@@ -757,11 +757,14 @@ class Client:
         stores it. For a key that was seen, photographed, or kept on a device now lost.
 
         Needs the password, as a password change does: the server requires a challenge
-        signed with the password's login key, not just this device's session. The server
-        swaps the old key for the new in one statement; the password, the journals and the
-        other devices' sessions are untouched. Raises AuthError (wrong password; nothing
-        changed, the old key still works), NetworkError (no answer even to a second try:
-        whether the key was replaced is unknown, run it again)."""
+        signed with the password's login key, not just this device's session, and never
+        the recovery key's (R22 F7). The server swaps the old key for the new in one
+        transaction and signs out every session the old key opened alone (`recover`
+        without a password change: whoever copied the key, R22 F6); the password, the
+        journals and the other devices' sessions are untouched (list them with
+        `devices.list()`, sign one out with `devices.revoke`). Raises AuthError (wrong
+        password; nothing changed, the old key still works), NetworkError (no answer even
+        to a second try: whether the key was replaced is unknown, run it again)."""
         derived = await account.password_keys(self.transport, self.username, password, minimum_cost)
         raw = await account.replace_recovery_key(
             self.transport,

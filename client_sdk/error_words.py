@@ -24,6 +24,8 @@ CODE_WORDS: dict[str, str] = {
     "auth_failed": "the server did not accept the credentials: check the username and "
     "password (or recovery key), or log in again",
     "token_expired": "this device's session expired; log in again",
+    "password_required": "only the password can replace the recovery key of a signed-in "
+    "account, not the recovery key itself; nothing was changed",
     "device_revoked": "this device was signed out; log in again",
     "forbidden": "the server refused: the journal does not exist, is not shared with this "
     "account (any more), or this account's role does not allow it",

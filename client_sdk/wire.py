@@ -168,8 +168,9 @@ class PasswordChangeRequest:
 @dataclass(frozen=True)
 class RecoveryKeyRequest:
     """A new recovery key's public half and bundle, in place of the account's current ones;
-    `signature` signs a fresh "recovery-key" challenge with the current login key or the
-    current recovery login key (protocol.md, /v1/account/recovery-key)."""
+    `signature` signs a fresh "recovery-key" challenge with the current login key (the
+    password's; the recovery login key's is refused, 401 password_required: protocol.md,
+    /v1/account/recovery-key)."""
 
     challenge: bytes = field(metadata=limits(32, 32))
     signature: bytes = field(metadata=limits(64, 64))

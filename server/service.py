@@ -654,7 +654,9 @@ class Service:
             raise Unauthorized("wrong username or password, or the login attempt expired")
         token, device = self._new_device(account.account_id, request.device_name, self.clock())
         try:
-            await self.storage.create_device(device, self.settings.max_devices)
+            await self.storage.create_device(
+                device, self.settings.max_devices, by_recovery_key=recovering
+            )
         except QuotaError:
             raise QuotaExceeded(
                 f"this account has {self.settings.max_devices} signed-in devices, the most "
@@ -680,7 +682,7 @@ class Service:
         await self._check_challenge(
             account.username, "password", request.challenge, request.signature, keys, subjects
         )
-        await self.storage.update_credentials(
+        ended = await self.storage.update_credentials(
             account.account_id,
             request.salt,
             request.opslimit,
@@ -688,7 +690,9 @@ class Service:
             request.login_public_key,
             request.bundle,
             recovery,
+            caller.device_id,
         )
+        await self._signed_out(account.account_id, ended)
         return wire.PasswordChangeReply(
             self._login_ticket(account.username, request.login_public_key)
         )
@@ -697,23 +701,55 @@ class Service:
         self, caller: Caller, request: wire.RecoveryKeyRequest, client: str = "unknown"
     ) -> None:
         """Put a new recovery key's public half and bundle in place of the account's, once
-        the current login key or the current recovery login key signed a "recovery-key"
-        challenge (as for a password change: a session token alone is not enough). The old
-        recovery key stops working in the same statement; the password, its login tickets
-        and the sessions are left as they are."""
+        the password's login key signed a "recovery-key" challenge (a session token alone is
+        not enough). The recovery key itself cannot: whoever copied it could otherwise swap
+        in a key of their own without anything the owner would notice (R22 F7); a recovery
+        replaces the key together with the password (`change_password`). A challenge signed
+        by the current recovery login key is refused with 401 `password_required`.
+
+        The old recovery key stops working in the same transaction, and so does every
+        session it opened alone (`/v1/auth/recover` not followed by a password change: R22
+        F6), whose live channels are closed. The password, its login tickets and the other
+        sessions are left as they are."""
         account = await self._account(caller)
-        keys = (account.login_public_key, account.recovery_login_public_key)
-        await self._check_challenge(
-            account.username,
-            "recovery-key",
-            request.challenge,
-            request.signature,
-            keys,
-            self._session_subjects(caller, client),
+        subjects = self._session_subjects(caller, client)
+        try:
+            await self._check_challenge(
+                account.username,
+                "recovery-key",
+                request.challenge,
+                request.signature,
+                (account.login_public_key,),
+                subjects,
+            )
+        except Unauthorized:
+            message = frame(
+                CHALLENGE_CONTEXT,
+                account.username.encode(),
+                self.server_id,
+                b"recovery-key",
+                request.challenge,
+            )
+            if _verify(account.recovery_login_public_key, message, request.signature):
+                raise Unauthorized(
+                    "a recovery key cannot replace the recovery key of a signed-in account: "
+                    "the replacement must be signed with the password (a recovery replaces the "
+                    "key together with the password instead)",
+                    code="password_required",
+                ) from None
+            raise
+        ended = await self.storage.update_recovery(
+            account.account_id,
+            request.recovery_login_public_key,
+            request.recovery_bundle,
+            caller.device_id,
         )
-        await self.storage.update_recovery(
-            account.account_id, request.recovery_login_public_key, request.recovery_bundle
-        )
+        await self._signed_out(account.account_id, ended)
+
+    async def _signed_out(self, account_id: bytes, devices: list[bytes]) -> None:
+        """Close the live channels of `devices`, just signed out by the server."""
+        for device_id in devices:
+            await self.storage.publish(LiveEvent("device", (account_id,), device_id=device_id))
 
     async def delete_account(
         self, caller: Caller, request: wire.AccountDeleteRequest, client: str = "unknown"

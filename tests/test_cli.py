@@ -359,6 +359,50 @@ async def test_recovery_key_new_replaces_the_key_from_a_signed_in_device(
     )  # fmt: skip
 
 
+async def test_recovery_key_new_signs_out_what_the_copy_opened_and_offers_the_others(
+    live_server: RunningServer, laptop: Device, phone: Device
+) -> None:
+    """R22 F6: a session opened with a copied recovery key alone ends when `tj recovery-key
+    new` retires the key; the devices signed in with the password are named, stay signed
+    in unless signed out, and --sign-out-others signs them out, as `tj password change`."""
+    from client_sdk import account, keys, wire
+    from client_sdk.errors import AuthError
+    from client_sdk.transport import Transport
+
+    copied = keys.parse_recovery_key(laptop.signup["recovery_key"])
+    thief = Transport(live_server.url)
+    try:
+        session = await account.recover(thief, "ana", copied, "a phone")
+    finally:
+        await thief.close()
+    assert len(await laptop.json("devices")) == 3  # the copy's session is listed
+
+    kept = await laptop.ok("recovery-key", "new")
+    new_recovery_key(kept)
+    assert "devices that got in with it alone were signed out" in kept.stderr
+    assert "Your other devices stay signed in: phone." in kept.stderr  # not the copy's
+    assert "tj devices revoke" in kept.stderr
+    assert "every copy of it" not in kept.output
+    signed_in = Transport(live_server.url, session.reply.token)
+    try:
+        with pytest.raises(AuthError):
+            await signed_in.call("/v1/journals/list", wire.ListRequest(b""), wire.JournalList)
+    finally:
+        await signed_in.close()
+    await phone.ok("sync")  # still signed in, as said
+
+    signed_out = await laptop.ok("recovery-key", "new", "--sign-out-others")
+    new_recovery_key(signed_out)
+    assert "Signed out 1 other device: phone." in signed_out.stderr
+    assert "stay signed in: phone" not in signed_out.stderr
+    assert [d["name"] for d in await laptop.json("devices")] == ["laptop"]
+    failed_with_one_line(await phone.tj("sync"))
+
+    third = await laptop.ok("recovery-key", "new", "--keep-others")
+    new_recovery_key(third)
+    assert "Signed out" not in third.stderr
+
+
 async def test_recover_offers_to_sign_the_other_devices_out(
     live_server: RunningServer, laptop: Device, phone: Device, tmp_path: Path
 ) -> None:

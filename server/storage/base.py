@@ -306,17 +306,27 @@ class Storage(Protocol):
         login_public_key: bytes,
         bundle: bytes,
         recovery: tuple[bytes, bytes] | None = None,
-    ) -> None:
+        device_id: bytes = b"",
+    ) -> list[bytes]:
         """Replace the password's salt, cost, login public key and bundle and, when
         `recovery` = (recovery login public key, recovery bundle) is given, the recovery
-        key's too, in one transaction."""
+        key's too, in one transaction. `device_id`, the device asking, has now proven the
+        password: it is no longer a session of the recovery key. With `recovery`, every
+        other session opened by the recovery key alone is signed out in the same
+        transaction (the key that opened it is retired); their ids are returned."""
         ...
 
     async def update_recovery(
-        self, account_id: bytes, recovery_login_public_key: bytes, recovery_bundle: bytes
-    ) -> None:
+        self,
+        account_id: bytes,
+        recovery_login_public_key: bytes,
+        recovery_bundle: bytes,
+        device_id: bytes = b"",
+    ) -> list[bytes]:
         """Replace the recovery login public key and the recovery bundle together, in one
-        statement: the old recovery key stops working as the new one starts."""
+        transaction: the old recovery key stops working as the new one starts, and every
+        session it opened alone (`create_device(..., by_recovery_key=True)`), but
+        `device_id`'s, is signed out; their ids are returned."""
         ...
 
     async def delete_account(self, account_id: bytes, username: str) -> None:
@@ -374,9 +384,12 @@ class Storage(Protocol):
         any subject) if some subject already had its limit of requests in that window."""
         ...
 
-    async def create_device(self, device: DeviceRow, max_devices: int) -> None:
+    async def create_device(
+        self, device: DeviceRow, max_devices: int, by_recovery_key: bool = False
+    ) -> None:
         """Raises QuotaError("devices") if the account has `max_devices` unexpired,
-        unrevoked devices already."""
+        unrevoked devices already. `by_recovery_key`: the session was opened with the
+        recovery key alone (remembered in the same transaction, see `update_recovery`)."""
         ...
 
     async def device_by_token_hash(self, token_hash: bytes) -> DeviceRow | None: ...

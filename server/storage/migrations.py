@@ -235,6 +235,25 @@ CREATE TABLE live_sockets (
 CREATE INDEX live_sockets_by_account ON live_sockets(account_id)
 """
 
+# R22 F6: the sessions opened with the recovery key alone (/v1/auth/recover), so that
+# replacing that key (a signed-in replacement, or the recovery's own password change) also
+# signs them out: whoever copied the key loses what the copy opened. A session leaves the
+# table when it proves the password (the recovery's password change) or is signed out.
+SQLITE_RECOVERY_SESSIONS = """
+CREATE TABLE recovery_sessions (
+    device_id BLOB PRIMARY KEY REFERENCES devices(device_id) ON DELETE CASCADE,
+    account_id BLOB NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE
+);
+CREATE INDEX recovery_sessions_by_account ON recovery_sessions(account_id)
+"""
+POSTGRESQL_RECOVERY_SESSIONS = """
+CREATE TABLE recovery_sessions (
+    device_id BYTEA PRIMARY KEY REFERENCES devices(device_id) ON DELETE CASCADE,
+    account_id BYTEA NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE
+);
+CREATE INDEX recovery_sessions_by_account ON recovery_sessions(account_id)
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", SQLITE_INITIAL, POSTGRESQL_INITIAL),
     Migration(2, "access chains", SQLITE_ACCESS_CHAIN, POSTGRESQL_ACCESS_CHAIN),
@@ -244,6 +263,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "challenges by expiry", CHALLENGES_BY_EXPIRY, CHALLENGES_BY_EXPIRY),
     Migration(5, "stateless challenges", SQLITE_USED_CHALLENGES, POSTGRESQL_USED_CHALLENGES),
     Migration(6, "live sockets of all processes", SQLITE_LIVE_SOCKETS, POSTGRESQL_LIVE_SOCKETS),
+    Migration(
+        7,
+        "sessions opened by a recovery key",
+        SQLITE_RECOVERY_SESSIONS,
+        POSTGRESQL_RECOVERY_SESSIONS,
+    ),
 )
 
 VERSION_TABLE_SQLITE = (

@@ -216,7 +216,8 @@ class PostgresStorage:
         login_public_key: bytes,
         bundle: bytes,
         recovery: tuple[bytes, bytes] | None = None,
-    ) -> None:
+        device_id: bytes = b"",
+    ) -> list[bytes]:
         async with self._tx() as db:
             await db.execute(
                 "UPDATE accounts SET salt = $1, opslimit = $2, memlimit = $3, "
@@ -228,16 +229,21 @@ class PostgresStorage:
                 bundle,
                 account_id,
             )
-            if recovery is not None:
-                await db.execute(RECOVERY_UPDATE, *recovery, account_id)
+            await db.execute("DELETE FROM recovery_sessions WHERE device_id = $1", device_id)
+            if recovery is None:
+                return []
+            return await _set_recovery(db, account_id, *recovery)
 
     async def update_recovery(
-        self, account_id: bytes, recovery_login_public_key: bytes, recovery_bundle: bytes
-    ) -> None:
+        self,
+        account_id: bytes,
+        recovery_login_public_key: bytes,
+        recovery_bundle: bytes,
+        device_id: bytes = b"",
+    ) -> list[bytes]:
         async with self._tx() as db:
-            await db.execute(
-                RECOVERY_UPDATE, recovery_login_public_key, recovery_bundle, account_id
-            )
+            await db.execute("DELETE FROM recovery_sessions WHERE device_id = $1", device_id)
+            return await _set_recovery(db, account_id, recovery_login_public_key, recovery_bundle)
 
     async def delete_account(self, account_id: bytes, username: str) -> None:
         owned = "SELECT journal_id FROM journals WHERE owner_id = $1"
@@ -406,7 +412,9 @@ class PostgresStorage:
 
     # --- devices ----------------------------------------------------------------------------
 
-    async def create_device(self, device: DeviceRow, max_devices: int) -> None:
+    async def create_device(
+        self, device: DeviceRow, max_devices: int, by_recovery_key: bool = False
+    ) -> None:
         async with self._tx() as db:
             await _lock_account(db, device.account_id)
             count = await db.fetchval(
@@ -431,6 +439,12 @@ class PostgresStorage:
                 f"INSERT INTO devices ({DEVICE_COLUMNS}) VALUES ({_marks(8)})",
                 *_device_values(device),
             )
+            if by_recovery_key:
+                await db.execute(
+                    "INSERT INTO recovery_sessions (device_id, account_id) VALUES ($1, $2)",
+                    device.device_id,
+                    device.account_id,
+                )
 
     async def device_by_token_hash(self, token_hash: bytes) -> DeviceRow | None:
         row = await self._one(
@@ -1011,6 +1025,27 @@ async def _shares_granted(db: asyncpg.Connection, journal_id: bytes) -> int:
         journal_id,
     )
     return int(granted)
+
+
+async def _set_recovery(
+    db: asyncpg.Connection,
+    account_id: bytes,
+    recovery_login_public_key: bytes,
+    recovery_bundle: bytes,
+) -> list[bytes]:
+    """Put the new recovery key in place and sign out the sessions the old one opened (the
+    asking device's row is already gone); returns their device ids."""
+    await db.execute(RECOVERY_UPDATE, recovery_login_public_key, recovery_bundle, account_id)
+    rows = await db.fetch(
+        "DELETE FROM recovery_sessions WHERE account_id = $1 RETURNING device_id", account_id
+    )
+    ended = [bytes(row[0]) for row in rows]
+    await db.execute(
+        "UPDATE devices SET revoked = 1 WHERE account_id = $1 AND device_id = ANY($2::bytea[])",
+        account_id,
+        ended,
+    )
+    return ended
 
 
 async def _lock_account(db: asyncpg.Connection, account_id: bytes) -> None:

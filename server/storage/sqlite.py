@@ -347,25 +347,33 @@ class SQLiteStorage:
         login_public_key: bytes,
         bundle: bytes,
         recovery: tuple[bytes, bytes] | None = None,
-    ) -> None:
-        def tx(db: Connection) -> None:
+        device_id: bytes = b"",
+    ) -> list[bytes]:
+        def tx(db: Connection) -> list[bytes]:
             db.execute(
                 "UPDATE accounts SET salt = ?, opslimit = ?, memlimit = ?, login_public_key = ?, "
                 "bundle = ? WHERE account_id = ?",
                 (salt, opslimit, memlimit, login_public_key, bundle, account_id),
             )
-            if recovery is not None:
-                _set_recovery(db, account_id, *recovery)
+            db.execute("DELETE FROM recovery_sessions WHERE device_id = ?", (device_id,))
+            if recovery is None:
+                return []
+            return _set_recovery(db, account_id, *recovery)
 
-        await self._write(tx)
+        return await self._write(tx)
 
     async def update_recovery(
-        self, account_id: bytes, recovery_login_public_key: bytes, recovery_bundle: bytes
-    ) -> None:
-        def tx(db: Connection) -> None:
-            _set_recovery(db, account_id, recovery_login_public_key, recovery_bundle)
+        self,
+        account_id: bytes,
+        recovery_login_public_key: bytes,
+        recovery_bundle: bytes,
+        device_id: bytes = b"",
+    ) -> list[bytes]:
+        def tx(db: Connection) -> list[bytes]:
+            db.execute("DELETE FROM recovery_sessions WHERE device_id = ?", (device_id,))
+            return _set_recovery(db, account_id, recovery_login_public_key, recovery_bundle)
 
-        await self._write(tx)
+        return await self._write(tx)
 
     async def delete_account(self, account_id: bytes, username: str) -> None:
         owned = "SELECT journal_id FROM journals WHERE owner_id = ?"
@@ -484,7 +492,9 @@ class SQLiteStorage:
 
     # --- devices ----------------------------------------------------------------------------
 
-    async def create_device(self, device: DeviceRow, max_devices: int) -> None:
+    async def create_device(
+        self, device: DeviceRow, max_devices: int, by_recovery_key: bool = False
+    ) -> None:
         def tx(db: Connection) -> None:
             active = _value(
                 db,
@@ -506,6 +516,11 @@ class SQLiteStorage:
                 f"INSERT INTO devices ({DEVICE_COLUMNS}) VALUES ({_marks(8)})",
                 _device_values(device),
             )
+            if by_recovery_key:
+                db.execute(
+                    "INSERT INTO recovery_sessions (device_id, account_id) VALUES (?, ?)",
+                    (device.device_id, device.account_id),
+                )
 
         await self._write(tx)
 
@@ -1336,9 +1351,23 @@ def _device(row: Any) -> DeviceRow:
 
 def _set_recovery(
     db: Connection, account_id: bytes, recovery_login_public_key: bytes, recovery_bundle: bytes
-) -> None:
+) -> list[bytes]:
+    """Put the new recovery key in place and sign out the sessions the old one opened (the
+    asking device's row is already gone); returns their device ids."""
     db.execute(
         "UPDATE accounts SET recovery_login_public_key = ?, recovery_bundle = ? "
         "WHERE account_id = ?",
         (recovery_login_public_key, recovery_bundle, account_id),
     )
+    ended = [
+        bytes(row[0])
+        for row in db.execute(
+            "SELECT device_id FROM recovery_sessions WHERE account_id = ?", (account_id,)
+        ).fetchall()
+    ]
+    db.execute("DELETE FROM recovery_sessions WHERE account_id = ?", (account_id,))
+    db.executemany(
+        "UPDATE devices SET revoked = 1 WHERE account_id = ? AND device_id = ?",
+        [(account_id, device) for device in ended],
+    )
+    return ended

@@ -246,12 +246,6 @@ async def test_the_owners_other_device_is_told_why_a_member_was_removed(
     assert laptop == ["tom"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R22 F6: whoever copied the recovery key can open a session with it alone "
-    "(/v1/auth/recover, no password change, nothing the owner is told); replacing the key "
-    "('the old one, and every copy of it, stops working') leaves that session signed in",
-)
 async def test_replacing_a_copied_recovery_key_ends_what_the_copy_opened(
     signup: ClientFactory, live_server: RunningServer
 ) -> None:
@@ -301,13 +295,6 @@ async def test_the_owners_other_device_keeps_a_field_level_share_limited(
     assert SECRET not in {e.body for e in await tom.entries.list()}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R22 F7: /v1/account/recovery-key takes a signature by the current recovery key: "
-    "whoever copied it swaps in a key of their own without the password and without any "
-    "change the owner can see (password, devices' logins untouched); the owner's written-down "
-    "key then silently no longer works",
-)
 async def test_a_copied_recovery_key_cannot_silently_replace_the_owners_recovery_key(
     signup: ClientFactory, live_server: RunningServer, tmp_path: Path
 ) -> None:

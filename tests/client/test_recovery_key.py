@@ -14,7 +14,7 @@ from aiohttp import web
 
 from client_sdk import INSECURE_TEST_COST, Client, crypto, keys, wire
 from client_sdk.crypto import Context
-from client_sdk.errors import AuthError, InvalidInput, NetworkError
+from client_sdk.errors import AuthError, InvalidInput, NetworkError, TJError
 from tests.client.hostile import HostileServer, Through
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
@@ -223,7 +223,9 @@ async def test_a_recovery_whose_password_change_fails_leaves_the_old_key_working
     )
     refused = refuse(hostile, "/v1/account/password", times=1)
     with pytest.raises(
-        NetworkError, match="nothing was changed; the recovery key you used still works"
+        NetworkError,
+        match="most likely nothing was changed and the recovery key you used still works .a "
+        "request still in progress may yet set it.: try logging in with the new password first",
     ):
         await recover(hostile.url, tmp_path / "half", old_key)
     assert refused == [1]
@@ -333,3 +335,110 @@ async def test_a_password_change_with_half_a_new_recovery_key_is_refused(
             await ana.transport.call("/v1/account/password", request, wire.PasswordChangeReply)
         assert refused.value.code == "invalid_field"
     assert await live_server.rows("SELECT * FROM accounts WHERE username = 'ana'") == before
+
+
+async def test_a_recovery_login_key_signature_is_refused_with_a_clear_error(
+    live_server: RunningServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """R22 F7: whoever copied the recovery key must not replace it with one of their own
+    (password and devices untouched, nothing the owner would notice): a signed-in
+    replacement is proven with the password's login key only, and the recovery key's
+    signature gets its own refusal, not a "wrong password"."""
+    ana = await signup("ana")
+    assert ana.recovery_key is not None
+    before = await stored_recovery_key(live_server, "ana")
+    copied = keys.recovery_login_key(keys.parse_recovery_key(ana.recovery_key))
+    with pytest.raises(AuthError) as refused:
+        await replacement_signed_with(ana, "ana", copied)
+    assert refused.value.code == "password_required"
+    assert str(refused.value) == (
+        "only the password can replace the recovery key of a signed-in account, not the "
+        "recovery key itself; nothing was changed"
+    )
+    assert await stored_recovery_key(live_server, "ana") == before
+    # The key written down at signup still gets ana back in; the password-signed
+    # replacement still works.
+    new_key = await ana.replace_recovery_key(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    assert await stored_recovery_key(live_server, "ana") == public_half(new_key)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+async def test_replacing_the_key_signs_out_only_the_sessions_it_opened_alone(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory, tmp_path: Path
+) -> None:
+    """R22 F6, on both backends: a session opened by `recover` without a password change
+    (whoever copied the key) ends when the key is replaced, by a signed-in replacement or
+    by the owner's own recovery; sessions opened with the password, and a recovery's own
+    session once it set the password, stay signed in."""
+    from client_sdk import account
+    from client_sdk.transport import Transport
+
+    ana = await signup("ana")
+    phone = await login("ana")
+    assert ana.recovery_key is not None
+    owners = sorted(d.id for d in await ana.devices.list())
+    assert len(owners) == 2
+
+    async def copy_signs_in(key: str) -> Transport:
+        thief = Transport(live_server.url)
+        try:
+            session = await account.recover(thief, "ana", keys.parse_recovery_key(key), "a phone")
+        finally:
+            await thief.close()
+        return Transport(live_server.url, session.reply.token)
+
+    async def still_signed_in(transport: Transport) -> bool:
+        try:
+            await transport.call("/v1/journals/list", wire.ListRequest(b""), wire.JournalList)
+        except AuthError as error:
+            assert error.code == "device_revoked"
+            return False
+        return True
+
+    first = await copy_signs_in(ana.recovery_key)
+    try:
+        new_key = await ana.replace_recovery_key(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+        assert not await still_signed_in(first)
+    finally:
+        await first.close()
+    assert sorted(d.id for d in await ana.devices.list()) == owners
+    await phone.sync()
+
+    # A copy of the new key opens a session; the owner's recovery with that key ends it, and
+    # the recovering device (which set the password) stays, as do the password's devices.
+    second = await copy_signs_in(new_key)
+    try:
+        rescued = await recover(live_server.url, tmp_path / "rescued", new_key)
+        try:
+            assert not await still_signed_in(second)
+            await rescued.sync()
+            await ana.sync()
+            # The rescued session proved the password: the next replacement leaves it.
+            await rescued.replace_recovery_key(NEW_PASSWORD, minimum_cost=INSECURE_TEST_COST)
+            await rescued.sync()
+        finally:
+            await rescued.close()
+    finally:
+        await second.close()
+
+
+async def test_a_resend_refused_for_another_reason_says_the_outcome_is_unknown(
+    live_server: RunningServer, hostile: HostileServer, through: Through
+) -> None:
+    """R22: the first request was stored and its reply lost; the resend is refused, not for
+    a wrong password. The caller must not be told that nothing changed."""
+    ana = await through("ana")
+    before = await stored_recovery_key(live_server, "ana")
+    lose_reply(hostile, "/v1/account/recovery-key", times=1)
+    seen = [0]
+
+    async def refuse_the_resend() -> None:
+        seen[0] += 1
+        if seen[0] == 2:
+            raise web.HTTPForbidden()
+
+    hostile.holds["/v1/account/recovery-key"] = refuse_the_resend
+    with pytest.raises(TJError, match="whether the recovery key was replaced is unknown"):
+        await ana.replace_recovery_key(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    assert seen == [2]
+    assert await stored_recovery_key(live_server, "ana") != before  # the first was stored
