@@ -35,6 +35,7 @@ from client_sdk.results import (
     new_result_update,
     previous_result,
     result_view,
+    results_once_each,
 )
 from client_sdk.scoring import Instrument, builtin_instruments, instrument
 from client_sdk.sharing import ShareInfo, Sharing
@@ -128,15 +129,28 @@ class Measures:
     ) -> list[MeasureResult]:
         """Results newest first (by `taken_at`, an aware UTC datetime), of one journal (name
         or id) or of every journal on this device (an owner's copies made for a therapist are
-        left out: the originals are listed), optionally of one `measure` ("phq9"). Works
+        left out: the originals are listed; a result a client shared both in a whole journal
+        and in a copy for you is listed once, from the whole journal: NU19 C18), optionally
+        of one `measure` ("phq9"). Works
         offline. The read-only copies kept of shares that ended are read too. Raises
         NotFound for an unknown journal, InvalidInput for an unknown measure."""
         wanted = instrument(measure).id if measure is not None else None
         found = []
+        sources: dict[str, LocalJournal] = {}
         async for source, document in self._result_documents(journal):
             view = self._view(source, document)
             if view is not None and (wanted is None or view.measure == wanted):
                 found.append(view)
+                sources[source.journal_id.hex()] = source
+        if journal is None:  # a result read in a whole journal and in its copy counts once
+            owners = {k: j.owner_id.hex() for k, j in sources.items()}
+            copies = {
+                k: j.owner_id.hex()
+                for k, j in sources.items()
+                if self._replica.is_copy_shared_with_me(j)
+            }
+            if copies:
+                found = results_once_each(found, copies, owners)
         return sorted(found, key=lambda r: (r.taken_at, r.id), reverse=True)
 
     async def invalid(self, journal: str | None = None) -> list[InvalidResult]:

@@ -200,3 +200,22 @@ async def test_change_is_labelled_only_a_recall_period_apart_and_never_recovered
     taken = await omar.json("measure", "take", "gad7", "--answers", "0,0,0,0,0,0,0")
     assert taken["change"]["same_period"] is True and taken["change"]["reliable"] is None
     assert taken["change"]["now_below_caseness"] is False and "recovered" not in taken["change"]
+
+
+async def test_a_result_in_a_whole_share_and_in_a_mood_and_scores_copy_is_listed_once(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU19 C18: a client who shares a journal whole and also as a `--only mood,scores` copy
+    took one PHQ-9; the therapist's `tj measure list` showed it twice, under two ids (an
+    outcome count would see two administrations)."""
+    june = await new_device(live_server, tmp_path, "june")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await june.ok("share", "Personal", "drlee", "--only", "mood,scores", "--trust-on-first-use")
+    await june.ok("share", "Personal", "drlee", "--full", "--role", "annotate")
+    await june.ok("measure", "take", "phq9", "--answers", "1,1,2,1,0,1,0,0,0")
+    await drlee.ok("sync")
+    journals = {j["name"] for j in await drlee.json("journal", "list")}
+    assert any("(mood, scores)" in name or "Shared with" in name for name in journals), journals
+    [listed] = await drlee.json("measure", "list")
+    assert (listed["journal"], listed["score"]) == ("june/Personal", 6)
+    assert listed["answers"] == [1, 1, 2, 1, 0, 1, 0, 0, 0]  # the whole journal's, with answers
