@@ -10,7 +10,7 @@ import pytest
 from client_sdk import INSECURE_TEST_COST, Client, NetworkError
 from tests.client.hostile import HostileServer
 from tests.client.test_signup_failures import NOT_MSGPACK, sign_up
-from tests.conftest import PASSWORD, RunningServer
+from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 
 @pytest.mark.xfail(
@@ -70,3 +70,51 @@ async def test_a_server_answer_cannot_destroy_the_only_copy_of_a_recovery_key(
         await sign_up(hostile.url, home)
     # The account this device made exists, with the recovery key only this file holds.
     assert Client.unfinished_signup(home) is not None
+
+
+SECRET = "I never told anyone about the accident"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="R23 F3: an owner device that never verified the mood-only copy's chain (a new "
+    "phone) signs a whole-journal share on a role change when the server hides the copy",
+)
+async def test_a_new_owner_device_never_widens_a_field_level_share_the_server_hides(
+    signup: ClientFactory, hostile: HostileServer, tmp_path: Path
+) -> None:
+    from tests.client.sharing_support import journal_id, share_with
+    from client_sdk import wire
+
+    ana = await signup("ana")
+    tom = await signup("tom")
+    await ana.entries.write("Personal", SECRET, mood=3)
+    first = await share_with(ana, tom, only=["mood"])
+    await ana.sync()
+    await tom.sync()
+    mirror = bytes.fromhex(first.journal_id)
+
+    def hide_mirror(request: bytes, reply: bytes) -> bytes:
+        listed = wire.decode(wire.JournalList, reply).journals
+        return wire.encode(wire.JournalList([j for j in listed if j.journal_id != mirror]))
+
+    hostile.replies["/v1/journals/list"] = hide_mirror
+    phone = await Client.login(
+        hostile.url, "ana", PASSWORD, home=tmp_path / "ana-phone", device_name="phone",
+        minimum_cost=INSECURE_TEST_COST,
+    )  # fmt: skip
+    try:
+        await phone.sync()
+        try:  # "make tom's share annotate": not a request to share the whole journal
+            await phone.shares.grant("Personal", "tom", role="annotate", trust_on_first_use=True)
+        except Exception:  # noqa: BLE001 - refusing is a fine answer; widening is not
+            pass
+    finally:
+        await phone.close()
+    del hostile.replies["/v1/journals/list"]
+    personal = await journal_id(ana, "Personal")
+    await ana.sync()
+    whole = ana.replica.chains.current(personal).member_by_account(tom.profile.account_id)
+    await tom.sync()
+    bodies = {e.body for e in await tom.entries.list()}
+    assert (whole, SECRET in bodies) == (None, False)
