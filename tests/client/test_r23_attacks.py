@@ -7,8 +7,9 @@ from pathlib import Path
 import msgpack
 import pytest
 
-from client_sdk import INSECURE_TEST_COST, Client, NetworkError
+from client_sdk import INSECURE_TEST_COST, Client, InvalidInput, NetworkError, wire
 from tests.client.hostile import HostileServer
+from tests.client.sharing_support import journal_id, share_with
 from tests.client.test_signup_failures import NOT_MSGPACK, sign_up
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
@@ -66,7 +67,7 @@ async def test_a_server_answer_cannot_destroy_the_only_copy_of_a_recovery_key(
         return packed
 
     hostile.replies["/v1/auth/prelogin"] = other_salt
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidInput, match="not the one this device signed up"):
         await sign_up(hostile.url, home)
     # The account this device made exists, with the recovery key only this file holds.
     assert Client.unfinished_signup(home) is not None
@@ -83,9 +84,6 @@ SECRET = "I never told anyone about the accident"
 async def test_a_new_owner_device_never_widens_a_field_level_share_the_server_hides(
     signup: ClientFactory, hostile: HostileServer, tmp_path: Path
 ) -> None:
-    from tests.client.sharing_support import journal_id, share_with
-    from client_sdk import wire
-
     ana = await signup("ana")
     tom = await signup("tom")
     await ana.entries.write("Personal", SECRET, mood=3)
