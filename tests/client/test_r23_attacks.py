@@ -16,7 +16,7 @@ from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 @pytest.mark.xfail(
     strict=True,
-    reason="R23 F1: finishing a signup shows the kept recovery key without checking it is "
+    reason="R23 F2: finishing a signup shows the kept recovery key without checking it is "
     "still the account's: a key replaced on another device meanwhile is shown as if in force",
 )
 async def test_finishing_a_signup_never_shows_a_recovery_key_replaced_since(
@@ -47,7 +47,7 @@ async def test_finishing_a_signup_never_shows_a_recovery_key_replaced_since(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="R23 F2: a prelogin salt lie plus the real 409 username_taken makes the device "
+    reason="R23 F3: a prelogin salt lie plus the real 409 username_taken makes the device "
     "delete the only copy of a recovery key that is in force and was never shown",
 )
 async def test_a_server_answer_cannot_destroy_the_only_copy_of_a_recovery_key(
@@ -78,7 +78,7 @@ SECRET = "I never told anyone about the accident"
 
 @pytest.mark.xfail(
     strict=True,
-    reason="R23 F3: an owner device that never verified the mood-only copy's chain (a new "
+    reason="R23 F1: an owner device that never verified the mood-only copy's chain (a new "
     "phone) signs a whole-journal share on a role change when the server hides the copy",
 )
 async def test_a_new_owner_device_never_widens_a_field_level_share_the_server_hides(
