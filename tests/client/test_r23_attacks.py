@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import msgpack
 import pytest
 
 from client_sdk import INSECURE_TEST_COST, Client, InvalidInput, NetworkError, wire
+from client_sdk.departures import EXPIRED
 from tests.client.hostile import HostileServer
-from tests.client.sharing_support import journal_id, share_with
+from tests.client.sharing_support import journal_id, server_db, share_with
+from tests.client.test_share_ended_notices import DAY_MS, move_clocks, shared_until_tomorrow
 from tests.client.test_signup_failures import NOT_MSGPACK, sign_up
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
@@ -116,3 +120,27 @@ async def test_a_new_owner_device_never_widens_a_field_level_share_the_server_hi
     await tom.sync()
     bodies = {e.body for e in await tom.entries.list()}
     assert (whole, SECRET in bodies) == (None, False)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="R23 F4: a share the owner's device ended by its signed end date (an `ended` "
+    "entry) is told to a member who verifies that entry as 'ana stopped sharing'",
+)
+async def test_a_member_verifying_the_signed_ended_entry_is_told_the_end_date(
+    signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana, tom, journal, end = await shared_until_tomorrow(signup)
+    move_clocks(live_server, monkeypatch, 2 * DAY_MS)
+    await ana.sync()  # the owner's device signs `ended` and rotates
+    # The server (as it may: the chain is the owner's signed data) still lists the journal
+    # to tom, so tom's device verifies the chain with the `ended` entry.
+    with closing(sqlite3.connect(server_db(live_server))) as db:
+        db.execute(
+            "INSERT OR IGNORE INTO members (journal_id, account_id, role, expires_at) "
+            "VALUES (?, ?, 'annotate', 0)",
+            (journal, tom.profile.account_id),
+        )
+        db.commit()
+    report = await tom.sync()
+    assert [(d.reason, d.at) for d in report.departures] == [(EXPIRED, end)]
