@@ -1,0 +1,146 @@
+"""R23: attacks on resumable signup, share-ended notices and limited shares."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import msgpack
+import pytest
+
+from client_sdk import INSECURE_TEST_COST, Client, InvalidInput, NetworkError, wire
+from client_sdk.departures import EXPIRED
+from tests.client.hostile import HostileServer
+from tests.client.sharing_support import journal_id, server_db, share_with
+from tests.client.test_share_ended_notices import DAY_MS, move_clocks, shared_until_tomorrow
+from tests.client.test_signup_failures import NOT_MSGPACK, sign_up
+from tests.conftest import PASSWORD, ClientFactory, RunningServer
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="R23 F2: finishing a signup shows the kept recovery key without checking it is "
+    "still the account's: a key replaced on another device meanwhile is shown as if in force",
+)
+async def test_finishing_a_signup_never_shows_a_recovery_key_replaced_since(
+    live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    home = tmp_path / "laptop"
+    hostile.replies["/v1/auth/signup"] = lambda request, reply: NOT_MSGPACK
+    with pytest.raises(NetworkError):
+        await sign_up(hostile.url, home)
+    del hostile.replies["/v1/auth/signup"]
+    # The user never saw a key; on the phone they make one (the honest server).
+    phone = await Client.login(
+        live_server.url, "ana", PASSWORD, home=tmp_path / "phone", minimum_cost=INSECURE_TEST_COST
+    )
+    await phone.replace_recovery_key(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    await phone.close()
+
+    laptop = await sign_up(hostile.url, home)  # finishes the signup
+    shown = laptop.recovery_key
+    await laptop.close()
+    if shown is not None:  # whatever the device shows as "your recovery key" must work
+        recovered = await Client.recover(
+            live_server.url, "ana", shown, "another password for ana",
+            home=tmp_path / "recovered", kdf_cost=INSECURE_TEST_COST,
+        )  # fmt: skip
+        await recovered.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="R23 F3: a prelogin salt lie plus the real 409 username_taken makes the device "
+    "delete the only copy of a recovery key that is in force and was never shown",
+)
+async def test_a_server_answer_cannot_destroy_the_only_copy_of_a_recovery_key(
+    live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    home = tmp_path / "laptop"
+    hostile.replies["/v1/auth/signup"] = lambda request, reply: NOT_MSGPACK
+    with pytest.raises(NetworkError):
+        await sign_up(hostile.url, home)
+    del hostile.replies["/v1/auth/signup"]
+    assert await live_server.rows("SELECT username FROM accounts") == [("ana",)]
+
+    def other_salt(request: bytes, reply: bytes) -> bytes:
+        message = msgpack.unpackb(reply, raw=False)
+        message["salt"] = bytes(len(message["salt"]))
+        packed: bytes = msgpack.packb(message, use_bin_type=True)
+        return packed
+
+    hostile.replies["/v1/auth/prelogin"] = other_salt
+    with pytest.raises(InvalidInput, match="not the one this device signed up"):
+        await sign_up(hostile.url, home)
+    # The account this device made exists, with the recovery key only this file holds.
+    assert Client.unfinished_signup(home) is not None
+
+
+SECRET = "I never told anyone about the accident"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="R23 F1: an owner device that never verified the mood-only copy's chain (a new "
+    "phone) signs a whole-journal share on a role change when the server hides the copy",
+)
+async def test_a_new_owner_device_never_widens_a_field_level_share_the_server_hides(
+    signup: ClientFactory, hostile: HostileServer, tmp_path: Path
+) -> None:
+    ana = await signup("ana")
+    tom = await signup("tom")
+    await ana.entries.write("Personal", SECRET, mood=3)
+    first = await share_with(ana, tom, only=["mood"])
+    await ana.sync()
+    await tom.sync()
+    mirror = bytes.fromhex(first.journal_id)
+
+    def hide_mirror(request: bytes, reply: bytes) -> bytes:
+        listed = wire.decode(wire.JournalList, reply).journals
+        return wire.encode(wire.JournalList([j for j in listed if j.journal_id != mirror]))
+
+    hostile.replies["/v1/journals/list"] = hide_mirror
+    phone = await Client.login(
+        hostile.url, "ana", PASSWORD, home=tmp_path / "ana-phone", device_name="phone",
+        minimum_cost=INSECURE_TEST_COST,
+    )  # fmt: skip
+    try:
+        await phone.sync()
+        try:  # "make tom's share annotate": not a request to share the whole journal
+            await phone.shares.grant("Personal", "tom", role="annotate", trust_on_first_use=True)
+        except Exception:  # noqa: BLE001 - refusing is a fine answer; widening is not
+            pass
+    finally:
+        await phone.close()
+    del hostile.replies["/v1/journals/list"]
+    personal = await journal_id(ana, "Personal")
+    await ana.sync()
+    whole = ana.replica.chains.current(personal).member_by_account(tom.profile.account_id)
+    await tom.sync()
+    bodies = {e.body for e in await tom.entries.list()}
+    assert (whole, SECRET in bodies) == (None, False)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="R23 F4: a share the owner's device ended by its signed end date (an `ended` "
+    "entry) is told to a member who verifies that entry as 'ana stopped sharing'",
+)
+async def test_a_member_verifying_the_signed_ended_entry_is_told_the_end_date(
+    signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana, tom, journal, end = await shared_until_tomorrow(signup)
+    move_clocks(live_server, monkeypatch, 2 * DAY_MS)
+    await ana.sync()  # the owner's device signs `ended` and rotates
+    # The server (as it may: the chain is the owner's signed data) still lists the journal
+    # to tom, so tom's device verifies the chain with the `ended` entry.
+    with closing(sqlite3.connect(server_db(live_server))) as db:
+        db.execute(
+            "INSERT OR IGNORE INTO members (journal_id, account_id, role, expires_at) "
+            "VALUES (?, ?, 'annotate', 0)",
+            (journal, tom.profile.account_id),
+        )
+        db.commit()
+    report = await tom.sync()
+    assert [(d.reason, d.at) for d in report.departures] == [(EXPIRED, end)]
