@@ -589,7 +589,14 @@ def shared_with_me(home: Home, as_json: bool) -> None:
       tj shared-with-me
       tj list --journal ana/Personal
     """
-    found = home.run(lambda client: client.shares.with_me())
+
+    async def work(client: Client) -> list[SharedJournal]:
+        # Like every listing: sync first (one quick try); offline, what this device has,
+        # said as such (NU19 C23: it failed offline).
+        await synced_first(client)
+        return await client.shares.with_me(refresh=False)
+
+    found = home.run(work)
     output.show_rows(found, as_json, shared_table, "Nothing is shared with you yet.")
     if not as_json:
         output.warn_unverified_owners(sorted({s.owner for s in found if not s.owner_verified}))

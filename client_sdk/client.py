@@ -52,7 +52,13 @@ from client_sdk.models import (
     now_ms,
     to_datetime,
 )
-from client_sdk.pending_signup import PendingSignup, load_pending, remove_pending, save_pending
+from client_sdk.pending_signup import (
+    PENDING_FILE,
+    PendingSignup,
+    load_pending,
+    remove_pending,
+    save_pending,
+)
 from client_sdk.profile import (
     Profile,
     ensure_home,
@@ -429,11 +435,15 @@ class Client:
             await transport.close()
             if error.code != "username_taken":
                 raise
-            remove_pending(home)  # the account of that name is not the one it made
+            # Kept: the name may be taken by someone else, or the account be ours after all
+            # (its password changed since, or a server lying about the salt): the key this
+            # device kept may be the only copy of one in force (R23 F3). Dropped only by hand.
             raise InvalidInput(
                 f"the account {username} on the server is not the one this device signed up, "
                 "or its password was changed since: if it is yours, log in with its current "
-                "password; else sign up with another username"
+                "password; else sign up with another username. The recovery key this device "
+                f"kept for it stays in {home / PENDING_FILE} (sealed under the signup's "
+                "password); delete that file to use this home for another account"
             ) from None
         except BaseException:
             await transport.close()

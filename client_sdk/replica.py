@@ -200,6 +200,9 @@ class Replica:
                 continue
             state = self.chains.state(local.journal_id)
             terms = state.member_by_account(me) if state is not None else None
+            last = state.last_terms(me) if state is not None else None
+            if last is not None and not last[1]:  # an owner device's signed `ended` entry
+                terms = last[0]  # closed it: its end date passed (R23 F4)
             if local.role == REVOKED:
                 if terms is not None and terms.ended(now):
                     reason, at = departures.EXPIRED, terms.expires_at

@@ -333,13 +333,13 @@ class Shares:
         local = await self._context.local_journal(journal)
         return await self._context.sharing.forget(local, journal, unlisted)
 
-    async def with_me(self) -> builtins.list[SharedJournal]:
+    async def with_me(self, *, refresh: bool = True) -> builtins.list[SharedJournal]:
         """Journals other accounts share with this one (`owner_verified` says whether this
         device compared the owner's fingerprint), and the read-only copies kept of shares
-        that ended (`SharedJournal.share_ended`). Needs the network (the journal list is
-        refreshed first); offline, `client.journals.list()` shows the same journals.
-        Raises NetworkError offline."""
-        return await self._context.sharing.shared_with_me()
+        that ended (`SharedJournal.share_ended`). The journal list is refreshed from the
+        server first (Raises NetworkError offline); `refresh=False` reads what this device
+        has, offline too, and raises nothing."""
+        return await self._context.sharing.shared_with_me(refresh=refresh)
 
     async def log(self, journal: str) -> builtins.list[AuditInfo]:
         """When each member's device first fetched what (the owner sees all; a member sees

@@ -883,10 +883,12 @@ class Sharing:
         async with self.store.transaction() as tx:
             await tx.set_setting(ERASED_SHARES, json.dumps(rows))
 
-    async def shared_with_me(self) -> list[SharedJournal]:
+    async def shared_with_me(self, *, refresh: bool = True) -> list[SharedJournal]:
         """Journals shared with this account, and kept copies of ended shares; not those
-        holding only briefs (client.briefs.received lists the briefs)."""
-        await self.replica.refresh_journals()
+        holding only briefs (client.briefs.received lists the briefs). `refresh`: the
+        journal list is read from the server first."""
+        if refresh:
+            await self.replica.refresh_journals()
         briefs = await self.store.journals_holding_only(BRIEF)
         return [
             SharedJournal(

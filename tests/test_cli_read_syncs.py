@@ -130,6 +130,7 @@ async def test_offline_a_read_command_says_when_the_device_last_synced_and_does_
         ("due",), ("caseload",), ("list",), ("show", entry), ("search", "slept"),
         ("on-this-day",), ("insights",), ("goal", "list"), ("goal", "show", goal),
         ("measure", "list"), ("homework", "list"), ("journal", "list"), ("trash",),
+        ("shared-with-me",), ("prompt",),
     ):  # fmt: skip
         started = time.monotonic()
         shown = await ana.ok(*command)

@@ -49,11 +49,6 @@ async def test_finishing_a_signup_never_shows_a_recovery_key_replaced_since(
         await recovered.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R23 F3: a prelogin salt lie plus the real 409 username_taken makes the device "
-    "delete the only copy of a recovery key that is in force and was never shown",
-)
 async def test_a_server_answer_cannot_destroy_the_only_copy_of_a_recovery_key(
     live_server: RunningServer, hostile: HostileServer, tmp_path: Path
 ) -> None:
@@ -122,11 +117,6 @@ async def test_a_new_owner_device_never_widens_a_field_level_share_the_server_hi
     assert (whole, SECRET in bodies) == (None, False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R23 F4: a share the owner's device ended by its signed end date (an `ended` "
-    "entry) is told to a member who verifies that entry as 'ana stopped sharing'",
-)
 async def test_a_member_verifying_the_signed_ended_entry_is_told_the_end_date(
     signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
