@@ -467,17 +467,7 @@ class Sharing:
         problem or are no longer listed (their last verified state, kept in the store until
         the owner deletes the journal here): what the owner signed stays known whatever the
         server shows now."""
-        found = {}
-        for journal_id, state in self.replica.chains.states().items():
-            if state.owner_id != self.profile.account_id or state.disclosure is None:
-                continue
-            try:
-                found[journal_id] = access.open_disclosure(
-                    self.profile.secrets.account_key, journal_id, state.disclosure
-                )
-            except IntegrityError:
-                continue
-        return found
+        return self._opened_disclosures(with_problems=True)
 
     async def _end_wider_shares(
         self, source: LocalJournal, peer: Peer, fields: tuple[str, ...]
@@ -966,10 +956,16 @@ class Sharing:
     def disclosures(self) -> dict[bytes, access.Disclosure]:
         """journal id -> disclosure settings of this account's disclosure journals, opened
         from their owner-signed chains (never from metadata a member could re-seal)."""
+        return self._opened_disclosures(with_problems=False)
+
+    def _opened_disclosures(self, *, with_problems: bool) -> dict[bytes, access.Disclosure]:
+        """The disclosure settings of this account's chains (`with_problems`: those with a
+        problem too), opened; one that does not open is left out."""
         found = {}
         for journal_id, state in self.replica.chains.states().items():
-            mine = state.owner_id == self.profile.account_id
-            if not mine or state.disclosure is None or self.replica.chains.problem(journal_id):
+            if state.owner_id != self.profile.account_id or state.disclosure is None:
+                continue
+            if not with_problems and self.replica.chains.problem(journal_id):
                 continue
             try:
                 found[journal_id] = access.open_disclosure(
