@@ -46,31 +46,51 @@ def never_msgpack(request: bytes, reply: bytes) -> bytes:
     return b"\xc1"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R21 F2: a signup that fails after the server created the account and its "
-    "session (its journal list refused) leaves that session signed in and "
-    "the recovery key is never shown",
-)
-async def test_a_signup_that_fails_after_the_account_exists_ends_its_session(
+async def test_a_signup_that_fails_after_the_account_exists_is_finished_by_running_it_again(
     live_server: RunningServer, hostile: HostileServer, tmp_path: Path
 ) -> None:
-    """Signup creates the account and its first session in one reply, then reads the journal
-    list: a hostile (or just failing) server makes that fail. Login and recovery end their session on such a failure (84ea285); signup does not:
-    the device stays signed in on the server, with a token on disk in the profile."""
+    """R21 F2: signup creates the account and its first session in one reply, then reads the
+    journal list; a hostile (or just failing) server made that fail, and the recovery key,
+    which only ever existed on the device, was lost with the session left signed in. Now the
+    device keeps the profile (this device's session, its token in the profile, as after any
+    signup) and the recovery key sealed under the password, and running signup again
+    finishes it and shows the key (the resumable signup of client_sdk/pending_signup.py);
+    a failure before the profile is saved ends the session (tests/client/
+    test_signup_failures.py)."""
+    home = tmp_path / "ana"
     hostile.replies["/v1/journals/list"] = never_msgpack
     with pytest.raises(NetworkError):
         await Client.signup(
             hostile.url,
             "ana",
             PASSWORD,
-            home=tmp_path / "ana",
+            home=home,
             device_name="laptop",
             kdf_cost=INSECURE_TEST_COST,
         )
     [reply] = hostile.replies_to("/v1/auth/signup")
     token = wire.decode(wire.SessionReply, reply).token
-    assert not await session_alive(live_server, token)
+    assert await session_alive(live_server, token)  # this device's own, kept for the retry
+    assert Client.unfinished_signup(home) is not None
+    del hostile.replies["/v1/journals/list"]
+    client = await Client.signup(
+        hostile.url, "ana", PASSWORD, home=home, device_name="laptop", kdf_cost=INSECURE_TEST_COST
+    )
+    try:
+        assert client.recovery_key is not None
+        assert [j.name for j in await client.journals.list()] == ["Personal"]
+    finally:
+        await client.close()
+    assert Client.unfinished_signup(home) is None
+    recovered = await Client.recover(
+        live_server.url,
+        "ana",
+        client.recovery_key,
+        "a new password for ana 42",
+        home=tmp_path / "recovered",
+        kdf_cost=INSECURE_TEST_COST,
+    )
+    await recovered.close()
 
 
 async def test_a_failed_login_sends_its_logout_to_the_login_url_only(
