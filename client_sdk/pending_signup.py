@@ -28,6 +28,7 @@ import msgpack
 from client_sdk import crypto, wire
 from client_sdk.crypto import Context
 from client_sdk.errors import IntegrityError
+from client_sdk.profile import write_private
 
 PENDING_FILE = "pending_signup"
 PENDING_VERSION = 1
@@ -83,13 +84,7 @@ def save_pending(home: Path, pending: PendingSignup) -> None:
         "sealed_recovery_key": pending.sealed_recovery_key,
     }
     path = home / PENDING_FILE
-    temporary = path.with_suffix(".tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(msgpack.packb(document, use_bin_type=True))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    write_private(path, msgpack.packb(document, use_bin_type=True))
 
 
 def load_pending(home: Path) -> PendingSignup | None:

@@ -64,10 +64,16 @@ def save_profile(
             "memlimit": passphrase_cost.memlimit,
         }
     path = home / PROFILE_FILE
+    write_private(path, msgpack.packb(document, use_bin_type=True))
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` atomically: a 0600 temporary file next to it, fsynced, then
+    renamed over it (the profile, login tickets, an unfinished signup's sealed key)."""
     temporary = path.with_suffix(".tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
-        handle.write(msgpack.packb(document, use_bin_type=True))
+        handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)

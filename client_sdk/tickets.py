@@ -12,12 +12,13 @@ server URL and the username, so the file does not name the account in clear.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import msgpack
 import nacl.encoding
 import nacl.hash
+
+from client_sdk.profile import write_private
 
 TICKETS_FILE = "login_tickets"
 MAX_KEPT = 64  # accounts one home keeps tickets for; the oldest are dropped beyond
@@ -61,10 +62,4 @@ def save_ticket(home: Path, server_url: str, username: str, ticket: bytes) -> No
     kept = dict(list(tickets.items())[-MAX_KEPT:])
     home.mkdir(parents=True, exist_ok=True)
     path = home / TICKETS_FILE
-    temporary = path.with_suffix(".tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(msgpack.packb(kept, use_bin_type=True))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    write_private(path, msgpack.packb(kept, use_bin_type=True))

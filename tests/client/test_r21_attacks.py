@@ -1,9 +1,12 @@
 """R21 hostile review of integ4 (13cab27): attacks on the client side of the three s8
 changes (a failed sign-in ends its session; the new-password rule) and on journal metadata,
-the one write of sealed data the in-transaction epoch check does not cover.
+which the in-transaction epoch check did not cover then.
 
 Real server on loopback, real crypto; the hostile server is tests/client/hostile.py's proxy.
-A test marked xfail(strict=True) shows a hole that is still open on 13cab27.
+The holes these tests showed on 13cab27 (strict xfails then) are fixed: metadata is checked
+against the current epoch (s8-r21fix), the password rule counts typed characters, and a
+signup that fails after the account exists is finished by running it again (resumable
+signup); each test now asserts the fix.
 """
 
 from __future__ import annotations
