@@ -25,6 +25,16 @@ Payloads, by kind (exactly these keys):
                                                                        exactly these members
     disclosure  {"sealed": bin}                                        settings, sealed for
                                                                        the owner's devices
+    limited     {"share": bin 16, "owner_copy": bin}                   an account reads some
+                                                                       fields through a mirror
+    limited_removed {"share": bin 16}                                  that share was ended
+
+`limited` (R23 F1) tells the owner's devices, from the journal's own chain, that an account
+reads part of this journal through a field-level copy (a disclosure journal of kind
+"mirror"): `owner_copy` seals the account's identity and the copy's journal id for the
+owner's devices (see `limited`). It is no membership: nothing is sealed to it, it holds no
+role, and a rotation's members never include it. `limited_removed` closes it when the owner
+ends that copy's share; the copy's own chain says whether a share in force lapsed.
 
 `counters` bounds what a member whose right to write ends (removed, ended, or changed to
 `read`) ever wrote: for each of its devices, the highest counter in this journal the owner's
@@ -69,6 +79,7 @@ CREATED, GRANTED, CHANGED, REMOVED, ENDED, ROTATED, DISCLOSURE = (
     "rotated",
     "disclosure",
 )
+LIMITED, LIMITED_REMOVED = "limited", "limited_removed"
 PAYLOAD_KEYS: dict[str, frozenset[str]] = {
     CREATED: frozenset({"owner", "epoch"}),
     GRANTED: frozenset({"member", "commit", "owner_copy", "member_copy", "role", "expires_at"}),
@@ -77,6 +88,8 @@ PAYLOAD_KEYS: dict[str, frozenset[str]] = {
     ENDED: frozenset({"member", "counters"}),
     ROTATED: frozenset({"epoch", "members"}),
     DISCLOSURE: frozenset({"sealed"}),
+    LIMITED: frozenset({"share", "owner_copy"}),
+    LIMITED_REMOVED: frozenset({"share"}),
 }
 DISCLOSURE_KINDS = ("mirror", "items", "brief")
 ANNOTATION_KINDS = ("note", "prompt", "crisis_line", "safety_ack", "assignment")
@@ -153,6 +166,23 @@ class Disclosure:
     kind: str = "items"  # "mirror" (of a journal), "items" (chosen one by one), "brief"
 
 
+@dataclass(frozen=True)
+class Limited:
+    """A field-level share of this journal, as a `limited` entry names it: the account that
+    reads some fields of it through the copy `mirror` (a journal id). `who` and `mirror` are
+    None where this device cannot open the entry (any device but the owner's). Not a
+    membership: the account holds no key of this journal through it."""
+
+    handle: bytes
+    who: Identity | None
+    mirror: bytes | None
+    position: int
+
+    @property
+    def account_id(self) -> bytes | None:
+        return self.who.account_id if self.who else None
+
+
 @dataclass
 class AccessState:
     """What a verified chain says, folded from its entries. Members are keyed by handle."""
@@ -187,6 +217,18 @@ class AccessState:
     passed), in chain order: how the owner's devices list a share that reached its end."""
     granted_since_rotation: bool = False
     seen_handles: set[bytes] = field(default_factory=set)
+    limited: dict[bytes, Limited] = field(default_factory=dict)
+    """Handle -> a field-level share of this journal in force (`limited`, not closed)."""
+    limited_removed: dict[bytes, Limited] = field(default_factory=dict)
+    """Handle -> a field-level share whose end the owner signed (`limited_removed`)."""
+
+    def limited_of(self, account_id: bytes) -> tuple[list[Limited], list[Limited]]:
+        """The field-level shares of this journal naming the account, in chain order: those
+        in force and those ended (`limited_removed`). Owner devices only (elsewhere the
+        entries name nobody this device can tell)."""
+        in_force = [s for s in self.limited.values() if s.account_id == account_id]
+        closed = [s for s in self.limited_removed.values() if s.account_id == account_id]
+        return in_force, closed
 
     def member_by_account(self, account_id: bytes) -> Member | None:
         for handle in reversed(self.handles.get(account_id, [])):
@@ -327,6 +369,31 @@ def member_commit(journal_id: bytes, handle: bytes, salt: bytes, who: Identity) 
 
 def _owner_ad(journal_id: bytes, handle: bytes) -> bytes:
     return crypto.associated_data(Context.ACCESS_OWNER, journal_id, handle)
+
+
+def _limited_ad(journal_id: bytes, handle: bytes) -> bytes:
+    return crypto.associated_data(Context.ACCESS_LIMITED, journal_id, handle)
+
+
+def limited(
+    who: Identity, mirror_id: bytes, journal_id: bytes, owner_account_key: bytes
+) -> tuple[str, dict[str, Any]]:
+    """`who` reads some fields of journal `journal_id` through the copy `mirror_id`, under a
+    fresh random handle: owner_copy = seal(account key, msgpack [account_id, username,
+    sign_public_key, box_public_key, mirror_id], frame("tj/access-limited/v1", journal_id,
+    handle)). Only the owner's devices can tell whom and which copy it names."""
+    handle = crypto.random_bytes(16)
+    details: bytes = msgpack.packb(
+        [who.account_id, who.username, who.sign_public_key, who.box_public_key, mirror_id],
+        use_bin_type=True,
+    )
+    sealed = crypto.seal(owner_account_key, details, _limited_ad(journal_id, handle))
+    return LIMITED, {"share": handle, "owner_copy": sealed}
+
+
+def limited_removed(handle: bytes) -> tuple[str, dict[str, Any]]:
+    """The field-level share `handle` (a `limited` entry in force) was ended by the owner."""
+    return LIMITED_REMOVED, {"share": handle}
 
 
 Counters = dict[bytes, int]
@@ -585,6 +652,13 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
         state.first_epoch.pop(handle, None)
     elif entry.kind == ROTATED:
         _rotate(state, p, bad)
+    elif entry.kind == LIMITED:
+        _limit(state, reader, p, entry.position, bad)
+    elif entry.kind == LIMITED_REMOVED:
+        share = state.limited.pop(p["share"], None) if isinstance(p["share"], bytes) else None
+        if share is None:
+            raise IntegrityError(f"{bad} ends a field-level share that is not in force")
+        state.limited_removed[share.handle] = share
     else:  # DISCLOSURE
         if not isinstance(p["sealed"], bytes):
             raise IntegrityError(f"{bad} is malformed")
@@ -619,6 +693,42 @@ def _grant(state: AccessState, reader: Reader, p: dict[str, Any], bad: str) -> N
         state.handles.setdefault(who.account_id, []).append(member.handle)
         state.signers[who.account_id] = who
     state.granted_since_rotation = True
+
+
+def _limit(state: AccessState, reader: Reader, p: dict[str, Any], position: int, bad: str) -> None:
+    """A `limited` entry: a fresh handle (never used before in this chain, by a member or
+    another such entry); on the owner's devices `owner_copy` must open and name an account
+    other than the owner and a copy other than this journal. Nothing else of the state
+    changes: it is no membership."""
+    handle = p["share"]
+    if not (_is_id(handle) and isinstance(p["owner_copy"], bytes)):
+        raise IntegrityError(f"{bad} is malformed")
+    if handle in state.seen_handles:
+        raise IntegrityError(f"{bad} reuses a member's handle")
+    state.seen_handles.add(handle)
+    who: Identity | None = None
+    mirror: bytes | None = None
+    if reader.account_id == state.owner_id:
+        details = crypto.open_sealed(
+            reader.account_key, p["owner_copy"], _limited_ad(state.journal_id, handle), bad
+        )
+        try:
+            account_id, username, sign_key, box_key, mirror = msgpack.unpackb(details, raw=False)
+            who = Identity(account_id, username, sign_key, box_key)
+        except (ValueError, TypeError, msgpack.UnpackException):
+            raise IntegrityError(f"{bad} is malformed") from None
+        valid = (
+            _is_id(account_id)
+            and isinstance(username, str)
+            and isinstance(sign_key, bytes)
+            and isinstance(box_key, bytes)
+            and _is_id(mirror)
+            and account_id != state.owner_id
+            and mirror != state.journal_id
+        )
+        if not valid:
+            raise IntegrityError(f"{bad} names no account other than the owner, or no copy")
+    state.limited[handle] = Limited(handle, who, mirror, position)
 
 
 def _identify(state: AccessState, reader: Reader, p: dict[str, Any], bad: str) -> Identity | None:
