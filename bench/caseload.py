@@ -59,7 +59,9 @@ async def populate(url: str, work: Path, clients: int, days: int) -> Client:
                 taken_at = datetime.fromtimestamp(moment / 1000).astimezone()
                 await client.measures.take("phq9", answers, taken_at=taken_at)
         await client.sync()
-        await client.shares.grant("Personal", "therapist", role="annotate", trust_on_first_use=True)
+        await client.shares.grant(
+            "Personal", "therapist", role="annotate", trust_on_first_use=True, full=True
+        )
         await client.close()
     await therapist.sync()
     return therapist

@@ -2,7 +2,8 @@
 reads what, and confirm a peer's identity keys by their fingerprint.
 
     code = await client.shares.fingerprint("drsmith")       # compare it with theirs, in person
-    await client.shares.grant("Personal", "drsmith", role="annotate", fingerprint=code)
+    await client.shares.grant("Personal", "drsmith", role="annotate", fingerprint=code,
+                              full=True)
     await client.shares.revoke("Personal", "drsmith")
 
 Who may read a journal, with which role and until when, is written in the journal's access
@@ -68,6 +69,12 @@ class Shares:
         """Share a journal with another account (a therapist), or change a member's terms;
         needs the network.
 
+        Sharing the whole journal with an account that is no member of it (none current,
+        none lapsed by its end date, in the journal's verified access chain) takes
+        `full=True`; a call without `full` or `only` for such an account is refused
+        (InvalidInput naming both): whether they read some fields of it through a copy is
+        never taken from what the server does not show (R23 F1).
+
         `role` is "read" or "annotate" (may also add notes and prompts); without it, a
         current member keeps their role (a narrower share keeps the one it replaces) and a
         new one reads ("read"): a new end date never changes a role. `until` (an aware
@@ -91,7 +98,8 @@ class Shares:
         because the server no longer served them): say `full=True` or `only`.
 
         Raises KeyChangedError when the fingerprint does not match (nothing is shared),
-        InvalidInput for an unconfirmed peer, a bad role or field, an end in the past, both
+        InvalidInput for an unconfirmed peer, a bad role or field, an end in the past, no
+        `full` or `only` for an account that is no member of the journal, both
         `until` and `no_end` or both `only` and `full`,
         AccessError when this account does not own the journal, NotFound for an unknown
         journal or account, NetworkError offline, UpdateNeeded for a new member or a share

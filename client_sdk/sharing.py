@@ -342,6 +342,8 @@ class Sharing:
                     journal.name,
                     kind="mirror",
                 )
+        if only is None and not full:
+            self._refuse_new_member(journal, peer)
         if only is None:
             role, expires_at = await self._grant(journal, peer, role, expires_at)
             return ShareInfo(
@@ -365,7 +367,9 @@ class Sharing:
             if wider is not None and not wider.ended(now_ms()):
                 expires_at = wider.expires_at if expires_at is None else expires_at
                 role = role or wider.role
-        ended = await self._end_wider_shares(journal, peer, fields)
+        # The copy exists (with nobody sealed to) before anything else changes: the source's
+        # chain names it in the same rotation that ends the wider share, so a device that
+        # never saw the copy (the server hides it) still learns of it (R23 F1).
         target = await self.disclosure_journal(
             peer,
             f"{journal.name} ({', '.join(fields)}) for {peer.username}",
@@ -374,6 +378,7 @@ class Sharing:
             since=now_ms(),
             kind="mirror",
         )
+        ended = await self._end_wider_shares(journal, peer, fields, target.journal_id)
         role, expires_at = await self._grant(target, peer, role, expires_at)
         return ShareInfo(
             target.name,
@@ -387,6 +392,39 @@ class Sharing:
             tuple(ended),
             kind="mirror",
         )
+
+    def _refuse_new_member(self, journal: LocalJournal, peer: Peer) -> None:
+        """Raise InvalidInput (naming `full` and `only`) when the account has no membership,
+        current or lapsed, in the journal's verified chain: new terms for them are not a
+        request to share the whole journal, and that they read none of it through a copy is
+        never taken from the server's silence (R23 F1)."""
+        state = self.replica.chains.state(journal.journal_id)
+        if state is not None and state.last_terms(peer.account_id) is not None:
+            return
+        raise InvalidInput(
+            f"{peer.username} is not a member of {journal.name!r}, so nothing was shared: a "
+            "role or an end date alone never shares a whole journal. To share the whole "
+            "journal with them (every entry in full, also those written before), pass "
+            "full=True (tj share --full); to share some fields, pass only=[...] (tj share "
+            "--only)"
+        )
+
+    def _limited_changes(
+        self, state: access.AccessState, peer: Peer, mirror_id: bytes
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """The entries that make the source's chain (`state`) say that `peer` reads some of
+        it through the copy `mirror_id` and no other: a `limited` entry (unless one in
+        force says so already) and the end of those naming other copies of it for them
+        (whose shares `_end_wider_shares` ends)."""
+        in_force, _ = state.limited_of(peer.account_id)
+        changes = [access.limited_removed(s.handle) for s in in_force if s.mirror != mirror_id]
+        if not any(s.mirror == mirror_id for s in in_force):
+            who = access.Identity(
+                peer.account_id, peer.username, peer.sign_public_key, peer.box_public_key
+            )
+            account_key = self.profile.secrets.account_key
+            changes.append(access.limited(who, mirror_id, state.journal_id, account_key))
+        return changes
 
     async def limited_share(
         self, source: LocalJournal, account_id: bytes
@@ -403,7 +441,12 @@ class Sharing:
         longer lists the journal), and when the member has no share of `source` left but
         read it through a copy once (removed since: by the owner, or on the server's word
         when it stopped serving them). Widening is never the answer to a server's silence,
-        nor a side effect of new terms."""
+        nor a side effect of new terms.
+
+        The source's own chain names every field-level share of it (`limited` entries, R23
+        F1): one in force whose copy this device has not verified (a new device, the server
+        not listing the copy) is "unsure" as above, and one ended (`limited_removed`) is an
+        ended share as above, whichever copies this device ever saw."""
         await self.replica.refresh_journals()
         now = now_ms()
         # state(), not current(): a journal created offline has no chain until the sync in
@@ -415,7 +458,8 @@ class Sharing:
         owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
         found = []
         unsure: list[str] = []
-        removed: list[tuple[str, access.Disclosure]] = []
+        removed: list[tuple[str, tuple[str, ...] | None]] = []
+        acted: set[bytes] = set()  # copies this device verified and can tell the share of
         for journal_id, settings in self.kept_disclosures().items():
             if not (
                 settings.kind == "mirror"
@@ -427,14 +471,23 @@ class Sharing:
             last = state.last_terms(account_id) if state is not None else None
             if last is None:
                 if state is not None and state.handles.get(account_id):
-                    removed.append((state.signers[account_id].username, settings))
+                    acted.add(journal_id)
+                    removed.append((state.signers[account_id].username, settings.fields))
                 continue  # never granted, or removed: no share to change
             member, current = last
             if self.replica.chains.problem(journal_id) or journal_id not in owned:
                 unsure.append(member.username)
                 continue
+            acted.add(journal_id)
             lapsed = not current or member.ended(now)
             found.append((lapsed, -settings.since, owned[journal_id], settings, member))
+        in_force, closed = chain.limited_of(account_id) if chain is not None else ([], [])
+        for share in in_force:  # the source's chain says a copy is shared: which, and how
+            if share.mirror not in acted and share.who is not None:
+                unsure.append(share.who.username)
+        for share in closed:
+            if share.mirror not in acted and share.who is not None:
+                removed.append((share.who.username, None))
         if not found and unsure:
             raise InvalidInput(
                 f"can't tell whether {unsure[0]} reads only some fields of {source.name!r}: "
@@ -448,9 +501,10 @@ class Sharing:
             # A removal is signed by an owner device, but may be one made on the server's
             # word (Sharing._drop_departed: "the server no longer serves them"): sharing
             # again is a choice of what they read, never a side effect of new terms.
-            name, settings = removed[0]
+            name, fields = removed[0]
+            which = f"the {', '.join(fields or DISCLOSABLE)}" if fields else "some fields"
             raise InvalidInput(
-                f"{name} read only the {', '.join(settings.fields or DISCLOSABLE)} of "
+                f"{name} read only {which} of "
                 f"{source.name!r} through a copy whose share was ended (by you, or by a "
                 "device of yours because the server no longer served them): nothing was "
                 "changed. To share with them again, choose what they read: the whole journal "
@@ -470,12 +524,13 @@ class Sharing:
         return self._opened_disclosures(with_problems=True)
 
     async def _end_wider_shares(
-        self, source: LocalJournal, peer: Peer, fields: tuple[str, ...]
+        self, source: LocalJournal, peer: Peer, fields: tuple[str, ...], mirror_id: bytes
     ) -> list[str]:
         """End, each with a key rotation signed into its access chain, every share that lets
         `peer` read `source` otherwise than through exactly `fields`: the whole-journal share
-        and field-level shares of `source` with other fields. Returns the names of the
-        journals whose share ended."""
+        and field-level shares of `source` with other fields. The source's rotation also
+        signs that `peer` reads it through the copy `mirror_id` (`_limited_changes`; always
+        one rotation of the source). Returns the names of the journals whose share ended."""
 
         def candidates() -> list[bytes]:
             return [source.journal_id] + [
@@ -490,9 +545,14 @@ class Sharing:
         def of_peer(state: access.AccessState) -> access.Member | None:
             return state.member_by_account(peer.account_id)
 
+        def limited(journal_id: bytes, state: access.AccessState) -> list[Any]:
+            if journal_id != source.journal_id:
+                return []
+            return self._limited_changes(state, peer, mirror_id)
+
         # A journal whose chain has a problem is not skipped: narrowing stops there (the
         # member keeps reading less or the same, never more).
-        return await self._end_shares(candidates, of_peer, skip_problems=False)
+        return await self._end_shares(candidates, of_peer, skip_problems=False, also=limited)
 
     async def _end_shares(
         self,
@@ -500,6 +560,7 @@ class Sharing:
         member_of: Callable[[access.AccessState], access.Member | None],
         *,
         skip_problems: bool,
+        also: Callable[[bytes, access.AccessState], list[Any]] | None = None,
     ) -> list[str]:
         """End a member's share of each journal `candidates()` names (ids, computed after
         the sync below), with the member `member_of` picks from its chain: the member
@@ -509,7 +570,12 @@ class Sharing:
         The removal signs the member's devices' last counters this device accounts for
         (access.with_counters): every device then refuses that member's records beyond them.
         So this device first takes in what the member wrote until now (a sync): a note the
-        server acknowledged to the member before the share ended is kept, not refused."""
+        server acknowledged to the member before the share ended is kept, not refused.
+
+        `also(journal id, state)`: more entries to sign in that journal's rotation (the
+        `limited` / `limited_removed` entries of a source journal, R23 F1); a journal
+        rotates for them even where the member is no member, and is then not named in the
+        result."""
         await self.replica.sync()
         owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
         ended = []
@@ -517,11 +583,15 @@ class Sharing:
             target = owned.get(journal_id)
             if target is None or (skip_problems and self.replica.chains.problem(journal_id)):
                 continue
-            member = member_of(self.replica.chains.current(journal_id))
-            if member is None:
+            state = self.replica.chains.current(journal_id)
+            member = member_of(state)
+            more = also(journal_id, state) if also is not None else []
+            if member is None and not more:
                 continue
-            await self.replica.change_access(target, [access.removed(member.handle)])
-            ended.append(target.name)
+            removal = [access.removed(member.handle)] if member is not None else []
+            await self.replica.change_access(target, [*removal, *more])
+            if member is not None:
+                ended.append(target.name)
         return ended
 
     async def _grant(
@@ -590,7 +660,17 @@ class Sharing:
         def named(state: access.AccessState) -> access.Member | None:
             return next((m for m in state.members.values() if m.username == name), None)
 
-        ended = await self._end_shares(candidates, named, skip_problems=True)
+        def closed(journal_id: bytes, state: access.AccessState) -> list[Any]:
+            # Every copy of a source kept for them ends: its chain says so too (R23 F1).
+            if journal_id not in sources:
+                return []
+            return [
+                access.limited_removed(s.handle)
+                for s in state.limited.values()
+                if s.who is not None and s.who.username == name
+            ]
+
+        ended = await self._end_shares(candidates, named, skip_problems=True, also=closed)
         if not ended:
             raise NotFound(f"{journal.name!r} is not shared with {name}")
         return ended

@@ -26,7 +26,9 @@ async def test_a_therapist_assigns_and_the_client_sees_it_due_then_does_it(
 ) -> None:
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
-    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use"
+    )
     await drsmith.ok("sync")
     made = await drsmith.json("assign", "ana/Personal", "measure", "phq9", "--every", "14")
     assert (made["title"], made["every_days"]) == ("PHQ-9", 14)
@@ -185,7 +187,9 @@ async def test_cancelling_an_assignment_says_what_was_cancelled(
     """New-user pass 2, finding 32: `tj assignments cancel` printed only "synced"."""
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
-    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use"
+    )
     await drsmith.ok("sync")
     made = await drsmith.json("assign", "ana/Personal", "measure", "phq9", "--every", "14")
     cancelled = await drsmith.ok("assignments", "cancel", made["id"][:6])
@@ -220,7 +224,9 @@ async def test_a_daily_assignment_reads_every_day(
 ) -> None:
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
-    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use"
+    )
     await drsmith.ok("sync")
     made = await drsmith.ok("assign", "ana/Personal", "homework", "sleep-diary", "--every", "1")
     assert len(made.stdout.strip()) == 32  # the id alone on stdout, for scripts
@@ -241,7 +247,7 @@ async def test_a_far_start_from_a_hostile_member_breaks_neither_due_nor_the_case
     number, but no date) is skipped; `tj due` and `tj caseload` still work, no traceback."""
     ana = await new_device(live_server, tmp_path, "ana")
     tom = await new_device(live_server, tmp_path, "tom")
-    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--trust-on-first-use")
+    await ana.ok("share", "Personal", "tom", "--full", "--role", "annotate", "--trust-on-first-use")
     await tom.ok("sync")
     await tom.ok("assign", "ana/Personal", "measure", "gad7")
     member = await Client.open(tom.home)
@@ -307,7 +313,7 @@ async def test_a_result_with_invalid_answers_is_listed_as_invalid_with_its_item_
     says the result is invalid and that item 9 is answered above 0."""
     ana = await new_device(live_server, tmp_path, "ana")
     tom = await new_device(live_server, tmp_path, "tom")
-    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--trust-on-first-use")
+    await ana.ok("share", "Personal", "tom", "--full", "--role", "annotate", "--trust-on-first-use")
     client = await Client.open(ana.home)
     try:  # a buggy or hostile build of the client's SDK
         local = await client.context.local_journal("Personal")

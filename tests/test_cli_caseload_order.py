@@ -55,7 +55,9 @@ async def test_item_9_above_0_and_an_ended_share_with_it_come_before_an_overdue_
     yan = await new_device(live_server, tmp_path, "yan")
     drlee = await new_device(live_server, tmp_path, "drlee")
     for client in (abe, zoe, yan):
-        await client.ok("share", "Personal", "drlee", "--role", "annotate", "--trust-on-first-use")
+        await client.ok(
+            "share", "Personal", "drlee", "--full", "--role", "annotate", "--trust-on-first-use"
+        )
         await client.ok("write", "--mood", "5", "Same day.")
     await zoe.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
     await yan.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,2")

@@ -22,7 +22,9 @@ async def test_every_kind_a_client_wrote_or_was_assigned_is_in_the_export(
 ) -> None:
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
-    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use"
+    )
     await drsmith.ok("sync")
     assigned = await drsmith.json("assign", "ana/Personal", "measure", "phq9", "--every", "14")
     await drsmith.ok("safety", "crisis-line", "ana/Personal", "Samaritans: call 116 123")
@@ -95,8 +97,8 @@ async def test_a_safety_flag_and_its_acknowledgement_are_in_the_clients_export(
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     await ana.ok(
-        "share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use",
-        "--safety-flags",
+        "share", "Personal", "drsmith", "--full", "--role", "annotate",
+        "--trust-on-first-use", "--safety-flags",
     )  # fmt: skip
     await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
     [flag] = await drsmith.json("safety", "flags")
@@ -167,7 +169,9 @@ async def test_a_therapists_private_notes_are_in_the_json_and_markdown_export(
     therapist's private notes, and the Markdown export made an empty private-notes folder."""
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
-    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use"
+    )
     await drsmith.ok("sync")
     text = "Avoidance around her sister: revisit. Safety plan next session."
     await drsmith.ok("private-notes", "add", "ana/Personal", text)

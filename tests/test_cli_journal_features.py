@@ -279,7 +279,9 @@ async def ana_shares_therapy_with_drsmith(ana: Device) -> None:
     from client_sdk import Client
 
     async with await Client.open(ana.home) as client:
-        await client.shares.grant("Therapy", "drsmith", role="annotate", trust_on_first_use=True)
+        await client.shares.grant(
+            "Therapy", "drsmith", role="annotate", trust_on_first_use=True, full=True
+        )
 
 
 async def therapist_adds_prompt(therapist: Device, text: str) -> str:

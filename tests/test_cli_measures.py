@@ -73,8 +73,8 @@ async def test_item_9_shows_the_safety_message_and_an_opted_in_flag_reaches_the_
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith: Device = await new_device(live_server, tmp_path, "drsmith")
     await ana.ok(
-        "share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use",
-        "--safety-flags",
+        "share", "Personal", "drsmith", "--full", "--role", "annotate",
+        "--trust-on-first-use", "--safety-flags",
     )  # fmt: skip
     await ana.ok("safety", "plan", "--emergency", "999", "--text", "Ring Jo, then walk.")
     taken = await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")

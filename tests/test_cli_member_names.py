@@ -19,7 +19,9 @@ async def test_the_therapists_name_shows_on_a_device_that_never_shared_with_them
     outage: Outage,  # noqa: F811
 ) -> None:
     drsmith = await new_device(live_server, tmp_path, "drsmith")
-    await laptop.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
+    await laptop.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use"
+    )
     await drsmith.ok("sync")
     await drsmith.ok("note", "ana/Personal", "Good progress.")
     await drsmith.ok("assign", "ana/Personal", "measure", "phq9", "--every", "7")

@@ -88,7 +88,7 @@ async def test_a_therapist_with_many_clients_sees_briefs_apart_whole_names_at_80
     long = await new_device(live_server, tmp_path, "margaret-oconnell")
     for client in (ana, long):
         await client.ok(
-            "share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use"
+            "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use"
         )
         await client.ok("write", "--mood", "4", "--title", "A long day at work", "Tired.")
     await ana.ok("safety", "plan", "--share-flags")
@@ -150,7 +150,9 @@ async def test_private_notes_from_the_command_line_stay_with_the_therapist(
 ) -> None:
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
-    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use"
+    )
     await drsmith.ok("sync")
     added = await drsmith.json("private-notes", "add", "ana/Personal", "Check the sleep diary")
     assert (added["client"], added["journal"]) == ("ana", "ana/Personal")

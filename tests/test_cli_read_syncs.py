@@ -23,8 +23,8 @@ async def test_a_therapist_sees_a_new_flag_brief_and_note_without_running_sync_f
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     await ana.ok(
-        "share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use",
-        "--safety-flags",
+        "share", "Personal", "drsmith", "--full", "--role", "annotate",
+        "--trust-on-first-use", "--safety-flags",
     )  # fmt: skip
     await drsmith.ok("sync")
     assert "No safety flags." in (await drsmith.ok("safety", "flags")).stderr
@@ -46,7 +46,9 @@ async def test_a_second_device_sees_the_therapists_note_and_prompt_without_runni
 ) -> None:
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
-    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use"
+    )
     await drsmith.ok("sync")
     await drsmith.ok("note", "ana/Personal", "Good progress.")
     await drsmith.ok("note", "ana/Personal", "--prompt", "What helped this week?")
@@ -69,7 +71,9 @@ async def test_a_prompt_sent_in_session_comes_first_in_tj_prompt_and_can_be_answ
     library prompt, and `tj write --prompt ID` said there was no such prompt, until `tj sync`."""
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
-    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use"
+    )
     await drsmith.ok("sync")
     sent = await drsmith.ok("note", "ana/Personal", "--prompt", "What would you tell a friend?")
     prompt_id = sent.stdout.strip()
@@ -78,7 +82,7 @@ async def test_a_prompt_sent_in_session_comes_first_in_tj_prompt_and_can_be_answ
     assert (suggested["text"], suggested["id"]) == ("What would you tell a friend?", prompt_id)
 
     bob = await new_device(live_server, tmp_path, "bob")  # bob's own journal, shared with ana
-    await bob.ok("share", "Personal", "ana", "--role", "annotate", "--trust-on-first-use")
+    await bob.ok("share", "Personal", "ana", "--full", "--role", "annotate", "--trust-on-first-use")
     await ana.ok("sync")
     answer = await ana.json("note", "bob/Personal", "--prompt", "And to yourself?")
     written = await bob.json("write", "--prompt", answer["id"][:8], "That it will pass.")
@@ -95,7 +99,7 @@ async def test_a_therapists_notes_name_each_clients_journal_and_the_therapist_as
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     for client in (ana, bob):
         await client.ok(
-            "share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use"
+            "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use"
         )
     await drsmith.ok("sync")
     await drsmith.ok("note", "ana/Personal", "For ana.")

@@ -23,8 +23,8 @@ async def opted_in(live_server: RunningServer, tmp_path: Path) -> tuple[Device, 
     ben = await new_device(live_server, tmp_path, "ben")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     await ben.ok(
-        "share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use",
-        "--safety-flags",
+        "share", "Personal", "drsmith", "--full", "--role", "annotate",
+        "--trust-on-first-use", "--safety-flags",
     )  # fmt: skip
     await ben.ok("safety", "plan", "--emergency", "999", "--text", "Ring Jo, then walk.")
     return ben, drsmith
@@ -140,8 +140,8 @@ async def test_safety_flags_need_the_annotate_role_and_the_confirmation_says_the
     plan = await ben.json("safety", "plan")
     assert plan["share_flags"] is False
     shared = await ben.ok(
-        "share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use",
-        "--safety-flags",
+        "share", "Personal", "drsmith", "--full", "--role", "annotate",
+        "--trust-on-first-use", "--safety-flags",
     )  # fmt: skip
     assert "Safety flags: on." in shared.stderr and "drsmith sees it" in shared.stderr
 

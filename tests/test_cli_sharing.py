@@ -115,7 +115,7 @@ async def test_shares_lists_journal_member_role_and_expiry_and_unshare_ends_the_
     ana: Device, tom: Device
 ) -> None:
     await ana.ok(
-        "share", "Personal", "tom", "--role", "annotate", "--until", "2099-12-31",
+        "share", "Personal", "tom", "--full", "--role", "annotate", "--until", "2099-12-31",
         "--trust-on-first-use",
     )  # fmt: skip
     [listed] = await ana.json("shares")
@@ -150,7 +150,7 @@ async def test_changing_a_shares_role_keeps_its_end_date_and_never_lifts_it(
     ana: Device, tom: Device
 ) -> None:
     shared = await ana.ok(
-        "share", "Personal", "tom", "--until", "2099-12-31", "--trust-on-first-use"
+        "share", "Personal", "tom", "--full", "--until", "2099-12-31", "--trust-on-first-use"
     )  # fmt: skip
     assert "(read) until 2099-12-31 (end of day)" in shared.stderr, shared.stderr
     [before] = await ana.json("shares")
@@ -173,7 +173,7 @@ async def test_a_new_end_date_or_fields_keep_the_role_a_share_has(ana: Device, t
     """Re-running `tj share` changes what it names: renewing an annotating therapist's share
     (a new --until) or narrowing it (--only) no longer makes them read-only; a new share
     without --role is read-only."""
-    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--trust-on-first-use")
+    await ana.ok("share", "Personal", "tom", "--full", "--role", "annotate", "--trust-on-first-use")
     renewed = await ana.ok("share", "Personal", "tom", "--until", "2099-12-31")
     assert "(read and add notes) until 2099-12-31 (end of day)" in renewed.stderr
     narrowed = await ana.json("share", "Personal", "tom", "--only", "mood")
@@ -186,7 +186,9 @@ async def test_a_new_end_date_or_fields_keep_the_role_a_share_has(ana: Device, t
 async def test_narrowing_a_share_with_an_end_date_keeps_that_end_date(
     ana: Device, tom: Device
 ) -> None:
-    await ana.ok("share", "Personal", "tom", "--until", "2099-12-31", "--trust-on-first-use")
+    await ana.ok(
+        "share", "Personal", "tom", "--full", "--until", "2099-12-31", "--trust-on-first-use"
+    )
     [full] = await ana.json("shares")
     narrowed = await ana.ok("share", "Personal", "tom", "--only", "mood")
     [mirror] = await ana.json("shares")
@@ -197,7 +199,7 @@ async def test_narrowing_a_share_with_an_end_date_keeps_that_end_date(
 async def test_an_annotating_therapist_leaves_a_prompt_and_a_note_the_client_sees_as_theirs(
     ana: Device, tom: Device
 ) -> None:
-    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--trust-on-first-use")
+    await ana.ok("share", "Personal", "tom", "--full", "--role", "annotate", "--trust-on-first-use")
     await tom.ok("sync")
     added = await tom.ok("note", "ana/Personal", "--prompt", "What helped this week?")
     assert len(added.stdout.strip()) == 32 and added.stderr.strip() == "synced"
@@ -219,7 +221,7 @@ async def test_a_note_to_a_journal_shared_a_moment_ago_syncs_first_and_lands(
     ana: Device, tom: Device
 ) -> None:
     """NU14 finding 16: `tj note` right after the share, with no `tj sync` between."""
-    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--trust-on-first-use")
+    await ana.ok("share", "Personal", "tom", "--full", "--role", "annotate", "--trust-on-first-use")
     noted = await tom.ok("note", "ana/Personal", "Welcome.")
     assert len(noted.stdout.strip()) == 32
     await ana.ok("sync")
@@ -325,7 +327,7 @@ async def test_sharing_usage_mistakes_exit_with_status_2(ana: Device, args: list
 async def test_a_note_refused_after_the_share_ended_is_set_aside_listed_and_exported(
     ana: Device, tom: Device
 ) -> None:
-    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--trust-on-first-use")
+    await ana.ok("share", "Personal", "tom", "--full", "--role", "annotate", "--trust-on-first-use")
     await tom.ok("sync")
     await ana.ok("unshare", "Personal", "tom")  # tom's device does not know yet
 
@@ -363,7 +365,7 @@ async def test_a_note_and_an_assignment_refused_after_the_client_took_annotate_b
     command says which change was not delivered and why in words, and exits with status 4;
     `tj notes` and `tj assignments` mark them; `tj set-aside list` gives the reason in words,
     not the code; the client never gets them."""
-    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--trust-on-first-use")
+    await ana.ok("share", "Personal", "tom", "--full", "--role", "annotate", "--trust-on-first-use")
     await tom.ok("sync")
     await ana.ok("share", "Personal", "tom", "--role", "read")  # annotate taken back
     why = "ana made your access to ana/Personal read-only"
@@ -465,7 +467,7 @@ async def test_a_note_written_during_a_full_share_reaches_every_device_after_nar
     what tom wrote first (as `tj unshare` does), so his note is kept, not refused."""
     phone = Device(tmp_path / "ana-phone", live_server.url)
     await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
-    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--trust-on-first-use")
+    await ana.ok("share", "Personal", "tom", "--full", "--role", "annotate", "--trust-on-first-use")
     await tom.ok("sync")
     await tom.ok("note", "ana/Personal", "Note before narrowing")
     await tom.ok("note", "ana/Personal", "--prompt", "What made you laugh this week?")
@@ -654,7 +656,7 @@ async def test_notes_shows_a_long_note_whole_with_its_id_on_any_terminal_width(
 ) -> None:
     """NU19 F-notes-trunc: `tj notes` cut every note to about 60 characters; the safety
     instruction at the end of a therapist's note was what the client never saw."""
-    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--trust-on-first-use")
+    await ana.ok("share", "Personal", "tom", "--full", "--role", "annotate", "--trust-on-first-use")
     note_id = (await tom.ok("note", "ana/Personal", SAFETY_NOTE)).stdout.strip()
     await ana.ok("sync")
     table = (await ana.ok("notes", env={"COLUMNS": columns})).stdout
@@ -723,7 +725,7 @@ async def test_both_sides_are_told_once_when_a_share_reaches_its_end_date(
     await ana.ok("write", "Before the end date.")
     until = f"{datetime.now() + timedelta(days=1):%Y-%m-%d}"
     await ana.ok(
-        "share", "Personal", "tom", "--until", until,
+        "share", "Personal", "tom", "--full", "--until", until,
         "--fingerprint", tom.signup["fingerprint"],
     )  # fmt: skip
     await tom.ok("sync")
@@ -774,7 +776,14 @@ async def test_the_therapist_is_told_once_when_a_share_becomes_read_only(
     # NU19 C6: "june annotate -> read: nothing new".
     await ana.ok("write", "A shared entry.")
     await ana.ok(
-        "share", "Personal", "tom", "--role", "annotate", "--fingerprint", tom.signup["fingerprint"]
+        "share",
+        "Personal",
+        "tom",
+        "--full",
+        "--role",
+        "annotate",
+        "--fingerprint",
+        tom.signup["fingerprint"],
     )
     await tom.ok("sync")
     await ana.ok("share", "Personal", "tom", "--role", "read")

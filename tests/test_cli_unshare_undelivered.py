@@ -21,7 +21,7 @@ async def opted_in(server: RunningServer, tmp_path: Path) -> tuple[Device, Devic
     lea = await new_device(server, tmp_path, "lea")
     drlee = await new_device(server, tmp_path, "drlee")
     await lea.ok(
-        "share", "Personal", "drlee", "--role", "annotate", "--safety-flags",
+        "share", "Personal", "drlee", "--full", "--role", "annotate", "--safety-flags",
         "--fingerprint", drlee.signup["fingerprint"],
     )  # fmt: skip
     await drlee.ok("sync")

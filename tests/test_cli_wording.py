@@ -23,7 +23,9 @@ async def test_share_confirmations_name_the_day_given_the_items_journal_and_the_
     assert "--trust-on-first-use" in unconfirmed and "--fingerprint" in unconfirmed
 
     fingerprint = ("--fingerprint", drsmith.signup["fingerprint"])
-    shared = await ana.ok("share", "Personal", "drsmith", "--until", "2027-06-30", *fingerprint)
+    shared = await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--until", "2027-06-30", *fingerprint
+    )
     assert "until 2027-06-30 (end of day)" in said(shared.stderr)
     assert "2027-07-01" not in shared.stderr
     assert "2027-06-30 (end of day)" in (await ana.ok("shares")).stdout
@@ -53,7 +55,9 @@ async def test_setting_a_clients_crisis_line_is_confirmed(
 ) -> None:
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
-    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use"
+    )
     await drsmith.ok("sync")
     done = said(
         (await drsmith.ok("safety", "crisis-line", "ana/Personal", "Samaritans 116 123")).stderr

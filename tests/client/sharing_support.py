@@ -78,7 +78,11 @@ def plaintexts_openable_with(record: ServerRecord, journal_keys: list[bytes]) ->
 async def share_with(
     owner: Client, member: Client, journal: str = "Personal", **terms: Any
 ) -> ShareInfo:
-    """Share after comparing the member's fingerprint, as in a session."""
+    """Share after comparing the member's fingerprint, as in a session: the whole journal
+    (`full=True`, which sharing with a new member takes: R23 F1) unless `only` or `full`
+    is given."""
+    if "only" not in terms:
+        terms.setdefault("full", True)
     fingerprint = await member.shares.fingerprint()
     return await owner.shares.grant(journal, member.username, fingerprint=fingerprint, **terms)
 

@@ -49,13 +49,15 @@ async def setup_accounts(signup: ClientFactory) -> tuple[Client, Client, Client]
     await zoe.journals.create("Dreams")
     await zoe.entries.write("Personal", "The session helped.", mood=6, tags=["therapy"])
     await zoe.entries.write("Dreams", "Flying over the sea.")
-    await zoe.shares.grant("Personal", "dr.keep", role="annotate", trust_on_first_use=True)
+    await zoe.shares.grant(
+        "Personal", "dr.keep", role="annotate", trust_on_first_use=True, full=True
+    )
     await zoe.sync()
     await therapist.sync()
     await therapist.notes.add(f"{ERASED}/Personal", "Try the breathing exercise.")
     await therapist.sync()
     await ben.entries.write("Personal", "Ben's own day.", mood=8)
-    await ben.shares.grant("Personal", ERASED, role="read", trust_on_first_use=True)
+    await ben.shares.grant("Personal", ERASED, role="read", trust_on_first_use=True, full=True)
     await ben.sync()
     await zoe.sync()  # reads ben's journal: the server writes an audit row about zoe
     return zoe, therapist, ben

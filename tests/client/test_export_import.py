@@ -47,7 +47,7 @@ async def fill(ana: Client, signup: ClientFactory) -> None:
     await ana.notes.add("Personal", "Remember to breathe.")
     ben = await signup("ben")
     await ben.entries.write("Personal", "Ben's entry, shared with ana.")
-    await ben.shares.grant("Personal", "ana", trust_on_first_use=True)
+    await ben.shares.grant("Personal", "ana", trust_on_first_use=True, full=True)
     await ben.sync()
     await ana.sync()
 

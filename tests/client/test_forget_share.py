@@ -207,7 +207,7 @@ async def test_forgetting_a_strangers_ended_share_frees_the_budget_for_another(
     held back. Forgetting the copy frees them, and the next share downloads whole."""
     vera, stranger = await signup("vera"), await signup("stranger")
     await stranger.journals.create("Spam")
-    await stranger.shares.grant("Spam", "vera", trust_on_first_use=True)
+    await stranger.shares.grant("Spam", "vera", trust_on_first_use=True, full=True)
     for n in range(8):
         await stranger.entries.write("Spam", big_text(), title=f"spam {n}")
     await stranger.sync(strict=True)
@@ -217,7 +217,7 @@ async def test_forgetting_a_strangers_ended_share_frees_the_budget_for_another(
     spam = await journal_id(stranger, "Spam")
 
     await stranger.journals.create("Second")
-    await stranger.shares.grant("Second", "vera", trust_on_first_use=True)
+    await stranger.shares.grant("Second", "vera", trust_on_first_use=True, full=True)
     for n in range(3):  # 300 KB: within the budget on its own
         await stranger.entries.write("Second", big_text(), title=f"second {n}")
     await stranger.sync(strict=True)
@@ -346,7 +346,9 @@ async def test_forget_after_the_old_end_date_refuses_a_share_the_owner_extended(
         ana, tom, role="annotate", until=datetime.now().astimezone() + timedelta(days=1)
     )
     await tom.sync()
-    await ana.shares.grant("Personal", "tom", role="annotate", no_end=True, trust_on_first_use=True)
+    await ana.shares.grant(
+        "Personal", "tom", role="annotate", no_end=True, trust_on_first_use=True, full=True
+    )
     [share] = await ana.shares.list()
     assert share.expires_at is None and not share.expired
     later = int(datetime.now().timestamp() * 1000) + 2 * DAY_MS
@@ -451,7 +453,9 @@ async def test_a_share_granted_again_after_leaving_is_not_forgotten_without_leav
     shared the journal with him again: that share is active, and forget refuses it."""
     ana, tom = await signup("ana"), await signup("tom")
     await ended_copy(ana, tom, "leave")
-    await ana.shares.grant("Personal", "tom", role="annotate", no_end=True, trust_on_first_use=True)
+    await ana.shares.grant(
+        "Personal", "tom", role="annotate", no_end=True, trust_on_first_use=True, full=True
+    )
     await tom.sync()
     assert [s.share_ended for s in await tom.shares.with_me()] == [False]
     with pytest.raises(InvalidInput, match="still active: leave it first"):

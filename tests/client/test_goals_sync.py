@@ -87,7 +87,9 @@ async def test_a_goal_in_a_shared_journal_is_visible_to_the_therapist_but_not_th
     ana = await signup("ana")
     therapist = await signup("drsmith")
     await ana.journals.create("Therapy")
-    await ana.shares.grant("Therapy", "drsmith", role="annotate", trust_on_first_use=True)
+    await ana.shares.grant(
+        "Therapy", "drsmith", role="annotate", trust_on_first_use=True, full=True
+    )
     goal = await ana.goals.add("Call my sister", journal="Therapy", measure="4 sessions")
     await ana.goals.checkin(goal.id, progress=2, note="Two calls this week")
     await ana.sync()
@@ -109,7 +111,9 @@ async def test_a_therapists_prompt_is_suggested_first_and_answering_it_moves_on(
     ana = await signup("ana")
     therapist = await signup("drsmith")
     await ana.journals.create("Therapy")
-    await ana.shares.grant("Therapy", "drsmith", role="annotate", trust_on_first_use=True)
+    await ana.shares.grant(
+        "Therapy", "drsmith", role="annotate", trust_on_first_use=True, full=True
+    )
     await therapist.sync()
     note = await therapist.notes.add(
         "ana/Therapy", "What did you notice after our talk about your father?", kind="prompt"

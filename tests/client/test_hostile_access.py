@@ -366,7 +366,7 @@ async def test_a_journal_from_an_owner_whose_fingerprint_was_never_compared_is_m
     fake = await signup("ana.invented")  # an account the server made up, keys and all
     await fake.entries.write("Personal", "Fabricated entry.")
     await fake.sync()
-    await fake.shares.grant("Personal", "tom", trust_on_first_use=True)
+    await fake.shares.grant("Personal", "tom", trust_on_first_use=True, full=True)
     await tom.sync()
 
     [journal] = [j for j in await tom.journals.list() if j.role != "owner"]

@@ -405,7 +405,7 @@ async def test_an_unverified_owners_page_in_the_reply_sent_ahead_is_cut_at_the_b
         await stranger.journals.create(name)
     shared = bytes.fromhex((await stranger.journals.get(name)).id)
     assert shared > own  # vera's records fill the replies first: the pull is going well
-    await stranger.shares.grant(name, "vera", trust_on_first_use=True)
+    await stranger.shares.grant(name, "vera", trust_on_first_use=True, full=True)
     for n in range(8):  # written after the share: records vera keeps, 100 KB each
         await stranger.entries.write(name, crypto.random_bytes(50_000).hex(), title=f"s{n}")
     await stranger.sync(strict=True)

@@ -426,7 +426,7 @@ async def test_a_verified_member_replaced_by_another_account_id_is_refused(
     hostile.replies["/v1/account/identity"] = lambda request, reply: wire.encode(forged)
     hostile.paths.clear()
     with pytest.raises(KeyChangedError, match="another account"):
-        await ana.shares.grant("Sleep", "tom", trust_on_first_use=True)
+        await ana.shares.grant("Sleep", "tom", trust_on_first_use=True, full=True)
     assert "/v1/journals/rotate" not in hostile.paths
     assert {p.account_id for p in await ana.store.peers()} == {tom.profile.account_id}
 
@@ -451,7 +451,7 @@ async def test_a_journal_owner_under_a_pinned_username_with_another_account_id_i
     await tom.sync()
     await tom.shares.verify("ana", await ana.shares.fingerprint())
     await fake.entries.write("Personal", "Fabricated entry.")
-    await fake.shares.grant("Personal", "tom", trust_on_first_use=True)
+    await fake.shares.grant("Personal", "tom", trust_on_first_use=True, full=True)
     secrets = fake.profile.secrets
     as_ana = wire.Identity(
         fake.profile.account_id,

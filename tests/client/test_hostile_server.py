@@ -70,7 +70,9 @@ async def test_a_substituted_therapist_key_is_refused_and_no_share_is_sent(
     before = membership_rows(live_server)
     assert await ana.shares.fingerprint("tom") != await tom.shares.fingerprint()
     with pytest.raises(KeyChangedError, match="does not match"):
-        await ana.shares.grant("Personal", "tom", fingerprint=await tom.shares.fingerprint())
+        await ana.shares.grant(
+            "Personal", "tom", fingerprint=await tom.shares.fingerprint(), full=True
+        )
     assert "/v1/journals/rotate" not in hostile.paths
     assert membership_rows(live_server) == before
     assert await ana.store.peer(tom.profile.account_id) is None
@@ -102,7 +104,7 @@ async def test_a_key_substituted_after_pinning_is_refused_even_with_trust_on_fir
     before = membership_rows(live_server)
     refused = "changed since you pinned" if account == "same account id" else "another account"
     with pytest.raises(KeyChangedError, match=refused):
-        await ana.shares.grant("Sleep", "tom", trust_on_first_use=True)
+        await ana.shares.grant("Sleep", "tom", trust_on_first_use=True, full=True)
     assert "/v1/journals/rotate" not in hostile.paths
     assert membership_rows(live_server) == before
 

@@ -33,7 +33,9 @@ async def shared(signup: ClientFactory) -> tuple[Client, Client, bytes]:
     ana = await signup("ana")
     tom = await signup(THERAPIST)
     await ana.entries.write("Personal", "Before the share.")
-    await ana.shares.grant("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
+    await ana.shares.grant(
+        "Personal", THERAPIST, role="annotate", trust_on_first_use=True, full=True
+    )
     await tom.sync()
     journal = bytes.fromhex((await tom.shares.with_me())[0].journal_id)
     return ana, tom, journal
@@ -78,7 +80,7 @@ async def test_the_owner_drops_a_member_who_left_from_the_chain(signup: ClientFa
     assert chain_members(ana, journal) == set()
     assert max(j.epoch for j in await ana.replica.store.journals()) > epoch
     # Sharing again later works as a new share.
-    await ana.shares.grant("Personal", THERAPIST, trust_on_first_use=True)
+    await ana.shares.grant("Personal", THERAPIST, trust_on_first_use=True, full=True)
     await tom.sync()
     assert [j.owner for j in await tom.shares.with_me()] == ["ana"]
 
@@ -193,7 +195,7 @@ async def test_a_departure_dropped_by_sharing_with_someone_else_is_told_with_its
     await ana.sync()
     carol = await signup("carol")
     await tom.shares.leave("ana/Personal")
-    await ana.shares.grant("Personal", "carol", trust_on_first_use=True)
+    await ana.shares.grant("Personal", "carol", trust_on_first_use=True, full=True)
     assert chain_members(ana, journal) == {"carol"}
     assert (await ana.sync()).departures == [left(journal)]
     assert (await ana.sync()).departures == []
@@ -211,7 +213,7 @@ async def test_a_removal_whose_reply_was_lost_is_still_told_without_a_reason(
     tom = await signup(THERAPIST)
     carol = await signup("carol")
     await ana.entries.write("Personal", "Before the share.")
-    await ana.shares.grant("Personal", THERAPIST, trust_on_first_use=True)
+    await ana.shares.grant("Personal", THERAPIST, trust_on_first_use=True, full=True)
     await tom.sync()
     journal = bytes.fromhex((await tom.shares.with_me())[0].journal_id)
     await tom.shares.leave("ana/Personal")
@@ -221,7 +223,7 @@ async def test_a_removal_whose_reply_was_lost_is_still_told_without_a_reason(
 
     hostile.replies["/v1/journals/rotate"] = lose
     with pytest.raises(TJError):
-        await ana.shares.grant("Personal", carol.username, trust_on_first_use=True)
+        await ana.shares.grant("Personal", carol.username, trust_on_first_use=True, full=True)
     del hostile.replies["/v1/journals/rotate"]
     report = await ana.sync()
     assert chain_members(ana, journal) == {"carol"}
@@ -270,7 +272,9 @@ async def test_a_server_that_lies_that_the_therapist_left_only_denies_service_an
     await tom.sync()
     assert "Written after the server's lie." not in [e.body for e in await tom.entries.list()]
     # The owner shares again, and everything flows again.
-    await ana.shares.grant("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
+    await ana.shares.grant(
+        "Personal", THERAPIST, role="annotate", trust_on_first_use=True, full=True
+    )
     assert chain_members(ana, journal) == {THERAPIST}
     assert ana.replica.chains.current(journal).epoch > state.epoch
     assert (await ana.safety.plan()).flags_reach == (THERAPIST,)

@@ -115,7 +115,7 @@ async def test_sharing_again_after_a_copy_was_removed_takes_full_or_only(
     with pytest.raises(InvalidInput, match="full"):  # the CLI's --safety-flags guard asks
         await ana.shares.limited("Personal", "tom")
     with pytest.raises(InvalidInput, match=r"tom read only the mood of 'Personal'.*full"):
-        await share_with(ana, tom, role="annotate")
+        await share_with(ana, tom, role="annotate", full=False)
     personal = await journal_id(ana, "Personal")
     assert ana.replica.chains.current(personal).member_by_account(tom.profile.account_id) is None
     again = await share_with(ana, tom, role="annotate", full=True)

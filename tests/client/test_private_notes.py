@@ -83,7 +83,7 @@ async def test_the_private_notes_journal_is_never_shared_and_notes_need_a_client
         await tom.private_notes.add("ben/Personal", "nobody")
     note = await tom.private_notes.add("ana/Personal", "Sleep worse since the move")
     with pytest.raises(InvalidInput, match="never shared"):
-        await tom.shares.grant(JOURNAL_NAME, "ana", trust_on_first_use=True)
+        await tom.shares.grant(JOURNAL_NAME, "ana", trust_on_first_use=True, full=True)
     await tom.private_notes.delete(note.id[:8])
     assert await tom.private_notes.list() == []
     with pytest.raises(NotFound):

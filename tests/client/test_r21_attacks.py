@@ -127,7 +127,7 @@ async def test_a_rename_from_a_stale_device_is_not_stored_under_the_revoked_key(
     that key: with the server's data (a hostile or breached server) he reads the new name."""
     laptop = await signup("ana")
     ben = await signup("ben", device="ben-laptop")
-    await laptop.shares.grant("Personal", "ben", trust_on_first_use=True)
+    await laptop.shares.grant("Personal", "ben", trust_on_first_use=True, full=True)
     phone = await login("ana", device="phone")
     await phone.sync()
     await ben.sync()
@@ -161,7 +161,7 @@ async def test_a_rename_from_a_stale_device_is_sealed_again_under_the_new_epoch(
     the owner reads it, and ben's key of the old epoch does not open it."""
     laptop = await signup("ana")
     ben = await signup("ben", device="ben-laptop")
-    await laptop.shares.grant("Personal", "ben", trust_on_first_use=True)
+    await laptop.shares.grant("Personal", "ben", trust_on_first_use=True, full=True)
     phone = await login("ana", device="phone")
     await phone.sync()
     await ben.sync()

@@ -75,11 +75,6 @@ async def test_a_server_answer_cannot_destroy_the_only_copy_of_a_recovery_key(
 SECRET = "I never told anyone about the accident"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R23 F1: an owner device that never verified the mood-only copy's chain (a new "
-    "phone) signs a whole-journal share on a role change when the server hides the copy",
-)
 async def test_a_new_owner_device_never_widens_a_field_level_share_the_server_hides(
     signup: ClientFactory, hostile: HostileServer, tmp_path: Path
 ) -> None:

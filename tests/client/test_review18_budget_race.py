@@ -28,7 +28,7 @@ async def test_two_clients_on_one_profile_download_the_budget_twice(
     for _ in range(EDITS):
         await owner.entries.edit(entry.id, body=big_text())
     await owner.sync()
-    await owner.shares.grant("Personal", "vera", trust_on_first_use=True)
+    await owner.shares.grant("Personal", "vera", trust_on_first_use=True, full=True)
     await owner.sync()
     shared = await journal_id(owner, "Personal")
     second = await Client.open(vera.home)  # the same profile, as another process opens it
@@ -86,7 +86,7 @@ async def test_two_clients_below_the_bound_leave_the_sum_so_a_later_stranger_is_
     entry = await first.entries.write("Personal", big_text(), title="edited")
     await first.entries.edit(entry.id, body=big_text())
     await first.sync()
-    await first.shares.grant("Personal", "vera", trust_on_first_use=True)
+    await first.shares.grant("Personal", "vera", trust_on_first_use=True, full=True)
     await first.sync()
     stranger = await signup("stranger")
     for title in ("a", "b", "c"):
@@ -110,7 +110,7 @@ async def test_two_clients_below_the_bound_leave_the_sum_so_a_later_stranger_is_
             await vera.sync()
         counted = hold_back.decode(await vera.store.setting(hold_back.SETTING)).downloaded
         assert sum(counted.values()) >= UNVERIFIED_SHARE_BYTES, counted
-        await stranger.shares.grant("Personal", "vera", trust_on_first_use=True)
+        await stranger.shares.grant("Personal", "vera", trust_on_first_use=True, full=True)
         await stranger.sync()
         later = await journal_id(stranger, "Personal")
         start = len(hostile.exchanges)
@@ -136,7 +136,7 @@ async def test_one_client_alone(
     for _ in range(EDITS):
         await owner.entries.edit(entry.id, body=big_text())
     await owner.sync()
-    await owner.shares.grant("Personal", "vera", trust_on_first_use=True)
+    await owner.shares.grant("Personal", "vera", trust_on_first_use=True, full=True)
     await owner.sync()
     shared = await journal_id(owner, "Personal")
     start = len(hostile.exchanges)

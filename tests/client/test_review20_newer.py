@@ -339,7 +339,7 @@ async def test_kept_newer_records_of_an_unverified_owner_stay_within_the_budget(
     (hold_back.cut counts ciphertext before any record is opened), over several syncs."""
     vera = await signup("vera")
     owner = await signup("owner")
-    await owner.shares.grant("Personal", "vera", trust_on_first_use=True)
+    await owner.shares.grant("Personal", "vera", trust_on_first_use=True, full=True)
     await owner.sync(strict=True)
     for _ in range(10):
         await write_newer(owner, big_text(), version=99)

@@ -271,7 +271,7 @@ async def test_a_client_whose_fingerprint_was_never_compared_is_marked_in_the_ca
     on a server's invention as on a real client's crisis."""
     tom = await signup("tom")
     mal = await signup("mal")
-    await mal.shares.grant("Personal", "tom", trust_on_first_use=True, role="annotate")
+    await mal.shares.grant("Personal", "tom", trust_on_first_use=True, role="annotate", full=True)
     await mal.safety.set_plan(share_flags=True)
     taken = await mal.measures.take("phq9", ITEM_9)
     await mal.safety.respond(taken.result)

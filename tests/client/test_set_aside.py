@@ -18,7 +18,9 @@ NOTE = "Remember the grounding exercise before our next session."
 async def note_written_offline_then_share_ended(signup: ClientFactory) -> tuple[Client, Client]:
     ana = await signup("ana")
     therapist = await signup(THERAPIST)
-    await ana.shares.grant("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
+    await ana.shares.grant(
+        "Personal", THERAPIST, role="annotate", trust_on_first_use=True, full=True
+    )
     await ana.sync()
     await therapist.sync()
     await therapist.notes.add("ana/Personal", NOTE)  # offline: not synced yet
@@ -74,7 +76,9 @@ async def test_set_aside_notes_go_through_once_the_share_is_back(
 ) -> None:
     ana, therapist = await note_written_offline_then_share_ended(signup)
     await therapist.sync()
-    await ana.shares.grant("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
+    await ana.shares.grant(
+        "Personal", THERAPIST, role="annotate", trust_on_first_use=True, full=True
+    )
     await ana.sync()
 
     assert await therapist.retry_set_aside() == 1
@@ -161,7 +165,9 @@ async def test_a_note_for_a_journal_whose_owner_erased_their_account_is_set_asid
 ) -> None:
     ana = await signup("ana")
     therapist = await signup(THERAPIST)
-    await ana.shares.grant("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
+    await ana.shares.grant(
+        "Personal", THERAPIST, role="annotate", trust_on_first_use=True, full=True
+    )
     await ana.sync()
     await therapist.sync()
     await therapist.notes.add("ana/Personal", NOTE)  # offline
@@ -207,9 +213,11 @@ async def test_a_note_refused_after_the_owner_took_annotate_back_says_so_and_is_
     that the note was not delivered and why, in words from the owner's signed chain."""
     ana = await signup("ana")
     therapist = await signup(THERAPIST)
-    await ana.shares.grant("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
+    await ana.shares.grant(
+        "Personal", THERAPIST, role="annotate", trust_on_first_use=True, full=True
+    )
     await therapist.sync()
-    await ana.shares.grant("Personal", THERAPIST, role="read", trust_on_first_use=True)
+    await ana.shares.grant("Personal", THERAPIST, role="read", trust_on_first_use=True, full=True)
     await therapist.notes.add("ana/Personal", NOTE)  # this device still believes it annotates
 
     report = await therapist.sync()
@@ -234,7 +242,9 @@ async def test_a_server_refusing_a_note_cannot_make_the_device_say_the_owner_too
     the reason never claims the owner changed anything: only the chain can say that."""
     ana = await signup("ana")
     therapist = await signup(THERAPIST)
-    await ana.shares.grant("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
+    await ana.shares.grant(
+        "Personal", THERAPIST, role="annotate", trust_on_first_use=True, full=True
+    )
     await therapist.sync()
     await therapist.notes.add("ana/Personal", NOTE)
     async with recording_proxy(live_server.url) as proxy:

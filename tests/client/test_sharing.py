@@ -90,7 +90,7 @@ async def test_sharing_without_a_fingerprint_or_trust_on_first_use_is_refused_an
 ) -> None:
     before = membership_rows(live_server)
     with pytest.raises(InvalidInput, match="fingerprint"):
-        await ana.shares.grant("Personal", "tom")
+        await ana.shares.grant("Personal", "tom", full=True)
     assert membership_rows(live_server) == before
     assert await ana.store.peer(tom.profile.account_id) is None
     assert await ana.shares.list() == []
@@ -102,7 +102,7 @@ async def test_sharing_with_a_wrong_fingerprint_is_refused_and_sends_nothing(
     before = membership_rows(live_server)
     wrong = await ana.shares.fingerprint()  # a real safety number, but not tom's
     with pytest.raises(KeyChangedError, match="does not match"):
-        await ana.shares.grant("Personal", "tom", fingerprint=wrong)
+        await ana.shares.grant("Personal", "tom", fingerprint=wrong, full=True)
     assert membership_rows(live_server) == before
     assert await ana.shares.list() == []
 
@@ -130,15 +130,17 @@ async def test_a_therapist_key_that_changed_after_pinning_is_refused_until_verif
     await ana.journals.create("Sleep")
     before = membership_rows(live_server)
     with pytest.raises(KeyChangedError, match="changed since you pinned"):
-        await ana.shares.grant("Sleep", "tom", trust_on_first_use=True)
+        await ana.shares.grant("Sleep", "tom", trust_on_first_use=True, full=True)
     with pytest.raises(KeyChangedError, match="does not match"):
-        await ana.shares.grant("Sleep", "tom", fingerprint=await tom.shares.fingerprint())
+        await ana.shares.grant(
+            "Sleep", "tom", fingerprint=await tom.shares.fingerprint(), full=True
+        )
     assert membership_rows(live_server) == before
 
     await ana.shares.verify("tom", new_fingerprint)
     pinned = await ana.store.peer(account_id)
     assert pinned is not None and pinned.box_public_key == replacement.box_public_key
-    info = await ana.shares.grant("Sleep", "tom", trust_on_first_use=True)
+    info = await ana.shares.grant("Sleep", "tom", trust_on_first_use=True, full=True)
     assert info.member == "tom"
 
 

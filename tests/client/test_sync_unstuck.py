@@ -22,7 +22,9 @@ async def therapist_note_then_erasure(signup: ClientFactory) -> tuple[Client, st
     ana = await signup("ana")
     therapist = await signup(THERAPIST)
     await ana.entries.write("Personal", "Before the session.", mood=5)
-    await ana.shares.grant("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
+    await ana.shares.grant(
+        "Personal", THERAPIST, role="annotate", trust_on_first_use=True, full=True
+    )
     await ana.sync()
     await therapist.sync()
     await therapist.notes.add("ana/Personal", "Try the breathing exercise.")

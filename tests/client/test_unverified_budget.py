@@ -52,7 +52,7 @@ async def test_history_the_member_never_keeps_counts_so_the_next_sync_downloads_
     final = big_text()
     await owner.entries.edit(entry.id, body=final)
     await owner.sync()
-    await owner.shares.grant("Personal", "vera", trust_on_first_use=True)
+    await owner.shares.grant("Personal", "vera", trust_on_first_use=True, full=True)
     await owner.sync()
     shared = await journal_id(owner, "Personal")
     store = vera.context.replica.store
@@ -94,7 +94,7 @@ async def test_a_small_share_after_a_long_history_of_an_unverified_owner_still_r
     entry = await owner.entries.write("Personal", "draft", title="edited")
     for n in range(30):
         await owner.entries.edit(entry.id, body=f"draft {n}")
-    await owner.shares.grant("Personal", "vera", trust_on_first_use=True)
+    await owner.shares.grant("Personal", "vera", trust_on_first_use=True, full=True)
     for n in range(3):
         await owner.entries.write("Personal", f"after the share {n}", title=f"e{n}")
     await owner.sync()
@@ -125,7 +125,7 @@ async def test_a_stranger_sharing_and_revoking_journal_after_journal_stays_withi
     for cycle in range(CYCLES):
         name = f"Spam {cycle}"
         await stranger.journals.create(name)
-        await stranger.shares.grant(name, "vera", trust_on_first_use=True)
+        await stranger.shares.grant(name, "vera", trust_on_first_use=True, full=True)
         for n in range(ENTRIES):  # written after the share: records vera keeps
             await stranger.entries.write(name, big_text(), title=f"{name} {n}")
         await stranger.sync(strict=True)

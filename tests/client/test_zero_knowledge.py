@@ -90,7 +90,9 @@ async def run_workload(
     await laptop.goals.checkin(goal.id, progress=1, note=fresh("checkin"))
     therapist = await signup("tom")
     fingerprint = await therapist.shares.fingerprint()
-    await laptop.shares.grant(journal.name, "tom", role="annotate", fingerprint=fingerprint)
+    await laptop.shares.grant(
+        journal.name, "tom", role="annotate", fingerprint=fingerprint, full=True
+    )
     await laptop.shares.grant("Personal", "tom", only=["mood", "tags"], fingerprint=fingerprint)
     await laptop.entries.write(None, fresh("private-body"), mood=6, tags=[fresh("shared-tag")])
     await laptop.shares.grant_entry(first.id, "tom", fingerprint=fingerprint)

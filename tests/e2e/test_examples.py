@@ -82,10 +82,10 @@ async def test_the_therapist_overview_covers_every_shared_journal_online_and_off
     await ana.entries.write(None, "Slept badly.", title="Rough night", mood=3, created_at=yesterday)
     await ana.entries.write(None, "Better.", title="A walk", mood=7)
     taken = await ana.measures.take("phq9", [1, 1, 1, 1, 1, 0, 0, 0, 0])
-    await ana.shares.grant("Personal", "tom", fingerprint=await tom.shares.fingerprint())
+    await ana.shares.grant("Personal", "tom", fingerprint=await tom.shares.fingerprint(), full=True)
     await ben.journals.create("Sleep")
     await ben.entries.write("Sleep", "Eight hours.", mood=8, created_at=noon(date(2020, 1, 1)))
-    await ben.shares.grant("Sleep", "tom", role="annotate", trust_on_first_use=True)
+    await ben.shares.grant("Sleep", "tom", role="annotate", trust_on_first_use=True, full=True)
     await tom.shares.verify("ben", await ben.shares.fingerprint())
     for client in (ana, ben):
         await client.sync()

@@ -58,7 +58,7 @@ async def test_a_stranger_cannot_bypass_the_unverified_bound_with_several_journa
     for name in names:
         if name != "Personal":
             await stranger.journals.create(name)
-        await stranger.shares.grant(name, "vera", trust_on_first_use=True)
+        await stranger.shares.grant(name, "vera", trust_on_first_use=True, full=True)
     for name in names:  # written after the share: records the member keeps
         for n in range(4):
             await stranger.entries.write(name, big_text(), title=f"{name} {n}")
@@ -84,7 +84,7 @@ async def test_several_unverified_owners_cannot_each_fill_their_own_bound(
     await vera.sync()
     for who in ("mallory", "trudy", "oscar"):
         stranger = await signup(who)
-        await stranger.shares.grant("Personal", "vera", trust_on_first_use=True)
+        await stranger.shares.grant("Personal", "vera", trust_on_first_use=True, full=True)
         for n in range(4):  # written after the share: records the member keeps
             await stranger.entries.write("Personal", big_text(), title=f"{who} {n}")
         await stranger.sync()
@@ -105,7 +105,7 @@ async def _held_back_share(signup: ClientFactory, through: Through) -> tuple[Cli
     verified; her first sync said so."""
     vera = await through("vera")
     owner = await signup("owner")
-    await owner.shares.grant("Personal", "vera", trust_on_first_use=True)
+    await owner.shares.grant("Personal", "vera", trust_on_first_use=True, full=True)
     for n in range(ENTRIES):  # written after the share: records the member keeps
         await owner.entries.write("Personal", big_text(), title=f"e{n}")
     await owner.sync()
@@ -280,7 +280,7 @@ async def test_made_up_records_under_an_epoch_before_the_share_are_no_progress(
     vera = await through("vera")
     owner = await signup("owner")
     await owner.entries.write("Personal", "before the share")
-    await owner.shares.grant("Personal", "vera", trust_on_first_use=True)
+    await owner.shares.grant("Personal", "vera", trust_on_first_use=True, full=True)
     await owner.sync()
     await vera.sync()
     shared = await journal_id(owner, "Personal")
@@ -325,12 +325,12 @@ async def test_a_verified_owners_big_journal_leaves_the_unverified_budget_alone(
     vera = await signup("vera")
     friend = await signup("friend")
     stranger = await signup("stranger")
-    await friend.shares.grant("Personal", "vera", trust_on_first_use=True)
+    await friend.shares.grant("Personal", "vera", trust_on_first_use=True, full=True)
     await vera.shares.verify("friend", await friend.shares.fingerprint())
     for n in range(ENTRIES):
         await friend.entries.write("Personal", big_text(), title=f"f{n}")
     await friend.sync()
-    await stranger.shares.grant("Personal", "vera", trust_on_first_use=True)
+    await stranger.shares.grant("Personal", "vera", trust_on_first_use=True, full=True)
     for n in range(3):
         await stranger.entries.write("Personal", f"entry {n} " * 100, title=f"s{n}")
     await stranger.sync()
@@ -389,7 +389,7 @@ async def test_an_owner_verified_by_another_process_is_seen_by_a_running_client(
     the pinned peers again.)"""
     vera = await signup("vera")
     owner = await signup("owner")
-    await owner.shares.grant("Personal", "vera", trust_on_first_use=True)
+    await owner.shares.grant("Personal", "vera", trust_on_first_use=True, full=True)
     for n in range(ENTRIES):
         await owner.entries.write("Personal", big_text(), title=f"e{n}")
     await owner.sync()
@@ -448,7 +448,7 @@ async def test_a_trickled_access_chain_walk_is_bounded_and_goes_on_at_the_next_r
     ana = await signup("ana")
     for who in ("mem1", "mem2", "mem3"):
         await signup(who)
-        await ana.shares.grant("Personal", who, trust_on_first_use=True)
+        await ana.shares.grant("Personal", who, trust_on_first_use=True, full=True)
     await ana.sync()
     shared = await journal_id(ana, "Personal")
     length = ana.context.replica.chains.current(shared).length
@@ -497,7 +497,7 @@ async def test_a_member_pulls_a_long_history_from_before_its_share_whole(
     for n in range(12):  # 12 records before the share: 6 replies of history no key opens
         await owner.entries.write("Personal", f"before the share {n}", title=f"e{n}")
     await owner.sync()
-    await owner.shares.grant("Personal", "vera")
+    await owner.shares.grant("Personal", "vera", full=True)
     await owner.sync()
     report = await vera.sync(strict=True)
     assert not report.incomplete and not report.held_back, report
@@ -515,7 +515,7 @@ async def test_a_chain_walk_over_several_journals_goes_on_past_a_reply_budget_sp
     await ana.journals.create("Second")
     for who in ("mem1", "mem2"):
         await signup(who)
-        await ana.shares.grant("Personal", who, trust_on_first_use=True)
+        await ana.shares.grant("Personal", who, trust_on_first_use=True, full=True)
     await ana.sync()
     ids = [await journal_id(ana, name) for name in ("Personal", "Second")]
     lengths = {j: ana.context.replica.chains.current(j).length for j in ids}

@@ -736,7 +736,7 @@ async def test_a_stranger_cannot_fill_a_devices_storage_by_sharing_with_it(
     for n in range(24):
         text = nacl.utils.random(50_000).hex()  # 100 KB that no compression shrinks
         await stranger.entries.write("Personal", text, title=f"spam {n}")
-    await stranger.shares.grant("Personal", "vera", trust_on_first_use=True)
+    await stranger.shares.grant("Personal", "vera", trust_on_first_use=True, full=True)
     await stranger.sync()
     await vera.sync()
     grown = home_bytes(vera) - before
@@ -760,7 +760,7 @@ async def test_verifying_the_owner_downloads_the_rest_of_a_held_back_share(
     texts = {f"spam {n}": nacl.utils.random(50_000).hex() for n in range(12)}
     for title, text in texts.items():
         await owner.entries.write("Personal", text, title=title)
-    await owner.shares.grant("Personal", "vera", trust_on_first_use=True)
+    await owner.shares.grant("Personal", "vera", trust_on_first_use=True, full=True)
     await owner.sync()
     first = await vera.sync(strict=True)
     assert first.held_back
@@ -779,7 +779,7 @@ async def test_a_big_share_of_a_verified_owner_downloads_whole(signup: ClientFac
     owner = await signup("owner")
     for n in range(12):
         await owner.entries.write("Personal", nacl.utils.random(50_000).hex(), title=f"e{n}")
-    await owner.shares.grant("Personal", "vera", trust_on_first_use=True)
+    await owner.shares.grant("Personal", "vera", trust_on_first_use=True, full=True)
     await owner.sync()
     await vera.shares.verify("owner", await owner.shares.fingerprint())
     report = await vera.sync(strict=True)
@@ -796,7 +796,7 @@ async def test_a_small_share_of_an_unverified_owner_downloads_whole(
     owner = await signup("owner")
     for n in range(5):
         await owner.entries.write("Personal", f"entry {n} " * 100, title=f"e{n}")
-    await owner.shares.grant("Personal", "vera", trust_on_first_use=True)
+    await owner.shares.grant("Personal", "vera", trust_on_first_use=True, full=True)
     await owner.sync()
     report = await vera.sync(strict=True)
     assert not report.held_back and not report.incomplete

@@ -30,7 +30,7 @@ async def audit_rows(server: RunningServer, journal: bytes) -> list[tuple[Any, .
 
 
 async def shared(ana: Client, ben: Client, journal: str = "Personal") -> bytes:
-    await ana.shares.grant(journal, "ben", trust_on_first_use=True)
+    await ana.shares.grant(journal, "ben", trust_on_first_use=True, full=True)
     return await journal_id(ana, journal)
 
 

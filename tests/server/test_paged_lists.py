@@ -154,7 +154,7 @@ async def test_ten_thousand_and_one_shared_journals_page_and_sync(
         tom = await signup(server.url, tmp_path, "tom")
         # One real share, made by the SDK, among the many.
         await ana.entries.write("Personal", "A real entry tom must still get.")
-        await ana.shares.grant("Personal", "tom", trust_on_first_use=True)
+        await ana.shares.grant("Personal", "tom", trust_on_first_use=True, full=True)
         await share_many(server, ana, tom, SHARED)
         raw = RawClient(raw_session, server.url)
         token = tom.profile.token
@@ -186,7 +186,7 @@ async def test_a_long_audit_log_is_paged(
     async with serve() as server:
         ana = await signup(server.url, tmp_path, "ana")
         tom = await signup(server.url, tmp_path, "tom")
-        await ana.shares.grant("Personal", "tom", trust_on_first_use=True)
+        await ana.shares.grant("Personal", "tom", trust_on_first_use=True, full=True)
         await tom.sync()
         journal = bytes.fromhex((await ana.journals.get("Personal")).id)
         storage = server.server.app[routes.SERVICE].storage

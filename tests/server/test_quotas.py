@@ -144,14 +144,16 @@ async def test_shares_one_account_can_grant(serve: Serve, tmp_path: Path) -> Non
         ana = await signup(server.url, tmp_path, "ana")
         ben = await signup(server.url, tmp_path, "ben")
         cat = await signup(server.url, tmp_path, "cat")
-        await ana.shares.grant("Personal", "ben", trust_on_first_use=True)
+        await ana.shares.grant("Personal", "ben", trust_on_first_use=True, full=True)
         before = (await snapshot(server))["members"]
         with pytest.raises(QuotaExceeded) as refused:
-            await ana.shares.grant("Personal", "cat", trust_on_first_use=True)
+            await ana.shares.grant("Personal", "cat", trust_on_first_use=True, full=True)
         assert refused.value.code == "share_quota_exceeded"
         assert (await snapshot(server))["members"] == before
         # Changing an existing member's share is not a new grant.
-        await ana.shares.grant("Personal", "ben", role="annotate", trust_on_first_use=True)
+        await ana.shares.grant(
+            "Personal", "ben", role="annotate", trust_on_first_use=True, full=True
+        )
         for client in (ana, ben, cat):
             await client.close()
 
