@@ -1,6 +1,7 @@
 """`tj share J member --role/--until` after a field-level share ended never shares the whole
-journal by default (R22 F1/F2 follow-up): the CLI says to choose --full or --only (real
-server on loopback, CliRunner)."""
+journal by default (R22 F1/F2 follow-up): the CLI says to choose --full or --only; nor on a
+new device the server hides the field-level copy from, nor for someone who is no member
+(R23 F1) (real server on loopback, and the hostile proxy; CliRunner)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunningServer
+from client_sdk import wire
+from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
+from tests.conftest import PASSWORD, RunningServer
 from tests.test_cli import Device, failed_with_one_line
 
 
@@ -46,3 +49,53 @@ async def test_sharing_again_after_unsharing_a_mood_only_share_asks_for_full_or_
     assert (again["fields"], again["source"]) == (["mood"], "Personal")
     await tom.ok("sync")
     assert "drinking" not in (await tom.ok("list")).stdout
+
+
+async def test_a_new_device_the_server_hides_the_copy_from_never_shares_the_whole_journal(
+    ana: Device,
+    tom: Device,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    first = await ana.json("share", "Personal", "tom", "--only", "mood", *fingerprint)
+    await ana.ok("write", "--mood", "4", "Private: nobody knows about the drinking.")
+    await ana.ok("sync")
+    mirror = bytes.fromhex(first["journal_id"])
+
+    def hide(request: bytes, reply: bytes) -> bytes:
+        listed = wire.decode(wire.JournalList, reply).journals
+        return wire.encode(wire.JournalList([j for j in listed if j.journal_id != mirror]))
+
+    hostile.replies["/v1/journals/list"] = hide
+    phone = Device(tmp_path / "ana-phone", hostile.url)
+    password = tmp_path / "password.txt"
+    password.write_text(PASSWORD + "\n")
+    await phone.ok("--password-file", str(password), "login", hostile.url, "ana",
+                   env={"TJ_PASSWORD": None})  # fmt: skip
+    for terms in (("--role", "annotate"), ()):  # a new role; and a plain share
+        refused = await phone.tj("share", "Personal", "tom", *terms, *fingerprint)
+        line = failed_with_one_line(refused)
+        assert "can't tell whether tom reads only some fields of 'Personal'" in line
+        assert "tj share --full" in line and "tj share --only" in line
+    del hostile.replies["/v1/journals/list"]
+    assert [s["journal"] for s in await ana.json("shares")] == [first["journal"]]
+    await tom.ok("sync")
+    assert "drinking" not in (await tom.ok("list", "--all")).stdout
+
+
+async def test_a_role_alone_for_someone_who_is_no_member_asks_for_full_or_only(
+    ana: Device, tom: Device
+) -> None:
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("write", "--mood", "4", "Private: nobody knows about the drinking.")
+    for terms in (("--role", "annotate"), ("--until", "2099-12-31")):
+        refused = await ana.tj("share", "Personal", "tom", *terms, *fingerprint)
+        line = failed_with_one_line(refused)
+        assert "tom is not a member of 'Personal'" in line and "nothing was shared" in line
+        assert "tj share --full" in line and "tj share --only" in line
+    assert await ana.json("shares") == []
+    shared = await ana.ok("share", "Personal", "tom", *fingerprint)  # plain: the whole journal
+    assert "they see every entry in full" in shared.stderr
+    [share] = await ana.json("shares")
+    assert (share["journal"], share["fields"], share["role"]) == ("Personal", None, "read")
