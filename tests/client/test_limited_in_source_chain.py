@@ -16,7 +16,7 @@ from client_sdk import INSECURE_TEST_COST, Client, wire
 from client_sdk.errors import InvalidInput
 from client_sdk.sharing import Sharing
 from tests.client.hostile import HostileServer
-from tests.client.sharing_support import journal_id, share_with
+from tests.client.sharing_support import journal_id, rows, server_db, share_with
 from tests.client.test_share_ended_notices import DAY_MS, move_clocks
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
@@ -48,7 +48,7 @@ async def tom_reads_the_secret(ana: Client, tom: Client) -> tuple[object, bool]:
 
 
 async def test_the_source_chain_names_the_copy_and_the_member_gets_no_key_of_the_source(
-    signup: ClientFactory,
+    signup: ClientFactory, live_server: RunningServer
 ) -> None:
     ana = await signup("ana")
     tom = await signup("tom")
@@ -65,6 +65,9 @@ async def test_the_source_chain_names_the_copy_and_the_member_gets_no_key_of_the
     await tom.sync()
     shared = [j.name for j in await tom.journals.list() if j.name != "Personal"]
     assert shared == [f"ana/{first.journal}"]  # not ana's Personal
+    assert [k for k in tom.replica._keys if k[0] == personal] == []
+    members = "SELECT account_id FROM members WHERE journal_id = ?"
+    assert rows(server_db(live_server), members, personal) == [(ana.profile.account_id,)]
 
     await ana.shares.revoke("Personal", "tom")
     in_force, closed = ana.replica.chains.current(personal).limited_of(tom.profile.account_id)

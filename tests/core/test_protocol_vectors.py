@@ -48,6 +48,7 @@ EXPECTED_VECTORS = {
     "recovery", "journal-key", "journal-meta", "challenge", "identity", "wire",
     "share-envelope", "disclosure-id", "document-id", "withholding", "access-chain",
     "access-removed",
+    "access-limited",
 }  # fmt: skip
 h = bytes.fromhex
 
@@ -936,6 +937,43 @@ def test_a_removal_with_its_write_limit_reproduces_the_vector() -> None:
         )  # fmt: skip
         assert state.members == {} and state.head == h(r["hash"])
         assert state.write_limits == {h(v["handle"]): {b"\x44" * 16: 7}}
+
+
+def test_a_limited_entry_reproduces_the_vector_and_names_nobody_to_a_member() -> None:
+    v, as_owner, as_member, _ = chain_vector()
+    r = VECTORS["access-limited"]
+    journal, raw = h(v["journal_id"]), [h(e["entry"]) for e in v["entries"]]
+    owner = keys.AccountSecrets(h(v["owner_account_key"]), h(v["owner_sign_seed"]), bytes(32))
+    m = r["member"]
+    handle = h(r["payload"]["share"])
+    details = msgpack.packb(
+        [h(m["account_id"]), m["username"], h(m["sign_public_key"]), h(m["box_public_key"]),
+         h(r["mirror"])],
+        use_bin_type=True,
+    )  # fmt: skip
+    ad = crypto.frame(b"tj/access-limited/v1", journal, handle)
+    assert details == h(r["details"]) and ad == h(r["associated_data"])
+    owner_copy = crypto._seal_with_nonce(owner.account_key, details, ad, h(r["nonce"]))
+    assert owner_copy == h(r["payload"]["owner_copy"])
+    payload = {"share": handle, "owner_copy": owner_copy}
+    body = access.encode_body(journal, 3, h(r["previous"]), access.LIMITED, v["at"], payload)
+    assert body == h(r["body"]) and h(r["previous"]) == h(v["entries"][-1]["hash"])
+    signed = crypto.frame(b"tj/access-chain/v1", body)
+    assert crypto.sign(owner.signing_key, signed) == h(r["signature"])
+    assert msgpack.packb([body, h(r["signature"])], use_bin_type=True) == h(r["entry"])
+    assert hashlib.blake2b(signed, digest_size=32).digest() == h(r["hash"])
+    found = {}
+    for name, reader in (("owner", as_owner), ("member", as_member)):
+        state = access.verify(
+            None, reader, journal, h(v["owner_id"]), h(v["owner_sign_public_key"]),
+            [*raw, h(r["entry"])],
+        )  # fmt: skip
+        [share] = state.limited.values()
+        found[name] = (share.account_id, share.mirror, len(state.members), state.head)
+    assert found == {
+        "owner": (h(m["account_id"]), h(r["mirror"]), 1, h(r["hash"])),
+        "member": (None, None, 1, h(r["hash"])),
+    }
 
 
 def test_the_verify_head_code_reproduces_the_vector() -> None:
