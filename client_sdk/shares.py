@@ -196,7 +196,10 @@ class Shares:
         whole journal. One whose end date passed counts (also once a sync signed its end);
         one that was ended (`revoke`) does not. None when there is none. Read from the
         access chains this device verified and keeps, whatever the server lists now; needs
-        the network (the journal list is refreshed first). Raises NotFound for an unknown
+        the network (the journal list is refreshed first). The journal's own chain names
+        each field-level share of it (`limited` entries, R23 F1): one whose copy this device
+        has not verified (a new device; the server does not list the copy) raises as below.
+        Raises NotFound for an unknown
         journal or account, NetworkError offline, InvalidInput (naming `full`) when a copy
         kept for them that this device verified now has a chain problem or is not listed
         (it cannot tell, R22 F1), or when their only share of the journal was a copy that
