@@ -12,14 +12,17 @@ clock (callers pass `now`).
 Every device verifies a journal's chain from its start (or from the head it verified
 before) and reads members, roles, end dates, epochs and disclosure settings only from it.
 A chain shorter than, or different from, the one a device verified is a RollbackError.
-Payloads, by kind (exactly these keys):
+Payloads, by kind (exactly these keys, and the optional ones shown):
 
     created     {"owner": bin 16, "epoch": int}                        position 0 only
     granted     {"member": handle, "commit": bin 32, "owner_copy": bin, "member_copy": bin,
                  "role": "read"|"annotate", "expires_at": int}         a new member
     changed     {"member": handle, "role": str, "expires_at": int,     new terms of a member
                  "counters": [[device, int], ...]}
-    removed     {"member": handle, "counters": [[device, int], ...]}   revoked by the owner
+    removed     {"member": handle, "counters": [[device, int], ...]}   revoked by the owner;
+                optional "because": "server-no-longer-serves"          or dropped by an owner
+                                                                       device on the server's
+                                                                       word (R22 F5)
     ended       {"member": handle, "counters": [[device, int], ...]}   reached its end date
     rotated     {"epoch": int, "members": [handle, ...]}               new key, sealed to
                                                                        exactly these members
@@ -78,6 +81,13 @@ PAYLOAD_KEYS: dict[str, frozenset[str]] = {
     ROTATED: frozenset({"epoch", "members"}),
     DISCLOSURE: frozenset({"sealed"}),
 }
+OPTIONAL_KEYS: dict[str, frozenset[str]] = {REMOVED: frozenset({"because"})}
+"""Keys a payload of that kind may carry besides PAYLOAD_KEYS (absent in older entries)."""
+NOT_SERVED = "server-no-longer-serves"
+"""The one value of a `removed` entry's `because`: the owner's device removed the member
+because the server said it no longer serves them (they left, or their account was deleted:
+departures.py), i.e. on the server's word, not as the owner's own decision. Signed like the
+rest of the entry, so a server can neither add nor strip it (R22 F5)."""
 DISCLOSURE_KINDS = ("mirror", "items", "brief")
 ANNOTATION_KINDS = ("note", "prompt", "crisis_line", "safety_ack", "assignment")
 """What a member with the annotate role may write (each only in documents it created)."""
@@ -187,6 +197,10 @@ class AccessState:
     passed), in chain order: how the owner's devices list a share that reached its end."""
     granted_since_rotation: bool = False
     seen_handles: set[bytes] = field(default_factory=set)
+    not_served: dict[bytes, tuple[Member, int]] = field(default_factory=dict)
+    """Handle -> (terms, `at` of the entry) of a membership a `removed` entry with `because`
+    NOT_SERVED closed: an owner device dropped it on the server's word (R22 F5), in chain
+    order."""
 
     def member_by_account(self, account_id: bytes) -> Member | None:
         for handle in reversed(self.handles.get(account_id, [])):
@@ -344,8 +358,14 @@ def changed(
     }
 
 
-def removed(member_id: bytes, counters: Counters | None = None) -> tuple[str, dict[str, Any]]:
-    return REMOVED, {"member": member_id, "counters": encode_counters(counters or {})}
+def removed(
+    member_id: bytes, counters: Counters | None = None, *, because: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """A `removed` entry; `because` NOT_SERVED when the device acts on the server's word."""
+    payload: dict[str, Any] = {"member": member_id, "counters": encode_counters(counters or {})}
+    if because is not None:
+        payload["because"] = because
+    return REMOVED, payload
 
 
 def ended(member_id: bytes, counters: Counters | None = None) -> tuple[str, dict[str, Any]]:
@@ -527,7 +547,9 @@ def _parse(raw: bytes, journal_id: bytes) -> tuple[Entry, bytes, bytes]:
         and kind in PAYLOAD_KEYS
         and _is_int(at)
         and isinstance(payload, dict)
-        and set(payload) == PAYLOAD_KEYS[kind]
+        and PAYLOAD_KEYS[kind]
+        <= set(payload)
+        <= PAYLOAD_KEYS[kind] | OPTIONAL_KEYS.get(kind, set())
     )
     if not well_formed:
         raise IntegrityError(f"{what} is malformed")
@@ -581,6 +603,10 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
         state.write_limits[handle] = _counters(p["counters"], bad)
         if entry.kind == ENDED:
             state.ended[handle] = state.members[handle]
+        elif "because" in p:
+            if p["because"] != NOT_SERVED:
+                raise IntegrityError(f"{bad} gives an unknown reason")
+            state.not_served[handle] = (state.members[handle], entry.at)
         del state.members[handle]
         state.first_epoch.pop(handle, None)
     elif entry.kind == ROTATED:
