@@ -409,7 +409,8 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
             output.data(f"Recovery key: {account['recovery_key']}")
         output.data(f"Fingerprint:  {account['fingerprint']}")
     if account["recovery_key"] is None:  # the kept key could not be confirmed (R23 F2)
-        output.message(f"{account['recovery_key_not_shown']}.")
+        why = str(account["recovery_key_not_shown"])
+        output.message(f"{why[:1].upper()}{why[1:]}.")
         return
     recovery_key_warning()
     shown[0].recovery_key_shown()  # shown: the copy kept for an interrupted signup goes
