@@ -438,12 +438,16 @@ def recovery_key_warning() -> None:
 
 
 async def new_account(client: Client) -> dict[str, Any]:
-    return {
+    """`tj signup`'s JSON; `recovery_key_not_shown` (why) only when `recovery_key` is null:
+    a finished signup whose kept key the server did not confirm (R23 F2)."""
+    account = {
         "username": client.username,
         "recovery_key": client.recovery_key,
-        "recovery_key_not_shown": client.recovery_key_not_shown,
         "fingerprint": await client.shares.fingerprint(),
     }
+    if client.recovery_key_not_shown is not None:
+        account["recovery_key_not_shown"] = client.recovery_key_not_shown
+    return account
 
 
 @cli.command()
@@ -496,7 +500,7 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
         output.data(f"Fingerprint:  {account['fingerprint']}")
         recovery_key_warning()
         shown[0].recovery_key_shown()
-    elif account["recovery_key_not_shown"] is not None:  # R23 F2
+    elif account.get("recovery_key_not_shown") is not None:  # R23 F2
         output.message(f"Finished the signup of {name}; {account['recovery_key_not_shown']}.")
     output.message(f"Signed in as {name}; fetching your journals...")
     try:
