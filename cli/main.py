@@ -405,8 +405,13 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
             )
         else:
             output.message(f"Account {account['username']} created; this device is signed in.")
-        output.data(f"Recovery key: {account['recovery_key']}")
+        if account["recovery_key"] is not None:
+            output.data(f"Recovery key: {account['recovery_key']}")
         output.data(f"Fingerprint:  {account['fingerprint']}")
+    if account["recovery_key"] is None:  # the kept key could not be confirmed (R23 F2)
+        why = str(account["recovery_key_not_shown"])
+        output.message(f"{why[:1].upper()}{why[1:]}.")
+        return
     recovery_key_warning()
     shown[0].recovery_key_shown()  # shown: the copy kept for an interrupted signup goes
 
@@ -433,11 +438,16 @@ def recovery_key_warning() -> None:
 
 
 async def new_account(client: Client) -> dict[str, Any]:
-    return {
+    """`tj signup`'s JSON; `recovery_key_not_shown` (why) only when `recovery_key` is null:
+    a finished signup whose kept key the server did not confirm (R23 F2)."""
+    account = {
         "username": client.username,
         "recovery_key": client.recovery_key,
         "fingerprint": await client.shares.fingerprint(),
     }
+    if client.recovery_key_not_shown is not None:
+        account["recovery_key_not_shown"] = client.recovery_key_not_shown
+    return account
 
 
 @cli.command()
@@ -475,7 +485,11 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
     async def signed_in(client: Client) -> dict[str, Any]:
         shown.append(client)
         if client.recovery_key is None:
-            return {"username": client.username, "recovery_key": None}
+            return {
+                "username": client.username,
+                "recovery_key": None,
+                "recovery_key_not_shown": client.recovery_key_not_shown,
+            }
         return await new_account(client)
 
     account = home.run(signed_in, opener)
@@ -486,6 +500,8 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
         output.data(f"Fingerprint:  {account['fingerprint']}")
         recovery_key_warning()
         shown[0].recovery_key_shown()
+    elif account.get("recovery_key_not_shown") is not None:  # R23 F2
+        output.message(f"Finished the signup of {name}; {account['recovery_key_not_shown']}.")
     output.message(f"Signed in as {name}; fetching your journals...")
     try:
         report = home.run(sync_once)

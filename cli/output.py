@@ -354,6 +354,8 @@ def ended_text(d: Departure) -> str:
         return f"your share of {d.journal} with {d.member} ended (its end date, {when})"
     if d.reason == departures.REMOVED:
         return f"{d.owner} stopped sharing {d.journal} with you ({when})"
+    if d.reason == departures.DROPPED and d.owner:  # the server's word, not the owner's (R22 F5)
+        return f"your share of {d.owner}'s {d.journal} ended ({when}): the server said you had left"
     if d.reason == departures.NARROWED:
         return f"{d.owner} made your share of {d.journal} read-only ({when})"
     if d.reason == departures.UNLISTED:
@@ -394,6 +396,12 @@ def departure_lines(report: SyncReport) -> list[str]:
             )
         elif d.reason == departures.NARROWED:
             lines.append(f"Notice: {ended_text(d)}: you still read it, and add no more notes.")
+        elif d.reason == departures.DROPPED and d.owner:
+            lines.append(
+                f"Notice: {ended_text(d)}, and {d.owner}'s device removed you on the server's "
+                f"word (not a decision of {d.owner}'s; if you did not leave, ask them to share "
+                "again). Its read-only copy stays on this device."
+            )
         elif d.owner:
             lines.append(f"Notice: {ended_text(d)}. Its read-only copy stays on this device.")
         else:
@@ -401,7 +409,7 @@ def departure_lines(report: SyncReport) -> list[str]:
         again = f"tj share {shlex.quote(d.journal)} {shlex.quote(d.member)}"
         if d.reason == departures.LEFT:
             lines.append(f"  If they did not mean to leave, share again: {again}")
-        elif d.reason == departures.UNKNOWN:
+        elif d.reason == departures.UNKNOWN or (d.reason == departures.DROPPED and not d.owner):
             lines.append(f"  To share with them again: {again}")
     return lines
 

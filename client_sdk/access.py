@@ -12,14 +12,17 @@ clock (callers pass `now`).
 Every device verifies a journal's chain from its start (or from the head it verified
 before) and reads members, roles, end dates, epochs and disclosure settings only from it.
 A chain shorter than, or different from, the one a device verified is a RollbackError.
-Payloads, by kind (exactly these keys):
+Payloads, by kind (exactly these keys, and the optional ones shown):
 
     created     {"owner": bin 16, "epoch": int}                        position 0 only
     granted     {"member": handle, "commit": bin 32, "owner_copy": bin, "member_copy": bin,
                  "role": "read"|"annotate", "expires_at": int}         a new member
     changed     {"member": handle, "role": str, "expires_at": int,     new terms of a member
                  "counters": [[device, int], ...]}
-    removed     {"member": handle, "counters": [[device, int], ...]}   revoked by the owner
+    removed     {"member": handle, "counters": [[device, int], ...]}   revoked by the owner;
+                optional "because": "server-no-longer-serves"          or dropped by an owner
+                                                                       device on the server's
+                                                                       word (R22 F5)
     ended       {"member": handle, "counters": [[device, int], ...]}   reached its end date
     rotated     {"epoch": int, "members": [handle, ...]}               new key, sealed to
                                                                        exactly these members
@@ -91,6 +94,13 @@ PAYLOAD_KEYS: dict[str, frozenset[str]] = {
     LIMITED: frozenset({"share", "owner_copy"}),
     LIMITED_REMOVED: frozenset({"share"}),
 }
+OPTIONAL_KEYS: dict[str, frozenset[str]] = {REMOVED: frozenset({"because"})}
+"""Keys a payload of that kind may carry besides PAYLOAD_KEYS (absent in older entries)."""
+NOT_SERVED = "server-no-longer-serves"
+"""The one value of a `removed` entry's `because`: the owner's device removed the member
+because the server said it no longer serves them (they left, or their account was deleted:
+departures.py), i.e. on the server's word, not as the owner's own decision. Signed like the
+rest of the entry, so a server can neither add nor strip it (R22 F5)."""
 DISCLOSURE_KINDS = ("mirror", "items", "brief")
 ANNOTATION_KINDS = ("note", "prompt", "crisis_line", "safety_ack", "assignment")
 """What a member with the annotate role may write (each only in documents it created)."""
@@ -221,6 +231,10 @@ class AccessState:
     """Handle -> a field-level share of this journal in force (`limited`, not closed)."""
     limited_removed: dict[bytes, Limited] = field(default_factory=dict)
     """Handle -> a field-level share whose end the owner signed (`limited_removed`)."""
+    not_served: dict[bytes, tuple[Member, int]] = field(default_factory=dict)
+    """Handle -> (terms, `at` of the entry) of a membership a `removed` entry with `because`
+    NOT_SERVED closed: an owner device dropped it on the server's word (R22 F5), in chain
+    order."""
 
     def limited_of(self, account_id: bytes) -> tuple[list[Limited], list[Limited]]:
         """The field-level shares of this journal naming the account, in chain order: those
@@ -411,8 +425,14 @@ def changed(
     }
 
 
-def removed(member_id: bytes, counters: Counters | None = None) -> tuple[str, dict[str, Any]]:
-    return REMOVED, {"member": member_id, "counters": encode_counters(counters or {})}
+def removed(
+    member_id: bytes, counters: Counters | None = None, *, because: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """A `removed` entry; `because` NOT_SERVED when the device acts on the server's word."""
+    payload: dict[str, Any] = {"member": member_id, "counters": encode_counters(counters or {})}
+    if because is not None:
+        payload["because"] = because
+    return REMOVED, payload
 
 
 def ended(member_id: bytes, counters: Counters | None = None) -> tuple[str, dict[str, Any]]:
@@ -594,7 +614,9 @@ def _parse(raw: bytes, journal_id: bytes) -> tuple[Entry, bytes, bytes]:
         and kind in PAYLOAD_KEYS
         and _is_int(at)
         and isinstance(payload, dict)
-        and set(payload) == PAYLOAD_KEYS[kind]
+        and PAYLOAD_KEYS[kind]
+        <= set(payload)
+        <= PAYLOAD_KEYS[kind] | OPTIONAL_KEYS.get(kind, set())
     )
     if not well_formed:
         raise IntegrityError(f"{what} is malformed")
@@ -648,6 +670,10 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
         state.write_limits[handle] = _counters(p["counters"], bad)
         if entry.kind == ENDED:
             state.ended[handle] = state.members[handle]
+        elif "because" in p:
+            if p["because"] != NOT_SERVED:
+                raise IntegrityError(f"{bad} gives an unknown reason")
+            state.not_served[handle] = (state.members[handle], entry.at)
         del state.members[handle]
         state.first_epoch.pop(handle, None)
     elif entry.kind == ROTATED:

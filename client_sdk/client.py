@@ -127,6 +127,14 @@ class Client:
     `recovery_key_shown()`. The SDK never stores it in plaintext (pending_signup.py).
     `replace_recovery_key` returns a new one instead."""
 
+    recovery_key_not_shown: str | None
+    """Set instead of `recovery_key` when finishing an unfinished signup could not confirm
+    that the key this device kept is still the account's (R23 F2): why, in a sentence for
+    the user (it may have been replaced on another device since; make a new one with
+    `replace_recovery_key`, `tj recovery-key new`). The kept copy stays in the home (a
+    server's answer never deletes it: R23 F3) until `replace_recovery_key` or
+    `recovery_key_shown()` on this device, and `signup` or `login` again checks again."""
+
     def __init__(self, home: Path, profile: Profile, store: Store, transport: Transport) -> None:
         """Internal: use `signup`, `login`, `recover` or `open`.
 
@@ -142,6 +150,7 @@ class Client:
         self.store = store
         self.transport = transport
         self.recovery_key = None
+        self.recovery_key_not_shown = None
         self.replica = Replica(profile, store, transport)
         self.sharing = Sharing(self.replica)
         self.context = Context(self.replica, self.sharing)
@@ -376,29 +385,55 @@ class Client:
         recovery_key: bytes,
         passphrase: str | None,
         keep_until_shown: bool,
+        *,
+        kept: bool = False,
     ) -> Client:
         """The server holds a session for a new account: save the profile (a failure ends
         that session), then open the store and create the default journal (a failure leaves
-        the device signed in, for `signup` to finish)."""
+        the device signed in, for `signup` to finish). `kept`: the key is the one an
+        unfinished signup kept (checked before it is shown)."""
         async with account.ended_on_failure(transport.base_url, session.reply.token):
             profile = await cls._new_profile(home, transport, username, session, passphrase)
         client = await cls._started(home, transport, profile, session.reply.login_ticket)
-        return await client._finish_new_account(recovery_key, keep_until_shown)
+        return await client._finish_new_account(recovery_key, keep_until_shown, kept=kept)
 
-    async def _finish_new_account(self, recovery_key: bytes, keep_until_shown: bool) -> Client:
+    async def _finish_new_account(
+        self, recovery_key: bytes, keep_until_shown: bool, *, kept: bool = False
+    ) -> Client:
         """Create the default journal if this account has none; set `recovery_key` (and drop
-        the kept copy unless `keep_until_shown`). Closes this client on failure."""
+        the kept copy unless `keep_until_shown`). With `kept` (the key an unfinished signup
+        kept: it may have been replaced on another device since, R23 F2), only once the
+        server confirms it is the account's key in force; else set `recovery_key_not_shown`
+        and keep the copy. Closes this client on failure."""
         try:
             journals = await self.journals.list()
             if not any(j.owner == self.username and j.name == DEFAULT_JOURNAL for j in journals):
                 await self.journals.create(DEFAULT_JOURNAL)
+            in_force = await self._in_force(recovery_key) if kept else True
         except BaseException:
             await self.close()  # nothing left open: the caller never gets the client
             raise
+        if in_force is not True:
+            self.recovery_key_not_shown = _not_in_force(self.home, in_force)
+            return self  # the copy stays: the server's word never deletes it (R23 F3)
         self.recovery_key = keys.format_recovery_key(recovery_key)
         if not keep_until_shown:
             remove_pending(self.home)  # handed over: the app shows it now
         return self
+
+    async def _in_force(self, recovery_key: bytes) -> bool | None:
+        """Whether the server accepts `recovery_key` (raw) for this account now: it names
+        the public half of the recovery login key in force (/v1/account/recovery-key/current);
+        None when it cannot be asked (or refuses). The server's word, which is all a
+        recovery rests on: a server lying "in force" could refuse that recovery anyway."""
+        try:
+            reply = await self.transport.call(
+                "/v1/account/recovery-key/current", wire.Empty(), wire.RecoveryKeyReply
+            )
+        except TJError:
+            return None
+        public = bytes(keys.recovery_login_key(recovery_key).verify_key)
+        return reply.recovery_login_public_key == public
 
     @classmethod
     async def _finish_signup(
@@ -425,7 +460,7 @@ class Client:
             finally:
                 await transport.close()
             client = await cls.open(home, passphrase=passphrase)
-            return await client._finish_new_account(recovery_key, keep_until_shown)
+            return await client._finish_new_account(recovery_key, keep_until_shown, kept=True)
         ticket = load_ticket(home, transport.base_url, username)
         try:
             session, recovery_key = await account.finish_signup(
@@ -449,8 +484,9 @@ class Client:
             await transport.close()
             raise
         return await cls._signed_up(
-            home, transport, username, session, recovery_key, passphrase, keep_until_shown
-        )
+            home, transport, username, session, recovery_key, passphrase, keep_until_shown,
+            kept=True,
+        )  # fmt: skip
 
     @staticmethod
     async def _kept_recovery_key(
@@ -1165,6 +1201,22 @@ def _refused_or_never_sent(error: TJError) -> bool:
     if isinstance(error, NetworkError):
         return isinstance(error.__cause__, aiohttp.ClientConnectorError)
     return True
+
+
+def _not_in_force(home: Path, in_force: bool | None) -> str:
+    """Why the recovery key an unfinished signup kept is not shown (R23 F2)."""
+    why = (
+        "the server names another recovery key as this account's: it was most likely "
+        "replaced on another device since"
+        if in_force is False
+        else "the server could not confirm it is still this account's recovery key (it may "
+        "have been replaced on another device since)"
+    )
+    return (
+        f"the recovery key kept for this signup is not shown: {why}. If you have the new "
+        "key, keep it; if not, make a new one on this device (`tj recovery-key new`), which "
+        f"also drops the copy kept in {home / PENDING_FILE}; `tj login` again checks again"
+    )
 
 
 def _unfinished(home: Path, pending: PendingSignup) -> InvalidInput:

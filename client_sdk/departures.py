@@ -52,6 +52,12 @@ UNLISTED = "no longer served"
 chain this device verified still grants it: the owner stopped sharing it (a removed member is
 not served the removal, protocol.md /v1/shares/leave), or the server is withholding it. The
 server's word: it only names a journal this device no longer receives."""
+DROPPED = "dropped on the server's word"
+"""An owner device removed the member because the server said it no longer serves them
+(they left, or their account was deleted): the `removed` entry says so, signed by the owner
+(access.NOT_SERVED, R22 F5). Told to the owner's other devices (not the one that made the
+removal, which tells "left"/"account deleted"/"unknown"), and to the member: the server's
+word that an owner device acted on, not the owner's decision."""
 NARROWED = "narrowed"
 """The owner-signed chain took this account's right to annotate (its role is now "read")."""
 
@@ -72,10 +78,13 @@ class Departure:
     is written (deny service, as a server always can); sharing again
     (`client.shares.grant`) undoes it. Or "end date": the end date this account signed
     passed, and its device removed the member (a signed `ended` entry and a new key epoch).
+    Or "dropped on the server's word": another device of this account removed the member
+    because the server said it no longer serves them (the signed `removed` entry says so).
 
     Told to a member (`owner` set, `member` is this account): "end date" (the owner's
     signed end date passed by this device's clock), "removed" (the owner's signed chain no
-    longer grants this account), "narrowed" (the signed chain made its role "read"), or
+    longer grants this account), "dropped on the server's word" (the owner's device removed
+    this account because the server said it had left: the owner did not decide it), "narrowed" (the signed chain made its role "read"), or
     "no longer served" (the server stopped listing the journal while the signed chain still
     grants it: the owner stopped sharing it, or the server withholds it; said as such)."""
 
@@ -87,6 +96,8 @@ class Departure:
     owner: str = ""
 
     def __str__(self) -> str:
+        if self.reason == DROPPED:
+            return self._dropped_text()
         if self.owner or self.reason not in (LEFT, ERASED, UNKNOWN):
             return self._ended_text()
         said = {
@@ -96,6 +107,21 @@ class Departure:
         return (
             f"{self.member} no longer reads {self.journal}: {said}; this "
             "device removed them from the journal's access and changed its key, so new "
+            "entries and safety flags no longer reach them"
+        )
+
+    def _dropped_text(self) -> str:
+        when = _utc(self.at)
+        if self.owner:
+            return (
+                f"your share of {self.owner}'s {self.journal} ended ({when}): the server said "
+                f"you had left, and {self.owner}'s device removed you on its word (not a "
+                f"decision of {self.owner}'s; if you did not leave, ask them to share again)"
+            )
+        return (
+            f"{self.member} no longer reads {self.journal} ({when}): the server said it no "
+            "longer serves them (not signed by them), and another of your devices removed "
+            "them from the journal's access on the server's word and changed its key, so new "
             "entries and safety flags no longer reach them"
         )
 

@@ -156,6 +156,7 @@ class Replica:
                 self._unpinned[owner_id] = str(error)
         await self._load_peers()
         lengths = {journal_id: state.length for journal_id, state in self.chains.states().items()}
+        dropped_before = {j: set(state.not_served) for j, state in self.chains.states().items()}
         await self.chains.update(reply.journals, self._owner_sign_key)
         to_check = self._maybe_departed(reply.journals, known, lengths)
         envelopes = await self.store.journal_keys()
@@ -172,6 +173,7 @@ class Replica:
             if j.journal_id not in listed and j.journal_id not in pending and j.role != REVOKED
         ]
         ended = self._shares_ended(known, updated + gone, now)
+        dropped = self._dropped_elsewhere(dropped_before, known)
         if ended:  # not those this device left itself (sharing.leave keeps their tags)
             left = forgotten.decode(await self.store.setting(forgotten.LEFT))
             ended = [d for d in ended if forgotten.tag(bytes.fromhex(d.journal_id)) not in left]
@@ -179,10 +181,14 @@ class Replica:
             for local in updated + gone:
                 await tx.put_journal(local)
             await tx.replace_shares(self._shares(now))
-            if to_check or ended:  # with the new meta_version, so that no check is ever lost
+            if to_check or ended or dropped:  # with the new meta_version: no check is lost
                 checks = departures.decode(await tx.setting(departures.PENDING))
                 checks.journals += [j.hex() for j in to_check if j.hex() not in checks.journals]
                 checks.told += ended
+                # Not when this device's own notice of it waits (its rotation's reply was
+                # lost, so it verifies its own entry now): that one says more.
+                waiting = {(d.member, d.journal_id) for d in checks.told}
+                checks.told += [d for d in dropped if (d.member, d.journal_id) not in waiting]
                 await tx.set_setting(departures.PENDING, checks.encode())
 
     def _shares_ended(
@@ -207,7 +213,10 @@ class Replica:
                 if terms is not None and terms.ended(now):
                     reason, at = departures.EXPIRED, terms.expires_at
                 elif state is not None and state.current_terms(me, now) is None:
-                    reason, at = departures.REMOVED, now
+                    latest = state.handles.get(me, [])
+                    dropped = bool(latest) and latest[-1] in state.not_served
+                    reason = departures.DROPPED if dropped else departures.REMOVED
+                    at = state.not_served[latest[-1]][1] if dropped else now
                 else:
                     reason, at = departures.UNLISTED, now
             elif previous.role == "annotate" and local.role == "read":
@@ -224,6 +233,28 @@ class Replica:
                     self.owner_name(local.owner_id),
                 )
             )
+        return told
+
+    def _dropped_elsewhere(
+        self, before: dict[bytes, set[bytes]], known: dict[bytes, LocalJournal]
+    ) -> list[departures.Departure]:
+        """Members another device of this account removed from an owned journal on the
+        server's word (a signed `removed` entry with `because`, R22 F5), found in entries this
+        device just verified, to tell once (departures.py). A chain this device verifies for
+        the first time (a new device) tells none: its old removals are no news."""
+        told = []
+        for journal_id, seen in before.items():
+            state = self.chains.state(journal_id)
+            local = known.get(journal_id)
+            if state is None or local is None or state.owner_id != self.profile.account_id:
+                continue
+            for handle, (member, at) in state.not_served.items():
+                if handle not in seen and member.who is not None:
+                    told.append(
+                        departures.Departure(
+                            member.username, local.name, journal_id.hex(), departures.DROPPED, at
+                        )
+                    )
         return told
 
     def _maybe_departed(
@@ -2201,7 +2232,7 @@ class Replica:
         if state.members:
             gone = self.vanished(state, await self.served_members())
             vanished = [h for h in gone if h not in touched]
-            changes = [*changes, *(access.removed(h) for h in vanished)]
+            changes = [*changes, *(access.removed(h, because=access.NOT_SERVED) for h in vanished)]
             touched |= set(gone)
         expired = [
             m for m in state.members.values() if m.ended(now) and m.account_id not in touched

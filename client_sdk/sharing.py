@@ -887,15 +887,15 @@ class Sharing:
     async def _not_briefs(self, told: list[Departure]) -> list[Departure]:
         """`told` without the shares of a pre-session brief ending: a brief is shared for one
         session, until an end date, and its end is no news to either side."""
-        if not any(d.reason != departures.LEFT and d.reason != departures.ERASED for d in told):
+        said = (departures.LEFT, departures.ERASED, departures.DROPPED)
+        if not any(d.reason not in said for d in told):
             return told
         owned = {j.hex() for j, d in self.disclosures().items() if d.kind == "brief"}
         received = {j.hex() for j in await self.store.journals_holding_only(BRIEF)}
         return [
             d
             for d in told
-            if d.reason in (departures.LEFT, departures.ERASED)
-            or d.journal_id not in (received if d.owner else owned)
+            if d.reason in said or d.journal_id not in (received if d.owner else owned)
         ]
 
     async def _drop_departed(self, only: set[bytes] | None) -> None:

@@ -179,6 +179,15 @@ class RecoveryKeyRequest:
 
 
 @dataclass(frozen=True)
+class RecoveryKeyReply:
+    """The public half of the recovery key the server accepts for the caller's account now
+    (protocol.md, /v1/account/recovery-key/current): the server's word, which is all a
+    recovery ever rests on (the server decides whether to let a recovery in)."""
+
+    recovery_login_public_key: bytes = field(metadata=limits(32, 32))
+
+
+@dataclass(frozen=True)
 class PasswordChangeReply:
     """`login_ticket`: a login ticket for the new password (protocol.md 2.7): a password
     change voids every earlier ticket, the changing device keeps this one."""

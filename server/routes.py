@@ -199,6 +199,11 @@ async def replace_recovery_key(request: web.Request) -> web.Response:
     return reply(wire.Empty())
 
 
+async def current_recovery_key(request: web.Request) -> web.Response:
+    await body(request, wire.Empty)
+    return reply(await service(request).current_recovery_key(caller(request)))
+
+
 async def delete_account(request: web.Request) -> web.Response:
     message = await body(request, wire.AccountDeleteRequest)
     await service(request).delete_account(caller(request), message, client(request))
@@ -327,6 +332,7 @@ ROUTES: dict[str, Handler] = {
     "/v1/auth/logout": logout,
     "/v1/account/password": change_password,
     "/v1/account/recovery-key": replace_recovery_key,
+    "/v1/account/recovery-key/current": current_recovery_key,
     "/v1/account/identity": identity,
     "/v1/account/delete": delete_account,
     "/v1/devices/list": devices,

@@ -746,6 +746,13 @@ class Service:
         )
         await self._signed_out(account.account_id, ended)
 
+    async def current_recovery_key(self, caller: Caller) -> wire.RecoveryKeyReply:
+        """The public half of the caller's account's recovery key in force: what a device
+        that kept a recovery key for an unfinished signup compares before showing it (R23
+        F2). Public already to whoever holds the key; only the account's own sessions ask."""
+        account = await self._account(caller)
+        return wire.RecoveryKeyReply(account.recovery_login_public_key)
+
     async def _signed_out(self, account_id: bytes, devices: list[bytes]) -> None:
         """Close the live channels of `devices`, just signed out by the server."""
         for device_id in devices:

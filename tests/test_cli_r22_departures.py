@@ -59,3 +59,24 @@ async def test_every_command_that_syncs_shows_the_departure_it_learns(
     assert "Notice: tom no longer reads Personal: the server says they left" in shown.stderr
     assert "share again: tj share Personal tom" in shown.stderr
     assert "no longer reads" not in shown.stdout  # notices go to stderr, data stays clean
+
+
+async def test_the_owners_other_device_is_told_the_removal_was_the_servers_word(
+    ana: Device, tom: Device, live_server: RunningServer, tmp_path: Path
+) -> None:
+    """R22 F5: the phone drops tom on the server's word; the laptop's `tj sync` says so,
+    once, as the server's word acted on by another device, not as ana's revocation."""
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana")
+    await ana.ok("share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("sync")
+    await phone.ok("sync")
+    await tom.ok("sync")
+    await tom.ok("leave", "ana/Personal")
+    await phone.ok("sync")  # this device drops tom and is told "they left"
+    shown = await ana.ok("sync")
+    assert "another of your devices removed them" in shown.stderr, shown.stderr
+    assert "the server said it no longer serves them" in shown.stderr
+    assert "To share with them again: tj share Personal tom" in shown.stderr
+    again = await ana.ok("sync")
+    assert "tom" not in again.stderr + again.stdout

@@ -120,3 +120,35 @@ async def test_a_signup_whose_home_is_gone_gets_a_new_recovery_key_from_a_signed
         env={"TJ_RECOVERY_KEY": key, "TJ_PASSWORD": "a brand new password 42"},
         input="n\n",
     )
+
+
+async def test_finishing_a_signup_after_the_key_was_replaced_elsewhere_shows_no_key(
+    live_server: RunningServer,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """R23 F2 through the CLI: the reply was lost; on the phone the user makes a recovery
+    key; `tj login` and `tj signup` on the laptop finish the signup without printing the
+    retired key, say why and what to do, and keep the sealed copy until `tj recovery-key
+    new` here replaces the key."""
+    laptop = Device(tmp_path / "laptop", hostile.url)
+    hostile.replies["/v1/auth/signup"] = lambda request, reply: NOT_MSGPACK
+    failed_with_one_line(await laptop.tj("signup", hostile.url, "ana"))
+    del hostile.replies["/v1/auth/signup"]
+    phone = Device(tmp_path / "phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana")
+    await phone.ok("recovery-key", "new", input="n\n")
+
+    logged_in = await laptop.ok("login", hostile.url, "ana")
+    assert not KEY_LINE.search(logged_in.stdout) and "WARNING" not in logged_in.stderr
+    assert "replaced on another device" in logged_in.stderr
+    assert "tj recovery-key new" in logged_in.stderr
+    signed_up = await laptop.ok("signup", hostile.url, "ana")  # the other way to finish
+    assert not KEY_LINE.search(signed_up.stdout) and "WARNING" not in signed_up.stderr
+    assert "replaced on another device" in signed_up.stderr
+
+    made = await laptop.ok("recovery-key", "new", input="n\n")
+    [key] = KEY_LINE.findall(made.stdout)
+    again = await laptop.ok("login", hostile.url, "ana")
+    assert "recovery key" not in again.stderr  # the kept copy went with the replacement
+    assert_no_plaintext_key(laptop.home, key)

@@ -11,10 +11,11 @@ from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import msgpack
 import pytest
 from aiohttp import web
 
-from client_sdk import INSECURE_TEST_COST, Client, crypto, keys, wire
+from client_sdk import INSECURE_TEST_COST, Client, crypto, departures, keys, wire
 from client_sdk.crypto import Context
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, server_db, share_with
@@ -220,13 +221,6 @@ async def test_a_departure_notice_is_not_told_after_the_owner_shared_again(
     assert false_news == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R22 F5 (known limit, protocol.md /v1/shares/leave): only the device that made "
-    "the removal is told; a `removed` entry has exactly the keys member and counters and "
-    "verifiers refuse any other, so the owner's other devices cannot tell it from the "
-    "owner's own revocation without a new entry kind or payload version",
-)
 async def test_the_owners_other_device_is_told_why_a_member_was_removed(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
@@ -244,6 +238,103 @@ async def test_the_owners_other_device_is_told_why_a_member_was_removed(
     laptop = [d.member for _ in range(2) for d in (await ana.sync()).departures]
     assert chain_members(ana, personal) == set()
     assert laptop == ["tom"]
+
+
+async def test_the_owners_other_device_words_the_removal_as_the_servers_word(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """R22 F5: the laptop's notice says the server said so and another device acted on it,
+    never "this device removed them" nor an owner's revocation."""
+    ana = await signup("ana")
+    tom = await signup("tom")
+    await share_with(ana, tom)
+    phone = await login("ana")
+    await phone.sync()
+    await ana.sync()
+    await tom.sync()
+    await tom.shares.leave("ana/Personal")
+    await phone.sync()
+    [told] = (await ana.sync()).departures
+    assert told.reason == departures.DROPPED
+    assert "the server said" in str(told) and "another of your devices" in str(told)
+
+
+async def test_a_member_dropped_on_the_servers_word_is_not_told_the_owner_removed_them(
+    through: Through, signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """R22 F5: the server stops serving tom (he did not leave); ana's device drops him on
+    its word. tom's device, verifying the signed `removed` entry (a server may go on listing
+    the journal), says the server said he had left, not that ana stopped sharing."""
+    ana = await through("ana")
+    tom = await signup("tom")
+    carol = await signup("carol")
+    await ana.entries.write("Personal", "Before the shares.")
+    await share_with(ana, tom)
+    await tom.sync()
+    personal = await journal_id(ana, "Personal")
+    server_stops_serving(live_server, personal, tom.profile.account_id)
+    await share_with(ana, carol)  # the owner's device drops tom on the server's word
+    assert "tom" not in chain_members(ana, personal)
+    with closing(sqlite3.connect(server_db(live_server))) as db:
+        db.execute(
+            "INSERT INTO members (journal_id, account_id, role, expires_at) "
+            "VALUES (?, ?, 'annotate', 0)",
+            (personal, tom.profile.account_id),
+        )
+        db.commit()
+    [told] = (await tom.sync()).departures
+    assert (told.reason, told.owner) == (departures.DROPPED, "ana")
+    assert "the server said you had left" in str(told) and "stopped sharing" not in str(told)
+
+
+async def test_a_server_cannot_strip_the_reason_from_a_removal_on_its_word(
+    signup: ClientFactory, login: ClientFactory, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """The reason is inside the owner's signature: a server serving the laptop the removal
+    without it (to pass the server's word off as the owner's revocation) has its chain
+    refused: the laptop never believes an owner's revocation that was not signed."""
+    ana = await signup("ana")
+    tom = await signup("tom")
+    await share_with(ana, tom)
+    laptop = await Client.login(
+        hostile.url, "ana", PASSWORD, home=tmp_path / "laptop", device_name="laptop",
+        minimum_cost=INSECURE_TEST_COST,
+    )  # fmt: skip
+    try:
+        await laptop.sync()
+        personal = await journal_id(ana, "Personal")
+        await tom.sync()
+        await tom.shares.leave("ana/Personal")
+        await ana.sync()  # drops tom, signing the reason
+
+        def stripped(request: bytes, reply: bytes) -> bytes:
+            served = wire.decode(wire.AccessReply, reply)
+            chains = [
+                dataclasses.replace(c, entries=[strip_reason(e) for e in c.entries])
+                for c in served.chains
+            ]
+            return wire.encode(dataclasses.replace(served, chains=chains))
+
+        hostile.replies["/v1/journals/access"] = stripped
+        report = await laptop.sync()
+        assert report.departures == []
+        assert laptop.replica.chains.problem(personal) is not None
+        state = laptop.replica.chains.state(personal)  # what it verified: nothing unsigned
+        assert state is not None and tom.profile.account_id in {
+            m.account_id for m in state.members.values()
+        }
+    finally:
+        await laptop.close()
+
+
+def strip_reason(entry: bytes) -> bytes:
+    body, signature = msgpack.unpackb(entry, raw=False)
+    fields = msgpack.unpackb(body, raw=False)
+    fields[6] = {k: v for k, v in fields[6].items() if k != "because"}
+    packed: bytes = msgpack.packb(
+        [msgpack.packb(fields, use_bin_type=True), signature], use_bin_type=True
+    )
+    return packed
 
 
 async def test_replacing_a_copied_recovery_key_ends_what_the_copy_opened(

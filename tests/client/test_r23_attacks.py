@@ -18,11 +18,6 @@ from tests.client.test_signup_failures import NOT_MSGPACK, sign_up
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R23 F2: finishing a signup shows the kept recovery key without checking it is "
-    "still the account's: a key replaced on another device meanwhile is shown as if in force",
-)
 async def test_finishing_a_signup_never_shows_a_recovery_key_replaced_since(
     live_server: RunningServer, hostile: HostileServer, tmp_path: Path
 ) -> None:
@@ -47,6 +42,89 @@ async def test_finishing_a_signup_never_shows_a_recovery_key_replaced_since(
             home=tmp_path / "recovered", kdf_cost=INSECURE_TEST_COST,
         )  # fmt: skip
         await recovered.close()
+    assert shown is None and "replaced on another device" in str(laptop.recovery_key_not_shown)
+
+
+async def replaced_on_the_phone(live_server: RunningServer, tmp_path: Path) -> None:
+    phone = await Client.login(
+        live_server.url, "ana", PASSWORD, home=tmp_path / "phone", minimum_cost=INSECURE_TEST_COST
+    )
+    await phone.replace_recovery_key(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    await phone.close()
+
+
+async def test_a_signed_in_device_finishing_its_signup_never_shows_a_key_replaced_since(
+    live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """R23 F2, the `profile_exists` branch: the profile was saved, the journal list failed;
+    the key is replaced on the phone; `login` on the laptop finishes without a new sign-in."""
+    home = tmp_path / "laptop"
+    hostile.replies["/v1/journals/list"] = lambda request, reply: NOT_MSGPACK
+    with pytest.raises(NetworkError):
+        await sign_up(hostile.url, home)
+    del hostile.replies["/v1/journals/list"]
+    await replaced_on_the_phone(live_server, tmp_path)
+    laptop = await Client.login(
+        hostile.url, "ana", PASSWORD, home=home, minimum_cost=INSECURE_TEST_COST,
+        keep_until_shown=True,
+    )  # fmt: skip
+    await laptop.close()
+    assert hostile.paths.count("/v1/auth/login") == 0  # the profile_exists branch
+    assert (laptop.recovery_key, "replaced" in str(laptop.recovery_key_not_shown)) == (None, True)
+
+
+async def test_a_server_cannot_make_a_finishing_signup_show_its_kept_key_unchecked(
+    live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """The check cannot be skipped: a server that fails it (an error, a garbled or refused
+    answer) only keeps the key from being shown, with the words to make a new one."""
+    home = tmp_path / "laptop"
+    hostile.replies["/v1/auth/signup"] = lambda request, reply: NOT_MSGPACK
+    with pytest.raises(NetworkError):
+        await sign_up(hostile.url, home)
+    del hostile.replies["/v1/auth/signup"]
+    await replaced_on_the_phone(live_server, tmp_path)
+    hostile.replies["/v1/account/recovery-key/current"] = lambda request, reply: NOT_MSGPACK
+    laptop = await sign_up(hostile.url, home)
+    await laptop.close()
+    assert laptop.recovery_key is None
+    assert "tj recovery-key new" in str(laptop.recovery_key_not_shown)
+
+
+async def test_a_server_naming_another_key_cannot_delete_a_working_kept_key(
+    live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """A server that lies that another key is in force keeps the kept key from being shown,
+    but never deletes the only copy of a key that works (R23 F3): an honest answer later
+    shows it, and it recovers the account."""
+    home = tmp_path / "laptop"
+    hostile.replies["/v1/auth/signup"] = lambda request, reply: NOT_MSGPACK
+    with pytest.raises(NetworkError):
+        await sign_up(hostile.url, home)
+    del hostile.replies["/v1/auth/signup"]
+
+    def another_key(request: bytes, reply: bytes) -> bytes:
+        return wire.encode(wire.RecoveryKeyReply(bytes(32)))
+
+    hostile.replies["/v1/account/recovery-key/current"] = another_key
+    laptop = await sign_up(hostile.url, home)
+    await laptop.close()
+    assert laptop.recovery_key is None and Client.unfinished_signup(home) is not None
+    del hostile.replies["/v1/account/recovery-key/current"]
+    laptop = await Client.login(
+        hostile.url, "ana", PASSWORD, home=home, minimum_cost=INSECURE_TEST_COST,
+        keep_until_shown=True,
+    )  # fmt: skip
+    try:
+        assert laptop.recovery_key is not None
+        recovered = await Client.recover(
+            live_server.url, "ana", laptop.recovery_key, "another password for ana",
+            home=tmp_path / "recovered", kdf_cost=INSECURE_TEST_COST,
+        )  # fmt: skip
+        await recovered.close()
+    finally:
+        laptop.recovery_key_shown()
+        await laptop.close()
 
 
 async def test_a_server_answer_cannot_destroy_the_only_copy_of_a_recovery_key(

@@ -282,3 +282,81 @@ def test_a_stored_chain_replays_with_the_owner_its_created_entry_names() -> None
     assert (state.owner_id, state.length, state.epoch) == (chain.owner_id, 5, 2)
     with pytest.raises(IntegrityError, match="created"):
         access.replay(chain.reader, chain.journal_id, chain.entries[1:])
+
+
+# --- R22 F5: a `removed` entry's signed reason -------------------------------------------------
+
+
+def _dropped_chain(because: str | None) -> Chain:
+    """created, granted(tom), rotated(1), then removed(tom) with `because`, rotated(2)."""
+    chain = _chain()
+    entries = chain.entries[:3]
+    state = access.verify(
+        None, chain.reader, chain.journal_id, chain.owner_id, chain.owner.sign_public_key, entries
+    )
+    handle = next(iter(state.members))
+    more, state = access.extend(
+        state,
+        chain.reader,
+        chain.owner.signing_key,
+        [access.removed(handle, because=because), access.rotated(2, [])],
+        3,
+    )
+    return dataclasses.replace(chain, entries=entries + more, state=state)
+
+
+def _with_payload(entry: bytes, change: dict[str, object], drop: str = "") -> bytes:
+    """`entry` with its payload changed, its owner signature kept (what a server can do)."""
+    body, signature = msgpack.unpackb(entry)
+    fields = msgpack.unpackb(body)
+    payload = {k: v for k, v in {**fields[6], **change}.items() if k != drop}
+    fields[6] = payload
+    packed: bytes = msgpack.packb([msgpack.packb(fields, use_bin_type=True), signature])
+    return packed
+
+
+def _verify(chain: Chain, entries: list[bytes], reader: access.Reader | None = None) -> object:
+    return access.verify(
+        None,
+        reader or chain.reader,
+        chain.journal_id,
+        chain.owner_id,
+        chain.owner.sign_public_key,
+        entries,
+    )
+
+
+def test_a_removal_on_the_servers_word_says_so_to_every_reader() -> None:
+    chain = _dropped_chain(access.NOT_SERVED)
+    tom = _reader(chain.member_id, "tom", chain.member)
+    for reader in (chain.reader, tom):
+        state = _verify(chain, chain.entries, reader)
+        assert isinstance(state, access.AccessState)
+        [(member, at)] = state.not_served.values()
+        assert (member.account_id, at) == (chain.member_id, 3)
+
+
+def test_an_older_removed_entry_without_a_reason_still_verifies() -> None:
+    chain = _chain()  # `removed` without `because`, as every device signed before R22 F5
+    state = _verify(chain, chain.entries)
+    assert isinstance(state, access.AccessState)
+    assert state.members == {} and state.not_served == {}
+
+
+def test_a_server_cannot_add_the_servers_word_to_an_owners_removal() -> None:
+    chain = _dropped_chain(None)
+    forged = _with_payload(chain.entries[3], {"because": access.NOT_SERVED})
+    with pytest.raises(IntegrityError, match="invalid signature"):
+        _verify(chain, [*chain.entries[:3], forged])
+
+
+def test_a_server_cannot_strip_the_servers_word_from_a_removal() -> None:
+    chain = _dropped_chain(access.NOT_SERVED)
+    stripped = _with_payload(chain.entries[3], {}, drop="because")
+    with pytest.raises(IntegrityError, match="invalid signature"):
+        _verify(chain, [*chain.entries[:3], stripped])
+
+
+def test_a_removal_with_an_unknown_reason_is_refused_even_signed() -> None:
+    with pytest.raises(IntegrityError, match="unknown reason"):
+        _dropped_chain("the owner hates you")

@@ -47,7 +47,7 @@ EXPECTED_VECTORS = {
     "bundle",
     "recovery", "journal-key", "journal-meta", "challenge", "identity", "wire",
     "share-envelope", "disclosure-id", "document-id", "withholding", "access-chain",
-    "access-removed",
+    "access-removed", "access-removed-because",
     "access-limited",
 }  # fmt: skip
 h = bytes.fromhex
@@ -937,6 +937,30 @@ def test_a_removal_with_its_write_limit_reproduces_the_vector() -> None:
         )  # fmt: skip
         assert state.members == {} and state.head == h(r["hash"])
         assert state.write_limits == {h(v["handle"]): {b"\x44" * 16: 7}}
+        assert state.not_served == {}  # no `because`: an owner's revocation, as before
+
+
+def test_a_removal_on_the_servers_word_reproduces_the_vector() -> None:
+    """R22 F5: `removed` with the optional `because`, signed like the rest of the entry."""
+    v, as_owner, as_member, _ = chain_vector()
+    r = VECTORS["access-removed-because"]
+    journal, raw = h(v["journal_id"]), [h(e["entry"]) for e in v["entries"]]
+    owner = keys.AccountSecrets(bytes(32), h(v["owner_sign_seed"]), bytes(32))
+    counters = {h(d): c for d, c in r["payload"]["counters"]}
+    kind, payload = access.removed(h(v["handle"]), counters, because=r["payload"]["because"])
+    assert r["payload"]["because"] == access.NOT_SERVED == "server-no-longer-serves"
+    body = access.encode_body(journal, 3, h(r["previous"]), kind, v["at"], payload)
+    assert body == h(r["body"]) and body != h(VECTORS["access-removed"]["body"])
+    signed = crypto.frame(b"tj/access-chain/v1", body)
+    assert crypto.sign(owner.signing_key, signed) == h(r["signature"])
+    assert msgpack.packb([body, h(r["signature"])], use_bin_type=True) == h(r["entry"])
+    assert hashlib.blake2b(signed, digest_size=32).digest() == h(r["hash"])
+    for reader in (as_owner, as_member):
+        state = access.verify(
+            None, reader, journal, h(v["owner_id"]), h(v["owner_sign_public_key"]),
+            [*raw, h(r["entry"])],
+        )  # fmt: skip
+        assert state.members == {} and list(state.not_served) == [h(v["handle"])]
 
 
 def test_a_limited_entry_reproduces_the_vector_and_names_nobody_to_a_member() -> None:

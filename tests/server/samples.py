@@ -44,6 +44,7 @@ SAMPLES: dict[str, Any] = {
         bytes(32), bytes(64), bytes(16), 1, 8192, bytes(32), bytes(40), bytes(32), bytes(40)
     ),
     "/v1/account/recovery-key": wire.RecoveryKeyRequest(bytes(32), bytes(64), bytes(32), bytes(40)),
+    "/v1/account/recovery-key/current": wire.Empty(),
     "/v1/account/identity": wire.IdentityRequest("nobody"),
     "/v1/account/delete": wire.AccountDeleteRequest(bytes(32), bytes(64)),
     "/v1/devices/list": wire.ListRequest(bytes(24)),

@@ -37,7 +37,8 @@ async def anas_secrets(server: RunningServer, ana: Client) -> dict[str, bytes]:
     """Everything the server holds for ana that no other account may ever receive."""
     account_id = ana.profile.account_id
     [account] = await server.rows(
-        "SELECT bundle, recovery_bundle, login_public_key FROM accounts WHERE account_id = ?",
+        "SELECT bundle, recovery_bundle, login_public_key, recovery_login_public_key "
+        "FROM accounts WHERE account_id = ?",
         account_id,
     )
     journals = await server.rows(
@@ -53,6 +54,7 @@ async def anas_secrets(server: RunningServer, ana: Client) -> dict[str, bytes]:
         "bundle": account[0],
         "recovery bundle": account[1],
         "login key": account[2],
+        "recovery login key": account[3],
         "device id": ana.profile.device_id,
     }
     for journal, meta in journals:
@@ -109,6 +111,7 @@ def aimed_at_ana(ana: Client, journal: bytes, record_ids: list[bytes]) -> dict[s
         "/v1/account/identity-by-id": {"account_id": account},
         "/v1/account/password": wire.encode(SAMPLES["/v1/account/password"]),
         "/v1/account/recovery-key": wire.encode(SAMPLES["/v1/account/recovery-key"]),
+        "/v1/account/recovery-key/current": {},  # names the caller's own key only
         "/v1/account/delete": {"challenge": bytes(32), "signature": bytes(64)},
         "/v1/auth/logout": {},  # last: it signs ben's own device out
     }
