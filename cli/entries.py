@@ -408,8 +408,10 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
         except NotFound as missing:
             try:
                 return await client.briefs.brief(entry_id)
-            except NotFound:
-                raise missing from None
+            except NotFound as brief_missing:  # an expired brief says so (NU19 C21)
+                raise (
+                    brief_missing if brief_missing.subject == "ended brief" else missing
+                ) from None
 
     found = home.read(work)
     from client_sdk.brief import BriefView
