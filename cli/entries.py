@@ -338,7 +338,7 @@ def list_entries(
         raise click.UsageError("give --limit N or --all, not both")
     shown = limit if limit is not None or show_all or as_json else LIST_DEFAULT
 
-    async def listing(client: Client) -> tuple[list[Entry], list[str]]:
+    async def listing(client: Client) -> tuple[list[Entry], list[output.Unverified]]:
         found = await client.entries.list(
             journal_name,
             since=since,
@@ -350,7 +350,7 @@ def list_entries(
         in_view = {entry.journal_id for entry in found[:shown]}
         journals = await client.journals.list()
         unverified = {j.owner for j in journals if j.id in in_view and not j.owner_verified}
-        return found, sorted(unverified)
+        return found, await output.unverified_owners(client, unverified)
 
     matching, unverified = home.read(listing)
     entries = matching[:shown]

@@ -75,7 +75,7 @@ def caseload(
       tj caseload --html caseload.html
     """
 
-    async def work(client: Client) -> tuple[list[CaseloadRow], list[str]]:
+    async def work(client: Client) -> tuple[list[CaseloadRow], list[output.Unverified]]:
         await synced_first(client)
         rows = await client.caseload.rows(quiet_days=quiet_days, mood_drop=mood_drop)
         return rows, await output.unverified_owners(client, (r.client for r in rows))
@@ -297,7 +297,7 @@ def briefs(home: Home, as_json: bool) -> None:
       tj briefs --json
     """
 
-    async def work(client: Client) -> tuple[list[BriefView], list[str]]:
+    async def work(client: Client) -> tuple[list[BriefView], list[output.Unverified]]:
         await synced_first(client)
         found = await client.briefs.received(include_ended=True)
         return found, await output.unverified_owners(client, (b.client for b in found))

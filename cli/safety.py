@@ -137,7 +137,7 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
       tj safety flags --json
     """
 
-    async def work(client: Client) -> tuple[list[SafetyFlag], list[str]]:
+    async def work(client: Client) -> tuple[list[SafetyFlag], list[output.Unverified]]:
         await synced_first(client)
         flags = await client.safety.flags(journal_name)
         return flags, await output.unverified_owners(client, (f.owner for f in flags))

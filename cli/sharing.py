@@ -590,16 +590,18 @@ def shared_with_me(home: Home, as_json: bool) -> None:
       tj list --journal ana/Personal
     """
 
-    async def work(client: Client) -> list[SharedJournal]:
+    async def work(client: Client) -> tuple[list[SharedJournal], list[output.Unverified]]:
         # Like every listing: sync first (one quick try); offline, what this device has,
         # said as such (NU19 C23: it failed offline).
         await synced_first(client)
-        return await client.shares.with_me(refresh=False)
+        found = await client.shares.with_me(refresh=False)
+        unverified = {s.owner for s in found if not s.owner_verified}
+        return found, await output.unverified_owners(client, unverified)
 
-    found = home.run(work)
+    found, unverified = home.run(work)
     output.show_rows(found, as_json, shared_table, "Nothing is shared with you yet.")
     if not as_json:
-        output.warn_unverified_owners(sorted({s.owner for s in found if not s.owner_verified}))
+        output.warn_unverified_owners(unverified)
 
 
 @cli.command("verify-head")
