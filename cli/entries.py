@@ -356,6 +356,9 @@ def list_entries(
     entries = matching[:shown]
     filtered = since is not None or until is not None or bool(tags or emotions)
     empty = "No entries match." if filtered else "No entries yet: write one with `tj write`."
+    if not filtered and journal_name and "/" in journal_name:  # shared with you: owner/name
+        owner = journal_name.split("/", 1)[0]
+        empty = f"No entries in {journal_name} yet: what {owner} shares shows after `tj sync`."
     if as_json or not entries:
         output.show_rows(entries, as_json, output.entries_table, empty)
     else:

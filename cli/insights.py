@@ -81,7 +81,11 @@ def summary_lines(found: Insights) -> list[str]:
     scope = found.journal or "all your journals"
     since = f" since {found.since.isoformat()}" if found.since else ""
     if not found.entries:
-        return [f"No entries in {scope}{since} yet: write one with `tj write`."]
+        if found.journal and "/" in found.journal:  # shared with you ("owner/name")
+            owner = found.journal.split("/", 1)[0]
+            return [f"No entries in {scope}{since} yet: what {owner} shares shows after `tj sync`."]
+        hint = "" if found.journal else " (a client's journal: --journal OWNER/NAME)"
+        return [f"No entries in {scope}{since} yet: write one with `tj write`{hint}."]
     streak = found.streak
     shown = min(len(found.weeks), RECENT_WEEKS)
     recent = f", the last {shown} weeks" if len(found.weeks) > RECENT_WEEKS else ""

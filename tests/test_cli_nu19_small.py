@@ -1,0 +1,36 @@
+"""NU19 C28's smaller findings, each through the CLI against a real server on loopback: a
+therapist gets advice they can follow on an empty shared journal (C28.1), `tj journal list`
+never cuts a journal's id (C28.12), and the HTML caseload says "1 entry" (C28.6)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli_insights import new_device
+
+
+async def test_a_therapists_empty_views_say_what_to_do_and_ids_are_whole(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await ana.ok("share", "Personal", "drlee", "--trust-on-first-use")
+    empty = (await drlee.ok("list", "--journal", "ana/Personal")).stderr
+    assert "No entries in ana/Personal yet: what ana shares shows after `tj sync`." in empty
+    assert "tj write" not in empty
+    insights = (await drlee.ok("insights")).stdout
+    assert "(a client's journal: --journal OWNER/NAME)" in insights
+    shared = (await drlee.ok("insights", "--journal", "ana/Personal")).stdout
+    assert "what ana shares shows after `tj sync`" in shared and "tj write" not in shared
+
+    [journal] = [j for j in await drlee.json("journal", "list") if j["name"] == "ana/Personal"]
+    table = (await drlee.ok("journal", "list", env={"COLUMNS": "80"})).stdout
+    assert journal["id"] in table  # whole, on one line, at 80 columns
+
+    await ana.ok("write", "--mood", "5", "One entry.")
+    page = tmp_path / "caseload.html"
+    await drlee.ok("caseload", "--html", str(page))
+    html = page.read_text(encoding="utf-8")
+    assert "<dd>1 entry</dd>" in html and "1 entries" not in html
+    assert "mood by week, 8 weeks" in html
