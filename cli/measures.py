@@ -105,6 +105,7 @@ def measure_take(
     from client_sdk.scoring import instrument as find_instrument
 
     chosen = find_instrument(name)
+    asked = answers is None
     if answers is None:
         try:
             answers, difficulty = ask(
@@ -159,8 +160,10 @@ def measure_take(
         show_safety_message(safety_lines)
     if as_json:
         output.print_json({**taken.to_dict(), "safety_message": safety_lines or None})
+        if asked:  # the form was shown on the terminal: its attribution with it
+            output.message(chosen.attribution)
     else:
-        output.data(taken_text(taken, chosen))
+        output.data(taken_text(taken, chosen))  # with the attribution
     output.message(note)
 
 
@@ -298,8 +301,7 @@ def ask(
         click.echo(
             f"\n   (skipped: every {chosen.name} item is answered, so it is saved)", err=True
         )
-    click.echo(f"\n{chosen.attribution}\n", err=True)
-    return answers, difficulty
+    return answers, difficulty  # the attribution follows, once (NU19 C28.13): with the result
 
 
 class AnswerChoice(click.ParamType[int]):
