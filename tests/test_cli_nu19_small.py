@@ -1,6 +1,7 @@
 """NU19 C28's smaller findings, each through the CLI against a real server on loopback: a
 therapist gets advice they can follow on an empty shared journal (C28.1), `tj journal list`
-never cuts a journal's id (C28.12), and the HTML caseload says "1 entry" (C28.6)."""
+never cuts a journal's id (C28.12), the HTML caseload says "1 entry" (C28.6), and the
+therapist's note on an assignment is in the client's `tj due` (C28.5)."""
 
 from __future__ import annotations
 
@@ -34,3 +35,15 @@ async def test_a_therapists_empty_views_say_what_to_do_and_ids_are_whole(
     html = page.read_text(encoding="utf-8")
     assert "<dd>1 entry</dd>" in html and "1 entries" not in html
     assert "mood by week, 8 weeks" in html
+
+
+async def test_the_therapists_note_on_an_assignment_is_in_the_clients_due(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await ana.ok("share", "Personal", "drlee", "--role", "annotate", "--trust-on-first-use")
+    await drlee.ok("sync")
+    await drlee.ok("assign", "ana/Personal", "homework", "thought-record", "--note", "Low mood")
+    due = " ".join((await ana.ok("due", env={"COLUMNS": "200"})).stdout.split())
+    assert 'Thought record (CBT), once: "Low mood"' in due
