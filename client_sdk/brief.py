@@ -347,7 +347,8 @@ class BriefView:
     `created_at` (UTC), the `digest` (the JSON of `Brief.to_dict()`) and the `text` the client
     read before sharing; `expires_at` (UTC), the end date the client chose (None: none, or
     not known on this device); `ended`: "" while it is shared, else why that is over:
-    "expired" (its end date passed) or "unshared" (the client stopped sharing it before). A
+    "expired" (its signed end date passed) or "unshared" (before it, the server stopped
+    serving it: the client stopped sharing it, or the server withholds it). A
     therapist's ended brief is no longer shown: its `digest` is empty and its `text` "" (the
     client time-boxed it), only that it existed and when it ended (NU19 C21)."""
 
@@ -362,11 +363,16 @@ class BriefView:
 
     def ended_words(self) -> str:
         """Why an ended brief is over, in words: "expired at 2026-12-01 19:00 UTC (the end
-        date ana chose)" or "no longer shared with you (ana stopped sharing it)"."""
+        date ana chose)", from the owner-signed end date; or, before it, by the server's word
+        alone: "is no longer served to you (ana stopped sharing it, or the server is
+        withholding it)"."""
         if self.ended == EXPIRED and self.expires_at is not None:
             when = self.expires_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
             return f"expired at {when} UTC (the end date {self.client} chose)"
-        return f"no longer shared with you ({self.client} stopped sharing it)"
+        return (
+            f"is no longer served to you ({self.client} stopped sharing it, or the server is "
+            "withholding it)"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

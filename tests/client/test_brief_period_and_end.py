@@ -115,6 +115,6 @@ async def test_a_brief_the_client_unshared_early_is_listed_as_unshared(
     await tom.sync()
     [gone] = await tom.briefs.received(include_ended=True)
     assert gone.ended == UNSHARED and gone.expires_at is not None
-    with pytest.raises(NotFound, match="no longer shared with you \\(ana stopped sharing it\\)"):
+    with pytest.raises(NotFound, match="is no longer served to you \\(ana stopped sharing it, or"):
         await tom.briefs.brief(live.id)
     assert [b.ended for b in await ana.briefs.received()] == [UNSHARED]
