@@ -265,8 +265,6 @@ HELPER_ROLES = {
 def journals_table(journals: Iterable[Journal], me: str = "") -> Table:
     """`me`: this account's username (its own journals gone from the server are labelled so)."""
     table = Table("name", "role", "id")
-    table.columns[2].no_wrap = True  # the only place a journal's id is shown: never cut
-    table.columns[2].min_width = 32  # (NU19 C28.12)
     for journal in journals:
         ended = "gone from the server" if journal.owner == me else "share ended"
         role = f"{ended} (read-only copy)" if journal.share_ended else journal.role
