@@ -22,7 +22,16 @@ from rich.table import Table
 
 from cli import output
 from cli.dates import MOMENT
-from cli.main import Home, cli, journal_option, json_option, pass_home, sync_note, then_sync
+from cli.main import (
+    Home,
+    cli,
+    journal_filter_option,
+    journal_option,
+    json_option,
+    pass_home,
+    sync_note,
+    then_sync,
+)
 from cli.safety import show_safety_message
 from cli.sharing import items_shared
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
@@ -352,7 +361,7 @@ def _ask_items(
 
 @measure.command("list")
 @click.option("--measure", "measure_name", metavar="MEASURE", help="Only this measure.")
-@journal_option
+@journal_filter_option
 @json_option
 @pass_home
 def measure_list(

@@ -17,6 +17,7 @@ from cli import output
 from cli.main import (
     Home,
     cli,
+    journal_filter_option,
     journal_option,
     json_option,
     pass_home,
@@ -126,7 +127,7 @@ def safety_crisis_line(home: Home, journal_name: str, text: str) -> None:
 
 
 @safety.command("flags")
-@journal_option
+@journal_filter_option
 @json_option
 @pass_home
 def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:

@@ -43,3 +43,17 @@ async def test_the_therapists_note_on_an_assignment_is_in_the_clients_due(
     await drlee.ok("assign", "ana/Personal", "homework", "thought-record", "--note", "Low mood")
     due = " ".join((await ana.ok("due", env={"COLUMNS": "200"})).stdout.split())
     assert 'Thought record (CBT), once: "Low mood"' in due
+
+
+async def test_listings_over_every_journal_say_so_in_their_help() -> None:
+    """C28.15: `--help` said "(default: Personal)" where no --journal lists every journal."""
+    from tests.test_cli import run_tj
+
+    for command in (
+        ["measure", "list"], ["homework", "list"], ["assignments"], ["goal", "list"],
+        ["safety", "flags"],
+    ):  # fmt: skip
+        shown = " ".join((await run_tj([*command, "--help"])).output.split())
+        assert "Default: every journal." in shown and "default: Personal" not in shown, command
+    due = " ".join((await run_tj(["due", "--help"])).output.split())
+    assert "Default: every journal you own." in due
