@@ -24,6 +24,7 @@ from cli.dates import MOMENT
 from cli.main import (
     Home,
     cli,
+    journal_filter_option,
     journal_option,
     json_option,
     pass_home,
@@ -102,7 +103,7 @@ def assign(
 
 
 @cli.group(invoke_without_command=True)
-@journal_option
+@journal_filter_option
 @click.option("--all", "include_cancelled", is_flag=True, help="Include cancelled ones.")
 @json_option
 @pass_home
@@ -150,7 +151,13 @@ def assignments_cancel(home: Home, assignment_id: str) -> None:
 
 
 @cli.command("due")
-@journal_option
+@click.option(
+    "--journal",
+    "journal_name",
+    metavar="NAME",
+    help="Only this journal (name or id; a therapist names a client's: owner/name). "
+    "Default: every journal you own.",
+)
 @click.option("--all", "include_upcoming", is_flag=True, help="Also what comes next.")
 @json_option
 @pass_home
@@ -402,7 +409,7 @@ def ask_completion() -> str:
 
 @homework.command("list")
 @click.option("--template", "template_name", metavar="TEMPLATE", help="Only this template.")
-@journal_option
+@journal_filter_option
 @json_option
 @pass_home
 def homework_list(

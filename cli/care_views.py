@@ -49,7 +49,8 @@ def due_table(found: list[Due]) -> Table:
                 output.short_id(item.assignment.id),
                 item.status.upper() if item.status == "overdue" else item.status,
                 output.local_time(item.due_at),
-                f"{item.assignment.title}, {every_text(item.assignment)}",
+                f"{item.assignment.title}, {every_text(item.assignment)}"
+                + (f': "{item.assignment.note}"' if item.assignment.note else ""),
                 item.assignment.journal,
                 item.assignment.assigned_by,
             )

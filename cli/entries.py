@@ -338,7 +338,7 @@ def list_entries(
         raise click.UsageError("give --limit N or --all, not both")
     shown = limit if limit is not None or show_all or as_json else LIST_DEFAULT
 
-    async def listing(client: Client) -> tuple[list[Entry], list[str]]:
+    async def listing(client: Client) -> tuple[list[Entry], list[output.Unverified]]:
         found = await client.entries.list(
             journal_name,
             since=since,
@@ -350,12 +350,15 @@ def list_entries(
         in_view = {entry.journal_id for entry in found[:shown]}
         journals = await client.journals.list()
         unverified = {j.owner for j in journals if j.id in in_view and not j.owner_verified}
-        return found, sorted(unverified)
+        return found, await output.unverified_owners(client, unverified)
 
     matching, unverified = home.read(listing)
     entries = matching[:shown]
     filtered = since is not None or until is not None or bool(tags or emotions)
     empty = "No entries match." if filtered else "No entries yet: write one with `tj write`."
+    if not filtered and journal_name and "/" in journal_name:  # shared with you: owner/name
+        owner = journal_name.split("/", 1)[0]
+        empty = f"No entries in {journal_name} yet: what {owner} shares shows after `tj sync`."
     if as_json or not entries:
         output.show_rows(entries, as_json, output.entries_table, empty)
     else:
@@ -408,8 +411,10 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
         except NotFound as missing:
             try:
                 return await client.briefs.brief(entry_id)
-            except NotFound:
-                raise missing from None
+            except NotFound as brief_missing:  # an expired brief says so (NU19 C21)
+                raise (
+                    brief_missing if brief_missing.subject == "ended brief" else missing
+                ) from None
 
     found = home.read(work)
     from client_sdk.brief import BriefView

@@ -12,7 +12,15 @@ from rich.table import Table
 
 from cli import output
 from cli.dates import MOMENT
-from cli.main import Home, cli, journal_option, json_option, pass_home, then_sync
+from cli.main import (
+    Home,
+    cli,
+    journal_filter_option,
+    journal_option,
+    json_option,
+    pass_home,
+    then_sync,
+)
 from cli.terminal import escape
 
 if TYPE_CHECKING:
@@ -305,7 +313,7 @@ def goal_delete(home: Home, goal_id: str, yes: bool) -> None:
 
 
 @goal.command("list")
-@journal_option
+@journal_filter_option
 @json_option
 @pass_home
 def goal_list(home: Home, journal_name: str | None, as_json: bool) -> None:

@@ -81,7 +81,11 @@ def summary_lines(found: Insights) -> list[str]:
     scope = found.journal or "all your journals"
     since = f" since {found.since.isoformat()}" if found.since else ""
     if not found.entries:
-        return [f"No entries in {scope}{since} yet: write one with `tj write`."]
+        if found.journal and "/" in found.journal:  # shared with you ("owner/name")
+            owner = found.journal.split("/", 1)[0]
+            return [f"No entries in {scope}{since} yet: what {owner} shares shows after `tj sync`."]
+        hint = "" if found.journal else " (a client's journal: --journal OWNER/NAME)"
+        return [f"No entries in {scope}{since} yet: write one with `tj write`{hint}."]
     streak = found.streak
     shown = min(len(found.weeks), RECENT_WEEKS)
     recent = f", the last {shown} weeks" if len(found.weeks) > RECENT_WEEKS else ""
@@ -132,15 +136,21 @@ def trend_line(trend: Trend) -> str:
 
 
 def weekday_line(weekdays: tuple[WeekdayStat, ...]) -> str | None:
-    """The best and the hardest weekday by average mood, once two weekdays have moods."""
-    rated = [d for d in weekdays if d.mood is not None]
-    if len(rated) < 2:
-        return None
-    best = max(rated, key=lambda d: d.mood or 0)
-    worst = min(rated, key=lambda d: d.mood or 0)
+    """The best and the hardest weekday by average mood, each with its number of days, once
+    two weekdays have moods on MIN_DAYS days each (patterns.weekday_pattern); "not enough
+    entries yet" while moods exist but no two weekdays have that many; None without moods."""
+    from client_sdk.patterns import MIN_DAYS, weekday_pattern
+
+    found = weekday_pattern(weekdays)
+    if found is None:
+        if not any(d.mood is not None for d in weekdays):
+            return None
+        return f"by weekday: not enough entries yet (each weekday needs moods on {MIN_DAYS} days)"
+    best, worst = found
+    fewest = min(best.mood_days, worst.mood_days)
     return (
-        f"by weekday: best {best.weekday}s (mood {mood(best.mood)}), "
-        f"hardest {worst.weekday}s (mood {mood(worst.mood)})"
+        f"by weekday (mood): best {best.weekday}s {mood(best.mood)}, hardest "
+        f"{worst.weekday}s {mood(worst.mood)} ({fewest}+ days each)"
     )
 
 

@@ -25,7 +25,10 @@ def new_passphrase() -> str:
 @pass_home
 def lock(home: Home) -> None:
     """Lock this device's keys with a passphrase, asked for whenever the profile is opened
-    (or read from $TJ_PASSPHRASE). Without it, the keys are protected by file permissions only.
+    (or read from $TJ_PASSPHRASE; a script gives the new one in $TJ_NEW_PASSPHRASE). Without
+    it, the keys are protected by file permissions only. The entries already on this device
+    (a therapist's: every client's they downloaded) stay readable to anyone who can read
+    your files: use full-disk encryption for them.
 
     \b
     Example:
@@ -38,7 +41,11 @@ def lock(home: Home) -> None:
         client.set_passphrase(passphrase, cost=cost)
 
     home.run(apply)
-    output.message("This device's keys are now locked with your passphrase.")
+    output.message(
+        "This device's keys are now locked with your passphrase. The entries already on this "
+        "device are not: anyone who can read your files can read them, so use full-disk "
+        "encryption."
+    )
 
 
 @cli.command()

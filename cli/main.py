@@ -183,6 +183,7 @@ HINTS = {
     "that account up instead, delete the file pending_signup in the profile directory",
     "fingerprint": "they see it with `tj fingerprint`; pass --fingerprint or --trust-on-first-use",
     "daylio mood": "pass it as --mood LABEL=N",
+    "ended brief": "ask the client for a new one (they run `tj brief`)",
 }
 """The CLI's advice for an SDK error, by `TJError.subject` (the SDK's messages name no
 command)."""

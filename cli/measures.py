@@ -22,7 +22,16 @@ from rich.table import Table
 
 from cli import output
 from cli.dates import MOMENT
-from cli.main import Home, cli, journal_option, json_option, pass_home, sync_note, then_sync
+from cli.main import (
+    Home,
+    cli,
+    journal_filter_option,
+    journal_option,
+    json_option,
+    pass_home,
+    sync_note,
+    then_sync,
+)
 from cli.safety import show_safety_message
 from cli.sharing import items_shared
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
@@ -105,6 +114,7 @@ def measure_take(
     from client_sdk.scoring import instrument as find_instrument
 
     chosen = find_instrument(name)
+    asked = answers is None
     if answers is None:
         try:
             answers, difficulty = ask(
@@ -159,8 +169,10 @@ def measure_take(
         show_safety_message(safety_lines)
     if as_json:
         output.print_json({**taken.to_dict(), "safety_message": safety_lines or None})
+        if asked:  # the form was shown on the terminal: its attribution with it
+            output.message(chosen.attribution)
     else:
-        output.data(taken_text(taken, chosen))
+        output.data(taken_text(taken, chosen))  # with the attribution
     output.message(note)
 
 
@@ -298,8 +310,7 @@ def ask(
         click.echo(
             f"\n   (skipped: every {chosen.name} item is answered, so it is saved)", err=True
         )
-    click.echo(f"\n{chosen.attribution}\n", err=True)
-    return answers, difficulty
+    return answers, difficulty  # the attribution follows, once (NU19 C28.13): with the result
 
 
 class AnswerChoice(click.ParamType[int]):
@@ -350,7 +361,7 @@ def _ask_items(
 
 @measure.command("list")
 @click.option("--measure", "measure_name", metavar="MEASURE", help="Only this measure.")
-@journal_option
+@journal_filter_option
 @json_option
 @pass_home
 def measure_list(

@@ -29,6 +29,9 @@ from client_sdk.upload_limit import describe as describe_upload_limit
 if TYPE_CHECKING:
     from client_sdk import Client, DeviceInfo, Entry, Journal, SyncReport, UploadLimit
 
+    Unverified = tuple[str, list[Journal]]
+    """An owner never verified, with their ended copies when every journal of theirs is one."""
+
 SHORT_ID = 12  # hex digits shown in tables; any unique prefix of 4 or more is accepted back
 
 
@@ -211,18 +214,39 @@ def writer_time(entry: Entry, *, with_offset: bool = True) -> str:
     )
 
 
-async def unverified_owners(client: Client, owners: Iterable[str]) -> list[str]:
+async def unverified_owners(client: Client, owners: Iterable[str]) -> list[Unverified]:
     """Which of `owners` (clients shown to a therapist) share a journal with this account
-    whose fingerprint this device never compared (R13 finding 4), sorted."""
+    whose fingerprint this device never compared (R13 finding 4), sorted; each with the
+    read-only copies kept here of their shares when every journal of theirs on this device is
+    one (their shares ended, or their account was erased: NU19 C25), else []."""
     wanted = set(owners)  # journals.list works offline, as these commands do
-    journals = await client.journals.list()
-    return sorted({j.owner for j in journals if not j.owner_verified} & wanted)
+    journals = [j for j in await client.journals.list() if j.owner in wanted]
+    found = []
+    for owner in sorted({j.owner for j in journals if not j.owner_verified}):
+        theirs = [j for j in journals if j.owner == owner]
+        found.append((owner, theirs if all(j.share_ended for j in theirs) else []))
+    return found
 
 
-def warn_unverified_owners(owners: list[str]) -> None:
+def warn_unverified_owners(owners: list[Unverified]) -> None:
     """Journals whose owner's fingerprint this device never compared: a server could have
-    invented that owner, and every entry in them."""
-    for owner in owners:
+    invented that owner, and every entry in them. While one of them is shared, the way out
+    is to compare the fingerprint; once every share of theirs ended (the owner may even be
+    erased, and `tj fingerprint OWNER` then fails), it is to keep or discard the copies,
+    with the exact `tj forget` command (NU19 C25: the advice could not be followed)."""
+    for owner, ended in owners:
+        if ended:
+            forget = "; ".join(
+                f"`tj forget {shlex.quote(j.name)}{' --unlisted' if j.unlisted else ''}`"
+                for j in ended
+            )
+            message(
+                f"Warning: you never compared {owner}'s fingerprint and every share of "
+                f"{owner}'s with you ended, so it can no longer be checked: the server could "
+                f"have made up the read-only copies kept here. Keep them knowing that, or "
+                f"discard them: {forget}."
+            )
+            continue
         message(
             f"Warning: you have not compared {owner}'s fingerprint, so the server could have "
             f"made up these journals: ask {owner} to read out `tj fingerprint`, compare it "

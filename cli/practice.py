@@ -75,7 +75,7 @@ def caseload(
       tj caseload --html caseload.html
     """
 
-    async def work(client: Client) -> tuple[list[CaseloadRow], list[str]]:
+    async def work(client: Client) -> tuple[list[CaseloadRow], list[output.Unverified]]:
         await synced_first(client)
         rows = await client.caseload.rows(quiet_days=quiet_days, mood_drop=mood_drop)
         return rows, await output.unverified_owners(client, (r.client for r in rows))
@@ -157,7 +157,7 @@ def caseload_table(rows: list[CaseloadRow]) -> Table:
     type=click.IntRange(1, 366),
     default=14,
     show_default=True,
-    help="Days the brief covers.",
+    help="Calendar days the brief covers, today included.",
 )
 @click.option(
     "--until", metavar="DATE", callback=parse_until, help="Readable until (default: in 14 days)."
@@ -288,16 +288,18 @@ def discuss_table(found: list[DiscussItem]) -> Table:
 @json_option
 @pass_home
 def briefs(home: Home, as_json: bool) -> None:
-    """Briefs clients shared with you, newest first (read one with `tj show ID`).
+    """Briefs clients shared with you, newest first (read one with `tj show ID`), with when
+    each expires; one whose share is over is listed as expired (or ended) and no longer
+    shown. A client sees their own briefs and when each share ends.
 
     \b
     Example:
       tj briefs --json
     """
 
-    async def work(client: Client) -> tuple[list[BriefView], list[str]]:
+    async def work(client: Client) -> tuple[list[BriefView], list[output.Unverified]]:
         await synced_first(client)
-        found = await client.briefs.received()
+        found = await client.briefs.received(include_ended=True)
         return found, await output.unverified_owners(client, (b.client for b in found))
 
     found, unverified = home.run(work)
@@ -308,17 +310,30 @@ def briefs(home: Home, as_json: bool) -> None:
 def briefs_table(found: list[BriefView]) -> Table:
     columns = [ID, Column("client", NAME), Column("shared", FIXED), Column("journal", NAME)]
     return fitted(
-        columns,
+        [*columns, Column("expires", FIXED)],
         (
             (
                 output.short_id(item.id),
                 item.client,
                 output.local_time(item.created_at),
                 item.journal,
+                brief_end(item),
             )
             for item in found
         ),
     )
+
+
+def brief_end(item: BriefView) -> str:
+    """When a brief's share ends: "2026-12-15 21:14", "never", "EXPIRED 2026-12-01 19:00"
+    (local time), or "ENDED" when the client stopped sharing it before its end date."""
+    from client_sdk.brief import EXPIRED
+
+    if not item.ended:
+        return output.share_end(item.expires_at) if item.expires_at else "never"
+    if item.ended == EXPIRED and item.expires_at is not None:
+        return f"EXPIRED {output.share_end(item.expires_at)}"
+    return "ENDED"
 
 
 def brief_text(item: BriefView) -> str:

@@ -17,6 +17,7 @@ from cli import output
 from cli.main import (
     Home,
     cli,
+    journal_filter_option,
     journal_option,
     json_option,
     pass_home,
@@ -126,7 +127,7 @@ def safety_crisis_line(home: Home, journal_name: str, text: str) -> None:
 
 
 @safety.command("flags")
-@journal_option
+@journal_filter_option
 @json_option
 @pass_home
 def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
@@ -137,7 +138,7 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
       tj safety flags --json
     """
 
-    async def work(client: Client) -> tuple[list[SafetyFlag], list[str]]:
+    async def work(client: Client) -> tuple[list[SafetyFlag], list[output.Unverified]]:
         await synced_first(client)
         flags = await client.safety.flags(journal_name)
         return flags, await output.unverified_owners(client, (f.owner for f in flags))

@@ -599,16 +599,18 @@ def shared_with_me(home: Home, as_json: bool) -> None:
       tj list --journal ana/Personal
     """
 
-    async def work(client: Client) -> list[SharedJournal]:
+    async def work(client: Client) -> tuple[list[SharedJournal], list[output.Unverified]]:
         # Like every listing: sync first (one quick try); offline, what this device has,
         # said as such (NU19 C23: it failed offline).
         await synced_first(client)
-        return await client.shares.with_me(refresh=False)
+        found = await client.shares.with_me(refresh=False)
+        unverified = {s.owner for s in found if not s.owner_verified}
+        return found, await output.unverified_owners(client, unverified)
 
-    found = home.run(work)
+    found, unverified = home.run(work)
     output.show_rows(found, as_json, shared_table, "Nothing is shared with you yet.")
     if not as_json:
-        output.warn_unverified_owners(sorted({s.owner for s in found if not s.owner_verified}))
+        output.warn_unverified_owners(unverified)
 
 
 @cli.command("verify-head")
@@ -709,7 +711,7 @@ def note(home: Home, journal_name: str, text: str, prompt: bool, as_json: bool) 
     output.message(synced)
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option("--journal", "journal_name", metavar="NAME", help="Only the notes of this journal.")
 @json_option
 @pass_home
@@ -720,7 +722,10 @@ def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
     Examples:
       tj notes
       tj notes --journal Personal --json
+      tj notes withdraw 3fa9c2
     """
+    if click.get_current_context().invoked_subcommand is not None:
+        return
 
     async def work(client: Client) -> tuple[list[Note], str]:
         await synced_first(client)
@@ -730,6 +735,47 @@ def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
     output.show_rows(found, as_json, partial(notes_table, me=me), "No notes yet.")
     if not as_json:
         output.not_delivered_note(sum(not n.delivered for n in found), "note", "notes")
+
+
+@notes.command("withdraw")
+@click.argument("note_id", metavar="ID")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@pass_home
+def notes_withdraw(home: Home, note_id: str, yes: bool) -> None:
+    """Withdraw a note or prompt you wrote (one sent to the wrong client, say; then send the
+    right one with `tj note`), or, in your own journal, one your therapist wrote. Gone from
+    `tj notes` on every device at its next sync; one that was already synced may have been
+    read. Asks first (--yes does not). Works offline.
+
+    \b
+    Examples:
+      tj notes withdraw 3fa9c2
+      tj notes withdraw 3fa9c2 --yes
+    """
+
+    async def find(client: Client) -> Note:
+        from client_sdk import InvalidInput
+
+        wanted = note_id.strip().lower()
+        found = [n for n in await client.notes.list() if n.id.startswith(wanted)]
+        if len(wanted) < 4 or len(found) > 1:
+            raise InvalidInput(f"{note_id!r} is not one note's id: give 4+ hex digits of it")
+        if not found:
+            raise NotFound(f"no note or prompt {note_id} on this device", subject="document")
+        return found[0]
+
+    if not yes:
+        found = home.run(find)
+        click.confirm(f"Withdraw {withdrawn_words(found)}?", abort=True, err=True)
+    withdrawn, synced = home.run(partial(then_sync, lambda client: client.notes.withdraw(note_id)))
+    output.message(f"Withdrew {withdrawn_words(withdrawn)}; {synced}.")
+
+
+def withdrawn_words(note: Note) -> str:
+    """ "the note to ana/Personal of 2026-12-01 18:36: "Thank you for..." "."""
+    words = " ".join(note.text.split())
+    quoted = words if len(words) <= 60 else words[:59] + "…"
+    return f'the {note.kind} in {note.journal} of {output.local_time(note.created_at)}: "{quoted}"'
 
 
 # --- tables -----------------------------------------------------------------------------------

@@ -1,8 +1,13 @@
 """A pre-session brief: the digest a client reads, then shares with their therapist as one
 time-boxed item (pure: callers pass everything, times too).
 
-The digest covers the last `days` days (default 14): the mood trend (mean of the period
-against the same length before, with a weekly sparkline), the latest score of each measure
+The digest covers the last `days` calendar days of the client, today included (default 14):
+from local midnight of the first day to now, days taken in the client's zone as the caseload
+takes them (caseload.client_zone: the UTC offset of their latest entry; an entry's day is its
+writer's). The mood trend is over those same days (mean of the period against the same
+number of days before, with a weekly sparkline), and the printed header names exactly that
+range (NU19 C22: a rolling `days` x 24 h window counted entries of a day its header named
+only in part); the latest score of each measure
 with its change, goal check-ins in the period, homework by completion, and what the client
 marked **to discuss** at the next session: every entry or note whose map field `to_discuss`
 is true (set with `to_discuss_at` by `discuss_update`, cleared the same way; whenever it was
@@ -18,10 +23,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, Protocol
 
-from client_sdk.caseload import EntryLike, GoalLike, latest_scores, mood_trend, weekly_sparkline
+from client_sdk.caseload import (
+    EntryLike,
+    GoalLike,
+    client_zone,
+    entry_day,
+    latest_scores,
+    mood_trend,
+    weekly_sparkline,
+)
 from client_sdk.documents import BRIEF as BRIEF
 from client_sdk.documents import ENTRY, Document, entry_view
 from client_sdk.models import read_ms, read_time, to_datetime
@@ -34,6 +47,8 @@ NOTE = "note"
 DISCUSSABLE = frozenset({ENTRY, NOTE})
 TO_DISCUSS = "to-discuss"
 DEFAULT_DAYS = 14
+EXPIRED = "expired"
+UNSHARED = "unshared"
 PREVIEW = 120
 
 
@@ -119,8 +134,9 @@ def discuss_item(document: Document, journal: str) -> DiscussItem | None:
 
 @dataclass(frozen=True)
 class Brief:
-    """The digest of a pre-session brief over `period_start`..`period_end` (UTC): the number of
-    `entries`; the mean mood of the period (`mood_recent`), of the same length before
+    """The digest of a pre-session brief over `period_start`..`period_end` (aware datetimes:
+    `period_start` is local midnight of the first day in the client's zone, `period_end` the
+    moment it was made): the number of `entries` written on those days; the mean mood of the period (`mood_recent`), of the same length before
     (`mood_before`) and their difference (`mood_change`), moods 1 to 10, None without moods; a
     weekly `sparkline`; the latest score of each measure (`scores`), goal check-ins (`goals`),
     homework by completion (`homework`) and the entries tagged "to-discuss" (`to_discuss`), as
@@ -167,8 +183,9 @@ class Brief:
 
     def text(self) -> str:
         """The brief as plain text, exactly what is shared."""
-        start = self.period_start.astimezone().strftime("%Y-%m-%d")
-        end = self.period_end.astimezone().strftime("%Y-%m-%d")
+        zone = self.period_start.tzinfo
+        start = self.period_start.strftime("%Y-%m-%d")
+        end = self.period_end.astimezone(zone).strftime("%Y-%m-%d %H:%M (UTC%z)")
         lines = [f"Brief for {start} to {end}", ""]
         mood = (
             "no moods recorded" if self.mood_recent is None else f"mean {self.mood_recent:.1f}/10"
@@ -231,9 +248,13 @@ def compute_brief(
     marked: Sequence[DiscussItem] = (),
     flags: Sequence[SafetyFlag] = (),
 ) -> Brief:
-    start = now - timedelta(days=days)
-    in_period = [e for e in entries if start <= e.created_at <= now]
-    recent, before, change = mood_trend(entries, now, days)
+    zone = client_zone(entries, now)
+    today = now.astimezone(zone).date()
+    start = datetime.combine(today - timedelta(days=days - 1), time.min, tzinfo=zone)
+    in_period = [
+        e for e in entries if 0 <= (today - entry_day(e, zone)).days < days and e.created_at <= now
+    ]
+    recent, before, change = mood_trend(entries, now, days, zone)
     scores = [line.to_dict() for line in latest_scores(results)]
     goal_rows = []
     for goal in goals:
@@ -265,7 +286,7 @@ def compute_brief(
         recent,
         before,
         change,
-        weekly_sparkline(entries, now, max(1, days // 7)),
+        weekly_sparkline(entries, now, max(1, days // 7), zone),
         scores,
         goal_rows,
         counts,
@@ -324,7 +345,12 @@ def brief_update(document: Document, brief: Brief, now_ms: int) -> bytes:
 class BriefView:
     """A brief as a therapist receives it: its id (hex), journal, the `client` who shared it,
     `created_at` (UTC), the `digest` (the JSON of `Brief.to_dict()`) and the `text` the client
-    read before sharing."""
+    read before sharing; `expires_at` (UTC), the end date the client chose (None: none, or
+    not known on this device); `ended`: "" while it is shared, else why that is over:
+    "expired" (its signed end date passed) or "unshared" (before it, the server stopped
+    serving it: the client stopped sharing it, or the server withholds it). A
+    therapist's ended brief is no longer shown: its `digest` is empty and its `text` "" (the
+    client time-boxed it), only that it existed and when it ended (NU19 C21)."""
 
     id: str
     journal: str
@@ -332,6 +358,21 @@ class BriefView:
     created_at: datetime
     digest: dict[str, Any]
     text: str
+    expires_at: datetime | None = None
+    ended: str = ""
+
+    def ended_words(self) -> str:
+        """Why an ended brief is over, in words: "expired at 2026-12-01 19:00 UTC (the end
+        date ana chose)", from the owner-signed end date; or, before it, by the server's word
+        alone: "is no longer served to you (ana stopped sharing it, or the server is
+        withholding it)"."""
+        if self.ended == EXPIRED and self.expires_at is not None:
+            when = self.expires_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+            return f"expired at {when} UTC (the end date {self.client} chose)"
+        return (
+            f"is no longer served to you ({self.client} stopped sharing it, or the server is "
+            "withholding it)"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -341,6 +382,8 @@ class BriefView:
             "created_at": self.created_at.isoformat(),
             "digest": self.digest,
             "text": self.text,
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "ended": self.ended or None,
         }
 
 

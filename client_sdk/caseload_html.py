@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from client_sdk.caseload import CaseloadRow
+from client_sdk.caseload import SPARK_WEEKS, CaseloadRow
 from client_sdk.report import STYLE
 
 EXTRA_STYLE = """
@@ -57,8 +57,11 @@ def _row(row: CaseloadRow) -> str:
         f'<section class="{" ".join(classes)}"><h2>{escape(row.client)}</h2>'
         f'<ul class="flags">{flags}</ul><dl>'
         f"<dt>last entry</dt><dd>{_when(row.last_entry)}</dd>"
-        f"<dt>this week</dt><dd>{row.entries_this_week} entries</dd>"
-        f'<dt>mood, 4 weeks</dt><dd>{mood} <span class="spark">{escape(row.sparkline)}</span></dd>'
+        f"<dt>this week</dt><dd>{row.entries_this_week} "
+        f"{'entry' if row.entries_this_week == 1 else 'entries'}</dd>"
+        f"<dt>mood, 4 weeks</dt><dd>{mood}</dd>"
+        f'<dt>mood by week, {SPARK_WEEKS} weeks</dt><dd><span class="spark">'
+        f"{escape(row.sparkline)}</span></dd>"
         f"<dt>scores</dt><dd>{scores or 'none'}</dd>"
         f"<dt>goals</dt><dd>{goals or 'none'}</dd>"
         f"<dt>overdue</dt><dd>{escape(', '.join(row.overdue)) or 'nothing'}</dd>"

@@ -35,6 +35,7 @@ from client_sdk import sync as sync_plan
 from client_sdk.changes import Change, ChangeFeed, ChangeListener, ChangeStream, Origin
 from client_sdk.context import DEFAULT_JOURNAL, Context
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
+from client_sdk.documents import ENTRY, MEASURE
 from client_sdk.errors import (
     AuthError,
     ConflictError,
@@ -912,7 +913,9 @@ class Client:
                 if self.replica.is_disclosure(j)
             }
             report.news = sync_plan.summarize(
-                [a for a in report.arrivals.values() if a.journal_id not in copies],
+                await self._counted_once(
+                    [a for a in report.arrivals.values() if a.journal_id not in copies]
+                ),
                 await self._source_names(report),
             )
         if report.set_aside:  # why, as the owner's chain now says (after the pull)
@@ -920,6 +923,34 @@ class Client:
         if strict:
             report.raise_for_withheld()
         return report
+
+    async def _counted_once(self, arrivals: list[sync_plan.Arrival]) -> list[sync_plan.Arrival]:
+        """`arrivals` without those of a client's copies (`share --only`, `share-entry`,
+        `measure share`) of an entry or result this account also reads in a journal the
+        client shares whole: each counts once in the summary, as `entries.list()` and
+        `measures.results()` count it (their `once_each` rule, NU19 C18). A change that is
+        only in a copy still counts."""
+        copies = {
+            j.journal_id
+            for j in await self.store.journals(as_of=self.replica.synced_version)
+            if self.replica.is_copy_shared_with_me(j)
+        }
+        copied = [a for a in arrivals if a.journal_id in copies and a.kind in (ENTRY, MEASURE)]
+        if not copied:
+            return arrivals
+        once: set[str] = set()  # ids of every journal's listing, a copy of a whole one's out
+        in_copies: set[str] = set()  # ids the copies list, each copy read by itself
+        if any(a.kind == ENTRY for a in copied):
+            once |= {e.id for e in await self.context.entries(None, include_deleted=True)}
+            for journal_id in {a.journal_id for a in copied if a.kind == ENTRY}:
+                listed = await self.context.entries(journal_id.hex(), include_deleted=True)
+                in_copies |= {e.id for e in listed}
+        if any(a.kind == MEASURE for a in copied):
+            once |= {r.id for r in await self.measures.results()}
+            for journal_id in {a.journal_id for a in copied if a.kind == MEASURE}:
+                in_copies |= {r.id for r in await self.measures.results(journal_id.hex())}
+        twice = in_copies - once
+        return [a for a in arrivals if a.doc_id.hex() not in twice]
 
     async def _explained(self, refused: list[sync_plan.SetAside]) -> list[sync_plan.SetAside]:
         held = {j.id: j for j in await self.journals.list()}

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from client_sdk.documents import ENTRY, Document, EntryView, entry_view
 from client_sdk.errors import IntegrityError, InvalidInput, NotFound
-from client_sdk.models import Entry, Journal, to_datetime
+from client_sdk.models import Entry, Journal, now_ms, to_datetime
 from client_sdk.queries import once_each
 from client_sdk.replica import REVOKED, Replica, is_archived, stored_document
 from client_sdk.sharing import Sharing
@@ -61,6 +61,15 @@ class Context:
             self.replica.owner_verified(local),
             local.owner_id == self.profile.account_id and is_archived(local),
             self.helper_kind(local),
+            local.role == REVOKED and self._still_granted(local),
+        )
+
+    def _still_granted(self, local: LocalJournal) -> bool:
+        """Whether the owner's access chain this device verified grants the journal to this
+        account now (load the chains first)."""
+        state = self.replica.chains.state(local.journal_id)
+        return state is not None and (
+            state.current_terms(self.profile.account_id, now_ms()) is not None
         )
 
     def helper_kind(self, local: LocalJournal) -> str | None:

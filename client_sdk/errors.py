@@ -38,6 +38,7 @@ class TJError(Exception):
     subject: str | None = None
     """What the error is about, for an app to add its own advice: "journal", "document"
     (an entry, goal, brief... not on this device: a sync may bring it), "device", "prompt",
+    "ended brief" (a brief received here whose share is over: the message says when),
     "profile" (no account on this device), "fingerprint" or "unfinished signup" (a home
     kept for a signup whose recovery key was never shown); None otherwise."""
 

@@ -128,6 +128,12 @@ class Journal:
     (entries and results shared one by one, "Shared with NAME") or "brief"; None otherwise.
     Entries of helper journals are left out of lists over every journal: the originals are
     listed."""
+    unlisted: bool = False
+    """For a read-only copy of a share that ended (`share_ended`): it ended by the server's
+    word only: the server no longer serves it while the owner's signed access chain this
+    device verified still grants it (the owner removed this account, the owner's account
+    was erased, or the server withholds it). Discarding it then takes
+    `client.shares.forget(journal, unlisted=True)` (`tj forget --unlisted`)."""
 
     @property
     def share_ended(self) -> bool:
@@ -147,6 +153,7 @@ class Journal:
             "share_ended": self.share_ended,
             "archived": self.archived,
             "helper": self.helper,
+            "unlisted": self.unlisted,
         }
 
 

@@ -4,6 +4,7 @@ therapist the journal is shared with in the annotate role.
     await therapist.notes.add("ana/Personal", "What helped on the better days?", kind="prompt")
     for note in await client.notes.list():
         print(note.author, note.text)
+    await therapist.notes.withdraw(note.id)     # sent to the wrong client: take it back
 """
 
 from __future__ import annotations
@@ -11,7 +12,12 @@ from __future__ import annotations
 import builtins
 
 from client_sdk.context import Context
-from client_sdk.sharing import Note
+from client_sdk.documents import Document
+from client_sdk.errors import AccessError, NotFound
+from client_sdk.models import now_ms
+from client_sdk.replica import stored_document
+from client_sdk.sharing import NOTE, PROMPT, Note
+from client_sdk.store import LocalJournal
 
 
 class Notes:
@@ -29,7 +35,62 @@ class Notes:
         return await self._context.sharing.add_note(local, kind, text)
 
     async def list(self, journal: str | None = None) -> builtins.list[Note]:
-        """Notes and prompts of one journal or of all, the therapist's first. Raises
-        NotFound for an unknown journal."""
+        """Notes and prompts of one journal or of all, the therapist's first; withdrawn ones
+        are left out. Raises NotFound for an unknown journal."""
         local = await self._context.local_journal(journal) if journal else None
-        return await self._context.sharing.notes(local)
+        found = await self._context.sharing.notes(local)
+        kept = []
+        for note in found:
+            stored = await self._context.store.document(bytes.fromhex(note.id))
+            if stored is None or stored_document(stored).field("deleted") is not True:
+                kept.append(note)
+        return kept
+
+    async def withdraw(self, note_id: str) -> Note:
+        """Withdraw a note or prompt (by id, or a unique prefix of 4+ hex digits), e.g. one
+        sent to the wrong client (NU19 C20); returns it as it was. Its author (a therapist
+        holding the annotate role, or the owner for their own) deletes it for good and clears
+        its text; the journal's owner may also withdraw a therapist's note, and then only
+        marks it deleted (the one change an owner may make to a member's annotation:
+        protocol.md 4.15, "What the owner may do to a member's annotation"). It leaves
+        `list()` here at once and on every other device at its next sync. A device that
+        already synced it has had it: withdrawing cannot unsay what was read. Works offline.
+
+        Raises InvalidInput for a malformed or ambiguous id; NotFound for an unknown or
+        already withdrawn note; AccessError for another member's note, or for your own once
+        the share no longer gives you the annotate role."""
+        local, document = await self._note_document(note_id)
+        if document.field("deleted") is True:
+            raise NotFound(f"the {document.kind} {note_id} was already withdrawn")
+        [before] = [
+            n for n in await self._context.sharing.notes(local) if n.id == document.doc_id.hex()
+        ]
+        me = self._context.profile.account_id
+        creator = (await self._context.store.creators([document.doc_id])).get(
+            document.doc_id, local.owner_id
+        )
+        now = now_ms()
+        if creator == me:
+            update = document.change(
+                fields={"deleted": True, "updated_at": now}, texts={"body": ""}
+            )
+        elif local.owner_id == me:
+            update = document.change(fields={"deleted": True, "updated_at": now})
+        else:
+            raise AccessError(
+                f"the {document.kind} {note_id} is {before.author}'s: only its author or the "
+                "journal's owner can withdraw it"
+            )
+        await self._context.replica.commit(local, document, update)
+        return before
+
+    async def _note_document(self, note_id: str) -> tuple[LocalJournal, Document]:
+        try:
+            return await self._context.document_of_kind(note_id, NOTE)
+        except NotFound:
+            try:
+                return await self._context.document_of_kind(note_id, PROMPT)
+            except NotFound:
+                raise NotFound(
+                    f"no note or prompt {note_id} on this device", subject="document"
+                ) from None

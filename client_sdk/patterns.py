@@ -5,7 +5,10 @@ Days are given by the caller (`day_of`: insights passes the writer's local day, 
 A day's mood is the average of
 the moods written that day. An association compares days with a tag (or emotion) to days
 without it, and is only reported with at least MIN_DAYS days on each side: fewer would be
-noise presented as a finding. It is a co-occurrence, not a cause.
+noise presented as a finding. It is a co-occurrence, not a cause. The weekday pattern
+("best Wednesdays, hardest Sundays") follows the same rule: a weekday is compared only with
+moods on at least MIN_DAYS of its days (`weekday_pattern`, NU19 C24: one Wednesday and one
+Sunday made a plural claim).
 """
 
 from __future__ import annotations
@@ -32,7 +35,12 @@ class MoodEntry(Protocol):
 E = TypeVar("E", bound=MoodEntry)
 
 MIN_DAYS = 3
-"""Days with, and days without, a tag or emotion before an association is shown."""
+"""Days with, and days without, a tag or emotion before an association is shown; days of a
+weekday with a mood before that weekday enters the weekday pattern. Source: a convention of
+this project, not a published threshold (no clinical or statistical source sets one for
+journal moods): below three, one day's mood is most or all of an average, so a difference
+would be a single day presented as a pattern. Three is the least that lets no one day
+decide; it is stated wherever a pattern is shown."""
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -73,6 +81,8 @@ class WeekdayStat:
     days: int  # distinct days of this weekday with an entry
     entries: int
     mood: float | None  # average of those days' moods
+    mood_days: int = 0
+    """Distinct days of this weekday with a mood: what `mood` averages."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,6 +90,7 @@ class WeekdayStat:
             "days": self.days,
             "entries": self.entries,
             "mood": _round(self.mood),
+            "mood_days": self.mood_days,
         }
 
 
@@ -165,8 +176,25 @@ def weekdays(entries: Iterable[E], day_of: Callable[[E], date]) -> tuple[Weekday
     for number, name in enumerate(WEEKDAYS):
         found = [m for day, m in moods.items() if day.weekday() == number]
         day_moods = [sum(m) / len(m) for m in found if m]
-        stats.append(WeekdayStat(name, len(found), counts[number], _mean(day_moods)))
+        stats.append(
+            WeekdayStat(name, len(found), counts[number], _mean(day_moods), len(day_moods))
+        )
     return tuple(stats)
+
+
+def weekday_pattern(
+    stats: Iterable[WeekdayStat], min_days: int = MIN_DAYS
+) -> tuple[WeekdayStat, WeekdayStat] | None:
+    """(best, hardest) weekday by average day mood, among the weekdays with a mood on at
+    least `min_days` of their days (MIN_DAYS: its docstring gives the rule's rationale);
+    None unless two such weekdays have different averages (then there is no pattern to
+    state yet). Ties go to the earlier weekday."""
+    rated = [d for d in stats if d.mood is not None and d.mood_days >= min_days]
+    if len(rated) < 2:
+        return None
+    best = max(rated, key=lambda d: d.mood or 0)
+    worst = min(rated, key=lambda d: d.mood or 0)
+    return None if best.mood == worst.mood else (best, worst)
 
 
 def associations(

@@ -13,8 +13,9 @@ date (14 days by default), so it is one time-boxed item that reveals nothing els
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from client_sdk import keys
@@ -22,7 +23,9 @@ from client_sdk.brief import (
     BRIEF,
     DEFAULT_DAYS,
     DISCUSSABLE,
+    EXPIRED,
     NOTE,
+    UNSHARED,
     Brief,
     BriefView,
     DiscussItem,
@@ -45,7 +48,7 @@ from client_sdk.documents import Document
 from client_sdk.errors import AccessError, InvalidInput, NotFound, TJError
 from client_sdk.goals import Goal
 from client_sdk.measures import Measures
-from client_sdk.models import Entry, normalize_username, now_ms
+from client_sdk.models import Entry, normalize_username, now_ms, to_datetime
 from client_sdk.queries import once_each
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.results import MeasureResult, results_once_each
@@ -85,7 +88,9 @@ class Briefs:
     async def prepare(self, *, days: int = DEFAULT_DAYS, now: datetime | None = None) -> Brief:
         """The digest of the last `days` days over the journals this account owns: mood trend,
         scores, goal check-ins, homework, entries and notes marked to discuss (brief.py).
-        `now` is an aware datetime (default: now); the brief's period is [now - days, now].
+        `now` is an aware datetime (default: now); the brief's period is the last `days`
+        calendar days of the client, today included: from local midnight of the first to
+        `now` (brief.py).
         Works offline. Raises InvalidInput for `days` outside 1 to 366."""
         if not 1 <= days <= 366:
             raise InvalidInput("a brief covers 1 to 366 days")
@@ -249,12 +254,22 @@ class Briefs:
                 await self._replica.delete_journal(target)
             raise
 
-    async def received(self, journal: str | None = None) -> list[BriefView]:
-        """Briefs readable on this device (a therapist's, from clients), newest first (by
-        `created_at`, UTC), optionally of one journal (display name or id; an unknown one
-        gives an empty list). Works offline. Raises nothing."""
+    async def received(
+        self, journal: str | None = None, *, include_ended: bool = False
+    ) -> list[BriefView]:
+        """Briefs readable on this device (a therapist's, from clients; a client's own),
+        newest first (by `created_at`, UTC), optionally of one journal (display name or id;
+        an unknown one gives an empty list), each with its end date (`expires_at`).
+        `include_ended`: also a therapist's briefs whose share is over, marked `ended`,
+        without their digest or text (NU19 C21: the therapist is told one expired instead of
+        it vanishing); a client's own ended briefs are always listed, marked `ended`. Works
+        offline. Raises nothing."""
+        now = now_ms()
+        await self._replica.load_access()  # a client's own: its end from the verified chain
         journals = {
-            j.journal_id: j for j in await self._replica.store.journals() if j.role != REVOKED
+            j.journal_id: j
+            for j in await self._replica.store.journals()
+            if include_ended or j.role != REVOKED
         }
         found = []
         for stored in await self._replica.store.documents():
@@ -271,20 +286,41 @@ class Briefs:
                 _display(self._replica, local),
                 _owner(self._replica, local),
             )
-            if view is not None:
-                found.append(view)
+            if view is None:
+                continue
+            if local.role == "owner":  # the client's own: the end of its share, as signed
+                ends, over = _brief_end(self._replica, local, now)
+            else:
+                ends, over = local.expires_at, local.role == REVOKED
+            ended = "" if not over else EXPIRED if 0 < ends <= now else UNSHARED
+            view = dataclasses.replace(
+                view, expires_at=to_datetime(ends) if ends else None, ended=ended
+            )
+            if ended and local.role != "owner":
+                view = dataclasses.replace(view, digest={}, text="")
+            found.append(view)
         return sorted(found, key=lambda b: (b.created_at, b.id), reverse=True)
 
     async def brief(self, brief_id: str) -> BriefView:
-        """One received brief by id (or a unique prefix of 4+ hex digits). Raises NotFound,
-        or InvalidInput when the prefix matches several."""
+        """One received brief by id (or a unique prefix of 4+ hex digits). Raises NotFound
+        (`subject` "ended brief", saying when, for a therapist's brief whose share is over), or
+        InvalidInput when the prefix matches several."""
         wanted = brief_id.strip().lower()
-        matches = [b for b in await self.received() if b.id.startswith(wanted)]
+        every = await self.received(include_ended=True)
+        matches = [b for b in every if b.id.startswith(wanted)]
         if len(wanted) < 4 or not matches:
             raise NotFound(f"no brief {brief_id} on this device", subject="document")
         if len(matches) > 1:
             raise InvalidInput(f"{brief_id} matches several briefs: give more of the id")
-        return matches[0]
+        found = matches[0]
+        if found.ended and not found.text:  # a therapist's: no longer shown (NU19 C21)
+            shared = found.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+            raise NotFound(
+                f"the brief from {found.client} shared {shared} UTC {found.ended_words()}: it "
+                "is no longer shown",
+                subject="ended brief",
+            )
+        return found
 
 
 class Caseload:
@@ -407,6 +443,19 @@ def _copies(
         j.journal_id.hex(): j.owner_id.hex() for j in journals if replica.is_copy_shared_with_me(j)
     }
     return copies, owners
+
+
+def _brief_end(replica: Replica, local: LocalJournal, now: int) -> tuple[int, bool]:
+    """(end date in ms, 0 for none; whether the share is over) of the brief journal this
+    account owns, from its verified access chain: its member, current or ended by the end
+    date; over when the end date passed or no member is left (unshared)."""
+    state = replica.chains.state(local.journal_id)
+    if state is None:
+        return 0, False
+    current = list(state.members.values())
+    members = current + list(state.ended.values())
+    ends = max((m.expires_at for m in members), default=0)
+    return ends, not current or all(m.ended(now) for m in current)
 
 
 def _owner(replica: Replica, local: LocalJournal) -> str:

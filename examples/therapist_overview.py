@@ -40,7 +40,8 @@ async def overview(home: Path, days: int, now: datetime, passphrase: str | None 
             entries = await client.entries.list(journal.id, since=since)
             moods = [e.mood for e in entries if e.mood is not None]
             average = f"{sum(moods) / len(moods):.1f}" if moods else "-"
-            lines.append(f"  last {days} days: {len(entries)} entries, average mood {average}")
+            counted = f"{len(entries)} {'entry' if len(entries) == 1 else 'entries'}"
+            lines.append(f"  last {days} days: {counted}, average mood {average}")
             latest = await client.entries.list(journal.id, limit=1)
             if latest:
                 entry = latest[0]

@@ -547,6 +547,7 @@ async def test_journal_create_and_list(laptop: Device) -> None:
             "share_ended",
             "archived",
             "helper",
+            "unlisted",
         }  # fmt: skip
         for j in journals
     )

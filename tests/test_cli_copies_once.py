@@ -45,3 +45,34 @@ async def test_entries_and_results_shared_twice_count_once_for_the_therapist(
     assert row["entries_this_week"] == 3
     [score] = row["scores"]
     assert (score["score"], score["change"]["earlier"], score["change"]["later"]) == (8, 0, 8)
+
+
+async def test_the_sync_summary_counts_a_result_and_an_entry_shared_twice_once(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU19 C18 remainder: a client who shares a journal whole AND `--only mood,scores`
+    takes one PHQ-9 and writes one entry: the therapist's `tj sync` summary says "1 new
+    questionnaire result" and "1 new entry", as `tj measure list` and `tj list` count them;
+    a result or entry only in the copy still counts."""
+    june = await new_device(live_server, tmp_path, "june")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await june.ok("share", "Personal", "drlee", "--only", "mood,scores", "--trust-on-first-use")
+    await june.ok("share", "Personal", "drlee", "--full", "--role", "annotate")
+    assert len(await june.json("shares")) == 2  # the whole journal and the copy
+    await drlee.ok("sync")
+    await june.ok("measure", "take", "phq9", "--answers", HIGHER)
+    await june.ok("write", "--mood", "4", "Rough night.")
+
+    report = await drlee.json("sync")
+    news = {(n["kind"], n["new"], n["from"]): n["count"] for n in report["news"]}
+    assert news == {("measure", True, "june"): 1, ("entry", True, "june"): 1}
+    assert "1 new questionnaire result from june" not in (await drlee.ok("sync")).stdout  # once
+    assert len(await drlee.json("measure", "list")) == 1
+    assert len(await drlee.json("measure", "list", "--journal", "june/Personal")) == 1
+
+    # only in a copy (a journal june does not share whole): still news, counted once
+    await june.ok("journal", "create", "Private")
+    private = (await june.ok("write", "--journal", "Private", "--mood", "3", "Copy.")).stdout
+    await june.ok("share-entry", private.strip()[:8], "drlee")
+    report = await drlee.json("sync")
+    assert {(n["kind"], n["count"]) for n in report["news"]} == {("entry", 1)}

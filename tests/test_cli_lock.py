@@ -36,7 +36,8 @@ async def test_a_locked_profile_holds_no_key_or_token_in_clear_and_opens_only_wi
     secrets = device_secrets(laptop.home)
     assert in_clear(laptop.home, secrets) == list(secrets)  # the check sees them when there
 
-    succeeded(await laptop.tj("lock", env={"TJ_NEW_PASSPHRASE": PASSPHRASE}))
+    locked = succeeded(await laptop.tj("lock", env={"TJ_NEW_PASSPHRASE": PASSPHRASE}))
+    assert "entries already on this device are not" in locked.output  # NU19 C29.7
     assert in_clear(laptop.home, secrets) == []
     assert b"\xa6locked\xc3" in (laptop.home / "profile").read_bytes()  # msgpack {"locked": true}
 

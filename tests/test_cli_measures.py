@@ -43,6 +43,7 @@ async def test_take_asks_each_item_on_the_terminal(
     ana = await new_device(live_server, tmp_path, "ana")
     result = await ana.ok("measure", "take", "gad7", input="1\n1\n1\n1\n1\n0\n0\n2\n")
     assert "score:   5 of 21 (mild)" in result.stdout
+    assert (result.stdout + result.stderr).count(PFIZER) == 1  # NU19 C28.13: once
     assert "Feeling nervous, anxious or on edge" in result.stderr
     assert "0 = Not at all" in result.stderr
     # then the difficulty question, recorded but not scored

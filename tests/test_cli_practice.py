@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import re
 import stat
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from tests.client.test_share_ended_notices import DAY_MS, move_clocks
 from tests.conftest import RunningServer
+from tests.test_cli import failed_with_one_line
 from tests.test_cli_insights import new_device
 
 
@@ -199,3 +203,33 @@ async def test_a_brief_that_cannot_be_shared_is_refused_before_the_question_and_
     assert mine.exit_code == 1 and "you cannot share a brief with yourself" in mine.output
     assert await ana.json("briefs") == []
     assert await ana.json("journal", "list") == before
+
+
+async def test_an_expired_brief_is_listed_expired_and_tj_show_says_when(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NU19 C21: `tj briefs` has an expires column; once the end date passed, the therapist's
+    `tj briefs` lists the brief as EXPIRED and `tj show` says it expired and when (not "no
+    entry"); the client's `tj briefs` marks it too."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("write", "--mood", "5", "A week.")
+    shared = await ana.json(
+        "brief", "drsmith", "--yes", "--until", "tomorrow", "--trust-on-first-use"
+    )
+    end = datetime.fromisoformat(shared["share"]["expires_at"])
+    listed = (await drsmith.ok("briefs")).stdout
+    assert "expires" in listed and f"{end.astimezone() - timedelta(days=1):%Y-%m-%d}" in listed
+    [brief] = await drsmith.json("briefs")
+    assert (brief["ended"], brief["expires_at"]) == (None, end.isoformat())
+
+    later = move_clocks(live_server, monkeypatch, 3 * DAY_MS)
+    monkeypatch.setattr("client_sdk.practice.now_ms", lambda: later)
+    await ana.ok("sync")
+    [gone] = await drsmith.json("briefs")
+    assert (gone["id"], gone["ended"], gone["text"]) == (brief["id"], "expired", "")
+    assert "EXPIRED" in (await drsmith.ok("briefs")).stdout
+    shown = failed_with_one_line(await drsmith.tj("show", brief["id"][:8]))
+    assert f"expired at {end.astimezone(UTC):%Y-%m-%d %H:%M} UTC (the end date ana chose)" in shown
+    assert "ask the client for a new one" in shown and "no entry" not in shown
+    assert "EXPIRED" in (await ana.ok("briefs")).stdout

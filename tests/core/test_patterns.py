@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from cli.insights import weekday_line
 from client_sdk.insights import compute_insights
+from client_sdk.patterns import weekday_pattern
 from tests.core.test_insights import FakeEntry
 
 TODAY = date(2025, 3, 12)  # a Wednesday
@@ -55,3 +57,32 @@ def test_an_association_needs_three_days_with_and_three_without() -> None:
     assert (sport.mood_with, sport.mood_without, sport.difference) == (8.0, 13 / 3, 8 - 13 / 3)
     assert found.emotion_moods == ()  # calm on one day only
     assert found.to_dict()["tag_moods"][0]["name"] == "sport"
+
+
+def test_a_weekday_pattern_needs_moods_on_three_days_of_each_weekday() -> None:
+    """NU19 C24: one Wednesday (7) and one Sunday (2) made "best Wednesdays, hardest Sundays".
+    A weekday enters the comparison with moods on MIN_DAYS (3) of its days."""
+    wednesday, sunday = date(2025, 2, 5), date(2025, 2, 9)
+    one_each = [on(wednesday, 7), on(sunday, 2)]
+    stats = compute_insights(one_each, today=TODAY, tz=UTC).weekdays
+    assert weekday_pattern(stats) is None
+    assert weekday_line(stats) == (
+        "by weekday: not enough entries yet (each weekday needs moods on 3 days)"
+    )
+    weeks = [timedelta(days=7 * n) for n in range(3)]
+    two_sundays = [on(wednesday + w, 7) for w in weeks] + [on(sunday + w, 2) for w in weeks[:2]]
+    assert weekday_pattern(compute_insights(two_sundays, today=TODAY, tz=UTC).weekdays) is None
+    three_each = [*two_sundays, on(sunday + weeks[2], 3), on(sunday, None)]
+    stats = compute_insights(three_each, today=TODAY, tz=UTC).weekdays
+    found = weekday_pattern(stats)
+    assert found is not None
+    best, worst = found
+    assert (best.weekday, best.mood, best.mood_days) == ("Wednesday", 7.0, 3)
+    assert (worst.weekday, worst.mood_days, round(worst.mood or 0, 2)) == ("Sunday", 3, 2.33)
+    assert weekday_line(stats) == (
+        "by weekday (mood): best Wednesdays 7.0, hardest Sundays 2.3 (3+ days each)"
+    )
+    assert weekday_line(compute_insights([on(sunday, None)], today=TODAY, tz=UTC).weekdays) is None
+    # two weekdays with enough days and the same average: no pattern to state
+    same = [on(wednesday + w, 5) for w in weeks] + [on(sunday + w, 5) for w in weeks]
+    assert weekday_pattern(compute_insights(same, today=TODAY, tz=UTC).weekdays) is None

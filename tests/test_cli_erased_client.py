@@ -1,0 +1,44 @@
+"""NU19 C25: a client the therapist never verified erases their account. The warning on every
+command used to advise comparing a fingerprint that can no longer be shown (`tj fingerprint
+kai`: no such account); it now names the exact `tj forget` command that discards the copies,
+and that command works as printed (real server on loopback, CliRunner)."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli_insights import new_device
+
+
+async def test_a_vanished_unverified_clients_warning_names_the_forget_that_works(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    kai = await new_device(live_server, tmp_path, "kai")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    ana = await new_device(live_server, tmp_path, "ana")
+    await kai.ok("write", "--mood", "3", "Hard week.")
+    await ana.ok("write", "--mood", "6", "Fine week.")
+    await kai.ok("share", "Personal", "drlee", "--trust-on-first-use")
+    await ana.ok("share", "Personal", "drlee", "--trust-on-first-use")
+    await drlee.ok("sync")
+    before = (await drlee.ok("caseload")).stderr
+    assert "ask kai to read out `tj fingerprint`" in before  # still shared: verify is the way
+
+    await kai.ok("account", "delete", "--yes")
+    await drlee.ok("sync")
+    for command in (["caseload"], ["shared-with-me"], ["list"]):
+        said = (await drlee.ok(*command)).stderr
+        assert "ask kai to read out" not in said, command
+        [line] = [x for x in said.splitlines() if "kai" in x]
+        assert "every share of kai's with you ended" in line
+        assert "`tj forget kai/Personal --unlisted`" in line
+        assert "ask ana to read out `tj fingerprint`" in said  # ana's share is on: unchanged
+    forget = line.split("`tj ")[-1].split("`")[0]
+    await drlee.ok(*shlex.split(forget), "--yes")
+    assert "kai" not in (await drlee.ok("caseload")).stderr
+    assert [j["name"] for j in await drlee.json("journal", "list")] == [
+        "Personal",
+        "ana/Personal",
+    ]

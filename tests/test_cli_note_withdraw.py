@@ -1,0 +1,62 @@
+"""NU19 C20: a note or prompt sent to the wrong client can be withdrawn, by the therapist who
+wrote it (`tj notes withdraw ID`), and a client can withdraw one in their own journal; it
+leaves `tj notes` on every device at its next sync, the withdrawn text is cleared on the
+author's side, and nobody else can withdraw it (real server on loopback, real crypto)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from client_sdk.replica import stored_document
+from tests.conftest import RunningServer
+from tests.test_cli import failed_with_one_line
+from tests.test_cli_insights import new_device
+
+WRONG = "About your sister's visit on Thursday: let's talk it through."
+
+
+async def test_a_misdirected_note_is_withdrawn_and_leaves_the_clients_device(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    maya = await new_device(live_server, tmp_path, "maya")
+    june = await new_device(live_server, tmp_path, "june")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    for client in (maya, june):
+        await client.ok("share", "Personal", "drlee", "--role", "annotate", "--trust-on-first-use")
+    await drlee.ok("sync")
+    wrong = (await drlee.ok("note", "june/Personal", WRONG)).stdout.strip()  # meant for maya
+    assert [n["text"] for n in await june.json("notes")] == [WRONG]  # june has it
+
+    # Only the author or the journal's owner: not drlee with june's own note.
+    own = (await june.ok("note", "Personal", "For myself.")).stdout.strip()
+    await drlee.ok("sync")
+    refused = failed_with_one_line(await drlee.tj("notes", "withdraw", own[:8], "--yes"))
+    assert "is june's: only its author or the journal's owner can withdraw it" in refused
+    declined = await drlee.tj("notes", "withdraw", wrong[:8], input="n\n")
+    assert declined.exit_code == 1 and "Withdraw the note in june/Personal" in declined.stderr
+    assert len(await drlee.json("notes")) == 2  # not withdrawn: it asked, and was told no
+
+    withdrawn = await drlee.ok("notes", "withdraw", wrong[:8], input="y\n")
+    assert "Withdrew the note in june/Personal" in withdrawn.stderr
+    assert [n["text"] for n in await drlee.json("notes")] == ["For myself."]
+    assert [n["text"] for n in await june.json("notes")] == ["For myself."]  # gone at its sync
+    await drlee.ok("note", "maya/Personal", WRONG)  # and sent to the right client
+    assert [n["text"] for n in await maya.json("notes")] == [WRONG]
+    again = failed_with_one_line(await drlee.tj("notes", "withdraw", wrong[:8], "--yes"))
+    assert "was already withdrawn" in again
+
+    # The author's withdrawal cleared the text itself, not only hid it (june's device).
+    from client_sdk import Client
+
+    async with await Client.open(june.home) as opened:
+        stored = await opened.store.document(bytes.fromhex(wrong))
+        assert stored is not None
+        document = stored_document(stored)
+        assert document.field("deleted") is True and document.text("body") == ""
+
+    # A client withdraws a therapist's prompt in her own journal: only marked deleted.
+    prompt = (await drlee.ok("note", "maya/Personal", "--prompt", "What helped?")).stdout
+    await maya.ok("sync")
+    await maya.ok("notes", "withdraw", prompt.strip()[:8], "--yes")
+    assert [n["kind"] for n in await maya.json("notes")] == ["note"]  # the right one stays
+    assert [n["kind"] for n in await drlee.json("notes", "--journal", "maya/Personal")] == ["note"]
