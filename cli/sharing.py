@@ -168,9 +168,8 @@ def share(
     (also one that ran out: it is renewed as it was); --full shares the whole journal with
     them instead. If they read only some fields until that share was ended, or this device
     cannot see that share as it was, nothing is changed until you say --full or --only.
-    Without --only or --full, --role and --until change the terms of someone who reads the
-    journal (or did, until an end date): for anyone else they share nothing, and you are
-    asked for --full (the whole journal) or --only. If ending the whole-journal share
+    For someone who reads none of it yet, `tj share` (with or without --role and --until)
+    shares the whole journal and says so. If ending the whole-journal share
     means they may never receive a safety flag or a PHQ-9 with item 9 answered above 0,
     you are told and asked first (default: no; --yes does not ask).
 
@@ -218,10 +217,12 @@ def share(
                     "share every entry in full, or leave out --safety-flags"
                 )
         whole = full
-        if role is None and until is None and only is None and not full:
-            # Plain `tj share J THERAPIST` shares the whole journal (and says so) unless they
-            # read only some fields of it: then it keeps that share as it is. A role or an
-            # end date alone for someone who is no member is refused by the SDK (R23 F1).
+        if only is None and not full:
+            # `tj share J THERAPIST` (with or without --role/--until) shares the whole journal
+            # (and says so) unless they read only some fields of it: then it changes that
+            # share and it stays limited. Whether they do is read from owner-signed chains:
+            # one this device cannot be sure of is refused, naming --full/--only (R23 F1);
+            # a first share with a role is what the README's examples do (NU20 C7).
             whole = await client.shares.limited(journal_name, therapist) is None
         shared = await client.shares.grant(
             journal_name,

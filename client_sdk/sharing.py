@@ -345,6 +345,8 @@ class Sharing:
         if only is None and not full:
             self._refuse_new_member(journal, peer)
         if only is None:
+            if full and (role is None or expires_at is None):  # widening keeps the terms
+                role, expires_at = await self._copy_terms(journal, peer, role, expires_at)
             role, expires_at = await self._grant(journal, peer, role, expires_at)
             return ShareInfo(
                 journal.name,
@@ -367,6 +369,8 @@ class Sharing:
             if wider is not None and not wider.ended(now_ms()):
                 expires_at = wider.expires_at if expires_at is None else expires_at
                 role = role or wider.role
+            elif wider is None:  # other fields instead: the terms of that copy (NU20 C3)
+                role, expires_at = await self._copy_terms(journal, peer, role, expires_at)
         # The copy exists (with nobody sealed to) before anything else changes: the source's
         # chain names it in the same rotation that ends the wider share, so a device that
         # never saw the copy (the server hides it) still learns of it (R23 F1).
@@ -392,6 +396,25 @@ class Sharing:
             tuple(ended),
             kind="mirror",
         )
+
+    async def _copy_terms(
+        self, journal: LocalJournal, peer: Peer, role: str | None, expires_at: int | None
+    ) -> tuple[str | None, int | None]:
+        """`role` and `expires_at`, each given or else the one of the field-level share of
+        `journal` the member reads today (`limited_share`) that a wider or other share
+        replaces: changing what is shared never silently changes a role or lifts an end
+        date (NU20 C3). An end date already passed is not carried over; no such share (or
+        one this device cannot be sure of) leaves them as given."""
+        try:
+            limited = await self.limited_share(journal, peer.account_id)
+        except InvalidInput:
+            return role, expires_at
+        if limited is None:
+            return role, expires_at
+        terms = limited[2]
+        if expires_at is None and not terms.ended(now_ms()):
+            expires_at = terms.expires_at
+        return role or terms.role, expires_at
 
     def _refuse_new_member(self, journal: LocalJournal, peer: Peer) -> None:
         """Raise InvalidInput (naming `full` and `only`) when the account has no membership,
@@ -600,7 +623,8 @@ class Sharing:
         """Sign the member's terms into the chain. A new member starts a new epoch whose
         documents are fresh snapshots (nothing from before the share reaches them); a
         member's new terms are re-sealed under a new epoch too. `role` None keeps a current
-        member's role ("read" for a new one: a new end date never silently changes it);
+        member's role, or the role of their membership that lapsed by its end date when this
+        renews it ("read" for a new one: a new end date never silently changes it);
         `expires_at` None keeps a current member's end date (a new role never silently lifts
         it; one already passed is not carried over); returns the role and the end date
         signed (ms, UTC; 0 = none)."""
@@ -615,8 +639,9 @@ class Sharing:
         if expires_at is None:
             kept = current.expires_at if current is not None else 0
             expires_at = 0 if current is not None and current.ended(now_ms()) else kept
-        if role is None:
-            role = current.role if current is not None else "read"
+        if role is None:  # a renewal keeps the role of the share that lapsed (NU20 C2)
+            last = state.last_terms(peer.account_id)
+            role = current.role if current is not None else last[0].role if last else "read"
         if current is not None and current.who == who:
             await self.replica.change_access(
                 journal, [access.changed(current.handle, role, expires_at)]
