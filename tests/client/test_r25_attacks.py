@@ -103,11 +103,6 @@ async def test_logging_in_again_after_being_signed_out_signs_in(
         await again.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R25 F2: a device whose own removal-on-the-server's-word lost its reply later "
-    "verifies its own entry and tells the user 'another of your devices' removed the member",
-)
 async def test_a_device_never_tells_its_own_removal_as_another_devices(
     through: Through, signup: ClientFactory, hostile: HostileServer
 ) -> None:
