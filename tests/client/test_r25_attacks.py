@@ -1,7 +1,7 @@
 """R25: attacks on s9-f2 (R23 F2: a finished signup shows its kept recovery key only when
 the server names it in force; R22 F5: a removal on the server's word says so in the signed
 `removed` entry). Real server on 127.0.0.1, real crypto; a hostile server is the proxy of
-tests/client/hostile.py. Each test fails on 93e8562 for the reason in its xfail mark."""
+tests/client/hostile.py. Each test failed on 93e8562 (R25-FINDINGS.md says why)."""
 
 from __future__ import annotations
 
@@ -27,12 +27,6 @@ async def signup_reply_lost(hostile: HostileServer, home: Path) -> None:
     del hostile.replies["/v1/auth/signup"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R25 F1: a kept key the server named as replaced is kept for ever; the home stays "
-    "an 'unfinished signup' and, after a password change elsewhere, refuses to log the "
-    "account in with its current password",
-)
 async def test_a_key_found_replaced_never_locks_this_home_out_of_logging_in(
     live_server: RunningServer, hostile: HostileServer, tmp_path: Path
 ) -> None:
@@ -66,12 +60,6 @@ async def test_a_key_found_replaced_never_locks_this_home_out_of_logging_in(
     assert again.username == "ana"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R25 F1: on a home whose kept key was found replaced, a device signed out since "
-    "(from another device, or by the server) is never signed in again by tj login with the "
-    "right password: it reuses the dead session and says it is signed in",
-)
 async def test_logging_in_again_after_being_signed_out_signs_in(
     live_server: RunningServer, hostile: HostileServer, tmp_path: Path
 ) -> None:
@@ -128,12 +116,6 @@ async def test_a_device_never_tells_its_own_removal_as_another_devices(
     assert len(told) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R25 F3: after a finished signup whose key was found replaced, every tj command "
-    "says the signup did not finish and to run tj signup again 'to finish it and see it', "
-    "which never shows it",
-)
 async def test_the_cli_never_says_a_finished_signup_did_not_finish(
     live_server: RunningServer, hostile: HostileServer, tmp_path: Path
 ) -> None:
@@ -154,11 +136,6 @@ async def test_the_cli_never_says_a_finished_signup_did_not_finish(
     assert "did not finish" not in listed.stderr and "and see it" not in listed.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R25 F4: a password change on this device silently deletes the only copy of a "
-    "recovery key in force that the server's answer kept from being shown",
-)
 async def test_a_password_change_never_silently_drops_a_key_in_force_never_shown(
     live_server: RunningServer, hostile: HostileServer, tmp_path: Path
 ) -> None:
