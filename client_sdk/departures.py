@@ -177,6 +177,24 @@ class Sent:
         return {"handle": self.handle, "at": self.at, "departure": self.departure.to_dict()}
 
 
+SENT_PER_MEMBER = 8
+"""`Sent` records kept per journal and membership (the latest): one per rotation this device
+sent to remove them whose outcome it has not seen; a server that keeps refusing the rotation
+(each sync tries again) cannot make the setting grow without bound."""
+
+
+def latest_sent(sent: list[Sent]) -> list[Sent]:
+    """`sent` with at most SENT_PER_MEMBER records (the latest) per journal and membership."""
+    counts: dict[tuple[str, str], int] = {}
+    kept: list[Sent] = []
+    for record in sorted(sent, key=lambda r: r.at, reverse=True):
+        member = (record.departure.journal_id, record.handle)
+        counts[member] = counts.get(member, 0) + 1
+        if counts[member] <= SENT_PER_MEMBER:
+            kept.append(record)
+    return sorted(kept, key=lambda r: r.at)
+
+
 @dataclass
 class Pending:
     """What waits in `PENDING`: journals to check, departures not yet reported, and removals

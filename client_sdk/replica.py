@@ -194,7 +194,12 @@ class Replica:
                     departure = mine.pop(found.key, found.departure)
                     if (departure.member, departure.journal_id) not in waiting:
                         checks.told.append(departure)
-                checks.sent = [s for s in checks.sent if s.key in mine]
+                # Kept only while the member is still listed here: the outcome unseen.
+                checks.sent = [
+                    s
+                    for s in checks.sent
+                    if s.key in mine and self._still_listed(s.departure.journal_id, s.handle)
+                ]
                 await tx.set_setting(departures.PENDING, checks.encode())
 
     def _shares_ended(
@@ -263,6 +268,14 @@ class Replica:
                     )
                     told.append(departures.Sent(handle.hex(), at, departure))
         return told
+
+    def _still_listed(self, journal_hex: str, handle_hex: str) -> bool:
+        """Whether this device's verified chain of the journal still lists the membership."""
+        try:
+            state = self.chains.state(bytes.fromhex(journal_hex))
+            return state is not None and bytes.fromhex(handle_hex) in state.members
+        except ValueError:
+            return False
 
     def _maybe_departed(
         self,
@@ -2348,7 +2361,7 @@ class Replica:
         async with self.store.transaction() as tx:
             pending = departures.decode(await tx.setting(departures.PENDING))
             pending.add(told)
-            pending.sent += sent
+            pending.sent = departures.latest_sent([*pending.sent, *sent])
             await tx.set_setting(departures.PENDING, pending.encode())
 
     async def _word_departed(self, state: AccessState, handles: list[bytes], at: int) -> None:
