@@ -515,3 +515,43 @@ async def test_an_unfinished_signup_signed_out_since_signs_in_afresh(
     finally:
         await laptop.close()
     assert Client.unfinished_signup(home) is None
+
+
+async def test_a_kept_key_re_sealed_by_a_password_change_is_shown_once_confirmed(
+    live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """R25 F4: the check failed at the finish (the key in force kept unshown); a password
+    change on this device re-seals the copy; the next login with the new password checks it,
+    shows it, and it recovers the account."""
+    home = tmp_path / "laptop"
+    hostile.replies["/v1/auth/signup"] = lambda request, reply: NOT_MSGPACK
+    with pytest.raises(NetworkError):
+        await sign_up(hostile.url, home)
+    del hostile.replies["/v1/auth/signup"]
+    hostile.replies["/v1/account/recovery-key/current"] = lambda request, reply: NOT_MSGPACK
+    laptop = await sign_up(hostile.url, home)
+    del hostile.replies["/v1/account/recovery-key/current"]
+    try:
+        assert laptop.recovery_key is None
+        assert Client.unconfirmed_recovery_key(home) == (hostile.url, "ana")
+        await laptop.change_password(
+            PASSWORD, "a brand new password 42", kdf_cost=INSECURE_TEST_COST,
+            minimum_cost=INSECURE_TEST_COST,
+        )  # fmt: skip
+    finally:
+        await laptop.close()
+    again = await Client.login(
+        hostile.url, "ana", "a brand new password 42", home=home,
+        minimum_cost=INSECURE_TEST_COST, keep_until_shown=True,
+    )  # fmt: skip
+    try:
+        assert again.recovery_key is not None
+        recovered = await Client.recover(
+            live_server.url, "ana", again.recovery_key, "a third password for ana",
+            home=tmp_path / "recovered", kdf_cost=INSECURE_TEST_COST,
+        )  # fmt: skip
+        await recovered.close()
+        again.recovery_key_shown()
+    finally:
+        await again.close()
+    assert Client.unfinished_signup(home) is None
