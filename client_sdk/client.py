@@ -517,9 +517,22 @@ class Client:
                 await transport.close()
             client = await cls.open(home, passphrase=passphrase)
             try:
+                # Still signed in? (A session the server ended is never used: R25 F1.)
+                await client.transport.call(
+                    "/v1/account/recovery-key/current", wire.Empty(), wire.RecoveryKeyReply
+                )
+                if recovery_key is None:  # the password was changed since, and signed in:
+                    raise _changed_since(pending)  # the key is replaced here instead
                 return await client._finish_new_account(recovery_key, keep_until_shown, kept=True)
-            except AuthError:
-                pass  # the server ended this device's session: sign in afresh (R25 F1)
+            except AuthError as error:
+                await client.close()
+                if error.subject == "signup password changed":
+                    raise
+                # The server ended this device's session: sign in afresh with `password` (the
+                # current one if the copy did not open: the key then stays unshown; R25 F1).
+            except BaseException:
+                await client.close()
+                raise
             client = await cls._signed_in_afresh(home, server_url, password, pending, passphrase)
             return await client._finish_new_account(recovery_key, keep_until_shown, kept=True)
         ticket = load_ticket(home, transport.base_url, username)
@@ -552,24 +565,19 @@ class Client:
     @staticmethod
     async def _kept_recovery_key(
         transport: Transport, pending: PendingSignup, password: str
-    ) -> bytes:
-        """The recovery key an unfinished signup kept, opened with `password`. Raises
-        AuthError for another password than the signup's, saying so when the account's
-        password was changed since (its prelogin salt is no longer the signup's): the copy
-        opens only with the signup's password, and `replace_recovery_key` on this signed-in
-        device replaces the key (and drops the copy)."""
+    ) -> bytes | None:
+        """The recovery key an unfinished signup kept, opened with `password`; None when it
+        does not open and the account's password was changed since (its prelogin salt is no
+        longer the signup's: `password` may be the current one). Raises AuthError for
+        another password than the signup's while it is still the account's."""
         try:
             _, _, recovery_key = await asyncio.to_thread(account.unlock_pending, pending, password)
-        except AuthError as wrong:
+        except AuthError:
             request = wire.PreloginRequest(pending.username)
             pre = await transport.call("/v1/auth/prelogin", request, wire.PreloginReply)
             if pre.salt == pending.request.salt:
                 raise
-            raise AuthError(
-                f"{wrong}, and its password was changed since: the recovery key kept here "
-                "opens only with the password of the signup; without it, make a new "
-                "recovery key on this device, which is signed in"
-            ) from None
+            return None
         return recovery_key
 
     @classmethod
@@ -658,10 +666,14 @@ class Client:
         if kept is None:
             return client
         try:
-            _, _, raw = await asyncio.to_thread(account.unlock_pending, kept, password)
-        except AuthError:
-            raw = None  # sealed under the signup's password, changed since
-        return await client._offer_kept(raw, keep_until_shown)
+            try:
+                _, _, raw = await asyncio.to_thread(account.unlock_pending, kept, password)
+            except AuthError:
+                raw = None  # sealed under the signup's password, changed since
+            return await client._offer_kept(raw, keep_until_shown)
+        except BaseException:
+            await client.close()  # nothing left open: the caller never gets the client
+            raise
 
     @classmethod
     async def recover(
@@ -1411,6 +1423,18 @@ def _not_in_force(home: Path, in_force: bool | None, sealed: bool = False) -> st
     )
 
 
+def _changed_since(pending: PendingSignup) -> AuthError:
+    """The error for a password that does not open an unfinished signup's copy, the account's
+    password having been changed since, on a device still signed in."""
+    return AuthError(
+        f"that is not the password {pending.username} was signed up with on this device, and "
+        "its password was changed since: the recovery key kept here opens only with the "
+        "password of the signup; without it, make a new recovery key on this device, which "
+        "is signed in",
+        subject="signup password changed",
+    )
+
+
 def _same_account(pending: PendingSignup, server_url: str, username: str) -> bool:
     return (pending.server_url, pending.username) == (normalize_url(server_url), username)
 
@@ -1419,9 +1443,9 @@ def _signup_minimum(pending: PendingSignup) -> KdfCost:
     """The least Argon2id cost a login to the account `pending` made accepts: INTERACTIVE,
     or the signup's own, lower, cost (chosen by this device: a test setting)."""
     request = pending.request
-    if (request.opslimit, request.memlimit) >= (INTERACTIVE.opslimit, INTERACTIVE.memlimit):
-        return INTERACTIVE
-    return KdfCost(request.opslimit, request.memlimit)
+    return KdfCost(
+        min(request.opslimit, INTERACTIVE.opslimit), min(request.memlimit, INTERACTIVE.memlimit)
+    )
 
 
 def _kept(home: Path, pending: PendingSignup) -> InvalidInput:

@@ -555,3 +555,38 @@ async def test_a_kept_key_re_sealed_by_a_password_change_is_shown_once_confirmed
     finally:
         await again.close()
     assert Client.unfinished_signup(home) is None
+
+
+async def test_an_unfinished_signup_signed_out_after_a_password_change_elsewhere_signs_in(
+    live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """R25 F1, unfinished side: the profile was saved, the journal list failed; on the phone
+    ana changes her password and signs the laptop out. `login` with her current password
+    signs the laptop in (the kept key, sealed under the old password, stays unshown and kept)."""
+    home = tmp_path / "laptop"
+    hostile.replies["/v1/journals/list"] = lambda request, reply: NOT_MSGPACK
+    with pytest.raises(NetworkError):
+        await sign_up(hostile.url, home)
+    del hostile.replies["/v1/journals/list"]
+    device = load_profile(home).device_id.hex()
+    phone = await Client.login(
+        live_server.url, "ana", PASSWORD, home=tmp_path / "phone", minimum_cost=INSECURE_TEST_COST
+    )
+    await phone.change_password(
+        PASSWORD, "a brand new password 42", kdf_cost=INSECURE_TEST_COST,
+        minimum_cost=INSECURE_TEST_COST,
+    )  # fmt: skip
+    await phone.devices.revoke(device)
+    await phone.close()
+
+    laptop = await Client.login(
+        hostile.url, "ana", "a brand new password 42", home=home,
+        minimum_cost=INSECURE_TEST_COST, keep_until_shown=True,
+    )  # fmt: skip
+    try:
+        assert laptop.recovery_key is None
+        assert "signed up with" in str(laptop.recovery_key_not_shown)
+        assert await laptop.devices.list()
+    finally:
+        await laptop.close()
+    assert Client.unconfirmed_recovery_key(home) == (hostile.url, "ana")
