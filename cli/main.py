@@ -96,7 +96,9 @@ class Home:
 
             opener = partial(Client.open, self.path, **self.unlock())
             unfinished = Client.unfinished_signup(self.path)
-            if unfinished is not None:  # signed in, but the recovery key was never shown
+            if unfinished is not None and Client.unconfirmed_recovery_key(self.path) is None:
+                # Signed in, the signup not finished (not after one finished without its
+                # key confirmed: that was said once, with `tj recovery-key new`: R25 F3).
                 output.message(f"Note: {unfinished_note(*unfinished, True)} and see it.")
         return asyncio.run(self._session(work, opener))
 
@@ -357,9 +359,21 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
     from client_sdk.models import normalize_username
     from client_sdk.profile import profile_exists
 
+    name = normalize_username(username)
     finishing = Client.unfinished_signup(home.path)
-    if finishing is not None and finishing[1] != normalize_username(username):
+    finished = Client.unconfirmed_recovery_key(home.path)
+    if finished is not None:  # a signup that finished without its key shown (R25 F1)
+        finishing = None
+    if finishing is not None and finishing[1] != name:
         password = ""  # the SDK refuses another account here before any password is used
+    elif finished is not None and not profile_exists(home.path) and finished[1] != name:
+        password = ""  # the SDK refuses a new account here (it would overwrite that copy)
+    elif finished is not None and finished[1] == name:
+        output.message(
+            f"The signup of {finished[1]} at {finished[0]} finished earlier on this device: "
+            "signing in, and checking the recovery key it kept then."
+        )
+        password = home.password("Password")
     elif finishing is not None:
         output.message(
             f"This device holds the interrupted signup of {finishing[1]} at {finishing[0]}, "
@@ -376,7 +390,7 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
         home=home.path,
         device_name=device_name,
         **home.kdf_cost(),
-        **(home.unlock() if finishing is not None else {}),  # a locked profile it left
+        **(home.unlock() if finishing or finished else {}),  # a locked profile it left
         keep_until_shown=True,  # dropped once printed (below): a crash before shows it again
     )
     shown: list[Client] = []
@@ -389,7 +403,11 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
         account = home.run(created, opener)
     except (TJError, OSError, KeyboardInterrupt) as error:
         unfinished = Client.unfinished_signup(home.path)
-        if unfinished is None or getattr(error, "subject", None) == "unfinished signup":
+        if (
+            unfinished is None
+            or Client.unconfirmed_recovery_key(home.path) is not None
+            or getattr(error, "subject", None) in ("unfinished signup", "kept recovery key")
+        ):
             raise
         note = unfinished_note(*unfinished, profile_exists(home.path))
         if isinstance(error, KeyboardInterrupt):
@@ -400,7 +418,9 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
     if as_json:
         output.print_json(account)
     else:
-        if finishing is not None:
+        if finished is not None:
+            output.message(f"Signed in as {account['username']}.")
+        elif finishing is not None:
             output.message(
                 f"Finished the signup of {account['username']}; this device is signed in."
             )
@@ -480,7 +500,10 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
         **home.unlock(),
         keep_until_shown=True,
     )
-    finishing = Client.unfinished_signup(home.path) is not None
+    finishing = (
+        Client.unfinished_signup(home.path) is not None
+        and Client.unconfirmed_recovery_key(home.path) is None
+    )
     shown: list[Client] = []
 
     async def signed_in(client: Client) -> dict[str, Any]:
@@ -495,14 +518,24 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
 
     account = home.run(signed_in, opener)
     name = account["username"]
-    if finishing and account["recovery_key"] is not None:
-        output.message(f"Finished the signup of {name}; this device is signed in.")
+    if account["recovery_key"] is not None:
+        output.message(
+            f"Finished the signup of {name}; this device is signed in."
+            if finishing
+            else f"The recovery key this device kept from the signup of {name}, never shown, "
+            "is confirmed as the account's: here it is, this once."
+        )
         output.data(f"Recovery key: {account['recovery_key']}")
         output.data(f"Fingerprint:  {account['fingerprint']}")
         recovery_key_warning()
         shown[0].recovery_key_shown()
-    elif account.get("recovery_key_not_shown") is not None:  # R23 F2
-        output.message(f"Finished the signup of {name}; {account['recovery_key_not_shown']}.")
+    elif account.get("recovery_key_not_shown") is not None:  # R23 F2, R25 F3
+        why = str(account["recovery_key_not_shown"])
+        output.message(
+            f"Finished the signup of {name}; {why}."
+            if finishing
+            else f"{why[:1].upper()}{why[1:]}."
+        )
     output.message(f"Signed in as {name}; fetching your journals...")
     try:
         report = home.run(sync_once)

@@ -299,13 +299,19 @@ async def set_checked_password(
     cost: KdfCost,
     proof_key: nacl.signing.SigningKey,
     new_recovery_key: bytes | None = None,
+    derived: tuple[bytes, keys.PasswordKeys] | None = None,
 ) -> bytes:
     """`set_password` for a new password its caller has just checked with
     `check_new_password`, before its first request: Client.recover and
     Client.change_password check once per operation, not twice (zxcvbn can take a while,
-    and the checks of a process run one at a time: R21 F5)."""
-    salt = crypto.random_bytes(crypto.SALT_BYTES)
-    new = await asyncio.to_thread(keys.password_keys, password, salt, cost)
+    and the checks of a process run one at a time: R21 F5). `derived`: (salt, the keys of
+    `password` at that salt and `cost`), when the caller derived them already (to re-seal
+    what it keeps under the new password: Client.change_password)."""
+    if derived is None:
+        salt = crypto.random_bytes(crypto.SALT_BYTES)
+        new = await asyncio.to_thread(keys.password_keys, password, salt, cost)
+    else:
+        salt, new = derived
     recovery_public, recovery_bundle = b"", b""
     if new_recovery_key is not None:
         recovery_public, recovery_bundle = recovery_parts(

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, cast
 import aiohttp
 import nacl.signing
 
-from client_sdk import account, keys, records, wire
+from client_sdk import account, crypto, keys, records, wire
 from client_sdk import sync as sync_plan
 from client_sdk.changes import Change, ChangeFeed, ChangeListener, ChangeStream, Origin
 from client_sdk.context import DEFAULT_JOURNAL, Context
@@ -39,6 +39,7 @@ from client_sdk.documents import ENTRY, MEASURE
 from client_sdk.errors import (
     AuthError,
     ConflictError,
+    IntegrityError,
     InvalidInput,
     NetworkError,
     RateLimited,
@@ -59,6 +60,7 @@ from client_sdk.pending_signup import (
     load_pending,
     remove_pending,
     save_pending,
+    seal_recovery_key,
 )
 from client_sdk.profile import (
     Profile,
@@ -75,7 +77,7 @@ from client_sdk.sharing import Sharing
 from client_sdk.store import LocalJournal, Problem, Store
 from client_sdk.sync import NewerFormat, Progress, SyncReport
 from client_sdk.tickets import load_ticket, save_ticket
-from client_sdk.transport import RetryPolicy, Transport
+from client_sdk.transport import RetryPolicy, Transport, normalize_url
 from client_sdk.unsynced import unsynced_changes
 from client_sdk.upload_limit import DEFAULT_WAIT_S as DEFAULT_UPLOAD_WAIT_S
 
@@ -129,12 +131,15 @@ class Client:
     `replace_recovery_key` returns a new one instead."""
 
     recovery_key_not_shown: str | None
-    """Set instead of `recovery_key` when finishing an unfinished signup could not confirm
-    that the key this device kept is still the account's (R23 F2): why, in a sentence for
-    the user (it may have been replaced on another device since; make a new one with
-    `replace_recovery_key`, `tj recovery-key new`). The kept copy stays in the home (a
-    server's answer never deletes it: R23 F3) until `replace_recovery_key` or
-    `recovery_key_shown()` on this device, and `signup` or `login` again checks again."""
+    """Set instead of `recovery_key` when finishing an unfinished signup, or a later login
+    on that home, could not confirm that the key this device kept is still the account's
+    (R23 F2): why, in a sentence for the user (it may have been replaced on another device
+    since; make a new one with `replace_recovery_key`, `tj recovery-key new`). The signup is
+    finished all the same (R25 F1): the kept copy stays in the home, sealed (a server's
+    answer never deletes it: R23 F3), gating nothing, until `replace_recovery_key`,
+    `recover` or `recovery_key_shown()` on this device; a password change here re-seals it
+    (R25 F4); a later `login` of the account checks it again and shows it only if
+    confirmed."""
 
     def __init__(self, home: Path, profile: Profile, store: Store, transport: Transport) -> None:
         """Internal: use `signup`, `login`, `recover` or `open`.
@@ -335,16 +340,29 @@ class Client:
         The kept copy is dropped when `signup` returns the key (handed over once), or, with
         `keep_until_shown=True`, only when the app calls `client.recovery_key_shown()` after
         showing it, so that a crash between the two shows it again rather than never (the
-        CLI does this); a password change on this device drops it too. Once the password was
-        changed on another device, the copy opens only with the signup's password
-        (AuthError says so); `replace_recovery_key` on this device replaces the key instead."""
+        CLI does this). Finishing shows the kept key only when the server confirms it is in
+        force (R23 F2); else the signup finishes without it (`recovery_key_not_shown` says
+        why) and the copy is kept apart, gating nothing (R25 F1: pending_signup.py); `signup`
+        again on that home then logs in (`login`). Once the password was changed on another
+        device, an unfinished signup's copy opens only with the signup's password (AuthError
+        says so); `replace_recovery_key` on this device replaces the key instead."""
         home = Path(home)
         username = normalize_username(username)
         pending = load_pending(home)
-        if pending is not None:
+        if pending is not None and not pending.finished:
             return await cls._finish_signup(
                 home, server_url, username, password, pending, passphrase, keep_until_shown
             )
+        if pending is not None and _same_account(pending, server_url, username):
+            # Finished earlier without its key shown (R25 F1): the account exists; sign in
+            # (with its current password) and check the kept key again.
+            return await cls.login(
+                server_url, username, password, home=home, device_name=device_name,
+                minimum_cost=_signup_minimum(pending), passphrase=passphrase,
+                keep_until_shown=keep_until_shown,
+            )  # fmt: skip
+        if pending is not None and not profile_exists(home):
+            raise _kept(home, pending)  # a new signup here would overwrite its only copy
         await account.check_new_password(password, username, device_name or default_device_name())
         if profile_exists(home):
             raise InvalidInput(f"{home} already holds an account: choose another home directory")
@@ -399,28 +417,65 @@ class Client:
         return await client._finish_new_account(recovery_key, keep_until_shown, kept=kept)
 
     async def _finish_new_account(
-        self, recovery_key: bytes, keep_until_shown: bool, *, kept: bool = False
+        self, recovery_key: bytes | None, keep_until_shown: bool, *, kept: bool = False
     ) -> Client:
         """Create the default journal if this account has none; set `recovery_key` (and drop
         the kept copy unless `keep_until_shown`). With `kept` (the key an unfinished signup
         kept: it may have been replaced on another device since, R23 F2), only once the
-        server confirms it is the account's key in force; else set `recovery_key_not_shown`
-        and keep the copy. Closes this client on failure."""
+        server confirms it is the account's key in force; else (or with no key: the copy
+        does not open with the password given) set `recovery_key_not_shown` and keep the
+        copy, marked finished (R25 F1). Closes this client on failure."""
         try:
             journals = await self.journals.list()
             if not any(j.owner == self.username and j.name == DEFAULT_JOURNAL for j in journals):
                 await self.journals.create(DEFAULT_JOURNAL)
-            in_force = await self._in_force(recovery_key) if kept else True
         except BaseException:
             await self.close()  # nothing left open: the caller never gets the client
             raise
-        if in_force is not True:
-            self.recovery_key_not_shown = _not_in_force(self.home, in_force)
+        if not kept:
+            assert recovery_key is not None  # a new signup's own key
+            return await self._offer_kept(recovery_key, keep_until_shown, checked=False)
+        await self._offer_kept(recovery_key, keep_until_shown)
+        if self.recovery_key is None:  # not confirmed: finished all the same, key kept apart
+            self._mark_finished()
+        return self
+
+    async def _offer_kept(
+        self, recovery_key: bytes | None, keep_until_shown: bool, *, checked: bool = True
+    ) -> Client:
+        """Set `recovery_key` to `recovery_key` (raw) and drop the copy unless
+        `keep_until_shown`; with `checked` (a key kept from signup), only once the server
+        confirms it is in force (R23 F2), else set `recovery_key_not_shown` and keep the copy
+        (R23 F3). None: the copy did not open with the password given (changed since)."""
+        in_force: bool | None = True
+        if recovery_key is None:
+            in_force = None
+        elif checked:
+            in_force = await self._in_force(recovery_key)
+        if recovery_key is None or in_force is not True:
+            self.recovery_key_not_shown = _not_in_force(self.home, in_force, recovery_key is None)
             return self  # the copy stays: the server's word never deletes it (R23 F3)
         self.recovery_key = keys.format_recovery_key(recovery_key)
         if not keep_until_shown:
             remove_pending(self.home)  # handed over: the app shows it now
         return self
+
+    def _kept_here(self) -> PendingSignup | None:
+        """The signup copy this home keeps for this client's account, if any."""
+        try:
+            pending = load_pending(self.home)
+        except IntegrityError:
+            return None  # damaged: left for the user (pending_signup.load_pending)
+        if pending is None or pending.account_id != self.profile.account_id:
+            return None
+        return pending
+
+    def _mark_finished(self) -> None:
+        """The signup of this account finished (signed in, profile saved, default journal
+        made): its kept copy, if still there, no longer gates the home (R25 F1)."""
+        pending = self._kept_here()
+        if pending is not None and not pending.finished:
+            save_pending(self.home, dataclasses.replace(pending, finished=True))
 
     async def _in_force(self, recovery_key: bytes) -> bool | None:
         """Whether the server accepts `recovery_key` (raw) for this account now: it names
@@ -461,6 +516,24 @@ class Client:
             finally:
                 await transport.close()
             client = await cls.open(home, passphrase=passphrase)
+            try:
+                # Still signed in? (A session the server ended is never used: R25 F1.)
+                await client.transport.call(
+                    "/v1/account/recovery-key/current", wire.Empty(), wire.RecoveryKeyReply
+                )
+                if recovery_key is None:  # the password was changed since, and signed in:
+                    raise _changed_since(pending)  # the key is replaced here instead
+                return await client._finish_new_account(recovery_key, keep_until_shown, kept=True)
+            except AuthError as error:
+                await client.close()
+                if error.subject == "signup password changed":
+                    raise
+                # The server ended this device's session: sign in afresh with `password` (the
+                # current one if the copy did not open: the key then stays unshown; R25 F1).
+            except BaseException:
+                await client.close()
+                raise
+            client = await cls._signed_in_afresh(home, server_url, password, pending, passphrase)
             return await client._finish_new_account(recovery_key, keep_until_shown, kept=True)
         ticket = load_ticket(home, transport.base_url, username)
         try:
@@ -492,25 +565,49 @@ class Client:
     @staticmethod
     async def _kept_recovery_key(
         transport: Transport, pending: PendingSignup, password: str
-    ) -> bytes:
-        """The recovery key an unfinished signup kept, opened with `password`. Raises
-        AuthError for another password than the signup's, saying so when the account's
-        password was changed since (its prelogin salt is no longer the signup's): the copy
-        opens only with the signup's password, and `replace_recovery_key` on this signed-in
-        device replaces the key (and drops the copy)."""
+    ) -> bytes | None:
+        """The recovery key an unfinished signup kept, opened with `password`; None when it
+        does not open and the account's password was changed since (its prelogin salt is no
+        longer the signup's: `password` may be the current one). Raises AuthError for
+        another password than the signup's while it is still the account's."""
         try:
             _, _, recovery_key = await asyncio.to_thread(account.unlock_pending, pending, password)
-        except AuthError as wrong:
+        except AuthError:
             request = wire.PreloginRequest(pending.username)
             pre = await transport.call("/v1/auth/prelogin", request, wire.PreloginReply)
             if pre.salt == pending.request.salt:
                 raise
-            raise AuthError(
-                f"{wrong}, and its password was changed since: the recovery key kept here "
-                "opens only with the password of the signup; without it, make a new "
-                "recovery key on this device, which is signed in"
-            ) from None
+            return None
         return recovery_key
+
+    @classmethod
+    async def _signed_in_afresh(
+        cls,
+        home: Path,
+        server_url: str,
+        password: str,
+        pending: PendingSignup,
+        passphrase: str | None,
+    ) -> Client:
+        """A new session for the account `pending` created, opened with `password` (a login:
+        the server checks it), and the profile saved: for an unfinished signup whose device
+        was signed out since its profile was saved (R25 F1: never the session ended).
+        Raises AuthError (a wrong password: nothing changed), InvalidInput when the name is
+        another account's (that session is ended)."""
+        transport = Transport(server_url)
+        ticket = load_ticket(home, transport.base_url, pending.username)
+        try:
+            session = await account.login(
+                transport, pending.username, password, _signup_minimum(pending), None, ticket
+            )
+        except BaseException:
+            await transport.close()
+            raise
+        async with account.ended_on_failure(transport.base_url, session.reply.token):
+            if session.reply.account_id != pending.account_id:
+                await transport.close()
+                raise _unfinished(home, pending)
+            return await cls._start(home, transport, pending.username, session, passphrase)
 
     def recovery_key_shown(self) -> None:
         """The app showed `recovery_key` to the user: forget it (`recovery_key` becomes None)
@@ -538,11 +635,14 @@ class Client:
         read, an interrupt) ends that session, best effort, and is raised as it was
         (protocol.md, /v1/auth/login). On a home that holds an unfinished signup of this
         account, finishes it as `signup` does (`recovery_key` is then set: show it;
-        `keep_until_shown` as for `signup`)."""
+        `keep_until_shown` as for `signup`). On a home that keeps the recovery key of this
+        account's finished signup, never shown (not confirmed then: R25 F1), signs in as
+        always, then checks the key again: shown (`recovery_key`) only if the server names it
+        in force, else `recovery_key_not_shown` says why; the copy is kept either way."""
         home = Path(home)
         username = normalize_username(username)
         pending = load_pending(home)
-        if pending is not None:
+        if pending is not None and not pending.finished:
             return await cls._finish_signup(
                 home, server_url, username, password, pending, passphrase, keep_until_shown
             )
@@ -561,7 +661,19 @@ class Client:
             raise
         # From here the server holds a session: any failure ends it (account.py).
         async with account.ended_on_failure(transport.base_url, session.reply.token):
-            return await cls._start(home, transport, username, session, passphrase)
+            client = await cls._start(home, transport, username, session, passphrase)
+        kept = client._kept_here()
+        if kept is None:
+            return client
+        try:
+            try:
+                _, _, raw = await asyncio.to_thread(account.unlock_pending, kept, password)
+            except AuthError:
+                raw = None  # sealed under the signup's password, changed since
+            return await client._offer_kept(raw, keep_until_shown)
+        except BaseException:
+            await client.close()  # nothing left open: the caller never gets the client
+            raise
 
     @classmethod
     async def recover(
@@ -612,14 +724,30 @@ class Client:
                 await client.close()  # nothing left open: the caller never gets the client
                 raise
         client.recovery_key = keys.format_recovery_key(new_key)
+        if client._kept_here() is not None:
+            remove_pending(home)  # a new recovery key: the one kept from signup is retired
         return client
 
     @staticmethod
     def unfinished_signup(home: Path | str) -> tuple[str, str] | None:
-        """(server URL, username) of the signup `home` keeps unfinished (its recovery key
-        not yet shown: see `signup`), or None. Raises IntegrityError for a damaged file."""
+        """(server URL, username) of the signup whose recovery key `home` keeps, never
+        shown: unfinished (see `signup`), or finished without its key confirmed
+        (`unconfirmed_recovery_key` tells which), or None. Raises IntegrityError for a
+        damaged file."""
         pending = load_pending(Path(home))
         return None if pending is None else (pending.server_url, pending.username)
+
+    @staticmethod
+    def unconfirmed_recovery_key(home: Path | str) -> tuple[str, str] | None:
+        """(server URL, username) of the account whose signup finished on `home` without its
+        recovery key shown (the server did not confirm it: R23 F2, R25 F1), the copy kept;
+        None otherwise (no copy, or the signup is unfinished). It gates nothing: `login`
+        checks it again; `replace_recovery_key` drops it. Raises IntegrityError for a
+        damaged file."""
+        pending = load_pending(Path(home))
+        if pending is None or not pending.finished:
+            return None
+        return (pending.server_url, pending.username)
 
     @staticmethod
     def needs_passphrase(home: Path | str) -> bool:
@@ -748,8 +876,9 @@ class Client:
     async def logout(self) -> int:
         """Sign this device out and forget its local data; returns the records dropped that
         never reached the server (the outbox and the changes set aside). The sealed copy of
-        a recovery key never shown (an unfinished signup, pending_signup.py) is kept: the
-        next `signup` or `login` of that account on this home shows it."""
+        a recovery key never shown (an unfinished signup, or one finished without its key
+        confirmed: pending_signup.py) is kept: the next `signup` or `login` of that account
+        on this home checks it, and shows it only if the server confirms it."""
         unsynced = await self.store.outbox_size() + len(await self.store.set_aside())
         try:
             await self.transport.call("/v1/auth/logout", wire.Empty(), wire.Empty)
@@ -771,10 +900,40 @@ class Client:
     ) -> None:
         """Re-wrap the key bundle under a new password; nothing else is re-encrypted. A new
         password the rule refuses (passwords.check_password) raises InvalidInput before
-        anything is sent."""
+        anything is sent. A recovery key this home keeps from the account's signup and never
+        handed over (not confirmed: R23 F2) is re-sealed under the new password (R25 F4: it
+        may be the key in force and its only copy); one sealed under an older password than
+        `old_password` stays as it is. The copy of a key this client handed over
+        (`recovery_key`, kept until shown) is dropped: it would never open again."""
         await account.check_new_password(new_password, self.username)
         old = await account.password_keys(self.transport, self.username, old_password, minimum_cost)
-        await self._set_password(new_password, kdf_cost, old.login_key)
+        kept = self._kept_here()
+        opened: bytes | None = None
+        if kept is not None and self.recovery_key is None:
+            try:
+                _, _, opened = await asyncio.to_thread(account.unlock_pending, kept, old_password)
+            except AuthError:
+                opened = None
+        if kept is None or opened is None:
+            await self._set_password(new_password, kdf_cost, old.login_key)
+            if kept is not None and self.recovery_key is not None:
+                remove_pending(self.home)  # handed over: sealed under the old password
+            return
+        salt = crypto.random_bytes(crypto.SALT_BYTES)
+        new = await asyncio.to_thread(keys.password_keys, new_password, salt, kdf_cost)
+        await self._set_password(new_password, kdf_cost, old.login_key, derived=(salt, new))
+        request = dataclasses.replace(
+            kept.request,
+            salt=salt,
+            opslimit=kdf_cost.opslimit,
+            memlimit=kdf_cost.memlimit,
+            login_public_key=bytes(new.login_key.verify_key),
+            bundle=keys.seal_bundle(new.kek, self.profile.secrets, kept.account_id, kept.username),
+        )
+        sealed = seal_recovery_key(new.kek, opened, kept.account_id, kept.username)
+        save_pending(
+            self.home, dataclasses.replace(kept, request=request, sealed_recovery_key=sealed)
+        )
 
     async def _set_password(
         self,
@@ -782,6 +941,7 @@ class Client:
         cost: KdfCost,
         proof_key: nacl.signing.SigningKey,
         new_recovery_key: bytes | None = None,
+        derived: tuple[bytes, keys.PasswordKeys] | None = None,
     ) -> None:
         ticket = await account.set_checked_password(  # checked by recover/change_password
             self.transport,
@@ -792,9 +952,9 @@ class Client:
             cost,
             proof_key,
             new_recovery_key,
+            derived,
         )
         save_ticket(self.home, self.transport.base_url, self.username, ticket)
-        remove_pending(self.home)  # sealed under the old password: it would never open again
 
     async def replace_recovery_key(
         self, password: str, *, minimum_cost: KdfCost = INTERACTIVE
@@ -820,7 +980,8 @@ class Client:
             self.profile.secrets,
             derived.login_key,
         )
-        remove_pending(self.home)  # the key an unfinished signup kept no longer works
+        if self._kept_here() is not None:
+            remove_pending(self.home)  # the key kept from this account's signup is retired
         return keys.format_recovery_key(raw)
 
     async def delete_account(self, password: str, *, minimum_cost: KdfCost = INTERACTIVE) -> None:
@@ -835,7 +996,8 @@ class Client:
         request = wire.AccountDeleteRequest(challenge, signature)
         await self.transport.call("/v1/account/delete", request, wire.Empty)
         await self.close()
-        remove_pending(self.home)  # an unfinished signup of it would create it again
+        if self._kept_here() is not None:
+            remove_pending(self.home)  # an unfinished signup of it would create it again
         remove_profile(self.home)
         for name in ("store.db", "store.db-wal", "store.db-shm"):
             (self.home / name).unlink(missing_ok=True)
@@ -1206,9 +1368,10 @@ class Client:
 def _check_home_free(home: Path, username: str, passphrase: str | None) -> None:
     """Refuse, before the server signs a device in, a profile that holds another account
     (one locked with a passphrase not given is checked after the sign-in, in `_start`), or
-    an unfinished signup (pending_signup.py) of any account."""
+    an unfinished signup (pending_signup.py) of any account; a finished one's kept key
+    gates nothing (R25 F1)."""
     pending = load_pending(home)
-    if pending is not None:
+    if pending is not None and not pending.finished:
         raise _unfinished(home, pending)
     if not profile_exists(home):
         return
@@ -1234,19 +1397,64 @@ def _refused_or_never_sent(error: TJError) -> bool:
     return True
 
 
-def _not_in_force(home: Path, in_force: bool | None) -> str:
-    """Why the recovery key an unfinished signup kept is not shown (R23 F2)."""
-    why = (
-        "the server names another recovery key as this account's: it was most likely "
-        "replaced on another device since"
-        if in_force is False
-        else "the server could not confirm it is still this account's recovery key (it may "
-        "have been replaced on another device since)"
-    )
+def _not_in_force(home: Path, in_force: bool | None, sealed: bool = False) -> str:
+    """Why the recovery key kept from this account's signup is not shown (R23 F2); `sealed`:
+    it does not open with the password given (changed since the signup). One sentence that
+    names the one command that settles it (R25 F3)."""
+    if sealed:
+        why = (
+            "it opens only with the password the account was signed up with, changed since "
+            "(it may also have been replaced on another device)"
+        )
+    elif in_force is False:
+        why = (
+            "the server names another recovery key as this account's: it was most likely "
+            "replaced on another device since"
+        )
+    else:
+        why = (
+            "the server could not confirm it is still this account's recovery key (it may "
+            "have been replaced on another device since)"
+        )
     return (
-        f"the recovery key kept for this signup is not shown: {why}. If you have the new "
-        "key, keep it; if not, make a new one on this device (`tj recovery-key new`), which "
-        f"also drops the copy kept in {home / PENDING_FILE}; `tj login` again checks again"
+        f"the recovery key this device kept from the signup is not shown: {why}. If you "
+        "have a newer recovery key, keep it; if not, make one now with `tj recovery-key new` "
+        f"(which also drops the copy kept in {home / PENDING_FILE})"
+    )
+
+
+def _changed_since(pending: PendingSignup) -> AuthError:
+    """The error for a password that does not open an unfinished signup's copy, the account's
+    password having been changed since, on a device still signed in."""
+    return AuthError(
+        f"that is not the password {pending.username} was signed up with on this device, and "
+        "its password was changed since: the recovery key kept here opens only with the "
+        "password of the signup; without it, make a new recovery key on this device, which "
+        "is signed in",
+        subject="signup password changed",
+    )
+
+
+def _same_account(pending: PendingSignup, server_url: str, username: str) -> bool:
+    return (pending.server_url, pending.username) == (normalize_url(server_url), username)
+
+
+def _signup_minimum(pending: PendingSignup) -> KdfCost:
+    """The least Argon2id cost a login to the account `pending` made accepts: INTERACTIVE,
+    or the signup's own, lower, cost (chosen by this device: a test setting)."""
+    request = pending.request
+    return KdfCost(
+        min(request.opslimit, INTERACTIVE.opslimit), min(request.memlimit, INTERACTIVE.memlimit)
+    )
+
+
+def _kept(home: Path, pending: PendingSignup) -> InvalidInput:
+    """The error for a new signup on a home that keeps another signup's recovery key."""
+    return InvalidInput(
+        f"{home} keeps the recovery key of the signup of {pending.username} at "
+        f"{pending.server_url}, never shown: log in there as {pending.username} to check it "
+        f"again, or delete {home / PENDING_FILE} to give it up; or use another home",
+        subject="kept recovery key",
     )
 
 

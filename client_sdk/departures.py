@@ -31,12 +31,13 @@ server's word, said as such), found by Replica._shares_ended.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 PENDING = "departures_pending"
-"""Store setting: JSON {"journals": [journal id hex, ...], "told": [Departure dict, ...]}."""
+"""Store setting: JSON {"journals": [journal id hex, ...], "told": [Departure dict, ...],
+"sent": [Sent dict, ...]}."""
 
 LEFT = "left"
 ERASED = "account deleted"
@@ -155,12 +156,53 @@ class Departure:
         }
 
 
+@dataclass(frozen=True)
+class Sent:
+    """A `removed` entry with `because` (R22 F5) that this device signed and sent in a
+    rotation, kept from before the request leaves until its reply arrives: when the reply is
+    lost and the device verifies the entry later as one it had not seen, it is told as this
+    device's own removal (`departure`, with its reason), never as another device's (R25 F2).
+    Keyed by the member's handle and the entry's signed time (`at`, ms UTC), which another
+    device's removal of the same member does not share."""
+
+    handle: str
+    at: int
+    departure: Departure
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.departure.journal_id, self.handle, self.at)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"handle": self.handle, "at": self.at, "departure": self.departure.to_dict()}
+
+
+SENT_PER_MEMBER = 8
+"""`Sent` records kept per journal and membership (the latest): one per rotation this device
+sent to remove them whose outcome it has not seen; a server that keeps refusing the rotation
+(each sync tries again) cannot make the setting grow without bound."""
+
+
+def latest_sent(sent: list[Sent]) -> list[Sent]:
+    """`sent` with at most SENT_PER_MEMBER records (the latest) per journal and membership."""
+    counts: dict[tuple[str, str], int] = {}
+    kept: list[Sent] = []
+    for record in sorted(sent, key=lambda r: r.at, reverse=True):
+        member = (record.departure.journal_id, record.handle)
+        counts[member] = counts.get(member, 0) + 1
+        if counts[member] <= SENT_PER_MEMBER:
+            kept.append(record)
+    return sorted(kept, key=lambda r: r.at)
+
+
 @dataclass
 class Pending:
-    """What waits in `PENDING`: journals to check, departures not yet reported."""
+    """What waits in `PENDING`: journals to check, departures not yet reported, and removals
+    this device sent whose outcome it has not seen yet (`Sent`)."""
 
     journals: list[str]
     told: list[Departure]
+    sent: list[Sent] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -173,7 +215,12 @@ class Pending:
 
     def encode(self) -> str:
         return json.dumps(
-            {"journals": self.journals, "told": [d.to_dict() for d in self.told]}, sort_keys=True
+            {
+                "journals": self.journals,
+                "told": [d.to_dict() for d in self.told],
+                "sent": [s.to_dict() for s in self.sent],
+            },
+            sort_keys=True,
         )
 
 
@@ -187,22 +234,35 @@ def decode(raw: Any) -> Pending:
         value = {}
     journals = value.get("journals", [])
     told = value.get("told", [])
-    fields = ("member", "journal", "journal_id", "reason")
+    sent = value.get("sent", [])
     return Pending(
         [j for j in journals if _journal_hex(j)] if isinstance(journals, list) else [],
-        [
-            Departure(
-                t["member"],
-                t["journal"],
-                t["journal_id"],
-                t["reason"],
-                at=t["at"] if isinstance(t.get("at"), int) else 0,
-                owner=t["owner"] if isinstance(t.get("owner"), str) else "",
-            )
-            for t in (told if isinstance(told, list) else [])
-            if isinstance(t, dict) and all(isinstance(t.get(f), str) for f in fields)
-        ],
+        [d for d in map(_departure, told if isinstance(told, list) else []) if d is not None],
+        [s for s in map(_sent, sent if isinstance(sent, list) else []) if s is not None],
     )
+
+
+def _departure(t: Any) -> Departure | None:
+    fields = ("member", "journal", "journal_id", "reason")
+    if not isinstance(t, dict) or not all(isinstance(t.get(f), str) for f in fields):
+        return None
+    return Departure(
+        t["member"],
+        t["journal"],
+        t["journal_id"],
+        t["reason"],
+        at=t["at"] if isinstance(t.get("at"), int) else 0,
+        owner=t["owner"] if isinstance(t.get("owner"), str) else "",
+    )
+
+
+def _sent(t: Any) -> Sent | None:
+    if not isinstance(t, dict) or not isinstance(t.get("handle"), str):
+        return None
+    departure = _departure(t.get("departure"))
+    if departure is None or not isinstance(t.get("at"), int):
+        return None
+    return Sent(t["handle"], t["at"], departure)
 
 
 def _utc(at: int) -> str:

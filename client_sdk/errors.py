@@ -39,8 +39,11 @@ class TJError(Exception):
     """What the error is about, for an app to add its own advice: "journal", "document"
     (an entry, goal, brief... not on this device: a sync may bring it), "device", "prompt",
     "ended brief" (a brief received here whose share is over: the message says when),
-    "profile" (no account on this device), "fingerprint" or "unfinished signup" (a home
-    kept for a signup whose recovery key was never shown); None otherwise."""
+    "profile" (no account on this device), "fingerprint", "unfinished signup" (a home
+    kept for a signup whose recovery key was never shown), "kept recovery key" (a new
+    signup refused on a home that keeps another signup's key, never shown) or "signup
+    password changed" (the password does not open an unfinished signup's kept key: the
+    account's password was changed since); None otherwise."""
 
     def __init__(self, *args: object, subject: str | None = None) -> None:
         super().__init__(*args)

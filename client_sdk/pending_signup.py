@@ -15,6 +15,15 @@ on disk in plaintext, and the file gives nothing to whoever reads it without the
 with the password one could take over the account anyway. Finishing the signup
 (`Client.signup` or `Client.login` again, same home, same username and password) re-derives
 the key-encryption key from the password and the salt in the request.
+
+A signup can finish (the account exists, this device is signed in, its profile saved) without
+its key being shown: the server did not confirm the kept key is still the account's (R23 F2:
+it may have been replaced on another device; or the answer failed). The file then stays,
+marked `finished` (R25 F1): from then on it only keeps that sealed copy ("a recovery key kept
+from signup, not confirmed"), and no longer makes the home an unfinished signup: `login` signs
+in as on any home, checks the copy again, and shows it only once the server confirms it; a
+password change on this device re-seals it under the new password (R25 F4);
+`replace_recovery_key` (and `recover`, which makes a new key) drops it.
 """
 
 from __future__ import annotations
@@ -42,6 +51,8 @@ class PendingSignup:
     server_url: str
     request: wire.SignupRequest
     sealed_recovery_key: bytes
+    finished: bool = False
+    """The signup finished without the key shown (R25 F1): the file only keeps the copy."""
 
     @property
     def username(self) -> str:
@@ -83,6 +94,8 @@ def save_pending(home: Path, pending: PendingSignup) -> None:
         "request": wire.encode(pending.request),
         "sealed_recovery_key": pending.sealed_recovery_key,
     }
+    if pending.finished:
+        document["finished"] = True
     path = home / PENDING_FILE
     write_private(path, msgpack.packb(document, use_bin_type=True))
 
@@ -103,6 +116,7 @@ def load_pending(home: Path) -> PendingSignup | None:
             server_url=str(document["server_url"]),
             request=wire.decode(wire.SignupRequest, bytes(document["request"])),
             sealed_recovery_key=bytes(document["sealed_recovery_key"]),
+            finished=document.get("finished", False) is True,
         )
     except (ValueError, KeyError, TypeError, msgpack.UnpackException, wire.WireError):
         raise IntegrityError(f"the unfinished signup file {path} is damaged") from None

@@ -185,10 +185,21 @@ class Replica:
                 checks = departures.decode(await tx.setting(departures.PENDING))
                 checks.journals += [j.hex() for j in to_check if j.hex() not in checks.journals]
                 checks.told += ended
-                # Not when this device's own notice of it waits (its rotation's reply was
-                # lost, so it verifies its own entry now): that one says more.
+                # An entry this device signed itself (its rotation's reply was lost, so it
+                # verifies its own entry now) is told as its own, with its reason (R25 F2);
+                # none when this device's own notice of it still waits: that one is told.
+                mine = {s.key: s.departure for s in checks.sent}
                 waiting = {(d.member, d.journal_id) for d in checks.told}
-                checks.told += [d for d in dropped if (d.member, d.journal_id) not in waiting]
+                for found in dropped:
+                    departure = mine.pop(found.key, found.departure)
+                    if (departure.member, departure.journal_id) not in waiting:
+                        checks.told.append(departure)
+                # Kept only while the member is still listed here: the outcome unseen.
+                checks.sent = [
+                    s
+                    for s in checks.sent
+                    if s.key in mine and self._still_listed(s.departure.journal_id, s.handle)
+                ]
                 await tx.set_setting(departures.PENDING, checks.encode())
 
     def _shares_ended(
@@ -237,11 +248,13 @@ class Replica:
 
     def _dropped_elsewhere(
         self, before: dict[bytes, set[bytes]], known: dict[bytes, LocalJournal]
-    ) -> list[departures.Departure]:
-        """Members another device of this account removed from an owned journal on the
-        server's word (a signed `removed` entry with `because`, R22 F5), found in entries this
-        device just verified, to tell once (departures.py). A chain this device verifies for
-        the first time (a new device) tells none: its old removals are no news."""
+    ) -> list[departures.Sent]:
+        """Members removed from an owned journal on the server's word (a signed `removed`
+        entry with `because`, R22 F5), found in entries this device just verified, to tell
+        once (departures.py): as `Sent` records (handle, the entry's time, the DROPPED notice
+        of another device), which `refresh_journals` tells as this device's own when it sent
+        that entry itself (its reply lost: R25 F2). A chain this device verifies for the first
+        time (a new device) tells none: its old removals are no news."""
         told = []
         for journal_id, seen in before.items():
             state = self.chains.state(journal_id)
@@ -250,12 +263,19 @@ class Replica:
                 continue
             for handle, (member, at) in state.not_served.items():
                 if handle not in seen and member.who is not None:
-                    told.append(
-                        departures.Departure(
-                            member.username, local.name, journal_id.hex(), departures.DROPPED, at
-                        )
+                    departure = departures.Departure(
+                        member.username, local.name, journal_id.hex(), departures.DROPPED, at
                     )
+                    told.append(departures.Sent(handle.hex(), at, departure))
         return told
+
+    def _still_listed(self, journal_hex: str, handle_hex: str) -> bool:
+        """Whether this device's verified chain of the journal still lists the membership."""
+        try:
+            state = self.chains.state(bytes.fromhex(journal_hex))
+            return state is not None and bytes.fromhex(handle_hex) in state.members
+        except ValueError:
+            return False
 
     def _maybe_departed(
         self,
@@ -2281,12 +2301,12 @@ class Replica:
         )
         request = wire.RotateRequest(journal_id, epoch, meta, members, state.length, entries)
         if vanished:  # stored before the removal is sent: never a removal without its notice
-            await self._keep_departed(fresh.name, state, vanished)
+            await self._keep_departed(fresh.name, state, vanished, now)
         await self.transport.call("/v1/journals/rotate", request, wire.Empty)
         self.remember_key(journal_id, epoch, journal_key)
         await self.chains.accept(journal_id, after, entries, state.length)
         if vanished:
-            await self._word_departed(state, vanished)
+            await self._word_departed(state, vanished, now)
         if expired:
             await self._tell_expired(fresh.name, journal_id, expired)
         return after
@@ -2308,16 +2328,21 @@ class Replica:
             pending.add(told)
             await tx.set_setting(departures.PENDING, pending.encode())
 
-    async def _keep_departed(self, name: str, state: AccessState, handles: list[bytes]) -> None:
+    async def _keep_departed(
+        self, name: str, state: AccessState, handles: list[bytes], at: int
+    ) -> None:
         """Keep, for the next sync's report, the members a rotation is about to drop because
         the server no longer serves them (departures.py), before the rotation is sent (R22
         F3): whatever happens after (a refused question, a lost reply, a crash), the notice
         is stored. Its reason is the one already known (`erased_known`, asked before by
         Sharing._drop_departed), else "unknown" until `_word_departed`. A rotation that does
         not go through leaves the member in the verified chain, and Sharing.departures tells
-        nobody who is in it (R22 F8)."""
+        nobody who is in it (R22 F8); so each removal is also kept as `departures.Sent` (its
+        handle and the entry's time `at`, ms UTC), for `_dropped_elsewhere` to tell as this
+        device's own should the device verify the entry later, its reply lost (R25 F2)."""
         known = self.erased_known
         told = []
+        sent = []
         for handle in handles:
             member = state.members[handle]
             if member.who is None:
@@ -2330,17 +2355,28 @@ class Replica:
                 if erased
                 else departures.LEFT
             )
-            told.append(departures.Departure(member.username, name, state.journal_id.hex(), reason))
+            departure = departures.Departure(member.username, name, state.journal_id.hex(), reason)
+            told.append(departure)
+            sent.append(departures.Sent(handle.hex(), at, replace(departure, at=at)))
         async with self.store.transaction() as tx:
             pending = departures.decode(await tx.setting(departures.PENDING))
             pending.add(told)
+            pending.sent = departures.latest_sent([*pending.sent, *sent])
             await tx.set_setting(departures.PENDING, pending.encode())
 
-    async def _word_departed(self, state: AccessState, handles: list[bytes]) -> None:
+    async def _word_departed(self, state: AccessState, handles: list[bytes], at: int) -> None:
         """Best effort, once the removal went through: ask the server whether each member
         whose notice says "unknown" still has an account (left) or not (account deleted).
         Any failure keeps "unknown": the notice is stored already (`_keep_departed`). The
-        answers are not kept for later questions (`erased_known` is Sharing's)."""
+        answers are not kept for later questions (`erased_known` is Sharing's). The removals'
+        `departures.Sent` records go: this device accepted its own entries."""
+        journal = state.journal_id.hex()
+        done = {(journal, handle.hex(), at) for handle in handles}
+        async with self.store.transaction() as tx:
+            pending = departures.decode(await tx.setting(departures.PENDING))
+            if any(s.key in done for s in pending.sent):
+                pending.sent = [s for s in pending.sent if s.key not in done]
+                await tx.set_setting(departures.PENDING, pending.encode())
         known = dict(self.erased_known)
         reasons: dict[str, str] = {}
         for handle in handles:
@@ -2354,7 +2390,6 @@ class Replica:
             reasons[member.username] = departures.ERASED if erased else departures.LEFT
         if not reasons:
             return
-        journal = state.journal_id.hex()
         async with self.store.transaction() as tx:
             pending = departures.decode(await tx.setting(departures.PENDING))
             pending.told = [

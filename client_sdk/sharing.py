@@ -895,7 +895,7 @@ class Sharing:
                 checked = set()  # asked again at the next sync
         async with self.store.transaction() as tx:
             now = departures.decode(await tx.setting(departures.PENDING))
-            left = departures.Pending([j for j in now.journals if j not in checked], [])
+            left = departures.Pending([j for j in now.journals if j not in checked], [], now.sent)
             await tx.set_setting(departures.PENDING, left.encode())
         self._nothing_pending_at = None if left.journals else await self.store.version()
         return [d for d in await self._not_briefs(now.told) if d.owner or not self._listed(d)]

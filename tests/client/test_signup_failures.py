@@ -36,6 +36,7 @@ from client_sdk import (
     wire,
 )
 from client_sdk.pending_signup import PENDING_FILE
+from client_sdk.profile import load_profile
 from tests.client.hostile import HostileServer
 from tests.conftest import PASSWORD, RunningServer
 
@@ -483,3 +484,109 @@ async def test_a_server_that_signs_a_finishing_signup_in_to_another_account_is_r
     assert hostile.paths[-1] == "/v1/auth/logout"
     assert await active_devices(live_server) == ["laptop"]  # the lost reply's session only
     assert not (home / "profile").exists() and Client.unfinished_signup(home) is not None
+
+
+async def test_an_unfinished_signup_signed_out_since_signs_in_afresh(
+    live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """The profile was saved, the journal list failed (the signup is unfinished); then the
+    device is signed out from another device. `login` with the password must sign in anew
+    (R25 F1), not re-use the session the server ended, and still show the key in force."""
+    home = tmp_path / "laptop"
+    hostile.replies["/v1/journals/list"] = lambda request, reply: NOT_MSGPACK
+    with pytest.raises(NetworkError):
+        await sign_up(hostile.url, home)
+    del hostile.replies["/v1/journals/list"]
+    device = load_profile(home).device_id.hex()
+    phone = await Client.login(
+        live_server.url, "ana", PASSWORD, home=tmp_path / "phone", minimum_cost=INSECURE_TEST_COST
+    )
+    await phone.devices.revoke(device)
+    await phone.close()
+
+    laptop = await Client.login(
+        hostile.url, "ana", PASSWORD, home=home, minimum_cost=INSECURE_TEST_COST,
+        keep_until_shown=True,
+    )  # fmt: skip
+    try:
+        assert laptop.recovery_key is not None  # the key in force, confirmed
+        assert await laptop.devices.list()  # a live session
+        laptop.recovery_key_shown()
+    finally:
+        await laptop.close()
+    assert Client.unfinished_signup(home) is None
+
+
+async def test_a_kept_key_re_sealed_by_a_password_change_is_shown_once_confirmed(
+    live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """R25 F4: the check failed at the finish (the key in force kept unshown); a password
+    change on this device re-seals the copy; the next login with the new password checks it,
+    shows it, and it recovers the account."""
+    home = tmp_path / "laptop"
+    hostile.replies["/v1/auth/signup"] = lambda request, reply: NOT_MSGPACK
+    with pytest.raises(NetworkError):
+        await sign_up(hostile.url, home)
+    del hostile.replies["/v1/auth/signup"]
+    hostile.replies["/v1/account/recovery-key/current"] = lambda request, reply: NOT_MSGPACK
+    laptop = await sign_up(hostile.url, home)
+    del hostile.replies["/v1/account/recovery-key/current"]
+    try:
+        assert laptop.recovery_key is None
+        assert Client.unconfirmed_recovery_key(home) == (hostile.url, "ana")
+        await laptop.change_password(
+            PASSWORD, "a brand new password 42", kdf_cost=INSECURE_TEST_COST,
+            minimum_cost=INSECURE_TEST_COST,
+        )  # fmt: skip
+    finally:
+        await laptop.close()
+    again = await Client.login(
+        hostile.url, "ana", "a brand new password 42", home=home,
+        minimum_cost=INSECURE_TEST_COST, keep_until_shown=True,
+    )  # fmt: skip
+    try:
+        assert again.recovery_key is not None
+        recovered = await Client.recover(
+            live_server.url, "ana", again.recovery_key, "a third password for ana",
+            home=tmp_path / "recovered", kdf_cost=INSECURE_TEST_COST,
+        )  # fmt: skip
+        await recovered.close()
+        again.recovery_key_shown()
+    finally:
+        await again.close()
+    assert Client.unfinished_signup(home) is None
+
+
+async def test_an_unfinished_signup_signed_out_after_a_password_change_elsewhere_signs_in(
+    live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """R25 F1, unfinished side: the profile was saved, the journal list failed; on the phone
+    ana changes her password and signs the laptop out. `login` with her current password
+    signs the laptop in (the kept key, sealed under the old password, stays unshown and kept)."""
+    home = tmp_path / "laptop"
+    hostile.replies["/v1/journals/list"] = lambda request, reply: NOT_MSGPACK
+    with pytest.raises(NetworkError):
+        await sign_up(hostile.url, home)
+    del hostile.replies["/v1/journals/list"]
+    device = load_profile(home).device_id.hex()
+    phone = await Client.login(
+        live_server.url, "ana", PASSWORD, home=tmp_path / "phone", minimum_cost=INSECURE_TEST_COST
+    )
+    await phone.change_password(
+        PASSWORD, "a brand new password 42", kdf_cost=INSECURE_TEST_COST,
+        minimum_cost=INSECURE_TEST_COST,
+    )  # fmt: skip
+    await phone.devices.revoke(device)
+    await phone.close()
+
+    laptop = await Client.login(
+        hostile.url, "ana", "a brand new password 42", home=home,
+        minimum_cost=INSECURE_TEST_COST, keep_until_shown=True,
+    )  # fmt: skip
+    try:
+        assert laptop.recovery_key is None
+        assert "signed up with" in str(laptop.recovery_key_not_shown)
+        assert await laptop.devices.list()
+    finally:
+        await laptop.close()
+    assert Client.unconfirmed_recovery_key(home) == (hostile.url, "ana")
