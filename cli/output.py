@@ -384,6 +384,8 @@ def ended_text(d: Departure) -> str:
         return f"{d.owner} made your share of {d.journal} read-only ({when})"
     if d.reason == departures.UNLISTED:
         return f"{d.owner}'s {d.journal} is no longer served to you ({when})"
+    if d.reason == departures.RETURNED:
+        return f"{d.owner} shared {d.journal} with you again ({when})"
     return f"{d.member} no longer reads {d.journal}"
 
 
@@ -420,6 +422,11 @@ def departure_lines(report: SyncReport) -> list[str]:
             )
         elif d.reason == departures.NARROWED:
             lines.append(f"Notice: {ended_text(d)}: you still read it, and add no more notes.")
+        elif d.reason == departures.RETURNED:
+            lines.append(
+                f"Notice: {ended_text(d)}, after you had discarded it on this device with "
+                "`tj forget`: it is on this device again, with what they share now."
+            )
         elif d.reason == departures.DROPPED and d.owner:
             lines.append(
                 f"Notice: {ended_text(d)}, and {d.owner}'s device removed you on the server's "
