@@ -54,7 +54,9 @@ class Notes:
         marks it deleted (the one change an owner may make to a member's annotation:
         protocol.md 4.15, "What the owner may do to a member's annotation"). It leaves
         `list()` here at once and on every other device at its next sync. A device that
-        already synced it has had it: withdrawing cannot unsay what was read. Works offline.
+        already synced it has had it: withdrawing cannot unsay what was read. One of yours
+        that never left this device (written and withdrawn offline) is dropped here and never
+        sent at all (NU20 C5). Works offline.
 
         Raises InvalidInput for a malformed or ambiguous id; NotFound for an unknown or
         already withdrawn note; AccessError for another member's note, or for your own once
@@ -70,6 +72,8 @@ class Notes:
             document.doc_id, local.owner_id
         )
         now = now_ms()
+        if creator == me and await self._context.replica.drop_unsent(local, document.doc_id):
+            return before  # it never left this device: nothing of it is ever sent (NU20 C5)
         if creator == me:
             update = document.change(
                 fields={"deleted": True, "updated_at": now}, texts={"body": ""}
