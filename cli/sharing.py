@@ -745,7 +745,8 @@ def notes_withdraw(home: Home, note_id: str, yes: bool) -> None:
     """Withdraw a note or prompt you wrote (one sent to the wrong client, say; then send the
     right one with `tj note`), or, in your own journal, one your therapist wrote. Gone from
     `tj notes` on every device at its next sync; one that was already synced may have been
-    read. Asks first (--yes does not). Works offline.
+    read. Once the client made the share read-only or ended it, only they can remove your
+    note (you are told what to ask them). Asks first (--yes does not). Works offline.
 
     \b
     Examples:
@@ -767,7 +768,11 @@ def notes_withdraw(home: Home, note_id: str, yes: bool) -> None:
     if not yes:
         found = home.run(find)
         click.confirm(f"Withdraw {withdrawn_words(found)}?", abort=True, err=True)
-    withdrawn, synced = home.run(partial(then_sync, lambda client: client.notes.withdraw(note_id)))
+    async def withdraw(client: Client) -> Note:
+        await synced_first(client, "withdrawing it as of")  # the role the client gives now
+        return await client.notes.withdraw(note_id)
+
+    withdrawn, synced = home.run(partial(then_sync, withdraw))
     output.message(f"Withdrew {withdrawn_words(withdrawn)}; {synced}.")
 
 
