@@ -481,9 +481,9 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
     For a share whose owner ended it, whose end date passed, or that you left with `tj
     leave`: a therapist's way to erase a former client's data. Other devices of your account
     keep their copy until you forget it there too. There is no undo: the server no longer
-    serves it, and this device will not take it back, not even if its owner shares that
-    same journal with you again (another device of yours would get it). Asks first (--yes
-    does not).
+    serves it, and this device takes it back only if its owner shares it with you again
+    later (your next `tj sync` then says so). Asks first (--yes does not), naming any
+    unacknowledged safety flag or score in the highest band the copy holds.
 
     Whether the share ended is read from the owner's signed access, not from the server's
     list: a journal the server merely stopped listing is kept unless you pass --unlisted
@@ -495,9 +495,16 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
       tj forget "ana/Shared with drsmith"
       tj forget ana/Personal --yes
     """
+    items = home.run(lambda client: output.clinical_items(client, [journal_name]))
+    if items:  # never discarded unseen (NU20 C10)
+        output.message(
+            f"{journal_name} holds {output.and_list(items)}. For your clinical records, "
+            "export it first: `tj export --out DIR` writes out everything this device holds."
+        )
     if not yes:
+        held = f", with {output.and_list(items)}," if items else ""
         click.confirm(
-            f"Discard the copy of {journal_name} from this device for good?",
+            f"Discard the copy of {journal_name}{held} from this device for good?",
             abort=True,
             err=True,
         )
