@@ -448,18 +448,41 @@ def unshare_confirmation(journal_name: str, therapist: str, ended: list[str]) ->
 
 @cli.command()
 @click.argument("journal_name", metavar="JOURNAL")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @pass_home
-def leave(home: Home, journal_name: str) -> None:
+def leave(home: Home, journal_name: str, yes: bool) -> None:
     """Leave JOURNAL, a journal someone shares with you (OWNER/NAME, see `tj shared-with-me`).
 
     The server stops serving it to you at once and it leaves your journal list; the owner's
-    devices take you off its members the next time they change them. What you already
-    downloaded stays on this device, read-only; `tj forget JOURNAL` discards it.
+    devices take you off its members the next time they change them. Nothing they write
+    from then on, safety flags included, reaches you, and only they can share it again.
+    What you already downloaded stays on this device, read-only; `tj forget JOURNAL`
+    discards it. Asks first (default: no; --yes does not).
 
     \b
-    Example:
+    Examples:
       tj leave ana/Personal
+      tj leave ana/Personal --yes
     """
+
+    async def shared(client: Client) -> str | None:
+        """The owner of JOURNAL if it is a share in force here (else the leave refuses)."""
+        wanted = journal_name.strip()
+        for journal in await client.shares.with_me(refresh=False):
+            named = (f"{journal.owner}/{journal.journal}", journal.journal_id)
+            if not journal.share_ended and wanted in named:
+                return journal.owner
+        return None
+
+    owner = None if yes else home.run(shared)
+    if owner is not None:  # NU20 C12: asked as other destructive commands ask
+        click.confirm(
+            f"Leave {journal_name}? Nothing {owner} writes from now on, safety flags "
+            f"included, reaches you, and only {owner} can share it with you again.",
+            default=False,
+            abort=True,
+            err=True,
+        )
     home.run(lambda client: client.shares.leave(journal_name))
     output.message(f"You left {journal_name}; it is no longer shared with you.")
 
