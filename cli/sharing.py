@@ -798,6 +798,7 @@ def notes_withdraw(home: Home, note_id: str, yes: bool) -> None:
     if not yes:
         found = home.run(find)
         click.confirm(f"Withdraw {withdrawn_words(found)}?", abort=True, err=True)
+
     async def withdraw(client: Client) -> Note:
         await synced_first(client, "withdrawing it as of")  # the role the client gives now
         return await client.notes.withdraw(note_id)
