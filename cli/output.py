@@ -22,10 +22,8 @@ from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 from cli.terminal import json_escaped as json_escaped
 from cli.terminal import shown as shown
 from client_sdk import TRASH_DAYS, departures
-from client_sdk.caseload import in_top_band
 from client_sdk.departures import Departure
 from client_sdk.models import read_time
-from client_sdk.scoring import builtin_instruments
 from client_sdk.upload_limit import describe as describe_upload_limit
 
 if TYPE_CHECKING:
@@ -251,6 +249,9 @@ async def clinical_items(client: Client, journals: Iterable[str]) -> list[str]:
     lies in its instrument's highest band (caseload.in_top_band, "severe" for the PHQ-9),
     in words: "an unacknowledged safety flag (PHQ-9 item 9 answered 2, 2026-12-01 22:01)",
     "a PHQ-9 of 26 (severe, 2026-12-01 22:05)". Read from this device (works offline)."""
+    from client_sdk.caseload import in_top_band  # a care module: not for everyday commands
+    from client_sdk.scoring import builtin_instruments
+
     instruments = builtin_instruments()
     items = []
     for journal in journals:
