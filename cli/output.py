@@ -27,10 +27,19 @@ from client_sdk.models import read_time
 from client_sdk.upload_limit import describe as describe_upload_limit
 
 if TYPE_CHECKING:
-    from client_sdk import Client, DeviceInfo, Entry, Journal, SyncReport, UploadLimit
+    from client_sdk import (
+        Client,
+        DeviceInfo,
+        Entry,
+        Journal,
+        MeasureResult,
+        SyncReport,
+        UploadLimit,
+    )
 
-    Unverified = tuple[str, list[Journal]]
-    """An owner never verified, with their ended copies when every journal of theirs is one."""
+    Unverified = tuple[str, list[Journal], list[str]]
+    """An owner never verified, with their ended copies when every journal of theirs is one,
+    and what those copies hold that must not be discarded unread (`clinical_items`)."""
 
 SHORT_ID = 12  # hex digits shown in tables; any unique prefix of 4 or more is accepted back
 
@@ -224,8 +233,46 @@ async def unverified_owners(client: Client, owners: Iterable[str]) -> list[Unver
     found = []
     for owner in sorted({j.owner for j in journals if not j.owner_verified}):
         theirs = [j for j in journals if j.owner == owner]
-        found.append((owner, theirs if all(j.share_ended for j in theirs) else []))
+        ended = theirs if all(j.share_ended for j in theirs) else []
+        found.append((owner, ended, await clinical_items(client, [j.name for j in ended])))
     return found
+
+
+def and_list(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+async def clinical_items(client: Client, journals: Iterable[str]) -> list[str]:
+    """What the journals (OWNER/NAME) hold that a therapist must not discard unseen (NU20
+    C10): each safety flag never acknowledged, and each questionnaire whose latest result
+    lies in its instrument's highest band (caseload.in_top_band, "severe" for the PHQ-9),
+    in words: "an unacknowledged safety flag (PHQ-9 item 9 answered 2, 2026-12-01 22:01)",
+    "a PHQ-9 of 26 (severe, 2026-12-01 22:05)". Read from this device (works offline)."""
+    from client_sdk.caseload import in_top_band  # a care module: not for everyday commands
+    from client_sdk.scoring import builtin_instruments
+
+    instruments = builtin_instruments()
+    items = []
+    for journal in journals:
+        for flag in await client.safety.flags(journal):
+            if not flag.acknowledged:
+                known = instruments.get(flag.measure)
+                name = known.name if known else flag.measure
+                items.append(
+                    f"an unacknowledged safety flag ({name} item {flag.item} answered "
+                    f"{flag.answer}, {local_time(flag.raised_at)})"
+                )
+        latest: dict[str, MeasureResult] = {}
+        for result in await client.measures.results(journal):  # newest first
+            latest.setdefault(result.measure, result)
+        for result in latest.values():
+            if in_top_band(result):
+                items.append(
+                    f"a {result.name} of {result.score} ({result.band}, "
+                    f"{local_time(result.taken_at)})"
+                )
+    return items
 
 
 def warn_unverified_owners(owners: list[Unverified]) -> None:
@@ -234,7 +281,16 @@ def warn_unverified_owners(owners: list[Unverified]) -> None:
     is to compare the fingerprint; once every share of theirs ended (the owner may even be
     erased, and `tj fingerprint OWNER` then fails), it is to keep or discard the copies,
     with the exact `tj forget` command (NU19 C25: the advice could not be followed)."""
-    for owner, ended in owners:
+    for owner, ended, items in owners:
+        if ended and items:  # never a suggestion to discard them unread (NU20 C10)
+            message(
+                f"Warning: you never compared {owner}'s fingerprint and every share of "
+                f"{owner}'s with you ended, so it can no longer be checked: the server could "
+                f"have made up the read-only copies kept here. They hold {and_list(items)}: "
+                "keep them, and keep them for your clinical records (`tj export --out DIR`) "
+                "before you decide anything about them."
+            )
+            continue
         if ended:
             forget = "; ".join(
                 f"`tj forget {shlex.quote(j.name)}{' --unlisted' if j.unlisted else ''}`"
@@ -384,6 +440,8 @@ def ended_text(d: Departure) -> str:
         return f"{d.owner} made your share of {d.journal} read-only ({when})"
     if d.reason == departures.UNLISTED:
         return f"{d.owner}'s {d.journal} is no longer served to you ({when})"
+    if d.reason == departures.RETURNED:
+        return f"{d.owner} shared {d.journal} with you again ({when})"
     return f"{d.member} no longer reads {d.journal}"
 
 
@@ -420,6 +478,11 @@ def departure_lines(report: SyncReport) -> list[str]:
             )
         elif d.reason == departures.NARROWED:
             lines.append(f"Notice: {ended_text(d)}: you still read it, and add no more notes.")
+        elif d.reason == departures.RETURNED:
+            lines.append(
+                f"Notice: {ended_text(d)}, after you had discarded it on this device with "
+                "`tj forget`: it is on this device again, with what they share now."
+            )
         elif d.reason == departures.DROPPED and d.owner:
             lines.append(
                 f"Notice: {ended_text(d)}, and {d.owner}'s device removed you on the server's "

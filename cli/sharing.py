@@ -449,18 +449,41 @@ def unshare_confirmation(journal_name: str, therapist: str, ended: list[str]) ->
 
 @cli.command()
 @click.argument("journal_name", metavar="JOURNAL")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @pass_home
-def leave(home: Home, journal_name: str) -> None:
+def leave(home: Home, journal_name: str, yes: bool) -> None:
     """Leave JOURNAL, a journal someone shares with you (OWNER/NAME, see `tj shared-with-me`).
 
     The server stops serving it to you at once and it leaves your journal list; the owner's
-    devices take you off its members the next time they change them. What you already
-    downloaded stays on this device, read-only; `tj forget JOURNAL` discards it.
+    devices take you off its members the next time they change them. Nothing they write
+    from then on, safety flags included, reaches you, and only they can share it again.
+    What you already downloaded stays on this device, read-only; `tj forget JOURNAL`
+    discards it. Asks first (default: no; --yes does not).
 
     \b
-    Example:
+    Examples:
       tj leave ana/Personal
+      tj leave ana/Personal --yes
     """
+
+    async def shared(client: Client) -> str | None:
+        """The owner of JOURNAL if it is a share in force here (else the leave refuses)."""
+        wanted = journal_name.strip()
+        for journal in await client.shares.with_me(refresh=False):
+            named = (f"{journal.owner}/{journal.journal}", journal.journal_id)
+            if not journal.share_ended and wanted in named:
+                return journal.owner
+        return None
+
+    owner = None if yes else home.run(shared)
+    if owner is not None:  # NU20 C12: asked as other destructive commands ask
+        click.confirm(
+            f"Leave {journal_name}? Nothing {owner} writes from now on, safety flags "
+            f"included, reaches you, and only {owner} can share it with you again.",
+            default=False,
+            abort=True,
+            err=True,
+        )
     home.run(lambda client: client.shares.leave(journal_name))
     output.message(f"You left {journal_name}; it is no longer shared with you.")
 
@@ -482,9 +505,9 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
     For a share whose owner ended it, whose end date passed, or that you left with `tj
     leave`: a therapist's way to erase a former client's data. Other devices of your account
     keep their copy until you forget it there too. There is no undo: the server no longer
-    serves it, and this device will not take it back, not even if its owner shares that
-    same journal with you again (another device of yours would get it). Asks first (--yes
-    does not).
+    serves it, and this device takes it back only if its owner shares it with you again
+    later (your next `tj sync` then says so). Asks first (--yes does not), naming any
+    unacknowledged safety flag or score in the highest band the copy holds.
 
     Whether the share ended is read from the owner's signed access, not from the server's
     list: a journal the server merely stopped listing is kept unless you pass --unlisted
@@ -496,9 +519,16 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
       tj forget "ana/Shared with drsmith"
       tj forget ana/Personal --yes
     """
+    items = home.run(lambda client: output.clinical_items(client, [journal_name]))
+    if items:  # never discarded unseen (NU20 C10)
+        output.message(
+            f"{journal_name} holds {output.and_list(items)}. For your clinical records, "
+            "export it first: `tj export --out DIR` writes out everything this device holds."
+        )
     if not yes:
+        held = f", with {output.and_list(items)}," if items else ""
         click.confirm(
-            f"Discard the copy of {journal_name} from this device for good?",
+            f"Discard the copy of {journal_name}{held} from this device for good?",
             abort=True,
             err=True,
         )
@@ -746,7 +776,8 @@ def notes_withdraw(home: Home, note_id: str, yes: bool) -> None:
     """Withdraw a note or prompt you wrote (one sent to the wrong client, say; then send the
     right one with `tj note`), or, in your own journal, one your therapist wrote. Gone from
     `tj notes` on every device at its next sync; one that was already synced may have been
-    read. Asks first (--yes does not). Works offline.
+    read. Once the client made the share read-only or ended it, only they can remove your
+    note (you are told what to ask them). Asks first (--yes does not). Works offline.
 
     \b
     Examples:
@@ -768,7 +799,12 @@ def notes_withdraw(home: Home, note_id: str, yes: bool) -> None:
     if not yes:
         found = home.run(find)
         click.confirm(f"Withdraw {withdrawn_words(found)}?", abort=True, err=True)
-    withdrawn, synced = home.run(partial(then_sync, lambda client: client.notes.withdraw(note_id)))
+
+    async def withdraw(client: Client) -> Note:
+        await synced_first(client, "withdrawing it as of")  # the role the client gives now
+        return await client.notes.withdraw(note_id)
+
+    withdrawn, synced = home.run(partial(then_sync, withdraw))
     output.message(f"Withdrew {withdrawn_words(withdrawn)}; {synced}.")
 
 

@@ -388,7 +388,7 @@ def caseload_row(
     for line in scores:
         if line.measured is not None and line.measured.reliable == DETERIORATION:
             reasons.append((2, f"{line.result.name} reliable deterioration", line.result.taken_at))
-        if _in_top_band(line.result):
+        if in_top_band(line.result):
             reasons.append((2, f"{line.result.name} {line.result.band}", line.result.taken_at))
     for name in sorted({r.name for r in invalid_results}):
         same = [r for r in invalid_results if r.name == name]
@@ -437,7 +437,7 @@ def caseload_row(
     )
 
 
-def _in_top_band(result: MeasureResult) -> bool:
+def in_top_band(result: MeasureResult) -> bool:
     """Whether the result's score lies in its instrument's highest band."""
     found = builtin_instruments().get(result.measure)
     return found is not None and bool(found.bands) and found.bands[-1].label == result.band

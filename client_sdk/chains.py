@@ -178,6 +178,27 @@ class Chains:
                 for journal_id in asked:  # `_check` reports each chain left short
                     walking.pop(journal_id, None)
 
+    async def whole(self, journal: wire.Journal) -> list[bytes]:
+        """The entries of the journal's access chain the server serves from its start, up to
+        the `chain_length` it lists (at most MAX_CHAIN_LENGTH, in at most the replies an
+        honest server needs), unverified: the caller verifies them. Fewer when the server
+        stops short or serves another journal's; nothing is kept."""
+        wanted = min(journal.chain_length, MAX_CHAIN_LENGTH)
+        entries: list[bytes] = []
+        for _ in range(reply_bound(wanted)):
+            if len(entries) >= wanted:
+                break
+            reply = await self.transport.call(
+                "/v1/journals/access",
+                wire.AccessRequest([wire.Cursor(journal.journal_id, len(entries))]),
+                wire.AccessReply,
+            )
+            page = next((c.entries for c in reply.chains if c.journal_id == journal.journal_id), [])
+            if not page:
+                break
+            entries += page[: wanted - len(entries)]
+        return entries
+
     def _length(self, journal_id: bytes) -> int:
         known = self._states.get(journal_id)
         return known.length if known else 0

@@ -72,8 +72,8 @@ from client_sdk.profile import (
     save_profile,
 )
 from client_sdk.pushing import SetAsideChange, set_aside_changes
-from client_sdk.replica import Replica
-from client_sdk.sharing import Sharing
+from client_sdk.replica import Replica, stored_document
+from client_sdk.sharing import NOTE, PROMPT, Sharing
 from client_sdk.store import LocalJournal, Problem, Store
 from client_sdk.sync import NewerFormat, Progress, SyncReport
 from client_sdk.tickets import load_ticket, save_ticket
@@ -1075,8 +1075,10 @@ class Client:
                 if self.replica.is_disclosure(j)
             }
             report.news = sync_plan.summarize(
-                await self._counted_once(
-                    [a for a in report.arrivals.values() if a.journal_id not in copies]
+                await self._withdrawn_told(
+                    await self._counted_once(
+                        [a for a in report.arrivals.values() if a.journal_id not in copies]
+                    )
                 ),
                 await self._source_names(report),
             )
@@ -1085,6 +1087,22 @@ class Client:
         if strict:
             report.raise_for_withheld()
         return report
+
+    async def _withdrawn_told(self, arrivals: list[sync_plan.Arrival]) -> list[sync_plan.Arrival]:
+        """`arrivals` with the notes and prompts now withdrawn (marked deleted) told as such
+        (`Arrival.withdrawn`), and those this device never held before left out: a note
+        created and withdrawn before it reached this device is nothing to read, and the
+        summary never announces a note `notes.list()` does not show (NU20 C5)."""
+        told = []
+        for arrival in arrivals:
+            if arrival.kind in (NOTE, PROMPT):
+                stored = await self.store.document(arrival.doc_id)
+                if stored is not None and stored_document(stored).field("deleted") is True:
+                    if arrival.new:
+                        continue
+                    arrival = dataclasses.replace(arrival, withdrawn=True)
+            told.append(arrival)
+        return told
 
     async def _counted_once(self, arrivals: list[sync_plan.Arrival]) -> list[sync_plan.Arrival]:
         """`arrivals` without those of a client's copies (`share --only`, `share-entry`,

@@ -59,6 +59,9 @@ DROPPED = "dropped on the server's word"
 (access.NOT_SERVED, R22 F5). Told to the owner's other devices (not the one that made the
 removal, which tells "left"/"account deleted"/"unknown"), and to the member: the server's
 word that an owner device acted on, not the owner's decision."""
+RETURNED = "shared again"
+"""The owner shared again, by a new owner-signed grant, a journal whose copy this device had
+forgotten (forgotten.shared_again, NU20 C1): the device takes it back and says so."""
 NARROWED = "narrowed"
 """The owner-signed chain took this account's right to annotate (its role is now "read")."""
 
@@ -139,6 +142,11 @@ class Departure:
             return f"{self.owner} stopped sharing {self.journal} with you ({when})"
         if self.reason == NARROWED:
             return f"{self.owner} made your share of {self.journal} read-only ({when})"
+        if self.reason == RETURNED:
+            return (
+                f"{self.owner} shared {self.journal} with you again ({when}), after you had "
+                "discarded it on this device: this device reads it again"
+            )
         return (
             f"the server no longer serves {self.owner}'s {self.journal} to you ({when}): "
             f"{self.owner} stopped sharing it, or the server is withholding it "

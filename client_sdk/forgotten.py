@@ -7,8 +7,17 @@ active (an older prefix of the owner-signed access chain, with the key envelopes
 this account then). The device then has no chain left to find the rollback against, so it
 would take the journal, its keys and its records back. The journal list is therefore read
 without the journals this device forgot (`Replica.refresh_journals`), whatever the server
-says about them, for good: a share of the same journal granted again later is not taken on
-this device (another device of the account, or a new journal shared, reads it).
+says about them, with one exception: the owner shared the journal with this account AGAIN
+after the forget (NU20 C1: a client re-sharing a journal or an `--only` copy, which keeps its
+id, must reach the therapist). That is read from owner-signed chain data alone, verified on
+this device (`shared_again`): the forget keeps a `Mark` of the chain it had verified (its
+length and head hash), and the journal is taken back only when the chain the server now
+serves verifies from its start with the owner's pinned key, holds exactly that chain as its
+prefix, and, after it, an entry the owner signed that grants this account a membership (or
+renews the one it held) that is current now. A replay of the old journal list or chain (as
+long as, or shorter than, the mark), another history, or new entries that grant nothing to
+this account leave it forgotten. The sync that takes it back tells so
+(departures.RETURNED).
 
 The tag is BLAKE2b-256 (libsodium) of the journal id in a frame of its own, so that a
 search of the store file for the journal's id finds nothing once its copy is discarded.
@@ -17,9 +26,11 @@ search of the store file for the journal's id finds nothing once its copy is dis
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
-from client_sdk import crypto
+from client_sdk import access, crypto
+from client_sdk.errors import IntegrityError
 
 SETTING = "forgotten_journals"
 """The store setting holding the tags: JSON, a sorted list of hex strings."""
@@ -29,6 +40,89 @@ LEFT = "left_journals"
 left *on this device* (`client.shares.leave`): the user's own word that the membership
 ended, which the owner's chain does not say until the owner's next change of members, and
 which lets `client.shares.forget` discard the copy. Removed when the copy is forgotten."""
+
+
+MARKS = "forgotten_marks"
+"""The store setting holding, per tag, the `Mark` of the chain verified when the copy was
+forgotten: JSON {tag: [length, head hex]}. A tag without a mark (a forget made before marks,
+or of a journal whose chain this device never verified) is never taken back."""
+
+
+@dataclass(frozen=True)
+class Mark:
+    """The owner-signed access chain a device had verified when it forgot the copy: its
+    `length` (entries) and `head` (the hash of its last entry, access.py)."""
+
+    length: int
+    head: bytes
+
+
+def mark_of(state: access.AccessState) -> Mark:
+    return Mark(state.length, state.head)
+
+
+def decode_marks(value: Any) -> dict[str, Mark]:
+    """The marks kept (`MARKS`); a damaged value, or entry, reads as none."""
+    try:
+        raw = json.loads(value) if isinstance(value, str) else {}
+    except ValueError:
+        return {}
+    marks = {}
+    for key, item in raw.items() if isinstance(raw, dict) else []:
+        try:
+            length, head = item
+            if isinstance(length, int) and length > 0 and isinstance(head, str):
+                marks[key] = Mark(length, bytes.fromhex(head))
+        except (TypeError, ValueError):
+            continue
+    return marks
+
+
+def encode_marks(marks: dict[str, Mark]) -> str:
+    return json.dumps({k: [m.length, m.head.hex()] for k, m in sorted(marks.items())})
+
+
+def shared_again(
+    reader: access.Reader,
+    journal_id: bytes,
+    owner_id: bytes,
+    owner_sign_public_key: bytes,
+    mark: Mark,
+    entries: list[bytes],
+    now: int,
+) -> access.AccessState | None:
+    """The verified state of a forgotten journal's chain `entries` (served from its start)
+    if the owner shared it with this account (`reader`) again after the forget: the chain
+    verifies with the owner's key, its first `mark.length` entries end in `mark.head` (the
+    chain the device had), and an entry after them, signed by the owner, grants this
+    account's current membership (`granted`), or renews one whose end date had passed at the
+    mark (`changed`; a mere change of terms of a membership still in force at the mark, as
+    one this account left, does not count), that membership being in force at `now` (ms, UTC; its end date not passed, the current epoch's key sealed to
+    it). None otherwise (a replay, another history, nothing granted since), never raises."""
+    if len(entries) <= mark.length:
+        return None
+    try:
+        before = access.verify(
+            None, reader, journal_id, owner_id, owner_sign_public_key, entries[: mark.length]
+        )
+        if before.head != mark.head:
+            return None
+        after = access.verify(
+            before, reader, journal_id, owner_id, owner_sign_public_key, entries[mark.length :]
+        )
+        later = [
+            access.parse_entry(raw, journal_id, owner_sign_public_key)
+            for raw in entries[mark.length :]
+        ]
+    except IntegrityError:  # RollbackError too
+        return None
+    terms = after.current_terms(reader.account_id, now)
+    if terms is None:
+        return None
+    mine = [e.kind for e in later if e.payload.get("member") == terms.handle]
+    held = before.members.get(terms.handle)
+    renewed = access.CHANGED in mine and (held is None or held.ended(now))
+    return after if access.GRANTED in mine or renewed else None
 
 
 def tag(journal_id: bytes) -> str:

@@ -54,11 +54,15 @@ class Notes:
         marks it deleted (the one change an owner may make to a member's annotation:
         protocol.md 4.15, "What the owner may do to a member's annotation"). It leaves
         `list()` here at once and on every other device at its next sync. A device that
-        already synced it has had it: withdrawing cannot unsay what was read. Works offline.
+        already synced it has had it: withdrawing cannot unsay what was read. One of yours
+        that never left this device (written and withdrawn offline) is dropped here and never
+        sent at all (NU20 C5). Works offline.
 
         Raises InvalidInput for a malformed or ambiguous id; NotFound for an unknown or
         already withdrawn note; AccessError for another member's note, or for your own once
-        the share no longer gives you the annotate role."""
+        the share no longer gives you the annotate role (the owner made it read-only or ended
+        it): the message then says that only the owner can remove it now, and the command
+        to ask them to run (NU20 C4)."""
         local, document = await self._note_document(note_id)
         if document.field("deleted") is True:
             raise NotFound(f"the {document.kind} {note_id} was already withdrawn")
@@ -70,6 +74,8 @@ class Notes:
             document.doc_id, local.owner_id
         )
         now = now_ms()
+        if creator == me and await self._context.replica.drop_unsent(local, document.doc_id):
+            return before  # it never left this device: nothing of it is ever sent (NU20 C5)
         if creator == me:
             update = document.change(
                 fields={"deleted": True, "updated_at": now}, texts={"body": ""}
@@ -81,7 +87,14 @@ class Notes:
                 f"the {document.kind} {note_id} is {before.author}'s: only its author or the "
                 "journal's owner can withdraw it"
             )
-        await self._context.replica.commit(local, document, update)
+        try:
+            await self._context.replica.commit(local, document, update)
+        except AccessError as refused:
+            if creator != me or local.owner_id == me:
+                raise
+            raise AccessError(
+                only_the_owner_can(local, document.kind, document.doc_id, refused)
+            ) from None
         return before
 
     async def _note_document(self, note_id: str) -> tuple[LocalJournal, Document]:
@@ -94,3 +107,18 @@ class Notes:
                 raise NotFound(
                     f"no note or prompt {note_id} on this device", subject="document"
                 ) from None
+
+
+def only_the_owner_can(
+    journal: LocalJournal, kind: str, doc_id: bytes, refused: AccessError
+) -> str:
+    """Why a member cannot withdraw their own note any more, and who can (NU20 C4): the
+    journal's owner may mark any annotation in their journal deleted (protocol.md 4.15)."""
+    short = doc_id.hex()[:8]
+    owner = journal.owner_name
+    return (
+        f"you can no longer withdraw your {kind} {short} in {owner}/{journal.name} ({refused}). "
+        f"Only {owner} can remove it now: ask {owner} to run `tj notes withdraw {short}` "
+        f"(it is in their journal {journal.name!r}; withdrawing it there removes it from "
+        "their devices at their next sync)"
+    )

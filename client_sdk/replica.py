@@ -22,7 +22,7 @@ from client_sdk import access, crypto, departures, forgotten, hold_back, keys, r
 from client_sdk import sync as sync_plan
 from client_sdk import withholding as counting
 from client_sdk.access import AccessState
-from client_sdk.chains import Chains
+from client_sdk.chains import MAX_CHAIN_LENGTH, Chains
 from client_sdk.documents import Document, removal_update, removed
 from client_sdk.errors import (
     AccessError,
@@ -135,6 +135,8 @@ class Replica:
             lambda journal: journal.journal_id,
         )
         discarded = forgotten.decode(await self.store.setting(forgotten.SETTING))
+        returned = await self._shared_again(listed_journals, discarded) if discarded else {}
+        discarded -= {forgotten.tag(journal_id) for journal_id in returned}
         reply = wire.JournalList(  # never a journal whose copy was discarded here (forgotten.py)
             [j for j in listed_journals if forgotten.tag(j.journal_id) not in discarded]
             if discarded
@@ -177,6 +179,18 @@ class Replica:
         if ended:  # not those this device left itself (sharing.leave keeps their tags)
             left = forgotten.decode(await self.store.setting(forgotten.LEFT))
             ended = [d for d in ended if forgotten.tag(bytes.fromhex(d.journal_id)) not in left]
+        for local in updated:  # told once, as a share that ended is (departures.RETURNED)
+            if local.journal_id in returned and local.role in keys.ROLES:
+                ended.append(
+                    departures.Departure(
+                        self.profile.username,
+                        local.name,
+                        local.journal_id.hex(),
+                        departures.RETURNED,
+                        returned[local.journal_id],
+                        self.owner_name(local.owner_id),
+                    )
+                )
         async with self.store.transaction() as tx:
             for local in updated + gone:
                 await tx.put_journal(local)
@@ -201,6 +215,59 @@ class Replica:
                     if s.key in mine and self._still_listed(s.departure.journal_id, s.handle)
                 ]
                 await tx.set_setting(departures.PENDING, checks.encode())
+
+    async def _shared_again(
+        self, listed: list[wire.Journal], discarded: set[str]
+    ) -> dict[bytes, int]:
+        """The journals forgotten on this device that their owner shared with this account
+        again since (forgotten.shared_again, NU20 C1), each with the time (ms, UTC) this
+        device found it: their tags and marks are dropped and the chain verified here is
+        kept, so that the rest of `refresh_journals` takes them as any journal shared.
+        Decided from the owner-signed chain fetched from its start and verified with the
+        owner's pinned key against the chain the device had when it forgot the copy, never
+        from the server's listing: a replay of the old share brings nothing back."""
+        marks = forgotten.decode_marks(await self.store.setting(forgotten.MARKS))
+        candidates = [
+            (journal, marks[forgotten.tag(journal.journal_id)])
+            for journal in listed
+            if forgotten.tag(journal.journal_id) in discarded
+            and forgotten.tag(journal.journal_id) in marks
+            and journal.owner_id != self.profile.account_id
+        ]
+        candidates = [
+            (j, m) for j, m in candidates if m.length < j.chain_length <= MAX_CHAIN_LENGTH
+        ]
+        if not candidates:
+            return {}
+        await self.load_access()
+        now = now_ms()
+        returned: dict[bytes, int] = {}
+        for journal, mark in candidates:
+            try:
+                owner_key = self._owner_sign_key(journal.owner_id)
+            except IntegrityError:
+                continue
+            if owner_key is None:
+                continue
+            try:
+                entries = await self.chains.whole(journal)
+            except (AccessError, NotFound):  # listed but not served: it stays forgotten
+                continue
+            state = forgotten.shared_again(
+                self.reader, journal.journal_id, journal.owner_id, owner_key, mark, entries, now
+            )
+            if state is None:
+                continue
+            tag = forgotten.tag(journal.journal_id)
+            async with self.store.transaction() as tx:
+                tags = forgotten.decode(await tx.setting(forgotten.SETTING))
+                await tx.set_setting(forgotten.SETTING, forgotten.encode(tags - {tag}))
+                kept = forgotten.decode_marks(await tx.setting(forgotten.MARKS))
+                kept.pop(tag, None)
+                await tx.set_setting(forgotten.MARKS, forgotten.encode_marks(kept))
+            await self.chains.accept(journal.journal_id, state, entries, 0)
+            returned[journal.journal_id] = now
+        return returned
 
     def _shares_ended(
         self, known: dict[bytes, LocalJournal], now_known: list[LocalJournal], now: int
@@ -625,6 +692,16 @@ class Replica:
             await tx.set_creators({document.doc_id: self.profile.account_id})
         if self.on_change is not None:
             self.on_change(journal, [document], "local")
+
+    async def drop_unsent(self, journal: LocalJournal, doc_id: bytes) -> bool:
+        """Drop a document of this device that never reached the server, so that nothing of
+        it is ever sent (Transaction.drop_unsent_document); False when some of it was sent.
+        Waits for a sync of this client in this process (`sync_lock`): a push in flight may
+        be sending it."""
+        async with self.sync_lock:
+            async with self.store.transaction() as tx:
+                dropped = await tx.drop_unsent_document(journal.journal_id, doc_id)
+        return dropped
 
     async def commit_new(
         self, journal: LocalJournal, created: list[tuple[Document, bytes]]
@@ -2513,6 +2590,13 @@ class Replica:
             await tx.set_setting(
                 forgotten.SETTING, forgotten.encode(tags | {forgotten.tag(journal_id)})
             )
+            marks = forgotten.decode_marks(await tx.setting(forgotten.MARKS))
+            verified = self.chains.state(journal_id)
+            if verified is not None:  # what a later share must extend (forgotten.shared_again)
+                marks[forgotten.tag(journal_id)] = forgotten.mark_of(verified)
+            else:
+                marks.pop(forgotten.tag(journal_id), None)
+            await tx.set_setting(forgotten.MARKS, forgotten.encode_marks(marks))
             left = forgotten.decode(await tx.setting(forgotten.LEFT))
             if forgotten.tag(journal_id) in left:
                 await tx.set_setting(

@@ -319,8 +319,9 @@ class Shares:
 
         This device only: other devices of this account keep their copy until forgotten
         there too. It stays forgotten here: a journal list that names it again (a hostile
-        server replaying an older one) is not taken back (forgotten.py), nor is a later
-        share of the same journal.
+        server replaying an older one) is not taken back (forgotten.py), unless the owner
+        signed a new grant of it to this account after the forget (NU20 C1): then the next
+        sync takes it back and says so (`SyncReport.departures`, reason "shared again").
 
         Whether the share ended is read from the owner's signed access chain, never from the
         server's journal list (a hostile server leaving the journal out must not get an

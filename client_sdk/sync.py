@@ -157,6 +157,10 @@ class Arrival:
     new: bool
     author: bytes
     device: bytes
+    withdrawn: bool = False
+    """A note or prompt its author withdrew (marked deleted) that this device held before:
+    told as withdrawn, never as an updated note the reader cannot find (NU20 C5). One
+    created and withdrawn before this device held it is no arrival at all."""
 
 
 NOUNS = {
@@ -187,24 +191,38 @@ class News:
     new: bool
     source: str
     """A device name of this account, or the username of another account."""
+    withdrawn: bool = False
+    """Notes or prompts withdrawn ("1 note withdrawn by drsmith"), not new nor updated."""
 
     def __str__(self) -> str:
         one, many = NOUNS.get(self.kind, (self.kind.replace("_", " "), ""))
         noun = one if self.count == 1 else (many or f"{one}s")
+        if self.withdrawn:
+            return f"{self.count} {noun} withdrawn by {self.source}"
         return f"{self.count} {'new' if self.new else 'updated'} {noun} from {self.source}"
 
     def to_dict(self) -> dict[str, object]:
-        return {"count": self.count, "kind": self.kind, "new": self.new, "from": self.source}
+        return {
+            "count": self.count,
+            "kind": self.kind,
+            "new": self.new,
+            "withdrawn": self.withdrawn,
+            "from": self.source,
+        }
 
 
 def summarize(arrivals: list[Arrival], source_of: Callable[[bytes, bytes], str]) -> list[News]:
     """Arrivals grouped by (source, new, kind), in that order of first appearance; new
     before updated. `source_of(author, device)` names where a change came from."""
-    groups: dict[tuple[str, bool, str], int] = {}
-    for arrival in sorted(arrivals, key=lambda a: not a.new):
-        key = (source_of(arrival.author, arrival.device), arrival.new, arrival.kind)
+    groups: dict[tuple[str, bool, str, bool], int] = {}
+    for arrival in sorted(arrivals, key=lambda a: (a.withdrawn, not a.new)):
+        source = source_of(arrival.author, arrival.device)
+        key = (source, arrival.new, arrival.kind, arrival.withdrawn)
         groups[key] = groups.get(key, 0) + 1
-    return [News(count, kind, new, source) for (source, new, kind), count in groups.items()]
+    return [
+        News(count, kind, new, source, withdrawn)
+        for (source, new, kind, withdrawn), count in groups.items()
+    ]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from click.testing import Result
+
 from client_sdk.replica import stored_document
 from tests.conftest import RunningServer
 from tests.test_cli import failed_with_one_line
@@ -22,7 +24,9 @@ async def test_a_misdirected_note_is_withdrawn_and_leaves_the_clients_device(
     june = await new_device(live_server, tmp_path, "june")
     drlee = await new_device(live_server, tmp_path, "drlee")
     for client in (maya, june):
-        await client.ok("share", "Personal", "drlee", "--role", "annotate", "--trust-on-first-use")
+        await client.ok(
+            "share", "Personal", "drlee", "--full", "--role", "annotate", "--trust-on-first-use"
+        )
     await drlee.ok("sync")
     wrong = (await drlee.ok("note", "june/Personal", WRONG)).stdout.strip()  # meant for maya
     assert [n["text"] for n in await june.json("notes")] == [WRONG]  # june has it
@@ -60,3 +64,45 @@ async def test_a_misdirected_note_is_withdrawn_and_leaves_the_clients_device(
     await maya.ok("notes", "withdraw", prompt.strip()[:8], "--yes")
     assert [n["kind"] for n in await maya.json("notes")] == ["note"]  # the right one stays
     assert [n["kind"] for n in await drlee.json("notes", "--journal", "maya/Personal")] == ["note"]
+
+
+def error_line(result: Result) -> str:
+    """The `Error: ...` line of a command that failed (exit 1, no traceback), after the
+    notices its sync printed first (that the share changed)."""
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    [line] = [x for x in result.stderr.splitlines() if x.startswith("Error: ")]
+    return line
+
+
+async def test_a_note_the_therapist_can_no_longer_withdraw_says_who_can_and_how(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU20 C4: once the client made the share read-only, or ended it, the therapist's own
+    misdirected note cannot be withdrawn by them: the error says that only the client can
+    remove it now and the command to ask them to run, and that command works for the client."""
+    june = await new_device(live_server, tmp_path, "june")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await june.ok(
+        "share", "Personal", "drlee", "--full", "--role", "annotate", "--trust-on-first-use"
+    )
+    await drlee.ok("sync")
+    first = (await drlee.ok("note", "june/Personal", WRONG)).stdout.strip()
+    await june.ok("share", "Personal", "drlee", "--role", "read")
+    refused = error_line(await drlee.tj("notes", "withdraw", first[:8], "--yes"))
+    assert f"you can no longer withdraw your note {first[:8]} in june/Personal" in refused
+    assert "read-only" in refused
+    assert f"Only june can remove it now: ask june to run `tj notes withdraw {first[:8]}`" in (
+        refused
+    )
+    await june.ok("share", "Personal", "drlee", "--role", "annotate")
+    await drlee.ok("sync")
+    second = (await drlee.ok("note", "june/Personal", "Wrong client note #2")).stdout.strip()
+    await june.ok("unshare", "Personal", "drlee", "--yes")
+    ended = error_line(await drlee.tj("notes", "withdraw", second[:8], "--yes"))
+    assert f"Only june can remove it now: ask june to run `tj notes withdraw {second[:8]}`" in (
+        ended
+    )
+    # What the therapist is told to ask for works.
+    for note in (first, second):
+        await june.ok("notes", "withdraw", note[:8], "--yes")
+    assert await june.json("notes") == []

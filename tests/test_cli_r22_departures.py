@@ -30,7 +30,7 @@ async def test_a_leave_learnt_by_the_sync_inside_tj_write_is_still_told(
     await ana.ok("share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"])
     await ana.ok("sync")
     await tom.ok("sync")
-    await tom.ok("leave", "ana/Personal")
+    await tom.ok("leave", "ana/Personal", "--yes")
     # The client's next command is the everyday one: writing an entry (it syncs after).
     wrote = await ana.ok("write", "Today was hard.")
     later = await ana.ok("sync")
@@ -54,7 +54,7 @@ async def test_every_command_that_syncs_shows_the_departure_it_learns(
     await ana.ok("share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"])
     await ana.ok("sync")
     await tom.ok("sync")
-    await tom.ok("leave", "ana/Personal")
+    await tom.ok("leave", "ana/Personal", "--yes")
     shown = await ana.ok(*command)
     assert "Notice: tom no longer reads Personal: the server says they left" in shown.stderr
     assert "share again: tj share Personal tom" in shown.stderr
@@ -72,7 +72,7 @@ async def test_the_owners_other_device_is_told_the_removal_was_the_servers_word(
     await ana.ok("sync")
     await phone.ok("sync")
     await tom.ok("sync")
-    await tom.ok("leave", "ana/Personal")
+    await tom.ok("leave", "ana/Personal", "--yes")
     await phone.ok("sync")  # this device drops tom and is told "they left"
     shown = await ana.ok("sync")
     assert "another of your devices removed them" in shown.stderr, shown.stderr

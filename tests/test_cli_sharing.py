@@ -449,7 +449,12 @@ async def test_the_therapist_leaves_a_share_and_the_client_sees_it_end(
 ) -> None:
     await ana.ok("share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"])
     await tom.ok("sync")
-    left = await tom.ok("leave", "ana/Personal")
+    kept = await tom.tj("leave", "ana/Personal", input="\n")  # NU20 C12: asks, default no
+    asked = " ".join(kept.stderr.split())
+    assert kept.exit_code == 1 and "Leave ana/Personal? Nothing ana writes" in asked
+    assert "safety flags included" in asked and "[y/N]" in asked
+    assert [s["share_ended"] for s in await tom.json("shared-with-me")] == [False]
+    left = await tom.ok("leave", "ana/Personal", "--yes")
     assert "You left ana/Personal" in left.stderr
     # Only the read-only copy of what tom downloaded is left, marked as ended (issue 14).
     assert [(s["owner"], s["role"]) for s in await tom.json("shared-with-me")] == [
@@ -538,7 +543,7 @@ async def test_forget_discards_the_copy_of_an_ended_share_after_asking(
     own = failed_with_one_line(await tom.tj("forget", "Personal", "--yes"))
     assert "your own journal" in own and "tj journal delete" in own
 
-    await tom.ok("leave", "ana/Personal")
+    await tom.ok("leave", "ana/Personal", "--yes")
     left = failed_with_one_line(await tom.tj("leave", "ana/Personal"))
     assert "tj forget" in left
     not_owner = failed_with_one_line(await tom.tj("journal", "delete", "ana/Personal", "--yes"))
@@ -677,7 +682,7 @@ async def test_the_clients_sync_says_once_that_the_therapist_left_and_the_plan_s
     assert "share flags:  yes (flags reach tom)" in (await ana.ok("safety", "plan")).stdout
     await ana.ok("sync")
     await tom.ok("sync")
-    await tom.ok("leave", "ana/Personal")
+    await tom.ok("leave", "ana/Personal", "--yes")
     told = await ana.ok("sync")
     assert told.stdout.strip() == "tom no longer reads Personal"
     assert (
@@ -698,7 +703,7 @@ async def test_sync_json_lists_who_left(ana: Device, tom: Device) -> None:
     await ana.ok("share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"])
     await ana.ok("sync")
     await tom.ok("sync")
-    await tom.ok("leave", "ana/Personal")
+    await tom.ok("leave", "ana/Personal", "--yes")
     report = await ana.json("sync")
     [departure] = report["departures"]
     assert (departure["member"], departure["journal"], departure["reason"]) == (

@@ -1,0 +1,67 @@
+"""NU20 C10: a therapist about to discard the copy of an ended share is told what it holds
+that was never seen to: an unacknowledged safety flag, a score in its questionnaire's
+highest band; the question names them (default no) with a hint to export first, and the
+caseload's warning about a never-verified client whose shares all ended does not suggest
+discarding such copies (real server on loopback, real crypto)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli_insights import new_device
+
+SEVERE = "3,3,3,3,3,3,3,3,2"  # PHQ-9 26, severe, item 9 answered 2
+
+
+async def test_forget_names_an_unacknowledged_flag_and_a_severe_score_and_asks_first(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    carl = await new_device(live_server, tmp_path, "carl")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await carl.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate",
+        "--trust-on-first-use", "--safety-flags",
+    )  # fmt: skip
+    await carl.ok("measure", "take", "phq9", "--answers", SEVERE)
+    await drsmith.ok("sync")
+    assert [f["answer"] for f in await drsmith.json("safety", "flags")] == [2]
+    await carl.ok("unshare", "Personal", "drsmith", "--yes")
+    await drsmith.ok("sync")
+
+    caseload = await drsmith.ok("caseload")
+    warned = " ".join(caseload.stderr.split())
+    assert "you never compared carl's fingerprint" in warned  # the test can fail
+    assert "tj forget" not in warned
+    assert "an unacknowledged safety flag (PHQ-9 item 9 answered 2," in warned
+    assert "a PHQ-9 of 26 (severe," in warned and "tj export --out DIR" in warned
+
+    kept = await drsmith.tj("forget", "carl/Personal", "--unlisted", input="\n")  # default: no
+    assert kept.exit_code == 1
+    said = " ".join(kept.stderr.split())
+    assert "carl/Personal holds an unacknowledged safety flag (PHQ-9 item 9 answered 2," in said
+    assert "and a PHQ-9 of 26 (severe," in said and "`tj export --out DIR`" in said
+    assert "Discard the copy of carl/Personal, with an unacknowledged safety flag" in said
+    assert "[y/N]" in said
+    assert [s["owner"] for s in await drsmith.json("shared-with-me")] == ["carl"]
+
+    forgot = await drsmith.ok("forget", "carl/Personal", "--unlisted", "--yes")
+    assert "holds an unacknowledged safety flag" in " ".join(forgot.stderr.split())
+    assert await drsmith.json("shared-with-me") == []
+
+
+async def test_a_copy_holding_nothing_unseen_is_still_suggested_for_forget(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    carl = await new_device(live_server, tmp_path, "carl")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await carl.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
+    await carl.ok("measure", "take", "phq9", "--answers", "0,1,0,1,0,0,0,0,0")
+    await drsmith.ok("sync")
+    await carl.ok("unshare", "Personal", "drsmith", "--yes")
+    await drsmith.ok("sync")
+    warned = " ".join((await drsmith.ok("caseload")).stderr.split())
+    assert "discard them: `tj forget carl/Personal --unlisted`" in warned
+    asked = await drsmith.tj("forget", "carl/Personal", "--unlisted", input="n\n")
+    assert "Discard the copy of carl/Personal from this device for good?" in asked.stderr
+    assert "holds" not in asked.stderr
