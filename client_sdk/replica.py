@@ -747,20 +747,26 @@ class Replica:
         progress: Progress | None = None,
         max_upload_wait: float = DEFAULT_WAIT_S,
         as_of: tuple[int, int] | None = None,
+        notice: wire.LiveNotice | None = None,
     ) -> sync_plan.SyncReport:
         """Push the outbox, pull every journal until up to date, then compact long logs.
         The push waits for the server's write-rate limit at most `max_upload_wait` seconds
         in all (upload_limit.py); then it stops, and the pull goes on. `as_of`: the store's
         version the caller read just before (Store.version `since`), not read again.
-        Holds `sync_lock` throughout (a forget waits for it)."""
+        `notice`: the live notice that started this sync, with the records of the push
+        that made it: when this device has nothing to send and the notice follows on from
+        what it holds of that journal, those records are applied as that journal's page
+        of a pull, with every check, and no request is made (`_take_notice`); else the
+        sync pulls as usual. Holds `sync_lock` throughout (a forget waits for it)."""
         async with self.sync_lock:
-            return await self._sync(progress, max_upload_wait, as_of)
+            return await self._sync(progress, max_upload_wait, as_of, notice)
 
     async def _sync(
         self,
         progress: Progress | None,
         max_upload_wait: float,
         as_of: tuple[int, int] | None,
+        notice: wire.LiveNotice | None = None,
     ) -> sync_plan.SyncReport:
         report, self._reopened = self._reopened or sync_plan.SyncReport(), None
         self.synced_version = None
@@ -790,7 +796,9 @@ class Replica:
         await self.rotate_expired()
         if not quiet:
             await self._send(report, tracker, waits)
-        await self._pull(report, tracker, pending=not quiet, as_of=start)
+        taken = quiet and notice is not None and await self._take_notice(report, notice, start)
+        if not taken:
+            await self._pull(report, tracker, pending=not quiet, as_of=start)
         if report.upload_limit is None:  # a snapshot is a write too: not while limited
             await self._compact(report)
         else:
@@ -821,6 +829,53 @@ class Replica:
         voids = await self._void_withdrawn(report)
         if voids:
             await self._push_voids(voids, report, tracker, waits)
+
+    async def _take_notice(
+        self, report: sync_plan.SyncReport, notice: wire.LiveNotice, as_of: tuple[int, int]
+    ) -> bool:
+        """Apply the records a live notice carries as the page of a pull of its journal
+        (`_apply_page`: AEAD, signatures, the author's right, counters), then look for
+        withheld records as after any pull (`_check_withheld`), without a request; returns
+        False, having done nothing, unless the notice follows on from what this device holds:
+        a journal it holds and reads, whose owner it verified (never bounded by the hold-back
+        budget), without an access-chain problem, whose `meta_version` is the notice's (else
+        the journal list may have changed: a pull refreshes it first), whose cursor is the
+        notice's `after`, and the records' seqs within (`after`, `head`] in order, under
+        epochs the verified chain already holds. A server that lies in a notice can do no
+        more than in a /v1/sync page: its records are checked the same way, and the cursor
+        moves to the head it claims, as a page's does. Other journals wait for their own
+        notice, the next sync, or the catch-up after a reconnection."""
+        journal = next(
+            (
+                j
+                for j in await self.store.journals(as_of=as_of)
+                if j.journal_id == notice.journal_id
+            ),
+            None,
+        )
+        state = self.chains.state(notice.journal_id)
+        seqs = [record.seq for record in notice.records]
+        if (
+            journal is None
+            or journal.role == REVOKED
+            or state is None
+            or self.chains.problem(journal.journal_id) is not None
+            or not self.owner_verified(journal)
+            or journal.meta_version != notice.meta_version
+            or journal.cursor != notice.after
+            or not seqs
+            or seqs != sorted(set(seqs))
+            or seqs[0] <= notice.after
+            or seqs[-1] > notice.head
+            or any(record.epoch > state.epoch for record in notice.records)
+        ):
+            return False
+        page = wire.JournalPage(
+            notice.journal_id, notice.records, notice.head, notice.head, notice.meta_version
+        )
+        await self._apply_page(journal, page, report, set())
+        await self._check_withheld(report, as_of=as_of)
+        return True
 
     async def _note_quiet(self, was_quiet: bool, start: tuple[int, int]) -> None:
         """Remember the store's version if this sync left nothing to send (see `sync`);
