@@ -869,7 +869,10 @@ class Client:
                     self.context, watched, set(report.arrivals)
                 )
         report.departures = await self.sharing.departures()
-        await self._synced(now_ms())
+        if not self.replica.notice_only:
+            # A sync that applied a live notice's records asked the server nothing: it
+            # brought one journal, and says nothing of when the others were last asked.
+            await self._synced(now_ms())
         if report.arrivals:  # nothing to name on a no-op sync: no store read for names
             synced = self.replica.synced_version  # read as of it while nothing was written
             copies = {  # the copies kept for a therapist: their originals arrive too
@@ -898,7 +901,8 @@ class Client:
 
     async def last_synced(self) -> datetime | None:
         """When a sync last completed on this device (UTC), or None if never: what the data
-        shown offline is as of."""
+        shown offline is as of. A sync of `watch()` that applied a live notice's records
+        without asking the server (one journal, nothing asked of the others) does not count."""
         value = await self.store.setting(LAST_SYNCED)
         kept = int(value) if isinstance(value, int) else 0
         newest = max(kept, self._synced_at)

@@ -98,6 +98,27 @@ async def test_a_watching_device_applies_a_notices_records_without_asking_the_se
     assert cursors[await personal(phone)] == report.trigger.head
 
 
+async def test_a_notice_applied_sync_leaves_last_synced_as_it_was(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """It asked the server nothing of the other journals: not a completed sync of them."""
+    laptop = await signup("ana")
+    phone = await login("ana")
+    await quiet(phone)
+    before = await phone.last_synced()
+    async with notices(phone) as live:
+        await laptop.entries.write(None, "Written on the laptop")
+        await laptop.sync()
+        notice = await live.next(await personal(laptop))
+    asked = count_requests(phone)
+    report = await phone._sync(notice=notice)
+    assert report.pulled == 1 and "/v1/sync" not in asked, "the notice path was taken"
+    assert await phone.last_synced() == before
+    await phone.sync()
+    after = await phone.last_synced()
+    assert before is not None and after is not None and after > before
+
+
 async def test_a_notice_for_one_journal_pulls_only_it_and_a_later_sync_catches_up_the_other(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
@@ -137,6 +158,15 @@ LIES: dict[str, Callable[[wire.LiveNotice, bytes], wire.LiveNotice]] = {
     "a seq past the head": lambda n, _: dataclasses.replace(n, head=n.records[-1].seq - 1),
     "a future epoch": lambda n, _: dataclasses.replace(
         n, records=[dataclasses.replace(r, epoch=r.epoch + 1) for r in n.records]
+    ),
+    "a head past the last record": lambda n, _: dataclasses.replace(n, head=n.head + 1),
+    "seqs not contiguous": lambda n, _: dataclasses.replace(
+        n,
+        head=n.head + 2,
+        records=[
+            *n.records,
+            dataclasses.replace(n.records[-1], seq=n.head + 2, record_id=bytes(wire.ID_BYTES)),
+        ],
     ),
 }
 
@@ -239,3 +269,50 @@ async def test_notices_carry_records_only_to_the_owners_devices_that_asked(
     assert wire.encode(without) == wire.encode(expected)
     # The member reads them with /v1/sync, which the owner's audit shows (R9 finding 9).
     assert (await tom.sync()).pulled >= 1
+
+
+async def test_a_members_device_never_applies_a_notices_records(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """Records in notices are for the owner's devices (protocol.md): a member's device
+    given the owner's notice (a server that sends it anyway) pulls with /v1/sync, which
+    the owner's audit shows, and ends as an honest sync does."""
+    ana = await signup("ana")
+    phone = await login("ana")
+    tom = await signup(THERAPIST)
+    await ana.shares.grant("Personal", THERAPIST, role="read", trust_on_first_use=True)
+    await tom.shares.verify("ana", await ana.shares.fingerprint())
+    await quiet(tom)
+    async with notices(phone) as live:
+        await ana.entries.write(None, "Shared")
+        await ana.sync()
+        notice = await live.next(await personal(ana))
+    held = {j.journal_id: j for j in await tom.store.journals()}
+    assert held[notice.journal_id].cursor == notice.after, "it follows on from tom's copy"
+    asked = count_requests(tom)
+    report = await tom._sync(notice=notice)
+    assert "/v1/sync" in asked, "not applied: pulled instead"
+    assert report.pulled == 1 and not report.problems and report.withheld == []
+    assert {e.body for e in await tom.entries.list(journal="ana/Personal")} == {"Shared"}
+
+
+async def test_a_record_sent_twice_in_a_notice_is_counted_once(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    phone = await login("ana")
+    await quiet(phone)
+    async with notices(phone) as live:
+        await laptop.entries.write(None, "Once")
+        await laptop.sync()
+        honest = await live.next(await personal(laptop))
+    [record] = honest.records
+    twice = dataclasses.replace(
+        honest,
+        head=record.seq + 1,
+        records=[record, dataclasses.replace(record, seq=record.seq + 1)],
+    )
+    asked = count_requests(phone)
+    report = await phone._sync(notice=twice)
+    assert "/v1/sync" not in asked and report.pulled == 1 and not report.problems
+    assert await bodies(phone) == {"Once"}

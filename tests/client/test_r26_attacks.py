@@ -1,13 +1,13 @@
 """R26: hostile review of live notices that carry records (28241e3 on s9-live).
 
-Each test fails on s9-live for the reason in its xfail marker (checked with --runxfail).
+Each test failed on s9-live (28241e3) for the reason in R26-FINDINGS.md (F1, F2); fixed on
+s9-live2: a notice is taken only from the state a pull left, and ends with its bookkeeping.
 Real server on 127.0.0.1, real crypto; a hostile server's notice is a crafted LiveNotice handed
 to the sync exactly as Client.watch() hands the one it received (tests/client/test_live_records)."""
 
 from __future__ import annotations
 
 import nacl.utils
-import pytest
 
 from client_sdk import Client, SyncReport
 from tests.client.test_live import watching
@@ -57,11 +57,6 @@ async def a_notice_applied(vera: Client, phone: Client) -> SyncReport:
     return report
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R26 F1: a notice-applied sync runs the withholding check as complete over every "
-    "journal, held-back ones included: an honest server is accused of withholding",
-)
 async def test_a_notice_never_makes_a_held_back_journal_look_withheld_by_an_honest_server(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
@@ -75,11 +70,6 @@ async def test_a_notice_never_makes_a_held_back_journal_look_withheld_by_an_hone
     assert (await vera.sync()).withheld == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R26 F2: a notice-applied sync skips _pull's bookkeeping: its report drops the "
-    "held-back warning (verify the owner's fingerprint) every other sync carries",
-)
 async def test_a_notice_applied_sync_still_reports_the_journals_held_back(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
