@@ -537,7 +537,7 @@ def _to_plain(value: Any) -> Any:
         plain = {}
         for name, default in _defaults(type(value)):
             item = getattr(value, name)
-            if default is dataclasses.MISSING or item != default:
+            if default is dataclasses.MISSING or not _at_default(item, default):
                 plain[name] = _to_plain(item)
         return plain
     return value
@@ -545,11 +545,26 @@ def _to_plain(value: Any) -> Any:
 
 @functools.cache
 def _defaults(cls: type) -> tuple[tuple[str, Any], ...]:
-    """A message class's fields in order, each with its default (MISSING if required)."""
-    return tuple(
-        (f.name, f.default if f.default_factory is dataclasses.MISSING else f.default_factory())
-        for f in dataclasses.fields(cls)
-    )
+    """A message class's fields in order, each with its default (MISSING if required). A
+    default made by a factory (a list: messages have no other) is kept as a tuple: the
+    cached value is shared by every call, so it must not be a list anyone could change."""
+    return tuple((f.name, _default(f)) for f in dataclasses.fields(cls))
+
+
+def _default(f: dataclasses.Field[Any]) -> Any:
+    if f.default_factory is dataclasses.MISSING:
+        return f.default
+    made = f.default_factory()
+    if not isinstance(made, list):
+        raise TypeError(f"field {f.name}: a message's factory default must be a list")
+    return tuple(made)
+
+
+def _at_default(item: Any, default: Any) -> bool:
+    """Whether a field's value is its default (`_defaults`: a list's default is a tuple)."""
+    if isinstance(default, tuple) and isinstance(item, list):
+        return len(item) == len(default) and tuple(item) == default
+    return bool(item == default)
 
 
 def decode(cls: type[M], raw: bytes) -> M:

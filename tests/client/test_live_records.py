@@ -316,3 +316,18 @@ async def test_a_record_sent_twice_in_a_notice_is_counted_once(
     report = await phone._sync(notice=twice)
     assert "/v1/sync" not in asked and report.pulled == 1 and not report.problems
     assert await bodies(phone) == {"Once"}
+
+
+def test_a_messages_cached_defaults_cannot_be_changed() -> None:
+    """wire._defaults is cached and shared: a list default is kept as a tuple, and a notice
+    without records still encodes to the bytes of a sender that does not know the field."""
+    defaults = dict(wire._defaults(wire.LiveNotice))
+    assert defaults["records"] == ()
+    plain = wire.LiveNotice(wire.LIVE_JOURNAL, bytes(16), 3)
+    assert wire.encode(plain) == wire.encode(dataclasses.replace(plain, records=[]))
+    assert b"records" not in wire.encode(plain)
+    decoded = wire.decode(wire.LiveNotice, wire.encode(plain))
+    assert (
+        decoded.records == []
+        and decoded.records is not wire.decode(wire.LiveNotice, wire.encode(plain)).records
+    )
