@@ -869,7 +869,7 @@ class Client:
                     self.context, watched, set(report.arrivals)
                 )
         report.departures = await self.sharing.departures()
-        if not self.replica.notice_only:
+        if not report.notice_only:
             # A sync that applied a live notice's records asked the server nothing: it
             # brought one journal, and says nothing of when the others were last asked.
             await self._synced(now_ms())

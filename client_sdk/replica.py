@@ -105,9 +105,6 @@ class Replica:
         """What the last sync knew of every journal, if it ended with nothing incomplete
         (`_Pulled`): a live notice's records are applied only from that state (`_take_notice`)."""
         self._pull_held: frozenset[bytes] | None = None  # set by a `_pull` that checked
-        self.notice_only = False
-        """Whether the last sync applied a live notice's records and asked the server nothing
-        (`_take_notice`): it brought one journal, and said nothing of the others."""
         self.synced_version: tuple[int, int] | None = None
         """Store version at the end of the last sync (Store.version): what the caller's
         reads right after it may be made as of (`as_of`), while this process writes nothing."""
@@ -780,7 +777,6 @@ class Replica:
         # What the last sync knew of every journal: good for this sync only (a sync that
         # fails midway leaves none).
         pulled, self._pulled, self._pull_held = self._pulled, None, None
-        self.notice_only = False
         # The store's version, read once: the reads of the pull and of the bookkeeping after
         # it are made as of it while this process changes nothing (Store.version `since`),
         # so a sync that finds nothing new runs one statement on the store (issue 10).
@@ -828,7 +824,7 @@ class Replica:
         await self._note_quiet(quiet, start)
         if held is not None and not report.incomplete and self._quiet_at is not None:
             self._pulled = _Pulled(self._quiet_at, held)
-        self.notice_only = taken
+        report.notice_only = taken
         return report
 
     async def _send(

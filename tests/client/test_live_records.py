@@ -113,6 +113,7 @@ async def test_a_notice_applied_sync_leaves_last_synced_as_it_was(
     asked = count_requests(phone)
     report = await phone._sync(notice=notice)
     assert report.pulled == 1 and "/v1/sync" not in asked, "the notice path was taken"
+    assert report.notice_only
     assert await phone.last_synced() == before
     await phone.sync()
     after = await phone.last_synced()
@@ -188,7 +189,7 @@ async def test_a_lying_notice_only_makes_the_device_pull_as_before(
         honest = await live.next(await personal(laptop))
     asked = count_requests(phone)
     report = await phone._sync(notice=LIES[lie](honest, other))
-    assert "/v1/sync" in asked, "not applied: pulled instead"
+    assert "/v1/sync" in asked and not report.notice_only, "not applied: pulled instead"
     assert report.pulled == 1 and report.refused == 0 and not report.problems
     assert await bodies(phone) == {"The real entry"}
     assert report.withheld == [] and report.incomplete == []
