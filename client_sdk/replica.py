@@ -870,18 +870,12 @@ class Replica:
         refreshes it first), whose cursor is the notice's `after`, and the records' seqs
         contiguous, past `after`, the last one `head` (one push's records: seqs are the
         server's across journals, so the first need not be `after`+1), under epochs the
-        verified chain already holds. A server that lies in a notice can do no more than in a /v1/sync
-        page: its records are checked the same way, and the cursor moves to the head, as a
-        page's does. Other journals wait for their own notice, the next sync, or the
-        catch-up after a reconnection."""
-        journal = next(
-            (
-                j
-                for j in await self.store.journals(as_of=as_of)
-                if j.journal_id == notice.journal_id
-            ),
-            None,
-        )
+        verified chain already holds. A server that lies in a notice can do no more than in
+        a /v1/sync page: its records are checked the same way, and the cursor moves to the
+        head, as a page's does. Other journals wait for their own notice, the next sync, or
+        the catch-up after a reconnection."""
+        on_device = await self.store.journals(as_of=as_of)
+        journal = next((j for j in on_device if j.journal_id == notice.journal_id), None)
         state = self.chains.state(notice.journal_id)
         seqs = [record.seq for record in notice.records]
         if (
@@ -906,9 +900,7 @@ class Replica:
         await self._apply_page(journal, page, report, set())
         await self._check_withheld(report, held, as_of)
         stored = await self.store.setting(hold_back.SETTING, as_of=as_of)
-        self._report_held(
-            report, await self.store.journals(as_of=as_of), hold_back.decode(stored).announced
-        )
+        self._report_held(report, on_device, hold_back.decode(stored).announced)
         return True
 
     async def _note_quiet(self, was_quiet: bool, start: tuple[int, int]) -> None:
