@@ -11,15 +11,18 @@ import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
-from client_sdk import Client, crypto, wire
+from client_sdk import INSECURE_TEST_COST, Client, crypto, wire
 from client_sdk.live import live_url
+from tests.client.hostile import HostileServer
 from tests.client.test_live import HANG, watching
-from tests.conftest import ClientFactory
+from tests.client.test_withholding import freeze
+from tests.conftest import PASSWORD, ClientFactory
 
 THERAPIST = "dr_tom"
 
@@ -270,6 +273,45 @@ async def test_notices_carry_records_only_to_the_owners_devices_that_asked(
     assert wire.encode(without) == wire.encode(expected)
     # The member reads them with /v1/sync, which the owner's audit shows (R9 finding 9).
     assert (await tom.sync()).pulled >= 1
+
+
+async def test_a_notice_after_an_incomplete_sync_makes_the_device_pull(
+    signup: ClientFactory, login: ClientFactory, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """A notice is taken only from the state a sync left with nothing incomplete: after a
+    pull the server did not finish (it never says "done"), the next sync pulls again, and
+    its report says the pull is incomplete, as every pull's does, where a notice-applied
+    sync would have said nothing of it."""
+    laptop = await signup("ana")
+    sleep = bytes.fromhex((await laptop.journals.create("Sleep")).id)
+    await laptop.sync()
+    third = await login("ana")  # its socket brings the notice: the proxy serves POST alone
+    phone = await Client.login(
+        hostile.url,
+        "ana",
+        PASSWORD,
+        home=tmp_path / "phone-via-proxy",
+        device_name="phone",
+        minimum_cost=INSECURE_TEST_COST,
+    )
+    try:
+        await quiet(phone)
+        cursors = {j.journal_id: j.cursor for j in await phone.store.journals()}
+        hostile.replies["/v1/sync"] = freeze({sleep: cursors[sleep]}, done=False)  # type: ignore[assignment]
+        assert (await phone.sync()).incomplete
+        assert (await phone.sync()).incomplete
+        async with notices(third) as live:
+            await laptop.entries.write(None, "A good day")
+            await laptop.sync()
+            notice = await live.next(await personal(laptop))
+        assert notice.records and notice.after == cursors[await personal(laptop)]
+        asked = count_requests(phone)
+        report = await phone._sync(notice=notice)
+        assert "/v1/sync" in asked and not report.notice_only, "pulled, not taken"
+        assert report.incomplete, "the pull the server does not finish is reported"
+        assert report.withheld == [] and await bodies(phone) == {"A good day"}
+    finally:
+        await phone.close()
 
 
 async def test_a_members_device_never_applies_a_notices_records(
