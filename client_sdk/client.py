@@ -1043,12 +1043,14 @@ class Client:
         retry: RetryPolicy | None = None,
         max_upload_wait: float = DEFAULT_UPLOAD_WAIT_S,
         as_of: tuple[int, int] | None = None,
+        notice: wire.LiveNotice | None = None,
     ) -> SyncReport:
-        """`sync`; `as_of`: the store's version the caller read just before (Store.version)."""
+        """`sync`; `as_of`: the store's version the caller read just before (Store.version);
+        `notice`: a live notice with records in it, that started this sync (Replica.sync)."""
         saved = self.transport.retry
         self.transport.retry = retry or saved
         try:
-            report = await self.replica.sync(progress, max_upload_wait, as_of)
+            report = await self.replica.sync(progress, max_upload_wait, as_of, notice)
         except NetworkError as error:
             waiting = await self.store.outbox_size()
             if waiting:  # say what happens to them (nothing is lost)
@@ -1066,7 +1068,10 @@ class Client:
                     self.context, watched, set(report.arrivals)
                 )
         report.departures = await self.sharing.departures()
-        await self._synced(now_ms())
+        if not report.notice_only:
+            # A sync that applied a live notice's records asked the server nothing: it
+            # brought one journal, and says nothing of when the others were last asked.
+            await self._synced(now_ms())
         if report.arrivals:  # nothing to name on a no-op sync: no store read for names
             synced = self.replica.synced_version  # read as of it while nothing was written
             copies = {  # the copies kept for a therapist: their originals arrive too
@@ -1143,7 +1148,8 @@ class Client:
 
     async def last_synced(self) -> datetime | None:
         """When a sync last completed on this device (UTC), or None if never: what the data
-        shown offline is as of."""
+        shown offline is as of. A sync of `watch()` that applied a live notice's records
+        without asking the server (one journal, nothing asked of the others) does not count."""
         value = await self.store.setting(LAST_SYNCED)
         kept = int(value) if isinstance(value, int) else 0
         newest = max(kept, self._synced_at)
@@ -1236,13 +1242,21 @@ class Client:
         (or cancelling the task that runs it) closes the WebSocket at once. Raises AuthError
         when this device is signed out. Apps usually want `changes(live=True)` instead.
         """
+        async with contextlib.aclosing(self._live(backoff)) as notices:
+            async for notice, _ in notices:
+                yield notice
+
+    async def _live(
+        self, backoff: Backoff
+    ) -> AsyncGenerator[tuple[Notice, wire.LiveNotice | None], None]:
+        """`live()`, each notice with the server's message it came from (None: lost)."""
         async with contextlib.aclosing(live_notices(self.transport, backoff)) as notices:
             async for notice in notices:
                 if notice is None:
-                    yield Notice(False, None, 0, lost=True)
+                    yield Notice(False, None, 0, lost=True), None
                     continue
                 journal_id = notice.journal_id.hex() if notice.kind == wire.LIVE_JOURNAL else None
-                yield Notice(notice.kind == wire.LIVE_HELLO, journal_id, notice.head)
+                yield Notice(notice.kind == wire.LIVE_HELLO, journal_id, notice.head), notice
 
     async def watch(
         self,
@@ -1256,18 +1270,23 @@ class Client:
         Each report's `trigger` is the Notice that started its sync (`connected` after each
         (re)connection: that sync catches up on what happened meanwhile). `on_lost` is called
         once each time the live channel is lost or cannot be opened; it is retried with
-        backoff meanwhile. Notices about changes this device already holds are skipped. A sync the server's write-rate limit stopped
+        backoff meanwhile. Notices about changes this device already holds are skipped. A
+        notice that carries the records of the push that made it (protocol.md GET /v1/live,
+        to this account's own journals) is applied without a request when this device has
+        nothing to send and the notice follows on from what it holds of that journal, with
+        the checks of any pull (Replica.sync); else the sync pulls as usual. A sync the server's write-rate limit stopped
         (`SyncReport.upload_limit`) is followed by another at its `retry_at`, notice or not
         (its trigger is then `Notice(False, None, 0)`), so the rest uploads by itself.
         Closing this iterator (or cancelling the task that runs it) closes the live channel
         before returning. Raises AuthError when this device is signed out.
         """
-        async with contextlib.aclosing(self.live(backoff)) as notices:
-            waiting: asyncio.Future[Notice] | None = None
+        async with contextlib.aclosing(self._live(backoff)) as notices:
+            waiting: asyncio.Future[tuple[Notice, wire.LiveNotice | None]] | None = None
             resume_at: datetime | None = None  # the server takes more uploads from then
             try:
                 while True:
                     version: tuple[int, int] | None = None  # the store's, read for a notice
+                    carried: wire.LiveNotice | None = None  # a notice with records in it
                     if waiting is None:
                         waiting = asyncio.ensure_future(anext(notices))
                     timeout = None
@@ -1276,7 +1295,7 @@ class Client:
                     await asyncio.wait({waiting}, timeout=timeout)
                     if waiting.done():
                         try:
-                            notice = waiting.result()
+                            notice, message = waiting.result()
                         except StopAsyncIteration:
                             return
                         waiting = None
@@ -1293,11 +1312,13 @@ class Client:
                             }
                             if cursors.get(notice.journal_id, -1) >= notice.head:
                                 continue
+                            if message is not None and message.records:
+                                carried = message
                     else:
                         notice = Notice(False, None, 0)  # the server takes uploads again
                     resume_at = None
                     try:
-                        report = await self._sync(progress, as_of=version)
+                        report = await self._sync(progress, as_of=version, notice=carried)
                     except NetworkError:
                         continue  # the live channel reconnects; the next notice retries
                     if report.upload_limit is not None:

@@ -111,7 +111,7 @@ async def _one_connection(transport: Transport) -> AsyncGenerator[wire.LiveNotic
     headers = {"Authorization": f"Bearer {transport.token}"}
     try:
         socket = await transport.session().ws_connect(
-            live_url(transport.base_url),
+            live_url(transport.base_url) + "?" + wire.LIVE_RECORDS_QUERY,  # records ride along
             headers=headers,
             heartbeat=HEARTBEAT_S,
             timeout=aiohttp.ClientWSTimeout(ws_close=CLOSE_WAIT_S),

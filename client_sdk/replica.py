@@ -15,7 +15,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from client_sdk import access, crypto, departures, forgotten, hold_back, keys, records, wire
@@ -101,6 +101,10 @@ class Replica:
         self._quiet_at: tuple[int, int] | None = None
         """Store version at the end of the last sync that left nothing to send: an empty
         outbox, no journal waiting to be created, no counter to withdraw (see `sync`)."""
+        self._pulled: _Pulled | None = None
+        """What the last sync knew of every journal, if it ended with nothing incomplete
+        (`_Pulled`): a live notice's records are applied only from that state (`_take_notice`)."""
+        self._pull_held: frozenset[bytes] | None = None  # set by a `_pull` that checked
         self.synced_version: tuple[int, int] | None = None
         """Store version at the end of the last sync (Store.version): what the caller's
         reads right after it may be made as of (`as_of`), while this process writes nothing."""
@@ -875,23 +879,32 @@ class Replica:
         progress: Progress | None = None,
         max_upload_wait: float = DEFAULT_WAIT_S,
         as_of: tuple[int, int] | None = None,
+        notice: wire.LiveNotice | None = None,
     ) -> sync_plan.SyncReport:
         """Push the outbox, pull every journal until up to date, then compact long logs.
         The push waits for the server's write-rate limit at most `max_upload_wait` seconds
         in all (upload_limit.py); then it stops, and the pull goes on. `as_of`: the store's
         version the caller read just before (Store.version `since`), not read again.
-        Holds `sync_lock` throughout (a forget waits for it)."""
+        `notice`: the live notice that started this sync, with the records of the push
+        that made it: when this device has nothing to send and the notice follows on from
+        what it holds of that journal, those records are applied as that journal's page
+        of a pull, with every check, and no request is made (`_take_notice`); else the
+        sync pulls as usual. Holds `sync_lock` throughout (a forget waits for it)."""
         async with self.sync_lock:
-            return await self._sync(progress, max_upload_wait, as_of)
+            return await self._sync(progress, max_upload_wait, as_of, notice)
 
     async def _sync(
         self,
         progress: Progress | None,
         max_upload_wait: float,
         as_of: tuple[int, int] | None,
+        notice: wire.LiveNotice | None = None,
     ) -> sync_plan.SyncReport:
         report, self._reopened = self._reopened or sync_plan.SyncReport(), None
         self.synced_version = None
+        # What the last sync knew of every journal: good for this sync only (a sync that
+        # fails midway leaves none).
+        pulled, self._pulled, self._pull_held = self._pulled, None, None
         # The store's version, read once: the reads of the pull and of the bookkeeping after
         # it are made as of it while this process changes nothing (Store.version `since`),
         # so a sync that finds nothing new runs one statement on the store (issue 10).
@@ -918,7 +931,18 @@ class Replica:
         await self.rotate_expired()
         if not quiet:
             await self._send(report, tracker, waits)
-        await self._pull(report, tracker, pending=not quiet, as_of=start)
+        taken = (
+            quiet
+            and notice is not None
+            and pulled is not None
+            and pulled.version == start
+            and await self._take_notice(report, notice, start, pulled.held)
+        )
+        if taken:
+            held: frozenset[bytes] | None = pulled.held if pulled is not None else None
+        else:
+            await self._pull(report, tracker, pending=not quiet, as_of=start)
+            held = self._pull_held
         if report.upload_limit is None:  # a snapshot is a write too: not while limited
             await self._compact(report)
         else:
@@ -926,6 +950,9 @@ class Replica:
             report.upload_limit = replace(report.upload_limit, waiting=waiting)
         report.rollbacks = sorted(self.chains.problems().values())
         await self._note_quiet(quiet, start)
+        if held is not None and not report.incomplete and self._quiet_at is not None:
+            self._pulled = _Pulled(self._quiet_at, held)
+        report.notice_only = taken
         return report
 
     async def _send(
@@ -949,6 +976,60 @@ class Replica:
         voids = await self._void_withdrawn(report)
         if voids:
             await self._push_voids(voids, report, tracker, waits)
+
+    async def _take_notice(
+        self,
+        report: sync_plan.SyncReport,
+        notice: wire.LiveNotice,
+        as_of: tuple[int, int],
+        held: frozenset[bytes],
+    ) -> bool:
+        """Apply the records a live notice carries as the page of a pull of its journal
+        (`_apply_page`: AEAD, signatures, the author's right, counters), then end as a pull
+        that served that journal alone would, without a request: the withholding check
+        (`_check_withheld`) with `held` (the journals the last pull held back, `_Pulled`)
+        counted as not finished, and the journals held back reported (`_report_held`).
+        The caller takes a notice only while the store is as the last sync left it and that
+        sync left nothing incomplete (`_Pulled`): every other journal is then as that sync
+        checked and reported it. Returns False, having done nothing, unless the notice
+        follows on from what this device holds: a journal this account owns (protocol.md:
+        records go to the owner's devices alone), held, without an access-chain problem,
+        whose `meta_version` is the notice's (else the journal list may have changed: a pull
+        refreshes it first), whose cursor is the notice's `after`, and the records' seqs
+        contiguous, past `after`, the last one `head` (one push's records: seqs are the
+        server's across journals, so the first need not be `after`+1), under epochs the
+        verified chain already holds. A server that lies in a notice can do no more than in
+        a /v1/sync page: its records are checked the same way, and the cursor moves to the
+        head, as a page's does. Other journals wait for their own notice, the next sync, or
+        the catch-up after a reconnection."""
+        on_device = await self.store.journals(as_of=as_of)
+        journal = next((j for j in on_device if j.journal_id == notice.journal_id), None)
+        state = self.chains.state(notice.journal_id)
+        seqs = [record.seq for record in notice.records]
+        if (
+            journal is None
+            or journal.role != "owner"
+            or journal.owner_id != self.profile.account_id
+            or state is None
+            or self.chains.problem(journal.journal_id) is not None
+            or not self.owner_verified(journal)
+            or journal.journal_id in held
+            or journal.meta_version != notice.meta_version
+            or journal.cursor != notice.after
+            or not seqs
+            or seqs[0] <= notice.after
+            or seqs != list(range(seqs[0], notice.head + 1))
+            or any(record.epoch > state.epoch for record in notice.records)
+        ):
+            return False
+        page = wire.JournalPage(
+            notice.journal_id, notice.records, notice.head, notice.head, notice.meta_version
+        )
+        await self._apply_page(journal, page, report, set())
+        await self._check_withheld(report, held, as_of)
+        stored = await self.store.setting(hold_back.SETTING, as_of=as_of)
+        self._report_held(report, on_device, hold_back.decode(stored).announced)
+        return True
 
     async def _note_quiet(self, was_quiet: bool, start: tuple[int, int]) -> None:
         """Remember the store's version if this sync left nothing to send (see `sync`);
@@ -1120,6 +1201,8 @@ class Replica:
         ahead = _Ahead()
         try:
             await self._pull_pages(report, tracker, hold, check, pending, ahead, as_of)
+            if check:
+                self._pull_held = frozenset(hold.held)  # counted as not finished by the check
         finally:
             ahead.drop()
             # Revoked ones too (their copies stay); as of the sync's start while the pull
@@ -1142,11 +1225,7 @@ class Replica:
                 written = await self.store.merge_setting(hold_back.SETTING, merge)
                 if written is not None:
                     self.settings_written(*written)
-            for journal in on_device:
-                if journal.role == REVOKED:
-                    continue  # not downloaded any more: not held back
-                if journal.journal_id in announced and journal.journal_id not in verified:
-                    self._note_held(journal, report)
+            self._report_held(report, on_device, announced)
 
     async def _pull_pages(
         self,
@@ -1391,6 +1470,21 @@ class Replica:
             )
         )
 
+    def _report_held(
+        self,
+        report: sync_plan.SyncReport,
+        on_device: list[LocalJournal],
+        announced: dict[bytes, int],
+    ) -> None:
+        """Report every journal held back (`announced`: hold_back.py) whose owner is still
+        not verified: every sync says so, whatever the server's pages say, or whether it
+        asked the server at all (`_pull`, `_take_notice`)."""
+        for journal in on_device:
+            if journal.role == REVOKED:
+                continue  # not downloaded any more: not held back
+            if journal.journal_id in announced and not self.owner_verified(journal):
+                self._note_held(journal, report)
+
     def _note_held(self, journal: LocalJournal, report: sync_plan.SyncReport) -> None:
         """Say once per sync that the journal's download stopped at the bound, and how to go on."""
         owner = journal.owner_name or journal.owner_id.hex()[:12]
@@ -1523,6 +1617,8 @@ class Replica:
             self._no_gaps_at = after
         if self._quiet_at == before:
             self._quiet_at = after
+        if self._pulled is not None and self._pulled.version == before:
+            self._pulled = replace(self._pulled, version=after)
 
     async def _check_withheld(
         self,
@@ -1797,7 +1893,7 @@ class Replica:
             problems = [p for p in problems if p.record_id in owned]
         for doc_id, arrival in arrivals.items():
             report.arrivals.setdefault(doc_id, arrival)
-        report.pulled += len(accepted)
+        report.pulled += len({s.record_id for s in accepted})  # a record sent twice: once
         report.merged += len(changed)
         report.touched.update(changed)
         if self.on_change is not None and changed:
@@ -2901,6 +2997,19 @@ class Replica:
                 await tx.withdraw(journal_id, withdrawn)  # the snapshots below cover them
             docs = [r.doc_id for r in dropped if r.doc_id]
             await self.seal_snapshots(journal, list(dict.fromkeys(docs)))
+
+
+@dataclass(frozen=True)
+class _Pulled:
+    """The end of a sync that left nothing incomplete (`SyncReport.incomplete` empty): every
+    journal pulled to the head the server gave, or held back (`held`: hold_back.py, checked
+    as not finished). `version`: the store's version then (moved along by a write of
+    settings alone, `settings_written`). A sync that starts at that version may take a live
+    notice's records (`_take_notice`): all the other journals are then as that sync checked
+    and reported them."""
+
+    version: tuple[int, int]
+    held: frozenset[bytes]
 
 
 class _Ahead:

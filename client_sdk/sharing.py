@@ -879,11 +879,14 @@ class Sharing:
         `Client.sync` puts them in its report. Asks /v1/shares/list only for journals a journal list showed changed without
         a rotation (`Replica._maybe_departed`), once; reads the store only when it changed
         since nothing was pending (a sync with nothing new reads and asks nothing more:
-        issue 10). A network failure or a conflict leaves the check for the next call."""
+        issue 10), and the pending checks only once the settings table changed. A network failure or a conflict leaves the check for the next call."""
         version = self.replica.synced_version
         if version is not None and version == self._nothing_pending_at:
             return []
-        pending = departures.decode(await self.store.setting(departures.PENDING))
+        # As of the sync's last version: read again only once the settings table changed
+        # (Store.setting `as_of`: this connection's change counts, and other processes'
+        # commits): a sync that pulled records (a live notice's) changed no setting.
+        pending = departures.decode(await self.store.setting(departures.PENDING, as_of=version))
         if pending.empty:
             self._nothing_pending_at = version
             return []

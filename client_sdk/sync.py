@@ -338,6 +338,10 @@ class SyncReport:
     waiting on this device and from when the server takes more. The next sync goes on."""
     touched: set[bytes] = field(default_factory=set, repr=False)
     """Documents this sync pushed or merged: the only ones worth checking for compaction."""
+    notice_only: bool = field(default=False, compare=False)
+    """Set when this sync applied the records a live notice carried and asked the server
+    nothing (`Client.watch()`): it brought that journal up to date and asked nothing of the
+    others, so `Client.last_synced()` does not count it."""
     trigger: Notice | None = field(default=None, compare=False)
     """Set by `Client.watch()`: the live-channel notice that started this sync (`connected`
     for the catch-up after each (re)connection, else the journal notice); None otherwise."""

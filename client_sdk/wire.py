@@ -504,13 +504,27 @@ LIVE_HELLO = "hello"
 LIVE_JOURNAL = "journal"
 
 
+LIVE_RECORDS_QUERY = "records=1"
+"""Asked on the live upgrade (`/v1/live?records=1`): notices of the device's own account's
+journals may carry the records pushed (protocol.md, GET /v1/live)."""
+MAX_LIVE_RECORDS = 64
+LIVE_RECORD_BYTES = 64 * 1024
+"""A server puts a push's records in its notice only up to these (records, ciphertext bytes)."""
+
+
 @dataclass(frozen=True)
 class LiveNotice:
-    """Sent on the live WebSocket: "hello" once connected, "journal" when a journal changed."""
+    """Sent on the live WebSocket: "hello" once connected, "journal" when a journal changed.
+    A "journal" notice may carry the records of the push that made it (`records`, every
+    record with a `seq` in (`after`, `head`], and the journal's `meta_version`): a hint
+    that saves a request, checked as a /v1/sync page of that journal would be."""
 
     kind: str = field(metadata=limits(1, 16))
     journal_id: bytes = field(metadata=limits(0, ID_BYTES))
     head: int = field(metadata=limits(0, U63))
+    after: int = field(default=0, metadata=limits(0, U63))
+    meta_version: int = field(default=0, metadata=limits(0, U63))
+    records: list[StoredRecord] = field(default_factory=list, metadata=limits(0, MAX_LIVE_RECORDS))
 
 
 # --- encoding ------------------------------------------------------------------------------
@@ -532,7 +546,7 @@ def _to_plain(value: Any) -> Any:
         plain = {}
         for name, default in _defaults(type(value)):
             item = getattr(value, name)
-            if default is dataclasses.MISSING or item != default:
+            if default is dataclasses.MISSING or not _at_default(item, default):
                 plain[name] = _to_plain(item)
         return plain
     return value
@@ -540,8 +554,26 @@ def _to_plain(value: Any) -> Any:
 
 @functools.cache
 def _defaults(cls: type) -> tuple[tuple[str, Any], ...]:
-    """A message class's fields in order, each with its default (MISSING if required)."""
-    return tuple((f.name, f.default) for f in dataclasses.fields(cls))
+    """A message class's fields in order, each with its default (MISSING if required). A
+    default made by a factory (a list: messages have no other) is kept as a tuple: the
+    cached value is shared by every call, so it must not be a list anyone could change."""
+    return tuple((f.name, _default(f)) for f in dataclasses.fields(cls))
+
+
+def _default(f: dataclasses.Field[Any]) -> Any:
+    if f.default_factory is dataclasses.MISSING:
+        return f.default
+    made = f.default_factory()
+    if not isinstance(made, list):
+        raise TypeError(f"field {f.name}: a message's factory default must be a list")
+    return tuple(made)
+
+
+def _at_default(item: Any, default: Any) -> bool:
+    """Whether a field's value is its default (`_defaults`: a list's default is a tuple)."""
+    if isinstance(default, tuple) and isinstance(item, list):
+        return len(item) == len(default) and tuple(item) == default
+    return bool(item == default)
 
 
 def decode(cls: type[M], raw: bytes) -> M:

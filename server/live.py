@@ -15,7 +15,7 @@ from aiohttp import WSMsgType, web
 
 from client_sdk import wire
 from server.errors import TooManyRequests
-from server.storage.base import LiveEvent
+from server.storage.base import InlineRecords, LiveEvent
 
 log = logging.getLogger("tj.server.live")
 HEARTBEAT_S = 25.0
@@ -38,6 +38,8 @@ class LiveHub:
         self.max_per_device = max_per_device
         self.max_per_account = max_per_account
         self._held: dict[bytes, dict[bytes, int]] = {}  # account -> device -> slots
+        self._records: dict[bytes, set[web.WebSocketResponse]] = {}
+        """By account, its sockets that asked for records in notices (`/v1/live?records=1`)."""
 
     @contextlib.contextmanager
     def slot(self, account_id: bytes, device_id: bytes) -> Iterator[None]:
@@ -84,10 +86,26 @@ class LiveHub:
     def connected(self, account_id: bytes) -> bool:
         return bool(self._sockets.get(account_id))
 
-    def add(self, account_id: bytes, device_id: bytes, socket: web.WebSocketResponse) -> None:
+    def wants_records(self, account_id: bytes) -> bool:
+        """Whether a socket of this account here asked for records in notices."""
+        return bool(self._records.get(account_id))
+
+    def add(
+        self,
+        account_id: bytes,
+        device_id: bytes,
+        socket: web.WebSocketResponse,
+        records: bool = False,
+    ) -> None:
         self._sockets.setdefault(account_id, {}).setdefault(device_id, set()).add(socket)
+        if records:
+            self._records.setdefault(account_id, set()).add(socket)
 
     def remove(self, account_id: bytes, device_id: bytes, socket: web.WebSocketResponse) -> None:
+        asked = self._records.get(account_id, set())
+        asked.discard(socket)
+        if not asked:
+            self._records.pop(account_id, None)
         devices = self._sockets.get(account_id, {})
         devices.get(device_id, set()).discard(socket)
         if not devices.get(device_id):
@@ -98,7 +116,7 @@ class LiveHub:
     async def deliver(self, event: LiveEvent) -> None:
         """Act on an event published by any server process (storage.publish)."""
         if event.kind == "journal":
-            await self.notify(list(event.account_ids), event.journal_id, event.head)
+            await self.notify(list(event.account_ids), event.journal_id, event.head, event.inline)
         elif event.kind == "device" and event.account_ids:
             await self.disconnect_device(event.account_ids[0], event.device_id)
         elif event.kind == "account" and event.account_ids:
@@ -106,18 +124,39 @@ class LiveHub:
         elif event.kind == "resync":  # notices may have been lost: devices reconnect, catch up
             await self.close_all()
 
-    async def notify(self, account_ids: list[bytes], journal_id: bytes, head: int) -> None:
+    async def notify(
+        self,
+        account_ids: list[bytes],
+        journal_id: bytes,
+        head: int,
+        inline: InlineRecords | None = None,
+    ) -> None:
+        """Send the notice to every socket of `account_ids`; the sockets of `inline.owner_id`
+        that asked for records get `inline`'s records in it too."""
         message = wire.encode(wire.LiveNotice(wire.LIVE_JOURNAL, journal_id, head))
-        sockets = [
-            socket
+        sent = [
+            (socket, message)
             for account_id in account_ids
             for device_sockets in self._sockets.get(account_id, {}).values()
             for socket in device_sockets
         ]
-        if len(sockets) == 1:  # the common case: no task to create
-            await _send(sockets[0], message)
+        asked = self._records.get(inline.owner_id, set()) if inline is not None else set()
+        if inline is not None and asked:
+            full = wire.encode(
+                wire.LiveNotice(
+                    wire.LIVE_JOURNAL,
+                    journal_id,
+                    head,
+                    inline.after,
+                    inline.meta_version,
+                    [wire.StoredRecord(*row) for row in inline.records],
+                )
+            )
+            sent = [(socket, full if socket in asked else plain) for socket, plain in sent]
+        if len(sent) == 1:  # the common case: no task to create
+            await _send(*sent[0])
         else:
-            await asyncio.gather(*(_send(socket, message) for socket in sockets))
+            await asyncio.gather(*(_send(socket, body) for socket, body in sent))
 
     async def disconnect_device(
         self, account_id: bytes, device_id: bytes, code: int = CLOSE_SIGNED_OUT
@@ -163,7 +202,7 @@ async def serve(
     except ConnectionError as error:
         log.info("live: client left during the handshake (%s)", type(error).__name__)
         return web.Response(status=400)  # never sent: the connection is gone
-    hub.add(account_id, device_id, socket)
+    hub.add(account_id, device_id, socket, request.query_string == wire.LIVE_RECORDS_QUERY)
     watcher = asyncio.create_task(_close_when_session_ends(socket, session_left, check_interval_s))
     try:
         await _send(socket, wire.encode(wire.LiveNotice(wire.LIVE_HELLO, b"", 0)))

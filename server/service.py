@@ -43,6 +43,7 @@ from server.storage.base import (
     DeviceRow,
     DuplicateError,
     Fetch,
+    InlineRecords,
     KeyRow,
     LiveEvent,
     MemberRow,
@@ -1138,7 +1139,8 @@ class Service:
                 "a record id in this batch is already stored with other content",
                 code="record_conflict",
             ) from None
-        await self._announce(request.journal_id, max(seq for _, seq in accepted))
+        head = max(seq for _, seq in accepted)
+        await self._announce(request.journal_id, head, caller, _pushed(request, accepted))
         return wire.PushReply([wire.Accepted(record_id, seq) for record_id, seq in accepted])
 
     async def compact(self, caller: Caller, request: wire.CompactRequest) -> wire.CompactReply:
@@ -1169,10 +1171,28 @@ class Service:
         await self._announce(request.journal_id, seq)
         return wire.CompactReply(seq, removed)
 
-    async def _announce(self, journal_id: bytes, head: int) -> None:
-        members = await self.storage.members_of(journal_id, self.clock())
+    async def _announce(
+        self,
+        journal_id: bytes,
+        head: int,
+        caller: Caller | None = None,
+        pushed: tuple[tuple[int, bytes, int, bytes], ...] = (),
+    ) -> None:
+        """Tell the journal's members' devices its new head. `pushed`: the records `caller`
+        just pushed, with seqs that follow one another (`_pushed`): with the journal's
+        highest seq below them (where storage knows it for good: `seq_before`), they ride
+        along to the owner's devices that asked for them (protocol.md GET /v1/live)."""
+        now = self.clock()
+        members = await self.storage.members_of(journal_id, now)
         accounts = tuple(account for account, _ in members)
-        await self.storage.publish(LiveEvent("journal", accounts, journal_id, head))
+        owner = next((account for account, role in members if role == "owner"), None)
+        inline = None
+        if pushed and caller is not None and owner is not None and self.live.wants_records(owner):
+            after = await self.storage.seq_before(journal_id, pushed[0][0])
+            heads = await self.storage.heads_for(caller.account_id, now)
+            if after is not None and journal_id in heads:
+                inline = InlineRecords(owner, after, heads[journal_id][1], pushed)
+        await self.storage.publish(LiveEvent("journal", accounts, journal_id, head, inline=inline))
 
     async def sync(self, caller: Caller, request: wire.SyncRequest) -> wire.SyncReply:
         """One page of new records for the journals the caller reads, by per-journal cursor:
@@ -1359,3 +1379,23 @@ def _new_recovery(public_key: bytes, bundle: bytes) -> tuple[bytes, bytes] | Non
             "recovery_bundle (40 bytes or more)"
         )
     return public_key, bundle
+
+
+def _pushed(
+    request: wire.PushRequest, accepted: list[tuple[bytes, int]]
+) -> tuple[tuple[int, bytes, int, bytes], ...]:
+    """The records of a push, (seq, record_id, epoch, ciphertext) by seq, when they may ride
+    along in its live notice: their seqs follow one another (then they are every record of
+    the journal in that range), within wire.MAX_LIVE_RECORDS and wire.LIVE_RECORD_BYTES;
+    else ()."""
+    if len(accepted) > wire.MAX_LIVE_RECORDS:
+        return ()
+    seqs = dict(accepted)
+    if len(seqs) != len(request.records) or any(r.record_id not in seqs for r in request.records):
+        return ()
+    rows = sorted((seqs[r.record_id], r.record_id, r.epoch, r.ciphertext) for r in request.records)
+    if sum(len(row[3]) for row in rows) > wire.LIVE_RECORD_BYTES:
+        return ()
+    if any(later[0] != row[0] + 1 for row, later in zip(rows, rows[1:], strict=False)):
+        return ()
+    return tuple(rows)

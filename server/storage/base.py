@@ -136,6 +136,22 @@ class LiveEvent:
     journal_id: bytes = b""
     head: int = 0
     device_id: bytes = b""
+    inline: InlineRecords | None = None
+    """For kind "journal" on the process that stored them: the records to hand the owner's
+    devices that asked for them (server/live.py). Never sent between processes
+    (storage/pg_live.py): a notice without them is complete on its own."""
+
+
+@dataclass(frozen=True)
+class InlineRecords:
+    """The records of one push, all those of a journal with a `seq` in (`after`, the
+    event's head], for the devices of `owner_id` (whose reads are not audited)."""
+
+    owner_id: bytes
+    after: int
+    meta_version: int
+    records: tuple[tuple[int, bytes, int, bytes], ...]
+    """(seq, record_id, epoch, ciphertext), by seq."""
 
 
 LiveHandler = Callable[[LiveEvent], Awaitable[None]]
@@ -573,6 +589,13 @@ class Storage(Protocol):
 
     async def members_of(self, journal_id: bytes, now: int) -> list[tuple[bytes, str]]:
         """(account, role) of every unexpired member, owner included."""
+        ...
+
+    async def seq_before(self, journal_id: bytes, seq: int) -> int | None:
+        """After a commit that stored records of the journal from `seq` on: the highest seq
+        of its records below `seq` (0: none), where no record stored later can take a seq
+        below those committed (then the journal's records in that range are known for
+        good: a live notice may carry them, server/live.py); None where that does not hold."""
         ...
 
     async def compact(

@@ -959,6 +959,11 @@ class PostgresStorage:
         )
         return [(row[0], str(row[1])) for row in rows]
 
+    async def seq_before(self, journal_id: bytes, seq: int) -> int | None:
+        # Identity values are taken when a row is inserted, not in commit order: a push that
+        # commits later may hold a lower seq. No range of a journal is known for good here.
+        return None
+
     async def records_after(
         self, journal_id: bytes, after: int, limit: int, max_bytes: int
     ) -> list[RecordRow]:

@@ -991,6 +991,15 @@ class SQLiteStorage:
         )
         return [(bytes(row[0]), str(row[1])) for row in rows]
 
+    async def seq_before(self, journal_id: bytes, seq: int) -> int | None:
+        # One writer and AUTOINCREMENT: a record stored later takes a seq above every one
+        # committed before (seqs are in commit order).
+        row = await self._one(
+            "SELECT COALESCE(MAX(seq), 0) FROM records WHERE journal_id = ? AND seq < ?",
+            (journal_id, seq),
+        )
+        return int(row[0]) if row is not None else 0
+
     async def records_after(
         self, journal_id: bytes, after: int, limit: int, max_bytes: int
     ) -> list[RecordRow]:

@@ -1,0 +1,115 @@
+"""Live propagation and no-op sync only: `python -m bench.live [--rounds 300] [--noops 500]`.
+
+The two round-trip-bound figures of `bench.sync`, measured alone and many times, for A/B
+comparisons on a shared machine (run the same script against both trees, interleaved):
+
+- `live_ms_*`: a write and sync on one device until another device of the account, in its
+  own process (`bench.follow`, `Client.watch()`), has stored it (as `bench.sync` measures);
+- `noop_sync_ms_*_small` / `_large`: a sync with nothing to do on a device holding 10
+  entries and one holding `--large` entries (default 10,000).
+
+Prints one JSON object, with this machine's loopback HTTP round trip (`floor_rtt_ms`) and
+the 1-minute load average at the start and the end (other work skews wall times).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.floor import floor_rtt_ms
+from bench.sync import (
+    entry_text,
+    free_port,
+    live_latencies_ms,
+    p99,
+    start_server,
+    stop,
+    wait_until_up,
+)
+from client_sdk import INTERACTIVE, Client
+
+PASSWORD = "live benchmark password"
+
+
+def _figures(name: str, samples: list[float]) -> dict[str, float]:
+    return {
+        f"{name}_median": round(statistics.median(samples), 3),
+        f"{name}_p90": round(sorted(samples)[int(len(samples) * 0.9)], 3),
+        f"{name}_p99": round(p99(samples), 3),
+    }
+
+
+async def _noops(client: Client, count: int) -> list[float]:
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter()
+        report = await client.sync()
+        samples.append((time.perf_counter() - start) * 1000)
+        assert report.pushed == report.pulled == 0
+    return samples
+
+
+async def run(work: Path, rounds: int, noops: int, large: int) -> dict[str, Any]:
+    load_start = round(os.getloadavg()[0], 2)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = start_server(work / "server", port)
+    try:
+        await wait_until_up(url)
+        rtt_ms = await floor_rtt_ms(url)
+        small = await Client.signup(
+            url, "small", PASSWORD, home=work / "small", kdf_cost=INTERACTIVE
+        )
+        for index in range(10):
+            await small.entries.write(None, entry_text(index))
+        await small.sync()
+        noop_small = await _noops(small, noops)
+        phone = await Client.login(url, "small", PASSWORD, home=work / "phone")
+        await phone.sync()
+        await phone.close()
+        live = await live_latencies_ms(small, work / "phone", rounds=rounds)
+        await small.close()
+        result = {
+            **_figures("live_ms", live),
+            **_figures("noop_sync_ms_small", noop_small),
+        }
+        if large:
+            big = await Client.signup(
+                url, "large", PASSWORD, home=work / "large", kdf_cost=INTERACTIVE
+            )
+            for index in range(large):
+                await big.entries.write(None, entry_text(index))
+            await big.sync()
+            result.update(_figures("noop_sync_ms_large", await _noops(big, noops)))
+            await big.close()
+        return {
+            **result,
+            "large_entries": large,
+            "floor_rtt_ms": round(rtt_ms, 3),
+            "load_1m_start_end": [load_start, round(os.getloadavg()[0], 2)],
+        }
+    finally:
+        stop(server)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.live", description=__doc__)
+    parser.add_argument("--rounds", type=int, default=300, help="live propagation rounds")
+    parser.add_argument("--noops", type=int, default=500, help="no-op syncs per device")
+    parser.add_argument("--large", type=int, default=10_000, help="entries of the large device")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as work:
+        os.chmod(work, 0o700)
+        print(json.dumps(asyncio.run(run(Path(work), args.rounds, args.noops, args.large))))
+
+
+if __name__ == "__main__":
+    main()
