@@ -256,7 +256,9 @@ async def test_notices_carry_records_only_to_the_owners_devices_that_asked(
     ana = await signup("ana")
     phone = await login("ana")
     tom = await signup(THERAPIST)
-    await ana.shares.grant("Personal", THERAPIST, role="annotate", trust_on_first_use=True)
+    await ana.shares.grant(
+        "Personal", THERAPIST, role="annotate", trust_on_first_use=True, full=True
+    )
     await tom.sync()
     journal = await personal(ana)
     async with notices(phone) as asked, notices(phone, records=False) as plain:
@@ -323,7 +325,7 @@ async def test_a_members_device_never_applies_a_notices_records(
     ana = await signup("ana")
     phone = await login("ana")
     tom = await signup(THERAPIST)
-    await ana.shares.grant("Personal", THERAPIST, role="read", trust_on_first_use=True)
+    await ana.shares.grant("Personal", THERAPIST, role="read", trust_on_first_use=True, full=True)
     await tom.shares.verify("ana", await ana.shares.fingerprint())
     await quiet(tom)
     async with notices(phone) as live:

@@ -29,7 +29,9 @@ async def held_back_member(signup: ClientFactory, login: ClientFactory) -> tuple
     Every sync says so in `held_back` and finds nothing withheld: the server is honest."""
     vera = await signup("vera")
     owner = await signup(OWNER)
-    await owner.shares.grant("Personal", "vera", role="annotate", trust_on_first_use=True)
+    await owner.shares.grant(
+        "Personal", "vera", role="annotate", trust_on_first_use=True, full=True
+    )
     for n in range(7):
         await owner.entries.write("Personal", big_text(), title=f"e{n}")
     await owner.sync()
