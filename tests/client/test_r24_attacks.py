@@ -13,7 +13,7 @@ import pytest
 from client_sdk import INSECURE_TEST_COST, Client, access, wire
 from client_sdk.errors import InvalidInput, NotFound
 from client_sdk.sharing import Sharing
-from tests.client.hostile import HostileServer
+from tests.client.hostile import HostileServer, ReplyRewrite
 from tests.client.sharing_support import journal_id, share_with
 from tests.client.test_share_ended_notices import DAY_MS, move_clocks
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
@@ -22,7 +22,7 @@ from tests.test_cli import Device
 SECRET = "I never told anyone about the accident"
 
 
-def hiding(mirror: bytes) -> object:
+def hiding(mirror: bytes) -> ReplyRewrite:
     def hide(request: bytes, reply: bytes) -> bytes:
         listed = wire.decode(wire.JournalList, reply).journals
         return wire.encode(wire.JournalList([j for j in listed if j.journal_id != mirror]))
@@ -126,8 +126,9 @@ async def test_a_plain_share_on_a_new_device_never_widens_an_older_copy_the_serv
     phone = Device(tmp_path / "ana-phone", hostile.url)
     password = tmp_path / "password.txt"
     password.write_text(PASSWORD + "\n")
-    await phone.ok("--password-file", str(password), "login", hostile.url, "ana",
-                   env={"TJ_PASSWORD": None})  # fmt: skip
+    await phone.ok(
+        "--password-file", str(password), "login", hostile.url, "ana", env={"TJ_PASSWORD": None}
+    )
     await phone.tj("share", "Personal", "tom", "--fingerprint", await tom.shares.fingerprint())
     del hostile.replies["/v1/journals/list"]
     assert await tom_reads_the_secret(ana, tom) == (None, False)
@@ -199,9 +200,7 @@ async def test_choosing_other_fields_on_a_device_the_copy_is_hidden_from_never_k
     try:
         await phone.sync()
         try:
-            await phone.shares.grant(
-                "Personal", "tom", only=["tags"], trust_on_first_use=True
-            )
+            await phone.shares.grant("Personal", "tom", only=["tags"], trust_on_first_use=True)
         except InvalidInput:
             refused = True  # "can't end the copy this device cannot see" is a fine answer
     finally:
@@ -281,8 +280,10 @@ async def test_a_member_of_the_source_cannot_tell_who_reads_part_of_it_by_length
     entries = (await bob.store.access_entries())[personal]
     sealed = [
         len(entry.payload["owner_copy"])
-        for entry in (access.parse_entry(raw, personal, ana.profile.secrets.sign_public_key)
-                      for raw in entries)  # fmt: skip
+        for entry in (
+            access.parse_entry(raw, personal, ana.profile.secrets.sign_public_key)
+            for raw in entries
+        )
         if entry.kind == access.LIMITED
     ]
     assert len(sealed) == 2  # bob sees both field-level shares exist (documented) ...
