@@ -220,14 +220,23 @@ async def test_choosing_other_fields_on_a_device_the_copy_is_hidden_from_never_k
 @pytest.mark.xfail(
     strict=True,
     reason="R24 F4: unshare on a device the copy is hidden from signs limited_removed and "
-    "says NotFound ('not shared with tom') while tom keeps reading the copy",
+    "says NotFound ('not shared with tom'), or that it ended the journal alone, while tom "
+    "keeps reading the copy",
 )
+@pytest.mark.parametrize("whole_too", [False, True])
 async def test_unsharing_on_a_device_the_copy_is_hidden_from_never_says_not_shared(
-    signup: ClientFactory, hostile: HostileServer, tmp_path: Path
+    signup: ClientFactory, hostile: HostileServer, tmp_path: Path, whole_too: bool
 ) -> None:
+    """tom reads ana's moods through a copy (and, with `whole_too`, the whole journal
+    too: ana widened with --full later). On a new phone the server hides the copy; ana
+    runs `tj unshare Personal tom`. The phone signs `limited_removed` for the copy into
+    Personal's chain, does not end the copy's share, and says "'Personal' is not shared
+    with tom" (or, with `whole_too`, that it ended Personal alone)."""
     ana = await signup("ana")
     tom = await signup("tom")
     first = await share_with(ana, tom, only=["mood"])
+    if whole_too:
+        await share_with(ana, tom, full=True)
     m1 = bytes.fromhex(first.journal_id)
     await ana.sync()
     hostile.replies["/v1/journals/list"] = hiding(m1)
@@ -236,7 +245,8 @@ async def test_unsharing_on_a_device_the_copy_is_hidden_from_never_says_not_shar
     try:
         await phone.sync()
         try:
-            await phone.shares.revoke("Personal", "tom")
+            ended = await phone.shares.revoke("Personal", "tom")
+            told = None if first.journal in ended else f"ended only {list(ended)}"
         except NotFound as error:
             told = str(error)
         except InvalidInput:
@@ -288,3 +298,34 @@ async def test_a_member_of_the_source_cannot_tell_who_reads_part_of_it_by_length
     ]
     assert len(sealed) == 2  # bob sees both field-level shares exist (documented) ...
     assert sealed[0] == sealed[1]  # ... but not whose: not even the name's length
+
+
+# --- F6 ------------------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="R24 F6: shares.list() ignores the source chain's `limited` entries: on a device "
+    "the server hides the copy from, a field-level share in force is not listed at all",
+)
+async def test_the_list_of_shares_never_drops_a_field_level_share_the_source_chain_names(
+    signup: ClientFactory, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """`tj shares` on ana's new phone, the server hiding the copy: the phone verified the
+    owner-signed `limited` entry naming tom (shares.limited() refuses: "can't tell"), yet
+    the list of who reads ana's journals shows nobody."""
+    ana = await signup("ana")
+    tom = await signup("tom")
+    first = await share_with(ana, tom, only=["mood"])
+    await ana.sync()
+    hostile.replies["/v1/journals/list"] = hiding(bytes.fromhex(first.journal_id))
+    phone = await other_device(hostile.url, tmp_path / "ana-phone")
+    try:
+        await phone.sync()
+        personal = await journal_id(phone, "Personal")
+        in_force, _ = phone.replica.chains.current(personal).limited_of(tom.profile.account_id)
+        assert len(in_force) == 1  # the phone knows, from signed data, that tom reads some
+        listed = [(s.member, s.source or s.journal) for s in await phone.shares.list()]
+    finally:
+        await phone.close()
+    assert ("tom", "Personal") in listed
