@@ -329,3 +329,33 @@ async def test_the_list_of_shares_never_drops_a_field_level_share_the_source_cha
     finally:
         await phone.close()
     assert ("tom", "Personal") in listed
+
+
+# --- F7 ------------------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="R24 F7: --full ('the whole journal instead') leaves the mood copy's share in "
+    "force; a later end date changes the whole share only, and tom keeps reading moods "
+    "after it",
+)
+async def test_an_end_date_after_widening_with_full_ends_everything_tom_reads(
+    signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ana shares moods with tom, then the whole journal (`tj share Personal tom --full`,
+    which the CLI documents as "the whole journal ... instead"), then sets an end date
+    (`tj share Personal tom --until tomorrow`: "Shared Personal with tom ... until ...").
+    After that date tom still receives every new mood, through the copy."""
+    ana = await signup("ana")
+    tom = await signup("tom")
+    await share_with(ana, tom, only=["mood"])
+    await share_with(ana, tom, full=True)
+    tomorrow = datetime.now().astimezone() + timedelta(days=1)
+    await ana.shares.grant("Personal", "tom", until=tomorrow)
+    move_clocks(live_server, monkeypatch, 2 * DAY_MS)
+    await ana.sync()  # signs `ended` for the whole share
+    await ana.entries.write("Personal", "written after tom's end date", mood=2)
+    await ana.sync()
+    await tom.sync()
+    assert [e.journal for e in await tom.entries.list() if e.mood == 2] == []
