@@ -199,6 +199,22 @@ class Note:
         }
 
 
+Basis = tuple[bytes | None, frozenset[bytes]]
+"""What new terms for an account are decided on in a chain (`basis_of`)."""
+
+
+def basis_of(state: access.AccessState | None, peer: Peer) -> Basis:
+    """The account's latest membership in the chain (its handle: current, or lapsed with an
+    `ended` entry; None when it never was a member or was removed since) and the handles of
+    the field-level shares (`limited`) in force naming it: two decisions about new terms
+    for `peer` made on chains with the same basis are the same decision (R24 F1)."""
+    if state is None:
+        return None, frozenset()
+    last = state.last_terms(peer.account_id)
+    in_force, _ = state.limited_of(peer.account_id)
+    return (last[0].handle if last else None), frozenset(s.handle for s in in_force)
+
+
 def check_fields(fields: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     chosen = tuple(dict.fromkeys(f.strip().lower() for f in fields if f.strip()))
     unknown = [f for f in chosen if f not in DISCLOSABLE]
@@ -330,7 +346,13 @@ class Sharing:
             limited = await self.limited_share(journal, peer.account_id)
             if limited is not None:  # new terms for what they read today, never more
                 target, settings, terms = limited
-                role, expires_at = await self._grant(target, peer, role or terms.role, expires_at)
+                role, expires_at = await self._grant(
+                    target,
+                    peer,
+                    role or terms.role,
+                    expires_at,
+                    basis=basis_of(self.replica.chains.state(target.journal_id), peer),
+                )
                 return ShareInfo(
                     target.name,
                     target.journal_id.hex(),
@@ -342,10 +364,12 @@ class Sharing:
                     journal.name,
                     kind="mirror",
                 )
+        basis: Basis | None = None  # None: a new membership is asked for (full, only)
         if only is None and not full:
             self._refuse_new_member(journal, peer)
+            basis = basis_of(self.replica.chains.state(journal.journal_id), peer)
         if only is None:
-            role, expires_at = await self._grant(journal, peer, role, expires_at)
+            role, expires_at = await self._grant(journal, peer, role, expires_at, basis=basis)
             return ShareInfo(
                 journal.name,
                 journal.journal_id.hex(),
@@ -595,7 +619,13 @@ class Sharing:
         return ended
 
     async def _grant(
-        self, journal: LocalJournal, peer: Peer, role: str | None, expires_at: int | None
+        self,
+        journal: LocalJournal,
+        peer: Peer,
+        role: str | None,
+        expires_at: int | None,
+        *,
+        basis: Basis | None = None,
     ) -> tuple[str, int]:
         """Sign the member's terms into the chain. A new member starts a new epoch whose
         documents are fresh snapshots (nothing from before the share reaches them); a
@@ -603,11 +633,29 @@ class Sharing:
         member's role ("read" for a new one: a new end date never silently changes it);
         `expires_at` None keeps a current member's end date (a new role never silently lifts
         it; one already passed is not carried over); returns the role and the end date
-        signed (ms, UTC; 0 = none)."""
+        signed (ms, UTC; 0 = none).
+
+        `basis`: new terms for what the member holds, decided on the chain as `basis_of`
+        read it before this call's sync; None only when the caller asked for a new
+        membership (full=True, a copy for only=..., the journal of single items). The chain
+        signed on (after the sync, and on each retry of the rotation) must still show the
+        same: else another device changed the member's share meanwhile (narrowed it, ended
+        it, named a copy) and InvalidInput is raised with nothing signed. New terms are never
+        a new membership the caller did not ask for (R24 F1)."""
         # What was written before the share stays before it, and the share's snapshots can
         # account for every record the server holds so far (no false gap for the member).
         await self.replica.sync()
+
+        def check(state: access.AccessState) -> None:
+            if basis is not None and basis_of(state, peer) != basis:
+                raise InvalidInput(
+                    f"{peer.username}'s share of {journal.name!r} changed on another device "
+                    "of yours meanwhile (narrowed, ended or renewed there), so nothing was "
+                    "changed: look at your shares (tj shares) and try again"
+                )
+
         state = self.replica.chains.current(journal.journal_id)
+        check(state)
         current = state.member_by_account(peer.account_id)
         who = access.Identity(
             peer.account_id, peer.username, peer.sign_public_key, peer.box_public_key
@@ -619,7 +667,7 @@ class Sharing:
             role = current.role if current is not None else "read"
         if current is not None and current.who == who:
             await self.replica.change_access(
-                journal, [access.changed(current.handle, role, expires_at)]
+                journal, [access.changed(current.handle, role, expires_at)], check
             )
             return role, expires_at
         # The new epoch's snapshots hold what this device reads: not records kept for a
@@ -629,7 +677,7 @@ class Sharing:
         changes = [access.granted(who, role, expires_at, journal.journal_id, account_key)]
         if current is not None:  # keys changed and verified again: a new membership
             changes.insert(0, access.removed(current.handle))
-        await self.replica.change_access(journal, changes)
+        await self.replica.change_access(journal, changes, check)
         fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
         await self.replica.seal_snapshots(fresh)
         await self.replica.push_outbox()

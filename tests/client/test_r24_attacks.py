@@ -55,12 +55,6 @@ def old_app(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- F1 ------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R24 F1: share() decides 'current whole member' before _grant's sync and never "
-    "re-checks: a narrowing or a revoke learnt at that sync turns a role change into a "
-    "brand-new whole-journal `granted` for a removed member, without full=True",
-)
 @pytest.mark.parametrize("racing", ["narrow to mood", "revoke"])
 async def test_a_role_change_racing_a_narrowing_or_revoke_never_signs_a_whole_journal_share(
     signup: ClientFactory, hostile: HostileServer, tmp_path: Path, racing: str
