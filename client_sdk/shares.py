@@ -97,6 +97,13 @@ class Shares:
         whose only share of the journal was such a copy, ended since (`revoke`, or removed
         because the server no longer served them): say `full=True` or `only`.
 
+        What new terms mean is decided on the chain they are signed on: when another device
+        narrowed, ended or renewed the member's share meanwhile, the call raises
+        InvalidInput and signs nothing (R24 F1). Narrowing (`only`) while the journal's
+        signed chain names a field-level share with them through a copy this device cannot
+        see or act on is refused (InvalidInput) before anything changes: that copy would
+        stay in force (R24 F3).
+
         Raises KeyChangedError when the fingerprint does not match (nothing is shared),
         InvalidInput for an unconfirmed peer, a bad role or field, an end in the past, no
         `full` or `only` for an account that is no member of the journal, both
@@ -240,7 +247,11 @@ class Shares:
         have received (unacknowledged safety flags, a result with PHQ-9 item 9 above 0:
         `undelivered`, read before ending; an app asks its user first). Needs the
         network. Raises NotFound when neither the journal nor a copy of it is shared with
-        `username`, AccessError when it is not this account's, NetworkError offline.
+        `username`, AccessError when it is not this account's, NetworkError offline, and
+        InvalidInput (subject "unseen copy") when the journal's signed access chain names a
+        field-level share with them through a copy this device cannot see or act on (not
+        listed, or its chain has a problem): that share is not ended, and no entry saying
+        it ended is signed; what could be ended was, and the message names it (R24 F4).
 
             ended = await client.shares.revoke("Personal", "drsmith")
             # ["Personal", "Personal (mood, tags) for drsmith"]

@@ -215,6 +215,18 @@ def basis_of(state: access.AccessState | None, peer: Peer) -> Basis:
     return (last[0].handle if last else None), frozenset(s.handle for s in in_force)
 
 
+def unseen_copy_text(source: str, username: str, what: str) -> str:
+    """The refusal when a field-level share the source's signed chain names cannot be
+    `what` ("narrowed", "ended") here: this device cannot see its copy (R24 F3, F4)."""
+    return (
+        f"can't tell whether {username}'s field-level share of {source!r} was {what}: the "
+        "journal's signed history names a copy of it kept for them that this device cannot "
+        "see (the server does not list it, or its access chain has a problem), so that "
+        "share was not changed and still reaches them. Sync and try again, or do this on "
+        "a device of yours that shows the copy (tj shares)"
+    )
+
+
 def check_fields(fields: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     chosen = tuple(dict.fromkeys(f.strip().lower() for f in fields if f.strip()))
     unknown = [f for f in chosen if f not in DISCLOSABLE]
@@ -382,6 +394,10 @@ class Sharing:
         # The mirror copies the entries this device reads: not while the owner's newer
         # changes wait unread here (they could remove what it would copy), R20 F4.
         await self.replica.refuse_while_parked(journal, "share part of it")
+        # A copy the source's chain names that this device cannot end (unseen, or its chain
+        # has a problem) would stay in force: refuse before anything changes (R24 F3).
+        await self.replica.refresh_journals()
+        self._refuse_unseen_copies(journal, peer.username, [peer.account_id], "narrowed")
         # Narrowing: end what lets the member read more first (a failure after this leaves
         # them reading less, never more), then start the field-level share.
         if expires_at is None or role is None:  # the narrower share keeps the terms of the
@@ -572,6 +588,12 @@ class Sharing:
         def limited(journal_id: bytes, state: access.AccessState) -> list[Any]:
             if journal_id != source.journal_id:
                 return []
+            # On the state signed on: every copy whose `limited` this closes is one this
+            # operation ends too (a candidate), never one this device cannot see (R24 F3).
+            ending = set(candidates()) | {mirror_id}
+            unseen = [s for s in state.limited_of(peer.account_id)[0] if s.mirror not in ending]
+            if unseen:
+                raise InvalidInput(unseen_copy_text(source.name, peer.username, "narrowed"))
             return self._limited_changes(state, peer, mirror_id)
 
         # A journal whose chain has a problem is not skipped: narrowing stops there (the
@@ -708,20 +730,49 @@ class Sharing:
         def named(state: access.AccessState) -> access.Member | None:
             return next((m for m in state.members.values() if m.username == name), None)
 
+        unseen: list[access.Limited] = []
+
         def closed(journal_id: bytes, state: access.AccessState) -> list[Any]:
-            # Every copy of a source kept for them ends: its chain says so too (R23 F1).
+            # Every copy of a source kept for them ends: its chain says so too (R23 F1); but
+            # only one this call ends (or whose share ended already), never one this device
+            # cannot see or act on: that one stays named, and the caller is told (R24 F4).
             if journal_id not in sources:
                 return []
-            return [
-                access.limited_removed(s.handle)
-                for s in state.limited.values()
-                if s.who is not None and s.who.username == name
+            ending = set(candidates())
+            mine = [
+                s for s in state.limited.values() if s.who is not None and s.who.username == name
             ]
+            unseen.extend(s for s in mine if s.mirror not in ending)
+            return [access.limited_removed(s.handle) for s in mine if s.mirror in ending]
 
         ended = await self._end_shares(candidates, named, skip_problems=True, also=closed)
+        if unseen:
+            done = (
+                f"ended {name}'s share of {', '.join(repr(e) for e in ended)}, but "
+                if ended
+                else ""
+            )
+            raise InvalidInput(
+                f"{done}{unseen_copy_text(journal.name, name, 'ended')}",
+                subject="unseen copy",
+            )
         if not ended:
             raise NotFound(f"{journal.name!r} is not shared with {name}")
         return ended
+
+    def _refuse_unseen_copies(
+        self, source: LocalJournal, username: str, accounts: list[bytes], what: str
+    ) -> None:
+        """Raise InvalidInput when the source's verified chain names a field-level share
+        (`limited` in force) of one of `accounts` through a copy this device cannot end:
+        not listed, never verified here, or its chain has a problem (R24 F3)."""
+        chain = self.replica.chains.state(source.journal_id)
+        if chain is None:
+            return
+        seen = set(self.disclosures())
+        for account_id in accounts:
+            if any(s.mirror not in seen for s in chain.limited_of(account_id)[0]):
+                raise InvalidInput(unseen_copy_text(source.name, username, what))
 
     async def leave(self, journal: LocalJournal) -> None:
         """Stop being a member of a journal shared with this account (protocol.md,

@@ -169,12 +169,6 @@ async def test_an_older_copy_after_a_lapsed_whole_share_is_never_widened_by_a_ne
 # --- F3 ------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R24 F3: share(only=) on a device that cannot see a copy the source's `limited` "
-    "entry names signs limited_removed for it but never ends its share: tom keeps reading "
-    "the fields the owner just took away",
-)
 async def test_narrowing_on_a_device_the_copy_is_hidden_from_never_keeps_the_wider_copy(
     signup: ClientFactory, hostile: HostileServer, tmp_path: Path
 ) -> None:
@@ -213,12 +207,6 @@ async def test_narrowing_on_a_device_the_copy_is_hidden_from_never_keeps_the_wid
 # --- F4 ------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R24 F4: unshare on a device the copy is hidden from signs limited_removed and "
-    "says NotFound ('not shared with tom'), or that it ended the journal alone, while tom "
-    "keeps reading the copy",
-)
 @pytest.mark.parametrize("whole_too", [False, True])
 async def test_unsharing_on_a_device_the_copy_is_hidden_from_never_says_not_shared(
     signup: ClientFactory, hostile: HostileServer, tmp_path: Path, whole_too: bool
