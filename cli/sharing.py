@@ -170,9 +170,12 @@ def share(
     cannot see that share as it was, nothing is changed until you say --full or --only.
     Without --only or --full, --role and --until change the terms of someone who reads the
     journal (or did, until an end date): for anyone else they share nothing, and you are
-    asked for --full (the whole journal) or --only. If ending the whole-journal share
-    means they may never receive a safety flag or a PHQ-9 with item 9 answered above 0,
-    you are told and asked first (default: no; --yes does not ask).
+    asked for --full (the whole journal) or --only. Plain `tj share JOURNAL THERAPIST`
+    shares the whole journal only with someone it was never shared with in any way (as the
+    journal's signed history shows); for anyone else it is as --role/--until above. If
+    ending the whole-journal share means they may never receive a safety flag or a PHQ-9
+    with item 9 answered above 0, you are told and asked first (default: no; --yes does
+    not ask).
 
     \b
     Examples:
@@ -217,12 +220,12 @@ def share(
                     f"{limited.source}: safety flags need a whole-journal share; add --full to "
                     "share every entry in full, or leave out --safety-flags"
                 )
-        whole = full
-        if role is None and until is None and only is None and not full:
-            # Plain `tj share J THERAPIST` shares the whole journal (and says so) unless they
-            # read only some fields of it: then it keeps that share as it is. A role or an
-            # end date alone for someone who is no member is refused by the SDK (R23 F1).
-            whole = await client.shares.limited(journal_name, therapist) is None
+        # Plain `tj share J THERAPIST` shares the whole journal (and says so) only with
+        # someone the journal's signed history never named; otherwise it keeps what they
+        # read as it is, or asks for --full / --only. A role or an end date alone for someone
+        # who is no member is refused by the SDK (R23 F1); neither is ever inferred from
+        # what the server does not show (R24 F2).
+        plain = role is None and until is None and only is None and not full
         shared = await client.shares.grant(
             journal_name,
             therapist,
@@ -232,7 +235,8 @@ def share(
             trust_on_first_use=trust_on_first_use,
             only=only,
             no_end=until == NEVER,
-            full=whole,
+            full=full,
+            full_if_new=plain,
         )
         if safety_flags:
             await client.safety.set_plan(

@@ -904,6 +904,7 @@ class Client:
                     self.context, watched, set(report.arrivals)
                 )
         report.departures = await self.sharing.departures()
+        await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
         await self._synced(now_ms())
         if report.arrivals:  # nothing to name on a no-op sync: no store read for names
             synced = self.replica.synced_version  # read as of it while nothing was written

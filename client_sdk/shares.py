@@ -65,9 +65,17 @@ class Shares:
         only: builtins.list[str] | tuple[str, ...] | None = None,
         no_end: bool = False,
         full: bool = False,
+        full_if_new: bool = False,
     ) -> ShareInfo:
         """Share a journal with another account (a therapist), or change a member's terms;
         needs the network.
+
+        `full_if_new=True` (a plain `tj share JOURNAL NAME`): as `full=True` only when the
+        journal's verified access chain never named the account (no membership, current,
+        lapsed or removed; no field-level share) and this device keeps no copy of it for
+        them, checked again on the chain the share is signed on; otherwise as without
+        `full` (R24 F2: a whole-journal share is never inferred from what the server does
+        not show).
 
         Sharing the whole journal with an account that is no member of it (none current,
         none lapsed by its end date, in the journal's verified access chain) takes
@@ -135,6 +143,7 @@ class Shares:
             only,
             no_end,
             full,
+            full_if_new,
         )
         if shared.ended and pending:  # a whole-journal share ended: what it never delivered
             return replace(shared, undelivered=tuple(pending))

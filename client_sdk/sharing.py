@@ -86,7 +86,6 @@ class ShareInfo:
     """When this call ended a whole-journal share (`ended`, narrowing with `only`): what of
     that journal the member may not have received, which now never reaches them
     (`client.shares.undelivered`)."""
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "journal": self.journal,
@@ -199,20 +198,22 @@ class Note:
         }
 
 
-Basis = tuple[bytes | None, frozenset[bytes]]
+Basis = tuple[bytes | None, frozenset[bytes], bool]
 """What new terms for an account are decided on in a chain (`basis_of`)."""
 
 
 def basis_of(state: access.AccessState | None, peer: Peer) -> Basis:
     """The account's latest membership in the chain (its handle: current, or lapsed with an
-    `ended` entry; None when it never was a member or was removed since) and the handles of
-    the field-level shares (`limited`) in force naming it: two decisions about new terms
-    for `peer` made on chains with the same basis are the same decision (R24 F1)."""
+    `ended` entry; None when it never was a member or was removed since), the handles of
+    the field-level shares (`limited`) in force naming it, and whether the chain ever
+    named it (a membership or a field-level share, ended or not): two decisions about new
+    terms for `peer` made on chains with the same basis are the same decision (R24 F1)."""
     if state is None:
-        return None, frozenset()
+        return None, frozenset(), False
     last = state.last_terms(peer.account_id)
-    in_force, _ = state.limited_of(peer.account_id)
-    return (last[0].handle if last else None), frozenset(s.handle for s in in_force)
+    in_force, closed = state.limited_of(peer.account_id)
+    ever = bool(state.handles.get(peer.account_id) or in_force or closed)
+    return (last[0].handle if last else None), frozenset(s.handle for s in in_force), ever
 
 
 def unseen_copy_text(source: str, username: str, what: str) -> str:
@@ -338,7 +339,13 @@ class Sharing:
         only: list[str] | tuple[str, ...] | None = None,
         no_end: bool = False,
         full: bool = False,
+        full_if_new: bool = False,
     ) -> ShareInfo:
+        """`full_if_new`: share the whole journal (as `full`) only when its verified chain
+        never named the account (no membership, current, lapsed or removed; no field-level
+        share) and this device keeps no copy of it for them, checked again on the chain
+        signed on; otherwise as without `full` (R24 F2: never inferred from the server's
+        silence)."""
         if journal.role != "owner":
             raise AccessError(f"only the owner of {journal.name!r} can share it")
         if full and only is not None:
@@ -354,6 +361,20 @@ class Sharing:
         peer = await self.confirmed_peer(username, fingerprint, trust_on_first_use)
         if peer.account_id == self.profile.account_id:
             raise InvalidInput("you cannot share a journal with yourself")
+        basis: Basis | None = None  # None: a new membership is asked for (full, only)
+        if full_if_new and only is None and not full:
+            await self.replica.refresh_journals()
+            chain = self.replica.chains.state(journal.journal_id)
+            copies = [
+                d
+                for d in self.kept_disclosures().values()
+                if d.kind == "mirror"
+                and d.mirror_of == journal.journal_id
+                and d.member_id == peer.account_id
+            ]
+            first = basis_of(chain, peer)
+            if first == (None, frozenset(), False) and not copies:
+                full, basis = True, first
         if only is None and not full:
             limited = await self.limited_share(journal, peer.account_id)
             if limited is not None:  # new terms for what they read today, never more
@@ -376,7 +397,6 @@ class Sharing:
                     journal.name,
                     kind="mirror",
                 )
-        basis: Basis | None = None  # None: a new membership is asked for (full, only)
         if only is None and not full:
             self._refuse_new_member(journal, peer)
             basis = basis_of(self.replica.chains.state(journal.journal_id), peer)
@@ -555,6 +575,53 @@ class Sharing:
             return None  # nothing limited, or both ended: renewing the whole share renews it
         _, _, journal, settings, member = min(found, key=lambda f: f[:2])  # live, then newest
         return journal, settings, member
+
+    async def name_older_copies(self) -> int:
+        """Sign a `limited` entry into a source journal's chain for each field-level copy of
+        it this device verified (listed, no problem) whose member's share is on or lapsed
+        there, and that the source's chain does not name yet (in force or ended): a copy an
+        app made before `limited` entries existed. Then a device the server hides that copy
+        from still learns of it from the source's signed chain, and never widens on the
+        server's silence (R24 F2). One rotation of the source per such copy, once; returns
+        how many were named. A network failure or a conflict leaves it for the next sync."""
+        owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
+        named = 0
+        for journal_id, settings in self.disclosures().items():
+            source_id = settings.mirror_of
+            if settings.kind != "mirror" or source_id is None or journal_id not in owned:
+                continue
+            source = owned.get(source_id)
+            state = self.replica.chains.state(source_id)
+            copy = self.replica.chains.state(journal_id)
+            if source is None or state is None or copy is None:
+                continue
+            if self.replica.chains.problem(source_id):
+                continue
+            last = copy.last_terms(settings.member_id)
+            in_force, closed = state.limited_of(settings.member_id)
+            if last is None or any(s.mirror == journal_id for s in (*in_force, *closed)):
+                continue
+            who = last[0].who
+            if who is None:
+                continue
+            account_key = self.profile.secrets.account_key
+
+            def still_unnamed(now: access.AccessState, mirror: bytes = journal_id) -> None:
+                if any(s.mirror == mirror for s in now.limited.values()) or any(
+                    s.mirror == mirror for s in now.limited_removed.values()
+                ):
+                    raise ConflictError("another device named this copy meanwhile")
+
+            try:
+                await self.replica.change_access(
+                    source,
+                    [access.limited(who, journal_id, source_id, account_key)],
+                    still_unnamed,
+                )
+            except (NetworkError, ConflictError):
+                continue
+            named += 1
+        return named
 
     def kept_disclosures(self) -> dict[bytes, access.Disclosure]:
         """Like `disclosures`, but also of the chains this device verified that now have a

@@ -94,11 +94,6 @@ async def test_a_role_change_racing_a_narrowing_or_revoke_never_signs_a_whole_jo
 # --- F2 ------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R24 F2: for a copy made before `limited` entries, the CLI's plain `tj share J "
-    "tom` passes full=True because shares.limited() is None, i.e. on the server's silence",
-)
 async def test_a_plain_share_on_a_new_device_never_widens_an_older_copy_the_server_hides(
     signup: ClientFactory,
     hostile: HostileServer,
@@ -128,11 +123,6 @@ async def test_a_plain_share_on_a_new_device_never_widens_an_older_copy_the_serv
     assert await tom_reads_the_secret(ana, tom) == (None, False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R24 F2: an older copy (no `limited` entry) after a lapsed whole share: a new "
-    "device renews the whole share on a role change when the server hides the copy",
-)
 async def test_an_older_copy_after_a_lapsed_whole_share_is_never_widened_by_a_new_device(
     signup: ClientFactory,
     hostile: HostileServer,
