@@ -800,6 +800,11 @@ def expiry_text(expires_at: datetime | None, expired: bool = False) -> str:
 def sees_text(share: ShareInfo) -> str:
     """What the member reads through a share, in plain words: helper journals (copies this
     account keeps only to share) say what they copy."""
+    if share.unseen:
+        return (
+            f"some fields of {share.source} through a copy this device cannot see (the "
+            "server does not show it): sync, or look on another device of yours"
+        )
     if share.kind == "mirror" and share.fields is not None:
         source = f" of {share.source}" if share.source else ""
         return f"{plain_list(share.fields)}{source} (a copy kept for {share.member})"
@@ -814,7 +819,7 @@ def shares_table(found: Iterable[ShareInfo]) -> Table:
     table = Table("journal", "member", "role", "sees", "expires")
     for s in found:
         sees = sees_text(s)
-        ends = expiry_text(s.expires_at, s.expired)
+        ends = "unknown here" if s.unseen else expiry_text(s.expires_at, s.expired)
         if s.account_erased is not None:
             sees = "nothing now"
             ends = f"ended {output.local_time(s.account_erased)}: {s.member}'s account was erased"

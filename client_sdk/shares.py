@@ -301,8 +301,11 @@ class Shares:
     async def list(self) -> builtins.list[ShareInfo]:
         """What this account shares: journal, member, role, expiry, and for a field-level
         share the fields and the journal they come from (`ShareInfo.fields`, `.source`),
-        from the verified access chains. Needs the network (the journal list is refreshed
-        first). Raises NetworkError offline."""
+        from the verified access chains. A field-level share the source journal's signed
+        chain names through a copy this device cannot see is listed too, marked
+        `ShareInfo.unseen` (role "unknown", fields and end date not known here): who reads
+        a journal never comes from what the server does not show (R24 F6). Needs the
+        network (the journal list is refreshed first). Raises NetworkError offline."""
         return await self._context.sharing.shares()
 
     async def leave(self, journal: str) -> None:

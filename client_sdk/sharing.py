@@ -86,6 +86,14 @@ class ShareInfo:
     """When this call ended a whole-journal share (`ended`, narrowing with `only`): what of
     that journal the member may not have received, which now never reaches them
     (`client.shares.undelivered`)."""
+    unseen: bool = False
+    """A field-level share the source's signed access chain names (a `limited` entry in
+    force) through a copy this device cannot see (the server does not list it, or its chain
+    has a problem): `journal` / `journal_id` name the copy as far as this device knows it,
+    `kind` is "mirror", and its role ("unknown"), fields (None) and end date (None) are not
+    known here. Listed so that who reads a journal is never taken from the server's
+    silence (R24 F6)."""
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "journal": self.journal,
@@ -100,6 +108,7 @@ class ShareInfo:
             "account_erased": self.account_erased.isoformat() if self.account_erased else None,
             "kind": self.kind,
             "undelivered": [u.to_dict() for u in self.undelivered],
+            "unseen": self.unseen,
         }
 
 
@@ -996,6 +1005,31 @@ class Sharing:
                 )
                 for m in latest.values()
             )
+        shown = {(s.journal_id, s.member) for s in found}
+        for journal_id, state in self.replica.chains.states().items():
+            if state.owner_id != me or journal_id not in journals:
+                continue
+            for share in state.limited.values():  # in force: the source's signed word
+                if share.who is None or share.mirror is None:
+                    continue
+                if (share.mirror.hex(), share.who.username) in shown or (
+                    share.mirror in disclosures and share.mirror in journals
+                ):
+                    continue  # listed, or its own verified chain says who reads it
+                found.append(
+                    ShareInfo(
+                        names.get(share.mirror, share.mirror.hex()),
+                        share.mirror.hex(),
+                        share.who.username,
+                        "unknown",
+                        None,
+                        False,
+                        None,
+                        names[journal_id],
+                        kind="mirror",
+                        unseen=True,
+                    )
+                )
         for row in await self._erased():
             found.append(
                 ShareInfo(

@@ -277,11 +277,6 @@ async def test_a_member_of_the_source_cannot_tell_who_reads_part_of_it_by_length
 # --- F6 ------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R24 F6: shares.list() ignores the source chain's `limited` entries: on a device "
-    "the server hides the copy from, a field-level share in force is not listed at all",
-)
 async def test_the_list_of_shares_never_drops_a_field_level_share_the_source_chain_names(
     signup: ClientFactory, hostile: HostileServer, tmp_path: Path
 ) -> None:
