@@ -266,9 +266,17 @@ def share_confirmation(shared: ShareInfo) -> str:
     ending = f" {end_text(shared.expires_at)}" if shared.expires_at else ", with no end date"
     role = "read and add notes" if shared.role == "annotate" else "read"
     if shared.fields is None:
-        return (
-            f"Shared {shared.journal} with {shared.member} ({role}){ending}: they see every "
-            "entry in full (text, title, mood, tags, emotions) after their next `tj sync`."
+        return "\n".join(
+            [
+                f"Shared {shared.journal} with {shared.member} ({role}){ending}: they see "
+                "every entry in full (text, title, mood, tags, emotions) after their next "
+                "`tj sync`."
+            ]
+            + [
+                f"{shared.member}'s share of the copy {name} ended and its key was rotated: "
+                f"they read {shared.journal} itself instead, on the terms above."
+                for name in shared.ended
+            ]
         )
     lines = [
         f"Shared only the {plain_list(shared.fields)} of entries you write in "

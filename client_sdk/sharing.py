@@ -71,8 +71,9 @@ class ShareInfo:
     source: str | None = None
     """For a field-level share: the journal whose entries are disclosed (its owner's name)."""
     ended: tuple[str, ...] = ()
-    """Journals whose wider share with this member this call ended, with a key rotation
-    (narrowing a whole-journal share to some fields)."""
+    """Journals whose share with this member this call ended, with a key rotation: the
+    wider share when narrowing (a whole-journal share to some fields), the field-level
+    copies of the journal kept for them when sharing the whole journal (R24 F7)."""
     account_erased: datetime | None = None
     """When this device found the member's account erased on the server (UTC; the server's
     word, which can only end a share): the share ended then, the member was removed from the
@@ -411,6 +412,9 @@ class Sharing:
             basis = basis_of(self.replica.chains.state(journal.journal_id), peer)
         if only is None:
             role, expires_at = await self._grant(journal, peer, role, expires_at, basis=basis)
+            # The whole journal replaces every copy of it kept for them: terms set later on
+            # the whole share (an end date) then reach everything they read (R24 F7).
+            ended = await self._end_copies(journal, peer)
             return ShareInfo(
                 journal.name,
                 journal.journal_id.hex(),
@@ -418,6 +422,7 @@ class Sharing:
                 role,
                 to_datetime(expires_at) if expires_at else None,
                 False,
+                ended=tuple(ended),
             )
         fields = check_fields(only)
         # The mirror copies the entries this device reads: not while the owner's newer
@@ -675,6 +680,45 @@ class Sharing:
         # A journal whose chain has a problem is not skipped: narrowing stops there (the
         # member keeps reading less or the same, never more).
         return await self._end_shares(candidates, of_peer, skip_problems=False, also=limited)
+
+    async def _end_copies(self, source: LocalJournal, peer: Peer) -> list[str]:
+        """End `peer`'s share of every field-level copy of `source` kept for them that this
+        device verified (each with a key rotation; then `limited_removed` for each in the
+        source's chain, after the copy's share ended): they read the whole journal now.
+        A copy the source's chain names that this device cannot see stays in force and
+        named (never said ended), and `Shares.list` shows it (`ShareInfo.unseen`). Returns
+        the names of the copies whose share ended (R24 F7)."""
+
+        def copies() -> list[bytes]:
+            return [
+                journal_id
+                for journal_id, settings in self.disclosures().items()
+                if settings.kind == "mirror"
+                and settings.mirror_of == source.journal_id
+                and settings.member_id == peer.account_id
+            ]
+
+        if not copies():
+            return []
+
+        def of_peer(state: access.AccessState) -> access.Member | None:
+            if state.journal_id == source.journal_id:
+                return None  # the whole share stays
+            return state.member_by_account(peer.account_id)
+
+        def closed(journal_id: bytes, state: access.AccessState) -> list[Any]:
+            if journal_id != source.journal_id:
+                return []
+            ending = set(copies())
+            return [
+                access.limited_removed(s.handle)
+                for s in state.limited_of(peer.account_id)[0]
+                if s.mirror in ending
+            ]
+
+        return await self._end_shares(
+            lambda: [*copies(), source.journal_id], of_peer, skip_problems=True, also=closed
+        )
 
     async def _end_shares(
         self,

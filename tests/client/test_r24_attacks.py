@@ -303,12 +303,6 @@ async def test_the_list_of_shares_never_drops_a_field_level_share_the_source_cha
 # --- F7 ------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R24 F7: --full ('the whole journal instead') leaves the mood copy's share in "
-    "force; a later end date changes the whole share only, and tom keeps reading moods "
-    "after it",
-)
 async def test_an_end_date_after_widening_with_full_ends_everything_tom_reads(
     signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
