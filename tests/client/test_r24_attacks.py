@@ -240,11 +240,6 @@ async def test_unsharing_on_a_device_the_copy_is_hidden_from_never_says_not_shar
 # --- F5 ------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R24 F5: a `limited` entry's owner_copy is unpadded msgpack: its length tells every "
-    "member of the source (and the server) the length of the username it names",
-)
 async def test_a_member_of_the_source_cannot_tell_who_reads_part_of_it_by_length(
     signup: ClientFactory,
 ) -> None:
