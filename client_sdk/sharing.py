@@ -431,7 +431,7 @@ class Sharing:
         # A copy the source's chain names that this device cannot end (unseen, or its chain
         # has a problem) would stay in force: refuse before anything changes (R24 F3).
         await self.replica.refresh_journals()
-        self._refuse_unseen_copies(journal, peer.username, [peer.account_id], "narrowed")
+        await self._refuse_unseen_copies(journal, peer.username, [peer.account_id], "narrowed")
         # Narrowing: end what lets the member read more first (a failure after this leaves
         # them reading less, never more), then start the field-level share.
         if expires_at is None or role is None:  # the narrower share keeps the terms of the
@@ -598,32 +598,34 @@ class Sharing:
         from still learns of it from the source's signed chain, and never widens on the
         server's silence (R24 F2). One rotation of the source per such copy, once; returns
         how many were named. A network failure or a conflict leaves it for the next sync."""
-        owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
-        named = 0
-        for journal_id, settings in self.disclosures().items():
+        unnamed: list[tuple[bytes, bytes, access.Identity]] = []  # (copy, source, member)
+        for journal_id, settings in self.disclosures().items():  # in memory: no store read
             source_id = settings.mirror_of
-            if settings.kind != "mirror" or source_id is None or journal_id not in owned:
+            if settings.kind != "mirror" or source_id is None:
                 continue
-            source = owned.get(source_id)
             state = self.replica.chains.state(source_id)
             copy = self.replica.chains.state(journal_id)
-            if source is None or state is None or copy is None:
-                continue
-            if self.replica.chains.problem(source_id):
+            if state is None or copy is None or self.replica.chains.problem(source_id):
                 continue
             last = copy.last_terms(settings.member_id)
             in_force, closed = state.limited_of(settings.member_id)
-            if last is None or any(s.mirror == journal_id for s in (*in_force, *closed)):
+            if last is None or last[0].who is None:
+                continue  # nobody reads it (never shared, or removed)
+            if not any(s.mirror == journal_id for s in (*in_force, *closed)):
+                unnamed.append((journal_id, source_id, last[0].who))
+        if not unnamed:
+            return 0
+        owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
+        account_key = self.profile.secrets.account_key
+        named = 0
+        for journal_id, source_id, who in unnamed:
+            source = owned.get(source_id)
+            if source is None or journal_id not in owned:
                 continue
-            who = last[0].who
-            if who is None:
-                continue
-            account_key = self.profile.secrets.account_key
 
             def still_unnamed(now: access.AccessState, mirror: bytes = journal_id) -> None:
-                if any(s.mirror == mirror for s in now.limited.values()) or any(
-                    s.mirror == mirror for s in now.limited_removed.values()
-                ):
+                shares = (*now.limited.values(), *now.limited_removed.values())
+                if any(s.mirror == mirror for s in shares):
                     raise ConflictError("another device named this copy meanwhile")
 
             try:
@@ -632,8 +634,8 @@ class Sharing:
                     [access.limited(who, journal_id, source_id, account_key)],
                     still_unnamed,
                 )
-            except (NetworkError, ConflictError):
-                continue
+            except (NetworkError, ConflictError, AccessError):
+                continue  # tried again at the next sync
             named += 1
         return named
 
@@ -666,13 +668,16 @@ class Sharing:
         def of_peer(state: access.AccessState) -> access.Member | None:
             return state.member_by_account(peer.account_id)
 
-        def limited(journal_id: bytes, state: access.AccessState) -> list[Any]:
+        def limited(journal_id: bytes, state: access.AccessState, ending: set[bytes]) -> list[Any]:
             if journal_id != source.journal_id:
                 return []
             # On the state signed on: every copy whose `limited` this closes is one this
-            # operation ends too (a candidate), never one this device cannot see (R24 F3).
-            ending = set(candidates()) | {mirror_id}
-            unseen = [s for s in state.limited_of(peer.account_id)[0] if s.mirror not in ending]
+            # operation ends too, never one this device cannot see (R24 F3).
+            unseen = [
+                s
+                for s in state.limited_of(peer.account_id)[0]
+                if s.mirror not in ending and s.mirror != mirror_id
+            ]
             if unseen:
                 raise InvalidInput(unseen_copy_text(source.name, peer.username, "narrowed"))
             return self._limited_changes(state, peer, mirror_id)
@@ -706,10 +711,9 @@ class Sharing:
                 return None  # the whole share stays
             return state.member_by_account(peer.account_id)
 
-        def closed(journal_id: bytes, state: access.AccessState) -> list[Any]:
+        def closed(journal_id: bytes, state: access.AccessState, ending: set[bytes]) -> list[Any]:
             if journal_id != source.journal_id:
                 return []
-            ending = set(copies())
             return [
                 access.limited_removed(s.handle)
                 for s in state.limited_of(peer.account_id)[0]
@@ -726,7 +730,7 @@ class Sharing:
         member_of: Callable[[access.AccessState], access.Member | None],
         *,
         skip_problems: bool,
-        also: Callable[[bytes, access.AccessState], list[Any]] | None = None,
+        also: Callable[[bytes, access.AccessState, set[bytes]], list[Any]] | None = None,
     ) -> list[str]:
         """End a member's share of each journal `candidates()` names (ids, computed after
         the sync below), with the member `member_of` picks from its chain: the member
@@ -738,20 +742,29 @@ class Sharing:
         So this device first takes in what the member wrote until now (a sync): a note the
         server acknowledged to the member before the share ended is kept, not refused.
 
-        `also(journal id, state)`: more entries to sign in that journal's rotation (the
-        `limited` / `limited_removed` entries of a source journal, R23 F1); a journal
+        `also(journal id, state, ending)`: more entries to sign in that journal's rotation
+        (the `limited` / `limited_removed` entries of a source journal, R23 F1); a journal
         rotates for them even where the member is no member, and is then not named in the
-        result."""
+        result. `ending`: the candidates this call acts on (listed, owned, and without a
+        problem where those are skipped): a `limited_removed` may name only their copies
+        (R24 F3, F4)."""
         await self.replica.sync()
         owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
         ended = []
-        for journal_id in candidates():
+        ids = candidates()
+        ending = {
+            journal_id
+            for journal_id in ids
+            if journal_id in owned
+            and not (skip_problems and self.replica.chains.problem(journal_id))
+        }
+        for journal_id in ids:
             target = owned.get(journal_id)
-            if target is None or (skip_problems and self.replica.chains.problem(journal_id)):
+            if journal_id not in ending or target is None:
                 continue
             state = self.replica.chains.current(journal_id)
             member = member_of(state)
-            more = also(journal_id, state) if also is not None else []
+            more = also(journal_id, state, ending) if also is not None else []
             if member is None and not more:
                 continue
             removal = [access.removed(member.handle)] if member is not None else []
@@ -852,13 +865,12 @@ class Sharing:
 
         unseen: list[access.Limited] = []
 
-        def closed(journal_id: bytes, state: access.AccessState) -> list[Any]:
+        def closed(journal_id: bytes, state: access.AccessState, ending: set[bytes]) -> list[Any]:
             # Every copy of a source kept for them ends: its chain says so too (R23 F1); but
             # only one this call ends (or whose share ended already), never one this device
             # cannot see or act on: that one stays named, and the caller is told (R24 F4).
             if journal_id not in sources:
                 return []
-            ending = set(candidates())
             mine = [
                 s for s in state.limited.values() if s.who is not None and s.who.username == name
             ]
@@ -880,7 +892,7 @@ class Sharing:
             raise NotFound(f"{journal.name!r} is not shared with {name}")
         return ended
 
-    def _refuse_unseen_copies(
+    async def _refuse_unseen_copies(
         self, source: LocalJournal, username: str, accounts: list[bytes], what: str
     ) -> None:
         """Raise InvalidInput when the source's verified chain names a field-level share
@@ -889,7 +901,8 @@ class Sharing:
         chain = self.replica.chains.state(source.journal_id)
         if chain is None:
             return
-        seen = set(self.disclosures())
+        owned = {j.journal_id for j in await self.store.journals() if j.role == "owner"}
+        seen = set(self.disclosures()) & owned
         for account_id in accounts:
             if any(s.mirror not in seen for s in chain.limited_of(account_id)[0]):
                 raise InvalidInput(unseen_copy_text(source.name, username, what))
