@@ -168,14 +168,13 @@ def share(
     (also one that ran out: it is renewed as it was); --full shares the whole journal with
     them instead. If they read only some fields until that share was ended, or this device
     cannot see that share as it was, nothing is changed until you say --full or --only.
-    Without --only or --full, --role and --until change the terms of someone who reads the
-    journal (or did, until an end date): for anyone else they share nothing, and you are
-    asked for --full (the whole journal) or --only. Plain `tj share JOURNAL THERAPIST`
-    shares the whole journal only with someone it was never shared with in any way (as the
-    journal's signed history shows); for anyone else it is as --role/--until above. If
-    ending the whole-journal share means they may never receive a safety flag or a PHQ-9
-    with item 9 answered above 0, you are told and asked first (default: no; --yes does
-    not ask).
+    For someone the journal was never shared with in any way (as its signed history shows),
+    `tj share` (with or without --role and --until) shares the whole journal and says so.
+    For anyone else, without --only or --full, --role and --until change the terms of
+    someone who reads the journal (or did, until an end date); otherwise nothing is shared
+    and you are asked for --full (the whole journal) or --only. If ending the whole-journal
+    share means they may never receive a safety flag or a PHQ-9 with item 9 answered above
+    0, you are told and asked first (default: no; --yes does not ask).
 
     \b
     Examples:
@@ -220,12 +219,12 @@ def share(
                     f"{limited.source}: safety flags need a whole-journal share; add --full to "
                     "share every entry in full, or leave out --safety-flags"
                 )
-        # Plain `tj share J THERAPIST` shares the whole journal (and says so) only with
-        # someone the journal's signed history never named; otherwise it keeps what they
-        # read as it is, or asks for --full / --only. A role or an end date alone for someone
-        # who is no member is refused by the SDK (R23 F1); neither is ever inferred from
-        # what the server does not show (R24 F2).
-        plain = role is None and until is None and only is None and not full
+        # `tj share J THERAPIST` (with or without --role/--until: NU20 C7) shares the whole
+        # journal (and says so) only with someone the journal's signed history never named;
+        # otherwise it changes what they read today and it stays as limited as it is, or
+        # asks for --full / --only (R23 F1). Never inferred from what the server does not
+        # show (R24 F2: full_if_new, checked again on the chain signed on).
+        plain = only is None and not full
         shared = await client.shares.grant(
             journal_name,
             therapist,
@@ -273,9 +272,8 @@ def share_confirmation(shared: ShareInfo) -> str:
                 "`tj sync`."
             ]
             + [
-                f"{shared.member}'s share of the copy {name} ended and its key was rotated: "
-                f"they read {shared.journal} itself instead, on the terms above."
-                for name in shared.ended
+                f"{shared.member}'s share of the copy {name} has the same terms now."
+                for name in shared.copies_too
             ]
         )
     lines = [

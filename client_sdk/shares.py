@@ -84,10 +84,12 @@ class Shares:
         never taken from what the server does not show (R23 F1).
 
         `role` is "read" or "annotate" (may also add notes and prompts); without it, a
-        current member keeps their role (a narrower share keeps the one it replaces) and a
-        new one reads ("read"): a new end date never changes a role. `until` (an aware
-        datetime, or a naive one in local time) ends the share then; without it, a current
-        member keeps their end date (a narrower share keeps the one it replaces) and a new one
+        current member keeps their role (a share of other fields, or of the whole journal,
+        keeps the one of the share it replaces; a renewal keeps the one of the share that ran
+        out) and a new one reads ("read"): a new end date never changes a role (NU20 C2/C3).
+        `until` (an aware datetime, or a naive one in local time) ends the share then;
+        without it, a current member keeps their end date (a share of other fields, or of the
+        whole journal, keeps the one of the share it replaces, unless passed) and a new one
         has none; `no_end=True` lifts an end date.
         The member's keys must be confirmed: pass the `fingerprint` they read out to you, or
         `trust_on_first_use=True`. With `only` (e.g. ["mood", "tags"]), entries written from

@@ -71,9 +71,8 @@ class ShareInfo:
     source: str | None = None
     """For a field-level share: the journal whose entries are disclosed (its owner's name)."""
     ended: tuple[str, ...] = ()
-    """Journals whose share with this member this call ended, with a key rotation: the
-    wider share when narrowing (a whole-journal share to some fields), the field-level
-    copies of the journal kept for them when sharing the whole journal (R24 F7)."""
+    """Journals whose wider share with this member this call ended, with a key rotation
+    (narrowing a whole-journal share to some fields)."""
     account_erased: datetime | None = None
     """When this device found the member's account erased on the server (UTC; the server's
     word, which can only end a share): the share ended then, the member was removed from the
@@ -87,6 +86,9 @@ class ShareInfo:
     """When this call ended a whole-journal share (`ended`, narrowing with `only`): what of
     that journal the member may not have received, which now never reaches them
     (`client.shares.undelivered`)."""
+    copies_too: tuple[str, ...] = ()
+    """For a whole-journal share given a new role or end date: the field-level copies of the
+    journal kept for the member that this call gave the same terms (R24 F7)."""
     unseen: bool = False
     """A field-level share the source's signed access chain names (a `limited` entry in
     force) through a copy this device cannot see (the server does not list it, or its chain
@@ -109,6 +111,7 @@ class ShareInfo:
             "account_erased": self.account_erased.isoformat() if self.account_erased else None,
             "kind": self.kind,
             "undelivered": [u.to_dict() for u in self.undelivered],
+            "copies_too": list(self.copies_too),
             "unseen": self.unseen,
         }
 
@@ -411,10 +414,15 @@ class Sharing:
             self._refuse_new_member(journal, peer)
             basis = basis_of(self.replica.chains.state(journal.journal_id), peer)
         if only is None:
+            given = role, expires_at  # new terms reach every share of it they hold (R24 F7)
+            if given != (None, None):  # ... so one this device cannot see refuses them
+                await self._refuse_unseen_copies(
+                    journal, peer.username, [peer.account_id], "given the new terms"
+                )
+            if full and (role is None or expires_at is None):  # widening keeps the terms
+                role, expires_at = await self._copy_terms(journal, peer, role, expires_at)
             role, expires_at = await self._grant(journal, peer, role, expires_at, basis=basis)
-            # The whole journal replaces every copy of it kept for them: terms set later on
-            # the whole share (an end date) then reach everything they read (R24 F7).
-            ended = await self._end_copies(journal, peer)
+            same_terms = await self._terms_for_copies(journal, peer, *given)
             return ShareInfo(
                 journal.name,
                 journal.journal_id.hex(),
@@ -422,7 +430,7 @@ class Sharing:
                 role,
                 to_datetime(expires_at) if expires_at else None,
                 False,
-                ended=tuple(ended),
+                copies_too=tuple(same_terms),
             )
         fields = check_fields(only)
         # The mirror copies the entries this device reads: not while the owner's newer
@@ -441,6 +449,8 @@ class Sharing:
             if wider is not None and not wider.ended(now_ms()):
                 expires_at = wider.expires_at if expires_at is None else expires_at
                 role = role or wider.role
+            elif wider is None:  # other fields instead: the terms of that copy (NU20 C3)
+                role, expires_at = await self._copy_terms(journal, peer, role, expires_at)
         # The copy exists (with nobody sealed to) before anything else changes: the source's
         # chain names it in the same rotation that ends the wider share, so a device that
         # never saw the copy (the server hides it) still learns of it (R23 F1).
@@ -466,6 +476,25 @@ class Sharing:
             tuple(ended),
             kind="mirror",
         )
+
+    async def _copy_terms(
+        self, journal: LocalJournal, peer: Peer, role: str | None, expires_at: int | None
+    ) -> tuple[str | None, int | None]:
+        """`role` and `expires_at`, each given or else the one of the field-level share of
+        `journal` the member reads today (`limited_share`) that a wider or other share
+        replaces: changing what is shared never silently changes a role or lifts an end
+        date (NU20 C3). An end date already passed is not carried over; no such share (or
+        one this device cannot be sure of) leaves them as given."""
+        try:
+            limited = await self.limited_share(journal, peer.account_id)
+        except InvalidInput:
+            return role, expires_at
+        if limited is None:
+            return role, expires_at
+        terms = limited[2]
+        if expires_at is None and not terms.ended(now_ms()):
+            expires_at = terms.expires_at
+        return role or terms.role, expires_at
 
     def _refuse_new_member(self, journal: LocalJournal, peer: Peer) -> None:
         """Raise InvalidInput (naming `full` and `only`) when the account has no membership,
@@ -686,43 +715,34 @@ class Sharing:
         # member keeps reading less or the same, never more).
         return await self._end_shares(candidates, of_peer, skip_problems=False, also=limited)
 
-    async def _end_copies(self, source: LocalJournal, peer: Peer) -> list[str]:
-        """End `peer`'s share of every field-level copy of `source` kept for them that this
-        device verified (each with a key rotation; then `limited_removed` for each in the
-        source's chain, after the copy's share ended): they read the whole journal now.
-        A copy the source's chain names that this device cannot see stays in force and
-        named (never said ended), and `Shares.list` shows it (`ShareInfo.unseen`). Returns
-        the names of the copies whose share ended (R24 F7)."""
-
-        def copies() -> list[bytes]:
-            return [
-                journal_id
-                for journal_id, settings in self.disclosures().items()
-                if settings.kind == "mirror"
+    async def _terms_for_copies(
+        self, source: LocalJournal, peer: Peer, role: str | None, expires_at: int | None
+    ) -> list[str]:
+        """Give the new terms of `peer`'s whole-journal share of `source` (`role`, `expires_at`
+        as the caller gave them: None keeps each copy's own) to each field-level copy of it
+        this device verified whose share with them is on: an end date set on the whole share
+        reaches everything they read of it (R24 F7). A copy whose share lapsed or ended is
+        not renewed. Returns the names of the copies whose terms changed."""
+        if role is None and expires_at is None:
+            return []
+        owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
+        now = now_ms()
+        changed = []
+        for journal_id, settings in self.disclosures().items():
+            if not (
+                settings.kind == "mirror"
                 and settings.mirror_of == source.journal_id
                 and settings.member_id == peer.account_id
-            ]
-
-        if not copies():
-            return []
-
-        def of_peer(state: access.AccessState) -> access.Member | None:
-            if state.journal_id == source.journal_id:
-                return None  # the whole share stays
-            return state.member_by_account(peer.account_id)
-
-        def closed(journal_id: bytes, state: access.AccessState, ending: set[bytes]) -> list[Any]:
-            if journal_id != source.journal_id:
-                return []
-            return [
-                access.limited_removed(s.handle)
-                for s in state.limited_of(peer.account_id)[0]
-                if s.mirror in ending
-            ]
-
-        return await self._end_shares(
-            lambda: [*copies(), source.journal_id], of_peer, skip_problems=True, also=closed
-        )
+            ):
+                continue
+            copy, state = owned.get(journal_id), self.replica.chains.state(journal_id)
+            member = state.member_by_account(peer.account_id) if state is not None else None
+            if copy is None or member is None or member.ended(now):
+                continue
+            basis = basis_of(state, peer)
+            await self._grant(copy, peer, role, expires_at, basis=basis)
+            changed.append(copy.name)
+        return changed
 
     async def _end_shares(
         self,
@@ -785,7 +805,8 @@ class Sharing:
         """Sign the member's terms into the chain. A new member starts a new epoch whose
         documents are fresh snapshots (nothing from before the share reaches them); a
         member's new terms are re-sealed under a new epoch too. `role` None keeps a current
-        member's role ("read" for a new one: a new end date never silently changes it);
+        member's role, or the role of their membership that lapsed by its end date when this
+        renews it ("read" for a new one: a new end date never silently changes it);
         `expires_at` None keeps a current member's end date (a new role never silently lifts
         it; one already passed is not carried over); returns the role and the end date
         signed (ms, UTC; 0 = none).
@@ -818,8 +839,9 @@ class Sharing:
         if expires_at is None:
             kept = current.expires_at if current is not None else 0
             expires_at = 0 if current is not None and current.ended(now_ms()) else kept
-        if role is None:
-            role = current.role if current is not None else "read"
+        if role is None:  # a renewal keeps the role of the share that lapsed (NU20 C2)
+            last = state.last_terms(peer.account_id)
+            role = current.role if current is not None else last[0].role if last else "read"
         if current is not None and current.who == who:
             await self.replica.change_access(
                 journal, [access.changed(current.handle, role, expires_at)], check

@@ -4,16 +4,18 @@ and SDK clients with the low Argon2id cost that tests must ask for explicitly.""
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import itertools
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import pytest
@@ -41,6 +43,7 @@ TEST_SETTINGS = Settings(
     signups_per_address_per_hour=100_000,
 )
 PASSWORD = "correct horse battery"
+T = TypeVar("T")
 
 
 class Clock:
@@ -109,10 +112,87 @@ async def drop_database(cluster: PostgresCluster, url: str) -> None:
         await admin.close()
 
 
+@pytest.fixture(scope="session")
+def database_pool(postgres_cluster: PostgresCluster) -> Iterator[DatabasePool]:
+    """Fresh databases copied from the template ahead of the tests that take them."""
+    pool = DatabasePool(postgres_cluster)
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
 @pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
     """The storage backend of `live_server`: SQLite unless a test module parametrises it."""
     return str(getattr(request, "param", "sqlite"))
+
+
+class DatabasePool:
+    """Databases copied from the migrated template one test ahead, and dropped after their
+    test, by a thread of its own, so that PostgreSQL copies and drops them while the tests
+    run (on the other core) instead of while they wait. Every test still gets a database
+    no other test has touched: a copy of the template made for it alone, as
+    `fresh_database` makes (the same statement), never a reused or emptied one."""
+
+    AHEAD = 2  # databases kept ready: the next PostgreSQL test's, and one more
+
+    def __init__(self, cluster: PostgresCluster) -> None:
+        self._cluster = cluster
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="tj-test-databases", daemon=True
+        )
+        self._thread.start()
+        self._lock = self._call(self._make_lock()).result()
+        self._admin: asyncpg.Connection | None = None
+        self._ready: collections.deque[concurrent.futures.Future[str]] = collections.deque()
+        self._drops: list[concurrent.futures.Future[None]] = []
+
+    @staticmethod
+    async def _make_lock() -> asyncio.Lock:
+        return asyncio.Lock()
+
+    def _call(self, work: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        return asyncio.run_coroutine_threadsafe(work, self._loop)
+
+    async def _execute(self, sql: str) -> None:
+        async with self._lock:  # one statement at a time on the one admin connection
+            if self._admin is None:
+                self._admin = await asyncpg.connect(self._cluster.url())
+            await self._admin.execute(sql)
+
+    async def _create(self) -> str:
+        name = f"tj_test_{os.getpid()}_{next(_database_numbers)}"
+        await self._execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DATABASE}")
+        return self._cluster.url(name)
+
+    async def take(self) -> str:
+        """A new database (its URL) that no test has used, and start copying the next ones."""
+        while len(self._ready) < self.AHEAD + 1:
+            self._ready.append(self._call(self._create()))
+        return await asyncio.wrap_future(self._ready.popleft())
+
+    def give_back(self, url: str) -> None:
+        """Drop a test's database (in the background; `close` waits for it)."""
+        name = url.rsplit("/", 1)[-1]
+        self._drops.append(
+            self._call(self._execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        )
+
+    def close(self) -> None:
+        """Wait for every copy and drop (raising the first failure), then stop the thread."""
+        try:
+            for made in self._ready:
+                self.give_back(made.result())
+            for dropped in self._drops:
+                dropped.result()
+        finally:
+            if self._admin is not None:
+                self._call(self._admin.close()).result()
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+            self._loop.close()
 
 
 @pytest.fixture
@@ -121,12 +201,12 @@ async def database_url(backend: str, request: pytest.FixtureRequest) -> AsyncIte
     if backend != "postgresql":
         yield None
         return
-    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
-    url = await fresh_database(cluster)
+    pool: DatabasePool = request.getfixturevalue("database_pool")
+    url = await pool.take()
     try:
         yield url
     finally:
-        await drop_database(cluster, url)
+        pool.give_back(url)
 
 
 @dataclass

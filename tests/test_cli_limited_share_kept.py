@@ -1,7 +1,8 @@
 """`tj share J member --role/--until` after a field-level share ended never shares the whole
 journal by default (R22 F1/F2 follow-up): the CLI says to choose --full or --only; nor on a
-new device the server hides the field-level copy from, nor for someone who is no member
-(R23 F1) (real server on loopback, and the hostile proxy; CliRunner)."""
+new device the server hides the field-level copy from (R23 F1); a first share with a role
+or an end date shares the whole journal and says so (NU20 C7) (real server on loopback, and
+the hostile proxy; CliRunner)."""
 
 from __future__ import annotations
 
@@ -84,18 +85,35 @@ async def test_a_new_device_the_server_hides_the_copy_from_never_shares_the_whol
     assert "drinking" not in (await tom.ok("list", "--all")).stdout
 
 
-async def test_a_role_alone_for_someone_who_is_no_member_asks_for_full_or_only(
+async def test_a_first_share_with_a_role_or_an_end_date_shares_the_whole_journal_and_says_so(
     ana: Device, tom: Device
 ) -> None:
+    """NU20 C7: the README's `tj share Personal drsmith --role annotate ...` for someone who
+    reads nothing of the journal yet is a whole-journal share, as a plain `tj share` is: the
+    chain names no field-level share of it for them (R23 F1's `limited` entries), so there
+    is nothing to keep limited; the confirmation says every entry is shared in full. (The
+    SDK's `grant` still asks for `full=True` there: tests/client/test_limited_in_source_chain.py.)
+    Only for someone the journal was never shared with: after an unshare, --full (R24 F2).
+    """
     fingerprint = ("--fingerprint", tom.signup["fingerprint"])
     await ana.ok("write", "--mood", "4", "Private: nobody knows about the drinking.")
-    for terms in (("--role", "annotate"), ("--until", "2099-12-31")):
-        refused = await ana.tj("share", "Personal", "tom", *terms, *fingerprint)
-        line = failed_with_one_line(refused)
-        assert "tom is not a member of 'Personal'" in line and "nothing was shared" in line
-        assert "tj share --full" in line and "tj share --only" in line
-    assert await ana.json("shares") == []
-    shared = await ana.ok("share", "Personal", "tom", *fingerprint)  # plain: the whole journal
+    shared = await ana.ok("share", "Personal", "tom", "--role", "annotate", *fingerprint)
+    assert "(read and add notes)" in shared.stderr
     assert "they see every entry in full" in shared.stderr
     [share] = await ana.json("shares")
+    assert (share["journal"], share["fields"], share["role"]) == ("Personal", None, "annotate")
+    await ana.ok("unshare", "Personal", "tom", "--yes")
+    # Shared before, so no longer a first share: the chain cannot tell this unshare from an
+    # older app's narrowing whose copy the server hides (R24 F2), so the whole journal is
+    # shared again only when the owner says so.
+    refused = failed_with_one_line(
+        await ana.tj("share", "Personal", "tom", "--until", "2099-12-31", *fingerprint)
+    )
+    assert "nothing was shared" in refused and "tj share --full" in refused
+    assert [s for s in await ana.json("shares") if not s["expired"]] == []
+    dated = await ana.ok(
+        "share", "Personal", "tom", "--until", "2099-12-31", "--full", *fingerprint
+    )
+    assert "they see every entry in full" in dated.stderr
+    [share] = [s for s in await ana.json("shares") if not s["expired"]]
     assert (share["journal"], share["fields"], share["role"]) == ("Personal", None, "read")

@@ -32,6 +32,7 @@ SHARE_KEYS = {
     "account_erased",
     "kind",
     "undelivered",
+    "copies_too",
     "unseen",
 }
 

@@ -70,15 +70,63 @@ def random_value(rng: random.Random, depth: int = 0) -> Any:
     }
 
 
-def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += paths(item, (*prefix, index))
-    return found
+class Paths:
+    """Every path into `value` (the keys and indexes leading to each dict value and list
+    item, depth first, in order) as a sequence for `rng.choice`, without building the list:
+    a body holding a list repeated 10,001 times has hundreds of thousands of paths, and
+    listing them all for each change took much of this test's time. Its length and its items
+    are those of the list `[(key,), *paths under it with (key, ...), ...]` built child after
+    child (so the seeded cases are the same bytes as when the list was built). A list whose
+    items all equal its first (a repeated list) is counted and indexed from that one item:
+    equal values have the same paths."""
+
+    def __init__(self, value: Any) -> None:
+        self._value = value
+        self._sizes: dict[int, int] = {}  # id of a dict or list -> paths below it
+        self._repeated: dict[int, bool] = {}  # id of a list -> all its items equal its first
+        self._length = self._size(value)
+
+    def _size(self, value: Any) -> int:
+        if not isinstance(value, (dict, list)):
+            return 0
+        key = id(value)
+        if key not in self._sizes:
+            if isinstance(value, dict):
+                self._sizes[key] = sum(1 + self._size(item) for item in value.values())
+            elif value and value.count(value[0]) == len(value):
+                self._repeated[key] = True
+                self._sizes[key] = len(value) * (1 + self._size(value[0]))
+            else:
+                self._sizes[key] = sum(1 + self._size(item) for item in value)
+        return self._sizes[key]
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index: int) -> tuple[Any, ...]:
+        if not 0 <= index < self._length:
+            raise IndexError(index)
+        value, prefix = self._value, ()
+        while True:
+            if isinstance(value, list) and self._repeated.get(id(value), False):
+                step = 1 + self._size(value[0])
+                position, index = divmod(index, step)
+                if index == 0:
+                    return (*prefix, position)
+                value, prefix, index = value[position], (*prefix, position), index - 1
+                continue
+            children = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in children:
+                if index == 0:
+                    return (*prefix, key)
+                index -= 1
+                size = self._size(item)
+                if index < size:
+                    value, prefix = item, (*prefix, key)
+                    break
+                index -= size
+            else:
+                raise AssertionError("the sizes of the subtrees add up to more than the paths")
 
 
 def mutate(rng: random.Random, body: Any) -> Any:
@@ -86,7 +134,7 @@ def mutate(rng: random.Random, body: Any) -> Any:
     body = copy.deepcopy(body)
     repeated = False  # one long list per body: repeating a repeated list would need gigabytes
     for _ in range(rng.randrange(1, 4)):
-        spots = paths(body)
+        spots = Paths(body)
         if not spots or not isinstance(body, dict):
             return random_value(rng)
         path = rng.choice(spots)

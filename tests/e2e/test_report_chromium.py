@@ -180,42 +180,71 @@ def decode_png(data: bytes) -> tuple[int, int, list[Pixel]]:
         elif kind == b"IDAT":
             idat += body
     raw = unfilter(zlib.decompress(idat), width, height, channels)
-    pixels = [
-        (raw[i], raw[i + 1], raw[i + 2]) for i in range(0, width * height * channels, channels)
-    ]
-    return width, height, pixels
+    size = width * height * channels
+    red, green, blue = (raw[k:size:channels] for k in range(3))
+    return width, height, list(zip(red, green, blue, strict=True))
 
 
 def unfilter(raw: bytes, width: int, height: int, bpp: int) -> bytearray:
+    """The scanlines of a non-interlaced 8-bit PNG with their filters undone (PNG
+    specification, 3rd edition, section 7.3 and 9): None and Up, and Sub a row at a time with
+    big integers (bytewise sums without carries between bytes); Average and Paeth, which
+    need the byte just made, one byte at a time."""
     stride = width * bpp
     out = bytearray()
     previous = bytearray(stride)
     for y in range(height):
         start = y * (stride + 1)
         kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
-        for i in range(stride):
-            left = line[i - bpp] if i >= bpp else 0
-            up = previous[i]
-            if kind == 1:
-                line[i] = (line[i] + left) & 0xFF
-            elif kind == 2:
-                line[i] = (line[i] + up) & 0xFF
-            elif kind == 3:
-                line[i] = (line[i] + (left + up) // 2) & 0xFF
-            elif kind == 4:
-                corner = previous[i - bpp] if i >= bpp else 0
-                line[i] = (line[i] + paeth(left, up, corner)) & 0xFF
+        if kind == 1:
+            line = _sub(line, bpp)
+        elif kind == 2:
+            line = _bytewise_add(line, previous)
+        elif kind in (3, 4):
+            _average_or_paeth(kind, line, previous, bpp)
+        elif kind != 0:
+            raise AssertionError(f"unknown PNG filter {kind}")
         out += line
         previous = line
     return out
 
 
-def paeth(a: int, b: int, c: int) -> int:
-    p = a + b - c
-    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-    if pa <= pb and pa <= pc:
-        return a
-    return b if pb <= pc else c
+def _bytewise_add(a: bytes | bytearray, b: bytes | bytearray) -> bytearray:
+    """(a[i] + b[i]) mod 256 for each i, on whole rows as big integers: the low 7 bits of
+    each byte add without reaching the next byte, the top bit is the exclusive or."""
+    n = len(a)
+    low, high = int.from_bytes(b"\x7f" * n, "big"), int.from_bytes(b"\x80" * n, "big")
+    x, y = int.from_bytes(a, "big"), int.from_bytes(b, "big")
+    return bytearray((((x & low) + (y & low)) ^ ((x ^ y) & high)).to_bytes(n, "big"))
+
+
+def _sub(line: bytearray, bpp: int) -> bytearray:
+    """Sub: each byte plus the rebuilt byte `bpp` to its left, i.e. running sums (mod 256)
+    of every bpp-th byte, made with doubling shifts (Hillis and Steele's scan)."""
+    n, shift = len(line), bpp
+    while shift < n:
+        moved = bytes(shift) + line[: n - shift]  # each byte `shift` places to the right
+        line = _bytewise_add(line, moved)
+        shift *= 2
+    return line
+
+
+def _average_or_paeth(kind: int, line: bytearray, previous: bytearray, bpp: int) -> None:
+    for i in range(min(bpp, len(line))):  # no byte to the left: both predict from above
+        line[i] = (line[i] + (previous[i] // 2 if kind == 3 else previous[i])) & 0xFF
+    for i in range(bpp, len(line)):
+        left, up = line[i - bpp], previous[i]
+        if kind == 3:
+            line[i] = (line[i] + (left + up) // 2) & 0xFF
+            continue
+        corner = previous[i - bpp]
+        pa, pb, pc = abs(up - corner), abs(left - corner), abs(left + up - 2 * corner)
+        if pa <= pb and pa <= pc:
+            line[i] = (line[i] + left) & 0xFF
+        elif pb <= pc:
+            line[i] = (line[i] + up) & 0xFF
+        else:
+            line[i] = (line[i] + corner) & 0xFF
 
 
 def row(pixels: list[Pixel], width: int, y: int) -> list[Pixel]:
@@ -223,7 +252,8 @@ def row(pixels: list[Pixel], width: int, y: int) -> list[Pixel]:
 
 
 def near(pixel: Pixel, color: Pixel, tolerance: int = 12) -> bool:
-    return all(abs(a - b) <= tolerance for a, b in zip(pixel, color, strict=True))
+    (r, g, b), (cr, cg, cb) = pixel, color
+    return abs(r - cr) <= tolerance and abs(g - cg) <= tolerance and abs(b - cb) <= tolerance
 
 
 def runs(line: list[Pixel], color: Pixel) -> int:
