@@ -168,10 +168,13 @@ def share(
     (also one that ran out: it is renewed as it was); --full shares the whole journal with
     them instead. If they read only some fields until that share was ended, or this device
     cannot see that share as it was, nothing is changed until you say --full or --only.
-    For someone who reads none of it yet, `tj share` (with or without --role and --until)
-    shares the whole journal and says so. If ending the whole-journal share
-    means they may never receive a safety flag or a PHQ-9 with item 9 answered above 0,
-    you are told and asked first (default: no; --yes does not ask).
+    For someone the journal was never shared with in any way (as its signed history shows),
+    `tj share` (with or without --role and --until) shares the whole journal and says so.
+    For anyone else, without --only or --full, --role and --until change the terms of
+    someone who reads the journal (or did, until an end date); otherwise nothing is shared
+    and you are asked for --full (the whole journal) or --only. If ending the whole-journal
+    share means they may never receive a safety flag or a PHQ-9 with item 9 answered above
+    0, you are told and asked first (default: no; --yes does not ask).
 
     \b
     Examples:
@@ -216,14 +219,12 @@ def share(
                     f"{limited.source}: safety flags need a whole-journal share; add --full to "
                     "share every entry in full, or leave out --safety-flags"
                 )
-        whole = full
-        if only is None and not full:
-            # `tj share J THERAPIST` (with or without --role/--until) shares the whole journal
-            # (and says so) unless they read only some fields of it: then it changes that
-            # share and it stays limited. Whether they do is read from owner-signed chains:
-            # one this device cannot be sure of is refused, naming --full/--only (R23 F1);
-            # a first share with a role is what the README's examples do (NU20 C7).
-            whole = await client.shares.limited(journal_name, therapist) is None
+        # `tj share J THERAPIST` (with or without --role/--until: NU20 C7) shares the whole
+        # journal (and says so) only with someone the journal's signed history never named;
+        # otherwise it changes what they read today and it stays as limited as it is, or
+        # asks for --full / --only (R23 F1). Never inferred from what the server does not
+        # show (R24 F2: full_if_new, checked again on the chain signed on).
+        plain = only is None and not full
         shared = await client.shares.grant(
             journal_name,
             therapist,
@@ -233,7 +234,8 @@ def share(
             trust_on_first_use=trust_on_first_use,
             only=only,
             no_end=until == NEVER,
-            full=whole,
+            full=full,
+            full_if_new=plain,
         )
         if safety_flags:
             await client.safety.set_plan(
@@ -263,9 +265,16 @@ def share_confirmation(shared: ShareInfo) -> str:
     ending = f" {end_text(shared.expires_at)}" if shared.expires_at else ", with no end date"
     role = "read and add notes" if shared.role == "annotate" else "read"
     if shared.fields is None:
-        return (
-            f"Shared {shared.journal} with {shared.member} ({role}){ending}: they see every "
-            "entry in full (text, title, mood, tags, emotions) after their next `tj sync`."
+        return "\n".join(
+            [
+                f"Shared {shared.journal} with {shared.member} ({role}){ending}: they see "
+                "every entry in full (text, title, mood, tags, emotions) after their next "
+                "`tj sync`."
+            ]
+            + [
+                f"{shared.member}'s share of the copy {name} has the same terms now."
+                for name in shared.copies_too
+            ]
         )
     lines = [
         f"Shared only the {plain_list(shared.fields)} of entries you write in "
@@ -833,6 +842,11 @@ def expiry_text(expires_at: datetime | None, expired: bool = False) -> str:
 def sees_text(share: ShareInfo) -> str:
     """What the member reads through a share, in plain words: helper journals (copies this
     account keeps only to share) say what they copy."""
+    if share.unseen:
+        return (
+            f"some fields of {share.source} through a copy this device cannot see (the "
+            "server does not show it): sync, or look on another device of yours"
+        )
     if share.kind == "mirror" and share.fields is not None:
         source = f" of {share.source}" if share.source else ""
         return f"{plain_list(share.fields)}{source} (a copy kept for {share.member})"
@@ -847,7 +861,7 @@ def shares_table(found: Iterable[ShareInfo]) -> Table:
     table = Table("journal", "member", "role", "sees", "expires")
     for s in found:
         sees = sees_text(s)
-        ends = expiry_text(s.expires_at, s.expired)
+        ends = "unknown here" if s.unseen else expiry_text(s.expires_at, s.expired)
         if s.account_erased is not None:
             sees = "nothing now"
             ends = f"ended {output.local_time(s.account_erased)}: {s.member}'s account was erased"

@@ -393,15 +393,17 @@ def limited(
     who: Identity, mirror_id: bytes, journal_id: bytes, owner_account_key: bytes
 ) -> tuple[str, dict[str, Any]]:
     """`who` reads some fields of journal `journal_id` through the copy `mirror_id`, under a
-    fresh random handle: owner_copy = seal(account key, msgpack [account_id, username,
-    sign_public_key, box_public_key, mirror_id], frame("tj/access-limited/v1", journal_id,
-    handle)). Only the owner's devices can tell whom and which copy it names."""
+    fresh random handle: owner_copy = seal(account key, pad(msgpack [account_id, username,
+    sign_public_key, box_public_key, mirror_id]), frame("tj/access-limited/v1", journal_id,
+    handle)), padded (crypto.pad, libsodium's ISO/IEC 7816-4 padding to 256-byte blocks)
+    so that its length does not tell the username's to other members of the source (R24
+    F5). Only the owner's devices can tell whom and which copy it names."""
     handle = crypto.random_bytes(16)
     details: bytes = msgpack.packb(
         [who.account_id, who.username, who.sign_public_key, who.box_public_key, mirror_id],
         use_bin_type=True,
     )
-    sealed = crypto.seal(owner_account_key, details, _limited_ad(journal_id, handle))
+    sealed = crypto.seal(owner_account_key, crypto.pad(details), _limited_ad(journal_id, handle))
     return LIMITED, {"share": handle, "owner_copy": sealed}
 
 
@@ -735,9 +737,10 @@ def _limit(state: AccessState, reader: Reader, p: dict[str, Any], position: int,
     who: Identity | None = None
     mirror: bytes | None = None
     if reader.account_id == state.owner_id:
-        details = crypto.open_sealed(
+        padded = crypto.open_sealed(
             reader.account_key, p["owner_copy"], _limited_ad(state.journal_id, handle), bad
         )
+        details = crypto.unpad(padded, bad)
         try:
             account_id, username, sign_key, box_key, mirror = msgpack.unpackb(details, raw=False)
             who = Identity(account_id, username, sign_key, box_key)

@@ -1068,6 +1068,7 @@ class Client:
                     self.context, watched, set(report.arrivals)
                 )
         report.departures = await self.sharing.departures()
+        await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
         if not report.notice_only:
             # A sync that applied a live notice's records asked the server nothing: it
             # brought one journal, and says nothing of when the others were last asked.

@@ -2370,15 +2370,22 @@ class Replica:
             await self.change_access(journal, [])
 
     async def change_access(
-        self, journal: LocalJournal, changes: list[tuple[str, dict[str, Any]]]
+        self,
+        journal: LocalJournal,
+        changes: list[tuple[str, dict[str, Any]]],
+        check: Callable[[AccessState], None] | None = None,
     ) -> AccessState:
         """Sign `changes` into the journal's access chain, end the shares whose end date
         passed, and start a new key epoch sealed to exactly the members the chain then lists
         (with the keys the chain names for them): one request, applied whole or not at all.
-        Retried when another device changed the chain meanwhile."""
+        Retried when another device changed the chain meanwhile. `check(state)` is called
+        with the exact chain state each attempt signs on, and raises to sign nothing when
+        the decision behind `changes` no longer holds there (R24 F1)."""
         for attempt in range(3):
             await self.refresh_journals()
             state = self.chains.current(journal.journal_id)
+            if check is not None:
+                check(state)
             try:
                 after = await self._rotate(journal.journal_id, state, changes)
             except ConflictError as error:

@@ -65,9 +65,17 @@ class Shares:
         only: builtins.list[str] | tuple[str, ...] | None = None,
         no_end: bool = False,
         full: bool = False,
+        full_if_new: bool = False,
     ) -> ShareInfo:
         """Share a journal with another account (a therapist), or change a member's terms;
         needs the network.
+
+        `full_if_new=True` (a plain `tj share JOURNAL NAME`): as `full=True` only when the
+        journal's verified access chain never named the account (no membership, current,
+        lapsed or removed; no field-level share) and this device keeps no copy of it for
+        them, checked again on the chain the share is signed on; otherwise as without
+        `full` (R24 F2: a whole-journal share is never inferred from what the server does
+        not show).
 
         Sharing the whole journal with an account that is no member of it (none current,
         none lapsed by its end date, in the journal's verified access chain) takes
@@ -98,6 +106,13 @@ class Shares:
         call fail with InvalidInput naming `full` (R22 F1), and so does one for a member
         whose only share of the journal was such a copy, ended since (`revoke`, or removed
         because the server no longer served them): say `full=True` or `only`.
+
+        What new terms mean is decided on the chain they are signed on: when another device
+        narrowed, ended or renewed the member's share meanwhile, the call raises
+        InvalidInput and signs nothing (R24 F1). Narrowing (`only`) while the journal's
+        signed chain names a field-level share with them through a copy this device cannot
+        see or act on is refused (InvalidInput) before anything changes: that copy would
+        stay in force (R24 F3).
 
         Raises KeyChangedError when the fingerprint does not match (nothing is shared),
         InvalidInput for an unconfirmed peer, a bad role or field, an end in the past, no
@@ -130,6 +145,7 @@ class Shares:
             only,
             no_end,
             full,
+            full_if_new,
         )
         if shared.ended and pending:  # a whole-journal share ended: what it never delivered
             return replace(shared, undelivered=tuple(pending))
@@ -242,7 +258,11 @@ class Shares:
         have received (unacknowledged safety flags, a result with PHQ-9 item 9 above 0:
         `undelivered`, read before ending; an app asks its user first). Needs the
         network. Raises NotFound when neither the journal nor a copy of it is shared with
-        `username`, AccessError when it is not this account's, NetworkError offline.
+        `username`, AccessError when it is not this account's, NetworkError offline, and
+        InvalidInput (subject "unseen copy") when the journal's signed access chain names a
+        field-level share with them through a copy this device cannot see or act on (not
+        listed, or its chain has a problem): that share is not ended, and no entry saying
+        it ended is signed; what could be ended was, and the message names it (R24 F4).
 
             ended = await client.shares.revoke("Personal", "drsmith")
             # ["Personal", "Personal (mood, tags) for drsmith"]
@@ -283,8 +303,11 @@ class Shares:
     async def list(self) -> builtins.list[ShareInfo]:
         """What this account shares: journal, member, role, expiry, and for a field-level
         share the fields and the journal they come from (`ShareInfo.fields`, `.source`),
-        from the verified access chains. Needs the network (the journal list is refreshed
-        first). Raises NetworkError offline."""
+        from the verified access chains. A field-level share the source journal's signed
+        chain names through a copy this device cannot see is listed too, marked
+        `ShareInfo.unseen` (role "unknown", fields and end date not known here): who reads
+        a journal never comes from what the server does not show (R24 F6). Needs the
+        network (the journal list is refreshed first). Raises NetworkError offline."""
         return await self._context.sharing.shares()
 
     async def leave(self, journal: str) -> None:

@@ -86,6 +86,16 @@ class ShareInfo:
     """When this call ended a whole-journal share (`ended`, narrowing with `only`): what of
     that journal the member may not have received, which now never reaches them
     (`client.shares.undelivered`)."""
+    copies_too: tuple[str, ...] = ()
+    """For a whole-journal share given a new role or end date: the field-level copies of the
+    journal kept for the member that this call gave the same terms (R24 F7)."""
+    unseen: bool = False
+    """A field-level share the source's signed access chain names (a `limited` entry in
+    force) through a copy this device cannot see (the server does not list it, or its chain
+    has a problem): `journal` / `journal_id` name the copy as far as this device knows it,
+    `kind` is "mirror", and its role ("unknown"), fields (None) and end date (None) are not
+    known here. Listed so that who reads a journal is never taken from the server's
+    silence (R24 F6)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -101,6 +111,8 @@ class ShareInfo:
             "account_erased": self.account_erased.isoformat() if self.account_erased else None,
             "kind": self.kind,
             "undelivered": [u.to_dict() for u in self.undelivered],
+            "copies_too": list(self.copies_too),
+            "unseen": self.unseen,
         }
 
 
@@ -197,6 +209,36 @@ class Note:
             "created_at": self.created_at.isoformat(),
             "delivered": self.delivered,
         }
+
+
+Basis = tuple[bytes | None, frozenset[bytes], bool]
+"""What new terms for an account are decided on in a chain (`basis_of`)."""
+
+
+def basis_of(state: access.AccessState | None, peer: Peer) -> Basis:
+    """The account's latest membership in the chain (its handle: current, or lapsed with an
+    `ended` entry; None when it never was a member or was removed since), the handles of
+    the field-level shares (`limited`) in force naming it, and whether the chain ever
+    named it (a membership or a field-level share, ended or not): two decisions about new
+    terms for `peer` made on chains with the same basis are the same decision (R24 F1)."""
+    if state is None:
+        return None, frozenset(), False
+    last = state.last_terms(peer.account_id)
+    in_force, closed = state.limited_of(peer.account_id)
+    ever = bool(state.handles.get(peer.account_id) or in_force or closed)
+    return (last[0].handle if last else None), frozenset(s.handle for s in in_force), ever
+
+
+def unseen_copy_text(source: str, username: str, what: str) -> str:
+    """The refusal when a field-level share the source's signed chain names cannot be
+    `what` ("narrowed", "ended") here: this device cannot see its copy (R24 F3, F4)."""
+    return (
+        f"can't tell whether {username}'s field-level share of {source!r} was {what}: the "
+        "journal's signed history names a copy of it kept for them that this device cannot "
+        "see (the server does not list it, or its access chain has a problem), so that "
+        "share was not changed and still reaches them. Sync and try again, or do this on "
+        "a device of yours that shows the copy (tj shares)"
+    )
 
 
 def check_fields(fields: list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -310,7 +352,13 @@ class Sharing:
         only: list[str] | tuple[str, ...] | None = None,
         no_end: bool = False,
         full: bool = False,
+        full_if_new: bool = False,
     ) -> ShareInfo:
+        """`full_if_new`: share the whole journal (as `full`) only when its verified chain
+        never named the account (no membership, current, lapsed or removed; no field-level
+        share) and this device keeps no copy of it for them, checked again on the chain
+        signed on; otherwise as without `full` (R24 F2: never inferred from the server's
+        silence)."""
         if journal.role != "owner":
             raise AccessError(f"only the owner of {journal.name!r} can share it")
         if full and only is not None:
@@ -326,11 +374,31 @@ class Sharing:
         peer = await self.confirmed_peer(username, fingerprint, trust_on_first_use)
         if peer.account_id == self.profile.account_id:
             raise InvalidInput("you cannot share a journal with yourself")
+        basis: Basis | None = None  # None: a new membership is asked for (full, only)
+        if full_if_new and only is None and not full:
+            await self.replica.refresh_journals()
+            chain = self.replica.chains.state(journal.journal_id)
+            copies = [
+                d
+                for d in self.kept_disclosures().values()
+                if d.kind == "mirror"
+                and d.mirror_of == journal.journal_id
+                and d.member_id == peer.account_id
+            ]
+            first = basis_of(chain, peer)
+            if first == (None, frozenset(), False) and not copies:
+                full, basis = True, first
         if only is None and not full:
             limited = await self.limited_share(journal, peer.account_id)
             if limited is not None:  # new terms for what they read today, never more
                 target, settings, terms = limited
-                role, expires_at = await self._grant(target, peer, role or terms.role, expires_at)
+                role, expires_at = await self._grant(
+                    target,
+                    peer,
+                    role or terms.role,
+                    expires_at,
+                    basis=basis_of(self.replica.chains.state(target.journal_id), peer),
+                )
                 return ShareInfo(
                     target.name,
                     target.journal_id.hex(),
@@ -344,10 +412,17 @@ class Sharing:
                 )
         if only is None and not full:
             self._refuse_new_member(journal, peer)
+            basis = basis_of(self.replica.chains.state(journal.journal_id), peer)
         if only is None:
+            given = role, expires_at  # new terms reach every share of it they hold (R24 F7)
+            if given != (None, None):  # ... so one this device cannot see refuses them
+                await self._refuse_unseen_copies(
+                    journal, peer.username, [peer.account_id], "given the new terms"
+                )
             if full and (role is None or expires_at is None):  # widening keeps the terms
                 role, expires_at = await self._copy_terms(journal, peer, role, expires_at)
-            role, expires_at = await self._grant(journal, peer, role, expires_at)
+            role, expires_at = await self._grant(journal, peer, role, expires_at, basis=basis)
+            same_terms = await self._terms_for_copies(journal, peer, *given)
             return ShareInfo(
                 journal.name,
                 journal.journal_id.hex(),
@@ -355,11 +430,16 @@ class Sharing:
                 role,
                 to_datetime(expires_at) if expires_at else None,
                 False,
+                copies_too=tuple(same_terms),
             )
         fields = check_fields(only)
         # The mirror copies the entries this device reads: not while the owner's newer
         # changes wait unread here (they could remove what it would copy), R20 F4.
         await self.replica.refuse_while_parked(journal, "share part of it")
+        # A copy the source's chain names that this device cannot end (unseen, or its chain
+        # has a problem) would stay in force: refuse before anything changes (R24 F3).
+        await self.replica.refresh_journals()
+        await self._refuse_unseen_copies(journal, peer.username, [peer.account_id], "narrowed")
         # Narrowing: end what lets the member read more first (a failure after this leaves
         # them reading less, never more), then start the field-level share.
         if expires_at is None or role is None:  # the narrower share keeps the terms of the
@@ -539,6 +619,55 @@ class Sharing:
         _, _, journal, settings, member = min(found, key=lambda f: f[:2])  # live, then newest
         return journal, settings, member
 
+    async def name_older_copies(self) -> int:
+        """Sign a `limited` entry into a source journal's chain for each field-level copy of
+        it this device verified (listed, no problem) whose member's share is on or lapsed
+        there, and that the source's chain does not name yet (in force or ended): a copy an
+        app made before `limited` entries existed. Then a device the server hides that copy
+        from still learns of it from the source's signed chain, and never widens on the
+        server's silence (R24 F2). One rotation of the source per such copy, once; returns
+        how many were named. A network failure or a conflict leaves it for the next sync."""
+        unnamed: list[tuple[bytes, bytes, access.Identity]] = []  # (copy, source, member)
+        for journal_id, settings in self.disclosures().items():  # in memory: no store read
+            source_id = settings.mirror_of
+            if settings.kind != "mirror" or source_id is None:
+                continue
+            state = self.replica.chains.state(source_id)
+            copy = self.replica.chains.state(journal_id)
+            if state is None or copy is None or self.replica.chains.problem(source_id):
+                continue
+            last = copy.last_terms(settings.member_id)
+            in_force, closed = state.limited_of(settings.member_id)
+            if last is None or last[0].who is None:
+                continue  # nobody reads it (never shared, or removed)
+            if not any(s.mirror == journal_id for s in (*in_force, *closed)):
+                unnamed.append((journal_id, source_id, last[0].who))
+        if not unnamed:
+            return 0
+        owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
+        account_key = self.profile.secrets.account_key
+        named = 0
+        for journal_id, source_id, who in unnamed:
+            source = owned.get(source_id)
+            if source is None or journal_id not in owned:
+                continue
+
+            def still_unnamed(now: access.AccessState, mirror: bytes = journal_id) -> None:
+                shares = (*now.limited.values(), *now.limited_removed.values())
+                if any(s.mirror == mirror for s in shares):
+                    raise ConflictError("another device named this copy meanwhile")
+
+            try:
+                await self.replica.change_access(
+                    source,
+                    [access.limited(who, journal_id, source_id, account_key)],
+                    still_unnamed,
+                )
+            except (NetworkError, ConflictError, AccessError):
+                continue  # tried again at the next sync
+            named += 1
+        return named
+
     def kept_disclosures(self) -> dict[bytes, access.Disclosure]:
         """Like `disclosures`, but also of the chains this device verified that now have a
         problem or are no longer listed (their last verified state, kept in the store until
@@ -568,14 +697,52 @@ class Sharing:
         def of_peer(state: access.AccessState) -> access.Member | None:
             return state.member_by_account(peer.account_id)
 
-        def limited(journal_id: bytes, state: access.AccessState) -> list[Any]:
+        def limited(journal_id: bytes, state: access.AccessState, ending: set[bytes]) -> list[Any]:
             if journal_id != source.journal_id:
                 return []
+            # On the state signed on: every copy whose `limited` this closes is one this
+            # operation ends too, never one this device cannot see (R24 F3).
+            unseen = [
+                s
+                for s in state.limited_of(peer.account_id)[0]
+                if s.mirror not in ending and s.mirror != mirror_id
+            ]
+            if unseen:
+                raise InvalidInput(unseen_copy_text(source.name, peer.username, "narrowed"))
             return self._limited_changes(state, peer, mirror_id)
 
         # A journal whose chain has a problem is not skipped: narrowing stops there (the
         # member keeps reading less or the same, never more).
         return await self._end_shares(candidates, of_peer, skip_problems=False, also=limited)
+
+    async def _terms_for_copies(
+        self, source: LocalJournal, peer: Peer, role: str | None, expires_at: int | None
+    ) -> list[str]:
+        """Give the new terms of `peer`'s whole-journal share of `source` (`role`, `expires_at`
+        as the caller gave them: None keeps each copy's own) to each field-level copy of it
+        this device verified whose share with them is on: an end date set on the whole share
+        reaches everything they read of it (R24 F7). A copy whose share lapsed or ended is
+        not renewed. Returns the names of the copies whose terms changed."""
+        if role is None and expires_at is None:
+            return []
+        owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
+        now = now_ms()
+        changed = []
+        for journal_id, settings in self.disclosures().items():
+            if not (
+                settings.kind == "mirror"
+                and settings.mirror_of == source.journal_id
+                and settings.member_id == peer.account_id
+            ):
+                continue
+            copy, state = owned.get(journal_id), self.replica.chains.state(journal_id)
+            member = state.member_by_account(peer.account_id) if state is not None else None
+            if copy is None or member is None or member.ended(now):
+                continue
+            basis = basis_of(state, peer)
+            await self._grant(copy, peer, role, expires_at, basis=basis)
+            changed.append(copy.name)
+        return changed
 
     async def _end_shares(
         self,
@@ -583,7 +750,7 @@ class Sharing:
         member_of: Callable[[access.AccessState], access.Member | None],
         *,
         skip_problems: bool,
-        also: Callable[[bytes, access.AccessState], list[Any]] | None = None,
+        also: Callable[[bytes, access.AccessState, set[bytes]], list[Any]] | None = None,
     ) -> list[str]:
         """End a member's share of each journal `candidates()` names (ids, computed after
         the sync below), with the member `member_of` picks from its chain: the member
@@ -595,20 +762,29 @@ class Sharing:
         So this device first takes in what the member wrote until now (a sync): a note the
         server acknowledged to the member before the share ended is kept, not refused.
 
-        `also(journal id, state)`: more entries to sign in that journal's rotation (the
-        `limited` / `limited_removed` entries of a source journal, R23 F1); a journal
+        `also(journal id, state, ending)`: more entries to sign in that journal's rotation
+        (the `limited` / `limited_removed` entries of a source journal, R23 F1); a journal
         rotates for them even where the member is no member, and is then not named in the
-        result."""
+        result. `ending`: the candidates this call acts on (listed, owned, and without a
+        problem where those are skipped): a `limited_removed` may name only their copies
+        (R24 F3, F4)."""
         await self.replica.sync()
         owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
         ended = []
-        for journal_id in candidates():
+        ids = candidates()
+        ending = {
+            journal_id
+            for journal_id in ids
+            if journal_id in owned
+            and not (skip_problems and self.replica.chains.problem(journal_id))
+        }
+        for journal_id in ids:
             target = owned.get(journal_id)
-            if target is None or (skip_problems and self.replica.chains.problem(journal_id)):
+            if journal_id not in ending or target is None:
                 continue
             state = self.replica.chains.current(journal_id)
             member = member_of(state)
-            more = also(journal_id, state) if also is not None else []
+            more = also(journal_id, state, ending) if also is not None else []
             if member is None and not more:
                 continue
             removal = [access.removed(member.handle)] if member is not None else []
@@ -618,7 +794,13 @@ class Sharing:
         return ended
 
     async def _grant(
-        self, journal: LocalJournal, peer: Peer, role: str | None, expires_at: int | None
+        self,
+        journal: LocalJournal,
+        peer: Peer,
+        role: str | None,
+        expires_at: int | None,
+        *,
+        basis: Basis | None = None,
     ) -> tuple[str, int]:
         """Sign the member's terms into the chain. A new member starts a new epoch whose
         documents are fresh snapshots (nothing from before the share reaches them); a
@@ -627,11 +809,29 @@ class Sharing:
         renews it ("read" for a new one: a new end date never silently changes it);
         `expires_at` None keeps a current member's end date (a new role never silently lifts
         it; one already passed is not carried over); returns the role and the end date
-        signed (ms, UTC; 0 = none)."""
+        signed (ms, UTC; 0 = none).
+
+        `basis`: new terms for what the member holds, decided on the chain as `basis_of`
+        read it before this call's sync; None only when the caller asked for a new
+        membership (full=True, a copy for only=..., the journal of single items). The chain
+        signed on (after the sync, and on each retry of the rotation) must still show the
+        same: else another device changed the member's share meanwhile (narrowed it, ended
+        it, named a copy) and InvalidInput is raised with nothing signed. New terms are never
+        a new membership the caller did not ask for (R24 F1)."""
         # What was written before the share stays before it, and the share's snapshots can
         # account for every record the server holds so far (no false gap for the member).
         await self.replica.sync()
+
+        def check(state: access.AccessState) -> None:
+            if basis is not None and basis_of(state, peer) != basis:
+                raise InvalidInput(
+                    f"{peer.username}'s share of {journal.name!r} changed on another device "
+                    "of yours meanwhile (narrowed, ended or renewed there), so nothing was "
+                    "changed: look at your shares (tj shares) and try again"
+                )
+
         state = self.replica.chains.current(journal.journal_id)
+        check(state)
         current = state.member_by_account(peer.account_id)
         who = access.Identity(
             peer.account_id, peer.username, peer.sign_public_key, peer.box_public_key
@@ -644,7 +844,7 @@ class Sharing:
             role = current.role if current is not None else last[0].role if last else "read"
         if current is not None and current.who == who:
             await self.replica.change_access(
-                journal, [access.changed(current.handle, role, expires_at)]
+                journal, [access.changed(current.handle, role, expires_at)], check
             )
             return role, expires_at
         # The new epoch's snapshots hold what this device reads: not records kept for a
@@ -654,7 +854,7 @@ class Sharing:
         changes = [access.granted(who, role, expires_at, journal.journal_id, account_key)]
         if current is not None:  # keys changed and verified again: a new membership
             changes.insert(0, access.removed(current.handle))
-        await self.replica.change_access(journal, changes)
+        await self.replica.change_access(journal, changes, check)
         fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
         await self.replica.seal_snapshots(fresh)
         await self.replica.push_outbox()
@@ -685,20 +885,49 @@ class Sharing:
         def named(state: access.AccessState) -> access.Member | None:
             return next((m for m in state.members.values() if m.username == name), None)
 
-        def closed(journal_id: bytes, state: access.AccessState) -> list[Any]:
-            # Every copy of a source kept for them ends: its chain says so too (R23 F1).
+        unseen: list[access.Limited] = []
+
+        def closed(journal_id: bytes, state: access.AccessState, ending: set[bytes]) -> list[Any]:
+            # Every copy of a source kept for them ends: its chain says so too (R23 F1); but
+            # only one this call ends (or whose share ended already), never one this device
+            # cannot see or act on: that one stays named, and the caller is told (R24 F4).
             if journal_id not in sources:
                 return []
-            return [
-                access.limited_removed(s.handle)
-                for s in state.limited.values()
-                if s.who is not None and s.who.username == name
+            mine = [
+                s for s in state.limited.values() if s.who is not None and s.who.username == name
             ]
+            unseen.extend(s for s in mine if s.mirror not in ending)
+            return [access.limited_removed(s.handle) for s in mine if s.mirror in ending]
 
         ended = await self._end_shares(candidates, named, skip_problems=True, also=closed)
+        if unseen:
+            done = (
+                f"ended {name}'s share of {', '.join(repr(e) for e in ended)}, but "
+                if ended
+                else ""
+            )
+            raise InvalidInput(
+                f"{done}{unseen_copy_text(journal.name, name, 'ended')}",
+                subject="unseen copy",
+            )
         if not ended:
             raise NotFound(f"{journal.name!r} is not shared with {name}")
         return ended
+
+    async def _refuse_unseen_copies(
+        self, source: LocalJournal, username: str, accounts: list[bytes], what: str
+    ) -> None:
+        """Raise InvalidInput when the source's verified chain names a field-level share
+        (`limited` in force) of one of `accounts` through a copy this device cannot end:
+        not listed, never verified here, or its chain has a problem (R24 F3)."""
+        chain = self.replica.chains.state(source.journal_id)
+        if chain is None:
+            return
+        owned = {j.journal_id for j in await self.store.journals() if j.role == "owner"}
+        seen = set(self.disclosures()) & owned
+        for account_id in accounts:
+            if any(s.mirror not in seen for s in chain.limited_of(account_id)[0]):
+                raise InvalidInput(unseen_copy_text(source.name, username, what))
 
     async def leave(self, journal: LocalJournal) -> None:
         """Stop being a member of a journal shared with this account (protocol.md,
@@ -855,6 +1084,31 @@ class Sharing:
                 )
                 for m in latest.values()
             )
+        shown = {(s.journal_id, s.member) for s in found}
+        for journal_id, state in self.replica.chains.states().items():
+            if state.owner_id != me or journal_id not in journals:
+                continue
+            for share in state.limited.values():  # in force: the source's signed word
+                if share.who is None or share.mirror is None:
+                    continue
+                if (share.mirror.hex(), share.who.username) in shown or (
+                    share.mirror in disclosures and share.mirror in journals
+                ):
+                    continue  # listed, or its own verified chain says who reads it
+                found.append(
+                    ShareInfo(
+                        names.get(share.mirror, share.mirror.hex()),
+                        share.mirror.hex(),
+                        share.who.username,
+                        "unknown",
+                        None,
+                        False,
+                        None,
+                        names[journal_id],
+                        kind="mirror",
+                        unseen=True,
+                    )
+                )
         for row in await self._erased():
             found.append(
                 ShareInfo(

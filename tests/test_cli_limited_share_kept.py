@@ -93,6 +93,7 @@ async def test_a_first_share_with_a_role_or_an_end_date_shares_the_whole_journal
     chain names no field-level share of it for them (R23 F1's `limited` entries), so there
     is nothing to keep limited; the confirmation says every entry is shared in full. (The
     SDK's `grant` still asks for `full=True` there: tests/client/test_limited_in_source_chain.py.)
+    Only for someone the journal was never shared with: after an unshare, --full (R24 F2).
     """
     fingerprint = ("--fingerprint", tom.signup["fingerprint"])
     await ana.ok("write", "--mood", "4", "Private: nobody knows about the drinking.")
@@ -102,7 +103,17 @@ async def test_a_first_share_with_a_role_or_an_end_date_shares_the_whole_journal
     [share] = await ana.json("shares")
     assert (share["journal"], share["fields"], share["role"]) == ("Personal", None, "annotate")
     await ana.ok("unshare", "Personal", "tom", "--yes")
-    dated = await ana.ok("share", "Personal", "tom", "--until", "2099-12-31", *fingerprint)
+    # Shared before, so no longer a first share: the chain cannot tell this unshare from an
+    # older app's narrowing whose copy the server hides (R24 F2), so the whole journal is
+    # shared again only when the owner says so.
+    refused = failed_with_one_line(
+        await ana.tj("share", "Personal", "tom", "--until", "2099-12-31", *fingerprint)
+    )
+    assert "nothing was shared" in refused and "tj share --full" in refused
+    assert [s for s in await ana.json("shares") if not s["expired"]] == []
+    dated = await ana.ok(
+        "share", "Personal", "tom", "--until", "2099-12-31", "--full", *fingerprint
+    )
     assert "they see every entry in full" in dated.stderr
     [share] = [s for s in await ana.json("shares") if not s["expired"]]
     assert (share["journal"], share["fields"], share["role"]) == ("Personal", None, "read")

@@ -32,6 +32,8 @@ SHARE_KEYS = {
     "account_erased",
     "kind",
     "undelivered",
+    "copies_too",
+    "unseen",
 }
 
 
