@@ -201,7 +201,8 @@ def share(
         pending = home.run(partial(undelivered_before, journal_name, therapist, copies=False))
         if pending:
             when = f"their whole-journal share of {journal_name} ends (--only)"
-            output.message(undelivered_text(therapist, journal_name, pending, when))
+            for line in undelivered_text(therapist, journal_name, pending, when).splitlines():
+                output.message(line)  # one item per line (NU20 C13)
             if not yes:
                 click.confirm(
                     f"Share only some fields of {journal_name} with {therapist} anyway?",
@@ -394,7 +395,10 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
     """
     pending = home.run(partial(undelivered_before, journal_name, therapist))
     if pending:
-        output.message(undelivered_text(therapist, journal_name, pending, "you stop sharing"))
+        for line in undelivered_text(
+            therapist, journal_name, pending, "you stop sharing"
+        ).splitlines():
+            output.message(line)  # one item per line (NU20 C13)
         if not yes:
             click.confirm(
                 f"Stop sharing {journal_name} with {therapist} anyway?",

@@ -43,6 +43,9 @@ async def test_unshare_says_a_safety_flag_may_never_arrive_and_asks_first(
     assert "not marked read by drlee" in text
     assert "cannot tell whether drlee's device downloaded it" in text
     assert "Stop sharing Personal with drlee anyway? [y/N]" in text
+    lines = refused.stderr.splitlines()  # each item on a line of its own (NU20 C13)
+    assert any(line.startswith("drlee may not have received") for line in lines)
+    assert any(line.startswith("- the safety flag of ") for line in lines)
     assert [s["member"] for s in await lea.json("shares")] == ["drlee"]  # nothing ended
 
     script = await lea.tj("unshare", "Personal", "drlee")  # no terminal, no --yes: no answer
