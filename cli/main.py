@@ -542,6 +542,8 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
     except TJError as error:
         output.message(f"Signed in, but the first sync failed: {error}. Run `tj sync` to retry.")
         return
+    if (flags := output.safety_line(report)) is not None:
+        output.message(flags)
     output.message(f"Synced: {output.sync_text(report)}")
     output.tell_departures(report)
 

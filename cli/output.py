@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         Entry,
         Journal,
         MeasureResult,
+        News,
         SyncReport,
         UploadLimit,
     )
@@ -417,7 +418,22 @@ def sync_lines(report: SyncReport) -> list[str]:
     notice after the summary says why and what to do: `departure_lines`)."""
     lines = [f"sent {plural(report.pushed, 'change', 'changes')}"] if report.pushed else []
     gone = [ended_text(d) for d in report.departures]
-    return lines + [str(news) for news in report.news] + gone
+    first = sorted(report.news, key=lambda news: not is_new_safety_flag(news))  # stable
+    return lines + [str(news) for news in first] + gone
+
+
+def is_new_safety_flag(news: News) -> bool:
+    return news.kind == "safety_flag" and news.new and not news.withdrawn
+
+
+def safety_line(report: SyncReport) -> str | None:
+    """The new safety flags a sync brought, on a line of their own before its summary, so
+    that among many clients' news they are not missed (NU20 C6): "Safety: 1 new safety flag
+    from carl: see `tj safety flags` and `tj caseload`"; None when there is none."""
+    flags = [str(news) for news in report.news if is_new_safety_flag(news)]
+    if not flags:
+        return None
+    return f"Safety: {', '.join(flags)}: see `tj safety flags` and `tj caseload`."
 
 
 def ended_text(d: Departure) -> str:

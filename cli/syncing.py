@@ -29,6 +29,8 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
         for line in output.sync_lines(report):
             output.data(f"{at} {line}")
     else:
+        if (safety := output.safety_line(report)) is not None:
+            output.message(safety)
         output.data(output.sync_text(report))
     for line in output.settled_lines(report):
         output.message(line)

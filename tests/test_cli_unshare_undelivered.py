@@ -101,3 +101,20 @@ async def test_a_phq9_with_item_9_without_flags_and_narrowing_with_only_say_so_t
     await other.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,0")
     calm = await other.ok("unshare", "Personal", "drlee")
     assert "may not have received" not in calm.stderr
+
+
+async def test_a_new_safety_flag_leads_the_therapists_sync_on_a_line_of_its_own(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU20 C6: among many clients' news a new safety flag was one item of a long line."""
+    lea, drlee = await opted_in(live_server, tmp_path)
+    await lea.ok("write", "--mood", "3", "A hard week.")
+    await lea.ok("measure", "take", "phq9", "--answers", ITEM_9)
+    synced = await drlee.ok("sync")
+    first = synced.stderr.splitlines()[0]
+    assert first == "Safety: 1 new safety flag from lea: see `tj safety flags` and `tj caseload`."
+    summary = synced.stdout.strip()
+    assert summary.startswith("1 new safety flag from lea, ")
+    assert "1 new entry from lea" in summary
+    quiet = await drlee.ok("sync")  # told once: the next sync brings nothing new
+    assert "Safety:" not in quiet.stderr
