@@ -488,9 +488,9 @@ def departure_lines(report: SyncReport) -> list[str]:
             )
         elif d.reason == departures.UNLISTED:
             lines.append(
-                f"Notice: {ended_text(d)}: {d.owner} stopped sharing it, or the server is "
-                f"withholding it ({d.owner}'s signed access still grants it). Its read-only "
-                "copy stays on this device."
+                f"Notice: {ended_text(d)}: {d.owner} stopped sharing it or now shares less "
+                "of it (the server no longer shows this device their signed change), or the "
+                "server is withholding it. Its read-only copy stays on this device."
             )
         elif d.reason == departures.NARROWED:
             lines.append(f"Notice: {ended_text(d)}: you still read it, and add no more notes.")

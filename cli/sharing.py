@@ -532,6 +532,8 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
       tj forget "ana/Shared with drsmith"
       tj forget ana/Personal --yes
     """
+    # Refused before the question, not after it (NU20 C11).
+    home.run(lambda client: client.shares.forget(journal_name, unlisted=unlisted, check_only=True))
     items = home.run(lambda client: output.clinical_items(client, [journal_name]))
     if items:  # never discarded unseen (NU20 C10)
         output.message(

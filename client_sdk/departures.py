@@ -149,8 +149,8 @@ class Departure:
             )
         return (
             f"the server no longer serves {self.owner}'s {self.journal} to you ({when}): "
-            f"{self.owner} stopped sharing it, or the server is withholding it "
-            f"({self.owner}'s signed access still grants it)"
+            f"{self.owner} stopped sharing it or now shares less of it (the server no longer "
+            "shows this device their signed change), or the server is withholding it"
         )
 
     def to_dict(self) -> dict[str, Any]:

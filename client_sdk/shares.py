@@ -327,7 +327,9 @@ class Shares:
             )
         await self._context.sharing.leave(local)
 
-    async def forget(self, journal: str, *, unlisted: bool = False) -> bool:
+    async def forget(
+        self, journal: str, *, unlisted: bool = False, check_only: bool = False
+    ) -> bool:
         """Discard from this device the read-only copy kept of a share that ended (the owner
         ended it, its end date passed, or this account left it with `leave`): `journal` is
         `"owner/name"` or its id (hex). Everything of it goes, in one local transaction:
@@ -363,12 +365,14 @@ class Shares:
         delete`), a share still active (leave it first: `leave`), a journal the server no
         longer lists but the signed chain still grants (without `unlisted`), or a journal with
         changes of this device not yet on the server (the outbox or set aside: they would be
-        lost); NotFound for an unknown journal.
+        lost); NotFound for an unknown journal. With `check_only=True` it raises the same
+        errors and discards nothing (returns False): an app asks its user to confirm only
+        what would then be done (NU20 C11).
 
             await client.shares.forget("ana/Shared with drsmith")
         """
         local = await self._context.local_journal(journal)
-        return await self._context.sharing.forget(local, journal, unlisted)
+        return await self._context.sharing.forget(local, journal, unlisted, check_only)
 
     async def with_me(self, *, refresh: bool = True) -> builtins.list[SharedJournal]:
         """Journals other accounts share with this one (`owner_verified` says whether this

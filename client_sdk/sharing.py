@@ -949,7 +949,9 @@ class Sharing:
             )
         await self.replica.refresh_journals()
 
-    async def forget(self, journal: LocalJournal, label: str, unlisted: bool = False) -> bool:
+    async def forget(
+        self, journal: LocalJournal, label: str, unlisted: bool = False, check_only: bool = False
+    ) -> bool:
         """Discard the read-only copy of an ended share from this device (`Replica.forget_copy`);
         `label` names the journal in errors. Returns whether the store's files were scrubbed
         too (`Store.scrub`).
@@ -976,7 +978,8 @@ class Sharing:
 
         Raises InvalidInput for a journal of this account, a share the owner's chain still
         grants (whatever the server lists), or a journal with records of this device not yet
-        on the server (outbox or set aside: they would be lost)."""
+        on the server (outbox or set aside: they would be lost). `check_only`: the checks
+        alone; nothing is discarded (returns False)."""
         if journal.owner_id == self.profile.account_id:
             raise InvalidInput(
                 f"{label!r} is your own journal: delete it instead (tj journal delete)"
@@ -1027,6 +1030,8 @@ class Sharing:
                     "or set aside): forgetting the copy would lose them; sync first (tj sync), "
                     "and export what the server refused (tj set-aside list --json)"
                 )
+            if check_only:  # every check passed: what a confirmation may now ask about
+                return False
             return await self.replica.forget_copy(journal)
 
     async def shares(self) -> list[ShareInfo]:

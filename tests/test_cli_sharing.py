@@ -577,6 +577,9 @@ async def test_forget_of_a_journal_the_server_stopped_listing_needs_unlisted(
     await tom.ok("sync")
     refused = failed_with_one_line(await tom.tj("forget", "ana/Personal", "--yes"))
     assert "no longer lists" in refused and "--unlisted" in refused
+    asked = await tom.tj("forget", "ana/Personal", input="y\n")  # refused before asking
+    assert asked.exit_code == 1 and "Discard" not in asked.stderr  # (NU20 C11)
+    assert "--unlisted" in failed_with_one_line(asked)
     assert [s["owner"] for s in await tom.json("shared-with-me")] == ["ana"]
     forgot = await tom.ok("forget", "ana/Personal", "--yes", "--unlisted")
     assert "Discarded the copy of ana/Personal from this device" in forgot.stderr
@@ -770,8 +773,9 @@ async def test_the_therapist_is_told_once_when_the_client_unshares(
     told = await tom.ok("sync")
     assert told.stdout.strip().startswith("ana's Personal is no longer served to you (")
     assert (
-        "ana stopped sharing it, or the server is withholding it (ana's signed access still "
-        "grants it). Its read-only copy stays on this device." in " ".join(told.stderr.split())
+        "ana stopped sharing it or now shares less of it (the server no longer shows this "
+        "device their signed change), or the server is withholding it. Its read-only copy "
+        "stays on this device." in " ".join(told.stderr.split())
     )
     again = await tom.ok("sync")
     assert again.stdout.strip() == "nothing new" and "ana" not in again.stderr

@@ -119,7 +119,10 @@ async def test_the_member_is_told_when_the_server_stops_serving_a_revoked_share(
         journal.hex(),
         UNLISTED,
     )
-    assert "ana stopped sharing it, or the server is withholding it" in str(told)
+    assert (
+        "ana stopped sharing it or now shares less of it (the server no longer shows this "
+        "device their signed change), or the server is withholding it" in str(told)
+    )
     assert (await tom.sync()).departures == []
 
 
