@@ -327,6 +327,16 @@ class Sharing:
                     "nothing was shared. Compare fingerprints in person and pass the new one."
                 )
             return pinned
+        who = access.Identity(
+            identity.account_id,
+            identity.username,
+            identity.sign_public_key,
+            identity.box_public_key,
+        )
+        if not verifying and await self._signed_by_this_account(who):
+            # Another device of this account shared with these very keys: the owner's own
+            # signed chain names them, so this device need not ask again (NU20 C8).
+            return await self.replica.pin(identity, verified=False)
         if not trust_on_first_use:
             raise InvalidInput(
                 f"confirm {identity.username}'s fingerprint first (they read it out from their "
@@ -334,6 +344,23 @@ class Sharing:
                 subject="fingerprint",
             )
         return await self.replica.pin(identity, verified=False)
+
+    async def _signed_by_this_account(self, identity: access.Identity) -> bool:
+        """Whether an access chain of a journal this account owns, as this device verified it
+        (signed by this account's key: by one of its devices), names exactly this identity
+        (account, username and both keys) as a member, current or lapsed by its end date, or
+        in a field-level share in force: the keys another device of this account confirmed
+        before sharing with them (a removed member's are not taken).
+        Never the server's word: a key the server swapped in matches no signed entry."""
+        owned = {j.journal_id for j in await self.store.journals() if j.role == "owner"}
+        for journal_id, state in self.replica.chains.states().items():
+            if journal_id not in owned or self.replica.chains.problem(journal_id):
+                continue
+            named = [m.who for m in (*state.members.values(), *state.ended.values())]
+            named += [s.who for s in state.limited.values()]
+            if identity in named:
+                return True
+        return False
 
     async def verify_peer(self, username: str, fingerprint: str) -> None:
         """Re-pin a peer whose keys changed, after comparing the new fingerprint in person."""
