@@ -679,15 +679,22 @@ def verify_head(home: Home, journal_name: str, as_json: bool) -> None:
       tj verify-head ana/Personal      (the therapist)
     """
 
-    async def code(client: Client) -> str:
+    async def code(client: Client) -> tuple[str, bool]:
         output.tell_departures(await client.sync())
-        return await client.journals.verify_head(journal_name)
+        found = await client.journals.verify_head(journal_name)
+        return found, (await client.journals.get(journal_name)).share_ended
 
-    found = home.run(code)
+    found, ended = home.run(code)
     if as_json:
-        output.print_json({"journal": journal_name, "code": found})
+        output.print_json({"journal": journal_name, "code": found, "share_ended": ended})
     else:
         output.data(found)
+    if ended:  # the owner's code goes on with the history this device no longer gets
+        output.message(
+            f"Notice: your share of {journal_name} ended (or the server no longer serves it): "
+            "this code covers the history up to then, so it will not match the owner's code "
+            "now. Different codes here say nothing about the server."
+        )
 
 
 @cli.command()

@@ -425,6 +425,15 @@ async def test_verify_head_prints_the_same_code_on_the_clients_and_the_therapist
     assert client == therapist
     assert len(client.split()) == 5 and all(len(g) == 5 for g in client.split())
     assert (await tom.json("verify-head", "ana/Personal"))["code"] == client
+    assert "will not match" not in (await tom.ok("verify-head", "ana/Personal")).stderr
+
+    # NU20 C16: once the share ended the codes cannot match, and the therapist is told so.
+    await ana.ok("unshare", "Personal", "tom", "--yes")
+    await ana.ok("write", "After the share ended.")
+    ended = await tom.ok("verify-head", "ana/Personal")
+    assert "your share of ana/Personal ended" in " ".join(ended.stderr.split())
+    assert "will not match the owner's code" in " ".join(ended.stderr.split())
+    assert (await tom.json("verify-head", "ana/Personal"))["share_ended"] is True
 
 
 async def test_shared_with_me_and_journal_list_mark_an_owner_whose_fingerprint_was_not_compared(
