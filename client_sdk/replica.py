@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import json
 import os
+import shlex
 import sqlite3
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -3194,7 +3195,12 @@ def check_may_write(journal: LocalJournal, kind: str) -> None:
             f"in journal {_shown(journal)!r} this account may only add notes and prompts (and, "
             "for the client's care, assignments, crisis lines and acknowledgements of safety flags)"
         )
-    raise AccessError(f"journal {_shown(journal)!r} is shared with this account read-only")
+    owner = journal.owner_name or "its owner"
+    raise AccessError(
+        f"journal {_shown(journal)!r} is shared with this account read-only: to add notes, ask "
+        f"{owner} to give you the annotate role (on their device: tj share "
+        f"{shlex.quote(journal.name)} YOUR-USERNAME --role annotate)"
+    )
 
 
 def _shown(journal: LocalJournal) -> str:
