@@ -214,3 +214,44 @@ async def test_a_signup_whose_reply_was_lost_logs_in_after_a_password_change_els
         assert again.recovery_key is None  # sealed under the old password: never shown
     finally:
         await again.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="R27 F5: `signup` of a finished signup's account on a signed-in home (now a login) "
+    "signs in a new device over the profile, leaving the previous session valid on the "
+    "server and listed, its token no longer held by the device",
+)
+async def test_signup_again_on_a_signed_in_home_leaves_no_session_behind(
+    live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """The laptop finished ana's signup without its key confirmed, and is signed in. `tj
+    signup URL ana` again (what the old notes advised; now "signing in, and checking the
+    recovery key it kept then") must not leave a session behind that no device holds: the
+    session the profile held is either kept or ended, and `tj devices list` does not grow."""
+    from client_sdk import wire
+    from client_sdk.transport import Transport
+
+    home = tmp_path / "laptop"
+    laptop = await finished_unconfirmed(hostile, home)
+    before = len(await laptop.devices.list())
+    old_token = laptop.profile.token
+    await laptop.close()
+    again = await sign_up(hostile.url, home)
+    try:
+        after = len(await again.devices.list())
+        kept_token = again.profile.token == old_token
+    finally:
+        await again.close()
+    transport = Transport(live_server.url, old_token)
+    try:
+        await transport.call(
+            "/v1/account/recovery-key/current", wire.Empty(), wire.RecoveryKeyReply
+        )
+        old_session_alive = True
+    except TJError:
+        old_session_alive = False
+    finally:
+        await transport.close()
+    assert kept_token or not old_session_alive  # on 6ae98bf: a new token, the old one alive
+    assert after == before, (before, after)
