@@ -344,8 +344,10 @@ class Client:
         force (R23 F2); else the signup finishes without it (`recovery_key_not_shown` says
         why) and the copy is kept apart, gating nothing (R25 F1: pending_signup.py); `signup`
         again on that home then logs in (`login`). Once the password was changed on another
-        device, an unfinished signup's copy opens only with the signup's password (AuthError
-        says so); `replace_recovery_key` on this device replaces the key instead."""
+        device, an unfinished signup's copy opens only with the signup's password: the
+        account's current password then signs in afresh and finishes the signup with the
+        copy kept, unshown (R27 F4); `replace_recovery_key` replaces the key instead. Raises
+        AuthError for a password that is neither."""
         home = Path(home)
         username = normalize_username(username)
         pending = load_pending(home)
@@ -540,6 +542,28 @@ class Client:
             session, recovery_key = await account.finish_signup(
                 transport, pending, password, ticket
             )
+        except AuthError:
+            # Not the signup's password. If the account's password was changed since (on
+            # another device: prelogin's salt is no longer the signup's), `password` may be
+            # the current one: sign in afresh; the copy is kept, unshown (R27 F4).
+            try:
+                request = wire.PreloginRequest(pending.username)
+                pre = await transport.call("/v1/auth/prelogin", request, wire.PreloginReply)
+            finally:
+                await transport.close()
+            if pre.salt == pending.request.salt:
+                raise  # the signup's password is still the account's: a wrong password
+            try:
+                client = await cls._signed_in_afresh(
+                    home, server_url, password, pending, passphrase
+                )
+            except AuthError:
+                raise AuthError(
+                    f"that is neither the password {username} was signed up with on this "
+                    "device nor the account's current password (or the account no longer "
+                    "exists)"
+                ) from None
+            return await client._finish_new_account(None, keep_until_shown, kept=True)
         except ConflictError as error:
             await transport.close()
             if error.code != "username_taken":
@@ -550,9 +574,11 @@ class Client:
             raise InvalidInput(
                 f"the account {username} on the server is not the one this device signed up, "
                 "or its password was changed since: if it is yours, log in with its current "
-                "password; else sign up with another username. The recovery key this device "
-                f"kept for it stays in {home / PENDING_FILE} (sealed under the signup's "
-                "password); delete that file to use this home for another account"
+                "password, which works (the recovery key this device kept for it stays in "
+                f"{home / PENDING_FILE}, sealed under the signup's password: it may be the "
+                "account's recovery key in force and its only copy). If it is not yours, sign "
+                "up with another username or in another home, or delete that file to use "
+                "this home for another account"
             ) from None
         except BaseException:
             await transport.close()

@@ -176,12 +176,6 @@ async def test_a_device_never_tells_another_devices_removal_as_its_own(
         await phone.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R27 F4: an interrupted signup that never got a session (no profile) is locked "
-    "out once the password was changed on another device: the current password is refused "
-    "as 'not the signup's', the signup's is sent to 'log in with its current password'",
-)
 async def test_a_signup_whose_reply_was_lost_logs_in_after_a_password_change_elsewhere(
     live_server: RunningServer, hostile: HostileServer, tmp_path: Path
 ) -> None:
