@@ -56,6 +56,7 @@ from client_sdk.models import (
 )
 from client_sdk.pending_signup import (
     PENDING_FILE,
+    OtherSeal,
     PendingSignup,
     load_pending,
     remove_pending,
@@ -692,10 +693,17 @@ class Client:
         if kept is None:
             return client
         try:
-            try:
-                _, _, raw = await asyncio.to_thread(account.unlock_pending, kept, password)
-            except AuthError:
-                raw = None  # sealed under the signup's password, changed since
+            opened = await asyncio.to_thread(account.open_kept, kept, password)
+            raw: bytes | None = None  # None: sealed under a password changed since
+            if opened is not None:
+                raw, derived, was_other = opened
+                # The login proved `password` in force: keep only the seal it opens (R27 F1).
+                if was_other and kept.other is not None:
+                    other = kept.other
+                    cost = KdfCost(other.opslimit, other.memlimit)
+                    save_pending(home, client._resealed(kept, other.salt, cost, derived, raw))
+                elif kept.other is not None:
+                    save_pending(home, dataclasses.replace(kept, other=None))
             return await client._offer_kept(raw, keep_until_shown)
         except BaseException:
             await client.close()  # nothing left open: the caller never gets the client
@@ -929,37 +937,65 @@ class Client:
         anything is sent. A recovery key this home keeps from the account's signup and never
         handed over (not confirmed: R23 F2) is re-sealed under the new password (R25 F4: it
         may be the key in force and its only copy); one sealed under an older password than
-        `old_password` stays as it is. The copy of a key this client handed over
-        (`recovery_key`, kept until shown) is dropped: it would never open again."""
+        `old_password` stays as it is. The copy is sealed under the new password before
+        the request leaves, the seal under the old one kept beside it until a login proves
+        which is in force (R27 F1: a lost reply or a crash strands neither). The copy of a
+        key this client handed over (`recovery_key`, kept until shown) is dropped: it would
+        never open again."""
         await account.check_new_password(new_password, self.username)
         old = await account.password_keys(self.transport, self.username, old_password, minimum_cost)
         kept = self._kept_here()
-        opened: bytes | None = None
+        opened: tuple[bytes, keys.PasswordKeys, bool] | None = None
         if kept is not None and self.recovery_key is None:
-            try:
-                _, _, opened = await asyncio.to_thread(account.unlock_pending, kept, old_password)
-            except AuthError:
-                opened = None
+            opened = await asyncio.to_thread(account.open_kept, kept, old_password)
         if kept is None or opened is None:
             await self._set_password(new_password, kdf_cost, old.login_key)
             if kept is not None and self.recovery_key is not None:
                 remove_pending(self.home)  # handed over: sealed under the old password
             return
+        raw, at_old, was_other = opened
+        if was_other and kept.other is not None:  # the seal under `old_password` leads
+            other = kept.other
+            kept = self._resealed(
+                kept, other.salt, KdfCost(other.opslimit, other.memlimit), at_old, raw
+            )
         salt = crypto.random_bytes(crypto.SALT_BYTES)
         new = await asyncio.to_thread(keys.password_keys, new_password, salt, kdf_cost)
+        sealed = seal_recovery_key(new.kek, raw, kept.account_id, kept.username)
+        # Sealed under both passwords before the request leaves (R27 F1): whatever becomes of
+        # the change (a lost reply, a crash), the password in force opens the copy.
+        new_seal = OtherSeal(salt, kdf_cost.opslimit, kdf_cost.memlimit, sealed)
+        save_pending(self.home, dataclasses.replace(kept, other=new_seal))
         await self._set_password(new_password, kdf_cost, old.login_key, derived=(salt, new))
+        request = kept.request
+        old_seal = OtherSeal(
+            request.salt, request.opslimit, request.memlimit, kept.sealed_recovery_key
+        )  # kept until a login proves the new password in force (a server's word set it)
+        resealed = self._resealed(kept, salt, kdf_cost, new, raw)
+        save_pending(self.home, dataclasses.replace(resealed, other=old_seal))
+
+    def _resealed(
+        self,
+        kept: PendingSignup,
+        salt: bytes,
+        cost: KdfCost,
+        derived: keys.PasswordKeys,
+        raw: bytes,
+    ) -> PendingSignup:
+        """`kept` with its request and seal those of the password `derived` comes from (at
+        `salt` and `cost`), holding `raw`; no other seal."""
         request = dataclasses.replace(
             kept.request,
             salt=salt,
-            opslimit=kdf_cost.opslimit,
-            memlimit=kdf_cost.memlimit,
-            login_public_key=bytes(new.login_key.verify_key),
-            bundle=keys.seal_bundle(new.kek, self.profile.secrets, kept.account_id, kept.username),
+            opslimit=cost.opslimit,
+            memlimit=cost.memlimit,
+            login_public_key=bytes(derived.login_key.verify_key),
+            bundle=keys.seal_bundle(
+                derived.kek, self.profile.secrets, kept.account_id, kept.username
+            ),
         )
-        sealed = seal_recovery_key(new.kek, opened, kept.account_id, kept.username)
-        save_pending(
-            self.home, dataclasses.replace(kept, request=request, sealed_recovery_key=sealed)
-        )
+        sealed = seal_recovery_key(derived.kek, raw, kept.account_id, kept.username)
+        return dataclasses.replace(kept, request=request, sealed_recovery_key=sealed, other=None)
 
     async def _set_password(
         self,
@@ -1447,8 +1483,9 @@ def _not_in_force(home: Path, in_force: bool | None, sealed: bool = False) -> st
     names the one command that settles it (R25 F3)."""
     if sealed:
         why = (
-            "it opens only with the password the account was signed up with, changed since "
-            "(it may also have been replaced on another device)"
+            "it opens only with the password the account was signed up with (or one set "
+            "later on this device), changed since on another device (the key may also have "
+            "been replaced there)"
         )
     elif in_force is False:
         why = (

@@ -38,12 +38,6 @@ async def finished_unconfirmed(hostile: HostileServer, home: Path) -> Client:
     return laptop
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R27 F1: a password change whose outcome the device could not learn (reply lost, "
-    "prelogin failing) is applied by the server but the kept copy stays sealed under the old "
-    "password; no call opens it again, the only copy of the key in force",
-)
 async def test_a_password_change_with_its_reply_lost_never_strands_the_key_in_force(
     live_server: RunningServer, hostile: HostileServer, tmp_path: Path
 ) -> None:
