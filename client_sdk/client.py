@@ -344,7 +344,10 @@ class Client:
         CLI does this). Finishing shows the kept key only when the server confirms it is in
         force (R23 F2); else the signup finishes without it (`recovery_key_not_shown` says
         why) and the copy is kept apart, gating nothing (R25 F1: pending_signup.py); `signup`
-        again on that home then logs in (`login`). Once the password was changed on another
+        again on that home then logs in (`login`), and, if that login is refused (a wrong
+        password, or the account deleted on another device), signs up afresh, the copy moved
+        aside to `<home>/pending_signup.<account id, hex>` and put back when the name is
+        taken (the login's AuthError is then raised; R27 F2). Once the password was changed on another
         device, an unfinished signup's copy opens only with the signup's password: the
         account's current password then signs in afresh and finishes the signup with the
         copy kept, unshown (R27 F4); `replace_recovery_key` replaces the key instead. Raises
@@ -359,13 +362,50 @@ class Client:
         if pending is not None and _same_account(pending, server_url, username):
             # Finished earlier without its key shown (R25 F1): the account exists; sign in
             # (with its current password) and check the kept key again.
-            return await cls.login(
-                server_url, username, password, home=home, device_name=device_name,
-                minimum_cost=_signup_minimum(pending), passphrase=passphrase,
-                keep_until_shown=keep_until_shown,
-            )  # fmt: skip
+            try:
+                return await cls.login(
+                    server_url, username, password, home=home, device_name=device_name,
+                    minimum_cost=_signup_minimum(pending), passphrase=passphrase,
+                    keep_until_shown=keep_until_shown,
+                )  # fmt: skip
+            except AuthError as error:
+                refused = error
+            # A wrong password, or the account deleted since (on another device): a new
+            # signup tells them apart (the name is taken or not). The kept copy is set aside,
+            # never deleted, and put back unless the new signup may have created the account
+            # (R27 F2).
+            aside = _set_aside(home, pending)
+            try:
+                return await cls._new_signup(
+                    home, server_url, username, password, device_name, kdf_cost, passphrase,
+                    keep_until_shown,
+                )  # fmt: skip
+            except BaseException as error:
+                if not (home / PENDING_FILE).exists():
+                    aside.replace(home / PENDING_FILE)  # nothing was created: put it back
+                if isinstance(error, ConflictError) and error.code == "username_taken":
+                    raise refused from None  # the account is there: a wrong password
+                raise
         if pending is not None and not profile_exists(home):
             raise _kept(home, pending)  # a new signup here would overwrite its only copy
+        return await cls._new_signup(
+            home, server_url, username, password, device_name, kdf_cost, passphrase,
+            keep_until_shown,
+        )  # fmt: skip
+
+    @classmethod
+    async def _new_signup(
+        cls,
+        home: Path,
+        server_url: str,
+        username: str,
+        password: str,
+        device_name: str | None,
+        kdf_cost: KdfCost,
+        passphrase: str | None,
+        keep_until_shown: bool,
+    ) -> Client:
+        """Create a new account (see `signup`)."""
         await account.check_new_password(password, username, device_name or default_device_name())
         if profile_exists(home):
             raise InvalidInput(f"{home} already holds an account: choose another home directory")
@@ -1527,6 +1567,14 @@ def _signup_minimum(pending: PendingSignup) -> KdfCost:
     return KdfCost(
         min(request.opslimit, INTERACTIVE.opslimit), min(request.memlimit, INTERACTIVE.memlimit)
     )
+
+
+def _set_aside(home: Path, pending: PendingSignup) -> Path:
+    """Move the kept copy of `pending` to `<home>/pending_signup.<account id, hex>` (never
+    deleted: R27 F2); returns that path."""
+    aside = home / f"{PENDING_FILE}.{pending.account_id.hex()}"
+    (home / PENDING_FILE).replace(aside)
+    return aside
 
 
 def _kept(home: Path, pending: PendingSignup) -> InvalidInput:

@@ -79,12 +79,6 @@ async def test_a_password_change_with_its_reply_lost_never_strands_the_key_in_fo
         await again.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R27 F2: after the account is deleted on another device, `signup` of the same "
-    "name on this home is turned into a login of the deleted account for ever, its error "
-    "never naming the kept file that causes it",
-)
 async def test_an_account_deleted_elsewhere_never_locks_its_name_out_of_this_home(
     live_server: RunningServer, hostile: HostileServer, tmp_path: Path
 ) -> None:
