@@ -705,7 +705,9 @@ class Client:
         `keep_until_shown` as for `signup`). On a home that keeps the recovery key of this
         account's finished signup, never shown (not confirmed then: R25 F1), signs in as
         always, then checks the key again: shown (`recovery_key`) only if the server names it
-        in force, else `recovery_key_not_shown` says why; the copy is kept either way."""
+        in force, else `recovery_key_not_shown` says why; the copy is kept either way. On a home
+        signed in to this account already, the session its profile held is ended (best
+        effort) once the new profile is saved (R27 F5)."""
         home = Path(home)
         username = normalize_username(username)
         pending = load_pending(home)
@@ -713,7 +715,7 @@ class Client:
             return await cls._finish_signup(
                 home, server_url, username, password, pending, passphrase, keep_until_shown
             )
-        _check_home_free(home, username, passphrase)
+        previous = _check_home_free(home, username, passphrase)
         transport = Transport(server_url)
         # The login ticket the server gave this home for this account, if any, is presented
         # (protocol.md 2.7: others' failed logins do not hold it up), and the new one kept,
@@ -729,6 +731,11 @@ class Client:
         # From here the server holds a session: any failure ends it (account.py).
         async with account.ended_on_failure(transport.base_url, session.reply.token):
             client = await cls._start(home, transport, username, session, passphrase)
+        if previous is not None and previous.account_id == client.profile.account_id:
+            # Signed in over this account's profile (`login` or `signup` again): the session
+            # it held is no longer held by any device: end it, best effort (R27 F5).
+            if previous.token != client.profile.token:
+                await account.end_session(previous.server_url, previous.token)
         kept = client._kept_here()
         if kept is None:
             return client
@@ -1485,24 +1492,26 @@ class Client:
         return found.newer
 
 
-def _check_home_free(home: Path, username: str, passphrase: str | None) -> None:
+def _check_home_free(home: Path, username: str, passphrase: str | None) -> Profile | None:
     """Refuse, before the server signs a device in, a profile that holds another account
     (one locked with a passphrase not given is checked after the sign-in, in `_start`), or
     an unfinished signup (pending_signup.py) of any account; a finished one's kept key
-    gates nothing (R25 F1)."""
+    gates nothing (R25 F1). Returns the profile the home holds (of `username`), if it
+    opens."""
     pending = load_pending(home)
     if pending is not None and not pending.finished:
         raise _unfinished(home, pending)
     if not profile_exists(home):
-        return
+        return None
     try:
         previous = load_profile(home, passphrase)
     except TJError:
-        return
+        return None
     if previous.username != username:
         raise InvalidInput(
             f"{home} holds the account {previous.username}: log out first or use another home"
         )
+    return previous
 
 
 def _refused_or_never_sent(error: TJError) -> bool:

@@ -198,12 +198,6 @@ async def test_a_signup_whose_reply_was_lost_logs_in_after_a_password_change_els
         await again.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R27 F5: `signup` of a finished signup's account on a signed-in home (now a login) "
-    "signs in a new device over the profile, leaving the previous session valid on the "
-    "server and listed, its token no longer held by the device",
-)
 async def test_signup_again_on_a_signed_in_home_leaves_no_session_behind(
     live_server: RunningServer, hostile: HostileServer, tmp_path: Path
 ) -> None:
