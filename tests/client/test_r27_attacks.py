@@ -106,11 +106,6 @@ async def test_an_account_deleted_elsewhere_never_locks_its_name_out_of_this_hom
         assert again.username == "ana"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R27 F3: a device whose own removal was refused (another device's went through "
-    "first) tells the removal as 'this device removed them'",
-)
 async def test_a_device_never_tells_another_devices_removal_as_its_own(
     through: Through, signup: ClientFactory, hostile: HostileServer,
     live_server: RunningServer, tmp_path: Path,
