@@ -369,6 +369,8 @@ class Client:
                     keep_until_shown=keep_until_shown,
                 )  # fmt: skip
             except AuthError as error:
+                if profile_exists(home):
+                    raise  # a home signed in: no new signup here either
                 refused = error
             # A wrong password, or the account deleted since (on another device): a new
             # signup tells them apart (the name is taken or not). The kept copy is set aside,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from client_sdk import INSECURE_TEST_COST, Client, NetworkError, TJError
+from client_sdk import INSECURE_TEST_COST, AuthError, Client, NetworkError, TJError
 from client_sdk.pending_signup import PENDING_FILE
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, share_with
@@ -104,6 +104,54 @@ async def test_an_account_deleted_elsewhere_never_locks_its_name_out_of_this_hom
     else:
         await again.close()
         assert again.username == "ana"
+
+
+async def test_signup_again_with_a_wrong_password_keeps_the_copy_of_an_account_still_there(
+    live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """R27 F2's other side. The account is still there (not deleted) and the laptop is signed
+    out; `signup` again with a wrong password: the login is refused, the new signup finds the
+    name taken, and the kept copy (the key in force, its only copy) is put back as it was;
+    the error is the login's. Then the right password still shows the key once confirmed."""
+    home = tmp_path / "laptop"
+    laptop = await finished_unconfirmed(hostile, home)
+    await laptop.logout()
+    before = (home / PENDING_FILE).read_bytes()
+    with pytest.raises(AuthError):
+        await sign_up(hostile.url, home, password="a wrong passphrase for ana 5519")
+    assert (home / PENDING_FILE).read_bytes() == before
+    assert sorted(p.name for p in home.iterdir() if p.name.startswith(PENDING_FILE)) == [
+        PENDING_FILE
+    ]
+    again = await sign_up(hostile.url, home)
+    try:
+        assert again.recovery_key is not None, again.recovery_key_not_shown
+    finally:
+        await again.close()
+
+
+async def test_signup_after_the_account_was_deleted_elsewhere_keeps_the_old_copy_aside(
+    live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """R27 F2: the new signup works and the old copy is moved aside, never deleted."""
+    home = tmp_path / "laptop"
+    laptop = await finished_unconfirmed(hostile, home)
+    old = laptop.profile.account_id
+    await laptop.close()
+    phone = await Client.login(
+        live_server.url, "ana", PASSWORD, home=tmp_path / "phone",
+        minimum_cost=INSECURE_TEST_COST,
+    )  # fmt: skip
+    await phone.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    laptop = await Client.open(home)
+    before = (home / PENDING_FILE).read_bytes()
+    await laptop.logout()
+    again = await sign_up(hostile.url, home)
+    try:
+        assert again.recovery_key is not None and again.profile.account_id != old
+    finally:
+        await again.close()
+    assert (home / f"{PENDING_FILE}.{old.hex()}").read_bytes() == before
 
 
 async def test_a_device_never_tells_another_devices_removal_as_its_own(
