@@ -1014,8 +1014,14 @@ class Client:
         # Sealed under both passwords before the request leaves (R27 F1): whatever becomes of
         # the change (a lost reply, a crash), the password in force opens the copy.
         new_seal = OtherSeal(salt, kdf_cost.opslimit, kdf_cost.memlimit, sealed)
+        before = self._kept_here()
         save_pending(self.home, dataclasses.replace(kept, other=new_seal))
-        await self._set_password(new_password, kdf_cost, old.login_key, derived=(salt, new))
+        try:
+            await self._set_password(new_password, kdf_cost, old.login_key, derived=(salt, new))
+        except TJError as error:
+            if not isinstance(error, NetworkError) and before is not None:
+                save_pending(self.home, before)  # refused: nothing changed, nor does the copy
+            raise
         request = kept.request
         old_seal = OtherSeal(
             request.salt, request.opslimit, request.memlimit, kept.sealed_recovery_key
