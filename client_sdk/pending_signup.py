@@ -26,7 +26,9 @@ password change on this device re-seals it under the new password (R25 F4);
 `replace_recovery_key` (and `recover`, which makes a new key) drops it. A password change
 seals the copy under the new password *before* its request leaves and keeps the seal under
 the old one beside it (`other`) until a login proves which password is in force (R27 F1: a
-change whose reply was lost strands neither).
+change whose reply was lost strands neither). When `signup` of that account (a login) is
+refused and a new signup of the name goes ahead (the account deleted elsewhere, R27 F2), the
+copy is moved aside to `<home>/pending_signup.<account id, hex>`, never deleted.
 """
 
 from __future__ import annotations
