@@ -235,6 +235,9 @@ class AccessState:
     """Handle -> (terms, `at` of the entry) of a membership a `removed` entry with `because`
     NOT_SERVED closed: an owner device dropped it on the server's word (R22 F5), in chain
     order."""
+    not_served_entry: dict[bytes, bytes] = field(default_factory=dict)
+    """Handle -> hash of that `removed` entry (as `not_served`): how a device tells the
+    removal it signed from another device's of the same membership (R27 F3)."""
 
     def limited_of(self, account_id: bytes) -> tuple[list[Limited], list[Limited]]:
         """The field-level shares of this journal naming the account, in chain order: those
@@ -676,6 +679,7 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
             if p["because"] != NOT_SERVED:
                 raise IntegrityError(f"{bad} gives an unknown reason")
             state.not_served[handle] = (state.members[handle], entry.at)
+            state.not_served_entry[handle] = entry.hash
         del state.members[handle]
         state.first_epoch.pop(handle, None)
     elif entry.kind == ROTATED:

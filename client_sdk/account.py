@@ -113,6 +113,29 @@ def unlock_pending(
     return derived, secrets, recovery_key
 
 
+def open_kept(
+    pending: pending_signup.PendingSignup, password: str
+) -> tuple[bytes, keys.PasswordKeys, bool] | None:
+    """(raw recovery key, the password's keys at that seal's salt and cost, whether it was
+    the `other` seal) of a kept copy, from either of its seals (R27 F1); None when `password`
+    opens neither. Slow (Argon2id, once or twice): run it off the event loop."""
+    try:
+        derived, _, recovery_key = unlock_pending(pending, password)
+    except AuthError:
+        other = pending.other
+        if other is None:
+            return None
+        derived = keys.password_keys(password, other.salt, KdfCost(other.opslimit, other.memlimit))
+        try:
+            recovery_key = pending_signup.open_recovery_key(
+                derived.kek, pending, other.sealed_recovery_key
+            )
+        except IntegrityError:
+            return None
+        return recovery_key, derived, True
+    return recovery_key, derived, False
+
+
 async def finish_signup(
     transport: Transport,
     pending: pending_signup.PendingSignup,

@@ -56,6 +56,7 @@ from client_sdk.models import (
 )
 from client_sdk.pending_signup import (
     PENDING_FILE,
+    OtherSeal,
     PendingSignup,
     load_pending,
     remove_pending,
@@ -343,9 +344,14 @@ class Client:
         CLI does this). Finishing shows the kept key only when the server confirms it is in
         force (R23 F2); else the signup finishes without it (`recovery_key_not_shown` says
         why) and the copy is kept apart, gating nothing (R25 F1: pending_signup.py); `signup`
-        again on that home then logs in (`login`). Once the password was changed on another
-        device, an unfinished signup's copy opens only with the signup's password (AuthError
-        says so); `replace_recovery_key` on this device replaces the key instead."""
+        again on that home then logs in (`login`), and, if that login is refused (a wrong
+        password, or the account deleted on another device), signs up afresh, the copy moved
+        aside to `<home>/pending_signup.<account id, hex>` and put back when the name is
+        taken (the login's AuthError is then raised; R27 F2). Once the password was changed on another
+        device, an unfinished signup's copy opens only with the signup's password: the
+        account's current password then signs in afresh and finishes the signup with the
+        copy kept, unshown (R27 F4); `replace_recovery_key` replaces the key instead. Raises
+        AuthError for a password that is neither."""
         home = Path(home)
         username = normalize_username(username)
         pending = load_pending(home)
@@ -356,13 +362,52 @@ class Client:
         if pending is not None and _same_account(pending, server_url, username):
             # Finished earlier without its key shown (R25 F1): the account exists; sign in
             # (with its current password) and check the kept key again.
-            return await cls.login(
-                server_url, username, password, home=home, device_name=device_name,
-                minimum_cost=_signup_minimum(pending), passphrase=passphrase,
-                keep_until_shown=keep_until_shown,
-            )  # fmt: skip
+            try:
+                return await cls.login(
+                    server_url, username, password, home=home, device_name=device_name,
+                    minimum_cost=_signup_minimum(pending), passphrase=passphrase,
+                    keep_until_shown=keep_until_shown,
+                )  # fmt: skip
+            except AuthError as error:
+                if profile_exists(home):
+                    raise  # a home signed in: no new signup here either
+                refused = error
+            # A wrong password, or the account deleted since (on another device): a new
+            # signup tells them apart (the name is taken or not). The kept copy is set aside,
+            # never deleted, and put back unless the new signup may have created the account
+            # (R27 F2).
+            aside = _set_aside(home, pending)
+            try:
+                return await cls._new_signup(
+                    home, server_url, username, password, device_name, kdf_cost, passphrase,
+                    keep_until_shown,
+                )  # fmt: skip
+            except BaseException as error:
+                if not (home / PENDING_FILE).exists():
+                    aside.replace(home / PENDING_FILE)  # nothing was created: put it back
+                if isinstance(error, ConflictError) and error.code == "username_taken":
+                    raise refused from None  # the account is there: a wrong password
+                raise
         if pending is not None and not profile_exists(home):
             raise _kept(home, pending)  # a new signup here would overwrite its only copy
+        return await cls._new_signup(
+            home, server_url, username, password, device_name, kdf_cost, passphrase,
+            keep_until_shown,
+        )  # fmt: skip
+
+    @classmethod
+    async def _new_signup(
+        cls,
+        home: Path,
+        server_url: str,
+        username: str,
+        password: str,
+        device_name: str | None,
+        kdf_cost: KdfCost,
+        passphrase: str | None,
+        keep_until_shown: bool,
+    ) -> Client:
+        """Create a new account (see `signup`)."""
         await account.check_new_password(password, username, device_name or default_device_name())
         if profile_exists(home):
             raise InvalidInput(f"{home} already holds an account: choose another home directory")
@@ -540,6 +585,28 @@ class Client:
             session, recovery_key = await account.finish_signup(
                 transport, pending, password, ticket
             )
+        except AuthError:
+            # Not the signup's password. If the account's password was changed since (on
+            # another device: prelogin's salt is no longer the signup's), `password` may be
+            # the current one: sign in afresh; the copy is kept, unshown (R27 F4).
+            try:
+                request = wire.PreloginRequest(pending.username)
+                pre = await transport.call("/v1/auth/prelogin", request, wire.PreloginReply)
+            finally:
+                await transport.close()
+            if pre.salt == pending.request.salt:
+                raise  # the signup's password is still the account's: a wrong password
+            try:
+                client = await cls._signed_in_afresh(
+                    home, server_url, password, pending, passphrase
+                )
+            except AuthError:
+                raise AuthError(
+                    f"that is neither the password {username} was signed up with on this "
+                    "device nor the account's current password (or the account no longer "
+                    "exists)"
+                ) from None
+            return await client._finish_new_account(None, keep_until_shown, kept=True)
         except ConflictError as error:
             await transport.close()
             if error.code != "username_taken":
@@ -550,9 +617,11 @@ class Client:
             raise InvalidInput(
                 f"the account {username} on the server is not the one this device signed up, "
                 "or its password was changed since: if it is yours, log in with its current "
-                "password; else sign up with another username. The recovery key this device "
-                f"kept for it stays in {home / PENDING_FILE} (sealed under the signup's "
-                "password); delete that file to use this home for another account"
+                "password, which works (the recovery key this device kept for it stays in "
+                f"{home / PENDING_FILE}, sealed under the signup's password: it may be the "
+                "account's recovery key in force and its only copy). If it is not yours, sign "
+                "up with another username or in another home, or delete that file to use "
+                "this home for another account"
             ) from None
         except BaseException:
             await transport.close()
@@ -638,7 +707,9 @@ class Client:
         `keep_until_shown` as for `signup`). On a home that keeps the recovery key of this
         account's finished signup, never shown (not confirmed then: R25 F1), signs in as
         always, then checks the key again: shown (`recovery_key`) only if the server names it
-        in force, else `recovery_key_not_shown` says why; the copy is kept either way."""
+        in force, else `recovery_key_not_shown` says why; the copy is kept either way. On a home
+        signed in to this account already, the session its profile held is ended (best
+        effort) once the new profile is saved (R27 F5)."""
         home = Path(home)
         username = normalize_username(username)
         pending = load_pending(home)
@@ -646,7 +717,7 @@ class Client:
             return await cls._finish_signup(
                 home, server_url, username, password, pending, passphrase, keep_until_shown
             )
-        _check_home_free(home, username, passphrase)
+        previous = _check_home_free(home, username, passphrase)
         transport = Transport(server_url)
         # The login ticket the server gave this home for this account, if any, is presented
         # (protocol.md 2.7: others' failed logins do not hold it up), and the new one kept,
@@ -662,14 +733,26 @@ class Client:
         # From here the server holds a session: any failure ends it (account.py).
         async with account.ended_on_failure(transport.base_url, session.reply.token):
             client = await cls._start(home, transport, username, session, passphrase)
+        if previous is not None and previous.account_id == client.profile.account_id:
+            # Signed in over this account's profile (`login` or `signup` again): the session
+            # it held is no longer held by any device: end it, best effort (R27 F5).
+            if previous.token != client.profile.token:
+                await account.end_session(previous.server_url, previous.token)
         kept = client._kept_here()
         if kept is None:
             return client
         try:
-            try:
-                _, _, raw = await asyncio.to_thread(account.unlock_pending, kept, password)
-            except AuthError:
-                raw = None  # sealed under the signup's password, changed since
+            opened = await asyncio.to_thread(account.open_kept, kept, password)
+            raw: bytes | None = None  # None: sealed under a password changed since
+            if opened is not None:
+                raw, derived, was_other = opened
+                # The login proved `password` in force: keep only the seal it opens (R27 F1).
+                if was_other and kept.other is not None:
+                    other = kept.other
+                    cost = KdfCost(other.opslimit, other.memlimit)
+                    save_pending(home, client._resealed(kept, other.salt, cost, derived, raw))
+                elif kept.other is not None:
+                    save_pending(home, dataclasses.replace(kept, other=None))
             return await client._offer_kept(raw, keep_until_shown)
         except BaseException:
             await client.close()  # nothing left open: the caller never gets the client
@@ -903,37 +986,71 @@ class Client:
         anything is sent. A recovery key this home keeps from the account's signup and never
         handed over (not confirmed: R23 F2) is re-sealed under the new password (R25 F4: it
         may be the key in force and its only copy); one sealed under an older password than
-        `old_password` stays as it is. The copy of a key this client handed over
-        (`recovery_key`, kept until shown) is dropped: it would never open again."""
+        `old_password` stays as it is. The copy is sealed under the new password before
+        the request leaves, the seal under the old one kept beside it until a login proves
+        which is in force (R27 F1: a lost reply or a crash strands neither). The copy of a
+        key this client handed over (`recovery_key`, kept until shown) is dropped: it would
+        never open again."""
         await account.check_new_password(new_password, self.username)
         old = await account.password_keys(self.transport, self.username, old_password, minimum_cost)
         kept = self._kept_here()
-        opened: bytes | None = None
+        opened: tuple[bytes, keys.PasswordKeys, bool] | None = None
         if kept is not None and self.recovery_key is None:
-            try:
-                _, _, opened = await asyncio.to_thread(account.unlock_pending, kept, old_password)
-            except AuthError:
-                opened = None
+            opened = await asyncio.to_thread(account.open_kept, kept, old_password)
         if kept is None or opened is None:
             await self._set_password(new_password, kdf_cost, old.login_key)
             if kept is not None and self.recovery_key is not None:
                 remove_pending(self.home)  # handed over: sealed under the old password
             return
+        raw, at_old, was_other = opened
+        if was_other and kept.other is not None:  # the seal under `old_password` leads
+            other = kept.other
+            kept = self._resealed(
+                kept, other.salt, KdfCost(other.opslimit, other.memlimit), at_old, raw
+            )
         salt = crypto.random_bytes(crypto.SALT_BYTES)
         new = await asyncio.to_thread(keys.password_keys, new_password, salt, kdf_cost)
-        await self._set_password(new_password, kdf_cost, old.login_key, derived=(salt, new))
+        sealed = seal_recovery_key(new.kek, raw, kept.account_id, kept.username)
+        # Sealed under both passwords before the request leaves (R27 F1): whatever becomes of
+        # the change (a lost reply, a crash), the password in force opens the copy.
+        new_seal = OtherSeal(salt, kdf_cost.opslimit, kdf_cost.memlimit, sealed)
+        before = self._kept_here()
+        save_pending(self.home, dataclasses.replace(kept, other=new_seal))
+        try:
+            await self._set_password(new_password, kdf_cost, old.login_key, derived=(salt, new))
+        except TJError as error:
+            if not isinstance(error, NetworkError) and before is not None:
+                save_pending(self.home, before)  # refused: nothing changed, nor does the copy
+            raise
+        request = kept.request
+        old_seal = OtherSeal(
+            request.salt, request.opslimit, request.memlimit, kept.sealed_recovery_key
+        )  # kept until a login proves the new password in force (a server's word set it)
+        resealed = self._resealed(kept, salt, kdf_cost, new, raw)
+        save_pending(self.home, dataclasses.replace(resealed, other=old_seal))
+
+    def _resealed(
+        self,
+        kept: PendingSignup,
+        salt: bytes,
+        cost: KdfCost,
+        derived: keys.PasswordKeys,
+        raw: bytes,
+    ) -> PendingSignup:
+        """`kept` with its request and seal those of the password `derived` comes from (at
+        `salt` and `cost`), holding `raw`; no other seal."""
         request = dataclasses.replace(
             kept.request,
             salt=salt,
-            opslimit=kdf_cost.opslimit,
-            memlimit=kdf_cost.memlimit,
-            login_public_key=bytes(new.login_key.verify_key),
-            bundle=keys.seal_bundle(new.kek, self.profile.secrets, kept.account_id, kept.username),
+            opslimit=cost.opslimit,
+            memlimit=cost.memlimit,
+            login_public_key=bytes(derived.login_key.verify_key),
+            bundle=keys.seal_bundle(
+                derived.kek, self.profile.secrets, kept.account_id, kept.username
+            ),
         )
-        sealed = seal_recovery_key(new.kek, opened, kept.account_id, kept.username)
-        save_pending(
-            self.home, dataclasses.replace(kept, request=request, sealed_recovery_key=sealed)
-        )
+        sealed = seal_recovery_key(derived.kek, raw, kept.account_id, kept.username)
+        return dataclasses.replace(kept, request=request, sealed_recovery_key=sealed, other=None)
 
     async def _set_password(
         self,
@@ -1405,24 +1522,26 @@ class Client:
         return found.newer
 
 
-def _check_home_free(home: Path, username: str, passphrase: str | None) -> None:
+def _check_home_free(home: Path, username: str, passphrase: str | None) -> Profile | None:
     """Refuse, before the server signs a device in, a profile that holds another account
     (one locked with a passphrase not given is checked after the sign-in, in `_start`), or
     an unfinished signup (pending_signup.py) of any account; a finished one's kept key
-    gates nothing (R25 F1)."""
+    gates nothing (R25 F1). Returns the profile the home holds (of `username`), if it
+    opens."""
     pending = load_pending(home)
     if pending is not None and not pending.finished:
         raise _unfinished(home, pending)
     if not profile_exists(home):
-        return
+        return None
     try:
         previous = load_profile(home, passphrase)
     except TJError:
-        return
+        return None
     if previous.username != username:
         raise InvalidInput(
             f"{home} holds the account {previous.username}: log out first or use another home"
         )
+    return previous
 
 
 def _refused_or_never_sent(error: TJError) -> bool:
@@ -1443,8 +1562,9 @@ def _not_in_force(home: Path, in_force: bool | None, sealed: bool = False) -> st
     names the one command that settles it (R25 F3)."""
     if sealed:
         why = (
-            "it opens only with the password the account was signed up with, changed since "
-            "(it may also have been replaced on another device)"
+            "it opens only with the password the account was signed up with (or one set "
+            "later on this device), changed since on another device (the key may also have "
+            "been replaced there)"
         )
     elif in_force is False:
         why = (
@@ -1486,6 +1606,14 @@ def _signup_minimum(pending: PendingSignup) -> KdfCost:
     return KdfCost(
         min(request.opslimit, INTERACTIVE.opslimit), min(request.memlimit, INTERACTIVE.memlimit)
     )
+
+
+def _set_aside(home: Path, pending: PendingSignup) -> Path:
+    """Move the kept copy of `pending` to `<home>/pending_signup.<account id, hex>` (never
+    deleted: R27 F2); returns that path."""
+    aside = home / f"{PENDING_FILE}.{pending.account_id.hex()}"
+    (home / PENDING_FILE).replace(aside)
+    return aside
 
 
 def _kept(home: Path, pending: PendingSignup) -> InvalidInput:

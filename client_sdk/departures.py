@@ -176,13 +176,21 @@ class Sent:
     handle: str
     at: int
     departure: Departure
+    entry: str = ""
+    """The hash (hex) of the `removed` entry signed (R27 F3: matched by the entry, which only
+    the device that signed it knows before it is verified); "" in records kept before."""
 
     @property
-    def key(self) -> tuple[str, str, int]:
-        return (self.departure.journal_id, self.handle, self.at)
+    def key(self) -> tuple[str, str, str]:
+        return (self.departure.journal_id, self.handle, self.entry or f"at {self.at}")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"handle": self.handle, "at": self.at, "departure": self.departure.to_dict()}
+        return {
+            "handle": self.handle,
+            "at": self.at,
+            "departure": self.departure.to_dict(),
+            "entry": self.entry,
+        }
 
 
 SENT_PER_MEMBER = 8
@@ -270,7 +278,8 @@ def _sent(t: Any) -> Sent | None:
     departure = _departure(t.get("departure"))
     if departure is None or not isinstance(t.get("at"), int):
         return None
-    return Sent(t["handle"], t["at"], departure)
+    entry = t.get("entry", "")
+    return Sent(t["handle"], t["at"], departure, entry if isinstance(entry, str) else "")
 
 
 def _utc(at: int) -> str:

@@ -23,7 +23,12 @@ marked `finished` (R25 F1): from then on it only keeps that sealed copy ("a reco
 from signup, not confirmed"), and no longer makes the home an unfinished signup: `login` signs
 in as on any home, checks the copy again, and shows it only once the server confirms it; a
 password change on this device re-seals it under the new password (R25 F4);
-`replace_recovery_key` (and `recover`, which makes a new key) drops it.
+`replace_recovery_key` (and `recover`, which makes a new key) drops it. A password change
+seals the copy under the new password *before* its request leaves and keeps the seal under
+the old one beside it (`other`) until a login proves which password is in force (R27 F1: a
+change whose reply was lost strands neither). When `signup` of that account (a login) is
+refused and a new signup of the name goes ahead (the account deleted elsewhere, R27 F2), the
+copy is moved aside to `<home>/pending_signup.<account id, hex>`, never deleted.
 """
 
 from __future__ import annotations
@@ -44,6 +49,18 @@ PENDING_VERSION = 1
 
 
 @dataclass(frozen=True)
+class OtherSeal:
+    """The recovery key sealed under another password than the request's (R27 F1): the new
+    one of a password change whose outcome this device has not learnt yet, or the previous
+    one after a change the server confirmed; kept until a login proves which is in force."""
+
+    salt: bytes
+    opslimit: int
+    memlimit: int
+    sealed_recovery_key: bytes
+
+
+@dataclass(frozen=True)
 class PendingSignup:
     """A signup request this device sent (or was about to send), and its recovery key sealed
     under the password's key-encryption key."""
@@ -53,6 +70,8 @@ class PendingSignup:
     sealed_recovery_key: bytes
     finished: bool = False
     """The signup finished without the key shown (R25 F1): the file only keeps the copy."""
+    other: OtherSeal | None = None
+    """The same key sealed under a second password (R27 F1), or None."""
 
     @property
     def username(self) -> str:
@@ -72,12 +91,13 @@ def seal_recovery_key(kek: bytes, recovery_key: bytes, account_id: bytes, userna
     return crypto.seal(kek, recovery_key, _ad(account_id, username))
 
 
-def open_recovery_key(kek: bytes, pending: PendingSignup) -> bytes:
-    """The raw recovery key; raises IntegrityError when `kek` is not that of the password
-    the account was created with (or the file was altered)."""
+def open_recovery_key(kek: bytes, pending: PendingSignup, sealed: bytes | None = None) -> bytes:
+    """The raw recovery key (from `sealed`, by default the request's seal); raises
+    IntegrityError when `kek` is not that of the password it was sealed under (or the file
+    was altered)."""
     return crypto.open_sealed(
         kek,
-        pending.sealed_recovery_key,
+        pending.sealed_recovery_key if sealed is None else sealed,
         _ad(pending.account_id, pending.username),
         "the recovery key kept for the unfinished signup",
     )
@@ -96,6 +116,9 @@ def save_pending(home: Path, pending: PendingSignup) -> None:
     }
     if pending.finished:
         document["finished"] = True
+    if pending.other is not None:
+        other = pending.other
+        document["other"] = [other.salt, other.opslimit, other.memlimit, other.sealed_recovery_key]
     path = home / PENDING_FILE
     write_private(path, msgpack.packb(document, use_bin_type=True))
 
@@ -117,9 +140,23 @@ def load_pending(home: Path) -> PendingSignup | None:
             request=wire.decode(wire.SignupRequest, bytes(document["request"])),
             sealed_recovery_key=bytes(document["sealed_recovery_key"]),
             finished=document.get("finished", False) is True,
+            other=_other(document.get("other")),
         )
     except (ValueError, KeyError, TypeError, msgpack.UnpackException, wire.WireError):
         raise IntegrityError(f"the unfinished signup file {path} is damaged") from None
+
+
+def _other(value: object) -> OtherSeal | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != 4:
+        raise ValueError("bad other seal")
+    salt, opslimit, memlimit, sealed = value
+    if not (isinstance(salt, bytes) and isinstance(sealed, bytes)):
+        raise ValueError("bad other seal")
+    if not (isinstance(opslimit, int) and isinstance(memlimit, int)):
+        raise ValueError("bad other seal")
+    return OtherSeal(salt, opslimit, memlimit, sealed)
 
 
 def remove_pending(home: Path) -> None:

@@ -208,10 +208,21 @@ class Replica:
                 # verifies its own entry now) is told as its own, with its reason (R25 F2);
                 # none when this device's own notice of it still waits: that one is told.
                 mine = {s.key: s.departure for s in checks.sent}
-                waiting = {(d.member, d.journal_id) for d in checks.told}
+                tried = {(s.departure.journal_id, s.handle) for s in checks.sent}
                 for found in dropped:
                     departure = mine.pop(found.key, found.departure)
-                    if (departure.member, departure.journal_id) not in waiting:
+                    told_as = (departure.member, departure.journal_id)
+                    if (
+                        departure is found.departure
+                        and (departure.journal_id, found.handle) in tried
+                    ):
+                        # Another device's entry removed a membership this device's own
+                        # removal (never applied: refused, or still unseen) was about: the
+                        # entry is the truth; this device's own notice of it is not (R27 F3).
+                        checks.told = [
+                            d for d in checks.told if (d.member, d.journal_id) != told_as
+                        ]
+                    if told_as not in {(d.member, d.journal_id) for d in checks.told}:
                         checks.told.append(departure)
                 # Kept only while the member is still listed here: the outcome unseen.
                 checks.sent = [
@@ -338,7 +349,8 @@ class Replica:
                     departure = departures.Departure(
                         member.username, local.name, journal_id.hex(), departures.DROPPED, at
                     )
-                    told.append(departures.Sent(handle.hex(), at, departure))
+                    entry = state.not_served_entry.get(handle, b"").hex()
+                    told.append(departures.Sent(handle.hex(), at, departure, entry))
         return told
 
     def _still_listed(self, journal_hex: str, handle_hex: str) -> bool:
@@ -2482,12 +2494,12 @@ class Replica:
         )
         request = wire.RotateRequest(journal_id, epoch, meta, members, state.length, entries)
         if vanished:  # stored before the removal is sent: never a removal without its notice
-            await self._keep_departed(fresh.name, state, vanished, now)
+            await self._keep_departed(fresh.name, state, vanished, now, after)
         await self.transport.call("/v1/journals/rotate", request, wire.Empty)
         self.remember_key(journal_id, epoch, journal_key)
         await self.chains.accept(journal_id, after, entries, state.length)
         if vanished:
-            await self._word_departed(state, vanished, now)
+            await self._word_departed(state, vanished, now, after)
         if expired:
             await self._tell_expired(fresh.name, journal_id, expired)
         return after
@@ -2510,7 +2522,7 @@ class Replica:
             await tx.set_setting(departures.PENDING, pending.encode())
 
     async def _keep_departed(
-        self, name: str, state: AccessState, handles: list[bytes], at: int
+        self, name: str, state: AccessState, handles: list[bytes], at: int, after: AccessState
     ) -> None:
         """Keep, for the next sync's report, the members a rotation is about to drop because
         the server no longer serves them (departures.py), before the rotation is sent (R22
@@ -2538,21 +2550,27 @@ class Replica:
             )
             departure = departures.Departure(member.username, name, state.journal_id.hex(), reason)
             told.append(departure)
-            sent.append(departures.Sent(handle.hex(), at, replace(departure, at=at)))
+            entry = after.not_served_entry.get(handle, b"").hex()  # the entry signed (R27 F3)
+            sent.append(departures.Sent(handle.hex(), at, replace(departure, at=at), entry))
         async with self.store.transaction() as tx:
             pending = departures.decode(await tx.setting(departures.PENDING))
             pending.add(told)
             pending.sent = departures.latest_sent([*pending.sent, *sent])
             await tx.set_setting(departures.PENDING, pending.encode())
 
-    async def _word_departed(self, state: AccessState, handles: list[bytes], at: int) -> None:
+    async def _word_departed(
+        self, state: AccessState, handles: list[bytes], at: int, after: AccessState
+    ) -> None:
         """Best effort, once the removal went through: ask the server whether each member
         whose notice says "unknown" still has an account (left) or not (account deleted).
         Any failure keeps "unknown": the notice is stored already (`_keep_departed`). The
         answers are not kept for later questions (`erased_known` is Sharing's). The removals'
         `departures.Sent` records go: this device accepted its own entries."""
         journal = state.journal_id.hex()
-        done = {(journal, handle.hex(), at) for handle in handles}
+        done = {
+            (journal, handle.hex(), after.not_served_entry.get(handle, b"").hex() or f"at {at}")
+            for handle in handles
+        }
         async with self.store.transaction() as tx:
             pending = departures.decode(await tx.setting(departures.PENDING))
             if any(s.key in done for s in pending.sent):
