@@ -54,9 +54,12 @@ class Notes:
         marks it deleted (the one change an owner may make to a member's annotation:
         protocol.md 4.15, "What the owner may do to a member's annotation"). It leaves
         `list()` here at once and on every other device at its next sync. A device that
-        already synced it has had it: withdrawing cannot unsay what was read. One of yours
-        that never left this device (written and withdrawn offline) is dropped here and never
-        sent at all (NU20 C5). Works offline.
+        already synced it has had it: withdrawing cannot unsay what was read. The withdrawal
+        is always sent after the note, even for one written and withdrawn offline: this
+        device cannot know that a record it pushed never reached the server (a lost reply,
+        another process of this profile pushing), so nothing is dropped from the outbox; a
+        reader's device that gets both never lists it and its sync does not announce it
+        (NU20 C5, R28 F1). Works offline.
 
         Raises InvalidInput for a malformed or ambiguous id; NotFound for an unknown or
         already withdrawn note; AccessError for another member's note, or for your own once
@@ -74,8 +77,6 @@ class Notes:
             document.doc_id, local.owner_id
         )
         now = now_ms()
-        if creator == me and await self._context.replica.drop_unsent(local, document.doc_id):
-            return before  # it never left this device: nothing of it is ever sent (NU20 C5)
         if creator == me:
             update = document.change(
                 fields={"deleted": True, "updated_at": now}, texts={"body": ""}

@@ -697,16 +697,6 @@ class Replica:
         if self.on_change is not None:
             self.on_change(journal, [document], "local")
 
-    async def drop_unsent(self, journal: LocalJournal, doc_id: bytes) -> bool:
-        """Drop a document of this device that never reached the server, so that nothing of
-        it is ever sent (Transaction.drop_unsent_document); False when some of it was sent.
-        Waits for a sync of this client in this process (`sync_lock`): a push in flight may
-        be sending it."""
-        async with self.sync_lock:
-            async with self.store.transaction() as tx:
-                dropped = await tx.drop_unsent_document(journal.journal_id, doc_id)
-        return dropped
-
     async def commit_new(
         self, journal: LocalJournal, created: list[tuple[Document, bytes]]
     ) -> list[bytes]:

@@ -24,12 +24,6 @@ def reply_lost(body: bytes, reply: bytes) -> bytes:
     raise RuntimeError("reply lost after the server stored the records")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R28 F1: drop_unsent takes 'no acknowledgement in the outbox' for 'never reached "
-    "the server'; after a lost push reply the note is on the server, the withdrawal is "
-    "dropped locally and never sent, and the client reads the withdrawn note",
-)
 async def test_a_note_withdrawn_after_a_lost_push_reply_never_reaches_the_client(
     signup: ClientFactory, through: Through, hostile: HostileServer
 ) -> None:
