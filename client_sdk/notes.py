@@ -50,7 +50,8 @@ class Notes:
         """Withdraw a note or prompt (by id, or a unique prefix of 4+ hex digits), e.g. one
         sent to the wrong client (NU19 C20); returns it as it was. Its author (a therapist
         holding the annotate role, or the owner for their own) deletes it for good and clears
-        its text; the journal's owner may also withdraw a therapist's note, and then only
+        its text, leaving none of it in this device's store files (`Store.scrub`, as
+        `shares.forget` does; best effort while another process holds the store); the journal's owner may also withdraw a therapist's note, and then only
         marks it deleted (the one change an owner may make to a member's annotation:
         protocol.md 4.15, "What the owner may do to a member's annotation"). It leaves
         `list()` here at once and on every other device at its next sync. A device that
@@ -96,6 +97,11 @@ class Notes:
             raise AccessError(
                 only_the_owner_can(local, document.kind, document.doc_id, refused)
             ) from None
+        if creator == me:
+            # Its text is cleared: leave none of it in the store's files (free pages, the
+            # write-ahead log), as forget does; best effort while another process holds the
+            # store (R28 F4).
+            await self._context.store.scrub()
         return before
 
     async def _note_document(self, note_id: str) -> tuple[LocalJournal, Document]:

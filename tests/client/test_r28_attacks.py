@@ -11,6 +11,7 @@ import pytest
 
 from client_sdk import wire
 from client_sdk.errors import TJError
+from client_sdk.replica import stored_document
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, share_with
 from tests.conftest import ClientFactory
@@ -137,11 +138,6 @@ def holding(home: Path, text: str) -> list[str]:
     return [p.name for p in home.rglob("*") if p.is_file() and text.encode() in p.read_bytes()]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R28 F4: withdrawing (or dropping an unsent) note deletes its rows but never "
-    "scrubs the store as forget does: the plaintext stays in store.db-wal / free pages",
-)
 async def test_the_text_of_a_withdrawn_note_does_not_linger_in_the_authors_store_files(
     signup: ClientFactory,
 ) -> None:
@@ -151,6 +147,8 @@ async def test_the_text_of_a_withdrawn_note_does_not_linger_in_the_authors_store
     await tom.sync()
     unsent = await tom.notes.add("ana/Personal", WRONG)  # never leaves the device
     await tom.notes.withdraw(unsent.id)
-    assert await tom.store.document(bytes.fromhex(unsent.id)) is None
+    # R28 F1: a withdrawn note is kept, marked deleted with its text cleared, and sent so.
+    stored = await tom.store.document(bytes.fromhex(unsent.id))
+    assert stored is not None and stored_document(stored).field("deleted") is True
     await tom.sync()
     assert holding(tom.home, WRONG) == []
