@@ -804,6 +804,16 @@ class Store:
         """Whether a record of the document `doc_id` still waits in the outbox."""
         return bool(await self._all("SELECT 1 FROM outbox WHERE doc_id = ? LIMIT 1", (doc_id,)))
 
+    async def on_server(self, doc_id: bytes) -> bool:
+        """Whether the server acknowledged (or served) a record of the document `doc_id`: it
+        holds a version of it that other devices may read."""
+        return bool(
+            await self._all(
+                "SELECT 1 FROM seen_records WHERE doc_id = ? AND seq IS NOT NULL LIMIT 1",
+                (doc_id,),
+            )
+        )
+
     async def waiting_documents(self) -> list[tuple[bytes, bytes | None]]:
         """(journal id, document id or None) of every record in the outbox and set aside,
         oldest first: what never reached the server, without the ciphertexts."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from client_sdk import wire
-from client_sdk.errors import TJError
+from client_sdk.errors import AccessError, TJError
 from client_sdk.replica import stored_document
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, share_with
@@ -104,12 +104,6 @@ async def test_a_server_cannot_make_a_device_download_a_junk_chain_of_a_forgotte
     assert len(junk_pages) <= 2, f"{len(junk_pages)} junk pages fetched in one sync"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R28 F3: a withdrawal refused at the push (the client made the share read-only "
-    "before it arrived) is only a generic set-aside change; the author's device hides the "
-    "note as withdrawn for good while the client still reads it",
-)
 async def test_a_refused_withdrawal_never_looks_done_on_the_authors_device(
     signup: ClientFactory,
 ) -> None:
@@ -131,6 +125,15 @@ async def test_a_refused_withdrawal_never_looks_done_on_the_authors_device(
     # tom's device must not show it as withdrawn: the note is there, its withdrawal not
     # delivered (and only ana can remove it now).
     assert note.id in [n.id for n in await tom.notes.list()]
+    # ... said so, with who can remove it now (NU20 C4), in the sync report and the list.
+    ask = f"Only ana can remove it now: ask ana to run `tj notes withdraw {note.id[:8]}`"
+    assert [s.withdrawal for s in report.set_aside] == [True]
+    assert ask in report.set_aside[0].reason
+    [listed] = await tom.notes.list()
+    assert not listed.delivered and listed.withdrawal_refused is not None
+    assert ask in listed.withdrawal_refused
+    with pytest.raises(AccessError, match="Only ana can remove it now"):
+        await tom.notes.withdraw(note.id)
 
 
 def holding(home: Path, text: str) -> list[str]:
