@@ -50,12 +50,6 @@ async def test_a_note_withdrawn_after_a_lost_push_reply_never_reaches_the_client
     assert WRONG not in [n.text for n in await ana.notes.list()]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R28 F2: Chains.whole downloads the forgotten journal's whole listed chain (up to "
-    "MAX_CHAIN_LENGTH = 2**20 entries of 4 KiB, in up to 1050 replies) into memory before "
-    "verifying any of it, again on every sync; the first page already fails the mark",
-)
 async def test_a_server_cannot_make_a_device_download_a_junk_chain_of_a_forgotten_journal(
     hostile: HostileServer, signup: ClientFactory, through: Through
 ) -> None:
@@ -102,6 +96,67 @@ async def test_a_server_cannot_make_a_device_download_a_junk_chain_of_a_forgotte
     assert await tom.shares.with_me() == []  # it stays forgotten (this holds)
     # The first page does not verify against the mark: nothing more need be fetched.
     assert len(junk_pages) <= 2, f"{len(junk_pages)} junk pages fetched in one sync"
+
+
+async def test_a_forgotten_journals_chain_checked_without_a_grant_is_not_fetched_again(
+    hostile: HostileServer, signup: ClientFactory, through: Through
+) -> None:
+    """R28 F2, the rest: the server lists a forgotten journal with the owner's real chain,
+    longer than the mark but granting tom nothing, on every sync. It is fetched and verified
+    once; later syncs listing no more entries fetch nothing; ana's new grant (a longer chain)
+    still brings the journal back."""
+    tom = await through("tom")
+    ana = await signup("ana")
+    await ana.entries.write("Personal", "She told me about the accident on the bridge")
+    await share_with(ana, tom)
+    await tom.sync()
+    journal = await journal_id(ana, "Personal")
+    old_list = hostile.replies_to("/v1/journals/list")[-1]
+    await ana.shares.revoke("Personal", "tom")
+    await tom.sync()
+    assert await tom.shares.forget("ana/Personal", unlisted=True) is True
+    chain = (await ana.store.access_entries())[journal]
+
+    def listing(_: bytes, __: bytes) -> bytes:
+        real = wire.decode(wire.JournalList, old_list)
+        journals = [
+            j
+            if j.journal_id != journal
+            else wire.Journal(**{**vars(j), "chain_length": len(chain)})
+            for j in real.journals
+        ]
+        return wire.encode(wire.JournalList(journals))
+
+    own = await journal_id(tom, "Personal")
+    asked: list[wire.Cursor] = []
+    served: list[int] = []
+
+    def ask_own(body: bytes) -> bytes:  # the real server refuses tom the journal's chain
+        cursors = wire.decode(wire.AccessRequest, body).cursors
+        asked[:] = [c for c in cursors if c.journal_id == journal]
+        return wire.encode(wire.AccessRequest([wire.Cursor(own, 0)])) if asked else body
+
+    def serve_chain(_: bytes, reply: bytes) -> bytes:
+        chains = [
+            wire.AccessChain(c.journal_id, len(chain), chain[c.after :])
+            for c in asked
+            if c.journal_id == journal
+        ]
+        served.extend(len(c.entries) for c in chains)
+        return wire.encode(wire.AccessReply(chains)) if chains else reply
+
+    hostile.replies["/v1/journals/list"] = listing
+    hostile.requests["/v1/journals/access"] = ask_own
+    hostile.replies["/v1/journals/access"] = serve_chain
+    for _ in range(3):
+        await tom.sync()
+        assert await tom.shares.with_me() == []
+    assert served == [len(chain)]  # verified whole once, then remembered
+    del hostile.replies["/v1/journals/list"], hostile.replies["/v1/journals/access"]
+    del hostile.requests["/v1/journals/access"]
+    await ana.shares.grant("Personal", "tom", full=True, trust_on_first_use=True)
+    await tom.sync()
+    assert [s.journal for s in await tom.shares.with_me()] == ["Personal"]
 
 
 async def test_a_refused_withdrawal_never_looks_done_on_the_authors_device(
