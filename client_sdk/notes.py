@@ -58,7 +58,8 @@ class Notes:
         """Why this account's withdrawal of its own note or prompt `doc_id` did not happen,
         and who can remove it now (NU20 C4), when the server refused it for good (it is set
         aside) while a version of the note is on the server for its readers; else None
-        (not a note, not withdrawn here, withdrawn for good, or never on the server)."""
+        (not a note, not withdrawn here, never on the server, or marked deleted there since
+        by the journal's owner)."""
         store = self._context.store
         stored = await store.document(doc_id)
         if stored is None or stored.kind not in (NOTE, PROMPT):
@@ -67,12 +68,15 @@ class Notes:
         if document.field("deleted") is not True:
             return None
         refused = [r for r in await store.set_aside() if r.record.doc_id == doc_id]
-        if not refused or not await store.on_server(doc_id):
+        if not refused:
             return None
+        authors = await store.authors_on_server(doc_id)
         journal = {j.journal_id: j for j in await store.journals()}.get(stored.journal_id)
         me = self._context.profile.account_id
-        if journal is None or journal.owner_id == me:
+        if journal is None or journal.owner_id == me or not authors:
             return None
+        if journal.owner_id in authors:  # the owner marked it deleted: the one change an
+            return None  # owner may make to a member's annotation (protocol.md 4.15)
         if (await store.creators([doc_id])).get(doc_id, journal.owner_id) != me:
             return None
         try:

@@ -804,15 +804,15 @@ class Store:
         """Whether a record of the document `doc_id` still waits in the outbox."""
         return bool(await self._all("SELECT 1 FROM outbox WHERE doc_id = ? LIMIT 1", (doc_id,)))
 
-    async def on_server(self, doc_id: bytes) -> bool:
-        """Whether the server acknowledged (or served) a record of the document `doc_id`: it
-        holds a version of it that other devices may read."""
-        return bool(
-            await self._all(
-                "SELECT 1 FROM seen_records WHERE doc_id = ? AND seq IS NOT NULL LIMIT 1",
-                (doc_id,),
-            )
+    async def authors_on_server(self, doc_id: bytes) -> set[bytes]:
+        """The authors of the records of the document `doc_id` that the server acknowledged
+        or served (empty: the server holds no version of it that others may read)."""
+        rows = await self._all(
+            "SELECT DISTINCT author FROM seen_records WHERE doc_id = ? AND seq IS NOT NULL "
+            "AND author IS NOT NULL",
+            (doc_id,),
         )
+        return {bytes(r[0]) for r in rows}
 
     async def waiting_documents(self) -> list[tuple[bytes, bytes | None]]:
         """(journal id, document id or None) of every record in the outbox and set aside,

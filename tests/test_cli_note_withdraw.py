@@ -138,3 +138,4 @@ async def test_a_withdrawal_the_server_refused_says_who_can_remove_the_note_now(
     assert [n["text"] for n in await june.json("notes")] == [WRONG]  # june still reads it
     await june.ok("notes", "withdraw", wrong[:8], "--yes")  # what drlee is told to ask for
     assert await june.json("notes") == []
+    assert await drlee.json("notes") == []  # withdrawn for good now: no longer marked
