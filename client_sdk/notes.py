@@ -59,7 +59,7 @@ class Notes:
         and who can remove it now (NU20 C4), when the server refused it for good (it is set
         aside) while a version of the note is on the server for its readers; else None
         (not a note, not withdrawn here, never on the server, or marked deleted there since
-        by the journal's owner)."""
+        by the journal's owner). Reads this device's store only. Raises nothing."""
         store = self._context.store
         stored = await store.document(doc_id)
         if stored is None or stored.kind not in (NOTE, PROMPT):
