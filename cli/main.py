@@ -1082,6 +1082,9 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
         if key in named:
             continue
         named.add(key)
+        if record.withdrawal:  # the note stays with its readers: say who can remove it
+            lines.append(f"Withdrawal not delivered: {record.reason}.")
+            continue
         what = "a change"
         if change is not None and change.kind:
             words = change.title or change.text

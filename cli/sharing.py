@@ -787,7 +787,9 @@ def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
     found, me = home.run(work)
     output.show_rows(found, as_json, partial(notes_table, me=me), "No notes yet.")
     if not as_json:
-        output.not_delivered_note(sum(not n.delivered for n in found), "note", "notes")
+        output.not_delivered_note(
+            sum(not n.delivered and not n.withdrawal_refused for n in found), "note", "notes"
+        )
 
 
 @notes.command("withdraw")
@@ -901,6 +903,10 @@ def shared_end_text(share: SharedJournal) -> str:
     return "ended"
 
 
+WITHDRAWAL_REFUSED_MARK = "[WITHDRAWAL REFUSED: text cleared here, still read there]"
+"""How `tj notes` shows your note whose withdrawal the server refused (R28 F3)."""
+
+
 def notes_table(found: Iterable[Note], me: str = "") -> Table:
     """Each note whole: its text wraps in the table, never cut short (a safety instruction
     at the end of a note is what a cut would lose); "you" for the notes `me` wrote."""
@@ -925,7 +931,11 @@ def notes_table(found: Iterable[Note], me: str = "") -> Table:
                 else f"{n.author} (therapist)"
                 if n.by_therapist
                 else n.author,
-                n.text if n.delivered else f"{output.NOT_DELIVERED_MARK} {n.text}",
+                f"{WITHDRAWAL_REFUSED_MARK} {n.withdrawal_refused}"
+                if n.withdrawal_refused
+                else n.text
+                if n.delivered
+                else f"{output.NOT_DELIVERED_MARK} {n.text}",
             )
             for n in found
         ),

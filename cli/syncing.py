@@ -44,7 +44,10 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
             "set aside and kept on this device (`tj set-aside list`):"
         )
     for record in report.set_aside:
-        output.message(f"  {record.journal}: {record.reason} [{record.code}]")
+        if record.withdrawal:  # the note stays with its readers: who can remove it (R28 F3)
+            output.message(f"  Withdrawal not delivered: {record.reason} [{record.code}]")
+        else:
+            output.message(f"  {record.journal}: {record.reason} [{record.code}]")
     from client_sdk.sync import describe_gap
 
     for gap in report.withheld:

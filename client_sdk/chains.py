@@ -8,7 +8,7 @@ the replica then neither seals nor shows anything new from that journal's server
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 from client_sdk import access, wire
 from client_sdk.access import AccessState
@@ -178,26 +178,28 @@ class Chains:
                 for journal_id in asked:  # `_check` reports each chain left short
                     walking.pop(journal_id, None)
 
-    async def whole(self, journal: wire.Journal) -> list[bytes]:
-        """The entries of the journal's access chain the server serves from its start, up to
+    async def pages(self, journal: wire.Journal) -> AsyncIterator[list[bytes]]:
+        """The pages of the journal's access chain the server serves from its start, up to
         the `chain_length` it lists (at most MAX_CHAIN_LENGTH, in at most the replies an
-        honest server needs), unverified: the caller verifies them. Fewer when the server
-        stops short or serves another journal's; nothing is kept."""
+        honest server needs), unverified and one at a time: the caller verifies each before
+        asking for the next and stops at the first that fails (R28 F2). Ends early when the
+        server stops short or serves another journal's; nothing is kept."""
         wanted = min(journal.chain_length, MAX_CHAIN_LENGTH)
-        entries: list[bytes] = []
+        got = 0
         for _ in range(reply_bound(wanted)):
-            if len(entries) >= wanted:
-                break
+            if got >= wanted:
+                return
             reply = await self.transport.call(
                 "/v1/journals/access",
-                wire.AccessRequest([wire.Cursor(journal.journal_id, len(entries))]),
+                wire.AccessRequest([wire.Cursor(journal.journal_id, got)]),
                 wire.AccessReply,
             )
             page = next((c.entries for c in reply.chains if c.journal_id == journal.journal_id), [])
             if not page:
-                break
-            entries += page[: wanted - len(entries)]
-        return entries
+                return
+            page = page[: wanted - got]
+            got += len(page)
+            yield page
 
     def _length(self, journal_id: bytes) -> int:
         known = self._states.get(journal_id)

@@ -1256,13 +1256,18 @@ class Client:
         return [a for a in arrivals if a.doc_id.hex() not in twice]
 
     async def _explained(self, refused: list[sync_plan.SetAside]) -> list[sync_plan.SetAside]:
+        """Why each was refused in words; a withdrawal of this account's own note that did
+        not happen says so, and who can remove the note now (NU20 C4, R28 F3)."""
         held = {j.id: j for j in await self.journals.list()}
-        return [
-            dataclasses.replace(
-                r, reason=sync_plan.refusal_words(r.code, r.reason, held.get(r.journal_id.hex()))
-            )
-            for r in refused
-        ]
+        explained = []
+        for r in refused:
+            withdrawal = await self.notes.refused_withdrawal(r.doc_id) if r.doc_id else None
+            if withdrawal is not None:
+                explained.append(dataclasses.replace(r, reason=withdrawal, withdrawal=True))
+                continue
+            words = sync_plan.refusal_words(r.code, r.reason, held.get(r.journal_id.hex()))
+            explained.append(dataclasses.replace(r, reason=words))
+        return explained
 
     async def last_synced(self) -> datetime | None:
         """When a sync last completed on this device (UTC), or None if never: what the data

@@ -12,7 +12,8 @@ after the forget (NU20 C1: a client re-sharing a journal or an `--only` copy, wh
 id, must reach the therapist). That is read from owner-signed chain data alone, verified on
 this device (`shared_again`): the forget keeps a `Mark` of the chain it had verified (its
 length and head hash), and the journal is taken back only when the chain the server now
-serves verifies from its start with the owner's pinned key, holds exactly that chain as its
+serves verifies from its start with the owner's pinned key (page by page as it arrives,
+stopping at the first page that fails: `Walk`), holds exactly that chain as its
 prefix, and, after it, an entry the owner signed that grants this account a membership (or
 renews the one it held) that is current now. A replay of the old journal list or chain (as
 long as, or shorter than, the mark), another history, or new entries that grant nothing to
@@ -51,10 +52,14 @@ or of a journal whose chain this device never verified) is never taken back."""
 @dataclass(frozen=True)
 class Mark:
     """The owner-signed access chain a device had verified when it forgot the copy: its
-    `length` (entries) and `head` (the hash of its last entry, access.py)."""
+    `length` (entries) and `head` (the hash of its last entry, access.py). `checked`: the
+    longest chain served since that verified whole, from the mark on, without granting this
+    account anything (0: none): a listing no longer than it is not fetched again, since only
+    the owner's next entries could change the answer (R28 F2)."""
 
     length: int
     head: bytes
+    checked: int = 0
 
 
 def mark_of(state: access.AccessState) -> Mark:
@@ -70,16 +75,102 @@ def decode_marks(value: Any) -> dict[str, Mark]:
     marks = {}
     for key, item in raw.items() if isinstance(raw, dict) else []:
         try:
-            length, head = item
-            if isinstance(length, int) and length > 0 and isinstance(head, str):
-                marks[key] = Mark(length, bytes.fromhex(head))
+            length, head, *rest = item
+            checked = rest[0] if rest else 0
+            if (
+                isinstance(length, int)
+                and length > 0
+                and isinstance(head, str)
+                and isinstance(checked, int)
+                and len(rest) <= 1
+            ):
+                marks[key] = Mark(length, bytes.fromhex(head), max(checked, 0))
         except (TypeError, ValueError):
             continue
     return marks
 
 
 def encode_marks(marks: dict[str, Mark]) -> str:
-    return json.dumps({k: [m.length, m.head.hex()] for k, m in sorted(marks.items())})
+    return json.dumps(
+        {
+            k: [m.length, m.head.hex(), m.checked] if m.checked else [m.length, m.head.hex()]
+            for k, m in sorted(marks.items())
+        }
+    )
+
+
+class Walk:
+    """A forgotten journal's chain, verified page by page as the server serves it from its
+    start (R28 F2: a server listing the journal with a long chain of junk gets one page
+    fetched, never the whole listing): its first `mark.length` entries must verify with the
+    owner's key and end in `mark.head`, and every later entry must continue it. `feed` takes
+    the next page and returns False at the first page that fails (the walk stops there);
+    `result` is `shared_again`'s answer on what was fed."""
+
+    def __init__(
+        self,
+        reader: access.Reader,
+        journal_id: bytes,
+        owner_id: bytes,
+        owner_sign_public_key: bytes,
+        mark: Mark,
+    ) -> None:
+        self._reader = reader
+        self._journal_id = journal_id
+        self._owner_id = owner_id
+        self._key = owner_sign_public_key
+        self._mark = mark
+        self._before: access.AccessState | None = None
+        self.state: access.AccessState | None = None
+        self.entries: list[bytes] = []  # verified only
+        self._later: list[access.Entry] = []
+        self.failed = False
+
+    @property
+    def length(self) -> int:
+        """Entries verified so far."""
+        return len(self.entries)
+
+    def feed(self, page: list[bytes]) -> bool:
+        if self.failed:
+            return False
+        try:
+            head = page[: max(self._mark.length - self.length, 0)]
+            if head:
+                self.state = self._verify(head)
+                if self.length == self._mark.length:
+                    if self.state.head != self._mark.head:
+                        raise IntegrityError("another history than the one forgotten")
+                    self._before = self.state
+            tail = page[len(head) :]
+            if tail:
+                self._later += [access.parse_entry(r, self._journal_id, self._key) for r in tail]
+                self.state = self._verify(tail)
+        except IntegrityError:  # RollbackError too
+            self.failed = True
+            return False
+        return True
+
+    def _verify(self, entries: list[bytes]) -> access.AccessState:
+        state = access.verify(
+            self.state, self._reader, self._journal_id, self._owner_id, self._key, entries
+        )
+        self.entries += entries
+        return state
+
+    def result(self, now: int) -> access.AccessState | None:
+        """The verified state if what was fed shares the journal with this account again
+        (`shared_again`), else None."""
+        after, before = self.state, self._before
+        if self.failed or after is None or before is None or self.length <= self._mark.length:
+            return None
+        terms = after.current_terms(self._reader.account_id, now)
+        if terms is None:
+            return None
+        mine = [e.kind for e in self._later if e.payload.get("member") == terms.handle]
+        held = before.members.get(terms.handle)
+        renewed = access.CHANGED in mine and (held is None or held.ended(now))
+        return after if access.GRANTED in mine or renewed else None
 
 
 def shared_again(
@@ -99,30 +190,9 @@ def shared_again(
     mark (`changed`; a mere change of terms of a membership still in force at the mark, as
     one this account left, does not count), that membership being in force at `now` (ms, UTC; its end date not passed, the current epoch's key sealed to
     it). None otherwise (a replay, another history, nothing granted since), never raises."""
-    if len(entries) <= mark.length:
-        return None
-    try:
-        before = access.verify(
-            None, reader, journal_id, owner_id, owner_sign_public_key, entries[: mark.length]
-        )
-        if before.head != mark.head:
-            return None
-        after = access.verify(
-            before, reader, journal_id, owner_id, owner_sign_public_key, entries[mark.length :]
-        )
-        later = [
-            access.parse_entry(raw, journal_id, owner_sign_public_key)
-            for raw in entries[mark.length :]
-        ]
-    except IntegrityError:  # RollbackError too
-        return None
-    terms = after.current_terms(reader.account_id, now)
-    if terms is None:
-        return None
-    mine = [e.kind for e in later if e.payload.get("member") == terms.handle]
-    held = before.members.get(terms.handle)
-    renewed = access.CHANGED in mine and (held is None or held.ended(now))
-    return after if access.GRANTED in mine or renewed else None
+    walk = Walk(reader, journal_id, owner_id, owner_sign_public_key, mark)
+    walk.feed(entries)
+    return walk.result(now)
 
 
 def tag(journal_id: bytes) -> str:

@@ -10,12 +10,13 @@ therapist the journal is shared with in the annotate role.
 from __future__ import annotations
 
 import builtins
+from dataclasses import replace
 
 from client_sdk.context import Context
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, NotFound
 from client_sdk.models import now_ms
-from client_sdk.replica import stored_document
+from client_sdk.replica import check_may_write, stored_document
 from client_sdk.sharing import NOTE, PROMPT, Note
 from client_sdk.store import LocalJournal
 
@@ -36,7 +37,10 @@ class Notes:
 
     async def list(self, journal: str | None = None) -> builtins.list[Note]:
         """Notes and prompts of one journal or of all, the therapist's first; withdrawn ones
-        are left out. Raises NotFound for an unknown journal."""
+        are left out, except one of yours whose withdrawal the server refused (the owner made
+        the share read-only or ended it before it arrived): its readers still have it, so it
+        stays, not delivered, with `withdrawal_refused` saying who can remove it now (R28
+        F3). Raises NotFound for an unknown journal."""
         local = await self._context.local_journal(journal) if journal else None
         found = await self._context.sharing.notes(local)
         kept = []
@@ -44,19 +48,59 @@ class Notes:
             stored = await self._context.store.document(bytes.fromhex(note.id))
             if stored is None or stored_document(stored).field("deleted") is not True:
                 kept.append(note)
+                continue
+            refused = await self.refused_withdrawal(bytes.fromhex(note.id))
+            if refused is not None:
+                kept.append(replace(note, delivered=False, withdrawal_refused=refused))
         return kept
+
+    async def refused_withdrawal(self, doc_id: bytes) -> str | None:
+        """Why this account's withdrawal of its own note or prompt `doc_id` did not happen,
+        and who can remove it now (NU20 C4), when the server refused it for good (it is set
+        aside) while a version of the note is on the server for its readers; else None
+        (not a note, not withdrawn here, never on the server, or marked deleted there since
+        by the journal's owner). Reads this device's store only. Raises nothing."""
+        store = self._context.store
+        stored = await store.document(doc_id)
+        if stored is None or stored.kind not in (NOTE, PROMPT):
+            return None
+        document = stored_document(stored)
+        if document.field("deleted") is not True:
+            return None
+        refused = [r for r in await store.set_aside() if r.record.doc_id == doc_id]
+        if not refused:
+            return None
+        authors = await store.authors_on_server(doc_id)
+        journal = {j.journal_id: j for j in await store.journals()}.get(stored.journal_id)
+        me = self._context.profile.account_id
+        if journal is None or journal.owner_id == me or not authors:
+            return None
+        if journal.owner_id in authors:  # the owner marked it deleted: the one change an
+            return None  # owner may make to a member's annotation (protocol.md 4.15)
+        if (await store.creators([doc_id])).get(doc_id, journal.owner_id) != me:
+            return None
+        try:
+            check_may_write(journal, document.kind)
+        except AccessError as no_longer:  # the verified chain: no annotate role any more
+            return only_the_owner_can(journal, document.kind, doc_id, no_longer)
+        why = AccessError(f"the server refused it: {refused[0].reason}")
+        return only_the_owner_can(journal, document.kind, doc_id, why, retry=True)
 
     async def withdraw(self, note_id: str) -> Note:
         """Withdraw a note or prompt (by id, or a unique prefix of 4+ hex digits), e.g. one
         sent to the wrong client (NU19 C20); returns it as it was. Its author (a therapist
         holding the annotate role, or the owner for their own) deletes it for good and clears
-        its text; the journal's owner may also withdraw a therapist's note, and then only
+        its text, leaving none of it in this device's store files (`Store.scrub`, as
+        `shares.forget` does; best effort while another process holds the store); the journal's owner may also withdraw a therapist's note, and then only
         marks it deleted (the one change an owner may make to a member's annotation:
         protocol.md 4.15, "What the owner may do to a member's annotation"). It leaves
         `list()` here at once and on every other device at its next sync. A device that
-        already synced it has had it: withdrawing cannot unsay what was read. One of yours
-        that never left this device (written and withdrawn offline) is dropped here and never
-        sent at all (NU20 C5). Works offline.
+        already synced it has had it: withdrawing cannot unsay what was read. The withdrawal
+        is always sent after the note, even for one written and withdrawn offline: this
+        device cannot know that a record it pushed never reached the server (a lost reply,
+        another process of this profile pushing), so nothing is dropped from the outbox; a
+        reader's device that gets both never lists it and its sync does not announce it
+        (NU20 C5, R28 F1). Works offline.
 
         Raises InvalidInput for a malformed or ambiguous id; NotFound for an unknown or
         already withdrawn note; AccessError for another member's note, or for your own once
@@ -65,6 +109,9 @@ class Notes:
         to ask them to run (NU20 C4)."""
         local, document = await self._note_document(note_id)
         if document.field("deleted") is True:
+            refused = await self.refused_withdrawal(document.doc_id)
+            if refused is not None:
+                raise AccessError(refused)
             raise NotFound(f"the {document.kind} {note_id} was already withdrawn")
         [before] = [
             n for n in await self._context.sharing.notes(local) if n.id == document.doc_id.hex()
@@ -74,8 +121,6 @@ class Notes:
             document.doc_id, local.owner_id
         )
         now = now_ms()
-        if creator == me and await self._context.replica.drop_unsent(local, document.doc_id):
-            return before  # it never left this device: nothing of it is ever sent (NU20 C5)
         if creator == me:
             update = document.change(
                 fields={"deleted": True, "updated_at": now}, texts={"body": ""}
@@ -95,6 +140,11 @@ class Notes:
             raise AccessError(
                 only_the_owner_can(local, document.kind, document.doc_id, refused)
             ) from None
+        if creator == me:
+            # Its text is cleared: leave none of it in the store's files (free pages, the
+            # write-ahead log), as forget does; best effort while another process holds the
+            # store (R28 F4).
+            await self._context.store.scrub()
         return before
 
     async def _note_document(self, note_id: str) -> tuple[LocalJournal, Document]:
@@ -110,12 +160,21 @@ class Notes:
 
 
 def only_the_owner_can(
-    journal: LocalJournal, kind: str, doc_id: bytes, refused: AccessError
+    journal: LocalJournal, kind: str, doc_id: bytes, refused: AccessError, *, retry: bool = False
 ) -> str:
     """Why a member cannot withdraw their own note any more, and who can (NU20 C4): the
-    journal's owner may mark any annotation in their journal deleted (protocol.md 4.15)."""
+    journal's owner may mark any annotation in their journal deleted (protocol.md 4.15).
+    `retry`: the verified chain still gives the member the annotate role (the server may
+    not have served the owner's change yet): a retry may still deliver it."""
     short = doc_id.hex()[:8]
     owner = journal.owner_name
+    if retry:
+        return (
+            f"your withdrawal of your {kind} {short} in {owner}/{journal.name} was not "
+            f"delivered ({refused}); {owner} still has it. `tj set-aside retry` sends it "
+            f"again; if it is refused again, only {owner} can remove it now: ask {owner} to "
+            f"run `tj notes withdraw {short}`"
+        )
     return (
         f"you can no longer withdraw your {kind} {short} in {owner}/{journal.name} ({refused}). "
         f"Only {owner} can remove it now: ask {owner} to run `tj notes withdraw {short}` "

@@ -250,8 +250,10 @@ class Replica:
             and forgotten.tag(journal.journal_id) in marks
             and journal.owner_id != self.profile.account_id
         ]
-        candidates = [
-            (j, m) for j, m in candidates if m.length < j.chain_length <= MAX_CHAIN_LENGTH
+        candidates = [  # longer than the mark, and than any chain checked since (R28 F2)
+            (j, m)
+            for j, m in candidates
+            if max(m.length, m.checked) < j.chain_length <= MAX_CHAIN_LENGTH
         ]
         if not candidates:
             return {}
@@ -265,16 +267,23 @@ class Replica:
                 continue
             if owner_key is None:
                 continue
+            # Verified a page at a time, stopping at the first that fails (R28 F2).
+            walk = forgotten.Walk(
+                self.reader, journal.journal_id, journal.owner_id, owner_key, mark
+            )
             try:
-                entries = await self.chains.whole(journal)
+                async for page in self.chains.pages(journal):
+                    if not walk.feed(page):
+                        break
             except (AccessError, NotFound):  # listed but not served: it stays forgotten
                 continue
-            state = forgotten.shared_again(
-                self.reader, journal.journal_id, journal.owner_id, owner_key, mark, entries, now
-            )
-            if state is None:
-                continue
+            state = walk.result(now)
             tag = forgotten.tag(journal.journal_id)
+            if state is None:
+                if not walk.failed and walk.length == journal.chain_length:
+                    await self._checked(tag, journal.chain_length)  # whole, nothing granted
+                continue
+            entries = walk.entries
             async with self.store.transaction() as tx:
                 tags = forgotten.decode(await tx.setting(forgotten.SETTING))
                 await tx.set_setting(forgotten.SETTING, forgotten.encode(tags - {tag}))
@@ -284,6 +293,16 @@ class Replica:
             await self.chains.accept(journal.journal_id, state, entries, 0)
             returned[journal.journal_id] = now
         return returned
+
+    async def _checked(self, tag: str, length: int) -> None:
+        """The forgotten journal's chain of `length` entries verified whole without granting
+        this account anything: a listing no longer than it is not fetched again (R28 F2)."""
+        async with self.store.transaction() as tx:
+            marks = forgotten.decode_marks(await tx.setting(forgotten.MARKS))
+            mark = marks.get(tag)
+            if mark is not None and mark.checked < length:
+                marks[tag] = dataclasses.replace(mark, checked=length)
+                await tx.set_setting(forgotten.MARKS, forgotten.encode_marks(marks))
 
     def _shares_ended(
         self, known: dict[bytes, LocalJournal], now_known: list[LocalJournal], now: int
@@ -709,16 +728,6 @@ class Replica:
             await tx.set_creators({document.doc_id: self.profile.account_id})
         if self.on_change is not None:
             self.on_change(journal, [document], "local")
-
-    async def drop_unsent(self, journal: LocalJournal, doc_id: bytes) -> bool:
-        """Drop a document of this device that never reached the server, so that nothing of
-        it is ever sent (Transaction.drop_unsent_document); False when some of it was sent.
-        Waits for a sync of this client in this process (`sync_lock`): a push in flight may
-        be sending it."""
-        async with self.sync_lock:
-            async with self.store.transaction() as tx:
-                dropped = await tx.drop_unsent_document(journal.journal_id, doc_id)
-        return dropped
 
     async def commit_new(
         self, journal: LocalJournal, created: list[tuple[Document, bytes]]

@@ -187,7 +187,10 @@ class Note:
     names the journal as the reader types it: "Personal" for one of this account's own,
     "ana/Personal" for one shared with it. `delivered` is False when the server refused this
     device's change of it for good: it was set aside (`Client.set_aside()` says why) and
-    nobody else has it as shown here."""
+    nobody else has it as shown here. `withdrawal_refused` is set (to why, and who can remove
+    it now: NU20 C4) when this account withdrew its own note but the server refused the
+    withdrawal: the text is cleared on this device, yet the journal's readers still have the
+    note as it was (R28 F3)."""
 
     id: str
     journal: str
@@ -197,6 +200,7 @@ class Note:
     by_therapist: bool
     created_at: datetime
     delivered: bool = True
+    withdrawal_refused: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -208,6 +212,7 @@ class Note:
             "by_therapist": self.by_therapist,
             "created_at": self.created_at.isoformat(),
             "delivered": self.delivered,
+            "withdrawal_refused": self.withdrawal_refused,
         }
 
 

@@ -804,6 +804,16 @@ class Store:
         """Whether a record of the document `doc_id` still waits in the outbox."""
         return bool(await self._all("SELECT 1 FROM outbox WHERE doc_id = ? LIMIT 1", (doc_id,)))
 
+    async def authors_on_server(self, doc_id: bytes) -> set[bytes]:
+        """The authors of the records of the document `doc_id` that the server acknowledged
+        or served (empty: the server holds no version of it that others may read)."""
+        rows = await self._all(
+            "SELECT DISTINCT author FROM seen_records WHERE doc_id = ? AND seq IS NOT NULL "
+            "AND author IS NOT NULL",
+            (doc_id,),
+        )
+        return {bytes(r[0]) for r in rows}
+
     async def waiting_documents(self) -> list[tuple[bytes, bytes | None]]:
         """(journal id, document id or None) of every record in the outbox and set aside,
         oldest first: what never reached the server, without the ciphertexts."""
@@ -1302,39 +1312,6 @@ class Transaction:
             "INSERT INTO withdrawn VALUES (?, ?, ?, ?, ?)",
             [(journal_id, c.author, c.device, lo, hi) for c in covers for lo, hi in c.ranges],
         )
-
-    async def drop_unsent_document(self, journal_id: bytes, doc_id: bytes) -> bool:
-        """Drop a document of this device none of whose records ever reached the server
-        (every record of it seen here waits in the outbox, none acknowledged): its outbox
-        records, their seen rows and covers, and the document itself, its counters going
-        into the next record's covers (`withdraw_records`), so that nothing of it is ever
-        sent. Returns False, changing nothing, when any record of it was pushed, set aside,
-        or came from elsewhere (NU20 C5: a note withdrawn before it left the device)."""
-        seen = await self._db.execute_fetchall(
-            "SELECT record_id, seq FROM seen_records WHERE journal_id = ? AND doc_id = ?",
-            (journal_id, doc_id),
-        )
-        waiting = await self._db.execute_fetchall(
-            "SELECT position, record_id FROM outbox WHERE journal_id = ? AND doc_id = ?",
-            (journal_id, doc_id),
-        )
-        record_ids = {bytes(r[0]) for r in seen}
-        if (
-            not seen
-            or any(r[1] is not None for r in seen)
-            or record_ids != {bytes(r[1]) for r in waiting}
-        ):
-            return False
-        await self.withdraw_records(journal_id, sorted(record_ids))
-        await self.remove_outbox([int(r[0]) for r in waiting])
-        for table in ("record_covers", "seen_records"):
-            await self._db.executemany(
-                f"DELETE FROM {table} WHERE journal_id = ? AND record_id = ?",
-                [(journal_id, record_id) for record_id in sorted(record_ids)],
-            )
-        await self._db.execute("DELETE FROM field_writes WHERE doc_id = ?", (doc_id,))
-        await self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
-        return True
 
     async def withdraw_records(self, journal_id: bytes, record_ids: list[bytes]) -> None:
         """This device's records that the server refused for good (set aside, never pushed):

@@ -126,7 +126,9 @@ def refusal_words(code: str, reason: str, journal: Journal | None) -> str:
 @dataclass(frozen=True)
 class SetAside:
     """A record the server refused for good in this sync, moved out of the outbox and kept on
-    the device (`Client.set_aside()` lists every one; `Client.retry_set_aside()` retries)."""
+    the device (`Client.set_aside()` lists every one; `Client.retry_set_aside()` retries).
+    `withdrawal` is True for this account's withdrawal of its own note or prompt while the
+    note is on the server: `reason` then says who can remove it now (NU20 C4, R28 F3)."""
 
     journal_id: bytes
     journal: str
@@ -134,6 +136,7 @@ class SetAside:
     doc_id: bytes | None
     code: str
     reason: str
+    withdrawal: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -143,6 +146,7 @@ class SetAside:
             "doc_id": self.doc_id.hex() if self.doc_id else None,
             "code": self.code,
             "reason": self.reason,
+            "withdrawal": self.withdrawal,
         }
 
 

@@ -106,3 +106,36 @@ async def test_a_note_the_therapist_can_no_longer_withdraw_says_who_can_and_how(
     for note in (first, second):
         await june.ok("notes", "withdraw", note[:8], "--yes")
     assert await june.json("notes") == []
+
+
+async def test_a_withdrawal_the_server_refused_says_who_can_remove_the_note_now(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """R28 F3: the therapist withdrew offline, before their device learned that the client
+    made the share read-only; the server refuses the withdrawal at the next sync. `tj sync`
+    says the withdrawal was not delivered and who can remove the note now (NU20 C4), and `tj
+    notes` keeps listing it, marked, while the client still reads it."""
+    june = await new_device(live_server, tmp_path, "june")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await june.ok(
+        "share", "Personal", "drlee", "--full", "--role", "annotate", "--trust-on-first-use"
+    )
+    await drlee.ok("sync")
+    wrong = (await drlee.ok("note", "june/Personal", WRONG)).stdout.strip()
+    await june.ok("share", "Personal", "drlee", "--role", "read")
+    from client_sdk import Client
+
+    async with await Client.open(drlee.home) as offline:  # no sync: it still says annotate
+        await offline.notes.withdraw(wrong)
+    synced = await drlee.tj("sync")
+    assert "Traceback" not in synced.output, synced.output
+    assert "Withdrawal not delivered" in synced.stderr
+    ask = f"Only june can remove it now: ask june to run `tj notes withdraw {wrong[:8]}`"
+    assert ask in " ".join(synced.stderr.split())
+    [listed] = await drlee.json("notes")
+    assert listed["id"] == wrong and listed["delivered"] is False
+    assert ask in listed["withdrawal_refused"]
+    assert [n["text"] for n in await june.json("notes")] == [WRONG]  # june still reads it
+    await june.ok("notes", "withdraw", wrong[:8], "--yes")  # what drlee is told to ask for
+    assert await june.json("notes") == []
+    assert await drlee.json("notes") == []  # withdrawn for good now: no longer marked

@@ -1,11 +1,14 @@
-"""NU20 C5: a note written and withdrawn before it ever left the therapist's device is never
-sent (the wrong client's sync announces nothing, and nothing of it reaches their device or
-the server), and a note withdrawn after it was sent is told as withdrawn, never as an
-"updated note" the reader cannot find (real server on loopback, real crypto)."""
+"""NU20 C5: a note written and withdrawn before it ever left the therapist's device is sent
+withdrawn and never shown (the wrong client's sync announces nothing and their device never
+lists it; the server holds only sealed records), and a note withdrawn after it was sent is
+told as withdrawn, never as an "updated note" the reader cannot find (real server on
+loopback, real crypto). R28 F1: nothing is dropped from the outbox, since "not yet
+acknowledged" is not "never sent"."""
 
 from __future__ import annotations
 
 from client_sdk import Client
+from client_sdk.replica import stored_document
 from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory, RunningServer
 
@@ -22,7 +25,7 @@ def server_bytes(live_server: RunningServer) -> bytes:
     return b"".join(p.read_bytes() for p in live_server.data_dir.rglob("*") if p.is_file())
 
 
-async def test_a_note_withdrawn_before_it_was_sent_is_never_sent(
+async def test_a_note_withdrawn_before_it_was_sent_is_sent_withdrawn_and_never_shown(
     signup: ClientFactory, live_server: RunningServer
 ) -> None:
     ana, tom = await signup("ana"), await signup("tom")
@@ -32,16 +35,19 @@ async def test_a_note_withdrawn_before_it_was_sent_is_never_sent(
     assert await tom.store.outbox_holds(bytes.fromhex(note.id))  # the test can fail
     withdrawn = await tom.notes.withdraw(note.id[:8])
     assert withdrawn.text == WRONG
-    assert not await tom.store.outbox_holds(bytes.fromhex(note.id))
-    assert await tom.store.document(bytes.fromhex(note.id)) is None
+    # Nothing is dropped: the note and its withdrawal both wait to be pushed (R28 F1).
+    assert await tom.store.outbox_holds(bytes.fromhex(note.id))
     assert await tom.notes.list() == []
     await tom.sync(strict=True)
     report = await ana.sync(strict=True)  # no gap in tom's counters: nothing withheld
     assert before.problems == [] and report.problems == []
-    assert [str(n) for n in report.news] == []
+    assert [str(n) for n in report.news] == []  # both records in one sync: not announced
     assert await ana.notes.list() == []
-    assert await ana.store.document(bytes.fromhex(note.id)) is None
-    # A later note goes through as usual (the dropped counter was accounted for).
+    stored = await ana.store.document(bytes.fromhex(note.id))
+    assert stored is not None  # sent withdrawn: text cleared, marked deleted
+    assert stored_document(stored).field("deleted") is True
+    assert WRONG not in stored_document(stored).text("body")
+    # A later note goes through as usual.
     await tom.notes.add("ana/Personal", "See you Thursday.")
     await tom.sync(strict=True)
     later = await ana.sync(strict=True)
