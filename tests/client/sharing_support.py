@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from client_sdk import Client, ShareInfo, crypto, records, wire
+from client_sdk import Client, ShareInfo, crypto, keys, records, wire
 from client_sdk.documents import Document
 from client_sdk.errors import IntegrityError
 from tests.conftest import RunningServer
@@ -26,6 +26,26 @@ class ServerRecord:
 
 def server_db(live_server: RunningServer) -> Path:
     return live_server.data_dir / "journal.db"
+
+
+def swap_identity_keys(
+    live_server: RunningServer, account_id: bytes, username: str
+) -> keys.AccountSecrets:
+    """What a hostile server (or a real key change) does: give the account new identity keys,
+    self-signed under its name, in the server's database. Returns the new secrets."""
+    replacement = keys.AccountSecrets.generate()
+    with closing(sqlite3.connect(server_db(live_server))) as db, db:
+        db.execute(
+            "UPDATE accounts SET sign_public_key = ?, box_public_key = ?, identity_signature = ? "
+            "WHERE account_id = ?",
+            (
+                replacement.sign_public_key,
+                replacement.box_public_key,
+                keys.sign_identity(replacement, account_id, username),
+                account_id,
+            ),
+        )
+    return replacement
 
 
 def copy_of_server_db(live_server: RunningServer, tmp_path: Path) -> Path:

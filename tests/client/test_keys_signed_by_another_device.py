@@ -7,14 +7,10 @@ server on 127.0.0.1, real crypto; the hostile server edits its own database."""
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
-
 import pytest
 
-from client_sdk import keys
 from client_sdk.errors import InvalidInput
-from tests.client.sharing_support import membership_rows, server_db, share_with
+from tests.client.sharing_support import membership_rows, share_with, swap_identity_keys
 from tests.conftest import ClientFactory, RunningServer
 
 
@@ -42,19 +38,8 @@ async def test_keys_the_server_swapped_in_are_not_taken_from_the_chain(
     await share_with(ana, tom)
     phone = await login("ana")
     await phone.sync()
-    replacement = keys.AccountSecrets.generate()
     account_id = tom.profile.account_id
-    with closing(sqlite3.connect(server_db(live_server))) as db, db:
-        db.execute(
-            "UPDATE accounts SET sign_public_key = ?, box_public_key = ?, identity_signature = ? "
-            "WHERE account_id = ?",
-            (
-                replacement.sign_public_key,
-                replacement.box_public_key,
-                keys.sign_identity(replacement, account_id, "tom"),
-                account_id,
-            ),
-        )
+    swap_identity_keys(live_server, account_id, "tom")
     before = membership_rows(live_server)
     with pytest.raises(InvalidInput, match="confirm tom's fingerprint first"):
         await phone.shares.grant("Personal", "tom", only=["mood"])

@@ -7,8 +7,6 @@ against the server's own database, read with sqlite3 as an attacker with a copy 
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -36,6 +34,7 @@ from tests.client.sharing_support import (
     server_db,
     share_with,
     stolen_records,
+    swap_identity_keys,
     therapist_keys,
 )
 from tests.conftest import ClientFactory, RunningServer
@@ -111,19 +110,8 @@ async def test_a_therapist_key_that_changed_after_pinning_is_refused_until_verif
     ana: Client, tom: Client, live_server: RunningServer
 ) -> None:
     await share_with(ana, tom)
-    replacement = keys.AccountSecrets.generate()
     account_id = tom.profile.account_id
-    with closing(sqlite3.connect(server_db(live_server))) as db, db:
-        db.execute(
-            "UPDATE accounts SET sign_public_key = ?, box_public_key = ?, identity_signature = ? "
-            "WHERE account_id = ?",
-            (
-                replacement.sign_public_key,
-                replacement.box_public_key,
-                keys.sign_identity(replacement, account_id, "tom"),
-                account_id,
-            ),
-        )
+    replacement = swap_identity_keys(live_server, account_id, "tom")
     new_fingerprint = keys.fingerprint(
         account_id, "tom", replacement.sign_public_key, replacement.box_public_key
     )
