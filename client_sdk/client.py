@@ -1192,15 +1192,13 @@ class Client:
             await self._synced(now_ms())
         if report.arrivals:  # nothing to name on a no-op sync: no store read for names
             synced = self.replica.synced_version  # read as of it while nothing was written
-            copies = {  # the copies kept for a therapist: their originals arrive too
-                j.journal_id
-                for j in await self.store.journals(as_of=synced)
-                if self.replica.is_disclosure(j)
-            }
+            held = await self.store.journals(as_of=synced)
+            # the copies kept for a therapist: their originals arrive too
+            copies = {j.journal_id for j in held if self.replica.is_disclosure(j)}
             report.news = sync_plan.summarize(
                 await self._withdrawn_told(
                     await self._counted_once(
-                        [a for a in report.arrivals.values() if a.journal_id not in copies]
+                        [a for a in report.arrivals.values() if a.journal_id not in copies], held
                     )
                 ),
                 await self._source_names(report),
@@ -1227,17 +1225,15 @@ class Client:
             told.append(arrival)
         return told
 
-    async def _counted_once(self, arrivals: list[sync_plan.Arrival]) -> list[sync_plan.Arrival]:
+    async def _counted_once(
+        self, arrivals: list[sync_plan.Arrival], held: list[LocalJournal]
+    ) -> list[sync_plan.Arrival]:
         """`arrivals` without those of a client's copies (`share --only`, `share-entry`,
         `measure share`) of an entry or result this account also reads in a journal the
         client shares whole: each counts once in the summary, as `entries.list()` and
         `measures.results()` count it (their `once_each` rule, NU19 C18). A change that is
-        only in a copy still counts."""
-        copies = {
-            j.journal_id
-            for j in await self.store.journals(as_of=self.replica.synced_version)
-            if self.replica.is_copy_shared_with_me(j)
-        }
+        only in a copy still counts. `held`: the journals on this device, as of the sync."""
+        copies = {j.journal_id for j in held if self.replica.is_copy_shared_with_me(j)}
         copied = [a for a in arrivals if a.journal_id in copies and a.kind in (ENTRY, MEASURE)]
         if not copied:
             return arrivals
