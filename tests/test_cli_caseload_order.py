@@ -17,7 +17,7 @@ async def test_a_client_who_ended_her_share_then_sends_one_score_keeps_her_item_
     maya = await new_device(live_server, tmp_path, "maya")
     drlee = await new_device(live_server, tmp_path, "drlee")
     await maya.ok("share", "Personal", "drlee", "--trust-on-first-use")
-    await maya.ok("write", "--mood", "6", "--date", "today 08:00", "Earlier.")
+    await maya.ok("write", "--mood", "6", "--date", "today 00:00", "Earlier.")
     # 7 on paper 15 days ago, then 16 now: a recall period (2 weeks) apart, so the change is
     # measured (a retake sooner raises no reliable deterioration: NU19 C12).
     earlier = (date.today() - timedelta(days=15)).isoformat()

@@ -191,7 +191,7 @@ async def test_insights_since_counts_the_days_asked_keeps_the_streak_and_fits_80
     today = date.today()
     await ana.ok("write", "--date", f"{today - timedelta(days=7 * 20)} 20:00", "--mood", "5", "old")
     for n in range(6):  # a streak of 6 days, today included
-        await ana.ok("write", "--date", f"{today - timedelta(days=n)} 08:00", "--mood", "6", "x")
+        await ana.ok("write", "--date", f"{today - timedelta(days=n)} 00:00", "--mood", "6", "x")
     since = today - timedelta(days=2)
     text = (await ana.ok("insights", "--since", since.isoformat())).stdout
     flat = " ".join(text.split())
