@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from client_sdk.notes import Notes
     from client_sdk.passwords import PASSWORD_RULE, check_password
     from client_sdk.patterns import Association, DayMood, Trend, WeekdayStat
+    from client_sdk.pending_signup import KeptRecoveryKey
     from client_sdk.portability import Archives, ImportReport
     from client_sdk.practice import Briefs, Caseload
     from client_sdk.private_notes import PrivateNote, PrivateNotes
@@ -111,6 +112,7 @@ _EXPORTS = {
     "models": ("DeviceInfo", "Entry", "Journal", "Notice"),
     "notes": ("Notes",),
     "passwords": ("PASSWORD_RULE", "check_password"),
+    "pending_signup": ("KeptRecoveryKey",),
     "patterns": ("Association", "DayMood", "Trend", "WeekdayStat"),
     "portability": ("Archives", "ImportReport"),
     "practice": ("Briefs", "Caseload"),
@@ -205,6 +207,7 @@ __all__ = [
     "Journals",
     "KdfCost",
     "KeyChangedError",
+    "KeptRecoveryKey",
     "Measure",
     "InvalidResult",
     "MeasureResult",

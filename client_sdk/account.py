@@ -21,6 +21,10 @@ from client_sdk.models import default_device_name
 from client_sdk.passwords import check_password
 from client_sdk.transport import Transport
 
+NOT_ON_SERVER = "signup not on server"
+"""`TJError.subject` of a login that finds no account where an unfinished signup was (the
+account deleted since, its password changed, or the signup never reached the server)."""
+
 SESSION_END_TIMEOUT = 10.0
 """Seconds a failed login waits, at most, for the server to end the session it opened
 (`end_session`): the error that failed the login is raised after it either way."""
@@ -141,18 +145,29 @@ async def finish_signup(
     pending: pending_signup.PendingSignup,
     password: str,
     ticket: bytes = b"",
+    *,
+    create: bool = True,
 ) -> tuple[Session, bytes]:
     """A session for the account of an unfinished signup, and its raw recovery key. The
     account exists on the server when its prelogin salt is the one this device chose (an
     unknown name gets another, protocol.md /v1/auth/prelogin): then this device logs in with
     the password, else it sends the same signup request again (same keys, same recovery
-    key). Raises AuthError for another password, ConflictError (`username_taken`) when the
+    key), only with `create` (a signup: a login never makes an account). Raises AuthError
+    for another password, AuthError (subject NOT_ON_SERVER) when the salt is another one
+    and not `create` (the account was deleted since, its password changed, or the request
+    never reached the server: nothing was sent), ConflictError (`username_taken`) when the
     request never reached the server and someone else has taken the name since."""
     derived, secrets, recovery_key = await asyncio.to_thread(unlock_pending, pending, password)
     request = pending.request
     pre = await transport.call(
         "/v1/auth/prelogin", wire.PreloginRequest(request.username), wire.PreloginReply
     )
+    if pre.salt != request.salt and not create:
+        raise AuthError(
+            f"the server does not know {request.username} with the password this device "
+            "signed it up with",
+            subject=NOT_ON_SERVER,
+        )
     if pre.salt != request.salt:  # the signup never reached the server: send it again
         reply = await register(transport, request)
     else:

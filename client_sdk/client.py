@@ -56,10 +56,13 @@ from client_sdk.models import (
 )
 from client_sdk.pending_signup import (
     PENDING_FILE,
+    KeptRecoveryKey,
     OtherSeal,
     PendingSignup,
+    list_kept,
     load_pending,
     remove_pending,
+    restore_aside,
     save_pending,
     seal_recovery_key,
 )
@@ -546,8 +549,11 @@ class Client:
         pending: PendingSignup,
         passphrase: str | None,
         keep_until_shown: bool,
+        *,
+        create: bool = True,
     ) -> Client:
-        """Finish the unfinished signup kept in `home` (see `signup`)."""
+        """Finish the unfinished signup kept in `home` (see `signup`); without `create` (a
+        login) no account is made (`_not_on_server`)."""
         transport = Transport(server_url)
         if (transport.base_url, username) != (pending.server_url, pending.username):
             await transport.close()
@@ -583,9 +589,12 @@ class Client:
         ticket = load_ticket(home, transport.base_url, username)
         try:
             session, recovery_key = await account.finish_signup(
-                transport, pending, password, ticket
+                transport, pending, password, ticket, create=create
             )
-        except AuthError:
+        except AuthError as error:
+            if error.subject == account.NOT_ON_SERVER:
+                await transport.close()
+                raise _not_on_server(home, pending) from None
             # Not the signup's password. If the account's password was changed since (on
             # another device: prelogin's salt is no longer the signup's), `password` may be
             # the current one: sign in afresh; the copy is kept, unshown (R27 F4).
@@ -715,8 +724,9 @@ class Client:
         pending = load_pending(home)
         if pending is not None and not pending.finished:
             return await cls._finish_signup(
-                home, server_url, username, password, pending, passphrase, keep_until_shown
-            )
+                home, server_url, username, password, pending, passphrase, keep_until_shown,
+                create=False,
+            )  # fmt: skip
         previous = _check_home_free(home, username, passphrase)
         transport = Transport(server_url)
         # The login ticket the server gave this home for this account, if any, is presented
@@ -833,6 +843,40 @@ class Client:
         return (pending.server_url, pending.username)
 
     @staticmethod
+    def kept_recovery_keys(home: Path | str) -> list[KeptRecoveryKey]:
+        """Every recovery key `home` keeps sealed, never shown: an unfinished signup's, one
+        finished without its key confirmed, and those set aside when the home signed up again
+        over an account the server no longer had (pending_signup.py says when each goes).
+        Reads the home only (no server, no password)."""
+        return list_kept(Path(home))
+
+    @staticmethod
+    def forget_kept_recovery_keys(
+        home: Path | str, account_id: str | None = None
+    ) -> list[KeptRecoveryKey]:
+        """Drop the recovery keys `home` keeps (`kept_recovery_keys`), or only those of the
+        account whose id (hex) is or starts with `account_id`; returns what was dropped. By
+        hand only, after the user confirmed: one may be the only copy of a key that still
+        reaches an account's data (nothing the server says is asked: it cannot be trusted to
+        tell). Dropping an unfinished signup's gives it up: the home then takes any account
+        (a profile it holds stays signed in). Raises InvalidInput when none (or more than one
+        account) matches `account_id`, or when the home keeps none."""
+        kept = list_kept(Path(home))
+        if account_id is not None:
+            wanted = account_id.strip().lower()
+            kept = [k for k in kept if k.account_id is not None and k.account_id.startswith(wanted)]
+            if not wanted or len({k.account_id for k in kept}) > 1:
+                raise InvalidInput(f"{account_id!r} names more than one kept recovery key")
+        if not kept:
+            raise InvalidInput(
+                f"{home} keeps no recovery key"
+                + ("" if account_id is None else f" of an account {account_id!r}")
+            )
+        for copy in kept:
+            copy.path.unlink(missing_ok=True)
+        return kept
+
+    @staticmethod
     def needs_passphrase(home: Path | str) -> bool:
         """Whether the profile in `home` exists and is locked with a passphrase."""
         return profile_exists(Path(home)) and is_locked(Path(home))
@@ -862,7 +906,12 @@ class Client:
         session: account.Session,
         passphrase: str | None,
     ) -> Client:
+        """Save the profile of a session opened with the password or the recovery key, and
+        open the store. The copy of this account's recovery key set aside on this home (R27
+        F2) goes back to its place if that is free (pending_signup.py: the account answered
+        to its password or recovery key here): the caller then treats it as kept."""
         profile = await cls._new_profile(home, transport, username, session, passphrase)
+        restore_aside(home, profile.account_id)
         return await cls._started(home, transport, profile, session.reply.login_ticket)
 
     @staticmethod
@@ -1624,6 +1673,21 @@ def _kept(home: Path, pending: PendingSignup) -> InvalidInput:
         f"{pending.server_url}, never shown: log in there as {pending.username} to check it "
         f"again, or delete {home / PENDING_FILE} to give it up; or use another home",
         subject="kept recovery key",
+    )
+
+
+def _not_on_server(home: Path, pending: PendingSignup) -> AuthError:
+    """The error of a login on an unfinished signup whose account the server does not know
+    with the signup's password: nothing was sent that could make an account."""
+    return AuthError(
+        f"the server at {pending.server_url} has no account {pending.username} that the "
+        "password this device signed it up with opens: it was deleted since (on another "
+        "device), or its password was changed there, or this device's signup never reached "
+        "the server. Logging in makes no account: if the password was changed, log in with "
+        f"the current one; to make the account {pending.username} (again) with this signup "
+        "and its recovery key, sign up again with its password. The recovery key kept for it "
+        f"stays in {home / PENDING_FILE}",
+        subject=account.NOT_ON_SERVER,
     )
 
 

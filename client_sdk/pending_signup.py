@@ -29,12 +29,26 @@ the old one beside it (`other`) until a login proves which password is in force 
 change whose reply was lost strands neither). When `signup` of that account (a login) is
 refused and a new signup of the name goes ahead (the account deleted elsewhere, R27 F2), the
 copy is moved aside to `<home>/pending_signup.<account id, hex>`, never deleted.
+
+What becomes of a copy set aside (the rule; protocol.md, "Kept recovery keys"): it is never
+dropped because of what a server says (an account "deleted", a name "free", another key "in
+force": a server can lie, and the copy may be the only one of a key that still reaches the
+account's data), nor because of its age (time says nothing of whether the key is needed). It
+goes back to its place (`pending_signup`, marked finished) when this home signs in to its
+account again with nothing kept there (`Client.login`, `recover`: the account answered to its
+password or recovery key), and from then on follows the kept copy's rules: shown once the
+server confirms it, then dropped when the app says it was shown; dropped when this device
+makes a new recovery key for that account or deletes it. Otherwise only the user drops it,
+by hand and after confirming (`Client.forget_kept_recovery_keys`, `tj recovery-key
+forget-kept`), having been told it is there (`Client.kept_recovery_keys`; `tj signup` says so
+when it sets one aside).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import msgpack
@@ -46,6 +60,29 @@ from client_sdk.profile import write_private
 
 PENDING_FILE = "pending_signup"
 PENDING_VERSION = 1
+
+UNFINISHED = "unfinished"
+UNCONFIRMED = "unconfirmed"
+SET_ASIDE = "set aside"
+DAMAGED = "damaged"
+_ASIDE_NAME = re.compile(re.escape(PENDING_FILE) + r"\.[0-9a-f]{32}")
+
+
+@dataclass(frozen=True)
+class KeptRecoveryKey:
+    """A recovery key this home keeps sealed, never shown (`Client.kept_recovery_keys`).
+
+    `state`: "unfinished" (the signup did not finish: the home is kept for it), "unconfirmed"
+    (the signup finished without the server confirming the key: R25 F1), "set aside" (the
+    copy of an account this home signed up again over: R27 F2) or "damaged" (the file does not
+    read; `server_url`, `username` are then None, and `account_id` too unless the file's
+    name gives it). `account_id`: hex, 32 characters."""
+
+    path: Path
+    state: str
+    server_url: str | None
+    username: str | None
+    account_id: str | None
 
 
 @dataclass(frozen=True)
@@ -126,7 +163,62 @@ def save_pending(home: Path, pending: PendingSignup) -> None:
 def load_pending(home: Path) -> PendingSignup | None:
     """The unfinished signup kept in `home`, or None. Raises IntegrityError for a damaged
     file (it is not dropped silently: it may be the only copy of a recovery key)."""
-    path = home / PENDING_FILE
+    return read_pending(home / PENDING_FILE)
+
+
+def aside_path(home: Path, account_id: bytes) -> Path:
+    """Where the copy of the account `account_id` is set aside (R27 F2)."""
+    return home / f"{PENDING_FILE}.{account_id.hex()}"
+
+
+def restore_aside(home: Path, account_id: bytes) -> bool:
+    """Put the copy set aside for `account_id` back in its place, marked finished, when that
+    place is free (this home just signed in to that account); returns whether it did. The
+    copy is written in its place before the one aside is removed: never none on disk. A
+    damaged copy aside stays where it is."""
+    aside = aside_path(home, account_id)
+    if (home / PENDING_FILE).exists() or not aside.exists():
+        return False
+    try:
+        pending = read_pending(aside)
+    except IntegrityError:
+        return False
+    if pending is None or pending.account_id != account_id:
+        return False
+    save_pending(home, replace(pending, finished=True))
+    aside.unlink(missing_ok=True)
+    return True
+
+
+def list_kept(home: Path) -> list[KeptRecoveryKey]:
+    """Every recovery key `home` keeps sealed: the one in place first, then those set aside
+    (by account id)."""
+    found = []
+    paths = [home / PENDING_FILE] + sorted(
+        path for path in home.glob(f"{PENDING_FILE}.*") if _ASIDE_NAME.fullmatch(path.name)
+    )
+    for path in paths:
+        aside = path.name != PENDING_FILE
+        try:
+            pending = read_pending(path)
+        except IntegrityError:
+            named = path.name.removeprefix(f"{PENDING_FILE}.") if aside else None
+            found.append(KeptRecoveryKey(path, DAMAGED, None, None, named))
+            continue
+        if pending is None:
+            continue
+        state = SET_ASIDE if aside else UNCONFIRMED if pending.finished else UNFINISHED
+        found.append(
+            KeptRecoveryKey(
+                path, state, pending.server_url, pending.username, pending.account_id.hex()
+            )
+        )
+    return found
+
+
+def read_pending(path: Path) -> PendingSignup | None:
+    """The kept signup in the file `path` (in place or set aside), or None when there is no
+    such file. Raises IntegrityError for a damaged file."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
