@@ -5,7 +5,9 @@ and closes it. SDK errors become one line, `Error: <message>`, on stderr with ex
 usage mistakes exit with status 2 as click does them. `tj sync` exits with status 3 when the
 server withholds records. A command whose change (or any change it synced) the server refused
 for good says which and why, keeps it on this device (`tj set-aside list`) and exits with
-status 4 (NOT_DELIVERED_EXIT): the change was made here but not delivered.
+status 4 (NOT_DELIVERED_EXIT): the change was made here but not delivered. `tj login` on an
+unfinished signup whose account is not on the server makes nothing and exits with status 5
+(ACCOUNT_NOT_FOUND_EXIT).
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ NOT_DELIVERED_EXIT = 4
 """Exit status of a command that synced a change the server refused for good (set aside): it
 is kept on this device, not delivered. Set with `not_delivered()`; the command's output is
 printed first."""
+ACCOUNT_NOT_FOUND_EXIT = 5
+"""`tj login` on an unfinished signup whose account the server does not know with the
+signup's password (deleted on another device, its password changed, or the signup never
+arrived): nothing was made; `tj signup` makes it again."""
 NOT_DELIVERED = "tj.not_delivered"
 T = TypeVar("T")
 
@@ -75,6 +81,13 @@ class Home:
         if "TJ_PASSWORD" in os.environ:
             return os.environ["TJ_PASSWORD"]
         return secret_prompt(prompt, instead=PASSWORD_INSTEAD)
+
+    def password_twice(self, prompt: str) -> str:
+        """A password that may make an account (`tj signup` over an earlier one's kept key):
+        from --password-file, else $TJ_PASSWORD, else typed twice."""
+        if self.password_file is not None or "TJ_PASSWORD" in os.environ:
+            return self.password(prompt)
+        return secret_prompt(prompt, instead=PASSWORD_INSTEAD, confirm=True)
 
     def new_password(self, prompt: str, user_inputs: list[str]) -> str:
         """A password being chosen (signup, recovery): from --password-file, else
@@ -182,13 +195,26 @@ HINTS = {
     "prompt": "see `tj prompt list`",
     "profile": "run `tj signup` or `tj login`",
     "unfinished signup": "run `tj signup URL USERNAME` (or `tj login`) again with them; to give "
-    "that account up instead, delete the file pending_signup in the profile directory",
+    "that account up instead, `tj recovery-key forget-kept`",
+    "signup not on server": "`tj signup URL USERNAME` with that password makes it again; "
+    "`tj recovery-key forget-kept` gives it up",
+    "kept recovery key": "`tj recovery-key forget-kept` gives it up",
     "fingerprint": "they see it with `tj fingerprint`; pass --fingerprint or --trust-on-first-use",
     "daylio mood": "pass it as --mood LABEL=N",
     "ended brief": "ask the client for a new one (they run `tj brief`)",
 }
 """The CLI's advice for an SDK error, by `TJError.subject` (the SDK's messages name no
 command)."""
+
+
+class AccountNotFound(click.ClickException):
+    """`Error: ...`, exit status ACCOUNT_NOT_FOUND_EXIT."""
+
+    exit_code = ACCOUNT_NOT_FOUND_EXIT
+
+
+SUBJECT_EXITS: dict[str, type[click.ClickException]] = {"signup not on server": AccountNotFound}
+"""The exception (so the exit status) for an SDK error, by `TJError.subject`, when not 1."""
 
 
 CODE_HINTS = {
@@ -233,7 +259,8 @@ class TJGroup(click.Group):
             return result
         except TJError as error:
             verbose = bool(ctx.params.get("verbose"))
-            raise click.ClickException(output.one_line(with_hint(error, verbose))) from None
+            failure = SUBJECT_EXITS.get(error.subject or "", click.ClickException)
+            raise failure(output.one_line(with_hint(error, verbose))) from None
         except OSError as error:
             raise click.ClickException(output.one_line(os_error_text(error))) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
@@ -371,9 +398,11 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
     elif finished is not None and finished[1] == name:
         output.message(
             f"The signup of {finished[1]} at {finished[0]} finished earlier on this device: "
-            "signing in, and checking the recovery key it kept then."
+            "signing in to that account, and checking the recovery key it kept then; if the "
+            f"server no longer has it (deleted on another device), a new account {name} is "
+            "made with this password instead."
         )
-        password = home.password("Password")
+        password = home.password_twice("Password")
     elif finishing is not None:
         output.message(
             f"This device holds the interrupted signup of {finishing[1]} at {finishing[0]}, "
@@ -394,6 +423,7 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
         keep_until_shown=True,  # dropped once printed (below): a crash before shows it again
     )
     shown: list[Client] = []
+    aside_before = set_aside_copies(home.path)
 
     async def created(client: Client) -> dict[str, Any]:
         shown.append(client)
@@ -415,10 +445,18 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
             raise
         text = with_hint(error) if isinstance(error, TJError) else str(error)
         raise click.ClickException(output.one_line(f"{text}; {note}")) from None
+    aside = set_aside_copies(home.path) - aside_before
     if as_json:
         output.print_json(account)
     else:
-        if finished is not None:
+        if finished is not None and aside:
+            output.message(
+                f"The account {account['username']} this device signed up earlier is not on "
+                f"the server any more: account {account['username']} created anew; this "
+                "device is signed in. The recovery key of the earlier account stays set aside "
+                f"in {', '.join(sorted(aside))} (`tj recovery-key forget-kept` drops it)."
+            )
+        elif finished is not None:
             output.message(f"Signed in as {account['username']}.")
         elif finishing is not None:
             output.message(
@@ -435,6 +473,13 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
         return
     recovery_key_warning()
     shown[0].recovery_key_shown()  # shown: the copy kept for an interrupted signup goes
+
+
+def set_aside_copies(home: Path) -> set[str]:
+    """The paths of the recovery keys `home` keeps set aside (R27 F2)."""
+    from client_sdk import Client
+
+    return {str(kept.path) for kept in Client.kept_recovery_keys(home) if kept.state == "set aside"}
 
 
 def unfinished_note(url: str, username: str, signed_in: bool) -> str:
@@ -481,6 +526,9 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
 
     \b
     Fetches your journals right away (a progress bar shows on a long first sync).
+    Finishes a signup interrupted on this device, but never makes an account: if the
+    server does not have it (deleted on another device, or the signup never arrived),
+    it says so and exits with status 5; `tj signup` makes it again.
 
     \b
     Example:
@@ -678,6 +726,7 @@ def recovery_key() -> None:
     \b
     Example:
       tj recovery-key new
+      tj recovery-key forget-kept
     """
 
 
@@ -715,6 +764,63 @@ def recovery_key_new(home: Home, sign_out_others: bool | None) -> None:
         offer_sign_out(home, sign_out_others, "")
     except TJError as error:  # replaced all the same: say what could not be done
         output.message(f"Your other devices could not be listed: {error}. See `tj devices`.")
+
+
+KEPT_STATES = {
+    "unfinished": "its signup did not finish",
+    "unconfirmed": "the server did not confirm it as the account's",
+    "set aside": "set aside when this device signed the name up again",
+    "damaged": "the file does not read",
+}
+
+
+@recovery_key.command("forget-kept")
+@click.option(
+    "--account",
+    "account_id",
+    metavar="ID",
+    help="Only the key kept for this account id (as listed; any unique prefix).",
+)
+@click.option("--yes", is_flag=True, help="Do not ask (for scripts).")
+@pass_home
+def recovery_key_forget_kept(home: Home, account_id: str | None, yes: bool) -> None:
+    """Drop the recovery keys this device keeps, never shown (no server needed).
+
+    A signup keeps its recovery key on this device, sealed under the password, until it is
+    shown: while the signup is unfinished, when the server did not confirm the key, and set
+    aside when this device signed the same name up again because the server no longer had
+    the account. Lists them, then asks. Drop one only if you have a newer recovery key (`tj
+    recovery-key new`) or the account is gone for good: it may be the only copy of a key that
+    still reaches your journal. Dropping an unfinished signup's gives that signup up.
+
+    \b
+    Example:
+      tj recovery-key forget-kept
+      tj recovery-key forget-kept --account 3f2a --yes
+    """
+    from client_sdk import Client
+
+    kept = Client.kept_recovery_keys(home.path)
+    if account_id is not None:
+        wanted = account_id.strip().lower()
+        kept = [k for k in kept if k.account_id is not None and k.account_id.startswith(wanted)]
+    for copy in kept:
+        who = (
+            "unknown account" if copy.username is None else f"{copy.username} at {copy.server_url}"
+        )
+        account = "" if copy.account_id is None else f" (account {copy.account_id})"
+        output.message(f"  {who}{account}: {KEPT_STATES[copy.state]}; {copy.path}")
+    if kept and not yes:
+        click.confirm(
+            f"Drop {'this recovery key' if len(kept) == 1 else 'these recovery keys'} for good? "
+            "It may be the only copy of one that still reaches your journal",
+            abort=True,
+            err=True,
+        )
+    dropped = Client.forget_kept_recovery_keys(home.path, account_id)
+    output.message(
+        f"Dropped {output.plural(len(dropped), 'kept recovery key', 'kept recovery keys')}."
+    )
 
 
 @cli.group()
