@@ -864,8 +864,10 @@ class Client:
         kept = list_kept(Path(home))
         if account_id is not None:
             wanted = account_id.strip().lower()
+            if not wanted:
+                raise InvalidInput("give the account id of the kept recovery key to drop")
             kept = [k for k in kept if k.account_id is not None and k.account_id.startswith(wanted)]
-            if not wanted or len({k.account_id for k in kept}) > 1:
+            if len({k.account_id for k in kept}) > 1:
                 raise InvalidInput(f"{account_id!r} names more than one kept recovery key")
         if not kept:
             raise InvalidInput(
