@@ -350,7 +350,9 @@ class Client:
         again on that home then logs in (`login`), and, if that login is refused (a wrong
         password, or the account deleted on another device), signs up afresh, the copy moved
         aside to `<home>/pending_signup.<account id, hex>` and put back when the name is
-        taken (the login's AuthError is then raised; R27 F2). Once the password was changed on another
+        taken (the login's AuthError is then raised; R27 F2); a copy set aside goes back to
+        its place when this home signs in to its account again, and is otherwise dropped
+        only by hand (`forget_kept_recovery_keys`; the rule: pending_signup.py). Once the password was changed on another
         device, an unfinished signup's copy opens only with the signup's password: the
         account's current password then signs in afresh and finishes the signup with the
         copy kept, unshown (R27 F4); `replace_recovery_key` replaces the key instead. Raises
@@ -713,10 +715,16 @@ class Client:
         read, an interrupt) ends that session, best effort, and is raised as it was
         (protocol.md, /v1/auth/login). On a home that holds an unfinished signup of this
         account, finishes it as `signup` does (`recovery_key` is then set: show it;
-        `keep_until_shown` as for `signup`). On a home that keeps the recovery key of this
+        `keep_until_shown` as for `signup`), but never makes the account: when the server
+        does not answer the signup's salt for it (deleted on another device, its password
+        changed there, or the signup never arrived; or a server saying so), raises
+        AuthError (subject "signup not on server") having sent nothing more, the copy kept;
+        `signup` makes it (again). On a home that keeps the recovery key of this
         account's finished signup, never shown (not confirmed then: R25 F1), signs in as
         always, then checks the key again: shown (`recovery_key`) only if the server names it
-        in force, else `recovery_key_not_shown` says why; the copy is kept either way. On a home
+        in force, else `recovery_key_not_shown` says why; the copy is kept either way (a
+        copy this home set aside for this account goes back to its place first, if that is
+        free: pending_signup.py). On a home
         signed in to this account already, the session its profile held is ended (best
         effort) once the new profile is saved (R27 F5)."""
         home = Path(home)
