@@ -236,3 +236,23 @@ async def test_forgetting_an_unfinished_signup_frees_the_home(
     ben = await login(live_server.url, home, "ben")
     await ben.close()
     assert kept_files(home) == []
+
+
+def test_damaged_kept_copies_are_listed_and_can_be_dropped(tmp_path: Path) -> None:
+    """A kept file that does not read is listed as damaged (its account id from its name when
+    set aside), never taken for nothing, and can be dropped by hand; a temporary file left by
+    an interrupted write is no kept key."""
+    home = tmp_path / "laptop"
+    home.mkdir()
+    account_id = "0123456789abcdef0123456789abcdef"
+    (home / PENDING_FILE).write_bytes(NOT_MSGPACK)
+    (home / f"{PENDING_FILE}.{account_id}").write_bytes(b"")
+    (home / f"{PENDING_FILE}.tmp").write_bytes(b"")
+    kept = Client.kept_recovery_keys(home)
+    assert [(k.state, k.username, k.account_id) for k in kept] == [
+        ("damaged", None, None),
+        ("damaged", None, account_id),
+    ]
+    assert Client.forget_kept_recovery_keys(home, account_id[:4]) == kept[1:]
+    assert Client.forget_kept_recovery_keys(home) == kept[:1]
+    assert kept_files(home) == [f"{PENDING_FILE}.tmp"]
