@@ -447,6 +447,8 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
         raise click.ClickException(output.one_line(f"{text}; {note}")) from None
     aside = set_aside_copies(home.path) - aside_before
     if as_json:
+        if aside:  # a new account made over an earlier one's kept key: where that key went
+            account["recovery_key_set_aside"] = sorted(aside)
         output.print_json(account)
     else:
         if finished is not None and aside:

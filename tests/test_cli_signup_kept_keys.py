@@ -11,7 +11,10 @@ Real server on 127.0.0.1 behind the loopback proxy of tests/client/hostile.py.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import pytest
 
 from client_sdk import INSECURE_TEST_COST, Client
 from client_sdk.pending_signup import PENDING_FILE
@@ -56,10 +59,12 @@ async def test_tj_login_never_makes_again_an_account_deleted_elsewhere(
     assert await live_server.rows("SELECT username FROM accounts") == [("ana",)]
 
 
+@pytest.mark.parametrize("as_json", [False, True])
 async def test_tj_signup_over_a_kept_key_says_it_may_make_a_new_account_and_what_it_did(
     live_server: RunningServer,
     hostile: HostileServer,  # noqa: F811
     tmp_path: Path,
+    as_json: bool,
 ) -> None:
     """The laptop finished ana's signup without the key confirmed; the account is deleted on
     the phone; `tj logout` then `tj signup URL ana` on the laptop. Before the run it says it
@@ -76,13 +81,19 @@ async def test_tj_signup_over_a_kept_key_says_it_may_make_a_new_account_and_what
     await deleted_on_the_phone(live_server, tmp_path)
     await laptop.ok("logout", "--yes")
 
-    made = await laptop.ok("signup", hostile.url, "ana")
+    made = await laptop.ok("signup", hostile.url, "ana", *(["--json"] if as_json else []))
+    [aside] = [p for p in laptop.home.iterdir() if p.name.startswith(f"{PENDING_FILE}.")]
+    if as_json:
+        account = json.loads(made.stdout)
+        assert account["recovery_key_set_aside"] == [str(aside)]
+        assert account["recovery_key"] is not None
+        assert "a new account ana is made with this password instead" in made.stderr
+        return
     # on integ4: "finished earlier on this device: signing in, and checking the recovery
     # key it kept then." -- and then it made a new account, saying "Signed in as ana."
     assert "a new account ana is made with this password instead" in made.stderr
     assert "not on the server any more: account ana created anew" in made.stderr
     assert "Signed in as ana" not in made.stderr
-    [aside] = [p for p in laptop.home.iterdir() if p.name.startswith(f"{PENDING_FILE}.")]
     assert str(aside) in made.stderr and "tj recovery-key forget-kept" in made.stderr
     assert KEY_LINE.findall(made.stdout)
 
