@@ -31,6 +31,7 @@ import json
 import os
 import random
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -148,6 +149,46 @@ def allocated_bytes(directory: Path) -> int:
     return sum(p.stat().st_blocks * 512 for p in directory.iterdir() if p.is_file())
 
 
+RECORD_INDEXES = ("sqlite_autoindex_records_1", "records_by_journal", "records_by_pusher")
+
+
+def record_figures(
+    ciphertext: float, table: float | None, indexes: float | None, entries: int
+) -> dict[str, int]:
+    """The records' mean ciphertext length, and their table's and indexes' bytes per entry."""
+    figures = {"record_ciphertext_bytes": round(ciphertext)}
+    if table is not None and indexes is not None:
+        figures["server_records_table_bytes_per_entry"] = round(table / entries)
+        figures["server_record_indexes_bytes_per_entry"] = round(indexes / entries)
+    return figures
+
+
+def sqlite_record_bytes(path: Path, entries: int) -> dict[str, int]:
+    """Where a stopped server's SQLite bytes go (`record_figures`), read from SQLite's `dbstat`
+    table (the pages of each table and index; left out where this SQLite lacks it)."""
+    with contextlib.closing(sqlite3.connect(f"file:{path}?immutable=1", uri=True)) as db:
+        (ciphertext,) = db.execute("SELECT AVG(length(ciphertext)) FROM records").fetchone()
+        try:
+            pages = dict(db.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"))
+        except sqlite3.OperationalError:  # built without SQLITE_ENABLE_DBSTAT_VTAB
+            return record_figures(ciphertext or 0, None, None, entries)
+    indexes = sum(pages.get(name, 0) for name in RECORD_INDEXES)
+    return record_figures(ciphertext or 0, pages.get("records", 0), indexes, entries)
+
+
+async def postgresql_record_bytes(database: str, entries: int) -> dict[str, int]:
+    """The same for PostgreSQL: the records heap with its TOAST, and its indexes."""
+    connection = await asyncpg.connect(database)
+    try:
+        row = await connection.fetchrow(
+            "SELECT (SELECT AVG(length(ciphertext)) FROM records), "
+            "pg_table_size('records'), pg_indexes_size('records')"
+        )
+    finally:
+        await connection.close()
+    return record_figures(float(row[0] or 0), row[1], row[2], entries)
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -256,10 +297,12 @@ async def run(entries: int, work: Path, database: str | None = None) -> dict[str
             # checkpoints the write-ahead log into the database file. Then serve again.
             stop(server)
             stored_bytes = allocated_bytes(work / "server") - empty_bytes
+            record_bytes = sqlite_record_bytes(work / "server" / "journal.db", entries)
             server = start_server(work / "server", port)
             await wait_until_up(url)
         else:
             stored_bytes = await database_bytes(database) - empty_bytes
+            record_bytes = await postgresql_record_bytes(database, entries)
         import_s = await timed_import(url, work, await writer.archive.export_json())
         kdf_s = await timed(lambda: asyncio.to_thread(_kdf_once))
 
@@ -305,6 +348,7 @@ async def run(entries: int, work: Path, database: str | None = None) -> dict[str
             "live_ms_median": round(statistics.median(live), 2),
             "live_ms_p99": round(p99(live), 2),
             "server_bytes_per_entry": round(stored_bytes / entries),
+            **record_bytes,
             "server_cpu_s_per_1000_pushed": round(push_cpu / entries * 1000, 3),
             "server_cpu_s_per_1000_pulled": round(pull_cpu / entries * 1000, 3),
             "server_peak_rss_mb": round(server_rss_mb, 1),

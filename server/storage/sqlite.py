@@ -112,11 +112,14 @@ def migrate(connection: Connection) -> list[int]:
 
 def connect_writer(path: Path) -> Connection:
     """The writer's connection to `path`, migrated: autocommit mode (transactions are explicit),
-    WAL, synchronous=FULL, foreign keys, a 5 s busy timeout and secure_delete. Usable from the
-    thread that runs the writes (`check_same_thread` off: it is opened in that thread or
-    before it starts)."""
+    PAGE_BYTES pages for a new file, WAL, synchronous=FULL, foreign keys, a 5 s busy timeout
+    and secure_delete. Usable from the thread that runs the writes (`check_same_thread` off:
+    it is opened in that thread or before it starts)."""
     connection = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     try:
+        # Before WAL: switching a new file to WAL writes its header, which fixes the page size
+        # (SQLite's 4 KiB default, had `migrate` set it only after).
+        connection.execute(f"PRAGMA page_size={PAGE_BYTES}")
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=FULL")
         connection.execute("PRAGMA foreign_keys=ON")
