@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from client_sdk.errors import (
         AccessError,
         AuthError,
+        ChainUpdateNeeded,
         ConflictError,
         IntegrityError,
         InvalidInput,
@@ -88,6 +89,7 @@ _EXPORTS = {
     "errors": (
         "AccessError",
         "AuthError",
+        "ChainUpdateNeeded",
         "ConflictError",
         "IntegrityError",
         "InvalidInput",
@@ -171,6 +173,7 @@ __all__ = [
     "AuditInfo",
     "AuthError",
     "Backoff",
+    "ChainUpdateNeeded",
     "Band",
     "Brief",
     "BriefView",

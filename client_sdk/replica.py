@@ -970,7 +970,13 @@ class Replica:
         else:
             waiting = await self.store.outbox_size()
             report.upload_limit = replace(report.upload_limit, waiting=waiting)
-        report.rollbacks = sorted(self.chains.problems().values())
+        problems = self.chains.problems()
+        report.rollbacks = sorted(
+            text for j, text in problems.items() if not self.chains.needs_update(j)
+        )
+        report.update_needed = sorted(
+            text for j, text in problems.items() if self.chains.needs_update(j)
+        )
         await self._note_quiet(quiet, start)
         if held is not None and not report.incomplete and self._quiet_at is not None:
             self._pulled = _Pulled(self._quiet_at, held)
