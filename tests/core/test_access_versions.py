@@ -11,7 +11,7 @@ import msgpack
 import nacl.bindings as sodium
 import pytest
 
-from client_sdk import access, crypto
+from client_sdk import access, crypto, forgotten
 from client_sdk.crypto import Context
 from client_sdk.errors import ChainUpdateNeeded, IntegrityError
 from tests.core.test_access_rules import (
@@ -178,3 +178,21 @@ def test_a_malformed_version_is_an_integrity_failure(fields: Any) -> None:
     entry = access.sign_entry(ANA.secrets.signing_key, msgpack.packb(fields, use_bin_type=True))
     with pytest.raises(IntegrityError, match="malformed"):
         verify([entry], known=state)
+
+
+def test_a_forgotten_journals_chain_with_a_newer_entry_stays_forgotten_without_an_error() -> None:
+    """A forgotten copy's chain walked again (forgotten.Walk) that goes on with an entry of a
+    newer chain version: the walk stops there (the copy stays forgotten until an updated app
+    reads it); the sync that walks it does not fail."""
+    raw, state = start(grant(TOM))
+    body = msgpack.packb(
+        [3, JOURNAL, state.length, state.head, "later", NOW, {}], use_bin_type=True
+    )
+    newer = access.sign_entry(ANA.secrets.signing_key, body)
+    walk = forgotten.Walk(
+        TOM.reader, JOURNAL, ANA.account_id, ANA.secrets.sign_public_key,
+        forgotten.Mark(len(raw), state.head),
+    )  # fmt: skip
+    assert walk.feed(raw)
+    assert not walk.feed([newer]) and walk.failed
+    assert walk.result(NOW) is None

@@ -1194,3 +1194,26 @@ def test_a_shorter_chain_or_another_entry_at_a_known_position_is_a_rollback() ->
     other, _ = access.extend(older, as_owner, owner.signing_key, changes, 1)
     with pytest.raises(RollbackError):  # signed by the owner, but another history
         access.verify(known, as_owner, journal, owner_id, owner_key, [other[1]])
+
+
+def test_a_version_1_chain_kept_on_a_device_reads_back_and_goes_on_at_version_2() -> None:
+    """What a device of the SDK before version 2 stored: the access-chain vector and its
+    `limited` entry (version 1), read back from the store (`replay`, no signature check:
+    verified when stored), then ended by this SDK's `limited_removed` (version 2)."""
+    v, as_owner, as_member, _ = chain_vector()
+    journal = h(v["journal_id"])
+    kept = [*(h(e["entry"]) for e in v["entries"]), h(VECTORS["access-limited"]["entry"])]
+    state = access.replay(as_owner, journal, kept)
+    assert (state.length, state.version, len(state.limited)) == (4, 1, 1)
+    owner = keys.AccountSecrets(h(v["owner_account_key"]), h(v["owner_sign_seed"]), bytes(32))
+    [share] = state.limited
+    added, after = access.extend(
+        state, as_owner, owner.signing_key, [access.limited_removed(share)], v["at"]
+    )
+    assert after.version == 2 and list(after.limited_removed) == [share]
+    for reader in (as_owner, as_member):
+        again = access.verify(
+            None, reader, journal, h(v["owner_id"]), h(v["owner_sign_public_key"]),
+            [*kept, *added],
+        )  # fmt: skip
+        assert (again.length, again.version, again.limited) == (5, 2, {})
