@@ -6,6 +6,7 @@ ana owns the journal; tom is a member."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import closing
 from typing import Any
@@ -16,6 +17,7 @@ from client_sdk import Client, access, crypto, keys
 from client_sdk.crypto import Context
 from tests.client.sharing_support import journal_id, server_db, share_with
 from tests.conftest import ClientFactory, RunningServer
+from tests.test_cli import Device, laptop, phone  # noqa: F401  (fixtures)
 
 LONGEST = "t" * 64  # the longest username the server accepts
 
@@ -29,9 +31,13 @@ def stored_chain(live_server: RunningServer, journal: bytes) -> list[bytes]:
 
 
 def store_entry(live_server: RunningServer, journal: bytes, position: int, raw: bytes) -> None:
-    """Append an entry to the journal's chain on the server, as a rotation stores it."""
+    """Append an entry to the journal's chain on the server, as a rotation stores it (which
+    also moves the journal's metadata version: devices then read the journal list again)."""
     with closing(sqlite3.connect(server_db(live_server))) as db, db:
         db.execute("INSERT INTO access_chain VALUES (?, ?, ?)", (journal, position, raw))
+        db.execute(
+            "UPDATE journals SET meta_version = meta_version + 1 WHERE journal_id = ?", (journal,)
+        )
 
 
 def body_of(raw: bytes) -> list[Any]:
@@ -182,3 +188,32 @@ async def test_an_unpadded_grant_of_an_older_app_after_the_update_is_refused_eve
         )  # an old entry of this chain, served again at the head
     for report in await synced(ana, tom):
         assert report.rollbacks and "out of order" in report.rollbacks[0]
+
+
+async def test_tj_sync_says_update_the_app_and_exits_1_for_a_newer_chain_version(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    live_server: RunningServer,
+) -> None:
+    """What the user sees on the other device: a warning to update the app (no word of
+    tampering or of a rollback), in `--json` under `update_needed`, and exit status 1."""
+    await laptop.ok("write", "Before the newer app.")
+    await laptop.ok("sync")
+    async with await Client.open(laptop.home) as ana:
+        personal = await journal_id(ana, "Personal")
+        chain = stored_chain(live_server, personal)
+        head = crypto.hash32(access.signed_input(msgpack.unpackb(chain[-1])[0]))
+        body = msgpack.packb(
+            [access.CHAIN_VERSION + 1, personal, len(chain), head, "renamed", 1, {}],
+            use_bin_type=True,
+        )
+        newer = access.sign_entry(ana.profile.secrets.signing_key, body)
+    store_entry(live_server, personal, len(chain), newer)
+    result = await phone.tj("sync")
+    assert result.exit_code == 1, result.output
+    assert "Warning: update the app:" in result.stderr and "chain version 3" in result.stderr
+    assert "roll" not in result.stderr and "Traceback" not in result.output
+    as_json = await phone.tj("sync", "--json")
+    assert as_json.exit_code == 1
+    report = json.loads(as_json.stdout)
+    assert report["rollbacks"] == [] and len(report["update_needed"]) == 1
