@@ -360,6 +360,7 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "withheld": report.to_dict()["withheld"],
         "erased": report.to_dict()["erased"],
         "rollbacks": list(report.rollbacks),
+        "update_needed": list(report.update_needed),
         "news": [news.to_dict() for news in report.news],
         "upload_limit": report.upload_limit.to_dict() if report.upload_limit else None,
         "settled": [settled.to_dict() for settled in report.settled],

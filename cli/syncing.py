@@ -59,6 +59,8 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
         )
     for rollback in report.rollbacks:
         output.message(f"Warning: nothing is sent for this journal until it is fixed: {rollback}")
+    for chain in report.update_needed:
+        output.message(f"Warning: update the app: {chain}")
     for held in report.held_back:
         output.message(f"Notice: {held}")
     output.tell_departures(report)
@@ -111,6 +113,7 @@ async def watch(client: Client, as_json: bool) -> None:
             or report.withheld
             or report.erased
             or report.rollbacks
+            or report.update_needed
             or report.upload_limit
             or report.settled
             or report.held_back
@@ -148,6 +151,9 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
     some, or shows this device a frozen view), a warning names the journal,
     device and missing records, and the exit status is 3; also when the server
     stopped sending records before the end of a journal (the pull is incomplete).
+    A journal whose access chain the server rolled back or forked, or that
+    holds an entry signed with a newer version of the app ("update the app"),
+    gets a warning, and the exit status is 1.
     When the server refuses a change of this device for good (a share that ended,
     a role taken back), the change is set aside and kept here (`tj set-aside
     list`), a warning says why, and the exit status is 4: it was not delivered.
@@ -175,7 +181,7 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
     show_report(report, as_json)
     if report.withheld or report.incomplete:
         raise SystemExit(WITHHELD_EXIT)
-    if report.rollbacks:
-        raise SystemExit(1)  # the server rolled back or forked an access chain
+    if report.rollbacks or report.update_needed:
+        raise SystemExit(1)  # an access chain rolled back or forked, or of a newer version
     if report.set_aside:
         raise SystemExit(NOT_DELIVERED_EXIT)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from client_sdk.errors import (
         AccessError,
         AuthError,
+        ChainUpdateNeeded,
         ConflictError,
         IntegrityError,
         InvalidInput,
@@ -89,6 +90,7 @@ _EXPORTS = {
     "errors": (
         "AccessError",
         "AuthError",
+        "ChainUpdateNeeded",
         "ConflictError",
         "IntegrityError",
         "InvalidInput",
@@ -173,6 +175,7 @@ __all__ = [
     "AuditInfo",
     "AuthError",
     "Backoff",
+    "ChainUpdateNeeded",
     "Band",
     "Brief",
     "BriefView",

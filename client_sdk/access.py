@@ -3,7 +3,7 @@ key epoch, and what a disclosure journal mirrors, as an append-only list of entr
 by the owner's identity key, each holding the hash of the one before. Pure: no I/O, no
 clock (callers pass `now`).
 
-    body      = msgpack [1, journal_id, position, previous (32 bytes), kind, at, payload (map)]
+    body      = msgpack [version, journal_id, position, previous (32 bytes), kind, at, payload]
     signed    = frame("tj/access-chain/v1", body)
     signature = Ed25519-sign(owner's identity key, signed)
     entry     = msgpack [body (bin), signature (bin)]
@@ -12,6 +12,15 @@ clock (callers pass `now`).
 Every device verifies a journal's chain from its start (or from the head it verified
 before) and reads members, roles, end dates, epochs and disclosure settings only from it.
 A chain shorter than, or different from, the one a device verified is a RollbackError.
+
+Versions (protocol.md 4.19, "Chain versions"): `version` is the first element of every body,
+and the entry layout, the signing frame and the first four body elements are the same in
+every version. Version 1: entries signed before version 2 existed, read as they were written
+(their `granted` owner_copy unpadded). Version 2 (CHAIN_VERSION): what this SDK signs; a
+`granted` entry's owner_copy is padded and sealed under another context. A chain's versions
+never decrease. An entry of a version above CHAIN_VERSION whose owner signature, journal,
+position and previous hash verify is ChainUpdateNeeded ("update the app"), not an
+IntegrityError: nothing is read past it until this app is updated.
 Payloads, by kind (exactly these keys, and the optional ones shown):
 
     created     {"owner": bin 16, "epoch": int}                        position 0 only
@@ -68,9 +77,21 @@ import nacl.signing
 
 from client_sdk import crypto, keys
 from client_sdk.crypto import Context
-from client_sdk.errors import IntegrityError, RollbackError
+from client_sdk.errors import ChainUpdateNeeded, IntegrityError, RollbackError
 
-CHAIN_VERSION = 1
+CHAIN_VERSION = 2
+"""The entry version this SDK signs, and the newest it reads (protocol.md 4.19, "Chain
+versions"). Bump it whenever an entry kind, a payload key or a payload's meaning is added or
+changed: a device reading an entry of a newer version says "update the app" (ChainUpdateNeeded)
+instead of refusing it as tampering, and a device of an older version never mistakes it for
+one it knows."""
+FIRST_VERSION = 1
+"""The oldest entry version read: entries signed before versions were compared, which hold
+every kind and key of version 2 (the SDK of R23/R22 signed `limited`, `limited_removed` and
+`removed` with `because` as version 1); only `granted` differs (owner_copy unpadded)."""
+PADDED_GRANTED = 2
+"""From this version on, a `granted` entry's owner_copy is padded, so that its length does
+not tell the journal's other members (who see the entry) the length of the username in it."""
 GENESIS = bytes(32)  # `previous` of the entry at position 0
 ROLES = ("read", "annotate")
 CREATED, GRANTED, CHANGED, REMOVED, ENDED, ROTATED, DISCLOSURE = (
@@ -163,6 +184,7 @@ class Entry:
     payload: dict[str, Any]
     hash: bytes
     raw: bytes
+    version: int = CHAIN_VERSION
 
 
 @dataclass(frozen=True)
@@ -201,6 +223,9 @@ class AccessState:
     owner_id: bytes
     length: int = 0
     head: bytes = GENESIS
+    version: int = FIRST_VERSION
+    """The version of the latest entry: the next may not be older (chain versions never
+    decrease)."""
     epoch: int = 0
     members: dict[bytes, Member] = field(default_factory=dict)
     """Current members: granted and neither removed nor ended (an end date may have passed
@@ -352,17 +377,24 @@ def created(owner_id: bytes, epoch: int) -> tuple[str, dict[str, Any]]:
 def granted(
     who: Identity, role: str, expires_at: int, journal_id: bytes, owner_account_key: bytes
 ) -> tuple[str, dict[str, Any]]:
-    """A new member under a fresh random handle (see the module docstring)."""
+    """A new member under a fresh random handle (see the module docstring), for an entry of
+    version CHAIN_VERSION: owner_copy = seal(account key, pad(msgpack [account_id, username,
+    sign_public_key, box_public_key, salt]), frame("tj/access-owner/v2", journal_id, handle)),
+    padded (crypto.pad: 256 bytes for any username the server accepts) so that its length does
+    not tell the username's to the journal's other members or the server."""
     handle = crypto.random_bytes(16)
     salt = crypto.random_bytes(32)
     details: bytes = msgpack.packb(
         [who.account_id, who.username, who.sign_public_key, who.box_public_key, salt],
         use_bin_type=True,
     )
+    sealed = crypto.seal(
+        owner_account_key, crypto.pad(details), _padded_owner_ad(journal_id, handle)
+    )
     return GRANTED, {
         "member": handle,
         "commit": member_commit(journal_id, handle, salt, who),
-        "owner_copy": crypto.seal(owner_account_key, details, _owner_ad(journal_id, handle)),
+        "owner_copy": sealed,
         "member_copy": crypto.seal_to(who.box_public_key, salt),
         "role": role,
         "expires_at": expires_at,
@@ -386,6 +418,10 @@ def member_commit(journal_id: bytes, handle: bytes, salt: bytes, who: Identity) 
 
 def _owner_ad(journal_id: bytes, handle: bytes) -> bytes:
     return crypto.associated_data(Context.ACCESS_OWNER, journal_id, handle)
+
+
+def _padded_owner_ad(journal_id: bytes, handle: bytes) -> bytes:
+    return crypto.associated_data(Context.ACCESS_OWNER_PADDED, journal_id, handle)
 
 
 def _limited_ad(journal_id: bytes, handle: bytes) -> bytes:
@@ -469,10 +505,18 @@ def disclosure(sealed: bytes) -> tuple[str, dict[str, Any]]:
 
 
 def encode_body(
-    journal_id: bytes, position: int, previous: bytes, kind: str, at: int, payload: dict[str, Any]
+    journal_id: bytes,
+    position: int,
+    previous: bytes,
+    kind: str,
+    at: int,
+    payload: dict[str, Any],
+    version: int = CHAIN_VERSION,
 ) -> bytes:
+    """An entry's body; `version` other than CHAIN_VERSION only to reproduce older entries
+    (test vectors)."""
     packed: bytes = msgpack.packb(
-        [CHAIN_VERSION, journal_id, position, previous, kind, at, payload], use_bin_type=True
+        [version, journal_id, position, previous, kind, at, payload], use_bin_type=True
     )
     return packed
 
@@ -502,7 +546,8 @@ def extend(
     for kind, payload in changes:
         body = encode_body(after.journal_id, after.length, after.head, kind, at, payload)
         raw = sign_entry(signing_key, body)
-        _apply(after, reader, _entry(raw, body, after.length, after.head, kind, at, payload))
+        entry = _entry(raw, body, after.length, after.head, kind, at, payload, CHAIN_VERSION)
+        _apply(after, reader, entry)
         entries.append(raw)
     return entries, after
 
@@ -546,12 +591,15 @@ def verify(
 
     Raises RollbackError if they do not continue the verified chain (a different entry at a
     known position: another history), IntegrityError if an entry is not signed by the
-    owner, is malformed, or breaks a rule of the chain.
+    owner, is malformed, or breaks a rule of the chain, ChainUpdateNeeded if an entry that
+    is signed by the owner and continues the chain is of a version newer than CHAIN_VERSION
+    (its `state` is the one verified up to it).
     """
     state = copy.deepcopy(known) if known else AccessState(journal_id, owner_id)
     for raw in entries:
         entry = parse_entry(raw, journal_id, owner_sign_public_key)
         _link(state, entry)
+        _newer(state, entry)
         _apply(state, reader, entry)
     return state
 
@@ -564,8 +612,24 @@ def replay(reader: Reader, journal_id: bytes, entries: list[bytes]) -> AccessSta
     for raw in entries:
         entry = _parse(raw, journal_id)[0]
         _link(state, entry)
+        _newer(state, entry)
         _apply(state, reader, entry)
     return state
+
+
+def _newer(state: AccessState, entry: Entry) -> None:
+    """ChainUpdateNeeded if `entry` (signed and linked) is of a version this SDK cannot read."""
+    if entry.version > CHAIN_VERSION:
+        raise ChainUpdateNeeded(
+            f"the access chain of journal {state.journal_id.hex()} holds an entry (position "
+            f"{entry.position}) its owner signed with a newer version of the app (chain "
+            f"version {entry.version}; this app reads version {CHAIN_VERSION} and older): "
+            "update the app on this device. Until then nothing new is shown or sent for this "
+            "journal",
+            journal_id=state.journal_id,
+            version=entry.version,
+            state=copy.deepcopy(state),
+        )
 
 
 def chain_owner(journal_id: bytes, entries: list[bytes]) -> bytes:
@@ -601,22 +665,38 @@ def parse_entry(raw: bytes, journal_id: bytes, owner_sign_public_key: bytes) -> 
 
 
 def _parse(raw: bytes, journal_id: bytes) -> tuple[Entry, bytes, bytes]:
+    """Parse one entry (its signature unchecked). The layout, the first four body elements
+    and the signing frame are the same in every version: an entry of a newer version than
+    CHAIN_VERSION parses to an Entry of kind "" and an empty payload, so that its signature
+    and its place in the chain are checked before a reader says "update" (`_newer`)."""
     what = f"an entry of the access chain of journal {journal_id.hex()}"
     try:
         body, signature = msgpack.unpackb(raw, raw=False)
         fields = msgpack.unpackb(body, raw=False)
-        version, chain_journal, position, previous, kind, at, payload = fields
-    except (ValueError, TypeError, msgpack.UnpackException):
+        version, chain_journal, position, previous = fields[:4]
+    except (ValueError, TypeError, KeyError, msgpack.UnpackException):
         raise IntegrityError(f"{what} is malformed") from None
-    well_formed = (
+    common = (
         isinstance(body, bytes)
         and isinstance(signature, bytes)
-        and version == CHAIN_VERSION
+        and isinstance(fields, list)
+        and _is_int(version)
+        and version >= FIRST_VERSION
         and chain_journal == journal_id
         and _is_int(position)
         and isinstance(previous, bytes)
         and len(previous) == 32
-        and kind in PAYLOAD_KEYS
+    )
+    if not common:
+        raise IntegrityError(f"{what} is malformed")
+    if version > CHAIN_VERSION:
+        entry = _entry(raw, body, position, previous, "", 0, {}, version)
+        return entry, body, signature
+    if len(fields) != 7:
+        raise IntegrityError(f"{what} is malformed")
+    kind, at, payload = fields[4:]
+    well_formed = (
+        kind in PAYLOAD_KEYS
         and _is_int(at)
         and isinstance(payload, dict)
         and PAYLOAD_KEYS[kind]
@@ -625,7 +705,7 @@ def _parse(raw: bytes, journal_id: bytes) -> tuple[Entry, bytes, bytes]:
     )
     if not well_formed:
         raise IntegrityError(f"{what} is malformed")
-    return _entry(raw, body, position, previous, kind, at, payload), body, signature
+    return _entry(raw, body, position, previous, kind, at, payload, version), body, signature
 
 
 def _entry(
@@ -636,14 +716,22 @@ def _entry(
     kind: str,
     at: int,
     payload: dict[str, Any],
+    version: int,
 ) -> Entry:
-    return Entry(position, previous, kind, at, payload, crypto.hash32(signed_input(body)), raw)
+    hashed = crypto.hash32(signed_input(body))
+    return Entry(position, previous, kind, at, payload, hashed, raw, version)
 
 
 def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
     """Fold one entry (signature already checked) into `state`, enforcing the chain's rules."""
     p = entry.payload
     bad = f"entry {entry.position} of the access chain of journal {state.journal_id.hex()}"
+    if entry.version < state.version:
+        raise IntegrityError(
+            f"{bad} is of chain version {entry.version}, older than the entry before it "
+            f"(version {state.version}): a chain's versions never decrease"
+        )
+    state.version = entry.version
     if (entry.kind == CREATED) != (entry.position == 0):
         raise IntegrityError(f"{bad}: a chain starts with `created`, and only there")
     if entry.kind == CREATED:
@@ -654,7 +742,7 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
         state.annotators[state.epoch] = set()
         state.cut = state.epoch
     elif entry.kind == GRANTED:
-        _grant(state, reader, p, bad)
+        _grant(state, reader, p, entry.version, bad)
     elif entry.kind == CHANGED:
         current = _current(state, p["member"], bad)
         if p["role"] not in ROLES or not _is_int(p["expires_at"]):
@@ -699,7 +787,7 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
     state.head = entry.hash
 
 
-def _grant(state: AccessState, reader: Reader, p: dict[str, Any], bad: str) -> None:
+def _grant(state: AccessState, reader: Reader, p: dict[str, Any], version: int, bad: str) -> None:
     valid = (
         _is_id(p["member"])
         and isinstance(p["commit"], bytes)
@@ -714,7 +802,7 @@ def _grant(state: AccessState, reader: Reader, p: dict[str, Any], bad: str) -> N
     if p["member"] in state.seen_handles:
         raise IntegrityError(f"{bad} reuses a member's handle")
     state.seen_handles.add(p["member"])
-    who = _identify(state, reader, p, bad)
+    who = _identify(state, reader, p, version, bad)
     if who is not None and (
         who.account_id == state.owner_id or state.member_by_account(who.account_id)
     ):
@@ -764,14 +852,26 @@ def _limit(state: AccessState, reader: Reader, p: dict[str, Any], position: int,
     state.limited[handle] = Limited(handle, who, mirror, position)
 
 
-def _identify(state: AccessState, reader: Reader, p: dict[str, Any], bad: str) -> Identity | None:
+def _identify(
+    state: AccessState, reader: Reader, p: dict[str, Any], version: int, bad: str
+) -> Identity | None:
     """Who a `granted` entry names, if this device may know: the owner's devices open the
-    owner's copy (and require the commitment to hold); a member recognises itself."""
+    owner's copy (and require the commitment to hold; from PADDED_GRANTED on, the copy must
+    be sealed under the padded context and padded exactly as `crypto.pad` pads); a member
+    recognises itself."""
     handle = p["member"]
     if reader.account_id == state.owner_id:
-        details = crypto.open_sealed(
-            reader.account_key, p["owner_copy"], _owner_ad(state.journal_id, handle), bad
-        )
+        if version >= PADDED_GRANTED:
+            padded = crypto.open_sealed(
+                reader.account_key, p["owner_copy"], _padded_owner_ad(state.journal_id, handle), bad
+            )
+            details = crypto.unpad(padded, bad)
+            if crypto.pad(details) != padded:
+                raise IntegrityError(f"{bad} is not padded as a version {version} entry must be")
+        else:
+            details = crypto.open_sealed(
+                reader.account_key, p["owner_copy"], _owner_ad(state.journal_id, handle), bad
+            )
         try:
             account_id, username, sign_key, box_key, salt = msgpack.unpackb(details, raw=False)
             who = Identity(account_id, username, sign_key, box_key)

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 
 from client_sdk import access, wire
 from client_sdk.access import AccessState
-from client_sdk.errors import IntegrityError, RollbackError
+from client_sdk.errors import ChainUpdateNeeded, IntegrityError, RollbackError
 from client_sdk.store import Store
 from client_sdk.transport import Transport
 
@@ -34,6 +34,9 @@ class Chains:
         self.reader = reader
         self._states: dict[bytes, AccessState] = {}
         self._problems: dict[bytes, str] = {}
+        self._newer: set[bytes] = set()
+        """Journals whose problem is an entry of a newer chain version (ChainUpdateNeeded):
+        not tampering, "update the app". Found again at each refresh."""
         self._loaded = False
 
     async def load(self) -> None:
@@ -48,7 +51,7 @@ class Chains:
         for journal_id, entries in stored.items():
             try:
                 self._states[journal_id] = access.replay(self.reader, journal_id, entries)
-            except IntegrityError as error:
+            except (IntegrityError, ChainUpdateNeeded) as error:
                 self._problems[journal_id] = (
                     f"the access chain this device kept for journal {journal_id.hex()} does not "
                     f"read back ({error}): it is verified again from its start"
@@ -70,6 +73,11 @@ class Chains:
 
     def problems(self) -> dict[bytes, str]:
         return dict(self._problems)
+
+    def needs_update(self, journal_id: bytes) -> bool:
+        """Whether the journal's problem is an entry of a newer chain version: this app must
+        be updated to go on with it (not tampering: the entry is the owner's)."""
+        return journal_id in self._newer and journal_id in self._problems
 
     def current(self, journal_id: bytes) -> AccessState:
         """The verified state to act on; RollbackError while the journal has a problem."""
@@ -93,6 +101,7 @@ class Chains:
             known = self._states.get(journal.journal_id)
             if journal.chain_length != (known.length if known else 0):
                 behind[journal.journal_id] = journal
+        self._newer -= set(behind)  # found again by this walk if still so
         refused = await self._fetch(behind, owner_key_of) if behind else {}
         for journal in journals:
             await self._check(journal, refused.get(journal.journal_id))
@@ -169,6 +178,18 @@ class Chains:
                     state = access.verify(
                         known, self.reader, journal_id, owner_id, owner_key, entries
                     )
+                except ChainUpdateNeeded as error:
+                    # Keep what verified before the newer entry; go no further (protocol.md
+                    # 4.19, "Chain versions").
+                    verified = error.state
+                    if isinstance(verified, AccessState) and verified.length > start:
+                        await self.accept(
+                            journal_id, verified, entries[: verified.length - start], start
+                        )
+                    refused[journal_id] = str(error)
+                    self._newer.add(journal_id)
+                    del walking[journal_id]
+                    continue
                 except IntegrityError as error:
                     refused[journal_id] = str(error)
                     del walking[journal_id]
@@ -257,6 +278,7 @@ class Chains:
 
     def forget(self, journal_id: bytes) -> None:
         """A journal deleted on this device (its stored entries are gone too)."""
+        self._newer.discard(journal_id)
         self._states.pop(journal_id, None)
         self._problems.pop(journal_id, None)
 

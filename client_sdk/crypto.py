@@ -56,6 +56,7 @@ class Context(bytes, enum.Enum):
     ACCESS_CHAIN = b"tj/access-chain/v1"
     ACCESS_MEMBER = b"tj/access-member/v1"
     ACCESS_OWNER = b"tj/access-owner/v1"
+    ACCESS_OWNER_PADDED = b"tj/access-owner/v2"
     ACCESS_LIMITED = b"tj/access-limited/v1"
     VERIFY_HEAD = b"tj/verify-head/v1"
 

@@ -16,7 +16,8 @@
     │   └── QuotaExceeded an account limit (journals, devices, stored bytes, shares) is
     │                     reached: retrying the same request cannot succeed (HTTP 413)
     └── UpdateNeeded      the journal holds records of a newer app version this one cannot
-                          read: update the app to do that
+        │                 read: update the app to do that
+        └── ChainUpdateNeeded  its access chain holds an entry of a newer chain version
 
 Exceptions of aiohttp, sqlite3, msgpack and PyNaCl are translated where they occur.
 """
@@ -150,3 +151,20 @@ class UpdateNeeded(TJError):
     again. Nothing was changed."""
 
     subject = "journal"
+
+
+class ChainUpdateNeeded(UpdateNeeded):
+    """A journal's access chain holds an entry that its owner signed with a newer version of
+    the app (a chain version above `access.CHAIN_VERSION`, protocol.md 4.19 "Chain
+    versions"): its signature and its place in the chain verified, so it is no tampering,
+    but this app cannot tell what it changes. The device keeps the chain it verified up to
+    it (`state`), shows and sends nothing new for that journal, and says so at every sync
+    until the app is updated."""
+
+    def __init__(self, message: str, *, journal_id: bytes, version: int, state: object) -> None:
+        super().__init__(message)
+        self.journal_id = journal_id
+        self.version = version
+        """The newer chain version met."""
+        self.state = state
+        """The access.AccessState verified up to that entry."""

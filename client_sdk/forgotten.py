@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from client_sdk import access, crypto
-from client_sdk.errors import IntegrityError
+from client_sdk.errors import ChainUpdateNeeded, IntegrityError
 
 SETTING = "forgotten_journals"
 """The store setting holding the tags: JSON, a sorted list of hex strings."""
@@ -146,8 +146,8 @@ class Walk:
             if tail:
                 self._later += [access.parse_entry(r, self._journal_id, self._key) for r in tail]
                 self.state = self._verify(tail)
-        except IntegrityError:  # RollbackError too
-            self.failed = True
+        except (IntegrityError, ChainUpdateNeeded):  # RollbackError too; a newer version:
+            self.failed = True  # it stays forgotten until an updated app reads it
             return False
         return True
 

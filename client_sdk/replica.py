@@ -970,7 +970,13 @@ class Replica:
         else:
             waiting = await self.store.outbox_size()
             report.upload_limit = replace(report.upload_limit, waiting=waiting)
-        report.rollbacks = sorted(self.chains.problems().values())
+        problems = self.chains.problems()
+        report.rollbacks = sorted(
+            text for j, text in problems.items() if not self.chains.needs_update(j)
+        )
+        report.update_needed = sorted(
+            text for j, text in problems.items() if self.chains.needs_update(j)
+        )
         await self._note_quiet(quiet, start)
         if held is not None and not report.incomplete and self._quiet_at is not None:
             self._pulled = _Pulled(self._quiet_at, held)
@@ -2394,7 +2400,8 @@ class Replica:
     async def change_access(
         self,
         journal: LocalJournal,
-        changes: list[tuple[str, dict[str, Any]]],
+        changes: list[tuple[str, dict[str, Any]]]
+        | Callable[[AccessState], list[tuple[str, dict[str, Any]]]],
         check: Callable[[AccessState], None] | None = None,
     ) -> AccessState:
         """Sign `changes` into the journal's access chain, end the shares whose end date
@@ -2402,14 +2409,23 @@ class Replica:
         (with the keys the chain names for them): one request, applied whole or not at all.
         Retried when another device changed the chain meanwhile. `check(state)` is called
         with the exact chain state each attempt signs on, and raises to sign nothing when
-        the decision behind `changes` no longer holds there (R24 F1)."""
+        the decision behind `changes` no longer holds there (R24 F1).
+
+        `changes` may be a function of that state: the changes still to sign there, so that
+        a retry after another device made some of them (ended the same share: a `removed`
+        of a member no longer there, a `limited_removed` of a share no longer in force would
+        break the chain's rules) signs only the rest; when it returns none, the chain
+        already says it all and nothing is signed: the state signed on is returned."""
         for attempt in range(3):
             await self.refresh_journals()
             state = self.chains.current(journal.journal_id)
             if check is not None:
                 check(state)
+            wanted = changes(state) if callable(changes) else changes
+            if callable(changes) and not wanted:
+                return state  # done by another device meanwhile
             try:
-                after = await self._rotate(journal.journal_id, state, changes)
+                after = await self._rotate(journal.journal_id, state, wanted)
             except ConflictError as error:
                 if getattr(error, "code", None) not in ("chain_conflict", "stale_epoch"):
                     raise

@@ -810,18 +810,32 @@ class Sharing:
             if journal_id in owned
             and not (skip_problems and self.replica.chains.problem(journal_id))
         }
+        # Whom each journal's share ends for, on the chains as this call's sync left them: a
+        # share another device of the owner ends meanwhile (a race: this device's rotation
+        # is refused as stale, or its chain shows it once refreshed) is ended all the same.
+        aimed = {}
+        for journal_id in ending:
+            known = self.replica.chains.state(journal_id)
+            aimed[journal_id] = member_of(known) is not None if known is not None else False
         for journal_id in ids:
             target = owned.get(journal_id)
             if journal_id not in ending or target is None:
                 continue
+
+            def plan(
+                state: access.AccessState, journal_id: bytes = journal_id
+            ) -> list[tuple[str, dict[str, Any]]]:
+                """What is still to sign on `state` (each attempt of the rotation reads it
+                again): the member's removal while they are one, and `also`'s entries."""
+                member = member_of(state)
+                more = also(journal_id, state, ending) if also is not None else []
+                removal = [access.removed(member.handle)] if member is not None else []
+                return [*removal, *more]
+
             state = self.replica.chains.current(journal_id)
-            member = member_of(state)
-            more = also(journal_id, state, ending) if also is not None else []
-            if member is None and not more:
-                continue
-            removal = [access.removed(member.handle)] if member is not None else []
-            await self.replica.change_access(target, [*removal, *more])
-            if member is not None:
+            if plan(state):
+                await self.replica.change_access(target, plan)
+            if aimed[journal_id] or member_of(state) is not None:
                 ended.append(target.name)
         return ended
 

@@ -332,6 +332,10 @@ class SyncReport:
     rollbacks: list[str] = field(default_factory=list)
     """Journals whose access chain or key epoch the server rolled back or forked: nothing is
     sealed for them until the server serves the verified state again (see RollbackError)."""
+    update_needed: list[str] = field(default_factory=list)
+    """Journals whose access chain holds an entry its owner signed with a newer version of
+    the app than this one (protocol.md 4.19, "Chain versions"): no tampering, but nothing
+    new is shown or sent for them until this app is updated (errors.ChainUpdateNeeded)."""
     arrivals: dict[bytes, Arrival] = field(default_factory=dict, repr=False, compare=False)
     """doc id -> the document another device changed, as this sync received it."""
     news: list[News] = field(default_factory=list, compare=False)
@@ -437,6 +441,7 @@ class SyncReport:
             "withheld": [gap_dict(gap) for gap in self.withheld],
             "erased": [gap_dict(gap) for gap in self.erased],
             "rollbacks": list(self.rollbacks),
+            "update_needed": list(self.update_needed),
             "news": [n.to_dict() for n in self.news],
             "upload_limit": self.upload_limit.to_dict() if self.upload_limit else None,
             "settled": [s.to_dict() for s in self.settled],

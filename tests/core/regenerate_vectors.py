@@ -10,8 +10,9 @@ regenerated here still checks the SDK independently. The share envelope's sealed
 by design: it is kept unless --new-sealed-box seals the journal key again. The body-edit
 vector's diff comes from diff-match-patch (the library, as another client would call its own
 port of it), its UTF-16 deltas and merged text by hand. The document, withholding,
-access-chain and access-removed(-because) vectors come from pycrdt and the SDK's pure core and are not
-regenerated here: their own tests in tests/core/ check them.
+access-chain, access-chain-v2, access-versions and access-removed(-because) vectors come
+from pycrdt and the SDK's pure core and are not regenerated here: their own tests in
+tests/core/ check them.
 """
 
 from __future__ import annotations

@@ -136,11 +136,11 @@ def grant_under(handle: bytes, who: Account) -> dict[str, Any]:
     details = msgpack.packb(
         [i.account_id, i.username, i.sign_public_key, i.box_public_key, salt], use_bin_type=True
     )
-    ad = crypto.associated_data(Context.ACCESS_OWNER, JOURNAL, handle)
+    ad = crypto.associated_data(Context.ACCESS_OWNER_PADDED, JOURNAL, handle)  # version 2
     return {
         "member": handle,
         "commit": access.member_commit(JOURNAL, handle, salt, i),
-        "owner_copy": crypto.seal(ANA.secrets.account_key, details, ad),
+        "owner_copy": crypto.seal(ANA.secrets.account_key, crypto.pad(details), ad),
         "member_copy": crypto.seal_to(i.box_public_key, salt),
         "role": "read",
         "expires_at": 0,

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import msgpack
+import nacl.public
 import nacl.pwhash.argon2id
 import nacl.signing
 import pytest
@@ -35,7 +36,7 @@ from client_sdk.documents import (
     entry_view,
     new_entry_update,
 )
-from client_sdk.errors import IntegrityError, RollbackError
+from client_sdk.errors import ChainUpdateNeeded, IntegrityError, RollbackError
 from client_sdk.withholding import Cover, JournalCounters, Seen, check_covers
 from server import service
 
@@ -48,7 +49,7 @@ EXPECTED_VECTORS = {
     "recovery", "journal-key", "journal-meta", "challenge", "identity", "wire",
     "share-envelope", "disclosure-id", "document-id", "withholding", "access-chain",
     "access-removed", "access-removed-because",
-    "access-limited",
+    "access-limited", "access-chain-v2", "access-versions",
 }  # fmt: skip
 h = bytes.fromhex
 
@@ -877,7 +878,7 @@ def test_access_chain_entries_reproduce_the_vector() -> None:
         }
         if e["kind"] == access.ROTATED:
             payload["members"] = [h(x) for x in e["payload"]["members"]]
-        body = access.encode_body(journal, position, previous, e["kind"], v["at"], payload)
+        body = access.encode_body(journal, position, previous, e["kind"], v["at"], payload, 1)
         assert body == h(e["body"]) and previous == h(e["previous"])
         signed = crypto.frame(b"tj/access-chain/v1", body)
         assert crypto.sign(owner.signing_key, signed) == h(e["signature"])
@@ -925,7 +926,7 @@ def test_a_removal_with_its_write_limit_reproduces_the_vector() -> None:
     owner = keys.AccountSecrets(bytes(32), h(v["owner_sign_seed"]), bytes(32))
     kind, payload = access.removed(h(v["handle"]), {h(d): c for d, c in r["payload"]["counters"]})
     assert payload == {"member": h(r["payload"]["member"]), "counters": [[b"\x44" * 16, 7]]}
-    body = access.encode_body(journal, 3, h(r["previous"]), kind, v["at"], payload)
+    body = access.encode_body(journal, 3, h(r["previous"]), kind, v["at"], payload, 1)
     assert body == h(r["body"]) and h(r["previous"]) == h(v["entries"][-1]["hash"])
     signed = crypto.frame(b"tj/access-chain/v1", body)
     assert crypto.sign(owner.signing_key, signed) == h(r["signature"])
@@ -950,7 +951,7 @@ def test_a_removal_on_the_servers_word_reproduces_the_vector() -> None:
     counters = {h(d): c for d, c in r["payload"]["counters"]}
     kind, payload = access.removed(h(v["handle"]), counters, because=r["payload"]["because"])
     assert r["payload"]["because"] == access.NOT_SERVED == "server-no-longer-serves"
-    body = access.encode_body(journal, 3, h(r["previous"]), kind, v["at"], payload)
+    body = access.encode_body(journal, 3, h(r["previous"]), kind, v["at"], payload, 1)
     assert body == h(r["body"]) and body != h(VECTORS["access-removed"]["body"])
     signed = crypto.frame(b"tj/access-chain/v1", body)
     assert crypto.sign(owner.signing_key, signed) == h(r["signature"])
@@ -983,7 +984,7 @@ def test_a_limited_entry_reproduces_the_vector_and_names_nobody_to_a_member() ->
     owner_copy = crypto._seal_with_nonce(owner.account_key, padded, ad, h(r["nonce"]))
     assert owner_copy == h(r["payload"]["owner_copy"])
     payload = {"share": handle, "owner_copy": owner_copy}
-    body = access.encode_body(journal, 3, h(r["previous"]), access.LIMITED, v["at"], payload)
+    body = access.encode_body(journal, 3, h(r["previous"]), access.LIMITED, v["at"], payload, 1)
     assert body == h(r["body"]) and h(r["previous"]) == h(v["entries"][-1]["hash"])
     signed = crypto.frame(b"tj/access-chain/v1", body)
     assert crypto.sign(owner.signing_key, signed) == h(r["signature"])
@@ -1001,6 +1002,146 @@ def test_a_limited_entry_reproduces_the_vector_and_names_nobody_to_a_member() ->
         "owner": (h(m["account_id"]), h(r["mirror"]), 1, h(r["hash"])),
         "member": (None, None, 1, h(r["hash"])),
     }
+
+
+def v2_chain() -> tuple[dict[str, Any], list[bytes]]:
+    v2 = VECTORS["access-chain-v2"]
+    return v2, [h(e["entry"]) for e in v2["entries"]]
+
+
+def test_a_version_2_chain_reproduces_the_vector_with_a_padded_granted_entry() -> None:
+    """Chain version 2: what this SDK signs; `granted`'s owner_copy is padded and sealed under
+    frame("tj/access-owner/v2", journal_id, handle), so its length is the same whatever the
+    member's username (other members see the entry)."""
+    v, as_owner, as_member, member = chain_vector()
+    v2, raw = v2_chain()
+    journal, handle, salt = h(v["journal_id"]), h(v["handle"]), h(v["salt"])
+    owner = keys.AccountSecrets(h(v["owner_account_key"]), h(v["owner_sign_seed"]), bytes(32))
+    assert v2["version"] == access.CHAIN_VERSION == 2
+    details = msgpack.packb(
+        [member.account_id, member.username, member.sign_public_key, member.box_public_key, salt],
+        use_bin_type=True,
+    )
+    ad = crypto.frame(b"tj/access-owner/v2", journal, handle)
+    assert details == h(v2["details"]) and ad == h(v2["associated_data"])
+    padded = crypto.pad(details)
+    assert padded == h(v2["padded"]) and len(padded) == 256
+    owner_copy = crypto._seal_with_nonce(owner.account_key, padded, ad, h(v2["owner_copy_nonce"]))
+    assert owner_copy == h(v2["owner_copy"]) and len(owner_copy) == 24 + 256 + 16
+    previous = bytes(32)
+    for position, e in enumerate(v2["entries"]):
+        payload = {
+            k: h(x) if isinstance(x, str) and k != "role" else x for k, x in e["payload"].items()
+        }
+        if e["kind"] == access.ROTATED:
+            payload["members"] = [h(x) for x in e["payload"]["members"]]
+        if e["kind"] == access.GRANTED:
+            assert payload["owner_copy"] == owner_copy
+            assert payload["commit"] == h(v["commit"])  # the commitment is unchanged
+        body = access.encode_body(journal, position, previous, e["kind"], v["at"], payload)
+        assert body[:2] == b"\x97\x02"  # a 7-element array whose first element is 2
+        assert body == h(e["body"]) and previous == h(e["previous"])
+        signed = crypto.frame(b"tj/access-chain/v1", body)
+        assert crypto.sign(owner.signing_key, signed) == h(e["signature"])
+        assert msgpack.packb([body, h(e["signature"])], use_bin_type=True) == h(e["entry"])
+        assert hashlib.blake2b(signed, digest_size=32).digest() == h(e["hash"])
+        previous = h(e["hash"])
+    for reader in (as_owner, as_member):
+        state = access.verify(
+            None, reader, journal, h(v["owner_id"]), h(v["owner_sign_public_key"]), raw
+        )
+        [granted] = state.members.values()
+        assert (granted.handle, granted.who, state.version, state.epoch) == (handle, member, 2, 1)
+
+
+def test_an_entry_of_a_newer_chain_version_says_update_and_is_no_tampering() -> None:
+    """An owner-signed entry of version 3, linked to the head: ChainUpdateNeeded (not an
+    IntegrityError), with the state verified up to it; the same entry altered, or out of
+    place, or of another journal, stays an integrity failure."""
+    v, as_owner, as_member, _ = chain_vector()
+    _, raw = v2_chain()
+    n = VECTORS["access-versions"]["newer"]
+    journal, owner_id, owner_key = (
+        h(v["journal_id"]),
+        h(v["owner_id"]),
+        h(v["owner_sign_public_key"]),
+    )
+    body = h(n["body"])
+    assert msgpack.unpackb(body)[:4] == [3, journal, 3, h(n["previous"])]
+    signed = crypto.frame(b"tj/access-chain/v1", body)
+    owner = keys.AccountSecrets(bytes(32), h(v["owner_sign_seed"]), bytes(32))
+    assert crypto.sign(owner.signing_key, signed) == h(n["signature"])
+    assert msgpack.packb([body, h(n["signature"])], use_bin_type=True) == h(n["entry"])
+    for reader in (as_owner, as_member):
+        with pytest.raises(ChainUpdateNeeded) as raised:
+            access.verify(None, reader, journal, owner_id, owner_key, [*raw, h(n["entry"])])
+        assert not isinstance(raised.value, IntegrityError)
+        assert raised.value.version == 3 and "update the app" in str(raised.value)
+        assert isinstance(raised.value.state, access.AccessState)
+        assert (raised.value.state.length, raised.value.state.head) == (3, h(n["previous"]))
+    forged = msgpack.packb([body, flip_byte(h(n["signature"]), 5)], use_bin_type=True)
+    with pytest.raises(IntegrityError):  # a server cannot make a device say "update"
+        access.verify(None, as_owner, journal, owner_id, owner_key, [*raw, forged])
+    with pytest.raises(IntegrityError):  # at position 3 after 2 entries: out of order
+        access.verify(None, as_owner, journal, owner_id, owner_key, [*raw[:2], h(n["entry"])])
+    with pytest.raises(IntegrityError):  # signed for another journal
+        access.verify(None, as_owner, b"\x23" * 16, owner_id, owner_key, [h(n["entry"])])
+    known = access.verify(None, as_owner, journal, owner_id, owner_key, raw)
+    v1 = [h(e["entry"]) for e in v["entries"]]
+    with pytest.raises(RollbackError):  # the newer entry after another history of 3 entries
+        access.verify(
+            access.verify(None, as_owner, journal, owner_id, owner_key, v1),
+            as_owner, journal, owner_id, owner_key, [h(n["entry"])],
+        )  # fmt: skip
+    assert known.length == 3
+
+
+def test_an_older_version_entry_after_a_newer_one_is_refused() -> None:
+    """Chain versions never decrease: an owner-signed version-1 entry (a `rotated`, valid in
+    a version-1 chain) after version-2 entries is refused, so that an entry of an older
+    app (an unpadded `granted`, say) is never accepted once the chain moved on."""
+    v, as_owner, as_member, _ = chain_vector()
+    _, raw = v2_chain()
+    o = VECTORS["access-versions"]["older"]
+    journal, owner_id, owner_key = (
+        h(v["journal_id"]),
+        h(v["owner_id"]),
+        h(v["owner_sign_public_key"]),
+    )
+    payload = {"epoch": 2, "members": [h(x) for x in o["payload"]["members"]]}
+    body = access.encode_body(journal, 3, h(o["previous"]), access.ROTATED, v["at"], payload, 1)
+    assert body == h(o["body"]) and body[:2] == b"\x97\x01"
+    owner = keys.AccountSecrets(bytes(32), h(v["owner_sign_seed"]), bytes(32))
+    signed = crypto.frame(b"tj/access-chain/v1", body)
+    assert crypto.sign(owner.signing_key, signed) == h(o["signature"])
+    for reader in (as_owner, as_member):
+        with pytest.raises(IntegrityError, match="never decrease"):
+            access.verify(None, reader, journal, owner_id, owner_key, [*raw, h(o["entry"])])
+
+
+def test_a_version_1_chain_goes_on_with_version_2_entries() -> None:
+    """A chain signed before version 2 (the access-chain vector) still verifies, and this SDK
+    extends it with version-2 entries (a padded `granted` among them), which verify after it."""
+    v, as_owner, as_member, member = chain_vector()
+    journal, owner_id, owner_key = (
+        h(v["journal_id"]),
+        h(v["owner_id"]),
+        h(v["owner_sign_public_key"]),
+    )
+    v1 = [h(e["entry"]) for e in v["entries"]]
+    owner = keys.AccountSecrets(h(v["owner_account_key"]), h(v["owner_sign_seed"]), bytes(32))
+    state = access.verify(None, as_owner, journal, owner_id, owner_key, v1)
+    assert state.version == 1
+    ben = access.Identity(
+        b"\x5b" * 16, "ben", b"\x5c" * 32, bytes(nacl.public.PrivateKey(b"\x5d" * 32).public_key)
+    )
+    changes = [access.granted(ben, "read", 0, journal, owner.account_key)]
+    added, after = access.extend(state, as_owner, owner.signing_key, changes, v["at"])
+    assert after.version == 2 and msgpack.unpackb(msgpack.unpackb(added[0])[0])[0] == 2
+    for reader in (as_owner, as_member):
+        again = access.verify(None, reader, journal, owner_id, owner_key, [*v1, *added])
+        assert again.length == 4 and again.version == 2
+    assert {m.who for m in after.members.values()} == {member, ben}
 
 
 def test_the_verify_head_code_reproduces_the_vector() -> None:
@@ -1053,3 +1194,26 @@ def test_a_shorter_chain_or_another_entry_at_a_known_position_is_a_rollback() ->
     other, _ = access.extend(older, as_owner, owner.signing_key, changes, 1)
     with pytest.raises(RollbackError):  # signed by the owner, but another history
         access.verify(known, as_owner, journal, owner_id, owner_key, [other[1]])
+
+
+def test_a_version_1_chain_kept_on_a_device_reads_back_and_goes_on_at_version_2() -> None:
+    """What a device of the SDK before version 2 stored: the access-chain vector and its
+    `limited` entry (version 1), read back from the store (`replay`, no signature check:
+    verified when stored), then ended by this SDK's `limited_removed` (version 2)."""
+    v, as_owner, as_member, _ = chain_vector()
+    journal = h(v["journal_id"])
+    kept = [*(h(e["entry"]) for e in v["entries"]), h(VECTORS["access-limited"]["entry"])]
+    state = access.replay(as_owner, journal, kept)
+    assert (state.length, state.version, len(state.limited)) == (4, 1, 1)
+    owner = keys.AccountSecrets(h(v["owner_account_key"]), h(v["owner_sign_seed"]), bytes(32))
+    [share] = state.limited
+    added, after = access.extend(
+        state, as_owner, owner.signing_key, [access.limited_removed(share)], v["at"]
+    )
+    assert after.version == 2 and list(after.limited_removed) == [share]
+    for reader in (as_owner, as_member):
+        again = access.verify(
+            None, reader, journal, h(v["owner_id"]), h(v["owner_sign_public_key"]),
+            [*kept, *added],
+        )  # fmt: skip
+        assert (again.length, again.version, again.limited) == (5, 2, {})
