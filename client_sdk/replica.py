@@ -1013,8 +1013,11 @@ class Replica:
         counted as not finished, and the journals held back reported (`_report_held`).
         The caller takes a notice only while the store is as the last sync left it and that
         sync left nothing incomplete (`_Pulled`): every other journal is then as that sync
-        checked and reported it. Returns False, having done nothing, unless the notice
-        follows on from what this device holds: a journal this account owns (protocol.md:
+        checked and reported it. Returns False, having done nothing, unless the notice is a
+        "journal" notice within the protocol's bounds (at most wire.MAX_LIVE_RECORDS records
+        and wire.LIVE_RECORD_BYTES bytes of ciphertext in all: a server that sends more is
+        not followed past them, the device pulls) and follows on from what this device
+        holds: a journal this account owns (protocol.md:
         records go to the owner's devices alone), held, without an access-chain problem,
         whose `meta_version` is the notice's (else the journal list may have changed: a pull
         refreshes it first), whose cursor is the notice's `after`, and the records' seqs
@@ -1029,7 +1032,11 @@ class Replica:
         state = self.chains.state(notice.journal_id)
         seqs = [record.seq for record in notice.records]
         if (
-            journal is None
+            notice.kind != wire.LIVE_JOURNAL
+            # the protocol's bounds on what a notice carries: past them it is no hint
+            or len(notice.records) > wire.MAX_LIVE_RECORDS
+            or sum(len(record.ciphertext) for record in notice.records) > wire.LIVE_RECORD_BYTES
+            or journal is None
             or journal.role != "owner"
             or journal.owner_id != self.profile.account_id
             or state is None
