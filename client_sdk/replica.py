@@ -41,7 +41,7 @@ from client_sdk.journal_meta import decode_meta, encode_meta
 from client_sdk.key_pages import KeyWalk
 from client_sdk.models import now_ms
 from client_sdk.profile import Profile
-from client_sdk.pushing import Pusher, journal_names
+from client_sdk.pushing import Pusher, journal_names, moot_withdrawals
 from client_sdk.store import (
     LocalJournal,
     LocalShare,
@@ -971,6 +971,8 @@ class Replica:
             waiting = await self.store.outbox_size()
             report.upload_limit = replace(report.upload_limit, waiting=waiting)
         report.rollbacks = sorted(self.chains.problems().values())
+        if report.set_aside or report.arrivals:  # else nothing set aside can have become moot
+            await self._drop_moot_withdrawals(report)
         await self._note_quiet(quiet, start)
         if held is not None and not report.incomplete and self._quiet_at is not None:
             self._pulled = _Pulled(self._quiet_at, held)
@@ -998,6 +1000,17 @@ class Replica:
         voids = await self._void_withdrawn(report)
         if voids:
             await self._push_voids(voids, report, tracker, waits)
+
+    async def _drop_moot_withdrawals(self, report: sync_plan.SyncReport) -> None:
+        """Forget the set-aside withdrawals that have nothing left to withdraw (the journal's
+        owner marked the note deleted since: pushing.moot_withdrawals), and leave them out of
+        this sync's report: a refusal that no longer matters is no change "not delivered"."""
+        moot = await moot_withdrawals(self.store, self.profile.account_id)
+        if not moot:
+            return
+        async with self.store.transaction() as tx:
+            await tx.drop_set_aside(sorted(moot))
+        report.set_aside = [r for r in report.set_aside if r.record_id not in moot]
 
     async def _take_notice(
         self,
