@@ -1220,9 +1220,13 @@ class Client:
         max_upload_wait: float = DEFAULT_UPLOAD_WAIT_S,
         as_of: tuple[int, int] | None = None,
         notice: wire.LiveNotice | None = None,
+        told_since: bool = False,
     ) -> SyncReport:
         """`sync`; `as_of`: the store's version the caller read just before (Store.version);
-        `notice`: a live notice with records in it, that started this sync (Replica.sync)."""
+        `notice`: a live notice with records in it, that started this sync (Replica.sync).
+        `told_since`: the notice came on a live socket that has told this device of every
+        change since a sync on that socket completed (`watch()`): a sync that applies it
+        and asks nothing is then a completed sync too (`last_synced()`)."""
         saved = self.transport.retry
         self.transport.retry = retry or saved
         try:
@@ -1245,9 +1249,11 @@ class Client:
                 )
         report.departures = await self.sharing.departures()
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
-        if not report.notice_only:
+        if not report.notice_only or told_since:
             # A sync that applied a live notice's records asked the server nothing: it
-            # brought one journal, and says nothing of when the others were last asked.
+            # brought one journal. The others are as the last sync left them (the notice
+            # is taken only from that state: Replica._take_notice), and are known current
+            # only when the notice's socket told this device of every change since then.
             await self._synced(now_ms())
         if report.arrivals:  # nothing to name on a no-op sync: no store read for names
             synced = self.replica.synced_version  # read as of it while nothing was written
@@ -1327,7 +1333,9 @@ class Client:
     async def last_synced(self) -> datetime | None:
         """When a sync last completed on this device (UTC), or None if never: what the data
         shown offline is as of. A sync of `watch()` that applied a live notice's records
-        without asking the server (one journal, nothing asked of the others) does not count."""
+        without asking the server counts too: it starts only from the state a sync on the
+        same socket left with nothing incomplete, and that socket has told this device of
+        every change since (a lost socket's next one starts with an ordinary sync)."""
         value = await self.store.setting(LAST_SYNCED)
         kept = int(value) if isinstance(value, int) else 0
         newest = max(kept, self._synced_at)
@@ -1452,7 +1460,9 @@ class Client:
         notice that carries the records of the push that made it (protocol.md GET /v1/live,
         to this account's own journals) is applied without a request when this device has
         nothing to send and the notice follows on from what it holds of that journal, with
-        the checks of any pull (Replica.sync); else the sync pulls as usual. A sync the server's write-rate limit stopped
+        the checks of any pull (Replica.sync); else the sync pulls as usual. Such a sync
+        counts as completed (`last_synced()`): the socket has told this device of every
+        change since its catch-up sync. A sync the server's write-rate limit stopped
         (`SyncReport.upload_limit`) is followed by another at its `retry_at`, notice or not
         (its trigger is then `Notice(False, None, 0)`), so the rest uploads by itself.
         Closing this iterator (or cancelling the task that runs it) closes the live channel
@@ -1461,6 +1471,9 @@ class Client:
         async with contextlib.aclosing(self._live(backoff)) as notices:
             waiting: asyncio.Future[tuple[Notice, wire.LiveNotice | None]] | None = None
             resume_at: datetime | None = None  # the server takes more uploads from then
+            # A sync completed since this socket's hello: the socket has told this device of
+            # every change since (a notice-only sync is then a completed one: `_sync`).
+            told_since = False
             try:
                 while True:
                     version: tuple[int, int] | None = None  # the store's, read for a notice
@@ -1477,6 +1490,8 @@ class Client:
                         except StopAsyncIteration:
                             return
                         waiting = None
+                        if notice.lost or notice.connected:
+                            told_since = False  # a new socket: its catch-up sync comes first
                         if notice.lost:
                             if on_lost is not None:
                                 on_lost()
@@ -1496,9 +1511,12 @@ class Client:
                         notice = Notice(False, None, 0)  # the server takes uploads again
                     resume_at = None
                     try:
-                        report = await self._sync(progress, as_of=version, notice=carried)
+                        report = await self._sync(
+                            progress, as_of=version, notice=carried, told_since=told_since
+                        )
                     except NetworkError:
                         continue  # the live channel reconnects; the next notice retries
+                    told_since = True
                     if report.upload_limit is not None:
                         resume_at = report.upload_limit.retry_at
                     report.trigger = notice

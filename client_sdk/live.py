@@ -108,6 +108,10 @@ def _retry_after_s(error: aiohttp.WSServerHandshakeError) -> float:
 
 
 async def _one_connection(transport: Transport) -> AsyncGenerator[wire.LiveNotice, None]:
+    """The notices of one socket. A frame that breaks the protocol (longer than
+    wire.MAX_LIVE_NOTICE_BYTES, or not a `LiveNotice` within its fields' limits: more than
+    wire.MAX_LIVE_RECORDS records, say) ends the socket, none of it yielded: `notices` says
+    the channel was lost and reconnects, and the sync after the next hello pulls as usual."""
     headers = {"Authorization": f"Bearer {transport.token}"}
     try:
         socket = await transport.session().ws_connect(
@@ -115,6 +119,8 @@ async def _one_connection(transport: Transport) -> AsyncGenerator[wire.LiveNotic
             headers=headers,
             heartbeat=HEARTBEAT_S,
             timeout=aiohttp.ClientWSTimeout(ws_close=CLOSE_WAIT_S),
+            # a frame past the protocol's largest notice is not read: the socket is dropped
+            max_msg_size=wire.MAX_LIVE_NOTICE_BYTES,
         )
     except aiohttp.WSServerHandshakeError as error:
         if error.status == 401:

@@ -41,7 +41,7 @@ from client_sdk.journal_meta import decode_meta, encode_meta
 from client_sdk.key_pages import KeyWalk
 from client_sdk.models import now_ms
 from client_sdk.profile import Profile
-from client_sdk.pushing import Pusher, journal_names
+from client_sdk.pushing import Pusher, journal_names, moot_withdrawals
 from client_sdk.store import (
     LocalJournal,
     LocalShare,
@@ -977,6 +977,8 @@ class Replica:
         report.update_needed = sorted(
             text for j, text in problems.items() if self.chains.needs_update(j)
         )
+        if report.set_aside or report.arrivals:  # else nothing set aside can have become moot
+            await self._drop_moot_withdrawals(report)
         await self._note_quiet(quiet, start)
         if held is not None and not report.incomplete and self._quiet_at is not None:
             self._pulled = _Pulled(self._quiet_at, held)
@@ -1005,6 +1007,17 @@ class Replica:
         if voids:
             await self._push_voids(voids, report, tracker, waits)
 
+    async def _drop_moot_withdrawals(self, report: sync_plan.SyncReport) -> None:
+        """Forget the set-aside withdrawals that have nothing left to withdraw (the journal's
+        owner marked the note deleted since: pushing.moot_withdrawals), and leave them out of
+        this sync's report: a refusal that no longer matters is no change "not delivered"."""
+        moot = await moot_withdrawals(self.store, self.profile.account_id)
+        if not moot:
+            return
+        async with self.store.transaction() as tx:
+            await tx.drop_set_aside(sorted(moot))
+        report.set_aside = [r for r in report.set_aside if r.record_id not in moot]
+
     async def _take_notice(
         self,
         report: sync_plan.SyncReport,
@@ -1019,8 +1032,11 @@ class Replica:
         counted as not finished, and the journals held back reported (`_report_held`).
         The caller takes a notice only while the store is as the last sync left it and that
         sync left nothing incomplete (`_Pulled`): every other journal is then as that sync
-        checked and reported it. Returns False, having done nothing, unless the notice
-        follows on from what this device holds: a journal this account owns (protocol.md:
+        checked and reported it. Returns False, having done nothing, unless the notice is a
+        "journal" notice within the protocol's bounds (at most wire.MAX_LIVE_RECORDS records
+        and wire.LIVE_RECORD_BYTES bytes of ciphertext in all: a server that sends more is
+        not followed past them, the device pulls) and follows on from what this device
+        holds: a journal this account owns (protocol.md:
         records go to the owner's devices alone), held, without an access-chain problem,
         whose `meta_version` is the notice's (else the journal list may have changed: a pull
         refreshes it first), whose cursor is the notice's `after`, and the records' seqs
@@ -1035,7 +1051,11 @@ class Replica:
         state = self.chains.state(notice.journal_id)
         seqs = [record.seq for record in notice.records]
         if (
-            journal is None
+            notice.kind != wire.LIVE_JOURNAL
+            # the protocol's bounds on what a notice carries: past them it is no hint
+            or len(notice.records) > wire.MAX_LIVE_RECORDS
+            or sum(len(record.ciphertext) for record in notice.records) > wire.LIVE_RECORD_BYTES
+            or journal is None
             or journal.role != "owner"
             or journal.owner_id != self.profile.account_id
             or state is None

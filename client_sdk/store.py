@@ -1678,6 +1678,13 @@ class Transaction:
             [(record_id,) for record_id in record_ids],
         )
 
+    async def drop_set_aside(self, record_ids: list[bytes]) -> None:
+        """Forget set-aside changes that have nothing left to do (pushing.moot_withdrawals):
+        their counters were withdrawn when they were set aside (`withdraw_records`)."""
+        await self._db.executemany(
+            "DELETE FROM set_aside WHERE record_id = ?", [(record_id,) for record_id in record_ids]
+        )
+
     async def restore_set_aside(self) -> int:
         """Move every set-aside record back into the outbox at its old position, and send
         refused journal creations again; returns how many records and journals."""

@@ -510,6 +510,11 @@ journals may carry the records pushed (protocol.md, GET /v1/live)."""
 MAX_LIVE_RECORDS = 64
 LIVE_RECORD_BYTES = 64 * 1024
 """A server puts a push's records in its notice only up to these (records, ciphertext bytes)."""
+MAX_LIVE_NOTICE_BYTES = LIVE_RECORD_BYTES + MAX_LIVE_RECORDS * 128 + 256
+"""The largest `LiveNotice` frame a device reads (73,984 bytes): the most records a notice
+may carry, each with its fields' encoding (under 80 bytes at their largest: a test checks it),
+and the notice's own fields. A longer frame breaks the protocol: the device drops the
+socket unread, as for any malformed frame (protocol.md GET /v1/live, "Records in notices")."""
 
 
 @dataclass(frozen=True)

@@ -139,3 +139,8 @@ async def test_a_withdrawal_the_server_refused_says_who_can_remove_the_note_now(
     await june.ok("notes", "withdraw", wrong[:8], "--yes")  # what drlee is told to ask for
     assert await june.json("notes") == []
     assert await drlee.json("notes") == []  # withdrawn for good now: no longer marked
+    # ... so nothing is left to withdraw: the refused withdrawal is no longer set aside,
+    # and `tj sync` says all is delivered (exit 0, not 4).
+    assert await drlee.json("set-aside", "list") == []
+    synced = await drlee.tj("sync")
+    assert synced.exit_code == 0 and "not delivered" not in synced.stderr, synced.output

@@ -8,6 +8,7 @@ did not ask, get notices without records."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -16,9 +17,14 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
-from client_sdk import INSECURE_TEST_COST, Client, crypto, wire
+from client_sdk import INSECURE_TEST_COST, Backoff, Client, crypto, wire
+from client_sdk.client import LAST_SYNCED, LAST_SYNCED_STEP_MS
 from client_sdk.live import live_url
+from client_sdk.live import notices as live_notices
+from client_sdk.transport import Transport
 from tests.client.hostile import HostileServer
 from tests.client.test_live import HANG, watching
 from tests.client.test_withholding import freeze
@@ -101,10 +107,54 @@ async def test_a_watching_device_applies_a_notices_records_without_asking_the_se
     assert cursors[await personal(phone)] == report.trigger.head
 
 
-async def test_a_notice_applied_sync_leaves_last_synced_as_it_was(
+async def test_a_watching_device_that_applies_a_notice_has_synced_as_of_it(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
-    """It asked the server nothing of the other journals: not a completed sync of them."""
+    """watch() takes a notice's records only from the state its connection's catch-up sync
+    left, and its channel has told it of every change since: the device is then as up to
+    date as after an ordinary sync, and `last_synced()` says so (an app watching for hours
+    does not show the time it connected)."""
+    laptop = await signup("ana")
+    phone = await login("ana")
+    async with watching(phone) as watcher:
+        before = await phone.last_synced()  # the catch-up sync after connecting
+        asked = count_requests(phone)
+        await laptop.entries.write(None, "Written on the laptop")
+        await laptop.sync()
+        report = await watcher.next_report()
+        assert report.notice_only and "/v1/sync" not in asked, "the notice path was taken"
+        after = await phone.last_synced()
+    assert before is not None and after is not None and after > before
+
+
+async def test_a_notice_only_sync_that_keeps_its_time_in_the_store_still_takes_the_next(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The time is written to the store once a minute (client.LAST_SYNCED_STEP_MS): that
+    write of a setting alone leaves the device as its last sync left it, so the next notice
+    is applied without a request too, and a new process reads the time."""
+    laptop = await signup("ana")
+    phone = await login("ana")
+    async with watching(phone) as watcher:
+        assert phone._synced_kept is not None
+        phone._synced_kept -= LAST_SYNCED_STEP_MS  # as if the store's time were a minute old
+        asked = count_requests(phone)
+        for text in ("first", "second"):
+            await laptop.entries.write(None, text)
+            await laptop.sync()
+            report = await watcher.next_report()
+            assert report.notice_only and "/v1/sync" not in asked, text
+        kept = await phone.store.setting(LAST_SYNCED)
+    assert isinstance(kept, int) and kept == phone._synced_kept
+    assert await bodies(phone) == {"first", "second"}
+
+
+async def test_a_notice_from_outside_the_watch_leaves_last_synced_as_it_was(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """A notice applied outside watch() (here, one from another socket of the device) came
+    on no channel known to have told this device every change since its last sync: it
+    asked the server nothing of the other journals, so it is not a completed sync of them."""
     laptop = await signup("ana")
     phone = await login("ana")
     await quiet(phone)
@@ -172,6 +222,17 @@ LIES: dict[str, Callable[[wire.LiveNotice, bytes], wire.LiveNotice]] = {
             dataclasses.replace(n.records[-1], seq=n.head + 2, record_id=bytes(wire.ID_BYTES)),
         ],
     ),
+    "a seq given twice": lambda n, _: dataclasses.replace(n, records=[*n.records, n.records[-1]]),
+    "seqs descending": lambda n, _: dataclasses.replace(
+        n,
+        head=n.head + 1,
+        records=[
+            dataclasses.replace(n.records[-1], seq=n.head + 1, record_id=bytes(wire.ID_BYTES)),
+            *n.records,
+        ],
+    ),
+    "a hello that carries records": lambda n, _: dataclasses.replace(n, kind=wire.LIVE_HELLO),
+    "an unknown kind": lambda n, _: dataclasses.replace(n, kind="journals"),
 }
 
 
@@ -376,3 +437,129 @@ def test_a_messages_cached_defaults_cannot_be_changed() -> None:
         decoded.records == []
         and decoded.records is not wire.decode(wire.LiveNotice, wire.encode(plain)).records
     )
+
+
+def repeated(notice: wire.LiveNotice, copies: int) -> wire.LiveNotice:
+    """`notice` with its one record given `copies` times at seqs that follow one another: a
+    notice that follows on from the device's cursor in every way (a record given twice is
+    applied once: above), whose size alone can be wrong."""
+    [record] = notice.records
+    return dataclasses.replace(
+        notice,
+        head=record.seq + copies - 1,
+        records=[dataclasses.replace(record, seq=record.seq + n) for n in range(copies)],
+    )
+
+
+@pytest.mark.parametrize("bound", ["records", "bytes"])
+async def test_a_notice_past_the_protocols_bounds_only_makes_the_device_pull(
+    signup: ClientFactory, login: ClientFactory, bound: str
+) -> None:
+    """A notice carries at most wire.MAX_LIVE_RECORDS records and wire.LIVE_RECORD_BYTES of
+    ciphertext (protocol.md GET /v1/live): one past either bound is no hint, however well
+    it follows on. The device pulls, and ends as an honest sync does; the same notice at
+    the bound is applied."""
+    laptop = await signup("ana")
+    phone = await login("ana")
+    await quiet(phone)
+    text = "A short day." if bound == "records" else "A long day, written out. " * 800
+    journal = await personal(laptop)
+    async with notices(phone) as live:
+        await laptop.entries.write(None, "first: " + text)
+        await laptop.sync()
+        first = await live.next(journal)
+        size = len(first.records[0].ciphertext)
+        if bound == "records":
+            at = wire.MAX_LIVE_RECORDS
+            assert at * size <= wire.LIVE_RECORD_BYTES, "only the count is past its bound"
+        else:
+            at = wire.LIVE_RECORD_BYTES // size
+            assert 1 <= at < wire.MAX_LIVE_RECORDS, "only the bytes are past their bound"
+        asked = count_requests(phone)
+        report = await phone._sync(notice=repeated(first, at + 1))
+        assert "/v1/sync" in asked and not report.notice_only, "not applied: pulled instead"
+        assert report.pulled == 1 and report.refused == 0 and not report.problems
+        assert report.withheld == [] and report.incomplete == []
+        assert await bodies(phone) == {"first: " + text}
+        await quiet(phone)
+        await laptop.entries.write(None, "second: " + text)
+        await laptop.sync()
+        second = await live.next(journal)
+    asked = count_requests(phone)
+    report = await phone._sync(notice=repeated(second, at))
+    assert "/v1/sync" not in asked and report.notice_only, "at the bound: applied"
+    assert report.pulled == 1 and not report.problems
+    assert await bodies(phone) == {"first: " + text, "second: " + text}
+
+
+def largest_notices() -> list[wire.LiveNotice]:
+    """Notices as large as the protocol lets a server make them: every number at its
+    largest, the most records, the most ciphertext (spread evenly, or in one record)."""
+
+    def notice(sizes: list[int]) -> wire.LiveNotice:
+        records = [
+            wire.StoredRecord(wire.U63 - n, bytes([255]) * wire.ID_BYTES, wire.U32, bytes(size))
+            for n, size in enumerate(sizes)
+        ]
+        return wire.LiveNotice(
+            "j" * 16, bytes(wire.ID_BYTES), wire.U63, wire.U63, wire.U63, records
+        )
+
+    most = wire.MAX_LIVE_RECORDS
+    return [
+        notice([wire.LIVE_RECORD_BYTES // most] * most),
+        notice([wire.LIVE_RECORD_BYTES] + [0] * (most - 1)),
+    ]
+
+
+def test_the_largest_notice_the_protocol_allows_fits_the_frames_a_device_reads() -> None:
+    for notice in largest_notices():
+        assert len(wire.encode(notice)) <= wire.MAX_LIVE_NOTICE_BYTES
+
+
+async def test_a_frame_past_the_protocols_bounds_ends_the_socket_unread() -> None:
+    """A frame longer than the largest notice (wire.MAX_LIVE_NOTICE_BYTES), or one with more
+    records than a notice may carry, is never yielded: the channel says it was lost and
+    reconnects, and the new socket's hello starts the usual catch-up sync (Client.watch).
+    The largest notice the protocol allows still gets through."""
+    journal = bytes(wire.ID_BYTES)
+    one = wire.StoredRecord(2, bytes(wire.ID_BYTES), 0, bytes(wire.MAX_LIVE_NOTICE_BYTES))
+    too_long = wire.LiveNotice(wire.LIVE_JOURNAL, journal, 2, after=1, records=[one])
+    assert wire.decode(wire.LiveNotice, wire.encode(too_long)) == too_long  # its length alone
+    many = [wire.StoredRecord(2 + n, bytes(wire.ID_BYTES), 0, b"x") for n in range(65)]
+    too_many = wire.LiveNotice(wire.LIVE_JOURNAL, journal, 66, after=1, records=many)
+    largest = largest_notices()[0]
+    frames = [wire.encode(too_long), wire.encode(too_many), wire.encode(largest)]
+    served = 0
+
+    async def serve(request: web.Request) -> web.WebSocketResponse:
+        nonlocal served
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_bytes(wire.encode(wire.LiveNotice(wire.LIVE_HELLO, b"", 0)))
+        if served < len(frames):
+            served += 1
+            await socket.send_bytes(frames[served - 1])
+        async for _ in socket:  # until the device closes it
+            pass
+        return socket
+
+    app = web.Application()
+    app.router.add_get("/v1/live", serve)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    transport = Transport(str(server.make_url("")).rstrip("/"), token="t")
+    seen: list[wire.LiveNotice | None] = []
+    try:
+        async with asyncio.timeout(HANG):
+            channel = live_notices(transport, Backoff(first=0.01, cap=0.05))
+            async with contextlib.aclosing(channel) as received:
+                async for notice in received:
+                    seen.append(notice)
+                    if notice is not None and notice.kind != wire.LIVE_HELLO:
+                        break
+    finally:
+        await transport.close()
+        await server.close()
+    hello = wire.LiveNotice(wire.LIVE_HELLO, b"", 0)
+    assert seen == [hello, None, hello, None, hello, largest]

@@ -191,6 +191,53 @@ async def test_a_refused_withdrawal_never_looks_done_on_the_authors_device(
         await tom.notes.withdraw(note.id)
 
 
+@pytest.mark.parametrize("owner_removes_it", ["after the refusal", "before the sync"])
+async def test_a_refused_withdrawal_leaves_set_aside_once_the_owner_removed_the_note(
+    signup: ClientFactory, owner_removes_it: str
+) -> None:
+    """A refused withdrawal stays set aside while the owner's devices still read the note;
+    once the owner marked it deleted (what the therapist was told to ask for), there is
+    nothing left to withdraw: it leaves `set_aside()`, and the sync that learns it reports
+    no change set aside (`tj sync` exits 0). Refusals that still matter stay: the refused
+    withdrawal of another note the owner did not remove, and a new note refused."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await ana.entries.write("Personal", "Long week.")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    note = await tom.notes.add("ana/Personal", WRONG)
+    other = await tom.notes.add("ana/Personal", "Another note, withdrawn too.")
+    await tom.sync()
+    await ana.sync()
+    await ana.shares.grant("Personal", "tom", role="read", trust_on_first_use=True)
+    await ana.sync()
+    # tom, offline: withdraws both notes and writes a third; all are refused at his sync.
+    await tom.notes.withdraw(note.id)
+    await tom.notes.withdraw(other.id)
+    await tom.notes.add("ana/Personal", "A third note, refused too.")
+    if owner_removes_it == "before the sync":
+        await ana.notes.withdraw(note.id)  # the one tom asked ana to remove
+        await ana.sync()
+    report = await tom.sync()
+    refused = [r.doc_id for r in report.set_aside]
+    if owner_removes_it == "after the refusal":
+        assert refused.count(bytes.fromhex(note.id)) == 1, "refused: ana still reads it"
+        await ana.notes.withdraw(note.id)
+        await ana.sync()
+        report = await tom.sync()
+        refused = [r.doc_id for r in report.set_aside]
+    assert bytes.fromhex(note.id) not in refused, "nothing left to withdraw: not reported"
+    kept = await tom.set_aside()
+    still = {c.doc_id for c in kept}
+    assert note.id not in still and other.id in still and len(kept) == 2, kept
+    listed = {n.id: n for n in await tom.notes.list()}
+    assert note.id not in listed and listed[other.id].withdrawal_refused is not None
+    assert [n.text for n in await ana.notes.list()] == ["Another note, withdrawn too."]
+    # And it does not come back: a retry sends only what is still set aside.
+    assert await tom.retry_set_aside() == 2
+    report = await tom.sync()
+    assert {r.doc_id.hex() for r in report.set_aside if r.doc_id} == still
+
+
 def holding(home: Path, text: str) -> list[str]:
     """The files under a device's home (its store and write-ahead log) holding `text`."""
     return [p.name for p in home.rglob("*") if p.is_file() and text.encode() in p.read_bytes()]
