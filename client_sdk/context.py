@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from client_sdk.documents import ENTRY, Document, EntryView, entry_view
-from client_sdk.errors import IntegrityError, InvalidInput, NotFound
+from client_sdk.errors import IntegrityError, InvalidInput, NotFound, TJError
 from client_sdk.models import Entry, Journal, now_ms, to_datetime
 from client_sdk.queries import once_each
 from client_sdk.replica import REVOKED, Replica, is_archived, stored_document
@@ -116,6 +116,33 @@ class Context:
                 f"it: {'; '.join(unverified)}"
             )
         raise NotFound(f"no journal named {wanted!r} on this device", subject="journal")
+
+    async def journal_to_write(
+        self, name_or_id: str | None, *, fresh: bool = False
+    ) -> tuple[LocalJournal, list[LocalJournal], tuple[int, int] | None]:
+        """The journal a new document goes to (`local_journal`), the journal list it was
+        found in, and that list's version when it was not read from the store.
+
+        Unless `fresh`, the list last read is used without reading the store again (issue
+        10: a write need not check the journals' version twice) when it names one of this
+        account's journals that takes writes (not archived): the version returned then goes
+        to `Replica.commit_new` (`journals_as_of`), which checks inside the write's
+        transaction that the journals did not change since, or raises store.JournalsChanged
+        with nothing written (call again with `fresh=True`). Otherwise (another outcome
+        could come from an out-of-date list) the list is read from the store and the
+        version is None. Raises as `local_journal`."""
+        cached = None if fresh else self.store.cached_journals()
+        if cached is not None:
+            journals, version = cached
+            try:
+                local = await self.local_journal(name_or_id, journals)
+            except TJError:
+                pass  # the list may be out of date: read it
+            else:
+                if local.owner_id == self.profile.account_id and not is_archived(local):
+                    return local, journals, version
+        journals = await self.store.journals()
+        return await self.local_journal(name_or_id, journals), journals, None
 
     async def document_of_kind(self, text: str, kind: str) -> tuple[LocalJournal, Document]:
         """The document of `kind` whose id is `text` or starts with it (4 to 32 hex digits).

@@ -40,7 +40,7 @@ from client_sdk.queries import select_entries
 from client_sdk.reflection import Prompts
 from client_sdk.replica import stored_document
 from client_sdk.settling import FieldWrite, Settled, encode, field_values, settled_fields
-from client_sdk.store import LocalJournal
+from client_sdk.store import JournalsChanged, LocalJournal
 
 if TYPE_CHECKING:
     from client_sdk.search import SearchHit
@@ -85,8 +85,7 @@ class Entries:
             prompt = await self._prompts.get(prompt_id)
             prompt_id, title = prompt.id, title if title is not None else prompt.text[:MAX_TITLE]
             journal = journal or prompt.journal
-        journals = await context.store.journals()
-        local = await context.local_journal(journal, journals)
+        local, journals, journals_as_of = await context.journal_to_write(journal)
         fields = EntryFields(
             title=title,
             mood=mood,
@@ -105,7 +104,13 @@ class Entries:
             created_at_ms=int(moment.timestamp() * 1000) if created_at is not None else None,
             utc_offset=int(offset.total_seconds() // 60) if offset is not None else None,
         )
-        await context.replica.commit(local, document, update, new=True)
+        try:
+            await context.replica.commit(
+                local, document, update, new=True, journals_as_of=journals_as_of
+            )
+        except JournalsChanged:  # another process changed the journals: as they are now
+            local, journals, _ = await context.journal_to_write(journal, fresh=True)
+            await context.replica.commit(local, document, update, new=True)
         await context.sharing.mirror(local, document, view.created_at, journals)
         return context.entry_of(local, view)
 

@@ -694,14 +694,21 @@ class Replica:
         ]
 
     async def commit(
-        self, journal: LocalJournal, document: Document, update: bytes, *, new: bool = False
+        self,
+        journal: LocalJournal,
+        document: Document,
+        update: bytes,
+        *,
+        new: bool = False,
+        journals_as_of: tuple[int, int] | None = None,
     ) -> None:
         """Seal `update` as a record and store it with the new document state, atomically.
 
         `new`: the document was just created here (a fresh random id), so no stored state can
-        need merging; it is stored in one hand-off to the store (`commit_new`)."""
+        need merging; it is stored in one hand-off to the store (`commit_new`, which takes
+        `journals_as_of`)."""
         if new:
-            await self.commit_new(journal, [(document, update)])
+            await self.commit_new(journal, [(document, update)], journals_as_of=journals_as_of)
             return
         journal = await self.may_write(journal, document.kind)
         await self.load_access()
@@ -730,13 +737,21 @@ class Replica:
             self.on_change(journal, [document], "local")
 
     async def commit_new(
-        self, journal: LocalJournal, created: list[tuple[Document, bytes]]
+        self,
+        journal: LocalJournal,
+        created: list[tuple[Document, bytes]],
+        *,
+        journals_as_of: tuple[int, int] | None = None,
     ) -> list[bytes]:
         """Store documents just created here (fresh random ids: no stored state to merge),
         each with the record carrying its `update`, in one local transaction (all or none)
         and one hand-off to the store's thread; returns the record ids. The write path of
         `write` and of imports. Each `update` is its document's whole state (the change that
-        created it, or `state()`): it is stored as the state, not encoded a second time."""
+        created it, or `state()`): it is stored as the state, not encoded a second time.
+
+        `journals_as_of`: `journal` comes from a journal list of that version not read again
+        (`Store.cached_journals`); raises store.JournalsChanged, with nothing stored, when the
+        journals changed since (checked inside the transaction)."""
         if not created:
             return []
         for document, _ in created:
@@ -757,7 +772,7 @@ class Replica:
             # The records' counters are taken at once; the first record carries what was
             # withdrawn, and all state the same seen vector (nothing here changes it).
             first, withdrawn, counters = self.store.counting_state(
-                db, journal.journal_id, len(items)
+                db, journal.journal_id, len(items), journals_as_of=journals_as_of
             )
             new = []
             for offset, (record_id, stored, update) in enumerate(items):

@@ -170,6 +170,11 @@ def _changes(db: sqlite3.Connection) -> dict[str, tuple[int, int]]:
     return {column: (int(row[i]), int(row[-1])) for i, column in enumerate(WATCHED)}
 
 
+class JournalsChanged(Exception):
+    """The journals table changed since the journal list a write acted on (`counting_state`
+    with `journals_as_of`): its transaction rolled back; read the list again and redo."""
+
+
 @dataclass(frozen=True)
 class LocalJournal:
     journal_id: bytes
@@ -402,20 +407,31 @@ class Store:
             return result
 
     def counting_state(
-        self, db: sqlite3.Connection, journal_id: bytes, count: int = 1
+        self,
+        db: sqlite3.Connection,
+        journal_id: bytes,
+        count: int = 1,
+        *,
+        journals_as_of: tuple[int, int] | None = None,
     ) -> tuple[int, tuple[Cover, ...], dict[Key, DeviceCounters]]:
         """Inside `write`'s transaction: this device's next counter in the journal (the
         first of `count` taken at once, for that many records in a row), the counters it
         withdrew since its last record there (taken: the next record carries them), and
         what it knows of every device's counters (for the seen vector; read-only).
 
+        `journals_as_of`: the version of a journal list the write acted on without reading
+        the store (`cached_journals`); raises JournalsChanged (the transaction then rolls
+        back, nothing written) when the journals table moved since, another process's
+        commit included. Checked in the same statement that takes the counter.
+
         The counter is taken in the database every time (a record's counter is never used
         twice, whatever crashes). The other two are read from the database only when its
         withdrawn counters or device counters changed since this connection last read them
         in a committed write (`_changes`: any change of this connection, a commit of another
         process's): else nothing was withdrawn since, and the counters read then hold."""
-        counter = _next_counter(db, journal_id, count)
-        now = _changes(db)["counting"]
+        counter, now, journals = _take_counters(db, journal_id, count)
+        if journals_as_of is not None and journals != journals_as_of:
+            raise JournalsChanged(journal_id)
         cached = self._counting.get(journal_id)
         if cached is not None and cached[0] == now:
             return counter, (), cached[1]
@@ -518,6 +534,16 @@ class Store:
 
         async with self._lock:
             return await self._db.run(read)
+
+    def cached_journals(self) -> tuple[list[LocalJournal], tuple[int, int]] | None:
+        """The journal list as `journals` last read it and its version, without reading the
+        store (None before the first read): it may be out of date (another process may have
+        changed the journals since). A write that acts on it hands the version to
+        `counting_state` (`journals_as_of`), which checks it inside the write's transaction
+        (issue 10: a write need not read the journals' version a second time)."""
+        if self._journals is None:
+            return None
+        return list(self._journals[1]), self._journals[0]
 
     async def journals(self, *, as_of: tuple[int, int] | None = None) -> list[LocalJournal]:
         """The journals on this device, by name (ignoring case). Read from the database only
@@ -1174,10 +1200,11 @@ def insert_new_documents(db: sqlite3.Connection, changes: list[NewDocument]) -> 
         ],
     )
     db.executemany(MARK_SEEN, [_seen_values(c.seen) for c in changes])
-    db.executemany(
-        PUT_COVERS,
-        [(c.document.journal_id, c.record_id, c.covers) for c in changes if c.covers is not None],
-    )
+    covers = [
+        (c.document.journal_id, c.record_id, c.covers) for c in changes if c.covers is not None
+    ]
+    if covers:  # usually none: no statement for nothing
+        db.executemany(PUT_COVERS, covers)
     db.executemany(
         "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?)",
         [
@@ -1203,6 +1230,24 @@ def _next_counter(db: sqlite3.Connection, journal_id: bytes, count: int = 1) -> 
         (journal_id, count),
     ).fetchone()
     return int(row[0]) - count + 1
+
+
+TAKE_COUNTERS = (
+    "INSERT INTO write_counters VALUES (?, ?) ON CONFLICT(journal_id) "
+    "DO UPDATE SET counter = counter + excluded.counter RETURNING counter, "
+    "(SELECT counting FROM tj_changes), (SELECT journals FROM tj_changes), "
+    "(SELECT data_version FROM pragma_data_version)"
+)
+
+
+def _take_counters(
+    db: sqlite3.Connection, journal_id: bytes, count: int
+) -> tuple[int, tuple[int, int], tuple[int, int]]:
+    """`_next_counter`, and the `_changes` of the counting tables and of the journals table,
+    in one statement (a write takes its counter and checks both: issue 10)."""
+    row = db.execute(TAKE_COUNTERS, (journal_id, count)).fetchone()
+    version = int(row[3])
+    return int(row[0]) - count + 1, (int(row[1]), version), (int(row[2]), version)
 
 
 def _take_withdrawn(db: sqlite3.Connection, journal_id: bytes) -> tuple[Cover, ...]:

@@ -10,7 +10,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from client_sdk import Client
+from client_sdk.errors import AccessError, NotFound
 from client_sdk.store import Store
 from tests.conftest import ClientFactory
 
@@ -99,3 +102,42 @@ async def test_written_entries_reach_another_device_intact(
         [await ana.entries.get(e.id) for e in written], key=lambda e: e.id
     )
     assert [await ana.entries.get(e.id) for e in written] == written
+
+
+async def test_a_write_goes_by_the_journals_as_another_process_left_them(
+    signup: ClientFactory,
+) -> None:
+    # issue 10: a write acts on the journal list it read last without reading it again, and
+    # checks inside its transaction that the journals did not change since.
+    ana = await signup("ana")
+    await ana.journals.create("Work")
+    await ana.entries.write(None, "before")  # the list is read and kept
+    other = await Client.open(ana.home)  # a second connection: the CLI beside an app
+    try:
+        await other.entries.write("Work", "the other process writes")
+        # the list ana kept still holds, but the store moved: the check runs, the write too
+        work = await ana.entries.write("Work", "after the other's write")
+        assert work.journal == "Work"
+        await other.journals.rename("Personal", "Diary")
+        with pytest.raises(NotFound):
+            await ana.entries.write("Personal", "to a name no journal has any more")
+        moved = await ana.entries.write("Diary", "after the rename")
+        assert moved.journal == "Diary"
+        await other.journals.archive("Diary")
+        with pytest.raises(AccessError, match="archived"):
+            await ana.entries.write("Diary", "refused: archived meanwhile")
+        bodies = sorted(entry.body for entry in await other.entries.list())
+        assert bodies == sorted(
+            ["before", "the other process writes", "after the other's write", "after the rename"]
+        )
+        store = await Store.open(ana.home)
+        try:
+            rows = await store._all(
+                "SELECT journal_id, counter FROM seen_records WHERE counter IS NOT NULL"
+            )
+        finally:
+            await store.close()
+        counters = [(bytes(row[0]), row[1]) for row in rows]  # a device's, per journal
+        assert len(counters) == len(set(counters))
+    finally:
+        await other.close()
