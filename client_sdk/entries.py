@@ -111,7 +111,7 @@ class Entries:
         except JournalsChanged:  # another process changed the journals: as they are now
             local, journals, _ = await context.journal_to_write(journal, fresh=True)
             await context.replica.commit(local, document, update, new=True)
-        await context.sharing.mirror(local, document, view.created_at, journals)
+        await context.sharing.mirror(local, document, view.created_at, journals, written=view)
         return context.entry_of(local, view)
 
     async def edit(

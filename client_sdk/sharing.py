@@ -29,7 +29,7 @@ from client_sdk.care_disclosure import (
     disclosed_care,
 )
 from client_sdk.departures import Departure
-from client_sdk.documents import BRIEF, ENTRY, Document, entry_view
+from client_sdk.documents import BRIEF, ENTRY, Document, EntryView, entry_view
 from client_sdk.errors import (
     AccessError,
     ConflictError,
@@ -1472,11 +1472,28 @@ class Sharing:
         return target
 
     async def copy_entry(
-        self, target: LocalJournal, document: Document, fields: tuple[str, ...]
+        self,
+        target: LocalJournal,
+        document: Document,
+        fields: tuple[str, ...],
+        written: EntryView | None = None,
     ) -> None:
+        """Copy the entry into `target` as far as `fields` disclose it. `written`: the view
+        of an entry just created here (`entries.write`): its copy cannot exist yet (the
+        copy's id derives from the entry's fresh random id, which no other device holds
+        yet), so it is created without reading the store, from that view instead of the
+        CRDT, and stored as a new document (`Replica.commit_new`: issue 10)."""
         copy_id = keys.disclosure_doc_id(
             self.profile.secrets.account_key, document.doc_id, target.journal_id
         )
+        if written is not None:
+            copy = Document(copy_id, ENTRY)
+            update = copy.change(
+                fields=disclosed_fields(document, fields, written),
+                texts={"body": written.body if "body" in fields else ""},
+            )
+            await self.replica.commit(target, copy, update, new=True)
+            return
         stored = await self.store.document(copy_id)
         copy = stored_document(stored) if stored else Document(copy_id, ENTRY)
         update = copy.change(
@@ -1491,11 +1508,14 @@ class Sharing:
         document: Document,
         created: int | None = None,
         journals: list[LocalJournal] | None = None,
+        *,
+        written: EntryView | None = None,
     ) -> None:
         """Keep field-level disclosure journals of `source` current after a local change of
         an entry, a measure result or homework (what each field set carries: DISCLOSABLE and
         care_disclosure.py). `created` (the document's creation time) and `journals` (the
-        local journals) save reading them again when the caller has them."""
+        local journals) save reading them again when the caller has them; `written` is the
+        view of an entry just created here (see `copy_entry`)."""
         if document.kind not in MIRRORED_KINDS or source.role != "owner":
             return
         now = now_ms()
@@ -1526,7 +1546,7 @@ class Sharing:
             if document.kind != ENTRY:
                 await self.copy_care(journal, document, fields)
             elif any(f in ENTRY_FIELDS for f in fields):
-                await self.copy_entry(journal, document, fields)
+                await self.copy_entry(journal, document, fields, written)
 
     def _has_live_member(self, journal_id: bytes, now: int) -> bool:
         state = self.replica.chains.state(journal_id)
@@ -1587,10 +1607,17 @@ class Sharing:
         )
 
 
-def disclosed_fields(document: Document, fields: tuple[str, ...]) -> dict[str, Any]:
+def disclosed_fields(
+    document: Document, fields: tuple[str, ...], view: EntryView | None = None
+) -> dict[str, Any]:
     """The entry's map fields a disclosure copy carries: the chosen ones, plus timestamps and
-    the deleted flag so the copy follows the entry's life."""
-    view = entry_view(document)
+    the deleted flag so the copy follows the entry's life. `view`: the document's view, when
+    the caller has it (`entry_view(document)` otherwise)."""
+    if view is None:
+        view = entry_view(document)
+        emotions = document.field("emotions")
+    else:
+        emotions = view.emotions
     chosen: dict[str, Any] = {
         "created_at": view.created_at,
         "updated_at": view.updated_at,
@@ -1600,7 +1627,7 @@ def disclosed_fields(document: Document, fields: tuple[str, ...]) -> dict[str, A
         "tags": list(view.tags) if "tags" in fields else [],
     }
     if "emotions" in fields:
-        chosen["emotions"] = list(document.field("emotions") or [])
+        chosen["emotions"] = list(emotions or [])
     if view.utc_offset is not None:
         chosen["utc_offset"] = view.utc_offset
     chosen["trashed_at"] = view.trashed_at

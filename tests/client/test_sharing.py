@@ -524,6 +524,39 @@ async def test_a_journal_shared_with_only_mood_and_tags_discloses_those_fields_o
     assert_words_unreadable_by(tom, live_server, tmp_path, SECRET, "worse", "Tuesday")
 
 
+async def test_a_new_entry_is_copied_field_by_field_as_written_into_a_field_level_share(
+    ana: Client, tom: Client, live_server: RunningServer, tmp_path: Path
+) -> None:
+    # issue 10: an entry just written is copied from the values written (no read back of
+    # its CRDT, no read of a copy that cannot exist yet); the copy is what a copy read from
+    # the CRDT would be.
+    await share_with(ana, tom, only=["title", "body", "emotions"])
+    entry = await ana.entries.write(
+        "Personal",
+        "Couldn't sleep.",
+        title="Night",
+        mood=3,
+        tags=["insomnia"],
+        emotions=["anxious", "tired"],
+    )
+    await ana.sync()
+    await tom.sync()
+    [copy] = await tom.entries.list()
+    assert (copy.title, copy.body, copy.emotions, copy.mood, copy.tags) == (
+        "Night",
+        "Couldn't sleep.",
+        ("anxious", "tired"),
+        None,
+        (),
+    )
+    assert (copy.created_at, copy.utc_offset) == (entry.created_at, entry.utc_offset)
+    await ana.entries.edit(entry.id, body="Slept at last.")  # the copy follows, as before
+    await ana.sync()
+    await tom.sync()
+    assert [e.body for e in await tom.entries.list()] == ["Slept at last."]
+    assert_words_unreadable_by(tom, live_server, tmp_path, "insomnia")
+
+
 async def test_narrowing_a_full_share_to_mood_and_tags_ends_it_with_a_new_key(
     ana: Client, tom: Client, live_server: RunningServer, tmp_path: Path
 ) -> None:
