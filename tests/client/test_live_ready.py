@@ -1,8 +1,8 @@
-"""`Client.watch()` gets ready for notices when it starts (issue 10): what the first notice's
-sync would otherwise do first (import pycrdt's async backend with the first document of the
-event loop, import the device names' module for the report's summary) is done before the
-first report, in a fresh process, so that the first live update costs what the next ones do.
-Checked on sys.modules, never on time."""
+"""`Client.watch()` gets ready for notices when it starts (issue 10): what the first notice
+would otherwise do first (import pycrdt's async backend with the first document of the event
+loop, the device names' module for the report's summary, the entries' module an app reads
+what arrived with) is done before the first report, in a fresh process, so that the first
+live update costs what the next ones do. Checked on sys.modules, never on time."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from tests.conftest import ClientFactory
 
 HANG = 60.0  # seconds after which the subprocess is hung, not slow
-READY_MODULES = ("anyio._backends._asyncio", "client_sdk.devices")
+READY_MODULES = ("anyio._backends._asyncio", "client_sdk.devices", "client_sdk.entries")
 
 WATCH_ONCE = textwrap.dedent(
     """
