@@ -3,8 +3,10 @@
 The two round-trip-bound figures of `bench.sync`, measured alone and many times, for A/B
 comparisons on a shared machine (run the same script against both trees, interleaved):
 
-- `live_ms_*`: a write and sync on one device until another device of the account, in its
-  own process (`bench.follow`, `Client.watch()`), has stored it (as `bench.sync` measures);
+- `live_ms_*`: from a write's call on one device (then a sync, as an app does) until another
+  device of the account, in its own process (`bench.follow`, `Client.watch()`), has read that
+  entry through the public API (as `bench.sync` measures), and `live_cpu_ms_per_round`: the
+  CPU milliseconds per round of the writing process, the server and the follower;
 - `noop_sync_ms_*_small` / `_large`: a sync with nothing to do on a device holding 10
   entries and one holding `--large` entries (default 10,000).
 
@@ -75,10 +77,11 @@ async def run(work: Path, rounds: int, noops: int, large: int) -> dict[str, Any]
         phone = await Client.login(url, "small", PASSWORD, home=work / "phone")
         await phone.sync()
         await phone.close()
-        live = await live_latencies_ms(small, work / "phone", rounds=rounds)
+        live = await live_latencies_ms(small, work / "phone", rounds, server.pid)
         await small.close()
         result = {
-            **_figures("live_ms", live),
+            **_figures("live_ms", live.samples),
+            "live_cpu_ms_per_round": live.cpu_ms,
             **_figures("noop_sync_ms_small", noop_small),
         }
         if large:

@@ -10,8 +10,8 @@ cost, measuring what a user waits for:
   runs it (a new process: start-up, import, sync);
 - `fresh_pull_s`: a new device (its own process, after login) pulling everything;
 - no-op sync on N entries and on 10 (`noop_sync_ms_*`), live propagation between two
-  processes (`live_ms_*`: a write and sync on one device until the other, connected to the
-  live channel, has stored it);
+  processes (`live_ms_*`: from a write's call and a sync on one device until the other,
+  connected to the live channel, has read that entry through the public API);
 - bytes the server allocates on disk per entry (blocks, not file sizes, minus an empty
   server), the server's CPU seconds per 1,000 records pushed and pulled, the fresh device's
   resident memory (peak, with the KDF's transient 256 MiB, and steady after the pull).
@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -248,8 +249,23 @@ async def timed_import(url: str, work: Path, export: dict[str, Any]) -> float:
     return time.perf_counter() - start
 
 
-async def live_latencies_ms(writer: Client, follower_home: Path, rounds: int) -> list[float]:
-    """From a write on `writer` to its arrival on another device in another process."""
+@dataclass
+class LiveRun:
+    """`live_latencies_ms`'s result: one latency per round (ms), and the CPU milliseconds
+    per round of the writing process, of the server and of the follower (`cpu_ms`: on a
+    machine shared with other work, CPU moves less than wall time)."""
+
+    samples: list[float]
+    cpu_ms: dict[str, float]
+
+
+async def live_latencies_ms(
+    writer: Client, follower_home: Path, rounds: int, server_pid: int | None = None
+) -> LiveRun:
+    """From a write on `writer` (the call, then a sync, as an app does) until another device
+    of the account, in another process (`bench.follow`, `Client.watch()`), has read that
+    entry through the public API; the follower's line must name the entry written, else
+    RuntimeError. `server_pid`: the server's process, for its CPU per round."""
     follower = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.follow", str(follower_home), stdout=subprocess.PIPE
     )
@@ -259,14 +275,24 @@ async def live_latencies_ms(writer: Client, follower_home: Path, rounds: int) ->
         if line.strip() != b"ready":
             raise RuntimeError("the follower did not start")
         samples = []
+        pids = {"server": server_pid, "follower": follower.pid}
+        cpu_start = time.process_time(), {k: cpu_s(p) for k, p in pids.items() if p}
         for index in range(rounds):
             await asyncio.sleep(0.01)  # a user does not write 100 entries a second
+            body = f"live {index}"
             start = time.perf_counter()
-            await writer.entries.write(None, f"live {index}")
+            await writer.entries.write(None, body)
             await writer.sync()
-            arrived = float(await asyncio.wait_for(follower.stdout.readline(), timeout=10))
-            samples.append((arrived - start) * 1000)
-        return samples
+            line = await asyncio.wait_for(follower.stdout.readline(), timeout=10)
+            arrived, _, read = line.decode().rstrip("\n").partition(" ")
+            if read != body:
+                raise RuntimeError(f"the follower read {read!r}, not the entry written ({body!r})")
+            samples.append((float(arrived) - start) * 1000)
+        cpu_ms = {"writer": (time.process_time() - cpu_start[0]) * 1000 / rounds}
+        for name, pid in pids.items():
+            if pid:
+                cpu_ms[name] = (cpu_s(pid) - cpu_start[1][name]) * 1000 / rounds
+        return LiveRun(samples, {name: round(ms, 3) for name, ms in cpu_ms.items()})
     finally:
         follower.terminate()
         await follower.wait()
@@ -325,7 +351,7 @@ async def run(entries: int, work: Path, database: str | None = None) -> dict[str
         phone = await Client.login(url, "small", PASSWORD, home=work / "phone")
         await phone.sync()
         await phone.close()
-        live = await live_latencies_ms(small_client, work / "phone", rounds=100)
+        live = (await live_latencies_ms(small_client, work / "phone", rounds=100)).samples
 
         for client in (writer, small_client):
             await client.close()

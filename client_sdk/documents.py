@@ -54,6 +54,15 @@ EMOTIONS = (
 """The named emotions an entry may carry besides its mood (protocol.md, "Documents")."""
 
 
+def load_engine() -> None:
+    """Make pycrdt ready in the running event loop. Its first document there imports
+    anyio's asyncio backend (a `Doc` holds an anyio lock): 12-30 ms on this project's
+    2-core machines (issue 10), which otherwise falls on the first document read, written
+    or applied. A long-running caller (`Client.watch`) calls this when it starts, so that
+    the first live notice costs what the next ones do."""
+    Doc()
+
+
 class Document:
     """One CRDT document; every change returns the update bytes to put in a record."""
 

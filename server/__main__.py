@@ -16,6 +16,7 @@ import asyncio
 import dataclasses
 import errno
 import fcntl
+import gc
 import logging
 import os
 import socket
@@ -200,6 +201,7 @@ def serve(args: argparse.Namespace, reuse_port: bool) -> None:
         app = create_app(database=args.database, settings=settings)
     else:
         app = create_app(sqlite_dir(args), settings=settings)
+    app.on_startup.append(freeze_start_up_objects)  # after create_app's own start-up
     web.run_app(
         app,
         host=args.host,
@@ -210,6 +212,18 @@ def serve(args: argparse.Namespace, reuse_port: bool) -> None:
             "listening on http://%s:%s (%s, pid %s)", args.host, args.port, where(args), os.getpid()
         ),
     )
+
+
+async def freeze_start_up_objects(_app: web.Application) -> None:
+    """Once the server has started (modules imported, storage open), move every object the
+    garbage collector tracks into its permanent generation (`gc.freeze`), after collecting
+    what start-up left behind: a full collection then walks only what was made since,
+    instead of pausing the whole process for the ~45,000 start-up objects as well (30-70 ms
+    on this project's 2-core machines, for every request in flight, live notices included:
+    issue 10). Python's documentation of gc.freeze: frozen objects are ignored "in all the
+    future collections"; what start-up made lives as long as the process anyway."""
+    gc.collect()
+    gc.freeze()
 
 
 def migrate_command(argv: list[str]) -> None:
