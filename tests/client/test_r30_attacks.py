@@ -142,3 +142,31 @@ async def test_writing_to_a_journal_that_needs_an_update_says_update_not_rollbac
         await ana.entries.write("Personal", "After the newer app signed.")
     assert isinstance(raised.value, UpdateNeeded), type(raised.value)
     assert not isinstance(raised.value, RollbackError)
+
+
+async def test_an_unsent_write_to_a_journal_that_needs_an_update_does_not_stop_every_sync(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """The honest case behind "update the app": ana's phone (a later app) revoked tom with an
+    entry of a newer chain version and a new key epoch, which the server now requires. Her
+    laptop (this version) had written to Personal offline: the server refuses that record
+    (`stale_epoch`), and the laptop cannot seal it again (it cannot read the newer entry).
+    That journal waits for the update; the laptop's other journals must go on syncing, and
+    a sync must not fail for good with an error."""
+    ana, tom = await signup("ana"), await signup("tom")
+    personal = await shared_journal(ana, tom, live_server)
+    await ana.journals.create("Work")
+    await ana.sync()
+    chain = stored_chain(live_server, personal)
+    store_entry(live_server, personal, len(chain), newer_entry(ana, personal, chain))
+    with closing(sqlite3.connect(server_db(live_server))) as db, db:
+        db.execute("UPDATE journals SET epoch = epoch + 1 WHERE journal_id = ?", (personal,))
+    await ana.entries.write("Personal", "Written offline on the laptop.")
+    for _ in range(2):
+        report = await ana.sync()  # must not raise
+        assert report.update_needed
+    work = bytes.fromhex((await ana.journals.get("Work")).id)
+    before = record_count(live_server, work)
+    await ana.entries.write("Work", "Another journal goes on syncing.")
+    await ana.sync()
+    assert record_count(live_server, work) == before + 1
