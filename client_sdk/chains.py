@@ -34,9 +34,10 @@ class Chains:
         self.reader = reader
         self._states: dict[bytes, AccessState] = {}
         self._problems: dict[bytes, str] = {}
-        self._newer: set[bytes] = set()
-        """Journals whose problem is an entry of a newer chain version (ChainUpdateNeeded):
-        not tampering, "update the app". Found again at each refresh."""
+        self._newer: dict[bytes, ChainUpdateNeeded] = {}
+        """Journals whose walk stopped at an entry of a newer chain version, and what it
+        said (ChainUpdateNeeded): not tampering, "update the app", while that is still the
+        journal's problem (`needs_update`). Found anew at each refresh (`update`)."""
         self._loaded = False
 
     async def load(self) -> None:
@@ -77,13 +78,26 @@ class Chains:
     def needs_update(self, journal_id: bytes) -> bool:
         """Whether the journal's problem is an entry of a newer chain version: this app must
         be updated to go on with it (not tampering: the entry is the owner's)."""
-        return journal_id in self._newer and journal_id in self._problems
+        newer = self._newer.get(journal_id)
+        return newer is not None and self._problems.get(journal_id) == str(newer)
+
+    def raise_problem(self, journal_id: bytes) -> None:
+        """Raise the journal's problem, if it has one: ChainUpdateNeeded (an UpdateNeeded,
+        "update the app") while `needs_update`, RollbackError for any other (tampering)."""
+        problem = self._problems.get(journal_id)
+        if problem is None:
+            return
+        newer = self._newer.get(journal_id)
+        if newer is not None and problem == str(newer):
+            raise ChainUpdateNeeded(
+                problem, journal_id=journal_id, version=newer.version, state=newer.state
+            )
+        raise RollbackError(problem)
 
     def current(self, journal_id: bytes) -> AccessState:
-        """The verified state to act on; RollbackError while the journal has a problem."""
-        problem = self._problems.get(journal_id)
-        if problem is not None:
-            raise RollbackError(problem)
+        """The verified state to act on. While the journal has a problem: ChainUpdateNeeded
+        if it is an entry of a newer chain version (`needs_update`), else RollbackError."""
+        self.raise_problem(journal_id)
         state = self._states.get(journal_id)
         if state is None:
             raise IntegrityError(
@@ -101,7 +115,10 @@ class Chains:
             known = self._states.get(journal.journal_id)
             if journal.chain_length != (known.length if known else 0):
                 behind[journal.journal_id] = journal
-        self._newer -= set(behind)  # found again by this walk if still so
+        # Found anew by this walk while still so: a journal not behind has nothing past its
+        # verified length, so no newer entry, and a problem found now is told as itself (a
+        # rollback, another owner...), never as "update the app" left from before.
+        self._newer.clear()
         refused = await self._fetch(behind, owner_key_of) if behind else {}
         for journal in journals:
             await self._check(journal, refused.get(journal.journal_id))
@@ -187,7 +204,7 @@ class Chains:
                             journal_id, verified, entries[: verified.length - start], start
                         )
                     refused[journal_id] = str(error)
-                    self._newer.add(journal_id)
+                    self._newer[journal_id] = error
                     del walking[journal_id]
                     continue
                 except IntegrityError as error:
@@ -278,7 +295,7 @@ class Chains:
 
     def forget(self, journal_id: bytes) -> None:
         """A journal deleted on this device (its stored entries are gone too)."""
-        self._newer.discard(journal_id)
+        self._newer.pop(journal_id, None)
         self._states.pop(journal_id, None)
         self._problems.pop(journal_id, None)
 
