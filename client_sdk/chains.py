@@ -8,7 +8,9 @@ the replica then neither seals nor shows anything new from that journal's server
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from client_sdk import access, wire
 from client_sdk.access import AccessState
@@ -25,6 +27,12 @@ CHAIN_REPLY_SLACK = 2
 MAX_CHAIN_REPLIES = 2000
 """Replies of /v1/journals/access one refresh follows at most (two million entries at the
 server's 1,000 a reply); a walk cut there goes on from what was verified at the next one."""
+
+
+NEWER_SETTING = "chain_update_needed"
+"""The store setting that keeps `Chains._newer` between runs (JSON: journal id in hex ->
+{"version", "message"}), so that a device started again knows "update the app" from
+tampering before its next refresh (an app's write, the CLI's next command)."""
 
 
 class Chains:
@@ -56,6 +64,16 @@ class Chains:
                 self._problems[journal_id] = (
                     f"the access chain this device kept for journal {journal_id.hex()} does not "
                     f"read back ({error}): it is verified again from its start"
+                )
+        for journal_id, (version, message) in decode_newer(
+            await self.store.setting(NEWER_SETTING)
+        ).items():
+            if self._problems.get(journal_id) == message:  # still that journal's problem
+                self._newer[journal_id] = ChainUpdateNeeded(
+                    message,
+                    journal_id=journal_id,
+                    version=version,
+                    state=self._states.get(journal_id),
                 )
         self._loaded = True
 
@@ -126,6 +144,12 @@ class Chains:
         for journal_id in set(self._problems) - listed - set(self._states):
             # Never verified and no longer listed: nothing was believed of it to protect.
             await self._set_problem(journal_id, None)
+        newer = encode_newer(
+            {j: (e.version, str(e)) for j, e in self._newer.items() if self.needs_update(j)}
+        )
+        if await self.store.setting(NEWER_SETTING) != newer:
+            async with self.store.transaction() as tx:
+                await tx.set_setting(NEWER_SETTING, newer)
 
     async def _fetch(
         self, behind: dict[bytes, wire.Journal], owner_key_of: Callable[[bytes], bytes | None]
@@ -334,3 +358,33 @@ def reply_bound(needed: int) -> int:
     (it sends up to wire.MAX_CHAIN_PAGE a reply, over all journals asked), plus
     CHAIN_REPLY_SLACK; at most MAX_CHAIN_REPLIES."""
     return min(-(-needed // wire.MAX_CHAIN_PAGE) + CHAIN_REPLY_SLACK, MAX_CHAIN_REPLIES)
+
+
+def encode_newer(newer: dict[bytes, tuple[int, str]]) -> str:
+    """What `decode_newer` reads back: journal -> (newer chain version, its problem text)."""
+    return json.dumps(
+        {j.hex(): {"version": v, "message": m} for j, (v, m) in sorted(newer.items())}
+    )
+
+
+def decode_newer(value: Any) -> dict[bytes, tuple[int, str]]:
+    """`encode_newer`'s value read back; a damaged or missing one reads as nothing (the
+    next refresh finds it again)."""
+    try:
+        raw = json.loads(value) if isinstance(value, str) else {}
+    except ValueError:
+        return {}
+    found: dict[bytes, tuple[int, str]] = {}
+    if not isinstance(raw, dict):
+        return found
+    for key, item in raw.items():
+        try:
+            journal_id = bytes.fromhex(key)
+        except ValueError:
+            continue
+        if not isinstance(item, dict):
+            continue
+        version, message = item.get("version"), item.get("message")
+        if type(version) is int and isinstance(message, str):
+            found[journal_id] = (version, message)
+    return found

@@ -12,11 +12,13 @@ from contextlib import closing
 
 import pytest
 
+from client_sdk import Client
 from client_sdk.errors import ChainUpdateNeeded, NotFound, RollbackError
-from tests.client.sharing_support import server_db
+from tests.client.sharing_support import journal_id, server_db
 from tests.client.test_chain_versions import shared_journal, store_entry, stored_chain
 from tests.client.test_r30_attacks import newer_entry, record_count
 from tests.conftest import ClientFactory, RunningServer
+from tests.test_cli import Device, laptop, phone  # noqa: F401  (fixtures)
 
 
 def move_epoch(live_server: RunningServer, journal: bytes, by: int) -> None:
@@ -116,3 +118,28 @@ async def test_revoking_a_share_of_a_rolled_back_journal_raises_the_rollback(
         await ana.shares.revoke("Personal", "tom")
     assert not isinstance(raised.value, NotFound)
     assert len(stored_chain(live_server, personal)) == length  # nothing signed
+
+
+async def test_a_device_started_again_still_says_update_the_app_for_a_write(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    live_server: RunningServer,
+) -> None:
+    """ "Update needed" is kept on the device: after `tj sync` found it, a later command (a
+    new process, before any refresh) refuses a write there with ChainUpdateNeeded, and `tj
+    write` says "update the app", with no word of a rollback."""
+    await laptop.ok("write", "Before the newer app.")
+    await laptop.ok("sync")
+    async with await Client.open(laptop.home) as ana:
+        personal = await journal_id(ana, "Personal")
+        chain = stored_chain(live_server, personal)
+        newer = newer_entry(ana, personal, chain)
+    store_entry(live_server, personal, len(chain), newer)
+    assert (await phone.tj("sync")).exit_code == 1
+    async with await Client.open(phone.home) as again:
+        assert again.replica.chains.needs_update(personal)
+        with pytest.raises(ChainUpdateNeeded):
+            await again.entries.write("Personal", "Refused: update the app.")
+    result = await phone.tj("write", "Refused too.")
+    assert result.exit_code == 1, result.output
+    assert "update the app" in result.output and "roll" not in result.output
