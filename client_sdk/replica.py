@@ -1194,11 +1194,13 @@ class Replica:
             if attempt == 0 and OLD_EPOCH in pusher.held.values():
                 await self._reseal_outbox()
                 continue
-            report.problems.extend(
-                f"journal {names.get(journal_id, journal_id.hex())!r}: changes kept on this "
-                f"device, not pushed: {reason}"
-                for journal_id, reason in pusher.held.items()
-            )
+            for journal_id, reason in pusher.held.items():
+                line = (
+                    f"journal {names.get(journal_id, journal_id.hex())!r}: changes kept on "
+                    f"this device, not pushed: {reason}"
+                )
+                if line not in report.problems:  # once, when a sync pushes again
+                    report.problems.append(line)
             return stale
         return stale
 
