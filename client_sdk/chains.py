@@ -8,7 +8,9 @@ the replica then neither seals nor shows anything new from that journal's server
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from client_sdk import access, wire
 from client_sdk.access import AccessState
@@ -27,6 +29,12 @@ MAX_CHAIN_REPLIES = 2000
 server's 1,000 a reply); a walk cut there goes on from what was verified at the next one."""
 
 
+NEWER_SETTING = "chain_update_needed"
+"""The store setting that keeps `Chains._newer` between runs (JSON: journal id in hex ->
+{"version", "message"}), so that a device started again knows "update the app" from
+tampering before its next refresh (an app's write, the CLI's next command)."""
+
+
 class Chains:
     def __init__(self, store: Store, transport: Transport, reader: access.Reader) -> None:
         self.store = store
@@ -34,9 +42,10 @@ class Chains:
         self.reader = reader
         self._states: dict[bytes, AccessState] = {}
         self._problems: dict[bytes, str] = {}
-        self._newer: set[bytes] = set()
-        """Journals whose problem is an entry of a newer chain version (ChainUpdateNeeded):
-        not tampering, "update the app". Found again at each refresh."""
+        self._newer: dict[bytes, ChainUpdateNeeded] = {}
+        """Journals whose walk stopped at an entry of a newer chain version, and what it
+        said (ChainUpdateNeeded): not tampering, "update the app", while that is still the
+        journal's problem (`needs_update`). Found anew at each refresh (`update`)."""
         self._loaded = False
 
     async def load(self) -> None:
@@ -55,6 +64,16 @@ class Chains:
                 self._problems[journal_id] = (
                     f"the access chain this device kept for journal {journal_id.hex()} does not "
                     f"read back ({error}): it is verified again from its start"
+                )
+        for journal_id, (version, message) in decode_newer(
+            await self.store.setting(NEWER_SETTING)
+        ).items():
+            if self._problems.get(journal_id) == message:  # still that journal's problem
+                self._newer[journal_id] = ChainUpdateNeeded(
+                    message,
+                    journal_id=journal_id,
+                    version=version,
+                    state=self._states.get(journal_id),
                 )
         self._loaded = True
 
@@ -77,13 +96,26 @@ class Chains:
     def needs_update(self, journal_id: bytes) -> bool:
         """Whether the journal's problem is an entry of a newer chain version: this app must
         be updated to go on with it (not tampering: the entry is the owner's)."""
-        return journal_id in self._newer and journal_id in self._problems
+        newer = self._newer.get(journal_id)
+        return newer is not None and self._problems.get(journal_id) == str(newer)
+
+    def raise_problem(self, journal_id: bytes) -> None:
+        """Raise the journal's problem, if it has one: ChainUpdateNeeded (an UpdateNeeded,
+        "update the app") while `needs_update`, RollbackError for any other (tampering)."""
+        problem = self._problems.get(journal_id)
+        if problem is None:
+            return
+        newer = self._newer.get(journal_id)
+        if newer is not None and problem == str(newer):
+            raise ChainUpdateNeeded(
+                problem, journal_id=journal_id, version=newer.version, state=newer.state
+            )
+        raise RollbackError(problem)
 
     def current(self, journal_id: bytes) -> AccessState:
-        """The verified state to act on; RollbackError while the journal has a problem."""
-        problem = self._problems.get(journal_id)
-        if problem is not None:
-            raise RollbackError(problem)
+        """The verified state to act on. While the journal has a problem: ChainUpdateNeeded
+        if it is an entry of a newer chain version (`needs_update`), else RollbackError."""
+        self.raise_problem(journal_id)
         state = self._states.get(journal_id)
         if state is None:
             raise IntegrityError(
@@ -101,7 +133,10 @@ class Chains:
             known = self._states.get(journal.journal_id)
             if journal.chain_length != (known.length if known else 0):
                 behind[journal.journal_id] = journal
-        self._newer -= set(behind)  # found again by this walk if still so
+        # Found anew by this walk while still so: a journal not behind has nothing past its
+        # verified length, so no newer entry, and a problem found now is told as itself (a
+        # rollback, another owner...), never as "update the app" left from before.
+        self._newer.clear()
         refused = await self._fetch(behind, owner_key_of) if behind else {}
         for journal in journals:
             await self._check(journal, refused.get(journal.journal_id))
@@ -109,6 +144,12 @@ class Chains:
         for journal_id in set(self._problems) - listed - set(self._states):
             # Never verified and no longer listed: nothing was believed of it to protect.
             await self._set_problem(journal_id, None)
+        newer = encode_newer(
+            {j: (e.version, str(e)) for j, e in self._newer.items() if self.needs_update(j)}
+        )
+        if await self.store.setting(NEWER_SETTING) != newer:
+            async with self.store.transaction() as tx:
+                await tx.set_setting(NEWER_SETTING, newer)
 
     async def _fetch(
         self, behind: dict[bytes, wire.Journal], owner_key_of: Callable[[bytes], bytes | None]
@@ -187,7 +228,7 @@ class Chains:
                             journal_id, verified, entries[: verified.length - start], start
                         )
                     refused[journal_id] = str(error)
-                    self._newer.add(journal_id)
+                    self._newer[journal_id] = error
                     del walking[journal_id]
                     continue
                 except IntegrityError as error:
@@ -278,7 +319,7 @@ class Chains:
 
     def forget(self, journal_id: bytes) -> None:
         """A journal deleted on this device (its stored entries are gone too)."""
-        self._newer.discard(journal_id)
+        self._newer.pop(journal_id, None)
         self._states.pop(journal_id, None)
         self._problems.pop(journal_id, None)
 
@@ -317,3 +358,33 @@ def reply_bound(needed: int) -> int:
     (it sends up to wire.MAX_CHAIN_PAGE a reply, over all journals asked), plus
     CHAIN_REPLY_SLACK; at most MAX_CHAIN_REPLIES."""
     return min(-(-needed // wire.MAX_CHAIN_PAGE) + CHAIN_REPLY_SLACK, MAX_CHAIN_REPLIES)
+
+
+def encode_newer(newer: dict[bytes, tuple[int, str]]) -> str:
+    """What `decode_newer` reads back: journal -> (newer chain version, its problem text)."""
+    return json.dumps(
+        {j.hex(): {"version": v, "message": m} for j, (v, m) in sorted(newer.items())}
+    )
+
+
+def decode_newer(value: Any) -> dict[bytes, tuple[int, str]]:
+    """`encode_newer`'s value read back; a damaged or missing one reads as nothing (the
+    next refresh finds it again)."""
+    try:
+        raw = json.loads(value) if isinstance(value, str) else {}
+    except ValueError:
+        return {}
+    found: dict[bytes, tuple[int, str]] = {}
+    if not isinstance(raw, dict):
+        return found
+    for key, item in raw.items():
+        try:
+            journal_id = bytes.fromhex(key)
+        except ValueError:
+            continue
+        if not isinstance(item, dict):
+            continue
+        version, message = item.get("version"), item.get("message")
+        if type(version) is int and isinstance(message, str):
+            found[journal_id] = (version, message)
+    return found

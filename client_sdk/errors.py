@@ -159,7 +159,10 @@ class ChainUpdateNeeded(UpdateNeeded):
     versions"): its signature and its place in the chain verified, so it is no tampering,
     but this app cannot tell what it changes. The device keeps the chain it verified up to
     it (`state`), shows and sends nothing new for that journal, and says so at every sync
-    until the app is updated."""
+    until the app is updated. Raised too by anything asked of that journal meanwhile (a
+    write, a share, a revocation): nothing was changed."""
+
+    subject = "app update"
 
     def __init__(self, message: str, *, journal_id: bytes, version: int, state: object) -> None:
         super().__init__(message)

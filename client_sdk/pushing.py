@@ -3,8 +3,11 @@
 Each batch (one journal, in write order) is pushed; on a failure `sync.refusal` decides, from
 the server's error code:
 
-- not a refusal (signed out, transient after the transport's retries, `stale_epoch`): raise;
-  the outbox stays and a later sync goes on where this one stopped;
+- not a refusal (signed out, transient after the transport's retries): raise; the outbox
+  stays and a later sync goes on where this one stopped;
+- `stale_epoch` (the journal's key changed on another device): that journal's records stay in
+  the outbox (`stale`), the rest of the push goes on, and the caller learns the new epoch
+  and seals them again;
 - the journal refuses for good (the share ended, the journal is gone): the batch, and every
   later batch of that journal in this sync, is **set aside** without asking again;
 - some record refuses for good (invalid, too large, conflicting id, over quota): the batch is
@@ -78,6 +81,9 @@ class Pusher:
         self._unsafe = unsafe
         self.held: dict[bytes, str] = {}
         """journal id -> why records of it were kept in the outbox, unpushed (`unsafe`)."""
+        self.stale: set[bytes] = set()
+        """Journals whose push the server refused as sealed under an old key epoch
+        (`stale_epoch`): their records stay in the outbox, to be sealed again."""
         self._transport = transport
         self._journals = journals
         self._report = report
@@ -109,7 +115,7 @@ class Pusher:
                 reason = next(filter(None, map(self._unsafe, batch)), None)
                 if reason is not None:
                     self.held[journal_id] = reason
-            if journal_id in self.held:
+            if journal_id in self.held or journal_id in self.stale:
                 continue
             await self._push(batch)
 
@@ -135,6 +141,9 @@ class Pusher:
             except RateLimited as error:
                 await self._wait(error)
             except TJError as error:
+                if error.code == "stale_epoch":
+                    self.stale.add(batch[0].journal_id)  # kept: sealed again by the caller
+                    return
                 await self._refused_batch(batch, error)
                 return
         self._waits.accepted()

@@ -72,6 +72,14 @@ server sends none of its records (the device's own cursor stays where the pull s
 ANNOTATION_KINDS = access.ANNOTATION_KINDS
 REVOKED = "revoked"  # local role of a journal no longer shared with this account
 OLD_EPOCH = "sealed under an older key epoch than the journal's verified chain"
+UPDATE_HELD = (
+    "kept until the app is updated: the journal's access chain holds an entry of a newer "
+    "version of the app"
+)
+PROBLEM_HELD = (
+    "kept until the server serves the journal's verified access chain again: its access "
+    "chain or key epoch has a problem"
+)
 
 
 class Replica:
@@ -1006,18 +1014,25 @@ class Replica:
         tracker: sync_plan.ProgressTracker,
         waits: UploadWaits,
     ) -> None:
-        """The push side of a sync: the outbox, then void records for withdrawn counters."""
-        try:
-            await self._push(report, tracker, waits)
-        except ConflictError as error:
-            if getattr(error, "code", None) != "stale_epoch":
-                raise
+        """The push side of a sync: the outbox, then void records for withdrawn counters.
+        A journal the server refuses as sealed under an old epoch (`stale_epoch`) never stops
+        the push of the others: its records stay in the outbox, and once the rest is pushed
+        this device learns the chain, seals them again and pushes once more; records still
+        refused then (or held: the chain has a problem) stay, reported, for a later sync."""
+        stale = await self._push(report, tracker, waits)
+        if stale:
             # Another device changed the chain (a share, a revocation): learn it, and what
             # was written since (an entry trashed before the share), then seal again.
             await self.refresh_journals()
             await self._pull(report, tracker, check=False)
             await self._reseal_outbox()
-            await self._push(report, tracker, waits)
+            stale = await self._push(report, tracker, waits)
+            report.problems.extend(
+                f"journal {name!r}: changes kept on this device, not pushed: the server "
+                "still asks for a newer key epoch than this device could seal them under "
+                "(they are sealed again and sent at a later sync)"
+                for name in await self._journal_labels(stale)
+            )
         voids = await self._void_withdrawn(report)
         if voids:
             await self._push_voids(voids, report, tracker, waits)
@@ -1178,7 +1193,7 @@ class Replica:
         report: sync_plan.SyncReport,
         tracker: sync_plan.ProgressTracker,
         waits: UploadWaits,
-    ) -> None:
+    ) -> set[bytes]:
         """Push the outbox; records the server refuses for good are set aside (pushing.py);
         a push the server's write-rate limit stopped (`report.upload_limit`) is not tried
         again in the same sync.
@@ -1187,11 +1202,15 @@ class Replica:
         end date and this device's clock), and a record is pushed only under the current
         epoch of its journal's verified chain, whose key no ended or removed member holds:
         otherwise it stays in the outbox (sealed again first, or reported when that cannot
-        happen), whatever the server would accept."""
+        happen), whatever the server would accept.
+
+        Returns the journals the server refused as sealed under an old key epoch
+        (`stale_epoch`): their records are still in the outbox."""
         await self.rotate_expired()
+        stale: set[bytes] = set()
         for attempt in range(2):
             if report.upload_limit is not None:
-                return
+                return stale
             journals = await self.store.journals()
             names = journal_names(journals, self.profile.account_id)
             pusher = Pusher(
@@ -1206,32 +1225,50 @@ class Replica:
                 await self.store.refused_journals(),
             )
             await pusher.push()
+            stale = pusher.stale
             if attempt == 0 and OLD_EPOCH in pusher.held.values():
                 await self._reseal_outbox()
                 continue
-            report.problems.extend(
-                f"journal {names.get(journal_id, journal_id.hex())!r}: changes kept on this "
-                f"device, not pushed: {reason}"
-                for journal_id, reason in pusher.held.items()
-            )
-            return
+            for journal_id, reason in pusher.held.items():
+                line = (
+                    f"journal {names.get(journal_id, journal_id.hex())!r}: changes kept on "
+                    f"this device, not pushed: {reason}"
+                )
+                if line not in report.problems:  # once, when a sync pushes again
+                    report.problems.append(line)
+            return stale
+        return stale
+
+    async def _journal_labels(self, journal_ids: set[bytes]) -> list[str]:
+        """How each of `journal_ids` is named to this account (`journal_names`), sorted."""
+        names = journal_names(await self.store.journals(), self.profile.account_id)
+        return sorted(names.get(j, j.hex()) for j in journal_ids)
 
     def unsafe_epoch(self, journal_id: bytes, epoch: int, now: int) -> str | None:
         """Why this (owner) device must not hand the server a record of an owned journal
         sealed under `epoch` now, if it must not: an epoch older than the verified chain's
-        (OLD_EPOCH), or one whose key a member whose signed end date passed holds."""
+        (OLD_EPOCH), or one whose key a member whose signed end date passed holds. And any
+        record, of any journal, while its access chain has a problem (an entry of a newer
+        chain version: "update the app"; a rollback, a fork, tampering): this device cannot
+        know the journal's current epoch and members, so nothing of it is sent, not even
+        records sealed before the problem was found (R30 F1, F2). They stay in the outbox
+        and go once the problem is resolved (sealed again first if the epoch moved)."""
+        problem = self.chains.problem(journal_id)
+        if self.chains.needs_update(journal_id):
+            return f"{UPDATE_HELD} ({problem})"
         state = self.chains.state(journal_id)
-        if state is None or state.owner_id != self.profile.account_id:
-            return None
-        if epoch < state.epoch:
+        owned = state is not None and state.owner_id == self.profile.account_id
+        if state is not None and owned and problem is None and epoch < state.epoch:
             return OLD_EPOCH
-        holders = state.sealed_to.get(epoch, frozenset())
-        if any(m.handle in holders and m.ended(now) for m in state.members.values()):
-            problem = self.chains.problem(journal_id)
-            return (
-                "they are sealed with a key that a member whose share ended holds, and the key "
-                "could not be rotated" + (f" ({problem})" if problem else "")
-            )
+        if state is not None and owned:
+            holders = state.sealed_to.get(epoch, frozenset())
+            if any(m.handle in holders and m.ended(now) for m in state.members.values()):
+                return (
+                    "they are sealed with a key that a member whose share ended holds, and the "
+                    "key could not be rotated" + (f" ({problem})" if problem else "")
+                )
+        if problem is not None:
+            return f"{PROBLEM_HELD} ({problem})"
         return None
 
     async def _pull(

@@ -263,6 +263,10 @@ class Shares:
         field-level share with them through a copy this device cannot see or act on (not
         listed, or its chain has a problem): that share is not ended, and no entry saying
         it ended is signed; what could be ended was, and the message names it (R24 F4).
+        While the journal's (or a same-named journal's) own access chain has a problem,
+        nothing is ended anywhere and that problem is raised, never NotFound:
+        ChainUpdateNeeded (an UpdateNeeded: an entry of a newer app version, "update the
+        app") or RollbackError (the server rolled back or altered it) (R30 F3).
 
             ended = await client.shares.revoke("Personal", "drsmith")
             # ["Personal", "Personal (mood, tags) for drsmith"]

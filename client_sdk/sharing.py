@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -792,6 +792,7 @@ class Sharing:
         *,
         skip_problems: bool,
         also: Callable[[bytes, access.AccessState, set[bytes]], list[Any]] | None = None,
+        required: Collection[bytes] = (),
     ) -> list[str]:
         """End a member's share of each journal `candidates()` names (ids, computed after
         the sync below), with the member `member_of` picks from its chain: the member
@@ -808,7 +809,12 @@ class Sharing:
         rotates for them even where the member is no member, and is then not named in the
         result. `ending`: the candidates this call acts on (listed, owned, and without a
         problem where those are skipped): a `limited_removed` may name only their copies
-        (R24 F3, F4)."""
+        (R24 F3, F4).
+
+        Before anything is signed, a journal this call would act on, or one of `required` (the
+        journals the user named: never skipped), whose chain has a problem raises it:
+        ChainUpdateNeeded ("update the app") or RollbackError, with nothing ended anywhere,
+        never a partial end nor "not shared" (R30 F3)."""
         await self.replica.sync()
         owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
         ended = []
@@ -819,6 +825,9 @@ class Sharing:
             if journal_id in owned
             and not (skip_problems and self.replica.chains.problem(journal_id))
         }
+        for journal_id in ids:
+            if journal_id in ending or (journal_id in owned and journal_id in required):
+                self.replica.chains.raise_problem(journal_id)
         # Whom each journal's share ends for, on the chains as this call's sync left them: a
         # share another device of the owner ends meanwhile (a race: this device's rotation
         # is refused as stale, or its chain shows it once refreshed) is ended all the same.
@@ -940,7 +949,9 @@ class Sharing:
         def named(state: access.AccessState) -> access.Member | None:
             return next((m for m in state.members.values() if m.username == name), None)
 
-        unseen: list[access.Limited] = []
+        unseen: dict[bytes, list[access.Limited]] = {}
+        """source -> the copies it names that this call cannot end, as planned on the chain
+        state last signed on (each attempt plans again: never one a retry no longer sees)."""
 
         def closed(journal_id: bytes, state: access.AccessState, ending: set[bytes]) -> list[Any]:
             # Every copy of a source kept for them ends: its chain says so too (R23 F1); but
@@ -951,11 +962,13 @@ class Sharing:
             mine = [
                 s for s in state.limited.values() if s.who is not None and s.who.username == name
             ]
-            unseen.extend(s for s in mine if s.mirror not in ending)
+            unseen[journal_id] = [s for s in mine if s.mirror not in ending]
             return [access.limited_removed(s.handle) for s in mine if s.mirror in ending]
 
-        ended = await self._end_shares(candidates, named, skip_problems=True, also=closed)
-        if unseen:
+        ended = await self._end_shares(
+            candidates, named, skip_problems=True, also=closed, required=sources
+        )
+        if any(unseen.values()):
             done = (
                 f"ended {name}'s share of {', '.join(repr(e) for e in ended)}, but "
                 if ended
