@@ -8,6 +8,7 @@ click's CliRunner as in tests/test_cli.py.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from client_sdk import Client, NetworkError
-from client_sdk.pending_signup import PENDING_FILE
+from client_sdk.pending_signup import PENDING_FILE, load_pending, save_pending
 from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
 from tests.client.test_r29_kept_keys_attacks import damaged_copy
 from tests.client.test_signup_failures import sign_up
@@ -113,3 +114,26 @@ async def test_tj_forget_kept_drops_a_kept_file_that_does_not_decode(tmp_path: P
     assert "unexpected error" not in result.stderr, result.stderr
     assert result.exit_code == 0, result.output
     assert not (laptop.home / PENDING_FILE).exists()
+
+
+async def test_a_home_keeping_a_key_names_forget_kept_not_deleting_the_file(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F6: the rule is that only the user drops a kept key, by hand, after being shown what
+    it is and confirming (`tj recovery-key forget-kept`). `tj signup` of another name on a
+    home keeping ana's unconfirmed key still says "delete .../pending_signup to give it up"
+    (and then the hint says `tj recovery-key forget-kept`): two ways, one of which skips the
+    listing and the question. (The same text is in the "username_taken" error of an
+    unfinished signup: client.py, "delete that file".)"""
+    laptop = Device(tmp_path / "laptop", live_server.url)
+    ana = await sign_up(live_server.url, laptop.home)
+    await ana.logout()  # the copy stays (kept until shown): mark it finished, unconfirmed
+    pending = load_pending(laptop.home)
+    assert pending is not None
+    save_pending(laptop.home, dataclasses.replace(pending, finished=True))
+
+    refused = await laptop.tj("signup", live_server.url, "ben")
+    assert refused.exit_code == 1
+    [line] = refused.stderr.strip().splitlines()
+    assert "tj recovery-key forget-kept" in line
+    assert "delete" not in line, line  # on s8-signup: "or delete .../pending_signup to give it up"
