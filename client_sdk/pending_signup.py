@@ -347,7 +347,9 @@ def read_pending(path: Path) -> PendingSignup | None:
         ) from None
     try:
         document = msgpack.unpackb(raw, raw=False)
-        if not isinstance(document, dict) or document.get("v") != PENDING_VERSION:
+        if not isinstance(document, dict) or type(document.get("v")) is not int:
+            raise ValueError("unknown format")
+        if document["v"] != PENDING_VERSION:
             raise ValueError("unknown format")
         server_url = document["server_url"]
         request = document["request"]

@@ -18,7 +18,7 @@ import pytest
 from client_sdk import Client, NetworkError
 from client_sdk.pending_signup import PENDING_FILE, load_pending, save_pending
 from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
-from tests.client.test_r29_kept_keys_attacks import damaged_copy
+from tests.client.test_kept_recovery_keys_damaged import damaged_copy
 from tests.client.test_signup_failures import sign_up
 from tests.conftest import RunningServer
 from tests.test_cli import Device
@@ -137,3 +137,28 @@ async def test_a_home_keeping_a_key_names_forget_kept_not_deleting_the_file(
     [line] = refused.stderr.strip().splitlines()
     assert "tj recovery-key forget-kept" in line
     assert "delete" not in line, line  # on s8-signup: "or delete .../pending_signup to give it up"
+
+
+async def test_forget_kept_damaged_drops_only_the_files_that_do_not_read(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A damaged `pending_signup` in place has no account id, so `--account` cannot name it;
+    `--damaged` drops it (and any other file that does not read) and keeps every good copy,
+    such as the key of an account set aside."""
+    laptop = Device(tmp_path / "laptop", live_server.url)
+    ana = await sign_up(live_server.url, laptop.home)
+    aside = laptop.home / f"{PENDING_FILE}.{ana.profile.account_id.hex()}"
+    await ana.logout()
+    (laptop.home / PENDING_FILE).replace(aside)  # ana's copy, set aside
+    damaged_copy(laptop.home / PENDING_FILE)
+
+    result = await laptop.tj("recovery-key", "forget-kept", "--damaged", input="y\n")
+    assert result.exit_code == 0, result.output
+    assert str(aside) not in result.stderr  # never listed, never asked about
+    assert "Dropped 1 kept recovery key." in result.stderr
+    assert [(k.state, k.path) for k in Client.kept_recovery_keys(laptop.home)] == [
+        ("set aside", aside)
+    ]
+    again = await laptop.tj("recovery-key", "forget-kept", "--damaged", "--yes")
+    assert again.exit_code == 1 and "keeps no recovery key" in again.stderr
+    assert aside.exists()
