@@ -42,6 +42,15 @@ makes a new recovery key for that account or deletes it. Otherwise only the user
 by hand and after confirming (`Client.forget_kept_recovery_keys`, `tj recovery-key
 forget-kept`), having been told it is there (`Client.kept_recovery_keys`; `tj signup` says so
 when it sets one aside).
+
+R29: a copy goes back only for its own server URL and username, by an exclusive create (never
+over a file written meanwhile), and is then kept until shown even by a plain login
+(`Client.login`); a put-back cut short by a crash (the same key in place and aside) is
+finished at the next sign-in. Every field of a file is type-checked, never converted: a file
+that does not decode, holds a field of another type, cannot be read or is not a file is
+damaged (IntegrityError; listed as damaged, never failing a listing or a sign-in). A drop by
+hand removes only the entries listed and confirmed, each only if unchanged since
+(`forget_kept`).
 """
 
 from __future__ import annotations
