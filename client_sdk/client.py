@@ -897,7 +897,7 @@ class Client:
         if listed is not None:
             if account_id is not None:
                 raise InvalidInput("give either the kept recovery keys listed or an account id")
-            if any(kept.path.parent != home for kept in listed):
+            if any(kept.path.parent.resolve() != home.resolve() for kept in listed):
                 raise InvalidInput(f"a kept recovery key listed is not one of {home}")
             kept = list(listed)
         else:

@@ -298,6 +298,9 @@ def forget_kept(listed: Sequence[KeptRecoveryKey]) -> list[KeptRecoveryKey]:
     replaced or re-sealed since was never confirmed (R29 F4). Checks them all first: raises
     InvalidInput naming those changed since (dropping none), or one that cannot be removed
     (a directory that is not empty). Returns what was dropped (`listed`)."""
+    for kept in listed:
+        if not (kept.path.name == PENDING_FILE or _ASIDE_NAME.fullmatch(kept.path.name)):
+            raise InvalidInput(f"{kept.path} is not a kept recovery key")
     changed = [k for k in listed if _fingerprint(k.path) != k.fingerprint]
     if changed:
         raise InvalidInput(

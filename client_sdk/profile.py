@@ -80,10 +80,9 @@ def create_private(path: Path, data: bytes) -> bool:
     """Write `data` to `path` only if nothing is there (an exclusive create: a hard link of
     a 0600 temporary file, fsynced, so that `path` appears whole or not at all); returns
     whether it did. Never replaces what another process wrote there meanwhile."""
-    temporary = _written_aside(
-        path, data, path.with_name(f".{path.name}.{os.urandom(8).hex()}.tmp")
-    )
+    temporary = path.with_name(f".{path.name}.{os.urandom(8).hex()}.tmp")
     try:
+        _written_aside(path, data, temporary)
         os.link(temporary, path)
     except FileExistsError:
         return False

@@ -280,6 +280,11 @@ def test_forget_drops_nothing_changed_since_it_was_listed(tmp_path: Path) -> Non
         Client.forget_kept_recovery_keys(home, ids[0], listed=listed[:1])  # one or the other
     with pytest.raises(InvalidInput, match="account id"):
         Client.kept_recovery_keys(home, " ")  # no id at all
+    other_file = dataclasses.replace(listed[0], path=home / "profile")
+    (home / "profile").write_bytes(b"")
+    with pytest.raises(InvalidInput, match="not a kept recovery key"):
+        Client.forget_kept_recovery_keys(home, listed=[other_file])  # only kept keys' files
+    assert (home / "profile").exists()
     assert Client.forget_kept_recovery_keys(home, listed=listed[:1]) == listed[:1]
 
 
