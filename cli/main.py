@@ -195,10 +195,9 @@ HINTS = {
     "prompt": "see `tj prompt list`",
     "profile": "run `tj signup` or `tj login`",
     "unfinished signup": "run `tj signup URL USERNAME` (or `tj login`) again with them; to give "
-    "that account up instead, `tj recovery-key forget-kept`",
+    "that account up instead, `tj recovery-key forget-kept --account ID` (its id above)",
     "signup not on server": "`tj signup URL USERNAME` with that password makes it again; "
-    "`tj recovery-key forget-kept` gives it up",
-    "kept recovery key": "`tj recovery-key forget-kept` gives it up",
+    "`tj recovery-key forget-kept --account ID` (its id above) gives it up",
     "fingerprint": "they see it with `tj fingerprint`; pass --fingerprint or --trust-on-first-use",
     "daylio mood": "pass it as --mood LABEL=N",
     "ended brief": "ask the client for a new one (they run `tj brief`)",
@@ -784,43 +783,49 @@ KEPT_STATES = {
     metavar="ID",
     help="Only the key kept for this account id (as listed; any unique prefix).",
 )
+@click.option("--damaged", is_flag=True, help="Only the kept files that do not read.")
 @click.option("--yes", is_flag=True, help="Do not ask (for scripts).")
 @pass_home
-def recovery_key_forget_kept(home: Home, account_id: str | None, yes: bool) -> None:
+def recovery_key_forget_kept(home: Home, account_id: str | None, damaged: bool, yes: bool) -> None:
     """Drop the recovery keys this device keeps, never shown (no server needed).
 
     A signup keeps its recovery key on this device, sealed under the password, until it is
     shown: while the signup is unfinished, when the server did not confirm the key, and set
     aside when this device signed the same name up again because the server no longer had
-    the account. Lists them, then asks. Drop one only if you have a newer recovery key (`tj
-    recovery-key new`) or the account is gone for good: it may be the only copy of a key that
-    still reaches your journal. Dropping an unfinished signup's gives that signup up.
+    the account. Lists them, then asks; drops only what it listed, and only if unchanged
+    meanwhile. Drop one only if you have a newer recovery key (`tj recovery-key new`) or the
+    account is gone for good: it may be the only copy of a key that still reaches your
+    journal. Dropping an unfinished signup's gives that signup up.
 
     \b
     Example:
       tj recovery-key forget-kept
       tj recovery-key forget-kept --account 3f2a --yes
+      tj recovery-key forget-kept --damaged
     """
     from client_sdk import Client
 
-    kept = Client.kept_recovery_keys(home.path)
-    if account_id is not None:
-        wanted = account_id.strip().lower()
-        kept = [k for k in kept if k.account_id is not None and k.account_id.startswith(wanted)]
+    kept = Client.kept_recovery_keys(home.path, account_id)  # an ambiguous id: refused now
+    if damaged:
+        kept = [k for k in kept if k.state == "damaged"]
+    if not kept:
+        which = "" if account_id is None else f" of an account {account_id!r}"
+        which += " that does not read" if damaged else ""
+        raise InvalidInput(f"{home.path} keeps no recovery key{which}")
     for copy in kept:
         who = (
             "unknown account" if copy.username is None else f"{copy.username} at {copy.server_url}"
         )
         account = "" if copy.account_id is None else f" (account {copy.account_id})"
         output.message(f"  {who}{account}: {KEPT_STATES[copy.state]}; {copy.path}")
-    if kept and not yes:
+    if not yes:
         click.confirm(
             f"Drop {'this recovery key' if len(kept) == 1 else 'these recovery keys'} for good? "
             "It may be the only copy of one that still reaches your journal",
             abort=True,
             err=True,
         )
-    dropped = Client.forget_kept_recovery_keys(home.path, account_id)
+    dropped = Client.forget_kept_recovery_keys(home.path, listed=kept)  # only if unchanged
     output.message(
         f"Dropped {output.plural(len(dropped), 'kept recovery key', 'kept recovery keys')}."
     )

@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import dataclasses
 import itertools
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Sequence
 from datetime import UTC, datetime
 from functools import cached_property, partial
 from pathlib import Path
@@ -59,6 +59,7 @@ from client_sdk.pending_signup import (
     KeptRecoveryKey,
     OtherSeal,
     PendingSignup,
+    forget_kept,
     list_kept,
     load_pending,
     remove_pending,
@@ -168,6 +169,7 @@ class Client:
         self._streams: set[ChangeStream] = set()
         self._synced_at = 0  # the last sync that completed in this process (ms)
         self._synced_kept: int | None = None  # LAST_SYNCED as the store holds it (None: unread)
+        self._put_back = False  # a copy set aside went back to its place at this sign-in
         self.replica.on_change = self._publish
 
     # --- managers, each built at first use --------------------------------------------------
@@ -631,8 +633,9 @@ class Client:
                 "password, which works (the recovery key this device kept for it stays in "
                 f"{home / PENDING_FILE}, sealed under the signup's password: it may be the "
                 "account's recovery key in force and its only copy). If it is not yours, sign "
-                "up with another username or in another home, or delete that file to use "
-                "this home for another account"
+                "up with another username or in another home, or give that key up (`tj "
+                f"recovery-key forget-kept --account {pending.account_id.hex()}`; SDK: "
+                "Client.forget_kept_recovery_keys) to use this home for another account"
             ) from None
         except BaseException:
             await transport.close()
@@ -693,9 +696,12 @@ class Client:
         """The app showed `recovery_key` to the user: forget it (`recovery_key` becomes None)
         and remove the copy a signup with `keep_until_shown=True` keeps in the home, sealed
         under the password (pending_signup.py); until then, `signup` or `login` again on this
-        home hands it over again. Works on a closed client. Raises nothing."""
+        home hands it over again. Only this account's copy goes: a file in its place that does
+        not read, or that is another account's, is left. Works on a closed client. Raises
+        nothing."""
         self.recovery_key = None
-        remove_pending(self.home)
+        if self._kept_here() is not None:
+            remove_pending(self.home)
 
     @classmethod
     async def login(
@@ -723,8 +729,10 @@ class Client:
         account's finished signup, never shown (not confirmed then: R25 F1), signs in as
         always, then checks the key again: shown (`recovery_key`) only if the server names it
         in force, else `recovery_key_not_shown` says why; the copy is kept either way (a
-        copy this home set aside for this account goes back to its place first, if that is
-        free: pending_signup.py). On a home
+        copy this home set aside for this account, same server and username, goes back to
+        its place first, if that is free: pending_signup.py; a key from a copy put back is
+        kept until `recovery_key_shown()` even with `keep_until_shown=False`, since the app
+        did not expect one from a plain login). On a home
         signed in to this account already, the session its profile held is ended (best
         effort) once the new profile is saved (R27 F5)."""
         home = Path(home)
@@ -771,7 +779,9 @@ class Client:
                     save_pending(home, client._resealed(kept, other.salt, cost, derived, raw))
                 elif kept.other is not None:
                     save_pending(home, dataclasses.replace(kept, other=None))
-            return await client._offer_kept(raw, keep_until_shown)
+            # A copy put back at this sign-in is one the app never asked for: it stays until
+            # the app says it showed it (`recovery_key_shown`), whatever `keep_until_shown`.
+            return await client._offer_kept(raw, keep_until_shown or client._put_back)
         except BaseException:
             await client.close()  # nothing left open: the caller never gets the client
             raise
@@ -851,40 +861,53 @@ class Client:
         return (pending.server_url, pending.username)
 
     @staticmethod
-    def kept_recovery_keys(home: Path | str) -> list[KeptRecoveryKey]:
+    def kept_recovery_keys(
+        home: Path | str, account_id: str | None = None
+    ) -> list[KeptRecoveryKey]:
         """Every recovery key `home` keeps sealed, never shown: an unfinished signup's, one
         finished without its key confirmed, and those set aside when the home signed up again
-        over an account the server no longer had (pending_signup.py says when each goes).
-        Reads the home only (no server, no password)."""
-        return list_kept(Path(home))
+        over an account the server no longer had (pending_signup.py says when each goes); an
+        entry that does not read (undecodable, a field of the wrong type, unreadable, not a
+        file) is listed with state "damaged", never raised. With `account_id` (hex, or a
+        prefix), only that account's. Reads the home only (no server, no password). Raises
+        InvalidInput for an empty `account_id` or one naming more than one account: refused
+        before anything is shown or asked (R29 F5)."""
+        return list_kept(Path(home), account_id)
 
     @staticmethod
     def forget_kept_recovery_keys(
-        home: Path | str, account_id: str | None = None
+        home: Path | str,
+        account_id: str | None = None,
+        *,
+        listed: Sequence[KeptRecoveryKey] | None = None,
     ) -> list[KeptRecoveryKey]:
-        """Drop the recovery keys `home` keeps (`kept_recovery_keys`), or only those of the
-        account whose id (hex) is or starts with `account_id`; returns what was dropped. By
-        hand only, after the user confirmed: one may be the only copy of a key that still
-        reaches an account's data (nothing the server says is asked: it cannot be trusted to
-        tell). Dropping an unfinished signup's gives it up: the home then takes any account
-        (a profile it holds stays signed in). Raises InvalidInput when none (or more than one
-        account) matches `account_id`, or when the home keeps none."""
-        kept = list_kept(Path(home))
-        if account_id is not None:
-            wanted = account_id.strip().lower()
-            if not wanted:
-                raise InvalidInput("give the account id of the kept recovery key to drop")
-            kept = [k for k in kept if k.account_id is not None and k.account_id.startswith(wanted)]
-            if len({k.account_id for k in kept}) > 1:
-                raise InvalidInput(f"{account_id!r} names more than one kept recovery key")
+        """Drop the recovery keys `home` keeps, by hand, after the user confirmed; returns
+        what was dropped. An app that lists them and asks (the question may wait for hours)
+        passes `listed`, what it showed (`kept_recovery_keys`): each is dropped only if its
+        file is still the one listed (the same bytes), so that a key written, set aside or
+        re-sealed since, never shown to the user, is never dropped (R29 F4); if one changed,
+        none is dropped (InvalidInput: list again). Without `listed`, drops those listed now:
+        all, or only the account whose id (hex) is or starts with `account_id`. One may be
+        the only copy of a key that still reaches an account's data (nothing the server says
+        is asked: it cannot be trusted to tell). Dropping an unfinished signup's gives it up:
+        the home then takes any account (a profile it holds stays signed in). Raises
+        InvalidInput when none (or more than one account) matches `account_id`, when the home
+        keeps none, when `listed` holds an entry not of `home`, or when both are given."""
+        home = Path(home)
+        if listed is not None:
+            if account_id is not None:
+                raise InvalidInput("give either the kept recovery keys listed or an account id")
+            if any(kept.path.parent.resolve() != home.resolve() for kept in listed):
+                raise InvalidInput(f"a kept recovery key listed is not one of {home}")
+            kept = list(listed)
+        else:
+            kept = list_kept(home, account_id)
         if not kept:
             raise InvalidInput(
                 f"{home} keeps no recovery key"
                 + ("" if account_id is None else f" of an account {account_id!r}")
             )
-        for copy in kept:
-            copy.path.unlink(missing_ok=True)
-        return kept
+        return forget_kept(kept)
 
     @staticmethod
     def needs_passphrase(home: Path | str) -> bool:
@@ -919,10 +942,13 @@ class Client:
         """Save the profile of a session opened with the password or the recovery key, and
         open the store. The copy of this account's recovery key set aside on this home (R27
         F2) goes back to its place if that is free (pending_signup.py: the account answered
-        to its password or recovery key here): the caller then treats it as kept."""
+        to its password or recovery key here; only a copy of the same server and username):
+        the caller then treats it as kept, and keeps it until shown (`login`)."""
         profile = await cls._new_profile(home, transport, username, session, passphrase)
-        restore_aside(home, profile.account_id)
-        return await cls._started(home, transport, profile, session.reply.login_ticket)
+        put_back = restore_aside(home, profile.account_id, profile.server_url, profile.username)
+        client = await cls._started(home, transport, profile, session.reply.login_ticket)
+        client._put_back = put_back
+        return client
 
     @staticmethod
     async def _new_profile(
@@ -1709,8 +1735,10 @@ def _kept(home: Path, pending: PendingSignup) -> InvalidInput:
     """The error for a new signup on a home that keeps another signup's recovery key."""
     return InvalidInput(
         f"{home} keeps the recovery key of the signup of {pending.username} at "
-        f"{pending.server_url}, never shown: log in there as {pending.username} to check it "
-        f"again, or delete {home / PENDING_FILE} to give it up; or use another home",
+        f"{pending.server_url} (account {pending.account_id.hex()}), never shown: log in "
+        f"there as {pending.username} to check it again, or use another home; to give it "
+        "up instead, after making sure it is not needed, `tj recovery-key forget-kept "
+        f"--account {pending.account_id.hex()}` (SDK: Client.forget_kept_recovery_keys)",
         subject="kept recovery key",
     )
 
@@ -1719,7 +1747,8 @@ def _not_on_server(home: Path, pending: PendingSignup) -> AuthError:
     """The error of a login on an unfinished signup whose account the server does not know
     with the signup's password: nothing was sent that could make an account."""
     return AuthError(
-        f"the server at {pending.server_url} has no account {pending.username} that the "
+        f"the server at {pending.server_url} has no account {pending.username} (account "
+        f"{pending.account_id.hex()}) that the "
         "password this device signed it up with opens: it was deleted since (on another "
         "device), or its password was changed there, or this device's signup never reached "
         "the server. Logging in makes no account: if the password was changed, log in with "
@@ -1733,8 +1762,8 @@ def _not_on_server(home: Path, pending: PendingSignup) -> AuthError:
 def _unfinished(home: Path, pending: PendingSignup) -> InvalidInput:
     """The error for a home kept for an unfinished signup and asked for something else."""
     return InvalidInput(
-        f"{home} holds the unfinished signup of {pending.username} at {pending.server_url}, "
-        "whose recovery key was never shown: sign up (or log in) again there with that "
+        f"{home} holds the unfinished signup of {pending.username} at {pending.server_url} "
+        f"(account {pending.account_id.hex()}), whose recovery key was never shown: sign up (or log in) again there with that "
         "username and its password to finish it",
         subject="unfinished signup",
     )

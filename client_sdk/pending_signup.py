@@ -42,12 +42,24 @@ makes a new recovery key for that account or deletes it. Otherwise only the user
 by hand and after confirming (`Client.forget_kept_recovery_keys`, `tj recovery-key
 forget-kept`), having been told it is there (`Client.kept_recovery_keys`; `tj signup` says so
 when it sets one aside).
+
+R29: a copy goes back only for its own server URL and username, by an exclusive create (never
+over a file written meanwhile), and is then kept until shown even by a plain login
+(`Client.login`); a put-back cut short by a crash (the same key in place and aside) is
+finished at the next sign-in. Every field of a file is type-checked, never converted: a file
+that does not decode, holds a field of another type, cannot be read or is not a file is
+damaged (IntegrityError; listed as damaged, never failing a listing or a sign-in). A drop by
+hand removes only the entries listed and confirmed, each only if unchanged since
+(`forget_kept`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import stat
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -55,8 +67,8 @@ import msgpack
 
 from client_sdk import crypto, wire
 from client_sdk.crypto import Context
-from client_sdk.errors import IntegrityError
-from client_sdk.profile import write_private
+from client_sdk.errors import IntegrityError, InvalidInput
+from client_sdk.profile import create_private, write_private
 
 PENDING_FILE = "pending_signup"
 PENDING_VERSION = 1
@@ -75,14 +87,18 @@ class KeptRecoveryKey:
     `state`: "unfinished" (the signup did not finish: the home is kept for it), "unconfirmed"
     (the signup finished without the server confirming the key: R25 F1), "set aside" (the
     copy of an account this home signed up again over: R27 F2) or "damaged" (the file does not
-    read; `server_url`, `username` are then None, and `account_id` too unless the file's
-    name gives it). `account_id`: hex, 32 characters."""
+    read: undecodable, a field of the wrong type or out of range, unreadable, or not a file;
+    `server_url`, `username` are then None, and `account_id` too unless the file's name
+    gives it). `account_id`: hex, 32 characters. `fingerprint`: what was at `path` when it
+    was listed (SHA-256 of the file's bytes, or the entry's kind and inode when it does not
+    read): `forget_kept` drops the entry only if it is still that (R29 F4)."""
 
     path: Path
     state: str
     server_url: str | None
     username: str | None
     account_id: str | None
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,7 +161,11 @@ def save_pending(home: Path, pending: PendingSignup) -> None:
     leaves."""
     home.mkdir(parents=True, exist_ok=True)
     os.chmod(home, 0o700)
-    document = {
+    write_private(home / PENDING_FILE, _encode(pending))
+
+
+def _encode(pending: PendingSignup) -> bytes:
+    document: dict[str, object] = {
         "v": PENDING_VERSION,
         "server_url": pending.server_url,
         "request": wire.encode(pending.request),
@@ -156,8 +176,8 @@ def save_pending(home: Path, pending: PendingSignup) -> None:
     if pending.other is not None:
         other = pending.other
         document["other"] = [other.salt, other.opslimit, other.memlimit, other.sealed_recovery_key]
-    path = home / PENDING_FILE
-    write_private(path, msgpack.packb(document, use_bin_type=True))
+    packed: bytes = msgpack.packb(document, use_bin_type=True)
+    return packed
 
 
 def load_pending(home: Path) -> PendingSignup | None:
@@ -171,71 +191,202 @@ def aside_path(home: Path, account_id: bytes) -> Path:
     return home / f"{PENDING_FILE}.{account_id.hex()}"
 
 
-def restore_aside(home: Path, account_id: bytes) -> bool:
+def restore_aside(home: Path, account_id: bytes, server_url: str, username: str) -> bool:
     """Put the copy set aside for `account_id` back in its place, marked finished, when that
-    place is free (this home just signed in to that account); returns whether it did. The
-    copy is written in its place before the one aside is removed: never none on disk. A
-    damaged copy aside stays where it is."""
+    place is free (this home just signed in to that account, at `server_url` as `username`:
+    a copy of another server or name stays aside); returns whether it did. The copy is
+    written in its place (an exclusive create: a file written there meanwhile, such as a
+    concurrent signup's, is never replaced) before the one aside is removed: never none on
+    disk. When the place already holds a copy of the same key (same account, server, name
+    and recovery login key: what a crash between those two steps leaves, R29 F3), the one
+    aside is that copy, the one in place the same or re-sealed since: the one aside goes.
+    Best effort, never failing a sign-in: a copy aside that does not read (damaged, not a
+    file, unreadable) stays where it is, for the user (`list_kept` lists it as damaged)."""
     aside = aside_path(home, account_id)
-    if (home / PENDING_FILE).exists() or not aside.exists():
-        return False
     try:
         pending = read_pending(aside)
-    except IntegrityError:
+        if pending is None or (pending.account_id, pending.server_url, pending.username) != (
+            account_id,
+            server_url,
+            username,
+        ):
+            return False
+        try:
+            in_place = read_pending(home / PENDING_FILE)
+        except IntegrityError:
+            return False  # the place holds something that does not read: left as it is
+        if in_place is not None:
+            if _same_key(in_place, pending):
+                aside.unlink(missing_ok=True)  # the same key twice: a put-back cut short
+            return False
+        if not create_private(home / PENDING_FILE, _encode(replace(pending, finished=True))):
+            return False  # taken meanwhile
+        aside.unlink(missing_ok=True)
+    except (IntegrityError, OSError):
         return False
-    if pending is None or pending.account_id != account_id:
-        return False
-    save_pending(home, replace(pending, finished=True))
-    aside.unlink(missing_ok=True)
     return True
 
 
-def list_kept(home: Path) -> list[KeptRecoveryKey]:
-    """Every recovery key `home` keeps sealed: the one in place first, then those set aside
-    (by account id)."""
-    found = []
-    paths = [home / PENDING_FILE] + sorted(
-        path for path in home.glob(f"{PENDING_FILE}.*") if _ASIDE_NAME.fullmatch(path.name)
+def _same_key(one: PendingSignup, other: PendingSignup) -> bool:
+    """Whether both copies keep the same recovery key of the same account (a re-seal under
+    another password changes the request's password fields, never its recovery ones)."""
+    return (
+        one.account_id,
+        one.server_url,
+        one.username,
+        one.request.recovery_login_public_key,
+    ) == (
+        other.account_id,
+        other.server_url,
+        other.username,
+        other.request.recovery_login_public_key,
     )
-    for path in paths:
+
+
+def list_kept(home: Path, account_id: str | None = None) -> list[KeptRecoveryKey]:
+    """Every recovery key `home` keeps sealed: the one in place first, then those set aside
+    (by account id); an entry that does not read (undecodable, a field of the wrong type,
+    unreadable, a directory) is listed as damaged, never raised. With `account_id` (hex, or
+    a prefix of it; case and surrounding spaces ignored), only the entries of that account.
+    Raises InvalidInput for an empty `account_id`, or one that names more than one account
+    (R29 F5: refused before anyone is asked to confirm anything)."""
+    found = []
+    try:
+        names = sorted(
+            path for path in home.glob(f"{PENDING_FILE}.*") if _ASIDE_NAME.fullmatch(path.name)
+        )
+    except FileNotFoundError:
+        names = []
+    for path in [home / PENDING_FILE, *names]:
         aside = path.name != PENDING_FILE
+        fingerprint = _fingerprint(path)
+        if fingerprint is None:
+            continue  # no such entry
         try:
             pending = read_pending(path)
         except IntegrityError:
-            named = path.name.removeprefix(f"{PENDING_FILE}.") if aside else None
-            found.append(KeptRecoveryKey(path, DAMAGED, None, None, named))
-            continue
+            pending = None
         if pending is None:
+            named = path.name.removeprefix(f"{PENDING_FILE}.") if aside else None
+            found.append(KeptRecoveryKey(path, DAMAGED, None, None, named, fingerprint))
             continue
         state = SET_ASIDE if aside else UNCONFIRMED if pending.finished else UNFINISHED
         found.append(
             KeptRecoveryKey(
-                path, state, pending.server_url, pending.username, pending.account_id.hex()
+                path,
+                state,
+                pending.server_url,
+                pending.username,
+                pending.account_id.hex(),
+                fingerprint,
             )
         )
+    if account_id is None:
+        return found
+    wanted = account_id.strip().lower()
+    if not wanted:
+        raise InvalidInput("give the account id of the kept recovery key to drop")
+    found = [k for k in found if k.account_id is not None and k.account_id.startswith(wanted)]
+    if len({k.account_id for k in found}) > 1:
+        raise InvalidInput(f"{account_id!r} names more than one kept recovery key")
     return found
+
+
+def forget_kept(listed: Sequence[KeptRecoveryKey]) -> list[KeptRecoveryKey]:
+    """Drop the kept entries `listed` (from `list_kept`, shown to the user, who confirmed),
+    each only if its path still holds what was listed (`fingerprint`): an entry written,
+    replaced or re-sealed since was never confirmed (R29 F4). Checks them all first: raises
+    InvalidInput naming those changed since (dropping none), or one that cannot be removed
+    (a directory that is not empty). Returns what was dropped (`listed`)."""
+    for kept in listed:
+        if not (kept.path.name == PENDING_FILE or _ASIDE_NAME.fullmatch(kept.path.name)):
+            raise InvalidInput(f"{kept.path} is not a kept recovery key")
+    changed = [k for k in listed if _fingerprint(k.path) != k.fingerprint]
+    if changed:
+        raise InvalidInput(
+            "changed since they were listed, so dropped none (list them again): "
+            + ", ".join(str(k.path) for k in changed)
+        )
+    for kept in listed:
+        try:
+            if stat.S_ISDIR(kept.path.lstat().st_mode):
+                kept.path.rmdir()
+            else:
+                kept.path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            raise InvalidInput(
+                f"{kept.path} cannot be removed ({error.strerror}): it is not a file this "
+                "device wrote; move it away by hand"
+            ) from None
+    return list(listed)
+
+
+def _fingerprint(path: Path) -> str | None:
+    """What is at `path` now: "sha256:<hex>" of a regular file's bytes; for an entry that is
+    not a regular file or does not read, its kind, device, inode, size and change time;
+    None when there is none."""
+    try:
+        status = path.lstat()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        return f"error:{error.errno}"
+    if stat.S_ISREG(status.st_mode):
+        try:
+            return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            pass
+    kind = stat.S_IFMT(status.st_mode)
+    return f"entry:{kind}:{status.st_dev}:{status.st_ino}:{status.st_size}:{status.st_ctime_ns}"
 
 
 def read_pending(path: Path) -> PendingSignup | None:
     """The kept signup in the file `path` (in place or set aside), or None when there is no
-    such file. Raises IntegrityError for a damaged file."""
+    such file. Raises IntegrityError for a damaged one: it does not read (not a file,
+    unreadable), does not decode, or a field is missing, of another type than the one
+    written (every field is type-checked, never converted: R29 F1) or out of its range."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         return None
+    except OSError as error:
+        raise IntegrityError(
+            f"the kept recovery key file {path} does not read ({error.strerror}): it may be "
+            "the only copy of a recovery key; repair it, or give it up by hand "
+            "(`tj recovery-key forget-kept --damaged`)"
+        ) from None
     try:
         document = msgpack.unpackb(raw, raw=False)
-        if not isinstance(document, dict) or document.get("v") != PENDING_VERSION:
+        if not isinstance(document, dict) or type(document.get("v")) is not int:
             raise ValueError("unknown format")
+        if document["v"] != PENDING_VERSION:
+            raise ValueError("unknown format")
+        server_url = document["server_url"]
+        request = document["request"]
+        sealed = document["sealed_recovery_key"]
+        finished = document.get("finished", False)
+        if not (
+            isinstance(server_url, str)
+            and isinstance(request, bytes)
+            and isinstance(sealed, bytes)
+            and isinstance(finished, bool)
+        ):
+            raise ValueError("a field of another type")
         return PendingSignup(
-            server_url=str(document["server_url"]),
-            request=wire.decode(wire.SignupRequest, bytes(document["request"])),
-            sealed_recovery_key=bytes(document["sealed_recovery_key"]),
-            finished=document.get("finished", False) is True,
+            server_url=server_url,
+            request=wire.decode(wire.SignupRequest, request),
+            sealed_recovery_key=sealed,
+            finished=finished,
             other=_other(document.get("other")),
         )
     except (ValueError, KeyError, TypeError, msgpack.UnpackException, wire.WireError):
-        raise IntegrityError(f"the unfinished signup file {path} is damaged") from None
+        raise IntegrityError(
+            f"the kept recovery key file {path} is damaged: it may be the only copy of a "
+            "recovery key; restore it from a backup, or give it up by hand "
+            "(`tj recovery-key forget-kept --damaged`)"
+        ) from None
 
 
 def _other(value: object) -> OtherSeal | None:
@@ -244,10 +395,12 @@ def _other(value: object) -> OtherSeal | None:
     if not isinstance(value, list) or len(value) != 4:
         raise ValueError("bad other seal")
     salt, opslimit, memlimit, sealed = value
-    if not (isinstance(salt, bytes) and isinstance(sealed, bytes)):
+    if not (isinstance(salt, bytes) and len(salt) == 16 and isinstance(sealed, bytes)):
         raise ValueError("bad other seal")
-    if not (isinstance(opslimit, int) and isinstance(memlimit, int)):
+    if not (type(opslimit) is int and type(memlimit) is int):
         raise ValueError("bad other seal")
+    if not (1 <= opslimit <= wire.U32 and 8192 <= memlimit <= wire.U63):
+        raise ValueError("other seal's cost out of range")  # the request's limits
     return OtherSeal(salt, opslimit, memlimit, sealed)
 
 

@@ -69,14 +69,52 @@ def save_profile(
 
 def write_private(path: Path, data: bytes) -> None:
     """Replace `path` with `data` atomically: a 0600 temporary file next to it, fsynced, then
-    renamed over it (the profile, login tickets, an unfinished signup's sealed key)."""
-    temporary = path.with_suffix(".tmp")
+    renamed over it, and the directory fsynced so that the rename is durable before what
+    follows (the profile, login tickets, an unfinished signup's sealed key)."""
+    temporary = _written_aside(path, data)
+    os.replace(temporary, path)
+    _sync_directory(path.parent)
+
+
+def create_private(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` only if nothing is there (an exclusive create: a hard link of
+    a 0600 temporary file, fsynced, so that `path` appears whole or not at all); returns
+    whether it did. Never replaces what another process wrote there meanwhile."""
+    temporary = path.with_name(f".{path.name}.{os.urandom(8).hex()}.tmp")
+    try:
+        _written_aside(path, data, temporary)
+        os.link(temporary, path)
+    except FileExistsError:
+        return False
+    finally:
+        temporary.unlink(missing_ok=True)
+    _sync_directory(path.parent)
+    return True
+
+
+def _written_aside(path: Path, data: bytes, temporary: Path | None = None) -> Path:
+    """`data` in a 0600 file, fsynced: `temporary`, by default `path` with suffix .tmp."""
+    temporary = path.with_suffix(".tmp") if temporary is None else temporary
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    return temporary
+
+
+def _sync_directory(directory: Path) -> None:
+    """fsync `directory` (its entries: a rename, a new link), where the system allows it."""
+    try:
+        descriptor = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass  # some file systems refuse fsync on a directory
+    finally:
+        os.close(descriptor)
 
 
 def profile_exists(home: Path) -> bool:

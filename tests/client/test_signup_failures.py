@@ -323,7 +323,8 @@ async def test_a_signup_that_never_arrived_and_whose_name_was_taken_since_is_dro
 ) -> None:
     """Cancelled before the server got it; someone else signs up as ana meanwhile: the
     retry says so, and keeps the sealed key (the device cannot tell this from a server lying
-    about the salt of an account that is ours: R23 F3); deleting the file frees the home."""
+    about the salt of an account that is ours: R23 F3); giving it up by hand
+    (`forget_kept_recovery_keys`) frees the home."""
     home = tmp_path / "ana"
     reached = asyncio.Event()
 
@@ -343,10 +344,14 @@ async def test_a_signup_that_never_arrived_and_whose_name_was_taken_since_is_dro
 
     with pytest.raises(InvalidInput, match="not the one this device signed up") as refused:
         await sign_up(hostile.url, home)
-    assert "delete that file to use this home for another account" in str(refused.value)
+    [kept] = Client.kept_recovery_keys(home)
+    assert kept.account_id is not None
+    # Given up only by hand, listed and confirmed (R29 F6): never "delete that file".
+    assert f"`tj recovery-key forget-kept --account {kept.account_id}`" in str(refused.value)
+    assert "delete" not in str(refused.value)
     assert Client.unfinished_signup(home) is not None
     assert not (home / "profile").exists()
-    (home / "pending_signup").unlink()
+    assert Client.forget_kept_recovery_keys(home, listed=[kept]) == [kept]
     assert Client.unfinished_signup(home) is None
 
 
