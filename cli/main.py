@@ -453,8 +453,9 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
     else:
         if finished is not None and aside:
             output.message(
-                f"The account {account['username']} this device signed up earlier is not on "
-                f"the server any more: account {account['username']} created anew; this "
+                f"The server no longer knew the account {account['username']} this device "
+                "signed up earlier (deleted from another device, or the server lost or hides "
+                f"it): account {account['username']} created anew; this "
                 "device is signed in. The recovery key of the earlier account stays set aside "
                 f"in {', '.join(sorted(aside))} (`tj recovery-key forget-kept` drops it)."
             )
