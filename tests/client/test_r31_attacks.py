@@ -158,3 +158,34 @@ async def test_r31_last_synced_never_passes_the_end_of_a_share_the_watching_devi
     current = sorted((j.name, j.role) for j in await tom_phone.journals.list())
     assert synced is not None
     assert synced < ended_at or seen == current, (synced, seen, current)
+
+
+async def test_r31_last_synced_never_passes_a_revocation_made_on_another_device(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The owner ends a share on the laptop while the phone watches: the rotation's notice
+    names the journal's unchanged head, which watch() skips as held; a notice-only sync of
+    another journal then moves the phone's `last_synced()` while it still lists the member
+    as reading the journal (who reads a journal, as of "now")."""
+    laptop, tom = await signup("ana"), await signup("tom")
+    await laptop.journals.create("Sleep")
+    await share_with(laptop, tom, role="read")
+    await laptop.sync()
+    phone = await login("ana")
+    await phone.sync()
+    assert [s.member_name for s in await phone.store.shares()] == ["tom"]
+    async with watching(phone) as watcher:
+        await laptop.shares.revoke("Personal", "tom")
+        await laptop.sync()
+        revoked_at = datetime.now(UTC)
+        asked = count_requests(phone)
+        await laptop.entries.write("Sleep", "Slept well")
+        await laptop.sync()
+        report = await watcher.next_report()
+        assert report.notice_only and "/v1/sync" not in asked, "the notice path was taken"
+        synced = await phone.last_synced()
+        seen = [(s.member_name, s.role) for s in await phone.store.shares()]
+    await phone.sync()  # what an ordinary sync makes of it: the reference
+    current = [(s.member_name, s.role) for s in await phone.store.shares()]
+    assert synced is not None
+    assert synced < revoked_at or seen == current, (synced, seen, current)
