@@ -82,6 +82,11 @@ async def test_r31_last_synced_never_passes_a_journal_deleted_on_another_device(
         await laptop.journals.delete("Sleep")
         await laptop.sync()
         deleted_at = datetime.now(UTC)
+        # (s6b) The deletion's notice (head 0) is no longer skipped: it starts an ordinary
+        # sync, which brings the deletion without a manual sync; then the notice-only sync.
+        caught = await watcher.next_report()
+        assert not caught.notice_only and caught.trigger is not None
+        assert caught.trigger.head == 0
         asked = count_requests(phone)
         await laptop.entries.write("Personal", "A good day")
         await laptop.sync()
@@ -178,6 +183,12 @@ async def test_r31_last_synced_never_passes_a_revocation_made_on_another_device(
         await laptop.shares.revoke("Personal", "tom")
         await laptop.sync()
         revoked_at = datetime.now(UTC)
+        # (s6b) The rotation's notice (no new record: Personal's head is unchanged, here 0)
+        # is no longer skipped: it starts an ordinary sync, which brings the revocation
+        # without a manual sync; then the notice-only sync.
+        caught = await watcher.next_report()
+        assert not caught.notice_only and caught.trigger is not None
+        assert await phone.store.shares() == []
         asked = count_requests(phone)
         await laptop.entries.write("Sleep", "Slept well")
         await laptop.sync()
