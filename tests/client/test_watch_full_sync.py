@@ -112,3 +112,27 @@ async def test_a_watching_device_runs_no_timed_sync_before_the_interval(
         await laptop.sync()
         report = await watcher.next_report()
     assert report.trigger is not None and report.trigger.journal_id is not None
+
+
+@pytest.mark.usefixtures("short_interval")
+async def test_a_revocation_on_another_device_reaches_a_watching_device_without_a_sync(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The rotation adds no record: its notice names the journal's unchanged head and no
+    `meta_version` (only a notice with records names one), so it is skipped as held; the
+    timed ordinary sync brings the revocation."""
+    laptop, tom = await signup("ana"), await signup("tom")
+    await laptop.entries.write("Personal", "Long week.")
+    await share_with(laptop, tom, role="read")
+    await laptop.sync()
+    phone = await login("ana")
+    await phone.sync()
+    assert [s.member_name for s in await phone.store.shares()] == ["tom"]
+    async with watching(phone) as watcher:
+        await laptop.shares.revoke("Personal", "tom")
+        await laptop.sync()
+
+        async def revoked() -> bool:
+            return await phone.store.shares() == []
+
+        await until(watcher, revoked)
