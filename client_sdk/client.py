@@ -105,17 +105,17 @@ if TYPE_CHECKING:
 
 LAST_SYNCED = "last_synced_at"  # settings row: ms since the epoch (UTC) of the last sync
 LAST_SYNCED_STEP_MS = 60_000
-WATCH_FULL_SYNC_S = 60.0
-"""`Client.watch()` runs an ordinary sync (one that asks the server of every journal) when
-the last one started at least this many seconds ago (monotonic clock): the live channel
-does not announce every change a /v1/sync brings (a journal renamed or made on another
-device, the end of this account's share; R31 F1), and a sync that applies a notice's
-records asks nothing of the other journals, so `last_synced()` is at most about this old
-while watching with the server reachable (protocol.md GET /v1/live, "Records in notices")."""
 """A sync writes its time to the store only once the time kept there is this old (one
 minute), so that syncs in a row with nothing new write nothing (issue 10); `last_synced()`
 in the same process is exact, `close()` writes the last one, and another process (a crash)
 sees a time at most this much older than the truth: never a newer one."""
+WATCH_FULL_SYNC_S = 60.0
+"""`Client.watch()` runs an ordinary sync (one that asks the server of every journal) when
+the last one ended at least this many seconds ago (monotonic clock): the live channel
+does not announce every change a /v1/sync brings (a journal renamed or made on another
+device, the end of this account's share; R31 F1), and a sync that applies a notice's
+records asks nothing of the other journals, so `last_synced()` is at most about this old
+while watching with the server reachable (protocol.md GET /v1/live, "Records in notices")."""
 
 
 class Client:
@@ -1472,7 +1472,7 @@ class Client:
         Such a sync asks nothing of the other journals and leaves `last_synced()` as it
         was; since the live channel does not announce every change (a journal renamed or
         made on another device), an ordinary sync runs instead of it, or on its own while
-        the channel is open, once the last ordinary sync started WATCH_FULL_SYNC_S (60)
+        the channel is open, once the last ordinary sync ended WATCH_FULL_SYNC_S (60)
         seconds ago (trigger `Notice(False, None, 0)`). A sync the server's write-rate limit
         stopped (`SyncReport.upload_limit`) is followed by another at its `retry_at`, notice
         or not (its trigger is then `Notice(False, None, 0)`), so the rest uploads by itself.
@@ -1484,7 +1484,7 @@ class Client:
             resume_at: datetime | None = None  # the server takes more uploads from then
             loop = asyncio.get_running_loop()
             open_ = False  # the live socket said hello and was not lost since
-            asked_at: float | None = None  # loop time the last ordinary sync started
+            asked_at: float | None = None  # loop time the last ordinary sync ended
             try:
                 while True:
                     version: tuple[int, int] | None = None  # the store's, read for a notice
@@ -1528,12 +1528,13 @@ class Client:
                         # WATCH_FULL_SYNC_S old (changes the live channel does not announce).
                         notice = Notice(False, None, 0)
                     resume_at = None
-                    if carried is None:
-                        asked_at = loop.time()  # once per try: a failing sync never loops
                     try:
                         report = await self._sync(progress, as_of=version, notice=carried)
                     except NetworkError:
                         continue  # the live channel reconnects; the next notice retries
+                    finally:
+                        if carried is None:  # each try, failed or not: no sync back to back
+                            asked_at = loop.time()
                     if report.upload_limit is not None:
                         resume_at = report.upload_limit.retry_at
                     report.trigger = notice
