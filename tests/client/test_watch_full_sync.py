@@ -8,12 +8,13 @@ The interval is made short here so the tests end quickly; every wait ends on a r
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncGenerator, Awaitable, Callable
 
 import pytest
 
 import client_sdk.client as client
-from client_sdk import Notice
+from client_sdk import Backoff, Notice, wire
 from tests.client.sharing_support import share_with
 from tests.client.test_live import HANG, Watcher, watching
 from tests.conftest import ClientFactory
@@ -136,3 +137,38 @@ async def test_a_revocation_on_another_device_reaches_a_watching_device_without_
             return await phone.store.shares() == []
 
         await until(watcher, revoked)
+
+
+async def test_endless_head_zero_notices_cost_one_sync_each_and_no_more(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that keeps sending a notice with head 0 for a journal the device holds (as
+    for a deleted journal) gets one ordinary sync per notice: no sync of its own in between,
+    no loop. The live channel here is a stand-in that yields those notices (the syncs go to
+    the real server); the interval is made long so no timed sync comes in between."""
+    monkeypatch.setattr(client, "WATCH_FULL_SYNC_S", 3600.0)
+    ana = await signup("ana")
+    journal = bytes.fromhex((await ana.journals.get("Personal")).id)
+    head_zero = wire.LiveNotice(wire.LIVE_JOURNAL, journal, 0)
+    marker = wire.LiveNotice(wire.LIVE_JOURNAL, journal, 10**6)
+
+    async def channel(
+        backoff: Backoff,
+    ) -> AsyncGenerator[tuple[Notice, wire.LiveNotice | None], None]:
+        yield Notice(True, None, 0), wire.LiveNotice(wire.LIVE_HELLO, b"", 0)
+        for _ in range(5):
+            yield Notice(False, journal.hex(), 0), head_zero
+        yield Notice(False, journal.hex(), marker.head), marker
+        await asyncio.Event().wait()  # then nothing more
+
+    monkeypatch.setattr(ana, "_live", channel)
+    watcher = Watcher(ana)
+    try:
+        reports = [await watcher.next_report() for _ in range(7)]
+    finally:
+        watcher.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher.task
+    heads = [r.trigger.head for r in reports if r.trigger is not None and not r.notice_only]
+    assert reports[0].trigger is not None and reports[0].trigger.connected
+    assert heads == [0, 0, 0, 0, 0, 0, marker.head], "one sync per notice, none between"
