@@ -110,6 +110,13 @@ LAST_SYNCED_STEP_MS = 60_000
 minute), so that syncs in a row with nothing new write nothing (issue 10); `last_synced()`
 in the same process is exact, `close()` writes the last one, and another process (a crash)
 sees a time at most this much older than the truth: never a newer one."""
+WATCH_FULL_SYNC_S = 60.0
+"""`Client.watch()` runs an ordinary sync (one that asks the server of every journal) when
+the last one ended at least this many seconds ago (monotonic clock): the live channel
+does not announce every change a /v1/sync brings (a journal renamed or made on another
+device, the end of this account's share; R31 F1), and a sync that applies a notice's
+records asks nothing of the other journals, so `last_synced()` is at most about this old
+while watching with the server reachable (protocol.md GET /v1/live, "Records in notices")."""
 
 
 class Client:
@@ -1246,13 +1253,9 @@ class Client:
         max_upload_wait: float = DEFAULT_UPLOAD_WAIT_S,
         as_of: tuple[int, int] | None = None,
         notice: wire.LiveNotice | None = None,
-        told_since: bool = False,
     ) -> SyncReport:
         """`sync`; `as_of`: the store's version the caller read just before (Store.version);
-        `notice`: a live notice with records in it, that started this sync (Replica.sync).
-        `told_since`: the notice came on a live socket that has told this device of every
-        change since a sync on that socket completed (`watch()`): a sync that applies it
-        and asks nothing is then a completed sync too (`last_synced()`)."""
+        `notice`: a live notice with records in it, that started this sync (Replica.sync)."""
         saved = self.transport.retry
         self.transport.retry = retry or saved
         try:
@@ -1275,11 +1278,12 @@ class Client:
                 )
         report.departures = await self.sharing.departures()
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
-        if not report.notice_only or told_since:
+        if not report.notice_only:
             # A sync that applied a live notice's records asked the server nothing: it
-            # brought one journal. The others are as the last sync left them (the notice
-            # is taken only from that state: Replica._take_notice), and are known current
-            # only when the notice's socket told this device of every change since then.
+            # brought one journal, and says nothing of when the others were last asked. The
+            # live channel does not announce every change a /v1/sync brings (a journal
+            # renamed, made or deleted on another device; R31 F1): watch() runs an ordinary
+            # sync at least every WATCH_FULL_SYNC_S instead (`watch()`).
             await self._synced(now_ms())
         if report.arrivals:  # nothing to name on a no-op sync: no store read for names
             synced = self.replica.synced_version  # read as of it while nothing was written
@@ -1359,9 +1363,10 @@ class Client:
     async def last_synced(self) -> datetime | None:
         """When a sync last completed on this device (UTC), or None if never: what the data
         shown offline is as of. A sync of `watch()` that applied a live notice's records
-        without asking the server counts too: it starts only from the state a sync on the
-        same socket left with nothing incomplete, and that socket has told this device of
-        every change since (a lost socket's next one starts with an ordinary sync)."""
+        without asking the server (one journal, nothing asked of the others) does not count:
+        the live channel does not announce every change (a journal renamed or made on
+        another device); `watch()` runs an ordinary sync at least every WATCH_FULL_SYNC_S
+        seconds, which keeps this time fresh while watching."""
         value = await self.store.setting(LAST_SYNCED)
         kept = int(value) if isinstance(value, int) else 0
         newest = max(kept, self._synced_at)
@@ -1482,15 +1487,21 @@ class Client:
         Each report's `trigger` is the Notice that started its sync (`connected` after each
         (re)connection: that sync catches up on what happened meanwhile). `on_lost` is called
         once each time the live channel is lost or cannot be opened; it is retried with
-        backoff meanwhile. Notices about changes this device already holds are skipped. A
-        notice that carries the records of the push that made it (protocol.md GET /v1/live,
-        to this account's own journals) is applied without a request when this device has
-        nothing to send and the notice follows on from what it holds of that journal, with
-        the checks of any pull (Replica.sync); else the sync pulls as usual. Such a sync
-        counts as completed (`last_synced()`): the socket has told this device of every
-        change since its catch-up sync. A sync the server's write-rate limit stopped
-        (`SyncReport.upload_limit`) is followed by another at its `retry_at`, notice or not
-        (its trigger is then `Notice(False, None, 0)`), so the rest uploads by itself.
+        backoff meanwhile. Notices about changes this device already holds are skipped (the
+        journal held up to the notice's head, at the `meta_version` the notice names if it
+        names one); a notice with head 0 (a deleted journal) or another `meta_version` (a
+        rotation: new keys or members, no new record) starts an ordinary sync, one per
+        notice. A notice that carries the records of the push that made it (protocol.md GET
+        /v1/live, to this account's own journals) is applied without a request when this
+        device has nothing to send and the notice follows on from what it holds of that
+        journal, with the checks of any pull (Replica.sync); else the sync pulls as usual.
+        Such a sync asks nothing of the other journals and leaves `last_synced()` as it
+        was; since the live channel does not announce every change (a journal renamed or
+        made on another device), an ordinary sync runs instead of it, or on its own while
+        the channel is open, once the last ordinary sync ended WATCH_FULL_SYNC_S (60)
+        seconds ago (trigger `Notice(False, None, 0)`). A sync the server's write-rate limit
+        stopped (`SyncReport.upload_limit`) is followed by another at its `retry_at`, notice
+        or not (its trigger is then `Notice(False, None, 0)`), so the rest uploads by itself.
         Closing this iterator (or cancelling the task that runs it) closes the live channel
         before returning. Raises AuthError when this device is signed out.
         """
@@ -1498,9 +1509,9 @@ class Client:
         async with contextlib.aclosing(self._live(backoff)) as notices:
             waiting: asyncio.Future[tuple[Notice, wire.LiveNotice | None]] | None = None
             resume_at: datetime | None = None  # the server takes more uploads from then
-            # A sync completed since this socket's hello: the socket has told this device of
-            # every change since (a notice-only sync is then a completed one: `_sync`).
-            told_since = False
+            loop = asyncio.get_running_loop()
+            open_ = False  # the live socket said hello and was not lost since
+            asked_at: float | None = None  # loop time the last ordinary sync ended
             try:
                 while True:
                     version: tuple[int, int] | None = None  # the store's, read for a notice
@@ -1510,6 +1521,9 @@ class Client:
                     timeout = None
                     if resume_at is not None:
                         timeout = max((resume_at - datetime.now(UTC)).total_seconds(), 0.0)
+                    if open_ and asked_at is not None:
+                        due = max(asked_at + WATCH_FULL_SYNC_S - loop.time(), 0.0)
+                        timeout = due if timeout is None else min(timeout, due)
                     await asyncio.wait({waiting}, timeout=timeout)
                     if waiting.done():
                         try:
@@ -1517,8 +1531,7 @@ class Client:
                         except StopAsyncIteration:
                             return
                         waiting = None
-                        if notice.lost or notice.connected:
-                            told_since = False  # a new socket: its catch-up sync comes first
+                        open_ = notice.connected or (open_ and not notice.lost)
                         if notice.lost:
                             if on_lost is not None:
                                 on_lost()
@@ -1526,24 +1539,29 @@ class Client:
                         if not notice.connected and notice.journal_id is not None:
                             # Read once for this check and the sync it may start (issue 10).
                             version = await self.store.version()
-                            cursors = {
-                                j.journal_id.hex(): j.cursor
+                            held = {
+                                j.journal_id.hex(): j
                                 for j in await self.store.journals(as_of=version)
                             }
-                            if cursors.get(notice.journal_id, -1) >= notice.head:
+                            if _notice_is_held(held.get(notice.journal_id), notice, message):
                                 continue
-                            if message is not None and message.records:
+                            stale = asked_at is None or (
+                                loop.time() - asked_at >= WATCH_FULL_SYNC_S
+                            )
+                            if message is not None and message.records and not stale:
                                 carried = message
                     else:
-                        notice = Notice(False, None, 0)  # the server takes uploads again
+                        # The server takes uploads again, or the last ordinary sync is
+                        # WATCH_FULL_SYNC_S old (changes the live channel does not announce).
+                        notice = Notice(False, None, 0)
                     resume_at = None
                     try:
-                        report = await self._sync(
-                            progress, as_of=version, notice=carried, told_since=told_since
-                        )
+                        report = await self._sync(progress, as_of=version, notice=carried)
                     except NetworkError:
                         continue  # the live channel reconnects; the next notice retries
-                    told_since = True
+                    finally:
+                        if carried is None:  # each try, failed or not: no sync back to back
+                            asked_at = loop.time()
                     if report.upload_limit is not None:
                         resume_at = report.upload_limit.retry_at
                     report.trigger = notice
@@ -1767,3 +1785,18 @@ def _unfinished(home: Path, pending: PendingSignup) -> InvalidInput:
         "username and its password to finish it",
         subject="unfinished signup",
     )
+
+
+def _notice_is_held(
+    journal: LocalJournal | None, notice: Notice, message: wire.LiveNotice | None
+) -> bool:
+    """A live journal notice tells this device nothing new (`watch()` skips it): the device
+    holds the journal up to the notice's head (a notice read after a sync that pulled its
+    change, or a later one) and, when the notice names the journal's `meta_version`, at that
+    version. A head of 0 (the journal was deleted) or a `meta_version` other than the
+    device's (keys, members or name changed: a rotation adds no record) is never skipped:
+    the device runs an ordinary sync, one per such notice (R31 F1)."""
+    if journal is None or notice.head == 0 or notice.head > journal.cursor:
+        return False
+    named = message.meta_version if message is not None else 0
+    return named == 0 or named == journal.meta_version

@@ -75,8 +75,11 @@ class Notes:
         me = self._context.profile.account_id
         if journal is None or journal.owner_id == me or not authors:
             return None
-        if journal.owner_id in authors:  # the owner marked it deleted: the one change an
-            return None  # owner may make to a member's annotation (protocol.md 4.15)
+        if await store.removed_on_server_by(doc_id, journal.owner_id):
+            # The owner's own record marked it deleted (not any record of the owner's: a
+            # snapshot leaves it as it is, R31 F2): the one change an owner may make to a
+            # member's annotation (protocol.md 4.15).
+            return None
         if (await store.creators([doc_id])).get(doc_id, journal.owner_id) != me:
             return None
         try:

@@ -220,8 +220,10 @@ async def moot_withdrawals(store: Store, account_id: bytes) -> set[bytes]:
     """The set-aside changes (record ids) that have nothing left to do: this account's
     changes to a note or prompt it wrote in another owner's journal, withdrew here (marked
     deleted: notes.withdraw), and whose journal owner has since marked it deleted on the
-    server too (a verified record of the owner's for it was served: the one change an owner
-    may make to a member's annotation, protocol.md 4.15). Its readers no longer list it, so
+    server too (a verified record of the owner's that itself marks it deleted was served:
+    the one change an owner may make to a member's annotation, protocol.md 4.15; an owner's
+    record that leaves it as it is, a snapshot, does not count, R31 F2: this device's own
+    state is deleted already by the refused withdrawal). Its readers no longer list it, so
     the refused withdrawal (and any change of it waiting behind) is not "not delivered" any
     more (NU20 C4's "ask the owner" done). A withdrawal the owner has not answered so, or of
     a journal this device no longer reads (it cannot know), stays. Reads the store only."""
@@ -242,7 +244,7 @@ async def moot_withdrawals(store: Store, account_id: bytes) -> set[bytes]:
         document = Document.from_state(stored.doc_id, stored.kind, stored.state)
         if document.field("deleted") is not True:
             continue
-        if journal.owner_id in await store.authors_on_server(doc_id):
+        if await store.removed_on_server_by(doc_id, journal.owner_id):
             moot.add(doc_id)
     return {row.record.record_id for row in rows if row.record.doc_id in moot}
 

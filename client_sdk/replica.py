@@ -1901,7 +1901,8 @@ class Replica:
                 continue
             try:
                 self._check_author(journal, record, body)
-                self._check_owner_edit(record, body, creators.get(body.doc_id), changed, documents)
+                creator = creators.get(body.doc_id)
+                self._check_owner_edit(record, body, creator, changed, documents)
                 changed[body.doc_id] = self._merge(
                     journal, record, body, changed, documents, was_removed
                 )
@@ -1923,9 +1924,19 @@ class Replica:
                             body.device,
                         ),
                     )
-                accepted.append(
-                    self._seen(journal.journal_id, record.record_id, record.seq, record.epoch, body)
+                mark = self._seen(
+                    journal.journal_id, record.record_id, record.seq, record.epoch, body
                 )
+                if (
+                    body.author == journal.owner_id
+                    and creator not in (None, body.author)
+                    and body.doc_kind in access.ANNOTATION_KINDS
+                ):
+                    # What the owner's record did to a member's annotation, from it alone (not
+                    # this device's merged state, which the member's own refused withdrawal
+                    # already marks deleted): pushing.moot_withdrawals (R31 F2).
+                    mark = dataclasses.replace(mark, removes=_marks_deleted(body))
+                accepted.append(mark)
                 trusted.append((record.record_id, body))
             except IntegrityError as error:
                 problems.append(
@@ -3336,6 +3347,20 @@ def same_keys(a: Peer, b: Peer) -> bool:
         b.box_public_key,
         b.username,
     )
+
+
+def _marks_deleted(body: records.RecordBody) -> bool:
+    """Whether a record's payload, applied alone to an empty document, marks it deleted: a
+    deletion written on the state the writer held (`deleted` was never set before, so the
+    update names its own place) or a snapshot of a deleted document. A payload that needs
+    other records to apply says False: what it did is not known from it alone, and a
+    withdrawal it might make moot is then kept (the safe side: pushing.moot_withdrawals)."""
+    trial = Document(body.doc_id, body.doc_kind)
+    try:
+        trial.apply(body.payload)
+    except IntegrityError:
+        return False
+    return trial.field("deleted") is True
 
 
 def _annotation_content(document: Document) -> tuple[dict[str, Any], str]:

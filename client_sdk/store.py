@@ -63,6 +63,7 @@ CREATE INDEX IF NOT EXISTS documents_by_journal ON documents(journal_id);
 CREATE TABLE IF NOT EXISTS seen_records (
     journal_id BLOB NOT NULL, record_id BLOB NOT NULL, seq INTEGER, doc_id BLOB,
     author BLOB, device BLOB, counter INTEGER, epoch INTEGER, snapshot INTEGER,
+    removes INTEGER,
     PRIMARY KEY (journal_id, record_id)
 );
 CREATE INDEX IF NOT EXISTS seen_by_document ON seen_records(doc_id);
@@ -230,6 +231,9 @@ class SeenRecord:
     counter: int | None = None
     epoch: int | None = None
     snapshot: bool | None = None
+    removes: bool | None = None
+    """Set for a record of a journal's owner in an annotation another account created: whether
+    the record itself marks it deleted (its payload alone sets `deleted`: R31 F2)."""
 
 
 @dataclass(frozen=True)
@@ -840,6 +844,17 @@ class Store:
         )
         return {bytes(r[0]) for r in rows}
 
+    async def removed_on_server_by(self, doc_id: bytes, author: bytes) -> bool:
+        """Whether the server served or acknowledged a record of `author` that itself marks
+        the document `doc_id` deleted (`SeenRecord.removes`: kept for a journal owner's
+        records in annotations other accounts created)."""
+        rows = await self._all(
+            "SELECT 1 FROM seen_records WHERE doc_id = ? AND author = ? AND seq IS NOT NULL "
+            "AND removes = 1 LIMIT 1",
+            (doc_id, author),
+        )
+        return bool(rows)
+
     async def waiting_documents(self) -> list[tuple[bytes, bytes | None]]:
         """(journal id, document id or None) of every record in the outbox and set aside,
         oldest first: what never reached the server, without the ciphertexts."""
@@ -1131,7 +1146,7 @@ class Store:
         return [VerifiedRecord(bytes(r[0]), r[1], bytes(r[2]), r[3], bool(r[4])) for r in rows]
 
 
-ADDED_COLUMNS = {"seen_records": ("epoch INTEGER", "snapshot INTEGER")}
+ADDED_COLUMNS = {"seen_records": ("epoch INTEGER", "snapshot INTEGER", "removes INTEGER")}
 
 
 async def _add_missing_columns(db: Database) -> None:
@@ -1272,14 +1287,15 @@ def _journal_counters(db: sqlite3.Connection, journal_id: bytes) -> dict[Key, De
 
 MARK_SEEN = (
     "INSERT INTO seen_records (journal_id, record_id, seq, doc_id, author, device, "
-    "counter, epoch, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "counter, epoch, snapshot, removes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT(journal_id, record_id) DO UPDATE SET "
     "seq = coalesce(excluded.seq, seq), doc_id = coalesce(excluded.doc_id, doc_id), "
     "author = coalesce(excluded.author, author), "
     "device = coalesce(excluded.device, device), "
     "counter = coalesce(excluded.counter, counter), "
     "epoch = coalesce(excluded.epoch, epoch), "
-    "snapshot = coalesce(excluded.snapshot, snapshot)"
+    "snapshot = coalesce(excluded.snapshot, snapshot), "
+    "removes = coalesce(excluded.removes, removes)"
 )
 
 
@@ -1288,9 +1304,10 @@ PUT_COVERS = "INSERT OR REPLACE INTO record_covers VALUES (?, ?, ?)"
 
 def _seen_values(r: SeenRecord) -> tuple[Any, ...]:
     snapshot = None if r.snapshot is None else int(r.snapshot)
+    removes = None if r.removes is None else int(r.removes)
     return (
         r.journal_id, r.record_id, r.seq, r.doc_id, r.author, r.device, r.counter, r.epoch,
-        snapshot,
+        snapshot, removes,
     )  # fmt: skip
 
 

@@ -349,8 +349,7 @@ class SyncReport:
     notice_only: bool = field(default=False, compare=False)
     """Set when this sync applied the records a live notice carried and asked the server
     nothing (`Client.watch()`): it brought that journal up to date and asked nothing of the
-    others, which are as the last sync left them; `Client.last_synced()` counts it when the
-    notice came on `watch()`'s socket, which told this device of every change since."""
+    others, so `Client.last_synced()` does not count it."""
     trigger: Notice | None = field(default=None, compare=False)
     """Set by `Client.watch()`: the live-channel notice that started this sync (`connected`
     for the catch-up after each (re)connection, else the journal notice); None otherwise."""
