@@ -212,6 +212,12 @@ def share(
                 )
 
     async def work(client: Client) -> ShareInfo:
+        if safety_flags and (await client.journals.get(journal_name)).helper is not None:
+            raise InvalidInput(  # a copy holds some fields, never a PHQ-9's items (NU21 C1)
+                f"{journal_name!r} is a journal kept only to share with a member: safety "
+                "flags need a whole-journal share of the journal it comes from; nothing was "
+                "changed"
+            )
         if safety_flags and not full:  # before anything changes
             limited = await client.shares.limited(journal_name, therapist)
             if limited is not None:
@@ -265,6 +271,12 @@ def share_confirmation(shared: ShareInfo) -> str:
     """What the member can read now, in plain words: the journal, the fields, what ended."""
     ending = f" {end_text(shared.expires_at)}" if shared.expires_at else ", with no end date"
     role = "read and add notes" if shared.role == "annotate" else "read"
+    if shared.kind == "items":  # what it holds, never "every entry" (NU21 C1)
+        return (
+            f"Shared {shared.journal} with {shared.member} ({role}){ending}: they still see "
+            "only what you shared with them in it, one item at a time, as you shared each; "
+            "nothing more is shared."
+        )
     if shared.fields is None:
         return "\n".join(
             [

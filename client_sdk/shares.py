@@ -107,6 +107,14 @@ class Shares:
         whose only share of the journal was such a copy, ended since (`revoke`, or removed
         because the server no longer served them): say `full=True` or `only`.
 
+        `journal` may name a field-level copy kept for a member (`ShareInfo.journal` of a
+        share with `only`): new terms for that member's share of it, who still reads only
+        its fields (`ShareInfo.kind` "mirror", `.fields`, `.source`); `full`, `only`, another
+        account, or a member no longer in its chain (they left, or it ended) is refused with
+        ScopeNeeded naming the source journal (and the copy's `fields`): what a member reads
+        is chosen on the source (NU21 C1, C7). Every refusal asking for `full` or `only` is a
+        ScopeNeeded (an InvalidInput) whose `situation` names no parameter.
+
         What new terms mean is decided on the chain they are signed on: when another device
         narrowed, ended or renewed the member's share meanwhile, the call raises
         InvalidInput and signs nothing (R24 F1). Narrowing (`only`) while the journal's
