@@ -511,6 +511,8 @@ def departure_lines(report: SyncReport) -> list[str]:
         else:
             lines.append(f"Notice: {d}.")
         again = f"tj share {shlex.quote(d.journal)} {shlex.quote(d.member)}"
+        if d.items:  # the journal of single items: shared again one item at a time
+            again = f"tj share-entry ENTRY_ID {shlex.quote(d.member)}"
         if d.source:  # a field-level copy: shared again from its source, same fields (NU21 C7)
             again = (
                 f"tj share {shlex.quote(d.source)} {shlex.quote(d.member)} --only "

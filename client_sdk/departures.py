@@ -104,6 +104,9 @@ class Departure:
     it); sharing again is done on that journal, with `fields` (NU21 C7)."""
     fields: tuple[str, ...] = ()
     """With `source`: the fields of each entry the copy held."""
+    items: bool = False
+    """Told to the owner: the journal is the one of single items kept for the member
+    ("Shared with NAME"): sharing again is done an item at a time (`grant_entry`)."""
 
     def __str__(self) -> str:
         if self.reason == DROPPED:
@@ -169,6 +172,7 @@ class Departure:
             "owner": self.owner,
             "source": self.source,
             "fields": list(self.fields),
+            "items": self.items,
         }
 
 

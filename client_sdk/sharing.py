@@ -1346,14 +1346,19 @@ class Sharing:
     async def _with_sources(self, told: list[Departure]) -> list[Departure]:
         """`told`, each departure from a field-level copy this account keeps given the name
         of the journal it copies and its fields (`Departure.source`): sharing again is done
-        on that journal, never on the copy (NU21 C7)."""
-        copies = {j.hex(): d for j, d in self.kept_disclosures().items() if d.kind == "mirror"}
+        on that journal, never on the copy (NU21 C7); and one from the journal of single
+        items marked so (`Departure.items`)."""
+        copies = {
+            j.hex(): d for j, d in self.kept_disclosures().items() if d.kind in ("mirror", "items")
+        }
         if not any(not d.owner and d.journal_id in copies for d in told):
             return told
         names = {j.journal_id: j.name for j in await self.store.journals()}
         found = []
         for d in told:
             settings = copies.get(d.journal_id) if not d.owner else None
+            if settings is not None and settings.kind == "items":
+                d = replace(d, items=True)
             source = names.get(settings.mirror_of or b"") if settings is not None else None
             if settings is not None and source is not None:
                 d = replace(d, source=source, fields=settings.fields or DISCLOSABLE)

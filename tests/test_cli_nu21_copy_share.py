@@ -91,6 +91,15 @@ async def test_new_terms_for_the_journal_of_single_items_never_say_every_entry(
     assert "drinking" not in (await tom.ok("list", "--all")).stdout
     assert "Only the mood" not in (await tom.ok("list", "--all")).stdout
 
+    await tom.ok("leave", "ana/Shared with tom", "--yes")
+    synced = await ana.ok("sync")
+    assert "If they did not mean to leave, share again: tj share-entry ENTRY_ID tom" in (
+        synced.stderr
+    )
+    await ana.ok("share-entry", entry, "tom", "--only", "mood")  # the command named works
+    [share] = [s for s in await ana.json("shares") if not s["expired"]]
+    assert share["journal"] == "Shared with tom"
+
 
 async def test_after_a_member_leaves_a_copy_the_suggested_command_shares_its_fields_again(
     ana: Device, tom: Device
