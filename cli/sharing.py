@@ -31,7 +31,7 @@ from client_sdk.care_disclosure import DISCLOSABLE
 from client_sdk.errors import InvalidInput, NetworkError, NotFound
 
 if TYPE_CHECKING:
-    from client_sdk import AuditInfo, Client, Note, SharedJournal, ShareInfo
+    from client_sdk import AuditInfo, Client, MeasureResult, Note, SharedJournal, ShareInfo
     from client_sdk.undelivered import Undelivered
 
 T = TypeVar("T")
@@ -211,7 +211,11 @@ def share(
                     err=True,
                 )
 
+    earlier: list[MeasureResult] = []
+
     async def work(client: Client) -> ShareInfo:
+        if only is not None and RESULT_FIELDS & set(only):  # before the share: all "earlier"
+            earlier.extend(await client.measures.results(journal_name))
         if safety_flags and (await client.journals.get(journal_name)).helper is not None:
             raise InvalidInput(  # a copy holds some fields, never a PHQ-9's items (NU21 C1)
                 f"{journal_name!r} is a journal kept only to share with a member: safety "
@@ -259,6 +263,9 @@ def share(
         output.message(kept_limited(shared))
     else:
         output.message(share_confirmation(shared))
+    if only is not None and shared.fields is not None:
+        for line in earlier_results_text(shared, earlier):
+            output.message(line)
     if safety_flags:
         output.message(
             f"Safety flags: on. When a PHQ-9 item 9 is answered above 0 in {shared.journal}, "
@@ -289,10 +296,16 @@ def share_confirmation(shared: ShareInfo) -> str:
                 for name in shared.copies_too
             ]
         )
+    written = (
+        "entries and questionnaire results you record"
+        if RESULT_FIELDS & set(shared.fields)
+        else "entries you write"
+    )
     lines = [
-        f"Shared only the {plain_list(shared.fields)} of entries you write in "
-        f"{shared.source} from now on with {shared.member} ({role}){ending}, as the journal "
-        f"{shared.journal!r}; they see it after their next `tj sync`."
+        f"Shared only the {plain_list(shared.fields)} of {written} in "
+        f"{shared.source} from now on (nothing from before) with {shared.member} "
+        f"({role}){ending}, as the journal {shared.journal!r}; they see it after their next "
+        "`tj sync`."
     ]
     for name in shared.ended:
         lines.append(
@@ -301,6 +314,40 @@ def share_confirmation(shared: ShareInfo) -> str:
             "stays with them)."
         )
     return "\n".join(lines)
+
+
+RESULT_FIELDS = {"scores", "answers"}
+"""The fields of `--only` that carry questionnaire results (care_disclosure.py)."""
+
+
+def earlier_results_text(shared: ShareInfo, earlier: list[MeasureResult]) -> list[str]:
+    """A field-level share carries only what is recorded from now on: say so of the
+    questionnaire results already in the journal, which it never sends (NU21 C12), and
+    how to send one (`tj measure share`). Nothing is shared without the client's say."""
+    fields = set(shared.fields or ())
+    if not fields & RESULT_FIELDS or not earlier:
+        return []
+    latest = max(earlier, key=lambda r: r.taken_at)
+    when = output.local_time(latest.taken_at)
+    count = (
+        "1 questionnaire result" if len(earlier) == 1 else f"{len(earlier)} questionnaire results"
+    )
+    concern = sum(r.safety_concern for r in earlier)
+    item9 = (
+        f"; {'it has' if len(earlier) == 1 else f'{concern} of them have'} item 9 answered above 0"
+        if concern
+        else ""
+    )
+    flag = "" if "answers" in fields else " --without-answers"
+    member = shlex.quote(shared.member)
+    return [
+        f"Not shared: the {count} already in {shared.source} (the latest: the {latest.name} of "
+        f"{when}, score {latest.score}{item9}): this share carries only results recorded "
+        f"from now on, so {shared.member} does not see {'it' if len(earlier) == 1 else 'them'}.",
+        f"  To send one to {shared.member}: tj measure share "
+        f"{output.short_id(latest.id)} {member}{flag} (other results: tj measure list "
+        f"--journal {shlex.quote(shared.source or '')})",
+    ]
 
 
 def kept_limited(shared: ShareInfo) -> str:

@@ -125,3 +125,30 @@ async def test_after_a_member_leaves_a_copy_the_suggested_command_shares_its_fie
     assert (share["source"], share["fields"]) == ("Personal", ["mood", "scores"])
     await tom.ok("sync")
     assert "drinking" not in (await tom.ok("list", "--all")).stdout
+
+
+async def test_a_scores_share_says_the_results_taken_before_are_not_shared_and_how_to_send_one(
+    ana: Device, tom: Device
+) -> None:
+    """NU21 C12: a PHQ-9 taken just before `--only mood,scores` (item 9 above 0) never
+    reaches the therapist; the confirmation says so and names the command that sends it,
+    and nothing more is shared until the client runs it."""
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("measure", "take", "phq9", "--answers", "2,2,2,2,1,2,2,1,1", "--difficulty", "2")
+    shared = await ana.ok("share", "Personal", "tom", "--only", "mood,scores", *fingerprint)
+    said = shared.stderr
+    assert "questionnaire results you record in Personal from now on (nothing from before)" in (
+        said
+    )
+    assert "Not shared: the 1 questionnaire result already in Personal" in said
+    assert "score 15; it has item 9 answered above 0" in said
+    [send] = [line for line in said.splitlines() if "To send one to tom: " in line]
+    command = send.split("To send one to tom: ")[1].split(" (other results")[0]
+    assert command.startswith("tj measure share ") and command.endswith(" tom --without-answers")
+
+    await tom.ok("sync")
+    assert await tom.json("measure", "list") == []  # not shared without the client's say
+    await ana.ok(*command.split()[1:], *fingerprint)
+    await tom.ok("sync")
+    [result] = await tom.json("measure", "list")
+    assert result["score"] == 15
