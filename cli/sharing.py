@@ -465,7 +465,13 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
                 abort=True,
                 err=True,
             )
-    ended = home.run(lambda client: client.shares.revoke(journal_name, therapist))
+    try:
+        ended = home.run(lambda client: client.shares.revoke(journal_name, therapist))
+    except NotFound as gone:
+        if gone.subject != "share already ended":
+            raise
+        output.message(f"{str(gone)[:1].upper()}{str(gone)[1:]}.")  # as asked: exit 0 (NU21 C4)
+        return
     output.message(unshare_confirmation(journal_name, therapist, ended))
 
 

@@ -266,7 +266,9 @@ class Shares:
         have received (unacknowledged safety flags, a result with PHQ-9 item 9 above 0:
         `undelivered`, read before ending; an app asks its user first). Needs the
         network. Raises NotFound when neither the journal nor a copy of it is shared with
-        `username`, AccessError when it is not this account's, NetworkError offline, and
+        `username` (subject "share already ended" when the journal's verified chain shows
+        their share ended before this call, e.g. by another device of this account at the
+        same moment: NU21 C4; the share is ended, as asked), AccessError when it is not this account's, NetworkError offline, and
         InvalidInput (subject "unseen copy") when the journal's signed access chain names a
         field-level share with them through a copy this device cannot see or act on (not
         listed, or its chain has a problem): that share is not ended, and no entry saying

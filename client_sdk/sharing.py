@@ -1048,7 +1048,9 @@ class Sharing:
         this account shown under the same name). Each ends with the member removed from the
         chain and a key rotation, in one request per journal, so that records written
         afterwards stay unreadable to them. Returns the names of the journals whose share
-        ended; raises NotFound when none of them is shared with the member."""
+        ended; raises NotFound when none of them is shared with the member (its `subject`
+        "share already ended" when a verified chain shows the member's share ended before
+        this call: by another device of this account at the same moment, or earlier)."""
         if journal.role != "owner":
             raise AccessError(f"only the owner of {journal.name!r} can stop sharing it")
         name = normalize_username(username)
@@ -1091,8 +1093,31 @@ class Sharing:
                 subject="unseen copy",
             )
         if not ended:
+            if self._ended_before(candidates(), name):
+                raise NotFound(
+                    f"{journal.name!r} is no longer shared with {name}: the share was already "
+                    "ended (the journal's signed access history says so: by another device "
+                    "of yours, or earlier); nothing more to do",
+                    subject="share already ended",
+                )
             raise NotFound(f"{journal.name!r} is not shared with {name}")
         return ended
+
+    def _ended_before(self, journal_ids: list[bytes], username: str) -> bool:
+        """Whether the verified chain of one of `journal_ids` (as this call's sync left it)
+        shows `username` as a former member and no longer a current one: a share ended
+        already (removed, or closed by its end date), e.g. by another device of this
+        account at the same moment (NU21 C4). Never the server's word: the owner signed it."""
+        for journal_id in journal_ids:
+            state = self.replica.chains.state(journal_id)
+            if state is None:
+                continue
+            for account_id, who in state.signers.items():
+                if who.username != username or not state.handles.get(account_id):
+                    continue
+                if state.member_by_account(account_id) is None:
+                    return True
+        return False
 
     async def _refuse_unseen_copies(
         self, source: LocalJournal, username: str, accounts: list[bytes], what: str
