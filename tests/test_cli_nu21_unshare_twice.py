@@ -26,9 +26,7 @@ async def test_the_slower_device_says_the_share_was_already_ended(
     await laptop.ok("unshare", "Personal", "tom", "--yes")
     again = await phone.tj("unshare", "Personal", "tom", "--yes")
     assert again.exit_code == 0, again.output
-    assert "'Personal' is no longer shared with tom: the share was already ended" in (
-        again.stderr
-    )
+    assert "'Personal' is no longer shared with tom: the share was already ended" in (again.stderr)
     assert "by another device of yours" in again.stderr
     assert "Error" not in again.output
     assert [s for s in await phone.json("shares") if not s["expired"]] == []
