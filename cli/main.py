@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shlex
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from cli import output
 from cli.progress import sync_once
 from client_sdk.crypto import INSECURE_TEST_COST
 from client_sdk.documents import EMOTIONS
-from client_sdk.errors import InvalidInput, NetworkError, TJError
+from client_sdk.errors import InvalidInput, NetworkError, ScopeNeeded, TJError
 
 # The SDK's client and what it brings (aiohttp, every manager) are imported by the commands
 # that use them, not at start-up: `tj --help` and a typo answer at once (issue 10).
@@ -202,6 +203,8 @@ HINTS = {
     "daylio mood": "pass it as --mood LABEL=N",
     "ended brief": "ask the client for a new one (they run `tj brief`)",
     "app update": "update the app on this device, then run `tj sync`",
+    "items journal": "share an entry with someone: `tj share-entry ENTRY_ID USERNAME`; a "
+    "journal: `tj share JOURNAL USERNAME`",
 }
 """The CLI's advice for an SDK error, by `TJError.subject` (the SDK's messages name no
 command)."""
@@ -229,12 +232,37 @@ def with_hint(error: TJError, verbose: bool = False) -> str:
     with `verbose`, the server's error code (or the network failure's type) and the server's
     own words after it."""
     hint = HINTS.get(error.subject or "") or CODE_HINTS.get(error.code or "")
-    text = f"{error}: {hint}" if hint else str(error)
+    if isinstance(error, ScopeNeeded):  # the CLI's flags, never the SDK's keywords
+        text = f"{error.situation}. {scope_advice(error)}"
+    else:
+        text = f"{error}: {hint}" if hint else str(error)
     if verbose:
         code = error.code or (type(error.__cause__).__name__ if error.__cause__ else None)
         text += f" (code: {code or type(error).__name__})"
         text += f" (the server said: {error.detail})" if error.detail else ""
     return text
+
+
+def scope_advice(error: ScopeNeeded) -> str:
+    """The commands that choose what a member reads (NU21 C7): the fields they read before
+    when there were some, else the whole journal or some fields."""
+    journal = shlex.quote(error.journal) if error.journal else "JOURNAL"
+    member = shlex.quote(error.member)
+    full = (
+        "the whole journal (every entry in full, also those written before): "
+        f"tj share {journal} {member} --full"
+    )
+    if error.fields:
+        named = ["text" if f == "body" else f for f in error.fields]
+        words = f"{', '.join(named[:-1])} and {named[-1]}" if len(named) > 1 else named[0]
+        return (
+            f"To share the {words} with them again: tj share {journal} {member} --only "
+            f"{','.join(error.fields)}; {full}"
+        )
+    return (
+        f"To share some fields: tj share {journal} {member} --only FIELDS (e.g. mood,scores); "
+        f"{full}"
+    )
 
 
 def os_error_text(error: OSError) -> str:

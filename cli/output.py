@@ -484,8 +484,8 @@ def departure_lines(report: SyncReport) -> list[str]:
     for d in report.departures:
         if d.reason == departures.EXPIRED and not d.owner:
             lines.append(
-                f"Notice: {ended_text(d)}; renew with `tj share {shlex.quote(d.journal)} "
-                f"{shlex.quote(d.member)} --until DATE`."
+                f"Notice: {ended_text(d)}; renew with `tj share "
+                f"{shlex.quote(d.source or d.journal)} {shlex.quote(d.member)} --until DATE`."
             )
         elif d.reason == departures.UNLISTED:
             lines.append(
@@ -511,6 +511,13 @@ def departure_lines(report: SyncReport) -> list[str]:
         else:
             lines.append(f"Notice: {d}.")
         again = f"tj share {shlex.quote(d.journal)} {shlex.quote(d.member)}"
+        if d.items:  # the journal of single items: shared again one item at a time
+            again = f"tj share-entry ENTRY_ID {shlex.quote(d.member)}"
+        if d.source:  # a field-level copy: shared again from its source, same fields (NU21 C7)
+            again = (
+                f"tj share {shlex.quote(d.source)} {shlex.quote(d.member)} --only "
+                f"{','.join(d.fields)}"
+            )
         if d.reason == departures.LEFT:
             lines.append(f"  If they did not mean to leave, share again: {again}")
         elif d.reason == departures.UNKNOWN or (d.reason == departures.DROPPED and not d.owner):

@@ -31,7 +31,7 @@ from client_sdk.care_disclosure import DISCLOSABLE
 from client_sdk.errors import InvalidInput, NetworkError, NotFound
 
 if TYPE_CHECKING:
-    from client_sdk import AuditInfo, Client, Note, SharedJournal, ShareInfo
+    from client_sdk import AuditInfo, Client, MeasureResult, Note, SharedJournal, ShareInfo
     from client_sdk.undelivered import Undelivered
 
 T = TypeVar("T")
@@ -211,7 +211,17 @@ def share(
                     err=True,
                 )
 
+    earlier: list[MeasureResult] = []
+
     async def work(client: Client) -> ShareInfo:
+        if only is not None and RESULT_FIELDS & set(only):  # before the share: all "earlier"
+            earlier.extend(await client.measures.results(journal_name))
+        if safety_flags and (await client.journals.get(journal_name)).helper is not None:
+            raise InvalidInput(  # a copy holds some fields, never a PHQ-9's items (NU21 C1)
+                f"{journal_name!r} is a journal kept only to share with a member: safety "
+                "flags need a whole-journal share of the journal it comes from; nothing was "
+                "changed"
+            )
         if safety_flags and not full:  # before anything changes
             limited = await client.shares.limited(journal_name, therapist)
             if limited is not None:
@@ -253,6 +263,9 @@ def share(
         output.message(kept_limited(shared))
     else:
         output.message(share_confirmation(shared))
+    if only is not None and shared.fields is not None:
+        for line in earlier_results_text(shared, earlier):
+            output.message(line)
     if safety_flags:
         output.message(
             f"Safety flags: on. When a PHQ-9 item 9 is answered above 0 in {shared.journal}, "
@@ -265,6 +278,12 @@ def share_confirmation(shared: ShareInfo) -> str:
     """What the member can read now, in plain words: the journal, the fields, what ended."""
     ending = f" {end_text(shared.expires_at)}" if shared.expires_at else ", with no end date"
     role = "read and add notes" if shared.role == "annotate" else "read"
+    if shared.kind == "items":  # what it holds, never "every entry" (NU21 C1)
+        return (
+            f"Shared {shared.journal} with {shared.member} ({role}){ending}: they still see "
+            "only what you shared with them in it, one item at a time, as you shared each; "
+            "nothing more is shared."
+        )
     if shared.fields is None:
         return "\n".join(
             [
@@ -277,10 +296,16 @@ def share_confirmation(shared: ShareInfo) -> str:
                 for name in shared.copies_too
             ]
         )
+    written = (
+        "entries and questionnaire results you record"
+        if RESULT_FIELDS & set(shared.fields)
+        else "entries you write"
+    )
     lines = [
-        f"Shared only the {plain_list(shared.fields)} of entries you write in "
-        f"{shared.source} from now on with {shared.member} ({role}){ending}, as the journal "
-        f"{shared.journal!r}; they see it after their next `tj sync`."
+        f"Shared only the {plain_list(shared.fields)} of {written} in "
+        f"{shared.source} from now on (nothing from before) with {shared.member} "
+        f"({role}){ending}, as the journal {shared.journal!r}; they see it after their next "
+        "`tj sync`."
     ]
     for name in shared.ended:
         lines.append(
@@ -289,6 +314,40 @@ def share_confirmation(shared: ShareInfo) -> str:
             "stays with them)."
         )
     return "\n".join(lines)
+
+
+RESULT_FIELDS = {"scores", "answers"}
+"""The fields of `--only` that carry questionnaire results (care_disclosure.py)."""
+
+
+def earlier_results_text(shared: ShareInfo, earlier: list[MeasureResult]) -> list[str]:
+    """A field-level share carries only what is recorded from now on: say so of the
+    questionnaire results already in the journal, which it never sends (NU21 C12), and
+    how to send one (`tj measure share`). Nothing is shared without the client's say."""
+    fields = set(shared.fields or ())
+    if not fields & RESULT_FIELDS or not earlier:
+        return []
+    latest = max(earlier, key=lambda r: r.taken_at)
+    when = output.local_time(latest.taken_at)
+    count = (
+        "1 questionnaire result" if len(earlier) == 1 else f"{len(earlier)} questionnaire results"
+    )
+    concern = sum(r.safety_concern for r in earlier)
+    item9 = (
+        f"; {'it has' if len(earlier) == 1 else f'{concern} of them have'} item 9 answered above 0"
+        if concern
+        else ""
+    )
+    flag = "" if "answers" in fields else " --without-answers"
+    member = shlex.quote(shared.member)
+    return [
+        f"Not shared: the {count} already in {shared.source} (the latest: the {latest.name} of "
+        f"{when}, score {latest.score}{item9}): this share carries only results recorded "
+        f"from now on, so {shared.member} does not see {'it' if len(earlier) == 1 else 'them'}.",
+        f"  To send one to {shared.member}: tj measure share "
+        f"{output.short_id(latest.id)} {member}{flag} (other results: tj measure list "
+        f"--journal {shlex.quote(shared.source or '')})",
+    ]
 
 
 def kept_limited(shared: ShareInfo) -> str:
@@ -406,7 +465,13 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
                 abort=True,
                 err=True,
             )
-    ended = home.run(lambda client: client.shares.revoke(journal_name, therapist))
+    try:
+        ended = home.run(lambda client: client.shares.revoke(journal_name, therapist))
+    except NotFound as gone:
+        if gone.subject != "share already ended":
+            raise
+        output.message(f"{str(gone)[:1].upper()}{str(gone)[1:]}.")  # as asked: exit 0 (NU21 C4)
+        return
     output.message(unshare_confirmation(journal_name, therapist, ended))
 
 

@@ -98,6 +98,15 @@ class Departure:
     reason: str
     at: int = 0
     owner: str = ""
+    source: str = ""
+    """Told to the owner about a field-level copy kept for the member (`tj share --only`):
+    the name of the journal it copies ("" otherwise, or when this device no longer holds
+    it); sharing again is done on that journal, with `fields` (NU21 C7)."""
+    fields: tuple[str, ...] = ()
+    """With `source`: the fields of each entry the copy held."""
+    items: bool = False
+    """Told to the owner: the journal is the one of single items kept for the member
+    ("Shared with NAME"): sharing again is done an item at a time (`grant_entry`)."""
 
     def __str__(self) -> str:
         if self.reason == DROPPED:
@@ -161,6 +170,9 @@ class Departure:
             "reason": self.reason,
             "at": self.at,
             "owner": self.owner,
+            "source": self.source,
+            "fields": list(self.fields),
+            "items": self.items,
         }
 
 

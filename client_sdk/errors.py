@@ -13,6 +13,7 @@
     │   └── RateLimited   the server asks to wait `retry_after` seconds (HTTP 429): too
     │                     many failed logins, writes or lookups
     ├── InvalidInput      the caller passed something unusable (bad mood, bad name, ...)
+    │   ├── ScopeNeeded   a share needs its scope chosen: the whole journal or some fields
     │   └── QuotaExceeded an account limit (journals, devices, stored bytes, shares) is
     │                     reached: retrying the same request cannot succeed (HTTP 413)
     └── UpdateNeeded      the journal holds records of a newer app version this one cannot
@@ -40,6 +41,7 @@ class TJError(Exception):
     """What the error is about, for an app to add its own advice: "journal", "document"
     (an entry, goal, brief... not on this device: a sync may bring it), "device", "prompt",
     "ended brief" (a brief received here whose share is over: the message says when),
+    "share already ended" (a share to end was ended before, as its verified chain shows),
     "profile" (no account on this device), "fingerprint", "unfinished signup" (a home
     kept for a signup whose recovery key was never shown), "kept recovery key" (a new
     signup refused on a home that keeps another signup's key, never shown) or "signup
@@ -124,6 +126,42 @@ class NetworkError(TJError):
 class InvalidInput(TJError):
     """The caller passed something unusable: a mood outside 1 to 10, a name too long, a
     malformed id, an unknown emotion (HTTP 400 from the server). Nothing was changed."""
+
+
+class ScopeNeeded(InvalidInput):
+    """Nothing was shared: what the member is to read must be chosen first, the whole
+    journal (`full=True`) or some fields of it (`only=[...]`), and a share never widens or
+    starts as a side effect of a new role or end date. `situation` is the reason in plain
+    words, naming no parameter (an app adds its own advice; `str(error)` adds the SDK's);
+    `journal` is the journal to share (for a field-level copy: its source, or None when
+    this device does not hold it), `member` the member's username and `fields` the fields
+    they read before (of a copy whose share ended), if any."""
+
+    def __init__(
+        self,
+        situation: str,
+        *,
+        journal: str | None,
+        member: str,
+        fields: tuple[str, ...] | None = None,
+    ) -> None:
+        self.situation = situation
+        self.journal = journal
+        self.member = member
+        self.fields = fields
+        target = repr(journal) if journal is not None else "the journal"
+        if fields:
+            advice = (
+                f"to share those fields again, share {target} with only={list(fields)}; "
+                "the whole journal (every entry in full, also those written before) with "
+                "full=True"
+            )
+        else:
+            advice = (
+                f"share {target} with full=True for the whole journal (every entry in full, "
+                "also those written before), or with only=[...] for some fields"
+            )
+        super().__init__(f"{situation}. {advice[:1].upper()}{advice[1:]}", subject="share scope")
 
 
 class QuotaExceeded(InvalidInput):

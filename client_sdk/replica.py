@@ -822,7 +822,7 @@ class Replica:
         Raises AccessError when the chain does not allow it either, or when the server
         cannot be reached to check (the message then says to sync)."""
         try:
-            check_may_write(journal, kind)
+            check_may_write(journal, kind, self.profile.username)
             return journal
         except AccessError as refused:
             if journal.owner_id == self.profile.account_id:
@@ -838,7 +838,7 @@ class Replica:
             fresh = {j.journal_id: j for j in await self.store.journals()}.get(
                 journal.journal_id, journal
             )
-            check_may_write(fresh, kind)
+            check_may_write(fresh, kind, self.profile.username)
             return fresh
 
     async def _new_body(
@@ -3300,9 +3300,10 @@ def _archived(meta: str) -> bool:
         return False
 
 
-def check_may_write(journal: LocalJournal, kind: str) -> None:
+def check_may_write(journal: LocalJournal, kind: str, username: str = "YOUR-USERNAME") -> None:
     """Owners write anything (not in a journal they archived); annotating members add notes
-    and prompts; readers nothing."""
+    and prompts; readers nothing (the refusal names the command the owner runs to give
+    `username`, this account, the annotate role)."""
     if journal.role == "owner":
         if is_archived(journal):
             raise AccessError(
@@ -3325,7 +3326,7 @@ def check_may_write(journal: LocalJournal, kind: str) -> None:
     raise AccessError(
         f"journal {_shown(journal)!r} is shared with this account read-only: to add notes, ask "
         f"{owner} to give you the annotate role (on their device: tj share "
-        f"{shlex.quote(journal.name)} YOUR-USERNAME --role annotate)"
+        f"{shlex.quote(journal.name)} {username} --role annotate)"
     )
 
 

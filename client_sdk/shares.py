@@ -107,6 +107,14 @@ class Shares:
         whose only share of the journal was such a copy, ended since (`revoke`, or removed
         because the server no longer served them): say `full=True` or `only`.
 
+        `journal` may name a field-level copy kept for a member (`ShareInfo.journal` of a
+        share with `only`): new terms for that member's share of it, who still reads only
+        its fields (`ShareInfo.kind` "mirror", `.fields`, `.source`); `full`, `only`, another
+        account, or a member no longer in its chain (they left, or it ended) is refused with
+        ScopeNeeded naming the source journal (and the copy's `fields`): what a member reads
+        is chosen on the source (NU21 C1, C7). Every refusal asking for `full` or `only` is a
+        ScopeNeeded (an InvalidInput) whose `situation` names no parameter.
+
         What new terms mean is decided on the chain they are signed on: when another device
         narrowed, ended or renewed the member's share meanwhile, the call raises
         InvalidInput and signs nothing (R24 F1). Narrowing (`only`) while the journal's
@@ -258,7 +266,9 @@ class Shares:
         have received (unacknowledged safety flags, a result with PHQ-9 item 9 above 0:
         `undelivered`, read before ending; an app asks its user first). Needs the
         network. Raises NotFound when neither the journal nor a copy of it is shared with
-        `username`, AccessError when it is not this account's, NetworkError offline, and
+        `username` (subject "share already ended" when the journal's verified chain shows
+        their share ended before this call, e.g. by another device of this account at the
+        same moment: NU21 C4; the share is ended, as asked), AccessError when it is not this account's, NetworkError offline, and
         InvalidInput (subject "unseen copy") when the journal's signed access chain names a
         field-level share with them through a copy this device cannot see or act on (not
         listed, or its chain has a problem): that share is not ended, and no entry saying

@@ -38,6 +38,7 @@ from client_sdk.errors import (
     KeyChangedError,
     NetworkError,
     NotFound,
+    ScopeNeeded,
 )
 from client_sdk.models import EPOCH, check_text, normalize_username, now_ms, read_time, to_datetime
 from client_sdk.replica import REVOKED, Replica, changed_account, same_keys, stored_document
@@ -415,6 +416,11 @@ class Sharing:
         peer = await self.confirmed_peer(username, fingerprint, trust_on_first_use)
         if peer.account_id == self.profile.account_id:
             raise InvalidInput("you cannot share a journal with yourself")
+        copy = await self._copy_of(journal)
+        if copy is not None:  # a field-level copy: what the member reads is its fields (NU21 C1)
+            return await self._share_copy(
+                journal, peer, copy, role, expires_at, widen=only is not None or full
+            )
         basis: Basis | None = None  # None: a new membership is asked for (full, only)
         if full_if_new and only is None and not full:
             await self.replica.refresh_journals()
@@ -518,6 +524,71 @@ class Sharing:
             kind="mirror",
         )
 
+    async def _share_copy(
+        self,
+        journal: LocalJournal,
+        peer: Peer,
+        copy: tuple[access.Disclosure, str | None],
+        role: str | None,
+        expires_at: int | None,
+        *,
+        widen: bool,
+    ) -> ShareInfo:
+        """`share` of a field-level copy kept for a member (by the copy's own name): a new
+        role or end date for that member, who still reads only the copy's fields (reported
+        as such: kind "mirror", `fields`, `source`). What a copy holds is chosen on its
+        source (`only`, `full`), and a copy is shared with no one else: ScopeNeeded names
+        the source, also when the member is no longer in the copy (they left, or the share
+        was ended: sharing again is a choice of what they read, NU21 C7)."""
+        settings, source = copy
+        fields = settings.fields or DISCLOSABLE
+        await self.replica.refresh_journals()  # the member's terms in the copy as they are
+        if settings.kind != "mirror":
+            return await self._share_helper(journal, peer, settings, role, expires_at, widen)
+        kept_for = self.replica.chains.state(journal.journal_id)
+        who = kept_for.signers.get(settings.member_id) if kept_for is not None else None
+        kept_name = who.username if who is not None else "another account"
+        what = (
+            f"{journal.name!r} is a copy of {source or 'a journal no longer on this device'!r} "
+            f"kept for {kept_name} with the {', '.join(fields)} of each entry"
+        )
+        if settings.member_id != peer.account_id:
+            raise ScopeNeeded(
+                f"{what}, so nothing was shared with {peer.username}: share the journal "
+                "itself with them instead",
+                journal=source,
+                member=peer.username,
+            )
+        if widen:
+            raise ScopeNeeded(
+                f"{what}: what they read is chosen on the journal it copies, so nothing was "
+                "changed",
+                journal=source,
+                member=peer.username,
+            )
+        if kept_for is None or kept_for.last_terms(peer.account_id) is None:
+            raise ScopeNeeded(
+                f"{what}, and they no longer read it (they left, or the share was ended), so "
+                "nothing was shared",
+                journal=source,
+                member=peer.username,
+                fields=fields,
+            )
+        role, expires_at = await self._grant(
+            journal, peer, role, expires_at, basis=basis_of(kept_for, peer)
+        )
+        return ShareInfo(
+            journal.name,
+            journal.journal_id.hex(),
+            peer.username,
+            role,
+            to_datetime(expires_at) if expires_at else None,
+            False,
+            fields,
+            source or journal.name,
+            kind="mirror",
+        )
+
     async def _copy_terms(
         self, journal: LocalJournal, peer: Peer, role: str | None, expires_at: int | None
     ) -> tuple[str | None, int | None]:
@@ -538,20 +609,72 @@ class Sharing:
         return role or terms.role, expires_at
 
     def _refuse_new_member(self, journal: LocalJournal, peer: Peer) -> None:
-        """Raise InvalidInput (naming `full` and `only`) when the account has no membership,
-        current or lapsed, in the journal's verified chain: new terms for them are not a
-        request to share the whole journal, and that they read none of it through a copy is
-        never taken from the server's silence (R23 F1)."""
+        """Raise ScopeNeeded when the account has no membership, current or lapsed, in the
+        journal's verified chain: new terms for them are not a request to share the whole
+        journal, and that they read none of it through a copy is never taken from the
+        server's silence (R23 F1)."""
         state = self.replica.chains.state(journal.journal_id)
         if state is not None and state.last_terms(peer.account_id) is not None:
             return
-        raise InvalidInput(
+        raise ScopeNeeded(
             f"{peer.username} is not a member of {journal.name!r}, so nothing was shared: a "
-            "role or an end date alone never shares a whole journal. To share the whole "
-            "journal with them (every entry in full, also those written before), pass "
-            "full=True (tj share --full); to share some fields, pass only=[...] (tj share "
-            "--only)"
+            "role or an end date alone never shares a whole journal",
+            journal=journal.name,
+            member=peer.username,
         )
+
+    async def _share_helper(
+        self,
+        journal: LocalJournal,
+        peer: Peer,
+        settings: access.Disclosure,
+        role: str | None,
+        expires_at: int | None,
+        widen: bool,
+    ) -> ShareInfo:
+        """`share` of the journal of single items kept for a member: new terms for that
+        member only, reported as what it is (`ShareInfo.kind` "items", never the whole of a
+        journal); anything else is refused (InvalidInput, subject
+        "items journal"): items are shared one at a time (`share_entry`)."""
+        state = self.replica.chains.state(journal.journal_id)
+        kept = f"{journal.name!r} holds only what you share with one member one item at a time"
+        if settings.member_id != peer.account_id or widen:
+            raise InvalidInput(
+                f"{kept}: nothing was shared with {peer.username} or changed",
+                subject="items journal",
+            )
+        if state is None or state.last_terms(peer.account_id) is None:
+            raise InvalidInput(
+                f"{kept}, and {peer.username} no longer reads it (they left, or the share was "
+                "ended): nothing was shared",
+                subject="items journal",
+            )
+        role, expires_at = await self._grant(
+            journal, peer, role, expires_at, basis=basis_of(state, peer)
+        )
+        return ShareInfo(
+            journal.name,
+            journal.journal_id.hex(),
+            peer.username,
+            role,
+            to_datetime(expires_at) if expires_at else None,
+            False,
+            settings.fields,
+            kind=settings.kind,
+        )
+
+    async def _copy_of(self, journal: LocalJournal) -> tuple[access.Disclosure, str | None] | None:
+        """When `journal` is one this account keeps only to share with a member (a
+        field-level copy, `tj share --only`; the journal of single items): its
+        settings (from the verified disclosure) and, for a copy, its source's name (None
+        when this device no longer holds the source); None for any other journal."""
+        settings = self.kept_disclosures().get(journal.journal_id)
+        if settings is None or settings.kind == "brief":  # a brief's: Briefs.share grants it
+            return None
+        if settings.kind != "mirror":  # one item at a time: never a whole journal
+            return settings, None
+        sources = {j.journal_id: j.name for j in await self.store.journals()}
+        return settings, sources.get(settings.mirror_of or b"")
 
     def _limited_changes(
         self, state: access.AccessState, peer: Peer, mirror_id: bytes
@@ -580,7 +703,7 @@ class Sharing:
         removed (unshared) does not. Read from the chains this device verified and keeps,
         refreshed first: a copy's chain counts whatever the server lists now (R22 F1).
 
-        Raises InvalidInput (naming `full`) when a copy kept for the member that this
+        Raises ScopeNeeded when a copy kept for the member that this
         device verified cannot be acted on (its chain has a problem, or the server no
         longer lists the journal), and when the member has no share of `source` left but
         read it through a copy once (removed since: by the owner, or on the server's word
@@ -633,13 +756,14 @@ class Sharing:
             if share.mirror not in acted and share.who is not None:
                 removed.append((share.who.username, None))
         if not found and unsure:
-            raise InvalidInput(
+            raise ScopeNeeded(
                 f"can't tell whether {unsure[0]} reads only some fields of {source.name!r}: "
                 "this device verified a copy of it kept for them, but the server no longer "
                 "shows that copy as it was (its access chain has a problem, or it is not "
-                "listed), so nothing was changed. Sync and try again; to share the whole "
-                "journal with them instead, pass full=True (tj share --full), or choose the "
-                "fields again with only=[...] (tj share --only)"
+                "listed), so nothing was changed. Sync and try again, or choose what they "
+                "read",
+                journal=source.name,
+                member=unsure[0],
             )
         if not found and whole is None and removed:
             # A removal is signed by an owner device, but may be one made on the server's
@@ -647,13 +771,14 @@ class Sharing:
             # again is a choice of what they read, never a side effect of new terms.
             name, fields = removed[0]
             which = f"the {', '.join(fields or DISCLOSABLE)}" if fields else "some fields"
-            raise InvalidInput(
+            raise ScopeNeeded(
                 f"{name} read only {which} of "
                 f"{source.name!r} through a copy whose share was ended (by you, or by a "
-                "device of yours because the server no longer served them): nothing was "
-                "changed. To share with them again, choose what they read: the whole journal "
-                "with full=True (tj share --full), or some fields with only=[...] (tj share "
-                "--only)"
+                "device of yours because the server no longer served them, or they left): "
+                "nothing was changed. To share with them again, choose what they read",
+                journal=source.name,
+                member=name,
+                fields=fields,
             )
         if not found or (whole is not None and all(lapsed for lapsed, *_ in found)):
             return None  # nothing limited, or both ended: renewing the whole share renews it
@@ -932,7 +1057,9 @@ class Sharing:
         this account shown under the same name). Each ends with the member removed from the
         chain and a key rotation, in one request per journal, so that records written
         afterwards stay unreadable to them. Returns the names of the journals whose share
-        ended; raises NotFound when none of them is shared with the member."""
+        ended; raises NotFound when none of them is shared with the member (its `subject`
+        "share already ended" when a verified chain shows the member's share ended before
+        this call: by another device of this account at the same moment, or earlier)."""
         if journal.role != "owner":
             raise AccessError(f"only the owner of {journal.name!r} can stop sharing it")
         name = normalize_username(username)
@@ -979,8 +1106,31 @@ class Sharing:
                 subject="unseen copy",
             )
         if not ended:
+            if self._ended_before(candidates(), name):
+                raise NotFound(
+                    f"{journal.name!r} is no longer shared with {name}: the share was already "
+                    "ended (the journal's signed access history says so: by another device "
+                    "of yours, or earlier); nothing more to do",
+                    subject="share already ended",
+                )
             raise NotFound(f"{journal.name!r} is not shared with {name}")
         return ended
+
+    def _ended_before(self, journal_ids: list[bytes], username: str) -> bool:
+        """Whether the verified chain of one of `journal_ids` (as this call's sync left it)
+        shows `username` as a former member and no longer a current one: a share ended
+        already (removed, or closed by its end date), e.g. by another device of this
+        account at the same moment (NU21 C4). Never the server's word: the owner signed it."""
+        for journal_id in journal_ids:
+            state = self.replica.chains.state(journal_id)
+            if state is None:
+                continue
+            for account_id, who in state.signers.items():
+                if who.username != username or not state.handles.get(account_id):
+                    continue
+                if state.member_by_account(account_id) is None:
+                    return True
+        return False
 
     async def _refuse_unseen_copies(
         self, source: LocalJournal, username: str, accounts: list[bytes], what: str
@@ -1228,7 +1378,30 @@ class Sharing:
             left = departures.Pending([j for j in now.journals if j not in checked], [], now.sent)
             await tx.set_setting(departures.PENDING, left.encode())
         self._nothing_pending_at = None if left.journals else await self.store.version()
-        return [d for d in await self._not_briefs(now.told) if d.owner or not self._listed(d)]
+        told = [d for d in await self._not_briefs(now.told) if d.owner or not self._listed(d)]
+        return await self._with_sources(told)
+
+    async def _with_sources(self, told: list[Departure]) -> list[Departure]:
+        """`told`, each departure from a field-level copy this account keeps given the name
+        of the journal it copies and its fields (`Departure.source`): sharing again is done
+        on that journal, never on the copy (NU21 C7); and one from the journal of single
+        items marked so (`Departure.items`)."""
+        copies = {
+            j.hex(): d for j, d in self.kept_disclosures().items() if d.kind in ("mirror", "items")
+        }
+        if not any(not d.owner and d.journal_id in copies for d in told):
+            return told
+        names = {j.journal_id: j.name for j in await self.store.journals()}
+        found = []
+        for d in told:
+            settings = copies.get(d.journal_id) if not d.owner else None
+            if settings is not None and settings.kind == "items":
+                d = replace(d, items=True)
+            source = names.get(settings.mirror_of or b"") if settings is not None else None
+            if settings is not None and source is not None:
+                d = replace(d, source=source, fields=settings.fields or DISCLOSABLE)
+            found.append(d)
+        return found
 
     def _listed(self, departure: Departure) -> bool:
         """Whether the journal's verified chain lists the member again (the owner shared

@@ -167,7 +167,7 @@ async def test_a_read_only_therapist_cannot_write_through_the_sdk_nor_the_server
     with pytest.raises(AccessError, match="read-only") as refused:
         await tom.notes.add("ana/Personal", "A note.")
     assert "ask ana to give you the annotate role" in str(refused.value)  # NU20 C17
-    assert "tj share Personal YOUR-USERNAME --role annotate" in str(refused.value)
+    assert "tj share Personal tom --role annotate" in str(refused.value)  # NU21 C1
 
     stored = await tom.store.document(bytes.fromhex(entry.id))
     assert stored is not None

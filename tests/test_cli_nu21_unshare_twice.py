@@ -1,0 +1,35 @@
+"""NU21 C4: ending a share from both of a client's devices at once. The slower device, whose
+sync already shows the share ended by the other device (its verified chain), says so and
+exits 0 instead of "Error: 'Personal' is not shared with tom" (the race where both rotate is
+tests/client/test_chain_close_race.py). Real server on loopback; CliRunner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli import Device, failed_with_one_line
+
+
+async def test_the_slower_device_says_the_share_was_already_ended(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    laptop = Device(tmp_path / "laptop", live_server.url)
+    await laptop.json("signup", live_server.url, "ana")
+    tom = Device(tmp_path / "tom", live_server.url)
+    signed = await tom.json("signup", live_server.url, "tom")
+    phone = Device(tmp_path / "phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    await laptop.ok("share", "Personal", "tom", "--fingerprint", signed["fingerprint"])
+    await phone.ok("sync")
+
+    await laptop.ok("unshare", "Personal", "tom", "--yes")
+    again = await phone.tj("unshare", "Personal", "tom", "--yes")
+    assert again.exit_code == 0, again.output
+    assert "'Personal' is no longer shared with tom: the share was already ended" in (again.stderr)
+    assert "by another device of yours" in again.stderr
+    assert "Error" not in again.output
+    assert [s for s in await phone.json("shares") if not s["expired"]] == []
+
+    never = failed_with_one_line(await phone.tj("unshare", "Personal", "bob", "--yes"))
+    assert "not shared with bob" in never  # never shared: still an error
