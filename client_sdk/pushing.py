@@ -28,10 +28,11 @@ build on. Each record set aside is reported once, in `SyncReport.set_aside`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from client_sdk import sync as sync_plan
 from client_sdk import wire
@@ -47,6 +48,29 @@ from client_sdk.upload_limit import Sleep, UploadWaits
 async def wait_out(seconds: float) -> None:
     """How a push waits for the server's write-rate limit, unless told otherwise."""
     await asyncio.sleep(seconds)
+
+
+T = TypeVar("T")
+
+
+async def _after_sending(
+    call: Coroutine[Any, Any, T], meanwhile: Callable[[], Awaitable[None]]
+) -> T:
+    """`call`'s result, `meanwhile()` done while it waits for its reply: `call` starts first
+    and runs until it first waits (its request written), then `meanwhile` runs. If
+    `meanwhile` fails, `call` is cancelled (what it sent may have been stored: its records
+    stay in the outbox, and the server accepts the same record again as the one it holds)
+    and the error is raised."""
+    task = asyncio.ensure_future(call)
+    await asyncio.sleep(0)  # one turn of the loop: the request is sent, or on its way
+    try:
+        await meanwhile()
+    except BaseException:
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+        raise
+    return await task
 
 
 class _Stopped(Exception):
@@ -87,6 +111,9 @@ class Pusher:
         server refused them, or refused to create the journal (`refused`)."""
         self._full: tuple[str, str] | None = None  # an account quota refused a lone record
         self._blocked: set[bytes] = set()  # documents with a change set aside
+        self._storing: asyncio.Future[None] | None = None
+        """The acknowledgement of the last batch the server accepted, being stored while the
+        next batch travels (`_push`); waited for before anything else touches the store."""
 
     async def push(self) -> None:
         """Push every batch. A record for which `unsafe` gives a reason stays in the outbox,
@@ -103,15 +130,25 @@ class Pusher:
             self._report.upload_limit = self._waits.stop(waiting, stopped.code)
 
     async def _push_all(self) -> None:
-        for batch in sync_plan.push_batches(await self._store.outbox()):
-            journal_id = batch[0].journal_id
-            if journal_id not in self.held:
-                reason = next(filter(None, map(self._unsafe, batch)), None)
-                if reason is not None:
-                    self.held[journal_id] = reason
-            if journal_id in self.held:
-                continue
-            await self._push(batch)
+        try:
+            for batch in sync_plan.push_batches(await self._store.outbox()):
+                journal_id = batch[0].journal_id
+                if journal_id not in self.held:
+                    reason = next(filter(None, map(self._unsafe, batch)), None)
+                    if reason is not None:
+                        self.held[journal_id] = reason
+                if journal_id in self.held:
+                    continue
+                await self._push(batch)
+        finally:
+            await self._stored()
+
+    async def _stored(self) -> None:
+        """Wait until the last accepted batch's acknowledgement is stored (raising its
+        error). Shielded: a sync cancelled meanwhile does not cut its transaction short."""
+        storing, self._storing = self._storing, None
+        if storing is not None:
+            await asyncio.shield(storing)
 
     async def _push(self, batch: list[OutboxRecord]) -> None:
         batch = await self._without_blocked(batch)
@@ -123,14 +160,16 @@ class Pusher:
         if self._full is not None:
             await self._set_aside(batch, *self._full)
             return
+        request = sync_plan.push_request(batch)
         while True:
             try:
-                reply = await self._transport.call(
-                    "/v1/records/push",
-                    sync_plan.push_request(batch),
-                    wire.PushReply,
-                    wait_rate_limit=False,
+                call = self._transport.call(
+                    "/v1/records/push", request, wire.PushReply, wait_rate_limit=False
                 )
+                # The request is on its way first; the last batch's acknowledgement is then
+                # stored while the server stores this one (issue 10: a push was the client's
+                # and the server's work one after the other, batch after batch).
+                reply = await _after_sending(call, self._stored)
                 break
             except RateLimited as error:
                 await self._wait(error)
@@ -138,7 +177,11 @@ class Pusher:
                 await self._refused_batch(batch, error)
                 return
         self._waits.accepted()
-        await self._acknowledge(batch, reply)
+        try:
+            seqs = sync_plan.check_accepted(batch, reply)
+        except ValueError as error:
+            raise IntegrityError(str(error)) from None
+        self._storing = asyncio.ensure_future(self._acknowledge(batch, seqs))
 
     async def _wait(self, error: RateLimited) -> None:
         """Wait as a 429 asks (within UploadWaits' bounds), or raise _Stopped."""
@@ -175,11 +218,7 @@ class Pusher:
         positions = {record.position for record in blocked}
         return [record for record in batch if record.position not in positions]
 
-    async def _acknowledge(self, batch: list[OutboxRecord], reply: wire.PushReply) -> None:
-        try:
-            seqs = sync_plan.check_accepted(batch, reply)
-        except ValueError as error:
-            raise IntegrityError(str(error)) from None
+    async def _acknowledge(self, batch: list[OutboxRecord], seqs: dict[bytes, int]) -> None:
         async with self._store.transaction() as tx:
             await tx.mark_seen(
                 [SeenRecord(r.journal_id, r.record_id, seqs[r.record_id]) for r in batch]
@@ -191,6 +230,7 @@ class Pusher:
         self._tracker.pushed(len(batch))
 
     async def _set_aside(self, batch: list[OutboxRecord], code: str, reason: str) -> None:
+        await self._stored()  # the batches accepted before are acknowledged first
         name = self._journals.get(batch[0].journal_id, batch[0].journal_id.hex()[:12])
         async with self._store.transaction() as tx:
             await tx.set_aside([r.position for r in batch], name, code, reason, now_ms())
