@@ -111,9 +111,10 @@ class Pusher:
         server refused them, or refused to create the journal (`refused`)."""
         self._full: tuple[str, str] | None = None  # an account quota refused a lone record
         self._blocked: set[bytes] = set()  # documents with a change set aside
-        self._storing: asyncio.Future[None] | None = None
-        """The acknowledgement of the last batch the server accepted, being stored while the
-        next batch travels (`_push`); waited for before anything else touches the store."""
+        self._unstored: tuple[list[OutboxRecord], dict[bytes, int]] | None = None
+        """The last batch the server accepted and its seqs, whose acknowledgement is stored
+        once the next batch's request is on its way (`_push`), or before anything else
+        touches the store (`_stored`)."""
 
     async def push(self) -> None:
         """Push every batch. A record for which `unsafe` gives a reason stays in the outbox,
@@ -144,11 +145,10 @@ class Pusher:
             await self._stored()
 
     async def _stored(self) -> None:
-        """Wait until the last accepted batch's acknowledgement is stored (raising its
-        error). Shielded: a sync cancelled meanwhile does not cut its transaction short."""
-        storing, self._storing = self._storing, None
-        if storing is not None:
-            await asyncio.shield(storing)
+        """Store the acknowledgement of the last batch accepted, if not stored yet."""
+        unstored, self._unstored = self._unstored, None
+        if unstored is not None:
+            await self._acknowledge(*unstored)
 
     async def _push(self, batch: list[OutboxRecord]) -> None:
         batch = await self._without_blocked(batch)
@@ -181,7 +181,7 @@ class Pusher:
             seqs = sync_plan.check_accepted(batch, reply)
         except ValueError as error:
             raise IntegrityError(str(error)) from None
-        self._storing = asyncio.ensure_future(self._acknowledge(batch, seqs))
+        self._unstored = (batch, seqs)
 
     async def _wait(self, error: RateLimited) -> None:
         """Wait as a 429 asks (within UploadWaits' bounds), or raise _Stopped."""
