@@ -82,6 +82,7 @@ class Replica:
         self._keys: dict[tuple[bytes, int], bytes] = {}
         # Records of a pull's next reply being opened ahead, by journal (`_open_early`).
         self._openings: dict[bytes, Opening[wire.StoredRecord, _OpenedEarly | None]] = {}
+        self._mostly_fresh: dict[bytes, bool] = {}  # by journal: last page mostly new here
         self._peers: dict[bytes, Peer] = {}
         self._unpinned: dict[bytes, str] = {}  # owner account id -> why it could not be pinned
         self._keys_asked: dict[bytes, list[tuple[int, int, str | None]]] = {}
@@ -1761,6 +1762,9 @@ class Replica:
             )
         )
         fresh = [r for r in page.records if r.record_id not in seen]
+        # Whether the next reply's records are worth opening ahead (`_open_early`): not when
+        # this page was mostly records this device holds (its own, echoed after a push).
+        self._mostly_fresh[journal.journal_id] = len(fresh) * 2 > len(page.records)
         echoes = [counter for counter in seen.values() if counter is not None]
         echoed = {record_id for record_id, counter in seen.items() if counter is not None}
         problems: list[Problem] = []
@@ -2192,7 +2196,9 @@ class Replica:
 
         early = self._openings.pop(journal.journal_id, None)
         done: dict[int, records.RecordBody] = {}
-        if early is not None:
+        if early is not None and not {id(r) for r in early.items} & {id(r) for r in fresh}:
+            early.cancel()  # none of them is to be opened (all held here already, say)
+        elif early is not None:
             for found in await early.results():
                 if found is not None and self._same_inputs(found, journal, keys, signers):
                     done[id(found.record)] = found.body
@@ -2229,14 +2235,20 @@ class Replica:
         worker thread while this one applies the page before it: with the keys already held
         in memory, and who signs as this device knows it now. `_open_records` uses a record
         opened so only if every input is still the same (`_same_inputs`); else, or if not
-        opened yet, it opens it then, as any other."""
+        opened yet, it opens it then, as any other. Not for a journal whose last page was
+        mostly records this device held already (echoes of its own push): they are never
+        opened, and would be opened ahead for nothing."""
         helper = opening_worker()
         if helper is None:
             return
         for page in reply.pages:
             journal = journals.get(page.journal_id)
-            if journal is None or len(page.records) < PARALLEL_OPEN_MIN:
-                continue
+            if (
+                journal is None
+                or len(page.records) < PARALLEL_OPEN_MIN
+                or not self._mostly_fresh.get(page.journal_id, False)
+            ):
+                continue  # few records, or likely echoes (the last page's were): not ahead
             held = {
                 epoch: key
                 for epoch in {record.epoch for record in page.records}

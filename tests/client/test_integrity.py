@@ -259,3 +259,34 @@ async def test_pages_opened_on_two_threads_and_ahead_refuse_exactly_their_bad_re
     assert in_last_page in ahead and in_first_page not in ahead and len(ahead) >= page
     assert set(opened) == {*ids, forged}
     assert {r for r, times in opened.items() if times != 1} <= bad & set(ahead)
+
+
+async def test_a_device_pulling_back_its_own_push_opens_none_of_it_ahead_or_not(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # issue 10: records this device holds (its push, echoed back by the pull that follows)
+    # are never opened again, and a pull's next reply is opened ahead only after a page of
+    # mostly new records: an upload does not verify its own records a second time.
+    from client_sdk import replica
+
+    page = replica.PARALLEL_OPEN_MIN + 16
+    monkeypatch.setattr(replica, "PULL_PAGE", page)
+    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tj-open-test")
+    monkeypatch.setattr(replica, "opening_worker", lambda: worker)
+    laptop = await signup("ana")
+    for i in range(4 * page):
+        await laptop.entries.write("Personal", f"Body {i}")
+    opened: list[bytes] = []
+    open_verified = records.open_verified
+
+    def counting(*args: Any) -> Any:
+        opened.append(args[2])
+        return open_verified(*args)
+
+    monkeypatch.setattr(records, "open_verified", counting)
+    try:
+        report = await laptop.sync()
+    finally:
+        worker.shutdown()
+    assert report.pushed == 4 * page and report.refused == 0
+    assert opened == []
