@@ -28,11 +28,10 @@ build on. Each record set aside is reported once, in `SyncReport.set_aside`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from client_sdk import sync as sync_plan
 from client_sdk import wire
@@ -48,29 +47,6 @@ from client_sdk.upload_limit import Sleep, UploadWaits
 async def wait_out(seconds: float) -> None:
     """How a push waits for the server's write-rate limit, unless told otherwise."""
     await asyncio.sleep(seconds)
-
-
-T = TypeVar("T")
-
-
-async def _after_sending(
-    call: Coroutine[Any, Any, T], meanwhile: Callable[[], Awaitable[None]]
-) -> T:
-    """`call`'s result, `meanwhile()` done while it waits for its reply: `call` starts first
-    and runs until it first waits (its request written), then `meanwhile` runs. If
-    `meanwhile` fails, `call` is cancelled (what it sent may have been stored: its records
-    stay in the outbox, and the server accepts the same record again as the one it holds)
-    and the error is raised."""
-    task = asyncio.ensure_future(call)
-    await asyncio.sleep(0)  # one turn of the loop: the request is sent, or on its way
-    try:
-        await meanwhile()
-    except BaseException:
-        task.cancel()
-        with contextlib.suppress(BaseException):
-            await task
-        raise
-    return await task
 
 
 class _Stopped(Exception):
@@ -111,10 +87,6 @@ class Pusher:
         server refused them, or refused to create the journal (`refused`)."""
         self._full: tuple[str, str] | None = None  # an account quota refused a lone record
         self._blocked: set[bytes] = set()  # documents with a change set aside
-        self._unstored: tuple[list[OutboxRecord], dict[bytes, int]] | None = None
-        """The last batch the server accepted and its seqs, whose acknowledgement is stored
-        once the next batch's request is on its way (`_push`), or before anything else
-        touches the store (`_stored`)."""
 
     async def push(self) -> None:
         """Push every batch. A record for which `unsafe` gives a reason stays in the outbox,
@@ -131,24 +103,15 @@ class Pusher:
             self._report.upload_limit = self._waits.stop(waiting, stopped.code)
 
     async def _push_all(self) -> None:
-        try:
-            for batch in sync_plan.push_batches(await self._store.outbox()):
-                journal_id = batch[0].journal_id
-                if journal_id not in self.held:
-                    reason = next(filter(None, map(self._unsafe, batch)), None)
-                    if reason is not None:
-                        self.held[journal_id] = reason
-                if journal_id in self.held:
-                    continue
-                await self._push(batch)
-        finally:
-            await self._stored()
-
-    async def _stored(self) -> None:
-        """Store the acknowledgement of the last batch accepted, if not stored yet."""
-        unstored, self._unstored = self._unstored, None
-        if unstored is not None:
-            await self._acknowledge(*unstored)
+        for batch in sync_plan.push_batches(await self._store.outbox()):
+            journal_id = batch[0].journal_id
+            if journal_id not in self.held:
+                reason = next(filter(None, map(self._unsafe, batch)), None)
+                if reason is not None:
+                    self.held[journal_id] = reason
+            if journal_id in self.held:
+                continue
+            await self._push(batch)
 
     async def _push(self, batch: list[OutboxRecord]) -> None:
         batch = await self._without_blocked(batch)
@@ -160,16 +123,14 @@ class Pusher:
         if self._full is not None:
             await self._set_aside(batch, *self._full)
             return
-        request = sync_plan.push_request(batch)
         while True:
             try:
-                call = self._transport.call(
-                    "/v1/records/push", request, wire.PushReply, wait_rate_limit=False
+                reply = await self._transport.call(
+                    "/v1/records/push",
+                    sync_plan.push_request(batch),
+                    wire.PushReply,
+                    wait_rate_limit=False,
                 )
-                # The request is on its way first; the last batch's acknowledgement is then
-                # stored while the server stores this one (issue 10: a push was the client's
-                # and the server's work one after the other, batch after batch).
-                reply = await _after_sending(call, self._stored)
                 break
             except RateLimited as error:
                 await self._wait(error)
@@ -177,11 +138,7 @@ class Pusher:
                 await self._refused_batch(batch, error)
                 return
         self._waits.accepted()
-        try:
-            seqs = sync_plan.check_accepted(batch, reply)
-        except ValueError as error:
-            raise IntegrityError(str(error)) from None
-        self._unstored = (batch, seqs)
+        await self._acknowledge(batch, reply)
 
     async def _wait(self, error: RateLimited) -> None:
         """Wait as a 429 asks (within UploadWaits' bounds), or raise _Stopped."""
@@ -218,7 +175,11 @@ class Pusher:
         positions = {record.position for record in blocked}
         return [record for record in batch if record.position not in positions]
 
-    async def _acknowledge(self, batch: list[OutboxRecord], seqs: dict[bytes, int]) -> None:
+    async def _acknowledge(self, batch: list[OutboxRecord], reply: wire.PushReply) -> None:
+        try:
+            seqs = sync_plan.check_accepted(batch, reply)
+        except ValueError as error:
+            raise IntegrityError(str(error)) from None
         async with self._store.transaction() as tx:
             await tx.mark_seen(
                 [SeenRecord(r.journal_id, r.record_id, seqs[r.record_id]) for r in batch]
@@ -230,7 +191,6 @@ class Pusher:
         self._tracker.pushed(len(batch))
 
     async def _set_aside(self, batch: list[OutboxRecord], code: str, reason: str) -> None:
-        await self._stored()  # the batches accepted before are acknowledged first
         name = self._journals.get(batch[0].journal_id, batch[0].journal_id.hex()[:12])
         async with self._store.transaction() as tx:
             await tx.set_aside([r.position for r in batch], name, code, reason, now_ms())
@@ -242,6 +202,40 @@ class Pusher:
             self._report.set_aside.append(
                 SetAside(record.journal_id, name, record.record_id, record.doc_id, code, reason)
             )
+
+
+ANNOTATION_KINDS = ("note", "prompt")  # sharing.NOTE, sharing.PROMPT (sharing imports this)
+
+
+async def moot_withdrawals(store: Store, account_id: bytes) -> set[bytes]:
+    """The set-aside changes (record ids) that have nothing left to do: this account's
+    changes to a note or prompt it wrote in another owner's journal, withdrew here (marked
+    deleted: notes.withdraw), and whose journal owner has since marked it deleted on the
+    server too (a verified record of the owner's for it was served: the one change an owner
+    may make to a member's annotation, protocol.md 4.15). Its readers no longer list it, so
+    the refused withdrawal (and any change of it waiting behind) is not "not delivered" any
+    more (NU20 C4's "ask the owner" done). A withdrawal the owner has not answered so, or of
+    a journal this device no longer reads (it cannot know), stays. Reads the store only."""
+    rows = await store.set_aside()
+    wanted = {row.record.doc_id for row in rows if row.record.doc_id is not None}
+    if not wanted:
+        return set()
+    journals = {j.journal_id: j for j in await store.journals()}
+    creators = await store.creators(list(wanted))
+    moot: set[bytes] = set()
+    for doc_id in wanted:
+        stored = await store.document(doc_id)
+        if stored is None or stored.kind not in ANNOTATION_KINDS:
+            continue
+        journal = journals.get(stored.journal_id)
+        if journal is None or journal.owner_id == account_id or creators.get(doc_id) != account_id:
+            continue
+        document = Document.from_state(stored.doc_id, stored.kind, stored.state)
+        if document.field("deleted") is not True:
+            continue
+        if journal.owner_id in await store.authors_on_server(doc_id):
+            moot.add(doc_id)
+    return {row.record.record_id for row in rows if row.record.doc_id in moot}
 
 
 def journal_names(journals: list[LocalJournal], account_id: bytes) -> dict[bytes, str]:
