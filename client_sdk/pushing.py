@@ -204,40 +204,6 @@ class Pusher:
             )
 
 
-ANNOTATION_KINDS = ("note", "prompt")  # sharing.NOTE, sharing.PROMPT (sharing imports this)
-
-
-async def moot_withdrawals(store: Store, account_id: bytes) -> set[bytes]:
-    """The set-aside changes (record ids) that have nothing left to do: this account's
-    changes to a note or prompt it wrote in another owner's journal, withdrew here (marked
-    deleted: notes.withdraw), and whose journal owner has since marked it deleted on the
-    server too (a verified record of the owner's for it was served: the one change an owner
-    may make to a member's annotation, protocol.md 4.15). Its readers no longer list it, so
-    the refused withdrawal (and any change of it waiting behind) is not "not delivered" any
-    more (NU20 C4's "ask the owner" done). A withdrawal the owner has not answered so, or of
-    a journal this device no longer reads (it cannot know), stays. Reads the store only."""
-    rows = await store.set_aside()
-    wanted = {row.record.doc_id for row in rows if row.record.doc_id is not None}
-    if not wanted:
-        return set()
-    journals = {j.journal_id: j for j in await store.journals()}
-    creators = await store.creators(list(wanted))
-    moot: set[bytes] = set()
-    for doc_id in wanted:
-        stored = await store.document(doc_id)
-        if stored is None or stored.kind not in ANNOTATION_KINDS:
-            continue
-        journal = journals.get(stored.journal_id)
-        if journal is None or journal.owner_id == account_id or creators.get(doc_id) != account_id:
-            continue
-        document = Document.from_state(stored.doc_id, stored.kind, stored.state)
-        if document.field("deleted") is not True:
-            continue
-        if journal.owner_id in await store.authors_on_server(doc_id):
-            moot.add(doc_id)
-    return {row.record.record_id for row in rows if row.record.doc_id in moot}
-
-
 def journal_names(journals: list[LocalJournal], account_id: bytes) -> dict[bytes, str]:
     """How each journal is named to this account: "Personal", or "ana/Personal" when shared."""
     return {
