@@ -58,7 +58,9 @@ class Opening(Generic[T, R]):
         self._left = len(self.items)
         self._lock = threading.Lock()
         self._cancelled = False
+        self._busy = 0  # chunks taken and not finished yet
         self.finished: Future[None] = Future()
+        self._idle: Future[None] = Future()  # set once cancelled with no chunk in progress
         if not self.items:
             self.finished.set_result(None)
 
@@ -72,6 +74,7 @@ class Opening(Generic[T, R]):
             else:
                 low, high = max(self._back - CHUNK, self._front), self._back
                 self._back = low
+            self._busy += 1
             return low, high
 
     def run(self, front: bool) -> None:
@@ -89,10 +92,20 @@ class Opening(Generic[T, R]):
                 if not self.finished.done():
                     self.finished.set_exception(error)
             raise
-        with self._lock:
-            self._left -= high - low
-            if self._left == 0 and not self.finished.done():
-                self.finished.set_result(None)
+        else:
+            with self._lock:
+                self._left -= high - low
+                if self._left == 0 and not self.finished.done():
+                    self.finished.set_result(None)
+        finally:
+            with self._lock:
+                self._busy -= 1
+                self._set_idle()
+
+    def _set_idle(self) -> None:
+        # Under self._lock.
+        if self._cancelled and self._busy == 0 and not self._idle.done():
+            self._idle.set_result(None)
 
     def start(self, on: ThreadPoolExecutor) -> None:
         """Have the worker `on` take chunks from the front as soon as it is free."""
@@ -102,14 +115,30 @@ class Opening(Generic[T, R]):
         """Take no more chunks (what is being opened finishes); `finished` may never be set."""
         with self._lock:
             self._cancelled = True
+            self._set_idle()
 
     async def results(self) -> list[R]:
         """Open what is left on this thread, wait for the chunks the worker took, and return
         every item's result in order. The event loop runs between chunks: a reply on its way
         (a pull's next page, asked ahead) is read meanwhile, and its records start to be
-        opened in the worker as soon as it is free, while this thread stores this page."""
-        while (span := self._claim(False)) is not None:
-            self._open(*span)
-            await asyncio.sleep(0)
-        await asyncio.wrap_future(self.finished)
+        opened in the worker as soon as it is free, while this thread stores this page.
+
+        When this raises (an error opening an item, on either thread), the Opening is
+        cancelled and the chunk the worker is in has finished: nothing is left running past
+        this call. When the task is cancelled, the Opening is cancelled too (the worker takes
+        no more chunk: what it opens would be thrown away, and every client of the process
+        shares it) and CancelledError is raised at once, without waiting for the one chunk the
+        worker may be in (at most CHUNK items; a cancel is not held up by the other thread)."""
+        try:
+            while (span := self._claim(False)) is not None:
+                self._open(*span)
+                await asyncio.sleep(0)
+            await asyncio.wrap_future(self.finished)
+        except asyncio.CancelledError:
+            self.cancel()
+            raise
+        except BaseException:
+            self.cancel()
+            await asyncio.wrap_future(self._idle)
+            raise
         return self._results  # type: ignore[return-value]  # every index set once finished

@@ -4,6 +4,7 @@ record opened ahead of its page is used only when opened from exactly the same i
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -40,6 +41,37 @@ async def test_an_error_while_opening_is_raised_to_the_caller() -> None:
 
     with pytest.raises(ValueError, match="broken"):
         await opening.Opening(list(range(40)), open_one).results()
+
+
+async def test_an_error_on_the_loops_thread_is_raised_once_the_workers_chunk_is_done() -> None:
+    # Nothing is left running past `results()`: the worker finishes the chunk it is in (and
+    # takes no other) before the error reaches the caller.
+    items = list(range(10 * opening.CHUNK))
+    worker_calls: list[int] = []
+    worker_in, gate = threading.Event(), threading.Event()
+
+    def open_one(item: int) -> int:
+        if threading.current_thread().name.startswith("test-open"):
+            worker_calls.append(item)
+            if not worker_in.is_set():
+                worker_in.set()
+                assert gate.wait(60)  # holds its first chunk while the loop's thread fails
+            return item
+        raise ValueError("broken")
+
+    job = opening.Opening(items, open_one)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-open") as worker:
+        job.start(worker)
+        assert await asyncio.to_thread(worker_in.wait, 60)
+        task = asyncio.create_task(job.results())
+        await asyncio.sleep(0)  # one turn of the loop: the task's first step fails its chunk
+        assert not task.done(), "raised while the worker was still opening a chunk"
+        gate.set()
+        with pytest.raises(ValueError, match="broken"):
+            await task
+        assert worker_calls == items[: opening.CHUNK]  # its chunk finished, then no other
+        await asyncio.wrap_future(worker.submit(lambda: None))
+    assert worker_calls == items[: opening.CHUNK]
 
 
 def early(key: bytes = b"k" * 32, author_key: bytes = b"a" * 32) -> _OpenedEarly:

@@ -1,4 +1,5 @@
-"""R32 (hostile review of the pull's opening ahead, branch p6-pull): findings as tests."""
+"""A cancelled opening or sync stops the shared worker opening records for nobody (R32 F1:
+hostile review of the pull's opening ahead, branch p6-pull)."""
 
 from __future__ import annotations
 
