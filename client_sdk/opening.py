@@ -36,9 +36,12 @@ _WORKER: list[ThreadPoolExecutor] = []
 
 def worker() -> ThreadPoolExecutor | None:
     """The one worker thread that opens records beside the event loop's (made at first use,
-    shared by every client of the process), or None on a machine with a single core."""
+    shared by every client of the process), or None on a machine with a single core (the
+    cores this process may run on where the system says, on Linux; else the machine's)."""
     if not _WORKER:
-        if len(os.sched_getaffinity(0)) < 2:
+        affinity = getattr(os, "sched_getaffinity", None)
+        cores = len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+        if cores < 2:
             return None
         _WORKER.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="tj-open"))
     return _WORKER[0]

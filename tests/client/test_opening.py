@@ -5,6 +5,7 @@ record opened ahead of its page is used only when opened from exactly the same i
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -72,6 +73,22 @@ async def test_an_error_on_the_loops_thread_is_raised_once_the_workers_chunk_is_
         assert worker_calls == items[: opening.CHUNK]  # its chunk finished, then no other
         await asyncio.wrap_future(worker.submit(lambda: None))
     assert worker_calls == items[: opening.CHUNK]
+
+
+@pytest.mark.parametrize(("cores", "helps"), [(1, False), (2, True), (None, False)])
+def test_the_worker_is_made_from_the_cpu_count_where_affinity_is_unknown(
+    monkeypatch: pytest.MonkeyPatch, cores: int | None, helps: bool
+) -> None:
+    # os.sched_getaffinity exists only on Linux (not macOS or Windows).
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(opening, "_WORKER", [])
+    made = opening.worker()
+    try:
+        assert (made is not None) == helps
+    finally:
+        if made is not None:
+            made.shutdown()
 
 
 def early(key: bytes = b"k" * 32, author_key: bytes = b"a" * 32) -> _OpenedEarly:
