@@ -11,11 +11,9 @@ import contextlib
 import dataclasses
 import functools
 import json
-import os
 import shlex
 import sqlite3
 from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -40,6 +38,8 @@ from client_sdk.errors import (
 from client_sdk.journal_meta import decode_meta, encode_meta
 from client_sdk.key_pages import KeyWalk
 from client_sdk.models import now_ms
+from client_sdk.opening import PARALLEL_MIN, Opening
+from client_sdk.opening import worker as opening_worker
 from client_sdk.profile import Profile
 from client_sdk.pushing import Pusher, journal_names, moot_withdrawals
 from client_sdk.store import (
@@ -88,6 +88,9 @@ class Replica:
         self.store = store
         self.transport = transport
         self._keys: dict[tuple[bytes, int], bytes] = {}
+        # Records of a pull's next reply being opened ahead, by journal (`_open_early`).
+        self._openings: dict[bytes, Opening[wire.StoredRecord, _OpenedEarly | None]] = {}
+        self._mostly_fresh: dict[bytes, bool] = {}  # by journal: last page mostly new here
         self._peers: dict[bytes, Peer] = {}
         self._unpinned: dict[bytes, str] = {}  # owner account id -> why it could not be pinned
         self._keys_asked: dict[bytes, list[tuple[int, int, str | None]]] = {}
@@ -1305,6 +1308,7 @@ class Replica:
                 self._pull_held = frozenset(hold.held)  # counted as not finished by the check
         finally:
             ahead.drop()
+            self._drop_openings()
             # Revoked ones too (their copies stay); as of the sync's start while the pull
             # wrote nothing (no statement then).
             on_device = await self.store.journals(as_of=as_of)
@@ -1404,7 +1408,7 @@ class Replica:
                 following = dict(asked)
                 following.update((page.journal_id, page.cursor) for page in reply.pages)
                 guess = sync_plan.sync_request(following, PULL_PAGE, after_journal)
-                ahead.send(guess, self.transport.call("/v1/sync", guess, wire.SyncReply))
+                ahead.send(guess, self._ask_ahead(guess, journals))
             stale = any(
                 (page.journal_id not in journals and not listed_all)
                 or (
@@ -1539,6 +1543,15 @@ class Replica:
                 if check:  # a gap below a counter received is proof whatever the server says
                     await self._check_withheld(report, behind | held, as_of)
                 return
+
+    async def _ask_ahead(
+        self, request: wire.SyncRequest, journals: dict[bytes, LocalJournal]
+    ) -> wire.SyncReply:
+        """The reply to a request asked ahead (`_Ahead`), whose records start to be opened
+        in the worker as soon as it arrives (`_open_early`)."""
+        reply = await self.transport.call("/v1/sync", request, wire.SyncReply)
+        self._open_early(reply, journals)
+        return reply
 
     @staticmethod
     def _worth_asking_ahead(
@@ -1827,6 +1840,9 @@ class Replica:
             )
         )
         fresh = [r for r in page.records if r.record_id not in seen]
+        # Whether the next reply's records are worth opening ahead (`_open_early`): not when
+        # this page was mostly records this device holds (its own, echoed after a push).
+        self._mostly_fresh[journal.journal_id] = len(fresh) * 2 > len(page.records)
         echoes = [counter for counter in seen.values() if counter is not None]
         echoed = {record_id for record_id, counter in seen.items() if counter is not None}
         problems: list[Problem] = []
@@ -2234,10 +2250,13 @@ class Replica:
         verified), or the IntegrityError that refuses it (records.UnknownSigner for an
         unknown signer).
 
-        Every record is opened and its signature verified, as before (issue 10); only where:
-        from PARALLEL_OPEN_MIN records on, on a machine with two cores or more, the first half
-        is opened in a worker thread while this thread opens the other (libsodium runs
-        without Python's lock: verification, most of a pull's time, uses both cores)."""
+        Every record is opened and its signature verified, as before (issue 10); only where
+        and when: from PARALLEL_OPEN_MIN records on, on a machine with two cores or more, a
+        worker thread opens records from the front while this thread opens them from the back
+        (opening.Opening: libsodium runs without Python's lock, so verification, most of a
+        pull's CPU, uses both cores). Records of a reply asked ahead may have been opened in
+        the worker before (`_open_early`): each is used only if opened from the same inputs
+        (`_same_inputs`), else opened here as any other."""
         keys: dict[int, bytes | Exception] = {}
         for epoch in dict.fromkeys(record.epoch for record in fresh):
             try:
@@ -2246,40 +2265,98 @@ class Replica:
                 keys[epoch] = error
         signers = self._signers(journal)
 
-        def open_all(
-            batch: list[wire.StoredRecord],
-        ) -> list[records.RecordBody | records.NewerRecord | IntegrityError]:
-            opened: list[records.RecordBody | records.NewerRecord | IntegrityError] = []
-            for record in batch:
-                key = keys[record.epoch]
-                if isinstance(key, Exception):
-                    opened.append(IntegrityError(f"record {record.record_id.hex()}: {key}"))
-                    continue
-                try:
-                    opened.append(
-                        records.open_verified(
-                            key,
-                            journal.journal_id,
-                            record.record_id,
-                            record.epoch,
-                            record.ciphertext,
-                            signers,
-                        )
-                    )
-                except IntegrityError as error:
-                    opened.append(error)
-            return opened
+        def open_one(
+            record: wire.StoredRecord,
+        ) -> records.RecordBody | records.NewerRecord | IntegrityError:
+            key = keys[record.epoch]
+            if isinstance(key, Exception):
+                return IntegrityError(f"record {record.record_id.hex()}: {key}")
+            try:
+                return records.open_verified(
+                    key,
+                    journal.journal_id,
+                    record.record_id,
+                    record.epoch,
+                    record.ciphertext,
+                    signers,
+                )
+            except IntegrityError as error:
+                return error
 
-        worker = _opening_worker() if len(fresh) >= PARALLEL_OPEN_MIN else None
-        if worker is None:
-            return open_all(fresh)
-        half = len(fresh) // 2
-        first = asyncio.wrap_future(worker.submit(open_all, fresh[:half]))
+        early = self._openings.pop(journal.journal_id, None)
+        done: dict[int, records.RecordBody] = {}
+        if early is not None and not {id(r) for r in early.items} & {id(r) for r in fresh}:
+            early.cancel()  # none of them is to be opened (all held here already, say)
+        elif early is not None:
+            for found in await early.results():
+                if found is not None and self._same_inputs(found, journal, keys, signers):
+                    done[id(found.record)] = found.body
+        left = [record for record in fresh if id(record) not in done]
+        opening = Opening(left, open_one)
+        if len(left) >= PARALLEL_OPEN_MIN and (helper := opening_worker()) is not None:
+            opening.start(helper)
+        rest = iter(await opening.results())
+        return [done[id(record)] if id(record) in done else next(rest) for record in fresh]
+
+    @staticmethod
+    def _same_inputs(
+        found: _OpenedEarly,
+        journal: LocalJournal,
+        keys: dict[int, bytes | Exception],
+        signers: Callable[[bytes], bytes | None],
+    ) -> bool:
+        """Whether a record opened ahead (`_open_early`) was opened from exactly what
+        `_open_records` would open it with now: the same journal, the same key for its epoch,
+        and the same signing key for its author (the record itself is the same object, its
+        id, epoch and ciphertext immutable). Then the outcome is the same: it is used."""
         try:
-            rest = open_all(fresh[half:])
-        finally:
-            opened = await first  # never left running past this call, even on an error here
-        return opened + rest
+            author_key = signers(found.body.author)
+        except IntegrityError:
+            return False
+        return (
+            found.journal_id == journal.journal_id
+            and keys.get(found.record.epoch) == found.key
+            and author_key == found.author_key
+        )
+
+    def _open_early(self, reply: wire.SyncReply, journals: dict[bytes, LocalJournal]) -> None:
+        """Start opening the records of `reply` (a pull's next reply, asked for ahead) in the
+        worker thread while this one applies the page before it: with the keys already held
+        in memory, and who signs as this device knows it now. `_open_records` uses a record
+        opened so only if every input is still the same (`_same_inputs`); else, or if not
+        opened yet, it opens it then, as any other. Not for a journal whose last page was
+        mostly records this device held already (echoes of its own push): they are never
+        opened, and would be opened ahead for nothing."""
+        helper = opening_worker()
+        if helper is None:
+            return
+        for page in reply.pages:
+            journal = journals.get(page.journal_id)
+            if (
+                journal is None
+                or len(page.records) < PARALLEL_OPEN_MIN
+                or not self._mostly_fresh.get(page.journal_id, False)
+            ):
+                continue  # few records, or likely echoes (the last page's were): not ahead
+            held = {
+                epoch: key
+                for epoch in {record.epoch for record in page.records}
+                if (key := self._keys.get((journal.journal_id, epoch))) is not None
+            }
+            opening = Opening(
+                page.records,
+                functools.partial(_opened_early, journal.journal_id, held, self._signers(journal)),
+            )
+            replaced = self._openings.pop(journal.journal_id, None)
+            if replaced is not None:
+                replaced.cancel()
+            self._openings[journal.journal_id] = opening
+            opening.start(helper)
+
+    def _drop_openings(self) -> None:
+        for opening in self._openings.values():
+            opening.cancel()
+        self._openings.clear()
 
     def _signers(self, journal: LocalJournal) -> Callable[[bytes], bytes | None]:
         """Whose signatures this journal's records may carry: this account, the owner, and
@@ -3183,20 +3260,52 @@ def _cancel(task: asyncio.Task[Any]) -> None:
     task.add_done_callback(lambda done: done.cancelled() or done.exception())
 
 
-PARALLEL_OPEN_MIN = 64
-"""Records of a page from which half are opened in a worker thread (`_open_records`): below
+PARALLEL_OPEN_MIN = PARALLEL_MIN
+"""Records of a page from which the worker thread helps open them (`_open_records`): below
 it the hand-off costs more than it saves."""
-_OPENING: list[ThreadPoolExecutor] = []
 
 
-def _opening_worker() -> ThreadPoolExecutor | None:
-    """The one worker thread that opens records beside the event loop's (made at first use,
-    shared by every client of the process), or None on a machine with a single core."""
-    if not _OPENING:
-        if len(os.sched_getaffinity(0)) < 2:
-            return None
-        _OPENING.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="tj-open"))
-    return _OPENING[0]
+@dataclass(frozen=True)
+class _OpenedEarly:
+    """A record opened ahead of its page (`Replica._open_early`), with what it was opened
+    with: the journal, the key of its epoch, and its author's signing key."""
+
+    record: wire.StoredRecord
+    journal_id: bytes
+    key: bytes
+    author_key: bytes
+    body: records.RecordBody
+
+
+def _opened_early(
+    journal_id: bytes,
+    keys: dict[int, bytes],
+    signers: Callable[[bytes], bytes | None],
+    record: wire.StoredRecord,
+) -> _OpenedEarly | None:
+    """`record` opened and verified ahead in the worker thread, or None for anything but a
+    body this SDK reads whose author's key is known (opened again when its page applies,
+    where every outcome is handled). Runs outside the event loop's thread: reads what it
+    is given and changes nothing."""
+    key = keys.get(record.epoch)
+    if key is None:
+        return None
+    used: list[bytes | None] = []
+
+    def sign_key_of(account_id: bytes) -> bytes | None:
+        used.append(signers(account_id))
+        return used[-1]
+
+    try:
+        body = records.open_verified(
+            key, journal_id, record.record_id, record.epoch, record.ciphertext, sign_key_of
+        )
+    except Exception:  # noqa: BLE001 - any failure: opened again, and reported, on the loop's thread
+        return None
+    author_key = used[0] if len(used) == 1 else None
+    if not isinstance(body, records.RecordBody) or author_key is None:
+        return None
+    return _OpenedEarly(record, journal_id, key, author_key, body)
 
 
 class _NothingToCover(Exception):

@@ -271,3 +271,42 @@ def test_refusal_reasons_are_the_sdks_words_for_known_codes() -> None:
     assert sync.refusal_reason("teapot", "the SDK's words for HTTP 418") == (
         "the SDK's words for HTTP 418"
     )
+
+
+async def test_batches_accepted_before_a_refused_one_are_all_acknowledged_and_never_sent_again(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory
+) -> None:
+    # issue 10: a batch's acknowledgement is stored while the next batch travels. Accepted
+    # batches (two, past MAX_RECORDS_PER_PUSH), then a refused one (the note: the share
+    # ended), then one more accepted: every acknowledgement is stored before the refusal is
+    # and before the sync returns; nothing is lost, nothing is sent twice.
+    ana = await signup("ana")
+    therapist = await signup(THERAPIST)
+    await ana.shares.grant(
+        "Personal", THERAPIST, role="annotate", trust_on_first_use=True, full=True
+    )
+    await ana.sync()
+    await therapist.sync()
+    count = wire.MAX_RECORDS_PER_PUSH + 1
+    for n in range(count):
+        await therapist.entries.write("Personal", f"Own entry {n}.")
+    await therapist.notes.add("ana/Personal", NOTE)
+    await therapist.entries.write("Personal", "The last one.")
+    await ana.shares.revoke("Personal", THERAPIST)
+
+    async with recording_proxy(live_server.url) as proxy:
+        therapist.transport.base_url = proxy.url
+        report = await therapist.sync()
+        pushes = proxy.paths().count("/v1/records/push")
+        again = await therapist.sync()
+        pushes_again = proxy.paths().count("/v1/records/push") - pushes
+
+    assert report.pushed == count + 1
+    assert [r.code for r in report.set_aside] == ["forbidden"]
+    assert pushes == 4  # 500, 1, the note (refused), the last entry
+    assert await therapist.pending() == 0
+    assert (again.pushed, again.set_aside, pushes_again) == (0, [], 0)
+    other_device = await login(THERAPIST)
+    await other_device.sync()
+    bodies = sorted(e.body for e in await other_device.entries.list())
+    assert bodies == sorted([f"Own entry {n}." for n in range(count)] + ["The last one."])
