@@ -106,13 +106,22 @@ class Home:
         """Open a client (the profile by default), run `work` with it, always close it."""
         if opener is None:
             from client_sdk import Client
+            from client_sdk.profile import profile_exists
 
-            opener = partial(Client.open, self.path, **self.unlock())
             unfinished = Client.unfinished_signup(self.path)
+            if unfinished is not None and not profile_exists(self.path):
+                # The signup stopped before this device was signed in (interrupted early, or
+                # `tj login` found no such account): one line, not a note claiming a signed-in
+                # device next to "no account on this device" (NU21 C3).
+                raise click.ClickException(
+                    f"no account on this device ({self.path}): "
+                    f"{unfinished_note(*unfinished, False)} and see it"
+                )
             if unfinished is not None and Client.unconfirmed_recovery_key(self.path) is None:
                 # Signed in, the signup not finished (not after one finished without its
                 # key confirmed: that was said once, with `tj recovery-key new`: R25 F3).
                 output.message(f"Note: {unfinished_note(*unfinished, True)} and see it.")
+            opener = partial(Client.open, self.path, **self.unlock())
         return asyncio.run(self._session(work, opener))
 
     def read(self, work: Callable[[Client], Awaitable[T]]) -> T:

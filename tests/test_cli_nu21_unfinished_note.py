@@ -25,3 +25,7 @@ async def test_unfinished_signup_note_does_not_claim_a_signed_in_device(
     listed = await device.tj("journal", "list")
     assert "no account on this device" in listed.output
     assert "this device is signed in" not in listed.output
+    # One line that says what is true and what to do.
+    line = failed_with_one_line(listed)
+    assert "the account may exist on the server" in line
+    assert f"tj signup {hostile.url} ana" in line
