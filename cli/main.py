@@ -812,6 +812,9 @@ def recovery_key_forget_kept(home: Home, account_id: str | None, yes: bool) -> N
     from client_sdk import Client
 
     kept = Client.kept_recovery_keys(home.path)
+    if not kept:  # the state asked for already: not an error (NU21 C5)
+        output.message("This device keeps no recovery key: nothing to drop.")
+        return
     if account_id is not None:
         wanted = account_id.strip().lower()
         kept = [k for k in kept if k.account_id is not None and k.account_id.startswith(wanted)]
@@ -822,12 +825,14 @@ def recovery_key_forget_kept(home: Home, account_id: str | None, yes: bool) -> N
         account = "" if copy.account_id is None else f" (account {copy.account_id})"
         output.message(f"  {who}{account}: {KEPT_STATES[copy.state]}; {copy.path}")
     if kept and not yes:
-        click.confirm(
+        # Declined: nothing done, said as `tj brief` says "Not shared.", exit 0 (NU21 C5).
+        if not click.confirm(
             f"Drop {'this recovery key' if len(kept) == 1 else 'these recovery keys'} for good? "
             "It may be the only copy of one that still reaches your journal",
-            abort=True,
             err=True,
-        )
+        ):
+            output.message("Nothing dropped.")
+            return
     dropped = Client.forget_kept_recovery_keys(home.path, account_id)
     output.message(
         f"Dropped {output.plural(len(dropped), 'kept recovery key', 'kept recovery keys')}."
