@@ -217,6 +217,9 @@ HINTS = {
     "signup not on server": "`tj signup URL USERNAME` with that password makes it again; "
     "`tj recovery-key forget-kept` gives it up",
     "kept recovery key": "`tj recovery-key forget-kept` gives it up",
+    "session ended": "`tj login URL USERNAME` signs in again; if it refuses the right "
+    "password, `tj export` saves this device's copy (before any `tj logout`)",
+    "account maybe deleted": "`tj export` saves this device's copy (before any `tj logout`)",
     "fingerprint": "they see it with `tj fingerprint`; pass --fingerprint or --trust-on-first-use",
     "daylio mood": "pass it as --mood LABEL=N",
     "ended brief": "ask the client for a new one (they run `tj brief`)",

@@ -745,6 +745,11 @@ class Client:
             session = await account.login(
                 transport, username, password, minimum_cost, device_name, ticket
             )
+        except AuthError as error:
+            await transport.close()
+            if previous is None or error.code != "auth_failed":
+                raise
+            raise _maybe_deleted(error, username) from None
         except BaseException:
             await transport.close()
             raise
@@ -1609,6 +1614,23 @@ class Client:
             versions = [row.version for row in rows for _ in range(row.count)]
             found.add_newer(journal_id, label, versions, records.RECORD_VERSION)
         return found.newer
+
+
+MAYBE_DELETED = "account maybe deleted"
+"""`TJError.subject` of a login refused on a home signed in to that account (NU21 C2)."""
+
+
+def _maybe_deleted(error: AuthError, username: str) -> AuthError:
+    """A refused login on a home that holds `username`'s profile: the password may be wrong,
+    or the account deleted from another device; the server's answer is the same for both
+    (it must not tell whether a name exists), so both are named as possibilities."""
+    said = AuthError(
+        f"{error}; this device was signed in to {username}: if the password is right, the "
+        "account may have been deleted from another device (this device still holds its copy)",
+        subject=MAYBE_DELETED,
+    )
+    said.code, said.detail = error.code, error.detail
+    return said
 
 
 def _check_home_free(home: Path, username: str, passphrase: str | None) -> Profile | None:
