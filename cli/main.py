@@ -38,6 +38,15 @@ if TYPE_CHECKING:
 
 APP_NAME = "therapy-journal"
 OFFLINE_NOTE = "saved locally; will sync when the server is reachable"
+QUICK_SYNC_S = 10.0
+"""The longest, in seconds, that the automatic sync of a command may take in all: after a
+local change (`sync_note`, plus the upload limit's wait it allows) and before showing data
+(`synced_first`). QUICK_TRY bounds only the connect (2 s); a server that accepts the
+connection and then does not answer (a stopped process, a stalled proxy or captive portal)
+held each request for the transport's 60 s (NU21 C9). Past this the sync is cancelled, which
+loses nothing and applies nothing by halves (the SDK's syncs are safe to cancel:
+tests/client/test_convergence.py), and the command goes on as offline. `tj sync` keeps the
+transport's limits."""
 NOT_DELIVERED_EXIT = 4
 """Exit status of a command that synced a change the server refused for good (set aside): it
 is kept on this device, not delivered. Set with `not_delivered()`; the command's output is
@@ -107,13 +116,22 @@ class Home:
         """Open a client (the profile by default), run `work` with it, always close it."""
         if opener is None:
             from client_sdk import Client
+            from client_sdk.profile import profile_exists
 
-            opener = partial(Client.open, self.path, **self.unlock())
             unfinished = Client.unfinished_signup(self.path)
+            if unfinished is not None and not profile_exists(self.path):
+                # The signup stopped before this device was signed in (interrupted early, or
+                # `tj login` found no such account): one line, not a note claiming a signed-in
+                # device next to "no account on this device" (NU21 C3).
+                raise click.ClickException(
+                    f"no account on this device ({self.path}): "
+                    f"{unfinished_note(*unfinished, False)} and see it"
+                )
             if unfinished is not None and Client.unconfirmed_recovery_key(self.path) is None:
                 # Signed in, the signup not finished (not after one finished without its
                 # key confirmed: that was said once, with `tj recovery-key new`: R25 F3).
                 output.message(f"Note: {unfinished_note(*unfinished, True)} and see it.")
+            opener = partial(Client.open, self.path, **self.unlock())
         return asyncio.run(self._session(work, opener))
 
     def read(self, work: Callable[[Client], Awaitable[T]]) -> T:
@@ -199,6 +217,9 @@ HINTS = {
     "that account up instead, `tj recovery-key forget-kept --account ID` (its id above)",
     "signup not on server": "`tj signup URL USERNAME` with that password makes it again; "
     "`tj recovery-key forget-kept --account ID` (its id above) gives it up",
+    "session ended": "`tj login URL USERNAME` signs in again; if it refuses the right "
+    "password, `tj export` saves this device's copy (before any `tj logout`)",
+    "account maybe deleted": "`tj export` saves this device's copy (before any `tj logout`)",
     "fingerprint": "they see it with `tj fingerprint`; pass --fingerprint or --trust-on-first-use",
     "daylio mood": "pass it as --mood LABEL=N",
     "ended brief": "ask the client for a new one (they run `tj brief`)",
@@ -834,6 +855,10 @@ def recovery_key_forget_kept(home: Home, account_id: str | None, damaged: bool, 
     """
     from client_sdk import Client
 
+    if not Client.kept_recovery_keys(home.path):
+        # The state asked for already: not an error (NU21 C5).
+        output.message("This device keeps no recovery key: nothing to drop.")
+        return
     kept = Client.kept_recovery_keys(home.path, account_id)  # an ambiguous id: refused now
     if damaged:
         kept = [k for k in kept if k.state == "damaged"]
@@ -848,12 +873,14 @@ def recovery_key_forget_kept(home: Home, account_id: str | None, damaged: bool, 
         account = "" if copy.account_id is None else f" (account {copy.account_id})"
         output.message(f"  {who}{account}: {KEPT_STATES[copy.state]}; {copy.path}")
     if not yes:
-        click.confirm(
+        # Declined: nothing done, said as `tj brief` says "Not shared.", exit 0 (NU21 C5).
+        if not click.confirm(
             f"Drop {'this recovery key' if len(kept) == 1 else 'these recovery keys'} for good? "
             "It may be the only copy of one that still reaches your journal",
-            abort=True,
             err=True,
-        )
+        ):
+            output.message("Nothing dropped.")
+            return
     dropped = Client.forget_kept_recovery_keys(home.path, listed=kept)  # only if unchanged
     output.message(
         f"Dropped {output.plural(len(dropped), 'kept recovery key', 'kept recovery keys')}."
@@ -1166,18 +1193,39 @@ async def journals_and_username(client: Client) -> tuple[list[Journal], str]:
     return await client.journals.list(), client.username
 
 
+class SyncTookTooLong(NetworkError):
+    """The automatic sync of a command did not finish within its QUICK_SYNC_S: cancelled."""
+
+
+async def quick_sync(
+    client: Client, progress: Progress | None = None, max_upload_wait: float = 0.0
+) -> SyncReport:
+    """One quick try to sync (QUICK_TRY: no retries, 2 s at most to connect), given
+    QUICK_SYNC_S seconds in all (plus `max_upload_wait`, the upload limit's wait it may
+    spend); raises SyncTookTooLong (a NetworkError) past that, the sync cancelled."""
+    from client_sdk.transport import QUICK_TRY
+
+    limit = QUICK_SYNC_S + max_upload_wait
+    try:
+        async with asyncio.timeout(limit):
+            return await client.sync(progress, max_upload_wait=max_upload_wait, retry=QUICK_TRY)
+    except TimeoutError:
+        raise SyncTookTooLong(f"the server did not finish the sync within {limit:g} s") from None
+
+
 async def sync_note(
     client: Client, max_upload_wait: float = 0.0, progress: Progress | None = None
 ) -> str:
-    """Try to sync after a local change, which is already saved: one quick try (QUICK_TRY: no
-    retries, 2 s at most to connect), so that offline "saved locally" comes at once; a
-    failure never undoes the change. The server's upload limit is waited for up to
+    """Try to sync after a local change, which is already saved: one quick try (`quick_sync`:
+    no retries, 2 s at most to connect, QUICK_SYNC_S in all), so that offline "saved
+    locally" comes at once, and soon when the server does not answer; a failure never
+    undoes the change. The server's upload limit is waited for up to
     `max_upload_wait` seconds (none after one change: the note says when the next sync
     uploads it)."""
-    from client_sdk.transport import QUICK_TRY
-
     try:
-        report = await client.sync(progress, max_upload_wait=max_upload_wait, retry=QUICK_TRY)
+        report = await quick_sync(client, progress, max_upload_wait)
+    except SyncTookTooLong as error:
+        return f"saved locally; {error}: will sync at the next try"
     except NetworkError:
         return OFFLINE_NOTE
     except TJError as error:
@@ -1241,17 +1289,18 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
 
 async def synced_first(client: Client, doing: str = "showing") -> None:
     """Before a command shows what others sent (notes, flags, briefs, assignments) or exports:
-    sync, one try without retries so a server that is down costs no wait; when that fails,
+    sync, one quick try (`quick_sync`) so a server that is down or does not answer costs
+    little wait; when that fails,
     say on stderr when this device last synced ("<doing> what this device had at ..."), so
     nothing shown passes for current."""
-    from client_sdk.transport import QUICK_TRY
-
     try:
-        report = await client.sync(retry=QUICK_TRY)
+        report = await quick_sync(client)
         for line in output.settled_lines(report):
             output.message(line)
         output.tell_departures(report)
         return
+    except SyncTookTooLong as error:
+        reason = str(error)
     except NetworkError:
         reason = "the server cannot be reached"
     except TJError as error:

@@ -21,6 +21,7 @@ from cli.main import (
     cli,
     json_option,
     pass_home,
+    quick_sync,
     sync_note,
     synced_first,
     then_sync,
@@ -813,10 +814,8 @@ def note(home: Home, journal_name: str, text: str, prompt: bool, as_json: bool) 
         except NotFound as missing:
             if missing.subject != "journal":
                 raise
-            from client_sdk.transport import QUICK_TRY
-
             try:  # perhaps shared a moment ago: one quick sync, then look again
-                output.tell_departures(await client.sync(retry=QUICK_TRY))
+                output.tell_departures(await quick_sync(client))
             except NetworkError:
                 raise missing from None
             return await client.notes.add(journal_name, text, kind=kind)

@@ -79,7 +79,7 @@ from client_sdk.profile import (
 from client_sdk.pushing import SetAsideChange, set_aside_changes
 from client_sdk.replica import Replica, stored_document
 from client_sdk.sharing import NOTE, PROMPT, Sharing
-from client_sdk.store import LocalJournal, Problem, Store
+from client_sdk.store import STORE_FILE, LocalJournal, Problem, Store
 from client_sdk.sync import NewerFormat, Progress, SyncReport
 from client_sdk.tickets import load_ticket, save_ticket
 from client_sdk.transport import RetryPolicy, Transport, normalize_url
@@ -760,6 +760,11 @@ class Client:
             session = await account.login(
                 transport, username, password, minimum_cost, device_name, ticket
             )
+        except AuthError as error:
+            await transport.close()
+            if previous is None or error.code != "auth_failed":
+                raise
+            raise _maybe_deleted(error, username) from None
         except BaseException:
             await transport.close()
             raise
@@ -928,7 +933,7 @@ class Client:
         which journals are copies kept for a therapist (listed once, as their originals)."""
         home = Path(home)
         profile = load_profile(home, passphrase)
-        store = await Store.open(home)
+        store = await Store.open(home, profile.device_id)
         try:
             client = cls(home, profile, store, Transport(profile.server_url, profile.token))
             await client.replica.load_access()
@@ -974,6 +979,10 @@ class Client:
                     raise InvalidInput(
                         f"{home} holds the account {previous.username}: log out first or use another home"
                     )
+                if previous.device_id != reply.device_id and (home / STORE_FILE).exists():
+                    # A store from before counters were kept per device: its counters are
+                    # the previous device id's, not the new one's (NU21 C10).
+                    await (await Store.open(home, previous.device_id)).close()
             ensure_home(home)
             profile = Profile(
                 server_url=transport.base_url,
@@ -998,7 +1007,7 @@ class Client:
         """Open the store of a profile just saved and read the journal list; closes
         everything on failure."""
         try:
-            store = await Store.open(home)
+            store = await Store.open(home, profile.device_id)
         except BaseException:
             await transport.close()
             raise
@@ -1653,6 +1662,23 @@ class Client:
             versions = [row.version for row in rows for _ in range(row.count)]
             found.add_newer(journal_id, label, versions, records.RECORD_VERSION)
         return found.newer
+
+
+MAYBE_DELETED = "account maybe deleted"
+"""`TJError.subject` of a login refused on a home signed in to that account (NU21 C2)."""
+
+
+def _maybe_deleted(error: AuthError, username: str) -> AuthError:
+    """A refused login on a home that holds `username`'s profile: the password may be wrong,
+    or the account deleted from another device; the server's answer is the same for both
+    (it must not tell whether a name exists), so both are named as possibilities."""
+    said = AuthError(
+        f"{error}; this device was signed in to {username}: if the password is right, the "
+        "account may have been deleted from another device (this device still holds its copy)",
+        subject=MAYBE_DELETED,
+    )
+    said.code, said.detail = error.code, error.detail
+    return said
 
 
 def _check_home_free(home: Path, username: str, passphrase: str | None) -> Profile | None:

@@ -21,8 +21,9 @@ CODE_WORDS: dict[str, str] = {
     "duplicate_record": "the request named one record twice",
     "too_large": "the request is larger than the server accepts",
     "auth_required": "this device is not signed in: log in again",
-    "auth_failed": "the server did not accept the credentials: check the username and "
-    "password (or recovery key), or log in again",
+    "auth_failed": "the server no longer accepts this device's session: log in again (if "
+    "the server then refuses the right password, the account may have been deleted from "
+    "another device; this device still holds its copy)",
     "token_expired": "this device's session expired; log in again",
     "password_required": "only the password can replace the recovery key of a signed-in "
     "account, not the recovery key itself; nothing was changed",
@@ -68,7 +69,13 @@ SIGN_IN_PATHS = frozenset(
     }
 )
 """Calls that sign in with a password (or recovery key): there `auth_failed` means it was
-wrong (or the sign-in took too long), not that the session is invalid."""
+wrong (or the sign-in took too long), not that the session is invalid. Elsewhere it means the
+server knows the device's session no more: logged out elsewhere, or the account deleted from
+another device (the server cannot be trusted to say which: NU21 C2); the error's subject is
+then SESSION_ENDED."""
+
+SESSION_ENDED = "session ended"
+"""`TJError.subject` of an `auth_failed` answered to a call made with a session."""
 
 PATH_WORDS: dict[tuple[str, str], str] = {
     ("auth_failed", "/v1/auth/recover"): "wrong username or recovery key, or the sign-in "

@@ -46,7 +46,10 @@ class TJError(Exception):
     kept for a signup whose recovery key was never shown), "kept recovery key" (a new
     signup refused on a home that keeps another signup's key, never shown) or "signup
     password changed" (the password does not open an unfinished signup's kept key: the
-    account's password was changed since); None otherwise."""
+    account's password was changed since), "session ended" (`auth_failed` to a call made
+    with the device's session: logged out elsewhere, or the account deleted from another
+    device) or "account maybe deleted" (a login refused on a home signed in to that
+    account); None otherwise."""
 
     def __init__(self, *args: object, subject: str | None = None) -> None:
         super().__init__(*args)
