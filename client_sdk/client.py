@@ -933,7 +933,7 @@ class Client:
         which journals are copies kept for a therapist (listed once, as their originals)."""
         home = Path(home)
         profile = load_profile(home, passphrase)
-        store = await Store.open(home, profile.device_id)
+        store = await Store.open(home)
         try:
             client = cls(home, profile, store, Transport(profile.server_url, profile.token))
             await client.replica.load_access()
@@ -1003,7 +1003,7 @@ class Client:
         """Open the store of a profile just saved and read the journal list; closes
         everything on failure."""
         try:
-            store = await Store.open(home, profile.device_id)
+            store = await Store.open(home)
         except BaseException:
             await transport.close()
             raise
