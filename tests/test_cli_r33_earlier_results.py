@@ -35,3 +35,33 @@ async def test_renewing_a_scores_share_never_says_results_the_member_reads_are_n
     again = await ana.ok("share", "Personal", "tom", "--only", "mood,scores", *fingerprint)
     assert "tom does not see it" not in again.stderr, again.stderr
     assert "Not shared: the 1 questionnaire result" not in again.stderr, again.stderr
+
+
+async def test_a_role_change_on_a_copy_never_says_only_its_fields_while_the_whole_is_shared(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """ana shares the mood and scores of Personal with tom, later the whole journal too
+    (`--full`: the copy stays, with the same terms). `tj share COPY tom --role annotate`
+    then says "tom still reads only the mood and scores of Personal ... nothing more is
+    shared", "To share the whole journal instead: tj share Personal tom --full",
+    although her device's verified chain of Personal shows tom a current member of
+    the whole journal: he reads every entry in full, the private one below included."""
+    ana = Device(tmp_path / "ana", live_server.url)
+    await ana.json("signup", live_server.url, "ana")
+    tom = Device(tmp_path / "tom", live_server.url)
+    signed = await tom.json("signup", live_server.url, "tom")
+    fingerprint = ("--fingerprint", signed["fingerprint"])
+    await ana.ok("share", "Personal", "tom", "--only", "mood,scores", *fingerprint)
+    await ana.ok("share", "Personal", "tom", "--full", *fingerprint)
+    await ana.ok("write", "--mood", "4", "Private: nobody knows about the drinking.")
+    shares = await ana.json("shares")
+    copy = next(s["journal"] for s in shares if s.get("fields"))
+    whole = [s for s in shares if s["journal"] == "Personal" and s["member"] == "tom"]
+    assert whole and whole[0]["fields"] is None and not whole[0]["expired"]  # signed, verified
+
+    said = await ana.tj("share", copy, "tom", "--role", "annotate")
+    await tom.ok("sync")
+    assert "ana/Personal  Private: nobody knows" in (await tom.ok("list", "--all")).stdout
+    if said.exit_code == 0:  # refusing, or saying he reads the whole journal, would be true
+        assert "still reads only" not in said.stderr, said.stderr
+        assert "nothing more is shared" not in said.stderr, said.stderr

@@ -61,4 +61,3 @@ async def test_unshare_never_says_already_ended_while_the_member_still_reads_a_c
         f"the owner's device said the share was already ended while tom still reads the "
         f"copy: {said}"
     )
-
