@@ -212,10 +212,16 @@ def share(
                 )
 
     earlier: list[MeasureResult] = []
+    downloaded: list[bool] = []  # the member may have downloaded them (a whole share, once)
 
     async def work(client: Client) -> ShareInfo:
-        if only is not None and RESULT_FIELDS & set(only):  # before the share: all "earlier"
-            earlier.extend(await client.measures.results(journal_name))
+        renewing = False  # the same copy again (renewed, confirmed): nothing new to say
+        if only is not None and RESULT_FIELDS & set(only):
+            try:
+                kept = await client.shares.limited(journal_name, therapist)
+            except InvalidInput:  # can't tell (grant says why): not a renewal
+                kept = None
+            renewing = kept is not None and set(kept.fields or ()) == set(only)
         if safety_flags and (await client.journals.get(journal_name)).helper is not None:
             raise InvalidInput(  # a copy holds some fields, never a PHQ-9's items (NU21 C1)
                 f"{journal_name!r} is a journal kept only to share with a member: safety "
@@ -248,6 +254,12 @@ def share(
             full=full,
             full_if_new=plain,
         )
+        if only is not None and RESULT_FIELDS & set(only) and not renewing:
+            # only what no journal kept for them carries (R33 F1): after the share, so that
+            # its copy is there to be asked
+            unshared, whole = await client.shares.unshared_results(journal_name, therapist)
+            earlier.extend(unshared)
+            downloaded.append(whole)
         if safety_flags:
             await client.safety.set_plan(
                 journal=journal_name, share_flags=True, flags_for=shared.member
@@ -264,7 +276,7 @@ def share(
     else:
         output.message(share_confirmation(shared))
     if only is not None and shared.fields is not None:
-        for line in earlier_results_text(shared, earlier):
+        for line in earlier_results_text(shared, earlier, any(downloaded)):
             output.message(line)
     if safety_flags:
         output.message(
@@ -320,10 +332,14 @@ RESULT_FIELDS = {"scores", "answers"}
 """The fields of `--only` that carry questionnaire results (care_disclosure.py)."""
 
 
-def earlier_results_text(shared: ShareInfo, earlier: list[MeasureResult]) -> list[str]:
+def earlier_results_text(
+    shared: ShareInfo, earlier: list[MeasureResult], downloaded: bool = False
+) -> list[str]:
     """A field-level share carries only what is recorded from now on: say so of the
     questionnaire results already in the journal, which it never sends (NU21 C12), and
-    how to send one (`tj measure share`). Nothing is shared without the client's say."""
+    how to send one (`tj measure share`). Nothing is shared without the client's say.
+    `earlier`: only those no journal kept for the member carries (R33 F1); `downloaded`:
+    the member read the whole journal once, so they may have them on their device."""
     fields = set(shared.fields or ())
     if not fields & RESULT_FIELDS or not earlier:
         return []
@@ -340,10 +356,17 @@ def earlier_results_text(shared: ShareInfo, earlier: list[MeasureResult]) -> lis
     )
     flag = "" if "answers" in fields else " --without-answers"
     member = shlex.quote(shared.member)
+    them = "it" if len(earlier) == 1 else "them"
+    seen = (
+        f"{shared.member} may have downloaded {them} while reading the whole journal (a "
+        "member keeps what they downloaded)"
+        if downloaded
+        else f"so {shared.member} does not see {them}"
+    )
     return [
         f"Not shared: the {count} already in {shared.source} (the latest: the {latest.name} of "
         f"{when}, score {latest.score}{item9}): this share carries only results recorded "
-        f"from now on, so {shared.member} does not see {'it' if len(earlier) == 1 else 'them'}.",
+        f"from now on, {seen}.",
         f"  To send one to {shared.member}: tj measure share "
         f"{output.short_id(latest.id)} {member}{flag} (other results: tj measure list "
         f"--journal {shlex.quote(shared.source or '')})",

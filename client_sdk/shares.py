@@ -31,6 +31,7 @@ from client_sdk.undelivered import Undelivered, undelivered
 if TYPE_CHECKING:
     from client_sdk.access import Member
     from client_sdk.measures import Measures
+    from client_sdk.results import MeasureResult
     from client_sdk.safety_path import SafetyPath
 
 
@@ -206,6 +207,47 @@ class Shares:
             ):  # a result and its copy are one: the first (the journal's own) is kept
                 found.setdefault((item.kind, item.measure, item.at), item)
         return sorted(found.values(), key=lambda u: (u.at, u.id))
+
+    async def unshared_results(
+        self, journal: str, username: str
+    ) -> tuple[builtins.list[MeasureResult], bool]:
+        """The questionnaire results of `journal` (this account's) that `username` cannot
+        have through a journal this account keeps for them: none of their copies is in a
+        field-level copy of `journal` kept for them (its entries and results recorded since
+        it was made) or in the journal of single items kept for them (`measures.share`).
+        Newest first. With it, whether they may have downloaded some of them anyway: the
+        verified chain of `journal` shows them as a member of the whole journal, current or
+        former (what a member downloaded stays on their device). Read from this device's
+        copies and verified chains (sync first); needs the network for the member's
+        identity. Raises NotFound for an unknown journal or account (NU21 C12, R33 F1).
+
+            results, may_have = await client.shares.unshared_results("Personal", "drsmith")
+        """
+        context = self._context
+        local = await context.local_journal(journal)
+        if local.role != "owner" or self._care is None:
+            return [], False
+        identity = await context.sharing.identity(username)
+        await context.replica.load_access()
+        kept = [
+            journal_id
+            for journal_id, settings in context.sharing.kept_disclosures().items()
+            if settings.member_id == identity.account_id
+            and (
+                settings.kind == "items"
+                or (settings.kind == "mirror" and settings.mirror_of == local.journal_id)
+            )
+        ]
+        account_key = context.profile.secrets.account_key
+        found = []
+        for result in await self._care()[1].results(local.journal_id.hex()):
+            doc_id = bytes.fromhex(result.id)
+            copies = [keys.disclosure_doc_id(account_key, doc_id, k) for k in kept]
+            if not any([await context.store.document(c) is not None for c in copies]):
+                found.append(result)
+        state = context.replica.chains.state(local.journal_id)
+        whole = state is not None and bool(state.handles.get(identity.account_id))
+        return found, whole
 
     def _member(self, journal_id: bytes, username: str) -> Member | None:
         """The current member `username` of a journal this account owns, from its verified
