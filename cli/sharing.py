@@ -378,6 +378,17 @@ def kept_limited(shared: ShareInfo) -> str:
     limited as it was, and the way to widen it is named, never taken."""
     ending = f" {end_text(shared.expires_at)}" if shared.expires_at else ", with no end date"
     role = "read and add notes" if shared.role == "annotate" else "read"
+    source = shlex.quote(shared.source or "")
+    member = shlex.quote(shared.member)
+    if shared.whole_too:  # the source's signed chain: they read all of it (R33 F2)
+        return (
+            f"New terms for {shared.member} in {shared.journal!r} ({role}){ending}, the copy "
+            f"of the {plain_list(shared.fields or ())} of {shared.source}. {shared.member} "
+            f"also reads the whole of {shared.source} (every entry in full), whose terms did "
+            f"not change. To change them there: tj share {source} {member} --role ROLE "
+            f"--until DATE; to share only some fields of it: tj share {source} {member} "
+            "--only FIELDS"
+        )
     return (
         f"{shared.member} still reads only the {plain_list(shared.fields or ())} of "
         f"{shared.source} ({role}){ending}, as the journal {shared.journal!r}: nothing more "

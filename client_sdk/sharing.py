@@ -98,6 +98,11 @@ class ShareInfo:
     `kind` is "mirror", and its role ("unknown"), fields (None) and end date (None) are not
     known here. Listed so that who reads a journal is never taken from the server's
     silence (R24 F6)."""
+    whole_too: bool = False
+    """For new terms given on a field-level copy (`grant` naming the copy): the member is
+    also a current member of the whole source journal (its verified access chain says so),
+    so they read every entry of it in full there, whatever the copy holds; those terms
+    were not changed (R33 F2)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -115,6 +120,7 @@ class ShareInfo:
             "undelivered": [u.to_dict() for u in self.undelivered],
             "copies_too": list(self.copies_too),
             "unseen": self.unseen,
+            "whole_too": self.whole_too,
         }
 
 
@@ -577,6 +583,9 @@ class Sharing:
         role, expires_at = await self._grant(
             journal, peer, role, expires_at, basis=basis_of(kept_for, peer)
         )
+        # What the member reads of the source is on the source's own verified chain: never
+        # report "only the copy's fields" without reading it (R33 F2).
+        whole = self.replica.chains.state(settings.mirror_of) if settings.mirror_of else None
         return ShareInfo(
             journal.name,
             journal.journal_id.hex(),
@@ -587,6 +596,7 @@ class Sharing:
             fields,
             source or journal.name,
             kind="mirror",
+            whole_too=whole is not None and whole.member_by_account(peer.account_id) is not None,
         )
 
     async def _copy_terms(
