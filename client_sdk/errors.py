@@ -164,6 +164,33 @@ class ScopeNeeded(InvalidInput):
         super().__init__(f"{situation}. {advice[:1].upper()}{advice[1:]}", subject="share scope")
 
 
+class StillShared(InvalidInput):
+    """Nothing was ended (`Shares.revoke`): the member has no share of the journal itself
+    left, but still reads part of it (`reading`: names of journals kept for them whose
+    verified chain shows them a current member, e.g. the journal of single items holding
+    entries of it), or this device cannot tell (`unsure`: such journals whose chain has a
+    problem). `situation` says it in plain words, naming no command; `member` is their
+    username. Ending those is a choice of its own: `revoke` of each journal named (R33 F3)."""
+
+    def __init__(
+        self,
+        situation: str,
+        *,
+        member: str,
+        reading: tuple[str, ...],
+        unsure: tuple[str, ...],
+    ) -> None:
+        self.situation = situation
+        self.member = member
+        self.reading = reading
+        self.unsure = unsure
+        named = ", ".join(repr(j) for j in (*reading, *unsure))
+        super().__init__(
+            f"{situation}. To end it, stop sharing each with them: {named}",
+            subject="still shared",
+        )
+
+
 class QuotaExceeded(InvalidInput):
     """`code` says which limit: journal_quota_exceeded, device_quota_exceeded,
     storage_quota_exceeded or share_quota_exceeded."""

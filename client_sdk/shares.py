@@ -310,7 +310,12 @@ class Shares:
         network. Raises NotFound when neither the journal nor a copy of it is shared with
         `username` (subject "share already ended" when the journal's verified chain shows
         their share ended before this call, e.g. by another device of this account at the
-        same moment: NU21 C4; the share is ended, as asked), AccessError when it is not this account's, NetworkError offline, and
+        same moment: NU21 C4; the share is ended, as asked: only when no journal kept for
+        them still names them a current member, none with a chain problem), StillShared (an
+        InvalidInput) when nothing was ended but they still read part of `journal` through
+        a journal kept for them (the journal of single items holding one of its entries, a
+        copy whose chain has a problem): it names those journals, R33 F3), AccessError
+        when it is not this account's, NetworkError offline, and
         InvalidInput (subject "unseen copy") when the journal's signed access chain names a
         field-level share with them through a copy this device cannot see or act on (not
         listed, or its chain has a problem): that share is not ended, and no entry saying

@@ -39,6 +39,7 @@ from client_sdk.errors import (
     NetworkError,
     NotFound,
     ScopeNeeded,
+    StillShared,
 )
 from client_sdk.models import EPOCH, check_text, normalize_username, now_ms, read_time, to_datetime
 from client_sdk.replica import REVOKED, Replica, changed_account, same_keys, stored_document
@@ -1103,6 +1104,22 @@ class Sharing:
                 subject="unseen copy",
             )
         if not ended:
+            reading, unsure = await self._still_reading(sources, name)
+            if reading or unsure:  # never "already ended" while they read part of it (R33 F3)
+                what = " and ".join(repr(j) for j in (*reading, *unsure))
+                raise StillShared(
+                    f"{journal.name!r} itself is not shared with {name} any more, but "
+                    + (
+                        f"{name} still reads entries or results of it in {what}"
+                        if reading and not unsure
+                        else f"{name} may still read part of it in {what} (this device "
+                        "cannot tell: its signed access history has a problem)"
+                    )
+                    + ": nothing was ended",
+                    member=name,
+                    reading=tuple(reading),
+                    unsure=tuple(unsure),
+                )
             if self._ended_before(candidates(), name):
                 raise NotFound(
                     f"{journal.name!r} is no longer shared with {name}: the share was already "
@@ -1114,10 +1131,13 @@ class Sharing:
         return ended
 
     def _ended_before(self, journal_ids: list[bytes], username: str) -> bool:
-        """Whether the verified chain of one of `journal_ids` (as this call's sync left it)
-        shows `username` as a former member and no longer a current one: a share ended
-        already (removed, or closed by its end date), e.g. by another device of this
-        account at the same moment (NU21 C4). Never the server's word: the owner signed it."""
+        """Whether the verified chains of `journal_ids` (as this call's sync left them) show
+        `username` as a former member of one and a current member of none, none of them
+        with a problem: a share ended already (removed, or closed by its end date), e.g. by
+        another device of this account at the same moment (NU21 C4); its removal is newer
+        than their latest grant in every one of them (R33 F3). Never the server's word: the
+        owner signed it."""
+        former = False
         for journal_id in journal_ids:
             state = self.replica.chains.state(journal_id)
             if state is None:
@@ -1125,9 +1145,55 @@ class Sharing:
             for account_id, who in state.signers.items():
                 if who.username != username or not state.handles.get(account_id):
                     continue
-                if state.member_by_account(account_id) is None:
-                    return True
-        return False
+                if self.replica.chains.problem(journal_id):
+                    return False
+                if state.member_by_account(account_id) is not None:
+                    return False
+                former = True
+        return former
+
+    async def _still_reading(
+        self, sources: set[bytes], username: str
+    ) -> tuple[list[str], list[str]]:
+        """The journals kept for `username` through which they may still read part of
+        `sources` (verified chains, kept also when they have a problem or are not listed):
+        each field-level copy of one of them, and the journal of single items when it holds
+        a copy of one of their entries or results. Returns (names of those whose chain
+        shows them a current member, names of those, and of `sources`, whose chain has a
+        problem, or which are no longer listed, while it names them): R33 F3."""
+        reading: list[str] = []
+        unsure: list[str] = []
+        names = {j.journal_id: j.name for j in await self.store.journals()}
+        account_key = self.profile.secrets.account_key
+        originals: list[bytes] | None = None
+        for journal_id in sources:
+            state = self.replica.chains.state(journal_id)
+            if state is None or not self.replica.chains.problem(journal_id):
+                continue
+            if any(w.username == username for w in state.signers.values()):
+                unsure.append(names.get(journal_id, journal_id.hex()[:8]))
+        for journal_id, settings in self.kept_disclosures().items():
+            state = self.replica.chains.state(journal_id)
+            who = state.signers.get(settings.member_id) if state is not None else None
+            if state is None or who is None or who.username != username:
+                continue
+            if settings.kind == "mirror":
+                if settings.mirror_of not in sources:
+                    continue
+            elif settings.kind == "items":
+                if originals is None:
+                    originals = [d for j, d in await self.store.document_ids() if j in sources]
+                copies = [keys.disclosure_doc_id(account_key, d, journal_id) for d in originals]
+                if not copies or not await self.store.documents_by_ids(copies):
+                    continue
+            else:
+                continue
+            name = names.get(journal_id, f"a journal kept for {username}")
+            if self.replica.chains.problem(journal_id) or journal_id not in names:
+                unsure.append(name)  # not listed, or a problem: never taken as ended
+            elif state.member_by_account(settings.member_id) is not None:
+                reading.append(name)
+        return reading, unsure
 
     async def _refuse_unseen_copies(
         self, source: LocalJournal, username: str, accounts: list[bytes], what: str
