@@ -507,6 +507,13 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
         output.message(f"{str(gone)[:1].upper()}{str(gone)[1:]}.")  # as asked: exit 0 (NU21 C4)
         return
     output.message(unshare_confirmation(journal_name, therapist, ended))
+    for kept, how in [(k, "still reads") for k in ended.still_reading] + [
+        (k, "may still read (its signed history has a problem here)") for k in ended.may_still_read
+    ]:  # not ended by this command: say so (R33 F3)
+        output.message(
+            f"{therapist} {how} what you shared with them of {journal_name} in {kept!r}: to "
+            f"end that too: tj unshare {shlex.quote(kept)} {shlex.quote(therapist)}"
+        )
 
 
 async def undelivered_before(

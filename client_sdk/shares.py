@@ -38,9 +38,16 @@ if TYPE_CHECKING:
 class EndedShares(builtins.list[str]):
     """What `revoke` returns: the names of the journals whose share ended (a list, the journal
     first), and `undelivered`: what the member may not have received of the journal before
-    it ended, which now never reaches them (`Shares.undelivered`, read just before)."""
+    it ended, which now never reaches them (`Shares.undelivered`, read just before); and
+    `still_reading`: the journals kept for the member through which they still read part of
+    the journal (the journal of single items holding one of its entries or results), which
+    `revoke` does not end: `revoke` each of them for that (R33 F3); `may_still_read`: such
+    journals whose signed access history has a problem here (or that are no longer listed),
+    so that this device cannot tell."""
 
     undelivered: tuple[Undelivered, ...] = ()
+    still_reading: tuple[str, ...] = ()
+    may_still_read: tuple[str, ...] = ()
 
 
 class Shares:
@@ -336,6 +343,10 @@ class Shares:
         pending = await self.undelivered(journal, username)
         ended = EndedShares(await context.sharing.unshare(local, username, same_named))
         ended.undelivered = tuple(pending)
+        reading, unsure = await context.sharing.still_reading(
+            {local.journal_id} | {j.journal_id for j in same_named}, normalize_username(username)
+        )
+        ended.still_reading, ended.may_still_read = tuple(reading), tuple(unsure)
         return ended
 
     async def grant_entry(

@@ -1104,7 +1104,7 @@ class Sharing:
                 subject="unseen copy",
             )
         if not ended:
-            reading, unsure = await self._still_reading(sources, name)
+            reading, unsure = await self.still_reading(sources, name)
             if reading or unsure:  # never "already ended" while they read part of it (R33 F3)
                 what = " and ".join(repr(j) for j in (*reading, *unsure))
                 raise StillShared(
@@ -1152,7 +1152,7 @@ class Sharing:
                 former = True
         return former
 
-    async def _still_reading(
+    async def still_reading(
         self, sources: set[bytes], username: str
     ) -> tuple[list[str], list[str]]:
         """The journals kept for `username` through which they may still read part of
