@@ -42,6 +42,7 @@ class TJError(Exception):
     (an entry, goal, brief... not on this device: a sync may bring it), "device", "prompt",
     "ended brief" (a brief received here whose share is over: the message says when),
     "share already ended" (a share to end was ended before, as its verified chain shows),
+    "still shared" (`StillShared`: nothing ended, the member still reads part of it),
     "profile" (no account on this device), "fingerprint", "unfinished signup" (a home
     kept for a signup whose recovery key was never shown), "kept recovery key" (a new
     signup refused on a home that keeps another signup's key, never shown) or "signup
