@@ -28,7 +28,7 @@ from cli import output
 from cli.progress import sync_once
 from client_sdk.crypto import INSECURE_TEST_COST
 from client_sdk.documents import EMOTIONS
-from client_sdk.errors import InvalidInput, NetworkError, ScopeNeeded, TJError
+from client_sdk.errors import InvalidInput, NetworkError, ScopeNeeded, StillShared, TJError
 
 # The SDK's client and what it brings (aiohttp, every manager) are imported by the commands
 # that use them, not at start-up: `tj --help` and a typo answer at once (issue 10).
@@ -255,6 +255,12 @@ def with_hint(error: TJError, verbose: bool = False) -> str:
     hint = HINTS.get(error.subject or "") or CODE_HINTS.get(error.code or "")
     if isinstance(error, ScopeNeeded):  # the CLI's flags, never the SDK's keywords
         text = f"{error.situation}. {scope_advice(error)}"
+    elif isinstance(error, StillShared):  # what they still read, and the commands (R33 F3)
+        ends = "; ".join(
+            f"tj unshare {shlex.quote(j)} {shlex.quote(error.member)}"
+            for j in (*error.reading, *error.unsure)
+        )
+        text = f"{error.situation}. To end it: {ends}"
     else:
         text = f"{error}: {hint}" if hint else str(error)
     if verbose:

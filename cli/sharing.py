@@ -213,10 +213,16 @@ def share(
                 )
 
     earlier: list[MeasureResult] = []
+    downloaded: list[bool] = []  # the member may have downloaded them (a whole share, once)
 
     async def work(client: Client) -> ShareInfo:
-        if only is not None and RESULT_FIELDS & set(only):  # before the share: all "earlier"
-            earlier.extend(await client.measures.results(journal_name))
+        renewing = False  # the same copy again (renewed, confirmed): nothing new to say
+        if only is not None and RESULT_FIELDS & set(only):
+            try:
+                kept = await client.shares.limited(journal_name, therapist)
+            except InvalidInput:  # can't tell (grant says why): not a renewal
+                kept = None
+            renewing = kept is not None and set(kept.fields or ()) == set(only)
         if safety_flags and (await client.journals.get(journal_name)).helper is not None:
             raise InvalidInput(  # a copy holds some fields, never a PHQ-9's items (NU21 C1)
                 f"{journal_name!r} is a journal kept only to share with a member: safety "
@@ -249,6 +255,12 @@ def share(
             full=full,
             full_if_new=plain,
         )
+        if only is not None and RESULT_FIELDS & set(only) and not renewing:
+            # only what no journal kept for them carries (R33 F1): after the share, so that
+            # its copy is there to be asked
+            unshared, whole = await client.shares.unshared_results(journal_name, therapist)
+            earlier.extend(unshared)
+            downloaded.append(whole)
         if safety_flags:
             await client.safety.set_plan(
                 journal=journal_name, share_flags=True, flags_for=shared.member
@@ -265,7 +277,7 @@ def share(
     else:
         output.message(share_confirmation(shared))
     if only is not None and shared.fields is not None:
-        for line in earlier_results_text(shared, earlier):
+        for line in earlier_results_text(shared, earlier, any(downloaded)):
             output.message(line)
     if safety_flags:
         output.message(
@@ -321,10 +333,14 @@ RESULT_FIELDS = {"scores", "answers"}
 """The fields of `--only` that carry questionnaire results (care_disclosure.py)."""
 
 
-def earlier_results_text(shared: ShareInfo, earlier: list[MeasureResult]) -> list[str]:
+def earlier_results_text(
+    shared: ShareInfo, earlier: list[MeasureResult], downloaded: bool = False
+) -> list[str]:
     """A field-level share carries only what is recorded from now on: say so of the
     questionnaire results already in the journal, which it never sends (NU21 C12), and
-    how to send one (`tj measure share`). Nothing is shared without the client's say."""
+    how to send one (`tj measure share`). Nothing is shared without the client's say.
+    `earlier`: only those no journal kept for the member carries (R33 F1); `downloaded`:
+    the member read the whole journal once, so they may have them on their device."""
     fields = set(shared.fields or ())
     if not fields & RESULT_FIELDS or not earlier:
         return []
@@ -341,10 +357,17 @@ def earlier_results_text(shared: ShareInfo, earlier: list[MeasureResult]) -> lis
     )
     flag = "" if "answers" in fields else " --without-answers"
     member = shlex.quote(shared.member)
+    them = "it" if len(earlier) == 1 else "them"
+    seen = (
+        f"{shared.member} may have downloaded {them} while reading the whole journal (a "
+        "member keeps what they downloaded)"
+        if downloaded
+        else f"so {shared.member} does not see {them}"
+    )
     return [
         f"Not shared: the {count} already in {shared.source} (the latest: the {latest.name} of "
         f"{when}, score {latest.score}{item9}): this share carries only results recorded "
-        f"from now on, so {shared.member} does not see {'it' if len(earlier) == 1 else 'them'}.",
+        f"from now on, {seen}.",
         f"  To send one to {shared.member}: tj measure share "
         f"{output.short_id(latest.id)} {member}{flag} (other results: tj measure list "
         f"--journal {shlex.quote(shared.source or '')})",
@@ -356,6 +379,17 @@ def kept_limited(shared: ShareInfo) -> str:
     limited as it was, and the way to widen it is named, never taken."""
     ending = f" {end_text(shared.expires_at)}" if shared.expires_at else ", with no end date"
     role = "read and add notes" if shared.role == "annotate" else "read"
+    source = shlex.quote(shared.source or "")
+    member = shlex.quote(shared.member)
+    if shared.whole_too:  # the source's signed chain: they read all of it (R33 F2)
+        return (
+            f"New terms for {shared.member} in {shared.journal!r} ({role}){ending}, the copy "
+            f"of the {plain_list(shared.fields or ())} of {shared.source}. {shared.member} "
+            f"also reads the whole of {shared.source} (every entry in full), whose terms did "
+            f"not change. To change them there: tj share {source} {member} --role ROLE "
+            f"--until DATE; to share only some fields of it: tj share {source} {member} "
+            "--only FIELDS"
+        )
     return (
         f"{shared.member} still reads only the {plain_list(shared.fields or ())} of "
         f"{shared.source} ({role}){ending}, as the journal {shared.journal!r}: nothing more "
@@ -474,6 +508,13 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
         output.message(f"{str(gone)[:1].upper()}{str(gone)[1:]}.")  # as asked: exit 0 (NU21 C4)
         return
     output.message(unshare_confirmation(journal_name, therapist, ended))
+    for kept, how in [(k, "still reads") for k in ended.still_reading] + [
+        (k, "may still read (its signed history has a problem here)") for k in ended.may_still_read
+    ]:  # not ended by this command: say so (R33 F3)
+        output.message(
+            f"{therapist} {how} what you shared with them of {journal_name} in {kept!r}: to "
+            f"end that too: tj unshare {shlex.quote(kept)} {shlex.quote(therapist)}"
+        )
 
 
 async def undelivered_before(

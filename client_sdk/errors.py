@@ -42,6 +42,7 @@ class TJError(Exception):
     (an entry, goal, brief... not on this device: a sync may bring it), "device", "prompt",
     "ended brief" (a brief received here whose share is over: the message says when),
     "share already ended" (a share to end was ended before, as its verified chain shows),
+    "still shared" (`StillShared`: nothing ended, the member still reads part of it),
     "profile" (no account on this device), "fingerprint", "unfinished signup" (a home
     kept for a signup whose recovery key was never shown), "kept recovery key" (a new
     signup refused on a home that keeps another signup's key, never shown) or "signup
@@ -165,6 +166,33 @@ class ScopeNeeded(InvalidInput):
                 "also those written before), or with only=[...] for some fields"
             )
         super().__init__(f"{situation}. {advice[:1].upper()}{advice[1:]}", subject="share scope")
+
+
+class StillShared(InvalidInput):
+    """Nothing was ended (`Shares.revoke`): the member has no share of the journal itself
+    left, but still reads part of it (`reading`: names of journals kept for them whose
+    verified chain shows them a current member, e.g. the journal of single items holding
+    entries of it), or this device cannot tell (`unsure`: such journals whose chain has a
+    problem). `situation` says it in plain words, naming no command; `member` is their
+    username. Ending those is a choice of its own: `revoke` of each journal named (R33 F3)."""
+
+    def __init__(
+        self,
+        situation: str,
+        *,
+        member: str,
+        reading: tuple[str, ...],
+        unsure: tuple[str, ...],
+    ) -> None:
+        self.situation = situation
+        self.member = member
+        self.reading = reading
+        self.unsure = unsure
+        named = ", ".join(repr(j) for j in (*reading, *unsure))
+        super().__init__(
+            f"{situation}. To end it, stop sharing each with them: {named}",
+            subject="still shared",
+        )
 
 
 class QuotaExceeded(InvalidInput):

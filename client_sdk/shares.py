@@ -31,15 +31,23 @@ from client_sdk.undelivered import Undelivered, undelivered
 if TYPE_CHECKING:
     from client_sdk.access import Member
     from client_sdk.measures import Measures
+    from client_sdk.results import MeasureResult
     from client_sdk.safety_path import SafetyPath
 
 
 class EndedShares(builtins.list[str]):
     """What `revoke` returns: the names of the journals whose share ended (a list, the journal
     first), and `undelivered`: what the member may not have received of the journal before
-    it ended, which now never reaches them (`Shares.undelivered`, read just before)."""
+    it ended, which now never reaches them (`Shares.undelivered`, read just before); and
+    `still_reading`: the journals kept for the member through which they still read part of
+    the journal (the journal of single items holding one of its entries or results), which
+    `revoke` does not end: `revoke` each of them for that (R33 F3); `may_still_read`: such
+    journals whose signed access history has a problem here (or that are no longer listed),
+    so that this device cannot tell."""
 
     undelivered: tuple[Undelivered, ...] = ()
+    still_reading: tuple[str, ...] = ()
+    may_still_read: tuple[str, ...] = ()
 
 
 class Shares:
@@ -207,6 +215,47 @@ class Shares:
                 found.setdefault((item.kind, item.measure, item.at), item)
         return sorted(found.values(), key=lambda u: (u.at, u.id))
 
+    async def unshared_results(
+        self, journal: str, username: str
+    ) -> tuple[builtins.list[MeasureResult], bool]:
+        """The questionnaire results of `journal` (this account's) that `username` cannot
+        have through a journal this account keeps for them: none of their copies is in a
+        field-level copy of `journal` kept for them (its entries and results recorded since
+        it was made) or in the journal of single items kept for them (`measures.share`).
+        Newest first. With it, whether they may have downloaded some of them anyway: the
+        verified chain of `journal` shows them as a member of the whole journal, current or
+        former (what a member downloaded stays on their device). Read from this device's
+        copies and verified chains (sync first); needs the network for the member's
+        identity. Raises NotFound for an unknown journal or account (NU21 C12, R33 F1).
+
+            results, may_have = await client.shares.unshared_results("Personal", "drsmith")
+        """
+        context = self._context
+        local = await context.local_journal(journal)
+        if local.role != "owner" or self._care is None:
+            return [], False
+        identity = await context.sharing.identity(username)
+        await context.replica.load_access()
+        kept = [
+            journal_id
+            for journal_id, settings in context.sharing.kept_disclosures().items()
+            if settings.member_id == identity.account_id
+            and (
+                settings.kind == "items"
+                or (settings.kind == "mirror" and settings.mirror_of == local.journal_id)
+            )
+        ]
+        account_key = context.profile.secrets.account_key
+        found = []
+        for result in await self._care()[1].results(local.journal_id.hex()):
+            doc_id = bytes.fromhex(result.id)
+            copies = [keys.disclosure_doc_id(account_key, doc_id, k) for k in kept]
+            if not any([await context.store.document(c) is not None for c in copies]):
+                found.append(result)
+        state = context.replica.chains.state(local.journal_id)
+        whole = state is not None and bool(state.handles.get(identity.account_id))
+        return found, whole
+
     def _member(self, journal_id: bytes, username: str) -> Member | None:
         """The current member `username` of a journal this account owns, from its verified
         chain (None when there is none, or the chain is not verified here)."""
@@ -268,7 +317,12 @@ class Shares:
         network. Raises NotFound when neither the journal nor a copy of it is shared with
         `username` (subject "share already ended" when the journal's verified chain shows
         their share ended before this call, e.g. by another device of this account at the
-        same moment: NU21 C4; the share is ended, as asked), AccessError when it is not this account's, NetworkError offline, and
+        same moment: NU21 C4; the share is ended, as asked: only when no journal kept for
+        them still names them a current member, none with a chain problem), StillShared (an
+        InvalidInput) when nothing was ended but they still read part of `journal` through
+        a journal kept for them (the journal of single items holding one of its entries, a
+        copy whose chain has a problem): it names those journals, R33 F3), AccessError
+        when it is not this account's, NetworkError offline, and
         InvalidInput (subject "unseen copy") when the journal's signed access chain names a
         field-level share with them through a copy this device cannot see or act on (not
         listed, or its chain has a problem): that share is not ended, and no entry saying
@@ -293,6 +347,10 @@ class Shares:
         pending = await self.undelivered(journal, username)
         ended = EndedShares(await context.sharing.unshare(local, username, same_named))
         ended.undelivered = tuple(pending)
+        reading, unsure = await context.sharing.still_reading(
+            {local.journal_id} | {j.journal_id for j in same_named}, normalize_username(username)
+        )
+        ended.still_reading, ended.may_still_read = tuple(reading), tuple(unsure)
         return ended
 
     async def grant_entry(

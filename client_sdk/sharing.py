@@ -39,6 +39,7 @@ from client_sdk.errors import (
     NetworkError,
     NotFound,
     ScopeNeeded,
+    StillShared,
 )
 from client_sdk.models import EPOCH, check_text, normalize_username, now_ms, read_time, to_datetime
 from client_sdk.replica import REVOKED, Replica, changed_account, same_keys, stored_document
@@ -98,6 +99,11 @@ class ShareInfo:
     `kind` is "mirror", and its role ("unknown"), fields (None) and end date (None) are not
     known here. Listed so that who reads a journal is never taken from the server's
     silence (R24 F6)."""
+    whole_too: bool = False
+    """For new terms given on a field-level copy (`grant` naming the copy): the member is
+    also a current member of the whole source journal (its verified access chain says so),
+    so they read every entry of it in full there, whatever the copy holds; those terms
+    were not changed (R33 F2)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -115,6 +121,7 @@ class ShareInfo:
             "undelivered": [u.to_dict() for u in self.undelivered],
             "copies_too": list(self.copies_too),
             "unseen": self.unseen,
+            "whole_too": self.whole_too,
         }
 
 
@@ -577,6 +584,9 @@ class Sharing:
         role, expires_at = await self._grant(
             journal, peer, role, expires_at, basis=basis_of(kept_for, peer)
         )
+        # What the member reads of the source is on the source's own verified chain: never
+        # report "only the copy's fields" without reading it (R33 F2).
+        whole = self.replica.chains.state(settings.mirror_of) if settings.mirror_of else None
         return ShareInfo(
             journal.name,
             journal.journal_id.hex(),
@@ -587,6 +597,7 @@ class Sharing:
             fields,
             source or journal.name,
             kind="mirror",
+            whole_too=whole is not None and whole.member_by_account(peer.account_id) is not None,
         )
 
     async def _copy_terms(
@@ -1106,6 +1117,22 @@ class Sharing:
                 subject="unseen copy",
             )
         if not ended:
+            reading, unsure = await self.still_reading(sources, name)
+            if reading or unsure:  # never "already ended" while they read part of it (R33 F3)
+                what = " and ".join(repr(j) for j in (*reading, *unsure))
+                raise StillShared(
+                    f"{journal.name!r} itself is not shared with {name} any more, but "
+                    + (
+                        f"{name} still reads entries or results of it in {what}"
+                        if reading and not unsure
+                        else f"{name} may still read part of it in {what} (this device "
+                        "cannot tell: its signed access history has a problem)"
+                    )
+                    + ": nothing was ended",
+                    member=name,
+                    reading=tuple(reading),
+                    unsure=tuple(unsure),
+                )
             if self._ended_before(candidates(), name):
                 raise NotFound(
                     f"{journal.name!r} is no longer shared with {name}: the share was already "
@@ -1117,10 +1144,13 @@ class Sharing:
         return ended
 
     def _ended_before(self, journal_ids: list[bytes], username: str) -> bool:
-        """Whether the verified chain of one of `journal_ids` (as this call's sync left it)
-        shows `username` as a former member and no longer a current one: a share ended
-        already (removed, or closed by its end date), e.g. by another device of this
-        account at the same moment (NU21 C4). Never the server's word: the owner signed it."""
+        """Whether the verified chains of `journal_ids` (as this call's sync left them) show
+        `username` as a former member of one and a current member of none, none of them
+        with a problem: a share ended already (removed, or closed by its end date), e.g. by
+        another device of this account at the same moment (NU21 C4); its removal is newer
+        than their latest grant in every one of them (R33 F3). Never the server's word: the
+        owner signed it."""
+        former = False
         for journal_id in journal_ids:
             state = self.replica.chains.state(journal_id)
             if state is None:
@@ -1128,9 +1158,55 @@ class Sharing:
             for account_id, who in state.signers.items():
                 if who.username != username or not state.handles.get(account_id):
                     continue
-                if state.member_by_account(account_id) is None:
-                    return True
-        return False
+                if self.replica.chains.problem(journal_id):
+                    return False
+                if state.member_by_account(account_id) is not None:
+                    return False
+                former = True
+        return former
+
+    async def still_reading(
+        self, sources: set[bytes], username: str
+    ) -> tuple[list[str], list[str]]:
+        """The journals kept for `username` through which they may still read part of
+        `sources` (verified chains, kept also when they have a problem or are not listed):
+        each field-level copy of one of them, and the journal of single items when it holds
+        a copy of one of their entries or results. Returns (names of those whose chain
+        shows them a current member, names of those, and of `sources`, whose chain has a
+        problem, or which are no longer listed, while it names them): R33 F3."""
+        reading: list[str] = []
+        unsure: list[str] = []
+        names = {j.journal_id: j.name for j in await self.store.journals()}
+        account_key = self.profile.secrets.account_key
+        originals: list[bytes] | None = None
+        for journal_id in sources:
+            state = self.replica.chains.state(journal_id)
+            if state is None or not self.replica.chains.problem(journal_id):
+                continue
+            if any(w.username == username for w in state.signers.values()):
+                unsure.append(names.get(journal_id, journal_id.hex()[:8]))
+        for journal_id, settings in self.kept_disclosures().items():
+            state = self.replica.chains.state(journal_id)
+            who = state.signers.get(settings.member_id) if state is not None else None
+            if state is None or who is None or who.username != username:
+                continue
+            if settings.kind == "mirror":
+                if settings.mirror_of not in sources:
+                    continue
+            elif settings.kind == "items":
+                if originals is None:
+                    originals = [d for j, d in await self.store.document_ids() if j in sources]
+                copies = [keys.disclosure_doc_id(account_key, d, journal_id) for d in originals]
+                if not copies or not await self.store.documents_by_ids(copies):
+                    continue
+            else:
+                continue
+            name = names.get(journal_id, f"a journal kept for {username}")
+            if self.replica.chains.problem(journal_id) or journal_id not in names:
+                unsure.append(name)  # not listed, or a problem: never taken as ended
+            elif state.member_by_account(settings.member_id) is not None:
+                reading.append(name)
+        return reading, unsure
 
     async def _refuse_unseen_copies(
         self, source: LocalJournal, username: str, accounts: list[bytes], what: str

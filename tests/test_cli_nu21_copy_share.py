@@ -152,3 +152,45 @@ async def test_a_scores_share_says_the_results_taken_before_are_not_shared_and_h
     await tom.ok("sync")
     [result] = await tom.json("measure", "list")
     assert result["score"] == 15
+
+
+async def test_a_scores_share_never_counts_a_result_already_sent_with_measure_share(
+    ana: Device, tom: Device
+) -> None:
+    """R33 F1: a result the client sent with `tj measure share` reaches the member through
+    the journal of single items: a later `--only mood,scores` share does not count it among
+    the results "not shared", and counts the one that was not sent."""
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("measure", "take", "phq9", "--answers", "2,2,2,2,1,2,2,1,1", "--difficulty", "2")
+    [sent] = await ana.json("measure", "list")
+    await ana.ok("measure", "share", sent["id"][:8], "tom", *fingerprint)
+    shared = await ana.ok("share", "Personal", "tom", "--only", "mood,scores", *fingerprint)
+    assert "Not shared" not in shared.stderr, shared.stderr
+
+    await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,0", "--difficulty", "0")
+    await ana.ok("unshare", "Personal", "tom", "--yes")
+    again = await ana.ok("share", "Personal", "tom", "--only", "mood,scores", *fingerprint)
+    await tom.ok("sync")
+    scores = sorted(r["score"] for r in await tom.json("measure", "list"))
+    assert scores == [0, 15]  # the one sent, and the one the first copy carried
+    assert "Not shared" not in again.stderr, again.stderr
+
+
+async def test_new_terms_on_a_copy_say_the_member_also_reads_the_whole_journal(
+    ana: Device, tom: Device
+) -> None:
+    """R33 F2: after `--only mood,scores` and then `--full`, new terms on the copy say (from
+    Personal's verified chain) that tom also reads the whole of Personal, and how to change
+    his terms there; never that he reads only the copy's fields."""
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("share", "Personal", "tom", "--only", "mood,scores", *fingerprint)
+    copy = "Personal (mood, scores) for tom"
+    alone = await ana.ok("share", copy, "tom", "--role", "annotate")
+    assert "tom still reads only the mood and scores of Personal" in alone.stderr
+    await ana.ok("share", "Personal", "tom", "--full", *fingerprint)
+    said = await ana.ok("share", copy, "tom", "--role", "read")
+    assert "tom also reads the whole of Personal (every entry in full)" in said.stderr
+    assert "tj share Personal tom --role ROLE" in said.stderr
+    assert "only" not in said.stderr.split("tom also reads")[0]
+    info = await ana.json("share", copy, "tom", "--role", "read", "--json")
+    assert info["whole_too"] is True and info["fields"] == ["mood", "scores"]

@@ -34,6 +34,7 @@ SHARE_KEYS = {
     "undelivered",
     "copies_too",
     "unseen",
+    "whole_too",
 }
 
 
