@@ -144,9 +144,12 @@ async def test_shares_lists_journal_member_role_and_expiry_and_unshare_ends_the_
     ended = (await tom.ok("shared-with-me")).stdout  # "ended", not the old end date
     assert "2099-12-31" not in ended and "│ ended " in ended
     assert "ended" in failed_with_one_line(await tom.tj("note", "ana/Personal", "Still here?"))
-    assert "is not shared with tom" in failed_with_one_line(
-        await ana.tj("unshare", "Personal", "tom")
+    # Again: the verified chain shows tom removed, so it says so and exits 0 (NU21 C4).
+    again = await ana.ok("unshare", "Personal", "tom")
+    assert "no longer shared with tom: the share was already ended" in " ".join(
+        again.stderr.split()
     )
+    assert await ana.json("shares") == []
 
 
 async def test_changing_a_shares_role_keeps_its_end_date_and_never_lifts_it(
