@@ -592,12 +592,15 @@ def sync_request(
 ) -> wire.SyncRequest:
     """A /v1/sync request for the slice of journals after `after_journal` (by id): the
     cursors of the first MAX_JOURNALS known journals there (the server answers at most
-    SYNC_JOURNALS of them, so cursors further on would go unused)."""
+    SYNC_JOURNALS of them, so cursors further on would go unused). It asks for this device's
+    own pushed records as stubs (`skip_own`): the device holds them and only checks that each
+    comes back by id (protocol.md 4.18 "Own records")."""
     later = sorted((j, after) for j, after in cursors.items() if j > after_journal)
     return wire.SyncRequest(
         [wire.Cursor(journal_id, after) for journal_id, after in later[: wire.MAX_JOURNALS]],
         limit,
         after_journal,
+        skip_own=True,
     )
 
 

@@ -125,9 +125,15 @@ class WriteBetweenTheReads(PostgresStorage):
     were read and before its records are: the moment the two reads of a page could disagree."""
 
     async def _page_length(
-        self, db: asyncpg.Connection, journal_id: bytes, after: int, limit: int, max_bytes: int
+        self,
+        db: asyncpg.Connection,
+        journal_id: bytes,
+        after: int,
+        limit: int,
+        max_bytes: int,
+        stub_device: bytes | None,
     ) -> int:
-        count = await super()._page_length(db, journal_id, after, limit, max_bytes)
+        count = await super()._page_length(db, journal_id, after, limit, max_bytes, stub_device)
         async with self._pool.acquire() as other:
             deleted = await other.execute(
                 "DELETE FROM records WHERE seq IN (SELECT seq FROM records WHERE journal_id = $1 "
