@@ -1216,9 +1216,7 @@ class Service:
             records: list[wire.StoredRecord] = []
             cursor = after
             if after < head and budget > 0 and byte_budget > 0:
-                rows = await self.storage.records_after(
-                    journal_id, after, budget, byte_budget, own
-                )
+                rows = await self.storage.records_after(journal_id, after, budget, byte_budget, own)
                 records = [
                     wire.StoredRecord(r.seq, r.record_id, r.epoch, r.ciphertext) for r in rows
                 ]
