@@ -1387,7 +1387,9 @@ class Replica:
                 held |= unverified
             cursors = {journal_id: j.cursor for journal_id, j in journals.items()}
             asked = {j: SKIP_ALL if j in held else after for j, after in cursors.items()}
-            request = sync_plan.sync_request(asked, PULL_PAGE, after_journal)
+            owned = {j for j, local in journals.items() if local.role == "owner"}
+            skip_own = sync_plan.own_records_as_stubs(asked, owned)
+            request = sync_plan.sync_request(asked, PULL_PAGE, after_journal, skip_own)
             try:
                 sent = ahead.take(request)
                 reply = await (sent or self.transport.call("/v1/sync", request, wire.SyncReply))
@@ -1403,7 +1405,7 @@ class Replica:
                 # its page's), sent now; used only if the pull then asks exactly that.
                 following = dict(asked)
                 following.update((page.journal_id, page.cursor) for page in reply.pages)
-                guess = sync_plan.sync_request(following, PULL_PAGE, after_journal)
+                guess = sync_plan.sync_request(following, PULL_PAGE, after_journal, skip_own)
                 ahead.send(guess, self.transport.call("/v1/sync", guess, wire.SyncReply))
             stale = any(
                 (page.journal_id not in journals and not listed_all)

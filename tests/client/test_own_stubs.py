@@ -13,7 +13,7 @@ from pathlib import Path
 
 from client_sdk import INSECURE_TEST_COST, Client, NetworkError, wire
 from tests.client.hostile import HostileServer, hostile  # noqa: F401  (fixture)
-from tests.client.sharing_support import rows, server_db
+from tests.client.sharing_support import journal_id, rows, server_db, share_with
 from tests.client.test_withholding import gap_of, personal, without_claimant
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
@@ -252,3 +252,31 @@ async def test_a_compacting_device_gets_its_snapshot_whole_and_no_alarm_anywhere
         assert (await other.entries.get(entry.id)).body == "first second third fourth"
     finally:
         await phone.close()
+
+
+async def test_a_therapist_whose_forgotten_copy_is_shared_again_gets_its_own_old_notes_whole(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """The therapist's device discarded the copy and the journal was shared again: its old
+    note is still on the server under its device. A member's journal at cursor 0 is asked
+    without `skip_own` (client_sdk/sync.py own_records_as_stubs), so nothing there comes as
+    a stub: no refused record, no false alarm. (With stubs forced on, this scenario also
+    raised no alarm on this code: the rule is a precaution for a device that holds no trace
+    of its old records.)"""
+    ana, tom = await signup("ana"), await signup("tom")
+    await ana.entries.write("Personal", "first session")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync(strict=True)
+    await tom.notes.add("ana/Personal", "Try the breathing exercise")
+    await tom.sync(strict=True)
+    journal = await journal_id(ana, "Personal")
+    assert tom.profile.device_id in pushed_devices(live_server, journal)
+    await ana.sync(strict=True)
+    await ana.shares.revoke("Personal", tom.username)
+    await tom.sync()
+    assert await tom.shares.forget("ana/Personal", unlisted=True) is True
+    await ana.shares.grant("Personal", "tom", full=True, trust_on_first_use=True)
+    await ana.sync()
+    report = await tom.sync()
+    assert report.problems == [] and report.refused == 0 and report.withheld == []
+    assert (await tom.sync(strict=True)).withheld == []

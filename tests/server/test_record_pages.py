@@ -177,7 +177,8 @@ async def test_skip_own_serves_the_devices_own_records_as_stubs_within_a_correct
     """Issue 10, on both backends: with `skip_own` the records this device pushed come with
     an empty ciphertext, count 0 bytes of the page's budget (18 x 256 KiB fit in one page,
     which then provably reaches its head), and another device of the same account (or this
-    one without the flag) gets them whole, paged at the byte budget as before."""
+    one without the flag, or in a journal its request does not name) gets them whole, paged
+    at the byte budget as before."""
     journal = await create(raw, ana, 1)
     pushed = [upload(n, size=BIG) for n in range(1, 19)]  # 4.5 MiB: over one page whole
     assert (await push(raw, ana, journal, pushed)).status == 200
@@ -205,6 +206,10 @@ async def test_skip_own_serves_the_devices_own_records_as_stubs_within_a_correct
     )
     assert len(few["records"]) == 5 and few["cursor"] == few["records"][-1]["seq"] < few["head"]
 
+    unnamed = await raw.call(  # a journal the request does not name is new to the device
+        "/v1/sync", wire.SyncRequest([], 1000, skip_own=True), token=ana.profile.token
+    )
+    assert all(r["ciphertext"] for r in page_of(unnamed.value(), journal)["records"])
     whole = await page(ana, False)
     assert [r["ciphertext"] for r in whole["records"]] == [r["ciphertext"] for r in pushed[:16]]
     assert whole["cursor"] < whole["head"]
