@@ -96,6 +96,11 @@ class Replica:
         self._keys_asked: dict[bytes, list[tuple[int, int, str | None]]] = {}
         """Per journal, the epoch ranges asked of /v1/journals/keys in this session (first,
         last, why the answer was refused or None)."""
+        self._stubs_refused = False
+        """The server refused a sync request with `skip_own` as 400 invalid_field (a server
+        from before the field, protocol.md "Own records as stubs"): this session pulls without
+        it. A server can turn the stubs off this way, and nothing else: whole records are
+        checked as always."""
         secrets = profile.secrets
         self.reader = access.Reader(
             profile.account_id,
@@ -1391,10 +1396,17 @@ class Replica:
                 held |= unverified
             cursors = {journal_id: j.cursor for journal_id, j in journals.items()}
             asked = {j: SKIP_ALL if j in held else after for j, after in cursors.items()}
-            request = sync_plan.sync_request(asked, PULL_PAGE, after_journal)
+            owned = {j for j, local in journals.items() if local.role == "owner"}
+            skip_own = not self._stubs_refused and sync_plan.own_records_as_stubs(asked, owned)
+            request = sync_plan.sync_request(asked, PULL_PAGE, after_journal, skip_own)
             try:
                 sent = ahead.take(request)
                 reply = await (sent or self.transport.call("/v1/sync", request, wire.SyncReply))
+            except InvalidInput as error:
+                if not skip_own or error.code != "invalid_field":
+                    raise
+                self._stubs_refused = True  # a server from before `skip_own`: ask without it
+                continue
             except AccessError:
                 if refused:
                     raise  # refused again with a fresh journal list: not a share that ended
@@ -1407,7 +1419,7 @@ class Replica:
                 # its page's), sent now; used only if the pull then asks exactly that.
                 following = dict(asked)
                 following.update((page.journal_id, page.cursor) for page in reply.pages)
-                guess = sync_plan.sync_request(following, PULL_PAGE, after_journal)
+                guess = sync_plan.sync_request(following, PULL_PAGE, after_journal, skip_own)
                 ahead.send(guess, self._ask_ahead(guess, journals))
             stale = any(
                 (page.journal_id not in journals and not listed_all)

@@ -588,17 +588,30 @@ def check_accepted(batch: list[OutboxRecord], reply: wire.PushReply) -> dict[byt
 
 
 def sync_request(
-    cursors: dict[bytes, int], limit: int, after_journal: bytes = b""
+    cursors: dict[bytes, int], limit: int, after_journal: bytes = b"", skip_own: bool = False
 ) -> wire.SyncRequest:
     """A /v1/sync request for the slice of journals after `after_journal` (by id): the
     cursors of the first MAX_JOURNALS known journals there (the server answers at most
-    SYNC_JOURNALS of them, so cursors further on would go unused)."""
+    SYNC_JOURNALS of them, so cursors further on would go unused). `skip_own`: this device's
+    own pushed records come as stubs (`own_records_as_stubs`)."""
     later = sorted((j, after) for j, after in cursors.items() if j > after_journal)
     return wire.SyncRequest(
         [wire.Cursor(journal_id, after) for journal_id, after in later[: wire.MAX_JOURNALS]],
         limit,
         after_journal,
+        skip_own,
     )
+
+
+def own_records_as_stubs(cursors: dict[bytes, int], owned: set[bytes]) -> bool:
+    """Whether a pull may ask for this device's own pushed records as stubs (`skip_own`,
+    protocol.md "Own records as stubs"): the device must hold every record it pushed into the
+    journals the request names. It does in its own journals and in any journal it has pulled
+    from (cursor above 0); a member's journal at cursor 0 may be one whose copy this device
+    discarded (`shares.forget`) and was shared again (forgotten.py), with its own old notes
+    still on the server: then nothing is asked as stubs. The server never sends stubs in a
+    journal the request does not name."""
+    return all(after > 0 or journal_id in owned for journal_id, after in cursors.items())
 
 
 REPLY_BYTES = 4 * 1024 * 1024

@@ -354,6 +354,8 @@ class SyncRequest:
     limit: int = field(metadata=limits(1, MAX_RECORDS_PER_PAGE))
     after_journal: bytes = field(default=b"", metadata=limits(0, ID_BYTES))
     """Only journals whose id sorts after this one (empty: from the first)."""
+    skip_own: bool = field(default=False)
+    """Records the requesting device pushed come as stubs: ciphertext empty (issue 10)."""
 
 
 @dataclass(frozen=True)

@@ -1209,13 +1209,19 @@ class Service:
         pages: list[wire.JournalPage] = []
         fetches: list[Fetch] = []
         budget, byte_budget, done = request.limit, PAGE_BYTES, not next_journal
+        # Its own records come as stubs, only in journals the request names (one it does not
+        # name is new to the device: protocol.md "Own records as stubs").
+        own = caller.device_id if request.skip_own else None
         for journal_id in chosen:
             head, meta_version, role = heads[journal_id]
             after = positions.get(journal_id, 0)
             records: list[wire.StoredRecord] = []
             cursor = after
             if after < head and budget > 0 and byte_budget > 0:
-                rows = await self.storage.records_after(journal_id, after, budget, byte_budget)
+                stubs = own if journal_id in positions else None
+                rows = await self.storage.records_after(
+                    journal_id, after, budget, byte_budget, stubs
+                )
                 records = [
                     wire.StoredRecord(r.seq, r.record_id, r.epoch, r.ciphertext) for r in rows
                 ]

@@ -619,12 +619,20 @@ class Storage(Protocol):
         ...
 
     async def records_after(
-        self, journal_id: bytes, after: int, limit: int, max_bytes: int
+        self,
+        journal_id: bytes,
+        after: int,
+        limit: int,
+        max_bytes: int,
+        stub_device: bytes | None = None,
     ) -> list[RecordRow]:
         """The journal's records with `seq > after`, ascending: at most `limit`, and stopping
         before the first record that would bring the ciphertext total over `max_bytes` (the
         first record is returned whatever its size). The service relies on exactly this to
         tell a page that reaches the end of the log (`service.page_cursor`).
+
+        A record pushed (`append_records`) by the device `stub_device` comes as a stub: its
+        ciphertext empty, counting 0 bytes (protocol.md /v1/sync `skip_own`); None: none.
 
         Every backend must raise a journal's `head` in the transaction that stores the record,
         and make records visible in `seq` order within a journal: a reader that sees `head`

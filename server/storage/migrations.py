@@ -254,6 +254,12 @@ CREATE TABLE recovery_sessions (
 CREATE INDEX recovery_sessions_by_account ON recovery_sessions(account_id)
 """
 
+# Issue 10: the device that pushed each record, so that a device's own records come back to it
+# as stubs (no ciphertext) when its sync asks so (`skip_own`, protocol.md /v1/sync). Records
+# stored before have none and always come back whole.
+RECORDS_PUSHED_DEVICE = "ALTER TABLE records ADD COLUMN pushed_device BLOB"
+RECORDS_PUSHED_DEVICE_POSTGRESQL = "ALTER TABLE records ADD COLUMN pushed_device BYTEA"
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", SQLITE_INITIAL, POSTGRESQL_INITIAL),
     Migration(2, "access chains", SQLITE_ACCESS_CHAIN, POSTGRESQL_ACCESS_CHAIN),
@@ -268,6 +274,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "sessions opened by a recovery key",
         SQLITE_RECOVERY_SESSIONS,
         POSTGRESQL_RECOVERY_SESSIONS,
+    ),
+    Migration(
+        8,
+        "the device that pushed each record",
+        RECORDS_PUSHED_DEVICE,
+        RECORDS_PUSHED_DEVICE_POSTGRESQL,
     ),
 )
 

@@ -884,8 +884,8 @@ class PostgresStorage:
                 # the batch's order in seq.
                 inserted = await db.fetch(
                     "WITH inserted AS (INSERT INTO records (journal_id, record_id, epoch, "
-                    "ciphertext, pushed_by, created_at) SELECT $1, r.record_id, r.epoch, "
-                    "r.ciphertext, $2, $3 "
+                    "ciphertext, pushed_by, created_at, pushed_device) SELECT $1, "
+                    "r.record_id, r.epoch, r.ciphertext, $2, $3, $7 "
                     "FROM unnest($4::bytea[], $5::bigint[], $6::bytea[]) WITH ORDINALITY "
                     "AS r(record_id, epoch, ciphertext, n) ORDER BY r.n "
                     "RETURNING record_id, seq), raised AS (UPDATE journals SET head = "
@@ -897,6 +897,7 @@ class PostgresStorage:
                     [r.record_id for r in fresh],
                     [r.epoch for r in fresh],
                     [r.ciphertext for r in fresh],
+                    device_id,
                 )
                 for record_id, seq in inserted:
                     stored[record_id] = (seq, 0, 0)
@@ -965,7 +966,12 @@ class PostgresStorage:
         return None
 
     async def records_after(
-        self, journal_id: bytes, after: int, limit: int, max_bytes: int
+        self,
+        journal_id: bytes,
+        after: int,
+        limit: int,
+        max_bytes: int,
+        stub_device: bytes | None = None,
     ) -> list[RecordRow]:
         # The cut is found from the lengths first (octet_length does not detoast), then only
         # the records that fit are read: a page reads about what it sends (R9 finding 17).
@@ -977,15 +983,21 @@ class PostgresStorage:
                 self._pool.acquire() as db,
                 db.transaction(isolation="repeatable_read", readonly=True),
             ):
-                count = await self._page_length(db, journal_id, after, limit, max_bytes)
+                count = await self._page_length(
+                    db, journal_id, after, limit, max_bytes, stub_device
+                )
                 if not count:
                     return []
+                # A record `stub_device` pushed comes without its ciphertext (NULL never
+                # equals it; a CASE branch not taken is not detoasted).
                 rows = await db.fetch(
-                    "SELECT seq, record_id, epoch, ciphertext FROM records "
+                    "SELECT seq, record_id, epoch, CASE WHEN pushed_device = $4 "
+                    "THEN ''::bytea ELSE ciphertext END FROM records "
                     "WHERE journal_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
                     journal_id,
                     after,
                     count,
+                    stub_device,
                 )
         except UNAVAILABLE as error:
             log.error("database failure: %s", type(error).__name__)
@@ -996,16 +1008,24 @@ class PostgresStorage:
         ]
 
     async def _page_length(
-        self, db: asyncpg.Connection, journal_id: bytes, after: int, limit: int, max_bytes: int
+        self,
+        db: asyncpg.Connection,
+        journal_id: bytes,
+        after: int,
+        limit: int,
+        max_bytes: int,
+        stub_device: bytes | None,
     ) -> int:
         """How many of the next `limit` records after `after` fit in `max_bytes` (at least
-        one, if there is one), from their lengths alone, in the caller's snapshot."""
+        one, if there is one), from their lengths alone, in the caller's snapshot; a stub of
+        `stub_device`'s record counts 0 bytes."""
         sizes = await db.fetch(
-            "SELECT octet_length(ciphertext) FROM records "
-            "WHERE journal_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            "SELECT CASE WHEN pushed_device = $4 THEN 0 ELSE octet_length(ciphertext) END "
+            "FROM records WHERE journal_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
             journal_id,
             after,
             limit,
+            stub_device,
         )
         count, size = 0, 0
         for (length,) in sizes:

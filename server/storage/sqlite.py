@@ -931,12 +931,13 @@ class SQLiteStorage:
             seqs = {record_id: row[0] for record_id, row in stored.items()}
             insert = (
                 "INSERT INTO records (journal_id, record_id, epoch, ciphertext, pushed_by, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?)"
+                "created_at, pushed_device) VALUES (?, ?, ?, ?, ?, ?, ?)"
             )
             for r in fresh:
                 # One writer: the rowid an INSERT takes is the record's seq.
                 cursor = db.execute(
-                    insert, (journal_id, r.record_id, r.epoch, r.ciphertext, pushed_by, now)
+                    insert,
+                    (journal_id, r.record_id, r.epoch, r.ciphertext, pushed_by, now, device_id),
                 )
                 assert cursor.lastrowid is not None
                 seqs[r.record_id] = cursor.lastrowid
@@ -1004,17 +1005,24 @@ class SQLiteStorage:
         return int(row[0]) if row is not None else 0
 
     async def records_after(
-        self, journal_id: bytes, after: int, limit: int, max_bytes: int
+        self,
+        journal_id: bytes,
+        after: int,
+        limit: int,
+        max_bytes: int,
+        stub_device: bytes | None = None,
     ) -> list[RecordRow]:
         # Rows are read one at a time and the reading stops at the byte budget: a page reads
-        # what it sends plus one record, not `limit` records (R9 finding 17).
+        # what it sends plus one record, not `limit` records (R9 finding 17). A record
+        # `stub_device` pushed comes without its ciphertext (NULL never equals it).
         page: list[RecordRow] = []
         size = 0
         try:
             rows = self._reader.execute(
-                "SELECT seq, record_id, epoch, ciphertext FROM records "
+                "SELECT seq, record_id, epoch, CASE WHEN pushed_device = ? THEN x'' "
+                "ELSE ciphertext END FROM records "
                 "WHERE journal_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                (journal_id, after, limit),
+                (stub_device, journal_id, after, limit),
             )
             try:
                 for seq, record_id, epoch, ciphertext in rows:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from client_sdk import sync as sync_plan
+from client_sdk import wire
 from client_sdk.sync import Arrival, News, summarize
 
 ANA, TOM = b"a" * 16, b"t" * 16
@@ -48,3 +50,14 @@ def test_care_kinds_are_named_in_plain_words() -> None:
     assert str(News(1, "safety_ack", True, "tom")) == "1 new safety-flag acknowledgement from tom"
     assert str(News(3, "homework", False, "phone")) == "3 updated homework from phone"
     assert summarize([], source_of) == []
+
+
+def test_own_records_are_asked_as_stubs_only_where_the_device_holds_them() -> None:
+    """protocol.md "Own records as stubs": own journals at any cursor, others once pulled."""
+    mine, theirs = b"\x01" * 16, b"\x02" * 16
+    assert sync_plan.own_records_as_stubs({mine: 0, theirs: 5}, {mine})
+    assert not sync_plan.own_records_as_stubs({mine: 7, theirs: 0}, {mine})
+    assert sync_plan.own_records_as_stubs({}, set())
+    request = sync_plan.sync_request({mine: 3}, 10, b"", skip_own=True)
+    assert request.skip_own and wire.decode(wire.SyncRequest, wire.encode(request)) == request
+    assert not sync_plan.sync_request({mine: 3}, 10).skip_own

@@ -13,7 +13,7 @@ import pytest
 from client_sdk import Client, wire
 from server.service import PAGE_BYTES
 from server.storage.postgres import PostgresStorage
-from tests.conftest import RunningServer
+from tests.conftest import ClientFactory, RunningServer
 from tests.server.raw import RawClient, journal_id, push, snapshot, stored_records, upload
 
 BIG = wire.MAX_RECORD_BYTES
@@ -125,9 +125,15 @@ class WriteBetweenTheReads(PostgresStorage):
     were read and before its records are: the moment the two reads of a page could disagree."""
 
     async def _page_length(
-        self, db: asyncpg.Connection, journal_id: bytes, after: int, limit: int, max_bytes: int
+        self,
+        db: asyncpg.Connection,
+        journal_id: bytes,
+        after: int,
+        limit: int,
+        max_bytes: int,
+        stub_device: bytes | None,
     ) -> int:
-        count = await super()._page_length(db, journal_id, after, limit, max_bytes)
+        count = await super()._page_length(db, journal_id, after, limit, max_bytes, stub_device)
         async with self._pool.acquire() as other:
             deleted = await other.execute(
                 "DELETE FROM records WHERE seq IN (SELECT seq FROM records WHERE journal_id = $1 "
@@ -163,3 +169,54 @@ async def test_a_page_is_read_from_one_snapshot_even_when_records_are_deleted_me
     # The deletion did commit: only the large records are left.
     left = await stored_records(live_server, journal)
     assert [record_id for _seq, record_id, _epoch, _ct in left] == [r["record_id"] for r in large]
+
+
+async def test_skip_own_serves_the_devices_own_records_as_stubs_within_a_correct_page(
+    live_server: RunningServer, raw: RawClient, ana: Client, login: ClientFactory
+) -> None:
+    """Issue 10, on both backends: with `skip_own` the records this device pushed come with
+    an empty ciphertext, count 0 bytes of the page's budget (18 x 256 KiB fit in one page,
+    which then provably reaches its head), and another device of the same account (or this
+    one without the flag, or in a journal its request does not name) gets them whole, paged
+    at the byte budget as before."""
+    journal = await create(raw, ana, 1)
+    pushed = [upload(n, size=BIG) for n in range(1, 19)]  # 4.5 MiB: over one page whole
+    assert (await push(raw, ana, journal, pushed)).status == 200
+
+    async def page(client: Client, skip_own: bool, after: int = 0) -> Any:
+        request = wire.SyncRequest([wire.Cursor(journal, after)], 1000, skip_own=skip_own)
+        answer = await raw.call("/v1/sync", request, token=client.profile.token)
+        assert answer.status == 200, answer.value()
+        return page_of(answer.value(), journal)
+
+    stubs = await page(ana, True)
+    assert [r["record_id"] for r in stubs["records"]] == [r["record_id"] for r in pushed]
+    assert [r["seq"] for r in stubs["records"]] == sorted(r["seq"] for r in stubs["records"])
+    assert all(r["ciphertext"] == b"" for r in stubs["records"])
+    assert stubs["cursor"] == stubs["head"]
+    few = page_of(
+        (
+            await raw.call(
+                "/v1/sync",
+                wire.SyncRequest([wire.Cursor(journal, 0)], 5, skip_own=True),
+                token=ana.profile.token,
+            )
+        ).value(),
+        journal,
+    )
+    assert len(few["records"]) == 5 and few["cursor"] == few["records"][-1]["seq"] < few["head"]
+
+    unnamed = await raw.call(  # a journal the request does not name is new to the device
+        "/v1/sync", wire.SyncRequest([], 1000, skip_own=True), token=ana.profile.token
+    )
+    assert all(r["ciphertext"] for r in page_of(unnamed.value(), journal)["records"])
+    whole = await page(ana, False)
+    assert [r["ciphertext"] for r in whole["records"]] == [r["ciphertext"] for r in pushed[:16]]
+    assert whole["cursor"] < whole["head"]
+
+    tablet = await login("ana", device="tablet")
+    first = await page(tablet, True)
+    assert [r["ciphertext"] for r in first["records"]] == [r["ciphertext"] for r in pushed[:16]]
+    rest = await page(tablet, True, first["cursor"])
+    assert [r["ciphertext"] for r in rest["records"]] == [r["ciphertext"] for r in pushed[16:]]
+    assert rest["cursor"] == rest["head"]
