@@ -1408,7 +1408,9 @@ class Client:
     async def _source_names(self, report: SyncReport) -> Callable[[bytes, bytes], str]:
         """Names for where arrivals came from: this account's device names (from the
         server's device list, metadata it holds anyway, kept on the device: devices.py
-        `Devices.names`), other accounts' usernames."""
+        `Devices.names`), other accounts' usernames from verified identities only, as
+        `notes.list()` names authors (`Replica.member_name`): pinned peers, members and
+        former members (signers) named by the owners' verified chains (NU21 C14)."""
         me = self.profile.account_id
         devices: dict[bytes, str] = {}
         mine = {a.device for a in report.arrivals.values() if a.author == me}
@@ -1417,10 +1419,13 @@ class Client:
                 devices = await self.devices.names(mine)
         peers = await self.store.peers(as_of=self.replica.synced_version)
         people = {p.account_id: p.username for p in peers}
+        await self.replica.load_access()
         for state in self.replica.chains.states().values():  # members named by verified chains
             for member in state.members.values():
                 if member.account_id is not None:
                     people.setdefault(member.account_id, member.username)
+            for account_id, signer in state.signers.items():  # former members too (NU21 C14)
+                people.setdefault(account_id, signer.username)
 
         def source_of(author: bytes, device: bytes) -> str:
             if author == me:
