@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import json
+import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -187,12 +188,13 @@ async def kept_own_name(home: Path, device_id: bytes) -> str | None:
         return None
     try:
         own = await store.setting(OWN_NAME)
-        if isinstance(own, str) and own:
-            return own
-        names, _ = _kept_names(await store.setting(DEVICE_NAMES))
-        return names.get(device_id) or None
+        if not isinstance(own, str) or not own:
+            own = _kept_names(await store.setting(DEVICE_NAMES))[0].get(device_id, "")
+    except sqlite3.Error:  # a name is not worth failing a sign-in for
+        return None
     finally:
         await store.close()
+    return own.strip()[:100] or None  # as `rename` takes one (wire.LoginRequest: 1 to 100)
 
 
 def _kept_names(value: object) -> tuple[dict[bytes, str], int]:
