@@ -8,9 +8,12 @@ nothing is left, the entry is abandoned and nothing is saved.
 The draft lives in the profile's own `drafts/` folder (mode 0700; the file 0600), never in
 /tmp: it holds the entry in plain text. It is deleted only once the entry is saved, so an
 editor that fails (vim's `:cq`, a crash) or a `tj` that is killed loses nothing: the error
-names the draft, and the next `tj write` or `tj edit` mentions drafts left behind.
+names the draft, and the next `tj write` or `tj edit` mentions drafts left behind. A draft
+holding nothing written (only what `tj` put there, or nothing above the scissors line) is not
+kept, and one left empty is never mentioned (NU21 C8).
 `tj write --draft FILE` (a new entry's draft) or `tj edit ID --draft FILE` (an edit's) saves a
-draft left behind, as the editor would have, and deletes it once saved.
+draft left behind, as the editor would have, and deletes it once saved; a draft of the
+profile that holds no text is deleted, and the command says so.
 """
 
 from __future__ import annotations
@@ -93,11 +96,13 @@ def read_draft(path: Path) -> str:
         raise click.ClickException(f"cannot read {path}: {error.strerror}") from None
 
 
-def discard_draft(home: Path, path: Path) -> None:
+def discard_draft(home: Path, path: Path) -> bool:
     """Delete a draft just saved, when it is one of this profile's drafts (a file elsewhere
-    is the user's own and stays)."""
+    is the user's own and stays); returns whether it did."""
     if path.resolve().parent == drafts_folder(home).resolve():
         path.unlink(missing_ok=True)
+        return True
+    return False
 
 
 @contextlib.contextmanager
@@ -106,10 +111,11 @@ def drafted(home: Path, start: str, save: Sequence[str]) -> Iterator[tuple[Path,
     written. The draft is deleted when the block completes (the entry was saved), and kept
     when it raises or the editor fails (the error names it, with `save`: the words of the
     command that saves it, e.g. ["tj", "write", "--mood", "5", "--draft"], quoted for a
-    POSIX shell with the draft's path after them)."""
+    POSIX shell with the draft's path after them), unless nothing was written in it.
+    Earlier drafts that hold text are mentioned first."""
     folder = drafts_folder(home)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    left = sorted(folder.glob("*.md"))
+    left = [draft for draft in sorted(folder.glob("*.md")) if holds_text(draft)]
     if left:
         click.echo(
             f"Note: {len(left)} earlier draft(s) were never saved, e.g. {left[-1]}: "
@@ -124,6 +130,11 @@ def drafted(home: Path, start: str, save: Sequence[str]) -> Iterator[tuple[Path,
     try:
         click.edit(filename=str(path), require_save=False)
     except click.ClickException as failed:
+        if not _written_in(path, start):  # NU21 C8: nothing to save, nothing to remind of
+            path.unlink(missing_ok=True)
+            raise click.ClickException(
+                f"{failed.format_message()}: nothing was written, so no draft was kept"
+            ) from None
         raise click.ClickException(
             f"{failed.format_message()}: what you wrote is kept in {path} "
             f"(`{shlex.join([*save, str(path)])}` saves it and deletes the draft)"
@@ -132,10 +143,33 @@ def drafted(home: Path, start: str, save: Sequence[str]) -> Iterator[tuple[Path,
     try:
         yield path, written
     except BaseException:
-        command = shlex.join([*save, str(path)])
-        click.echo(f"What you wrote is kept in {path} (`{command}` saves it).", err=True)
+        if _written_in(path, start):
+            command = shlex.join([*save, str(path)])
+            click.echo(f"What you wrote is kept in {path} (`{command}` saves it).", err=True)
+        else:
+            path.unlink(missing_ok=True)
         raise
     path.unlink(missing_ok=True)
+
+
+def holds_text(path: Path) -> bool:
+    """Whether a draft holds text above the scissors line (one that cannot be read is
+    taken as holding some: it is never dropped unseen)."""
+    try:
+        return bool(strip_comments(path.read_text(encoding="utf-8")).strip())
+    except (OSError, UnicodeDecodeError):
+        return True
+
+
+def _written_in(path: Path, start: str) -> bool:
+    """Whether the draft at `path` holds something the user wrote: text above the scissors
+    line that is not just what `tj` put there (`start`: an edit's current text, a TEXT
+    given with --edit, both kept elsewhere)."""
+    try:
+        now = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return True
+    return now != start and bool(strip_comments(now).strip())
 
 
 def revised(

@@ -51,7 +51,7 @@ draft_option = click.option(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     metavar="FILE",
     help="Save a draft the editor left behind (its text above the scissors line); a draft "
-    "in the profile's drafts/ folder is deleted once saved.",
+    "in the profile's drafts/ folder is deleted once saved (or when it holds no text).",
 )
 
 
@@ -124,6 +124,14 @@ def write(
     }
     if draft is not None and (text is not None or use_editor):
         raise click.UsageError("--draft saves a draft as it is: give no TEXT and no --edit")
+    if draft is not None and not title and not editor.read_draft(draft).strip():
+        if editor.discard_draft(home.path, draft):  # NU21 C8: nothing to save in it
+            alone = f" (a mood alone: `tj mood {mood}`)" if mood is not None else ""
+            output.message(
+                f"{draft} holds no text above the scissors line: no entry was written{alone}; "
+                "the empty draft is deleted."
+            )
+            return
     save = draft_command(home, journal_name, fields)
     with body_of(home, text, prompt_id, use_editor, draft, save) as body:  # kept until saved
         if not body.strip() and not title:
@@ -488,7 +496,11 @@ def edit(
             raise click.UsageError("--draft is the new text: give no --body and no --append")
         body = editor.read_draft(draft)
         if not body.strip():
-            raise click.ClickException(f"{draft} holds no text: the entry was not changed")
+            deleted = editor.discard_draft(home.path, draft)  # NU21 C8: nothing to save in it
+            raise click.ClickException(
+                f"{draft} holds no text: the entry was not changed"
+                + ("; the empty draft is deleted" if deleted else "")
+            )
     nothing = all(value is None for value in (title, mood, body, append, created_at))
     if nothing and not (tags or untags or emotions):
         current = home.run(lambda client: client.entries.get(entry_id))

@@ -21,6 +21,7 @@ from cli.main import (
     pass_home,
     then_sync,
 )
+from cli.tables import FIXED, ID, NAME, Column, fitted
 from cli.terminal import escape
 
 if TYPE_CHECKING:
@@ -386,17 +387,19 @@ def status_text(goal: Goal) -> str:
 
 
 def goals_table(goals: list[Goal]) -> Table:
-    table = Table("id", "goal", "journal", "progress", "status")
-    table.columns[0].no_wrap = table.columns[3].no_wrap = True
-    for goal in goals:
-        table.add_row(
-            output.short_id(goal.id),
-            escape(goal.title),
-            escape(goal.journal),
-            progress_text(goal),
-            status_text(goal),
-        )
-    return table
+    """Fitted to the terminal (tables.py): the progress and the status (the target date) are
+    never wrapped nor cut, the journal's name never cut (NU21 C13)."""
+    columns = [
+        ID,
+        Column("goal"),
+        Column("journal", NAME),
+        Column("progress", FIXED),
+        Column("status", FIXED),
+    ]
+    rows = (
+        (output.short_id(g.id), g.title, g.journal, progress_text(g), status_text(g)) for g in goals
+    )
+    return fitted(columns, rows)
 
 
 def goal_text(goal: Goal) -> str:

@@ -337,7 +337,8 @@ json_option = click.option(
 device_option = click.option(
     "--device-name",
     metavar="NAME",
-    help="Name of this device in `tj devices` (default: host name).",
+    help="Name of this device in `tj devices` (default: the name this home's device had "
+    "when signing in again, else the host name).",
 )
 journal_option = click.option(
     "--journal", "journal_name", metavar="NAME", help="Journal name or id (default: Personal)."

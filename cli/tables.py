@@ -9,7 +9,9 @@ Every list command builds its table here from column kinds and plain-text rows (
   ("margaret-oconnell/" then "Personal"), folding only a part longer than the column: a
   name may take two lines but is never cut to "ana/Perso…", which could be any of thirty
   clients;
-- TEXT columns (titles, notes, summaries) take the rest and wrap.
+- TEXT columns (titles, notes, summaries) take the rest and wrap; a name is broken before a
+  text is squeezed below MIN_TEXT cells (or its whole length), and a text never gets just
+  its longest word's width.
 
 The width is the terminal's (or `COLUMNS`, 80 when neither is known), as rich measures it.
 """
@@ -30,8 +32,8 @@ from cli.terminal import shown
 
 FIXED, NAME, TEXT = "fixed", "name", "text"
 GAP = 2  # between two columns: one space of padding and the rule's one-space separator
-WHOLE_WORDS = 16  # text keeps words up to this long whole when the names allow it
-MIN_TEXT = 8  # else a text column is not squeezed below this (or below its longest word)
+WHOLE_WORDS = 16  # text keeps this many cells (or its whole length) when the names allow it
+MIN_TEXT = 8  # else a text column is not squeezed below this (or below its whole length)
 MIN_NAME = 10  # nor a name whose words do not all fit
 
 
@@ -130,7 +132,8 @@ def _widths(columns: Sequence[Column], rows: list[list[str]], total: int) -> lis
         (name_parts, 4),
         ({i: min(whole[i], MIN_NAME) for i in names}, 4),
     ):
-        text_floors = {i: max(heads[i], min(words[i], text_floor)) for i in texts}
+        # never just its longest word: short words beside a long name went one a line (NU21 C13)
+        text_floors = {i: max(heads[i], min(whole[i], text_floor)) for i in texts}
         name_room = room - fixed - sum(text_floors.values())
         if sum(name_floor.values()) <= name_room:
             break

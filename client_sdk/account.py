@@ -36,6 +36,8 @@ class Session:
 
     reply: wire.SessionReply
     secrets: keys.AccountSecrets
+    device_name: str
+    """The name this device signed in with (sent in the request)."""
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,7 @@ async def finish_signup(
     if reply.account_id != request.account_id:
         await end_session(transport.base_url, reply.token)
         raise IntegrityError("the server signed this device in to another account than its own")
-    return Session(reply, secrets), recovery_key
+    return Session(reply, secrets, request.device_name), recovery_key
 
 
 async def password_keys(
@@ -210,6 +212,7 @@ async def login(
     """A session opened with the password; `ticket` is this device's login ticket for the
     account, if it has one (tickets.py)."""
     derived = await password_keys(transport, username, password, minimum_cost)
+    device_name = device_name or default_device_name()
     reply = await signed_session(
         transport, "/v1/auth/login", "login", username, derived.login_key, device_name, ticket
     )
@@ -218,7 +221,7 @@ async def login(
             secrets = keys.open_bundle(derived.kek, reply.bundle, reply.account_id, username)
         except IntegrityError:
             raise AuthError("the server's key bundle does not open with this password") from None
-    return Session(reply, secrets)
+    return Session(reply, secrets, device_name)
 
 
 async def recover(
@@ -230,6 +233,7 @@ async def recover(
 ) -> Session:
     """A session opened with the recovery key; the bundle is its recovery copy."""
     login_key = keys.recovery_login_key(recovery_key)
+    device_name = device_name or default_device_name()
     reply = await signed_session(
         transport, "/v1/auth/recover", "recover", username, login_key, device_name, ticket
     )
@@ -240,7 +244,7 @@ async def recover(
             )
         except IntegrityError:
             raise AuthError("the recovery copy does not open with this recovery key") from None
-    return Session(reply, secrets)
+    return Session(reply, secrets, device_name)
 
 
 async def end_session(server_url: str, token: str) -> None:

@@ -448,7 +448,7 @@ class Client:
         except BaseException:
             await transport.close()
             raise
-        session = account.Session(reply, made.secrets)
+        session = account.Session(reply, made.secrets, made.request.device_name)
         return await cls._signed_up(
             home, transport, username, session, made.recovery_key, passphrase, keep_until_shown
         )
@@ -472,7 +472,7 @@ class Client:
         unfinished signup kept (checked before it is shown)."""
         async with account.ended_on_failure(transport.base_url, session.reply.token):
             profile = await cls._new_profile(home, transport, username, session, passphrase)
-        client = await cls._started(home, transport, profile, session.reply.login_ticket)
+        client = await cls._started(home, transport, profile, session)
         return await client._finish_new_account(recovery_key, keep_until_shown, kept=kept)
 
     async def _finish_new_account(
@@ -741,7 +741,9 @@ class Client:
         kept until `recovery_key_shown()` even with `keep_until_shown=False`, since the app
         did not expect one from a plain login). On a home
         signed in to this account already, the session its profile held is ended (best
-        effort) once the new profile is saved (R27 F5)."""
+        effort) once the new profile is saved (R27 F5). Without `device_name`, a home signed in
+        to this account before keeps the name its device had (NU21 C11), else the host
+        name."""
         home = Path(home)
         username = normalize_username(username)
         pending = load_pending(home)
@@ -751,6 +753,10 @@ class Client:
                 create=False,
             )  # fmt: skip
         previous = _check_home_free(home, username, passphrase)
+        if device_name is None and previous is not None:  # NU21 C11
+            from client_sdk.devices import kept_own_name
+
+            device_name = await kept_own_name(home, previous.device_id)
         transport = Transport(server_url)
         # The login ticket the server gave this home for this account, if any, is presented
         # (protocol.md 2.7: others' failed logins do not hold it up), and the new one kept,
@@ -827,7 +833,11 @@ class Client:
             new_password, username, device_name or default_device_name()
         )
         raw_key = keys.parse_recovery_key(recovery_key)
-        _check_home_free(home, username, passphrase)
+        previous = _check_home_free(home, username, passphrase)
+        if device_name is None and previous is not None:  # NU21 C11
+            from client_sdk.devices import kept_own_name
+
+            device_name = await kept_own_name(home, previous.device_id)
         transport = Transport(server_url)
         ticket = load_ticket(home, transport.base_url, username)
         try:
@@ -958,7 +968,7 @@ class Client:
         the caller then treats it as kept, and keeps it until shown (`login`)."""
         profile = await cls._new_profile(home, transport, username, session, passphrase)
         put_back = restore_aside(home, profile.account_id, profile.server_url, profile.username)
-        client = await cls._started(home, transport, profile, session.reply.login_ticket)
+        client = await cls._started(home, transport, profile, session)
         client._put_back = put_back
         return client
 
@@ -998,9 +1008,10 @@ class Client:
 
     @classmethod
     async def _started(
-        cls, home: Path, transport: Transport, profile: Profile, login_ticket: bytes
+        cls, home: Path, transport: Transport, profile: Profile, session: account.Session
     ) -> Client:
-        """Open the store of a profile just saved and read the journal list; closes
+        """Open the store of a profile just saved, keep the name the device signed in with
+        (a login again without one keeps it: NU21 C11) and read the journal list; closes
         everything on failure."""
         try:
             store = await Store.open(home)
@@ -1009,8 +1020,9 @@ class Client:
             raise
         client = cls(home, profile, store, transport)
         try:
+            await client.devices._keep_own_name(session.device_name)
             await client.replica.refresh_journals()
-            save_ticket(home, transport.base_url, profile.username, login_ticket)
+            save_ticket(home, transport.base_url, profile.username, session.reply.login_ticket)
         except BaseException:  # e.g. a journal list that does not fit its message
             await client.close()  # nothing left open: the caller never gets the client
             raise
@@ -1396,7 +1408,9 @@ class Client:
     async def _source_names(self, report: SyncReport) -> Callable[[bytes, bytes], str]:
         """Names for where arrivals came from: this account's device names (from the
         server's device list, metadata it holds anyway, kept on the device: devices.py
-        `Devices.names`), other accounts' usernames."""
+        `Devices.names`), other accounts' usernames from verified identities only, as
+        `notes.list()` names authors (`Replica.member_name`): pinned peers, members and
+        former members (signers) named by the owners' verified chains (NU21 C14)."""
         me = self.profile.account_id
         devices: dict[bytes, str] = {}
         mine = {a.device for a in report.arrivals.values() if a.author == me}
@@ -1405,10 +1419,13 @@ class Client:
                 devices = await self.devices.names(mine)
         peers = await self.store.peers(as_of=self.replica.synced_version)
         people = {p.account_id: p.username for p in peers}
+        await self.replica.load_access()
         for state in self.replica.chains.states().values():  # members named by verified chains
             for member in state.members.values():
                 if member.account_id is not None:
                     people.setdefault(member.account_id, member.username)
+            for account_id, signer in state.signers.items():  # former members too (NU21 C14)
+                people.setdefault(account_id, signer.username)
 
         def source_of(author: bytes, device: bytes) -> str:
             if author == me:

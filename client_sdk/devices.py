@@ -9,12 +9,14 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import json
+import sqlite3
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from client_sdk import wire
-from client_sdk.errors import InvalidInput, NotFound
+from client_sdk.errors import InvalidInput, NotFound, TJError
 from client_sdk.models import DeviceInfo, now_ms, to_datetime
-from client_sdk.store import Store
+from client_sdk.store import STORE_FILE, Store
 from client_sdk.transport import Transport
 
 DEVICE_NAMES = "device_names"
@@ -24,6 +26,11 @@ NAMES_MAX_AGE_MS = 3_600_000
 """How long kept device names are used before a sync that needs one lists the devices again
 (one hour): a rename made on another device is seen within it. A rename or sign-out made
 here, a device not named yet, and every `list()` refresh them at once."""
+
+OWN_NAME = "device_name"
+"""The settings row of this device's own name (str): the one it signed in with, or as this
+device last listed or renamed it. A login again on this home without a name keeps it
+(`kept_own_name`; NU21 C11). Display metadata, as the names above."""
 
 SettingsWritten = Callable[[tuple[int, int], tuple[int, int]], None]
 
@@ -75,20 +82,21 @@ class Devices:
 
     async def _load(self) -> None:
         value = await self._store.setting(DEVICE_NAMES) if self._store else None
-        self._names, self._names_at = {}, 0
-        if isinstance(value, str):
-            try:
-                kept = json.loads(value)
-                self._names = {bytes.fromhex(k): str(v) for k, v in kept["names"].items()}
-                self._names_at = int(kept["at"])
-            except (ValueError, KeyError, TypeError, AttributeError):
-                self._names, self._names_at = {}, 0  # unreadable: listed again when needed
+        self._names, self._names_at = _kept_names(value)
 
     async def _save(self) -> None:
         if self._store is None or self._names is None:
             return
         kept = {"at": self._names_at, "names": {k.hex(): v for k, v in self._names.items()}}
         moved = await self._store.put_setting(DEVICE_NAMES, json.dumps(kept))
+        if moved is not None and self._settings_written is not None:
+            self._settings_written(*moved)
+
+    async def _keep_own_name(self, name: str) -> None:
+        """Keep `name` as this device's own name (`OWN_NAME`)."""
+        if self._store is None:
+            return
+        moved = await self._store.put_setting(OWN_NAME, name)
         if moved is not None and self._settings_written is not None:
             self._settings_written(*moved)
 
@@ -101,6 +109,9 @@ class Devices:
         self._names = signed_out | {bytes.fromhex(d.id): d.name for d in devices}
         self._names_at = now_ms()
         await self._save()
+        current = [d.name for d in devices if d.current]
+        if current:
+            await self._keep_own_name(current[0])
 
     async def list(self) -> builtins.list[DeviceInfo]:
         """Every device signed in to this account, page after page (protocol.md 2.8; needs
@@ -152,6 +163,8 @@ class Devices:
         request = wire.DeviceRenameRequest(bytes.fromhex(matches[0].id), name)
         await self._transport.call("/v1/devices/rename", request, wire.Empty)
         await self._forget_names()
+        if matches[0].current:
+            await self._keep_own_name(name)
         return dataclasses.replace(matches[0], name=name)
 
     async def _forget_names(self) -> None:
@@ -161,3 +174,36 @@ class Devices:
             await self._load()
         self._names_at = 0
         await self._save()
+
+
+async def kept_own_name(home: Path, device_id: bytes) -> str | None:
+    """The name this home's device had (`OWN_NAME`; for a store from before that row, the
+    kept name of `device_id`, its device id then), or None. Opens the store only when it
+    exists; a store that cannot be read gives None (the caller's default name)."""
+    if not (home / STORE_FILE).exists():
+        return None
+    try:
+        store = await Store.open(home)
+    except TJError:
+        return None
+    try:
+        own = await store.setting(OWN_NAME)
+        if not isinstance(own, str) or not own:
+            own = _kept_names(await store.setting(DEVICE_NAMES))[0].get(device_id, "")
+    except sqlite3.Error:  # a name is not worth failing a sign-in for
+        return None
+    finally:
+        await store.close()
+    return own.strip()[:100] or None  # as `rename` takes one (wire.LoginRequest: 1 to 100)
+
+
+def _kept_names(value: object) -> tuple[dict[bytes, str], int]:
+    """(names by device id, when they were listed: ms) of the `DEVICE_NAMES` row `value`;
+    ({}, 0) when it is not set or does not read (listed again when needed)."""
+    if isinstance(value, str):
+        try:
+            kept = json.loads(value)
+            return {bytes.fromhex(k): str(v) for k, v in kept["names"].items()}, int(kept["at"])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            pass
+    return {}, 0

@@ -373,6 +373,34 @@ async def test_a_draft_saved_with_draft_keeps_only_the_text_above_the_scissors_l
     assert refused.exit_code == 2 and "give no TEXT" in refused.output
 
 
+async def test_an_editor_that_fails_before_anything_is_written_leaves_no_draft_to_nag_about(
+    ana: Device, tmp_path: Path, stdin_is_a_terminal: None
+) -> None:
+    """NU21 C8: an editor that fails (`EDITOR=false`) with nothing written above the scissors
+    line keeps no draft (nothing to save); an empty draft left behind (by an older tj) is
+    never reminded of, and `--draft` of it deletes it and says so, with status 0."""
+    env = {**NO_VISUAL, "EDITOR": "false"}
+    error = failed_with_one_line(await ana.tj("write", "--mood", "4", env=env))
+    assert "nothing was written" in error and "--draft" not in error
+    assert list((ana.home / "drafts").iterdir()) == []
+    entry_id = (await ana.ok("write", "Kept.")).stdout.strip()
+    error = failed_with_one_line(await ana.tj("edit", entry_id, env=env))
+    assert "nothing was written" in error and "--draft" not in error
+    assert list((ana.home / "drafts").iterdir()) == []
+
+    from cli.editor import template
+
+    empty = ana.home / "drafts" / "entry-older.md"
+    empty.write_text(template(None))  # what an older tj kept after a failed editor
+    written = await ana.ok("write", "--mood", "5", env=editor_script(tmp_path, "Next one."))
+    assert "draft" not in written.stderr  # no reminder of a draft holding nothing
+    discarded = await ana.ok("write", "--mood", "4", "--draft", str(empty))
+    assert "no entry was written" in discarded.stderr and "deleted" in discarded.stderr
+    assert "tj mood 4" in discarded.stderr  # the mood alone has its own command
+    assert discarded.stdout == "" and not empty.exists()
+    assert sorted(e["body"] for e in await ana.json("list")) == ["Kept.", "Next one."]
+
+
 async def test_bytes_that_are_not_utf8_on_stdin_are_one_line_and_save_nothing(
     ana: Device,
 ) -> None:
