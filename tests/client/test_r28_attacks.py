@@ -1,6 +1,6 @@
 """R28: hostile review of NU20 C1 (a forgotten journal shared again comes back) and NU19 C20 /
 NU20 C5 (`tj notes withdraw`; a note withdrawn before it left the device is dropped).
-Each test fails on cf2db1b for the reason in its xfail mark (real server on loopback, real
+Each test failed on cf2db1b (before the fixes) and passes now (real server on loopback, real
 crypto; the hostile server is the loopback proxy of tests/client/hostile.py)."""
 
 from __future__ import annotations
