@@ -517,6 +517,13 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
             )
         elif finished is not None:
             output.message(f"Signed in as {account['username']}.")
+        elif finishing is not None and account["created"]:
+            output.message(
+                f"The server did not have the account {account['username']}: the interrupted "
+                "signup never reached it, or the account was deleted since (from another "
+                f"device?). Made it now, holding nothing but this device's new journal; "
+                "this device is signed in."
+            )
         elif finishing is not None:
             output.message(
                 f"Finished the signup of {account['username']}; this device is signed in."
@@ -563,10 +570,13 @@ def recovery_key_warning() -> None:
 
 
 async def new_account(client: Client) -> dict[str, Any]:
-    """`tj signup`'s JSON; `recovery_key_not_shown` (why) only when `recovery_key` is null:
+    """`tj signup`'s JSON (`created`: the account was made on the server just now, not
+    found there: `Client.account_created`); `recovery_key_not_shown` (why) only when
+    `recovery_key` is null:
     a finished signup whose kept key the server did not confirm (R23 F2)."""
     account = {
         "username": client.username,
+        "created": client.account_created,
         "recovery_key": client.recovery_key,
         "fingerprint": await client.shares.fingerprint(),
     }

@@ -38,6 +38,8 @@ class Session:
     secrets: keys.AccountSecrets
     device_name: str
     """The name this device signed in with (sent in the request)."""
+    created: bool = False
+    """True when the request that opened this session made the account (a signup)."""
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,8 @@ async def finish_signup(
     if reply.account_id != request.account_id:
         await end_session(transport.base_url, reply.token)
         raise IntegrityError("the server signed this device in to another account than its own")
-    return Session(reply, secrets, request.device_name), recovery_key
+    created = pre.salt != request.salt
+    return Session(reply, secrets, request.device_name, created), recovery_key
 
 
 async def password_keys(

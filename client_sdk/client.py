@@ -142,6 +142,14 @@ class Client:
     `recovery_key_shown()`. The SDK never stores it in plaintext (pending_signup.py).
     `replace_recovery_key` returns a new one instead."""
 
+    account_created: bool
+    """True when this `signup` made the account on the server just now: a new signup, or
+    an unfinished one (see `signup`) whose account the server did not have, so that its
+    request was sent again; the account then has nothing on the server but what this call
+    made. That happens when the interrupted request never reached the server, and also
+    when the account was deleted since (from another device; NU21 C6): an app should say
+    which may have happened. False for every other way a `Client` is made."""
+
     recovery_key_not_shown: str | None
     """Set instead of `recovery_key` when finishing an unfinished signup, or a later login
     on that home, could not confirm that the key this device kept is still the account's
@@ -168,6 +176,7 @@ class Client:
         self.store = store
         self.transport = transport
         self.recovery_key = None
+        self.account_created = False
         self.recovery_key_not_shown = None
         self.replica = Replica(profile, store, transport)
         self.sharing = Sharing(self.replica)
@@ -448,7 +457,7 @@ class Client:
         except BaseException:
             await transport.close()
             raise
-        session = account.Session(reply, made.secrets, made.request.device_name)
+        session = account.Session(reply, made.secrets, made.request.device_name, created=True)
         return await cls._signed_up(
             home, transport, username, session, made.recovery_key, passphrase, keep_until_shown
         )
@@ -473,6 +482,7 @@ class Client:
         async with account.ended_on_failure(transport.base_url, session.reply.token):
             profile = await cls._new_profile(home, transport, username, session, passphrase)
         client = await cls._started(home, transport, profile, session)
+        client.account_created = session.created
         return await client._finish_new_account(recovery_key, keep_until_shown, kept=kept)
 
     async def _finish_new_account(

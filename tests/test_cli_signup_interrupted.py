@@ -50,6 +50,7 @@ async def test_tj_signup_interrupted_after_the_server_created_the_account_then_a
     del hostile.replies["/v1/journals/list"]
     finished = await device.ok("signup", hostile.url, "ana")
     assert "Finished the signup of ana" in finished.stderr
+    assert "did not have the account" not in finished.stderr  # it had it (NU21 C6)
     [key] = KEY_LINE.findall(finished.stdout)
     assert "WARNING" in finished.stderr
     assert_no_plaintext_key(device.home, key)

@@ -54,7 +54,10 @@ async def test_tj_login_never_makes_again_an_account_deleted_elsewhere(
     assert (laptop.home / PENDING_FILE).read_bytes() == before
 
     made = await laptop.ok("signup", hostile.url, "ana")  # asked for
-    assert "Finished the signup of ana" in made.stderr
+    # NU21 C6: it says the account was made again, and why that may be
+    assert "The server did not have the account ana" in made.stderr
+    assert "deleted since (from another device?). Made it now" in made.stderr
+    assert "Finished the signup" not in made.stderr
     assert KEY_LINE.findall(made.stdout)
     assert await live_server.rows("SELECT username FROM accounts") == [("ana",)]
 
@@ -87,6 +90,7 @@ async def test_tj_signup_over_a_kept_key_says_it_may_make_a_new_account_and_what
         account = json.loads(made.stdout)
         assert account["recovery_key_set_aside"] == [str(aside)]
         assert account["recovery_key"] is not None
+        assert account["created"] is True
         assert "a new account ana is made with this password instead" in made.stderr
         return
     # on integ4: "finished earlier on this device: signing in, and checking the recovery
