@@ -26,6 +26,7 @@ from cli.main import (
     synced_first,
     then_sync,
 )
+from cli.output import plain_list
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 from cli.terminal import escape
 from client_sdk.care_disclosure import DISCLOSABLE
@@ -397,12 +398,6 @@ def kept_limited(shared: ShareInfo) -> str:
         f"those written before): tj share {shlex.quote(shared.source or '')} {shared.member} "
         "--full"
     )
-
-
-def plain_list(fields: Iterable[str]) -> str:
-    """["mood", "tags", "body"] -> "mood, tags and text" (body is the entry's text)."""
-    words = ["text" if f == "body" else f for f in fields]
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 @cli.command("share-entry")
