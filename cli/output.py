@@ -463,6 +463,11 @@ def ended_text(d: Departure) -> str:
                 f"{d.member} no longer reads the {plain_list(d.fields)} of {d.source} (a copy "
                 "kept for them)"
             )
+        if d.items:  # the journal of single items kept for them
+            return (
+                f"the entries and results you shared one by one with {d.member} "
+                f"({d.journal!r}) are no longer shared with them"
+            )
         return f"{d.journal} is no longer shared with {d.member}"
     if d.reason == departures.DROPPED and d.owner:  # the server's word, not the owner's (R22 F5)
         return f"your share of {d.owner}'s {d.journal} ended ({when}): the server said you had left"

@@ -168,6 +168,11 @@ class Departure:
                 f"{self.member} no longer reads the {said} of {self.source} (a copy kept for "
                 f"them): {ended}"
             )
+        if self.items:  # the journal of single items kept for the member
+            return (
+                f"the entries and results you shared one by one with {self.member} "
+                f"({self.journal!r}) are no longer shared with them: {ended}"
+            )
         return f"{self.journal} is no longer shared with {self.member}: {ended}"
 
     def _ended_text(self) -> str:

@@ -5,8 +5,13 @@ account (and the member's) on a real server on 127.0.0.1, through the CLI."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
+from cli import output
+from client_sdk.departures import UNSHARED, Departure
+from client_sdk.sync import SyncReport
 from tests.conftest import RunningServer
 from tests.test_cli import Device
 from tests.test_cli_r22_departures import ana, tom
@@ -92,3 +97,23 @@ async def test_a_field_level_copy_ended_on_the_phone_is_told_by_its_source_and_f
     assert told.stderr.count("Notice:") == 1
     again = await ana.ok("sync")
     assert "tom" not in again.stdout + again.stderr, again.stderr
+
+
+def test_the_notice_names_what_ended_in_plain_words() -> None:
+    """The journal, a field-level copy by its source and fields, the journal of single items
+    by what it holds; never which device ended it."""
+    at = int(datetime(2026, 12, 2, 3, 10, tzinfo=UTC).timestamp() * 1000)
+    plain = Departure("drsmith21", "Personal", "ab" * 16, UNSHARED, at)
+    copy = replace(
+        plain, journal="Personal (mood, body) for drsmith21", source="Personal", fields=("mood",)
+    )
+    items = replace(plain, journal="Shared with drsmith21", items=True)
+    lines = output.departure_lines(SyncReport(departures=[plain, copy, items]))
+    when = output.departure_time(at)
+    ended = f": the share was ended from one of your devices ({when})."
+    assert lines == [
+        f"Notice: Personal is no longer shared with drsmith21{ended}",
+        f"Notice: drsmith21 no longer reads the mood of Personal (a copy kept for them){ended}",
+        "Notice: the entries and results you shared one by one with drsmith21 ('Shared with "
+        f"drsmith21') are no longer shared with them{ended}",
+    ]

@@ -253,3 +253,29 @@ async def test_the_device_told_already_ended_by_its_own_unshare_is_not_told_agai
         await ana.shares.revoke("Personal", "tom")
     assert found.value.subject == "share already ended"
     assert [(await ana.sync()).departures for _ in range(2)] == [[], []]
+
+
+async def test_the_journal_of_single_items_ended_on_another_device_is_told_as_such(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    ana = await signup("ana")
+    tom = await signup("tom")
+    entry = await ana.entries.write("Personal", "One entry to share.")
+    await ana.sync()
+    phone = await login("ana")
+    await phone.sync()
+    await phone.shares.grant_entry(entry.id, "tom", fingerprint=await tom.shares.fingerprint())
+    assert (await ana.sync()).departures == []
+    await phone.shares.revoke("Shared with tom", "tom")
+    [told] = (await ana.sync()).departures
+    assert (told.member, told.journal, told.reason, told.items) == (
+        "tom",
+        "Shared with tom",
+        UNSHARED,
+        True,
+    )
+    assert str(told).startswith(
+        "the entries and results you shared one by one with tom ('Shared with tom') are no "
+        "longer shared with them: the share was ended from one of your devices ("
+    )
+    assert (await ana.sync()).departures == []
