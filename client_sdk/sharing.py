@@ -1451,11 +1451,23 @@ class Sharing:
                 await self._drop_departed({bytes.fromhex(j) for j in checked})
             except (NetworkError, ConflictError):
                 checked = set()  # asked again at the next sync
-        async with self.store.transaction() as tx:
-            now = departures.decode(await tx.setting(departures.PENDING))
-            left = departures.Pending([j for j in now.journals if j not in checked], [], now.sent)
-            await tx.set_setting(departures.PENDING, left.encode())
-        self._nothing_pending_at = None if left.journals else await self.store.version()
+        read: list[departures.Pending] = []
+
+        def reported(value: Any, _cursors: dict[bytes, int]) -> str:
+            read.append(departures.decode(value))
+            now = read[-1]
+            return departures.Pending(
+                [j for j in now.journals if j not in checked], [], now.sent
+            ).encode()
+
+        # A write of this setting alone keeps a sync that left nothing to do as it was (its
+        # next sync as quiet, a live notice taken: Replica.settings_written).
+        moved = await self.store.merge_setting(departures.PENDING, reported)
+        if moved is not None:
+            self.replica.settings_written(*moved)
+        now = read[-1] if read else departures.Pending([], [])
+        left_journals = [j for j in now.journals if j not in checked]
+        self._nothing_pending_at = None if left_journals else await self.store.version()
         told = [d for d in await self._not_briefs(now.told) if d.owner or not self._listed(d)]
         return await self._with_sources(told)
 
