@@ -117,3 +117,22 @@ def test_the_notice_names_what_ended_in_plain_words() -> None:
         "Notice: the entries and results you shared one by one with drsmith21 ('Shared with "
         f"drsmith21') are no longer shared with them{ended}",
     ]
+
+
+async def test_unshare_on_the_slower_device_says_it_once(
+    ana: Device, tom: Device, live_server: RunningServer, tmp_path: Path
+) -> None:
+    """The phone ended the share; the laptop, not synced since, runs the same `tj unshare`:
+    its first sync learns of the removal, and the command says once that the share was
+    already ended (not a notice too); its next sync says nothing more."""
+    phone = await phone_of_ana(ana, live_server, tmp_path)
+    await ana.ok("share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"])
+    await phone.ok("sync")
+    await ana.ok("sync")
+    await phone.ok("unshare", "Personal", "tom", "--yes")
+    again = await ana.ok("unshare", "Personal", "tom", "--yes")
+    assert "the share was already ended" in again.stderr, again.stderr
+    assert again.stderr.count("no longer shared with tom") == 1, again.stderr
+    assert "Notice:" not in again.stderr
+    later = await ana.ok("sync")
+    assert "tom" not in later.stdout + later.stderr, later.stderr
