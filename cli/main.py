@@ -17,7 +17,7 @@ import os
 import shlex
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -34,6 +34,7 @@ from client_sdk.errors import InvalidInput, NetworkError, ScopeNeeded, StillShar
 # that use them, not at start-up: `tj --help` and a typo answer at once (issue 10).
 if TYPE_CHECKING:
     from client_sdk import Client, Journal, SyncReport
+    from client_sdk.departures import Departure
     from client_sdk.sync import Progress
 
 APP_NAME = "therapy-journal"
@@ -1304,16 +1305,22 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
     return lines
 
 
-async def synced_first(client: Client, doing: str = "showing") -> None:
+async def synced_first(
+    client: Client, doing: str = "showing", held: list[Departure] | None = None
+) -> None:
     """Before a command shows what others sent (notes, flags, briefs, assignments) or exports:
     sync, one quick try (`quick_sync`) so a server that is down or does not answer costs
     little wait; when that fails,
     say on stderr when this device last synced ("<doing> what this device had at ..."), so
-    nothing shown passes for current."""
+    nothing shown passes for current. `held`: the sync's departures are put there instead of
+    told, for the command to tell those its own answer does not say (`tj unshare`)."""
     try:
         report = await quick_sync(client)
         for line in output.settled_lines(report):
             output.message(line)
+        if held is not None:
+            held.extend(report.departures)
+            report = replace(report, departures=[])
         output.tell_departures(report)
         return
     except SyncTookTooLong as error:

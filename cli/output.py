@@ -437,6 +437,12 @@ def safety_line(report: SyncReport) -> str | None:
     return f"Safety: {', '.join(flags)}: see `tj safety flags` and `tj caseload`."
 
 
+def plain_list(fields: Iterable[str]) -> str:
+    """["mood", "tags", "body"] -> "mood, tags and text" (body is the entry's text)."""
+    words = ["text" if f == "body" else f for f in fields]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def ended_text(d: Departure) -> str:
     """A share that ended, in a few words: "drsmith no longer reads Personal", "ana stopped
     sharing Personal with you (18:47)", "your share of Personal with drlee ended (its end
@@ -451,6 +457,18 @@ def ended_text(d: Departure) -> str:
         return f"your share of {d.journal} with {d.member} ended (its end date, {when})"
     if d.reason == departures.REMOVED:
         return f"{d.owner} stopped sharing {d.journal} with you ({when})"
+    if d.reason == departures.UNSHARED and not d.owner:  # from one of this account's devices
+        if d.source and d.fields:  # a field-level copy kept for them (NU21 C7)
+            return (
+                f"{d.member} no longer reads the {plain_list(d.fields)} of {d.source} (a copy "
+                "kept for them)"
+            )
+        if d.items:  # the journal of single items kept for them
+            return (
+                f"the entries and results you shared one by one with {d.member} "
+                f"({d.journal!r}) are no longer shared with them"
+            )
+        return f"{d.journal} is no longer shared with {d.member}"
     if d.reason == departures.DROPPED and d.owner:  # the server's word, not the owner's (R22 F5)
         return f"your share of {d.owner}'s {d.journal} ended ({when}): the server said you had left"
     if d.reason == departures.NARROWED:
@@ -495,6 +513,11 @@ def departure_lines(report: SyncReport) -> list[str]:
             )
         elif d.reason == departures.NARROWED:
             lines.append(f"Notice: {ended_text(d)}: you still read it, and add no more notes.")
+        elif d.reason == departures.UNSHARED and not d.owner:  # NU21 C4
+            lines.append(
+                f"Notice: {ended_text(d)}: the share was ended from one of your devices "
+                f"({departure_time(d.at)})."
+            )
         elif d.reason == departures.RETURNED:
             lines.append(
                 f"Notice: {ended_text(d)}, after you had discarded it on this device with "

@@ -26,10 +26,14 @@ from cli.main import (
     synced_first,
     then_sync,
 )
+from cli.output import plain_list
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 from cli.terminal import escape
+from client_sdk import departures
 from client_sdk.care_disclosure import DISCLOSABLE
+from client_sdk.departures import Departure
 from client_sdk.errors import InvalidInput, NetworkError, NotFound
+from client_sdk.models import normalize_username
 
 if TYPE_CHECKING:
     from client_sdk import AuditInfo, Client, MeasureResult, Note, SharedJournal, ShareInfo
@@ -399,12 +403,6 @@ def kept_limited(shared: ShareInfo) -> str:
     )
 
 
-def plain_list(fields: Iterable[str]) -> str:
-    """["mood", "tags", "body"] -> "mood, tags and text" (body is the entry's text)."""
-    words = ["text" if f == "body" else f for f in fields]
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
-
-
 @cli.command("share-entry")
 @click.argument("entry_id", metavar="ENTRY_ID")
 @click.argument("therapist")
@@ -487,26 +485,34 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
     Example:
       tj unshare Personal drsmith
     """
-    pending = home.run(partial(undelivered_before, journal_name, therapist))
-    if pending:
-        for line in undelivered_text(
-            therapist, journal_name, pending, "you stop sharing"
-        ).splitlines():
-            output.message(line)  # one item per line (NU20 C13)
-        if not yes:
-            click.confirm(
-                f"Stop sharing {journal_name} with {therapist} anyway?",
-                default=False,
-                abort=True,
-                err=True,
-            )
+    held: list[Departure] = []  # the first sync's notices: told unless this command says them
     try:
+        pending = home.run(partial(undelivered_before, journal_name, therapist, held=held))
+        if pending:
+            for line in undelivered_text(
+                therapist, journal_name, pending, "you stop sharing"
+            ).splitlines():
+                output.message(line)  # one item per line (NU20 C13)
+            if not yes:
+                click.confirm(
+                    f"Stop sharing {journal_name} with {therapist} anyway?",
+                    default=False,
+                    abort=True,
+                    err=True,
+                )
         ended = home.run(lambda client: client.shares.revoke(journal_name, therapist))
     except NotFound as gone:
         if gone.subject != "share already ended":
+            tell_held(held)
             raise
+        # The share another of the user's devices ended is said here, once (NU21 C4).
+        tell_held([d for d in held if not ended_here(d, journal_name, therapist)])
         output.message(f"{str(gone)[:1].upper()}{str(gone)[1:]}.")  # as asked: exit 0 (NU21 C4)
         return
+    except BaseException:
+        tell_held(held)
+        raise
+    tell_held(held)
     output.message(unshare_confirmation(journal_name, therapist, ended))
     for kept, how in [(k, "still reads") for k in ended.still_reading] + [
         (k, "may still read (its signed history has a problem here)") for k in ended.may_still_read
@@ -517,13 +523,39 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
         )
 
 
+def ended_here(d: Departure, journal: str, member: str) -> bool:
+    """Whether `d` says that `member`'s share of `journal` (or of a copy of it kept for them)
+    was ended from one of this account's devices: what `tj unshare JOURNAL MEMBER` says
+    itself when it finds the share already ended."""
+    return (
+        d.reason == departures.UNSHARED
+        and not d.owner
+        and d.member == normalize_username(member)
+        and journal in (d.journal, d.source)
+    )
+
+
+def tell_held(held: list[Departure]) -> None:
+    """Tell the notices `synced_first` held (`output.tell_departures`), once."""
+    from client_sdk.sync import SyncReport
+
+    output.tell_departures(SyncReport(departures=list(held)))
+    held.clear()
+
+
 async def undelivered_before(
-    journal: str, member: str, client: Client, *, copies: bool = True
+    journal: str,
+    member: str,
+    client: Client,
+    *,
+    copies: bool = True,
+    held: list[Departure] | None = None,
 ) -> list[Undelivered]:
     """Sync first (the member's latest acknowledgements), then what `member` may not have
     received of `journal` (`client.shares.undelivered`; `copies=False`: of the journal
-    itself, which a narrowing `--only` ends, not of the copies kept for them)."""
-    await synced_first(client, "checking")
+    itself, which a narrowing `--only` ends, not of the copies kept for them). `held`: see
+    `synced_first`."""
+    await synced_first(client, "checking", held)
     return await client.shares.undelivered(journal, member, copies=copies)
 
 

@@ -263,6 +263,10 @@ class AccessState:
     not_served_entry: dict[bytes, bytes] = field(default_factory=dict)
     """Handle -> hash of that `removed` entry (as `not_served`): how a device tells the
     removal it signed from another device's of the same membership (R27 F3)."""
+    unshared: dict[bytes, tuple[Member, int]] = field(default_factory=dict)
+    """Handle -> (terms, `at` of the entry) of a membership a `removed` entry without
+    `because` closed: the owner's own decision, signed on one of its devices (an unshare, or
+    new terms that needed a new membership), in chain order (NU21 C4)."""
 
     def limited_of(self, account_id: bytes) -> tuple[list[Limited], list[Limited]]:
         """The field-level shares of this journal naming the account, in chain order: those
@@ -768,6 +772,8 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
                 raise IntegrityError(f"{bad} gives an unknown reason")
             state.not_served[handle] = (state.members[handle], entry.at)
             state.not_served_entry[handle] = entry.hash
+        else:
+            state.unshared[handle] = (state.members[handle], entry.at)
         del state.members[handle]
         state.first_epoch.pop(handle, None)
     elif entry.kind == ROTATED:

@@ -26,6 +26,17 @@ Replica._tell_expired); to a member, when a journal list it verified shows its o
 ended or narrowed by the owner-signed chain ("end date", "removed", "narrowed"), or a journal
 the server stopped listing while that chain still grants it ("no longer served": the
 server's word, said as such), found by Replica._shares_ended.
+
+And to the owner's other devices (NU21 C4): a share that another device of the owner ended
+("unshared": a signed `removed` entry without `because`, from `tj unshare`), or closed at its
+end date ("end date": a signed `ended` entry), found in owner-signed chain entries this
+device verifies for the first time (Replica._ended_elsewhere), worded without saying which
+device did it ("from one of your devices": also true when the entry is this device's own,
+its rotation's reply lost). Never from a server answer: a server that withholds the entry
+only delays the notice, and one that makes the member look gone makes none of these. A
+chain this device verifies for the first time (a new device) tells none of its past
+endings; a share the chain shows shared again (or narrowed to a field-level copy, or widened
+from one) by the time the sync reports is not told (Sharing.departures).
 """
 
 from __future__ import annotations
@@ -64,6 +75,10 @@ RETURNED = "shared again"
 forgotten (forgotten.shared_again, NU20 C1): the device takes it back and says so."""
 NARROWED = "narrowed"
 """The owner-signed chain took this account's right to annotate (its role is now "read")."""
+UNSHARED = "unshared"
+"""Told to the owner: one of its devices ended the member's share (a signed `removed` entry
+without `because`: `client.shares.unshare`, `tj unshare`), found by another device of the
+owner when it verified that entry (NU21 C4). Device-neutral: "from one of your devices"."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +99,9 @@ class Departure:
     passed, and its device removed the member (a signed `ended` entry and a new key epoch).
     Or "dropped on the server's word": another device of this account removed the member
     because the server said it no longer serves them (the signed `removed` entry says so).
+    Or "unshared": a device of this account ended the share (`unshare`), told to the
+    account's devices that verify that signed entry after it was made (NU21 C4); "end date"
+    too is told to them when another device signed the `ended` entry.
 
     Told to a member (`owner` set, `member` is this account): "end date" (the owner's
     signed end date passed by this device's clock), "removed" (the owner's signed chain no
@@ -111,6 +129,8 @@ class Departure:
     def __str__(self) -> str:
         if self.reason == DROPPED:
             return self._dropped_text()
+        if self.reason == UNSHARED and not self.owner:
+            return self._unshared_text()
         if self.owner or self.reason not in (LEFT, ERASED, UNKNOWN):
             return self._ended_text()
         said = {
@@ -138,12 +158,29 @@ class Departure:
             "entries and safety flags no longer reach them"
         )
 
+    def _unshared_text(self) -> str:
+        when = _utc(self.at)
+        ended = f"the share was ended from one of your devices ({when})"
+        if self.source and self.fields:  # a field-level copy kept for the member (NU21 C7)
+            words = ["text" if f == "body" else f for f in self.fields]
+            said = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+            return (
+                f"{self.member} no longer reads the {said} of {self.source} (a copy kept for "
+                f"them): {ended}"
+            )
+        if self.items:  # the journal of single items kept for the member
+            return (
+                f"the entries and results you shared one by one with {self.member} "
+                f"({self.journal!r}) are no longer shared with them: {ended}"
+            )
+        return f"{self.journal} is no longer shared with {self.member}: {ended}"
+
     def _ended_text(self) -> str:
         when = _utc(self.at)
         if not self.owner:  # EXPIRED, told to the owner
             return (
                 f"your share of {self.journal} with {self.member} ended (its end date, {when}); "
-                "this device removed them from the journal's access and changed its key"
+                "one of your devices removed them from the journal's access and changed its key"
             )
         if self.reason == EXPIRED:
             return f"{self.owner}'s share of {self.journal} with you ended (its end date, {when})"

@@ -179,7 +179,7 @@ class Replica:
                 self._unpinned[owner_id] = str(error)
         await self._load_peers()
         lengths = {journal_id: state.length for journal_id, state in self.chains.states().items()}
-        dropped_before = {j: set(state.not_served) for j, state in self.chains.states().items()}
+        closed_before = {j: _closed(state) for j, state in self.chains.states().items()}
         await self.chains.update(reply.journals, self._owner_sign_key)
         to_check = self._maybe_departed(reply.journals, known, lengths)
         envelopes = await self.store.journal_keys()
@@ -196,7 +196,7 @@ class Replica:
             if j.journal_id not in listed and j.journal_id not in pending and j.role != REVOKED
         ]
         ended = self._shares_ended(known, updated + gone, now)
-        dropped = self._dropped_elsewhere(dropped_before, known)
+        dropped = self._ended_elsewhere(closed_before, known)
         if ended:  # not those this device left itself (sharing.leave keeps their tags)
             left = forgotten.decode(await self.store.setting(forgotten.LEFT))
             ended = [d for d in ended if forgotten.tag(bytes.fromhex(d.journal_id)) not in left]
@@ -364,15 +364,18 @@ class Replica:
             )
         return told
 
-    def _dropped_elsewhere(
+    def _ended_elsewhere(
         self, before: dict[bytes, set[bytes]], known: dict[bytes, LocalJournal]
     ) -> list[departures.Sent]:
-        """Members removed from an owned journal on the server's word (a signed `removed`
-        entry with `because`, R22 F5), found in entries this device just verified, to tell
-        once (departures.py): as `Sent` records (handle, the entry's time, the DROPPED notice
-        of another device), which `refresh_journals` tells as this device's own when it sent
-        that entry itself (its reply lost: R25 F2). A chain this device verifies for the first
-        time (a new device) tells none: its old removals are no news."""
+        """Memberships of owned journals closed by owner-signed entries this device just
+        verified, to tell once (departures.py): as `Sent` records (handle, the entry's time,
+        the notice). A `removed` entry with `because` (on the server's word, R22 F5) is told
+        as another device's DROPPED notice, which `refresh_journals` tells as this device's
+        own when it sent that entry itself (its reply lost: R25 F2); a `removed` entry without
+        it ("unshared") and an `ended` one ("end date") are told device-neutrally, "from one
+        of your devices" (NU21 C4), the latest per member and journal. A chain this device
+        verifies for the first time (a new device) tells none: its old removals are no news.
+        Decided from the verified chain alone, never from a server answer."""
         told = []
         for journal_id, seen in before.items():
             state = self.chains.state(journal_id)
@@ -386,6 +389,25 @@ class Replica:
                     )
                     entry = state.not_served_entry.get(handle, b"").hex()
                     told.append(departures.Sent(handle.hex(), at, departure, entry))
+            latest: dict[bytes, departures.Sent] = {}
+            closed = [
+                (handle, member, departures.UNSHARED, at)
+                for handle, (member, at) in state.unshared.items()
+            ] + [
+                (handle, member, departures.EXPIRED, member.expires_at)
+                for handle, member in state.ended.items()
+            ]
+            for handle, member, reason, at in closed:
+                account = member.account_id
+                if handle in seen or account is None:
+                    continue
+                departure = departures.Departure(
+                    member.username, local.name, journal_id.hex(), reason, at
+                )
+                found = departures.Sent(handle.hex(), at, departure)
+                if account not in latest or latest[account].at <= at:
+                    latest[account] = found
+            told += latest.values()
         return told
 
     def _still_listed(self, journal_hex: str, handle_hex: str) -> bool:
@@ -2728,7 +2750,7 @@ class Replica:
         Sharing._drop_departed), else "unknown" until `_word_departed`. A rotation that does
         not go through leaves the member in the verified chain, and Sharing.departures tells
         nobody who is in it (R22 F8); so each removal is also kept as `departures.Sent` (its
-        handle and the entry's time `at`, ms UTC), for `_dropped_elsewhere` to tell as this
+        handle and the entry's time `at`, ms UTC), for `_ended_elsewhere` to tell as this
         device's own should the device verify the entry later, its reply lost (R25 F2)."""
         known = self.erased_known
         told = []
@@ -3514,3 +3536,9 @@ def _stored(journal: LocalJournal, document: Document) -> StoredDocument:
 
 def stored_document(stored: StoredDocument) -> Document:
     return Document.from_state(stored.doc_id, stored.kind, stored.state)
+
+
+def _closed(state: AccessState) -> set[bytes]:
+    """The handles of the memberships the verified chain closed (`removed`, with `because`
+    or without, and `ended`): what `Replica._ended_elsewhere` compares a refreshed chain to."""
+    return {*state.not_served, *state.unshared, *state.ended}

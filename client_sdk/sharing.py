@@ -1134,6 +1134,7 @@ class Sharing:
                     unsure=tuple(unsure),
                 )
             if self._ended_before(candidates(), name):
+                await self._drop_unshared(candidates(), name)
                 raise NotFound(
                     f"{journal.name!r} is no longer shared with {name}: the share was already "
                     "ended (the journal's signed access history says so: by another device "
@@ -1141,6 +1142,7 @@ class Sharing:
                     subject="share already ended",
                 )
             raise NotFound(f"{journal.name!r} is not shared with {name}")
+        await self._drop_unshared(candidates(), name)
         return ended
 
     def _ended_before(self, journal_ids: list[bytes], username: str) -> bool:
@@ -1449,11 +1451,23 @@ class Sharing:
                 await self._drop_departed({bytes.fromhex(j) for j in checked})
             except (NetworkError, ConflictError):
                 checked = set()  # asked again at the next sync
-        async with self.store.transaction() as tx:
-            now = departures.decode(await tx.setting(departures.PENDING))
-            left = departures.Pending([j for j in now.journals if j not in checked], [], now.sent)
-            await tx.set_setting(departures.PENDING, left.encode())
-        self._nothing_pending_at = None if left.journals else await self.store.version()
+        read: list[departures.Pending] = []
+
+        def reported(value: Any, _cursors: dict[bytes, int]) -> str:
+            read.append(departures.decode(value))
+            now = read[-1]
+            return departures.Pending(
+                [j for j in now.journals if j not in checked], [], now.sent
+            ).encode()
+
+        # A write of this setting alone keeps a sync that left nothing to do as it was (its
+        # next sync as quiet, a live notice taken: Replica.settings_written).
+        moved = await self.store.merge_setting(departures.PENDING, reported)
+        if moved is not None:
+            self.replica.settings_written(*moved)
+        now = read[-1] if read else departures.Pending([], [])
+        left_journals = [j for j in now.journals if j not in checked]
+        self._nothing_pending_at = None if left_journals else await self.store.version()
         told = [d for d in await self._not_briefs(now.told) if d.owner or not self._listed(d)]
         return await self._with_sources(told)
 
@@ -1482,11 +1496,47 @@ class Sharing:
     def _listed(self, departure: Departure) -> bool:
         """Whether the journal's verified chain lists the member again (the owner shared
         again before this was told) or still (the rotation that was to remove them did not
-        go through): then there is no departure to tell (R22 F8)."""
+        go through): then there is no departure to tell (R22 F8). For a share ended from one
+        of the owner's devices ("unshared"), also when the member reads the journal (or, for
+        a field-level copy, its source) still, otherwise: as a member of it, or through a
+        copy (a `limited` entry in force names them): narrowed, widened, or other fields: new
+        terms, no end (NU21 C4). From the verified chains only."""
         state = self.replica.chains.state(bytes.fromhex(departure.journal_id))
-        return state is not None and any(
-            m.username == departure.member for m in state.members.values()
+        if state is None:
+            return False
+        name = departure.member
+        if any(m.username == name for m in state.members.values()):
+            return True
+        if departure.reason != departures.UNSHARED:
+            return False
+        settings = self.disclosures().get(state.journal_id)
+        if settings is not None and settings.kind == "mirror" and settings.mirror_of:
+            source = self.replica.chains.state(settings.mirror_of)  # the copy's source
+            if source is None:
+                return False
+            state = source
+        return any(m.username == name for m in state.members.values()) or any(
+            s.who is not None and s.who.username == name for s in state.limited.values()
         )
+
+    async def _drop_unshared(self, journal_ids: list[bytes], name: str) -> None:
+        """Drop the "unshared" notices not yet reported of `name`'s shares of `journal_ids`:
+        this device's `unshare` just told the user that those shares ended (by this call, or
+        already, from another device: NU21 C4), so a sync does not tell it again."""
+        hexes = {j.hex() for j in journal_ids}
+        async with self.store.transaction() as tx:
+            pending = departures.decode(await tx.setting(departures.PENDING))
+            kept = [
+                d
+                for d in pending.told
+                if d.owner
+                or d.reason != departures.UNSHARED
+                or d.member != name
+                or d.journal_id not in hexes
+            ]
+            if len(kept) != len(pending.told):
+                pending.told = kept
+                await tx.set_setting(departures.PENDING, pending.encode())
 
     async def _not_briefs(self, told: list[Departure]) -> list[Departure]:
         """`told` without the shares of a pre-session brief ending: a brief is shared for one

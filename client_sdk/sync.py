@@ -361,8 +361,11 @@ class SyncReport:
     (departures.py). To the owner (`Departure.owner` ""): members this account's device
     dropped from its journals because the server no longer serves them (they left the share,
     or their account was deleted: the server's word, not signed by the member; or the server
-    did not say why: reason "unknown"), or whose signed end date passed ("end date"), and not
-    while the verified chain lists the member again. To a member (`owner` set): its share
+    did not say why: reason "unknown"), or whose signed end date passed ("end date", told
+    also by the owner's other devices once they verify the signed `ended` entry), or whose
+    share was ended from one of this account's devices ("unshared": found in the signed
+    `removed` entry by the owner's other devices, NU21 C4), and not while the verified chain
+    lists the member again (or, for "unshared", shows them reading it still). To a member (`owner` set): its share
     ended by its signed end date, was removed or narrowed to read-only by the owner-signed
     chain, or the server stopped serving it ("no longer served", the server's word). Not a
     pre-session brief's end. An app shows them whenever it syncs: a later sync does not repeat

@@ -74,8 +74,12 @@ async def test_the_owner_is_told_once_when_the_end_date_passed_and_keeps_the_row
             assert int(listed[0].expires_at.timestamp() * 1000) == end
         finally:
             await phone.close()
-    # The other device of the owner learns the signed end from the chain: it is not told
-    # again as something it did, and lists the ended share too (the chain's `ended` entry).
+    # The other device of the owner learns the signed end from the chain: it is told once
+    # too, in words true of either device ("one of your devices removed them", NU21 C4), and
+    # lists the ended share too (the chain's `ended` entry).
+    told = Departure("tom", "Personal", journal.hex(), EXPIRED, end)
+    assert (await ana.sync()).departures == [told]
+    assert "one of your devices removed them" in str(told) and "this device" not in str(told)
     assert (await ana.sync()).departures == []
     assert [(s.member, s.expired) for s in await ana.shares.list()] == [("tom", True)]
     # Sharing again replaces the ended row with the new share.

@@ -4,6 +4,8 @@ would stop every later sync."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from client_sdk import departures
 from client_sdk.departures import Departure, Pending
 
@@ -68,3 +70,23 @@ def test_an_ended_share_reads_back_with_its_time_and_owner() -> None:
         '"reason": "end date", "at": "soon", "owner": 5}]}'
     )
     assert departures.decode(raw).told == [Departure("a", "J", "x", "end date")]
+
+
+def test_a_share_ended_from_one_of_the_owners_devices_says_so_without_naming_the_device() -> None:
+    """NU21 C4: "from one of your devices", true on the device that signed the removal (its
+    reply lost) as on the others; a field-level copy is named by its source and fields."""
+    told = Departure("drsmith21", "Personal", JOURNAL, departures.UNSHARED, 1_796_239_541_314)
+    assert departures.decode(Pending([], [told]).encode()).told == [told]
+    assert str(told) == (
+        "Personal is no longer shared with drsmith21: the share was ended from one of your "
+        "devices (2026-12-02 19:25 UTC)"
+    )
+    copy = replace(told, journal="Personal (mood, body) for drsmith21")
+    assert str(copy).startswith("Personal (mood, body) for drsmith21 is no longer shared")
+    copy = replace(copy, source="Personal", fields=("mood", "body"))
+    assert str(copy) == (
+        "drsmith21 no longer reads the mood and text of Personal (a copy kept for them): the "
+        "share was ended from one of your devices (2026-12-02 19:25 UTC)"
+    )
+    mine = Departure("tom", "Personal", JOURNAL, departures.EXPIRED, 1_796_239_541_314)
+    assert "one of your devices removed them" in str(mine) and "this device" not in str(mine)
