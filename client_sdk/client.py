@@ -45,7 +45,7 @@ from client_sdk.errors import (
     RateLimited,
     TJError,
 )
-from client_sdk.live import DEFAULT_BACKOFF, Backoff
+from client_sdk.live import DEFAULT_BACKOFF, Backoff, Inbox
 from client_sdk.live import notices as live_notices
 from client_sdk.models import (
     Notice,
@@ -1495,7 +1495,15 @@ class Client:
                     yield Notice(False, None, 0, lost=True), None
                     continue
                 journal_id = notice.journal_id.hex() if notice.kind == wire.LIVE_JOURNAL else None
-                yield Notice(notice.kind == wire.LIVE_HELLO, journal_id, notice.head), notice
+                yield (
+                    Notice(
+                        notice.kind == wire.LIVE_HELLO,
+                        journal_id,
+                        notice.head,
+                        meta=notice.kind == wire.LIVE_META,
+                    ),
+                    notice,
+                )
 
     async def watch(
         self,
@@ -1529,7 +1537,9 @@ class Client:
         """
         self._ready_for_notices()
         async with contextlib.aclosing(self._live(backoff)) as notices:
-            waiting: asyncio.Future[tuple[Notice, wire.LiveNotice | None]] | None = None
+            # Read as they arrive, so that a meta notice read before an ordinary sync starts
+            # is known to be brought by it: a burst of them costs one sync (`inbox.drop`).
+            inbox = Inbox(notices, lambda item: item[0].meta)
             resume_at: datetime | None = None  # the server takes more uploads from then
             loop = asyncio.get_running_loop()
             open_ = False  # the live socket said hello and was not lost since
@@ -1538,21 +1548,18 @@ class Client:
                 while True:
                     version: tuple[int, int] | None = None  # the store's, read for a notice
                     carried: wire.LiveNotice | None = None  # a notice with records in it
-                    if waiting is None:
-                        waiting = asyncio.ensure_future(anext(notices))
                     timeout = None
                     if resume_at is not None:
                         timeout = max((resume_at - datetime.now(UTC)).total_seconds(), 0.0)
                     if open_ and asked_at is not None:
                         due = max(asked_at + WATCH_FULL_SYNC_S - loop.time(), 0.0)
                         timeout = due if timeout is None else min(timeout, due)
-                    await asyncio.wait({waiting}, timeout=timeout)
-                    if waiting.done():
-                        try:
-                            notice, message = waiting.result()
-                        except StopAsyncIteration:
-                            return
-                        waiting = None
+                    try:
+                        taken = await inbox.take(timeout)
+                    except StopAsyncIteration:
+                        return
+                    if taken is not None:
+                        notice, message = taken
                         open_ = notice.connected or (open_ and not notice.lost)
                         if notice.lost:
                             if on_lost is not None:
@@ -1577,6 +1584,8 @@ class Client:
                         # WATCH_FULL_SYNC_S old (changes the live channel does not announce).
                         notice = Notice(False, None, 0)
                     resume_at = None
+                    if carried is None:  # an ordinary sync: it brings what every meta
+                        inbox.drop()  # notice read until now announces
                     try:
                         report = await self._sync(progress, as_of=version, notice=carried)
                     except NetworkError:
@@ -1589,10 +1598,7 @@ class Client:
                     report.trigger = notice
                     yield report
             finally:
-                if waiting is not None and not waiting.done():
-                    waiting.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                        await waiting
+                await inbox.close()
 
     def _ready_for_notices(self) -> None:
         """Do when watching starts what the first notice would otherwise do first, on the
