@@ -29,7 +29,7 @@ from cli.main import (
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 from cli.terminal import escape
 from client_sdk.care_disclosure import DISCLOSABLE
-from client_sdk.errors import InvalidInput, NetworkError, NotFound
+from client_sdk.errors import InvalidInput, NetworkError, NotFound, ShareAlreadyEnded
 
 if TYPE_CHECKING:
     from client_sdk import AuditInfo, Client, MeasureResult, Note, SharedJournal, ShareInfo
@@ -502,10 +502,8 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
             )
     try:
         ended = home.run(lambda client: client.shares.revoke(journal_name, therapist))
-    except NotFound as gone:
-        if gone.subject != "share already ended":
-            raise
-        output.message(f"{str(gone)[:1].upper()}{str(gone)[1:]}.")  # as asked: exit 0 (NU21 C4)
+    except ShareAlreadyEnded as gone:  # as asked: exit 0 (NU21 C4)
+        output.message(f"{str(gone)[:1].upper()}{str(gone)[1:]}.")
         return
     output.message(unshare_confirmation(journal_name, therapist, ended))
     for kept, how in [(k, "still reads") for k in ended.still_reading] + [

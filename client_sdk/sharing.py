@@ -39,6 +39,7 @@ from client_sdk.errors import (
     NetworkError,
     NotFound,
     ScopeNeeded,
+    ShareAlreadyEnded,
     StillShared,
 )
 from client_sdk.models import EPOCH, check_text, normalize_username, now_ms, read_time, to_datetime
@@ -1075,9 +1076,10 @@ class Sharing:
         this account shown under the same name). Each ends with the member removed from the
         chain and a key rotation, in one request per journal, so that records written
         afterwards stay unreadable to them. Returns the names of the journals whose share
-        ended; raises NotFound when none of them is shared with the member (its `subject`
-        "share already ended" when a verified chain shows the member's share ended before
-        this call: by another device of this account at the same moment, or earlier)."""
+        ended; raises ShareAlreadyEnded (a NotFound) when a verified chain shows the member's
+        share ended before this call (by another device of this account at the same moment,
+        or earlier) and none is left to end, NotFound when none of them is shared with the
+        member otherwise."""
         if journal.role != "owner":
             raise AccessError(f"only the owner of {journal.name!r} can stop sharing it")
         name = normalize_username(username)
@@ -1156,11 +1158,12 @@ class Sharing:
                     unsure=tuple(unsure),
                 )
             if self._ended_before(candidates(), name):
-                raise NotFound(
+                raise ShareAlreadyEnded(
                     f"{journal.name!r} is no longer shared with {name}: the share was already "
                     "ended (the journal's signed access history says so: by another device "
                     "of yours, or earlier); nothing more to do",
-                    subject="share already ended",
+                    journal=journal.name,
+                    member=name,
                 )
             raise NotFound(f"{journal.name!r} is not shared with {name}")
         return ended
