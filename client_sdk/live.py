@@ -151,7 +151,8 @@ buffer makes the server wait), so a server that floods notices costs bounded mem
 class Inbox(Generic[T]):
     """The items of an async iterator (the live channel's notices), read by a task of their
     own as they arrive, so that the consumer can tell which arrived before it started some
-    work: `take` one, `drop(covered)` those waiting that the work about to start covers.
+    work: `take` one, `drop()` those waiting that the work about to start covers (the items
+    for which `covered` holds).
 
     Items for which `covered` holds (meta notices: "sync") collapse while waiting: one
     arriving while another waits is dropped, as the same sync brings both. At most
