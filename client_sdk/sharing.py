@@ -1141,7 +1141,11 @@ class Sharing:
                 subject="unseen copy",
             )
         if not ended:
-            reading, unsure = await self.still_reading(sources, name)
+            found, doubtful = await self._still_reaching(sources, name)
+            for journal_id, _ in doubtful:  # "update the app", not "cannot tell" (S7b)
+                if self.replica.chains.needs_update(journal_id):
+                    self.replica.chains.raise_problem(journal_id)
+            reading, unsure = [n for _, n in found], [n for _, n in doubtful]
             if reading or unsure:  # never "already ended" while they read part of it (R33 F3)
                 what = " and ".join(repr(j) for j in (*reading, *unsure))
                 raise StillShared(
@@ -1199,8 +1203,15 @@ class Sharing:
         a copy of one of their entries or results. Returns (names of those whose chain
         shows them a current member, names of those, and of `sources`, whose chain has a
         problem, or which are no longer listed, while it names them): R33 F3."""
-        reading: list[str] = []
-        unsure: list[str] = []
+        reading, unsure = await self._still_reaching(sources, username)
+        return [name for _, name in reading], [name for _, name in unsure]
+
+    async def _still_reaching(
+        self, sources: set[bytes], username: str
+    ) -> tuple[list[tuple[bytes, str]], list[tuple[bytes, str]]]:
+        """`still_reading`, each journal as (id, name)."""
+        reading: list[tuple[bytes, str]] = []
+        unsure: list[tuple[bytes, str]] = []
         names = {j.journal_id: j.name for j in await self.store.journals()}
         account_key = self.profile.secrets.account_key
         originals: list[bytes] | None = None
@@ -1209,7 +1220,7 @@ class Sharing:
             if state is None or not self.replica.chains.problem(journal_id):
                 continue
             if any(w.username == username for w in state.signers.values()):
-                unsure.append(names.get(journal_id, journal_id.hex()[:8]))
+                unsure.append((journal_id, names.get(journal_id, journal_id.hex()[:8])))
         for journal_id, settings in self.kept_disclosures().items():
             state = self.replica.chains.state(journal_id)
             who = state.signers.get(settings.member_id) if state is not None else None
@@ -1228,9 +1239,9 @@ class Sharing:
                 continue
             name = names.get(journal_id, f"a journal kept for {username}")
             if self.replica.chains.problem(journal_id) or journal_id not in names:
-                unsure.append(name)  # not listed, or a problem: never taken as ended
+                unsure.append((journal_id, name))  # not listed, or a problem: never ended
             elif state.member_by_account(settings.member_id) is not None:
-                reading.append(name)
+                reading.append((journal_id, name))
         return reading, unsure
 
     async def _refuse_unseen_copies(

@@ -2,7 +2,8 @@
 single items) whose access chain holds an entry of a newer chain version (protocol.md 4.19,
 "Chain versions"): they raise ChainUpdateNeeded ("update the app"), with nothing ended or
 signed anywhere, never "a copy this device cannot see" (InvalidInput) after part of the
-change, and never a second journal of single items beside the one that needs the update.
+change nor "may still read, this device cannot tell" (StillShared), and never a second
+journal of single items beside the one that needs the update.
 
 The owner's later app signed the entry; it is written into the server's database between
 steps, as tests/client/test_chain_versions.py does. Real server on 127.0.0.1, real crypto."""
@@ -81,3 +82,8 @@ async def test_sharing_an_entry_while_the_journal_of_items_needs_an_update_says_
     assert sorted(j.id for j in await ana.journals.list()) == journals, "no second journal"
     with pytest.raises(ChainUpdateNeeded):
         await ana.shares.revoke("Shared with eve", "eve")
+    # Personal itself is not shared with eve: what she may still read of it is in the
+    # journal of single items, which needs the update (not "cannot tell", StillShared).
+    with pytest.raises(ChainUpdateNeeded) as raised:
+        await ana.shares.revoke("Personal", "eve")
+    assert raised.value.journal_id == items
