@@ -332,7 +332,8 @@ class Shares:
         nothing is ended anywhere and that problem is raised, never NotFound:
         ChainUpdateNeeded (an UpdateNeeded: an entry of a newer app version, "update the
         app") or RollbackError (the server rolled back or altered it) (R30 F3); so is
-        ChainUpdateNeeded when a copy kept for them needs an update (S7b).
+        ChainUpdateNeeded when a journal kept for them (a copy of it, or the journal of
+        single items holding its entries) needs an update (S7b).
 
             ended = await client.shares.revoke("Personal", "drsmith")
             # ["Personal", "Personal (mood, tags) for drsmith"]
