@@ -32,7 +32,7 @@ from cli.terminal import escape
 from client_sdk import departures
 from client_sdk.care_disclosure import DISCLOSABLE
 from client_sdk.departures import Departure
-from client_sdk.errors import InvalidInput, NetworkError, NotFound
+from client_sdk.errors import InvalidInput, NetworkError, NotFound, ShareAlreadyEnded
 from client_sdk.models import normalize_username
 
 if TYPE_CHECKING:
@@ -501,13 +501,10 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
                     err=True,
                 )
         ended = home.run(lambda client: client.shares.revoke(journal_name, therapist))
-    except NotFound as gone:
-        if gone.subject != "share already ended":
-            tell_held(held)
-            raise
+    except ShareAlreadyEnded as gone:  # as asked: exit 0 (NU21 C4)
         # The share another of the user's devices ended is said here, once (NU21 C4).
         tell_held([d for d in held if not ended_here(d, journal_name, therapist)])
-        output.message(f"{str(gone)[:1].upper()}{str(gone)[1:]}.")  # as asked: exit 0 (NU21 C4)
+        output.message(f"{str(gone)[:1].upper()}{str(gone)[1:]}.")
         return
     except BaseException:
         tell_held(held)

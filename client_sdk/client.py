@@ -45,7 +45,7 @@ from client_sdk.errors import (
     RateLimited,
     TJError,
 )
-from client_sdk.live import DEFAULT_BACKOFF, Backoff
+from client_sdk.live import DEFAULT_BACKOFF, Backoff, Inbox
 from client_sdk.live import notices as live_notices
 from client_sdk.models import (
     Notice,
@@ -112,9 +112,10 @@ in the same process is exact, `close()` writes the last one, and another process
 sees a time at most this much older than the truth: never a newer one."""
 WATCH_FULL_SYNC_S = 60.0
 """`Client.watch()` runs an ordinary sync (one that asks the server of every journal) when
-the last one ended at least this many seconds ago (monotonic clock): the live channel
-does not announce every change a /v1/sync brings (a journal renamed or made on another
-device, the end of this account's share; R31 F1), and a sync that applies a notice's
+the last one ended at least this many seconds ago (monotonic clock): a device cannot know
+that the live channel announced every change a /v1/sync brings (a journal renamed or made
+on another device, the end of this account's share: a server from before meta notices
+sends none, a hostile one may withhold them; R31 F1), and a sync that applies a notice's
 records asks nothing of the other journals, so `last_synced()` is at most about this old
 while watching with the server reachable (protocol.md GET /v1/live, "Records in notices")."""
 
@@ -1308,8 +1309,8 @@ class Client:
         if not report.notice_only:
             # A sync that applied a live notice's records asked the server nothing: it
             # brought one journal, and says nothing of when the others were last asked. The
-            # live channel does not announce every change a /v1/sync brings (a journal
-            # renamed, made or deleted on another device; R31 F1): watch() runs an ordinary
+            # device cannot know the live channel announced every change a /v1/sync brings
+            # (meta notices are a hint; R31 F1): watch() runs an ordinary
             # sync at least every WATCH_FULL_SYNC_S instead (`watch()`).
             await self._synced(now_ms())
         if report.arrivals:  # nothing to name on a no-op sync: no store read for names
@@ -1391,8 +1392,8 @@ class Client:
         """When a sync last completed on this device (UTC), or None if never: what the data
         shown offline is as of. A sync of `watch()` that applied a live notice's records
         without asking the server (one journal, nothing asked of the others) does not count:
-        the live channel does not announce every change (a journal renamed or made on
-        another device); `watch()` runs an ordinary sync at least every WATCH_FULL_SYNC_S
+        the device cannot know the live channel announced every change (a journal renamed
+        or made on another device: meta notices are a hint); `watch()` runs an ordinary sync at least every WATCH_FULL_SYNC_S
         seconds, which keeps this time fresh while watching."""
         value = await self.store.setting(LAST_SYNCED)
         kept = int(value) if isinstance(value, int) else 0
@@ -1505,7 +1506,15 @@ class Client:
                     yield Notice(False, None, 0, lost=True), None
                     continue
                 journal_id = notice.journal_id.hex() if notice.kind == wire.LIVE_JOURNAL else None
-                yield Notice(notice.kind == wire.LIVE_HELLO, journal_id, notice.head), notice
+                yield (
+                    Notice(
+                        notice.kind == wire.LIVE_HELLO,
+                        journal_id,
+                        notice.head,
+                        meta=notice.kind == wire.LIVE_META,
+                    ),
+                    notice,
+                )
 
     async def watch(
         self,
@@ -1521,15 +1530,18 @@ class Client:
         once each time the live channel is lost or cannot be opened; it is retried with
         backoff meanwhile. Notices about changes this device already holds are skipped (the
         journal held up to the notice's head, at the `meta_version` the notice names if it
-        names one); a notice with head 0 (a deleted journal) or another `meta_version` (a
-        rotation: new keys or members, no new record) starts an ordinary sync, one per
-        notice. A notice that carries the records of the push that made it (protocol.md GET
+        names one); a notice with head 0 (a deleted journal, from a server before meta
+        notices) or another `meta_version` (a rotation: new keys or members, no new record)
+        starts an ordinary sync, one per notice. A meta notice (`Notice.meta`: a journal
+        made, renamed, deleted, shared or unshared, a member left, this account's share
+        ended) starts an ordinary sync too, but one for all those read before it starts (a
+        burst costs one sync): notices are read as they arrive (live.Inbox). A notice that carries the records of the push that made it (protocol.md GET
         /v1/live, to this account's own journals) is applied without a request when this
         device has nothing to send and the notice follows on from what it holds of that
         journal, with the checks of any pull (Replica.sync); else the sync pulls as usual.
         Such a sync asks nothing of the other journals and leaves `last_synced()` as it
-        was; since the live channel does not announce every change (a journal renamed or
-        made on another device), an ordinary sync runs instead of it, or on its own while
+        was; since the device cannot know the live channel announced every change (a
+        server from before meta notices, or one withholding them), an ordinary sync runs instead of it, or on its own while
         the channel is open, once the last ordinary sync ended WATCH_FULL_SYNC_S (60)
         seconds ago (trigger `Notice(False, None, 0)`). A sync the server's write-rate limit
         stopped (`SyncReport.upload_limit`) is followed by another at its `retry_at`, notice
@@ -1539,7 +1551,9 @@ class Client:
         """
         self._ready_for_notices()
         async with contextlib.aclosing(self._live(backoff)) as notices:
-            waiting: asyncio.Future[tuple[Notice, wire.LiveNotice | None]] | None = None
+            # Read as they arrive, so that a meta notice read before an ordinary sync starts
+            # is known to be brought by it: a burst of them costs one sync (`inbox.drop`).
+            inbox = Inbox(notices, lambda item: item[0].meta)
             resume_at: datetime | None = None  # the server takes more uploads from then
             loop = asyncio.get_running_loop()
             open_ = False  # the live socket said hello and was not lost since
@@ -1548,21 +1562,18 @@ class Client:
                 while True:
                     version: tuple[int, int] | None = None  # the store's, read for a notice
                     carried: wire.LiveNotice | None = None  # a notice with records in it
-                    if waiting is None:
-                        waiting = asyncio.ensure_future(anext(notices))
                     timeout = None
                     if resume_at is not None:
                         timeout = max((resume_at - datetime.now(UTC)).total_seconds(), 0.0)
                     if open_ and asked_at is not None:
                         due = max(asked_at + WATCH_FULL_SYNC_S - loop.time(), 0.0)
                         timeout = due if timeout is None else min(timeout, due)
-                    await asyncio.wait({waiting}, timeout=timeout)
-                    if waiting.done():
-                        try:
-                            notice, message = waiting.result()
-                        except StopAsyncIteration:
-                            return
-                        waiting = None
+                    try:
+                        taken = await inbox.take(timeout)
+                    except StopAsyncIteration:
+                        return
+                    if taken is not None:
+                        notice, message = taken
                         open_ = notice.connected or (open_ and not notice.lost)
                         if notice.lost:
                             if on_lost is not None:
@@ -1584,9 +1595,11 @@ class Client:
                                 carried = message
                     else:
                         # The server takes uploads again, or the last ordinary sync is
-                        # WATCH_FULL_SYNC_S old (changes the live channel does not announce).
+                        # WATCH_FULL_SYNC_S old (changes the live channel may not announce).
                         notice = Notice(False, None, 0)
                     resume_at = None
+                    if carried is None:  # an ordinary sync: it brings what every meta
+                        inbox.drop()  # notice read until now announces
                     try:
                         report = await self._sync(progress, as_of=version, notice=carried)
                     except NetworkError:
@@ -1599,10 +1612,7 @@ class Client:
                     report.trigger = notice
                     yield report
             finally:
-                if waiting is not None and not waiting.done():
-                    waiting.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                        await waiting
+                await inbox.close()
 
     def _ready_for_notices(self) -> None:
         """Do when watching starts what the first notice would otherwise do first, on the

@@ -9,6 +9,7 @@
     ├── KeyChangedError   a peer's identity key differs from the one pinned: verify again
     ├── ConflictError     the server refused a write that collides with stored data
     ├── NotFound          no such journal, entry or account
+    │   └── ShareAlreadyEnded  the share to end was ended before (its verified chain says so)
     ├── NetworkError      the server could not be reached or answered nonsense
     │   └── RateLimited   the server asks to wait `retry_after` seconds (HTTP 429): too
     │                     many failed logins, writes or lookups
@@ -109,6 +110,23 @@ class ConflictError(TJError):
 class NotFound(TJError):
     """No such journal, entry, goal, prompt, device or account (on this device, or on the
     server: HTTP 404). Ids may be given as a unique prefix of 4+ hex digits."""
+
+
+class ShareAlreadyEnded(NotFound):
+    """`Shares.revoke`: nothing to end, the share was ended before this call (by another
+    device of this account, at the same moment or earlier): the verified access chains of
+    the journals it names show `member` (a username) a former member and a current member
+    of none, with no problem; decided from them, never from the server's word (a server
+    that stops serving a member makes no share look ended). `journal` is the journal named.
+    An app may take it as done: `tj unshare` says so and exits 0 (NU21 C4). Subject "share
+    already ended"; a NotFound, so code that catches NotFound still does."""
+
+    subject = "share already ended"
+
+    def __init__(self, message: str, *, journal: str, member: str) -> None:
+        super().__init__(message)
+        self.journal = journal
+        self.member = member
 
 
 class NetworkError(TJError):

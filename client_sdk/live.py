@@ -7,11 +7,13 @@ notice also catches up on whatever changed while it was disconnected.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import random
 import time
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import aiohttp
 
@@ -19,6 +21,7 @@ from client_sdk import wire
 from client_sdk.errors import AuthError
 from client_sdk.transport import Transport
 
+T = TypeVar("T")
 LIVE_PATH = "/v1/live"
 CLOSE_SIGNED_OUT = 4001
 HEARTBEAT_S = 30.0  # a silent peer is declared gone after a missed ping
@@ -138,3 +141,77 @@ async def _one_connection(transport: Transport) -> AsyncGenerator[wire.LiveNotic
                 break
     if socket.close_code == CLOSE_SIGNED_OUT:
         raise AuthError("this device was signed out; log in again")
+
+
+MAX_WAITING = 16
+"""The most notices an `Inbox` holds unread; past that its reader waits (as the socket's own
+buffer makes the server wait), so a server that floods notices costs bounded memory."""
+
+
+class Inbox(Generic[T]):
+    """The items of an async iterator (the live channel's notices), read by a task of their
+    own as they arrive, so that the consumer can tell which arrived before it started some
+    work: `take` one, `drop()` those waiting that the work about to start covers (the items
+    for which `covered` holds).
+
+    Items for which `covered` holds (meta notices: "sync") collapse while waiting: one
+    arriving while another waits is dropped, as the same sync brings both. At most
+    MAX_WAITING wait; then the reader pauses. An exception of the iterator (AuthError) is
+    raised by `take` once the items read before it are taken; its end, as StopAsyncIteration.
+    `close()` stops the reader (awaited), before the iterator itself is closed."""
+
+    def __init__(self, source: AsyncIterator[T], covered: Callable[[T], bool]) -> None:
+        self._source = source
+        self._covered = covered
+        self._items: collections.deque[T] = collections.deque()
+        self._arrived = asyncio.Event()
+        self._room = asyncio.Event()
+        self._ended: BaseException | None = None
+        self._reader = asyncio.ensure_future(self._read())
+
+    async def _read(self) -> None:
+        try:
+            async for item in self._source:
+                if self._covered(item) and any(self._covered(i) for i in self._items):
+                    continue  # the same news as one already waiting
+                while len(self._items) >= MAX_WAITING:
+                    self._room.clear()
+                    await self._room.wait()
+                self._items.append(item)
+                self._arrived.set()
+            self._ended = StopAsyncIteration()
+        except Exception as error:  # raised by `take`, after what came before it
+            self._ended = error
+        finally:
+            if self._ended is None:
+                self._ended = StopAsyncIteration()
+            self._arrived.set()
+
+    async def take(self, timeout: float | None = None) -> T | None:
+        """The next item, waiting at most `timeout` seconds (None: as long as it takes) for
+        one: None when none came in time."""
+        if not self._items and self._ended is None:
+            self._arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), timeout)
+        if self._items:
+            self._room.set()
+            return self._items.popleft()
+        if self._ended is not None:
+            raise self._ended
+        return None
+
+    def drop(self) -> int:
+        """Drop the waiting items `covered` holds for (work about to start brings what they
+        announce); returns how many."""
+        kept = [item for item in self._items if not self._covered(item)]
+        dropped = len(self._items) - len(kept)
+        self._items = collections.deque(kept)
+        self._room.set()
+        return dropped
+
+    async def close(self) -> None:
+        """Stop reading (the source is then free to be closed by its owner)."""
+        self._reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._reader

@@ -263,11 +263,15 @@ class DeviceInfo:
 class Notice:
     """A notice from the live channel (`Client.live()`): `connected` is True after each
     (re)connection; `lost` is True once when the channel is lost or cannot be opened (it is
-    retried with backoff until a `connected` notice); otherwise `journal_id` (32 hex digits)
-    names the journal that has new records and `head` its newest sequence number on the
-    server."""
+    retried with backoff until a `connected` notice); `meta` is True when the server says
+    that this account's journals changed otherwise than by new records (a journal made,
+    renamed or deleted, shared or unshared, a member left, this account's share ended:
+    `watch()` runs an ordinary sync, which shows what, as verified on this device; the
+    notice names nothing); otherwise `journal_id` (32 hex digits) names the journal that
+    has new records and `head` its newest sequence number on the server."""
 
     connected: bool
     journal_id: str | None
     head: int
     lost: bool = False
+    meta: bool = False

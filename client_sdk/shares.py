@@ -314,11 +314,12 @@ class Shares:
         `EndedShares` list whose `undelivered` says what of the journal the member may not
         have received (unacknowledged safety flags, a result with PHQ-9 item 9 above 0:
         `undelivered`, read before ending; an app asks its user first). Needs the
-        network. Raises NotFound when neither the journal nor a copy of it is shared with
-        `username` (subject "share already ended" when the journal's verified chain shows
-        their share ended before this call, e.g. by another device of this account at the
-        same moment: NU21 C4; the share is ended, as asked: only when no journal kept for
-        them still names them a current member, none with a chain problem), StillShared (an
+        network. Raises ShareAlreadyEnded (a NotFound, subject "share already ended") when
+        the journal's verified chain shows their share ended before this call, e.g. by
+        another device of this account: NU21 C4; the share is ended, as asked, so an app may
+        take it as done: only when no journal kept for them still names them a current
+        member, none with a chain problem; NotFound when neither the journal nor a copy of
+        it is shared with `username` otherwise, StillShared (an
         InvalidInput) when nothing was ended but they still read part of `journal` through
         a journal kept for them (the journal of single items holding one of its entries, a
         copy whose chain has a problem): it names those journals, R33 F3), AccessError
@@ -330,7 +331,9 @@ class Shares:
         While the journal's (or a same-named journal's) own access chain has a problem,
         nothing is ended anywhere and that problem is raised, never NotFound:
         ChainUpdateNeeded (an UpdateNeeded: an entry of a newer app version, "update the
-        app") or RollbackError (the server rolled back or altered it) (R30 F3).
+        app") or RollbackError (the server rolled back or altered it) (R30 F3); so is
+        ChainUpdateNeeded when a journal kept for them (a copy of it, or the journal of
+        single items holding its entries) needs an update (S7b).
 
             ended = await client.shares.revoke("Personal", "drsmith")
             # ["Personal", "Personal (mood, tags) for drsmith"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import functools
 import json
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -39,6 +39,7 @@ from client_sdk.errors import (
     NetworkError,
     NotFound,
     ScopeNeeded,
+    ShareAlreadyEnded,
     StillShared,
 )
 from client_sdk.models import EPOCH, check_text, normalize_username, now_ms, read_time, to_datetime
@@ -714,8 +715,9 @@ class Sharing:
         removed (unshared) does not. Read from the chains this device verified and keeps,
         refreshed first: a copy's chain counts whatever the server lists now (R22 F1).
 
-        Raises ScopeNeeded when a copy kept for the member that this
-        device verified cannot be acted on (its chain has a problem, or the server no
+        Raises ChainUpdateNeeded when a copy kept for the member holds an entry of a newer
+        chain version; ScopeNeeded when a copy kept for the member that this
+        device verified cannot be acted on (another problem of its chain, or the server no
         longer lists the journal), and when the member has no share of `source` left but
         read it through a copy once (removed since: by the owner, or on the server's word
         when it stopped serving them). Widening is never the answer to a server's silence,
@@ -753,6 +755,8 @@ class Sharing:
                     removed.append((state.signers[account_id].username, settings.fields))
                 continue  # never granted, or removed: no share to change
             member, current = last
+            if self.replica.chains.needs_update(journal_id):  # "update", not "can't tell"
+                self.replica.chains.raise_problem(journal_id)
             if self.replica.chains.problem(journal_id) or journal_id not in owned:
                 unsure.append(member.username)
                 continue
@@ -929,6 +933,7 @@ class Sharing:
         skip_problems: bool,
         also: Callable[[bytes, access.AccessState, set[bytes]], list[Any]] | None = None,
         required: Collection[bytes] = (),
+        checked: Callable[[], None] | None = None,
     ) -> list[str]:
         """End a member's share of each journal `candidates()` names (ids, computed after
         the sync below), with the member `member_of` picks from its chain: the member
@@ -950,7 +955,8 @@ class Sharing:
         Before anything is signed, a journal this call would act on, or one of `required` (the
         journals the user named: never skipped), whose chain has a problem raises it:
         ChainUpdateNeeded ("update the app") or RollbackError, with nothing ended anywhere,
-        never a partial end nor "not shared" (R30 F3)."""
+        never a partial end nor "not shared" (R30 F3); so does `checked()`, called then (on
+        the chains as the sync left them), for what the caller checks besides."""
         await self.replica.sync()
         owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
         ended = []
@@ -964,6 +970,8 @@ class Sharing:
         for journal_id in ids:
             if journal_id in ending or (journal_id in owned and journal_id in required):
                 self.replica.chains.raise_problem(journal_id)
+        if checked is not None:
+            checked()
         # Whom each journal's share ends for, on the chains as this call's sync left them: a
         # share another device of the owner ends meanwhile (a race: this device's rotation
         # is refused as stale, or its chain shows it once refreshed) is ended all the same.
@@ -1068,9 +1076,10 @@ class Sharing:
         this account shown under the same name). Each ends with the member removed from the
         chain and a key rotation, in one request per journal, so that records written
         afterwards stay unreadable to them. Returns the names of the journals whose share
-        ended; raises NotFound when none of them is shared with the member (its `subject`
-        "share already ended" when a verified chain shows the member's share ended before
-        this call: by another device of this account at the same moment, or earlier)."""
+        ended; raises ShareAlreadyEnded (a NotFound) when a verified chain shows the member's
+        share ended before this call (by another device of this account at the same moment,
+        or earlier) and none is left to end, NotFound when none of them is shared with the
+        member otherwise."""
         if journal.role != "owner":
             raise AccessError(f"only the owner of {journal.name!r} can stop sharing it")
         name = normalize_username(username)
@@ -1103,8 +1112,23 @@ class Sharing:
             unseen[journal_id] = [s for s in mine if s.mirror not in ending]
             return [access.limited_removed(s.handle) for s in mine if s.mirror in ending]
 
+        def copies_updated() -> None:  # a copy of theirs needing an update: nothing ends
+            for source_id in sources:
+                source_state = self.replica.chains.state(source_id)
+                if source_state is not None:
+                    self._raise_copies_update(
+                        s
+                        for s in source_state.limited.values()
+                        if s.who is not None and s.who.username == name
+                    )
+
         ended = await self._end_shares(
-            candidates, named, skip_problems=True, also=closed, required=sources
+            candidates,
+            named,
+            skip_problems=True,
+            also=closed,
+            required=sources,
+            checked=copies_updated,
         )
         if any(unseen.values()):
             done = (
@@ -1117,7 +1141,11 @@ class Sharing:
                 subject="unseen copy",
             )
         if not ended:
-            reading, unsure = await self.still_reading(sources, name)
+            found, doubtful = await self._still_reaching(sources, name)
+            for journal_id, _ in doubtful:  # "update the app", not "cannot tell" (S7b)
+                if self.replica.chains.needs_update(journal_id):
+                    self.replica.chains.raise_problem(journal_id)
+            reading, unsure = [n for _, n in found], [n for _, n in doubtful]
             if reading or unsure:  # never "already ended" while they read part of it (R33 F3)
                 what = " and ".join(repr(j) for j in (*reading, *unsure))
                 raise StillShared(
@@ -1135,11 +1163,12 @@ class Sharing:
                 )
             if self._ended_before(candidates(), name):
                 await self._drop_unshared(candidates(), name)
-                raise NotFound(
+                raise ShareAlreadyEnded(
                     f"{journal.name!r} is no longer shared with {name}: the share was already "
                     "ended (the journal's signed access history says so: by another device "
                     "of yours, or earlier); nothing more to do",
-                    subject="share already ended",
+                    journal=journal.name,
+                    member=name,
                 )
             raise NotFound(f"{journal.name!r} is not shared with {name}")
         await self._drop_unshared(candidates(), name)
@@ -1176,8 +1205,15 @@ class Sharing:
         a copy of one of their entries or results. Returns (names of those whose chain
         shows them a current member, names of those, and of `sources`, whose chain has a
         problem, or which are no longer listed, while it names them): R33 F3."""
-        reading: list[str] = []
-        unsure: list[str] = []
+        reading, unsure = await self._still_reaching(sources, username)
+        return [name for _, name in reading], [name for _, name in unsure]
+
+    async def _still_reaching(
+        self, sources: set[bytes], username: str
+    ) -> tuple[list[tuple[bytes, str]], list[tuple[bytes, str]]]:
+        """`still_reading`, each journal as (id, name)."""
+        reading: list[tuple[bytes, str]] = []
+        unsure: list[tuple[bytes, str]] = []
         names = {j.journal_id: j.name for j in await self.store.journals()}
         account_key = self.profile.secrets.account_key
         originals: list[bytes] | None = None
@@ -1186,7 +1222,7 @@ class Sharing:
             if state is None or not self.replica.chains.problem(journal_id):
                 continue
             if any(w.username == username for w in state.signers.values()):
-                unsure.append(names.get(journal_id, journal_id.hex()[:8]))
+                unsure.append((journal_id, names.get(journal_id, journal_id.hex()[:8])))
         for journal_id, settings in self.kept_disclosures().items():
             state = self.replica.chains.state(journal_id)
             who = state.signers.get(settings.member_id) if state is not None else None
@@ -1205,9 +1241,9 @@ class Sharing:
                 continue
             name = names.get(journal_id, f"a journal kept for {username}")
             if self.replica.chains.problem(journal_id) or journal_id not in names:
-                unsure.append(name)  # not listed, or a problem: never taken as ended
+                unsure.append((journal_id, name))  # not listed, or a problem: never ended
             elif state.member_by_account(settings.member_id) is not None:
-                reading.append(name)
+                reading.append((journal_id, name))
         return reading, unsure
 
     async def _refuse_unseen_copies(
@@ -1222,8 +1258,19 @@ class Sharing:
         owned = {j.journal_id for j in await self.store.journals() if j.role == "owner"}
         seen = set(self.disclosures()) & owned
         for account_id in accounts:
-            if any(s.mirror not in seen for s in chain.limited_of(account_id)[0]):
+            unseen = [s for s in chain.limited_of(account_id)[0] if s.mirror not in seen]
+            self._raise_copies_update(unseen)
+            if unseen:
                 raise InvalidInput(unseen_copy_text(source.name, username, what))
+
+    def _raise_copies_update(self, shares: Iterable[access.Limited]) -> None:
+        """ChainUpdateNeeded ("update the app") for the first copy among `shares` (field-level
+        shares a source's verified chain names) whose own chain holds an entry of a newer
+        chain version: such a copy is not "unseen", and nothing of it can be told or changed
+        until the app is updated (its verified chain decides, never the server)."""
+        for share in shares:
+            if share.mirror is not None and self.replica.chains.needs_update(share.mirror):
+                self.replica.chains.raise_problem(share.mirror)
 
     async def leave(self, journal: LocalJournal) -> None:
         """Stop being a member of a journal shared with this account (protocol.md,
@@ -1724,14 +1771,18 @@ class Sharing:
         # may have made the journal: look at the verified chains as the server lists them now.
         await self.replica.refresh_journals()
         journals = {j.journal_id: j for j in await self.store.journals()}
-        for journal_id, settings in self.disclosures().items():
+        for journal_id, settings in self.kept_disclosures().items():
             same = (settings.member_id, settings.mirror_of, settings.fields, settings.kind) == (
                 peer.account_id,
                 mirror_of,
                 fields,
                 kind,
             )
-            if same and kind != "brief" and journal_id in journals:
+            if not same or kind == "brief" or journal_id not in journals:
+                continue
+            if self.replica.chains.needs_update(journal_id):  # never a second one beside it
+                self.replica.chains.raise_problem(journal_id)
+            if not self.replica.chains.problem(journal_id):
                 return journals[journal_id]
         settings = access.Disclosure(peer.account_id, mirror_of, fields, since, kind)
         return await self.replica.create_disclosure_journal(name, settings)

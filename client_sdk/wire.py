@@ -504,6 +504,10 @@ class AuditRequest:
 
 LIVE_HELLO = "hello"
 LIVE_JOURNAL = "journal"
+LIVE_META = "meta"
+"""A notice that this account's journal list, a journal's metadata, its access chain or its
+members changed (or that it lost a journal): no journal named, no head, no records; the
+device runs an ordinary sync (protocol.md GET /v1/live, "Meta notices")."""
 
 
 LIVE_RECORDS_QUERY = "records=1"
@@ -521,7 +525,8 @@ socket unread, as for any malformed frame (protocol.md GET /v1/live, "Records in
 
 @dataclass(frozen=True)
 class LiveNotice:
-    """Sent on the live WebSocket: "hello" once connected, "journal" when a journal changed.
+    """Sent on the live WebSocket: "hello" once connected, "journal" when a journal changed,
+    "meta" when what an ordinary sync brings of the account's journals changed otherwise.
     A "journal" notice may carry the records of the push that made it (`records`, every
     record with a `seq` in (`after`, `head`], and the journal's `meta_version`): a hint
     that saves a request, checked as a /v1/sync page of that journal would be."""

@@ -1,7 +1,9 @@
 """Live channel: a WebSocket per connected device, told when one of its journals changes.
 
-The notice carries only a journal id and its new head sequence number; the device then
-syncs as usual. Devices of an account are tracked so that revoking one closes its socket.
+A "journal" notice carries a journal id and its new head sequence number (and, to the
+owner's devices that asked, the records pushed); a "meta" notice names nothing: the account's
+journal list, a journal's metadata, access chain or members changed. The device then syncs
+as usual. Devices of an account are tracked so that revoking one closes its socket.
 """
 
 from __future__ import annotations
@@ -117,6 +119,8 @@ class LiveHub:
         """Act on an event published by any server process (storage.publish)."""
         if event.kind == "journal":
             await self.notify(list(event.account_ids), event.journal_id, event.head, event.inline)
+        elif event.kind == "meta":
+            await self.notify_meta(list(event.account_ids), event.device_id)
         elif event.kind == "device" and event.account_ids:
             await self.disconnect_device(event.account_ids[0], event.device_id)
         elif event.kind == "account" and event.account_ids:
@@ -157,6 +161,21 @@ class LiveHub:
             await _send(*sent[0])
         else:
             await asyncio.gather(*(_send(socket, body) for socket, body in sent))
+
+    async def notify_meta(self, account_ids: list[bytes], made_by: bytes = b"") -> None:
+        """Send a "meta" notice to every socket of `account_ids` but those of the device
+        `made_by` (the one whose request made the change: it knows). The notice names no
+        journal, head or record, so an account told of a journal it just lost (a member
+        removed) learns only that something changed, which its next sync shows anyway."""
+        message = wire.encode(wire.LiveNotice(wire.LIVE_META, b"", 0))
+        sockets = [
+            socket
+            for account_id in dict.fromkeys(account_ids)
+            for device_id, device_sockets in self._sockets.get(account_id, {}).items()
+            if device_id != made_by
+            for socket in device_sockets
+        ]
+        await asyncio.gather(*(_send(socket, message) for socket in sockets))
 
     async def disconnect_device(
         self, account_id: bytes, device_id: bytes, code: int = CLOSE_SIGNED_OUT

@@ -773,8 +773,10 @@ class Service:
             (account.login_public_key,),
             self._session_subjects(caller, client),
         )
+        concerned = await self._others_of_journals(account.account_id)
         await self.storage.delete_account(account.account_id, account.username)
         await self.storage.publish(LiveEvent("account", (account.account_id,)))
+        await self._announce_meta(concerned)
 
     async def _account(self, caller: Caller) -> AccountRow:
         account = await self.storage.account_by_id(caller.account_id)
@@ -952,13 +954,12 @@ class Service:
         await self.storage.publish(LiveEvent("device", (caller.account_id,), device_id=device_id))
 
     async def delete_journal(self, caller: Caller, request: wire.JournalRequest) -> None:
-        """The owner deletes a journal; its members' devices hear of it (their next journal
-        list no longer names it)."""
+        """The owner deletes a journal; its members' devices and the owner's others hear of
+        it (a "meta" notice: their next journal list no longer names it)."""
         await self._require_role(caller, request.journal_id, ("owner",))
         members = await self.storage.members_of(request.journal_id, self.clock())
         await self.storage.delete_journal(request.journal_id)
-        accounts = tuple(account for account, _ in members)
-        await self.storage.publish(LiveEvent("journal", accounts, request.journal_id, 0))
+        await self._announce_meta([account for account, _ in members], caller)
 
     async def rename_device(self, caller: Caller, request: wire.DeviceRenameRequest) -> None:
         name = request.name.strip()
@@ -1001,6 +1002,7 @@ class Service:
                 f"this account owns {limit} journals, the most this server allows",
                 code="journal_quota_exceeded",
             ) from None
+        await self._announce_meta([caller.account_id], caller)  # its other devices
 
     async def journals(self, caller: Caller, request: wire.ListRequest) -> wire.JournalList:
         """One page of the journals the caller reads, oldest first (protocol.md 2.8)."""
@@ -1114,6 +1116,8 @@ class Service:
             now,
             writer_check(("owner",), [meta_epoch(request.meta)], now),
         )
+        members = await self.storage.members_of(request.journal_id, self.clock())
+        await self._announce_meta([account for account, _ in members], caller)
 
     async def push(self, caller: Caller, request: wire.PushRequest) -> wire.PushReply:
         ids = [record.record_id for record in request.records]
@@ -1194,6 +1198,28 @@ class Service:
                 inline = InlineRecords(owner, after, heads[journal_id][1], pushed)
         await self.storage.publish(LiveEvent("journal", accounts, journal_id, head, inline=inline))
 
+    async def _announce_meta(self, accounts: list[bytes], caller: Caller | None = None) -> None:
+        """Tell the devices of `accounts` (but `caller`'s, which made the change) that what a
+        sync brings of their journals changed: a journal made, renamed or deleted, its access
+        chain or members changed, or one of them left it (protocol.md GET /v1/live, "Meta
+        notices"). The notice names nothing, so it may go to an account that just lost the
+        journal. Only accounts concerned are named: the change shows in their next sync."""
+        if accounts:
+            made_by = caller.device_id if caller is not None else b""
+            await self.storage.publish(LiveEvent("meta", tuple(accounts), device_id=made_by))
+
+    async def _others_of_journals(self, account_id: bytes) -> list[bytes]:
+        """The accounts whose sync shows a change when `account_id` is erased: every other
+        member of a journal it owns (the journal goes), and the owner of each journal it is
+        a member of (the member goes; other members see no change)."""
+        now = self.clock()
+        concerned: list[bytes] = []
+        for journal_id, (_, _, role) in (await self.storage.heads_for(account_id, now)).items():
+            for member, member_role in await self.storage.members_of(journal_id, now):
+                if member != account_id and (role == "owner" or member_role == "owner"):
+                    concerned.append(member)
+        return list(dict.fromkeys(concerned))
+
     async def sync(self, caller: Caller, request: wire.SyncRequest) -> wire.SyncReply:
         """One page of new records for the journals the caller reads, by per-journal cursor:
         at most SYNC_JOURNALS journals, by id, after `request.after_journal`; `next_journal`
@@ -1270,17 +1296,25 @@ class Service:
         heads = await self.storage.heads_for(caller.account_id, self.clock())
         if request.journal_id not in heads:
             raise Forbidden("no such journal, or it is not shared with this account")
-        head, _, role = heads[request.journal_id]
+        _, _, role = heads[request.journal_id]
         if role == "owner":
             raise BadRequest(
                 "the owner cannot leave its own journal: delete it or end its shares instead"
             )
+        owners = [
+            account
+            for account, member_role in await self.storage.members_of(
+                request.journal_id, self.clock()
+            )
+            if member_role == "owner"
+        ]
         left = await self.storage.leave_journal(
             request.journal_id, caller.account_id, self.settings.max_stored_bytes
         )
         if not left:
             raise Forbidden("no such journal, or it is not shared with this account")
-        await self._announce(request.journal_id, head)  # the owner's devices refresh
+        # The owner's devices drop the member; this account's others drop the journal.
+        await self._announce_meta([*owners, caller.account_id], caller)
 
     async def rotate(self, caller: Caller, request: wire.RotateRequest) -> None:
         """Start a new key epoch sealed to exactly the accounts of `keys`, which become the
@@ -1331,8 +1365,8 @@ class Service:
                 "server allows: end one first (nothing was changed)",
                 code="share_quota_exceeded",
             ) from None
-        heads = await self.storage.heads_for(caller.account_id, self.clock())
-        await self._announce(request.journal_id, heads[request.journal_id][0])
+        # Every member before (one removed loses the journal) and after (a new chain entry).
+        await self._announce_meta([*serving, *(m.account_id for m in members)], caller)
 
     async def _check_members(self, caller: Caller, members: list[MemberRow]) -> None:
         accounts = [m.account_id for m in members]

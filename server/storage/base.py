@@ -124,9 +124,13 @@ class RecordRow:
 class LiveEvent:
     """What connected devices must hear about, on whichever server process holds their socket.
 
-    kind "journal": `journal_id` has a new head (or new keys) for `account_ids`;
+    kind "journal": `journal_id` has a new head (new records) for `account_ids`;
     kind "device": `device_id` of `account_ids[0]` was signed out;
-    kind "account": `account_ids[0]` was erased: close all its sockets.
+    kind "account": `account_ids[0]` was erased: close all its sockets;
+    kind "meta": what a sync brings of `account_ids`' journals changed otherwise than by new
+    records (a journal created, renamed, deleted, shared or unshared, a member left or was
+    removed): their devices, except `device_id` (the one that made the change), are told
+    so, with no journal named (server/live.py);
     kind "resync": this process may have missed events (storage/pg_live.py): every device
     should reconnect and catch up.
     """

@@ -11,11 +11,18 @@ journal's owner for that note is on the server; the note's "deleted" field check
 device's own state, which the member's own set-aside withdrawal already marks deleted. An
 owner record that leaves the note as it is (a snapshot, accepted by `_check_owner_edit`)
 makes the member's device forget the withdrawal while the note stays with its readers.
+
+(s9) The server now announces renames, new journals and ended shares with a meta notice
+(test_meta_notices.py); F1's tests of them run against a server that sends none
+(`no_meta_notices`), as a server from before them or one withholding them would: the
+invariant must hold without them.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+
+import pytest
 
 from tests.client.sharing_support import share_with
 from tests.client.test_live import watching
@@ -25,6 +32,7 @@ from tests.conftest import ClientFactory
 WRONG = "ZEBRA-SECRET: results of your test are in, call me."
 
 
+@pytest.mark.usefixtures("no_meta_notices")
 async def test_r31_last_synced_never_passes_a_rename_the_watching_device_missed(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
@@ -49,6 +57,7 @@ async def test_r31_last_synced_never_passes_a_rename_the_watching_device_missed(
     assert synced < renamed_at or "Rest" in names, (synced, renamed_at, names)
 
 
+@pytest.mark.usefixtures("no_meta_notices")
 async def test_r31_last_synced_never_passes_a_journal_created_on_another_device(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
@@ -82,11 +91,11 @@ async def test_r31_last_synced_never_passes_a_journal_deleted_on_another_device(
         await laptop.journals.delete("Sleep")
         await laptop.sync()
         deleted_at = datetime.now(UTC)
-        # (s6b) The deletion's notice (head 0) is no longer skipped: it starts an ordinary
-        # sync, which brings the deletion without a manual sync; then the notice-only sync.
+        # (s9) The deletion's meta notice starts an ordinary sync, which brings the deletion
+        # without a manual sync; then the notice-only sync.
         caught = await watcher.next_report()
         assert not caught.notice_only and caught.trigger is not None
-        assert caught.trigger.head == 0
+        assert caught.trigger.meta
         asked = count_requests(phone)
         await laptop.entries.write("Personal", "A good day")
         await laptop.sync()
@@ -135,6 +144,7 @@ async def test_r31_an_owner_record_that_leaves_the_note_as_is_never_drops_a_with
     assert note.id in still, "the note is still read: its withdrawal is not moot"
 
 
+@pytest.mark.usefixtures("no_meta_notices")
 async def test_r31_last_synced_never_passes_the_end_of_a_share_the_watching_device_missed(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
@@ -183,11 +193,10 @@ async def test_r31_last_synced_never_passes_a_revocation_made_on_another_device(
         await laptop.shares.revoke("Personal", "tom")
         await laptop.sync()
         revoked_at = datetime.now(UTC)
-        # (s6b) The rotation's notice (no new record: Personal's head is unchanged, here 0)
-        # is no longer skipped: it starts an ordinary sync, which brings the revocation
-        # without a manual sync; then the notice-only sync.
+        # (s9) The rotation's meta notice starts an ordinary sync, which brings the
+        # revocation without a manual sync; then the notice-only sync.
         caught = await watcher.next_report()
-        assert not caught.notice_only and caught.trigger is not None
+        assert not caught.notice_only and caught.trigger is not None and caught.trigger.meta
         assert await phone.store.shares() == []
         asked = count_requests(phone)
         await laptop.entries.write("Sleep", "Slept well")

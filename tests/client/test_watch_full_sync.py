@@ -1,7 +1,9 @@
 """watch() runs an ordinary sync once the last one is WATCH_FULL_SYNC_S old: changes the live
-channel never announces (a journal renamed or made on another device, the end of this
-account's share of another's journal) reach a watching device without a manual sync, and
-`last_synced()` moves only with such a sync (R31 F1).
+channel does not announce reach a watching device without a manual sync, and `last_synced()`
+moves only with such a sync (R31 F1). The server announces a rename, a new journal or the end
+of a share with a meta notice (tests/client/test_meta_notices.py); here it sends none
+(`no_meta_notices`: an older server, or one that withholds them), and the timed sync still
+brings each change: a server gains nothing by not sending them.
 
 The interval is made short here so the tests end quickly; every wait ends on a report."""
 
@@ -36,7 +38,7 @@ async def until(watcher: Watcher, done: Callable[[], Awaitable[bool]]) -> list[N
     return triggers
 
 
-@pytest.mark.usefixtures("short_interval")
+@pytest.mark.usefixtures("short_interval", "no_meta_notices")
 async def test_a_rename_on_another_device_reaches_a_watching_device_without_a_sync(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
@@ -54,12 +56,12 @@ async def test_a_rename_on_another_device_reaches_a_watching_device_without_a_sy
 
         triggers = await until(watcher, renamed)
         synced = await phone.last_synced()
-    # No notice announces a rename: the timed ordinary sync brought it.
+    # No notice announced the rename: the timed ordinary sync brought it.
     assert triggers and triggers[-1] == Notice(False, None, 0)
     assert before is not None and synced is not None and synced > before
 
 
-@pytest.mark.usefixtures("short_interval")
+@pytest.mark.usefixtures("short_interval", "no_meta_notices")
 async def test_a_journal_made_on_another_device_reaches_a_watching_device_without_a_sync(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
@@ -76,11 +78,11 @@ async def test_a_journal_made_on_another_device_reaches_a_watching_device_withou
     assert triggers and triggers[-1] == Notice(False, None, 0)
 
 
-@pytest.mark.usefixtures("short_interval")
+@pytest.mark.usefixtures("short_interval", "no_meta_notices")
 async def test_the_end_of_a_share_reaches_the_removed_members_watching_device(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
-    """The server tells a journal's remaining members of a rotation, not the one removed."""
+    """Without a meta notice, the member removed hears nothing of the rotation."""
     ana, tom_laptop = await signup("ana"), await signup("tom")
     await share_with(ana, tom_laptop, role="annotate")
     await tom_laptop.sync()
@@ -115,13 +117,12 @@ async def test_a_watching_device_runs_no_timed_sync_before_the_interval(
     assert report.trigger is not None and report.trigger.journal_id is not None
 
 
-@pytest.mark.usefixtures("short_interval")
+@pytest.mark.usefixtures("short_interval", "no_meta_notices")
 async def test_a_revocation_on_another_device_reaches_a_watching_device_without_a_sync(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
-    """The rotation adds no record: its notice names the journal's unchanged head and no
-    `meta_version` (only a notice with records names one), so it is skipped as held; the
-    timed ordinary sync brings the revocation."""
+    """The rotation adds no record, so no journal notice; without its meta notice the timed
+    ordinary sync brings the revocation."""
     laptop, tom = await signup("ana"), await signup("tom")
     await laptop.entries.write("Personal", "Long week.")
     await share_with(laptop, tom, role="read")

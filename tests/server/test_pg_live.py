@@ -33,6 +33,21 @@ def test_an_event_for_many_accounts_splits_into_payloads_that_fit_and_round_trip
     }
 
 
+def test_a_meta_event_keeps_the_device_that_made_it_through_notify() -> None:
+    """A "meta" event names the device whose change it announces (its sockets are skipped):
+    every payload of it carries that device, whatever the number of accounts."""
+    accounts = tuple(n.to_bytes(16, "big") for n in range(500))
+    device = bytes(range(16, 32))
+    decoded = [
+        decode_event(p) for p in encode_events(LiveEvent("meta", accounts, device_id=device))
+    ]
+    assert len(decoded) > 1
+    assert {(d.kind, d.journal_id, d.head, d.device_id) for d in decoded} == {
+        ("meta", b"", 0, device)
+    }
+    assert tuple(a for d in decoded for a in d.account_ids) == accounts
+
+
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # SQLite has no LISTEN
 async def test_a_notice_lost_while_the_listen_connection_was_down_still_reaches_the_device(
     live_server: RunningServer, signup: ClientFactory, login: ClientFactory
