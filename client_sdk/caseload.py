@@ -341,7 +341,8 @@ def safety_answers(results: list[MeasureResult]) -> list[tuple[MeasureResult, bo
         overlapping = [
             r
             for r in answered
-            if r.safety_concern and (r.taken_at, r.id) < (last.taken_at, last.id)
+            if r.safety_concern
+            and (r.taken_at, r.id) < (last.taken_at, last.id)
             and last.taken_at - r.taken_at < period
         ]
         if overlapping:
