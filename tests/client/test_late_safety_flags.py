@@ -11,7 +11,8 @@ from client_sdk import Client, crypto, wire
 from client_sdk.documents import Document
 from client_sdk.safety import SAFETY_PLAN
 from tests.client.sharing_support import forged_record, journal_id, share_with
-from tests.conftest import ClientFactory
+from tests.client.test_withholding import drop_record, journal_seqs
+from tests.conftest import ClientFactory, RunningServer
 
 ITEM_9 = [0] * 8 + [3]
 
@@ -189,5 +190,34 @@ async def test_a_member_forging_an_opt_in_for_themselves_gets_no_flag(
     assert report.late_flags == []
     assert upload.record_id in [p.record_id for p in await phone.problems()]
     assert (await phone.safety.plan()).flag_members == ()  # the owner's plan, as signed
+    await drsmith.sync()
+    assert await drsmith.safety.flags() == []
+
+
+async def test_a_withheld_withdrawal_of_the_opt_in_seals_no_late_flag(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+) -> None:
+    """A hostile server hides from the phone the laptop's record withdrawing the opt-in
+    (made after the answer): the phone sees the record after it, knows one is missing
+    (SyncReport.withheld), and seals nothing for that journal while it is missing: the
+    withheld record could be the client taking consent back."""
+    laptop, phone, drsmith = await devices(signup, login)
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
+    await laptop.sync()
+    taken = await phone.measures.take("phq9", ITEM_9)
+    await phone.safety.respond(taken.result)
+    personal = await journal_id(laptop, "Personal")
+    before = set(journal_seqs(live_server, personal))
+    await laptop.safety.set_plan(share_flags=False)  # consent taken back, after the answer
+    await laptop.sync()
+    [withdrawal] = set(journal_seqs(live_server, personal)) - before
+    await laptop.entries.write(None, "a later record of the laptop")
+    await laptop.sync()
+    drop_record(live_server, withdrawal)
+
+    report = await phone.sync()
+    assert [g.journal_id for g in report.withheld] == [personal]
+    assert report.late_flags == []
     await drsmith.sync()
     assert await drsmith.safety.flags() == []
