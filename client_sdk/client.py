@@ -1270,6 +1270,9 @@ class Client:
         says how many changes wait and from when (the next sync goes on). While it waits,
         `progress` gets a SyncProgress with `waiting_until` set.
         A sync that completes is remembered: see `last_synced()`.
+        After it, a safety flag this device owed for a safety item answered above 0 before it
+        knew the opt-in or the share (sealed by nobody yet) is sealed and pushed:
+        `SyncReport.late_flags` (safety_path.SafetyPath.seal_missed, NU22 C3).
         """
         return await self._sync(progress, strict, retry, max_upload_wait)
 

@@ -11,7 +11,10 @@ line they or their therapist set, their own plan) and, only if the client opted 
 journal (`set_plan(share_flags=True)`), seals a safety flag into the journal for the members
 the opt-in was given for (R13 finding 3: not for members shared with later).
 A therapist with the annotate role acknowledges it (`acknowledge`); the client sees who read
-it and when. Nothing is monitored in real time, and the message says so.
+it and when. Nothing is monitored in real time, and the message says so. When the client
+opted in and no flag was sealed, the message says why (`SafetyResponse.no_flag`). An answer
+given before this device knew the opt-in or the share gets its flag at the sync that brings
+them (`seal_missed`, called by `Client.sync`: NU22 C3).
 
 Rules and document shapes are in safety.py (pure).
 """
@@ -73,37 +76,60 @@ async def watch_answer(
     or a new id for a questionnaire stopped without a result), so that a flag this device
     could not seal then, for want of knowing the opt-in or the share, is sealed at the
     sync that brings them (`SafetyPath.seal_missed`). Local: never leaves the device."""
-    watched = await _watched(store)
-    if any(w["id"] == event_id for w in watched):
-        return
-    watched.append(
-        {
-            "id": event_id,
-            "journal": journal_id,
-            "result": result_id,
-            "measure": measure,
-            "item": item,
-            "answer": answer,
-            "at": answered_at,
-            "covered": [],
-        }
-    )
-    await store.put_setting(FLAG_WATCH, json.dumps(watched))
+    entry = {
+        "id": event_id,
+        "journal": journal_id,
+        "result": result_id,
+        "measure": measure,
+        "item": item,
+        "answer": answer,
+        "at": answered_at,
+        "covered": [],
+    }
+
+    def add(watched: list[dict[str, Any]]) -> None:
+        if not any(w["id"] == event_id for w in watched):
+            watched.append(entry)
+
+    await _change_watched(store, add)
 
 
 async def _watched(store: Store, as_of: tuple[int, int] | None = None) -> list[dict[str, Any]]:
-    raw = await store.setting(FLAG_WATCH, as_of=as_of)
+    return _decoded(await store.setting(FLAG_WATCH, as_of=as_of))
+
+
+def _decoded(raw: Any) -> list[dict[str, Any]]:
     found = json.loads(raw) if isinstance(raw, str) else []
     return found if isinstance(found, list) else []
 
 
+async def _change_watched(store: Store, change: Callable[[list[dict[str, Any]]], None]) -> None:
+    """Read, change and write the list in one transaction (another process may change it)."""
+    async with store.transaction() as tx:
+        watched = _decoded(await tx.setting(FLAG_WATCH))
+        change(watched)
+        await tx.set_setting(FLAG_WATCH, json.dumps(watched))
+
+
 async def _cover(store: Store, event_id: str, members: Iterable[str]) -> None:
     """Note that a flag for the answer `event_id` was sealed for `members` (account ids)."""
-    watched = await _watched(store)
-    for w in watched:
-        if w["id"] == event_id:
-            w["covered"] = sorted({*w["covered"], *members})
-    await store.put_setting(FLAG_WATCH, json.dumps(watched))
+    added = list(members)
+
+    def cover(watched: list[dict[str, Any]]) -> None:
+        for w in watched:
+            if w["id"] == event_id:
+                w["covered"] = sorted({*w["covered"], *added})
+
+    await _change_watched(store, cover)
+
+
+async def _forget(store: Store, event_ids: set[str]) -> None:
+    """Drop answers no flag can ever be owed for (their journal or result is gone)."""
+
+    def drop(watched: list[dict[str, Any]]) -> None:
+        watched[:] = [w for w in watched if w["id"] not in event_ids]
+
+    await _change_watched(store, drop)
 
 
 def _kept_since(document: Document | None, members: list[str] | None) -> dict[str, int] | None:
@@ -436,13 +462,17 @@ class SafetyPath:
         watched = await _watched(self._store, as_of)
         sealed: list[LateFlag] = []
         nobody: set[str] = set()  # journals no flag can be owed in now: read once
+        gone: set[str] = set()  # answers whose journal or result is gone from this device
         for entry in watched:
             if bytes.fromhex(entry["journal"]) in withheld or entry["journal"] in nobody:
                 continue
             try:
-                found = await self._owed(entry, nobody)
-            except (NotFound, IntegrityError):
-                continue  # gone from this device, or its chain not verified now: not now
+                found = await self._owed(entry, nobody, gone)
+            except NotFound:
+                gone.add(entry["id"])  # the journal is gone from this device: for good
+                continue
+            except IntegrityError:
+                continue  # its chain not verified now: not now
             if found is None:
                 continue
             local, owed = found
@@ -472,11 +502,13 @@ class SafetyPath:
                     document.doc_id.hex(),
                 )
             )
-        self._checked = (as_of, heads) if not sealed and not withheld else None
+        if gone:
+            await _forget(self._store, gone)
+        self._checked = (as_of, heads) if not sealed and not withheld and not gone else None
         return sealed
 
     async def _owed(
-        self, entry: dict[str, Any], nobody: set[str]
+        self, entry: dict[str, Any], nobody: set[str], gone: set[str]
     ) -> tuple[LocalJournal, dict[str, str]] | None:
         """The journal of a watched answer and the members owed a flag for it (username ->
         account id), or None when nobody is; a journal where nobody can be owed one now
@@ -500,6 +532,7 @@ class SafetyPath:
                 or stored.journal_id != local.journal_id
                 or stored_document(stored).field("deleted") is True
             ):
+                gone.add(entry["id"])  # deleted: no flag, ever
                 return None
         plan = await self.plan(local.journal_id.hex())
         if not plan.share_flags:

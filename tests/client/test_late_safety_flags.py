@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from client_sdk import Client, crypto, wire
 from client_sdk.documents import Document
-from client_sdk.safety import SAFETY_PLAN
+from client_sdk.safety import FLAG_WATCH, SAFETY_PLAN
 from tests.client.sharing_support import forged_record, journal_id, share_with
 from tests.client.test_withholding import drop_record, journal_seqs
 from tests.conftest import ClientFactory, RunningServer
@@ -155,8 +155,10 @@ async def test_a_deleted_result_gets_no_late_flag(
     await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
     await laptop.sync()
     taken = await phone.measures.take("phq9", ITEM_9)
+    assert taken.result.id in (await phone.store.setting(FLAG_WATCH))
     await phone.measures.delete(taken.result.id)
     assert (await phone.sync()).late_flags == []
+    assert taken.result.id not in (await phone.store.setting(FLAG_WATCH))  # forgotten
 
 
 async def test_a_member_forging_an_opt_in_for_themselves_gets_no_flag(
