@@ -128,6 +128,9 @@ def measure_take(
                 silence_the_closed_terminal()
             stopped(home, chosen, stop.answers, journal_name)
 
+    chosen.check_answers(answers)  # a mistyped answer is said at once, before any sync
+    chosen.check_unscored(difficulty)
+
     async def work(client: Client) -> tuple[Taken, list[str], str]:
         # Decide on a fresh view (NU22 C3): a share or an opt-in made on another device a
         # moment ago decides who a safety flag is sealed for. One quick try: offline, the
