@@ -262,7 +262,7 @@ async def clinical_items(client: Client, journals: Iterable[str]) -> list[str]:
                 name = known.name if known else flag.measure
                 items.append(
                     f"an unacknowledged safety flag ({name} item {flag.item} answered "
-                    f"{flag.answer}, {local_time(flag.raised_at)})"
+                    f"{flag.answer}, {local_time(flag.answered_at or flag.raised_at)})"
                 )
         latest: dict[str, MeasureResult] = {}
         for result in await client.measures.results(journal):  # newest first
@@ -367,6 +367,7 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "held_back": list(report.held_back),
         "departures": [departure.to_dict() for departure in report.departures],
         "newer": [newer.to_dict() for newer in report.newer],
+        "late_flags": [flag.to_dict() for flag in report.late_flags],
     }
 
 
@@ -392,9 +393,13 @@ def field_value_text(field: str, value: Any) -> str:
 
 
 def settled_lines(report: SyncReport) -> list[str]:
-    """One line per entry field this device changed offline that another device's change
-    settled (client_sdk/settling.py), with how to see this device's value."""
-    lines = []
+    """What a sync settled on this device, told after every sync (`tj sync` and a command's
+    own): first each safety flag it sealed for an answer given before this device knew the
+    opt-in or the share (NU22 C3: "Safety: A safety flag was sealed for drsmith for your
+    PHQ-9 answer of ..."), then one line per entry field this device changed offline that
+    another device's change settled (client_sdk/settling.py), with how to see this
+    device's value."""
+    lines = [f"Safety: {flag.line()}" for flag in report.late_flags]
     for s in report.settled:
         name = FIELD_WORDS.get(s.field, s.field)
         titled = f' ("{s.title}")' if s.title else ""

@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     from client_sdk.pushing import SetAsideChange
     from client_sdk.reflection import Prompts
     from client_sdk.results import InvalidResult, MeasureResult, Taken
-    from client_sdk.safety import Acknowledgement, SafetyFlag, SafetyPlan
+    from client_sdk.safety import Acknowledgement, LateFlag, SafetyFlag, SafetyPlan
     from client_sdk.safety_path import SafetyPath, SafetyResponse
     from client_sdk.schedule import Assignment, Due, HomeworkEntry
     from client_sdk.scoring import Band, Instrument, Option, ScoreChange, Source, UnscoredItem
@@ -129,7 +129,7 @@ _EXPORTS = {
     "pushing": ("SetAsideChange",),
     "reflection": ("Prompts",),
     "results": ("InvalidResult", "MeasureResult", "Taken"),
-    "safety": ("Acknowledgement", "SafetyFlag", "SafetyPlan"),
+    "safety": ("Acknowledgement", "LateFlag", "SafetyFlag", "SafetyPlan"),
     "safety_path": ("SafetyPath", "SafetyResponse"),
     "schedule": ("Assignment", "Due", "HomeworkEntry"),
     "scoring": ("Band", "Instrument", "Option", "ScoreChange", "Source", "UnscoredItem"),
@@ -241,6 +241,7 @@ __all__ = [
     "Settled",
     "QUICK_TRY",
     "RollbackError",
+    "LateFlag",
     "SafetyFlag",
     "SafetyPath",
     "SafetyPlan",

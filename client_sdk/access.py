@@ -260,6 +260,10 @@ class AccessState:
     """Handle -> (terms, `at` of the entry) of a membership a `removed` entry with `because`
     NOT_SERVED closed: an owner device dropped it on the server's word (R22 F5), in chain
     order."""
+    granted_at: dict[bytes, int] = field(default_factory=dict)
+    """Handle -> `at` of its `granted` entry (ms, the owner's clock, as signed): when that
+    membership began (a late safety flag goes only to a membership older than the answer,
+    NU22 C3)."""
     not_served_entry: dict[bytes, bytes] = field(default_factory=dict)
     """Handle -> hash of that `removed` entry (as `not_served`): how a device tells the
     removal it signed from another device's of the same membership (R27 F3)."""
@@ -747,6 +751,7 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
         state.cut = state.epoch
     elif entry.kind == GRANTED:
         _grant(state, reader, p, entry.version, bad)
+        state.granted_at[p["member"]] = entry.at
     elif entry.kind == CHANGED:
         current = _current(state, p["member"], bad)
         if p["role"] not in ROLES or not _is_int(p["expires_at"]):

@@ -101,6 +101,7 @@ if TYPE_CHECKING:
     from client_sdk.practice import Briefs, Caseload
     from client_sdk.private_notes import PrivateNotes
     from client_sdk.reflection import Prompts
+    from client_sdk.safety import LateFlag
     from client_sdk.safety_path import SafetyPath
     from client_sdk.shares import Shares
 
@@ -1270,6 +1271,9 @@ class Client:
         says how many changes wait and from when (the next sync goes on). While it waits,
         `progress` gets a SyncProgress with `waiting_until` set.
         A sync that completes is remembered: see `last_synced()`.
+        After it, a safety flag this device owed for a safety item answered above 0 before it
+        knew the opt-in or the share (sealed by nobody yet) is sealed and pushed:
+        `SyncReport.late_flags` (safety_path.SafetyPath.seal_missed, NU22 C3).
         """
         return await self._sync(progress, strict, retry, max_upload_wait)
 
@@ -1306,6 +1310,7 @@ class Client:
                 )
         report.departures = await self.sharing.departures()
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
+        report.late_flags = await self._seal_missed_flags({g.journal_id for g in report.withheld})
         if not report.notice_only:
             # A sync that applied a live notice's records asked the server nothing: it
             # brought one journal, and says nothing of when the others were last asked. The
@@ -1387,6 +1392,22 @@ class Client:
             words = sync_plan.refusal_words(r.code, r.reason, held.get(r.journal_id.hex()))
             explained.append(dataclasses.replace(r, reason=words))
         return explained
+
+    async def _seal_missed_flags(self, withheld: set[bytes]) -> list[LateFlag]:
+        """Seal the safety flags this device owed but could not seal when the answer was
+        given (safety_path.SafetyPath.seal_missed, NU22 C3), then push them at once: a
+        flag waits on this device only while the server cannot be reached (the next sync
+        sends it; `client.safety.waiting` tells)."""
+        from client_sdk.safety import FLAG_WATCH
+
+        synced = self.replica.synced_version
+        if not await self.store.setting(FLAG_WATCH, as_of=synced):
+            return []  # no safety answer recorded here: nothing read (issue 10)
+        sealed = await self.safety.seal_missed(synced, withheld)
+        if sealed:
+            with contextlib.suppress(NetworkError, RateLimited):
+                await self.replica.push_outbox()
+        return sealed
 
     async def last_synced(self) -> datetime | None:
         """When a sync last completed on this device (UTC), or None if never: what the data

@@ -18,6 +18,7 @@ from client_sdk.errors import (
     WithheldRecordsError,
 )
 from client_sdk.models import Journal, Notice
+from client_sdk.safety import LateFlag
 from client_sdk.settling import Settled
 from client_sdk.upload_limit import UploadLimit
 from client_sdk.withholding import Gap
@@ -375,6 +376,11 @@ class SyncReport:
     the bound of what this device downloads for them (`replica.UNVERIFIED_SHARE_BYTES`), one
     line each naming the owner and how to go on (verify the owner's fingerprint). The
     member's choice, not a server's failure: `raise_for_withheld` ignores it."""
+    late_flags: list[LateFlag] = field(default_factory=list)
+    """Safety flags this sync sealed (and pushed, when the server took them) for safety items
+    answered above 0 on this device before it knew the opt-in or the share that owes them
+    (safety_path.SafetyPath.seal_missed, NU22 C3); `LateFlag.line()` says it to the client.
+    Set by `Client.sync`."""
     newer: list[NewerFormat] = field(default_factory=list)
     """Journals where this sync received records written by a newer version of the app, kept
     on this device until an update reads them (one entry per journal, each record reported

@@ -617,6 +617,7 @@ async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
         "held_back": [],
         "departures": [],
         "newer": [],
+        "late_flags": [],
     }
     await phone.ok("edit", entry_id[:8], "--append", " And from the phone.")
     await phone.ok("goal", "add", "Walk daily")
