@@ -943,7 +943,7 @@ class Client:
         which journals are copies kept for a therapist (listed once, as their originals)."""
         home = Path(home)
         profile = load_profile(home, passphrase)
-        store = await Store.open(home)
+        store = await Store.open(home, profile.device_id)
         try:
             client = cls(home, profile, store, Transport(profile.server_url, profile.token))
             await client.replica.load_access()
@@ -1014,7 +1014,7 @@ class Client:
         (a login again without one keeps it: NU21 C11) and read the journal list; closes
         everything on failure."""
         try:
-            store = await Store.open(home)
+            store = await Store.open(home, profile.device_id)
         except BaseException:
             await transport.close()
             raise

@@ -80,6 +80,10 @@ CREATE TABLE IF NOT EXISTS set_aside (
 CREATE TABLE IF NOT EXISTS write_counters (
     journal_id BLOB PRIMARY KEY, counter INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS device_write_counters (
+    journal_id BLOB NOT NULL, device BLOB NOT NULL, counter INTEGER NOT NULL,
+    PRIMARY KEY (journal_id, device)
+);
 CREATE TABLE IF NOT EXISTS withdrawn (
     journal_id BLOB NOT NULL, author BLOB NOT NULL, device BLOB NOT NULL,
     lo INTEGER NOT NULL, hi INTEGER NOT NULL
@@ -309,8 +313,12 @@ class ParkedId:
 class Store:
     """Thin async access to the local database; all multi-row changes are transactions."""
 
-    def __init__(self, connection: Database) -> None:
+    def __init__(self, connection: Database, device: bytes = b"") -> None:
         self._db = connection
+        self.device = device
+        """The device id of the home's profile: whose counters a write takes
+        (`device_write_counters`, per journal and device: a home signed in again under a
+        new device id numbers that device's records from 1, NU21 C10)."""
         self._lock = asyncio.Lock()
         self._journals: tuple[tuple[int, int], list[LocalJournal]] | None = None
         """The journal list as last read outside a transaction, with the `_changes` of the
@@ -342,7 +350,11 @@ class Store:
         """Whether anything waited to be sent (`waiting`), with the `_changes` of its tables."""
 
     @classmethod
-    async def open(cls, home: Path) -> Store:
+    async def open(cls, home: Path, device: bytes = b"") -> Store:
+        """Open (or create) the home's store for the profile's `device` id. The counters of
+        a store from before counters were kept per device (`write_counters`, per journal
+        only) are the device's that last wrote there: they go to `device` once, so no
+        counter is ever taken twice."""
         path = home / STORE_FILE
         if not path.exists():
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
@@ -355,6 +367,8 @@ class Store:
             await connection.executescript(SCHEMA)
             await _add_missing_columns(connection)
             await connection.executescript(CHANGES)
+            if device:
+                await connection.run(lambda db: _adopt_legacy_counters(db, device))
         except BaseException as error:
             # A damaged file or a Ctrl-C here must not leave the store's thread running.
             with contextlib.suppress(Exception):
@@ -362,7 +376,7 @@ class Store:
             if isinstance(error, sqlite3.DatabaseError):
                 raise IntegrityError(f"the local store {path} is damaged: {error}") from None
             raise
-        return cls(connection)
+        return cls(connection, device)
 
     async def close(self) -> None:
         await self._db.close()
@@ -374,7 +388,7 @@ class Store:
                 # BEGIN inside the try: if the caller is cancelled while BEGIN runs, the
                 # transaction it opened must still be rolled back, or every later one fails.
                 await self._db.execute("BEGIN IMMEDIATE")
-                yield Transaction(self._db)
+                yield Transaction(self._db, self.device)
                 await self._db.execute("COMMIT")  # a COMMIT that fails rolls back too
             except BaseException:
                 await _rollback(self._db)
@@ -433,7 +447,7 @@ class Store:
         withdrawn counters or device counters changed since this connection last read them
         in a committed write (`_changes`: any change of this connection, a commit of another
         process's): else nothing was withdrawn since, and the counters read then hold."""
-        counter, now, journals = _take_counters(db, journal_id, count)
+        counter, now, journals = _take_counters(db, journal_id, self.device, count)
         if journals_as_of is not None and journals != journals_as_of:
             raise JournalsChanged(journal_id)
         cached = self._counting.get(journal_id)
@@ -1236,19 +1250,43 @@ def insert_new_documents(db: sqlite3.Connection, changes: list[NewDocument]) -> 
     )
 
 
-def _next_counter(db: sqlite3.Connection, journal_id: bytes, count: int = 1) -> int:
-    """Take this device's next `count` record counters in the journal (1, 2, 3, ...);
-    returns the first."""
-    row = db.execute(
-        "INSERT INTO write_counters VALUES (?, ?) ON CONFLICT(journal_id) "
-        "DO UPDATE SET counter = counter + excluded.counter RETURNING counter",
-        (journal_id, count),
-    ).fetchone()
+ADOPT_LEGACY_COUNTERS = (
+    "INSERT INTO device_write_counters (journal_id, device, counter) "
+    "SELECT journal_id, ?, counter FROM write_counters WHERE true "
+    "ON CONFLICT(journal_id, device) DO UPDATE SET counter = max(counter, excluded.counter)"
+)
+"""`Store.open`: the per-journal counters of a store from before counters were kept per
+device go to the profile's device (then deleted)."""
+
+
+def _adopt_legacy_counters(db: sqlite3.Connection, device: bytes) -> None:
+    if db.execute("SELECT 1 FROM write_counters LIMIT 1").fetchone() is None:
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute(ADOPT_LEGACY_COUNTERS, (device,))
+        db.execute("DELETE FROM write_counters")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+NEXT_COUNTER = (
+    "INSERT INTO device_write_counters VALUES (?, ?, ?) ON CONFLICT(journal_id, device) "
+    "DO UPDATE SET counter = counter + excluded.counter RETURNING counter"
+)
+
+
+def _next_counter(db: sqlite3.Connection, journal_id: bytes, device: bytes, count: int = 1) -> int:
+    """Take the device's next `count` record counters in the journal (1, 2, 3, ...);
+    returns the first. Counters are per (journal, device): protocol.md 4.18."""
+    row = db.execute(NEXT_COUNTER, (journal_id, device, count)).fetchone()
     return int(row[0]) - count + 1
 
 
 TAKE_COUNTERS = (
-    "INSERT INTO write_counters VALUES (?, ?) ON CONFLICT(journal_id) "
+    "INSERT INTO device_write_counters VALUES (?, ?, ?) ON CONFLICT(journal_id, device) "
     "DO UPDATE SET counter = counter + excluded.counter RETURNING counter, "
     "(SELECT counting FROM tj_changes), (SELECT journals FROM tj_changes), "
     "(SELECT data_version FROM pragma_data_version)"
@@ -1256,11 +1294,11 @@ TAKE_COUNTERS = (
 
 
 def _take_counters(
-    db: sqlite3.Connection, journal_id: bytes, count: int
+    db: sqlite3.Connection, journal_id: bytes, device: bytes, count: int
 ) -> tuple[int, tuple[int, int], tuple[int, int]]:
     """`_next_counter`, and the `_changes` of the counting tables and of the journals table,
     in one statement (a write takes its counter and checks both: issue 10)."""
-    row = db.execute(TAKE_COUNTERS, (journal_id, count)).fetchone()
+    row = db.execute(TAKE_COUNTERS, (journal_id, device, count)).fetchone()
     version = int(row[3])
     return int(row[0]) - count + 1, (int(row[1]), version), (int(row[2]), version)
 
@@ -1320,8 +1358,9 @@ async def _rollback(db: Database) -> None:
 class Transaction:
     """Writes inside one local transaction."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, device: bytes) -> None:
         self._db = db
+        self._device = device
 
     async def set_setting(self, name: str, value: Any) -> None:
         await self._db.execute(SET_SETTING, (name, value))
@@ -1365,7 +1404,8 @@ class Transaction:
 
     async def next_counter(self, journal_id: bytes) -> int:
         """This device's next record counter in the journal: 1, 2, 3, ..."""
-        return await self._db.run(lambda db: _next_counter(db, journal_id))
+        device = self._device
+        return await self._db.run(lambda db: _next_counter(db, journal_id, device))
 
     async def withdraw(self, journal_id: bytes, covers: tuple[Cover, ...]) -> None:
         """Counters of this account that will never reach the server: the next record this
@@ -1529,6 +1569,7 @@ class Transaction:
             "outbox",
             "problems",
             "write_counters",
+            "device_write_counters",
             "withdrawn",
             "device_counters",
             "record_covers",
