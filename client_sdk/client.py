@@ -79,7 +79,7 @@ from client_sdk.profile import (
 from client_sdk.pushing import SetAsideChange, set_aside_changes
 from client_sdk.replica import Replica, stored_document
 from client_sdk.sharing import NOTE, PROMPT, Sharing
-from client_sdk.store import LocalJournal, Problem, Store
+from client_sdk.store import STORE_FILE, LocalJournal, Problem, Store
 from client_sdk.sync import NewerFormat, Progress, SyncReport
 from client_sdk.tickets import load_ticket, save_ticket
 from client_sdk.transport import RetryPolicy, Transport, normalize_url
@@ -989,6 +989,10 @@ class Client:
                     raise InvalidInput(
                         f"{home} holds the account {previous.username}: log out first or use another home"
                     )
+                if previous.device_id != reply.device_id and (home / STORE_FILE).exists():
+                    # A store from before counters were kept per device: its counters are
+                    # the previous device id's, not the new one's (NU21 C10).
+                    await (await Store.open(home, previous.device_id)).close()
             ensure_home(home)
             profile = Profile(
                 server_url=transport.base_url,

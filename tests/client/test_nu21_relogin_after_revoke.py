@@ -110,3 +110,30 @@ async def test_a_store_from_before_counters_per_device_keeps_counting_for_its_de
         assert (await store.write(lambda db: store.counting_state(db, b"j" * 16)))[0] == 1
     finally:
         await store.close()
+
+
+async def test_a_store_from_before_signed_in_again_gives_its_counters_to_the_old_device(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """A home whose store predates counters per device, first opened by this SDK at a login
+    again after revoke: the counters it kept were the revoked device id's, not the new one's."""
+    laptop = await signup("nucat")
+    phone = await login("nucat")
+    for text in ("p1", "p2", "p3"):
+        await phone.entries.write(None, text)
+    await phone.sync()
+    await laptop.sync()
+    phone_id = phone.profile.device_id
+    await laptop.devices.revoke(phone_id.hex())
+    await phone.close()
+    with contextlib.closing(sqlite3.connect(phone.home / STORE_FILE)) as db, db:
+        db.execute(  # as that store held them: per journal only
+            "INSERT INTO write_counters SELECT journal_id, counter FROM device_write_counters"
+        )
+        db.execute("DELETE FROM device_write_counters")
+
+    phone = await login("nucat")
+    await phone.entries.write(None, "after login again")
+    await phone.sync()
+    assert (await laptop.sync()).withheld == []
+    assert (await phone.sync()).withheld == []
