@@ -1,0 +1,76 @@
+"""Review r34: attacks on NU21 C10 (write counters kept per journal and device id).
+
+A device id is the server's word (`SessionReply.device_id`); nothing the owner signs binds it.
+A home signed in again keeps its store, so it never opens again the records it already holds,
+and since C10 it numbers records from 1 under whatever id the server hands it."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from client_sdk import INSECURE_TEST_COST, Client, IntegrityError, wire
+from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
+from tests.client.test_withholding import drop_record, journal_seqs, personal, write_each_synced
+from tests.conftest import PASSWORD, ClientFactory, RunningServer
+
+
+async def test_a_login_again_handed_another_live_devices_id_lets_the_server_swap_records(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The phone is revoked and signs in again on its home; the server hands it the laptop's
+    device id. The phone already holds the laptop's records (never opened again, so it never
+    sees "its own" id in them) and numbers its records 1, 2, 3 under the laptop's id: the
+    laptop's counters. The server then drops the phone's first two records and serves the
+    third: a reader holds counters 1..3 of that id (the laptop's 1..3 and the phone's 3), so
+    no gap; and owner records that reuse a counter are not refused. Two of the phone's
+    entries vanish and no device says anything (the laptop, offline, never pulls the
+    phone's records that would show it its id)."""
+    laptop = await signup("rzana")
+    phone = await login("rzana")
+    tablet = await login("rzana", "tablet")
+    journal = await personal(laptop)
+    await write_each_synced(laptop, ["laptop 1", "laptop 2", "laptop 3"])
+    await phone.sync(strict=True)
+    await tablet.sync(strict=True)
+    laptop_id = laptop.profile.device_id
+    await laptop.devices.revoke(phone.profile.device_id.hex())
+    home = phone.home
+    await phone.close()
+
+    def hand_laptops_id(_request: bytes, reply: bytes) -> bytes:
+        session = wire.decode(wire.SessionReply, reply)
+        return wire.encode(dataclasses.replace(session, device_id=laptop_id))
+
+    hostile.replies["/v1/auth/login"] = hand_laptops_id
+    try:
+        phone = await Client.login(
+            hostile.url, "rzana", PASSWORD, home=home, minimum_cost=INSECURE_TEST_COST
+        )
+    except IntegrityError:
+        return  # the home refused an id it holds another device's records under: defended
+    try:
+        before = journal_seqs(live_server, journal)
+        await write_each_synced(phone, ["phone 1", "phone 2", "phone 3"])
+        phone_seqs = journal_seqs(live_server, journal)[len(before) :]
+        assert len(phone_seqs) == 3
+        drop_record(live_server, phone_seqs[0])
+        drop_record(live_server, phone_seqs[1])
+        phone_report = await phone.sync()
+        tablet_report = await tablet.sync()
+        bodies = {e.body for e in await tablet.entries.list()}
+        assert "phone 3" in bodies  # the server served the third record
+        assert not {"phone 1", "phone 2"} & bodies  # and hid the first two
+        noticed = (
+            phone_report.withheld
+            or phone_report.problems
+            or tablet_report.withheld
+            or tablet_report.problems
+        )
+        assert noticed, "two of the phone's entries were withheld and no device noticed"
+    finally:
+        await phone.close()
