@@ -7,9 +7,11 @@ and since C10 it numbers records from 1 under whatever id the server hands it.""
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from pathlib import Path
 
 from client_sdk import INSECURE_TEST_COST, Client, IntegrityError, wire
+from client_sdk.store import STORE_FILE
 from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
 from tests.client.test_withholding import drop_record, journal_seqs, personal, write_each_synced
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
@@ -72,5 +74,73 @@ async def test_a_login_again_handed_another_live_devices_id_lets_the_server_swap
             or tablet_report.problems
         )
         assert noticed, "two of the phone's entries were withheld and no device noticed"
+    finally:
+        await phone.close()
+
+
+async def test_an_older_stores_counters_also_stay_with_the_homes_earlier_device_ids(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    hostile: HostileServer,  # noqa: F811
+) -> None:
+    """Before C10 a home counted per journal across all its device ids: signed in as A, it
+    wrote 1..3 under A; signed in again as B, 4..5 under B (write_counters said 5). The
+    migration gives 5 to B only, so A's counters 1..3 are free again: when the server
+    hands A back at the next login (protocol.md 4.18 says they "are never taken again
+    should the server hand that id back"), the home signs new records (A, 1), (A, 2), ...
+    A reader holds the old ones, so the server drops the new 1 and 2 and nobody notices."""
+    laptop = await signup("rzbo")
+    phone = await login("rzbo")
+    tablet = await login("rzbo", "tablet")
+    journal = await personal(phone)
+    old_id = phone.profile.device_id
+    await write_each_synced(phone, ["a 1", "a 2", "a 3"])
+    await laptop.devices.revoke(old_id.hex())
+    await phone.close()
+    phone = await login("rzbo")  # signed in again (as an SDK before C10 would): id B
+    home = phone.home
+    with sqlite3.connect(home / STORE_FILE) as db:  # B counted on from A's 3, as it did then
+        db.execute(
+            "INSERT INTO device_write_counters VALUES (?, ?, 3)", (journal, phone.profile.device_id)
+        )
+    db.close()
+    for text in ("b 4", "b 5"):  # not strict: B's 1..3 look withheld (the old false alarm)
+        await phone.entries.write(None, text)
+        await phone.sync()
+    await tablet.sync()  # B's 1..3 look withheld (the false alarm C10 ends): not this test's
+    await laptop.devices.revoke(phone.profile.device_id.hex())
+    await phone.close()
+    with sqlite3.connect(home / STORE_FILE) as db:  # the store as that SDK kept it
+        db.execute("DELETE FROM write_counters")
+        db.execute("INSERT INTO write_counters VALUES (?, 5)", (journal,))
+        db.execute("DELETE FROM device_write_counters")
+    db.close()
+
+    def hand_old_id(_request: bytes, reply: bytes) -> bytes:
+        session = wire.decode(wire.SessionReply, reply)
+        return wire.encode(dataclasses.replace(session, device_id=old_id))
+
+    hostile.replies["/v1/auth/login"] = hand_old_id
+    phone = await Client.login(
+        hostile.url, "rzbo", PASSWORD, home=home, minimum_cost=INSECURE_TEST_COST
+    )
+    try:
+        before = journal_seqs(live_server, journal)
+        for text in ("new 1", "new 2", "new 3", "new 4"):  # not strict: B's old false alarm
+            await phone.entries.write(None, text)
+            await phone.sync()
+        new_seqs = journal_seqs(live_server, journal)[len(before) :]
+        assert len(new_seqs) == 4
+        drop_record(live_server, new_seqs[0])
+        drop_record(live_server, new_seqs[1])
+        phone_report = await phone.sync()
+        tablet_report = await tablet.sync()
+        bodies = {e.body for e in await tablet.entries.list()}
+        assert {"new 3", "new 4"} <= bodies and not {"new 1", "new 2"} & bodies
+        noticed = [
+            gap for gap in phone_report.withheld + tablet_report.withheld if gap.device == old_id
+        ] or (phone_report.problems + tablet_report.problems)
+        assert noticed, "two entries of the home were withheld and no device noticed"
     finally:
         await phone.close()
