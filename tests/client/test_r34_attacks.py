@@ -10,9 +10,13 @@ import dataclasses
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from client_sdk import INSECURE_TEST_COST, Client, IntegrityError, wire
+from client_sdk.errors import TJError
 from client_sdk.store import STORE_FILE
-from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
+from tests.client.hostile import HostileServer, Through
+from tests.client.sharing_support import share_with
 from tests.client.test_withholding import drop_record, journal_seqs, personal, write_each_synced
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
@@ -21,7 +25,7 @@ async def test_a_login_again_handed_another_live_devices_id_lets_the_server_swap
     signup: ClientFactory,
     login: ClientFactory,
     live_server: RunningServer,
-    hostile: HostileServer,  # noqa: F811
+    hostile: HostileServer,
     tmp_path: Path,
 ) -> None:
     """The phone is revoked and signs in again on its home; the server hands it the laptop's
@@ -82,7 +86,7 @@ async def test_an_older_stores_counters_also_stay_with_the_homes_earlier_device_
     signup: ClientFactory,
     login: ClientFactory,
     live_server: RunningServer,
-    hostile: HostileServer,  # noqa: F811
+    hostile: HostileServer,
 ) -> None:
     """Before C10 a home counted per journal across all its device ids: signed in as A, it
     wrote 1..3 under A; signed in again as B, 4..5 under B (write_counters said 5). The
@@ -144,3 +148,40 @@ async def test_an_older_stores_counters_also_stay_with_the_homes_earlier_device_
         assert noticed, "two entries of the home were withheld and no device noticed"
     finally:
         await phone.close()
+
+
+def reply_lost(_body: bytes, _reply: bytes) -> bytes:
+    """The server stored the push; the device never gets the reply: what the CLI's automatic
+    sync cancelled after QUICK_SYNC_S (NU21 C9) leaves, or a dropped connection."""
+    raise RuntimeError("reply lost after the server stored the records")
+
+
+async def test_a_push_stored_but_unacknowledged_then_resealed_is_not_set_aside_as_undelivered(
+    signup: ClientFactory,
+    login: ClientFactory,
+    through: Through,
+    hostile: HostileServer,
+) -> None:
+    """The owner's entry reaches the server, the reply does not (a cancelled automatic sync).
+    Before the next sync the journal's key epoch moves (a share revoked on her other device), so the outbox
+    record is sealed again under the new epoch, same record id: the server answers
+    `record_conflict` and the SDK sets the entry aside as refused for good ("not
+    delivered", exit 4 in the CLI) and withdraws its counter, although every reader got it."""
+    ana = await through("rzana2")
+    tom = await signup("rztom")
+    await share_with(ana, tom)
+    await ana.sync(strict=True)
+    await ana.entries.write("Personal", "stored, the reply lost")
+    hostile.replies["/v1/records/push"] = reply_lost
+    with pytest.raises(TJError):
+        await ana.sync()
+    del hostile.replies["/v1/records/push"]
+    assert hostile.bodies("/v1/records/push")  # the real server stored it
+    laptop = await login("rzana2")  # her other device ends the share: a new key epoch
+    await laptop.shares.revoke("Personal", "rztom")
+    report = await ana.sync()
+    await laptop.sync()
+    assert "stored, the reply lost" in {e.body for e in await laptop.entries.list()}
+    assert report.set_aside == [] and await ana.set_aside() == [], (
+        "an entry the server holds is set aside as not delivered"
+    )
