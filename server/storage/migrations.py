@@ -260,6 +260,19 @@ CREATE INDEX recovery_sessions_by_account ON recovery_sessions(account_id)
 RECORDS_PUSHED_DEVICE = "ALTER TABLE records ADD COLUMN pushed_device BLOB"
 RECORDS_PUSHED_DEVICE_POSTGRESQL = "ALTER TABLE records ADD COLUMN pushed_device BYTEA"
 
+# Every device id ever given, kept after the device is signed out, revoked, pruned, or its
+# account deleted (the bare random id only, nothing that names the account): a device chooses
+# its own id (protocol.md 2.2), and an id is never given twice, so the write counters a
+# device signed under it (protocol.md 4.18) can never be signed again by another session.
+SQLITE_USED_DEVICE_IDS = """
+CREATE TABLE used_device_ids (device_id BLOB PRIMARY KEY);
+INSERT INTO used_device_ids (device_id) SELECT device_id FROM devices
+"""
+POSTGRESQL_USED_DEVICE_IDS = """
+CREATE TABLE used_device_ids (device_id BYTEA PRIMARY KEY);
+INSERT INTO used_device_ids (device_id) SELECT device_id FROM devices
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", SQLITE_INITIAL, POSTGRESQL_INITIAL),
     Migration(2, "access chains", SQLITE_ACCESS_CHAIN, POSTGRESQL_ACCESS_CHAIN),
@@ -280,6 +293,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         "the device that pushed each record",
         RECORDS_PUSHED_DEVICE,
         RECORDS_PUSHED_DEVICE_POSTGRESQL,
+    ),
+    Migration(
+        9, "device ids never given twice", SQLITE_USED_DEVICE_IDS, POSTGRESQL_USED_DEVICE_IDS
     ),
 )
 

@@ -184,6 +184,7 @@ class PostgresStorage:
     async def create_account(self, account: AccountRow, device: DeviceRow) -> None:
         try:
             async with self._tx() as db:
+                await _use_device_id(db, device.device_id)
                 await db.execute(
                     f"INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES ({_marks(13)})",
                     *_account_values(account),
@@ -425,6 +426,7 @@ class PostgresStorage:
             )
             if int(count) >= max_devices:
                 raise QuotaError("devices")
+            await _use_device_id(db, device.device_id)
             # Signed-out rows (revoked or expired): only the newest `max_devices` are kept, so
             # that a login/logout loop cannot pile up rows (R9 finding 8).
             await db.execute(
@@ -1430,3 +1432,14 @@ def _device_values(d: DeviceRow) -> tuple[Any, ...]:
 
 def _device(row: Any) -> DeviceRow:
     return DeviceRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]))
+
+
+async def _use_device_id(db: asyncpg.Connection, device_id: bytes) -> None:
+    """Take `device_id` for good; raises DuplicateError("device") if it was ever given."""
+    taken = await db.fetchval(
+        "INSERT INTO used_device_ids (device_id) VALUES ($1) ON CONFLICT DO NOTHING "
+        "RETURNING device_id",
+        device_id,
+    )
+    if taken is None:
+        raise DuplicateError("device")

@@ -315,6 +315,7 @@ class SQLiteStorage:
 
     async def create_account(self, account: AccountRow, device: DeviceRow) -> None:
         def tx(db: Connection) -> None:
+            _use_device_id(db, device.device_id)
             db.execute(
                 f"INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES ({_marks(13)})",
                 _account_values(account),
@@ -507,6 +508,7 @@ class SQLiteStorage:
             )
             if int(active or 0) >= max_devices:
                 raise QuotaError("devices")
+            _use_device_id(db, device.device_id)
             # Signed-out rows (revoked or expired): only the newest `max_devices` are kept, so
             # that a login/logout loop cannot pile up rows (R9 finding 8).
             db.execute(
@@ -1391,3 +1393,10 @@ def _set_recovery(
         [(account_id, device) for device in ended],
     )
     return ended
+
+
+def _use_device_id(db: Connection, device_id: bytes) -> None:
+    """Take `device_id` for good; raises DuplicateError("device") if it was ever given."""
+    if _value(db, "SELECT 1 FROM used_device_ids WHERE device_id = ?", (device_id,)):
+        raise DuplicateError("device")
+    db.execute("INSERT INTO used_device_ids (device_id) VALUES (?)", (device_id,))
