@@ -983,16 +983,19 @@ class Client:
         """Save the profile of a session the server granted; closes `transport` on failure."""
         reply, secrets = session.reply, session.secrets
         try:
-            if profile_exists(home):
-                previous = load_profile(home, passphrase)
-                if previous.account_id != reply.account_id:
-                    raise InvalidInput(
-                        f"{home} holds the account {previous.username}: log out first or use another home"
-                    )
-                if previous.device_id != reply.device_id and (home / STORE_FILE).exists():
-                    # A store from before counters were kept per device: its counters are
-                    # the previous device id's, not the new one's (NU21 C10).
+            previous = load_profile(home, passphrase) if profile_exists(home) else None
+            if previous is not None and previous.account_id != reply.account_id:
+                raise InvalidInput(
+                    f"{home} holds the account {previous.username}: log out first or use another home"
+                )
+            if (home / STORE_FILE).exists():
+                # A store from before counters were kept per device: its counters are the
+                # previous device id's (NU21 C10), never the new one's (a new id, chosen
+                # here, that never wrote: protocol.md 2.2); without a previous profile
+                # their id is unknown, and never taken again: they are dropped.
+                if previous is not None and previous.device_id != reply.device_id:
                     await (await Store.open(home, previous.device_id)).close()
+                await (await Store.open(home, reply.device_id, new_device=True)).close()
             ensure_home(home)
             profile = Profile(
                 server_url=transport.base_url,

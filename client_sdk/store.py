@@ -350,11 +350,15 @@ class Store:
         """Whether anything waited to be sent (`waiting`), with the `_changes` of its tables."""
 
     @classmethod
-    async def open(cls, home: Path, device: bytes = b"") -> Store:
+    async def open(cls, home: Path, device: bytes = b"", *, new_device: bool = False) -> Store:
         """Open (or create) the home's store for the profile's `device` id. The counters of
         a store from before counters were kept per device (`write_counters`, per journal
         only) are the device's that last wrote there: they go to `device` once, so no
-        counter is ever taken twice."""
+        counter is ever taken twice. With `new_device` (`device` is an id this home chose
+        for a session just opened, which never wrote here) they are dropped instead: they
+        belong to an earlier id of this home, which no session ever takes again (device ids
+        are chosen by the device, random and new for every session: protocol.md 2.2), and
+        a counter of one id is never given to another."""
         path = home / STORE_FILE
         if not path.exists():
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
@@ -368,7 +372,7 @@ class Store:
             await _add_missing_columns(connection)
             await connection.executescript(CHANGES)
             if device:
-                await connection.run(lambda db: _adopt_legacy_counters(db, device))
+                await connection.run(lambda db: _adopt_legacy_counters(db, device, new_device))
         except BaseException as error:
             # A damaged file or a Ctrl-C here must not leave the store's thread running.
             with contextlib.suppress(Exception):
@@ -1259,12 +1263,14 @@ ADOPT_LEGACY_COUNTERS = (
 device go to the profile's device (then deleted)."""
 
 
-def _adopt_legacy_counters(db: sqlite3.Connection, device: bytes) -> None:
+def _adopt_legacy_counters(db: sqlite3.Connection, device: bytes, new_device: bool) -> None:
+    """The legacy counters go to `device`, or are dropped when it is `new_device`."""
     if db.execute("SELECT 1 FROM write_counters LIMIT 1").fetchone() is None:
         return
     db.execute("BEGIN IMMEDIATE")
     try:
-        db.execute(ADOPT_LEGACY_COUNTERS, (device,))
+        if not new_device:
+            db.execute(ADOPT_LEGACY_COUNTERS, (device,))
         db.execute("DELETE FROM write_counters")
         db.execute("COMMIT")
     except BaseException:
