@@ -443,11 +443,13 @@ class Service:
         return self._session_reply(token, device, account, account.bundle)
 
     def _new_device(
-        self, account_id: bytes, name: str, now: int, device_id: bytes
+        self, account_id: bytes, name: str, now: int, device_id: bytes | None = None
     ) -> tuple[str, DeviceRow]:
+        """A device row and its token; `device_id`: the id the device chose (a random one
+        picked here when None)."""
         token = base64.urlsafe_b64encode(nacl.utils.random(32)).decode().rstrip("=")
         device = DeviceRow(
-            device_id=device_id,
+            device_id=nacl.utils.random(wire.ID_BYTES) if device_id is None else device_id,
             account_id=account_id,
             name=name,
             token_hash=token_hash(token),
