@@ -74,8 +74,16 @@ class Pusher:
         waits: UploadWaits | None = None,
         sleep: Sleep | None = None,
         refused: dict[bytes, tuple[str, str]] | None = None,
+        defer_conflicts: bool = False,
     ) -> None:
         self._store = store
+        self._defer_conflicts = defer_conflicts
+        self.conflicts: list[OutboxRecord] = []
+        """With `defer_conflicts`: records refused alone with `record_conflict`, left in the
+        outbox (with the later changes of their documents) for the caller to settle: the
+        server may hold this device's own earlier sealing of the record, stored with its
+        reply lost and sealed again since (protocol.md 4.18, "stored, reply lost")."""
+        self._deferred: set[bytes] = set()  # documents of `conflicts`
         self._waits = waits if waits is not None else UploadWaits(0.0)
         self._sleep = sleep
         self._unsafe = unsafe
@@ -168,6 +176,11 @@ class Pusher:
             self._refused[batch[0].journal_id] = (code, reason)
         if len(batch) == 1 and code.endswith(sync_plan.QUOTA_SUFFIX):
             self._full = (code, reason)  # the rest would be refused one call at a time
+        if len(batch) == 1 and code == "record_conflict" and self._defer_conflicts:
+            self.conflicts.append(batch[0])
+            if batch[0].doc_id is not None:
+                self._deferred.add(batch[0].doc_id)
+            return
         if kind == sync_plan.JOURNAL or len(batch) == 1:
             await self._set_aside(batch, code, reason)
             return
@@ -182,7 +195,14 @@ class Pusher:
         for record in blocked:
             await self._set_aside([record], code, sync_plan.REASONS[code])
         positions = {record.position for record in blocked}
-        return [record for record in batch if record.position not in positions]
+        # Changes of a document whose earlier change waits to be settled (`conflicts`): they
+        # wait in the outbox, unpushed, until it is.
+        return [
+            record
+            for record in batch
+            if record.position not in positions
+            and (record.doc_id is None or record.doc_id not in self._deferred)
+        ]
 
     async def _acknowledge(self, batch: list[OutboxRecord], reply: wire.PushReply) -> None:
         try:
@@ -198,6 +218,16 @@ class Pusher:
         self._report.pushed += len(batch)
         self._report.touched.update(r.doc_id for r in batch if r.doc_id is not None)
         self._tracker.pushed(len(batch))
+
+    async def set_aside_refused(self, record: OutboxRecord, code: str) -> None:
+        """Set aside `record`, refused for good with `code` (a deferred conflict), and the
+        later changes of its document still in the outbox (`DEPENDS_ON_SET_ASIDE`)."""
+        await self._set_aside([record], code, sync_plan.refusal_reason(code, code))
+        if record.doc_id is not None:
+            later = [r for r in await self._store.outbox() if r.doc_id == record.doc_id]
+            depends = sync_plan.DEPENDS_ON_SET_ASIDE
+            for change in later:
+                await self._set_aside([change], depends, sync_plan.REASONS[depends])
 
     async def _set_aside(self, batch: list[OutboxRecord], code: str, reason: str) -> None:
         name = self._journals.get(batch[0].journal_id, batch[0].journal_id.hex()[:12])

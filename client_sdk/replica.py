@@ -55,7 +55,7 @@ from client_sdk.store import (
     Transaction,
     insert_new_documents,
 )
-from client_sdk.sync import Progress
+from client_sdk.sync import OutboxRecord, Progress
 from client_sdk.transport import Transport
 from client_sdk.upload_limit import DEFAULT_WAIT_S, Sleep, UploadWaits
 
@@ -128,6 +128,9 @@ class Replica:
         self.sleep: Sleep | None = None
         """How a push waits for the server's write-rate limit (None: pushing.wait_out)."""
         self._reopened: sync_plan.SyncReport | None = None
+        self._conflicts: dict[bytes, tuple[OutboxRecord, Pusher]] = {}
+        """record id -> (outbox record, its pusher): records the server refused alone with
+        `record_conflict` in this sync's push, settled after its pull (`_settle_conflicts`)."""
         """What re-opening kept records outside a sync found (`read_parked`, before a head
         code or a share): reported by this client's next sync."""
         self.erased_known: dict[bytes, bool] = {}
@@ -954,6 +957,7 @@ class Replica:
         notice: wire.LiveNotice | None = None,
     ) -> sync_plan.SyncReport:
         report, self._reopened = self._reopened or sync_plan.SyncReport(), None
+        self._conflicts = {}
         self.synced_version = None
         # What the last sync knew of every journal: good for this sync only (a sync that
         # fails midway leaves none).
@@ -996,6 +1000,10 @@ class Replica:
         else:
             await self._pull(report, tracker, pending=not quiet, as_of=start)
             held = self._pull_held
+        if await self._settle_conflicts():
+            voids = await self._void_withdrawn(report)  # their counters: as `_send` does
+            if voids:
+                await self._push_voids(voids, report, tracker, waits)
         if report.upload_limit is None:  # a snapshot is a write too: not while limited
             await self._compact(report)
         else:
@@ -1231,9 +1239,11 @@ class Replica:
                 waits,
                 self.sleep,
                 await self.store.refused_journals(),
+                defer_conflicts=True,
             )
             await pusher.push()
             stale = pusher.stale
+            self._conflicts.update({r.record_id: (r, pusher) for r in pusher.conflicts})
             if attempt == 0 and OLD_EPOCH in pusher.held.values():
                 await self._reseal_outbox()
                 continue
@@ -1857,6 +1867,8 @@ class Replica:
         self._mostly_fresh[journal.journal_id] = len(fresh) * 2 > len(page.records)
         echoes = [counter for counter in seen.values() if counter is not None]
         echoed = {record_id for record_id, counter in seen.items() if counter is not None}
+        if echoed:
+            await self._own_stored_unacknowledged(journal, page, echoed, report)
         problems: list[Problem] = []
         opened: list[tuple[wire.StoredRecord, records.RecordBody | records.NewerRecord]] = []
         before = self._history_before(journal)
@@ -2113,6 +2125,77 @@ class Replica:
             if body.covers:
                 await tx.put_covers(journal_id, record_id, counting.encode_covers(body.covers))
         await tx.put_journal_counters(journal_id, {k: known.devices[k] for k in known.changed})
+
+    async def _own_stored_unacknowledged(
+        self,
+        journal: LocalJournal,
+        page: wire.JournalPage,
+        echoed: set[bytes],
+        report: sync_plan.SyncReport,
+    ) -> None:
+        """Records of this device that the server serves while they still wait in the outbox:
+        pushed, stored, the reply lost (a cancelled sync, a dropped connection), and perhaps
+        sealed again since under a newer epoch (same record id, so the push of the new
+        sealing gets `record_conflict`). Each is delivered, and acknowledged here, when what
+        the server serves opens (under its own epoch's key, signature verified) to exactly
+        the body this device sealed: the same record, signed by this device under its own
+        id and counter (protocol.md 4.18, "stored, reply lost"). Anything else is left as it
+        is (the push's refusal then sets it aside)."""
+        waiting = await self.store.outbox_by_id(journal.journal_id, sorted(echoed))
+        if not waiting:
+            return
+        served = {r.record_id: r for r in page.records}
+        delivered: list[tuple[OutboxRecord, wire.StoredRecord]] = []
+        for record in waiting:
+            stored = served[record.record_id]
+            try:
+                ours = records.open_record(
+                    await self.journal_key(journal, record.epoch),
+                    journal.journal_id,
+                    record.record_id,
+                    record.epoch,
+                    record.ciphertext,
+                    self._signers(journal),
+                )
+                theirs = records.open_record(
+                    await self.journal_key(journal, stored.epoch),
+                    journal.journal_id,
+                    stored.record_id,
+                    stored.epoch,
+                    stored.ciphertext,
+                    self._signers(journal),
+                )
+            except TJError:
+                continue
+            mine = (self.profile.account_id, self.profile.device_id)
+            if theirs == ours and (theirs.author, theirs.device) == mine:
+                delivered.append((record, stored))
+        if not delivered:
+            return
+        async with self.store.transaction() as tx:
+            await tx.mark_seen(
+                [SeenRecord(journal.journal_id, r.record_id, s.seq) for r, s in delivered]
+            )
+            await tx.remove_outbox([r.position for r, _ in delivered])
+            await tx.acknowledge_own(journal.journal_id, [r.record_id for r, _ in delivered])
+        for record, _ in delivered:
+            self._conflicts.pop(record.record_id, None)
+            if record.doc_id is not None:
+                report.touched.add(record.doc_id)
+        report.pushed += len(delivered)
+
+    async def _settle_conflicts(self) -> bool:
+        """Set aside (`record_conflict`, as refused for good) the records this sync's push
+        got `record_conflict` for and its pull did not show delivered
+        (`_own_stored_unacknowledged`), with the later changes of their documents, which
+        waited in the outbox behind them. Whether any was set aside."""
+        conflicts, self._conflicts = self._conflicts, {}
+        refused = False
+        for record, pusher in conflicts.values():
+            if await self.store.outbox_by_id(record.journal_id, [record.record_id]):
+                await pusher.set_aside_refused(record, "record_conflict")
+                refused = True
+        return refused
 
     def _check_counters(
         self,

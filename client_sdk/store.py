@@ -848,6 +848,22 @@ class Store:
             for r in rows
         ]
 
+    async def outbox_by_id(self, journal_id: bytes, record_ids: list[bytes]) -> list[OutboxRecord]:
+        """The outbox records of `journal_id` among `record_ids`, in write order."""
+        found: list[OutboxRecord] = []
+        for start in range(0, len(record_ids), 500):
+            chunk = record_ids[start : start + 500]
+            rows = await self._all(
+                "SELECT position, journal_id, record_id, epoch, ciphertext, doc_id FROM outbox "
+                f"WHERE journal_id = ? AND record_id IN ({', '.join('?' * len(chunk))})",
+                (journal_id, *chunk),
+            )
+            found += [
+                OutboxRecord(r[0], bytes(r[1]), bytes(r[2]), r[3], bytes(r[4]), _blob(r[5]))
+                for r in rows
+            ]
+        return sorted(found, key=lambda record: record.position)
+
     async def outbox_holds(self, doc_id: bytes) -> bool:
         """Whether a record of the document `doc_id` still waits in the outbox."""
         return bool(await self._all("SELECT 1 FROM outbox WHERE doc_id = ? LIMIT 1", (doc_id,)))

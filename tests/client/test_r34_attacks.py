@@ -16,7 +16,7 @@ from client_sdk import INSECURE_TEST_COST, Client, IntegrityError, wire
 from client_sdk.errors import TJError
 from client_sdk.store import STORE_FILE
 from tests.client.hostile import HostileServer, Through
-from tests.client.sharing_support import share_with
+from tests.client.sharing_support import server_db, share_with
 from tests.client.test_withholding import drop_record, journal_seqs, personal, write_each_synced
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
@@ -188,3 +188,40 @@ async def test_a_push_stored_but_unacknowledged_then_resealed_is_not_set_aside_a
     assert report.set_aside == [] and await ana.set_aside() == [], (
         "an entry the server holds is set aside as not delivered"
     )
+
+
+async def test_a_conflicting_record_the_server_serves_under_an_own_id_is_still_set_aside(
+    signup: ClientFactory,
+    login: ClientFactory,
+    through: Through,
+    hostile: HostileServer,
+    live_server: RunningServer,
+) -> None:
+    """The F3 settlement counts an entry delivered only when what the server serves under
+    its id opens to this device's own body: a server that stored the first sealing, reply
+    lost, then put other bytes (here another record's ciphertext of this device, valid but
+    bound to another id) in its place gets the entry set aside as before."""
+    ana = await through("rzana3")
+    tom = await signup("rztom3")
+    await share_with(ana, tom)
+    await ana.sync(strict=True)
+    journal = await personal(ana)
+    await ana.entries.write("Personal", "other")
+    await ana.sync(strict=True)
+    await ana.entries.write("Personal", "stored, the reply lost")
+    hostile.replies["/v1/records/push"] = reply_lost
+    with pytest.raises(TJError):
+        await ana.sync()
+    del hostile.replies["/v1/records/push"]
+    with sqlite3.connect(server_db(live_server)) as db:
+        (other, lost) = db.execute(
+            "SELECT seq, ciphertext FROM records WHERE journal_id = ? ORDER BY seq DESC LIMIT 2",
+            (journal,),
+        ).fetchall()[::-1]
+        db.execute("UPDATE records SET ciphertext = ? WHERE seq = ?", (other[1], lost[0]))
+    db.close()
+    laptop = await login("rzana3")
+    await laptop.shares.revoke("Personal", "rztom3")
+    report = await ana.sync()
+    assert [s.code for s in report.set_aside] == ["record_conflict"]
+    assert [s.code for s in await ana.set_aside()] == ["record_conflict"]
