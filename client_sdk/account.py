@@ -17,7 +17,7 @@ import nacl.signing
 
 from client_sdk import crypto, keys, pending_signup, wire
 from client_sdk.crypto import KdfCost
-from client_sdk.errors import AuthError, IntegrityError, NetworkError, TJError
+from client_sdk.errors import AuthError, ConflictError, IntegrityError, NetworkError, TJError
 from client_sdk.models import default_device_name
 from client_sdk.passwords import check_password
 from client_sdk.transport import Transport
@@ -102,6 +102,22 @@ async def register(transport: Transport, request: wire.SignupRequest) -> wire.Se
     reply = await transport.call("/v1/auth/signup", request, wire.SessionReply)
     await check_device_id(transport, reply, request.device_id)
     return reply
+
+
+async def register_again(transport: Transport, request: wire.SignupRequest) -> wire.SessionReply:
+    """Send a kept signup request again, the same bytes: with another device id only when it
+    has none (kept by an SDK older than device-chosen ids) or the server answers 409
+    `device_id_taken` (the id was given meanwhile: an account made with it, deleted since;
+    ids are never given twice, protocol.md 2.3). Raises as `register`."""
+    if not request.device_id:
+        request = dataclasses.replace(request, device_id=crypto.random_bytes(wire.ID_BYTES))
+    try:
+        return await register(transport, request)
+    except ConflictError as error:
+        if error.code != "device_id_taken":
+            raise
+    fresh = dataclasses.replace(request, device_id=crypto.random_bytes(wire.ID_BYTES))
+    return await register(transport, fresh)
 
 
 async def check_device_id(transport: Transport, reply: wire.SessionReply, device_id: bytes) -> None:
@@ -191,10 +207,7 @@ async def finish_signup(
             subject=NOT_ON_SERVER,
         )
     if pre.salt != request.salt:  # the signup never reached the server: send it again
-        # with a new device id: the first one may have been given meanwhile (an account
-        # made with it and deleted since), and ids are never given twice (protocol.md 2.2)
-        fresh_id = crypto.random_bytes(wire.ID_BYTES)
-        reply = await register(transport, dataclasses.replace(request, device_id=fresh_id))
+        reply = await register_again(transport, request)
     else:
         reply = await signed_session(
             transport,

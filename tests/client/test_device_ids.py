@@ -5,6 +5,7 @@ its session ended, so a server can never make two sessions sign write counters u
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import sqlite3
@@ -13,11 +14,14 @@ from pathlib import Path
 import pytest
 
 from client_sdk import INSECURE_TEST_COST, Client, IntegrityError, wire
+from client_sdk.pending_signup import load_pending
 from client_sdk.store import STORE_FILE, Store
 from tests.client.hostile import HostileServer
+from tests.client.test_signup_failures import sign_up
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 STRONG = "a much longer passphrase for the rescue"
+SIGNUP = "/v1/auth/signup"
 
 
 def another_id(_request: bytes, reply: bytes) -> bytes:
@@ -160,3 +164,38 @@ async def test_a_login_on_a_home_with_an_older_store_and_no_profile_counts_from_
         legacy = db.execute("SELECT COUNT(*) FROM write_counters").fetchone()
     assert rows == [(phone.profile.device_id, 1)] and legacy == (0,)
     assert (await laptop.sync()).withheld == []
+
+
+async def test_a_kept_signup_whose_device_id_was_given_meanwhile_gets_a_new_one(
+    live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """A signup cancelled before the server got it is sent again as it was; when the server
+    answers 409 `device_id_taken` (the id given meanwhile), once more under a new id."""
+    home = tmp_path / "ana"
+    reached = asyncio.Event()
+
+    async def hold() -> None:
+        reached.set()
+        await asyncio.Event().wait()  # never forwarded
+
+    hostile.holds["/v1/auth/signup"] = hold
+    signing_up = asyncio.ensure_future(sign_up(hostile.url, home))
+    await reached.wait()
+    signing_up.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await signing_up
+    del hostile.holds["/v1/auth/signup"]
+    pending = load_pending(home)
+    assert pending is not None
+    kept = pending.request.device_id
+    with contextlib.closing(sqlite3.connect(live_server.data_dir / "journal.db")) as db, db:
+        db.execute("INSERT INTO used_device_ids VALUES (?)", (kept,))  # given meanwhile
+    client = await sign_up(hostile.url, home)
+    try:
+        sent = [wire.decode(wire.SignupRequest, b).device_id for b in hostile.bodies(SIGNUP)]
+        assert len(sent) == 1 and sent[0] != kept  # the refused one has no 200 exchange
+        assert hostile.paths.count(SIGNUP) == 3
+        assert client.profile.device_id == sent[0]
+    finally:
+        client.recovery_key_shown()
+        await client.close()
