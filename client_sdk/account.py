@@ -98,7 +98,7 @@ async def register(transport: Transport, request: wire.SignupRequest) -> wire.Se
     ConflictError (code `username_taken`) when the name is taken; a NetworkError leaves it
     unknown whether the server created the account (the reply may have been lost). Raises
     IntegrityError (the session ended) for a reply that names another device id than the
-    request's: the id is the device's own (protocol.md 2.2)."""
+    request's: the id is the device's own (protocol.md 2.3)."""
     reply = await transport.call("/v1/auth/signup", request, wire.SessionReply)
     await check_device_id(transport, reply, request.device_id)
     return reply
@@ -123,7 +123,7 @@ async def register_again(transport: Transport, request: wire.SignupRequest) -> w
 async def check_device_id(transport: Transport, reply: wire.SessionReply, device_id: bytes) -> None:
     """Raise IntegrityError, after ending the session (`end_session`), when the server's
     reply names another device id than the one this device chose and sent (protocol.md
-    2.2). A device signs its write counters under its id (protocol.md 4.18), so an id the
+    2.3). A device signs its write counters under its id (protocol.md 4.18), so an id the
     server chose could be another device's, or one this home used before: the two would
     sign one counter twice and the server could swap their records unnoticed (R34 F1, F2)."""
     if reply.device_id != device_id:
@@ -332,7 +332,7 @@ async def signed_session(
     ticket: bytes = b"",
 ) -> wire.SessionReply:
     """A new session (login or recover) under a device id chosen here, random and new for
-    every session (protocol.md 2.2). Raises IntegrityError (the session ended) for a reply
+    every session (protocol.md 2.3). Raises IntegrityError (the session ended) for a reply
     that names another device id."""
     challenge, signature = await signed_challenge(transport, username, purpose, key)
     device_id = crypto.random_bytes(wire.ID_BYTES)

@@ -991,7 +991,7 @@ class Client:
             if (home / STORE_FILE).exists():
                 # A store from before counters were kept per device: its counters are the
                 # previous device id's (NU21 C10), never the new one's (a new id, chosen
-                # here, that never wrote: protocol.md 2.2); without a previous profile
+                # here, that never wrote: protocol.md 2.3); without a previous profile
                 # their id is unknown, and never taken again: they are dropped.
                 if previous is not None and previous.device_id != reply.device_id:
                     await (await Store.open(home, previous.device_id)).close()

@@ -357,7 +357,7 @@ class Store:
         counter is ever taken twice. With `new_device` (`device` is an id this home chose
         for a session just opened, which never wrote here) they are dropped instead: they
         belong to an earlier id of this home, which no session ever takes again (device ids
-        are chosen by the device, random and new for every session: protocol.md 2.2), and
+        are chosen by the device, random and new for every session: protocol.md 2.3), and
         a counter of one id is never given to another."""
         path = home / STORE_FILE
         if not path.exists():

@@ -107,7 +107,7 @@ class SignupRequest:
     identity: Identity = field()
     device_name: str = field(metadata=limits(1, 100))
     device_id: bytes = field(default=b"", metadata=limits(0, ID_BYTES))
-    """The new device's id, 16 random bytes the device chose (protocol.md 2.2); empty (or
+    """The new device's id, 16 random bytes the device chose (protocol.md 2.3); empty (or
     left out) only from a client older than device-chosen ids: the server then picks one."""
 
 
@@ -129,7 +129,7 @@ class LoginRequest:
     """`ticket`: the `login_ticket` of this device's last session for this username, if it
     has one (protocol.md 2.7: a known device is not locked out by others' failures).
     `device_id`: the new session's device id, 16 random bytes the device chose, new for
-    every login (protocol.md 2.2); empty (or left out) only from a client older than
+    every login (protocol.md 2.3); empty (or left out) only from a client older than
     device-chosen ids: the server then picks one."""
 
     username: str = field(metadata=limits(1, 64))

@@ -1420,7 +1420,7 @@ def _pushed(
 
 
 def _chosen_device_id(requested: bytes) -> bytes:
-    """The id a signup or login asks for (protocol.md 2.2): 16 bytes the device chose; for a
+    """The id a signup or login asks for (protocol.md 2.3): 16 bytes the device chose; for a
     request without one (a client older than device-chosen ids, kept working) a random one
     picked here. Raises BadRequest (`invalid_field`) for any other length."""
     if not requested:

@@ -262,7 +262,7 @@ RECORDS_PUSHED_DEVICE_POSTGRESQL = "ALTER TABLE records ADD COLUMN pushed_device
 
 # Every device id ever given, kept after the device is signed out, revoked, pruned, or its
 # account deleted (the bare random id only, nothing that names the account): a device chooses
-# its own id (protocol.md 2.2), and an id is never given twice, so the write counters a
+# its own id (protocol.md 2.3), and an id is never given twice, so the write counters a
 # device signed under it (protocol.md 4.18) can never be signed again by another session.
 SQLITE_USED_DEVICE_IDS = """
 CREATE TABLE used_device_ids (device_id BLOB PRIMARY KEY);

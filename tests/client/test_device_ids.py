@@ -1,4 +1,4 @@
-"""A device chooses its own id (protocol.md 2.2): random, new for every session, sent in the
+"""A device chooses its own id (protocol.md 2.3): random, new for every session, sent in the
 signup, login or recovery request; a reply naming another id is refused (IntegrityError) and
 its session ended, so a server can never make two sessions sign write counters under one id
 (R34 F1, F2)."""

@@ -1,4 +1,4 @@
-"""Device ids are chosen by the device (protocol.md 2.2): the server takes the id a signup or
+"""Device ids are chosen by the device (protocol.md 2.3): the server takes the id a signup or
 login asks for, refuses one it ever gave before (even to a device signed out, revoked, pruned
 or of another account) with 409 `device_id_taken`, and picks one only for a request without
 it (a client older than device-chosen ids)."""
