@@ -128,11 +128,11 @@ class Replica:
         self.sleep: Sleep | None = None
         """How a push waits for the server's write-rate limit (None: pushing.wait_out)."""
         self._reopened: sync_plan.SyncReport | None = None
+        """What re-opening kept records outside a sync found (`read_parked`, before a head
+        code or a share): reported by this client's next sync."""
         self._conflicts: dict[bytes, tuple[OutboxRecord, Pusher]] = {}
         """record id -> (outbox record, its pusher): records the server refused alone with
         `record_conflict` in this sync's push, settled after its pull (`_settle_conflicts`)."""
-        """What re-opening kept records outside a sync found (`read_parked`, before a head
-        code or a share): reported by this client's next sync."""
         self.erased_known: dict[bytes, bool] = {}
         """Accounts the server said were erased or not, while members who vanished are
         dropped (Sharing._drop_departed, emptied after): asked once for the erased-shares row
