@@ -1370,6 +1370,10 @@ class Replica:
             if pending
             else set()
         )
+        # Journals with records waiting to be acknowledged (read once: this pull only removes
+        # some, `_own_stored_unacknowledged`): never asked with `skip_own`. A quiet sync
+        # (not `pending`) has none.
+        waiting = await self.store.outbox_journals() if pending else set()
         # Journals of unverified owners: one budget for all (`hold`), and those held back at
         # it (`held`: not asked for again in this pull).
         held = hold.held
@@ -1407,7 +1411,9 @@ class Replica:
             cursors = {journal_id: j.cursor for journal_id, j in journals.items()}
             asked = {j: SKIP_ALL if j in held else after for j, after in cursors.items()}
             owned = {j for j, local in journals.items() if local.role == "owner"}
-            skip_own = not self._stubs_refused and sync_plan.own_records_as_stubs(asked, owned)
+            skip_own = not self._stubs_refused and sync_plan.own_records_as_stubs(
+                asked, owned, waiting
+            )
             request = sync_plan.sync_request(asked, PULL_PAGE, after_journal, skip_own)
             try:
                 sent = ahead.take(request)

@@ -908,6 +908,11 @@ class Store:
         )
         return int(rows[0][0])
 
+    async def outbox_journals(self) -> set[bytes]:
+        """The journals with records in the outbox."""
+        rows = await self._all("SELECT DISTINCT journal_id FROM outbox")
+        return {bytes(r[0]) for r in rows}
+
     async def outbox_size(self) -> int:
         rows = await self._all("SELECT count(*) FROM outbox")
         return int(rows[0][0])
