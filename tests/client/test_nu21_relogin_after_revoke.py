@@ -7,8 +7,6 @@ import contextlib
 import sqlite3
 from pathlib import Path
 
-import pytest
-
 from client_sdk.store import STORE_FILE, Store
 from client_sdk.withholding import Gap
 from tests.client.test_withholding import (
@@ -21,14 +19,6 @@ from tests.client.test_withholding import (
 from tests.conftest import ClientFactory, RunningServer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="NU21 C10, open: a home's write counters are per journal, so a new device id given "
-    "at a login again continues the old id's counters and readers see its first numbers as "
-    "withheld. Counters per device id (branch u2) were reverted: with device ids chosen by the "
-    "server, a server handing back an earlier or another device's id makes counters reused "
-    "(R34 F1, F2); the fix needs ids chosen by the device (see the closing note).",
-)
 async def test_relogin_after_revoke_is_no_withholding_alarm(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
