@@ -309,12 +309,25 @@ VERSION_TABLE_POSTGRESQL = (
 )
 
 
-class SchemaTooNewError(Exception):
+class SchemaError(Exception):
+    """The database's schema is not one this server can migrate (one line, for the operator)."""
+
+
+class SchemaTooNewError(SchemaError):
     """The database was migrated by a newer release than this server."""
 
 
-def pending(applied: set[int]) -> list[Migration]:
-    """The migrations not yet applied, in order; refuses a database newer than this code."""
+class SchemaMismatchError(SchemaError):
+    """A version the database records was applied under another name than this server's
+    migration of that version: another build, whose migration took the same number (two
+    branches that each added "migration 8"). Applying the rest by number would skip this
+    server's migration and make the other one's tables twice."""
+
+
+def pending(applied: dict[int, str]) -> list[Migration]:
+    """The migrations not yet applied, in order. `applied`: version -> name, as recorded in
+    `schema_migrations`. Refuses a database newer than this code (SchemaTooNewError) and one
+    whose recorded migration of a version is not this code's (SchemaMismatchError)."""
     latest = MIGRATIONS[-1].version
     newer = sorted(version for version in applied if version > latest)
     if newer:
@@ -322,4 +335,12 @@ def pending(applied: set[int]) -> list[Migration]:
             f"the database has schema version {newer[-1]}, newer than this server's {latest}: "
             "upgrade the server"
         )
+    for migration in MIGRATIONS:
+        name = applied.get(migration.version)
+        if name is not None and name != migration.name:
+            raise SchemaMismatchError(
+                f"the database's schema migration {migration.version} is {name!r}, this "
+                f"server's is {migration.name!r}: the database was migrated by another build "
+                "of the server; run that build, or restore a backup made before it"
+            )
     return [migration for migration in MIGRATIONS if migration.version not in applied]

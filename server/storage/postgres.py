@@ -87,8 +87,8 @@ async def migrate(connection: asyncpg.Connection) -> list[int]:
     await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
     try:
         await connection.execute(migrations.VERSION_TABLE_POSTGRESQL)
-        rows = await connection.fetch("SELECT version FROM schema_migrations")
-        todo = migrations.pending({int(row[0]) for row in rows})
+        rows = await connection.fetch("SELECT version, name FROM schema_migrations")
+        todo = migrations.pending({int(row[0]): str(row[1]) for row in rows})
         for migration in todo:
             async with connection.transaction():
                 await connection.execute(migration.postgresql)

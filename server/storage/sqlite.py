@@ -95,8 +95,8 @@ def migrate(connection: Connection) -> list[int]:
     connection.execute(migrations.VERSION_TABLE_SQLITE)
 
     def apply(db: Connection) -> list[int]:
-        rows = db.execute("SELECT version FROM schema_migrations").fetchall()
-        todo = migrations.pending({int(row[0]) for row in rows})
+        rows = db.execute("SELECT version, name FROM schema_migrations").fetchall()
+        todo = migrations.pending({int(row[0]): str(row[1]) for row in rows})
         for migration in todo:
             for statement in migration.sqlite.split(";"):
                 if statement.strip():
