@@ -225,3 +225,53 @@ async def test_a_conflicting_record_the_server_serves_under_an_own_id_is_still_s
     report = await ana.sync()
     assert [s.code for s in report.set_aside] == ["record_conflict"]
     assert [s.code for s in await ana.set_aside()] == ["record_conflict"]
+
+
+async def test_an_own_record_stored_with_its_reply_lost_is_never_asked_nor_taken_as_a_stub(
+    signup: ClientFactory,
+    login: ClientFactory,
+    through: Through,
+    hostile: HostileServer,
+) -> None:
+    """The F3 settlement needs the body served under the id, which a stub (`skip_own`,
+    protocol.md "Own records as stubs") does not carry: while the entry waits in the outbox
+    the SDK asks its journal without `skip_own`, and a server that sends the record as a
+    stub anyway (ciphertext empty) gets the entry set aside as before, never delivered."""
+    ana = await through("rzana4")
+    tom = await signup("rztom4")
+    await share_with(ana, tom)
+    await ana.sync(strict=True)
+    await ana.entries.write("Personal", "stored, the reply lost")
+    hostile.replies["/v1/records/push"] = reply_lost
+    with pytest.raises(TJError):
+        await ana.sync()
+    del hostile.replies["/v1/records/push"]
+    pushed = wire.decode(wire.PushRequest, hostile.bodies("/v1/records/push")[-1])
+    lost = pushed.records[0].record_id
+    blanked: list[bytes] = []
+
+    def as_a_stub(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.SyncReply, reply)
+        pages = [
+            dataclasses.replace(
+                page,
+                records=[
+                    dataclasses.replace(r, ciphertext=b"") if r.record_id == lost else r
+                    for r in page.records
+                ],
+            )
+            for page in real.pages
+        ]
+        blanked.extend(r.record_id for p in real.pages for r in p.records if r.record_id == lost)
+        return wire.encode(dataclasses.replace(real, pages=pages))
+
+    asked = len(hostile.bodies("/v1/sync"))
+    hostile.replies["/v1/sync"] = as_a_stub
+    laptop = await login("rzana4")  # her other device ends the share: a new key epoch
+    await laptop.shares.revoke("Personal", "rztom4")
+    report = await ana.sync()
+    requests = [wire.decode(wire.SyncRequest, body) for body in hostile.bodies("/v1/sync")[asked:]]
+    assert requests and not any(request.skip_own for request in requests)
+    assert blanked == [lost]
+    assert [s.code for s in report.set_aside] == ["record_conflict"]
+    assert [s.code for s in await ana.set_aside()] == ["record_conflict"]
