@@ -1,0 +1,135 @@
+"""Review r36: attacks on D1 (device ids chosen by the device, `used_device_ids`) and on its
+R34 F3 settlement (a `record_conflict` on an own resealed record counts as delivered when the
+pull serves this device's own signed body under its id).
+
+Each test states what a hostile server (the loopback proxy of tests/client/hostile.py, plus
+direct edits of the real server's database) does and what no device may then believe."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from client_sdk import Client
+from client_sdk.errors import TJError
+from tests.client.hostile import HostileServer, Through
+from tests.client.sharing_support import server_db, share_with
+from tests.client.test_r34_attacks import reply_lost
+from tests.client.test_withholding import drop_record, journal_seqs, personal, write_each_synced
+from tests.conftest import ClientFactory, RunningServer
+
+PUSH = "/v1/records/push"
+
+
+async def test_a_restored_backup_of_a_home_lets_the_server_swap_records_under_its_one_id(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    tmp_path: Path,
+) -> None:
+    """protocol.md 2.3 and 4.18 (as D1 wrote them): "no `(device, counter)` is ever signed
+    twice by the owner's devices", and readers rely on it (`_refuse_reused_counters` skips
+    the owner). A home restored from a backup (a disk restore, a copied home directory)
+    keeps its profile, so its id, and counts on from the counters the backup held: it signs
+    counters its id already signed after the backup. The server hides from the restored
+    home the records its id signed after the backup (so it never sees its id in a record it
+    did not write), hides from the laptop the restored home's new records under the reused
+    counters, and serves the next one: every device holds an unbroken run of counters, and
+    two entries of the restored home are gone from the laptop with no device saying a
+    thing."""
+    laptop = await signup("rxana")
+    phone = await login("rxana")
+    journal = await personal(phone)
+    await write_each_synced(phone, ["p1", "p2", "p3"])
+    await laptop.sync(strict=True)
+    home = phone.home
+    await phone.close()
+    backup = tmp_path / "phone-backup"
+    shutil.copytree(home, backup)  # the user's nightly backup of the phone's home
+
+    phone = await Client.open(home)
+    before = journal_seqs(live_server, journal)
+    await write_each_synced(phone, ["p4", "p5"])
+    originals = journal_seqs(live_server, journal)[len(before) :]
+    await laptop.sync(strict=True)  # the laptop holds the phone's counters 1..5
+    await phone.close()
+    shutil.rmtree(home)
+    shutil.copytree(backup, home)  # the phone's disk is restored from that backup
+    for seq in originals:  # never shown to the restored home
+        drop_record(live_server, seq)
+
+    phone = await Client.open(home)
+    try:
+        before = journal_seqs(live_server, journal)
+        await write_each_synced(phone, ["restored 4", "restored 5"])  # counters 4, 5 again
+        reused = journal_seqs(live_server, journal)[len(before) :]
+        assert len(reused) == 2
+        for seq in reused:  # acknowledged and echoed to their writer; then hidden
+            drop_record(live_server, seq)
+        await phone.entries.write(None, "restored 6")
+        phone_report = await phone.sync()
+        laptop_report = await laptop.sync()
+        bodies = {e.body for e in await laptop.entries.list()}
+        assert "restored 6" in bodies and not {"restored 4", "restored 5"} & bodies
+        noticed = (
+            phone_report.withheld
+            or phone_report.problems
+            or laptop_report.withheld
+            or laptop_report.problems
+        )
+        assert noticed, "two entries of the restored home vanished and no device noticed"
+    finally:
+        await phone.close()
+
+
+async def test_a_change_held_behind_a_conflict_settled_as_delivered_raises_no_false_alarm(
+    signup: ClientFactory,
+    login: ClientFactory,
+    through: Through,
+    hostile: HostileServer,
+) -> None:
+    """The F3 settlement holds the later changes of a document whose change got
+    `record_conflict` in the outbox, unpushed, until the pull settles it. When the pull
+    shows it delivered, those later changes stay in the outbox until the next sync, while the
+    records written after them (other documents) were pushed: the writer itself (its own
+    acknowledged counter c+2 is above the missing c+1) and every reader that syncs
+    meanwhile hold counters c and c+2 of the device but not c+1, and report the server
+    withholding a record that no server withheld (nothing says it is waiting; the writer
+    may stay offline for days). Before D1 the conflict set both changes aside and voided
+    their counters in the same sync: no alarm. The writer learns the new epoch before
+    its sync (here from a share listing; a live notice of the chain does the same), so
+    it seals its outbox again before pushing, and the push, not the pull, meets the
+    server's copy."""
+    ana = await through("rxbea")
+    tom = await signup("rxtom")
+    await share_with(ana, tom)
+    await ana.sync(strict=True)
+    laptop = await login("rxbea")
+    await laptop.sync(strict=True)
+    entry = await ana.entries.write("Personal", "stored, the reply lost")
+    hostile.replies[PUSH] = reply_lost
+    with pytest.raises(TJError):
+        await ana.sync()
+    del hostile.replies[PUSH]
+    await ana.entries.edit(entry.id, append="an edit made offline")  # counter c + 1
+    await ana.entries.write("Personal", "another entry")  # counter c + 2
+    await laptop.shares.revoke("Personal", "rxtom")  # a new key epoch: the outbox is resealed
+    await ana.shares.list()  # ana learns of it (a journal refresh, no records pulled), so
+    # her next sync seals the outbox again before pushing: the push gets `record_conflict`
+    pushes = len(hostile.bodies(PUSH))
+    report = await ana.sync()
+    assert len(hostile.bodies(PUSH)) > pushes  # resealed and pushed: the conflict path ran
+    assert report.set_aside == []  # the F3 settlement: delivered, nothing set aside
+    laptop_report = await laptop.sync()
+    assert "another entry" in {e.body for e in await laptop.entries.list()}
+    assert (report.withheld, laptop_report.withheld) == ([], []), (
+        "a change the writer merely has not pushed yet is reported as withheld by the "
+        "server, by the writer itself and by the laptop"
+    )
+
+
+def _unused() -> None:  # keep imports used by later tests
+    _ = (sqlite3, server_db)
