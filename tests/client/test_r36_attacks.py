@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from client_sdk import Client
+from client_sdk import INSECURE_TEST_COST, Client
 from client_sdk.errors import TJError
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import server_db, share_with
 from tests.client.test_r34_attacks import reply_lost
 from tests.client.test_withholding import drop_record, journal_seqs, personal, write_each_synced
-from tests.conftest import ClientFactory, RunningServer
+from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 PUSH = "/v1/records/push"
 
@@ -133,3 +133,47 @@ async def test_a_change_held_behind_a_conflict_settled_as_delivered_raises_no_fa
 
 def _unused() -> None:  # keep imports used by later tests
     _ = (sqlite3, server_db)
+
+
+async def test_a_push_stored_with_its_reply_lost_before_a_login_again_is_not_set_aside(
+    signup: ClientFactory,
+    login: ClientFactory,
+    through: Through,
+    hostile: HostileServer,
+) -> None:
+    """R34 F3 as D1 settles it, when the session ends between the lost reply and the next
+    sync: the phone's entry reached the server (reply lost), then the phone was signed out
+    from the laptop (which also ended a share: a new key epoch) and signed in again on the
+    same home, under a new id of its own. The outbox record is the home's own, signed under
+    its earlier id; sealed again, its push gets `record_conflict`, and the pull serves
+    exactly its body, but the settlement accepts only the current id: the entry is set
+    aside as "not delivered" and its counter withdrawn, although every reader has it."""
+    ana = await through("rxcia")
+    tom = await signup("rxtim")
+    await share_with(ana, tom)
+    await ana.sync(strict=True)
+    laptop = await login("rxcia")
+    await laptop.sync(strict=True)
+    await ana.entries.write("Personal", "stored, the reply lost, then signed out")
+    hostile.replies[PUSH] = reply_lost
+    with pytest.raises(TJError):
+        await ana.sync()
+    del hostile.replies[PUSH]
+    await laptop.devices.revoke(ana.profile.device_id.hex())
+    await laptop.shares.revoke("Personal", "rxtim")
+    home = ana.home
+    await ana.close()
+    ana = await Client.login(
+        hostile.url, "rxcia", PASSWORD, home=home, minimum_cost=INSECURE_TEST_COST
+    )
+    try:
+        report = await ana.sync()
+        await laptop.sync()
+        assert "stored, the reply lost, then signed out" in {
+            e.body for e in await laptop.entries.list()
+        }
+        assert report.set_aside == [] and await ana.set_aside() == [], (
+            "an entry every reader has is set aside as not delivered"
+        )
+    finally:
+        await ana.close()
