@@ -177,3 +177,37 @@ async def test_a_push_stored_with_its_reply_lost_before_a_login_again_is_not_set
         )
     finally:
         await ana.close()
+
+
+async def test_a_therapist_who_forgot_a_copy_and_is_shared_again_never_reuses_a_counter(
+    signup: ClientFactory,
+) -> None:
+    """Counters are per (journal, device id) and "no `(device, counter)` is ever signed
+    twice" (protocol.md 4.18). `tj forget` (Replica.forget_copy) deletes every row of the
+    journal, `device_write_counters` too, yet keeps the device and its id: when the client
+    shares the journal again, the therapist's device numbers its notes there from 1 again,
+    counters it already signed in the first share. The client's devices hold those and
+    refuse the new notes as reused counters: the therapist's note never reaches the
+    client, and a problem is reported on every sync of hers. (A server that chooses which
+    of the two records under one counter a reader sees first decides which note is kept.)"""
+    ana, tom = await signup("rxdana"), await signup("rxdtom")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync(strict=True)
+    await tom.notes.add("rxdana/Personal", "first share's note")
+    await tom.sync(strict=True)
+    await ana.sync(strict=True)
+    await ana.shares.revoke("Personal", "rxdtom")
+    await tom.sync()
+    assert await tom.shares.forget("rxdana/Personal", unlisted=True) is True
+    await ana.shares.grant(
+        "Personal", "rxdtom", role="annotate", full=True, trust_on_first_use=True
+    )
+    await ana.sync(strict=True)
+    await tom.sync()
+    await tom.notes.add("rxdana/Personal", "second share's note")
+    await tom.sync()
+    report = await ana.sync()
+    texts = {n.text for n in await ana.notes.list("Personal")}
+    assert report.problems == [] and "second share's note" in texts, (
+        f"the therapist's note after a share again is refused: {report.problems}"
+    )
