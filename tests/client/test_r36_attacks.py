@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from client_sdk import INSECURE_TEST_COST, Client
+from client_sdk import INSECURE_TEST_COST, Client, wire
 from client_sdk.errors import TJError
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import server_db, share_with
@@ -211,3 +211,67 @@ async def test_a_therapist_who_forgot_a_copy_and_is_shared_again_never_reuses_a_
     assert report.problems == [] and "second share's note" in texts, (
         f"the therapist's note after a share again is refused: {report.problems}"
     )
+
+
+async def test_a_journal_deleted_on_a_device_and_listed_again_makes_it_reuse_its_counters(
+    signup: ClientFactory,
+    live_server: RunningServer,
+    hostile: HostileServer,
+    tmp_path: Path,
+) -> None:
+    """D1 says a server still cannot make counters reused. The phone deletes its journal Diary;
+    the server answers the delete but keeps the journal (here it deletes a decoy journal of
+    the account instead) and lists Diary again, whose chain the owner did sign. The phone
+    deleted every row of Diary, `device_write_counters` too, and keeps its id: it takes
+    Diary back and numbers its records there from 1 again, counters its id already signed.
+    The server hides from the phone its own earlier records (so it never sees its id in a
+    record it did not write), drops the phone's new counters 1 and 2 and serves 3: the
+    laptop holds 1..3 (its old ones and the new 3; owner records reusing a counter are not
+    refused), so no gap, and two entries are gone with no device saying a thing."""
+    laptop = await signup("rxeva")
+    phone = await Client.login(
+        hostile.url, "rxeva", PASSWORD, home=tmp_path / "phone", minimum_cost=INSECURE_TEST_COST
+    )
+    try:
+        diary = bytes.fromhex((await phone.journals.create("Diary")).id)
+        decoy = bytes.fromhex((await phone.journals.create("Decoy")).id)
+        before = journal_seqs(live_server, diary)
+        for text in ("d1", "d2", "d3"):
+            await phone.entries.write("Diary", text)
+            await phone.sync(strict=True)
+        old = journal_seqs(live_server, diary)[len(before) :]
+        assert len(old) == 3
+        await laptop.sync(strict=True)  # the laptop holds the phone's Diary counters 1..3
+
+        def delete_the_decoy(_body: bytes) -> bytes:
+            return wire.encode(wire.JournalRequest(decoy))
+
+        hostile.requests["/v1/journals/delete"] = delete_the_decoy
+        await phone.journals.delete("Diary")
+        del hostile.requests["/v1/journals/delete"]
+        for seq in old:  # never shown to the phone again
+            drop_record(live_server, seq)
+        await phone.sync()  # Diary is listed again, signed by the owner: taken back
+        assert "Diary" in {j.name for j in await phone.journals.list()}
+        before = journal_seqs(live_server, diary)
+        for text in ("again 1", "again 2"):
+            await phone.entries.write("Diary", text)
+            await phone.sync()
+        reused = journal_seqs(live_server, diary)[len(before) :]
+        assert len(reused) == 2
+        for seq in reused:  # acknowledged and echoed to the phone; then hidden
+            drop_record(live_server, seq)
+        await phone.entries.write("Diary", "again 3")
+        phone_report = await phone.sync()
+        laptop_report = await laptop.sync()
+        bodies = {e.body for e in await laptop.entries.list("Diary")}
+        assert "again 3" in bodies and not {"again 1", "again 2"} & bodies
+        noticed = (
+            phone_report.withheld
+            or phone_report.problems
+            or laptop_report.withheld
+            or laptop_report.problems
+        )
+        assert noticed, "two entries of the phone vanished and no device noticed"
+    finally:
+        await phone.close()
