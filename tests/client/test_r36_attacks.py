@@ -7,6 +7,7 @@ direct edits of the real server's database) does and what no device may then bel
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import sqlite3
 from pathlib import Path
@@ -273,5 +274,74 @@ async def test_a_journal_deleted_on_a_device_and_listed_again_makes_it_reuse_its
             or laptop_report.problems
         )
         assert noticed, "two entries of the phone vanished and no device noticed"
+    finally:
+        await phone.close()
+
+
+async def test_the_writers_own_record_replaced_by_other_bytes_under_its_id_is_noticed(
+    signup: ClientFactory, live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """The attack table: "acknowledge a push, then never serve the record: the writer's own
+    acknowledged counter must come back". A record this device wrote that
+    comes back is an echo: counted as received by its id alone, never opened
+    (`Replica._apply_page`). So the server acknowledges the phone's newest entry, serves
+    other bytes under its id to the phone, and serves nothing of it to anyone else: the
+    phone believes its record came back, the laptop has no later counter or claim to miss
+    it by, and the entry is gone with no device saying a thing (until the phone writes
+    again in that journal, if it ever does). D1's settlement opens such an echo when the
+    record is still in the outbox (`_own_stored_unacknowledged`); an acknowledged one is
+    not."""
+    laptop = await signup("rxgia")
+    phone = await Client.login(
+        hostile.url,
+        "rxgia",
+        PASSWORD,
+        home=tmp_path / "phone-via-proxy",
+        device_name="phone",
+        minimum_cost=INSECURE_TEST_COST,
+    )
+    try:
+        await write_each_synced(phone, ["one"])
+        journal = await personal(phone)
+        acknowledged: set[bytes] = set()
+
+        def note_acknowledged(request: bytes, reply: bytes) -> bytes:
+            acknowledged.update(r.record_id for r in wire.decode(wire.PushRequest, request).records)
+            return reply
+
+        def other_bytes_under_its_id(request: bytes, reply: bytes) -> bytes:
+            real = wire.decode(wire.SyncReply, reply)
+            pages = [
+                dataclasses.replace(
+                    page,
+                    records=[
+                        dataclasses.replace(r, ciphertext=b"not the record")
+                        if r.record_id in acknowledged
+                        else r
+                        for r in page.records
+                    ],
+                )
+                for page in real.pages
+            ]
+            return wire.encode(dataclasses.replace(real, pages=pages))
+
+        hostile.replies[PUSH] = note_acknowledged
+        hostile.replies["/v1/sync"] = other_bytes_under_its_id
+        before = journal_seqs(live_server, journal)
+        await phone.entries.write(None, "the last entry before the session")
+        phone_report = await phone.sync()
+        assert phone_report.pushed == 1 and len(acknowledged) == 1
+        for seq in journal_seqs(live_server, journal)[len(before) :]:
+            drop_record(live_server, seq)  # and served to no one else
+        laptop_report = await laptop.sync()
+        bodies = {e.body for e in await laptop.entries.list()}
+        assert "one" in bodies and "the last entry before the session" not in bodies
+        noticed = (
+            phone_report.withheld
+            or phone_report.problems
+            or laptop_report.withheld
+            or laptop_report.problems
+        )
+        assert noticed, "the phone's newest entry vanished and no device noticed"
     finally:
         await phone.close()
