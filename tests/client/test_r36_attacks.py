@@ -7,6 +7,7 @@ direct edits of the real server's database) does and what no device may then bel
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import shutil
 import sqlite3
@@ -16,6 +17,7 @@ import pytest
 
 from client_sdk import INSECURE_TEST_COST, Client, wire
 from client_sdk.errors import TJError
+from client_sdk.store import STORE_FILE
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import server_db, share_with
 from tests.client.test_r34_attacks import reply_lost
@@ -343,5 +345,41 @@ async def test_the_writers_own_record_replaced_by_other_bytes_under_its_id_is_no
             or laptop_report.problems
         )
         assert noticed, "the phone's newest entry vanished and no device noticed"
+    finally:
+        await phone.close()
+
+
+async def test_an_older_store_signed_in_again_before_the_upgrade_counts_its_new_id_from_1(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+) -> None:
+    """The migration to counters per device id (`_adopt_legacy_counters`) gives an older
+    store's per-journal counter to the profile's id "the id that last wrote there"
+    (protocol.md 4.18). But the profile's id need not have written at all: the phone wrote
+    1..3 under id A, was revoked, signed in again with the older SDK (id B, nothing written
+    yet), and is then upgraded. B is given A's 3, so B's first record is counter 4, and every
+    reader reports B's 1..3 as withheld by the server: the false alarm C10 and D1 say they
+    end ("a home that logs in again numbers its writes from 1 under a new id")."""
+    laptop = await signup("rxhal")
+    phone = await login("rxhal")
+    journal = await personal(phone)
+    await write_each_synced(phone, ["a 1", "a 2", "a 3"])
+    await laptop.sync(strict=True)
+    await laptop.devices.revoke(phone.profile.device_id.hex())
+    await phone.close()
+    phone = await login("rxhal")  # signed in again: id B, nothing written under it
+    home, new_id = phone.home, phone.profile.device_id
+    await phone.close()
+    with contextlib.closing(sqlite3.connect(home / STORE_FILE)) as db, db:
+        # The store as the SDK before counters per device kept it: one counter per journal.
+        db.execute("DELETE FROM device_write_counters")
+        db.execute("INSERT INTO write_counters VALUES (?, 3)", (journal,))
+    phone = await Client.open(home)  # the upgraded SDK opens it
+    try:
+        assert phone.profile.device_id == new_id
+        await phone.entries.write(None, "b 1")
+        await phone.sync()
+        report = await laptop.sync()
+        assert "b 1" in {e.body for e in await laptop.entries.list()}
+        assert report.withheld == [], "a new id's counters 1..3, never written, look withheld"
     finally:
         await phone.close()
