@@ -19,7 +19,7 @@ from client_sdk import INSECURE_TEST_COST, Client, wire
 from client_sdk.errors import TJError
 from client_sdk.store import STORE_FILE
 from tests.client.hostile import HostileServer, Through
-from tests.client.sharing_support import server_db, share_with
+from tests.client.sharing_support import share_with
 from tests.client.test_r34_attacks import reply_lost
 from tests.client.test_withholding import drop_record, journal_seqs, personal, write_each_synced
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
@@ -132,10 +132,6 @@ async def test_a_change_held_behind_a_conflict_settled_as_delivered_raises_no_fa
         "a change the writer merely has not pushed yet is reported as withheld by the "
         "server, by the writer itself and by the laptop"
     )
-
-
-def _unused() -> None:  # keep imports used by later tests
-    _ = (sqlite3, server_db)
 
 
 async def test_a_push_stored_with_its_reply_lost_before_a_login_again_is_not_set_aside(
