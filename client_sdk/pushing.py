@@ -80,10 +80,15 @@ class Pusher:
         self._defer_conflicts = defer_conflicts
         self.conflicts: list[OutboxRecord] = []
         """With `defer_conflicts`: records refused alone with `record_conflict`, left in the
-        outbox (with the later changes of their documents) for the caller to settle: the
+        outbox (with every later record of their journals) for the caller to settle: the
         server may hold this device's own earlier sealing of the record, stored with its
         reply lost and sealed again since (protocol.md 4.18, "stored, reply lost")."""
-        self._deferred: set[bytes] = set()  # documents of `conflicts`
+        self.deferred: set[bytes] = set()
+        """Journals of `conflicts`: no later record of theirs is pushed by this pusher. A
+        counter above one that waits would show every reader (the writer too) the waiting
+        one as withheld by the server until it is settled, and for good if the sync is cut
+        off or the device never syncs again (R36 F2). The caller pushes again once it has
+        settled the conflicts (`Replica._sync`)."""
         self._waits = waits if waits is not None else UploadWaits(0.0)
         self._sleep = sleep
         self._unsafe = unsafe
@@ -178,8 +183,7 @@ class Pusher:
             self._full = (code, reason)  # the rest would be refused one call at a time
         if len(batch) == 1 and code == "record_conflict" and self._defer_conflicts:
             self.conflicts.append(batch[0])
-            if batch[0].doc_id is not None:
-                self._deferred.add(batch[0].doc_id)
+            self.deferred.add(batch[0].journal_id)
             return
         if kind == sync_plan.JOURNAL or len(batch) == 1:
             await self._set_aside(batch, code, reason)
@@ -195,13 +199,14 @@ class Pusher:
         for record in blocked:
             await self._set_aside([record], code, sync_plan.REASONS[code])
         positions = {record.position for record in blocked}
-        # Changes of a document whose earlier change waits to be settled (`conflicts`): they
-        # wait in the outbox, unpushed, until it is.
+        # Records written after one that waits to be settled (`conflicts`), in its journal:
+        # they wait in the outbox, unpushed, until it is (`deferred`). Batches and their
+        # halves are pushed in write order, so every record of such a journal met from here
+        # on was written after it.
         return [
             record
             for record in batch
-            if record.position not in positions
-            and (record.doc_id is None or record.doc_id not in self._deferred)
+            if record.position not in positions and record.journal_id not in self.deferred
         ]
 
     async def _acknowledge(self, batch: list[OutboxRecord], reply: wire.PushReply) -> None:

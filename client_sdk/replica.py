@@ -1001,7 +1001,11 @@ class Replica:
             await self._pull(report, tracker, pending=not quiet, as_of=start)
             held = self._pull_held
         if await self._settle_conflicts():
-            voids = await self._void_withdrawn(report)  # their counters: as `_send` does
+            # What waited behind them (every later record of their journals, Pusher.deferred)
+            # goes now: delivered or set aside, nothing holds it back any more. A conflict this
+            # push meets again waits, with what follows it, for the next sync's pull.
+            await self._push(report, tracker, waits)
+            voids = await self._void_withdrawn(report)  # counters set aside: as `_send` does
             if voids:
                 await self._push_voids(voids, report, tracker, waits)
         if report.upload_limit is None:  # a snapshot is a write too: not while limited
@@ -2184,8 +2188,7 @@ class Replica:
             )
             await tx.remove_outbox([r.position for r, _ in delivered])
             await tx.acknowledge_own(journal.journal_id, [r.record_id for r, _ in delivered])
-        for record, _ in delivered:
-            self._conflicts.pop(record.record_id, None)
+        for record, _ in delivered:  # its conflict, if any, is settled: out of the outbox
             if record.doc_id is not None:
                 report.touched.add(record.doc_id)
         report.pushed += len(delivered)
@@ -2193,15 +2196,14 @@ class Replica:
     async def _settle_conflicts(self) -> bool:
         """Set aside (`record_conflict`, as refused for good) the records this sync's push
         got `record_conflict` for and its pull did not show delivered
-        (`_own_stored_unacknowledged`), with the later changes of their documents, which
-        waited in the outbox behind them. Whether any was set aside."""
+        (`_own_stored_unacknowledged`), with the later changes of their documents. Whether
+        there was any conflict to settle, delivered or set aside: the records written after
+        it in its journal waited in the outbox (Pusher.deferred), to be pushed now."""
         conflicts, self._conflicts = self._conflicts, {}
-        refused = False
         for record, pusher in conflicts.values():
             if await self.store.outbox_by_id(record.journal_id, [record.record_id]):
                 await pusher.set_aside_refused(record, "record_conflict")
-                refused = True
-        return refused
+        return bool(conflicts)
 
     def _check_counters(
         self,
