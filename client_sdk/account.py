@@ -107,8 +107,9 @@ async def register(transport: Transport, request: wire.SignupRequest) -> wire.Se
 async def register_again(transport: Transport, request: wire.SignupRequest) -> wire.SessionReply:
     """Send a kept signup request again, the same bytes: with another device id only when it
     has none (kept by an SDK older than device-chosen ids) or the server answers 409
-    `device_id_taken` (the id was given meanwhile: an account made with it, deleted since;
-    ids are never given twice, protocol.md 2.3). Raises as `register`."""
+    `device_id_taken` (a device the server keeps holds the id: only a client choosing it on
+    purpose, or a broken random source, can cause it; protocol.md 2.3). Raises as
+    `register`."""
     if not request.device_id:
         request = dataclasses.replace(request, device_id=crypto.random_bytes(wire.ID_BYTES))
     try:

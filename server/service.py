@@ -1434,7 +1434,7 @@ def _chosen_device_id(requested: bytes) -> bytes:
 
 def _device_id_taken() -> Conflict:
     return Conflict(
-        "that device id was given before (ids are never given twice, even after a device is "
-        "signed out): choose another random one",
+        "that device id is taken (a device the server keeps holds it, signed in or signed out "
+        "not long ago): choose another random one",
         code="device_id_taken",
     )

@@ -260,17 +260,27 @@ CREATE INDEX recovery_sessions_by_account ON recovery_sessions(account_id)
 RECORDS_PUSHED_DEVICE = "ALTER TABLE records ADD COLUMN pushed_device BLOB"
 RECORDS_PUSHED_DEVICE_POSTGRESQL = "ALTER TABLE records ADD COLUMN pushed_device BYTEA"
 
-# Every device id ever given, kept after the device is signed out, revoked, pruned, or its
-# account deleted (the bare random id only, nothing that names the account): a device chooses
-# its own id (protocol.md 2.3), and an id is never given twice, so the write counters a
-# device signed under it (protocol.md 4.18) can never be signed again by another session.
+# The device ids the server refuses to give again (protocol.md 2.3), one row per device row it
+# keeps, by account: a row goes with its device row (pruned after sign-out, R9 finding 8;
+# forgotten after expiry) and with its account, so a login/logout loop cannot pile up rows
+# (R36 F8). What keeps a device's id its own is the device, which draws 16 random bytes for
+# every session and refuses a reply naming another id; the server remembers no id longer
+# than the device row that holds it.
 SQLITE_USED_DEVICE_IDS = """
-CREATE TABLE used_device_ids (device_id BLOB PRIMARY KEY);
-INSERT INTO used_device_ids (device_id) SELECT device_id FROM devices
+CREATE TABLE used_device_ids (
+    device_id BLOB PRIMARY KEY REFERENCES devices(device_id) ON DELETE CASCADE,
+    account_id BLOB NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE
+);
+CREATE INDEX used_device_ids_by_account ON used_device_ids(account_id);
+INSERT INTO used_device_ids (device_id, account_id) SELECT device_id, account_id FROM devices
 """
 POSTGRESQL_USED_DEVICE_IDS = """
-CREATE TABLE used_device_ids (device_id BYTEA PRIMARY KEY);
-INSERT INTO used_device_ids (device_id) SELECT device_id FROM devices
+CREATE TABLE used_device_ids (
+    device_id BYTEA PRIMARY KEY REFERENCES devices(device_id) ON DELETE CASCADE,
+    account_id BYTEA NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE
+);
+CREATE INDEX used_device_ids_by_account ON used_device_ids(account_id);
+INSERT INTO used_device_ids (device_id, account_id) SELECT device_id, account_id FROM devices
 """
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -295,7 +305,10 @@ MIGRATIONS: tuple[Migration, ...] = (
         RECORDS_PUSHED_DEVICE_POSTGRESQL,
     ),
     Migration(
-        9, "device ids never given twice", SQLITE_USED_DEVICE_IDS, POSTGRESQL_USED_DEVICE_IDS
+        9,
+        "device ids taken, with their device rows",
+        SQLITE_USED_DEVICE_IDS,
+        POSTGRESQL_USED_DEVICE_IDS,
     ),
 )
 

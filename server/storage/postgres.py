@@ -184,15 +184,11 @@ class PostgresStorage:
     async def create_account(self, account: AccountRow, device: DeviceRow) -> None:
         try:
             async with self._tx() as db:
-                await _use_device_id(db, device.device_id)
                 await db.execute(
                     f"INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES ({_marks(13)})",
                     *_account_values(account),
                 )
-                await db.execute(
-                    f"INSERT INTO devices ({DEVICE_COLUMNS}) VALUES ({_marks(8)})",
-                    *_device_values(device),
-                )
+                await _insert_device(db, device)
         except asyncpg.UniqueViolationError:
             raise DuplicateError("account") from None
 
@@ -426,7 +422,10 @@ class PostgresStorage:
             )
             if int(count) >= max_devices:
                 raise QuotaError("devices")
-            await _use_device_id(db, device.device_id)
+            if await db.fetchval(
+                "SELECT 1 FROM used_device_ids WHERE device_id = $1", device.device_id
+            ):
+                raise DuplicateError("device")  # checked before the prune, as on SQLite
             # Signed-out rows (revoked or expired): only the newest `max_devices` are kept, so
             # that a login/logout loop cannot pile up rows (R9 finding 8).
             await db.execute(
@@ -437,10 +436,7 @@ class PostgresStorage:
                 device.created_at,
                 max_devices,
             )
-            await db.execute(
-                f"INSERT INTO devices ({DEVICE_COLUMNS}) VALUES ({_marks(8)})",
-                *_device_values(device),
-            )
+            await _insert_device(db, device)
             if by_recovery_key:
                 await db.execute(
                     "INSERT INTO recovery_sessions (device_id, account_id) VALUES ($1, $2)",
@@ -1434,12 +1430,19 @@ def _device(row: Any) -> DeviceRow:
     return DeviceRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]))
 
 
-async def _use_device_id(db: asyncpg.Connection, device_id: bytes) -> None:
-    """Take `device_id` for good; raises DuplicateError("device") if it was ever given."""
-    taken = await db.fetchval(
-        "INSERT INTO used_device_ids (device_id) VALUES ($1) ON CONFLICT DO NOTHING "
-        "RETURNING device_id",
-        device_id,
+async def _insert_device(db: asyncpg.Connection, device: DeviceRow) -> None:
+    """Insert `device` and mark its id taken while its row is kept (`used_device_ids`, which
+    goes with it: protocol.md 2.3); raises DuplicateError("device") if a device row holds
+    its id (also one inserted by a concurrent transaction)."""
+    inserted = await db.fetchval(
+        f"INSERT INTO devices ({DEVICE_COLUMNS}) VALUES ({_marks(8)}) "
+        "ON CONFLICT (device_id) DO NOTHING RETURNING device_id",
+        *_device_values(device),
     )
-    if taken is None:
+    if inserted is None:
         raise DuplicateError("device")
+    await db.execute(
+        "INSERT INTO used_device_ids (device_id, account_id) VALUES ($1, $2)",
+        device.device_id,
+        device.account_id,
+    )

@@ -189,7 +189,9 @@ async def test_a_kept_signup_whose_device_id_was_given_meanwhile_gets_a_new_one(
     assert pending is not None
     kept = pending.request.device_id
     with contextlib.closing(sqlite3.connect(live_server.data_dir / "journal.db")) as db, db:
-        db.execute("INSERT INTO used_device_ids VALUES (?)", (kept,))  # given meanwhile
+        # given meanwhile (to a device of another account: this raw connection does not
+        # check foreign keys, and the server refuses an id `used_device_ids` holds)
+        db.execute("INSERT INTO used_device_ids VALUES (?, ?)", (kept, bytes(16)))
     client = await sign_up(hostile.url, home)
     try:
         sent = [wire.decode(wire.SignupRequest, b).device_id for b in hostile.bodies(SIGNUP)]

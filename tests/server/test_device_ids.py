@@ -1,7 +1,7 @@
 """Device ids are chosen by the device (protocol.md 2.3): the server takes the id a signup or
-login asks for, refuses one it ever gave before (even to a device signed out, revoked, pruned
-or of another account) with 409 `device_id_taken`, and picks one only for a request without
-it (a client older than device-chosen ids)."""
+login asks for, refuses one a device row it keeps holds (a live device's, or one signed out
+or revoked until its row is pruned, of any account) with 409 `device_id_taken`, and picks one
+only for a request without it (a client older than device-chosen ids)."""
 
 from __future__ import annotations
 
@@ -96,11 +96,13 @@ async def test_a_device_id_given_once_is_refused_for_good(
     assert (await raw.call("/v1/auth/signup", {**signup, "device_id": new_id()})).status == 200
 
 
-async def test_the_id_of_a_device_row_pruned_after_sign_out_stays_refused(
+async def test_an_id_is_refused_while_its_signed_out_row_is_kept_and_goes_with_it(
     serve: Serve, raw_session: aiohttp.ClientSession
 ) -> None:
-    """Signed-out device rows beyond the newest `max_devices` are deleted (R9 finding 8); the
-    ids stay taken (`used_device_ids`)."""
+    """Signed-out device rows beyond the newest `max_devices` are deleted (R9 finding 8): the
+    id of the one kept stays taken; a pruned row's id goes with it (R36 F8: the server keeps
+    no id longer than its device row, so a login/logout loop piles up nothing). What keeps
+    ids apart is the device's 16 random bytes a session (protocol.md 2.3)."""
     async with serve(max_devices=1) as server:
         raw = RawClient(raw_session, server.url)
         client = await Client.signup(
@@ -112,22 +114,32 @@ async def test_the_id_of_a_device_row_pruned_after_sign_out_stays_refused(
         )
         first = client.profile.device_id
         await client.logout()
+        last = b""
         for _ in range(2):  # each login prunes signed-out rows but the newest one
             server.clock.now += 1000  # newest by creation time
-            request = dataclasses.replace(await signed_login(raw, "dora"), device_id=new_id())
+            last = new_id()
+            request = dataclasses.replace(await signed_login(raw, "dora"), device_id=last)
             token = (await raw.call("/v1/auth/login", request)).value()["token"]
             assert (await raw.call("/v1/auth/logout", wire.Empty(), token=token)).status == 200
         assert (first,) not in await server.rows("SELECT device_id FROM devices")
-        again = dataclasses.replace(await signed_login(raw, "dora"), device_id=first)
+        assert (first,) not in await server.rows("SELECT device_id FROM used_device_ids")
+        kept = await server.rows("SELECT device_id FROM used_device_ids")
+        assert sorted(kept) == sorted(await server.rows("SELECT device_id FROM devices"))
+        assert (last,) in kept  # the newest signed-out row is kept, and its id stays taken
+        again = dataclasses.replace(await signed_login(raw, "dora"), device_id=last)
         assert (await raw.call("/v1/auth/login", again)).error() == (409, "device_id_taken")
 
 
-async def test_a_deleted_accounts_device_ids_stay_refused(
+async def test_a_deleted_accounts_device_ids_go_with_it(
     signup: ClientFactory, raw: RawClient, live_server: RunningServer
 ) -> None:
+    """An account deleted takes its rows of `used_device_ids` with it (R36 F8): nothing of
+    it is kept, not even its devices' bare ids."""
     gone = await signup("eve")
     gone_id = gone.profile.device_id
+    assert await live_server.rows("SELECT COUNT(*) FROM used_device_ids") == [(1,)]
     await gone.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
     assert await live_server.rows("SELECT 1 FROM accounts WHERE username = 'eve'") == []
+    assert await live_server.rows("SELECT COUNT(*) FROM used_device_ids") == [(0,)]
     signup_body = {**signed_signup("eve"), "device_id": gone_id}
-    assert (await raw.call("/v1/auth/signup", signup_body)).error() == (409, "device_id_taken")
+    assert (await raw.call("/v1/auth/signup", signup_body)).status == 200

@@ -239,9 +239,12 @@ async def test_a_database_at_migration_8_pushed_device_upgrades_to_used_device_i
     request: pytest.FixtureRequest, backend: str, tmp_path: Path
 ) -> None:
     """A database of a release whose last migration was 8 (records' pushing device) gets 9
-    (device ids never given twice) and nothing else: its device's id is taken from then on."""
+    (device ids taken, with their device rows) and nothing else: its device's id is taken while its row is kept."""
     assert (MIGRATIONS[7].version, MIGRATIONS[7].name) == (8, "the device that pushed each record")
-    assert (MIGRATIONS[8].version, MIGRATIONS[8].name) == (9, "device ids never given twice")
+    assert (MIGRATIONS[8].version, MIGRATIONS[8].name) == (
+        9,
+        "device ids taken, with their device rows",
+    )
     where = await _at_version(request, backend, tmp_path, 8)
     result = tj_server("migrate", *where)
     assert result.returncode == 0, result.stderr
@@ -278,7 +281,7 @@ async def test_a_database_whose_migration_of_a_version_is_another_builds_is_refu
         result = tj_server(*argv)
         assert result.returncode != 0
         assert (
-            "the database's schema migration 8 is 'device ids never given twice', this "
+            "the database's schema migration 8 is 'device ids taken, with their device rows', this "
             "server's is 'the device that pushed each record'"
         ) in result.stderr
         assert "Traceback" not in result.stderr
