@@ -2148,8 +2148,9 @@ class Replica:
         sealed again since under a newer epoch (same record id, so the push of the new
         sealing gets `record_conflict`). Each is delivered, and acknowledged here, when what
         the server serves opens (under its own epoch's key, signature verified) to exactly
-        the body this device sealed: the same record, signed by this device under its own
-        id and counter (protocol.md 4.18, "stored, reply lost"). Anything else is left as it
+        the body this device sealed: the same record, signed by this home under the id and
+        counter it wrote it with (the current id, or an earlier one of this home signed in
+        again since: R36 F3) (protocol.md 4.18, "stored, reply lost"). Anything else is left as it
         is (the push's refusal then sets it aside)."""
         waiting = await self.store.outbox_by_id(journal.journal_id, sorted(echoed))
         if not waiting:
@@ -2177,8 +2178,10 @@ class Replica:
                 )
             except TJError:
                 continue
-            mine = (self.profile.account_id, self.profile.device_id)
-            if theirs == ours and (theirs.author, theirs.device) == mine:
+            # The outbox record's own signer, not the profile's id: a record this home wrote
+            # under an earlier id (signed in again since, R36 F3) is as much its own. The
+            # outbox is this home's, so `ours.device` is an id this home wrote under.
+            if theirs == ours and ours.author == self.profile.account_id:
                 delivered.append((record, stored))
         if not delivered:
             return
