@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from client_sdk import crypto, wire
 from client_sdk import sync as sync_plan
-from client_sdk import wire
 from client_sdk.documents import Document
 from client_sdk.errors import IntegrityError, RateLimited, TJError
 from client_sdk.models import now_ms, to_datetime
@@ -216,7 +216,15 @@ class Pusher:
             raise IntegrityError(str(error)) from None
         async with self._store.transaction() as tx:
             await tx.mark_seen(
-                [SeenRecord(r.journal_id, r.record_id, seqs[r.record_id]) for r in batch]
+                [
+                    SeenRecord(
+                        r.journal_id,
+                        r.record_id,
+                        seqs[r.record_id],
+                        sealed=crypto.hash32(r.ciphertext),  # what comes back must be it
+                    )
+                    for r in batch
+                ]
             )
             await tx.remove_outbox([record.position for record in batch])
             await tx.acknowledge_own(batch[0].journal_id, [r.record_id for r in batch])

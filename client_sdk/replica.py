@@ -1875,11 +1875,36 @@ class Replica:
         # Whether the next reply's records are worth opening ahead (`_open_early`): not when
         # this page was mostly records this device holds (its own, echoed after a push).
         self._mostly_fresh[journal.journal_id] = len(fresh) * 2 > len(page.records)
-        echoes = [counter for counter in seen.values() if counter is not None]
         echoed = {record_id for record_id, counter in seen.items() if counter is not None}
         if echoed:
             await self._own_stored_unacknowledged(journal, page, echoed, report)
         problems: list[Problem] = []
+        if echoed:
+            # An own acknowledged record served back whole must be the bytes the server
+            # acknowledged (R36 F6): other bytes under its id are no echo. A stub (no
+            # ciphertext) is the server's word, as its acknowledgement was (4.18 "Own records").
+            sealed = await self.store.sealed_hashes(journal.journal_id, sorted(echoed))
+            for record in page.records:
+                expected = sealed.get(record.record_id)
+                if expected is None or not record.ciphertext:
+                    continue
+                if crypto.hash32(record.ciphertext) != expected:
+                    echoed.discard(record.record_id)
+                    problems.append(
+                        Problem(
+                            journal.journal_id,
+                            record.record_id,
+                            record.seq,
+                            f"record {record.record_id.hex()}: the server served other bytes "
+                            "under this device's own record than it acknowledged storing: "
+                            "refused, the record not counted as come back",
+                        )
+                    )
+        echoes = [
+            counter
+            for record_id, counter in seen.items()
+            if counter is not None and record_id in echoed
+        ]
         opened: list[tuple[wire.StoredRecord, records.RecordBody | records.NewerRecord]] = []
         before = self._history_before(journal)
         earlier = [r for r in fresh if r.epoch < before]
@@ -2187,7 +2212,12 @@ class Replica:
             return
         async with self.store.transaction() as tx:
             await tx.mark_seen(
-                [SeenRecord(journal.journal_id, r.record_id, s.seq) for r, s in delivered]
+                [
+                    SeenRecord(
+                        journal.journal_id, r.record_id, s.seq, sealed=crypto.hash32(s.ciphertext)
+                    )
+                    for r, s in delivered
+                ]
             )
             await tx.remove_outbox([r.position for r, _ in delivered])
             await tx.acknowledge_own(journal.journal_id, [r.record_id for r, _ in delivered])
@@ -2297,9 +2327,8 @@ class Replica:
         )
         async with self.store.transaction() as tx:
             await tx.forget_seen(journal.journal_id, superseded)
-            await tx.mark_seen(
-                [self._seen(journal.journal_id, record_id, reply.seq, journal.epoch, body)]
-            )
+            seen = self._seen(journal.journal_id, record_id, reply.seq, journal.epoch, body)
+            await tx.mark_seen([dataclasses.replace(seen, sealed=crypto.hash32(ciphertext))])
             await tx.unwithdraw(journal.journal_id, pending)
             if body.covers:
                 await tx.put_covers(

@@ -63,7 +63,7 @@ CREATE INDEX IF NOT EXISTS documents_by_journal ON documents(journal_id);
 CREATE TABLE IF NOT EXISTS seen_records (
     journal_id BLOB NOT NULL, record_id BLOB NOT NULL, seq INTEGER, doc_id BLOB,
     author BLOB, device BLOB, counter INTEGER, epoch INTEGER, snapshot INTEGER,
-    removes INTEGER,
+    removes INTEGER, sealed BLOB,
     PRIMARY KEY (journal_id, record_id)
 );
 CREATE INDEX IF NOT EXISTS seen_by_document ON seen_records(doc_id);
@@ -238,6 +238,10 @@ class SeenRecord:
     removes: bool | None = None
     """Set for a record of a journal's owner in an annotation another account created: whether
     the record itself marks it deleted (its payload alone sets `deleted`: R31 F2)."""
+    sealed: bytes | None = None
+    """Set for this device's own records once the server acknowledged them (or served them
+    back, stored with their reply lost): crypto.hash32 of the ciphertext the server stored.
+    A whole record served back under its id must have it (R36 F6, protocol.md 4.18)."""
 
 
 @dataclass(frozen=True)
@@ -1010,6 +1014,20 @@ class Store:
                 found[bytes(r[0])] = (bytes(r[1]), bytes(r[2]), int(r[3])) if known else None
         return found
 
+    async def sealed_hashes(self, journal_id: bytes, record_ids: list[bytes]) -> dict[bytes, bytes]:
+        """Of `record_ids`, this device's own records the server acknowledged, with the hash of
+        the ciphertext it stored (`SeenRecord.sealed`)."""
+        found: dict[bytes, bytes] = {}
+        for start in range(0, len(record_ids), 500):
+            chunk = record_ids[start : start + 500]
+            rows = await self._all(
+                "SELECT record_id, sealed FROM seen_records WHERE journal_id = ? AND sealed IS "
+                f"NOT NULL AND record_id IN ({', '.join('?' * len(chunk))})",
+                (journal_id, *chunk),
+            )
+            found.update((bytes(r[0]), bytes(r[1])) for r in rows)
+        return found
+
     async def device_counters(self) -> dict[bytes, dict[Key, DeviceCounters]]:
         """Per journal, what this device knows of every author device's counters."""
         rows = await self._all(
@@ -1185,7 +1203,9 @@ class Store:
         return [VerifiedRecord(bytes(r[0]), r[1], bytes(r[2]), r[3], bool(r[4])) for r in rows]
 
 
-ADDED_COLUMNS = {"seen_records": ("epoch INTEGER", "snapshot INTEGER", "removes INTEGER")}
+ADDED_COLUMNS = {
+    "seen_records": ("epoch INTEGER", "snapshot INTEGER", "removes INTEGER", "sealed BLOB")
+}
 
 
 async def _add_missing_columns(db: Database) -> None:
@@ -1352,7 +1372,7 @@ def _journal_counters(db: sqlite3.Connection, journal_id: bytes) -> dict[Key, De
 
 MARK_SEEN = (
     "INSERT INTO seen_records (journal_id, record_id, seq, doc_id, author, device, "
-    "counter, epoch, snapshot, removes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "counter, epoch, snapshot, removes, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT(journal_id, record_id) DO UPDATE SET "
     "seq = coalesce(excluded.seq, seq), doc_id = coalesce(excluded.doc_id, doc_id), "
     "author = coalesce(excluded.author, author), "
@@ -1360,7 +1380,8 @@ MARK_SEEN = (
     "counter = coalesce(excluded.counter, counter), "
     "epoch = coalesce(excluded.epoch, epoch), "
     "snapshot = coalesce(excluded.snapshot, snapshot), "
-    "removes = coalesce(excluded.removes, removes)"
+    "removes = coalesce(excluded.removes, removes), "
+    "sealed = coalesce(excluded.sealed, sealed)"
 )
 
 
@@ -1372,7 +1393,7 @@ def _seen_values(r: SeenRecord) -> tuple[Any, ...]:
     removes = None if r.removes is None else int(r.removes)
     return (
         r.journal_id, r.record_id, r.seq, r.doc_id, r.author, r.device, r.counter, r.epoch,
-        snapshot, removes,
+        snapshot, removes, r.sealed,
     )  # fmt: skip
 
 
