@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from client_sdk import forgotten
+from client_sdk import crypto, forgotten
 from client_sdk.access import VerifiedRecord
 from client_sdk.database import Database
 from client_sdk.errors import IntegrityError
@@ -83,6 +83,10 @@ CREATE TABLE IF NOT EXISTS write_counters (
 CREATE TABLE IF NOT EXISTS device_write_counters (
     journal_id BLOB NOT NULL, device BLOB NOT NULL, counter INTEGER NOT NULL,
     PRIMARY KEY (journal_id, device)
+);
+CREATE TABLE IF NOT EXISTS kept_write_counters (
+    tag BLOB NOT NULL, device BLOB NOT NULL, counter INTEGER NOT NULL,
+    PRIMARY KEY (tag, device)
 );
 CREATE TABLE IF NOT EXISTS withdrawn (
     journal_id BLOB NOT NULL, author BLOB NOT NULL, device BLOB NOT NULL,
@@ -1295,6 +1299,12 @@ def insert_new_documents(db: sqlite3.Connection, changes: list[NewDocument]) -> 
     )
 
 
+def counters_tag(journal_id: bytes) -> bytes:
+    """What `kept_write_counters` names a removed journal by: BLAKE2b-256 of its id in a
+    frame of its own (never the id, as forgotten.tag)."""
+    return crypto.hash32(crypto.frame(b"tj kept write counters", journal_id))
+
+
 ADOPT_LEGACY_COUNTERS = (
     "INSERT INTO device_write_counters (journal_id, device, counter) "
     "SELECT journal_id, ?, counter FROM write_counters WHERE true "
@@ -1429,7 +1439,9 @@ class Transaction:
         """Every row this device keeps of a journal: the unsynced field writes of its
         documents, then the rows of every table with a `journal_id` column (found in the
         store's own schema, so a table added later is covered too). Settings that name the
-        journal are the caller's (`Replica.forget_copy`)."""
+        journal are the caller's (`Replica.forget_copy`). Its write counters are kept under
+        the journal's tag (`_keep_write_counters`)."""
+        await self._keep_write_counters(journal_id)
         await self._db.execute(
             "DELETE FROM field_writes WHERE doc_id IN "
             "(SELECT doc_id FROM documents WHERE journal_id = ?)",
@@ -1437,6 +1449,20 @@ class Transaction:
         )
         for table in await self._journal_tables():
             await self._db.execute(f"DELETE FROM {table} WHERE journal_id = ?", (journal_id,))
+
+    async def _keep_write_counters(self, journal_id: bytes) -> None:
+        """Keep this home's write counters of a journal it removes (`device_write_counters`),
+        under `counters_tag` of its id, never the id: the device ids live on, and a journal
+        listed again (shared again after `shares.forget`, or a journal deleted here that the
+        server lists again) must never make one of them sign a counter twice (R36 F4, F5;
+        protocol.md 4.18). `put_journal` gives them back. A search of the store for the
+        journal's id still finds nothing (forgotten.py)."""
+        await self._db.execute(
+            "INSERT INTO kept_write_counters (tag, device, counter) SELECT ?, device, counter "
+            "FROM device_write_counters WHERE journal_id = ? ON CONFLICT(tag, device) "
+            "DO UPDATE SET counter = max(counter, excluded.counter)",
+            (counters_tag(journal_id), journal_id),
+        )
 
     async def _journal_tables(self) -> list[str]:
         tables = await self._db.execute_fetchall(
@@ -1566,6 +1592,16 @@ class Transaction:
                 journal.meta,
             ),
         )
+        # A journal removed here before and listed again: its write counters come back
+        # (`_keep_write_counters`), so its devices go on from where they were.
+        tag = counters_tag(journal.journal_id)
+        await self._db.execute(
+            "INSERT INTO device_write_counters (journal_id, device, counter) SELECT ?, device, "
+            "counter FROM kept_write_counters WHERE tag = ? ON CONFLICT(journal_id, device) "
+            "DO UPDATE SET counter = max(counter, excluded.counter)",
+            (journal.journal_id, tag),
+        )
+        await self._db.execute("DELETE FROM kept_write_counters WHERE tag = ?", (tag,))
 
     async def forget_peer(self, account_id: bytes) -> None:
         await self._db.execute("DELETE FROM peers WHERE account_id = ?", (account_id,))
@@ -1602,6 +1638,9 @@ class Transaction:
         )
 
     async def remove_journal(self, journal_id: bytes) -> None:
+        """Delete what this device holds of the journal; its write counters are kept under
+        the journal's tag (`_keep_write_counters`)."""
+        await self._keep_write_counters(journal_id)
         await self._db.execute(
             "DELETE FROM field_writes WHERE doc_id IN "
             "(SELECT doc_id FROM documents WHERE journal_id = ?)",
@@ -1616,8 +1655,6 @@ class Transaction:
             "seen_records",
             "outbox",
             "problems",
-            "write_counters",
-            "device_write_counters",
             "withdrawn",
             "device_counters",
             "record_covers",
