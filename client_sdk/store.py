@@ -361,8 +361,9 @@ class Store:
     async def open(cls, home: Path, device: bytes = b"", *, new_device: bool = False) -> Store:
         """Open (or create) the home's store for the profile's `device` id. The counters of
         a store from before counters were kept per device (`write_counters`, per journal
-        only) are the device's that last wrote there: they go to `device` once, so no
-        counter is ever taken twice. With `new_device` (`device` is an id this home chose
+        only) are the device's that last wrote there: they go to `device` once, in the
+        journals where the store shows it wrote (ADOPT_LEGACY_COUNTERS: else they were an
+        earlier id's, R36 F7), so no counter is ever taken twice. With `new_device` (`device` is an id this home chose
         for a session just opened, which never wrote here) they are dropped instead: they
         belong to an earlier id of this home, which no session ever takes again (device ids
         are chosen by the device, random and new for every session: protocol.md 2.3), and
@@ -1307,11 +1308,22 @@ def counters_tag(journal_id: bytes) -> bytes:
 
 ADOPT_LEGACY_COUNTERS = (
     "INSERT INTO device_write_counters (journal_id, device, counter) "
-    "SELECT journal_id, ?, counter FROM write_counters WHERE true "
+    "SELECT w.journal_id, :device, w.counter FROM write_counters w WHERE "
+    "EXISTS (SELECT 1 FROM seen_records s WHERE s.journal_id = w.journal_id "
+    "AND s.device = :device) "
+    "OR EXISTS (SELECT 1 FROM withdrawn d WHERE d.journal_id = w.journal_id "
+    "AND d.device = :device) "
+    "OR EXISTS (SELECT 1 FROM device_counters c WHERE c.journal_id = w.journal_id "
+    "AND c.device = :device) "
     "ON CONFLICT(journal_id, device) DO UPDATE SET counter = max(counter, excluded.counter)"
 )
 """`Store.open`: the per-journal counters of a store from before counters were kept per
-device go to the profile's device (then deleted)."""
+device go to the profile's device in the journals where the store shows it wrote (a record
+of its id, a counter of its id withdrawn or counted), then are deleted. In such a journal the
+profile's id was the last of the home's ids to write (a home's ids follow one another, and it
+is the latest), so the journal's counter is its own. Where it never wrote, the counter was an
+earlier id's (signed in again with the older SDK before this upgrade: R36 F7), and the
+profile's id starts from 1 there."""
 
 
 def _adopt_legacy_counters(db: sqlite3.Connection, device: bytes, new_device: bool) -> None:
@@ -1321,7 +1333,7 @@ def _adopt_legacy_counters(db: sqlite3.Connection, device: bytes, new_device: bo
     db.execute("BEGIN IMMEDIATE")
     try:
         if not new_device:
-            db.execute(ADOPT_LEGACY_COUNTERS, (device,))
+            db.execute(ADOPT_LEGACY_COUNTERS, {"device": device})
         db.execute("DELETE FROM write_counters")
         db.execute("COMMIT")
     except BaseException:

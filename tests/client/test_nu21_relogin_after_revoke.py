@@ -83,12 +83,18 @@ async def test_a_store_from_before_counters_per_device_keeps_counting_for_its_de
     tmp_path: Path,
 ) -> None:
     """The per-journal counters of an older store go to the profile's device: no counter is
-    taken twice by the device that wrote there."""
+    taken twice by the device that wrote there (its record 7 is in the store; one that never
+    wrote there counts from 1: R36 F7, test_r36_attacks)."""
     store = await Store.open(tmp_path)
     await store.close()
+    device = b"d" * 16
     with contextlib.closing(sqlite3.connect(tmp_path / STORE_FILE)) as db, db:
         db.execute("INSERT INTO write_counters VALUES (?, ?)", (b"j" * 16, 7))
-    device = b"d" * 16
+        db.execute(  # the device's own record 7, as the older SDK marked it seen at write
+            "INSERT INTO seen_records (journal_id, record_id, seq, author, device, counter) "
+            "VALUES (?, ?, 7, ?, ?, 7)",
+            (b"j" * 16, b"r" * 16, b"a" * 16, device),
+        )
     store = await Store.open(tmp_path, device)
     try:
         first = await store.write(lambda db: store.counting_state(db, b"j" * 16))
