@@ -27,6 +27,12 @@ from tests.conftest import PASSWORD, ClientFactory, RunningServer
 PUSH = "/v1/records/push"
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="R36 F1 (known limit, protocol.md 4.18 'What it cannot detect'): a home restored "
+    "from a backup or copied keeps its device id and counts on from the backup's counters; "
+    "telling the two apart needs a protocol change (a per-device signed hash chain), not done",
+)
 async def test_a_restored_backup_of_a_home_lets_the_server_swap_records_under_its_one_id(
     signup: ClientFactory,
     login: ClientFactory,
