@@ -79,7 +79,7 @@ from client_sdk.profile import (
 from client_sdk.pushing import SetAsideChange, set_aside_changes
 from client_sdk.replica import Replica, stored_document
 from client_sdk.sharing import NOTE, PROMPT, Sharing
-from client_sdk.store import LocalJournal, Problem, Store
+from client_sdk.store import STORE_FILE, LocalJournal, Problem, Store
 from client_sdk.sync import NewerFormat, Progress, SyncReport
 from client_sdk.tickets import load_ticket, save_ticket
 from client_sdk.transport import RetryPolicy, Transport, normalize_url
@@ -955,7 +955,7 @@ class Client:
         which journals are copies kept for a therapist (listed once, as their originals)."""
         home = Path(home)
         profile = load_profile(home, passphrase)
-        store = await Store.open(home)
+        store = await Store.open(home, profile.device_id)
         try:
             client = cls(home, profile, store, Transport(profile.server_url, profile.token))
             await client.replica.load_access()
@@ -995,12 +995,19 @@ class Client:
         """Save the profile of a session the server granted; closes `transport` on failure."""
         reply, secrets = session.reply, session.secrets
         try:
-            if profile_exists(home):
-                previous = load_profile(home, passphrase)
-                if previous.account_id != reply.account_id:
-                    raise InvalidInput(
-                        f"{home} holds the account {previous.username}: log out first or use another home"
-                    )
+            previous = load_profile(home, passphrase) if profile_exists(home) else None
+            if previous is not None and previous.account_id != reply.account_id:
+                raise InvalidInput(
+                    f"{home} holds the account {previous.username}: log out first or use another home"
+                )
+            if (home / STORE_FILE).exists():
+                # A store from before counters were kept per device: its counters are the
+                # previous device id's (NU21 C10), never the new one's (a new id, chosen
+                # here, that never wrote: protocol.md 2.3); without a previous profile
+                # their id is unknown, and never taken again: they are dropped.
+                if previous is not None and previous.device_id != reply.device_id:
+                    await (await Store.open(home, previous.device_id)).close()
+                await (await Store.open(home, reply.device_id, new_device=True)).close()
             ensure_home(home)
             profile = Profile(
                 server_url=transport.base_url,
@@ -1026,7 +1033,7 @@ class Client:
         (a login again without one keeps it: NU21 C11) and read the journal list; closes
         everything on failure."""
         try:
-            store = await Store.open(home)
+            store = await Store.open(home, profile.device_id)
         except BaseException:
             await transport.close()
             raise

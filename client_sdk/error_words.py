@@ -33,6 +33,8 @@ CODE_WORDS: dict[str, str] = {
     "not_found": "the server has no such account or device",
     "method_not_allowed": MALFORMED,
     "username_taken": "that username is taken: choose another one",
+    "device_id_taken": "the server says the new device id this device chose at random is "
+    "taken (a broken or lying server, or a broken random source): try again",
     "journal_exists": "a journal with that id already exists on the server",
     "record_conflict": "the server holds another record with the same id",
     "stale_epoch": "the journal's key changed meanwhile on another device: sync, then try again",
