@@ -691,8 +691,21 @@ def logout(home: Home, yes: bool) -> None:
                 "good: `tj set-aside list --json` exports those."
             )
         click.confirm("Log out anyway?", abort=True, err=True)
-    home.run(lambda client: client.logout())
-    output.message("Signed out; the local data of this device was deleted.")
+    done = home.run(lambda client: client.logout())
+    if done.discarded:  # said with --yes too: it skips the question, never the notice
+        output.message(
+            f"Changes to {output.plural(done.discarded, 'item', 'items')} (entries, goals, "
+            "notes...) that had not reached the server were discarded."
+        )
+    if done.server_told:
+        output.message("Signed out; the local data of this device was deleted.")
+        return
+    output.message(
+        "This device's local data was deleted, but the server could not be reached to sign "
+        "it out: the server still lists this device as signed in until you run "
+        f"`tj devices revoke {output.short_id(done.device_id)}` on another of your devices "
+        "(or its session expires unused)."
+    )
 
 
 async def username_of(client: Client) -> str:
@@ -960,7 +973,7 @@ def offer_sign_out(home: Home, sign_out_others: bool | None, done: str) -> None:
         if done:
             output.message(done)
         return
-    names = ", ".join(d.name for d in others)
+    names = output.device_names(others)
     if sign_out_others is None:
         output.message(f"{lead}Your other devices stay signed in: {names}.")
         if sys.stdin.isatty():
