@@ -219,7 +219,9 @@ HINTS = {
     "`tj recovery-key forget-kept --account ID` (its id above) gives it up",
     "session ended": "`tj login URL USERNAME` signs in again; if it refuses the right "
     "password, `tj export` saves this device's copy (before any `tj logout`)",
-    "account maybe deleted": "`tj export` saves this device's copy (before any `tj logout`)",
+    "account maybe deleted": "if you do not know a new password, `tj recover URL USERNAME` "
+    "sets one with the recovery key; `tj export` saves this device's copy (before any "
+    "`tj logout`)",
     "fingerprint": "they see it with `tj fingerprint`; pass --fingerprint or --trust-on-first-use",
     "daylio mood": "pass it as --mood LABEL=N",
     "ended brief": "ask the client for a new one (they run `tj brief`)",

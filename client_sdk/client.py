@@ -1703,11 +1703,14 @@ MAYBE_DELETED = "account maybe deleted"
 
 def _maybe_deleted(error: AuthError, username: str) -> AuthError:
     """A refused login on a home that holds `username`'s profile: the password may be wrong,
-    or the account deleted from another device; the server's answer is the same for both
-    (it must not tell whether a name exists), so both are named as possibilities."""
+    changed on another device (the common case, NU22 C16), or the account deleted from
+    another device; the server's answer is the same for all (it must not tell whether a name
+    exists), so each is named as a possibility, the likeliest first."""
     said = AuthError(
-        f"{error}; this device was signed in to {username}: if the password is right, the "
-        "account may have been deleted from another device (this device still holds its copy)",
+        f"{error}; this device was signed in to {username}: if it is the password you used "
+        "until now, it may have been changed on another device (sign in with the new one, or "
+        "recover the account with its recovery key), or the account may have been deleted "
+        "from another device (this device still holds its copy)",
         subject=MAYBE_DELETED,
     )
     said.code, said.detail = error.code, error.detail
