@@ -985,6 +985,12 @@ def shares_table(found: Iterable[ShareInfo]) -> Table:
         if s.account_erased is not None:
             sees = "nothing now"
             ends = f"ended {output.local_time(s.account_erased)}: {s.member}'s account was erased"
+        elif s.dropped_at is not None:  # before its signed end date (NU22 C9)
+            sees = "nothing now"
+            ends = (
+                f"ended by {output.local_time(s.dropped_at)}: the server says they left "
+                "(or their account was deleted)"
+            )
         table.add_row(escape(s.journal), s.member, s.role, escape(sees), ends)
     return table
 
