@@ -278,7 +278,8 @@ def scope_advice(error: ScopeNeeded) -> str:
     journal = shlex.quote(error.journal) if error.journal else "JOURNAL"
     member = shlex.quote(error.member)
     full = (
-        "the whole journal (every entry in full, also those written before): "
+        "the whole journal (everything you keep in it: entries in full, goals, questionnaire "
+        "answers, homework, safety plan; also what was written before): "
         f"tj share {journal} {member} --full"
     )
     if error.fields:

@@ -124,8 +124,9 @@ only_option = click.option(
 @click.option(
     "--full",
     is_flag=True,
-    help="Share the whole journal, every field of every entry (also those written before), "
-    "even where THERAPIST reads only some fields of it today (--only).",
+    help="Share the whole journal: everything in it, also what was written before (entries in "
+    "full, goals, questionnaire answers, homework, safety plan), even where "
+    "THERAPIST reads only some fields of it today (--only).",
 )
 @click.option(
     "--safety-flags",
@@ -287,6 +288,17 @@ def share(
         )
 
 
+WHOLE_JOURNAL = (
+    "everything you keep in it, also what was written before: every entry in full (text, "
+    "title, mood, tags, emotions), goals and their check-ins, questionnaire results with each "
+    "item's answer, homework and any safety plan in it"
+)
+"""What a member of a whole journal reads (NU22 C2): every document the owner's devices
+wrote in it, sealed again under the key of the grant (the snapshot, protocol.md 4.19).
+Safety flags are shown only to the members the opt-in names (the --safety-flags line says
+so); other members' notes are neither part of the share nor shown (protocol.md)."""
+
+
 def share_confirmation(shared: ShareInfo) -> str:
     """What the member can read now, in plain words: the journal, the fields, what ended."""
     ending = f" {end_text(shared.expires_at)}" if shared.expires_at else ", with no end date"
@@ -300,9 +312,8 @@ def share_confirmation(shared: ShareInfo) -> str:
     if shared.fields is None:
         return "\n".join(
             [
-                f"Shared {shared.journal} with {shared.member} ({role}){ending}: they see "
-                "every entry in full (text, title, mood, tags, emotions) after their next "
-                "`tj sync`."
+                f"Shared {shared.journal} with {shared.member} ({role}){ending}: after their "
+                f"next `tj sync` they read {WHOLE_JOURNAL}."
             ]
             + [
                 f"{shared.member}'s share of the copy {name} has the same terms now."
@@ -393,9 +404,8 @@ def kept_limited(shared: ShareInfo) -> str:
     return (
         f"{shared.member} still reads only the {plain_list(shared.fields or ())} of "
         f"{shared.source} ({role}){ending}, as the journal {shared.journal!r}: nothing more "
-        "is shared. To share the whole journal instead (the full text of every entry, also "
-        f"those written before): tj share {shlex.quote(shared.source or '')} {shared.member} "
-        "--full"
+        f"is shared. To share the whole journal instead ({WHOLE_JOURNAL}): tj share "
+        f"{shlex.quote(shared.source or '')} {shared.member} --full"
     )
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunningServer
-from tests.test_cli import Device
 from tests.test_cli_insights import new_device
 from tests.test_cli_sharing import move_clocks
 
