@@ -16,6 +16,7 @@ import click
 from rich.table import Table
 
 from cli import output
+from cli.dates import no_such_day
 from cli.main import (
     Home,
     cli,
@@ -65,6 +66,9 @@ def parse_until(
             return datetime.strptime(text, pattern).astimezone()
         except ValueError:
             continue
+    impossible = no_such_day(text)  # shaped right, but no day of the calendar (NU22 C8)
+    if impossible is not None:
+        raise click.BadParameter(impossible)
     raise click.BadParameter("give a date as YYYY-MM-DD, 'YYYY-MM-DD HH:MM', today or tomorrow")
 
 
