@@ -61,7 +61,10 @@ class ShareInfo:
     whether it has `expired`, as read from the verified access chain. A share whose signed end
     date passed stays listed (`expired` True) after this account's device ended it (removed
     the member from the chain with a signed `ended` entry: `AccessState.ended`), until the
-    member is shared with again; a pre-session brief's does not."""
+    member is shared with again; a pre-session brief's does not. So does one whose member an
+    owner device removed because the server no longer served them (they left: `dropped_at`).
+    Only the account's latest membership counts: one the owner removed is not listed, even
+    if an earlier one had lapsed (NU22 C9)."""
 
     journal: str
     journal_id: str
