@@ -408,7 +408,9 @@ def kept_limited(shared: ShareInfo) -> str:
     return (
         f"{shared.member} still reads only the {plain_list(shared.fields or ())} of "
         f"{shared.source} ({role}){ending}, as the journal {shared.journal!r}: nothing more "
-        f"is shared. To share the whole journal instead ({WHOLE_JOURNAL}): tj share "
+        "is shared. To share the whole journal instead (everything you keep in it, also what "
+        "was written before: the full text of every entry, goals, questionnaire answers, "
+        "homework and any safety plan): tj share "
         f"{shlex.quote(shared.source or '')} {shared.member} --full"
     )
 

@@ -639,7 +639,10 @@ async def test_a_new_role_for_a_mood_only_share_keeps_it_mood_only_and_full_wide
     assert len(await ana.json("shares")) == 1
 
     widened = await ana.ok("share", "Personal", "tom", "--full")
-    assert "they see every entry in full" in " ".join(widened.stderr.split())
+    assert (
+        "they read everything you keep in it, also what was written before: every entry in full"
+        in " ".join(widened.stderr.split())
+    )
     await tom.ok("sync")
     assert "Private: nobody knows about the drinking." in {
         e["body"] for e in await tom.json("list", "--journal", "ana/Personal")
