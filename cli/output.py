@@ -10,7 +10,8 @@ import json
 import shlex
 import shutil
 import sys
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -330,6 +331,17 @@ def journals_table(journals: Iterable[Journal], me: str = "") -> Table:
         role = f"{role}, {HELPER_ROLES[journal.helper]}" if journal.helper in HELPER_ROLES else role
         table.add_row(shown(journal.name, markup=True), role, journal.id)
     return table
+
+
+def device_names(devices: Sequence[DeviceInfo]) -> str:
+    """The devices' names for a sentence, "phone, vm (4509ab31879f), vm (77c1d2e0a9b4)": a
+    name more than one of them bears gets the device's id as `tj devices` shows it, so the
+    one to revoke can be told apart."""
+    counts = Counter(device.name for device in devices)
+    return ", ".join(
+        f"{device.name} ({short_id(device.id)})" if counts[device.name] > 1 else device.name
+        for device in devices
+    )
 
 
 def devices_table(devices: Iterable[DeviceInfo]) -> Table:

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from client_sdk.journals import Journals
     from client_sdk.live import Backoff
     from client_sdk.measures import Measures
-    from client_sdk.models import DeviceInfo, Entry, Journal, Notice
+    from client_sdk.models import DeviceInfo, Entry, Journal, LoggedOut, Notice
     from client_sdk.notes import Notes
     from client_sdk.passwords import PASSWORD_RULE, check_password
     from client_sdk.patterns import Association, DayMood, Trend, WeekdayStat
@@ -117,7 +117,7 @@ _EXPORTS = {
     "journals": ("Journals",),
     "live": ("Backoff",),
     "measures": ("Measures",),
-    "models": ("DeviceInfo", "Entry", "Journal", "Notice"),
+    "models": ("DeviceInfo", "Entry", "Journal", "LoggedOut", "Notice"),
     "notes": ("Notes",),
     "passwords": ("PASSWORD_RULE", "check_password"),
     "pending_signup": ("KeptRecoveryKey",),
@@ -217,6 +217,7 @@ __all__ = [
     "KdfCost",
     "KeyChangedError",
     "KeptRecoveryKey",
+    "LoggedOut",
     "Measure",
     "InvalidResult",
     "MeasureResult",

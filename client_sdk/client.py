@@ -48,6 +48,7 @@ from client_sdk.errors import (
 from client_sdk.live import DEFAULT_BACKOFF, Backoff, Inbox
 from client_sdk.live import notices as live_notices
 from client_sdk.models import (
+    LoggedOut,
     Notice,
     default_device_name,
     normalize_username,
@@ -1084,22 +1085,31 @@ class Client:
             raise InvalidInput("choose a passphrase of at least 8 characters")
         save_profile(self.home, self.profile, passphrase, cost)
 
-    async def logout(self) -> int:
-        """Sign this device out and forget its local data; returns the records dropped that
-        never reached the server (the outbox and the changes set aside). The sealed copy of
-        a recovery key never shown (an unfinished signup, or one finished without its key
-        confirmed: pending_signup.py) is kept: the next `signup` or `login` of that account
-        on this home checks it, and shows it only if the server confirms it."""
-        unsynced = await self.store.outbox_size() + len(await self.store.set_aside())
+    async def logout(self) -> LoggedOut:
+        """Sign this device out and forget its local data; returns what that did
+        (models.LoggedOut): how many documents with changes that never reached the server were
+        dropped (`unsynced_changes`, the outbox and the changes set aside), and whether the
+        server was told. Offline, the local data is deleted all the same and `server_told` is
+        False: the server lists this device until its session expires or another device
+        revokes it (`device_id`). The sealed copy of a recovery key never shown (an unfinished
+        signup, or one finished without its key confirmed: pending_signup.py) is kept: the
+        next `signup` or `login` of that account on this home checks it, and shows it only if
+        the server confirms it. Raises TJError (other than AuthError and NetworkError) when
+        the server answers with an error: nothing is deleted then."""
+        discarded = await self.unsynced_changes()
+        server_told = True
         try:
             await self.transport.call("/v1/auth/logout", wire.Empty(), wire.Empty)
-        except (AuthError, NetworkError):
-            pass  # already signed out, or offline: forgetting locally is what matters
+        except AuthError:
+            pass  # already signed out (revoked, expired): the server no longer lists it
+        except NetworkError:
+            server_told = False  # offline: forgetting locally is what matters, and is said
+        device_id = self.profile.device_id.hex()
         await self.close()
         remove_profile(self.home)
         for name in ("store.db", "store.db-wal", "store.db-shm"):
             (self.home / name).unlink(missing_ok=True)
-        return unsynced
+        return LoggedOut(discarded, server_told, device_id)
 
     async def change_password(
         self,
@@ -1731,11 +1741,14 @@ MAYBE_DELETED = "account maybe deleted"
 
 def _maybe_deleted(error: AuthError, username: str) -> AuthError:
     """A refused login on a home that holds `username`'s profile: the password may be wrong,
-    or the account deleted from another device; the server's answer is the same for both
-    (it must not tell whether a name exists), so both are named as possibilities."""
+    changed on another device (the common case, NU22 C16), or the account deleted from
+    another device; the server's answer is the same for all (it must not tell whether a name
+    exists), so each is named as a possibility, the likeliest first."""
     said = AuthError(
-        f"{error}; this device was signed in to {username}: if the password is right, the "
-        "account may have been deleted from another device (this device still holds its copy)",
+        f"{error}; this device was signed in to {username}: if it is the password you used "
+        "until now, it may have been changed on another device (sign in with the new one, or "
+        "recover the account with its recovery key), or the account may have been deleted "
+        "from another device (this device still holds its copy)",
         subject=MAYBE_DELETED,
     )
     said.code, said.detail = error.code, error.detail

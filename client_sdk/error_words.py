@@ -22,8 +22,9 @@ CODE_WORDS: dict[str, str] = {
     "too_large": "the request is larger than the server accepts",
     "auth_required": "this device is not signed in: log in again",
     "auth_failed": "the server no longer accepts this device's session: log in again (if "
-    "the server then refuses the right password, the account may have been deleted from "
-    "another device; this device still holds its copy)",
+    "the server then refuses the password you used until now, it may have been changed on "
+    "another device, or the account may have been deleted from another device; this device "
+    "still holds its copy)",
     "token_expired": "this device's session expired; log in again",
     "password_required": "only the password can replace the recovery key of a signed-in "
     "account, not the recovery key itself; nothing was changed",
