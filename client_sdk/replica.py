@@ -2661,6 +2661,35 @@ class Replica:
             return after
         raise AssertionError("unreachable")
 
+    async def past_write_limit(
+        self, documents: list[StoredDocument], journals: dict[bytes, LocalJournal]
+    ) -> set[bytes]:
+        """Documents of journals shared with this account that this device created with a
+        record whose counter is above the write limit the owner signed for this device when
+        this account's right to write ended (`AccessState.write_bound`): the share ended, or
+        became read-only, before the owner's device took that record, so every device of the
+        journal refuses it and none of its readers has it (NU22 C17). Decided on the
+        owner-signed chain this device verified, never on the server's word."""
+        me, device = self.profile.account_id, self.profile.device_id
+        await self.load_access()
+        bounds: dict[bytes, int] = {}
+        for journal_id, local in journals.items():
+            state = self.chains.state(journal_id)
+            if local.owner_id == me or state is None:
+                continue
+            bound = state.write_bound(me, device)
+            if bound is not None:
+                bounds[journal_id] = bound
+        mine = [d.doc_id for d in documents if d.journal_id in bounds]
+        if not mine:
+            return set()
+        first = await self.store.first_counters(me, device, mine)
+        return {
+            d.doc_id
+            for d in documents
+            if d.doc_id in first and first[d.doc_id] > bounds[d.journal_id]
+        }
+
     async def take_in_writes(self) -> None:
         """Pull every journal's records (no withholding check: the sync's own last pull
         makes it), before this device signs counters that bound a member's writes

@@ -44,7 +44,7 @@ from client_sdk.errors import (
 )
 from client_sdk.models import EPOCH, check_text, normalize_username, now_ms, read_time, to_datetime
 from client_sdk.replica import REVOKED, Replica, changed_account, same_keys, stored_document
-from client_sdk.store import LocalJournal, Peer, StoredDocument
+from client_sdk.store import LocalJournal, Peer
 from client_sdk.undelivered import Undelivered
 
 NOTE = "note"
@@ -1965,7 +1965,7 @@ class Sharing:
             for stored in await self.store.documents(journal.journal_id if journal else None)
             if stored.kind in (NOTE, PROMPT) and stored.journal_id in journals
         ]
-        late = await self.past_write_limit(documents, journals)
+        late = await self.replica.past_write_limit(documents, journals)
         for stored in documents:
             creators = await self.store.creators([stored.doc_id])
             journal_of = journals[stored.journal_id]
@@ -1977,35 +1977,6 @@ class Sharing:
                 note = replace(note, delivered=False)
             found.append(note)
         return sorted(found, key=lambda n: (not n.by_therapist, n.created_at), reverse=False)
-
-    async def past_write_limit(
-        self, documents: list[StoredDocument], journals: dict[bytes, LocalJournal]
-    ) -> set[bytes]:
-        """Documents of journals shared with this account that this device created with a
-        record whose counter is above the write limit the owner signed for this device when
-        this account's right to write ended (`AccessState.write_bound`): the share ended, or
-        became read-only, before the owner's device took that record, so every device of the
-        journal refuses it and none of its readers has it (NU22 C17). Decided on the
-        owner-signed chain this device verified, never on the server's word."""
-        me, device = self.profile.account_id, self.profile.device_id
-        await self.replica.load_access()
-        bounds: dict[bytes, int] = {}
-        for journal_id, local in journals.items():
-            state = self.replica.chains.state(journal_id)
-            if local.owner_id == me or state is None:
-                continue
-            bound = state.write_bound(me, device)
-            if bound is not None:
-                bounds[journal_id] = bound
-        mine = [d.doc_id for d in documents if d.journal_id in bounds]
-        if not mine:
-            return set()
-        first = await self.store.first_counters(me, device, mine)
-        return {
-            d.doc_id
-            for d in documents
-            if d.doc_id in first and first[d.doc_id] > bounds[d.journal_id]
-        }
 
     async def _note(self, journal: LocalJournal, document: Document, author: bytes) -> Note:
         name = await self.replica.member_name(journal, author)

@@ -115,6 +115,9 @@ async def test_a_note_pushed_while_the_owner_narrows_to_read_is_neither_withheld
         async def note_meanwhile() -> None:
             del hostile.holds["/v1/journals/rotate"]
             late.append((await tom.notes.add("ana/Personal", "One more thing.")).text)
+            late.append(
+                (await tom.assignments.assign("ana/Personal", "homework", "sleep-diary")).id
+            )
             assert (await tom.sync()).set_aside == []  # accepted: the share is on
             await phone.sync()  # takes it under the chain it holds
             await phone.entries.write("Personal", "Written on the phone.")
@@ -134,6 +137,9 @@ async def test_a_note_pushed_while_the_owner_narrows_to_read_is_neither_withheld
         [listed] = await tom.notes.list()
         assert (listed.text, listed.delivered) == (late[0], False)
         assert listed.late is not None and "before ana's device took it" in listed.late
+        [assigned] = await tom.assignments.assignments()
+        assert (assigned.id, assigned.delivered) == (late[1], False)
+        assert late[1] not in [a.id for a in await laptop.assignments.assignments()]
         jo = await signup("joan")
         await share_with(laptop, jo)
         assert (await jo.sync()).withheld == []
