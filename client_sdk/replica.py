@@ -2665,8 +2665,9 @@ class Replica:
         self, documents: list[StoredDocument], journals: dict[bytes, LocalJournal]
     ) -> set[bytes]:
         """Documents of journals shared with this account that this device created with a
-        record whose counter is above the write limit the owner signed for this device when
-        this account's right to write ended (`AccessState.write_bound`): the share ended, or
+        record the server acknowledged whose counter is above the write limit the owner
+        signed for this device when this account's right to write ended
+        (`AccessState.write_bound`): the share ended, or
         became read-only, before the owner's device took that record, so every device of the
         journal refuses it and none of its readers has it (NU22 C17). Decided on the
         owner-signed chain this device verified, never on the server's word."""
@@ -2684,10 +2685,18 @@ class Replica:
         if not mine:
             return set()
         first = await self.store.first_counters(me, device, mine)
+        # Only a record the server acknowledged (or sent back): one it refused is set aside,
+        # and one not pushed yet is in the outbox; each says so itself.
+        counters = await self.store.device_counters()
+        stored = {}
+        for journal_id in {d.journal_id for d in documents if d.doc_id in first}:
+            own = counters.get(journal_id, {}).get((me, device))
+            stored[journal_id] = max(own.top(), own.claimed) if own is not None else 0
         return {
             d.doc_id
             for d in documents
-            if d.doc_id in first and first[d.doc_id] > bounds[d.journal_id]
+            if d.doc_id in first
+            and bounds[d.journal_id] < first[d.doc_id] <= stored.get(d.journal_id, 0)
         }
 
     async def take_in_writes(self) -> None:

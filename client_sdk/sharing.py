@@ -1971,10 +1971,10 @@ class Sharing:
             journal_of = journals[stored.journal_id]
             author = creators.get(stored.doc_id, journal_of.owner_id)
             note = await self._note(journal_of, stored_document(stored), author)
-            if stored.doc_id in late:
-                note = replace(note, delivered=False, late=late_text(journal_of))
-            elif stored.doc_id in refused:
+            if stored.doc_id in refused:  # the server refused it: set aside, says why
                 note = replace(note, delivered=False)
+            elif stored.doc_id in late:
+                note = replace(note, delivered=False, late=late_text(journal_of))
             found.append(note)
         return sorted(found, key=lambda n: (not n.by_therapist, n.created_at), reverse=False)
 
