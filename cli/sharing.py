@@ -938,8 +938,13 @@ def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
     output.show_rows(found, as_json, partial(notes_table, me=me), "No notes yet.")
     if not as_json:
         output.not_delivered_note(
-            sum(not n.delivered and not n.withdrawal_refused for n in found), "note", "notes"
+            sum(not n.delivered and not n.withdrawal_refused and not n.late for n in found),
+            "note",
+            "notes",
         )
+        for n in found:
+            if n.late:
+                output.message(f"{output.NOT_DELIVERED_MARK} {n.id[:12]}: {n.late}.")
 
 
 @notes.command("withdraw")

@@ -334,6 +334,19 @@ class AccessState:
             return True
         return device is not None and counter <= limits.get(device, 0)
 
+    def write_bound(self, account_id: bytes, device: bytes) -> int | None:
+        """The highest counter of `device` whose record of `account_id` (not the owner) this
+        chain can accept: the largest of the counters signed when each of its memberships
+        that held `annotate` lost that right (removed, ended, changed to `read`); None when
+        one of them still holds it, or this device cannot tell (an account whose memberships
+        it does not know). A counter above it never counts as delivered nor as withheld: no
+        device accepts its record, whoever says it exists (NU22 C17)."""
+        handles = self.handles.get(account_id, [])
+        writing = [h for h in handles if any(h in a for a in self.annotators.values())]
+        if not handles or any(h not in self.write_limits for h in writing):
+            return None
+        return max((self.write_limits[h].get(device, 0) for h in writing), default=0)
+
     def first_epoch_of(self, account_id: bytes) -> int:
         member = self.member_by_account(account_id)
         return self.first_epoch.get(member.handle, self.epoch) if member else 0

@@ -133,7 +133,12 @@ class Assignments:
         Raises NotFound for an unknown journal."""
         found = []
         refused = await self._store.set_aside_documents()
-        for local, stored in await self._documents(journal, ASSIGNMENT):
+        documents = await self._documents(journal, ASSIGNMENT)
+        # Past the write limit the owner signed for this device: refused everywhere (NU22 C17).
+        refused |= await self._replica.past_write_limit(
+            [stored for _, stored in documents], {local.journal_id: local for local, _ in documents}
+        )
+        for local, stored in documents:
             view = await self._view(local, stored_document(stored))
             if view is not None and (include_cancelled or not view.cancelled):
                 found.append(replace(view, delivered=False) if stored.doc_id in refused else view)

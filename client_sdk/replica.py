@@ -140,6 +140,12 @@ class Replica:
         self.sync_lock = asyncio.Lock()
         """Held for the whole of a sync, and by `client.shares.forget` (Sharing.forget), so
         that a forget never overlaps a sync of this client in the same process."""
+        self._syncing: (
+            tuple[asyncio.Task[Any] | None, sync_plan.SyncReport, sync_plan.ProgressTracker] | None
+        ) = None
+        """While a sync runs: its task, report and progress, so that a change of access made
+        inside it (an end date that passed, `rotate_expired`) pulls into that sync's report
+        (`take_in_writes`)."""
 
     compact_after = 100
     """A document with this many acknowledged updates gets a snapshot at the next sync."""
@@ -969,7 +975,10 @@ class Replica:
         of a pull, with every check, and no request is made (`_take_notice`); else the
         sync pulls as usual. Holds `sync_lock` throughout (a forget waits for it)."""
         async with self.sync_lock:
-            return await self._sync(progress, max_upload_wait, as_of, notice)
+            try:
+                return await self._sync(progress, max_upload_wait, as_of, notice)
+            finally:
+                self._syncing = None
 
     async def _sync(
         self,
@@ -1000,6 +1009,7 @@ class Replica:
             progress, to_push=0 if quiet else await self.store.outbox_size()
         )
         waits = UploadWaits(max_upload_wait)
+        self._syncing = (asyncio.current_task(), report, tracker)
         if not quiet:
             await self._load_peers()
             await self.load_access()
@@ -1823,7 +1833,11 @@ class Replica:
             if journal is None:
                 continue
             known = counting.JournalCounters(journal_id, devices)
-            for gap in known.gaps(complete=journal_id not in behind):
+            state = self.chains.state(journal_id)
+            for found in known.gaps(complete=journal_id not in behind):
+                gap = past_write_limit(found, state, journal.owner_id)
+                if gap is None:
+                    continue
                 if gap.author in (journal.owner_id, self.profile.account_id):
                     report.withheld.append(gap)
                 elif await self._erased(gap.author, erased):
@@ -2732,7 +2746,15 @@ class Replica:
         a retry after another device made some of them (ended the same share: a `removed`
         of a member no longer there, a `limited_removed` of a share no longer in force would
         break the chain's rules) signs only the rest; when it returns none, the chain
-        already says it all and nothing is signed: the state signed on is returned."""
+        already says it all and nothing is signed: the state signed on is returned.
+
+        Before an entry that closes or narrows a member's right to write is signed (removed,
+        ended, changed to `read`: `closes_writes`), the journal's records are pulled
+        (`take_in_writes`), on each attempt: the counters it signs (`_limit_writes`) then
+        take in every record of the member an honest server accepted until now, so a note
+        written while the share was on is not refused afterwards for being past them (NU22
+        C17). A server that withholds them can only get them excluded, which it could do
+        anyway by not storing them."""
         for attempt in range(3):
             await self.refresh_journals()
             state = self.chains.current(journal.journal_id)
@@ -2741,6 +2763,14 @@ class Replica:
             wanted = changes(state) if callable(changes) else changes
             if callable(changes) and not wanted:
                 return state  # done by another device meanwhile
+            if closes_writes(state, wanted, now_ms()):
+                await self.take_in_writes()
+                state = self.chains.current(journal.journal_id)
+                if check is not None:
+                    check(state)
+                wanted = changes(state) if callable(changes) else changes
+                if callable(changes) and not wanted:
+                    return state
             try:
                 after = await self._rotate(journal.journal_id, state, wanted)
             except ConflictError as error:
@@ -2753,6 +2783,59 @@ class Replica:
             await self._reseal_outbox()
             return after
         raise AssertionError("unreachable")
+
+    async def past_write_limit(
+        self, documents: list[StoredDocument], journals: dict[bytes, LocalJournal]
+    ) -> set[bytes]:
+        """Documents of journals shared with this account that this device created with a
+        record the server acknowledged whose counter is above the write limit the owner
+        signed for this device when this account's right to write ended
+        (`AccessState.write_bound`): the share ended, or
+        became read-only, before the owner's device took that record, so every device of the
+        journal refuses it and none of its readers has it (NU22 C17). Decided on the
+        owner-signed chain this device verified, never on the server's word."""
+        me, device = self.profile.account_id, self.profile.device_id
+        await self.load_access()
+        bounds: dict[bytes, int] = {}
+        for journal_id, local in journals.items():
+            state = self.chains.state(journal_id)
+            if local.owner_id == me or state is None:
+                continue
+            bound = state.write_bound(me, device)
+            if bound is not None:
+                bounds[journal_id] = bound
+        mine = [d.doc_id for d in documents if d.journal_id in bounds]
+        if not mine:
+            return set()
+        first = await self.store.first_counters(me, device, mine)
+        # Only a record the server acknowledged (or sent back): one it refused is set aside,
+        # and one not pushed yet is in the outbox; each says so itself.
+        counters = await self.store.device_counters()
+        stored = {}
+        for journal_id in {d.journal_id for d in documents if d.doc_id in first}:
+            own = counters.get(journal_id, {}).get((me, device))
+            stored[journal_id] = max(own.top(), own.claimed) if own is not None else 0
+        return {
+            d.doc_id
+            for d in documents
+            if d.doc_id in first
+            and bounds[d.journal_id] < first[d.doc_id] <= stored.get(d.journal_id, 0)
+        }
+
+    async def take_in_writes(self) -> None:
+        """Pull every journal's records (no withholding check: the sync's own last pull
+        makes it), before this device signs counters that bound a member's writes
+        (`change_access`). Inside a sync (an end date that passed), into that sync's report;
+        else under `sync_lock`, into the report of this client's next sync (`_reopened`)."""
+        if self._syncing is not None and self._syncing[0] is asyncio.current_task():
+            _, report, tracker = self._syncing
+            await self._pull(report, tracker, check=False)
+            return
+        async with self.sync_lock:
+            await self.load_access()
+            if self._reopened is None:
+                self._reopened = sync_plan.SyncReport()
+            await self._pull(self._reopened, sync_plan.ProgressTracker(None, 0), check=False)
 
     async def served_members(self) -> dict[bytes, set[bytes]]:
         """journal id -> the accounts the server still serves each owned journal to. Used
@@ -3665,3 +3748,38 @@ def _closed(state: AccessState) -> set[bytes]:
     """The handles of the memberships the verified chain closed (`removed`, with `because`
     or without, and `ended`): what `Replica._ended_elsewhere` compares a refreshed chain to."""
     return {*state.not_served, *state.unshared, *state.ended}
+
+
+def closes_writes(state: AccessState, changes: list[tuple[str, dict[str, Any]]], now: int) -> bool:
+    """Whether signing `changes` on `state` (with the `ended` entries a rotation adds for
+    members whose signed end date passed by `now`, ms UTC) closes or narrows the right to
+    write of a member who holds it: a `removed` or `ended` of an annotating member, or a
+    `changed` of one to `read`. Such an entry signs that member's counters
+    (`Replica._limit_writes`)."""
+    writing = {h for h, m in state.members.items() if m.role == "annotate"}
+    if any(state.members[h].ended(now) for h in writing):
+        return True
+    for kind, payload in changes:
+        member = payload.get("member")
+        if member not in writing:
+            continue
+        if kind in (access.REMOVED, access.ENDED):
+            return True
+        if kind == access.CHANGED and payload.get("role") != "annotate":
+            return True
+    return False
+
+
+def past_write_limit(
+    gap: counting.Gap, state: AccessState | None, owner_id: bytes
+) -> counting.Gap | None:
+    """`gap` without the counters above the write limit the owner signed for its device
+    (`AccessState.write_bound`): no device accepts those records, so they are neither
+    delivered nor withheld (NU22 C17); None when nothing else is missing."""
+    if state is None or gap.author == owner_id:
+        return gap
+    bound = state.write_bound(gap.author, gap.device)
+    if bound is None:
+        return gap
+    kept = tuple((lo, min(hi, bound)) for lo, hi in gap.missing if lo <= bound)
+    return dataclasses.replace(gap, missing=kept) if kept else None

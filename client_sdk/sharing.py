@@ -210,7 +210,10 @@ class Note:
     nobody else has it as shown here. `withdrawal_refused` is set (to why, and who can remove
     it now: NU20 C4) when this account withdrew its own note but the server refused the
     withdrawal: the text is cleared on this device, yet the journal's readers still have the
-    note as it was (R28 F3)."""
+    note as it was (R28 F3). `late` is set (to why) when this account's note reached the
+    server after the owner's device signed the end of its right to write (the share ended or
+    became read-only first): every device of the journal refuses it, so `delivered` is False
+    and nothing can send it again (NU22 C17); decided on the owner-signed chain."""
 
     id: str
     journal: str
@@ -221,6 +224,7 @@ class Note:
     created_at: datetime
     delivered: bool = True
     withdrawal_refused: str | None = None
+    late: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -233,6 +237,7 @@ class Note:
             "created_at": self.created_at.isoformat(),
             "delivered": self.delivered,
             "withdrawal_refused": self.withdrawal_refused,
+            "late": self.late,
         }
 
 
@@ -246,6 +251,14 @@ def _open_disclosure(account_key: bytes, journal_id: bytes, sealed: bytes) -> ac
     them to mirror it: issue 10). The same bytes under the same key open to the same value;
     settings that do not open raise IntegrityError every time (not kept)."""
     return access.open_disclosure(account_key, journal_id, sealed)
+
+
+def late_text(journal: LocalJournal) -> str:
+    """Why this account's note past its signed write limit was not delivered (NU22 C17)."""
+    return (
+        f"{journal.owner_name}'s share of {journal.name} ended, or became read-only, before "
+        f"{journal.owner_name}'s device took it: they do not have it, and it cannot be sent again"
+    )
 
 
 def basis_of(state: access.AccessState | None, peer: Peer) -> Basis:
@@ -1966,13 +1979,22 @@ class Sharing:
         journals = {j.journal_id: j for j in await self.store.journals()}
         refused = await self.store.set_aside_documents()
         found = []
-        for stored in await self.store.documents(journal.journal_id if journal else None):
-            if stored.kind not in (NOTE, PROMPT) or stored.journal_id not in journals:
-                continue
+        documents = [
+            stored
+            for stored in await self.store.documents(journal.journal_id if journal else None)
+            if stored.kind in (NOTE, PROMPT) and stored.journal_id in journals
+        ]
+        late = await self.replica.past_write_limit(documents, journals)
+        for stored in documents:
             creators = await self.store.creators([stored.doc_id])
-            author = creators.get(stored.doc_id, journals[stored.journal_id].owner_id)
-            note = await self._note(journals[stored.journal_id], stored_document(stored), author)
-            found.append(replace(note, delivered=False) if stored.doc_id in refused else note)
+            journal_of = journals[stored.journal_id]
+            author = creators.get(stored.doc_id, journal_of.owner_id)
+            note = await self._note(journal_of, stored_document(stored), author)
+            if stored.doc_id in refused:  # the server refused it: set aside, says why
+                note = replace(note, delivered=False)
+            elif stored.doc_id in late:
+                note = replace(note, delivered=False, late=late_text(journal_of))
+            found.append(note)
         return sorted(found, key=lambda n: (not n.by_therapist, n.created_at), reverse=False)
 
     async def _note(self, journal: LocalJournal, document: Document, author: bytes) -> Note:

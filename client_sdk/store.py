@@ -1095,6 +1095,23 @@ class Store:
         rows = await self._all("SELECT journal_id, message FROM access_problems")
         return {bytes(r[0]): str(r[1]) for r in rows}
 
+    async def first_counters(
+        self, author: bytes, device: bytes, doc_ids: list[bytes]
+    ) -> dict[bytes, int]:
+        """doc id -> the lowest counter of the records of (author, device) of that document
+        this device holds: for this device's own, the record that created it."""
+        found: dict[bytes, int] = {}
+        for start in range(0, len(doc_ids), 500):
+            chunk = doc_ids[start : start + 500]
+            rows = await self._all(
+                "SELECT doc_id, min(counter) FROM seen_records WHERE author = ? AND device = ? "
+                f"AND counter IS NOT NULL AND doc_id IN ({', '.join('?' * len(chunk))}) "
+                "GROUP BY doc_id",
+                (author, device, *chunk),
+            )
+            found.update((bytes(r[0]), int(r[1])) for r in rows)
+        return found
+
     async def records_by_counter(
         self, journal_id: bytes, author: bytes, device: bytes, counters: list[int]
     ) -> dict[int, bytes]:
