@@ -32,7 +32,9 @@ class ProgressBar:
 
     def _say(self, text: str) -> None:
         if self._progress is not None:
-            self._progress.console.print(text, highlight=False, markup=False)
+            # one line, as output.message writes it: rich would break it at 80 columns when
+            # stderr is not a terminal (the terminal itself wraps it on a screen)
+            self._progress.console.print(text, highlight=False, markup=False, soft_wrap=True)
         else:
             output.message(text)
 

@@ -51,6 +51,7 @@ def free_port() -> int:
 
 PREFIX = "tj-postgres-"
 OWNER_FILE = "owner.pid"  # the process that started the cluster
+PORT_ATTEMPTS = 3  # a free port can be taken before the cluster binds it
 
 
 def stop_orphans(bin_dir: Path, as_postgres: bool) -> list[Path]:
@@ -121,13 +122,25 @@ class PostgresCluster:
             "initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
             "--encoding=UTF8", "--no-locale", "--no-sync",
         )  # fmt: skip
-        options = (
-            f"-c listen_addresses=127.0.0.1 -c port={self.port} "
-            f"-c unix_socket_directories={self.root} -c fsync=off -c synchronous_commit=off "
-            "-c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB"
-        )
         log = self.root / "server.log"
-        self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(log), "-o", options, "-w", "start")
+        for attempt in range(PORT_ATTEMPTS):
+            options = (
+                f"-c listen_addresses=127.0.0.1 -c port={self.port} "
+                f"-c unix_socket_directories={self.root} -c fsync=off -c synchronous_commit=off "
+                "-c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB"
+            )
+            try:
+                self._run(
+                    "pg_ctl", "-D", str(self.data_dir), "-l", str(log), "-o", options, "-w", "start"
+                )  # fmt: skip
+                return
+            except RuntimeError:
+                # The free port was taken before PostgreSQL bound it (another test process
+                # starting its own cluster, or any other program): try another one.
+                taken = log.is_file() and "Address already in use" in log.read_text()
+                if not taken or attempt == PORT_ATTEMPTS - 1:
+                    raise
+                self.port = free_port()
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from client_sdk import Client, pushing
+from cli import progress
+from client_sdk import Client, SyncProgress, pushing
 from tests.conftest import RunningServer
 from tests.server.servers import login, serving, signup
 from tests.test_cli import Device, failed_with_one_line, run_tj
@@ -103,3 +105,19 @@ async def test_tj_sync_that_may_not_wait_says_how_many_changes_wait_and_the_next
         server.clock.now += 60_000
         again = json.loads((await device.ok("sync", "--json")).stdout)
         assert (again["pushed"], again["upload_limit"]) == (20, None)
+
+
+def test_the_upload_limit_notice_stays_one_line_once_the_bar_is_showing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sync that ran past BAR_AFTER_S before the limit was reached (a slow machine) says it
+    through the bar's console: the notice is still one line, not broken at 80 columns."""
+    monkeypatch.setattr(progress, "BAR_AFTER_S", 0.0)
+    until = datetime(2026, 12, 2, 4, 17, 27, tzinfo=UTC)
+    with progress.ProgressBar() as bar:
+        bar(SyncProgress(pushed=0, to_push=580, pull_fraction=0.0))
+        assert bar._progress is not None  # the bar is showing
+        bar(SyncProgress(pushed=500, to_push=580, pull_fraction=0.0, waiting_until=until))
+    [notice] = [line for line in capsys.readouterr().err.splitlines() if "limits" in line]
+    assert "80 change(s) wait; uploading again at " in notice
+    assert notice.endswith("the next `tj sync` goes on)")
