@@ -1688,6 +1688,8 @@ class Transaction:
             "device_counters",
             "record_covers",
             "parked_records",
+            "write_counters",
+            "device_write_counters",  # kept above under the tag, never under the id (R38 G1)
         ):
             await self._db.execute(f"DELETE FROM {table} WHERE journal_id = ?", (journal_id,))
 
