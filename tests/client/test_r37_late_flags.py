@@ -1,0 +1,117 @@
+"""R37 (hostile review of NU22 C3, late safety flags): attacks and edges that the late-flag
+rule does not hold. Each test states the behaviour the threat model asks for and fails on
+branch u6-safety. Real server on loopback, real crypto; clocks moved as the existing
+end-date tests move them (tests/client/test_share_ended_notices.move_clocks)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from client_sdk.models import now_ms
+from tests.client.sharing_support import share_with
+from tests.client.test_late_safety_flags import ITEM_9, devices
+from tests.client.test_share_ended_notices import move_clocks
+from tests.conftest import ClientFactory, RunningServer
+
+DAY_MS = 24 * 3600 * 1000
+
+
+def move_every_clock(live_server: RunningServer, monkeypatch: pytest.MonkeyPatch, ms: int) -> int:
+    """move_clocks, and also the clocks the questionnaire and the safety path read."""
+    later = move_clocks(live_server, monkeypatch, ms)
+    for module in ("client_sdk.measures", "client_sdk.safety_path"):
+        monkeypatch.setattr(f"{module}.now_ms", lambda: later)
+    return later
+
+
+async def test_no_late_flag_for_an_answer_given_while_the_share_had_lapsed_then_renewed(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """drsmith's share (flags on) ran out; while it was over, ana answered item 9 on her
+    phone, which knew the share had ended and rightly sealed no flag. Later the laptop
+    renews the share (a `changed` entry: the same membership, its `granted` entry's `at`
+    unchanged). The phone's next sync must not seal a flag for the answer given while
+    drsmith's share was over: the brief's "never ... after the member's share ended"."""
+    laptop, phone, drsmith = await devices(signup, login)
+    until = datetime.now().astimezone() + timedelta(days=1)
+    await share_with(laptop, drsmith, role="annotate", until=until)
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
+    await laptop.sync()
+    await phone.sync()
+    assert (await phone.safety.plan()).flags_reach == ("drsmith",)
+
+    later = move_every_clock(live_server, monkeypatch, 2 * DAY_MS)  # the share ended
+    taken = await phone.measures.take("phq9", ITEM_9)
+    response = await phone.safety.respond(taken.result)
+    assert response.flag_id is None  # the share was over: rightly no flag
+
+    renewed = datetime.fromtimestamp(later / 1000, UTC) + timedelta(days=30)
+    await share_with(laptop, drsmith, role="annotate", until=renewed)
+    await laptop.sync()
+    report = await phone.sync()
+    assert report.late_flags == [], "a flag sealed for an answer given while the share was over"
+    await drsmith.sync()
+    assert await drsmith.safety.flags() == []
+
+
+async def test_an_answering_device_with_its_clock_ahead_gets_no_flag_for_an_answer_before_the_opt_in(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """protocol.md says of late flags: "a clock ahead on the device that opted in can only
+    withhold a flag, never send one before consent". The answering device is an owner
+    device too: with the phone's clock 10 minutes fast, ana answers item 9, THEN opts in
+    on the laptop (right clock); the phone's next sync compares the laptop's opt-in time
+    with its own fast stamp and seals a flag for an answer given before she consented."""
+    laptop, phone, drsmith = await devices(signup, login)
+    await share_with(laptop, drsmith, role="annotate")  # shared, flags not opted in for him
+    await laptop.sync()
+    await phone.sync()
+
+    fast = now_ms() + 10 * 60 * 1000  # the phone's clock, 10 minutes ahead
+    with monkeypatch.context() as phone_clock:
+        phone_clock.setattr("client_sdk.measures.now_ms", lambda: fast)
+        phone_clock.setattr("client_sdk.safety_path.now_ms", lambda: fast)
+        taken = await phone.measures.take("phq9", ITEM_9)
+        response = await phone.safety.respond(taken.result)
+    assert response.flag_id is None  # not opted in: rightly no flag
+
+    # after the answer (in real time), the client opts in on the laptop
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
+    await laptop.sync()
+    report = await phone.sync()
+    assert report.late_flags == [], "a flag sealed for an answer given before the opt-in"
+    await drsmith.sync()
+    assert await drsmith.safety.flags() == []
+
+
+async def test_a_flag_owed_is_sealed_even_if_the_answering_device_never_syncs_again(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The laptop shares with drsmith and opts in (flags) but pushes the opt-in only later
+    (it lost the connection); a minute after, ana answers item 9 on her phone, which syncs
+    the result (the opt-in is not on the server yet) and is then signed out (lost, wiped,
+    `tj logout`). The laptop then syncs: it holds the owner-signed opt-in, the grant and the
+    result, all before/after as required, but "only the device that recorded the answer
+    seals": no device ever seals the flag owed. Silently lost."""
+    laptop, phone, drsmith = await devices(signup, login)
+    await share_with(laptop, drsmith, role="annotate")
+    await phone.sync()  # the phone knows the share, not yet the opt-in
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")  # not pushed yet
+
+    taken = await phone.measures.take("phq9", ITEM_9)  # after the opt-in
+    response = await phone.safety.respond(taken.result)
+    assert response.flag_id is None and response.no_flag is not None
+    await phone.sync()  # the result reaches the server; the opt-in is not there yet
+    await phone.logout()
+
+    await laptop.sync()  # the opt-in reaches the server; the laptop now has everything
+    await laptop.sync()
+    await drsmith.sync()
+    assert [f.result_id for f in await drsmith.safety.flags()] == [taken.result.id], (
+        "the flag owed for an answer given after the opt-in was never sealed"
+    )
