@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from client_sdk.models import now_ms
-from tests.client.sharing_support import share_with
+from tests.client.sharing_support import journal_id, share_with
 from tests.client.test_late_safety_flags import ITEM_9, devices
 from tests.client.test_share_ended_notices import move_clocks
+from tests.client.test_withholding import drop_record, journal_seqs
 from tests.conftest import ClientFactory, RunningServer
 
 DAY_MS = 24 * 3600 * 1000
@@ -115,3 +116,54 @@ async def test_a_flag_owed_is_sealed_even_if_the_answering_device_never_syncs_ag
     assert [f.result_id for f in await drsmith.safety.flags()] == [taken.result.id], (
         "the flag owed for an answer given after the opt-in was never sealed"
     )
+
+
+async def test_a_withdrawal_that_is_the_laptops_newest_record_hidden_seals_no_late_flag(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+) -> None:
+    """Hostile server. ana opts in for drsmith on the laptop, then takes consent back there
+    (`share_flags=False`); only THEN does she answer item 9 on the phone, which had seen
+    neither. The server serves the phone the opt-in but drops the withdrawal, the laptop's
+    newest record: nothing after it shows a gap, so `SyncReport.withheld` is empty, and the
+    phone seals a late flag for an answer given after she withdrew. (The existing test
+    only covers a withdrawal followed by another laptop record.) A late flag is decided at
+    a sync the server shapes, long after the answer: it must not rest on the absence of a
+    record the server can hide."""
+    laptop, phone, drsmith = await devices(signup, login)
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
+    await laptop.sync()
+    personal = await journal_id(laptop, "Personal")
+    before = set(journal_seqs(live_server, personal))
+    await laptop.safety.set_plan(share_flags=False)  # consent taken back, BEFORE the answer
+    await laptop.sync()
+    [withdrawal] = set(journal_seqs(live_server, personal)) - before
+    drop_record(live_server, withdrawal)
+
+    taken = await phone.measures.take("phq9", ITEM_9)  # after the withdrawal
+    await phone.safety.respond(taken.result)
+    report = await phone.sync()
+    assert report.late_flags == [], "a flag sealed for an answer given after she withdrew"
+    await drsmith.sync()
+    assert await drsmith.safety.flags() == []
+
+
+async def test_a_paper_form_dated_before_the_opt_in_gets_no_flag_on_a_synced_device(
+    signup: ClientFactory,
+) -> None:
+    """The late-flag rule says no flag for an answer given before the client opted in (or
+    before the share began), by the answer's time (`taken_at`). The immediate path does not
+    apply it: ana, opted in for drsmith today, records a PHQ-9 she filled on paper a week
+    ago (`taken_at`, before she shared or opted in); `respond` seals a flag for drsmith at
+    once, for an answer given before she consented. The two paths must agree."""
+    ana, drsmith = await signup("ana"), await signup("drsmith")
+    await share_with(ana, drsmith, role="annotate")
+    await ana.safety.set_plan(share_flags=True, flags_for="drsmith")
+    await ana.sync()
+    week_ago = datetime.now().astimezone() - timedelta(days=7)
+    taken = await ana.measures.take("phq9", ITEM_9, taken_at=week_ago)
+    response = await ana.safety.respond(taken.result)
+    assert response.flag_id is None, "a flag sealed for an answer from before the opt-in"
+    await ana.sync()
+    await drsmith.sync()
+    assert await drsmith.safety.flags() == []
