@@ -167,3 +167,62 @@ async def test_a_paper_form_dated_before_the_opt_in_gets_no_flag_on_a_synced_dev
     await ana.sync()
     await drsmith.sync()
     assert await drsmith.safety.flags() == []
+
+
+async def test_a_crash_between_sealing_a_late_flag_and_noting_it_seals_no_second_flag(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stopped questionnaire (no result: `result_id` ""): `seal_missed` commits the flag,
+    then notes it in the watch list (`_cover`) in another transaction. The process dies in
+    between (the app is killed). The next sync finds the answer not covered (for "" the
+    journal's flags cannot tell which answer they were for) and seals a second flag for the
+    same answer: drsmith sees two safety events for one."""
+    laptop, phone, drsmith = await devices(signup, login)
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
+    await laptop.sync()
+    await phone.safety.respond_to_answer("phq9", 9, 2)  # the phone has not synced
+
+    def crash(*_: object) -> None:
+        raise RuntimeError("the process dies here")
+
+    with monkeypatch.context() as dying:
+        dying.setattr("client_sdk.safety_path._cover", crash)
+        try:
+            await phone.sync()
+        except RuntimeError:
+            pass  # the crash, after the flag's record was committed
+    await phone.sync()
+    await phone.sync()
+    await drsmith.sync()
+    assert len(await drsmith.safety.flags()) == 1, "one answer, two flags"
+
+
+async def test_a_crash_right_after_the_result_is_recorded_does_not_lose_the_late_flag(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`measures.take` commits the result, then adds it to the watch list (`watch_answer`) in
+    another transaction. A crash in between (the app is killed as the client answers): the
+    result is kept, but no sync ever seals the flag owed for it (the phone had not seen the
+    opt-in), and nothing says so."""
+    laptop, phone, drsmith = await devices(signup, login)
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
+    await laptop.sync()
+
+    def crash(*_: object) -> None:
+        raise RuntimeError("the process dies here")
+
+    with monkeypatch.context() as dying:
+        dying.setattr("client_sdk.safety_path.watch_answer", crash)
+        try:
+            await phone.measures.take("phq9", ITEM_9)
+        except RuntimeError:
+            pass  # the crash, after the result was committed
+    [result] = await phone.measures.results()
+    assert result.safety_concern
+    await phone.sync()
+    await drsmith.sync()
+    assert [f.result_id for f in await drsmith.safety.flags()] == [result.id], (
+        "the flag owed for a kept result was never sealed"
+    )
