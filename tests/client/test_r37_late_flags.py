@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from client_sdk import Client
 from client_sdk.models import now_ms
 from tests.client.sharing_support import journal_id, share_with
 from tests.client.test_late_safety_flags import ITEM_9, devices
@@ -226,3 +227,44 @@ async def test_a_crash_right_after_the_result_is_recorded_does_not_lose_the_late
     assert [f.result_id for f in await drsmith.safety.flags()] == [result.id], (
         "the flag owed for a kept result was never sealed"
     )
+
+
+async def older_app_writes_plan(client: Client, **fields: object) -> None:
+    """What an app from before `flags_since` (another device of the client, not updated
+    yet) writes when the client changes the opt-in: `share_flags`, `flag_members` and
+    `updated_at`, and nothing of a field it does not know (protocol.md: older plans have
+    no `flags_since`)."""
+    local = await client.context.local_journal("Personal")
+    document = await client.safety._plan_document(local)
+    assert document is not None
+    update = document.change(fields={**fields, "updated_at": now_ms()})
+    await client.replica.commit(local, document, update)
+    await client.sync()
+
+
+async def test_a_stale_flags_since_left_by_an_older_app_gives_no_flag_for_an_answer_while_withdrawn(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """ana opted in for drsmith with this version (`flags_since` = T0). Her tablet, still on
+    the previous app version, withdraws the opt-in (T1) and later opts drsmith in again (T3),
+    writing `share_flags` and `flag_members` but not `flags_since`, which it does not know:
+    the CRDT field keeps [drsmith, T0]. Her phone recorded an answer at T2, while she had
+    withdrawn (it knew: no flag). Its next sync reads the stale T0 as the opt-in time and
+    seals a flag for an answer given while consent was withdrawn."""
+    laptop, phone, drsmith = await devices(signup, login)
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")  # T0, flags_since
+    await laptop.sync()
+    member = drsmith.profile.account_id.hex()
+    await older_app_writes_plan(laptop, share_flags=False, flag_members=[])  # T1
+    await phone.sync()
+    assert not (await phone.safety.plan()).share_flags
+
+    taken = await phone.measures.take("phq9", ITEM_9)  # T2: consent withdrawn
+    assert (await phone.safety.respond(taken.result)).flag_id is None  # rightly none
+
+    await older_app_writes_plan(laptop, share_flags=True, flag_members=[member])  # T3
+    report = await phone.sync()
+    assert report.late_flags == [], "a flag for an answer given while consent was withdrawn"
+    await drsmith.sync()
+    assert await drsmith.safety.flags() == []
