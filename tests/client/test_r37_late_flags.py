@@ -271,3 +271,28 @@ async def test_a_stale_flags_since_left_by_an_older_app_gives_no_flag_for_an_ans
     assert report.late_flags == [], "a flag for an answer given while consent was withdrawn"
     await drsmith.sync()
     assert await drsmith.safety.flags() == []
+
+
+async def test_a_later_share_with_the_same_therapist_gets_no_flag_without_its_own_opt_in(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """ana opted in to flags for drsmith, then ended the share (therapy over). Months later
+    she shares Personal with drsmith again, read-only, without `--safety-flags`. The late
+    rule's own words: "a later membership of the same account is another share", and the
+    plan's rule: "a member shared with later gets no flag without its own opt-in". But
+    `flag_members` still names drsmith (a revoke does not clear it) and `flags_since` is the
+    first opt-in's time: the phone's next sync seals a late flag for the new share, for an
+    answer she gave without ever opting in for it (and the laptop flags at once too)."""
+    laptop, phone, drsmith = await devices(signup, login)
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
+    await laptop.shares.revoke("Personal", "drsmith")  # therapy over
+    await share_with(laptop, drsmith)  # months later: read-only, no `--safety-flags`
+    await laptop.sync()
+
+    taken = await phone.measures.take("phq9", ITEM_9)  # the phone saw none of it
+    await phone.safety.respond(taken.result)
+    report = await phone.sync()
+    assert report.late_flags == [], "a flag for a share made without opting in"
+    await drsmith.sync()
+    assert await drsmith.safety.flags() == []
