@@ -77,6 +77,12 @@ class SafetyPlan:
     device's clock, as the owner signed it: `flags_since` of the plan, NU22 C3); None for a
     plan from before it, and a member it does not name was opted in at the latest at
     `updated_at` (`opted_in_at`)."""
+    flags_stamp: int | None = None
+    """`flags_stamp` of the plan: the `updated_at` (ms) of the change that last wrote it, which
+    every change by a writer that keeps `flags_since` writes (R37 F8). When it differs from
+    `updated_at`, the last change came from an app that predates `flags_since` (it may have
+    withdrawn and given the opt-in again without touching it): `flags_since` is then stale and
+    every opt-in counts from `updated_at` (`opted_in_at`)."""
     flags_reach: tuple[str, ...] | None = None
     """With `share_flags`, in a journal this account owns: the usernames a flag raised now is
     sealed for (members the opt-in names who still read the journal, by its verified access
@@ -87,12 +93,17 @@ class SafetyPlan:
         """When the opt-in for `member_id` (account id, hex) was given, at the latest (ms
         UTC, owner-signed): its `flags_since` time, else the plan's `updated_at` (a plan
         from before `flags_since`: the opt-in is no later than its last change); None when
-        the plan does not opt that member in."""
+        the plan does not opt that member in. `flags_since` counts only when the plan's last
+        change wrote it (`flags_stamp` equals `updated_at`): a change by an app from before it
+        leaves it stale (R37 F8), and the opt-in then counts from `updated_at` (errs toward
+        no late flag)."""
         if not self.share_flags or self.updated_at is None:
             return None
         if self.flag_members is not None and member_id not in self.flag_members:
             return None
-        latest = int(self.updated_at.timestamp() * 1000)
+        latest = round(self.updated_at.timestamp() * 1000)
+        if self.flags_stamp != latest:
+            return latest
         return dict(self.flags_since or ()).get(member_id, latest)
 
     def to_dict(self) -> dict[str, Any]:
@@ -300,8 +311,11 @@ def plan_update(
 ) -> bytes:
     """Create or change a safety plan; None leaves a part as it is ("" clears a contact).
     `flag_members`: the account ids (hex) the flag opt-in is for; `flags_since`: when each
-    was opted in (ms; written with `flag_members`, as [id, ms] pairs sorted by id)."""
-    changed: dict[str, Any] = {"updated_at": now_ms}
+    was opted in (ms; written with `flag_members`, as [id, ms] pairs sorted by id; without
+    `flag_members`, for the members of the dict: the plan's members as they are). Every
+    change writes `flags_stamp` = `updated_at`: `flags_since` counts only when the plan's
+    last change wrote it (R37 F8: an older app's change leaves it stale)."""
+    changed: dict[str, Any] = {"updated_at": now_ms, "flags_stamp": now_ms}
     if creating:
         changed.update(
             created_at=now_ms, emergency_number=None, crisis_line=None, share_flags=False
@@ -316,6 +330,8 @@ def plan_update(
         changed["flag_members"] = sorted(set(flag_members))
         since = flags_since or {}
         changed["flags_since"] = [[m, since.get(m, now_ms)] for m in sorted(set(flag_members))]
+    elif flags_since is not None:
+        changed["flags_since"] = [[m, flags_since[m]] for m in sorted(flags_since)]
     if plan is not None and len(plan) > MAX_PLAN:
         raise InvalidInput(f"a safety plan is at most {MAX_PLAN} characters")
     texts_ = {"plan": plan} if plan is not None else ({"plan": ""} if creating else None)
@@ -372,6 +388,7 @@ def plan_view(document: Document, journal: str) -> SafetyPlan:
         share_flags=document.field("share_flags") is True,
         flag_members=_ids(document.field("flag_members")),
         flags_since=_since(document.field("flags_since")),
+        flags_stamp=_number(document.field("flags_stamp")),
         updated_at=read_time(document.field("updated_at")),
     )
 

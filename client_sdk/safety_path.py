@@ -134,11 +134,19 @@ async def _forget(store: Store, event_ids: set[str]) -> None:
 
 def _kept_since(document: Document | None, members: list[str] | None) -> dict[str, int] | None:
     """When each member of a new opt-in list was opted in: as the plan said, for one opted
-    in already (a plan from before `flags_since`: its `updated_at`, no earlier than their
-    opt-in); the others are opted in now (safety.plan_update). None: the list is unchanged."""
-    if members is None or document is None:
+    in already (a plan from before `flags_since`, or one an app from before it changed last:
+    its `updated_at`, no earlier than their opt-in); the others are opted in now
+    (safety.plan_update). With `members` None (the list is unchanged): the plan's members'
+    times as they read now, rewritten with this change's `flags_stamp` so that a stale
+    `flags_since` is never made current again (R37 F8); None when there is nothing to keep."""
+    if document is None:
         return None
     before = plan_view(document, "")
+    if members is None:
+        if not before.share_flags or before.flag_members is None:
+            return None
+        found = {m: before.opted_in_at(m) for m in before.flag_members}
+        return {m: at for m, at in found.items() if at is not None}
     if not before.share_flags:
         return {}
     kept = {}

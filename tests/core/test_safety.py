@@ -3,6 +3,7 @@ client's plan."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from client_sdk.safety import SafetyPlan, late_flag_members, message_lines, texts
@@ -47,6 +48,7 @@ def test_a_late_flag_is_owed_only_to_members_opted_in_and_sharing_at_or_before_t
         share_flags=True,
         flag_members=("aa", "bb", "cc"),
         flags_since=(("aa", at), ("bb", at + 1)),
+        flags_stamp=at + 60_000,  # the plan's last change wrote flags_since
         updated_at=updated,
     )
     current = {"amy": ("aa", at), "bob": ("bb", at - 5), "cy": ("cc", at), "dan": ("dd", 0)}
@@ -62,3 +64,8 @@ def test_a_late_flag_is_owed_only_to_members_opted_in_and_sharing_at_or_before_t
         "amy": "aa", "bob": "bb", "cy": "cc", "dan": "dd",
     }  # fmt: skip
     assert late_flag_members(older, current, at + 59_999, set()) == {}
+    # R37 F8: the last change came from an app from before flags_since (no flags_stamp of
+    # its own): flags_since may be stale, every opt-in counts from updated_at
+    stale = replace(plan, flags_stamp=at)
+    assert stale.opted_in_at("aa") == at + 60_000
+    assert late_flag_members(stale, current, at, set()) == {}
