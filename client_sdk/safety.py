@@ -253,6 +253,16 @@ class LateFlag:
         }
 
 
+def opted_in_for(plan: SafetyPlan, member_id: str, granted_at: int) -> bool:
+    """Whether the plan's opt-in for `member_id` (account id, hex) was given for their
+    current membership, which began at `granted_at` (ms, the `at` of its `granted` entry, as
+    the owner signed it): opted in at or after it (R37 F9: an opt-in given for an earlier
+    share of the same account, ended since, is not one for a later share; the client opts
+    in again, `tj share --safety-flags`). Both the immediate and the late path ask it."""
+    since = plan.opted_in_at(member_id)
+    return since is not None and since >= granted_at
+
+
 def late_flag_members(
     plan: SafetyPlan,
     current: dict[str, tuple[str, int]],
@@ -271,14 +281,18 @@ def late_flag_members(
     when the plan opts them in now, at or before `answered_at` (never for an answer given
     before the client opted in: consent), their current membership began at or before
     `answered_at` (not for a share that ended, or began, after: a later membership of the
-    same account is another share), and `covered` (account ids a flag for this answer was
-    already sealed for, by this device or any owner device) does not name them: never twice.
-    Both times are owner devices' clocks; an owner device's clock ahead of the one that
-    answered can only withhold a flag, never send one the owner did not consent to."""
+    same account is another share), the opt-in was given for that membership (at or after
+    its `granted` entry: an opt-in given in an earlier share of the same account does not
+    carry over to a later one, R37 F9; `opted_in_for`), and `covered` (account ids a flag
+    for this answer was already sealed for, by this device or any owner device) does not
+    name them: never twice. Both times are owner devices' clocks (protocol.md says the
+    limit of that)."""
     owed = {}
     for username, (member_id, granted_at) in current.items():
         since = plan.opted_in_at(member_id)
         if since is None or since > answered_at or granted_at > answered_at:
+            continue
+        if not opted_in_for(plan, member_id, granted_at):
             continue
         if member_id not in covered:
             owed[username] = member_id

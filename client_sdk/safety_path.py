@@ -52,6 +52,7 @@ from client_sdk.safety import (
     late_flag_members,
     message_lines,
     no_flag_line,
+    opted_in_for,
     plan_update,
     plan_view,
 )
@@ -618,11 +619,29 @@ class SafetyPath:
 
     async def _members(self, local: LocalJournal, plan: SafetyPlan) -> dict[str, str]:
         """The members a flag goes to: username -> account id (hex), those the plan's opt-in
-        names (every current member for a plan from before per-member opt-in)."""
+        names (every current member for a plan from before per-member opt-in), for the
+        membership they hold now (by the verified access chain: opted in at or after its
+        `granted` entry, safety.opted_in_for; R37 F9)."""
+        began = self._granted_at(local)
         return {
             share.member_name: share.member_id.hex()
             for share in await self._current_shares(local)
-            if plan.flag_members is None or share.member_id.hex() in plan.flag_members
+            if (plan.flag_members is None or share.member_id.hex() in plan.flag_members)
+            and share.member_id.hex() in began
+            and opted_in_for(plan, share.member_id.hex(), began[share.member_id.hex()])
+        }
+
+    def _granted_at(self, local: LocalJournal) -> dict[str, int]:
+        """Account id (hex) -> the `at` of the `granted` entry of their current membership,
+        by this device's verified access chain of `local` (empty when it has none)."""
+        state = self._replica.chains.state(local.journal_id)
+        if state is None:
+            return {}
+        now = now_ms()
+        return {
+            m.who.account_id.hex(): state.granted_at[m.handle]
+            for m in state.members.values()
+            if m.who is not None and not m.ended(now) and m.handle in state.granted_at
         }
 
     async def _raise_flag(self, local: LocalJournal, result: MeasureResult, to: list[str]) -> str:

@@ -64,6 +64,8 @@ def test_a_late_flag_is_owed_only_to_members_opted_in_and_sharing_at_or_before_t
         "amy": "aa", "bob": "bb", "cy": "cc", "dan": "dd",
     }  # fmt: skip
     assert late_flag_members(older, current, at + 59_999, set()) == {}
+    # R37 F9: an opt-in given before the current membership began was for an earlier share
+    assert late_flag_members(plan, {"amy": ("aa", at + 1)}, at + 2, set()) == {}
     # R37 F8: the last change came from an app from before flags_since (no flags_stamp of
     # its own): flags_since may be stale, every opt-in counts from updated_at
     stale = replace(plan, flags_stamp=at)
