@@ -253,6 +253,22 @@ class LateFlag:
         }
 
 
+CLOCK_SKEW_MS = 15 * 60 * 1000
+"""How far apart two of the client's devices' clocks are taken to be, at most, when a late
+flag compares the answering device's time of the answer with the opt-in and the share
+another device signed (R37 F2): a late flag is owed only for an answer at least this long
+after both. Devices without network time can be further apart: then too a late flag errs
+toward none."""
+
+
+def answered_after(answered_at: int, opted_in_at: int, granted_at: int, margin: int) -> bool:
+    """Whether an answer given at `answered_at` comes after the opt-in (`opted_in_at`) and
+    the start of the membership (`granted_at`), by at least `margin` ms (0: the immediate
+    path, where this device knew both when the answer was recorded; a late flag:
+    CLOCK_SKEW_MS). All ms UTC."""
+    return opted_in_at + margin <= answered_at and granted_at + margin <= answered_at
+
+
 def opted_in_for(plan: SafetyPlan, member_id: str, granted_at: int) -> bool:
     """Whether the plan's opt-in for `member_id` (account id, hex) was given for their
     current membership, which began at `granted_at` (ms, the `at` of its `granted` entry, as
@@ -285,12 +301,15 @@ def late_flag_members(
     its `granted` entry: an opt-in given in an earlier share of the same account does not
     carry over to a later one, R37 F9; `opted_in_for`), and `covered` (account ids a flag
     for this answer was already sealed for, by this device or any owner device) does not
-    name them: never twice. Both times are owner devices' clocks (protocol.md says the
-    limit of that)."""
+    name them: never twice. The answer's time is the answering device's clock, the other
+    two are the clocks of the owner devices that signed them: the answer must be at least
+    CLOCK_SKEW_MS after both (R37 F2: a device whose clock runs ahead, or an opting device
+    whose clock runs behind, would otherwise send a flag for an answer given before the
+    opt-in); an answer closer to them gets no late flag (errs toward none)."""
     owed = {}
     for username, (member_id, granted_at) in current.items():
         since = plan.opted_in_at(member_id)
-        if since is None or since > answered_at or granted_at > answered_at:
+        if since is None or not answered_after(answered_at, since, granted_at, CLOCK_SKEW_MS):
             continue
         if not opted_in_for(plan, member_id, granted_at):
             continue
