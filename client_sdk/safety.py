@@ -216,6 +216,15 @@ def no_flag_line(journal: str, synced: str, ended: list[str]) -> str:
     return str(data["flag_none"]).format(journal=journal, synced=synced, who=who)
 
 
+def no_flag_before_line(journal: str, answered: str, members: list[str]) -> str:
+    """Why no safety flag was sent for an answer dated `answered` (in words) although the
+    client opted in for `members` (usernames) who read `journal`: the answer is dated before
+    that opt-in or that share (a form done on paper earlier; R37 F5)."""
+    return str(texts()["flag_none_before"]).format(
+        journal=journal, answered=answered, members=", ".join(members)
+    )
+
+
 @dataclass(frozen=True)
 class LateFlag:
     """A safety flag this device sealed at a sync, for a safety item answered above 0 that it

@@ -44,6 +44,7 @@ from client_sdk.safety import (
     SafetyPlan,
     ack_update,
     ack_view,
+    answered_after,
     crisis_line_update,
     crisis_line_view,
     flag_recipients,
@@ -51,6 +52,7 @@ from client_sdk.safety import (
     flag_view,
     late_flag_members,
     message_lines,
+    no_flag_before_line,
     no_flag_line,
     opted_in_for,
     plan_update,
@@ -361,7 +363,8 @@ class SafetyPath:
         flag_id = None
         no_flag = None
         if result.safety_concern and plan.share_flags and local.role == "owner":
-            members = await self._members(local, plan)
+            answered = round(result.taken_at.timestamp() * 1000)
+            members = await self._members(local, plan, answered)
             flagged_to = sorted(members)
             covered = await self._covered(local, result.id, result.id)
             due = sorted(m for m in members.values() if m not in covered)
@@ -369,7 +372,7 @@ class SafetyPath:
                 flag_id = await self._raise_flag(local, result, due)
                 await _cover(self._store, result.id, due)
             if not flagged_to:
-                no_flag = await self._no_flag(local, plan)
+                no_flag = await self._no_flag(local, plan, answered)
         lines = message_lines(
             plan.emergency_number,
             await self._message_crisis_line(result.journal_id),
@@ -424,7 +427,7 @@ class SafetyPath:
             event = keys.new_doc_id(self._replica.profile.account_id).hex()
             await watch_answer(self._store, event, key, "", chosen.id, item, answer, at)
         if plan.share_flags and local.role == "owner":
-            members = await self._members(local, plan)
+            members = await self._members(local, plan, at)
             flagged_to = sorted(members)
             if flagged_to:
                 document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_FLAG)
@@ -434,7 +437,7 @@ class SafetyPath:
                 flag_id = document.doc_id.hex()
                 await _cover(self._store, event, to)
             else:
-                no_flag = await self._no_flag(local, plan)
+                no_flag = await self._no_flag(local, plan, at)
         lines = message_lines(
             plan.emergency_number, await self._message_crisis_line(key), text, flagged_to, no_flag
         )
@@ -580,8 +583,16 @@ class SafetyPath:
                 covered.update(to)
         return covered
 
-    async def _no_flag(self, local: LocalJournal, plan: SafetyPlan) -> str:
-        """Why no flag was sealed although the client opted in (safety.no_flag_line)."""
+    async def _no_flag(self, local: LocalJournal, plan: SafetyPlan, answered_at: int) -> str:
+        """Why no flag was sealed although the client opted in (safety.no_flag_line): for an
+        answer dated before the opt-in or the share of a member it names who reads the
+        journal now (R37 F5), that; else as of the last sync, nobody it names reads it."""
+        if await self._members(local, plan):
+            return no_flag_before_line(
+                self._display(local),
+                to_datetime(answered_at).strftime("%Y-%m-%d %H:%M UTC"),
+                sorted(await self._members(local, plan)),
+            )
         raw = await self._store.setting(LAST_SYNCED)
         synced = (
             "around " + to_datetime(int(raw)).strftime("%Y-%m-%d %H:%M UTC")
@@ -617,19 +628,30 @@ class SafetyPath:
             if share.journal_id == local.journal_id and not share.ended(now)
         ]
 
-    async def _members(self, local: LocalJournal, plan: SafetyPlan) -> dict[str, str]:
+    async def _members(
+        self, local: LocalJournal, plan: SafetyPlan, answered_at: int | None = None
+    ) -> dict[str, str]:
         """The members a flag goes to: username -> account id (hex), those the plan's opt-in
         names (every current member for a plan from before per-member opt-in), for the
         membership they hold now (by the verified access chain: opted in at or after its
-        `granted` entry, safety.opted_in_for; R37 F9)."""
+        `granted` entry, safety.opted_in_for; R37 F9); with `answered_at` (ms, the answer's
+        time), only those opted in and shared with at or before it (R37 F5: a form done
+        on paper before the opt-in gets no flag; safety.answered_after)."""
         began = self._granted_at(local)
-        return {
-            share.member_name: share.member_id.hex()
-            for share in await self._current_shares(local)
-            if (plan.flag_members is None or share.member_id.hex() in plan.flag_members)
-            and share.member_id.hex() in began
-            and opted_in_for(plan, share.member_id.hex(), began[share.member_id.hex()])
-        }
+        found = {}
+        for share in await self._current_shares(local):
+            member = share.member_id.hex()
+            if plan.flag_members is not None and member not in plan.flag_members:
+                continue
+            if member not in began or not opted_in_for(plan, member, began[member]):
+                continue
+            since = plan.opted_in_at(member)
+            if answered_at is not None and (
+                since is None or not answered_after(answered_at, since, began[member], 0)
+            ):
+                continue
+            found[share.member_name] = member
+        return found
 
     def _granted_at(self, local: LocalJournal) -> dict[str, int]:
         """Account id (hex) -> the `at` of the `granted` entry of their current membership,
