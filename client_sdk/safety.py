@@ -396,10 +396,13 @@ def flag_update(
     now_ms: int,
     to: list[str] | None = None,
     answered_at: int | None = None,
+    event: str | None = None,
 ) -> bytes:
     """A safety flag; `to`: the members (account ids, hex) it is for (R13 finding 3);
     `answered_at` (ms): when the answer was given, for a flag sealed later than that, at a
-    sync (NU22 C3: `raised_at` is then when it was sealed)."""
+    sync (NU22 C3: `raised_at` is then when it was sealed); `event`: the id the sealing
+    device gave the answer (a random id, or the result's id), so that a second seal for one
+    answer is known as such after a crash (R37 F6)."""
     fields: dict[str, Any] = {
         "result_id": result_id,
         "measure": measure,
@@ -411,6 +414,8 @@ def flag_update(
         fields["to"] = sorted(to)
     if answered_at is not None:
         fields["answered_at"] = answered_at
+    if event is not None:
+        fields["event"] = event
     return document.change(fields=fields)
 
 

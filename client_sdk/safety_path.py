@@ -432,7 +432,7 @@ class SafetyPath:
             if flagged_to:
                 document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_FLAG)
                 to = sorted(members.values())
-                update = flag_update(document, "", chosen.id, item, answer, at, to)
+                update = flag_update(document, "", chosen.id, item, answer, at, to, event=event)
                 await self._replica.commit(local, document, update)
                 flag_id = document.doc_id.hex()
                 await _cover(self._store, event, to)
@@ -498,6 +498,7 @@ class SafetyPath:
                 now_ms(),
                 sorted(owed.values()),
                 answered_at=entry["at"],
+                event=entry["id"],
             )
             try:
                 await self._replica.commit(local, document, update)
@@ -563,16 +564,19 @@ class SafetyPath:
     async def _covered(self, local: LocalJournal, result_id: str, event_id: str) -> set[str]:
         """The members (account ids) a flag for this answer was already sealed for: by this
         device (its list), or any flag the owner signed for the result (`result_id`, not "")
-        in the journal; a flag from before flags named members counts for every member."""
+        or for this answer (`event` = `event_id`) in the journal; a flag from before flags
+        named members counts for every member."""
         covered: set[str] = set()
         for entry in await _watched(self._store):
             if entry["id"] == event_id:
                 covered.update(entry["covered"])
-        if not result_id:
-            return covered
         for stored in await self._documents(local, SAFETY_FLAG):
             document = stored_document(stored)
-            if document.field("result_id") != result_id:
+            # the result's flags, or one sealed for this answer (its `event`: a flag committed
+            # before a crash kept the list from noting it, R37 F6)
+            if not (result_id and document.field("result_id") == result_id) and not (
+                event_id and document.field("event") == event_id
+            ):
                 continue
             if await self._creator(stored) != local.owner_id:
                 continue

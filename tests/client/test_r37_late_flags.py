@@ -208,7 +208,10 @@ async def test_a_paper_form_dated_before_the_opt_in_gets_no_flag_on_a_synced_dev
 
 
 async def test_a_crash_between_sealing_a_late_flag_and_noting_it_seals_no_second_flag(
-    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A stopped questionnaire (no result: `result_id` ""): `seal_missed` commits the flag,
     then notes it in the watch list (`_cover`) in another transaction. The process dies in
@@ -219,6 +222,7 @@ async def test_a_crash_between_sealing_a_late_flag_and_noting_it_seals_no_second
     await share_with(laptop, drsmith, role="annotate")
     await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
     await laptop.sync()
+    answer_later(live_server, monkeypatch)  # past CLOCK_SKEW_MS: a late flag is owed (F2)
     await phone.safety.respond_to_answer("phq9", 9, 2)  # the phone has not synced
 
     def crash(*_: object) -> None:
