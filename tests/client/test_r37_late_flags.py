@@ -11,6 +11,7 @@ import pytest
 
 from client_sdk import Client
 from client_sdk.models import now_ms
+from client_sdk.safety import FLAG_WATCH
 from tests.client.sharing_support import journal_id, share_with
 from tests.client.test_late_safety_flags import ITEM_9, answer_later, devices
 from tests.client.test_share_ended_notices import move_clocks
@@ -241,22 +242,28 @@ async def test_a_crash_between_sealing_a_late_flag_and_noting_it_seals_no_second
 
 
 async def test_a_crash_right_after_the_result_is_recorded_does_not_lose_the_late_flag(
-    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """`measures.take` commits the result, then adds it to the watch list (`watch_answer`) in
     another transaction. A crash in between (the app is killed as the client answers): the
     result is kept, but no sync ever seals the flag owed for it (the phone had not seen the
-    opt-in), and nothing says so."""
+    opt-in), and nothing says so. (Fixed by watching before the result is stored: the crash
+    is now simulated at the step right after the result's commit, the mirror to field-level
+    shares; the answer is given past CLOCK_SKEW_MS after the opt-in, as a late flag needs.)"""
     laptop, phone, drsmith = await devices(signup, login)
     await share_with(laptop, drsmith, role="annotate")
     await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
     await laptop.sync()
+    answer_later(live_server, monkeypatch)
 
     def crash(*_: object) -> None:
         raise RuntimeError("the process dies here")
 
     with monkeypatch.context() as dying:
-        dying.setattr("client_sdk.safety_path.watch_answer", crash)
+        dying.setattr("client_sdk.sharing.Sharing.mirror", crash)
         try:
             await phone.measures.take("phq9", ITEM_9)
         except RuntimeError:
@@ -332,5 +339,34 @@ async def test_a_later_share_with_the_same_therapist_gets_no_flag_without_its_ow
     await phone.safety.respond(taken.result)
     report = await phone.sync()
     assert report.late_flags == [], "a flag for a share made without opting in"
+    await drsmith.sync()
+    assert await drsmith.safety.flags() == []
+
+
+async def test_a_crash_before_the_result_is_stored_leaves_no_flag_and_no_watch(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """R37 F7's fix watches the answer before the result is stored. A crash between the two
+    leaves a watch entry without a result: the next sync seals nothing for it (no result was
+    kept, nothing was answered as far as the journal knows) and forgets it."""
+    laptop, phone, drsmith = await devices(signup, login)
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
+    await laptop.sync()
+    answer_later(live_server, monkeypatch)
+
+    async def crash(*_: object, **__: object) -> None:
+        raise RuntimeError("the process dies here")
+
+    with monkeypatch.context() as dying:
+        dying.setattr(phone.replica, "commit", crash)
+        with pytest.raises(RuntimeError):
+            await phone.measures.take("phq9", ITEM_9)
+    assert await phone.measures.results() == []
+    assert (await phone.sync()).late_flags == []
+    assert await phone.replica.store.setting(FLAG_WATCH) == "[]"
     await drsmith.sync()
     assert await drsmith.safety.flags() == []
