@@ -293,6 +293,7 @@ def late_flag_members(
     current: dict[str, tuple[str, int]],
     answered_at: int,
     covered: set[str],
+    opt_in_from: dict[str, int] | None = None,
 ) -> dict[str, str]:
     """The members a safety flag is owed to for a safety item answered above 0 at
     `answered_at` (ms UTC: the result's `taken_at`, or when a stopped questionnaire's answer
@@ -308,7 +309,10 @@ def late_flag_members(
     `answered_at` (not for a share that ended, or began, after: a later membership of the
     same account is another share), the opt-in was given for that membership (at or after
     its `granted` entry: an opt-in given in an earlier share of the same account does not
-    carry over to a later one, R37 F9; `opted_in_for`), and `covered` (account ids a flag
+    carry over to a later one, R37 F9; `opted_in_for`; `opt_in_from`, account id -> when the
+    membership an opt-in must be given in began, when earlier than the current `granted`:
+    memberships the owner's device closed on the server's word, not by the client's choice,
+    count as one), and `covered` (account ids a flag
     for this answer was already sealed for, by this device or any owner device) does not
     name them: never twice. The answer's time is the answering device's clock, the other
     two are the clocks of the owner devices that signed them: the answer must be at least
@@ -320,7 +324,7 @@ def late_flag_members(
         since = plan.opted_in_at(member_id)
         if since is None or not answered_after(answered_at, since, granted_at, CLOCK_SKEW_MS):
             continue
-        if not opted_in_for(plan, member_id, granted_at):
+        if not opted_in_for(plan, member_id, (opt_in_from or {}).get(member_id, granted_at)):
             continue
         if member_id not in covered:
             owed[username] = member_id

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from client_sdk import keys
+from client_sdk.access import AccessState
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, IntegrityError, InvalidInput, NotFound
 from client_sdk.models import now_ms, to_datetime
@@ -158,6 +159,24 @@ def _kept_since(document: Document | None, members: list[str] | None) -> dict[st
         if at is not None:
             kept[member] = at
     return kept
+
+
+def _opt_in_from(state: AccessState, account_id: bytes, handle: bytes) -> int:
+    """When the membership `handle` of `account_id` began, for the opt-in rule (R37 F9: an
+    opt-in counts only if given at or after it): the `at` of its `granted` entry, or of an
+    earlier membership's when each one between was closed by an owner device on the
+    server's word that the member no longer is served (`removed` with `because`
+    NOT_SERVED: they left, or a server said so), not by the client's revoke or an end date.
+    The client ended nothing then: her opt-in stands for the share she restored."""
+    since = state.granted_at[handle]
+    handles = state.handles.get(account_id, [])
+    if handle not in handles:
+        return since
+    for earlier in reversed(handles[: handles.index(handle)]):
+        if earlier not in state.not_served or earlier not in state.granted_at:
+            break
+        since = state.granted_at[earlier]
+    return since
 
 
 LocalJournalOf = Callable[[str | None], Awaitable[LocalJournal]]
@@ -558,7 +577,7 @@ class SafetyPath:
             if m.who is not None and not m.ended(now) and m.handle in state.granted_at
         }
         covered = await self._covered(local, entry["result"], entry["id"])
-        owed = late_flag_members(plan, current, int(entry["at"]), covered)
+        owed = late_flag_members(plan, current, int(entry["at"]), covered, self._granted_at(local))
         return (local, owed) if owed else None
 
     async def _covered(self, local: LocalJournal, result_id: str, event_id: str) -> set[str]:
@@ -658,14 +677,15 @@ class SafetyPath:
         return found
 
     def _granted_at(self, local: LocalJournal) -> dict[str, int]:
-        """Account id (hex) -> the `at` of the `granted` entry of their current membership,
-        by this device's verified access chain of `local` (empty when it has none)."""
+        """Account id (hex) -> when the membership an opt-in must be given in began
+        (`_opt_in_from`), by this device's verified access chain of `local` (empty when it
+        has none)."""
         state = self._replica.chains.state(local.journal_id)
         if state is None:
             return {}
         now = now_ms()
         return {
-            m.who.account_id.hex(): state.granted_at[m.handle]
+            m.who.account_id.hex(): _opt_in_from(state, m.who.account_id, m.handle)
             for m in state.members.values()
             if m.who is not None and not m.ended(now) and m.handle in state.granted_at
         }
