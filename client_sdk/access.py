@@ -263,7 +263,8 @@ class AccessState:
     granted_at: dict[bytes, int] = field(default_factory=dict)
     """Handle -> `at` of its `granted` entry (ms, the owner's clock, as signed): when that
     membership began (a late safety flag goes only to a membership older than the answer,
-    NU22 C3)."""
+    NU22 C3); a `changed` entry signed after the membership's end date had passed (a
+    renewal of a lapsed membership) sets it to its own `at` (R37 F1 residual)."""
     not_served_entry: dict[bytes, bytes] = field(default_factory=dict)
     """Handle -> hash of that `removed` entry (as `not_served`): how a device tells the
     removal it signed from another device's of the same membership (R27 F3)."""
@@ -774,6 +775,10 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
             raise IntegrityError(f"{bad} limits the writes of a member it lets write")
         updated = Member(current.handle, p["role"], p["expires_at"], current.who)
         state.members[current.handle] = updated
+        if current.ended(entry.at) and current.handle in state.granted_at:
+            # terms that renew a membership whose end date had passed when signed: for a
+            # late safety flag it began again now (R37 F1 residual: no flag for the gap)
+            state.granted_at[current.handle] = entry.at
         if updated.role == "annotate":
             state.write_limits.pop(current.handle, None)
             if current.handle in state.sealed_to[state.epoch]:

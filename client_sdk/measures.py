@@ -117,26 +117,31 @@ class Measures:
         update = new_result_update(
             document, chosen, answers, now, unscored=unscored, taken_at_ms=at
         )
-        await self._replica.commit(local, document, update)
-        await self._sharing.mirror(local, document)  # field-level shares carrying scores
-        result = self._view(local, document)
-        assert result is not None  # just written from checked answers
-        if result.safety_concern and local.role == "owner":
+        concern = [n for n in chosen.safety_items if answers[n - 1] > 0]
+        if concern and local.role == "owner":
             # a flag this device cannot seal yet (it has not seen the opt-in or the share)
-            # is sealed by the sync that brings them (safety_path.seal_missed, NU22 C3)
+            # is sealed by the sync that brings them (safety_path.seal_missed, NU22 C3).
+            # Watched BEFORE the result is stored (R37 F7): a crash between the two then
+            # leaves a watch entry without a result, which the next sync forgets, never a
+            # result whose flag owed no sync seals.
             from client_sdk.safety_path import watch_answer
 
-            item = next(n for n in chosen.safety_items if answers[n - 1] > 0)
+            result_id = document.doc_id.hex()
+            item = concern[0]
             await watch_answer(
                 self._replica.store,
-                result.id,
+                result_id,
                 local.journal_id.hex(),
-                result.id,
+                result_id,
                 chosen.id,
                 item,
                 answers[item - 1],
                 at,
             )
+        await self._replica.commit(local, document, update)
+        await self._sharing.mirror(local, document)  # field-level shares carrying scores
+        result = self._view(local, document)
+        assert result is not None  # just written from checked answers
         previous = previous_result(await self.results(local.journal_id.hex()), result)
         return Taken(result, previous, change_between(previous, result))
 

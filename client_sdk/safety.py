@@ -77,6 +77,12 @@ class SafetyPlan:
     device's clock, as the owner signed it: `flags_since` of the plan, NU22 C3); None for a
     plan from before it, and a member it does not name was opted in at the latest at
     `updated_at` (`opted_in_at`)."""
+    flags_stamp: int | None = None
+    """`flags_stamp` of the plan: the `updated_at` (ms) of the change that last wrote it, which
+    every change by a writer that keeps `flags_since` writes (R37 F8). When it differs from
+    `updated_at`, the last change came from an app that predates `flags_since` (it may have
+    withdrawn and given the opt-in again without touching it): `flags_since` is then stale and
+    every opt-in counts from `updated_at` (`opted_in_at`)."""
     flags_reach: tuple[str, ...] | None = None
     """With `share_flags`, in a journal this account owns: the usernames a flag raised now is
     sealed for (members the opt-in names who still read the journal, by its verified access
@@ -87,12 +93,17 @@ class SafetyPlan:
         """When the opt-in for `member_id` (account id, hex) was given, at the latest (ms
         UTC, owner-signed): its `flags_since` time, else the plan's `updated_at` (a plan
         from before `flags_since`: the opt-in is no later than its last change); None when
-        the plan does not opt that member in."""
+        the plan does not opt that member in. `flags_since` counts only when the plan's last
+        change wrote it (`flags_stamp` equals `updated_at`): a change by an app from before it
+        leaves it stale (R37 F8), and the opt-in then counts from `updated_at` (errs toward
+        no late flag)."""
         if not self.share_flags or self.updated_at is None:
             return None
         if self.flag_members is not None and member_id not in self.flag_members:
             return None
-        latest = int(self.updated_at.timestamp() * 1000)
+        latest = round(self.updated_at.timestamp() * 1000)
+        if self.flags_stamp != latest:
+            return latest
         return dict(self.flags_since or ()).get(member_id, latest)
 
     def to_dict(self) -> dict[str, Any]:
@@ -205,6 +216,15 @@ def no_flag_line(journal: str, synced: str, ended: list[str]) -> str:
     return str(data["flag_none"]).format(journal=journal, synced=synced, who=who)
 
 
+def no_flag_before_line(journal: str, answered: str, members: list[str]) -> str:
+    """Why no safety flag was sent for an answer dated `answered` (in words) although the
+    client opted in for `members` (usernames) who read `journal`: the answer is dated before
+    that opt-in or that share (a form done on paper earlier; R37 F5)."""
+    return str(texts()["flag_none_before"]).format(
+        journal=journal, answered=answered, members=", ".join(members)
+    )
+
+
 @dataclass(frozen=True)
 class LateFlag:
     """A safety flag this device sealed at a sync, for a safety item answered above 0 that it
@@ -242,11 +262,38 @@ class LateFlag:
         }
 
 
+CLOCK_SKEW_MS = 15 * 60 * 1000
+"""How far apart two of the client's devices' clocks are taken to be, at most, when a late
+flag compares the answering device's time of the answer with the opt-in and the share
+another device signed (R37 F2): a late flag is owed only for an answer at least this long
+after both. Devices without network time can be further apart: then too a late flag errs
+toward none."""
+
+
+def answered_after(answered_at: int, opted_in_at: int, granted_at: int, margin: int) -> bool:
+    """Whether an answer given at `answered_at` comes after the opt-in (`opted_in_at`) and
+    the start of the membership (`granted_at`), by at least `margin` ms (0: the immediate
+    path, where this device knew both when the answer was recorded; a late flag:
+    CLOCK_SKEW_MS). All ms UTC."""
+    return opted_in_at + margin <= answered_at and granted_at + margin <= answered_at
+
+
+def opted_in_for(plan: SafetyPlan, member_id: str, granted_at: int) -> bool:
+    """Whether the plan's opt-in for `member_id` (account id, hex) was given for their
+    current membership, which began at `granted_at` (ms, the `at` of its `granted` entry, as
+    the owner signed it): opted in at or after it (R37 F9: an opt-in given for an earlier
+    share of the same account, ended since, is not one for a later share; the client opts
+    in again, `tj share --safety-flags`). Both the immediate and the late path ask it."""
+    since = plan.opted_in_at(member_id)
+    return since is not None and since >= granted_at
+
+
 def late_flag_members(
     plan: SafetyPlan,
     current: dict[str, tuple[str, int]],
     answered_at: int,
     covered: set[str],
+    opt_in_from: dict[str, int] | None = None,
 ) -> dict[str, str]:
     """The members a safety flag is owed to for a safety item answered above 0 at
     `answered_at` (ms UTC: the result's `taken_at`, or when a stopped questionnaire's answer
@@ -260,14 +307,24 @@ def late_flag_members(
     when the plan opts them in now, at or before `answered_at` (never for an answer given
     before the client opted in: consent), their current membership began at or before
     `answered_at` (not for a share that ended, or began, after: a later membership of the
-    same account is another share), and `covered` (account ids a flag for this answer was
-    already sealed for, by this device or any owner device) does not name them: never twice.
-    Both times are owner devices' clocks; an owner device's clock ahead of the one that
-    answered can only withhold a flag, never send one the owner did not consent to."""
+    same account is another share), the opt-in was given for that membership (at or after
+    its `granted` entry: an opt-in given in an earlier share of the same account does not
+    carry over to a later one, R37 F9; `opted_in_for`; `opt_in_from`, account id -> when the
+    membership an opt-in must be given in began, when earlier than the current `granted`:
+    memberships the owner's device closed on the server's word, not by the client's choice,
+    count as one), and `covered` (account ids a flag
+    for this answer was already sealed for, by this device or any owner device) does not
+    name them: never twice. The answer's time is the answering device's clock, the other
+    two are the clocks of the owner devices that signed them: the answer must be at least
+    CLOCK_SKEW_MS after both (R37 F2: a device whose clock runs ahead, or an opting device
+    whose clock runs behind, would otherwise send a flag for an answer given before the
+    opt-in); an answer closer to them gets no late flag (errs toward none)."""
     owed = {}
     for username, (member_id, granted_at) in current.items():
         since = plan.opted_in_at(member_id)
-        if since is None or since > answered_at or granted_at > answered_at:
+        if since is None or not answered_after(answered_at, since, granted_at, CLOCK_SKEW_MS):
+            continue
+        if not opted_in_for(plan, member_id, (opt_in_from or {}).get(member_id, granted_at)):
             continue
         if member_id not in covered:
             owed[username] = member_id
@@ -300,8 +357,11 @@ def plan_update(
 ) -> bytes:
     """Create or change a safety plan; None leaves a part as it is ("" clears a contact).
     `flag_members`: the account ids (hex) the flag opt-in is for; `flags_since`: when each
-    was opted in (ms; written with `flag_members`, as [id, ms] pairs sorted by id)."""
-    changed: dict[str, Any] = {"updated_at": now_ms}
+    was opted in (ms; written with `flag_members`, as [id, ms] pairs sorted by id; without
+    `flag_members`, for the members of the dict: the plan's members as they are). Every
+    change writes `flags_stamp` = `updated_at`: `flags_since` counts only when the plan's
+    last change wrote it (R37 F8: an older app's change leaves it stale)."""
+    changed: dict[str, Any] = {"updated_at": now_ms, "flags_stamp": now_ms}
     if creating:
         changed.update(
             created_at=now_ms, emergency_number=None, crisis_line=None, share_flags=False
@@ -316,6 +376,8 @@ def plan_update(
         changed["flag_members"] = sorted(set(flag_members))
         since = flags_since or {}
         changed["flags_since"] = [[m, since.get(m, now_ms)] for m in sorted(set(flag_members))]
+    elif flags_since is not None:
+        changed["flags_since"] = [[m, flags_since[m]] for m in sorted(flags_since)]
     if plan is not None and len(plan) > MAX_PLAN:
         raise InvalidInput(f"a safety plan is at most {MAX_PLAN} characters")
     texts_ = {"plan": plan} if plan is not None else ({"plan": ""} if creating else None)
@@ -338,10 +400,13 @@ def flag_update(
     now_ms: int,
     to: list[str] | None = None,
     answered_at: int | None = None,
+    event: str | None = None,
 ) -> bytes:
     """A safety flag; `to`: the members (account ids, hex) it is for (R13 finding 3);
     `answered_at` (ms): when the answer was given, for a flag sealed later than that, at a
-    sync (NU22 C3: `raised_at` is then when it was sealed)."""
+    sync (NU22 C3: `raised_at` is then when it was sealed); `event`: the id the sealing
+    device gave the answer (a random id, or the result's id), so that a second seal for one
+    answer is known as such after a crash (R37 F6)."""
     fields: dict[str, Any] = {
         "result_id": result_id,
         "measure": measure,
@@ -353,6 +418,8 @@ def flag_update(
         fields["to"] = sorted(to)
     if answered_at is not None:
         fields["answered_at"] = answered_at
+    if event is not None:
+        fields["event"] = event
     return document.change(fields=fields)
 
 
@@ -372,6 +439,7 @@ def plan_view(document: Document, journal: str) -> SafetyPlan:
         share_flags=document.field("share_flags") is True,
         flag_members=_ids(document.field("flag_members")),
         flags_since=_since(document.field("flags_since")),
+        flags_stamp=_number(document.field("flags_stamp")),
         updated_at=read_time(document.field("updated_at")),
     )
 

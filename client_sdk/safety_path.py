@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from client_sdk import keys
+from client_sdk.access import AccessState
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, IntegrityError, InvalidInput, NotFound
 from client_sdk.models import now_ms, to_datetime
@@ -44,6 +45,7 @@ from client_sdk.safety import (
     SafetyPlan,
     ack_update,
     ack_view,
+    answered_after,
     crisis_line_update,
     crisis_line_view,
     flag_recipients,
@@ -51,7 +53,9 @@ from client_sdk.safety import (
     flag_view,
     late_flag_members,
     message_lines,
+    no_flag_before_line,
     no_flag_line,
+    opted_in_for,
     plan_update,
     plan_view,
 )
@@ -134,11 +138,19 @@ async def _forget(store: Store, event_ids: set[str]) -> None:
 
 def _kept_since(document: Document | None, members: list[str] | None) -> dict[str, int] | None:
     """When each member of a new opt-in list was opted in: as the plan said, for one opted
-    in already (a plan from before `flags_since`: its `updated_at`, no earlier than their
-    opt-in); the others are opted in now (safety.plan_update). None: the list is unchanged."""
-    if members is None or document is None:
+    in already (a plan from before `flags_since`, or one an app from before it changed last:
+    its `updated_at`, no earlier than their opt-in); the others are opted in now
+    (safety.plan_update). With `members` None (the list is unchanged): the plan's members'
+    times as they read now, rewritten with this change's `flags_stamp` so that a stale
+    `flags_since` is never made current again (R37 F8); None when there is nothing to keep."""
+    if document is None:
         return None
     before = plan_view(document, "")
+    if members is None:
+        if not before.share_flags or before.flag_members is None:
+            return None
+        found = {m: before.opted_in_at(m) for m in before.flag_members}
+        return {m: at for m, at in found.items() if at is not None}
     if not before.share_flags:
         return {}
     kept = {}
@@ -147,6 +159,24 @@ def _kept_since(document: Document | None, members: list[str] | None) -> dict[st
         if at is not None:
             kept[member] = at
     return kept
+
+
+def _opt_in_from(state: AccessState, account_id: bytes, handle: bytes) -> int:
+    """When the membership `handle` of `account_id` began, for the opt-in rule (R37 F9: an
+    opt-in counts only if given at or after it): the `at` of its `granted` entry, or of an
+    earlier membership's when each one between was closed by an owner device on the
+    server's word that the member no longer is served (`removed` with `because`
+    NOT_SERVED: they left, or a server said so), not by the client's revoke or an end date.
+    The client ended nothing then: her opt-in stands for the share she restored."""
+    since = state.granted_at[handle]
+    handles = state.handles.get(account_id, [])
+    if handle not in handles:
+        return since
+    for earlier in reversed(handles[: handles.index(handle)]):
+        if earlier not in state.not_served or earlier not in state.granted_at:
+            break
+        since = state.granted_at[earlier]
+    return since
 
 
 LocalJournalOf = Callable[[str | None], Awaitable[LocalJournal]]
@@ -352,7 +382,8 @@ class SafetyPath:
         flag_id = None
         no_flag = None
         if result.safety_concern and plan.share_flags and local.role == "owner":
-            members = await self._members(local, plan)
+            answered = round(result.taken_at.timestamp() * 1000)
+            members = await self._members(local, plan, answered)
             flagged_to = sorted(members)
             covered = await self._covered(local, result.id, result.id)
             due = sorted(m for m in members.values() if m not in covered)
@@ -360,7 +391,7 @@ class SafetyPath:
                 flag_id = await self._raise_flag(local, result, due)
                 await _cover(self._store, result.id, due)
             if not flagged_to:
-                no_flag = await self._no_flag(local, plan)
+                no_flag = await self._no_flag(local, plan, answered)
         lines = message_lines(
             plan.emergency_number,
             await self._message_crisis_line(result.journal_id),
@@ -415,17 +446,17 @@ class SafetyPath:
             event = keys.new_doc_id(self._replica.profile.account_id).hex()
             await watch_answer(self._store, event, key, "", chosen.id, item, answer, at)
         if plan.share_flags and local.role == "owner":
-            members = await self._members(local, plan)
+            members = await self._members(local, plan, at)
             flagged_to = sorted(members)
             if flagged_to:
                 document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_FLAG)
                 to = sorted(members.values())
-                update = flag_update(document, "", chosen.id, item, answer, at, to)
+                update = flag_update(document, "", chosen.id, item, answer, at, to, event=event)
                 await self._replica.commit(local, document, update)
                 flag_id = document.doc_id.hex()
                 await _cover(self._store, event, to)
             else:
-                no_flag = await self._no_flag(local, plan)
+                no_flag = await self._no_flag(local, plan, at)
         lines = message_lines(
             plan.emergency_number, await self._message_crisis_line(key), text, flagged_to, no_flag
         )
@@ -486,6 +517,7 @@ class SafetyPath:
                 now_ms(),
                 sorted(owed.values()),
                 answered_at=entry["at"],
+                event=entry["id"],
             )
             try:
                 await self._replica.commit(local, document, update)
@@ -545,22 +577,25 @@ class SafetyPath:
             if m.who is not None and not m.ended(now) and m.handle in state.granted_at
         }
         covered = await self._covered(local, entry["result"], entry["id"])
-        owed = late_flag_members(plan, current, int(entry["at"]), covered)
+        owed = late_flag_members(plan, current, int(entry["at"]), covered, self._granted_at(local))
         return (local, owed) if owed else None
 
     async def _covered(self, local: LocalJournal, result_id: str, event_id: str) -> set[str]:
         """The members (account ids) a flag for this answer was already sealed for: by this
         device (its list), or any flag the owner signed for the result (`result_id`, not "")
-        in the journal; a flag from before flags named members counts for every member."""
+        or for this answer (`event` = `event_id`) in the journal; a flag from before flags
+        named members counts for every member."""
         covered: set[str] = set()
         for entry in await _watched(self._store):
             if entry["id"] == event_id:
                 covered.update(entry["covered"])
-        if not result_id:
-            return covered
         for stored in await self._documents(local, SAFETY_FLAG):
             document = stored_document(stored)
-            if document.field("result_id") != result_id:
+            # the result's flags, or one sealed for this answer (its `event`: a flag committed
+            # before a crash kept the list from noting it, R37 F6)
+            if not (result_id and document.field("result_id") == result_id) and not (
+                event_id and document.field("event") == event_id
+            ):
                 continue
             if await self._creator(stored) != local.owner_id:
                 continue
@@ -571,8 +606,16 @@ class SafetyPath:
                 covered.update(to)
         return covered
 
-    async def _no_flag(self, local: LocalJournal, plan: SafetyPlan) -> str:
-        """Why no flag was sealed although the client opted in (safety.no_flag_line)."""
+    async def _no_flag(self, local: LocalJournal, plan: SafetyPlan, answered_at: int) -> str:
+        """Why no flag was sealed although the client opted in (safety.no_flag_line): for an
+        answer dated before the opt-in or the share of a member it names who reads the
+        journal now (R37 F5), that; else as of the last sync, nobody it names reads it."""
+        if await self._members(local, plan):
+            return no_flag_before_line(
+                self._display(local),
+                to_datetime(answered_at).strftime("%Y-%m-%d %H:%M UTC"),
+                sorted(await self._members(local, plan)),
+            )
         raw = await self._store.setting(LAST_SYNCED)
         synced = (
             "around " + to_datetime(int(raw)).strftime("%Y-%m-%d %H:%M UTC")
@@ -608,13 +651,43 @@ class SafetyPath:
             if share.journal_id == local.journal_id and not share.ended(now)
         ]
 
-    async def _members(self, local: LocalJournal, plan: SafetyPlan) -> dict[str, str]:
+    async def _members(
+        self, local: LocalJournal, plan: SafetyPlan, answered_at: int | None = None
+    ) -> dict[str, str]:
         """The members a flag goes to: username -> account id (hex), those the plan's opt-in
-        names (every current member for a plan from before per-member opt-in)."""
+        names (every current member for a plan from before per-member opt-in), for the
+        membership they hold now (by the verified access chain: opted in at or after its
+        `granted` entry, safety.opted_in_for; R37 F9); with `answered_at` (ms, the answer's
+        time), only those opted in and shared with at or before it (R37 F5: a form done
+        on paper before the opt-in gets no flag; safety.answered_after)."""
+        began = self._granted_at(local)
+        found = {}
+        for share in await self._current_shares(local):
+            member = share.member_id.hex()
+            if plan.flag_members is not None and member not in plan.flag_members:
+                continue
+            if member not in began or not opted_in_for(plan, member, began[member]):
+                continue
+            since = plan.opted_in_at(member)
+            if answered_at is not None and (
+                since is None or not answered_after(answered_at, since, began[member], 0)
+            ):
+                continue
+            found[share.member_name] = member
+        return found
+
+    def _granted_at(self, local: LocalJournal) -> dict[str, int]:
+        """Account id (hex) -> when the membership an opt-in must be given in began
+        (`_opt_in_from`), by this device's verified access chain of `local` (empty when it
+        has none)."""
+        state = self._replica.chains.state(local.journal_id)
+        if state is None:
+            return {}
+        now = now_ms()
         return {
-            share.member_name: share.member_id.hex()
-            for share in await self._current_shares(local)
-            if plan.flag_members is None or share.member_id.hex() in plan.flag_members
+            m.who.account_id.hex(): _opt_in_from(state, m.who.account_id, m.handle)
+            for m in state.members.values()
+            if m.who is not None and not m.ended(now) and m.handle in state.granted_at
         }
 
     async def _raise_flag(self, local: LocalJournal, result: MeasureResult, to: list[str]) -> str:

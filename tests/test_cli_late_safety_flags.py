@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from tests.client.test_late_safety_flags import answer_later
 from tests.conftest import RunningServer
 from tests.test_cli import Device, Outage, laptop, outage, phone
 from tests.test_cli_insights import new_device
@@ -46,9 +49,11 @@ async def test_offline_the_message_says_why_no_flag_was_sent_and_the_next_sync_s
     laptop: Device,
     phone: Device,
     outage: Outage,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     await opted_in(laptop, phone, drsmith)
+    answer_later(live_server, monkeypatch)  # a late flag needs CLOCK_SKEW_MS (R37 F2)
     await outage.begin()
     taken = await phone.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
     text = said(taken.stderr)

@@ -7,10 +7,13 @@ client and a therapist."""
 
 from __future__ import annotations
 
+import pytest
+
 from client_sdk import Client, crypto, wire
 from client_sdk.documents import Document
-from client_sdk.safety import FLAG_WATCH, SAFETY_PLAN
+from client_sdk.safety import CLOCK_SKEW_MS, FLAG_WATCH, SAFETY_PLAN
 from tests.client.sharing_support import forged_record, journal_id, share_with
+from tests.client.test_share_ended_notices import move_clocks
 from tests.client.test_withholding import drop_record, journal_seqs
 from tests.conftest import ClientFactory, RunningServer
 
@@ -29,13 +32,25 @@ async def devices(signup: ClientFactory, login: ClientFactory) -> tuple[Client, 
     return laptop, phone, drsmith
 
 
+def answer_later(live_server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every clock (the server's, the devices') moved past CLOCK_SKEW_MS: the answer is given
+    that long after the opt-in, as a late flag requires (R37 F2: two devices' clocks)."""
+    later = move_clocks(live_server, monkeypatch, CLOCK_SKEW_MS + 60_000)
+    for module in ("client_sdk.measures", "client_sdk.safety_path"):
+        monkeypatch.setattr(f"{module}.now_ms", lambda: later)
+
+
 async def test_an_answer_on_the_phone_right_after_opting_in_on_the_laptop_gets_its_flag_at_the_next_sync(
-    signup: ClientFactory, login: ClientFactory
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     laptop, phone, drsmith = await devices(signup, login)
     await share_with(laptop, drsmith, role="annotate")
     await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
     await laptop.sync()
+    answer_later(live_server, monkeypatch)  # the phone has not synced since
 
     taken = await phone.measures.take("phq9", ITEM_9)  # the phone has not synced
     response = await phone.safety.respond(taken.result)
@@ -116,12 +131,16 @@ async def test_no_flag_for_a_share_that_ended_before_the_answer_or_began_after_i
 
 
 async def test_a_stopped_questionnaire_gets_its_flag_at_the_next_sync_too(
-    signup: ClientFactory, login: ClientFactory
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     laptop, phone, drsmith = await devices(signup, login)
     await share_with(laptop, drsmith, role="annotate")
     await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
     await laptop.sync()
+    answer_later(live_server, monkeypatch)
     response = await phone.safety.respond_to_answer("phq9", 9, 2)
     assert response.flag_id is None and response.no_flag is not None
     [late] = (await phone.sync()).late_flags

@@ -324,3 +324,21 @@ def test_a_member_changes_only_annotation_kinds_while_it_annotates() -> None:
     assert not access.member_may_change(state, change(TOM, toms, epoch=0), 1)  # before its share
     bens = keys.new_doc_id(BEN.account_id)
     assert not access.member_may_change(state, change(BEN, bens), 1)  # a reader
+
+
+def test_a_change_that_renews_a_lapsed_membership_restarts_it_for_late_safety_flags() -> None:
+    """R37 F1 residual: `granted_at` is when a membership began, for the late safety flag
+    rule; terms signed after the membership's end date had passed renew it: it begins again
+    at that entry (no late flag for an answer given in the gap). Terms changed before the
+    end date keep the start."""
+    _, state = start(grant(TOM, expires_at=NOW + DAY))
+    tom = handle_of(state, TOM)
+    assert state.granted_at[tom] == NOW
+    _, kept = extend(state, [access.changed(tom, "annotate", NOW + 30 * DAY)])
+    assert kept.granted_at[tom] == NOW  # changed before the end: the same membership
+    later = NOW + 2 * DAY
+    _, renewed = access.extend(
+        state, ANA.reader, ANA.secrets.signing_key,
+        [access.changed(tom, "annotate", NOW + 30 * DAY)], later,
+    )  # fmt: skip
+    assert renewed.granted_at[tom] == later

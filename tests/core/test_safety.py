@@ -3,9 +3,10 @@ client's plan."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from client_sdk.safety import SafetyPlan, late_flag_members, message_lines, texts
+from client_sdk.safety import CLOCK_SKEW_MS, SafetyPlan, late_flag_members, message_lines, texts
 
 
 def test_the_message_says_what_to_do_now_and_that_nobody_monitors_the_app() -> None:
@@ -39,26 +40,38 @@ def test_the_message_names_its_sources_and_says_it_is_not_clinically_reviewed() 
 
 def test_a_late_flag_is_owed_only_to_members_opted_in_and_sharing_at_or_before_the_answer() -> None:
     """NU22 C3 (safety.late_flag_members): consent and the share both at or before the
-    answer, as the owner signed them; never to a member covered already."""
+    answer, as the owner signed them, by CLOCK_SKEW_MS at least (R37 F2: two devices'
+    clocks); never to a member covered already."""
     at = 1_800_000_000_000
+    m = CLOCK_SKEW_MS
     updated = datetime.fromtimestamp((at + 60_000) / 1000, tz=UTC)
     plan = SafetyPlan(
         "Personal",
         share_flags=True,
         flag_members=("aa", "bb", "cc"),
         flags_since=(("aa", at), ("bb", at + 1)),
+        flags_stamp=at + 60_000,  # the plan's last change wrote flags_since
         updated_at=updated,
     )
     current = {"amy": ("aa", at), "bob": ("bb", at - 5), "cy": ("cc", at), "dan": ("dd", 0)}
-    # amy: opted in and shared exactly at the answer; bob opted in after it; cy's opt-in
-    # time is unknown and the plan changed after the answer; dan was never opted in
-    assert late_flag_members(plan, current, at, set()) == {"amy": "aa"}
-    assert late_flag_members(plan, current, at, {"aa"}) == {}  # never twice
-    assert late_flag_members(plan, {"amy": ("aa", at + 1)}, at, set()) == {}  # shared later
+    # amy: opted in and shared exactly the margin before the answer; bob opted in after
+    # that; cy's opt-in time is unknown and the plan changed after it; dan was never opted in
+    assert late_flag_members(plan, current, at + m, set()) == {"amy": "aa"}
+    assert late_flag_members(plan, current, at + m, {"aa"}) == {}  # never twice
+    assert late_flag_members(plan, {"amy": ("aa", at + 1)}, at + m, set()) == {}  # shared later
+    # R37 F2: an answer less than the margin after the opt-in gets none (two clocks)
+    assert late_flag_members(plan, current, at + m - 1, set()) == {}
     off = SafetyPlan("Personal", share_flags=False, flag_members=("aa",), updated_at=updated)
-    assert late_flag_members(off, current, at, set()) == {}  # consent withdrawn since
+    assert late_flag_members(off, current, at + m, set()) == {}  # consent withdrawn since
     older = SafetyPlan("Personal", share_flags=True, updated_at=updated)  # every member
-    assert late_flag_members(older, current, at + 60_000, set()) == {
+    assert late_flag_members(older, current, at + 60_000 + m, set()) == {
         "amy": "aa", "bob": "bb", "cy": "cc", "dan": "dd",
     }  # fmt: skip
-    assert late_flag_members(older, current, at + 59_999, set()) == {}
+    assert late_flag_members(older, current, at + 59_999 + m, set()) == {}
+    # R37 F9: an opt-in given before the current membership began was for an earlier share
+    assert late_flag_members(plan, {"amy": ("aa", at + 1)}, at + 10 * m, set()) == {}
+    # R37 F8: the last change came from an app from before flags_since (no flags_stamp of
+    # its own): flags_since may be stale, every opt-in counts from updated_at
+    stale = replace(plan, flags_stamp=at)
+    assert stale.opted_in_at("aa") == at + 60_000
+    assert late_flag_members(stale, current, at + m, set()) == {}
