@@ -956,7 +956,7 @@ class Client:
         which journals are copies kept for a therapist (listed once, as their originals)."""
         home = Path(home)
         profile = load_profile(home, passphrase)
-        store = await Store.open(home, profile.device_id)
+        store = await Store.open(home, profile.device_id, account=profile.account_id)
         try:
             client = cls(home, profile, store, Transport(profile.server_url, profile.token))
             await client.replica.load_access()
@@ -1007,7 +1007,9 @@ class Client:
                 # here, that never wrote: protocol.md 2.3); without a previous profile
                 # their id is unknown, and never taken again: they are dropped.
                 if previous is not None and previous.device_id != reply.device_id:
-                    await (await Store.open(home, previous.device_id)).close()
+                    await (
+                        await Store.open(home, previous.device_id, account=previous.account_id)
+                    ).close()
                 await (await Store.open(home, reply.device_id, new_device=True)).close()
             ensure_home(home)
             profile = Profile(
@@ -1034,7 +1036,7 @@ class Client:
         (a login again without one keeps it: NU21 C11) and read the journal list; closes
         everything on failure."""
         try:
-            store = await Store.open(home, profile.device_id)
+            store = await Store.open(home, profile.device_id, account=profile.account_id)
         except BaseException:
             await transport.close()
             raise

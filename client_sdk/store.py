@@ -358,7 +358,9 @@ class Store:
         """Whether anything waited to be sent (`waiting`), with the `_changes` of its tables."""
 
     @classmethod
-    async def open(cls, home: Path, device: bytes = b"", *, new_device: bool = False) -> Store:
+    async def open(
+        cls, home: Path, device: bytes = b"", *, account: bytes = b"", new_device: bool = False
+    ) -> Store:
         """Open (or create) the home's store for the profile's `device` id. The counters of
         a store from before counters were kept per device (`write_counters`, per journal
         only) are the device's that last wrote there: they go to `device` once, in the
@@ -367,7 +369,8 @@ class Store:
         for a session just opened, which never wrote here) they are dropped instead: they
         belong to an earlier id of this home, which no session ever takes again (device ids
         are chosen by the device, random and new for every session: protocol.md 2.3), and
-        a counter of one id is never given to another."""
+        a counter of one id is never given to another. `account`: the profile's account id
+        (only its own records show where `device` wrote; without it they are dropped)."""
         path = home / STORE_FILE
         if not path.exists():
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
@@ -381,7 +384,9 @@ class Store:
             await _add_missing_columns(connection)
             await connection.executescript(CHANGES)
             if device:
-                await connection.run(lambda db: _adopt_legacy_counters(db, device, new_device))
+                await connection.run(
+                    lambda db: _adopt_legacy_counters(db, device, account, new_device)
+                )
         except BaseException as error:
             # A damaged file or a Ctrl-C here must not leave the store's thread running.
             with contextlib.suppress(Exception):
@@ -1327,11 +1332,11 @@ ADOPT_LEGACY_COUNTERS = (
     "INSERT INTO device_write_counters (journal_id, device, counter) "
     "SELECT w.journal_id, :device, w.counter FROM write_counters w WHERE "
     "EXISTS (SELECT 1 FROM seen_records s WHERE s.journal_id = w.journal_id "
-    "AND s.device = :device) "
+    "AND s.device = :device AND s.author = :account) "
     "OR EXISTS (SELECT 1 FROM withdrawn d WHERE d.journal_id = w.journal_id "
-    "AND d.device = :device) "
+    "AND d.device = :device AND d.author = :account) "
     "OR EXISTS (SELECT 1 FROM device_counters c WHERE c.journal_id = w.journal_id "
-    "AND c.device = :device) "
+    "AND c.device = :device AND c.author = :account) "
     "ON CONFLICT(journal_id, device) DO UPDATE SET counter = max(counter, excluded.counter)"
 )
 """`Store.open`: the per-journal counters of a store from before counters were kept per
@@ -1340,17 +1345,21 @@ of its id, a counter of its id withdrawn or counted), then are deleted. In such 
 profile's id was the last of the home's ids to write (a home's ids follow one another, and it
 is the latest), so the journal's counter is its own. Where it never wrote, the counter was an
 earlier id's (signed in again with the older SDK before this upgrade: R36 F7), and the
-profile's id starts from 1 there."""
+profile's id starts from 1 there. Only records of this account count (`:account`): a member
+chooses the device field of the bodies it signs, and could name this home's id (R38 G4)."""
 
 
-def _adopt_legacy_counters(db: sqlite3.Connection, device: bytes, new_device: bool) -> None:
-    """The legacy counters go to `device`, or are dropped when it is `new_device`."""
+def _adopt_legacy_counters(
+    db: sqlite3.Connection, device: bytes, account: bytes, new_device: bool
+) -> None:
+    """The legacy counters go to `device` (of `account`), or are dropped when it is
+    `new_device` or the account is unknown."""
     if db.execute("SELECT 1 FROM write_counters LIMIT 1").fetchone() is None:
         return
     db.execute("BEGIN IMMEDIATE")
     try:
-        if not new_device:
-            db.execute(ADOPT_LEGACY_COUNTERS, {"device": device})
+        if not new_device and account:
+            db.execute(ADOPT_LEGACY_COUNTERS, {"device": device, "account": account})
         db.execute("DELETE FROM write_counters")
         db.execute("COMMIT")
     except BaseException:

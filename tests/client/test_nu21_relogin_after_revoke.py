@@ -95,7 +95,7 @@ async def test_a_store_from_before_counters_per_device_keeps_counting_for_its_de
             "VALUES (?, ?, 7, ?, ?, 7)",
             (b"j" * 16, b"r" * 16, b"a" * 16, device),
         )
-    store = await Store.open(tmp_path, device)
+    store = await Store.open(tmp_path, device, account=b"a" * 16)  # the record's author
     try:
         first = await store.write(lambda db: store.counting_state(db, b"j" * 16))
         assert first[0] == 8

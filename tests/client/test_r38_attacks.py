@@ -6,14 +6,16 @@ without the account's keys."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from client_sdk import crypto
+from client_sdk import Client, crypto
 from client_sdk.store import STORE_FILE
 from tests.client.sharing_support import share_with
+from tests.client.test_withholding import personal, write_each_synced
 from tests.conftest import ClientFactory
 
 
@@ -131,3 +133,49 @@ async def test_a_forgotten_copy_leaves_no_count_of_the_members_notes_in_its_stor
         "the forgotten copy's store tells, by an unkeyed hash of the journal id, how many "
         f"notes the therapist's device wrote in it: {rows}"
     )
+
+
+async def test_a_members_record_naming_the_new_id_does_not_give_it_an_older_stores_counter(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """D3's F7 fix gives an older store's per-journal counter to the profile's id only where
+    the store shows that id wrote (ADOPT_LEGACY_COUNTERS). But it looks for the id in
+    `seen_records.device` (and `device_counters.device`) of *any* author: a member chooses the
+    device field of the bodies it signs, and readers key by (author, device), so a member
+    (told the new id by the server, or by anyone) signs a note under this home's new id B.
+    The store then "shows B wrote" in that journal, B takes the old id's counter 3, its first
+    record is counter 4, and every reader reports B's 1..3 as withheld: R36 F7's false alarm,
+    now on a member's say. (The phone's store is made an older store's afterwards, as R36's
+    F7 test does.)"""
+    laptop = await signup("r38hal")
+    tom = await signup("r38tam")
+    await share_with(laptop, tom, role="annotate")
+    phone = await login("r38hal")
+    journal = await personal(phone)
+    await write_each_synced(phone, ["a 1", "a 2", "a 3"])
+    await laptop.sync(strict=True)
+    await laptop.devices.revoke(phone.profile.device_id.hex())
+    await phone.close()
+    phone = await login("r38hal")  # signed in again: id B, nothing written under it
+    home, new_id = phone.home, phone.profile.device_id
+    await tom.sync(strict=True)
+    # The member signs a note whose body names the phone's new id as its device.
+    tom.replica.profile = dataclasses.replace(tom.profile, device_id=new_id)
+    await tom.notes.add("r38hal/Personal", "a note under the phone's id")
+    await tom.sync()
+    await phone.sync()
+    await phone.close()
+    with contextlib.closing(sqlite3.connect(home / STORE_FILE)) as db, db:
+        # The store as the SDK before counters per device kept it: one counter per journal.
+        db.execute("DELETE FROM device_write_counters")
+        db.execute("INSERT INTO write_counters VALUES (?, 3)", (journal,))
+    phone = await Client.open(home)  # the upgraded SDK opens it
+    try:
+        assert phone.profile.device_id == new_id
+        await phone.entries.write(None, "b 1")
+        await phone.sync()
+        report = await laptop.sync()
+        assert "b 1" in {e.body for e in await laptop.entries.list()}
+        assert report.withheld == [], "a new id's counters 1..3, never written, look withheld"
+    finally:
+        await phone.close()
