@@ -240,6 +240,8 @@ class AccessState:
     """account id -> identity of every member this device knows of, current or former."""
     first_epoch: dict[bytes, int] = field(default_factory=dict)
     """Current member's handle -> the first epoch of its membership (its history starts there)."""
+    granted_at: dict[bytes, int] = field(default_factory=dict)
+    """Handle -> `at` of its `granted` entry (ms, the owner's clock: for people, NU22 C7)."""
     write_limits: dict[bytes, dict[bytes, int]] = field(default_factory=dict)
     """Handle -> device id -> the highest counter of that membership's records accepted, once
     its right to write ended (removed, ended, changed to `read`); absent: no limit."""
@@ -333,6 +335,27 @@ class AccessState:
     def first_epoch_of(self, account_id: bytes) -> int:
         member = self.member_by_account(account_id)
         return self.first_epoch.get(member.handle, self.epoch) if member else 0
+
+    def shared_before(self, account_id: bytes) -> int | None:
+        """For an account that is a member now and held an earlier membership of this
+        journal (a share that ended, then a new one: its key was sealed to an older handle
+        of the account under an epoch before the current membership's first), the `at` (ms,
+        the owner's clock) of the current membership's `granted` entry; None otherwise.
+        The records of that earlier share (the member's own notes and acknowledgements
+        included) are under keys the new membership never receives (protocol.md 4.19,
+        "History-free shares"): a device that did not read them then cannot (NU22 C7)."""
+        member = self.member_by_account(account_id)
+        if member is None:
+            return None
+        first = self.first_epoch.get(member.handle, self.epoch)
+        earlier = [h for h in self.handles.get(account_id, []) if h != member.handle]
+        held = any(
+            h in sealed
+            for epoch, sealed in self.sealed_to.items()
+            if epoch < first
+            for h in earlier
+        )
+        return self.granted_at.get(member.handle, 0) if held else None
 
     def unidentified_annotator(self, epoch: int) -> bool:
         """Whether, during `epoch`, a member this device cannot identify held the annotate
@@ -746,7 +769,7 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
         state.annotators[state.epoch] = set()
         state.cut = state.epoch
     elif entry.kind == GRANTED:
-        _grant(state, reader, p, entry.version, bad)
+        _grant(state, reader, p, entry.version, entry.at, bad)
     elif entry.kind == CHANGED:
         current = _current(state, p["member"], bad)
         if p["role"] not in ROLES or not _is_int(p["expires_at"]):
@@ -793,7 +816,9 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
     state.head = entry.hash
 
 
-def _grant(state: AccessState, reader: Reader, p: dict[str, Any], version: int, bad: str) -> None:
+def _grant(
+    state: AccessState, reader: Reader, p: dict[str, Any], version: int, at: int, bad: str
+) -> None:
     valid = (
         _is_id(p["member"])
         and isinstance(p["commit"], bytes)
@@ -815,6 +840,7 @@ def _grant(state: AccessState, reader: Reader, p: dict[str, Any], version: int, 
         raise IntegrityError(f"{bad} grants an account that is already a member")
     member = Member(p["member"], p["role"], p["expires_at"], who)
     state.members[member.handle] = member
+    state.granted_at[member.handle] = at
     if who is not None:
         state.handles.setdefault(who.account_id, []).append(member.handle)
         state.signers[who.account_id] = who

@@ -116,6 +116,17 @@ class SafetyFlag:
     recipients: tuple[str, ...] | None = None
     """The members (account ids, hex) the flag was sealed for, as its owner signed them; None
     for a flag from before flags named them (every member)."""
+    earlier_share: bool = False
+    """On a therapist's device: the flag was raised during an earlier share of the journal
+    with this account, whose records (this account's acknowledgements included) this device
+    never held (it was added after that share ended): whether it was acknowledged then is
+    on the account's other devices, not known here; never shown as unacknowledged (NU22 C7).
+    False once an acknowledgement this device reads names it."""
+
+    @property
+    def unacknowledged(self) -> bool:
+        """No acknowledgement, as far as this device can know (not `earlier_share`)."""
+        return not self.acknowledged and not self.earlier_share
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -129,6 +140,7 @@ class SafetyFlag:
             "raised_at": self.raised_at.isoformat(),
             "acknowledged": [a.to_dict() for a in self.acknowledged],
             "share_ended": self.share_ended,
+            "acknowledgement_unknown": self.earlier_share,
         }
 
 

@@ -954,6 +954,15 @@ class Store:
         rows = await self._all("SELECT DISTINCT journal_id FROM withdrawn")
         return sorted(bytes(r[0]) for r in rows)
 
+    async def holds_epochs_before(self, journal_id: bytes, epoch: int) -> bool:
+        """Whether this device applied any record of the journal sealed under an epoch
+        before `epoch` (a member's device that read an earlier share of it, NU22 C7)."""
+        rows = await self._all(
+            "SELECT 1 FROM seen_records WHERE journal_id = ? AND epoch < ? LIMIT 1",
+            (journal_id, epoch),
+        )
+        return bool(rows)
+
     async def seen_counters(
         self, journal_id: bytes, record_ids: list[bytes]
     ) -> dict[bytes, tuple[bytes, bytes, int] | None]:
