@@ -1305,6 +1305,7 @@ class Client:
                     self.context, watched, set(report.arrivals)
                 )
         report.departures = await self.sharing.departures()
+        report.same_names = await self._same_names()
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
         if not report.notice_only:
             # A sync that applied a live notice's records asked the server nothing: it
@@ -1331,6 +1332,24 @@ class Client:
         if strict:
             report.raise_for_withheld()
         return report
+
+    async def _same_names(self) -> list[str]:
+        """`SyncReport.same_names`: this account's journals (on the server) that share a
+        name, ignoring case (NU22 C15)."""
+        from client_sdk.context import same_name_text
+
+        me = self.profile.account_id
+        by_name: dict[str, list[LocalJournal]] = {}
+        for journal in await self.store.journals():
+            own = journal.owner_id == me and journal.role == "owner"
+            if own and not self.replica.is_disclosure(journal):  # copies kept for members aside
+                by_name.setdefault(journal.name.casefold(), []).append(journal)
+        return [
+            f"{same_name_text(same[0].name, [j.journal_id for j in same])}; each keeps its "
+            "own entries, and a share of one shares only that one"
+            for _, same in sorted(by_name.items())
+            if len(same) > 1
+        ]
 
     async def _withdrawn_told(self, arrivals: list[sync_plan.Arrival]) -> list[sync_plan.Arrival]:
         """`arrivals` with the notes and prompts now withdrawn (marked deleted) told as such

@@ -375,6 +375,10 @@ class SyncReport:
     the bound of what this device downloads for them (`replica.UNVERIFIED_SHARE_BYTES`), one
     line each naming the owner and how to go on (verify the owner's fingerprint). The
     member's choice, not a server's failure: `raise_for_withheld` ignores it."""
+    same_names: list[str] = field(default_factory=list)
+    """One line per name that two or more of this account's journals share (each made on a
+    device that did not know of the other, offline: NU22 C15), naming their ids and how to
+    rename one; while it holds, `--journal NAME` names neither. Set by `Client.sync`."""
     newer: list[NewerFormat] = field(default_factory=list)
     """Journals where this sync received records written by a newer version of the app, kept
     on this device until an update reads them (one entry per journal, each record reported
