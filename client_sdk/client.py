@@ -42,6 +42,7 @@ from client_sdk.errors import (
     IntegrityError,
     InvalidInput,
     NetworkError,
+    NotFound,
     RateLimited,
     TJError,
 )
@@ -1692,6 +1693,45 @@ class Client:
         or sets aside again those still refused. Returns how many were put back."""
         async with self.store.transaction() as tx:
             return await tx.restore_set_aside()
+
+    async def drop_set_aside(self, change_id: str | None = None) -> list[SetAsideChange]:
+        """Forget changes set aside for good (NU22 C11: a note to a journal no longer shared
+        with this account is refused at every retry): those of the document that the change
+        `change_id` (a record or document id, or the start of one: at least 4 hex digits)
+        is about, or every one with None. They are never sent; `set_aside()` first exports
+        their words. A document of which no change ever reached the server (a note written
+        after the share ended) exists on this device only and is removed with them
+        (`SetAsideChange.removed`); any other keeps the dropped change on this device only.
+        Works offline. Returns what was dropped. Raises NotFound when nothing set aside
+        matches, InvalidInput for a malformed id or one that matches changes of several
+        documents."""
+        changes = await self.set_aside()
+        if change_id is not None:
+            wanted = change_id.strip().lower()
+            if len(wanted) < 4 or any(c not in "0123456789abcdef" for c in wanted):
+                raise InvalidInput(f"{change_id!r} is not a change id: see `tj set-aside list`")
+            matched = [
+                c for c in changes if c.record_id.startswith(wanted) or c.doc_id.startswith(wanted)
+            ]
+            if not matched:
+                raise NotFound(
+                    f"nothing set aside matches {change_id!r}", subject="set-aside change"
+                )
+            if len({c.doc_id for c in matched}) > 1:
+                raise InvalidInput(f"{change_id!r} matches several changes: give more of the id")
+            changes = [c for c in changes if c.doc_id == matched[0].doc_id]
+        if not changes:
+            return []
+        doc_ids = sorted({bytes.fromhex(c.doc_id) for c in changes if c.doc_id})
+        async with self.store.transaction() as tx:
+            removed = set(await tx.drop_set_aside_documents(doc_ids))
+            await tx.discard_set_aside([bytes.fromhex(c.record_id) for c in changes])
+        return [
+            dataclasses.replace(
+                change, removed=bool(change.doc_id) and bytes.fromhex(change.doc_id) in removed
+            )
+            for change in changes
+        ]
 
     async def problems(self) -> list[Problem]:
         """Records that failed verification (altered, moved or forged), by record id."""
