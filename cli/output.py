@@ -430,7 +430,9 @@ def sync_lines(report: SyncReport) -> list[str]:
 
 
 def is_new_safety_flag(news: News) -> bool:
-    return news.kind == "safety_flag" and news.new and not news.withdrawn
+    """A new flag for this account to act on: one a client sealed for it, never the
+    client's own flags arriving from their other devices (NU22 C13)."""
+    return news.kind == "safety_flag" and news.new and not news.withdrawn and not news.own
 
 
 def safety_line(report: SyncReport) -> str | None:

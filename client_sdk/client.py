@@ -1327,6 +1327,7 @@ class Client:
                     )
                 ),
                 await self._source_names(report),
+                self.profile.account_id,
             )
         if report.set_aside:  # why, as the owner's chain now says (after the pull)
             report.set_aside = await self._explained(report.set_aside)
