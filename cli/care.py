@@ -20,7 +20,7 @@ from cli.care_views import (
     homework_text,
     unseen_text,
 )
-from cli.dates import MOMENT
+from cli.dates import AHEAD, MOMENT
 from cli.main import (
     Home,
     cli,
@@ -40,8 +40,6 @@ if TYPE_CHECKING:
     from client_sdk.schedule import Assignment, Due, HomeworkEntry
     from client_sdk.templates import Template
 
-date_type = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%d %H:%M"])
-
 
 @cli.command("assign")
 @click.argument("journal_name", metavar="JOURNAL")
@@ -55,7 +53,10 @@ date_type = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%d %H:%M"])
     help="Repeat every DAYS days (default: once).",
 )
 @click.option(
-    "--starts", type=date_type, metavar="DATE", help="First due (local time; default now)."
+    "--starts",
+    type=AHEAD,
+    metavar="DATE",
+    help="First due: YYYY-MM-DD (its start) or 'YYYY-MM-DD HH:MM', local time; default now.",
 )
 @click.option("--note", default="", metavar="TEXT", help="A few words for the client.")
 @json_option

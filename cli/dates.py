@@ -1,18 +1,48 @@
 """Dates and times typed on the command line: ISO 8601 (Python's `fromisoformat`), plus the
-words `today` and `yesterday`, optionally followed by a time ("yesterday 21:30")."""
+words `today` and `yesterday` (and `tomorrow` where a day may be ahead), optionally followed
+by a time ("yesterday 21:30"). Every command's dates go through here (NU22 C8), and every
+refusal is in plain words: YYYY-MM-DD, never a strftime pattern."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+import re
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import click
 
-WORDS = {"today": 0, "yesterday": 1}
+WORDS = {"today": 0, "yesterday": 1, "tomorrow": -1}
+"""Days back from today."""
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+"""Times are milliseconds since 1970 (UTC) on the wire: nothing earlier is written."""
+
+_DAY_SHAPE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T].*)?")
+
+
+def no_such_day(text: str) -> str | None:
+    """Why `text`, shaped YYYY-MM-DD (maybe with a time after it), names no day of the
+    calendar ("there is no 2026-02-30: February 2026 has 28 days"); None when it does, or
+    when it is not shaped so."""
+    shape = _DAY_SHAPE.fullmatch(text.strip())
+    if shape is None:
+        return None
+    year, month, day = (int(part) for part in shape.groups())
+    try:
+        date(year, month, day)
+    except ValueError:
+        named = shape.group(0)[:10]
+        if not 1 <= month <= 12:
+            return f"there is no {named}: a month is 01 to 12"
+        if year < 1:
+            return f"there is no {named}: years start at 0001"
+        days = 31 if month == 12 else (date(year, month + 1, 1) - timedelta(days=1)).day
+        return f"there is no {named}: {date(year, month, 1):%B %Y} has {days} days"
+    return None
 
 
 def parse_day(text: str, today: date) -> date:
-    """`today`, `yesterday` or an ISO date (2026-10-01). Raises ValueError."""
+    """`today`, `yesterday`, `tomorrow` or an ISO date (2026-10-01). Raises ValueError."""
     word = text.strip().lower()
     if word in WORDS:
         return today - timedelta(days=WORDS[word])
@@ -54,7 +84,7 @@ def parse_moment(text: str, now: datetime) -> datetime:
 
 
 class Day(click.ParamType[date, Any]):
-    """A calendar day: YYYY-MM-DD, today or yesterday."""
+    """A calendar day: YYYY-MM-DD, today or yesterday (or tomorrow)."""
 
     name = "DATE"
 
@@ -62,36 +92,58 @@ class Day(click.ParamType[date, Any]):
         if isinstance(value, date):
             return value
         try:
-            return parse_day(str(value), date.today())
+            day = parse_day(str(value), date.today())
         except ValueError:
+            impossible = no_such_day(str(value))
+            if impossible is not None:
+                self.fail(impossible, param, ctx)
             self.fail(f"{value!r} is not a date: use YYYY-MM-DD, today or yesterday", param, ctx)
+        if day < EARLIEST.date():
+            self.fail(f"{value!r}: dates before 1970 are not supported", param, ctx)
+        return day
 
 
 class Moment(click.ParamType[datetime, Any]):
-    """A moment in local time: "YYYY-MM-DD HH:MM", YYYY-MM-DD, or today/yesterday [HH:MM]."""
+    """A moment in local time: "YYYY-MM-DD HH:MM", YYYY-MM-DD, or today/yesterday [HH:MM].
+    `ahead`: a moment to come is accepted (a first due date), and a day alone means its
+    start (00:00) rather than noon."""
 
     name = "WHEN"
+
+    def __init__(self, ahead: bool = False) -> None:
+        self.ahead = ahead
 
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> datetime:
         if isinstance(value, datetime):
             return value
+        text = str(value)
         try:
-            moment = parse_moment(str(value), datetime.now().astimezone())
+            if self.ahead and _DAY_SHAPE.fullmatch(text.strip()) and len(text.strip()) == 10:
+                moment = local(datetime.combine(date.fromisoformat(text.strip()), time()))
+            else:
+                moment = parse_moment(text, datetime.now().astimezone())
         except NotOnTheClock as skipped:
             self.fail(str(skipped), param, ctx)
         except ValueError:
+            impossible = no_such_day(text)
+            if impossible is not None:
+                self.fail(impossible, param, ctx)
             self.fail(
                 f"{value!r} is not a date and time: use 'YYYY-MM-DD HH:MM', YYYY-MM-DD, "
                 "or today/yesterday with an optional HH:MM",
                 param,
                 ctx,
             )
-        if moment > datetime.now().astimezone() + timedelta(minutes=1):
+        if moment < EARLIEST:
+            self.fail(f"{value!r}: dates before 1970 are not supported", param, ctx)
+        if not self.ahead and moment > datetime.now().astimezone() + timedelta(minutes=1):
             self.fail(f"{value!r} is in the future", param, ctx)
         return moment
 
 
 DAY = Day()
 MOMENT = Moment()
+AHEAD = Moment(ahead=True)
+"""A moment that may be to come (`tj assign --starts`)."""

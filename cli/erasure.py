@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from cli import output
 from cli.main import Home, cli, json_option, pass_home, username_of
+from client_sdk.errors import TJError
+
+if TYPE_CHECKING:
+    from client_sdk import Client
 
 
 @cli.group()
@@ -27,8 +33,9 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
 
     The server deletes everything it holds of the account in one transaction, then this
     device forgets its local copy. Journals you shared stop being readable by your
-    therapist's devices that have not synced them yet; other devices of yours are signed
-    out. Export first if you want to keep anything (`tj export`). You confirm by typing
+    therapist's devices that have not synced them yet (what they downloaded stays with
+    them); other devices of yours are signed out but keep their local copy until you log out
+    there. The confirmation names both. Export first if you want to keep anything (`tj export`). You confirm by typing
     your username, and the server also needs your password (a stolen session is not
     enough to erase an account).
 
@@ -38,11 +45,14 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
       TJ_PASSWORD=... tj account delete --yes
     """
     username = home.run(username_of)
+    copies = home.run(copies_kept)
     if not yes:
         output.message(
             f"This erases the account {username} and every journal it owns, on the server "
             "and on this device. It cannot be undone."
         )
+        for line in copies:
+            output.message(line)
         typed = click.prompt(
             "Type the username to confirm", err=True, default="", show_default=False
         )
@@ -53,3 +63,36 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
     if as_json:
         output.print_json({"deleted": username})
     output.message(f"Account {username} erased from the server; this device's data is deleted.")
+    if yes:  # not asked: the copies that stay are said all the same
+        for line in copies:
+            output.message(line)
+
+
+async def copies_kept(client: Client) -> list[str]:
+    """What erasing the account leaves elsewhere, in words (NU22 C5): the members of its
+    journals (current or past: `tj shares`) keep what they already downloaded, and its other
+    devices keep their local copy until logged out there. Unknown offline: said in general."""
+    try:
+        members = sorted({s.member for s in await client.shares.list()})
+        others = [d for d in await client.devices.list() if not d.current]
+    except TJError:
+        return [
+            "Anyone you shared a journal with keeps what they already downloaded, and your "
+            "other devices keep their copy until you log out there (`tj logout`)."
+        ]
+    lines = []
+    if members:
+        who = members[0] if len(members) == 1 else f"{', '.join(members[:-1])} and {members[-1]}"
+        lines.append(
+            f"{who} {'keeps' if len(members) == 1 else 'keep'} what they already downloaded "
+            "of the journals you shared with them: the server's copy is erased, theirs is not."
+        )
+    if others:
+        one = len(others) == 1
+        lines.append(
+            f"Your other {'device' if one else 'devices'} ({output.device_names(others)}) "
+            f"{'keeps its' if one else 'keep their'} copy of your journals until you log out "
+            f"there (`tj logout`): erasing signs {'it' if one else 'them'} out of the server, "
+            f"it does not empty {'it' if one else 'them'}."
+        )
+    return lines

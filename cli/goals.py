@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -11,7 +11,7 @@ import click
 from rich.table import Table
 
 from cli import output
-from cli.dates import MOMENT
+from cli.dates import DAY, MOMENT
 from cli.main import (
     Home,
     cli,
@@ -30,7 +30,12 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 BAR_WIDTH = 10
 CHECKIN_ID_SHOWN = 6  # hex digits of a check-in's id in `tj goal show` (a prefix names it)
-date_type = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def past_target_note(target: date | None) -> None:
+    """A target date already past is kept (an old goal written down late), and said."""
+    if target is not None and target < date.today():
+        output.message(f"Note: the target date {target.isoformat()} has already passed.")
 
 
 def progress_option(help: str) -> Callable[[F], F]:
@@ -59,7 +64,9 @@ def goal() -> None:
 @goal.command("add")
 @click.argument("title")
 @click.option("--why", default="", metavar="TEXT", help="Why this goal matters to you.")
-@click.option("--target", type=date_type, metavar="DATE", help="Target date, YYYY-MM-DD.")
+@click.option(
+    "--target", type=DAY, metavar="DATE", help="Target date: YYYY-MM-DD, today or tomorrow."
+)
 @click.option(
     "--measure",
     metavar='"N sessions"|percent',
@@ -73,7 +80,7 @@ def goal_add(
     home: Home,
     title: str,
     why: str,
-    target: datetime | None,
+    target: date | None,
     measure: str | None,
     journal_name: str | None,
     as_json: bool,
@@ -91,10 +98,11 @@ def goal_add(
             title,
             journal=journal_name,
             why=why,
-            target=target.date() if target else None,
+            target=target,
             measure=measure,
         )
 
+    past_target_note(target)
     print_goal(home.run(partial(then_sync, add)), as_json, only_id=True)
 
 
@@ -251,7 +259,9 @@ def goal_done(home: Home, goal_id: str, as_json: bool) -> None:
 @click.argument("goal_id", metavar="ID")
 @click.option("--title", metavar="TEXT", help="A new title.")
 @click.option("--why", metavar="TEXT", help="A new why.")
-@click.option("--target", type=date_type, metavar="DATE", help="A new target date, YYYY-MM-DD.")
+@click.option(
+    "--target", type=DAY, metavar="DATE", help="A new target date: YYYY-MM-DD, today or tomorrow."
+)
 @click.option("--no-target", is_flag=True, help="Remove the target date.")
 @click.option("--measure", metavar='"N sessions"|percent', help="A new measure.")
 @click.option("--no-measure", is_flag=True, help="Remove the measure (progress: check-ins).")
@@ -262,7 +272,7 @@ def goal_edit(
     goal_id: str,
     title: str | None,
     why: str | None,
-    target: datetime | None,
+    target: date | None,
     no_target: bool,
     measure: str | None,
     no_measure: bool,
@@ -283,12 +293,13 @@ def goal_edit(
             goal_id,
             title=title,
             why=why,
-            target=target.date() if target else None,
+            target=target,
             measure=measure,
             clear_target=no_target,
             clear_measure=no_measure,
         )
 
+    past_target_note(target)
     print_goal(home.run(partial(then_sync, edit)), as_json)
 
 

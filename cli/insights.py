@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,6 +11,7 @@ import click
 from rich.table import Table
 
 from cli import output
+from cli.dates import DAY
 from cli.main import Home, cli, json_option, pass_home
 from cli.tables import FIXED, ID, NAME, Column, fitted
 
@@ -23,14 +24,10 @@ RECENT_WEEKS = 12  # weeks shown in the terminal; --json has them all
 
 since_option = click.option(
     "--since",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=DAY,
     metavar="DATE",
-    help="Count only entries from this local date on (YYYY-MM-DD).",
+    help="Count only entries from this local date on (YYYY-MM-DD, today or yesterday).",
 )
-
-
-def day_of(since: datetime | None) -> date | None:
-    return since.date() if since is not None else None
 
 
 @cli.command()
@@ -43,7 +40,7 @@ def day_of(since: datetime | None) -> date | None:
 @since_option
 @json_option
 @pass_home
-def insights(home: Home, journal_name: str | None, since: datetime | None, as_json: bool) -> None:
+def insights(home: Home, journal_name: str | None, since: date | None, as_json: bool) -> None:
     """Mood trend by week, mood by tag and emotion, streak and goal progress.
 
     Computed on this device from your decrypted entries; the server never sees them. Days
@@ -56,7 +53,7 @@ def insights(home: Home, journal_name: str | None, since: datetime | None, as_js
       tj insights --journal Personal --since 2025-01-01
       tj insights --journal ana/Personal --json
     """
-    found = home.read(lambda client: client.insights.summary(journal_name, day_of(since)))
+    found = home.read(lambda client: client.insights.summary(journal_name, since))
     if as_json:
         output.print_json(found.to_dict())
         return
@@ -225,7 +222,7 @@ def days(count: int) -> str:
 )
 @since_option
 @pass_home
-def report(home: Home, html_file: Path, journal_name: str | None, since: datetime | None) -> None:
+def report(home: Home, html_file: Path, journal_name: str | None, since: date | None) -> None:
     """Write an HTML report: mood over time, entries per week, goal progress.
 
     One self-contained page with inline charts: no scripts, no network, nothing to
@@ -237,7 +234,7 @@ def report(home: Home, html_file: Path, journal_name: str | None, since: datetim
       tj report --html report.html
       tj report --html ana.html --journal ana/Personal --since 2025-01-01
     """
-    page = home.read(lambda client: client.insights.report_html(journal_name, day_of(since)))
+    page = home.read(lambda client: client.insights.report_html(journal_name, since))
     descriptor = os.open(html_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         file.write(page)

@@ -220,7 +220,9 @@ HINTS = {
     "`tj recovery-key forget-kept --account ID` (its id above) gives it up",
     "session ended": "`tj login URL USERNAME` signs in again; if it refuses the right "
     "password, `tj export` saves this device's copy (before any `tj logout`)",
-    "account maybe deleted": "`tj export` saves this device's copy (before any `tj logout`)",
+    "account maybe deleted": "if you do not know a new password, `tj recover URL USERNAME` "
+    "sets one with the recovery key; `tj export` saves this device's copy (before any "
+    "`tj logout`)",
     "fingerprint": "they see it with `tj fingerprint`; pass --fingerprint or --trust-on-first-use",
     "daylio mood": "pass it as --mood LABEL=N",
     "ended brief": "ask the client for a new one (they run `tj brief`)",
@@ -277,7 +279,8 @@ def scope_advice(error: ScopeNeeded) -> str:
     journal = shlex.quote(error.journal) if error.journal else "JOURNAL"
     member = shlex.quote(error.member)
     full = (
-        "the whole journal (every entry in full, also those written before): "
+        "the whole journal (everything you keep in it: entries in full, goals, questionnaire "
+        "answers, homework, safety plan; also what was written before): "
         f"tj share {journal} {member} --full"
     )
     if error.fields:
@@ -692,8 +695,21 @@ def logout(home: Home, yes: bool) -> None:
                 "good: `tj set-aside list --json` exports those."
             )
         click.confirm("Log out anyway?", abort=True, err=True)
-    home.run(lambda client: client.logout())
-    output.message("Signed out; the local data of this device was deleted.")
+    done = home.run(lambda client: client.logout())
+    if done.discarded:  # said with --yes too: it skips the question, never the notice
+        output.message(
+            f"Changes to {output.plural(done.discarded, 'item', 'items')} (entries, goals, "
+            "notes...) that had not reached the server were discarded."
+        )
+    if done.server_told:
+        output.message("Signed out; the local data of this device was deleted.")
+        return
+    output.message(
+        "This device's local data was deleted, but the server could not be reached to sign "
+        "it out: the server still lists this device as signed in until you run "
+        f"`tj devices revoke {output.short_id(done.device_id)}` on another of your devices "
+        "(or its session expires unused)."
+    )
 
 
 async def username_of(client: Client) -> str:
@@ -961,7 +977,7 @@ def offer_sign_out(home: Home, sign_out_others: bool | None, done: str) -> None:
         if done:
             output.message(done)
         return
-    names = ", ".join(d.name for d in others)
+    names = output.device_names(others)
     if sign_out_others is None:
         output.message(f"{lead}Your other devices stay signed in: {names}.")
         if sys.stdin.isatty():

@@ -29,6 +29,7 @@ from cli.main import (
     journal_option,
     json_option,
     pass_home,
+    quick_sync,
     sync_note,
     then_sync,
 )
@@ -127,7 +128,14 @@ def measure_take(
                 silence_the_closed_terminal()
             stopped(home, chosen, stop.answers, journal_name)
 
+    chosen.check_answers(answers)  # a mistyped answer is said at once, before any sync
+    chosen.check_unscored(difficulty)
+
     async def work(client: Client) -> tuple[Taken, list[str], str]:
+        # Decide on a fresh view (NU22 C3): a share or an opt-in made on another device a
+        # moment ago decides who a safety flag is sealed for. One quick try: offline, the
+        # message says what this device knew, and the next sync seals what is owed.
+        await synced_quietly(client)
         unseen = [
             d
             for d in await client.assignments.due(include_upcoming=True)
@@ -150,23 +158,23 @@ def measure_take(
         if taken.result.safety_concern:
             response = await client.safety.respond(taken.result)
             lines = response.lines
-        note = await sync_note(client)
+            show_safety_message(lines)  # at once: before the sync, however long it takes
+        note = await sync_note(client)  # says a flag a sync sealed late ("Safety: ...")
         if (
             response is not None
             and response.flag_id
             and await client.safety.waiting(response.flag_id)
         ):
             members = ", ".join(response.flagged_to)
-            lines = [
-                *lines,
+            waiting = (
                 f"The safety flag has NOT left this device yet (no connection): {members} "
-                "will see it only after this device syncs. Do not count on it: call someone now.",
-            ]
+                "will see it only after this device syncs. Do not count on it: call someone now."
+            )
+            output.message(waiting)
+            lines = [*lines, waiting]
         return taken, lines, note
 
     taken, safety_lines, note = home.run(work)
-    if safety_lines:
-        show_safety_message(safety_lines)
     if as_json:
         output.print_json({**taken.to_dict(), "safety_message": safety_lines or None})
         if asked:  # the form was shown on the terminal: its attribution with it
@@ -174,6 +182,21 @@ def measure_take(
     else:
         output.data(taken_text(taken, chosen))  # with the attribution
     output.message(note)
+
+
+async def synced_quietly(client: Client) -> None:
+    """Sync before deciding who a safety flag goes to: one quick try (`quick_sync`, within
+    QUICK_SYNC_S); what it settled is said, a failure is not (the safety message then says
+    what this device knew at its last sync, and the next sync seals a flag still owed)."""
+    from client_sdk import TJError
+
+    try:
+        report = await quick_sync(client)
+    except TJError:
+        return
+    for line in output.settled_lines(report):
+        output.message(line)
+    output.tell_departures(report)
 
 
 class Stopped(Exception):
@@ -249,10 +272,14 @@ def stopped(home: Home, chosen: Instrument, answers: list[int], journal: str | N
         item = positive[0]
 
         async def seal(client: Client) -> tuple[list[str], str | None, bool]:
+            await synced_quietly(client)  # decide on a fresh view (NU22 C3)
             response = await client.safety.respond_to_answer(
                 chosen.id, item, answers[item - 1], journal=journal
             )
+            if response.no_flag:
+                output.message(response.no_flag)
             if response.flag_id is None:
+                await sync_note(client)  # a flag owed is sealed by it, and said (Safety: ...)
                 return [], None, False
             await sync_note(client)
             return (

@@ -10,7 +10,8 @@ import json
 import shlex
 import shutil
 import sys
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -262,7 +263,7 @@ async def clinical_items(client: Client, journals: Iterable[str]) -> list[str]:
                 name = known.name if known else flag.measure
                 items.append(
                     f"an unacknowledged safety flag ({name} item {flag.item} answered "
-                    f"{flag.answer}, {local_time(flag.raised_at)})"
+                    f"{flag.answer}, {local_time(flag.answered_at or flag.raised_at)})"
                 )
         latest: dict[str, MeasureResult] = {}
         for result in await client.measures.results(journal):  # newest first
@@ -337,6 +338,17 @@ def journals_table(journals: Iterable[Journal], me: str = "") -> Table:
     return table
 
 
+def device_names(devices: Sequence[DeviceInfo]) -> str:
+    """The devices' names for a sentence, "phone, vm (4509ab31879f), vm (77c1d2e0a9b4)": a
+    name more than one of them bears gets the device's id as `tj devices` shows it, so the
+    one to revoke can be told apart."""
+    counts = Counter(device.name for device in devices)
+    return ", ".join(
+        f"{device.name} ({short_id(device.id)})" if counts[device.name] > 1 else device.name
+        for device in devices
+    )
+
+
 def devices_table(devices: Iterable[DeviceInfo]) -> Table:
     table = Table("id", "name", "last seen", "expires", "")
     for column in (0, 2, 3):
@@ -373,6 +385,7 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "held_back": list(report.held_back),
         "departures": [departure.to_dict() for departure in report.departures],
         "newer": [newer.to_dict() for newer in report.newer],
+        "late_flags": [flag.to_dict() for flag in report.late_flags],
     }
 
 
@@ -398,9 +411,13 @@ def field_value_text(field: str, value: Any) -> str:
 
 
 def settled_lines(report: SyncReport) -> list[str]:
-    """One line per entry field this device changed offline that another device's change
-    settled (client_sdk/settling.py), with how to see this device's value."""
-    lines = []
+    """What a sync settled on this device, told after every sync (`tj sync` and a command's
+    own): first each safety flag it sealed for an answer given before this device knew the
+    opt-in or the share (NU22 C3: "Safety: A safety flag was sealed for drsmith for your
+    PHQ-9 answer of ..."), then one line per entry field this device changed offline that
+    another device's change settled (client_sdk/settling.py), with how to see this
+    device's value."""
+    lines = [f"Safety: {flag.line()}" for flag in report.late_flags]
     for s in report.settled:
         name = FIELD_WORDS.get(s.field, s.field)
         titled = f' ("{s.title}")' if s.title else ""

@@ -230,7 +230,12 @@ def flags_table(flags: list[SafetyFlag]) -> Table:
                 output.short_id(flag.id),
                 output.local_time(flag.raised_at),
                 flag.owner + (" (share ended)" if flag.share_ended else ""),
-                flag.measure if flag.result_id else f"{flag.measure} (no score)",
+                (flag.measure if flag.result_id else f"{flag.measure} (no score)")
+                + (
+                    f" (answered {output.local_time(flag.answered_at)}, sealed later)"
+                    if flag.answered_at
+                    else ""
+                ),
                 str(flag.item),
                 str(flag.answer),
                 ", ".join(f"{a.by} {output.local_time(a.at)}" for a in flag.acknowledged)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
 
 from cli import output
+from cli.dates import DAY
 from cli.main import Home, cli, journal_filter_option, json_option, pass_home
 from cli.terminal import escape
 
@@ -30,9 +31,9 @@ HIGHLIGHT = "bold yellow"
 )
 @click.option(
     "--since",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=DAY,
     metavar="DATE",
-    help="Only entries written on or after DATE (YYYY-MM-DD, local time).",
+    help="Only entries written on or after DATE (YYYY-MM-DD, today or yesterday; local time).",
 )
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True, metavar="N")
 @json_option
@@ -42,7 +43,7 @@ def search(
     text: str,
     journal_name: str | None,
     tags: tuple[str, ...],
-    since: datetime | None,
+    since: date | None,
     limit: int,
     as_json: bool,
 ) -> None:
@@ -65,7 +66,7 @@ def search(
             text,
             journal=journal_name,
             tag=tags,
-            since=since.date() if since else None,
+            since=since,
             limit=limit,
         )
     )

@@ -16,6 +16,7 @@ import click
 from rich.table import Table
 
 from cli import output
+from cli.dates import no_such_day
 from cli.main import (
     Home,
     cli,
@@ -69,6 +70,9 @@ def parse_until(
             return datetime.strptime(text, pattern).astimezone()
         except ValueError:
             continue
+    impossible = no_such_day(text)  # shaped right, but no day of the calendar (NU22 C8)
+    if impossible is not None:
+        raise click.BadParameter(impossible)
     raise click.BadParameter("give a date as YYYY-MM-DD, 'YYYY-MM-DD HH:MM', today or tomorrow")
 
 
@@ -128,8 +132,9 @@ only_option = click.option(
 @click.option(
     "--full",
     is_flag=True,
-    help="Share the whole journal, every field of every entry (also those written before), "
-    "even where THERAPIST reads only some fields of it today (--only).",
+    help="Share the whole journal: everything in it, also what was written before (entries in "
+    "full, goals, questionnaire answers, homework, safety plan), even where "
+    "THERAPIST reads only some fields of it today (--only).",
 )
 @click.option(
     "--safety-flags",
@@ -291,6 +296,17 @@ def share(
         )
 
 
+WHOLE_JOURNAL = (
+    "everything you keep in it, also what was written before: every entry in full (text, "
+    "title, mood, tags, emotions), goals and their check-ins, questionnaire results with each "
+    "item's answer, homework and any safety plan in it"
+)
+"""What a member of a whole journal reads (NU22 C2): every document the owner's devices
+wrote in it, sealed again under the key of the grant (the snapshot, protocol.md 4.19).
+Safety flags are shown only to the members the opt-in names (the --safety-flags line says
+so); other members' notes are neither part of the share nor shown (protocol.md)."""
+
+
 def share_confirmation(shared: ShareInfo) -> str:
     """What the member can read now, in plain words: the journal, the fields, what ended."""
     ending = f" {end_text(shared.expires_at)}" if shared.expires_at else ", with no end date"
@@ -304,9 +320,8 @@ def share_confirmation(shared: ShareInfo) -> str:
     if shared.fields is None:
         return "\n".join(
             [
-                f"Shared {shared.journal} with {shared.member} ({role}){ending}: they see "
-                "every entry in full (text, title, mood, tags, emotions) after their next "
-                "`tj sync`."
+                f"Shared {shared.journal} with {shared.member} ({role}){ending}: after their "
+                f"next `tj sync` they read {WHOLE_JOURNAL}."
             ]
             + [
                 f"{shared.member}'s share of the copy {name} has the same terms now."
@@ -397,9 +412,10 @@ def kept_limited(shared: ShareInfo) -> str:
     return (
         f"{shared.member} still reads only the {plain_list(shared.fields or ())} of "
         f"{shared.source} ({role}){ending}, as the journal {shared.journal!r}: nothing more "
-        "is shared. To share the whole journal instead (the full text of every entry, also "
-        f"those written before): tj share {shlex.quote(shared.source or '')} {shared.member} "
-        "--full"
+        "is shared. To share the whole journal instead (everything you keep in it, also what "
+        "was written before: the full text of every entry, goals, questionnaire answers, "
+        "homework and any safety plan): tj share "
+        f"{shlex.quote(shared.source or '')} {shared.member} --full"
     )
 
 
@@ -1022,6 +1038,12 @@ def shares_table(found: Iterable[ShareInfo]) -> Table:
         if s.account_erased is not None:
             sees = "nothing now"
             ends = f"ended {output.local_time(s.account_erased)}: {s.member}'s account was erased"
+        elif s.dropped_at is not None:  # before its signed end date (NU22 C9)
+            sees = "nothing now"
+            ends = (
+                f"ended by {output.local_time(s.dropped_at)}: the server says they left "
+                "(or their account was deleted)"
+            )
         table.add_row(escape(s.journal), s.member, s.role, escape(sees), ends)
     return table
 

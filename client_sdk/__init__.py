@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from client_sdk.journals import Journals
     from client_sdk.live import Backoff
     from client_sdk.measures import Measures
-    from client_sdk.models import DeviceInfo, Entry, Journal, Notice
+    from client_sdk.models import DeviceInfo, Entry, Journal, LoggedOut, Notice
     from client_sdk.notes import Notes
     from client_sdk.passwords import PASSWORD_RULE, check_password
     from client_sdk.patterns import Association, DayMood, Trend, WeekdayStat
@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     from client_sdk.pushing import SetAsideChange
     from client_sdk.reflection import Prompts
     from client_sdk.results import InvalidResult, MeasureResult, Taken
-    from client_sdk.safety import Acknowledgement, SafetyFlag, SafetyPlan
+    from client_sdk.safety import Acknowledgement, LateFlag, SafetyFlag, SafetyPlan
     from client_sdk.safety_path import SafetyPath, SafetyResponse
     from client_sdk.schedule import Assignment, Due, HomeworkEntry
     from client_sdk.scoring import Band, Instrument, Option, ScoreChange, Source, UnscoredItem
@@ -117,7 +117,7 @@ _EXPORTS = {
     "journals": ("Journals",),
     "live": ("Backoff",),
     "measures": ("Measures",),
-    "models": ("DeviceInfo", "Entry", "Journal", "Notice"),
+    "models": ("DeviceInfo", "Entry", "Journal", "LoggedOut", "Notice"),
     "notes": ("Notes",),
     "passwords": ("PASSWORD_RULE", "check_password"),
     "pending_signup": ("KeptRecoveryKey",),
@@ -129,7 +129,7 @@ _EXPORTS = {
     "pushing": ("SetAsideChange",),
     "reflection": ("Prompts",),
     "results": ("InvalidResult", "MeasureResult", "Taken"),
-    "safety": ("Acknowledgement", "SafetyFlag", "SafetyPlan"),
+    "safety": ("Acknowledgement", "LateFlag", "SafetyFlag", "SafetyPlan"),
     "safety_path": ("SafetyPath", "SafetyResponse"),
     "schedule": ("Assignment", "Due", "HomeworkEntry"),
     "scoring": ("Band", "Instrument", "Option", "ScoreChange", "Source", "UnscoredItem"),
@@ -217,6 +217,7 @@ __all__ = [
     "KdfCost",
     "KeyChangedError",
     "KeptRecoveryKey",
+    "LoggedOut",
     "Measure",
     "InvalidResult",
     "MeasureResult",
@@ -241,6 +242,7 @@ __all__ = [
     "Settled",
     "QUICK_TRY",
     "RollbackError",
+    "LateFlag",
     "SafetyFlag",
     "SafetyPath",
     "SafetyPlan",

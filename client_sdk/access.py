@@ -240,8 +240,6 @@ class AccessState:
     """account id -> identity of every member this device knows of, current or former."""
     first_epoch: dict[bytes, int] = field(default_factory=dict)
     """Current member's handle -> the first epoch of its membership (its history starts there)."""
-    granted_at: dict[bytes, int] = field(default_factory=dict)
-    """Handle -> `at` of its `granted` entry (ms, the owner's clock: for people, NU22 C7)."""
     write_limits: dict[bytes, dict[bytes, int]] = field(default_factory=dict)
     """Handle -> device id -> the highest counter of that membership's records accepted, once
     its right to write ended (removed, ended, changed to `read`); absent: no limit."""
@@ -262,6 +260,10 @@ class AccessState:
     """Handle -> (terms, `at` of the entry) of a membership a `removed` entry with `because`
     NOT_SERVED closed: an owner device dropped it on the server's word (R22 F5), in chain
     order."""
+    granted_at: dict[bytes, int] = field(default_factory=dict)
+    """Handle -> `at` of its `granted` entry (ms, the owner's clock, as signed): when that
+    membership began (a late safety flag goes only to a membership older than the answer,
+    NU22 C3)."""
     not_served_entry: dict[bytes, bytes] = field(default_factory=dict)
     """Handle -> hash of that `removed` entry (as `not_served`): how a device tells the
     removal it signed from another device's of the same membership (R27 F3)."""
@@ -769,7 +771,8 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
         state.annotators[state.epoch] = set()
         state.cut = state.epoch
     elif entry.kind == GRANTED:
-        _grant(state, reader, p, entry.version, entry.at, bad)
+        _grant(state, reader, p, entry.version, bad)
+        state.granted_at[p["member"]] = entry.at
     elif entry.kind == CHANGED:
         current = _current(state, p["member"], bad)
         if p["role"] not in ROLES or not _is_int(p["expires_at"]):
@@ -816,9 +819,7 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
     state.head = entry.hash
 
 
-def _grant(
-    state: AccessState, reader: Reader, p: dict[str, Any], version: int, at: int, bad: str
-) -> None:
+def _grant(state: AccessState, reader: Reader, p: dict[str, Any], version: int, bad: str) -> None:
     valid = (
         _is_id(p["member"])
         and isinstance(p["commit"], bytes)
@@ -840,7 +841,6 @@ def _grant(
         raise IntegrityError(f"{bad} grants an account that is already a member")
     member = Member(p["member"], p["role"], p["expires_at"], who)
     state.members[member.handle] = member
-    state.granted_at[member.handle] = at
     if who is not None:
         state.handles.setdefault(who.account_id, []).append(member.handle)
         state.signers[who.account_id] = who

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ import nacl.signing
 
 from client_sdk import crypto, keys, pending_signup, wire
 from client_sdk.crypto import KdfCost
-from client_sdk.errors import AuthError, IntegrityError, NetworkError, TJError
+from client_sdk.errors import AuthError, ConflictError, IntegrityError, NetworkError, TJError
 from client_sdk.models import default_device_name
 from client_sdk.passwords import check_password
 from client_sdk.transport import Transport
@@ -80,6 +81,7 @@ def new_account(username: str, password: str, cost: KdfCost, device_name: str | 
             keys.sign_identity(secrets, account_id, username),
         ),
         device_name=device_name or default_device_name(),
+        device_id=crypto.random_bytes(wire.ID_BYTES),
     )
     sealed = pending_signup.seal_recovery_key(password_keys.kek, recovery_key, account_id, username)
     return NewAccount(request, secrets, recovery_key, sealed)
@@ -96,8 +98,43 @@ def signup_request(
 async def register(transport: Transport, request: wire.SignupRequest) -> wire.SessionReply:
     """Send a signup request; the server's first session for the new account. Raises
     ConflictError (code `username_taken`) when the name is taken; a NetworkError leaves it
-    unknown whether the server created the account (the reply may have been lost)."""
-    return await transport.call("/v1/auth/signup", request, wire.SessionReply)
+    unknown whether the server created the account (the reply may have been lost). Raises
+    IntegrityError (the session ended) for a reply that names another device id than the
+    request's: the id is the device's own (protocol.md 2.3)."""
+    reply = await transport.call("/v1/auth/signup", request, wire.SessionReply)
+    await check_device_id(transport, reply, request.device_id)
+    return reply
+
+
+async def register_again(transport: Transport, request: wire.SignupRequest) -> wire.SessionReply:
+    """Send a kept signup request again, the same bytes: with another device id only when it
+    has none (kept by an SDK older than device-chosen ids) or the server answers 409
+    `device_id_taken` (a device the server keeps holds the id: only a client choosing it on
+    purpose, or a broken random source, can cause it; protocol.md 2.3). Raises as
+    `register`."""
+    if not request.device_id:
+        request = dataclasses.replace(request, device_id=crypto.random_bytes(wire.ID_BYTES))
+    try:
+        return await register(transport, request)
+    except ConflictError as error:
+        if error.code != "device_id_taken":
+            raise
+    fresh = dataclasses.replace(request, device_id=crypto.random_bytes(wire.ID_BYTES))
+    return await register(transport, fresh)
+
+
+async def check_device_id(transport: Transport, reply: wire.SessionReply, device_id: bytes) -> None:
+    """Raise IntegrityError, after ending the session (`end_session`), when the server's
+    reply names another device id than the one this device chose and sent (protocol.md
+    2.3). A device signs its write counters under its id (protocol.md 4.18), so an id the
+    server chose could be another device's, or one this home used before: the two would
+    sign one counter twice and the server could swap their records unnoticed (R34 F1, F2)."""
+    if reply.device_id != device_id:
+        await end_session(transport.base_url, reply.token)
+        raise IntegrityError(
+            "the server gave this device another id than the one it chose: refused, and "
+            "signed out (a server that lies, or a broken one)"
+        )
 
 
 def unlock_pending(
@@ -173,7 +210,7 @@ async def finish_signup(
             subject=NOT_ON_SERVER,
         )
     if pre.salt != request.salt:  # the signup never reached the server: send it again
-        reply = await register(transport, request)
+        reply = await register_again(transport, request)
     else:
         reply = await signed_session(
             transport,
@@ -298,11 +335,17 @@ async def signed_session(
     device_name: str | None,
     ticket: bytes = b"",
 ) -> wire.SessionReply:
+    """A new session (login or recover) under a device id chosen here, random and new for
+    every session (protocol.md 2.3). Raises IntegrityError (the session ended) for a reply
+    that names another device id."""
     challenge, signature = await signed_challenge(transport, username, purpose, key)
+    device_id = crypto.random_bytes(wire.ID_BYTES)
     request = wire.LoginRequest(
-        username, challenge, signature, device_name or default_device_name(), ticket
+        username, challenge, signature, device_name or default_device_name(), ticket, device_id
     )
-    return await transport.call(path, request, wire.SessionReply)
+    reply = await transport.call(path, request, wire.SessionReply)
+    await check_device_id(transport, reply, device_id)
+    return reply
 
 
 async def set_password(

@@ -34,7 +34,10 @@ in this order:
    Instruction Manual was not reachable from the build machine, see that file's `sources`),
    so it ranks above any score or habit. A later result shared without its answers says
    nothing about item 9, so it does not hide an earlier positive one (the flag then names
-   that result's day);
+   that result's day); nor does a retake within the recall period (taken less than 14 days,
+   "the last 2 weeks", after a result with item 9 above 0), which is not a measure of
+   change, as for reliable change: "PHQ-9 item 9 answered above 0 on 2026-12-02 (retaken
+   since)" (NU22 C1); a result a whole recall period later clears it;
 2. a reliable deterioration, or a latest score in its instrument's highest band;
 3. anything else flagged: an unreadable result, a mood drop, no shared entry for N days,
    overdue assignments, a share that ended beside one still live;
@@ -312,10 +315,17 @@ def latest_scores(results: list[MeasureResult]) -> tuple[ScoreLine, ...]:
     return tuple(lines)
 
 
-def safety_answers(results: list[MeasureResult]) -> list[tuple[MeasureResult, bool]]:
-    """For each measure with a safety item, the latest result whose answers were shared, and
-    whether it answered a safety item above 0, with whether it is also the measure's latest
-    result (a later one shared without answers says nothing about the item)."""
+def safety_answers(results: list[MeasureResult]) -> list[tuple[MeasureResult, bool, bool]]:
+    """For each measure with a safety item, the result that keeps a safety item answered
+    above 0 in view, with whether it is also the measure's latest result and whether a later
+    result with answers retook it (`retaken`): the latest result whose answers were shared
+    if it answered a safety item above 0 (a later one shared without answers says nothing
+    about the item); else the latest one that did among those whose recall period overlaps
+    the latest answered one's (taken less than the instrument's recall period before it,
+    `Instrument.recall_days`: PHQ-9 14 days, "the last 2 weeks"), since a retake within the
+    recall period is not a measure of change (scoring.compare, `same_period`) and so does
+    not clear an answer about the same days (NU22 C1). One taken a recall period or more
+    before the latest answered result (exactly 14 days included) is cleared by it."""
     found = []
     for measure in sorted({r.measure for r in results}):
         same = [r for r in results if r.measure == measure]
@@ -323,9 +333,23 @@ def safety_answers(results: list[MeasureResult]) -> list[tuple[MeasureResult, bo
         if not answered:
             continue
         last = max(answered, key=lambda r: (r.taken_at, r.id))
+        newest = max(same, key=lambda r: (r.taken_at, r.id))
         if last.safety_concern:
-            newest = max(same, key=lambda r: (r.taken_at, r.id))
-            found.append((last, newest is last))
+            found.append((last, newest is last, False))
+            continue
+        instrument = builtin_instruments().get(measure)
+        if instrument is None:
+            continue
+        period = timedelta(days=instrument.recall_days)
+        overlapping = [
+            r
+            for r in answered
+            if r.safety_concern
+            and (r.taken_at, r.id) < (last.taken_at, last.id)
+            and last.taken_at - r.taken_at < period
+        ]
+        if overlapping:
+            found.append((max(overlapping, key=lambda r: (r.taken_at, r.id)), False, True))
     return found
 
 
@@ -389,9 +413,10 @@ def caseload_row(
             "devices, not this one)"
         )
         reasons.append((0, label, max(f.raised_at for f in unknown)))
-    for result, latest in safety_answers(results):  # answers shared: the fact is readable
+    for result, latest, retaken in safety_answers(results):  # answers shared: readable
         day = "" if latest else f" on {result.taken_at.astimezone(zone).date().isoformat()}"
-        reasons.append((1, f"{result.name} item 9 answered above 0{day}", result.taken_at))
+        since = " (retaken since)" if retaken else ""
+        reasons.append((1, f"{result.name} item 9 answered above 0{day}{since}", result.taken_at))
     for name in sorted({r.name for r in invalid_results}):
         same = [r for r in invalid_results if r.name == name]
         if any(r.safety_answer for r in same):  # never hidden behind a stored score

@@ -49,6 +49,7 @@ from client_sdk.errors import (
 from client_sdk.live import DEFAULT_BACKOFF, Backoff, Inbox
 from client_sdk.live import notices as live_notices
 from client_sdk.models import (
+    LoggedOut,
     Notice,
     default_device_name,
     normalize_username,
@@ -80,7 +81,7 @@ from client_sdk.profile import (
 from client_sdk.pushing import SetAsideChange, set_aside_changes
 from client_sdk.replica import Replica, stored_document
 from client_sdk.sharing import NOTE, PROMPT, Sharing
-from client_sdk.store import LocalJournal, Problem, Store
+from client_sdk.store import STORE_FILE, LocalJournal, Problem, Store
 from client_sdk.sync import NewerFormat, Progress, SyncReport
 from client_sdk.tickets import load_ticket, save_ticket
 from client_sdk.transport import RetryPolicy, Transport, normalize_url
@@ -102,6 +103,7 @@ if TYPE_CHECKING:
     from client_sdk.practice import Briefs, Caseload
     from client_sdk.private_notes import PrivateNotes
     from client_sdk.reflection import Prompts
+    from client_sdk.safety import LateFlag
     from client_sdk.safety_path import SafetyPath
     from client_sdk.shares import Shares
 
@@ -955,7 +957,7 @@ class Client:
         which journals are copies kept for a therapist (listed once, as their originals)."""
         home = Path(home)
         profile = load_profile(home, passphrase)
-        store = await Store.open(home)
+        store = await Store.open(home, profile.device_id)
         try:
             client = cls(home, profile, store, Transport(profile.server_url, profile.token))
             await client.replica.load_access()
@@ -995,12 +997,19 @@ class Client:
         """Save the profile of a session the server granted; closes `transport` on failure."""
         reply, secrets = session.reply, session.secrets
         try:
-            if profile_exists(home):
-                previous = load_profile(home, passphrase)
-                if previous.account_id != reply.account_id:
-                    raise InvalidInput(
-                        f"{home} holds the account {previous.username}: log out first or use another home"
-                    )
+            previous = load_profile(home, passphrase) if profile_exists(home) else None
+            if previous is not None and previous.account_id != reply.account_id:
+                raise InvalidInput(
+                    f"{home} holds the account {previous.username}: log out first or use another home"
+                )
+            if (home / STORE_FILE).exists():
+                # A store from before counters were kept per device: its counters are the
+                # previous device id's (NU21 C10), never the new one's (a new id, chosen
+                # here, that never wrote: protocol.md 2.3); without a previous profile
+                # their id is unknown, and never taken again: they are dropped.
+                if previous is not None and previous.device_id != reply.device_id:
+                    await (await Store.open(home, previous.device_id)).close()
+                await (await Store.open(home, reply.device_id, new_device=True)).close()
             ensure_home(home)
             profile = Profile(
                 server_url=transport.base_url,
@@ -1026,7 +1035,7 @@ class Client:
         (a login again without one keeps it: NU21 C11) and read the journal list; closes
         everything on failure."""
         try:
-            store = await Store.open(home)
+            store = await Store.open(home, profile.device_id)
         except BaseException:
             await transport.close()
             raise
@@ -1077,22 +1086,31 @@ class Client:
             raise InvalidInput("choose a passphrase of at least 8 characters")
         save_profile(self.home, self.profile, passphrase, cost)
 
-    async def logout(self) -> int:
-        """Sign this device out and forget its local data; returns the records dropped that
-        never reached the server (the outbox and the changes set aside). The sealed copy of
-        a recovery key never shown (an unfinished signup, or one finished without its key
-        confirmed: pending_signup.py) is kept: the next `signup` or `login` of that account
-        on this home checks it, and shows it only if the server confirms it."""
-        unsynced = await self.store.outbox_size() + len(await self.store.set_aside())
+    async def logout(self) -> LoggedOut:
+        """Sign this device out and forget its local data; returns what that did
+        (models.LoggedOut): how many documents with changes that never reached the server were
+        dropped (`unsynced_changes`, the outbox and the changes set aside), and whether the
+        server was told. Offline, the local data is deleted all the same and `server_told` is
+        False: the server lists this device until its session expires or another device
+        revokes it (`device_id`). The sealed copy of a recovery key never shown (an unfinished
+        signup, or one finished without its key confirmed: pending_signup.py) is kept: the
+        next `signup` or `login` of that account on this home checks it, and shows it only if
+        the server confirms it. Raises TJError (other than AuthError and NetworkError) when
+        the server answers with an error: nothing is deleted then."""
+        discarded = await self.unsynced_changes()
+        server_told = True
         try:
             await self.transport.call("/v1/auth/logout", wire.Empty(), wire.Empty)
-        except (AuthError, NetworkError):
-            pass  # already signed out, or offline: forgetting locally is what matters
+        except AuthError:
+            pass  # already signed out (revoked, expired): the server no longer lists it
+        except NetworkError:
+            server_told = False  # offline: forgetting locally is what matters, and is said
+        device_id = self.profile.device_id.hex()
         await self.close()
         remove_profile(self.home)
         for name in ("store.db", "store.db-wal", "store.db-shm"):
             (self.home / name).unlink(missing_ok=True)
-        return unsynced
+        return LoggedOut(discarded, server_told, device_id)
 
     async def change_password(
         self,
@@ -1271,6 +1289,9 @@ class Client:
         says how many changes wait and from when (the next sync goes on). While it waits,
         `progress` gets a SyncProgress with `waiting_until` set.
         A sync that completes is remembered: see `last_synced()`.
+        After it, a safety flag this device owed for a safety item answered above 0 before it
+        knew the opt-in or the share (sealed by nobody yet) is sealed and pushed:
+        `SyncReport.late_flags` (safety_path.SafetyPath.seal_missed, NU22 C3).
         """
         return await self._sync(progress, strict, retry, max_upload_wait)
 
@@ -1308,6 +1329,7 @@ class Client:
         report.departures = await self.sharing.departures()
         report.same_names = await self._same_names()
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
+        report.late_flags = await self._seal_missed_flags({g.journal_id for g in report.withheld})
         if not report.notice_only:
             # A sync that applied a live notice's records asked the server nothing: it
             # brought one journal, and says nothing of when the others were last asked. The
@@ -1408,6 +1430,22 @@ class Client:
             words = sync_plan.refusal_words(r.code, r.reason, held.get(r.journal_id.hex()))
             explained.append(dataclasses.replace(r, reason=words))
         return explained
+
+    async def _seal_missed_flags(self, withheld: set[bytes]) -> list[LateFlag]:
+        """Seal the safety flags this device owed but could not seal when the answer was
+        given (safety_path.SafetyPath.seal_missed, NU22 C3), then push them at once: a
+        flag waits on this device only while the server cannot be reached (the next sync
+        sends it; `client.safety.waiting` tells)."""
+        from client_sdk.safety import FLAG_WATCH
+
+        synced = self.replica.synced_version
+        if not await self.store.setting(FLAG_WATCH, as_of=synced):
+            return []  # no safety answer recorded here: nothing read (issue 10)
+        sealed = await self.safety.seal_missed(synced, withheld)
+        if sealed:
+            with contextlib.suppress(NetworkError, RateLimited):
+                await self.replica.push_outbox()
+        return sealed
 
     async def last_synced(self) -> datetime | None:
         """When a sync last completed on this device (UTC), or None if never: what the data
@@ -1763,11 +1801,14 @@ MAYBE_DELETED = "account maybe deleted"
 
 def _maybe_deleted(error: AuthError, username: str) -> AuthError:
     """A refused login on a home that holds `username`'s profile: the password may be wrong,
-    or the account deleted from another device; the server's answer is the same for both
-    (it must not tell whether a name exists), so both are named as possibilities."""
+    changed on another device (the common case, NU22 C16), or the account deleted from
+    another device; the server's answer is the same for all (it must not tell whether a name
+    exists), so each is named as a possibility, the likeliest first."""
     said = AuthError(
-        f"{error}; this device was signed in to {username}: if the password is right, the "
-        "account may have been deleted from another device (this device still holds its copy)",
+        f"{error}; this device was signed in to {username}: if it is the password you used "
+        "until now, it may have been changed on another device (sign in with the new one, or "
+        "recover the account with its recovery key), or the account may have been deleted "
+        "from another device (this device still holds its copy)",
         subject=MAYBE_DELETED,
     )
     said.code, said.detail = error.code, error.detail

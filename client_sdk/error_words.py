@@ -22,8 +22,9 @@ CODE_WORDS: dict[str, str] = {
     "too_large": "the request is larger than the server accepts",
     "auth_required": "this device is not signed in: log in again",
     "auth_failed": "the server no longer accepts this device's session: log in again (if "
-    "the server then refuses the right password, the account may have been deleted from "
-    "another device; this device still holds its copy)",
+    "the server then refuses the password you used until now, it may have been changed on "
+    "another device, or the account may have been deleted from another device; this device "
+    "still holds its copy)",
     "token_expired": "this device's session expired; log in again",
     "password_required": "only the password can replace the recovery key of a signed-in "
     "account, not the recovery key itself; nothing was changed",
@@ -33,6 +34,8 @@ CODE_WORDS: dict[str, str] = {
     "not_found": "the server has no such account or device",
     "method_not_allowed": MALFORMED,
     "username_taken": "that username is taken: choose another one",
+    "device_id_taken": "the server says the new device id this device chose at random is "
+    "taken (a broken or lying server, or a broken random source): try again",
     "journal_exists": "a journal with that id already exists on the server",
     "record_conflict": "the server holds another record with the same id",
     "stale_epoch": "the journal's key changed meanwhile on another device: sync, then try again",

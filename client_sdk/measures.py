@@ -121,6 +121,22 @@ class Measures:
         await self._sharing.mirror(local, document)  # field-level shares carrying scores
         result = self._view(local, document)
         assert result is not None  # just written from checked answers
+        if result.safety_concern and local.role == "owner":
+            # a flag this device cannot seal yet (it has not seen the opt-in or the share)
+            # is sealed by the sync that brings them (safety_path.seal_missed, NU22 C3)
+            from client_sdk.safety_path import watch_answer
+
+            item = next(n for n in chosen.safety_items if answers[n - 1] > 0)
+            await watch_answer(
+                self._replica.store,
+                result.id,
+                local.journal_id.hex(),
+                result.id,
+                chosen.id,
+                item,
+                answers[item - 1],
+                at,
+            )
         previous = previous_result(await self.results(local.journal_id.hex()), result)
         return Taken(result, previous, change_between(previous, result))
 

@@ -236,6 +236,29 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class LoggedOut:
+    """What `Client.logout` did. This device's local data is always deleted.
+
+    `discarded`: entries, goals, notes and other documents with changes that never reached
+    the server, dropped with the local data (counted as `Client.unsynced_changes` counts them:
+    each once, however often edited). `server_told`: True when the server ended this device's
+    session (or had already ended it); False when it could not be reached, in which case the
+    server still lists this device (`device_id`, hex) as signed in until its session expires
+    or another device of the account revokes it (`client.devices.revoke(device_id)`)."""
+
+    discarded: int
+    server_told: bool
+    device_id: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "discarded": self.discarded,
+            "server_told": self.server_told,
+            "device_id": self.device_id,
+        }
+
+
+@dataclass(frozen=True)
 class DeviceInfo:
     """A device signed in to this account, as the server lists it: its id (hex), name, when it
     signed in (`created_at`), was last seen (`last_seen_at`) and when its session ends unless

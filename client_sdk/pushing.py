@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from client_sdk import crypto, wire
 from client_sdk import sync as sync_plan
-from client_sdk import wire
 from client_sdk.documents import Document
 from client_sdk.errors import IntegrityError, RateLimited, TJError
 from client_sdk.models import now_ms, to_datetime
@@ -74,8 +74,21 @@ class Pusher:
         waits: UploadWaits | None = None,
         sleep: Sleep | None = None,
         refused: dict[bytes, tuple[str, str]] | None = None,
+        defer_conflicts: bool = False,
     ) -> None:
         self._store = store
+        self._defer_conflicts = defer_conflicts
+        self.conflicts: list[OutboxRecord] = []
+        """With `defer_conflicts`: records refused alone with `record_conflict`, left in the
+        outbox (with every later record of their journals) for the caller to settle: the
+        server may hold this device's own earlier sealing of the record, stored with its
+        reply lost and sealed again since (protocol.md 4.18, "stored, reply lost")."""
+        self.deferred: set[bytes] = set()
+        """Journals of `conflicts`: no later record of theirs is pushed by this pusher. A
+        counter above one that waits would show every reader (the writer too) the waiting
+        one as withheld by the server until it is settled, and for good if the sync is cut
+        off or the device never syncs again (R36 F2). The caller pushes again once it has
+        settled the conflicts (`Replica._sync`)."""
         self._waits = waits if waits is not None else UploadWaits(0.0)
         self._sleep = sleep
         self._unsafe = unsafe
@@ -168,6 +181,10 @@ class Pusher:
             self._refused[batch[0].journal_id] = (code, reason)
         if len(batch) == 1 and code.endswith(sync_plan.QUOTA_SUFFIX):
             self._full = (code, reason)  # the rest would be refused one call at a time
+        if len(batch) == 1 and code == "record_conflict" and self._defer_conflicts:
+            self.conflicts.append(batch[0])
+            self.deferred.add(batch[0].journal_id)
+            return
         if kind == sync_plan.JOURNAL or len(batch) == 1:
             await self._set_aside(batch, code, reason)
             return
@@ -182,7 +199,15 @@ class Pusher:
         for record in blocked:
             await self._set_aside([record], code, sync_plan.REASONS[code])
         positions = {record.position for record in blocked}
-        return [record for record in batch if record.position not in positions]
+        # Records written after one that waits to be settled (`conflicts`), in its journal:
+        # they wait in the outbox, unpushed, until it is (`deferred`). Batches and their
+        # halves are pushed in write order, so every record of such a journal met from here
+        # on was written after it.
+        return [
+            record
+            for record in batch
+            if record.position not in positions and record.journal_id not in self.deferred
+        ]
 
     async def _acknowledge(self, batch: list[OutboxRecord], reply: wire.PushReply) -> None:
         try:
@@ -191,13 +216,31 @@ class Pusher:
             raise IntegrityError(str(error)) from None
         async with self._store.transaction() as tx:
             await tx.mark_seen(
-                [SeenRecord(r.journal_id, r.record_id, seqs[r.record_id]) for r in batch]
+                [
+                    SeenRecord(
+                        r.journal_id,
+                        r.record_id,
+                        seqs[r.record_id],
+                        sealed=crypto.hash32(r.ciphertext),  # what comes back must be it
+                    )
+                    for r in batch
+                ]
             )
             await tx.remove_outbox([record.position for record in batch])
             await tx.acknowledge_own(batch[0].journal_id, [r.record_id for r in batch])
         self._report.pushed += len(batch)
         self._report.touched.update(r.doc_id for r in batch if r.doc_id is not None)
         self._tracker.pushed(len(batch))
+
+    async def set_aside_refused(self, record: OutboxRecord, code: str) -> None:
+        """Set aside `record`, refused for good with `code` (a deferred conflict), and the
+        later changes of its document still in the outbox (`DEPENDS_ON_SET_ASIDE`)."""
+        await self._set_aside([record], code, sync_plan.refusal_reason(code, code))
+        if record.doc_id is not None:
+            later = [r for r in await self._store.outbox() if r.doc_id == record.doc_id]
+            depends = sync_plan.DEPENDS_ON_SET_ASIDE
+            for change in later:
+                await self._set_aside([change], depends, sync_plan.REASONS[depends])
 
     async def _set_aside(self, batch: list[OutboxRecord], code: str, reason: str) -> None:
         name = self._journals.get(batch[0].journal_id, batch[0].journal_id.hex()[:12])

@@ -55,7 +55,7 @@ from client_sdk.store import (
     Transaction,
     insert_new_documents,
 )
-from client_sdk.sync import Progress
+from client_sdk.sync import OutboxRecord, Progress
 from client_sdk.transport import Transport
 from client_sdk.upload_limit import DEFAULT_WAIT_S, Sleep, UploadWaits
 
@@ -130,6 +130,9 @@ class Replica:
         self._reopened: sync_plan.SyncReport | None = None
         """What re-opening kept records outside a sync found (`read_parked`, before a head
         code or a share): reported by this client's next sync."""
+        self._conflicts: dict[bytes, tuple[OutboxRecord, Pusher]] = {}
+        """record id -> (outbox record, its pusher): records the server refused alone with
+        `record_conflict` in this sync's push, settled after its pull (`_settle_conflicts`)."""
         self.erased_known: dict[bytes, bool] = {}
         """Accounts the server said were erased or not, while members who vanished are
         dropped (Sharing._drop_departed, emptied after): asked once for the erased-shares row
@@ -976,6 +979,7 @@ class Replica:
         notice: wire.LiveNotice | None = None,
     ) -> sync_plan.SyncReport:
         report, self._reopened = self._reopened or sync_plan.SyncReport(), None
+        self._conflicts = {}
         self.synced_version = None
         # What the last sync knew of every journal: good for this sync only (a sync that
         # fails midway leaves none).
@@ -1018,6 +1022,14 @@ class Replica:
         else:
             await self._pull(report, tracker, pending=not quiet, as_of=start)
             held = self._pull_held
+        if await self._settle_conflicts():
+            # What waited behind them (every later record of their journals, Pusher.deferred)
+            # goes now: delivered or set aside, nothing holds it back any more. A conflict this
+            # push meets again waits, with what follows it, for the next sync's pull.
+            await self._push(report, tracker, waits)
+            voids = await self._void_withdrawn(report)  # counters set aside: as `_send` does
+            if voids:
+                await self._push_voids(voids, report, tracker, waits)
         if report.upload_limit is None:  # a snapshot is a write too: not while limited
             await self._compact(report)
         else:
@@ -1253,9 +1265,11 @@ class Replica:
                 waits,
                 self.sleep,
                 await self.store.refused_journals(),
+                defer_conflicts=True,
             )
             await pusher.push()
             stale = pusher.stale
+            self._conflicts.update({r.record_id: (r, pusher) for r in pusher.conflicts})
             if attempt == 0 and OLD_EPOCH in pusher.held.values():
                 await self._reseal_outbox()
                 continue
@@ -1382,6 +1396,10 @@ class Replica:
             if pending
             else set()
         )
+        # Journals with records waiting to be acknowledged (read once: this pull only removes
+        # some, `_own_stored_unacknowledged`): never asked with `skip_own`. A quiet sync
+        # (not `pending`) has none.
+        waiting = await self.store.outbox_journals() if pending else set()
         # Journals of unverified owners: one budget for all (`hold`), and those held back at
         # it (`held`: not asked for again in this pull).
         held = hold.held
@@ -1419,7 +1437,9 @@ class Replica:
             cursors = {journal_id: j.cursor for journal_id, j in journals.items()}
             asked = {j: SKIP_ALL if j in held else after for j, after in cursors.items()}
             owned = {j for j, local in journals.items() if local.role == "owner"}
-            skip_own = not self._stubs_refused and sync_plan.own_records_as_stubs(asked, owned)
+            skip_own = not self._stubs_refused and sync_plan.own_records_as_stubs(
+                asked, owned, waiting
+            )
             request = sync_plan.sync_request(asked, PULL_PAGE, after_journal, skip_own)
             try:
                 sent = ahead.take(request)
@@ -1877,9 +1897,36 @@ class Replica:
         # Whether the next reply's records are worth opening ahead (`_open_early`): not when
         # this page was mostly records this device holds (its own, echoed after a push).
         self._mostly_fresh[journal.journal_id] = len(fresh) * 2 > len(page.records)
-        echoes = [counter for counter in seen.values() if counter is not None]
         echoed = {record_id for record_id, counter in seen.items() if counter is not None}
+        if echoed:
+            await self._own_stored_unacknowledged(journal, page, echoed, report)
         problems: list[Problem] = []
+        if echoed:
+            # An own acknowledged record served back whole must be the bytes the server
+            # acknowledged (R36 F6): other bytes under its id are no echo. A stub (no
+            # ciphertext) is the server's word, as its acknowledgement was (4.18 "Own records").
+            sealed = await self.store.sealed_hashes(journal.journal_id, sorted(echoed))
+            for record in page.records:
+                expected = sealed.get(record.record_id)
+                if expected is None or not record.ciphertext:
+                    continue
+                if crypto.hash32(record.ciphertext) != expected:
+                    echoed.discard(record.record_id)
+                    problems.append(
+                        Problem(
+                            journal.journal_id,
+                            record.record_id,
+                            record.seq,
+                            f"record {record.record_id.hex()}: the server served other bytes "
+                            "under this device's own record than it acknowledged storing: "
+                            "refused, the record not counted as come back",
+                        )
+                    )
+        echoes = [
+            counter
+            for record_id, counter in seen.items()
+            if counter is not None and record_id in echoed
+        ]
         opened: list[tuple[wire.StoredRecord, records.RecordBody | records.NewerRecord]] = []
         before = self._history_before(journal)
         earlier = [r for r in fresh if r.epoch < before]
@@ -2136,6 +2183,83 @@ class Replica:
                 await tx.put_covers(journal_id, record_id, counting.encode_covers(body.covers))
         await tx.put_journal_counters(journal_id, {k: known.devices[k] for k in known.changed})
 
+    async def _own_stored_unacknowledged(
+        self,
+        journal: LocalJournal,
+        page: wire.JournalPage,
+        echoed: set[bytes],
+        report: sync_plan.SyncReport,
+    ) -> None:
+        """Records of this device that the server serves while they still wait in the outbox:
+        pushed, stored, the reply lost (a cancelled sync, a dropped connection), and perhaps
+        sealed again since under a newer epoch (same record id, so the push of the new
+        sealing gets `record_conflict`). Each is delivered, and acknowledged here, when what
+        the server serves opens (under its own epoch's key, signature verified) to exactly
+        the body this device sealed: the same record, signed by this home under the id and
+        counter it wrote it with (the current id, or an earlier one of this home signed in
+        again since: R36 F3) (protocol.md 4.18, "stored, reply lost"). Anything else is left as it
+        is (the push's refusal then sets it aside)."""
+        waiting = await self.store.outbox_by_id(journal.journal_id, sorted(echoed))
+        if not waiting:
+            return
+        served = {r.record_id: r for r in page.records}
+        delivered: list[tuple[OutboxRecord, wire.StoredRecord]] = []
+        for record in waiting:
+            stored = served[record.record_id]
+            try:
+                ours = records.open_record(
+                    await self.journal_key(journal, record.epoch),
+                    journal.journal_id,
+                    record.record_id,
+                    record.epoch,
+                    record.ciphertext,
+                    self._signers(journal),
+                )
+                theirs = records.open_record(
+                    await self.journal_key(journal, stored.epoch),
+                    journal.journal_id,
+                    stored.record_id,
+                    stored.epoch,
+                    stored.ciphertext,
+                    self._signers(journal),
+                )
+            except TJError:
+                continue
+            # The outbox record's own signer, not the profile's id: a record this home wrote
+            # under an earlier id (signed in again since, R36 F3) is as much its own. The
+            # outbox is this home's, so `ours.device` is an id this home wrote under.
+            if theirs == ours and ours.author == self.profile.account_id:
+                delivered.append((record, stored))
+        if not delivered:
+            return
+        async with self.store.transaction() as tx:
+            await tx.mark_seen(
+                [
+                    SeenRecord(
+                        journal.journal_id, r.record_id, s.seq, sealed=crypto.hash32(s.ciphertext)
+                    )
+                    for r, s in delivered
+                ]
+            )
+            await tx.remove_outbox([r.position for r, _ in delivered])
+            await tx.acknowledge_own(journal.journal_id, [r.record_id for r, _ in delivered])
+        for record, _ in delivered:  # its conflict, if any, is settled: out of the outbox
+            if record.doc_id is not None:
+                report.touched.add(record.doc_id)
+        report.pushed += len(delivered)
+
+    async def _settle_conflicts(self) -> bool:
+        """Set aside (`record_conflict`, as refused for good) the records this sync's push
+        got `record_conflict` for and its pull did not show delivered
+        (`_own_stored_unacknowledged`), with the later changes of their documents. Whether
+        there was any conflict to settle, delivered or set aside: the records written after
+        it in its journal waited in the outbox (Pusher.deferred), to be pushed now."""
+        conflicts, self._conflicts = self._conflicts, {}
+        for record, pusher in conflicts.values():
+            if await self.store.outbox_by_id(record.journal_id, [record.record_id]):
+                await pusher.set_aside_refused(record, "record_conflict")
+        return bool(conflicts)
+
     def _check_counters(
         self,
         journal: LocalJournal,
@@ -2225,9 +2349,8 @@ class Replica:
         )
         async with self.store.transaction() as tx:
             await tx.forget_seen(journal.journal_id, superseded)
-            await tx.mark_seen(
-                [self._seen(journal.journal_id, record_id, reply.seq, journal.epoch, body)]
-            )
+            seen = self._seen(journal.journal_id, record_id, reply.seq, journal.epoch, body)
+            await tx.mark_seen([dataclasses.replace(seen, sealed=crypto.hash32(ciphertext))])
             await tx.unwithdraw(journal.journal_id, pending)
             if body.covers:
                 await tx.put_covers(

@@ -40,6 +40,12 @@ SAFETY_PLAN = "safety_plan"
 CRISIS_LINE = "crisis_line"
 SAFETY_FLAG = "safety_flag"
 SAFETY_ACK = "safety_ack"
+FLAG_WATCH = "safety_flag_watch"
+"""Settings row (JSON list) of the local store: each safety item answered above 0 on this
+device in a journal it owns, with the members a flag for it was sealed for so far: what
+`SafetyPath.seal_missed` looks at after every sync (NU22 C3). Only this device's own
+answers: the device that recorded an answer is the one that seals its flag, so two devices
+never both seal one."""
 MAX_PLAN = 10_000
 MAX_CONTACT = 300
 
@@ -66,11 +72,28 @@ class SafetyPlan:
     """The members (account ids, hex) the opt-in was given for: those the journal was shared
     with when `share_flags` was set, or named at `tj share --safety-flags` (R13 finding 3);
     None for a plan written before that (every member, as then)."""
+    flags_since: tuple[tuple[str, int], ...] | None = None
+    """When each member of `flag_members` was opted in (account id hex, ms UTC, the owner
+    device's clock, as the owner signed it: `flags_since` of the plan, NU22 C3); None for a
+    plan from before it, and a member it does not name was opted in at the latest at
+    `updated_at` (`opted_in_at`)."""
     flags_reach: tuple[str, ...] | None = None
     """With `share_flags`, in a journal this account owns: the usernames a flag raised now is
     sealed for (members the opt-in names who still read the journal, by its verified access
     chain; empty when none does, e.g. the therapist left or the share ended); None when not
     known (no opt-in, or another account's journal)."""
+
+    def opted_in_at(self, member_id: str) -> int | None:
+        """When the opt-in for `member_id` (account id, hex) was given, at the latest (ms
+        UTC, owner-signed): its `flags_since` time, else the plan's `updated_at` (a plan
+        from before `flags_since`: the opt-in is no later than its last change); None when
+        the plan does not opt that member in."""
+        if not self.share_flags or self.updated_at is None:
+            return None
+        if self.flag_members is not None and member_id not in self.flag_members:
+            return None
+        latest = int(self.updated_at.timestamp() * 1000)
+        return dict(self.flags_since or ()).get(member_id, latest)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -123,6 +146,10 @@ class SafetyFlag:
     on the account's other devices, not known here; never shown as unacknowledged (NU22 C7).
     False once an acknowledgement this device reads names it."""
 
+    answered_at: datetime | None = None
+    """For a flag sealed at a sync after the answer (NU22 C3): when the answer was given (UTC);
+    `raised_at` is then when the flag was sealed. None: sealed as the answer was given."""
+
     @property
     def unacknowledged(self) -> bool:
         """No acknowledgement, as far as this device can know (not `earlier_share`)."""
@@ -138,6 +165,7 @@ class SafetyFlag:
             "item": self.item,
             "answer": self.answer,
             "raised_at": self.raised_at.isoformat(),
+            "answered_at": self.answered_at.isoformat() if self.answered_at else None,
             "acknowledged": [a.to_dict() for a in self.acknowledged],
             "share_ended": self.share_ended,
             "acknowledgement_unknown": self.earlier_share,
@@ -145,10 +173,15 @@ class SafetyFlag:
 
 
 def message_lines(
-    emergency: str | None, crisis_line: str | None, plan: str, flagged_to: list[str]
+    emergency: str | None,
+    crisis_line: str | None,
+    plan: str,
+    flagged_to: list[str],
+    no_flag: str | None = None,
 ) -> list[str]:
     """The safety message, line by line: what to do now, who to call, the client's own plan,
-    that the app is not monitored in real time, and whether a flag was sent."""
+    that the app is not monitored in real time, and whether a flag was sent (`flagged_to`),
+    or, when the client opted in and none was, why (`no_flag`, from `no_flag_line`)."""
     data = texts()
     plan_line = (
         data["plan_written"].format(plan=" ".join(plan.split()))
@@ -166,7 +199,92 @@ def message_lines(
         )
     if flagged_to:
         lines.append(data["flag_sent"].format(members=", ".join(flagged_to)))
+    elif no_flag:
+        lines.append(no_flag)
     return lines
+
+
+def no_flag_line(journal: str, synced: str, ended: list[str]) -> str:
+    """Why no safety flag was sent although the client opted in for `journal` (its name):
+    as of this device's last sync (`synced`, said in words: "at 2026-12-02 03:24" or "never
+    synced"), nobody the opt-in names reads it (`ended`: the usernames it names whose share
+    ended). NU22 C3 (c): every sentence of it true."""
+    data = texts()
+    who = (
+        data["flag_none_ended"].format(members=", ".join(ended))
+        if ended
+        else data["flag_none_nobody"]
+    )
+    return str(data["flag_none"]).format(journal=journal, synced=synced, who=who)
+
+
+@dataclass(frozen=True)
+class LateFlag:
+    """A safety flag this device sealed at a sync, for a safety item answered above 0 that it
+    had recorded before it knew the opt-in or the share that entitles `members` (usernames)
+    to it (NU22 C3): in `journal` (its name), for the result `result_id` (hex, "" for a
+    stopped questionnaire) of `measure` (an instrument id) answered at `answered_at` (UTC);
+    `flag_id` (hex) is the flag's document id."""
+
+    journal: str
+    members: tuple[str, ...]
+    result_id: str
+    measure: str
+    answered_at: datetime
+    flag_id: str
+
+    def line(self) -> str:
+        """What to tell the client, in words (client_sdk/data/safety.json `flag_late`)."""
+        from client_sdk.scoring import builtin_instruments
+
+        found = builtin_instruments().get(self.measure)
+        return str(texts()["flag_late"]).format(
+            members=", ".join(self.members),
+            measure=found.name if found else self.measure,
+            answered=self.answered_at.strftime("%Y-%m-%d %H:%M UTC"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "journal": self.journal,
+            "members": list(self.members),
+            "result_id": self.result_id,
+            "measure": self.measure,
+            "answered_at": self.answered_at.isoformat(),
+            "flag_id": self.flag_id,
+        }
+
+
+def late_flag_members(
+    plan: SafetyPlan,
+    current: dict[str, tuple[str, int]],
+    answered_at: int,
+    covered: set[str],
+) -> dict[str, str]:
+    """The members a safety flag is owed to for a safety item answered above 0 at
+    `answered_at` (ms UTC: the result's `taken_at`, or when a stopped questionnaire's answer
+    was given) that this device recorded without sealing it for them, because it had not
+    yet seen the opt-in or the share (NU22 C3): username -> account id (hex).
+
+    Decided only from what the journal's owner signed and this device verified: `plan`, the
+    owner's latest safety plan (its opt-in and `opted_in_at`), and `current`, the members
+    who read the journal now by its verified access chain, username -> (account id hex,
+    `at` of the `granted` entry of their current membership, ms). A member is owed a flag
+    when the plan opts them in now, at or before `answered_at` (never for an answer given
+    before the client opted in: consent), their current membership began at or before
+    `answered_at` (not for a share that ended, or began, after: a later membership of the
+    same account is another share), and `covered` (account ids a flag for this answer was
+    already sealed for, by this device or any owner device) does not name them: never twice.
+    Both times are owner devices' clocks; an owner device's clock ahead of the one that
+    answered can only withhold a flag, never send one the owner did not consent to."""
+    owed = {}
+    for username, (member_id, granted_at) in current.items():
+        since = plan.opted_in_at(member_id)
+        if since is None or since > answered_at or granted_at > answered_at:
+            continue
+        if member_id not in covered:
+            owed[username] = member_id
+    return owed
 
 
 # --- changes ---------------------------------------------------------------------------------------
@@ -190,10 +308,12 @@ def plan_update(
     plan: str | None = None,
     share_flags: bool | None = None,
     flag_members: list[str] | None = None,
+    flags_since: dict[str, int] | None = None,
     creating: bool = False,
 ) -> bytes:
     """Create or change a safety plan; None leaves a part as it is ("" clears a contact).
-    `flag_members`: the account ids (hex) the flag opt-in is for."""
+    `flag_members`: the account ids (hex) the flag opt-in is for; `flags_since`: when each
+    was opted in (ms; written with `flag_members`, as [id, ms] pairs sorted by id)."""
     changed: dict[str, Any] = {"updated_at": now_ms}
     if creating:
         changed.update(
@@ -207,6 +327,8 @@ def plan_update(
         changed["share_flags"] = share_flags
     if flag_members is not None:
         changed["flag_members"] = sorted(set(flag_members))
+        since = flags_since or {}
+        changed["flags_since"] = [[m, since.get(m, now_ms)] for m in sorted(set(flag_members))]
     if plan is not None and len(plan) > MAX_PLAN:
         raise InvalidInput(f"a safety plan is at most {MAX_PLAN} characters")
     texts_ = {"plan": plan} if plan is not None else ({"plan": ""} if creating else None)
@@ -228,8 +350,11 @@ def flag_update(
     answer: int,
     now_ms: int,
     to: list[str] | None = None,
+    answered_at: int | None = None,
 ) -> bytes:
-    """A safety flag; `to`: the members (account ids, hex) it is for (R13 finding 3)."""
+    """A safety flag; `to`: the members (account ids, hex) it is for (R13 finding 3);
+    `answered_at` (ms): when the answer was given, for a flag sealed later than that, at a
+    sync (NU22 C3: `raised_at` is then when it was sealed)."""
     fields: dict[str, Any] = {
         "result_id": result_id,
         "measure": measure,
@@ -239,6 +364,8 @@ def flag_update(
     }
     if to is not None:
         fields["to"] = sorted(to)
+    if answered_at is not None:
+        fields["answered_at"] = answered_at
     return document.change(fields=fields)
 
 
@@ -257,6 +384,7 @@ def plan_view(document: Document, journal: str) -> SafetyPlan:
         plan=document.text("plan"),
         share_flags=document.field("share_flags") is True,
         flag_members=_ids(document.field("flag_members")),
+        flags_since=_since(document.field("flags_since")),
         updated_at=read_time(document.field("updated_at")),
     )
 
@@ -285,6 +413,7 @@ def flag_view(document: Document, journal: str, journal_id: str, owner: str) -> 
         answer=answer,
         raised_at=raised_at,
         recipients=flag_recipients(document),
+        answered_at=read_time(document.field("answered_at")),
     )
 
 
@@ -299,6 +428,20 @@ def _ids(value: Any) -> tuple[str, ...] | None:
     if not isinstance(value, list):
         return None
     return tuple(v for v in value if isinstance(v, str))
+
+
+def _since(value: Any) -> tuple[tuple[str, int], ...] | None:
+    """`flags_since`: [account id hex, ms] pairs; None when absent (an older plan). A
+    malformed pair is left out (that member then counts from the plan's `updated_at`)."""
+    if not isinstance(value, list):
+        return None
+    pairs = []
+    for pair in value:
+        if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str):
+            at = _number(pair[1])
+            if at is not None:
+                pairs.append((pair[0], at))
+    return tuple(pairs)
 
 
 def flag_recipients(document: Document) -> tuple[str, ...] | None:

@@ -11,28 +11,35 @@ line they or their therapist set, their own plan) and, only if the client opted 
 journal (`set_plan(share_flags=True)`), seals a safety flag into the journal for the members
 the opt-in was given for (R13 finding 3: not for members shared with later).
 A therapist with the annotate role acknowledges it (`acknowledge`); the client sees who read
-it and when. Nothing is monitored in real time, and the message says so.
+it and when. Nothing is monitored in real time, and the message says so. When the client
+opted in and no flag was sealed, the message says why (`SafetyResponse.no_flag`). An answer
+given before this device knew the opt-in or the share gets its flag at the sync that brings
+them (`seal_missed`, called by `Client.sync`: NU22 C3).
 
 Rules and document shapes are in safety.py (pure).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import json
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from client_sdk import keys
 from client_sdk.documents import Document
-from client_sdk.errors import AccessError, InvalidInput, NotFound
+from client_sdk.errors import AccessError, IntegrityError, InvalidInput, NotFound
 from client_sdk.models import now_ms, to_datetime
 from client_sdk.replica import REVOKED, Replica, stored_document
-from client_sdk.results import MeasureResult
+from client_sdk.results import MEASURE, MeasureResult
 from client_sdk.safety import (
     CRISIS_LINE,
+    FLAG_WATCH,
     SAFETY_ACK,
     SAFETY_FLAG,
     SAFETY_PLAN,
     Acknowledgement,
+    LateFlag,
     SafetyFlag,
     SafetyPlan,
     ack_update,
@@ -42,13 +49,105 @@ from client_sdk.safety import (
     flag_recipients,
     flag_update,
     flag_view,
+    late_flag_members,
     message_lines,
+    no_flag_line,
     plan_update,
     plan_view,
 )
 from client_sdk.scoring import builtin_instruments
 from client_sdk.scoring import instrument as find_instrument
-from client_sdk.store import LocalJournal, LocalShare, StoredDocument
+from client_sdk.store import LocalJournal, LocalShare, Store, StoredDocument
+
+LAST_SYNCED = "last_synced_at"  # client.LAST_SYNCED: ms of this device's last sync
+
+
+async def watch_answer(
+    store: Store,
+    event_id: str,
+    journal_id: str,
+    result_id: str,
+    measure: str,
+    item: int,
+    answer: int,
+    answered_at: int,
+) -> None:
+    """Remember a safety item answered above 0 on this device (`event_id`: the result's id,
+    or a new id for a questionnaire stopped without a result), so that a flag this device
+    could not seal then, for want of knowing the opt-in or the share, is sealed at the
+    sync that brings them (`SafetyPath.seal_missed`). Local: never leaves the device."""
+    entry = {
+        "id": event_id,
+        "journal": journal_id,
+        "result": result_id,
+        "measure": measure,
+        "item": item,
+        "answer": answer,
+        "at": answered_at,
+        "covered": [],
+    }
+
+    def add(watched: list[dict[str, Any]]) -> None:
+        if not any(w["id"] == event_id for w in watched):
+            watched.append(entry)
+
+    await _change_watched(store, add)
+
+
+async def _watched(store: Store, as_of: tuple[int, int] | None = None) -> list[dict[str, Any]]:
+    return _decoded(await store.setting(FLAG_WATCH, as_of=as_of))
+
+
+def _decoded(raw: Any) -> list[dict[str, Any]]:
+    found = json.loads(raw) if isinstance(raw, str) else []
+    return found if isinstance(found, list) else []
+
+
+async def _change_watched(store: Store, change: Callable[[list[dict[str, Any]]], None]) -> None:
+    """Read, change and write the list in one transaction (another process may change it)."""
+    async with store.transaction() as tx:
+        watched = _decoded(await tx.setting(FLAG_WATCH))
+        change(watched)
+        await tx.set_setting(FLAG_WATCH, json.dumps(watched))
+
+
+async def _cover(store: Store, event_id: str, members: Iterable[str]) -> None:
+    """Note that a flag for the answer `event_id` was sealed for `members` (account ids)."""
+    added = list(members)
+
+    def cover(watched: list[dict[str, Any]]) -> None:
+        for w in watched:
+            if w["id"] == event_id:
+                w["covered"] = sorted({*w["covered"], *added})
+
+    await _change_watched(store, cover)
+
+
+async def _forget(store: Store, event_ids: set[str]) -> None:
+    """Drop answers no flag can ever be owed for (their journal or result is gone)."""
+
+    def drop(watched: list[dict[str, Any]]) -> None:
+        watched[:] = [w for w in watched if w["id"] not in event_ids]
+
+    await _change_watched(store, drop)
+
+
+def _kept_since(document: Document | None, members: list[str] | None) -> dict[str, int] | None:
+    """When each member of a new opt-in list was opted in: as the plan said, for one opted
+    in already (a plan from before `flags_since`: its `updated_at`, no earlier than their
+    opt-in); the others are opted in now (safety.plan_update). None: the list is unchanged."""
+    if members is None or document is None:
+        return None
+    before = plan_view(document, "")
+    if not before.share_flags:
+        return {}
+    kept = {}
+    for member in members:
+        at = before.opted_in_at(member)
+        if at is not None:
+            kept[member] = at
+    return kept
+
 
 LocalJournalOf = Callable[[str | None], Awaitable[LocalJournal]]
 DisplayName = Callable[[LocalJournal], str]
@@ -57,11 +156,15 @@ DocumentOf = Callable[[str, str], Awaitable[tuple[LocalJournal, Document]]]
 
 @dataclass(frozen=True)
 class SafetyResponse:
-    """What to show now (`lines`), and to whom a flag was sealed (`flagged_to`, usernames)."""
+    """What to show now (`lines`), and to whom a flag was sealed (`flagged_to`, usernames;
+    those a flag for this result was sealed for earlier, at a sync, too). `no_flag`: when
+    the client opted in and no flag was sealed, why, in words (also the last of `lines`;
+    NU22 C3), else None."""
 
     lines: list[str]
     flagged_to: list[str]
     flag_id: str | None
+    no_flag: str | None = None
 
 
 class SafetyPath:
@@ -80,6 +183,8 @@ class SafetyPath:
         self._local_journal = local_journal
         self._display = display
         self._document_of_kind = document_of_kind
+        self._checked: tuple[tuple[int, int] | None, tuple[tuple[bytes, int], ...]] | None = None
+        """The store version and chain lengths `seal_missed` last found nothing owed at."""
 
     # --- the plan -----------------------------------------------------------------------------
 
@@ -124,6 +229,7 @@ class SafetyPath:
         local = await self._local_journal(journal)
         document = await self._plan_document(local)
         flag_members = await self._opted_in(local, document, share_flags, flags_for)
+        flags_since = _kept_since(document, flag_members)
         creating = document is None
         if document is None:
             document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_PLAN)
@@ -135,6 +241,7 @@ class SafetyPath:
             plan=plan,
             share_flags=share_flags,
             flag_members=flag_members,
+            flags_since=flags_since,
             creating=creating,
         )
         await self._replica.commit(local, document, update)
@@ -243,18 +350,25 @@ class SafetyPath:
             plan = replace(plan, plan=(await self._any_plan_text()))
         flagged_to: list[str] = []
         flag_id = None
+        no_flag = None
         if result.safety_concern and plan.share_flags and local.role == "owner":
             members = await self._members(local, plan)
             flagged_to = sorted(members)
-            if flagged_to:
-                flag_id = await self._raise_flag(local, result, sorted(members.values()))
+            covered = await self._covered(local, result.id, result.id)
+            due = sorted(m for m in members.values() if m not in covered)
+            if due:  # not twice: a sync may have sealed one for this result already
+                flag_id = await self._raise_flag(local, result, due)
+                await _cover(self._store, result.id, due)
+            if not flagged_to:
+                no_flag = await self._no_flag(local, plan)
         lines = message_lines(
             plan.emergency_number,
             await self._message_crisis_line(result.journal_id),
             plan.plan,
             flagged_to,
+            no_flag,
         )
-        return SafetyResponse(lines, flagged_to, flag_id)
+        return SafetyResponse(lines, flagged_to, flag_id, no_flag)
 
     async def message(self, journal: str | None = None) -> list[str]:
         """The safety message for a journal (default Personal), line by line, without sealing
@@ -295,19 +409,182 @@ class SafetyPath:
         text = plan.plan if plan.plan.strip() else await self._any_plan_text()
         flagged_to: list[str] = []
         flag_id = None
+        no_flag = None
+        if local.role == "owner":
+            at = now_ms()
+            event = keys.new_doc_id(self._replica.profile.account_id).hex()
+            await watch_answer(self._store, event, key, "", chosen.id, item, answer, at)
         if plan.share_flags and local.role == "owner":
             members = await self._members(local, plan)
             flagged_to = sorted(members)
             if flagged_to:
                 document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_FLAG)
                 to = sorted(members.values())
-                update = flag_update(document, "", chosen.id, item, answer, now_ms(), to)
+                update = flag_update(document, "", chosen.id, item, answer, at, to)
                 await self._replica.commit(local, document, update)
                 flag_id = document.doc_id.hex()
+                await _cover(self._store, event, to)
+            else:
+                no_flag = await self._no_flag(local, plan)
         lines = message_lines(
-            plan.emergency_number, await self._message_crisis_line(key), text, flagged_to
+            plan.emergency_number, await self._message_crisis_line(key), text, flagged_to, no_flag
         )
-        return SafetyResponse(lines, flagged_to, flag_id)
+        return SafetyResponse(lines, flagged_to, flag_id, no_flag)
+
+    async def seal_missed(
+        self, as_of: tuple[int, int] | None = None, withheld: Iterable[bytes] = ()
+    ) -> list[LateFlag]:
+        """Seal the safety flags owed for safety items answered above 0 on this device that
+        it recorded without sealing a flag for everyone the client had opted in for, because
+        it had not yet seen that opt-in or that share (a share with `--safety-flags` made on
+        another device, not yet synced here): `Client.sync` calls it after every sync, so
+        the sync that brings that knowledge seals the flag (NU22 C3). Returns the flags
+        sealed now (each also in `SyncReport.late_flags`), to push with the next push.
+
+        Who is owed one is decided by safety.late_flag_members from what the owner signed
+        and this device verified only: the owner's latest safety plan (its opt-in, and when
+        each member was opted in, `flags_since`), the journal's verified access chain (who
+        reads it now, and when their membership began), never from a server's answer; only
+        for answers this device recorded (its local list, `watch_answer`): never for an
+        answer given before the client opted in, never twice for one answer, never to a
+        member whose share ended, or began, after the answer. A journal whose chain on this
+        device is rolled back or unverified is skipped until it is verified again; a result
+        deleted since gets none. A journal in `withheld` (ids of journals whose records the
+        server was found withholding in this sync: a withheld change to the plan could be
+        the client's withdrawal of the opt-in) waits until nothing is withheld. `as_of`: the
+        store version the caller read just before. Raises nothing: an answer whose flag
+        cannot be sealed now (its journal gone, its chain rolled back or unverified, the
+        journal archived) is looked at again at the next sync."""
+        withheld = set(withheld)
+        heads = tuple(sorted((j, c.length) for j, c in self._replica.chains.states().items()))
+        if as_of is not None and not withheld and self._checked == (as_of, heads):
+            return []  # nothing changed on this device since the last look: nothing to owe
+        watched = await _watched(self._store, as_of)
+        sealed: list[LateFlag] = []
+        nobody: set[str] = set()  # journals no flag can be owed in now: read once
+        gone: set[str] = set()  # answers whose journal or result is gone from this device
+        for entry in watched:
+            if bytes.fromhex(entry["journal"]) in withheld or entry["journal"] in nobody:
+                continue
+            try:
+                found = await self._owed(entry, nobody, gone)
+            except NotFound:
+                gone.add(entry["id"])  # the journal is gone from this device: for good
+                continue
+            except IntegrityError:
+                continue  # its chain not verified now: not now
+            if found is None:
+                continue
+            local, owed = found
+            document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_FLAG)
+            update = flag_update(
+                document,
+                entry["result"],
+                entry["measure"],
+                entry["item"],
+                entry["answer"],
+                now_ms(),
+                sorted(owed.values()),
+                answered_at=entry["at"],
+            )
+            try:
+                await self._replica.commit(local, document, update)
+            except (IntegrityError, AccessError):
+                continue  # a rolled-back chain, an archived journal: not now, not lost
+            await _cover(self._store, entry["id"], owed.values())
+            sealed.append(
+                LateFlag(
+                    self._display(local),
+                    tuple(sorted(owed)),
+                    entry["result"],
+                    entry["measure"],
+                    to_datetime(entry["at"]),
+                    document.doc_id.hex(),
+                )
+            )
+        if gone:
+            await _forget(self._store, gone)
+        self._checked = (as_of, heads) if not sealed and not withheld and not gone else None
+        return sealed
+
+    async def _owed(
+        self, entry: dict[str, Any], nobody: set[str], gone: set[str]
+    ) -> tuple[LocalJournal, dict[str, str]] | None:
+        """The journal of a watched answer and the members owed a flag for it (username ->
+        account id), or None when nobody is; a journal where nobody can be owed one now
+        (not this account's, its chain not verified, no opt-in) is added to `nobody`."""
+        local = await self._local_journal(entry["journal"])
+        me = self._replica.profile.account_id
+        state = self._replica.chains.state(local.journal_id)
+        if (
+            local.role != "owner"
+            or local.owner_id != me
+            or state is None
+            or self._replica.chains.problem(local.journal_id) is not None
+        ):
+            nobody.add(entry["journal"])
+            return None
+        if entry["result"]:
+            stored = await self._store.document(bytes.fromhex(entry["result"]))
+            if (
+                stored is None
+                or stored.kind != MEASURE
+                or stored.journal_id != local.journal_id
+                or stored_document(stored).field("deleted") is True
+            ):
+                gone.add(entry["id"])  # deleted: no flag, ever
+                return None
+        plan = await self.plan(local.journal_id.hex())
+        if not plan.share_flags:
+            nobody.add(entry["journal"])
+            return None
+        now = now_ms()
+        current = {
+            m.who.username: (m.who.account_id.hex(), state.granted_at[m.handle])
+            for m in state.members.values()
+            if m.who is not None and not m.ended(now) and m.handle in state.granted_at
+        }
+        covered = await self._covered(local, entry["result"], entry["id"])
+        owed = late_flag_members(plan, current, int(entry["at"]), covered)
+        return (local, owed) if owed else None
+
+    async def _covered(self, local: LocalJournal, result_id: str, event_id: str) -> set[str]:
+        """The members (account ids) a flag for this answer was already sealed for: by this
+        device (its list), or any flag the owner signed for the result (`result_id`, not "")
+        in the journal; a flag from before flags named members counts for every member."""
+        covered: set[str] = set()
+        for entry in await _watched(self._store):
+            if entry["id"] == event_id:
+                covered.update(entry["covered"])
+        if not result_id:
+            return covered
+        for stored in await self._documents(local, SAFETY_FLAG):
+            document = stored_document(stored)
+            if document.field("result_id") != result_id:
+                continue
+            if await self._creator(stored) != local.owner_id:
+                continue
+            to = flag_recipients(document)
+            if to is None:
+                covered.update(s.member_id.hex() for s in await self._current_shares(local))
+            else:
+                covered.update(to)
+        return covered
+
+    async def _no_flag(self, local: LocalJournal, plan: SafetyPlan) -> str:
+        """Why no flag was sealed although the client opted in (safety.no_flag_line)."""
+        raw = await self._store.setting(LAST_SYNCED)
+        synced = (
+            "around " + to_datetime(int(raw)).strftime("%Y-%m-%d %H:%M UTC")
+            if isinstance(raw, (int, float))
+            else "it has never synced"
+        )
+        ended = []
+        current = {s.member_id.hex() for s in await self._current_shares(local)}
+        for member in plan.flag_members or ():
+            if member not in current:
+                ended.append(await self._name(local, bytes.fromhex(member)))
+        return no_flag_line(self._display(local), synced, sorted(ended))
 
     async def waiting(self, flag_id: str) -> bool:
         """Whether the safety flag `flag_id` (as `SafetyResponse.flag_id` gives it) still

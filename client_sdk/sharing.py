@@ -62,7 +62,10 @@ class ShareInfo:
     whether it has `expired`, as read from the verified access chain. A share whose signed end
     date passed stays listed (`expired` True) after this account's device ended it (removed
     the member from the chain with a signed `ended` entry: `AccessState.ended`), until the
-    member is shared with again; a pre-session brief's does not."""
+    member is shared with again; a pre-session brief's does not. So does one whose member an
+    owner device removed because the server no longer served them (they left: `dropped_at`).
+    Only the account's latest membership counts: one the owner removed is not listed, even
+    if an earlier one had lapsed (NU22 C9)."""
 
     journal: str
     journal_id: str
@@ -105,6 +108,12 @@ class ShareInfo:
     also a current member of the whole source journal (its verified access chain says so),
     so they read every entry of it in full there, whatever the copy holds; those terms
     were not changed (R33 F2)."""
+    dropped_at: datetime | None = None
+    """For an ended share (`expired` True) whose latest membership an owner device removed
+    because the server no longer served the journal to the member (they left it, or their
+    account was deleted: the signed `removed` entry says so, access.NOT_SERVED): when that
+    removal was signed (UTC). The share ended by then, before its signed end date
+    (`expires_at`, kept as the last terms the owner gave) (NU22 C9)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -123,6 +132,7 @@ class ShareInfo:
             "copies_too": list(self.copies_too),
             "unseen": self.unseen,
             "whole_too": self.whole_too,
+            "dropped_at": self.dropped_at.isoformat() if self.dropped_at else None,
         }
 
 
@@ -1386,6 +1396,8 @@ class Sharing:
         names = {journal_id: j.name for journal_id, j in journals.items()}
         disclosures = self.disclosures()
         now = now_ms()
+        erased_rows = await self._erased()
+        erased = {(r["journal_id"], r["member"]) for r in erased_rows}  # listed as erased
         found = []
         for s in await self.store.shares():
             settings = disclosures.get(s.journal_id)
@@ -1412,26 +1424,33 @@ class Sharing:
                 or (settings is not None and settings.kind == "brief")  # for one session
             ):
                 continue
-            latest = {  # the latest ended membership of each account not shared with again
-                m.who.account_id: m
-                for m in state.ended.values()
-                if m.who is not None and state.member_by_account(m.who.account_id) is None
-            }
             mirror = settings is not None and settings.kind == "mirror"
-            found.extend(
-                ShareInfo(
-                    names[journal_id],
-                    journal_id.hex(),
-                    m.username,
-                    m.role,
-                    read_time(m.expires_at),  # signed: any number
-                    True,
-                    settings.fields if settings is not None and mirror else None,
-                    names.get(settings.mirror_of) if settings and settings.mirror_of else None,
-                    kind=settings.kind if settings is not None else "journal",
+            for account_id, handles in state.handles.items():
+                # Only the latest membership of an account not a member now tells how its
+                # share ended (NU22 C9): a lapse (`ended`), or a removal on the server's word
+                # (they left); one the owner removed is not listed. An older lapse of a share
+                # renewed since is history, not when the share ended.
+                latest = handles[-1] if handles else None
+                if latest is None or state.member_by_account(account_id) is not None:
+                    continue
+                dropped = state.not_served.get(latest)
+                m = state.ended.get(latest) or (dropped[0] if dropped else None)
+                if m is None or m.who is None or (journal_id.hex(), m.username) in erased:
+                    continue
+                found.append(
+                    ShareInfo(
+                        names[journal_id],
+                        journal_id.hex(),
+                        m.username,
+                        m.role,
+                        read_time(m.expires_at) if m.expires_at else None,  # signed
+                        True,
+                        settings.fields if settings is not None and mirror else None,
+                        names.get(settings.mirror_of) if settings and settings.mirror_of else None,
+                        kind=settings.kind if settings is not None else "journal",
+                        dropped_at=to_datetime(dropped[1]) if dropped else None,
+                    )
                 )
-                for m in latest.values()
-            )
         shown = {(s.journal_id, s.member) for s in found}
         for journal_id, state in self.replica.chains.states().items():
             if state.owner_id != me or journal_id not in journals:
@@ -1457,7 +1476,7 @@ class Sharing:
                         unseen=True,
                     )
                 )
-        for row in await self._erased():
+        for row in erased_rows:
             found.append(
                 ShareInfo(
                     names.get(bytes.fromhex(row["journal_id"]), row["journal"]),

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from client_sdk import forgotten
+from client_sdk import crypto, forgotten
 from client_sdk.access import VerifiedRecord
 from client_sdk.database import Database
 from client_sdk.errors import IntegrityError
@@ -63,7 +63,7 @@ CREATE INDEX IF NOT EXISTS documents_by_journal ON documents(journal_id);
 CREATE TABLE IF NOT EXISTS seen_records (
     journal_id BLOB NOT NULL, record_id BLOB NOT NULL, seq INTEGER, doc_id BLOB,
     author BLOB, device BLOB, counter INTEGER, epoch INTEGER, snapshot INTEGER,
-    removes INTEGER,
+    removes INTEGER, sealed BLOB,
     PRIMARY KEY (journal_id, record_id)
 );
 CREATE INDEX IF NOT EXISTS seen_by_document ON seen_records(doc_id);
@@ -79,6 +79,14 @@ CREATE TABLE IF NOT EXISTS set_aside (
 );
 CREATE TABLE IF NOT EXISTS write_counters (
     journal_id BLOB PRIMARY KEY, counter INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS device_write_counters (
+    journal_id BLOB NOT NULL, device BLOB NOT NULL, counter INTEGER NOT NULL,
+    PRIMARY KEY (journal_id, device)
+);
+CREATE TABLE IF NOT EXISTS kept_write_counters (
+    tag BLOB NOT NULL, device BLOB NOT NULL, counter INTEGER NOT NULL,
+    PRIMARY KEY (tag, device)
 );
 CREATE TABLE IF NOT EXISTS withdrawn (
     journal_id BLOB NOT NULL, author BLOB NOT NULL, device BLOB NOT NULL,
@@ -234,6 +242,10 @@ class SeenRecord:
     removes: bool | None = None
     """Set for a record of a journal's owner in an annotation another account created: whether
     the record itself marks it deleted (its payload alone sets `deleted`: R31 F2)."""
+    sealed: bytes | None = None
+    """Set for this device's own records once the server acknowledged them (or served them
+    back, stored with their reply lost): crypto.hash32 of the ciphertext the server stored.
+    A whole record served back under its id must have it (R36 F6, protocol.md 4.18)."""
 
 
 @dataclass(frozen=True)
@@ -309,8 +321,12 @@ class ParkedId:
 class Store:
     """Thin async access to the local database; all multi-row changes are transactions."""
 
-    def __init__(self, connection: Database) -> None:
+    def __init__(self, connection: Database, device: bytes = b"") -> None:
         self._db = connection
+        self.device = device
+        """The device id of the home's profile: whose counters a write takes
+        (`device_write_counters`, per journal and device: a home signed in again under a
+        new device id numbers that device's records from 1, NU21 C10)."""
         self._lock = asyncio.Lock()
         self._journals: tuple[tuple[int, int], list[LocalJournal]] | None = None
         """The journal list as last read outside a transaction, with the `_changes` of the
@@ -342,7 +358,16 @@ class Store:
         """Whether anything waited to be sent (`waiting`), with the `_changes` of its tables."""
 
     @classmethod
-    async def open(cls, home: Path) -> Store:
+    async def open(cls, home: Path, device: bytes = b"", *, new_device: bool = False) -> Store:
+        """Open (or create) the home's store for the profile's `device` id. The counters of
+        a store from before counters were kept per device (`write_counters`, per journal
+        only) are the device's that last wrote there: they go to `device` once, in the
+        journals where the store shows it wrote (ADOPT_LEGACY_COUNTERS: else they were an
+        earlier id's, R36 F7), so no counter is ever taken twice. With `new_device` (`device` is an id this home chose
+        for a session just opened, which never wrote here) they are dropped instead: they
+        belong to an earlier id of this home, which no session ever takes again (device ids
+        are chosen by the device, random and new for every session: protocol.md 2.3), and
+        a counter of one id is never given to another."""
         path = home / STORE_FILE
         if not path.exists():
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
@@ -355,6 +380,8 @@ class Store:
             await connection.executescript(SCHEMA)
             await _add_missing_columns(connection)
             await connection.executescript(CHANGES)
+            if device:
+                await connection.run(lambda db: _adopt_legacy_counters(db, device, new_device))
         except BaseException as error:
             # A damaged file or a Ctrl-C here must not leave the store's thread running.
             with contextlib.suppress(Exception):
@@ -362,7 +389,7 @@ class Store:
             if isinstance(error, sqlite3.DatabaseError):
                 raise IntegrityError(f"the local store {path} is damaged: {error}") from None
             raise
-        return cls(connection)
+        return cls(connection, device)
 
     async def close(self) -> None:
         await self._db.close()
@@ -374,7 +401,7 @@ class Store:
                 # BEGIN inside the try: if the caller is cancelled while BEGIN runs, the
                 # transaction it opened must still be rolled back, or every later one fails.
                 await self._db.execute("BEGIN IMMEDIATE")
-                yield Transaction(self._db)
+                yield Transaction(self._db, self.device)
                 await self._db.execute("COMMIT")  # a COMMIT that fails rolls back too
             except BaseException:
                 await _rollback(self._db)
@@ -433,7 +460,7 @@ class Store:
         withdrawn counters or device counters changed since this connection last read them
         in a committed write (`_changes`: any change of this connection, a commit of another
         process's): else nothing was withdrawn since, and the counters read then hold."""
-        counter, now, journals = _take_counters(db, journal_id, count)
+        counter, now, journals = _take_counters(db, journal_id, self.device, count)
         if journals_as_of is not None and journals != journals_as_of:
             raise JournalsChanged(journal_id)
         cached = self._counting.get(journal_id)
@@ -830,6 +857,22 @@ class Store:
             for r in rows
         ]
 
+    async def outbox_by_id(self, journal_id: bytes, record_ids: list[bytes]) -> list[OutboxRecord]:
+        """The outbox records of `journal_id` among `record_ids`, in write order."""
+        found: list[OutboxRecord] = []
+        for start in range(0, len(record_ids), 500):
+            chunk = record_ids[start : start + 500]
+            rows = await self._all(
+                "SELECT position, journal_id, record_id, epoch, ciphertext, doc_id FROM outbox "
+                f"WHERE journal_id = ? AND record_id IN ({', '.join('?' * len(chunk))})",
+                (journal_id, *chunk),
+            )
+            found += [
+                OutboxRecord(r[0], bytes(r[1]), bytes(r[2]), r[3], bytes(r[4]), _blob(r[5]))
+                for r in rows
+            ]
+        return sorted(found, key=lambda record: record.position)
+
     async def outbox_holds(self, doc_id: bytes) -> bool:
         """Whether a record of the document `doc_id` still waits in the outbox."""
         return bool(await self._all("SELECT 1 FROM outbox WHERE doc_id = ? LIMIT 1", (doc_id,)))
@@ -873,6 +916,11 @@ class Store:
             (journal_id, journal_id),
         )
         return int(rows[0][0])
+
+    async def outbox_journals(self) -> set[bytes]:
+        """The journals with records in the outbox."""
+        rows = await self._all("SELECT DISTINCT journal_id FROM outbox")
+        return {bytes(r[0]) for r in rows}
 
     async def outbox_size(self) -> int:
         rows = await self._all("SELECT count(*) FROM outbox")
@@ -978,6 +1026,20 @@ class Store:
             for r in rows:
                 known = r[3] is not None and r[1] is not None and r[2] is not None
                 found[bytes(r[0])] = (bytes(r[1]), bytes(r[2]), int(r[3])) if known else None
+        return found
+
+    async def sealed_hashes(self, journal_id: bytes, record_ids: list[bytes]) -> dict[bytes, bytes]:
+        """Of `record_ids`, this device's own records the server acknowledged, with the hash of
+        the ciphertext it stored (`SeenRecord.sealed`)."""
+        found: dict[bytes, bytes] = {}
+        for start in range(0, len(record_ids), 500):
+            chunk = record_ids[start : start + 500]
+            rows = await self._all(
+                "SELECT record_id, sealed FROM seen_records WHERE journal_id = ? AND sealed IS "
+                f"NOT NULL AND record_id IN ({', '.join('?' * len(chunk))})",
+                (journal_id, *chunk),
+            )
+            found.update((bytes(r[0]), bytes(r[1])) for r in rows)
         return found
 
     async def device_counters(self) -> dict[bytes, dict[Key, DeviceCounters]]:
@@ -1155,7 +1217,9 @@ class Store:
         return [VerifiedRecord(bytes(r[0]), r[1], bytes(r[2]), r[3], bool(r[4])) for r in rows]
 
 
-ADDED_COLUMNS = {"seen_records": ("epoch INTEGER", "snapshot INTEGER", "removes INTEGER")}
+ADDED_COLUMNS = {
+    "seen_records": ("epoch INTEGER", "snapshot INTEGER", "removes INTEGER", "sealed BLOB")
+}
 
 
 async def _add_missing_columns(db: Database) -> None:
@@ -1245,19 +1309,62 @@ def insert_new_documents(db: sqlite3.Connection, changes: list[NewDocument]) -> 
     )
 
 
-def _next_counter(db: sqlite3.Connection, journal_id: bytes, count: int = 1) -> int:
-    """Take this device's next `count` record counters in the journal (1, 2, 3, ...);
-    returns the first."""
-    row = db.execute(
-        "INSERT INTO write_counters VALUES (?, ?) ON CONFLICT(journal_id) "
-        "DO UPDATE SET counter = counter + excluded.counter RETURNING counter",
-        (journal_id, count),
-    ).fetchone()
+def counters_tag(journal_id: bytes) -> bytes:
+    """What `kept_write_counters` names a removed journal by: BLAKE2b-256 of its id in a
+    frame of its own (never the id, as forgotten.tag)."""
+    return crypto.hash32(crypto.frame(b"tj kept write counters", journal_id))
+
+
+ADOPT_LEGACY_COUNTERS = (
+    "INSERT INTO device_write_counters (journal_id, device, counter) "
+    "SELECT w.journal_id, :device, w.counter FROM write_counters w WHERE "
+    "EXISTS (SELECT 1 FROM seen_records s WHERE s.journal_id = w.journal_id "
+    "AND s.device = :device) "
+    "OR EXISTS (SELECT 1 FROM withdrawn d WHERE d.journal_id = w.journal_id "
+    "AND d.device = :device) "
+    "OR EXISTS (SELECT 1 FROM device_counters c WHERE c.journal_id = w.journal_id "
+    "AND c.device = :device) "
+    "ON CONFLICT(journal_id, device) DO UPDATE SET counter = max(counter, excluded.counter)"
+)
+"""`Store.open`: the per-journal counters of a store from before counters were kept per
+device go to the profile's device in the journals where the store shows it wrote (a record
+of its id, a counter of its id withdrawn or counted), then are deleted. In such a journal the
+profile's id was the last of the home's ids to write (a home's ids follow one another, and it
+is the latest), so the journal's counter is its own. Where it never wrote, the counter was an
+earlier id's (signed in again with the older SDK before this upgrade: R36 F7), and the
+profile's id starts from 1 there."""
+
+
+def _adopt_legacy_counters(db: sqlite3.Connection, device: bytes, new_device: bool) -> None:
+    """The legacy counters go to `device`, or are dropped when it is `new_device`."""
+    if db.execute("SELECT 1 FROM write_counters LIMIT 1").fetchone() is None:
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if not new_device:
+            db.execute(ADOPT_LEGACY_COUNTERS, {"device": device})
+        db.execute("DELETE FROM write_counters")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+NEXT_COUNTER = (
+    "INSERT INTO device_write_counters VALUES (?, ?, ?) ON CONFLICT(journal_id, device) "
+    "DO UPDATE SET counter = counter + excluded.counter RETURNING counter"
+)
+
+
+def _next_counter(db: sqlite3.Connection, journal_id: bytes, device: bytes, count: int = 1) -> int:
+    """Take the device's next `count` record counters in the journal (1, 2, 3, ...);
+    returns the first. Counters are per (journal, device): protocol.md 4.18."""
+    row = db.execute(NEXT_COUNTER, (journal_id, device, count)).fetchone()
     return int(row[0]) - count + 1
 
 
 TAKE_COUNTERS = (
-    "INSERT INTO write_counters VALUES (?, ?) ON CONFLICT(journal_id) "
+    "INSERT INTO device_write_counters VALUES (?, ?, ?) ON CONFLICT(journal_id, device) "
     "DO UPDATE SET counter = counter + excluded.counter RETURNING counter, "
     "(SELECT counting FROM tj_changes), (SELECT journals FROM tj_changes), "
     "(SELECT data_version FROM pragma_data_version)"
@@ -1265,11 +1372,11 @@ TAKE_COUNTERS = (
 
 
 def _take_counters(
-    db: sqlite3.Connection, journal_id: bytes, count: int
+    db: sqlite3.Connection, journal_id: bytes, device: bytes, count: int
 ) -> tuple[int, tuple[int, int], tuple[int, int]]:
     """`_next_counter`, and the `_changes` of the counting tables and of the journals table,
     in one statement (a write takes its counter and checks both: issue 10)."""
-    row = db.execute(TAKE_COUNTERS, (journal_id, count)).fetchone()
+    row = db.execute(TAKE_COUNTERS, (journal_id, device, count)).fetchone()
     version = int(row[3])
     return int(row[0]) - count + 1, (int(row[1]), version), (int(row[2]), version)
 
@@ -1296,7 +1403,7 @@ def _journal_counters(db: sqlite3.Connection, journal_id: bytes) -> dict[Key, De
 
 MARK_SEEN = (
     "INSERT INTO seen_records (journal_id, record_id, seq, doc_id, author, device, "
-    "counter, epoch, snapshot, removes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "counter, epoch, snapshot, removes, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT(journal_id, record_id) DO UPDATE SET "
     "seq = coalesce(excluded.seq, seq), doc_id = coalesce(excluded.doc_id, doc_id), "
     "author = coalesce(excluded.author, author), "
@@ -1304,7 +1411,8 @@ MARK_SEEN = (
     "counter = coalesce(excluded.counter, counter), "
     "epoch = coalesce(excluded.epoch, epoch), "
     "snapshot = coalesce(excluded.snapshot, snapshot), "
-    "removes = coalesce(excluded.removes, removes)"
+    "removes = coalesce(excluded.removes, removes), "
+    "sealed = coalesce(excluded.sealed, sealed)"
 )
 
 
@@ -1316,7 +1424,7 @@ def _seen_values(r: SeenRecord) -> tuple[Any, ...]:
     removes = None if r.removes is None else int(r.removes)
     return (
         r.journal_id, r.record_id, r.seq, r.doc_id, r.author, r.device, r.counter, r.epoch,
-        snapshot, removes,
+        snapshot, removes, r.sealed,
     )  # fmt: skip
 
 
@@ -1329,8 +1437,9 @@ async def _rollback(db: Database) -> None:
 class Transaction:
     """Writes inside one local transaction."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, device: bytes) -> None:
         self._db = db
+        self._device = device
 
     async def set_setting(self, name: str, value: Any) -> None:
         await self._db.execute(SET_SETTING, (name, value))
@@ -1351,7 +1460,9 @@ class Transaction:
         """Every row this device keeps of a journal: the unsynced field writes of its
         documents, then the rows of every table with a `journal_id` column (found in the
         store's own schema, so a table added later is covered too). Settings that name the
-        journal are the caller's (`Replica.forget_copy`)."""
+        journal are the caller's (`Replica.forget_copy`). Its write counters are kept under
+        the journal's tag (`_keep_write_counters`)."""
+        await self._keep_write_counters(journal_id)
         await self._db.execute(
             "DELETE FROM field_writes WHERE doc_id IN "
             "(SELECT doc_id FROM documents WHERE journal_id = ?)",
@@ -1359,6 +1470,20 @@ class Transaction:
         )
         for table in await self._journal_tables():
             await self._db.execute(f"DELETE FROM {table} WHERE journal_id = ?", (journal_id,))
+
+    async def _keep_write_counters(self, journal_id: bytes) -> None:
+        """Keep this home's write counters of a journal it removes (`device_write_counters`),
+        under `counters_tag` of its id, never the id: the device ids live on, and a journal
+        listed again (shared again after `shares.forget`, or a journal deleted here that the
+        server lists again) must never make one of them sign a counter twice (R36 F4, F5;
+        protocol.md 4.18). `put_journal` gives them back. A search of the store for the
+        journal's id still finds nothing (forgotten.py)."""
+        await self._db.execute(
+            "INSERT INTO kept_write_counters (tag, device, counter) SELECT ?, device, counter "
+            "FROM device_write_counters WHERE journal_id = ? ON CONFLICT(tag, device) "
+            "DO UPDATE SET counter = max(counter, excluded.counter)",
+            (counters_tag(journal_id), journal_id),
+        )
 
     async def _journal_tables(self) -> list[str]:
         tables = await self._db.execute_fetchall(
@@ -1374,7 +1499,8 @@ class Transaction:
 
     async def next_counter(self, journal_id: bytes) -> int:
         """This device's next record counter in the journal: 1, 2, 3, ..."""
-        return await self._db.run(lambda db: _next_counter(db, journal_id))
+        device = self._device
+        return await self._db.run(lambda db: _next_counter(db, journal_id, device))
 
     async def withdraw(self, journal_id: bytes, covers: tuple[Cover, ...]) -> None:
         """Counters of this account that will never reach the server: the next record this
@@ -1487,6 +1613,16 @@ class Transaction:
                 journal.meta,
             ),
         )
+        # A journal removed here before and listed again: its write counters come back
+        # (`_keep_write_counters`), so its devices go on from where they were.
+        tag = counters_tag(journal.journal_id)
+        await self._db.execute(
+            "INSERT INTO device_write_counters (journal_id, device, counter) SELECT ?, device, "
+            "counter FROM kept_write_counters WHERE tag = ? ON CONFLICT(journal_id, device) "
+            "DO UPDATE SET counter = max(counter, excluded.counter)",
+            (journal.journal_id, tag),
+        )
+        await self._db.execute("DELETE FROM kept_write_counters WHERE tag = ?", (tag,))
 
     async def forget_peer(self, account_id: bytes) -> None:
         await self._db.execute("DELETE FROM peers WHERE account_id = ?", (account_id,))
@@ -1523,6 +1659,9 @@ class Transaction:
         )
 
     async def remove_journal(self, journal_id: bytes) -> None:
+        """Delete what this device holds of the journal; its write counters are kept under
+        the journal's tag (`_keep_write_counters`)."""
+        await self._keep_write_counters(journal_id)
         await self._db.execute(
             "DELETE FROM field_writes WHERE doc_id IN "
             "(SELECT doc_id FROM documents WHERE journal_id = ?)",
@@ -1537,7 +1676,6 @@ class Transaction:
             "seen_records",
             "outbox",
             "problems",
-            "write_counters",
             "withdrawn",
             "device_counters",
             "record_covers",

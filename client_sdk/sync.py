@@ -18,6 +18,7 @@ from client_sdk.errors import (
     WithheldRecordsError,
 )
 from client_sdk.models import Journal, Notice
+from client_sdk.safety import LateFlag
 from client_sdk.settling import Settled
 from client_sdk.upload_limit import UploadLimit
 from client_sdk.withholding import Gap
@@ -386,6 +387,11 @@ class SyncReport:
     """One line per name that two or more of this account's journals share (each made on a
     device that did not know of the other, offline: NU22 C15), naming their ids and how to
     rename one; while it holds, `--journal NAME` names neither. Set by `Client.sync`."""
+    late_flags: list[LateFlag] = field(default_factory=list)
+    """Safety flags this sync sealed (and pushed, when the server took them) for safety items
+    answered above 0 on this device before it knew the opt-in or the share that owes them
+    (safety_path.SafetyPath.seal_missed, NU22 C3); `LateFlag.line()` says it to the client.
+    Set by `Client.sync`."""
     newer: list[NewerFormat] = field(default_factory=list)
     """Journals where this sync received records written by a newer version of the app, kept
     on this device until an update reads them (one entry per journal, each record reported
@@ -617,15 +623,22 @@ def sync_request(
     )
 
 
-def own_records_as_stubs(cursors: dict[bytes, int], owned: set[bytes]) -> bool:
+def own_records_as_stubs(cursors: dict[bytes, int], owned: set[bytes], waiting: set[bytes]) -> bool:
     """Whether a pull may ask for this device's own pushed records as stubs (`skip_own`,
     protocol.md "Own records as stubs"): the device must hold every record it pushed into the
     journals the request names. It does in its own journals and in any journal it has pulled
     from (cursor above 0); a member's journal at cursor 0 may be one whose copy this device
     discarded (`shares.forget`) and was shared again (forgotten.py), with its own old notes
     still on the server: then nothing is asked as stubs. The server never sends stubs in a
-    journal the request does not name."""
-    return all(after > 0 or journal_id in owned for journal_id, after in cursors.items())
+    journal the request does not name.
+
+    `waiting`: the journals with records in this device's outbox. None of them may be named:
+    such a record may be stored with its push's reply lost, and it counts as delivered only
+    when the pull serves its body, signed by this device (protocol.md 4.18 "stored, reply
+    lost"), which a stub does not carry. After a push that went through, the outbox is empty."""
+    return not cursors.keys() & waiting and all(
+        after > 0 or journal_id in owned for journal_id, after in cursors.items()
+    )
 
 
 REPLY_BYTES = 4 * 1024 * 1024

@@ -10,7 +10,8 @@ record the member signed, safety.py). So it lists, for a member who reads the wh
 - each safety flag sealed for them that they have not acknowledged: they may not have
   received it;
 - the latest result of each measure whose safety item (PHQ-9 item 9) was answered above 0,
-  unless the member acknowledged a flag raised for that result: they may not have seen it
+  or, when a later one retook it within its recall period with the item at 0, that earlier
+  result (as the caseload keeps it: caseload.safety_answers, NU22 C1), unless the member acknowledged a flag raised for that result: they may not have seen it
   (the client may not have opted in to flags, or the flag went to someone else);
 - and for each, whether it still waits on this device, not yet sent to the server (then it
   certainly has not reached them).
@@ -101,12 +102,13 @@ def undelivered(
             )
         )
     flagged = {f.result_id for f in theirs if f.id in {u.id for u in found}}
-    for measure in sorted({r.measure for r in results}):
-        latest = max((r for r in results if r.measure == measure), key=lambda r: (r.taken_at, r.id))
-        if not latest.safety_concern or latest.id in seen or latest.id in flagged:
-            continue
-        from client_sdk.scoring import builtin_instruments
+    from client_sdk.caseload import safety_answers
+    from client_sdk.scoring import builtin_instruments
 
+    for latest, _, _ in safety_answers(results):  # a retake does not hide one (NU22 C1)
+        measure = latest.measure
+        if latest.id in seen or latest.id in flagged:
+            continue
         instrument = builtin_instruments()[measure]
         answers = latest.answers or ()
         item = next(n for n in instrument.safety_items if answers[n - 1] > 0)

@@ -106,6 +106,9 @@ class SignupRequest:
     recovery_bundle: bytes = field(metadata=limits(40, MAX_BUNDLE_BYTES))
     identity: Identity = field()
     device_name: str = field(metadata=limits(1, 100))
+    device_id: bytes = field(default=b"", metadata=limits(0, ID_BYTES))
+    """The new device's id, 16 random bytes the device chose (protocol.md 2.3); empty (or
+    left out) only from a client older than device-chosen ids: the server then picks one."""
 
 
 @dataclass(frozen=True)
@@ -124,13 +127,17 @@ class ChallengeReply:
 @dataclass(frozen=True)
 class LoginRequest:
     """`ticket`: the `login_ticket` of this device's last session for this username, if it
-    has one (protocol.md 2.7: a known device is not locked out by others' failures)."""
+    has one (protocol.md 2.7: a known device is not locked out by others' failures).
+    `device_id`: the new session's device id, 16 random bytes the device chose, new for
+    every login (protocol.md 2.3); empty (or left out) only from a client older than
+    device-chosen ids: the server then picks one."""
 
     username: str = field(metadata=limits(1, 64))
     challenge: bytes = field(metadata=limits(32, 32))
     signature: bytes = field(metadata=limits(64, 64))
     device_name: str = field(metadata=limits(1, 100))
     ticket: bytes = field(default=b"", metadata=limits(0, MAX_TICKET_BYTES))
+    device_id: bytes = field(default=b"", metadata=limits(0, ID_BYTES))
 
 
 @dataclass(frozen=True)

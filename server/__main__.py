@@ -246,12 +246,13 @@ def migrate_command(argv: list[str]) -> None:
 
 def migrate_or_exit(args: argparse.Namespace) -> list[int]:
     """Apply pending migrations; a database that cannot be opened, or was migrated by a newer
-    release, ends the program with one line on stderr (no traceback)."""
+    release or another build (migrations.SchemaError), ends the program with one line on
+    stderr (no traceback)."""
     try:
         if args.database:
             return asyncio.run(postgres.migrate_url(args.database))
         return _migrate_sqlite(sqlite_dir(args) / DB_NAME)
-    except migrations.SchemaTooNewError as error:
+    except migrations.SchemaError as error:
         sys.exit(f"tj-server: {error}")
     except (OSError, sqlite3.Error, StorageError, *postgres.UNAVAILABLE) as error:
         sys.exit(f"tj-server: cannot open the database ({where(args)}): {error}")

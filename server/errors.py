@@ -14,7 +14,8 @@ one middleware renders them all as msgpack `{"code": ..., "message": ...}`.
     ├── NotFound (404)          not_found
     ├── MethodNotAllowed (405)  method_not_allowed
     ├── BodyTimeout (408)       body_timeout
-    ├── Conflict (409)          username_taken, journal_exists, record_conflict
+    ├── Conflict (409)          username_taken, device_id_taken, journal_exists,
+    │                           record_conflict
     ├── UnsupportedMedia (415)  unsupported_media_type
     ├── TooManyRequests (429)   login_throttled, write_rate_exceeded, lookup_rate_exceeded
     └── StorageError (503)      storage_unavailable

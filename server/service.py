@@ -396,6 +396,7 @@ class Service:
         if username != request.username:
             raise BadRequest("send the username in its normalized form", code="invalid_username")
         self._check_cost(request.opslimit, request.memlimit)
+        device_id = _chosen_device_id(request.device_id)
         identity = request.identity
         if identity.account_id != request.account_id or identity.username != username:
             raise BadRequest("the identity does not match the account")
@@ -432,17 +433,23 @@ class Service:
             identity_signature=identity.signature,
             created_at=now,
         )
-        token, device = self._new_device(request.account_id, request.device_name, now)
+        token, device = self._new_device(request.account_id, request.device_name, now, device_id)
         try:
             await self.storage.create_account(account, device)
-        except DuplicateError:
+        except DuplicateError as error:
+            if str(error) == "device":
+                raise _device_id_taken() from None
             raise Conflict("that username is taken", code="username_taken") from None
         return self._session_reply(token, device, account, account.bundle)
 
-    def _new_device(self, account_id: bytes, name: str, now: int) -> tuple[str, DeviceRow]:
+    def _new_device(
+        self, account_id: bytes, name: str, now: int, device_id: bytes | None = None
+    ) -> tuple[str, DeviceRow]:
+        """A device row and its token; `device_id`: the id the device chose (a random one
+        picked here when None)."""
         token = base64.urlsafe_b64encode(nacl.utils.random(32)).decode().rstrip("=")
         device = DeviceRow(
-            device_id=nacl.utils.random(16),
+            device_id=nacl.utils.random(wire.ID_BYTES) if device_id is None else device_id,
             account_id=account_id,
             name=name,
             token_hash=token_hash(token),
@@ -640,6 +647,7 @@ class Service:
         self, request: wire.LoginRequest, purpose: str, client: str = "unknown"
     ) -> wire.SessionReply:
         username = normalize_username(request.username)
+        device_id = _chosen_device_id(request.device_id)
         account = await self.storage.account_by_username(username)
         recovering = purpose == "recover"
         if account is None:
@@ -653,11 +661,15 @@ class Service:
         )
         if account is None:  # unreachable: nobody holds the private half of _nobody_key
             raise Unauthorized("wrong username or password, or the login attempt expired")
-        token, device = self._new_device(account.account_id, request.device_name, self.clock())
+        token, device = self._new_device(
+            account.account_id, request.device_name, self.clock(), device_id
+        )
         try:
             await self.storage.create_device(
                 device, self.settings.max_devices, by_recovery_key=recovering
             )
+        except DuplicateError:
+            raise _device_id_taken() from None
         except QuotaError:
             raise QuotaExceeded(
                 f"this account has {self.settings.max_devices} signed-in devices, the most "
@@ -1439,3 +1451,24 @@ def _pushed(
     if any(later[0] != row[0] + 1 for row, later in zip(rows, rows[1:], strict=False)):
         return ()
     return tuple(rows)
+
+
+def _chosen_device_id(requested: bytes) -> bytes:
+    """The id a signup or login asks for (protocol.md 2.3): 16 bytes the device chose; for a
+    request without one (a client older than device-chosen ids, kept working) a random one
+    picked here. Raises BadRequest (`invalid_field`) for any other length."""
+    if not requested:
+        return nacl.utils.random(wire.ID_BYTES)
+    if len(requested) != wire.ID_BYTES:
+        raise BadRequest(
+            f"device_id must be {wire.ID_BYTES} bytes or left out", code="invalid_field"
+        )
+    return requested
+
+
+def _device_id_taken() -> Conflict:
+    return Conflict(
+        "that device id is taken (a device the server keeps holds it, signed in or signed out "
+        "not long ago): choose another random one",
+        code="device_id_taken",
+    )

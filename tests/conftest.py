@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
+import hypothesis
 import pytest
 from aiohttp.test_utils import TestServer
 from nacl.pwhash import argon2id
@@ -27,6 +28,11 @@ from server import create_app
 from server.service import Settings
 from server.storage import postgres
 from tests.postgres_cluster import PostgresCluster, PostgresUnavailable
+
+# No test asserts on how long one example takes (speed is measured in bench/): Hypothesis's
+# default 200 ms deadline per example failed a pure test on a loaded 2-core machine.
+hypothesis.settings.register_profile("tj", deadline=None)
+hypothesis.settings.load_profile("tj")
 
 # The server refuses weak Argon2id parameters by default; tests lower the floor explicitly.
 # Unknown usernames are told libsodium's INTERACTIVE or MODERATE cost (3:1), as a server whose

@@ -166,8 +166,9 @@ async def test_signup_prints_the_recovery_key_and_fingerprint_with_a_warning(
 async def test_signup_json_has_the_recovery_key_and_the_same_fingerprint_as_tj_fingerprint(
     laptop: Device, phone: Device
 ) -> None:
-    assert set(laptop.signup) == {"username", "recovery_key", "fingerprint"}
+    assert set(laptop.signup) == {"username", "created", "recovery_key", "fingerprint"}
     assert laptop.signup["username"] == "ana"
+    assert laptop.signup["created"] is True  # a new signup made the account (NU21 C6)
     seen_from_phone = await phone.json("fingerprint", "ana")
     assert seen_from_phone == {"username": "ana", "fingerprint": laptop.signup["fingerprint"]}
     assert (await phone.ok("fingerprint")).stdout.strip() == laptop.signup["fingerprint"]
@@ -617,6 +618,7 @@ async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
         "held_back": [],
         "departures": [],
         "newer": [],
+        "late_flags": [],
     }
     await phone.ok("edit", entry_id[:8], "--append", " And from the phone.")
     await phone.ok("goal", "add", "Walk daily")

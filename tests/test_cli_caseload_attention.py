@@ -3,6 +3,7 @@ finding 18). CLI against a real server on loopback."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from tests.conftest import RunningServer
@@ -30,3 +31,27 @@ async def test_a_first_severe_score_with_item_9_above_0_comes_first_with_both_re
         "fingerprint not verified",
     ]
     assert rows[1]["flags"] == ["fingerprint not verified"]
+
+
+async def test_a_phq9_retaken_a_minute_later_keeps_item_9_in_the_caseload(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU22 C1: item 9 = 1, then the form retaken at once with item 9 = 0: the therapist's
+    caseload keeps the client in the item-9 group and says the form was retaken since."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--trust-on-first-use")
+    await ana.ok("write", "--mood", "5", "Today.")
+    await ana.ok("measure", "take", "phq9", "--answers", "1,2,1,2,1,1,2,1,1")
+    retake = await ana.ok("measure", "take", "phq9", "--answers", " 1, 1,1,1,1,1,1,1,0")
+    assert "not a measure of change" in retake.stdout + retake.stderr
+    await drsmith.ok("sync")
+    [row] = await drsmith.json("caseload")
+    today = date.today().isoformat()
+    assert row["flags"][0] == f"PHQ-9 item 9 answered above 0 on {today} (retaken since)"
+    assert row["tier"] == 1
+    shown = (await drsmith.ok("caseload")).stdout
+    assert "(retaken since)" in shown
+    page = tmp_path / "caseload.html"
+    await drsmith.ok("caseload", "--html", str(page))
+    assert "item 9 answered above 0 on " + today + " (retaken since)" in page.read_text()

@@ -35,7 +35,9 @@ async def test_a_leave_learnt_by_the_sync_inside_tj_write_is_still_told(
     wrote = await ana.ok("write", "Today was hard.")
     later = await ana.ok("sync")
     shown = wrote.stdout + wrote.stderr + later.stdout + later.stderr
-    assert await ana.json("shares") == []  # tom was removed (signed) and the key rotated
+    assert [
+        (s["member"], s["expired"], s["dropped_at"] is not None) for s in await ana.json("shares")
+    ] == [("tom", True, True)]  # ended: they left (NU22 C9)
     assert "tom no longer reads Personal" in shown, shown
 
 

@@ -35,6 +35,7 @@ SHARE_KEYS = {
     "copies_too",
     "unseen",
     "whole_too",
+    "dropped_at",
 }
 
 
@@ -475,7 +476,9 @@ async def test_the_therapist_leaves_a_share_and_the_client_sees_it_end(
     assert [(s["owner"], s["role"]) for s in await tom.json("shared-with-me")] == [
         ("ana", "revoked")
     ]
-    assert await ana.json("shares") == []
+    assert [
+        (s["member"], s["expired"], s["dropped_at"] is not None) for s in await ana.json("shares")
+    ] == [("tom", True, True)]  # ended: they left (NU22 C9)
     assert "ana/Personal" in failed_with_one_line(await tom.tj("leave", "ana/Personal"))
     assert "your own journal" in failed_with_one_line(await ana.tj("leave", "Personal"))
 
@@ -636,7 +639,10 @@ async def test_a_new_role_for_a_mood_only_share_keeps_it_mood_only_and_full_wide
     assert len(await ana.json("shares")) == 1
 
     widened = await ana.ok("share", "Personal", "tom", "--full")
-    assert "they see every entry in full" in " ".join(widened.stderr.split())
+    assert (
+        "they read everything you keep in it, also what was written before: every entry in full"
+        in " ".join(widened.stderr.split())
+    )
     await tom.ok("sync")
     assert "Private: nobody knows about the drinking." in {
         e["body"] for e in await tom.json("list", "--journal", "ana/Personal")
@@ -714,7 +720,9 @@ async def test_the_clients_sync_says_once_that_the_therapist_left_and_the_plan_s
     plan = (await ana.ok("safety", "plan")).stdout
     assert "share flags:  yes, but no one you shared with reads this journal now" in plan
     assert (await ana.json("safety", "plan"))["flags_reach"] == []
-    assert await ana.json("shares") == []
+    assert [
+        (s["member"], s["expired"], s["dropped_at"] is not None) for s in await ana.json("shares")
+    ] == [("tom", True, True)]  # ended: they left (NU22 C9)
 
 
 async def test_sync_json_lists_who_left(ana: Device, tom: Device) -> None:

@@ -4,6 +4,7 @@ never reaches them (real server on loopback, CliRunner)."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 from tests.conftest import RunningServer
@@ -94,13 +95,22 @@ async def test_a_phq9_with_item_9_without_flags_and_narrowing_with_only_say_so_t
     assert (item["kind"], item["name"], item["item"], item["answer"]) == (
         "result", "PHQ-9", 9, 1,
     )  # fmt: skip
-    # a later PHQ-9 with item 9 at 0 in the whole journal is not that worry
+    # a later PHQ-9 with item 9 at 0, a whole recall period (2 weeks) later, is not that
+    # worry; a retake of the same two weeks is no answer about other days (NU22 C1)
     other = await new_device(live_server, tmp_path, "kai")
     await other.ok("share", "Personal", "drlee", "--fingerprint", drlee.signup["fingerprint"])
-    await other.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
+    weeks_ago = (date.today() - timedelta(days=15)).isoformat()
+    await other.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1", "--date", weeks_ago)
     await other.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,0")
     calm = await other.ok("unshare", "Personal", "drlee")
     assert "may not have received" not in calm.stderr
+    retaken = await new_device(live_server, tmp_path, "rae")
+    await retaken.ok("share", "Personal", "drlee", "--fingerprint", drlee.signup["fingerprint"])
+    await retaken.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
+    await retaken.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,0")
+    asked = await retaken.tj("unshare", "Personal", "drlee", input="n\n")
+    assert asked.exit_code == 1
+    assert "(PHQ-9 item 9 answered 1, score 1)" in said(asked.stderr)
 
 
 async def test_a_new_safety_flag_leads_the_therapists_sync_on_a_line_of_its_own(

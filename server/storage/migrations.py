@@ -260,6 +260,29 @@ CREATE INDEX recovery_sessions_by_account ON recovery_sessions(account_id)
 RECORDS_PUSHED_DEVICE = "ALTER TABLE records ADD COLUMN pushed_device BLOB"
 RECORDS_PUSHED_DEVICE_POSTGRESQL = "ALTER TABLE records ADD COLUMN pushed_device BYTEA"
 
+# The device ids the server refuses to give again (protocol.md 2.3), one row per device row it
+# keeps, by account: a row goes with its device row (pruned after sign-out, R9 finding 8;
+# forgotten after expiry) and with its account, so a login/logout loop cannot pile up rows
+# (R36 F8). What keeps a device's id its own is the device, which draws 16 random bytes for
+# every session and refuses a reply naming another id; the server remembers no id longer
+# than the device row that holds it.
+SQLITE_USED_DEVICE_IDS = """
+CREATE TABLE used_device_ids (
+    device_id BLOB PRIMARY KEY REFERENCES devices(device_id) ON DELETE CASCADE,
+    account_id BLOB NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE
+);
+CREATE INDEX used_device_ids_by_account ON used_device_ids(account_id);
+INSERT INTO used_device_ids (device_id, account_id) SELECT device_id, account_id FROM devices
+"""
+POSTGRESQL_USED_DEVICE_IDS = """
+CREATE TABLE used_device_ids (
+    device_id BYTEA PRIMARY KEY REFERENCES devices(device_id) ON DELETE CASCADE,
+    account_id BYTEA NOT NULL REFERENCES accounts(account_id) ON DELETE CASCADE
+);
+CREATE INDEX used_device_ids_by_account ON used_device_ids(account_id);
+INSERT INTO used_device_ids (device_id, account_id) SELECT device_id, account_id FROM devices
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", SQLITE_INITIAL, POSTGRESQL_INITIAL),
     Migration(2, "access chains", SQLITE_ACCESS_CHAIN, POSTGRESQL_ACCESS_CHAIN),
@@ -281,6 +304,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         RECORDS_PUSHED_DEVICE,
         RECORDS_PUSHED_DEVICE_POSTGRESQL,
     ),
+    Migration(
+        9,
+        "device ids taken, with their device rows",
+        SQLITE_USED_DEVICE_IDS,
+        POSTGRESQL_USED_DEVICE_IDS,
+    ),
 )
 
 VERSION_TABLE_SQLITE = (
@@ -293,12 +322,25 @@ VERSION_TABLE_POSTGRESQL = (
 )
 
 
-class SchemaTooNewError(Exception):
+class SchemaError(Exception):
+    """The database's schema is not one this server can migrate (one line, for the operator)."""
+
+
+class SchemaTooNewError(SchemaError):
     """The database was migrated by a newer release than this server."""
 
 
-def pending(applied: set[int]) -> list[Migration]:
-    """The migrations not yet applied, in order; refuses a database newer than this code."""
+class SchemaMismatchError(SchemaError):
+    """A version the database records was applied under another name than this server's
+    migration of that version: another build, whose migration took the same number (two
+    branches that each added "migration 8"). Applying the rest by number would skip this
+    server's migration and make the other one's tables twice."""
+
+
+def pending(applied: dict[int, str]) -> list[Migration]:
+    """The migrations not yet applied, in order. `applied`: version -> name, as recorded in
+    `schema_migrations`. Refuses a database newer than this code (SchemaTooNewError) and one
+    whose recorded migration of a version is not this code's (SchemaMismatchError)."""
     latest = MIGRATIONS[-1].version
     newer = sorted(version for version in applied if version > latest)
     if newer:
@@ -306,4 +348,12 @@ def pending(applied: set[int]) -> list[Migration]:
             f"the database has schema version {newer[-1]}, newer than this server's {latest}: "
             "upgrade the server"
         )
+    for migration in MIGRATIONS:
+        name = applied.get(migration.version)
+        if name is not None and name != migration.name:
+            raise SchemaMismatchError(
+                f"the database's schema migration {migration.version} is {name!r}, this "
+                f"server's is {migration.name!r}: the database was migrated by another build "
+                "of the server; run that build, or restore a backup made before it"
+            )
     return [migration for migration in MIGRATIONS if migration.version not in applied]

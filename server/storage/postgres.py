@@ -87,8 +87,8 @@ async def migrate(connection: asyncpg.Connection) -> list[int]:
     await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
     try:
         await connection.execute(migrations.VERSION_TABLE_POSTGRESQL)
-        rows = await connection.fetch("SELECT version FROM schema_migrations")
-        todo = migrations.pending({int(row[0]) for row in rows})
+        rows = await connection.fetch("SELECT version, name FROM schema_migrations")
+        todo = migrations.pending({int(row[0]): str(row[1]) for row in rows})
         for migration in todo:
             async with connection.transaction():
                 await connection.execute(migration.postgresql)
@@ -188,10 +188,7 @@ class PostgresStorage:
                     f"INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES ({_marks(13)})",
                     *_account_values(account),
                 )
-                await db.execute(
-                    f"INSERT INTO devices ({DEVICE_COLUMNS}) VALUES ({_marks(8)})",
-                    *_device_values(device),
-                )
+                await _insert_device(db, device)
         except asyncpg.UniqueViolationError:
             raise DuplicateError("account") from None
 
@@ -425,6 +422,10 @@ class PostgresStorage:
             )
             if int(count) >= max_devices:
                 raise QuotaError("devices")
+            if await db.fetchval(
+                "SELECT 1 FROM used_device_ids WHERE device_id = $1", device.device_id
+            ):
+                raise DuplicateError("device")  # checked before the prune, as on SQLite
             # Signed-out rows (revoked or expired): only the newest `max_devices` are kept, so
             # that a login/logout loop cannot pile up rows (R9 finding 8).
             await db.execute(
@@ -435,10 +436,7 @@ class PostgresStorage:
                 device.created_at,
                 max_devices,
             )
-            await db.execute(
-                f"INSERT INTO devices ({DEVICE_COLUMNS}) VALUES ({_marks(8)})",
-                *_device_values(device),
-            )
+            await _insert_device(db, device)
             if by_recovery_key:
                 await db.execute(
                     "INSERT INTO recovery_sessions (device_id, account_id) VALUES ($1, $2)",
@@ -1430,3 +1428,21 @@ def _device_values(d: DeviceRow) -> tuple[Any, ...]:
 
 def _device(row: Any) -> DeviceRow:
     return DeviceRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]))
+
+
+async def _insert_device(db: asyncpg.Connection, device: DeviceRow) -> None:
+    """Insert `device` and mark its id taken while its row is kept (`used_device_ids`, which
+    goes with it: protocol.md 2.3); raises DuplicateError("device") if a device row holds
+    its id (also one inserted by a concurrent transaction)."""
+    inserted = await db.fetchval(
+        f"INSERT INTO devices ({DEVICE_COLUMNS}) VALUES ({_marks(8)}) "
+        "ON CONFLICT (device_id) DO NOTHING RETURNING device_id",
+        *_device_values(device),
+    )
+    if inserted is None:
+        raise DuplicateError("device")
+    await db.execute(
+        "INSERT INTO used_device_ids (device_id, account_id) VALUES ($1, $2)",
+        device.device_id,
+        device.account_id,
+    )

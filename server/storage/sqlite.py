@@ -95,8 +95,8 @@ def migrate(connection: Connection) -> list[int]:
     connection.execute(migrations.VERSION_TABLE_SQLITE)
 
     def apply(db: Connection) -> list[int]:
-        rows = db.execute("SELECT version FROM schema_migrations").fetchall()
-        todo = migrations.pending({int(row[0]) for row in rows})
+        rows = db.execute("SELECT version, name FROM schema_migrations").fetchall()
+        todo = migrations.pending({int(row[0]): str(row[1]) for row in rows})
         for migration in todo:
             for statement in migration.sqlite.split(";"):
                 if statement.strip():
@@ -315,6 +315,7 @@ class SQLiteStorage:
 
     async def create_account(self, account: AccountRow, device: DeviceRow) -> None:
         def tx(db: Connection) -> None:
+            _refuse_taken_id(db, device.device_id)
             db.execute(
                 f"INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES ({_marks(13)})",
                 _account_values(account),
@@ -323,6 +324,7 @@ class SQLiteStorage:
                 f"INSERT INTO devices ({DEVICE_COLUMNS}) VALUES ({_marks(8)})",
                 _device_values(device),
             )
+            _take_id(db, device)
 
         try:
             await self._write(tx)
@@ -507,6 +509,7 @@ class SQLiteStorage:
             )
             if int(active or 0) >= max_devices:
                 raise QuotaError("devices")
+            _refuse_taken_id(db, device.device_id)
             # Signed-out rows (revoked or expired): only the newest `max_devices` are kept, so
             # that a login/logout loop cannot pile up rows (R9 finding 8).
             db.execute(
@@ -519,6 +522,7 @@ class SQLiteStorage:
                 f"INSERT INTO devices ({DEVICE_COLUMNS}) VALUES ({_marks(8)})",
                 _device_values(device),
             )
+            _take_id(db, device)
             if by_recovery_key:
                 db.execute(
                     "INSERT INTO recovery_sessions (device_id, account_id) VALUES (?, ?)",
@@ -1391,3 +1395,18 @@ def _set_recovery(
         [(account_id, device) for device in ended],
     )
     return ended
+
+
+def _refuse_taken_id(db: Connection, device_id: bytes) -> None:
+    """Raise DuplicateError("device") if a device row kept holds `device_id` (its row in
+    `used_device_ids` goes with it: protocol.md 2.3)."""
+    if _value(db, "SELECT 1 FROM used_device_ids WHERE device_id = ?", (device_id,)):
+        raise DuplicateError("device")
+
+
+def _take_id(db: Connection, device: DeviceRow) -> None:
+    """Mark the id of `device`, just inserted, as taken while its row is kept."""
+    db.execute(
+        "INSERT INTO used_device_ids (device_id, account_id) VALUES (?, ?)",
+        (device.device_id, device.account_id),
+    )

@@ -76,7 +76,9 @@ async def test_the_owner_drops_a_member_who_left_from_the_chain(signup: ClientFa
     await tom.shares.leave("ana/Personal")
     # The owner's device learns it from the server and signs the removal with a new epoch.
     epoch = (await ana.replica.store.journals())[0].epoch
-    assert [s.member for s in await ana.shares.list()] == []
+    assert [(s.member, s.expired, s.dropped_at is not None) for s in await ana.shares.list()] == [
+        (THERAPIST, True, True)
+    ]  # listed as ended: they left (NU22 C9)
     assert chain_members(ana, journal) == set()
     assert max(j.epoch for j in await ana.replica.store.journals()) > epoch
     # Sharing again later works as a new share.
@@ -103,7 +105,9 @@ async def test_another_account_cannot_leave_for_a_member(signup: ClientFactory) 
     await tom.shares.leave("ana/Personal")
     with pytest.raises(AccessError):  # leaving twice
         await tom.transport.call("/v1/shares/leave", wire.JournalRequest(journal), wire.Empty)
-    assert [s.member for s in await ana.shares.list()] == []
+    assert [(s.member, s.expired, s.dropped_at is not None) for s in await ana.shares.list()] == [
+        (THERAPIST, True, True)
+    ]  # listed as ended: they left (NU22 C9)
 
 
 def left(journal: bytes, reason: str = "left") -> Departure:
@@ -158,7 +162,9 @@ async def test_the_owner_is_told_once_at_the_sync_that_learns_a_member_left(
             assert proxy.paths() == ["/v1/sync"]
             plan = await phone.safety.plan()
             assert plan.share_flags and plan.flags_reach == ()
-            assert [s.member for s in await phone.shares.list()] == []
+            assert [
+                (s.member, s.expired, s.dropped_at is not None) for s in await phone.shares.list()
+            ] == [(THERAPIST, True, True)]  # listed as ended: they left (NU22 C9)
         finally:
             await phone.close()
         # A client opened afresh on the same device is not told again either.
@@ -181,7 +187,9 @@ async def test_a_departure_found_by_the_share_list_is_reported_at_the_next_sync(
     ana, tom, journal = await shared(signup)
     await ana.sync()
     await tom.shares.leave("ana/Personal")
-    assert [s.member for s in await ana.shares.list()] == []
+    assert [(s.member, s.expired, s.dropped_at is not None) for s in await ana.shares.list()] == [
+        (THERAPIST, True, True)
+    ]  # listed as ended: they left (NU22 C9)
     assert (await ana.sync()).departures == [left(journal)]
     assert (await ana.sync()).departures == []
 
@@ -301,7 +309,9 @@ async def test_a_leave_the_server_hides_from_sync_is_found_by_the_share_list(
         db.commit()
     assert (await ana.sync()).departures == []
     assert chain_members(ana, journal) == {THERAPIST}
-    assert [s.member for s in await ana.shares.list()] == []
+    assert [(s.member, s.expired, s.dropped_at is not None) for s in await ana.shares.list()] == [
+        (THERAPIST, True, True)
+    ]  # listed as ended: they left (NU22 C9)
     assert (await ana.sync()).departures == [left(journal)]
 
 

@@ -213,7 +213,9 @@ async def test_a_departure_notice_is_not_told_after_the_owner_shared_again(
     await tom.sync()
     personal = await journal_id(ana, "Personal")
     await tom.shares.leave("ana/Personal")
-    assert [s.member for s in await ana.shares.list()] == []  # dropped here, told later
+    assert [(s.member, s.expired, s.dropped_at is not None) for s in await ana.shares.list()] == [
+        ("tom", True, True)
+    ]  # dropped here, told later  # listed as ended: they left (NU22 C9)
     await share_with(ana, tom)  # "if they did not mean to leave, share again"
     assert chain_members(ana, personal) == {"tom"}
     report = await ana.sync()

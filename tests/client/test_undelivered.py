@@ -73,3 +73,18 @@ async def test_a_result_with_its_answers_in_a_copy_kept_for_the_member_counts_to
     assert await omar.shares.undelivered("Personal", "drlee", copies=False) == []
     ended = await omar.shares.revoke("Personal", "drlee")
     assert len(ended) == 1 and [u.kind for u in ended.undelivered] == ["result"]
+
+
+async def test_a_calm_retake_does_not_hide_the_item_9_answer_a_minute_before(
+    signup: ClientFactory,
+) -> None:
+    """NU22 C1: the retake covers the same two weeks; the answer above 0 is still what the
+    member may not have seen before their share ends."""
+    lea, drlee = await signup("lea"), await signup("drlee")
+    await share_with(lea, drlee, role="annotate")
+    positive = await lea.measures.take("phq9", [1] * 8 + [1])
+    await lea.measures.take("phq9", [1] * 8 + [0])
+    [pending] = await lea.shares.undelivered("Personal", "drlee")
+    assert (pending.kind, pending.id, pending.item, pending.answer) == (
+        "result", positive.result.id, 9, 1,
+    )  # fmt: skip

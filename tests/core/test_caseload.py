@@ -387,8 +387,43 @@ def test_a_later_score_without_answers_does_not_hide_an_earlier_item_9() -> None
     flagged = row("ana", TODAY, results=[earlier, later])
     assert flagged.flags == ("PHQ-9 item 9 answered above 0 on 2026-11-27",)  # type: ignore[attr-defined]
     assert flagged.tier == 1 and flagged.signal_at == days_ago(3)  # type: ignore[attr-defined]
-    cleared = row("ana", TODAY, results=[earlier, later, answered(0, 0.5, "c")])
+    # NU22 C1: a form with answers 2.5 days later is a retake within the recall period:
+    # it keeps the earlier item 9 in view; one taken 14 days or more after it clears it
+    retaken = row("ana", TODAY, results=[earlier, later, answered(0, 0.5, "c")])
+    assert retaken.flags == ("PHQ-9 item 9 answered above 0 on 2026-11-27 (retaken since)",)  # type: ignore[attr-defined]
+    old = answered(1, 15, "a")
+    cleared = row("ana", TODAY, results=[old, phq9(10, 5, "b"), answered(0, 0.5, "c")])
     assert cleared.flags == () and cleared.tier == 4  # type: ignore[attr-defined]
+
+
+def test_a_retake_within_the_recall_period_keeps_item_9_in_the_attention_group() -> None:
+    """NU22 C1: item 9 = 1, retaken a minute later with item 9 = 0: the client stays in tier
+    1, said truthfully; exactly 14 days (the PHQ-9's recall period) apart, or more, clears
+    it; a retake with item 9 still above 0 is the latest result's own flag."""
+    minute = 1 / (24 * 60)
+    first = answered(1, 1, "a")
+    retake = answered(0, 1 - minute, "b")
+    kept = row("ana", TODAY, results=[first, retake])
+    assert kept.flags == ("PHQ-9 item 9 answered above 0 on 2026-11-29 (retaken since)",)  # type: ignore[attr-defined]
+    assert kept.tier == 1 and kept.signal_at == first.taken_at  # type: ignore[attr-defined]
+    # just under 14 days apart: the same period
+    near = row("ana", TODAY, results=[answered(2, 14, "a"), answered(0, 0.001, "b")])
+    assert near.tier == 1 and near.flags[0].endswith("(retaken since)")  # type: ignore[attr-defined]
+    # exactly 14 days apart: a measure of change, it clears the earlier answer
+    exact = row("ana", TODAY, results=[answered(2, 14, "a"), answered(0, 0, "b")])
+    assert exact.flags == () and exact.tier == 4  # type: ignore[attr-defined]
+    # a retake with item 9 still above 0: the latest result's own flag, nothing "retaken"
+    still = row("ana", TODAY, results=[first, answered(2, 1 - minute, "b")])
+    assert still.flags == ("PHQ-9 item 9 answered above 0",)  # type: ignore[attr-defined]
+    # two retakes: the latest positive one in the period is named
+    twice = [answered(3, 30, "a"), answered(1, 25, "b"), answered(0, 21, "c")]
+    named = row("ana", TODAY, results=twice)
+    assert named.flags == ("PHQ-9 item 9 answered above 0 on 2026-11-05 (retaken since)",)  # type: ignore[attr-defined]
+    # a later form outside the recall period of the positive one clears it, even after a
+    # retake that was inside it
+    cleared = row("ana", TODAY, results=[*twice, answered(0, 1, "d")])
+    assert cleared.flags == ()  # type: ignore[attr-defined]
+    assert order(row("zed", TODAY), kept) == ["ana", "zed"]
 
 
 def test_the_score_change_spans_the_clients_journals() -> None:

@@ -54,6 +54,7 @@ KNOWN_CODES = frozenset(
         "lookup_rate_exceeded",
         "invalid_kdf_cost",
         "signup_throttled",
+        "device_id_taken",
     }
 )
 

@@ -35,10 +35,15 @@ SAMPLES: dict[str, Any] = {
         recovery_bundle=bytes(40),
         identity=wire.Identity(ZERO_ID, "nobody", bytes(32), bytes(32), bytes(64)),
         device_name="laptop",
+        device_id=ZERO_ID,
     ),
     "/v1/auth/challenge": wire.ChallengeRequest("nobody", "login"),
-    "/v1/auth/login": wire.LoginRequest("nobody", bytes(32), bytes(64), "phone", bytes(48)),
-    "/v1/auth/recover": wire.LoginRequest("nobody", bytes(32), bytes(64), "phone", bytes(48)),
+    "/v1/auth/login": wire.LoginRequest(
+        "nobody", bytes(32), bytes(64), "phone", bytes(48), ZERO_ID
+    ),
+    "/v1/auth/recover": wire.LoginRequest(
+        "nobody", bytes(32), bytes(64), "phone", bytes(48), ZERO_ID
+    ),
     "/v1/auth/logout": wire.Empty(),
     "/v1/account/password": wire.PasswordChangeRequest(  # as a recovery sends it
         bytes(32), bytes(64), bytes(16), 1, 8192, bytes(32), bytes(40), bytes(32), bytes(40)

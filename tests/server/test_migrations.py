@@ -14,7 +14,12 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from server.storage.migrations import MIGRATIONS, SQLITE_INITIAL
+from server.storage.migrations import (
+    MIGRATIONS,
+    SQLITE_INITIAL,
+    VERSION_TABLE_POSTGRESQL,
+    VERSION_TABLE_SQLITE,
+)
 from tests.conftest import RunningServer
 from tests.postgres_cluster import PostgresCluster, free_port
 
@@ -167,3 +172,118 @@ async def test_both_backends_have_the_same_tables_and_columns(
         "WHERE table_schema = 'public'"
     )
     assert {(str(t), str(c)) for t, c in rows} == sqlite_columns
+
+
+async def _at_version(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path, version: int
+) -> list[str]:
+    """A database that this code's migrations brought to `version` only, as a server of that
+    release left it, with one account and one device row; `--data DIR` or `--database URL`."""
+    where = await empty_database(request, backend, tmp_path)
+    account = (b"A" * 16, "ana", b"s" * 16, 1, 8192, b"l", b"r", b"b", b"rb", b"sk", b"bk", b"i", 1)
+    device = (b"D" * 16, b"A" * 16, "laptop", b"t" * 32, 1, 1, 2**40, 0)
+    done = [m for m in MIGRATIONS if m.version <= version]
+    if backend == "sqlite":
+        Path(where[1]).mkdir()
+        with closing(sqlite3.connect(Path(where[1]) / "journal.db")) as db:
+            db.execute(VERSION_TABLE_SQLITE)
+            for migration in done:
+                db.executescript(migration.sqlite)
+                db.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, 0)",
+                    (migration.version, migration.name),
+                )
+            db.execute(f"INSERT INTO accounts ({ACCOUNT}) VALUES ({', '.join('?' * 13)})", account)
+            db.execute(f"INSERT INTO devices ({DEVICE}) VALUES ({', '.join('?' * 8)})", device)
+            db.commit()
+        return where
+    connection = await asyncpg.connect(where[1])
+    try:
+        await connection.execute(VERSION_TABLE_POSTGRESQL)
+        for migration in done:
+            await connection.execute(migration.postgresql)
+            await connection.execute(
+                "INSERT INTO schema_migrations VALUES ($1, $2, 0)",
+                migration.version,
+                migration.name,
+            )
+        marks = ", ".join(f"${i}" for i in range(1, 14))
+        await connection.execute(f"INSERT INTO accounts ({ACCOUNT}) VALUES ({marks})", *account)
+        marks = ", ".join(f"${i}" for i in range(1, 9))
+        await connection.execute(f"INSERT INTO devices ({DEVICE}) VALUES ({marks})", *device)
+    finally:
+        await connection.close()
+    return where
+
+
+ACCOUNT = (
+    "account_id, username, salt, opslimit, memlimit, login_public_key, "
+    "recovery_login_public_key, bundle, recovery_bundle, sign_public_key, box_public_key, "
+    "identity_signature, created_at"
+)
+DEVICE = "device_id, account_id, name, token_hash, created_at, last_seen_at, expires_at, revoked"
+
+
+async def _query(where: list[str], sql: str) -> list[tuple[object, ...]]:
+    if where[0] == "--data":
+        with closing(sqlite3.connect(Path(where[1]) / "journal.db")) as db:
+            return [tuple(row) for row in db.execute(sql)]
+    connection = await asyncpg.connect(where[1])
+    try:
+        return [tuple(row) for row in await connection.fetch(sql)]
+    finally:
+        await connection.close()
+
+
+async def test_a_database_at_migration_8_pushed_device_upgrades_to_used_device_ids(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+) -> None:
+    """A database of a release whose last migration was 8 (records' pushing device) gets 9
+    (device ids taken, with their device rows) and nothing else: its device's id is taken while its row is kept."""
+    assert (MIGRATIONS[7].version, MIGRATIONS[7].name) == (8, "the device that pushed each record")
+    assert (MIGRATIONS[8].version, MIGRATIONS[8].name) == (
+        9,
+        "device ids taken, with their device rows",
+    )
+    where = await _at_version(request, backend, tmp_path, 8)
+    result = tj_server("migrate", *where)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith(": 9")
+    assert await _query(where, "SELECT version, name FROM schema_migrations ORDER BY version") == [
+        (m.version, m.name) for m in MIGRATIONS
+    ]
+    assert await _query(where, "SELECT device_id FROM used_device_ids") == [(b"D" * 16,)]
+    assert await _query(where, "SELECT pushed_device FROM records") == []  # the column is there
+
+
+async def test_a_database_whose_migration_of_a_version_is_another_builds_is_refused(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+) -> None:
+    """A database migrated by a build whose migration 8 was another one (a branch that also
+    added "migration 8": device ids before they became 9) is refused with one clear line, by
+    `tj-server migrate` and at start, and left as it is: applying the rest by number would
+    skip this server's migration 8."""
+    where = await _at_version(request, backend, tmp_path, 7)
+    if backend == "sqlite":
+        with closing(sqlite3.connect(Path(where[1]) / "journal.db")) as db, db:
+            db.executescript(MIGRATIONS[8].sqlite)
+            db.execute("INSERT INTO schema_migrations VALUES (8, ?, 0)", (MIGRATIONS[8].name,))
+    else:
+        connection = await asyncpg.connect(where[1])
+        try:
+            await connection.execute(MIGRATIONS[8].postgresql)
+            await connection.execute(
+                "INSERT INTO schema_migrations VALUES (8, $1, 0)", MIGRATIONS[8].name
+            )
+        finally:
+            await connection.close()
+    for argv in (["migrate", *where], [*where, "--port", str(free_port())]):
+        result = tj_server(*argv)
+        assert result.returncode != 0
+        assert (
+            "the database's schema migration 8 is 'device ids taken, with their device rows', this "
+            "server's is 'the device that pushed each record'"
+        ) in result.stderr
+        assert "Traceback" not in result.stderr
+    versions = await _query(where, "SELECT version FROM schema_migrations ORDER BY version")
+    assert versions == [(v,) for v in range(1, 9)]

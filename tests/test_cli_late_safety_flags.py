@@ -1,0 +1,91 @@
+"""NU22 C3 through the CLI: ana opts in to safety flags for drsmith on the laptop, then
+answers PHQ-9 item 9 above 0 on the phone. `tj measure take` syncs first, so the flag is
+sealed at once; offline, the message says why no flag was sent, and the phone's next sync
+seals it and says so. Real server on loopback, real processes' code paths (CliRunner)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli import Device, Outage, laptop, outage, phone
+from tests.test_cli_insights import new_device
+
+__all__ = ["laptop", "outage", "phone"]  # fixtures
+
+
+def said(text: str) -> str:
+    return " ".join(text.split())  # a message wraps on a narrow terminal
+
+
+async def opted_in(laptop: Device, phone: Device, drsmith: Device) -> None:
+    await laptop.ok("safety", "plan", "--share-flags")
+    await phone.ok("sync")
+    await laptop.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate",
+        "--trust-on-first-use", "--safety-flags",
+    )  # fmt: skip
+
+
+async def test_measure_take_on_the_phone_right_after_the_opt_in_on_the_laptop_seals_the_flag(
+    live_server: RunningServer, tmp_path: Path, laptop: Device, phone: Device
+) -> None:
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await opted_in(laptop, phone, drsmith)
+    taken = await phone.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
+    assert "a safety flag was sealed for drsmith" in said(taken.stderr)
+    assert "No safety flag was sent" not in taken.stderr
+    await drsmith.ok("sync")
+    [flag] = await drsmith.json("safety", "flags")
+    assert (flag["owner"], flag["answer"], flag["answered_at"]) == ("ana", 3, None)
+
+
+async def test_offline_the_message_says_why_no_flag_was_sent_and_the_next_sync_seals_it(
+    live_server: RunningServer,
+    tmp_path: Path,
+    laptop: Device,
+    phone: Device,
+    outage: Outage,
+) -> None:
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await opted_in(laptop, phone, drsmith)
+    await outage.begin()
+    taken = await phone.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
+    text = said(taken.stderr)
+    assert "not monitored in real time" in text
+    assert (
+        "No safety flag was sent: as of this device's last sync (around " in text
+        and "nobody you chose to send safety flags to reads Personal." in text
+        and "the flag is sealed for them at its next sync." in text
+    )
+    assert "sealed for drsmith" not in text
+    await outage.end()
+
+    synced = await phone.ok("sync")
+    late = said(synced.stderr)
+    assert "Safety: A safety flag was sealed for drsmith for your PHQ-9 answer of " in late
+    report = await phone.json("sync")
+    assert report["late_flags"] == []  # once
+    await drsmith.ok("sync")
+    [flag] = await drsmith.json("safety", "flags")
+    assert flag["answer"] == 3 and flag["answered_at"] is not None
+    table = said((await drsmith.ok("safety", "flags")).stdout)
+    assert "sealed later" in table
+    [result] = await phone.json("measure", "list")
+    assert flag["result_id"] == result["id"]
+
+
+async def test_the_message_says_no_flag_was_sent_when_the_share_ended(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate",
+        "--trust-on-first-use", "--safety-flags",
+    )  # fmt: skip
+    await ana.ok("unshare", "Personal", "drsmith", "--yes")
+    taken = await ana.json("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
+    [line] = [s for s in taken["safety_message"] if "safety flag" in s]
+    assert said(line).startswith("No safety flag was sent: as of this device's last sync")
+    assert "(drsmith: no longer shared with) reads Personal" in line
