@@ -323,13 +323,18 @@ HELPER_ROLES = {
 def journals_table(journals: Iterable[Journal], me: str = "") -> Table:
     """`me`: this account's username (its own journals gone from the server are labelled so)."""
     table = Table("name", "role", "id")
+    journals = list(journals)
+    names = [j.name.casefold() for j in journals if j.role == "owner"]
     for journal in journals:
         ended = "gone from the server" if journal.owner == me else "share ended"
         role = f"{ended} (read-only copy)" if journal.share_ended else journal.role
         role = f"{role}, archived" if journal.archived else role
         role = role if journal.owner_verified else f"{role}, owner not verified"
         role = f"{role}, {HELPER_ROLES[journal.helper]}" if journal.helper in HELPER_ROLES else role
-        table.add_row(shown(journal.name, markup=True), role, journal.id)
+        name = shown(journal.name, markup=True)
+        if journal.role == "owner" and names.count(journal.name.casefold()) > 1:
+            name = f"{name} (id {journal.id[:12]}: same name as another)"  # NU22 C15
+        table.add_row(name, role, journal.id)
     return table
 
 
@@ -372,6 +377,7 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "withheld": report.to_dict()["withheld"],
         "erased": report.to_dict()["erased"],
         "rollbacks": list(report.rollbacks),
+        "same_names": list(report.same_names),
         "update_needed": list(report.update_needed),
         "news": [news.to_dict() for news in report.news],
         "upload_limit": report.upload_limit.to_dict() if report.upload_limit else None,
@@ -441,7 +447,9 @@ def sync_lines(report: SyncReport) -> list[str]:
 
 
 def is_new_safety_flag(news: News) -> bool:
-    return news.kind == "safety_flag" and news.new and not news.withdrawn
+    """A new flag for this account to act on: one a client sealed for it, never the
+    client's own flags arriving from their other devices (NU22 C13)."""
+    return news.kind == "safety_flag" and news.new and not news.withdrawn and not news.own
 
 
 def safety_line(report: SyncReport) -> str | None:

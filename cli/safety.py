@@ -146,6 +146,24 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
     flags, unverified = home.run(work)
     output.warn_unverified_owners(unverified)
     output.show_rows(flags, as_json, flags_table, "No safety flags.")
+    if not as_json:
+        for line in earlier_share_lines(flags):
+            click.echo(line)
+
+
+def earlier_share_lines(flags: list[SafetyFlag]) -> list[str]:
+    """What a therapist's device that never held an earlier share says of its flags (NU22
+    C7): whether they were acknowledged then is on the account's other devices."""
+    owners = sorted({f.owner for f in flags if f.earlier_share})
+    if not owners:
+        return []
+    return [
+        f"Flags marked 'earlier share' were raised while {', '.join(owners)} shared with you "
+        "before; this device was added after that share ended, and a new share's key opens "
+        "nothing written before it: your acknowledgements (and notes) from then are on your "
+        "devices that synced then, and on the client's. If none of your devices shows an "
+        "acknowledgement, act on the flag and mark it read here with `tj safety ack ID`."
+    ]
 
 
 @safety.command("ack")
@@ -221,7 +239,7 @@ def flags_table(flags: list[SafetyFlag]) -> Table:
                 str(flag.item),
                 str(flag.answer),
                 ", ".join(f"{a.by} {output.local_time(a.at)}" for a in flag.acknowledged)
-                or "NOT YET",
+                or ("unknown here (earlier share)" if flag.earlier_share else "NOT YET"),
             )
             for flag in flags
         ),

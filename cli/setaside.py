@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import click
 from rich.table import Table
 
 from cli import output
 from cli.main import NOT_DELIVERED_EXIT, Home, cli, json_option, pass_home
-from cli.tables import FIXED, NAME, Column, fitted
+from cli.tables import FIXED, ID, NAME, Column, fitted
 
 if TYPE_CHECKING:
     from client_sdk import Client, SetAsideChange, SyncReport
@@ -25,6 +26,7 @@ def set_aside() -> None:
       tj set-aside list
       tj set-aside list --json > refused.json
       tj set-aside retry
+      tj set-aside drop 3fa9c2
     """
 
 
@@ -57,9 +59,68 @@ def retry_set_aside(home: Home) -> None:
     output.message(f"Retried {count} change(s): {output.sync_text(report)}.")
     output.tell_departures(report)
     for record in report.set_aside:
-        output.message(f"Still refused: {record.journal}: {record.reason} [{record.code}]")
+        output.message(
+            f"Still refused: {record.journal}: {record.reason} "
+            f"(change {output.short_id(record.record_id.hex())})"
+        )
     if report.set_aside:
+        output.message(
+            "If it will never be accepted (the share ended for good, the journal is gone), keep "
+            "its words with `tj set-aside list --json > refused.json`, then drop it with "
+            "`tj set-aside drop ID` (or `--all`): it is never sent again (NU22 C11)."
+        )
         raise SystemExit(NOT_DELIVERED_EXIT)  # still not delivered
+
+
+@set_aside.command("drop")
+@click.argument("change_id", metavar="[ID]", required=False)
+@click.option("--all", "drop_all", is_flag=True, help="Drop every change set aside.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@pass_home
+def drop_set_aside(home: Home, change_id: str | None, drop_all: bool, yes: bool) -> None:
+    """Forget a change the server refused for good (with every other change of the same
+    entry, note or goal), or every one (--all): it is never sent. A note or entry of which
+    nothing ever reached the server exists on this device only and goes with it; keep its
+    words first with `tj set-aside list --json > refused.json`.
+
+    \b
+    Examples:
+      tj set-aside drop 3fa9c2
+      tj set-aside drop --all --yes
+    """
+    if (change_id is None) == (not drop_all):
+        raise click.UsageError("give the ID of a change (`tj set-aside list`) or --all")
+    changes = home.run(lambda client: client.set_aside())
+    if not changes:
+        output.message("Nothing is set aside.")
+        return
+    if not yes:
+        wanted = (change_id or "").strip().lower()
+        chosen = [
+            c
+            for c in changes
+            if drop_all
+            or (wanted and (c.record_id.startswith(wanted) or c.doc_id.startswith(wanted)))
+        ]
+        if chosen:  # none: the SDK's error says why
+            first = chosen[0]
+            about = f"{first.kind or 'change'} in {first.journal}: {first.title or output.preview(first.text)!r}"
+            more = f" and {len(chosen) - 1} more" if len(chosen) > 1 else ""
+            click.confirm(
+                f"This forgets {about}{more}: never sent, and what never reached the server is "
+                "removed from this device (`tj set-aside list --json` keeps the words). Drop?",
+                abort=True,
+                err=True,
+            )
+    dropped = home.run(lambda client: client.drop_set_aside(None if drop_all else change_id))
+    removed = sum(change.removed for change in dropped)
+    line = f"Dropped {output.plural(len(dropped), 'change', 'changes')} set aside"
+    if removed:
+        line += (
+            f"; {output.plural(removed, 'item', 'items')} that never reached the server "
+            "(removed from this device)"
+        )
+    output.message(line + ".")
 
 
 async def retry_and_sync(client: Client) -> tuple[int, SyncReport]:
@@ -71,6 +132,7 @@ def set_aside_table(changes: list[SetAsideChange]) -> Table:
     """When, where, what, and why in words (NU19 C11: "june made your access to june/Personal
     read-only"); --json adds the server's code and the full text."""
     columns = [
+        ID,
         Column("set aside", FIXED),
         Column("journal", NAME),
         Column("kind", FIXED),
@@ -81,6 +143,7 @@ def set_aside_table(changes: list[SetAsideChange]) -> Table:
         columns,
         (
             (
+                output.short_id(change.record_id),
                 output.local_time(change.set_aside_at),
                 change.journal,
                 change.kind,

@@ -930,11 +930,12 @@ def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
     if click.get_current_context().invoked_subcommand is not None:
         return
 
-    async def work(client: Client) -> tuple[list[Note], str]:
+    async def work(client: Client) -> tuple[list[Note], str, list[str]]:
         await synced_first(client)
-        return await client.notes.list(journal_name), client.username
+        found = await client.notes.list(journal_name)
+        return found, client.username, await client.notes.earlier_shares_elsewhere(journal_name)
 
-    found, me = home.run(work)
+    found, me, elsewhere = home.run(work)
     output.show_rows(found, as_json, partial(notes_table, me=me), "No notes yet.")
     if not as_json:
         output.not_delivered_note(
@@ -945,6 +946,13 @@ def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
         for n in found:
             if n.late:
                 output.message(f"{output.NOT_DELIVERED_MARK} {n.id[:12]}: {n.late}.")
+        for name in elsewhere:
+            click.echo(
+                f"{name} was shared with you before: the notes and prompts you wrote during "
+                "that earlier share are on your devices that synced then (and on the "
+                "client's), not on this one, which was added after it ended (a new share's "
+                "key opens nothing written before it)."
+            )
 
 
 @notes.command("withdraw")

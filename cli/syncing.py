@@ -64,6 +64,8 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
     for held in report.held_back:
         output.message(f"Notice: {held}")
     output.tell_departures(report)
+    for same in report.same_names:
+        output.message(f"Notice: {same}")
     for newer in report.newer:
         output.message(f"Notice: {newer}")
     if report.upload_limit is not None:

@@ -352,6 +352,27 @@ class AccessState:
         member = self.member_by_account(account_id)
         return self.first_epoch.get(member.handle, self.epoch) if member else 0
 
+    def shared_before(self, account_id: bytes) -> int | None:
+        """For an account that is a member now and held an earlier membership of this
+        journal (a share that ended, then a new one: its key was sealed to an older handle
+        of the account under an epoch before the current membership's first), the `at` (ms,
+        the owner's clock) of the current membership's `granted` entry; None otherwise.
+        The records of that earlier share (the member's own notes and acknowledgements
+        included) are under keys the new membership never receives (protocol.md 4.19,
+        "History-free shares"): a device that did not read them then cannot (NU22 C7)."""
+        member = self.member_by_account(account_id)
+        if member is None:
+            return None
+        first = self.first_epoch.get(member.handle, self.epoch)
+        earlier = [h for h in self.handles.get(account_id, []) if h != member.handle]
+        held = any(
+            h in sealed
+            for epoch, sealed in self.sealed_to.items()
+            if epoch < first
+            for h in earlier
+        )
+        return self.granted_at.get(member.handle, 0) if held else None
+
     def unidentified_annotator(self, epoch: int) -> bool:
         """Whether, during `epoch`, a member this device cannot identify held the annotate
         role: another member, seen from a member's device (members do not learn each other,

@@ -21,7 +21,10 @@ scores only, or single items, may write every day in journals not shared.
 Who needs attention first (`attention_order`), in tiers a clinician reading top-down meets
 in this order:
 
-0. an unacknowledged safety flag (the client opted in to tell this therapist at once);
+0. an unacknowledged safety flag (the client opted in to tell this therapist at once), or a
+   flag of an earlier share of the journal that this device never held, whose
+   acknowledgement (if any) is on the therapist's other devices (NU22 C7: never called
+   unacknowledged, never hidden);
 1. a safety item answered above 0 (PHQ-9 item 9, "Thoughts that you would be better off dead
    or of hurting yourself in some way") in the latest result whose answers were shared, or
    in a result that cannot be read. Item 9 is the PHQ-9's safety item (`safety_items` in
@@ -389,7 +392,10 @@ def caseload_row(
     recent, before, change = mood_trend(entries, now, zone=zone)
     scores = latest_scores(results)
     overdue = () if share_ended else tuple(d.assignment.title for d in due if d.status == OVERDUE)
-    unread = tuple(f for f in safety_flags if not f.acknowledged)
+    unread = tuple(f for f in safety_flags if f.unacknowledged)
+    # Flags of an earlier share this device never held (NU22 C7): acknowledged then or not is
+    # on the therapist's other devices; still first (never hidden), never called unacknowledged.
+    unknown = tuple(f for f in safety_flags if not f.acknowledged and f.earlier_share)
     # each reason with its tier and the time of its signal (module docstring)
     reasons: list[tuple[int, str, datetime | None]] = []
     if share_ended:
@@ -401,6 +407,12 @@ def caseload_row(
         reasons.append(
             (0, f"safety flag ({len(unread)} unacknowledged)", max(f.raised_at for f in unread))
         )
+    if unknown:
+        label = (
+            f"safety flag ({len(unknown)} of an earlier share: acknowledgement on your other "
+            "devices, not this one)"
+        )
+        reasons.append((0, label, max(f.raised_at for f in unknown)))
     for result, latest, retaken in safety_answers(results):  # answers shared: readable
         day = "" if latest else f" on {result.taken_at.astimezone(zone).date().isoformat()}"
         since = " (retaken since)" if retaken else ""
@@ -451,7 +463,7 @@ def caseload_row(
         scores=scores,
         goals=goal_lines(goals),
         overdue=overdue,
-        safety_flags=unread,
+        safety_flags=(*unread, *unknown),
         brief_id=brief[0] if brief else None,
         brief_at=brief[1] if brief else None,
         flags=(*flags, *(() if owner_verified else (UNVERIFIED,))),  # last: a note, not a crisis

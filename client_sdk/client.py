@@ -42,6 +42,7 @@ from client_sdk.errors import (
     IntegrityError,
     InvalidInput,
     NetworkError,
+    NotFound,
     RateLimited,
     TJError,
 )
@@ -1328,6 +1329,7 @@ class Client:
                     self.context, watched, set(report.arrivals)
                 )
         report.departures = await self.sharing.departures()
+        report.same_names = await self._same_names()
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
         report.late_flags = await self._seal_missed_flags({g.journal_id for g in report.withheld})
         if not report.notice_only:
@@ -1349,12 +1351,31 @@ class Client:
                     )
                 ),
                 await self._source_names(report),
+                self.profile.account_id,
             )
         if report.set_aside:  # why, as the owner's chain now says (after the pull)
             report.set_aside = await self._explained(report.set_aside)
         if strict:
             report.raise_for_withheld()
         return report
+
+    async def _same_names(self) -> list[str]:
+        """`SyncReport.same_names`: this account's journals (on the server) that share a
+        name, ignoring case (NU22 C15)."""
+        from client_sdk.context import same_name_text
+
+        me = self.profile.account_id
+        by_name: dict[str, list[LocalJournal]] = {}
+        for journal in await self.store.journals():
+            own = journal.owner_id == me and journal.role == "owner"
+            if own and not self.replica.is_disclosure(journal):  # copies kept for members aside
+                by_name.setdefault(journal.name.casefold(), []).append(journal)
+        return [
+            f"{same_name_text(same[0].name, [j.journal_id for j in same])}; each keeps its "
+            "own entries, and a share of one shares only that one"
+            for _, same in sorted(by_name.items())
+            if len(same) > 1
+        ]
 
     async def _withdrawn_told(self, arrivals: list[sync_plan.Arrival]) -> list[sync_plan.Arrival]:
         """`arrivals` with the notes and prompts now withdrawn (marked deleted) told as such
@@ -1713,6 +1734,45 @@ class Client:
         or sets aside again those still refused. Returns how many were put back."""
         async with self.store.transaction() as tx:
             return await tx.restore_set_aside()
+
+    async def drop_set_aside(self, change_id: str | None = None) -> list[SetAsideChange]:
+        """Forget changes set aside for good (NU22 C11: a note to a journal no longer shared
+        with this account is refused at every retry): those of the document that the change
+        `change_id` (a record or document id, or the start of one: at least 4 hex digits)
+        is about, or every one with None. They are never sent; `set_aside()` first exports
+        their words. A document of which no change ever reached the server (a note written
+        after the share ended) exists on this device only and is removed with them
+        (`SetAsideChange.removed`); any other keeps the dropped change on this device only.
+        Works offline. Returns what was dropped. Raises NotFound when nothing set aside
+        matches, InvalidInput for a malformed id or one that matches changes of several
+        documents."""
+        changes = await self.set_aside()
+        if change_id is not None:
+            wanted = change_id.strip().lower()
+            if len(wanted) < 4 or any(c not in "0123456789abcdef" for c in wanted):
+                raise InvalidInput(f"{change_id!r} is not a change id: see `tj set-aside list`")
+            matched = [
+                c for c in changes if c.record_id.startswith(wanted) or c.doc_id.startswith(wanted)
+            ]
+            if not matched:
+                raise NotFound(
+                    f"nothing set aside matches {change_id!r}", subject="set-aside change"
+                )
+            if len({c.doc_id for c in matched}) > 1:
+                raise InvalidInput(f"{change_id!r} matches several changes: give more of the id")
+            changes = [c for c in changes if c.doc_id == matched[0].doc_id]
+        if not changes:
+            return []
+        doc_ids = sorted({bytes.fromhex(c.doc_id) for c in changes if c.doc_id})
+        async with self.store.transaction() as tx:
+            removed = set(await tx.drop_set_aside_documents(doc_ids))
+            await tx.discard_set_aside([bytes.fromhex(c.record_id) for c in changes])
+        return [
+            dataclasses.replace(
+                change, removed=bool(change.doc_id) and bytes.fromhex(change.doc_id) in removed
+            )
+            for change in changes
+        ]
 
     async def problems(self) -> list[Problem]:
         """Records that failed verification (altered, moved or forged), by record id."""

@@ -88,6 +88,9 @@ class Context:
         """A journal by name or id (default "Personal"), from `journals` if given (else read
         from the store). A journal still shared wins over a kept copy of an ended share with
         the same name; a kept copy can be named too (to read it: writing to it is refused).
+        A journal is also named by its id's first MIN_ID_PREFIX or more hex digits. A name
+        two journals share (made apart on two devices offline, NU22 C15) names neither:
+        InvalidInput lists their ids (never one picked silently).
         Raises NotFound; IntegrityError instead while the server lists journals this device
         could not verify (no access chain served, say): the one wanted may be among them, and
         it is neither shown nor written until it verifies."""
@@ -96,13 +99,24 @@ class Context:
             journals = await self.store.journals()
         live = [j for j in journals if j.role != REVOKED]
         kept = [j for j in journals if j.role == REVOKED]
+        for journal in journals:
+            if journal.journal_id.hex() == wanted.lower():
+                return journal
         for candidates in (live, kept):
-            for journal in candidates:
-                if self.display(journal) == wanted or journal.journal_id.hex() == wanted.lower():
-                    return journal
+            exact = [j for j in candidates if self.display(j) == wanted]
             folded = [j for j in candidates if self.display(j).casefold() == wanted.casefold()]
-            if len(folded) == 1:
-                return folded[0]
+            for found in (exact, folded):
+                if len(found) == 1:
+                    return found[0]
+                if found:
+                    raise InvalidInput(same_name_text(wanted, [j.journal_id for j in found]))
+        prefixed = [j for j in journals if is_id_prefix(wanted, j.journal_id)]
+        if len(prefixed) == 1:
+            return prefixed[0]
+        if prefixed:
+            raise InvalidInput(
+                f"{len(prefixed)} journals have an id starting {wanted!r}: give more of it"
+            )
         held = {j.journal_id for j in journals}
         unverified = sorted(
             problem
@@ -257,3 +271,27 @@ class Context:
         if len(candidates) > 1:
             raise InvalidInput(f"{text} matches several entries: give more of the id")
         return candidates[0]
+
+
+MIN_ID_PREFIX = 6
+"""Hex digits of a journal id that name it (`tj journal list` shows ids): fewer could be a
+name's start as easily."""
+
+
+def is_id_prefix(wanted: str, journal_id: bytes) -> bool:
+    """Whether `wanted` is the start of the journal's id in hex (at least MIN_ID_PREFIX
+    digits, any case)."""
+    text = wanted.lower()
+    hexadecimal = all(c in "0123456789abcdef" for c in text)
+    return hexadecimal and len(text) >= MIN_ID_PREFIX and journal_id.hex().startswith(text)
+
+
+def same_name_text(name: str, journal_ids: list[bytes]) -> str:
+    """Why a name names no single journal (NU22 C15: the same name given on two devices
+    offline), and how to tell them apart."""
+    ids = sorted(j.hex()[:12] for j in journal_ids)
+    return (
+        f"{len(ids)} journals are named {name!r} (ids {', '.join(ids)}): name one by its id, "
+        f"or the start of it (`--journal {ids[0]}`), and give one another name with "
+        f"`tj journal rename {ids[-1]} NEW-NAME`"
+    )

@@ -50,8 +50,9 @@ class TJError(Exception):
     password changed" (the password does not open an unfinished signup's kept key: the
     account's password was changed since), "session ended" (`auth_failed` to a call made
     with the device's session: logged out elsewhere, or the account deleted from another
-    device) or "account maybe deleted" (a login refused on a home signed in to that
-    account); None otherwise."""
+    device), "account maybe deleted" (a login refused on a home signed in to that
+    account) or "set-aside change" (no change set aside matches the id given); None
+    otherwise."""
 
     def __init__(self, *args: object, subject: str | None = None) -> None:
         super().__init__(*args)

@@ -54,6 +54,24 @@ class Notes:
                 kept.append(replace(note, delivered=False, withdrawal_refused=refused))
         return kept
 
+    async def earlier_shares_elsewhere(self, journal: str | None = None) -> builtins.list[str]:
+        """Display names ("ana/Personal") of the journals shared with this account again after
+        an earlier share ended, of which this device holds nothing from that earlier share (it
+        was added, or first synced, after it ended): the notes, prompts and acknowledgements
+        this account wrote then are under keys a new share never carries (protocol.md 4.19,
+        "History-free shares"), so they are on the account's other devices that synced then,
+        and on the owner's, not on this one (NU22 C7). Works offline. Raises NotFound for an
+        unknown journal."""
+        wanted = await self._context.local_journal(journal) if journal else None
+        me = self._context.profile.account_id
+        names: builtins.list[str] = []
+        for local in await self._context.store.journals():
+            if local.owner_id == me or (wanted and local.journal_id != wanted.journal_id):
+                continue
+            if await self._context.replica.earlier_share_elsewhere(local) is not None:
+                names.append(self._context.display(local))
+        return sorted(names)
+
     async def refused_withdrawal(self, doc_id: bytes) -> str | None:
         """Why this account's withdrawal of its own note or prompt `doc_id` did not happen,
         and who can remove it now (NU20 C4), when the server refused it for good (it is set

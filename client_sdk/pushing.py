@@ -319,6 +319,9 @@ class SetAsideChange:
     set_aside_at: datetime
     title: str
     text: str
+    removed: bool = False
+    """Set by `Client.drop_set_aside`: the document existed on this device only (nothing of
+    it reached the server) and was removed with the change."""
 
     def to_dict(self) -> dict[str, Any]:
         return {

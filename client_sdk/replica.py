@@ -2403,6 +2403,26 @@ class Replica:
         document.apply(body.payload)
         return document
 
+    async def earlier_share_elsewhere(self, journal: LocalJournal) -> int | None:
+        """For a journal shared with this account again after an earlier share ended: the
+        `at` (ms, UTC, the owner's clock) of the current share's grant when this device holds
+        nothing of the earlier share (it was added since, or never synced then), so that the
+        notes and acknowledgements this account wrote then are on its other devices only (a
+        new share's key opens nothing before it, protocol.md 4.19); None otherwise (an own
+        journal, a first share, or a device that read the earlier share). NU22 C7."""
+        if journal.owner_id == self.profile.account_id:
+            return None
+        state = self.chains.state(journal.journal_id)
+        if state is None:
+            return None
+        granted = state.shared_before(self.profile.account_id)
+        if granted is None:
+            return None
+        first = state.first_epoch_of(self.profile.account_id)
+        if await self.store.holds_epochs_before(journal.journal_id, first):
+            return None
+        return granted
+
     def _history_before(self, journal: LocalJournal) -> int:
         """The first key epoch this account may read: 0 for the owner; for a member, the
         epoch its current share started (a share never carries the history before it)."""

@@ -150,9 +150,21 @@ class SafetyFlag:
     recipients: tuple[str, ...] | None = None
     """The members (account ids, hex) the flag was sealed for, as its owner signed them; None
     for a flag from before flags named them (every member)."""
+    earlier_share: bool = False
+    """On a therapist's device: the flag was raised during an earlier share of the journal
+    with this account, whose records (this account's acknowledgements included) this device
+    never held (it was added after that share ended): whether it was acknowledged then is
+    on the account's other devices, not known here; never shown as unacknowledged (NU22 C7).
+    False once an acknowledgement this device reads names it."""
+
     answered_at: datetime | None = None
     """For a flag sealed at a sync after the answer (NU22 C3): when the answer was given (UTC);
     `raised_at` is then when the flag was sealed. None: sealed as the answer was given."""
+
+    @property
+    def unacknowledged(self) -> bool:
+        """No acknowledgement, as far as this device can know (not `earlier_share`)."""
+        return not self.acknowledged and not self.earlier_share
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -167,6 +179,7 @@ class SafetyFlag:
             "answered_at": self.answered_at.isoformat() if self.answered_at else None,
             "acknowledged": [a.to_dict() for a in self.acknowledged],
             "share_ended": self.share_ended,
+            "acknowledgement_unknown": self.earlier_share,
         }
 
 

@@ -709,7 +709,10 @@ class SafetyPath:
         `raised_at`, UTC). Only flags the journal's owner wrote count; only acknowledgements
         by someone else than the owner count (the author is the record's signer). A share
         that ended keeps its flags, as last synced, from the read-only copy this device kept
-        (`SafetyFlag.share_ended`; they can no longer be acknowledged). Works offline.
+        (`SafetyFlag.share_ended`; they can no longer be acknowledged). On a therapist's
+        device that never held an earlier share of the journal (shared again since), a flag
+        of that earlier share that no acknowledgement here names is `earlier_share`: its
+        acknowledgements then are on the account's other devices (NU22 C7). Works offline.
         Raises NotFound for an unknown journal."""
         me = self._replica.profile.account_id
         journals = {
@@ -749,6 +752,14 @@ class SafetyPath:
             local = journals[bytes.fromhex(flag.journal_id)]
             seen = Acknowledgement(await self._name(local, author), to_datetime(at), author == me)
             flags[flag_id] = replace(flag, acknowledged=(*flag.acknowledged, seen))
+        for journal_id in {bytes.fromhex(f.journal_id) for f in flags.values()}:
+            granted = await self._replica.earlier_share_elsewhere(journals[journal_id])
+            if granted is None:
+                continue
+            for flag_id, flag in list(flags.items()):
+                earlier = flag.raised_at < to_datetime(granted)
+                if flag.journal_id == journal_id.hex() and earlier and not flag.acknowledged:
+                    flags[flag_id] = replace(flag, earlier_share=True)
         found = sorted(flags.values(), key=lambda f: (f.raised_at, f.id), reverse=True)
         return sorted(found, key=lambda f: bool(f.acknowledged))
 

@@ -1007,6 +1007,15 @@ class Store:
         rows = await self._all("SELECT DISTINCT journal_id FROM withdrawn")
         return sorted(bytes(r[0]) for r in rows)
 
+    async def holds_epochs_before(self, journal_id: bytes, epoch: int) -> bool:
+        """Whether this device applied any record of the journal sealed under an epoch
+        before `epoch` (a member's device that read an earlier share of it, NU22 C7)."""
+        rows = await self._all(
+            "SELECT 1 FROM seen_records WHERE journal_id = ? AND epoch < ? LIMIT 1",
+            (journal_id, epoch),
+        )
+        return bool(rows)
+
     async def seen_counters(
         self, journal_id: bytes, record_ids: list[bytes]
     ) -> dict[bytes, tuple[bytes, bytes, int] | None]:
@@ -1912,6 +1921,27 @@ class Transaction:
         await self._db.executemany(
             "DELETE FROM set_aside WHERE record_id = ?", [(record_id,) for record_id in record_ids]
         )
+
+    async def drop_set_aside_documents(self, doc_ids: list[bytes]) -> list[bytes]:
+        """Forget every set-aside change of these documents (the user's choice, NU22 C11):
+        their counters were withdrawn when they were set aside (`withdraw_records`), so
+        nothing looks withheld. A document of which nothing reached the server (no record of
+        it acknowledged, nothing of it in the outbox) exists on this device only and is
+        removed with them; returns those removed. Another document keeps, on this device,
+        the change dropped."""
+        removed: list[bytes] = []
+        for doc_id in doc_ids:
+            await self._db.execute("DELETE FROM set_aside WHERE doc_id = ?", (doc_id,))
+            delivered = await self._db.execute_fetchall(
+                "SELECT 1 FROM seen_records WHERE doc_id = ? AND seq IS NOT NULL "
+                "UNION ALL SELECT 1 FROM outbox WHERE doc_id = ? LIMIT 1",
+                (doc_id, doc_id),
+            )
+            if not list(delivered):
+                await self._db.execute("DELETE FROM field_writes WHERE doc_id = ?", (doc_id,))
+                await self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+                removed.append(doc_id)
+        return removed
 
     async def restore_set_aside(self) -> int:
         """Move every set-aside record back into the outbox at its old position, and send

@@ -198,6 +198,9 @@ class News:
     """A device name of this account, or the username of another account."""
     withdrawn: bool = False
     """Notes or prompts withdrawn ("1 note withdrawn by drsmith"), not new nor updated."""
+    own: bool = False
+    """Written by this account (on another of its devices): a safety flag so is the client's
+    own, raised by their own answers, never an alert for a member to act on (NU22 C13)."""
 
     def __str__(self) -> str:
         one, many = NOUNS.get(self.kind, (self.kind.replace("_", " "), ""))
@@ -216,17 +219,21 @@ class News:
         }
 
 
-def summarize(arrivals: list[Arrival], source_of: Callable[[bytes, bytes], str]) -> list[News]:
+def summarize(
+    arrivals: list[Arrival], source_of: Callable[[bytes, bytes], str], me: bytes = b""
+) -> list[News]:
     """Arrivals grouped by (source, new, kind), in that order of first appearance; new
-    before updated. `source_of(author, device)` names where a change came from."""
-    groups: dict[tuple[str, bool, str, bool], int] = {}
+    before updated. `source_of(author, device)` names where a change came from; `me`, this
+    account's id, marks what its own devices wrote (`News.own`)."""
+    groups: dict[tuple[str, bool, str, bool, bool], int] = {}
     for arrival in sorted(arrivals, key=lambda a: (a.withdrawn, not a.new)):
         source = source_of(arrival.author, arrival.device)
-        key = (source, arrival.new, arrival.kind, arrival.withdrawn)
+        own = bool(me) and arrival.author == me
+        key = (source, arrival.new, arrival.kind, arrival.withdrawn, own)
         groups[key] = groups.get(key, 0) + 1
     return [
-        News(count, kind, new, source, withdrawn)
-        for (source, new, kind, withdrawn), count in groups.items()
+        News(count, kind, new, source, withdrawn, own)
+        for (source, new, kind, withdrawn, own), count in groups.items()
     ]
 
 
@@ -376,6 +383,10 @@ class SyncReport:
     the bound of what this device downloads for them (`replica.UNVERIFIED_SHARE_BYTES`), one
     line each naming the owner and how to go on (verify the owner's fingerprint). The
     member's choice, not a server's failure: `raise_for_withheld` ignores it."""
+    same_names: list[str] = field(default_factory=list)
+    """One line per name that two or more of this account's journals share (each made on a
+    device that did not know of the other, offline: NU22 C15), naming their ids and how to
+    rename one; while it holds, `--journal NAME` names neither. Set by `Client.sync`."""
     late_flags: list[LateFlag] = field(default_factory=list)
     """Safety flags this sync sealed (and pushed, when the server took them) for safety items
     answered above 0 on this device before it knew the opt-in or the share that owes them
