@@ -260,6 +260,14 @@ class SafetyPath:
         document = await self._plan_document(local)
         flag_members = await self._opted_in(local, document, share_flags, flags_for)
         flags_since = _kept_since(document, flag_members)
+        if share_flags and flags_since:
+            # An opt-in given before the member's current membership began counts for none
+            # (R37 F9): this call opts them in again, so their time is now (a re-share's
+            # `tj share --safety-flags` of a member the plan still names).
+            began = self._granted_at(local)
+            flags_since = {
+                m: at for m, at in flags_since.items() if m not in began or at >= began[m]
+            }
         creating = document is None
         if document is None:
             document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_PLAN)

@@ -353,6 +353,27 @@ async def test_a_later_share_with_the_same_therapist_gets_no_flag_without_its_ow
     assert await drsmith.safety.flags() == []
 
 
+async def test_a_later_share_whose_opt_in_is_given_again_gets_its_flag(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The other side of F9: the plan still names drsmith from the first share; sharing again
+    WITH `--safety-flags` (set_plan(share_flags=True, flags_for=...)) is a new opt-in for the
+    new membership, so a later answer is flagged at once (found by the merge of U9's CLI test:
+    the old opt-in time was kept and counted for none)."""
+    laptop, _phone, drsmith = await devices(signup, login)
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
+    await laptop.shares.revoke("Personal", "drsmith")
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
+    taken = await laptop.measures.take("phq9", ITEM_9)
+    response = await laptop.safety.respond(taken.result)
+    assert response.flagged_to == ["drsmith"], response
+    await laptop.sync()
+    await drsmith.sync()
+    assert len(await drsmith.safety.flags()) == 1
+
+
 async def test_a_crash_before_the_result_is_stored_leaves_no_flag_and_no_watch(
     signup: ClientFactory,
     login: ClientFactory,
