@@ -419,6 +419,20 @@ class Replica:
             told += latest.values()
         return told
 
+    def _mine_to_hear(
+        self, journal: LocalJournal, arrival: sync_plan.Arrival, document: Document | None
+    ) -> bool:
+        """Whether a sync tells this account of the arrival: not a safety flag the owner
+        sealed for other members (`to` not naming this account), which this account's
+        devices never show (NU23 C5: "2 new safety flags from ana" to a therapist whose `tj
+        safety flags` lists none told them that ana answered item 9 above 0)."""
+        if arrival.kind != "safety_flag" or journal.owner_id == self.profile.account_id:
+            return True
+        # As safety.flag_recipients reads `to` (not imported: an everyday sync loads no
+        # care module, tests/test_cli_lazy_imports.py).
+        to = document.field("to") if document is not None else None
+        return not isinstance(to, list) or self.profile.account_id.hex() in to
+
     def _still_listed(self, journal_hex: str, handle_hex: str) -> bool:
         """Whether this device's verified chain of the journal still lists the membership."""
         try:
@@ -2114,6 +2128,8 @@ class Replica:
             accepted = [s for s in accepted if s.record_id in owned]
             problems = [p for p in problems if p.record_id in owned]
         for doc_id, arrival in arrivals.items():
+            if not self._mine_to_hear(journal, arrival, changed.get(doc_id)):
+                continue
             report.arrivals.setdefault(doc_id, arrival)
         report.pulled += len({s.record_id for s in accepted})  # a record sent twice: once
         report.merged += len(changed)

@@ -255,6 +255,29 @@ async def test_opting_in_to_safety_flags_for_one_therapist_does_not_send_them_to
     assert response.flagged_to == ["tom"]
 
 
+async def test_a_member_the_flag_was_not_sealed_for_is_not_told_of_it_by_a_sync(
+    signup: ClientFactory,
+) -> None:
+    """NU23 C5: a flag sealed for tom only was news to joe's sync ("1 new safety flag from
+    ana"), though joe's `safety.flags()` lists none: it told joe that ana answered item 9
+    above 0. A sync tells a member only of flags whose `to` names it."""
+    ana, tom, joe = await signup("ana"), await signup("tom"), await signup("joe")
+    await share_with(ana, tom, role="annotate")
+    await ana.safety.set_plan(share_flags=True, flags_for="tom")
+    await share_with(ana, joe)
+    taken = await ana.measures.take("phq9", ITEM_9)
+    assert (await ana.safety.respond(taken.result)).flagged_to == ["tom"]
+    await ana.sync()
+    told = await joe.sync()
+    assert [n for n in told.news if n.kind == "safety_flag"] == []
+    assert await joe.safety.flags() == []
+    assert any(n.count == 1 for n in told.news)  # the result itself is news to joe
+    tom_told = await tom.sync()
+    assert [(n.kind, n.count) for n in tom_told.news if n.kind == "safety_flag"] == [
+        ("safety_flag", 1)
+    ]
+
+
 async def test_a_client_whose_fingerprint_was_never_compared_is_marked_in_the_caseload(
     signup: ClientFactory,
 ) -> None:
