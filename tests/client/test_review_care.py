@@ -276,6 +276,11 @@ async def test_a_member_the_flag_was_not_sealed_for_is_not_told_of_it_by_a_sync(
     assert [(n.kind, n.count) for n in tom_told.news if n.kind == "safety_flag"] == [
         ("safety_flag", 1)
     ]
+    [flag] = await tom.safety.flags()
+    await tom.safety.acknowledge(flag.id)
+    await tom.sync()
+    acked = await joe.sync()  # tom's acknowledgement would tell joe a flag exists
+    assert [n for n in acked.news if n.kind.startswith("safety")] == []
 
 
 async def test_a_client_whose_fingerprint_was_never_compared_is_marked_in_the_caseload(
