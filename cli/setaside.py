@@ -56,7 +56,8 @@ def retry_set_aside(home: Home) -> None:
       tj set-aside retry
     """
     count, report = home.run(retry_and_sync)
-    output.message(f"Retried {count} change(s): {output.sync_text(report)}.")
+    changes = "change" if count == 1 else "changes"
+    output.message(f"Retried {count} {changes}: {output.sync_text(report)}.")
     output.tell_departures(report)
     for record in report.set_aside:
         output.message(
@@ -67,7 +68,7 @@ def retry_set_aside(home: Home) -> None:
         output.message(
             "If it will never be accepted (the share ended for good, the journal is gone), keep "
             "its words with `tj set-aside list --json > refused.json`, then drop it with "
-            "`tj set-aside drop ID` (or `--all`): it is never sent again (NU22 C11)."
+            "`tj set-aside drop ID` (or `--all`): it is never sent again."
         )
         raise SystemExit(NOT_DELIVERED_EXIT)  # still not delivered
 

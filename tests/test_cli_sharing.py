@@ -360,7 +360,7 @@ async def test_a_note_refused_after_the_share_ended_is_set_aside_listed_and_expo
     assert "refused" not in (await tom.ok("sync")).stderr  # reported once
     retried = await tom.tj("set-aside", "retry")
     assert retried.exit_code == NOT_DELIVERED_EXIT
-    assert "Retried 1 change(s)" in retried.stderr and "Still refused" in retried.stderr
+    assert "Retried 1 change:" in retried.stderr and "Still refused" in retried.stderr
     assert len(await tom.json("set-aside", "list")) == 1
 
 
