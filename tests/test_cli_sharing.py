@@ -361,6 +361,7 @@ async def test_a_note_refused_after_the_share_ended_is_set_aside_listed_and_expo
     retried = await tom.tj("set-aside", "retry")
     assert retried.exit_code == NOT_DELIVERED_EXIT
     assert "Retried 1 change:" in retried.stderr and "Still refused" in retried.stderr
+    assert "tj set-aside drop ID" in retried.stderr and "NU22" not in retried.stderr  # NU23 C1
     assert len(await tom.json("set-aside", "list")) == 1
 
 
