@@ -35,6 +35,7 @@ from client_sdk.errors import InvalidInput, NetworkError, ScopeNeeded, StillShar
 if TYPE_CHECKING:
     from client_sdk import Client, Journal, SyncReport
     from client_sdk.departures import Departure
+    from client_sdk.sharing import ShareInfo
     from client_sdk.sync import Progress
 
 APP_NAME = "therapy-journal"
@@ -1173,10 +1174,14 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
       tj journal delete "Night dreams"
     """
     if not yes:
-        held = home.run(lambda client: client.journals.contents(name))
+
+        async def before(client: Client) -> tuple[dict[str, int], list[ShareInfo]]:
+            return await client.journals.contents(name), await client.shares.list()
+
+        held, shares = home.run(before)
         typed = click.prompt(
             f"This deletes {name} and everything in it for good ({contents_text(held)}), "
-            "with no trash. Type its name to confirm",
+            f"with no trash{kept_by_members(name, shares)}. Type its name to confirm",
             err=True,
             default="",
             show_default=False,
@@ -1185,6 +1190,23 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
             raise click.ClickException("the name did not match: nothing was deleted")
     home.run(lambda client: client.journals.delete(name))
     output.message(f"Deleted journal {name}.")
+
+
+def kept_by_members(name: str, shares: list[ShareInfo]) -> str:
+    """What deleting the journal `name` leaves with others (NU22 C4, NU23 C2): "; drsmith
+    keeps what they already downloaded of it", and the entries shared one by one; "" when it
+    is shared with nobody (by the verified chains `shares` were read from)."""
+    members = sorted({s.member for s in shares if name in (s.journal, s.source)})
+    said = ""
+    if members:
+        who = output.plain_list(members)
+        said = f"; {who} {'keeps' if len(members) == 1 else 'keep'} what they already downloaded"
+    for member in sorted({s.member for s in shares if s.kind == "items"}):
+        said += (
+            f"; what you shared one by one with {member} stays in 'Shared with {member}' "
+            f"(`tj unshare 'Shared with {member}' {member}` ends it)"
+        )
+    return said
 
 
 CONTENT_WORDS = {

@@ -257,6 +257,25 @@ async def test_share_entry_with_only_mood_and_tags_shows_the_therapist_no_words(
     )
 
 
+async def test_deleting_a_shared_journal_says_who_keeps_what_they_downloaded(
+    ana: Device, tom: Device
+) -> None:
+    """NU22 C4, NU23 C2: the confirmation said only "for good": it names the member who
+    keeps what they downloaded and the entries shared one by one, which stay shared."""
+    await ana.ok("journal", "create", "Dreams")
+    written = await ana.ok("write", "--journal", "Dreams", "A dream.")
+    await ana.ok("share", "Dreams", "tom", "--full", "--trust-on-first-use")
+    await ana.ok("share-entry", written.stdout.strip()[:8], "tom")
+    refused = await ana.tj("journal", "delete", "Dreams", input="no\n")
+    prompt = " ".join(refused.stderr.split())
+    assert "tom keeps what they already downloaded" in prompt
+    assert "what you shared one by one with tom stays in 'Shared with tom'" in prompt
+    assert "`tj unshare 'Shared with tom' tom` ends it" in prompt
+    await ana.ok("journal", "create", "Alone")
+    alone = " ".join((await ana.tj("journal", "delete", "Alone", input="no\n")).stderr.split())
+    assert "downloaded" not in alone  # shared with nobody: nothing said of members
+
+
 async def test_shares_log_shows_the_owner_when_the_therapist_fetched_records(
     ana: Device, tom: Device
 ) -> None:
