@@ -709,7 +709,7 @@ def logout(home: Home, yes: bool) -> None:
         "This device's local data was deleted, but the server could not be reached to sign "
         "it out: the server still lists this device as signed in until you run "
         f"`tj devices revoke {output.short_id(done.device_id)}` on another of your devices "
-        "(or its session expires unused)."
+        "(or until its session ends, 30 days after its login by default)."
     )
 
 
