@@ -10,8 +10,6 @@ import dataclasses
 import sqlite3
 from pathlib import Path
 
-import pytest
-
 from client_sdk import Client, crypto
 from client_sdk.store import STORE_FILE
 from tests.client.sharing_support import share_with
@@ -61,11 +59,6 @@ async def test_a_journal_deleted_on_a_device_leaves_its_id_nowhere_in_its_store(
     assert [row for row in _rows_naming(ana.home, diary) if diary in row[1]] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R38 G1, open: kept_write_counters names a deleted journal by an unkeyed hash of "
-    "its id, with the device id and counter in clear",
-)
 async def test_a_journal_deleted_on_a_device_leaves_nothing_in_its_store_that_names_it(
     signup: ClientFactory,
 ) -> None:
@@ -97,11 +90,6 @@ async def test_a_journal_deleted_on_a_device_leaves_nothing_in_its_store_that_na
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R38 G2, open: kept_write_counters keeps a forgotten copy's writing devices and "
-    "counters under an unkeyed hash of the journal id",
-)
 async def test_a_forgotten_copy_leaves_no_count_of_the_members_notes_in_its_store(
     signup: ClientFactory,
 ) -> None:
