@@ -76,9 +76,10 @@ async def test_an_older_stores_unkeyed_rows_are_given_back_when_the_journal_is_l
         write(tmp_path, "INSERT INTO kept_write_counters VALUES (?, ?, ?)", (TAG, other, 2))
         async with store.transaction() as tx:
             await tx.put_journal(JOURNAL, counters_tag=TAG)
-        assert sorted(
-            rows(tmp_path, "SELECT device, counter FROM device_write_counters")  # type: ignore[arg-type]
-        ) == [(DEVICE, 4), (other, 2)]
+        assert sorted(rows(tmp_path, "SELECT device, counter FROM device_write_counters")) == [
+            (DEVICE, 4),
+            (other, 2),
+        ]
         assert rows(tmp_path, "SELECT * FROM kept_write_counters") == []
     finally:
         await store.close()
