@@ -38,6 +38,7 @@ class Context(bytes, enum.Enum):
     KDF_KEK = b"tj-kek-v1......."
     KDF_RECOVERY_LOGIN = b"tj-rec-login-v1."
     KDF_RECOVERY_WRAP = b"tj-rec-wrap-v1.."
+    KDF_KEPT_COUNTERS = b"tj-kept-ctr-v1.."  # R38 G1/G2: keys the kept write counters' tags
     RECORD = b"tj/record/v1"
     RECORD_SIGNATURE = b"tj/record-signature/v1"
     BUNDLE = b"tj/bundle/v1"

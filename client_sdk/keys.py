@@ -461,6 +461,19 @@ def disclosure_doc_id(account_key: bytes, source_doc_id: bytes, journal_id: byte
     )
 
 
+def kept_counters_tag(account_key: bytes, journal_id: bytes) -> bytes:
+    """What the store names a removed journal's kept write counters by
+    (`kept_write_counters`, store.py; R36 F4/F5): keyed BLAKE2b-256 (libsodium) of the
+    journal id (16 bytes) under a subkey of the account key (`crypto.derive_subkey`, context
+    `KDF_KEPT_COUNTERS`), 32 bytes. Only a holder of the account's secrets can compute it, so
+    the store file alone (a stolen disk, a backup), with the journal's id, which the server
+    and every member know, does not tell that this home had the journal (R38 G1, G2)."""
+    subkey = crypto.derive_subkey(account_key, Context.KDF_KEPT_COUNTERS)
+    return nacl.hash.blake2b(
+        journal_id, digest_size=32, key=subkey, encoder=nacl.encoding.RawEncoder
+    )
+
+
 DOC_ID_NONCE_BYTES = 8
 """A document id is 8 random bytes, then 8 bytes that bind them to the creator's account."""
 

@@ -150,6 +150,12 @@ class Replica:
     compact_after = 100
     """A document with this many acknowledged updates gets a snapshot at the next sync."""
 
+    def counters_tag(self, journal_id: bytes) -> bytes:
+        """The tag the store keeps a removed journal's write counters under
+        (`Transaction._keep_write_counters`): keyed with this account's secrets, so the store
+        file alone does not name the journal (keys.kept_counters_tag, R38 G1/G2)."""
+        return keys.kept_counters_tag(self.profile.secrets.account_key, journal_id)
+
     def remember_key(self, journal_id: bytes, epoch: int, key: bytes) -> None:
         self._keys[(journal_id, epoch)] = key
 
@@ -223,7 +229,7 @@ class Replica:
                 )
         async with self.store.transaction() as tx:
             for local in updated + gone:
-                await tx.put_journal(local)
+                await tx.put_journal(local, counters_tag=self.counters_tag(local.journal_id))
             await tx.replace_shares(self._shares(now))
             if to_check or ended or dropped:  # with the new meta_version: no check is lost
                 checks = departures.decode(await tx.setting(departures.PENDING))
@@ -3148,7 +3154,9 @@ class Replica:
             request = wire.JournalRequest(journal.journal_id)
             await self.transport.call("/v1/journals/delete", request, wire.Empty)
         async with self.store.transaction() as tx:
-            await tx.remove_journal(journal.journal_id)
+            await tx.remove_journal(
+                journal.journal_id, counters_tag=self.counters_tag(journal.journal_id)
+            )
             await tx.drop_pending_journal(journal.journal_id)
         self.chains.forget(journal.journal_id)
 
@@ -3163,7 +3171,7 @@ class Replica:
         `sync_lock`."""
         journal_id = journal.journal_id
         async with self.store.transaction() as tx:
-            await tx.forget_journal(journal_id)
+            await tx.forget_journal(journal_id, counters_tag=self.counters_tag(journal_id))
             stored = await tx.setting(hold_back.SETTING)
             if stored is not None:
                 hold = hold_back.decode(stored)
@@ -3234,7 +3242,7 @@ class Replica:
             journal_id, me, "owner", 0, name, 1, 0, meta=json.dumps({"name": name})
         )
         async with self.store.transaction() as tx:
-            await tx.put_journal(local)
+            await tx.put_journal(local, counters_tag=self.counters_tag(local.journal_id))
             await tx.put_key(journal_id, 0, envelope)
             await tx.add_access_entries(journal_id, 0, entries)
             await tx.add_pending_journal(journal_id, wire.encode(request))
@@ -3248,7 +3256,7 @@ class Replica:
                 raise
             # refused for good at once (over quota, say): nothing was written in it yet
             async with self.store.transaction() as tx:
-                await tx.remove_journal(journal_id)
+                await tx.remove_journal(journal_id, counters_tag=self.counters_tag(journal_id))
                 await tx.drop_pending_journal(journal_id)
             self.chains.forget(journal_id)
             raise

@@ -1331,9 +1331,15 @@ def insert_new_documents(db: sqlite3.Connection, changes: list[NewDocument]) -> 
     )
 
 
-def counters_tag(journal_id: bytes) -> bytes:
-    """What `kept_write_counters` names a removed journal by: BLAKE2b-256 of its id in a
-    frame of its own (never the id, as forgotten.tag)."""
+def legacy_counters_tag(journal_id: bytes) -> bytes:
+    """What `kept_write_counters` named a removed journal by before R38 G1/G2: BLAKE2b-256,
+    unkeyed, of its id in a frame of its own. Anyone who knows the id (the server, every
+    member) computes it, so it is never written any more; rows a store already holds under
+    it cannot be re-tagged (the store keeps no id to compute the keyed tag from) and are
+    kept, read only to give their counters back when the journal is listed again
+    (`Transaction.put_journal`), then deleted: dropping them instead would let a journal
+    listed again make a device sign a counter twice (R36 F4/F5), which is worse than the
+    trace they leave of a journal removed before this version."""
     return crypto.hash32(crypto.frame(b"tj kept write counters", journal_id))
 
 
@@ -1482,13 +1488,13 @@ class Transaction:
         forget) brings."""
         return forgotten.tag(journal_id) in forgotten.decode(await self.setting(forgotten.SETTING))
 
-    async def forget_journal(self, journal_id: bytes) -> None:
+    async def forget_journal(self, journal_id: bytes, *, counters_tag: bytes) -> None:
         """Every row this device keeps of a journal: the unsynced field writes of its
         documents, then the rows of every table with a `journal_id` column (found in the
         store's own schema, so a table added later is covered too). Settings that name the
         journal are the caller's (`Replica.forget_copy`). Its write counters are kept under
-        the journal's tag (`_keep_write_counters`)."""
-        await self._keep_write_counters(journal_id)
+        `counters_tag` (`_keep_write_counters`)."""
+        await self._keep_write_counters(journal_id, counters_tag)
         await self._db.execute(
             "DELETE FROM field_writes WHERE doc_id IN "
             "(SELECT doc_id FROM documents WHERE journal_id = ?)",
@@ -1497,18 +1503,23 @@ class Transaction:
         for table in await self._journal_tables():
             await self._db.execute(f"DELETE FROM {table} WHERE journal_id = ?", (journal_id,))
 
-    async def _keep_write_counters(self, journal_id: bytes) -> None:
+    async def _keep_write_counters(self, journal_id: bytes, tag: bytes) -> None:
         """Keep this home's write counters of a journal it removes (`device_write_counters`),
-        under `counters_tag` of its id, never the id: the device ids live on, and a journal
-        listed again (shared again after `shares.forget`, or a journal deleted here that the
-        server lists again) must never make one of them sign a counter twice (R36 F4, F5;
-        protocol.md 4.18). `put_journal` gives them back. A search of the store for the
-        journal's id still finds nothing (forgotten.py)."""
+        under `tag`, never the id: the device ids live on, and a journal listed again (shared
+        again after `shares.forget`, or a journal deleted here that the server lists again)
+        must never make one of them sign a counter twice (R36 F4, F5; protocol.md 4.18).
+        `put_journal` gives them back.
+
+        `tag` is `keys.kept_counters_tag` of the journal id, keyed with the account's secrets,
+        which the store does not hold (the replica passes it): the store file alone, with the
+        journal's id, does not tell that this home had the journal, nor how many records its
+        devices wrote there (R38 G1, G2). A row then says only "some removed journal, this
+        device id, this counter"."""
         await self._db.execute(
             "INSERT INTO kept_write_counters (tag, device, counter) SELECT ?, device, counter "
             "FROM device_write_counters WHERE journal_id = ? ON CONFLICT(tag, device) "
             "DO UPDATE SET counter = max(counter, excluded.counter)",
-            (counters_tag(journal_id), journal_id),
+            (tag, journal_id),
         )
 
     async def _journal_tables(self) -> list[str]:
@@ -1614,10 +1625,12 @@ class Transaction:
                 found.append((bytes(r[0]), bytes(r[1]), int(r[2]), covers))
         return found
 
-    async def put_journal(self, journal: LocalJournal) -> None:
+    async def put_journal(self, journal: LocalJournal, *, counters_tag: bytes) -> None:
         """Insert or update the journal's row; not for a journal whose copy was forgotten
         here (forgotten.py), read in this transaction: a journal list or sync of another
-        process that read the list before the forget does not write the journal back."""
+        process that read the list before the forget does not write the journal back.
+        `counters_tag`: `keys.kept_counters_tag` of its id, under which its write counters
+        were kept if it was removed here before (`_keep_write_counters`)."""
         if journal.role != "owner" and await self.forgotten(journal.journal_id):
             return
         await self._db.execute(
@@ -1640,15 +1653,17 @@ class Transaction:
             ),
         )
         # A journal removed here before and listed again: its write counters come back
-        # (`_keep_write_counters`), so its devices go on from where they were.
-        tag = counters_tag(journal.journal_id)
-        await self._db.execute(
-            "INSERT INTO device_write_counters (journal_id, device, counter) SELECT ?, device, "
-            "counter FROM kept_write_counters WHERE tag = ? ON CONFLICT(journal_id, device) "
-            "DO UPDATE SET counter = max(counter, excluded.counter)",
-            (journal.journal_id, tag),
-        )
-        await self._db.execute("DELETE FROM kept_write_counters WHERE tag = ?", (tag,))
+        # (`_keep_write_counters`), so its devices go on from where they were; so do those
+        # an older store kept under the unkeyed tag (`legacy_counters_tag`).
+        for tag in (counters_tag, legacy_counters_tag(journal.journal_id)):
+            await self._db.execute(
+                "INSERT INTO device_write_counters (journal_id, device, counter) SELECT ?, "
+                "device, counter FROM kept_write_counters WHERE tag = ? "
+                "ON CONFLICT(journal_id, device) "
+                "DO UPDATE SET counter = max(counter, excluded.counter)",
+                (journal.journal_id, tag),
+            )
+            await self._db.execute("DELETE FROM kept_write_counters WHERE tag = ?", (tag,))
 
     async def forget_peer(self, account_id: bytes) -> None:
         await self._db.execute("DELETE FROM peers WHERE account_id = ?", (account_id,))
@@ -1684,10 +1699,10 @@ class Transaction:
             [(creator, doc_id) for doc_id, creator in creators.items()],
         )
 
-    async def remove_journal(self, journal_id: bytes) -> None:
+    async def remove_journal(self, journal_id: bytes, *, counters_tag: bytes) -> None:
         """Delete what this device holds of the journal; its write counters are kept under
-        the journal's tag (`_keep_write_counters`)."""
-        await self._keep_write_counters(journal_id)
+        `counters_tag`, `keys.kept_counters_tag` of its id (`_keep_write_counters`)."""
+        await self._keep_write_counters(journal_id, counters_tag)
         await self._db.execute(
             "DELETE FROM field_writes WHERE doc_id IN "
             "(SELECT doc_id FROM documents WHERE journal_id = ?)",

@@ -10,8 +10,6 @@ import dataclasses
 import sqlite3
 from pathlib import Path
 
-import pytest
-
 from client_sdk import Client, crypto
 from client_sdk.store import STORE_FILE
 from tests.client.sharing_support import share_with
@@ -61,11 +59,6 @@ async def test_a_journal_deleted_on_a_device_leaves_its_id_nowhere_in_its_store(
     assert [row for row in _rows_naming(ana.home, diary) if diary in row[1]] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R38 G1, open: kept_write_counters names a deleted journal by an unkeyed hash of "
-    "its id, with the device id and counter in clear",
-)
 async def test_a_journal_deleted_on_a_device_leaves_nothing_in_its_store_that_names_it(
     signup: ClientFactory,
 ) -> None:
@@ -80,7 +73,9 @@ async def test_a_journal_deleted_on_a_device_leaves_nothing_in_its_store_that_na
     and writing id, for good. Worse: `remove_journal` no longer deletes the journal's
     `device_write_counters` rows at all (D3 took the table out of its list instead of only
     copying it first), so the journal's id itself stays in the store, in clear, next to the
-    counter: "a search of the store for the journal's id finds nothing" no longer holds."""
+    counter: "a search of the store for the journal's id finds nothing" no longer holds.
+    Fixed: the id's rows go and the counters are kept under a tag keyed with the account's
+    secrets (keys.kept_counters_tag)."""
     ana = await signup("r38ana")
     created = await ana.journals.create("Secret diary")
     diary = bytes.fromhex(created.id)
@@ -97,11 +92,6 @@ async def test_a_journal_deleted_on_a_device_leaves_nothing_in_its_store_that_na
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R38 G2, open: kept_write_counters keeps a forgotten copy's writing devices and "
-    "counters under an unkeyed hash of the journal id",
-)
 async def test_a_forgotten_copy_leaves_no_count_of_the_members_notes_in_its_store(
     signup: ClientFactory,
 ) -> None:
@@ -110,7 +100,9 @@ async def test_a_forgotten_copy_leaves_no_count_of_the_members_notes_in_its_stor
     `counters_tag` (an unkeyed hash of the journal id, computable by the server or the
     client who shared it), the therapist's device id and how many notes that device wrote
     in the client's journal, in clear, for good: a stolen laptop or an old backup of it
-    tells how many notes the therapist wrote about the client whose journal id is known."""
+    tells how many notes the therapist wrote about the client whose journal id is known.
+    Fixed: the counters are kept under a tag keyed with the account's secrets
+    (keys.kept_counters_tag)."""
     ana, tom = await signup("r38bea"), await signup("r38tom")
     await share_with(ana, tom, role="annotate")
     await tom.sync(strict=True)

@@ -11,6 +11,7 @@ from client_sdk.store import STORE_FILE, LocalJournal, Peer, Store, StoredDocume
 from client_sdk.withholding import Cover, DeviceCounters, Key
 
 JOURNAL = LocalJournal(b"\x01" * 16, b"\x02" * 16, "owner", 1, "Personal", 1, 0)
+TAG = b"\x07" * 32  # keys.kept_counters_tag of the journal id, as the replica passes it
 
 
 def other_process(home: Path) -> sqlite3.Connection:
@@ -23,7 +24,7 @@ async def test_a_settings_write_reports_the_versions_it_moved_the_store_between(
 ) -> None:
     store = await Store.open(tmp_path)
     async with store.transaction() as tx:
-        await tx.put_journal(JOURNAL)
+        await tx.put_journal(JOURNAL, counters_tag=TAG)
     before = await store.version()
     moved = await store.put_setting("last_synced_at", 1)
     assert moved == (before, await store.version())
@@ -37,7 +38,7 @@ async def test_a_commit_of_another_process_is_never_carried_over_by_a_settings_w
 ) -> None:
     store = await Store.open(tmp_path)
     async with store.transaction() as tx:
-        await tx.put_journal(JOURNAL)
+        await tx.put_journal(JOURNAL, counters_tag=TAG)
     seen = await store.version()  # what a clean check was computed at
     other = other_process(tmp_path)
     other.execute("UPDATE journals SET name = 'Renamed'")
@@ -52,7 +53,7 @@ async def test_the_journal_list_is_read_again_after_any_change_to_it(tmp_path: P
     # issue 10: the list is kept between reads while the store's version stands still.
     store = await Store.open(tmp_path)
     async with store.transaction() as tx:
-        await tx.put_journal(JOURNAL)
+        await tx.put_journal(JOURNAL, counters_tag=TAG)
     assert [j.name for j in await store.journals()] == ["Personal"]
 
     other = other_process(tmp_path)  # another process renames it
@@ -66,7 +67,7 @@ async def test_the_journal_list_is_read_again_after_any_change_to_it(tmp_path: P
 
     try:  # a change rolled back is not kept either
         async with store.transaction() as tx:
-            await tx.remove_journal(JOURNAL.journal_id)
+            await tx.remove_journal(JOURNAL.journal_id, counters_tag=TAG)
             raise RuntimeError("abandon")
     except RuntimeError:
         pass
@@ -150,7 +151,7 @@ async def test_reads_as_of_a_version_hold_only_while_this_connection_changes_not
     # while this connection writes nothing; any write of its own (a rollback too) is seen.
     store = await Store.open(tmp_path)
     async with store.transaction() as tx:
-        await tx.put_journal(JOURNAL)
+        await tx.put_journal(JOURNAL, counters_tag=TAG)
     start = await store.version()
     assert await store.version(since=start) == start
     assert [j.cursor for j in await store.journals(as_of=start)] == [0]
@@ -188,7 +189,7 @@ async def test_a_commit_of_another_process_is_read_from_the_next_version_on(
 ) -> None:
     store = await Store.open(tmp_path)
     async with store.transaction() as tx:
-        await tx.put_journal(JOURNAL)
+        await tx.put_journal(JOURNAL, counters_tag=TAG)
         await tx.set_setting("name", "mine")
     start = await store.version()
     assert (await store.waiting(as_of=start))[1] is False

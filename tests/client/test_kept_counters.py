@@ -1,0 +1,102 @@
+"""The write counters a device keeps of a journal it removed (`kept_write_counters`, R36
+F4/F5) are named by a tag keyed with the account's secrets (keys.kept_counters_tag, R38 G1,
+G2), given back when the journal is listed again; rows an older store kept under the unkeyed
+tag (`legacy_counters_tag`) are given back too, never dropped, so no counter is signed twice."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+
+from client_sdk import keys
+from client_sdk.store import STORE_FILE, LocalJournal, Store, legacy_counters_tag
+from tests.conftest import ClientFactory
+
+JOURNAL = LocalJournal(b"\x01" * 16, b"\x02" * 16, "owner", 1, "Personal", 1, 0)
+ACCOUNT_KEY = b"\x09" * 32
+TAG = keys.kept_counters_tag(ACCOUNT_KEY, JOURNAL.journal_id)
+DEVICE = b"\x05" * 16
+
+
+def rows(home: Path, sql: str) -> list[tuple[object, ...]]:
+    with contextlib.closing(sqlite3.connect(home / STORE_FILE)) as db:
+        return db.execute(sql).fetchall()
+
+
+def write(home: Path, sql: str, params: tuple[object, ...]) -> None:
+    with contextlib.closing(sqlite3.connect(home / STORE_FILE)) as db, db:
+        db.execute(sql, params)
+
+
+def test_the_tag_is_keyed_with_the_account_key() -> None:
+    assert len(TAG) == 32
+    assert TAG != legacy_counters_tag(JOURNAL.journal_id)
+    assert TAG != keys.kept_counters_tag(b"\x0a" * 32, JOURNAL.journal_id)
+    assert TAG != keys.kept_counters_tag(ACCOUNT_KEY, b"\x03" * 16)
+    assert TAG == keys.kept_counters_tag(ACCOUNT_KEY, JOURNAL.journal_id)
+
+
+async def test_a_removed_journals_counters_are_kept_under_the_keyed_tag_and_given_back(
+    tmp_path: Path,
+) -> None:
+    store = await Store.open(tmp_path)
+    try:
+        async with store.transaction() as tx:
+            await tx.put_journal(JOURNAL, counters_tag=TAG)
+        write(
+            tmp_path,
+            "INSERT INTO device_write_counters VALUES (?, ?, ?)",
+            (JOURNAL.journal_id, DEVICE, 3),
+        )
+        async with store.transaction() as tx:
+            await tx.remove_journal(JOURNAL.journal_id, counters_tag=TAG)
+        assert rows(tmp_path, "SELECT tag, device, counter FROM kept_write_counters") == [
+            (TAG, DEVICE, 3)
+        ]
+        assert rows(tmp_path, "SELECT * FROM device_write_counters") == []
+        async with store.transaction() as tx:  # listed again
+            await tx.put_journal(JOURNAL, counters_tag=TAG)
+        assert rows(tmp_path, "SELECT * FROM device_write_counters") == [
+            (JOURNAL.journal_id, DEVICE, 3)
+        ]
+        assert rows(tmp_path, "SELECT * FROM kept_write_counters") == []
+    finally:
+        await store.close()
+
+
+async def test_an_older_stores_unkeyed_rows_are_given_back_when_the_journal_is_listed_again(
+    tmp_path: Path,
+) -> None:
+    store = await Store.open(tmp_path)
+    try:
+        legacy = legacy_counters_tag(JOURNAL.journal_id)
+        write(tmp_path, "INSERT INTO kept_write_counters VALUES (?, ?, ?)", (legacy, DEVICE, 4))
+        other = b"\x06" * 16  # and a keyed row of another device of the same journal
+        write(tmp_path, "INSERT INTO kept_write_counters VALUES (?, ?, ?)", (TAG, other, 2))
+        async with store.transaction() as tx:
+            await tx.put_journal(JOURNAL, counters_tag=TAG)
+        assert sorted(rows(tmp_path, "SELECT device, counter FROM device_write_counters")) == [
+            (DEVICE, 4),
+            (other, 2),
+        ]
+        assert rows(tmp_path, "SELECT * FROM kept_write_counters") == []
+    finally:
+        await store.close()
+
+
+async def test_a_deleted_journals_counters_are_kept_under_the_accounts_keyed_tag(
+    signup: ClientFactory,
+) -> None:
+    """The counters are kept (R36 F5), under the tag only the account computes (R38 G1)."""
+    ana = await signup("g12ana")
+    diary = bytes.fromhex((await ana.journals.create("Diary")).id)
+    for text in ("one", "two", "three"):
+        await ana.entries.write("Diary", text)
+    await ana.sync(strict=True)
+    await ana.journals.delete("Diary")
+    await ana.sync(strict=True)
+    tag = keys.kept_counters_tag(ana.profile.secrets.account_key, diary)
+    assert rows(ana.home, "SELECT tag, device, counter FROM kept_write_counters") == [
+        (tag, ana.profile.device_id, 3)
+    ]
