@@ -9,9 +9,9 @@ Every list command builds its table here from column kinds and plain-text rows (
   ("margaret-oconnell/" then "Personal"), folding only a part longer than the column: a
   name may take two lines but is never cut to "ana/Perso…", which could be any of thirty
   clients;
-- TEXT columns (titles, notes, summaries) take the rest and wrap; a name is broken between its
-  parts before a text goes below WHOLE_WORDS cells (NU23 C4), and folded before a text goes
-  below MIN_TEXT (or its whole length); a text never gets just its longest word's width.
+- TEXT columns (titles, notes, summaries) take the rest and wrap; a name is broken before a
+  text is squeezed below MIN_TEXT cells (or its whole length), and a text never gets just
+  its longest word's width.
 
 The width is the terminal's (or `COLUMNS`, 80 when neither is known), as rich measures it.
 """
@@ -126,8 +126,8 @@ def _widths(columns: Sequence[Column], rows: list[list[str]], total: int) -> lis
     name_parts = {i: min(whole[i], words[i]) for i in names}
     for name_floor, text_floor in (
         (whole_names, WHOLE_WORDS),
-        (name_parts, WHOLE_WORDS),  # a name broken between its parts before text goes
-        (whole_names, MIN_TEXT),  # below 16 cells: a note 9 cells wide (NU23 C4)
+        (whole_names, MIN_TEXT),
+        (name_parts, WHOLE_WORDS),
         (name_parts, MIN_TEXT),
         (name_parts, 4),
         ({i: min(whole[i], MIN_NAME) for i in names}, 4),

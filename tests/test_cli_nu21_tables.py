@@ -12,10 +12,8 @@ from rich.table import Table
 
 from cli.goals import goals_table
 from cli.private_notes import private_notes_table
-from cli.sharing import notes_table
 from client_sdk.goals import Goal, Measure
 from client_sdk.private_notes import PrivateNote
-from client_sdk.sharing import Note
 
 WHEN = datetime(2026, 12, 2, 1, 9, tzinfo=UTC)
 
@@ -64,23 +62,3 @@ def test_a_goals_target_date_is_never_cut_at_80_columns() -> None:
     assert "due 2027-03-01" in text, text
     assert "0/12 sessions" in text and "Personal" in text and "cf885c870f0f" in text
     assert all(len(line) <= 80 for line in lines)
-
-
-def test_a_therapists_prompt_keeps_a_readable_width_beside_its_author() -> None:
-    """NU23 C4: "What made / you laugh / this / week?" 9 cells wide beside "drsmith
-    (therapist)": the author's name is broken between its parts first."""
-    prompt = Note(
-        "c6faca534582" + "0" * 20,
-        "Personal",
-        "prompt",
-        "What made you laugh this week?",
-        "drsmith",
-        True,
-        WHEN,
-    )
-    lines = rendered(notes_table([prompt], me="ana"))
-    assert all(len(line) <= 80 for line in lines), lines
-    assert any("What made you" in line for line in lines), lines  # 16 cells, not 9
-    assert any("laugh this week?" in line for line in lines), lines
-    text = "\n".join(lines)
-    assert "drsmith" in text and "(therapist)" in text  # broken, never cut
