@@ -82,10 +82,9 @@ async def copies_kept(client: Client) -> list[str]:
         ]
     lines = []
     if members:
-        who = members[0] if len(members) == 1 else f"{', '.join(members[:-1])} and {members[-1]}"
         lines.append(
-            f"{who} {'keeps' if len(members) == 1 else 'keep'} what they already downloaded "
-            "of the journals you shared with them: the server's copy is erased, theirs is not."
+            f"{output.keep_downloaded(members)} of the journals you shared with them: the "
+            "server's copy is erased, theirs is not."
         )
     if others:
         one = len(others) == 1

@@ -1198,9 +1198,8 @@ def kept_by_members(name: str, shares: list[ShareInfo]) -> str:
     is shared with nobody (by the verified chains `shares` were read from)."""
     members = sorted({s.member for s in shares if name in (s.journal, s.source)})
     said = ""
-    if members:
-        who = output.plain_list(members)
-        said = f"; {who} {'keeps' if len(members) == 1 else 'keep'} what they already downloaded"
+    if members:  # usernames: never plain_list, which words a field named "body" as "text"
+        said = f"; {output.keep_downloaded(members)}"
     for member in sorted({s.member for s in shares if s.kind == "items"}):
         said += (
             f"; what you shared one by one with {member} stays in 'Shared with {member}' "

@@ -468,6 +468,13 @@ def plain_list(fields: Iterable[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
+def keep_downloaded(members: Sequence[str]) -> str:
+    """["drsmith"] -> "drsmith keeps what they already downloaded"; ["a", "b"] -> "a and b
+    keep ..." (usernames, in the order given; at least one)."""
+    who = members[0] if len(members) == 1 else f"{', '.join(members[:-1])} and {members[-1]}"
+    return f"{who} {'keeps' if len(members) == 1 else 'keep'} what they already downloaded"
+
+
 def ended_text(d: Departure) -> str:
     """A share that ended, in a few words: "drsmith no longer reads Personal", "ana stopped
     sharing Personal with you (18:47)", "your share of Personal with drlee ended (its end
