@@ -203,13 +203,14 @@ async def finish_signup(
     pre = await transport.call(
         "/v1/auth/prelogin", wire.PreloginRequest(request.username), wire.PreloginReply
     )
-    if pre.salt != request.salt and not create:
+    created = pre.salt != request.salt  # the signup never reached the server (or was erased)
+    if created and not create:
         raise AuthError(
             f"the server does not know {request.username} with the password this device "
             "signed it up with",
             subject=NOT_ON_SERVER,
         )
-    if pre.salt != request.salt:  # the signup never reached the server: send it again
+    if created:  # send it again
         reply = await register_again(transport, request)
     else:
         reply = await signed_session(
@@ -224,7 +225,6 @@ async def finish_signup(
     if reply.account_id != request.account_id:
         await end_session(transport.base_url, reply.token)
         raise IntegrityError("the server signed this device in to another account than its own")
-    created = pre.salt != request.salt
     return Session(reply, secrets, request.device_name, created), recovery_key
 
 
