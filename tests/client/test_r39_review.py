@@ -28,3 +28,52 @@ async def test_opting_in_another_therapist_does_not_re_consent_a_member_re_share
     taken = await laptop.measures.take("phq9", ITEM_9)
     response = await laptop.safety.respond(taken.result)
     assert response.flagged_to == ["tom"], response
+
+
+async def test_a_member_the_flag_was_not_sealed_for_is_not_told_of_its_acknowledgement(
+    signup: ClientFactory,
+) -> None:
+    """HELD (passes on integ4; a member's acknowledgement is not news to other members).
+    6d4e174 (NU23 C5) hides from joe's sync a flag sealed for tom only, but not tom's
+    acknowledgement of it: joe's next sync says "1 new safety-flag acknowledgement from tom",
+    which tells joe just what C5 hid (ana answered item 9 above 0 and tom was flagged), while
+    joe's `safety.flags()` lists none. `_mine_to_hear` filters only kind "safety_flag"."""
+    ana, tom, joe = await signup("ana"), await signup("tom"), await signup("joe")
+    await share_with(ana, tom, role="annotate")
+    await ana.safety.set_plan(share_flags=True, flags_for="tom")
+    await share_with(ana, joe, role="annotate")
+    taken = await ana.measures.take("phq9", ITEM_9)
+    assert (await ana.safety.respond(taken.result)).flagged_to == ["tom"]
+    await ana.sync()
+    await joe.sync()
+    await tom.sync()
+    [flag] = await tom.safety.flags()
+    await tom.safety.acknowledge(flag.id)
+    await tom.sync()
+    told = await joe.sync()
+    assert await joe.safety.flags() == []
+    assert [str(n) for n in told.news if n.kind in ("safety_flag", "safety_ack")] == []
+
+
+async def test_a_member_the_flag_was_not_sealed_for_gets_no_change_for_it(
+    signup: ClientFactory,
+) -> None:
+    """6d4e174 hides a flag sealed for tom only from joe's sync NEWS, but the change feed
+    (`client.on_change`, `client.changes()`, replica.on_change at the end of the page) still
+    publishes Change(kind="safety_flag") for it on joe's device: an app following the feed
+    (as the docs invite: "if change.kind == ...") learns what C5 hid, that ana answered item 9
+    above 0, though joe's `safety.flags()` lists none."""
+    ana, tom, joe = await signup("ana"), await signup("tom"), await signup("joe")
+    await share_with(ana, tom, role="annotate")
+    await ana.safety.set_plan(share_flags=True, flags_for="tom")
+    await share_with(ana, joe)
+    await joe.sync()
+    seen: list[str] = []
+    joe.on_change(lambda change: seen.append(change.kind))
+    taken = await ana.measures.take("phq9", ITEM_9)
+    assert (await ana.safety.respond(taken.result)).flagged_to == ["tom"]
+    await ana.sync()
+    told = await joe.sync()
+    assert [n for n in told.news if n.kind == "safety_flag"] == []  # the news: held
+    assert await joe.safety.flags() == []
+    assert "safety_flag" not in seen, seen
