@@ -425,14 +425,13 @@ class Replica:
             told += latest.values()
         return told
 
-    def _mine_to_hear(
-        self, journal: LocalJournal, arrival: sync_plan.Arrival, document: Document | None
-    ) -> bool:
-        """Whether a sync tells this account of the arrival: not a safety flag the owner
-        sealed for other members (`to` not naming this account), which this account's
-        devices never show (NU23 C5: "2 new safety flags from ana" to a therapist whose `tj
-        safety flags` lists none told them that ana answered item 9 above 0)."""
-        if arrival.kind != "safety_flag" or journal.owner_id == self.profile.account_id:
+    def _mine_to_hear(self, journal: LocalJournal, kind: str, document: Document | None) -> bool:
+        """Whether this account is told of a changed document of `kind` (in a sync's news
+        and its change feed, `on_change`): not a safety flag the owner sealed for other
+        members (`to` not naming this account), which this account's devices never show
+        (NU23 C5: "2 new safety flags from ana" to a therapist whose `tj safety flags` lists
+        none told them that ana answered item 9 above 0; R39 F2: the change feed too)."""
+        if kind != "safety_flag" or journal.owner_id == self.profile.account_id:
             return True
         # As safety.flag_recipients reads `to` (not imported: an everyday sync loads no
         # care module, tests/test_cli_lazy_imports.py).
@@ -2134,14 +2133,15 @@ class Replica:
             accepted = [s for s in accepted if s.record_id in owned]
             problems = [p for p in problems if p.record_id in owned]
         for doc_id, arrival in arrivals.items():
-            if not self._mine_to_hear(journal, arrival, changed.get(doc_id)):
+            if not self._mine_to_hear(journal, arrival.kind, changed.get(doc_id)):
                 continue
             report.arrivals.setdefault(doc_id, arrival)
         report.pulled += len({s.record_id for s in accepted})  # a record sent twice: once
         report.merged += len(changed)
         report.touched.update(changed)
-        if self.on_change is not None and changed:
-            self.on_change(journal, list(changed.values()), "sync")
+        told = [d for d in changed.values() if self._mine_to_hear(journal, d.kind, d)]
+        if self.on_change is not None and told:
+            self.on_change(journal, told, "sync")
         for problem in problems:
             report.add_problem(journal.journal_id, journal.name, problem.message, problem.record_id)
         if newer:

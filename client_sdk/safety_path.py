@@ -262,11 +262,19 @@ class SafetyPath:
         flags_since = _kept_since(document, flag_members)
         if share_flags and flags_since:
             # An opt-in given before the member's current membership began counts for none
-            # (R37 F9): this call opts them in again, so their time is now (a re-share's
-            # `tj share --safety-flags` of a member the plan still names).
+            # (R37 F9): this call opts in again the members it names (`flags_for`, else every
+            # current member), from now; another member's old time is kept, counting for
+            # none (R39 F1: opting in tom re-consented drsmith, re-shared without flags).
             began = self._granted_at(local)
+            named = {
+                s.member_id.hex()
+                for s in await self._current_shares(local)
+                if flags_for is None or s.member_name == flags_for
+            }
             flags_since = {
-                m: at for m, at in flags_since.items() if m not in began or at >= began[m]
+                m: at
+                for m, at in flags_since.items()
+                if m not in named or m not in began or at >= began[m]
             }
         creating = document is None
         if document is None:
