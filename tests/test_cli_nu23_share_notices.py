@@ -69,15 +69,20 @@ async def test_every_end_and_every_share_again_is_told_after_a_leave_or_an_unsha
     await drkim.ok("forget", "ana/Personal", "--unlisted", "--yes")
 
 
-async def test_a_share_renewed_after_a_leave_is_told_when_its_end_date_passes(
-    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("first_end", ["leave", "unshare"])
+async def test_a_share_made_again_is_told_when_its_end_date_passes(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_end: str
 ) -> None:
     ana = await new_device(live_server, tmp_path, "ana")
     drkim = await new_device(live_server, tmp_path, "drkim")
     fingerprint = ("--fingerprint", drkim.signup["fingerprint"])
     await ana.ok("share", "Personal", "drkim", "--full", *fingerprint)
     await drkim.ok("sync")
-    await drkim.ok("leave", "ana/Personal", "--yes")
+    if first_end == "leave":
+        await drkim.ok("leave", "ana/Personal", "--yes")
+    else:
+        await ana.ok("unshare", "Personal", "drkim", "--yes")
+        await drkim.ok("sync")
     await ana.ok("sync")
     until = f"{datetime.now() + timedelta(days=1):%Y-%m-%d}"
     await ana.ok("share", "Personal", "drkim", "--full", "--until", until, *fingerprint)
