@@ -46,6 +46,15 @@ async def test_a_member_who_left_is_told_of_the_share_again_and_of_its_end(
     assert told(report.departures, departures.UNLISTED) == ["Personal"]
     assert (await tom.sync()).departures == []
 
+    # Shared again and left again: that leave is his own, not told; the next share is.
+    await share_with(ana, tom)
+    assert told((await tom.sync()).departures, departures.RETURNED) == ["Personal"]
+    await tom.shares.leave("ana/Personal")
+    assert (await tom.sync()).departures == []
+    await ana.sync()
+    await share_with(ana, tom)
+    assert told((await tom.sync()).departures, departures.RETURNED) == ["Personal"]
+
 
 async def test_a_server_listing_a_journal_again_is_no_share_again(
     hostile: HostileServer, signup: ClientFactory, through: Through
