@@ -550,6 +550,11 @@ def departure_lines(report: SyncReport) -> list[str]:
                 f"Notice: {ended_text(d)}: the share was ended from one of your devices "
                 f"({departure_time(d.at)})."
             )
+        elif d.reason == departures.RETURNED and not d.discarded:  # NU23 C9
+            lines.append(
+                f"Notice: {ended_text(d)}: you read it again, with what they share now "
+                "(`tj shared-with-me`)."
+            )
         elif d.reason == departures.RETURNED:
             lines.append(
                 f"Notice: {ended_text(d)}, after you had discarded it on this device with "

@@ -9,9 +9,13 @@ Every list command builds its table here from column kinds and plain-text rows (
   ("margaret-oconnell/" then "Personal"), folding only a part longer than the column: a
   name may take two lines but is never cut to "ana/Perso…", which could be any of thirty
   clients;
-- TEXT columns (titles, notes, summaries) take the rest and wrap; a name is broken before a
-  text is squeezed below MIN_TEXT cells (or its whole length), and a text never gets just
-  its longest word's width.
+- TEXT columns (titles, notes, summaries) take the rest and wrap. A text keeps at least
+  WHOLE_WORDS cells (or its whole length) beside long names: a name is broken between its
+  parts first ("drsmith" then "(therapist)"), whole and still unambiguous, and the cells its
+  broken lines leave unused go to the text (NU23 C4: a note wrapped to 9 cells beside
+  "drsmith (therapist)"); only when the names' parts do not leave it that much is a text
+  narrower (the widest they leave, not below MIN_TEXT before a name is folded), and never
+  just its longest word's width.
 
 The width is the terminal's (or `COLUMNS`, 80 when neither is known), as rich measures it.
 """
@@ -85,7 +89,8 @@ def fitted(
 
 
 def _parts(name: str) -> list[str]:
-    """Where a name may break: after each "/" and at spaces ("ana/", "Personal")."""
+    """Where a name may break: after each "/" and at spaces ("ana/", "Personal"); never
+    inside a username ("margaret-oconnell" stays whole)."""
     return [part for part in re.split(r"(?<=/)|\s+", name) if part]
 
 
@@ -121,14 +126,13 @@ def _widths(columns: Sequence[Column], rows: list[list[str]], total: int) -> lis
     names = [i for i, k in enumerate(kinds) if k == NAME]
     texts = [i for i, k in enumerate(kinds) if k == TEXT]
     fixed = sum(whole[i] for i, k in enumerate(kinds) if k == FIXED)
-    # names whole, else broken between parts, before text goes below MIN_TEXT; folded last
+    # names whole, else broken between parts, before text goes below WHOLE_WORDS (NU23 C4);
+    # then the widest text the names' parts leave, down to MIN_TEXT; folded last
     whole_names = {i: whole[i] for i in names}
     name_parts = {i: min(whole[i], words[i]) for i in names}
     for name_floor, text_floor in (
         (whole_names, WHOLE_WORDS),
-        (whole_names, MIN_TEXT),
-        (name_parts, WHOLE_WORDS),
-        (name_parts, MIN_TEXT),
+        *((name_parts, cells) for cells in range(WHOLE_WORDS, MIN_TEXT - 1, -1)),
         (name_parts, 4),
         ({i: min(whole[i], MIN_NAME) for i in names}, 4),
     ):
@@ -141,6 +145,11 @@ def _widths(columns: Sequence[Column], rows: list[list[str]], total: int) -> lis
         return [None] * len(columns)
     widths: list[int | None] = list(whole)
     _share(widths, name_floor, whole, name_room)
+    for i in names:  # a broken name takes only its widest line: the rest goes to the text
+        size = widths[i]
+        if size is not None and size < whole[i]:
+            lines = [x for row in rows for x in _break_name(row[i], size).splitlines()]
+            widths[i] = max([heads[i], name_floor[i], *(min(len(x), size) for x in lines)])
     _share(widths, text_floors, whole, room - fixed - sum(widths[i] or 0 for i in names))
     return widths
 

@@ -37,6 +37,12 @@ only delays the notice, and one that makes the member look gone makes none of th
 chain this device verifies for the first time (a new device) tells none of its past
 endings; a share the chain shows shared again (or narrowed to a field-level copy, or widened
 from one) by the time the sync reports is not told (Sharing.departures).
+
+What is told once is decided per membership (each grant the owner signs), never per journal
+(NU23 C6): a member who left a share on this device is not told of that share's end (they
+ended it), but once the owner-signed chain grants them a new membership of the journal, its
+end is told as any other's; and the new membership itself is told ("shared again", RETURNED,
+NU23 C9), whether the copy of the earlier share was kept or forgotten.
 """
 
 from __future__ import annotations
@@ -71,8 +77,13 @@ DROPPED = "dropped on the server's word"
 removal, which tells "left"/"account deleted"/"unknown"), and to the member: the server's
 word that an owner device acted on, not the owner's decision."""
 RETURNED = "shared again"
-"""The owner shared again, by a new owner-signed grant, a journal whose copy this device had
-forgotten (forgotten.shared_again, NU20 C1): the device takes it back and says so."""
+"""Told to a member: the owner shared a journal with this account again, by an owner-signed
+grant of a new membership (or a renewal of one whose signed end date had passed) that this
+device verified, after the share had ended on this device (left, unshared, end date):
+`Departure.discarded` says whether the copy had been forgotten here first
+(forgotten.shared_again, NU20 C1: the device takes it back) or was kept read-only (NU23 C9).
+Never on the server's word: a journal the server listed again under the membership this
+device already knew (it had withheld it) is not told."""
 NARROWED = "narrowed"
 """The owner-signed chain took this account's right to annotate (its role is now "read")."""
 UNSHARED = "unshared"
@@ -106,9 +117,12 @@ class Departure:
     Told to a member (`owner` set, `member` is this account): "end date" (the owner's
     signed end date passed by this device's clock), "removed" (the owner's signed chain no
     longer grants this account), "dropped on the server's word" (the owner's device removed
-    this account because the server said it had left: the owner did not decide it), "narrowed" (the signed chain made its role "read"), or
-    "no longer served" (the server stopped listing the journal while the signed chain still
-    grants it: the owner stopped sharing it, or the server withholds it; said as such)."""
+    this account because the server said it had left: the owner did not decide it),
+    "narrowed" (the signed chain made its role "read"), or "no longer served" (the server
+    stopped listing the journal while the signed chain still grants it: the owner stopped
+    sharing it, or the server withholds it; said as such). And, in the same list, "shared
+    again": the owner-signed chain grants this account a new membership after its share had
+    ended on this device (`discarded`: whether the copy had been forgotten first)."""
 
     member: str
     journal: str
@@ -125,6 +139,9 @@ class Departure:
     items: bool = False
     """Told to the owner: the journal is the one of single items kept for the member
     ("Shared with NAME"): sharing again is done an item at a time (`grant_entry`)."""
+    discarded: bool = False
+    """With "shared again": this device had discarded the copy of the ended share
+    (`client.shares.forget`) and takes the journal back; False, the copy had been kept."""
 
     def __str__(self) -> str:
         if self.reason == DROPPED:
@@ -188,11 +205,13 @@ class Departure:
             return f"{self.owner} stopped sharing {self.journal} with you ({when})"
         if self.reason == NARROWED:
             return f"{self.owner} made your share of {self.journal} read-only ({when})"
-        if self.reason == RETURNED:
+        if self.reason == RETURNED and self.discarded:
             return (
                 f"{self.owner} shared {self.journal} with you again ({when}), after you had "
                 "discarded it on this device: this device reads it again"
             )
+        if self.reason == RETURNED:
+            return f"{self.owner} shared {self.journal} with you again ({when})"
         return (
             f"the server no longer serves {self.owner}'s {self.journal} to you ({when}): "
             f"{self.owner} stopped sharing it or now shares less of it (the server no longer "
@@ -210,6 +229,7 @@ class Departure:
             "source": self.source,
             "fields": list(self.fields),
             "items": self.items,
+            "discarded": self.discarded,
         }
 
 
@@ -318,6 +338,8 @@ def _departure(t: Any) -> Departure | None:
         t["reason"],
         at=t["at"] if isinstance(t.get("at"), int) else 0,
         owner=t["owner"] if isinstance(t.get("owner"), str) else "",
+        # Kept before NU23 C9, "shared again" was told only of a discarded copy.
+        discarded=t.get("discarded", t["reason"] == RETURNED) is True,
     )
 
 

@@ -40,7 +40,10 @@ LEFT = "left_journals"
 """The store setting holding the tags (`tag`, same encoding) of the journals this account
 left *on this device* (`client.shares.leave`): the user's own word that the membership
 ended, which the owner's chain does not say until the owner's next change of members, and
-which lets `client.shares.forget` discard the copy. Removed when the copy is forgotten."""
+which lets `client.shares.forget` discard the copy. It stands for the membership this account
+held when it left: removed when the copy is forgotten, and when the owner-signed chain this
+device verifies grants the account a new membership of the journal (shared again, NU23 C6),
+whose end is then told as any other's."""
 
 
 MARKS = "forgotten_marks"

@@ -195,6 +195,10 @@ class Replica:
         await self._load_peers()
         lengths = {journal_id: state.length for journal_id, state in self.chains.states().items()}
         closed_before = {j: _closed(state) for j, state in self.chains.states().items()}
+        held_before = {
+            j: _membership(state, self.profile.account_id)
+            for j, state in self.chains.states().items()
+        }
         await self.chains.update(reply.journals, self._owner_sign_key)
         to_check = self._maybe_departed(reply.journals, known, lengths)
         envelopes = await self.store.journal_keys()
@@ -212,24 +216,40 @@ class Replica:
         ]
         ended = self._shares_ended(known, updated + gone, now)
         dropped = self._ended_elsewhere(closed_before, known)
+        again = self._shared_again_kept(known, updated, held_before, now)
+        left = (
+            forgotten.decode(await self.store.setting(forgotten.LEFT)) if again or ended else set()
+        )
+        # A leave on this device was of the membership it held then: a new one the owner
+        # signed since is a share like any other, whose end is told (NU23 C6).
+        rejoined = {forgotten.tag(d) for d in again} & left
+        left -= rejoined
         if ended:  # not those this device left itself (sharing.leave keeps their tags)
-            left = forgotten.decode(await self.store.setting(forgotten.LEFT))
             ended = [d for d in ended if forgotten.tag(bytes.fromhex(d.journal_id)) not in left]
         for local in updated:  # told once, as a share that ended is (departures.RETURNED)
             if local.journal_id in returned and local.role in keys.ROLES:
-                ended.append(
-                    departures.Departure(
-                        self.profile.username,
-                        local.name,
-                        local.journal_id.hex(),
-                        departures.RETURNED,
-                        returned[local.journal_id],
-                        self.owner_name(local.owner_id),
-                    )
+                at, copy_forgotten = returned[local.journal_id], True
+            elif local.journal_id in again:
+                at, copy_forgotten = now, False
+            else:
+                continue
+            ended.append(
+                departures.Departure(
+                    self.profile.username,
+                    local.name,
+                    local.journal_id.hex(),
+                    departures.RETURNED,
+                    at,
+                    self.owner_name(local.owner_id),
+                    discarded=copy_forgotten,
                 )
+            )
         async with self.store.transaction() as tx:
             for local in updated + gone:
                 await tx.put_journal(local, counters_tag=self.counters_tag(local.journal_id))
+            if rejoined:
+                kept_left = forgotten.decode(await tx.setting(forgotten.LEFT)) - rejoined
+                await tx.set_setting(forgotten.LEFT, forgotten.encode(kept_left))
             await tx.replace_shares(self._shares(now))
             if to_check or ended or dropped:  # with the new meta_version: no check is lost
                 checks = departures.decode(await tx.setting(departures.PENDING))
@@ -334,6 +354,42 @@ class Replica:
             if mark is not None and mark.checked < length:
                 marks[tag] = dataclasses.replace(mark, checked=length)
                 await tx.set_setting(forgotten.MARKS, forgotten.encode_marks(marks))
+
+    def _shared_again_kept(
+        self,
+        known: dict[bytes, LocalJournal],
+        updated: list[LocalJournal],
+        held_before: dict[bytes, tuple[bytes, int] | None],
+        now: int,
+    ) -> set[bytes]:
+        """The journals shared with this account whose share had ended on this device (its
+        copy kept read-only: left, unshared, end date) and that the owner-signed chain this
+        device just verified grants again (NU23 C9): a membership other than the one this
+        device knew before (a new grant), or that one renewed after its signed end date had
+        passed. Never on the server's word: a journal listed again under the same membership
+        (the server had withheld it) is not in it, nor a forgotten copy taken back
+        (`_shared_again`, told as such)."""
+        me = self.profile.account_id
+        found = set()
+        for local in updated:
+            previous = known.get(local.journal_id)
+            if (
+                previous is None
+                or previous.role != REVOKED
+                or local.role not in keys.ROLES
+                or local.owner_id == me
+            ):
+                continue
+            state = self.chains.state(local.journal_id)
+            terms = state.current_terms(me, now) if state is not None else None
+            if terms is None:
+                continue
+            before = held_before.get(local.journal_id)
+            if before is None or before[0] != terms.handle:
+                found.add(local.journal_id)
+            elif 0 < before[1] <= now and terms.expires_at != before[1]:
+                found.add(local.journal_id)  # a lapsed membership renewed (`changed`)
+        return found
 
     def _shares_ended(
         self, known: dict[bytes, LocalJournal], now_known: list[LocalJournal], now: int
@@ -3786,6 +3842,16 @@ def _stored(journal: LocalJournal, document: Document) -> StoredDocument:
 
 def stored_document(stored: StoredDocument) -> Document:
     return Document.from_state(stored.doc_id, stored.kind, stored.state)
+
+
+def _membership(state: AccessState, account_id: bytes) -> tuple[bytes, int] | None:
+    """The handle of the account's latest membership the verified chain holds, with its
+    signed end date (ms UTC, 0 none or unknown); None when it never was a member here."""
+    handles = state.handles.get(account_id, [])
+    if not handles:
+        return None
+    terms = state.members.get(handles[-1]) or state.ended.get(handles[-1])
+    return handles[-1], terms.expires_at if terms is not None else 0
 
 
 def _closed(state: AccessState) -> set[bytes]:

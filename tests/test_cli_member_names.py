@@ -7,6 +7,7 @@ from pathlib import Path
 
 from client_sdk import Client
 from tests.conftest import RunningServer
+from tests.table_cells import column
 from tests.test_cli import Device, Outage, laptop, outage, phone  # noqa: F401 (fixtures)
 from tests.test_cli_insights import new_device
 
@@ -33,14 +34,15 @@ async def test_the_therapists_name_shows_on_a_device_that_never_shared_with_them
             "drsmith",
             True,
         )
-        assert "drsmith (therapist)" in (await device.ok("notes")).stdout
+        # whole in its cell, however 80 columns break it (NU23 C4: "drsmith" / "(therapist)")
+        assert column((await device.ok("notes")).stdout, "by") == ["drsmith (therapist)"]
         [assignment] = await device.json("assignments")
         assert assignment["assigned_by"] == "drsmith"
 
     await outage.begin()  # a client just opened, that reads the chains from its own store
     [note] = await phone.json("notes")
     assert note["author"] == "drsmith"
-    assert "drsmith (therapist)" in (await phone.ok("notes")).stdout
+    assert column((await phone.ok("notes")).stdout, "by") == ["drsmith (therapist)"]
     [assignment] = await phone.json("assignments")
     assert assignment["assigned_by"] == "drsmith"
     async with await Client.open(phone.home) as client:  # an app just opened, no sync
