@@ -972,24 +972,14 @@ def notes_withdraw(home: Home, note_id: str, yes: bool) -> None:
       tj notes withdraw 3fa9c2 --yes
     """
 
-    async def find(client: Client) -> Note:
-        from client_sdk import InvalidInput
+    async def withdraw(client: Client, check_only: bool = False) -> Note:
+        if check_only or yes:  # the role the client gives now; once, before any question
+            await synced_first(client, "withdrawing it as of")
+        return await client.notes.withdraw(note_id, check_only=check_only)
 
-        wanted = note_id.strip().lower()
-        found = [n for n in await client.notes.list() if n.id.startswith(wanted)]
-        if len(wanted) < 4 or len(found) > 1:
-            raise InvalidInput(f"{note_id!r} is not one note's id: give 4+ hex digits of it")
-        if not found:
-            raise NotFound(f"no note or prompt {note_id} on this device", subject="document")
-        return found[0]
-
-    if not yes:
-        found = home.run(find)
+    if not yes:  # refused before the question, not after it (NU23 C8)
+        found = home.run(partial(withdraw, check_only=True))
         click.confirm(f"Withdraw {withdrawn_words(found)}?", abort=True, err=True)
-
-    async def withdraw(client: Client) -> Note:
-        await synced_first(client, "withdrawing it as of")  # the role the client gives now
-        return await client.notes.withdraw(note_id)
 
     withdrawn, synced = home.run(partial(then_sync, withdraw))
     output.message(f"Withdrew {withdrawn_words(withdrawn)}; {synced}.")
