@@ -291,7 +291,8 @@ def share(
     if safety_flags:
         output.message(
             f"Safety flags: on. When a PHQ-9 item 9 is answered above 0 in {shared.journal}, "
-            f"a safety flag is sealed for its members; {shared.member} sees it after their next "
+            f"a safety flag is sealed for {shared.member} and those you opted in before, no "
+            f"one else; {shared.member} sees it after their next "
             "`tj sync` and can mark it read. This app is not monitored in real time."
         )
 
