@@ -132,7 +132,8 @@ def safety_plan(
 
 async def opt_in_preview(journal: str | None, client: Client) -> tuple[list[str], SafetyPlan]:
     """Whom `--share-flags` would newly opt in (`client.safety.would_opt_in`), and the plan
-    as it is."""
+    as it is, after a sync: a share made or ended on another device counts (R39)."""
+    await synced_first(client, "listing the members as of")
     return await client.safety.would_opt_in(journal), await client.safety.plan(journal)
 
 
@@ -258,14 +259,22 @@ def plan_text(plan: SafetyPlan) -> str:
 
 
 def flags_text(plan: SafetyPlan) -> str:
-    """The opt-in, and whom it reaches now: never "yes" alone when no one reads the journal."""
+    """The opt-in, and whom it reaches now: never "yes" alone when no one reads the journal,
+    and naming each member it does not reach (R39)."""
     if not plan.share_flags:
         return "no"
     if plan.flags_reach is None:
         return "yes"
-    if not plan.flags_reach:
+    missing = list(plan.not_opted_in or ())
+    if not plan.flags_reach and not missing:
         return "yes, but no one you shared with reads this journal now: flags reach no one"
-    return f"yes (flags reach {', '.join(plan.flags_reach)})"
+    reach = f"flags reach {', '.join(plan.flags_reach) or 'no one'}"
+    if missing:
+        return (
+            f"yes ({reach}; not {output.and_list(missing)}, who also read it: "
+            "`tj safety plan --share-flags` names whom it adds and asks)"
+        )
+    return f"yes ({reach})"
 
 
 def flags_table(flags: list[SafetyFlag]) -> Table:

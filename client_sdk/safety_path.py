@@ -221,14 +221,21 @@ class SafetyPath:
     async def plan(self, journal: str | None = None) -> SafetyPlan:
         """The safety plan of a journal (default Personal), as its owner wrote it (`updated_at`
         UTC); an empty one if none was written. Works offline. Raises NotFound for an unknown
-        journal. `flags_reach` names who a flag raised now would reach (NU18 C4)."""
+        journal. `flags_reach` names who a flag raised now would reach (NU18 C4),
+        `not_opted_in` the members it would not."""
         local = await self._local_journal(journal)
         found = await self._plan_document(local)
         if found is None:
             return SafetyPlan(self._display(local))
         plan = plan_view(found, self._display(local))
         if plan.share_flags and local.role == "owner":
-            plan = replace(plan, flags_reach=tuple(sorted(await self._members(local, plan))))
+            reach = await self._members(local, plan)
+            members = {s.member_name for s in await self._current_shares(local)}
+            plan = replace(
+                plan,
+                flags_reach=tuple(sorted(reach)),
+                not_opted_in=tuple(sorted(members - reach.keys())),
+            )
         return plan
 
     async def set_plan(

@@ -43,7 +43,9 @@ async def test_share_flags_with_another_edit_names_the_member_it_adds_and_asks(
         assert "Send safety flags to tom? [y/N]" in told
         plan = await ana.json("safety", "plan")
         assert plan["emergency_number"] is None  # nothing changed: not even the number
-        assert plan["flags_reach"] == ["drsmith"]
+        assert plan["flags_reach"] == ["drsmith"] and plan["not_opted_in"] == ["tom"]
+    shown = said((await ana.ok("safety", "plan")).stdout)
+    assert "share flags: yes (flags reach drsmith; not tom, who also read it: " in shown
 
     agreed = await ana.ok("safety", "plan", "--emergency", "112", "--share-flags", input="y\n")
     assert "Send safety flags to tom? [y/N]: y" in said(agreed.stderr)
