@@ -157,10 +157,7 @@ class Notes:
             )
         try:
             if check_only:  # what commit refuses first: the role, then a rolled-back chain
-                replica = self._context.replica
-                writable = await replica.may_write(local, document.kind)
-                await replica.load_access()
-                replica.chains.current(writable.journal_id)
+                await self._context.replica.check_commit(local, document.kind)
                 return before
             await self._context.replica.commit(local, document, update)
         except AccessError as refused:

@@ -872,6 +872,15 @@ class Replica:
             self.on_change(journal, [document for document, _ in created], "local")
         return [record_id for record_id, _, _ in items]
 
+    async def check_commit(self, journal: LocalJournal, kind: str) -> None:
+        """Raise what `commit` of a document of `kind` in `journal` would refuse before
+        sealing anything (AccessError: `may_write`; RollbackError: the journal's chain on this
+        device is rolled back or unverified), and nothing else: a command checks first and
+        asks its user to confirm after (NU23 C8)."""
+        writable = await self.may_write(journal, kind)
+        await self.load_access()
+        self.chains.current(writable.journal_id)
+
     async def may_write(self, journal: LocalJournal, kind: str) -> LocalJournal:
         """`journal` if this account may write a document of `kind` in it. Otherwise, for a
         journal shared with this account, its role is read again from the verified access
