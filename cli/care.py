@@ -366,6 +366,7 @@ def homework_delete(home: Home, homework_id: str, yes: bool) -> None:
       tj homework delete 3fa9c2
       tj homework delete 3fa9c2 --yes
     """
+
     async def found_and_checked(client: Client) -> HomeworkEntry:
         found = await client.homework.entry(homework_id)
         await client.homework.delete(homework_id, check_only=True)  # before asking (NU23 C8)

@@ -3145,9 +3145,10 @@ class Replica:
         request = wire.JournalMetaRequest(journal.journal_id, meta)
         await self.transport.call("/v1/journals/meta", request, wire.Empty)
 
-    async def delete_journal(self, journal: LocalJournal) -> None:
+    async def delete_journal(self, journal: LocalJournal, *, check_only: bool = False) -> None:
         """Delete an owned journal on the server (unless it never got there), then every
-        trace of it on this device: documents, keys, chain, outbox, the pending creation."""
+        trace of it on this device: documents, keys, chain, outbox, the pending creation.
+        `check_only`: raise what it would refuse (AccessError), delete nothing."""
         if journal.owner_id != self.profile.account_id:
             raise AccessError(
                 f"only the owner of {journal.name!r} can delete it"
@@ -3158,6 +3159,8 @@ class Replica:
                     else ""
                 )
             )
+        if check_only:
+            return
         pending = {journal_id for journal_id, _ in await self.store.pending_journals()}
         if journal.journal_id not in pending and journal.role != REVOKED:
             request = wire.JournalRequest(journal.journal_id)

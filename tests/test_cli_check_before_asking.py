@@ -43,6 +43,9 @@ async def test_a_change_this_account_may_not_make_is_refused_before_the_question
         assert "[y/N]" not in refused.stderr, (command, refused.stderr)
         [error] = [line for line in refused.stderr.splitlines() if line.startswith("Error: ")]
         assert "only" in error, (command, error)  # "may only add notes", "only the ... owner"
+    typed = await drsmith.tj("journal", "delete", "ana/Personal", input="ana/Personal\n")
+    assert typed.exit_code == 1 and "Type its name" not in typed.stderr, typed.stderr
+    assert "Error: only the owner of " in typed.stderr
     # Nothing changed, and ana's own commands still ask.
     assert [e["id"] for e in await ana.json("list")] == [entry]
     asked = await ana.tj("goal", "delete", goal[:8], input="n\n")
