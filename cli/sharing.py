@@ -633,9 +633,11 @@ def leave(home: Home, journal_name: str, yes: bool) -> None:
     """
 
     async def shared(client: Client) -> str | None:
-        """The owner of JOURNAL if it is a share in force here (else the leave refuses)."""
+        """The owner of JOURNAL if it is a share in force (else the leave refuses), as the
+        server lists it now: leaving needs the server, so an outage (NetworkError) or a share
+        ended meanwhile is said before the question, not after it (NU23 C8)."""
         wanted = journal_name.strip()
-        for journal in await client.shares.with_me(refresh=False):
+        for journal in await client.shares.with_me():
             named = (f"{journal.owner}/{journal.journal}", journal.journal_id)
             if not journal.share_ended and wanted in named:
                 return journal.owner

@@ -9,6 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import RunningServer
+from tests.test_cli import Outage, outage
+
+__all__ = ["outage"]  # a fixture
 from tests.test_cli_insights import new_device
 
 
@@ -52,3 +55,23 @@ async def test_a_change_this_account_may_not_make_is_refused_before_the_question
     assert asked.exit_code == 1 and "Delete the goal 'Walk daily'" in asked.stderr
     asked = await ana.tj("delete", entry[:8], input="n\n")
     assert asked.exit_code == 1 and "to the trash? [y/N]: n" in asked.stderr
+
+
+async def test_leave_needs_the_server_and_says_so_before_the_question(
+    live_server: RunningServer, tmp_path: Path, outage: Outage
+) -> None:
+    """`tj leave` asked "Leave ana/Personal? ... [y/N]" and only after a "y" said that the
+    server cannot be reached (leaving is the server's to do)."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
+    await drsmith.ok("sync")
+    await outage.begin()
+    refused = await drsmith.tj("leave", "ana/Personal", input="y\n")
+    assert refused.exit_code != 0 and "[y/N]" not in refused.stderr, refused.stderr
+    await outage.end()
+    asked = await drsmith.tj("leave", "ana/Personal", input="n\n")
+    assert asked.exit_code == 1 and "Leave ana/Personal?" in asked.stderr
+    await drsmith.ok("leave", "ana/Personal", input="y\n")
+    left = await drsmith.json("shared-with-me")
+    assert all(j["share_ended"] for j in left), left
