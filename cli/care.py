@@ -366,7 +366,13 @@ def homework_delete(home: Home, homework_id: str, yes: bool) -> None:
       tj homework delete 3fa9c2
       tj homework delete 3fa9c2 --yes
     """
-    found = home.run(lambda client: client.homework.entry(homework_id))
+
+    async def found_and_checked(client: Client) -> HomeworkEntry:
+        found = await client.homework.entry(homework_id)
+        await client.homework.delete(homework_id, check_only=True)  # before asking (NU23 C8)
+        return found
+
+    found = home.run(found_and_checked)
     what = f"the {found.title} of {output.local_time(found.created_at)}"
     if not yes:
         click.confirm(

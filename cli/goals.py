@@ -207,7 +207,9 @@ def goal_undo(home: Home, goal_id: str, checkin_id: str | None, yes: bool, as_js
     """
 
     async def named(client: Client) -> tuple[Goal, CheckIn]:
-        return await client.goals.get(goal_id), await client.goals.get_checkin(goal_id, checkin_id)
+        found = await client.goals.get_checkin(goal_id, checkin_id)
+        # refused before the question, not after it (NU23 C8)
+        return await client.goals.undo_checkin(goal_id, found.id, check_only=True), found
 
     found, removed = home.run(named)
     if not yes:
@@ -315,7 +317,8 @@ def goal_delete(home: Home, goal_id: str, yes: bool) -> None:
       tj goal delete 3fa9c2
     """
     if not yes:
-        found = home.run(lambda client: client.goals.get(goal_id))
+        # refused before the question, not after it (NU23 C8)
+        found = home.run(lambda client: client.goals.delete(goal_id, check_only=True))
         checkins = output.plural(len(found.checkins), "check-in", "check-ins")
         click.confirm(
             f"Delete the goal {found.title!r} and its {checkins} for good?", abort=True, err=True

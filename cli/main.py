@@ -1176,6 +1176,7 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
     if not yes:
 
         async def before(client: Client) -> tuple[dict[str, int], list[ShareInfo]]:
+            await client.journals.delete(name, check_only=True)  # before asking (NU23 C8)
             return await client.journals.contents(name), await client.shares.list()
 
         held, shares = home.run(before)

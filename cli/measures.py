@@ -457,7 +457,8 @@ def measure_delete(home: Home, result_id: str, yes: bool) -> None:
       tj measure delete 3fa9c2 --yes
     """
     if not yes:
-        found = home.run(lambda client: client.measures.result(result_id))
+        # refused before the question, not after it (NU23 C8)
+        found = home.run(lambda client: client.measures.delete(result_id, check_only=True))
         click.confirm(
             f"Delete {result_words(found)} for good, and the copies you shared of it?",
             abort=True,

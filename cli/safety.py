@@ -50,7 +50,7 @@ def safety() -> None:
     Examples:
       tj safety plan --crisis-line "Samaritans 116 123" --emergency 999
       tj safety plan --text "1. Call Sam. 2. Walk to the park. 3. ..."
-      tj safety plan --share-flags          # opt in: flags go to who this journal is shared with now
+      tj safety plan --share-flags          # opt in: names who would get flags, asks first
       tj safety flags                       # a therapist: flags from clients, unread first
       tj safety ack 3fa9c2                  # a therapist: mark a flag as read
     """
@@ -63,7 +63,14 @@ def safety() -> None:
 @click.option(
     "--share-flags/--no-share-flags",
     default=None,
-    help="Send an encrypted safety flag to the members of this journal (opt-in).",
+    help="Send an encrypted safety flag to the members of this journal (opt-in): names "
+    "whom it adds and asks first.",
+)
+@click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    help="With --share-flags: do not ask before opting in the members it names (for scripts).",
 )
 @journal_option
 @json_option
@@ -74,32 +81,74 @@ def safety_plan(
     crisis_line: str | None,
     plan: str | None,
     share_flags: bool | None,
+    yes: bool,
     journal_name: str | None,
     as_json: bool,
 ) -> None:
     """Show or change your safety plan (shown with the safety message).
 
+    --share-flags opts in every member this journal is shared with now whom a flag would
+    not reach yet: it names them first and asks (default: no; --yes does not ask). A member
+    you did not name is never opted in: leave out --share-flags to change only the rest.
+    `tj share JOURNAL THERAPIST --role annotate --safety-flags` opts in one member.
+
     \b
     Examples:
       tj safety plan
       tj safety plan --emergency 112 --crisis-line "Telefonseelsorge 0800 111 0 111"
+      tj safety plan --share-flags          # names who would get flags, asks (--yes: not)
     """
     changing = any(v is not None for v in (emergency, crisis_line, plan, share_flags))
+    newly: list[str] = []
+    if share_flags:  # name whom it adds, and ask, before anything changes (R39 F3)
+        newly, before = home.run(partial(opt_in_preview, journal_name))
+        if newly:
+            output.message(opt_in_text(before, newly))
+            if not yes:
+                click.confirm(
+                    f"Send safety flags to {output.and_list(newly)}?",
+                    default=False,
+                    abort=True,
+                    err=True,
+                )
 
     async def work(client: Client) -> tuple[SafetyPlan, str]:
         if not changing:
             return await client.safety.plan(journal_name), ""
-        changed = await client.safety.set_plan(
+        await client.safety.set_plan(
             journal=journal_name,
             emergency_number=emergency,
             crisis_line=crisis_line,
             plan=plan,
             share_flags=share_flags,
+            flags_for=newly if share_flags else None,  # exactly those named (and agreed to)
         )
-        return changed, await sync_note(client)
+        note = await sync_note(client)
+        return await client.safety.plan(journal_name), note  # with whom flags reach now
 
     found, note = home.run(work)
     output.show_item(found, as_json, plan_text, note)
+
+
+async def opt_in_preview(journal: str | None, client: Client) -> tuple[list[str], SafetyPlan]:
+    """Whom `--share-flags` would newly opt in (`client.safety.would_opt_in`), and the plan
+    as it is, after a sync: a share made or ended on another device counts (R39)."""
+    await synced_first(client, "listing the members as of")
+    return await client.safety.would_opt_in(journal), await client.safety.plan(journal)
+
+
+def opt_in_text(before: SafetyPlan, newly: list[str]) -> str:
+    """What `--share-flags` would do, naming each member it adds (R39 F3)."""
+    who = output.and_list(newly)
+    adding = (
+        f"--share-flags opts in {who}, who read {before.journal} now: when a PHQ-9 item 9 is "
+        f"answered above 0 in {before.journal}, an encrypted safety flag is sealed for "
+        f"{'them' if len(newly) > 1 else who}"
+    )
+    if not before.share_flags:
+        return f"{adding}."
+    reach = output.and_list(list(before.flags_reach)) if before.flags_reach else "no one"
+    return f"Safety flags of {before.journal} go to {reach} now. {adding} too."
 
 
 @safety.command("crisis-line")
@@ -210,14 +259,22 @@ def plan_text(plan: SafetyPlan) -> str:
 
 
 def flags_text(plan: SafetyPlan) -> str:
-    """The opt-in, and whom it reaches now: never "yes" alone when no one reads the journal."""
+    """The opt-in, and whom it reaches now: never "yes" alone when no one reads the journal,
+    and naming each member it does not reach (R39)."""
     if not plan.share_flags:
         return "no"
     if plan.flags_reach is None:
         return "yes"
-    if not plan.flags_reach:
+    missing = list(plan.not_opted_in or ())
+    if not plan.flags_reach and not missing:
         return "yes, but no one you shared with reads this journal now: flags reach no one"
-    return f"yes (flags reach {', '.join(plan.flags_reach)})"
+    reach = f"flags reach {', '.join(plan.flags_reach) or 'no one'}"
+    if missing:
+        return (
+            f"yes ({reach}; not {output.and_list(missing)}, who also read it: "
+            "`tj safety plan --share-flags` names whom it adds and asks)"
+        )
+    return f"yes ({reach})"
 
 
 def flags_table(flags: list[SafetyFlag]) -> Table:

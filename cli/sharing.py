@@ -291,7 +291,8 @@ def share(
     if safety_flags:
         output.message(
             f"Safety flags: on. When a PHQ-9 item 9 is answered above 0 in {shared.journal}, "
-            f"a safety flag is sealed for its members; {shared.member} sees it after their next "
+            f"a safety flag is sealed for {shared.member} and those you opted in before, no "
+            f"one else; {shared.member} sees it after their next "
             "`tj sync` and can mark it read. This app is not monitored in real time."
         )
 
@@ -632,9 +633,11 @@ def leave(home: Home, journal_name: str, yes: bool) -> None:
     """
 
     async def shared(client: Client) -> str | None:
-        """The owner of JOURNAL if it is a share in force here (else the leave refuses)."""
+        """The owner of JOURNAL if it is a share in force (else the leave refuses), as the
+        server lists it now: leaving needs the server, so an outage (NetworkError) or a share
+        ended meanwhile is said before the question, not after it (NU23 C8)."""
         wanted = journal_name.strip()
-        for journal in await client.shares.with_me(refresh=False):
+        for journal in await client.shares.with_me():
             named = (f"{journal.owner}/{journal.journal}", journal.journal_id)
             if not journal.share_ended and wanted in named:
                 return journal.owner
@@ -972,24 +975,14 @@ def notes_withdraw(home: Home, note_id: str, yes: bool) -> None:
       tj notes withdraw 3fa9c2 --yes
     """
 
-    async def find(client: Client) -> Note:
-        from client_sdk import InvalidInput
+    async def withdraw(client: Client, check_only: bool = False) -> Note:
+        if check_only or yes:  # the role the client gives now; once, before any question
+            await synced_first(client, "withdrawing it as of")
+        return await client.notes.withdraw(note_id, check_only=check_only)
 
-        wanted = note_id.strip().lower()
-        found = [n for n in await client.notes.list() if n.id.startswith(wanted)]
-        if len(wanted) < 4 or len(found) > 1:
-            raise InvalidInput(f"{note_id!r} is not one note's id: give 4+ hex digits of it")
-        if not found:
-            raise NotFound(f"no note or prompt {note_id} on this device", subject="document")
-        return found[0]
-
-    if not yes:
-        found = home.run(find)
+    if not yes:  # refused before the question, not after it (NU23 C8)
+        found = home.run(partial(withdraw, check_only=True))
         click.confirm(f"Withdraw {withdrawn_words(found)}?", abort=True, err=True)
-
-    async def withdraw(client: Client) -> Note:
-        await synced_first(client, "withdrawing it as of")  # the role the client gives now
-        return await client.notes.withdraw(note_id)
 
     withdrawn, synced = home.run(partial(then_sync, withdraw))
     output.message(f"Withdrew {withdrawn_words(withdrawn)}; {synced}.")

@@ -35,7 +35,8 @@ def delete(home: Home, entry_id: str, yes: bool) -> None:
       tj delete 3fa9c2 --yes
     """
     if not yes:
-        entry = home.run(lambda client: client.entries.get(entry_id))
+        # refused before the question, not after it (NU23 C8)
+        entry = home.run(lambda client: client.entries.delete(entry_id, check_only=True))
         click.confirm(f"Move {describe(entry)} to the trash?", abort=True, err=True)
     trashed, note = home.run(partial(then_sync, lambda client: client.entries.delete(entry_id)))
     output.message(

@@ -369,13 +369,18 @@ class Homework:
         assert found is not None
         return found
 
-    async def delete(self, homework_id: str) -> None:
+    async def delete(self, homework_id: str, *, check_only: bool = False) -> None:
         """Delete your homework for good, and its copies in field-level shares (a therapist
         keeps what their device already downloaded). Works offline. Raises AccessError for
         homework you do not own, NotFound for unknown or already deleted homework,
         InvalidInput for a malformed or ambiguous id or the copy kept for a therapist,
-        RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified."""
+        RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified.
+        With `check_only=True` it raises the same errors and deletes nothing: an app asks its
+        user to confirm only what would then be done (NU23 C8)."""
         local, document = await self._owned(homework_id)
+        if check_only:
+            await self._replica.check_commit(local, HOMEWORK)
+            return
         await self._save(local, document, delete_homework_update(document, now_ms()))
 
     async def _owned(self, homework_id: str) -> tuple[LocalJournal, Document]:

@@ -189,14 +189,22 @@ class Entries:
             async with self._context.store.transaction() as tx:
                 await tx.add_field_writes(doc_id, changed, now_ms())
 
-    async def delete(self, entry_id: str) -> Entry:
+    async def delete(self, entry_id: str, *, check_only: bool = False) -> Entry:
         """Move an entry to the trash, on every device at the next sync: it disappears from
         lists, search and insights, and `restore` brings it back for TRASH_DAYS (30) days.
-        Returns the trashed entry. Raises NotFound for an unknown or deleted entry."""
+        Returns the trashed entry. Raises NotFound for an unknown or deleted entry,
+        AccessError for an entry in a journal this account may not change (a share),
+        RollbackError (an IntegrityError) while the journal's access chain on this device is
+        rolled back or unverified. With `check_only=True` it raises the same errors and
+        changes nothing (returns what it would have): an app asks its user to confirm only
+        what would then be done (NU23 C8)."""
         local, document = await self._context.entry_document(entry_id)
         view = entry_view(document)
         if view.deleted or trash_expired(view, now_ms()):
             raise NotFound(f"entry {entry_id} was deleted")
+        if check_only:
+            await self._context.replica.check_commit(local, document.kind)
+            return self._context.entry(local, document)
         if view.trashed_at is None:
             await self._context.save(local, document, trash_entry_update(document, now_ms()))
         return self._context.entry(local, document)

@@ -131,16 +131,23 @@ class Goals:
         await self._context.save(local, document, update)
         return self._goal(local, document)
 
-    async def undo_checkin(self, goal_id: str, checkin_id: str | None = None) -> Goal:
+    async def undo_checkin(
+        self, goal_id: str, checkin_id: str | None = None, *, check_only: bool = False
+    ) -> Goal:
         """Delete a check-in for good, on every device at the next sync: the one named (id or
         unique prefix) or, when None, the latest. Its progress no longer counts and its note
         leaves the document; an undo racing an edit of the same check-in on another device
         wins. Returns the goal without it. Works offline. Raises NotFound for an unknown or
         deleted goal or check-in (or a goal without check-ins), InvalidInput for a
         malformed or ambiguous id, AccessError for a goal in a journal this account may only
-        read."""
+        read. With `check_only=True` it raises the same errors and
+        changes nothing (returns what it would have): an app asks its user to confirm only
+        what would then be done (NU23 C8)."""
         local, document = await self._live(goal_id)
         found = find_checkin(document, checkin_id)
+        if check_only:
+            await self._context.replica.check_commit(local, document.kind)
+            return self._goal(local, document)
         await self._context.save(
             local, document, remove_checkin_update(document, found.id, now_ms())
         )
@@ -189,13 +196,18 @@ class Goals:
         await self._context.save(local, document, update)
         return self._goal(local, document)
 
-    async def delete(self, goal_id: str) -> Goal:
+    async def delete(self, goal_id: str, *, check_only: bool = False) -> Goal:
         """Delete a goal and its check-ins for good, on every device at the next sync (a
         goal has no trash). Returns the goal as it was. Works offline. Raises NotFound for an
         unknown or already deleted goal, AccessError for a goal in a journal this account may
-        only read."""
+        only read. With `check_only=True` it raises the same errors and
+        changes nothing (returns what it would have): an app asks its user to confirm only
+        what would then be done (NU23 C8)."""
         local, document = await self._live(goal_id)
         before = self._goal(local, document)
+        if check_only:
+            await self._context.replica.check_commit(local, document.kind)
+            return before
         await self._context.save(local, document, delete_goal_update(document, now_ms()))
         return before
 

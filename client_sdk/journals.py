@@ -106,13 +106,16 @@ class Journals:
             await self._context.replica.update_meta(local, local.name, archived)
         )
 
-    async def delete(self, journal: str) -> None:
+    async def delete(self, journal: str, *, check_only: bool = False) -> None:
         """Delete one of this account's journals with everything in it, on the server (needs
         the network; members lose it too, though they keep what they downloaded) and on this
         device. Other devices keep a read-only copy until it is deleted there too (they never
         drop a journal on the server's word alone). Raises AccessError for a journal shared
-        with this account, NotFound for an unknown one."""
-        await self._context.replica.delete_journal(await self._context.local_journal(journal))
+        with this account, NotFound for an unknown one. With `check_only=True` it raises the
+        same errors (but needs no network) and deletes nothing: an app asks its user to
+        confirm only what would then be done (NU23 C8)."""
+        local = await self._context.local_journal(journal)
+        await self._context.replica.delete_journal(local, check_only=check_only)
 
     async def contents(self, journal: str) -> dict[str, int]:
         """What this device holds in a journal: the number of live documents of each kind

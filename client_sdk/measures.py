@@ -233,19 +233,24 @@ class Measures:
         previous = previous_result(await self.results(result.journal_id), result)
         return Taken(result, previous, change_between(previous, result))
 
-    async def delete(self, result_id: str) -> MeasureResult:
+    async def delete(self, result_id: str, *, check_only: bool = False) -> MeasureResult:
         """Delete a result (the owner's), and the copies of it shared with therapists (a
         therapist keeps what their device already downloaded); returns the result as it was.
         Works offline. Raises InvalidInput for a malformed or ambiguous id, NotFound for an
         unknown or already deleted result, AccessError when this account does not own it,
         RollbackError (an IntegrityError) while the journal's access chain on this device is
-        rolled back or unverified."""
+        rolled back or unverified. With `check_only=True` it raises the same errors and
+        changes nothing (returns what it would have): an app asks its user to confirm only
+        what would then be done (NU23 C8)."""
         local, document = await self._document_of_kind(result_id, MEASURE)
         if local.role != "owner":
             raise AccessError("only the result's owner can delete it")
         deleted = self._view(local, document)
         if deleted is None:
             raise NotFound(f"measure result {result_id} was already deleted")
+        if check_only:
+            await self._replica.check_commit(local, MEASURE)
+            return deleted
         await self._replica.commit(local, document, delete_result_update(document, now_ms()))
         account_key = self._replica.profile.secrets.account_key
         await self._replica.load_access()

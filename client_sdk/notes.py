@@ -107,7 +107,7 @@ class Notes:
         why = AccessError(f"the server refused it: {refused[0].reason}")
         return only_the_owner_can(journal, document.kind, doc_id, why, retry=True)
 
-    async def withdraw(self, note_id: str) -> Note:
+    async def withdraw(self, note_id: str, *, check_only: bool = False) -> Note:
         """Withdraw a note or prompt (by id, or a unique prefix of 4+ hex digits), e.g. one
         sent to the wrong client (NU19 C20); returns it as it was. Its author (a therapist
         holding the annotate role, or the owner for their own) deletes it for good and clears
@@ -127,7 +127,9 @@ class Notes:
         already withdrawn note; AccessError for another member's note, or for your own once
         the share no longer gives you the annotate role (the owner made it read-only or ended
         it): the message then says that only the owner can remove it now, and the command
-        to ask them to run (NU20 C4)."""
+        to ask them to run (NU20 C4). With `check_only=True` it raises the same errors and
+        withdraws nothing (returns the note): an app asks its user to confirm only what would
+        then be done (NU23 C8)."""
         local, document = await self._note_document(note_id)
         if document.field("deleted") is True:
             refused = await self.refused_withdrawal(document.doc_id)
@@ -154,6 +156,9 @@ class Notes:
                 "journal's owner can withdraw it"
             )
         try:
+            if check_only:  # what commit refuses first: the role, then a rolled-back chain
+                await self._context.replica.check_commit(local, document.kind)
+                return before
             await self._context.replica.commit(local, document, update)
         except AccessError as refused:
             if creator != me or local.owner_id == me:

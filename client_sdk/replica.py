@@ -928,6 +928,15 @@ class Replica:
             self.on_change(journal, [document for document, _ in created], "local")
         return [record_id for record_id, _, _ in items]
 
+    async def check_commit(self, journal: LocalJournal, kind: str) -> None:
+        """Raise what `commit` of a document of `kind` in `journal` would refuse before
+        sealing anything (AccessError: `may_write`; RollbackError: the journal's chain on this
+        device is rolled back or unverified), and nothing else: a command checks first and
+        asks its user to confirm after (NU23 C8)."""
+        writable = await self.may_write(journal, kind)
+        await self.load_access()
+        self.chains.current(writable.journal_id)
+
     async def may_write(self, journal: LocalJournal, kind: str) -> LocalJournal:
         """`journal` if this account may write a document of `kind` in it. Otherwise, for a
         journal shared with this account, its role is read again from the verified access
@@ -3192,9 +3201,10 @@ class Replica:
         request = wire.JournalMetaRequest(journal.journal_id, meta)
         await self.transport.call("/v1/journals/meta", request, wire.Empty)
 
-    async def delete_journal(self, journal: LocalJournal) -> None:
+    async def delete_journal(self, journal: LocalJournal, *, check_only: bool = False) -> None:
         """Delete an owned journal on the server (unless it never got there), then every
-        trace of it on this device: documents, keys, chain, outbox, the pending creation."""
+        trace of it on this device: documents, keys, chain, outbox, the pending creation.
+        `check_only`: raise what it would refuse (AccessError), delete nothing."""
         if journal.owner_id != self.profile.account_id:
             raise AccessError(
                 f"only the owner of {journal.name!r} can delete it"
@@ -3205,6 +3215,8 @@ class Replica:
                     else ""
                 )
             )
+        if check_only:
+            return
         pending = {journal_id for journal_id, _ in await self.store.pending_journals()}
         if journal.journal_id not in pending and journal.role != REVOKED:
             request = wire.JournalRequest(journal.journal_id)

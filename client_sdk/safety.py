@@ -88,6 +88,12 @@ class SafetyPlan:
     sealed for (members the opt-in names who still read the journal, by its verified access
     chain; empty when none does, e.g. the therapist left or the share ended); None when not
     known (no opt-in, or another account's journal)."""
+    not_opted_in: tuple[str, ...] | None = None
+    """With `flags_reach`: the usernames of the members the journal is shared with now whom a
+    flag raised now would not reach (never opted in, or opted in for an earlier share of
+    theirs: R37 F9; also an opt-in made on a device that had not yet seen their current share,
+    R39), sorted; `set_plan(share_flags=True, flags_for=...)` opts them in. None when
+    `flags_reach` is."""
 
     def opted_in_at(self, member_id: str) -> int | None:
         """When the opt-in for `member_id` (account id, hex) was given, at the latest (ms
@@ -115,6 +121,7 @@ class SafetyPlan:
             "share_flags": self.share_flags,
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,
             "flags_reach": list(self.flags_reach) if self.flags_reach is not None else None,
+            "not_opted_in": list(self.not_opted_in) if self.not_opted_in is not None else None,
         }
 
 

@@ -22,7 +22,7 @@ Rules and document shapes are in safety.py (pure).
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -221,14 +221,21 @@ class SafetyPath:
     async def plan(self, journal: str | None = None) -> SafetyPlan:
         """The safety plan of a journal (default Personal), as its owner wrote it (`updated_at`
         UTC); an empty one if none was written. Works offline. Raises NotFound for an unknown
-        journal. `flags_reach` names who a flag raised now would reach (NU18 C4)."""
+        journal. `flags_reach` names who a flag raised now would reach (NU18 C4),
+        `not_opted_in` the members it would not."""
         local = await self._local_journal(journal)
         found = await self._plan_document(local)
         if found is None:
             return SafetyPlan(self._display(local))
         plan = plan_view(found, self._display(local))
         if plan.share_flags and local.role == "owner":
-            plan = replace(plan, flags_reach=tuple(sorted(await self._members(local, plan))))
+            reach = await self._members(local, plan)
+            members = {s.member_name for s in await self._current_shares(local)}
+            plan = replace(
+                plan,
+                flags_reach=tuple(sorted(reach)),
+                not_opted_in=tuple(sorted(members - reach.keys())),
+            )
         return plan
 
     async def set_plan(
@@ -239,38 +246,42 @@ class SafetyPath:
         crisis_line: str | None = None,
         plan: str | None = None,
         share_flags: bool | None = None,
-        flags_for: str | None = None,
+        flags_for: str | Sequence[str] | None = None,
     ) -> SafetyPlan:
         """Write the parts given (None leaves a part as it is; "" clears a number). Only the
         journal's owner writes its plan. `share_flags=True` is the client's opt-in: a safety
-        item answered above 0 in this journal then seals a flag for the members it is shared
-        with now, or, with `flags_for` (a member's username), adds that member to those
-        opted in before (what `tj share --safety-flags` does); a later member gets no flag
-        without its own opt-in (R13 finding 3). `share_flags=False` clears the opt-in. Works
-        offline; returns the plan as written.
+        item answered above 0 in this journal then seals a flag for the members it names.
+        Without `flags_for`, a journal whose opt-in names no member yet (none given, or
+        withdrawn) is opted in for every member it is shared with now; an opt-in that names
+        members already is left as it is, whatever else the call changes (R39 F3: a plain
+        opt-in sent with another edit never consents for a member the client left out).
+        `flags_for` (a member's username, or a list of them) is the explicit way to widen
+        it: those members are added to the ones opted in before, from now (what `tj share
+        --safety-flags` does for one, and `tj safety plan --share-flags`, after naming them
+        and asking, for `would_opt_in`'s). A later member gets no flag without its own
+        opt-in (R13 finding 3), and an opt-in given for an earlier share of a member counts
+        for none until that member is named again (R37 F9). `share_flags=False` clears the
+        opt-in. Works offline; returns the plan as written.
 
-        Raises NotFound for an unknown journal; InvalidInput for a `plan` over 10,000
+        Raises NotFound for an unknown journal or a `flags_for` member it is not shared with
+        now; InvalidInput for `flags_for` without `share_flags=True`, a `plan` over 10,000
         characters or a number or crisis line over 300 (Python characters, i.e. code points;
         safety.MAX_PLAN, MAX_CONTACT); AccessError when this account does not own the journal;
         RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified.
 
             await client.safety.set_plan(emergency_number="112", plan="Call Sam", share_flags=True)
+            await client.safety.set_plan(share_flags=True, flags_for=["drsmith", "tom"])
         """
         local = await self._local_journal(journal)
         document = await self._plan_document(local)
-        flag_members = await self._opted_in(local, document, share_flags, flags_for)
+        flag_members, named = await self._opted_in(local, document, share_flags, flags_for)
         flags_since = _kept_since(document, flag_members)
-        if share_flags and flags_since:
+        if share_flags and flags_since and named:
             # An opt-in given before the member's current membership began counts for none
-            # (R37 F9): this call opts in again the members it names (`flags_for`, else every
-            # current member), from now; another member's old time is kept, counting for
-            # none (R39 F1: opting in tom re-consented drsmith, re-shared without flags).
+            # (R37 F9): this call opts in again the members it names, from now; another
+            # member's old time is kept, counting for none (R39 F1: opting in tom
+            # re-consented drsmith, re-shared without flags; R39 F3: nor does a plain opt-in).
             began = self._granted_at(local)
-            named = {
-                s.member_id.hex()
-                for s in await self._current_shares(local)
-                if flags_for is None or s.member_name == flags_for
-            }
             flags_since = {
                 m: at
                 for m, at in flags_since.items()
@@ -293,28 +304,55 @@ class SafetyPath:
         await self._replica.commit(local, document, update)
         return plan_view(document, self._display(local))
 
+    async def would_opt_in(self, journal: str | None = None) -> list[str]:
+        """The usernames `set_plan(share_flags=True, flags_for=...)` would newly opt in to
+        safety flags in a journal (default Personal): the members it is shared with now, by
+        this device, whom a flag raised now would not reach (no opt-in for them, or one given
+        for an earlier share of theirs: R37 F9), sorted. For a journal whose opt-in names no
+        one yet, what a plain `set_plan(share_flags=True)` opts in. What `tj safety plan
+        --share-flags` names and asks about first (R39 F3). Works offline. Raises NotFound
+        for an unknown journal; AccessError when this account does not own it."""
+        local = await self._local_journal(journal)
+        if local.role != "owner":
+            raise AccessError(f"only the owner of {local.name} opts in to safety flags")
+        found = await self._plan_document(local)
+        plan = plan_view(found, "") if found is not None else SafetyPlan("")
+        reached = await self._members(local, plan) if plan.share_flags else {}
+        return sorted({s.member_name for s in await self._current_shares(local)} - reached.keys())
+
     async def _opted_in(
         self,
         local: LocalJournal,
         document: Document | None,
         share_flags: bool | None,
-        flags_for: str | None,
-    ) -> list[str] | None:
-        """The members (account ids, hex) the opt-in is for after this change; None: as is."""
+        flags_for: str | Sequence[str] | None,
+    ) -> tuple[list[str] | None, set[str]]:
+        """The members (account ids, hex) the opt-in is for after this change (None: as is),
+        and those this change names, to opt in from now."""
         if share_flags is None:
             if flags_for is not None:
                 raise InvalidInput("flags_for goes with share_flags=True")
-            return None
+            return None, set()
         if not share_flags:
-            return []
+            return [], set()
         current = {s.member_name: s.member_id.hex() for s in await self._current_shares(local)}
+        before = plan_view(document, "") if document is not None else None
+        if before is None or not before.share_flags:
+            opted: list[str] = []
+        elif before.flag_members is None:  # a plan from before per-member opt-in: every member
+            opted = list(current.values())
+        else:
+            opted = list(before.flag_members)
         if flags_for is None:
-            return sorted(current.values())
-        if flags_for not in current:
-            raise NotFound(f"{local.name} is not shared with {flags_for}")
-        before = plan_view(document, "").flag_members if document is not None else ()
-        kept = list(current.values()) if before is None else list(before)  # older plan: all
-        return sorted({*kept, current[flags_for]})
+            if opted:  # as it is (R39 F3), each member's time kept (`_kept_since`)
+                return sorted(set(opted)), set()
+            return sorted(current.values()), set(current.values())
+        names = [flags_for] if isinstance(flags_for, str) else list(flags_for)
+        for name in names:
+            if name not in current:
+                raise NotFound(f"{local.name} is not shared with {name}")
+        named = {current[name] for name in names}
+        return sorted({*opted, *named}), named
 
     async def _plan_document(self, local: LocalJournal) -> Document | None:
         """The journal's plan written by its owner (the latest, if two devices each made one)."""

@@ -144,3 +144,32 @@ async def test_a_withdrawal_the_server_refused_says_who_can_remove_the_note_now(
     assert await drlee.json("set-aside", "list") == []
     synced = await drlee.tj("sync")
     assert synced.exit_code == 0 and "not delivered" not in synced.stderr, synced.output
+
+
+async def test_a_withdrawal_that_would_be_refused_is_refused_before_the_question(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU23 C8: `tj notes withdraw` asked "Withdraw the note ...? [y/N]", and only after a
+    "y" said the therapist can no longer withdraw it (the client made the share read-only).
+    Check first, ask after: the refusal comes without the question, answered or not (a
+    script without a terminal gets the refusal, not "Aborted!")."""
+    june = await new_device(live_server, tmp_path, "june")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await june.ok(
+        "share", "Personal", "drlee", "--full", "--role", "annotate", "--trust-on-first-use"
+    )
+    await drlee.ok("sync")
+    note = (await drlee.ok("note", "june/Personal", WRONG)).stdout.strip()
+    await june.ok("share", "Personal", "drlee", "--role", "read")
+    for answer in ("y\n", None):
+        refused = await drlee.tj("notes", "withdraw", note[:8], input=answer)
+        assert "Withdraw the note" not in refused.stderr, refused.stderr
+        assert "Aborted" not in refused.stderr, refused.stderr
+        line = error_line(refused)
+        assert f"you can no longer withdraw your note {note[:8]} in june/Personal" in line
+    assert [n["text"] for n in await drlee.json("notes")] == [WRONG]  # nothing withdrawn
+    # Withdrawable again: the question comes, and "n" leaves it.
+    await june.ok("share", "Personal", "drlee", "--role", "annotate")
+    declined = await drlee.tj("notes", "withdraw", note[:8], input="n\n")
+    assert declined.exit_code == 1 and "Withdraw the note in june/Personal" in declined.stderr
+    assert [n["text"] for n in await drlee.json("notes")] == [WRONG]

@@ -95,7 +95,7 @@ async def test_a_therapist_with_many_clients_sees_briefs_apart_whole_names_at_80
             "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use"
         )
         await client.ok("write", "--mood", "4", "--title", "A long day at work", "Tired.")
-    await ana.ok("safety", "plan", "--share-flags")
+    await ana.ok("safety", "plan", "--share-flags", input="y\n")  # names drsmith, asks
     taken = await ana.tj("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,1")
     assert taken.exit_code == 0 and "not monitored in real time" in taken.stderr
     await ana.ok("brief", "drsmith", "--yes")
