@@ -69,11 +69,19 @@ if TYPE_CHECKING:
     from client_sdk.schedule import Assignment, Due, HomeworkEntry
     from client_sdk.scoring import Band, Instrument, Option, ScoreChange, Source, UnscoredItem
     from client_sdk.search import SearchHit
-    from client_sdk.settling import FieldWrite, Settled
+    from client_sdk.settling import FieldWrite, OvertakenEdit, Settled
     from client_sdk.shares import EndedShares, Shares
     from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo
     from client_sdk.store import Problem
-    from client_sdk.sync import Arrival, NewerFormat, News, SetAside, SyncProgress, SyncReport
+    from client_sdk.sync import (
+        Arrival,
+        NewerFormat,
+        News,
+        Removal,
+        SetAside,
+        SyncProgress,
+        SyncReport,
+    )
     from client_sdk.templates import Template, TemplateField
     from client_sdk.transport import QUICK_TRY, RetryPolicy
     from client_sdk.undelivered import Undelivered
@@ -135,11 +143,11 @@ _EXPORTS = {
     "scoring": ("Band", "Instrument", "Option", "ScoreChange", "Source", "UnscoredItem"),
     "search": ("SearchHit",),
     "departures": ("Departure",),
-    "settling": ("FieldWrite", "Settled"),
+    "settling": ("FieldWrite", "OvertakenEdit", "Settled"),
     "shares": ("EndedShares", "Shares"),
     "sharing": ("AuditInfo", "Note", "ShareInfo", "SharedJournal"),
     "store": ("Problem",),
-    "sync": ("Arrival", "NewerFormat", "News", "SetAside", "SyncProgress", "SyncReport"),
+    "sync": ("Arrival", "NewerFormat", "News", "Removal", "SetAside", "SyncProgress", "SyncReport"),
     "templates": ("Template", "TemplateField"),
     "transport": ("QUICK_TRY", "RetryPolicy"),
     "undelivered": ("Undelivered",),
@@ -239,6 +247,7 @@ __all__ = [
     "RetryPolicy",
     "Departure",
     "FieldWrite",
+    "OvertakenEdit",
     "Settled",
     "QUICK_TRY",
     "RollbackError",
@@ -267,6 +276,7 @@ __all__ = [
     "Arrival",
     "NewerFormat",
     "News",
+    "Removal",
     "Association",
     "DayMood",
     "Trend",
