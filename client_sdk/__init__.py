@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from client_sdk.results import InvalidResult, MeasureResult, Taken
     from client_sdk.safety import Acknowledgement, LateFlag, SafetyFlag, SafetyPlan
     from client_sdk.safety_path import SafetyPath, SafetyResponse
-    from client_sdk.schedule import Assignment, Due, HomeworkEntry
+    from client_sdk.schedule import Assignment, Due, HomeworkEntry, ShareEnded
     from client_sdk.scoring import Band, Instrument, Option, ScoreChange, Source, UnscoredItem
     from client_sdk.search import SearchHit
     from client_sdk.settling import FieldWrite, OvertakenEdit, Settled
@@ -139,7 +139,7 @@ _EXPORTS = {
     "results": ("InvalidResult", "MeasureResult", "Taken"),
     "safety": ("Acknowledgement", "LateFlag", "SafetyFlag", "SafetyPlan"),
     "safety_path": ("SafetyPath", "SafetyResponse"),
-    "schedule": ("Assignment", "Due", "HomeworkEntry"),
+    "schedule": ("Assignment", "Due", "HomeworkEntry", "ShareEnded"),
     "scoring": ("Band", "Instrument", "Option", "ScoreChange", "Source", "UnscoredItem"),
     "search": ("SearchHit",),
     "departures": ("Departure",),
@@ -185,6 +185,7 @@ __all__ = [
     "Acknowledgement",
     "Archives",
     "Assignment",
+    "ShareEnded",
     "Assignments",
     "AuditInfo",
     "AuthError",
