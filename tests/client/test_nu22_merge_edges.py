@@ -9,6 +9,8 @@ accepted, growth is refused saying by how much it is over)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from client_sdk import Client, InvalidInput, OvertakenEdit
@@ -110,6 +112,12 @@ async def test_appends_merged_past_the_body_limit_leave_the_entry_editable(
     merged = await laptop.entries.get(entry.id)
     assert len(merged.body) == MAX_BODY + 4
     assert (await phone.entries.get(entry.id)).body == merged.body  # read whole everywhere
+    # and exported whole, an export that imports again (into another account here)
+    exported = json.loads(json.dumps(await laptop.archive.export_json()))
+    ben = await signup("ben")
+    await ben.archive.import_json(exported)
+    [restored] = await ben.entries.list()
+    assert restored.body == merged.body
 
     with pytest.raises(InvalidInput) as refused:
         await laptop.entries.edit(entry.id, append="y")
