@@ -6,6 +6,7 @@ the chain there shows no end, as the server's word, said as such); `--all` lists
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.conftest import RunningServer
@@ -46,6 +47,9 @@ async def test_a_share_replaced_by_a_field_level_one_says_its_assignments_ended(
     every = await ana.json("assignments", "--all")
     assert {a["share_ended"]["reason"] for a in every} == {"removed"}
     assert all(a["share_ended"]["owner"] == "" for a in every)
+    path = Path((await ana.ok("export", "--out", str(tmp_path / "out"))).stdout.strip())
+    exported = json.loads(path.read_text())["assignments"]  # still in the client's export
+    assert sorted(a["id"] for a in exported) == sorted(a["id"] for a in every)
 
     await drsmith.ok("sync")
     assert await drsmith.json("assignments") == []
