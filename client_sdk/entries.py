@@ -423,19 +423,28 @@ async def settle_after_sync(
     waiting = {r.doc_id for r in await store.outbox() if r.doc_id is not None}
     found: list[Settled] = []
     overtaken: list[tuple[OvertakenEdit, Removal]] = []
-    done, gone = [], []
+    done, gone, told = [], [], []
     for doc_id, fields in watched.items():
+        edited, removal = fields.get(EDITED), (removals or {}).get(doc_id)
+        view = None
+        if edited is not None and removal is not None:  # even if the edit still waits here
+            stored = await store.document(doc_id)
+            view = entry_view(stored_document(stored)) if stored is not None else None
+            mine = json.loads(edited[0])
+            gone_now = view is not None and (view.deleted or view.trashed_at is not None)
+            if gone_now and isinstance(mine, int) and removal.had < mine:  # it never saw it
+                assert view is not None
+                title = "" if view.deleted else view.title
+                at = to_datetime(edited[1])
+                overtaken.append(
+                    (OvertakenEdit(doc_id.hex(), title, view.deleted, "", at), removal)
+                )
+            told.append(doc_id)
         if doc_id in waiting or doc_id not in arrived:
             continue  # not pushed yet, or nothing from another device since
-        stored = await store.document(doc_id)
-        view = entry_view(stored_document(stored)) if stored is not None else None
-        edited, removal = fields.get(EDITED), (removals or {}).get(doc_id)
-        if view is not None and edited is not None and removal is not None:
-            mine = json.loads(edited[0])
-            if isinstance(mine, int) and removal.had < mine:  # removed without seeing it
-                title = "" if view.deleted else view.title
-                told = OvertakenEdit(doc_id.hex(), title, view.deleted, "", to_datetime(edited[1]))
-                overtaken.append((told, removal))
+        if view is None:
+            stored = await store.document(doc_id)
+            view = entry_view(stored_document(stored)) if stored is not None else None
         if view is None or view.deleted:
             gone.append(doc_id)
             continue
@@ -443,6 +452,6 @@ async def settle_after_sync(
         done.append(doc_id)
     async with store.transaction() as tx:
         await tx.mark_field_writes_synced(done)
-        await tx.forget_field_write(done, EDITED)  # told, or seen by the other device
+        await tx.forget_field_write(done + told, EDITED)  # told, or seen by the other device
         await tx.forget_field_writes(gone)
     return found, overtaken

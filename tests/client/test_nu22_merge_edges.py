@@ -81,6 +81,22 @@ async def test_a_trash_made_after_receiving_the_edit_is_no_news(
     assert [e.id for e in await phone.entries.trash()] == [entry.id]
 
 
+async def test_a_trash_undone_before_the_sync_is_no_news(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop, phone = await two_devices(signup, login)
+    entry = await laptop.entries.write(None, "Thursday.")
+    await laptop.sync()
+    await phone.sync()
+    await laptop.entries.delete(entry.id)
+    await laptop.entries.restore(entry.id)
+    await phone.entries.edit(entry.id, append=" Kept.")
+    await laptop.sync()
+    report = await phone.sync()
+    assert report.pulled and report.overtaken == []
+    assert (await phone.entries.get(entry.id)).body == "Thursday. Kept."
+
+
 async def test_an_edit_overtaken_by_a_delete_for_good_is_told_as_gone(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
