@@ -5,7 +5,7 @@ sessions. Every command is one SDK call on `client.assignments` or `client.homew
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -13,8 +13,10 @@ import click
 
 from cli import output
 from cli.care_views import (
+    ENDED_TOLD_DAYS,
     assignments_table,
     due_table,
+    ended_lines,
     every_text,
     homework_table,
     homework_text,
@@ -105,13 +107,18 @@ def assign(
 
 @cli.group(invoke_without_command=True)
 @journal_filter_option
-@click.option("--all", "include_cancelled", is_flag=True, help="Include cancelled ones.")
+@click.option(
+    "--all",
+    "include_all",
+    is_flag=True,
+    help="Include cancelled ones and those that ended with their share.",
+)
 @json_option
 @pass_home
-def assignments(
-    home: Home, journal_name: str | None, include_cancelled: bool, as_json: bool
-) -> None:
-    """List assignments (or cancel one you made).
+def assignments(home: Home, journal_name: str | None, include_all: bool, as_json: bool) -> None:
+    """List assignments (or cancel one you made). Those that ended with their share (it
+    ended, or was changed) are said after the list, with how and when: they no longer count
+    as due.
 
     \b
     Examples:
@@ -124,13 +131,20 @@ def assignments(
     async def work(client: Client) -> list[Assignment]:
         await synced_first(client)
         return await client.assignments.assignments(
-            journal_name, include_cancelled=include_cancelled
+            journal_name, include_cancelled=include_all, include_ended=True
         )
 
     found = home.run(work)
-    output.show_rows(found, as_json, assignments_table, "No assignments.")
+    ended = [a for a in found if a.share_ended is not None and not a.cancelled]
+    shown = found if include_all else [a for a in found if a.share_ended is None]
+    if as_json or shown or not ended:
+        output.show_rows(shown, as_json, assignments_table, "No assignments.")
     if not as_json:
-        output.not_delivered_note(sum(not a.delivered for a in found), "assignment", "assignments")
+        output.not_delivered_note(sum(not a.delivered for a in shown), "assignment", "assignments")
+        if ended and not include_all:
+            for line in ended_lines(ended):
+                output.message(line)
+            output.message("`tj assignments --all` lists them.")
 
 
 @assignments.command("cancel")
@@ -171,16 +185,21 @@ def due(home: Home, journal_name: str | None, include_upcoming: bool, as_json: b
       tj due --all --json
     """
 
-    async def work(client: Client) -> list[Due]:
+    async def work(client: Client) -> tuple[list[Due], list[Assignment]]:
         await synced_first(client)
-        return await client.assignments.due(journal_name, include_upcoming=include_upcoming)
+        due = await client.assignments.due(journal_name, include_upcoming=include_upcoming)
+        return due, await client.assignments.ended(journal_name)
 
-    found = home.run(work)
+    found, ended = home.run(work)
     output.show_rows(found, as_json, due_table, "Nothing is due.")
     if not as_json:
         for item in found:
             if not item.seen_by_assigner:
                 output.message(unseen_text(item))
+        since = datetime.now(UTC) - timedelta(days=ENDED_TOLD_DAYS)
+        recent = [a for a in ended if a.share_ended and (a.share_ended.at or since) >= since]
+        for line in ended_lines(recent):
+            output.message(line)
 
 
 @cli.group()

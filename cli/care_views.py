@@ -11,7 +11,7 @@ from cli import output
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 
 if TYPE_CHECKING:
-    from client_sdk.schedule import Assignment, Due, HomeworkEntry
+    from client_sdk.schedule import Assignment, Due, HomeworkEntry, ShareEnded
 
 
 def every_text(assignment: Assignment) -> str:
@@ -30,12 +30,84 @@ def assignments_table(found: list[Assignment]) -> Table:
                 item.journal,
                 f"{item.title}, {every_text(item)}"
                 + (" (cancelled)" if item.cancelled else "")
+                + (" (ended with the share)" if item.share_ended else "")
                 + ("" if item.delivered else f" {output.NOT_DELIVERED_MARK}"),
                 item.assigned_by,
                 item.note,
             )
             for item in found
         ),
+    )
+
+
+ENDED_TOLD_DAYS = 30
+"""`tj due` tells of assignments that ended with their share for this many days after the
+end (always when the end's date is unknown); `tj assignments` counts them whenever."""
+
+
+def ended_lines(ended: list[Assignment]) -> list[str]:
+    """Assignments that ended with their share (NU22 C10), one line per journal, assigner and
+    ending: what ended, how and when (the owner-signed access chain's word, or the server's
+    when said so), and that they no longer count as due."""
+    groups: dict[tuple[str, str, ShareEnded], list[Assignment]] = {}
+    for item in ended:
+        assert item.share_ended is not None
+        groups.setdefault((item.journal, item.assigned_by, item.share_ended), []).append(item)
+    lines = []
+    for (journal, by, end), items in groups.items():
+        what = ", ".join(f"{item.title} {every_text(item)}" for item in items)
+        one = len(items) == 1
+        count = "assignment" if one else f"{len(items)} assignments"
+        are, they = ("is", "it") if one else ("are", "they")
+        if end.owner and end.reason == "no longer served":  # the server's word only
+            lines.append(
+                f"Ended: your {count} in {journal} ({what}) {are} no longer served to you: "
+                f"{member_end_text(end, journal)}; {they} can no longer be seen or cancelled "
+                "here."
+            )
+        elif end.owner:  # this account's share of the owner's journal, by the signed chain
+            lines.append(
+                f"Ended: your {count} in {journal} ({what}) ended with your share: "
+                f"{member_end_text(end, journal)}; {they} no longer count{'s' if one else ''} "
+                f"as due for {end.owner} and can no longer be cancelled."
+            )
+        else:
+            lines.append(
+                f"Ended: {by}'s {count} in {journal} ({what}) {are} no longer due: "
+                f"{owner_end_text(end, by, journal)}."
+            )
+    return lines
+
+
+def owner_end_text(end: ShareEnded, member: str, journal: str) -> str:
+    """How a member's share of this account's journal ended, as its signed chain says."""
+    when = output.local_time(end.at) if end.at else "a date this device cannot read"
+    if end.reason == "end date":
+        return f"{member}'s share of {journal} ended on its end date, {when}"
+    if end.reason == "dropped on the server's word":
+        return (
+            f"one of your devices removed {member} from {journal} on {when}, on the server's "
+            f"word that they no longer read it"
+        )
+    return f"{member}'s share of {journal} ended on {when} (ended or changed by you)"
+
+
+def member_end_text(end: ShareEnded, journal: str) -> str:
+    """How this account's share of another account's journal ended, and whose word it is."""
+    when = output.local_time(end.at) if end.at else ""
+    if end.reason == "end date":
+        return f"{end.owner}'s share with you ended on its end date, {when}"
+    if end.reason == "removed":
+        return f"{end.owner} ended your share on {when} (as {end.owner}'s signed access list says)"
+    if end.reason == "dropped on the server's word":
+        return (
+            f"{end.owner}'s device removed you on {when}, on the server's word that you had "
+            "left (not a decision of theirs)"
+        )
+    return (
+        f"the server no longer serves {journal} to you, while {end.owner}'s signed access list "
+        f"on this device still shows the share ({end.owner} may have ended or narrowed it, "
+        "or the server is withholding it)"
     )
 
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         Journal,
         MeasureResult,
         News,
+        OvertakenEdit,
         SyncReport,
         UploadLimit,
     )
@@ -382,6 +383,7 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "news": [news.to_dict() for news in report.news],
         "upload_limit": report.upload_limit.to_dict() if report.upload_limit else None,
         "settled": [settled.to_dict() for settled in report.settled],
+        "overtaken": [edit.to_dict() for edit in report.overtaken],
         "held_back": list(report.held_back),
         "departures": [departure.to_dict() for departure in report.departures],
         "newer": [newer.to_dict() for newer in report.newer],
@@ -416,7 +418,8 @@ def settled_lines(report: SyncReport) -> list[str]:
     opt-in or the share (NU22 C3: "Safety: A safety flag was sealed for drsmith for your
     PHQ-9 answer of ..."), then one line per entry field this device changed offline that
     another device's change settled (client_sdk/settling.py), with how to see this
-    device's value."""
+    device's value, then one per entry edited here that another device put in the trash
+    (or deleted) without having received the edit (NU22 C12), with how to get it back."""
     lines = [f"Safety: {flag.line()}" for flag in report.late_flags]
     for s in report.settled:
         name = FIELD_WORDS.get(s.field, s.field)
@@ -427,7 +430,26 @@ def settled_lines(report: SyncReport) -> list[str]:
             f"This device had {field_value_text(s.field, s.mine)!r}: `tj history "
             f"{short_id(s.entry_id)}` keeps it."
         )
+    lines += [overtaken_line(edit) for edit in report.overtaken]
     return lines
+
+
+def overtaken_line(edit: OvertakenEdit) -> str:
+    """An entry edited here that another device trashed or deleted meanwhile, in words."""
+    titled = f' ("{edit.title}")' if edit.title else ""
+    where = f"on {edit.device}" if edit.device else "on another device"
+    entry = short_id(edit.entry_id)
+    if edit.deleted:
+        return (
+            f"Deleted: entry {entry}, edited on this device at {local_time(edit.edited_at)}, "
+            f"was deleted for good {where} before it received that edit; the edit went with it."
+        )
+    return (
+        f"Trashed: entry {entry}{titled}, edited on this device at "
+        f"{local_time(edit.edited_at)}, was moved to the trash {where} before it received "
+        f"that edit. The edit is kept in it: `tj restore {entry}` brings the entry back with "
+        "it (`tj show` reads it in the trash)."
+    )
 
 
 def sync_text(report: SyncReport) -> str:

@@ -38,6 +38,7 @@ from client_sdk.models import normalize_username
 
 if TYPE_CHECKING:
     from client_sdk import AuditInfo, Client, MeasureResult, Note, SharedJournal, ShareInfo
+    from client_sdk.schedule import Assignment
     from client_sdk.undelivered import Undelivered
 
 T = TypeVar("T")
@@ -223,6 +224,8 @@ def share(
 
     earlier: list[MeasureResult] = []
     downloaded: list[bool] = []  # the member may have downloaded them (a whole share, once)
+    ended_assignments: list[Assignment] = []  # what ended with a whole share (NU22 C10)
+    started = datetime.now(UTC)
 
     async def work(client: Client) -> ShareInfo:
         renewing = False  # the same copy again (renewed, confirmed): nothing new to say
@@ -264,6 +267,10 @@ def share(
             full=full,
             full_if_new=plain,
         )
+        if only is not None:
+            ended_assignments.extend(
+                await assignments_ended_now(client, journal_name, shared.member, started)
+            )
         if only is not None and RESULT_FIELDS & set(only) and not renewing:
             # only what no journal kept for them carries (R33 F1): after the share, so that
             # its copy is there to be asked
@@ -288,6 +295,8 @@ def share(
     if only is not None and shared.fields is not None:
         for line in earlier_results_text(shared, earlier, any(downloaded)):
             output.message(line)
+    if ended_assignments:
+        output.message(ended_with_share_text(ended_assignments))
     if safety_flags:
         output.message(
             f"Safety flags: on. When a PHQ-9 item 9 is answered above 0 in {shared.journal}, "
@@ -528,6 +537,9 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
         raise
     tell_held(held)
     output.message(unshare_confirmation(journal_name, therapist, ended))
+    stopped = home.run(partial(assignments_ended_now, journal=journal_name, member=therapist))
+    if stopped:
+        output.message(ended_with_share_text(stopped))
     for kept, how in [(k, "still reads") for k in ended.still_reading] + [
         (k, "may still read (its signed history has a problem here)") for k in ended.may_still_read
     ]:  # not ended by this command: say so (R33 F3)
@@ -535,6 +547,37 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
             f"{therapist} {how} what you shared with them of {journal_name} in {kept!r}: to "
             f"end that too: tj unshare {shlex.quote(kept)} {shlex.quote(therapist)}"
         )
+
+
+async def assignments_ended_now(
+    client: Client, journal: str, member: str, since: datetime | None = None
+) -> list[Assignment]:
+    """The assignments `member` made in `journal` that ended with their share, at `since` or
+    later (default: the last minute): what this command's change ended (NU22 C10)."""
+    since = since or datetime.now(UTC) - timedelta(minutes=1)
+    wanted = normalize_username(member)
+    return [
+        a
+        for a in await client.assignments.ended(journal)
+        if a.assigned_by == wanted
+        and a.share_ended is not None
+        and a.share_ended.at is not None
+        and a.share_ended.at >= since - timedelta(seconds=1)
+    ]
+
+
+def ended_with_share_text(ended: list[Assignment]) -> str:
+    """What a share's end did to the assignments made in it, said by `tj share --only` and
+    `tj unshare`: "drsmith's 2 assignments in Personal (...) ended with this share: ..."."""
+    from cli.care_views import every_text
+
+    what = ", ".join(f"{a.title} {every_text(a)}" for a in ended)
+    count = "assignment" if len(ended) == 1 else f"{len(ended)} assignments"
+    they = "it is" if len(ended) == 1 else "they are"
+    return (
+        f"{ended[0].assigned_by}'s {count} in {ended[0].journal} ({what}) ended with this "
+        f"share: {they} no longer due (`tj assignments --all` lists them)."
+    )
 
 
 def ended_here(d: Departure, journal: str, member: str) -> bool:

@@ -66,14 +66,22 @@ if TYPE_CHECKING:
     from client_sdk.results import InvalidResult, MeasureResult, Taken
     from client_sdk.safety import Acknowledgement, LateFlag, SafetyFlag, SafetyPlan
     from client_sdk.safety_path import SafetyPath, SafetyResponse
-    from client_sdk.schedule import Assignment, Due, HomeworkEntry
+    from client_sdk.schedule import Assignment, Due, HomeworkEntry, ShareEnded
     from client_sdk.scoring import Band, Instrument, Option, ScoreChange, Source, UnscoredItem
     from client_sdk.search import SearchHit
-    from client_sdk.settling import FieldWrite, Settled
+    from client_sdk.settling import FieldWrite, OvertakenEdit, Settled
     from client_sdk.shares import EndedShares, Shares
     from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo
     from client_sdk.store import Problem
-    from client_sdk.sync import Arrival, NewerFormat, News, SetAside, SyncProgress, SyncReport
+    from client_sdk.sync import (
+        Arrival,
+        NewerFormat,
+        News,
+        Removal,
+        SetAside,
+        SyncProgress,
+        SyncReport,
+    )
     from client_sdk.templates import Template, TemplateField
     from client_sdk.transport import QUICK_TRY, RetryPolicy
     from client_sdk.undelivered import Undelivered
@@ -131,15 +139,15 @@ _EXPORTS = {
     "results": ("InvalidResult", "MeasureResult", "Taken"),
     "safety": ("Acknowledgement", "LateFlag", "SafetyFlag", "SafetyPlan"),
     "safety_path": ("SafetyPath", "SafetyResponse"),
-    "schedule": ("Assignment", "Due", "HomeworkEntry"),
+    "schedule": ("Assignment", "Due", "HomeworkEntry", "ShareEnded"),
     "scoring": ("Band", "Instrument", "Option", "ScoreChange", "Source", "UnscoredItem"),
     "search": ("SearchHit",),
     "departures": ("Departure",),
-    "settling": ("FieldWrite", "Settled"),
+    "settling": ("FieldWrite", "OvertakenEdit", "Settled"),
     "shares": ("EndedShares", "Shares"),
     "sharing": ("AuditInfo", "Note", "ShareInfo", "SharedJournal"),
     "store": ("Problem",),
-    "sync": ("Arrival", "NewerFormat", "News", "SetAside", "SyncProgress", "SyncReport"),
+    "sync": ("Arrival", "NewerFormat", "News", "Removal", "SetAside", "SyncProgress", "SyncReport"),
     "templates": ("Template", "TemplateField"),
     "transport": ("QUICK_TRY", "RetryPolicy"),
     "undelivered": ("Undelivered",),
@@ -177,6 +185,7 @@ __all__ = [
     "Acknowledgement",
     "Archives",
     "Assignment",
+    "ShareEnded",
     "Assignments",
     "AuditInfo",
     "AuthError",
@@ -239,6 +248,7 @@ __all__ = [
     "RetryPolicy",
     "Departure",
     "FieldWrite",
+    "OvertakenEdit",
     "Settled",
     "QUICK_TRY",
     "RollbackError",
@@ -267,6 +277,7 @@ __all__ = [
     "Arrival",
     "NewerFormat",
     "News",
+    "Removal",
     "Association",
     "DayMood",
     "Trend",

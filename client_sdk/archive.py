@@ -38,7 +38,6 @@ from typing import Any, TypeVar
 
 from client_sdk.care_archive import CareRecords
 from client_sdk.documents import (
-    MAX_BODY,
     MAX_TITLE,
     EntryFields,
     check_prompt_id,
@@ -46,7 +45,7 @@ from client_sdk.documents import (
     normalize_emotions,
 )
 from client_sdk.errors import InvalidInput
-from client_sdk.goals import MAX_GOAL_TITLE, MAX_NOTE, MAX_WHY, Goal, Measure
+from client_sdk.goals import MAX_GOAL_TITLE, MAX_NOTE, Goal, Measure
 from client_sdk.models import Entry
 
 FORMAT = "therapy-journal-export"
@@ -359,6 +358,13 @@ class Fields:
         return tuple(read(Fields(item, f"{name}[{i}]")) for i, item in enumerate(value))
 
 
+MAX_MERGED_TEXT = 1_000_000
+"""What a file's entry body or goal why may hold, in characters: more than what one device
+writes (MAX_BODY, MAX_WHY), since edits made on several devices at once can merge past those
+limits and the entry stays whole (protocol.md 5, "Limits of merged texts"): its export must
+import again (NU22 C19). The bound of any string of a file (`Fields.text`)."""
+
+
 def read_journal(fields: Fields) -> ArchivedJournal:
     return ArchivedJournal(
         fields.text("id", 64),
@@ -375,7 +381,7 @@ def read_entry(fields: Fields) -> ArchivedEntry:
         journal_id=fields.text("journal_id", 64),
         journal=fields.text("journal", 300),
         title=fields.text("title", MAX_TITLE),
-        body=fields.text("body", MAX_BODY),
+        body=fields.text("body", MAX_MERGED_TEXT),
         mood=fields.optional_integer("mood"),
         tags=fields.strings("tags"),
         emotions=normalize_emotions(fields.strings("emotions")),
@@ -404,7 +410,7 @@ def read_goal(fields: Fields) -> ArchivedGoal:
         journal_id=fields.text("journal_id", 64),
         journal=fields.text("journal", 300),
         title=fields.text("title", MAX_GOAL_TITLE),
-        why=fields.text("why", MAX_WHY),
+        why=fields.text("why", MAX_MERGED_TEXT),
         target=fields.day("target"),
         measure=fields.optional_text("measure"),
         done=fields.flag("done"),

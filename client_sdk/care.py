@@ -31,10 +31,12 @@ from client_sdk.schedule import (
     HOMEWORK_TASK,
     MEASURE_TASK,
     OVERDUE,
+    SHARE_UNLISTED,
     UPCOMING,
     Assignment,
     Due,
     HomeworkEntry,
+    ShareEnded,
     assignment_view,
     cancel_assignment_update,
     delete_homework_update,
@@ -43,6 +45,7 @@ from client_sdk.schedule import (
     homework_view,
     new_assignment_update,
     new_homework_update,
+    share_end,
 )
 from client_sdk.scoring import instrument
 from client_sdk.sharing import Sharing
@@ -126,23 +129,54 @@ class Assignments:
         return found
 
     async def assignments(
-        self, journal: str | None = None, *, include_cancelled: bool = False
+        self,
+        journal: str | None = None,
+        *,
+        include_cancelled: bool = False,
+        include_ended: bool = False,
     ) -> list[Assignment]:
         """Assignments in one journal (name or id) or every journal here, newest first (by
-        `created_at`, UTC); cancelled ones only with `include_cancelled`. Works offline.
-        Raises NotFound for an unknown journal."""
+        `created_at`, UTC); cancelled ones only with `include_cancelled`, and those whose
+        share ended (`Assignment.share_ended`, from the owner-signed access chain: they no
+        longer count as due; on a therapist's device, those of the copies kept of ended
+        shares) only with `include_ended`. Works offline. Raises NotFound for an unknown
+        journal."""
         found = []
         refused = await self._store.set_aside_documents()
-        documents = await self._documents(journal, ASSIGNMENT)
+        await self._replica.load_access()  # who is a member: from the verified chains
+        documents = await self._documents(journal, ASSIGNMENT, include_ended=include_ended)
         # Past the write limit the owner signed for this device: refused everywhere (NU22 C17).
         refused |= await self._replica.past_write_limit(
             [stored for _, stored in documents], {local.journal_id: local for local, _ in documents}
         )
         for local, stored in documents:
             view = await self._view(local, stored_document(stored))
-            if view is not None and (include_cancelled or not view.cancelled):
-                found.append(replace(view, delivered=False) if stored.doc_id in refused else view)
+            if view is None or (view.cancelled and not include_cancelled):
+                continue
+            if view.share_ended is not None and not include_ended:
+                continue
+            found.append(replace(view, delivered=False) if stored.doc_id in refused else view)
         return sorted(found, key=lambda a: (a.created_at, a.id), reverse=True)
+
+    async def ended(self, journal: str | None = None) -> list[Assignment]:
+        """The assignments that stopped asking anything because the share they were made in
+        ended (`Assignment.share_ended`, from the journal owner's signed access chain, never
+        from a server's answer; cancelled ones left out), newest first: what `due` no longer
+        counts. Without `journal`, those of the journals this account owns (made in them by
+        members whose share ended: a client's view, NU22 C10); with it, that journal's (a
+        therapist names a client's journal, also one whose share with them ended). Works
+        offline. Raises NotFound for an unknown journal."""
+        if journal is None:
+            me = self._replica.profile.account_id
+            owned = {
+                j.journal_id.hex()
+                for j in await self._store.journals()
+                if j.role == "owner" and j.owner_id == me
+            }
+            found = await self.assignments(include_ended=True)
+            return [a for a in found if a.share_ended is not None and a.journal_id in owned]
+        found = await self.assignments(journal, include_ended=True)
+        return [a for a in found if a.share_ended is not None]
 
     async def due(
         self,
@@ -231,12 +265,35 @@ class Assignments:
     async def _view(self, local: LocalJournal, document: Document) -> Assignment | None:
         creator = (await self._store.creators([document.doc_id])).get(document.doc_id)
         by = await self._name(local, creator) if creator is not None else self._owner(local)
-        return assignment_view(document, self._display(local), local.journal_id.hex(), by)
+        view = assignment_view(document, self._display(local), local.journal_id.hex(), by)
+        if view is None:
+            return None
+        return replace(view, share_ended=self._share_ended(local, creator))
+
+    def _share_ended(self, local: LocalJournal, creator: bytes | None) -> ShareEnded | None:
+        """Whether the share an assignment was made in ended, from the journal's verified
+        access chain (schedule.share_end): on the owner's devices, the creator's membership;
+        on a member's, this account's own (a journal no longer served to it whose chain
+        shows no end: "no longer served", the server's word)."""
+        me = self._replica.profile.account_id
+        state = self._replica.chains.state(local.journal_id)
+        if local.owner_id == me:
+            return None if creator in (None, me) else share_end(state, creator, now_ms())
+        ended = share_end(state, me, now_ms())
+        if ended is None and local.role == REVOKED:
+            ended = ShareEnded(SHARE_UNLISTED, None)
+        return replace(ended, owner=self._owner(local)) if ended is not None else None
 
     async def _documents(
-        self, journal: str | None, kind: str
+        self, journal: str | None, kind: str, *, include_ended: bool = False
     ) -> list[tuple[LocalJournal, StoredDocument]]:
-        journals = {j.journal_id: j for j in await self._store.journals() if j.role != REVOKED}
+        me = self._replica.profile.account_id
+        journals = {
+            j.journal_id: j
+            for j in await self._store.journals()
+            # the copies kept of ended shares, for what ended with them
+            if j.role != REVOKED or (include_ended and j.owner_id != me)
+        }
         wanted = (await self._local_journal(journal)).journal_id if journal else None
         return [
             (journals[s.journal_id], s)

@@ -80,6 +80,7 @@ from client_sdk.profile import (
 )
 from client_sdk.pushing import SetAsideChange, set_aside_changes
 from client_sdk.replica import Replica, stored_document
+from client_sdk.settling import OvertakenEdit
 from client_sdk.sharing import NOTE, PROMPT, Sharing
 from client_sdk.store import STORE_FILE, LocalJournal, Problem, Store
 from client_sdk.sync import NewerFormat, Progress, SyncReport
@@ -1325,9 +1326,11 @@ class Client:
             if watched:
                 from client_sdk.entries import settle_after_sync
 
-                report.settled = await settle_after_sync(
-                    self.context, watched, set(report.arrivals)
+                report.settled, overtaken = await settle_after_sync(
+                    self.context, watched, set(report.arrivals), report.removals
                 )
+                if overtaken:
+                    report.overtaken = await self._named_removals(overtaken)
         report.departures = await self.sharing.departures()
         report.same_names = await self._same_names()
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
@@ -1358,6 +1361,25 @@ class Client:
         if strict:
             report.raise_for_withheld()
         return report
+
+    async def _named_removals(
+        self, overtaken: list[tuple[OvertakenEdit, sync_plan.Removal]]
+    ) -> list[OvertakenEdit]:
+        """The edits a removal overtook (`SyncReport.overtaken`), each naming the device of
+        this account that removed the entry (the server's device list, as `news` names
+        devices: "" when it cannot be had, or for another account's removal)."""
+        me = self.profile.account_id
+        devices: dict[bytes, str] = {}
+        mine = {removal.device for _, removal in overtaken if removal.author == me}
+        if mine:
+            with contextlib.suppress(TJError):
+                devices = await self.devices.names(mine)
+        return [
+            dataclasses.replace(told, device=devices.get(removal.device, ""))
+            if removal.author == me
+            else told
+            for told, removal in overtaken
+        ]
 
     async def _same_names(self) -> list[str]:
         """`SyncReport.same_names`: this account's journals (on the server) that share a

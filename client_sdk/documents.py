@@ -326,7 +326,10 @@ class EntryFields:
     emotions: tuple[str, ...] | None = None
     prompt_id: str | None = None
 
-    def validate(self) -> EntryFields:
+    def validate(self, *, current_body: str | None = None) -> EntryFields:
+        """Raise InvalidInput for a field out of its limits. `current_body`, the body an edit
+        starts from, makes the body's limit the growth rule of `check_text_limit`: a body
+        that concurrent edits merged past MAX_BODY may still be replaced by one no longer."""
         if self.title is not None and len(self.title) > MAX_TITLE:
             raise InvalidInput(f"a title has at most {MAX_TITLE} characters")
         if self.mood is not None and (
@@ -341,10 +344,38 @@ class EntryFields:
             check_emotions(self.emotions)
         if self.prompt_id is not None:
             check_prompt_id(self.prompt_id)
-        for text in (self.body, self.append):
-            if text is not None and len(text) > MAX_BODY:
-                raise InvalidInput(f"an entry has at most {MAX_BODY} characters")
+        if self.body is not None:
+            check_text_limit(ENTRY_TEXT, MAX_BODY, current_body or "", self.body)
+        if self.append is not None:
+            base = self.body if self.body is not None else current_body or ""
+            check_text_limit(ENTRY_TEXT, MAX_BODY, base, base + self.append)
         return self
+
+
+ENTRY_TEXT = "an entry"
+
+
+def check_text_limit(what: str, limit: int, old: str, new: str) -> None:
+    """Refuse an edit of a mergeable text (an entry's body, a goal's why, a safety plan) from
+    `old` to `new` when it makes the text longer than `limit` characters (code points, as
+    Python's `len` counts them) and longer than it was. Concurrent edits, each within the
+    limit on its device, can merge into a text over it (protocol.md 5, "Limits"): such a
+    text stays readable and editable, and an edit that does not lengthen it is accepted,
+    so the user can bring it back under the limit. Raises InvalidInput saying by how much
+    the text is, or would be, over."""
+    if len(new) <= limit or len(new) <= len(old):
+        return
+    if len(old) > limit:
+        raise InvalidInput(
+            f"{what} has at most {limit} characters; this one has {len(old):,} "
+            f"({len(old) - limit:,} over: edits made on several devices at once were merged) "
+            f"and this change would make it {len(new):,}. An edit that does not lengthen it "
+            "is accepted: shorten it first"
+        )
+    raise InvalidInput(
+        f"{what} has at most {limit} characters: this change would make it "
+        f"{len(new):,} ({len(new) - limit:,} over)"
+    )
 
 
 def check_tags(tags: tuple[str, ...]) -> None:
@@ -483,8 +514,10 @@ def edit_entry_update(
     redates the entry, with `utc_offset`, the writer's offset from UTC at that moment in
     minutes (protocol.md 5, "redate"). Raises InvalidInput when a field is out of its
     limits, including a body that an append would make longer than MAX_BODY characters,
-    and for a date in the future."""
-    fields.validate()
+    and for a date in the future. A body that merged edits left over MAX_BODY may be
+    edited by any change that does not lengthen it (`check_text_limit`)."""
+    edits_body = fields.body is not None or fields.append is not None
+    fields.validate(current_body=document.text("body") if edits_body else None)
     if created_at_ms is not None and (
         isinstance(created_at_ms, bool) or not 0 <= created_at_ms < 2**53
     ):
@@ -493,10 +526,6 @@ def edit_entry_update(
         raise InvalidInput("an entry cannot be dated in the future")
     if utc_offset is not None:
         check_utc_offset(utc_offset)
-    if fields.append is not None:
-        base = fields.body if fields.body is not None else document.text("body")
-        if len(base) + len(fields.append) > MAX_BODY:
-            raise InvalidInput(f"an entry has at most {MAX_BODY} characters")
     changed: dict[str, Any] = {"updated_at": now_ms}
     if created_at_ms is not None:
         changed["created_at"] = created_at_ms

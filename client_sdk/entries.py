@@ -39,8 +39,17 @@ from client_sdk.models import Entry, now_ms, to_datetime
 from client_sdk.queries import select_entries
 from client_sdk.reflection import Prompts
 from client_sdk.replica import stored_document
-from client_sdk.settling import FieldWrite, Settled, encode, field_values, settled_fields
+from client_sdk.settling import (
+    EDITED,
+    FieldWrite,
+    OvertakenEdit,
+    Settled,
+    encode,
+    field_values,
+    settled_fields,
+)
 from client_sdk.store import JournalsChanged, LocalJournal
+from client_sdk.sync import Removal
 
 if TYPE_CHECKING:
     from client_sdk.search import SearchHit
@@ -161,7 +170,7 @@ class Entries:
             utc_offset=int(offset.total_seconds() // 60) if offset is not None else None,
         )
         await self._context.save(local, document, update)
-        await self._remember_writes(document.doc_id, before, entry_view(document))
+        await self._remember_writes(document.doc_id, before, entry_view(document), edited=True)
         return self._context.entry(local, document)
 
     async def history(self, entry_id: str) -> builtins.list[FieldWrite]:
@@ -174,20 +183,33 @@ class Entries:
         return [
             FieldWrite(document.doc_id.hex(), name, json.loads(value), to_datetime(at))
             for name, value, at in await self._context.store.field_writes(document.doc_id)
+            if name != EDITED  # the mark of an edit, not a field's value
         ]
 
     async def _remember_writes(
-        self, doc_id: bytes, before: dict[str, Any], view: EntryView
+        self, doc_id: bytes, before: dict[str, Any], view: EntryView, *, edited: bool = False
     ) -> None:
+        """Keep the settling fields this device changed (settling.py) and, for an `edited`
+        entry, the mark of the edit (`EDITED`: the counter of the record just sealed), so
+        that a sync telling of another device's removal of it knows whether that device had
+        received this edit."""
         after = field_values(view)
         changed = {
             name: encode(value)
             for name, value in after.items()
             if encode(before[name]) != encode(value)
         }
-        if changed:
-            async with self._context.store.transaction() as tx:
-                await tx.add_field_writes(doc_id, changed, now_ms())
+        store = self._context.store
+        profile = self._context.replica.profile
+        counter = (
+            await store.last_counter(doc_id, profile.account_id, profile.device_id) if edited else 0
+        )
+        if changed or edited:
+            at = now_ms()
+            async with store.transaction() as tx:
+                await tx.add_field_writes(doc_id, changed, at)
+                if edited:
+                    await tx.put_field_write(doc_id, EDITED, encode(counter), at)
 
     async def delete(self, entry_id: str, *, check_only: bool = False) -> Entry:
         """Move an entry to the trash, on every device at the next sync: it disappears from
@@ -207,6 +229,8 @@ class Entries:
             return self._context.entry(local, document)
         if view.trashed_at is None:
             await self._context.save(local, document, trash_entry_update(document, now_ms()))
+            async with self._context.store.transaction() as tx:  # its edits: put away here
+                await tx.forget_field_write([document.doc_id], EDITED)
         return self._context.entry(local, document)
 
     async def restore(self, entry_id: str) -> Entry:
@@ -392,21 +416,43 @@ async def settle_after_sync(
     context: Context,
     watched: dict[bytes, dict[str, tuple[str, int]]],
     arrived: set[bytes],
-) -> list[Settled]:
+    removals: dict[bytes, Removal] | None = None,
+) -> tuple[list[Settled], list[tuple[OvertakenEdit, Removal]]]:
     """After a sync: the fields this device changed (`watched`, from
     `Store.unsynced_field_writes`) of entries that another device's records changed in this
     sync (`arrived`), now holding another value (settling.py). The first such arrival after
     this device's change settles it (concurrent or not, that other value replaced this
-    device's); changes of deleted entries are forgotten."""
+    device's); changes of deleted entries are forgotten.
+
+    Also the entries edited here that this sync found moved to the trash or deleted by a
+    record (`removals`, `SyncReport.removals`) whose writer had not received the edit:
+    each with its removal, `device` left "" for the caller to name."""
     store = context.store
     waiting = {r.doc_id for r in await store.outbox() if r.doc_id is not None}
     found: list[Settled] = []
-    done, gone = [], []
+    overtaken: list[tuple[OvertakenEdit, Removal]] = []
+    done, gone, told = [], [], []
     for doc_id, fields in watched.items():
+        edited, removal = fields.get(EDITED), (removals or {}).get(doc_id)
+        view = None
+        if edited is not None and removal is not None:  # even if the edit still waits here
+            stored = await store.document(doc_id)
+            view = entry_view(stored_document(stored)) if stored is not None else None
+            mine = json.loads(edited[0])
+            gone_now = view is not None and (view.deleted or view.trashed_at is not None)
+            if gone_now and isinstance(mine, int) and removal.had < mine:  # it never saw it
+                assert view is not None
+                title = "" if view.deleted else view.title
+                at = to_datetime(edited[1])
+                overtaken.append(
+                    (OvertakenEdit(doc_id.hex(), title, view.deleted, "", at), removal)
+                )
+            told.append(doc_id)
         if doc_id in waiting or doc_id not in arrived:
             continue  # not pushed yet, or nothing from another device since
-        stored = await store.document(doc_id)
-        view = entry_view(stored_document(stored)) if stored is not None else None
+        if view is None:
+            stored = await store.document(doc_id)
+            view = entry_view(stored_document(stored)) if stored is not None else None
         if view is None or view.deleted:
             gone.append(doc_id)
             continue
@@ -414,5 +460,6 @@ async def settle_after_sync(
         done.append(doc_id)
     async with store.transaction() as tx:
         await tx.mark_field_writes_synced(done)
+        await tx.forget_field_write(done + told, EDITED)  # told, or seen by the other device
         await tx.forget_field_writes(gone)
-    return found
+    return found, overtaken

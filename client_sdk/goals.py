@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from client_sdk.documents import Document
+from client_sdk.documents import Document, check_text_limit
 from client_sdk.errors import InvalidInput, NotFound
 from client_sdk.models import EPOCH, read_time
 
@@ -155,9 +155,10 @@ def check_title(title: str) -> str:
     return title
 
 
-def check_why(why: str) -> str:
-    if len(why) > MAX_WHY:
-        raise InvalidInput(f"a goal's why is at most {MAX_WHY} characters")
+def check_why(why: str, current: str = "") -> str:
+    """`why` if it is within MAX_WHY characters, or no longer than the `current` why that
+    concurrent edits merged past it (documents.check_text_limit); else InvalidInput."""
+    check_text_limit("a goal's why", MAX_WHY, current, why)
     return why
 
 
@@ -209,7 +210,7 @@ def edit_goal_update(
         changed["target"] = target.isoformat()
     if measure is not None:
         changed["measure"] = str(measure)
-    texts = {"why": check_why(why)} if why is not None else None
+    texts = {"why": check_why(why, document.text("why"))} if why is not None else None
     return document.change(fields=changed, texts=texts)
 
 

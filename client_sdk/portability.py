@@ -276,7 +276,9 @@ async def gather_care(care: CareSources, journals: list[Journal]) -> CareRecords
     homework = [h for h in reversed(await care.homework.entries()) if h.journal_id in ids]
     assignments = [
         a
-        for a in reversed(await care.assignments.assignments(include_cancelled=True))
+        for a in reversed(
+            await care.assignments.assignments(include_cancelled=True, include_ended=True)
+        )
         if a.journal_id in ids
     ]
     flags = [f for f in await care.safety.flags() if f.journal_id in ids]

@@ -22,7 +22,7 @@ from client_sdk import sync as sync_plan
 from client_sdk import withholding as counting
 from client_sdk.access import AccessState
 from client_sdk.chains import MAX_CHAIN_LENGTH, Chains
-from client_sdk.documents import Document, removal_update, removed
+from client_sdk.documents import ENTRY, Document, removal_update, removed
 from client_sdk.errors import (
     AccessError,
     ConflictError,
@@ -2107,6 +2107,14 @@ class Replica:
                 else:
                     creators.setdefault(body.doc_id, body.author)
                 held = body.doc_id in documents
+                if (
+                    held
+                    and body.doc_kind == ENTRY
+                    and body.doc_id not in was_removed
+                    and body.doc_id not in report.removals
+                    and removed(changed[body.doc_id])
+                ):
+                    report.removals[body.doc_id] = self._removal(body)
                 if body.kind != records.SNAPSHOT or not held:  # a compaction changes nothing
                     arrivals.setdefault(
                         body.doc_id,
@@ -2458,6 +2466,15 @@ class Replica:
                     journal.journal_id, record_id, counting.encode_covers(body.covers)
                 )
             await tx.acknowledge_own(journal.journal_id, [record_id])
+
+    def _removal(self, body: records.RecordBody) -> sync_plan.Removal:
+        """The removal (trash or delete) of an entry this device held, by the record `body`
+        from another device: what of this device's records its writer had received (its
+        signed seen vector: protocol.md 4.15), so that an edit made here that it had not
+        received is told as one the removal overtook (settling.py, NU22 C12)."""
+        me = (self.profile.account_id, self.profile.device_id)
+        had = next((s.counter for s in body.seen if (s.author, s.device) == me), 0)
+        return sync_plan.Removal(body.author, body.device, had)
 
     def _merge(
         self,

@@ -32,7 +32,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from client_sdk.documents import Document
+from client_sdk.documents import Document, check_text_limit
 from client_sdk.errors import InvalidInput
 from client_sdk.models import check_text, is_control, read_ms, read_time
 
@@ -398,8 +398,8 @@ def plan_update(
         changed["flags_since"] = [[m, since.get(m, now_ms)] for m in sorted(set(flag_members))]
     elif flags_since is not None:
         changed["flags_since"] = [[m, flags_since[m]] for m in sorted(flags_since)]
-    if plan is not None and len(plan) > MAX_PLAN:
-        raise InvalidInput(f"a safety plan is at most {MAX_PLAN} characters")
+    if plan is not None:  # a plan that merged edits left over MAX_PLAN may still shrink
+        check_text_limit("a safety plan", MAX_PLAN, "" if creating else document.text("plan"), plan)
     texts_ = {"plan": plan} if plan is not None else ({"plan": ""} if creating else None)
     return document.change(fields=changed, texts=texts_)
 

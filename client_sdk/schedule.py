@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from client_sdk.access import AccessState
 from client_sdk.care_terms import COMPLETIONS as COMPLETIONS
 from client_sdk.documents import HOMEWORK as HOMEWORK
 from client_sdk.documents import Document
@@ -44,13 +45,44 @@ DUE, OVERDUE, UPCOMING = "due", "overdue", "upcoming"
 
 
 @dataclass(frozen=True)
+class ShareEnded:
+    """Why an assignment no longer asks anything: the share it was made in ended (NU22 C10).
+
+    `reason`, from the journal owner's signed access chain as this device verified it:
+    "end date" (the end date the owner signed passed; `at` is that date), "removed" (the
+    owner's signed chain removed the assigner: the owner ended the share, or replaced it by
+    other terms such as a field-level share; `at` is when the owner signed it, by the owner's
+    clock), "dropped on the server's word" (an owner device removed the assigner because the
+    server said it no longer serves them; `at` as for "removed"). Seen from the assigner's own
+    device only: "no longer served" (the server stopped serving the journal while the
+    owner-signed chain this device holds still grants it; the server's word, said as such:
+    the owner may have ended or narrowed the share, or the server withholds it; `at` None).
+    `at` is UTC. `owner` is the journal owner's username, "" when this account owns it (the
+    assigner's share of this account's journal ended); else this account's own share of
+    `owner`'s journal ended."""
+
+    reason: str
+    at: datetime | None
+    owner: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reason": self.reason,
+            "at": self.at.isoformat() if self.at else None,
+            "owner": self.owner,
+        }
+
+
+@dataclass(frozen=True)
 class Assignment:
     """A measure or homework a therapist (or the client) assigned in a journal (schedule.py).
     `type` is "measure" or "homework"; `target` an instrument id ("phq9") or a template id
     ("sleep-diary"); `title` their display name; `every_days` the period in days (None: once);
     `starts_at` and `created_at` are UTC; `assigned_by` a username; `cancelled` is True once its
     creator cancelled it; `delivered` is False when the server refused this device's change of
-    it for good (set aside, `Client.set_aside()` says why): nobody else has it as shown."""
+    it for good (set aside, `Client.set_aside()` says why): nobody else has it as shown.
+    `share_ended` is set when the share it was made in ended (`ShareEnded`): it no longer
+    counts as due and can no longer be cancelled."""
 
     id: str
     journal: str
@@ -65,6 +97,7 @@ class Assignment:
     assigned_by: str
     cancelled: bool
     delivered: bool = True
+    share_ended: ShareEnded | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,6 +113,7 @@ class Assignment:
             "assigned_by": self.assigned_by,
             "cancelled": self.cancelled,
             "delivered": self.delivered,
+            "share_ended": self.share_ended.to_dict() if self.share_ended else None,
         }
 
 
@@ -254,6 +288,39 @@ def delete_homework_update(document: Document, now_ms: int) -> bytes:
 
 
 # --- reading ---------------------------------------------------------------------------------------
+
+SHARE_EXPIRED, SHARE_REMOVED, SHARE_DROPPED, SHARE_UNLISTED = (
+    "end date",
+    "removed",
+    "dropped on the server's word",
+    "no longer served",
+)
+"""`ShareEnded.reason`s: the words of departures.py for the same endings."""
+
+
+def share_end(state: AccessState | None, account_id: bytes, now_ms: int) -> ShareEnded | None:
+    """How and when `account_id`'s latest membership of a journal ended, as its verified
+    access chain (`state`) says (`ShareEnded`; `now_ms` tells whether a signed end date
+    passed); None while that membership is on, or when the chain does not show the account's
+    memberships (never a member; another member seen from a member's device; no chain)."""
+    handles = state.handles.get(account_id, []) if state is not None else []
+    if state is None or not handles:
+        return None
+    handle = handles[-1]
+    current = state.members.get(handle)
+    if current is not None:
+        return _ended(SHARE_EXPIRED, current.expires_at) if current.ended(now_ms) else None
+    if handle in state.ended:
+        return _ended(SHARE_EXPIRED, state.ended[handle].expires_at)
+    if handle in state.not_served:
+        return _ended(SHARE_DROPPED, state.not_served[handle][1])
+    if handle in state.unshared:
+        return _ended(SHARE_REMOVED, state.unshared[handle][1])
+    return ShareEnded(SHARE_REMOVED, None)
+
+
+def _ended(reason: str, at: int) -> ShareEnded:
+    return ShareEnded(reason, read_time(at))
 
 
 def assignment_view(

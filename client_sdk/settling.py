@@ -14,6 +14,18 @@ Honest limit: a device cannot tell a concurrent change from one made later on an
 after seeing this one (both replace its value); the report says the value was changed on
 another device, which is true of both.
 
+An edit made here to an entry that another device moved to the trash meanwhile (protocol.md
+5: the trash is a field, so the edit merges into the trashed entry; a delete for good wins
+over any edit) is not silent either (NU22 C12). What a careful journaling app does: the
+other device's trash stands (the user there chose to put the entry away, and an entry put
+away must not come back by itself: it may be one its writer did not want to see again), the
+edit is kept in the trashed entry (restoring it shows it), and this device is told, once,
+with the command that restores it (`OvertakenEdit` in `SyncReport.overtaken`). Here the
+device can tell a concurrent trash from a later one: every edit here leaves a mark
+(`EDITED`, with the counter of the record that carried it), and the removing record's
+signed seen vector says whether its writer had received that record (`sync.Removal`). A
+trash made after seeing the edit is the user's choice on the edited text: nothing to tell.
+
 Pure: no I/O.
 """
 
@@ -29,6 +41,11 @@ from client_sdk.models import to_datetime
 
 SETTLED_FIELDS = ("title", "mood", "tags", "emotions", "created_at")
 """Entry fields whose concurrent changes settle on one value (the body's text merges)."""
+
+EDITED = "~edited"
+"""The name under which an edit made here is marked in the local field writes (one per
+entry, the latest: its value is the counter of the record that carried it). Not a field:
+`client.entries.history` leaves it out."""
 
 
 def field_values(view: EntryView) -> dict[str, Any]:
@@ -101,3 +118,27 @@ def settled_fields(
                 Settled(entry_id.hex(), title, name, json.loads(mine), now[name], to_datetime(at))
             )
     return found
+
+
+@dataclass(frozen=True)
+class OvertakenEdit:
+    """An entry edited on this device (last at `edited_at`, UTC) that another device
+    (`device`: its name, "" when unknown) moved to the trash (`deleted` False: the edit is
+    in the trashed entry, and `client.entries.restore(entry_id)` brings it back with it) or
+    deleted for good (`deleted` True: the edit went with it) without having received the
+    edit. `title` is the entry's title ("" for a deleted one: its content is cleared)."""
+
+    entry_id: str
+    title: str
+    deleted: bool
+    device: str
+    edited_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "entry_id": self.entry_id,
+            "title": self.title,
+            "deleted": self.deleted,
+            "device": self.device,
+            "edited_at": self.edited_at.isoformat(),
+        }

@@ -730,6 +730,14 @@ class Store:
         )
         return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
 
+    async def last_counter(self, doc_id: bytes, author: bytes, device: bytes) -> int:
+        """The counter of the latest record (author, device) wrote to a document, 0 if none."""
+        rows = await self._all(
+            "SELECT max(counter) FROM seen_records WHERE doc_id = ? AND author = ? AND device = ?",
+            (doc_id, author, device),
+        )
+        return int(rows[0][0] or 0) if rows else 0
+
     async def unsynced_field_writes(
         self, *, as_of: tuple[int, int] | None = None
     ) -> dict[bytes, dict[str, tuple[str, int]]]:
@@ -1741,6 +1749,16 @@ class Transaction:
         await self._db.executemany(
             "INSERT INTO field_writes VALUES (?, ?, ?, ?, 1)",
             [(doc_id, name, value, at) for name, value in values.items()],
+        )
+
+    async def put_field_write(self, doc_id: bytes, name: str, value: str, at: int) -> None:
+        """Keep one write of `name` for a document (this one, not synced), replacing any."""
+        await self.forget_field_write([doc_id], name)
+        await self.add_field_writes(doc_id, {name: value}, at)
+
+    async def forget_field_write(self, doc_ids: list[bytes], name: str) -> None:
+        await self._db.executemany(
+            "DELETE FROM field_writes WHERE doc_id = ? AND field = ?", [(d, name) for d in doc_ids]
         )
 
     async def forget_field_writes(self, doc_ids: list[bytes]) -> None:

@@ -19,7 +19,7 @@ from client_sdk.errors import (
 )
 from client_sdk.models import Journal, Notice
 from client_sdk.safety import LateFlag
-from client_sdk.settling import Settled
+from client_sdk.settling import OvertakenEdit, Settled
 from client_sdk.upload_limit import UploadLimit
 from client_sdk.withholding import Gap
 
@@ -149,6 +149,17 @@ class SetAside:
             "reason": self.reason,
             "withdrawal": self.withdrawal,
         }
+
+
+@dataclass(frozen=True)
+class Removal:
+    """An entry another device moved to the trash or deleted, as one sync received it: the
+    removing record's writer (`author`, `device`) and how many of this device's records in
+    the journal it had received when it wrote it (`had`, from its signed seen vector)."""
+
+    author: bytes
+    device: bytes
+    had: int
 
 
 @dataclass(frozen=True)
@@ -364,6 +375,14 @@ class SyncReport:
     settled: list[Settled] = field(default_factory=list)
     """Entry fields this device changed offline that another device changed meanwhile, now
     holding the other device's value everywhere (settling.py), set by `Client.sync`."""
+    removals: dict[bytes, Removal] = field(default_factory=dict, repr=False, compare=False)
+    """doc id -> the first record of this sync that moved an entry this device held to the
+    trash or deleted it (`Replica` fills it; `overtaken` is what is told of it)."""
+    overtaken: list[OvertakenEdit] = field(default_factory=list)
+    """Entries this device edited that another device, not having received the edit, moved
+    to the trash meanwhile (the edit is in the trashed entry: restoring it shows it) or
+    deleted for good (the edit went with it): settling.py, NU22 C12. Each is told once, by
+    the first sync that brings the removal. Set by `Client.sync`."""
     departures: list[Departure] = field(default_factory=list)
     """Shares that ended, each reported once, by the first sync after the device learnt it
     (departures.py). To the owner (`Departure.owner` ""): members this account's device
@@ -467,6 +486,7 @@ class SyncReport:
             "news": [n.to_dict() for n in self.news],
             "upload_limit": self.upload_limit.to_dict() if self.upload_limit else None,
             "settled": [s.to_dict() for s in self.settled],
+            "overtaken": [o.to_dict() for o in self.overtaken],
             "held_back": list(self.held_back),
             "departures": [d.to_dict() for d in self.departures],
             "newer": [n.to_dict() for n in self.newer],
