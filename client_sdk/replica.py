@@ -1392,9 +1392,14 @@ class Replica:
             # Nothing to write when the pull changed nothing of what it read (no statement:
             # a sync with nothing to do reads as of its start); else merged with what another
             # client of this profile stored meanwhile, in the transaction that writes it
-            # (R18 finding 1).
-            mine = merge(stored, {j.journal_id: j.cursor for j in on_device})
-            announced = hold_back.decode(mine).announced
+            # (R18 finding 1). Nothing stored and nothing held back, announced nor counted
+            # (a device that reads only verified owners' journals): the merge is nothing too,
+            # not encoded to be compared (issue 10).
+            if stored is None and hold.empty:
+                mine, announced = None, {}
+            else:
+                mine = merge(stored, {j.journal_id: j.cursor for j in on_device})
+                announced = hold_back.decode(mine).announced
             if mine != stored:
                 written = await self.store.merge_setting(hold_back.SETTING, merge)
                 if written is not None:
