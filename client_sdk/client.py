@@ -1332,7 +1332,7 @@ class Client:
                 if overtaken:
                     report.overtaken = await self._named_removals(overtaken)
         report.departures = await self.sharing.departures()
-        report.same_names = await self._same_names()
+        report.same_names = await self._same_names(self.replica.synced_version)
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
         report.late_flags = await self._seal_missed_flags({g.journal_id for g in report.withheld})
         if not report.notice_only:
@@ -1381,14 +1381,15 @@ class Client:
             for told, removal in overtaken
         ]
 
-    async def _same_names(self) -> list[str]:
+    async def _same_names(self, as_of: tuple[int, int] | None) -> list[str]:
         """`SyncReport.same_names`: this account's journals (on the server) that share a
-        name, ignoring case (NU22 C15)."""
+        name, ignoring case (NU22 C15). `as_of`: the sync's last store version (Store.version
+        `since`: no statement while this process changed nothing since, issue 10)."""
         from client_sdk.context import same_name_text
 
         me = self.profile.account_id
         by_name: dict[str, list[LocalJournal]] = {}
-        for journal in await self.store.journals():
+        for journal in await self.store.journals(as_of=as_of):
             own = journal.owner_id == me and journal.role == "owner"
             if own and not self.replica.is_disclosure(journal):  # copies kept for members aside
                 by_name.setdefault(journal.name.casefold(), []).append(journal)

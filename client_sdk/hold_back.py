@@ -70,6 +70,12 @@ class HoldBack:
     adds to the stored count, whatever another client of this profile stored meanwhile."""
 
     @property
+    def empty(self) -> bool:
+        """Nothing announced nor downloaded (so nothing `added`): `merge` with a store that
+        holds nothing gives nothing, as `encode(HoldBack({}))`."""
+        return not self.announced and not self.downloaded
+
+    @property
     def full(self) -> bool:
         return self.kept >= UNVERIFIED_SHARE_BYTES
 

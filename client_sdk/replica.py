@@ -122,6 +122,9 @@ class Replica:
         """What the last sync knew of every journal, if it ended with nothing incomplete
         (`_Pulled`): a live notice's records are applied only from that state (`_take_notice`)."""
         self._pull_held: frozenset[bytes] | None = None  # set by a `_pull` that checked
+        self._clean_pull: _CleanPull | None = None
+        """The one exchange of the last pull that found nothing, as of its store version
+        (`_CleanPull`): the same reply to the same request finds nothing again (`_pull`)."""
         self.synced_version: tuple[int, int] | None = None
         """Store version at the end of the last sync (Store.version): what the caller's
         reads right after it may be made as of (`as_of`), while this process writes nothing."""
@@ -1433,12 +1436,30 @@ class Replica:
         The bound on unverified owners' journals (hold_back.py): the journals this device
         holds back are read from the store before, reported (every sync, whatever the
         server's pages say) and merged after with what the store holds then (another
-        client of this profile may have pulled meanwhile: `HoldBack.merge`)."""
+        client of this profile may have pulled meanwhile: `HoldBack.merge`).
+
+        A quiet pull as of the store version of the last pull that found nothing asks what
+        that pull asked: a reply equal to that one's ends it there (`_CleanPull`); any other
+        reply, or an error, is the first of an ordinary pull (`_Ahead.ready`: one request)."""
+        clean, self._clean_pull = self._clean_pull, None
+        ahead = _Ahead()
+        if check and not pending and clean is not None and clean.applies(as_of, self):
+            try:
+                reply = await self.transport.call("/v1/sync", clean.request, wire.SyncReply)
+            except TJError as error:
+                ahead.ready(clean.request, error)  # the pull below meets it, as it would
+            else:
+                if reply == clean.reply:
+                    self._clean_pull, self._pull_held = clean, frozenset()
+                    tracker.pulled(reply.pages, clean.cursors)
+                    return
+                ahead.ready(clean.request, reply)  # the pull below takes it: one request
         stored = await self.store.setting(hold_back.SETTING, as_of=as_of)
         hold = hold_back.decode(stored)
-        ahead = _Ahead()
+        exchanges: list[tuple[wire.SyncRequest, wire.SyncReply]] = []
+        footprint = report.footprint()
         try:
-            await self._pull_pages(report, tracker, hold, check, pending, ahead, as_of)
+            await self._pull_pages(report, tracker, hold, check, pending, ahead, as_of, exchanges)
             if check:
                 self._pull_held = frozenset(hold.held)  # counted as not finished by the check
         finally:
@@ -1457,14 +1478,33 @@ class Replica:
             # Nothing to write when the pull changed nothing of what it read (no statement:
             # a sync with nothing to do reads as of its start); else merged with what another
             # client of this profile stored meanwhile, in the transaction that writes it
-            # (R18 finding 1).
-            mine = merge(stored, {j.journal_id: j.cursor for j in on_device})
-            announced = hold_back.decode(mine).announced
+            # (R18 finding 1). Nothing stored and nothing held back, announced nor counted
+            # (a device that reads only verified owners' journals): the merge is nothing too,
+            # not encoded to be compared (issue 10).
+            if stored is None and hold.empty:
+                mine, announced = None, {}
+            else:
+                mine = merge(stored, {j.journal_id: j.cursor for j in on_device})
+                announced = hold_back.decode(mine).announced
             if mine != stored:
                 written = await self.store.merge_setting(hold_back.SETTING, merge)
                 if written is not None:
                     self.settings_written(*written)
             self._report_held(report, on_device, announced)
+        # One request, one reply with nothing new in it, nothing held back, nothing reported
+        # and nothing written: as of this store version, that reply finds nothing again.
+        if (
+            check
+            and not pending
+            and as_of is not None
+            and len(exchanges) == 1
+            and not self._pull_held
+            and report.footprint() == footprint
+            and await self.store.version(since=as_of) == as_of
+        ):
+            [(request, reply)] = exchanges
+            if reply.done and not any(page.records for page in reply.pages):
+                self._clean_pull = _CleanPull(as_of, self._stubs_refused, request, reply)
 
     async def _pull_pages(
         self,
@@ -1475,7 +1515,10 @@ class Replica:
         pending: bool,
         ahead: _Ahead,
         as_of: tuple[int, int] | None,
+        exchanges: list[tuple[wire.SyncRequest, wire.SyncReply]],
     ) -> None:
+        """`exchanges`: every request this pull made and its reply, in order (a request
+        refused and made again, or a journal list read again, counts as two)."""
         stall = sync_plan.StallGuard(STALLED_ROUNDS)
         budget = sync_plan.PullBudget(PULL_MARGIN)
         counted: set[bytes] = set()  # records that were progress in this pull (_apply_page)
@@ -1539,17 +1582,20 @@ class Replica:
                 sent = ahead.take(request)
                 reply = await (sent or self.transport.call("/v1/sync", request, wire.SyncReply))
             except InvalidInput as error:
+                exchanges.append((request, wire.SyncReply([], False)))  # not one clean reply
                 if not skip_own or error.code != "invalid_field":
                     raise
                 self._stubs_refused = True  # a server from before `skip_own`: ask without it
                 continue
             except AccessError:
+                exchanges.append((request, wire.SyncReply([], False)))
                 if refused:
                     raise  # refused again with a fresh journal list: not a share that ended
                 refused = True
                 await self.refresh_journals()  # a share ended since the last refresh
                 continue
             refused = False
+            exchanges.append((request, reply))
             if self._worth_asking_ahead(reply, journals, held | unverified, advanced, budget):
                 # The request that follows once every page applies (each journal's cursor at
                 # its page's), sent now; used only if the pull then asks exactly that.
@@ -1566,6 +1612,7 @@ class Replica:
                 for page in reply.pages
             )
             if stale:
+                exchanges.append((request, wire.SyncReply([], False)))  # a journal list read
                 await self.refresh_journals()
                 known = len(journals)
                 journals = {j.journal_id: j for j in await self.store.journals()}
@@ -3592,6 +3639,33 @@ class _Pulled:
     held: frozenset[bytes]
 
 
+@dataclass(frozen=True)
+class _CleanPull:
+    """A pull that made one request (`request`) and got `reply`: done, without a record,
+    every page in order (none behind, past its head or of a journal not known), nothing held
+    back, nothing reported, nothing written, as of the store's `version`.
+
+    A pull is a function of the store (as of its version: the journals and their cursors,
+    peers verified, counters, what is held back), of `stubs_refused`, and of the replies: so
+    a later pull from the same version, asking the same, that gets a reply equal to this one
+    (every field: heads, cursors, meta versions, `done`, `next_journal`) finds nothing again,
+    and ends there, without going through the pages again (issue 10). Any other reply, an
+    error included, goes through the whole pull, every check, as before."""
+
+    version: tuple[int, int]
+    stubs_refused: bool
+    request: wire.SyncRequest
+    reply: wire.SyncReply
+
+    @property
+    def cursors(self) -> dict[bytes, int]:
+        return {cursor.journal_id: cursor.after for cursor in self.request.cursors}
+
+    def applies(self, version: tuple[int, int] | None, replica: Replica) -> bool:
+        """Whether a pull as of `version` asks what this one asked."""
+        return version == self.version and replica._stubs_refused == self.stubs_refused
+
+
 class _Ahead:
     """The next /v1/sync request of a pull, sent before the reply in hand is applied, so
     that the server's answer travels while this device verifies and stores a page (issue 10).
@@ -3599,13 +3673,13 @@ class _Ahead:
 
     def __init__(self) -> None:
         self._request: wire.SyncRequest | None = None
-        self._task: asyncio.Task[wire.SyncReply] | None = None
+        self._task: asyncio.Future[wire.SyncReply] | None = None
 
     def send(self, request: wire.SyncRequest, call: Coroutine[Any, Any, wire.SyncReply]) -> None:
         self.drop()
         self._request, self._task = request, asyncio.ensure_future(call)
 
-    def take(self, request: wire.SyncRequest) -> asyncio.Task[wire.SyncReply] | None:
+    def take(self, request: wire.SyncRequest) -> asyncio.Future[wire.SyncReply] | None:
         """The reply on its way for `request`, if that is what was sent; else None (and
         what was sent is dropped)."""
         task, sent = self._task, self._request
@@ -3621,8 +3695,19 @@ class _Ahead:
             _cancel(self._task)
         self._task = self._request = None
 
+    def ready(self, request: wire.SyncRequest, outcome: wire.SyncReply | TJError) -> None:
+        """A reply (or the error) already received for `request`, handed back as `take`
+        does one sent ahead."""
+        self.drop()
+        future: asyncio.Future[wire.SyncReply] = asyncio.get_running_loop().create_future()
+        if isinstance(outcome, TJError):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+        self._request, self._task = request, future
 
-def _cancel(task: asyncio.Task[Any]) -> None:
+
+def _cancel(task: asyncio.Future[Any]) -> None:
     """Cancel `task` (a request no longer wanted), its outcome retrieved when it ends (no
     "exception never retrieved" warning for a failure nobody waits for)."""
     task.cancel()

@@ -168,6 +168,9 @@ CHANGES_READ = (
 )
 
 
+DATA_VERSION_READ = "PRAGMA data_version"
+
+
 def _data_version(changes: dict[str, tuple[int, int]]) -> int:
     return next(iter(changes.values()))[1]
 
@@ -512,6 +515,17 @@ class Store:
             and read[0] == db.total_changes == as_of[0]
             and _data_version(read[1]) == as_of[1]
         ):
+            return read[1]
+        if (
+            as_of is None
+            and read is not None
+            and not db.in_transaction
+            and read[0] == db.total_changes
+            and db.execute(DATA_VERSION_READ).fetchone()[0] == _data_version(read[1])
+        ):
+            # This connection changed no row since that read (its counts stand, a rollback's
+            # included: total_changes counts the rows rolled back too) and no other committed
+            # (data_version): the cheaper read of the two, every sync's first (issue 10).
             return read[1]
         changes = _changes(db)
         if not db.in_transaction:

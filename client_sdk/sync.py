@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from client_sdk import wire
 from client_sdk.departures import Departure
@@ -431,6 +432,20 @@ class SyncReport:
                 )
                 return
         self.newer.append(NewerFormat(journal_id, label, len(versions), max(versions), reads))
+
+    def footprint(self) -> tuple[Any, ...]:
+        """A value that differs once anything is added to this report or changed in it (a
+        problem line counted again included): what `Replica._pull` compares to know that a
+        pull reported nothing."""
+        values = (getattr(self, f.name) for f in fields(self))
+        return (
+            *(
+                len(v) if isinstance(v, dict | set) else tuple(v) if isinstance(v, list) else v
+                for v in values
+            ),
+            self._overflow,
+            self._overflow_line,
+        )
 
     def __post_init__(self) -> None:
         # how `add_problem` coalesces: internal, not part of the report's fields

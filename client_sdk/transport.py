@@ -321,6 +321,11 @@ async def read_bounded(resp: aiohttp.ClientResponse, path: str) -> bytes:
             transient=False,
         )
     limit = wire.MAX_BODY_BYTES
+    length = resp.content_length
+    if inflater is None and length is not None and length <= min(limit, READ_CHUNK):
+        # Small and not compressed: aiohttp's parser ends the body at its Content-Length, so
+        # read whole at once it is at most that (every no-op sync's reply: issue 10).
+        return await resp.read()
     too_large = NetworkError(
         f"the server's reply to {path} exceeds {limit} bytes: not read further", transient=False
     )

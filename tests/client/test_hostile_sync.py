@@ -525,3 +525,63 @@ async def test_a_done_reply_whose_page_stops_before_its_head_is_an_incomplete_pu
             await phone.sync(strict=True)
     finally:
         await phone.close()
+
+
+# --- a lie after syncs that found nothing (issue 10) -------------------------------------------
+
+
+async def no_op_syncs(client: Client) -> None:
+    """Syncs until the device keeps the reply of a pull that found nothing (`_CleanPull`):
+    a next pull whose reply is that same one ends without going through it again."""
+    for _ in range(3):
+        report = await client.sync()
+        assert (report.pulled, report.problems, report.incomplete) == (0, [], [])
+    assert client.replica._clean_pull is not None
+
+
+@pytest.mark.parametrize(
+    "lie",
+    ["past its head", "behind the request", "never done", "head lowered"],
+)
+async def test_a_lie_after_syncs_that_found_nothing_is_checked_as_any_reply(
+    hostile: HostileServer, through: Through, signup: ClientFactory, lie: str
+) -> None:
+    """A device that synced with nothing new, many times, takes the same reply to the same
+    request as nothing new again without going through its pages; any other reply (a lie
+    about a cursor or a head, a pull never done) is checked in full, as on a first sync."""
+    ana = await signup("ana")
+    tom = await through("tom")
+    await ana.entries.write("Personal", "Before.")
+    await ana.entries.write("Personal", "Also before.")
+    await share_with(ana, tom)
+    await tom.sync()
+    personal = await journal_id(ana, "Personal")
+    cursor = (await tom.context.local_journal("ana/Personal")).cursor
+    assert cursor > 1
+    await no_op_syncs(tom)
+
+    rewrites: dict[str, ReplyRewrite] = {
+        "past its head": far_ahead(personal, 10**12, cursor),
+        "behind the request": behind_the_request(personal),
+        "never done": never_done,
+        "head lowered": far_ahead(personal, cursor - 1, cursor - 1),
+    }
+    hostile.replies["/v1/sync"] = rewrites[lie]
+    report = await tom.sync()
+    expected = {
+        "past its head": "past its head",
+        "behind the request": f"below the position {cursor}",
+        "head lowered": f"ends at record {cursor - 1}, before what this device already holds",
+    }
+    if lie == "never done":
+        assert report.incomplete, report
+    else:
+        assert any(expected[lie] in p for p in report.problems), report.problems
+    assert tom.replica._clean_pull is None  # a reply that found something is not kept
+    held = (await tom.context.local_journal("ana/Personal")).cursor
+    assert held == (cursor - 1 if lie == "head lowered" else cursor)  # pulls again from there
+    del hostile.replies["/v1/sync"]  # the truth again
+    await ana.entries.write("Personal", "After.")
+    await ana.sync()
+    await tom.sync()
+    assert sorted(e.body for e in await tom.entries.list()) == ["After.", "Also before.", "Before."]

@@ -208,6 +208,15 @@ async def test_a_commit_of_another_process_is_read_from_the_next_version_on(
     assert [j.cursor for j in await store.journals(as_of=now)] == [5]
     assert await store.setting("name", as_of=now) == "theirs"
     assert await store.waiting(as_of=now) == (now, True)
+    # Nothing changed since: the next version read says so (PRAGMA data_version alone)...
+    assert await store.version() == now
+    other = other_process(tmp_path)
+    other.execute("UPDATE settings SET value = 'again' WHERE name = 'name'")
+    other.close()
+    # ...and a commit of another process after it is seen by the one after.
+    again = await store.version()
+    assert again != now
+    assert await store.setting("name", as_of=again) == "again"
     await store.close()
 
 
