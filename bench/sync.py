@@ -157,39 +157,27 @@ RECORD_INDEXES = ("sqlite_autoindex_records_1", "records_by_journal", "records_b
 
 
 def record_figures(
-    ciphertext: float,
-    table: float | None,
-    indexes: float | None,
-    entries: int,
-    unused: float | None = None,
+    ciphertext: float, table: float | None, indexes: float | None, entries: int
 ) -> dict[str, int]:
-    """The records' mean ciphertext length, and their table's and indexes' bytes per entry;
-    with `unused`, the bytes of the table's pages that hold no row (what whole rows leave
-    free at the end of each page), per entry."""
+    """The records' mean ciphertext length, and their table's and indexes' bytes per entry."""
     figures = {"record_ciphertext_bytes": round(ciphertext)}
     if table is not None and indexes is not None:
         figures["server_records_table_bytes_per_entry"] = round(table / entries)
         figures["server_record_indexes_bytes_per_entry"] = round(indexes / entries)
-    if unused is not None:
-        figures["server_records_unused_bytes_per_entry"] = round(unused / entries)
     return figures
 
 
 def sqlite_record_bytes(path: Path, entries: int) -> dict[str, int]:
-    """Where a stopped server's SQLite bytes go (`record_figures`, with the records table's
-    unused bytes), read from SQLite's `dbstat` table (the pages of each table and index; left
-    out where this SQLite lacks it)."""
+    """Where a stopped server's SQLite bytes go (`record_figures`), read from SQLite's `dbstat`
+    table (the pages of each table and index; left out where this SQLite lacks it)."""
     with contextlib.closing(sqlite3.connect(f"file:{path}?immutable=1", uri=True)) as db:
         (ciphertext,) = db.execute("SELECT AVG(length(ciphertext)) FROM records").fetchone()
         try:
             pages = dict(db.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"))
-            (unused,) = db.execute(
-                "SELECT SUM(unused) FROM dbstat WHERE name = 'records'"
-            ).fetchone()
         except sqlite3.OperationalError:  # built without SQLITE_ENABLE_DBSTAT_VTAB
             return record_figures(ciphertext or 0, None, None, entries)
     indexes = sum(pages.get(name, 0) for name in RECORD_INDEXES)
-    return record_figures(ciphertext or 0, pages.get("records", 0), indexes, entries, unused or 0)
+    return record_figures(ciphertext or 0, pages.get("records", 0), indexes, entries)
 
 
 async def postgresql_record_bytes(database: str, entries: int) -> dict[str, int]:

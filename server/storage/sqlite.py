@@ -70,17 +70,7 @@ T = TypeVar("T")
 log = logging.getLogger("tj.server.sqlite")
 Connection = sqlite3.Connection
 
-PAGE_BYTES = 32768
-"""The page size of a new database file (an existing one keeps its own: README.md, "SQLite
-page size"). A ~1.7 KB record row (a 1 KB entry: 1,576 bytes of ciphertext and its ids)
-leaves what does not fit a whole row free at the end of every table page: with 16 KiB pages
-nine rows and ~160 bytes per row unused, with 32 KiB nineteen and ~65 (bench.sync's
-`server_records_unused_bytes_per_entry`). 64 KiB pages would leave ~20 but double a small
-push's commit again (every page it changes goes whole into the WAL)."""
-WAL_CHECKPOINT_BYTES = 1000 * 16384
-"""The write-ahead log is moved into the database file once it holds this much: SQLite's
-1,000-page default counted in 16 KiB pages, so larger pages do not grow the WAL file (it
-keeps its largest size on disk) beyond what 16 KiB pages let it reach."""
+PAGE_BYTES = 16384
 ACTIVE = "(m.expires_at = 0 OR m.expires_at > ?)"  # a membership that has not expired
 ACCOUNT_COLUMNS = (
     "account_id, username, salt, opslimit, memlimit, login_public_key, "
@@ -99,9 +89,8 @@ def migrate(connection: Connection) -> list[int]:
     """Apply the pending schema migrations (storage/migrations.py) in one transaction, under
     SQLite's write lock so two processes never apply one twice; returns the versions applied.
     `connection` is in autocommit mode (isolation_level None)."""
-    # PAGE_BYTES pages hold nineteen ~1.7 KB records where 4 KiB pages hold two and waste a
-    # fifth of the file (bench.sync). Only a new, empty file takes it: an existing one keeps
-    # its size.
+    # 16 KiB pages hold nine ~1.6 KB records where 4 KiB pages hold two and waste a fifth of
+    # the file (bench.sync). Only a new, empty file takes it: an existing one keeps its size.
     connection.execute(f"PRAGMA page_size={PAGE_BYTES}")
     connection.execute(migrations.VERSION_TABLE_SQLITE)
 
@@ -123,9 +112,8 @@ def migrate(connection: Connection) -> list[int]:
 
 def connect_writer(path: Path) -> Connection:
     """The writer's connection to `path`, migrated: autocommit mode (transactions are explicit),
-    PAGE_BYTES pages for a new file, WAL (checkpointed at WAL_CHECKPOINT_BYTES, or SQLite's
-    1,000 pages if fewer), synchronous=FULL, foreign keys, a 5 s busy timeout and
-    secure_delete. Usable from the thread that runs the writes (`check_same_thread` off:
+    PAGE_BYTES pages for a new file, WAL, synchronous=FULL, foreign keys, a 5 s busy timeout
+    and secure_delete. Usable from the thread that runs the writes (`check_same_thread` off:
     it is opened in that thread or before it starts)."""
     connection = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     try:
@@ -134,9 +122,6 @@ def connect_writer(path: Path) -> Connection:
         connection.execute(f"PRAGMA page_size={PAGE_BYTES}")
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=FULL")
-        page_bytes = int(connection.execute("PRAGMA page_size").fetchone()[0])
-        checkpoint_pages = min(1000, max(1, WAL_CHECKPOINT_BYTES // page_bytes))
-        connection.execute(f"PRAGMA wal_autocheckpoint={checkpoint_pages}")
         connection.execute("PRAGMA foreign_keys=ON")
         connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         # Deleted rows are overwritten with zeros, so an erased account or a compacted record

@@ -1,10 +1,9 @@
 """SQLite's page size (issue 10, disk per entry): a new database takes `PAGE_BYTES` pages;
-a database made by a release before them (4 KiB pages, or 16 KiB) is not converted (changing a
-page size means rewriting the whole file, and a WAL database cannot change it at all), keeps
-its pages and its records, and goes on working: pushes, restarts and pulls by a new device.
-The conversion README.md gives operators (server stopped: out of WAL, VACUUM, back to WAL)
-keeps every record too. Larger pages do not let the WAL grow past what 16 KiB pages let it
-reach before a checkpoint."""
+a database made by a release before them (4 KiB pages) is not converted (changing a page size
+means rewriting the whole file, and a WAL database cannot change it at all), keeps its pages
+and its records, and goes on working: pushes, restarts and pulls by a new device. The
+conversion README.md gives operators (server stopped: out of WAL, VACUUM, back to WAL) keeps
+every record too."""
 
 from __future__ import annotations
 
@@ -13,19 +12,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, closing
 from pathlib import Path
 
-import pytest
 from aiohttp.test_utils import TestServer
 
 from client_sdk import INSECURE_TEST_COST, Client
 from server import create_app
 from server.app import DB_NAME
-from server.storage.sqlite import PAGE_BYTES, WAL_CHECKPOINT_BYTES, connect_writer
+from server.storage.sqlite import PAGE_BYTES
 from tests.conftest import PASSWORD, TEST_SETTINGS, Clock
 
 OLD_PAGE_BYTES = 4096  # SQLite's default, which every database took before 16 KiB pages
-OLDER_PAGE_SIZES = (OLD_PAGE_BYTES, 16384)  # 16 KiB: the releases before 32 KiB pages
 CONVERSION = (  # README.md, Deployment: "SQLite page size", run while the server is stopped
-    "PRAGMA journal_mode=DELETE; PRAGMA page_size=32768; VACUUM; PRAGMA journal_mode=WAL;"
+    "PRAGMA journal_mode=DELETE; PRAGMA page_size=16384; VACUUM; PRAGMA journal_mode=WAL;"
 )
 
 
@@ -60,26 +57,24 @@ async def test_a_new_database_takes_the_larger_pages(tmp_path: Path) -> None:
         await client.entries.write(None, "a first entry")
         await client.sync()
         await client.close()
-    assert PAGE_BYTES == 32768
+    assert PAGE_BYTES == 16384
     assert page_size(data_dir) == PAGE_BYTES
     assert integrity(data_dir) == ["ok"]
 
 
-def old_database(data_dir: Path, page_bytes: int = OLD_PAGE_BYTES) -> None:
-    """An empty database file with `page_bytes` pages, as an earlier release made (4 KiB
-    before 16 KiB pages, 16 KiB before 32 KiB)."""
+def old_database(data_dir: Path) -> None:
+    """An empty database file with 4 KiB pages, as releases before 16 KiB pages made."""
     data_dir.mkdir()
     with closing(sqlite3.connect(data_dir / DB_NAME)) as db:
-        db.execute(f"PRAGMA page_size={page_bytes}")
+        db.execute(f"PRAGMA page_size={OLD_PAGE_BYTES}")
         db.execute("PRAGMA journal_mode=WAL")  # writes the header: the page size is now fixed
 
 
-@pytest.mark.parametrize("old_page_bytes", OLDER_PAGE_SIZES)
-async def test_a_database_with_older_pages_keeps_them_and_its_records(
-    tmp_path: Path, old_page_bytes: int
+async def test_a_database_with_old_4_kib_pages_keeps_them_and_its_records(
+    tmp_path: Path,
 ) -> None:
     data_dir = tmp_path / "old"
-    old_database(data_dir, old_page_bytes)
+    old_database(data_dir)
     async with server_on(data_dir) as url:
         laptop = await Client.signup(
             url, "ana", PASSWORD, home=tmp_path / "laptop", kdf_cost=INSECURE_TEST_COST
@@ -88,7 +83,7 @@ async def test_a_database_with_older_pages_keeps_them_and_its_records(
             await laptop.entries.write(None, f"entry {day} " + "words " * 200)
         await laptop.sync()
         await laptop.close()
-    assert page_size(data_dir) == old_page_bytes
+    assert page_size(data_dir) == OLD_PAGE_BYTES
     with closing(sqlite3.connect(data_dir / DB_NAME)) as db:
         stored = db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
     assert stored >= 3
@@ -103,7 +98,7 @@ async def test_a_database_with_older_pages_keeps_them_and_its_records(
         await phone.entries.write(None, "written after the restart")
         await phone.sync()
         await phone.close()
-    assert page_size(data_dir) == old_page_bytes
+    assert page_size(data_dir) == OLD_PAGE_BYTES
     assert integrity(data_dir) == ["ok"]
     with closing(sqlite3.connect(data_dir / DB_NAME)) as db:
         assert db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == stored + 1
@@ -149,25 +144,3 @@ async def test_the_documented_conversion_gives_an_old_database_the_larger_pages(
     with closing(sqlite3.connect(data_dir / DB_NAME)) as db:
         assert db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == len(before) + 1
     assert page_size(data_dir) == PAGE_BYTES
-
-
-@pytest.mark.parametrize("page_bytes", (PAGE_BYTES, *OLDER_PAGE_SIZES))
-def test_the_wal_is_checkpointed_at_the_bytes_16_kib_pages_reached(
-    tmp_path: Path, page_bytes: int
-) -> None:
-    """SQLite checkpoints its WAL every 1,000 pages by default, and the WAL file keeps its
-    largest size: with 32 KiB pages that would be twice the bytes of 16 KiB pages. The
-    writer counts the pages of the file it opened (SQLite's 1,000 when they are fewer)."""
-    data_dir = tmp_path / "data"
-    if page_bytes == PAGE_BYTES:
-        data_dir.mkdir()
-    else:
-        old_database(data_dir, page_bytes)
-    connection = connect_writer(data_dir / DB_NAME)
-    try:
-        pages = int(connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
-    finally:
-        connection.close()
-    assert page_size(data_dir) == page_bytes
-    assert pages * page_bytes <= WAL_CHECKPOINT_BYTES == 1000 * 16384
-    assert pages == {32768: 500, 16384: 1000, 4096: 1000}[page_bytes]
