@@ -298,21 +298,28 @@ class Entries:
         """One entry by id (or a unique prefix of 4+ hex digits); with `include_trashed`,
         also one in the trash (its `trashed_at` is set). Raises NotFound for an unknown or
         deleted one, and for a trashed one without `include_trashed` (`trash` lists those)."""
-        local, document = await self._live_entry(entry_id, include_trashed=include_trashed)
-        return self._context.entry(local, document)
+        local, document, view = await self._live_view(entry_id, include_trashed=include_trashed)
+        return self._context.entry_of(local, view)  # the view read once (issue 10)
 
     async def _live_entry(
         self, entry_id: str, *, include_trashed: bool = False
     ) -> tuple[LocalJournal, Document]:
         """An entry that is not deleted, nor in the trash unless `include_trashed`, else
         NotFound."""
+        local, document, _ = await self._live_view(entry_id, include_trashed=include_trashed)
+        return local, document
+
+    async def _live_view(
+        self, entry_id: str, *, include_trashed: bool = False
+    ) -> tuple[LocalJournal, Document, EntryView]:
+        """`_live_entry`, with the entry's view as it was read for the check."""
         local, document = await self._context.entry_document(entry_id)
         view = entry_view(document)
         if view.deleted or trash_expired(view, now_ms()):
             raise NotFound(f"entry {entry_id} was deleted")
         if view.trashed_at is not None and not include_trashed:
             raise NotFound(f"entry {entry_id} is in the trash: restore it first")
-        return local, document
+        return local, document, view
 
     async def list(
         self,
