@@ -7,6 +7,8 @@
 - `floor_commit_ms`: the median of one durable SQLite commit of one small row (WAL,
   `synchronous=FULL`, as the server commits a push before it answers and announces it):
   the floor of live propagation, which waits for one.
+- `commit_samples_ms`: the same commit, many times at a given pace, for a median and a p99
+  (bench.live prints them beside live propagation, which waits for one such commit);
 - `floor_rtt_ms`: the median of one HTTP round trip to the running server on loopback (an
   aiohttp request that the server answers without touching its database).
 """
@@ -87,17 +89,47 @@ def floor_push_pull_s(count: int, body_bytes: int, work: Path) -> tuple[float, f
 
 def floor_commit_ms(work: Path, rounds: int = 100) -> float:
     """Median milliseconds of one durable commit (WAL, synchronous=FULL) of one ~1.6 KB row."""
-    db = _database(work / "floor-commit.db", "FULL")
+    return statistics.median(commit_samples_ms(work, rounds))
+
+
+def commit_samples_ms(work: Path, rounds: int, pause_s: float = 0.0) -> list[float]:
+    """Milliseconds of each of `rounds` durable commits (WAL, synchronous=FULL) of one ~1.6 KB
+    row in a new database under `work`, `pause_s` seconds apart (the live benchmark's pace:
+    a disk idle between commits may answer an fsync more slowly than one kept busy)."""
+    path = work / "floor-commit.db"
+    db = _database(path, "FULL")
     samples = []
-    for _ in range(rounds):
-        row = (nacl.utils.random(16), nacl.utils.random(1600))
-        start = time.perf_counter()
-        db.execute("BEGIN IMMEDIATE")
-        db.execute("INSERT INTO records VALUES (?, ?)", row)
-        db.execute("COMMIT")
-        samples.append((time.perf_counter() - start) * 1000)
-    db.close()
-    return statistics.median(samples)
+    try:
+        for _ in range(rounds):
+            time.sleep(pause_s)
+            row = (nacl.utils.random(16), nacl.utils.random(1600))
+            start = time.perf_counter()
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("INSERT INTO records VALUES (?, ?)", row)
+            db.execute("COMMIT")
+            samples.append((time.perf_counter() - start) * 1000)
+    finally:
+        db.close()
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+    return samples
+
+
+def filesystem_of(path: Path) -> str:
+    """The type of the file system `path` is on (/proc/self/mounts: the longest mount point
+    that holds it), e.g. "ext4" or "tmpfs"; "" where unknown."""
+    resolved, found, kind = str(path.resolve()), "", ""
+    try:
+        with open("/proc/self/mounts", encoding="utf-8") as mounts:
+            for line in mounts:
+                fields = line.split()
+                point = fields[1].replace("\\040", " ")
+                inside = resolved == point or resolved.startswith(point.rstrip("/") + "/")
+                if inside and len(point) >= len(found):
+                    found, kind = point, fields[2]
+    except OSError:
+        return ""
+    return kind
 
 
 async def floor_rtt_ms(url: str, rounds: int = 200) -> float:

@@ -10,8 +10,13 @@ comparisons on a shared machine (run the same script against both trees, interle
 - `noop_sync_ms_*_small` / `_large`: a sync with nothing to do on a device holding 10
   entries and one holding `--large` entries (default 10,000).
 
-Prints one JSON object, with this machine's loopback HTTP round trip (`floor_rtt_ms`) and
-the 1-minute load average at the start and the end (other work skews wall times).
+Prints one JSON object, with this machine's loopback HTTP round trip (`floor_rtt_ms`), the
+floor of live propagation on this disk (`floor_commit_ms_median`/`_p99`: one durable SQLite
+commit, WAL and synchronous=FULL as the server's before it announces a push, as many times
+as there are rounds and at their pace, beside the server's database: a push's propagation
+waits for one), the file system the server's database is on (`server_data_filesystem`: a
+real disk, as a server's, never tmpfs), and the 1-minute load average at the start and the
+end (other work skews wall times).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.floor import floor_rtt_ms
+from bench.floor import commit_samples_ms, filesystem_of, floor_rtt_ms
 from bench.sync import (
     entry_text,
     free_port,
@@ -79,6 +84,9 @@ async def run(work: Path, rounds: int, noops: int, large: int) -> dict[str, Any]
         await phone.close()
         live = await live_latencies_ms(small, work / "phone", rounds, server.pid)
         await small.close()
+        # The same disk and pace as the rounds (bench.sync's `live_latencies_ms` pauses
+        # 10 ms before each), while nothing else of the benchmark runs.
+        commits = await asyncio.to_thread(commit_samples_ms, work / "server", rounds, 0.01)
         result = {
             **_figures("live_ms", live.samples),
             "live_cpu_ms_per_round": live.cpu_ms,
@@ -97,6 +105,8 @@ async def run(work: Path, rounds: int, noops: int, large: int) -> dict[str, Any]
             **result,
             "large_entries": large,
             "floor_rtt_ms": round(rtt_ms, 3),
+            **_figures("floor_commit_ms", commits),
+            "server_data_filesystem": filesystem_of(work / "server"),
             "load_1m_start_end": [load_start, round(os.getloadavg()[0], 2)],
         }
     finally:
