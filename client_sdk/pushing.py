@@ -41,7 +41,7 @@ from client_sdk import sync as sync_plan
 from client_sdk.documents import Document
 from client_sdk.errors import IntegrityError, RateLimited, TJError
 from client_sdk.models import now_ms, to_datetime
-from client_sdk.store import LocalJournal, SeenRecord, Store
+from client_sdk.store import LocalJournal, Store
 from client_sdk.sync import OutboxRecord, ProgressTracker, SetAside, SyncReport
 from client_sdk.transport import Transport
 from client_sdk.upload_limit import Sleep, UploadWaits
@@ -215,16 +215,10 @@ class Pusher:
         except ValueError as error:
             raise IntegrityError(str(error)) from None
         async with self._store.transaction() as tx:
-            await tx.mark_seen(
-                [
-                    SeenRecord(
-                        r.journal_id,
-                        r.record_id,
-                        seqs[r.record_id],
-                        sealed=crypto.hash32(r.ciphertext),  # what comes back must be it
-                    )
-                    for r in batch
-                ]
+            await tx.mark_acknowledged(
+                batch[0].journal_id,
+                # what comes back must be it: the digest of what the server stored
+                [(r.record_id, seqs[r.record_id], crypto.hash32(r.ciphertext)) for r in batch],
             )
             await tx.remove_outbox([record.position for record in batch])
             await tx.acknowledge_own(batch[0].journal_id, [r.record_id for r in batch])
