@@ -1934,11 +1934,13 @@ class Replica:
         if echoed:
             await self._own_stored_unacknowledged(journal, page, echoed, report)
         problems: list[Problem] = []
-        if echoed:
+        whole = sorted(r.record_id for r in page.records if r.ciphertext and r.record_id in echoed)
+        if whole:
             # An own acknowledged record served back whole must be the bytes the server
             # acknowledged (R36 F6): other bytes under its id are no echo. A stub (no
-            # ciphertext) is the server's word, as its acknowledgement was (4.18 "Own records").
-            sealed = await self.store.sealed_hashes(journal.journal_id, sorted(echoed))
+            # ciphertext) is the server's word, as its acknowledgement was (4.18 "Own records"):
+            # a page of stubs only, as a pull after a push gets, has nothing to compare.
+            sealed = await self.store.sealed_hashes(journal.journal_id, whole)
             for record in page.records:
                 expected = sealed.get(record.record_id)
                 if expected is None or not record.ciphertext:
