@@ -841,6 +841,7 @@ class Replica:
                 db, journal.journal_id, len(items), journals_as_of=journals_as_of
             )
             new = []
+            seen = self._seen_vector(journal, counters)  # once: the same for every record
             for offset, (record_id, stored, update) in enumerate(items):
                 body = self._body_with(
                     journal,
@@ -850,6 +851,7 @@ class Replica:
                     (stored.doc_id, stored.kind),
                     records.UPDATE,
                     update,
+                    seen=seen,
                 )
                 ciphertext = self._seal(journal, key, record_id, body)
                 _check_size(ciphertext)
@@ -929,23 +931,32 @@ class Replica:
         kind: str,
         payload: bytes,
         covers: tuple[counting.Cover, ...] = (),
+        seen: tuple[counting.Seen, ...] | None = None,
     ) -> records.RecordBody:
         """The body of this device's next record in `journal` about `document` (its id and
-        kind), from the counting state read in the same transaction (pure: no I/O)."""
-        me, device = self.profile.account_id, self.profile.device_id
-        known = counting.JournalCounters(journal.journal_id, counters)
+        kind), from the counting state read in the same transaction (pure: no I/O). `seen`:
+        `_seen_vector(journal, counters)`, when the caller computed it already."""
         return records.RecordBody(
-            author=me,
-            device=device,
+            author=self.profile.account_id,
+            device=self.profile.device_id,
             counter=counter,
             doc_id=document[0],
             doc_kind=document[1],
             kind=kind,
             payload=payload,
             written_at=now_ms(),
-            seen=known.seen_vector(me, device),
+            seen=self._seen_vector(journal, counters) if seen is None else seen,
             covers=counting.merge_covers([*withdrawn, *covers]),
         )
+
+    def _seen_vector(
+        self,
+        journal: LocalJournal,
+        counters: dict[tuple[bytes, bytes], counting.DeviceCounters],
+    ) -> tuple[counting.Seen, ...]:
+        """The seen vector of this device's next record in `journal` (pure: no I/O)."""
+        known = counting.JournalCounters(journal.journal_id, counters)
+        return known.seen_vector(self.profile.account_id, self.profile.device_id)
 
     def _seal(
         self, journal: LocalJournal, key: bytes, record_id: bytes, body: records.RecordBody
