@@ -21,8 +21,6 @@ import nacl.public
 import nacl.pwhash.argon2id as argon2id
 import nacl.signing
 import nacl.utils
-from nacl._sodium import ffi as _ffi  # PyNaCl's binding of libsodium (`blake2b`)
-from nacl._sodium import lib as _lib
 
 from client_sdk.errors import IntegrityError, InvalidInput
 
@@ -145,27 +143,8 @@ def derive_subkey(root: bytes, context: Context) -> bytes:
 
 
 def hash32(data: bytes) -> bytes:
-    """Unkeyed BLAKE2b-256, used for fingerprints, envelope digests and the digest of each
-    record this device pushed (checked when it comes back)."""
-    return blake2b(data, 32)
-
-
-def blake2b(data: bytes, size: int, person: bytes = bytes(16)) -> bytes:
-    """Unkeyed BLAKE2b of `size` bytes (1 to 64) with the 16-byte personalisation `person`
-    (all zero: none), no salt: libsodium's crypto_generichash_blake2b_salt_personal through
-    PyNaCl's binding of it, as `nacl.hash.blake2b` calls it, without that wrapper's checks of
-    its arguments on every call (about 6 us of the 9 a 1.7 KB record's digest took: an
-    import or a push hashes every record, issue 10); they are checked here instead. Raises
-    ValueError for a size or personalisation out of range."""
-    if not 1 <= size <= 64 or len(person) != 16:
-        raise ValueError("BLAKE2b takes 1 to 64 bytes of output and a 16-byte personalisation")
-    out = _ffi.new("unsigned char[]", size)
-    failed = _lib.crypto_generichash_blake2b_salt_personal(
-        out, size, data, len(data), _ffi.NULL, 0, _ffi.NULL, person
-    )
-    if failed:
-        raise nacl.exceptions.RuntimeError("BLAKE2b failed")
-    return bytes(_ffi.buffer(out, size))
+    """Unkeyed BLAKE2b-256, used for fingerprints and envelope digests."""
+    return nacl.hash.blake2b(data, digest_size=32, encoder=nacl.encoding.RawEncoder)
 
 
 def frame(*parts: bytes) -> bytes:

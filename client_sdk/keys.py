@@ -479,7 +479,12 @@ DOC_ID_NONCE_BYTES = 8
 
 
 def _document_tag(creator: bytes, nonce: bytes) -> bytes:
-    return crypto.blake2b(creator + nonce, 16 - DOC_ID_NONCE_BYTES, Context.DOCUMENT_ID.value)
+    return nacl.hash.blake2b(
+        creator + nonce,
+        digest_size=16 - DOC_ID_NONCE_BYTES,
+        person=Context.DOCUMENT_ID.value,
+        encoder=nacl.encoding.RawEncoder,
+    )
 
 
 def new_doc_id(creator: bytes) -> bytes:
