@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import time
@@ -199,6 +200,10 @@ def import_(
         source = source or json_source(data)
         if source is None:
             raise click.ClickException(f"{file} is not an export tj knows; {READABLE}")
+    # What is here now (the modules, the file read) lives until the command ends: moved out
+    # of the garbage collector's generations, the full collections an import's allocations
+    # set off do not walk it again each time (about 0.4 s of a 10,000-entry import, issue 10).
+    gc.freeze()
     try:
         report, note = home.run(
             lambda client: import_file(client, source or "tj", data, text, journal_name, moods)

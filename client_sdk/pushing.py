@@ -41,7 +41,7 @@ from client_sdk import sync as sync_plan
 from client_sdk.documents import Document
 from client_sdk.errors import IntegrityError, RateLimited, TJError
 from client_sdk.models import now_ms, to_datetime
-from client_sdk.store import LocalJournal, SeenRecord, Store
+from client_sdk.store import LocalJournal, Store
 from client_sdk.sync import OutboxRecord, ProgressTracker, SetAside, SyncReport
 from client_sdk.transport import Transport
 from client_sdk.upload_limit import Sleep, UploadWaits
@@ -106,6 +106,10 @@ class Pusher:
         server refused them, or refused to create the journal (`refused`)."""
         self._full: tuple[str, str] | None = None  # an account quota refused a lone record
         self._blocked: set[bytes] = set()  # documents with a change set aside
+        self._recording: asyncio.Task[None] | None = None
+        """The local transaction recording the last batch the server acknowledged, running
+        while the next batch goes to the server (`_push`); awaited before anything else
+        happens here (`_recorded`)."""
 
     async def push(self) -> None:
         """Push every batch. A record for which `unsafe` gives a reason stays in the outbox,
@@ -116,7 +120,10 @@ class Pusher:
             return
         self._blocked = await self._store.set_aside_documents()
         try:
-            await self._push_all()
+            try:
+                await self._push_all()
+            finally:
+                await self._recorded()  # also when cut off: the server stored that batch
         except _Stopped as stopped:
             waiting = await self._store.outbox_size()
             self._report.upload_limit = self._waits.stop(waiting, stopped.code)
@@ -143,6 +150,10 @@ class Pusher:
             await self._set_aside(batch, *self._full)
             return
         while True:
+            # Sent while the previous batch's acknowledgement is being recorded here: the
+            # server stores this one meanwhile (issue 10). Whatever the answer, that recording
+            # is finished before it is acted on (and before any set-aside, `_set_aside`), so
+            # this push changes the store in the order of its batches, as when serial.
             try:
                 reply = await self._transport.call(
                     "/v1/records/push",
@@ -150,17 +161,32 @@ class Pusher:
                     wire.PushReply,
                     wait_rate_limit=False,
                 )
-                break
             except RateLimited as error:
+                await self._recorded()
                 await self._wait(error)
+                continue
             except TJError as error:
+                await self._recorded()
                 if error.code == "stale_epoch":
                     self.stale.add(batch[0].journal_id)  # kept: sealed again by the caller
                     return
                 await self._refused_batch(batch, error)
                 return
+            await self._recorded()
+            break
         self._waits.accepted()
-        await self._acknowledge(batch, reply)
+        try:
+            seqs = sync_plan.check_accepted(batch, reply)
+        except ValueError as error:
+            raise IntegrityError(str(error)) from None
+        self._recording = asyncio.ensure_future(self._acknowledge(batch, seqs))
+
+    async def _recorded(self) -> None:
+        """Wait until the last acknowledged batch is recorded (`_recording`); raises what
+        recording it raised."""
+        recording, self._recording = self._recording, None
+        if recording is not None:
+            await recording
 
     async def _wait(self, error: RateLimited) -> None:
         """Wait as a 429 asks (within UploadWaits' bounds), or raise _Stopped."""
@@ -209,22 +235,13 @@ class Pusher:
             if record.position not in positions and record.journal_id not in self.deferred
         ]
 
-    async def _acknowledge(self, batch: list[OutboxRecord], reply: wire.PushReply) -> None:
-        try:
-            seqs = sync_plan.check_accepted(batch, reply)
-        except ValueError as error:
-            raise IntegrityError(str(error)) from None
+    async def _acknowledge(self, batch: list[OutboxRecord], seqs: dict[bytes, int]) -> None:
+        """Record that the server stored `batch` at `seqs` (checked: `check_accepted`)."""
         async with self._store.transaction() as tx:
-            await tx.mark_seen(
-                [
-                    SeenRecord(
-                        r.journal_id,
-                        r.record_id,
-                        seqs[r.record_id],
-                        sealed=crypto.hash32(r.ciphertext),  # what comes back must be it
-                    )
-                    for r in batch
-                ]
+            await tx.mark_acknowledged(
+                batch[0].journal_id,
+                # what comes back must be it: the digest of what the server stored
+                [(r.record_id, seqs[r.record_id], crypto.hash32(r.ciphertext)) for r in batch],
             )
             await tx.remove_outbox([record.position for record in batch])
             await tx.acknowledge_own(batch[0].journal_id, [r.record_id for r in batch])
@@ -243,6 +260,7 @@ class Pusher:
                 await self._set_aside([change], depends, sync_plan.REASONS[depends])
 
     async def _set_aside(self, batch: list[OutboxRecord], code: str, reason: str) -> None:
+        await self._recorded()  # the batch acknowledged before is recorded first
         name = self._journals.get(batch[0].journal_id, batch[0].journal_id.hex()[:12])
         async with self._store.transaction() as tx:
             await tx.set_aside([r.position for r in batch], name, code, reason, now_ms())

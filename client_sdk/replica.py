@@ -900,6 +900,7 @@ class Replica:
                 db, journal.journal_id, len(items), journals_as_of=journals_as_of
             )
             new = []
+            seen = self._seen_vector(journal, counters)  # once: the same for every record
             for offset, (record_id, stored, update) in enumerate(items):
                 body = self._body_with(
                     journal,
@@ -909,6 +910,7 @@ class Replica:
                     (stored.doc_id, stored.kind),
                     records.UPDATE,
                     update,
+                    seen=seen,
                 )
                 ciphertext = self._seal(journal, key, record_id, body)
                 _check_size(ciphertext)
@@ -997,23 +999,32 @@ class Replica:
         kind: str,
         payload: bytes,
         covers: tuple[counting.Cover, ...] = (),
+        seen: tuple[counting.Seen, ...] | None = None,
     ) -> records.RecordBody:
         """The body of this device's next record in `journal` about `document` (its id and
-        kind), from the counting state read in the same transaction (pure: no I/O)."""
-        me, device = self.profile.account_id, self.profile.device_id
-        known = counting.JournalCounters(journal.journal_id, counters)
+        kind), from the counting state read in the same transaction (pure: no I/O). `seen`:
+        `_seen_vector(journal, counters)`, when the caller computed it already."""
         return records.RecordBody(
-            author=me,
-            device=device,
+            author=self.profile.account_id,
+            device=self.profile.device_id,
             counter=counter,
             doc_id=document[0],
             doc_kind=document[1],
             kind=kind,
             payload=payload,
             written_at=now_ms(),
-            seen=known.seen_vector(me, device),
+            seen=self._seen_vector(journal, counters) if seen is None else seen,
             covers=counting.merge_covers([*withdrawn, *covers]),
         )
+
+    def _seen_vector(
+        self,
+        journal: LocalJournal,
+        counters: dict[tuple[bytes, bytes], counting.DeviceCounters],
+    ) -> tuple[counting.Seen, ...]:
+        """The seen vector of this device's next record in `journal` (pure: no I/O)."""
+        known = counting.JournalCounters(journal.journal_id, counters)
+        return known.seen_vector(self.profile.account_id, self.profile.device_id)
 
     def _seal(
         self, journal: LocalJournal, key: bytes, record_id: bytes, body: records.RecordBody
@@ -2046,11 +2057,13 @@ class Replica:
         if echoed:
             await self._own_stored_unacknowledged(journal, page, echoed, report)
         problems: list[Problem] = []
-        if echoed:
+        whole = sorted(r.record_id for r in page.records if r.ciphertext and r.record_id in echoed)
+        if whole:
             # An own acknowledged record served back whole must be the bytes the server
             # acknowledged (R36 F6): other bytes under its id are no echo. A stub (no
-            # ciphertext) is the server's word, as its acknowledgement was (4.18 "Own records").
-            sealed = await self.store.sealed_hashes(journal.journal_id, sorted(echoed))
+            # ciphertext) is the server's word, as its acknowledgement was (4.18 "Own records"):
+            # a page of stubs only, as a pull after a push gets, has nothing to compare.
+            sealed = await self.store.sealed_hashes(journal.journal_id, whole)
             for record in page.records:
                 expected = sealed.get(record.record_id)
                 if expected is None or not record.ciphertext:

@@ -1880,6 +1880,32 @@ class Transaction:
             return  # no statement for nothing (a page's refused records, usually none)
         await self._db.executemany(MARK_SEEN, [_seen_values(r) for r in rows])
 
+    async def mark_acknowledged(
+        self, journal_id: bytes, rows: list[tuple[bytes, int, bytes]]
+    ) -> None:
+        """Records of this device the server acknowledged, as (record id, seq, crypto.hash32
+        of the ciphertext it stored): `mark_seen` with only `seq` and `sealed` given. Each
+        was marked seen when written here, so one UPDATE each sets them (an upsert also
+        tried an insert and touched the index by document); a row that is not there, should
+        one ever be missing, is written by `mark_seen` itself."""
+        if not rows:
+            return
+
+        def update(db: sqlite3.Connection) -> int:
+            cursor = db.executemany(
+                "UPDATE seen_records SET seq = ?, sealed = ? WHERE journal_id = ? "
+                "AND record_id = ?",
+                [(seq, sealed, journal_id, record_id) for record_id, seq, sealed in rows],
+            )
+            updated = cursor.rowcount
+            cursor.close()
+            return updated
+
+        if await self._db.run(update) != len(rows):  # record ids are distinct in a push
+            await self.mark_seen(
+                [SeenRecord(journal_id, r, seq, sealed=sealed) for r, seq, sealed in rows]
+            )
+
     async def park(self, rows: list[ParkedRecord]) -> None:
         """Keep verified records of a newer body version until this SDK reads it."""
         if rows:

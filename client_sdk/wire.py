@@ -555,19 +555,39 @@ def encode(message: Any) -> bytes:
 
 
 def _to_plain(value: Any) -> Any:
+    kind = type(value)
+    if kind is bytes or kind is int or kind is str:  # most values: no further test
+        return value
+    if kind is list:
+        return [_to_plain(item) for item in value]
+    fields = _DATACLASS_FIELDS.get(kind)
+    if fields is None:
+        return _to_plain_other(value)
+    # An optional field at its default is left out: the bytes are those of a sender that
+    # does not know the field (protocol.md 2.2).
+    plain = {}
+    for name, default in fields:
+        item = getattr(value, name)
+        if default is dataclasses.MISSING or not _at_default(item, default):
+            plain[name] = _to_plain(item)
+    return plain
+
+
+_DATACLASS_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
+"""`_defaults` of each message class `_to_plain` has met, by class: looked up once a value
+(issue 10: a push encodes 500 records, and its reply 500 acknowledgements)."""
+
+
+def _to_plain_other(value: Any) -> Any:
+    """`_to_plain` of a value other than bytes, an int, a str, a list or a message of a class
+    met before (a message class is then remembered)."""
     if isinstance(value, list):
         return [_to_plain(item) for item in value]
     if isinstance(value, (bytes, int, str)) or value is None:
         return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        # An optional field at its default is left out: the bytes are those of a sender
-        # that does not know the field (protocol.md 2.2).
-        plain = {}
-        for name, default in _defaults(type(value)):
-            item = getattr(value, name)
-            if default is dataclasses.MISSING or not _at_default(item, default):
-                plain[name] = _to_plain(item)
-        return plain
+        _DATACLASS_FIELDS[type(value)] = _defaults(type(value))
+        return _to_plain(value)
     return value
 
 
