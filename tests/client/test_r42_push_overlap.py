@@ -125,10 +125,7 @@ async def assert_delivered_once(
 ) -> None:
     """The device restarted syncs: everything goes, once, and every check stays quiet."""
     waiting = await outbox_ids(home)
-    stored = {
-        bytes(r[0])
-        for r in rows(server_db(live_server), "SELECT record_id FROM records")
-    }
+    stored = {bytes(r[0]) for r in rows(server_db(live_server), "SELECT record_id FROM records")}
     reopened = await Client.open(home)
     try:
         report = await reopened.sync()
