@@ -24,7 +24,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from client_sdk import INSECURE_TEST_COST, Client
+from client_sdk import INSECURE_TEST_COST, Client, wire
+from client_sdk.errors import IntegrityError
 from client_sdk.store import Store
 from tests.client.hostile import HostileServer
 from tests.client.sharing_support import journal_id, rows, server_db
@@ -225,4 +226,38 @@ async def test_r42_a_sync_cancelled_between_push_batches_records_the_first_and_r
     finally:
         await laptop.close()
     del proxy.after[PUSH]
+    await assert_delivered_once(home, bodies, live_server, login, journals)
+
+
+async def test_r42_a_lying_acknowledgement_of_batch_2_leaves_batch_1_recorded_and_2_waiting(
+    signup: ClientFactory,
+    login: ClientFactory,
+    proxy: HoldingProxy,
+    live_server: RunningServer,
+    tmp_path: Path,
+) -> None:
+    ana = await signup("ana")
+    journals = {"Personal": await journal_id(ana, "Personal")}
+    home, bodies = await two_batches(proxy, tmp_path)
+    await ana.sync()
+    journals["Work"] = await journal_id(ana, "Work")
+    pushes = 0
+
+    def lie(request: bytes, reply: bytes) -> bytes:
+        nonlocal pushes
+        pushes += 1
+        if pushes != 2:
+            return reply
+        real = wire.decode(wire.PushReply, reply)
+        return wire.encode(wire.PushReply(real.accepted[:-1]))  # one record left out
+
+    proxy.replies[PUSH] = lie
+    laptop = await Client.open(home)
+    try:
+        with pytest.raises(IntegrityError):
+            await laptop.sync()
+        assert await laptop.pending() == 3  # batch 1 recorded, batch 2 not taken as delivered
+    finally:
+        await laptop.close()
+    del proxy.replies[PUSH]
     await assert_delivered_once(home, bodies, live_server, login, journals)
