@@ -8,7 +8,9 @@ tests/client/hostile.py."""
 
 from __future__ import annotations
 
-from client_sdk import Client
+import dataclasses
+
+from client_sdk import Client, wire
 from tests.client.hostile import HostileServer, Through
 from tests.client.test_hostile_sync import no_op_syncs
 from tests.conftest import ClientFactory
@@ -76,3 +78,34 @@ async def test_r42_records_pulled_by_another_process_between_no_op_syncs_are_see
     assert (report.problems, report.withheld, report.incomplete) == ([], [], []), report
     assert sorted(e.body for e in await ana.entries.list()) == ["from the phone", "one"]
     assert ana.replica._clean_pull is None or ana.replica._clean_pull.version != (0, 0)
+
+
+async def test_r42_an_own_record_served_whole_with_other_bytes_among_stubs_is_refused(
+    hostile: HostileServer, through: Through
+) -> None:
+    """p15 stubs: a page of own records as stubs, one of them served whole with other bytes
+    than the server acknowledged: the digest check still runs for it (R36 F6)."""
+    ana = await through("ana")
+    for text in ("one", "two", "three"):
+        await ana.entries.write(None, text)
+
+    def one_altered(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.SyncReply, reply)
+        pages = []
+        altered = False
+        for page in real.pages:
+            records = []
+            for record in page.records:
+                if not record.ciphertext and not altered:
+                    record = dataclasses.replace(record, ciphertext=b"\x07" * 96)
+                    altered = True
+                records.append(record)
+            pages.append(dataclasses.replace(page, records=records))
+        return wire.encode(wire.SyncReply(pages, real.done, real.next_journal))
+
+    hostile.replies["/v1/sync"] = one_altered
+    report = await ana.sync()
+    assert report.pushed == 3
+    assert any("other bytes under this device's own record" in p for p in report.problems), (
+        report.problems
+    )
