@@ -203,7 +203,12 @@ def import_(
     # What is here now (the modules, the file read) lives until the command ends: moved out
     # of the garbage collector's generations, the full collections an import's allocations
     # set off do not walk it again each time (about 0.4 s of a 10,000-entry import, issue 10).
-    gc.freeze()
+    # Undone when the import ends (R42 F1: the CLI may run inside another process, e.g. an app
+    # calling `cli.main`, whose objects must stay collectable); left alone if the process had
+    # frozen objects of its own before.
+    freezing = gc.get_freeze_count() == 0
+    if freezing:
+        gc.freeze()
     try:
         report, note = home.run(
             lambda client: import_file(client, source or "tj", data, text, journal_name, moods)
@@ -213,6 +218,9 @@ def import_(
             "interrupted: what was imported so far is kept on this device; run the same "
             "command again to finish (nothing is imported twice)"
         ) from None
+    finally:
+        if freezing:
+            gc.unfreeze()
     if as_json:
         output.print_json(report.to_dict())
     else:
