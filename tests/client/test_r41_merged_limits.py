@@ -109,3 +109,82 @@ async def test_r41_f4_a_share_refused_for_a_merged_body_is_refused_whole(
     else:
         await tom.sync()
         assert sorted(e.title for e in await tom.entries.list()) == ["Letters", "Small"]
+
+
+async def test_r41_f5_an_offline_edit_from_before_a_share_is_not_lost_when_it_merged_big(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """F5: an edit waiting in a device's outbox from before a share (its epoch is before the
+    share's cut) is taken out of the outbox and its document sealed again as one snapshot
+    (`Replica._reseal_outbox`). When the merged document is over 256 KiB, the snapshot is
+    refused with InvalidInput after the edit was already removed from the outbox and its
+    counter withdrawn: the sync fails once, the next ones succeed, and the edit never
+    reaches the other devices or the therapist. Both appends were within the limit."""
+    from tests.client.sharing_support import share_with
+
+    laptop = await signup("ana", "laptop")
+    phone = await login("ana", "phone")
+    entry = await laptop.entries.write(None, "x", title="Letters")
+    await laptop.sync()
+    await phone.sync()
+    await phone.entries.edit(entry.id, append=WIDE * (MAX_BODY // 2))
+    await phone.sync()
+    await laptop.entries.edit(entry.id, append="L" + WIDE * (MAX_BODY // 2 - 1))  # offline
+    tom = await signup("tom")
+    await share_with(phone, tom, role="annotate")  # the entry is ~150 kB here: shared
+    errors = []
+    for _ in range(3):
+        try:
+            await laptop.sync()
+        except InvalidInput as error:
+            errors.append(str(error))
+    await phone.sync()
+    await tom.sync()
+    mine = (await laptop.entries.get(entry.id)).body
+    assert "L" in mine and len(mine) == MAX_BODY + 1
+    # the laptop's edit must reach the phone (and the therapist), or stay waiting, told
+    assert (await phone.entries.get(entry.id)).body == mine, errors
+
+
+async def test_r41_f6_restoring_a_merged_big_entry_of_a_shared_journal(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """F6: taking an entry out of the trash in a shared journal seals it again as one snapshot
+    for the members (`Replica.restored`). For a merged entry over 256 KiB, `restore` raises
+    InvalidInput after the restore was committed (the entry is out of the trash here, the
+    caller is told it failed), and the owner's other device, pulling that restore, raises the
+    same error out of `sync`; the therapist never receives the entry. C12 tells the user to
+    restore exactly such an entry to get an overtaken edit back."""
+    from tests.client.sharing_support import share_with
+
+    laptop = await signup("ana", "laptop")
+    phone = await login("ana", "phone")
+    entry = await laptop.entries.write(None, "x", title="Letters")
+    tom = await signup("tom")
+    await share_with(laptop, tom, role="annotate")
+    await laptop.sync()
+    await phone.sync()
+    await laptop.entries.edit(entry.id, append=WIDE * (MAX_BODY // 2))
+    await phone.entries.edit(entry.id, append=WIDE * (MAX_BODY // 2))
+    await laptop.sync()
+    await phone.sync()
+    await laptop.sync()
+    await tom.sync()
+    assert len((await tom.entries.get(entry.id)).body) == MAX_BODY + 1
+    await laptop.entries.delete(entry.id)
+    await laptop.sync()
+    await phone.sync()
+    await tom.sync()
+    problems = []
+    try:
+        await laptop.entries.restore(entry.id)
+    except InvalidInput as error:
+        problems.append(f"restore: {error}")
+    for name, device in (("laptop", laptop), ("phone", phone)):
+        try:
+            await device.sync()
+        except InvalidInput as error:
+            problems.append(f"{name} sync: {error}")
+    await tom.sync()
+    assert problems == []
+    assert len((await tom.entries.get(entry.id)).body) == MAX_BODY + 1
