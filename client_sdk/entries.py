@@ -235,13 +235,16 @@ class Entries:
 
     async def restore(self, entry_id: str) -> Entry:
         """Take an entry out of the trash. Raises NotFound when it is not in the trash (or
-        was there for more than TRASH_DAYS days and is deleted for good)."""
+        was there for more than TRASH_DAYS days and is deleted for good), InvalidInput (and
+        changes nothing) when the journal is shared and the entry is too large to seal
+        again as one record for its members (a text merged past MAX_BODY: R41 F6)."""
         local, document = await self._context.entry_document(entry_id)
         view = entry_view(document)
         if view.deleted or trash_expired(view, now_ms()):
             raise NotFound(f"entry {entry_id} was deleted for good")
         if view.trashed_at is None:
             raise NotFound(f"entry {entry_id} is not in the trash")
+        self._context.replica.check_restore(local, document)  # before saving
         await self._context.save(local, document, restore_entry_update(document, now_ms()))
         await self._context.replica.restored(local, document.doc_id)
         return self._context.entry(local, document)

@@ -64,6 +64,9 @@ account over a limit: halving the batch pushes what still fits and sets aside th
 DEPENDS_ON_SET_ASIDE = "depends_on_set_aside"
 """Local code of a record set aside because an earlier change of its document was: pushed
 alone it would reach other devices without the change it builds on."""
+TOO_LARGE_TO_SEAL = "too_large_to_seal"
+"""Local code of a change from before a share, kept on this device: its document is larger than
+one record, so it cannot be sealed again as one snapshot for the new epoch (R41 F5)."""
 REASONS = {
     "forbidden": "this account may no longer write in that journal (the share ended, the "
     "role changed, or the journal is gone)",
@@ -76,6 +79,7 @@ REASONS = {
     "duplicate_record": "the batch named the record twice",
     "storage_quota_exceeded": "the account's storage quota on the server is full",
     DEPENDS_ON_SET_ASIDE: "an earlier change of the same document was set aside",
+    TOO_LARGE_TO_SEAL: "its document is too large to seal again as one record for a share",
 }
 
 

@@ -76,7 +76,7 @@ async def test_r41_f3_an_import_is_checked_before_anything_is_written(
         # refused: then nothing of the file may have been written
         assert await ben.entries.list() == []
         assert [j.name for j in await ben.journals.list()] == [
-            j.name for j in await (await signup("cy")).journals.list()
+            j.name for j in await (await signup("cyd")).journals.list()
         ]
     else:
         assert len(await ben.entries.list()) == 501
