@@ -2162,6 +2162,10 @@ class Replica:
                     and removed(changed[body.doc_id])
                 ):
                     report.removals[body.doc_id] = self._removal(body)
+                if held and body.doc_kind == ENTRY:
+                    had = self._removal(body).had  # what of this device's records it held
+                    if had > report.seen_mine.get(body.doc_id, 0):
+                        report.seen_mine[body.doc_id] = had
                 if body.kind != records.SNAPSHOT or not held:  # a compaction changes nothing
                     arrivals.setdefault(
                         body.doc_id,

@@ -383,6 +383,10 @@ class SyncReport:
     removals: dict[bytes, Removal] = field(default_factory=dict, repr=False, compare=False)
     """doc id -> the first record of this sync that moved an entry this device held to the
     trash or deleted it (`Replica` fills it; `overtaken` is what is told of it)."""
+    seen_mine: dict[bytes, int] = field(default_factory=dict, repr=False, compare=False)
+    """doc id -> the highest of this device's counters that the signed seen vector of a record
+    of another device about that entry, received in this sync, holds: an edit made here up
+    to it was received there (its mark is then dropped: settling.py, R41 F1)."""
     overtaken: list[OvertakenEdit] = field(default_factory=list)
     """Entries this device edited that another device, not having received the edit, moved
     to the trash meanwhile (the edit is in the trashed entry: restoring it shows it) or
