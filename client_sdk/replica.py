@@ -22,7 +22,14 @@ from client_sdk import sync as sync_plan
 from client_sdk import withholding as counting
 from client_sdk.access import AccessState
 from client_sdk.chains import MAX_CHAIN_LENGTH, Chains
-from client_sdk.documents import ENTRY, Document, entry_view, removal_update, removed
+from client_sdk.documents import (
+    ENTRY,
+    Document,
+    entry_view,
+    removal_update,
+    removed,
+    update_start,
+)
 from client_sdk.errors import (
     AccessError,
     ConflictError,
@@ -3450,11 +3457,19 @@ class Replica:
         )
 
     async def _snapshot_plan(
-        self, journal: LocalJournal, doc_ids: list[bytes] | None
+        self,
+        journal: LocalJournal,
+        doc_ids: list[bytes] | None,
+        since: dict[bytes, tuple[int, int]] | None = None,
     ) -> list[tuple[Document, str, bytes]]:
         """What `seal_snapshots` seals for `journal` (`doc_ids` as there): each document
         with the kind of its record and the payload (its whole state, or its removal written
-        again). Reads the store only."""
+        again). A removed entry in `since` (doc id -> Yjs client and clock of the first
+        change of this device the server never got: `_reseal_stale`) gets instead what that
+        client wrote from that clock on, its removal included, without its words
+        (`Document.removal_since`): a removal written anew would build on those changes, and
+        wait for them for ever on every other device (R41 F7).
+        Reads the store only."""
         fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
         stored = await self.store.documents(journal.journal_id)
         wanted = set(doc_ids) if doc_ids is not None else None
@@ -3466,7 +3481,11 @@ class Replica:
             snapshot = stored_document(document)
             if not chosen or (wanted is None and removed(snapshot)):
                 continue
-            if removed(snapshot):
+            start = (since or {}).get(document.doc_id)
+            carried = snapshot.removal_since(*start) if start and removed(snapshot) else None
+            if carried is not None:
+                plan.append((snapshot, records.UPDATE, carried))
+            elif removed(snapshot):
                 plan.append((snapshot, records.UPDATE, removal_update(snapshot, now_ms())))
             else:
                 plan.append((snapshot, records.SNAPSHOT, snapshot.state()))
@@ -3515,16 +3534,19 @@ class Replica:
         journal: LocalJournal,
         key: bytes,
         plan: list[tuple[Document, str, bytes]],
+        seen: dict[bytes, tuple[counting.Seen, ...]] | None = None,
     ) -> None:
         """Seal `plan` (`_snapshot_plan`) into the outbox within `tx` (`journal` and `key`
         from `_current_key`, read before `tx` began): InvalidInput before anything is sealed
         when a record would be too large; _NothingToCover (roll `tx` back) when the plan is
-        empty and there is no counter to account for."""
+        empty and there is no counter to account for. `seen`: doc id -> the seen vector to
+        sign instead of this device's current one (`_seal_boundary`)."""
         for document, _, payload in plan:
             if not snapshot_fits(payload):
                 raise InvalidInput(too_large_to_snapshot(journal, document, payload))
         for document, kind, payload in plan:
-            await self._seal_boundary(tx, journal, key, document, kind, payload)
+            was = (seen or {}).get(document.doc_id)
+            await self._seal_boundary(tx, journal, key, document, kind, payload, was)
         if not plan:
             await self._seal_boundary(tx, journal, key, None, records.VOID, b"")
 
@@ -3557,11 +3579,15 @@ class Replica:
         document: Document | None,
         kind: str,
         payload: bytes,
+        seen_vector: tuple[counting.Seen, ...] | None = None,
     ) -> None:
         """One record of a share's boundary for the outbox, within `tx`: a snapshot, a
         removal written again (its document's new state stored too) or, with `document`
         None, a `void` record that only carries the boundary's covers (none if there is
-        nothing to cover: _NothingToCover)."""
+        nothing to cover: _NothingToCover). `seen_vector`: the seen vector of the change it
+        replaces (a removal carried again says what its writer had received when it removed,
+        not what it holds now: NU22 C12 compares it with an edit's counter); it claims no
+        more than this device's current one."""
         me, device = self.profile.account_id, self.profile.device_id
         # The share's boundary: every counter this device accounts for is covered, so
         # a member who never gets the history before it sees no gap there.
@@ -3576,6 +3602,8 @@ class Replica:
             body = dataclasses.replace(body, covers=covers)
         if document is None and not body.covers:
             raise _NothingToCover
+        if seen_vector is not None:
+            body = dataclasses.replace(body, seen=seen_vector)
         record_id = crypto.random_bytes(wire.ID_BYTES)
         ciphertext = self._seal(journal, key, record_id, body)
         if len(ciphertext) > wire.MAX_RECORD_BYTES:
@@ -3678,8 +3706,30 @@ class Replica:
         me, device = self.profile.account_id, self.profile.device_id
         journal_id = journal.journal_id
         dropped = [r for r in outbox if r.position in positions]
+        bodies = {}
+        for record in dropped:
+            key = await self.journal_key(journal, record.epoch)
+            bodies[record.position] = records.open_record(
+                key,
+                journal_id,
+                record.record_id,
+                record.epoch,
+                record.ciphertext,
+                self._signers(journal),
+            )
+        since: dict[bytes, tuple[int, int]] = {}
+        seen: dict[bytes, tuple[counting.Seen, ...]] = {}
+        for record in sorted(dropped, key=lambda r: r.position):
+            body = bodies[record.position]
+            start = update_start(body.payload) if body.kind == records.UPDATE else None
+            if record.doc_id is None:
+                continue
+            if start is not None and record.doc_id not in since:
+                since[record.doc_id] = start
+            seen[record.doc_id] = body.seen  # the latest change's (its removal's)
         docs = list(dict.fromkeys(r.doc_id for r in dropped if r.doc_id))
-        plan = await self._snapshot_plan(journal, docs)
+        plan = await self._snapshot_plan(journal, docs, since)
+        seen = {d: v for d, v in seen.items() if d in since}  # removals carried again
         large = {d.doc_id: (d, p) for d, _, p in plan if not snapshot_fits(p)}
         if large:
             kept = [r for r in dropped if r.doc_id in large]
@@ -3708,18 +3758,7 @@ class Replica:
             plan = [step for step in plan if step[0].doc_id not in large]
             if not dropped:
                 return
-        counters = []
-        for record in dropped:
-            key = await self.journal_key(journal, record.epoch)
-            body = records.open_record(
-                key,
-                journal_id,
-                record.record_id,
-                record.epoch,
-                record.ciphertext,
-                self._signers(journal),
-            )
-            counters.append(body.counter)
+        counters = [bodies[r.position].counter for r in dropped]
         withdrawn = counting.merge_covers(
             [counting.Cover(me, device, tuple((c, c) for c in sorted(counters)))]
         )
@@ -3727,7 +3766,7 @@ class Replica:
         async with self.store.transaction() as tx:
             await tx.remove_outbox([r.position for r in dropped])
             await tx.withdraw(journal_id, withdrawn)  # the snapshots below cover them
-            await self._seal_plan(tx, fresh, key, plan)
+            await self._seal_plan(tx, fresh, key, plan, seen)
 
 
 @dataclass(frozen=True)
