@@ -144,8 +144,9 @@ class Document:
     def state_vector(self) -> bytes:
         return bytes(self._doc.get_state())
 
-    def removal_since(self, client: int, clock: int) -> bytes | None:
-        """What Yjs client `client` wrote into this removed entry from `clock` on: what a
+    def removal_since(self, since: Mapping[int, int]) -> bytes | None:
+        """What Yjs clients wrote into this removed entry from a clock on (`since`: client ->
+        clock; every update of one local change is one client's: `update_start`): what a
         holder of everything else lacks (no other client's structs; this document's delete
         set), when none of it is words: its body's text, a string or list field (a removal,
         `trashed_at`, `deleted`, `updated_at`, a mood). Its holders then get the removal,
@@ -157,7 +158,8 @@ class Document:
         if self.kind != ENTRY or set(self._doc.keys()) - {"fields", "body"}:
             return None
         vector = decode_state_vector(self.state_vector())
-        vector[client] = min(clock, vector.get(client, 0))
+        for client, clock in since.items():
+            vector[client] = min(clock, vector.get(client, 0))
         own_deletes = bytes(self._doc.get_update(self.state_vector()))  # no structs
         scratch: Doc[Any] = Doc()
         scratch.apply_update(self.state())

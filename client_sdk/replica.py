@@ -3460,15 +3460,17 @@ class Replica:
         self,
         journal: LocalJournal,
         doc_ids: list[bytes] | None,
-        since: dict[bytes, tuple[int, int]] | None = None,
+        since: dict[bytes, dict[int, int]] | None = None,
+        carried: set[bytes] | None = None,
     ) -> list[tuple[Document, str, bytes]]:
         """What `seal_snapshots` seals for `journal` (`doc_ids` as there): each document
         with the kind of its record and the payload (its whole state, or its removal written
-        again). A removed entry in `since` (doc id -> Yjs client and clock of the first
-        change of this device the server never got: `_reseal_stale`) gets instead what that
-        client wrote from that clock on, its removal included, without its words
-        (`Document.removal_since`): a removal written anew would build on those changes, and
-        wait for them for ever on every other device (R41 F7).
+        again). A removed entry in `since` (doc id -> Yjs client -> the clock of the first
+        change of this device the server never got: `_reseal_stale`) gets instead what
+        those clients wrote from there on, its removal included, when none of it is words
+        (`Document.removal_since`; its id then goes into `carried`): a removal written anew
+        would build on those changes, and wait for them for ever on every other device
+        (R41 F7).
         Reads the store only."""
         fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
         stored = await self.store.documents(journal.journal_id)
@@ -3482,9 +3484,11 @@ class Replica:
             if not chosen or (wanted is None and removed(snapshot)):
                 continue
             start = (since or {}).get(document.doc_id)
-            carried = snapshot.removal_since(*start) if start and removed(snapshot) else None
-            if carried is not None:
-                plan.append((snapshot, records.UPDATE, carried))
+            changes = snapshot.removal_since(start) if start and removed(snapshot) else None
+            if changes is not None:
+                plan.append((snapshot, records.UPDATE, changes))
+                if carried is not None:
+                    carried.add(document.doc_id)
             elif removed(snapshot):
                 plan.append((snapshot, records.UPDATE, removal_update(snapshot, now_ms())))
             else:
@@ -3717,19 +3721,21 @@ class Replica:
                 record.ciphertext,
                 self._signers(journal),
             )
-        since: dict[bytes, tuple[int, int]] = {}
+        since: dict[bytes, dict[int, int]] = {}
         seen: dict[bytes, tuple[counting.Seen, ...]] = {}
         for record in sorted(dropped, key=lambda r: r.position):
             body = bodies[record.position]
             start = update_start(body.payload) if body.kind == records.UPDATE else None
             if record.doc_id is None:
                 continue
-            if start is not None and record.doc_id not in since:
-                since[record.doc_id] = start
+            if start is not None:
+                clocks = since.setdefault(record.doc_id, {})
+                clocks[start[0]] = min(start[1], clocks.get(start[0], start[1]))
             seen[record.doc_id] = body.seen  # the latest change's (its removal's)
         docs = list(dict.fromkeys(r.doc_id for r in dropped if r.doc_id))
-        plan = await self._snapshot_plan(journal, docs, since)
-        seen = {d: v for d, v in seen.items() if d in since}  # removals carried again
+        carried: set[bytes] = set()
+        plan = await self._snapshot_plan(journal, docs, since, carried)
+        seen = {d: v for d, v in seen.items() if d in carried}  # removals carried again
         large = {d.doc_id: (d, p) for d, _, p in plan if not snapshot_fits(p)}
         if large:
             kept = [r for r in dropped if r.doc_id in large]

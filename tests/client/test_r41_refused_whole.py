@@ -82,3 +82,33 @@ async def test_a_restore_too_large_to_seal_for_the_members_changes_nothing(
     await laptop.sync()
     await phone.sync()
     assert [e.id for e in await phone.entries.trash()] == [entry.id]
+
+
+async def test_a_trash_waiting_from_before_a_share_after_an_offline_mood_change_reaches_everyone(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """R41 F7's neighbour: the laptop's offline changes of the entry are two (a mood, then
+    the trash), each written by its own Yjs client: both are carried with the removal."""
+    from tests.client.sharing_support import share_with
+
+    laptop = await signup("ana", "laptop")
+    phone = await login("ana", "phone")
+    entry = await laptop.entries.write(None, "Monday.", title="Hard day")
+    await laptop.sync()
+    await phone.sync()
+    await laptop.entries.edit(entry.id, mood=3)  # offline
+    await laptop.entries.delete(entry.id)  # offline
+    tom = await signup("tom")
+    await share_with(phone, tom, role="annotate")
+    await laptop.sync()
+    await phone.sync()
+    await tom.sync()
+    [trashed] = await phone.entries.trash()
+    assert (trashed.id, trashed.mood) == (entry.id, 3)
+    assert await tom.entries.list() == []
+    await phone.entries.restore(entry.id)  # later changes apply everywhere
+    await phone.sync()
+    await laptop.sync()
+    await tom.sync()
+    assert (await laptop.entries.get(entry.id)).mood == 3
+    assert [(e.id, e.body) for e in await tom.entries.list()] == [(entry.id, "Monday.")]
