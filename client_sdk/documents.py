@@ -144,7 +144,7 @@ class Document:
     def state_vector(self) -> bytes:
         return bytes(self._doc.get_state())
 
-    def removal_since(self, since: Mapping[int, int]) -> bytes | None:
+    def removal_since(self, since: Mapping[int, int], *, strip: bool = False) -> bytes | None:
         """What Yjs clients wrote into this removed entry from a clock on (`since`: client ->
         clock; every update of one local change is one client's: `update_start`): what a
         holder of everything else lacks (no other client's structs; this document's delete
@@ -154,7 +154,9 @@ class Document:
         clocks for ever (R41 F7); a member never gets words of an entry removed before its
         share (protocol.md 4.19). None when some of it is words (found by deleting them in
         a copy: Yjs then keeps an item's place and length, not its content), for a document
-        of another kind, or with parts other than an entry's."""
+        of another kind, or with parts other than an entry's. With `strip`, words or not:
+        they arrive deleted (this document keeps them; a restore here does not bring them
+        to the other devices, which hold them deleted)."""
         if self.kind != ENTRY or set(self._doc.keys()) - {"fields", "body"}:
             return None
         vector = decode_state_vector(self.state_vector())
@@ -181,6 +183,8 @@ class Document:
         if not update.endswith(deletes) or own_deletes[:1] != b"\x00":
             return None  # not the encoding read here: not sent
         stripped = update[: len(update) - len(deletes)] + own_deletes[1:]
+        if strip:
+            return stripped
         whole = bytes(self._doc.get_update(encode_state_vector(vector)))
         return whole if whole == stripped else None
 
@@ -661,6 +665,28 @@ def encode_state_vector(vector: dict[int, int]) -> bytes:
     return _varuint(len(vector)) + b"".join(
         _varuint(client) + _varuint(clock) for client, clock in sorted(vector.items())
     )
+
+
+def builds_on(update: bytes, since: Mapping[int, int]) -> bool:
+    """Whether the first struct of a one-client Yjs v1 update (what `removal_update`
+    writes for a trash: one map item) has its origin among the clocks `since` (client ->
+    first clock) or later: an item no holder without those changes can place. From the
+    header and the struct's origin only (yjs: `writeClientsStructs`, `Item.write`); False
+    for anything else."""
+    try:
+        clients, at = _read_varuint(update, 0)
+        if clients != 1:
+            return False
+        for _ in range(3):  # how many structs, client, clock
+            _, at = _read_varuint(update, at)
+        info = update[at]
+        if not info & 0x80:  # no origin
+            return False
+        client, at = _read_varuint(update, at + 1)
+        clock, _ = _read_varuint(update, at)
+    except IndexError:
+        return False
+    return client in since and clock >= since[client]
 
 
 def update_start(update: bytes) -> tuple[int, int] | None:

@@ -1,19 +1,24 @@
-"""R41 F2, F5, F6 as far as they are fixed: a document merged past what one record carries
-(256 KiB sealed) is never sealed as several records, so what would need that is refused
-whole before anything changes, naming the entry, or kept and told; never lost. Real server,
-real crypto."""
+"""R41 fixes, and what is refused whole or kept and told where not fixed: a document merged
+past what one record carries (256 KiB sealed) is never sealed as several records, so what
+would need that (F2 import, F5 an offline edit sealed again at a share, F6 a restore in a
+shared journal) is refused whole before anything changes, naming the entry, or kept and
+told; never lost. F7's neighbours: a removal carried again with the offline changes it
+builds on. Real server, real crypto."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from client_sdk import InvalidInput
 from client_sdk.documents import MAX_BODY
 from client_sdk.sync import TOO_LARGE_TO_SEAL
+from tests.client.sharing_support import copy_of_server_db, journal_id
+from tests.client.test_hostile_access import readable_by
 from tests.client.test_r41_merged_limits import WIDE, merged_wide_entry
-from tests.conftest import ClientFactory
+from tests.conftest import ClientFactory, RunningServer
 
 
 async def test_an_import_of_an_entry_too_large_for_one_record_is_refused_whole(
@@ -112,3 +117,34 @@ async def test_a_trash_waiting_from_before_a_share_after_an_offline_mood_change_
     await tom.sync()
     assert (await laptop.entries.get(entry.id)).mood == 3
     assert [(e.id, e.body) for e in await tom.entries.list()] == [(entry.id, "Monday.")]
+
+
+async def test_a_trash_waiting_from_before_a_share_after_offline_words_reaches_everyone_without_them(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    """R41 F7's neighbour: the laptop writes words into the entry offline, then trashes it
+    offline; the phone shares the journal. The trash builds on the words, which no member
+    may get (protocol.md 4.19): it is carried with them deleted. The trash reaches the phone
+    and the member, whose key opens none of the words."""
+    from tests.client.sharing_support import share_with
+
+    laptop = await signup("ana", "laptop")
+    phone = await login("ana", "phone")
+    entry = await laptop.entries.write(None, "Monday.", title="Hard day")
+    await laptop.sync()
+    await phone.sync()
+    await laptop.entries.edit(entry.id, append=" Words about my brother.")  # offline
+    await laptop.entries.delete(entry.id)  # offline
+    tom = await signup("tom")
+    await share_with(phone, tom, role="annotate")
+    await laptop.sync()
+    await phone.sync()
+    report = await tom.sync()
+    assert report.withheld == [] and report.problems == []
+    assert [e.id for e in await phone.entries.trash()] == [entry.id]
+    assert await tom.entries.list() == []
+    stolen = copy_of_server_db(live_server, tmp_path)
+    personal = await journal_id(phone, "Personal")
+    assert readable_by(tom, stolen, personal, "my brother") == []
+    [kept] = await laptop.entries.trash()  # the words stay on the laptop
+    assert kept.body == "Monday. Words about my brother."
