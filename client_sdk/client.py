@@ -1327,7 +1327,11 @@ class Client:
                 from client_sdk.entries import settle_after_sync
 
                 report.settled, overtaken = await settle_after_sync(
-                    self.context, watched, set(report.arrivals), report.removals
+                    self.context,
+                    watched,
+                    set(report.arrivals),
+                    report.removals,
+                    report.seen_mine,
                 )
                 if overtaken:
                     report.overtaken = await self._named_removals(overtaken)

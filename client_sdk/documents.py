@@ -144,6 +144,50 @@ class Document:
     def state_vector(self) -> bytes:
         return bytes(self._doc.get_state())
 
+    def removal_since(self, since: Mapping[int, int], *, strip: bool = False) -> bytes | None:
+        """What Yjs clients wrote into this removed entry from a clock on (`since`: client ->
+        clock; every update of one local change is one client's: `update_start`): what a
+        holder of everything else lacks (no other client's structs; this document's delete
+        set), when none of it is words: its body's text, a string or list field (a removal,
+        `trashed_at`, `deleted`, `updated_at`, a mood). Its holders then get the removal,
+        and later changes of that client apply there instead of waiting for the missing
+        clocks for ever (R41 F7); a member never gets words of an entry removed before its
+        share (protocol.md 4.19). None when some of it is words (found by deleting them in
+        a copy: Yjs then keeps an item's place and length, not its content), for a document
+        of another kind, or with parts other than an entry's. With `strip`, words or not:
+        they arrive deleted (this document keeps them; a restore here does not bring them
+        to the other devices, which hold them deleted)."""
+        if self.kind != ENTRY or set(self._doc.keys()) - {"fields", "body"}:
+            return None
+        vector = decode_state_vector(self.state_vector())
+        for client, clock in since.items():
+            vector[client] = min(clock, vector.get(client, 0))
+        own_deletes = bytes(self._doc.get_update(self.state_vector()))  # no structs
+        scratch: Doc[Any] = Doc()
+        scratch.apply_update(self.state())
+        fields, body = scratch.get("fields", type=Map), scratch.get("body", type=Text)
+        with scratch.transaction():
+            del body[:]
+            for key in list(fields.keys()):
+                if not isinstance(fields[key], (int, float, type(None))):
+                    del fields[key]
+        vector.update(
+            {
+                c: k
+                for c, k in decode_state_vector(bytes(scratch.get_state())).items()
+                if c not in vector
+            }
+        )
+        update = bytes(scratch.get_update(encode_state_vector(vector)))
+        deletes = bytes(scratch.get_update(scratch.get_state()))[1:]  # after "0 clients"
+        if not update.endswith(deletes) or own_deletes[:1] != b"\x00":
+            return None  # not the encoding read here: not sent
+        stripped = update[: len(update) - len(deletes)] + own_deletes[1:]
+        if strip:
+            return stripped
+        whole = bytes(self._doc.get_update(encode_state_vector(vector)))
+        return whole if whole == stripped else None
+
     def field(self, name: str, default: Any = None) -> Any:
         return self._fields.get(name, default)
 
@@ -581,6 +625,84 @@ def removed(document: Document) -> bool:
     """Whether a document (of any kind) was deleted for good or is in the trash: nothing of
     it is given to a member whose share starts afterwards (protocol.md 4.19)."""
     return document.field("deleted") is True or document.field("trashed_at") is not None
+
+
+def _read_varuint(data: bytes, at: int) -> tuple[int, int]:
+    """lib0's unsigned varint (7 bits a byte, least significant first) at `at`: (value, next).
+    Raises IndexError past the end."""
+    value, shift = 0, 0
+    while True:
+        byte = data[at]
+        at += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return value, at
+
+
+def _varuint(value: int) -> bytes:
+    out = bytearray()
+    while value >= 0x80:
+        out.append(0x80 | (value & 0x7F))
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def decode_state_vector(vector: bytes) -> dict[int, int]:
+    """A Yjs state vector (count, then client and clock, each a lib0 varuint): client ->
+    the next clock expected from it."""
+    count, at = _read_varuint(vector, 0)
+    found = {}
+    for _ in range(count):
+        client, at = _read_varuint(vector, at)
+        clock, at = _read_varuint(vector, at)
+        found[client] = clock
+    return found
+
+
+def encode_state_vector(vector: dict[int, int]) -> bytes:
+    return _varuint(len(vector)) + b"".join(
+        _varuint(client) + _varuint(clock) for client, clock in sorted(vector.items())
+    )
+
+
+def builds_on(update: bytes, since: Mapping[int, int]) -> bool:
+    """Whether the first struct of a one-client Yjs v1 update (what `removal_update`
+    writes for a trash: one map item) has its origin among the clocks `since` (client ->
+    first clock) or later: an item no holder without those changes can place. From the
+    header and the struct's origin only (yjs: `writeClientsStructs`, `Item.write`); False
+    for anything else."""
+    try:
+        clients, at = _read_varuint(update, 0)
+        if clients != 1:
+            return False
+        for _ in range(3):  # how many structs, client, clock
+            _, at = _read_varuint(update, at)
+        info = update[at]
+        if not info & 0x80:  # no origin
+            return False
+        client, at = _read_varuint(update, at + 1)
+        clock, _ = _read_varuint(update, at)
+    except IndexError:
+        return False
+    return client in since and clock >= since[client]
+
+
+def update_start(update: bytes) -> tuple[int, int] | None:
+    """(client, first clock) of a Yjs v1 update whose structs are all of one client (what
+    one local edit writes), or None for one with none, several clients' or that does not
+    decode. From the update's header only (yjs: `writeClientsStructs`)."""
+    try:
+        clients, at = _read_varuint(update, 0)
+        if clients != 1:
+            return None
+        _, at = _read_varuint(update, at)  # how many structs
+        client, at = _read_varuint(update, at)
+        clock, _ = _read_varuint(update, at)
+    except IndexError:
+        return None
+    return client, clock
 
 
 def removal_update(document: Document, now_ms: int) -> bytes:

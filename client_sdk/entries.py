@@ -235,13 +235,16 @@ class Entries:
 
     async def restore(self, entry_id: str) -> Entry:
         """Take an entry out of the trash. Raises NotFound when it is not in the trash (or
-        was there for more than TRASH_DAYS days and is deleted for good)."""
+        was there for more than TRASH_DAYS days and is deleted for good), InvalidInput (and
+        changes nothing) when the journal is shared and the entry is too large to seal
+        again as one record for its members (a text merged past MAX_BODY: R41 F6)."""
         local, document = await self._context.entry_document(entry_id)
         view = entry_view(document)
         if view.deleted or trash_expired(view, now_ms()):
             raise NotFound(f"entry {entry_id} was deleted for good")
         if view.trashed_at is None:
             raise NotFound(f"entry {entry_id} is not in the trash")
+        self._context.replica.check_restore(local, document)  # before saving
         await self._context.save(local, document, restore_entry_update(document, now_ms()))
         await self._context.replica.restored(local, document.doc_id)
         return self._context.entry(local, document)
@@ -424,6 +427,7 @@ async def settle_after_sync(
     watched: dict[bytes, dict[str, tuple[str, int]]],
     arrived: set[bytes],
     removals: dict[bytes, Removal] | None = None,
+    seen_mine: dict[bytes, int] | None = None,
 ) -> tuple[list[Settled], list[tuple[OvertakenEdit, Removal]]]:
     """After a sync: the fields this device changed (`watched`, from
     `Store.unsynced_field_writes`) of entries that another device's records changed in this
@@ -433,7 +437,10 @@ async def settle_after_sync(
 
     Also the entries edited here that this sync found moved to the trash or deleted by a
     record (`removals`, `SyncReport.removals`) whose writer had not received the edit:
-    each with its removal, `device` left "" for the caller to name."""
+    each with its removal, `device` left "" for the caller to name. An edit's mark stays
+    until then, or until a record of another device about the entry whose signed seen vector
+    holds the edit arrives (`seen_mine`, `SyncReport.seen_mine`): a record merely arriving
+    says nothing of whether its writer had the edit (R41 F1)."""
     store = context.store
     waiting = {r.doc_id for r in await store.outbox() if r.doc_id is not None}
     found: list[Settled] = []
@@ -441,6 +448,10 @@ async def settle_after_sync(
     done, gone, told = [], [], []
     for doc_id, fields in watched.items():
         edited, removal = fields.get(EDITED), (removals or {}).get(doc_id)
+        if edited is not None and removal is None:
+            mine = json.loads(edited[0])
+            if isinstance(mine, int) and (seen_mine or {}).get(doc_id, 0) >= mine:
+                told.append(doc_id)  # received there: a later removal from it is no news
         view = None
         if edited is not None and removal is not None:  # even if the edit still waits here
             stored = await store.document(doc_id)
@@ -466,7 +477,7 @@ async def settle_after_sync(
         found += settled_fields(doc_id, view.title, fields, field_values(view))
         done.append(doc_id)
     async with store.transaction() as tx:
-        await tx.mark_field_writes_synced(done)
-        await tx.forget_field_write(done + told, EDITED)  # told, or seen by the other device
+        await tx.mark_field_writes_synced(done, keep=EDITED)  # the mark waits (above)
+        await tx.forget_field_write(told, EDITED)  # told, or seen by the other device
         await tx.forget_field_writes(gone)
     return found, overtaken

@@ -28,7 +28,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from client_sdk import foreign, keys
+from client_sdk import foreign, keys, wire
 from client_sdk.archive import (
     Archive,
     ArchivedEntry,
@@ -48,7 +48,7 @@ from client_sdk.care_archive import CareRecords, care_markdown, with_journal
 from client_sdk.context import Context
 from client_sdk.documents import ENTRY, TRASH_MS, Document
 from client_sdk.entries import Entries
-from client_sdk.errors import TJError
+from client_sdk.errors import InvalidInput, TJError
 from client_sdk.goal_tracking import Goals
 from client_sdk.goals import GOAL, Measure, new_goal_update
 from client_sdk.journals import Journals
@@ -56,6 +56,7 @@ from client_sdk.measures import Measures
 from client_sdk.models import Journal, now_ms
 from client_sdk.notes import Notes
 from client_sdk.private_notes import PrivateNotes
+from client_sdk.replica import snapshot_fits
 from client_sdk.safety_path import SafetyPath
 
 ImportProgress = Callable[[int, int], None]
@@ -368,6 +369,7 @@ async def restore(
 ) -> ImportReport:
     report = ImportReport()
     now = now_ms()
+    check_sizes(archive, source.context.profile.account_id, now)  # before anything is written
     targets = await target_journals(source, archive, report)
     journals = await source.context.store.journals()
     local = {j.journal_id.hex(): j for j in journals}
@@ -417,6 +419,38 @@ async def restore(
             progress(done, total)
     await rearchive(source, archive, targets, report)
     return report
+
+
+CHECKED_FROM = 64 * 1024
+"""Bytes of text (UTF-8) from which an item's document is built ahead to measure it
+(`check_sizes`); below, its state is far within one record."""
+
+
+def check_sizes(archive: Archive, creator: bytes, now: int) -> None:
+    """Raise InvalidInput, naming the item, when an item of `archive` that an import would
+    write is too large to store as one record (`replica.snapshot_fits`: a text merged from
+    several devices, up to MAX_MERGED_TEXT characters, can be): checked for the whole file
+    before anything is written, so a refused file leaves nothing imported (R41 F3)."""
+    owned = {j.id for j in archive.journals if j.role == "owner"}
+    for item in archive.items():
+        if item.journal_id not in owned or isinstance(item, ArchivedNote) and item.by_therapist:
+            continue
+        if isinstance(item, ArchivedEntry) and trash_over(item, now):
+            continue
+        texts = [v for v in vars(item).values() if isinstance(v, str)]
+        if sum(len(t.encode("utf-8", "surrogatepass")) for t in texts) < CHECKED_FROM:
+            continue
+        state = recreate(item, creator).state()
+        if not snapshot_fits(state):
+            title = getattr(item, "title", "")
+            named = f"{kind_name(item)[:-1].replace('entrie', 'entry')} {item.id}"
+            named += f" ({title!r})" if title else ""
+            raise InvalidInput(
+                f"{named} of journal {item.journal!r} holds {len(state) // 1024} KiB, more "
+                f"than one record carries ({wire.MAX_RECORD_BYTES // 1024} KiB sealed), so "
+                "nothing of the file was imported: shorten it in the file (or split its text "
+                "into several entries) and import again"
+            )
 
 
 async def rearchive(

@@ -22,7 +22,15 @@ from client_sdk import sync as sync_plan
 from client_sdk import withholding as counting
 from client_sdk.access import AccessState
 from client_sdk.chains import MAX_CHAIN_LENGTH, Chains
-from client_sdk.documents import ENTRY, Document, removal_update, removed
+from client_sdk.documents import (
+    ENTRY,
+    Document,
+    builds_on,
+    entry_view,
+    removal_update,
+    removed,
+    update_start,
+)
 from client_sdk.errors import (
     AccessError,
     ConflictError,
@@ -1175,7 +1183,7 @@ class Replica:
             # was written since (an entry trashed before the share), then seal again.
             await self.refresh_journals()
             await self._pull(report, tracker, check=False)
-            await self._reseal_outbox()
+            await self._reseal_outbox(report)
             stale = await self._push(report, tracker, waits)
             report.problems.extend(
                 f"journal {name!r}: changes kept on this device, not pushed: the server "
@@ -1379,7 +1387,7 @@ class Replica:
             stale = pusher.stale
             self._conflicts.update({r.record_id: (r, pusher) for r in pusher.conflicts})
             if attempt == 0 and OLD_EPOCH in pusher.held.values():
-                await self._reseal_outbox()
+                await self._reseal_outbox(report)
                 continue
             for journal_id, reason in pusher.held.items():
                 line = (
@@ -2175,6 +2183,10 @@ class Replica:
                     and removed(changed[body.doc_id])
                 ):
                     report.removals[body.doc_id] = self._removal(body)
+                if held and body.doc_kind == ENTRY:
+                    had = self._removal(body).had  # what of this device's records it held
+                    if had > report.seen_mine.get(body.doc_id, 0):
+                        report.seen_mine[body.doc_id] = had
                 if body.kind != records.SNAPSHOT or not held:  # a compaction changes nothing
                     arrivals.setdefault(
                         body.doc_id,
@@ -2287,7 +2299,10 @@ class Replica:
         back = [d for d in was_removed if d in changed and not removed(changed[d])]
         if back and journal.role == "owner" and self.chains.problem(journal.journal_id) is None:
             for doc_id in back:
-                await self.restored(journal, doc_id)
+                try:
+                    await self.restored(journal, doc_id)
+                except InvalidInput as error:  # too large to seal again: told, not raised
+                    report.add_problem(journal.journal_id, journal.name, str(error))
         progress = {s.record_id for s in accepted} | {s.record_id for s in kept_newer}
         progress |= echoed - counted
         progress |= {r.record_id for r in earlier if r.seq <= history}
@@ -3455,6 +3470,63 @@ class Replica:
             sync_plan.SetAside(journal_id, name, journal_id, None, code, reason)
         )
 
+    async def _snapshot_plan(
+        self,
+        journal: LocalJournal,
+        doc_ids: list[bytes] | None,
+        since: dict[bytes, dict[int, int]] | None = None,
+        carried: set[bytes] | None = None,
+    ) -> list[tuple[Document, str, bytes]]:
+        """What `seal_snapshots` seals for `journal` (`doc_ids` as there): each document
+        with the kind of its record and the payload (its whole state, or its removal written
+        again). A removed entry in `since` (doc id -> Yjs client -> the clock of the first
+        change of this device the server never got: `_reseal_stale`) gets instead what
+        those clients wrote from there on, its removal included, when none of it is words
+        (`Document.removal_since`; its id then goes into `carried`): a removal written anew
+        would build on those changes, and wait for them for ever on every other device
+        (R41 F7).
+        Reads the store only."""
+        fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
+        stored = await self.store.documents(journal.journal_id)
+        wanted = set(doc_ids) if doc_ids is not None else None
+        creators = await self.store.creators([d.doc_id for d in stored])
+        plan = []
+        for document in stored:
+            creator = creators.get(document.doc_id, self.profile.account_id)
+            chosen = document.doc_id in wanted if wanted is not None else creator == fresh.owner_id
+            snapshot = stored_document(document)
+            if not chosen or (wanted is None and removed(snapshot)):
+                continue
+            start = (since or {}).get(document.doc_id)
+            changes = snapshot.removal_since(start) if start and removed(snapshot) else None
+            if start and removed(snapshot) and changes is None:
+                # Words among them: the removal written anew, unless it builds on them too
+                # (this device's own trash among them): then they go without their words.
+                copy = Document.from_state(snapshot.doc_id, snapshot.kind, snapshot.state())
+                if builds_on(removal_update(copy, now_ms()), start):
+                    changes = snapshot.removal_since(start, strip=True)
+            if changes is not None:
+                plan.append((snapshot, records.UPDATE, changes))
+                if carried is not None:
+                    carried.add(document.doc_id)
+            elif removed(snapshot):
+                plan.append((snapshot, records.UPDATE, removal_update(snapshot, now_ms())))
+            else:
+                plan.append((snapshot, records.SNAPSHOT, snapshot.state()))
+        return plan
+
+    async def check_snapshots(
+        self, journal: LocalJournal, doc_ids: list[bytes] | None = None
+    ) -> None:
+        """Raise InvalidInput, naming the first document (an entry by its title), when a
+        record `seal_snapshots(journal, doc_ids)` would seal is larger than one record
+        carries (`snapshot_fits`: wire.MAX_RECORD_BYTES sealed): called before anything is
+        signed or saved (a share, a restore), so that a refusal leaves nothing half done
+        (R41 F4, F6). A text merged from several devices past MAX_BODY can be that large."""
+        for document, _, payload in await self._snapshot_plan(journal, doc_ids):
+            if not snapshot_fits(payload):
+                raise InvalidInput(too_large_to_snapshot(journal, document, payload))
+
     async def seal_snapshots(
         self, journal: LocalJournal, doc_ids: list[bytes] | None = None
     ) -> None:
@@ -3466,29 +3538,53 @@ class Replica:
         A garbage-collected state holds no deleted text: what a member who only holds keys
         from this epoch on can ever open. The share's boundary (every counter this device
         accounts for) is carried by the first record, or by a `void` record if no document
-        is sealed."""
+        is sealed. Every record is sealed in one transaction; InvalidInput (nothing written)
+        when one is too large for a record (`check_snapshots`)."""
+        fresh, key = await self._current_key(journal)
+        plan = await self._snapshot_plan(journal, doc_ids)
+        with contextlib.suppress(_NothingToCover):
+            async with self.store.transaction() as tx:
+                await self._seal_plan(tx, fresh, key, plan)
+
+    async def _current_key(self, journal: LocalJournal) -> tuple[LocalJournal, bytes]:
+        """The journal as stored now and the key of its verified current epoch."""
         state = self.chains.current(journal.journal_id)
         fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
-        stored = await self.store.documents(journal.journal_id)
-        wanted = set(doc_ids) if doc_ids is not None else None
-        creators = await self.store.creators([d.doc_id for d in stored])
-        key = await self.journal_key(fresh, state.epoch)
-        sealed = 0
-        for document in stored:
-            creator = creators.get(document.doc_id, self.profile.account_id)
-            chosen = document.doc_id in wanted if wanted is not None else creator == fresh.owner_id
-            snapshot = stored_document(document)
-            if not chosen or (wanted is None and removed(snapshot)):
-                continue
-            if removed(snapshot):
-                update = removal_update(snapshot, now_ms())
-                await self._seal_boundary(fresh, key, snapshot, records.UPDATE, update)
-            else:
-                await self._seal_boundary(fresh, key, snapshot, records.SNAPSHOT, snapshot.state())
-            sealed += 1
-        if not sealed:
-            with contextlib.suppress(_NothingToCover):
-                await self._seal_boundary(fresh, key, None, records.VOID, b"")
+        return fresh, await self.journal_key(fresh, state.epoch)
+
+    async def _seal_plan(
+        self,
+        tx: Transaction,
+        journal: LocalJournal,
+        key: bytes,
+        plan: list[tuple[Document, str, bytes]],
+        seen: dict[bytes, tuple[counting.Seen, ...]] | None = None,
+    ) -> None:
+        """Seal `plan` (`_snapshot_plan`) into the outbox within `tx` (`journal` and `key`
+        from `_current_key`, read before `tx` began): InvalidInput before anything is sealed
+        when a record would be too large; _NothingToCover (roll `tx` back) when the plan is
+        empty and there is no counter to account for. `seen`: doc id -> the seen vector to
+        sign instead of this device's current one (`_seal_boundary`)."""
+        for document, _, payload in plan:
+            if not snapshot_fits(payload):
+                raise InvalidInput(too_large_to_snapshot(journal, document, payload))
+        for document, kind, payload in plan:
+            was = (seen or {}).get(document.doc_id)
+            await self._seal_boundary(tx, journal, key, document, kind, payload, was)
+        if not plan:
+            await self._seal_boundary(tx, journal, key, None, records.VOID, b"")
+
+    def check_restore(self, journal: LocalJournal, document: Document) -> None:
+        """Raise InvalidInput (nothing changed) when taking `document` out of the trash
+        would need a snapshot of its whole state (`restored`) larger than one record: called
+        before the restore is saved (R41 F6)."""
+        state = document.state()
+        if self._restore_seals(journal) and not snapshot_fits(state):
+            raise InvalidInput(too_large_to_snapshot(journal, document, state))
+
+    def _restore_seals(self, journal: LocalJournal) -> bool:
+        state = self.chains.state(journal.journal_id)
+        return journal.role == "owner" and state is not None and bool(state.members or state.cut)
 
     async def restored(self, journal: LocalJournal, doc_id: bytes) -> None:
         """A document taken out of the trash (here, or by another device of the owner: seen
@@ -3496,57 +3592,59 @@ class Replica:
         (`seal_snapshots`), nor the changes this device made to it meanwhile that were
         replaced by its removal at a share, so its whole state goes to the current members
         and the owner's other devices as a snapshot under the current epoch."""
-        state = self.chains.state(journal.journal_id)
-        if journal.role == "owner" and state is not None and (state.members or state.cut):
+        if self._restore_seals(journal):
             await self.seal_snapshots(journal, [doc_id])
 
     async def _seal_boundary(
         self,
+        tx: Transaction,
         journal: LocalJournal,
         key: bytes,
         document: Document | None,
         kind: str,
         payload: bytes,
+        seen_vector: tuple[counting.Seen, ...] | None = None,
     ) -> None:
-        """One record of a share's boundary for the outbox: a snapshot, a removal written
-        again (its document's new state stored too) or, with `document` None, a `void`
-        record that only carries the boundary's covers (none if there is nothing to cover)."""
+        """One record of a share's boundary for the outbox, within `tx`: a snapshot, a
+        removal written again (its document's new state stored too) or, with `document`
+        None, a `void` record that only carries the boundary's covers (none if there is
+        nothing to cover: _NothingToCover). `seen_vector`: the seen vector of the change it
+        replaces (a removal carried again says what its writer had received when it removed,
+        not what it holds now: NU22 C12 compares it with an edit's counter); it claims no
+        more than this device's current one."""
         me, device = self.profile.account_id, self.profile.device_id
-        async with self.store.transaction() as tx:
-            # The share's boundary: every counter this device accounts for is covered, so
-            # a member who never gets the history before it sees no gap there.
-            known = counting.JournalCounters(
-                journal.journal_id, await tx.journal_counters(journal.journal_id)
+        # The share's boundary: every counter this device accounts for is covered, so
+        # a member who never gets the history before it sees no gap there.
+        known = counting.JournalCounters(
+            journal.journal_id, await tx.journal_counters(journal.journal_id)
+        )
+        about = (document.doc_id, document.kind) if document else (records.NO_DOCUMENT, "")
+        body, _ = await self._new_body(tx, journal, about, kind, payload, known.accounted())
+        if body.counter > 1:  # this device's own records, pulled back or not
+            own = counting.Cover(me, device, ((1, body.counter - 1),))
+            covers = counting.merge_covers([*body.covers, own])
+            body = dataclasses.replace(body, covers=covers)
+        if document is None and not body.covers:
+            raise _NothingToCover
+        if seen_vector is not None:
+            body = dataclasses.replace(body, seen=seen_vector)
+        record_id = crypto.random_bytes(wire.ID_BYTES)
+        ciphertext = self._seal(journal, key, record_id, body)
+        if len(ciphertext) > wire.MAX_RECORD_BYTES:
+            raise InvalidInput(
+                f"a document of {journal.name!r} is too large to share in one snapshot"
             )
-            about = (document.doc_id, document.kind) if document else (records.NO_DOCUMENT, "")
-            body, _ = await self._new_body(tx, journal, about, kind, payload, known.accounted())
-            if body.counter > 1:  # this device's own records, pulled back or not
-                own = counting.Cover(me, device, ((1, body.counter - 1),))
-                covers = counting.merge_covers([*body.covers, own])
-                body = dataclasses.replace(body, covers=covers)
-            if document is None and not body.covers:
-                raise _NothingToCover
-            record_id = crypto.random_bytes(wire.ID_BYTES)
-            ciphertext = self._seal(journal, key, record_id, body)
-            if len(ciphertext) > wire.MAX_RECORD_BYTES:
-                raise InvalidInput(
-                    f"a document of {journal.name!r} is too large to share in one snapshot"
-                )
-            doc_id = document.doc_id if document else None
-            await tx.add_outbox(journal.journal_id, record_id, journal.epoch, ciphertext, doc_id)
-            if document is None:
-                seen = SeenRecord(
-                    journal.journal_id, record_id, None, None, me, device, body.counter
-                )
-            else:
-                seen = self._seen(journal.journal_id, record_id, None, journal.epoch, body)
-            await tx.mark_seen([seen])
-            if body.covers:
-                await tx.put_covers(
-                    journal.journal_id, record_id, counting.encode_covers(body.covers)
-                )
-            if document is not None and kind == records.UPDATE:
-                await tx.put_documents(await _merged(tx, journal, [document]), now_ms())
+        doc_id = document.doc_id if document else None
+        await tx.add_outbox(journal.journal_id, record_id, journal.epoch, ciphertext, doc_id)
+        if document is None:
+            seen = SeenRecord(journal.journal_id, record_id, None, None, me, device, body.counter)
+        else:
+            seen = self._seen(journal.journal_id, record_id, None, journal.epoch, body)
+        await tx.mark_seen([seen])
+        if body.covers:
+            await tx.put_covers(journal.journal_id, record_id, counting.encode_covers(body.covers))
+        if document is not None and kind == records.UPDATE:
+            await tx.put_documents(await _merged(tx, journal, [document]), now_ms())
 
     async def push_outbox(self) -> None:
         """Push what waits in the outbox now (sharing needs the network anyway). Raises
@@ -3577,7 +3675,7 @@ class Replica:
         ]
         return access.head_code(state, access.code_records(state, verified, unread))
 
-    async def _reseal_outbox(self) -> None:
+    async def _reseal_outbox(self, report: sync_plan.SyncReport | None = None) -> None:
         """Records sealed under an older epoch are sealed again under the current key (same
         record id: the server never stored them). Records from before the latest grant are
         not: their documents get one fresh snapshot instead, so a new member never receives
@@ -3613,30 +3711,88 @@ class Replica:
             )
             async with self.store.transaction() as tx:
                 await tx.reseal_outbox(record.position, journal.epoch, ciphertext)
-        me, device = self.profile.account_id, self.profile.device_id
         for journal_id, positions in stale.items():
-            journal = journals[journal_id]
-            dropped = [r for r in outbox if r.position in positions]
-            counters = []
-            for record in dropped:
-                key = await self.journal_key(journal, record.epoch)
-                body = records.open_record(
-                    key,
-                    journal_id,
-                    record.record_id,
-                    record.epoch,
-                    record.ciphertext,
-                    self._signers(journal),
-                )
-                counters.append(body.counter)
-            withdrawn = counting.merge_covers(
-                [counting.Cover(me, device, tuple((c, c) for c in sorted(counters)))]
+            await self._reseal_stale(journals[journal_id], outbox, positions, report)
+
+    async def _reseal_stale(
+        self,
+        journal: LocalJournal,
+        outbox: list[OutboxRecord],
+        positions: list[int],
+        report: sync_plan.SyncReport | None,
+    ) -> None:
+        """Replace this device's outbox records of `journal` from before its latest grant
+        (`positions`) by one fresh record per document (`seal_snapshots`), in one
+        transaction: the old records leave the outbox only with their replacements stored
+        (R41 F5). A document whose state is too large for one record keeps its records:
+        set aside (TOO_LARGE_TO_SEAL, told in `report.set_aside` and `Client.set_aside()`),
+        never dropped; `Client.retry_set_aside()` tries again once it is shortened."""
+        me, device = self.profile.account_id, self.profile.device_id
+        journal_id = journal.journal_id
+        dropped = [r for r in outbox if r.position in positions]
+        bodies = {}
+        for record in dropped:
+            key = await self.journal_key(journal, record.epoch)
+            bodies[record.position] = records.open_record(
+                key,
+                journal_id,
+                record.record_id,
+                record.epoch,
+                record.ciphertext,
+                self._signers(journal),
             )
+        since: dict[bytes, dict[int, int]] = {}
+        seen: dict[bytes, tuple[counting.Seen, ...]] = {}
+        for record in sorted(dropped, key=lambda r: r.position):
+            body = bodies[record.position]
+            start = update_start(body.payload) if body.kind == records.UPDATE else None
+            if record.doc_id is None:
+                continue
+            if start is not None:
+                clocks = since.setdefault(record.doc_id, {})
+                clocks[start[0]] = min(start[1], clocks.get(start[0], start[1]))
+            seen[record.doc_id] = body.seen  # the latest change's (its removal's)
+        docs = list(dict.fromkeys(r.doc_id for r in dropped if r.doc_id))
+        carried: set[bytes] = set()
+        plan = await self._snapshot_plan(journal, docs, since, carried)
+        seen = {d: v for d, v in seen.items() if d in carried}  # removals carried again
+        large = {d.doc_id: (d, p) for d, _, p in plan if not snapshot_fits(p)}
+        if large:
+            kept = [r for r in dropped if r.doc_id in large]
+            name = journal.name
+            code = sync_plan.TOO_LARGE_TO_SEAL
             async with self.store.transaction() as tx:
-                await tx.remove_outbox(positions)
-                await tx.withdraw(journal_id, withdrawn)  # the snapshots below cover them
-            docs = [r.doc_id for r in dropped if r.doc_id]
-            await self.seal_snapshots(journal, list(dict.fromkeys(docs)))
+                for record in kept:
+                    document, payload = large[record.doc_id or b""]
+                    reason = too_large_to_snapshot(journal, document, payload)
+                    await tx.set_aside([record.position], name, code, reason, now_ms())
+                await tx.withdraw_records(journal_id, [r.record_id for r in kept])
+            for record in kept:
+                document, payload = large[record.doc_id or b""]
+                if report is not None:
+                    report.set_aside.append(
+                        sync_plan.SetAside(
+                            journal_id,
+                            name,
+                            record.record_id,
+                            record.doc_id,
+                            code,
+                            too_large_to_snapshot(journal, document, payload),
+                        )
+                    )
+            dropped = [r for r in dropped if r.doc_id not in large]
+            plan = [step for step in plan if step[0].doc_id not in large]
+            if not dropped:
+                return
+        counters = [bodies[r.position].counter for r in dropped]
+        withdrawn = counting.merge_covers(
+            [counting.Cover(me, device, tuple((c, c) for c in sorted(counters)))]
+        )
+        fresh, key = await self._current_key(journal)
+        async with self.store.transaction() as tx:
+            await tx.remove_outbox([r.position for r in dropped])
+            await tx.withdraw(journal_id, withdrawn)  # the snapshots below cover them
+            await self._seal_plan(tx, fresh, key, plan, seen)
 
 
 @dataclass(frozen=True)
@@ -3778,6 +3934,36 @@ def _opened_early(
 class _NothingToCover(Exception):
     """A share's boundary with no counter to account for: no `void` record is written (the
     transaction that drew its counter is rolled back)."""
+
+
+SNAPSHOT_SLACK = 8 * 1024
+"""Bytes kept, beside a document's state, for the other fields of the record sealing it (ids,
+seen vector, covers, signature, msgpack framing) when deciding ahead whether it fits."""
+
+
+def snapshot_fits(payload: bytes) -> bool:
+    """Whether a record carrying `payload` (a document's state or update) is sure to be
+    within wire.MAX_RECORD_BYTES once signed, padded (crypto.pad) and sealed."""
+    length = len(payload) + SNAPSHOT_SLACK + 1
+    block = crypto.padded_block(length)
+    padded = -(-length // block) * block
+    return padded + crypto.NONCE_BYTES + 16 <= wire.MAX_RECORD_BYTES
+
+
+def too_large_to_snapshot(journal: LocalJournal, document: Document, payload: bytes) -> str:
+    """Why `document` cannot be sealed again as one record (R41 F4-F6), and what to do."""
+    if document.kind == ENTRY:
+        title = entry_view(document).title
+        what = f"entry {title!r} ({document.doc_id.hex()})" if title else "an entry"
+    else:
+        what = f"a {document.kind} ({document.doc_id.hex()})"
+    return (
+        f"{what} of journal {journal.name!r} holds {len(payload) // 1024} KiB, more than one "
+        f"record carries ({wire.MAX_RECORD_BYTES // 1024} KiB sealed: texts merged from several "
+        "devices can grow so), so it cannot be sealed again as one snapshot for the people the "
+        "journal is shared with: shorten it (or split its text into several entries) and try "
+        "again"
+    )
 
 
 def _check_size(ciphertext: bytes) -> None:

@@ -1780,9 +1780,14 @@ class Transaction:
             "DELETE FROM field_writes WHERE doc_id = ?", [(d,) for d in doc_ids]
         )
 
-    async def mark_field_writes_synced(self, doc_ids: list[bytes]) -> None:
+    async def mark_field_writes_synced(
+        self, doc_ids: list[bytes], *, keep: str | None = None
+    ) -> None:
+        """Mark the documents' field writes followed by another device's change, but for
+        the field `keep` (left as it is)."""
         await self._db.executemany(
-            "UPDATE field_writes SET unsynced = 0 WHERE doc_id = ?", [(d,) for d in doc_ids]
+            "UPDATE field_writes SET unsynced = 0 WHERE doc_id = ? AND field IS NOT ?",
+            [(d, keep) for d in doc_ids],
         )
 
     async def refuse_journal(self, journal_id: bytes, code: str, reason: str, at: int) -> None:

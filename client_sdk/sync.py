@@ -64,6 +64,9 @@ account over a limit: halving the batch pushes what still fits and sets aside th
 DEPENDS_ON_SET_ASIDE = "depends_on_set_aside"
 """Local code of a record set aside because an earlier change of its document was: pushed
 alone it would reach other devices without the change it builds on."""
+TOO_LARGE_TO_SEAL = "too_large_to_seal"
+"""Local code of a change from before a share, kept on this device: its document is larger than
+one record, so it cannot be sealed again as one snapshot for the new epoch (R41 F5)."""
 REASONS = {
     "forbidden": "this account may no longer write in that journal (the share ended, the "
     "role changed, or the journal is gone)",
@@ -76,6 +79,7 @@ REASONS = {
     "duplicate_record": "the batch named the record twice",
     "storage_quota_exceeded": "the account's storage quota on the server is full",
     DEPENDS_ON_SET_ASIDE: "an earlier change of the same document was set aside",
+    TOO_LARGE_TO_SEAL: "its document is too large to seal again as one record for a share",
 }
 
 
@@ -379,6 +383,10 @@ class SyncReport:
     removals: dict[bytes, Removal] = field(default_factory=dict, repr=False, compare=False)
     """doc id -> the first record of this sync that moved an entry this device held to the
     trash or deleted it (`Replica` fills it; `overtaken` is what is told of it)."""
+    seen_mine: dict[bytes, int] = field(default_factory=dict, repr=False, compare=False)
+    """doc id -> the highest of this device's counters that the signed seen vector of a record
+    of another device about that entry, received in this sync, holds: an edit made here up
+    to it was received there (its mark is then dropped: settling.py, R41 F1)."""
     overtaken: list[OvertakenEdit] = field(default_factory=list)
     """Entries this device edited that another device, not having received the edit, moved
     to the trash meanwhile (the edit is in the trashed entry: restoring it shows it) or
