@@ -1,0 +1,53 @@
+"""R40 F5 (hostile review of NU23 C8, "check before asking"): `check_only=True` promises
+"raises the same errors and changes nothing", so that an app asks its user to confirm only
+what would then be done. `measures.delete` checks the result's own journal only; the real
+delete then deletes the result and fails on a copy of it (a journal kept to share it with a
+therapist), leaving the copy shared, and a second delete says "already deleted": the copy
+can no longer be deleted that way. Real server on 127.0.0.1, real crypto. See
+/work/R40-FINDINGS.md."""
+
+from __future__ import annotations
+
+from client_sdk import NotFound, TJError
+from tests.conftest import ClientFactory
+
+NOT_CONCERNING = [1, 1, 1, 1, 1, 1, 1, 1, 0]
+
+
+async def outcome(call: object) -> str | None:
+    try:
+        await call  # type: ignore[misc]
+    except TJError as error:
+        return type(error).__name__
+    return None
+
+
+async def test_a_result_delete_that_check_only_passes_does_not_leave_its_copy_shared(
+    signup: ClientFactory,
+) -> None:
+    """ana shared one PHQ-9 result with drsmith (`tj measure share`: the journal "Shared
+    with drsmith" holds the copy) and archived that journal to tidy her list. `tj measure
+    delete` checks (passes), asks "Delete ... for good, and the copies you shared of it?",
+    deletes the result, then fails on the copy ("archived: unarchive it first"). After she
+    unarchives it, as told, the same command says "already deleted"; drsmith still reads
+    the result she deleted."""
+    ana, drsmith = await signup("ana"), await signup("drsmith")
+    taken = await ana.measures.take("phq9", NOT_CONCERNING)
+    fingerprint = await drsmith.shares.fingerprint()
+    await ana.measures.share(taken.result.id, "drsmith", fingerprint=fingerprint)
+    await ana.journals.archive("Shared with drsmith")
+
+    checked = await outcome(ana.measures.delete(taken.result.id, check_only=True))
+    done = await outcome(ana.measures.delete(taken.result.id))
+    assert checked == done, f"check_only said {checked}, the delete then raised {done}"
+
+    await ana.journals.archive("Shared with drsmith", archived=False)
+    try:
+        await ana.measures.delete(taken.result.id)  # as the error said: unarchive, again
+    except NotFound:
+        pass
+    await ana.sync()
+    await drsmith.sync()
+    assert [r.id for r in await drsmith.measures.results()] == [], (
+        "drsmith still reads a result ana deleted, its copy never deleted"
+    )
