@@ -83,3 +83,23 @@ async def test_a_plain_opt_in_sent_with_an_edit_does_not_consent_a_member_shared
     assert after.flags_reach == (), f"a plain opt-in re-sent with an edit opted tom in: {after}"
     taken = await ana.measures.take("phq9", ITEM_9)
     assert (await ana.safety.respond(taken.result)).flagged_to == []
+
+
+async def test_no_flag_message_names_the_therapist_opted_in_for_an_earlier_share(
+    signup: ClientFactory,
+) -> None:
+    """F6. ana opted in drsmith; she ended the share and shared again without
+    --safety-flags (R37 F9: that share gets no flag until she names him again). She answers
+    item 9 above 0. The message tells her no flag was sent because "nobody you chose to
+    send safety flags to reads Personal": drsmith, whom she chose, reads it. What she is
+    told must be true and say what to do (name him again)."""
+    ana, drsmith = await signup("ana"), await signup("drsmith")
+    await share_with(ana, drsmith, role="annotate")
+    await ana.safety.set_plan(share_flags=True, flags_for="drsmith")
+    await ana.shares.revoke("Personal", "drsmith")
+    await share_with(ana, drsmith, role="annotate")  # again, without --safety-flags
+    taken = await ana.measures.take("phq9", ITEM_9)
+    response = await ana.safety.respond(taken.result)
+    assert response.flagged_to == []  # R37 F9, as designed
+    assert response.no_flag is not None
+    assert "drsmith" in response.no_flag, response.no_flag
