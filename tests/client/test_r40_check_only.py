@@ -9,6 +9,7 @@ can no longer be deleted that way. Real server on 127.0.0.1, real crypto. See
 from __future__ import annotations
 
 from client_sdk import NotFound, TJError
+from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
 
 NOT_CONCERNING = [1, 1, 1, 1, 1, 1, 1, 1, 0]
@@ -50,4 +51,35 @@ async def test_a_result_delete_that_check_only_passes_does_not_leave_its_copy_sh
     await drsmith.sync()
     assert [r.id for r in await drsmith.measures.results()] == [], (
         "drsmith still reads a result ana deleted, its copy never deleted"
+    )
+
+
+async def test_an_entry_delete_that_check_only_passes_does_not_leave_its_copy_shared(
+    signup: ClientFactory,
+) -> None:
+    """The same kind for `tj delete` (entries.delete): ana shares the body of her entries
+    with drsmith (a field-level share: the journal "Personal (body) for drsmith" holds the
+    copies) and archived that journal. The check passes, she answers "y" to "Move ... to
+    the trash?", the entry is trashed, then the copy's journal refuses ("archived"). After
+    she unarchives it, the same command succeeds silently (the entry is in the trash
+    already, so nothing is copied again): drsmith still reads the entry she trashed."""
+    ana, drsmith = await signup("ana"), await signup("drsmith")
+    await share_with(ana, drsmith, only=["body"])
+    entry = await ana.entries.write("Personal", "The bridge, again.")
+    await ana.sync()
+    await drsmith.sync()
+    assert [e.body for e in await drsmith.entries.list()] == ["The bridge, again."]
+    copy = next(j.name for j in await ana.journals.list() if j.name != "Personal")
+    await ana.journals.archive(copy)
+
+    checked = await outcome(ana.entries.delete(entry.id, check_only=True))
+    done = await outcome(ana.entries.delete(entry.id))
+    assert checked == done, f"check_only said {checked}, the delete then raised {done}"
+
+    await ana.journals.archive(copy, archived=False)
+    await ana.entries.delete(entry.id)  # as the error said: unarchive, again
+    await ana.sync()
+    await drsmith.sync()
+    assert [e.body for e in await drsmith.entries.list()] == [], (
+        "drsmith still reads an entry ana trashed, its copy never trashed"
     )
