@@ -103,3 +103,24 @@ async def test_no_flag_message_names_the_therapist_opted_in_for_an_earlier_share
     assert response.flagged_to == []  # R37 F9, as designed
     assert response.no_flag is not None
     assert "drsmith" in response.no_flag, response.no_flag
+
+
+async def test_held_an_old_plan_widened_by_name_or_re_sent_keeps_the_others_old_times(
+    signup: ClientFactory,
+) -> None:
+    """HELD at a480503 (a regression test): on a plan from before per-member opt-in, a plain
+    `share_flags=True` opts in no member shared with since, and naming one (`flags_for`,
+    what `tj safety plan --share-flags` passes after asking) opts in that one only."""
+    ana, drsmith = await signup("ana"), await signup("drsmith")
+    tom, joe = await signup("tom"), await signup("joe")
+    await share_with(ana, drsmith, role="annotate")
+    await plan_from_before_per_member_opt_in(ana)
+    await share_with(ana, tom, role="annotate")
+    await share_with(ana, joe, role="annotate")
+    await ana.safety.set_plan(share_flags=True)
+    assert (await ana.safety.plan()).flags_reach == ("drsmith",)
+    assert await ana.safety.would_opt_in() == ["joe", "tom"]
+    await ana.safety.set_plan(share_flags=True, flags_for=["tom"])
+    assert (await ana.safety.plan()).flags_reach == ("drsmith", "tom")
+    await ana.safety.set_plan(emergency_number="112")  # no longer a legacy plan: as is
+    assert (await ana.safety.plan()).flags_reach == ("drsmith", "tom")
