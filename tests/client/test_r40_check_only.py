@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from client_sdk import NotFound, TJError
 from tests.client.sharing_support import share_with
+from tests.client.test_care import NIGHT
 from tests.conftest import ClientFactory
 
 NOT_CONCERNING = [1, 1, 1, 1, 1, 1, 1, 1, 0]
@@ -82,4 +83,32 @@ async def test_an_entry_delete_that_check_only_passes_does_not_leave_its_copy_sh
     await drsmith.sync()
     assert [e.body for e in await drsmith.entries.list()] == [], (
         "drsmith still reads an entry ana trashed, its copy never trashed"
+    )
+
+
+async def test_a_homework_delete_that_check_only_passes_does_not_leave_its_copy_shared(
+    signup: ClientFactory,
+) -> None:
+    """The same kind for `tj homework delete` (homework.delete: commit, then the copy in a
+    field-level share): the check passes, the homework is deleted, the archived copy's
+    journal refuses; after unarchiving, "was deleted"; drsmith still reads the copy."""
+    ana, drsmith = await signup("ana"), await signup("drsmith")
+    await share_with(ana, drsmith, only=["homework"])
+    added = await ana.homework.add("sleep-diary", NIGHT, completion="partly")
+    await ana.sync()
+    await drsmith.sync()
+    assert len(await drsmith.homework.entries()) == 1
+    copy = next(j.name for j in await ana.journals.list() if j.name != "Personal")
+    await ana.journals.archive(copy)
+
+    checked = await outcome(ana.homework.delete(added.id, check_only=True))
+    done = await outcome(ana.homework.delete(added.id))
+    assert checked == done, f"check_only said {checked}, the delete then raised {done}"
+
+    await ana.journals.archive(copy, archived=False)
+    await outcome(ana.homework.delete(added.id))  # as the error said: unarchive, again
+    await ana.sync()
+    await drsmith.sync()
+    assert await drsmith.homework.entries() == [], (
+        "drsmith still reads homework ana deleted, its copy never deleted"
     )
