@@ -251,10 +251,13 @@ class SafetyPath:
         """Write the parts given (None leaves a part as it is; "" clears a number). Only the
         journal's owner writes its plan. `share_flags=True` is the client's opt-in: a safety
         item answered above 0 in this journal then seals a flag for the members it names.
-        Without `flags_for`, a journal whose opt-in names no member yet (none given, or
-        withdrawn) is opted in for every member it is shared with now; an opt-in that names
-        members already is left as it is, whatever else the call changes (R39 F3: a plain
-        opt-in sent with another edit never consents for a member the client left out).
+        Without `flags_for`, a journal not opted in (never, or withdrawn) is opted in for
+        every member it is shared with now; an opt-in given already is left as it is,
+        whatever else the call changes, even one that names no member yet (R39 F3, R40 F2:
+        a plain opt-in sent with another edit never consents for a member the client left
+        out). No change that does not name members changes whom flags reach: one to a plan
+        from before per-member opt-in lists the members its opt-in reached, at its time
+        (R40 F1).
         `flags_for` (a member's username, or a list of them) is the explicit way to widen
         it: those members are added to the ones opted in before, from now (what `tj share
         --safety-flags` does for one, and `tj safety plan --share-flags`, after naming them
@@ -308,8 +311,8 @@ class SafetyPath:
         """The usernames `set_plan(share_flags=True, flags_for=...)` would newly opt in to
         safety flags in a journal (default Personal): the members it is shared with now, by
         this device, whom a flag raised now would not reach (no opt-in for them, or one given
-        for an earlier share of theirs: R37 F9), sorted. For a journal whose opt-in names no
-        one yet, what a plain `set_plan(share_flags=True)` opts in. What `tj safety plan
+        for an earlier share of theirs: R37 F9), sorted. For a journal not opted in (never, or
+        withdrawn), what a plain `set_plan(share_flags=True)` opts in. What `tj safety plan
         --share-flags` names and asks about first (R39 F3). Works offline. Raises NotFound
         for an unknown journal; AccessError when this account does not own it."""
         local = await self._local_journal(journal)
@@ -328,23 +331,35 @@ class SafetyPath:
         flags_for: str | Sequence[str] | None,
     ) -> tuple[list[str] | None, set[str]]:
         """The members (account ids, hex) the opt-in is for after this change (None: as is),
-        and those this change names, to opt in from now."""
-        if share_flags is None:
-            if flags_for is not None:
-                raise InvalidInput("flags_for goes with share_flags=True")
-            return None, set()
-        if not share_flags:
+        and those this change names, to opt in from now.
+
+        A plan from before per-member opt-in (`share_flags` true, no `flag_members`: "every
+        member, as then") is made explicit by any change that keeps the opt-in: the members
+        its old opt-in reaches now (opted in at its `updated_at`, for their current
+        membership), each keeping that time (`_kept_since`), never a member shared with
+        since (R40 F1: an emergency-number edit moved `updated_at`, every legacy member's
+        opt-in time, to now, opting in every member shared with since)."""
+        if share_flags is None and flags_for is not None:
+            raise InvalidInput("flags_for goes with share_flags=True")
+        if share_flags is False:
             return [], set()
-        current = {s.member_name: s.member_id.hex() for s in await self._current_shares(local)}
         before = plan_view(document, "") if document is not None else None
-        if before is None or not before.share_flags:
-            opted: list[str] = []
-        elif before.flag_members is None:  # a plan from before per-member opt-in: every member
-            opted = list(current.values())
+        opted_in = before is not None and before.share_flags
+        if before is not None and opted_in and before.flag_members is None:
+            opted = sorted((await self._members(local, before)).values())  # as then
+        elif before is not None and opted_in:
+            opted = list(before.flag_members or ())
         else:
-            opted = list(before.flag_members)
+            opted = []
+        if share_flags is None:
+            legacy = before is not None and opted_in and before.flag_members is None
+            return (opted if legacy else None), set()
+        current = {s.member_name: s.member_id.hex() for s in await self._current_shares(local)}
         if flags_for is None:
-            if opted:  # as it is (R39 F3), each member's time kept (`_kept_since`)
+            if opted_in:
+                # as it is, whomever it names, no one included (R39 F3, R40 F2: a plain
+                # opt-in re-sent with an edit never consents for a member shared with since);
+                # each member's time kept (`_kept_since`)
                 return sorted(set(opted)), set()
             return sorted(current.values()), set(current.values())
         names = [flags_for] if isinstance(flags_for, str) else list(flags_for)
