@@ -435,8 +435,10 @@ class Homework:
         With `check_only=True` it raises the same errors and deletes nothing: an app asks its
         user to confirm only what would then be done (NU23 C8)."""
         local, document = await self._owned(homework_id)
+        # every journal the delete writes, the copies' too, before changing anything (R40 F5)
+        await self._replica.check_commit(local, HOMEWORK)
+        await self._sharing.check_mirror(local, document)
         if check_only:
-            await self._replica.check_commit(local, HOMEWORK)
             return
         await self._save(local, document, delete_homework_update(document, now_ms()))
 

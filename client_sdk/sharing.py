@@ -1911,8 +1911,24 @@ class Sharing:
         care_disclosure.py). `created` (the document's creation time) and `journals` (the
         local journals) save reading them again when the caller has them; `written` is the
         view of an entry just created here (see `copy_entry`)."""
+        for journal, fields in await self.mirror_targets(source, document, created, journals):
+            if document.kind != ENTRY:
+                await self.copy_care(journal, document, fields)
+            else:
+                await self.copy_entry(journal, document, fields, written)
+
+    async def mirror_targets(
+        self,
+        source: LocalJournal,
+        document: Document,
+        created: int | None = None,
+        journals: list[LocalJournal] | None = None,
+    ) -> list[tuple[LocalJournal, tuple[str, ...]]]:
+        """The field-level disclosure journals `mirror` writes to after a change of
+        `document` in `source`, each with the fields it discloses: what an action checks
+        (`check_mirror`) before changing anything (R40 F5)."""
         if document.kind not in MIRRORED_KINDS or source.role != "owner":
-            return
+            return []
         now = now_ms()
         mirrors = [
             (journal_id, settings)
@@ -1922,26 +1938,37 @@ class Sharing:
             and self._has_live_member(journal_id, now)  # an ended share copies nothing more
         ]
         if not mirrors:
-            return  # nothing of this journal is disclosed field by field
+            return []  # nothing of this journal is disclosed field by field
         if await self.replica.holds_unread_owner_changes(source):
             # This device's view may be older than the owner's newer changes it keeps unread:
             # a copy now could bring back what they removed. The newer device mirrors them
             # itself; this one copies again at the document's next change after its update.
-            return
+            return []
         if created is None:
             created = (
                 entry_view(document).created_at if document.kind == ENTRY else _created(document)
             )
         local = {j.journal_id: j for j in journals or await self.store.journals()}
+        found = []
         for journal_id, settings in mirrors:
             journal = local.get(journal_id)
             if journal is None or created < settings.since:
                 continue
             fields = settings.fields or DISCLOSABLE
-            if document.kind != ENTRY:
-                await self.copy_care(journal, document, fields)
-            elif any(f in ENTRY_FIELDS for f in fields):
-                await self.copy_entry(journal, document, fields, written)
+            if document.kind == ENTRY and not any(f in ENTRY_FIELDS for f in fields):
+                continue
+            if document.kind != ENTRY and disclosed_care(document, fields) is None:
+                continue  # discloses none of it: nothing copied
+            found.append((journal, fields))
+        return found
+
+    async def check_mirror(self, source: LocalJournal, document: Document) -> None:
+        """Raise what `mirror` after a change of `document` in `source` would refuse in a
+        disclosure journal (archived, its chain rolled back: `Replica.check_commit`), before
+        anything is changed: an action that changes the original and then fails on a copy
+        would leave the copy as it was, shared, where a retry no longer reaches it (R40 F5)."""
+        for journal, _ in await self.mirror_targets(source, document):
+            await self.replica.check_commit(journal, document.kind)
 
     def _has_live_member(self, journal_id: bytes, now: int) -> bool:
         state = self.replica.chains.state(journal_id)
