@@ -43,7 +43,14 @@ from client_sdk.errors import (
     StillShared,
 )
 from client_sdk.models import EPOCH, check_text, normalize_username, now_ms, read_time, to_datetime
-from client_sdk.replica import REVOKED, Replica, changed_account, same_keys, stored_document
+from client_sdk.replica import (
+    REVOKED,
+    Replica,
+    changed_account,
+    held_membership,
+    same_keys,
+    stored_document,
+)
 from client_sdk.store import LocalJournal, Peer
 from client_sdk.undelivered import Undelivered
 
@@ -1308,11 +1315,18 @@ class Sharing:
         await self.replica.transport.call(
             "/v1/shares/leave", wire.JournalRequest(journal.journal_id), wire.Empty
         )
+        held = held_membership(
+            self.replica.chains.state(journal.journal_id), self.profile.account_id
+        )
         async with self.store.transaction() as tx:
             left = forgotten.decode(await tx.setting(forgotten.LEFT))
             await tx.set_setting(
                 forgotten.LEFT, forgotten.encode(left | {forgotten.tag(journal.journal_id)})
             )
+            if held is not None:  # the membership left: kept ended (R40 F4)
+                ended = forgotten.decode_ended(await tx.setting(forgotten.ENDED_UNDER))
+                ended[forgotten.tag(journal.journal_id)] = held
+                await tx.set_setting(forgotten.ENDED_UNDER, forgotten.encode_ended(ended))
         await self.replica.refresh_journals()
 
     async def forget(
