@@ -167,13 +167,19 @@ def _opt_in_from(state: AccessState, account_id: bytes, handle: bytes) -> int:
     earlier membership's when each one between was closed by an owner device on the
     server's word that the member no longer is served (`removed` with `because`
     NOT_SERVED: they left, or a server said so), not by the client's revoke or an end date.
-    The client ended nothing then: her opt-in stands for the share she restored."""
+    The client ended nothing then: her opt-in stands for the share she restored, and only for
+    one that restores it: an annotate membership after annotate ones (R40 F8: whether the
+    earlier one ended by nobody's choice is the server's word, and a read-only member, who
+    can never mark a flag as read, never gets flags carried to a share made without naming
+    him; nor does a share made with another role)."""
     since = state.granted_at[handle]
     handles = state.handles.get(account_id, [])
-    if handle not in handles:
+    current = state.members.get(handle)
+    if handle not in handles or current is None or current.role != "annotate":
         return since
     for earlier in reversed(handles[: handles.index(handle)]):
-        if earlier not in state.not_served or earlier not in state.granted_at:
+        closed = state.not_served.get(earlier)
+        if closed is None or earlier not in state.granted_at or closed[0].role != current.role:
             break
         since = state.granted_at[earlier]
     return since
