@@ -58,6 +58,7 @@ from client_sdk.safety import (
     opted_in_for,
     plan_update,
     plan_view,
+    withheld_line,
 )
 from client_sdk.scoring import builtin_instruments
 from client_sdk.scoring import instrument as find_instrument
@@ -455,7 +456,7 @@ class SafetyPath:
             plan = replace(plan, plan=(await self._any_plan_text()))
         flagged_to: list[str] = []
         flag_id = None
-        no_flag = None
+        no_flag = withheld = None
         if result.safety_concern and plan.share_flags and local.role == "owner":
             answered = round(result.taken_at.timestamp() * 1000)
             members = await self._members(local, plan, answered)
@@ -465,14 +466,16 @@ class SafetyPath:
             if due:  # not twice: a sync may have sealed one for this result already
                 flag_id = await self._raise_flag(local, result, due)
                 await _cover(self._store, result.id, due)
+            withheld = await self._withheld(local, plan)
             if not flagged_to:
-                no_flag = await self._no_flag(local, plan, answered)
+                no_flag = await self._no_flag(local, plan, answered, withheld)
         lines = message_lines(
             plan.emergency_number,
             await self._message_crisis_line(result.journal_id),
             plan.plan,
             flagged_to,
             no_flag,
+            withheld,
         )
         return SafetyResponse(lines, flagged_to, flag_id, no_flag)
 
@@ -515,7 +518,7 @@ class SafetyPath:
         text = plan.plan if plan.plan.strip() else await self._any_plan_text()
         flagged_to: list[str] = []
         flag_id = None
-        no_flag = None
+        no_flag = withheld = None
         if local.role == "owner":
             at = now_ms()
             event = keys.new_doc_id(self._replica.profile.account_id).hex()
@@ -523,6 +526,7 @@ class SafetyPath:
         if plan.share_flags and local.role == "owner":
             members = await self._members(local, plan, at)
             flagged_to = sorted(members)
+            withheld = await self._withheld(local, plan)
             if flagged_to:
                 document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_FLAG)
                 to = sorted(members.values())
@@ -531,9 +535,14 @@ class SafetyPath:
                 flag_id = document.doc_id.hex()
                 await _cover(self._store, event, to)
             else:
-                no_flag = await self._no_flag(local, plan, at)
+                no_flag = await self._no_flag(local, plan, at, withheld)
         lines = message_lines(
-            plan.emergency_number, await self._message_crisis_line(key), text, flagged_to, no_flag
+            plan.emergency_number,
+            await self._message_crisis_line(key),
+            text,
+            flagged_to,
+            no_flag,
+            withheld,
         )
         return SafetyResponse(lines, flagged_to, flag_id, no_flag)
 
@@ -681,16 +690,36 @@ class SafetyPath:
                 covered.update(to)
         return covered
 
-    async def _no_flag(self, local: LocalJournal, plan: SafetyPlan, answered_at: int) -> str:
+    async def _withheld(self, local: LocalJournal, plan: SafetyPlan) -> str | None:
+        """The line naming the members the opt-in names who read the journal now under a
+        share made again since (opted in for an earlier share: R37 F9), whom a flag does not
+        reach (safety.withheld_line, R40 F6); None when there is none."""
+        if plan.flag_members is None:
+            return None
+        reached = await self._members(local, plan)
+        withheld = sorted(
+            s.member_name
+            for s in await self._current_shares(local)
+            if s.member_id.hex() in plan.flag_members and s.member_name not in reached
+        )
+        return withheld_line(self._display(local), withheld) if withheld else None
+
+    async def _no_flag(
+        self, local: LocalJournal, plan: SafetyPlan, answered_at: int, withheld: str | None
+    ) -> str:
         """Why no flag was sealed although the client opted in (safety.no_flag_line): for an
         answer dated before the opt-in or the share of a member it names who reads the
-        journal now (R37 F5), that; else as of the last sync, nobody it names reads it."""
+        journal now (R37 F5), that; for members it names who read it under a share made
+        again since (`withheld`), that (R40 F6); else as of the last sync, nobody it names
+        reads it."""
         if await self._members(local, plan):
             return no_flag_before_line(
                 self._display(local),
                 to_datetime(answered_at).strftime("%Y-%m-%d %H:%M UTC"),
                 sorted(await self._members(local, plan)),
             )
+        if withheld is not None:
+            return withheld
         raw = await self._store.setting(LAST_SYNCED)
         synced = (
             "around " + to_datetime(int(raw)).strftime("%Y-%m-%d %H:%M UTC")
