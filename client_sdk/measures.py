@@ -255,7 +255,8 @@ class Measures:
                 raise NotFound(f"measure result {result_id} was already deleted")
         # every journal the delete writes, the copies' too, before changing anything (R40 F5:
         # a copy's journal archived refused after the result was deleted, the copy left shared)
-        await self._replica.check_commit(local, MEASURE)
+        if document.field("deleted") is not True:
+            await self._replica.check_commit(local, MEASURE)
         for journal, _ in copies:
             await self._replica.check_commit(journal, MEASURE)
         if check_only:
