@@ -675,19 +675,11 @@ def leave(home: Home, journal_name: str, yes: bool) -> None:
       tj leave ana/Personal --yes
     """
 
-    async def shared(client: Client) -> str | None:
-        """The owner of JOURNAL if it is a share in force (else the leave refuses), as the
-        server lists it now: leaving needs the server, so an outage (NetworkError) or a share
-        ended meanwhile is said before the question, not after it (NU23 C8)."""
-        wanted = journal_name.strip()
-        for journal in await client.shares.with_me():
-            named = (f"{journal.owner}/{journal.journal}", journal.journal_id)
-            if not journal.share_ended and wanted in named:
-                return journal.owner
-        return None
-
-    owner = None if yes else home.run(shared)
-    if owner is not None:  # NU20 C12: asked as other destructive commands ask
+    if not yes:  # NU20 C12: asked as other destructive commands ask, whatever the name's
+        # form (R40 F3): the SDK resolves it as the leave will, against the journal list as
+        # the server lists it now (an outage or a share ended meanwhile is said before the
+        # question, not after it: NU23 C8), and raises what the leave would
+        owner = home.run(lambda client: client.shares.leave(journal_name, check_only=True))
         click.confirm(
             f"Leave {journal_name}? Nothing {owner} writes from now on, safety flags "
             f"included, reaches you, and only {owner} can share it with you again.",

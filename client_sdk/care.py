@@ -434,11 +434,41 @@ class Homework:
         RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified.
         With `check_only=True` it raises the same errors and deletes nothing: an app asks its
         user to confirm only what would then be done (NU23 C8)."""
-        local, document = await self._owned(homework_id)
+        try:
+            local, document = await self._owned(homework_id)
+        except NotFound:
+            # deleted already: a copy a delete cut short (another device's, an older
+            # version's) is deleted now, else NotFound (R40 F5)
+            local, document = await self._document_of_kind(homework_id, HOMEWORK)
+            lagging = await self._copies_not_deleted(local, document)
+            if local.role != "owner" or not lagging:
+                raise
+            for journal, _ in lagging:
+                await self._replica.check_commit(journal, HOMEWORK)
+            if not check_only:
+                for journal, fields in lagging:
+                    await self._sharing.copy_care(journal, document, fields)
+            return
+        # every journal the delete writes, the copies' too, before changing anything (R40 F5)
+        await self._replica.check_commit(local, HOMEWORK)
+        await self._sharing.check_mirror(local, document)
         if check_only:
-            await self._replica.check_commit(local, HOMEWORK)
             return
         await self._save(local, document, delete_homework_update(document, now_ms()))
+
+    async def _copies_not_deleted(
+        self, local: LocalJournal, document: Document
+    ) -> list[tuple[LocalJournal, tuple[str, ...]]]:
+        """The field-level copies of deleted homework `document` not deleted yet, each
+        journal with the fields it discloses."""
+        account_key = self._replica.profile.secrets.account_key
+        found = []
+        for journal, fields in await self._sharing.mirror_targets(local, document):
+            copy_id = keys.disclosure_doc_id(account_key, document.doc_id, journal.journal_id)
+            stored = await self._replica.store.document(copy_id)
+            if stored is not None and stored_document(stored).field("deleted") is not True:
+                found.append((journal, fields))
+        return found
 
     async def _owned(self, homework_id: str) -> tuple[LocalJournal, Document]:
         local, document = await self._document_of_kind(homework_id, HOMEWORK)

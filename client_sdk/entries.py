@@ -224,14 +224,40 @@ class Entries:
         view = entry_view(document)
         if view.deleted or trash_expired(view, now_ms()):
             raise NotFound(f"entry {entry_id} was deleted")
-        if check_only:
+        sharing = self._context.sharing
+        # every journal the delete writes, the copies' too, before changing anything (R40 F5)
+        if view.trashed_at is None:
             await self._context.replica.check_commit(local, document.kind)
+            await sharing.check_mirror(local, document)
+            lagging = []
+        else:  # in the trash already: only a copy a delete cut short is written (R40 F5)
+            lagging = await self._copies_not_trashed(local, document)
+            for journal, _ in lagging:
+                await self._context.replica.check_commit(journal, document.kind)
+        if check_only:
             return self._context.entry(local, document)
         if view.trashed_at is None:
             await self._context.save(local, document, trash_entry_update(document, now_ms()))
             async with self._context.store.transaction() as tx:  # its edits: put away here
                 await tx.forget_field_write([document.doc_id], EDITED)
+        for journal, fields in lagging:
+            await sharing.copy_entry(journal, document, fields)
         return self._context.entry(local, document)
+
+    async def _copies_not_trashed(
+        self, local: LocalJournal, document: Document
+    ) -> list[tuple[LocalJournal, tuple[str, ...]]]:
+        """The field-level copies of `document` (an entry in the trash) not in the trash yet
+        (a delete cut short before it reached them: another device's, an older version's),
+        each journal with the fields it discloses."""
+        account_key = self._context.replica.profile.secrets.account_key
+        found = []
+        for journal, fields in await self._context.sharing.mirror_targets(local, document):
+            copy_id = keys.disclosure_doc_id(account_key, document.doc_id, journal.journal_id)
+            stored = await self._context.store.document(copy_id)
+            if stored is not None and entry_view(stored_document(stored)).trashed_at is None:
+                found.append((journal, fields))
+        return found
 
     async def restore(self, entry_id: str) -> Entry:
         """Take an entry out of the trash. Raises NotFound when it is not in the trash (or

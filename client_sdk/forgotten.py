@@ -46,6 +46,36 @@ device verifies grants the account a new membership of the journal (shared again
 whose end is then told as any other's."""
 
 
+ENDED_UNDER = "ended_under"
+"""The store setting holding, per tag (`tag`), the membership this device knew this account
+held when the journal's share ended here (its copy turned read-only: left, unshared, end date,
+no longer listed), from the verified chain: JSON {tag: [handle hex, signed end date ms (0
+none)]}. Removed when the journal turns readable again or its copy is forgotten. What "shared
+again" and a leave are decided against (R40 F4, F7): the membership the device last acted
+on, not the chain's state at the start of one refresh, which a listing with a chain longer
+than served can advance without the journal turning readable."""
+
+
+def decode_ended(value: Any) -> dict[str, tuple[bytes, int]]:
+    """The memberships kept (`ENDED_UNDER`); a damaged value, or entry, reads as none."""
+    try:
+        raw = json.loads(value) if isinstance(value, str) else {}
+    except ValueError:
+        return {}
+    found = {}
+    for key, item in raw.items() if isinstance(raw, dict) else []:
+        try:
+            handle, expires = item
+            found[str(key)] = (bytes.fromhex(handle), int(expires))
+        except (TypeError, ValueError):
+            continue
+    return found
+
+
+def encode_ended(ended: dict[str, tuple[bytes, int]]) -> str:
+    return json.dumps({k: [h.hex(), at] for k, (h, at) in sorted(ended.items())})
+
+
 MARKS = "forgotten_marks"
 """The store setting holding, per tag, the `Mark` of the chain verified when the copy was
 forgotten: JSON {tag: [length, head hex]}. A tag without a mark (a forget made before marks,

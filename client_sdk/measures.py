@@ -246,14 +246,33 @@ class Measures:
         if local.role != "owner":
             raise AccessError("only the result's owner can delete it")
         deleted = self._view(local, document)
+        copies = await self._copies(document)
         if deleted is None:
-            raise NotFound(f"measure result {result_id} was already deleted")
-        if check_only:
+            # deleted already: a copy a delete left (its journal refused then, on another
+            # device, or the delete was cut short) is deleted now (R40 F5)
+            deleted = next((v for j, c in copies if (v := self._view(j, c))), None)
+            if deleted is None:
+                raise NotFound(f"measure result {result_id} was already deleted")
+        # every journal the delete writes, the copies' too, before changing anything (R40 F5:
+        # a copy's journal archived refused after the result was deleted, the copy left shared)
+        if document.field("deleted") is not True:
             await self._replica.check_commit(local, MEASURE)
+        for journal, _ in copies:
+            await self._replica.check_commit(journal, MEASURE)
+        if check_only:
             return deleted
-        await self._replica.commit(local, document, delete_result_update(document, now_ms()))
+        if document.field("deleted") is not True:
+            await self._replica.commit(local, document, delete_result_update(document, now_ms()))
+        for journal, copy in copies:
+            await self._replica.commit(journal, copy, delete_result_update(copy, now_ms()))
+        return deleted
+
+    async def _copies(self, document: Document) -> list[tuple[LocalJournal, Document]]:
+        """The copies of a result this account shared (one result, or a field-level share)
+        not deleted yet, each with its journal."""
         account_key = self._replica.profile.secrets.account_key
         await self._replica.load_access()
+        found = []
         for journal in await self._replica.store.journals():
             if journal.role != "owner" or not self._replica.is_disclosure(journal):
                 continue
@@ -262,8 +281,8 @@ class Measures:
             if stored is not None and stored.kind == MEASURE:
                 copy = stored_document(stored)
                 if copy.field("deleted") is not True:
-                    await self._replica.commit(journal, copy, delete_result_update(copy, now_ms()))
-        return deleted
+                    found.append((journal, copy))
+        return found
 
     async def share(
         self,

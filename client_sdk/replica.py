@@ -215,10 +215,12 @@ class Replica:
         envelopes = await self.store.journal_keys()
         now = now_ms()
         updated = []
+        ended_under = forgotten.decode_ended(await self.store.setting(forgotten.ENDED_UNDER))
+        left_here = forgotten.decode(await self.store.setting(forgotten.LEFT))
         for journal in reply.journals:
             local = self._local(journal, known.get(journal.journal_id), envelopes, now)
             if local is not None:
-                updated.append(local)
+                updated.append(self._still_left(local, left_here, ended_under, now))
         pending = {journal_id for journal_id, _ in await self.store.pending_journals()}
         gone = [  # kept read-only, never dropped on the server's word (a journal list can lie)
             replace(j, role=REVOKED)
@@ -227,7 +229,7 @@ class Replica:
         ]
         ended = self._shares_ended(known, updated + gone, now)
         dropped = self._ended_elsewhere(closed_before, known)
-        again = self._shared_again_kept(known, updated, held_before, now)
+        again = self._shared_again_kept(known, updated, held_before, ended_under, left_here, now)
         left = (
             forgotten.decode(await self.store.setting(forgotten.LEFT)) if again or ended else set()
         )
@@ -261,6 +263,7 @@ class Replica:
             if rejoined:
                 kept_left = forgotten.decode(await tx.setting(forgotten.LEFT)) - rejoined
                 await tx.set_setting(forgotten.LEFT, forgotten.encode(kept_left))
+            await self._keep_ended_under(tx, known, updated + gone, held_before)
             await tx.replace_shares(self._shares(now))
             if to_check or ended or dropped:  # with the new meta_version: no check is lost
                 checks = departures.decode(await tx.setting(departures.PENDING))
@@ -366,19 +369,76 @@ class Replica:
                 marks[tag] = dataclasses.replace(mark, checked=length)
                 await tx.set_setting(forgotten.MARKS, forgotten.encode_marks(marks))
 
+    def _still_left(
+        self,
+        local: LocalJournal,
+        left: set[str],
+        ended_under: dict[str, tuple[bytes, int]],
+        now: int,
+    ) -> LocalJournal:
+        """`local`, kept ended when this account left the journal on this device under the
+        very membership the verified chain grants now (R40 F4): the owner's devices have
+        not signed the leave yet, and a server listing the journal again (a replay of the
+        list from before the leave) is not the owner's word. A new membership the owner
+        signs, or new terms of the one left (a share made again with another end date),
+        takes it back (`_shared_again_kept` tells it)."""
+        tag = forgotten.tag(local.journal_id)
+        if local.role not in keys.ROLES or tag not in left or tag not in ended_under:
+            return local
+        state = self.chains.state(local.journal_id)
+        terms = state.current_terms(self.profile.account_id, now) if state is not None else None
+        if terms is None or (terms.handle, terms.expires_at) != ended_under[tag]:
+            return local  # a new membership, or new terms of it, the owner signed since
+        return replace(local, role=REVOKED)
+
+    async def _keep_ended_under(
+        self,
+        tx: Transaction,
+        known: dict[bytes, LocalJournal],
+        now_known: list[LocalJournal],
+        held_before: dict[bytes, tuple[bytes, int] | None],
+    ) -> None:
+        """Note, for each journal shared with this account whose share ends on this device
+        now, the membership it held (forgotten.ENDED_UNDER); drop the note of one readable
+        again."""
+        ended_under = forgotten.decode_ended(await tx.setting(forgotten.ENDED_UNDER))
+        changed = False
+        for local in now_known:
+            previous = known.get(local.journal_id)
+            tag = forgotten.tag(local.journal_id)
+            if previous is None or local.owner_id == self.profile.account_id:
+                continue
+            if local.role in keys.ROLES and tag in ended_under:
+                del ended_under[tag]
+                changed = True
+            elif previous.role in keys.ROLES and local.role == REVOKED:
+                held = held_before.get(local.journal_id)
+                if held is not None and ended_under.get(tag) != held:
+                    ended_under[tag] = held
+                    changed = True
+        if changed:
+            await tx.set_setting(forgotten.ENDED_UNDER, forgotten.encode_ended(ended_under))
+
     def _shared_again_kept(
         self,
         known: dict[bytes, LocalJournal],
         updated: list[LocalJournal],
         held_before: dict[bytes, tuple[bytes, int] | None],
+        ended_under: dict[str, tuple[bytes, int]],
+        left: set[str],
         now: int,
     ) -> set[bytes]:
         """The journals shared with this account whose share had ended on this device (its
         copy kept read-only: left, unshared, end date) and that the owner-signed chain this
         device just verified grants again (NU23 C9): a membership other than the one this
-        device knew before (a new grant), or that one renewed after its signed end date had
-        passed. Never on the server's word: a journal listed again under the same membership
-        (the server had withheld it) is not in it, nor a forgotten copy taken back
+        device held when the share ended here (`ended_under`, forgotten.ENDED_UNDER; else the
+        one the chain held before this refresh), or that one renewed after its signed end
+        date had passed, or, for the membership this account left on this device, given new
+        terms since (`_still_left`). Decided against what the device last acted on, however many
+        refreshes it took to make the journal readable (R40 F7: a chain verified in a
+        refresh that left the journal ended, a listing longer than served, is no reason to
+        say nothing). Never on the server's word: a journal listed again under the same
+        membership (the server had withheld it) is not in it, nor a forgotten copy taken back
         (`_shared_again`, told as such)."""
         me = self.profile.account_id
         found = set()
@@ -395,11 +455,16 @@ class Replica:
             terms = state.current_terms(me, now) if state is not None else None
             if terms is None:
                 continue
-            before = held_before.get(local.journal_id)
+            tag = forgotten.tag(local.journal_id)
+            before = ended_under.get(tag)
+            if before is None:
+                before = held_before.get(local.journal_id)
             if before is None or before[0] != terms.handle:
                 found.add(local.journal_id)
             elif 0 < before[1] <= now and terms.expires_at != before[1]:
                 found.add(local.journal_id)  # a lapsed membership renewed (`changed`)
+            elif tag in left and tag in ended_under and terms.expires_at != before[1]:
+                found.add(local.journal_id)  # the membership left, given new terms since
         return found
 
     def _shares_ended(
@@ -3353,6 +3418,9 @@ class Replica:
                 await tx.set_setting(
                     forgotten.LEFT, forgotten.encode(left - {forgotten.tag(journal_id)})
                 )
+            ended_under = forgotten.decode_ended(await tx.setting(forgotten.ENDED_UNDER))
+            if ended_under.pop(forgotten.tag(journal_id), None) is not None:
+                await tx.set_setting(forgotten.ENDED_UNDER, forgotten.encode_ended(ended_under))
             pending = departures.decode(await tx.setting(departures.PENDING))
             if any(d.journal_id == journal_id.hex() for d in pending.told):  # not told now
                 pending.told = [d for d in pending.told if d.journal_id != journal_id.hex()]
@@ -4155,6 +4223,11 @@ def _stored(journal: LocalJournal, document: Document) -> StoredDocument:
 
 def stored_document(stored: StoredDocument) -> Document:
     return Document.from_state(stored.doc_id, stored.kind, stored.state)
+
+
+def held_membership(state: AccessState | None, account_id: bytes) -> tuple[bytes, int] | None:
+    """`_membership` of a chain this device may not hold (None then)."""
+    return _membership(state, account_id) if state is not None else None
 
 
 def _membership(state: AccessState, account_id: bytes) -> tuple[bytes, int] | None:

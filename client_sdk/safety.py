@@ -196,10 +196,12 @@ def message_lines(
     plan: str,
     flagged_to: list[str],
     no_flag: str | None = None,
+    withheld: str | None = None,
 ) -> list[str]:
     """The safety message, line by line: what to do now, who to call, the client's own plan,
     that the app is not monitored in real time, and whether a flag was sent (`flagged_to`),
-    or, when the client opted in and none was, why (`no_flag`, from `no_flag_line`)."""
+    or, when the client opted in and none was, why (`no_flag`, from `no_flag_line`); then
+    `withheld` (`withheld_line`), unless it is `no_flag` itself."""
     data = texts()
     plan_line = (
         data["plan_written"].format(plan=" ".join(plan.split()))
@@ -219,7 +221,25 @@ def message_lines(
         lines.append(data["flag_sent"].format(members=", ".join(flagged_to)))
     elif no_flag:
         lines.append(no_flag)
+    if withheld and withheld != no_flag:
+        lines.append(withheld)
     return lines
+
+
+def withheld_line(journal: str, members: list[str]) -> str:
+    """Why no safety flag was sealed for `members` (usernames), whom the client's opt-in
+    names and who read `journal` now, under a share made again since that opt-in (R37 F9: an
+    opt-in for an earlier share counts for none), with the command that names each again
+    (R40 F6: the message said nobody the client chose read the journal)."""
+    commands = "; ".join(
+        f"`tj share {journal} {m} --role annotate --safety-flags`" for m in members
+    )
+    return str(texts()["flag_withheld"]).format(
+        members=", ".join(members),
+        read="reads" if len(members) == 1 else "read",
+        journal=journal,
+        commands=commands,
+    )
 
 
 def no_flag_line(journal: str, synced: str, ended: list[str]) -> str:

@@ -58,6 +58,7 @@ from client_sdk.safety import (
     opted_in_for,
     plan_update,
     plan_view,
+    withheld_line,
 )
 from client_sdk.scoring import builtin_instruments
 from client_sdk.scoring import instrument as find_instrument
@@ -167,13 +168,19 @@ def _opt_in_from(state: AccessState, account_id: bytes, handle: bytes) -> int:
     earlier membership's when each one between was closed by an owner device on the
     server's word that the member no longer is served (`removed` with `because`
     NOT_SERVED: they left, or a server said so), not by the client's revoke or an end date.
-    The client ended nothing then: her opt-in stands for the share she restored."""
+    The client ended nothing then: her opt-in stands for the share she restored, and only for
+    one that restores it: an annotate membership after annotate ones (R40 F8: whether the
+    earlier one ended by nobody's choice is the server's word, and a read-only member, who
+    can never mark a flag as read, never gets flags carried to a share made without naming
+    him; nor does a share made with another role)."""
     since = state.granted_at[handle]
     handles = state.handles.get(account_id, [])
-    if handle not in handles:
+    current = state.members.get(handle)
+    if handle not in handles or current is None or current.role != "annotate":
         return since
     for earlier in reversed(handles[: handles.index(handle)]):
-        if earlier not in state.not_served or earlier not in state.granted_at:
+        closed = state.not_served.get(earlier)
+        if closed is None or earlier not in state.granted_at or closed[0].role != current.role:
             break
         since = state.granted_at[earlier]
     return since
@@ -251,10 +258,13 @@ class SafetyPath:
         """Write the parts given (None leaves a part as it is; "" clears a number). Only the
         journal's owner writes its plan. `share_flags=True` is the client's opt-in: a safety
         item answered above 0 in this journal then seals a flag for the members it names.
-        Without `flags_for`, a journal whose opt-in names no member yet (none given, or
-        withdrawn) is opted in for every member it is shared with now; an opt-in that names
-        members already is left as it is, whatever else the call changes (R39 F3: a plain
-        opt-in sent with another edit never consents for a member the client left out).
+        Without `flags_for`, a journal not opted in (never, or withdrawn) is opted in for
+        every member it is shared with now; an opt-in given already is left as it is,
+        whatever else the call changes, even one that names no member yet (R39 F3, R40 F2:
+        a plain opt-in sent with another edit never consents for a member the client left
+        out). No change that does not name members changes whom flags reach: one to a plan
+        from before per-member opt-in lists the members its opt-in reached, at its time
+        (R40 F1).
         `flags_for` (a member's username, or a list of them) is the explicit way to widen
         it: those members are added to the ones opted in before, from now (what `tj share
         --safety-flags` does for one, and `tj safety plan --share-flags`, after naming them
@@ -308,8 +318,8 @@ class SafetyPath:
         """The usernames `set_plan(share_flags=True, flags_for=...)` would newly opt in to
         safety flags in a journal (default Personal): the members it is shared with now, by
         this device, whom a flag raised now would not reach (no opt-in for them, or one given
-        for an earlier share of theirs: R37 F9), sorted. For a journal whose opt-in names no
-        one yet, what a plain `set_plan(share_flags=True)` opts in. What `tj safety plan
+        for an earlier share of theirs: R37 F9), sorted. For a journal not opted in (never, or
+        withdrawn), what a plain `set_plan(share_flags=True)` opts in. What `tj safety plan
         --share-flags` names and asks about first (R39 F3). Works offline. Raises NotFound
         for an unknown journal; AccessError when this account does not own it."""
         local = await self._local_journal(journal)
@@ -328,23 +338,35 @@ class SafetyPath:
         flags_for: str | Sequence[str] | None,
     ) -> tuple[list[str] | None, set[str]]:
         """The members (account ids, hex) the opt-in is for after this change (None: as is),
-        and those this change names, to opt in from now."""
-        if share_flags is None:
-            if flags_for is not None:
-                raise InvalidInput("flags_for goes with share_flags=True")
-            return None, set()
-        if not share_flags:
+        and those this change names, to opt in from now.
+
+        A plan from before per-member opt-in (`share_flags` true, no `flag_members`: "every
+        member, as then") is made explicit by any change that keeps the opt-in: the members
+        its old opt-in reaches now (opted in at its `updated_at`, for their current
+        membership), each keeping that time (`_kept_since`), never a member shared with
+        since (R40 F1: an emergency-number edit moved `updated_at`, every legacy member's
+        opt-in time, to now, opting in every member shared with since)."""
+        if share_flags is None and flags_for is not None:
+            raise InvalidInput("flags_for goes with share_flags=True")
+        if share_flags is False:
             return [], set()
-        current = {s.member_name: s.member_id.hex() for s in await self._current_shares(local)}
         before = plan_view(document, "") if document is not None else None
-        if before is None or not before.share_flags:
-            opted: list[str] = []
-        elif before.flag_members is None:  # a plan from before per-member opt-in: every member
-            opted = list(current.values())
+        opted_in = before is not None and before.share_flags
+        if before is not None and opted_in and before.flag_members is None:
+            opted = sorted((await self._members(local, before)).values())  # as then
+        elif before is not None and opted_in:
+            opted = list(before.flag_members or ())
         else:
-            opted = list(before.flag_members)
+            opted = []
+        if share_flags is None:
+            legacy = before is not None and opted_in and before.flag_members is None
+            return (opted if legacy else None), set()
+        current = {s.member_name: s.member_id.hex() for s in await self._current_shares(local)}
         if flags_for is None:
-            if opted:  # as it is (R39 F3), each member's time kept (`_kept_since`)
+            if opted_in:
+                # as it is, whomever it names, no one included (R39 F3, R40 F2: a plain
+                # opt-in re-sent with an edit never consents for a member shared with since);
+                # each member's time kept (`_kept_since`)
                 return sorted(set(opted)), set()
             return sorted(current.values()), set(current.values())
         names = [flags_for] if isinstance(flags_for, str) else list(flags_for)
@@ -434,7 +456,7 @@ class SafetyPath:
             plan = replace(plan, plan=(await self._any_plan_text()))
         flagged_to: list[str] = []
         flag_id = None
-        no_flag = None
+        no_flag = withheld = None
         if result.safety_concern and plan.share_flags and local.role == "owner":
             answered = round(result.taken_at.timestamp() * 1000)
             members = await self._members(local, plan, answered)
@@ -444,14 +466,16 @@ class SafetyPath:
             if due:  # not twice: a sync may have sealed one for this result already
                 flag_id = await self._raise_flag(local, result, due)
                 await _cover(self._store, result.id, due)
+            withheld = await self._withheld(local, plan)
             if not flagged_to:
-                no_flag = await self._no_flag(local, plan, answered)
+                no_flag = await self._no_flag(local, plan, answered, withheld)
         lines = message_lines(
             plan.emergency_number,
             await self._message_crisis_line(result.journal_id),
             plan.plan,
             flagged_to,
             no_flag,
+            withheld,
         )
         return SafetyResponse(lines, flagged_to, flag_id, no_flag)
 
@@ -494,7 +518,7 @@ class SafetyPath:
         text = plan.plan if plan.plan.strip() else await self._any_plan_text()
         flagged_to: list[str] = []
         flag_id = None
-        no_flag = None
+        no_flag = withheld = None
         if local.role == "owner":
             at = now_ms()
             event = keys.new_doc_id(self._replica.profile.account_id).hex()
@@ -502,6 +526,7 @@ class SafetyPath:
         if plan.share_flags and local.role == "owner":
             members = await self._members(local, plan, at)
             flagged_to = sorted(members)
+            withheld = await self._withheld(local, plan)
             if flagged_to:
                 document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_FLAG)
                 to = sorted(members.values())
@@ -510,9 +535,14 @@ class SafetyPath:
                 flag_id = document.doc_id.hex()
                 await _cover(self._store, event, to)
             else:
-                no_flag = await self._no_flag(local, plan, at)
+                no_flag = await self._no_flag(local, plan, at, withheld)
         lines = message_lines(
-            plan.emergency_number, await self._message_crisis_line(key), text, flagged_to, no_flag
+            plan.emergency_number,
+            await self._message_crisis_line(key),
+            text,
+            flagged_to,
+            no_flag,
+            withheld,
         )
         return SafetyResponse(lines, flagged_to, flag_id, no_flag)
 
@@ -660,16 +690,36 @@ class SafetyPath:
                 covered.update(to)
         return covered
 
-    async def _no_flag(self, local: LocalJournal, plan: SafetyPlan, answered_at: int) -> str:
+    async def _withheld(self, local: LocalJournal, plan: SafetyPlan) -> str | None:
+        """The line naming the members the opt-in names who read the journal now under a
+        share made again since (opted in for an earlier share: R37 F9), whom a flag does not
+        reach (safety.withheld_line, R40 F6); None when there is none."""
+        if plan.flag_members is None:
+            return None
+        reached = await self._members(local, plan)
+        withheld = sorted(
+            s.member_name
+            for s in await self._current_shares(local)
+            if s.member_id.hex() in plan.flag_members and s.member_name not in reached
+        )
+        return withheld_line(self._display(local), withheld) if withheld else None
+
+    async def _no_flag(
+        self, local: LocalJournal, plan: SafetyPlan, answered_at: int, withheld: str | None
+    ) -> str:
         """Why no flag was sealed although the client opted in (safety.no_flag_line): for an
         answer dated before the opt-in or the share of a member it names who reads the
-        journal now (R37 F5), that; else as of the last sync, nobody it names reads it."""
+        journal now (R37 F5), that; for members it names who read it under a share made
+        again since (`withheld`), that (R40 F6); else as of the last sync, nobody it names
+        reads it."""
         if await self._members(local, plan):
             return no_flag_before_line(
                 self._display(local),
                 to_datetime(answered_at).strftime("%Y-%m-%d %H:%M UTC"),
                 sorted(await self._members(local, plan)),
             )
+        if withheld is not None:
+            return withheld
         raw = await self._store.setting(LAST_SYNCED)
         synced = (
             "around " + to_datetime(int(raw)).strftime("%Y-%m-%d %H:%M UTC")

@@ -385,14 +385,20 @@ class Shares:
         network (the journal list is refreshed first). Raises NetworkError offline."""
         return await self._context.sharing.shares()
 
-    async def leave(self, journal: str) -> None:
-        """Leave a journal another account shares with this one (`"owner/name"` or its id).
-        The server stops serving it to this account at once; the owner's devices remove this
-        account from the journal's access chain at their next change of members (only the
-        owner can sign it; protocol.md, /v1/shares/leave). Needs the network. Raises
-        InvalidInput for a journal of this account, AccessError if it is not shared with
-        this account, NotFound for an unknown journal or for the kept copy of a share that
-        already ended."""
+    async def leave(self, journal: str, *, check_only: bool = False) -> str:
+        """Leave a journal another account shares with this one (`"owner/name"` or its id,
+        in any form `client.journals` takes: another case, an id prefix). The server stops
+        serving it to this account at once; the owner's devices remove this account from
+        the journal's access chain at their next change of members (only the owner can sign
+        it; protocol.md, /v1/shares/leave). Needs the network. Returns the owner's username.
+        Raises InvalidInput for a journal of this account, AccessError if it is not shared
+        with this account, NotFound for an unknown journal or for the kept copy of a share
+        that already ended, NetworkError when the server cannot be reached. With
+        `check_only=True` the journal list is refreshed (as a sync does) and it raises the
+        same errors and leaves nothing: an app asks its user to confirm only what would
+        then be done, whichever way the journal was named (NU23 C8, R40 F3)."""
+        if check_only:
+            await self._context.replica.refresh_journals()
         local = await self._context.local_journal(journal)
         if local.role == REVOKED:
             raise NotFound(
@@ -400,7 +406,13 @@ class Shares:
                 "(client.shares.forget, `tj forget`, discards it)",
                 subject="journal",
             )
-        await self._context.sharing.leave(local)
+        if local.role == "owner":
+            raise InvalidInput(
+                f"{local.name!r} is your own journal: delete it or stop sharing it instead"
+            )
+        if not check_only:
+            await self._context.sharing.leave(local)
+        return local.owner_name
 
     async def forget(
         self, journal: str, *, unlisted: bool = False, check_only: bool = False

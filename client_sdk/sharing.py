@@ -43,7 +43,14 @@ from client_sdk.errors import (
     StillShared,
 )
 from client_sdk.models import EPOCH, check_text, normalize_username, now_ms, read_time, to_datetime
-from client_sdk.replica import REVOKED, Replica, changed_account, same_keys, stored_document
+from client_sdk.replica import (
+    REVOKED,
+    Replica,
+    changed_account,
+    held_membership,
+    same_keys,
+    stored_document,
+)
 from client_sdk.store import LocalJournal, Peer
 from client_sdk.undelivered import Undelivered
 
@@ -1311,11 +1318,18 @@ class Sharing:
         await self.replica.transport.call(
             "/v1/shares/leave", wire.JournalRequest(journal.journal_id), wire.Empty
         )
+        held = held_membership(
+            self.replica.chains.state(journal.journal_id), self.profile.account_id
+        )
         async with self.store.transaction() as tx:
             left = forgotten.decode(await tx.setting(forgotten.LEFT))
             await tx.set_setting(
                 forgotten.LEFT, forgotten.encode(left | {forgotten.tag(journal.journal_id)})
             )
+            if held is not None:  # the membership left: kept ended (R40 F4)
+                ended = forgotten.decode_ended(await tx.setting(forgotten.ENDED_UNDER))
+                ended[forgotten.tag(journal.journal_id)] = held
+                await tx.set_setting(forgotten.ENDED_UNDER, forgotten.encode_ended(ended))
         await self.replica.refresh_journals()
 
     async def forget(
@@ -1914,8 +1928,24 @@ class Sharing:
         care_disclosure.py). `created` (the document's creation time) and `journals` (the
         local journals) save reading them again when the caller has them; `written` is the
         view of an entry just created here (see `copy_entry`)."""
+        for journal, fields in await self.mirror_targets(source, document, created, journals):
+            if document.kind != ENTRY:
+                await self.copy_care(journal, document, fields)
+            else:
+                await self.copy_entry(journal, document, fields, written)
+
+    async def mirror_targets(
+        self,
+        source: LocalJournal,
+        document: Document,
+        created: int | None = None,
+        journals: list[LocalJournal] | None = None,
+    ) -> list[tuple[LocalJournal, tuple[str, ...]]]:
+        """The field-level disclosure journals `mirror` writes to after a change of
+        `document` in `source`, each with the fields it discloses: what an action checks
+        (`check_mirror`) before changing anything (R40 F5)."""
         if document.kind not in MIRRORED_KINDS or source.role != "owner":
-            return
+            return []
         now = now_ms()
         mirrors = [
             (journal_id, settings)
@@ -1925,26 +1955,37 @@ class Sharing:
             and self._has_live_member(journal_id, now)  # an ended share copies nothing more
         ]
         if not mirrors:
-            return  # nothing of this journal is disclosed field by field
+            return []  # nothing of this journal is disclosed field by field
         if await self.replica.holds_unread_owner_changes(source):
             # This device's view may be older than the owner's newer changes it keeps unread:
             # a copy now could bring back what they removed. The newer device mirrors them
             # itself; this one copies again at the document's next change after its update.
-            return
+            return []
         if created is None:
             created = (
                 entry_view(document).created_at if document.kind == ENTRY else _created(document)
             )
         local = {j.journal_id: j for j in journals or await self.store.journals()}
+        found = []
         for journal_id, settings in mirrors:
             journal = local.get(journal_id)
             if journal is None or created < settings.since:
                 continue
             fields = settings.fields or DISCLOSABLE
-            if document.kind != ENTRY:
-                await self.copy_care(journal, document, fields)
-            elif any(f in ENTRY_FIELDS for f in fields):
-                await self.copy_entry(journal, document, fields, written)
+            if document.kind == ENTRY and not any(f in ENTRY_FIELDS for f in fields):
+                continue
+            if document.kind != ENTRY and disclosed_care(document, fields) is None:
+                continue  # discloses none of it: nothing copied
+            found.append((journal, fields))
+        return found
+
+    async def check_mirror(self, source: LocalJournal, document: Document) -> None:
+        """Raise what `mirror` after a change of `document` in `source` would refuse in a
+        disclosure journal (archived, its chain rolled back: `Replica.check_commit`), before
+        anything is changed: an action that changes the original and then fails on a copy
+        would leave the copy as it was, shared, where a retry no longer reaches it (R40 F5)."""
+        for journal, _ in await self.mirror_targets(source, document):
+            await self.replica.check_commit(journal, document.kind)
 
     def _has_live_member(self, journal_id: bytes, now: int) -> bool:
         state = self.replica.chains.state(journal_id)
