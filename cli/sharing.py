@@ -611,8 +611,9 @@ async def undelivered_before(
     """Sync first (the member's latest acknowledgements), then what `member` may not have
     received of `journal` (`client.shares.undelivered`; `copies=False`: of the journal
     itself, which a narrowing `--only` ends, not of the copies kept for them). `held`: see
-    `synced_first`."""
-    await synced_first(client, "checking", held)
+    `synced_first`. Ending or narrowing a share needs the server: an unreachable one raises
+    NetworkError here, before any question (NU24 C2)."""
+    await synced_first(client, "checking", held, needs_server=True)
     return await client.shares.undelivered(journal, member, copies=copies)
 
 
