@@ -592,7 +592,8 @@ def departure_lines(report: SyncReport) -> list[str]:
             lines.append(f"Notice: {ended_text(d)}. Its read-only copy stays on this device.")
         else:
             lines.append(f"Notice: {d}.")
-        again = f"tj share {shlex.quote(d.journal)} {shlex.quote(d.member)}"
+        # --full: a role or an end date alone never shares a whole journal again (NU24 C4)
+        again = f"tj share {shlex.quote(d.journal)} {shlex.quote(d.member)} --full"
         if d.items:  # the journal of single items: shared again one item at a time
             again = f"tj share-entry ENTRY_ID {shlex.quote(d.member)}"
         if d.source:  # a field-level copy: shared again from its source, same fields (NU21 C7)

@@ -154,8 +154,9 @@ class Departure:
             ERASED: "the server says their account was deleted",
             LEFT: "the server says they left the share (not signed by them)",
         }.get(self.reason, "the server no longer serves them and did not say why")
+        when = f" ({_utc(self.at)})" if self.at else ""  # worded as DROPPED is (NU24 C4)
         return (
-            f"{self.member} no longer reads {self.journal}: {said}; this "
+            f"{self.member} no longer reads {self.journal}{when}: {said}; this "
             "device removed them from the journal's access and changed its key, so new "
             "entries and safety flags no longer reach them"
         )
@@ -169,9 +170,9 @@ class Departure:
                 f"decision of {self.owner}'s; if you did not leave, ask them to share again)"
             )
         return (
-            f"{self.member} no longer reads {self.journal} ({when}): the server said it no "
-            "longer serves them (not signed by them), and another of your devices removed "
-            "them from the journal's access on the server's word and changed its key, so new "
+            f"{self.member} no longer reads {self.journal} ({when}): the server says they left "
+            "the share or their account was deleted (not signed by them); another of your "
+            "devices removed them from the journal's access and changed its key, so new "
             "entries and safety flags no longer reach them"
         )
 

@@ -1,0 +1,58 @@
+"""NU24: a new user's findings on ending shares (real server on loopback, real crypto,
+CliRunner)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli import Device
+from tests.test_cli_insights import new_device
+
+
+def said(text: str) -> str:
+    return " ".join(text.split())
+
+
+async def laptop_phone_and_therapist(
+    server: RunningServer, tmp_path: Path
+) -> tuple[Device, Device, Device]:
+    ana = await new_device(server, tmp_path, "ana")
+    phone = Device(tmp_path / "ana-phone", server.url)
+    await phone.ok("login", server.url, "ana")
+    drsmith = await new_device(server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
+    await phone.ok("sync")
+    await drsmith.ok("sync")
+    return ana, phone, drsmith
+
+
+async def test_the_notice_after_a_therapist_leaves_suggests_a_command_that_works(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU24 C4: "If they did not mean to leave, share again: tj share Personal drsmith"
+    always failed (a role or an end date alone never shares a whole journal: --full); and the
+    laptop's notice had no time while the phone's had one, worded otherwise."""
+    ana, phone, drsmith = await laptop_phone_and_therapist(live_server, tmp_path)
+    await drsmith.ok("leave", "ana/Personal", "--yes")
+    told = {}
+    for name, device in (("laptop", ana), ("phone", phone)):
+        synced = await device.ok("sync")
+        [notice] = [line for line in synced.stderr.splitlines() if line.startswith("Notice:")]
+        when = re.search(
+            r"^Notice: drsmith no longer reads Personal \((\d{4}-\d\d-\d\d \d\d:\d\d UTC)\): the server says they left",
+            notice,
+        )
+        assert when, (name, notice)
+        assert (
+            "(not signed by them);" in notice
+            and "removed them from the journal's access and changed its key" in notice
+        )
+        again = [line.strip() for line in synced.stderr.splitlines() if "tj share " in line]
+        assert [a.split(": ", 1)[1] for a in again] == ["tj share Personal drsmith --full"], again
+        told[name] = when.group(1)
+    assert told["laptop"] == told["phone"]  # the one removal, at one time
+    shared = await ana.tj("share", "Personal", "drsmith", "--full", input="")
+    assert shared.exit_code == 0, shared.output
+    assert [s["member"] for s in await ana.json("shares")] == ["drsmith"]
