@@ -56,3 +56,27 @@ async def test_the_notice_after_a_therapist_leaves_suggests_a_command_that_works
     shared = await ana.tj("share", "Personal", "drsmith", "--full", input="")
     assert shared.exit_code == 0, shared.output
     assert [s["member"] for s in await ana.json("shares")] == ["drsmith"]
+
+
+async def test_unshare_asks_only_when_something_may_be_undelivered_as_the_readme_says(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU24 C3: the README listed `tj unshare` among the commands that always ask (in a
+    script: "Aborted!"), while it asks only when the therapist may not have received a
+    safety flag or a PHQ-9 item 9 > 0, as its own README line says; and the journal's name
+    was not quoted: "Stopped sharing Shared with drsmith with drsmith"."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    [always] = [p for p in readme.split("\n\n") if p.startswith("A command that asks first")]
+    listed = always.split(")", 1)[0]
+    assert "`tj leave`" in listed
+    assert "`tj unshare`" in listed and "only when the therapist may not have received" in said(
+        listed
+    )
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    entry = (await ana.ok("write", "A day.")).stdout.strip()
+    await ana.ok("share-entry", entry[:8], "drsmith", "--trust-on-first-use")
+    ended = await ana.ok("unshare", "Shared with drsmith", "drsmith")  # no terminal, no --yes
+    assert "[y/N]" not in ended.stderr and "Aborted" not in ended.stderr
+    assert "Stopped sharing 'Shared with drsmith' with drsmith;" in said(ended.stderr)
+    assert await ana.json("shares") == []
