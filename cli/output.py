@@ -517,6 +517,8 @@ def ended_text(d: Departure) -> str:
                 f"{d.member} no longer reads the {plain_list(d.fields)} of {d.source} (a copy "
                 "kept for them)"
             )
+        if d.narrowed:  # the whole-journal share narrowed to some fields (NU24 C10)
+            return f"{d.member} no longer reads all of {d.journal}"
         if d.items:  # the journal of single items kept for them
             return (
                 f"the entries and results you shared one by one with {d.member} "
@@ -568,9 +570,14 @@ def departure_lines(report: SyncReport) -> list[str]:
         elif d.reason == departures.NARROWED:
             lines.append(f"Notice: {ended_text(d)}: you still read it, and add no more notes.")
         elif d.reason == departures.UNSHARED and not d.owner:  # NU21 C4
+            narrowed = (
+                f"; they read only what {d.narrowed!r} copies of it now (`tj shares`)"
+                if d.narrowed
+                else ""
+            )  # NU24 C10
             lines.append(
                 f"Notice: {ended_text(d)}: the share was ended from one of your devices "
-                f"({departure_time(d.at)})."
+                f"({departure_time(d.at)}){narrowed}."
             )
         elif d.reason == departures.RETURNED and not d.discarded:  # NU23 C9
             lines.append(

@@ -142,6 +142,12 @@ class Departure:
     discarded: bool = False
     """With "shared again": this device had discarded the copy of the ended share
     (`client.shares.forget`) and takes the journal back; False, the copy had been kept."""
+    narrowed: str = ""
+    """Told to the owner with "unshared": the whole-journal share was ended by narrowing it
+    to some fields (`grant(only=...)`, `tj share --only`), and the member now reads those
+    through this field-level copy ("Personal (mood, tags) for drsmith"; "a copy kept for
+    them" when this device does not hold it): the source's signed chain names that copy
+    (NU24 C10). "" otherwise."""
 
     def __str__(self) -> str:
         if self.reason == DROPPED:
@@ -191,6 +197,11 @@ class Departure:
                 f"the entries and results you shared one by one with {self.member} "
                 f"({self.journal!r}) are no longer shared with them: {ended}"
             )
+        if self.narrowed:  # narrowed to some fields (NU24 C10)
+            return (
+                f"{self.member} no longer reads all of {self.journal}: {ended}; they read only "
+                f"what {self.narrowed!r} copies of it now"
+            )
         return f"{self.journal} is no longer shared with {self.member}: {ended}"
 
     def _ended_text(self) -> str:
@@ -231,6 +242,7 @@ class Departure:
             "fields": list(self.fields),
             "items": self.items,
             "discarded": self.discarded,
+            "narrowed": self.narrowed,
         }
 
 

@@ -73,10 +73,53 @@ async def test_unshare_asks_only_when_something_may_be_undelivered_as_the_readme
         listed
     )
     ana = await new_device(live_server, tmp_path, "ana")
-    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await new_device(live_server, tmp_path, "drsmith")
     entry = (await ana.ok("write", "A day.")).stdout.strip()
     await ana.ok("share-entry", entry[:8], "drsmith", "--trust-on-first-use")
     ended = await ana.ok("unshare", "Shared with drsmith", "drsmith")  # no terminal, no --yes
     assert "[y/N]" not in ended.stderr and "Aborted" not in ended.stderr
     assert "Stopped sharing 'Shared with drsmith' with drsmith;" in said(ended.stderr)
     assert await ana.json("shares") == []
+
+
+async def test_narrowing_a_whole_share_is_told_to_the_owners_other_devices(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU24 C10: `tj share Personal drsmith --only mood,tags` ended drsmith's whole-journal
+    share, but the phone's sync said nothing of it (a plain `tj unshare` is told: "Personal
+    is no longer shared with drsmith: the share was ended from one of your devices")."""
+    ana, phone, drsmith = await laptop_phone_and_therapist(live_server, tmp_path)
+    await ana.ok("write", "A day.", "--mood", "6")
+    narrowed = await ana.ok("share", "Personal", "drsmith", "--only", "mood,tags")
+    assert "Shared only the mood and tags" in said(narrowed.stderr + narrowed.stdout)
+    told = await phone.ok("sync")
+    copy = "Personal (mood, tags) for drsmith"
+    assert "drsmith no longer reads all of Personal" in told.stdout, told.stdout
+    [notice] = [line for line in told.stderr.splitlines() if line.startswith("Notice:")]
+    assert re.fullmatch(
+        r"Notice: drsmith no longer reads all of Personal: the share was ended from one of "
+        rf"your devices \(\d\d:\d\d\); they read only what '{re.escape(copy)}' copies of it "
+        r"now \(`tj shares`\)\.",
+        notice,
+    ), notice
+    again = await phone.ok("sync")  # once
+    assert "drsmith" not in again.stdout + again.stderr
+    laptop = await ana.ok("sync")  # the device that narrowed it said so itself
+    assert "no longer reads" not in laptop.stdout + laptop.stderr
+    shares = await phone.json("shares")
+    assert [(s["journal"], s["member"]) for s in shares] == [(copy, "drsmith")]
+
+
+async def test_narrowing_is_in_the_sync_json_and_a_full_unshare_after_it_is_told_too(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana, phone, drsmith = await laptop_phone_and_therapist(live_server, tmp_path)
+    await ana.ok("share", "Personal", "drsmith", "--only", "mood")
+    report = await phone.json("sync")
+    [told] = report["departures"]
+    assert (told["member"], told["journal"], told["reason"], told["narrowed"]) == (
+        "drsmith", "Personal", "unshared", "Personal (mood) for drsmith",
+    )  # fmt: skip
+    await ana.ok("unshare", "Personal", "drsmith")
+    ended = await phone.ok("sync")
+    assert "drsmith no longer reads the mood of Personal (a copy kept for them)" in ended.stdout
