@@ -1566,7 +1566,9 @@ class Sharing:
                 found.append(d)
                 continue
             copies = [
-                s for s in state.limited.values() if s.who is not None and s.who.username == d.member
+                s
+                for s in state.limited.values()
+                if s.who is not None and s.who.username == d.member
             ]
             if copies:
                 copy = names.get(copies[0].mirror or b"", "") or "a copy kept for them"
