@@ -1344,14 +1344,21 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
 
 
 async def synced_first(
-    client: Client, doing: str = "showing", held: list[Departure] | None = None
+    client: Client,
+    doing: str = "showing",
+    held: list[Departure] | None = None,
+    *,
+    needs_server: bool = False,
 ) -> None:
     """Before a command shows what others sent (notes, flags, briefs, assignments) or exports:
     sync, one quick try (`quick_sync`) so a server that is down or does not answer costs
     little wait; when that fails,
     say on stderr when this device last synced ("<doing> what this device had at ..."), so
     nothing shown passes for current. `held`: the sync's departures are put there instead of
-    told, for the command to tell those its own answer does not say (`tj unshare`)."""
+    told, for the command to tell those its own answer does not say (`tj unshare`).
+    `needs_server`: for a command that changes something only the server can (`tj unshare`),
+    an unreachable server raises that NetworkError here, before the command asks anything
+    (NU24 C2); a sync that took too long or failed otherwise is said as above."""
     try:
         report = await quick_sync(client)
         for line in output.settled_lines(report):
@@ -1364,6 +1371,8 @@ async def synced_first(
     except SyncTookTooLong as error:
         reason = str(error)
     except NetworkError:
+        if needs_server:
+            raise
         reason = "the server cannot be reached"
     except TJError as error:
         reason = f"sync failed: {error}"

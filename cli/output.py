@@ -517,6 +517,8 @@ def ended_text(d: Departure) -> str:
                 f"{d.member} no longer reads the {plain_list(d.fields)} of {d.source} (a copy "
                 "kept for them)"
             )
+        if d.narrowed:  # the whole-journal share narrowed to some fields (NU24 C10)
+            return f"{d.member} no longer reads all of {d.journal}"
         if d.items:  # the journal of single items kept for them
             return (
                 f"the entries and results you shared one by one with {d.member} "
@@ -568,9 +570,14 @@ def departure_lines(report: SyncReport) -> list[str]:
         elif d.reason == departures.NARROWED:
             lines.append(f"Notice: {ended_text(d)}: you still read it, and add no more notes.")
         elif d.reason == departures.UNSHARED and not d.owner:  # NU21 C4
+            narrowed = (
+                f"; they read only what {d.narrowed!r} copies of it now (`tj shares`)"
+                if d.narrowed
+                else ""
+            )  # NU24 C10
             lines.append(
                 f"Notice: {ended_text(d)}: the share was ended from one of your devices "
-                f"({departure_time(d.at)})."
+                f"({departure_time(d.at)}){narrowed}."
             )
         elif d.reason == departures.RETURNED and not d.discarded:  # NU23 C9
             lines.append(
@@ -592,7 +599,8 @@ def departure_lines(report: SyncReport) -> list[str]:
             lines.append(f"Notice: {ended_text(d)}. Its read-only copy stays on this device.")
         else:
             lines.append(f"Notice: {d}.")
-        again = f"tj share {shlex.quote(d.journal)} {shlex.quote(d.member)}"
+        # --full: a role or an end date alone never shares a whole journal again (NU24 C4)
+        again = f"tj share {shlex.quote(d.journal)} {shlex.quote(d.member)} --full"
         if d.items:  # the journal of single items: shared again one item at a time
             again = f"tj share-entry ENTRY_ID {shlex.quote(d.member)}"
         if d.source:  # a field-level copy: shared again from its source, same fields (NU21 C7)

@@ -611,8 +611,9 @@ async def undelivered_before(
     """Sync first (the member's latest acknowledgements), then what `member` may not have
     received of `journal` (`client.shares.undelivered`; `copies=False`: of the journal
     itself, which a narrowing `--only` ends, not of the copies kept for them). `held`: see
-    `synced_first`."""
-    await synced_first(client, "checking", held)
+    `synced_first`. Ending or narrowing a share needs the server: an unreachable one raises
+    NetworkError here, before any question (NU24 C2)."""
+    await synced_first(client, "checking", held, needs_server=True)
     return await client.shares.undelivered(journal, member, copies=copies)
 
 
@@ -644,13 +645,13 @@ def unshare_confirmation(journal_name: str, therapist: str, ended: list[str]) ->
     copies = [name for name in ended if name != journal_name]
     if not copies:
         return (
-            f"Stopped sharing {journal_name} with {therapist}; the journal has a new key, so "
+            f"Stopped sharing {journal_name!r} with {therapist}; the journal has a new key, so "
             f"what you write from now on stays private from {therapist} (they keep what they "
             "already downloaded)."
         )
     names = plain_list(repr(name) for name in copies)
     return (
-        f"Stopped sharing {journal_name} with {therapist}, including what you shared of it as "
+        f"Stopped sharing {journal_name!r} with {therapist}, including what you shared of it as "
         f"{names}; each has a new key, so what you write from now on stays private from "
         f"{therapist} (they keep what they already downloaded)."
     )

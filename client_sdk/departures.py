@@ -142,6 +142,12 @@ class Departure:
     discarded: bool = False
     """With "shared again": this device had discarded the copy of the ended share
     (`client.shares.forget`) and takes the journal back; False, the copy had been kept."""
+    narrowed: str = ""
+    """Told to the owner with "unshared": the whole-journal share was ended by narrowing it
+    to some fields (`grant(only=...)`, `tj share --only`), and the member now reads those
+    through this field-level copy ("Personal (mood, tags) for drsmith"; "a copy kept for
+    them" when this device does not hold it): the source's signed chain names that copy
+    (NU24 C10). "" otherwise."""
 
     def __str__(self) -> str:
         if self.reason == DROPPED:
@@ -154,8 +160,9 @@ class Departure:
             ERASED: "the server says their account was deleted",
             LEFT: "the server says they left the share (not signed by them)",
         }.get(self.reason, "the server no longer serves them and did not say why")
+        when = f" ({_utc(self.at)})" if self.at else ""  # worded as DROPPED is (NU24 C4)
         return (
-            f"{self.member} no longer reads {self.journal}: {said}; this "
+            f"{self.member} no longer reads {self.journal}{when}: {said}; this "
             "device removed them from the journal's access and changed its key, so new "
             "entries and safety flags no longer reach them"
         )
@@ -169,9 +176,9 @@ class Departure:
                 f"decision of {self.owner}'s; if you did not leave, ask them to share again)"
             )
         return (
-            f"{self.member} no longer reads {self.journal} ({when}): the server said it no "
-            "longer serves them (not signed by them), and another of your devices removed "
-            "them from the journal's access on the server's word and changed its key, so new "
+            f"{self.member} no longer reads {self.journal} ({when}): the server says they left "
+            "the share or their account was deleted (not signed by them); another of your "
+            "devices removed them from the journal's access and changed its key, so new "
             "entries and safety flags no longer reach them"
         )
 
@@ -189,6 +196,11 @@ class Departure:
             return (
                 f"the entries and results you shared one by one with {self.member} "
                 f"({self.journal!r}) are no longer shared with them: {ended}"
+            )
+        if self.narrowed:  # narrowed to some fields (NU24 C10)
+            return (
+                f"{self.member} no longer reads all of {self.journal}: {ended}; they read only "
+                f"what {self.narrowed!r} copies of it now"
             )
         return f"{self.journal} is no longer shared with {self.member}: {ended}"
 
@@ -230,6 +242,7 @@ class Departure:
             "fields": list(self.fields),
             "items": self.items,
             "discarded": self.discarded,
+            "narrowed": self.narrowed,
         }
 
 

@@ -3237,7 +3237,9 @@ class Replica:
                 if erased
                 else departures.LEFT
             )
-            departure = departures.Departure(member.username, name, state.journal_id.hex(), reason)
+            departure = departures.Departure(  # with its time, as other devices say it (NU24 C4)
+                member.username, name, state.journal_id.hex(), reason, at
+            )
             told.append(departure)
             entry = after.not_served_entry.get(handle, b"").hex()  # the entry signed (R27 F3)
             sent.append(departures.Sent(handle.hex(), at, replace(departure, at=at), entry))

@@ -1565,7 +1565,30 @@ class Sharing:
         left_journals = [j for j in now.journals if j not in checked]
         self._nothing_pending_at = None if left_journals else await self.store.version()
         told = [d for d in await self._not_briefs(now.told) if d.owner or not self._listed(d)]
-        return await self._with_sources(told)
+        return await self._narrowed(await self._with_sources(told))
+
+    async def _narrowed(self, told: list[Departure]) -> list[Departure]:
+        """`told`, each "unshared" departure from a whole journal whose verified chain now
+        names a field-level copy the member reads it through (a `limited` entry in force: the
+        share was narrowed, `grant(only=...)`) given that copy's name (`Departure.narrowed`):
+        the owner's other devices are told of the narrowing as of an unshare (NU24 C10)."""
+        names = {j.journal_id: j.name for j in await self.store.journals()}
+        found = []
+        for d in told:
+            state = self.replica.chains.state(bytes.fromhex(d.journal_id))
+            if d.owner or d.reason != departures.UNSHARED or d.source or state is None:
+                found.append(d)
+                continue
+            copies = [
+                s
+                for s in state.limited.values()
+                if s.who is not None and s.who.username == d.member
+            ]
+            if copies:
+                copy = names.get(copies[0].mirror or b"", "") or "a copy kept for them"
+                d = replace(d, narrowed=copy)
+            found.append(d)
+        return found
 
     async def _with_sources(self, told: list[Departure]) -> list[Departure]:
         """`told`, each departure from a field-level copy this account keeps given the name
@@ -1595,8 +1618,10 @@ class Sharing:
         go through): then there is no departure to tell (R22 F8). For a share ended from one
         of the owner's devices ("unshared"), also when the member reads the journal (or, for
         a field-level copy, its source) still, otherwise: as a member of it, or through a
-        copy (a `limited` entry in force names them): narrowed, widened, or other fields: new
-        terms, no end (NU21 C4). From the verified chains only."""
+        copy of its source (a `limited` entry in force names them): widened, or other
+        fields: new terms, no end (NU21 C4). A whole journal they now read only through a
+        copy is not listed: narrowing ended its share, told as such (NU24 C10). From the
+        verified chains only."""
         state = self.replica.chains.state(bytes.fromhex(departure.journal_id))
         if state is None:
             return False
@@ -1606,11 +1631,14 @@ class Sharing:
         if departure.reason != departures.UNSHARED:
             return False
         settings = self.disclosures().get(state.journal_id)
-        if settings is not None and settings.kind == "mirror" and settings.mirror_of:
-            source = self.replica.chains.state(settings.mirror_of)  # the copy's source
-            if source is None:
-                return False
-            state = source
+        if settings is None or settings.kind != "mirror" or not settings.mirror_of:
+            # A whole journal the member now reads only through a copy: its share was
+            # narrowed, which ended it: told (`_narrowed`), as an unshare is (NU24 C10).
+            return False
+        source = self.replica.chains.state(settings.mirror_of)  # the copy's source
+        if source is None:
+            return False
+        state = source
         return any(m.username == name for m in state.members.values()) or any(
             s.who is not None and s.who.username == name for s in state.limited.values()
         )

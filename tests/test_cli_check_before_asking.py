@@ -75,3 +75,37 @@ async def test_leave_needs_the_server_and_says_so_before_the_question(
     await drsmith.ok("leave", "ana/Personal", input="y\n")
     left = await drsmith.json("shared-with-me")
     assert all(j["share_ended"] for j in left), left
+
+
+async def test_unshare_needs_the_server_and_says_so_before_the_safety_question(
+    live_server: RunningServer, tmp_path: Path, outage: Outage
+) -> None:
+    """NU24 C2: offline, `tj unshare` showed what the therapist may not have received, asked
+    "Stop sharing Personal with drsmith anyway?" and only after a "y" said that the server
+    cannot be reached (unsharing is the server's to do at once). So did `tj share --only`."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags",
+        "--trust-on-first-use",
+    )  # fmt: skip
+    await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,1")
+    await drsmith.ok("sync")
+    await outage.begin()
+    for command in (
+        ("unshare", "Personal", "drsmith"),
+        ("share", "Personal", "drsmith", "--only", "mood"),
+    ):
+        refused = await ana.tj(*command, input="y\n")
+        assert refused.exit_code == 1, (command, refused.output)
+        assert "[y/N]" not in refused.stderr and "anyway?" not in refused.stderr, refused.stderr
+        assert "may not have received" not in refused.stderr, refused.stderr
+        [error] = [line for line in refused.stderr.splitlines() if line.startswith("Error: ")]
+        assert "cannot reach the server" in error, error
+    await outage.end()
+    assert [s["member"] for s in await ana.json("shares")] == ["drsmith"]  # nothing ended
+    asked = await ana.tj("unshare", "Personal", "drsmith", input="n\n")
+    assert asked.exit_code == 1 and "may not have received this from Personal" in asked.stderr
+    assert "Stop sharing Personal with drsmith anyway? [y/N]" in asked.stderr
+    await ana.ok("unshare", "Personal", "drsmith", input="y\n")
+    assert await ana.json("shares") == []

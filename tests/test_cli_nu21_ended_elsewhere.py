@@ -36,7 +36,7 @@ async def test_the_laptop_is_told_once_the_phone_ended_a_share_and_the_phone_is_
     await phone.ok("sync")
     await ana.ok("sync")
     ended = await phone.ok("unshare", "Personal", "tom", "--yes")
-    assert "Stopped sharing Personal with tom" in ended.stderr, ended.stderr
+    assert "Stopped sharing 'Personal' with tom" in ended.stderr, ended.stderr
     for _ in range(2):  # the phone said so itself: its syncs do not say it again
         again = await phone.ok("sync")
         assert "tom" not in again.stdout + again.stderr, again.stderr

@@ -78,7 +78,7 @@ async def test_unshare_of_a_whole_share_says_which_single_entries_the_member_sti
     await ana.ok("share-entry", entry, "tom", *fingerprint)
 
     said = (await ana.ok("unshare", "Personal", "tom", "--yes")).stderr
-    assert "Stopped sharing Personal with tom" in said
+    assert "Stopped sharing 'Personal' with tom" in said
     assert (
         "tom still reads what you shared with them of Personal in 'Shared with tom': to end "
         "that too: tj unshare 'Shared with tom' tom"

@@ -58,8 +58,9 @@ async def test_every_command_that_syncs_shows_the_departure_it_learns(
     await tom.ok("sync")
     await tom.ok("leave", "ana/Personal", "--yes")
     shown = await ana.ok(*command)
-    assert "Notice: tom no longer reads Personal: the server says they left" in shown.stderr
-    assert "share again: tj share Personal tom" in shown.stderr
+    assert "Notice: tom no longer reads Personal (" in shown.stderr
+    assert "UTC): the server says they left" in shown.stderr
+    assert "share again: tj share Personal tom --full" in shown.stderr
     assert "no longer reads" not in shown.stdout  # notices go to stderr, data stays clean
 
 
@@ -78,7 +79,7 @@ async def test_the_owners_other_device_is_told_the_removal_was_the_servers_word(
     await phone.ok("sync")  # this device drops tom and is told "they left"
     shown = await ana.ok("sync")
     assert "another of your devices removed them" in shown.stderr, shown.stderr
-    assert "the server said it no longer serves them" in shown.stderr
-    assert "To share with them again: tj share Personal tom" in shown.stderr
+    assert "the server says they left the share or their account was deleted" in shown.stderr
+    assert "To share with them again: tj share Personal tom --full" in shown.stderr
     again = await ana.ok("sync")
     assert "tom" not in again.stderr + again.stdout

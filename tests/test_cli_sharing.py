@@ -6,6 +6,7 @@ ana is the client and tom her therapist, each with a profile directory made by `
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from contextlib import closing
 from datetime import datetime, timedelta
@@ -731,11 +732,14 @@ async def test_the_clients_sync_says_once_that_the_therapist_left_and_the_plan_s
     told = await ana.ok("sync")
     assert told.stdout.strip() == "tom no longer reads Personal"
     assert (
-        "Notice: tom no longer reads Personal: the server says they left the share (not signed "
+        "the server says they left the share (not signed "
         "by them); this device removed them from the journal's access and changed its key, so "
         "new entries and safety flags no longer reach them." in told.stderr
     )
-    assert "If they did not mean to leave, share again: tj share Personal tom" in told.stderr
+    assert re.search(
+        r"Notice: tom no longer reads Personal \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\): ", told.stderr
+    )
+    assert "If they did not mean to leave, share again: tj share Personal tom --full" in told.stderr
     again = await ana.ok("sync")
     assert "tom" not in again.stdout + again.stderr and "nothing new" in again.stdout
     plan = (await ana.ok("safety", "plan")).stdout

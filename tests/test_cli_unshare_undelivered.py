@@ -55,7 +55,7 @@ async def test_unshare_says_a_safety_flag_may_never_arrive_and_asks_first(
 
     done = await lea.ok("unshare", "Personal", "drlee", "--yes")  # said, not asked
     assert "may not have received" in said(done.stderr) and "anyway?" not in done.stderr
-    assert "Stopped sharing Personal with drlee" in said(done.stderr)
+    assert "Stopped sharing 'Personal' with drlee" in said(done.stderr)
     assert await lea.json("shares") == []
     await drlee.ok("sync")
     assert await drlee.json("safety", "flags") == []  # it never reached them: as said
@@ -72,7 +72,7 @@ async def test_a_flag_the_therapist_marked_read_asks_nothing(
     await drlee.ok("sync")
     done = await lea.ok("unshare", "Personal", "drlee")  # syncs first: sees the ack
     assert "may not have received" not in done.stderr
-    assert "Stopped sharing Personal with drlee" in said(done.stderr)
+    assert "Stopped sharing 'Personal' with drlee" in said(done.stderr)
 
 
 async def test_a_phq9_with_item_9_without_flags_and_narrowing_with_only_say_so_too(

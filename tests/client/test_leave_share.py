@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -114,6 +116,16 @@ def left(journal: bytes, reason: str = "left") -> Departure:
     return Departure(THERAPIST, "Personal", journal.hex(), reason)
 
 
+def utc(at: int) -> str:
+    return datetime.fromtimestamp(at / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def timeless(told: list[Departure]) -> list[Departure]:
+    """`told` without their times (when this device removed them: NU24 C4), each set."""
+    assert all(d.at > 0 for d in told), told
+    return [replace(d, at=0) for d in told]
+
+
 async def test_the_owner_is_told_once_at_the_sync_that_learns_a_member_left(
     signup: ClientFactory, live_server: RunningServer, tmp_path: Path
 ) -> None:
@@ -143,12 +155,13 @@ async def test_the_owner_is_told_once_at_the_sync_that_learns_a_member_left(
             await tom.shares.leave("ana/Personal")
             proxy.requests.clear()
             report = await phone.sync()
-            assert report.departures == [left(journal)]
+            assert timeless(report.departures) == [left(journal)]
             assert str(report.departures[0]).startswith(
-                f"{THERAPIST} no longer reads Personal: the server says they left the share "
-                "(not signed by them)"
+                f"{THERAPIST} no longer reads Personal ({utc(report.departures[0].at)}): the server "
+                "says they left the share (not signed by them)"
             )
-            assert report.to_dict()["departures"] == [left(journal).to_dict()]
+            assert report.to_dict()["departures"] == [report.departures[0].to_dict()]
+            assert timeless(report.departures) == [left(journal)]
             assert proxy.paths().count("/v1/shares/list") >= 1
             assert proxy.paths().count("/v1/account/identity-by-id") == 1  # left or erased?
             assert "/v1/journals/rotate" in proxy.paths()
@@ -190,7 +203,7 @@ async def test_a_departure_found_by_the_share_list_is_reported_at_the_next_sync(
     assert [(s.member, s.expired, s.dropped_at is not None) for s in await ana.shares.list()] == [
         (THERAPIST, True, True)
     ]  # listed as ended: they left (NU22 C9)
-    assert (await ana.sync()).departures == [left(journal)]
+    assert timeless((await ana.sync()).departures) == [left(journal)]
     assert (await ana.sync()).departures == []
 
 
@@ -205,7 +218,7 @@ async def test_a_departure_dropped_by_sharing_with_someone_else_is_told_with_its
     await tom.shares.leave("ana/Personal")
     await ana.shares.grant("Personal", "carol", trust_on_first_use=True, full=True)
     assert chain_members(ana, journal) == {"carol"}
-    assert (await ana.sync()).departures == [left(journal)]
+    assert timeless((await ana.sync()).departures) == [left(journal)]
     assert (await ana.sync()).departures == []
     await carol.sync()
     assert "ana/Personal" in [j.name for j in await carol.journals.list()]
@@ -235,10 +248,10 @@ async def test_a_removal_whose_reply_was_lost_is_still_told_without_a_reason(
     del hostile.replies["/v1/journals/rotate"]
     report = await ana.sync()
     assert chain_members(ana, journal) == {"carol"}
-    assert report.departures == [left(journal, departures.UNKNOWN)]
+    assert timeless(report.departures) == [left(journal, departures.UNKNOWN)]
     assert str(report.departures[0]).startswith(
-        f"{THERAPIST} no longer reads Personal: the server no longer serves them and did not "
-        "say why; this device removed them"
+        f"{THERAPIST} no longer reads Personal ({utc(report.departures[0].at)}): the server no "
+        "longer serves them and did not say why; this device removed them"
     )
     assert (await ana.sync()).departures == []
 
@@ -267,7 +280,7 @@ async def test_a_server_that_lies_that_the_therapist_left_only_denies_service_an
     await ana.sync()
     lie_that_the_member_left(live_server, journal, tom.profile.account_id)
     report = await ana.sync()
-    assert report.departures == [left(journal)]
+    assert timeless(report.departures) == [left(journal)]
     assert "the server says they left the share (not signed by them)" in str(report.departures[0])
     # The removal is an entry the owner's device signed, like a revocation; the plan says
     # plainly that flags reach no one now.
@@ -312,7 +325,7 @@ async def test_a_leave_the_server_hides_from_sync_is_found_by_the_share_list(
     assert [(s.member, s.expired, s.dropped_at is not None) for s in await ana.shares.list()] == [
         (THERAPIST, True, True)
     ]  # listed as ended: they left (NU22 C9)
-    assert (await ana.sync()).departures == [left(journal)]
+    assert timeless((await ana.sync()).departures) == [left(journal)]
 
 
 async def test_a_therapist_whose_account_was_deleted_is_reported_once_with_that_reason(
@@ -326,6 +339,6 @@ async def test_a_therapist_whose_account_was_deleted_is_reported_once_with_that_
     [ended] = await ana.shares.list()
     assert ended.account_erased is not None
     [told] = (await ana.sync()).departures
-    assert told == left(journal, "account deleted")
+    assert timeless([told]) == [left(journal, "account deleted")]
     assert "the server says their account was deleted; this device removed them" in str(told)
     assert (await ana.sync()).departures == []

@@ -104,12 +104,13 @@ async def test_a_field_level_copy_ended_from_another_device_is_told_once_by_its_
     assert (await phone.sync()).departures == []
 
 
-async def test_a_share_narrowed_to_a_copy_on_another_device_is_not_told_as_ended(
+async def test_a_share_narrowed_to_a_copy_on_another_device_is_told_as_narrowed(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
     """Narrowing removes tom's whole share of Personal (a signed `removed`) and gives him a
-    copy of its moods: he still reads Personal, differently; the laptop is not told the
-    share ended."""
+    copy of its moods: he still reads part of Personal, through the copy; the laptop is told
+    once that his whole-journal share ended, naming the copy (NU24 C10: it was told nothing,
+    while `tj unshare` on the phone is told)."""
     ana = await signup("ana")
     tom = await signup("tom")
     await ana.entries.write("Personal", "Narrowed.", mood=2)
@@ -119,7 +120,15 @@ async def test_a_share_narrowed_to_a_copy_on_another_device_is_not_told_as_ended
     await ana.sync()
     await share_with(phone, tom, only=["mood"])
     personal = await journal_id(ana, "Personal")
-    assert [(await ana.sync()).departures for _ in range(2)] == [[], []]
+    first, second = [(await ana.sync()).departures for _ in range(2)]
+    assert first == [
+        Departure(
+            "tom", "Personal", personal.hex(), UNSHARED, unshared_at(ana, personal),
+            narrowed="Personal (mood) for tom",
+        )
+    ]  # fmt: skip
+    assert second == []
+    assert str(first[0]).startswith("tom no longer reads all of Personal: the share was ended")
     assert unshared_at(ana, personal) > 0  # precondition: the whole share was removed
 
 

@@ -258,7 +258,7 @@ async def test_the_owners_other_device_words_the_removal_as_the_servers_word(
     await phone.sync()
     [told] = (await ana.sync()).departures
     assert told.reason == departures.DROPPED
-    assert "the server said" in str(told) and "another of your devices" in str(told)
+    assert "the server says" in str(told) and "another of your devices" in str(told)
 
 
 async def test_a_member_dropped_on_the_servers_word_is_not_told_the_owner_removed_them(
