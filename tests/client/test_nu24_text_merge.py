@@ -137,3 +137,42 @@ async def test_a_goal_why_replaced_on_two_devices_keeps_both_whole(
     await settle(laptop, phone)
     whys = [(await device.goals.get(goal.id)).why for device in (laptop, phone)]
     assert_both_whole(whys, laptop_why, phone_why)
+
+
+async def test_both_devices_are_told_once_that_their_texts_were_merged(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana", "laptop")
+    phone = await login("ana", "phone")
+    entry = await laptop.entries.write(None, "Work was hard today.", title="Work")
+    await settle(laptop, phone)
+    await laptop.entries.edit(entry.id, body="Laptop version: work is fine now.")
+    await phone.entries.edit(entry.id, body="Phone version: work still worries me.")
+    assert (await laptop.sync()).merged_texts == []  # nothing of the phone's yet
+    [told] = (await phone.sync()).merged_texts
+    assert (told.entry_id, told.title) == (entry.id, "Work")
+    assert told.to_dict()["entry_id"] == entry.id
+    [told] = (await laptop.sync()).merged_texts
+    assert told.entry_id == entry.id
+    assert (await laptop.sync()).merged_texts == (await phone.sync()).merged_texts == []
+    # the marks are not history: no text in it
+    assert all(w.field != "~body" for w in await laptop.entries.history(entry.id))
+
+
+async def test_a_text_change_received_before_editing_is_no_merge(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana", "laptop")
+    phone = await login("ana", "phone")
+    entry = await laptop.entries.write(None, "Monday.")
+    await settle(laptop, phone)
+    await laptop.entries.edit(entry.id, append=" Calm.")
+    await laptop.sync()
+    await phone.sync()  # the phone has the laptop's text, then changes it
+    await phone.entries.edit(entry.id, append=" Slept well.")
+    assert (await phone.sync()).merged_texts == []
+    # the laptop wrote its text and synced it: the phone's later change is a change of the
+    # text the laptop wrote, which a device cannot tell from a concurrent one (settling.py)
+    report = await laptop.sync()
+    assert [m.entry_id for m in report.merged_texts] == [entry.id]
+    assert (await laptop.entries.get(entry.id)).body == "Monday. Calm. Slept well."
