@@ -165,6 +165,7 @@ class Entries:
         moment = _moment(created_at)
         offset = moment.utcoffset() if moment is not None else None
         before = field_values(entry_view(document))
+        body_before = document.text("body")
         update = edit_entry_update(
             document,
             fields,
@@ -173,9 +174,9 @@ class Entries:
             utc_offset=int(offset.total_seconds() // 60) if offset is not None else None,
         )
         await self._context.save(local, document, update)
-        wrote_text = body is not None or append is not None
+        view = entry_view(document)
         await self._remember_writes(
-            document.doc_id, before, entry_view(document), edited=True, wrote_text=wrote_text
+            document.doc_id, before, view, edited=True, wrote_text=view.body != body_before
         )
         return self._context.entry(local, document)
 

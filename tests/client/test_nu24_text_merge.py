@@ -176,3 +176,18 @@ async def test_a_text_change_received_before_editing_is_no_merge(
     report = await laptop.sync()
     assert [m.entry_id for m in report.merged_texts] == [entry.id]
     assert (await laptop.entries.get(entry.id)).body == "Monday. Calm. Slept well."
+
+
+async def test_an_edit_that_left_the_text_as_it_was_is_no_merge(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana", "laptop")
+    phone = await login("ana", "phone")
+    entry = await laptop.entries.write(None, "Monday.")
+    await settle(laptop, phone)
+    await laptop.entries.edit(entry.id, mood=4, body="Monday.")  # the same text
+    await phone.entries.edit(entry.id, body="Monday, written on the phone.")
+    await phone.sync()
+    report = await laptop.sync()
+    assert report.pulled and report.merged_texts == []
+    assert (await laptop.entries.get(entry.id)).body == "Monday, written on the phone."
