@@ -308,9 +308,10 @@ def replace_text(text: Text, new: str) -> None:
 
     The diff is Google's diff-match-patch (Myers' algorithm after trimming the common prefix
     and suffix; a diff that would take over `DIFF_TIMEOUT_S` falls back to coarser, still
-    exact, replacements), cleaned up by its `diff_cleanupSemantic` (equalities no longer than
-    the edits on both sides of them, letters two sentences happen to share, become part of
-    the edit) and by `semantic_edges` (the same rule for an equality at either end). A raw
+    exact, replacements) over whole words (`semantic_diff`), cleaned up by its
+    `diff_cleanupSemantic` (equalities no longer than the edits on both sides of them, short
+    words two sentences happen to share, become part of the edit) and by `semantic_edges` (a
+    lone full stop or other mark left equal at either end is folded in). A raw
     character diff would turn a rewritten sentence into many small edits around shared
     letters, and two devices' rewrites would merge letter by letter (NU24 C1). It compares
     Python strings code point by code point; the offsets are then converted to the unit
