@@ -383,6 +383,7 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "news": [news.to_dict() for news in report.news],
         "upload_limit": report.upload_limit.to_dict() if report.upload_limit else None,
         "settled": [settled.to_dict() for settled in report.settled],
+        "merged_texts": [merged.to_dict() for merged in report.merged_texts],
         "overtaken": [edit.to_dict() for edit in report.overtaken],
         "held_back": list(report.held_back),
         "departures": [departure.to_dict() for departure in report.departures],
@@ -418,7 +419,8 @@ def settled_lines(report: SyncReport) -> list[str]:
     opt-in or the share (NU22 C3: "Safety: A safety flag was sealed for drsmith for your
     PHQ-9 answer of ..."), then one line per entry field this device changed offline that
     another device's change settled (client_sdk/settling.py), with how to see this
-    device's value, then one per entry edited here that another device put in the trash
+    device's value, then one per entry whose text this device and another changed (NU24 C1:
+    "Merged: the text of entry ..."), then one per entry edited here that another device put in the trash
     (or deleted) without having received the edit (NU22 C12), with how to get it back."""
     lines = [f"Safety: {flag.line()}" for flag in report.late_flags]
     for s in report.settled:
@@ -429,6 +431,14 @@ def settled_lines(report: SyncReport) -> list[str]:
             f"another device; it is {field_value_text(s.field, s.kept)!r} everywhere now. "
             f"This device had {field_value_text(s.field, s.mine)!r}: `tj history "
             f"{short_id(s.entry_id)}` keeps it."
+        )
+    for m in report.merged_texts:
+        titled = f' ("{m.title}")' if m.title else ""
+        lines.append(
+            f"Merged: the text of entry {short_id(m.entry_id)}{titled}, changed on this device "
+            f"at {local_time(m.at)}, was changed on another device too; every device now has "
+            f"both changes in one text. Read it to check it says what you meant: `tj show "
+            f"{short_id(m.entry_id)}`."
         )
     lines += [overtaken_line(edit) for edit in report.overtaken]
     return lines

@@ -118,6 +118,7 @@ async def watch(client: Client, as_json: bool) -> None:
             or report.update_needed
             or report.upload_limit
             or report.settled
+            or report.merged_texts
             or report.overtaken
             or report.held_back
             or report.newer

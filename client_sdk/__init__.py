@@ -69,7 +69,7 @@ if TYPE_CHECKING:
     from client_sdk.schedule import Assignment, Due, HomeworkEntry, ShareEnded
     from client_sdk.scoring import Band, Instrument, Option, ScoreChange, Source, UnscoredItem
     from client_sdk.search import SearchHit
-    from client_sdk.settling import FieldWrite, OvertakenEdit, Settled
+    from client_sdk.settling import FieldWrite, MergedText, OvertakenEdit, Settled
     from client_sdk.shares import EndedShares, Shares
     from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo
     from client_sdk.store import Problem
@@ -143,7 +143,7 @@ _EXPORTS = {
     "scoring": ("Band", "Instrument", "Option", "ScoreChange", "Source", "UnscoredItem"),
     "search": ("SearchHit",),
     "departures": ("Departure",),
-    "settling": ("FieldWrite", "OvertakenEdit", "Settled"),
+    "settling": ("FieldWrite", "MergedText", "OvertakenEdit", "Settled"),
     "shares": ("EndedShares", "Shares"),
     "sharing": ("AuditInfo", "Note", "ShareInfo", "SharedJournal"),
     "store": ("Problem",),
@@ -248,6 +248,7 @@ __all__ = [
     "RetryPolicy",
     "Departure",
     "FieldWrite",
+    "MergedText",
     "OvertakenEdit",
     "Settled",
     "QUICK_TRY",

@@ -1326,7 +1326,7 @@ class Client:
             if watched:
                 from client_sdk.entries import settle_after_sync
 
-                report.settled, overtaken = await settle_after_sync(
+                report.settled, overtaken, report.merged_texts = await settle_after_sync(
                     self.context,
                     watched,
                     set(report.arrivals),

@@ -5,13 +5,15 @@ A document is general: a kind ("entry", "goal", ...), last-writer-wins fields in
 values, e.g. a goal's check-ins). A record's payload is a Yjs update;
 updates commute and are idempotent, so devices that saw the same records hold the same state.
 
-Merge rules (protocol.md, "Documents"): concurrent text inserts are all kept; concurrent
+Merge rules (protocol.md, "Documents"): concurrent text inserts are all kept (a text
+replaced on two devices keeps both new wordings whole, `replace_text`); concurrent
 writes of one field settle by Yjs' rule (the same on every device); `deleted` is only ever
 set to true, so a delete racing an edit always wins and an entry never comes back.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -300,14 +302,21 @@ def state_clocks(state_vector: bytes) -> dict[int, int]:
 
 
 def replace_text(text: Text, new: str) -> None:
-    """Edit `text` into `new` by a character-level diff, so a concurrent edit elsewhere in the
-    text keeps its place: only the characters that differ are deleted or inserted.
+    """Edit `text` into `new` by a semantic diff: what the user kept stays in place (so a
+    concurrent edit elsewhere in the text keeps its place) and what they rewrote is one delete
+    and one insert (so a concurrent rewrite on another device is kept beside it, whole).
 
     The diff is Google's diff-match-patch (Myers' algorithm after trimming the common prefix
     and suffix; a diff that would take over `DIFF_TIMEOUT_S` falls back to coarser, still
-    exact, replacements). It compares Python strings code point by code point; the offsets
-    are then converted to the unit pycrdt's `Text` indexes in (`TEXT_INDEX_UNIT`), while the
-    Yjs updates themselves count UTF-16 code units whatever the API uses (protocol.md §5).
+    exact, replacements) over whole words (`semantic_diff`), cleaned up by its
+    `diff_cleanupSemantic` (equalities no longer than the edits on both sides of them, short
+    words two sentences happen to share, become part of the edit) and by `semantic_edges` (a
+    lone full stop or other mark left equal at either end is folded in). A raw
+    character diff would turn a rewritten sentence into many small edits around shared
+    letters, and two devices' rewrites would merge letter by letter (NU24 C1). It compares
+    Python strings code point by code point; the offsets are then converted to the unit
+    pycrdt's `Text` indexes in (`TEXT_INDEX_UNIT`), while the Yjs updates themselves count
+    UTF-16 code units whatever the API uses (protocol.md §5).
     """
     old = str(text)
     if old == new:
@@ -315,10 +324,8 @@ def replace_text(text: Text, new: str) -> None:
     if not old:  # a new text: the diff would be one insert of the whole of it
         text.insert(0, new)
         return
-    differ = diff_match_patch()
-    differ.Diff_Timeout = DIFF_TIMEOUT_S
     position = 0  # in TEXT_INDEX_UNIT, in the text as edited so far
-    for operation, chunk in differ.diff_main(old, new, False):
+    for operation, chunk in semantic_diff(old, new):
         size = text_index_length(chunk)
         if operation == diff_match_patch.DIFF_DELETE:
             del text[position : position + size]
@@ -326,6 +333,84 @@ def replace_text(text: Text, new: str) -> None:
         if operation == diff_match_patch.DIFF_INSERT:
             text.insert(position, chunk)
         position += size
+
+
+Diff = list[tuple[int, str]]
+"""diff-match-patch's diff: (operation, text) pairs, operation -1 delete, 0 equal, 1 insert."""
+
+
+def semantic_diff(old: str, new: str) -> Diff:
+    """The edits turning `old` into `new` as a person would describe them (`replace_text`):
+    whole words (diff-match-patch's word mode: each word, space or punctuation mark stands for
+    one character while diffing), then `diff_cleanupSemantic` and `semantic_edges`."""
+    differ = diff_match_patch()
+    differ.Diff_Timeout = DIFF_TIMEOUT_S
+    tokens: list[str] = [""]  # the library's convention: index 0 is never a token
+    old_chars, new_chars = _words_to_chars(old, tokens), _words_to_chars(new, tokens)
+    diffs: Diff = differ.diff_main(old_chars, new_chars, False)
+    differ.diff_charsToLines(diffs, tokens)  # each character back to its word
+    differ.diff_cleanupSemantic(diffs)
+    return semantic_edges(diffs)
+
+
+_WORD = re.compile(r"\w+|\W", re.UNICODE)
+
+
+def _words_to_chars(text: str, tokens: list[str]) -> str:
+    """`text` with each word (a run of letters and digits) and each other character replaced
+    by the one character numbering it in `tokens` (the word-mode counterpart of
+    diff-match-patch's `diff_linesToChars`, which numbers lines the same way). Two texts of
+    MAX_BODY characters have far fewer distinct tokens than there are code points."""
+    numbers = {token: number for number, token in enumerate(tokens)}
+    encoded = []
+    for token in _WORD.findall(text):
+        number = numbers.get(token)
+        if number is None:
+            number = numbers[token] = len(tokens)
+            tokens.append(token)
+        encoded.append(chr(number))
+    return "".join(encoded)
+
+
+def semantic_edges(diffs: Diff) -> Diff:
+    """`diffs` with a lone punctuation mark or symbol kept at the start or the end (the full
+    stop of a rewritten sentence) folded into the replacement next to it. Two devices that
+    rewrite "Work was hard." would otherwise both keep its "." and end their sentences on the
+    same one. Nothing longer is folded: a folded equality is rewritten, and an edit another
+    device made in it would be kept beside it instead of in it. A pure insert or delete next
+    to it (an append, a cut) is left as it is: it cannot interleave."""
+    diffs = list(diffs)
+    for at_start in (True, False):
+        if len(diffs) < 3:
+            break
+        edge = 0 if at_start else len(diffs) - 1
+        operation, kept = diffs[edge]
+        if operation != diff_match_patch.DIFF_EQUAL or not _LONE_MARK.fullmatch(kept):
+            continue
+        step = 1 if at_start else -1
+        run = []  # the indexes of the edits next to the equality
+        index = edge + step
+        while 0 <= index < len(diffs) and diffs[index][0] != diff_match_patch.DIFF_EQUAL:
+            run.append(index)
+            index += step
+        deleted = "".join(diffs[i][1] for i in sorted(run) if diffs[i][0] < 0)
+        inserted = "".join(diffs[i][1] for i in sorted(run) if diffs[i][0] > 0)
+        if not (deleted and inserted):
+            continue
+        if at_start:
+            deleted, inserted = kept + deleted, kept + inserted
+        else:
+            deleted, inserted = deleted + kept, inserted + kept
+        first, last = min([*run, edge]), max([*run, edge])
+        diffs[first : last + 1] = [
+            (diff_match_patch.DIFF_DELETE, deleted),
+            (diff_match_patch.DIFF_INSERT, inserted),
+        ]
+    return diffs
+
+
+_LONE_MARK = re.compile(r"[^\w\s]", re.UNICODE)
+"""One character that is neither part of a word nor a space: ".", "!", "?", "…", "😀"."""
 
 
 DIFF_TIMEOUT_S = 0.5

@@ -41,11 +41,14 @@ from client_sdk.reflection import Prompts
 from client_sdk.replica import stored_document
 from client_sdk.settling import (
     EDITED,
+    WRITTEN_BODY,
     FieldWrite,
+    MergedText,
     OvertakenEdit,
     Settled,
     encode,
     field_values,
+    merged_text,
     settled_fields,
 )
 from client_sdk.store import JournalsChanged, LocalJournal
@@ -162,6 +165,7 @@ class Entries:
         moment = _moment(created_at)
         offset = moment.utcoffset() if moment is not None else None
         before = field_values(entry_view(document))
+        body_before = document.text("body")
         update = edit_entry_update(
             document,
             fields,
@@ -170,7 +174,10 @@ class Entries:
             utc_offset=int(offset.total_seconds() // 60) if offset is not None else None,
         )
         await self._context.save(local, document, update)
-        await self._remember_writes(document.doc_id, before, entry_view(document), edited=True)
+        view = entry_view(document)
+        await self._remember_writes(
+            document.doc_id, before, view, edited=True, wrote_text=view.body != body_before
+        )
         return self._context.entry(local, document)
 
     async def history(self, entry_id: str) -> builtins.list[FieldWrite]:
@@ -183,16 +190,23 @@ class Entries:
         return [
             FieldWrite(document.doc_id.hex(), name, json.loads(value), to_datetime(at))
             for name, value, at in await self._context.store.field_writes(document.doc_id)
-            if name != EDITED  # the mark of an edit, not a field's value
+            if name not in (EDITED, WRITTEN_BODY)  # marks, not a field's values
         ]
 
     async def _remember_writes(
-        self, doc_id: bytes, before: dict[str, Any], view: EntryView, *, edited: bool = False
+        self,
+        doc_id: bytes,
+        before: dict[str, Any],
+        view: EntryView,
+        *,
+        edited: bool = False,
+        wrote_text: bool = False,
     ) -> None:
         """Keep the settling fields this device changed (settling.py) and, for an `edited`
         entry, the mark of the edit (`EDITED`: the counter of the record just sealed), so
         that a sync telling of another device's removal of it knows whether that device had
-        received this edit."""
+        received this edit; when the edit `wrote_text` (a new body or an append), the body it
+        left (`WRITTEN_BODY`), so that a sync merging another device's change into it says so."""
         after = field_values(view)
         changed = {
             name: encode(value)
@@ -204,12 +218,14 @@ class Entries:
         counter = (
             await store.last_counter(doc_id, profile.account_id, profile.device_id) if edited else 0
         )
-        if changed or edited:
+        if changed or edited or wrote_text:
             at = now_ms()
             async with store.transaction() as tx:
                 await tx.add_field_writes(doc_id, changed, at)
                 if edited:
                     await tx.put_field_write(doc_id, EDITED, encode(counter), at)
+                if wrote_text:
+                    await tx.put_field_write(doc_id, WRITTEN_BODY, encode(view.body), at)
 
     async def delete(self, entry_id: str, *, check_only: bool = False) -> Entry:
         """Move an entry to the trash, on every device at the next sync: it disappears from
@@ -454,7 +470,7 @@ async def settle_after_sync(
     arrived: set[bytes],
     removals: dict[bytes, Removal] | None = None,
     seen_mine: dict[bytes, int] | None = None,
-) -> tuple[list[Settled], list[tuple[OvertakenEdit, Removal]]]:
+) -> tuple[list[Settled], list[tuple[OvertakenEdit, Removal]], list[MergedText]]:
     """After a sync: the fields this device changed (`watched`, from
     `Store.unsynced_field_writes`) of entries that another device's records changed in this
     sync (`arrived`), now holding another value (settling.py). The first such arrival after
@@ -466,10 +482,14 @@ async def settle_after_sync(
     each with its removal, `device` left "" for the caller to name. An edit's mark stays
     until then, or until a record of another device about the entry whose signed seen vector
     holds the edit arrives (`seen_mine`, `SyncReport.seen_mine`): a record merely arriving
-    says nothing of whether its writer had the edit (R41 F1)."""
+    says nothing of whether its writer had the edit (R41 F1).
+
+    And the entries whose body this device wrote and the sync left another (settling.py,
+    `MergedText`), told once like a settled field."""
     store = context.store
     waiting = {r.doc_id for r in await store.outbox() if r.doc_id is not None}
     found: list[Settled] = []
+    merged: list[MergedText] = []
     overtaken: list[tuple[OvertakenEdit, Removal]] = []
     done, gone, told = [], [], []
     for doc_id, fields in watched.items():
@@ -501,9 +521,13 @@ async def settle_after_sync(
             gone.append(doc_id)
             continue
         found += settled_fields(doc_id, view.title, fields, field_values(view))
+        text = merged_text(doc_id, view.title, fields, view.body)
+        if text is not None:
+            merged.append(text)
         done.append(doc_id)
     async with store.transaction() as tx:
         await tx.mark_field_writes_synced(done, keep=EDITED)  # the mark waits (above)
         await tx.forget_field_write(told, EDITED)  # told, or seen by the other device
         await tx.forget_field_writes(gone)
-    return found, overtaken
+        await tx.forget_field_write(done, WRITTEN_BODY)  # compared: no longer needed
+    return found, overtaken, merged

@@ -26,6 +26,13 @@ device can tell a concurrent trash from a later one: every edit here leaves a ma
 signed seen vector says whether its writer had received that record (`sync.Removal`). A
 trash made after seeing the edit is the user's choice on the edited text: nothing to tell.
 
+A body this device changed that another device's change reached meanwhile is merged, not
+settled (protocol.md 5: concurrent text edits are all kept): the first sync that brings
+another device's change of that entry after this device's text change, and leaves the body
+other than this device wrote it, says so once (`MergedText` in `SyncReport.merged_texts`),
+so the user reads the merged text (NU24 C1). The same honest limit: a change made on the other
+device after seeing this one is told too.
+
 Pure: no I/O.
 """
 
@@ -46,6 +53,11 @@ EDITED = "~edited"
 """The name under which an edit made here is marked in the local field writes (one per
 entry, the latest: its value is the counter of the record that carried it). Not a field:
 `client.entries.history` leaves it out."""
+
+WRITTEN_BODY = "~body"
+"""The name under which the body this device last wrote to an entry is kept in the local
+field writes until a sync compares it with the merged body. Not a field: history leaves it
+out."""
 
 
 def field_values(view: EntryView) -> dict[str, Any]:
@@ -142,3 +154,28 @@ class OvertakenEdit:
             "device": self.device,
             "edited_at": self.edited_at.isoformat(),
         }
+
+
+@dataclass(frozen=True)
+class MergedText:
+    """An entry whose body this device changed (last at `at`, UTC) and another device changed
+    too before this sync: every device now holds the two changes merged into one text, which
+    is not the text this device wrote. `title` is the entry's title."""
+
+    entry_id: str
+    title: str
+    at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"entry_id": self.entry_id, "title": self.title, "at": self.at.isoformat()}
+
+
+def merged_text(
+    entry_id: bytes, title: str, pending: dict[str, tuple[str, int]], body: str
+) -> MergedText | None:
+    """The entry's merge, when this device wrote its body (`pending[WRITTEN_BODY]`: the body
+    it wrote, JSON-encoded, and when, ms) and the body after a sync is another one."""
+    written = pending.get(WRITTEN_BODY)
+    if written is None or encode(body) == written[0]:
+        return None
+    return MergedText(entry_id.hex(), title, to_datetime(written[1]))

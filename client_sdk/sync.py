@@ -20,7 +20,7 @@ from client_sdk.errors import (
 )
 from client_sdk.models import Journal, Notice
 from client_sdk.safety import LateFlag
-from client_sdk.settling import OvertakenEdit, Settled
+from client_sdk.settling import MergedText, OvertakenEdit, Settled
 from client_sdk.upload_limit import UploadLimit
 from client_sdk.withholding import Gap
 
@@ -380,6 +380,10 @@ class SyncReport:
     settled: list[Settled] = field(default_factory=list)
     """Entry fields this device changed offline that another device changed meanwhile, now
     holding the other device's value everywhere (settling.py), set by `Client.sync`."""
+    merged_texts: list[MergedText] = field(default_factory=list)
+    """Entries whose body this device changed offline that another device changed too: every
+    device holds the two changes merged into one text, to be read again (settling.py, NU24
+    C1), set by `Client.sync`."""
     removals: dict[bytes, Removal] = field(default_factory=dict, repr=False, compare=False)
     """doc id -> the first record of this sync that moved an entry this device held to the
     trash or deleted it (`Replica` fills it; `overtaken` is what is told of it)."""
@@ -509,6 +513,7 @@ class SyncReport:
             "news": [n.to_dict() for n in self.news],
             "upload_limit": self.upload_limit.to_dict() if self.upload_limit else None,
             "settled": [s.to_dict() for s in self.settled],
+            "merged_texts": [m.to_dict() for m in self.merged_texts],
             "overtaken": [o.to_dict() for o in self.overtaken],
             "held_back": list(self.held_back),
             "departures": [d.to_dict() for d in self.departures],

@@ -615,6 +615,7 @@ async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
         "news": [{"count": 1, "kind": "entry", "new": True, "withdrawn": False, "from": "laptop"}],
         "upload_limit": None,
         "settled": [],
+        "merged_texts": [],
         "overtaken": [],
         "held_back": [],
         "departures": [],

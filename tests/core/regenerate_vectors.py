@@ -8,8 +8,8 @@ value is recomputed with the hand-written helpers of tests/core/test_protocol_ve
 (libsodium through nacl.bindings, hashlib, hand-made msgpack), never with the SDK, so a vector
 regenerated here still checks the SDK independently. The share envelope's sealed box is random
 by design: it is kept unless --new-sealed-box seals the journal key again. The body-edit
-vector's diff comes from diff-match-patch (the library, as another client would call its own
-port of it), its UTF-16 deltas and merged text by hand. The document, withholding,
+vector's diff comes from diff-match-patch's word diff (the library, as another client would
+call its own port of it), its UTF-16 deltas and merged text by hand. The document, withholding,
 access-chain, access-chain-v2, access-versions and access-removed(-because) vectors come
 from pycrdt and the SDK's pure core and are not regenerated here: their own tests in
 tests/core/ check them.
@@ -234,13 +234,30 @@ def document_id_vector(v: Vector) -> None:
 
 
 def character_diff(old: str, new: str) -> list[list[str]]:
-    """diff-match-patch's minimal character diff (the library the SDK uses; not the SDK)."""
+    """diff-match-patch's word diff, cleaned up semantically (the library the SDK uses, called
+    as protocol.md 5 describes it; not the SDK): each word, space or other character numbered
+    as one character while diffing, then `diff_cleanupSemantic`. (The SDK also folds a lone
+    punctuation mark kept at either end into a replacement next to it; the vector has none.)"""
+    import re
+
     from diff_match_patch import diff_match_patch
 
+    tokens = [""]
+
+    def encode(text: str) -> str:
+        out = []
+        for token in re.findall(r"\w+|\W", text):
+            if token not in tokens:
+                tokens.append(token)
+            out.append(chr(tokens.index(token)))
+        return "".join(out)
+
+    differ = diff_match_patch()
+    diffs = differ.diff_main(encode(old), encode(new), False)
+    differ.diff_charsToLines(diffs, tokens)
+    differ.diff_cleanupSemantic(diffs)
     names = {diff_match_patch.DIFF_EQUAL: "=", diff_match_patch.DIFF_DELETE: "-"}
-    return [
-        [names.get(op, "+"), chunk] for op, chunk in diff_match_patch().diff_main(old, new, False)
-    ]
+    return [[names.get(op, "+"), chunk] for op, chunk in diffs]
 
 
 def body_edit_vector(v: Vector) -> None:

@@ -20,6 +20,7 @@ from client_sdk.documents import (
     new_entry_update,
     replace_text,
     restore_entry_update,
+    semantic_diff,
     trash_entry_update,
     trash_expired,
 )
@@ -115,6 +116,45 @@ def test_concurrent_text_inserts_on_two_devices_keep_both_words() -> None:
     assert entry_view(laptop).body == entry_view(phone).body == "I felt very calm. Slept well."
 
 
+@pytest.mark.parametrize(
+    ("old", "on_laptop", "on_phone"),
+    [
+        (
+            "Work was hard today, I worry.",
+            "Laptop version: work is fine now.",
+            "Phone version: work still worries me.",
+        ),
+        ("To feel better.", "So that I sleep better at night.", "Because I was asked to."),
+        ("Déjà vu 🙂 au café.", "Café with Zoé 😀 — été calme.", "Pas de café 😞, réunion."),
+    ],
+)
+def test_a_text_rewritten_on_two_devices_keeps_both_wordings_whole(
+    old: str, on_laptop: str, on_phone: str
+) -> None:
+    """NU24 C1: a raw character diff merged two rewrites letter by letter."""
+    laptop, phone = two_copies(old)
+    from_laptop = edit_entry_update(laptop, EntryFields(body=on_laptop), now_ms=2)
+    from_phone = edit_entry_update(phone, EntryFields(body=on_phone), now_ms=3)
+    exchange(laptop, phone, from_laptop, from_phone)
+    merged = entry_view(laptop).body
+    assert merged == entry_view(phone).body
+    assert merged in (on_laptop + on_phone, on_phone + on_laptop)
+
+
+def test_a_small_fix_stays_a_small_edit_and_a_rewrite_is_one_replacement() -> None:
+    body = "Teh day was long, but I went for a walk after lunch."
+    assert semantic_diff(body, body.replace("Teh", "The"))[-1] == (
+        0,
+        " day was long, but I went for a walk after lunch.",
+    )
+    assert semantic_diff(body, body + " Slept well.") == [(0, body), (1, " Slept well.")]
+    assert semantic_diff("I feel ok.", "I am tired.") == [
+        (0, "I "),
+        (-1, "feel ok."),
+        (1, "am tired."),
+    ]
+
+
 def test_concurrent_inserts_at_the_same_place_keep_both_words_in_one_order() -> None:
     laptop, phone = two_copies("Today: ")
     from_laptop = edit_entry_update(laptop, EntryFields(append="rain"), now_ms=2)
@@ -164,10 +204,12 @@ def test_a_replacement_deletes_and_inserts_only_the_characters_that_changed() ->
 
 
 # Three disjoint alphabets: each part of the new text can only match the same part of the old
-# one, so a minimal diff keeps all of the middle.
+# one, so a minimal diff keeps all of the middle. Parts are words apart (a space between them),
+# and the middle is longer than each edit around it: a replacement diffs whole words and folds
+# an equality no longer than the edits around it into them (`semantic_diff`, NU24 C1).
 start = st.text(alphabet="ab c😀\u0301", max_size=12)
 end = st.text(alphabet="de.\U0001f31e\n", max_size=12)
-middle = st.text(alphabet="xyzé中\U0001f308", min_size=2, max_size=12)
+middle = st.text(alphabet="xyzé中\U0001f308", min_size=14, max_size=24)
 
 
 @given(
@@ -178,16 +220,35 @@ def test_concurrent_edits_at_different_places_both_keep_their_place(
     prefix: str, mid: str, suffix: str, new_prefix: str, new_suffix: str, cut: int, marker: str
 ) -> None:
     cut = 1 + cut % (len(mid) - 1)
-    laptop, phone = two_copies(prefix + mid + suffix)
+    laptop, phone = two_copies(f"{prefix} {mid} {suffix}")
     from_laptop = edit_entry_update(
-        laptop, EntryFields(body=new_prefix + mid + new_suffix), now_ms=2
+        laptop, EntryFields(body=f"{new_prefix} {mid} {new_suffix}"), now_ms=2
     )
     from_phone = edit_entry_update(
-        phone, EntryFields(body=prefix + mid[:cut] + marker + mid[cut:] + suffix), now_ms=3
+        phone, EntryFields(body=f"{prefix} {mid[:cut]}{marker}{mid[cut:]} {suffix}"), now_ms=3
     )
     exchange(laptop, phone, from_laptop, from_phone)
-    merged = new_prefix + mid[:cut] + marker + mid[cut:] + new_suffix
+    merged = f"{new_prefix} {mid[:cut]}{marker}{mid[cut:]} {new_suffix}"
     assert entry_view(laptop).body == entry_view(phone).body == merged
+
+
+@pytest.mark.parametrize(
+    ("old", "on_laptop", "on_phone", "merged"),
+    [
+        # a word kept by one device and rewritten by the other is rewritten
+        ("I slept. Work was ok.", "I slept well. Work was ok.", "I slept. Work was hard.", None),
+    ],
+)
+def test_what_a_replacement_keeps_in_place(
+    old: str, on_laptop: str, on_phone: str, merged: set[str] | None
+) -> None:
+    laptop, phone = two_copies(old)
+    from_laptop = edit_entry_update(laptop, EntryFields(body=on_laptop), now_ms=2)
+    from_phone = edit_entry_update(phone, EntryFields(body=on_phone), now_ms=3)
+    exchange(laptop, phone, from_laptop, from_phone)
+    body = entry_view(laptop).body
+    assert body == entry_view(phone).body
+    assert body in (merged or {"I slept well. Work was hard."})
 
 
 def test_a_copy_that_loaded_its_own_client_id_writes_under_a_fresh_one() -> None:

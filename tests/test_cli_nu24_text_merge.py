@@ -1,0 +1,41 @@
+"""NU24 C1 as a user sees it in the CLI (real server, CliRunner, two devices kept apart by
+stopping the server): the body of one entry replaced on both devices offline. Each device's
+wording is kept whole (not mixed letter by letter) everywhere, and each device's sync says
+once that the texts were merged, with the command that shows the entry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli import Device, Outage, outage  # noqa: F401
+
+
+async def test_a_body_replaced_on_two_offline_devices_is_kept_whole_and_told(
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
+) -> None:
+    laptop = Device(tmp_path / "ana-laptop", live_server.url)
+    await laptop.ok("signup", live_server.url, "ana", "--device-name", "laptop")
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    entry = (await laptop.ok("write", "--title", "Work", "Work was hard today.")).stdout.strip()
+    await phone.ok("sync")
+    await outage.begin()
+    laptop_text = "Laptop version: work is fine now."
+    phone_text = "Phone version: work still worries me."
+    await laptop.ok("edit", entry[:8], "--body", laptop_text, "--mood", "5")
+    await phone.ok("edit", entry[:8], "--body", phone_text, "--mood", "3")
+    await outage.end()
+    assert "Merged:" not in (await laptop.ok("sync")).stderr  # nothing of the phone's yet
+    said = " ".join((await phone.ok("sync")).stderr.split())
+    assert f'Merged: the text of entry {entry[:12]} ("Work"), changed on this device at ' in said
+    assert f"Read it to check it says what you meant: `tj show {entry[:12]}`." in said
+    said = " ".join((await laptop.ok("sync")).stderr.split())
+    assert f"Merged: the text of entry {entry[:12]}" in said
+    for device in (laptop, phone):
+        assert "Merged:" not in (await device.ok("sync")).stderr  # told once
+    bodies = [(await device.json("show", entry))["body"] for device in (laptop, phone)]
+    assert bodies[0] == bodies[1]
+    assert laptop_text in bodies[0] and phone_text in bodies[0]
