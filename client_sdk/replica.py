@@ -2024,6 +2024,14 @@ class Replica:
         below the highest one received of each device: a later record of that device
         arrived, so they were dropped, or the cover that accounts for them is held back.
 
+        On a member's device, the counters of an author whose records no key here verifies
+        (another member: members do not learn each other, protocol.md 4.13) are never
+        missing: such a record is set aside unread whether it is served or not (4.18,
+        "Records of members a device cannot identify"), so the owner's seen vectors naming
+        that member's device, which every owner record written after it arrived carries, are
+        no gap here (NU24 C12). The owner's devices, this account's and every member this
+        device identifies are checked as before.
+
         Gaps of an author other than the journal's owner and this account, whose account the
         server says no longer exists, went with that account's erasure: they are reported
         once in `report.erased` (so a server faking an erasure is not silent) and then
@@ -2042,6 +2050,7 @@ class Replica:
             j.journal_id: j for j in await self.store.journals(as_of=version) if j.role != REVOKED
         }
         erased: dict[bytes, bool] = {}
+        me = self.profile.account_id
         withheld_before = len(report.withheld)
         for journal_id, devices in sorted((await self.store.device_counters()).items()):
             journal = journals.get(journal_id)
@@ -2051,7 +2060,7 @@ class Replica:
             state = self.chains.state(journal_id)
             for found in known.gaps(complete=journal_id not in behind):
                 gap = past_write_limit(found, state, journal.owner_id)
-                if gap is None:
+                if gap is None or unverifiable_co_member(gap, state, journal.owner_id, me):
                     continue
                 if gap.author in (journal.owner_id, self.profile.account_id):
                     report.withheld.append(gap)
@@ -4266,6 +4275,21 @@ def closes_writes(state: AccessState, changes: list[tuple[str, dict[str, Any]]],
         if kind == access.CHANGED and payload.get("role") != "annotate":
             return True
     return False
+
+
+def unverifiable_co_member(
+    gap: counting.Gap, state: AccessState | None, owner_id: bytes, me: bytes
+) -> bool:
+    """Whether `gap`, on a member's device (`me` is not `owner_id`), is of an author that is
+    neither the owner nor this account and whose signing key the owner's verified chain does
+    not give this device (another member: members do not learn each other, protocol.md
+    4.13). No record of that author is ever accepted here, served or not (4.18, "Records of
+    members a device cannot identify"), so its counters are neither received nor missing
+    (NU24 C12). The owner's devices, this account's, and every member the chain identifies
+    are never excused."""
+    if me == owner_id or gap.author in (owner_id, me):
+        return False
+    return state is None or state.sign_key_of(gap.author) is None
 
 
 def past_write_limit(
