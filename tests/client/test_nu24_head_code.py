@@ -86,3 +86,27 @@ async def test_with_two_therapists_a_fork_of_the_owners_records_still_gives_othe
     client_code, forked, honest = await codes(cc, dd, ee)
     assert client_code == honest
     assert forked != client_code
+
+
+async def test_the_head_codes_stay_equal_when_the_client_or_its_author_withdraws_a_note(
+    signup: ClientFactory,
+) -> None:
+    """A note withdrawn by the client (an owner's record in the member's note, which every
+    party verifies) and one withdrawn by its author (a member's record, not covered) leave
+    the three codes equal."""
+    cc, dd, ee = await signup("ccc"), await signup("ddd"), await signup("eee")
+    await cc.entries.write("Personal", "hello")
+    await share_with(cc, dd, role="annotate")
+    await share_with(cc, ee, role="annotate")
+    for device in (dd, ee):
+        await device.sync()
+    wrong = await ee.notes.add("ccc/Personal", "meant for another client")
+    mine = await dd.notes.add("ccc/Personal", "see you Tuesday")
+    for device in (ee, dd, cc, dd, ee):
+        await device.sync()
+    assert len(set(await codes(cc, dd, ee))) == 1
+    await cc.notes.withdraw(wrong.id)
+    await dd.notes.withdraw(mine.id)
+    for device in (cc, dd, ee, cc, dd, ee):
+        await device.sync()
+    assert len(set(await codes(cc, dd, ee))) == 1
