@@ -859,7 +859,8 @@ def verify_head(home: Home, journal_name: str, as_json: bool) -> None:
     history of JOURNAL.
 
     It covers the journal's access chain (who may read it, as its owner signed it) and
-    the records this device verified since the latest share began. Both of you run it
+    the records the journal's owner wrote since the latest share began (not therapists'
+    notes: another therapist's device cannot check them). Both of you run it
     (it syncs first); equal codes mean the server showed both devices the same history.
     Different codes mean one of you was shown another one: stop and sync again; if they
     still differ, the server cannot be trusted with this journal.

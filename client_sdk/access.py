@@ -1047,29 +1047,26 @@ class VerifiedRecord:
     doc_id: bytes
     epoch: int
     snapshot: bool
+    author: bytes | None
 
 
-def code_records(
-    state: AccessState,
-    verified: Iterable[VerifiedRecord],
-    unread: Iterable[tuple[bytes, int]] = (),
-) -> list[bytes]:
-    """The record ids a head code covers: verified records from the latest grant's epoch
-    (`state.cut`) on, less those older (by seq) than a verified snapshot of their document
-    (a snapshot supersedes them, and the server may have deleted them). Two devices shown
-    the same log compute the same list, whichever records each pulled before a compaction.
+def code_records(state: AccessState, verified: Iterable[VerifiedRecord]) -> list[bytes]:
+    """The record ids a head code covers: the journal owner's verified records from the
+    latest grant's epoch (`state.cut`) on, less those older (by seq) than a verified
+    snapshot of their document (a snapshot supersedes them, and the server may have deleted
+    them). Two devices shown the same log compute the same list, whichever records each
+    pulled before a compaction.
 
-    `unread`: (record id, epoch) of members' records kept unread for a newer body version
-    (protocol.md 4.15), counted from `state.cut` on like any record: a member's record is
-    never superseded (only the owner compacts, and only documents all of whose records are
-    its own), so a device that reads them counts the same ids."""
-    recent = [r for r in verified if r.epoch >= state.cut]
+    Only the owner's records (`state.owner_id`): every party verifies them alike. A member's
+    records are verified by the owner's devices and its author's only: another member learns
+    no other member's identity (protocol.md 4.13) and sets them aside unread, so counting
+    them made the codes of two members differ for good once either wrote a note (NU24 C14)."""
+    recent = [r for r in verified if r.epoch >= state.cut and r.author == state.owner_id]
     newest: dict[bytes, int] = {}
     for record in recent:
         if record.snapshot:
             newest[record.doc_id] = max(newest.get(record.doc_id, 0), record.seq)
     counted = [r.record_id for r in recent if r.seq >= newest.get(r.doc_id, 0)]
-    counted += [record_id for record_id, epoch in unread if epoch >= state.cut]
     return sorted(set(counted))
 
 

@@ -133,7 +133,8 @@ class Journals:
 
     async def verify_head(self, journal: str) -> str:
         """A short code (five groups of five digits) derived from this journal's verified
-        access chain and the records this device verified since the latest share began.
+        access chain and the owner's records this device verified since the latest share
+        began (members' records are not covered: protocol.md 4.20).
         Sync, then compare it with the other side's code in session, like a fingerprint:
         equal codes mean the server showed both devices the same history; different ones
         mean one of you was shown another (or is not synced yet). Raises RollbackError

@@ -1971,7 +1971,7 @@ class Replica:
         Only the owner's devices sign the owner's records, so no member and no server can
         bring this about. A member's records kept unread block nothing: a new member's
         snapshots never carry another member's annotations, no member's record changes the
-        owner's documents, and the head code counts them by id (`verify_head`)."""
+        owner's documents, and the head code counts no member's record (`verify_head`)."""
         if not await self.store.parked_versions():
             return  # nothing kept: one read of an index, or none (Store.parked_versions)
         await self.read_parked()
@@ -3739,20 +3739,16 @@ class Replica:
             raise error
 
     async def verify_head(self, journal: LocalJournal) -> str:
-        """The code to compare in person (see access.head_code), over the records this
-        device verified and the members' records it keeps unread (protocol.md 4.15), once
-        the records kept that this SDK reads are read. Raises UpdateNeeded while the journal
-        holds the owner's records of a newer body version (`refuse_while_parked`)."""
+        """The code to compare in person (see access.head_code), over the owner's records
+        this device verified (access.code_records), once the records kept that this SDK reads
+        are read. Members' records, kept unread or not, are not counted (protocol.md 4.20).
+        Raises UpdateNeeded while the journal holds the owner's records of a newer body
+        version (`refuse_while_parked`)."""
         await self.load_access()
         await self.refuse_while_parked(journal, "compute its verify-head code")
         state = self.chains.current(journal.journal_id)
         verified = await self.store.verified_records(journal.journal_id)
-        unread = [
-            (row.record_id, row.epoch)
-            for row in await self.store.parked_ids(journal.journal_id)
-            if row.author is not None and row.author != journal.owner_id
-        ]
-        return access.head_code(state, access.code_records(state, verified, unread))
+        return access.head_code(state, access.code_records(state, verified))
 
     async def _reseal_outbox(self, report: sync_plan.SyncReport | None = None) -> None:
         """Records sealed under an older epoch are sealed again under the current key (same

@@ -311,16 +311,6 @@ class ParkedCount:
     count: int
 
 
-@dataclass(frozen=True)
-class ParkedId:
-    """A kept record without its ciphertext: what a head code counts of it."""
-
-    record_id: bytes
-    seq: int
-    epoch: int
-    author: bytes | None
-
-
 class Store:
     """Thin async access to the local database; all multi-row changes are transactions."""
 
@@ -1239,26 +1229,19 @@ class Store:
         )
         return [ParkedCount(bytes(r[0]), int(r[1]), _blob(r[2]), int(r[3])) for r in rows]
 
-    async def parked_ids(self, journal_id: bytes) -> list[ParkedId]:
-        """The journal's kept records without their ciphertexts, in server order."""
-        rows = await self._all(
-            "SELECT p.record_id, p.seq, p.epoch, s.author FROM parked_records p "
-            "LEFT JOIN seen_records s ON s.journal_id = p.journal_id "
-            "AND s.record_id = p.record_id WHERE p.journal_id = ? ORDER BY p.seq",
-            (journal_id,),
-        )
-        return [ParkedId(bytes(r[0]), int(r[1]), int(r[2]), _blob(r[3])) for r in rows]
-
     async def verified_records(self, journal_id: bytes) -> list[VerifiedRecord]:
         """Records of the journal this device verified and applied, acknowledged by the
         server (records refused as problems have no document and are left out)."""
         rows = await self._all(
-            "SELECT record_id, seq, doc_id, epoch, snapshot FROM seen_records "
+            "SELECT record_id, seq, doc_id, epoch, snapshot, author FROM seen_records "
             "WHERE journal_id = ? AND seq IS NOT NULL AND doc_id IS NOT NULL "
             "AND epoch IS NOT NULL",
             (journal_id,),
         )
-        return [VerifiedRecord(bytes(r[0]), r[1], bytes(r[2]), r[3], bool(r[4])) for r in rows]
+        return [
+            VerifiedRecord(bytes(r[0]), r[1], bytes(r[2]), r[3], bool(r[4]), _blob(r[5]))
+            for r in rows
+        ]
 
 
 ADDED_COLUMNS = {
