@@ -1,0 +1,92 @@
+"""R43: the R41 F7 fix (a removal made offline, carried again at a share's re-seal) under
+attack. Two devices of one account and a therapist, on a real server on 127.0.0.1 with real
+crypto. Every test here fails on integ4 at c848ad6 (see /work/R43-FINDINGS.md)."""
+
+from __future__ import annotations
+
+from client_sdk import Client
+from tests.client.sharing_support import share_with
+from tests.conftest import ClientFactory
+
+
+async def two_devices(signup: ClientFactory, login: ClientFactory) -> tuple[Client, Client]:
+    laptop = await signup("ana", "laptop")
+    phone = await login("ana", "phone")
+    return laptop, phone
+
+
+async def settle(*devices: Client) -> None:
+    for _ in range(2):
+        for device in devices:
+            await device.sync()
+
+
+async def test_r43_a_result_deleted_offline_before_a_share_is_deleted_at_the_therapist(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The R41 F7 fix carries a removal's unpushed changes for an entry only
+    (`Document.removal_since` returns None for any other kind). A measure result deleted
+    offline is still re-sealed as `removal_update` written anew, on top of the unpushed
+    delete it replaces: the phone and the new therapist keep the result (item answers,
+    PHQ-9 item 9 included) for ever."""
+    laptop, phone = await two_devices(signup, login)
+    taken = await laptop.measures.take("phq9", [3, 3, 3, 3, 3, 3, 3, 3, 3])
+    await laptop.sync()
+    await phone.sync()
+    await laptop.measures.delete(taken.result.id)  # offline
+    tom = await signup("tom")
+    await share_with(phone, tom, role="annotate")  # the laptop's delete is now stale
+    await settle(laptop, phone, tom)
+    assert await laptop.measures.results() == []
+    assert await tom.measures.results() == []  # the result, item 9 at 3, on integ4
+    assert await phone.measures.results() == []
+
+
+async def test_r43_words_written_offline_then_trashed_then_restored_reach_the_other_device(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The fix sends the laptop's offline words to the phone as deleted items
+    (`removal_since(strip=True)`) while the laptop keeps them live. A restore on the laptop
+    then seals the whole state, whose words items the phone already holds deleted: Yjs
+    ignores them. The laptop shows the words, the phone never gets them, nobody is told:
+    the user's words are lost to every other device (and to the therapist the entry is
+    restored for)."""
+    laptop, phone = await two_devices(signup, login)
+    entry = await laptop.entries.write(None, "Monday.", title="Hard day")
+    await laptop.sync()
+    await phone.sync()
+    await laptop.entries.edit(entry.id, append=" Words for my therapist.")  # offline
+    await laptop.entries.delete(entry.id)  # offline
+    tom = await signup("tom")
+    await share_with(phone, tom, role="annotate")
+    await settle(laptop, phone, tom)
+    await laptop.entries.restore(entry.id)  # the user takes the entry back, words and all
+    await settle(laptop, phone, tom)
+    mine = (await laptop.entries.get(entry.id)).body
+    assert mine == "Monday. Words for my therapist."
+    assert (await phone.entries.get(entry.id)).body == mine  # "Monday." on integ4
+    assert [e.body for e in await tom.entries.list()] == [mine]
+
+
+async def test_r43_a_mood_set_offline_on_an_entry_then_trashed_never_reaches_the_therapist(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """`removal_since` carries every number an entry's offline changes set (a mood 0-10 is
+    one) to the new member with the trash: the therapist's device decrypts and stores the
+    mood the client gave the entry just before putting it in the trash, a field written
+    after the share's snapshot and under a removal made before the share."""
+    from client_sdk.replica import stored_document
+
+    laptop, phone = await two_devices(signup, login)
+    entry = await laptop.entries.write(None, "Monday.", title="Hard day", mood=6)
+    await laptop.sync()
+    await phone.sync()
+    await laptop.entries.edit(entry.id, mood=1)  # offline
+    await laptop.entries.delete(entry.id)  # offline: in the trash before the share
+    tom = await signup("tom")
+    await share_with(phone, tom, role="annotate")
+    await settle(laptop, phone, tom)
+    assert await tom.entries.list() == []
+    held = await tom.replica.store.document(bytes.fromhex(entry.id))
+    assert held is not None  # the share's snapshot (the entry was live on the phone)
+    assert stored_document(held).field("mood") == 6  # 1 on integ4: the offline mood
