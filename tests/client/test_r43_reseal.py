@@ -90,3 +90,21 @@ async def test_r43_a_mood_set_offline_on_an_entry_then_trashed_never_reaches_the
     held = await tom.replica.store.document(bytes.fromhex(entry.id))
     assert held is not None  # the share's snapshot (the entry was live on the phone)
     assert stored_document(held).field("mood") == 6  # 1 on integ4: the offline mood
+
+
+async def test_r43_a_goal_deleted_offline_before_a_share_is_deleted_at_the_therapist(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The same kind as the result: a goal (its why: the client's own words) deleted offline
+    before a share made on another device stays live on the phone and at the therapist."""
+    laptop, phone = await two_devices(signup, login)
+    goal = await laptop.goals.add("Stop drinking", why="Before my brother's wedding.")
+    await laptop.sync()
+    await phone.sync()
+    await laptop.goals.delete(goal.id)  # offline
+    tom = await signup("tom")
+    await share_with(phone, tom, role="annotate")
+    await settle(laptop, phone, tom)
+    assert await laptop.goals.list() == []
+    assert await tom.goals.list() == []  # the goal and its why, on integ4
+    assert await phone.goals.list() == []
