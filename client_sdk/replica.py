@@ -25,7 +25,6 @@ from client_sdk.chains import MAX_CHAIN_LENGTH, Chains
 from client_sdk.documents import (
     ENTRY,
     Document,
-    builds_on,
     entry_view,
     removal_update,
     removed,
@@ -3547,9 +3546,9 @@ class Replica:
     ) -> list[tuple[Document, str, bytes]]:
         """What `seal_snapshots` seals for `journal` (`doc_ids` as there): each document
         with the kind of its record and the payload (its whole state, or its removal written
-        again). A removed entry in `since` (doc id -> Yjs client -> the clock of the first
+        again). A removed document (of any kind, R43 F1) in `since` (doc id -> Yjs client -> the clock of the first
         change of this device the server never got: `_reseal_stale`) gets instead what
-        those clients wrote from there on, its removal included, when none of it is words
+        those clients wrote from there on, its removal included, everything else deleted
         (`Document.removal_since`; its id then goes into `carried`): a removal written anew
         would build on those changes, and wait for them for ever on every other device
         (R41 F7).
@@ -3567,12 +3566,6 @@ class Replica:
                 continue
             start = (since or {}).get(document.doc_id)
             changes = snapshot.removal_since(start) if start and removed(snapshot) else None
-            if start and removed(snapshot) and changes is None:
-                # Words among them: the removal written anew, unless it builds on them too
-                # (this device's own trash among them): then they go without their words.
-                copy = Document.from_state(snapshot.doc_id, snapshot.kind, snapshot.state())
-                if builds_on(removal_update(copy, now_ms()), start):
-                    changes = snapshot.removal_since(start, strip=True)
             if changes is not None:
                 plan.append((snapshot, records.UPDATE, changes))
                 if carried is not None:

@@ -108,3 +108,24 @@ async def test_r43_a_goal_deleted_offline_before_a_share_is_deleted_at_the_thera
     assert await laptop.goals.list() == []
     assert await tom.goals.list() == []  # the goal and its why, on integ4
     assert await phone.goals.list() == []
+
+
+async def test_r43_homework_deleted_offline_before_a_share_is_deleted_at_the_therapist(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """Homework (a sleep diary: the client's nights) is removable the same way: deleted
+    offline on the laptop before the phone shares the journal, the delete reaches the phone
+    and the new therapist (R43 F1: `removal_since` for every kind)."""
+    from tests.client.test_care import NIGHT
+
+    laptop, phone = await two_devices(signup, login)
+    added = await laptop.homework.add("sleep-diary", NIGHT, completion="partly")
+    await laptop.sync()
+    await phone.sync()
+    await laptop.homework.delete(added.id)  # offline
+    tom = await signup("tom")
+    await share_with(phone, tom, role="annotate")
+    await settle(laptop, phone, tom)
+    assert await laptop.homework.entries() == []
+    assert await phone.homework.entries() == []
+    assert await tom.homework.entries("ana/Personal") == []
