@@ -144,7 +144,7 @@ class Document:
     def state_vector(self) -> bytes:
         return bytes(self._doc.get_state())
 
-    def removal_since(self, since: Mapping[int, int]) -> bytes | None:
+    def removal_since(self, since: Mapping[int, int], *, strip: bool = False) -> bytes | None:
         """What Yjs clients wrote into this removed document (of any kind: an entry, a
         measure result, a goal, homework...) from a clock on (`since`: client -> clock;
         every update of one local change is one client's: `update_start`): what a holder of
@@ -156,7 +156,8 @@ class Document:
         R43 F1); a member never gets a value of a document written before its share and
         removed before it (protocol.md 4.19, R43 F5): Yjs keeps a deleted item's place and
         length, not its content. This document keeps its own values (a restore here does
-        not bring them to the other devices, which hold them deleted). None when the
+        not bring them to the other devices, which hold them deleted): only with `strip`;
+        without, None when anything but the removal would arrive deleted. None when the
         encoding is not the one read here."""
         vector = decode_state_vector(self.state_vector())
         for client, clock in since.items():
@@ -188,7 +189,11 @@ class Document:
         deletes = bytes(scratch.get_update(scratch.get_state()))[1:]  # after "0 clients"
         if not update.endswith(deletes) or own_deletes[:1] != b"\x00":
             return None  # not the encoding read here: not sent
-        return update[: len(update) - len(deletes)] + own_deletes[1:]
+        stripped = update[: len(update) - len(deletes)] + own_deletes[1:]
+        if strip:
+            return stripped
+        whole = bytes(self._doc.get_update(encode_state_vector(vector)))
+        return whole if whole == stripped else None
 
     def field(self, name: str, default: Any = None) -> Any:
         return self._fields.get(name, default)

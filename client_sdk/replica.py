@@ -25,6 +25,7 @@ from client_sdk.chains import MAX_CHAIN_LENGTH, Chains
 from client_sdk.documents import (
     ENTRY,
     Document,
+    builds_on,
     entry_view,
     removal_update,
     removed,
@@ -3566,6 +3567,12 @@ class Replica:
                 continue
             start = (since or {}).get(document.doc_id)
             changes = snapshot.removal_since(start) if start and removed(snapshot) else None
+            if start and removed(snapshot) and changes is None:
+                # Values among them: the removal written anew, unless it builds on them too
+                # (this device's own removal among them): then they go, their values deleted.
+                copy = Document.from_state(snapshot.doc_id, snapshot.kind, snapshot.state())
+                if builds_on(removal_update(copy, now_ms()), start):
+                    changes = snapshot.removal_since(start, strip=True)
             if changes is not None:
                 plan.append((snapshot, records.UPDATE, changes))
                 if carried is not None:

@@ -7,12 +7,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from client_sdk import INSECURE_TEST_COST, Client
 from tests.client.hostile import HostileServer
 from tests.client.sharing_support import share_with
 from tests.conftest import PASSWORD, ClientFactory
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="R43 F2: a pre-cut record of this account the sharing device had not pulled at "
+    "its share (server delay or race) is sealed under an epoch the member never holds, and "
+    "no owner device carries it across the cut: tom reads the entry live although it was "
+    "trashed before the share",
+)
 async def test_r43_a_trash_hidden_from_the_sharing_device_until_the_share_reaches_the_member(
     hostile: HostileServer, signup: ClientFactory, tmp_path: Path
 ) -> None:
