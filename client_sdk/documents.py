@@ -623,9 +623,20 @@ def trash_entry_update(document: Document, now_ms: int) -> bytes:
     return document.change(fields={"trashed_at": now_ms, "updated_at": now_ms})
 
 
-def restore_entry_update(document: Document, now_ms: int) -> bytes:
-    """Take an entry out of the trash."""
-    return document.change(fields={"trashed_at": None, "updated_at": now_ms})
+def restore_entry_update(document: Document, now_ms: int, *, anew: bool = False) -> bytes:
+    """Take an entry out of the trash. With `anew`, its values are written again as fresh
+    Yjs items (its body deleted and inserted anew, its fields set again): what the other
+    devices and members hold deleted of it, values this device wrote offline before
+    trashing it and carried deleted at a share's re-seal (`Document.removal_since`), comes
+    back everywhere with the restore, as this device shows it (R43 F3)."""
+    if not anew:
+        return document.change(fields={"trashed_at": None, "updated_at": now_ms})
+    values = {k: v for k, v in document.field_values().items() if k not in REMOVAL_FIELDS}
+    return document.change(
+        fields={**values, "trashed_at": None, "updated_at": now_ms},
+        texts={"body": ""},
+        appends={"body": document.text("body")},
+    )
 
 
 REMOVAL_FIELDS = frozenset({"deleted", "trashed_at", "updated_at"})  # what a removal writes

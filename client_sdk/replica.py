@@ -3544,6 +3544,7 @@ class Replica:
         doc_ids: list[bytes] | None,
         since: dict[bytes, dict[int, int]] | None = None,
         carried: set[bytes] | None = None,
+        stripped: set[bytes] | None = None,
     ) -> list[tuple[Document, str, bytes]]:
         """What `seal_snapshots` seals for `journal` (`doc_ids` as there): each document
         with the kind of its record and the payload (its whole state, or its removal written
@@ -3573,6 +3574,8 @@ class Replica:
                 copy = Document.from_state(snapshot.doc_id, snapshot.kind, snapshot.state())
                 if builds_on(removal_update(copy, now_ms()), start):
                     changes = snapshot.removal_since(start, strip=True)
+                    if changes is not None and stripped is not None:
+                        stripped.add(document.doc_id)  # values kept here, deleted elsewhere
             if changes is not None:
                 plan.append((snapshot, records.UPDATE, changes))
                 if carried is not None:
@@ -3822,7 +3825,8 @@ class Replica:
             seen[record.doc_id] = body.seen  # the latest change's (its removal's)
         docs = list(dict.fromkeys(r.doc_id for r in dropped if r.doc_id))
         carried: set[bytes] = set()
-        plan = await self._snapshot_plan(journal, docs, since, carried)
+        stripped: set[bytes] = set()
+        plan = await self._snapshot_plan(journal, docs, since, carried, stripped)
         seen = {d: v for d, v in seen.items() if d in carried}  # removals carried again
         large = {d.doc_id: (d, p) for d, _, p in plan if not snapshot_fits(p)}
         if large:
@@ -3861,6 +3865,17 @@ class Replica:
             await tx.remove_outbox([r.position for r in dropped])
             await tx.withdraw(journal_id, withdrawn)  # the snapshots below cover them
             await self._seal_plan(tx, fresh, key, plan, seen)
+            for doc_id in stripped & {document.doc_id for document, _, _ in plan}:
+                # A restore here writes its values anew (`restore_entry_update`), so that
+                # they reach the devices that hold them deleted (R43 F3).
+                await tx.set_setting(restore_anew_setting(doc_id), True)
+
+
+def restore_anew_setting(doc_id: bytes) -> str:
+    """The setting naming a removed document whose values this device keeps while the other
+    devices hold them deleted (carried so at a share's re-seal, `Document.removal_since`):
+    a restore here writes them anew (R43 F3)."""
+    return f"restore-anew:{doc_id.hex()}"
 
 
 @dataclass(frozen=True)

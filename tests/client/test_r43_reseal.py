@@ -44,14 +44,6 @@ async def test_r43_a_result_deleted_offline_before_a_share_is_deleted_at_the_the
     assert await phone.measures.results() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R43 F3: values written offline then trashed are carried deleted at the re-seal "
-    "(removal_since strip) but stay live in the laptop's own document: a restore on the "
-    "laptop seals item ids the phone and the member already hold deleted, so the words stay "
-    "on the laptop only, and nobody is told (rewriting every restore anew broke concurrent "
-    "edits: test_a_trash_undone_before_the_sync_is_no_news)",
-)
 async def test_r43_words_written_offline_then_trashed_then_restored_reach_the_other_device(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
