@@ -147,32 +147,39 @@ class Document:
         return bytes(self._doc.get_state())
 
     def removal_since(self, since: Mapping[int, int], *, strip: bool = False) -> bytes | None:
-        """What Yjs clients wrote into this removed entry from a clock on (`since`: client ->
-        clock; every update of one local change is one client's: `update_start`): what a
-        holder of everything else lacks (no other client's structs; this document's delete
-        set), when none of it is words: its body's text, a string or list field (a removal,
-        `trashed_at`, `deleted`, `updated_at`, a mood). Its holders then get the removal,
-        and later changes of that client apply there instead of waiting for the missing
-        clocks for ever (R41 F7); a member never gets words of an entry removed before its
-        share (protocol.md 4.19). None when some of it is words (found by deleting them in
-        a copy: Yjs then keeps an item's place and length, not its content), for a document
-        of another kind, or with parts other than an entry's. With `strip`, words or not:
-        they arrive deleted (this document keeps them; a restore here does not bring them
-        to the other devices, which hold them deleted)."""
-        if self.kind != ENTRY or set(self._doc.keys()) - {"fields", "body"}:
-            return None
+        """What Yjs clients wrote into this removed document (of any kind: an entry, a
+        measure result, a goal, homework...) from a clock on (`since`: client -> clock;
+        every update of one local change is one client's: `update_start`): what a holder of
+        everything else lacks (no other client's structs; this document's delete set), with
+        everything but the removal itself arriving deleted: words of a text, items of a
+        list, keys of a map, and of the map `fields` every key but REMOVAL_FIELDS (a mood,
+        a score, a goal's why...). Its holders then get the removal, and later changes of
+        that client apply there instead of waiting for the missing clocks for ever (R41 F7,
+        R43 F1); a member never gets a value of a document written before its share and
+        removed before it (protocol.md 4.19, R43 F5): Yjs keeps a deleted item's place and
+        length, not its content. This document keeps its own values (a restore here does
+        not bring them to the other devices, which hold them deleted): only with `strip`;
+        without, None when anything but the removal would arrive deleted. None when the
+        encoding is not the one read here."""
         vector = decode_state_vector(self.state_vector())
         for client, clock in since.items():
             vector[client] = min(clock, vector.get(client, 0))
         own_deletes = bytes(self._doc.get_update(self.state_vector()))  # no structs
         scratch: Doc[Any] = Doc()
         scratch.apply_update(self.state())
-        fields, body = scratch.get("fields", type=Map), scratch.get("body", type=Text)
+        probe: Doc[Any] = Doc()  # a root's type is not in an update: a map has keys
+        probe.apply_update(self.state())
+        names = list(scratch.keys())
         with scratch.transaction():
-            del body[:]
-            for key in list(fields.keys()):
-                if not isinstance(fields[key], (int, float, type(None))):
-                    del fields[key]
+            for name in names:
+                if name == "fields" or list(probe.get(name, type=Map).keys()):
+                    keyed = scratch.get(name, type=Map)
+                    for key in list(keyed.keys()):
+                        if name != "fields" or key not in REMOVAL_FIELDS:
+                            del keyed[key]
+                else:  # a text or a list: its items, words or values, in order
+                    sequence = scratch.get(name, type=Array)
+                    del sequence[0 : len(sequence)]
         vector.update(
             {
                 c: k
@@ -701,9 +708,23 @@ def trash_entry_update(document: Document, now_ms: int) -> bytes:
     return document.change(fields={"trashed_at": now_ms, "updated_at": now_ms})
 
 
-def restore_entry_update(document: Document, now_ms: int) -> bytes:
-    """Take an entry out of the trash."""
-    return document.change(fields={"trashed_at": None, "updated_at": now_ms})
+def restore_entry_update(document: Document, now_ms: int, *, anew: bool = False) -> bytes:
+    """Take an entry out of the trash. With `anew`, its values are written again as fresh
+    Yjs items (its body deleted and inserted anew, its fields set again): what the other
+    devices and members hold deleted of it, values this device wrote offline before
+    trashing it and carried deleted at a share's re-seal (`Document.removal_since`), comes
+    back everywhere with the restore, as this device shows it (R43 F3)."""
+    if not anew:
+        return document.change(fields={"trashed_at": None, "updated_at": now_ms})
+    values = {k: v for k, v in document.field_values().items() if k not in REMOVAL_FIELDS}
+    return document.change(
+        fields={**values, "trashed_at": None, "updated_at": now_ms},
+        texts={"body": ""},
+        appends={"body": document.text("body")},
+    )
+
+
+REMOVAL_FIELDS = frozenset({"deleted", "trashed_at", "updated_at"})  # what a removal writes
 
 
 def removed(document: Document) -> bool:

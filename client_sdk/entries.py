@@ -38,7 +38,7 @@ from client_sdk.errors import InvalidInput, NotFound
 from client_sdk.models import Entry, now_ms, to_datetime
 from client_sdk.queries import select_entries
 from client_sdk.reflection import Prompts
-from client_sdk.replica import stored_document
+from client_sdk.replica import restore_anew_setting, stored_document
 from client_sdk.settling import (
     EDITED,
     WRITTEN_BODY,
@@ -287,7 +287,13 @@ class Entries:
         if view.trashed_at is None:
             raise NotFound(f"entry {entry_id} is not in the trash")
         self._context.replica.check_restore(local, document)  # before saving
-        await self._context.save(local, document, restore_entry_update(document, now_ms()))
+        marker = restore_anew_setting(document.doc_id)
+        anew = bool(await self._context.store.setting(marker))
+        update = restore_entry_update(document, now_ms(), anew=anew)
+        await self._context.save(local, document, update)
+        if anew:
+            async with self._context.store.transaction() as tx:
+                await tx.set_setting(marker, None)
         await self._context.replica.restored(local, document.doc_id)
         return self._context.entry(local, document)
 

@@ -21,7 +21,13 @@ from client_sdk import keys
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, InvalidInput, NotFound
 from client_sdk.models import now_ms
-from client_sdk.replica import REVOKED, Replica, stored_document
+from client_sdk.replica import (
+    REVOKED,
+    Replica,
+    snapshot_fits,
+    stored_document,
+    too_large_to_snapshot,
+)
 from client_sdk.results import (
     MEASURE,
     InvalidResult,
@@ -318,6 +324,10 @@ class Measures:
         # Not while the owner's newer changes of the journal wait unread here (R20 F4).
         await self._replica.refuse_while_parked(source, "share a result of it")
         peer = await self._sharing.confirmed_peer(username, fingerprint, trust_on_first_use)
+        # The copy's size before anything is signed, as `shares.grant_entry` (R43 F4).
+        sized = Document(document.doc_id, MEASURE).change(fields=disclosed_result(document, fields))
+        if not snapshot_fits(sized):
+            raise InvalidInput(too_large_to_snapshot(source, document, sized))
         target = await self._sharing.items_journal(peer)
         copy_id = keys.disclosure_doc_id(
             self._replica.profile.secrets.account_key, document.doc_id, target.journal_id

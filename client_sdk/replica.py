@@ -3555,12 +3555,13 @@ class Replica:
         doc_ids: list[bytes] | None,
         since: dict[bytes, dict[int, int]] | None = None,
         carried: set[bytes] | None = None,
+        stripped: set[bytes] | None = None,
     ) -> list[tuple[Document, str, bytes]]:
         """What `seal_snapshots` seals for `journal` (`doc_ids` as there): each document
         with the kind of its record and the payload (its whole state, or its removal written
-        again). A removed entry in `since` (doc id -> Yjs client -> the clock of the first
+        again). A removed document (of any kind, R43 F1) in `since` (doc id -> Yjs client -> the clock of the first
         change of this device the server never got: `_reseal_stale`) gets instead what
-        those clients wrote from there on, its removal included, when none of it is words
+        those clients wrote from there on, its removal included, everything else deleted
         (`Document.removal_since`; its id then goes into `carried`): a removal written anew
         would build on those changes, and wait for them for ever on every other device
         (R41 F7).
@@ -3579,11 +3580,13 @@ class Replica:
             start = (since or {}).get(document.doc_id)
             changes = snapshot.removal_since(start) if start and removed(snapshot) else None
             if start and removed(snapshot) and changes is None:
-                # Words among them: the removal written anew, unless it builds on them too
-                # (this device's own trash among them): then they go without their words.
+                # Values among them: the removal written anew, unless it builds on them too
+                # (this device's own removal among them): then they go, their values deleted.
                 copy = Document.from_state(snapshot.doc_id, snapshot.kind, snapshot.state())
                 if builds_on(removal_update(copy, now_ms()), start):
                     changes = snapshot.removal_since(start, strip=True)
+                    if changes is not None and stripped is not None:
+                        stripped.add(document.doc_id)  # values kept here, deleted elsewhere
             if changes is not None:
                 plan.append((snapshot, records.UPDATE, changes))
                 if carried is not None:
@@ -3829,7 +3832,8 @@ class Replica:
             seen[record.doc_id] = body.seen  # the latest change's (its removal's)
         docs = list(dict.fromkeys(r.doc_id for r in dropped if r.doc_id))
         carried: set[bytes] = set()
-        plan = await self._snapshot_plan(journal, docs, since, carried)
+        stripped: set[bytes] = set()
+        plan = await self._snapshot_plan(journal, docs, since, carried, stripped)
         seen = {d: v for d, v in seen.items() if d in carried}  # removals carried again
         large = {d.doc_id: (d, p) for d, _, p in plan if not snapshot_fits(p)}
         if large:
@@ -3868,6 +3872,17 @@ class Replica:
             await tx.remove_outbox([r.position for r in dropped])
             await tx.withdraw(journal_id, withdrawn)  # the snapshots below cover them
             await self._seal_plan(tx, fresh, key, plan, seen)
+            for doc_id in stripped & {document.doc_id for document, _, _ in plan}:
+                # A restore here writes its values anew (`restore_entry_update`), so that
+                # they reach the devices that hold them deleted (R43 F3).
+                await tx.set_setting(restore_anew_setting(doc_id), True)
+
+
+def restore_anew_setting(doc_id: bytes) -> str:
+    """The setting naming a removed document whose values this device keeps while the other
+    devices hold them deleted (carried so at a share's re-seal, `Document.removal_since`):
+    a restore here writes them anew (R43 F3)."""
+    return f"restore-anew:{doc_id.hex()}"
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,9 @@ from client_sdk.replica import (
     changed_account,
     held_membership,
     same_keys,
+    snapshot_fits,
     stored_document,
+    too_large_to_snapshot,
 )
 from client_sdk.store import LocalJournal, Peer
 from client_sdk.undelivered import Undelivered
@@ -1887,6 +1889,14 @@ class Sharing:
         # The copy is of what this device reads: not while the owner's newer changes of the
         # journal wait unread here (records name no document before they are read), R20 F4.
         await self.replica.refuse_while_parked(source, "share an entry of it")
+        # The copy's size before anything is signed: a share listed, then refused, would
+        # leave the member a share without its entry (R41 F4 for `grant`, R43 F4).
+        sized = Document(document.doc_id, ENTRY).change(
+            fields=disclosed_fields(document, fields),
+            texts={"body": document.text("body") if "body" in fields else ""},
+        )
+        if not snapshot_fits(sized):
+            raise InvalidInput(too_large_to_snapshot(source, document, sized))
         target = await self.items_journal(peer)
         await self.copy_entry(target, document, fields)
         return ShareInfo(

@@ -93,7 +93,8 @@ async def test_a_trash_waiting_from_before_a_share_after_an_offline_mood_change_
     signup: ClientFactory, login: ClientFactory
 ) -> None:
     """R41 F7's neighbour: the laptop's offline changes of the entry are two (a mood, then
-    the trash), each written by its own Yjs client: both are carried with the removal."""
+    the trash), each written by its own Yjs client: both are carried with the removal, the
+    mood as a deleted item (R43 F5)."""
     from tests.client.sharing_support import share_with
 
     laptop = await signup("ana", "laptop")
@@ -109,14 +110,20 @@ async def test_a_trash_waiting_from_before_a_share_after_an_offline_mood_change_
     await phone.sync()
     await tom.sync()
     [trashed] = await phone.entries.trash()
-    assert (trashed.id, trashed.mood) == (entry.id, 3)
+    # R43 F5: the offline mood arrives deleted (the one record also reaches the new member,
+    # who must not read a value written before its share under a removal made before it).
+    assert (trashed.id, trashed.mood) == (entry.id, None)
     assert await tom.entries.list() == []
     await phone.entries.restore(entry.id)  # later changes apply everywhere
     await phone.sync()
     await laptop.sync()
     await tom.sync()
-    assert (await laptop.entries.get(entry.id)).mood == 3
-    assert [(e.id, e.body) for e in await tom.entries.list()] == [(entry.id, "Monday.")]
+    # Every device agrees: the restore from the phone carries the mood's deletion (R43 F5).
+    assert (await laptop.entries.get(entry.id)).mood is None
+    assert (await phone.entries.get(entry.id)).mood is None
+    assert [(e.id, e.body, e.mood) for e in await tom.entries.list()] == [
+        (entry.id, "Monday.", None)
+    ]
 
 
 async def test_a_trash_waiting_from_before_a_share_after_offline_words_reaches_everyone_without_them(
