@@ -1679,7 +1679,10 @@ class Replica:
                 await self.refresh_journals()  # a share ended since the last refresh
                 continue
             refused = False
-            exchanges.append((request, reply))
+            # Only a pull of one exchange is remembered (`_CleanPull`): a later reply is noted
+            # without its pages, so a long pull does not keep every page it read alive until
+            # it ends (+13 MB of resident memory after a 10,000-record pull, issue 10).
+            exchanges.append((request, reply if not exchanges else wire.SyncReply([], False)))
             if self._worth_asking_ahead(reply, journals, held | unverified, advanced, budget):
                 # The request that follows once every page applies (each journal's cursor at
                 # its page's), sent now; used only if the pull then asks exactly that.
