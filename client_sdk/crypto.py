@@ -202,6 +202,13 @@ def pad(data: bytes) -> bytes:
     return bytes(sodium.sodium_pad(data, block))
 
 
+def sealed_length(plaintext_length: int) -> int:
+    """Bytes of `seal(key, pad(data), ...)` for `plaintext_length` bytes of `data`: the padded
+    length (the next multiple of the bucket above it, as `pad`), a nonce and a tag."""
+    block = padded_block(plaintext_length + 1)
+    return (plaintext_length // block + 1) * block + NONCE_BYTES + TAG_BYTES
+
+
 def unpad(padded: bytes, what: str) -> bytes:
     if not padded:
         raise IntegrityError(f"{what} has no padding")

@@ -4037,10 +4037,7 @@ seen vector, covers, signature, msgpack framing) when deciding ahead whether it 
 def snapshot_fits(payload: bytes) -> bool:
     """Whether a record carrying `payload` (a document's state or update) is sure to be
     within wire.MAX_RECORD_BYTES once signed, padded (crypto.pad) and sealed."""
-    length = len(payload) + SNAPSHOT_SLACK + 1
-    block = crypto.padded_block(length)
-    padded = -(-length // block) * block
-    return padded + crypto.NONCE_BYTES + 16 <= wire.MAX_RECORD_BYTES
+    return crypto.sealed_length(len(payload) + SNAPSHOT_SLACK) <= wire.MAX_RECORD_BYTES
 
 
 def too_large_to_snapshot(journal: LocalJournal, document: Document, payload: bytes) -> str:

@@ -78,6 +78,12 @@ def test_padding_round_trips_and_hides_the_exact_length(data: bytes) -> None:
     assert crypto.unpad(padded, "the test message") == data
 
 
+@given(data=st.binary(max_size=20_000) | st.sampled_from([bytes(n) for n in (255, 8191, 70_000)]))
+def test_sealed_length_is_the_length_of_the_padded_and_sealed_data(data: bytes) -> None:
+    sealed = crypto.seal(bytes(crypto.KEY_BYTES), crypto.pad(data), b"ad")
+    assert crypto.sealed_length(len(data)) == len(sealed)
+
+
 def test_short_messages_of_different_lengths_pad_to_the_same_size() -> None:
     assert {len(crypto.pad(b"x" * n)) for n in range(255)} == {256}
 
