@@ -125,3 +125,58 @@ async def test_r44_f2_an_owner_edit_hidden_from_a_device_behind_a_later_snapshot
         "the laptop and tom were shown different owner records of the entry, and the head "
         "codes are equal"
     )
+
+
+async def test_r44_f3_an_owner_entry_hidden_from_the_sharing_device_is_caught_by_the_head_code(
+    hostile: HostileServer,
+    through: Through,
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+) -> None:
+    """R44 F3. The code starts at the latest share's epoch (`cut`): the history before it is
+    "in the snapshots the sharing device sealed". But that device seals only the documents
+    it holds. The server keeps the entry ana's phone wrote from ana's laptop, which then
+    shares the journal with joan: tom (a therapist since before) reads the entry, joan never
+    receives it, and as its record is older than the cut no code counts it. tom and joan
+    are shown different owner documents, with equal codes."""
+    laptop = await through("ana")
+    tom, joan = await signup("tom"), await signup("joan")
+    await laptop.entries.write("Personal", "hello")
+    await share_with(laptop, tom)
+    phone = await login("ana")
+    for device in (phone, tom):
+        await device.sync(strict=True)
+    personal = await journal_id(laptop, "Personal")
+    before = set(journal_seqs(live_server, personal))
+    await phone.entries.write("Personal", "written on the phone")
+    await phone.sync(strict=True)
+    hidden = set(journal_seqs(live_server, personal)) - before
+    assert hidden
+
+    def hide_the_phones_entry(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.SyncReply, reply)
+        pages = [
+            dataclasses.replace(page, records=[r for r in page.records if r.seq not in hidden])
+            if page.journal_id == personal
+            else page
+            for page in real.pages
+        ]
+        return wire.encode(wire.SyncReply(pages, real.done))
+
+    hostile.replies["/v1/sync"] = hide_the_phones_entry
+    await laptop.sync()
+    await share_with(laptop, joan)
+    await laptop.sync()
+    for device in (phone, tom, joan):
+        await device.sync()
+    report = await joan.sync()
+    on_tom = [e.body for e in await tom.entries.list("ana/Personal")]
+    on_joan = [e.body for e in await joan.entries.list("ana/Personal")]
+    assert "written on the phone" in on_tom
+    assert "written on the phone" not in on_joan  # the fork
+    tom_code = await tom.journals.verify_head("ana/Personal")
+    joan_code = await joan.journals.verify_head("ana/Personal")
+    assert tom_code != joan_code or report.withheld, (
+        "tom and joan were shown different owner entries, and the head codes are equal"
+    )
