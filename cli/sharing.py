@@ -852,33 +852,60 @@ def shared_with_me(home: Home, as_json: bool) -> None:
 
 @cli.command("verify-head")
 @click.argument("journal_name", metavar="JOURNAL")
+@click.option(
+    "--with",
+    "with_member",
+    metavar="NAME",
+    help="On your own journal: the therapist (username) you compare codes with. Needed when "
+    "the journal is shared with several people.",
+)
+@click.option(
+    "--owner-only",
+    is_flag=True,
+    help="A code of the owner's chain and records only: for two therapists of one client, or "
+    "two devices of the client, to compare with each other.",
+)
 @json_option
 @pass_home
-def verify_head(home: Home, journal_name: str, as_json: bool) -> None:
+def verify_head(
+    home: Home, journal_name: str, with_member: str | None, owner_only: bool, as_json: bool
+) -> None:
     """Print a code to compare in session, to check the server showed you both the same
     history of JOURNAL.
 
-    It covers the journal's access chain (who may read it, as its owner signed it) and
-    the records the journal's owner wrote since the latest share began (not therapists'
-    notes: another therapist's device cannot check them). Both of you run it
-    (it syncs first); equal codes mean the server showed both devices the same history.
-    Different codes mean one of you was shown another one: stop and sync again; if they
-    still differ, the server cannot be trusted with this journal.
+    The code is for two people: the client and one therapist. It covers the journal's
+    access chain (who may read it, as its owner signed it), every record the client wrote
+    that is not replaced by a snapshot the client signed, and that therapist's own notes,
+    prompts and acknowledgements. Both of you run it (it syncs first); equal codes mean
+    the server showed both devices the same history. Different codes mean one of you was
+    shown another one: stop and sync again; if they still differ, the server cannot be
+    trusted with this journal. Another therapist's notes are not covered (nobody but the
+    client and their author can check them): compare with each therapist separately.
 
     \b
     Examples:
-      tj verify-head Personal          (the client)
-      tj verify-head ana/Personal      (the therapist)
+      tj verify-head Personal                (the client; shared with one therapist)
+      tj verify-head Personal --with tom     (the client, with tom among several)
+      tj verify-head ana/Personal            (the therapist)
+      tj verify-head ana/Personal --owner-only   (two therapists of ana, with each other)
     """
 
     async def code(client: Client) -> tuple[str, bool]:
         output.tell_departures(await client.sync())
-        found = await client.journals.verify_head(journal_name)
+        found = await client.journals.verify_head(journal_name, with_member, owner_only=owner_only)
         return found, (await client.journals.get(journal_name)).share_ended
 
     found, ended = home.run(code)
     if as_json:
-        output.print_json({"journal": journal_name, "code": found, "share_ended": ended})
+        output.print_json(
+            {
+                "journal": journal_name,
+                "code": found,
+                "with": with_member,
+                "owner_only": owner_only,
+                "share_ended": ended,
+            }
+        )
     else:
         output.data(found)
     if ended:  # the owner's code goes on with the history this device no longer gets

@@ -66,6 +66,7 @@ end dates, and nothing of the chain names an account once it is erased.
 
 from __future__ import annotations
 
+import bisect
 import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -78,6 +79,7 @@ import nacl.signing
 from client_sdk import crypto, keys
 from client_sdk.crypto import Context
 from client_sdk.errors import ChainUpdateNeeded, IntegrityError, RollbackError
+from client_sdk.withholding import Cover
 
 CHAIN_VERSION = 2
 """The entry version this SDK signs, and the newest it reads (protocol.md 4.19, "Chain
@@ -1050,24 +1052,82 @@ class VerifiedRecord:
     author: bytes | None
 
 
-def code_records(state: AccessState, verified: Iterable[VerifiedRecord]) -> list[bytes]:
-    """The record ids a head code covers: the journal owner's verified records from the
-    latest grant's epoch (`state.cut`) on, less those older (by seq) than a verified
-    snapshot of their document (a snapshot supersedes them, and the server may have deleted
-    them). Two devices shown the same log compute the same list, whichever records each
-    pulled before a compaction.
+@dataclass(frozen=True)
+class CodeRecord:
+    """A record of the journal as the head code reads it (protocol.md 4.20): acknowledged by
+    the server (a `seq` is known), verified by this device and applied, or kept unread for
+    a newer body version (its signed prefix verified); never a `void`. `author`, `device`
+    and `counter` are the signed body's (16, 16 bytes; counter 1 to 2^63 - 1)."""
 
-    Only the owner's records (`state.owner_id`): every party verifies them alike. A member's
-    records are verified by the owner's devices and its author's only: another member learns
-    no other member's identity (protocol.md 4.13) and sets them aside unread, so counting
-    them made the codes of two members differ for good once either wrote a note (NU24 C14)."""
-    recent = [r for r in verified if r.epoch >= state.cut and r.author == state.owner_id]
-    newest: dict[bytes, int] = {}
-    for record in recent:
-        if record.snapshot:
-            newest[record.doc_id] = max(newest.get(record.doc_id, 0), record.seq)
-    counted = [r.record_id for r in recent if r.seq >= newest.get(r.doc_id, 0)]
-    return sorted(set(counted))
+    record_id: bytes
+    author: bytes
+    device: bytes
+    counter: int
+
+
+@dataclass(frozen=True)
+class CodeCover:
+    """The signed `covers` of a record this device verified and the server acknowledged
+    (a snapshot's, a `void`'s, an update's withdrawals), with the record's author."""
+
+    author: bytes
+    covers: tuple[Cover, ...]
+
+
+def code_records(
+    owner: bytes,
+    member: bytes | None,
+    records: Iterable[CodeRecord],
+    covers: Iterable[CodeCover],
+) -> list[bytes]:
+    """The record ids a head code covers (protocol.md 4.20), sorted: the records whose
+    author is the journal's `owner` or the one `member` counted (None: the owner-only
+    code), less those a cover **signed by one of those accounts** names by (author, device,
+    counter) — the owner's covers any account's counters, a member's only its own (as
+    records are accepted: 4.18) — because a snapshot supersedes them (a compaction, or the
+    snapshots of a share, whose covers state every counter the sharing device accounted
+    for) or their writer withdrew them. Nothing is dropped on the server's word (its `seq`
+    order let a server hide an owner edit behind a later snapshot: R44 F2), and nothing by
+    epoch (an owner record no signed cover accounts for is counted whatever its epoch, so a
+    record kept from the device that shared, which the new member never receives, shows:
+    R44 F3). Two devices shown the same log compute the same list, whichever records each
+    pulled before a compaction: a snapshot covers exactly what it supersedes."""
+    accounts = {owner} if member is None else {owner, member}
+    covered: dict[tuple[bytes, bytes], list[tuple[int, int]]] = {}
+    for cover in covers:
+        if cover.author not in accounts:
+            continue
+        for item in cover.covers:
+            if cover.author == owner or item.author == cover.author:
+                covered.setdefault((item.author, item.device), []).extend(item.ranges)
+    merged = {key: merge_ranges(ranges) for key, ranges in covered.items()}
+    counted = {
+        r.record_id
+        for r in records
+        if r.author in accounts and not in_ranges(merged.get((r.author, r.device), []), r.counter)
+    }
+    return sorted(counted)
+
+
+def merge_ranges(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Inclusive ranges, sorted and merged (adjacent ones joined)."""
+    merged: list[tuple[int, int]] = []
+    for lo, hi in sorted(ranges):
+        if merged and lo <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+MAX_COUNTER_BOUND = 2**63
+"""Above every counter: the upper bound `in_ranges` searches with."""
+
+
+def in_ranges(ranges: list[tuple[int, int]], value: int) -> bool:
+    """Whether `value` lies in one of the sorted, disjoint inclusive `ranges`."""
+    i = bisect.bisect_right(ranges, (value, MAX_COUNTER_BOUND)) - 1
+    return i >= 0 and ranges[i][0] <= value <= ranges[i][1]
 
 
 def head_code(state: AccessState, record_ids: Iterable[bytes]) -> str:

@@ -131,18 +131,36 @@ class Journals:
             counts[stored.kind] = counts.get(stored.kind, 0) + 1
         return counts
 
-    async def verify_head(self, journal: str) -> str:
-        """A short code (five groups of five digits) derived from this journal's verified
-        access chain and the owner's records this device verified since the latest share
-        began (members' records are not covered: protocol.md 4.20).
-        Sync, then compare it with the other side's code in session, like a fingerprint:
-        equal codes mean the server showed both devices the same history; different ones
-        mean one of you was shown another (or is not synced yet). Raises RollbackError
-        while the server serves this journal an older or different chain, UpdateNeeded
-        while it holds changes of a newer app version this one cannot read (the code would
-        leave them out)."""
+    async def verify_head(
+        self, journal: str, with_member: str | None = None, *, owner_only: bool = False
+    ) -> str:
+        """A short code (five groups of five digits) to compare in session, like a
+        fingerprint, with one other party (protocol.md 4.20). It covers this journal's
+        verified access chain, the records of the journal's owner (any epoch) that no
+        signed snapshot or withdrawal of theirs accounts for, and the records of one member:
+
+        - on the owner's devices, the member `with_member` names (a username; any member
+          the chain names, current or former), or, when `with_member` is None, the
+          journal's only current member (none when it is shared with nobody);
+        - on a member's device, this account's own records (`with_member` must be None):
+          the code to compare with the owner's code `with_member=` this account;
+        - `owner_only=True`: no member's records at all, on any device: the code two
+          members, or two devices of the owner, compare with each other (it shows nothing
+          about members' records).
+
+        Sync, then compare: equal codes mean the server showed both devices the same chain,
+        the same owner records and the same records of that member; different ones mean one
+        of you was shown another history (or is not synced yet). Raises InvalidInput for
+        `with_member` and `owner_only` together, for `with_member` on a member's device, and
+        on the owner's device, with neither, for a journal shared with several people (say
+        whom you compare with); NotFound for a `with_member` the chain does not name;
+        RollbackError while the server serves this journal an older or different chain;
+        UpdateNeeded while it holds the owner's changes of a newer app version this one
+        cannot read (the code would leave them out)."""
         context = self._context
-        return await context.replica.verify_head(await context.local_journal(journal))
+        return await context.replica.verify_head(
+            await context.local_journal(journal), with_member, owner_only
+        )
 
     async def _own_journal_named(self, name: str) -> LocalJournal | None:
         """This account's journal of that name, ignoring case (a read-only copy of a journal

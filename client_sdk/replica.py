@@ -1974,7 +1974,8 @@ class Replica:
         Only the owner's devices sign the owner's records, so no member and no server can
         bring this about. A member's records kept unread block nothing: a new member's
         snapshots never carry another member's annotations, no member's record changes the
-        owner's documents, and the head code counts no member's record (`verify_head`)."""
+        owner's documents, and the head code counts a member's kept records by id, from their
+        verified prefix, without reading them (`verify_head`)."""
         if not await self.store.parked_versions():
             return  # nothing kept: one read of an index, or none (Store.parked_versions)
         await self.read_parked()
@@ -3744,17 +3745,71 @@ class Replica:
             error.code = limit.code
             raise error
 
-    async def verify_head(self, journal: LocalJournal) -> str:
-        """The code to compare in person (see access.head_code), over the owner's records
-        this device verified (access.code_records), once the records kept that this SDK reads
-        are read. Members' records, kept unread or not, are not counted (protocol.md 4.20).
-        Raises UpdateNeeded while the journal holds the owner's records of a newer body
-        version (`refuse_while_parked`)."""
+    async def verify_head(
+        self, journal: LocalJournal, with_member: str | None = None, owner_only: bool = False
+    ) -> str:
+        """The code to compare in person (see access.head_code), over the records this
+        device holds of the owner and of the member `code_member` names
+        (access.code_records), once the records kept that this SDK reads are read. Raises UpdateNeeded while the journal
+        holds the owner's records of a newer body version (`refuse_while_parked`);
+        InvalidInput/NotFound as `code_member`."""
         await self.load_access()
         await self.refuse_while_parked(journal, "compute its verify-head code")
         state = self.chains.current(journal.journal_id)
-        verified = await self.store.verified_records(journal.journal_id)
-        return access.head_code(state, access.code_records(state, verified))
+        member = self.code_member(journal, state, with_member, owner_only)
+        found, covers = await self.store.code_inputs(journal.journal_id)
+        return access.head_code(state, access.code_records(state.owner_id, member, found, covers))
+
+    def code_member(
+        self,
+        journal: LocalJournal,
+        state: access.AccessState,
+        with_member: str | None,
+        owner_only: bool,
+    ) -> bytes | None:
+        """The member whose records a head code counts besides the owner's (protocol.md
+        4.20; None: the owner-only code): on a member's device, this account (the code to
+        compare with the owner's), unless `owner_only`; on the owner's devices, the member
+        `with_member` names (a username, any case, of a member the verified chain names,
+        current or former), or else the journal's only current member (None when it has
+        none), unless `owner_only`.
+
+        Raises InvalidInput for both arguments at once, for `with_member` on a member's
+        device (it cannot verify another member's records), and on the owner's device when
+        neither is given and the journal has several current members (which one is being
+        compared with must be said); NotFound for a `with_member` the chain does not name."""
+        owner = state.owner_id
+        if owner_only and with_member is not None:
+            raise InvalidInput("choose either a member to compare with or the owner-only code")
+        if owner_only:
+            return None
+        me = self.profile.account_id
+        if owner != me:
+            if with_member is not None:
+                raise InvalidInput(
+                    f"{journal.name!r} is not your journal: your code is the one to compare "
+                    "with its owner's (no member to name), or the owner-only code to compare "
+                    "with another member (this device cannot check another member's records)"
+                )
+            return me
+        if with_member is not None:
+            wanted = with_member.strip().casefold()
+            for identity in state.signers.values():
+                if identity.username.casefold() == wanted:
+                    return identity.account_id
+            raise NotFound(
+                f"{with_member!r} is not a member of {journal.name!r}, now or before, as its "
+                "access chain says"
+            )
+        current = {m.who.account_id: m.who.username for m in state.members.values() if m.who}
+        if len(current) > 1:
+            names = ", ".join(sorted(current.values()))
+            raise InvalidInput(
+                f"{journal.name!r} is shared with {names}: say whom you compare codes with "
+                "(`tj verify-head JOURNAL --with NAME`), or ask for the owner-only code "
+                "(`--owner-only`) to compare two of your devices"
+            )
+        return next(iter(current), None)
 
     async def _reseal_outbox(self, report: sync_plan.SyncReport | None = None) -> None:
         """Records sealed under an older epoch are sealed again under the current key (same

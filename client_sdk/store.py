@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from client_sdk import crypto, forgotten
-from client_sdk.access import VerifiedRecord
+from client_sdk.access import CodeCover, CodeRecord, VerifiedRecord
 from client_sdk.database import Database
 from client_sdk.errors import IntegrityError
 from client_sdk.sync import OutboxRecord
@@ -1242,6 +1242,29 @@ class Store:
             VerifiedRecord(bytes(r[0]), r[1], bytes(r[2]), r[3], bool(r[4]), _blob(r[5]))
             for r in rows
         ]
+
+    async def code_inputs(self, journal_id: bytes) -> tuple[list[CodeRecord], list[CodeCover]]:
+        """What a head code reads (access.code_records, protocol.md 4.20), from the index
+        only (no ciphertext is read): the records of the journal the server acknowledged
+        (a `seq`) that this device verified and applied or keeps unread for a newer body
+        version (an `epoch` and a signed prefix; never a `void`, which has no epoch here,
+        nor a record refused as a problem, which has no author), and the covers of the
+        verified records the server acknowledged."""
+        rows = await self._all(
+            "SELECT record_id, author, device, counter FROM seen_records "
+            "WHERE journal_id = ? AND seq IS NOT NULL AND epoch IS NOT NULL "
+            "AND author IS NOT NULL AND device IS NOT NULL AND counter IS NOT NULL",
+            (journal_id,),
+        )
+        found = [CodeRecord(bytes(r[0]), bytes(r[1]), bytes(r[2]), int(r[3])) for r in rows]
+        covering = await self._all(
+            "SELECT s.author, c.covers FROM record_covers c JOIN seen_records s "
+            "ON s.journal_id = c.journal_id AND s.record_id = c.record_id "
+            "WHERE c.journal_id = ? AND s.seq IS NOT NULL AND s.author IS NOT NULL",
+            (journal_id,),
+        )
+        covers = [CodeCover(bytes(r[0]), decode_covers(bytes(r[1]))) for r in covering]
+        return found, covers
 
 
 ADDED_COLUMNS = {

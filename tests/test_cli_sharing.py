@@ -462,6 +462,38 @@ async def test_verify_head_prints_the_same_code_on_the_clients_and_the_therapist
     assert (await tom.json("verify-head", "ana/Personal"))["share_ended"] is True
 
 
+async def test_verify_head_with_a_named_therapist_and_owner_only(
+    ana: Device, tom: Device, live_server: RunningServer, tmp_path: Path
+) -> None:
+    """R44 F1: the code is a pair code. With two therapists the client names the one she
+    compares with (`--with`); a therapist's code counts its own notes; `--owner-only` is the
+    code two therapists compare."""
+    joan = Device(tmp_path / "joan", live_server.url)
+    joan.signup = await joan.json("signup", live_server.url, "joan")
+    await ana.ok("write", "Shown to both of us.")
+    await ana.ok(
+        "share", "Personal", "tom", "--role", "annotate", "--fingerprint", tom.signup["fingerprint"]
+    )
+    await ana.ok("share", "Personal", "joan", "--fingerprint", joan.signup["fingerprint"])
+    await tom.ok("note", "ana/Personal", "see you Tuesday")
+    await tom.ok("sync")
+    asked = failed_with_one_line(await ana.tj("verify-head", "Personal"))
+    assert "--with" in asked and "tom" in asked and "joan" in asked
+    with_tom = await ana.json("verify-head", "Personal", "--with", "tom")
+    assert with_tom["with"] == "tom" and with_tom["owner_only"] is False
+    assert with_tom["code"] == (await tom.ok("verify-head", "ana/Personal")).stdout.strip()
+    with_joan = (await ana.ok("verify-head", "Personal", "--with", "joan")).stdout.strip()
+    assert with_joan == (await joan.ok("verify-head", "ana/Personal")).stdout.strip()
+    assert with_joan != with_tom["code"]  # tom's note is in his pair only
+    owner_only = {
+        (await device.ok("verify-head", journal, "--owner-only")).stdout.strip()
+        for device, journal in ((ana, "Personal"), (tom, "ana/Personal"), (joan, "ana/Personal"))
+    }
+    assert owner_only == {with_joan}  # joan wrote nothing: her pair is the owner-only code
+    refused = failed_with_one_line(await tom.tj("verify-head", "ana/Personal", "--with", "joan"))
+    assert "another member" in refused
+
+
 async def test_shared_with_me_and_journal_list_mark_an_owner_whose_fingerprint_was_not_compared(
     ana: Device, tom: Device
 ) -> None:

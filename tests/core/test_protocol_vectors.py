@@ -49,7 +49,7 @@ EXPECTED_VECTORS = {
     "recovery", "journal-key", "journal-meta", "challenge", "identity", "wire",
     "share-envelope", "disclosure-id", "document-id", "withholding", "access-chain",
     "access-removed", "access-removed-because",
-    "access-limited", "access-chain-v2", "access-versions",
+    "access-limited", "access-chain-v2", "access-versions", "verify-head-records",
 }  # fmt: skip
 h = bytes.fromhex
 
@@ -1142,6 +1142,36 @@ def test_a_version_1_chain_goes_on_with_version_2_entries() -> None:
         again = access.verify(None, reader, journal, owner_id, owner_key, [*v1, *added])
         assert again.length == 4 and again.version == 2
     assert {m.who for m in after.members.values()} == {member, ben}
+
+
+def test_the_verify_head_record_selection_reproduces_the_vector() -> None:
+    """protocol.md 4.20: the records counted are the owner's and the one member's, less
+    those a cover signed by one of them names (the owner's of anyone's counters, a member's
+    of its own only), whatever their epoch or seq."""
+    v = load_vectors()["verify-head-records"]
+    found = [
+        access.CodeRecord(h(r["record_id"]), h(r["author"]), h(r["device"]), r["counter"])
+        for r in v["records"]
+    ]
+    covers = [
+        access.CodeCover(
+            h(c["author"]),
+            tuple(
+                Cover(h(a), h(d), tuple((lo, hi) for lo, hi in ranges))
+                for a, d, ranges in c["covers"]
+            ),
+        )
+        for c in v["covers"]
+    ]
+    owner = h(v["owner"])
+    for key, expected in v["counted"].items():
+        member = None if key == "owner_only" else h(key)
+        assert access.code_records(owner, member, found, covers) == [h(i) for i in expected]
+        assert access.code_records(owner, member, reversed(found), reversed(covers)) == [
+            h(i) for i in expected
+        ]
+    # The member's uncovered record is counted in its own pair only.
+    assert h("06" * 16) not in access.code_records(owner, None, found, covers)
 
 
 def test_the_verify_head_code_reproduces_the_vector() -> None:
