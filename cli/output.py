@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         Entry,
         Journal,
         MeasureResult,
+        MergedText,
         News,
         OvertakenEdit,
         SyncReport,
@@ -419,8 +420,8 @@ def settled_lines(report: SyncReport) -> list[str]:
     opt-in or the share (NU22 C3: "Safety: A safety flag was sealed for drsmith for your
     PHQ-9 answer of ..."), then one line per entry field this device changed offline that
     another device's change settled (client_sdk/settling.py), with how to see this
-    device's value, then one per entry whose text this device and another changed (NU24 C1:
-    "Merged: the text of entry ..."), then one per entry edited here that another device put in the trash
+    device's value, then one per text this device and another changed (NU24 C1: an entry's
+    body, a goal's why, a safety plan: "Merged: the text of entry ..."), then one per entry edited here that another device put in the trash
     (or deleted) without having received the edit (NU22 C12), with how to get it back."""
     lines = [f"Safety: {flag.line()}" for flag in report.late_flags]
     for s in report.settled:
@@ -432,16 +433,30 @@ def settled_lines(report: SyncReport) -> list[str]:
             f"This device had {field_value_text(s.field, s.mine)!r}: `tj history "
             f"{short_id(s.entry_id)}` keeps it."
         )
-    for m in report.merged_texts:
-        titled = f' ("{m.title}")' if m.title else ""
-        lines.append(
-            f"Merged: the text of entry {short_id(m.entry_id)}{titled}, changed on this device "
-            f"at {local_time(m.at)}, was changed on another device too; every device now has "
-            f"both changes in one text. Read it to check it says what you meant: `tj show "
-            f"{short_id(m.entry_id)}`."
-        )
+    lines += [merged_line(m) for m in report.merged_texts]
     lines += [overtaken_line(edit) for edit in report.overtaken]
     return lines
+
+
+def merged_line(merged: MergedText) -> str:
+    """A text this device and another changed apart, merged (NU24 C1), in words: which text
+    of which document, and the command that shows it."""
+    if merged.kind == "goal":
+        what = f"the why of goal {merged.title!r} ({short_id(merged.doc_id)})"
+        show = f"tj goal show {short_id(merged.doc_id)}"
+    elif merged.kind == "safety_plan":
+        what = f"the safety plan of {merged.journal}" if merged.journal else "the safety plan"
+        journal = "" if merged.journal in ("", "Personal") else f" --journal {merged.journal!r}"
+        show = f"tj safety plan{journal}"
+    else:
+        titled = f' ("{merged.title}")' if merged.title else ""
+        what = f"the text of entry {short_id(merged.doc_id)}{titled}"
+        show = f"tj show {short_id(merged.doc_id)}"
+    return (
+        f"Merged: {what}, changed on this device at {local_time(merged.at)}, was changed on "
+        f"another device too; every device now has both changes in one text. Read it to "
+        f"check it says what you meant: `{show}`."
+    )
 
 
 def overtaken_line(edit: OvertakenEdit) -> str:
