@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         MergedText,
         News,
         OvertakenEdit,
+        Recipient,
         SyncReport,
         UploadLimit,
     )
@@ -240,6 +241,65 @@ async def unverified_owners(client: Client, owners: Iterable[str]) -> list[Unver
         ended = theirs if all(j.share_ended for j in theirs) else []
         found.append((owner, ended, await clinical_items(client, [j.name for j in ended])))
     return found
+
+
+RECEIPT_ORDER = ("received", "may_have", "not_sent")
+
+
+def by_receipt(recipients: Iterable[Recipient]) -> dict[str, list[str]]:
+    """Members grouped by what is known of their receipt (`Recipient.state`), each member
+    once, under the most certain state of the ways they read it (sorted names)."""
+    best: dict[str, str] = {}
+    for r in recipients:
+        known = best.get(r.member)
+        if known is None or RECEIPT_ORDER.index(r.state) < RECEIPT_ORDER.index(known):
+            best[r.member] = r.state
+    return {
+        state: sorted(m for m, s in best.items() if s == state)
+        for state in RECEIPT_ORDER
+        if state in best.values()
+    }
+
+
+def receipt_lines(
+    recipients: Iterable[Recipient], item: str, removing: str, after: str
+) -> list[str]:
+    """Before a shared item is deleted or trashed (NU24 C9): who already received it (a
+    record their device signed says so), who can read it and may have, and who cannot have
+    it yet, and what `removing` ("deleting it here") does for them. `item`: "this result";
+    `after`: what follows for them ("removes it from their view at their next sync")."""
+    lines = []
+    for state, names in by_receipt(recipients).items():
+        who = and_list(names)
+        if state == "received":
+            lines.append(f"{who} already received {item}; {removing} {after}.")
+        elif state == "may_have":
+            lines.append(
+                f"{who} can read {item} and may have received it already (their device has "
+                f"not said so); {removing} {after}."
+            )
+        else:
+            lines.append(
+                f"{who} can read {item} but cannot have received it yet: it has not left "
+                f"this device; {removing} now, it never shows for them."
+            )
+    return lines
+
+
+def receipt_after_lines(recipients: Iterable[Recipient], after: str) -> list[str]:
+    """After a shared item was deleted or trashed (NU24 C9), who had it and what follows for
+    them (`after`: "it leaves their view at their next sync")."""
+    said = {
+        "received": "already received it",
+        "may_have": "may have received it",
+        "not_sent": "never received it",
+    }
+    return [
+        f"{and_list(names)} {said[state]}: "
+        + (after if state != "not_sent" else "it never shows for them")
+        + "."
+        for state, names in by_receipt(recipients).items()
+    ]
 
 
 def and_list(items: list[str]) -> str:
