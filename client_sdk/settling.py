@@ -62,6 +62,11 @@ WRITTEN_BODY = "~body"
 goal's why, a safety plan's text: `MERGED_TEXTS`) is kept in the local field writes until a
 sync compares it with the merged text. Not a field: history leaves it out."""
 
+MERGED = "~merged"
+"""The name under which each merge of an entry's text told on this device is kept in the
+local field writes (value: when this device had changed the text, ms; `at`: when the sync
+merged it), for `client.entries.merges`. Not a field: history leaves it out."""
+
 MERGED_TEXTS = {"entry": "body", "goal": "why", "safety_plan": "plan"}
 """Document kind -> the name of its text that a device edits after writing it, so that two
 devices' changes of it merge (protocol.md 5, rule 2) and the merge is told (`MergedText`)."""
@@ -177,6 +182,8 @@ class MergedText:
     title: str
     journal: str
     at: datetime
+    merged_at: datetime | None = None
+    """When the sync merged it (UTC); None when not known."""
 
     @property
     def entry_id(self) -> str:
@@ -191,6 +198,7 @@ class MergedText:
             "title": self.title,
             "journal": self.journal,
             "at": self.at.isoformat(),
+            "merged_at": self.merged_at.isoformat() if self.merged_at is not None else None,
         }
 
 
@@ -201,11 +209,12 @@ def merged_text(
     journal: str,
     pending: dict[str, tuple[str, int]],
     text: str,
+    merged_at: datetime | None = None,
 ) -> MergedText | None:
     """The document's merge, when this device wrote its text (`pending[WRITTEN_BODY]`: the
     text it wrote, JSON-encoded, and when, ms) and the text after a sync (`text`) is another
-    one."""
+    one; `merged_at`: the sync's time."""
     written = pending.get(WRITTEN_BODY)
     if written is None or encode(text) == written[0]:
         return None
-    return MergedText(doc_id.hex(), kind, title, journal, to_datetime(written[1]))
+    return MergedText(doc_id.hex(), kind, title, journal, to_datetime(written[1]), merged_at)

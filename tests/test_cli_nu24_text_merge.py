@@ -39,6 +39,16 @@ async def test_a_body_replaced_on_two_offline_devices_is_kept_whole_and_told(
     bodies = [(await device.json("show", entry))["body"] for device in (laptop, phone)]
     assert bodies[0] == bodies[1]
     assert laptop_text in bodies[0] and phone_text in bodies[0]
+    # `tj history` says the text was merged (its versions are not kept)
+    for device in (laptop, phone):
+        shown = " ".join((await device.ok("history", entry[:8])).stdout.split())
+        assert (
+            "the text was merged with another device's change (this device had changed it at "
+            in shown
+        )
+        assert f"`tj show {entry[:12]}`" in shown
+        [merge] = (await device.json("history", entry[:8]))["merges"]
+        assert (merge["id"], merge["kind"], merge["title"]) == (entry, "entry", "Work")
 
 
 async def test_a_goal_why_and_a_safety_plan_merged_apart_are_told_naming_them(

@@ -157,6 +157,12 @@ async def test_both_devices_are_told_once_that_their_texts_were_merged(
     assert (await laptop.sync()).merged_texts == (await phone.sync()).merged_texts == []
     # the marks are not history: no text in it
     assert all(w.field != "~body" for w in await laptop.entries.history(entry.id))
+    assert all(not w.field.startswith("~") for w in await laptop.entries.history(entry.id))
+    # each device keeps that its text was merged, with when it had changed it
+    for device in (laptop, phone):
+        [kept] = await device.entries.merges(entry.id[:8])
+        assert (kept.doc_id, kept.kind, kept.title) == (entry.id, "entry", "Work")
+        assert kept.merged_at is not None and kept.merged_at >= kept.at
 
 
 async def test_a_text_change_received_before_editing_is_no_merge(
@@ -191,6 +197,7 @@ async def test_an_edit_that_left_the_text_as_it_was_is_no_merge(
     report = await laptop.sync()
     assert report.pulled and report.merged_texts == []
     assert (await laptop.entries.get(entry.id)).body == "Monday, written on the phone."
+    assert await laptop.entries.merges(entry.id) == []
 
 
 async def test_a_goal_why_merged_is_told_once_on_both_devices_naming_the_goal(
