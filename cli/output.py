@@ -248,14 +248,28 @@ RECEIPT_ORDER = ("received", "may_have", "not_sent")
 
 def by_receipt(recipients: Iterable[Recipient]) -> dict[str, list[str]]:
     """Members grouped by what is known of their receipt (`Recipient.state`), each member
-    once, under the most certain state of the ways they read it (sorted names)."""
+    once, under the most certain state of the ways they read it (sorted); a member who reads
+    it only through copies kept for them is named with them ("drsmith (through 'Shared with
+    drsmith')"): a field-level copy holds only some of its fields."""
     best: dict[str, str] = {}
+    copies: dict[str, list[str]] = {}
+    whole: set[str] = set()
     for r in recipients:
         known = best.get(r.member)
         if known is None or RECEIPT_ORDER.index(r.state) < RECEIPT_ORDER.index(known):
             best[r.member] = r.state
+        if r.copy:
+            copies.setdefault(r.member, []).append(repr(r.journal))
+        else:
+            whole.add(r.member)
+
+    def named(member: str) -> str:
+        if member in whole:
+            return member
+        return f"{member} (through {and_list(sorted(copies[member]))})"
+
     return {
-        state: sorted(m for m, s in best.items() if s == state)
+        state: [named(m) for m in sorted(m for m, s in best.items() if s == state)]
         for state in RECEIPT_ORDER
         if state in best.values()
     }

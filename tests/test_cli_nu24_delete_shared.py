@@ -109,3 +109,22 @@ async def test_trashing_and_purging_a_shared_entry_name_the_therapist(
     ), declined.stderr
     purged = await ana.ok("trash", "empty", "--yes")
     assert "drsmith already received this entry." in said(purged.stderr)
+
+
+async def test_a_result_shared_alone_names_the_copy_the_therapist_reads_it_through(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    taken = (await ana.json("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0"))["id"]
+    await ana.ok("measure", "share", taken[:8], "drsmith", "--trust-on-first-use")
+    await drsmith.ok("sync")
+    declined = await ana.tj("measure", "delete", taken[:8], input="n\n")
+    assert (
+        "drsmith (through 'Shared with drsmith') can read this result and may have received "
+        "it already (their device has not said so); deleting it here removes it from their "
+        "view at their next sync." in said(declined.stderr)
+    ), declined.stderr
+    await ana.ok("measure", "delete", taken[:8], "--yes")
+    await drsmith.ok("sync")
+    assert await drsmith.json("measure", "list") == []
