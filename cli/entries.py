@@ -32,7 +32,7 @@ from cli.terminal import escape
 from client_sdk import EMOTIONS, NotFound
 
 if TYPE_CHECKING:
-    from client_sdk import Client, Entry, FieldWrite, Prompt
+    from client_sdk import Client, Entry, FieldWrite, MergedText, Prompt
 
 LIST_DEFAULT = 20
 """Entries `tj list` shows without --limit or --all (a screenful, like `git log`'s pager)."""
@@ -542,25 +542,43 @@ def edit(
 def history(home: Home, entry_id: str, as_json: bool) -> None:
     """Show the values this device gave an entry's title, mood, tags, emotions and date,
     oldest first, and what it holds now: when two devices changed the same field while
-    apart, one value is kept everywhere (`tj sync` says so) and the other stays here.
+    apart, one value is kept everywhere (`tj sync` says so) and the other stays here. Then
+    each time a sync here merged another device's change into the text this device had
+    changed (its versions are not kept: `tj show` reads the text as it is now).
 
     \b
     Example:
       tj history 3fa9c2
     """
 
-    async def work(client: Client) -> tuple[Entry, list[FieldWrite]]:
+    async def work(client: Client) -> tuple[Entry, list[FieldWrite], list[MergedText]]:
         found = await client.entries.get(entry_id, include_trashed=True)
-        return found, await client.entries.history(entry_id)
+        return (
+            found,
+            await client.entries.history(entry_id),
+            await client.entries.merges(entry_id),
+        )
 
-    entry, writes = home.read(work)
+    entry, writes, merges = home.read(work)
     if as_json:
         output.print_json(
-            {"entry": entry.to_dict(), "history": [write.to_dict() for write in writes]}
+            {
+                "entry": entry.to_dict(),
+                "history": [write.to_dict() for write in writes],
+                "merges": [merge.to_dict() for merge in merges],
+            }
         )
         return
+    merged_lines = [
+        f"{output.local_time(m.merged_at or m.at)}: the text was merged with another device's "
+        f"change (this device had changed it at {output.local_time(m.at)}); it holds both "
+        f"changes in one text: `tj show {output.short_id(m.doc_id)}`."
+        for m in merges
+    ]
     if not writes:
         output.message("This device never changed the title, mood, tags, emotions or date.")
+        for line in merged_lines:
+            output.data(line)
         return
     table = Table("when", "field", "value this device wrote", "now")
     now = {
@@ -578,6 +596,8 @@ def history(home: Home, entry_id: str, as_json: bool) -> None:
             escape(output.field_value_text(write.field, now.get(write.field))),
         )
     output.print_table(table)
+    for line in merged_lines:
+        output.data(line)
 
 
 async def edit_entry(entry_id: str, client: Client, **fields: Any) -> tuple[Entry, str]:

@@ -38,7 +38,15 @@ from cli.sharing import items_shared
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 
 if TYPE_CHECKING:
-    from client_sdk import Client, Instrument, InvalidResult, MeasureResult, ScoreChange, Taken
+    from client_sdk import (
+        Client,
+        Instrument,
+        InvalidResult,
+        MeasureResult,
+        Recipient,
+        ScoreChange,
+        Taken,
+    )
 
 
 @cli.group()
@@ -449,23 +457,40 @@ def measure_show(home: Home, result_id: str, as_json: bool) -> None:
 @pass_home
 def measure_delete(home: Home, result_id: str, yes: bool) -> None:
     """Delete one of your results for good (there is no trash), and the copies you shared
-    of it. Asks first (--yes does not).
+    of it. Asks first (--yes does not), naming each therapist who can read it: who already
+    received it (a record their device signed says so), who may have; at their next sync it
+    leaves their view.
 
     \b
     Examples:
       tj measure delete 3fa9c2
       tj measure delete 3fa9c2 --yes
     """
-    if not yes:
+
+    async def check(client: Client) -> tuple[MeasureResult, list[Recipient]]:
         # refused before the question, not after it (NU23 C8)
-        found = home.run(lambda client: client.measures.delete(result_id, check_only=True))
+        found = await client.measures.delete(result_id, check_only=True)
+        return found, await client.shares.recipients(found.id)
+
+    found, recipients = home.run(check)
+    told = output.receipt_lines(
+        recipients,
+        "this result",
+        "deleting it here",
+        "removes it from their view at their next sync",
+    )
+    if not yes:
         click.confirm(
-            f"Delete {result_words(found)} for good, and the copies you shared of it?",
+            "\n".join(
+                [*told, f"Delete {result_words(found)} for good, and the copies you shared of it?"]
+            ),
             abort=True,
             err=True,
         )
     deleted, note = home.run(partial(then_sync, lambda client: client.measures.delete(result_id)))
     output.message(f"Deleted {result_words(deleted)} and the copies you shared of it; {note}.")
+    for line in output.receipt_after_lines(recipients, "it leaves their view at their next sync"):
+        output.message(line)
 
 
 def result_words(result: MeasureResult) -> str:

@@ -34,8 +34,10 @@ if TYPE_CHECKING:
         Entry,
         Journal,
         MeasureResult,
+        MergedText,
         News,
         OvertakenEdit,
+        Recipient,
         SyncReport,
         UploadLimit,
     )
@@ -241,6 +243,79 @@ async def unverified_owners(client: Client, owners: Iterable[str]) -> list[Unver
     return found
 
 
+RECEIPT_ORDER = ("received", "may_have", "not_sent")
+
+
+def by_receipt(recipients: Iterable[Recipient]) -> dict[str, list[str]]:
+    """Members grouped by what is known of their receipt (`Recipient.state`), each member
+    once, under the most certain state of the ways they read it (sorted); a member who reads
+    it only through copies kept for them is named with them ("drsmith (through 'Shared with
+    drsmith')"): a field-level copy holds only some of its fields."""
+    best: dict[str, str] = {}
+    copies: dict[str, list[str]] = {}
+    whole: set[str] = set()
+    for r in recipients:
+        known = best.get(r.member)
+        if known is None or RECEIPT_ORDER.index(r.state) < RECEIPT_ORDER.index(known):
+            best[r.member] = r.state
+        if r.copy:
+            copies.setdefault(r.member, []).append(repr(r.journal))
+        else:
+            whole.add(r.member)
+
+    def named(member: str) -> str:
+        if member in whole:
+            return member
+        return f"{member} (through {and_list(sorted(copies[member]))})"
+
+    return {
+        state: [named(m) for m in sorted(m for m, s in best.items() if s == state)]
+        for state in RECEIPT_ORDER
+        if state in best.values()
+    }
+
+
+def receipt_lines(
+    recipients: Iterable[Recipient], item: str, removing: str, after: str
+) -> list[str]:
+    """Before a shared item is deleted or trashed (NU24 C9): who already received it (a
+    record their device signed says so), who can read it and may have, and who cannot have
+    it yet, and what `removing` ("deleting it here") does for them. `item`: "this result";
+    `after`: what follows for them ("removes it from their view at their next sync")."""
+    lines = []
+    for state, names in by_receipt(recipients).items():
+        who = and_list(names)
+        if state == "received":
+            lines.append(f"{who} already received {item}; {removing} {after}.")
+        elif state == "may_have":
+            lines.append(
+                f"{who} can read {item} and may have received it already (their device has "
+                f"not said so); {removing} {after}."
+            )
+        else:
+            lines.append(
+                f"{who} can read {item} but cannot have received it yet: it has not left "
+                f"this device; {removing} now, it never shows for them."
+            )
+    return lines
+
+
+def receipt_after_lines(recipients: Iterable[Recipient], after: str) -> list[str]:
+    """After a shared item was deleted or trashed (NU24 C9), who had it and what follows for
+    them (`after`: "it leaves their view at their next sync")."""
+    said = {
+        "received": "already received it",
+        "may_have": "may have received it",
+        "not_sent": "never received it",
+    }
+    return [
+        f"{and_list(names)} {said[state]}: "
+        + (after if state != "not_sent" else "it never shows for them")
+        + "."
+        for state, names in by_receipt(recipients).items()
+    ]
+
+
 def and_list(items: list[str]) -> str:
     """ "a", "a and b", "a, b and c"."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
@@ -419,8 +494,8 @@ def settled_lines(report: SyncReport) -> list[str]:
     opt-in or the share (NU22 C3: "Safety: A safety flag was sealed for drsmith for your
     PHQ-9 answer of ..."), then one line per entry field this device changed offline that
     another device's change settled (client_sdk/settling.py), with how to see this
-    device's value, then one per entry whose text this device and another changed (NU24 C1:
-    "Merged: the text of entry ..."), then one per entry edited here that another device put in the trash
+    device's value, then one per text this device and another changed (NU24 C1: an entry's
+    body, a goal's why, a safety plan: "Merged: the text of entry ..."), then one per entry edited here that another device put in the trash
     (or deleted) without having received the edit (NU22 C12), with how to get it back."""
     lines = [f"Safety: {flag.line()}" for flag in report.late_flags]
     for s in report.settled:
@@ -432,16 +507,30 @@ def settled_lines(report: SyncReport) -> list[str]:
             f"This device had {field_value_text(s.field, s.mine)!r}: `tj history "
             f"{short_id(s.entry_id)}` keeps it."
         )
-    for m in report.merged_texts:
-        titled = f' ("{m.title}")' if m.title else ""
-        lines.append(
-            f"Merged: the text of entry {short_id(m.entry_id)}{titled}, changed on this device "
-            f"at {local_time(m.at)}, was changed on another device too; every device now has "
-            f"both changes in one text. Read it to check it says what you meant: `tj show "
-            f"{short_id(m.entry_id)}`."
-        )
+    lines += [merged_line(m) for m in report.merged_texts]
     lines += [overtaken_line(edit) for edit in report.overtaken]
     return lines
+
+
+def merged_line(merged: MergedText) -> str:
+    """A text this device and another changed apart, merged (NU24 C1), in words: which text
+    of which document, and the command that shows it."""
+    if merged.kind == "goal":
+        what = f"the why of goal {merged.title!r} ({short_id(merged.doc_id)})"
+        show = f"tj goal show {short_id(merged.doc_id)}"
+    elif merged.kind == "safety_plan":
+        what = f"the safety plan of {merged.journal}" if merged.journal else "the safety plan"
+        journal = "" if merged.journal in ("", "Personal") else f" --journal {merged.journal!r}"
+        show = f"tj safety plan{journal}"
+    else:
+        titled = f' ("{merged.title}")' if merged.title else ""
+        what = f"the text of entry {short_id(merged.doc_id)}{titled}"
+        show = f"tj show {short_id(merged.doc_id)}"
+    return (
+        f"Merged: {what}, changed on this device at {local_time(merged.at)}, was changed on "
+        f"another device too; every device now has both changes in one text. Read it to "
+        f"check it says what you meant: `{show}`."
+    )
 
 
 def overtaken_line(edit: OvertakenEdit) -> str:

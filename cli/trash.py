@@ -16,7 +16,7 @@ from cli.main import Home, cli, json_option, pass_home, then_sync
 from client_sdk import TRASH_DAYS
 
 if TYPE_CHECKING:
-    from client_sdk import Entry
+    from client_sdk import Client, Entry, Recipient
 
 
 @cli.command()
@@ -26,23 +26,39 @@ if TYPE_CHECKING:
 def delete(home: Home, entry_id: str, yes: bool) -> None:
     """Move an entry to the trash, on every device. Works offline.
 
-    Asks first (--yes does not). The entry can be restored with `tj restore` for 30 days;
-    then it is deleted for good.
+    Asks first (--yes does not), naming each therapist who can read it (in a shared journal,
+    or a copy kept for them): who already received it (a record their device signed says
+    so), who may have; at their next sync it leaves their view. The entry can be restored
+    with `tj restore` for 30 days (their view shows it again); then it is deleted for good.
 
     \b
     Examples:
       tj delete 3fa9c2
       tj delete 3fa9c2 --yes
     """
-    if not yes:
+
+    async def check(client: Client) -> tuple[Entry, list[Recipient]]:
         # refused before the question, not after it (NU23 C8)
-        entry = home.run(lambda client: client.entries.delete(entry_id, check_only=True))
-        click.confirm(f"Move {describe(entry)} to the trash?", abort=True, err=True)
+        found = await client.entries.delete(entry_id, check_only=True)
+        return found, await client.shares.recipients(found.id)
+
+    entry, recipients = home.run(check)
+    if not yes:
+        told = output.receipt_lines(
+            recipients, "this entry", "moving it to the trash here", TRASH_AFTER
+        )
+        click.confirm(
+            "\n".join([*told, f"Move {describe(entry)} to the trash?"]), abort=True, err=True
+        )
     trashed, note = home.run(partial(then_sync, lambda client: client.entries.delete(entry_id)))
     output.message(
         f"Moved {describe(trashed)} to the trash (restore it with `tj restore "
         f"{output.short_id(trashed.id)}` within {TRASH_DAYS} days); {note}."
     )
+    for line in output.receipt_after_lines(
+        recipients, "it leaves their view at their next sync (`tj restore` shows it to them again)"
+    ):
+        output.message(line)
 
 
 @cli.command()
@@ -81,21 +97,61 @@ def trash(home: Home, as_json: bool) -> None:
 @pass_home
 def trash_empty(home: Home, yes: bool) -> None:
     """Delete every entry in the trash for good, on every device. Asks first, saying how
-    many entries (--yes does not).
+    many entries and naming the therapists who can read them (--yes does not).
 
     \b
     Example:
       tj trash empty
     """
+
+    async def check(client: Client) -> tuple[int, list[Recipient]]:
+        held = await client.entries.trash()
+        found = []
+        for entry in held:
+            found += await client.shares.recipients(entry.id)
+        return len(held), found
+
+    held, recipients = home.run(check)
+    told = purge_lines(recipients, held)
     if not yes:
-        held = len(home.run(lambda client: client.entries.trash()))
         if not held:
             output.message("The trash is empty: nothing to delete.")
             return
         entries = output.plural(held, "entry", "entries")
-        click.confirm(f"Delete the {entries} in the trash for good?", abort=True, err=True)
+        click.confirm(
+            "\n".join([*told, f"Delete the {entries} in the trash for good?"]),
+            abort=True,
+            err=True,
+        )
     emptied, note = home.run(partial(then_sync, lambda client: client.entries.empty_trash()))
     output.message(f"Deleted {output.plural(emptied, 'entry', 'entries')} for good; {note}.")
+    for line in told if emptied else []:
+        output.message(line)
+
+
+def purge_lines(recipients: list[Recipient], held: int) -> list[str]:
+    """Who can read entries in the trash (NU24 C9), what is known of their receipt, and what
+    the trash and a delete for good do for them."""
+    item = "this entry" if held == 1 else f"at least one of these {held} entries"
+    said = {
+        "received": "already received",
+        "may_have": "may have received (their device has not said so)",
+        "not_sent": "cannot have received (it has not left this device)",
+    }
+    lines = [
+        f"{output.and_list(names)} {said[state]} {item}."
+        for state, names in output.by_receipt(recipients).items()
+    ]
+    if lines:
+        lines.append(
+            "An entry in the trash leaves their view at their next sync; deleted for good, it "
+            "can never be shown to them again."
+        )
+    return lines
+
+
+TRASH_AFTER = "removes it from their view at their next sync (`tj restore` shows it to them again)"
+"""What moving a shared entry to the trash does for the therapists who read it (NU24 C9)."""
 
 
 def describe(entry: Entry) -> str:

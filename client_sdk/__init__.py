@@ -84,7 +84,7 @@ if TYPE_CHECKING:
     )
     from client_sdk.templates import Template, TemplateField
     from client_sdk.transport import QUICK_TRY, RetryPolicy
-    from client_sdk.undelivered import Undelivered
+    from client_sdk.undelivered import Recipient, Undelivered
     from client_sdk.upload_limit import UploadLimit
     from client_sdk.withholding import Gap
 
@@ -150,7 +150,7 @@ _EXPORTS = {
     "sync": ("Arrival", "NewerFormat", "News", "Removal", "SetAside", "SyncProgress", "SyncReport"),
     "templates": ("Template", "TemplateField"),
     "transport": ("QUICK_TRY", "RetryPolicy"),
-    "undelivered": ("Undelivered",),
+    "undelivered": ("Recipient", "Undelivered"),
     "upload_limit": ("UploadLimit",),
     "withholding": ("Gap",),
 }
@@ -271,6 +271,7 @@ __all__ = [
     "Shares",
     "EndedShares",
     "Undelivered",
+    "Recipient",
     "Source",
     "Streak",
     "SyncProgress",

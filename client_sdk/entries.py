@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from client_sdk import keys, queries
 from client_sdk.context import Context
@@ -41,6 +41,8 @@ from client_sdk.reflection import Prompts
 from client_sdk.replica import restore_anew_setting, stored_document
 from client_sdk.settling import (
     EDITED,
+    MERGED,
+    MERGED_TEXTS,
     WRITTEN_BODY,
     FieldWrite,
     MergedText,
@@ -51,7 +53,7 @@ from client_sdk.settling import (
     merged_text,
     settled_fields,
 )
-from client_sdk.store import JournalsChanged, LocalJournal
+from client_sdk.store import JournalsChanged, LocalJournal, StoredDocument
 from client_sdk.sync import Removal
 
 if TYPE_CHECKING:
@@ -190,7 +192,30 @@ class Entries:
         return [
             FieldWrite(document.doc_id.hex(), name, json.loads(value), to_datetime(at))
             for name, value, at in await self._context.store.field_writes(document.doc_id)
-            if name not in (EDITED, WRITTEN_BODY)  # marks, not a field's values
+            if name not in (EDITED, WRITTEN_BODY, MERGED)  # marks, not a field's values
+        ]
+
+    async def merges(self, entry_id: str) -> builtins.list[MergedText]:
+        """The merges of this entry's text told on this device, oldest first (NU24 C1: a
+        sync that brought another device's change of a text this device had changed; the
+        same as `SyncReport.merged_texts` told then, with the entry's title and journal as
+        they are now): `at` is when this device had changed the text, `merged_at` when the
+        sync merged it. Kept from this version on; a merge told before is not in it. Works
+        offline. Raises NotFound for an unknown or deleted entry (a trashed one has them)."""
+        local, document = await self._live_entry(entry_id, include_trashed=True)
+        view = entry_view(document)
+        journal = self._context.display(local)
+        return [
+            MergedText(
+                document.doc_id.hex(),
+                ENTRY,
+                view.title,
+                journal,
+                to_datetime(json.loads(value)),
+                to_datetime(at),
+            )
+            for name, value, at in await self._context.store.field_writes(document.doc_id)
+            if name == MERGED
         ]
 
     async def _remember_writes(
@@ -494,6 +519,17 @@ async def settle_after_sync(
     `MergedText`), told once like a settled field."""
     store = context.store
     waiting = {r.doc_id for r in await store.outbox() if r.doc_id is not None}
+    journals: dict[bytes, LocalJournal] | None = None
+    synced_at = to_datetime(now_ms())
+
+    async def names(stored: StoredDocument) -> str:
+        """The name of the document's journal, as `client.journals.list` shows it."""
+        nonlocal journals
+        if journals is None:
+            journals = {j.journal_id: j for j in await store.journals()}
+        local = journals.get(stored.journal_id)
+        return context.display(local) if local is not None else ""
+
     found: list[Settled] = []
     merged: list[MergedText] = []
     overtaken: list[tuple[OvertakenEdit, Removal]] = []
@@ -520,20 +556,64 @@ async def settle_after_sync(
             told.append(doc_id)
         if doc_id in waiting or doc_id not in arrived:
             continue  # not pushed yet, or nothing from another device since
+        stored = await store.document(doc_id)
+        if stored is not None and stored.kind != ENTRY:  # a goal's why, a plan's text
+            text = await _other_merged_text(context, stored, fields, names, synced_at)
+            if text is False:
+                gone.append(doc_id)
+                continue
+            if text is not None:
+                merged.append(text)
+            done.append(doc_id)
+            continue
         if view is None:
-            stored = await store.document(doc_id)
             view = entry_view(stored_document(stored)) if stored is not None else None
         if view is None or view.deleted:
             gone.append(doc_id)
             continue
         found += settled_fields(doc_id, view.title, fields, field_values(view))
-        text = merged_text(doc_id, view.title, fields, view.body)
+        text = (
+            merged_text(
+                doc_id, ENTRY, view.title, await names(stored), fields, view.body, synced_at
+            )
+            if stored is not None
+            else None
+        )
         if text is not None:
             merged.append(text)
         done.append(doc_id)
     async with store.transaction() as tx:
+        for told_merge in merged:  # kept for `entries.merges` (marked synced just below)
+            if told_merge.kind == ENTRY and told_merge.merged_at is not None:
+                await tx.add_field_writes(
+                    bytes.fromhex(told_merge.doc_id),
+                    {MERGED: encode(int(told_merge.at.timestamp() * 1000))},
+                    int(told_merge.merged_at.timestamp() * 1000),
+                )
         await tx.mark_field_writes_synced(done, keep=EDITED)  # the mark waits (above)
         await tx.forget_field_write(told, EDITED)  # told, or seen by the other device
         await tx.forget_field_writes(gone)
         await tx.forget_field_write(done, WRITTEN_BODY)  # compared: no longer needed
     return found, overtaken, merged
+
+
+async def _other_merged_text(
+    context: Context,
+    stored: StoredDocument,
+    pending: dict[str, tuple[str, int]],
+    names: Callable[[StoredDocument], Awaitable[str]],
+    synced_at: datetime,
+) -> MergedText | None | Literal[False]:
+    """The merge of a goal's why or a safety plan's text (`MERGED_TEXTS`) this device wrote,
+    as `merged_text`; False for a document deleted meanwhile (its marks are forgotten)."""
+    text_name = MERGED_TEXTS.get(stored.kind)
+    if text_name is None:
+        return None
+    document = stored_document(stored)
+    if document.field("deleted") is True:
+        return False
+    title = str(document.field("title", "") or "") if stored.kind == "goal" else ""
+    text = document.text(text_name)
+    return merged_text(
+        stored.doc_id, stored.kind, title, await names(stored), pending, text, synced_at
+    )

@@ -34,6 +34,7 @@ from client_sdk.goals import (
 )
 from client_sdk.models import now_ms
 from client_sdk.replica import REVOKED, stored_document
+from client_sdk.settling import WRITTEN_BODY, encode
 from client_sdk.store import LocalJournal
 
 FUTURE_SLACK_MS = 60_000
@@ -183,6 +184,7 @@ class Goals:
             raise InvalidInput("give a new target or measure, or clear it, not both")
         local, document = await self._live(goal_id)
         parsed = Measure.parse(measure) if measure is not None else None
+        why_before = document.text("why")
         update = edit_goal_update(
             document,
             now_ms(),
@@ -194,6 +196,10 @@ class Goals:
             clear_measure=clear_measure,
         )
         await self._context.save(local, document, update)
+        why_after = document.text("why")
+        if why_after != why_before:  # so that a sync merging another device's says so
+            async with self._context.store.transaction() as tx:
+                await tx.put_field_write(document.doc_id, WRITTEN_BODY, encode(why_after), now_ms())
         return self._goal(local, document)
 
     async def delete(self, goal_id: str, *, check_only: bool = False) -> Goal:

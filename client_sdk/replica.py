@@ -2342,6 +2342,17 @@ class Replica:
             # covers: it cannot read them); like an echo, it can only add to what was received.
             received = echoes + [(body.author, body.device, body.counter) for _, body in newer]
             await self._count(tx, journal.journal_id, received, trusted)
+            if journal.owner_id == self.profile.account_id:  # who received what (receipts.py)
+                await tx.note_member_claims(
+                    journal.journal_id,
+                    [
+                        (body.author, seen.author, seen.device, seen.counter)
+                        for _, body in trusted
+                        if body.author != journal.owner_id
+                        for seen in body.seen
+                        if seen.author == journal.owner_id
+                    ],
+                )
             # Never lowered here: another client of this profile may have pulled further since
             # this pull read the cursor (R18 finding 3). Its older reply is no rollback (R19
             # finding 3); a real one shows in the next reply, whose head is then below the

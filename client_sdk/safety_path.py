@@ -62,6 +62,7 @@ from client_sdk.safety import (
 )
 from client_sdk.scoring import builtin_instruments
 from client_sdk.scoring import instrument as find_instrument
+from client_sdk.settling import WRITTEN_BODY, encode
 from client_sdk.store import LocalJournal, LocalShare, Store, StoredDocument
 
 LAST_SYNCED = "last_synced_at"  # client.LAST_SYNCED: ms of this device's last sync
@@ -300,6 +301,7 @@ class SafetyPath:
         creating = document is None
         if document is None:
             document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_PLAN)
+        text_before = document.text("plan")
         update = plan_update(
             document,
             now_ms(),
@@ -312,6 +314,12 @@ class SafetyPath:
             creating=creating,
         )
         await self._replica.commit(local, document, update)
+        text_after = document.text("plan")
+        if not creating and text_after != text_before:  # a sync merging another's says so
+            async with self._store.transaction() as tx:
+                await tx.put_field_write(
+                    document.doc_id, WRITTEN_BODY, encode(text_after), now_ms()
+                )
         return plan_view(document, self._display(local))
 
     async def would_opt_in(self, journal: str | None = None) -> list[str]:

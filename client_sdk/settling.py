@@ -26,12 +26,15 @@ device can tell a concurrent trash from a later one: every edit here leaves a ma
 signed seen vector says whether its writer had received that record (`sync.Removal`). A
 trash made after seeing the edit is the user's choice on the edited text: nothing to tell.
 
-A body this device changed that another device's change reached meanwhile is merged, not
-settled (protocol.md 5: concurrent text edits are all kept): the first sync that brings
-another device's change of that entry after this device's text change, and leaves the body
-other than this device wrote it, says so once (`MergedText` in `SyncReport.merged_texts`),
-so the user reads the merged text (NU24 C1). The same honest limit: a change made on the other
-device after seeing this one is told too.
+A text this device changed that another device's change reached meanwhile is merged, not
+settled (protocol.md 5: concurrent text edits are all kept): an entry's body, a goal's why,
+a safety plan's text (`MERGED_TEXTS`). The first sync that brings another device's change of
+that document after this device's text change, and leaves the text other than this device
+wrote it, says so once (`MergedText` in `SyncReport.merged_texts`, naming the kind of
+document), so the user reads the merged text (NU24 C1). The same honest limit: a change made
+on the other device after seeing this one is told too. (A private note, a therapist's note
+and a brief have texts too, but no device edits them after writing them: they are never
+merged.)
 
 Pure: no I/O.
 """
@@ -55,9 +58,18 @@ entry, the latest: its value is the counter of the record that carried it). Not 
 `client.entries.history` leaves it out."""
 
 WRITTEN_BODY = "~body"
-"""The name under which the body this device last wrote to an entry is kept in the local
-field writes until a sync compares it with the merged body. Not a field: history leaves it
-out."""
+"""The name under which the text this device last wrote to a document (an entry's body, a
+goal's why, a safety plan's text: `MERGED_TEXTS`) is kept in the local field writes until a
+sync compares it with the merged text. Not a field: history leaves it out."""
+
+MERGED = "~merged"
+"""The name under which each merge of an entry's text told on this device is kept in the
+local field writes (value: when this device had changed the text, ms; `at`: when the sync
+merged it), for `client.entries.merges`. Not a field: history leaves it out."""
+
+MERGED_TEXTS = {"entry": "body", "goal": "why", "safety_plan": "plan"}
+"""Document kind -> the name of its text that a device edits after writing it, so that two
+devices' changes of it merge (protocol.md 5, rule 2) and the merge is told (`MergedText`)."""
 
 
 def field_values(view: EntryView) -> dict[str, Any]:
@@ -158,24 +170,51 @@ class OvertakenEdit:
 
 @dataclass(frozen=True)
 class MergedText:
-    """An entry whose body this device changed (last at `at`, UTC) and another device changed
-    too before this sync: every device now holds the two changes merged into one text, which
-    is not the text this device wrote. `title` is the entry's title."""
+    """A text this device changed (last at `at`, UTC) that another device changed too before
+    this sync: every device now holds the two changes merged into one text, which is not the
+    text this device wrote. `kind` names the document and its text (`MERGED_TEXTS`):
+    "entry" (its body), "goal" (its why) or "safety_plan" (the plan in the client's words);
+    `doc_id` is its id (hex); `title` the entry's or goal's title ("" for a safety plan);
+    `journal` the journal's name as `client.journals.list` shows it."""
 
-    entry_id: str
+    doc_id: str
+    kind: str
     title: str
+    journal: str
     at: datetime
+    merged_at: datetime | None = None
+    """When the sync merged it (UTC); None when not known."""
+
+    @property
+    def entry_id(self) -> str:
+        """The entry's id (hex) for an entry's body, "" for another kind."""
+        return self.doc_id if self.kind == "entry" else ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"entry_id": self.entry_id, "title": self.title, "at": self.at.isoformat()}
+        return {
+            "kind": self.kind,
+            "id": self.doc_id,
+            "entry_id": self.entry_id,
+            "title": self.title,
+            "journal": self.journal,
+            "at": self.at.isoformat(),
+            "merged_at": self.merged_at.isoformat() if self.merged_at is not None else None,
+        }
 
 
 def merged_text(
-    entry_id: bytes, title: str, pending: dict[str, tuple[str, int]], body: str
+    doc_id: bytes,
+    kind: str,
+    title: str,
+    journal: str,
+    pending: dict[str, tuple[str, int]],
+    text: str,
+    merged_at: datetime | None = None,
 ) -> MergedText | None:
-    """The entry's merge, when this device wrote its body (`pending[WRITTEN_BODY]`: the body
-    it wrote, JSON-encoded, and when, ms) and the body after a sync is another one."""
+    """The document's merge, when this device wrote its text (`pending[WRITTEN_BODY]`: the
+    text it wrote, JSON-encoded, and when, ms) and the text after a sync (`text`) is another
+    one; `merged_at`: the sync's time."""
     written = pending.get(WRITTEN_BODY)
-    if written is None or encode(body) == written[0]:
+    if written is None or encode(text) == written[0]:
         return None
-    return MergedText(entry_id.hex(), title, to_datetime(written[1]))
+    return MergedText(doc_id.hex(), kind, title, journal, to_datetime(written[1]), merged_at)

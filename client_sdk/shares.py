@@ -26,7 +26,8 @@ from client_sdk.models import normalize_username, now_ms, read_time
 from client_sdk.private_notes import holds_private_notes
 from client_sdk.replica import REVOKED
 from client_sdk.sharing import AuditInfo, SharedJournal, ShareInfo
-from client_sdk.undelivered import Undelivered, undelivered
+from client_sdk.store import StoredDocument
+from client_sdk.undelivered import Recipient, Undelivered, receipt_state, undelivered
 
 if TYPE_CHECKING:
     from client_sdk.access import Member
@@ -214,6 +215,81 @@ class Shares:
             ):  # a result and its copy are one: the first (the journal's own) is kept
                 found.setdefault((item.kind, item.measure, item.at), item)
         return sorted(found.values(), key=lambda u: (u.at, u.id))
+
+    async def recipients(self, item_id: str) -> builtins.list[Recipient]:
+        """Who can read an item of this account's (an entry or a measure result, by id or a
+        unique prefix of 4+ hex digits), and whether they already received it: each current
+        member of its journal, and of each copy of it kept for a member (a field-level
+        share, `share_entry`, `measures.share`), from the access chains verified here, sorted
+        by member and journal (undelivered.Recipient: "received" only when a record their
+        device signed says so; the server's word about downloads is never taken). What an
+        app says before deleting or trashing a shared item (NU24 C9). Empty for an item of
+        a journal this account does not own, or shared with no one. Works offline, from this
+        device's copy (sync first for the latest records of members). Raises InvalidInput
+        for a malformed or ambiguous id, NotFound for an unknown item."""
+        context = self._context
+        stored = await self._item(item_id)
+        journals = {j.journal_id: j for j in await context.store.journals()}
+        local = journals.get(stored.journal_id)
+        if local is None or local.role != "owner":
+            return []
+        replica = context.replica
+        await replica.load_access()
+        account_key = replica.profile.secrets.account_key
+        holding = [(local, stored.doc_id, False)]
+        for journal in journals.values():
+            if journal.role != "owner" or not replica.is_disclosure(journal):
+                continue
+            copy_id = keys.disclosure_doc_id(account_key, stored.doc_id, journal.journal_id)
+            copy = await context.store.document(copy_id)
+            if copy is not None and copy.journal_id == journal.journal_id:
+                holding.append((journal, copy_id, True))
+        found = []
+        now = now_ms()
+        for journal, doc_id, is_copy in holding:
+            state = replica.chains.state(journal.journal_id)
+            members = [
+                m for m in (state.members.values() if state is not None else ()) if not m.ended(now)
+            ]
+            if not members:
+                continue
+            first = await context.store.document_counters(doc_id)
+            sent = await context.store.document_reached_server(doc_id)
+            claims = await context.store.member_claims(journal.journal_id)
+            for member in members:
+                if member.who is None:
+                    continue
+                found.append(
+                    Recipient(
+                        member.username,
+                        context.display(journal),
+                        is_copy,
+                        receipt_state(
+                            journal.owner_id,
+                            first,
+                            claims.get(member.who.account_id, {}),
+                            sent,
+                        ),
+                    )
+                )
+        return sorted(found, key=lambda r: (r.member, r.copy, r.journal))
+
+    async def _item(self, item_id: str) -> StoredDocument:
+        """A document of this device by id or unique prefix (4 to 32 hex digits)."""
+        cleaned = item_id.strip().lower()
+        if not 4 <= len(cleaned) <= 32 or any(c not in "0123456789abcdef" for c in cleaned):
+            raise InvalidInput(f"{item_id!r} is not an id (4 to 32 hex digits)")
+        store = self._context.store
+        ids = await store.document_ids_with_prefix(bytes.fromhex(cleaned[: len(cleaned) // 2 * 2]))
+        found = [i for i in ids if i.hex().startswith(cleaned)]
+        if not found:
+            raise NotFound(f"no item {item_id} on this device", subject="document")
+        if len(found) > 1:
+            raise InvalidInput(f"{item_id} matches several: give more of the id")
+        stored = await store.document(found[0])
+        if stored is None:
+            raise NotFound(f"no item {item_id} on this device", subject="document")
+        return stored
 
     async def unshared_results(
         self, journal: str, username: str

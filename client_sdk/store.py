@@ -98,6 +98,10 @@ CREATE TABLE IF NOT EXISTS device_counters (
     received BLOB NOT NULL, claimed INTEGER NOT NULL, claimed_by BLOB NOT NULL,
     PRIMARY KEY (journal_id, author, device)
 );
+CREATE TABLE IF NOT EXISTS member_claims (
+    journal_id BLOB NOT NULL, member BLOB NOT NULL, author BLOB NOT NULL, device BLOB NOT NULL,
+    counter INTEGER NOT NULL, PRIMARY KEY (journal_id, member, author, device)
+);
 CREATE TABLE IF NOT EXISTS record_covers (
     journal_id BLOB NOT NULL, record_id BLOB NOT NULL, covers BLOB NOT NULL,
     PRIMARY KEY (journal_id, record_id)
@@ -1002,6 +1006,37 @@ class Store:
             for r in rows
         ]
 
+    async def member_claims(self, journal_id: bytes) -> dict[bytes, dict[Key, int]]:
+        """Member account id -> (author, device) -> the highest counter of that device a
+        record the member signed says their device had received (`note_member_claims`)."""
+        rows = await self._all(
+            "SELECT member, author, device, counter FROM member_claims WHERE journal_id = ?",
+            (journal_id,),
+        )
+        found: dict[bytes, dict[Key, int]] = {}
+        for member, author, device, counter in rows:
+            found.setdefault(bytes(member), {})[(bytes(author), bytes(device))] = int(counter)
+        return found
+
+    async def document_counters(self, doc_id: bytes) -> dict[Key, int]:
+        """(author, device) -> the lowest counter of the records of a document this device
+        holds (seen_records): the record of each device that first brought it here."""
+        rows = await self._all(
+            "SELECT author, device, min(counter) FROM seen_records WHERE doc_id = ? "
+            "AND author IS NOT NULL AND device IS NOT NULL AND counter IS NOT NULL "
+            "GROUP BY author, device",
+            (doc_id,),
+        )
+        return {(bytes(r[0]), bytes(r[1])): int(r[2]) for r in rows}
+
+    async def document_reached_server(self, doc_id: bytes) -> bool:
+        """Whether a record of the document holds a server `seq`: stored by the server (this
+        device's, acknowledged, or any device's, pulled)."""
+        rows = await self._all(
+            "SELECT 1 FROM seen_records WHERE doc_id = ? AND seq IS NOT NULL LIMIT 1", (doc_id,)
+        )
+        return bool(rows)
+
     async def seen(self, journal_id: bytes, record_ids: list[bytes]) -> set[bytes]:
         found: set[bytes] = set()
         for start in range(0, len(record_ids), 500):
@@ -1608,6 +1643,21 @@ class Transaction:
     async def journal_counters(self, journal_id: bytes) -> dict[Key, DeviceCounters]:
         return await self._db.run(lambda db: _journal_counters(db, journal_id))
 
+    async def note_member_claims(
+        self, journal_id: bytes, claims: list[tuple[bytes, bytes, bytes, int]]
+    ) -> None:
+        """Keep, per member account, the highest counter of each owner device that a verified,
+        accepted record of that member names in its signed seen vector: (member account id,
+        owner account id, owner device id, counter). What `member_claims` answers."""
+        if not claims:
+            return
+        await self._db.executemany(
+            "INSERT INTO member_claims VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(journal_id, member, author, device) "
+            "DO UPDATE SET counter = max(counter, excluded.counter)",
+            [(journal_id, m, a, d, c) for m, a, d, c in claims],
+        )
+
     async def put_journal_counters(
         self, journal_id: bytes, devices: dict[Key, DeviceCounters]
     ) -> None:
@@ -1747,6 +1797,7 @@ class Transaction:
             "problems",
             "withdrawn",
             "device_counters",
+            "member_claims",
             "record_covers",
             "parked_records",
             "write_counters",

@@ -134,3 +134,59 @@ def _name(measure: str) -> str:
 
     found = builtin_instruments().get(measure)
     return found.name if found else measure
+
+
+RECEIVED = "received"
+"""`Recipient.state`: a record the member's device signed says it had received the item."""
+MAY_HAVE = "may_have"
+"""`Recipient.state`: the item reached the server; whether their device downloaded it is not
+known here (no record of theirs signed since says so)."""
+NOT_SENT = "not_sent"
+"""`Recipient.state`: no record of the item has left this device: they cannot have it."""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A current member who can read one of this account's items (an entry, a measure
+    result): `member` (username), `journal` (the name of the journal they read it through:
+    the item's own journal, or a copy kept for them, `copy` True), and `state`: RECEIVED
+    ("received": a record their device signed, verified here, names in its seen vector a
+    counter of the owner's device at or past the record that brought the item: their device
+    had received it; protocol.md 4.18), MAY_HAVE ("may_have": the item reached the server,
+    and no record of theirs says whether their device downloaded it: the server's word about
+    downloads is never taken) or NOT_SENT ("not_sent": nothing of it has left this device).
+
+    What a removal does at a recipient is the same in every state: an entry moved to the
+    trash, or a result or entry deleted for good, leaves their view at their next sync
+    (what they exported or wrote down elsewhere stays with them)."""
+
+    member: str
+    journal: str
+    copy: bool
+    state: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "member": self.member,
+            "journal": self.journal,
+            "copy": self.copy,
+            "state": self.state,
+        }
+
+
+def receipt_state(
+    owner_id: bytes,
+    first: dict[tuple[bytes, bytes], int],
+    claims: dict[tuple[bytes, bytes], int],
+    reached_server: bool,
+) -> str:
+    """A member's `Recipient.state` for one item: `first` is, per (author, device), the lowest
+    counter of the item's records this device holds; `claims` the highest counter of each
+    device the member's signed records say their device had received; `reached_server`
+    whether a record of the item was stored by the server. Only the owner's records count
+    (the owner's device writes the item; a member's claim of another member's records is
+    no receipt of it)."""
+    for (author, device), counter in first.items():
+        if author == owner_id and claims.get((author, device), 0) >= counter:
+            return RECEIVED
+    return MAY_HAVE if reached_server else NOT_SENT

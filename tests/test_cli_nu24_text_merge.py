@@ -39,3 +39,50 @@ async def test_a_body_replaced_on_two_offline_devices_is_kept_whole_and_told(
     bodies = [(await device.json("show", entry))["body"] for device in (laptop, phone)]
     assert bodies[0] == bodies[1]
     assert laptop_text in bodies[0] and phone_text in bodies[0]
+    # `tj history` says the text was merged (its versions are not kept)
+    for device in (laptop, phone):
+        shown = " ".join((await device.ok("history", entry[:8])).stdout.split())
+        assert (
+            "the text was merged with another device's change (this device had changed it at "
+            in shown
+        )
+        assert f"`tj show {entry[:12]}`" in shown
+        [merge] = (await device.json("history", entry[:8]))["merges"]
+        assert (merge["id"], merge["kind"], merge["title"]) == (entry, "entry", "Work")
+
+
+async def test_a_goal_why_and_a_safety_plan_merged_apart_are_told_naming_them(
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
+) -> None:
+    """NU24 C1 follow-up: a goal's why and a safety plan's text merge like a body, and were
+    merged silently: each is told once, named, with the command that shows it."""
+    laptop = Device(tmp_path / "ana-laptop", live_server.url)
+    await laptop.ok("signup", live_server.url, "ana", "--device-name", "laptop")
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    goal = (await laptop.ok("goal", "add", "Sleep", "--why", "To feel rested.")).stdout.strip()
+    await laptop.ok("safety", "plan", "--text", "Call Sam.")
+    await phone.ok("sync")
+    await outage.begin()
+    await laptop.ok("goal", "edit", goal[:8], "--why", "So that I sleep better at night.")
+    await phone.ok("goal", "edit", goal[:8], "--why", "Because my doctor asked me to.")
+    await laptop.ok("safety", "plan", "--text", "Call Sam, then walk to the park.")
+    await phone.ok("safety", "plan", "--text", "Breathe; call my sister Lea.")
+    await outage.end()
+    assert "Merged:" not in (await laptop.ok("sync")).stderr
+    for device in (phone, laptop):
+        said = " ".join((await device.ok("sync")).stderr.split())
+        assert f"Merged: the why of goal 'Sleep' ({goal[:12]}), changed on this device at " in said
+        assert f"check it says what you meant: `tj goal show {goal[:12]}`." in said
+        assert "Merged: the safety plan of Personal, changed on this device at " in said
+        assert "check it says what you meant: `tj safety plan`." in said
+        assert "the text of entry" not in said
+    for device in (laptop, phone):
+        assert "Merged:" not in (await device.ok("sync")).stderr  # told once
+    told = await laptop.json("sync")
+    assert told["merged_texts"] == []
+    plans = {(await device.json("safety", "plan"))["plan"] for device in (laptop, phone)}
+    [plan] = plans
+    assert "walk to the park" in plan and "my sister Lea" in plan

@@ -157,6 +157,12 @@ async def test_both_devices_are_told_once_that_their_texts_were_merged(
     assert (await laptop.sync()).merged_texts == (await phone.sync()).merged_texts == []
     # the marks are not history: no text in it
     assert all(w.field != "~body" for w in await laptop.entries.history(entry.id))
+    assert all(not w.field.startswith("~") for w in await laptop.entries.history(entry.id))
+    # each device keeps that its text was merged, with when it had changed it
+    for device in (laptop, phone):
+        [kept] = await device.entries.merges(entry.id[:8])
+        assert (kept.doc_id, kept.kind, kept.title) == (entry.id, "entry", "Work")
+        assert kept.merged_at is not None and kept.merged_at >= kept.at
 
 
 async def test_a_text_change_received_before_editing_is_no_merge(
@@ -191,3 +197,82 @@ async def test_an_edit_that_left_the_text_as_it_was_is_no_merge(
     report = await laptop.sync()
     assert report.pulled and report.merged_texts == []
     assert (await laptop.entries.get(entry.id)).body == "Monday, written on the phone."
+    assert await laptop.entries.merges(entry.id) == []
+
+
+async def test_a_goal_why_merged_is_told_once_on_both_devices_naming_the_goal(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """NU24 C1 follow-up: a goal's why merges like a body, and was merged silently."""
+    laptop = await signup("ana", "laptop")
+    phone = await login("ana", "phone")
+    goal = await laptop.goals.add("Sleep", why="To feel rested.")
+    await settle(laptop, phone)
+    await laptop.goals.edit(goal.id, why="So that I sleep better at night.")
+    await phone.goals.edit(goal.id, why="Because my doctor asked me to.")
+    assert (await laptop.sync()).merged_texts == []  # nothing of the phone's yet
+    [told] = (await phone.sync()).merged_texts
+    assert (told.kind, told.doc_id, told.title, told.journal) == (
+        "goal",
+        goal.id,
+        "Sleep",
+        "Personal",
+    )
+    assert told.entry_id == ""  # not an entry
+    assert told.to_dict()["kind"] == "goal" and told.to_dict()["id"] == goal.id
+    [told] = (await laptop.sync()).merged_texts
+    assert (told.kind, told.doc_id) == ("goal", goal.id)
+    assert (await laptop.sync()).merged_texts == (await phone.sync()).merged_texts == []
+    whys = {(await device.goals.get(goal.id)).why for device in (laptop, phone)}
+    assert len(whys) == 1
+
+
+async def test_a_goal_edit_leaving_the_why_as_it_was_is_no_merge(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana", "laptop")
+    phone = await login("ana", "phone")
+    goal = await laptop.goals.add("Sleep", why="To feel rested.")
+    await settle(laptop, phone)
+    await laptop.goals.edit(goal.id, title="Sleep well")  # the why untouched
+    await phone.goals.edit(goal.id, why="Because my doctor asked me to.")
+    await phone.sync()
+    report = await laptop.sync()
+    assert report.pulled and report.merged_texts == []
+
+
+async def test_a_safety_plan_merged_is_told_once_on_both_devices(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana", "laptop")
+    phone = await login("ana", "phone")
+    await laptop.safety.set_plan(plan="Call Sam.")
+    await settle(laptop, phone)
+    await laptop.safety.set_plan(plan="Call Sam, then walk to the park.")
+    await phone.safety.set_plan(plan="Breathe; call my sister Lea.")
+    assert (await laptop.sync()).merged_texts == []
+    [told] = (await phone.sync()).merged_texts
+    assert (told.kind, told.title, told.journal, told.entry_id) == (
+        "safety_plan", "", "Personal", "",
+    )  # fmt: skip
+    [again] = (await laptop.sync()).merged_texts
+    assert (again.kind, again.doc_id) == ("safety_plan", told.doc_id)
+    assert (await laptop.sync()).merged_texts == (await phone.sync()).merged_texts == []
+    plans = {(await device.safety.plan()).plan for device in (laptop, phone)}
+    assert len(plans) == 1
+    [plan] = plans
+    assert "walk to the park" in plan and "my sister Lea" in plan
+
+
+async def test_a_goal_deleted_on_another_device_is_no_merge_and_forgets_the_mark(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana", "laptop")
+    phone = await login("ana", "phone")
+    goal = await laptop.goals.add("Sleep", why="To feel rested.")
+    await settle(laptop, phone)
+    await laptop.goals.edit(goal.id, why="So that I sleep better.")
+    await phone.goals.delete(goal.id)
+    await phone.sync()
+    assert (await laptop.sync()).merged_texts == []
+    assert await laptop.store.unsynced_field_writes() == {}
