@@ -2669,6 +2669,14 @@ class Replica:
         document.apply(body.payload)
         return document
 
+    async def copy_forgotten(self, journal_id: bytes) -> bool:
+        """Whether this device discarded its copy of the journal (`forget_copy`) and took it
+        back when its owner shared it with this account again (forgotten.RETURNED): what it
+        holds nothing of from the earlier share, it discarded, rather than being added after
+        that share ended (NU24 C5). Reads the store only."""
+        back = forgotten.decode(await self.store.setting(forgotten.RETURNED))
+        return forgotten.tag(journal_id) in back
+
     async def earlier_share_elsewhere(self, journal: LocalJournal) -> int | None:
         """For a journal shared with this account again after an earlier share ended: the
         `at` (ms, UTC, the owner's clock) of the current share's grant when this device holds

@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from client_sdk import forgotten, keys
+from client_sdk import keys
 from client_sdk.access import AccessState
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, IntegrityError, InvalidInput, NotFound
@@ -862,9 +862,7 @@ class SafetyPath:
             granted = await self._replica.earlier_share_elsewhere(journals[journal_id])
             if granted is None:
                 continue
-            back = forgotten.tag(journal_id) in forgotten.decode(
-                await self._store.setting(forgotten.RETURNED)
-            )
+            back = await self._replica.copy_forgotten(journal_id)
             for flag_id, flag in list(flags.items()):
                 earlier = flag.raised_at < to_datetime(granted)
                 if flag.journal_id == journal_id.hex() and earlier and not flag.acknowledged:

@@ -135,6 +135,12 @@ async def test_a_flag_acknowledged_then_forgotten_and_shared_again_is_not_new_an
         "safety flag (1 of an earlier share whose copy you discarded with `tj forget`: "
         "acknowledgement not known on this device)"
     ) in row["flags"]
+    listed = said((await drsmith.ok("notes")).stdout)
+    assert "which was added after it ended" not in listed
+    assert (
+        "ana/Personal was shared with you before: the notes and prompts you wrote during that "
+        "earlier share went with this device's copy, which you discarded with `tj forget`"
+    ) in listed
     # Acknowledged again here: every device agrees, and nothing more is said.
     await drsmith.ok("safety", "ack", flag_id)
     [flag] = await drsmith.json("safety", "flags")
