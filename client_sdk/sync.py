@@ -614,6 +614,18 @@ def describe_gap(gap: Gap) -> str:
     )
 
 
+def erased_by_account(gaps: list[Gap]) -> list[tuple[bytes, bytes, int]]:
+    """`SyncReport.erased` as (journal id, author account id, records missing in all), one
+    per journal and erased account, in the order first met: the gaps are per author device,
+    and an account with several devices is one account to tell of (NU24 C6: one notice
+    each, not one per device)."""
+    counts: dict[tuple[bytes, bytes], int] = {}
+    for gap in gaps:
+        key = (gap.journal_id, gap.author)
+        counts[key] = counts.get(key, 0) + gap.count()
+    return [(journal_id, author, count) for (journal_id, author), count in counts.items()]
+
+
 def describe_withheld(gaps: list[Gap]) -> str:
     records = sum(gap.count() for gap in gaps)
     return (

@@ -161,3 +161,36 @@ async def test_a_flag_acknowledged_on_another_device_is_not_new_on_a_new_one(
     assert "1 safety flag from ana you had acknowledged already" in told
     report = await tablet.json("sync")
     assert report["news"] == []  # told once
+
+
+async def test_records_gone_with_an_erased_account_are_told_once_whatever_its_devices(
+    live_server: RunningServer, tmp_path: Path, laptop: Device, phone: Device
+) -> None:
+    """NU24 C6: a therapist with two devices wrote a note from each in ana's journal, then
+    deleted their account; ana's phone, which had not received the notes, printed "Notice: 1
+    record(s) by account ... in journal ... are gone" twice, word for word: once per device of
+    the erased account. It is one account: one notice, counting both."""
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    tablet = Device(tmp_path / "drsmith-tablet", live_server.url)
+    await tablet.ok("login", live_server.url, "drsmith", "--device-name", "tablet")
+    await laptop.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use"
+    )
+    await phone.ok("sync")
+    for device, text in ((drsmith, "From the desk."), (tablet, "From the tablet.")):
+        await device.ok("sync")
+        await device.ok("note", "ana/Personal", text)
+    await laptop.ok("sync")
+    await laptop.ok("write", "After the notes.")  # its seen vector names both devices' notes
+    [personal] = [j for j in await laptop.json("journal", "list") if j["name"] == "Personal"]
+    await drsmith.ok("account", "delete", "--yes")
+    result = await phone.ok("sync")
+    assert result.stdout.strip() == "1 new entry from laptop"
+    notices = [line for line in result.stderr.splitlines() if line.startswith("Notice:")]
+    assert len(notices) == 1, result.stderr
+    assert re.fullmatch(
+        rf"Notice: 2 record\(s\) by account [0-9a-f]{{12}} in journal {personal['id'][:12]} "
+        r"are gone: the server says that account was deleted",
+        notices[0],
+    ), notices
+    assert (await phone.ok("sync")).stderr == ""  # told once

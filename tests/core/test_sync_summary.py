@@ -105,3 +105,20 @@ def test_removals_and_restores_are_told_as_such_never_as_updates() -> None:
     assert removal(entry) == sync_plan.TRASHED
     entry.apply(entry.change(fields={"deleted": True}))
     assert removal(entry) == sync_plan.DELETED
+
+
+def test_erased_records_are_counted_once_per_journal_and_account() -> None:
+    """NU24 C6: `SyncReport.erased` has a gap per author device; an erased account with two
+    devices is told once, with every record of both."""
+    from client_sdk.sync import erased_by_account
+    from client_sdk.withholding import Gap
+
+    j1, j2 = b"1" * 16, b"2" * 16
+    gaps = [
+        Gap(j1, TOM, b"d" * 16, ((1, 2),), b""),
+        Gap(j1, TOM, b"e" * 16, ((4, 4),), b""),
+        Gap(j2, TOM, b"d" * 16, ((3, 3),), b""),
+        Gap(j1, ANA, b"f" * 16, ((1, 1),), b""),
+    ]
+    assert erased_by_account(gaps) == [(j1, TOM, 3), (j2, TOM, 1), (j1, ANA, 1)]
+    assert erased_by_account([]) == []
