@@ -1434,13 +1434,13 @@ class Client:
         from client_sdk.safety import SAFETY_FLAG  # only here: a care module (issue 10)
 
         me = self.profile.account_id
-        wanted = [a for a in arrivals if a.kind == SAFETY_FLAG and a.new and a.author != me]
+        wanted = {a.doc_id for a in arrivals if a.kind == SAFETY_FLAG and a.new and a.author != me}
         if not wanted:
             return arrivals
         flags = {flag.id: flag for flag in await self.safety.flags()}
         told = []
         for arrival in arrivals:
-            flag = flags.get(arrival.doc_id.hex()) if arrival in wanted else None
+            flag = flags.get(arrival.doc_id.hex()) if arrival.doc_id in wanted else None
             if flag is not None and any(ack.mine for ack in flag.acknowledged):
                 arrival = dataclasses.replace(arrival, told=sync_plan.ACKNOWLEDGED)
             elif flag is not None and flag.earlier_share:

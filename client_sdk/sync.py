@@ -239,8 +239,8 @@ NOUNS = {
 
 @dataclass(frozen=True)
 class News:
-    """A line of a sync summary in plain words: "2 new entries from phone", "1 entry trashed
-    on laptop"."""
+    """A line of a sync summary in plain words: "2 new entries from phone", "1 entry moved
+    to the trash on laptop"."""
 
     count: int
     kind: str
