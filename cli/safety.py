@@ -201,18 +201,35 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
 
 
 def earlier_share_lines(flags: list[SafetyFlag]) -> list[str]:
-    """What a therapist's device that never held an earlier share says of its flags (NU22
-    C7): whether they were acknowledged then is on the account's other devices."""
-    owners = sorted({f.owner for f in flags if f.earlier_share})
-    if not owners:
-        return []
-    return [
-        f"Flags marked 'earlier share' were raised while {', '.join(owners)} shared with you "
-        "before; this device was added after that share ended, and a new share's key opens "
-        "nothing written before it: your acknowledgements (and notes) from then are on your "
-        "devices that synced then, and on the client's. If none of your devices shows an "
-        "acknowledgement, act on the flag and mark it read here with `tj safety ack ID`."
-    ]
+    """What a therapist's device that holds nothing of an earlier share says of its flags,
+    with the true reason (NU22 C7; NU24 C5): it was added after that share ended, or its
+    copy of that share was discarded here with `tj forget` before it was shared again; in
+    either case whether they were acknowledged then is not known here."""
+    lines = []
+    for forgot in (False, True):
+        owners = sorted({f.owner for f in flags if f.earlier_share and f.copy_forgotten == forgot})
+        if not owners:
+            continue
+        who = ", ".join(owners)
+        if forgot:
+            lines.append(
+                f"Flags marked 'earlier share' were raised while {who} shared with you before; "
+                "you discarded this device's copy of that share with `tj forget`, your "
+                "acknowledgements (and notes) from then with it, and a new share's key opens "
+                "nothing written before it: they are on the client's devices, and on your "
+                "other devices that synced then and kept their copy. If none of your devices "
+                "shows an acknowledgement, act on the flag and mark it read here with `tj "
+                "safety ack ID`."
+            )
+            continue
+        lines.append(
+            f"Flags marked 'earlier share' were raised while {who} shared with you "
+            "before; this device was added after that share ended, and a new share's key opens "
+            "nothing written before it: your acknowledgements (and notes) from then are on your "
+            "devices that synced then, and on the client's. If none of your devices shows an "
+            "acknowledgement, act on the flag and mark it read here with `tj safety ack ID`."
+        )
+    return lines
 
 
 @safety.command("ack")

@@ -997,12 +997,14 @@ def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
     if click.get_current_context().invoked_subcommand is not None:
         return
 
-    async def work(client: Client) -> tuple[list[Note], str, list[str]]:
+    async def work(client: Client) -> tuple[list[Note], str, list[str], list[str]]:
         await synced_first(client)
         found = await client.notes.list(journal_name)
-        return found, client.username, await client.notes.earlier_shares_elsewhere(journal_name)
+        elsewhere = await client.notes.earlier_shares_elsewhere(journal_name)
+        forgot = await client.notes.earlier_shares_forgotten(journal_name) if elsewhere else []
+        return found, client.username, elsewhere, forgot
 
-    found, me, elsewhere = home.run(work)
+    found, me, elsewhere, forgot = home.run(work)
     output.show_rows(found, as_json, partial(notes_table, me=me), "No notes yet.")
     if not as_json:
         output.not_delivered_note(
@@ -1014,6 +1016,15 @@ def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
             if n.late:
                 output.message(f"{output.NOT_DELIVERED_MARK} {n.id[:12]}: {n.late}.")
         for name in elsewhere:
+            if name in forgot:  # discarded here, not a device added later (NU24 C5)
+                click.echo(
+                    f"{name} was shared with you before: the notes and prompts you wrote "
+                    "during that earlier share went with this device's copy, which you "
+                    "discarded with `tj forget`; they are on the client's devices, and on your "
+                    "other devices that synced then and kept their copy (a new share's key "
+                    "opens nothing written before it)."
+                )
+                continue
             click.echo(
                 f"{name} was shared with you before: the notes and prompts you wrote during "
                 "that earlier share are on your devices that synced then (and on the "

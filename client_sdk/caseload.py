@@ -412,6 +412,11 @@ def caseload_row(
             f"safety flag ({len(unknown)} of an earlier share: acknowledgement on your other "
             "devices, not this one)"
         )
+        if all(f.copy_forgotten for f in unknown):  # discarded here, not a later device
+            label = (
+                f"safety flag ({len(unknown)} of an earlier share whose copy you discarded "
+                "with `tj forget`: acknowledgement not known on this device)"
+            )
         reasons.append((0, label, max(f.raised_at for f in unknown)))
     for result, latest, retaken in safety_answers(results):  # answers shared: readable
         day = "" if latest else f" on {result.taken_at.astimezone(zone).date().isoformat()}"

@@ -1352,9 +1352,12 @@ class Client:
             # the copies kept for a therapist: their originals arrive too
             copies = {j.journal_id for j in held if self.replica.is_disclosure(j)}
             report.news = sync_plan.summarize(
-                await self._withdrawn_told(
-                    await self._counted_once(
-                        [a for a in report.arrivals.values() if a.journal_id not in copies], held
+                await self._flags_told(
+                    await self._withdrawn_told(
+                        await self._counted_once(
+                            [a for a in report.arrivals.values() if a.journal_id not in copies],
+                            held,
+                        )
                     )
                 ),
                 await self._source_names(report),
@@ -1417,6 +1420,31 @@ class Client:
                     if arrival.new:
                         continue
                     arrival = dataclasses.replace(arrival, withdrawn=True)
+            told.append(arrival)
+        return told
+
+    async def _flags_told(self, arrivals: list[sync_plan.Arrival]) -> list[sync_plan.Arrival]:
+        """`arrivals` with each safety flag of another account that this device did not hold
+        before told for what it is to this account (NU24 C5), never as a new flag to act on:
+        one this account acknowledged already (on another of its devices, whose
+        acknowledgement came with it: `Arrival.told` ACKNOWLEDGED), or one of an earlier
+        share whose acknowledgement then this device does not hold (shared again after the
+        copy was discarded with `tj forget`, or a device added since: EARLIER_SHARE, as
+        `SafetyFlag.earlier_share`). Read from `safety.flags()` only when such a flag came."""
+        from client_sdk.safety import SAFETY_FLAG  # only here: a care module (issue 10)
+
+        me = self.profile.account_id
+        wanted = {a.doc_id for a in arrivals if a.kind == SAFETY_FLAG and a.new and a.author != me}
+        if not wanted:
+            return arrivals
+        flags = {flag.id: flag for flag in await self.safety.flags()}
+        told = []
+        for arrival in arrivals:
+            flag = flags.get(arrival.doc_id.hex()) if arrival.doc_id in wanted else None
+            if flag is not None and any(ack.mine for ack in flag.acknowledged):
+                arrival = dataclasses.replace(arrival, told=sync_plan.ACKNOWLEDGED)
+            elif flag is not None and flag.earlier_share:
+                arrival = dataclasses.replace(arrival, told=sync_plan.EARLIER_SHARE)
             told.append(arrival)
         return told
 

@@ -733,6 +733,14 @@ def removed(document: Document) -> bool:
     return document.field("deleted") is True or document.field("trashed_at") is not None
 
 
+def removal(document: Document) -> str:
+    """How a document is removed: "deleted" (for good), "trashed" (an entry in the trash),
+    or "" (it is not): `sync.DELETED`, `sync.TRASHED` (NU24 C7)."""
+    if document.field("deleted") is True:
+        return "deleted"
+    return "trashed" if document.field("trashed_at") is not None else ""
+
+
 def _read_varuint(data: bytes, at: int) -> tuple[int, int]:
     """lib0's unsigned varint (7 bits a byte, least significant first) at `at`: (value, next).
     Raises IndexError past the end."""

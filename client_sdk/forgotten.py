@@ -46,6 +46,15 @@ device verifies grants the account a new membership of the journal (shared again
 whose end is then told as any other's."""
 
 
+RETURNED = "returned_journals"
+"""The store setting holding the tags (`tag`, same encoding) of the journals whose copy was
+discarded on this device and that their owner shared with this account again since (taken
+back: `shared_again`): this device then holds nothing of the earlier share because the user
+discarded it, not because it was added after that share ended, which is what it tells of
+the flags of that share whose acknowledgement it does not hold (NU24 C5). Removed when the
+copy is forgotten again."""
+
+
 ENDED_UNDER = "ended_under"
 """The store setting holding, per tag (`tag`), the membership this device knew this account
 held when the journal's share ended here (its copy turned read-only: left, unshared, end date,

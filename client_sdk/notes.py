@@ -72,6 +72,21 @@ class Notes:
                 names.append(self._context.display(local))
         return sorted(names)
 
+    async def earlier_shares_forgotten(self, journal: str | None = None) -> builtins.list[str]:
+        """Of `earlier_shares_elsewhere`, the journals whose copy this device held and
+        discarded (`client.shares.forget`) before they were shared with this account again:
+        the notes of the earlier share went with that copy; they are on the owner's devices
+        and on this account's other devices that kept theirs, and this device was not
+        "added after it ended" (NU24 C5). Works offline. Raises NotFound for an unknown
+        journal."""
+        names = set(await self.earlier_shares_elsewhere(journal))
+        found = []
+        for local in await self._context.store.journals():
+            name = self._context.display(local)
+            if name in names and await self._context.replica.copy_forgotten(local.journal_id):
+                found.append(name)
+        return sorted(found)
+
     async def refused_withdrawal(self, doc_id: bytes) -> str | None:
         """Why this account's withdrawal of its own note or prompt `doc_id` did not happen,
         and who can remove it now (NU20 C4), when the server refused it for good (it is set

@@ -31,6 +31,7 @@ from client_sdk.documents import (
     removed,
     update_start,
 )
+from client_sdk.documents import removal as documents_removal
 from client_sdk.errors import (
     AccessError,
     ConflictError,
@@ -355,6 +356,8 @@ class Replica:
                 kept = forgotten.decode_marks(await tx.setting(forgotten.MARKS))
                 kept.pop(tag, None)
                 await tx.set_setting(forgotten.MARKS, forgotten.encode_marks(kept))
+                back = forgotten.decode(await tx.setting(forgotten.RETURNED))
+                await tx.set_setting(forgotten.RETURNED, forgotten.encode(back | {tag}))
             await self.chains.accept(journal.journal_id, state, entries, 0)
             returned[journal.journal_id] = now
         return returned
@@ -2215,7 +2218,8 @@ class Replica:
         documents, creators = await self.store.documents_and_creators(wanted)
         changed: dict[bytes, Document] = {}
         members_docs: dict[bytes, bytes] = {}
-        was_removed: set[bytes] = set()  # documents deleted or in the trash before this page
+        # documents deleted or in the trash before this page: how (documents.removal)
+        was_removed: dict[bytes, str] = {}
         accepted: list[SeenRecord] = []
         trusted: list[tuple[bytes, records.RecordBody]] = []
         arrivals: dict[bytes, sync_plan.Arrival] = {}
@@ -2275,6 +2279,7 @@ class Replica:
                             not held,
                             body.author,
                             body.device,
+                            before=was_removed.get(body.doc_id, ""),
                         ),
                     )
                 mark = self._seen(
@@ -2369,7 +2374,11 @@ class Replica:
         for doc_id, arrival in arrivals.items():
             if not self._mine_to_hear(journal, arrival.kind, changed.get(doc_id)):
                 continue
-            report.arrivals.setdefault(doc_id, arrival)
+            # the first record's arrival, left as the last page leaves it (NU24 C7)
+            first = report.arrivals.get(doc_id, arrival)
+            report.arrivals[doc_id] = dataclasses.replace(
+                first, after=documents_removal(changed[doc_id])
+            )
         report.pulled += len({s.record_id for s in accepted})  # a record sent twice: once
         report.merged += len(changed)
         report.touched.update(changed)
@@ -2647,10 +2656,11 @@ class Replica:
         body: records.RecordBody,
         changed: dict[bytes, Document],
         stored: dict[bytes, StoredDocument],
-        was_removed: set[bytes] | None = None,
+        was_removed: dict[bytes, str] | None = None,
     ) -> Document:
         """Apply one verified record to its document (loaded once per page); a document
-        this device held deleted or in the trash goes into `was_removed`."""
+        this device held deleted or in the trash goes into `was_removed`, with how
+        (`documents.removal`)."""
         document = changed.get(body.doc_id)
         existing = stored.get(body.doc_id)
         other_kind = (document is not None and document.kind != body.doc_kind) or (
@@ -2667,9 +2677,17 @@ class Replica:
                 stored_document(existing) if existing else Document(body.doc_id, body.doc_kind)
             )
             if existing is not None and was_removed is not None and removed(document):
-                was_removed.add(body.doc_id)
+                was_removed[body.doc_id] = documents_removal(document)
         document.apply(body.payload)
         return document
+
+    async def copy_forgotten(self, journal_id: bytes) -> bool:
+        """Whether this device discarded its copy of the journal (`forget_copy`) and took it
+        back when its owner shared it with this account again (forgotten.RETURNED): what it
+        holds nothing of from the earlier share, it discarded, rather than being added after
+        that share ended (NU24 C5). Reads the store only."""
+        back = forgotten.decode(await self.store.setting(forgotten.RETURNED))
+        return forgotten.tag(journal_id) in back
 
     async def earlier_share_elsewhere(self, journal: LocalJournal) -> int | None:
         """For a journal shared with this account again after an earlier share ended: the
@@ -3439,6 +3457,11 @@ class Replica:
             else:
                 marks.pop(forgotten.tag(journal_id), None)
             await tx.set_setting(forgotten.MARKS, forgotten.encode_marks(marks))
+            back = forgotten.decode(await tx.setting(forgotten.RETURNED))
+            if forgotten.tag(journal_id) in back:
+                await tx.set_setting(
+                    forgotten.RETURNED, forgotten.encode(back - {forgotten.tag(journal_id)})
+                )
             left = forgotten.decode(await tx.setting(forgotten.LEFT))
             if forgotten.tag(journal_id) in left:
                 await tx.set_setting(

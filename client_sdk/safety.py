@@ -164,6 +164,11 @@ class SafetyFlag:
     on the account's other devices, not known here; never shown as unacknowledged (NU22 C7).
     False once an acknowledgement this device reads names it."""
 
+    copy_forgotten: bool = False
+    """With `earlier_share`: this device holds nothing of that earlier share because its copy
+    was discarded here (`tj forget`) before the journal was shared again, not because the
+    device was added after that share ended (NU24 C5)."""
+
     answered_at: datetime | None = None
     """For a flag sealed at a sync after the answer (NU22 C3): when the answer was given (UTC);
     `raised_at` is then when the flag was sealed. None: sealed as the answer was given."""
@@ -187,6 +192,7 @@ class SafetyFlag:
             "acknowledged": [a.to_dict() for a in self.acknowledged],
             "share_ended": self.share_ended,
             "acknowledgement_unknown": self.earlier_share,
+            "copy_forgotten": self.copy_forgotten,
         }
 
 

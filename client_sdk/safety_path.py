@@ -824,7 +824,9 @@ class SafetyPath:
         (`SafetyFlag.share_ended`; they can no longer be acknowledged). On a therapist's
         device that never held an earlier share of the journal (shared again since), a flag
         of that earlier share that no acknowledgement here names is `earlier_share`: its
-        acknowledgements then are on the account's other devices (NU22 C7). Works offline.
+        acknowledgements then are on the account's other devices (NU22 C7), and
+        `copy_forgotten` when this device held that share and discarded its copy (NU24 C5:
+        then they may be on the client's devices only). Works offline.
         Raises NotFound for an unknown journal."""
         me = self._replica.profile.account_id
         journals = {
@@ -868,10 +870,11 @@ class SafetyPath:
             granted = await self._replica.earlier_share_elsewhere(journals[journal_id])
             if granted is None:
                 continue
+            back = await self._replica.copy_forgotten(journal_id)
             for flag_id, flag in list(flags.items()):
                 earlier = flag.raised_at < to_datetime(granted)
                 if flag.journal_id == journal_id.hex() and earlier and not flag.acknowledged:
-                    flags[flag_id] = replace(flag, earlier_share=True)
+                    flags[flag_id] = replace(flag, earlier_share=True, copy_forgotten=back)
         found = sorted(flags.values(), key=lambda f: (f.raised_at, f.id), reverse=True)
         return sorted(found, key=lambda f: bool(f.acknowledged))
 

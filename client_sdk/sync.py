@@ -182,7 +182,41 @@ class Arrival:
     """A note or prompt its author withdrew (marked deleted) that this device held before:
     told as withdrawn, never as an updated note the reader cannot find (NU20 C5). One
     created and withdrawn before this device held it is no arrival at all."""
+    before: str = ""
+    """How this device held the document before this sync: "" (as it was, or not at all),
+    TRASHED (an entry in the trash) or DELETED (deleted for good): `documents.removal`."""
+    after: str = ""
+    """How this sync left it: "", TRASHED or DELETED (`change` says what that means)."""
+    told: str = ""
+    """What `Client.sync` knows better than the records (NU24 C5): ACKNOWLEDGED, a safety
+    flag this account acknowledged already (its acknowledgement arrived with it, from
+    another of its devices); EARLIER_SHARE, a safety flag of an earlier share whose
+    acknowledgement this device does not hold (`SafetyFlag.earlier_share`); "" otherwise."""
 
+    @property
+    def change(self) -> str | None:
+        """What happened to the document, as the summary tells it (NU24 C7): NEW, UPDATED,
+        WITHDRAWN, TRASHED, DELETED, RESTORED (out of the trash), or `told`; None for
+        nothing to tell: a document deleted for good that this device never held, or held
+        deleted already."""
+        if self.withdrawn:
+            return WITHDRAWN
+        if self.told:
+            return self.told
+        if self.after == DELETED:
+            return None if self.new or self.before == DELETED else DELETED
+        if self.after == TRASHED:
+            return UPDATED if self.before == TRASHED else TRASHED
+        if self.before == TRASHED:
+            return RESTORED
+        return NEW if self.new else UPDATED
+
+
+NEW, UPDATED, WITHDRAWN = "new", "updated", "withdrawn"
+TRASHED, DELETED, RESTORED = "trashed", "deleted", "restored"
+ACKNOWLEDGED, EARLIER_SHARE = "acknowledged", "earlier share"
+CHANGES = (NEW, UPDATED, RESTORED, ACKNOWLEDGED, EARLIER_SHARE, TRASHED, DELETED, WITHDRAWN)
+"""`News.change`, in the order a summary tells them."""
 
 NOUNS = {
     "entry": ("entry", "entries"),
@@ -205,7 +239,8 @@ NOUNS = {
 
 @dataclass(frozen=True)
 class News:
-    """A line of a sync summary in plain words: "2 new entries from phone"."""
+    """A line of a sync summary in plain words: "2 new entries from phone", "1 entry moved
+    to the trash on laptop"."""
 
     count: int
     kind: str
@@ -217,20 +252,44 @@ class News:
     own: bool = False
     """Written by this account (on another of its devices): a safety flag so is the client's
     own, raised by their own answers, never an alert for a member to act on (NU22 C13)."""
+    change: str = ""
+    """What happened to them (`CHANGES`; `Arrival.change`); "" reads as NEW or UPDATED by
+    `new`, or WITHDRAWN."""
+
+    @property
+    def what(self) -> str:
+        """`change`, or what `new` and `withdrawn` say when it is not given."""
+        return self.change or (WITHDRAWN if self.withdrawn else NEW if self.new else UPDATED)
 
     def __str__(self) -> str:
         one, many = NOUNS.get(self.kind, (self.kind.replace("_", " "), ""))
         noun = one if self.count == 1 else (many or f"{one}s")
-        if self.withdrawn:
-            return f"{self.count} {noun} withdrawn by {self.source}"
-        return f"{self.count} {'new' if self.new else 'updated'} {noun} from {self.source}"
+        what, counted = self.what, f"{self.count} {noun}"
+        where = f"on {self.source}" if self.own else f"by {self.source}"
+        if what == WITHDRAWN:
+            return f"{counted} withdrawn by {self.source}"
+        if what == TRASHED:  # NU24 C7: never "updated" for an entry moved to the trash
+            return f"{counted} moved to the trash {where}"
+        if what == DELETED:
+            return f"{counted} deleted{' for good' if self.kind == 'entry' else ''} {where}"
+        if what == RESTORED:
+            return f"{counted} restored from the trash {where}"
+        if what == ACKNOWLEDGED:  # NU24 C5: not new to this account
+            return f"{counted} from {self.source} you had acknowledged already"
+        if what == EARLIER_SHARE:
+            return (
+                f"{counted} from {self.source}'s earlier share (whether you acknowledged "
+                f"{'it' if self.count == 1 else 'them'} then is not known on this device)"
+            )
+        return f"{self.count} {'new' if what == NEW else 'updated'} {noun} from {self.source}"
 
     def to_dict(self) -> dict[str, object]:
         return {
             "count": self.count,
             "kind": self.kind,
-            "new": self.new,
-            "withdrawn": self.withdrawn,
+            "new": self.what == NEW,
+            "withdrawn": self.what == WITHDRAWN,
+            "change": self.what,
             "from": self.source,
         }
 
@@ -238,18 +297,21 @@ class News:
 def summarize(
     arrivals: list[Arrival], source_of: Callable[[bytes, bytes], str], me: bytes = b""
 ) -> list[News]:
-    """Arrivals grouped by (source, new, kind), in that order of first appearance; new
-    before updated. `source_of(author, device)` names where a change came from; `me`, this
-    account's id, marks what its own devices wrote (`News.own`)."""
-    groups: dict[tuple[str, bool, str, bool, bool], int] = {}
-    for arrival in sorted(arrivals, key=lambda a: (a.withdrawn, not a.new)):
+    """Arrivals grouped by (source, change, kind), in that order of first appearance, the
+    changes in `CHANGES` order (new before updated; trashed, deleted and withdrawn last);
+    an arrival with nothing to tell (`Arrival.change` None) is left out. `source_of(author,
+    device)` names where a change came from; `me`, this account's id, marks what its own
+    devices wrote (`News.own`)."""
+    told = [(a, change) for a in arrivals if (change := a.change) is not None]
+    groups: dict[tuple[str, str, str, bool], int] = {}
+    for arrival, change in sorted(told, key=lambda found: CHANGES.index(found[1])):
         source = source_of(arrival.author, arrival.device)
         own = bool(me) and arrival.author == me
-        key = (source, arrival.new, arrival.kind, arrival.withdrawn, own)
+        key = (source, change, arrival.kind, own)
         groups[key] = groups.get(key, 0) + 1
     return [
-        News(count, kind, new, source, withdrawn, own)
-        for (source, new, kind, withdrawn, own), count in groups.items()
+        News(count, kind, change == NEW, source, change == WITHDRAWN, own, change)
+        for (source, change, kind, own), count in groups.items()
     ]
 
 
@@ -550,6 +612,18 @@ def describe_gap(gap: Gap) -> str:
         f"{gap.device.hex()[:12]} (account {gap.author.hex()[:12]}) exist but the server did "
         f"not deliver them (counters {counters})"
     )
+
+
+def erased_by_account(gaps: list[Gap]) -> list[tuple[bytes, bytes, int]]:
+    """`SyncReport.erased` as (journal id, author account id, records missing in all), one
+    per journal and erased account, in the order first met: the gaps are per author device,
+    and an account with several devices is one account to tell of (NU24 C6: one notice
+    each, not one per device)."""
+    counts: dict[tuple[bytes, bytes], int] = {}
+    for gap in gaps:
+        key = (gap.journal_id, gap.author)
+        counts[key] = counts.get(key, 0) + gap.count()
+    return [(journal_id, author, count) for (journal_id, author), count in counts.items()]
 
 
 def describe_withheld(gaps: list[Gap]) -> str:

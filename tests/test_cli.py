@@ -612,7 +612,16 @@ async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
         "rollbacks": [],
         "same_names": [],
         "update_needed": [],
-        "news": [{"count": 1, "kind": "entry", "new": True, "withdrawn": False, "from": "laptop"}],
+        "news": [
+            {
+                "count": 1,
+                "kind": "entry",
+                "new": True,
+                "withdrawn": False,
+                "change": "new",
+                "from": "laptop",
+            },
+        ],
         "upload_limit": None,
         "settled": [],
         "merged_texts": [],

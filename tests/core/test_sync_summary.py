@@ -65,3 +65,60 @@ def test_own_records_are_asked_as_stubs_only_where_the_device_holds_them() -> No
     request = sync_plan.sync_request({mine: 3}, 10, b"", skip_own=True)
     assert request.skip_own and wire.decode(wire.SyncRequest, wire.encode(request)) == request
     assert not sync_plan.sync_request({mine: 3}, 10).skip_own
+
+
+def test_removals_and_restores_are_told_as_such_never_as_updates() -> None:
+    """NU24 C7: an entry another device moved to the trash, deleted for good or restored is
+    counted so (`Arrival.before`/`after`); one deleted for good that this device never held,
+    or held deleted already, is nothing to tell."""
+    from client_sdk.documents import Document, removal
+
+    def moved(n: int, new: bool, before: str, after: str, author: bytes = ANA) -> Arrival:
+        device = PHONE if author == ANA else TOMS
+        return Arrival(
+            bytes([n]) * 16, b"j" * 16, "entry", new, author, device, before=before, after=after
+        )
+
+    arrivals = [
+        moved(1, False, "", "trashed"),
+        moved(2, False, "", "trashed"),
+        moved(3, False, "trashed", "deleted"),
+        moved(4, False, "", "deleted"),
+        moved(5, False, "trashed", ""),
+        moved(6, True, "", "trashed"),
+        moved(7, True, "", "deleted"),  # never held: nothing
+        moved(8, False, "deleted", "deleted"),  # deleted already: nothing
+        moved(9, False, "", "trashed", author=TOM),
+    ]
+    news = summarize(arrivals, source_of, ANA)
+    assert [str(n) for n in news] == [
+        "1 entry restored from the trash on phone",
+        "3 entries moved to the trash on phone",
+        "1 entry moved to the trash by drsmith",
+        "2 entries deleted for good on phone",
+    ]
+    assert [n.to_dict()["change"] for n in news] == ["restored", "trashed", "trashed", "deleted"]
+    assert not any(n.to_dict()["new"] for n in news)
+    entry = Document(b"e" * 16, "entry")
+    assert removal(entry) == ""
+    entry.apply(entry.change(fields={"trashed_at": 5}))
+    assert removal(entry) == sync_plan.TRASHED
+    entry.apply(entry.change(fields={"deleted": True}))
+    assert removal(entry) == sync_plan.DELETED
+
+
+def test_erased_records_are_counted_once_per_journal_and_account() -> None:
+    """NU24 C6: `SyncReport.erased` has a gap per author device; an erased account with two
+    devices is told once, with every record of both."""
+    from client_sdk.sync import erased_by_account
+    from client_sdk.withholding import Gap
+
+    j1, j2 = b"1" * 16, b"2" * 16
+    gaps = [
+        Gap(j1, TOM, b"d" * 16, ((1, 2),), b""),
+        Gap(j1, TOM, b"e" * 16, ((4, 4),), b""),
+        Gap(j2, TOM, b"d" * 16, ((3, 3),), b""),
+        Gap(j1, ANA, b"f" * 16, ((1, 1),), b""),
+    ]
+    assert erased_by_account(gaps) == [(j1, TOM, 3), (j2, TOM, 1), (j1, ANA, 1)]
+    assert erased_by_account([]) == []
