@@ -147,7 +147,7 @@ only_option = click.option(
     "-y",
     is_flag=True,
     help="With --only: do not ask, even if ending the whole-journal share means THERAPIST "
-    "may never receive a safety flag or result (for scripts).",
+    "may never receive a safety flag or result, or gets no more safety flags (for scripts).",
 )
 @json_option
 @pass_home
@@ -185,7 +185,8 @@ def share(
     someone who reads the journal (or did, until an end date); otherwise nothing is shared
     and you are asked for --full (the whole journal) or --only. If ending the whole-journal
     share means they may never receive a safety flag or a PHQ-9 with item 9 answered above
-    0, you are told and asked first (default: no; --yes does not ask).
+    0, or that safety flags you opted them in to stop (a copy of some fields carries none),
+    you are told and asked first (default: no; --yes does not ask).
 
     \b
     Examples:
@@ -209,18 +210,23 @@ def share(
 
     end = None if until == NEVER else until
     if only is not None:  # narrowing ends a whole-journal share: say what it never delivered
-        pending = home.run(partial(undelivered_before, journal_name, therapist, copies=False))
+        pending, flagged = home.run(partial(narrowing_costs, journal_name, therapist))
         if pending:
             when = f"their whole-journal share of {journal_name} ends (--only)"
             for line in undelivered_text(therapist, journal_name, pending, when).splitlines():
                 output.message(line)  # one item per line (NU20 C13)
-            if not yes:
-                click.confirm(
-                    f"Share only some fields of {journal_name} with {therapist} anyway?",
-                    default=False,
-                    abort=True,
-                    err=True,
-                )
+        if flagged:  # safety flags stop with the whole share: said and asked (NU24 C13)
+            output.message(flags_stop_text(journal_name, flagged))
+        if (pending or flagged) and not yes:
+            click.confirm(
+                f"Stop safety flags to {flagged} and share only some fields of {journal_name} "
+                "with them?"
+                if flagged
+                else f"Share only some fields of {journal_name} with {therapist} anyway?",
+                default=False,
+                abort=True,
+                err=True,
+            )
 
     earlier: list[MeasureResult] = []
     downloaded: list[bool] = []  # the member may have downloaded them (a whole share, once)
@@ -615,6 +621,32 @@ async def undelivered_before(
     NetworkError here, before any question (NU24 C2)."""
     await synced_first(client, "checking", held, needs_server=True)
     return await client.shares.undelivered(journal, member, copies=copies)
+
+
+async def narrowing_costs(
+    journal: str, member: str, client: Client
+) -> tuple[list[Undelivered], str | None]:
+    """What narrowing `member`'s share of `journal` to some fields (`tj share --only`) costs
+    them, after a sync (`undelivered_before`): what they may not have received of it, and
+    their username when a safety flag raised now would reach them (`SafetyPlan.flags_reach`:
+    the owner's plan and the verified access chain), else None: a field-level copy carries
+    no safety flag, so they stop with the whole-journal share (NU24 C13)."""
+    pending = await undelivered_before(journal, member, client, copies=False)
+    plan = await client.safety.plan(journal)
+    name = normalize_username(member)
+    return pending, name if name in (plan.flags_reach or ()) else None
+
+
+def flags_stop_text(journal: str, member: str) -> str:
+    """That narrowing ends `member`'s safety flags of `journal` (NU24 C13), in the words of
+    the safety-flag consent (`tj safety plan --share-flags`)."""
+    return (
+        f"Safety flags of {journal} go to {member} now. A share of only some fields carries "
+        f"none: once their whole-journal share ends (--only), a PHQ-9 item 9 answered above 0 "
+        f"in {journal} seals no safety flag for {member}. To send them flags again later: "
+        f"tj share {shlex.quote(journal)} {shlex.quote(member)} --full --role annotate "
+        "--safety-flags"
+    )
 
 
 def undelivered_text(member: str, journal: str, items: list[Undelivered], when: str) -> str:

@@ -1,0 +1,83 @@
+"""NU24: a new user's findings on field-level shares (`tj share J MEMBER --only FIELDS`) and
+safety flags: C13 (narrowing stopped safety flags unsaid), C15 (`--share-flags` opted in a
+member who only reads), C11 (the therapist was not told they read a narrowed copy), C8
+(sharing one item into the journal of single items gave again what it held). Real server on
+loopback, real crypto, CliRunner."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli import Device
+from tests.test_cli_insights import new_device
+
+TOFU = "--trust-on-first-use"
+
+
+def said(text: str) -> str:
+    return " ".join(text.split())  # a message wraps on a narrow terminal
+
+
+async def opted_in_therapist(live_server: RunningServer, tmp_path: Path) -> tuple[Device, Device]:
+    """ana shares Personal with drsmith (annotate) and opts her in to safety flags."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", TOFU, "--safety-flags"
+    )
+    await drsmith.ok("sync")
+    assert (await ana.json("safety", "plan"))["flags_reach"] == ["drsmith"]
+    return ana, drsmith
+
+
+FLAGS_STOP = (
+    "Safety flags of Personal go to drsmith now. A share of only some fields carries none: "
+    "once their whole-journal share ends (--only), a PHQ-9 item 9 answered above 0 in "
+    "Personal seals no safety flag for drsmith. To send them flags again later: tj share "
+    "Personal drsmith --full --role annotate --safety-flags"
+)
+
+
+async def test_narrowing_a_share_that_gets_safety_flags_says_they_stop_and_asks(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU24 C13: `tj share Personal drsmith --only mood,tags` ended drsmith's safety flags
+    without a word."""
+    ana, _drsmith = await opted_in_therapist(live_server, tmp_path)
+    for answer in (None, "n\n"):  # a script without --yes, then "no"
+        refused = await ana.tj("share", "Personal", "drsmith", "--only", "mood,tags", input=answer)
+        assert refused.exit_code == 1, refused.output
+        assert said(refused.stderr).startswith(
+            FLAGS_STOP + " Stop safety flags to drsmith and share only some fields of "
+            "Personal with them? [y/N]:"
+        ), refused.stderr
+        [share] = await ana.json("shares")
+        assert (share["journal"], share["fields"]) == ("Personal", None)  # nothing changed
+        assert (await ana.json("safety", "plan"))["flags_reach"] == ["drsmith"]
+
+    agreed = await ana.ok("share", "Personal", "drsmith", "--only", "mood,tags", input="y\n")
+    assert said(agreed.stderr).startswith(FLAGS_STOP + " Stop safety flags to drsmith")
+    assert (await ana.json("safety", "plan"))["flags_reach"] == []
+    [share] = await ana.json("shares")
+    assert share["journal"] == "Personal (mood, tags) for drsmith"
+
+
+async def test_narrowing_with_yes_says_flags_stop_without_asking(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana, _drsmith = await opted_in_therapist(live_server, tmp_path)
+    done = await ana.ok("share", "Personal", "drsmith", "--only", "mood", "--yes")
+    assert said(done.stderr).startswith(FLAGS_STOP + " Shared only the mood")
+    assert "[y/N]" not in done.stderr
+
+
+async def test_narrowing_a_share_without_flags_asks_nothing_about_them(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--full", "--role", "annotate", TOFU)
+    done = await ana.ok("share", "Personal", "drsmith", "--only", "mood")  # no terminal
+    assert "Safety flags" not in done.stderr and "[y/N]" not in done.stderr
