@@ -6,7 +6,6 @@ loopback, real crypto, CliRunner."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from tests.conftest import RunningServer
@@ -81,3 +80,76 @@ async def test_narrowing_a_share_without_flags_asks_nothing_about_them(
     await ana.ok("share", "Personal", "drsmith", "--full", "--role", "annotate", TOFU)
     done = await ana.ok("share", "Personal", "drsmith", "--only", "mood")  # no terminal
     assert "Safety flags" not in done.stderr and "[y/N]" not in done.stderr
+
+
+async def annotate_and_read_only(
+    live_server: RunningServer, tmp_path: Path
+) -> tuple[Device, Device, Device]:
+    """ana shares Personal with drsmith (annotate) and tom (read only); no opt-in yet."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    tom = await new_device(live_server, tmp_path, "tom")
+    await ana.ok("share", "Personal", "drsmith", "--full", "--role", "annotate", TOFU)
+    await ana.ok("share", "Personal", "tom", "--full", TOFU)
+    return ana, drsmith, tom
+
+
+READS_ONLY = (
+    "--share-flags does not opt in tom, who only read Personal: a member who only reads could "
+    "never mark a safety flag as read, so none is sealed for tom. To send flags to one of "
+    "them: tj share Personal tom --full --role annotate --safety-flags"
+)
+
+
+async def test_share_flags_never_opts_in_a_member_who_only_reads(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU24 C15: `tj safety plan --share-flags --yes` opted in tom, who reads Personal with
+    the read role (`tj share ... --safety-flags` refuses that role: he could never mark a
+    flag as read), and said "flags reach drsmith, tom"."""
+    ana, _drsmith, _tom = await annotate_and_read_only(live_server, tmp_path)
+    refused = await ana.tj("safety", "plan", "--share-flags")  # a script: asks, refused
+    assert refused.exit_code == 1
+    assert said(refused.stderr).startswith(
+        READS_ONLY + " --share-flags opts in drsmith, who read Personal now: when a PHQ-9 item "
+        "9 is answered above 0 in Personal, an encrypted safety flag is sealed for drsmith. "
+        "Send safety flags to drsmith? [y/N]"
+    ), refused.stderr
+    done = await ana.ok("safety", "plan", "--share-flags", "--yes")
+    assert said(done.stderr).startswith(READS_ONLY + " --share-flags opts in drsmith, who")
+    assert (
+        "share flags:  yes (flags reach drsmith; not tom, who only read it: a flag needs the "
+        "annotate role)" in said(done.stdout).replace("share flags: yes", "share flags:  yes")
+    ), done.stdout
+    plan = await ana.json("safety", "plan")
+    assert (plan["flags_reach"], plan["not_opted_in"], plan["reads_only"]) == (
+        ["drsmith"], ["tom"], ["tom"],
+    )  # fmt: skip
+    # Asked again: tom is still never added, and nothing is asked (no one to add).
+    again = await ana.ok("safety", "plan", "--share-flags")
+    assert said(again.stderr) == READS_ONLY + " synced"
+    assert (await ana.json("safety", "plan"))["flags_reach"] == ["drsmith"]
+
+
+async def test_the_sdk_refuses_to_name_a_member_who_only_reads(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    from client_sdk import Client
+    from client_sdk.errors import InvalidInput
+
+    ana, _drsmith, _tom = await annotate_and_read_only(live_server, tmp_path)
+    async with await Client.open(ana.home) as client:
+        assert await client.safety.would_opt_in() == ["drsmith"]
+        try:
+            await client.safety.set_plan(share_flags=True, flags_for=["drsmith", "tom"])
+        except InvalidInput as refused:
+            assert str(refused) == (
+                "tom only reads Personal: a member who only reads could never mark a safety "
+                "flag as read, so none is sealed for them; share with them with the annotate "
+                "role first (nothing was changed)"
+            )
+        else:
+            raise AssertionError("tom, who only reads, was opted in")
+        assert (await client.safety.plan()).share_flags is False
+        await client.safety.set_plan(share_flags=True)  # a first plain opt-in
+        assert (await client.safety.plan()).flags_reach == ("drsmith",)
