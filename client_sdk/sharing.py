@@ -1574,10 +1574,14 @@ class Sharing:
         names a field-level copy the member reads it through (a `limited` entry in force: the
         share was narrowed, `grant(only=...)`) given that copy's name (`Departure.narrowed`):
         the owner's other devices are told of the narrowing as of an unshare (NU24 C10)."""
-        names = {j.journal_id: j.name for j in await self.store.journals()}
+        journals = await self.store.journals()
+        names = {j.journal_id: j.name for j in journals}
         found = []
         for d in told:
             state = self.replica.chains.state(bytes.fromhex(d.journal_id))
+            if d.owner and d.reason in departures.WHOLE_ENDED:  # told to the member (NU24 C11)
+                found.append(replace(d, copy=self._copy_still_read(d, journals)))
+                continue
             if d.owner or d.reason != departures.UNSHARED or d.source or state is None:
                 found.append(d)
                 continue
@@ -1591,6 +1595,35 @@ class Sharing:
                 d = replace(d, narrowed=copy)
             found.append(d)
         return found
+
+    def _copy_still_read(self, told: Departure, journals: list[LocalJournal]) -> str:
+        """For a member told that a share of the owner's whole journal ended: the name of a
+        field-level copy of it the owner still shares with this account ("Personal (mood,
+        tags) for drsmith", the copy a narrowing `--only` makes: NU24 C11), else "". Decided
+        from what the owner signed and this device verified only: a journal of the same
+        owner whose access chain carries disclosure settings (`is_copy_shared_with_me`) and
+        grants this account now, and whose owner-signed name is the one a copy of that
+        journal for this account gets (`copy_name`). A member cannot open the settings (they
+        are sealed to the owner), so the name is what ties the copy to the journal."""
+        me, now = self.profile.account_id, now_ms()
+        ended = next((j for j in journals if j.journal_id.hex() == told.journal_id), None)
+        if ended is None:
+            return ""
+        for journal in journals:
+            state = self.replica.chains.state(journal.journal_id)
+            if (
+                journal.owner_id != ended.owner_id
+                or journal.journal_id == ended.journal_id
+                or journal.role not in keys.ROLES
+                or not self.replica.is_copy_shared_with_me(journal)
+                or state is None
+                or state.current_terms(me, now) is None
+            ):
+                continue
+            prefix, suffix = f"{told.journal} (", f") for {self.profile.username}"
+            if journal.name.startswith(prefix) and journal.name.endswith(suffix):
+                return journal.name
+        return ""
 
     async def _with_sources(self, told: list[Departure]) -> list[Departure]:
         """`told`, each departure from a field-level copy this account keeps given the name

@@ -6,6 +6,7 @@ loopback, real crypto, CliRunner."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.conftest import RunningServer
@@ -153,3 +154,55 @@ async def test_the_sdk_refuses_to_name_a_member_who_only_reads(
         assert (await client.safety.plan()).share_flags is False
         await client.safety.set_plan(share_flags=True)  # a first plain opt-in
         assert (await client.safety.plan()).flags_reach == ("drsmith",)
+
+
+async def test_the_therapist_is_told_once_that_they_read_the_narrowed_copy(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU24 C11: after `tj share Personal drsmith --only mood,tags`, drsmith's sync said only
+    that ana's Personal was no longer served ("ana stopped sharing it or now shares less of
+    it"), never that drsmith still reads the copy 'Personal (mood, tags) for drsmith'."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--full", "--role", "annotate", TOFU)
+    await drsmith.ok("sync")
+    await ana.ok("share", "Personal", "drsmith", "--only", "mood,tags")
+    await ana.ok("write", "--mood", "6", "--tag", "sleep", "Private words.")
+
+    told = await drsmith.ok("sync")
+    copy = "Personal (mood, tags) for drsmith"
+    time = r"\((\d\d:\d\d)\)"
+    assert re.fullmatch(
+        rf"1 new entry from ana, ana's Personal is no longer served to you {time}\n", told.stdout
+    ), told.stdout
+    [notice] = [line for line in told.stderr.splitlines() if line.startswith("Notice:")]
+    assert re.fullmatch(
+        rf"Notice: ana's Personal is no longer served to you {time}: ana most likely "
+        r"narrowed your share to some of its fields, which you read in "
+        rf"'{re.escape(copy)}' \(a copy ana keeps for you: `tj shared-with-me`\), or the "
+        r"server is withholding Personal\. What you downloaded of Personal stays on this "
+        r"device, read-only\.",
+        notice,
+    ), notice
+    report = await drsmith.json("sync")
+    assert report["departures"] == []  # once
+    shared = await drsmith.json("shared-with-me")
+    assert copy in [s["journal"] for s in shared] or f"ana/{copy}" in [
+        s["journal"] for s in shared
+    ], shared
+
+
+async def test_a_therapist_whose_share_simply_ended_is_told_no_copy(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """The copy is named only when the owner-signed chain of a journal kept for this member
+    grants it now: after a plain unshare, the notice is as before."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--only", "mood", TOFU)
+    await ana.ok("share", "Personal", "drsmith", "--full", "--yes")
+    await drsmith.ok("sync")
+    await ana.ok("unshare", "Personal", "drsmith", "--yes")
+    told = await drsmith.ok("sync")
+    assert "you still read" not in told.output and "most likely narrowed" not in told.output
+    assert "Notice:" in told.stderr
