@@ -7,7 +7,7 @@ Every command is one SDK call (`client.shares.grant`, `grant_entry`, `revoke`, `
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Literal, TypeVar
@@ -33,7 +33,13 @@ from cli.terminal import escape
 from client_sdk import departures
 from client_sdk.care_disclosure import DISCLOSABLE
 from client_sdk.departures import Departure
-from client_sdk.errors import InvalidInput, NetworkError, NotFound, ShareAlreadyEnded
+from client_sdk.errors import (
+    InvalidInput,
+    NetworkError,
+    NotFound,
+    ShareAlreadyEnded,
+    SharedAgain,
+)
 from client_sdk.models import normalize_username
 
 if TYPE_CHECKING:
@@ -147,7 +153,8 @@ only_option = click.option(
     "-y",
     is_flag=True,
     help="With --only: do not ask, even if ending the whole-journal share means THERAPIST "
-    "may never receive a safety flag or result, or gets no more safety flags (for scripts).",
+    "may never receive a safety flag or result, or gets no more safety flags, or the copy kept "
+    "from a share of those fields that you ended gives them again what it holds (for scripts).",
 )
 @json_option
 @pass_home
@@ -186,7 +193,8 @@ def share(
     and you are asked for --full (the whole journal) or --only. If ending the whole-journal
     share means they may never receive a safety flag or a PHQ-9 with item 9 answered above
     0, or that safety flags you opted them in to stop (a copy of some fields carries none),
-    you are told and asked first (default: no; --yes does not ask).
+    or when the copy kept from a share of those fields that you ended would give them again
+    what it holds, you are told and asked first (default: no; --yes does not ask).
 
     \b
     Examples:
@@ -228,6 +236,7 @@ def share(
                 err=True,
             )
 
+    again: list[str] = []  # items of a copy kept from an ended share, agreed to (NU24 C8)
     earlier: list[MeasureResult] = []
     downloaded: list[bool] = []  # the member may have downloaded them (a whole share, once)
     ended_assignments: list[Assignment] = []  # what ended with a whole share (NU22 C10)
@@ -272,6 +281,7 @@ def share(
             no_end=until == NEVER,
             full=full,
             full_if_new=plain,
+            again=tuple(again),
         )
         if only is not None:
             ended_assignments.extend(
@@ -290,7 +300,13 @@ def share(
             await sync_note(client)
         return shared
 
-    shared = home.run(work)
+    try:
+        shared = home.run(work)
+    except SharedAgain as asked:  # only: the copy kept from an ended share (NU24 C8)
+        what = f"the {plain_list(only or ())} of {journal_name}"
+        agree_to_share_again(asked, what, "only what you write from now on", yes)
+        again.extend(i.id for i in asked.items)
+        shared = home.run(work)
     if as_json:
         output.print_json(shared.to_dict())
         return
@@ -298,6 +314,11 @@ def share(
         output.message(kept_limited(shared))
     else:
         output.message(share_confirmation(shared))
+    if again:
+        output.message(
+            f"{shared.member} also reads again what {shared.journal!r} held before: "
+            f"{output.plural(len(again), 'item', 'items')} shared with them then."
+        )
     if only is not None and shared.fields is not None:
         for line in earlier_results_text(shared, earlier, any(downloaded)):
             output.message(line)
@@ -435,12 +456,22 @@ def kept_limited(shared: ShareInfo) -> str:
     )
 
 
+again_option = click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    help="Do not ask before sharing again what the journal kept for THERAPIST still holds, "
+    "when their share of it was ended (for scripts).",
+)
+
+
 @cli.command("share-entry")
 @click.argument("entry_id", metavar="ENTRY_ID")
 @click.argument("therapist")
 @only_option
 @fingerprint_option
 @trust_option
+@again_option
 @json_option
 @pass_home
 def share_entry(
@@ -450,36 +481,95 @@ def share_entry(
     only: list[str] | None,
     fingerprint: str | None,
     trust_on_first_use: bool,
+    yes: bool,
     as_json: bool,
 ) -> None:
     """Share one entry with THERAPIST, without opening the journal it is in.
 
     The entry (or only the fields given with --only) is copied into a journal kept for
-    that therapist, "Shared with THERAPIST"; the rest of your journals stay private.
+    that therapist, "Shared with THERAPIST"; the rest of your journals stay private. If
+    you had ended their share of that journal (`tj unshare`), sharing one entry shares it
+    again, and they would also read what it still holds: each item is named and you are
+    asked first (default: no; --yes does not ask).
 
     \b
     Examples:
       tj share-entry 3fa9c2 drsmith --fingerprint "12345 67890 12345 67890 12345 67890"
       tj share-entry 3fa9c2 drsmith --only mood,tags
     """
-    shared, note = home.run(
-        partial(
-            then_sync,
-            lambda client: client.shares.grant_entry(
-                entry_id,
-                therapist,
-                only=only,
-                fingerprint=fingerprint,
-                trust_on_first_use=trust_on_first_use,
-            ),
+
+    def grant(again: tuple[str, ...]) -> Callable[[Client], Awaitable[ShareInfo]]:
+        return lambda client: client.shares.grant_entry(
+            entry_id,
+            therapist,
+            only=only,
+            fingerprint=fingerprint,
+            trust_on_first_use=trust_on_first_use,
+            again=again,
         )
-    )
+
+    shared, note = share_item(home, grant, f"entry {entry_id}", yes)
     if as_json:
         output.print_json(shared.to_dict())
     else:
         output.message(
             f"{items_shared(f'Shared entry {entry_id}', shared.member, shared.journal)}; {note}."
         )
+
+
+def share_item(
+    home: Home,
+    grant: Callable[[tuple[str, ...]], Callable[[Client], Awaitable[T]]],
+    what: str,
+    yes: bool,
+) -> tuple[T, str]:
+    """Share one item (`grant(again)`, then sync), into the journal of single items kept for
+    the member: when their share of it had ended, the SDK names what it still holds, which
+    they would read again (SharedAgain, NU24 C8); say each item and ask (default no; `yes`
+    does not ask), then share with exactly those agreed to."""
+    try:
+        return home.run(partial(then_sync, grant(())))
+    except SharedAgain as asked:
+        agree_to_share_again(asked, what, f"{what} alone", yes)
+        return home.run(partial(then_sync, grant(tuple(i.id for i in asked.items))))
+
+
+def agree_to_share_again(asked: SharedAgain, what: str, alone: str, yes: bool) -> None:
+    """Say what sharing `what` would give again (`shared_again_lines`) and ask (default no,
+    aborting; `yes` does not ask)."""
+    for line in shared_again_lines(asked, what, alone):
+        output.message(line)
+    if not yes:
+        click.confirm(
+            f"Share {'it' if len(asked.items) == 1 else 'them'} with {asked.member} again "
+            f"too, with {what}?",
+            default=False,
+            abort=True,
+            err=True,
+        )
+
+
+def shared_again_lines(asked: SharedAgain, what: str, alone: str) -> list[str]:
+    """What sharing `what` would give again (NU24 C8): one line per item, and how to share
+    `alone` instead (move the others to the trash: a new member never gets what is in the
+    trash)."""
+    count = output.plural(len(asked.items), "item", "items")
+    lines = [
+        f"{asked.member}'s share of {asked.journal!r} ended. Sharing {what} with them "
+        f"shares that journal again, and they would also read the {count} it still holds "
+        "(shared with them before):"
+    ]
+    for item in asked.items:
+        when, short = output.local_time(item.at), output.short_id(item.id)
+        if item.kind == "entry":
+            lines.append(f"- your entry {short} of {when} ({item.summary})")
+        else:
+            lines.append(f"- your {item.summary} of {when} ({short})")
+    lines.append(
+        f"To share {alone}, move those to the trash first (tj delete ID; a result: tj "
+        "measure delete ID), then share it again."
+    )
+    return lines
 
 
 def items_shared(what: str, member: str, journal: str) -> str:

@@ -206,3 +206,118 @@ async def test_a_therapist_whose_share_simply_ended_is_told_no_copy(
     told = await drsmith.ok("sync")
     assert "you still read" not in told.output and "most likely narrowed" not in told.output
     assert "Notice:" in told.stderr
+
+
+async def items_shared_then_unshared(
+    live_server: RunningServer, tmp_path: Path
+) -> tuple[Device, Device, str, str]:
+    """ana shares one entry with drsmith (`tj share-entry`), then ends that share before
+    drsmith ever syncs; returns both devices, the entry's copy id and a new entry's id."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    first = (await ana.ok("write", "First secret about the accident.")).stdout.strip()
+    await ana.ok("share-entry", first[:8], "drsmith", TOFU)
+    [copy] = await ana.json("list", "--journal", "Shared with drsmith", "--all")
+    await ana.ok("unshare", "Shared with drsmith", "drsmith")
+    second = (await ana.ok("write", "Second, about work.")).stdout.strip()
+    return ana, drsmith, copy["id"], second
+
+
+async def test_sharing_one_entry_again_names_what_the_ended_share_held_and_asks(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU24 C8: after `tj unshare "Shared with drsmith" drsmith`, `tj share-entry NEW
+    drsmith` shared that journal again, and with it the first entry, which drsmith had never
+    downloaded, without a word: "Shared entry ... with drsmith"."""
+    ana, drsmith, copy, second = await items_shared_then_unshared(live_server, tmp_path)
+    said_first = (
+        "drsmith's share of 'Shared with drsmith' ended. Sharing entry "
+        f"{second[:8]} with them shares that journal again, and they would also read the 1 "
+        f"item it still holds (shared with them before): - your entry {copy[:12]} of WHEN "
+        "(First secret about the accident.) "
+        f"To share entry {second[:8]} alone, move those to the trash first (tj delete ID; a "
+        "result: tj measure delete ID), then share it again. Share it with drsmith again "
+        f"too, with entry {second[:8]}? [y/N]: "
+    )
+    told = re.escape(said_first).replace("WHEN", r"\d{4}-\d\d-\d\d \d\d:\d\d")
+    for answer in (None, "n\n"):  # a script without --yes; then "no"
+        refused = await ana.tj("share-entry", second[:8], "drsmith", input=answer)
+        assert refused.exit_code == 1, refused.output
+        assert re.fullmatch(told + r"(n )?Aborted!", said(refused.stderr)), refused.stderr
+        assert [s for s in await ana.json("shares") if not s["expired"]] == []
+        assert len(await ana.json("list", "--journal", "Shared with drsmith", "--all")) == 1
+
+    agreed = await ana.ok("share-entry", second[:8], "drsmith", input="y\n")
+    assert re.match(told + "y Shared entry", said(agreed.stderr + agreed.stdout)), agreed.output
+    await drsmith.ok("sync")
+    bodies = {e["body"] for e in await drsmith.json("list", "--all")}
+    assert bodies == {"First secret about the accident.", "Second, about work."}
+
+
+async def test_an_entry_moved_to_the_trash_is_not_shared_again_nor_asked_about(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana, drsmith, copy, second = await items_shared_then_unshared(live_server, tmp_path)
+    await ana.ok("delete", copy[:12], "--yes")
+    shared = await ana.ok("share-entry", second[:8], "drsmith")  # no terminal: not asked
+    assert "[y/N]" not in shared.stderr and "would also read" not in shared.stderr
+    await drsmith.ok("sync")
+    assert [e["body"] for e in await drsmith.json("list", "--all")] == ["Second, about work."]
+
+
+async def test_sharing_a_result_with_yes_names_what_goes_again_without_asking(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana, drsmith, copy, _second = await items_shared_then_unshared(live_server, tmp_path)
+    taken = await ana.json("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0")
+    done = await ana.ok("measure", "share", taken["id"][:8], "drsmith", "--yes")
+    assert (
+        f"would also read the 1 item it still holds (shared with them before): - your entry {copy[:12]} of "
+        in said(done.stderr)
+    )
+    assert "[y/N]" not in done.stderr
+    await drsmith.ok("sync")
+    assert [e["body"] for e in await drsmith.json("list", "--all")] == [
+        "First secret about the accident."
+    ]
+
+
+async def test_sharing_fields_again_names_what_the_kept_copy_holds_and_asks(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU24 C8 for a field-level copy: after `tj unshare "Personal (mood, tags) for drsmith"
+    drsmith`, `tj share Personal drsmith --only mood,tags` said "Shared only the mood and
+    tags of entries you write in Personal from now on (nothing from before)" and gave
+    drsmith the mood and tags of an entry the copy held from the ended share, which drsmith
+    had never downloaded."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--only", "mood,tags", TOFU)
+    await ana.ok("write", "--mood", "2", "--tag", "relapse", "Words one.")
+    copy = "Personal (mood, tags) for drsmith"
+    [held] = await ana.json("list", "--journal", copy, "--all")
+    await ana.ok("unshare", copy, "drsmith")
+
+    refused = await ana.tj("share", "Personal", "drsmith", "--only", "mood,tags")
+    assert refused.exit_code == 1, refused.output
+    expected = (
+        f"drsmith's share of '{copy}' ended. Sharing the mood and tags of Personal with "
+        "them shares that journal again, and they would also read the 1 item it still holds "
+        f"(shared with them before): - your entry {held['id'][:12]} of WHEN (mood 2, "
+        "relapse) To share only what you write from now on, move those to the trash first "
+        "(tj delete ID; a result: tj measure delete ID), then share it again. Share it with "
+        "drsmith again too, with the mood and tags of Personal? [y/N]: Aborted!"
+    )
+    when = r"\d{4}-\d\d-\d\d \d\d:\d\d"  # local time
+    assert re.fullmatch(re.escape(expected).replace("WHEN", when), said(refused.stderr)), (
+        refused.stderr
+    )
+    assert [s for s in await ana.json("shares") if not s["expired"]] == []
+
+    await ana.ok("delete", held["id"][:12], "--yes")  # the way to share only what comes
+    shared = await ana.ok("share", "Personal", "drsmith", "--only", "mood,tags")
+    assert "would also read" not in shared.stderr and "reads again" not in shared.stderr
+    await ana.ok("write", "--mood", "7", "--tag", "walk", "Words two.")
+    await drsmith.ok("sync")
+    seen = await drsmith.json("list", "--all")
+    assert [(e["mood"], e["tags"]) for e in seen] == [(7, ["walk"])]
