@@ -237,6 +237,7 @@ def share(
             )
 
     again: list[str] = []  # items of a copy kept from an ended share, agreed to (NU24 C8)
+    reach: list[str] = []  # with --safety-flags: whom flags reach now, by name (NU24 C15)
     earlier: list[MeasureResult] = []
     downloaded: list[bool] = []  # the member may have downloaded them (a whole share, once)
     ended_assignments: list[Assignment] = []  # what ended with a whole share (NU22 C10)
@@ -298,6 +299,7 @@ def share(
                 journal=journal_name, share_flags=True, flags_for=shared.member
             )
             await sync_note(client)
+            reach.extend((await client.safety.plan(journal_name)).flags_reach or ())
         return shared
 
     try:
@@ -324,12 +326,13 @@ def share(
             output.message(line)
     if ended_assignments:
         output.message(ended_with_share_text(ended_assignments))
-    if safety_flags:
+    if safety_flags:  # whom the opt-in reaches, each named (NU24 C15)
         output.message(
-            f"Safety flags: on. When a PHQ-9 item 9 is answered above 0 in {shared.journal}, "
-            f"a safety flag is sealed for {shared.member} and those you opted in before, no "
-            f"one else; {shared.member} sees it after their next "
-            "`tj sync` and can mark it read. This app is not monitored in real time."
+            f"Safety flags: on for {shared.member}. When a PHQ-9 item 9 is answered above 0 in "
+            f"{shared.journal}, a safety flag is sealed for "
+            f"{output.and_list(reach or [shared.member])}, no one else; {shared.member} sees "
+            "it after their next `tj sync` and can mark it read. This app is not monitored in "
+            "real time."
         )
 
 

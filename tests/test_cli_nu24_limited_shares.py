@@ -321,3 +321,31 @@ async def test_sharing_fields_again_names_what_the_kept_copy_holds_and_asks(
     await drsmith.ok("sync")
     seen = await drsmith.json("list", "--all")
     assert [(e["mood"], e["tags"]) for e in seen] == [(7, ["walk"])]
+
+
+async def test_share_safety_flags_names_everyone_flags_reach_now(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU24 C15: `tj share Personal drsmith --role annotate --safety-flags` said flags go to
+    "drsmith and those you opted in before", also after the client withdrew every opt-in:
+    the opt-in now names exactly whom it reaches."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    for name in ("drsmith", "bob", "tom"):
+        await new_device(live_server, tmp_path, name)
+    await ana.ok("share", "Personal", "bob", "--full", "--role", "annotate", TOFU)
+    await ana.ok("share", "Personal", "tom", "--full", TOFU)  # reads only
+    await ana.ok("safety", "plan", "--share-flags", "--yes")  # bob (not tom)
+    reached = (
+        "When a PHQ-9 item 9 is answered above 0 in Personal, a safety flag is sealed for "
+        "{}, no one else; drsmith sees it"
+    )
+    shared = await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", TOFU, "--safety-flags"
+    )
+    assert "Safety flags: on for drsmith. " + reached.format("bob and drsmith") in said(
+        shared.stderr
+    ), shared.stderr
+    await ana.ok("safety", "plan", "--no-share-flags")
+    again = await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--safety-flags")
+    assert reached.format("drsmith") in said(again.stderr), again.stderr
+    assert (await ana.json("safety", "plan"))["flags_reach"] == ["drsmith"]
