@@ -1606,33 +1606,10 @@ class Sharing:
         return found
 
     def _copy_still_read(self, told: Departure, journals: list[LocalJournal]) -> str:
-        """For a member told that a share of the owner's whole journal ended: the name of a
-        field-level copy of it the owner still shares with this account ("Personal (mood,
-        tags) for drsmith", the copy a narrowing `--only` makes: NU24 C11), else "". Decided
-        from what the owner signed and this device verified only: a journal of the same
-        owner whose access chain carries disclosure settings (`is_copy_shared_with_me`) and
-        grants this account now, and whose owner-signed name is the one a copy of that
-        journal for this account gets (`copy_name`). A member cannot open the settings (they
-        are sealed to the owner), so the name is what ties the copy to the journal."""
-        me, now = self.profile.account_id, now_ms()
+        """`Replica.copy_still_read` for the journal `told` of (NU24 C11); "" when this
+        device no longer holds it."""
         ended = next((j for j in journals if j.journal_id.hex() == told.journal_id), None)
-        if ended is None:
-            return ""
-        for journal in journals:
-            state = self.replica.chains.state(journal.journal_id)
-            if (
-                journal.owner_id != ended.owner_id
-                or journal.journal_id == ended.journal_id
-                or journal.role not in keys.ROLES
-                or not self.replica.is_copy_shared_with_me(journal)
-                or state is None
-                or state.current_terms(me, now) is None
-            ):
-                continue
-            prefix, suffix = f"{told.journal} (", f") for {self.profile.username}"
-            if journal.name.startswith(prefix) and journal.name.endswith(suffix):
-                return journal.name
-        return ""
+        return self.replica.copy_still_read(ended, journals) if ended is not None else ""
 
     async def _with_sources(self, told: list[Departure]) -> list[Departure]:
         """`told`, each departure from a field-level copy this account keeps given the name
