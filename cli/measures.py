@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
@@ -34,7 +34,7 @@ from cli.main import (
     then_sync,
 )
 from cli.safety import show_safety_message
-from cli.sharing import items_shared
+from cli.sharing import again_option, items_shared, share_item
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 
 if TYPE_CHECKING:
@@ -507,6 +507,7 @@ def result_words(result: MeasureResult) -> str:
 )
 @click.option("--fingerprint", metavar="CODE", help="The therapist's safety number.")
 @click.option("--trust-on-first-use", is_flag=True, help="Accept the therapist's keys unchecked.")
+@again_option
 @json_option
 @pass_home
 def measure_share(
@@ -516,26 +517,36 @@ def measure_share(
     without_answers: bool,
     fingerprint: str | None,
     trust_on_first_use: bool,
+    yes: bool,
     as_json: bool,
 ) -> None:
     """Share one result with THERAPIST without sharing its journal.
+
+    It is copied into a journal kept for that therapist, "Shared with THERAPIST". If you had
+    ended their share of that journal (`tj unshare`), sharing one result shares it again,
+    and they would also read what it still holds: each item is named and you are asked
+    first (default: no; --yes does not ask).
 
     \b
     Examples:
       tj measure share 3fa9c2 drsmith --without-answers --fingerprint "12345 ..."
     """
 
-    async def work(client: Client) -> tuple[dict[str, object], str]:
-        shared = await client.measures.share(
-            result_id,
-            therapist,
-            only=["score"] if without_answers else None,
-            fingerprint=fingerprint,
-            trust_on_first_use=trust_on_first_use,
-        )
-        return shared.to_dict(), await sync_note(client)
+    def grant(again: tuple[str, ...]) -> Callable[[Client], Awaitable[dict[str, object]]]:
+        async def work(client: Client) -> dict[str, object]:
+            shared = await client.measures.share(
+                result_id,
+                therapist,
+                only=["score"] if without_answers else None,
+                fingerprint=fingerprint,
+                trust_on_first_use=trust_on_first_use,
+                again=again,
+            )
+            return shared.to_dict()
 
-    shared, note = home.run(work)
+        return work
+
+    shared, note = share_item(home, grant, f"result {result_id}", yes)
     if as_json:
         output.print_json(shared)
     else:

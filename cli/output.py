@@ -614,6 +614,8 @@ def ended_text(d: Departure) -> str:
         if d.owner:
             return f"{d.owner}'s share of {d.journal} with you ended (its end date, {when})"
         return f"your share of {d.journal} with {d.member} ended (its end date, {when})"
+    if d.reason == departures.REMOVED and d.copy:  # NU24 C11
+        return f"{d.owner} stopped sharing all of {d.journal} with you ({when})"
     if d.reason == departures.REMOVED:
         return f"{d.owner} stopped sharing {d.journal} with you ({when})"
     if d.reason == departures.UNSHARED and not d.owner:  # from one of this account's devices
@@ -665,6 +667,19 @@ def departure_lines(report: SyncReport) -> list[str]:
             lines.append(
                 f"Notice: {ended_text(d)}; renew with `tj share "
                 f"{shlex.quote(d.source or d.journal)} {shlex.quote(d.member)} --until DATE`."
+            )
+        elif d.reason == departures.UNLISTED and d.copy:  # most likely narrowed (NU24 C11)
+            lines.append(
+                f"Notice: {ended_text(d)}: {d.owner} most likely narrowed your share to some of "
+                f"its fields, which you read in {d.copy!r} (a copy {d.owner} keeps for you: "
+                f"`tj shared-with-me`), or the server is withholding {d.journal}. What you "
+                f"downloaded of {d.journal} stays on this device, read-only."
+            )
+        elif d.owner and d.copy:  # NU24 C11
+            lines.append(
+                f"Notice: {ended_text(d)}; you still read {d.copy!r}, the copy of some of its "
+                f"fields {d.owner} keeps for you (`tj shared-with-me`). What you downloaded of "
+                f"{d.journal} stays on this device, read-only."
             )
         elif d.reason == departures.UNLISTED:
             lines.append(

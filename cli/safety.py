@@ -6,6 +6,7 @@ Every command is one SDK call on `client.safety` (client_sdk/safety_path.py).
 
 from __future__ import annotations
 
+import shlex
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
@@ -102,6 +103,8 @@ def safety_plan(
     newly: list[str] = []
     if share_flags:  # name whom it adds, and ask, before anything changes (R39 F3)
         newly, before = home.run(partial(opt_in_preview, journal_name))
+        if before.reads_only:  # never opted in: said, whatever else it does (NU24 C15)
+            output.message(reads_only_text(before.journal, list(before.reads_only)))
         if newly:
             output.message(opt_in_text(before, newly))
             if not yes:
@@ -132,9 +135,22 @@ def safety_plan(
 
 async def opt_in_preview(journal: str | None, client: Client) -> tuple[list[str], SafetyPlan]:
     """Whom `--share-flags` would newly opt in (`client.safety.would_opt_in`), and the plan
-    as it is, after a sync: a share made or ended on another device counts (R39)."""
+    as it is, after a sync: a share made or ended on another device counts (R39), and its
+    `reads_only` names the members it never opts in (NU24 C15)."""
     await synced_first(client, "listing the members as of")
     return await client.safety.would_opt_in(journal), await client.safety.plan(journal)
+
+
+def reads_only_text(journal: str, readers: list[str]) -> str:
+    """Members `--share-flags` never opts in: they only read (NU24 C15)."""
+    who = output.and_list(readers)
+    return (
+        f"--share-flags does not opt in {who}, who only read {journal}: a member who only "
+        "reads could never mark a safety flag as read, so none is sealed for "
+        f"{'them' if len(readers) > 1 else who}. To send flags to one of them: tj share "
+        f"{shlex.quote(journal)} {shlex.quote(readers[0])} --full --role annotate "
+        "--safety-flags"
+    )
 
 
 def opt_in_text(before: SafetyPlan, newly: list[str]) -> str:
@@ -282,16 +298,22 @@ def flags_text(plan: SafetyPlan) -> str:
         return "no"
     if plan.flags_reach is None:
         return "yes"
-    missing = list(plan.not_opted_in or ())
-    if not plan.flags_reach and not missing:
+    readers = list(plan.reads_only or ())
+    missing = [m for m in plan.not_opted_in or () if m not in readers]
+    if not plan.flags_reach and not missing and not readers:
         return "yes, but no one you shared with reads this journal now: flags reach no one"
     reach = f"flags reach {', '.join(plan.flags_reach) or 'no one'}"
+    parts = [reach]
     if missing:
-        return (
-            f"yes ({reach}; not {output.and_list(missing)}, who also read it: "
-            "`tj safety plan --share-flags` names whom it adds and asks)"
+        parts.append(
+            f"not {output.and_list(missing)}, who also read it: "
+            "`tj safety plan --share-flags` names whom it adds and asks"
         )
-    return f"yes ({reach})"
+    if readers:  # never opted in by --share-flags (NU24 C15)
+        parts.append(
+            f"not {output.and_list(readers)}, who only read it: a flag needs the annotate role"
+        )
+    return f"yes ({'; '.join(parts)})"
 
 
 def flags_table(flags: list[SafetyFlag]) -> Table:

@@ -7,7 +7,7 @@ Every command is one SDK call (`client.shares.grant`, `grant_entry`, `revoke`, `
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Literal, TypeVar
@@ -33,7 +33,13 @@ from cli.terminal import escape
 from client_sdk import departures
 from client_sdk.care_disclosure import DISCLOSABLE
 from client_sdk.departures import Departure
-from client_sdk.errors import InvalidInput, NetworkError, NotFound, ShareAlreadyEnded
+from client_sdk.errors import (
+    InvalidInput,
+    NetworkError,
+    NotFound,
+    ShareAlreadyEnded,
+    SharedAgain,
+)
 from client_sdk.models import normalize_username
 
 if TYPE_CHECKING:
@@ -147,7 +153,8 @@ only_option = click.option(
     "-y",
     is_flag=True,
     help="With --only: do not ask, even if ending the whole-journal share means THERAPIST "
-    "may never receive a safety flag or result (for scripts).",
+    "may never receive a safety flag or result, or gets no more safety flags, or the copy kept "
+    "from a share of those fields that you ended gives them again what it holds (for scripts).",
 )
 @json_option
 @pass_home
@@ -185,7 +192,9 @@ def share(
     someone who reads the journal (or did, until an end date); otherwise nothing is shared
     and you are asked for --full (the whole journal) or --only. If ending the whole-journal
     share means they may never receive a safety flag or a PHQ-9 with item 9 answered above
-    0, you are told and asked first (default: no; --yes does not ask).
+    0, or that safety flags you opted them in to stop (a copy of some fields carries none),
+    or when the copy kept from a share of those fields that you ended would give them again
+    what it holds, you are told and asked first (default: no; --yes does not ask).
 
     \b
     Examples:
@@ -209,19 +218,26 @@ def share(
 
     end = None if until == NEVER else until
     if only is not None:  # narrowing ends a whole-journal share: say what it never delivered
-        pending = home.run(partial(undelivered_before, journal_name, therapist, copies=False))
+        pending, flagged = home.run(partial(narrowing_costs, journal_name, therapist))
         if pending:
             when = f"their whole-journal share of {journal_name} ends (--only)"
             for line in undelivered_text(therapist, journal_name, pending, when).splitlines():
                 output.message(line)  # one item per line (NU20 C13)
-            if not yes:
-                click.confirm(
-                    f"Share only some fields of {journal_name} with {therapist} anyway?",
-                    default=False,
-                    abort=True,
-                    err=True,
-                )
+        if flagged:  # safety flags stop with the whole share: said and asked (NU24 C13)
+            output.message(flags_stop_text(journal_name, flagged))
+        if (pending or flagged) and not yes:
+            click.confirm(
+                f"Stop safety flags to {flagged} and share only some fields of {journal_name} "
+                "with them?"
+                if flagged
+                else f"Share only some fields of {journal_name} with {therapist} anyway?",
+                default=False,
+                abort=True,
+                err=True,
+            )
 
+    again: list[str] = []  # items of a copy kept from an ended share, agreed to (NU24 C8)
+    reach: list[str] = []  # with --safety-flags: whom flags reach now, by name (NU24 C15)
     earlier: list[MeasureResult] = []
     downloaded: list[bool] = []  # the member may have downloaded them (a whole share, once)
     ended_assignments: list[Assignment] = []  # what ended with a whole share (NU22 C10)
@@ -266,6 +282,7 @@ def share(
             no_end=until == NEVER,
             full=full,
             full_if_new=plain,
+            again=tuple(again),
         )
         if only is not None:
             ended_assignments.extend(
@@ -282,9 +299,16 @@ def share(
                 journal=journal_name, share_flags=True, flags_for=shared.member
             )
             await sync_note(client)
+            reach.extend((await client.safety.plan(journal_name)).flags_reach or ())
         return shared
 
-    shared = home.run(work)
+    try:
+        shared = home.run(work)
+    except SharedAgain as asked:  # only: the copy kept from an ended share (NU24 C8)
+        what = f"the {plain_list(only or ())} of {journal_name}"
+        agree_to_share_again(asked, what, "only what you write from now on", yes)
+        again.extend(i.id for i in asked.items)
+        shared = home.run(work)
     if as_json:
         output.print_json(shared.to_dict())
         return
@@ -292,17 +316,23 @@ def share(
         output.message(kept_limited(shared))
     else:
         output.message(share_confirmation(shared))
+    if again:
+        output.message(
+            f"{shared.member} also reads again what {shared.journal!r} held before: "
+            f"{output.plural(len(again), 'item', 'items')} shared with them then."
+        )
     if only is not None and shared.fields is not None:
         for line in earlier_results_text(shared, earlier, any(downloaded)):
             output.message(line)
     if ended_assignments:
         output.message(ended_with_share_text(ended_assignments))
-    if safety_flags:
+    if safety_flags:  # whom the opt-in reaches, each named (NU24 C15)
         output.message(
-            f"Safety flags: on. When a PHQ-9 item 9 is answered above 0 in {shared.journal}, "
-            f"a safety flag is sealed for {shared.member} and those you opted in before, no "
-            f"one else; {shared.member} sees it after their next "
-            "`tj sync` and can mark it read. This app is not monitored in real time."
+            f"Safety flags: on for {shared.member}. When a PHQ-9 item 9 is answered above 0 in "
+            f"{shared.journal}, a safety flag is sealed for "
+            f"{output.and_list(reach or [shared.member])}, no one else; {shared.member} sees "
+            "it after their next `tj sync` and can mark it read. This app is not monitored in "
+            "real time."
         )
 
 
@@ -429,12 +459,22 @@ def kept_limited(shared: ShareInfo) -> str:
     )
 
 
+again_option = click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    help="Do not ask before sharing again what the journal kept for THERAPIST still holds, "
+    "when their share of it was ended (for scripts).",
+)
+
+
 @cli.command("share-entry")
 @click.argument("entry_id", metavar="ENTRY_ID")
 @click.argument("therapist")
 @only_option
 @fingerprint_option
 @trust_option
+@again_option
 @json_option
 @pass_home
 def share_entry(
@@ -444,36 +484,95 @@ def share_entry(
     only: list[str] | None,
     fingerprint: str | None,
     trust_on_first_use: bool,
+    yes: bool,
     as_json: bool,
 ) -> None:
     """Share one entry with THERAPIST, without opening the journal it is in.
 
     The entry (or only the fields given with --only) is copied into a journal kept for
-    that therapist, "Shared with THERAPIST"; the rest of your journals stay private.
+    that therapist, "Shared with THERAPIST"; the rest of your journals stay private. If
+    you had ended their share of that journal (`tj unshare`), sharing one entry shares it
+    again, and they would also read what it still holds: each item is named and you are
+    asked first (default: no; --yes does not ask).
 
     \b
     Examples:
       tj share-entry 3fa9c2 drsmith --fingerprint "12345 67890 12345 67890 12345 67890"
       tj share-entry 3fa9c2 drsmith --only mood,tags
     """
-    shared, note = home.run(
-        partial(
-            then_sync,
-            lambda client: client.shares.grant_entry(
-                entry_id,
-                therapist,
-                only=only,
-                fingerprint=fingerprint,
-                trust_on_first_use=trust_on_first_use,
-            ),
+
+    def grant(again: tuple[str, ...]) -> Callable[[Client], Awaitable[ShareInfo]]:
+        return lambda client: client.shares.grant_entry(
+            entry_id,
+            therapist,
+            only=only,
+            fingerprint=fingerprint,
+            trust_on_first_use=trust_on_first_use,
+            again=again,
         )
-    )
+
+    shared, note = share_item(home, grant, f"entry {entry_id}", yes)
     if as_json:
         output.print_json(shared.to_dict())
     else:
         output.message(
             f"{items_shared(f'Shared entry {entry_id}', shared.member, shared.journal)}; {note}."
         )
+
+
+def share_item(
+    home: Home,
+    grant: Callable[[tuple[str, ...]], Callable[[Client], Awaitable[T]]],
+    what: str,
+    yes: bool,
+) -> tuple[T, str]:
+    """Share one item (`grant(again)`, then sync), into the journal of single items kept for
+    the member: when their share of it had ended, the SDK names what it still holds, which
+    they would read again (SharedAgain, NU24 C8); say each item and ask (default no; `yes`
+    does not ask), then share with exactly those agreed to."""
+    try:
+        return home.run(partial(then_sync, grant(())))
+    except SharedAgain as asked:
+        agree_to_share_again(asked, what, f"{what} alone", yes)
+        return home.run(partial(then_sync, grant(tuple(i.id for i in asked.items))))
+
+
+def agree_to_share_again(asked: SharedAgain, what: str, alone: str, yes: bool) -> None:
+    """Say what sharing `what` would give again (`shared_again_lines`) and ask (default no,
+    aborting; `yes` does not ask)."""
+    for line in shared_again_lines(asked, what, alone):
+        output.message(line)
+    if not yes:
+        click.confirm(
+            f"Share {'it' if len(asked.items) == 1 else 'them'} with {asked.member} again "
+            f"too, with {what}?",
+            default=False,
+            abort=True,
+            err=True,
+        )
+
+
+def shared_again_lines(asked: SharedAgain, what: str, alone: str) -> list[str]:
+    """What sharing `what` would give again (NU24 C8): one line per item, and how to share
+    `alone` instead (move the others to the trash: a new member never gets what is in the
+    trash)."""
+    count = output.plural(len(asked.items), "item", "items")
+    lines = [
+        f"{asked.member}'s share of {asked.journal!r} ended. Sharing {what} with them "
+        f"shares that journal again, and they would also read the {count} it still holds "
+        "(shared with them before):"
+    ]
+    for item in asked.items:
+        when, short = output.local_time(item.at), output.short_id(item.id)
+        if item.kind == "entry":
+            lines.append(f"- your entry {short} of {when} ({item.summary})")
+        else:
+            lines.append(f"- your {item.summary} of {when} ({short})")
+    lines.append(
+        f"To share {alone}, move those to the trash first (tj delete ID; a result: tj "
+        "measure delete ID), then share it again."
+    )
+    return lines
 
 
 def items_shared(what: str, member: str, journal: str) -> str:
@@ -615,6 +714,32 @@ async def undelivered_before(
     NetworkError here, before any question (NU24 C2)."""
     await synced_first(client, "checking", held, needs_server=True)
     return await client.shares.undelivered(journal, member, copies=copies)
+
+
+async def narrowing_costs(
+    journal: str, member: str, client: Client
+) -> tuple[list[Undelivered], str | None]:
+    """What narrowing `member`'s share of `journal` to some fields (`tj share --only`) costs
+    them, after a sync (`undelivered_before`): what they may not have received of it, and
+    their username when a safety flag raised now would reach them (`SafetyPlan.flags_reach`:
+    the owner's plan and the verified access chain), else None: a field-level copy carries
+    no safety flag, so they stop with the whole-journal share (NU24 C13)."""
+    pending = await undelivered_before(journal, member, client, copies=False)
+    plan = await client.safety.plan(journal)
+    name = normalize_username(member)
+    return pending, name if name in (plan.flags_reach or ()) else None
+
+
+def flags_stop_text(journal: str, member: str) -> str:
+    """That narrowing ends `member`'s safety flags of `journal` (NU24 C13), in the words of
+    the safety-flag consent (`tj safety plan --share-flags`)."""
+    return (
+        f"Safety flags of {journal} go to {member} now. A share of only some fields carries "
+        f"none: once their whole-journal share ends (--only), a PHQ-9 item 9 answered above 0 "
+        f"in {journal} seals no safety flag for {member}. To send them flags again later: "
+        f"tj share {shlex.quote(journal)} {shlex.quote(member)} --full --role annotate "
+        "--safety-flags"
+    )
 
 
 def undelivered_text(member: str, journal: str, items: list[Undelivered], when: str) -> str:

@@ -90,6 +90,9 @@ UNSHARED = "unshared"
 """Told to the owner: one of its devices ended the member's share (a signed `removed` entry
 without `because`: `client.shares.unshare`, `tj unshare`), found by another device of the
 owner when it verified that entry (NU21 C4). Device-neutral: "from one of your devices"."""
+WHOLE_ENDED = (EXPIRED, REMOVED, UNLISTED, DROPPED)
+"""Reasons told to a member whose share of a whole journal ended: with them, a field-level
+copy of it the owner still shares with the member is named (`Departure.copy`, NU24 C11)."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,12 @@ class Departure:
     discarded: bool = False
     """With "shared again": this device had discarded the copy of the ended share
     (`client.shares.forget`) and takes the journal back; False, the copy had been kept."""
+    copy: str = ""
+    """Told to a member that a share of the owner's whole journal ended ("removed", "end
+    date", "no longer served", "dropped on the server's word"): the name of a field-level
+    copy of that journal the owner still shares with this account ("Personal (mood, tags)
+    for drsmith": the share was most likely narrowed to it, `tj share --only`), as its
+    owner-signed chain and name show (NU24 C11); "" otherwise."""
     narrowed: str = ""
     """Told to the owner with "unshared": the whole-journal share was ended by narrowing it
     to some fields (`grant(only=...)`, `tj share --only`), and the member now reads those
@@ -205,6 +214,14 @@ class Departure:
         return f"{self.journal} is no longer shared with {self.member}: {ended}"
 
     def _ended_text(self) -> str:
+        if self.owner and self.copy:  # still read through a copy of it (NU24 C11)
+            return (
+                f"{self._ended_alone()}; you still read {self.copy!r}, the copy of some of its "
+                f"fields {self.owner} keeps for you"
+            )
+        return self._ended_alone()
+
+    def _ended_alone(self) -> str:
         when = _utc(self.at)
         if not self.owner:  # EXPIRED, told to the owner
             return (
@@ -243,6 +260,7 @@ class Departure:
             "items": self.items,
             "discarded": self.discarded,
             "narrowed": self.narrowed,
+            "copy": self.copy,
         }
 
 

@@ -15,6 +15,7 @@
     │                     many failed logins, writes or lookups
     ├── InvalidInput      the caller passed something unusable (bad mood, bad name, ...)
     │   ├── ScopeNeeded   a share needs its scope chosen: the whole journal or some fields
+    │   ├── SharedAgain   sharing one item would give again what an ended share held
     │   └── QuotaExceeded an account limit (journals, devices, stored bytes, shares) is
     │                     reached: retrying the same request cannot succeed (HTTP 413)
     └── UpdateNeeded      the journal holds records of a newer app version this one cannot
@@ -26,6 +27,7 @@ Exceptions of aiohttp, sqlite3, msgpack and PyNaCl are translated where they occ
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 
@@ -44,6 +46,8 @@ class TJError(Exception):
     "ended brief" (a brief received here whose share is over: the message says when),
     "share already ended" (a share to end was ended before, as its verified chain shows),
     "still shared" (`StillShared`: nothing ended, the member still reads part of it),
+    "shared again" (`SharedAgain`: nothing shared, one item would give again what an ended
+    share held),
     "profile" (no account on this device), "fingerprint", "unfinished signup" (a home
     kept for a signup whose recovery key was never shown), "kept recovery key" (a new
     signup refused on a home that keeps another signup's key, never shown) or "signup
@@ -185,6 +189,39 @@ class ScopeNeeded(InvalidInput):
                 "also those written before), or with only=[...] for some fields"
             )
         super().__init__(f"{situation}. {advice[:1].upper()}{advice[1:]}", subject="share scope")
+
+
+@dataclass(frozen=True)
+class ItemAgain:
+    """An item a journal kept for a member holds, which sharing that journal with them
+    again gives them (`SharedAgain`): `kind` "entry" or "result", `id` the copy's id (hex,
+    as `tj list --journal` shows it), `at` when it was written or taken (UTC) and `summary`
+    a few words of it (an entry's title or start of its text, as far as it was shared; a
+    result's measure and score)."""
+
+    kind: str
+    id: str
+    at: datetime
+    summary: str
+
+
+class SharedAgain(InvalidInput):
+    """Nothing was shared (`Shares.grant_entry`, `Measures.share`): `member`'s share of the
+    journal of single items kept for them (`journal`, "Shared with drsmith") had ended, so
+    sharing one item there shares that journal with them again, and a new member receives
+    what it holds: `items` (`ItemAgain`), besides the one asked for (NU24 C8). Sharing them
+    too is a choice of its own: pass their ids (`again=[...]`) to agree, or move them to
+    the trash first (a copy in the trash is never given to a new member)."""
+
+    subject = "shared again"
+
+    def __init__(
+        self, message: str, *, journal: str, member: str, items: tuple[ItemAgain, ...]
+    ) -> None:
+        super().__init__(message)
+        self.journal = journal
+        self.member = member
+        self.items = items
 
 
 class StillShared(InvalidInput):

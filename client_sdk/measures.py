@@ -14,7 +14,7 @@ Scoring rules and their sources are in scoring.py and the instrument data files.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from datetime import datetime
 
 from client_sdk import keys
@@ -300,6 +300,7 @@ class Measures:
         only: list[str] | tuple[str, ...] | None = None,
         fingerprint: str | None = None,
         trust_on_first_use: bool = False,
+        again: Collection[str] = (),
     ) -> ShareInfo:
         """Share one result with a therapist without opening its journal. `only=["score"]`
         shares the score, band and time but not the item answers (default: both). Confirm
@@ -314,7 +315,9 @@ class Measures:
         for that therapist hits an account limit; NetworkError (RateLimited included) when
         the server cannot be reached or asks to wait; UpdateNeeded while the result's
         journal holds changes its owner wrote with a newer app version this one cannot read
-        (nothing is shared).
+        (nothing is shared); SharedAgain when the therapist's share of the journal kept for
+        them had ended and it still holds items, which they would read again: nothing is
+        shared unless `again` names every one's id (`SharedAgain.items`, NU24 C8).
 
             await client.measures.share(result.id, "drsmith", only=["score"],
                                         fingerprint="12345 67890 ...")
@@ -330,7 +333,7 @@ class Measures:
         sized = Document(document.doc_id, MEASURE).change(fields=disclosed_result(document, fields))
         if not snapshot_fits(sized):
             raise InvalidInput(too_large_to_snapshot(source, document, sized))
-        target = await self._sharing.items_journal(peer)
+        target = await self._sharing.items_journal(peer, document.doc_id, again)
         copy_id = keys.disclosure_doc_id(
             self._replica.profile.secrets.account_key, document.doc_id, target.journal_id
         )

@@ -403,7 +403,9 @@ class Caseload:
                     mood_drop=mood_drop,
                     share_ended=ended,
                     ended_journals=sorted(
-                        _display(self._replica, j) for j in journals if j.role == REVOKED
+                        _ended_display(self._replica, j, journals)
+                        for j in journals
+                        if j.role == REVOKED
                     ),
                     invalid_results=await _gather(self._measures.invalid, ids),
                     owner_verified=all(self._replica.owner_verified(j) for j in journals),
@@ -462,6 +464,15 @@ def _owner(replica: Replica, local: LocalJournal) -> str:
     if local.owner_id == replica.profile.account_id:
         return replica.profile.username
     return local.owner_name
+
+
+def _ended_display(replica: Replica, local: LocalJournal, journals: list[LocalJournal]) -> str:
+    """A journal whose share ended, as the caseload names it: with the copy of it the owner
+    still shares with this account, when there is one ("ana/Personal (now read as ana/Personal
+    (mood, tags) for drsmith)": the share was narrowed, NU24 C11)."""
+    copy = replica.copy_still_read(local, journals)
+    name = _display(replica, local)
+    return f"{name} (now read as {local.owner_name}/{copy})" if copy else name
 
 
 def _display(replica: Replica, local: LocalJournal) -> str:

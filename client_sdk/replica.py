@@ -13,7 +13,7 @@ import functools
 import json
 import shlex
 import sqlite3
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -3008,6 +3008,32 @@ class Replica:
             and state is not None
             and state.disclosure is not None
         )
+
+    def copy_still_read(self, ended: LocalJournal, journals: Iterable[LocalJournal]) -> str:
+        """For a member whose share of the owner's whole journal `ended` ended: the name of
+        a field-level copy of it the owner still shares with this account ("Personal (mood,
+        tags) for drsmith", the copy a narrowing `--only` makes: NU24 C11) among `journals`,
+        else "". Decided from what the owner signed and this device verified only: a journal
+        of the same owner whose access chain carries disclosure settings
+        (`is_copy_shared_with_me`) and grants this account now, and whose owner-signed name
+        is the one a copy of `ended` for this account gets. A member cannot open the
+        settings (sealed to the owner), so the name is what ties the copy to the journal."""
+        me, now = self.profile.account_id, now_ms()
+        prefix, suffix = f"{ended.name} (", f") for {self.profile.username}"
+        for journal in journals:
+            state = self.chains.state(journal.journal_id)
+            if (
+                journal.owner_id == ended.owner_id
+                and journal.journal_id != ended.journal_id
+                and journal.role in keys.ROLES
+                and self.is_copy_shared_with_me(journal)
+                and state is not None
+                and state.current_terms(me, now) is not None
+                and journal.name.startswith(prefix)
+                and journal.name.endswith(suffix)
+            ):
+                return str(journal.name)
+        return ""
 
     def owner_verified(self, journal: LocalJournal) -> bool:
         """Whether this device compared the fingerprint of the journal's owner."""

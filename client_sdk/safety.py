@@ -94,6 +94,12 @@ class SafetyPlan:
     theirs: R37 F9; also an opt-in made on a device that had not yet seen their current share,
     R39), sorted; `set_plan(share_flags=True, flags_for=...)` opts them in. None when
     `flags_reach` is."""
+    reads_only: tuple[str, ...] | None = None
+    """In a journal this account owns: the members it is shared with now with the read role
+    (by its verified access chain) whom a flag raised now would not reach, sorted: no opt-in
+    names them (a member who only reads could never mark a flag as read), until the client
+    shares with them with the annotate role (NU24 C15); with `share_flags`, they are among
+    `not_opted_in`. None in another account's journal."""
 
     def opted_in_at(self, member_id: str) -> int | None:
         """When the opt-in for `member_id` (account id, hex) was given, at the latest (ms
@@ -122,6 +128,7 @@ class SafetyPlan:
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,
             "flags_reach": list(self.flags_reach) if self.flags_reach is not None else None,
             "not_opted_in": list(self.not_opted_in) if self.not_opted_in is not None else None,
+            "reads_only": list(self.reads_only) if self.reads_only is not None else None,
         }
 
 

@@ -233,18 +233,20 @@ class SafetyPath:
         `not_opted_in` the members it would not."""
         local = await self._local_journal(journal)
         found = await self._plan_document(local)
-        if found is None:
-            return SafetyPlan(self._display(local))
-        plan = plan_view(found, self._display(local))
-        if plan.share_flags and local.role == "owner":
-            reach = await self._members(local, plan)
-            members = {s.member_name for s in await self._current_shares(local)}
+        display = self._display(local)
+        plan = plan_view(found, display) if found is not None else SafetyPlan(display)
+        if local.role != "owner":
+            return plan
+        reach = await self._members(local, plan) if plan.share_flags else {}
+        members = {s.member_name for s in await self._current_shares(local)}
+        readers = members - reach.keys() - (await self._annotators(local)).keys()
+        if plan.share_flags:
             plan = replace(
                 plan,
                 flags_reach=tuple(sorted(reach)),
                 not_opted_in=tuple(sorted(members - reach.keys())),
             )
-        return plan
+        return replace(plan, reads_only=tuple(sorted(readers)))
 
     async def set_plan(
         self,
@@ -260,7 +262,8 @@ class SafetyPath:
         journal's owner writes its plan. `share_flags=True` is the client's opt-in: a safety
         item answered above 0 in this journal then seals a flag for the members it names.
         Without `flags_for`, a journal not opted in (never, or withdrawn) is opted in for
-        every member it is shared with now; an opt-in given already is left as it is,
+        every member it is shared with now with the annotate role (a member who only reads
+        could never mark a flag as read: never opted in, NU24 C15); an opt-in given already is left as it is,
         whatever else the call changes, even one that names no member yet (R39 F3, R40 F2:
         a plain opt-in sent with another edit never consents for a member the client left
         out). No change that does not name members changes whom flags reach: one to a plan
@@ -275,7 +278,8 @@ class SafetyPath:
         opt-in. Works offline; returns the plan as written.
 
         Raises NotFound for an unknown journal or a `flags_for` member it is not shared with
-        now; InvalidInput for `flags_for` without `share_flags=True`, a `plan` over 10,000
+        now; InvalidInput for a `flags_for` member who reads it with the read role (nothing
+        is changed), `flags_for` without `share_flags=True`, a `plan` over 10,000
         characters or a number or crisis line over 300 (Python characters, i.e. code points;
         safety.MAX_PLAN, MAX_CONTACT); AccessError when this account does not own the journal;
         RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified.
@@ -324,8 +328,9 @@ class SafetyPath:
 
     async def would_opt_in(self, journal: str | None = None) -> list[str]:
         """The usernames `set_plan(share_flags=True, flags_for=...)` would newly opt in to
-        safety flags in a journal (default Personal): the members it is shared with now, by
-        this device, whom a flag raised now would not reach (no opt-in for them, or one given
+        safety flags in a journal (default Personal): the members it is shared with now with
+        the annotate role, by this device's verified access chain (never one who only reads:
+        NU24 C15), whom a flag raised now would not reach (no opt-in for them, or one given
         for an earlier share of theirs: R37 F9), sorted. For a journal not opted in (never, or
         withdrawn), what a plain `set_plan(share_flags=True)` opts in. What `tj safety plan
         --share-flags` names and asks about first (R39 F3). Works offline. Raises NotFound
@@ -336,7 +341,28 @@ class SafetyPath:
         found = await self._plan_document(local)
         plan = plan_view(found, "") if found is not None else SafetyPlan("")
         reached = await self._members(local, plan) if plan.share_flags else {}
-        return sorted({s.member_name for s in await self._current_shares(local)} - reached.keys())
+        return sorted((await self._annotators(local)).keys() - reached.keys())
+
+    async def _annotators(self, local: LocalJournal) -> dict[str, str]:
+        """The members who read `local` now with the annotate role, username -> account id
+        (hex), by its verified access chain (owner-signed): the only members an opt-in can
+        name. A member who only reads could never mark a flag as read, so the client would
+        never know it was seen (`tj share --safety-flags` needs --role annotate; NU24 C15:
+        `--share-flags` opted in read-only members too)."""
+        state = self._replica.chains.state(local.journal_id)
+        if state is None:
+            return {}
+        now = now_ms()
+        roles = {
+            m.who.account_id: m.role
+            for m in state.members.values()
+            if m.who is not None and not m.ended(now)
+        }
+        return {
+            s.member_name: s.member_id.hex()
+            for s in await self._current_shares(local)
+            if roles.get(s.member_id) == "annotate"
+        }
 
     async def _opted_in(
         self,
@@ -370,17 +396,24 @@ class SafetyPath:
             legacy = before is not None and opted_in and before.flag_members is None
             return (opted if legacy else None), set()
         current = {s.member_name: s.member_id.hex() for s in await self._current_shares(local)}
+        annotators = await self._annotators(local)  # only they can be opted in (NU24 C15)
         if flags_for is None:
             if opted_in:
                 # as it is, whomever it names, no one included (R39 F3, R40 F2: a plain
                 # opt-in re-sent with an edit never consents for a member shared with since);
                 # each member's time kept (`_kept_since`)
                 return sorted(set(opted)), set()
-            return sorted(current.values()), set(current.values())
+            return sorted(annotators.values()), set(annotators.values())
         names = [flags_for] if isinstance(flags_for, str) else list(flags_for)
         for name in names:
             if name not in current:
                 raise NotFound(f"{local.name} is not shared with {name}")
+            if name not in annotators:
+                raise InvalidInput(
+                    f"{name} only reads {local.name}: a member who only reads could never mark "
+                    "a safety flag as read, so none is sealed for them; share with them with "
+                    "the annotate role first (nothing was changed)"
+                )
         named = {current[name] for name in names}
         return sorted({*opted, *named}), named
 

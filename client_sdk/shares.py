@@ -13,7 +13,7 @@ chain signed by its owner (access.py); the server's answers are never the author
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -75,9 +75,15 @@ class Shares:
         no_end: bool = False,
         full: bool = False,
         full_if_new: bool = False,
+        again: builtins.list[str] | tuple[str, ...] = (),
     ) -> ShareInfo:
         """Share a journal with another account (a therapist), or change a member's terms;
         needs the network.
+
+        With `only`, when the field-level copy kept for that member from a share of it that
+        ended is taken again, the member would read again what it still holds (entries
+        copied before, which they may never have downloaded): SharedAgain names them and
+        nothing is changed, unless `again` holds every one's id (NU24 C8).
 
         `full_if_new=True` (a plain `tj share JOURNAL NAME`): as `full=True` only when the
         journal's verified access chain never named the account (no membership, current,
@@ -163,6 +169,7 @@ class Shares:
             no_end,
             full,
             full_if_new,
+            again,
         )
         if shared.ended and pending:  # a whole-journal share ended: what it never delivered
             return replace(shared, undelivered=tuple(pending))
@@ -440,15 +447,19 @@ class Shares:
         only: builtins.list[str] | tuple[str, ...] | None = None,
         fingerprint: str | None = None,
         trust_on_first_use: bool = False,
+        again: Collection[str] = (),
     ) -> ShareInfo:
         """Share one entry (or only `only` of its fields, e.g. ["mood", "body"]) without
         opening its journal: a copy goes to a journal kept for that member. Needs the
         network. Raises like `grant`, and NotFound for an unknown entry; UpdateNeeded while
         the entry's journal holds changes its owner wrote with a newer app version this one
-        cannot read (they could change the entry: nothing is shared)."""
+        cannot read (they could change the entry: nothing is shared); SharedAgain when the
+        member's share of the journal kept for them had ended and it still holds items, which
+        they would read again as a new member: nothing is shared unless `again` names every
+        one's id (`SharedAgain.items`: show them, ask, then call again; NU24 C8)."""
         local, document = await self._context.entry_document(entry_id)
         return await self._context.sharing.share_entry(
-            local, document, username, only, fingerprint, trust_on_first_use
+            local, document, username, only, fingerprint, trust_on_first_use, again
         )
 
     async def list(self) -> builtins.list[ShareInfo]:

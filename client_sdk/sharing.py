@@ -29,17 +29,19 @@ from client_sdk.care_disclosure import (
     disclosed_care,
 )
 from client_sdk.departures import Departure
-from client_sdk.documents import BRIEF, ENTRY, Document, EntryView, entry_view
+from client_sdk.documents import BRIEF, ENTRY, Document, EntryView, entry_view, removed
 from client_sdk.errors import (
     AccessError,
     ConflictError,
     IntegrityError,
     InvalidInput,
+    ItemAgain,
     KeyChangedError,
     NetworkError,
     NotFound,
     ScopeNeeded,
     ShareAlreadyEnded,
+    SharedAgain,
     StillShared,
 )
 from client_sdk.models import EPOCH, check_text, normalize_username, now_ms, read_time, to_datetime
@@ -53,6 +55,7 @@ from client_sdk.replica import (
     stored_document,
     too_large_to_snapshot,
 )
+from client_sdk.results import MEASURE, result_view
 from client_sdk.store import LocalJournal, Peer
 from client_sdk.undelivered import Undelivered
 
@@ -435,8 +438,9 @@ class Sharing:
         no_end: bool = False,
         full: bool = False,
         full_if_new: bool = False,
+        again: Collection[str] = (),
     ) -> ShareInfo:
-        """`full_if_new`: share the whole journal (as `full`) only when its verified chain
+        """`again`: see `Shares.grant`. `full_if_new`: share the whole journal (as `full`) only when its verified chain
         never named the account (no membership, current, lapsed or removed; no field-level
         share) and this device keeps no copy of it for them, checked again on the chain
         signed on; otherwise as without `full` (R24 F2: never inferred from the server's
@@ -549,6 +553,11 @@ class Sharing:
             since=now_ms(),
             kind="mirror",
         )
+        kept = self.replica.chains.state(target.journal_id)
+        if kept is None or kept.member_by_account(peer.account_id) is None:
+            # The copy kept from an ended share, shared again: what it holds goes too, never
+            # unsaid ("from now on", NU24 C8); before anything ends.
+            await self._refuse_shared_again(target, peer, None, again)
         ended = await self._end_wider_shares(journal, peer, fields, target.journal_id)
         role, expires_at = await self._grant(target, peer, role, expires_at)
         return ShareInfo(
@@ -1574,10 +1583,14 @@ class Sharing:
         names a field-level copy the member reads it through (a `limited` entry in force: the
         share was narrowed, `grant(only=...)`) given that copy's name (`Departure.narrowed`):
         the owner's other devices are told of the narrowing as of an unshare (NU24 C10)."""
-        names = {j.journal_id: j.name for j in await self.store.journals()}
+        journals = await self.store.journals()
+        names = {j.journal_id: j.name for j in journals}
         found = []
         for d in told:
             state = self.replica.chains.state(bytes.fromhex(d.journal_id))
+            if d.owner and d.reason in departures.WHOLE_ENDED:  # told to the member (NU24 C11)
+                found.append(replace(d, copy=self._copy_still_read(d, journals)))
+                continue
             if d.owner or d.reason != departures.UNSHARED or d.source or state is None:
                 found.append(d)
                 continue
@@ -1591,6 +1604,12 @@ class Sharing:
                 d = replace(d, narrowed=copy)
             found.append(d)
         return found
+
+    def _copy_still_read(self, told: Departure, journals: list[LocalJournal]) -> str:
+        """`Replica.copy_still_read` for the journal `told` of (NU24 C11); "" when this
+        device no longer holds it."""
+        ended = next((j for j in journals if j.journal_id.hex() == told.journal_id), None)
+        return self.replica.copy_still_read(ended, journals) if ended is not None else ""
 
     async def _with_sources(self, told: list[Departure]) -> list[Departure]:
         """`told`, each departure from a field-level copy this account keeps given the name
@@ -1874,8 +1893,10 @@ class Sharing:
         only: list[str] | tuple[str, ...] | None = None,
         fingerprint: str | None = None,
         trust_on_first_use: bool = False,
+        again: Collection[str] = (),
     ) -> ShareInfo:
-        """Copy one entry (or some of its fields) into the journal kept for this therapist."""
+        """Copy one entry (or some of its fields) into the journal kept for this therapist
+        (`items_journal`: `again` as there)."""
         if source.role != "owner":
             raise AccessError("only the entry's owner can share it")
         fields = check_fields(only) if only is not None else ENTRY_FIELDS
@@ -1897,7 +1918,7 @@ class Sharing:
         )
         if not snapshot_fits(sized):
             raise InvalidInput(too_large_to_snapshot(source, document, sized))
-        target = await self.items_journal(peer)
+        target = await self.items_journal(peer, document.doc_id, again)
         await self.copy_entry(target, document, fields)
         return ShareInfo(
             target.name,
@@ -1909,17 +1930,65 @@ class Sharing:
             kind="items",
         )
 
-    async def items_journal(self, peer: Peer) -> LocalJournal:
+    async def items_journal(
+        self, peer: Peer, item: bytes | None = None, again: Collection[str] = ()
+    ) -> LocalJournal:
         """The journal of single items (entries, results, briefs) shared with `peer`, created
-        and shared read-only on first use."""
+        and shared read-only on first use, to copy the document `item` (its id) into.
+
+        When `peer`'s share of it had ended (`tj unshare`), sharing it again gives them, as
+        a new member, what it still holds: raises SharedAgain, with nothing changed, naming
+        those items (not the copy of `item`, nor what is in the trash) unless `again` holds
+        every one's id (hex: the caller named them to the user and they agreed); widening
+        is never the side effect of sharing one item (NU24 C8). Read from the verified chain
+        (who is a member) and this device's store (what the journal holds)."""
         target = await self.disclosure_journal(
             peer, f"Shared with {peer.username}", mirror_of=None, fields=None, since=now_ms()
         )
         state = self.replica.chains.current(target.journal_id)
         if state.member_by_account(peer.account_id) is None:
+            await self._refuse_shared_again(target, peer, item, again)
             await self._grant(target, peer, "read", 0)
             target = {j.journal_id: j for j in await self.store.journals()}[target.journal_id]
         return target
+
+    async def _refuse_shared_again(
+        self, target: LocalJournal, peer: Peer, item: bytes | None, again: Collection[str]
+    ) -> None:
+        """Raise SharedAgain when sharing `target` (a journal kept for `peer`, who is no
+        member of it now) would give them what it still holds (`_items_held`), unless
+        `again` names each of those items (NU24 C8): nothing is changed before."""
+        held = await self._items_held(target, item)
+        if any(i.id not in again for i in held):
+            raise SharedAgain(
+                f"{peer.username}'s share of {target.name!r} was ended: sharing it with them "
+                "again gives them what it still holds too, "
+                f"{len(held)} item{'s' if len(held) > 1 else ''} shared with them before. "
+                "Nothing was shared",
+                journal=target.name,
+                member=peer.username,
+                items=tuple(held),
+            )
+
+    async def _items_held(self, journal: LocalJournal, item: bytes | None) -> list[ItemAgain]:
+        """What a new member of the journal of single items would receive (the owner's
+        documents in it, not removed: `Replica._snapshot_plan`), but the copy of `item`,
+        oldest first."""
+        skip = (
+            keys.disclosure_doc_id(self.profile.secrets.account_key, item, journal.journal_id)
+            if item is not None
+            else None
+        )
+        stored = await self.store.documents(journal.journal_id)
+        creators = await self.store.creators([d.doc_id for d in stored])
+        held = []
+        for found in stored:
+            document = stored_document(found)
+            creator = creators.get(found.doc_id, self.profile.account_id)
+            if found.doc_id == skip or creator != journal.owner_id or removed(document):
+                continue
+            held.append(item_again(document))
+        return sorted(held, key=lambda i: i.at)
 
     async def copy_entry(
         self,
@@ -2118,6 +2187,25 @@ def disclosed_fields(
         chosen["utc_offset"] = view.utc_offset
     chosen["trashed_at"] = view.trashed_at
     return chosen
+
+
+def item_again(document: Document) -> ItemAgain:
+    """An item of the journal of single items, as `SharedAgain` names it."""
+    if document.kind == ENTRY:
+        view = entry_view(document)
+        words = " ".join((view.title or view.body).split())
+        if not words:
+            shown = [f"mood {view.mood}"] if view.mood is not None else []
+            words = ", ".join(shown + list(view.tags)) or "no text"
+        summary = words if len(words) <= 60 else words[:59] + "…"
+        written = read_time(view.created_at) or EPOCH
+        return ItemAgain("entry", document.doc_id.hex(), written, summary)
+    result = result_view(document, "", "")
+    if result is not None:
+        summary = f"{result.name}, score {result.score}"
+        return ItemAgain("result", document.doc_id.hex(), result.taken_at, summary)
+    kind = "result" if document.kind == MEASURE else document.kind
+    return ItemAgain(kind, document.doc_id.hex(), read_time(_created(document)) or EPOCH, kind)
 
 
 def _created(document: Document) -> int:

@@ -120,7 +120,9 @@ async def test_after_a_member_leaves_a_copy_the_suggested_command_shares_its_fie
     assert f"To share the mood and scores with them again: {again};" in line
     assert "full=True" not in line and "only=[" not in line
 
-    await ana.ok(*again.split()[1:], *fingerprint)  # the command named works
+    # The command named works (--yes: it names what the copy still holds, which goes again
+    # with it, and asks first: NU24 C8).
+    await ana.ok(*again.split()[1:], *fingerprint, "--yes")
     [share] = [s for s in await ana.json("shares") if not s["expired"]]
     assert (share["source"], share["fields"]) == ("Personal", ["mood", "scores"])
     await tom.ok("sync")
@@ -169,7 +171,9 @@ async def test_a_scores_share_never_counts_a_result_already_sent_with_measure_sh
 
     await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,0", "--difficulty", "0")
     await ana.ok("unshare", "Personal", "tom", "--yes")
-    again = await ana.ok("share", "Personal", "tom", "--only", "mood,scores", *fingerprint)
+    again = await ana.ok(  # --yes: the kept copy's result goes again, named (NU24 C8)
+        "share", "Personal", "tom", "--only", "mood,scores", *fingerprint, "--yes"
+    )
     await tom.ok("sync")
     scores = sorted(r["score"] for r in await tom.json("measure", "list"))
     assert scores == [0, 15]  # the one sent, and the one the first copy carried

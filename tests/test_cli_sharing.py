@@ -754,7 +754,9 @@ async def test_the_clients_sync_says_once_that_the_therapist_left_and_the_plan_s
     ana: Device, tom: Device
 ) -> None:
     # NU18 C4: the sync said "nothing new" and the plan said "share flags: yes".
-    await ana.ok("share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"])
+    # (--role annotate: --share-flags never opts in a member who only reads, NU24 C15.)
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("share", "Personal", "tom", "--full", "--role", "annotate", *fingerprint)
     opted = await ana.ok("safety", "plan", "--share-flags", input="y\n")  # names tom, asks
     assert "Send safety flags to tom? [y/N]: y" in opted.stderr
     assert "share flags:  yes (flags reach tom)" in (await ana.ok("safety", "plan")).stdout

@@ -86,8 +86,12 @@ async def test_a_read_only_therapist_cannot_acknowledge_and_a_forged_acknowledge
     signup: ClientFactory,
 ) -> None:
     ana, tom = await signup("ana"), await signup("tom")
-    await share_with(ana, tom)  # read only
+    # Opted in as an annotator (a member who only reads is never opted in: NU24 C15), then
+    # made read-only: the flags opted in for still reach him, and he cannot mark them read.
+    await share_with(ana, tom, role="annotate")
     await ana.safety.set_plan(share_flags=True)
+    await ana.shares.grant("Personal", "tom", role="read")
+    assert (await ana.safety.plan()).flags_reach == ("tom",)
     taken = await ana.measures.take("phq9", ITEM_9)
     await ana.safety.respond(taken.result)
     await ana.sync()
