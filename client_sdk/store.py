@@ -1674,6 +1674,19 @@ class Transaction:
     async def put_covers(self, journal_id: bytes, record_id: bytes, covers: bytes) -> None:
         await self._db.execute(PUT_COVERS, (journal_id, record_id, covers))
 
+    async def counters_before(
+        self, journal_id: bytes, author: bytes, epoch: int
+    ) -> list[tuple[bytes, int]]:
+        """(device, counter) of every record of `author` this device holds (pulled or its
+        own) that changed a document under a key epoch before `epoch`."""
+        rows = await self._db.execute_fetchall(
+            "SELECT device, counter FROM seen_records WHERE journal_id = ? AND author = ? "
+            "AND epoch IS NOT NULL AND epoch < ? AND device IS NOT NULL "
+            "AND counter IS NOT NULL",
+            (journal_id, author, epoch),
+        )
+        return [(bytes(device), int(counter)) for device, counter in rows]
+
     async def acknowledge_own(self, journal_id: bytes, record_ids: list[bytes]) -> None:
         """The server stored these records of this device: each must come back in a pull (or
         be covered by a snapshot), and the counters they withdraw are accounted for
