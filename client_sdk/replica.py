@@ -3738,7 +3738,8 @@ class Replica:
         those clients wrote from there on, its removal included, everything else deleted
         (`Document.removal_since`; its id then goes into `carried`): a removal written anew
         would build on those changes, and wait for them for ever on every other device
-        (R41 F7).
+        (R41 F7). `since` also comes from records of another device that arrived after the
+        share (`_carry`, R43 F2).
         Reads the store only."""
         fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
         stored = await self.store.documents(journal.journal_id)
@@ -3794,7 +3795,8 @@ class Replica:
         A garbage-collected state holds no deleted text: what a member who only holds keys
         from this epoch on can ever open. The share's boundary (every counter this device
         accounts for) is carried by the first record, or by a `void` record if no document
-        is sealed. Every record is sealed in one transaction; InvalidInput (nothing written)
+        is sealed; with `doc_ids`, less the owner's records from before the cut that no
+        cover of the cut accounts for (`_seal_plan` `across`, R43 F2). Every record is sealed in one transaction; InvalidInput (nothing written)
         when one is too large for a record (`check_snapshots`)."""
         fresh, key = await self._current_key(journal)
         plan = await self._snapshot_plan(journal, doc_ids)

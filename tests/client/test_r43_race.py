@@ -198,3 +198,46 @@ async def test_r43_a_late_trash_the_server_withholds_for_ever_is_reported_not_hi
                 ], report.withheld
         finally:
             await tom.close()
+
+
+async def test_r43_a_device_kept_from_the_shares_boundary_carries_no_history(
+    hostile: HostileServer, signup: ClientFactory, login: ClientFactory, tmp_path: Path
+) -> None:
+    """What decides a carry is a cover the owner signed at the cut, never the server's
+    silence: a new device of the owner, served the history from before a share and nothing
+    sealed since (the boundary withheld), seals and pushes nothing, although every record it
+    pulled is from before the cut and none is covered there."""
+    laptop = await signup("ana", "laptop")
+    for day in ("Monday.", "Tuesday."):
+        await laptop.entries.write(None, day)
+    await laptop.sync()
+    tom = await signup("tom")
+    await share_with(laptop, tom, role="annotate")
+    await laptop.sync()
+    [journal] = [j for j in await laptop.store.journals() if j.name == "Personal"]
+    cut = journal.epoch
+
+    def before_the_cut(_: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.SyncReply, reply)
+        pages = [replace(p, records=[r for r in p.records if r.epoch < cut]) for p in real.pages]
+        return wire.encode(wire.SyncReply(pages, real.done, real.next_journal))
+
+    hostile.replies["/v1/sync"] = before_the_cut
+    tablet = await Client.login(
+        hostile.url,
+        "ana",
+        PASSWORD,
+        home=tmp_path / "ana-tablet-via-proxy",
+        device_name="tablet",
+        minimum_cost=INSECURE_TEST_COST,
+    )
+    try:
+        await tablet.sync()
+        await tablet.sync()
+        assert sorted(e.body for e in await tablet.entries.list()) == ["Monday.", "Tuesday."]
+        assert await tablet.store.outbox() == []
+        assert hostile.bodies("/v1/records/push") == []
+    finally:
+        await tablet.close()
+    await tom.sync()
+    assert sorted(e.body for e in await tom.entries.list()) == ["Monday.", "Tuesday."]
