@@ -2532,7 +2532,13 @@ class Replica:
                     too_large_to_snapshot(journal, document, payload),
                 )
         plan = [step for step in plan if snapshot_fits(step[2])]
-        seen = {d: v for d, v in seen.items() if d in carried}
+        # The writer's seen vector, less this device (a record never names its own).
+        own = (me, self.profile.device_id)
+        seen = {
+            d: tuple(s for s in v if (s.author, s.device) != own)
+            for d, v in seen.items()
+            if d in carried
+        }
         fresh, key = await self._current_key(journal)
         with contextlib.suppress(_NothingToCover):
             async with self.store.transaction() as tx:

@@ -139,10 +139,15 @@ async def test_r43_words_then_a_trash_pushed_just_before_a_share_never_reach_the
     """Carrying a late removal gives the member no value written before the share into the
     removed entry: the laptop's words and its trash, both pushed just before the phone's
     share and pulled by the phone after it, reach tom as the trash alone (the words deleted,
-    their content in no record tom's keys open: 4.19's "Text deleted before the share")."""
+    their content in no record tom's keys open: 4.19's "Text deleted before the share").
+    The phone wrote before, and the laptop had its record when it trashed: the carried
+    trash's seen vector (the laptop's) names the phone, which the phone's record cannot."""
     async with race(hostile, signup, tmp_path) as state:
         laptop, phone = state.laptop, state.phone
         entry = await laptop.entries.write(None, "Monday.", title="Hard day")
+        await laptop.sync()
+        await phone.entries.write(None, "Sunday.")
+        await phone.sync()
         await laptop.sync()
         await quiet_phone(state)
         await laptop.entries.edit(entry.id, append=" About my brother's drinking.")
@@ -153,7 +158,8 @@ async def test_r43_words_then_a_trash_pushed_just_before_a_share_never_reach_the
         await share_with(phone, tom, role="annotate")
         state.deliver()
         await settle(laptop, phone, tom)
-        assert await tom.entries.list() == []
+        assert [e.body for e in await tom.entries.list()] == ["Sunday."]
+        assert (await tom.sync()).problems == []
         held = await tom.replica.store.document(bytes.fromhex(entry.id))
         assert held is not None  # the share's snapshot: the entry was live on the phone
         assert entry_view(stored_document(held)).body == "Monday."
