@@ -149,3 +149,64 @@ def trim(
         if ranges:
             trimmed.append(counting.Cover(cover.author, cover.device, tuple(ranges)))
     return tuple(trimmed)
+
+
+PENDING = "late-records"
+"""The setting keeping, by journal, the late records found uncovered as they arrived
+(`uncovered`) and not carried yet: a sync cut short before it carries them (the app closed)
+carries them at the next one."""
+
+
+def encode_pending(pending: dict[bytes, list[Late]]) -> str | None:
+    """The setting's value (None: nothing pending)."""
+    kept = {
+        journal_id.hex(): [
+            [
+                r.record_id.hex(),
+                r.device.hex(),
+                r.counter,
+                None if r.doc_id is None else r.doc_id.hex(),
+                None if r.start is None else list(r.start),
+                [[s.author.hex(), s.device.hex(), s.counter] for s in r.seen],
+            ]
+            for r in records
+        ]
+        for journal_id, records in sorted(pending.items())
+        if records
+    }
+    return json.dumps(kept) if kept else None
+
+
+def decode_pending(value: object) -> dict[bytes, list[Late]]:
+    """The setting's records by journal ({} for none, or for a value not read here)."""
+    if not isinstance(value, str):
+        return {}
+    try:
+        return {
+            bytes.fromhex(journal_hex): [
+                Late(
+                    bytes.fromhex(record_id),
+                    bytes.fromhex(device),
+                    int(counter),
+                    None if doc_id is None else bytes.fromhex(doc_id),
+                    None if start is None else (int(start[0]), int(start[1])),
+                    tuple(
+                        counting.Seen(bytes.fromhex(a), bytes.fromhex(d), int(c))
+                        for a, d, c in seen
+                    ),
+                )
+                for record_id, device, counter, doc_id, start, seen in records
+            ]
+            for journal_hex, records in json.loads(value).items()
+        }
+    except (ValueError, TypeError, AttributeError, IndexError):
+        return {}
+
+
+def joined(*lists: Iterable[Late]) -> list[Late]:
+    """The records of `lists`, each once (by record id), in order."""
+    found: dict[bytes, Late] = {}
+    for records in lists:
+        for record in records:
+            found.setdefault(record.record_id, record)
+    return list(found.values())

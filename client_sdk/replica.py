@@ -1220,7 +1220,7 @@ class Replica:
         else:
             await self._pull(report, tracker, pending=not quiet, as_of=start)
             held = self._pull_held
-        if await self._carry_late(report):
+        if await self._carry_late(report, start):
             await self._push(report, tracker, waits)  # what a member would otherwise never get
         if await self._settle_conflicts():
             # What waited behind them (every later record of their journals, Pusher.deferred)
@@ -2336,6 +2336,8 @@ class Replica:
                 owned = await tx.unpark(journal.journal_id, [r.record_id for r in page.records])
             if cut_covers:
                 await self._note_cut_covers(tx, journal.journal_id, cut_covers)
+            if late:
+                await self._keep_late(tx, journal, late)
             await tx.put_documents(
                 await _merged(tx, journal, list(changed.values())),
                 now_ms(),
@@ -2472,7 +2474,37 @@ class Replica:
         if value is not None:
             await tx.set_setting(name, value)
 
-    async def _carry_late(self, report: sync_plan.SyncReport) -> bool:
+    async def _keep_late(
+        self, tx: Transaction, journal: LocalJournal, late: list[carrying.Late]
+    ) -> None:
+        """Keep, within `tx`, those of `late` that a known cover of the cut does not
+        account for already (`carrying.PENDING`): carried by this sync's end, or the next's
+        if this one is cut short."""
+        state = self.chains.state(journal.journal_id)
+        if state is None:
+            return
+        value = await tx.setting(carrying.setting_name(journal.journal_id))
+        found = carrying.uncovered(journal.owner_id, late, value, state.cut)
+        if not found:
+            return
+        pending = carrying.decode_pending(await tx.setting(carrying.PENDING))
+        kept = pending.get(journal.journal_id, [])
+        pending[journal.journal_id] = carrying.joined(kept, found)
+        await tx.set_setting(carrying.PENDING, carrying.encode_pending(pending))
+
+    async def _forget_late(self, journal_id: bytes, handled: set[bytes]) -> None:
+        """Drop the records `handled` (ids) of `journal_id` from `carrying.PENDING`."""
+        async with self.store.transaction() as tx:
+            pending = carrying.decode_pending(await tx.setting(carrying.PENDING))
+            left = [r for r in pending.get(journal_id, []) if r.record_id not in handled]
+            if len(left) == len(pending.get(journal_id, [])):
+                return
+            pending[journal_id] = left
+            await tx.set_setting(carrying.PENDING, carrying.encode_pending(pending))
+
+    async def _carry_late(
+        self, report: sync_plan.SyncReport, as_of: tuple[int, int] | None = None
+    ) -> bool:
         """Carry across each journal's cut the owner's records sealed before it that this
         device accepted and that no owner's cover of the cut accounts for (R43 F2: pushed by
         another device of the owner just before a share, not yet pulled by the sharing
@@ -2480,32 +2512,35 @@ class Replica:
         the record doing it covers them. Returns whether anything was sealed (to push).
         Nothing while the device knows no cover of the cut (`carrying.uncovered`). A
         document too large for one record is a problem of the sync, told, not raised."""
-        if not self._late:
+        version = await self.store.version(since=as_of)
+        stored = carrying.decode_pending(await self.store.setting(carrying.PENDING, as_of=version))
+        if not self._late and not stored:
             return False
         late, self._late = self._late, {}
+        for journal_id, kept in stored.items():
+            late[journal_id] = carrying.joined(kept, late.get(journal_id, []))
         journals = {j.journal_id: j for j in await self.store.journals()}
         sealed = False
         for journal_id, found in list(late.items()):
             journal = journals.get(journal_id)
             state = self.chains.state(journal_id)
-            if (
-                journal is None
-                or journal.role != "owner"
-                or state is None
-                or self.chains.problem(journal_id) is not None
-            ):
-                del late[journal_id]
-                continue
-            value = await self.store.setting(carrying.setting_name(journal_id))
-            missing = carrying.uncovered(journal.owner_id, found, value, state.cut)
-            try:
-                if missing:
-                    sealed = await self._carry(journal, missing, report) or sealed
-            except BaseException:
-                for left, records_left in late.items():  # for the next sync
-                    self._late.setdefault(left, []).extend(records_left)
-                raise
+            if self.chains.problem(journal_id) is not None:
+                continue  # kept for a sync that verifies the chain again
+            if journal is not None and journal.role == "owner" and state is not None:
+                value = await self.store.setting(carrying.setting_name(journal_id))
+                missing = carrying.uncovered(journal.owner_id, found, value, state.cut)
+                try:
+                    if missing:
+                        sealed = await self._carry(journal, missing, report) or sealed
+                except BaseException:
+                    for left, records_left in late.items():  # for the next sync
+                        self._late.setdefault(left, []).extend(records_left)
+                    raise
             del late[journal_id]
+            if journal_id in stored:
+                await self._forget_late(journal_id, {r.record_id for r in found})
+        for journal_id, records_left in late.items():
+            self._late.setdefault(journal_id, []).extend(records_left)
         return sealed
 
     async def _carry(

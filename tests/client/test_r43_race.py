@@ -1,18 +1,21 @@
 """R43: a change pushed under the journal's old key while another device shares the journal,
 the server hiding it from the sharing device until the share is made. Real server on
 127.0.0.1 behind a lying proxy, real crypto. The first test fails on integ4 at c848ad6 (see
-/work/R43-FINDINGS.md), the others before R43 F2's fix (protocol.md 4.19, "Late records")."""
+/work/R43-FINDINGS.md), the next three before R43 F2's fix (protocol.md 4.19, "Late
+records"); the last one guards that fix against a server that withholds the boundary."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from client_sdk import INSECURE_TEST_COST, Client, wire
 from client_sdk.documents import entry_view
 from client_sdk.replica import stored_document
+from client_sdk.store import STORE_FILE
 from tests.client.hostile import HostileServer
 from tests.client.sharing_support import share_with
 from tests.conftest import PASSWORD, ClientFactory
@@ -20,8 +23,8 @@ from tests.conftest import PASSWORD, ClientFactory
 
 @dataclass
 class Race:
-    """The laptop on the real server; the phone (and whoever joins through `via_proxy`)
-    behind the hostile one, which can answer the phone's pulls with an old reply."""
+    """The laptop on the real server; the phone behind the hostile one, which can answer
+    the phone's pulls with an old reply."""
 
     laptop: Client
     phone: Client
@@ -167,6 +170,33 @@ async def test_r43_words_then_a_trash_pushed_just_before_a_share_never_reach_the
         assert [e.id for e in await phone.entries.trash()] == [entry.id]
 
 
+async def test_r43_a_late_record_pulled_by_a_sync_cut_short_is_carried_by_the_next(
+    hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """The carry is decided from what the device stored with the late record, not from its
+    memory: a pull that ends without the sync's carry (here the pull an owner device makes
+    before a change of access, which carries nothing, and the app closed after it) leaves
+    the late trash kept, and the next sync, in a new process, carries it to tom."""
+    async with race(hostile, signup, tmp_path) as state:
+        laptop, phone = state.laptop, state.phone
+        entry = await laptop.entries.write(None, "Monday.", title="Hard day")
+        await laptop.sync()
+        await quiet_phone(state)
+        await laptop.entries.delete(entry.id)
+        await laptop.sync()
+        state.delay()
+        tom = await signup("tom")
+        await share_with(phone, tom, role="annotate")
+        state.deliver()
+        await phone.replica.take_in_writes()  # the trash pulled, nothing carried
+        assert [e.id for e in await phone.entries.trash()] == [entry.id]
+        await phone.close()
+        async with await Client.open(phone.home) as again:
+            await settle(laptop, again, tom)
+            assert [e.id for e in await again.entries.trash()] == [entry.id]
+        assert await tom.entries.list() == []
+
+
 async def test_r43_a_late_trash_the_server_withholds_for_ever_is_reported_not_hidden(
     hostile: HostileServer, signup: ClientFactory, tmp_path: Path
 ) -> None:
@@ -247,3 +277,30 @@ async def test_r43_a_device_kept_from_the_shares_boundary_carries_no_history(
         await tablet.close()
     await tom.sync()
     assert sorted(e.body for e in await tom.entries.list()) == ["Monday.", "Tuesday."]
+
+
+async def test_r43_a_shared_journal_deleted_leaves_no_cover_of_its_cut_naming_it(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """What a device keeps to tell late records (the covers of a journal's cut, and late
+    records not carried yet) names the journal: it goes with the journal, so a journal
+    deleted leaves no row of the store naming it (R38 G1)."""
+    ana = await signup("ana", "laptop")
+    created = await ana.journals.create("Diary")
+    diary = bytes.fromhex(created.id)
+    await ana.entries.write("Diary", "Monday.")
+    await ana.sync()
+    tom = await signup("tom")
+    await share_with(ana, tom, role="annotate", journal="Diary")
+    await ana.sync()
+    store = ana.replica.store
+    assert await store.setting(f"cut-covers:{diary.hex()}") is not None  # kept at the share
+    await ana.journals.delete("Diary")
+    await ana.sync()
+    with closing(sqlite3.connect(ana.home / STORE_FILE)) as db:
+        named = [
+            row
+            for row in db.execute("SELECT name, value FROM settings")
+            if any(isinstance(v, str) and diary.hex() in v for v in row)
+        ]
+    assert named == []

@@ -67,3 +67,16 @@ def test_the_documents_to_carry_start_at_each_clients_first_late_change() -> Non
     assert docs == [doc_a, doc_b]
     assert since == {doc_a: {7: 4}}
     assert seen == {doc_a: (counting.Seen(OWNER, LAPTOP, 6),), doc_b: ()}
+
+
+def test_records_kept_to_carry_read_back_as_written_and_join_once() -> None:
+    journal = b"j" * 16
+    first = carrying.Late(b"1" * 16, LAPTOP, 4, None, None, ())
+    second = carrying.Late(
+        b"2" * 16, LAPTOP, 5, b"a" * 16, (7, 10), (counting.Seen(OWNER, PHONE, 3),)
+    )
+    value = carrying.encode_pending({journal: [first, second], b"k" * 16: []})
+    assert carrying.decode_pending(value) == {journal: [first, second]}
+    assert carrying.encode_pending({journal: []}) is None
+    assert carrying.decode_pending(None) == {} and carrying.decode_pending("[1]") == {}
+    assert carrying.joined([first], [second, first]) == [first, second]
