@@ -3837,8 +3837,9 @@ class Replica:
         from this epoch on can ever open. The share's boundary (every counter this device
         accounts for) is carried by the first record, or by a `void` record if no document
         is sealed; with `doc_ids`, less the owner's records from before the cut that no
-        cover of the cut accounts for (`_seal_plan` `across`, R43 F2). Every record is sealed in one transaction; InvalidInput (nothing written)
-        when one is too large for a record (`check_snapshots`)."""
+        cover of the cut accounts for (`_seal_plan` `across`, R43 F2). Every record is
+        sealed in one transaction; InvalidInput (nothing written) when one is too large for
+        a record (`check_snapshots`)."""
         fresh, key = await self._current_key(journal)
         plan = await self._snapshot_plan(journal, doc_ids)
         across = None if doc_ids is None else frozenset[tuple[bytes, int]]()
