@@ -17,7 +17,17 @@ from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from client_sdk import access, crypto, departures, forgotten, hold_back, keys, records, wire
+from client_sdk import (
+    access,
+    carrying,
+    crypto,
+    departures,
+    forgotten,
+    hold_back,
+    keys,
+    records,
+    wire,
+)
 from client_sdk import sync as sync_plan
 from client_sdk import withholding as counting
 from client_sdk.access import AccessState
@@ -149,6 +159,10 @@ class Replica:
         """Accounts the server said were erased or not, while members who vanished are
         dropped (Sharing._drop_departed, emptied after): asked once for the erased-shares row
         and the departure's reason."""
+        self._late: dict[bytes, list[carrying.Late]] = {}
+        """By journal: the owner's records sealed before its latest cut that this device
+        accepted since its last sync's end, to carry across the cut when its boundary does
+        not cover them (`_carry_late`, R43 F2)."""
         self.sync_lock = asyncio.Lock()
         """Held for the whole of a sync, and by `client.shares.forget` (Sharing.forget), so
         that a forget never overlaps a sync of this client in the same process."""
@@ -1206,6 +1220,8 @@ class Replica:
         else:
             await self._pull(report, tracker, pending=not quiet, as_of=start)
             held = self._pull_held
+        if await self._carry_late(report, start):
+            await self._push(report, tracker, waits)  # what a member would otherwise never get
         if await self._settle_conflicts():
             # What waited behind them (every later record of their journals, Pusher.deferred)
             # goes now: delivered or set aside, nothing holds it back any more. A conflict this
@@ -2314,9 +2330,14 @@ class Replica:
             for record, body in newer
         ]
         owned: set[bytes] | None = None  # re-opened: those this call removed from the kept
+        late, cut_covers = self._across_cut(journal, page, trusted)
         async with self.store.transaction() as tx:
             if parked:
                 owned = await tx.unpark(journal.journal_id, [r.record_id for r in page.records])
+            if cut_covers:
+                await self._note_cut_covers(tx, journal.journal_id, cut_covers)
+            if late:
+                await self._keep_late(tx, journal, late)
             await tx.put_documents(
                 await _merged(tx, journal, list(changed.values())),
                 now_ms(),
@@ -2363,6 +2384,8 @@ class Replica:
             # finding 3); a real one shows in the next reply, whose head is then below the
             # cursor kept.
             await tx.advance_cursor(journal.journal_id, page.cursor)
+        if late:
+            self._late.setdefault(journal.journal_id, []).extend(late)
         if owned is not None:
             # Another process of this profile re-opened some of these records first and
             # announced them: applying them again changed nothing; announce only ours.
@@ -2406,6 +2429,160 @@ class Replica:
         progress |= {r.record_id for r in earlier if r.seq <= history}
         counted |= progress
         return len(progress)
+
+    def _across_cut(
+        self,
+        journal: LocalJournal,
+        page: wire.JournalPage,
+        trusted: list[tuple[bytes, records.RecordBody]],
+    ) -> tuple[list[carrying.Late], tuple[counting.Cover, ...]]:
+        """On the owner's devices, of a journal shared since its creation (a cut), the
+        owner's records of a page this device accepts (`trusted`): those sealed before the
+        cut (candidates to carry across it, `_carry_late`) and the covers of those sealed
+        at it or later (what the share's boundary, and the carries since, account for).
+        From the owner-signed records and the verified chain alone (pure)."""
+        state = self.chains.state(journal.journal_id)
+        me = self.profile.account_id
+        if state is None or not state.cut or journal.owner_id != me or journal.role != "owner":
+            return [], ()
+        epochs = {r.record_id: r.epoch for r in page.records}
+        late: list[carrying.Late] = []
+        covers: list[counting.Cover] = []
+        for record_id, body in trusted:
+            if body.author != me:
+                continue  # a member's record: never part of a share (4.19)
+            if epochs[record_id] >= state.cut:
+                covers.extend(body.covers)
+                continue
+            start = update_start(body.payload) if body.kind == records.UPDATE else None
+            doc_id = None if body.kind == records.VOID else body.doc_id
+            late.append(
+                carrying.Late(record_id, body.device, body.counter, doc_id, start, body.seen)
+            )
+        return late, counting.merge_covers(covers)
+
+    async def _note_cut_covers(
+        self, tx: Transaction, journal_id: bytes, covers: tuple[counting.Cover, ...]
+    ) -> None:
+        """Keep, within `tx`, `covers` of an owner's record sealed at the journal's latest cut
+        or later (`carrying.with_covers`)."""
+        state = self.chains.state(journal_id)
+        if state is None or not state.cut or not covers:
+            return
+        name = carrying.setting_name(journal_id)
+        value = carrying.with_covers(await tx.setting(name), state.cut, covers)
+        if value is not None:
+            await tx.set_setting(name, value)
+
+    async def _keep_late(
+        self, tx: Transaction, journal: LocalJournal, late: list[carrying.Late]
+    ) -> None:
+        """Keep, within `tx`, those of `late` that a known cover of the cut does not
+        account for already (`carrying.PENDING`): carried by this sync's end, or the next's
+        if this one is cut short."""
+        state = self.chains.state(journal.journal_id)
+        if state is None:
+            return
+        value = await tx.setting(carrying.setting_name(journal.journal_id))
+        found = carrying.uncovered(journal.owner_id, late, value, state.cut)
+        if not found:
+            return
+        pending = carrying.decode_pending(await tx.setting(carrying.PENDING))
+        kept = pending.get(journal.journal_id, [])
+        pending[journal.journal_id] = carrying.joined(kept, found)
+        await tx.set_setting(carrying.PENDING, carrying.encode_pending(pending))
+
+    async def _forget_late(self, journal_id: bytes, handled: set[bytes]) -> None:
+        """Drop the records `handled` (ids) of `journal_id` from `carrying.PENDING`."""
+        async with self.store.transaction() as tx:
+            pending = carrying.decode_pending(await tx.setting(carrying.PENDING))
+            left = [r for r in pending.get(journal_id, []) if r.record_id not in handled]
+            if len(left) == len(pending.get(journal_id, [])):
+                return
+            pending[journal_id] = left
+            await tx.set_setting(carrying.PENDING, carrying.encode_pending(pending))
+
+    async def _carry_late(
+        self, report: sync_plan.SyncReport, as_of: tuple[int, int] | None = None
+    ) -> bool:
+        """Carry across each journal's cut the owner's records sealed before it that this
+        device accepted and that no owner's cover of the cut accounts for (R43 F2: pushed by
+        another device of the owner just before a share, not yet pulled by the sharing
+        device): their documents are sealed again under the current epoch (`_carry`), and
+        the record doing it covers them. Returns whether anything was sealed (to push).
+        Nothing while the device knows no cover of the cut (`carrying.uncovered`). A
+        document too large for one record is a problem of the sync, told, not raised."""
+        version = await self.store.version(since=as_of)
+        stored = carrying.decode_pending(await self.store.setting(carrying.PENDING, as_of=version))
+        if not self._late and not stored:
+            return False
+        late, self._late = self._late, {}
+        for journal_id, kept in stored.items():
+            late[journal_id] = carrying.joined(kept, late.get(journal_id, []))
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        sealed = False
+        for journal_id, found in list(late.items()):
+            journal = journals.get(journal_id)
+            state = self.chains.state(journal_id)
+            if self.chains.problem(journal_id) is not None:
+                continue  # kept for a sync that verifies the chain again
+            if journal is not None and journal.role == "owner" and state is not None:
+                value = await self.store.setting(carrying.setting_name(journal_id))
+                missing = carrying.uncovered(journal.owner_id, found, value, state.cut)
+                try:
+                    if missing:
+                        sealed = await self._carry(journal, missing, report) or sealed
+                except BaseException:
+                    for left, records_left in late.items():  # for the next sync
+                        self._late.setdefault(left, []).extend(records_left)
+                    raise
+            del late[journal_id]
+            if journal_id in stored:
+                await self._forget_late(journal_id, {r.record_id for r in found})
+        for journal_id, records_left in late.items():
+            self._late.setdefault(journal_id, []).extend(records_left)
+        return sealed
+
+    async def _carry(
+        self, journal: LocalJournal, missing: list[carrying.Late], report: sync_plan.SyncReport
+    ) -> bool:
+        """Seal again under the current epoch the documents of `missing` this account
+        created (`_snapshot_plan`: a snapshot of a live one; for a removed one, the changes
+        of its late records, the removal's own fields only, or its removal written anew),
+        or a `void` when there is none: its covers (every counter this device accounts for,
+        `_seal_boundary`) account for `missing`. In one transaction."""
+        docs, since, seen = carrying.carry_inputs(missing)
+        creators = await self.store.creators(docs)
+        held = {d.doc_id for d in await self.store.documents_by_ids(docs)}
+        me = self.profile.account_id
+        docs = [d for d in docs if d in held and creators.get(d, me) == me]
+        carried: set[bytes] = set()
+        stripped: set[bytes] = set()
+        plan = await self._snapshot_plan(journal, docs, since, carried, stripped)
+        for document, _, payload in plan:
+            if not snapshot_fits(payload):
+                report.add_problem(
+                    journal.journal_id,
+                    journal.name,
+                    too_large_to_snapshot(journal, document, payload),
+                )
+        plan = [step for step in plan if snapshot_fits(step[2])]
+        # The writer's seen vector, less this device (a record never names its own).
+        own = (me, self.profile.device_id)
+        seen = {
+            d: tuple(s for s in v if (s.author, s.device) != own)
+            for d, v in seen.items()
+            if d in carried
+        }
+        fresh, key = await self._current_key(journal)
+        with contextlib.suppress(_NothingToCover):
+            async with self.store.transaction() as tx:
+                carrying_now = frozenset((r.device, r.counter) for r in missing)
+                await self._seal_plan(tx, fresh, key, plan, seen, across=carrying_now)
+                for doc_id in stripped & {document.doc_id for document, _, _ in plan}:
+                    await tx.set_setting(restore_anew_setting(doc_id), True)
+            return True
+        return False
 
     async def _refuse_reused_counters(
         self,
@@ -3628,7 +3805,8 @@ class Replica:
         those clients wrote from there on, its removal included, everything else deleted
         (`Document.removal_since`; its id then goes into `carried`): a removal written anew
         would build on those changes, and wait for them for ever on every other device
-        (R41 F7).
+        (R41 F7). `since` also comes from records of another device that arrived after the
+        share (`_carry`, R43 F2).
         Reads the store only."""
         fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
         stored = await self.store.documents(journal.journal_id)
@@ -3684,13 +3862,16 @@ class Replica:
         A garbage-collected state holds no deleted text: what a member who only holds keys
         from this epoch on can ever open. The share's boundary (every counter this device
         accounts for) is carried by the first record, or by a `void` record if no document
-        is sealed. Every record is sealed in one transaction; InvalidInput (nothing written)
-        when one is too large for a record (`check_snapshots`)."""
+        is sealed; with `doc_ids`, less the owner's records from before the cut that no
+        cover of the cut accounts for (`_seal_plan` `across`, R43 F2). Every record is
+        sealed in one transaction; InvalidInput (nothing written) when one is too large for
+        a record (`check_snapshots`)."""
         fresh, key = await self._current_key(journal)
         plan = await self._snapshot_plan(journal, doc_ids)
+        across = None if doc_ids is None else frozenset[tuple[bytes, int]]()
         with contextlib.suppress(_NothingToCover):
             async with self.store.transaction() as tx:
-                await self._seal_plan(tx, fresh, key, plan)
+                await self._seal_plan(tx, fresh, key, plan, across=across)
 
     async def _current_key(self, journal: LocalJournal) -> tuple[LocalJournal, bytes]:
         """The journal as stored now and the key of its verified current epoch."""
@@ -3705,20 +3886,37 @@ class Replica:
         key: bytes,
         plan: list[tuple[Document, str, bytes]],
         seen: dict[bytes, tuple[counting.Seen, ...]] | None = None,
+        *,
+        across: frozenset[tuple[bytes, int]] | None,
     ) -> None:
         """Seal `plan` (`_snapshot_plan`) into the outbox within `tx` (`journal` and `key`
         from `_current_key`, read before `tx` began): InvalidInput before anything is sealed
         when a record would be too large; _NothingToCover (roll `tx` back) when the plan is
         empty and there is no counter to account for. `seen`: doc id -> the seen vector to
-        sign instead of this device's current one (`_seal_boundary`)."""
+        sign instead of this device's current one (`_seal_boundary`). `across`: None for a
+        share's own boundary (its covers state every counter this device accounts for);
+        otherwise the owner's records sealed before the cut that these records carry across
+        it (`_carry`): the other records of the owner from before the cut that no cover of
+        the cut accounts for are left out of their covers (`carrying.not_accounted`), so
+        that a member sees them missing rather than never told of them (R43 F2)."""
         for document, _, payload in plan:
             if not snapshot_fits(payload):
                 raise InvalidInput(too_large_to_snapshot(journal, document, payload))
+        left_out = frozenset[tuple[bytes, int]]()
+        state = self.chains.state(journal.journal_id)
+        if across is not None and state is not None and state.cut:
+            left_out = carrying.not_accounted(
+                journal.owner_id,
+                await tx.counters_before(journal.journal_id, journal.owner_id, state.cut),
+                await tx.setting(carrying.setting_name(journal.journal_id)),
+                state.cut,
+                across,
+            )
         for document, kind, payload in plan:
             was = (seen or {}).get(document.doc_id)
-            await self._seal_boundary(tx, journal, key, document, kind, payload, was)
+            await self._seal_boundary(tx, journal, key, document, kind, payload, was, left_out)
         if not plan:
-            await self._seal_boundary(tx, journal, key, None, records.VOID, b"")
+            await self._seal_boundary(tx, journal, key, None, records.VOID, b"", left_out=left_out)
 
     def check_restore(self, journal: LocalJournal, document: Document) -> None:
         """Raise InvalidInput (nothing changed) when taking `document` out of the trash
@@ -3750,6 +3948,7 @@ class Replica:
         kind: str,
         payload: bytes,
         seen_vector: tuple[counting.Seen, ...] | None = None,
+        left_out: frozenset[tuple[bytes, int]] = frozenset(),
     ) -> None:
         """One record of a share's boundary for the outbox, within `tx`: a snapshot, a
         removal written again (its document's new state stored too) or, with `document`
@@ -3757,7 +3956,8 @@ class Replica:
         nothing to cover: _NothingToCover). `seen_vector`: the seen vector of the change it
         replaces (a removal carried again says what its writer had received when it removed,
         not what it holds now: NU22 C12 compares it with an edit's counter); it claims no
-        more than this device's current one."""
+        more than this device's current one. `left_out`: the owner's counters it must not
+        cover (`_seal_plan`); the counters this device withdrew are covered whatever."""
         me, device = self.profile.account_id, self.profile.device_id
         # The share's boundary: every counter this device accounts for is covered, so
         # a member who never gets the history before it sees no gap there.
@@ -3765,10 +3965,12 @@ class Replica:
             journal.journal_id, await tx.journal_counters(journal.journal_id)
         )
         about = (document.doc_id, document.kind) if document else (records.NO_DOCUMENT, "")
-        body, _ = await self._new_body(tx, journal, about, kind, payload, known.accounted())
+        accounted = carrying.trim(known.accounted(), journal.owner_id, left_out)
+        body, _ = await self._new_body(tx, journal, about, kind, payload, accounted)
         if body.counter > 1:  # this device's own records, pulled back or not
             own = counting.Cover(me, device, ((1, body.counter - 1),))
-            covers = counting.merge_covers([*body.covers, own])
+            own_covers = carrying.trim([own], journal.owner_id, left_out)
+            covers = counting.merge_covers([*body.covers, *own_covers])
             body = dataclasses.replace(body, covers=covers)
         if document is None and not body.covers:
             raise _NothingToCover
@@ -3789,6 +3991,7 @@ class Replica:
         await tx.mark_seen([seen])
         if body.covers:
             await tx.put_covers(journal.journal_id, record_id, counting.encode_covers(body.covers))
+            await self._note_cut_covers(tx, journal.journal_id, body.covers)
         if document is not None and kind == records.UPDATE:
             await tx.put_documents(await _merged(tx, journal, [document]), now_ms())
 
@@ -3989,7 +4192,7 @@ class Replica:
         async with self.store.transaction() as tx:
             await tx.remove_outbox([r.position for r in dropped])
             await tx.withdraw(journal_id, withdrawn)  # the snapshots below cover them
-            await self._seal_plan(tx, fresh, key, plan, seen)
+            await self._seal_plan(tx, fresh, key, plan, seen, across=frozenset())
             for doc_id in stripped & {document.doc_id for document, _, _ in plan}:
                 # A restore here writes its values anew (`restore_entry_update`), so that
                 # they reach the devices that hold them deleted (R43 F3).

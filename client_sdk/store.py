@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from client_sdk import crypto, forgotten
+from client_sdk import carrying, crypto, forgotten
 from client_sdk.access import CodeCover, CodeRecord, VerifiedRecord
 from client_sdk.database import Database
 from client_sdk.errors import IntegrityError
@@ -1565,6 +1565,7 @@ class Transaction:
         )
         for table in await self._journal_tables():
             await self._db.execute(f"DELETE FROM {table} WHERE journal_id = ?", (journal_id,))
+        await self._forget_late(journal_id)
 
     async def _keep_write_counters(self, journal_id: bytes, tag: bytes) -> None:
         """Keep this home's write counters of a journal it removes (`device_write_counters`),
@@ -1673,6 +1674,19 @@ class Transaction:
 
     async def put_covers(self, journal_id: bytes, record_id: bytes, covers: bytes) -> None:
         await self._db.execute(PUT_COVERS, (journal_id, record_id, covers))
+
+    async def counters_before(
+        self, journal_id: bytes, author: bytes, epoch: int
+    ) -> list[tuple[bytes, int]]:
+        """(device, counter) of every record of `author` this device holds (pulled or its
+        own) that changed a document under a key epoch before `epoch`."""
+        rows = await self._db.execute_fetchall(
+            "SELECT device, counter FROM seen_records WHERE journal_id = ? AND author = ? "
+            "AND epoch IS NOT NULL AND epoch < ? AND device IS NOT NULL "
+            "AND counter IS NOT NULL",
+            (journal_id, author, epoch),
+        )
+        return [(bytes(device), int(counter)) for device, counter in rows]
 
     async def acknowledge_own(self, journal_id: bytes, record_ids: list[bytes]) -> None:
         """The server stored these records of this device: each must come back in a pull (or
@@ -1804,6 +1818,20 @@ class Transaction:
             "device_write_counters",  # kept above under the tag, never under the id (R38 G1)
         ):
             await self._db.execute(f"DELETE FROM {table} WHERE journal_id = ?", (journal_id,))
+        await self._forget_late(journal_id)
+
+    async def _forget_late(self, journal_id: bytes) -> None:
+        """The settings of carrying.py that name a journal removed (R43 F2): nothing is left
+        in the store that names it (R38 G1)."""
+        name = carrying.setting_name(journal_id)
+        await self._db.execute("DELETE FROM settings WHERE name = ?", (name,))
+        pending = carrying.decode_pending(await self.setting(carrying.PENDING))
+        if pending.pop(journal_id, None) is not None:
+            value = carrying.encode_pending(pending)
+            if value is None:
+                await self._db.execute("DELETE FROM settings WHERE name = ?", (carrying.PENDING,))
+            else:
+                await self.set_setting(carrying.PENDING, value)
 
     async def add_pending_journal(self, journal_id: bytes, request: bytes) -> None:
         await self._db.execute(

@@ -1,0 +1,212 @@
+"""Late records of a share, pure: the owner's records sealed before a journal's latest cut
+that the share's boundary does not account for (R43 F2, protocol.md 4.19 "Late records").
+
+A history-free share seals, under the epoch of its cut (`AccessState.cut`), a fresh snapshot
+of every live document the sharing device holds, and its boundary's `covers` state every
+counter that device accounts for. A record of the owner's account pushed just before the
+share but not yet pulled by the sharing device (a slow replica, a race, a server delay) is
+sealed under an epoch the new member never holds, and the boundary does not cover it: the
+member would never get it (an entry trashed before the share stays live there). An owner
+device that accepts such a record once it knows a boundary of the cut carries it across:
+it seals the record's document again under the current epoch (a snapshot, or the removal
+carried) in a record whose covers then account for it.
+
+Which records are accounted for comes only from covers signed by the owner under an epoch
+of the cut or later, kept per journal in a setting (`setting_name`): never from the server.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from client_sdk import withholding as counting
+
+SETTING_PREFIX = "cut-covers:"
+
+
+@dataclass(frozen=True)
+class Late:
+    """An owner's record this device accepted although it was sealed before the journal's
+    latest cut: `device` and `counter` as signed; `doc_id` None for a `void`; `start` the
+    (Yjs client, first clock) of its update (`documents.update_start`), None for a snapshot
+    or an update of several clients; `seen` its signed seen vector."""
+
+    record_id: bytes
+    device: bytes
+    counter: int
+    doc_id: bytes | None
+    start: tuple[int, int] | None
+    seen: tuple[counting.Seen, ...]
+
+
+def setting_name(journal_id: bytes) -> str:
+    """The setting keeping what the owner's records sealed at the journal's latest cut or
+    later cover (`with_covers`)."""
+    return SETTING_PREFIX + journal_id.hex()
+
+
+def decode(value: object) -> tuple[int, tuple[counting.Cover, ...]] | None:
+    """(cut, covers) of a stored setting, or None for none (or one not read here)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        stored = json.loads(value)
+        return int(stored["cut"]), counting.decode_covers(bytes.fromhex(stored["covers"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def with_covers(value: object, cut: int, covers: Iterable[counting.Cover]) -> str | None:
+    """The setting once `covers` (of an owner's record sealed under `cut` or later) are
+    added: those kept for an earlier cut are dropped. None when nothing changes."""
+    kept = decode(value)
+    before = kept[1] if kept is not None and kept[0] == cut else ()
+    merged = counting.merge_covers([*before, *covers])
+    if kept is not None and kept[0] == cut and merged == kept[1]:
+        return None
+    return json.dumps({"cut": cut, "covers": counting.encode_covers(merged).hex()})
+
+
+def uncovered(owner_id: bytes, late: Iterable[Late], value: object, cut: int) -> list[Late]:
+    """The records of `late` that no owner's cover of `cut` accounts for. None of them while
+    this device knows no cover of that cut (its boundary has not arrived: the sharing device
+    may hold them all, as it does when no race happened)."""
+    kept = decode(value)
+    if kept is None or kept[0] != cut or not kept[1]:
+        return []
+    ranges = {c.device: c.ranges for c in kept[1] if c.author == owner_id}
+    return [
+        r for r in late if not any(lo <= r.counter <= hi for lo, hi in ranges.get(r.device, ()))
+    ]
+
+
+def carry_inputs(
+    late: Iterable[Late],
+) -> tuple[list[bytes], dict[bytes, dict[int, int]], dict[bytes, tuple[counting.Seen, ...]]]:
+    """For `Replica._snapshot_plan`: the documents to seal again (in order of arrival), per
+    document the first clock of each Yjs client its late updates wrote from, and the seen
+    vector of its last late record (a removal carried says what its writer had received)."""
+    docs: list[bytes] = []
+    since: dict[bytes, dict[int, int]] = {}
+    seen: dict[bytes, tuple[counting.Seen, ...]] = {}
+    for record in late:
+        if record.doc_id is None:
+            continue
+        if record.doc_id not in docs:
+            docs.append(record.doc_id)
+        if record.start is not None:
+            client, clock = record.start
+            clocks = since.setdefault(record.doc_id, {})
+            clocks[client] = min(clock, clocks.get(client, clock))
+        seen[record.doc_id] = record.seen
+    return docs, since, seen
+
+
+def not_accounted(
+    owner_id: bytes,
+    held: Iterable[tuple[bytes, int]],
+    value: object,
+    cut: int,
+    carried: Iterable[tuple[bytes, int]] = (),
+) -> frozenset[tuple[bytes, int]]:
+    """Of the owner's records this device holds sealed before the cut (`held`: device,
+    counter), those no owner's cover of `cut` accounts for (all of them while it knows
+    none), less those `carried` now: what a record sealed at the cut or later (another
+    than the share's own boundary) must not cover (`trim`): covering a record whose change
+    no member got would hide it from them for good, where a gap shows it withheld."""
+    kept = decode(value)
+    covers = kept[1] if kept is not None and kept[0] == cut else ()
+    ranges = {c.device: c.ranges for c in covers if c.author == owner_id}
+    return frozenset(
+        (device, counter)
+        for device, counter in held
+        if not any(lo <= counter <= hi for lo, hi in ranges.get(device, ()))
+    ) - frozenset(carried)
+
+
+def trim(
+    covers: Iterable[counting.Cover], owner_id: bytes, left_out: frozenset[tuple[bytes, int]]
+) -> tuple[counting.Cover, ...]:
+    """`covers` without the owner's counters `left_out` (`not_accounted`)."""
+    if not left_out:
+        return tuple(covers)
+    trimmed = []
+    for cover in covers:
+        if cover.author != owner_id:
+            trimmed.append(cover)
+            continue
+        out = sorted(c for d, c in left_out if d == cover.device)
+        ranges: list[tuple[int, int]] = []
+        for lo, hi in cover.ranges:
+            for counter in (c for c in out if lo <= c <= hi):
+                if lo < counter:
+                    ranges.append((lo, counter - 1))
+                lo = counter + 1
+            if lo <= hi:
+                ranges.append((lo, hi))
+        if ranges:
+            trimmed.append(counting.Cover(cover.author, cover.device, tuple(ranges)))
+    return tuple(trimmed)
+
+
+PENDING = "late-records"
+"""The setting keeping, by journal, the late records found uncovered as they arrived
+(`uncovered`) and not carried yet: a sync cut short before it carries them (the app closed)
+carries them at the next one."""
+
+
+def encode_pending(pending: dict[bytes, list[Late]]) -> str | None:
+    """The setting's value (None: nothing pending)."""
+    kept = {
+        journal_id.hex(): [
+            [
+                r.record_id.hex(),
+                r.device.hex(),
+                r.counter,
+                None if r.doc_id is None else r.doc_id.hex(),
+                None if r.start is None else list(r.start),
+                [[s.author.hex(), s.device.hex(), s.counter] for s in r.seen],
+            ]
+            for r in records
+        ]
+        for journal_id, records in sorted(pending.items())
+        if records
+    }
+    return json.dumps(kept) if kept else None
+
+
+def decode_pending(value: object) -> dict[bytes, list[Late]]:
+    """The setting's records by journal ({} for none, or for a value not read here)."""
+    if not isinstance(value, str):
+        return {}
+    try:
+        return {
+            bytes.fromhex(journal_hex): [
+                Late(
+                    bytes.fromhex(record_id),
+                    bytes.fromhex(device),
+                    int(counter),
+                    None if doc_id is None else bytes.fromhex(doc_id),
+                    None if start is None else (int(start[0]), int(start[1])),
+                    tuple(
+                        counting.Seen(bytes.fromhex(a), bytes.fromhex(d), int(c))
+                        for a, d, c in seen
+                    ),
+                )
+                for record_id, device, counter, doc_id, start, seen in records
+            ]
+            for journal_hex, records in json.loads(value).items()
+        }
+    except (ValueError, TypeError, AttributeError, IndexError):
+        return {}
+
+
+def joined(*lists: Iterable[Late]) -> list[Late]:
+    """The records of `lists`, each once (by record id), in order."""
+    found: dict[bytes, Late] = {}
+    for records in lists:
+        for record in records:
+            found.setdefault(record.record_id, record)
+    return list(found.values())

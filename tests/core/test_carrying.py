@@ -1,0 +1,82 @@
+"""carrying.py (R43 F2): which of the owner's records from before a share's cut the cut's
+covers account for, and what a later record may cover. Pure."""
+
+from __future__ import annotations
+
+from client_sdk import carrying
+from client_sdk import withholding as counting
+
+OWNER, MEMBER = b"o" * 16, b"m" * 16
+LAPTOP, PHONE = b"l" * 16, b"p" * 16
+
+
+def late(device: bytes, counter: int, doc: bytes | None = b"d" * 16) -> carrying.Late:
+    return carrying.Late(bytes([counter]) * 16, device, counter, doc, (7, counter), ())
+
+
+def test_a_record_no_cover_of_the_cut_holds_is_late_only_once_a_cover_of_that_cut_is_known() -> (
+    None
+):
+    found = [late(LAPTOP, 1), late(LAPTOP, 2), late(PHONE, 1)]
+    assert carrying.uncovered(OWNER, found, None, 3) == []  # no boundary known: nothing
+    value = carrying.with_covers(None, 3, [counting.Cover(OWNER, LAPTOP, ((1, 1),))])
+    assert value is not None
+    assert carrying.uncovered(OWNER, found, value, 3) == [found[1], found[2]]
+    assert carrying.uncovered(OWNER, found, value, 4) == []  # kept for another cut
+    # A member's cover never accounts for the owner's records.
+    member = carrying.with_covers(value, 3, [counting.Cover(MEMBER, LAPTOP, ((2, 2),))])
+    assert carrying.uncovered(OWNER, found, member, 3) == [found[1], found[2]]
+
+
+def test_covers_of_a_new_cut_replace_those_of_the_last_and_nothing_new_writes_nothing() -> None:
+    first = carrying.with_covers(None, 3, [counting.Cover(OWNER, LAPTOP, ((1, 4),))])
+    assert carrying.with_covers(first, 3, [counting.Cover(OWNER, LAPTOP, ((2, 3),))]) is None
+    second = carrying.with_covers(first, 5, [counting.Cover(OWNER, PHONE, ((1, 1),))])
+    assert carrying.decode(second) == (5, (counting.Cover(OWNER, PHONE, ((1, 1),)),))
+    assert carrying.decode("not json") is None and carrying.decode(None) is None
+
+
+def test_a_later_record_leaves_out_what_the_cut_did_not_cover_unless_it_carries_it() -> None:
+    value = carrying.with_covers(None, 3, [counting.Cover(OWNER, LAPTOP, ((1, 2),))])
+    held = [(LAPTOP, 1), (LAPTOP, 2), (LAPTOP, 3), (LAPTOP, 5), (PHONE, 1)]
+    left_out = carrying.not_accounted(OWNER, held, value, 3, [(PHONE, 1)])
+    assert left_out == {(LAPTOP, 3), (LAPTOP, 5)}
+    covers = [
+        counting.Cover(OWNER, LAPTOP, ((1, 6),)),
+        counting.Cover(OWNER, PHONE, ((1, 1),)),
+        counting.Cover(MEMBER, LAPTOP, ((1, 9),)),
+    ]
+    assert carrying.trim(covers, OWNER, left_out) == (
+        counting.Cover(OWNER, LAPTOP, ((1, 2), (4, 4), (6, 6))),
+        counting.Cover(OWNER, PHONE, ((1, 1),)),
+        counting.Cover(MEMBER, LAPTOP, ((1, 9),)),
+    )
+    # No cover of the cut known: every record from before it is left out.
+    assert carrying.not_accounted(OWNER, held, None, 3) == frozenset(held)
+
+
+def test_the_documents_to_carry_start_at_each_clients_first_late_change() -> None:
+    doc_a, doc_b = b"a" * 16, b"b" * 16
+    found = [
+        carrying.Late(b"1" * 16, LAPTOP, 4, doc_a, (7, 10), ()),
+        carrying.Late(b"2" * 16, LAPTOP, 5, None, None, ()),
+        carrying.Late(b"3" * 16, LAPTOP, 6, doc_b, None, ()),
+        carrying.Late(b"4" * 16, PHONE, 2, doc_a, (7, 4), (counting.Seen(OWNER, LAPTOP, 6),)),
+    ]
+    docs, since, seen = carrying.carry_inputs(found)
+    assert docs == [doc_a, doc_b]
+    assert since == {doc_a: {7: 4}}
+    assert seen == {doc_a: (counting.Seen(OWNER, LAPTOP, 6),), doc_b: ()}
+
+
+def test_records_kept_to_carry_read_back_as_written_and_join_once() -> None:
+    journal = b"j" * 16
+    first = carrying.Late(b"1" * 16, LAPTOP, 4, None, None, ())
+    second = carrying.Late(
+        b"2" * 16, LAPTOP, 5, b"a" * 16, (7, 10), (counting.Seen(OWNER, PHONE, 3),)
+    )
+    value = carrying.encode_pending({journal: [first, second], b"k" * 16: []})
+    assert carrying.decode_pending(value) == {journal: [first, second]}
+    assert carrying.encode_pending({journal: []}) is None
+    assert carrying.decode_pending(None) == {} and carrying.decode_pending("[1]") == {}
+    assert carrying.joined([first], [second, first]) == [first, second]
