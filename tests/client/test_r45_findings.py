@@ -1,13 +1,18 @@
 """R45: hostile review of NU24 C1 (semantic text merge, `Merged:` notice), NU24 C10
 (`Departure.narrowed`) and R43 F1 (removals carried at a share's re-seal). Two devices of one
-account (and a therapist), a real server on 127.0.0.1, real crypto. Every test here fails on
-integ5 at 8afef60 (see /work/R45-FINDINGS.md)."""
+account (and a therapist), a real server on 127.0.0.1, real crypto. Every `test_r45_...` test
+here fails on integ5 at 8afef60 (see /work/R45-FINDINGS.md); the `test_r45_honest_...` and
+`..._holds` tests are attacks that were checked and held, kept so they stay held."""
 
 from __future__ import annotations
 
-from client_sdk import Client
-from tests.client.sharing_support import share_with
-from tests.conftest import ClientFactory
+import dataclasses
+from pathlib import Path
+
+from client_sdk import INSECURE_TEST_COST, Client, wire
+from tests.client.hostile import HostileServer
+from tests.client.sharing_support import journal_id, rows, server_db, share_with
+from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 
 async def settle(*devices: Client) -> None:
@@ -107,3 +112,100 @@ async def test_r45_texts_merged_through_a_shares_reseal_are_told(
     assert "Laptop version" in merged and "Phone version" in merged
     assert ("laptop", entry.id) in told, told
     assert ("phone", entry.id) in told, told
+
+
+async def test_r45_a_narrowing_then_ended_is_not_told_as_a_copy_still_read_holds(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """Checked, holds. The phone narrows tom's whole share of Personal to a copy of its moods, then ends
+    that copy too (`shares.revoke`). The laptop verifies both chains in one sync: tom reads
+    nothing of Personal any more. `Sharing._narrowed` reads the source chain's `limited`
+    entries, which still name the ended copy, and tells "they read only what 'Personal
+    (mood) for tom' copies of it now"."""
+    ana = await signup("ana")
+    tom = await signup("tom")
+    await ana.entries.write("Personal", "Narrowed.", mood=2)
+    await share_with(ana, tom)
+    phone = await login("ana")
+    await phone.sync()
+    await ana.sync()
+    await share_with(phone, tom, only=["mood"])
+    await phone.shares.revoke("Personal", "tom")  # the copy's share ends too
+    told = (await ana.sync()).departures
+    assert told, told  # the laptop is told of tom's shares ending
+    for departure in told:
+        assert departure.narrowed == "", [str(d) for d in told]
+        assert "copies of it now" not in str(departure), str(departure)
+
+
+async def test_r45_honest_an_entry_deleted_and_pushed_before_another_device_shares_stays_deleted(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """Checked, holds (the honest case of F6). The laptop deletes an entry and syncs (its delete is on the server); the
+    phone, which has not pulled it, shares the journal: its share snapshot is of what it
+    holds. Tom must not read the deleted entry."""
+    laptop = await signup("ana", "laptop")
+    phone = await login("ana", "phone")
+    entry = await laptop.entries.write("Personal", "Never for a therapist.", title="Private")
+    await laptop.entries.write("Personal", "Fine to share.", title="Ok")
+    await settle(laptop, phone)
+    await laptop.entries.delete(entry.id)
+    await laptop.sync()  # the delete is on the server; the phone has not pulled it
+    tom = await signup("tom")
+    await share_with(phone, tom, role="annotate")
+    await settle(laptop, phone, tom)
+    assert [e.title for e in await tom.entries.list()] == ["Ok"]
+    assert [e.title for e in await phone.entries.list()] == ["Ok"]
+
+
+async def test_r45_a_delete_withheld_from_the_sharing_device_never_reaches_the_new_member(
+    signup: ClientFactory,
+    hostile: HostileServer,
+    live_server: RunningServer,
+    tmp_path: Path,
+) -> None:
+    """F6. The laptop deletes an entry and pushes the delete. The server keeps that one
+    record from the phone (its pages stop before it: nothing looks missing) until the phone
+    has shared Personal with tom: the phone's share snapshot holds the entry live, under the
+    new epoch. Then the server serves everything honestly. The phone applies the delete, the
+    laptop holds it; nobody carries it to tom, whose keys start at the share: tom reads the
+    entry the client deleted before sharing, for good."""
+    laptop = await signup("ana", "laptop")
+    phone = await Client.login(
+        hostile.url, "ana", PASSWORD, home=tmp_path / "ana-phone", minimum_cost=INSECURE_TEST_COST
+    )
+    try:
+        entry = await laptop.entries.write("Personal", "Never for a therapist.", title="Private")
+        await laptop.entries.write("Personal", "Fine to share.", title="Ok")
+        await settle(laptop, phone)
+        personal = await journal_id(laptop, "Personal")
+        await laptop.entries.delete(entry.id)
+        await laptop.sync()
+        [(hidden,)] = rows(
+            server_db(live_server), "SELECT MAX(seq) FROM records WHERE journal_id = ?", personal
+        )
+
+        def withheld(request: bytes, reply: bytes) -> bytes:
+            real = wire.decode(wire.SyncReply, reply)
+            pages = [
+                dataclasses.replace(
+                    p,
+                    records=[r for r in p.records if r.seq < hidden],
+                    cursor=min(p.cursor, hidden - 1),
+                    head=min(p.head, hidden - 1),
+                )
+                if p.journal_id == personal
+                else p
+                for p in real.pages
+            ]
+            return wire.encode(wire.SyncReply(pages, real.done, real.next_journal))
+
+        hostile.replies["/v1/sync"] = withheld
+        tom = await signup("tom")
+        await share_with(phone, tom, role="annotate")
+        del hostile.replies["/v1/sync"]
+        await settle(laptop, phone, tom)  # nothing reported on any device (R45)
+        assert [e.title for e in await phone.entries.list()] == ["Ok"]
+        assert [e.title for e in await tom.entries.list()] == ["Ok"]
+    finally:
+        await phone.close()
