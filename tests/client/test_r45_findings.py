@@ -164,7 +164,7 @@ async def test_r45_a_delete_withheld_from_the_sharing_device_never_reaches_the_n
     live_server: RunningServer,
     tmp_path: Path,
 ) -> None:
-    """F6. The laptop deletes an entry and pushes the delete. The server keeps that one
+    """F5. The laptop deletes an entry and pushes the delete. The server keeps that one
     record from the phone (its pages stop before it: nothing looks missing) until the phone
     has shared Personal with tom: the phone's share snapshot holds the entry live, under the
     new epoch. Then the server serves everything honestly. The phone applies the delete, the
@@ -209,3 +209,28 @@ async def test_r45_a_delete_withheld_from_the_sharing_device_never_reaches_the_n
         assert [e.title for e in await tom.entries.list()] == ["Ok"]
     finally:
         await phone.close()
+
+
+async def test_r45_words_trashed_offline_then_restored_on_another_device_are_not_lost(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """F6. The laptop appends words offline to an entry, trashes it offline; the phone shares
+    Personal with tom, so the laptop's changes are re-sealed with its words carried deleted
+    (`removal_since(strip=True)`) and a restore-anew marker on the laptop only. The user
+    then restores the entry from the phone (`tj trash restore` there), not the laptop: the
+    words are gone on every device, the laptop included ("Monday." everywhere), and nobody
+    is told. Restored on the laptop, the same entry keeps them (R43 F3's fix)."""
+    laptop = await signup("ana", "laptop")
+    phone = await login("ana", "phone")
+    entry = await laptop.entries.write("Personal", "Monday.", title="Hard day")
+    await settle(laptop, phone)
+    await laptop.entries.edit(entry.id, append=" Words for my therapist.")  # offline
+    await laptop.entries.delete(entry.id)  # offline: to the trash
+    tom = await signup("tom")
+    await share_with(phone, tom, role="annotate")
+    await settle(laptop, phone, tom)
+    await phone.entries.restore(entry.id)
+    await settle(laptop, phone, tom)
+    bodies = [(await d.entries.get(entry.id)).body for d in (laptop, phone)]
+    bodies += [e.body for e in await tom.entries.list()]
+    assert bodies == ["Monday. Words for my therapist."] * 3, bodies
