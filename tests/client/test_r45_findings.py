@@ -158,6 +158,42 @@ async def test_r45_honest_an_entry_deleted_and_pushed_before_another_device_shar
     assert [e.title for e in await phone.entries.list()] == ["Ok"]
 
 
+async def shared_while_withheld(
+    laptop: Client,
+    phone: Client,
+    tom: Client,
+    hostile: HostileServer,
+    live_server: RunningServer,
+) -> None:
+    """The phone (through `hostile`) shares Personal with tom while the server keeps from it
+    the latest record of Personal (the laptop's, just pushed): its pages stop before it, so
+    nothing looks missing. Then everything is served honestly and every device syncs."""
+    personal = await journal_id(laptop, "Personal")
+    [(hidden,)] = rows(
+        server_db(live_server), "SELECT MAX(seq) FROM records WHERE journal_id = ?", personal
+    )
+
+    def withheld(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.SyncReply, reply)
+        pages = [
+            dataclasses.replace(
+                p,
+                records=[r for r in p.records if r.seq < hidden],
+                cursor=min(p.cursor, hidden - 1),
+                head=min(p.head, hidden - 1),
+            )
+            if p.journal_id == personal
+            else p
+            for p in real.pages
+        ]
+        return wire.encode(wire.SyncReply(pages, real.done, real.next_journal))
+
+    hostile.replies["/v1/sync"] = withheld
+    await share_with(phone, tom, role="annotate")
+    del hostile.replies["/v1/sync"]
+    await settle(laptop, phone, tom)  # nothing reported on any device (R45)
+
+
 async def test_r45_a_delete_withheld_from_the_sharing_device_never_reaches_the_new_member(
     signup: ClientFactory,
     hostile: HostileServer,
@@ -165,11 +201,11 @@ async def test_r45_a_delete_withheld_from_the_sharing_device_never_reaches_the_n
     tmp_path: Path,
 ) -> None:
     """F5. The laptop deletes an entry and pushes the delete. The server keeps that one
-    record from the phone (its pages stop before it: nothing looks missing) until the phone
-    has shared Personal with tom: the phone's share snapshot holds the entry live, under the
-    new epoch. Then the server serves everything honestly. The phone applies the delete, the
-    laptop holds it; nobody carries it to tom, whose keys start at the share: tom reads the
-    entry the client deleted before sharing, for good."""
+    record from the phone until the phone has shared Personal with tom: the phone's share
+    snapshot holds the entry live, under the new epoch. Then the server serves everything
+    honestly. The phone applies the delete, the laptop holds it; nobody carries it to tom,
+    whose keys start at the share: tom reads the entry the client deleted before sharing,
+    for good, and no device reports anything."""
     laptop = await signup("ana", "laptop")
     phone = await Client.login(
         hostile.url, "ana", PASSWORD, home=tmp_path / "ana-phone", minimum_cost=INSECURE_TEST_COST
@@ -178,35 +214,39 @@ async def test_r45_a_delete_withheld_from_the_sharing_device_never_reaches_the_n
         entry = await laptop.entries.write("Personal", "Never for a therapist.", title="Private")
         await laptop.entries.write("Personal", "Fine to share.", title="Ok")
         await settle(laptop, phone)
-        personal = await journal_id(laptop, "Personal")
         await laptop.entries.delete(entry.id)
         await laptop.sync()
-        [(hidden,)] = rows(
-            server_db(live_server), "SELECT MAX(seq) FROM records WHERE journal_id = ?", personal
-        )
-
-        def withheld(request: bytes, reply: bytes) -> bytes:
-            real = wire.decode(wire.SyncReply, reply)
-            pages = [
-                dataclasses.replace(
-                    p,
-                    records=[r for r in p.records if r.seq < hidden],
-                    cursor=min(p.cursor, hidden - 1),
-                    head=min(p.head, hidden - 1),
-                )
-                if p.journal_id == personal
-                else p
-                for p in real.pages
-            ]
-            return wire.encode(wire.SyncReply(pages, real.done, real.next_journal))
-
-        hostile.replies["/v1/sync"] = withheld
         tom = await signup("tom")
-        await share_with(phone, tom, role="annotate")
-        del hostile.replies["/v1/sync"]
-        await settle(laptop, phone, tom)  # nothing reported on any device (R45)
+        await shared_while_withheld(laptop, phone, tom, hostile, live_server)
         assert [e.title for e in await phone.entries.list()] == ["Ok"]
         assert [e.title for e in await tom.entries.list()] == ["Ok"]
+    finally:
+        await phone.close()
+
+
+async def test_r45_an_entry_withheld_from_the_sharing_device_reaches_the_new_member(
+    signup: ClientFactory,
+    hostile: HostileServer,
+    live_server: RunningServer,
+    tmp_path: Path,
+) -> None:
+    """F5, the other way: the laptop writes an entry and pushes it; the server keeps it from
+    the phone while the phone shares Personal with tom. The entry is in the journal tom was
+    given (every device of ana shows it), but tom never gets it: it is sealed under the
+    epoch before his share, and nobody seals it again. Nothing is reported."""
+    laptop = await signup("ana", "laptop")
+    phone = await Client.login(
+        hostile.url, "ana", PASSWORD, home=tmp_path / "ana-phone", minimum_cost=INSECURE_TEST_COST
+    )
+    try:
+        await laptop.entries.write("Personal", "Before.", title="First")
+        await settle(laptop, phone)
+        await laptop.entries.write("Personal", "Please read this before Tuesday.", title="New")
+        await laptop.sync()
+        tom = await signup("tom")
+        await shared_while_withheld(laptop, phone, tom, hostile, live_server)
+        assert sorted(e.title for e in await phone.entries.list()) == ["First", "New"]
+        assert sorted(e.title for e in await tom.entries.list()) == ["First", "New"]
     finally:
         await phone.close()
 
