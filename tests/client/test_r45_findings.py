@@ -6,6 +6,7 @@ here fails on integ5 at 8afef60 (see /work/R45-FINDINGS.md); the `test_r45_hones
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from pathlib import Path
 
@@ -245,6 +246,42 @@ async def test_r45_an_entry_withheld_from_the_sharing_device_reaches_the_new_mem
         await laptop.sync()
         tom = await signup("tom")
         await shared_while_withheld(laptop, phone, tom, hostile, live_server)
+        assert sorted(e.title for e in await phone.entries.list()) == ["First", "New"]
+        assert sorted(e.title for e in await tom.entries.list()) == ["First", "New"]
+    finally:
+        await phone.close()
+
+
+async def test_r45_an_entry_pushed_while_another_device_shares_reaches_the_new_member(
+    signup: ClientFactory, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """F5 with an honest server (the proxy only delays one request): the phone's share has
+    pulled and is about to rotate the key when the laptop pushes a new entry. The rotation
+    goes through, the phone seals its snapshots of what it held; the laptop's entry stays
+    under the epoch before tom's share. Every device of ana shows it; tom never gets it."""
+    laptop = await signup("ana", "laptop")
+    phone = await Client.login(
+        hostile.url, "ana", PASSWORD, home=tmp_path / "ana-phone", minimum_cost=INSECURE_TEST_COST
+    )
+    try:
+        await laptop.entries.write("Personal", "Before.", title="First")
+        await settle(laptop, phone)
+        tom = await signup("tom")
+        reached, go = asyncio.Event(), asyncio.Event()
+
+        async def hold() -> None:
+            reached.set()
+            await go.wait()
+
+        hostile.holds["/v1/journals/rotate"] = hold
+        sharing = asyncio.create_task(share_with(phone, tom, role="annotate"))
+        await reached.wait()
+        await laptop.entries.write("Personal", "Please read this before Tuesday.", title="New")
+        await laptop.sync()
+        del hostile.holds["/v1/journals/rotate"]
+        go.set()
+        await sharing
+        await settle(laptop, phone, tom)
         assert sorted(e.title for e in await phone.entries.list()) == ["First", "New"]
         assert sorted(e.title for e in await tom.entries.list()) == ["First", "New"]
     finally:
