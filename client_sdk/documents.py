@@ -14,6 +14,7 @@ set to true, so a delete racing an edit always wins and an entry never comes bac
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -332,14 +333,51 @@ def replace_text(text: Text, new: str) -> None:
         text.insert(0, new)
         return
     position = 0  # in TEXT_INDEX_UNIT, in the text as edited so far
-    for operation, chunk in semantic_diff(old, new):
+    diffs = semantic_diff(old, new)
+    index = 0
+    while index < len(diffs):
+        operation, chunk = diffs[index]
         size = text_index_length(chunk)
-        if operation == diff_match_patch.DIFF_DELETE:
-            del text[position : position + size]
-            continue
-        if operation == diff_match_patch.DIFF_INSERT:
+        index += 1
+        if operation == diff_match_patch.DIFF_EQUAL:
+            position += size
+        elif operation == diff_match_patch.DIFF_INSERT:
             text.insert(position, chunk)
-        position += size
+            position += size
+        elif index < len(diffs) and diffs[index][0] == diff_match_patch.DIFF_INSERT:
+            position += _replace_run(text, position, chunk, diffs[index][1])
+            index += 1
+        else:
+            del text[position : position + size]
+
+
+def _replace_run(text: Text, position: int, deleted: str, inserted: str) -> int:
+    """Replace `deleted`, at `position` of `text` (in TEXT_INDEX_UNIT), by `inserted`, and
+    return the length of `inserted` in that unit.
+
+    Where the insert goes decides where concurrent inserts of another device end up (Yjs
+    places an insert by its neighbours at the time, its left and right origins). Deleting
+    first and inserting at the same index makes the new words' left origin the last deleted
+    character, so a sentence another device appended after the rewritten one (its left origin
+    that same character, e.g. the folded full stop of `semantic_edges`) may be placed before
+    them ("I slept  Then work was calm.well.", R45 F1); inserting before deleting makes their
+    right origin the first deleted character, so another device's word inserted just before
+    the run may be placed after them. The new words go *inside* the deleted run instead, after
+    its first code point: both neighbours are deleted characters of the run, so whatever
+    another device inserted before or after the run stays before or after it, and two devices
+    that rewrite the same run still have the same neighbours (their rewrites are kept one
+    after the other, whole: NU24 C1). A run of one code point has no inside: it is deleted
+    first, as before."""
+    size, new_size = text_index_length(deleted), text_index_length(inserted)
+    if len(deleted) == 1:
+        del text[position : position + size]
+        text.insert(position, inserted)
+        return new_size
+    lead = text_index_length(deleted[0])
+    text.insert(position + lead, inserted)
+    del text[position + lead + new_size : position + size + new_size]
+    del text[position : position + lead]
+    return new_size
 
 
 Diff = list[tuple[int, str]]
@@ -360,17 +398,68 @@ def semantic_diff(old: str, new: str) -> Diff:
     return semantic_edges(diffs)
 
 
-_WORD = re.compile(r"\w+|\W", re.UNICODE)
+_UNSPACED = (
+    "\u0e00-\u0eff"  # Thai, Lao
+    "\u1000-\u109f\ua9e0-\ua9ff\uaa60-\uaa7f"  # Myanmar
+    "\u1780-\u17ff\u19e0-\u19ff"  # Khmer
+    "\u1980-\u19df\u1a20-\u1aaf\uaa80-\uaadf"  # New Tai Lue, Tai Tham, Tai Viet
+    "\u3005-\u3007\u3021-\u3029\u3038-\u303b"  # ideographic iteration marks and numbers
+    "\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f"  # Hiragana, Katakana (and half-width)
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han
+    "\U00020000-\U0002fa1f\U00030000-\U000323af"  # Han, supplementary planes
+)
+"""Letters of scripts written without spaces between words (Chinese, Japanese, Thai, Lao,
+Myanmar, Khmer and kin): in these a "word" is one letter (R45 F2)."""
+
+_WORD = re.compile(rf"[{_UNSPACED}]|(?:(?![{_UNSPACED}])\w)+|\W")
+"""A token of a word diff (`words`): one letter of a script without spaces, a run of other
+letters and digits, or one other character."""
+
+_JOINERS = frozenset("\u200c\u200d")  # zero width non-joiner, zero width joiner
+
+
+def words(text: str) -> list[str]:
+    r"""`text` cut into the tokens a word diff compares (`semantic_diff`), in order; joined,
+    they are `text`. A word is a run of letters and digits (regex `\w`) in scripts that put
+    spaces between words; in scripts that do not (`_UNSPACED`: Han, Hiragana, Katakana, Thai,
+    Lao, Myanmar, Khmer, ...), each letter is a word of its own, as in the default word
+    boundaries of Unicode's UAX #29 (which needs a dictionary to do better); every other
+    character is a token of its own. Combining marks (Unicode categories Mn, Mc, Me) and the
+    zero width (non-)joiner stay with the character before them (UAX #29 rule WB4), so a diff
+    never separates a letter from its accent or vowel sign, and a word of Devanagari or
+    decomposed Latin ("e" + U+0301) is one token. Hangul is written with spaces: a Korean word
+    is a word."""
+    tokens: list[str] = []
+    for token in _WORD.findall(text):
+        if tokens and (
+            (len(token) == 1 and _is_mark(token))  # an accent, a vowel sign, a joiner
+            or tokens[-1][-1] == "\u200d"  # what a zero width joiner joins ("👩‍💻")
+            or (_SPACED_WORD.match(token) and _SPACED_WORD.match(tokens[-1]))  # after a mark
+        ):
+            tokens[-1] += token
+        else:
+            tokens.append(token)
+    return tokens
+
+
+_SPACED_WORD = re.compile(rf"(?![{_UNSPACED}])\w")
+
+
+def _is_mark(character: str) -> bool:
+    """Whether the one character `character` attaches to the one before it (`words`)."""
+    return not character.isalnum() and (
+        character in _JOINERS or unicodedata.category(character).startswith("M")
+    )
 
 
 def _words_to_chars(text: str, tokens: list[str]) -> str:
-    """`text` with each word (a run of letters and digits) and each other character replaced
-    by the one character numbering it in `tokens` (the word-mode counterpart of
-    diff-match-patch's `diff_linesToChars`, which numbers lines the same way). Two texts of
-    MAX_BODY characters have far fewer distinct tokens than there are code points."""
+    """`text` with each token of `words` (a word, or another character) replaced by the one
+    character numbering it in `tokens` (the word-mode counterpart of diff-match-patch's
+    `diff_linesToChars`, which numbers lines the same way). Two texts of MAX_BODY characters
+    have far fewer distinct tokens than there are code points."""
     numbers = {token: number for number, token in enumerate(tokens)}
     encoded = []
-    for token in _WORD.findall(text):
+    for token in words(text):
         number = numbers.get(token)
         if number is None:
             number = numbers[token] = len(tokens)
