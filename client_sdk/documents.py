@@ -816,6 +816,35 @@ def restore_entry_update(document: Document, now_ms: int, *, anew: bool = False)
 REMOVAL_FIELDS = frozenset({"deleted", "trashed_at", "updated_at"})  # what a removal writes
 
 
+def restore_kept_update(document: Document, kept: Document, now_ms: int) -> bytes:
+    """Another device took out of the trash an entry (`document`, as merged here) whose
+    values this device kept while every other device held them deleted (`kept`: the entry as
+    this device held it before that restore arrived; carried so at a share's re-seal,
+    `Document.removal_since(strip=True)`): write them anew, as `restore_entry_update(anew=True)`
+    does for a restore made here, so that they come back everywhere (R45 F6). The body is the
+    merged one with the words only `kept` holds inserted in their places (a word the merged
+    body holds in another wording stays as merged), written as fresh Yjs items, like every
+    field value (a value the merge holds wins over the kept one), so that a later record of
+    the restoring device, which holds the kept ones deleted, cannot delete them again."""
+    merged = document.text("body")
+    body = []
+    diffs = semantic_diff(merged, kept.text("body"))
+    for index, (operation, chunk) in enumerate(diffs):
+        paired = any(
+            0 <= at < len(diffs) and diffs[at][0] == diff_match_patch.DIFF_DELETE
+            for at in (index - 1, index + 1)
+        )
+        if operation != diff_match_patch.DIFF_INSERT or not paired:
+            body.append(chunk)  # merged words, and words only `kept` holds
+    values = {
+        **{k: v for k, v in kept.field_values().items() if k not in REMOVAL_FIELDS},
+        **{k: v for k, v in document.field_values().items() if k not in REMOVAL_FIELDS},
+    }
+    return document.change(
+        fields={**values, "updated_at": now_ms}, texts={"body": ""}, appends={"body": "".join(body)}
+    )
+
+
 def removed(document: Document) -> bool:
     """Whether a document (of any kind) was deleted for good or is in the trash: nothing of
     it is given to a member whose share starts afterwards (protocol.md 4.19)."""

@@ -29,6 +29,7 @@ from client_sdk.documents import (
     entry_view,
     removal_update,
     removed,
+    restore_kept_update,
     update_start,
 )
 from client_sdk.errors import (
@@ -144,6 +145,8 @@ class Replica:
         self._conflicts: dict[bytes, tuple[OutboxRecord, Pusher]] = {}
         """record id -> (outbox record, its pusher): records the server refused alone with
         `record_conflict` in this sync's push, settled after its pull (`_settle_conflicts`)."""
+        self._kept_written = False
+        """Whether this sync's pull wrote kept values anew (`_restore_kept`): pushed at once."""
         self.erased_known: dict[bytes, bool] = {}
         """Accounts the server said were erased or not, while members who vanished are
         dropped (Sharing._drop_departed, emptied after): asked once for the erased-shares row
@@ -1159,7 +1162,7 @@ class Replica:
         notice: wire.LiveNotice | None = None,
     ) -> sync_plan.SyncReport:
         report, self._reopened = self._reopened or sync_plan.SyncReport(), None
-        self._conflicts = {}
+        self._conflicts, self._kept_written = {}, False
         self.synced_version = None
         # What the last sync knew of every journal: good for this sync only (a sync that
         # fails midway leaves none).
@@ -1203,10 +1206,12 @@ class Replica:
         else:
             await self._pull(report, tracker, pending=not quiet, as_of=start)
             held = self._pull_held
-        if await self._settle_conflicts():
+        if await self._settle_conflicts() or self._kept_written:
             # What waited behind them (every later record of their journals, Pusher.deferred)
             # goes now: delivered or set aside, nothing holds it back any more. A conflict this
-            # push meets again waits, with what follows it, for the next sync's pull.
+            # push meets again waits, with what follows it, for the next sync's pull. Values
+            # written anew at another device's restore (`_restore_kept`) go now too: the
+            # other devices hold them deleted until they get them.
             await self._push(report, tracker, waits)
             voids = await self._void_withdrawn(report)  # counters set aside: as `_send` does
             if voids:
@@ -2376,6 +2381,7 @@ class Replica:
         back = [d for d in was_removed if d in changed and not removed(changed[d])]
         if back and journal.role == "owner" and self.chains.problem(journal.journal_id) is None:
             for doc_id in back:
+                await self._restore_kept(journal, changed[doc_id], documents.get(doc_id))
                 try:
                     await self.restored(journal, doc_id)
                 except InvalidInput as error:  # too large to seal again: told, not raised
@@ -3670,6 +3676,25 @@ class Replica:
     def _restore_seals(self, journal: LocalJournal) -> bool:
         state = self.chains.state(journal.journal_id)
         return journal.role == "owner" and state is not None and bool(state.members or state.cut)
+
+    async def _restore_kept(
+        self, journal: LocalJournal, document: Document, before: StoredDocument | None
+    ) -> None:
+        """`document`, an entry this device held in the trash (`before`: as it held it), was
+        taken out of it by another device's record just pulled. If this device kept values
+        of it that every other device holds deleted (its restore-anew marker, set when a
+        share's re-seal carried them so: `restore_anew_setting`), it writes them anew now,
+        as a restore made here would (`restore_kept_update`), and forgets the marker: else
+        they would be lost on every device, this one too once the restoring device's
+        snapshot of the entry arrives (R45 F6)."""
+        marker = restore_anew_setting(document.doc_id)
+        if before is None or document.kind != ENTRY or not await self.store.setting(marker):
+            return
+        update = restore_kept_update(document, stored_document(before), now_ms())
+        await self.commit(journal, document, update)
+        async with self.store.transaction() as tx:
+            await tx.set_setting(marker, None)
+        self._kept_written = True
 
     async def restored(self, journal: LocalJournal, doc_id: bytes) -> None:
         """A document taken out of the trash (here, or by another device of the owner: seen

@@ -118,12 +118,14 @@ async def test_a_trash_waiting_from_before_a_share_after_an_offline_mood_change_
     await phone.sync()
     await laptop.sync()
     await tom.sync()
-    # Every device agrees: the restore from the phone carries the mood's deletion (R43 F5).
-    assert (await laptop.entries.get(entry.id)).mood is None
-    assert (await phone.entries.get(entry.id)).mood is None
-    assert [(e.id, e.body, e.mood) for e in await tom.entries.list()] == [
-        (entry.id, "Monday.", None)
-    ]
+    await phone.sync()
+    # Every device agrees: the laptop, which kept the mood while the others held it deleted,
+    # writes it anew when the phone's restore arrives (R45 F6; as a restore made on the
+    # laptop does, R43 F3): the entry comes back with the mood the user gave it everywhere,
+    # and only now that it is out of the trash does the member get it.
+    assert (await laptop.entries.get(entry.id)).mood == 3
+    assert (await phone.entries.get(entry.id)).mood == 3
+    assert [(e.id, e.body, e.mood) for e in await tom.entries.list()] == [(entry.id, "Monday.", 3)]
 
 
 async def test_a_trash_waiting_from_before_a_share_after_offline_words_reaches_everyone_without_them(

@@ -20,6 +20,7 @@ from client_sdk.documents import (
     new_entry_update,
     replace_text,
     restore_entry_update,
+    restore_kept_update,
     semantic_diff,
     trash_entry_update,
     trash_expired,
@@ -318,6 +319,33 @@ def test_a_word_is_a_letter_in_scripts_without_spaces_and_marks_stay_with_their_
     assert words("e\u0301te\u0301 ok.") == ["e\u0301te\u0301", " ", "ok", "."]
     assert words("회사에 갔다") == ["회사에", " ", "갔다"]  # Korean puts spaces between words
     assert words("👩\u200d💻 ok") == ["👩\u200d💻", " ", "ok"]
+
+
+def test_values_kept_here_are_written_anew_when_another_device_restores_the_entry() -> None:
+    """R45 F6: the phone restores an entry whose words and mood it holds deleted; the
+    laptop, which kept them, writes them anew into the merged entry: its words in their
+    place beside the phone's (a word the merge holds in another wording stays as merged),
+    its mood where the merge has none (a value the merge holds wins)."""
+    laptop, phone = two_copies("Monday. Work was hard, as usual.")
+    kept_body = "Monday. Work was hard, as usual. Words."
+    laptop.apply(edit_entry_update(laptop, EntryFields(body=kept_body, mood=3), now_ms=2))
+    laptop.apply(edit_entry_update(laptop, EntryFields(title="Laptop"), now_ms=2))
+    phone.apply(trash_entry_update(phone, now_ms=3))
+    phone.change(unkeyed={"fields": ["mood"]})  # what arrives deleted of the laptop's mood
+    phone.apply(restore_entry_update(phone, now_ms=4))
+    phone.apply(
+        edit_entry_update(
+            phone, EntryFields(body="Tuesday. Work was hard, as usual.", title="Phone"), now_ms=5
+        )
+    )
+    phone.apply(restore_kept_update(phone, laptop, now_ms=6))
+    view = entry_view(phone)
+    assert (view.body, view.mood, view.title) == (
+        "Tuesday. Work was hard, as usual. Words.",
+        3,
+        "Phone",
+    )
+    assert view.trashed_at is None
 
 
 def test_a_copy_that_loaded_its_own_client_id_writes_under_a_fresh_one() -> None:
