@@ -66,6 +66,7 @@ from client_sdk.store import (
 )
 from client_sdk.sync import OutboxRecord, Progress
 from client_sdk.transport import Transport
+from client_sdk.twin_inserts import twin_deletes
 from client_sdk.upload_limit import DEFAULT_WAIT_S, Sleep, UploadWaits
 
 PULL_PAGE = 1000
@@ -145,8 +146,9 @@ class Replica:
         self._conflicts: dict[bytes, tuple[OutboxRecord, Pusher]] = {}
         """record id -> (outbox record, its pusher): records the server refused alone with
         `record_conflict` in this sync's push, settled after its pull (`_settle_conflicts`)."""
-        self._kept_written = False
-        """Whether this sync's pull wrote kept values anew (`_restore_kept`): pushed at once."""
+        self._pull_wrote = False
+        """Whether this sync's pull wrote a change (`_restore_kept`, `_keep_one_twin`): pushed
+        at once, in the same sync."""
         self.erased_known: dict[bytes, bool] = {}
         """Accounts the server said were erased or not, while members who vanished are
         dropped (Sharing._drop_departed, emptied after): asked once for the erased-shares row
@@ -1162,7 +1164,7 @@ class Replica:
         notice: wire.LiveNotice | None = None,
     ) -> sync_plan.SyncReport:
         report, self._reopened = self._reopened or sync_plan.SyncReport(), None
-        self._conflicts, self._kept_written = {}, False
+        self._conflicts, self._pull_wrote = {}, False
         self.synced_version = None
         # What the last sync knew of every journal: good for this sync only (a sync that
         # fails midway leaves none).
@@ -1206,12 +1208,12 @@ class Replica:
         else:
             await self._pull(report, tracker, pending=not quiet, as_of=start)
             held = self._pull_held
-        if await self._settle_conflicts() or self._kept_written:
+        if await self._settle_conflicts() or self._pull_wrote:
             # What waited behind them (every later record of their journals, Pusher.deferred)
             # goes now: delivered or set aside, nothing holds it back any more. A conflict this
-            # push meets again waits, with what follows it, for the next sync's pull. Values
-            # written anew at another device's restore (`_restore_kept`) go now too: the
-            # other devices hold them deleted until they get them.
+            # push meets again waits, with what follows it, for the next sync's pull. Changes
+            # the pull wrote (`_restore_kept`, `_keep_one_twin`) go now too: the other
+            # devices hold the values deleted, or the words twice, until they get them.
             await self._push(report, tracker, waits)
             voids = await self._void_withdrawn(report)  # counters set aside: as `_send` does
             if voids:
@@ -2378,8 +2380,13 @@ class Replica:
                 [body.version for _, body in newer],
                 records.RECORD_VERSION,
             )
+        mine = journal.role == "owner" and self.chains.problem(journal.journal_id) is None
+        if mine:
+            for doc_id, document in changed.items():
+                if doc_id in documents and creators.get(doc_id) == self.profile.account_id:
+                    await self._keep_one_twin(journal, document)
         back = [d for d in was_removed if d in changed and not removed(changed[d])]
-        if back and journal.role == "owner" and self.chains.problem(journal.journal_id) is None:
+        if back and mine:
             for doc_id in back:
                 await self._restore_kept(journal, changed[doc_id], documents.get(doc_id))
                 try:
@@ -3677,6 +3684,20 @@ class Replica:
         state = self.chains.state(journal.journal_id)
         return journal.role == "owner" and state is not None and bool(state.members or state.cut)
 
+    async def _keep_one_twin(self, journal: LocalJournal, document: Document) -> None:
+        """Words inserted at the same place on two devices before either had the other's
+        (the same typo fixed on both: "thethe") are kept once: the copies of all but the
+        lowest Yjs client are deleted by a change of this device (`twin_inserts`), which every
+        owner's device that finds them writes alike (R45 F3)."""
+        if removed(document):
+            return  # in the trash or deleted: a restore brings back what it holds
+        update = twin_deletes(document.state())
+        if update is None:
+            return
+        document.apply(update)
+        await self.commit(journal, document, update)
+        self._pull_wrote = True
+
     async def _restore_kept(
         self, journal: LocalJournal, document: Document, before: StoredDocument | None
     ) -> None:
@@ -3694,7 +3715,7 @@ class Replica:
         await self.commit(journal, document, update)
         async with self.store.transaction() as tx:
             await tx.set_setting(marker, None)
-        self._kept_written = True
+        self._pull_wrote = True
 
     async def restored(self, journal: LocalJournal, doc_id: bytes) -> None:
         """A document taken out of the trash (here, or by another device of the owner: seen

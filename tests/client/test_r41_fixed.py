@@ -17,7 +17,7 @@ from client_sdk.documents import MAX_BODY
 from client_sdk.sync import TOO_LARGE_TO_SEAL
 from tests.client.sharing_support import copy_of_server_db, journal_id
 from tests.client.test_hostile_access import readable_by
-from tests.client.test_r41_merged_limits import WIDE, merged_wide_entry
+from tests.client.test_r41_merged_limits import OTHER_WIDE, WIDE, merged_wide_entry
 from tests.conftest import ClientFactory, RunningServer
 
 
@@ -74,7 +74,7 @@ async def test_a_restore_too_large_to_seal_for_the_members_changes_nothing(
     await laptop.sync()
     await phone.sync()
     await laptop.entries.edit(entry.id, append=WIDE * (MAX_BODY // 2))
-    await phone.entries.edit(entry.id, append=WIDE * (MAX_BODY // 2))
+    await phone.entries.edit(entry.id, append=OTHER_WIDE * (MAX_BODY // 2))
     await laptop.sync()
     await phone.sync()
     await laptop.sync()
