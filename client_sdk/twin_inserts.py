@@ -224,14 +224,20 @@ def twin_deletes(state: bytes) -> bytes | None:
         inserts, deletes = _decode(state)
     except _Unreadable:
         return None
-    kept: dict[tuple[object, ...], int] = {}
+    places: dict[tuple[object, ...], list[_Insert]] = {}
+    for item in inserts:
+        places.setdefault((item.origin, item.right_origin, item.parent, item.text), []).append(item)
     twins: dict[int, list[tuple[int, int]]] = {}
-    live = [i for i in inserts if not _touched(deletes.get(i.client, []), i.clock, i.length)]
-    for item in sorted(live, key=lambda i: (i.client, i.clock)):
-        place = (item.origin, item.right_origin, item.parent, item.text)
-        first = kept.setdefault(place, item.client)
-        if first != item.client:
-            twins.setdefault(item.client, []).append((item.clock, item.length))
+    for items in places.values():
+        if len({item.client for item in items}) < 2:
+            continue  # the usual case: checked without reading the delete set
+        live = sorted(
+            (i for i in items if not _touched(deletes.get(i.client, []), i.clock, i.length)),
+            key=lambda i: (i.client, i.clock),
+        )
+        for item in live[1:]:
+            if item.client != live[0].client:
+                twins.setdefault(item.client, []).append((item.clock, item.length))
     if not twins:
         return None
     out = bytearray(_uint(0))  # no structs
