@@ -430,15 +430,23 @@ def words(text: str) -> list[str]:
     decomposed Latin ("e" + U+0301) is one token. Hangul is written with spaces: a Korean word
     is a word."""
     tokens: list[str] = []
+    marked = False  # the last token ends with a mark: what follows it may continue it
     for token in _WORD.findall(text):
-        if tokens and (
-            (len(token) == 1 and _is_mark(token))  # an accent, a vowel sign, a joiner
-            or tokens[-1][-1] == "\u200d"  # what a zero width joiner joins ("👩‍💻")
-            or (_SPACED_WORD.match(token) and _SPACED_WORD.match(tokens[-1]))  # after a mark
+        if token >= "\u0300" and len(token) == 1 and _is_mark(token):
+            if tokens:
+                tokens[-1] += token  # an accent, a vowel sign, a joiner
+            else:
+                tokens.append(token)
+            marked = True
+            continue
+        if marked and (
+            tokens[-1][-1] == "\u200d"  # what a zero width joiner joins ("👩‍💻")
+            or (_SPACED_WORD.match(token) and _SPACED_WORD.match(tokens[-1]))  # "नमस्ते"
         ):
             tokens[-1] += token
         else:
             tokens.append(token)
+        marked = False
     return tokens
 
 
