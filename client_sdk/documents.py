@@ -824,32 +824,44 @@ def restore_entry_update(document: Document, now_ms: int, *, anew: bool = False)
 REMOVAL_FIELDS = frozenset({"deleted", "trashed_at", "updated_at"})  # what a removal writes
 
 
-def restore_kept_update(document: Document, kept: Document, now_ms: int) -> bytes:
+def restore_kept_update(
+    document: Document, kept: Document, now_ms: int, since: Mapping[int, int] | None = None
+) -> bytes:
     """Another device took out of the trash an entry (`document`, as merged here) whose
     values this device kept while every other device held them deleted (`kept`: the entry as
-    this device held it before that restore arrived; carried so at a share's re-seal,
-    `Document.removal_since(strip=True)`): write them anew, as `restore_entry_update(anew=True)`
-    does for a restore made here, so that they come back everywhere (R45 F6). The body is the
-    merged one with the words only `kept` holds inserted in their places (a word the merged
-    body holds in another wording stays as merged), written as fresh Yjs items, like every
-    field value (a value the merge holds wins over the kept one), so that a later record of
-    the restoring device, which holds the kept ones deleted, cannot delete them again."""
-    merged = document.text("body")
-    body = []
-    diffs = semantic_diff(merged, kept.text("body"))
-    for index, (operation, chunk) in enumerate(diffs):
-        paired = any(
-            0 <= at < len(diffs) and diffs[at][0] == diff_match_patch.DIFF_DELETE
-            for at in (index - 1, index + 1)
-        )
-        if operation != diff_match_patch.DIFF_INSERT or not paired:
-            body.append(chunk)  # merged words, and words only `kept` holds
+    this device held it before that restore arrived; `since`: the changes carried so at a
+    share's re-seal, Yjs client -> first clock, `Document.removal_since(strip=True)`): write
+    them anew, as `restore_entry_update(anew=True)` does for a restore made here, so that
+    they come back everywhere (R45 F6).
+
+    The body is a three-way merge: the kept body without what those changes wrote (what the
+    other devices held) is the base; the kept body's changes from that base are applied to
+    the merged body with diff-match-patch's patches (placed by their context, so what the
+    other devices wrote or deleted since stays so). Without `since` (a marker of an earlier
+    version), the base is the kept body without everything the merge deleted. The body is
+    written as fresh Yjs items, like every field value (a value the merge holds wins over the
+    kept one), so that a later record of the restoring device, which holds the kept ones
+    deleted, cannot delete them again."""
+    base = Document.from_state(kept.doc_id, kept.kind, kept.state())
+    if since is None:
+        base.apply(bytes(document._doc.get_update(document.state_vector())))  # its deletes
+    else:
+        clocks = state_clocks(kept.state_vector())
+        ranges = [(c, k, clocks[c] - k) for c, k in sorted(since.items()) if clocks.get(c, 0) > k]
+        deletes = bytearray(b"\x00" + _varuint(len(ranges)))  # no structs, a delete set
+        for client, clock, length in ranges:
+            deletes += _varuint(client) + _varuint(1) + _varuint(clock) + _varuint(length)
+        base.apply(bytes(deletes))
+    differ = diff_match_patch()
+    differ.Diff_Timeout = DIFF_TIMEOUT_S
+    patches = differ.patch_make(base.text("body"), kept.text("body"))
+    body, _ = differ.patch_apply(patches, document.text("body"))
     values = {
         **{k: v for k, v in kept.field_values().items() if k not in REMOVAL_FIELDS},
         **{k: v for k, v in document.field_values().items() if k not in REMOVAL_FIELDS},
     }
     return document.change(
-        fields={**values, "updated_at": now_ms}, texts={"body": ""}, appends={"body": "".join(body)}
+        fields={**values, "updated_at": now_ms}, texts={"body": ""}, appends={"body": body}
     )
 
 

