@@ -14,6 +14,7 @@ set to true, so a delete racing an edit always wins and an entry never comes bac
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -332,14 +333,51 @@ def replace_text(text: Text, new: str) -> None:
         text.insert(0, new)
         return
     position = 0  # in TEXT_INDEX_UNIT, in the text as edited so far
-    for operation, chunk in semantic_diff(old, new):
+    diffs = semantic_diff(old, new)
+    index = 0
+    while index < len(diffs):
+        operation, chunk = diffs[index]
         size = text_index_length(chunk)
-        if operation == diff_match_patch.DIFF_DELETE:
-            del text[position : position + size]
-            continue
-        if operation == diff_match_patch.DIFF_INSERT:
+        index += 1
+        if operation == diff_match_patch.DIFF_EQUAL:
+            position += size
+        elif operation == diff_match_patch.DIFF_INSERT:
             text.insert(position, chunk)
-        position += size
+            position += size
+        elif index < len(diffs) and diffs[index][0] == diff_match_patch.DIFF_INSERT:
+            position += _replace_run(text, position, chunk, diffs[index][1])
+            index += 1
+        else:
+            del text[position : position + size]
+
+
+def _replace_run(text: Text, position: int, deleted: str, inserted: str) -> int:
+    """Replace `deleted`, at `position` of `text` (in TEXT_INDEX_UNIT), by `inserted`, and
+    return the length of `inserted` in that unit.
+
+    Where the insert goes decides where concurrent inserts of another device end up (Yjs
+    places an insert by its neighbours at the time, its left and right origins). Deleting
+    first and inserting at the same index makes the new words' left origin the last deleted
+    character, so a sentence another device appended after the rewritten one (its left origin
+    that same character, e.g. the folded full stop of `semantic_edges`) may be placed before
+    them ("I slept  Then work was calm.well.", R45 F1); inserting before deleting makes their
+    right origin the first deleted character, so another device's word inserted just before
+    the run may be placed after them. The new words go *inside* the deleted run instead, after
+    its first code point: both neighbours are deleted characters of the run, so whatever
+    another device inserted before or after the run stays before or after it, and two devices
+    that rewrite the same run still have the same neighbours (their rewrites are kept one
+    after the other, whole: NU24 C1). A run of one code point has no inside: it is deleted
+    first, as before."""
+    size, new_size = text_index_length(deleted), text_index_length(inserted)
+    if len(deleted) == 1:
+        del text[position : position + size]
+        text.insert(position, inserted)
+        return new_size
+    lead = text_index_length(deleted[0])
+    text.insert(position + lead, inserted)
+    del text[position + lead + new_size : position + size + new_size]
+    del text[position : position + lead]
+    return new_size
 
 
 Diff = list[tuple[int, str]]
@@ -360,17 +398,76 @@ def semantic_diff(old: str, new: str) -> Diff:
     return semantic_edges(diffs)
 
 
-_WORD = re.compile(r"\w+|\W", re.UNICODE)
+_UNSPACED = (
+    "\u0e00-\u0eff"  # Thai, Lao
+    "\u1000-\u109f\ua9e0-\ua9ff\uaa60-\uaa7f"  # Myanmar
+    "\u1780-\u17ff\u19e0-\u19ff"  # Khmer
+    "\u1980-\u19df\u1a20-\u1aaf\uaa80-\uaadf"  # New Tai Lue, Tai Tham, Tai Viet
+    "\u3005-\u3007\u3021-\u3029\u3038-\u303b"  # ideographic iteration marks and numbers
+    "\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f"  # Hiragana, Katakana (and half-width)
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han
+    "\U00020000-\U0002fa1f\U00030000-\U000323af"  # Han, supplementary planes
+)
+"""Letters of scripts written without spaces between words (Chinese, Japanese, Thai, Lao,
+Myanmar, Khmer and kin): in these a "word" is one letter (R45 F2)."""
+
+_WORD = re.compile(rf"[{_UNSPACED}]|(?:(?![{_UNSPACED}])\w)+|\W")
+"""A token of a word diff (`words`): one letter of a script without spaces, a run of other
+letters and digits, or one other character."""
+
+_JOINERS = frozenset("\u200c\u200d")  # zero width non-joiner, zero width joiner
+
+
+def words(text: str) -> list[str]:
+    r"""`text` cut into the tokens a word diff compares (`semantic_diff`), in order; joined,
+    they are `text`. A word is a run of letters and digits (regex `\w`) in scripts that put
+    spaces between words; in scripts that do not (`_UNSPACED`: Han, Hiragana, Katakana, Thai,
+    Lao, Myanmar, Khmer, ...), each letter is a word of its own, as in the default word
+    boundaries of Unicode's UAX #29 (which needs a dictionary to do better); every other
+    character is a token of its own. Combining marks (Unicode categories Mn, Mc, Me) and the
+    zero width (non-)joiner stay with the character before them (UAX #29 rule WB4), so a diff
+    never separates a letter from its accent or vowel sign, and a word of Devanagari or
+    decomposed Latin ("e" + U+0301) is one token. Hangul is written with spaces: a Korean word
+    is a word."""
+    tokens: list[str] = []
+    marked = False  # the last token ends with a mark: what follows it may continue it
+    for token in _WORD.findall(text):
+        if token >= "\u0300" and len(token) == 1 and _is_mark(token):
+            if tokens:
+                tokens[-1] += token  # an accent, a vowel sign, a joiner
+            else:
+                tokens.append(token)
+            marked = True
+            continue
+        if marked and (
+            tokens[-1][-1] == "\u200d"  # what a zero width joiner joins ("👩‍💻")
+            or (_SPACED_WORD.match(token) and _SPACED_WORD.match(tokens[-1]))  # "नमस्ते"
+        ):
+            tokens[-1] += token
+        else:
+            tokens.append(token)
+        marked = False
+    return tokens
+
+
+_SPACED_WORD = re.compile(rf"(?![{_UNSPACED}])\w")
+
+
+def _is_mark(character: str) -> bool:
+    """Whether the one character `character` attaches to the one before it (`words`)."""
+    return not character.isalnum() and (
+        character in _JOINERS or unicodedata.category(character).startswith("M")
+    )
 
 
 def _words_to_chars(text: str, tokens: list[str]) -> str:
-    """`text` with each word (a run of letters and digits) and each other character replaced
-    by the one character numbering it in `tokens` (the word-mode counterpart of
-    diff-match-patch's `diff_linesToChars`, which numbers lines the same way). Two texts of
-    MAX_BODY characters have far fewer distinct tokens than there are code points."""
+    """`text` with each token of `words` (a word, or another character) replaced by the one
+    character numbering it in `tokens` (the word-mode counterpart of diff-match-patch's
+    `diff_linesToChars`, which numbers lines the same way). Two texts of MAX_BODY characters
+    have far fewer distinct tokens than there are code points."""
     numbers = {token: number for number, token in enumerate(tokens)}
     encoded = []
-    for token in _WORD.findall(text):
+    for token in words(text):
         number = numbers.get(token)
         if number is None:
             number = numbers[token] = len(tokens)
@@ -725,6 +822,47 @@ def restore_entry_update(document: Document, now_ms: int, *, anew: bool = False)
 
 
 REMOVAL_FIELDS = frozenset({"deleted", "trashed_at", "updated_at"})  # what a removal writes
+
+
+def restore_kept_update(
+    document: Document, kept: Document, now_ms: int, since: Mapping[int, int] | None = None
+) -> bytes:
+    """Another device took out of the trash an entry (`document`, as merged here) whose
+    values this device kept while every other device held them deleted (`kept`: the entry as
+    this device held it before that restore arrived; `since`: the changes carried so at a
+    share's re-seal, Yjs client -> first clock, `Document.removal_since(strip=True)`): write
+    them anew, as `restore_entry_update(anew=True)` does for a restore made here, so that
+    they come back everywhere (R45 F6).
+
+    The body is a three-way merge: the kept body without what those changes wrote (what the
+    other devices held) is the base; the kept body's changes from that base are applied to
+    the merged body with diff-match-patch's patches (placed by their context, so what the
+    other devices wrote or deleted since stays so). Without `since` (a marker of an earlier
+    version), the base is the kept body without everything the merge deleted. The body is
+    written as fresh Yjs items, like every field value (a value the merge holds wins over the
+    kept one), so that a later record of the restoring device, which holds the kept ones
+    deleted, cannot delete them again."""
+    base = Document.from_state(kept.doc_id, kept.kind, kept.state())
+    if since is None:
+        base.apply(bytes(document._doc.get_update(document.state_vector())))  # its deletes
+    else:
+        clocks = state_clocks(kept.state_vector())
+        ranges = [(c, k, clocks[c] - k) for c, k in sorted(since.items()) if clocks.get(c, 0) > k]
+        deletes = bytearray(b"\x00" + _varuint(len(ranges)))  # no structs, a delete set
+        for client, clock, length in ranges:
+            deletes += _varuint(client) + _varuint(1) + _varuint(clock) + _varuint(length)
+        base.apply(bytes(deletes))
+    differ = diff_match_patch()
+    differ.Diff_Timeout = DIFF_TIMEOUT_S
+    patches = differ.patch_make(base.text("body"), kept.text("body"))
+    body, _ = differ.patch_apply(patches, document.text("body"))
+    values = {
+        **{k: v for k, v in kept.field_values().items() if k not in REMOVAL_FIELDS},
+        **{k: v for k, v in document.field_values().items() if k not in REMOVAL_FIELDS},
+    }
+    return document.change(
+        fields={**values, "updated_at": now_ms}, texts={"body": ""}, appends={"body": body}
+    )
 
 
 def removed(document: Document) -> bool:

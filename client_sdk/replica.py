@@ -39,6 +39,7 @@ from client_sdk.documents import (
     entry_view,
     removal_update,
     removed,
+    restore_kept_update,
     update_start,
 )
 from client_sdk.documents import removal as documents_removal
@@ -76,6 +77,7 @@ from client_sdk.store import (
 )
 from client_sdk.sync import OutboxRecord, Progress
 from client_sdk.transport import Transport
+from client_sdk.twin_inserts import twin_deletes
 from client_sdk.upload_limit import DEFAULT_WAIT_S, Sleep, UploadWaits
 
 PULL_PAGE = 1000
@@ -155,6 +157,9 @@ class Replica:
         self._conflicts: dict[bytes, tuple[OutboxRecord, Pusher]] = {}
         """record id -> (outbox record, its pusher): records the server refused alone with
         `record_conflict` in this sync's push, settled after its pull (`_settle_conflicts`)."""
+        self._pull_wrote = False
+        """Whether this sync's pull wrote a change (`_restore_kept`, `_keep_one_twin`): pushed
+        at once, in the same sync."""
         self.erased_known: dict[bytes, bool] = {}
         """Accounts the server said were erased or not, while members who vanished are
         dropped (Sharing._drop_departed, emptied after): asked once for the erased-shares row
@@ -1176,7 +1181,7 @@ class Replica:
         notice: wire.LiveNotice | None = None,
     ) -> sync_plan.SyncReport:
         report, self._reopened = self._reopened or sync_plan.SyncReport(), None
-        self._conflicts = {}
+        self._conflicts, self._pull_wrote = {}, False
         self.synced_version = None
         # What the last sync knew of every journal: good for this sync only (a sync that
         # fails midway leaves none).
@@ -1222,10 +1227,12 @@ class Replica:
             held = self._pull_held
         if await self._carry_late(report, start):
             await self._push(report, tracker, waits)  # what a member would otherwise never get
-        if await self._settle_conflicts():
+        if await self._settle_conflicts() or self._pull_wrote:
             # What waited behind them (every later record of their journals, Pusher.deferred)
             # goes now: delivered or set aside, nothing holds it back any more. A conflict this
-            # push meets again waits, with what follows it, for the next sync's pull.
+            # push meets again waits, with what follows it, for the next sync's pull. Changes
+            # the pull wrote (`_restore_kept`, `_keep_one_twin`) go now too: the other
+            # devices hold the values deleted, or the words twice, until they get them.
             await self._push(report, tracker, waits)
             voids = await self._void_withdrawn(report)  # counters set aside: as `_send` does
             if voids:
@@ -2417,9 +2424,15 @@ class Replica:
                 [body.version for _, body in newer],
                 records.RECORD_VERSION,
             )
+        mine = journal.role == "owner" and self.chains.problem(journal.journal_id) is None
+        if mine:
+            for doc_id, document in changed.items():
+                if doc_id in documents and creators.get(doc_id) == self.profile.account_id:
+                    await self._keep_one_twin(journal, document)
         back = [d for d in was_removed if d in changed and not removed(changed[d])]
-        if back and journal.role == "owner" and self.chains.problem(journal.journal_id) is None:
+        if back and mine:
             for doc_id in back:
+                await self._restore_kept(journal, changed[doc_id], documents.get(doc_id))
                 try:
                     await self.restored(journal, doc_id)
                 except InvalidInput as error:  # too large to seal again: told, not raised
@@ -3930,6 +3943,44 @@ class Replica:
         state = self.chains.state(journal.journal_id)
         return journal.role == "owner" and state is not None and bool(state.members or state.cut)
 
+    async def _keep_one_twin(self, journal: LocalJournal, document: Document) -> None:
+        """Words inserted at the same place on two devices before either had the other's
+        (the same typo fixed on both: "thethe") are kept once: the copies of all but the
+        lowest Yjs client are deleted by a change of this device (`twin_inserts`), which every
+        owner's device that finds them writes alike (R45 F3)."""
+        if removed(document):
+            return  # in the trash or deleted: a restore brings back what it holds
+        update = twin_deletes(document.state())
+        if update is None:
+            return
+        document.apply(update)
+        await self.commit(journal, document, update)
+        self._pull_wrote = True
+
+    async def _restore_kept(
+        self, journal: LocalJournal, document: Document, before: StoredDocument | None
+    ) -> None:
+        """`document`, an entry this device held in the trash (`before`: as it held it), was
+        taken out of it by another device's record just pulled. If this device kept values
+        of it that every other device holds deleted (its restore-anew marker, set when a
+        share's re-seal carried them so: `restore_anew_setting`), it writes them anew now,
+        as a restore made here would (`restore_kept_update`), and forgets the marker: else
+        they would be lost on every device, this one too once the restoring device's
+        snapshot of the entry arrives (R45 F6)."""
+        marker = restore_anew_setting(document.doc_id)
+        value = await self.store.setting(marker)
+        if before is None or document.kind != ENTRY or not value:
+            return
+        try:  # a marker of an earlier version is `True`: which changes, unknown
+            since = {int(c): int(k) for c, k in json.loads(value).items()}
+        except (TypeError, ValueError, AttributeError):
+            since = None
+        update = restore_kept_update(document, stored_document(before), now_ms(), since)
+        await self.commit(journal, document, update)
+        async with self.store.transaction() as tx:
+            await tx.set_setting(marker, None)
+        self._pull_wrote = True
+
     async def restored(self, journal: LocalJournal, doc_id: bytes) -> None:
         """A document taken out of the trash (here, or by another device of the owner: seen
         in a pull): members whose share began while it was there never received it
@@ -4195,8 +4246,11 @@ class Replica:
             await self._seal_plan(tx, fresh, key, plan, seen, across=frozenset())
             for doc_id in stripped & {document.doc_id for document, _, _ in plan}:
                 # A restore here writes its values anew (`restore_entry_update`), so that
-                # they reach the devices that hold them deleted (R43 F3).
-                await tx.set_setting(restore_anew_setting(doc_id), True)
+                # they reach the devices that hold them deleted (R43 F3); the marker names
+                # the changes carried deleted (Yjs client -> first clock), which a restore
+                # made on another device brings back (`_restore_kept`, R45 F6).
+                carried_from = {str(c): k for c, k in sorted(since.get(doc_id, {}).items())}
+                await tx.set_setting(restore_anew_setting(doc_id), json.dumps(carried_from))
 
 
 def restore_anew_setting(doc_id: bytes) -> str:

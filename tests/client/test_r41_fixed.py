@@ -17,7 +17,7 @@ from client_sdk.documents import MAX_BODY
 from client_sdk.sync import TOO_LARGE_TO_SEAL
 from tests.client.sharing_support import copy_of_server_db, journal_id
 from tests.client.test_hostile_access import readable_by
-from tests.client.test_r41_merged_limits import WIDE, merged_wide_entry
+from tests.client.test_r41_merged_limits import OTHER_WIDE, WIDE, merged_wide_entry
 from tests.conftest import ClientFactory, RunningServer
 
 
@@ -74,7 +74,7 @@ async def test_a_restore_too_large_to_seal_for_the_members_changes_nothing(
     await laptop.sync()
     await phone.sync()
     await laptop.entries.edit(entry.id, append=WIDE * (MAX_BODY // 2))
-    await phone.entries.edit(entry.id, append=WIDE * (MAX_BODY // 2))
+    await phone.entries.edit(entry.id, append=OTHER_WIDE * (MAX_BODY // 2))
     await laptop.sync()
     await phone.sync()
     await laptop.sync()
@@ -118,12 +118,14 @@ async def test_a_trash_waiting_from_before_a_share_after_an_offline_mood_change_
     await phone.sync()
     await laptop.sync()
     await tom.sync()
-    # Every device agrees: the restore from the phone carries the mood's deletion (R43 F5).
-    assert (await laptop.entries.get(entry.id)).mood is None
-    assert (await phone.entries.get(entry.id)).mood is None
-    assert [(e.id, e.body, e.mood) for e in await tom.entries.list()] == [
-        (entry.id, "Monday.", None)
-    ]
+    await phone.sync()
+    # Every device agrees: the laptop, which kept the mood while the others held it deleted,
+    # writes it anew when the phone's restore arrives (R45 F6; as a restore made on the
+    # laptop does, R43 F3): the entry comes back with the mood the user gave it everywhere,
+    # and only now that it is out of the trash does the member get it.
+    assert (await laptop.entries.get(entry.id)).mood == 3
+    assert (await phone.entries.get(entry.id)).mood == 3
+    assert [(e.id, e.body, e.mood) for e in await tom.entries.list()] == [(entry.id, "Monday.", 3)]
 
 
 async def test_a_trash_waiting_from_before_a_share_after_offline_words_reaches_everyone_without_them(

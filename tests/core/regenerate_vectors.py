@@ -236,17 +236,46 @@ def document_id_vector(v: Vector) -> None:
 def character_diff(old: str, new: str) -> list[list[str]]:
     """diff-match-patch's word diff, cleaned up semantically (the library the SDK uses, called
     as protocol.md 5 describes it; not the SDK): each word, space or other character numbered
-    as one character while diffing, then `diff_cleanupSemantic`. (The SDK also folds a lone
-    punctuation mark kept at either end into a replacement next to it; the vector has none.)"""
+    as one character while diffing (each letter of a script without spaces a word, combining
+    marks and joiners with the character before them), then `diff_cleanupSemantic`. (The SDK
+    also folds a lone punctuation mark kept at either end into a replacement next to it; the
+    vector has none.)"""
     import re
 
     from diff_match_patch import diff_match_patch
+
+    unspaced = "".join(  # protocol.md 5: scripts without spaces between words
+        f"{chr(a)}-{chr(b)}"
+        for a, b in [
+            (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FA1F),
+            (0x30000, 0x323AF), (0x3005, 0x3007), (0x3021, 0x3029), (0x3038, 0x303B),
+            (0x3040, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F), (0x0E00, 0x0EFF),
+            (0x1000, 0x109F), (0xA9E0, 0xA9FF), (0xAA60, 0xAA7F), (0x1780, 0x17FF),
+            (0x19E0, 0x19FF), (0x1980, 0x19DF), (0x1A20, 0x1AAF), (0xAA80, 0xAADF),
+        ]
+    )  # fmt: skip
+    marks = ("Mn", "Mc", "Me")
+    spaced_letter = rf"(?![{unspaced}])\w"
+
+    def words(text: str) -> list[str]:
+        out: list[str] = []
+        for token in re.findall(rf"[{unspaced}]|(?:(?![{unspaced}])\w)+|\W", text):
+            spaced = re.match(spaced_letter, token)
+            mark = len(token) == 1 and not token.isalnum()
+            mark = mark and (token in "\u200c\u200d" or unicodedata.category(token) in marks)
+            if out and (
+                mark or out[-1][-1] == "\u200d" or (spaced and re.match(spaced_letter, out[-1]))
+            ):
+                out[-1] += token
+            else:
+                out.append(token)
+        return out
 
     tokens = [""]
 
     def encode(text: str) -> str:
         out = []
-        for token in re.findall(r"\w+|\W", text):
+        for token in words(text):
             if token not in tokens:
                 tokens.append(token)
             out.append(chr(tokens.index(token)))

@@ -20,9 +20,12 @@ from client_sdk.documents import (
     new_entry_update,
     replace_text,
     restore_entry_update,
+    restore_kept_update,
     semantic_diff,
+    state_clocks,
     trash_entry_update,
     trash_expired,
+    words,
 )
 from client_sdk.errors import IntegrityError, InvalidInput
 
@@ -249,6 +252,111 @@ def test_what_a_replacement_keeps_in_place(
     body = entry_view(laptop).body
     assert body == entry_view(phone).body
     assert body in (merged or {"I slept well. Work was hard."})
+
+
+def merged_apart(old: str, on_laptop: str, on_phone: str, laptop_id: int, phone_id: int) -> str:
+    """The body both copies hold after the laptop (Yjs client `laptop_id`) and the phone
+    (`phone_id`) each replaced `old` and they exchanged their updates."""
+    base = Document(DOC_ID, ENTRY, client_id=1)
+    new_entry_update(base, EntryFields(body=old), now_ms=1)
+    laptop = Document.from_state(DOC_ID, ENTRY, base.state(), client_id=laptop_id)
+    phone = Document.from_state(DOC_ID, ENTRY, base.state(), client_id=phone_id)
+    from_laptop = edit_entry_update(laptop, EntryFields(body=on_laptop), now_ms=2)
+    from_phone = edit_entry_update(phone, EntryFields(body=on_phone), now_ms=3)
+    exchange(laptop, phone, from_laptop, from_phone)
+    assert entry_view(laptop).body == entry_view(phone).body
+    return entry_view(laptop).body
+
+
+@pytest.mark.parametrize(("laptop_id", "phone_id"), [(2, 3), (3, 2)])
+@pytest.mark.parametrize(
+    ("old", "on_laptop", "on_phone", "merged"),
+    [
+        # R45 F1: the last word rewritten (its full stop folded in), a sentence added after it
+        (
+            "I slept badly.",
+            "I slept well.",
+            "I slept badly. Then work was calm.",
+            "I slept well. Then work was calm.",
+        ),
+        # the same at the start: a lone mark folded in, a line added before it
+        ("«Bad» day", "«Good» day", "Mon: «Bad» day", "Mon: «Good» day"),
+        # a word inserted just before a rewritten word stays before the rewrite
+        ("I slept badly.", "I slept well.", "I slept really badly.", "I slept really well."),
+        # R45 F2: one-word fixes in one sentence without spaces merge in place
+        (
+            "我今天去了公司，很累。",
+            "我今天去了学校，很累。",
+            "我昨天去了公司，很累。",
+            "我昨天去了学校，很累。",
+        ),
+        (
+            "今日は会社に行った。",
+            "今日は学校に行った。",
+            "昨日は会社に行った。",
+            "昨日は学校に行った。",
+        ),
+        ("วันนี้ไปทำงาน", "วันนี้ไปโรงเรียน", "เมื่อวานไปทำงาน", "เมื่อวานไปโรงเรียน"),
+    ],
+)
+def test_concurrent_edits_next_to_a_replacement_keep_their_order_whatever_the_client_ids(
+    old: str, on_laptop: str, on_phone: str, merged: str, laptop_id: int, phone_id: int
+) -> None:
+    """A replacement inserts its words inside the deleted run (`replace_text`), so Yjs never
+    orders them against another device's insert next to the run by client id (R45 F1)."""
+    assert merged_apart(old, on_laptop, on_phone, laptop_id, phone_id) == merged
+
+
+@given(text=unicode_text | st.text(alphabet="我今天ที่नमस्ते\u200d👩💻 e\u0301.", max_size=30))
+def test_the_words_of_a_text_are_the_text(text: str) -> None:
+    assert "".join(words(text)) == text
+
+
+def test_a_word_is_a_letter_in_scripts_without_spaces_and_marks_stay_with_their_letter() -> None:
+    assert words("我今天去了公司，很累。") == list("我今天去了公司，很累。")
+    assert words("コーヒーを飲んだ") == list("コーヒーを飲んだ")
+    assert words("ที่บ้าน") == ["ที่", "บ้", "า", "น"]  # Thai: each letter with its marks
+    assert words("नमस्ते दुनिया") == ["नमस्ते", " ", "दुनिया"]  # Devanagari vowel signs
+    assert words("e\u0301te\u0301 ok.") == ["e\u0301te\u0301", " ", "ok", "."]
+    assert words("회사에 갔다") == ["회사에", " ", "갔다"]  # Korean puts spaces between words
+    assert words("👩\u200d💻 ok") == ["👩\u200d💻", " ", "ok"]
+
+
+@pytest.mark.parametrize("carried", [True, False])
+def test_values_kept_here_are_written_anew_when_another_device_restores_the_entry(
+    carried: bool,
+) -> None:
+    """R45 F6: the phone restores an entry whose words and mood it holds deleted (carried
+    so at a share's re-seal), then rewrites a word of it; the laptop, which kept them, writes
+    them anew into the merged entry: its words in their place beside the phone's rewrite,
+    its mood where the merge has none (a value the merge holds wins). Told which changes
+    were carried (`since`), the laptop also leaves what the phone deleted since deleted."""
+    laptop, phone = two_copies("Monday. Work was hard, as usual.")
+    since = {laptop.client_id: state_clocks(laptop.state_vector()).get(laptop.client_id, 0)}
+    edit_entry_update(
+        laptop, EntryFields(body="Monday. Work was hard, as usual. Words.", mood=3), now_ms=2
+    )
+    stripped = Document.from_state(DOC_ID, ENTRY, laptop.state())  # what the phone gets
+    stripped.change(
+        texts={"body": "Monday. Work was hard, as usual."}, unkeyed={"fields": ["mood"]}
+    )
+    phone.apply(stripped.state())
+    phone.apply(trash_entry_update(phone, now_ms=3))
+    phone.apply(restore_entry_update(phone, now_ms=4))
+    phone.apply(
+        edit_entry_update(
+            phone, EntryFields(body="Tuesday. Work was hard, as usual.", title="Phone"), now_ms=5
+        )
+    )
+    phone.apply(restore_kept_update(phone, laptop, now_ms=6, since=since if carried else None))
+    view = entry_view(phone)
+    assert (view.body, view.mood, view.title) == (
+        "Tuesday. Work was hard, as usual. Words." if carried else view.body,
+        3,
+        "Phone",
+    )
+    assert "Words." in view.body
+    assert view.trashed_at is None
 
 
 def test_a_copy_that_loaded_its_own_client_id_writes_under_a_fresh_one() -> None:
