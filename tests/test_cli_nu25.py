@@ -1,0 +1,105 @@
+"""NU25: a new user's findings (real server on loopback, real crypto, CliRunner)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli import Device
+from tests.test_cli_insights import new_device
+
+
+def said(text: str) -> str:
+    return " ".join(text.split())
+
+
+async def shares_rows(device: Device) -> list[list[str]]:
+    """`tj shares` as printed (wide enough for one line a row): its header, then each row."""
+    printed = (await device.ok("shares", env={"COLUMNS": "250"})).stdout
+    lines = [line for line in printed.splitlines() if line.strip()]
+    return [re.split(r"\s{2,}", line.strip()) for line in [lines[0], *lines[2:]]]
+
+
+async def test_widening_again_after_only_says_safety_flags_are_off_and_shares_shows_it(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU25 C1: a client opted drsmith in to safety flags, narrowed the share (--only) and
+    widened it again (--full): flags were off for drsmith from then on (an opt-in counts for
+    the share it was given in) and nothing said so until item 9 was answered above 0; `tj
+    shares` had no flags column. Nothing is opted in for the client (consent is explicit)."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
+    on = await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--safety-flags")
+    assert "Safety flags: on." in on.stderr and "Safety flags: off" not in on.stderr
+    [row] = await ana.json("shares")
+    assert (row["safety_flags"], row["safety_flags_earlier"]) == (True, False)
+    assert await shares_rows(ana) == [
+        ["journal", "member", "role", "sees", "expires", "flags"],
+        ["Personal", "drsmith", "annotate", "every field", "never", "yes"],
+    ]
+
+    await ana.ok("share", "Personal", "drsmith", "--only", "mood,scores", "--yes")
+    [copy] = await ana.json("shares")
+    assert (copy["kind"], copy["safety_flags"]) == ("mirror", None)
+    [_, row] = await shares_rows(ana)
+    assert row[0] == "Personal (mood, scores) for drsmith"
+    assert row[-1] == "no (a copy)"
+
+    widened = await ana.ok("share", "Personal", "drsmith", "--full", "--yes")
+    [flags_line] = [line for line in widened.stderr.splitlines() if "Safety flags" in line]
+    assert flags_line == (
+        "Safety flags: off for drsmith. When a PHQ-9 item 9 is answered above 0 in Personal, "
+        "no safety flag is sealed for them under this share (you chose to send them flags for "
+        "an earlier share of Personal, and that choice does not carry over to this one). To "
+        "send them safety flags: tj share Personal drsmith --role annotate --safety-flags"
+    )
+    whole = [s for s in await ana.json("shares") if s["journal"] == "Personal"]
+    assert [(s["member"], s["safety_flags"], s["safety_flags_earlier"]) for s in whole] == [
+        ("drsmith", False, True)
+    ]
+    rows = {row[0]: row[-1] for row in (await shares_rows(ana))[1:]}
+    assert rows == {
+        "Personal": "no (earlier share)",
+        "Personal (mood, scores) for drsmith": "no (a copy)",
+    }
+    footnote = (await ana.ok("shares")).stderr.splitlines()
+    assert footnote == [
+        "Safety flags: drsmith was opted in for an earlier share of Personal, which does not "
+        "carry over to this one. To send them safety flags: tj share Personal drsmith --role "
+        "annotate --safety-flags"
+    ]
+
+    # not opted in behind the client's back: item 9 > 0 seals nothing for drsmith
+    await ana.ok("measure", "take", "phq9", "--answers", "2,2,2,2,1,1,1,1,1")
+    await drsmith.ok("sync")
+    flags = await drsmith.ok("safety", "flags")
+    assert "No safety flags" in flags.stdout + flags.stderr
+
+    # the command it names turns them on again, and `tj shares` says so
+    again = await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--safety-flags")
+    assert "Safety flags: on." in again.stderr and "Safety flags: off" not in again.stderr
+    whole = [s for s in await ana.json("shares") if s["journal"] == "Personal"]
+    assert [(s["safety_flags"], s["safety_flags_earlier"]) for s in whole] == [(True, False)]
+
+
+async def test_a_first_annotate_share_says_flags_are_off_and_a_read_share_does_not(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU25 C1: a member who may add notes (the role flags need) is told to be without flags
+    until the client opts in; a read-only share of a journal never opted in says nothing."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drsmith")
+    plain = await ana.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
+    assert "Safety flags" not in plain.stderr + plain.stdout
+    [row] = await ana.json("shares")
+    assert (row["safety_flags"], row["safety_flags_earlier"]) == (False, False)
+    annotate = await ana.ok("share", "Personal", "drsmith", "--role", "annotate")
+    assert (
+        "Safety flags: off for drsmith. When a PHQ-9 item 9 is answered above 0 in Personal, no "
+        "safety flag is sealed for them under this share (you have not chosen to send them "
+        "flags). To send them safety flags: tj share Personal drsmith --role annotate "
+        "--safety-flags"
+    ) in annotate.stderr.splitlines()
+
