@@ -103,3 +103,32 @@ async def test_a_first_annotate_share_says_flags_are_off_and_a_read_share_does_n
         "--safety-flags"
     ) in annotate.stderr.splitlines()
 
+
+async def test_the_safety_message_is_shown_once_when_answers_are_typed_item_by_item(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU25 C2: typed item by item, the whole safety message was shown after item 9 (as the
+    README says) and then again, whole, after the difficulty question. Once now; what the
+    second said that the first could not (a flag sealed for drsmith) still follows."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
+    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--safety-flags")
+    taken = await ana.ok("measure", "take", "phq9", input="1\n" * 8 + "2\n1\n")
+    heading = "Your answer about thoughts of being better off dead or of hurting yourself matters."
+    assert taken.stderr.count(heading) == 1, taken.stderr
+    assert taken.stderr.count("This app is not an emergency or crisis service") == 1
+    flagged = (
+        "Because you chose to, a safety flag was sealed for drsmith; they see it the next time "
+        "they open their caseload, not now."
+    )
+    lines = taken.stderr.splitlines()
+    assert lines.count(flagged) == 1
+    # the message came as item 9 was answered: before the difficulty question
+    assert (
+        lines.index(heading)
+        < next(i for i, line in enumerate(lines) if "how difficult" in line.lower())
+        < lines.index(flagged)
+    )
+    once = await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,2")
+    assert once.stderr.count(heading) == 1 and once.stderr.splitlines().count(flagged) == 1
