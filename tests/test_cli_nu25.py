@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from tests.conftest import RunningServer
+from tests.table_cells import column
 from tests.test_cli import Device
 from tests.test_cli_insights import new_device
 
@@ -132,3 +133,52 @@ async def test_the_safety_message_is_shown_once_when_answers_are_typed_item_by_i
     )
     once = await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,2")
     assert once.stderr.count(heading) == 1 and once.stderr.splitlines().count(flagged) == 1
+
+
+async def test_a_therapist_names_a_copy_by_the_clients_name_and_reads_it_in_80_columns(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU25 C3: `tj list` at 80 columns put the name "ben/Personal (mood, tags, scores) for
+    drsmith" one word a line (seven lines an entry), and `tj assign ben ...` failed ("no
+    journal named 'ben'") while `tj private-notes add ben` took the client's name."""
+    ben = await new_device(live_server, tmp_path, "ben")
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ben.ok(
+        "share", "Personal", "drsmith", "--only", "mood,tags,scores", "--role", "annotate",
+        "--trust-on-first-use",
+    )  # fmt: skip
+    await ben.ok("mood", "3")
+    await ana.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
+    await ana.ok("journal", "create", "Couples")
+    await ana.ok("share", "Couples", "drsmith", "--full")
+    await ana.ok("write", "Rough morning at work, then a long walk by the river helped.")
+    await drsmith.ok("sync")
+    copy = "ben/Personal (mood, tags, scores) for drsmith"
+
+    listed = (await drsmith.ok("list", env={"COLUMNS": "80"})).stdout
+    assert max(len(line) for line in listed.splitlines()) <= 80
+    assert sorted(column(listed, "journal")) == ["ana/Personal", copy]
+    [row] = [i for i, line in enumerate(listed.splitlines()) if line.find("ben/Personal") > 0]
+    lines = listed.splitlines()
+    start = lines[0].index("journal")
+    assert [line[start:].split("  ")[0].strip() for line in lines[row : row + 3]] == [
+        "ben/Personal",
+        "(mood, tags, scores)",
+        "for drsmith",
+    ]
+
+    assigned = await drsmith.ok("assign", "ben", "measure", "gad7", "--every", "7")
+    assert f"Assigned GAD-7, every 7 days, in {copy};" in said(assigned.stderr)
+    assert [a["journal"] for a in await drsmith.json("assignments")] == [copy]
+    assert [e["journal"] for e in await drsmith.json("list", "--journal", "BEN")] == [copy]
+    await drsmith.ok("private-notes", "add", "ben", "Sleep worse.")
+
+    several = await drsmith.tj("assign", "ana", "measure", "gad7")
+    assert several.exit_code == 1
+    assert several.stderr.strip() == (
+        "Error: ana shares several journals with you: name one of 'ana/Couples', 'ana/Personal'"
+    )
+    nobody = await drsmith.tj("assign", "tom", "measure", "gad7")
+    assert nobody.exit_code == 1 and "no journal named 'tom'" in nobody.stderr
+
