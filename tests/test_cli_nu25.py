@@ -182,3 +182,37 @@ async def test_a_therapist_names_a_copy_by_the_clients_name_and_reads_it_in_80_c
     nobody = await drsmith.tj("assign", "tom", "measure", "gad7")
     assert nobody.exit_code == 1 and "no journal named 'tom'" in nobody.stderr
 
+
+async def test_a_therapist_is_told_once_when_a_client_shares_for_the_first_time(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU25 C4: a share made again was told ("Notice: ana shared Personal with you again"),
+    a first one was not: with 30 clients a new share is easy to miss. Told once, at the time
+    the owner signed it; a device that logs in later is not told what was shared before it."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await drsmith.ok("sync")
+    await ana.ok("write", "A day.")
+    await ana.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
+    synced = await drsmith.ok("sync")
+    [notice] = [line for line in synced.stderr.splitlines() if line.startswith("Notice:")]
+    assert re.fullmatch(
+        r"Notice: ana shared Personal with you \(\d\d:\d\d\): read it with `tj list --journal "
+        r"ana/Personal` \(`tj shared-with-me` lists what is shared with you\)\.",
+        notice,
+    ), notice
+    assert (await drsmith.json("sync"))["departures"] == []  # once
+    again = await drsmith.ok("sync")
+    assert "shared Personal with you" not in again.stdout + again.stderr
+
+    await ana.ok("share", "Personal", "drsmith", "--only", "mood", "--yes")
+    copy = await drsmith.json("sync")
+    shared = [d for d in copy["departures"] if d["reason"] == "shared"]
+    assert [(d["owner"], d["journal"]) for d in shared] == [("ana", "Personal (mood) for drsmith")]
+
+    phone = Device(tmp_path / "drsmith-phone", live_server.url)
+    logged_in = await phone.ok("login", live_server.url, "drsmith")
+    first = await phone.ok("sync")
+    told_there = logged_in.stdout + logged_in.stderr + first.stdout + first.stderr
+    assert "shared Personal" not in told_there and "with you (" not in told_there
+
