@@ -216,3 +216,30 @@ async def test_a_therapist_is_told_once_when_a_client_shares_for_the_first_time(
     told_there = logged_in.stdout + logged_in.stderr + first.stdout + first.stderr
     assert "shared Personal" not in told_there and "with you (" not in told_there
 
+
+async def test_logging_out_and_in_again_on_a_home_keeps_its_device_name(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU25 C7: `tj logout` then `tj login` (no --device-name) on the same home named the
+    device after the host, like the laptop: two rows "vm" in `tj devices`. The README says a
+    login again on a home keeps its device name."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    await phone.ok("logout", "--yes")
+    await phone.ok("login", live_server.url, "ana")
+    names = sorted(d["name"] for d in await ana.json("devices"))
+    assert names.count("phone") == 1, names
+    [mine] = [d for d in await phone.json("devices") if d["current"]]
+    assert mine["name"] == "phone"
+    await phone.ok("logout", "--yes")  # a name given at login wins over the kept one
+    await phone.ok("login", live_server.url, "ana", "--device-name", "tablet")
+    [mine] = [d for d in await phone.json("devices") if d["current"]]
+    assert mine["name"] == "tablet"
+    await new_device(live_server, tmp_path, "ben")
+    other = await phone.tj("logout", "--yes")
+    assert other.exit_code == 0
+    await phone.ok("login", live_server.url, "ben")  # another account: not ana's name
+    [theirs] = [d for d in await phone.json("devices") if d["current"]]
+    assert theirs["name"] != "tablet"
+
