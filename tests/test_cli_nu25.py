@@ -243,3 +243,32 @@ async def test_logging_out_and_in_again_on_a_home_keeps_its_device_name(
     [theirs] = [d for d in await phone.json("devices") if d["current"]]
     assert theirs["name"] != "tablet"
 
+
+async def test_checkin_and_edit_on_a_device_that_has_not_synced_sync_first(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU25 C8: `tj goal checkin ID` and `tj edit ID` for a goal or entry made on the other
+    device since this one synced said "no goal ... on this device: try `tj sync`", while `tj
+    show ID` synced first and found it. They sync first now, and still fail for an id that
+    is nowhere."""
+    laptop = await new_device(live_server, tmp_path, "ana")
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    goal = (await laptop.ok("goal", "add", "Walk")).stdout.strip()
+    entry = (await laptop.ok("write", "A day.")).stdout.strip()
+
+    checked = await phone.ok("goal", "checkin", goal[:4], "--note", "x")
+    assert "try `tj sync`" not in checked.stderr
+    edited = await phone.ok("edit", entry[:6], "--append", " y")
+    assert "try `tj sync`" not in edited.stderr
+    await laptop.ok("sync")
+    [walk] = await laptop.json("goal", "list")
+    assert [c["note"] for c in walk["checkins"]] == ["x"]
+    assert (await laptop.json("show", entry[:6]))["body"] == "A day. y"
+
+    missing = await phone.tj("goal", "checkin", "abcd", "--note", "x")
+    assert missing.exit_code == 1
+    assert missing.stderr.strip() == "Error: no goal abcd on this device: try `tj sync`"
+    missing = await phone.tj("edit", "abcdef", "--append", " y")
+    assert missing.exit_code == 1
+    assert missing.stderr.strip() == "Error: no entry abcdef on this device: try `tj sync`"
