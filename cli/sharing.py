@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Literal, TypeVar
@@ -282,6 +283,10 @@ def share(
                 journal=journal_name, share_flags=True, flags_for=shared.member
             )
             await sync_note(client)
+            reach = (await client.safety.flags_reach(journal_name)).get(shared.member)
+            shared = replace(
+                shared, safety_flags=reach == "on", safety_flags_earlier=reach == "earlier"
+            )  # as the opt-in just made it (`tj share --json`)
         return shared
 
     shared = home.run(work)

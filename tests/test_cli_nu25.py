@@ -79,8 +79,8 @@ async def test_widening_again_after_only_says_safety_flags_are_off_and_shares_sh
     assert "No safety flags" in flags.stdout + flags.stderr
 
     # the command it names turns them on again, and `tj shares` says so
-    again = await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--safety-flags")
-    assert "Safety flags: on." in again.stderr and "Safety flags: off" not in again.stderr
+    again = await ana.json("share", "Personal", "drsmith", "--role", "annotate", "--safety-flags")
+    assert (again["safety_flags"], again["safety_flags_earlier"]) == (True, False)
     whole = [s for s in await ana.json("shares") if s["journal"] == "Personal"]
     assert [(s["safety_flags"], s["safety_flags_earlier"]) for s in whole] == [(True, False)]
 
