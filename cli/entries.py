@@ -21,12 +21,14 @@ from cli.main import (
     Home,
     cli,
     emotion_option,
+    found_after_sync,
     journal_filter_option,
     journal_option,
     json_option,
     pass_home,
     sync_note,
     synced_first,
+    then_sync,
 )
 from cli.terminal import escape
 from client_sdk import EMOTIONS, NotFound
@@ -503,7 +505,7 @@ def edit(
             )
     nothing = all(value is None for value in (title, mood, body, append, created_at))
     if nothing and not (tags or untags or emotions):
-        current = home.run(lambda client: client.entries.get(entry_id))
+        current = home.run(partial(found_after_sync, lambda c: c.entries.get(entry_id)))
         with editor.revised(home.path, current.body, entry_id) as (_, written):
             body = editor.strip_comments(written)
             if body.strip() and body != current.body:  # saved inside: a failure keeps the draft
@@ -601,5 +603,6 @@ def history(home: Home, entry_id: str, as_json: bool) -> None:
 
 
 async def edit_entry(entry_id: str, client: Client, **fields: Any) -> tuple[Entry, str]:
-    entry = await client.entries.edit(entry_id, **fields)
-    return entry, await sync_note(client)
+    """Edit an entry (one not on this device yet is looked for after a sync: NU25 C8), then
+    push it if the server is reachable."""
+    return await then_sync(lambda c: c.entries.edit(entry_id, **fields), client)

@@ -1382,8 +1382,26 @@ async def synced_first(
 
 
 async def then_sync(change: Callable[[Client], Awaitable[T]], client: Client) -> tuple[T, str]:
-    """Make a change, then push it if the server is reachable (see `sync_note`)."""
-    return await change(client), await sync_note(client)
+    """Make a change, then push it if the server is reachable (see `sync_note`). A change
+    to something not on this device yet is tried again after a sync (`found_after_sync`)."""
+    return await found_after_sync(change, client), await sync_note(client)
+
+
+async def found_after_sync(work: Callable[[Client], Awaitable[T]], client: Client) -> T:
+    """`work(client)`; when what it names by id is not on this device (NotFound, subject
+    "document": an entry, goal or note made on another device since this one synced), sync
+    first (`synced_first`: one quick try, said when it fails) and try once more, as `tj
+    show ID` and `tj write --prompt ID` do (NU25 C8: `tj goal checkin ID` and `tj edit ID`
+    said "try `tj sync`" instead). A change that raises NotFound has written nothing."""
+    from client_sdk.errors import NotFound
+
+    try:
+        return await work(client)
+    except NotFound as missing:
+        if missing.subject != "document":
+            raise
+    await synced_first(client, "looking for it in")
+    return await work(client)
 
 
 def change_then_note(home: Home, change: Callable[[Client], Awaitable[object]]) -> None:

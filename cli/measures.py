@@ -124,12 +124,19 @@ def measure_take(
 
     chosen = find_instrument(name)
     asked = answers is None
+    shown_before: list[str] = []  # the safety message as `ask` showed it (NU25 C2: once)
+
+    def safety_message() -> list[str]:
+        lines = home.run(lambda client: client.safety.message(journal_name))
+        shown_before.extend(lines)
+        return lines
+
     if answers is None:
         try:
             answers, difficulty = ask(
                 chosen,
                 interactive_difficulty=difficulty is None,
-                safety_message=lambda: home.run(lambda client: client.safety.message(journal_name)),
+                safety_message=safety_message,
             )
         except Stopped as stop:
             if stop.hung_up:
@@ -166,7 +173,12 @@ def measure_take(
         if taken.result.safety_concern:
             response = await client.safety.respond(taken.result)
             lines = response.lines
-            show_safety_message(lines)  # at once: before the sync, however long it takes
+            if not shown_before:
+                show_safety_message(lines)  # at once: before the sync, however long it takes
+            else:  # shown as item 9 was answered: only what it did not say (who got a flag)
+                for line in lines:
+                    if line not in shown_before:
+                        output.message(line)
         note = await sync_note(client)  # says a flag a sync sealed late ("Safety: ...")
         if (
             response is not None

@@ -640,6 +640,8 @@ def ended_text(d: Departure) -> str:
         return f"{d.owner}'s {d.journal} is no longer served to you ({when})"
     if d.reason == departures.RETURNED:
         return f"{d.owner} shared {d.journal} with you again ({when})"
+    if d.reason == departures.SHARED:  # NU25 C4
+        return f"{d.owner} shared {d.journal} with you ({when})"
     return f"{d.member} no longer reads {d.journal}"
 
 
@@ -703,6 +705,12 @@ def departure_lines(report: SyncReport) -> list[str]:
             lines.append(
                 f"Notice: {ended_text(d)}: you read it again, with what they share now "
                 "(`tj shared-with-me`)."
+            )
+        elif d.reason == departures.SHARED:  # NU25 C4
+            journal = shlex.quote(f"{d.owner}/{d.journal}")
+            lines.append(
+                f"Notice: {ended_text(d)}: read it with `tj list --journal {journal}` "
+                "(`tj shared-with-me` lists what is shared with you)."
             )
         elif d.reason == departures.RETURNED:
             lines.append(

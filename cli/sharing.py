@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Literal, TypeVar
@@ -300,6 +301,10 @@ def share(
             )
             await sync_note(client)
             reach.extend((await client.safety.plan(journal_name)).flags_reach or ())
+            state = (await client.safety.flags_reach(journal_name)).get(shared.member)
+            shared = replace(
+                shared, safety_flags=state == "on", safety_flags_earlier=state == "earlier"
+            )  # as the opt-in just made it (`tj share --json`)
         return shared
 
     try:
@@ -326,6 +331,8 @@ def share(
             output.message(line)
     if ended_assignments:
         output.message(ended_with_share_text(ended_assignments))
+    if not safety_flags and shared.safety_flags is False and flags_worth_saying(shared):
+        output.message(flags_off_text(shared))
     if safety_flags:  # whom the opt-in reaches, each named (NU24 C15)
         output.message(
             f"Safety flags: on for {shared.member}. When a PHQ-9 item 9 is answered above 0 in "
@@ -334,6 +341,32 @@ def share(
             "it after their next `tj sync` and can mark it read. This app is not monitored in "
             "real time."
         )
+
+
+def flags_worth_saying(shared: ShareInfo) -> bool:
+    """Whether `tj share` (without --safety-flags) says that safety flags do not reach the
+    member of this whole-journal share: they were opted in for an earlier share (a choice
+    that counts for none now: NU25 C1, after --only then --full), or they may add notes
+    (annotate), the role flags need."""
+    return shared.safety_flags_earlier or shared.role == "annotate"
+
+
+def flags_off_text(shared: ShareInfo) -> str:
+    """Safety flags are off for the member under this share, said plainly with the command
+    that turns them on (the client's explicit opt-in; nothing is opted in for them)."""
+    journal = shlex.quote(shared.journal)
+    member = shlex.quote(shared.member)
+    why = (
+        f"you chose to send them flags for an earlier share of {shared.journal}, and that "
+        "choice does not carry over to this one"
+        if shared.safety_flags_earlier
+        else "you have not chosen to send them flags"
+    )
+    return (
+        f"Safety flags: off for {shared.member}. When a PHQ-9 item 9 is answered above 0 in "
+        f"{shared.journal}, no safety flag is sealed for them under this share ({why}). To "
+        f"send them safety flags: tj share {journal} {member} --role annotate --safety-flags"
+    )
 
 
 WHOLE_JOURNAL = (
@@ -876,7 +909,8 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
 @json_option
 @pass_home
 def shares(home: Home, as_json: bool) -> None:
-    """List what you share: journal, member, role and expiry; or show a share's log.
+    """List what you share: journal, member, role, expiry and whether a safety flag reaches
+    the member (flags); or show a share's log.
 
     \b
     Examples:
@@ -888,6 +922,9 @@ def shares(home: Home, as_json: bool) -> None:
         return
     found = home.run(lambda client: client.shares.list())
     output.show_rows(found, as_json, shares_table, "You share nothing: see `tj share --help`.")
+    if not as_json:
+        for line in flags_footnotes(found):
+            output.message(line)
 
 
 @shares.command("log")
@@ -1228,8 +1265,40 @@ def sees_text(share: ShareInfo) -> str:
     return "every field" if share.fields is None else plain_list(share.fields)
 
 
+def flags_text(share: ShareInfo) -> str:
+    """The "flags" cell of `tj shares` (NU25 C1): whether a PHQ-9 item 9 answered above 0
+    now seals a safety flag for the member (`ShareInfo.safety_flags`); "no (a copy)" for a
+    share that carries none (flags live in the whole journal), "-" for one that ended."""
+    if share.safety_flags:
+        return "yes"
+    if share.safety_flags is None:
+        return "-" if share.expired or share.unseen else "no (a copy)"
+    return "no (earlier share)" if share.safety_flags_earlier else "no"
+
+
+def flags_footnotes(found: Iterable[ShareInfo]) -> list[str]:
+    """Under `tj shares`: what "no (earlier share)" means and the command that turns flags
+    on (the client's explicit opt-in, never taken for them)."""
+    return [
+        f"Safety flags: {s.member} was opted in for an earlier share of {s.journal}, which "
+        "does not carry over to this one. To send them safety flags: tj share "
+        f"{shlex.quote(s.journal)} {shlex.quote(s.member)} --role annotate --safety-flags"
+        for s in found
+        if s.safety_flags is False and s.safety_flags_earlier
+    ]
+
+
 def shares_table(found: Iterable[ShareInfo]) -> Table:
-    table = Table("journal", "member", "role", "sees", "expires")
+    """`tj shares`: journal and member names are never cut short (cli/tables.py)."""
+    columns = [
+        Column("journal", NAME),
+        Column("member", NAME),
+        Column("role", FIXED),
+        Column("sees"),
+        Column("expires"),
+        Column("flags"),
+    ]
+    rows = []
     for s in found:
         sees = sees_text(s)
         ends = "unknown here" if s.unseen else expiry_text(s.expires_at, s.expired)
@@ -1242,8 +1311,8 @@ def shares_table(found: Iterable[ShareInfo]) -> Table:
                 f"ended by {output.local_time(s.dropped_at)}: the server says they left "
                 "(or their account was deleted)"
             )
-        table.add_row(escape(s.journal), s.member, s.role, escape(sees), ends)
-    return table
+        rows.append((s.journal, s.member, s.role, sees, ends, flags_text(s)))
+    return fitted(columns, rows)
 
 
 def shared_table(found: Iterable[SharedJournal]) -> Table:

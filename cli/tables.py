@@ -90,8 +90,22 @@ def fitted(
 
 def _parts(name: str) -> list[str]:
     """Where a name may break: after each "/" and at spaces ("ana/", "Personal"); never
-    inside a username ("margaret-oconnell" stays whole)."""
-    return [part for part in re.split(r"(?<=/)|\s+", name) if part]
+    inside a username ("margaret-oconnell" stays whole), nor inside parentheses: the fields
+    of a copy's name ("ben/", "Personal", "(mood, tags, scores)", "for", "drsmith") stay on
+    one line (NU25 C3: they went one word a line, seven lines an entry at 80 columns)."""
+    parts: list[str] = []
+    depth = 0  # parentheses open before this part
+    for part in re.split(r"(?<=/)|\s+", name):
+        if not part:
+            continue
+        if depth > 0 and parts:  # joined as _break_name joins: nothing after a "/"
+            parts[-1] += ("" if parts[-1].endswith("/") else " ") + part
+        else:
+            parts.append(part)
+        depth = max(0, depth + part.count("(") - part.count(")"))
+    if depth > 0:  # a "(" never closed: no group to keep
+        return [part for part in re.split(r"(?<=/)|\s+", name) if part]
+    return parts
 
 
 def _break_name(name: str, width: int) -> str:

@@ -757,8 +757,8 @@ class Client:
         did not expect one from a plain login). On a home
         signed in to this account already, the session its profile held is ended (best
         effort) once the new profile is saved (R27 F5). Without `device_name`, a home signed in
-        to this account before keeps the name its device had (NU21 C11), else the host
-        name."""
+        to this account before keeps the name its device had (NU21 C11; also after `logout`,
+        which keeps it for this account and server: NU25 C7), else the host name."""
         home = Path(home)
         username = normalize_username(username)
         pending = load_pending(home)
@@ -773,6 +773,10 @@ class Client:
 
             device_name = await kept_own_name(home, previous.device_id)
         transport = Transport(server_url)
+        if device_name is None and previous is None:  # after `logout` here (NU25 C7)
+            from client_sdk.devices import name_after_logout
+
+            device_name = name_after_logout(home, transport.base_url, username)
         # The login ticket the server gave this home for this account, if any, is presented
         # (protocol.md 2.7: others' failed logins do not hold it up), and the new one kept,
         # even across a logout.
@@ -1093,7 +1097,9 @@ class Client:
         """Sign this device out and forget its local data; returns what that did
         (models.LoggedOut): how many documents with changes that never reached the server were
         dropped (`unsynced_changes`, the outbox and the changes set aside), and whether the
-        server was told. Offline, the local data is deleted all the same and `server_told` is
+        server was told. The device's name is kept on the home for the next `login` of this
+        account (devices.NAMES_AFTER_LOGOUT_FILE, NU25 C7). Offline, the local data is
+        deleted all the same and `server_told` is
         False: the server lists this device until its session expires or another device
         revokes it (`device_id`). The sealed copy of a recovery key never shown (an unfinished
         signup, or one finished without its key confirmed: pending_signup.py) is kept: the
@@ -1109,10 +1115,15 @@ class Client:
         except NetworkError:
             server_told = False  # offline: forgetting locally is what matters, and is said
         device_id = self.profile.device_id.hex()
+        from client_sdk.devices import OWN_NAME, keep_name_after_logout
+
+        own = await self.store.setting(OWN_NAME)
         await self.close()
         remove_profile(self.home)
         for name in ("store.db", "store.db-wal", "store.db-shm"):
             (self.home / name).unlink(missing_ok=True)
+        if isinstance(own, str):  # the next login of this account here keeps it (NU25 C7)
+            keep_name_after_logout(self.home, self.transport.base_url, self.username, own)
         return LoggedOut(discarded, server_told, device_id)
 
     async def change_password(

@@ -90,7 +90,9 @@ class Context:
         the same name; a kept copy can be named too (to read it: writing to it is refused).
         A journal is also named by its id's first MIN_ID_PREFIX or more hex digits. A name
         two journals share (made apart on two devices offline, NU22 C15) names neither:
-        InvalidInput lists their ids (never one picked silently).
+        InvalidInput lists their ids (never one picked silently). A name no journal has that
+        is the username of an account sharing exactly one journal with this one ("ben")
+        names that journal; sharing several, InvalidInput names them (NU25 C3).
         Raises NotFound; IntegrityError instead while the server lists journals this device
         could not verify (no access chain served, say): the one wanted may be among them, and
         it is neither shown nor written until it verifies."""
@@ -117,6 +119,9 @@ class Context:
             raise InvalidInput(
                 f"{len(prefixed)} journals have an id starting {wanted!r}: give more of it"
             )
+        theirs = self._client_journal(wanted, live, kept)
+        if theirs is not None:
+            return theirs
         held = {j.journal_id for j in journals}
         unverified = sorted(
             problem
@@ -130,6 +135,29 @@ class Context:
                 f"it: {'; '.join(unverified)}"
             )
         raise NotFound(f"no journal named {wanted!r} on this device", subject="journal")
+
+    def _client_journal(
+        self, wanted: str, live: list[LocalJournal], kept: list[LocalJournal]
+    ) -> LocalJournal | None:
+        """The one journal the account named `wanted` (a bare username: "ben") shares with
+        this one, for a name no journal has (NU25 C3: `tj assign ben ...` as `tj
+        private-notes add ben`); one still shared wins over kept copies of ended shares. None
+        when `wanted` is no such name (or holds a "/"). Raises InvalidInput naming each
+        journal when they share several."""
+        name = wanted.strip().casefold()
+        if not name or "/" in name:
+            return None
+        me = self.profile.account_id
+        for candidates in (live, kept):
+            theirs = [j for j in candidates if j.owner_id != me and j.owner_name.casefold() == name]
+            if len(theirs) == 1:
+                return theirs[0]
+            if theirs:
+                names = ", ".join(repr(n) for n in sorted(self.display(j) for j in theirs))
+                raise InvalidInput(
+                    f"{wanted} shares several journals with you: name one of {names}"
+                )
+        return None
 
     async def journal_to_write(
         self, name_or_id: str | None, *, fresh: bool = False

@@ -84,6 +84,12 @@ device verified, after the share had ended on this device (left, unshared, end d
 (forgotten.shared_again, NU20 C1: the device takes it back) or was kept read-only (NU23 C9).
 Never on the server's word: a journal the server listed again under the membership this
 device already knew (it had withheld it) is not told."""
+SHARED = "shared"
+"""Told to a member: the owner shared a journal with this account, by an owner-signed grant
+this device verified, the first time this device holds that journal (NU25 C4: a share made
+again was told, a first one was not); `at` is the grant's signed time. Not told on a device's
+first journal list (a login: what was shared before it is not news), nor on the server's
+word (a journal listed without such a grant)."""
 NARROWED = "narrowed"
 """The owner-signed chain took this account's right to annotate (its role is now "read")."""
 UNSHARED = "unshared"
@@ -125,7 +131,9 @@ class Departure:
     stopped listing the journal while the signed chain still grants it: the owner stopped
     sharing it, or the server withholds it; said as such). And, in the same list, "shared
     again": the owner-signed chain grants this account a new membership after its share had
-    ended on this device (`discarded`: whether the copy had been forgotten first)."""
+    ended on this device (`discarded`: whether the copy had been forgotten first); and
+    "shared": the owner-signed chain grants this account a journal this device holds for the
+    first time (NU25 C4)."""
 
     member: str
     journal: str
@@ -241,6 +249,8 @@ class Departure:
             )
         if self.reason == RETURNED:
             return f"{self.owner} shared {self.journal} with you again ({when})"
+        if self.reason == SHARED:
+            return f"{self.owner} shared {self.journal} with you ({when})"
         return (
             f"the server no longer serves {self.owner}'s {self.journal} to you ({when}): "
             f"{self.owner} stopped sharing it or now shares less of it (the server no longer "

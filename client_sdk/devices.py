@@ -197,6 +197,64 @@ async def kept_own_name(home: Path, device_id: bytes) -> str | None:
     return own.strip()[:100] or None  # as `rename` takes one (wire.LoginRequest: 1 to 100)
 
 
+NAMES_AFTER_LOGOUT_FILE = "device_names_kept"
+"""`<home>/device_names_kept` (JSON {key: name}, mode 0600): the name this home's device had,
+kept by `tj logout` (which deletes the store holding `OWN_NAME`) for the next login of the
+same account on the same server, which keeps it unless given another (NU25 C7, README: a
+login again on a home keeps its device name). The key is a BLAKE2b hash of the server URL
+and the username, as for login tickets (tickets.py), so the file does not name the account.
+Display metadata only: a lost or unreadable file gives the host name."""
+
+MAX_NAMES_KEPT = 64  # accounts one home keeps a name for; the oldest are dropped beyond
+
+
+def _name_key(server_url: str, username: str) -> str:
+    import nacl.encoding
+    import nacl.hash
+
+    return nacl.hash.blake2b(
+        f"{server_url}\n{username}".encode(),
+        digest_size=16,
+        person=b"tj-device-name",
+        encoder=nacl.encoding.HexEncoder,
+    ).decode()
+
+
+def _names_after_logout(home: Path) -> dict[str, str]:
+    try:
+        value = json.loads((home / NAMES_AFTER_LOGOUT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): v for k, v in value.items() if isinstance(v, str) and v.strip()}
+
+
+def keep_name_after_logout(home: Path, server_url: str, username: str, name: str) -> None:
+    """Keep `name` for the next login of `username` on `server_url` from `home` (see
+    NAMES_AFTER_LOGOUT_FILE). Raises nothing: a name is not worth failing a logout for."""
+    from client_sdk.profile import write_private
+
+    name = name.strip()[:100]
+    if not name:
+        return
+    names = _names_after_logout(home)
+    key = _name_key(server_url, username)
+    names.pop(key, None)
+    names[key] = name
+    kept = dict(list(names.items())[-MAX_NAMES_KEPT:])
+    try:
+        write_private(home / NAMES_AFTER_LOGOUT_FILE, json.dumps(kept).encode())
+    except OSError:
+        pass
+
+
+def name_after_logout(home: Path, server_url: str, username: str) -> str | None:
+    """The name `keep_name_after_logout` kept for this account and server, or None."""
+    found = _names_after_logout(home).get(_name_key(server_url, username))
+    return found.strip()[:100] or None if found else None
+
+
 def _kept_names(value: object) -> tuple[dict[bytes, str], int]:
     """(names by device id, when they were listed: ms) of the `DEVICE_NAMES` row `value`;
     ({}, 0) when it is not set or does not read (listed again when needed)."""

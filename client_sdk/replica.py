@@ -260,10 +260,13 @@ class Replica:
         if ended:  # not those this device left itself (sharing.leave keeps their tags)
             ended = [d for d in ended if forgotten.tag(bytes.fromhex(d.journal_id)) not in left]
         for local in updated:  # told once, as a share that ended is (departures.RETURNED)
+            reason = departures.RETURNED
             if local.journal_id in returned and local.role in keys.ROLES:
                 at, copy_forgotten = returned[local.journal_id], True
             elif local.journal_id in again:
                 at, copy_forgotten = now, False
+            elif (first := self._shared_first(local, known, now)) is not None:
+                at, copy_forgotten, reason = first, False, departures.SHARED
             else:
                 continue
             ended.append(
@@ -271,7 +274,7 @@ class Replica:
                     self.profile.username,
                     local.name,
                     local.journal_id.hex(),
-                    departures.RETURNED,
+                    reason,
                     at,
                     self.owner_name(local.owner_id),
                     discarded=copy_forgotten,
@@ -440,6 +443,27 @@ class Replica:
                     changed = True
         if changed:
             await tx.set_setting(forgotten.ENDED_UNDER, forgotten.encode_ended(ended_under))
+
+    def _shared_first(
+        self, local: LocalJournal, known: dict[bytes, LocalJournal], now: int
+    ) -> int | None:
+        """For a journal of another account that this device holds for the first time and
+        that the owner-signed chain it just verified grants this account now: when that
+        membership was granted (ms UTC, the `at` of its signed `granted` entry), to tell it
+        once (departures.SHARED, NU25 C4: a new share was told only when shared again). None
+        otherwise, and on a device that held no journal before this refresh (a login: what
+        was shared before it came is not news). Never on the server's word alone: a journal
+        listed without such a grant is not told."""
+        me = self.profile.account_id
+        if not known or local.journal_id in known or local.owner_id == me:
+            return None
+        if local.role not in keys.ROLES:
+            return None
+        state = self.chains.state(local.journal_id)
+        terms = state.current_terms(me, now) if state is not None else None
+        if state is None or terms is None:
+            return None
+        return state.granted_at.get(terms.handle) or now
 
     def _shared_again_kept(
         self,

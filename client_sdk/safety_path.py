@@ -248,6 +248,34 @@ class SafetyPath:
             )
         return replace(plan, reads_only=tuple(sorted(readers)))
 
+    async def flags_reach(self, journal: str | None = None) -> dict[str, str]:
+        """Whether a safety flag raised now in a journal this account owns (default
+        Personal) is sealed for each member it is shared with now, username -> "on" (the
+        opt-in names them for their current share), "earlier" (the opt-in names them, but was
+        given for an earlier share of theirs, ended since: it counts for none, R37 F9, until
+        `set_plan(share_flags=True, flags_for=...)` names them again) or "off" (never opted
+        in, or withdrawn). Decided as a flag is sealed (`respond`): from the owner's signed
+        plan and the journal's verified access chain on this device, never from the server
+        (NU25 C1: `tj share --full` and `tj shares` say it). Works offline. Empty for a
+        journal of another account or one shared with nobody. Raises NotFound for an unknown
+        journal."""
+        local = await self._local_journal(journal)
+        if local.role != "owner":
+            return {}
+        found = await self._plan_document(local)
+        plan = plan_view(found, self._display(local)) if found is not None else None
+        reached = await self._members(local, plan) if plan is not None and plan.share_flags else {}
+        named = set(plan.flag_members or ()) if plan is not None and plan.share_flags else set()
+        status = {}
+        for share in await self._current_shares(local):
+            if share.member_name in reached:
+                status[share.member_name] = "on"
+            elif share.member_id.hex() in named:
+                status[share.member_name] = "earlier"
+            else:
+                status[share.member_name] = "off"
+        return status
+
     async def set_plan(
         self,
         *,

@@ -172,8 +172,35 @@ class Shares:
             again,
         )
         if shared.ended and pending:  # a whole-journal share ended: what it never delivered
-            return replace(shared, undelivered=tuple(pending))
-        return shared
+            shared = replace(shared, undelivered=tuple(pending))
+        return (await self._with_flags([shared]))[0]
+
+    async def _with_flags(self, found: builtins.list[ShareInfo]) -> builtins.list[ShareInfo]:
+        """`found` with `ShareInfo.safety_flags` (and `safety_flags_earlier`) set for each
+        current whole-journal share, from `SafetyPath.flags_reach` (the owner's signed plan
+        and the verified chain; NU25 C1)."""
+        if self._care is None:
+            return found
+        safety = self._care()[0]
+        reach: dict[str, dict[str, str]] = {}
+        marked = []
+        for share in found:
+            whole = share.kind == "journal" and share.fields is None and not share.unseen
+            if not whole or share.expired or share.role == "unknown":
+                marked.append(share)
+                continue
+            if share.journal_id not in reach:
+                try:
+                    reach[share.journal_id] = await safety.flags_reach(share.journal_id)
+                except NotFound:
+                    reach[share.journal_id] = {}
+            status = reach[share.journal_id].get(share.member, "off")
+            marked.append(
+                replace(
+                    share, safety_flags=status == "on", safety_flags_earlier=status == "earlier"
+                )
+            )
+        return marked
 
     async def undelivered(
         self, journal: str, username: str, *, copies: bool = True
@@ -468,9 +495,11 @@ class Shares:
         from the verified access chains. A field-level share the source journal's signed
         chain names through a copy this device cannot see is listed too, marked
         `ShareInfo.unseen` (role "unknown", fields and end date not known here): who reads
-        a journal never comes from what the server does not show (R24 F6). Needs the
-        network (the journal list is refreshed first). Raises NetworkError offline."""
-        return await self._context.sharing.shares()
+        a journal never comes from what the server does not show (R24 F6). Each current
+        whole-journal share says whether a safety flag raised now reaches its member
+        (`ShareInfo.safety_flags`, NU25 C1). Needs the network (the journal list is refreshed
+        first). Raises NetworkError offline."""
+        return await self._with_flags(await self._context.sharing.shares())
 
     async def leave(self, journal: str, *, check_only: bool = False) -> str:
         """Leave a journal another account shares with this one (`"owner/name"` or its id,

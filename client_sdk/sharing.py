@@ -126,6 +126,16 @@ class ShareInfo:
     account was deleted: the signed `removed` entry says so, access.NOT_SERVED): when that
     removal was signed (UTC). The share ended by then, before its signed end date
     (`expires_at`, kept as the last terms the owner gave) (NU22 C9)."""
+    safety_flags: bool | None = None
+    """For a current share of the whole journal (from `client.shares.list` and `grant`):
+    whether a safety flag raised now in it (a PHQ-9 item 9 answered above 0) is sealed for
+    the member, by the owner's signed safety plan and the verified access chain
+    (`client.safety.flags_reach`). None for a share that carries no flag (a field-level
+    copy, single items, a brief) or one that ended (NU25 C1)."""
+    safety_flags_earlier: bool = False
+    """With `safety_flags` False: the client opted the member in for an earlier share of
+    theirs, which counts for none under this one (R37 F9); `tj share JOURNAL MEMBER --role
+    annotate --safety-flags` names them again."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -145,6 +155,8 @@ class ShareInfo:
             "unseen": self.unseen,
             "whole_too": self.whole_too,
             "dropped_at": self.dropped_at.isoformat() if self.dropped_at else None,
+            "safety_flags": self.safety_flags,
+            "safety_flags_earlier": self.safety_flags_earlier,
         }
 
 

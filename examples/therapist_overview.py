@@ -24,7 +24,13 @@ from client_sdk import Client, MeasureResult, NetworkError, TJError
 
 
 async def overview(home: Path, days: int, now: datetime, passphrase: str | None = None) -> str:
-    """The overview as text, one block per shared journal, clients in name order."""
+    """The overview as text, one block per shared journal, clients in name order.
+
+    An entry or result a client shares both in a whole journal and in a copy for you (`tj
+    share --only`, `tj share-entry`, `tj measure share`) counts once, under the whole
+    journal, as `tj list` and `tj caseload` count it: listed over every journal,
+    `client.entries.list()` and `client.measures.results()` keep the whole journal's
+    (README "Sharing"); a journal's own listing would hold the copies too."""
     async with await Client.open(home, passphrase=passphrase) as client:
         lines = []
         try:
@@ -34,23 +40,32 @@ async def overview(home: Path, days: int, now: datetime, passphrase: str | None 
         since = now - timedelta(days=days)
         # Offline too: journals.list() reads this device's verified access chains.
         shared = [j for j in await client.journals.list() if j.owner != client.username]
+        every = await client.entries.list()  # every journal, each entry once, newest first
+        recent = await client.entries.list(since=since)
+        results = await client.measures.results()  # each result once, newest first
         for journal in shared:  # clients by name, then their journals by name
             unverified = "" if journal.owner_verified else "  [fingerprint not compared]"
             lines.append(f"{journal.name} ({journal.role}){unverified}")
-            entries = await client.entries.list(journal.id, since=since)
+            entries = [e for e in recent if e.journal_id == journal.id]
             moods = [e.mood for e in entries if e.mood is not None]
             average = f"{sum(moods) / len(moods):.1f}" if moods else "-"
             counted = f"{len(entries)} {'entry' if len(entries) == 1 else 'entries'}"
             lines.append(f"  last {days} days: {counted}, average mood {average}")
-            latest = await client.entries.list(journal.id, limit=1)
-            if latest:
-                entry = latest[0]
-                title = entry.title or entry.body.split("\n", 1)[0][:60]
-                lines.append(f"  latest entry: {entry.local_created_at:%Y-%m-%d} {title}")
-            for result in latest_results(await client.measures.results(journal.id)):
+            latest = next((e for e in every if e.journal_id == journal.id), None)
+            if latest is not None:
+                title = latest.title or latest.body.split("\n", 1)[0][:60]
+                if not title and latest.mood is not None:  # a mood alone: no title, no text
+                    title = f"(mood {latest.mood}/10)"
+                lines.append(f"  latest entry: {latest.local_created_at:%Y-%m-%d} {title}".rstrip())
+            own = [r for r in results if r.journal_id == journal.id]
+            for result in latest_results(own):
                 lines.append(
                     f"  {result.name}: {result.score} ({result.band}), "
                     f"{result.taken_at.astimezone():%Y-%m-%d}"
+                )
+            if latest is None and not own and await client.entries.list(journal.id, limit=1):
+                lines.append(
+                    f"  (all it copies is counted in another journal of {journal.owner}'s)"
                 )
         if not shared:
             lines.append("No client shares a journal with you yet.")

@@ -37,6 +37,8 @@ SHARE_KEYS = {
     "unseen",
     "whole_too",
     "dropped_at",
+    "safety_flags",
+    "safety_flags_earlier",
 }
 
 

@@ -110,6 +110,40 @@ async def test_the_therapist_overview_covers_every_shared_journal_online_and_off
     assert offline.splitlines() == ["(offline: from what this device holds)", *expected]
 
 
+async def test_the_therapist_overview_counts_what_a_copy_repeats_once_as_the_cli_does(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """NU25 C9: a client who shares a journal whole and as an `--only` copy had each entry
+    and PHQ-9 counted twice (under both journals), while the README says the CLI counts them
+    once; and an untitled entry's "latest entry: 2026-12-02 " ended with a blank."""
+    ana = await signup("ana")
+    tom = await signup("tom")
+    code = await tom.shares.fingerprint()
+    await ana.shares.grant("Personal", "tom", fingerprint=code, full=True)
+    await ana.shares.grant("Personal", "tom", only=["mood", "scores"])
+    await ana.shares.grant("Personal", "tom", full=True)
+    await ana.entries.write(None, "A long walk.", title="Walk", mood=7)
+    await ana.entries.write(None, "", mood=4)  # a mood alone: no title, no text
+    taken = await ana.measures.take("phq9", [2, 2, 2, 2, 1, 1, 1, 1, 0])
+    await ana.sync()
+    for client in (ana, tom):
+        await client.close()
+
+    text = await run_example("therapist_overview", "--home", str(tom.home), "--days", "14")
+    result = taken.result
+    today = f"{date.today():%Y-%m-%d}"
+    assert text.splitlines() == [
+        "ana/Personal (read)  [fingerprint not compared]",
+        "  last 14 days: 2 entries, average mood 5.5",
+        f"  latest entry: {today} (mood 4/10)",
+        f"  PHQ-9: {result.score} ({result.band}), {result.taken_at.astimezone():%Y-%m-%d}",
+        "ana/Personal (mood, scores) for tom (read)  [fingerprint not compared]",
+        "  last 14 days: 0 entries, average mood -",
+        "  (all it copies is counted in another journal of ana's)",
+    ]
+    assert not any(line.endswith(" ") for line in text.splitlines())
+
+
 def readme_sdk_program() -> str:
     """The Python block of the README's "Embedding the SDK" section."""
     text = (ROOT / "README.md").read_text()
