@@ -558,13 +558,17 @@ def sync_text(report: SyncReport) -> str:
 
 def sync_lines(report: SyncReport) -> list[str]:
     """What one sync sent and received, one item per line: "sent 2 changes", then one line
-    per kind of change and where it came from ("1 updated goal from laptop"), then one per
-    member this device dropped from a journal ("drsmith no longer reads Personal"; the
-    notice after the summary says why and what to do: `departure_lines`)."""
+    per kind of change and where it came from ("1 updated goal from laptop"), then how
+    many shares changed ("1 share change (below)"): each is told once, in words, by its
+    notice after the summary (`departure_lines`, which every command printing this calls),
+    not in the summary too (NU25 C5)."""
     lines = [f"sent {plural(report.pushed, 'change', 'changes')}"] if report.pushed else []
-    gone = [ended_text(d) for d in report.departures]
     first = sorted(report.news, key=lambda news: not is_new_safety_flag(news))  # stable
-    return lines + [str(news) for news in first] + gone
+    lines += [str(news) for news in first]
+    if report.departures:
+        count = plural(len(report.departures), "share change", "share changes")
+        lines.append(f"{count} (below)")
+    return lines
 
 
 def is_new_safety_flag(news: News) -> bool:

@@ -147,6 +147,35 @@ class Document:
     def state_vector(self) -> bytes:
         return bytes(self._doc.get_state())
 
+    def holdings(self) -> tuple[dict[int, int], int] | None:
+        """What this document holds, to tell whether an update brought anything to it: its
+        state vector (client -> next clock) and how many items its delete set counts. Both
+        only grow as updates are applied (a delete set is a union), so an update that left
+        both as they were brought nothing: a snapshot that only compacts what this device
+        held, not one re-sealing another device's change (R45 F4). Yjs v1 encoding: an
+        update against the whole state vector holds no structs, only the delete set (a
+        count of clients, then for each its id, a count of ranges and each range's clock
+        and length, all lib0 varuints); None when the encoding is not that one (or does not
+        decode): then nothing can be told from it."""
+        vector = self.state_vector()
+        deletes = bytes(self._doc.get_update(vector))
+        deleted = 0
+        try:
+            structs, at = _read_varuint(deletes, 0)
+            if structs != 0:
+                return None
+            clients, at = _read_varuint(deletes, at)
+            for _ in range(clients):
+                _, at = _read_varuint(deletes, at)  # the client id
+                ranges, at = _read_varuint(deletes, at)
+                for _ in range(ranges):
+                    _, at = _read_varuint(deletes, at)  # the clock
+                    length, at = _read_varuint(deletes, at)
+                    deleted += length
+        except IndexError:
+            return None
+        return decode_state_vector(vector), deleted
+
     def removal_since(self, since: Mapping[int, int], *, strip: bool = False) -> bytes | None:
         """What Yjs clients wrote into this removed document (of any kind: an entry, a
         measure result, a goal, homework...) from a clock on (`since`: client -> clock;

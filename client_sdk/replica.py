@@ -2295,7 +2295,7 @@ class Replica:
                 self._check_author(journal, record, body)
                 creator = creators.get(body.doc_id)
                 self._check_owner_edit(record, body, creator, changed, documents)
-                changed[body.doc_id] = self._merge(
+                changed[body.doc_id], news = self._merge(
                     journal, record, body, changed, documents, was_removed
                 )
                 if body.author != journal.owner_id:
@@ -2316,7 +2316,10 @@ class Replica:
                     had = self._removal(body).had  # what of this device's records it held
                     if had > report.seen_mine.get(body.doc_id, 0):
                         report.seen_mine[body.doc_id] = had
-                if body.kind != records.SNAPSHOT or not held:  # a compaction changes nothing
+                # A snapshot of a held document is an arrival when it brought anything (a
+                # share's re-seal of another device's change), not when it only compacts
+                # what this device held (R45 F4).
+                if body.kind != records.SNAPSHOT or not held or news:
                     arrivals.setdefault(
                         body.doc_id,
                         sync_plan.Arrival(
@@ -2871,10 +2874,12 @@ class Replica:
         changed: dict[bytes, Document],
         stored: dict[bytes, StoredDocument],
         was_removed: dict[bytes, str] | None = None,
-    ) -> Document:
+    ) -> tuple[Document, bool]:
         """Apply one verified record to its document (loaded once per page); a document
         this device held deleted or in the trash goes into `was_removed`, with how
-        (`documents.removal`)."""
+        (`documents.removal`). Returns the document and, for a snapshot, whether it brought
+        anything the document did not hold (`Document.holdings`; True for any other
+        record)."""
         document = changed.get(body.doc_id)
         existing = stored.get(body.doc_id)
         other_kind = (document is not None and document.kind != body.doc_kind) or (
@@ -2892,8 +2897,13 @@ class Replica:
             )
             if existing is not None and was_removed is not None and removed(document):
                 was_removed[body.doc_id] = documents_removal(document)
+        if body.kind != records.SNAPSHOT or existing is None:  # nothing held to compare
+            document.apply(body.payload)
+            return document, True
+        before = document.holdings()
         document.apply(body.payload)
-        return document
+        after = document.holdings()
+        return document, before is None or after is None or after != before
 
     async def copy_forgotten(self, journal_id: bytes) -> bool:
         """Whether this device discarded its copy of the journal (`forget_copy`) and took it

@@ -43,7 +43,8 @@ async def test_the_laptop_is_told_once_the_phone_ended_a_share_and_the_phone_is_
     told = await ana.ok("sync")
     assert f"Notice: {TOLD}" in told.stderr, told.stderr
     assert told.stderr.count("no longer shared") == 1
-    assert "Personal is no longer shared with tom" in told.stdout  # the sync's summary
+    assert told.stdout == "1 share change (below)\n"  # the sync's summary counts it
+    assert (told.stdout + told.stderr).count("Personal is no longer shared with tom") == 1
     assert "another" not in told.stderr and "this device" not in told.stderr
     again = await ana.ok("sync")
     assert "tom" not in again.stdout + again.stderr, again.stderr
@@ -116,6 +117,22 @@ def test_the_notice_names_what_ended_in_plain_words() -> None:
         f"Notice: drsmith21 no longer reads the mood of Personal (a copy kept for them){ended}",
         "Notice: the entries and results you shared one by one with drsmith21 ('Shared with "
         f"drsmith21') are no longer shared with them{ended}",
+    ]
+
+
+def test_the_summary_counts_share_changes_that_its_notices_tell() -> None:
+    """NU25 C5: each share change is told once, by its notice after the summary; the summary
+    line only counts them ("ana's Personal is no longer served to you" was in both)."""
+    at = int(datetime(2026, 12, 2, 3, 10, tzinfo=UTC).timestamp() * 1000)
+    plain = Departure("drsmith21", "Personal", "ab" * 16, UNSHARED, at)
+    other = replace(plain, journal="Work", journal_id="cd" * 16)
+    assert output.sync_text(SyncReport(departures=[plain])) == "1 share change (below)"
+    both = SyncReport(pushed=1, departures=[plain, other])
+    assert output.sync_text(both) == "sent 1 change, 2 share changes (below)"
+    told = output.departure_lines(both)
+    assert [line.split(":")[1].strip() for line in told] == [
+        "Personal is no longer shared with drsmith21",
+        "Work is no longer shared with drsmith21",
     ]
 
 

@@ -49,7 +49,7 @@ async def test_every_end_and_every_share_again_is_told_after_a_leave_or_an_unsha
     for round in range(2):
         await ana.ok("share", "Personal", "drkim", "--full", *fingerprint)
         said = await synced(drkim)
-        assert "ana shared Personal with you again (" in said, (round, said)
+        assert said.count("ana shared Personal with you again (") == 1, (round, said)  # NU25 C5
         assert "nothing new" not in said
         assert "after you had discarded it" not in said  # no `tj forget` was run
         assert await status(drkim) == [False]
@@ -57,7 +57,7 @@ async def test_every_end_and_every_share_again_is_told_after_a_leave_or_an_unsha
 
         await ana.ok("unshare", "Personal", "drkim", "--yes")
         said = await synced(drkim)
-        assert "ana's Personal is no longer served to you (" in said, (round, said)
+        assert said.count("ana's Personal is no longer served to you (") == 1, (round, said)
         assert await status(drkim) == [True]
         assert (await drkim.ok("sync")).stdout.strip() == "nothing new"  # told once
 
@@ -90,7 +90,8 @@ async def test_a_share_made_again_is_told_when_its_end_date_passes(
 
     move_clocks(live_server, monkeypatch, 3 * DAY_MS)
     said = await synced(drkim)
-    assert f"ana's share of Personal with you ended (its end date, {until}, end of day)" in said
+    ended = f"ana's share of Personal with you ended (its end date, {until}, end of day)"
+    assert said.count(f"Notice: {ended}") == 1 and said.count(ended) == 1, said  # NU25 C5
     assert await status(drkim) == [True]
     assert (await drkim.ok("sync")).stdout.strip() == "nothing new"
 

@@ -94,7 +94,8 @@ async def test_narrowing_a_whole_share_is_told_to_the_owners_other_devices(
     assert "Shared only the mood and tags" in said(narrowed.stderr + narrowed.stdout)
     told = await phone.ok("sync")
     copy = "Personal (mood, tags) for drsmith"
-    assert "drsmith no longer reads all of Personal" in told.stdout, told.stdout
+    assert told.stdout.endswith(", 1 share change (below)\n"), told.stdout  # NU25 C5
+    assert (told.stdout + told.stderr).count("drsmith no longer reads all of Personal") == 1
     [notice] = [line for line in told.stderr.splitlines() if line.startswith("Notice:")]
     assert re.fullmatch(
         r"Notice: drsmith no longer reads all of Personal: the share was ended from one of "
@@ -122,4 +123,7 @@ async def test_narrowing_is_in_the_sync_json_and_a_full_unshare_after_it_is_told
     )  # fmt: skip
     await ana.ok("unshare", "Personal", "drsmith")
     ended = await phone.ok("sync")
-    assert "drsmith no longer reads the mood of Personal (a copy kept for them)" in ended.stdout
+    assert ended.stdout == "1 share change (below)\n"  # told once, by its notice (NU25 C5)
+    copy = "drsmith no longer reads the mood of Personal (a copy kept for them)"
+    assert f"Notice: {copy}: the share was ended from one of your devices (" in ended.stderr
+    assert (ended.stdout + ended.stderr).count(copy) == 1

@@ -86,3 +86,38 @@ async def test_a_goal_why_and_a_safety_plan_merged_apart_are_told_naming_them(
     plans = {(await device.json("safety", "plan"))["plan"] for device in (laptop, phone)}
     [plan] = plans
     assert "walk to the park" in plan and "my sister Lea" in plan
+
+
+async def test_a_body_merged_through_a_shares_reseal_is_told_on_both_devices(
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
+) -> None:
+    """R45 F4 as a user sees it: both devices replace an entry's body offline, then the
+    phone shares the journal with a therapist; the laptop's change, written before the
+    share, reaches the phone in a re-sealed snapshot, and the phone's `tj sync` says
+    `Merged:` as the laptop's does (it said nothing)."""
+    laptop = Device(tmp_path / "ana-laptop", live_server.url)
+    await laptop.ok("signup", live_server.url, "ana", "--device-name", "laptop")
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    tom = Device(tmp_path / "tom", live_server.url)
+    await tom.ok("signup", live_server.url, "tom")
+    entry = (await laptop.ok("write", "--title", "Work", "Work was hard today.")).stdout.strip()
+    await phone.ok("sync")
+    await outage.begin()
+    await laptop.ok("edit", entry[:8], "--body", "Laptop version: work is fine now.")
+    await phone.ok("edit", entry[:8], "--body", "Phone version: work still worries me.")
+    await outage.end()
+    await phone.ok(
+        "share", "Personal", "tom", "--full", "--role", "annotate", "--trust-on-first-use"
+    )
+    told = {"laptop": 0, "phone": 0}
+    for _ in range(2):
+        for name, device in (("laptop", laptop), ("phone", phone)):
+            said = " ".join((await device.ok("sync")).stderr.split())
+            told[name] += said.count(f'Merged: the text of entry {entry[:12]} ("Work")')
+    assert told == {"laptop": 1, "phone": 1}
+    bodies = [(await device.json("show", entry))["body"] for device in (laptop, phone)]
+    assert bodies[0] == bodies[1]
+    assert "Laptop version" in bodies[0] and "Phone version" in bodies[0]

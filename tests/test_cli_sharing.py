@@ -766,7 +766,8 @@ async def test_the_clients_sync_says_once_that_the_therapist_left_and_the_plan_s
     await tom.ok("sync")
     await tom.ok("leave", "ana/Personal", "--yes")
     told = await ana.ok("sync")
-    assert told.stdout.strip() == "tom no longer reads Personal"
+    assert told.stdout.strip() == "1 share change (below)"  # told once: NU25 C5
+    assert (told.stdout + told.stderr).count("tom no longer reads Personal") == 1
     assert (
         "the server says they left the share (not signed "
         "by them); this device removed them from the journal's access and changed its key, so "
@@ -823,10 +824,12 @@ async def test_both_sides_are_told_once_when_a_share_reaches_its_end_date(
     await tom.ok("sync")
     move_clocks(live_server, monkeypatch, 3 * 24 * 3600 * 1000)
     told = await ana.ok("sync")
-    assert told.stdout.strip() == (
-        f"your share of Personal with tom ended (its end date, {until}, end of day)"
+    assert told.stdout.strip() == "1 share change (below)"  # told once: NU25 C5
+    ended = f"your share of Personal with tom ended (its end date, {until}, end of day)"
+    assert f"Notice: {ended}; renew with `tj share Personal tom --until DATE`." in " ".join(
+        told.stderr.split()
     )
-    assert "renew with `tj share Personal tom --until DATE`." in " ".join(told.stderr.split())
+    assert (told.stdout + told.stderr).count(ended) == 1
     again = await ana.ok("sync")
     assert again.stdout.strip() == "nothing new" and "tom" not in again.stderr
     table = (await ana.ok("shares")).stdout
@@ -853,7 +856,9 @@ async def test_the_therapist_is_told_once_when_the_client_unshares(
     await tom.ok("sync")
     await ana.ok("unshare", "Personal", "tom")
     told = await tom.ok("sync")
-    assert told.stdout.strip().startswith("ana's Personal is no longer served to you (")
+    assert told.stdout.strip() == "1 share change (below)"  # told once: NU25 C5
+    assert "Notice: ana's Personal is no longer served to you (" in told.stderr
+    assert (told.stdout + told.stderr).count("ana's Personal is no longer served to you") == 1
     assert (
         "ana stopped sharing it or now shares less of it (the server no longer shows this "
         "device their signed change), or the server is withholding it. Its read-only copy "
@@ -881,7 +886,9 @@ async def test_the_therapist_is_told_once_when_a_share_becomes_read_only(
     await tom.ok("sync")
     await ana.ok("share", "Personal", "tom", "--role", "read")
     told = await tom.ok("sync")
-    assert told.stdout.strip().startswith("ana made your share of Personal read-only (")
+    assert told.stdout.strip() == "1 share change (below)"  # told once: NU25 C5
+    assert "Notice: ana made your share of Personal read-only (" in told.stderr
+    assert (told.stdout + told.stderr).count("ana made your share of Personal read-only") == 1
     assert "you still read it, and add no more notes." in " ".join(told.stderr.split())
     assert "copy" not in told.stderr
     assert (await tom.ok("sync")).stdout.strip() == "nothing new"
