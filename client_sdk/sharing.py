@@ -1615,7 +1615,12 @@ class Sharing:
                 copy = names.get(copies[0].mirror or b"", "") or "a copy kept for them"
                 d = replace(d, narrowed=copy)
             found.append(d)
-        return found
+        # The copy a narrowed share is now read through is named by that departure: its first
+        # share is not told again beside it (NU25 C4 with NU24 C11: one event, one notice).
+        named = {(d.owner, d.copy) for d in found if d.owner and d.copy}
+        return [
+            d for d in found if d.reason != departures.SHARED or (d.owner, d.journal) not in named
+        ]
 
     def _copy_still_read(self, told: Departure, journals: list[LocalJournal]) -> str:
         """`Replica.copy_still_read` for the journal `told` of (NU24 C11); "" when this

@@ -33,7 +33,7 @@ async def test_widening_again_after_only_says_safety_flags_are_off_and_shares_sh
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     await ana.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
     on = await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--safety-flags")
-    assert "Safety flags: on." in on.stderr and "Safety flags: off" not in on.stderr
+    assert "Safety flags: on for drsmith." in on.stderr and "Safety flags: off" not in on.stderr
     [row] = await ana.json("shares")
     assert (row["safety_flags"], row["safety_flags_earlier"]) == (True, False)
     assert await shares_rows(ana) == [
@@ -207,8 +207,11 @@ async def test_a_therapist_is_told_once_when_a_client_shares_for_the_first_time(
 
     await ana.ok("share", "Personal", "drsmith", "--only", "mood", "--yes")
     copy = await drsmith.json("sync")
-    shared = [d for d in copy["departures"] if d["reason"] == "shared"]
-    assert [(d["owner"], d["journal"]) for d in shared] == [("ana", "Personal (mood) for drsmith")]
+    # The copy is told as what the narrowed share is read through (NU24 C11), not also as a
+    # first share of its own: one event, one notice.
+    assert [(d["owner"], d["journal"], d["reason"], d["copy"]) for d in copy["departures"]] == [
+        ("ana", "Personal", "no longer served", "Personal (mood) for drsmith")
+    ], copy["departures"]
 
     phone = Device(tmp_path / "drsmith-phone", live_server.url)
     logged_in = await phone.ok("login", live_server.url, "drsmith")
