@@ -1,0 +1,114 @@
+"""R46 F6, F7: in a pair verify-head code a cover leaves a record out only when a snapshot of
+the record's own document carries it, or when the member's membership never held the
+record's epoch (protocol.md 4.20, "Withdrawals and uncarried records stay counted in a pair
+code").
+
+tests/client/test_r46_findings.py holds the reviewer's two attacks (a record withdrawn on a
+refusal the server faked, a trash kept from a therapist until the next share); here: honest
+devices still agree after a share that carries no snapshot of a trashed or deleted entry nor
+of a therapist's note, and after a withdrawal the server really caused."""
+
+from __future__ import annotations
+
+import aiohttp
+from aiohttp import web
+
+from client_sdk import Client, wire
+from tests.client.hostile import HostileServer, Through
+from tests.client.sharing_support import share_with
+from tests.conftest import ClientFactory
+
+
+async def pair_codes(ana: Client, members: dict[str, Client]) -> dict[str, tuple[str, str]]:
+    """Per member: (ana's code with that member, the member's own default code)."""
+    return {
+        name: (
+            await ana.journals.verify_head("Personal", with_member=name),
+            await member.journals.verify_head("ana/Personal"),
+        )
+        for name, member in members.items()
+    }
+
+
+async def test_honest_codes_agree_across_a_share_that_carries_no_trashed_or_deleted_entry(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """An entry in the trash, one deleted for good and tom's note are named by joan's share's
+    boundary, and no fresh snapshot carries them. tom held them (his membership held their
+    epoch), so both sides count them in the pair ana-tom; joan's membership never held it, so
+    neither side counts them in the pair ana-joan. Every pair agrees, on both of ana's
+    devices, and the owner-only codes agree everywhere."""
+    ana = await signup("ana")
+    tom, joan = await signup("tom"), await signup("joan")
+    kept = await ana.entries.write("Personal", "stays live")
+    trashed = await ana.entries.write("Personal", "moved to the trash later")
+    deleted = await ana.entries.write("Personal", "deleted for good later")
+    await share_with(ana, tom, role="annotate")
+    await ana.sync(strict=True)
+    await tom.sync(strict=True)
+    await tom.notes.add("ana/Personal", "we talked about this")
+    await tom.sync(strict=True)
+    await ana.entries.delete(trashed.id)
+    await ana.entries.delete(deleted.id)
+    assert await ana.entries.empty_trash() == 2
+    await ana.sync(strict=True)
+    await ana.entries.delete((await ana.entries.write("Personal", "trashed, kept")).id)
+    await ana.sync(strict=True)
+    await share_with(ana, joan, role="annotate")
+    phone = await login("ana")
+    for device in (ana, tom, joan, phone, ana, tom, joan):
+        await device.sync(strict=True)
+    assert kept.id in {e.id for e in await joan.entries.list("ana/Personal")}
+    assert trashed.id not in {e.id for e in await tom.entries.list("ana/Personal")}
+    for device in (ana, phone):
+        for name, (owner_code, member_code) in (
+            await pair_codes(device, {"tom": tom, "joan": joan})
+        ).items():
+            assert owner_code == member_code, name
+    owner_only = {
+        await ana.journals.verify_head("Personal", owner_only=True),
+        await phone.journals.verify_head("Personal", owner_only=True),
+        await tom.journals.verify_head("ana/Personal", owner_only=True),
+        await joan.journals.verify_head("ana/Personal", owner_only=True),
+    }
+    assert len(owner_only) == 1
+
+
+async def test_a_push_the_server_really_refused_leaves_the_pair_codes_equal(
+    signup: ClientFactory, through: Through, hostile: HostileServer
+) -> None:
+    """The withdrawal of a record the server never stored (its push refused for good) is
+    counted nowhere: no device holds the record, so the codes of ana and tom stay equal,
+    before and after ana drops the change set aside and shares again."""
+    ana = await through("ana")
+    tom, joan = await signup("tom"), await signup("joan")
+    await ana.entries.write("Personal", "hello")
+    await share_with(ana, tom, role="annotate")
+    await ana.sync(strict=True)
+    await tom.sync(strict=True)
+    armed = [True]
+    forward = hostile.forward
+
+    async def refuse(session: aiohttp.ClientSession, request: web.Request) -> web.Response:
+        if not (armed[0] and request.path == "/v1/records/push"):
+            return await forward(session, request)
+        armed[0] = False
+        refusal = wire.encode(wire.ErrorReply("malformed_body", "refused"))
+        return web.Response(status=400, body=refusal, content_type="application/msgpack")
+
+    hostile.forward = refuse  # type: ignore[method-assign]
+    refused = await ana.entries.write("Personal", "refused by the server")
+    assert (await ana.sync()).set_aside
+    await ana.drop_set_aside(refused.id)
+    await ana.sync(strict=True)
+    await tom.sync(strict=True)
+    assert refused.id not in {e.id for e in await tom.entries.list("ana/Personal")}
+    codes = await pair_codes(ana, {"tom": tom})
+    assert codes["tom"][0] == codes["tom"][1]
+    await share_with(ana, joan, role="annotate")
+    for device in (ana, tom, joan, tom):
+        await device.sync(strict=True)
+    for name, (owner_code, member_code) in (
+        await pair_codes(ana, {"tom": tom, "joan": joan})
+    ).items():
+        assert owner_code == member_code, name
