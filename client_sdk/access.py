@@ -1120,8 +1120,10 @@ def code_records(
     does not hide a record the member could hold: a server that stored such a record and
     served it to the member, or kept it from the member, makes the codes differ (R46 F6,
     F7); with an honest server every party that could hold it does. A record whose
-    document is not known here (kept unread for a newer body version) is left out by any
-    such cover, as before. The owner-only code (`member` None) leaves out every record a
+    document is not known here (a member's record kept unread for a newer body version)
+    stays counted in the member's epochs, as on the devices that read it: an owner's
+    snapshot never carries a member's document (compaction and a share's snapshots seal
+    only the owner's own documents). The owner-only code (`member` None) leaves out every record a
     cover names. Two devices shown the same log compute the same list, whichever records
     each pulled before a compaction: a snapshot covers exactly what it supersedes."""
     accounts = {owner} if member is None else {owner, member}
@@ -1142,8 +1144,10 @@ def code_records(
     def left_out(r: CodeRecord) -> bool:
         if not in_ranges(merged.get((r.author, r.device), []), r.counter):
             return False
-        if member is None or r.doc_id is None or r.epoch is None or r.epoch not in readable:
+        if member is None or r.epoch is None or r.epoch not in readable:
             return True
+        if r.doc_id is None:
+            return False  # kept unread: only an owner's snapshot of a document it created
         return in_ranges(merged_carried.get((r.author, r.device, r.doc_id), []), r.counter)
 
     counted = {r.record_id for r in records if r.author in accounts and not left_out(r)}
