@@ -80,9 +80,11 @@ def retry_set_aside(home: Home) -> None:
 @pass_home
 def drop_set_aside(home: Home, change_id: str | None, drop_all: bool, yes: bool) -> None:
     """Forget a change the server refused for good (with every other change of the same
-    entry, note or goal), or every one (--all): it is never sent. A note or entry of which
-    nothing ever reached the server exists on this device only and goes with it; keep its
-    words first with `tj set-aside list --json > refused.json`.
+    entry, note or goal), or every one (--all): it is never sent. A note or entry of which,
+    by the server's answers, nothing ever reached it goes from this device with it; keep its
+    words first with `tj set-aside list --json > refused.json`. (A refusal is the server's
+    word: a server that stored it anyway and served it to a therapist makes the two
+    `tj verify-head` codes differ.)
 
     \b
     Examples:
@@ -108,8 +110,9 @@ def drop_set_aside(home: Home, change_id: str | None, drop_all: bool, yes: bool)
             about = f"{first.kind or 'change'} in {first.journal}: {first.title or output.preview(first.text)!r}"
             more = f" and {len(chosen) - 1} more" if len(chosen) > 1 else ""
             click.confirm(
-                f"This forgets {about}{more}: never sent, and what never reached the server is "
-                "removed from this device (`tj set-aside list --json` keeps the words). Drop?",
+                f"This forgets {about}{more}: never sent, and what the server says never "
+                "reached it is removed from this device (`tj set-aside list --json` keeps the "
+                "words). Drop?",
                 abort=True,
                 err=True,
             )
@@ -118,8 +121,9 @@ def drop_set_aside(home: Home, change_id: str | None, drop_all: bool, yes: bool)
     line = f"Dropped {output.plural(len(dropped), 'change', 'changes')} set aside"
     if removed:
         line += (
-            f"; {output.plural(removed, 'item', 'items')} that never reached the server "
-            "(removed from this device)"
+            f"; {output.plural(removed, 'item', 'items')} the server said it never stored "
+            "(removed from this device; if another device reads it, the server lied: "
+            "compare `tj verify-head` codes)"
         )
     output.message(line + ".")
 

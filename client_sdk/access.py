@@ -69,6 +69,7 @@ from __future__ import annotations
 import bisect
 import copy
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -312,6 +313,16 @@ class AccessState:
         if terms is None or terms.ended(now) or not self.may_read(account_id, self.epoch):
             return None
         return terms
+
+    def membership_epochs(self, account_id: bytes) -> frozenset[int]:
+        """The epochs whose key the owner sealed to the account's latest membership (the
+        records a device of that membership can hold: its history starts there), empty
+        when this device knows none of its memberships (protocol.md 4.20)."""
+        handles = self.handles.get(account_id, [])
+        if not handles:
+            return frozenset()
+        latest = handles[-1]
+        return frozenset(e for e, sealed in self.sealed_to.items() if latest in sealed)
 
     def may_read(self, account_id: bytes, epoch: int) -> bool:
         sealed = self.sealed_to.get(epoch, frozenset())
@@ -1063,15 +1074,22 @@ class CodeRecord:
     author: bytes
     device: bytes
     counter: int
+    doc_id: bytes | None = None
+    """The signed document id; None for a record kept unread (only its prefix is read)."""
+    epoch: int | None = None
+    """The epoch it was sealed under (None: not known here)."""
 
 
 @dataclass(frozen=True)
 class CodeCover:
     """The signed `covers` of a record this device verified and the server acknowledged
-    (a snapshot's, a `void`'s, an update's withdrawals), with the record's author."""
+    (a snapshot's, a `void`'s, an update's withdrawals), with the record's author and,
+    for a snapshot, its document (`carries`: the document whose whole state it carries;
+    None for a `void` or an update)."""
 
     author: bytes
     covers: tuple[Cover, ...]
+    carries: bytes | None = None
 
 
 def code_records(
@@ -1079,33 +1097,60 @@ def code_records(
     member: bytes | None,
     records: Iterable[CodeRecord],
     covers: Iterable[CodeCover],
+    *,
+    readable: AbstractSet[int] = frozenset(),
 ) -> list[bytes]:
     """The record ids a head code covers (protocol.md 4.20), sorted: the records whose
     author is the journal's `owner` or the one `member` counted (None: the owner-only
     code), less those a cover **signed by one of those accounts** names by (author, device,
     counter) — the owner's covers any account's counters, a member's only its own (as
-    records are accepted: 4.18) — because a snapshot supersedes them (a compaction, or the
-    snapshots of a share, whose covers state every counter the sharing device accounted
-    for) or their writer withdrew them. Nothing is dropped on the server's word (its `seq`
-    order let a server hide an owner edit behind a later snapshot: R44 F2), and nothing by
-    epoch (an owner record no signed cover accounts for is counted whatever its epoch, so a
+    records are accepted: 4.18). Nothing is dropped on the server's word (its `seq` order
+    let a server hide an owner edit behind a later snapshot: R44 F2), and nothing by epoch
+    alone (an owner record no signed cover accounts for is counted whatever its epoch, so a
     record kept from the device that shared, which the new member never receives, shows:
-    R44 F3). Two devices shown the same log compute the same list, whichever records each
-    pulled before a compaction: a snapshot covers exactly what it supersedes."""
+    R44 F3).
+
+    In a pair code (`member` given), a cover leaves a record out only when it carries the
+    record's state to that member, or the member could never hold the record: the cover
+    is a snapshot of the record's own document (a compaction, a share's fresh snapshot of
+    a live document), or the record's epoch is not in `readable` (the epochs whose key the
+    member's latest membership was sealed: history from before its share). A withdrawal
+    (a `void`'s or an update's covers) or a share's boundary naming a record of a document
+    no snapshot carries (a removal, a record the writer set aside on the server's refusal)
+    does not hide a record the member could hold: a server that stored such a record and
+    served it to the member, or kept it from the member, makes the codes differ (R46 F6,
+    F7); with an honest server every party that could hold it does. A record whose
+    document is not known here (a member's record kept unread for a newer body version)
+    stays counted in the member's epochs, as on the devices that read it: an owner's
+    snapshot never carries a member's document (compaction and a share's snapshots seal
+    only the owner's own documents). The owner-only code (`member` None) leaves out every record a
+    cover names. Two devices shown the same log compute the same list, whichever records
+    each pulled before a compaction: a snapshot covers exactly what it supersedes."""
     accounts = {owner} if member is None else {owner, member}
     covered: dict[tuple[bytes, bytes], list[tuple[int, int]]] = {}
+    carried: dict[tuple[bytes, bytes, bytes], list[tuple[int, int]]] = {}
     for cover in covers:
         if cover.author not in accounts:
             continue
         for item in cover.covers:
             if cover.author == owner or item.author == cover.author:
                 covered.setdefault((item.author, item.device), []).extend(item.ranges)
+                if cover.carries is not None:
+                    key = (item.author, item.device, cover.carries)
+                    carried.setdefault(key, []).extend(item.ranges)
     merged = {key: merge_ranges(ranges) for key, ranges in covered.items()}
-    counted = {
-        r.record_id
-        for r in records
-        if r.author in accounts and not in_ranges(merged.get((r.author, r.device), []), r.counter)
-    }
+    merged_carried = {key: merge_ranges(ranges) for key, ranges in carried.items()}
+
+    def left_out(r: CodeRecord) -> bool:
+        if not in_ranges(merged.get((r.author, r.device), []), r.counter):
+            return False
+        if member is None or r.epoch is None or r.epoch not in readable:
+            return True
+        if r.doc_id is None:
+            return False  # kept unread: only an owner's snapshot of a document it created
+        return in_ranges(merged_carried.get((r.author, r.device, r.doc_id), []), r.counter)
+
+    counted = {r.record_id for r in records if r.author in accounts and not left_out(r)}
     return sorted(counted)
 
 

@@ -1806,9 +1806,11 @@ class Client:
         with this account is refused at every retry): those of the document that the change
         `change_id` (a record or document id, or the start of one: at least 4 hex digits)
         is about, or every one with None. They are never sent; `set_aside()` first exports
-        their words. A document of which no change ever reached the server (a note written
-        after the share ended) exists on this device only and is removed with them
-        (`SetAsideChange.removed`); any other keeps the dropped change on this device only.
+        their words. A document of which, by the server's answers, no change ever reached it
+        (a note written after the share ended) is removed from this device with them
+        (`SetAsideChange.removed`); any other keeps the dropped change on this device. A
+        refusal is the server's word: a server that stored the change anyway and served it
+        to a member makes the pair verify-head codes differ (R46 F6, protocol.md 4.20).
         Works offline. Returns what was dropped. Raises NotFound when nothing set aside
         matches, InvalidInput for a malformed id or one that matches changes of several
         documents."""

@@ -137,7 +137,10 @@ class Journals:
         """A short code (five groups of five digits) to compare in session, like a
         fingerprint, with one other party (protocol.md 4.20). It covers this journal's
         verified access chain, the records of the journal's owner (any epoch) that no
-        signed snapshot or withdrawal of theirs accounts for, and the records of one member:
+        signed snapshot of theirs accounts for, and the records of one member. In the code
+        with a member, a withdrawal or a share's boundary leaves out only records from
+        before that member's membership (a record it could hold stays counted: R46 F6, F7);
+        the owner-only code leaves out every record a signed cover names. The member is:
 
         - on the owner's devices, the member `with_member` names (a username; any member
           the chain names, current or former), or, when `with_member` is None, the

@@ -338,8 +338,8 @@ class SetAsideChange:
     title: str
     text: str
     removed: bool = False
-    """Set by `Client.drop_set_aside`: the document existed on this device only (nothing of
-    it reached the server) and was removed with the change."""
+    """Set by `Client.drop_set_aside`: by the server's answers nothing of the document
+    reached it, and it was removed from this device with the change."""
 
     def to_dict(self) -> dict[str, Any]:
         return {

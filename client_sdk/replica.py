@@ -4106,7 +4106,9 @@ class Replica:
         state = self.chains.current(journal.journal_id)
         member = self.code_member(journal, state, with_member, owner_only)
         found, covers = await self.store.code_inputs(journal.journal_id)
-        return access.head_code(state, access.code_records(state.owner_id, member, found, covers))
+        readable = state.membership_epochs(member) if member is not None else frozenset()
+        counted = access.code_records(state.owner_id, member, found, covers, readable=readable)
+        return access.head_code(state, counted)
 
     def code_member(
         self,

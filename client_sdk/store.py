@@ -1304,20 +1304,42 @@ class Store:
         version (an `epoch` and a signed prefix; never a `void`, which has no epoch here,
         nor a record refused as a problem, which has no author), and the covers of the
         verified records the server acknowledged."""
-        rows = await self._all(
-            "SELECT record_id, author, device, counter FROM seen_records "
-            "WHERE journal_id = ? AND seq IS NOT NULL AND epoch IS NOT NULL "
-            "AND author IS NOT NULL AND device IS NOT NULL AND counter IS NOT NULL",
-            (journal_id,),
-        )
-        found = [CodeRecord(bytes(r[0]), bytes(r[1]), bytes(r[2]), int(r[3])) for r in rows]
-        covering = await self._all(
-            "SELECT s.author, c.covers FROM record_covers c JOIN seen_records s "
-            "ON s.journal_id = c.journal_id AND s.record_id = c.record_id "
-            "WHERE c.journal_id = ? AND s.seq IS NOT NULL AND s.author IS NOT NULL",
-            (journal_id,),
-        )
-        covers = [CodeCover(bytes(r[0]), decode_covers(bytes(r[1]))) for r in covering]
+
+        def read(db: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
+            # one read transaction: a sync in another process committing a snapshot between
+            # the two reads would leave out both it and what it supersedes (R46)
+            own = not db.in_transaction
+            if own:
+                db.execute("BEGIN")
+            try:
+                records_read = db.execute(
+                    "SELECT record_id, author, device, counter, doc_id, epoch FROM seen_records "
+                    "WHERE journal_id = ? AND seq IS NOT NULL AND epoch IS NOT NULL "
+                    "AND author IS NOT NULL AND device IS NOT NULL AND counter IS NOT NULL",
+                    (journal_id,),
+                ).fetchall()
+                covers_read = db.execute(
+                    "SELECT s.author, c.covers, s.doc_id, s.snapshot FROM record_covers c "
+                    "JOIN seen_records s ON s.journal_id = c.journal_id "
+                    "AND s.record_id = c.record_id "
+                    "WHERE c.journal_id = ? AND s.seq IS NOT NULL AND s.author IS NOT NULL",
+                    (journal_id,),
+                ).fetchall()
+            finally:
+                if own:
+                    db.execute("COMMIT")
+            return records_read, covers_read
+
+        async with self._lock:
+            rows, covering = await self._db.run(read)
+        found = [
+            CodeRecord(bytes(r[0]), bytes(r[1]), bytes(r[2]), int(r[3]), _blob(r[4]), int(r[5]))
+            for r in rows
+        ]
+        covers = [
+            CodeCover(bytes(r[0]), decode_covers(bytes(r[1])), _blob(r[2]) if r[3] else None)
+            for r in covering
+        ]
         return found, covers
 
 

@@ -1147,10 +1147,19 @@ def test_a_version_1_chain_goes_on_with_version_2_entries() -> None:
 def test_the_verify_head_record_selection_reproduces_the_vector() -> None:
     """protocol.md 4.20: the records counted are the owner's and the one member's, less
     those a cover signed by one of them names (the owner's of anyone's counters, a member's
-    of its own only), whatever their epoch or seq."""
+    of its own only), whatever their seq; in a pair code, only a snapshot of the record's
+    own document, or a record from an epoch the member's membership never held, is left
+    out by a cover (R46 F6, F7)."""
     v = load_vectors()["verify-head-records"]
     found = [
-        access.CodeRecord(h(r["record_id"]), h(r["author"]), h(r["device"]), r["counter"])
+        access.CodeRecord(
+            h(r["record_id"]),
+            h(r["author"]),
+            h(r["device"]),
+            r["counter"],
+            h(r["doc_id"]),
+            r["epoch"],
+        )
         for r in v["records"]
     ]
     covers = [
@@ -1160,18 +1169,45 @@ def test_the_verify_head_record_selection_reproduces_the_vector() -> None:
                 Cover(h(a), h(d), tuple((lo, hi) for lo, hi in ranges))
                 for a, d, ranges in c["covers"]
             ),
+            None if c["carries"] is None else h(c["carries"]),
         )
         for c in v["covers"]
     ]
     owner = h(v["owner"])
     for key, expected in v["counted"].items():
         member = None if key == "owner_only" else h(key)
-        assert access.code_records(owner, member, found, covers) == [h(i) for i in expected]
-        assert access.code_records(owner, member, reversed(found), reversed(covers)) == [
-            h(i) for i in expected
-        ]
+        readable = frozenset(v["readable"].get(key, []))
+        counted = access.code_records(owner, member, found, covers, readable=readable)
+        assert counted == [h(i) for i in expected]
+        again = access.code_records(
+            owner, member, reversed(found), reversed(covers), readable=readable
+        )
+        assert again == [h(i) for i in expected]
     # The member's uncovered record is counted in its own pair only.
     assert h("06" * 16) not in access.code_records(owner, None, found, covers)
+    # A withdrawal (a cover carrying no document) hides a record only from the owner-only
+    # code; a share's boundary hides a record of a document it carries no snapshot of only
+    # from a member whose membership never held its epoch.
+    member_88, member_aa = h("88" * 16), h("aa" * 16)
+    withdrawn, uncarried = h("09" * 16), h("03" * 16)
+    assert withdrawn in access.code_records(
+        owner, member_aa, found, covers, readable=frozenset({2})
+    )
+    assert uncarried in access.code_records(
+        owner, member_88, found, covers, readable=frozenset({1, 2})
+    )
+    assert uncarried not in access.code_records(
+        owner, member_aa, found, covers, readable=frozenset({2})
+    )
+    # A record kept unread (its document not known here) is left out by a cover only from
+    # a member whose membership never held its epoch.
+    kept = [dataclasses.replace(r, doc_id=None) for r in found]
+    assert {uncarried, withdrawn} <= set(
+        access.code_records(owner, member_88, kept, covers, readable=frozenset({1, 2}))
+    )
+    assert uncarried not in access.code_records(
+        owner, member_aa, kept, covers, readable=frozenset({2})
+    )
 
 
 def test_the_verify_head_code_reproduces_the_vector() -> None:
