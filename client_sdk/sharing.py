@@ -55,7 +55,6 @@ from client_sdk.replica import (
     stored_document,
     too_large_to_snapshot,
 )
-from client_sdk.results import MEASURE, result_view
 from client_sdk.store import LocalJournal, Peer
 from client_sdk.undelivered import Undelivered
 
@@ -2217,6 +2216,9 @@ def item_again(document: Document) -> ItemAgain:
         summary = words if len(words) <= 60 else words[:59] + "…"
         written = read_time(view.created_at) or EPOCH
         return ItemAgain("entry", document.doc_id.hex(), written, summary)
+    # Imported here: everyday commands never name a result, and load no scoring module.
+    from client_sdk.results import MEASURE, result_view
+
     result = result_view(document, "", "")
     if result is not None:
         summary = f"{result.name}, score {result.score}"
