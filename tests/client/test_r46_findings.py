@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 
+import aiohttp
+from aiohttp import web
+
 from client_sdk import Client, crypto, keys, records, wire
 from client_sdk.documents import Document
 from client_sdk.withholding import Seen
@@ -240,4 +243,61 @@ async def test_r46_f5_a_flag_the_server_kept_from_the_therapist_is_not_downplaye
     assert not any(f.earlier_share for f in flags), (
         "a safety flag no device of drsmith's ever received is told as one of an earlier "
         f"share whose acknowledgement is unknown: {flags}"
+    )
+
+
+async def test_r46_f6_a_record_the_server_stored_but_said_it_refused_forks_with_equal_codes(
+    signup: ClientFactory, through: Through, hostile: HostileServer
+) -> None:
+    """R46 F6 (hostile server alone; the R44 pair code). The server stores ana's new entry
+    and serves it to tom, but answers ana's push with a refusal for good. Her device sets
+    the entry aside and withdraws its counter with a signed `void` whose covers name it; the
+    pair code leaves out every record a signed cover names, so tom, who reads the entry,
+    drops it from his code, and ana's device, which never had it acknowledged, counts it
+    nowhere. ana drops the change set aside ("it existed on this device only"): her device
+    no longer holds the entry, tom's does, and the two codes are equal. A withdrawal cover
+    is made on the server's word (its refusal), yet it hides a record the server delivered."""
+    ana = await through("ana")
+    tom = await signup("tom")
+    await ana.entries.write("Personal", "hello")
+    await share_with(ana, tom, role="annotate")
+    await ana.sync(strict=True)
+    await tom.sync(strict=True)
+    personal = await journal_id(ana, "Personal")
+    hidden: set[int] = set()
+    armed = [True]
+    forward = hostile.forward
+
+    async def refuse_after_storing(
+        session: aiohttp.ClientSession, request: web.Request
+    ) -> web.Response:
+        if not (armed[0] and request.path == "/v1/records/push"):
+            return await forward(session, request)
+        armed[0] = False
+        body = await request.read()
+        headers = {h: request.headers[h] for h in ("Content-Type", "Authorization")}
+        async with session.post(
+            hostile.upstream + request.path, data=body, headers=headers
+        ) as real:
+            assert real.status == 200
+            stored = wire.decode(wire.PushReply, await real.read())
+        hidden.update(a.seq for a in stored.accepted)
+        refusal = wire.encode(wire.ErrorReply("malformed_body", "refused"))
+        return web.Response(status=400, body=refusal, content_type="application/msgpack")
+
+    hostile.forward = refuse_after_storing  # type: ignore[method-assign]
+    hostile.replies["/v1/sync"] = hiding(personal, hidden)
+    secret = await ana.entries.write("Personal", "words ana never meant to send")
+    report = await ana.sync()
+    assert report.set_aside, "the server's refusal set the entry aside"
+    await tom.sync()
+    assert secret.id in {e.id for e in await tom.entries.list("ana/Personal")}
+    await ana.drop_set_aside(secret.id)
+    report = await ana.sync()
+    assert secret.id not in {e.id for e in await ana.entries.list("Personal")}
+    ana_code = await ana.journals.verify_head("Personal")
+    tom_code = await tom.journals.verify_head("ana/Personal")
+    assert ana_code != tom_code or report.withheld, (
+        "tom reads an entry ana's devices do not hold (she was told it never left), and the "
+        "pair codes are equal"
     )
