@@ -301,3 +301,41 @@ async def test_r46_f6_a_record_the_server_stored_but_said_it_refused_forks_with_
         "tom reads an entry ana's devices do not hold (she was told it never left), and the "
         "pair codes are equal"
     )
+
+
+async def test_r46_f7_a_trash_kept_from_a_therapist_is_covered_by_the_next_share_and_never_shown(
+    signup: ClientFactory, through: Through, hostile: HostileServer, live_server: RunningServer
+) -> None:
+    """R46 F7 (hostile server alone; the R44 pair code and the withholding check). ana moves
+    an entry to the trash; the server keeps that record from tom's device. ana then shares
+    the journal with joan: the share's boundary covers every counter of ana's device, the
+    trash's included, and seals fresh snapshots of the documents neither deleted nor in the
+    trash only. tom's device counts the trash's counter as accounted for (no gap), leaves
+    it out of its code as ana's does, and goes on showing the entry ana trashed: the codes
+    ana and tom compare are equal, and nothing is reported."""
+    ana = await signup("ana")
+    tom = await through("tom")
+    joan = await signup("joan")
+    entry = await ana.entries.write("Personal", "something ana later took back")
+    await share_with(ana, tom, role="annotate")
+    await ana.sync(strict=True)
+    await tom.sync(strict=True)
+    assert entry.id in {e.id for e in await tom.entries.list("ana/Personal")}
+    personal = await journal_id(ana, "Personal")
+    before = set(journal_seqs(live_server, personal))
+    await ana.entries.delete(entry.id)
+    await ana.sync(strict=True)
+    hidden = set(journal_seqs(live_server, personal)) - before
+    assert hidden
+    hostile.replies["/v1/sync"] = hiding(personal, hidden)
+    await share_with(ana, joan, role="annotate")
+    await ana.sync(strict=True)
+    await joan.sync()
+    withheld = (await tom.sync()).withheld + (await tom.sync()).withheld
+    assert entry.id in {e.id for e in await tom.entries.list("ana/Personal")}  # the fork
+    ana_code = await ana.journals.verify_head("Personal", with_member="tom")
+    tom_code = await tom.journals.verify_head("ana/Personal")
+    assert ana_code != tom_code or withheld, (
+        "tom still reads an entry ana moved to the trash, the codes they compare are equal "
+        "and tom's sync reports nothing withheld"
+    )
