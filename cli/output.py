@@ -568,21 +568,20 @@ def sync_lines(report: SyncReport) -> list[str]:
 
 
 def is_new_safety_flag(news: News) -> bool:
-    """A flag for this account to act on: one a client sealed for it that is new to it, or
-    of an earlier share whose acknowledgement this device does not hold (NU24 C5); never
-    one this account acknowledged already, nor the client's own flags arriving from their
-    other devices (NU22 C13)."""
-    from client_sdk.sync import EARLIER_SHARE, NEW
+    """A flag for this account to act on: one a client sealed for it that is new to it, one
+    of an earlier share whose acknowledgement this device does not hold included (R46 F5);
+    never one this account acknowledged already (verified here), nor the client's own flags
+    arriving from their other devices (NU22 C13)."""
+    from client_sdk.sync import NEW
 
-    return news.kind == "safety_flag" and news.what in (NEW, EARLIER_SHARE) and not news.own
+    return news.kind == "safety_flag" and news.what == NEW and not news.own
 
 
 def safety_line(report: SyncReport) -> str | None:
     """The new safety flags a sync brought, on a line of their own before its summary, so
     that among many clients' news they are not missed (NU20 C6): "Safety: 1 new safety flag
-    from carl: see `tj safety flags` and `tj caseload`"; with those of an earlier share
-    whose acknowledgement this device does not hold, said so (NU24 C5); None when there is
-    none."""
+    from carl: see `tj safety flags` and `tj caseload`" (a flag of an earlier share whose
+    acknowledgement this device does not hold is new too: R46 F5); None when there is none."""
     flags = [str(news) for news in report.news if is_new_safety_flag(news)]
     if not flags:
         return None
