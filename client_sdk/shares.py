@@ -261,7 +261,9 @@ class Shares:
             if not members:
                 continue
             first = await context.store.document_counters(doc_id)
-            sent = await context.store.document_reached_server(doc_id)
+            sent = await context.store.document_reached_server(
+                doc_id
+            ) or await context.store.document_offered(doc_id)
             claims = await context.store.member_claims(journal.journal_id)
             for member in members:
                 if member.who is None:

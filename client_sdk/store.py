@@ -71,6 +71,9 @@ CREATE TABLE IF NOT EXISTS outbox (
     position INTEGER PRIMARY KEY AUTOINCREMENT, journal_id BLOB NOT NULL,
     record_id BLOB NOT NULL, epoch INTEGER NOT NULL, ciphertext BLOB NOT NULL, doc_id BLOB
 );
+CREATE TABLE IF NOT EXISTS offered (
+    journal_id BLOB NOT NULL, doc_id BLOB NOT NULL, PRIMARY KEY (journal_id, doc_id)
+);
 CREATE TABLE IF NOT EXISTS set_aside (
     position INTEGER PRIMARY KEY, journal_id BLOB NOT NULL, record_id BLOB NOT NULL,
     epoch INTEGER NOT NULL, ciphertext BLOB NOT NULL, doc_id BLOB,
@@ -1029,6 +1032,35 @@ class Store:
         )
         return {(bytes(r[0]), bytes(r[1])): int(r[2]) for r in rows}
 
+    async def mark_offered(self, records: list[OutboxRecord]) -> list[tuple[bytes, bytes]]:
+        """Note, before a push request carrying `records` is handed to the transport, that a
+        record of each of their documents may have left this device (R46 F4): a server can
+        store a record and answer the push with garbage, or never answer, so only a document
+        never offered is one "no record of which has left this device". Returns the (journal
+        id, document id) rows added now (for `unmark_offered`)."""
+        rows = sorted({(r.journal_id, r.doc_id) for r in records if r.doc_id is not None})
+        added = []
+        for journal_id, doc_id in rows:
+            found = await self._all(
+                "SELECT 1 FROM offered WHERE journal_id = ? AND doc_id = ?", (journal_id, doc_id)
+            )
+            if not found:
+                added.append((journal_id, doc_id))
+        await self._db.executemany(
+            "INSERT OR IGNORE INTO offered (journal_id, doc_id) VALUES (?, ?)", added
+        )
+        return added
+
+    async def unmark_offered(self, rows: list[tuple[bytes, bytes]]) -> None:
+        """Undo `mark_offered` for the rows it added, when the push request never left (no
+        connection to the server was made: `NetworkError.unsent`)."""
+        await self._db.executemany("DELETE FROM offered WHERE journal_id = ? AND doc_id = ?", rows)
+
+    async def document_offered(self, doc_id: bytes) -> bool:
+        """Whether a record of the document was ever put in a push request (`mark_offered`)."""
+        rows = await self._all("SELECT 1 FROM offered WHERE doc_id = ? LIMIT 1", (doc_id,))
+        return bool(rows)
+
     async def document_reached_server(self, doc_id: bytes) -> bool:
         """Whether a record of the document holds a server `seq`: stored by the server (this
         device's, acknowledged, or any device's, pulled)."""
@@ -1813,6 +1845,7 @@ class Transaction:
             "device_counters",
             "member_claims",
             "record_covers",
+            "offered",
             "parked_records",
             "write_counters",
             "device_write_counters",  # kept above under the tag, never under the id (R38 G1)

@@ -142,7 +142,9 @@ MAY_HAVE = "may_have"
 """`Recipient.state`: the item reached the server; whether their device downloaded it is not
 known here (no record of theirs signed since says so)."""
 NOT_SENT = "not_sent"
-"""`Recipient.state`: no record of the item has left this device: they cannot have it."""
+"""`Recipient.state`: no record of the item was ever handed to the transport (put in a push
+request) and none was stored by the server: they cannot have it (R46 F4: a missing server
+acknowledgement is no proof that a record never left)."""
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,9 @@ class Recipient:
     counter of the owner's device at or past the record that brought the item: their device
     had received it; protocol.md 4.18), MAY_HAVE ("may_have": the item reached the server,
     and no record of theirs says whether their device downloaded it: the server's word about
-    downloads is never taken) or NOT_SENT ("not_sent": nothing of it has left this device).
+    downloads is never taken; also when a record of it was put in a push request that the
+    server did not acknowledge) or NOT_SENT ("not_sent": no record of it was ever put in a
+    push request: nothing of it has left this device).
 
     What a removal does at a recipient is the same in every state: an entry moved to the
     trash, or a result or entry deleted for good, leaves their view at their next sync
@@ -183,7 +187,8 @@ def receipt_state(
     """A member's `Recipient.state` for one item: `first` is, per (author, device), the lowest
     counter of the item's records this device holds; `claims` the highest counter of each
     device the member's signed records say their device had received; `reached_server`
-    whether a record of the item was stored by the server. Only the owner's records count
+    whether a record of the item was stored by the server or ever put in a push request
+    (R46 F4). Only the owner's records count
     (the owner's device writes the item; a member's claim of another member's records is
     no receipt of it)."""
     for (author, device), counter in first.items():
