@@ -243,7 +243,7 @@ async def unverified_owners(client: Client, owners: Iterable[str]) -> list[Unver
     return found
 
 
-RECEIPT_ORDER = ("received", "may_have", "not_sent")
+RECEIPT_ORDER = ("seen_later", "may_have", "not_sent")
 
 
 def by_receipt(recipients: Iterable[Recipient]) -> dict[str, list[str]]:
@@ -278,15 +278,20 @@ def by_receipt(recipients: Iterable[Recipient]) -> dict[str, list[str]]:
 def receipt_lines(
     recipients: Iterable[Recipient], item: str, removing: str, after: str
 ) -> list[str]:
-    """Before a shared item is deleted or trashed (NU24 C9): who already received it (a
-    record their device signed says so), who can read it and may have, and who cannot have
-    it yet, and what `removing` ("deleting it here") does for them. `item`: "this result";
+    """Before a shared item is deleted or trashed (NU24 C9): who may have received it, their
+    device having signed that it had seen later records (never "already received": a seen
+    vector is no proof, R46 F2), who can read it and may have, and who cannot have it yet
+    (nothing of it ever left this device), and what `removing` ("deleting it here") does for
+    them. `item`: "this result";
     `after`: what follows for them ("removes it from their view at their next sync")."""
     lines = []
     for state, names in by_receipt(recipients).items():
         who = and_list(names)
-        if state == "received":
-            lines.append(f"{who} already received {item}; {removing} {after}.")
+        if state == "seen_later":
+            lines.append(
+                f"{who} may have received {item} (their device had seen later records); "
+                f"{removing} {after}."
+            )
         elif state == "may_have":
             lines.append(
                 f"{who} can read {item} and may have received it already (their device has "
@@ -304,7 +309,7 @@ def receipt_after_lines(recipients: Iterable[Recipient], after: str) -> list[str
     """After a shared item was deleted or trashed (NU24 C9), who had it and what follows for
     them (`after`: "it leaves their view at their next sync")."""
     said = {
-        "received": "already received it",
+        "seen_later": "may have received it (their device had seen later records)",
         "may_have": "may have received it",
         "not_sent": "never received it",
     }

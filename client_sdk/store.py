@@ -1021,17 +1021,6 @@ class Store:
             found.setdefault(bytes(member), {})[(bytes(author), bytes(device))] = int(counter)
         return found
 
-    async def document_counters(self, doc_id: bytes) -> dict[Key, int]:
-        """(author, device) -> the lowest counter of the records of a document this device
-        holds (seen_records): the record of each device that first brought it here."""
-        rows = await self._all(
-            "SELECT author, device, min(counter) FROM seen_records WHERE doc_id = ? "
-            "AND author IS NOT NULL AND device IS NOT NULL AND counter IS NOT NULL "
-            "GROUP BY author, device",
-            (doc_id,),
-        )
-        return {(bytes(r[0]), bytes(r[1])): int(r[2]) for r in rows}
-
     async def mark_offered(self, records: list[OutboxRecord]) -> list[tuple[bytes, bytes]]:
         """Note, before a push request carrying `records` is handed to the transport, that a
         record of each of their documents may have left this device (R46 F4): a server can
@@ -1060,6 +1049,29 @@ class Store:
         """Whether a record of the document was ever put in a push request (`mark_offered`)."""
         rows = await self._all("SELECT 1 FROM offered WHERE doc_id = ? LIMIT 1", (doc_id,))
         return bool(rows)
+
+    async def receipt_records(self, doc_id: bytes) -> list[tuple[bytes, bytes, int, int]]:
+        """(author, device, counter, epoch) of each record of a document that the server
+        stored (a `seq`; R46 F1): with an epoch a member holds, one that could have brought
+        it to that member's device."""
+        rows = await self._all(
+            "SELECT author, device, counter, epoch FROM seen_records "
+            "WHERE doc_id = ? AND seq IS NOT NULL AND epoch IS NOT NULL "
+            "AND author IS NOT NULL AND device IS NOT NULL AND counter IS NOT NULL",
+            (doc_id,),
+        )
+        return [(bytes(r[0]), bytes(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+    async def highest_counters(self, journal_id: bytes, author: bytes) -> dict[bytes, int]:
+        """Device -> the highest counter of `author`'s device in the journal that this device
+        holds a record of (its own records are held from the moment they are written): what
+        a claim of a member can soundly name (R46 F3)."""
+        rows = await self._all(
+            "SELECT device, max(counter) FROM seen_records WHERE journal_id = ? AND author = ? "
+            "AND device IS NOT NULL AND counter IS NOT NULL GROUP BY device",
+            (journal_id, author),
+        )
+        return {bytes(r[0]): int(r[1]) for r in rows}
 
     async def document_reached_server(self, doc_id: bytes) -> bool:
         """Whether a record of the document holds a server `seq`: stored by the server (this
