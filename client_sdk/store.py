@@ -1693,14 +1693,18 @@ class Transaction:
     ) -> None:
         """Keep, per member account, the highest counter of each owner device that a verified,
         accepted record of that member names in its signed seen vector: (member account id,
-        owner account id, owner device id, counter). What `member_claims` answers."""
+        owner account id, owner device id, counter). What `member_claims` answers. A claim
+        past the highest counter of that device this device holds a record of (its own:
+        drawn) names a record that does not exist yet: it is kept for nothing, so that it
+        cannot turn true once the device draws that far (R46 F3)."""
         if not claims:
             return
         await self._db.executemany(
-            "INSERT INTO member_claims VALUES (?, ?, ?, ?, ?) "
+            "INSERT INTO member_claims SELECT ?, ?, ?, ?, ? WHERE ? <= (SELECT max(counter) "
+            "FROM seen_records WHERE journal_id = ? AND author = ? AND device = ?) "
             "ON CONFLICT(journal_id, member, author, device) "
             "DO UPDATE SET counter = max(counter, excluded.counter)",
-            [(journal_id, m, a, d, c) for m, a, d, c in claims],
+            [(journal_id, m, a, d, c, c, journal_id, a, d) for m, a, d, c in claims],
         )
 
     async def put_journal_counters(
