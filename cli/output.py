@@ -281,7 +281,7 @@ def receipt_lines(
     """Before a shared item is deleted or trashed (NU24 C9): who may have received it, their
     device having signed that it had seen later records (never "already received": a seen
     vector is no proof, R46 F2), who can read it and may have, and who cannot have it yet
-    (nothing of it ever left this device), and what `removing` ("deleting it here") does for
+    (nothing of it sealed under a key they hold ever left this device), and what `removing` ("deleting it here") does for
     them. `item`: "this result";
     `after`: what follows for them ("removes it from their view at their next sync")."""
     lines = []
@@ -299,8 +299,8 @@ def receipt_lines(
             )
         else:
             lines.append(
-                f"{who} can read {item} but cannot have received it yet: it has not left "
-                f"this device; {removing} now, it never shows for them."
+                f"{who} can read {item} but cannot have received it yet: nothing of it they "
+                f"can open has left this device; {removing} now, it never shows for them."
             )
     return lines
 

@@ -136,7 +136,7 @@ def purge_lines(recipients: list[Recipient], held: int) -> list[str]:
     said = {
         "seen_later": "may have received (their device had seen later records)",
         "may_have": "may have received (their device has not said so)",
-        "not_sent": "cannot have received (it has not left this device)",
+        "not_sent": "cannot have received (nothing of it they can open has left this device)",
     }
     lines = [
         f"{output.and_list(names)} {said[state]} {item}."

@@ -262,9 +262,7 @@ class Shares:
             if not members:
                 continue
             records = await context.store.receipt_records(doc_id)
-            sent = await context.store.document_reached_server(
-                doc_id
-            ) or await context.store.document_offered(doc_id)
+            sent_under = await context.store.sent_epochs(doc_id)
             claims = await context.store.member_claims(journal.journal_id)
             highest = await context.store.highest_counters(journal.journal_id, journal.owner_id)
             for member in members:
@@ -287,7 +285,12 @@ class Shares:
                         member.username,
                         context.display(journal),
                         is_copy,
-                        receipt_state(journal.owner_id, first, sound, sent),
+                        receipt_state(
+                            journal.owner_id,
+                            first,
+                            sound,
+                            any(e is None or e >= held_from for e in sent_under),
+                        ),
                     )
                 )
         return sorted(found, key=lambda r: (r.member, r.copy, r.journal))

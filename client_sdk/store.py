@@ -72,7 +72,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     record_id BLOB NOT NULL, epoch INTEGER NOT NULL, ciphertext BLOB NOT NULL, doc_id BLOB
 );
 CREATE TABLE IF NOT EXISTS offered (
-    journal_id BLOB NOT NULL, doc_id BLOB NOT NULL, PRIMARY KEY (journal_id, doc_id)
+    journal_id BLOB NOT NULL, doc_id BLOB NOT NULL, epoch INTEGER NOT NULL,
+    PRIMARY KEY (journal_id, doc_id, epoch)
 );
 CREATE TABLE IF NOT EXISTS set_aside (
     position INTEGER PRIMARY KEY, journal_id BLOB NOT NULL, record_id BLOB NOT NULL,
@@ -1021,34 +1022,43 @@ class Store:
             found.setdefault(bytes(member), {})[(bytes(author), bytes(device))] = int(counter)
         return found
 
-    async def mark_offered(self, records: list[OutboxRecord]) -> list[tuple[bytes, bytes]]:
+    async def mark_offered(self, records: list[OutboxRecord]) -> list[tuple[bytes, bytes, int]]:
         """Note, before a push request carrying `records` is handed to the transport, that a
-        record of each of their documents may have left this device (R46 F4): a server can
-        store a record and answer the push with garbage, or never answer, so only a document
-        never offered is one "no record of which has left this device". Returns the (journal
-        id, document id) rows added now (for `unmark_offered`)."""
-        rows = sorted({(r.journal_id, r.doc_id) for r in records if r.doc_id is not None})
+        record of each of their documents, sealed under its epoch, may have left this device
+        (R46 F4): a server can store a record and answer the push with garbage, or never
+        answer, so only a document never offered is one "no record of which has left this
+        device". Returns the (journal id, document id, epoch) rows added now (for
+        `unmark_offered`)."""
+        rows = sorted({(r.journal_id, r.doc_id, r.epoch) for r in records if r.doc_id is not None})
         added = []
-        for journal_id, doc_id in rows:
+        for row in rows:
             found = await self._all(
-                "SELECT 1 FROM offered WHERE journal_id = ? AND doc_id = ?", (journal_id, doc_id)
+                "SELECT 1 FROM offered WHERE journal_id = ? AND doc_id = ? AND epoch = ?", row
             )
             if not found:
-                added.append((journal_id, doc_id))
+                added.append(row)
         await self._db.executemany(
-            "INSERT OR IGNORE INTO offered (journal_id, doc_id) VALUES (?, ?)", added
+            "INSERT OR IGNORE INTO offered (journal_id, doc_id, epoch) VALUES (?, ?, ?)", added
         )
         return added
 
-    async def unmark_offered(self, rows: list[tuple[bytes, bytes]]) -> None:
+    async def unmark_offered(self, rows: list[tuple[bytes, bytes, int]]) -> None:
         """Undo `mark_offered` for the rows it added, when the push request never left (no
         connection to the server was made: `NetworkError.unsent`)."""
-        await self._db.executemany("DELETE FROM offered WHERE journal_id = ? AND doc_id = ?", rows)
+        await self._db.executemany(
+            "DELETE FROM offered WHERE journal_id = ? AND doc_id = ? AND epoch = ?", rows
+        )
 
-    async def document_offered(self, doc_id: bytes) -> bool:
-        """Whether a record of the document was ever put in a push request (`mark_offered`)."""
-        rows = await self._all("SELECT 1 FROM offered WHERE doc_id = ? LIMIT 1", (doc_id,))
-        return bool(rows)
+    async def sent_epochs(self, doc_id: bytes) -> set[int | None]:
+        """The epochs of the document's records that may have left this device: stored by the
+        server (a `seq`) or put in a push request (`mark_offered`). None stands for a stored
+        record whose epoch this device did not keep (any epoch, for a reader: R46 F1/F4)."""
+        rows = await self._all(
+            "SELECT epoch FROM seen_records WHERE doc_id = ? AND seq IS NOT NULL "
+            "UNION SELECT epoch FROM offered WHERE doc_id = ?",
+            (doc_id, doc_id),
+        )
+        return {None if r[0] is None else int(r[0]) for r in rows}
 
     async def receipt_records(self, doc_id: bytes) -> list[tuple[bytes, bytes, int, int]]:
         """(author, device, counter, epoch) of each record of a document that the server
@@ -1072,14 +1082,6 @@ class Store:
             (journal_id, author),
         )
         return {bytes(r[0]): int(r[1]) for r in rows}
-
-    async def document_reached_server(self, doc_id: bytes) -> bool:
-        """Whether a record of the document holds a server `seq`: stored by the server (this
-        device's, acknowledged, or any device's, pulled)."""
-        rows = await self._all(
-            "SELECT 1 FROM seen_records WHERE doc_id = ? AND seq IS NOT NULL LIMIT 1", (doc_id,)
-        )
-        return bool(rows)
 
     async def seen(self, journal_id: bytes, record_ids: list[bytes]) -> set[bytes]:
         found: set[bytes] = set()

@@ -148,9 +148,10 @@ MAY_HAVE = "may_have"
 or stored by the server); whether their device downloaded it is not known here (no record of
 theirs signed since says it saw later ones)."""
 NOT_SENT = "not_sent"
-"""`Recipient.state`: no record of the item was ever handed to the transport (put in a push
-request) and none was stored by the server: they cannot have it (R46 F4: a missing server
-acknowledgement is no proof that a record never left)."""
+"""`Recipient.state`: no record of the item sealed under a key the member holds was ever handed
+to the transport (put in a push request) or stored by the server: they cannot have it (R46
+F4: a missing server acknowledgement is no proof that a record never left; R46 F1: a record
+from before their share, which they cannot open, brings them nothing)."""
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,8 @@ class Recipient:
     they may have received it, their device had seen later records; no proof, R46 F2),
     MAY_HAVE ("may_have": a record of it may have left this device, and no record of theirs
     says more: the server's word about downloads is never taken) or NOT_SENT ("not_sent": no
-    record of it was ever put in a push request: nothing of it has left this device).
+    record of it that they can open was ever put in a push request or stored by the server:
+    nothing of it they can open has left this device).
     Never "already received" (protocol.md 4.18 Receipts).
 
     What a removal does at a recipient is the same in every state: an entry moved to the
@@ -190,8 +192,9 @@ def receipt_state(
     claims: dict[tuple[bytes, bytes], int],
     sent: bool,
 ) -> str:
-    """A member's `Recipient.state` for one item. `sent`: a record of the item was stored by
-    the server or put in a push request (else NOT_SENT, whatever any claim says: R46 F3);
+    """A member's `Recipient.state` for one item. `sent`: a record of the item sealed under an
+    epoch the member holds was stored by the server or put in a push request (else NOT_SENT,
+    whatever any claim says: R46 F1, F3, F4);
     `first`: per (author, device), the lowest counter of the item's records that could have
     brought it to that member (stored by the server, sealed under an epoch the member holds:
     R46 F1); `claims`: the highest counter of each device the member's

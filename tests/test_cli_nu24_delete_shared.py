@@ -74,8 +74,9 @@ async def test_a_result_not_yet_sent_cannot_have_reached_them_and_an_unshared_on
     taken = (await ana.json("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0"))["id"]
     declined = await ana.tj("measure", "delete", taken[:8], input="n\n")
     assert (
-        "drsmith can read this result but cannot have received it yet: it has not left this "
-        "device; deleting it here now, it never shows for them." in said(declined.stderr)
+        "drsmith can read this result but cannot have received it yet: nothing of it they can "
+        "open has left this device; deleting it here now, it never shows for them."
+        in said(declined.stderr)
     )
     await outage.end()
     alone = await new_device(live_server, tmp_path, "lea")
