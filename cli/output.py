@@ -243,7 +243,7 @@ async def unverified_owners(client: Client, owners: Iterable[str]) -> list[Unver
     return found
 
 
-RECEIPT_ORDER = ("received", "may_have", "not_sent")
+RECEIPT_ORDER = ("seen_later", "may_have", "not_sent")
 
 
 def by_receipt(recipients: Iterable[Recipient]) -> dict[str, list[str]]:
@@ -278,15 +278,20 @@ def by_receipt(recipients: Iterable[Recipient]) -> dict[str, list[str]]:
 def receipt_lines(
     recipients: Iterable[Recipient], item: str, removing: str, after: str
 ) -> list[str]:
-    """Before a shared item is deleted or trashed (NU24 C9): who already received it (a
-    record their device signed says so), who can read it and may have, and who cannot have
-    it yet, and what `removing` ("deleting it here") does for them. `item`: "this result";
+    """Before a shared item is deleted or trashed (NU24 C9): who may have received it, their
+    device having signed that it had seen later records (never "already received": a seen
+    vector is no proof, R46 F2), who can read it and may have, and who cannot have it yet
+    (nothing of it sealed under a key they hold ever left this device), and what `removing` ("deleting it here") does for
+    them. `item`: "this result";
     `after`: what follows for them ("removes it from their view at their next sync")."""
     lines = []
     for state, names in by_receipt(recipients).items():
         who = and_list(names)
-        if state == "received":
-            lines.append(f"{who} already received {item}; {removing} {after}.")
+        if state == "seen_later":
+            lines.append(
+                f"{who} may have received {item} (their device had seen later records); "
+                f"{removing} {after}."
+            )
         elif state == "may_have":
             lines.append(
                 f"{who} can read {item} and may have received it already (their device has "
@@ -294,8 +299,8 @@ def receipt_lines(
             )
         else:
             lines.append(
-                f"{who} can read {item} but cannot have received it yet: it has not left "
-                f"this device; {removing} now, it never shows for them."
+                f"{who} can read {item} but cannot have received it yet: nothing of it they "
+                f"can open has left this device; {removing} now, it never shows for them."
             )
     return lines
 
@@ -304,7 +309,7 @@ def receipt_after_lines(recipients: Iterable[Recipient], after: str) -> list[str
     """After a shared item was deleted or trashed (NU24 C9), who had it and what follows for
     them (`after`: "it leaves their view at their next sync")."""
     said = {
-        "received": "already received it",
+        "seen_later": "may have received it (their device had seen later records)",
         "may_have": "may have received it",
         "not_sent": "never received it",
     }
@@ -572,21 +577,20 @@ def sync_lines(report: SyncReport) -> list[str]:
 
 
 def is_new_safety_flag(news: News) -> bool:
-    """A flag for this account to act on: one a client sealed for it that is new to it, or
-    of an earlier share whose acknowledgement this device does not hold (NU24 C5); never
-    one this account acknowledged already, nor the client's own flags arriving from their
-    other devices (NU22 C13)."""
-    from client_sdk.sync import EARLIER_SHARE, NEW
+    """A flag for this account to act on: one a client sealed for it that is new to it, one
+    of an earlier share whose acknowledgement this device does not hold included (R46 F5);
+    never one this account acknowledged already (verified here), nor the client's own flags
+    arriving from their other devices (NU22 C13)."""
+    from client_sdk.sync import NEW
 
-    return news.kind == "safety_flag" and news.what in (NEW, EARLIER_SHARE) and not news.own
+    return news.kind == "safety_flag" and news.what == NEW and not news.own
 
 
 def safety_line(report: SyncReport) -> str | None:
     """The new safety flags a sync brought, on a line of their own before its summary, so
     that among many clients' news they are not missed (NU20 C6): "Safety: 1 new safety flag
-    from carl: see `tj safety flags` and `tj caseload`"; with those of an earlier share
-    whose acknowledgement this device does not hold, said so (NU24 C5); None when there is
-    none."""
+    from carl: see `tj safety flags` and `tj caseload`" (a flag of an earlier share whose
+    acknowledgement this device does not hold is new too: R46 F5); None when there is none."""
     flags = [str(news) for news in report.news if is_new_safety_flag(news)]
     if not flags:
         return None

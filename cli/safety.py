@@ -217,33 +217,36 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
 
 
 def earlier_share_lines(flags: list[SafetyFlag]) -> list[str]:
-    """What a therapist's device that holds nothing of an earlier share says of its flags,
-    with the true reason (NU22 C7; NU24 C5): it was added after that share ended, or its
-    copy of that share was discarded here with `tj forget` before it was shared again; in
-    either case whether they were acknowledged then is not known here."""
+    """What a therapist's device that holds nothing of an earlier share says of the
+    unacknowledged flags raised before the current share (`SafetyFlag.before_share`), with
+    the true context (NU22 C7; NU24 C5): it was added after that share ended, or its copy of
+    that share was discarded here with `tj forget`. They are NOT YET acknowledged here and
+    told as new (R46 F5): no device of this account may ever have received them."""
     lines = []
     for forgot in (False, True):
-        owners = sorted({f.owner for f in flags if f.earlier_share and f.copy_forgotten == forgot})
+        owners = sorted(
+            {
+                f.owner
+                for f in flags
+                if f.before_share and not f.acknowledged and f.copy_forgotten == forgot
+            }
+        )
         if not owners:
             continue
         who = ", ".join(owners)
-        if forgot:
-            lines.append(
-                f"Flags marked 'earlier share' were raised while {who} shared with you before; "
-                "you discarded this device's copy of that share with `tj forget`, your "
-                "acknowledgements (and notes) from then with it, and a new share's key opens "
-                "nothing written before it: they are on the client's devices, and on your "
-                "other devices that synced then and kept their copy. If none of your devices "
-                "shows an acknowledgement, act on the flag and mark it read here with `tj "
-                "safety ack ID`."
-            )
-            continue
+        why = (
+            "you discarded this device's copy of that share with `tj forget`, your "
+            "acknowledgements (and notes) from then with it"
+            if forgot
+            else "this device was added after that share ended (your acknowledgements "
+            "(and notes) from then are on your devices that synced then, if any did)"
+        )
         lines.append(
-            f"Flags marked 'earlier share' were raised while {who} shared with you "
-            "before; this device was added after that share ended, and a new share's key opens "
-            "nothing written before it: your acknowledgements (and notes) from then are on your "
-            "devices that synced then, and on the client's. If none of your devices shows an "
-            "acknowledgement, act on the flag and mark it read here with `tj safety ack ID`."
+            f"Flags marked 'before this share' were raised, by {who}'s clock, before the "
+            f"current share began; {why}, and a new share's key opens nothing written before "
+            "it. This device holds no acknowledgement of them, and none of your devices may "
+            "ever have received them: treat them as new, act on them and mark them read here "
+            "with `tj safety ack ID`."
         )
     return lines
 
@@ -335,7 +338,7 @@ def flags_table(flags: list[SafetyFlag]) -> Table:
                 str(flag.item),
                 str(flag.answer),
                 ", ".join(f"{a.by} {output.local_time(a.at)}" for a in flag.acknowledged)
-                or ("unknown here (earlier share)" if flag.earlier_share else "NOT YET"),
+                or ("NOT YET (before this share)" if flag.before_share else "NOT YET"),
             )
             for flag in flags
         ),

@@ -27,8 +27,8 @@ def delete(home: Home, entry_id: str, yes: bool) -> None:
     """Move an entry to the trash, on every device. Works offline.
 
     Asks first (--yes does not), naming each therapist who can read it (in a shared journal,
-    or a copy kept for them): who already received it (a record their device signed says
-    so), who may have; at their next sync it leaves their view. The entry can be restored
+    or a copy kept for them): who may have received it (their device signed that it had seen
+    later records), who may have, who cannot have yet; at their next sync it leaves their view. The entry can be restored
     with `tj restore` for 30 days (their view shows it again); then it is deleted for good.
 
     \b
@@ -134,9 +134,9 @@ def purge_lines(recipients: list[Recipient], held: int) -> list[str]:
     the trash and a delete for good do for them."""
     item = "this entry" if held == 1 else f"at least one of these {held} entries"
     said = {
-        "received": "already received",
+        "seen_later": "may have received (their device had seen later records)",
         "may_have": "may have received (their device has not said so)",
-        "not_sent": "cannot have received (it has not left this device)",
+        "not_sent": "cannot have received (nothing of it they can open has left this device)",
     }
     lines = [
         f"{output.and_list(names)} {said[state]} {item}."

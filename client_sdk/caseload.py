@@ -21,10 +21,9 @@ scores only, or single items, may write every day in journals not shared.
 Who needs attention first (`attention_order`), in tiers a clinician reading top-down meets
 in this order:
 
-0. an unacknowledged safety flag (the client opted in to tell this therapist at once), or a
-   flag of an earlier share of the journal that this device never held, whose
-   acknowledgement (if any) is on the therapist's other devices (NU22 C7: never called
-   unacknowledged, never hidden);
+0. an unacknowledged safety flag (the client opted in to tell this therapist at once), one
+   raised before the current share included, whose acknowledgement (if any) this device
+   does not hold (R46 F5: unacknowledged here, with that context; NU22 C7);
 1. a safety item answered above 0 (PHQ-9 item 9, "Thoughts that you would be better off dead
    or of hurting yourself in some way") in the latest result whose answers were shared, or
    in a result that cannot be read. Item 9 is the PHQ-9's safety item (`safety_items` in
@@ -393,31 +392,32 @@ def caseload_row(
     scores = latest_scores(results)
     overdue = () if share_ended else tuple(d.assignment.title for d in due if d.status == OVERDUE)
     unread = tuple(f for f in safety_flags if f.unacknowledged)
-    # Flags of an earlier share this device never held (NU22 C7): acknowledged then or not is
-    # on the therapist's other devices; still first (never hidden), never called unacknowledged.
-    unknown = tuple(f for f in safety_flags if not f.acknowledged and f.earlier_share)
-    # each reason with its tier and the time of its signal (module docstring)
-    reasons: list[tuple[int, str, datetime | None]] = []
+    # R46 F5: a flag raised before the current share, of which this device holds no
+    # acknowledgement, is unacknowledged like any other (no device of this account may ever
+    # have received it); the context is said, never in place of "unacknowledged".
+    prior = tuple(f for f in unread if f.before_share)
+    reasons: list[tuple[int, str, datetime | None]] = []  # each with its tier and signal time
     if share_ended:
         reasons.append((-1, "share ended", None))  # a tag, said first; sets no tier
         if unread:
             label = f"safety flag ({len(unread)} unacknowledged when the share ended)"
             reasons.append((0, label, max(f.raised_at for f in unread)))
     elif unread:
-        reasons.append(
-            (0, f"safety flag ({len(unread)} unacknowledged)", max(f.raised_at for f in unread))
-        )
-    if unknown:
-        label = (
-            f"safety flag ({len(unknown)} of an earlier share: acknowledgement on your other "
-            "devices, not this one)"
-        )
-        if all(f.copy_forgotten for f in unknown):  # discarded here, not a later device
-            label = (
-                f"safety flag ({len(unknown)} of an earlier share whose copy you discarded "
-                "with `tj forget`: acknowledgement not known on this device)"
+        context = ""
+        if prior:
+            where = (
+                "whose copy you discarded with `tj forget`"
+                if all(f.copy_forgotten for f in prior)
+                else "not held on this device"
             )
-        reasons.append((0, label, max(f.raised_at for f in unknown)))
+            context = f", {len(prior)} raised before this share: earlier share {where}"
+        reasons.append(
+            (
+                0,
+                f"safety flag ({len(unread)} unacknowledged{context})",
+                max(f.raised_at for f in unread),
+            )
+        )
     for result, latest, retaken in safety_answers(results):  # answers shared: readable
         day = "" if latest else f" on {result.taken_at.astimezone(zone).date().isoformat()}"
         since = " (retaken since)" if retaken else ""
@@ -468,7 +468,7 @@ def caseload_row(
         scores=scores,
         goals=goal_lines(goals),
         overdue=overdue,
-        safety_flags=(*unread, *unknown),
+        safety_flags=unread,
         brief_id=brief[0] if brief else None,
         brief_at=brief[1] if brief else None,
         flags=(*flags, *(() if owner_verified else (UNVERIFIED,))),  # last: a note, not a crisis

@@ -1436,12 +1436,12 @@ class Client:
 
     async def _flags_told(self, arrivals: list[sync_plan.Arrival]) -> list[sync_plan.Arrival]:
         """`arrivals` with each safety flag of another account that this device did not hold
-        before told for what it is to this account (NU24 C5), never as a new flag to act on:
-        one this account acknowledged already (on another of its devices, whose
-        acknowledgement came with it: `Arrival.told` ACKNOWLEDGED), or one of an earlier
-        share whose acknowledgement then this device does not hold (shared again after the
-        copy was discarded with `tj forget`, or a device added since: EARLIER_SHARE, as
-        `SafetyFlag.earlier_share`). Read from `safety.flags()` only when such a flag came."""
+        before and that this account acknowledged already (on another of its devices, whose
+        signed acknowledgement came with it and verifies here: `Arrival.told` ACKNOWLEDGED)
+        told so (NU24 C5), never as a new flag to act on. Every other flag is told as new,
+        one raised before a share made again included (R46 F5: whether any device of this
+        account received it then is not known, and a clock is no proof). Read from
+        `safety.flags()` only when such a flag came."""
         from client_sdk.safety import SAFETY_FLAG  # only here: a care module (issue 10)
 
         me = self.profile.account_id
@@ -1454,8 +1454,6 @@ class Client:
             flag = flags.get(arrival.doc_id.hex()) if arrival.doc_id in wanted else None
             if flag is not None and any(ack.mine for ack in flag.acknowledged):
                 arrival = dataclasses.replace(arrival, told=sync_plan.ACKNOWLEDGED)
-            elif flag is not None and flag.earlier_share:
-                arrival = dataclasses.replace(arrival, told=sync_plan.EARLIER_SHARE)
             told.append(arrival)
         return told
 

@@ -140,14 +140,21 @@ class NetworkError(TJError):
     out of range such as a time past `wire.MAX_TIME_MS`) is one, not transient, and nothing
     of that reply is used. `transient` ones are retried (transport.RetryPolicy);
     `retry_after` is the wait in seconds the server asked for (its Retry-After header), if
-    any."""
+    any. `unsent`: no attempt of the request got a connection to the server, so no byte of
+    it left this device (a connection refused or not made); False whenever it may have left
+    (R46 F4: a push the server did not acknowledge may still have been stored)."""
 
     def __init__(
-        self, message: str, transient: bool = True, retry_after: float | None = None
+        self,
+        message: str,
+        transient: bool = True,
+        retry_after: float | None = None,
+        unsent: bool = False,
     ) -> None:
         super().__init__(message)
         self.transient = transient
         self.retry_after = retry_after
+        self.unsent = unsent
 
 
 class InvalidInput(TJError):

@@ -243,7 +243,7 @@ class Measures:
         """Delete a result (the owner's), and the copies of it shared with therapists (it
         leaves a current member's view at their next sync; a former member's device keeps
         what it downloaded before the share ended; `shares.recipients` says who can read it
-        and who already received it); returns the result as it was.
+        and what is known of their receipt); returns the result as it was.
         Works offline. Raises InvalidInput for a malformed or ambiguous id, NotFound for an
         unknown or already deleted result, AccessError when this account does not own it,
         RollbackError (an IntegrityError) while the journal's access chain on this device is

@@ -39,7 +39,7 @@ from typing import Any
 from client_sdk import crypto, wire
 from client_sdk import sync as sync_plan
 from client_sdk.documents import Document
-from client_sdk.errors import IntegrityError, RateLimited, TJError
+from client_sdk.errors import IntegrityError, NetworkError, RateLimited, TJError
 from client_sdk.models import now_ms, to_datetime
 from client_sdk.store import LocalJournal, Store
 from client_sdk.sync import OutboxRecord, ProgressTracker, SetAside, SyncReport
@@ -154,6 +154,7 @@ class Pusher:
             # server stores this one meanwhile (issue 10). Whatever the answer, that recording
             # is finished before it is acted on (and before any set-aside, `_set_aside`), so
             # this push changes the store in the order of its batches, as when serial.
+            offered = await self._store.mark_offered(batch)  # before it can leave (R46 F4)
             try:
                 reply = await self._transport.call(
                     "/v1/records/push",
@@ -167,6 +168,8 @@ class Pusher:
                 continue
             except TJError as error:
                 await self._recorded()
+                if isinstance(error, NetworkError) and error.unsent:
+                    await self._store.unmark_offered(offered)  # it never left (R46 F4)
                 if error.code == "stale_epoch":
                     self.stale.add(batch[0].journal_id)  # kept: sealed again by the caller
                     return

@@ -164,15 +164,17 @@ class SafetyFlag:
     recipients: tuple[str, ...] | None = None
     """The members (account ids, hex) the flag was sealed for, as its owner signed them; None
     for a flag from before flags named them (every member)."""
-    earlier_share: bool = False
-    """On a therapist's device: the flag was raised during an earlier share of the journal
-    with this account, whose records (this account's acknowledgements included) this device
-    never held (it was added after that share ended): whether it was acknowledged then is
-    on the account's other devices, not known here; never shown as unacknowledged (NU22 C7).
-    False once an acknowledgement this device reads names it."""
+    before_share: bool = False
+    """On a therapist's device that holds nothing of an earlier share of the journal with this
+    account (added after that share ended, or its copy discarded with `tj forget`): the flag
+    was raised, by its owner's clock, before the current share began. Context only (R46 F5):
+    such a flag may have been acknowledged then on another device, or never received by any
+    device of this account (a server can keep a flag from a member, and owner devices' clocks
+    can differ), so without an acknowledgement this device verifies it is unacknowledged and
+    told as new like any other. False once an acknowledgement this device reads names it."""
 
     copy_forgotten: bool = False
-    """With `earlier_share`: this device holds nothing of that earlier share because its copy
+    """With `before_share`: this device holds nothing of that earlier share because its copy
     was discarded here (`tj forget`) before the journal was shared again, not because the
     device was added after that share ended (NU24 C5)."""
 
@@ -182,8 +184,17 @@ class SafetyFlag:
 
     @property
     def unacknowledged(self) -> bool:
-        """No acknowledgement, as far as this device can know (not `earlier_share`)."""
-        return not self.acknowledged and not self.earlier_share
+        """No acknowledgement of it verified on this device. A flag is shown as acknowledged
+        only on a signed acknowledgement this device verifies, never on a server's or a
+        clock's word (R46 F5), so a flag of an earlier share is unacknowledged here too."""
+        return not self.acknowledged
+
+    @property
+    def earlier_share(self) -> bool:
+        """Always False since R46 F5: no flag is told as "of an earlier share, acknowledgement
+        unknown" any more (that was read from clock times, and hid flags no device of this
+        account ever received). Kept for callers of NU22 C7; see `before_share`."""
+        return False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -198,7 +209,7 @@ class SafetyFlag:
             "answered_at": self.answered_at.isoformat() if self.answered_at else None,
             "acknowledged": [a.to_dict() for a in self.acknowledged],
             "share_ended": self.share_ended,
-            "acknowledgement_unknown": self.earlier_share,
+            "before_share": self.before_share,
             "copy_forgotten": self.copy_forgotten,
         }
 

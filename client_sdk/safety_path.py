@@ -884,10 +884,12 @@ class SafetyPath:
         that ended keeps its flags, as last synced, from the read-only copy this device kept
         (`SafetyFlag.share_ended`; they can no longer be acknowledged). On a therapist's
         device that never held an earlier share of the journal (shared again since), a flag
-        of that earlier share that no acknowledgement here names is `earlier_share`: its
-        acknowledgements then are on the account's other devices (NU22 C7), and
-        `copy_forgotten` when this device held that share and discarded its copy (NU24 C5:
-        then they may be on the client's devices only). Works offline.
+        raised (owner's clock) before the current share that no acknowledgement here names
+        is `before_share`, context only: it is unacknowledged here all the same (R46 F5: a
+        server can keep a flag from every device of a member, and clocks differ), and
+        acknowledgements then, if any, are on the account's other devices (NU22 C7);
+        `copy_forgotten` when this device held that share and discarded its copy (NU24 C5).
+        Works offline.
         Raises NotFound for an unknown journal."""
         me = self._replica.profile.account_id
         journals = {
@@ -935,7 +937,7 @@ class SafetyPath:
             for flag_id, flag in list(flags.items()):
                 earlier = flag.raised_at < to_datetime(granted)
                 if flag.journal_id == journal_id.hex() and earlier and not flag.acknowledged:
-                    flags[flag_id] = replace(flag, earlier_share=True, copy_forgotten=back)
+                    flags[flag_id] = replace(flag, before_share=True, copy_forgotten=back)
         found = sorted(flags.values(), key=lambda f: (f.raised_at, f.id), reverse=True)
         return sorted(found, key=lambda f: bool(f.acknowledged))
 

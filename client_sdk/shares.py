@@ -252,11 +252,12 @@ class Shares:
 
     async def recipients(self, item_id: str) -> builtins.list[Recipient]:
         """Who can read an item of this account's (an entry or a measure result, by id or a
-        unique prefix of 4+ hex digits), and whether they already received it: each current
+        unique prefix of 4+ hex digits), and what is known of their receipt: each current
         member of its journal, and of each copy of it kept for a member (a field-level
         share, `share_entry`, `measures.share`), from the access chains verified here, sorted
-        by member and journal (undelivered.Recipient: "received" only when a record their
-        device signed says so; the server's word about downloads is never taken). What an
+        by member and journal (undelivered.Recipient: "seen_later" when a record their
+        device signed says it had seen later records, never "received": a seen vector is no
+        proof of receipt, R46 F2; the server's word about downloads is never taken). What an
         app says before deleting or trashing a shared item (NU24 C9). Empty for an item of
         a journal this account does not own, or shared with no one. Works offline, from this
         device's copy (sync first for the latest records of members). Raises InvalidInput
@@ -287,12 +288,25 @@ class Shares:
             ]
             if not members:
                 continue
-            first = await context.store.document_counters(doc_id)
-            sent = await context.store.document_reached_server(doc_id)
+            records = await context.store.receipt_records(doc_id)
+            sent_under = await context.store.sent_epochs(doc_id)
             claims = await context.store.member_claims(journal.journal_id)
+            highest = await context.store.highest_counters(journal.journal_id, journal.owner_id)
             for member in members:
                 if member.who is None:
                     continue
+                account = member.who.account_id
+                held_from = state.first_epoch_of(account) if state is not None else 0
+                first: dict[tuple[bytes, bytes], int] = {}
+                for author, device, counter, epoch in records:
+                    if epoch >= held_from:  # sealed under a key this membership holds (R46 F1)
+                        key = (author, device)
+                        first[key] = min(counter, first.get(key, counter))
+                sound = {  # a claim past what that device drew is false (R46 F3)
+                    (author, device): counter
+                    for (author, device), counter in claims.get(account, {}).items()
+                    if author == journal.owner_id and counter <= highest.get(device, 0)
+                }
                 found.append(
                     Recipient(
                         member.username,
@@ -301,8 +315,8 @@ class Shares:
                         receipt_state(
                             journal.owner_id,
                             first,
-                            claims.get(member.who.account_id, {}),
-                            sent,
+                            sound,
+                            any(e is None or e >= held_from for e in sent_under),
                         ),
                     )
                 )

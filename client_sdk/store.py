@@ -71,6 +71,10 @@ CREATE TABLE IF NOT EXISTS outbox (
     position INTEGER PRIMARY KEY AUTOINCREMENT, journal_id BLOB NOT NULL,
     record_id BLOB NOT NULL, epoch INTEGER NOT NULL, ciphertext BLOB NOT NULL, doc_id BLOB
 );
+CREATE TABLE IF NOT EXISTS offered (
+    journal_id BLOB NOT NULL, doc_id BLOB NOT NULL, epoch INTEGER NOT NULL,
+    PRIMARY KEY (journal_id, doc_id, epoch)
+);
 CREATE TABLE IF NOT EXISTS set_aside (
     position INTEGER PRIMARY KEY, journal_id BLOB NOT NULL, record_id BLOB NOT NULL,
     epoch INTEGER NOT NULL, ciphertext BLOB NOT NULL, doc_id BLOB,
@@ -1037,24 +1041,66 @@ class Store:
             found.setdefault(bytes(member), {})[(bytes(author), bytes(device))] = int(counter)
         return found
 
-    async def document_counters(self, doc_id: bytes) -> dict[Key, int]:
-        """(author, device) -> the lowest counter of the records of a document this device
-        holds (seen_records): the record of each device that first brought it here."""
+    async def mark_offered(self, records: list[OutboxRecord]) -> list[tuple[bytes, bytes, int]]:
+        """Note, before a push request carrying `records` is handed to the transport, that a
+        record of each of their documents, sealed under its epoch, may have left this device
+        (R46 F4): a server can store a record and answer the push with garbage, or never
+        answer, so only a document never offered is one "no record of which has left this
+        device". Returns the (journal id, document id, epoch) rows added now (for
+        `unmark_offered`)."""
+        rows = sorted({(r.journal_id, r.doc_id, r.epoch) for r in records if r.doc_id is not None})
+        added = []
+        for row in rows:
+            found = await self._all(
+                "SELECT 1 FROM offered WHERE journal_id = ? AND doc_id = ? AND epoch = ?", row
+            )
+            if not found:
+                added.append(row)
+        await self._db.executemany(
+            "INSERT OR IGNORE INTO offered (journal_id, doc_id, epoch) VALUES (?, ?, ?)", added
+        )
+        return added
+
+    async def unmark_offered(self, rows: list[tuple[bytes, bytes, int]]) -> None:
+        """Undo `mark_offered` for the rows it added, when the push request never left (no
+        connection to the server was made: `NetworkError.unsent`)."""
+        await self._db.executemany(
+            "DELETE FROM offered WHERE journal_id = ? AND doc_id = ? AND epoch = ?", rows
+        )
+
+    async def sent_epochs(self, doc_id: bytes) -> set[int | None]:
+        """The epochs of the document's records that may have left this device: stored by the
+        server (a `seq`) or put in a push request (`mark_offered`). None stands for a stored
+        record whose epoch this device did not keep (any epoch, for a reader: R46 F1/F4)."""
         rows = await self._all(
-            "SELECT author, device, min(counter) FROM seen_records WHERE doc_id = ? "
-            "AND author IS NOT NULL AND device IS NOT NULL AND counter IS NOT NULL "
-            "GROUP BY author, device",
+            "SELECT epoch FROM seen_records WHERE doc_id = ? AND seq IS NOT NULL "
+            "UNION SELECT epoch FROM offered WHERE doc_id = ?",
+            (doc_id, doc_id),
+        )
+        return {None if r[0] is None else int(r[0]) for r in rows}
+
+    async def receipt_records(self, doc_id: bytes) -> list[tuple[bytes, bytes, int, int]]:
+        """(author, device, counter, epoch) of each record of a document that the server
+        stored (a `seq`; R46 F1): with an epoch a member holds, one that could have brought
+        it to that member's device."""
+        rows = await self._all(
+            "SELECT author, device, counter, epoch FROM seen_records "
+            "WHERE doc_id = ? AND seq IS NOT NULL AND epoch IS NOT NULL "
+            "AND author IS NOT NULL AND device IS NOT NULL AND counter IS NOT NULL",
             (doc_id,),
         )
-        return {(bytes(r[0]), bytes(r[1])): int(r[2]) for r in rows}
+        return [(bytes(r[0]), bytes(r[1]), int(r[2]), int(r[3])) for r in rows]
 
-    async def document_reached_server(self, doc_id: bytes) -> bool:
-        """Whether a record of the document holds a server `seq`: stored by the server (this
-        device's, acknowledged, or any device's, pulled)."""
+    async def highest_counters(self, journal_id: bytes, author: bytes) -> dict[bytes, int]:
+        """Device -> the highest counter of `author`'s device in the journal that this device
+        holds a record of (its own records are held from the moment they are written): what
+        a claim of a member can soundly name (R46 F3)."""
         rows = await self._all(
-            "SELECT 1 FROM seen_records WHERE doc_id = ? AND seq IS NOT NULL LIMIT 1", (doc_id,)
+            "SELECT device, max(counter) FROM seen_records WHERE journal_id = ? AND author = ? "
+            "AND device IS NOT NULL AND counter IS NOT NULL GROUP BY device",
+            (journal_id, author),
         )
-        return bool(rows)
+        return {bytes(r[0]): int(r[1]) for r in rows}
 
     async def seen(self, journal_id: bytes, record_ids: list[bytes]) -> set[bytes]:
         found: set[bytes] = set()
@@ -1690,14 +1736,18 @@ class Transaction:
     ) -> None:
         """Keep, per member account, the highest counter of each owner device that a verified,
         accepted record of that member names in its signed seen vector: (member account id,
-        owner account id, owner device id, counter). What `member_claims` answers."""
+        owner account id, owner device id, counter). What `member_claims` answers. A claim
+        past the highest counter of that device this device holds a record of (its own:
+        drawn) names a record that does not exist yet: it is kept for nothing, so that it
+        cannot turn true once the device draws that far (R46 F3)."""
         if not claims:
             return
         await self._db.executemany(
-            "INSERT INTO member_claims VALUES (?, ?, ?, ?, ?) "
+            "INSERT INTO member_claims SELECT ?, ?, ?, ?, ? WHERE ? <= (SELECT max(counter) "
+            "FROM seen_records WHERE journal_id = ? AND author = ? AND device = ?) "
             "ON CONFLICT(journal_id, member, author, device) "
             "DO UPDATE SET counter = max(counter, excluded.counter)",
-            [(journal_id, m, a, d, c) for m, a, d, c in claims],
+            [(journal_id, m, a, d, c, c, journal_id, a, d) for m, a, d, c in claims],
         )
 
     async def put_journal_counters(
@@ -1854,6 +1904,7 @@ class Transaction:
             "device_counters",
             "member_claims",
             "record_covers",
+            "offered",
             "parked_records",
             "write_counters",
             "device_write_counters",  # kept above under the tag, never under the id (R38 G1)

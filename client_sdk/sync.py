@@ -190,8 +190,8 @@ class Arrival:
     told: str = ""
     """What `Client.sync` knows better than the records (NU24 C5): ACKNOWLEDGED, a safety
     flag this account acknowledged already (its acknowledgement arrived with it, from
-    another of its devices); EARLIER_SHARE, a safety flag of an earlier share whose
-    acknowledgement this device does not hold (`SafetyFlag.earlier_share`); "" otherwise."""
+    another of its devices, verified here); "" otherwise (a flag of an earlier share whose
+    acknowledgement this device does not hold is new: R46 F5)."""
 
     @property
     def change(self) -> str | None:
@@ -214,8 +214,8 @@ class Arrival:
 
 NEW, UPDATED, WITHDRAWN = "new", "updated", "withdrawn"
 TRASHED, DELETED, RESTORED = "trashed", "deleted", "restored"
-ACKNOWLEDGED, EARLIER_SHARE = "acknowledged", "earlier share"
-CHANGES = (NEW, UPDATED, RESTORED, ACKNOWLEDGED, EARLIER_SHARE, TRASHED, DELETED, WITHDRAWN)
+ACKNOWLEDGED = "acknowledged"
+CHANGES = (NEW, UPDATED, RESTORED, ACKNOWLEDGED, TRASHED, DELETED, WITHDRAWN)
 """`News.change`, in the order a summary tells them."""
 
 NOUNS = {
@@ -276,11 +276,6 @@ class News:
             return f"{counted} restored from the trash {where}"
         if what == ACKNOWLEDGED:  # NU24 C5: not new to this account
             return f"{counted} from {self.source} you had acknowledged already"
-        if what == EARLIER_SHARE:
-            return (
-                f"{counted} from {self.source}'s earlier share (whether you acknowledged "
-                f"{'it' if self.count == 1 else 'them'} then is not known on this device)"
-            )
         return f"{self.count} {'new' if what == NEW else 'updated'} {noun} from {self.source}"
 
     def to_dict(self) -> dict[str, object]:

@@ -194,6 +194,19 @@ class Transport:
         status maps to."""
         if path not in RETRIED_PATHS or self.retry.attempts <= 1:
             return await self._call_once(path, message, reply)
+        maybe_sent = False  # once an attempt may have left, the call is never "unsent"
+
+        async def call_once() -> wire.M:
+            nonlocal maybe_sent
+            try:
+                return await self._call_once(path, message, reply)
+            except NetworkError as error:
+                maybe_sent = maybe_sent or not error.unsent
+                error.unsent = not maybe_sent  # R46 F4: every attempt unsent, or none is
+                raise
+            except TJError:
+                maybe_sent = True
+                raise
 
         def should_retry(error: BaseException) -> bool:
             if not wait_rate_limit and isinstance(error, RateLimited):
@@ -201,7 +214,7 @@ class Transport:
             return self.retry.should_retry(error)
 
         try:  # the first attempt outside tenacity, whose set-up costs ~100 µs a call
-            return await self._call_once(path, message, reply)
+            return await call_once()
         except TJError as error:
             if not should_retry(error):
                 raise
@@ -213,7 +226,7 @@ class Transport:
             attempts += 1
             if attempts == 1:
                 raise first_failure  # the attempt made above: tenacity counts it and waits
-            return await self._call_once(path, message, reply)
+            return await call_once()
 
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.retry.attempts),
@@ -290,7 +303,8 @@ class Transport:
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
             # The aiohttp exception stays as __cause__ (for logs), out of the words.
             raise NetworkError(
-                f"cannot reach the server at {self.base_url}: {reason(error)}"
+                f"cannot reach the server at {self.base_url}: {reason(error)}",
+                unsent=isinstance(error, aiohttp.ClientConnectorError),  # no connection made
             ) from error
         if status != 200:
             raise _error_from(status, raw, retry_after, path)

@@ -136,25 +136,37 @@ def _name(measure: str) -> str:
     return found.name if found else measure
 
 
-RECEIVED = "received"
-"""`Recipient.state`: a record the member's device signed says it had received the item."""
+SEEN_LATER = "seen_later"
+"""`Recipient.state`: a record the member's device signed says it had received a record of the
+owner's device at or after one that could bring the item to them (stored by the server, under
+a key the member holds). Their device may well have it, but a seen vector is the
+highest counter received, not "every counter up to it" (a server can keep one record and
+serve a later one), so it is no proof of receipt: "may have received it (their device had
+seen later records)" (R46 F2). Nothing is ever told as "already received"."""
 MAY_HAVE = "may_have"
-"""`Recipient.state`: the item reached the server; whether their device downloaded it is not
-known here (no record of theirs signed since says so)."""
+"""`Recipient.state`: a record of the item may have left this device (put in a push request,
+or stored by the server); whether their device downloaded it is not known here (no record of
+theirs signed since says it saw later ones)."""
 NOT_SENT = "not_sent"
-"""`Recipient.state`: no record of the item has left this device: they cannot have it."""
+"""`Recipient.state`: no record of the item sealed under a key the member holds was ever handed
+to the transport (put in a push request) or stored by the server: they cannot have it (R46
+F4: a missing server acknowledgement is no proof that a record never left; R46 F1: a record
+from before their share, which they cannot open, brings them nothing)."""
 
 
 @dataclass(frozen=True)
 class Recipient:
     """A current member who can read one of this account's items (an entry, a measure
     result): `member` (username), `journal` (the name of the journal they read it through:
-    the item's own journal, or a copy kept for them, `copy` True), and `state`: RECEIVED
-    ("received": a record their device signed, verified here, names in its seen vector a
-    counter of the owner's device at or past the record that brought the item: their device
-    had received it; protocol.md 4.18), MAY_HAVE ("may_have": the item reached the server,
-    and no record of theirs says whether their device downloaded it: the server's word about
-    downloads is never taken) or NOT_SENT ("not_sent": nothing of it has left this device).
+    the item's own journal, or a copy kept for them, `copy` True), and `state`: SEEN_LATER
+    ("seen_later": a record their device signed, verified here, names in its seen vector a
+    counter of the owner's device at or past a record that could bring the item to them:
+    they may have received it, their device had seen later records; no proof, R46 F2),
+    MAY_HAVE ("may_have": a record of it may have left this device, and no record of theirs
+    says more: the server's word about downloads is never taken) or NOT_SENT ("not_sent": no
+    record of it that they can open was ever put in a push request or stored by the server:
+    nothing of it they can open has left this device).
+    Never "already received" (protocol.md 4.18 Receipts).
 
     What a removal does at a recipient is the same in every state: an entry moved to the
     trash, or a result or entry deleted for good, leaves their view at their next sync
@@ -178,15 +190,21 @@ def receipt_state(
     owner_id: bytes,
     first: dict[tuple[bytes, bytes], int],
     claims: dict[tuple[bytes, bytes], int],
-    reached_server: bool,
+    sent: bool,
 ) -> str:
-    """A member's `Recipient.state` for one item: `first` is, per (author, device), the lowest
-    counter of the item's records this device holds; `claims` the highest counter of each
-    device the member's signed records say their device had received; `reached_server`
-    whether a record of the item was stored by the server. Only the owner's records count
-    (the owner's device writes the item; a member's claim of another member's records is
-    no receipt of it)."""
+    """A member's `Recipient.state` for one item. `sent`: a record of the item sealed under an
+    epoch the member holds was stored by the server or put in a push request (else NOT_SENT,
+    whatever any claim says: R46 F1, F3, F4);
+    `first`: per (author, device), the lowest counter of the item's records that could have
+    brought it to that member (stored by the server, sealed under an epoch the member holds:
+    R46 F1); `claims`: the highest counter of each device the member's
+    signed records say their device had received, each at most what this device knows that
+    device drew (R46 F3). Only the owner's records count (the owner's device writes the
+    item; a member's claim of another member's records is no receipt of it). SEEN_LATER at
+    most: a seen vector is no proof of receipt (R46 F2)."""
+    if not sent:
+        return NOT_SENT
     for (author, device), counter in first.items():
         if author == owner_id and claims.get((author, device), 0) >= counter:
-            return RECEIVED
-    return MAY_HAVE if reached_server else NOT_SENT
+            return SEEN_LATER
+    return MAY_HAVE

@@ -1,8 +1,10 @@
 """NU24 C9: deleting a measure result, or trashing or purging an entry, in a shared journal
 named no therapist who already had it (real server on loopback, real crypto, CliRunner).
 The prompt and the confirmation now say who can read it and what is known of their receipt:
-"already received" only from a record their device signed; "may have" once it reached the
-server; and that it leaves their view at their next sync. `--yes` skips the prompt."""
+"may have received it (their device had seen later records)" only from a record their device
+signed (R46 F2 changed it from "already received": a seen vector is no proof of receipt, and
+nothing is ever said to be "already received"); "may have" once it may have left; and that
+it leaves their view at their next sync. `--yes` skips the prompt."""
 
 from __future__ import annotations
 
@@ -45,14 +47,19 @@ async def test_deleting_a_result_names_who_received_it_and_yes_skips_the_prompt(
     declined = await ana.tj("measure", "delete", first[:8], input="n\n")
     asked = said(declined.stderr)
     assert (
-        "drsmith already received this result; deleting it here removes it from their view "
-        "at their next sync. Delete the PHQ-9 of " in asked
+        "drsmith may have received this result (their device had seen later records); "
+        "deleting it here removes it from their view at their next sync. Delete the PHQ-9 of "
+        in asked
     ), asked
     assert [r["id"] for r in await drsmith.json("measure", "list")] == [second, first]
     deleted = await ana.ok("measure", "delete", first[:8], "--yes")  # no prompt
     told = said(deleted.stderr + deleted.stdout)
     assert "[y/N]" not in told
-    assert "drsmith already received it: it leaves their view at their next sync." in told
+    assert (
+        "drsmith may have received it (their device had seen later records): it leaves their "
+        "view at their next sync." in told
+    )
+    assert "already received" not in told
     await drsmith.ok("sync")
     assert [r["id"] for r in await drsmith.json("measure", "list")] == [second]
 
@@ -67,8 +74,9 @@ async def test_a_result_not_yet_sent_cannot_have_reached_them_and_an_unshared_on
     taken = (await ana.json("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0"))["id"]
     declined = await ana.tj("measure", "delete", taken[:8], input="n\n")
     assert (
-        "drsmith can read this result but cannot have received it yet: it has not left this "
-        "device; deleting it here now, it never shows for them." in said(declined.stderr)
+        "drsmith can read this result but cannot have received it yet: nothing of it they can "
+        "open has left this device; deleting it here now, it never shows for them."
+        in said(declined.stderr)
     )
     await outage.end()
     alone = await new_device(live_server, tmp_path, "lea")
@@ -87,13 +95,14 @@ async def test_trashing_and_purging_a_shared_entry_name_the_therapist(
     await ana.ok("sync")
     declined = await ana.tj("delete", entry[:8], input="n\n")
     assert (
-        "drsmith already received this entry; moving it to the trash here removes it from "
-        "their view at their next sync (`tj restore` shows it to them again). Move “Work” "
+        "drsmith may have received this entry (their device had seen later records); moving "
+        "it to the trash here removes it from their view at their next sync (`tj restore` shows it to them again). Move “Work” "
         "to the trash?" in said(declined.stderr)
     ), declined.stderr
     trashed = await ana.ok("delete", entry[:8], "--yes")
-    assert "drsmith already received it: it leaves their view at their next sync" in said(
-        trashed.stderr
+    assert (
+        "drsmith may have received it (their device had seen later records): it leaves their "
+        "view at their next sync" in said(trashed.stderr)
     )
     await drsmith.ok("sync")
     assert await drsmith.json("list", "--journal", "ana/Personal") == []
@@ -103,12 +112,15 @@ async def test_trashing_and_purging_a_shared_entry_name_the_therapist(
     await ana.ok("delete", entry[:8], "--yes")
     declined = await ana.tj("trash", "empty", input="n\n")
     assert (
-        "drsmith already received this entry. An entry in the trash leaves their view at "
+        "drsmith may have received (their device had seen later records) this entry. An entry "
+        "in the trash leaves their view at "
         "their next sync; deleted for good, it can never be shown to them again. Delete the "
         "1 entry in the trash for good?" in said(declined.stderr)
     ), declined.stderr
     purged = await ana.ok("trash", "empty", "--yes")
-    assert "drsmith already received this entry." in said(purged.stderr)
+    assert "drsmith may have received (their device had seen later records) this entry." in said(
+        purged.stderr
+    )
 
 
 async def test_a_result_shared_alone_names_the_copy_the_therapist_reads_it_through(

@@ -1,8 +1,8 @@
 """NU24 C5 and C7: what `tj sync` says it received is what happened. An entry trashed,
 deleted for good or restored on another device is told so, never as "updated" (C7); a safety
-flag this account acknowledged, or one of an earlier share whose copy the therapist discarded
-with `tj forget` before the client shared again, is never announced as a new flag, and what
-is said of it is true (C5). Real server on loopback, real crypto, CliRunner."""
+flag this account acknowledged (verified on this device) is never announced as a new flag;
+one of an earlier share whose copy the therapist discarded with `tj forget` before the client
+shared again is new (R46 F5), and what is said of it is true (C5). Real server on loopback, real crypto, CliRunner."""
 
 from __future__ import annotations
 
@@ -108,9 +108,13 @@ async def flagged_and_acknowledged(
     return drsmith, flag["id"]
 
 
-async def test_a_flag_acknowledged_then_forgotten_and_shared_again_is_not_new_and_told_why(
+async def test_a_flag_acknowledged_then_forgotten_and_shared_again_is_new_and_told_why(
     live_server: RunningServer, tmp_path: Path, laptop: Device
 ) -> None:
+    """R46 F5 changed this NU24 C5 test: a flag whose acknowledgement went with a discarded
+    copy is told as NEW on the Safety line (no acknowledgement of it verifies on this device,
+    and "earlier share" was read from clocks), with the true context said: the copy was
+    discarded with `tj forget`, never "this device was added after"."""
     drsmith, flag_id = await flagged_and_acknowledged(live_server, tmp_path, laptop)
     await laptop.ok("unshare", "Personal", "drsmith", "--yes")
     await drsmith.ok("sync")
@@ -119,34 +123,32 @@ async def test_a_flag_acknowledged_then_forgotten_and_shared_again_is_not_new_an
         "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags"
     )
     summary, lines = await synced(drsmith)
-    assert "new safety flag" not in summary
-    assert summary == (  # a flag to look at first (NU20 C6), with why it is told
-        "1 safety flag from ana's earlier share (whether you acknowledged it then is not "
-        "known on this device), 1 new safety plan or safety-flag choice from ana, 1 new "
+    assert summary == (  # a flag to look at first (NU20 C6)
+        "1 new safety flag from ana, 1 new safety plan or safety-flag choice from ana, 1 new "
         "questionnaire result from ana, 1 share change (below)"
     )  # the share change is told once, by its notice below (NU25 C5)
     assert lines == [
-        "Safety: 1 safety flag from ana's earlier share (whether you acknowledged it then is "
-        "not known on this device): see `tj safety flags` and `tj caseload`.",
+        "Safety: 1 new safety flag from ana: see `tj safety flags` and `tj caseload`.",
         "Notice: ana shared Personal with you again (HH:MM), after you had discarded "
         "it on this device with `tj forget`: it is on this device again, with what they "
         "share now.",
     ]
     [flag] = await drsmith.json("safety", "flags")
-    assert (flag["id"], flag["acknowledgement_unknown"], flag["copy_forgotten"]) == (
-        flag_id, True, True,
+    assert (flag["id"], flag["acknowledged"], flag["before_share"], flag["copy_forgotten"]) == (
+        flag_id, [], True, True,
     )  # fmt: skip
     table = said((await drsmith.ok("safety", "flags")).stdout)
     assert "this device was added after" not in table  # not what happened (NU24 C5)
+    assert "NOT YET (before this share)" in table
     assert (
-        "Flags marked 'earlier share' were raised while ana shared with you before; you "
-        "discarded this device's copy of that share with `tj forget`, your acknowledgements "
-        "(and notes) from then with it"
+        "Flags marked 'before this share' were raised, by ana's clock, before the current "
+        "share began; you discarded this device's copy of that share with `tj forget`, your "
+        "acknowledgements (and notes) from then with it"
     ) in table
     [row] = await drsmith.json("caseload")
     assert (
-        "safety flag (1 of an earlier share whose copy you discarded with `tj forget`: "
-        "acknowledgement not known on this device)"
+        "safety flag (1 unacknowledged, 1 raised before this share: earlier share whose copy "
+        "you discarded with `tj forget`)"
     ) in row["flags"]
     listed = said((await drsmith.ok("notes")).stdout)
     assert "which was added after it ended" not in listed
@@ -157,9 +159,7 @@ async def test_a_flag_acknowledged_then_forgotten_and_shared_again_is_not_new_an
     # Acknowledged again here: every device agrees, and nothing more is said.
     await drsmith.ok("safety", "ack", flag_id)
     [flag] = await drsmith.json("safety", "flags")
-    assert (flag["acknowledgement_unknown"], [a["by"] for a in flag["acknowledged"]]) == (
-        False, ["drsmith"],
-    )  # fmt: skip
+    assert [a["by"] for a in flag["acknowledged"]] == ["drsmith"]
     assert await synced(drsmith) == ("nothing new", [])
 
 

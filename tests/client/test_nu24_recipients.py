@@ -1,8 +1,10 @@
 """NU24 C9 through the SDK (real server, real crypto): before deleting or trashing a shared
-item, who can read it and whether they already received it (`client.shares.recipients`).
+item, who can read it and what is known of their receipt (`client.shares.recipients`).
 
-"Received" comes only from a record the member's device signed (its seen vector names the
-owner's record that brought the item); the server's word about downloads is never taken:
+"seen_later" (R46 F2 changed it from "received": a seen vector is a maximum, no proof of
+receipt) comes only from a record the member's device signed (its seen vector names the
+owner's record that brought the item, or a later one); the server's word about downloads is
+never taken:
 a member who wrote nothing since is "may_have" once the item reached the server, and
 "not_sent" while it has not left the owner's device."""
 
@@ -47,9 +49,9 @@ async def test_a_result_not_sent_yet_then_sent_then_received_by_the_therapist(
         "member": "drsmith",
         "journal": "Personal",
         "copy": False,
-        "state": "received",
+        "state": "seen_later",
     }
-    # a result taken after drsmith's note is not received by it
+    # a result taken after drsmith's note is not seen by it
     later = await ana.measures.take("phq9", PHQ9)
     await ana.sync()
     assert [r.state for r in await ana.shares.recipients(later.result.id)] == ["may_have"]
@@ -131,4 +133,4 @@ async def test_a_co_member_and_the_server_cannot_make_a_result_look_received_by_
     await ana.sync()
     assert await ana.problems()  # the forged record: refused and reported
     states = {r.member: r.state for r in await ana.shares.recipients(taken.result.id)}
-    assert states == {"drsmith": "may_have", "tom": "received"}
+    assert states == {"drsmith": "may_have", "tom": "seen_later"}
