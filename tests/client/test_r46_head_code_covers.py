@@ -291,3 +291,35 @@ async def test_a_first_share_carries_no_removal_again(
         await device.sync(strict=True)
     assert read.id not in {e.id for e in await tom.entries.list("ana/Personal")}
     assert read.id not in {e.id for e in await joan.entries.list("ana/Personal")}
+
+
+@pytest.mark.parametrize("where", ["laptop", "phone"])
+async def test_an_entry_whose_removal_was_carried_again_comes_back_whole_when_restored(
+    where: str, signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The removal carried again at joan's share gives joan the entry's structure with every
+    value deleted. Restored (on the device that shared, or on another device of ana's,
+    which the sharing device then writes anew), the entry reads the same on every device,
+    joan's and tom's included."""
+    laptop = await signup("ana")
+    tom, joan = await signup("tom"), await signup("joan")
+    entry = await laptop.entries.write("Personal", "words to come back", mood=6)
+    await share_with(laptop, tom, role="annotate")
+    await laptop.sync(strict=True)
+    await tom.sync(strict=True)
+    await laptop.entries.delete(entry.id)
+    await laptop.sync(strict=True)
+    await share_with(laptop, joan, role="annotate")
+    phone = await login("ana")
+    for device in (laptop, tom, joan, phone):
+        await device.sync(strict=True)
+    assert entry.id not in {e.id for e in await joan.entries.list("ana/Personal")}
+    restoring = laptop if where == "laptop" else phone
+    await restoring.entries.restore(entry.id)
+    for device in (restoring, laptop, phone, tom, joan, laptop, tom, joan, phone):
+        await device.sync(strict=True)
+    for device, name in ((laptop, "Personal"), (phone, "Personal"), (tom, "ana/Personal")):
+        shown = {e.id: (e.body, e.mood) for e in await device.entries.list(name)}
+        assert shown[entry.id] == ("words to come back", 6), device
+    shown = {e.id: (e.body, e.mood) for e in await joan.entries.list("ana/Personal")}
+    assert shown[entry.id] == ("words to come back", 6)
