@@ -3874,7 +3874,10 @@ class Replica:
             if wanted is None and document.doc_id in again and removed(snapshot):
                 everything = {c: 0 for c in decode_state_vector(snapshot.state_vector())}
                 changes = snapshot.removal_since(everything, strip=True)
-                if changes is not None:
+                # One that would not fit in a record (a structure of very many edits) is not
+                # carried: refusing the share for a removed document would leave the user
+                # nothing to shorten (protocol.md 4.19, "Removals carried again").
+                if changes is not None and snapshot_fits(changes):
                     plan.append((snapshot, records.UPDATE, changes))
                     if stripped is not None and snapshot.kind == ENTRY:
                         stripped.add(document.doc_id)  # values kept here, deleted elsewhere
@@ -3902,14 +3905,20 @@ class Replica:
         return plan
 
     async def check_snapshots(
-        self, journal: LocalJournal, doc_ids: list[bytes] | None = None
+        self,
+        journal: LocalJournal,
+        doc_ids: list[bytes] | None = None,
+        *,
+        adding: bytes | None = None,
     ) -> None:
         """Raise InvalidInput, naming the first document (an entry by its title), when a
         record `seal_snapshots(journal, doc_ids)` would seal is larger than one record
         carries (`snapshot_fits`: wire.MAX_RECORD_BYTES sealed): called before anything is
         signed or saved (a share, a restore), so that a refusal leaves nothing half done
-        (R41 F4, F6). A text merged from several devices past MAX_BODY can be that large."""
-        again = await self._removals_again(journal) if doc_ids is None else frozenset()
+        (R41 F4, F6). A text merged from several devices past MAX_BODY can be that large.
+        `adding`: the account a share is about to add (its earlier memberships count for
+        the removals carried again, `_removals_again`, as they will once it is granted)."""
+        again = await self._removals_again(journal, adding) if doc_ids is None else frozenset()
         for document, _, payload in await self._snapshot_plan(journal, doc_ids, again=again):
             if not snapshot_fits(payload):
                 raise InvalidInput(too_large_to_snapshot(journal, document, payload))
@@ -3951,18 +3960,21 @@ class Replica:
                     if not await tx.setting(marker):
                         await tx.set_setting(marker, json.dumps({}))
 
-    async def _removals_again(self, journal: LocalJournal) -> frozenset[bytes]:
+    async def _removals_again(
+        self, journal: LocalJournal, adding: bytes | None = None
+    ) -> frozenset[bytes]:
         """The removed documents (deleted, or in the trash) this account created in
         `journal` that a current member's device may hold live: this device holds a record
         of each sealed under an epoch, before the current one, whose key the owner sealed
         to a membership (current or earlier) of a current member's account. A share
         carries their removals again under its epoch (R46 F7); a document created and
         removed while no current member held a key is not (a new member learns nothing of
-        it). Reads the store only."""
+        it). `adding`: an account counted as a current member too (`check_snapshots`,
+        before its grant is signed). Reads the store only."""
         state = self.chains.state(journal.journal_id)
         if state is None:
             return frozenset()
-        epochs: set[int] = set()
+        epochs: set[int] = set() if adding is None else set(state.held_epochs(adding))
         for member in state.members.values():
             if member.account_id is not None:
                 epochs |= state.held_epochs(member.account_id)
