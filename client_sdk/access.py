@@ -324,6 +324,13 @@ class AccessState:
         latest = handles[-1]
         return frozenset(e for e, sealed in self.sealed_to.items() if latest in sealed)
 
+    def held_epochs(self, account_id: bytes) -> frozenset[int]:
+        """The epochs whose key the owner sealed to any membership of the account, current
+        or earlier (a device of it that read an earlier share may still hold its records),
+        empty when this device knows none (R46 F7: which removals a share carries again)."""
+        handles = set(self.handles.get(account_id, []))
+        return frozenset(e for e, sealed in self.sealed_to.items() if handles & sealed)
+
     def may_read(self, account_id: bytes, epoch: int) -> bool:
         sealed = self.sealed_to.get(epoch, frozenset())
         return account_id == self.owner_id or any(

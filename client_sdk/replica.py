@@ -36,6 +36,7 @@ from client_sdk.documents import (
     ENTRY,
     Document,
     builds_on,
+    decode_state_vector,
     entry_view,
     removal_update,
     removed,
@@ -3844,6 +3845,7 @@ class Replica:
         since: dict[bytes, dict[int, int]] | None = None,
         carried: set[bytes] | None = None,
         stripped: set[bytes] | None = None,
+        again: frozenset[bytes] = frozenset(),
     ) -> list[tuple[Document, str, bytes]]:
         """What `seal_snapshots` seals for `journal` (`doc_ids` as there): each document
         with the kind of its record and the payload (its whole state, or its removal written
@@ -3854,6 +3856,11 @@ class Replica:
         would build on those changes, and wait for them for ever on every other device
         (R41 F7). `since` also comes from records of another device that arrived after the
         share (`_carry`, R43 F2).
+        At a share (`doc_ids` None), each removed document in `again` (`_removals_again`)
+        gets its removal carried under the new epoch: every Yjs client's changes from its
+        first clock, everything but the removal deleted (`removal_since(strip=True)`; its id
+        then goes into `stripped`), so that a member whose device holds the document live,
+        whatever records of it the server kept from that device, can apply it (R46 F7).
         Reads the store only."""
         fresh = {j.journal_id: j for j in await self.store.journals()}[journal.journal_id]
         stored = await self.store.documents(journal.journal_id)
@@ -3864,6 +3871,17 @@ class Replica:
             creator = creators.get(document.doc_id, self.profile.account_id)
             chosen = document.doc_id in wanted if wanted is not None else creator == fresh.owner_id
             snapshot = stored_document(document)
+            if wanted is None and document.doc_id in again and removed(snapshot):
+                everything = {c: 0 for c in decode_state_vector(snapshot.state_vector())}
+                changes = snapshot.removal_since(everything, strip=True)
+                # One that would not fit in a record (a structure of very many edits) is not
+                # carried: refusing the share for a removed document would leave the user
+                # nothing to shorten (protocol.md 4.19, "Removals carried again").
+                if changes is not None and snapshot_fits(changes):
+                    plan.append((snapshot, records.UPDATE, changes))
+                    if stripped is not None and snapshot.kind == ENTRY:
+                        stripped.add(document.doc_id)  # values kept here, deleted elsewhere
+                continue
             if not chosen or (wanted is None and removed(snapshot)):
                 continue
             start = (since or {}).get(document.doc_id)
@@ -3887,14 +3905,21 @@ class Replica:
         return plan
 
     async def check_snapshots(
-        self, journal: LocalJournal, doc_ids: list[bytes] | None = None
+        self,
+        journal: LocalJournal,
+        doc_ids: list[bytes] | None = None,
+        *,
+        adding: bytes | None = None,
     ) -> None:
         """Raise InvalidInput, naming the first document (an entry by its title), when a
         record `seal_snapshots(journal, doc_ids)` would seal is larger than one record
         carries (`snapshot_fits`: wire.MAX_RECORD_BYTES sealed): called before anything is
         signed or saved (a share, a restore), so that a refusal leaves nothing half done
-        (R41 F4, F6). A text merged from several devices past MAX_BODY can be that large."""
-        for document, _, payload in await self._snapshot_plan(journal, doc_ids):
+        (R41 F4, F6). A text merged from several devices past MAX_BODY can be that large.
+        `adding`: the account a share is about to add (its earlier memberships count for
+        the removals carried again, `_removals_again`, as they will once it is granted)."""
+        again = await self._removals_again(journal, adding) if doc_ids is None else frozenset()
+        for document, _, payload in await self._snapshot_plan(journal, doc_ids, again=again):
             if not snapshot_fits(payload):
                 raise InvalidInput(too_large_to_snapshot(journal, document, payload))
 
@@ -3912,13 +3937,60 @@ class Replica:
         is sealed; with `doc_ids`, less the owner's records from before the cut that no
         cover of the cut accounts for (`_seal_plan` `across`, R43 F2). Every record is
         sealed in one transaction; InvalidInput (nothing written) when one is too large for
-        a record (`check_snapshots`)."""
+        a record (`check_snapshots`).
+
+        At a share, each removed document that a current member's device may hold live
+        (`_removals_again`) gets its removal carried again under the new epoch (R46 F7): a
+        server that kept a trash or a deletion from a member's device, which the boundary
+        then covers, can no longer leave the document live there unnoticed."""
         fresh, key = await self._current_key(journal)
-        plan = await self._snapshot_plan(journal, doc_ids)
+        again = await self._removals_again(journal) if doc_ids is None else frozenset()
+        stripped: set[bytes] = set()
+        plan = await self._snapshot_plan(journal, doc_ids, stripped=stripped, again=again)
         across = None if doc_ids is None else frozenset[tuple[bytes, int]]()
         with contextlib.suppress(_NothingToCover):
             async with self.store.transaction() as tx:
                 await self._seal_plan(tx, fresh, key, plan, across=across)
+                for doc_id in sorted(stripped & again):
+                    # The other devices and members may hold its values deleted: a restore
+                    # writes them anew. No change was carried that the other owner devices
+                    # lack ({}: the merge at another device's restore keeps its body,
+                    # `_restore_kept`); a marker already set (R43 F3) names such changes.
+                    marker = restore_anew_setting(doc_id)
+                    if not await tx.setting(marker):
+                        await tx.set_setting(marker, json.dumps({}))
+
+    async def _removals_again(
+        self, journal: LocalJournal, adding: bytes | None = None
+    ) -> frozenset[bytes]:
+        """The removed documents (deleted, or in the trash) this account created in
+        `journal` that a current member's device may hold live: this device holds a record
+        of each sealed under an epoch, before the current one, whose key the owner sealed
+        to a membership (current or earlier) of a current member's account. A share
+        carries their removals again under its epoch (R46 F7); a document created and
+        removed while no current member held a key is not (a new member learns nothing of
+        it). `adding`: an account counted as a current member too (`check_snapshots`,
+        before its grant is signed). Reads the store only."""
+        state = self.chains.state(journal.journal_id)
+        if state is None:
+            return frozenset()
+        epochs: set[int] = set() if adding is None else set(state.held_epochs(adding))
+        for member in state.members.values():
+            if member.account_id is not None:
+                epochs |= state.held_epochs(member.account_id)
+        epochs.discard(state.epoch)
+        if not epochs:
+            return frozenset()
+        docs = await self.store.docs_sealed_in(journal.journal_id, epochs)
+        creators = await self.store.creators(sorted(docs))
+        stored = {d.doc_id: d for d in await self.store.documents(journal.journal_id)}
+        return frozenset(
+            doc_id
+            for doc_id in docs
+            if creators.get(doc_id, self.profile.account_id) == journal.owner_id
+            and doc_id in stored
+            and removed(stored_document(stored[doc_id]))
+        )
 
     async def _current_key(self, journal: LocalJournal) -> tuple[LocalJournal, bytes]:
         """The journal as stored now and the key of its verified current epoch."""

@@ -726,6 +726,21 @@ class Store:
         )
         return [LocalShare(bytes(r[0]), bytes(r[1]), r[2], r[3], r[4], bool(r[5])) for r in rows]
 
+    async def docs_sealed_in(self, journal_id: bytes, epochs: Iterable[int]) -> set[bytes]:
+        """The documents of which this device holds a record (pulled or its own) sealed
+        under one of `epochs`."""
+        wanted = sorted(set(epochs))
+        found: set[bytes] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = await self._all(
+                "SELECT DISTINCT doc_id FROM seen_records WHERE journal_id = ? "
+                f"AND doc_id IS NOT NULL AND epoch IN ({', '.join('?' * len(chunk))})",
+                (journal_id, *chunk),
+            )
+            found.update(bytes(row[0]) for row in rows)
+        return found
+
     async def creators(self, doc_ids: list[bytes]) -> dict[bytes, bytes]:
         found: dict[bytes, bytes] = {}
         for start in range(0, len(doc_ids), 500):

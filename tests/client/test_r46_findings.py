@@ -332,10 +332,13 @@ async def test_r46_f7_a_trash_kept_from_a_therapist_is_covered_by_the_next_share
     await ana.sync(strict=True)
     await joan.sync()
     withheld = (await tom.sync()).withheld + (await tom.sync()).withheld
-    assert entry.id in {e.id for e in await tom.entries.list("ana/Personal")}  # the fork
+    # Fixed: the share carries the removal again under its epoch (protocol.md 4.19,
+    # "Removals carried again"), so tom's device no longer shows the entry; the trash
+    # record itself is still kept from him, which the pair code shows.
+    assert entry.id not in {e.id for e in await tom.entries.list("ana/Personal")}
     ana_code = await ana.journals.verify_head("Personal", with_member="tom")
     tom_code = await tom.journals.verify_head("ana/Personal")
     assert ana_code != tom_code or withheld, (
-        "tom still reads an entry ana moved to the trash, the codes they compare are equal "
-        "and tom's sync reports nothing withheld"
+        "the codes tom and ana compare are equal and tom's sync reports nothing withheld, "
+        "while the server keeps ana's trash record from tom's device"
     )

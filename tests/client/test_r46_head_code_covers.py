@@ -6,8 +6,9 @@ code").
 tests/client/test_r46_findings.py holds the reviewer's two attacks (a record withdrawn on a
 refusal the server faked, a trash kept from a therapist until the next share); here: honest
 devices still agree after a share that carries no snapshot of a trashed or deleted entry nor
-of a therapist's note, and after a withdrawal the server really caused; and, strict xfail,
-F7 through a re-share of the same therapist (not fixed: see its reason)."""
+of a therapist's note, and after a withdrawal the server really caused; and F7 through a
+re-share of the same therapist, which the share's removals carried again under its epoch
+close (protocol.md 4.19, "Removals carried again")."""
 
 from __future__ import annotations
 
@@ -120,24 +121,14 @@ async def test_a_push_the_server_really_refused_leaves_the_pair_codes_equal(
         assert owner_code == member_code, name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "R46 F7 residual, not fixed: a re-share of the same therapist. The trash is in an "
-        "epoch of tom's earlier membership, which the pair code leaves out when covered (a "
-        "device of his that forgot that copy, or a new one, cannot hold it), yet tom's device "
-        "still shows the entry from that copy. Needs the share to carry each removed "
-        "document's removal under the new epoch (the re-seal path, `seal_snapshots`), or a "
-        "signed statement of which earlier copy the member's device still holds."
-    ),
-)
 async def test_r46_f7_residual_a_trash_kept_from_a_therapist_re_shared_is_caught(
     signup: ClientFactory, through: Through, hostile: HostileServer, live_server: RunningServer
 ) -> None:
     """R46 F7 through a re-share of the same therapist: ana trashes an entry tom reads, the
     server keeps the trash from tom, ana ends tom's share and shares again with him. The
-    new membership's boundary covers the trash and no fresh snapshot carries it; if tom's
-    device still shows the entry, his code or his sync must say so."""
+    new membership's boundary covers the trash and no fresh snapshot carries it; the share
+    carries the removal again under its epoch, so tom's device no longer shows the entry
+    (if it did, his code or his sync would have to say so)."""
     ana = await signup("ana")
     tom = await through("tom")
     entry = await ana.entries.write("Personal", "something ana later took back")
@@ -160,6 +151,7 @@ async def test_r46_f7_residual_a_trash_kept_from_a_therapist_re_shared_is_caught
     ana_code = await ana.journals.verify_head("Personal", with_member="tom")
     tom_code = await tom.journals.verify_head("ana/Personal")
     assert not shown or ana_code != tom_code or withheld
+    assert not shown
 
 
 async def test_a_members_note_kept_unread_is_counted_like_the_applied_one_after_a_share(
@@ -187,3 +179,147 @@ async def test_a_members_note_kept_unread_is_counted_like_the_applied_one_after_
     laptop = await login("ana")
     await laptop.sync(strict=True)
     assert await laptop.journals.verify_head("Personal", with_member="tom") == tom_code
+
+
+async def test_r46_f7_a_carried_removal_kept_from_the_therapist_is_reported_then_clears(
+    signup: ClientFactory, through: Through, hostile: HostileServer, live_server: RunningServer
+) -> None:
+    """tom's sync with removals carried again (R46 F7). The server keeps from tom's device
+    ana's trash and every record of her share with joan, and serves ana's next entry: tom's
+    sync reports ana's records withheld (the share's are below the entry's counter), at
+    every sync, and tom still reads the entry (every record that could tell him is kept).
+    ana's next share (with kim) carries the removal again: served it, tom's sync reports
+    nothing withheld any more (its boundary accounts for the counters kept from him), tom
+    no longer shows the entry, and the codes he and ana compare differ (she counts the
+    records kept from him)."""
+    ana = await signup("ana")
+    tom = await through("tom")
+    joan, kim = await signup("joan"), await signup("kim")
+    entry = await ana.entries.write("Personal", "something ana later took back")
+    await share_with(ana, tom, role="annotate")
+    await ana.sync(strict=True)
+    await tom.sync(strict=True)
+    personal = await journal_id(ana, "Personal")
+    before = set(journal_seqs(live_server, personal))
+    await ana.entries.delete(entry.id)
+    await ana.sync(strict=True)
+    await share_with(ana, joan, role="annotate")
+    await ana.sync(strict=True)
+    hidden = set(journal_seqs(live_server, personal)) - before
+    assert len(hidden) >= 2  # the trash, the removal carried again
+    hostile.replies["/v1/sync"] = hiding(personal, hidden)
+    await ana.entries.write("Personal", "a later entry")
+    await ana.sync(strict=True)
+    for _ in range(2):
+        report = await tom.sync()
+        assert [g.journal_id for g in report.withheld] == [personal]
+    assert entry.id in {e.id for e in await tom.entries.list("ana/Personal")}
+    await share_with(ana, kim, role="annotate")
+    await ana.sync(strict=True)
+    for _ in range(2):
+        report = await tom.sync()
+        assert report.withheld == []
+    assert entry.id not in {e.id for e in await tom.entries.list("ana/Personal")}
+    codes = await pair_codes(ana, {"tom": tom})
+    assert codes["tom"][0] != codes["tom"][1]
+
+
+async def test_r46_f7_a_deletion_for_good_and_a_deleted_goal_kept_from_the_therapist(
+    signup: ClientFactory, through: Through, hostile: HostileServer, live_server: RunningServer
+) -> None:
+    """The same for a deletion for good of an entry and of a goal: the server keeps both
+    deletions from tom's device; ana's next share (with joan) carries them again, so tom
+    shows neither any more, and joan, who never held them, is given neither."""
+    ana = await signup("ana")
+    tom = await through("tom")
+    joan = await signup("joan")
+    entry = await ana.entries.write("Personal", "words ana deleted for good")
+    goal = await ana.goals.add("Stop drinking", why="Before my brother's wedding.")
+    await share_with(ana, tom, role="annotate")
+    await ana.sync(strict=True)
+    await tom.sync(strict=True)
+    assert [g.id for g in await tom.goals.list()] == [goal.id]
+    personal = await journal_id(ana, "Personal")
+    before = set(journal_seqs(live_server, personal))
+    await ana.entries.delete(entry.id)
+    assert await ana.entries.empty_trash() == 1
+    await ana.goals.delete(goal.id)
+    await ana.sync(strict=True)
+    hidden = set(journal_seqs(live_server, personal)) - before
+    assert hidden
+    hostile.replies["/v1/sync"] = hiding(personal, hidden)
+    await tom.sync()
+    assert entry.id in {e.id for e in await tom.entries.list("ana/Personal")}  # the fork
+    await share_with(ana, joan, role="annotate")
+    await ana.sync(strict=True)
+    await tom.sync()
+    await joan.sync(strict=True)
+    assert entry.id not in {e.id for e in await tom.entries.list("ana/Personal")}
+    assert await tom.goals.list() == []
+    assert await joan.entries.list("ana/Personal") == []
+    assert await joan.goals.list() == []
+
+
+async def test_a_first_share_carries_no_removal_again(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """Removals are carried again only for documents a current member's device may hold
+    (it held a key of an epoch under which a record of them was sealed): a first share of
+    a journal whose entry was trashed before anyone read it seals the live entry's
+    snapshot alone, and re-sharing with tom after that seals one record more per removed
+    entry he could hold, none for one trashed while he held no key."""
+    ana, tom, joan = await signup("ana"), await signup("tom"), await signup("joan")
+    await ana.entries.write("Personal", "stays live")
+    await ana.entries.delete((await ana.entries.write("Personal", "trashed unread")).id)
+    await ana.sync(strict=True)
+    personal = await journal_id(ana, "Personal")
+    before = set(journal_seqs(live_server, personal))
+    await share_with(ana, tom, role="annotate")
+    await ana.sync(strict=True)
+    assert len(set(journal_seqs(live_server, personal)) - before) == 1  # the live snapshot
+    read = await ana.entries.write("Personal", "read by tom, then trashed")
+    await ana.sync(strict=True)
+    await tom.sync(strict=True)
+    await ana.entries.delete(read.id)
+    await ana.sync(strict=True)
+    before = set(journal_seqs(live_server, personal))
+    await share_with(ana, joan, role="annotate")
+    await ana.sync(strict=True)
+    # the live entry's snapshot and the removal of the one tom read
+    assert len(set(journal_seqs(live_server, personal)) - before) == 2
+    for device in (tom, joan, tom):
+        await device.sync(strict=True)
+    assert read.id not in {e.id for e in await tom.entries.list("ana/Personal")}
+    assert read.id not in {e.id for e in await joan.entries.list("ana/Personal")}
+
+
+@pytest.mark.parametrize("where", ["laptop", "phone"])
+async def test_an_entry_whose_removal_was_carried_again_comes_back_whole_when_restored(
+    where: str, signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The removal carried again at joan's share gives joan the entry's structure with every
+    value deleted. Restored (on the device that shared, or on another device of ana's,
+    which the sharing device then writes anew), the entry reads the same on every device,
+    joan's and tom's included."""
+    laptop = await signup("ana")
+    tom, joan = await signup("tom"), await signup("joan")
+    entry = await laptop.entries.write("Personal", "words to come back", mood=6)
+    await share_with(laptop, tom, role="annotate")
+    await laptop.sync(strict=True)
+    await tom.sync(strict=True)
+    await laptop.entries.delete(entry.id)
+    await laptop.sync(strict=True)
+    await share_with(laptop, joan, role="annotate")
+    phone = await login("ana")
+    for device in (laptop, tom, joan, phone):
+        await device.sync(strict=True)
+    assert entry.id not in {e.id for e in await joan.entries.list("ana/Personal")}
+    restoring = laptop if where == "laptop" else phone
+    await restoring.entries.restore(entry.id)
+    for device in (restoring, laptop, phone, tom, joan, laptop, tom, joan, phone):
+        await device.sync(strict=True)
+    for device, name in ((laptop, "Personal"), (phone, "Personal"), (tom, "ana/Personal")):
+        shown = {e.id: (e.body, e.mood) for e in await device.entries.list(name)}
+        assert shown[entry.id] == ("words to come back", 6), device
+    shown = {e.id: (e.body, e.mood) for e in await joan.entries.list("ana/Personal")}
+    assert shown[entry.id] == ("words to come back", 6)
