@@ -5,7 +5,12 @@ server on 127.0.0.1, real crypto. Every `test_r47_...` test here fails on integ5
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from client_sdk import Client
+from tests.client.hostile import HostileServer
+from tests.client.sharing_support import share_with
+from tests.client.test_r43_race import quiet_phone, race
 from tests.conftest import ClientFactory
 
 
@@ -41,3 +46,42 @@ async def test_r47_different_sentences_added_apart_then_edited_keep_their_words(
     await settle(laptop, phone)
     bodies = [(await d.entries.get(entry.id)).body for d in (laptop, phone)]
     assert bodies == [edited, edited], (edited, bodies)
+
+
+async def test_r47_words_deleted_after_a_restore_do_not_come_back_through_a_carried_removal(
+    hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """F2. The laptop adds words to an entry and trashes it, pushed just before the phone
+    shares the journal; the phone pulls them late and carries them across the cut with the
+    words deleted (R43 F2), keeping them itself under a restore-anew marker. `_carry` writes
+    that marker as `True` (the marker of an earlier version: which changes were carried,
+    unknown), so when the laptop restores the entry and rewrites "Monday." as "Tuesday.",
+    the phone's `_restore_kept` takes as base the kept body less everything the merge
+    deleted, and its patches write back "Monday.", which the user deleted on purpose after
+    the restore, on every device and at tom."""
+    async with race(hostile, signup, tmp_path) as state:
+        laptop, phone = state.laptop, state.phone
+        entry = await laptop.entries.write(None, "Monday.", title="Hard day")
+        await laptop.sync()
+        await quiet_phone(state)
+        await laptop.entries.edit(entry.id, append=" About my brother.")
+        await laptop.entries.delete(entry.id)
+        await laptop.sync()
+        state.delay()
+        tom = await signup("tom")
+        await share_with(phone, tom, role="annotate")
+        state.deliver()
+        for _ in range(2):
+            for device in (laptop, phone, tom):
+                await device.sync()
+        assert [e.id for e in await laptop.entries.trash()] == [entry.id]
+        await laptop.entries.restore(entry.id)
+        body = (await laptop.entries.get(entry.id)).body
+        await laptop.entries.edit(entry.id, body=body.replace("Monday.", "Tuesday."))
+        for _ in range(2):
+            for device in (laptop, phone, tom):
+                await device.sync()
+        bodies = [(await d.entries.get(entry.id)).body for d in (laptop, phone)]
+        assert bodies[0] == bodies[1], bodies
+        assert "Monday" not in bodies[0], bodies
+        assert "Tuesday." in bodies[0], bodies
