@@ -9,9 +9,9 @@ from pathlib import Path
 
 from client_sdk import Client
 from tests.client.hostile import HostileServer
-from tests.client.sharing_support import share_with
-from tests.client.test_r43_race import quiet_phone, race
-from tests.conftest import ClientFactory
+from tests.client.sharing_support import rows, server_db, share_with
+from tests.client.test_r43_race import hiding, quiet_phone, race
+from tests.conftest import ClientFactory, RunningServer
 
 
 async def settle(*devices: Client) -> None:
@@ -85,3 +85,51 @@ async def test_r47_words_deleted_after_a_restore_do_not_come_back_through_a_carr
         assert bodies[0] == bodies[1], bodies
         assert "Monday" not in bodies[0], bodies
         assert "Tuesday." in bodies[0], bodies
+
+
+async def test_r47_a_late_removal_carried_by_two_devices_is_not_written_twice_at_a_restore(
+    hostile: HostileServer,
+    live_server: RunningServer,
+    signup: ClientFactory,
+    login: ClientFactory,
+    tmp_path: Path,
+) -> None:
+    """F3. Two owner devices carry one late removal (4.19 allows it: "two devices that carry
+    one at once send the same Yjs changes twice, which changes nothing"): the laptop's words
+    and trash, pushed just before the phone's share, are carried by the tablet (which pulls
+    them with the boundary) and by the phone (from which the server holds back the tablet's
+    carry). Each keeps the words under a restore-anew marker. When the laptop restores the
+    entry, each writes them anew as fresh Yjs items: the words are there twice, on every
+    device and at tom."""
+    async with race(hostile, signup, tmp_path) as state:
+        laptop, phone = state.laptop, state.phone
+        tablet = await login("ana", "tablet")
+        entry = await laptop.entries.write(None, "Monday.", title="Hard day")
+        await laptop.sync()
+        await tablet.sync()
+        await quiet_phone(state)
+        await laptop.entries.edit(entry.id, append=" About my brother.")
+        await laptop.entries.delete(entry.id)
+        await laptop.sync()
+        state.delay()
+        tom = await signup("tom")
+        await share_with(phone, tom, role="annotate")
+        database = server_db(live_server)
+        before = {bytes(r) for (r,) in rows(database, "SELECT record_id FROM records")}
+        await tablet.sync()  # the late words and trash, and the boundary: carried
+        after = {bytes(r) for (r,) in rows(database, "SELECT record_id FROM records")}
+        assert after - before  # the tablet's carry
+        hostile.replies["/v1/sync"] = hiding(after - before)
+        await phone.sync()  # the late records, not the tablet's carry: carried again
+        del hostile.replies["/v1/sync"]
+        for _ in range(2):
+            for device in (laptop, phone, tablet, tom):
+                await device.sync()
+        assert [e.id for e in await laptop.entries.trash()] == [entry.id]
+        await laptop.entries.restore(entry.id)
+        for _ in range(2):
+            for device in (laptop, phone, tablet, tom):
+                await device.sync()
+        bodies = [(await d.entries.get(entry.id)).body for d in (laptop, phone, tablet)]
+        assert bodies[0] == bodies[1] == bodies[2], bodies
+        assert bodies[0] == "Monday. About my brother.", bodies
