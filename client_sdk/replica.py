@@ -2620,7 +2620,11 @@ class Replica:
                 carrying_now = frozenset((r.device, r.counter) for r in missing)
                 await self._seal_plan(tx, fresh, key, plan, seen, across=carrying_now)
                 for doc_id in stripped & {document.doc_id for document, _, _ in plan}:
-                    await tx.set_setting(restore_anew_setting(doc_id), True)
+                    # as the share's re-seal does (`_seal_outbox`): the changes carried
+                    # deleted (Yjs client -> first clock), so that a restore pulled brings
+                    # back these only, not what the user deleted since (R47 F2)
+                    carried_from = {str(c): k for c, k in sorted(since.get(doc_id, {}).items())}
+                    await tx.set_setting(restore_anew_setting(doc_id), json.dumps(carried_from))
             return True
         return False
 
