@@ -855,7 +855,7 @@ REMOVAL_FIELDS = frozenset({"deleted", "trashed_at", "updated_at"})  # what a re
 
 def restore_kept_update(
     document: Document, kept: Document, now_ms: int, since: Mapping[int, int] | None = None
-) -> bytes:
+) -> bytes | None:
     """Another device took out of the trash an entry (`document`, as merged here) whose
     values this device kept while every other device held them deleted (`kept`: the entry as
     this device held it before that restore arrived; `since`: the changes carried so at a
@@ -870,7 +870,15 @@ def restore_kept_update(
     version), the base is the kept body without everything the merge deleted. The body is
     written as fresh Yjs items, like every field value (a value the merge holds wins over the
     kept one), so that a later record of the restoring device, which holds the kept ones
-    deleted, cannot delete them again."""
+    deleted, cannot delete them again.
+
+    Written once however many devices kept them (R47 F3: two owner devices that both
+    carried one late removal both hold them): when the merged body already holds every
+    change of the kept body from the base (each patch's words with their context, as the
+    kept body reads them), another device wrote them anew already, and the body is left as
+    merged; then None (nothing to write) unless a kept field value is missing from the
+    merge. Two devices writing them at once (neither had the other's) write the same words
+    at the same place, kept once by rule 2 (`twin_inserts`)."""
     base = Document.from_state(kept.doc_id, kept.kind, kept.state())
     if since is None:
         base.apply(bytes(document._doc.get_update(document.state_vector())))  # its deletes
@@ -884,13 +892,27 @@ def restore_kept_update(
     differ = diff_match_patch()
     differ.Diff_Timeout = DIFF_TIMEOUT_S
     patches = differ.patch_make(base.text("body"), kept.text("body"))
-    body, _ = differ.patch_apply(patches, document.text("body"))
+    merged = document.text("body")
     values = {
         **{k: v for k, v in kept.field_values().items() if k not in REMOVAL_FIELDS},
         **{k: v for k, v in document.field_values().items() if k not in REMOVAL_FIELDS},
     }
+    if patches and all(_after_patch(patch) in merged for patch in patches):
+        current = document.field_values()
+        missing = {k: v for k, v in values.items() if current.get(k) != v}
+        if not missing:
+            return None
+        return document.change(fields={**missing, "updated_at": now_ms})
+    body, _ = differ.patch_apply(patches, merged)
     return document.change(
         fields={**values, "updated_at": now_ms}, texts={"body": ""}, appends={"body": body}
+    )
+
+
+def _after_patch(patch: Any) -> str:
+    """A diff-match-patch patch's text after it applies: its context and inserted words."""
+    return "".join(
+        text for operation, text in patch.diffs if operation != diff_match_patch.DIFF_DELETE
     )
 
 

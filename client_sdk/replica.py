@@ -4014,10 +4014,11 @@ class Replica:
         except (TypeError, ValueError, AttributeError):
             since = None
         update = restore_kept_update(document, stored_document(before), now_ms(), since)
-        await self.commit(journal, document, update)
+        if update is not None:  # None: another device wrote them anew already (R47 F3)
+            await self.commit(journal, document, update)
+            self._pull_wrote = True
         async with self.store.transaction() as tx:
             await tx.set_setting(marker, None)
-        self._pull_wrote = True
 
     async def restored(self, journal: LocalJournal, doc_id: bytes) -> None:
         """A document taken out of the trash (here, or by another device of the owner: seen
