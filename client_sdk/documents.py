@@ -865,7 +865,9 @@ def restore_kept_update(
 
     The body is a three-way merge: the kept body without what those changes wrote (what the
     other devices held) is the base; the kept body's changes from that base are applied to
-    the merged body with diff-match-patch's patches (placed by their context, so what the
+    the merged body as the other devices hold it (told `since`: with the carried changes
+    deleted, which the writer of those changes, or this device, may hold live: R47 F3) with
+    diff-match-patch's patches (placed by their context, so what the
     other devices wrote or deleted since stays so). Without `since` (a marker of an earlier
     version), the base is the kept body without everything the merge deleted. The body is
     written as fresh Yjs items, like every field value (a value the merge holds wins over the
@@ -873,13 +875,15 @@ def restore_kept_update(
     deleted, cannot delete them again.
 
     Written once however many devices kept them (R47 F3: two owner devices that both
-    carried one late removal both hold them): when the merged body already holds every
-    change of the kept body from the base (each patch's words with their context, as the
-    kept body reads them), another device wrote them anew already, and the body is left as
-    merged; then None (nothing to write) unless a kept field value is missing from the
-    merge. Two devices writing them at once (neither had the other's) write the same words
-    at the same place, kept once by rule 2 (`twin_inserts`)."""
+    carried one late removal both hold them). Told `since`, the merged entry is read as the
+    devices holding the carried changes deleted read it (those changes deleted): when its
+    body already holds every change of the kept body from the base (the text each patch
+    leaves: its context and words), another device wrote them anew already, as fresh items,
+    and the body is left as merged; then only the kept field values it lacks are written,
+    or None (nothing to write). Two devices writing them at once (neither had the other's)
+    write the same words at the same place, kept once by rule 2 (`twin_inserts`)."""
     base = Document.from_state(kept.doc_id, kept.kind, kept.state())
+    others = None  # the merged entry as the devices that hold the carried changes deleted
     if since is None:
         base.apply(bytes(document._doc.get_update(document.state_vector())))  # its deletes
     else:
@@ -889,21 +893,27 @@ def restore_kept_update(
         for client, clock, length in ranges:
             deletes += _varuint(client) + _varuint(1) + _varuint(clock) + _varuint(length)
         base.apply(bytes(deletes))
+        others = Document.from_state(document.doc_id, document.kind, document.state())
+        others.apply(bytes(deletes))
     differ = diff_match_patch()
     differ.Diff_Timeout = DIFF_TIMEOUT_S
     patches = differ.patch_make(base.text("body"), kept.text("body"))
-    merged = document.text("body")
+    merged = document if others is None else others
     values = {
         **{k: v for k, v in kept.field_values().items() if k not in REMOVAL_FIELDS},
-        **{k: v for k, v in document.field_values().items() if k not in REMOVAL_FIELDS},
+        **{k: v for k, v in merged.field_values().items() if k not in REMOVAL_FIELDS},
     }
-    if patches and all(_after_patch(patch) in merged for patch in patches):
-        current = document.field_values()
-        missing = {k: v for k, v in values.items() if current.get(k) != v}
-        if not missing:
-            return None
-        return document.change(fields={**missing, "updated_at": now_ms})
-    body, _ = differ.patch_apply(patches, merged)
+    if others is not None and patches:
+        if all(_after_patch(patch) in others.text("body") for patch in patches):
+            # written anew already by another device, as fresh items every device holds:
+            # only the kept field values the others lack, if any (R47 F3)
+            held = others.field_values()
+            missing = {k: v for k, v in values.items() if held.get(k) != v}
+            missing.pop("updated_at", None)
+            if not missing:
+                return None
+            return document.change(fields={**missing, "updated_at": now_ms})
+    body, _ = differ.patch_apply(patches, merged.text("body"))
     return document.change(
         fields={**values, "updated_at": now_ms}, texts={"body": ""}, appends={"body": body}
     )

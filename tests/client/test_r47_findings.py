@@ -133,3 +133,55 @@ async def test_r47_a_late_removal_carried_by_two_devices_is_not_written_twice_at
         bodies = [(await d.entries.get(entry.id)).body for d in (laptop, phone, tablet)]
         assert bodies[0] == bodies[1] == bodies[2], bodies
         assert bodies[0] == "Monday. About my brother.", bodies
+        assert [e.body for e in await tom.entries.list()] == [bodies[0]]
+
+
+async def test_r47_kept_words_written_anew_by_two_devices_at_once_are_kept_once(
+    hostile: HostileServer,
+    live_server: RunningServer,
+    signup: ClientFactory,
+    login: ClientFactory,
+    tmp_path: Path,
+) -> None:
+    """F3, the two writers at once: as above, but the server holds the phone's words written
+    anew back from the tablet when the tablet pulls the restore (a real race gives the
+    same), so both write them anew, neither having the other's: the same words at the same
+    place, kept once (protocol.md 5, rule 2)."""
+    async with race(hostile, signup, tmp_path) as state:
+        laptop, phone = state.laptop, state.phone
+        tablet = await login("ana", "tablet")
+        entry = await laptop.entries.write(None, "Monday.", title="Hard day")
+        await laptop.sync()
+        await tablet.sync()
+        await quiet_phone(state)
+        await laptop.entries.edit(entry.id, append=" About my brother.")
+        await laptop.entries.delete(entry.id)
+        await laptop.sync()
+        state.delay()
+        tom = await signup("tom")
+        await share_with(phone, tom, role="annotate")
+        database = server_db(live_server)
+        before = {bytes(r) for (r,) in rows(database, "SELECT record_id FROM records")}
+        await tablet.sync()
+        after = {bytes(r) for (r,) in rows(database, "SELECT record_id FROM records")}
+        hostile.replies["/v1/sync"] = hiding(after - before)
+        await phone.sync()
+        del hostile.replies["/v1/sync"]
+        for _ in range(2):
+            for device in (laptop, phone, tablet, tom):
+                await device.sync()
+        await laptop.entries.restore(entry.id)
+        await laptop.sync()
+        before = {bytes(r) for (r,) in rows(database, "SELECT record_id FROM records")}
+        await phone.sync()  # writes the words anew
+        after = {bytes(r) for (r,) in rows(database, "SELECT record_id FROM records")}
+        assert after - before
+        hostile.replies["/v1/sync"] = hiding(after - before)
+        await tablet.sync()  # the restore, not the phone's words: writes them anew too
+        del hostile.replies["/v1/sync"]
+        for _ in range(2):
+            for device in (laptop, phone, tablet, tom):
+                await device.sync()
+        bodies = [(await d.entries.get(entry.id)).body for d in (laptop, phone, tablet)]
+        bodies += [e.body for e in await tom.entries.list()]
+        assert bodies == ["Monday. About my brother."] * 4, bodies
