@@ -855,7 +855,7 @@ REMOVAL_FIELDS = frozenset({"deleted", "trashed_at", "updated_at"})  # what a re
 
 def restore_kept_update(
     document: Document, kept: Document, now_ms: int, since: Mapping[int, int] | None = None
-) -> bytes:
+) -> bytes | None:
     """Another device took out of the trash an entry (`document`, as merged here) whose
     values this device kept while every other device held them deleted (`kept`: the entry as
     this device held it before that restore arrived; `since`: the changes carried so at a
@@ -865,13 +865,25 @@ def restore_kept_update(
 
     The body is a three-way merge: the kept body without what those changes wrote (what the
     other devices held) is the base; the kept body's changes from that base are applied to
-    the merged body with diff-match-patch's patches (placed by their context, so what the
+    the merged body as the other devices hold it (told `since`: with the carried changes
+    deleted, which the writer of those changes, or this device, may hold live: R47 F3) with
+    diff-match-patch's patches (placed by their context, so what the
     other devices wrote or deleted since stays so). Without `since` (a marker of an earlier
     version), the base is the kept body without everything the merge deleted. The body is
     written as fresh Yjs items, like every field value (a value the merge holds wins over the
     kept one), so that a later record of the restoring device, which holds the kept ones
-    deleted, cannot delete them again."""
+    deleted, cannot delete them again.
+
+    Written once however many devices kept them (R47 F3: two owner devices that both
+    carried one late removal both hold them). Told `since`, the merged entry is read as the
+    devices holding the carried changes deleted read it (those changes deleted): when its
+    body already holds every change of the kept body from the base (the text each patch
+    leaves: its context and words), another device wrote them anew already, as fresh items,
+    and the body is left as merged; then only the kept field values it lacks are written,
+    or None (nothing to write). Two devices writing them at once (neither had the other's)
+    write the same words at the same place, kept once by rule 2 (`twin_inserts`)."""
     base = Document.from_state(kept.doc_id, kept.kind, kept.state())
+    others = None  # the merged entry as the devices that hold the carried changes deleted
     if since is None:
         base.apply(bytes(document._doc.get_update(document.state_vector())))  # its deletes
     else:
@@ -881,16 +893,36 @@ def restore_kept_update(
         for client, clock, length in ranges:
             deletes += _varuint(client) + _varuint(1) + _varuint(clock) + _varuint(length)
         base.apply(bytes(deletes))
+        others = Document.from_state(document.doc_id, document.kind, document.state())
+        others.apply(bytes(deletes))
     differ = diff_match_patch()
     differ.Diff_Timeout = DIFF_TIMEOUT_S
     patches = differ.patch_make(base.text("body"), kept.text("body"))
-    body, _ = differ.patch_apply(patches, document.text("body"))
+    merged = document if others is None else others
     values = {
         **{k: v for k, v in kept.field_values().items() if k not in REMOVAL_FIELDS},
-        **{k: v for k, v in document.field_values().items() if k not in REMOVAL_FIELDS},
+        **{k: v for k, v in merged.field_values().items() if k not in REMOVAL_FIELDS},
     }
+    if others is not None and patches:
+        if all(_after_patch(patch) in others.text("body") for patch in patches):
+            # written anew already by another device, as fresh items every device holds:
+            # only the kept field values the others lack, if any (R47 F3)
+            held = others.field_values()
+            missing = {k: v for k, v in values.items() if held.get(k) != v}
+            missing.pop("updated_at", None)
+            if not missing:
+                return None
+            return document.change(fields={**missing, "updated_at": now_ms})
+    body, _ = differ.patch_apply(patches, merged.text("body"))
     return document.change(
         fields={**values, "updated_at": now_ms}, texts={"body": ""}, appends={"body": body}
+    )
+
+
+def _after_patch(patch: Any) -> str:
+    """A diff-match-patch patch's text after it applies: its context and inserted words."""
+    return "".join(
+        text for operation, text in patch.diffs if operation != diff_match_patch.DIFF_DELETE
     )
 
 

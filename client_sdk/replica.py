@@ -2621,7 +2621,11 @@ class Replica:
                 carrying_now = frozenset((r.device, r.counter) for r in missing)
                 await self._seal_plan(tx, fresh, key, plan, seen, across=carrying_now)
                 for doc_id in stripped & {document.doc_id for document, _, _ in plan}:
-                    await tx.set_setting(restore_anew_setting(doc_id), True)
+                    # as the share's re-seal does (`_seal_outbox`): the changes carried
+                    # deleted (Yjs client -> first clock), so that a restore pulled brings
+                    # back these only, not what the user deleted since (R47 F2)
+                    carried_from = {str(c): k for c, k in sorted(since.get(doc_id, {}).items())}
+                    await tx.set_setting(restore_anew_setting(doc_id), json.dumps(carried_from))
             return True
         return False
 
@@ -4082,10 +4086,11 @@ class Replica:
         except (TypeError, ValueError, AttributeError):
             since = None
         update = restore_kept_update(document, stored_document(before), now_ms(), since)
-        await self.commit(journal, document, update)
+        if update is not None:  # None: another device wrote them anew already (R47 F3)
+            await self.commit(journal, document, update)
+            self._pull_wrote = True
         async with self.store.transaction() as tx:
             await tx.set_setting(marker, None)
-        self._pull_wrote = True
 
     async def restored(self, journal: LocalJournal, doc_id: bytes) -> None:
         """A document taken out of the trash (here, or by another device of the owner: seen

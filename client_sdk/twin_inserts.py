@@ -1,14 +1,24 @@
 """The same words inserted at the same place on two devices, found in a merged document, and
-the Yjs update that keeps one copy (R45 F3).
+the Yjs update that keeps one copy (R45 F3, made sound in R47 F1).
 
 Yjs keeps every insert: a typo fixed the same way on two devices before they synced ("teh" ->
-"the" twice) reads "thethe" everywhere once merged, as two insert items with the same content
-and the same neighbours when written (left and right origins) from two clients. Such
-*twins* are found here from a document's state alone (`twin_deletes`), so every device
-holding the same records finds the same ones and keeps the same copy: the one of the lowest
-client id. The others are deleted by an update that holds a delete set only; a device that
-deletes them too, or later, changes nothing (deletes are idempotent), so devices converge
-whichever of them write it.
+"the" twice) reads "thethe" everywhere once merged, as two inserts with the same content and
+the same neighbours when written (left and right origins) from two clients. Such *twins* are
+found here from a document's state alone (`twin_deletes`), so every device holding the same
+records finds the same ones and keeps the same copy: the one of the lowest client id. The
+others are deleted by an update that holds a delete set only; a device that deletes them
+too, or later, changes nothing (deletes are idempotent), so devices converge whichever of
+them write it.
+
+What is compared is each *whole insert*, never a piece of one: Yjs splits an item where
+later words go inside it or where a part of it is deleted, and the left piece keeps the
+item's origins, so two different inserts made at one place (" I felt calm." / " I felt
+tired.") leave pieces with the same words and the same origins (" I felt ") once words are
+added inside both (R47 F1). A split's right piece, and words typed straight after an insert,
+name as left origin the clock just before their own of the same client: the structs of one
+client joined so, in clock order, are one *run*, and only runs are compared: the same whole
+text, the same origins, no piece deleted (a run holding a struct this decoder cannot place,
+a `GC`, is never a twin).
 
 The decoding follows Yjs' update format v1 (yjs `readClientsStructRefs`, `readItemContent`,
 `readDeleteSet`; lib0 `readAny`): pure, no I/O, and it gives up (None) on anything it does
@@ -41,9 +51,11 @@ class _Unreadable(Exception):
 
 
 @dataclass(frozen=True)
-class _Insert:
-    """A string item of a text: its id, its length in UTF-16 units (Yjs clocks) and what
-    places it: origins and parent."""
+class _Struct:
+    """A struct of a document's state: its id, its length in clocks (UTF-16 units for a
+    string), what places it (origins and parent), and its text when it is a string item not
+    deleted in content (`text` None: any other content, a deleted one, or a `GC`/skip,
+    `placed` False: a struct without origins to read)."""
 
     client: int
     clock: int
@@ -51,7 +63,32 @@ class _Insert:
     origin: tuple[int, int] | None
     right_origin: tuple[int, int] | None
     parent: tuple[str, object] | None  # ("root", name) or ("item", (client, clock)); None: copied
-    text: str
+    text: str | None
+    placed: bool = True
+
+
+@dataclass
+class _Run:
+    """The structs of one client joined into one insert as written (see the module's doc)."""
+
+    first: _Struct
+    pieces: list[_Struct]
+
+    @property
+    def length(self) -> int:
+        return sum(piece.length for piece in self.pieces)
+
+    def text(self) -> str | None:
+        """The whole run's words, or None unless every piece is a string item of a text with
+        the run's right origin (a split keeps it): only such runs can be twins."""
+        words = []
+        for piece in self.pieces:
+            if not piece.placed or piece.text is None:
+                return None
+            if piece.right_origin != self.first.right_origin:
+                return None
+            words.append(piece.text)
+        return "".join(words)
 
 
 class _Reader:
@@ -168,22 +205,27 @@ def _content_length(reader: _Reader, ref: int) -> tuple[int, str | None]:
     raise _Unreadable
 
 
-def _decode(state: bytes) -> tuple[list[_Insert], dict[int, list[tuple[int, int]]]]:
-    """The string items of a v1 update (a document's whole state) and its delete set
+def _decode(state: bytes) -> tuple[list[_Struct], dict[int, list[tuple[int, int]]]]:
+    """Every struct of a v1 update (a document's whole state) and its delete set
     (client -> [(clock, length)])."""
     reader = _Reader(state)
-    inserts = []
+    structs: list[_Struct] = []
     for _ in range(reader.uint()):
-        structs, client, clock = reader.uint(), reader.uint(), reader.uint()
-        for _ in range(structs):
+        count, client, clock = reader.uint(), reader.uint(), reader.uint()
+        for _ in range(count):
             info = reader.byte()
             ref = info & 0x1F
             if ref in (_GC, _SKIP):
-                clock += reader.uint()
+                length = reader.uint()
+                if length <= 0:
+                    raise _Unreadable
+                structs.append(_Struct(client, clock, length, None, None, None, None, False))
+                clock += length
                 continue
             origin = (reader.uint(), reader.uint()) if info & _ORIGIN else None
             right = (reader.uint(), reader.uint()) if info & _RIGHT_ORIGIN else None
             parent: tuple[str, object] | None = None
+            sub = False
             if not info & (_ORIGIN | _RIGHT_ORIGIN):
                 if reader.uint() == 1:
                     parent = ("root", reader.string())
@@ -191,12 +233,12 @@ def _decode(state: bytes) -> tuple[list[_Insert], dict[int, list[tuple[int, int]
                     parent = ("item", (reader.uint(), reader.uint()))
                 if info & _PARENT_SUB:
                     reader.string()
-                    parent = None  # a map entry: never a text's insert
+                    sub = True  # a map entry: never a text's insert
             length, text = _content_length(reader, ref)
             if length <= 0:
                 raise _Unreadable
-            if text is not None and not info & _PARENT_SUB:
-                inserts.append(_Insert(client, clock, length, origin, right, parent, text))
+            text = None if sub else text
+            structs.append(_Struct(client, clock, length, origin, right, parent, text))
             clock += length
     deletes: dict[int, list[tuple[int, int]]] = {}
     for _ in range(reader.uint()):
@@ -204,7 +246,28 @@ def _decode(state: bytes) -> tuple[list[_Insert], dict[int, list[tuple[int, int]
         deletes[client] = [(reader.uint(), reader.uint()) for _ in range(reader.uint())]
     if reader.at != len(state):
         raise _Unreadable
-    return inserts, deletes
+    return structs, deletes
+
+
+def _runs(structs: list[_Struct]) -> list[_Run]:
+    """`structs` joined into runs: a struct whose left origin is the clock just before its
+    own, of its own client, held by the struct just before it, continues its run
+    (a split's right piece, or words typed on after it); a `GC` right after a run may
+    continue it (unknown), so it joins it, and the run is never a twin."""
+    runs: list[_Run] = []
+    last: dict[int, tuple[_Struct, _Run]] = {}
+    for item in sorted(structs, key=lambda s: (s.client, s.clock)):
+        before = last.get(item.client)
+        joins = before is not None and before[0].clock + before[0].length == item.clock
+        joins = joins and (not item.placed or item.origin == (item.client, item.clock - 1))
+        if joins and before is not None:
+            run = before[1]
+            run.pieces.append(item)
+        else:
+            run = _Run(item, [item])
+            runs.append(run)
+        last[item.client] = (item, run)
+    return runs
 
 
 def _touched(ranges: list[tuple[int, int]], clock: int, length: int) -> bool:
@@ -213,31 +276,40 @@ def _touched(ranges: list[tuple[int, int]], clock: int, length: int) -> bool:
 
 def twin_deletes(state: bytes) -> bytes | None:
     """A Yjs v1 update (no structs, a delete set only) deleting every *twin* insert of the
-    document whose whole state is `state`: a string item, not deleted at all, with the same
-    text, left origin, right origin and parent as a live item of a lower client id (the
-    words inserted at the same place on two devices before either had the other's; an insert
+    document whose whole state is `state`: a whole insert as written (a run, see the
+    module's doc: never a piece of one), no part of it deleted, with the same text, left
+    origin, right origin and parent as such an insert of a lower client id (the same words
+    inserted at the same place on two devices before either had the other's; an insert
     made after another has that one or its words as an origin, never the same ones). The
     lowest client's copy is kept. None when there is none, or `state` does not decode here.
-    (An item without origins, the first words of an empty text, names its parent: the words
-    of two texts are never twins.)"""
+    (An insert without origins, the first words of an empty text, names its parent: the
+    words of two texts are never twins.)"""
     try:
-        inserts, deletes = _decode(state)
+        structs, deletes = _decode(state)
     except _Unreadable:
         return None
-    places: dict[tuple[object, ...], list[_Insert]] = {}
-    for item in inserts:
-        places.setdefault((item.origin, item.right_origin, item.parent, item.text), []).append(item)
+    places: dict[tuple[object, ...], list[_Run]] = {}
+    for run in _runs(structs):
+        text = run.text()
+        if text is None:
+            continue
+        key = (run.first.origin, run.first.right_origin, run.first.parent, text)
+        places.setdefault(key, []).append(run)
     twins: dict[int, list[tuple[int, int]]] = {}
-    for items in places.values():
-        if len({item.client for item in items}) < 2:
+    for runs in places.values():
+        if len({run.first.client for run in runs}) < 2:
             continue  # the usual case: checked without reading the delete set
         live = sorted(
-            (i for i in items if not _touched(deletes.get(i.client, []), i.clock, i.length)),
-            key=lambda i: (i.client, i.clock),
+            (
+                r
+                for r in runs
+                if not _touched(deletes.get(r.first.client, []), r.first.clock, r.length)
+            ),
+            key=lambda r: (r.first.client, r.first.clock),
         )
-        for item in live[1:]:
-            if item.client != live[0].client:
-                twins.setdefault(item.client, []).append((item.clock, item.length))
+        for run in live[1:]:
+            if run.first.client != live[0].first.client:
+                twins.setdefault(run.first.client, []).append((run.first.clock, run.length))
     if not twins:
         return None
     out = bytearray(_uint(0))  # no structs

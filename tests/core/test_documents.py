@@ -28,6 +28,7 @@ from client_sdk.documents import (
     words,
 )
 from client_sdk.errors import IntegrityError, InvalidInput
+from client_sdk.twin_inserts import twin_deletes
 
 DOC_ID = b"\x05" * 16
 # Text from every plane: accents, CJK, emoji (4 bytes in UTF-8), combining marks.
@@ -348,7 +349,9 @@ def test_values_kept_here_are_written_anew_when_another_device_restores_the_entr
             phone, EntryFields(body="Tuesday. Work was hard, as usual.", title="Phone"), now_ms=5
         )
     )
-    phone.apply(restore_kept_update(phone, laptop, now_ms=6, since=since if carried else None))
+    update = restore_kept_update(phone, laptop, now_ms=6, since=since if carried else None)
+    assert update is not None
+    phone.apply(update)
     view = entry_view(phone)
     assert (view.body, view.mood, view.title) == (
         "Tuesday. Work was hard, as usual. Words." if carried else view.body,
@@ -357,6 +360,44 @@ def test_values_kept_here_are_written_anew_when_another_device_restores_the_entr
     )
     assert "Words." in view.body
     assert view.trashed_at is None
+
+
+@pytest.mark.parametrize("at_once", [False, True])
+def test_values_kept_on_two_devices_are_written_anew_once(at_once: bool) -> None:
+    """R47 F3: two devices kept the same words (both carried one late removal) and pull
+    another device's restore. The second to write sees them written anew already and writes
+    nothing; two that write at once (neither had the other's) write the same words at the
+    same place, kept once (`twin_deletes`): the words are there once, on every copy."""
+    writer = Document(DOC_ID, ENTRY, client_id=1)
+    new_entry_update(writer, EntryFields(body="Monday.", mood=4), now_ms=1)
+    since = {1: state_clocks(writer.state_vector())[1]}
+    edit_entry_update(writer, EntryFields(body="Monday. About my brother.", mood=2), now_ms=2)
+    writer.apply(trash_entry_update(writer, now_ms=3))
+    stripped = Document.from_state(DOC_ID, ENTRY, writer.state(), client_id=4)  # the carry
+    stripped.change(texts={"body": "Monday."}, unkeyed={"fields": ["mood"]})
+    stripped.apply(restore_entry_update(stripped, now_ms=5))  # restored on another device
+    keepers = [Document.from_state(DOC_ID, ENTRY, writer.state(), client_id=i) for i in (2, 3)]
+    before = [Document.from_state(DOC_ID, ENTRY, k.state()) for k in keepers]
+    for keeper in keepers:
+        keeper.apply(stripped.state())
+    assert entry_view(keepers[0]).body == "Monday."
+    first = restore_kept_update(keepers[0], before[0], now_ms=6, since=since)
+    assert first is not None
+    if not at_once:
+        keepers[1].apply(first)  # pulled with the restore
+    second = restore_kept_update(keepers[1], before[1], now_ms=7, since=since)
+    assert (second is None) is not at_once
+    copies = [*keepers, stripped]
+    for copy in copies:
+        for update in (first, second):
+            if update is not None:
+                copy.apply(update)
+    deletes = [u for u in (twin_deletes(c.state()) for c in copies) if u is not None]
+    for copy in copies:
+        for update in deletes:
+            copy.apply(update)
+    views = [entry_view(c) for c in copies]
+    assert [(v.body, v.mood) for v in views] == [("Monday. About my brother.", 2)] * 3
 
 
 def test_a_copy_that_loaded_its_own_client_id_writes_under_a_fresh_one() -> None:

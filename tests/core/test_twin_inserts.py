@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from client_sdk import twin_inserts
 from client_sdk.documents import ENTRY, Document, EntryFields, edit_entry_update, entry_view
 from client_sdk.twin_inserts import twin_deletes
 from tests.core.test_documents import DOC_ID, unicode_text
@@ -93,3 +96,156 @@ def test_the_same_edit_on_two_devices_is_made_once(old: str, new: str) -> None:
     copies = apart(old, [new, new], [2, 3])
     kept_once(copies)
     assert entry_view(copies[0]).body == entry_view(copies[1]).body == new
+
+
+# R47 F1: pieces of split inserts are never twins; only whole inserts, made at one place by
+# two devices before either had the other's, with the same words, are.
+
+words = st.lists(st.sampled_from(["I", "felt", "very", "calm", "tired", ".", " ", "the"]))
+bodies = words.map("".join)
+
+
+def whole_inserts(update: bytes) -> list[tuple[int, int, int, object]]:
+    """The inserts of a text an edit's update wrote, each whole as written there (joined as
+    Yjs writes one: a struct whose origin is the clock just before it, of its client):
+    (client, first clock, length, what places it and its words)."""
+    structs, _ = twin_inserts._decode(update)
+    out = []
+    for run in twin_inserts._runs(structs):
+        text = run.text()
+        if text is not None:
+            place = (run.first.origin, run.first.right_origin, run.first.parent, text)
+            out.append((run.first.client, run.first.clock, run.length, place))
+    return out
+
+
+def deleted_ranges(update: bytes) -> list[tuple[int, int, int]]:
+    structs, deletes = twin_inserts._decode(update)
+    assert structs == []  # a delete set only
+    return [(c, k, n) for c, ranges in deletes.items() for k, n in ranges]
+
+
+phrases = st.sampled_from([" I felt calm.", " I felt tired.", "very ", "the ", " the"]) | bodies
+
+
+def edited(data: st.DataObject, body: str) -> str | None:
+    """`body` as a device edits it (None: it does not): phrases inserted at, and words
+    deleted from, places between words, drawn by `data`."""
+    if not data.draw(st.booleans()):
+        return None
+    tokens = re.findall(r"\w+|\s+|[^\w\s]+", body)
+    for _ in range(data.draw(st.integers(1, 3))):
+        at = data.draw(st.integers(0, len(tokens)))
+        how = data.draw(st.sampled_from(["insert", "delete", "everywhere"]))
+        if how == "everywhere" and tokens:  # the same change at each place a word is
+            word = tokens[min(at, len(tokens) - 1)]
+            add = data.draw(st.sampled_from(["", "very ", "the "]))
+            tokens = [add + t if t == word and add else t for t in tokens if add or t != word]
+        elif how == "delete" and at < len(tokens):
+            del tokens[at]
+        else:
+            tokens.insert(at, data.draw(phrases))
+    return "".join(tokens)
+
+
+@settings(max_examples=200, deadline=None)
+@given(old=st.sampled_from(["", "Start.", "I went to teh park."]) | bodies, data=st.data())
+def test_a_twin_deleted_is_a_whole_insert_another_device_made_alike_at_once(
+    old: str, data: st.DataObject
+) -> None:
+    """Rounds of edits on two devices (clients 2 and 3), each round's edits made apart (before
+    either had the other's), then exchanged; after a round the devices keep twins once, or
+    not (a device of an earlier version). Whatever twin deletion removes, at any round, is
+    exactly one whole insert of some round that another device made in that same round with
+    the same words at the same place (the same origins): words the user wrote otherwise, and
+    words inserted inside, before or after them later (R47 F1), are never removed."""
+    copies = apart(old, [old, old], [2, 3])
+    made: list[list[tuple[int, int, int, object]]] = []
+    for _ in range(data.draw(st.integers(1, 4))):
+        body = entry_view(copies[0]).body
+        updates = [
+            edit_entry_update(copy, EntryFields(body=new), now_ms=2)
+            for copy in copies
+            if (new := edited(data, body)) is not None
+        ]
+        made.append([i for u in updates for i in whole_inserts(u)])
+        for copy in copies:
+            for update in updates:
+                copy.apply(update)
+        assert entry_view(copies[0]).body == entry_view(copies[1]).body
+        before = entry_view(copies[0]).body
+        deletions = [u for u in (twin_deletes(c.state()) for c in copies) if u is not None]
+        for update in deletions:
+            for client, clock, length in deleted_ranges(update):
+                assert any(
+                    (client, clock, length) == (c, k, n)
+                    and any(c2 < c and p2 == place for c2, _, _, p2 in inserts)
+                    for inserts in made
+                    for c, k, n, place in inserts
+                ), (before, client, clock, length, made)
+        if data.draw(st.booleans()):
+            kept_once(copies)
+        assert entry_view(copies[0]).body == entry_view(copies[1]).body
+
+
+@settings(max_examples=150, deadline=None)
+@given(old=bodies, first=bodies, second=bodies, later=st.lists(bodies, min_size=1, max_size=3))
+def test_edits_made_after_a_merge_are_kept_exactly(
+    old: str, first: str, second: str, later: list[str]
+) -> None:
+    """Two devices edit apart and merge (twins kept once); then one device edits on, and
+    the other pulls each edit: the text is exactly what that device wrote, every time (no
+    edit made with the other's changes in hand creates twins, whatever Yjs splits)."""
+    copies = apart(old, [first, second], [2, 3])
+    kept_once(copies)
+    for new in later:
+        update = edit_entry_update(copies[0], EntryFields(body=new), now_ms=3)
+        copies[1].apply(update)
+        kept_once(copies)
+        assert [entry_view(c).body for c in copies] == [new, new]
+
+
+def test_different_sentences_added_at_one_place_then_edited_inside_keep_their_words() -> None:
+    """R47 F1, the finding's own case, in the core: the left pieces " I felt " of two
+    different sentences split by "very " have the same words and origins; not twins."""
+    copies = apart("Start.", ["Start. I felt calm.", "Start. I felt tired."], [2, 3])
+    kept_once(copies)
+    merged = entry_view(copies[0]).body
+    assert merged.count("I felt") == 2, merged
+    edited = merged.replace("calm", "very calm").replace("tired", "very tired")
+    copies[1].apply(edit_entry_update(copies[0], EntryFields(body=edited), now_ms=3))
+    assert all(twin_deletes(c.state()) is None for c in copies)
+    kept_once(copies)
+    assert [entry_view(c).body for c in copies] == [edited, edited]
+
+
+sentences = st.sampled_from([" I felt calm.", " I felt tired.", " I felt", " I felt very tired."])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    old=st.sampled_from(["", "Start.", "Start. End."]),
+    at=st.integers(0, 4),
+    on_2=sentences,
+    on_3=sentences,
+    data=st.data(),
+)
+def test_words_added_inside_or_cut_from_two_devices_inserts_keep_the_rest(
+    old: str, at: int, on_2: str, on_3: str, data: st.DataObject
+) -> None:
+    """R47 F1 as a property: each device adds a sentence at one place apart (kept, once if
+    the same), then one device changes every copy of a word alike (adds "very " before it,
+    or deletes it): Yjs splits both inserts at the same offset, leaving pieces with the
+    same words and origins. The text is then exactly what that device wrote."""
+    tokens = re.findall(r"\w+|\s+|[^\w\s]+", old)
+    at = min(at, len(tokens))
+    first, second = ("".join([*tokens[:at], s, *tokens[at:]]) for s in (on_2, on_3))
+    copies = apart(old, [first, second], [2, 3])
+    kept_once(copies)
+    merged = entry_view(copies[0]).body
+    word = data.draw(st.sampled_from(["felt", "calm", "tired", "very", ".", " "]))
+    add = data.draw(st.sampled_from(["", "very ", "so "]))
+    later = merged.replace(word, add + word) if add else merged.replace(word, "")
+    copies[1].apply(edit_entry_update(copies[0], EntryFields(body=later), now_ms=3))
+    kept_once(copies)
+    assert [entry_view(c).body for c in copies] == [later, later]
