@@ -52,3 +52,59 @@ async def test_goal_delete_done_and_undo_on_a_device_that_has_not_synced_sync_fi
         missing = await phone.tj(*args, input="y\n")
         assert missing.exit_code == 1, args
         assert missing.stderr.strip() == "Error: no goal abcd on this device: try `tj sync`"
+
+
+async def test_the_safety_plan_says_plainly_that_flags_reach_no_one_after_only_then_full(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """After `tj share --only` then `--full`, `tj safety plan` said "share flags: yes (flags
+    reach no one; not drsmith, who also read it ...)": a "yes" that reaches no one, and
+    drsmith's reason wrong (he was opted in, for an earlier share). It says now whom flags
+    reach and why drsmith is not among them, as `tj shares` ("no (earlier share)") and
+    `client.safety.flags_reach` ("earlier") do; opting him in again makes it "flags reach
+    drsmith"."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drsmith")
+    tom = await new_device(live_server, tmp_path, "tom")
+    await ana.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
+    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--safety-flags")
+    await ana.ok("share", "Personal", "drsmith", "--only", "mood,scores", "--yes")
+    await ana.ok("share", "Personal", "drsmith", "--full", "--yes")
+    shown = (await ana.ok("safety", "plan")).stdout
+    [line] = [line for line in shown.splitlines() if line.startswith("share flags:")]
+    assert line == (
+        "share flags:  yes, but flags reach no one now: not drsmith, who was opted in for an "
+        "earlier share of Personal, which does not carry over to this one: `tj safety plan "
+        "--share-flags` names whom it adds and asks"
+    )
+    plan = await ana.json("safety", "plan")
+    assert (plan["flags_reach"], plan["not_opted_in"], plan["opted_in_earlier"]) == (
+        [], ["drsmith"], ["drsmith"],
+    )  # fmt: skip
+    whole = [s for s in await ana.json("shares") if s["journal"] == "Personal"]
+    assert [(s["member"], s["safety_flags"], s["safety_flags_earlier"]) for s in whole] == [
+        ("drsmith", False, True)
+    ]
+
+    # tom, a member the opt-in never named, is told apart from drsmith
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("share", "Personal", "tom", "--full", "--role", "annotate", *fingerprint)
+    shown = (await ana.ok("safety", "plan")).stdout
+    [line] = [line for line in shown.splitlines() if line.startswith("share flags:")]
+    assert line == (
+        "share flags:  yes, but flags reach no one now: not drsmith, who was opted in for an "
+        "earlier share of Personal, which does not carry over to this one: `tj safety plan "
+        "--share-flags` names whom it adds and asks; not tom, who read it, but whom the "
+        "opt-in does not name: `tj safety plan --share-flags` names whom it adds and asks"
+    )
+
+    # the command it names opts drsmith in again: flags reach him, and tom is still not
+    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--safety-flags")
+    shown = (await ana.ok("safety", "plan")).stdout
+    [line] = [line for line in shown.splitlines() if line.startswith("share flags:")]
+    assert line == (
+        "share flags:  yes (flags reach drsmith; not tom, who also read it: `tj safety plan "
+        "--share-flags` names whom it adds and asks)"
+    )
+    plan = await ana.json("safety", "plan")
+    assert (plan["flags_reach"], plan["opted_in_earlier"]) == (["drsmith"], [])
