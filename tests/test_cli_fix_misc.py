@@ -129,3 +129,63 @@ def test_records_gone_with_an_account_are_told_by_name_and_by_id_only_without_on
         f"1 record(s) by account {author.hex()[:12]} in journal {journal.hex()[:12]} are gone: "
         "the server says that account was deleted"
     )
+
+
+async def test_sharing_again_before_a_sync_saw_the_leave_is_a_new_share_told_to_both(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """drkim left (`tj leave`); ana's device, not synced since, gave new terms (`tj share
+    --full`, `--role`): it signed a `changed` entry for the membership drkim had left, so the
+    server served him again while his device kept it as left: he got no "shared with you
+    again", nor a notice when that share ended; ana was never told he had left, and `tj
+    shares` said he read every field. Now the leave is taken first (drkim off the chain, as a
+    sync's check does): new terms alone are refused, saying he left; --full is a new share,
+    said to ana, told to drkim as shared again, and its end told to him too."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drkim = await new_device(live_server, tmp_path, "drkim")
+    fingerprint = ("--fingerprint", drkim.signup["fingerprint"])
+    await ana.ok("write", "An entry.")
+    await ana.ok("share", "Personal", "drkim", "--full", *fingerprint)
+    await drkim.ok("sync")
+    await drkim.ok("leave", "ana/Personal", "--yes")
+
+    refused = await ana.tj("share", "Personal", "drkim", "--role", "annotate")
+    assert refused.exit_code == 1
+    assert refused.stderr.strip() == (
+        "Error: drkim no longer reads 'Personal': the server says they left the share (not "
+        "signed by them), so this device removed them from the journal's access and nothing "
+        "else was changed. To share it with them again: tj share Personal drkim --full"
+    )
+    told = await ana.ok("sync")
+    assert "Notice: drkim no longer reads Personal (" in told.stderr
+    [row] = await ana.json("shares")
+    assert (row["member"], row["expired"], row["dropped_at"] is not None) == ("drkim", True, True)
+
+    for round in range(2):  # shared again, left again: each told
+        await ana.ok("share", "Personal", "drkim", "--full", *fingerprint)
+        said = await drkim.ok("sync")
+        assert said.stderr.count("Notice: ana shared Personal with you again (") == 1, round
+        await drkim.ok("leave", "ana/Personal", "--yes")
+        again = await ana.ok("share", "Personal", "drkim", "--full", *fingerprint)
+        lines = again.stderr.splitlines()
+        assert lines[0].startswith("Notice: drkim had stopped reading Personal ("), lines
+        assert lines[0].endswith(
+            "): the server says they left the share (not signed by them); this device removed "
+            "them from the journal's access and changed its key first, so this is a new share "
+            "with them, which their device tells them of."
+        )
+        assert lines[1].startswith("Shared Personal with drkim (read)")
+        assert (await ana.ok("sync")).stdout.strip() == "nothing new"  # said once, above
+        [row] = await ana.json("shares")
+        assert (row["member"], row["expired"]) == ("drkim", False)
+        said = await drkim.ok("sync")
+        assert said.stderr.count("Notice: ana shared Personal with you again (") == 1, round
+        [mine] = await drkim.json("shared-with-me")
+        assert mine["share_ended"] is False
+        await ana.ok("unshare", "Personal", "drkim", "--yes")
+        ended = await drkim.ok("sync")
+        assert "Notice: ana's Personal is no longer served to you (" in ended.stderr
+        await ana.ok("share", "Personal", "drkim", "--full", *fingerprint)
+        await drkim.ok("sync")
+        await drkim.ok("leave", "ana/Personal", "--yes")
+        await ana.ok("sync")
