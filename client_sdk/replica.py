@@ -3442,6 +3442,17 @@ class Replica:
         vanished: list[bytes] = []
         if state.members:
             gone = self.vanished(state, await self.served_members())
+            renewed = [
+                state.members[h].username
+                for kind, payload in changes
+                if kind == access.CHANGED and (h := payload.get("member")) in gone
+            ]
+            if renewed:  # would serve again a membership they left: Sharing._grant drops it
+                raise InvalidInput(
+                    f"{renewed[0]} no longer reads this journal: the server says they left the "
+                    "share (not signed by them), so nothing was changed; sync, then share it "
+                    "with them again as a new share (full)"
+                )
             vanished = [h for h in gone if h not in touched]
             changes = [*changes, *(access.removed(h, because=access.NOT_SERVED) for h in vanished)]
             touched |= set(gone)
