@@ -26,6 +26,7 @@ from cli.dates import AHEAD, MOMENT
 from cli.main import (
     Home,
     cli,
+    found_after_sync,
     journal_filter_option,
     journal_option,
     json_option,
@@ -391,7 +392,7 @@ def homework_delete(home: Home, homework_id: str, yes: bool) -> None:
         await client.homework.delete(homework_id, check_only=True)  # before asking (NU23 C8)
         return found
 
-    found = home.run(found_and_checked)
+    found = home.run(partial(found_after_sync, found_and_checked))
     what = f"the {found.title} of {output.local_time(found.created_at)}"
     if not yes:
         click.confirm(

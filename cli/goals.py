@@ -15,6 +15,7 @@ from cli.dates import DAY, MOMENT
 from cli.main import (
     Home,
     cli,
+    found_after_sync,
     journal_filter_option,
     journal_option,
     json_option,
@@ -211,7 +212,7 @@ def goal_undo(home: Home, goal_id: str, checkin_id: str | None, yes: bool, as_js
         # refused before the question, not after it (NU23 C8)
         return await client.goals.undo_checkin(goal_id, found.id, check_only=True), found
 
-    found, removed = home.run(named)
+    found, removed = home.run(partial(found_after_sync, named))
     if not yes:
         click.confirm(
             f"Delete the check-in {checkin_text(removed)} on {found.title!r} for good?",
@@ -243,7 +244,7 @@ def goal_done(home: Home, goal_id: str, as_json: bool) -> None:
     """
 
     async def complete(client: Client) -> tuple[bool, tuple[Goal, str]]:
-        already = (await client.goals.get(goal_id)).done
+        already = (await found_after_sync(lambda c: c.goals.get(goal_id), client)).done
         return already, await then_sync(lambda c: c.goals.complete(goal_id), client)
 
     already, (done, note) = home.run(complete)
@@ -318,7 +319,9 @@ def goal_delete(home: Home, goal_id: str, yes: bool) -> None:
     """
     if not yes:
         # refused before the question, not after it (NU23 C8)
-        found = home.run(lambda client: client.goals.delete(goal_id, check_only=True))
+        found = home.run(
+            partial(found_after_sync, lambda client: client.goals.delete(goal_id, check_only=True))
+        )
         checkins = output.plural(len(found.checkins), "check-in", "check-ins")
         click.confirm(
             f"Delete the goal {found.title!r} and its {checkins} for good?", abort=True, err=True

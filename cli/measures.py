@@ -25,6 +25,7 @@ from cli.dates import MOMENT
 from cli.main import (
     Home,
     cli,
+    found_after_sync,
     journal_filter_option,
     journal_option,
     json_option,
@@ -484,7 +485,7 @@ def measure_delete(home: Home, result_id: str, yes: bool) -> None:
         found = await client.measures.delete(result_id, check_only=True)
         return found, await client.shares.recipients(found.id)
 
-    found, recipients = home.run(check)
+    found, recipients = home.run(partial(found_after_sync, check))
     told = output.receipt_lines(
         recipients,
         "this result",

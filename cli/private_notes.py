@@ -12,7 +12,15 @@ import click
 from rich.table import Table
 
 from cli import output
-from cli.main import Home, cli, json_option, pass_home, synced_first, then_sync
+from cli.main import (
+    Home,
+    cli,
+    found_after_sync,
+    json_option,
+    pass_home,
+    synced_first,
+    then_sync,
+)
 from cli.tables import DATE, ID, NAME, Column, fitted
 
 if TYPE_CHECKING:
@@ -79,7 +87,9 @@ def private_notes_delete(home: Home, note_id: str, yes: bool) -> None:
       tj private-notes delete 3fa9c2 --yes
     """
     if not yes:
-        found = home.run(lambda client: client.private_notes.get(note_id))
+        found = home.run(
+            partial(found_after_sync, lambda client: client.private_notes.get(note_id))
+        )
         click.confirm(f"Delete {note_words(found)} for good?", abort=True, err=True)
     deleted, note = home.run(
         partial(then_sync, lambda client: client.private_notes.delete(note_id))

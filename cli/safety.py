@@ -296,27 +296,41 @@ def plan_text(plan: SafetyPlan) -> str:
 
 def flags_text(plan: SafetyPlan) -> str:
     """The opt-in, and whom it reaches now: never "yes" alone when no one reads the journal,
-    and naming each member it does not reach (R39)."""
+    and naming each member it does not reach with the reason (R39), as `tj shares`' flags
+    column says it: one opted in for an earlier share only ("no (earlier share)") is told
+    so, never as one who "also reads" (a fix-misc finding: after `tj share --only` then
+    `--full`, "yes (flags reach no one; not drsmith, who also read it ...)")."""
     if not plan.share_flags:
         return "no"
     if plan.flags_reach is None:
         return "yes"
     readers = list(plan.reads_only or ())
-    missing = [m for m in plan.not_opted_in or () if m not in readers]
-    if not plan.flags_reach and not missing and not readers:
+    earlier = [m for m in plan.opted_in_earlier or () if m not in readers]
+    missing = [m for m in plan.not_opted_in or () if m not in readers and m not in earlier]
+    if not plan.flags_reach and not missing and not readers and not earlier:
         return "yes, but no one you shared with reads this journal now: flags reach no one"
-    reach = f"flags reach {', '.join(plan.flags_reach) or 'no one'}"
-    parts = [reach]
+    parts = []
+    if earlier:
+        were = "was" if len(earlier) == 1 else "were"
+        parts.append(
+            f"{output.and_list(earlier)}, who {were} opted in for an earlier share of "
+            f"{plan.journal}, which does not carry over to this one: `tj safety plan "
+            "--share-flags` names whom it adds and asks"
+        )
     if missing:
         parts.append(
-            f"not {output.and_list(missing)}, who also read it: "
-            "`tj safety plan --share-flags` names whom it adds and asks"
+            f"{output.and_list(missing)}, who "
+            + ("also read it" if plan.flags_reach else "read it, but whom the opt-in does not name")
+            + ": `tj safety plan --share-flags` names whom it adds and asks"
         )
     if readers:  # never opted in by --share-flags (NU24 C15)
         parts.append(
-            f"not {output.and_list(readers)}, who only read it: a flag needs the annotate role"
+            f"{output.and_list(readers)}, who only read it: a flag needs the annotate role"
         )
-    return f"yes ({'; '.join(parts)})"
+    if not plan.flags_reach:  # no "yes (flags reach no one; not ...)": said plainly
+        return f"yes, but flags reach no one now: not {'; not '.join(parts)}"
+    reach = f"flags reach {', '.join(plan.flags_reach)}"
+    return f"yes ({'; '.join([reach, *(f'not {part}' for part in parts)])})"
 
 
 def flags_table(flags: list[SafetyFlag]) -> Table:

@@ -317,6 +317,14 @@ def share(
     if as_json:
         output.print_json(shared.to_dict())
         return
+    if shared.left_before is not None:  # found as it shared: said, never renewed silently
+        output.message(
+            f"Notice: {shared.member} had stopped reading {shared.journal} "
+            f"({output.local_time(shared.left_before)}): the server says they left the share "
+            "(not signed by them); this device removed them from the journal's access and "
+            "changed its key first, so this is a new share with them, which their device "
+            "tells them of."
+        )
     if only is None and shared.kind == "mirror":
         output.message(kept_limited(shared))
     else:

@@ -48,15 +48,12 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
             output.message(f"  Withdrawal not delivered: {record.reason} [{record.code}]")
         else:
             output.message(f"  {record.journal}: {record.reason} [{record.code}]")
-    from client_sdk.sync import describe_gap, erased_by_account
+    from client_sdk.sync import describe_gap, erased_by_account, erased_text
 
     for gap in report.withheld:
         output.message(f"Warning: the server is withholding records: {describe_gap(gap)}")
     for journal_id, author, count in erased_by_account(report.erased):  # once each (NU24 C6)
-        output.message(
-            f"Notice: {count} record(s) by account {author.hex()[:12]} in journal "
-            f"{journal_id.hex()[:12]} are gone: the server says that account was deleted"
-        )
+        output.message(f"Notice: {erased_text(journal_id, author, count, report.erased_names)}")
     for rollback in report.rollbacks:
         output.message(f"Warning: nothing is sent for this journal until it is fixed: {rollback}")
     for chain in report.update_needed:

@@ -12,7 +12,7 @@ import click
 from rich.table import Table
 
 from cli import output
-from cli.main import Home, cli, json_option, pass_home, then_sync
+from cli.main import Home, cli, found_after_sync, json_option, pass_home, then_sync
 from client_sdk import TRASH_DAYS
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ def delete(home: Home, entry_id: str, yes: bool) -> None:
         found = await client.entries.delete(entry_id, check_only=True)
         return found, await client.shares.recipients(found.id)
 
-    entry, recipients = home.run(check)
+    entry, recipients = home.run(partial(found_after_sync, check))
     if not yes:
         told = output.receipt_lines(
             recipients, "this entry", "moving it to the trash here", TRASH_AFTER

@@ -2121,6 +2121,7 @@ class Replica:
                     report.withheld.append(gap)
                 elif await self._erased(gap.author, erased):
                     report.erased.append(gap)
+                    report.erased_names.update(self._erased_names(journal, gap.author, state))
                 else:
                     report.withheld.append(gap)
         if not report.erased:
@@ -2136,6 +2137,22 @@ class Replica:
                 await tx.put_journal_counters(
                     gap.journal_id, {k: known.devices[k] for k in known.changed}
                 )
+
+    def _erased_names(
+        self, journal: LocalJournal, author: bytes, state: AccessState | None
+    ) -> dict[bytes, str]:
+        """`SyncReport.erased_names` for one erased author's gap: the journal's name as an
+        app shows it, and the author's username where the journal's verified access chain
+        names it (`AccessState.signers`: current or former members this device knows, opened
+        from the owner-signed chain), never the server's word."""
+        mine = journal.owner_id == self.profile.account_id
+        names = {
+            journal.journal_id: journal.name if mine else f"{journal.owner_name}/{journal.name}"
+        }
+        who = state.signers.get(author) if state is not None else None
+        if who is not None and who.username:
+            names[author] = who.username
+        return names
 
     async def _erased(self, account_id: bytes, known: dict[bytes, bool]) -> bool:
         """Whether the server says this account no longer exists (its word, reported)."""
@@ -3430,6 +3447,17 @@ class Replica:
         vanished: list[bytes] = []
         if state.members:
             gone = self.vanished(state, await self.served_members())
+            renewed = [
+                state.members[h].username
+                for kind, payload in changes
+                if kind == access.CHANGED and (h := payload.get("member")) in gone
+            ]
+            if renewed:  # would serve again a membership they left: Sharing._grant drops it
+                raise InvalidInput(
+                    f"{renewed[0]} no longer reads this journal: the server says they left the "
+                    "share (not signed by them), so nothing was changed; sync, then share it "
+                    "with them again as a new share (full)"
+                )
             vanished = [h for h in gone if h not in touched]
             changes = [*changes, *(access.removed(h, because=access.NOT_SERVED) for h in vanished)]
             touched |= set(gone)

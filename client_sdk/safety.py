@@ -100,6 +100,11 @@ class SafetyPlan:
     names them (a member who only reads could never mark a flag as read), until the client
     shares with them with the annotate role (NU24 C15); with `share_flags`, they are among
     `not_opted_in`. None in another account's journal."""
+    opted_in_earlier: tuple[str, ...] | None = None
+    """With `flags_reach`: the members among `not_opted_in` whom the opt-in names, but for an
+    earlier share of theirs, ended since (narrowed with `--only` and widened again, or ended
+    and given again): it counts for none (R37 F9), as `Safety.flags_reach` says "earlier"
+    and `tj shares` "no (earlier share)"; sorted. None when `flags_reach` is."""
 
     def opted_in_at(self, member_id: str) -> int | None:
         """When the opt-in for `member_id` (account id, hex) was given, at the latest (ms
@@ -129,6 +134,9 @@ class SafetyPlan:
             "flags_reach": list(self.flags_reach) if self.flags_reach is not None else None,
             "not_opted_in": list(self.not_opted_in) if self.not_opted_in is not None else None,
             "reads_only": list(self.reads_only) if self.reads_only is not None else None,
+            "opted_in_earlier": (
+                list(self.opted_in_earlier) if self.opted_in_earlier is not None else None
+            ),
         }
 
 

@@ -230,7 +230,8 @@ class SafetyPath:
         """The safety plan of a journal (default Personal), as its owner wrote it (`updated_at`
         UTC); an empty one if none was written. Works offline. Raises NotFound for an unknown
         journal. `flags_reach` names who a flag raised now would reach (NU18 C4),
-        `not_opted_in` the members it would not."""
+        `not_opted_in` the members it would not, `opted_in_earlier` those of them the opt-in
+        names for an earlier share only (as `flags_reach` says "earlier")."""
         local = await self._local_journal(journal)
         found = await self._plan_document(local)
         display = self._display(local)
@@ -238,13 +239,22 @@ class SafetyPath:
         if local.role != "owner":
             return plan
         reach = await self._members(local, plan) if plan.share_flags else {}
-        members = {s.member_name for s in await self._current_shares(local)}
+        shares = await self._current_shares(local)
+        members = {s.member_name for s in shares}
         readers = members - reach.keys() - (await self._annotators(local)).keys()
         if plan.share_flags:
+            named = set(plan.flag_members or ())
             plan = replace(
                 plan,
                 flags_reach=tuple(sorted(reach)),
                 not_opted_in=tuple(sorted(members - reach.keys())),
+                opted_in_earlier=tuple(
+                    sorted(
+                        s.member_name
+                        for s in shares
+                        if s.member_name not in reach and s.member_id.hex() in named
+                    )
+                ),
             )
         return replace(plan, reads_only=tuple(sorted(readers)))
 

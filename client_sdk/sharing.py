@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import functools
 import json
+import shlex
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -135,6 +136,14 @@ class ShareInfo:
     """With `safety_flags` False: the client opted the member in for an earlier share of
     theirs, which counts for none under this one (R37 F9); `tj share JOURNAL MEMBER --role
     annotate --safety-flags` names them again."""
+    left_before: datetime | None = None
+    """For a whole-journal share this call gave (`grant(full=True)`): the member had left it
+    (the server no longer served it to them: /v1/shares/leave, the server's word) before
+    this device took them off the chain, which it did as this call synced (UTC, when): the
+    share given is a new membership, which the member's device tells as shared again, not
+    the old one renewed behind its back (a `changed` entry for a member who left made the
+    server serve them again while their device kept it as left, and the owner was never
+    told of the leave)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -156,6 +165,7 @@ class ShareInfo:
             "dropped_at": self.dropped_at.isoformat() if self.dropped_at else None,
             "safety_flags": self.safety_flags,
             "safety_flags_earlier": self.safety_flags_earlier,
+            "left_before": self.left_before.isoformat() if self.left_before else None,
         }
 
 
@@ -523,7 +533,10 @@ class Sharing:
                 )
             if full and (role is None or expires_at is None):  # widening keeps the terms
                 role, expires_at = await self._copy_terms(journal, peer, role, expires_at)
-            role, expires_at = await self._grant(journal, peer, role, expires_at, basis=basis)
+            left: list[int] = []
+            role, expires_at = await self._grant(
+                journal, peer, role, expires_at, basis=basis, left=left
+            )
             same_terms = await self._terms_for_copies(journal, peer, *given)
             return ShareInfo(
                 journal.name,
@@ -533,6 +546,7 @@ class Sharing:
                 to_datetime(expires_at) if expires_at else None,
                 False,
                 copies_too=tuple(same_terms),
+                left_before=to_datetime(left[0]) if left else None,
             )
         fields = check_fields(only)
         # The mirror copies the entries this device reads: not while the owner's newer
@@ -1061,6 +1075,7 @@ class Sharing:
         expires_at: int | None,
         *,
         basis: Basis | None = None,
+        left: list[int] | None = None,
     ) -> tuple[str, int]:
         """Sign the member's terms into the chain. A new member starts a new epoch whose
         documents are fresh snapshots (nothing from before the share reaches them); a
@@ -1077,10 +1092,31 @@ class Sharing:
         signed on (after the sync, and on each retry of the rotation) must still show the
         same: else another device changed the member's share meanwhile (narrowed it, ended
         it, named a copy) and InvalidInput is raised with nothing signed. New terms are never
-        a new membership the caller did not ask for (R24 F1)."""
+        a new membership the caller did not ask for (R24 F1).
+
+        A member the chain lists whom the server no longer serves (they left: /v1/shares/
+        leave, or their account was deleted) is taken off the chain first, as a sync's
+        departure check does (`_drop_departed`: the server's word, which only narrows): new
+        terms signed for them (`changed`) would make the server serve them again under the
+        membership their device left, which it keeps as left (no "shared again", no end told
+        later), while the owner was never told they had left. With `basis` (new terms for
+        what they hold) nothing is then signed: InvalidInput says they left and how to share
+        again; without it, a new membership is granted, and its time is appended to `left`
+        (ms, UTC) when given."""
         # What was written before the share stays before it, and the share's snapshots can
         # account for every record the server holds so far (no false gap for the member).
         await self.replica.sync()
+        if await self._dropped_as_departed(journal, peer):
+            if basis is not None:
+                raise InvalidInput(
+                    f"{peer.username} no longer reads {journal.name!r}: the server says they "
+                    "left the share (not signed by them), so this device removed them from the "
+                    "journal's access and nothing else was changed. To share it with them "
+                    f"again: tj share {shlex.quote(journal.name)} "
+                    f"{shlex.quote(peer.username)} --full"
+                )
+            if left is not None:
+                left.append(now_ms())
 
         def check(state: access.AccessState) -> None:
             if basis is not None and basis_of(state, peer) != basis:
@@ -1122,6 +1158,21 @@ class Sharing:
         await self.replica.seal_snapshots(fresh)
         await self.replica.push_outbox()
         return role, expires_at
+
+    async def _dropped_as_departed(self, journal: LocalJournal, peer: Peer) -> bool:
+        """Whether `peer`, a current member of `journal` by its verified chain, is one the
+        server no longer serves, now taken off the chain (`_drop_departed` for this journal:
+        a signed `removed` entry, NOT_SERVED, and a new key epoch; the departure is kept for
+        the next sync's report, as a sync's check keeps it). False, with nothing signed,
+        for a member the server still serves, or one the chain does not list."""
+        state = self.replica.chains.state(journal.journal_id)
+        if state is None or state.member_by_account(peer.account_id) is None:
+            return False
+        if peer.account_id in (await self.replica.served_members()).get(journal.journal_id, set()):
+            return False
+        await self._drop_departed({journal.journal_id})
+        after = self.replica.chains.state(journal.journal_id)
+        return after is not None and after.member_by_account(peer.account_id) is None
 
     async def unshare(
         self, journal: LocalJournal, username: str, same_named: list[LocalJournal] | None = None

@@ -410,6 +410,12 @@ class SyncReport:
     erased: list[Gap] = field(default_factory=list)
     """Records missing because their author's account was erased, by the server's word
     (reported once, then accepted: protocol.md 4.18)."""
+    erased_names: dict[bytes, str] = field(default_factory=dict, repr=False, compare=False)
+    """For `erased`: journal id -> the journal's name as an app shows it ("Personal", or
+    "ana/Personal" for another account's), and author account id -> its username where the
+    journal's verified access chain names it (an owner's device; a member's device does not
+    learn other members, protocol.md 4.13); an id it lacks is told by its id
+    (`erased_by_account`)."""
     rollbacks: list[str] = field(default_factory=list)
     """Journals whose access chain or key epoch the server rolled back or forked: nothing is
     sealed for them until the server serves the verified state again (see RollbackError)."""
@@ -606,6 +612,19 @@ def describe_gap(gap: Gap) -> str:
         f"journal {gap.journal_id.hex()}: {gap.count()} record(s) of device "
         f"{gap.device.hex()[:12]} (account {gap.author.hex()[:12]}) exist but the server did "
         f"not deliver them (counters {counters})"
+    )
+
+
+def erased_text(journal_id: bytes, author: bytes, count: int, names: dict[bytes, str]) -> str:
+    """One notice of `erased_by_account` in plain words, naming the journal and the account
+    by `SyncReport.erased_names` (verified data on this device), by id only where it has no
+    name: "2 record(s) by drsmith in Personal are gone: the server says that account was
+    deleted"."""
+    account = names.get(author) or f"account {author.hex()[:12]}"
+    journal = names.get(journal_id) or f"journal {journal_id.hex()[:12]}"
+    return (
+        f"{count} record(s) by {account} in {journal} are gone: the server says that account "
+        "was deleted"
     )
 
 

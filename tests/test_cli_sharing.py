@@ -39,6 +39,7 @@ SHARE_KEYS = {
     "dropped_at",
     "safety_flags",
     "safety_flags_earlier",
+    "left_before",
 }
 
 
