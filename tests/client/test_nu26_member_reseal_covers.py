@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import pytest
 
-from client_sdk import Client, IntegrityError
+from client_sdk import Client, IntegrityError, crypto, records, wire
 from client_sdk import withholding as counting
 from client_sdk.store import Store
-from tests.client.sharing_support import share_with
-from tests.conftest import ClientFactory
+from tests.client.sharing_support import rows, server_db, share_with
+from tests.client.test_withholding import drop_record, journal_seqs, personal
+from tests.conftest import ClientFactory, RunningServer
 
 
 async def covers_of_own_records(client: Client) -> list[counting.Cover]:
@@ -112,3 +113,75 @@ def test_a_members_record_covering_the_owners_counters_is_still_forged() -> None
         counting.check_covers(
             member, owner, [own, counting.Cover(owner, device, ((1, 7),))], b"r" * 16
         )
+
+
+async def test_a_members_void_past_a_cut_covering_the_owners_record_is_refused(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+) -> None:
+    """What the member's device wrote by mistake before the fix, done on purpose: after a
+    second share (a cut), tom's device pushes a `void` under the current epoch whose covers
+    name his own counters AND ana's entry the server then drops. ana's other
+    device refuses the void as forged coverage and reports her entry withheld."""
+    ana, tom, joan = await signup("ana"), await signup("tom"), await signup("joan")
+    await ana.entries.write("Personal", "hello", mood=5)
+    await share_with(ana, tom, role="annotate")
+    await tom.sync(strict=True)
+    await tom.notes.add("ana/Personal", "n1")
+    await tom.sync(strict=True)
+    await share_with(ana, joan, role="annotate")
+    await ana.entries.write("Personal", "the entry the server hides")
+    await ana.entries.write("Personal", "a later entry, which shows it exists")
+    await ana.sync(strict=True)
+    await tom.sync(strict=True)
+    journal = await personal(ana)
+    hidden_seq = journal_seqs(live_server, journal)[-2]
+    [(hidden_id, hidden_epoch, hidden_ciphertext)] = rows(
+        server_db(live_server),
+        "SELECT record_id, epoch, ciphertext FROM records WHERE seq = ?",
+        hidden_seq,
+    )
+    own = await ana.context.local_journal("Personal")
+    hidden = records.open_record(
+        await ana.replica.journal_key(own, hidden_epoch),
+        journal,
+        bytes(hidden_id),
+        hidden_epoch,
+        bytes(hidden_ciphertext),
+        lambda _: ana.profile.secrets.sign_public_key,
+    )
+    assert hidden.author == ana.profile.account_id
+    local = await tom.context.local_journal(journal.hex())
+    key = await tom.replica.journal_key(local, local.epoch)
+    me, device = tom.profile.account_id, tom.profile.device_id
+    forged = records.RecordBody(
+        author=me,
+        device=device,
+        counter=2,
+        doc_id=records.NO_DOCUMENT,
+        doc_kind="",
+        kind=records.VOID,
+        payload=b"",
+        written_at=1,
+        covers=counting.merge_covers(
+            [
+                counting.Cover(me, device, ((1, 1),)),
+                counting.Cover(hidden.author, hidden.device, ((1, hidden.counter),)),
+            ]
+        ),
+    )
+    record_id = crypto.random_bytes(16)
+    ciphertext = records.seal_record(
+        key, journal, record_id, local.epoch, forged, tom.profile.secrets.signing_key
+    )
+    upload = wire.RecordUpload(record_id, local.epoch, ciphertext)
+    await tom.transport.call(
+        "/v1/records/push", wire.PushRequest(journal, [upload]), wire.PushReply
+    )
+    drop_record(live_server, hidden_seq)
+
+    phone = await login("ana")
+    report = await phone.sync()
+    assert any(record_id.hex() in p and "forged coverage" in p for p in report.problems)
+    assert [(g.author, g.device, g.missing) for g in report.withheld] == [
+        (hidden.author, hidden.device, ((hidden.counter, hidden.counter),))
+    ]
