@@ -423,15 +423,27 @@ def measure_list(
       tj measure list --measure gad7 --journal ana/Personal --json
     """
 
-    async def work(client: Client) -> tuple[list[MeasureResult], list[InvalidResult]]:
+    async def work(client: Client) -> tuple[list[MeasureResult], list[InvalidResult], bool]:
         results = await client.measures.results(journal_name, measure=measure_name)
         invalid = await client.measures.invalid(journal_name)
-        return results, [r for r in invalid if measure_name in (None, r.measure)]
+        me = client.profile.account_id.hex()
+        journals = await client.journals.list()
+        if journal_name is not None:
+            journals = [j for j in journals if j.name == journal_name or j.id == journal_name]
+        # A therapist (an account reading another's journal) is told what is shared with
+        # them, not to fill in a questionnaire (NU26 C6); a filter on one's own journal is not.
+        others = bool(journals) and all(j.owner_id != me for j in journals)
+        read_any = any(j.owner_id != me for j in journals)
+        shared_only = others if journal_name is not None else read_any
+        return results, [r for r in invalid if measure_name in (None, r.measure)], shared_only
 
-    results, invalid = home.read(work)
-    output.show_rows(
-        results, as_json, results_table, "No results yet: take one with `tj measure take phq9`."
+    results, invalid, shared_only = home.read(work)
+    empty = (
+        "No results shared with you yet."
+        if shared_only
+        else "No results yet: take one with `tj measure take phq9`."
     )
+    output.show_rows(results, as_json, results_table, empty)
     for bad in invalid:  # R13 finding 8: shown as invalid, never by a stored score
         when = output.local_time(bad.taken_at) if bad.taken_at else "at an unreadable time"
         safety = "; a safety item (item 9) is answered above 0" if bad.safety_answer else ""

@@ -734,7 +734,7 @@ def departure_lines(report: SyncReport) -> list[str]:
         elif d.owner:
             lines.append(f"Notice: {ended_text(d)}. Its read-only copy stays on this device.")
         else:
-            lines.append(f"Notice: {d}.")
+            lines.append(f"Notice: {d.describe(departure_time)}.")  # local, as above (NU26 C6)
         # --full: a role or an end date alone never shares a whole journal again (NU24 C4)
         again = f"tj share {shlex.quote(d.journal)} {shlex.quote(d.member)} --full"
         if d.items:  # the journal of single items: shared again one item at a time

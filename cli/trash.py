@@ -133,13 +133,13 @@ def purge_lines(recipients: list[Recipient], held: int) -> list[str]:
     """Who can read entries in the trash (NU24 C9), what is known of their receipt, and what
     the trash and a delete for good do for them."""
     item = "this entry" if held == 1 else f"at least one of these {held} entries"
-    said = {
-        "seen_later": "may have received (their device had seen later records)",
-        "may_have": "may have received (their device has not said so)",
-        "not_sent": "cannot have received (nothing of it they can open has left this device)",
+    said = {  # the verb, then why (NU26 C6: after the item, not between them)
+        "seen_later": ("may have received", "their device had seen later records"),
+        "may_have": ("may have received", "their device has not said so"),
+        "not_sent": ("cannot have received", "nothing of it they can open has left this device"),
     }
     lines = [
-        f"{output.and_list(names)} {said[state]} {item}."
+        f"{output.and_list(names)} {said[state][0]} {item} ({said[state][1]})."
         for state, names in output.by_receipt(recipients).items()
     ]
     if lines:

@@ -48,6 +48,7 @@ NU23 C9), whether the copy of the earlier share was kept or forgotten.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -167,25 +168,32 @@ class Departure:
     (NU24 C10). "" otherwise."""
 
     def __str__(self) -> str:
+        return self.describe()
+
+    def describe(self, clock: Callable[[int], str] | None = None) -> str:
+        """The departure in a sentence, its time written by `clock` (ms since the Unix
+        epoch -> text; default "2026-12-01 18:47 UTC"): a CLI gives local time, as its
+        other notices (NU26 C6)."""
+        clock = clock or _utc
         if self.reason == DROPPED:
-            return self._dropped_text()
+            return self._dropped_text(clock)
         if self.reason == UNSHARED and not self.owner:
-            return self._unshared_text()
+            return self._unshared_text(clock)
         if self.owner or self.reason not in (LEFT, ERASED, UNKNOWN):
-            return self._ended_text()
+            return self._ended_text(clock)
         said = {
             ERASED: "the server says their account was deleted",
             LEFT: "the server says they left the share (not signed by them)",
         }.get(self.reason, "the server no longer serves them and did not say why")
-        when = f" ({_utc(self.at)})" if self.at else ""  # worded as DROPPED is (NU24 C4)
+        when = f" ({clock(self.at)})" if self.at else ""  # worded as DROPPED is (NU24 C4)
         return (
             f"{self.member} no longer reads {self.journal}{when}: {said}; this "
             "device removed them from the journal's access and changed its key, so new "
             "entries and safety flags no longer reach them"
         )
 
-    def _dropped_text(self) -> str:
-        when = _utc(self.at)
+    def _dropped_text(self, clock: Callable[[int], str]) -> str:
+        when = clock(self.at)
         if self.owner:
             return (
                 f"your share of {self.owner}'s {self.journal} ended ({when}): the server said "
@@ -199,8 +207,8 @@ class Departure:
             "entries and safety flags no longer reach them"
         )
 
-    def _unshared_text(self) -> str:
-        when = _utc(self.at)
+    def _unshared_text(self, clock: Callable[[int], str]) -> str:
+        when = clock(self.at)
         ended = f"the share was ended from one of your devices ({when})"
         if self.source and self.fields:  # a field-level copy kept for the member (NU21 C7)
             words = ["text" if f == "body" else f for f in self.fields]
@@ -221,16 +229,16 @@ class Departure:
             )
         return f"{self.journal} is no longer shared with {self.member}: {ended}"
 
-    def _ended_text(self) -> str:
+    def _ended_text(self, clock: Callable[[int], str]) -> str:
         if self.owner and self.copy:  # still read through a copy of it (NU24 C11)
             return (
-                f"{self._ended_alone()}; you still read {self.copy!r}, the copy of some of its "
+                f"{self._ended_alone(clock)}; you still read {self.copy!r}, the copy of some of its "
                 f"fields {self.owner} keeps for you"
             )
-        return self._ended_alone()
+        return self._ended_alone(clock)
 
-    def _ended_alone(self) -> str:
-        when = _utc(self.at)
+    def _ended_alone(self, clock: Callable[[int], str]) -> str:
+        when = clock(self.at)
         if not self.owner:  # EXPIRED, told to the owner
             return (
                 f"your share of {self.journal} with {self.member} ended (its end date, {when}); "

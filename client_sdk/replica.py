@@ -4147,7 +4147,11 @@ class Replica:
         replaces (a removal carried again says what its writer had received when it removed,
         not what it holds now: NU22 C12 compares it with an edit's counter); it claims no
         more than this device's current one. `left_out`: the owner's counters it must not
-        cover (`_seal_plan`); the counters this device withdrew are covered whatever."""
+        cover (`_seal_plan`); the counters this device withdrew are covered whatever.
+        A member's device (its outbox records from before a cut sealed again:
+        `_reseal_stale`) covers only its own account's counters: only the owner may account
+        for another account's (`counting.check_covers`; NU26 C1, where the owner's devices
+        refused such a note as forged coverage)."""
         me, device = self.profile.account_id, self.profile.device_id
         # The share's boundary: every counter this device accounts for is covered, so
         # a member who never gets the history before it sees no gap there.
@@ -4162,6 +4166,9 @@ class Replica:
             own_covers = carrying.trim([own], journal.owner_id, left_out)
             covers = counting.merge_covers([*body.covers, *own_covers])
             body = dataclasses.replace(body, covers=covers)
+        if journal.owner_id != me:
+            mine = tuple(c for c in body.covers if c.author == me)
+            body = dataclasses.replace(body, covers=mine)
         if document is None and not body.covers:
             raise _NothingToCover
         if seen_vector is not None:
@@ -4181,7 +4188,8 @@ class Replica:
         await tx.mark_seen([seen])
         if body.covers:
             await tx.put_covers(journal.journal_id, record_id, counting.encode_covers(body.covers))
-            await self._note_cut_covers(tx, journal.journal_id, body.covers)
+            if journal.owner_id == me:  # an owner's covers of the cut (`_note_cut_covers`)
+                await self._note_cut_covers(tx, journal.journal_id, body.covers)
         if document is not None and kind == records.UPDATE:
             await tx.put_documents(await _merged(tx, journal, [document]), now_ms())
 

@@ -960,9 +960,7 @@ class SafetyPath:
         verify as the owner's), AccessError without the annotate role, RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified."""
         local, document = await self._document_of_kind(flag_id, SAFETY_FLAG)
         if local.role == REVOKED:
-            raise AccessError(
-                f"{local.owner_name}'s share ended: this flag can no longer be acknowledged"
-            )
+            raise AccessError(await self._ended_reason(local))
         if local.role != "annotate":
             raise AccessError("only a member with the annotate role can acknowledge a safety flag")
         full_id = document.doc_id.hex()
@@ -980,6 +978,26 @@ class SafetyPath:
         raise AssertionError("an acknowledged flag is readable")  # checked above
 
     # --- helpers ---------------------------------------------------------------------------------
+
+    async def _ended_reason(self, local: LocalJournal) -> str:
+        """Why a flag of `local`, a journal whose share with this account ended, cannot be
+        acknowledged: an acknowledgement is a record of that journal, which the owner-signed
+        chain no longer lets this account write (the server refuses it, the owner's devices
+        would drop it). When the owner still shares a field-level copy of it with this
+        account (`Replica.copy_still_read`: most likely a narrowing, `tj share --only`), the
+        share was narrowed, not simply ended, and the copy is named (NU26 C3); the client
+        is never told the flag was read either way."""
+        owner = local.owner_name
+        copy = self._replica.copy_still_read(local, await self._store.journals())
+        if not copy:
+            return f"{owner}'s share ended: this flag can no longer be acknowledged"
+        return (
+            f"{owner}'s share of {local.name} with you ended: {owner} most likely narrowed it "
+            f"to the fields you read in '{owner}/{copy}', which carries no safety flag. An "
+            f"acknowledgement is written in {local.name}, where you can no longer write, so "
+            f"this flag can no longer be acknowledged and {owner}'s devices will not show it "
+            f"read: tell {owner} yourself that you saw it."
+        )
 
     async def _documents(self, local: LocalJournal, kind: str) -> list[StoredDocument]:
         return [s for s in await self._store.documents(local.journal_id) if s.kind == kind]

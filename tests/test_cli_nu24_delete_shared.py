@@ -112,13 +112,13 @@ async def test_trashing_and_purging_a_shared_entry_name_the_therapist(
     await ana.ok("delete", entry[:8], "--yes")
     declined = await ana.tj("trash", "empty", input="n\n")
     assert (
-        "drsmith may have received (their device had seen later records) this entry. An entry "
+        "drsmith may have received this entry (their device had seen later records). An entry "
         "in the trash leaves their view at "
         "their next sync; deleted for good, it can never be shown to them again. Delete the "
         "1 entry in the trash for good?" in said(declined.stderr)
     ), declined.stderr
     purged = await ana.ok("trash", "empty", "--yes")
-    assert "drsmith may have received (their device had seen later records) this entry." in said(
+    assert "drsmith may have received this entry (their device had seen later records)." in said(
         purged.stderr
     )
 

@@ -1,0 +1,32 @@
+"""NU26 C6 (CLI): a therapist's empty `tj measure list` says nothing was shared with them
+yet, instead of telling them to fill in a PHQ-9 (a client's still suggests taking one).
+Real server on 127.0.0.1, real crypto."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli_insights import new_device
+
+TOFU = "--trust-on-first-use"
+
+
+async def test_an_empty_measure_list_speaks_to_who_reads_it(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    own = await ana.ok("measure", "list")
+    assert own.stderr.strip() == "No results yet: take one with `tj measure take phq9`."
+    await ana.ok("share", "Personal", "drsmith", "--full", TOFU)
+    await drsmith.ok("sync")
+    for asked in (("measure", "list"), ("measure", "list", "--journal", "ana/Personal")):
+        listed = await drsmith.ok(*asked)
+        assert listed.stderr.strip() == "No results shared with you yet.", (asked, listed)
+        assert "tj measure take" not in listed.output
+    mine = await drsmith.ok("measure", "list", "--journal", "Personal")  # their own journal
+    assert mine.stderr.strip() == "No results yet: take one with `tj measure take phq9`."
+    await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0")
+    await drsmith.ok("sync")
+    assert len(await drsmith.json("measure", "list")) == 1
