@@ -832,7 +832,9 @@ def leave(home: Home, journal_name: str, yes: bool) -> None:
 
     The server stops serving it to you at once and it leaves your journal list; the owner's
     devices take you off its members the next time they change them. Nothing they write
-    from then on, safety flags included, reaches you, and only they can share it again.
+    in it from then on, safety flags included, reaches you, and only they can share it
+    again; a copy of some of its fields they also share with you (`tj share --only`) keeps
+    arriving until you leave it too, and the question and result name it.
     What you already downloaded stays on this device, read-only; `tj forget JOURNAL`
     discards it. Asks first (default: no; --yes does not).
 
@@ -847,15 +849,41 @@ def leave(home: Home, journal_name: str, yes: bool) -> None:
         # the server lists it now (an outage or a share ended meanwhile is said before the
         # question, not after it: NU23 C8), and raises what the leave would
         owner = home.run(lambda client: client.shares.leave(journal_name, check_only=True))
-        click.confirm(
-            f"Leave {journal_name}? Nothing {owner} writes from now on, safety flags "
-            f"included, reaches you, and only {owner} can share it with you again.",
-            default=False,
-            abort=True,
-            err=True,
+        copy = home.run(lambda client: client.shares.copy_still_read(journal_name))
+        if copy:  # a field-level copy keeps arriving: never "nothing reaches you" (NU26 C2)
+            question = (
+                f"Leave {journal_name}? Nothing {owner} writes in it from now on, safety flags "
+                f"included, reaches you through it, and only {owner} can share it with you "
+                f"again. {still_arriving(owner, copy)}"
+            )
+        else:
+            question = (
+                f"Leave {journal_name}? Nothing {owner} writes from now on, safety flags "
+                f"included, reaches you, and only {owner} can share it with you again."
+            )
+        click.confirm(question, default=False, abort=True, err=True)
+    # the copy is named before the leave (leaving the journal does not change it)
+    copy = home.run(lambda client: client.shares.copy_still_read(journal_name))
+    owner = home.run(lambda client: client.shares.leave(journal_name))
+    if copy:
+        output.message(
+            f"You left {journal_name}; it is no longer shared with you. "
+            f"{still_arriving(owner, copy)}"
         )
-    home.run(lambda client: client.shares.leave(journal_name))
-    output.message(f"You left {journal_name}; it is no longer shared with you.")
+    else:
+        output.message(f"You left {journal_name}; it is no longer shared with you.")
+
+
+def still_arriving(owner: str, copy: str) -> str:
+    """What still reaches a member who leaves a whole journal: the field-level copy of it
+    `copy` (its name, "Personal (mood, tags) for drsmith") that `owner` also shares with
+    them, and how to leave that too (NU26 C2)."""
+    named = f"{owner}/{copy}"
+    return (
+        f"You still receive {named!r}, the copy of some of its fields {owner} keeps for you: "
+        f"those fields of what {owner} writes keep arriving there; leave it too with `tj leave "
+        f"{shlex.quote(named)}`."
+    )
 
 
 @cli.command()

@@ -48,6 +48,7 @@ NU23 C9), whether the copy of the earlier share was kept or forgotten.
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -97,6 +98,10 @@ UNSHARED = "unshared"
 """Told to the owner: one of its devices ended the member's share (a signed `removed` entry
 without `because`: `client.shares.unshare`, `tj unshare`), found by another device of the
 owner when it verified that entry (NU21 C4). Device-neutral: "from one of your devices"."""
+LEFT_WHOLE = (LEFT, UNKNOWN, DROPPED)
+"""Reasons told to the owner that a member no longer reads a journal on the server's word
+(they left, or it did not say why): with them, a field-level copy of it this account still
+shares with the member is named (`Departure.copy`, NU26 C2)."""
 WHOLE_ENDED = (EXPIRED, REMOVED, UNLISTED, DROPPED)
 """Reasons told to a member whose share of a whole journal ended: with them, a field-level
 copy of it the owner still shares with the member is named (`Departure.copy`, NU24 C11)."""
@@ -159,7 +164,10 @@ class Departure:
     date", "no longer served", "dropped on the server's word"): the name of a field-level
     copy of that journal the owner still shares with this account ("Personal (mood, tags)
     for drsmith": the share was most likely narrowed to it, `tj share --only`), as its
-    owner-signed chain and name show (NU24 C11); "" otherwise."""
+    owner-signed chain and name show (NU24 C11). Told to the owner that a member left a
+    whole journal ("left", "unknown", "dropped on the server's word"): the name of a
+    field-level copy of it this account still shares with them, so what it copies of new
+    entries still reaches them (NU26 C2). "" otherwise."""
     narrowed: str = ""
     """Told to the owner with "unshared": the whole-journal share was ended by narrowing it
     to some fields (`grant(only=...)`, `tj share --only`), and the member now reads those
@@ -189,7 +197,18 @@ class Departure:
         return (
             f"{self.member} no longer reads {self.journal}{when}: {said}; this "
             "device removed them from the journal's access and changed its key, so new "
-            "entries and safety flags no longer reach them"
+            f"entries and safety flags no longer reach them{self._copy_kept()}"
+        )
+
+    def _copy_kept(self) -> str:
+        """Told to the owner: the field-level copy of the journal still shared with the
+        member (NU26 C2), else ""."""
+        if self.owner or not self.copy:
+            return ""
+        return (
+            f" through it; they still read {self.copy!r}, the copy of some of its fields you "
+            f"keep for them, so what it copies of new entries still reaches them (`tj unshare "
+            f"{shlex.quote(self.journal)} {shlex.quote(self.member)}` ends it)"
         )
 
     def _dropped_text(self, clock: Callable[[int], str]) -> str:
@@ -204,7 +223,7 @@ class Departure:
             f"{self.member} no longer reads {self.journal} ({when}): the server says they left "
             "the share or their account was deleted (not signed by them); another of your "
             "devices removed them from the journal's access and changed its key, so new "
-            "entries and safety flags no longer reach them"
+            f"entries and safety flags no longer reach them{self._copy_kept()}"
         )
 
     def _unshared_text(self, clock: Callable[[int], str]) -> str:

@@ -544,6 +544,16 @@ class Shares:
             await self._context.sharing.leave(local)
         return local.owner_name
 
+    async def copy_still_read(self, journal: str) -> str:
+        """For a journal another account shares whole with this one (`"owner/name"` or its
+        id, as `leave` takes it): the name of a field-level copy of it its owner also shares
+        with this account ("Personal (mood, tags) for drsmith", `tj share --only`), which
+        keeps arriving when this account leaves or loses the whole journal, else "" (NU26
+        C2). From the owner-signed chains this device verified (`Replica.copy_still_read`);
+        no network. Raises NotFound for an unknown journal."""
+        local = await self._context.local_journal(journal)
+        return self._context.replica.copy_still_read(local, await self._context.store.journals())
+
     async def forget(
         self, journal: str, *, unlisted: bool = False, check_only: bool = False
     ) -> bool:

@@ -1653,6 +1653,9 @@ class Sharing:
             if d.owner and d.reason in departures.WHOLE_ENDED:  # told to the member (NU24 C11)
                 found.append(replace(d, copy=self._copy_still_read(d, journals)))
                 continue
+            if not d.owner and d.reason in departures.LEFT_WHOLE and not d.source:  # NU26 C2
+                found.append(replace(d, copy=self._copy_kept_for(d, names)))
+                continue
             if d.owner or d.reason != departures.UNSHARED or d.source or state is None:
                 found.append(d)
                 continue
@@ -1671,6 +1674,25 @@ class Sharing:
         return [
             d for d in found if d.reason != departures.SHARED or (d.owner, d.journal) not in named
         ]
+
+    def _copy_kept_for(self, told: Departure, names: dict[bytes, str]) -> str:
+        """Told to the owner that a member left a journal or was dropped from it: the name of
+        a field-level copy of that journal this account keeps for the member
+        (`kept_disclosures`, a "mirror" of it) whose verified chain still grants them now,
+        so what it copies of new entries still reaches them (NU26 C2); "" otherwise."""
+        now = now_ms()
+        for mirror_id, settings in self.kept_disclosures().items():
+            if settings.kind != "mirror" or settings.mirror_of is None:
+                continue
+            if settings.mirror_of.hex() != told.journal_id or mirror_id not in names:
+                continue
+            state = self.replica.chains.state(mirror_id)
+            if state is None:
+                continue
+            for member in state.members.values():
+                if member.username == told.member and state.current_terms(settings.member_id, now):
+                    return names[mirror_id]
+        return ""
 
     def _copy_still_read(self, told: Departure, journals: list[LocalJournal]) -> str:
         """`Replica.copy_still_read` for the journal `told` of (NU24 C11); "" when this

@@ -1,0 +1,94 @@
+"""NU26 C2: a therapist who leaves a client's whole journal while the client also shares a
+field-level copy of it with them (`tj share Personal drsmith --only mood,tags`, kept after a
+narrow and a widen) is told the copy keeps arriving and how to leave it too, by the
+question and the result of `tj leave`; the client's notice says the therapist still reads
+the copy. Nothing said is false: what the copy carries keeps arriving. Without a copy the
+words are as before. Real server on loopback, real crypto. See /work/NU26-FINDINGS.md."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli_insights import new_device
+
+TOFU = "--trust-on-first-use"
+COPY = "ana/Personal (mood, tags) for drsmith"
+STILL = (
+    "You still receive 'ana/Personal (mood, tags) for drsmith', the copy of some of its fields "
+    "ana keeps for you: those fields of what ana writes keep arriving there; leave it too "
+    "with `tj leave 'ana/Personal (mood, tags) for drsmith'`."
+)
+
+
+def timeless(text: str) -> str:
+    """`text` with each local time of a notice ("(13:07)") written "(TIME)"."""
+    return re.sub(r"\(\d\d:\d\d\)", "(TIME)", text)
+
+
+async def test_leave_names_the_copy_that_keeps_arriving(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await ana.ok("share", "Personal", "drsmith", "--full", TOFU)
+    await ana.ok("share", "Personal", "drsmith", "--only", "mood,tags", "--yes")  # narrow
+    await ana.ok("share", "Personal", "drsmith", "--full", "--yes")  # and widen again
+    await ana.ok("share", "Personal", "drlee", "--full", TOFU)  # no copy for drlee
+    await drsmith.ok("sync")
+    await drlee.ok("sync")
+    assert sorted(j["journal"] for j in await drsmith.json("shared-with-me")) == [
+        "Personal",
+        "Personal (mood, tags) for drsmith",
+    ]
+
+    asked = await drsmith.tj("leave", "ana/Personal", input="n\n")
+    assert asked.exit_code == 1, asked.output
+    assert asked.stderr == (
+        "Leave ana/Personal? Nothing ana writes in it from now on, safety flags included, "
+        f"reaches you through it, and only ana can share it with you again. {STILL} "
+        "[y/N]: n\nAborted!\n"
+    )
+    left = await drsmith.ok("leave", "ana/Personal", "--yes")
+    assert left.stderr == f"You left ana/Personal; it is no longer shared with you. {STILL}\n"
+    plain = await drlee.ok("leave", "ana/Personal", "--yes")  # no copy: as before
+    assert plain.stderr == "You left ana/Personal; it is no longer shared with you.\n"
+
+    told = await ana.ok("sync")
+    assert timeless(told.stderr) == (
+        "Notice: drsmith no longer reads Personal (TIME): the server says they left the share "
+        "(not signed by them); this device removed them from the journal's access and "
+        "changed its key, so new entries and safety flags no longer reach them through it; "
+        "they still read 'Personal (mood, tags) for drsmith', the copy of some of its fields "
+        "you keep for them, so what it copies of new entries still reaches them (`tj unshare "
+        "Personal drsmith` ends it).\n"
+        "If they did not mean to leave, share again: tj share Personal drsmith --full\n"
+        "Notice: drlee no longer reads Personal (TIME): the server says they left the share "
+        "(not signed by them); this device removed them from the journal's access and "
+        "changed its key, so new entries and safety flags no longer reach them.\n"
+        "If they did not mean to leave, share again: tj share Personal drlee --full\n"
+    ) or timeless(told.stderr) == (  # the two notices in the other order
+        "Notice: drlee no longer reads Personal (TIME): the server says they left the share "
+        "(not signed by them); this device removed them from the journal's access and "
+        "changed its key, so new entries and safety flags no longer reach them.\n"
+        "If they did not mean to leave, share again: tj share Personal drlee --full\n"
+        "Notice: drsmith no longer reads Personal (TIME): the server says they left the share "
+        "(not signed by them); this device removed them from the journal's access and "
+        "changed its key, so new entries and safety flags no longer reach them through it; "
+        "they still read 'Personal (mood, tags) for drsmith', the copy of some of its fields "
+        "you keep for them, so what it copies of new entries still reaches them (`tj unshare "
+        "Personal drsmith` ends it).\n"
+        "If they did not mean to leave, share again: tj share Personal drsmith --full\n"
+    ), told.stderr
+
+    # What was said is true: the copy keeps arriving...
+    await ana.ok("write", "--mood", "1", "--tag", "panic", "after dr left")
+    await drsmith.ok("sync")
+    [entry] = await drsmith.json("list", "--journal", COPY)
+    assert (entry["mood"], entry["tags"], entry["body"]) == (1, ["panic"], "")
+    # ...until he leaves it too, with the command he was given (no copy of a copy is named)
+    gone = await drsmith.ok("leave", COPY, "--yes")
+    assert gone.stderr == f"You left {COPY}; it is no longer shared with you.\n"
+    assert all(j["share_ended"] for j in await drsmith.json("shared-with-me"))
