@@ -240,33 +240,60 @@ ENDING_SIGNALS = tuple(
 )
 
 
+class Hangup:
+    """Whether SIGHUP or SIGTERM arrived while the questionnaire was asked (`heard`)."""
+
+    def __init__(self) -> None:
+        self.heard = False
+
+    def check(self) -> None:
+        """Raise HungUp if one arrived: called after each answer is read, since an answer
+        may still come from input typed before the terminal closed."""
+        if self.heard:
+            raise HungUp()
+
+
 @contextmanager
-def hangups_stop_the_questionnaire() -> Iterator[None]:
+def hangups_stop_the_questionnaire(hangup: Hangup) -> Iterator[None]:
     """While items are asked, closing the terminal (SIGHUP) or SIGTERM stops the questionnaire
     like Ctrl-C does, instead of killing the process: a safety answer already given still
     seals its flag (`stopped`). Once one arrived, further ones are ignored until the process
     ends, so that the flag is sealed and sent. Only the main thread can handle signals:
-    elsewhere (an app embedding the CLI) nothing changes."""
+    elsewhere (an app embedding the CLI) nothing changes.
+
+    The handler raises nothing: it sets `hangup.heard` and points stdin at /dev/null, so the
+    question being asked reads end of input (the read the signal interrupted is retried on
+    the new stdin) and stops as on Ctrl-D, and `ask` then knows it was a hang-up. An
+    exception raised from a signal handler surfaces wherever the main thread happens to be:
+    in a finalizer run by the garbage collector, or an asyncio callback, it is only logged
+    as ignored, the stop was lost, and `tj` went on waiting for an answer on a terminal that
+    no longer exists (the handler had ignored every later signal)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    fired = False
-
     def hung_up(_signum: int, _frame: FrameType | None) -> None:
-        nonlocal fired
-        fired = True
         for number in ENDING_SIGNALS:
             signal.signal(number, signal.SIG_IGN)
-        raise HungUp()
+        hangup.heard = True
+        end_input()
 
     previous = {number: signal.signal(number, hung_up) for number in ENDING_SIGNALS}
     try:
         yield
     finally:
-        if not fired:
+        if not hangup.heard:
             for number, handler in previous.items():
                 signal.signal(number, handler)
+
+
+def end_input() -> None:
+    """Point stdin at /dev/null: every read from now on is end of input."""
+    null = os.open(os.devnull, os.O_RDONLY)
+    try:
+        os.dup2(null, 0)
+    finally:
+        os.close(null)
 
 
 def silence_the_closed_terminal() -> None:
@@ -343,11 +370,13 @@ def ask(
         click.echo(chosen.instructions, err=True)
     click.echo(chosen.stem, err=True)
     answers: list[int] = []
+    hangup = Hangup()
     try:
-        with hangups_stop_the_questionnaire():
-            difficulty = _ask_items(chosen, interactive_difficulty, safety_message, answers)
-    except (HungUp, click.Abort) as stop:
-        hung_up = isinstance(stop, HungUp)
+        with hangups_stop_the_questionnaire(hangup):
+            difficulty = _ask_items(chosen, interactive_difficulty, safety_message, answers, hangup)
+            hangup.check()  # an answer read after it came from input typed before it
+    except click.Abort:  # HungUp, Ctrl-C, or end of input (a hang-up's too: `end_input`)
+        hung_up = hangup.heard
         if len(answers) < len(chosen.items):
             raise Stopped(answers, hung_up=hung_up) from None
         # Stopped at the unscored, skippable question: every scored item was answered, so the
@@ -382,6 +411,7 @@ def _ask_items(
     interactive_difficulty: bool,
     safety_message: Callable[[], list[str]],
     answers: list[int],
+    hangup: Hangup,
 ) -> int | None:
     """`ask`'s questions: appends each item's answer to `answers` as it is given (so a stop
     knows them), and returns the difficulty answer (None when skipped or not asked)."""
@@ -391,6 +421,7 @@ def _ask_items(
     for number, text in enumerate(chosen.items, start=1):
         click.echo(f"\n{number}. {text}\n   {choices}", err=True)
         answers.append(int(click.prompt("   answer", type=values, err=True)))
+        hangup.check()  # typed before the terminal closed: kept (a safety answer counts)
         if number in chosen.safety_items and answers[-1] > 0 and not shown:
             show_safety_message(safety_message())
             shown = True
@@ -402,6 +433,7 @@ def _ask_items(
     allowed = [str(o.value) for o in unscored.options]
     while True:
         given = str(click.prompt("   answer", default="", show_default=False, err=True))
+        hangup.check()
         if given.strip() in ("", *allowed):
             return int(given) if given.strip() else None
         click.echo(f"   Give one of {', '.join(allowed)}, or Enter to skip.", err=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,54 @@ async def test_closing_the_terminal_before_the_last_item_saves_nothing(
             taking.kill()
             await taking.wait()
     assert await ben.json("measure", "list") == []
+
+
+FINALIZER_HANGUP = """
+import gc, os, signal, sys
+from client_sdk.scoring import instrument
+from cli.measures import ask
+
+class Finalized:
+    def __del__(self):  # the signal lands while the garbage collector runs a finalizer
+        os.kill(os.getpid(), signal.SIGHUP)
+        sum(range(1000))  # Python code after it: where the handler runs
+
+def safety_message():
+    first, second = Finalized(), Finalized()
+    first.other, second.other = second, first
+    del first, second
+    gc.collect()
+    return ["SAFETY"]
+
+answers, difficulty = ask(instrument("phq9"), True, safety_message)
+with open(sys.argv[1], "w") as out:
+    out.write(f"{answers} {difficulty}")
+"""
+
+
+async def test_a_hangup_that_arrives_while_a_finalizer_runs_still_stops_the_questionnaire(
+    tmp_path: Path,
+) -> None:
+    """A signal handler's exception raised inside a finalizer is only logged as ignored:
+    `tj` lost the hang-up and went on waiting for the difficulty answer on a terminal that
+    no longer exists (the flaky SIGHUP test above). The stop must not depend on where the
+    main thread is when the signal arrives."""
+    done = tmp_path / "asked"
+    asking = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", FINALIZER_HANGUP, str(done),
+        cwd=Path(__file__).parents[2],  # the repository: `cli` and `client_sdk` import
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    assert asking.stdin is not None
+    try:
+        asking.stdin.write((EIGHT + "2\n").encode())  # stdin stays open, like a terminal's
+        await asking.stdin.drain()
+        assert await asyncio.wait_for(asking.wait(), HANG) == 0
+    finally:
+        if asking.returncode is None:
+            asking.kill()
+            await asking.wait()
+    # every scored item answered: saved without the difficulty answer, as on Ctrl-C
+    assert done.read_text() == "[1, 1, 1, 1, 1, 1, 1, 1, 2] None"
