@@ -1064,13 +1064,18 @@ class Store:
         device". Returns the (journal id, document id, epoch) rows added now (for
         `unmark_offered`)."""
         rows = sorted({(r.journal_id, r.doc_id, r.epoch) for r in records if r.doc_id is not None})
-        added = []
-        for row in rows:
-            found = await self._all(
-                "SELECT 1 FROM offered WHERE journal_id = ? AND doc_id = ? AND epoch = ?", row
-            )
-            if not found:
-                added.append(row)
+        present: set[tuple[bytes, bytes, int]] = set()
+        for journal_id, epoch in sorted({(j, e) for j, _, e in rows}):
+            docs = [d for j, d, e in rows if (j, e) == (journal_id, epoch)]
+            for start in range(0, len(docs), 500):  # one statement a chunk, not one a document
+                chunk = docs[start : start + 500]
+                found = await self._all(
+                    "SELECT doc_id FROM offered WHERE journal_id = ? AND epoch = ? "
+                    f"AND doc_id IN ({', '.join('?' * len(chunk))})",
+                    (journal_id, epoch, *chunk),
+                )
+                present.update((journal_id, bytes(row[0]), epoch) for row in found)
+        added = [row for row in rows if row not in present]
         await self._db.executemany(
             "INSERT OR IGNORE INTO offered (journal_id, doc_id, epoch) VALUES (?, ?, ?)", added
         )
