@@ -1076,9 +1076,13 @@ class Store:
                 )
                 present.update((journal_id, bytes(row[0]), epoch) for row in found)
         added = [row for row in rows if row not in present]
-        await self._db.executemany(
-            "INSERT OR IGNORE INTO offered (journal_id, doc_id, epoch) VALUES (?, ?, ?)", added
-        )
+        for start in range(0, len(added), 300):  # one statement (one commit) a chunk, not a row
+            batch = added[start : start + 300]
+            await self._db.execute(
+                "INSERT OR IGNORE INTO offered (journal_id, doc_id, epoch) VALUES "
+                + ", ".join("(?, ?, ?)" for _ in batch),
+                tuple(value for row in batch for value in row),
+            )
         return added
 
     async def unmark_offered(self, rows: list[tuple[bytes, bytes, int]]) -> None:
