@@ -1,16 +1,18 @@
-"""The notice-time helpers the CLI tests use (tests/notice_times.py) match every form the
-product prints (`cli.output.departure_time`): a test run that crosses midnight must not fail
-because a notice then shows the date of a share that ended yesterday."""
+"""The helpers the CLI tests use for times (tests/notice_times.py, tests/run_days.py)
+match every form the product prints (`cli.output.departure_time`): a test run that crosses
+midnight must not fail because a notice then shows the date of a share that ended
+yesterday, nor because "today" was read after the command that wrote it."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from cli.output import departure_time
 from tests.notice_times import NOTICE_TIME, same_moment, timeless
+from tests.run_days import days_from
 
 
 def shown(moment: datetime) -> str:
@@ -46,3 +48,11 @@ def test_same_moment_lets_only_the_date_be_left_out() -> None:
     assert not same_moment("23:58", "23:59")
     with pytest.raises(ValueError):
         same_moment("an unknown time", "23:59")
+
+
+def test_days_from_lists_each_day_a_run_went_through() -> None:
+    today = date.today()
+    assert days_from(today) == [today.isoformat()]
+    yesterday = today - timedelta(days=1)  # a run that crossed midnight
+    assert days_from(yesterday) == [yesterday.isoformat(), today.isoformat()]
+    assert days_from(yesterday, shift=1) == [today.isoformat(), (today + timedelta(1)).isoformat()]
