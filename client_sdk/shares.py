@@ -140,6 +140,12 @@ class Shares:
         is chosen on the source (NU21 C1, C7). Every refusal asking for `full` or `only` is a
         ScopeNeeded (an InvalidInput) whose `situation` names no parameter.
 
+        New terms (a role, an end date) for a member the server no longer serves (they left
+        the share: the server's word) take them off the journal's access first and raise
+        InvalidInput saying so, with nothing else changed; that error tells the departure,
+        so this device's next sync does not report it again (`SyncReport.departures`), while
+        the account's other devices do.
+
         What new terms mean is decided on the chain they are signed on: when another device
         narrowed, ended or renewed the member's share meanwhile, the call raises
         InvalidInput and signs nothing (R24 F1). Narrowing (`only`) while the journal's
