@@ -459,14 +459,14 @@ def measure_list(
         results = await client.measures.results(journal_name, measure=measure_name)
         invalid = await client.measures.invalid(journal_name)
         me = client.profile.account_id.hex()
-        journals = await client.journals.list()
-        if journal_name is not None:
-            journals = [j for j in journals if j.name == journal_name or j.id == journal_name]
         # A therapist (an account reading another's journal) is told what is shared with
         # them, not to fill in a questionnaire (NU26 C6); a filter on one's own journal is not.
-        others = bool(journals) and all(j.owner_id != me for j in journals)
-        read_any = any(j.owner_id != me for j in journals)
-        shared_only = others if journal_name is not None else read_any
+        # The journal is found as `results` found it (any case, an id prefix, a username).
+        if journal_name is not None:
+            journals = [await client.journals.get(journal_name)]
+        else:
+            journals = await client.journals.list()
+        shared_only = any(j.owner_id != me for j in journals)
         return results, [r for r in invalid if measure_name in (None, r.measure)], shared_only
 
     results, invalid, shared_only = home.read(work)
