@@ -525,7 +525,11 @@ def merged_line(merged: MergedText) -> str:
         show = f"tj goal show {short_id(merged.doc_id)}"
     elif merged.kind == "safety_plan":
         what = f"the safety plan of {merged.journal}" if merged.journal else "the safety plan"
-        journal = "" if merged.journal in ("", "Personal") else f" --journal {merged.journal!r}"
+        journal = (
+            ""
+            if merged.journal in ("", "Personal")
+            else f" --journal {shlex.quote(merged.journal)}"
+        )
         show = f"tj safety plan{journal}"
     else:
         titled = f' ("{merged.title}")' if merged.title else ""
