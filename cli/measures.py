@@ -514,9 +514,10 @@ def measure_show(home: Home, result_id: str, as_json: bool) -> None:
 @pass_home
 def measure_delete(home: Home, result_id: str, yes: bool) -> None:
     """Delete one of your results for good (there is no trash), and the copies you shared
-    of it. Asks first (--yes does not), naming each therapist who can read it: who already
-    received it (a record their device signed says so), who may have; at their next sync it
-    leaves their view.
+    of it. Asks first (--yes does not), naming each therapist who can read it: who may have
+    received it (their device signed that it had seen later records; never proof), who may
+    have, who cannot have yet (nothing of it left this device); at their next sync it leaves
+    their view.
 
     \b
     Examples:
