@@ -139,9 +139,7 @@ def measure_take(
                 interactive_difficulty=difficulty is None,
                 safety_message=safety_message,
             )
-        except Stopped as stop:
-            if stop.hung_up:
-                silence_the_closed_terminal()
+        except Stopped as stop:  # after a hang-up, output is silenced (the handler)
             stopped(home, chosen, stop.answers, journal_name)
 
     chosen.check_answers(answers)  # a mistyped answer is said at once, before any sync
@@ -221,14 +219,12 @@ async def synced_quietly(client: Client) -> None:
 
 
 class Stopped(Exception):
-    """The client stopped the questionnaire (Ctrl-C, end of input, closing the terminal)
-    after `answers`; `hung_up` when the terminal closed (SIGHUP) or the process was told to
-    end (SIGTERM)."""
+    """The client stopped the questionnaire (Ctrl-C, end of input, closing the terminal,
+    SIGTERM) after `answers`."""
 
-    def __init__(self, answers: list[int], hung_up: bool = False) -> None:
+    def __init__(self, answers: list[int]) -> None:
         super().__init__("stopped")
         self.answers = answers
-        self.hung_up = hung_up
 
 
 class HungUp(click.Abort):
@@ -261,9 +257,11 @@ def hangups_stop_the_questionnaire(hangup: Hangup) -> Iterator[None]:
     ends, so that the flag is sealed and sent. Only the main thread can handle signals:
     elsewhere (an app embedding the CLI) nothing changes.
 
-    The handler raises nothing: it sets `hangup.heard` and points stdin at /dev/null, so the
+    The handler raises nothing: it sets `hangup.heard`, points stdin at /dev/null, so the
     question being asked reads end of input (the read the signal interrupted is retried on
-    the new stdin) and stops as on Ctrl-D, and `ask` then knows it was a hang-up. An
+    the new stdin) and stops as on Ctrl-D, and `ask` then knows it was a hang-up, and points
+    stdout and stderr there too (`silence_the_closed_terminal`): a message written in
+    between, the safety message fetched as the terminal closed, fails no more. An
     exception raised from a signal handler surfaces wherever the main thread happens to be:
     in a finalizer run by the garbage collector, or an asyncio callback, it is only logged
     as ignored, the stop was lost, and `tj` went on waiting for an answer on a terminal that
@@ -277,6 +275,7 @@ def hangups_stop_the_questionnaire(hangup: Hangup) -> Iterator[None]:
             signal.signal(number, signal.SIG_IGN)
         hangup.heard = True
         end_input()
+        silence_the_closed_terminal()
 
     previous = {number: signal.signal(number, hung_up) for number in ENDING_SIGNALS}
     try:
@@ -376,13 +375,10 @@ def ask(
             difficulty = _ask_items(chosen, interactive_difficulty, safety_message, answers, hangup)
             hangup.check()  # an answer read after it came from input typed before it
     except click.Abort:  # HungUp, Ctrl-C, or end of input (a hang-up's too: `end_input`)
-        hung_up = hangup.heard
         if len(answers) < len(chosen.items):
-            raise Stopped(answers, hung_up=hung_up) from None
+            raise Stopped(answers) from None
         # Stopped at the unscored, skippable question: every scored item was answered, so the
         # result is valid and is saved without it (R13 finding 10).
-        if hung_up:
-            silence_the_closed_terminal()
         difficulty = None
         click.echo(
             f"\n   (skipped: every {chosen.name} item is answered, so it is saved)", err=True
@@ -459,14 +455,14 @@ def measure_list(
         results = await client.measures.results(journal_name, measure=measure_name)
         invalid = await client.measures.invalid(journal_name)
         me = client.profile.account_id.hex()
-        journals = await client.journals.list()
-        if journal_name is not None:
-            journals = [j for j in journals if j.name == journal_name or j.id == journal_name]
         # A therapist (an account reading another's journal) is told what is shared with
         # them, not to fill in a questionnaire (NU26 C6); a filter on one's own journal is not.
-        others = bool(journals) and all(j.owner_id != me for j in journals)
-        read_any = any(j.owner_id != me for j in journals)
-        shared_only = others if journal_name is not None else read_any
+        # The journal is found as `results` found it (any case, an id prefix, a username).
+        if journal_name is not None:
+            journals = [await client.journals.get(journal_name)]
+        else:
+            journals = await client.journals.list()
+        shared_only = any(j.owner_id != me for j in journals)
         return results, [r for r in invalid if measure_name in (None, r.measure)], shared_only
 
     results, invalid, shared_only = home.read(work)
@@ -514,9 +510,10 @@ def measure_show(home: Home, result_id: str, as_json: bool) -> None:
 @pass_home
 def measure_delete(home: Home, result_id: str, yes: bool) -> None:
     """Delete one of your results for good (there is no trash), and the copies you shared
-    of it. Asks first (--yes does not), naming each therapist who can read it: who already
-    received it (a record their device signed says so), who may have; at their next sync it
-    leaves their view.
+    of it. Asks first (--yes does not), naming each therapist who can read it: who may have
+    received it (their device signed that it had seen later records; never proof), who may
+    have, who cannot have yet (nothing of it left this device); at their next sync it leaves
+    their view.
 
     \b
     Examples:

@@ -281,9 +281,9 @@ def receipt_lines(
     """Before a shared item is deleted or trashed (NU24 C9): who may have received it, their
     device having signed that it had seen later records (never "already received": a seen
     vector is no proof, R46 F2), who can read it and may have, and who cannot have it yet
-    (nothing of it sealed under a key they hold ever left this device), and what `removing` ("deleting it here") does for
-    them. `item`: "this result";
-    `after`: what follows for them ("removes it from their view at their next sync")."""
+    (nothing of it sealed under a key they hold ever left this device), and what `removing`
+    ("deleting it here") does for them. `item`: "this result"; `after`: what follows for
+    them ("removes it from their view at their next sync")."""
     lines = []
     for state, names in by_receipt(recipients).items():
         who = and_list(names)
@@ -525,7 +525,11 @@ def merged_line(merged: MergedText) -> str:
         show = f"tj goal show {short_id(merged.doc_id)}"
     elif merged.kind == "safety_plan":
         what = f"the safety plan of {merged.journal}" if merged.journal else "the safety plan"
-        journal = "" if merged.journal in ("", "Personal") else f" --journal {merged.journal!r}"
+        journal = (
+            ""
+            if merged.journal in ("", "Personal")
+            else f" --journal {shlex.quote(merged.journal)}"
+        )
         show = f"tj safety plan{journal}"
     else:
         titled = f' ("{merged.title}")' if merged.title else ""

@@ -869,8 +869,7 @@ def leave(home: Home, journal_name: str, yes: bool) -> None:
         # form (R40 F3): the SDK resolves it as the leave will, against the journal list as
         # the server lists it now (an outage or a share ended meanwhile is said before the
         # question, not after it: NU23 C8), and raises what the leave would
-        owner = home.run(lambda client: client.shares.leave(journal_name, check_only=True))
-        copy = home.run(lambda client: client.shares.copy_still_read(journal_name))
+        owner, copy = home.run(partial(leaving, journal_name, True))
         if copy:  # a field-level copy keeps arriving: never "nothing reaches you" (NU26 C2)
             question = (
                 f"Leave {journal_name}? Nothing {owner} writes in it from now on, safety flags "
@@ -883,9 +882,7 @@ def leave(home: Home, journal_name: str, yes: bool) -> None:
                 f"included, reaches you, and only {owner} can share it with you again."
             )
         click.confirm(question, default=False, abort=True, err=True)
-    # the copy is named before the leave (leaving the journal does not change it)
-    copy = home.run(lambda client: client.shares.copy_still_read(journal_name))
-    owner = home.run(lambda client: client.shares.leave(journal_name))
+    owner, copy = home.run(partial(leaving, journal_name, False))
     if copy:
         output.message(
             f"You left {journal_name}; it is no longer shared with you. "
@@ -893,6 +890,16 @@ def leave(home: Home, journal_name: str, yes: bool) -> None:
         )
     else:
         output.message(f"You left {journal_name}; it is no longer shared with you.")
+
+
+async def leaving(journal: str, check_only: bool, client: Client) -> tuple[str, str]:
+    """`client.shares.leave` (the owner's username) and the field-level copy of the journal
+    that keeps arriving after it (`copy_still_read`: its name, or ""), with one client."""
+    if check_only:  # the journal list is refreshed first: its errors come before the copy
+        owner = await client.shares.leave(journal, check_only=True)
+        return owner, await client.shares.copy_still_read(journal)
+    copy = await client.shares.copy_still_read(journal)  # named before: leaving keeps it
+    return await client.shares.leave(journal), copy
 
 
 def still_arriving(owner: str, copy: str) -> str:

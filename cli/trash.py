@@ -28,8 +28,9 @@ def delete(home: Home, entry_id: str, yes: bool) -> None:
 
     Asks first (--yes does not), naming each therapist who can read it (in a shared journal,
     or a copy kept for them): who may have received it (their device signed that it had seen
-    later records), who may have, who cannot have yet; at their next sync it leaves their view. The entry can be restored
-    with `tj restore` for 30 days (their view shows it again); then it is deleted for good.
+    later records; never proof), who may have, who cannot have yet (nothing of it left this
+    device); at their next sync it leaves their view. The entry can be restored with `tj
+    restore` for 30 days (their view shows it again); then it is deleted for good.
 
     \b
     Examples:

@@ -121,3 +121,20 @@ async def test_a_body_merged_through_a_shares_reseal_is_told_on_both_devices(
     bodies = [(await device.json("show", entry))["body"] for device in (laptop, phone)]
     assert bodies[0] == bodies[1]
     assert "Laptop version" in bodies[0] and "Phone version" in bodies[0]
+
+
+def test_a_merged_safety_plan_names_its_journal_quoted_for_the_shell() -> None:
+    """rev-c: the command told is quoted as every other command a notice names (shlex), not
+    as a Python string: a journal named `Ana's "safe" words` gave `--journal 'Ana\\'s "safe"
+    words'`, which no shell reads."""
+    import shlex
+    from datetime import UTC, datetime
+
+    from cli.output import merged_line
+    from client_sdk.settling import MergedText
+
+    name = 'Ana\'s "safe" words'
+    merged = MergedText("ab" * 16, "safety_plan", "", name, datetime(2026, 1, 1, tzinfo=UTC))
+    line = merged_line(merged)
+    command = line[line.index("`") + 1 : line.rindex("`")]
+    assert shlex.split(command) == ["tj", "safety", "plan", "--journal", name], line

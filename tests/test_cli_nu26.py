@@ -30,3 +30,21 @@ async def test_an_empty_measure_list_speaks_to_who_reads_it(
     await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0")
     await drsmith.ok("sync")
     assert len(await drsmith.json("measure", "list")) == 1
+
+
+async def test_an_empty_measure_list_of_a_journal_named_any_way_speaks_to_its_reader(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """rev-c: the journal is found as every command finds it (client_sdk context.local_journal:
+    another case, an id prefix, or the username of a client sharing one journal, NU25 C3),
+    not by an exact name or id only: those said "take one" to a therapist."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--full", TOFU)
+    await drsmith.ok("sync")
+    [shared] = [j for j in await drsmith.json("journal", "list") if j["owner"] == "ana"]
+    for named in ("ana", "ANA/personal", shared["id"][:8]):
+        listed = await drsmith.ok("measure", "list", "--journal", named)
+        assert listed.stderr.strip() == "No results shared with you yet.", (named, listed)
+    mine = await ana.ok("measure", "list", "--journal", "personal")
+    assert mine.stderr.strip() == "No results yet: take one with `tj measure take phq9`."

@@ -135,3 +135,50 @@ async def test_a_hangup_that_arrives_while_a_finalizer_runs_still_stops_the_ques
             await asking.wait()
     # every scored item answered: saved without the difficulty answer, as on Ctrl-C
     assert done.read_text() == "[1, 1, 1, 1, 1, 1, 1, 1, 2] None"
+
+
+CLOSED_TERMINAL_HANGUP = """
+import os, signal, sys
+from client_sdk.scoring import instrument
+from cli.measures import ask
+
+def safety_message():  # the terminal closes while the message is fetched (a client opens)
+    read, write = os.pipe()
+    os.close(read)
+    os.dup2(write, 2)  # every write to it fails from now on, as on a hung-up terminal (EIO)
+    os.close(write)
+    os.kill(os.getpid(), signal.SIGHUP)
+    return ["SAFETY"]
+
+answers, difficulty = ask(instrument("phq9"), True, safety_message)
+with open(sys.argv[1], "w") as out:
+    out.write(f"{answers} {difficulty}")
+"""
+
+
+async def test_a_hangup_while_the_safety_message_is_fetched_still_keeps_every_answer(
+    tmp_path: Path,
+) -> None:
+    """rev-c: the handler only marked the hang-up (eab683e), so the safety message fetched
+    when item 9 was answered above 0 was then written to the terminal that had closed: the
+    write failed (EIO; here a broken pipe) and the error ended `tj` before the answers, and
+    the flag they owe, were kept. A closed terminal's output is silenced by the handler."""
+    done = tmp_path / "asked"
+    asking = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", CLOSED_TERMINAL_HANGUP, str(done),
+        cwd=Path(__file__).parents[2],  # the repository: `cli` and `client_sdk` import
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert asking.stdin is not None and asking.stderr is not None
+    try:
+        asking.stdin.write((EIGHT + "2\n").encode())  # stdin stays open, like a terminal's
+        await asking.stdin.drain()
+        await asyncio.wait_for(asking.stderr.read(), HANG)  # until fd 2 is replaced
+        assert await asyncio.wait_for(asking.wait(), HANG) == 0
+    finally:
+        if asking.returncode is None:
+            asking.kill()
+            await asking.wait()
+    assert done.read_text() == "[1, 1, 1, 1, 1, 1, 1, 1, 2] None"
