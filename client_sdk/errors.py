@@ -231,6 +231,22 @@ class SharedAgain(InvalidInput):
         self.items = items
 
 
+class FlagsWouldStop(InvalidInput):
+    """Nothing was changed (`Shares.grant` with `only`): a safety flag raised now in
+    `journal` (a PHQ-9 item 9 answered above 0) is sealed for `member` (`SafetyPath.flags_reach`
+    "on": the owner's signed plan and the journal's verified access chain), and narrowing
+    their whole-journal share to some fields ends that: a field-level copy carries no safety
+    flag, so no flag reaches them from then on (NU24 C13). Stopping them is a choice of its
+    own: tell the user, ask, then call again with `stop_flags=True`."""
+
+    subject = "safety flags"
+
+    def __init__(self, message: str, *, journal: str, member: str) -> None:
+        super().__init__(message)
+        self.journal = journal
+        self.member = member
+
+
 class StillShared(InvalidInput):
     """Nothing was ended (`Shares.revoke`): the member has no share of the journal itself
     left, but still reads part of it (`reading`: names of journals kept for them whose

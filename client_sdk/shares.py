@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from client_sdk import keys
 from client_sdk.care_disclosure import DISCLOSABLE
 from client_sdk.context import Context
-from client_sdk.errors import InvalidInput, NotFound
+from client_sdk.errors import FlagsWouldStop, InvalidInput, NotFound
 from client_sdk.models import normalize_username, now_ms, read_time
 from client_sdk.private_notes import holds_private_notes
 from client_sdk.replica import REVOKED
@@ -76,9 +76,19 @@ class Shares:
         full: bool = False,
         full_if_new: bool = False,
         again: builtins.list[str] | tuple[str, ...] = (),
+        stop_flags: bool = False,
     ) -> ShareInfo:
         """Share a journal with another account (a therapist), or change a member's terms;
         needs the network.
+
+        With `only`, when a safety flag raised now in the journal is sealed for that member
+        (`client.safety.flags_reach` "on": the owner's signed plan and the verified access
+        chain, as this device holds them; sync first for a plan changed on another device),
+        narrowing their whole-journal share ends that: a field-level copy carries no safety
+        flag. FlagsWouldStop (an InvalidInput naming `journal` and `member`) is raised and
+        nothing is changed, unless `stop_flags=True` says the user was told and agreed (NU24
+        C13; `tj share --only` asks first). What they may not have received of it comes back
+        in `ShareInfo.undelivered`.
 
         With `only`, when the field-level copy kept for that member from a share of it that
         ended is taken again, the member would read again what it still holds (entries
@@ -130,6 +140,12 @@ class Shares:
         is chosen on the source (NU21 C1, C7). Every refusal asking for `full` or `only` is a
         ScopeNeeded (an InvalidInput) whose `situation` names no parameter.
 
+        New terms (a role, an end date) for a member the server no longer serves (they left
+        the share: the server's word) take them off the journal's access first and raise
+        InvalidInput saying so, with nothing else changed; that error tells the departure,
+        so this device's next sync does not report it again (`SyncReport.departures`), while
+        the account's other devices do.
+
         What new terms mean is decided on the chain they are signed on: when another device
         narrowed, ended or renewed the member's share meanwhile, the call raises
         InvalidInput and signs nothing (R24 F1). Narrowing (`only`) while the journal's
@@ -140,7 +156,7 @@ class Shares:
         Raises KeyChangedError when the fingerprint does not match (nothing is shared),
         InvalidInput for an unconfirmed peer, a bad role or field, an end in the past, no
         `full` or `only` for an account that is no member of the journal, both
-        `until` and `no_end` or both `only` and `full`,
+        `until` and `no_end` or both `only` and `full`, FlagsWouldStop (see above),
         AccessError when this account does not own the journal, NotFound for an unknown
         journal or account, NetworkError offline, UpdateNeeded for a new member or a share
         of some fields (`only`) while the journal holds changes its owner wrote with a newer
@@ -157,6 +173,8 @@ class Shares:
                 f"{journal!r} holds your private notes about clients: it is never shared"
             )
         narrowing = only is not None
+        if narrowing and not stop_flags:
+            await self._refuse_stopping_flags(local.name, username)
         pending = await self.undelivered(journal, username, copies=False) if narrowing else []
         shared = await self._context.sharing.share(
             local,
@@ -174,6 +192,26 @@ class Shares:
         if shared.ended and pending:  # a whole-journal share ended: what it never delivered
             shared = replace(shared, undelivered=tuple(pending))
         return (await self._with_flags([shared]))[0]
+
+    async def _refuse_stopping_flags(self, journal: str, username: str) -> None:
+        """Raise FlagsWouldStop when a safety flag raised now in `journal` is sealed for
+        `username` (`SafetyPath.flags_reach` "on"), whose share narrowing would end (NU24
+        C13); nothing is changed before. Decided on the journal's chain as verified just
+        now (`refresh_journals`) and this device's copy of the owner's signed plan."""
+        if self._care is None:
+            return
+        await self._context.replica.refresh_journals()
+        reach = await self._care()[0].flags_reach(journal)
+        member = normalize_username(username)
+        if reach.get(member) == "on":
+            raise FlagsWouldStop(
+                f"safety flags of {journal} go to {member} now, and a share of only some "
+                "fields carries none: narrowing their share stops them (a PHQ-9 item 9 "
+                f"answered above 0 in {journal} would seal no safety flag for {member}). "
+                "Nothing was changed; to narrow it anyway, say stop_flags=True",
+                journal=journal,
+                member=member,
+            )
 
     async def _with_flags(self, found: builtins.list[ShareInfo]) -> builtins.list[ShareInfo]:
         """`found` with `ShareInfo.safety_flags` (and `safety_flags_earlier`) set for each
