@@ -177,6 +177,10 @@ CHANGES_READ = (
 
 
 DATA_VERSION_READ = "PRAGMA data_version"
+HIGHEST_COUNTERS = (  # device -> the highest counter of an author's records held here
+    "SELECT device, max(counter) FROM seen_records WHERE journal_id = ? AND author = ? "
+    "AND device IS NOT NULL AND counter IS NOT NULL GROUP BY device"
+)
 
 
 def _after_prefix(prefix: bytes) -> bytes | None:
@@ -1119,11 +1123,7 @@ class Store:
         """Device -> the highest counter of `author`'s device in the journal that this device
         holds a record of (its own records are held from the moment they are written): what
         a claim of a member can soundly name (R46 F3)."""
-        rows = await self._all(
-            "SELECT device, max(counter) FROM seen_records WHERE journal_id = ? AND author = ? "
-            "AND device IS NOT NULL AND counter IS NOT NULL GROUP BY device",
-            (journal_id, author),
-        )
+        rows = await self._all(HIGHEST_COUNTERS, (journal_id, author))
         return {bytes(r[0]): int(r[1]) for r in rows}
 
     async def seen(self, journal_id: bytes, record_ids: list[bytes]) -> set[bytes]:
@@ -1763,15 +1763,25 @@ class Transaction:
         owner account id, owner device id, counter). What `member_claims` answers. A claim
         past the highest counter of that device this device holds a record of (its own:
         drawn) names a record that does not exist yet: it is kept for nothing, so that it
-        cannot turn true once the device draws that far (R46 F3)."""
+        cannot turn true once the device draws that far (R46 F3). The counters held are read
+        once per author (one statement, not one per claim: this runs on each pulled page)."""
         if not claims:
             return
+        drawn: dict[Key, int] = {}
+        for author in {a for _, a, _, _ in claims}:
+            rows = await self._db.execute_fetchall(HIGHEST_COUNTERS, (journal_id, author))
+            drawn.update(((author, bytes(device)), int(top)) for device, top in rows)
+        highest: dict[tuple[bytes, bytes, bytes], int] = {}
+        for member, author, device, counter in claims:
+            top = drawn.get((author, device))
+            if top is not None and counter <= top:
+                key = (member, author, device)
+                highest[key] = max(counter, highest.get(key, counter))
         await self._db.executemany(
-            "INSERT INTO member_claims SELECT ?, ?, ?, ?, ? WHERE ? <= (SELECT max(counter) "
-            "FROM seen_records WHERE journal_id = ? AND author = ? AND device = ?) "
+            "INSERT INTO member_claims VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(journal_id, member, author, device) "
             "DO UPDATE SET counter = max(counter, excluded.counter)",
-            [(journal_id, m, a, d, c, c, journal_id, a, d) for m, a, d, c in claims],
+            [(journal_id, m, a, d, c) for (m, a, d), c in highest.items()],
         )
 
     async def put_journal_counters(
