@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from client_sdk import keys
 from client_sdk.care_disclosure import DISCLOSABLE
-from client_sdk.context import Context
+from client_sdk.context import Context, documents_by_id
 from client_sdk.errors import InvalidInput, NotFound
 from client_sdk.models import normalize_username, now_ms, read_time
 from client_sdk.private_notes import holds_private_notes
@@ -324,20 +324,12 @@ class Shares:
 
     async def _item(self, item_id: str) -> StoredDocument:
         """A document of this device by id or unique prefix (4 to 32 hex digits)."""
-        cleaned = item_id.strip().lower()
-        if not 4 <= len(cleaned) <= 32 or any(c not in "0123456789abcdef" for c in cleaned):
-            raise InvalidInput(f"{item_id!r} is not an id (4 to 32 hex digits)")
-        store = self._context.store
-        ids = await store.document_ids_with_prefix(bytes.fromhex(cleaned[: len(cleaned) // 2 * 2]))
-        found = [i for i in ids if i.hex().startswith(cleaned)]
+        found = await documents_by_id(self._context.store, item_id, "an id")
         if not found:
             raise NotFound(f"no item {item_id} on this device", subject="document")
         if len(found) > 1:
             raise InvalidInput(f"{item_id} matches several: give more of the id")
-        stored = await store.document(found[0])
-        if stored is None:
-            raise NotFound(f"no item {item_id} on this device", subject="document")
-        return stored
+        return found[0]
 
     async def unshared_results(
         self, journal: str, username: str
