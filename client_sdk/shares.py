@@ -75,7 +75,7 @@ class Shares:
         no_end: bool = False,
         full: bool = False,
         full_if_new: bool = False,
-        again: builtins.list[str] | tuple[str, ...] = (),
+        again: Collection[str] = (),
     ) -> ShareInfo:
         """Share a journal with another account (a therapist), or change a member's terms;
         needs the network.
@@ -137,10 +137,16 @@ class Shares:
         see or act on is refused (InvalidInput) before anything changes: that copy would
         stay in force (R24 F3).
 
+        A member the chain lists whom the server no longer serves (they left the share, or
+        their account was deleted) is first taken off the chain, as a sync does: new terms
+        for them are then refused (InvalidInput, saying they left), and `full=True` gives a
+        new membership (`ShareInfo.left_before`).
+
         Raises KeyChangedError when the fingerprint does not match (nothing is shared),
         InvalidInput for an unconfirmed peer, a bad role or field, an end in the past, no
-        `full` or `only` for an account that is no member of the journal, both
-        `until` and `no_end` or both `only` and `full`,
+        `full` or `only` for an account that is no member of the journal, new terms for a
+        member who left, both `until` and `no_end` or both `only` and `full`; SharedAgain
+        (an InvalidInput) as said above for `only`,
         AccessError when this account does not own the journal, NotFound for an unknown
         journal or account, NetworkError offline, UpdateNeeded for a new member or a share
         of some fields (`only`) while the journal holds changes its owner wrote with a newer
@@ -255,7 +261,7 @@ class Shares:
         unique prefix of 4+ hex digits), and what is known of their receipt: each current
         member of its journal, and of each copy of it kept for a member (a field-level
         share, `share_entry`, `measures.share`), from the access chains verified here, sorted
-        by member and journal (undelivered.Recipient: "seen_later" when a record their
+        by member, the item's own journal before copies (undelivered.Recipient: "seen_later" when a record their
         device signed says it had seen later records, never "received": a seen vector is no
         proof of receipt, R46 F2; the server's word about downloads is never taken). What an
         app says before deleting or trashing a shared item (NU24 C9). Empty for an item of
