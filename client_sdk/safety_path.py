@@ -915,9 +915,9 @@ class SafetyPath:
         wanted = (await self._local_journal(journal)).journal_id if journal else None
         flags: dict[str, SafetyFlag] = {}
         acks: list[tuple[str, bytes, bytes, int]] = []  # flag id, journal, author, time
-        for stored in await self._store.documents(wanted):
+        for stored in await self._store.documents(wanted, (SAFETY_FLAG, SAFETY_ACK)):
             local = journals.get(stored.journal_id)
-            if local is None or stored.kind not in (SAFETY_FLAG, SAFETY_ACK):
+            if local is None:
                 continue
             creator = await self._creator(stored)
             document = stored_document(stored)
@@ -1005,7 +1005,7 @@ class SafetyPath:
         )
 
     async def _documents(self, local: LocalJournal, kind: str) -> list[StoredDocument]:
-        return [s for s in await self._store.documents(local.journal_id) if s.kind == kind]
+        return await self._store.documents(local.journal_id, (kind,))
 
     async def _creator(self, stored: StoredDocument) -> bytes | None:
         return (await self._store.creators([stored.doc_id])).get(stored.doc_id)
