@@ -295,9 +295,13 @@ class Shares:
             if not members:
                 continue
             records = await context.store.receipt_records(doc_id)
-            sent_under = await context.store.sent_epochs(doc_id)
+            sent_under = await context.store.sent_epochs(journal.journal_id, doc_id)
             claims = await context.store.member_claims(journal.journal_id)
-            highest = await context.store.highest_counters(journal.journal_id, journal.owner_id)
+            highest = (  # reads every record of the journal: only when a member claims any
+                await context.store.highest_counters(journal.journal_id, journal.owner_id)
+                if claims
+                else {}
+            )
             for member in members:
                 if member.who is None:
                     continue

@@ -1105,14 +1105,15 @@ class Store:
             "DELETE FROM offered WHERE journal_id = ? AND doc_id = ? AND epoch = ?", rows
         )
 
-    async def sent_epochs(self, doc_id: bytes) -> set[int | None]:
-        """The epochs of the document's records that may have left this device: stored by the
-        server (a `seq`) or put in a push request (`mark_offered`). None stands for a stored
-        record whose epoch this device did not keep (any epoch, for a reader: R46 F1/F4)."""
+    async def sent_epochs(self, journal_id: bytes, doc_id: bytes) -> set[int | None]:
+        """The epochs of the document's records (a document of `journal_id`) that may have
+        left this device: stored by the server (a `seq`) or put in a push request
+        (`mark_offered`). None stands for a stored record whose epoch this device did not
+        keep (any epoch, for a reader: R46 F1/F4)."""
         rows = await self._all(
             "SELECT epoch FROM seen_records WHERE doc_id = ? AND seq IS NOT NULL "
-            "UNION SELECT epoch FROM offered WHERE doc_id = ?",
-            (doc_id, doc_id),
+            "UNION SELECT epoch FROM offered WHERE journal_id = ? AND doc_id = ?",
+            (doc_id, journal_id, doc_id),
         )
         return {None if r[0] is None else int(r[0]) for r in rows}
 
