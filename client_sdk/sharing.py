@@ -1737,11 +1737,9 @@ class Sharing:
             if settings.mirror_of.hex() != told.journal_id or mirror_id not in names:
                 continue
             state = self.replica.chains.state(mirror_id)
-            if state is None:
-                continue
-            for member in state.members.values():
-                if member.username == told.member and state.current_terms(settings.member_id, now):
-                    return names[mirror_id]
+            terms = state.current_terms(settings.member_id, now) if state is not None else None
+            if terms is not None and terms.username == told.member:
+                return names[mirror_id]
         return ""
 
     def _copy_still_read(self, told: Departure, journals: list[LocalJournal]) -> str:
