@@ -642,7 +642,7 @@ def ended_text(d: Departure) -> str:
         return f"{d.journal} is no longer shared with {d.member}"
     if d.reason == departures.DROPPED and d.owner:  # the server's word, not the owner's (R22 F5)
         return f"your share of {d.owner}'s {d.journal} ended ({when}): the server said you had left"
-    if d.reason in (departures.NARROWED, departures.CHANGED) and d.owner:  # NU26 C5
+    if d.reason in (departures.NARROWED, departures.CHANGED):  # NU26 C5
         return d.describe(departure_time, end_of_share)
     if d.reason == departures.UNLISTED:
         return f"{d.owner}'s {d.journal} is no longer served to you ({when})"
@@ -723,6 +723,8 @@ def departure_lines(report: SyncReport) -> list[str]:
             lines.append(f"Notice: {ended_text(d)}: you still read it, and add no more notes.")
         elif d.reason == departures.CHANGED and d.owner:  # NU26 C5
             lines.append(f"Notice: {ended_text(d)}: {terms_now(d)}")
+        elif d.reason == departures.CHANGED:  # from one of this account's devices
+            lines.append(f"Notice: {ended_text(d)} (`tj shares`).")
         elif d.reason == departures.UNSHARED and not d.owner:  # NU21 C4
             narrowed = (
                 f"; they read only what {d.narrowed!r} copies of it now (`tj shares`)"

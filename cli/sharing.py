@@ -392,6 +392,12 @@ def share_confirmation(shared: ShareInfo) -> str:
     """What the member can read now, in plain words: the journal, the fields, what ended."""
     ending = f" {end_text(shared.expires_at)}" if shared.expires_at else ", with no end date"
     role = "read and add notes" if shared.role == "annotate" else "read"
+    if shared.kind == "items" and shared.previous_role and not shared.previous_expired:
+        return (  # new terms, told as such (NU26 C5)
+            f"{changed_terms_text(shared, details=False).rstrip('.')}: they still see only "
+            "what you shared with them in it, one item at a time, as you shared each; nothing "
+            "more is shared."
+        )
     if shared.kind == "items":  # what it holds, never "every entry" (NU21 C1)
         return (
             f"Shared {shared.journal} with {shared.member} ({role}){ending}: they still see "
@@ -442,16 +448,19 @@ def terms_words(role: str, expires_at: datetime | None, bare: bool = False) -> s
     return f"{said if bare else f'({said})'}{ending}"
 
 
-def changed_terms_text(shared: ShareInfo) -> str:
+def changed_terms_text(shared: ShareInfo, details: bool = True) -> str:
     """New terms of a member's share of the whole journal, told as a change (NU26 C5: "a
     role-only change reads like a brand-new share"): the terms now and before, from the
-    verified chain the change was signed on, and what the change allows or stops."""
+    verified chain the change was signed on, and (`details`) what the change allows or
+    stops."""
     now = terms_words(shared.role, shared.expires_at)
     before = terms_words(shared.previous_role, shared.previous_expires_at)
     who, journal = shared.member, shared.journal
     if now == before:
         return f"{who} already reads {journal} {now}: nothing changed."
     said = [f"Changed {who}'s share of {journal} to {now}; it was {before}."]
+    if not details:
+        return said[0]
     if (shared.previous_role, shared.role) == ("read", "annotate"):
         said.append(
             f"After their next `tj sync` {who} may also add notes, prompts and assignments "

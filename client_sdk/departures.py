@@ -95,7 +95,9 @@ word (a journal listed without such a grant)."""
 NARROWED = "narrowed"
 """The owner-signed chain took this account's right to annotate (its role is now "read")."""
 CHANGED = "changed"
-"""Told to a member: the owner-signed chain gave this account's membership of the journal
+"""Told to the owner's other devices: one of its devices gave a member new terms (a
+`changed` entry this device verified for the first time; NU26 C5), device-neutrally as
+UNSHARED is. Told to a member: the owner-signed chain gave this account's membership of the journal
 new terms (a `changed` entry) other than taking its right to annotate (NARROWED): the role
 became "annotate", or the end date was set, moved or lifted (NU26 C5: a role change read
 like nothing, or like a new share). Decided by comparing the membership's terms in the
@@ -136,7 +138,9 @@ class Departure:
     because the server said it no longer serves them (the signed `removed` entry says so).
     Or "unshared": a device of this account ended the share (`unshare`), told to the
     account's devices that verify that signed entry after it was made (NU21 C4); "end date"
-    too is told to them when another device signed the `ended` entry.
+    too is told to them when another device signed the `ended` entry, and "changed" when
+    another device gave the member new terms (`was_role`/`role`, `was_until`/`until`, NU26
+    C5).
 
     Told to a member (`owner` set, `member` is this account): "end date" (the owner's
     signed end date passed by this device's clock), "removed" (the owner's signed chain no
@@ -209,7 +213,7 @@ class Departure:
         epoch -> text; default "2026-12-01 18:47 UTC"): a CLI gives local time, as its
         other notices (NU26 C6); a share's end dates by `ends` (default `clock`)."""
         clock = clock or _utc
-        if self.reason in (NARROWED, CHANGED) and self.owner:
+        if self.reason in (NARROWED, CHANGED):
             return self._terms_text(clock, ends or clock)
         if self.reason == DROPPED:
             return self._dropped_text(clock)
@@ -316,6 +320,19 @@ class Departure:
         words = self.end_words(clock)
         return f"{lead}changed its end from {words[0]} to {words[1]}" if words else ""
 
+    def terms_change(self, ends: Callable[[int], str]) -> str:
+        """What changed, in words: "from read to annotate", "its end from no end date to
+        DATE", or both joined by ", and "."""
+        role = (
+            f"from {self.was_role} to {self.role}"
+            if self.was_role and self.role and self.was_role != self.role
+            else ""
+        )
+        end = self.end_change(ends, "")
+        if role and end:
+            return f"{role}, and {end.replace('changed ', '', 1)}"
+        return role or end.replace("changed ", "", 1) or "the same terms"
+
     def end_words(self, clock: Callable[[int], str]) -> tuple[str, str] | None:
         """The end date before and after the change, each written by `clock` or "no end
         date"; None when it did not change."""
@@ -331,6 +348,11 @@ class Departure:
         2027-06-30 00:00 UTC (14:09)", each with the change of end date when there is one
         (NU26 C5)."""
         when = clock(self.at)
+        if not self.owner:  # new terms given from one of this account's devices
+            return (
+                f"{self.member}'s share of {self.journal} was given new terms from one of your "
+                f"devices ({when}): {self.terms_change(ends)}"
+            )
         if self.reason == NARROWED:
             return (
                 f"{self.owner} made your share of {self.journal} read-only ({when})"

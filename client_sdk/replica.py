@@ -235,6 +235,11 @@ class Replica:
             j: state.member_by_account(self.profile.account_id)
             for j, state in self.chains.states().items()
         }
+        members_before = {  # and the members' terms in owned journals (told as changed)
+            j: dict(state.members)
+            for j, state in self.chains.states().items()
+            if state.owner_id == self.profile.account_id
+        }
         await self.chains.update(reply.journals, self._owner_sign_key)
         to_check = self._maybe_departed(reply.journals, known, lengths)
         envelopes = await self.store.journal_keys()
@@ -254,6 +259,7 @@ class Replica:
         ]
         ended = self._shares_ended(known, updated + gone, now, terms_before)
         dropped = self._ended_elsewhere(closed_before, known)
+        ended += self._changed_elsewhere(members_before, known, now)
         again = self._shared_again_kept(known, updated, held_before, ended_under, left_here, now)
         left = (
             forgotten.decode(await self.store.setting(forgotten.LEFT)) if again or ended else set()
@@ -584,6 +590,42 @@ class Replica:
                     self.owner_name(local.owner_id),
                 )
             )
+        return told
+
+    def _changed_elsewhere(
+        self,
+        before: dict[bytes, dict[bytes, access.Member]],
+        known: dict[bytes, LocalJournal],
+        now: int,
+    ) -> list[departures.Departure]:
+        """New terms (a `changed` entry) that a device of this account gave a member of an
+        owned journal, found in owner-signed entries this device verified for the first
+        time on a chain it had verified before (`before`: each owned journal's members by
+        handle then), to tell once, device-neutrally ("from one of your devices", as
+        `_ended_elsewhere`): reason "changed" with the terms before and after (NU26 C5).
+        A chain verified for the first time (a new device) tells none; never from a server
+        answer."""
+        told = []
+        for journal_id, members in before.items():
+            state = self.chains.state(journal_id)
+            local = known.get(journal_id)
+            if state is None or local is None:
+                continue
+            for handle, old in members.items():
+                new = state.members.get(handle)
+                if new is None or new.who is None:
+                    continue
+                found = _new_terms(state, old, new, now)
+                if found is not None:
+                    told.append(
+                        replace(
+                            found,
+                            member=new.username,
+                            journal=local.name,
+                            journal_id=journal_id.hex(),
+                            reason=departures.CHANGED,
+                        )
+                    )
         return told
 
     def _ended_elsewhere(

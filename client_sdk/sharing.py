@@ -762,8 +762,9 @@ class Sharing:
                 "ended): nothing was shared",
                 subject="items journal",
             )
+        before: list[access.Member] = []
         role, expires_at = await self._grant(
-            journal, peer, role, expires_at, basis=basis_of(state, peer)
+            journal, peer, role, expires_at, basis=basis_of(state, peer), before=before
         )
         return ShareInfo(
             journal.name,
@@ -774,6 +775,7 @@ class Sharing:
             False,
             settings.fields,
             kind=settings.kind,
+            **previous_terms(before),
         )
 
     async def _copy_of(self, journal: LocalJournal) -> tuple[access.Disclosure, str | None] | None:
@@ -1677,7 +1679,11 @@ class Sharing:
         now = read[-1] if read else departures.Pending([], [])
         left_journals = [j for j in now.journals if j not in checked]
         self._nothing_pending_at = None if left_journals else await self.store.version()
-        told = [d for d in await self._not_briefs(now.told) if d.owner or not self._listed(d)]
+        told = [
+            d
+            for d in await self._not_briefs(now.told)
+            if d.owner or self._listed(d) == (d.reason == departures.CHANGED)
+        ]  # new terms of a member still listed; an end of one no longer listed
         return await self._narrowed(await self._with_sources(told))
 
     async def _narrowed(self, told: list[Departure]) -> list[Departure]:

@@ -84,3 +84,23 @@ async def test_an_end_date_change_is_told_with_both_dates(
     assert "it was (read) until 2099-06-30 (end of day)" in said(lifted.stderr)
     told = await drsmith.ok("sync")
     assert "from 2099-06-30 (end of day) to no end date (" in said(told.stderr)
+
+
+async def test_new_terms_of_the_journal_of_single_items_are_told_as_a_change(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    entry = (await ana.ok("write", "--mood", "4", "One entry.")).stdout.strip()
+    await ana.ok("share-entry", entry, "drsmith", "--only", "mood", TOFU)
+    await drsmith.ok("sync")
+    changed = await ana.ok("share", "Shared with drsmith", "drsmith", "--role", "annotate")
+    assert said(changed.stderr) == (
+        "Changed drsmith's share of Shared with drsmith to (read and add notes), with no end "
+        "date; it was (read), with no end date: they still see only what you shared with them "
+        "in it, one item at a time, as you shared each; nothing more is shared."
+    )
+    told = await drsmith.ok("sync")
+    assert "Notice: ana changed your access to Shared with drsmith from read to annotate (" in (
+        said(told.stderr)
+    )

@@ -152,3 +152,32 @@ async def test_a_server_replaying_or_leaving_out_a_chain_entry_cannot_make_up_or
     assert (told.reason, told.was_role, told.role) == (NARROWED, "annotate", "read")
     assert (await tom.sync()).departures == []
     assert [s.role for s in await tom.shares.with_me()] == ["read"]
+
+
+async def test_the_owners_other_device_is_told_new_terms_once_and_the_one_that_gave_them_not(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    ana, tom = await signup("ana"), await signup("tom")
+    phone = await login("ana")
+    await share_with(ana, tom, role="read")
+    await phone.sync()
+    await share_with(ana, tom, role="annotate")
+    assert (await ana.sync()).departures == []  # its own change: said by `grant`
+    [told] = (await phone.sync()).departures
+    personal = await journal_id(ana, "Personal")
+    assert (told.member, told.owner, told.journal_id, told.reason) == (
+        "tom",
+        "",
+        personal.hex(),
+        CHANGED,
+    )
+    assert (told.was_role, told.role) == ("read", "annotate")
+    assert str(told).startswith(
+        "tom's share of Personal was given new terms from one of your devices ("
+    )
+    assert str(told).endswith("): from read to annotate")
+    assert (await phone.sync()).departures == []
+    # Changed, then ended before the phone synced: only the end is told.
+    await share_with(ana, tom, role="read")
+    await ana.shares.revoke("Personal", "tom")
+    assert [d.reason for d in (await phone.sync()).departures] == ["unshared"]
