@@ -56,3 +56,18 @@ async def test_a_whole_share_again_after_narrowing_counts_no_entry_already_held(
     # A new entry written after it still counts, once.
     await ana.ok("write", "--mood", "4", "ana later")
     assert (await drsmith.ok("sync")).stdout.strip() == "1 new entry from ana"
+
+
+async def test_a_result_had_through_the_copy_is_not_new_in_the_whole_share(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ben = await new_device(live_server, tmp_path, "ben")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ben.ok("share", "Personal", "drsmith", "--only", "mood,scores", TOFU)
+    await drsmith.ok("sync")
+    await ben.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0")
+    assert (await drsmith.ok("sync")).stdout.strip() == "1 new questionnaire result from ben"
+    await ben.ok("share", "Personal", "drsmith", "--full", "--yes")
+    told = await drsmith.ok("sync")
+    assert "questionnaire result" not in told.stdout, told.stdout
+    assert len(await drsmith.json("measure", "list")) == 1
