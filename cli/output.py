@@ -646,8 +646,8 @@ def ended_text(d: Departure) -> str:
         return f"{d.journal} is no longer shared with {d.member}"
     if d.reason == departures.DROPPED and d.owner:  # the server's word, not the owner's (R22 F5)
         return f"your share of {d.owner}'s {d.journal} ended ({when}): the server said you had left"
-    if d.reason == departures.NARROWED:
-        return f"{d.owner} made your share of {d.journal} read-only ({when})"
+    if d.reason in (departures.NARROWED, departures.CHANGED):  # NU26 C5
+        return d.describe(departure_time, end_of_share)
     if d.reason == departures.UNLISTED:
         return f"{d.owner}'s {d.journal} is no longer served to you ({when})"
     if d.reason == departures.RETURNED:
@@ -655,6 +655,28 @@ def ended_text(d: Departure) -> str:
     if d.reason == departures.SHARED:  # NU25 C4
         return f"{d.owner} shared {d.journal} with you ({when})"
     return f"{d.member} no longer reads {d.journal}"
+
+
+def terms_now(d: Departure) -> str:
+    """What new terms a member was told of (`departures.CHANGED`) allow now, in a sentence
+    (NU26 C5)."""
+    journal = shlex.quote(f"{d.owner}/{d.journal}")
+    if d.role == "annotate":
+        return (
+            f"you still read what you read before, and now may add notes, prompts and "
+            f"assignments to it (`tj note {journal} TEXT`) and mark the safety flags "
+            f"{d.owner} sends you as read."
+        )
+    if d.until:
+        return f"you read what you read before, until {end_of_share(d.until)}; then it ends."
+    return "you read what you read before, and the share no longer ends by a date."
+
+
+def end_of_share(at: int) -> str:
+    """A share's signed end date (ms, UTC) as `tj shares` shows it: "2027-06-30 (end of
+    day)", "2027-06-30 14:00" (local time)."""
+    moment = read_time(at)
+    return share_end(moment) if moment is not None else departure_time(at)
 
 
 def departure_time(at: int) -> str:
@@ -703,6 +725,10 @@ def departure_lines(report: SyncReport) -> list[str]:
             )
         elif d.reason == departures.NARROWED:
             lines.append(f"Notice: {ended_text(d)}: you still read it, and add no more notes.")
+        elif d.reason == departures.CHANGED and d.owner:  # NU26 C5
+            lines.append(f"Notice: {ended_text(d)}: {terms_now(d)}")
+        elif d.reason == departures.CHANGED:  # from one of this account's devices
+            lines.append(f"Notice: {ended_text(d)} (`tj shares`).")
         elif d.reason == departures.UNSHARED and not d.owner:  # NU21 C4
             narrowed = (
                 f"; they read only what {d.narrowed!r} copies of it now (`tj shares`)"

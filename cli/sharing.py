@@ -413,6 +413,12 @@ def share_confirmation(shared: ShareInfo) -> str:
     """What the member can read now, in plain words: the journal, the fields, what ended."""
     ending = f" {end_text(shared.expires_at)}" if shared.expires_at else ", with no end date"
     role = "read and add notes" if shared.role == "annotate" else "read"
+    if shared.kind == "items" and shared.previous_role and not shared.previous_expired:
+        return (  # new terms, told as such (NU26 C5)
+            f"{changed_terms_text(shared, details=False).rstrip('.')}: they still see only "
+            "what you shared with them in it, one item at a time, as you shared each; nothing "
+            "more is shared."
+        )
     if shared.kind == "items":  # what it holds, never "every entry" (NU21 C1)
         return (
             f"Shared {shared.journal} with {shared.member} ({role}){ending}: they still see "
@@ -422,8 +428,10 @@ def share_confirmation(shared: ShareInfo) -> str:
     if shared.fields is None:
         return "\n".join(
             [
-                f"Shared {shared.journal} with {shared.member} ({role}){ending}: after their "
-                f"next `tj sync` they read {WHOLE_JOURNAL}."
+                changed_terms_text(shared)
+                if shared.previous_role and not shared.previous_expired
+                else f"Shared {shared.journal} with {shared.member} ({role}){ending}: after "
+                f"their next `tj sync` they read {WHOLE_JOURNAL}."
             ]
             + [
                 f"{shared.member}'s share of the copy {name} has the same terms now."
@@ -448,6 +456,46 @@ def share_confirmation(shared: ShareInfo) -> str:
             "stays with them)."
         )
     return "\n".join(lines)
+
+
+ROLE_WORDS = {"annotate": "read and add notes", "read": "read"}
+
+
+def terms_words(role: str, expires_at: datetime | None, bare: bool = False) -> str:
+    """ "(read and add notes) until 2027-06-30 (end of day)", "(read), with no end date";
+    `bare`: the role without brackets ("read, with no end date")."""
+    ending = f" {end_text(expires_at)}" if expires_at else ", with no end date"
+    said = ROLE_WORDS.get(role, role)
+    return f"{said if bare else f'({said})'}{ending}"
+
+
+def changed_terms_text(shared: ShareInfo, details: bool = True) -> str:
+    """New terms of a member's share of the whole journal, told as a change (NU26 C5: "a
+    role-only change reads like a brand-new share"): the terms now and before, from the
+    verified chain the change was signed on, and (`details`) what the change allows or
+    stops."""
+    now = terms_words(shared.role, shared.expires_at)
+    before = terms_words(shared.previous_role, shared.previous_expires_at)
+    who, journal = shared.member, shared.journal
+    if now == before:
+        return f"{who} already reads {journal} {now}: nothing changed."
+    said = [f"Changed {who}'s share of {journal} to {now}; it was {before}."]
+    if not details:
+        return said[0]
+    if (shared.previous_role, shared.role) == ("read", "annotate"):
+        said.append(
+            f"After their next `tj sync` {who} may also add notes, prompts and assignments "
+            "to it and mark safety flags read; they read what they read before, nothing more."
+        )
+    elif (shared.previous_role, shared.role) == ("annotate", "read"):
+        said.append(
+            f"After their next `tj sync` {who} still reads everything in it but can no longer "
+            "add notes, prompts or assignments, nor mark safety flags read (what they added "
+            "stays)."
+        )
+    else:
+        said.append(f"Only its end changed: {who} reads what they read before, as before.")
+    return " ".join(said)
 
 
 RESULT_FIELDS = {"scores", "answers"}
@@ -511,10 +559,16 @@ def kept_limited(shared: ShareInfo) -> str:
             f"--until DATE; to share only some fields of it: tj share {source} {member} "
             "--only FIELDS"
         )
+    was = terms_words(shared.previous_role, shared.previous_expires_at, bare=True)
+    changed = (
+        f" (it was {was})"
+        if shared.previous_role and was != terms_words(shared.role, shared.expires_at, True)
+        else ""
+    )  # NU26 C5: new terms told as a change
     return (
         f"{shared.member} still reads only the {plain_list(shared.fields or ())} of "
-        f"{shared.source} ({role}){ending}, as the journal {shared.journal!r}: nothing more "
-        "is shared. To share the whole journal instead (everything you keep in it, also what "
+        f"{shared.source} ({role}){ending}{changed}, as the journal {shared.journal!r}: nothing "
+        "more is shared. To share the whole journal instead (everything you keep in it, also what "
         "was written before: the full text of every entry, goals, questionnaire answers, "
         "homework and any safety plan): tj share "
         f"{shlex.quote(shared.source or '')} {shared.member} --full"

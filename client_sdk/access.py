@@ -270,6 +270,10 @@ class AccessState:
     not_served_entry: dict[bytes, bytes] = field(default_factory=dict)
     """Handle -> hash of that `removed` entry (as `not_served`): how a device tells the
     removal it signed from another device's of the same membership (R27 F3)."""
+    terms_at: dict[bytes, int] = field(default_factory=dict)
+    """Handle -> `at` (ms, the owner's clock, as signed) of the entry that gave that
+    membership its latest terms: its `granted` entry, or the latest `changed` one (when a
+    member's device tells of new terms, NU26 C5)."""
     unshared: dict[bytes, tuple[Member, int]] = field(default_factory=dict)
     """Handle -> (terms, `at` of the entry) of a membership a `removed` entry without
     `because` closed: the owner's own decision, signed on one of its devices (an unshare, or
@@ -806,6 +810,7 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
     elif entry.kind == GRANTED:
         _grant(state, reader, p, entry.version, bad)
         state.granted_at[p["member"]] = entry.at
+        state.terms_at[p["member"]] = entry.at
     elif entry.kind == CHANGED:
         current = _current(state, p["member"], bad)
         if p["role"] not in ROLES or not _is_int(p["expires_at"]):
@@ -815,6 +820,7 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
             raise IntegrityError(f"{bad} limits the writes of a member it lets write")
         updated = Member(current.handle, p["role"], p["expires_at"], current.who)
         state.members[current.handle] = updated
+        state.terms_at[current.handle] = entry.at
         if current.ended(entry.at) and current.handle in state.granted_at:
             # terms that renew a membership whose end date had passed when signed: for a
             # late safety flag it began again now (R37 F1 residual: no flag for the gap)

@@ -49,6 +49,7 @@ from client_sdk.errors import (
 from client_sdk.live import DEFAULT_BACKOFF, Backoff, Inbox
 from client_sdk.live import notices as live_notices
 from client_sdk.models import (
+    Entry,
     LoggedOut,
     Notice,
     default_device_name,
@@ -79,6 +80,7 @@ from client_sdk.profile import (
     save_profile,
 )
 from client_sdk.pushing import SetAsideChange, set_aside_changes
+from client_sdk.queries import same_entry
 from client_sdk.replica import Replica, stored_document
 from client_sdk.settling import OvertakenEdit
 from client_sdk.sharing import NOTE, PROMPT, Sharing
@@ -1366,7 +1368,10 @@ class Client:
                 await self._flags_told(
                     await self._withdrawn_told(
                         await self._counted_once(
-                            [a for a in report.arrivals.values() if a.journal_id not in copies],
+                            await self._had_through_copies(
+                                [a for a in report.arrivals.values() if a.journal_id not in copies],
+                                held,
+                            ),
                             held,
                         )
                     )
@@ -1482,6 +1487,60 @@ class Client:
                 in_copies |= {r.id for r in await self.measures.results(journal_id.hex())}
         twice = in_copies - once
         return [a for a in arrivals if a.doc_id.hex() not in twice]
+
+    async def _had_through_copies(
+        self, arrivals: list[sync_plan.Arrival], held: list[LocalJournal]
+    ) -> list[sync_plan.Arrival]:
+        """`arrivals` without the entries and results new in a journal a client shares whole
+        with this account that this device already held, before this sync, in a copy the
+        client keeps for it (`share --only`, `share-entry`, `measure share`): the same entry
+        or result, by `queries.once_each` / `results.results_once_each` (same owner, time
+        and every field the copy carries). A `--full` share after `--only` seals every
+        entry again for the whole journal; those the therapist had in the copy are not new
+        to them (NU26 C6). One that arrived in the copy in this very sync is new, and counts
+        once (`_counted_once`). `held`: the journals on this device, as of the sync."""
+        owners = {j.journal_id: j.owner_id for j in held}
+        copies = {j.journal_id for j in held if self.replica.is_copy_shared_with_me(j)}
+        fresh = [
+            a
+            for a in arrivals
+            if a.kind in (ENTRY, MEASURE)
+            and a.change == sync_plan.NEW
+            and a.journal_id not in copies
+            and a.journal_id in owners
+            and owners[a.journal_id] in {owners[c] for c in copies}
+        ]
+        if not fresh:
+            return arrivals
+        copied_now = {a.doc_id.hex() for a in arrivals if a.journal_id in copies}
+        mine = {c for c in copies if owners[c] in {owners[a.journal_id] for a in fresh}}
+        had: set[str] = set()
+        if any(a.kind == ENTRY for a in fresh):
+            before: dict[tuple[bytes, datetime, int | None], list[Entry]] = {}
+            for journal_id in mine:
+                for e in await self.context.entries(journal_id.hex(), include_deleted=True):
+                    if e.id not in copied_now:
+                        key = (owners[journal_id], e.created_at, e.utc_offset)
+                        before.setdefault(key, []).append(e)
+            wanted = {a.doc_id.hex() for a in fresh if a.kind == ENTRY}
+            for journal_id in {a.journal_id for a in fresh if a.kind == ENTRY}:
+                for e in await self.context.entries(journal_id.hex(), include_deleted=True):
+                    key = (owners[journal_id], e.created_at, e.utc_offset)
+                    if e.id in wanted and any(same_entry(c, e) for c in before.get(key, [])):
+                        had.add(e.id)
+        if any(a.kind == MEASURE for a in fresh):
+            kept: set[tuple[bytes, str, int, datetime, int]] = set()
+            for journal_id in mine:
+                for r in await self.measures.results(journal_id.hex()):
+                    if r.id not in copied_now:
+                        kept.add((owners[journal_id], r.measure, r.version, r.taken_at, r.score))
+            wanted = {a.doc_id.hex() for a in fresh if a.kind == MEASURE}
+            for journal_id in {a.journal_id for a in fresh if a.kind == MEASURE}:
+                for r in await self.measures.results(journal_id.hex()):
+                    same = (owners[journal_id], r.measure, r.version, r.taken_at, r.score)
+                    if r.id in wanted and same in kept:
+                        had.add(r.id)
+        return [a for a in arrivals if a.doc_id.hex() not in had or a.journal_id in copies]
 
     async def _explained(self, refused: list[sync_plan.SetAside]) -> list[sync_plan.SetAside]:
         """Why each was refused in words; a withdrawal of this account's own note that did

@@ -94,6 +94,17 @@ first journal list (a login: what was shared before it is not news), nor on the 
 word (a journal listed without such a grant)."""
 NARROWED = "narrowed"
 """The owner-signed chain took this account's right to annotate (its role is now "read")."""
+CHANGED = "changed"
+"""Told to the owner's other devices: one of its devices gave a member new terms (a
+`changed` entry this device verified for the first time; NU26 C5), device-neutrally as
+UNSHARED is. Told to a member: the owner-signed chain gave this account's membership of the journal
+new terms (a `changed` entry) other than taking its right to annotate (NARROWED): the role
+became "annotate", or the end date was set, moved or lifted (NU26 C5: a role change read
+like nothing, or like a new share). Decided by comparing the membership's terms in the
+chain this device verified before the refresh with those of the chain it verified now,
+the same membership (handle) on both sides; `Departure.was_role` / `role` and `was_until`
+/ `until` say what changed. Never on the server's word, nor told of a new membership (that
+is "shared" or "shared again")."""
 UNSHARED = "unshared"
 """Told to the owner: one of its devices ended the member's share (a signed `removed` entry
 without `because`: `client.shares.unshare`, `tj unshare`), found by another device of the
@@ -127,13 +138,17 @@ class Departure:
     because the server said it no longer serves them (the signed `removed` entry says so).
     Or "unshared": a device of this account ended the share (`unshare`), told to the
     account's devices that verify that signed entry after it was made (NU21 C4); "end date"
-    too is told to them when another device signed the `ended` entry.
+    too is told to them when another device signed the `ended` entry, and "changed" when
+    another device gave the member new terms (`was_role`/`role`, `was_until`/`until`, NU26
+    C5).
 
     Told to a member (`owner` set, `member` is this account): "end date" (the owner's
     signed end date passed by this device's clock), "removed" (the owner's signed chain no
     longer grants this account), "dropped on the server's word" (the owner's device removed
     this account because the server said it had left: the owner did not decide it),
-    "narrowed" (the signed chain made its role "read"), or "no longer served" (the server
+    "narrowed" (the signed chain made its role "read"), "changed" (the signed chain gave
+    its membership other new terms: annotate, or another end date; NU26 C5), or "no
+    longer served" (the server
     stopped listing the journal while the signed chain still grants it: the owner stopped
     sharing it, or the server withholds it; said as such). And, in the same list, "shared
     again": the owner-signed chain grants this account a new membership after its share had
@@ -175,14 +190,31 @@ class Departure:
     them" when this device does not hold it): the source's signed chain names that copy
     (NU24 C10). "" otherwise."""
 
+    was_role: str = ""
+    """With "narrowed" or "changed": the role ("read" or "annotate") the membership held
+    before the owner-signed change, and `role` the one it holds now; both "" when the role
+    did not change (NU26 C5)."""
+    role: str = ""
+    """See `was_role`."""
+    was_until: int | None = None
+    """With "narrowed" or "changed": the end date (ms UTC, 0 none) the membership had before
+    the owner-signed change, and `until` the one it has now; both None when it did not
+    change (NU26 C5)."""
+    until: int | None = None
+    """See `was_until`."""
+
     def __str__(self) -> str:
         return self.describe()
 
-    def describe(self, clock: Callable[[int], str] | None = None) -> str:
+    def describe(
+        self, clock: Callable[[int], str] | None = None, ends: Callable[[int], str] | None = None
+    ) -> str:
         """The departure in a sentence, its time written by `clock` (ms since the Unix
         epoch -> text; default "2026-12-01 18:47 UTC"): a CLI gives local time, as its
-        other notices (NU26 C6)."""
+        other notices (NU26 C6); a share's end dates by `ends` (default `clock`)."""
         clock = clock or _utc
+        if self.reason in (NARROWED, CHANGED):
+            return self._terms_text(clock, ends or clock)
         if self.reason == DROPPED:
             return self._dropped_text(clock)
         if self.reason == UNSHARED and not self.owner:
@@ -267,8 +299,6 @@ class Departure:
             return f"{self.owner}'s share of {self.journal} with you ended (its end date, {when})"
         if self.reason == REMOVED:
             return f"{self.owner} stopped sharing {self.journal} with you ({when})"
-        if self.reason == NARROWED:
-            return f"{self.owner} made your share of {self.journal} read-only ({when})"
         if self.reason == RETURNED and self.discarded:
             return (
                 f"{self.owner} shared {self.journal} with you again ({when}), after you had "
@@ -282,6 +312,61 @@ class Departure:
             f"the server no longer serves {self.owner}'s {self.journal} to you ({when}): "
             f"{self.owner} stopped sharing it or now shares less of it (the server no longer "
             "shows this device their signed change), or the server is withholding it"
+        )
+
+    def end_change(self, clock: Callable[[int], str], lead: str) -> str:
+        """The change of end date (`was_until` -> `until`) after `lead`: "changed its end
+        from no end date to 2027-06-30 00:00 UTC"; "" when it did not change."""
+        words = self.end_words(clock)
+        return f"{lead}changed its end from {words[0]} to {words[1]}" if words else ""
+
+    def terms_change(self, ends: Callable[[int], str]) -> str:
+        """What changed, in words: "from read to annotate", "its end from no end date to
+        DATE", or both joined by ", and "."""
+        role = (
+            f"from {self.was_role} to {self.role}"
+            if self.was_role and self.role and self.was_role != self.role
+            else ""
+        )
+        end = self.end_change(ends, "")
+        if role and end:
+            return f"{role}, and {end.replace('changed ', '', 1)}"
+        return role or end.replace("changed ", "", 1) or "the same terms"
+
+    def end_words(self, clock: Callable[[int], str]) -> tuple[str, str] | None:
+        """The end date before and after the change, each written by `clock` or "no end
+        date"; None when it did not change."""
+        if self.was_until is None or self.until is None or self.was_until == self.until:
+            return None
+        before = clock(self.was_until) if self.was_until else "no end date"
+        return before, clock(self.until) if self.until else "no end date"
+
+    def _terms_text(self, clock: Callable[[int], str], ends: Callable[[int], str]) -> str:
+        """NARROWED or CHANGED told to the member: "ana made your share of Personal
+        read-only (14:09)", "ana changed your access to Personal from read to annotate
+        (14:09)", "ana changed the end of your share of Personal from no end date to
+        2027-06-30 00:00 UTC (14:09)", each with the change of end date when there is one
+        (NU26 C5)."""
+        when = clock(self.at)
+        if not self.owner:  # new terms given from one of this account's devices
+            return (
+                f"{self.member}'s share of {self.journal} was given new terms from one of your "
+                f"devices ({when}): {self.terms_change(ends)}"
+            )
+        if self.reason == NARROWED:
+            return (
+                f"{self.owner} made your share of {self.journal} read-only ({when})"
+                f"{self.end_change(ends, ', and ')}"
+            )
+        if self.was_role and self.role and self.was_role != self.role:
+            return (
+                f"{self.owner} changed your access to {self.journal} from {self.was_role} to "
+                f"{self.role} ({when}){self.end_change(ends, ', and ')}"
+            )
+        words = self.end_words(ends) or ("its terms", "new ones")
+        return (
+            f"{self.owner} changed the end of your share of {self.journal} from {words[0]} to "
+            f"{words[1]} ({when})"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -298,6 +383,10 @@ class Departure:
             "discarded": self.discarded,
             "narrowed": self.narrowed,
             "copy": self.copy,
+            "was_role": self.was_role,
+            "role": self.role,
+            "was_until": self.was_until,
+            "until": self.until,
         }
 
 
@@ -408,7 +497,19 @@ def _departure(t: Any) -> Departure | None:
         owner=t["owner"] if isinstance(t.get("owner"), str) else "",
         # Kept before NU23 C9, "shared again" was told only of a discarded copy.
         discarded=t.get("discarded", t["reason"] == RETURNED) is True,
+        was_role=_text(t.get("was_role")),
+        role=_text(t.get("role")),
+        was_until=_ms(t.get("was_until")),
+        until=_ms(t.get("until")),
     )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _ms(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _sent(t: Any) -> Sent | None:

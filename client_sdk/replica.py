@@ -231,6 +231,15 @@ class Replica:
             j: _membership(state, self.profile.account_id)
             for j, state in self.chains.states().items()
         }
+        terms_before = {  # this account's terms, to tell new ones (NU26 C5)
+            j: state.member_by_account(self.profile.account_id)
+            for j, state in self.chains.states().items()
+        }
+        members_before = {  # and the members' terms in owned journals (told as changed)
+            j: dict(state.members)
+            for j, state in self.chains.states().items()
+            if state.owner_id == self.profile.account_id
+        }
         await self.chains.update(reply.journals, self._owner_sign_key)
         to_check = self._maybe_departed(reply.journals, known, lengths)
         envelopes = await self.store.journal_keys()
@@ -248,8 +257,9 @@ class Replica:
             for j in known.values()
             if j.journal_id not in listed and j.journal_id not in pending and j.role != REVOKED
         ]
-        ended = self._shares_ended(known, updated + gone, now)
+        ended = self._shares_ended(known, updated + gone, now, terms_before)
         dropped = self._ended_elsewhere(closed_before, known)
+        ended += self._changed_elsewhere(members_before, known, now)
         again = self._shared_again_kept(known, updated, held_before, ended_under, left_here, now)
         left = (
             forgotten.decode(await self.store.setting(forgotten.LEFT)) if again or ended else set()
@@ -515,12 +525,18 @@ class Replica:
         return found
 
     def _shares_ended(
-        self, known: dict[bytes, LocalJournal], now_known: list[LocalJournal], now: int
+        self,
+        known: dict[bytes, LocalJournal],
+        now_known: list[LocalJournal],
+        now: int,
+        terms_before: dict[bytes, access.Member | None],
     ) -> list[departures.Departure]:
-        """The shares with this account that this journal list ended or narrowed, to tell
-        once (departures.py): from the owner-signed chain this device verified ("end date",
-        "removed", "narrowed"), or, for a journal the server stopped listing while that chain
-        still grants it, as the server's word ("no longer served")."""
+        """The shares with this account that this journal list ended, narrowed or gave new
+        terms, to tell once (departures.py): from the owner-signed chain this device
+        verified ("end date", "removed", "narrowed", "changed": `_new_terms` against
+        `terms_before`, this account's terms in the chains verified before the refresh), or,
+        for a journal the server stopped listing while that chain still grants it, as the
+        server's word ("no longer served")."""
         me = self.profile.account_id
         told = []
         for local in now_known:
@@ -542,7 +558,25 @@ class Replica:
                     at = state.not_served[latest[-1]][1] if dropped else now
                 else:
                     reason, at = departures.UNLISTED, now
-            elif previous.role == "annotate" and local.role == "read":
+            elif (
+                changed := _new_terms(
+                    state,
+                    terms_before.get(local.journal_id),
+                    state.member_by_account(me) if state is not None else None,
+                    now,
+                )
+            ) is not None:
+                told.append(
+                    replace(
+                        changed,
+                        member=self.profile.username,
+                        journal=local.name,
+                        journal_id=local.journal_id.hex(),
+                        owner=self.owner_name(local.owner_id),
+                    )
+                )
+                continue
+            elif previous.role == "annotate" and local.role == "read":  # a new membership
                 reason, at = departures.NARROWED, now
             else:
                 continue
@@ -556,6 +590,42 @@ class Replica:
                     self.owner_name(local.owner_id),
                 )
             )
+        return told
+
+    def _changed_elsewhere(
+        self,
+        before: dict[bytes, dict[bytes, access.Member]],
+        known: dict[bytes, LocalJournal],
+        now: int,
+    ) -> list[departures.Departure]:
+        """New terms (a `changed` entry) that a device of this account gave a member of an
+        owned journal, found in owner-signed entries this device verified for the first
+        time on a chain it had verified before (`before`: each owned journal's members by
+        handle then), to tell once, device-neutrally ("from one of your devices", as
+        `_ended_elsewhere`): reason "changed" with the terms before and after (NU26 C5).
+        A chain verified for the first time (a new device) tells none; never from a server
+        answer."""
+        told = []
+        for journal_id, members in before.items():
+            state = self.chains.state(journal_id)
+            local = known.get(journal_id)
+            if state is None or local is None:
+                continue
+            for handle, old in members.items():
+                new = state.members.get(handle)
+                if new is None or new.who is None:
+                    continue
+                found = _new_terms(state, old, new, now)
+                if found is not None:
+                    told.append(
+                        replace(
+                            found,
+                            member=new.username,
+                            journal=local.name,
+                            journal_id=journal_id.hex(),
+                            reason=departures.CHANGED,
+                        )
+                    )
         return told
 
     def _ended_elsewhere(
@@ -4766,6 +4836,44 @@ def _stored(journal: LocalJournal, document: Document) -> StoredDocument:
 
 def stored_document(stored: StoredDocument) -> Document:
     return Document.from_state(stored.doc_id, stored.kind, stored.state)
+
+
+def _new_terms(
+    state: AccessState | None,
+    before: access.Member | None,
+    after: access.Member | None,
+    now: int,
+) -> departures.Departure | None:
+    """New terms the owner signed for this account's membership (a `changed` entry): its
+    terms in the chain verified before (`before`) and now (`after`), the same membership
+    (handle) on both sides, compared (NU26 C5). A Departure ("narrowed" when the right to
+    annotate was taken, else "changed"; `at` the change's signed time) holding what
+    changed, with member, journal and owner left for the caller to fill; None when nothing
+    changed, or the membership is another (a new share, told as such). Only verified chain
+    states are compared: a server that withholds the change delays it, one that replays an
+    old entry or leaves one out fails verification and changes no state."""
+    if state is None or before is None or after is None or before.handle != after.handle:
+        return None
+    if (before.role, before.expires_at) == (after.role, after.expires_at):
+        return None
+    roles = (before.role, after.role) if before.role != after.role else ("", "")
+    ends = (
+        (before.expires_at, after.expires_at)
+        if before.expires_at != after.expires_at
+        else (None, None)
+    )
+    narrowed = roles == ("annotate", "read")
+    return departures.Departure(
+        "",
+        "",
+        "",
+        departures.NARROWED if narrowed else departures.CHANGED,
+        state.terms_at.get(after.handle) or now,
+        was_role=roles[0],
+        role=roles[1],
+        was_until=ends[0],
+        until=ends[1],
+    )
 
 
 def held_membership(state: AccessState | None, account_id: bytes) -> tuple[bytes, int] | None:

@@ -144,6 +144,16 @@ class ShareInfo:
     the old one renewed behind its back (a `changed` entry for a member who left made the
     server serve them again while their device kept it as left, and the owner was never
     told of the leave)."""
+    previous_role: str = ""
+    """When this call gave a member new terms (`grant` of someone whose membership the
+    verified chain holds: a `changed` entry, nothing shared anew), the role they held
+    before ("read" or "annotate"), with `previous_expires_at` and `previous_expired`, so
+    that a change is told as one, never as a new share (NU26 C5); "" when the call shared
+    anew (a new membership)."""
+    previous_expires_at: datetime | None = None
+    """With `previous_role`: the end date the membership had before (UTC; None: none)."""
+    previous_expired: bool = False
+    """With `previous_role`: that end date had passed (the call renewed the share)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -166,7 +176,25 @@ class ShareInfo:
             "safety_flags": self.safety_flags,
             "safety_flags_earlier": self.safety_flags_earlier,
             "left_before": self.left_before.isoformat() if self.left_before else None,
+            "previous_role": self.previous_role or None,
+            "previous_expires_at": (
+                self.previous_expires_at.isoformat() if self.previous_expires_at else None
+            ),
+            "previous_expired": self.previous_expired,
         }
+
+
+def previous_terms(before: list[access.Member]) -> dict[str, Any]:
+    """`ShareInfo`'s previous_role, previous_expires_at and previous_expired from the terms
+    `Sharing._grant` found before it signed new ones (none: a new share), NU26 C5."""
+    if not before:
+        return {}
+    terms = before[0]
+    return {
+        "previous_role": terms.role,
+        "previous_expires_at": to_datetime(terms.expires_at) if terms.expires_at else None,
+        "previous_expired": terms.ended(now_ms()),
+    }
 
 
 @dataclass(frozen=True)
@@ -504,12 +532,14 @@ class Sharing:
             limited = await self.limited_share(journal, peer.account_id)
             if limited is not None:  # new terms for what they read today, never more
                 target, settings, terms = limited
+                terms_before: list[access.Member] = []
                 role, expires_at = await self._grant(
                     target,
                     peer,
                     role or terms.role,
                     expires_at,
                     basis=basis_of(self.replica.chains.state(target.journal_id), peer),
+                    before=terms_before,
                 )
                 return ShareInfo(
                     target.name,
@@ -521,6 +551,7 @@ class Sharing:
                     settings.fields or DISCLOSABLE,
                     journal.name,
                     kind="mirror",
+                    **previous_terms(terms_before),
                 )
         if only is None and not full:
             self._refuse_new_member(journal, peer)
@@ -534,8 +565,9 @@ class Sharing:
             if full and (role is None or expires_at is None):  # widening keeps the terms
                 role, expires_at = await self._copy_terms(journal, peer, role, expires_at)
             left: list[int] = []
+            before: list[access.Member] = []
             role, expires_at = await self._grant(
-                journal, peer, role, expires_at, basis=basis, left=left
+                journal, peer, role, expires_at, basis=basis, left=left, before=before
             )
             same_terms = await self._terms_for_copies(journal, peer, *given)
             return ShareInfo(
@@ -547,6 +579,7 @@ class Sharing:
                 False,
                 copies_too=tuple(same_terms),
                 left_before=to_datetime(left[0]) if left else None,
+                **previous_terms(before),
             )
         fields = check_fields(only)
         # The mirror copies the entries this device reads: not while the owner's newer
@@ -648,8 +681,9 @@ class Sharing:
                 member=peer.username,
                 fields=fields,
             )
+        before: list[access.Member] = []
         role, expires_at = await self._grant(
-            journal, peer, role, expires_at, basis=basis_of(kept_for, peer)
+            journal, peer, role, expires_at, basis=basis_of(kept_for, peer), before=before
         )
         # What the member reads of the source is on the source's own verified chain: never
         # report "only the copy's fields" without reading it (R33 F2).
@@ -665,6 +699,7 @@ class Sharing:
             source or journal.name,
             kind="mirror",
             whole_too=whole is not None and whole.member_by_account(peer.account_id) is not None,
+            **previous_terms(before),
         )
 
     async def _copy_terms(
@@ -727,8 +762,9 @@ class Sharing:
                 "ended): nothing was shared",
                 subject="items journal",
             )
+        before: list[access.Member] = []
         role, expires_at = await self._grant(
-            journal, peer, role, expires_at, basis=basis_of(state, peer)
+            journal, peer, role, expires_at, basis=basis_of(state, peer), before=before
         )
         return ShareInfo(
             journal.name,
@@ -739,6 +775,7 @@ class Sharing:
             False,
             settings.fields,
             kind=settings.kind,
+            **previous_terms(before),
         )
 
     async def _copy_of(self, journal: LocalJournal) -> tuple[access.Disclosure, str | None] | None:
@@ -1076,6 +1113,7 @@ class Sharing:
         *,
         basis: Basis | None = None,
         left: list[int] | None = None,
+        before: list[access.Member] | None = None,
     ) -> tuple[str, int]:
         """Sign the member's terms into the chain. A new member starts a new epoch whose
         documents are fresh snapshots (nothing from before the share reaches them); a
@@ -1102,8 +1140,10 @@ class Sharing:
         later), while the owner was never told they had left. With `basis` (new terms for
         what they hold) nothing is then signed: InvalidInput says they left and how to share
         again, and this device's next sync does not report that departure again (told once,
-        `_told_by_refusal`); without it, a new membership is granted, and its time is appended to `left`
-        (ms, UTC) when given."""
+        `_told_by_refusal`); without it, a new membership is granted, and its time is appended
+        to `left` (ms, UTC) when given. `before`, when given, gets the member's terms as the
+        chain signed on held them when this call signed new terms for that membership
+        (`changed`), so that the caller tells a change as one (NU26 C5)."""
         # What was written before the share stays before it, and the share's snapshots can
         # account for every record the server holds so far (no false gap for the member).
         await self.replica.sync()
@@ -1137,6 +1177,8 @@ class Sharing:
             await self.replica.change_access(
                 journal, [access.changed(current.handle, role, expires_at)], check
             )
+            if before is not None:  # told as a change, never as a new share (NU26 C5)
+                before.append(current)
             return role, expires_at
         # The new epoch's snapshots hold what this device reads: not records kept for a
         # newer app version, which the member would then never receive.
@@ -1687,7 +1729,11 @@ class Sharing:
         now = read[-1] if read else departures.Pending([], [])
         left_journals = [j for j in now.journals if j not in checked]
         self._nothing_pending_at = None if left_journals else await self.store.version()
-        told = [d for d in await self._not_briefs(now.told) if d.owner or not self._listed(d)]
+        told = [
+            d
+            for d in await self._not_briefs(now.told)
+            if d.owner or self._listed(d) == (d.reason == departures.CHANGED)
+        ]  # new terms of a member still listed; an end of one no longer listed
         return await self._narrowed(await self._with_sources(told))
 
     async def _narrowed(self, told: list[Departure]) -> list[Departure]:

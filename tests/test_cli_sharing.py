@@ -41,6 +41,9 @@ SHARE_KEYS = {
     "safety_flags",
     "safety_flags_earlier",
     "left_before",
+    "previous_role",
+    "previous_expires_at",
+    "previous_expired",
 }
 
 
