@@ -190,7 +190,7 @@ def _content_length(reader: _Reader, ref: int) -> tuple[int, str | None]:
         reader.string()
         return 1, None
     if ref == _TYPE:
-        if reader.uint() in (3, 6):  # YXmlElement, YXmlHook: a name
+        if reader.uint() in (3, 5):  # YXmlElement, YXmlHook: a name (yjs typeRefs)
             reader.string()
         return 1, None
     if ref == _ANY:
