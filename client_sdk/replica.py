@@ -3881,13 +3881,14 @@ class Replica:
     ) -> list[tuple[Document, str, bytes]]:
         """What `seal_snapshots` seals for `journal` (`doc_ids` as there): each document
         with the kind of its record and the payload (its whole state, or its removal written
-        again). A removed document (of any kind, R43 F1) in `since` (doc id -> Yjs client -> the clock of the first
-        change of this device the server never got: `_reseal_stale`) gets instead what
-        those clients wrote from there on, its removal included, everything else deleted
-        (`Document.removal_since`; its id then goes into `carried`): a removal written anew
-        would build on those changes, and wait for them for ever on every other device
-        (R41 F7). `since` also comes from records of another device that arrived after the
-        share (`_carry`, R43 F2).
+        again). A removed document (of any kind, R43 F1) in `since` (doc id -> Yjs client ->
+        the clock of the first change of this device the server never got: `_reseal_stale`)
+        gets instead what those clients wrote from there on, its removal included, everything
+        else deleted (`Document.removal_since`; its id then goes into `carried`): a removal
+        written anew would build on those changes, and wait for them for ever on every other
+        device (R41 F7). `since` also comes from records of another device that arrived after
+        the share (`_carry`, R43 F2).
+
         At a share (`doc_ids` None), each removed document in `again` (`_removals_again`)
         gets its removal carried under the new epoch: every Yjs client's changes from its
         first clock, everything but the removal deleted (`removal_since(strip=True)`; its id
@@ -4210,10 +4211,11 @@ class Replica:
         self, journal: LocalJournal, with_member: str | None = None, owner_only: bool = False
     ) -> str:
         """The code to compare in person (see access.head_code), over the records this
-        device holds of the owner and of the member `code_member` names
-        (access.code_records), once the records kept that this SDK reads are read. Raises UpdateNeeded while the journal
-        holds the owner's records of a newer body version (`refuse_while_parked`);
-        InvalidInput/NotFound as `code_member`."""
+        device holds of the owner and of one member (access.code_records, protocol.md 4.20),
+        once the records kept that this SDK reads are read: the member `code_member` picks
+        from `with_member` (a username) and `owner_only` (no member: the owner-only code).
+        Raises UpdateNeeded while the journal holds the owner's records of a newer body
+        version (`refuse_while_parked`); InvalidInput and NotFound as `code_member` does."""
         await self.load_access()
         await self.refuse_while_parked(journal, "compute its verify-head code")
         state = self.chains.current(journal.journal_id)
