@@ -199,6 +199,8 @@ class Document:
         scratch.apply_update(self.state())
         probe: Doc[Any] = Doc()  # a root's type is not in an update: a map has keys
         probe.apply_update(self.state())
+        texts: Doc[Any] = Doc()  # ... and a text has words (a list's values are no words)
+        texts.apply_update(self.state())
         names = list(scratch.keys())
         with scratch.transaction():
             for name in names:
@@ -207,7 +209,13 @@ class Document:
                     for key in list(keyed.keys()):
                         if name != "fields" or key not in REMOVAL_FIELDS:
                             del keyed[key]
-                else:  # a text or a list: its items, words or values, in order
+                elif str(texts.get(name, type=Text)):
+                    # its words, as a text: yrs counts a list's length apart from a text's,
+                    # and deleting a text's words as a list's values never ends on the first
+                    # character outside ASCII
+                    words = scratch.get(name, type=Text)
+                    del words[0 : len(words)]
+                else:  # a list: its values, in order (or nothing left to delete)
                     sequence = scratch.get(name, type=Array)
                     del sequence[0 : len(sequence)]
         vector.update(
