@@ -73,13 +73,10 @@ def uncovered(owner_id: bytes, late: Iterable[Late], value: object, cut: int) ->
     """The records of `late` that no owner's cover of `cut` accounts for. None of them while
     this device knows no cover of that cut (its boundary has not arrived: the sharing device
     may hold them all, as it does when no race happened)."""
-    kept = decode(value)
-    if kept is None or kept[0] != cut or not kept[1]:
+    ranges = _owner_ranges(owner_id, value, cut)
+    if ranges is None:
         return []
-    ranges = {c.device: c.ranges for c in kept[1] if c.author == owner_id}
-    return [
-        r for r in late if not any(lo <= r.counter <= hi for lo, hi in ranges.get(r.device, ()))
-    ]
+    return [r for r in late if not _covered(ranges, r.device, r.counter)]
 
 
 def carry_inputs(
@@ -88,20 +85,19 @@ def carry_inputs(
     """For `Replica._snapshot_plan`: the documents to seal again (in order of arrival), per
     document the first clock of each Yjs client its late updates wrote from, and the seen
     vector of its last late record (a removal carried says what its writer had received)."""
-    docs: list[bytes] = []
+    docs: dict[bytes, None] = {}  # in order of arrival, each once
     since: dict[bytes, dict[int, int]] = {}
     seen: dict[bytes, tuple[counting.Seen, ...]] = {}
     for record in late:
         if record.doc_id is None:
             continue
-        if record.doc_id not in docs:
-            docs.append(record.doc_id)
+        docs.setdefault(record.doc_id)
         if record.start is not None:
             client, clock = record.start
             clocks = since.setdefault(record.doc_id, {})
             clocks[client] = min(clock, clocks.get(client, clock))
         seen[record.doc_id] = record.seen
-    return docs, since, seen
+    return list(docs), since, seen
 
 
 def not_accounted(
@@ -116,14 +112,25 @@ def not_accounted(
     none), less those `carried` now: what a record sealed at the cut or later (another
     than the share's own boundary) must not cover (`trim`): covering a record whose change
     no member got would hide it from them for good, where a gap shows it withheld."""
-    kept = decode(value)
-    covers = kept[1] if kept is not None and kept[0] == cut else ()
-    ranges = {c.device: c.ranges for c in covers if c.author == owner_id}
+    ranges = _owner_ranges(owner_id, value, cut) or {}
     return frozenset(
-        (device, counter)
-        for device, counter in held
-        if not any(lo <= counter <= hi for lo, hi in ranges.get(device, ()))
+        (device, counter) for device, counter in held if not _covered(ranges, device, counter)
     ) - frozenset(carried)
+
+
+def _owner_ranges(
+    owner_id: bytes, value: object, cut: int
+) -> dict[bytes, tuple[counting.Range, ...]] | None:
+    """The owner's covered counter ranges by device in the setting `value` (`with_covers`),
+    or None when it keeps no cover of `cut`."""
+    kept = decode(value)
+    if kept is None or kept[0] != cut or not kept[1]:
+        return None
+    return {c.device: c.ranges for c in kept[1] if c.author == owner_id}
+
+
+def _covered(ranges: dict[bytes, tuple[counting.Range, ...]], device: bytes, counter: int) -> bool:
+    return any(lo <= counter <= hi for lo, hi in ranges.get(device, ()))
 
 
 def trim(

@@ -199,6 +199,8 @@ class Document:
         scratch.apply_update(self.state())
         probe: Doc[Any] = Doc()  # a root's type is not in an update: a map has keys
         probe.apply_update(self.state())
+        texts: Doc[Any] = Doc()  # ... and a text has words (a list's values are no words)
+        texts.apply_update(self.state())
         names = list(scratch.keys())
         with scratch.transaction():
             for name in names:
@@ -207,7 +209,13 @@ class Document:
                     for key in list(keyed.keys()):
                         if name != "fields" or key not in REMOVAL_FIELDS:
                             del keyed[key]
-                else:  # a text or a list: its items, words or values, in order
+                elif str(texts.get(name, type=Text)):
+                    # its words, as a text: yrs counts a list's length apart from a text's,
+                    # and deleting a text's words as a list's values never ends on the first
+                    # character outside ASCII
+                    words = scratch.get(name, type=Text)
+                    del words[0 : len(words)]
+                else:  # a list: its values, in order (or nothing left to delete)
                     sequence = scratch.get(name, type=Array)
                     del sequence[0 : len(sequence)]
         vector.update(
@@ -887,14 +895,13 @@ def restore_kept_update(
     if since is None:
         base.apply(bytes(document._doc.get_update(document.state_vector())))  # its deletes
     else:
-        clocks = state_clocks(kept.state_vector())
-        ranges = [(c, k, clocks[c] - k) for c, k in sorted(since.items()) if clocks.get(c, 0) > k]
-        deletes = bytearray(b"\x00" + _varuint(len(ranges)))  # no structs, a delete set
-        for client, clock, length in ranges:
-            deletes += _varuint(client) + _varuint(1) + _varuint(clock) + _varuint(length)
-        base.apply(bytes(deletes))
+        clocks = decode_state_vector(kept.state_vector())
+        deletes = delete_set_update(
+            {c: [(k, clocks[c] - k)] for c, k in since.items() if clocks.get(c, 0) > k}
+        )
+        base.apply(deletes)
         others = Document.from_state(document.doc_id, document.kind, document.state())
-        others.apply(bytes(deletes))
+        others.apply(deletes)
     differ = diff_match_patch()
     differ.Diff_Timeout = DIFF_TIMEOUT_S
     patches = differ.patch_make(base.text("body"), kept.text("body"))
@@ -978,6 +985,20 @@ def encode_state_vector(vector: dict[int, int]) -> bytes:
     return _varuint(len(vector)) + b"".join(
         _varuint(client) + _varuint(clock) for client, clock in sorted(vector.items())
     )
+
+
+def delete_set_update(deletes: Mapping[int, Iterable[tuple[int, int]]]) -> bytes:
+    """A Yjs v1 update holding no structs, only the delete set `deletes` (client -> its
+    (clock, length) ranges): a count of clients, then for each its id, a count of ranges and
+    each range's clock and length, all lib0 varuints (yjs `writeDeleteSet`), clients and
+    ranges sorted. Applying it deletes those items wherever they are held."""
+    out = bytearray(_varuint(0) + _varuint(len(deletes)))
+    for client, ranges in sorted(deletes.items()):
+        found = sorted(ranges)
+        out += _varuint(client) + _varuint(len(found))
+        for clock, length in found:
+            out += _varuint(clock) + _varuint(length)
+    return bytes(out)
 
 
 def builds_on(update: bytes, since: Mapping[int, int]) -> bool:

@@ -2547,7 +2547,7 @@ class Replica:
         back = [d for d in was_removed if d in changed and not removed(changed[d])]
         if back and mine:
             for doc_id in back:
-                await self._restore_kept(journal, changed[doc_id], documents.get(doc_id))
+                await self._restore_kept(journal, changed[doc_id], documents.get(doc_id), report)
                 try:
                     await self.restored(journal, doc_id)
                 except InvalidInput as error:  # too large to seal again: told, not raised
@@ -3951,13 +3951,14 @@ class Replica:
     ) -> list[tuple[Document, str, bytes]]:
         """What `seal_snapshots` seals for `journal` (`doc_ids` as there): each document
         with the kind of its record and the payload (its whole state, or its removal written
-        again). A removed document (of any kind, R43 F1) in `since` (doc id -> Yjs client -> the clock of the first
-        change of this device the server never got: `_reseal_stale`) gets instead what
-        those clients wrote from there on, its removal included, everything else deleted
-        (`Document.removal_since`; its id then goes into `carried`): a removal written anew
-        would build on those changes, and wait for them for ever on every other device
-        (R41 F7). `since` also comes from records of another device that arrived after the
-        share (`_carry`, R43 F2).
+        again). A removed document (of any kind, R43 F1) in `since` (doc id -> Yjs client ->
+        the clock of the first change of this device the server never got: `_reseal_stale`)
+        gets instead what those clients wrote from there on, its removal included, everything
+        else deleted (`Document.removal_since`; its id then goes into `carried`): a removal
+        written anew would build on those changes, and wait for them for ever on every other
+        device (R41 F7). `since` also comes from records of another device that arrived after
+        the share (`_carry`, R43 F2).
+
         At a share (`doc_ids` None), each removed document in `again` (`_removals_again`)
         gets its removal carried under the new epoch: every Yjs client's changes from its
         first clock, everything but the removal deleted (`removal_since(strip=True)`; its id
@@ -4166,7 +4167,11 @@ class Replica:
         self._pull_wrote = True
 
     async def _restore_kept(
-        self, journal: LocalJournal, document: Document, before: StoredDocument | None
+        self,
+        journal: LocalJournal,
+        document: Document,
+        before: StoredDocument | None,
+        report: sync_plan.SyncReport,
     ) -> None:
         """`document`, an entry this device held in the trash (`before`: as it held it), was
         taken out of it by another device's record just pulled. If this device kept values
@@ -4174,7 +4179,10 @@ class Replica:
         share's re-seal carried them so: `restore_anew_setting`), it writes them anew now,
         as a restore made here would (`restore_kept_update`), and forgets the marker: else
         they would be lost on every device, this one too once the restoring device's
-        snapshot of the entry arrives (R45 F6)."""
+        snapshot of the entry arrives (R45 F6). When they cannot be written (the entry with
+        them is more than one record carries: `commit` raises InvalidInput), that is a
+        problem of the sync in `report`, not raised: the page is stored already (the values
+        are then lost: writing them in several records is not done)."""
         marker = restore_anew_setting(document.doc_id)
         value = await self.store.setting(marker)
         if before is None or document.kind != ENTRY or not value:
@@ -4185,8 +4193,11 @@ class Replica:
             since = None
         update = restore_kept_update(document, stored_document(before), now_ms(), since)
         if update is not None:  # None: another device wrote them anew already (R47 F3)
-            await self.commit(journal, document, update)
-            self._pull_wrote = True
+            try:
+                await self.commit(journal, document, update)
+                self._pull_wrote = True
+            except InvalidInput as error:  # over one record: told, not raised (the page is in)
+                report.add_problem(journal.journal_id, journal.name, not_kept_anew(document, error))
         async with self.store.transaction() as tx:
             await tx.set_setting(marker, None)
 
@@ -4280,10 +4291,11 @@ class Replica:
         self, journal: LocalJournal, with_member: str | None = None, owner_only: bool = False
     ) -> str:
         """The code to compare in person (see access.head_code), over the records this
-        device holds of the owner and of the member `code_member` names
-        (access.code_records), once the records kept that this SDK reads are read. Raises UpdateNeeded while the journal
-        holds the owner's records of a newer body version (`refuse_while_parked`);
-        InvalidInput/NotFound as `code_member`."""
+        device holds of the owner and of one member (access.code_records, protocol.md 4.20),
+        once the records kept that this SDK reads are read: the member `code_member` picks
+        from `with_member` (a username) and `owner_only` (no member: the owner-only code).
+        Raises UpdateNeeded while the journal holds the owner's records of a newer body
+        version (`refuse_while_parked`); InvalidInput and NotFound as `code_member` does."""
         await self.load_access()
         await self.refuse_while_parked(journal, "compute its verify-head code")
         state = self.chains.current(journal.journal_id)
@@ -4631,13 +4643,27 @@ def snapshot_fits(payload: bytes) -> bool:
     return crypto.sealed_length(len(payload) + SNAPSHOT_SLACK) <= wire.MAX_RECORD_BYTES
 
 
-def too_large_to_snapshot(journal: LocalJournal, document: Document, payload: bytes) -> str:
-    """Why `document` cannot be sealed again as one record (R41 F4-F6), and what to do."""
+def _named(document: Document) -> str:
+    """The document in a message: an entry by its title, another kind by its id."""
     if document.kind == ENTRY:
         title = entry_view(document).title
-        what = f"entry {title!r} ({document.doc_id.hex()})" if title else "an entry"
-    else:
-        what = f"a {document.kind} ({document.doc_id.hex()})"
+        return f"entry {title!r} ({document.doc_id.hex()})" if title else "an entry"
+    return f"a {document.kind} ({document.doc_id.hex()})"
+
+
+def not_kept_anew(document: Document, error: InvalidInput) -> str:
+    """Why the values this device kept of an entry restored elsewhere were not written anew
+    (`Replica._restore_kept`), and what to do."""
+    return (
+        f"{_named(document)} was taken out of the trash on another device, but the words and "
+        f"values this device had kept of it, which the other devices hold deleted, could not "
+        f"be written again ({error}), so the entry is restored without them"
+    )
+
+
+def too_large_to_snapshot(journal: LocalJournal, document: Document, payload: bytes) -> str:
+    """Why `document` cannot be sealed again as one record (R41 F4-F6), and what to do."""
+    what = _named(document)
     return (
         f"{what} of journal {journal.name!r} holds {len(payload) // 1024} KiB, more than one "
         f"record carries ({wire.MAX_RECORD_BYTES // 1024} KiB sealed: texts merged from several "

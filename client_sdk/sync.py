@@ -468,13 +468,15 @@ class SyncReport:
     also by the owner's other devices once they verify the signed `ended` entry), or whose
     share was ended from one of this account's devices ("unshared": found in the signed
     `removed` entry by the owner's other devices, NU21 C4), and not while the verified chain
-    lists the member again (or, for "unshared", shows them reading it still). To a member (`owner` set): its share
-    ended by its signed end date, was removed or narrowed to read-only by the owner-signed
-    chain, or the server stopped serving it ("no longer served", the server's word); and,
-    in the same list, a journal whose share had ended shared with it again by a new
-    owner-signed grant ("shared again", `Departure.discarded` whether its copy had been
-    forgotten first: NU23 C9). Not a pre-session brief's end. An app shows them whenever it syncs: a later sync does not repeat
-    them. `str()` of one is a line for the user. Set by `Client.sync`."""
+    lists the member again (or, for "unshared", shows them reading it still). To a member
+    (`owner` set): its share ended by its signed end date, was removed or narrowed to
+    read-only by the owner-signed chain, or the server stopped serving it ("no longer
+    served", the server's word); and, in the same list, a journal whose share had ended
+    shared with it again by a new owner-signed grant ("shared again", `Departure.discarded`
+    whether its copy had been forgotten first: NU23 C9), or shared with it for the first
+    time ("shared", departures.SHARED: NU25 C4). Not a pre-session brief's end. An app
+    shows them whenever it syncs: a later sync does not repeat them. `str()` of one is a
+    line for the user. Set by `Client.sync`."""
     held_back: list[str] = field(default_factory=list)
     """Journals shared by an owner this account has not verified whose download stopped at
     the bound of what this device downloads for them (`replica.UNVERIFIED_SHARE_BYTES`), one

@@ -30,6 +30,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from client_sdk.documents import delete_set_update
+
 _ORIGIN, _RIGHT_ORIGIN, _PARENT_SUB = 0x80, 0x40, 0x20
 _GC, _DELETED, _JSON, _BINARY, _STRING, _EMBED, _FORMAT, _TYPE, _ANY, _DOC, _SKIP = (
     0,
@@ -190,7 +192,7 @@ def _content_length(reader: _Reader, ref: int) -> tuple[int, str | None]:
         reader.string()
         return 1, None
     if ref == _TYPE:
-        if reader.uint() in (3, 6):  # YXmlElement, YXmlHook: a name
+        if reader.uint() in (3, 5):  # YXmlElement, YXmlHook: a name (yjs typeRefs)
             reader.string()
         return 1, None
     if ref == _ANY:
@@ -310,22 +312,4 @@ def twin_deletes(state: bytes) -> bytes | None:
         for run in live[1:]:
             if run.first.client != live[0].first.client:
                 twins.setdefault(run.first.client, []).append((run.first.clock, run.length))
-    if not twins:
-        return None
-    out = bytearray(_uint(0))  # no structs
-    out += _uint(len(twins))
-    for client in sorted(twins):
-        ranges = sorted(twins[client])
-        out += _uint(client) + _uint(len(ranges))
-        for clock, length in ranges:
-            out += _uint(clock) + _uint(length)
-    return bytes(out)
-
-
-def _uint(value: int) -> bytes:
-    out = bytearray()
-    while value >= 0x80:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
+    return delete_set_update(twins) if twins else None

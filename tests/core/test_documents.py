@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -650,3 +653,34 @@ def test_a_new_documents_update_is_the_one_a_document_with_history_would_send(
     assert fresh.state() == update
     copy = Document.from_state(DOC_ID, ENTRY, update)
     assert (copy.field("title"), copy.text("body")) == (title, body)
+
+
+_CARRY_IN_A_CHILD = """
+import sys
+from client_sdk.documents import ENTRY, Document, EntryFields, new_entry_update
+from client_sdk.documents import edit_entry_update, trash_entry_update
+entry = Document(b"\\x05" * 16, ENTRY, client_id=1)
+new_entry_update(entry, EntryFields(body="Monday."), now_ms=1)
+edit_entry_update(entry, EntryFields(body="Monday. " + sys.argv[1]), now_ms=2)
+entry.apply(trash_entry_update(entry, now_ms=3))
+assert entry.removal_since({1: 0}, strip=True) is not None
+"""
+
+
+@pytest.mark.parametrize("words", ["Café au lait.", "今日は雨。", "Ça va 😀", "plain words"])
+def test_a_removal_is_carried_from_a_text_holding_any_characters(words: str) -> None:
+    """`removal_since` (a removal carried at a share's re-seal, at a late record's carry,
+    and for every removed document at a share: R43, R46 F7) deleted a text's words as the
+    values of a list: yrs counts a text's length and a list's apart, and spun for ever on
+    the first character outside ASCII, hanging the sync or the share. Run first in a child
+    process, so that a hang fails this test instead of the test run."""
+    subprocess.run([sys.executable, "-c", _CARRY_IN_A_CHILD, words], check=True, timeout=60)
+    laptop, phone = two_copies("Monday.")
+    edit_entry_update(laptop, EntryFields(body="Monday. " + words, mood=3), now_ms=2)
+    laptop.apply(trash_entry_update(laptop, now_ms=3))
+    carried = laptop.removal_since({laptop.client_id: 0}, strip=True)
+    assert carried is not None
+    phone.apply(carried)
+    view = entry_view(phone)
+    assert (view.body, view.mood, view.trashed_at is not None) == ("Monday.", None, True)
+    assert entry_view(laptop).body == "Monday. " + words  # kept here
