@@ -13,6 +13,7 @@ set to true, so a delete racing an edit always wins and an entry never comes bac
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -356,7 +357,9 @@ def replace_text(text: Text, new: str) -> None:
     exact, replacements) over whole words (`semantic_diff`), cleaned up by its
     `diff_cleanupSemantic` (equalities no longer than the edits on both sides of them, short
     words two sentences happen to share, become part of the edit) and by `semantic_edges` (a
-    lone full stop or other mark left equal at either end is folded in). A raw
+    lone full stop or other mark left equal at either end is folded in); a rewrite of most of
+    a sentence then replaces the whole sentence (`whole_sentences`), so two devices that
+    rewrite one sentence differently keep both new sentences whole, apart (NU27 C2). A raw
     character diff would turn a rewritten sentence into many small edits around shared
     letters, and two devices' rewrites would merge letter by letter (NU24 C1). It compares
     Python strings code point by code point; the offsets are then converted to the unit
@@ -370,7 +373,7 @@ def replace_text(text: Text, new: str) -> None:
         text.insert(0, new)
         return
     position = 0  # in TEXT_INDEX_UNIT, in the text as edited so far
-    diffs = semantic_diff(old, new)
+    diffs = whole_sentences(old, semantic_diff(old, new))
     index = 0
     while index < len(diffs):
         operation, chunk = diffs[index]
@@ -552,6 +555,117 @@ def semantic_edges(diffs: Diff) -> Diff:
 
 _LONE_MARK = re.compile(r"[^\w\s]", re.UNICODE)
 """One character that is neither part of a word nor a space: ".", "!", "?", "…", "😀"."""
+
+
+_SENTENCE_END = re.compile(
+    r"[.!?…]+[\"'”’»)\]]*(?:\s+|$)"  # ". ", "?! ", ".” ", "." at the end
+    r"|[。！？]+[」』”’）]*\s*"  # "。", "！" (no space after them)
+    r"|\n\s*"  # a line break ends whatever came before it
+)
+"""Where a sentence of a text ends (`sentences`): after its full stop, question or exclamation
+mark (and a closing quote or bracket) followed by white space or the end of the text, and
+the white space after it; or at a line break, with the white space after it."""
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """`text` cut into sentences, as (start, end) code point offsets in order, each holding the
+    white space after it; joined, they are `text` (`_SENTENCE_END`). A text without a sentence
+    end is one sentence."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.end() > start:
+            spans.append((start, match.end()))
+            start = match.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+def _holds_equal(step: tuple[int, str] | None, kept: str) -> bool:
+    """Whether `step` of a diff is an equality at least as long as `kept` (`whole_sentences`)."""
+    return step is not None and step[0] == diff_match_patch.DIFF_EQUAL and len(step[1]) >= len(kept)
+
+
+def whole_sentences(old: str, diffs: Diff) -> Diff:
+    """`diffs` (turning `old` into a new text, `semantic_diff`) with each rewrite of most of
+    one sentence made a replacement of the whole sentence (NU27 C2).
+
+    A *rewrite* is a run of edits between two equalities that deletes and inserts text, one of
+    them holding white space (more than one word changes: a one-word fix stays in place, so a
+    word another device inserted next to it keeps its place). It rewrites *most* of its
+    sentence (`sentences` of `old`; a run across several takes all of them) when what the
+    sentence keeps before it and what it keeps after it, each without white space at its
+    ends, are each no longer than the larger of the run's deleted and inserted text:
+    diff-match-patch's `diff_cleanupSemantic` rule (an equality no longer than the edits on
+    both sides of it is folded into them), with the sentence's start and end as the other
+    sides. The run then deletes the whole sentence, with the white space after it (or, for a
+    last sentence without any, the white space before it), and inserts the new one with the
+    same white space. Two devices that each rewrite most of one sentence then both replace
+    the same run: Yjs keeps both new sentences whole, one after the other, separated by that
+    white space ("Work is fine now. Work still worries me. I slept ok."), where two
+    word-level replacements of overlapping runs gave "Work still worries mefine now." (each
+    inserted inside its own deleted run, and words one kept and the other deleted were
+    lost). A text of one sentence has no white space to separate them ("Work is fine
+    now.Work still worries me."). What the other text kept around the run must be
+    equal, not edited: a sentence with two separate rewrites is left as it is."""
+    diffs = list(diffs)
+    spans = sentences(old)
+    starts = [start for start, _ in spans]
+    # Each diff's start in `old` (an insert: the position it is inserted at).
+    offsets: list[int] = []
+    at = 0
+    for operation, chunk in diffs:
+        offsets.append(at)
+        if operation != diff_match_patch.DIFF_INSERT:
+            at += len(chunk)
+    runs: list[tuple[int, int]] = []  # [first, last] indexes of each run of edits
+    index = 0
+    while index < len(diffs):
+        if diffs[index][0] == diff_match_patch.DIFF_EQUAL:
+            index += 1
+            continue
+        first = index
+        while index < len(diffs) and diffs[index][0] != diff_match_patch.DIFF_EQUAL:
+            index += 1
+        runs.append((first, index - 1))
+    for first, last in reversed(runs):  # from the end: the indexes before a run stay valid
+        run = diffs[first : last + 1]
+        deleted = "".join(c for op, c in run if op == diff_match_patch.DIFF_DELETE)
+        inserted = "".join(c for op, c in run if op == diff_match_patch.DIFF_INSERT)
+        if not (deleted and inserted) or not any(c.isspace() for c in deleted + inserted):
+            continue
+        begin = offsets[first]
+        end = begin + len(deleted)
+        start = spans[bisect.bisect_right(starts, begin) - 1][0]
+        stop = spans[bisect.bisect_right(starts, end - 1) - 1][1]
+        if stop == len(old) and not old[stop - 1].isspace():
+            while start > 0 and old[start - 1].isspace():  # a last sentence: the space before
+                start -= 1
+        before, after = old[start:begin], old[end:stop]
+        longest = max(len(deleted), len(inserted))
+        if len(before.strip()) > longest or len(after.strip()) > longest:
+            continue
+        head = diffs[first - 1] if before and first > 0 else None
+        tail = diffs[last + 1] if after and last + 1 < len(diffs) else None
+        if (before and not _holds_equal(head, before)) or (after and not _holds_equal(tail, after)):
+            continue  # another edit in the sentence: not one rewrite of it
+        widened: Diff = []
+        if head is not None:
+            kept = head[1][: len(head[1]) - len(before)]
+            widened += [(diff_match_patch.DIFF_EQUAL, kept)] if kept else []
+        widened += [
+            (diff_match_patch.DIFF_DELETE, before + deleted + after),
+            (diff_match_patch.DIFF_INSERT, before + inserted + after),
+        ]
+        if tail is not None:
+            kept = tail[1][len(after) :]
+            widened += [(diff_match_patch.DIFF_EQUAL, kept)] if kept else []
+        low = first - 1 if head is not None else first
+        high = last + 1 if tail is not None else last
+        diffs[low : high + 1] = widened
+        offsets[low : high + 1] = [0] * len(widened)  # not read again: runs before stay put
+    return diffs
 
 
 DIFF_TIMEOUT_S = 0.5
