@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from client_sdk.pushing import SetAsideChange
     from client_sdk.reflection import Prompts
     from client_sdk.results import InvalidResult, MeasureResult, Taken
-    from client_sdk.safety import Acknowledgement, LateFlag, SafetyFlag, SafetyPlan
+    from client_sdk.safety import Acknowledgement, LateFlag, SafetyFlag, SafetyHints, SafetyPlan
     from client_sdk.safety_path import SafetyPath, SafetyResponse
     from client_sdk.schedule import Assignment, Due, HomeworkEntry, ShareEnded
     from client_sdk.scoring import Band, Instrument, Option, ScoreChange, Source, UnscoredItem
@@ -141,7 +141,7 @@ _EXPORTS = {
     "pushing": ("SetAsideChange",),
     "reflection": ("Prompts",),
     "results": ("InvalidResult", "MeasureResult", "Taken"),
-    "safety": ("Acknowledgement", "LateFlag", "SafetyFlag", "SafetyPlan"),
+    "safety": ("Acknowledgement", "LateFlag", "SafetyFlag", "SafetyHints", "SafetyPlan"),
     "safety_path": ("SafetyPath", "SafetyResponse"),
     "schedule": ("Assignment", "Due", "HomeworkEntry", "ShareEnded"),
     "scoring": ("Band", "Instrument", "Option", "ScoreChange", "Source", "UnscoredItem"),
@@ -259,6 +259,7 @@ __all__ = [
     "RollbackError",
     "LateFlag",
     "SafetyFlag",
+    "SafetyHints",
     "SafetyPath",
     "SafetyPlan",
     "SafetyResponse",
