@@ -27,6 +27,7 @@ from client_sdk.departures import Departure
 from client_sdk.models import read_time
 from client_sdk.settling import FIELD_WORDS as FIELD_WORDS
 from client_sdk.settling import value_text
+from client_sdk.undelivered import MemberReceipt, recipients_by_state
 from client_sdk.upload_limit import describe as describe_upload_limit
 
 if TYPE_CHECKING:
@@ -244,35 +245,21 @@ async def unverified_owners(client: Client, owners: Iterable[str]) -> list[Unver
     return found
 
 
-RECEIPT_ORDER = ("seen_later", "may_have", "not_sent")
-
-
 def by_receipt(recipients: Iterable[Recipient]) -> dict[str, list[str]]:
-    """Members grouped by what is known of their receipt (`Recipient.state`), each member
-    once, under the most certain state of the ways they read it (sorted); a member who reads
-    it only through copies kept for them is named with them ("drsmith (through 'Shared with
-    drsmith')"): a field-level copy holds only some of its fields."""
-    best: dict[str, str] = {}
-    copies: dict[str, list[str]] = {}
-    whole: set[str] = set()
-    for r in recipients:
-        known = best.get(r.member)
-        if known is None or RECEIPT_ORDER.index(r.state) < RECEIPT_ORDER.index(known):
-            best[r.member] = r.state
-        if r.copy:
-            copies.setdefault(r.member, []).append(repr(r.journal))
-        else:
-            whole.add(r.member)
+    """Members grouped by what is known of their receipt (`undelivered.recipients_by_state`:
+    each member once, under the most certain state of the ways they read it), as named in a
+    line: a member who reads it only through copies kept for them is named with them
+    ("drsmith (through 'Shared with drsmith')"): a field-level copy holds only some of its
+    fields."""
 
-    def named(member: str) -> str:
-        if member in whole:
-            return member
-        return f"{member} (through {and_list(sorted(copies[member]))})"
+    def named(m: MemberReceipt) -> str:
+        if not m.through:
+            return m.member
+        return f"{m.member} (through {and_list(sorted(repr(j) for j in m.through))})"
 
     return {
-        state: [named(m) for m in sorted(m for m, s in best.items() if s == state)]
-        for state in RECEIPT_ORDER
-        if state in best.values()
+        state: [named(m) for m in members]
+        for state, members in recipients_by_state(recipients).items()
     }
 
 

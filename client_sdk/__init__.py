@@ -86,7 +86,7 @@ if TYPE_CHECKING:
     )
     from client_sdk.templates import Template, TemplateField
     from client_sdk.transport import QUICK_TRY, RetryPolicy
-    from client_sdk.undelivered import Recipient, Undelivered
+    from client_sdk.undelivered import MemberReceipt, Recipient, Undelivered, recipients_by_member
     from client_sdk.upload_limit import UploadLimit
     from client_sdk.withholding import Gap
 
@@ -154,7 +154,7 @@ _EXPORTS = {
     "sync": ("Arrival", "NewerFormat", "News", "Removal", "SetAside", "SyncProgress", "SyncReport"),
     "templates": ("Template", "TemplateField"),
     "transport": ("QUICK_TRY", "RetryPolicy"),
-    "undelivered": ("Recipient", "Undelivered"),
+    "undelivered": ("MemberReceipt", "Recipient", "Undelivered", "recipients_by_member"),
     "upload_limit": ("UploadLimit",),
     "withholding": ("Gap",),
 }
@@ -235,6 +235,7 @@ __all__ = [
     "InvalidResult",
     "MeasureResult",
     "Measures",
+    "MemberReceipt",
     "MoodGroup",
     "NetworkError",
     "NotFound",
@@ -279,6 +280,7 @@ __all__ = [
     "EndedShares",
     "Undelivered",
     "Recipient",
+    "recipients_by_member",
     "Source",
     "Streak",
     "SyncProgress",

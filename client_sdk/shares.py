@@ -76,9 +76,19 @@ class Shares:
         full: bool = False,
         full_if_new: bool = False,
         again: builtins.list[str] | tuple[str, ...] = (),
+        safety_flags: bool = False,
     ) -> ShareInfo:
         """Share a journal with another account (a therapist), or change a member's terms;
         needs the network.
+
+        `safety_flags=True` also opts the member in for safety flags once the share is made
+        (`client.safety.set_plan(journal=..., share_flags=True, flags_for=member)`: what `tj
+        share --safety-flags` does), and the ShareInfo returned says whether a flag raised
+        now reaches them (`safety_flags`, `safety_flags_earlier`), as it now stands (rev-c: an
+        app no longer reads `client.safety.flags_reach` to patch it). It needs a share of the
+        whole journal (InvalidInput with `only`, before anything changes) with the annotate
+        role (a member who keeps the read role: InvalidInput from `set_plan` after the share
+        is made, the opt-in not given).
 
         With `only`, when the field-level copy kept for that member from a share of it that
         ended is taken again, the member would read again what it still holds (entries
@@ -156,6 +166,11 @@ class Shares:
             raise InvalidInput(
                 f"{journal!r} holds your private notes about clients: it is never shared"
             )
+        if safety_flags and (only is not None or role == "read" or self._care is None):
+            raise InvalidInput(
+                "safety flags need a share of the whole journal with the annotate role (a "
+                "member who only reads could never mark a flag as read); nothing was changed"
+            )
         narrowing = only is not None
         pending = await self.undelivered(journal, username, copies=False) if narrowing else []
         shared = await self._context.sharing.share(
@@ -173,6 +188,10 @@ class Shares:
         )
         if shared.ended and pending:  # a whole-journal share ended: what it never delivered
             shared = replace(shared, undelivered=tuple(pending))
+        if safety_flags and self._care is not None:
+            await self._care()[0].set_plan(
+                journal=local.journal_id.hex(), share_flags=True, flags_for=shared.member
+            )
         return (await self._with_flags([shared]))[0]
 
     async def _with_flags(self, found: builtins.list[ShareInfo]) -> builtins.list[ShareInfo]:

@@ -5,7 +5,7 @@ real crypto. See /work/R40-FINDINGS.md."""
 
 from __future__ import annotations
 
-from client_sdk import Client, keys
+from client_sdk import Client, InvalidInput, keys
 from client_sdk.documents import Document
 from client_sdk.models import now_ms
 from client_sdk.safety import SAFETY_PLAN, SafetyHints
@@ -152,3 +152,32 @@ async def test_nu27_c17_the_response_says_what_is_missing_in_no_apps_commands(
     assert (
         written.plan_missing is False and "Your safety plan: Ring Jo, then walk." in written.lines
     )
+
+
+async def test_rev_c_grant_with_safety_flags_returns_the_share_as_it_now_stands(
+    signup: ClientFactory,
+) -> None:
+    """rev-c: `tj share --safety-flags` patched `ShareInfo.safety_flags` after reading
+    `safety.flags_reach`; `grant(safety_flags=True)` gives the opt-in and the share as the
+    opt-in left it, and is refused before anything changes for a share that could not
+    carry flags."""
+    ana, drsmith, tom = await signup("ana"), await signup("drsmith"), await signup("tom")
+    plain = await share_with(ana, tom, role="annotate")
+    assert plain.safety_flags is False  # not opted in
+    shared = await share_with(ana, drsmith, role="annotate", safety_flags=True)
+    assert (shared.safety_flags, shared.safety_flags_earlier) == (True, False)
+    assert (await ana.safety.flags_reach()) == {"drsmith": "on", "tom": "off"}
+    refused = [
+        {"role": "read", "safety_flags": True},
+        {"only": ["mood"], "role": "annotate", "safety_flags": True},
+    ]
+    for terms in refused:
+        try:
+            await share_with(ana, tom, **terms)
+        except InvalidInput as error:
+            assert "whole journal with the annotate role" in str(error)
+        else:
+            raise AssertionError(f"{terms} was accepted")
+    assert (await ana.safety.flags_reach())["tom"] == "off"
+    [tom_share] = [s for s in await ana.shares.list() if s.member == "tom"]
+    assert (tom_share.role, tom_share.fields) == ("annotate", None)  # nothing was changed
