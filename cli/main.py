@@ -1324,7 +1324,7 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
     kept = {change.record_id: change for change in await client.set_aside()}
     lines, named = [], set()
     for record in report.set_aside:
-        change = kept.get(record.record_id.hex())
+        change = kept.get(record.record_id)
         key = record.doc_id or record.record_id
         if key in named:
             continue

@@ -1495,11 +1495,13 @@ class Client:
         held = {j.id: j for j in await self.journals.list()}
         explained = []
         for r in refused:
-            withdrawal = await self.notes.refused_withdrawal(r.doc_id) if r.doc_id else None
+            withdrawal = (
+                await self.notes.refused_withdrawal(bytes.fromhex(r.doc_id)) if r.doc_id else None
+            )
             if withdrawal is not None:
                 explained.append(dataclasses.replace(r, reason=withdrawal, withdrawal=True))
                 continue
-            words = sync_plan.refusal_words(r.code, r.reason, held.get(r.journal_id.hex()))
+            words = sync_plan.refusal_words(r.code, r.reason, held.get(r.journal_id))
             explained.append(dataclasses.replace(r, reason=words))
         return explained
 

@@ -175,6 +175,13 @@ class Departure:
     them" when this device does not hold it): the source's signed chain names that copy
     (NU24 C10). "" otherwise."""
 
+    @property
+    def when(self) -> datetime | None:
+        """`at` as an aware UTC datetime, as every other time of the SDK (NU27 C11: `at` stays
+        milliseconds, as `describe`'s clock and `tj sync --json` take it); None when `at` is
+        0 (not known)."""
+        return datetime.fromtimestamp(self.at / 1000, UTC) if self.at else None
+
     def __str__(self) -> str:
         return self.describe()
 

@@ -206,7 +206,7 @@ class SafetyResponse:
     client has written no safety plan: one of `lines` says so; offer a way to write one,
     e.g. to `set_plan(plan=...)`), and `withheld_from` (usernames a flag did not reach
     because their share was made again since the client's opt-in: one of `lines` says so;
-    `client.sharing.grant(..., safety_flags=True)` names one again). Pass `SafetyHints` to
+    `client.shares.grant(..., safety_flags=True)` names one again). Pass `SafetyHints` to
     `respond` to have the lines themselves say how, in the app's words."""
 
     lines: list[str]

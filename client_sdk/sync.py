@@ -138,12 +138,14 @@ class SetAside:
     """A record the server refused for good in this sync, moved out of the outbox and kept on
     the device (`Client.set_aside()` lists every one; `Client.retry_set_aside()` retries).
     `withdrawal` is True for this account's withdrawal of its own note or prompt while the
-    note is on the server: `reason` then says who can remove it now (NU20 C4, R28 F3)."""
+    note is on the server: `reason` then says who can remove it now (NU20 C4, R28 F3).
+    `journal_id`, `record_id` and `doc_id` are hex strings, as in `SetAsideChange` (`doc_id`
+    None for a refused journal creation; NU27 C11: they were bytes)."""
 
-    journal_id: bytes
+    journal_id: str
     journal: str
-    record_id: bytes
-    doc_id: bytes | None
+    record_id: str
+    doc_id: str | None
     code: str
     reason: str
     withdrawal: bool = False
@@ -170,9 +172,9 @@ class SetAside:
     def to_dict(self) -> dict[str, object]:
         return {
             "journal": self.journal,
-            "journal_id": self.journal_id.hex(),
-            "record_id": self.record_id.hex(),
-            "doc_id": self.doc_id.hex() if self.doc_id else None,
+            "journal_id": self.journal_id,
+            "record_id": self.record_id,
+            "doc_id": self.doc_id or None,
             "code": self.code,
             "reason": self.reason,
             "withdrawal": self.withdrawal,
@@ -566,7 +568,7 @@ class SyncReport:
         lines += [f"Warning: ignored: {problem}" for problem in self.problems]
         lines += [f"Warning: the pull stopped early: {j}" for j in self.incomplete]
         kept = {c.record_id: c for c in set_aside or []}
-        lines += [r.line(kept.get(r.record_id.hex())) for r in self.set_aside]
+        lines += [r.line(kept.get(r.record_id)) for r in self.set_aside]
         lines += [
             f"Warning: the server is withholding records: {describe_gap(g)}" for g in self.withheld
         ]

@@ -38,7 +38,7 @@ def report() -> SyncReport:
             OvertakenEdit(ENTRY, "", True, "", AT),
         ],
         set_aside=[
-            SetAside(b"\1" * 16, "june/Personal", b"\2" * 16, b"\3" * 16, "forbidden", "june "
+            SetAside("01" * 16, "june/Personal", "02" * 16, "03" * 16, "forbidden", "june "
                      "made your access to june/Personal read-only"),
         ],
         departures=[Departure("drsmith", "Personal", "ab" * 16, "left", round(AT.timestamp() * 1000))],
@@ -100,7 +100,7 @@ def test_a_set_aside_change_is_named_from_the_devices_list() -> None:
         'Not delivered: june made your access to june/Personal read-only: your note "Stale '
         'reading of the week, which goes o…" was not delivered; it is kept on this device.'
     ) in lines
-    withdrawal = SetAside(b"\1" * 16, "P", b"\2" * 16, None, "forbidden", "ask drsmith", True)
+    withdrawal = SetAside("01" * 16, "P", "02" * 16, None, "forbidden", "ask drsmith", True)
     assert withdrawal.line() == "Withdrawal not delivered: ask drsmith."
 
 
@@ -128,3 +128,14 @@ def test_the_cli_prints_the_sdks_sentences_with_its_commands_added() -> None:
         "Safety: 1 new safety flag from carl: see `tj safety flags` and `tj caseload`."
     )
     assert SyncReport().summary() == "nothing new"
+
+
+def test_nu27_c11_ids_are_hex_and_a_departure_has_its_datetime() -> None:
+    """C11: `SetAside` carries hex ids as `SetAsideChange` does (its `to_dict` unchanged), and
+    `Departure.when` is `at` (ms, kept for `describe` and `tj sync --json`) as a datetime."""
+    [aside] = report().set_aside
+    assert (aside.journal_id, aside.record_id, aside.doc_id) == ("01" * 16, "02" * 16, "03" * 16)
+    assert aside.to_dict()["record_id"] == "02" * 16
+    [departure] = report().departures
+    assert departure.when == AT
+    assert Departure("drsmith", "Personal", "ab" * 16, "left").when is None
