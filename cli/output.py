@@ -682,7 +682,10 @@ def departure_lines(report: SyncReport) -> list[str]:
         elif d.owner:
             lines.append(f"Notice: {ended_text(d)}. Its read-only copy stays on this device.")
         else:
-            lines.append(f"Notice: {d.describe(departure_time)}.")  # local, as above (NU26 C6)
+            ends_copy = f"`tj unshare {shlex.quote(d.journal)} {shlex.quote(d.member)}`"
+            lines.append(  # local time, as above (NU26 C6)
+                f"Notice: {d.describe(departure_time, ends_copy=ends_copy)}."
+            )
         # --full: a role or an end date alone never shares a whole journal again (NU24 C4)
         again = f"tj share {shlex.quote(d.journal)} {shlex.quote(d.member)} --full"
         if d.items:  # the journal of single items: shared again one item at a time

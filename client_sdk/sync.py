@@ -556,8 +556,10 @@ class SyncReport:
         given), records withheld, journals rolled back or needing an update) and notices
         (records of erased accounts, downloads held back, shares that changed
         (`Departure.describe`), journals sharing a name, records of a newer app, the upload
-        limit). Times by `clock` (default UTC). The lines name no app's commands; `tj sync`
-        prints the same sentences with its own commands added."""
+        limit). Times by `clock` (default UTC). The sentences of settled fields, merged
+        texts, overtaken edits, changes set aside and departures name no app's commands
+        (`tj sync` prints them with its own added); a few other notices still name a `tj`
+        command where they say how to go on (a download held back names `tj verify`)."""
         flags = self.new_safety_flags()
         lines = [f"Safety: {', '.join(str(n) for n in flags)}."] if flags else []
         lines.append(self.summary()[0].upper() + self.summary()[1:] + ".")

@@ -139,3 +139,18 @@ def test_nu27_c11_ids_are_hex_and_a_departure_has_its_datetime() -> None:
     [departure] = report().departures
     assert departure.when == AT
     assert Departure("drsmith", "Personal", "ab" * 16, "left").when is None
+
+
+def test_a_member_who_left_but_reads_a_copy_is_told_without_a_command() -> None:
+    """NU26 C2's sentence (a member left, a field-level copy still reaches them) named
+    `tj unshare` in the SDK; an app's words go in `ends_copy`, as the CLI's do."""
+    left = Departure("drsmith", "Personal", "ab" * 16, "left", copy="Personal (mood) for drsmith")
+    plain = left.describe()
+    assert "`" not in plain and "tj " not in plain, plain
+    assert plain.endswith("still reaches them (ending your share with them ends it)")
+    assert left.describe(ends_copy="`tj unshare Personal drsmith`").endswith(
+        "still reaches them (`tj unshare Personal drsmith` ends it)"
+    )
+    cli, again = output.departure_lines(SyncReport(departures=[left]))
+    assert cli.endswith("(`tj unshare Personal drsmith` ends it).")
+    assert again.startswith("  If they did not mean to leave, share again:")
