@@ -34,6 +34,7 @@ from client_sdk import departures
 from client_sdk.care_disclosure import DISCLOSABLE
 from client_sdk.departures import Departure
 from client_sdk.errors import (
+    FlagsWouldStop,
     InvalidInput,
     NetworkError,
     NotFound,
@@ -217,6 +218,7 @@ def share(
         )
 
     end = None if until == NEVER else until
+    stop_flags: list[bool] = []  # told that safety flags stop, and agreed (NU24 C13)
     if only is not None:  # narrowing ends a whole-journal share: say what it never delivered
         pending, flagged = home.run(partial(narrowing_costs, journal_name, therapist))
         if pending:
@@ -235,6 +237,8 @@ def share(
                 abort=True,
                 err=True,
             )
+        if flagged:
+            stop_flags.append(True)
 
     again: list[str] = []  # items of a copy kept from an ended share, agreed to (NU24 C8)
     reach: list[str] = []  # with --safety-flags: whom flags reach now, by name (NU24 C15)
@@ -283,6 +287,7 @@ def share(
             full=full,
             full_if_new=plain,
             again=tuple(again),
+            stop_flags=bool(stop_flags),
             safety_flags=safety_flags,  # the opt-in, and the share as it now stands (rev-c)
         )
         if only is not None:
@@ -300,13 +305,29 @@ def share(
             reach.extend((await client.safety.plan(journal_name)).flags_reach or ())
         return shared
 
-    try:
-        shared = home.run(work)
-    except SharedAgain as asked:  # only: the copy kept from an ended share (NU24 C8)
-        what = f"the {plain_list(only or ())} of {journal_name}"
-        agree_to_share_again(asked, what, "only what you write from now on", yes)
-        again.extend(i.id for i in asked.items)
-        shared = home.run(work)
+    while True:  # each question at most once: asked again, the SDK's refusal is the answer
+        try:
+            shared = home.run(work)
+            break
+        except SharedAgain as asked:  # only: the copy kept from an ended share (NU24 C8)
+            if again:
+                raise
+            what = f"the {plain_list(only or ())} of {journal_name}"
+            agree_to_share_again(asked, what, "only what you write from now on", yes)
+            again.extend(i.id for i in asked.items)
+        except FlagsWouldStop as asked:  # only: flags began to reach them since (NU24 C13)
+            if stop_flags:
+                raise
+            output.message(flags_stop_text(journal_name, asked.member))
+            if not yes:
+                click.confirm(
+                    f"Stop safety flags to {asked.member} and share only some fields of "
+                    f"{journal_name} with them?",
+                    default=False,
+                    abort=True,
+                    err=True,
+                )
+            stop_flags.append(True)
     if as_json:
         output.print_json(shared.to_dict())
         return

@@ -66,7 +66,6 @@ end dates, and nothing of the chain names an account once it is erased.
 
 from __future__ import annotations
 
-import bisect
 import copy
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
@@ -80,7 +79,7 @@ import nacl.signing
 from client_sdk import crypto, keys
 from client_sdk.crypto import Context
 from client_sdk.errors import ChainUpdateNeeded, IntegrityError, RollbackError
-from client_sdk.withholding import Cover
+from client_sdk.withholding import Cover, Range, add_range, in_ranges
 
 CHAIN_VERSION = 2
 """The entry version this SDK signs, and the newest it reads (protocol.md 4.19, "Chain
@@ -1134,52 +1133,31 @@ def code_records(
     cover names. Two devices shown the same log compute the same list, whichever records
     each pulled before a compaction: a snapshot covers exactly what it supersedes."""
     accounts = {owner} if member is None else {owner, member}
-    covered: dict[tuple[bytes, bytes], list[tuple[int, int]]] = {}
-    carried: dict[tuple[bytes, bytes, bytes], list[tuple[int, int]]] = {}
+    covered: dict[tuple[bytes, bytes], list[Range]] = {}
+    carried: dict[tuple[bytes, bytes, bytes], list[Range]] = {}
     for cover in covers:
         if cover.author not in accounts:
             continue
         for item in cover.covers:
             if cover.author == owner or item.author == cover.author:
-                covered.setdefault((item.author, item.device), []).extend(item.ranges)
+                kept = [covered.setdefault((item.author, item.device), [])]
                 if cover.carries is not None:
-                    key = (item.author, item.device, cover.carries)
-                    carried.setdefault(key, []).extend(item.ranges)
-    merged = {key: merge_ranges(ranges) for key, ranges in covered.items()}
-    merged_carried = {key: merge_ranges(ranges) for key, ranges in carried.items()}
+                    kept.append(carried.setdefault((item.author, item.device, cover.carries), []))
+                for ranges in kept:
+                    for lo, hi in item.ranges:
+                        add_range(ranges, lo, hi)
 
     def left_out(r: CodeRecord) -> bool:
-        if not in_ranges(merged.get((r.author, r.device), []), r.counter):
+        if not in_ranges(covered.get((r.author, r.device), []), r.counter):
             return False
         if member is None or r.epoch is None or r.epoch not in readable:
             return True
         if r.doc_id is None:
             return False  # kept unread: only an owner's snapshot of a document it created
-        return in_ranges(merged_carried.get((r.author, r.device, r.doc_id), []), r.counter)
+        return in_ranges(carried.get((r.author, r.device, r.doc_id), []), r.counter)
 
     counted = {r.record_id for r in records if r.author in accounts and not left_out(r)}
     return sorted(counted)
-
-
-def merge_ranges(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Inclusive ranges, sorted and merged (adjacent ones joined)."""
-    merged: list[tuple[int, int]] = []
-    for lo, hi in sorted(ranges):
-        if merged and lo <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
-        else:
-            merged.append((lo, hi))
-    return merged
-
-
-MAX_COUNTER_BOUND = 2**63
-"""Above every counter: the upper bound `in_ranges` searches with."""
-
-
-def in_ranges(ranges: list[tuple[int, int]], value: int) -> bool:
-    """Whether `value` lies in one of the sorted, disjoint inclusive `ranges`."""
-    i = bisect.bisect_right(ranges, (value, MAX_COUNTER_BOUND)) - 1
-    return i >= 0 and ranges[i][0] <= value <= ranges[i][1]
 
 
 def head_code(state: AccessState, record_ids: Iterable[bytes]) -> str:

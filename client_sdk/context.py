@@ -15,7 +15,7 @@ from client_sdk.models import Entry, Journal, now_ms, to_datetime
 from client_sdk.queries import once_each
 from client_sdk.replica import REVOKED, Replica, is_archived, stored_document
 from client_sdk.sharing import Sharing
-from client_sdk.store import LocalJournal
+from client_sdk.store import LocalJournal, Store, StoredDocument
 
 DEFAULT_JOURNAL = "Personal"
 
@@ -189,15 +189,9 @@ class Context:
     async def document_of_kind(self, text: str, kind: str) -> tuple[LocalJournal, Document]:
         """The document of `kind` whose id is `text` or starts with it (4 to 32 hex digits).
         Raises InvalidInput for a malformed or ambiguous id, NotFound for none."""
-        cleaned = text.strip().lower()
         words = KIND_WORDS.get(kind, kind.replace("_", " "))
-        if not 4 <= len(cleaned) <= 32 or any(c not in "0123456789abcdef" for c in cleaned):
-            raise InvalidInput(f"{text!r} is not a {words} id (4 to 32 hex digits)")
-        ids = await self.store.document_ids_with_prefix(
-            bytes.fromhex(cleaned[: len(cleaned) // 2 * 2])
-        )
-        found = [await self.store.document(i) for i in ids if i.hex().startswith(cleaned)]
-        matches = [stored for stored in found if stored is not None and stored.kind == kind]
+        found = await documents_by_id(self.store, text, f"a {words} id")
+        matches = [stored for stored in found if stored.kind == kind]
         if not matches:
             raise NotFound(f"no {words} {text} on this device", subject="document")
         if len(matches) > 1:
@@ -299,6 +293,18 @@ class Context:
         if len(candidates) > 1:
             raise InvalidInput(f"{text} matches several entries: give more of the id")
         return candidates[0]
+
+
+async def documents_by_id(store: Store, text: str, what: str) -> list[StoredDocument]:
+    """The documents of this device whose id (hex) is `text` or starts with it: 4 to 32 hex
+    digits, any case, spaces around ignored. Raises InvalidInput, saying `text` is not
+    `what` ("an entry id"), for anything else."""
+    cleaned = text.strip().lower()
+    if not 4 <= len(cleaned) <= 32 or any(c not in "0123456789abcdef" for c in cleaned):
+        raise InvalidInput(f"{text!r} is not {what} (4 to 32 hex digits)")
+    ids = await store.document_ids_with_prefix(bytes.fromhex(cleaned[: len(cleaned) // 2 * 2]))
+    found = [await store.document(i) for i in ids if i.hex().startswith(cleaned)]
+    return [stored for stored in found if stored is not None]
 
 
 MIN_ID_PREFIX = 6

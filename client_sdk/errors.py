@@ -15,7 +15,8 @@
     │                     many failed logins, writes or lookups
     ├── InvalidInput      the caller passed something unusable (bad mood, bad name, ...)
     │   ├── ScopeNeeded   a share needs its scope chosen: the whole journal or some fields
-    │   ├── SharedAgain   sharing one item would give again what an ended share held
+    │   ├── SharedAgain   sharing one item, or some fields, would give again what a
+    │   │                 journal kept for the member from an ended share still holds
     │   └── QuotaExceeded an account limit (journals, devices, stored bytes, shares) is
     │                     reached: retrying the same request cannot succeed (HTTP 413)
     └── UpdateNeeded      the journal holds records of a newer app version this one cannot
@@ -213,12 +214,14 @@ class ItemAgain:
 
 
 class SharedAgain(InvalidInput):
-    """Nothing was shared (`Shares.grant_entry`, `Measures.share`): `member`'s share of the
-    journal of single items kept for them (`journal`, "Shared with drsmith") had ended, so
-    sharing one item there shares that journal with them again, and a new member receives
-    what it holds: `items` (`ItemAgain`), besides the one asked for (NU24 C8). Sharing them
-    too is a choice of its own: pass their ids (`again=[...]`) to agree, or move them to
-    the trash first (a copy in the trash is never given to a new member)."""
+    """Nothing was shared (`Shares.grant_entry`, `Measures.share`, `Shares.grant` with
+    `only`): `member`'s share of a journal kept for them (`journal`: the journal of single
+    items, "Shared with drsmith", or a field-level copy, "Personal (mood, tags) for
+    drsmith") had ended, so sharing one item there, or those fields again, shares that
+    journal with them again, and a new member receives what it holds: `items` (`ItemAgain`),
+    besides the one asked for (NU24 C8). Sharing them too is a choice of its own: pass their
+    ids (`again=[...]`) to agree, or move them to the trash first (a copy in the trash is
+    never given to a new member)."""
 
     subject = "shared again"
 
@@ -229,6 +232,22 @@ class SharedAgain(InvalidInput):
         self.journal = journal
         self.member = member
         self.items = items
+
+
+class FlagsWouldStop(InvalidInput):
+    """Nothing was changed (`Shares.grant` with `only`): a safety flag raised now in
+    `journal` (a PHQ-9 item 9 answered above 0) is sealed for `member` (`SafetyPath.flags_reach`
+    "on": the owner's signed plan and the journal's verified access chain), and narrowing
+    their whole-journal share to some fields ends that: a field-level copy carries no safety
+    flag, so no flag reaches them from then on (NU24 C13). Stopping them is a choice of its
+    own: tell the user, ask, then call again with `stop_flags=True`."""
+
+    subject = "safety flags"
+
+    def __init__(self, message: str, *, journal: str, member: str) -> None:
+        super().__init__(message)
+        self.journal = journal
+        self.member = member
 
 
 class StillShared(InvalidInput):

@@ -44,6 +44,7 @@ from client_sdk.caseload import (
     attention_order,
     caseload_row,
 )
+from client_sdk.context import documents_by_id
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, InvalidInput, NotFound, TJError
 from client_sdk.goals import Goal
@@ -162,14 +163,10 @@ class Briefs:
         return [(j, d) for j, d in found if d.kind != NOTE or creators.get(d.doc_id) == me]
 
     async def _discussable(self, item_id: str) -> tuple[LocalJournal, Document]:
-        cleaned = item_id.strip().lower()
-        if not 4 <= len(cleaned) <= 32 or any(c not in "0123456789abcdef" for c in cleaned):
-            raise InvalidInput(f"{item_id!r} is not an entry or note id (4 to 32 hex digits)")
         store = self._replica.store
+        found = await documents_by_id(store, item_id, "an entry or note id")
         await self._replica.load_access()
-        ids = await store.document_ids_with_prefix(bytes.fromhex(cleaned[: len(cleaned) // 2 * 2]))
-        found = [await store.document(i) for i in ids if i.hex().startswith(cleaned)]
-        matches = [d for d in found if d is not None and d.kind in DISCUSSABLE]
+        matches = [d for d in found if d.kind in DISCUSSABLE]
         if not matches:
             raise NotFound(f"no entry or note {item_id} on this device (try `tj sync`)")
         if len(matches) > 1:

@@ -22,7 +22,7 @@ Rules and document shapes are in safety.py (pure).
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -165,6 +165,24 @@ def _kept_since(document: Document | None, members: list[str] | None) -> dict[st
     return kept
 
 
+def _reach_status(
+    shares: Iterable[LocalShare], reached: Collection[str], named: Iterable[str]
+) -> dict[str, str]:
+    """Username -> "on" (in `reached`, `SafetyPath._members`), "earlier" (else, its account
+    id in hex among `named`, the opt-in's members: given for an earlier share) or "off", for
+    each member of `shares` (`SafetyPath.flags_reach`)."""
+    ids = set(named)
+    status = {}
+    for share in shares:
+        if share.member_name in reached:
+            status[share.member_name] = "on"
+        elif share.member_id.hex() in ids:
+            status[share.member_name] = "earlier"
+        else:
+            status[share.member_name] = "off"
+    return status
+
+
 def _opt_in_from(state: AccessState, account_id: bytes, handle: bytes) -> int:
     """When the membership `handle` of `account_id` began, for the opt-in rule (R37 F9: an
     opt-in counts only if given at or after it): the `at` of its `granted` entry, or of an
@@ -255,18 +273,12 @@ class SafetyPath:
         members = {s.member_name for s in shares}
         readers = members - reach.keys() - (await self._annotators(local)).keys()
         if plan.share_flags:
-            named = set(plan.flag_members or ())
+            status = _reach_status(shares, reach, plan.flag_members or ())
             plan = replace(
                 plan,
                 flags_reach=tuple(sorted(reach)),
                 not_opted_in=tuple(sorted(members - reach.keys())),
-                opted_in_earlier=tuple(
-                    sorted(
-                        s.member_name
-                        for s in shares
-                        if s.member_name not in reach and s.member_id.hex() in named
-                    )
-                ),
+                opted_in_earlier=tuple(sorted(n for n, s in status.items() if s == "earlier")),
             )
         return replace(plan, reads_only=tuple(sorted(readers)))
 
@@ -286,17 +298,10 @@ class SafetyPath:
             return {}
         found = await self._plan_document(local)
         plan = plan_view(found, self._display(local)) if found is not None else None
-        reached = await self._members(local, plan) if plan is not None and plan.share_flags else {}
-        named = set(plan.flag_members or ()) if plan is not None and plan.share_flags else set()
-        status = {}
-        for share in await self._current_shares(local):
-            if share.member_name in reached:
-                status[share.member_name] = "on"
-            elif share.member_id.hex() in named:
-                status[share.member_name] = "earlier"
-            else:
-                status[share.member_name] = "off"
-        return status
+        if plan is None or not plan.share_flags:
+            return _reach_status(await self._current_shares(local), {}, ())
+        reached = await self._members(local, plan)
+        return _reach_status(await self._current_shares(local), reached, plan.flag_members or ())
 
     async def set_plan(
         self,
@@ -951,9 +956,9 @@ class SafetyPath:
         wanted = (await self._local_journal(journal)).journal_id if journal else None
         flags: dict[str, SafetyFlag] = {}
         acks: list[tuple[str, bytes, bytes, int]] = []  # flag id, journal, author, time
-        for stored in await self._store.documents(wanted):
+        for stored in await self._store.documents(wanted, (SAFETY_FLAG, SAFETY_ACK)):
             local = journals.get(stored.journal_id)
-            if local is None or stored.kind not in (SAFETY_FLAG, SAFETY_ACK):
+            if local is None:
                 continue
             creator = await self._creator(stored)
             document = stored_document(stored)
@@ -1041,7 +1046,7 @@ class SafetyPath:
         )
 
     async def _documents(self, local: LocalJournal, kind: str) -> list[StoredDocument]:
-        return [s for s in await self._store.documents(local.journal_id) if s.kind == kind]
+        return await self._store.documents(local.journal_id, (kind,))
 
     async def _creator(self, stored: StoredDocument) -> bytes | None:
         return (await self._store.creators([stored.doc_id])).get(stored.doc_id)

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 from client_sdk import keys
 from client_sdk.care_disclosure import DISCLOSABLE
-from client_sdk.context import Context
-from client_sdk.errors import InvalidInput, NotFound
+from client_sdk.context import Context, documents_by_id
+from client_sdk.errors import FlagsWouldStop, InvalidInput, NotFound
 from client_sdk.models import normalize_username, now_ms, read_time
 from client_sdk.private_notes import holds_private_notes
 from client_sdk.replica import REVOKED
@@ -75,11 +75,21 @@ class Shares:
         no_end: bool = False,
         full: bool = False,
         full_if_new: bool = False,
-        again: builtins.list[str] | tuple[str, ...] = (),
+        again: Collection[str] = (),
+        stop_flags: bool = False,
         safety_flags: bool = False,
     ) -> ShareInfo:
         """Share a journal with another account (a therapist), or change a member's terms;
         needs the network.
+
+        With `only`, when a safety flag raised now in the journal is sealed for that member
+        (`client.safety.flags_reach` "on": the owner's signed plan and the verified access
+        chain, as this device holds them; sync first for a plan changed on another device),
+        narrowing their whole-journal share ends that: a field-level copy carries no safety
+        flag. FlagsWouldStop (an InvalidInput naming `journal` and `member`) is raised and
+        nothing is changed, unless `stop_flags=True` says the user was told and agreed (NU24
+        C13; `tj share --only` asks first). What they may not have received of it comes back
+        in `ShareInfo.undelivered`.
 
         `safety_flags=True` also opts the member in for safety flags once the share is made
         (`client.safety.set_plan(journal=..., share_flags=True, flags_for=member)`: what `tj
@@ -147,10 +157,19 @@ class Shares:
         see or act on is refused (InvalidInput) before anything changes: that copy would
         stay in force (R24 F3).
 
+        A member the chain lists whom the server no longer serves (they left the share, or
+        their account was deleted: the server's word) is first taken off the chain, as a sync
+        does: new terms for them (a role, an end date) are then refused with InvalidInput
+        saying so, nothing else changed, and `full=True` gives a new membership
+        (`ShareInfo.left_before`). That error tells the departure, so this device's next sync
+        does not report it again (`SyncReport.departures`), while the account's other devices
+        do.
+
         Raises KeyChangedError when the fingerprint does not match (nothing is shared),
         InvalidInput for an unconfirmed peer, a bad role or field, an end in the past, no
-        `full` or `only` for an account that is no member of the journal, both
-        `until` and `no_end` or both `only` and `full`,
+        `full` or `only` for an account that is no member of the journal, new terms for a
+        member who left, both `until` and `no_end` or both `only` and `full`; SharedAgain
+        (an InvalidInput) as said above for `only`, FlagsWouldStop (see above),
         AccessError when this account does not own the journal, NotFound for an unknown
         journal or account, NetworkError offline, UpdateNeeded for a new member or a share
         of some fields (`only`) while the journal holds changes its owner wrote with a newer
@@ -172,6 +191,8 @@ class Shares:
                 "member who only reads could never mark a flag as read); nothing was changed"
             )
         narrowing = only is not None
+        if narrowing and not stop_flags:
+            await self._refuse_stopping_flags(local.name, username)
         pending = await self.undelivered(journal, username, copies=False) if narrowing else []
         shared = await self._context.sharing.share(
             local,
@@ -193,6 +214,26 @@ class Shares:
                 journal=local.journal_id.hex(), share_flags=True, flags_for=shared.member
             )
         return (await self._with_flags([shared]))[0]
+
+    async def _refuse_stopping_flags(self, journal: str, username: str) -> None:
+        """Raise FlagsWouldStop when a safety flag raised now in `journal` is sealed for
+        `username` (`SafetyPath.flags_reach` "on"), whose share narrowing would end (NU24
+        C13); nothing is changed before. Decided on the journal's chain as verified just
+        now (`refresh_journals`) and this device's copy of the owner's signed plan."""
+        if self._care is None:
+            return
+        await self._context.replica.refresh_journals()
+        reach = await self._care()[0].flags_reach(journal)
+        member = normalize_username(username)
+        if reach.get(member) == "on":
+            raise FlagsWouldStop(
+                f"safety flags of {journal} go to {member} now, and a share of only some "
+                "fields carries none: narrowing their share stops them (a PHQ-9 item 9 "
+                f"answered above 0 in {journal} would seal no safety flag for {member}). "
+                "Nothing was changed; to narrow it anyway, say stop_flags=True",
+                journal=journal,
+                member=member,
+            )
 
     async def _with_flags(self, found: builtins.list[ShareInfo]) -> builtins.list[ShareInfo]:
         """`found` with `ShareInfo.safety_flags` (and `safety_flags_earlier`) set for each
@@ -274,7 +315,7 @@ class Shares:
         unique prefix of 4+ hex digits), and what is known of their receipt: each current
         member of its journal, and of each copy of it kept for a member (a field-level
         share, `share_entry`, `measures.share`), from the access chains verified here, sorted
-        by member and journal (undelivered.Recipient: "seen_later" when a record their
+        by member, the item's own journal before copies (undelivered.Recipient: "seen_later" when a record their
         device signed says it had seen later records, never "received": a seen vector is no
         proof of receipt, R46 F2; the server's word about downloads is never taken). What an
         app says before deleting or trashing a shared item (NU24 C9). Empty for an item of
@@ -308,9 +349,13 @@ class Shares:
             if not members:
                 continue
             records = await context.store.receipt_records(doc_id)
-            sent_under = await context.store.sent_epochs(doc_id)
+            sent_under = await context.store.sent_epochs(journal.journal_id, doc_id)
             claims = await context.store.member_claims(journal.journal_id)
-            highest = await context.store.highest_counters(journal.journal_id, journal.owner_id)
+            highest = (  # reads every record of the journal: only when a member claims any
+                await context.store.highest_counters(journal.journal_id, journal.owner_id)
+                if claims
+                else {}
+            )
             for member in members:
                 if member.who is None:
                     continue
@@ -343,20 +388,12 @@ class Shares:
 
     async def _item(self, item_id: str) -> StoredDocument:
         """A document of this device by id or unique prefix (4 to 32 hex digits)."""
-        cleaned = item_id.strip().lower()
-        if not 4 <= len(cleaned) <= 32 or any(c not in "0123456789abcdef" for c in cleaned):
-            raise InvalidInput(f"{item_id!r} is not an id (4 to 32 hex digits)")
-        store = self._context.store
-        ids = await store.document_ids_with_prefix(bytes.fromhex(cleaned[: len(cleaned) // 2 * 2]))
-        found = [i for i in ids if i.hex().startswith(cleaned)]
+        found = await documents_by_id(self._context.store, item_id, "an id")
         if not found:
             raise NotFound(f"no item {item_id} on this device", subject="document")
         if len(found) > 1:
             raise InvalidInput(f"{item_id} matches several: give more of the id")
-        stored = await store.document(found[0])
-        if stored is None:
-            raise NotFound(f"no item {item_id} on this device", subject="document")
-        return stored
+        return found[0]
 
     async def unshared_results(
         self, journal: str, username: str

@@ -1101,20 +1101,15 @@ class Sharing:
         membership their device left, which it keeps as left (no "shared again", no end told
         later), while the owner was never told they had left. With `basis` (new terms for
         what they hold) nothing is then signed: InvalidInput says they left and how to share
-        again; without it, a new membership is granted, and its time is appended to `left`
+        again, and this device's next sync does not report that departure again (told once,
+        `_told_by_refusal`); without it, a new membership is granted, and its time is appended to `left`
         (ms, UTC) when given."""
         # What was written before the share stays before it, and the share's snapshots can
         # account for every record the server holds so far (no false gap for the member).
         await self.replica.sync()
         if await self._dropped_as_departed(journal, peer):
             if basis is not None:
-                raise InvalidInput(
-                    f"{peer.username} no longer reads {journal.name!r}: the server says they "
-                    "left the share (not signed by them), so this device removed them from the "
-                    "journal's access and nothing else was changed. To share it with them "
-                    f"again: tj share {shlex.quote(journal.name)} "
-                    f"{shlex.quote(peer.username)} --full"
-                )
+                raise InvalidInput(await self._told_by_refusal(journal, peer))
             if left is not None:
                 left.append(now_ms())
 
@@ -1158,6 +1153,61 @@ class Sharing:
         await self.replica.seal_snapshots(fresh)
         await self.replica.push_outbox()
         return role, expires_at
+
+    async def _told_by_refusal(self, journal: LocalJournal, peer: Peer) -> str:
+        """The refusal of new terms for `peer`, a member `_dropped_as_departed` just took off
+        `journal`'s chain: why the server no longer serves them ("the server says they left
+        the share (not signed by them)", or that their account was deleted, or that it did
+        not say why) and how to share again (`--full`; for a field-level copy, its source
+        with `--only` and the copy's fields, NU21 C7). The refusal tells the departure, so it
+        is taken out of what the next sync reports on this device: told once (the owner's
+        other devices still tell it, as they verify the signed removal). A field-level copy
+        of the journal still shared with them is named too, as the sync's notice names it
+        (NU26 C2)."""
+        journal_id = journal.journal_id.hex()
+        found: list[Departure] = []
+        async with self.store.transaction() as tx:
+            pending = departures.decode(await tx.setting(departures.PENDING))
+            for d in pending.told:
+                if (
+                    not d.owner
+                    and d.journal_id == journal_id
+                    and normalize_username(d.member) == normalize_username(peer.username)
+                    and d.reason in (departures.LEFT, departures.ERASED, departures.UNKNOWN)
+                ):
+                    found.append(d)
+            if found:
+                pending.told = [d for d in pending.told if d not in found]
+                await tx.set_setting(departures.PENDING, pending.encode())
+        reason = found[-1].reason if found else departures.LEFT
+        said = {
+            departures.ERASED: "the server says their account was deleted",
+            departures.LEFT: "the server says they left the share (not signed by them)",
+        }.get(reason, "the server no longer serves them and did not say why")
+        if found:
+            names = {j.journal_id: j.name for j in await self.store.journals()}
+            copy = self._copy_kept_for(found[-1], names)
+            if copy:
+                said += (
+                    f" (they still read {copy!r}, the copy of some of its fields you keep for "
+                    "them, so what it copies of new entries still reaches them)"
+                )
+        again = f"tj share {shlex.quote(journal.name)} {shlex.quote(peer.username)} --full"
+        settings = self.kept_disclosures().get(journal.journal_id)
+        if settings is not None and settings.kind == "mirror" and settings.mirror_of:
+            source = {j.journal_id: j.name for j in await self.store.journals()}.get(
+                settings.mirror_of
+            )
+            if source is not None:
+                again = (
+                    f"tj share {shlex.quote(source)} {shlex.quote(peer.username)} --only "
+                    f"{','.join(settings.fields or DISCLOSABLE)}"
+                )
+        return (
+            f"{peer.username} no longer reads {journal.name!r}: {said}, so this device removed "
+            "them from the journal's access and nothing else was changed. To share it with "
+            f"them again: {again}"
+        )
 
     async def _dropped_as_departed(self, journal: LocalJournal, peer: Peer) -> bool:
         """Whether `peer`, a current member of `journal` by its verified chain, is one the
@@ -1687,11 +1737,9 @@ class Sharing:
             if settings.mirror_of.hex() != told.journal_id or mirror_id not in names:
                 continue
             state = self.replica.chains.state(mirror_id)
-            if state is None:
-                continue
-            for member in state.members.values():
-                if member.username == told.member and state.current_terms(settings.member_id, now):
-                    return names[mirror_id]
+            terms = state.current_terms(settings.member_id, now) if state is not None else None
+            if terms is not None and terms.username == told.member:
+                return names[mirror_id]
         return ""
 
     def _copy_still_read(self, told: Departure, journals: list[LocalJournal]) -> str:

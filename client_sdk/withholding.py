@@ -96,6 +96,17 @@ def add_range(ranges: list[Range], lo: int, hi: int) -> None:
     ranges[i:j] = [(new_lo, new_hi)]
 
 
+def in_ranges(ranges: list[Range], value: int) -> bool:
+    """Whether `value` lies in one of the sorted, disjoint inclusive `ranges` (as `add_range`
+    keeps them); O(log n)."""
+    i = bisect.bisect_right(ranges, (value, MAX_COUNTER_BOUND)) - 1
+    return i >= 0 and ranges[i][0] <= value <= ranges[i][1]
+
+
+MAX_COUNTER_BOUND = 2**63
+"""Above every counter: the upper bound `in_ranges` searches with."""
+
+
 def gaps(ranges: list[Range], upto: int) -> list[Range]:
     """The counters in [1, upto] that `ranges` lacks."""
     found: list[Range] = []

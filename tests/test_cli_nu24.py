@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from tests.conftest import RunningServer
+from tests.notice_times import NOTICE_TIME, same_moment
 from tests.test_cli import Device
 from tests.test_cli_insights import new_device
 
@@ -42,7 +43,8 @@ async def test_the_notice_after_a_therapist_leaves_suggests_a_command_that_works
         synced = await device.ok("sync")
         [notice] = [line for line in synced.stderr.splitlines() if line.startswith("Notice:")]
         when = re.search(
-            r"^Notice: drsmith no longer reads Personal \((\d\d:\d\d)\): the server says they left",
+            rf"^Notice: drsmith no longer reads Personal \(({NOTICE_TIME})\): the server says "
+            "they left",
             notice,
         )
         assert when, (name, notice)
@@ -53,7 +55,7 @@ async def test_the_notice_after_a_therapist_leaves_suggests_a_command_that_works
         again = [line.strip() for line in synced.stderr.splitlines() if "tj share " in line]
         assert [a.split(": ", 1)[1] for a in again] == ["tj share Personal drsmith --full"], again
         told[name] = when.group(1)
-    assert told["laptop"] == told["phone"]  # the one removal, at one time
+    assert same_moment(told["laptop"], told["phone"]), told  # the one removal, at one time
     shared = await ana.tj("share", "Personal", "drsmith", "--full", input="")
     assert shared.exit_code == 0, shared.output
     assert [s["member"] for s in await ana.json("shares")] == ["drsmith"]
@@ -100,7 +102,7 @@ async def test_narrowing_a_whole_share_is_told_to_the_owners_other_devices(
     [notice] = [line for line in told.stderr.splitlines() if line.startswith("Notice:")]
     assert re.fullmatch(
         r"Notice: drsmith no longer reads all of Personal: the share was ended from one of "
-        rf"your devices \(\d\d:\d\d\); they read only what '{re.escape(copy)}' copies of it "
+        rf"your devices \({NOTICE_TIME}\); they read only what '{re.escape(copy)}' copies of it "
         r"now \(`tj shares`\)\.",
         notice,
     ), notice

@@ -6,10 +6,10 @@ shared again is new (R46 F5), and what is said of it is true (C5). Real server o
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from tests.conftest import RunningServer
+from tests.notice_times import timeless
 from tests.test_cli import Device, laptop, phone
 from tests.test_cli_insights import new_device
 
@@ -23,8 +23,9 @@ FIRST_SHARE = (
 
 
 def said(text: str) -> str:
-    # a message wraps on a narrow terminal; a notice's time (HH:MM, local) is the test's own
-    return re.sub(r"\(\d\d:\d\d\)", "(HH:MM)", " ".join(text.split()))
+    # a message wraps on a narrow terminal; a notice's time (HH:MM, local; with its date
+    # after midnight) is the test's own
+    return timeless(" ".join(text.split()))
 
 
 async def synced(device: Device) -> tuple[str, list[str]]:

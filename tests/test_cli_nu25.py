@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from tests.conftest import RunningServer
+from tests.notice_times import NOTICE_TIME
 from tests.table_cells import column
 from tests.test_cli import Device
 from tests.test_cli_insights import new_device
@@ -197,7 +198,7 @@ async def test_a_therapist_is_told_once_when_a_client_shares_for_the_first_time(
     synced = await drsmith.ok("sync")
     [notice] = [line for line in synced.stderr.splitlines() if line.startswith("Notice:")]
     assert re.fullmatch(
-        r"Notice: ana shared Personal with you \(\d\d:\d\d\): read it with `tj list --journal "
+        rf"Notice: ana shared Personal with you \({NOTICE_TIME}\): read it with `tj list --journal "
         r"ana/Personal` \(`tj shared-with-me` lists what is shared with you\)\.",
         notice,
     ), notice

@@ -7,9 +7,9 @@ words are as before. Real server on loopback, real crypto. See /work/NU26-FINDIN
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+from tests import notice_times
 from tests.conftest import RunningServer
 from tests.test_cli_insights import new_device
 
@@ -23,8 +23,9 @@ STILL = (
 
 
 def timeless(text: str) -> str:
-    """`text` with each local time of a notice ("(13:07)") written "(TIME)"."""
-    return re.sub(r"\(\d\d:\d\d\)", "(TIME)", text)
+    """`text` with each local time of a notice ("(13:07)", or "(2026-12-01 23:59)" after
+    midnight) written "(TIME)"."""
+    return notice_times.timeless(text, "(TIME)")
 
 
 async def test_leave_names_the_copy_that_keeps_arriving(

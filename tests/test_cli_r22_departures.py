@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunningServer
+from tests.notice_times import NOTICE_TIME
 from tests.test_cli import Device
 
 
@@ -60,7 +61,7 @@ async def test_every_command_that_syncs_shows_the_departure_it_learns(
     await tom.ok("leave", "ana/Personal", "--yes")
     shown = await ana.ok(*command)
     assert re.search(  # local time, as every notice (NU26 C6)
-        r"Notice: tom no longer reads Personal \(\d\d:\d\d\): the server says they left",
+        rf"Notice: tom no longer reads Personal \({NOTICE_TIME}\): the server says they left",
         shown.stderr,
     ), shown.stderr
     assert "share again: tj share Personal tom --full" in shown.stderr

@@ -18,6 +18,7 @@ from cli.main import NOT_DELIVERED_EXIT
 from client_sdk import keys
 from client_sdk.models import default_device_name
 from tests.conftest import RunningServer
+from tests.notice_times import NOTICE_TIME
 from tests.test_cli import Device, failed_with_one_line
 
 SHARE_KEYS = {
@@ -775,7 +776,7 @@ async def test_the_clients_sync_says_once_that_the_therapist_left_and_the_plan_s
         "new entries and safety flags no longer reach them." in told.stderr
     )
     assert re.search(
-        r"Notice: tom no longer reads Personal \(\d\d:\d\d\): ",
+        rf"Notice: tom no longer reads Personal \({NOTICE_TIME}\): ",
         told.stderr,  # local (NU26 C6)
     )
     assert "If they did not mean to leave, share again: tj share Personal tom --full" in told.stderr

@@ -33,7 +33,8 @@ async def a_flag_for_tom(signup: ClientFactory) -> tuple[Client, Client, str]:
 
 async def test_a_flag_of_a_narrowed_share_gives_the_true_reason(signup: ClientFactory) -> None:
     ana, tom, flag = await a_flag_for_tom(signup)
-    await ana.shares.grant("Personal", "tom", only=["mood", "tags"])
+    # tom receives flags: narrowing stops them, which the SDK has the caller say (NU24 C13)
+    await ana.shares.grant("Personal", "tom", only=["mood", "tags"], stop_flags=True)
     await tom.sync()
     [held] = await tom.safety.flags()
     assert held.id == flag and held.share_ended and not held.acknowledged

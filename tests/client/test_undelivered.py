@@ -55,7 +55,8 @@ async def test_an_acknowledged_flag_and_a_later_calm_phq9_leave_nothing_to_say(
     await lea.sync()
     assert await lea.shares.undelivered("Personal", "drlee") == []
     await lea.measures.take("phq9", [0] * 9)
-    narrowed = await lea.shares.grant("Personal", "drlee", only=["mood"])
+    # drlee receives flags: narrowing stops them, which the SDK has the caller say (NU24 C13)
+    narrowed = await lea.shares.grant("Personal", "drlee", only=["mood"], stop_flags=True)
     assert narrowed.ended == ("Personal",) and narrowed.undelivered == ()
 
 

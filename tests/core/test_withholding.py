@@ -20,6 +20,7 @@ from client_sdk.withholding import (
     decode_covers,
     encode_covers,
     gaps,
+    in_ranges,
     merge_covers,
 )
 
@@ -47,6 +48,16 @@ def test_ranges_stay_sorted_disjoint_and_hold_exactly_what_was_added(
     assert as_set(ranges) == as_set(added)
     for (lo1, hi1), (lo2, hi2) in zip(ranges, ranges[1:], strict=False):
         assert lo1 <= hi1 and hi1 + 1 < lo2 <= hi2  # neither overlapping nor touching
+
+
+@given(spans, st.integers(0, 80))
+def test_in_ranges_holds_exactly_the_counters_added(
+    added: list[tuple[int, int]], counter: int
+) -> None:
+    ranges: list[tuple[int, int]] = []
+    for lo, hi in added:
+        add_range(ranges, lo, hi)
+    assert in_ranges(ranges, counter) == (counter in as_set(added))
 
 
 @given(spans, st.integers(0, 80))

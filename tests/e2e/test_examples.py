@@ -80,7 +80,7 @@ async def test_the_therapist_overview_covers_every_shared_journal_online_and_off
     tom = await signup("tom")
     yesterday = noon(date.today() - timedelta(days=1))
     await ana.entries.write(None, "Slept badly.", title="Rough night", mood=3, created_at=yesterday)
-    await ana.entries.write(None, "Better.", title="A walk", mood=7)
+    walk = await ana.entries.write(None, "Better.", title="A walk", mood=7)
     taken = await ana.measures.take("phq9", [1, 1, 1, 1, 1, 0, 0, 0, 0])
     await ana.shares.grant("Personal", "tom", fingerprint=await tom.shares.fingerprint(), full=True)
     await ben.journals.create("Sleep")
@@ -97,7 +97,7 @@ async def test_the_therapist_overview_covers_every_shared_journal_online_and_off
     expected = [
         "ana/Personal (read)  [fingerprint not compared]",
         "  last 14 days: 2 entries, average mood 5.0",
-        f"  latest entry: {date.today():%Y-%m-%d} A walk",
+        f"  latest entry: {walk.local_created_at:%Y-%m-%d} A walk",  # its day, as written
         f"  {result.name}: {result.score} ({result.band}), {result.taken_at.astimezone():%Y-%m-%d}",
         "ben/Sleep (annotate)",
         "  last 14 days: 0 entries, average mood -",
@@ -123,7 +123,7 @@ async def test_the_therapist_overview_counts_what_a_copy_repeats_once_as_the_cli
     await ana.shares.grant("Personal", "tom", only=["mood", "scores"])
     await ana.shares.grant("Personal", "tom", full=True)
     await ana.entries.write(None, "A long walk.", title="Walk", mood=7)
-    await ana.entries.write(None, "", mood=4)  # a mood alone: no title, no text
+    alone = await ana.entries.write(None, "", mood=4)  # a mood alone: no title, no text
     taken = await ana.measures.take("phq9", [2, 2, 2, 2, 1, 1, 1, 1, 0])
     await ana.sync()
     for client in (ana, tom):
@@ -131,7 +131,7 @@ async def test_the_therapist_overview_counts_what_a_copy_repeats_once_as_the_cli
 
     text = await run_example("therapist_overview", "--home", str(tom.home), "--days", "14")
     result = taken.result
-    today = f"{date.today():%Y-%m-%d}"
+    today = f"{alone.local_created_at:%Y-%m-%d}"  # its day, as written
     assert text.splitlines() == [
         "ana/Personal (read)  [fingerprint not compared]",
         "  last 14 days: 2 entries, average mood 5.5",
