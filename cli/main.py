@@ -1324,21 +1324,15 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
     kept = {change.record_id: change for change in await client.set_aside()}
     lines, named = [], set()
     for record in report.set_aside:
-        change = kept.get(record.record_id.hex())
+        change = kept.get(record.record_id)
         key = record.doc_id or record.record_id
         if key in named:
             continue
         named.add(key)
-        if record.withdrawal:  # the note stays with its readers: say who can remove it
-            lines.append(f"Withdrawal not delivered: {record.reason}.")
-            continue
-        what = "a change"
-        if change is not None and change.kind:
-            words = change.title or change.text
-            what = f"your {change.kind}" + (f' "{output.preview(words)}"' if words else "")
-        lines.append(
-            f"Not delivered: {record.reason}: {what} was not delivered; it is kept on this "
-            "device in `tj set-aside list` (`tj set-aside retry` sends it again)."
+        lines.append(  # a withdrawal's reason says who can remove the note now
+            record.line(
+                change, kept=" in `tj set-aside list` (`tj set-aside retry` sends it again)"
+            )
         )
     return lines
 

@@ -34,7 +34,7 @@ from cli.main import (
     sync_note,
     then_sync,
 )
-from cli.safety import show_safety_message
+from cli.safety import CLI_HINTS, show_safety_message
 from cli.sharing import again_option, items_shared, share_item
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 
@@ -128,7 +128,7 @@ def measure_take(
     shown_before: list[str] = []  # the safety message as `ask` showed it (NU25 C2: once)
 
     def safety_message() -> list[str]:
-        lines = home.run(lambda client: client.safety.message(journal_name))
+        lines = home.run(lambda client: client.safety.message(journal_name, hints=CLI_HINTS))
         shown_before.extend(lines)
         return lines
 
@@ -170,7 +170,7 @@ def measure_take(
         lines: list[str] = []
         response = None
         if taken.result.safety_concern:
-            response = await client.safety.respond(taken.result)
+            response = await client.safety.respond(taken.result, hints=CLI_HINTS)
             lines = response.lines
             if not shown_before:
                 show_safety_message(lines)  # at once: before the sync, however long it takes
@@ -321,7 +321,7 @@ def stopped(home: Home, chosen: Instrument, answers: list[int], journal: str | N
         async def seal(client: Client) -> tuple[list[str], str | None, bool]:
             await synced_quietly(client)  # decide on a fresh view (NU22 C3)
             response = await client.safety.respond_to_answer(
-                chosen.id, item, answers[item - 1], journal=journal
+                chosen.id, item, answers[item - 1], journal=journal, hints=CLI_HINTS
             )
             if response.no_flag:
                 output.message(response.no_flag)

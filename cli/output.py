@@ -25,6 +25,9 @@ from cli.terminal import shown as shown
 from client_sdk import TRASH_DAYS, departures
 from client_sdk.departures import Departure
 from client_sdk.models import read_time
+from client_sdk.settling import FIELD_WORDS as FIELD_WORDS
+from client_sdk.settling import value_text
+from client_sdk.undelivered import MemberReceipt, recipients_by_state
 from client_sdk.upload_limit import describe as describe_upload_limit
 
 if TYPE_CHECKING:
@@ -35,7 +38,6 @@ if TYPE_CHECKING:
         Journal,
         MeasureResult,
         MergedText,
-        News,
         OvertakenEdit,
         Recipient,
         SyncReport,
@@ -243,35 +245,21 @@ async def unverified_owners(client: Client, owners: Iterable[str]) -> list[Unver
     return found
 
 
-RECEIPT_ORDER = ("seen_later", "may_have", "not_sent")
-
-
 def by_receipt(recipients: Iterable[Recipient]) -> dict[str, list[str]]:
-    """Members grouped by what is known of their receipt (`Recipient.state`), each member
-    once, under the most certain state of the ways they read it (sorted); a member who reads
-    it only through copies kept for them is named with them ("drsmith (through 'Shared with
-    drsmith')"): a field-level copy holds only some of its fields."""
-    best: dict[str, str] = {}
-    copies: dict[str, list[str]] = {}
-    whole: set[str] = set()
-    for r in recipients:
-        known = best.get(r.member)
-        if known is None or RECEIPT_ORDER.index(r.state) < RECEIPT_ORDER.index(known):
-            best[r.member] = r.state
-        if r.copy:
-            copies.setdefault(r.member, []).append(repr(r.journal))
-        else:
-            whole.add(r.member)
+    """Members grouped by what is known of their receipt (`undelivered.recipients_by_state`:
+    each member once, under the most certain state of the ways they read it), as named in a
+    line: a member who reads it only through copies kept for them is named with them
+    ("drsmith (through 'Shared with drsmith')"): a field-level copy holds only some of its
+    fields."""
 
-    def named(member: str) -> str:
-        if member in whole:
-            return member
-        return f"{member} (through {and_list(sorted(copies[member]))})"
+    def named(m: MemberReceipt) -> str:
+        if not m.through:
+            return m.member
+        return f"{m.member} (through {and_list(sorted(repr(j) for j in m.through))})"
 
     return {
-        state: [named(m) for m in sorted(m for m, s in best.items() if s == state)]
-        for state in RECEIPT_ORDER
-        if state in best.values()
+        state: [named(m) for m in members]
+        for state, members in recipients_by_state(recipients).items()
     }
 
 
@@ -479,52 +467,36 @@ def upload_limit_text(limit: UploadLimit) -> str:
     return text[0].upper() + text[1:] + "."
 
 
-FIELD_WORDS = {"created_at": "date", "emotions": "emotions", "tags": "tags"}
-
-
 def field_value_text(field: str, value: Any) -> str:
     """A settling field's value in plain words (a date in local time, lists joined)."""
-    if value is None or value == [] or value == "":
-        return "none"
-    if field == "created_at" and (moment := read_time(value)) is not None:
-        return local_time(moment.astimezone())
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+    return value_text(field, value, local_time)
 
 
 def settled_lines(report: SyncReport) -> list[str]:
     """What a sync settled on this device, told after every sync (`tj sync` and a command's
-    own): first each safety flag it sealed for an answer given before this device knew the
-    opt-in or the share (NU22 C3: "Safety: A safety flag was sealed for drsmith for your
-    PHQ-9 answer of ..."), then one line per entry field this device changed offline that
-    another device's change settled (client_sdk/settling.py), with how to see this
-    device's value, then one per text this device and another changed (NU24 C1: an entry's
-    body, a goal's why, a safety plan: "Merged: the text of entry ..."), then one per entry edited here that another device put in the trash
-    (or deleted) without having received the edit (NU22 C12), with how to get it back."""
+    own), in the SDK's words with the CLI's commands (NU27 C9): first each safety flag it
+    sealed for an answer given before this device knew the opt-in or the share (NU22 C3:
+    "Safety: A safety flag was sealed for drsmith for your PHQ-9 answer of ..."), then one
+    line per entry field this device changed offline that another device's change settled
+    (`Settled.line`), with how to see this device's value, then one per text this device and
+    another changed (NU24 C1: `MergedText.line`), then one per entry edited here that
+    another device put in the trash (or deleted) without having received the edit (NU22
+    C12: `OvertakenEdit.line`), with how to get it back."""
     lines = [f"Safety: {flag.line()}" for flag in report.late_flags]
-    for s in report.settled:
-        name = FIELD_WORDS.get(s.field, s.field)
-        titled = f' ("{s.title}")' if s.title else ""
-        lines.append(
-            f"Settled: the {name} of entry {short_id(s.entry_id)}{titled} was changed on "
-            f"another device; it is {field_value_text(s.field, s.kept)!r} everywhere now. "
-            f"This device had {field_value_text(s.field, s.mine)!r}: `tj history "
-            f"{short_id(s.entry_id)}` keeps it."
-        )
+    lines += [
+        s.line(local_time, keeps=f"`tj history {short_id(s.entry_id)}`") for s in report.settled
+    ]
     lines += [merged_line(m) for m in report.merged_texts]
     lines += [overtaken_line(edit) for edit in report.overtaken]
     return lines
 
 
 def merged_line(merged: MergedText) -> str:
-    """A text this device and another changed apart, merged (NU24 C1), in words: which text
-    of which document, and the command that shows it."""
+    """A text this device and another changed apart, merged (NU24 C1): `MergedText.line`
+    with the command that shows it."""
     if merged.kind == "goal":
-        what = f"the why of goal {merged.title!r} ({short_id(merged.doc_id)})"
         show = f"tj goal show {short_id(merged.doc_id)}"
     elif merged.kind == "safety_plan":
-        what = f"the safety plan of {merged.journal}" if merged.journal else "the safety plan"
         journal = (
             ""
             if merged.journal in ("", "Personal")
@@ -532,70 +504,42 @@ def merged_line(merged: MergedText) -> str:
         )
         show = f"tj safety plan{journal}"
     else:
-        titled = f' ("{merged.title}")' if merged.title else ""
-        what = f"the text of entry {short_id(merged.doc_id)}{titled}"
         show = f"tj show {short_id(merged.doc_id)}"
-    return (
-        f"Merged: {what}, changed on this device at {local_time(merged.at)}, was changed on "
-        f"another device too; every device now has both changes in one text. Read it to "
-        f"check it says what you meant: `{show}`."
-    )
+    return merged.line(local_time, show=f"`{show}`")
 
 
 def overtaken_line(edit: OvertakenEdit) -> str:
-    """An entry edited here that another device trashed or deleted meanwhile, in words."""
-    titled = f' ("{edit.title}")' if edit.title else ""
-    where = f"on {edit.device}" if edit.device else "on another device"
+    """An entry edited here that another device trashed or deleted meanwhile:
+    `OvertakenEdit.line` with the command that restores it."""
     entry = short_id(edit.entry_id)
-    if edit.deleted:
-        return (
-            f"Deleted: entry {entry}, edited on this device at {local_time(edit.edited_at)}, "
-            f"was deleted for good {where} before it received that edit; the edit went with it."
-        )
-    return (
-        f"Trashed: entry {entry}{titled}, edited on this device at "
-        f"{local_time(edit.edited_at)}, was moved to the trash {where} before it received "
-        f"that edit. The edit is kept in it: `tj restore {entry}` brings the entry back with "
-        "it (`tj show` reads it in the trash)."
+    return edit.line(
+        local_time,
+        restore=f"`tj restore {entry}` brings the entry back with it (`tj show` reads it in "
+        "the trash).",
     )
 
 
 def sync_text(report: SyncReport) -> str:
-    """One sync in plain words: "sent 1 change, 2 new entries from phone", "nothing new"."""
-    return ", ".join(sync_lines(report)) or "nothing new"
+    """One sync in plain words: "sent 1 change, 2 new entries from phone", "nothing new"
+    (`SyncReport.summary`)."""
+    return report.summary()
 
 
 def sync_lines(report: SyncReport) -> list[str]:
-    """What one sync sent and received, one item per line: "sent 2 changes", then one line
-    per kind of change and where it came from ("1 updated goal from laptop"), then how
-    many shares changed ("1 share change (below)"): each is told once, in words, by its
-    notice after the summary (`departure_lines`, which every command printing this calls),
-    not in the summary too (NU25 C5)."""
-    lines = [f"sent {plural(report.pushed, 'change', 'changes')}"] if report.pushed else []
-    first = sorted(report.news, key=lambda news: not is_new_safety_flag(news))  # stable
-    lines += [str(news) for news in first]
-    if report.departures:
-        count = plural(len(report.departures), "share change", "share changes")
-        lines.append(f"{count} (below)")
-    return lines
-
-
-def is_new_safety_flag(news: News) -> bool:
-    """A flag for this account to act on: one a client sealed for it that is new to it, one
-    of an earlier share whose acknowledgement this device does not hold included (R46 F5);
-    never one this account acknowledged already (verified here), nor the client's own flags
-    arriving from their other devices (NU22 C13)."""
-    from client_sdk.sync import NEW
-
-    return news.kind == "safety_flag" and news.what == NEW and not news.own
+    """What one sync sent and received, one item per line (`SyncReport.summary_items`):
+    each share change is told once, in words, by its notice after the summary
+    (`departure_lines`, which every command printing this calls), not in the summary too
+    (NU25 C5)."""
+    return report.summary_items()
 
 
 def safety_line(report: SyncReport) -> str | None:
     """The new safety flags a sync brought, on a line of their own before its summary, so
     that among many clients' news they are not missed (NU20 C6): "Safety: 1 new safety flag
-    from carl: see `tj safety flags` and `tj caseload`" (a flag of an earlier share whose
-    acknowledgement this device does not hold is new too: R46 F5); None when there is none."""
-    flags = [str(news) for news in report.news if is_new_safety_flag(news)]
+    from carl: see `tj safety flags` and `tj caseload`" (`SyncReport.new_safety_flags`: a
+    flag of an earlier share whose acknowledgement this device does not hold is new too:
+    R46 F5); None when there is none."""
+    flags = [str(news) for news in report.new_safety_flags()]
     if not flags:
         return None
     return f"Safety: {', '.join(flags)}: see `tj safety flags` and `tj caseload`."
@@ -764,7 +708,10 @@ def departure_lines(report: SyncReport) -> list[str]:
         elif d.owner:
             lines.append(f"Notice: {ended_text(d)}. Its read-only copy stays on this device.")
         else:
-            lines.append(f"Notice: {d.describe(departure_time)}.")  # local, as above (NU26 C6)
+            ends_copy = f"`tj unshare {shlex.quote(d.journal)} {shlex.quote(d.member)}`"
+            lines.append(  # local time, as above (NU26 C6)
+                f"Notice: {d.describe(departure_time, end_of_share, ends_copy=ends_copy)}."
+            )
         # --full: a role or an end date alone never shares a whole journal again (NU24 C4)
         again = f"tj share {shlex.quote(d.journal)} {shlex.quote(d.member)} --full"
         if d.items:  # the journal of single items: shared again one item at a time

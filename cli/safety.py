@@ -26,9 +26,18 @@ from cli.main import (
     synced_first,
 )
 from cli.tables import FIXED, ID, NAME, Column, fitted
+from client_sdk.safety import SafetyHints
 
 if TYPE_CHECKING:
     from client_sdk import Client, SafetyFlag, SafetyPlan
+
+
+CLI_HINTS = SafetyHints(
+    write_plan="`tj safety plan --text ...`",
+    flags_again="`tj share {journal} {member} --role annotate --safety-flags`",
+)
+"""How the safety message says, in the CLI, to write a safety plan or to name a member again
+for flags (the SDK's message names no app's commands: NU27 C17)."""
 
 
 def show_safety_message(lines: list[str]) -> None:

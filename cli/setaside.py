@@ -62,7 +62,7 @@ def retry_set_aside(home: Home) -> None:
     for record in report.set_aside:
         output.message(
             f"Still refused: {record.journal}: {record.reason} "
-            f"(change {output.short_id(record.record_id.hex())})"
+            f"(change {output.short_id(record.record_id)})"
         )
     if report.set_aside:
         output.message(

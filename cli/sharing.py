@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Literal, TypeVar
@@ -289,6 +288,7 @@ def share(
             full_if_new=plain,
             again=tuple(again),
             stop_flags=bool(stop_flags),
+            safety_flags=safety_flags,  # the opt-in, and the share as it now stands (rev-c)
         )
         if only is not None:
             ended_assignments.extend(
@@ -301,15 +301,8 @@ def share(
             earlier.extend(unshared)
             downloaded.append(whole)
         if safety_flags:
-            await client.safety.set_plan(
-                journal=journal_name, share_flags=True, flags_for=shared.member
-            )
             await sync_note(client)
             reach.extend((await client.safety.plan(journal_name)).flags_reach or ())
-            state = (await client.safety.flags_reach(journal_name)).get(shared.member)
-            shared = replace(
-                shared, safety_flags=state == "on", safety_flags_earlier=state == "earlier"
-            )  # as the opt-in just made it (`tj share --json`)
         return shared
 
     while True:  # each question at most once: asked again, the SDK's refusal is the answer

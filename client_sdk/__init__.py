@@ -67,7 +67,7 @@ if TYPE_CHECKING:
     from client_sdk.pushing import SetAsideChange
     from client_sdk.reflection import Prompts
     from client_sdk.results import InvalidResult, MeasureResult, Taken
-    from client_sdk.safety import Acknowledgement, LateFlag, SafetyFlag, SafetyPlan
+    from client_sdk.safety import Acknowledgement, LateFlag, SafetyFlag, SafetyHints, SafetyPlan
     from client_sdk.safety_path import SafetyPath, SafetyResponse
     from client_sdk.schedule import Assignment, Due, HomeworkEntry, ShareEnded
     from client_sdk.scoring import Band, Instrument, Option, ScoreChange, Source, UnscoredItem
@@ -87,7 +87,7 @@ if TYPE_CHECKING:
     )
     from client_sdk.templates import Template, TemplateField
     from client_sdk.transport import QUICK_TRY, RetryPolicy
-    from client_sdk.undelivered import Recipient, Undelivered
+    from client_sdk.undelivered import MemberReceipt, Recipient, Undelivered, recipients_by_member
     from client_sdk.upload_limit import UploadLimit
     from client_sdk.withholding import Gap
 
@@ -143,7 +143,7 @@ _EXPORTS = {
     "pushing": ("SetAsideChange",),
     "reflection": ("Prompts",),
     "results": ("InvalidResult", "MeasureResult", "Taken"),
-    "safety": ("Acknowledgement", "LateFlag", "SafetyFlag", "SafetyPlan"),
+    "safety": ("Acknowledgement", "LateFlag", "SafetyFlag", "SafetyHints", "SafetyPlan"),
     "safety_path": ("SafetyPath", "SafetyResponse"),
     "schedule": ("Assignment", "Due", "HomeworkEntry", "ShareEnded"),
     "scoring": ("Band", "Instrument", "Option", "ScoreChange", "Source", "UnscoredItem"),
@@ -156,7 +156,7 @@ _EXPORTS = {
     "sync": ("Arrival", "NewerFormat", "News", "Removal", "SetAside", "SyncProgress", "SyncReport"),
     "templates": ("Template", "TemplateField"),
     "transport": ("QUICK_TRY", "RetryPolicy"),
-    "undelivered": ("Recipient", "Undelivered"),
+    "undelivered": ("MemberReceipt", "Recipient", "Undelivered", "recipients_by_member"),
     "upload_limit": ("UploadLimit",),
     "withholding": ("Gap",),
 }
@@ -237,6 +237,7 @@ __all__ = [
     "InvalidResult",
     "MeasureResult",
     "Measures",
+    "MemberReceipt",
     "MoodGroup",
     "NetworkError",
     "NotFound",
@@ -261,6 +262,7 @@ __all__ = [
     "RollbackError",
     "LateFlag",
     "SafetyFlag",
+    "SafetyHints",
     "SafetyPath",
     "SafetyPlan",
     "SafetyResponse",
@@ -281,6 +283,7 @@ __all__ = [
     "EndedShares",
     "Undelivered",
     "Recipient",
+    "recipients_by_member",
     "Source",
     "Streak",
     "SyncProgress",

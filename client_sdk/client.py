@@ -760,7 +760,13 @@ class Client:
         signed in to this account already, the session its profile held is ended (best
         effort) once the new profile is saved (R27 F5). Without `device_name`, a home signed in
         to this account before keeps the name its device had (NU21 C11; also after `logout`,
-        which keeps it for this account and server: NU25 C7), else the host name."""
+        which keeps it for this account and server: NU25 C7), else the host name.
+
+        Login downloads the account's keys and the list of its journals, not what they hold:
+        until the first `await client.sync()` (or a live `client.changes(live=True)` feed,
+        which syncs at once), `entries.list()` and every other list read what this home held
+        before (nothing, on a new device). Call `sync()` right after `login`, as `tj login`
+        does (NU27 C7); a `NetworkError` from it keeps the device signed in."""
         home = Path(home)
         username = normalize_username(username)
         pending = load_pending(home)
@@ -1548,11 +1554,13 @@ class Client:
         held = {j.id: j for j in await self.journals.list()}
         explained = []
         for r in refused:
-            withdrawal = await self.notes.refused_withdrawal(r.doc_id) if r.doc_id else None
+            withdrawal = (
+                await self.notes.refused_withdrawal(bytes.fromhex(r.doc_id)) if r.doc_id else None
+            )
             if withdrawal is not None:
                 explained.append(dataclasses.replace(r, reason=withdrawal, withdrawal=True))
                 continue
-            words = sync_plan.refusal_words(r.code, r.reason, held.get(r.journal_id.hex()))
+            words = sync_plan.refusal_words(r.code, r.reason, held.get(r.journal_id))
             explained.append(dataclasses.replace(r, reason=words))
         return explained
 

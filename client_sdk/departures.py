@@ -48,7 +48,6 @@ NU23 C9), whether the copy of the earlier share was kept or forgotten.
 from __future__ import annotations
 
 import json
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -203,20 +202,34 @@ class Departure:
     until: int | None = None
     """See `was_until`."""
 
+    @property
+    def when(self) -> datetime | None:
+        """`at` as an aware UTC datetime, as every other time of the SDK (NU27 C11: `at` stays
+        milliseconds, as `describe`'s clock and `tj sync --json` take it); None when `at` is
+        0 (not known)."""
+        return datetime.fromtimestamp(self.at / 1000, UTC) if self.at else None
+
     def __str__(self) -> str:
         return self.describe()
 
     def describe(
-        self, clock: Callable[[int], str] | None = None, ends: Callable[[int], str] | None = None
+        self,
+        clock: Callable[[int], str] | None = None,
+        ends: Callable[[int], str] | None = None,
+        *,
+        ends_copy: str = "",
     ) -> str:
         """The departure in a sentence, its time written by `clock` (ms since the Unix
         epoch -> text; default "2026-12-01 18:47 UTC"): a CLI gives local time, as its
-        other notices (NU26 C6); a share's end dates by `ends` (default `clock`)."""
+        other notices (NU26 C6); a share's end dates by `ends` (default `clock`). Told to the
+        owner of a member who left while a field-level copy of the journal is still shared
+        with them, the sentence says what ends that too, in `ends_copy`'s words when given
+        (the CLI: "`tj unshare Personal drsmith`"), else in no app's (NU27 C9)."""
         clock = clock or _utc
         if self.reason in (NARROWED, CHANGED):
             return self._terms_text(clock, ends or clock)
         if self.reason == DROPPED:
-            return self._dropped_text(clock)
+            return self._dropped_text(clock, ends_copy)
         if self.reason == UNSHARED and not self.owner:
             return self._unshared_text(clock)
         if self.owner or self.reason not in (LEFT, ERASED, UNKNOWN):
@@ -229,21 +242,21 @@ class Departure:
         return (
             f"{self.member} no longer reads {self.journal}{when}: {said}; this "
             "device removed them from the journal's access and changed its key, so new "
-            f"entries and safety flags no longer reach them{self._copy_kept()}"
+            f"entries and safety flags no longer reach them{self._copy_kept(ends_copy)}"
         )
 
-    def _copy_kept(self) -> str:
+    def _copy_kept(self, ends_copy: str) -> str:
         """Told to the owner: the field-level copy of the journal still shared with the
-        member (NU26 C2), else ""."""
+        member (NU26 C2), and what ends it (`ends_copy`), else ""."""
         if self.owner or not self.copy:
             return ""
+        ends = f"{ends_copy} ends it" if ends_copy else "ending your share with them ends it"
         return (
             f" through it; they still read {self.copy!r}, the copy of some of its fields you "
-            f"keep for them, so what it copies of new entries still reaches them (`tj unshare "
-            f"{shlex.quote(self.journal)} {shlex.quote(self.member)}` ends it)"
+            f"keep for them, so what it copies of new entries still reaches them ({ends})"
         )
 
-    def _dropped_text(self, clock: Callable[[int], str]) -> str:
+    def _dropped_text(self, clock: Callable[[int], str], ends_copy: str = "") -> str:
         when = clock(self.at)
         if self.owner:
             return (
@@ -255,7 +268,7 @@ class Departure:
             f"{self.member} no longer reads {self.journal} ({when}): the server says they left "
             "the share or their account was deleted (not signed by them); another of your "
             "devices removed them from the journal's access and changed its key, so new "
-            f"entries and safety flags no longer reach them{self._copy_kept()}"
+            f"entries and safety flags no longer reach them{self._copy_kept(ends_copy)}"
         )
 
     def _unshared_text(self, clock: Callable[[int], str]) -> str:

@@ -3,6 +3,25 @@
     taken = await client.measures.take("phq9", [1, 2, 1, 0, 1, 0, 1, 0, 0])
     print(taken.result.score, taken.result.band, taken.change)
 
+To show a questionnaire's form, read its definition (scoring.Instrument) from the manager:
+`client.measures.instruments()` lists the shipped ones (PHQ-9, GAD-7, PCL-5) and
+`client.measures.instrument("phq9")` gets one by id or name (InvalidInput naming the
+choices for an unknown one; both also work without a client: `Measures.instrument`, and
+`client_sdk.scoring.instrument` / `builtin_instruments`). Show `title`, `instructions` (may
+be None) and `stem`, then each of `items` (numbered from 1) with the `options` (each an
+`Option`: the `value` to answer with and its `label`), and `attribution` under the form:
+
+    form = client.measures.instrument("phq9")
+    print(form.title, form.instructions or "", form.stem, sep="\n")
+    for number, item in enumerate(form.items, start=1):
+        print(f"{number}. {item}", [(o.value, o.label) for o in form.options])
+    print(form.attribution)  # the licence asks for it with the form
+
+Answers are the chosen `value`s in item order, given to `take`. Items listed in
+`safety_items` (PHQ-9 item 9) show the safety message at once when answered above 0
+(`client.safety.message()`), before the form is finished (safety_path.py). `unscored`, when
+set, is the closing question that counts towards no score (PHQ-9's difficulty item).
+
 Results are CRDT documents of kind "measure" in a journal (results.py), sealed and signed
 like every record, so they work offline, sync between devices, and reach a therapist with
 the journal they are in. `share` hands one result to a therapist, with or without its item

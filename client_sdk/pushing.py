@@ -273,7 +273,14 @@ class Pusher:
             if record.doc_id is not None:
                 self._blocked.add(record.doc_id)
             self._report.set_aside.append(
-                SetAside(record.journal_id, name, record.record_id, record.doc_id, code, reason)
+                SetAside(
+                    record.journal_id.hex(),
+                    name,
+                    record.record_id.hex(),
+                    record.doc_id.hex() if record.doc_id is not None else None,
+                    code,
+                    reason,
+                )
             )
 
 

@@ -1390,7 +1390,7 @@ class Replica:
             return
         async with self.store.transaction() as tx:
             await tx.drop_set_aside(sorted(moot))
-        report.set_aside = [r for r in report.set_aside if r.record_id not in moot]
+        report.set_aside = [r for r in report.set_aside if bytes.fromhex(r.record_id) not in moot]
 
     async def _take_notice(
         self,
@@ -1482,7 +1482,7 @@ class Replica:
         await self._push(report, tracker, waits)
         refused = [r for r in report.set_aside[aside:] if r.doc_id is None]  # voids only
         async with self.store.transaction() as tx:
-            await tx.discard_set_aside([r.record_id for r in refused])
+            await tx.discard_set_aside([bytes.fromhex(r.record_id) for r in refused])
         report.set_aside = report.set_aside[:aside] + [
             r for r in report.set_aside[aside:] if r.doc_id is not None
         ]
@@ -1495,7 +1495,9 @@ class Replica:
         Not in a journal that refused this account's records altogether (it would refuse
         that too, and nobody there can see the gap). Returns how many were written."""
         refused = {
-            r.journal_id for r in report.set_aside if r.code in sync_plan.REFUSED_JOURNAL_CODES
+            bytes.fromhex(r.journal_id)
+            for r in report.set_aside
+            if r.code in sync_plan.REFUSED_JOURNAL_CODES
         } | set(await self.store.refused_journals())  # not on the server: nobody sees a gap
         journals = {j.journal_id: j for j in await self.store.journals()}
         wrote = 0
@@ -3937,7 +3939,7 @@ class Replica:
         names = journal_names(await self.store.journals(), self.profile.account_id)
         name = names.get(journal_id, journal_id.hex()[:12])
         report.set_aside.append(
-            sync_plan.SetAside(journal_id, name, journal_id, None, code, reason)
+            sync_plan.SetAside(journal_id.hex(), name, journal_id.hex(), None, code, reason)
         )
 
     async def _snapshot_plan(
@@ -4454,10 +4456,10 @@ class Replica:
                 if report is not None:
                     report.set_aside.append(
                         sync_plan.SetAside(
-                            journal_id,
+                            journal_id.hex(),
                             name,
-                            record.record_id,
-                            record.doc_id,
+                            record.record_id.hex(),
+                            record.doc_id.hex() if record.doc_id is not None else None,
                             code,
                             too_large_to_snapshot(journal, document, payload),
                         )

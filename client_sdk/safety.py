@@ -222,6 +222,42 @@ class SafetyFlag:
         }
 
 
+@dataclass(frozen=True)
+class SafetyHints:
+    """How this app tells a person to do the two things the safety message can ask of them
+    (NU27 C17: the message itself names no app's controls or commands, so any app can show
+    it as it is). Each is optional; without it the sentence stands alone.
+
+    - `write_plan`: where to write a safety plan, added in parentheses to the line saying
+      there is none yet ("You have not written a safety plan here yet; you can make one with
+      your therapist (<write_plan>)."), e.g. "Settings, Safety plan". The CLI passes
+      "`tj safety plan --text ...`".
+    - `flags_again`: how to name a member again for safety flags, a template with
+      `{journal}` and `{member}` (a journal name, a username), one per member the line
+      names, joined with "; " ("To send them flags, name them again: <...>."). Without it:
+      "To send them flags, choose again to send each of them safety flags."
+
+    `SafetyResponse.plan_missing` and `SafetyResponse.withheld_from` carry the same facts
+    for an app that renders its own button instead."""
+
+    write_plan: str = ""
+    flags_again: str = ""
+
+
+NO_HINTS = SafetyHints()
+
+
+def plan_line(plan: str, hints: SafetyHints = NO_HINTS) -> str:
+    """The safety message's line about the client's own plan: the plan (whitespace folded to
+    single spaces), or, for an empty `plan`, that there is none yet (with `hints.write_plan`
+    in parentheses when given)."""
+    data = texts()
+    if plan.strip():
+        return str(data["plan_written"]).format(plan=" ".join(plan.split()))
+    how = f" ({hints.write_plan})" if hints.write_plan else ""
+    return str(data["plan_missing"]).format(how=how)
+
+
 def message_lines(
     emergency: str | None,
     crisis_line: str | None,
@@ -229,24 +265,20 @@ def message_lines(
     flagged_to: list[str],
     no_flag: str | None = None,
     withheld: str | None = None,
+    hints: SafetyHints = NO_HINTS,
 ) -> list[str]:
-    """The safety message, line by line: what to do now, who to call, the client's own plan,
-    that the app is not monitored in real time, and whether a flag was sent (`flagged_to`),
-    or, when the client opted in and none was, why (`no_flag`, from `no_flag_line`); then
-    `withheld` (`withheld_line`), unless it is `no_flag` itself."""
+    """The safety message, line by line: what to do now, who to call, the client's own plan
+    (`plan_line`, with `hints`), that the app is not monitored in real time, and whether a
+    flag was sent (`flagged_to`), or, when the client opted in and none was, why (`no_flag`,
+    from `no_flag_line`); then `withheld` (`withheld_line`), unless it is `no_flag` itself."""
     data = texts()
-    plan_line = (
-        data["plan_written"].format(plan=" ".join(plan.split()))
-        if plan.strip()
-        else data["plan_missing"]
-    )
     lines = [data["heading"]]
     for line in data["lines"]:
         lines.append(
             line.format(
                 emergency=emergency or data["default_emergency"],
                 crisis_line=crisis_line or data["default_crisis_line"],
-                plan=plan_line,
+                plan=plan_line(plan, hints),
             )
         )
     if flagged_to:
@@ -258,19 +290,23 @@ def message_lines(
     return lines
 
 
-def withheld_line(journal: str, members: list[str]) -> str:
+def withheld_line(journal: str, members: list[str], hints: SafetyHints = NO_HINTS) -> str:
     """Why no safety flag was sealed for `members` (usernames), whom the client's opt-in
     names and who read `journal` now, under a share made again since that opt-in (R37 F9: an
-    opt-in for an earlier share counts for none), with the command that names each again
-    (R40 F6: the message said nobody the client chose read the journal)."""
-    commands = "; ".join(
-        f"`tj share {journal} {m} --role annotate --safety-flags`" for m in members
-    )
-    return str(texts()["flag_withheld"]).format(
+    opt-in for an earlier share counts for none), and that naming each again sends flags,
+    with `hints.flags_again` for each when given (R40 F6: the message said nobody the client
+    chose read the journal)."""
+    data = texts()
+    if hints.flags_again:
+        how = "; ".join(hints.flags_again.format(journal=journal, member=m) for m in members)
+        again = str(data["flag_again_how"]).format(how=how)
+    else:
+        again = str(data["flag_again"])
+    return str(data["flag_withheld"]).format(
         members=", ".join(members),
         read="reads" if len(members) == 1 else "read",
         journal=journal,
-        commands=commands,
+        again=again,
     )
 
 

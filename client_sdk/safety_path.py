@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from client_sdk import keys
@@ -36,12 +36,14 @@ from client_sdk.results import MEASURE, MeasureResult
 from client_sdk.safety import (
     CRISIS_LINE,
     FLAG_WATCH,
+    NO_HINTS,
     SAFETY_ACK,
     SAFETY_FLAG,
     SAFETY_PLAN,
     Acknowledgement,
     LateFlag,
     SafetyFlag,
+    SafetyHints,
     SafetyPlan,
     ack_update,
     ack_view,
@@ -215,12 +217,22 @@ class SafetyResponse:
     """What to show now (`lines`), and to whom a flag was sealed (`flagged_to`, usernames;
     those a flag for this result was sealed for earlier, at a sync, too). `no_flag`: when
     the client opted in and no flag was sealed, why, in words (also the last of `lines`;
-    NU22 C3), else None."""
+    NU22 C3), else None.
+
+    The lines name no app's controls or commands (NU27 C17); the facts an app may want to
+    render as its own controls next to them are structured: `plan_missing` (True when the
+    client has written no safety plan: one of `lines` says so; offer a way to write one,
+    e.g. to `set_plan(plan=...)`), and `withheld_from` (usernames a flag did not reach
+    because their share was made again since the client's opt-in: one of `lines` says so;
+    `client.shares.grant(..., safety_flags=True)` names one again). Pass `SafetyHints` to
+    `respond` to have the lines themselves say how, in the app's words."""
 
     lines: list[str]
     flagged_to: list[str]
     flag_id: str | None
     no_flag: str | None = None
+    plan_missing: bool = False
+    withheld_from: list[str] = field(default_factory=list)
 
 
 class SafetyPath:
@@ -515,7 +527,9 @@ class SafetyPath:
 
     # --- responding to a safety item ----------------------------------------------------------
 
-    async def respond(self, result: MeasureResult) -> SafetyResponse:
+    async def respond(
+        self, result: MeasureResult, *, hints: SafetyHints = NO_HINTS
+    ) -> SafetyResponse:
         """The safety message for `result`, after sealing a flag for the journal's members if
         the client opted in (`set_plan(share_flags=True)`) and owns the journal.
 
@@ -532,6 +546,10 @@ class SafetyPath:
                 response = await client.safety.respond(taken.result)
                 show(response.lines)
 
+        `hints` (safety.SafetyHints): how this app says to write a safety plan or to name a
+        member again for flags, added to those lines; without it they name no app's controls
+        (`SafetyResponse.plan_missing` / `withheld_from` give the same facts, structured).
+
         Raises NotFound when the result's journal is no longer on this device (e.g. a share
         that ended), RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified (only when a flag is to be sealed)."""
         local = await self._local_journal(result.journal_id)
@@ -541,6 +559,7 @@ class SafetyPath:
         flagged_to: list[str] = []
         flag_id = None
         no_flag = withheld = None
+        withheld_from: list[str] = []
         if result.safety_concern and plan.share_flags and local.role == "owner":
             answered = round(result.taken_at.timestamp() * 1000)
             members = await self._members(local, plan, answered)
@@ -550,7 +569,9 @@ class SafetyPath:
             if due:  # not twice: a sync may have sealed one for this result already
                 flag_id = await self._raise_flag(local, result, due)
                 await _cover(self._store, result.id, due)
-            withheld = await self._withheld(local, plan)
+            withheld_from = await self._withheld(local, plan)
+            if withheld_from:
+                withheld = withheld_line(self._display(local), withheld_from, hints)
             if not flagged_to:
                 no_flag = await self._no_flag(local, plan, answered, withheld)
         lines = message_lines(
@@ -560,23 +581,38 @@ class SafetyPath:
             flagged_to,
             no_flag,
             withheld,
+            hints,
         )
-        return SafetyResponse(lines, flagged_to, flag_id, no_flag)
+        return SafetyResponse(
+            lines, flagged_to, flag_id, no_flag, not plan.plan.strip(), withheld_from
+        )
 
-    async def message(self, journal: str | None = None) -> list[str]:
+    async def message(
+        self, journal: str | None = None, *, hints: SafetyHints = NO_HINTS
+    ) -> list[str]:
         """The safety message for a journal (default Personal), line by line, without sealing
         anything: what an app shows the moment a safety item is answered above 0, before
         the questionnaire is finished (the person may not finish it). `respond` is still
-        called with the result once there is one. Works offline. Raises NotFound for an
-        unknown journal."""
+        called with the result once there is one (with the same `hints`, as for `respond`,
+        so its lines match these). Works offline. Raises NotFound for an unknown journal."""
         plan = await self.plan(journal)
         text = plan.plan if plan.plan.strip() else await self._any_plan_text()
         return message_lines(
-            plan.emergency_number, await self._message_crisis_line(journal), text, []
+            plan.emergency_number,
+            await self._message_crisis_line(journal),
+            text,
+            [],
+            hints=hints,
         )
 
     async def respond_to_answer(
-        self, measure: str, item: int, answer: int, *, journal: str | None = None
+        self,
+        measure: str,
+        item: int,
+        answer: int,
+        *,
+        journal: str | None = None,
+        hints: SafetyHints = NO_HINTS,
     ) -> SafetyResponse:
         """For a questionnaire the client stopped after answering a safety item (`item`,
         numbered from 1) of `measure` above 0: no result exists (a PHQ-9 with missing answers
@@ -585,7 +621,8 @@ class SafetyPath:
         safety event without a score). Returns the message (as `respond` does) and to whom
         the flag was sealed. An app asking item by item calls it when the client stops after
         such an answer (after showing `message` at once); when the client finishes, it calls
-        `respond` with the result instead. Works offline (see `waiting`).
+        `respond` with the result instead. `hints` as for `respond`. Works offline (see
+        `waiting`).
 
         Raises InvalidInput when `item` is not a safety item of `measure` or `answer` is not
         an answer above 0; NotFound for an unknown journal; RollbackError (an IntegrityError)
@@ -603,6 +640,7 @@ class SafetyPath:
         flagged_to: list[str] = []
         flag_id = None
         no_flag = withheld = None
+        withheld_from: list[str] = []
         if local.role == "owner":
             at = now_ms()
             event = keys.new_doc_id(self._replica.profile.account_id).hex()
@@ -610,7 +648,9 @@ class SafetyPath:
         if plan.share_flags and local.role == "owner":
             members = await self._members(local, plan, at)
             flagged_to = sorted(members)
-            withheld = await self._withheld(local, plan)
+            withheld_from = await self._withheld(local, plan)
+            if withheld_from:
+                withheld = withheld_line(self._display(local), withheld_from, hints)
             if flagged_to:
                 document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_FLAG)
                 to = sorted(members.values())
@@ -627,8 +667,9 @@ class SafetyPath:
             flagged_to,
             no_flag,
             withheld,
+            hints,
         )
-        return SafetyResponse(lines, flagged_to, flag_id, no_flag)
+        return SafetyResponse(lines, flagged_to, flag_id, no_flag, not text.strip(), withheld_from)
 
     async def seal_missed(
         self, as_of: tuple[int, int] | None = None, withheld: Iterable[bytes] = ()
@@ -774,19 +815,19 @@ class SafetyPath:
                 covered.update(to)
         return covered
 
-    async def _withheld(self, local: LocalJournal, plan: SafetyPlan) -> str | None:
-        """The line naming the members the opt-in names who read the journal now under a
+    async def _withheld(self, local: LocalJournal, plan: SafetyPlan) -> list[str]:
+        """The members (usernames, sorted) the opt-in names who read the journal now under a
         share made again since (opted in for an earlier share: R37 F9), whom a flag does not
-        reach (safety.withheld_line, R40 F6); None when there is none."""
+        reach (said by safety.withheld_line, R40 F6); empty when there is none."""
         if plan.flag_members is None:
-            return None
+            return []
         reached = await self._members(local, plan)
         withheld = sorted(
             s.member_name
             for s in await self._current_shares(local)
             if s.member_id.hex() in plan.flag_members and s.member_name not in reached
         )
-        return withheld_line(self._display(local), withheld) if withheld else None
+        return withheld
 
     async def _no_flag(
         self, local: LocalJournal, plan: SafetyPlan, answered_at: int, withheld: str | None

@@ -42,12 +42,43 @@ Pure: no I/O.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from client_sdk.documents import EntryView
-from client_sdk.models import to_datetime
+from client_sdk.models import read_time, to_datetime
+
+Clock = Callable[[datetime], str]
+"""How a report's sentence writes a time (an aware datetime -> text). The default, `utc_clock`,
+gives "2026-12-01 18:47 UTC"; an app passes one in the user's local time (the CLI's gives
+"2026-12-01 18:47" in the local time zone)."""
+
+ID_SHOWN = 12
+"""How many hex digits of an id a report's sentence shows (as `tj` tables do); any unique
+prefix of 4 or more is accepted back by the SDK's id arguments."""
+
+FIELD_WORDS = {"created_at": "date", "emotions": "emotions", "tags": "tags"}
+"""An entry field's name in a sentence, where it differs from the field's own name."""
+
+
+def utc_clock(moment: datetime) -> str:
+    """The default `Clock`: "2026-12-01 18:47 UTC"."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def value_text(field: str, value: Any, clock: Clock = utc_clock) -> str:
+    """A settling field's value in plain words: "none" for no value, a date by `clock`, a
+    list joined with ", ", anything else as `str()`."""
+    if value is None or value == [] or value == "":
+        return "none"
+    if field == "created_at" and (moment := read_time(value)) is not None:
+        return clock(moment)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
 
 SETTLED_FIELDS = ("title", "mood", "tags", "emotions", "created_at")
 """Entry fields whose concurrent changes settle on one value (the body's text merges)."""
@@ -119,6 +150,21 @@ class Settled:
     kept: Any
     at: datetime
 
+    def line(self, clock: Clock = utc_clock, *, keeps: str = "the entry's history") -> str:
+        """What to tell the user, in words (NU27 C9), e.g. "Settled: the mood of entry
+        3f2a9c8d1e0b ("Monday") was changed on another device; it is '8' everywhere now. This
+        device had '5': the entry's history keeps it." `keeps` names where this device's
+        value is kept in the app's words (the CLI: "`tj history 3f2a9c8d1e0b`"); a date
+        value is written by `clock`."""
+        name = FIELD_WORDS.get(self.field, self.field)
+        titled = f' ("{self.title}")' if self.title else ""
+        return (
+            f"Settled: the {name} of entry {self.entry_id[:ID_SHOWN]}{titled} was changed on "
+            f"another device; it is {value_text(self.field, self.kept, clock)!r} everywhere "
+            f"now. This device had {value_text(self.field, self.mine, clock)!r}: {keeps} "
+            "keeps it."
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "entry_id": self.entry_id,
@@ -158,6 +204,29 @@ class OvertakenEdit:
     device: str
     edited_at: datetime
 
+    def line(self, clock: Clock = utc_clock, *, restore: str = "") -> str:
+        """What to tell the user, in words (NU27 C9): "Deleted: entry 3f2a9c8d1e0b, edited
+        on this device at 2026-12-01 18:47 UTC, was deleted for good on phone before it
+        received that edit; the edit went with it." or "Trashed: entry ... was moved to the
+        trash on phone before it received that edit. The edit is kept in it: restoring the
+        entry brings it back with it." `restore` replaces the words after "The edit is
+        kept in it: " with the app's own (the CLI: "`tj restore 3f2a9c8d1e0b` brings the
+        entry back with it (`tj show` reads it in the trash)."); times by `clock`."""
+        titled = f' ("{self.title}")' if self.title else ""
+        where = f"on {self.device}" if self.device else "on another device"
+        entry = self.entry_id[:ID_SHOWN]
+        at = clock(self.edited_at)
+        if self.deleted:
+            return (
+                f"Deleted: entry {entry}, edited on this device at {at}, was deleted for good "
+                f"{where} before it received that edit; the edit went with it."
+            )
+        how = restore or "restoring the entry brings it back with it."
+        return (
+            f"Trashed: entry {entry}{titled}, edited on this device at {at}, was moved to "
+            f"the trash {where} before it received that edit. The edit is kept in it: {how}"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "entry_id": self.entry_id,
@@ -189,6 +258,28 @@ class MergedText:
     def entry_id(self) -> str:
         """The entry's id (hex) for an entry's body, "" for another kind."""
         return self.doc_id if self.kind == "entry" else ""
+
+    def line(self, clock: Clock = utc_clock, *, show: str = "") -> str:
+        """What to tell the user, in words (NU27 C9): "Merged: the text of entry
+        3f2a9c8d1e0b ("Monday"), changed on this device at 2026-12-01 18:47 UTC, was
+        changed on another device too; every device now has both changes in one text.
+        Read it to check it says what you meant." (a goal: "the why of goal 'Sleep'
+        (3f2a...)"; a safety plan: "the safety plan of Personal"). `show`, the app's way
+        to open it (the CLI: "`tj show 3f2a9c8d1e0b`"), is added after a colon; times by
+        `clock`."""
+        doc = self.doc_id[:ID_SHOWN]
+        if self.kind == "goal":
+            what = f"the why of goal {self.title!r} ({doc})"
+        elif self.kind == "safety_plan":
+            what = f"the safety plan of {self.journal}" if self.journal else "the safety plan"
+        else:
+            titled = f' ("{self.title}")' if self.title else ""
+            what = f"the text of entry {doc}{titled}"
+        return (
+            f"Merged: {what}, changed on this device at {clock(self.at)}, was changed on "
+            f"another device too; every device now has both changes in one text. Read it to "
+            f"check it says what you meant{': ' + show if show else ''}."
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

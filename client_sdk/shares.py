@@ -77,6 +77,7 @@ class Shares:
         full_if_new: bool = False,
         again: Collection[str] = (),
         stop_flags: bool = False,
+        safety_flags: bool = False,
     ) -> ShareInfo:
         """Share a journal with another account (a therapist), or change a member's terms;
         needs the network.
@@ -89,6 +90,15 @@ class Shares:
         nothing is changed, unless `stop_flags=True` says the user was told and agreed (NU24
         C13; `tj share --only` asks first). What they may not have received of it comes back
         in `ShareInfo.undelivered`.
+
+        `safety_flags=True` also opts the member in for safety flags once the share is made
+        (`client.safety.set_plan(journal=..., share_flags=True, flags_for=member)`: what `tj
+        share --safety-flags` does), and the ShareInfo returned says whether a flag raised
+        now reaches them (`safety_flags`, `safety_flags_earlier`), as it now stands (rev-c: an
+        app no longer reads `client.safety.flags_reach` to patch it). It needs a share of the
+        whole journal (InvalidInput with `only`, before anything changes) with the annotate
+        role (a member who keeps the read role: InvalidInput from `set_plan` after the share
+        is made, the opt-in not given).
 
         With `only`, when the field-level copy kept for that member from a share of it that
         ended is taken again, the member would read again what it still holds (entries
@@ -175,6 +185,11 @@ class Shares:
             raise InvalidInput(
                 f"{journal!r} holds your private notes about clients: it is never shared"
             )
+        if safety_flags and (only is not None or role == "read" or self._care is None):
+            raise InvalidInput(
+                "safety flags need a share of the whole journal with the annotate role (a "
+                "member who only reads could never mark a flag as read); nothing was changed"
+            )
         narrowing = only is not None
         if narrowing and not stop_flags:
             await self._refuse_stopping_flags(local.name, username)
@@ -194,6 +209,10 @@ class Shares:
         )
         if shared.ended and pending:  # a whole-journal share ended: what it never delivered
             shared = replace(shared, undelivered=tuple(pending))
+        if safety_flags and self._care is not None:
+            await self._care()[0].set_plan(
+                journal=local.journal_id.hex(), share_flags=True, flags_for=shared.member
+            )
         return (await self._with_flags([shared]))[0]
 
     async def _refuse_stopping_flags(self, journal: str, username: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from client_sdk import wire
 from client_sdk.departures import Departure
@@ -20,9 +20,13 @@ from client_sdk.errors import (
 )
 from client_sdk.models import Journal, Notice
 from client_sdk.safety import LateFlag
-from client_sdk.settling import MergedText, OvertakenEdit, Settled
+from client_sdk.settling import Clock, MergedText, OvertakenEdit, Settled, utc_clock
 from client_sdk.upload_limit import UploadLimit
+from client_sdk.upload_limit import describe as describe_upload_limit
 from client_sdk.withholding import Gap
+
+if TYPE_CHECKING:
+    from client_sdk.pushing import SetAsideChange
 
 PUSH_BYTES = 4 * 1024 * 1024
 
@@ -134,22 +138,43 @@ class SetAside:
     """A record the server refused for good in this sync, moved out of the outbox and kept on
     the device (`Client.set_aside()` lists every one; `Client.retry_set_aside()` retries).
     `withdrawal` is True for this account's withdrawal of its own note or prompt while the
-    note is on the server: `reason` then says who can remove it now (NU20 C4, R28 F3)."""
+    note is on the server: `reason` then says who can remove it now (NU20 C4, R28 F3).
+    `journal_id`, `record_id` and `doc_id` are hex strings, as in `SetAsideChange` (`doc_id`
+    None for a refused journal creation; NU27 C11: they were bytes)."""
 
-    journal_id: bytes
+    journal_id: str
     journal: str
-    record_id: bytes
-    doc_id: bytes | None
+    record_id: str
+    doc_id: str | None
     code: str
     reason: str
     withdrawal: bool = False
 
+    def line(self, change: SetAsideChange | None = None, *, kept: str = "") -> str:
+        """What to tell the user, in words (NU27 C9, NU19 C11): "Not delivered: june made
+        your access to june/Personal read-only: your note "Stale ..." was not delivered; it
+        is kept on this device." `change` is this record's `Client.set_aside()` item (by
+        `record_id`), which names the document (kind, title or text: `preview`); without it
+        "a change". `kept` adds where the app lists it (the CLI: " in `tj set-aside list`
+        (`tj set-aside retry` sends it again)"). A withdrawal: "Withdrawal not delivered:
+        <reason>." (its `reason` says who can remove the note now)."""
+        if self.withdrawal:
+            return f"Withdrawal not delivered: {self.reason}."
+        what = "a change"
+        if change is not None and change.kind:
+            words = change.title or change.text
+            what = f"your {change.kind}" + (f' "{preview(words)}"' if words else "")
+        return (
+            f"Not delivered: {self.reason}: {what} was not delivered; it is kept on this "
+            f"device{kept}."
+        )
+
     def to_dict(self) -> dict[str, object]:
         return {
             "journal": self.journal,
-            "journal_id": self.journal_id.hex(),
-            "record_id": self.record_id.hex(),
-            "doc_id": self.doc_id.hex() if self.doc_id else None,
+            "journal_id": self.journal_id,
+            "record_id": self.record_id,
+            "doc_id": self.doc_id or None,
             "code": self.code,
             "reason": self.reason,
             "withdrawal": self.withdrawal,
@@ -496,6 +521,83 @@ class SyncReport:
     on this device until an update reads them (one entry per journal, each record reported
     once). Not tampering, and nothing is missing: `raise_for_withheld` ignores it."""
 
+    def new_safety_flags(self) -> list[News]:
+        """The news of safety flags for this account to act on: a flag a client sealed for it
+        that is new to it (one of an earlier share whose acknowledgement this device does not
+        hold included: R46 F5); never one this account acknowledged already (verified here),
+        nor the client's own flags arriving from their other devices (NU22 C13)."""
+        return [n for n in self.news if n.kind == "safety_flag" and n.what == NEW and not n.own]
+
+    def summary_items(self) -> list[str]:
+        """What this sync sent and received, one item each: "sent 2 changes", then one per
+        kind of change and where it came from (`News`, new safety flags first: "1 new safety
+        flag from carl", "1 updated goal from laptop"), then how many shares changed ("1
+        share change (below)": each is told by its `Departure` line, NU25 C5)."""
+        items = [f"sent {self.pushed} change{'' if self.pushed == 1 else 's'}"]
+        items = items if self.pushed else []
+        flags = self.new_safety_flags()
+        items += [str(n) for n in flags] + [str(n) for n in self.news if n not in flags]
+        if self.departures:
+            count = len(self.departures)
+            items.append(f"{count} share change{'' if count == 1 else 's'} (below)")
+        return items
+
+    def summary(self) -> str:
+        """`summary_items` joined: "sent 1 change, 2 new entries from phone"; "nothing new"."""
+        return ", ".join(self.summary_items()) or "nothing new"
+
+    def lines(
+        self, clock: Clock = utc_clock, set_aside: list[SetAsideChange] | None = None
+    ) -> list[str]:
+        """Everything this sync has to tell the user, in words, in the order `tj sync` tells
+        it (NU27 C9): a line for new safety flags ("Safety: 1 new safety flag from carl."),
+        the summary, each late safety flag (`LateFlag.line`), settled field (`Settled.line`),
+        merged text (`MergedText.line`) and overtaken edit (`OvertakenEdit.line`), then
+        warnings (records refused, pulls stopped early, changes set aside
+        (`SetAside.line`, naming the document when `set_aside`, `Client.set_aside()`, is
+        given), records withheld, journals rolled back or needing an update) and notices
+        (records of erased accounts, downloads held back, shares that changed
+        (`Departure.describe`), journals sharing a name, records of a newer app, the upload
+        limit). Times by `clock` (default UTC). The sentences of settled fields, merged
+        texts, overtaken edits, changes set aside and departures name no app's commands
+        (`tj sync` prints them with its own added); a few other notices still name a `tj`
+        command where they say how to go on (a download held back names `tj verify`)."""
+        flags = self.new_safety_flags()
+        lines = [f"Safety: {', '.join(str(n) for n in flags)}."] if flags else []
+        lines.append(self.summary()[0].upper() + self.summary()[1:] + ".")
+        lines += [f"Safety: {flag.line()}" for flag in self.late_flags]
+        lines += [s.line(clock) for s in self.settled]
+        lines += [m.line(clock) for m in self.merged_texts]
+        lines += [o.line(clock) for o in self.overtaken]
+        lines += [f"Warning: ignored: {problem}" for problem in self.problems]
+        lines += [f"Warning: the pull stopped early: {j}" for j in self.incomplete]
+        kept = {c.record_id: c for c in set_aside or []}
+        lines += [r.line(kept.get(r.record_id)) for r in self.set_aside]
+        lines += [
+            f"Warning: the server is withholding records: {describe_gap(g)}" for g in self.withheld
+        ]
+        lines += [
+            f"Notice: {erased_text(journal_id, author, count, self.erased_names)}"
+            for journal_id, author, count in erased_by_account(self.erased)
+        ]
+        lines += [
+            f"Warning: nothing is sent for this journal until it is fixed: {r}"
+            for r in self.rollbacks
+        ]
+        lines += [f"Warning: update the app: {chain}" for chain in self.update_needed]
+        lines += [f"Notice: {held}" for held in self.held_back]
+
+        def ms_clock(ms: int) -> str:
+            return clock(datetime.fromtimestamp(ms / 1000, UTC))
+
+        lines += [f"Notice: {d.describe(ms_clock)}." for d in self.departures]
+        lines += [f"Notice: {same}" for same in self.same_names]
+        lines += [f"Notice: {newer}" for newer in self.newer]
+        if self.upload_limit is not None:
+            text = describe_upload_limit(self.upload_limit, clock(self.upload_limit.retry_at))
+            lines.append(f"Notice: {text[0].upper()}{text[1:]}.")
+        return lines
+
     def add_newer(self, journal_id: bytes, label: str, versions: list[int], reads: int) -> None:
         """Count records of `journal_id` (shown as `label`) kept for a newer body version."""
         for i, known in enumerate(self.newer):
@@ -606,6 +708,12 @@ def gap_dict(gap: Gap) -> dict[str, object]:
         "missing": [list(r) for r in gap.missing],
         "claimed_by": gap.claimed_by.hex(),
     }
+
+
+def preview(text: str, width: int = 40) -> str:
+    """`text` on one line (whitespace folded), cut to `width` characters with "…"."""
+    first_line = " ".join(text.split())
+    return first_line if len(first_line) <= width else first_line[: width - 1] + "…"
 
 
 def describe_gap(gap: Gap) -> str:

@@ -208,3 +208,57 @@ def receipt_state(
         if author == owner_id and claims.get((author, device), 0) >= counter:
             return SEEN_LATER
     return MAY_HAVE
+
+
+RECEIPT_ORDER = (SEEN_LATER, MAY_HAVE, NOT_SENT)
+"""`Recipient.state`s from the most certain that the member may have the item to the least."""
+
+
+@dataclass(frozen=True)
+class MemberReceipt:
+    """What is known of one member's receipt of an item, over every way they read it (rev-c:
+    one answer per member, not per `Recipient` row): `state`, the most certain of their rows'
+    states (RECEIPT_ORDER: SEEN_LATER before MAY_HAVE before NOT_SENT), and `through`, the
+    names of the copies kept for them that they read it through (sorted), empty when they
+    read the item's own journal (a field-level copy holds only some of its fields: an app
+    names the copy then)."""
+
+    member: str
+    state: str
+    through: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"member": self.member, "state": self.state, "through": list(self.through)}
+
+
+def recipients_by_member(recipients: Iterable[Recipient]) -> list[MemberReceipt]:
+    """`recipients` (as `client.shares.recipients(item_id)` gives them: one row per member
+    and journal they read the item through) merged into one `MemberReceipt` per member,
+    sorted by username. Pure; raises nothing."""
+    best: dict[str, str] = {}
+    copies: dict[str, set[str]] = {}
+    whole: set[str] = set()
+    for r in recipients:
+        known = best.get(r.member)
+        if known is None or RECEIPT_ORDER.index(r.state) < RECEIPT_ORDER.index(known):
+            best[r.member] = r.state
+        if r.copy:
+            copies.setdefault(r.member, set()).add(r.journal)
+        else:
+            whole.add(r.member)
+    return [
+        MemberReceipt(m, best[m], () if m in whole else tuple(sorted(copies[m])))
+        for m in sorted(best)
+    ]
+
+
+def recipients_by_state(recipients: Iterable[Recipient]) -> dict[str, list[MemberReceipt]]:
+    """`recipients_by_member`, grouped by `MemberReceipt.state` in RECEIPT_ORDER (only the
+    states some member is in): what an app says per group ("drsmith and tom may have received
+    it ...")."""
+    members = recipients_by_member(recipients)
+    return {
+        state: [m for m in members if m.state == state]
+        for state in RECEIPT_ORDER
+        if any(m.state == state for m in members)
+    }

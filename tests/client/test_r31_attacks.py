@@ -129,7 +129,7 @@ async def test_r31_an_owner_record_that_leaves_the_note_as_is_never_drops_a_with
     await ana.sync()
     await tom.notes.withdraw(note.id)  # offline: refused at the sync
     report = await tom.sync()
-    assert bytes.fromhex(note.id) in [r.doc_id for r in report.set_aside]
+    assert note.id in [r.doc_id for r in report.set_aside]
     # The owner's device writes a snapshot of the note as it is (no deletion).
     journal = next(j for j in await ana.store.journals() if j.name == "Personal")
     await ana.replica.seal_snapshots(journal, [bytes.fromhex(note.id)])

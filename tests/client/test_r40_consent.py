@@ -5,10 +5,10 @@ real crypto. See /work/R40-FINDINGS.md."""
 
 from __future__ import annotations
 
-from client_sdk import Client, keys
+from client_sdk import Client, InvalidInput, keys
 from client_sdk.documents import Document
 from client_sdk.models import now_ms
-from client_sdk.safety import SAFETY_PLAN
+from client_sdk.safety import SAFETY_PLAN, SafetyHints
 from tests.client.sharing_support import share_with
 from tests.client.test_late_safety_flags import ITEM_9
 from tests.conftest import ClientFactory
@@ -124,3 +124,60 @@ async def test_held_an_old_plan_widened_by_name_or_re_sent_keeps_the_others_old_
     assert (await ana.safety.plan()).flags_reach == ("drsmith", "tom")
     await ana.safety.set_plan(emergency_number="112")  # no longer a legacy plan: as is
     assert (await ana.safety.plan()).flags_reach == ("drsmith", "tom")
+
+
+async def test_nu27_c17_the_response_says_what_is_missing_in_no_apps_commands(
+    signup: ClientFactory,
+) -> None:
+    """NU27 C17: the lines an app must show name no CLI command; what to offer is structured
+    (`plan_missing`, `withheld_from`), and an app's own words (`SafetyHints`) go in the lines."""
+    ana, drsmith = await signup("ana"), await signup("drsmith")
+    await share_with(ana, drsmith, role="annotate")
+    await ana.safety.set_plan(share_flags=True, flags_for="drsmith")
+    await ana.shares.revoke("Personal", "drsmith")
+    await share_with(ana, drsmith, role="annotate")  # again, without naming him
+    taken = await ana.measures.take("phq9", ITEM_9)
+    response = await ana.safety.respond(taken.result)
+    text = "\n".join(response.lines)
+    assert "tj " not in text and "`" not in text, text
+    assert (response.plan_missing, response.withheld_from) == (True, ["drsmith"])
+    assert "\n".join(await ana.safety.message()).count("`") == 0
+    hints = SafetyHints(write_plan="Settings, Safety plan", flags_again="{member} in {journal}")
+    hinted = await ana.safety.respond(taken.result, hints=hints)
+    assert "with your therapist (Settings, Safety plan)." in "\n".join(hinted.lines)
+    assert "name them again: drsmith in Personal." in "\n".join(hinted.lines)
+    assert hinted.lines[0] == response.lines[0] and hinted.lines[1:3] == response.lines[1:3]
+    await ana.safety.set_plan(plan="Ring Jo, then walk.")
+    written = await ana.safety.respond(taken.result)
+    assert (
+        written.plan_missing is False and "Your safety plan: Ring Jo, then walk." in written.lines
+    )
+
+
+async def test_rev_c_grant_with_safety_flags_returns_the_share_as_it_now_stands(
+    signup: ClientFactory,
+) -> None:
+    """rev-c: `tj share --safety-flags` patched `ShareInfo.safety_flags` after reading
+    `safety.flags_reach`; `grant(safety_flags=True)` gives the opt-in and the share as the
+    opt-in left it, and is refused before anything changes for a share that could not
+    carry flags."""
+    ana, drsmith, tom = await signup("ana"), await signup("drsmith"), await signup("tom")
+    plain = await share_with(ana, tom, role="annotate")
+    assert plain.safety_flags is False  # not opted in
+    shared = await share_with(ana, drsmith, role="annotate", safety_flags=True)
+    assert (shared.safety_flags, shared.safety_flags_earlier) == (True, False)
+    assert (await ana.safety.flags_reach()) == {"drsmith": "on", "tom": "off"}
+    refused = [
+        {"role": "read", "safety_flags": True},
+        {"only": ["mood"], "role": "annotate", "safety_flags": True},
+    ]
+    for terms in refused:
+        try:
+            await share_with(ana, tom, **terms)
+        except InvalidInput as error:
+            assert "whole journal with the annotate role" in str(error)
+        else:
+            raise AssertionError(f"{terms} was accepted")
+    assert (await ana.safety.flags_reach())["tom"] == "off"
+    [tom_share] = [s for s in await ana.shares.list() if s.member == "tom"]
+    assert (tom_share.role, tom_share.fields) == ("annotate", None)  # nothing was changed

@@ -116,8 +116,8 @@ async def test_one_conflicting_record_in_a_batch_is_set_aside_alone_with_its_lat
     assert report.pushed == 7
     codes = [(r.record_id, r.code) for r in report.set_aside]
     assert codes == [
-        (clash.record_id, "record_conflict"),
-        (outbox[8].record_id, sync.DEPENDS_ON_SET_ASIDE),
+        (clash.record_id.hex(), "record_conflict"),  # hex, as SetAsideChange (NU27 C11)
+        (outbox[8].record_id.hex(), sync.DEPENDS_ON_SET_ASIDE),
     ]
     # Halving 9 records down to the one refused (7 calls), not one call per record, and one
     # call for the no-op record that states the hole in this device's counters.

@@ -6,7 +6,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from client_sdk.safety import CLOCK_SKEW_MS, SafetyPlan, late_flag_members, message_lines, texts
+from client_sdk.safety import (
+    CLOCK_SKEW_MS,
+    SafetyHints,
+    SafetyPlan,
+    late_flag_members,
+    message_lines,
+    plan_line,
+    texts,
+    withheld_line,
+)
 
 
 def test_the_message_says_what_to_do_now_and_that_nobody_monitors_the_app() -> None:
@@ -75,3 +84,43 @@ def test_a_late_flag_is_owed_only_to_members_opted_in_and_sharing_at_or_before_t
     stale = replace(plan, flags_stamp=at)
     assert stale.opted_in_at("aa") == at + 60_000
     assert late_flag_members(stale, current, at + m, set()) == {}
+
+
+def test_the_message_names_no_apps_commands_and_an_app_adds_its_own() -> None:
+    """NU27 C17: a journaling app shows the message as it is, so it names no command of the
+    CLI (a person in crisis was told to run `tj safety plan --text ...`); an app passes its
+    own words (`SafetyHints`), as the CLI passes its commands."""
+    plain = message_lines(None, None, "", [], withheld=withheld_line("Personal", ["drsmith"]))
+    text = "\n".join(plain)
+    assert "tj " not in text and "`" not in text and "--" not in text, text
+    assert (
+        "You have not written a safety plan here yet; you can make one with your therapist."
+        in plain
+    )
+    assert plain[-1].endswith(
+        "To send them flags, choose again to send each of them safety flags."
+    ), plain[-1]
+    hints = SafetyHints(
+        write_plan="`tj safety plan --text ...`",
+        flags_again="`tj share {journal} {member} --role annotate --safety-flags`",
+    )
+    cli = message_lines(
+        None,
+        None,
+        "",
+        [],
+        withheld=withheld_line("Personal", ["drsmith", "tom"], hints),
+        hints=hints,
+    )
+    assert (
+        "You have not written a safety plan here yet; you can make one with your therapist "
+        "(`tj safety plan --text ...`)." in cli
+    )
+    assert cli[-1].endswith(
+        "To send them flags, name them again: "
+        "`tj share Personal drsmith --role annotate --safety-flags`; "
+        "`tj share Personal tom --role annotate --safety-flags`."
+    ), cli[-1]
+    # everything else word for word the same: only the instruction differs
+    assert plain[:3] == cli[:3] and plain[4:-1] == cli[4:-1]
+    assert plan_line("Ring Jo.", hints) == plan_line("Ring Jo.") == "Your safety plan: Ring Jo."
