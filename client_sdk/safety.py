@@ -106,6 +106,13 @@ class SafetyPlan:
     and given again): it counts for none (R37 F9), as `Safety.flags_reach` says "earlier"
     and `tj shares` "no (earlier share)"; sorted. None when `flags_reach` is."""
 
+    opted_in_reads_only: tuple[str, ...] | None = None
+    """With `flags_reach`: the members among `reads_only` whom the opt-in names for their
+    current share, made read-only since (`tj share J NAME --role read`): no flag reaches
+    them while they only read; the opt-in stands, and flags reach them again, for what is
+    answered from then on, once they hold the annotate role again (`Safety.flags_reach`
+    "read"); sorted. None when `flags_reach` is."""
+
     def opted_in_at(self, member_id: str) -> int | None:
         """When the opt-in for `member_id` (account id, hex) was given, at the latest (ms
         UTC, owner-signed): its `flags_since` time, else the plan's `updated_at` (a plan
@@ -136,6 +143,9 @@ class SafetyPlan:
             "reads_only": list(self.reads_only) if self.reads_only is not None else None,
             "opted_in_earlier": (
                 list(self.opted_in_earlier) if self.opted_in_earlier is not None else None
+            ),
+            "opted_in_reads_only": (
+                list(self.opted_in_reads_only) if self.opted_in_reads_only is not None else None
             ),
         }
 
@@ -190,6 +200,13 @@ class SafetyFlag:
     """For a flag sealed at a sync after the answer (NU22 C3): when the answer was given (UTC);
     `raised_at` is then when the flag was sealed. None: sealed as the answer was given."""
 
+    reads_only: bool = False
+    """On a member's device: this account holds the read role in the journal now, by its
+    verified access chain (the owner changed it since the flag was sealed for them, or an
+    owner device that had not yet verified the change sealed it): it cannot acknowledge the
+    flag (`SafetyPath.acknowledge` raises AccessError) and the client's devices seal none
+    for it while it only reads. Shown for what it says, never as one to acknowledge."""
+
     @property
     def unacknowledged(self) -> bool:
         """No acknowledgement of it verified on this device. A flag is shown as acknowledged
@@ -219,6 +236,7 @@ class SafetyFlag:
             "share_ended": self.share_ended,
             "before_share": self.before_share,
             "copy_forgotten": self.copy_forgotten,
+            "reads_only": self.reads_only,
         }
 
 
@@ -267,6 +285,21 @@ def withheld_line(journal: str, members: list[str]) -> str:
         f"`tj share {journal} {m} --role annotate --safety-flags`" for m in members
     )
     return str(texts()["flag_withheld"]).format(
+        members=", ".join(members),
+        read="reads" if len(members) == 1 else "read",
+        journal=journal,
+        commands=commands,
+    )
+
+
+def reads_only_line(journal: str, members: list[str]) -> str:
+    """Why no safety flag was sealed for `members` (usernames), whom the client's opt-in
+    names for their current share of `journal` but who hold the read role now by its
+    verified access chain: a member who only reads could never mark a flag as read (NU24
+    C15). The opt-in stands: giving them the annotate role again makes flags reach them for
+    answers given from then on, with the command for each."""
+    commands = "; ".join(f"`tj share {journal} {m} --role annotate`" for m in members)
+    return str(texts()["flag_reads_only"]).format(
         members=", ".join(members),
         read="reads" if len(members) == 1 else "read",
         journal=journal,
