@@ -444,7 +444,10 @@ class SafetyPath:
         before = plan_view(document, "") if document is not None else None
         opted_in = before is not None and before.share_flags
         if before is not None and opted_in and before.flag_members is None:
-            opted = sorted((await self._members(local, before)).values())  # as then
+            # as then: also a member it reaches but for the read role they hold now, whose
+            # opt-in stands (it counts again with the annotate role)
+            reached, paused = await self._reach(local, before, None)
+            opted = sorted({*reached.values(), *paused.values()})
         elif before is not None and opted_in:
             opted = list(before.flag_members or ())
         else:
