@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 CLI_HINTS = SafetyHints(
     write_plan="`tj safety plan --text ...`",
     flags_again="`tj share {journal} {member} --role annotate --safety-flags`",
+    annotate_again="`tj share {journal} {member} --role annotate`",
 )
 """How the safety message says, in the CLI, to write a safety plan or to name a member again
 for flags (the SDK's message names no app's commands: NU27 C17)."""
@@ -112,8 +113,12 @@ def safety_plan(
     newly: list[str] = []
     if share_flags:  # name whom it adds, and ask, before anything changes (R39 F3)
         newly, before = home.run(partial(opt_in_preview, journal_name))
-        if before.reads_only:  # never opted in: said, whatever else it does (NU24 C15)
-            output.message(reads_only_text(before.journal, list(before.reads_only)))
+        paused = list(before.opted_in_reads_only or ())  # opted in, made read-only since
+        readers = [m for m in before.reads_only or () if m not in paused]
+        if readers:  # never opted in: said, whatever else it does (NU24 C15)
+            output.message(reads_only_text(before.journal, readers))
+        if paused:
+            output.message(f"Safety flags: {flags_text(before)}")
         if newly:
             output.message(opt_in_text(before, newly))
             if not yes:
@@ -332,6 +337,16 @@ def flags_text(plan: SafetyPlan) -> str:
             + ("also read it" if plan.flags_reach else "read it, but whom the opt-in does not name")
             + ": `tj safety plan --share-flags` names whom it adds and asks"
         )
+    paused = [m for m in readers if m in (plan.opted_in_reads_only or ())]
+    readers = [m for m in readers if m not in paused]
+    if paused:  # opted in, then made read-only: the opt-in stands (role-flags fix)
+        were = "was" if len(paused) == 1 else "were"
+        parts.append(
+            f"{output.and_list(paused)}, who {were} opted in but only read it now: a flag "
+            "needs the annotate role; your choice stands, and flags reach them again once "
+            "you give them the annotate role (`tj share "
+            f"{shlex.quote(plan.journal)} NAME --role annotate`)"
+        )
     if readers:  # never opted in by --share-flags (NU24 C15)
         parts.append(
             f"{output.and_list(readers)}, who only read it: a flag needs the annotate role"
@@ -361,7 +376,13 @@ def flags_table(flags: list[SafetyFlag]) -> Table:
                 str(flag.item),
                 str(flag.answer),
                 ", ".join(f"{a.by} {output.local_time(a.at)}" for a in flag.acknowledged)
-                or ("NOT YET (before this share)" if flag.before_share else "NOT YET"),
+                or (
+                    "NOT YET (you only read now: you cannot mark it read)"
+                    if flag.reads_only
+                    else "NOT YET (before this share)"
+                    if flag.before_share
+                    else "NOT YET"
+                ),
             )
             for flag in flags
         ),

@@ -34,6 +34,7 @@ from client_sdk import departures
 from client_sdk.care_disclosure import DISCLOSABLE
 from client_sdk.departures import Departure
 from client_sdk.errors import (
+    READ_ROLE,
     FlagsWouldStop,
     InvalidInput,
     NetworkError,
@@ -155,7 +156,8 @@ only_option = click.option(
     is_flag=True,
     help="With --only: do not ask, even if ending the whole-journal share means THERAPIST "
     "may never receive a safety flag or result, or gets no more safety flags, or the copy kept "
-    "from a share of those fields that you ended gives them again what it holds (for scripts).",
+    "from a share of those fields that you ended gives them again what it holds; with --role "
+    "read: do not ask, even if safety flags stop reaching THERAPIST (for scripts).",
 )
 @json_option
 @pass_home
@@ -195,7 +197,10 @@ def share(
     share means they may never receive a safety flag or a PHQ-9 with item 9 answered above
     0, or that safety flags you opted them in to stop (a copy of some fields carries none),
     or when the copy kept from a share of those fields that you ended would give them again
-    what it holds, you are told and asked first (default: no; --yes does not ask).
+    what it holds, you are told and asked first (default: no; --yes does not ask). So you
+    are when --role read stops safety flags that reach THERAPIST now (a member who only reads
+    could never mark one as read); your choice to send them flags stands, and --role
+    annotate later makes flags reach them again, which is said.
 
     \b
     Examples:
@@ -245,6 +250,7 @@ def share(
     earlier: list[MeasureResult] = []
     downloaded: list[bool] = []  # the member may have downloaded them (a whole share, once)
     ended_assignments: list[Assignment] = []  # what ended with a whole share (NU22 C10)
+    flags_before: list[str] = []  # --role annotate: `flags_reach` of the member before it
     started = datetime.now(UTC)
 
     async def work(client: Client) -> ShareInfo:
@@ -275,6 +281,12 @@ def share(
         # asks for --full / --only (R23 F1). Never inferred from what the server does not
         # show (R24 F2: full_if_new, checked again on the chain signed on).
         plain = only is None and not full
+        if role == "annotate" and only is None and not safety_flags and not flags_before:
+            try:  # flags the opt-in holds for a member made read-only resume: said after
+                status = await client.safety.flags_reach(journal_name)
+            except NotFound:
+                status = {}
+            flags_before.append(status.get(normalize_username(therapist), "off"))
         shared = await client.shares.grant(
             journal_name,
             therapist,
@@ -315,13 +327,21 @@ def share(
             what = f"the {plain_list(only or ())} of {journal_name}"
             agree_to_share_again(asked, what, "only what you write from now on", yes)
             again.extend(i.id for i in asked.items)
-        except FlagsWouldStop as asked:  # only: flags began to reach them since (NU24 C13)
-            if stop_flags:
+        except FlagsWouldStop as asked:  # only: flags began to reach them since (NU24 C13);
+            if stop_flags:  # --role read: a member who only reads gets none (role-flags fix)
                 raise
-            output.message(flags_stop_text(journal_name, asked.member))
+            reading = asked.reason == READ_ROLE
+            output.message(
+                read_role_flags_text(journal_name, asked.member)
+                if reading
+                else flags_stop_text(journal_name, asked.member)
+            )
             if not yes:
                 click.confirm(
-                    f"Stop safety flags to {asked.member} and share only some fields of "
+                    f"Stop safety flags to {asked.member} and give them the read role on "
+                    f"{journal_name}?"
+                    if reading
+                    else f"Stop safety flags to {asked.member} and share only some fields of "
                     f"{journal_name} with them?",
                     default=False,
                     abort=True,
@@ -353,7 +373,9 @@ def share(
             output.message(line)
     if ended_assignments:
         output.message(ended_with_share_text(ended_assignments))
-    if not safety_flags and shared.safety_flags is False and flags_worth_saying(shared):
+    if flags_before and flags_before[0] == "read" and shared.safety_flags:
+        output.message(flags_resume_text(shared))
+    elif not safety_flags and shared.safety_flags is False and flags_worth_saying(shared):
         output.message(flags_off_text(shared))
     if safety_flags:  # whom the opt-in reaches, each named (NU24 C15)
         output.message(
@@ -363,6 +385,34 @@ def share(
             "it after their next `tj sync` and can mark it read. This app is not monitored in "
             "real time."
         )
+
+
+def read_role_flags_text(journal: str, member: str) -> str:
+    """That the read role stops `member`'s safety flags of `journal` (a member who only
+    reads could never mark one as read), and that the opt-in stands: the annotate role
+    again makes them reach `member` again (role-flags fix)."""
+    return (
+        f"Safety flags of {journal} go to {member} now, and flags stop reaching {member} "
+        f"with the read role: a member who only reads could never mark a flag as read, so a "
+        f"PHQ-9 item 9 answered above 0 in {journal} seals no safety flag for {member} while "
+        f"they only read. Your choice to send them flags stands: give them the annotate role "
+        f"again and flags reach them again, for what is answered from then on: tj share "
+        f"{shlex.quote(journal)} {shlex.quote(member)} --role annotate"
+    )
+
+
+def flags_resume_text(shared: ShareInfo) -> str:
+    """That safety flags reach the member again with the annotate role: the opt-in the
+    client gave for this share was never withdrawn (the owner's signed plan names them for
+    it; `flags_reach` "read" before, "on" now)."""
+    journal, member = shlex.quote(shared.journal), shlex.quote(shared.member)
+    return (
+        f"Safety flags: on again for {shared.member}. You chose to send them safety flags "
+        f"for this share of {shared.journal}, and that choice stands: a PHQ-9 item 9 answered "
+        f"above 0 in {shared.journal} from now on seals a safety flag for them (none for "
+        f"what was answered while they only read). To stop that: tj share {journal} {member} "
+        f"--role read, or for everyone: tj safety plan --journal {journal} --no-share-flags"
+    )
 
 
 def flags_worth_saying(shared: ShareInfo) -> bool:
@@ -1384,18 +1434,29 @@ def flags_text(share: ShareInfo) -> str:
         return "yes"
     if share.safety_flags is None:
         return "-" if share.expired or share.unseen else "no (a copy)"
+    if share.safety_flags_read_role:
+        return "no (reads only)"
     return "no (earlier share)" if share.safety_flags_earlier else "no"
 
 
 def flags_footnotes(found: Iterable[ShareInfo]) -> list[str]:
-    """Under `tj shares`: what "no (earlier share)" means and the command that turns flags
-    on (the client's explicit opt-in, never taken for them)."""
+    """Under `tj shares`: what "no (earlier share)" and "no (reads only)" mean and the
+    command that turns flags on (the client's explicit opt-in, never taken for them), or on
+    again (the annotate role: the opt-in stands)."""
     return [
         f"Safety flags: {s.member} was opted in for an earlier share of {s.journal}, which "
         "does not carry over to this one. To send them safety flags: tj share "
         f"{shlex.quote(s.journal)} {shlex.quote(s.member)} --role annotate --safety-flags"
         for s in found
         if s.safety_flags is False and s.safety_flags_earlier
+    ] + [
+        f"Safety flags: you chose to send {s.member} safety flags for this share of "
+        f"{s.journal}, but they only read it now, and a member who only reads could never "
+        "mark a flag as read. Your choice stands: give them the annotate role again and "
+        f"flags reach them again: tj share {shlex.quote(s.journal)} {shlex.quote(s.member)} "
+        "--role annotate"
+        for s in found
+        if s.safety_flags is False and s.safety_flags_read_role
     ]
 
 

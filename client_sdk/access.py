@@ -274,6 +274,14 @@ class AccessState:
     """Handle -> `at` (ms, the owner's clock, as signed) of the entry that gave that
     membership its latest terms: its `granted` entry, or the latest `changed` one (when a
     member's device tells of new terms, NU26 C5)."""
+    annotate_since: dict[bytes, int] = field(default_factory=dict)
+    """Current member's handle -> `at` of the `changed` entry that gave it the annotate role
+    back after a `changed` entry had made it read-only (or renewed it after its end date had
+    passed: as `granted_at`); absent while it has held the annotate role since its `granted`
+    entry, or holds another role. A safety flag goes only to a member holding the annotate
+    role, and a late flag only for an answer given after they hold it again (NU26 role
+    flags: a member made read-only, then annotate again, gets none for an answer given while
+    they only read)."""
     unshared: dict[bytes, tuple[Member, int]] = field(default_factory=dict)
     """Handle -> (terms, `at` of the entry) of a membership a `removed` entry without
     `because` closed: the owner's own decision, signed on one of its devices (an unshare, or
@@ -825,6 +833,11 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
             # terms that renew a membership whose end date had passed when signed: for a
             # late safety flag it began again now (R37 F1 residual: no flag for the gap)
             state.granted_at[current.handle] = entry.at
+            state.annotate_since.pop(current.handle, None)
+        if updated.role != "annotate":
+            state.annotate_since.pop(current.handle, None)
+        elif current.role != "annotate":  # annotate again: flags only for answers from now
+            state.annotate_since[current.handle] = entry.at
         if updated.role == "annotate":
             state.write_limits.pop(current.handle, None)
             if current.handle in state.sealed_to[state.epoch]:
@@ -845,6 +858,7 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
             state.unshared[handle] = (state.members[handle], entry.at)
         del state.members[handle]
         state.first_epoch.pop(handle, None)
+        state.annotate_since.pop(handle, None)
     elif entry.kind == ROTATED:
         _rotate(state, p, bad)
     elif entry.kind == LIMITED:

@@ -411,6 +411,8 @@ def caseload_row(
                 else "not held on this device"
             )
             context = f", {len(prior)} raised before this share: earlier share {where}"
+        if all(f.reads_only for f in unread):  # the role by the verified chain: read now
+            context += "; you only read this journal now and cannot mark them read"
         reasons.append(
             (
                 0,

@@ -234,20 +234,29 @@ class SharedAgain(InvalidInput):
         self.items = items
 
 
+NARROWING = "narrowing"
+READ_ROLE = "read role"
+
+
 class FlagsWouldStop(InvalidInput):
-    """Nothing was changed (`Shares.grant` with `only`): a safety flag raised now in
-    `journal` (a PHQ-9 item 9 answered above 0) is sealed for `member` (`SafetyPath.flags_reach`
-    "on": the owner's signed plan and the journal's verified access chain), and narrowing
-    their whole-journal share to some fields ends that: a field-level copy carries no safety
-    flag, so no flag reaches them from then on (NU24 C13). Stopping them is a choice of its
-    own: tell the user, ask, then call again with `stop_flags=True`."""
+    """Nothing was changed (`Shares.grant` with `only`, or with `role="read"`): a safety flag
+    raised now in `journal` (a PHQ-9 item 9 answered above 0) is sealed for `member`
+    (`SafetyPath.flags_reach` "on": the owner's signed plan and the journal's verified access
+    chain), and the change would stop that. `reason` says which: NARROWING ("narrowing":
+    their whole-journal share narrowed to some fields; a field-level copy carries no safety
+    flag, so no flag reaches them from then on, NU24 C13) or READ_ROLE ("read role": a
+    member who only reads could never mark a flag as read, so none is sealed for them while
+    they hold the read role; the opt-in stands and counts again once they hold the annotate
+    role again). Stopping them is a choice of its own: tell the user, ask, then call again
+    with `stop_flags=True`."""
 
     subject = "safety flags"
 
-    def __init__(self, message: str, *, journal: str, member: str) -> None:
+    def __init__(self, message: str, *, journal: str, member: str, reason: str = NARROWING) -> None:
         super().__init__(message)
         self.journal = journal
         self.member = member
+        self.reason = reason
 
 
 class StillShared(InvalidInput):

@@ -106,6 +106,13 @@ class SafetyPlan:
     and given again): it counts for none (R37 F9), as `Safety.flags_reach` says "earlier"
     and `tj shares` "no (earlier share)"; sorted. None when `flags_reach` is."""
 
+    opted_in_reads_only: tuple[str, ...] | None = None
+    """With `flags_reach`: the members among `reads_only` whom the opt-in names for their
+    current share, made read-only since (`tj share J NAME --role read`): no flag reaches
+    them while they only read; the opt-in stands, and flags reach them again, for what is
+    answered from then on, once they hold the annotate role again (`Safety.flags_reach`
+    "read"); sorted. None when `flags_reach` is."""
+
     def opted_in_at(self, member_id: str) -> int | None:
         """When the opt-in for `member_id` (account id, hex) was given, at the latest (ms
         UTC, owner-signed): its `flags_since` time, else the plan's `updated_at` (a plan
@@ -136,6 +143,9 @@ class SafetyPlan:
             "reads_only": list(self.reads_only) if self.reads_only is not None else None,
             "opted_in_earlier": (
                 list(self.opted_in_earlier) if self.opted_in_earlier is not None else None
+            ),
+            "opted_in_reads_only": (
+                list(self.opted_in_reads_only) if self.opted_in_reads_only is not None else None
             ),
         }
 
@@ -190,6 +200,13 @@ class SafetyFlag:
     """For a flag sealed at a sync after the answer (NU22 C3): when the answer was given (UTC);
     `raised_at` is then when the flag was sealed. None: sealed as the answer was given."""
 
+    reads_only: bool = False
+    """On a member's device: this account holds the read role in the journal now, by its
+    verified access chain (the owner changed it since the flag was sealed for them, or an
+    owner device that had not yet verified the change sealed it): it cannot acknowledge the
+    flag (`SafetyPath.acknowledge` raises AccessError) and the client's devices seal none
+    for it while it only reads. Shown for what it says, never as one to acknowledge."""
+
     @property
     def unacknowledged(self) -> bool:
         """No acknowledgement of it verified on this device. A flag is shown as acknowledged
@@ -219,6 +236,7 @@ class SafetyFlag:
             "share_ended": self.share_ended,
             "before_share": self.before_share,
             "copy_forgotten": self.copy_forgotten,
+            "reads_only": self.reads_only,
         }
 
 
@@ -236,12 +254,16 @@ class SafetyHints:
       `{journal}` and `{member}` (a journal name, a username), one per member the line
       names, joined with "; " ("To send them flags, name them again: <...>."). Without it:
       "To send them flags, choose again to send each of them safety flags."
+    - `annotate_again`: how to give a member the annotate role again, the same kind of
+      template, for the line naming opted-in members who only read now ("... from then on:
+      <...>."). Without it the line ends at "from then on".
 
     `SafetyResponse.plan_missing` and `SafetyResponse.withheld_from` carry the same facts
     for an app that renders its own button instead."""
 
     write_plan: str = ""
     flags_again: str = ""
+    annotate_again: str = ""
 
 
 NO_HINTS = SafetyHints()
@@ -303,6 +325,26 @@ def withheld_line(journal: str, members: list[str], hints: SafetyHints = NO_HINT
     else:
         again = str(data["flag_again"])
     return str(data["flag_withheld"]).format(
+        members=", ".join(members),
+        read="reads" if len(members) == 1 else "read",
+        journal=journal,
+        again=again,
+    )
+
+
+def reads_only_line(journal: str, members: list[str], hints: SafetyHints = NO_HINTS) -> str:
+    """Why no safety flag was sealed for `members` (usernames), whom the client's opt-in
+    names for their current share of `journal` but who hold the read role now by its
+    verified access chain: a member who only reads could never mark a flag as read (NU24
+    C15). The opt-in stands: giving them the annotate role again makes flags reach them for
+    answers given from then on, with `hints.annotate_again` for each when given."""
+    data = texts()
+    if hints.annotate_again:
+        how = "; ".join(hints.annotate_again.format(journal=journal, member=m) for m in members)
+        again = str(data["flag_annotate_again_how"]).format(how=how)
+    else:
+        again = str(data["flag_annotate_again"])
+    return str(data["flag_reads_only"]).format(
         members=", ".join(members),
         read="reads" if len(members) == 1 else "read",
         journal=journal,

@@ -60,6 +60,7 @@ from client_sdk.safety import (
     opted_in_for,
     plan_update,
     plan_view,
+    reads_only_line,
     withheld_line,
 )
 from client_sdk.scoring import builtin_instruments
@@ -166,16 +167,22 @@ def _kept_since(document: Document | None, members: list[str] | None) -> dict[st
 
 
 def _reach_status(
-    shares: Iterable[LocalShare], reached: Collection[str], named: Iterable[str]
+    shares: Iterable[LocalShare],
+    reached: Collection[str],
+    named: Iterable[str],
+    paused: Collection[str] = (),
 ) -> dict[str, str]:
-    """Username -> "on" (in `reached`, `SafetyPath._members`), "earlier" (else, its account
-    id in hex among `named`, the opt-in's members: given for an earlier share) or "off", for
-    each member of `shares` (`SafetyPath.flags_reach`)."""
+    """Username -> "on" (in `reached`, `SafetyPath._members`), "read" (in `paused`,
+    `SafetyPath._paused`: opted in for this share, but holding the read role now), "earlier"
+    (else, its account id in hex among `named`, the opt-in's members: given for an earlier
+    share) or "off", for each member of `shares` (`SafetyPath.flags_reach`)."""
     ids = set(named)
     status = {}
     for share in shares:
         if share.member_name in reached:
             status[share.member_name] = "on"
+        elif share.member_name in paused:
+            status[share.member_name] = "read"
         elif share.member_id.hex() in ids:
             status[share.member_name] = "earlier"
         else:
@@ -224,8 +231,11 @@ class SafetyResponse:
     client has written no safety plan: one of `lines` says so; offer a way to write one,
     e.g. to `set_plan(plan=...)`), and `withheld_from` (usernames a flag did not reach
     because their share was made again since the client's opt-in: one of `lines` says so;
-    `client.shares.grant(..., safety_flags=True)` names one again). Pass `SafetyHints` to
-    `respond` to have the lines themselves say how, in the app's words."""
+    `client.shares.grant(..., safety_flags=True)` names one again), and `reads_only`
+    (usernames the opt-in names who hold the read role now by the verified access chain: no
+    flag reaches them; one of `lines` says so; `client.shares.grant(..., role="annotate")`
+    makes flags reach them again for answers from then on). Pass `SafetyHints` to `respond`
+    to have the lines themselves say how, in the app's words."""
 
     lines: list[str]
     flagged_to: list[str]
@@ -233,6 +243,7 @@ class SafetyResponse:
     no_flag: str | None = None
     plan_missing: bool = False
     withheld_from: list[str] = field(default_factory=list)
+    reads_only: list[str] = field(default_factory=list)
 
 
 class SafetyPath:
@@ -268,24 +279,29 @@ class SafetyPath:
         plan = plan_view(found, display) if found is not None else SafetyPlan(display)
         if local.role != "owner":
             return plan
-        reach = await self._members(local, plan) if plan.share_flags else {}
+        reach, paused = await self._reach(local, plan, None) if plan.share_flags else ({}, {})
         shares = await self._current_shares(local)
         members = {s.member_name for s in shares}
         readers = members - reach.keys() - (await self._annotators(local)).keys()
         if plan.share_flags:
-            status = _reach_status(shares, reach, plan.flag_members or ())
+            status = _reach_status(shares, reach, plan.flag_members or (), paused)
             plan = replace(
                 plan,
                 flags_reach=tuple(sorted(reach)),
                 not_opted_in=tuple(sorted(members - reach.keys())),
                 opted_in_earlier=tuple(sorted(n for n, s in status.items() if s == "earlier")),
+                opted_in_reads_only=tuple(sorted(paused)),
             )
         return replace(plan, reads_only=tuple(sorted(readers)))
 
     async def flags_reach(self, journal: str | None = None) -> dict[str, str]:
         """Whether a safety flag raised now in a journal this account owns (default
         Personal) is sealed for each member it is shared with now, username -> "on" (the
-        opt-in names them for their current share), "earlier" (the opt-in names them, but was
+        opt-in names them for their current share, and they hold the annotate role), "read"
+        (the opt-in names them for their current share, but they hold the read role now: a
+        member who only reads could never mark a flag as read, so none is sealed for them;
+        the opt-in stands, and flags reach them again once they hold the annotate role
+        again, for answers given from then on), "earlier" (the opt-in names them, but was
         given for an earlier share of theirs, ended since: it counts for none, R37 F9, until
         `set_plan(share_flags=True, flags_for=...)` names them again) or "off" (never opted
         in, or withdrawn). Decided as a flag is sealed (`respond`): from the owner's signed
@@ -300,8 +316,10 @@ class SafetyPath:
         plan = plan_view(found, self._display(local)) if found is not None else None
         if plan is None or not plan.share_flags:
             return _reach_status(await self._current_shares(local), {}, ())
-        reached = await self._members(local, plan)
-        return _reach_status(await self._current_shares(local), reached, plan.flag_members or ())
+        reached, paused = await self._reach(local, plan, None)
+        return _reach_status(
+            await self._current_shares(local), reached, plan.flag_members or (), paused
+        )
 
     async def set_plan(
         self,
@@ -442,7 +460,10 @@ class SafetyPath:
         before = plan_view(document, "") if document is not None else None
         opted_in = before is not None and before.share_flags
         if before is not None and opted_in and before.flag_members is None:
-            opted = sorted((await self._members(local, before)).values())  # as then
+            # as then: also a member it reaches but for the read role they hold now, whose
+            # opt-in stands (it counts again with the annotate role)
+            reached, paused = await self._reach(local, before, None)
+            opted = sorted({*reached.values(), *paused.values()})
         elif before is not None and opted_in:
             opted = list(before.flag_members or ())
         else:
@@ -560,6 +581,7 @@ class SafetyPath:
         flag_id = None
         no_flag = withheld = None
         withheld_from: list[str] = []
+        reads_only: list[str] = []
         if result.safety_concern and plan.share_flags and local.role == "owner":
             answered = round(result.taken_at.timestamp() * 1000)
             members = await self._members(local, plan, answered)
@@ -569,9 +591,8 @@ class SafetyPath:
             if due:  # not twice: a sync may have sealed one for this result already
                 flag_id = await self._raise_flag(local, result, due)
                 await _cover(self._store, result.id, due)
-            withheld_from = await self._withheld(local, plan)
-            if withheld_from:
-                withheld = withheld_line(self._display(local), withheld_from, hints)
+            withheld_from, reads_only = await self._withheld(local, plan)
+            withheld = self._withheld_text(local, withheld_from, reads_only, hints)
             if not flagged_to:
                 no_flag = await self._no_flag(local, plan, answered, withheld)
         lines = message_lines(
@@ -584,7 +605,7 @@ class SafetyPath:
             hints,
         )
         return SafetyResponse(
-            lines, flagged_to, flag_id, no_flag, not plan.plan.strip(), withheld_from
+            lines, flagged_to, flag_id, no_flag, not plan.plan.strip(), withheld_from, reads_only
         )
 
     async def message(
@@ -641,6 +662,7 @@ class SafetyPath:
         flag_id = None
         no_flag = withheld = None
         withheld_from: list[str] = []
+        reads_only: list[str] = []
         if local.role == "owner":
             at = now_ms()
             event = keys.new_doc_id(self._replica.profile.account_id).hex()
@@ -648,9 +670,8 @@ class SafetyPath:
         if plan.share_flags and local.role == "owner":
             members = await self._members(local, plan, at)
             flagged_to = sorted(members)
-            withheld_from = await self._withheld(local, plan)
-            if withheld_from:
-                withheld = withheld_line(self._display(local), withheld_from, hints)
+            withheld_from, reads_only = await self._withheld(local, plan)
+            withheld = self._withheld_text(local, withheld_from, reads_only, hints)
             if flagged_to:
                 document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_FLAG)
                 to = sorted(members.values())
@@ -669,7 +690,9 @@ class SafetyPath:
             withheld,
             hints,
         )
-        return SafetyResponse(lines, flagged_to, flag_id, no_flag, not text.strip(), withheld_from)
+        return SafetyResponse(
+            lines, flagged_to, flag_id, no_flag, not text.strip(), withheld_from, reads_only
+        )
 
     async def seal_missed(
         self, as_of: tuple[int, int] | None = None, withheld: Iterable[bytes] = ()
@@ -780,10 +803,18 @@ class SafetyPath:
             nobody.add(entry["journal"])
             return None
         now = now_ms()
+        # only members holding the annotate role now, and for an answer given after they
+        # hold it again if a `changed` entry gave it back (AccessState.annotate_since)
         current = {
-            m.who.username: (m.who.account_id.hex(), state.granted_at[m.handle])
+            m.who.username: (
+                m.who.account_id.hex(),
+                max(state.granted_at[m.handle], state.annotate_since.get(m.handle, 0)),
+            )
             for m in state.members.values()
-            if m.who is not None and not m.ended(now) and m.handle in state.granted_at
+            if m.who is not None
+            and not m.ended(now)
+            and m.handle in state.granted_at
+            and m.role == "annotate"
         }
         covered = await self._covered(local, entry["result"], entry["id"])
         owed = late_flag_members(plan, current, int(entry["at"]), covered, self._granted_at(local))
@@ -815,19 +846,35 @@ class SafetyPath:
                 covered.update(to)
         return covered
 
-    async def _withheld(self, local: LocalJournal, plan: SafetyPlan) -> list[str]:
+    async def _withheld(self, local: LocalJournal, plan: SafetyPlan) -> tuple[list[str], list[str]]:
         """The members (usernames, sorted) the opt-in names who read the journal now under a
         share made again since (opted in for an earlier share: R37 F9), whom a flag does not
-        reach (said by safety.withheld_line, R40 F6); empty when there is none."""
-        if plan.flag_members is None:
-            return []
-        reached = await self._members(local, plan)
-        withheld = sorted(
-            s.member_name
-            for s in await self._current_shares(local)
-            if s.member_id.hex() in plan.flag_members and s.member_name not in reached
-        )
-        return withheld
+        reach (safety.withheld_line, R40 F6), and those it names for their current share who
+        hold the read role now by the verified chain (safety.reads_only_line): (withheld,
+        reads_only), each sorted, empty when there is none."""
+        reached, paused = await self._reach(local, plan, None)
+        withheld: list[str] = []
+        if plan.flag_members is not None:
+            withheld = sorted(
+                s.member_name
+                for s in await self._current_shares(local)
+                if s.member_id.hex() in plan.flag_members
+                and s.member_name not in reached
+                and s.member_name not in paused
+            )
+        return withheld, sorted(paused)
+
+    def _withheld_text(
+        self, local: LocalJournal, withheld: list[str], reads_only: list[str], hints: SafetyHints
+    ) -> str | None:
+        """The safety message's line(s) for `_withheld`'s two lists; None when both are
+        empty."""
+        lines = []
+        if withheld:
+            lines.append(withheld_line(self._display(local), withheld, hints))
+        if reads_only:
+            lines.append(reads_only_line(self._display(local), reads_only, hints))
+        return " ".join(lines) if lines else None
 
     async def _no_flag(
         self, local: LocalJournal, plan: SafetyPlan, answered_at: int, withheld: str | None
@@ -883,27 +930,65 @@ class SafetyPath:
     async def _members(
         self, local: LocalJournal, plan: SafetyPlan, answered_at: int | None = None
     ) -> dict[str, str]:
-        """The members a flag goes to: username -> account id (hex), those the plan's opt-in
-        names (every current member for a plan from before per-member opt-in), for the
-        membership they hold now (by the verified access chain: opted in at or after its
-        `granted` entry, safety.opted_in_for; R37 F9); with `answered_at` (ms, the answer's
-        time), only those opted in and shared with at or before it (R37 F5: a form done
-        on paper before the opt-in gets no flag; safety.answered_after)."""
+        """The members a flag goes to: username -> account id (hex). The one rule every
+        answer about whom a flag reaches comes from (`respond`, `respond_to_answer`,
+        `flags_reach`, `plan`'s lists, `would_opt_in`, `tj shares`' flags column, `tj safety
+        plan`): those the plan's opt-in names (every current member for a plan from before
+        per-member opt-in), for the membership they hold now (by the verified access chain:
+        opted in at or after its `granted` entry, safety.opted_in_for; R37 F9), who hold the
+        annotate role now by that chain (never by a server's answer: a member made
+        read-only could never mark a flag as read, NU24 C15; the opt-in for them stands and
+        counts again once they hold the annotate role again, `_paused`); with `answered_at`
+        (ms, the answer's time), only those opted in, shared with and holding the annotate
+        role at or before it (R37 F5: a form done on paper before the opt-in gets no flag;
+        safety.answered_after; no flag for an answer given while they only read)."""
+        return (await self._reach(local, plan, answered_at))[0]
+
+    async def _paused(self, local: LocalJournal, plan: SafetyPlan) -> dict[str, str]:
+        """The members the opt-in names for their current membership (as `_members`) who
+        hold the read role now by the verified access chain: no flag reaches them until the
+        owner gives them the annotate role again, when the opt-in, never withdrawn, counts
+        again (username -> account id hex)."""
+        return (await self._reach(local, plan, None))[1]
+
+    async def _reach(
+        self, local: LocalJournal, plan: SafetyPlan, answered_at: int | None
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """(`_members`, `_paused`), decided together from the owner's signed plan and the
+        journal's verified access chain on this device."""
+        state = self._replica.chains.state(local.journal_id)
+        if state is None:
+            return {}, {}
         began = self._granted_at(local)
-        found = {}
+        now = now_ms()
+        terms = {
+            m.who.account_id.hex(): m
+            for m in state.members.values()
+            if m.who is not None and not m.ended(now)
+        }
+        found, paused = {}, {}
         for share in await self._current_shares(local):
             member = share.member_id.hex()
+            current = terms.get(member)
+            if current is None:
+                continue
             if plan.flag_members is not None and member not in plan.flag_members:
                 continue
             if member not in began or not opted_in_for(plan, member, began[member]):
                 continue
+            if current.role != "annotate":
+                paused[share.member_name] = member
+                continue
             since = plan.opted_in_at(member)
+            again = state.annotate_since.get(current.handle, 0)
             if answered_at is not None and (
-                since is None or not answered_after(answered_at, since, began[member], 0)
+                since is None
+                or not answered_after(answered_at, since, began[member], 0)
+                or again > answered_at
             ):
                 continue
             found[share.member_name] = member
-        return found
+        return found, paused
 
     def _granted_at(self, local: LocalJournal) -> dict[str, int]:
         """Account id (hex) -> when the membership an opt-in must be given in began
@@ -969,8 +1054,10 @@ class SafetyPath:
                 view = flag_view(
                     document, self._display(local), local.journal_id.hex(), self._owner(local)
                 )
-                if view is not None:
-                    flags[view.id] = replace(view, share_ended=local.role == REVOKED)
+                if view is not None:  # the role by this device's verified chain
+                    flags[view.id] = replace(
+                        view, share_ended=local.role == REVOKED, reads_only=local.role == "read"
+                    )
             elif stored.kind == SAFETY_ACK and creator is not None and creator != local.owner_id:
                 ack = ack_view(document)
                 if ack is not None:
@@ -1007,6 +1094,13 @@ class SafetyPath:
         local, document = await self._document_of_kind(flag_id, SAFETY_FLAG)
         if local.role == REVOKED:
             raise AccessError(await self._ended_reason(local))
+        if local.role == "read":  # by this device's verified access chain
+            raise AccessError(
+                f"you only read {local.name} now (the read role {local.owner_name} gave you): "
+                "only a member with the annotate role can acknowledge a safety flag, and "
+                f"{local.owner_name}'s devices seal none for you while you only read. Tell "
+                f"{local.owner_name} yourself that you saw this one"
+            )
         if local.role != "annotate":
             raise AccessError("only a member with the annotate role can acknowledge a safety flag")
         full_id = document.doc_id.hex()

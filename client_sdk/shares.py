@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from client_sdk import keys
 from client_sdk.care_disclosure import DISCLOSABLE
 from client_sdk.context import Context, documents_by_id
-from client_sdk.errors import FlagsWouldStop, InvalidInput, NotFound
+from client_sdk.errors import NARROWING, READ_ROLE, FlagsWouldStop, InvalidInput, NotFound
 from client_sdk.models import normalize_username, now_ms, read_time
 from client_sdk.private_notes import holds_private_notes
 from client_sdk.replica import REVOKED
@@ -81,6 +81,13 @@ class Shares:
     ) -> ShareInfo:
         """Share a journal with another account (a therapist), or change a member's terms;
         needs the network.
+
+        With `role="read"` for a member a safety flag raised now is sealed for (the same
+        `flags_reach` "on"), the read role stops that (a member who only reads could never
+        mark a flag as read, NU24 C15): FlagsWouldStop (`reason` READ_ROLE) is raised and
+        nothing is changed, unless `stop_flags=True`. The opt-in stands: `role="annotate"`
+        again makes flags reach them again (`ShareInfo.safety_flags`), for what is answered
+        from then on.
 
         With `only`, when a safety flag raised now in the journal is sealed for that member
         (`client.safety.flags_reach` "on": the owner's signed plan and the verified access
@@ -193,6 +200,8 @@ class Shares:
         narrowing = only is not None
         if narrowing and not stop_flags:
             await self._refuse_stopping_flags(local.name, username)
+        elif role is not None and role != "annotate" and not stop_flags:
+            await self._refuse_stopping_flags(local.name, username, reason=READ_ROLE)
         pending = await self.undelivered(journal, username, copies=False) if narrowing else []
         shared = await self._context.sharing.share(
             local,
@@ -215,25 +224,42 @@ class Shares:
             )
         return (await self._with_flags([shared]))[0]
 
-    async def _refuse_stopping_flags(self, journal: str, username: str) -> None:
+    async def _refuse_stopping_flags(
+        self, journal: str, username: str, *, reason: str = NARROWING
+    ) -> None:
         """Raise FlagsWouldStop when a safety flag raised now in `journal` is sealed for
         `username` (`SafetyPath.flags_reach` "on"), whose share narrowing would end (NU24
-        C13); nothing is changed before. Decided on the journal's chain as verified just
-        now (`refresh_journals`) and this device's copy of the owner's signed plan."""
+        C13), or whose new role (`reason` READ_ROLE: the read role) would stop (a member
+        who only reads could never mark a flag as read, NU24 C15); nothing is changed
+        before. Decided on the journal's chain as verified just now (`refresh_journals`)
+        and this device's copy of the owner's signed plan."""
         if self._care is None:
             return
         await self._context.replica.refresh_journals()
         reach = await self._care()[0].flags_reach(journal)
         member = normalize_username(username)
-        if reach.get(member) == "on":
+        if reach.get(member) != "on":
+            return
+        if reason == READ_ROLE:
             raise FlagsWouldStop(
-                f"safety flags of {journal} go to {member} now, and a share of only some "
-                "fields carries none: narrowing their share stops them (a PHQ-9 item 9 "
-                f"answered above 0 in {journal} would seal no safety flag for {member}). "
-                "Nothing was changed; to narrow it anyway, say stop_flags=True",
+                f"safety flags of {journal} go to {member} now, and a member who only reads "
+                "could never mark one as read: giving them the read role stops them (a "
+                f"PHQ-9 item 9 answered above 0 in {journal} would seal no safety flag for "
+                f"{member} while they only read; your opt-in for them stands, and flags "
+                "reach them again once they hold the annotate role again). Nothing was "
+                "changed; to change their role anyway, say stop_flags=True",
                 journal=journal,
                 member=member,
+                reason=READ_ROLE,
             )
+        raise FlagsWouldStop(
+            f"safety flags of {journal} go to {member} now, and a share of only some "
+            "fields carries none: narrowing their share stops them (a PHQ-9 item 9 "
+            f"answered above 0 in {journal} would seal no safety flag for {member}). "
+            "Nothing was changed; to narrow it anyway, say stop_flags=True",
+            journal=journal,
+            member=member,
+        )
 
     async def _with_flags(self, found: builtins.list[ShareInfo]) -> builtins.list[ShareInfo]:
         """`found` with `ShareInfo.safety_flags` (and `safety_flags_earlier`) set for each
@@ -257,7 +283,10 @@ class Shares:
             status = reach[share.journal_id].get(share.member, "off")
             marked.append(
                 replace(
-                    share, safety_flags=status == "on", safety_flags_earlier=status == "earlier"
+                    share,
+                    safety_flags=status == "on",
+                    safety_flags_earlier=status == "earlier",
+                    safety_flags_read_role=status == "read",
                 )
             )
         return marked

@@ -136,6 +136,11 @@ class ShareInfo:
     """With `safety_flags` False: the client opted the member in for an earlier share of
     theirs, which counts for none under this one (R37 F9); `tj share JOURNAL MEMBER --role
     annotate --safety-flags` names them again."""
+    safety_flags_read_role: bool = False
+    """With `safety_flags` False: the client opted the member in for this share, and the
+    member holds the read role now (by the verified access chain): no flag reaches them
+    while they only read; the opt-in stands, and `role="annotate"` again makes flags reach
+    them again (`client.safety.flags_reach` "read")."""
     left_before: datetime | None = None
     """For a whole-journal share this call gave (`grant(full=True)`): the member had left it
     (the server no longer served it to them: /v1/shares/leave, the server's word) before
@@ -175,6 +180,7 @@ class ShareInfo:
             "dropped_at": self.dropped_at.isoformat() if self.dropped_at else None,
             "safety_flags": self.safety_flags,
             "safety_flags_earlier": self.safety_flags_earlier,
+            "safety_flags_read_role": self.safety_flags_read_role,
             "left_before": self.left_before.isoformat() if self.left_before else None,
             "previous_role": self.previous_role or None,
             "previous_expires_at": (

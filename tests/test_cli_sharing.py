@@ -40,6 +40,7 @@ SHARE_KEYS = {
     "dropped_at",
     "safety_flags",
     "safety_flags_earlier",
+    "safety_flags_read_role",
     "left_before",
     "previous_role",
     "previous_expires_at",

@@ -86,17 +86,19 @@ async def test_a_read_only_therapist_cannot_acknowledge_and_a_forged_acknowledge
     signup: ClientFactory,
 ) -> None:
     ana, tom = await signup("ana"), await signup("tom")
-    # Opted in as an annotator (a member who only reads is never opted in: NU24 C15), then
-    # made read-only: the flags opted in for still reach him, and he cannot mark them read.
+    # Opted in as an annotator (a member who only reads is never opted in: NU24 C15), sent a
+    # flag, then made read-only: no flag reaches him from then on (the role by the verified
+    # chain decides: fix-role-flags), and he cannot mark the earlier one read.
     await share_with(ana, tom, role="annotate")
     await ana.safety.set_plan(share_flags=True)
-    await ana.shares.grant("Personal", "tom", role="read")
-    assert (await ana.safety.plan()).flags_reach == ("tom",)
     taken = await ana.measures.take("phq9", ITEM_9)
-    await ana.safety.respond(taken.result)
+    assert (await ana.safety.respond(taken.result)).flagged_to == ["tom"]
+    await ana.shares.grant("Personal", "tom", role="read", stop_flags=True)
+    assert (await ana.safety.plan()).flags_reach == ()
     await ana.sync()
     await tom.sync()
     [flag] = await tom.safety.flags()
+    assert flag.reads_only
     with pytest.raises(AccessError, match="annotate"):
         await tom.safety.acknowledge(flag.id)
 
