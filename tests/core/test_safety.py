@@ -13,6 +13,7 @@ from client_sdk.safety import (
     late_flag_members,
     message_lines,
     plan_line,
+    reads_only_line,
     texts,
     withheld_line,
 )
@@ -124,3 +125,19 @@ def test_the_message_names_no_apps_commands_and_an_app_adds_its_own() -> None:
     # everything else word for word the same: only the instruction differs
     assert plain[:3] == cli[:3] and plain[4:-1] == cli[4:-1]
     assert plan_line("Ring Jo.", hints) == plan_line("Ring Jo.") == "Your safety plan: Ring Jo."
+
+
+def test_the_reads_only_line_names_no_apps_commands_and_an_app_adds_its_own() -> None:
+    """The line for opted-in members who only read now (the read role) is app-neutral like
+    the rest of the message (NU27 C17); `SafetyHints.annotate_again` adds the app's words."""
+    plain = reads_only_line("Personal", ["drsmith"])
+    assert "tj " not in plain and "`" not in plain and "--" not in plain, plain
+    assert plain.startswith("No safety flag was sealed for drsmith, who only reads Personal now")
+    assert plain.endswith("flags reach them for what is answered from then on."), plain
+    hints = SafetyHints(annotate_again="`tj share {journal} {member} --role annotate`")
+    cli = reads_only_line("Personal", ["drsmith", "tom"], hints)
+    assert "for drsmith, tom, who only read Personal now" in cli, cli
+    assert cli.endswith(
+        "from then on: `tj share Personal drsmith --role annotate`; "
+        "`tj share Personal tom --role annotate`."
+    ), cli
