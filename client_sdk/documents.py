@@ -616,6 +616,28 @@ class EntryFields:
 
 ENTRY_TEXT = "an entry"
 
+EMPTY_ENTRY = (
+    "an entry needs something in it: text, a title, a mood, a tag or an emotion (this one "
+    "would have none, and would show blank to whoever reads the journal). Nothing was changed"
+)
+
+
+def check_has_content(
+    *,
+    body: str,
+    title: str | None,
+    mood: int | None,
+    tags: tuple[str, ...] | None,
+    emotions: tuple[str, ...] | None,
+) -> None:
+    """Refuse an entry with nothing in it (NU27 C3): a body that is empty or only
+    whitespace, no title (or a blank one), no mood, no tag and no emotion. Any one of them
+    is content: a mood-only check-in or a title-only note is a real entry. InvalidInput
+    (EMPTY_ENTRY)."""
+    if body.strip() or (title or "").strip() or mood is not None or tags or emotions:
+        return
+    raise InvalidInput(EMPTY_ENTRY)
+
 
 def check_text_limit(what: str, limit: int, old: str, new: str) -> None:
     """Refuse an edit of a mergeable text (an entry's body, a goal's why, a safety plan) from

@@ -15,7 +15,7 @@ PURE = [
     "queries", "templates", "schedule", "caseload", "caseload_html", "brief", "score_charts",
     "access",
     "withholding", "care_disclosure", "patterns", "pixels", "foreign", "upload_limit",
-    "care_archive", "error_words", "settling", "passwords", "care_terms", "undelivered",
+    "care_archive", "error_words", "settling", "passwords", "care_terms", "undelivered", "inputs",
 ]  # fmt: skip
 IO_LIBRARIES = {"aiohttp", "aiosqlite", "click", "rich", "sqlite3", "socket", "asyncio"}
 
