@@ -229,9 +229,9 @@ def check_argument(name: str, annotation: object, value: object) -> None:
 
 
 def _checked(function: Callable[..., Any]) -> Callable[..., Any]:
-    """`function` with its arguments checked (`check_argument`) before it runs; async
-    functions and async generators stay so (the check runs when they are awaited or
-    iterated, like any of their errors)."""
+    """`function` with its arguments checked (`check_argument`) before it runs; an async
+    function stays one (the check runs when it is awaited, like any of its errors); an
+    async generator function is checked when called, and its generator returned as is."""
     signature = inspect.signature(function)
     parameters = [
         p
@@ -252,13 +252,13 @@ def _checked(function: Callable[..., Any]) -> Callable[..., Any]:
                     parameter.name, parameter.annotation, bound.arguments[parameter.name]
                 )
 
-    if inspect.isasyncgenfunction(function):
+    if inspect.isasyncgenfunction(function):  # checked when called: the generator itself
+        # is handed back untouched, so aclose(), asend() and its cleanup work as before
 
         @functools.wraps(function)
-        async def generator(*args: Any, **kwargs: Any) -> Any:
+        def generator(*args: Any, **kwargs: Any) -> Any:
             check(args, kwargs)
-            async for item in function(*args, **kwargs):
-                yield item
+            return function(*args, **kwargs)
 
         return generator
     if inspect.iscoroutinefunction(function):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
+from collections.abc import AsyncGenerator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -98,3 +100,24 @@ async def test_checks_inputs_checks_before_the_method_runs() -> None:
     with pytest.raises(InvalidInput, match="^name is not valid text"):
         Manager.locate("/tmp", HALF)
     assert Manager.write.__doc__ is None and Manager.write.__name__ == "write"
+
+
+async def test_an_async_generator_is_checked_when_called_and_handed_back_as_is() -> None:
+    closed: list[bool] = []
+
+    @checks_inputs
+    class Stream:
+        async def live(self, name: str) -> AsyncGenerator[str, None]:
+            try:
+                yield name
+                yield name
+            finally:
+                closed.append(True)
+
+    with pytest.raises(InvalidInput, match="^name is not valid text"):
+        Stream().live(HALF)
+    stream = Stream().live("ok")
+    assert inspect.isasyncgen(stream)
+    assert await anext(stream) == "ok"
+    await stream.aclose()  # its own cleanup runs at once
+    assert closed == [True]
