@@ -622,6 +622,20 @@ EMPTY_ENTRY = (
 )
 
 
+def has_content(
+    *,
+    body: str,
+    title: str | None,
+    mood: int | None,
+    tags: tuple[str, ...] | None,
+    emotions: tuple[str, ...] | None,
+) -> bool:
+    """Whether an entry holds something (NU27 C3): a body that is not empty or only
+    whitespace, a title that is not blank, a mood, a tag or an emotion. Any one of them is
+    content: a mood-only check-in or a title-only note is a real entry."""
+    return bool(body.strip() or (title or "").strip() or mood is not None or tags or emotions)
+
+
 def check_has_content(
     *,
     body: str,
@@ -630,13 +644,9 @@ def check_has_content(
     tags: tuple[str, ...] | None,
     emotions: tuple[str, ...] | None,
 ) -> None:
-    """Refuse an entry with nothing in it (NU27 C3): a body that is empty or only
-    whitespace, no title (or a blank one), no mood, no tag and no emotion. Any one of them
-    is content: a mood-only check-in or a title-only note is a real entry. InvalidInput
-    (EMPTY_ENTRY)."""
-    if body.strip() or (title or "").strip() or mood is not None or tags or emotions:
-        return
-    raise InvalidInput(EMPTY_ENTRY)
+    """InvalidInput (EMPTY_ENTRY) for an entry with nothing in it (`has_content`)."""
+    if not has_content(body=body, title=title, mood=mood, tags=tags, emotions=emotions):
+        raise InvalidInput(EMPTY_ENTRY)
 
 
 def check_text_limit(what: str, limit: int, old: str, new: str) -> None:

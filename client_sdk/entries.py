@@ -29,6 +29,7 @@ from client_sdk.documents import (
     delete_entry_update,
     edit_entry_update,
     entry_view,
+    has_content,
     new_entry,
     normalize_emotions,
     normalize_tags,
@@ -99,8 +100,8 @@ class Entries:
         (`body` "" or whitespace and nothing else), a field out of its limits (documents.py),
         an argument of the wrong type (`body` is a str, `tags` and `emotions` lists of str
         (a str alone is refused, not split into letters), `created_at` a datetime), text
-        that is not valid Unicode (a lone surrogate, inputs.py) or a `created_at` in the
-        future; NotFound for an unknown journal or prompt.
+        that is not valid Unicode (a lone surrogate such as "\\ud83d", half of an emoji) or
+        a `created_at` in the future; NotFound for an unknown journal or prompt.
 
             await client.entries.write(None, "Couldn't sleep.", mood=3, emotions=["anxious"],
                                        created_at=datetime(2026, 11, 30, 2, 15))
@@ -508,19 +509,11 @@ def _check_not_emptied(view: EntryView, fields: EntryFields) -> None:
     def after(new: Any, old: Any) -> Any:
         return new if new is not None else old
 
-    def content(**values: Any) -> bool:
-        try:
-            check_has_content(**values)
-        except InvalidInput:
-            return False
-        return True
-
-    had = content(
+    had = has_content(
         body=view.body, title=view.title, mood=view.mood, tags=view.tags, emotions=view.emotions
     )
-    body = after(fields.body, view.body) + (fields.append or "")
-    if had and not content(
-        body=body,
+    if had and not has_content(
+        body=after(fields.body, view.body) + (fields.append or ""),
         title=after(fields.title, view.title),
         mood=after(fields.mood, view.mood),
         tags=after(fields.tags, view.tags),
