@@ -28,7 +28,14 @@ from cli import output
 from cli.progress import sync_once
 from client_sdk.crypto import INSECURE_TEST_COST
 from client_sdk.documents import EMOTIONS
-from client_sdk.errors import InvalidInput, NetworkError, ScopeNeeded, StillShared, TJError
+from client_sdk.errors import (
+    CostBelowMinimum,
+    InvalidInput,
+    NetworkError,
+    ScopeNeeded,
+    StillShared,
+    TJError,
+)
 
 # The SDK's client and what it brings (aiohttp, every manager) are imported by the commands
 # that use them, not at start-up: `tj --help` and a typo answer at once (issue 10).
@@ -265,6 +272,13 @@ def with_hint(error: TJError, verbose: bool = False) -> str:
             for j in (*error.reading, *error.unsure)
         )
         text = f"{error.situation}. To end it: {ends}"
+    elif isinstance(error, CostBelowMinimum):  # the CLI's switch, not the SDK's parameter
+        text = (
+            f"{error.situation}; refusing to derive keys. An account made for tests with "
+            "TJ_INSECURE_TEST_KDF=1 is signed in to with TJ_INSECURE_TEST_KDF=1 too (tests "
+            "only); for a real account, the server is asking for a weaker password hash than "
+            "tj accepts"
+        )
     else:
         text = f"{error}: {hint}" if hint else str(error)
     if verbose:

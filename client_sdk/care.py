@@ -22,6 +22,7 @@ from client_sdk import keys
 from client_sdk.care_disclosure import ANSWERS, HOMEWORK_FIELD, SCORES
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, InvalidInput, NotFound
+from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.results import MEASURE, result_view
@@ -58,6 +59,7 @@ DocumentOf = Callable[[str, str], Awaitable[tuple[LocalJournal, Document]]]
 _STATUS_ORDER = {OVERDUE: 0, "due": 1, UPCOMING: 2}
 
 
+@checks_inputs
 class Assignments:
     """`client.assignments`: measures and homework a therapist assigns in a client's journal,
     and what is due (schedule.py)."""
@@ -319,6 +321,7 @@ class Assignments:
         return await self._replica.member_name(local, account_id)
 
 
+@checks_inputs
 class Homework:
     """`client.homework`: structured homework written from templates (templates.py)."""
 

@@ -35,9 +35,11 @@ from client_sdk import sync as sync_plan
 from client_sdk.changes import Change, ChangeFeed, ChangeListener, ChangeStream, Origin
 from client_sdk.context import DEFAULT_JOURNAL, Context
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
+from client_sdk.database import LOGGED_OUT
 from client_sdk.documents import ENTRY, MEASURE
 from client_sdk.errors import (
     AuthError,
+    ClientClosed,
     ConflictError,
     IntegrityError,
     InvalidInput,
@@ -46,6 +48,7 @@ from client_sdk.errors import (
     RateLimited,
     TJError,
 )
+from client_sdk.inputs import checks_inputs
 from client_sdk.live import DEFAULT_BACKOFF, Backoff, Inbox
 from client_sdk.live import notices as live_notices
 from client_sdk.models import (
@@ -126,6 +129,7 @@ records asks nothing of the other journals, so `last_synced()` is at most about 
 while watching with the server reachable (protocol.md GET /v1/live, "Records in notices")."""
 
 
+@checks_inputs
 class Client:
     """One account on one device (a profile directory), and the managers of what it holds.
 
@@ -762,6 +766,10 @@ class Client:
         to this account before keeps the name its device had (NU21 C11; also after `logout`,
         which keeps it for this account and server: NU25 C7), else the host name.
 
+        `minimum_cost` is the weakest password hashing cost accepted (INTERACTIVE): a cost
+        below it raises CostBelowMinimum before anything is derived; an account made for
+        tests with `kdf_cost=INSECURE_TEST_COST` needs `minimum_cost=INSECURE_TEST_COST`.
+
         Login downloads the account's keys and the list of its journals, not what they hold:
         until the first `await client.sync()` (or a live `client.changes(live=True)` feed,
         which syncs at once), `entries.list()` and every other list read what this home held
@@ -1067,16 +1075,20 @@ class Client:
     async def close(self) -> None:
         """Close the change streams still open, the HTTP session and the local store (always
         both: an unclosed store keeps a worker thread alive and the process could never
-        exit)."""
+        exit). Closing again does nothing; any other use of the client afterwards raises
+        ClientClosed (open the home again with `Client.open`)."""
+        await self._close(None)
+
+    async def _close(self, because: str | None) -> None:
         for stream in list(self._streams):
             await stream.aclose()
         try:
             if self._synced_kept is not None and self._synced_at > self._synced_kept:
-                with contextlib.suppress(ValueError):  # a store closed already
+                with contextlib.suppress(ClientClosed):  # a store closed already
                     await self._keep_synced()
             await self.transport.close()
         finally:
-            await self.store.close()
+            await self.store.close(because)
 
     async def __aenter__(self) -> Client:
         return self
@@ -1113,7 +1125,8 @@ class Client:
         signup, or one finished without its key confirmed: pending_signup.py) is kept: the
         next `signup` or `login` of that account on this home checks it, and shows it only if
         the server confirms it. Raises TJError (other than AuthError and NetworkError) when
-        the server answers with an error: nothing is deleted then."""
+        the server answers with an error: nothing is deleted then. The client is closed
+        afterwards: any use of it raises ClientClosed (log in again with `Client.login`)."""
         discarded = await self.unsynced_changes()
         server_told = True
         try:
@@ -1126,7 +1139,7 @@ class Client:
         from client_sdk.devices import OWN_NAME, keep_name_after_logout
 
         own = await self.store.setting(OWN_NAME)
-        await self.close()
+        await self._close(LOGGED_OUT)
         remove_profile(self.home)
         for name in ("store.db", "store.db-wal", "store.db-shm"):
             (self.home / name).unlink(missing_ok=True)
@@ -1301,8 +1314,9 @@ class Client:
         did not deliver (protocol.md "Withholding"); with `strict=True` the sync raises
         WithheldRecordsError instead (after completing; `error.report` is the report), and
         also when the pull is incomplete (`SyncReport.incomplete`).
-        `retry` replaces the transport's RetryPolicy for this sync only (`NO_RETRY`: one
-        try, for an app that shows what it has at once when the server is down).
+        `retry` replaces the transport's RetryPolicy for this sync only (`QUICK_TRY`,
+        exported: one try waiting at most 2 s for a connection, for an app that shows what
+        it has at once when the server is down; or `RetryPolicy(attempts=1)`).
         The server limits how many records one account may write per minute (protocol.md
         2.7); past it (HTTP 429 `write_rate_exceeded`) the push waits as the server asks,
         `max_upload_wait` seconds in all (default 30; 0 never waits), each wait at most

@@ -22,7 +22,7 @@ import nacl.pwhash.argon2id as argon2id
 import nacl.signing
 import nacl.utils
 
-from client_sdk.errors import IntegrityError, InvalidInput
+from client_sdk.errors import CostBelowMinimum, IntegrityError, InvalidInput
 
 KEY_BYTES = 32
 NONCE_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES  # 24
@@ -73,15 +73,24 @@ class KdfCost:
         """Refuse a cost below `minimum` (a hostile server weakening the hash) or above
         MAXIMUM_COST (a hostile server making the device hang or run out of memory)."""
         if self.opslimit < minimum.opslimit or self.memlimit < minimum.memlimit:
-            raise InvalidInput(
-                f"password hashing cost {self.opslimit} passes / {self.memlimit >> 20} MiB "
-                f"is below the minimum this client accepts; refusing to derive keys"
+            raise CostBelowMinimum(
+                f"the account's password hashing cost, {self.words()}, is below the minimum "
+                f"this client accepts ({minimum.words()})",
+                cost=self,
+                minimum=minimum,
             )
         if self.opslimit > MAXIMUM_COST.opslimit or self.memlimit > MAXIMUM_COST.memlimit:
             raise InvalidInput(
-                f"password hashing cost {self.opslimit} passes / {self.memlimit >> 20} MiB "
-                f"is above the maximum this client accepts; refusing to derive keys"
+                f"password hashing cost {self.words()} is above the maximum this client "
+                f"accepts; refusing to derive keys"
             )
+
+    def words(self) -> str:
+        """ "2 passes / 64 MiB", "1 pass / 8 KiB": the cost as a message shows it."""
+        passes = f"{self.opslimit} pass{'es' if self.opslimit != 1 else ''}"
+        if self.memlimit >= 1 << 20:
+            return f"{passes} / {self.memlimit >> 20} MiB"
+        return f"{passes} / {self.memlimit >> 10} KiB"
 
 
 MODERATE = KdfCost(argon2id.OPSLIMIT_MODERATE, argon2id.MEMLIMIT_MODERATE)

@@ -28,7 +28,19 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from client_sdk.errors import ClientClosed
+
 T = TypeVar("T")
+
+
+CLOSED = (
+    "this client was closed: open the account's home again (Client.open) to use it; "
+    "nothing was changed"
+)
+LOGGED_OUT = (
+    "this client was logged out and its local data deleted: log in again (Client.login) "
+    "to use the account on this device; nothing was changed"
+)
 
 
 def _retrieve(future: asyncio.Future[Any]) -> None:
@@ -43,6 +55,8 @@ class Database:
         self._worker = worker
         self._last: Future[Any] | None = None  # the last call handed to the worker
         self._closed = False
+        self.closed_because = CLOSED
+        """What a call after `close` raises (ClientClosed): the owner sets it (logout)."""
 
     @classmethod
     async def connect(cls, path: str) -> Database:
@@ -57,9 +71,9 @@ class Database:
 
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """`fn(connection)` on the loop's thread (in the worker if a worker call is still
-        running, to keep the order). ValueError once closed."""
+        running, to keep the order). ClientClosed once closed."""
         if self._closed:
-            raise ValueError("the local store is closed")
+            raise ClientClosed(self.closed_because)
         if self._last is not None and not self._last.done():
             return await self.run_in_thread(fn)  # after the worker's calls, in order
         return fn(self._connection)
@@ -67,7 +81,7 @@ class Database:
     async def run_in_thread(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """`fn(connection)` in the worker thread, leaving the loop free meanwhile."""
         if self._closed:
-            raise ValueError("the local store is closed")
+            raise ClientClosed(self.closed_because)
         self._last = self._worker.submit(fn, self._connection)
         future = asyncio.wrap_future(self._last)
         future.add_done_callback(_retrieve)

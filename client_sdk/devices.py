@@ -15,6 +15,7 @@ from pathlib import Path
 
 from client_sdk import wire
 from client_sdk.errors import InvalidInput, NotFound, TJError
+from client_sdk.inputs import checks_inputs
 from client_sdk.models import DeviceInfo, now_ms, to_datetime
 from client_sdk.store import STORE_FILE, Store
 from client_sdk.transport import Transport
@@ -35,6 +36,7 @@ device last listed or renamed it. A login again on this home without a name keep
 SettingsWritten = Callable[[tuple[int, int], tuple[int, int]], None]
 
 
+@checks_inputs
 class Devices:
     """Devices (sessions) of this account, as the server lists them.
 

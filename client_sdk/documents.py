@@ -738,6 +738,38 @@ class EntryFields:
 
 ENTRY_TEXT = "an entry"
 
+EMPTY_ENTRY = (
+    "an entry needs something in it: text, a title, a mood, a tag or an emotion (this one "
+    "would have none, and would show blank to whoever reads the journal). Nothing was changed"
+)
+
+
+def has_content(
+    *,
+    body: str,
+    title: str | None,
+    mood: int | None,
+    tags: tuple[str, ...] | None,
+    emotions: tuple[str, ...] | None,
+) -> bool:
+    """Whether an entry holds something (NU27 C3): a body that is not empty or only
+    whitespace, a title that is not blank, a mood, a tag or an emotion. Any one of them is
+    content: a mood-only check-in or a title-only note is a real entry."""
+    return bool(body.strip() or (title or "").strip() or mood is not None or tags or emotions)
+
+
+def check_has_content(
+    *,
+    body: str,
+    title: str | None,
+    mood: int | None,
+    tags: tuple[str, ...] | None,
+    emotions: tuple[str, ...] | None,
+) -> None:
+    """InvalidInput (EMPTY_ENTRY) for an entry with nothing in it (`has_content`)."""
+    if not has_content(body=body, title=title, mood=mood, tags=tags, emotions=emotions):
+        raise InvalidInput(EMPTY_ENTRY)
+
 
 def check_text_limit(what: str, limit: int, old: str, new: str) -> None:
     """Refuse an edit of a mergeable text (an entry's body, a goal's why, a safety plan) from

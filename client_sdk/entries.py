@@ -19,14 +19,17 @@ from typing import TYPE_CHECKING, Any, Literal
 from client_sdk import keys, queries
 from client_sdk.context import Context
 from client_sdk.documents import (
+    EMPTY_ENTRY,
     ENTRY,
     MAX_TITLE,
     Document,
     EntryFields,
     EntryView,
+    check_has_content,
     delete_entry_update,
     edit_entry_update,
     entry_view,
+    has_content,
     new_entry,
     normalize_emotions,
     normalize_tags,
@@ -35,6 +38,7 @@ from client_sdk.documents import (
     trash_expired,
 )
 from client_sdk.errors import InvalidInput, NotFound
+from client_sdk.inputs import checks_inputs
 from client_sdk.models import Entry, now_ms, to_datetime
 from client_sdk.queries import select_entries
 from client_sdk.reflection import Prompts
@@ -60,6 +64,7 @@ if TYPE_CHECKING:
     from client_sdk.search import SearchHit
 
 
+@checks_inputs
 class Entries:
     """The entries of every journal on this device (shared ones included)."""
 
@@ -88,13 +93,23 @@ class Entries:
         this device's local time; default: now). The entry keeps the writer's UTC offset at
         that moment (`Entry.utc_offset`), so its day is the writer's day on every device.
 
-        Raises InvalidInput for a field out of its limits (documents.py) or a `created_at` in
-        the future, NotFound for an unknown journal or prompt.
+        An entry holds something: text that is not only whitespace, a title, a mood, a tag
+        or an emotion (any one is enough: `write(None, "", mood=4)` is a mood check-in).
+
+        Raises InvalidInput, before anything is changed, for an entry with none of these
+        (`body` "" or whitespace and nothing else), a field out of its limits (documents.py),
+        an argument of the wrong type (`body` is a str, `tags` and `emotions` lists of str
+        (a str alone is refused, not split into letters), `created_at` a datetime), text
+        that is not valid Unicode (a lone surrogate such as "\\ud83d", half of an emoji) or
+        a `created_at` in the future; NotFound for an unknown journal or prompt.
 
             await client.entries.write(None, "Couldn't sleep.", mood=3, emotions=["anxious"],
                                        created_at=datetime(2026, 11, 30, 2, 15))
         """
         context = self._context
+        check_has_content(  # the title a prompt gives is not the writer's content
+            body=body, title=title, mood=mood, tags=tuple(tags), emotions=tuple(emotions)
+        )
         if prompt_id is not None:
             prompt = await self._prompts.get(prompt_id)
             prompt_id, title = prompt.id, title if title is not None else prompt.text[:MAX_TITLE]
@@ -149,12 +164,18 @@ class Entries:
         entry (an aware datetime, or a naive one in this device's local time; not in the
         future), keeping the writer's UTC offset at that moment like `write`.
 
-        Raises NotFound for an unknown, deleted or trashed entry, InvalidInput for a field out
-        of its limits (an append that would pass MAX_BODY characters included), a tag to
-        remove that the entry does not have, or a `created_at` in the future."""
+        An edit may not leave an entry that had something in it with nothing (see `write`):
+        clearing the text of an entry with no title, mood, tag or emotion is refused.
+
+        Raises NotFound for an unknown, deleted or trashed entry, InvalidInput (nothing is
+        changed) for a field out of its limits (an append that would pass MAX_BODY
+        characters included), an argument of the wrong type (as `write`), text that is not
+        valid Unicode, a tag to remove that the entry does not have, an edit that would
+        leave the entry empty, or a `created_at` in the future."""
         local, document = await self._live_entry(entry_id)
+        current_view = entry_view(document)
         if add_tags or remove_tags:
-            current = tuple(tags) if tags is not None else entry_view(document).tags
+            current = tuple(tags) if tags is not None else current_view.tags
             tags = changed_tags(current, tuple(add_tags), tuple(remove_tags))
         fields = EntryFields(
             title=title,
@@ -164,9 +185,10 @@ class Entries:
             append=append,
             emotions=normalize_emotions(emotions) if emotions is not None else None,
         )
+        _check_not_emptied(current_view, fields)
         moment = _moment(created_at)
         offset = moment.utcoffset() if moment is not None else None
-        before = field_values(entry_view(document))
+        before = field_values(current_view)
         body_before = document.text("body")
         update = edit_entry_update(
             document,
@@ -477,6 +499,27 @@ def changed_tags(
             raise InvalidInput(f"the entry has no tag {tag!r} (its tags: {having})")
         result = [t for t in result if t.casefold() != folded]
     return tuple(result)
+
+
+def _check_not_emptied(view: EntryView, fields: EntryFields) -> None:
+    """InvalidInput when an edit (`fields`) would leave an entry that has content (`view`)
+    with none (`check_has_content`); an entry written empty before this check existed
+    stays editable."""
+
+    def after(new: Any, old: Any) -> Any:
+        return new if new is not None else old
+
+    had = has_content(
+        body=view.body, title=view.title, mood=view.mood, tags=view.tags, emotions=view.emotions
+    )
+    if had and not has_content(
+        body=after(fields.body, view.body) + (fields.append or ""),
+        title=after(fields.title, view.title),
+        mood=after(fields.mood, view.mood),
+        tags=after(fields.tags, view.tags),
+        emotions=after(fields.emotions, view.emotions),
+    ):
+        raise InvalidInput(EMPTY_ENTRY)
 
 
 def _bound(when: date | datetime | None) -> date | datetime | None:

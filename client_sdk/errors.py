@@ -17,11 +17,14 @@
     │   ├── ScopeNeeded   a share needs its scope chosen: the whole journal or some fields
     │   ├── SharedAgain   sharing one item, or some fields, would give again what a
     │   │                 journal kept for the member from an ended share still holds
+    │   ├── FlagsWouldStop  a share change would stop safety flags reaching a member
+    │   ├── CostBelowMinimum  the account's password cost is below `minimum_cost`
     │   └── QuotaExceeded an account limit (journals, devices, stored bytes, shares) is
     │                     reached: retrying the same request cannot succeed (HTTP 413)
-    └── UpdateNeeded      the journal holds records of a newer app version this one cannot
-        │                 read: update the app to do that
-        └── ChainUpdateNeeded  its access chain holds an entry of a newer chain version
+    ├── UpdateNeeded      the journal holds records of a newer app version this one cannot
+    │   │                 read: update the app to do that
+    │   └── ChainUpdateNeeded  its access chain holds an entry of a newer chain version
+    └── ClientClosed      the Client was closed or logged out: open or log in again
 
 Exceptions of aiohttp, sqlite3, msgpack and PyNaCl are translated where they occur.
 """
@@ -158,6 +161,14 @@ class NetworkError(TJError):
         self.unsent = unsent
 
 
+class ClientClosed(TJError):
+    """The `Client` was closed (`close()`, or leaving its `async with`) or logged out
+    (`logout()`) and is used again: its local store is closed. Make a new one (`Client.open`
+    of the home after `close`, `Client.login` after `logout`). Subject "closed"."""
+
+    subject = "closed"
+
+
 class InvalidInput(TJError):
     """The caller passed something unusable: a mood outside 1 to 10, a name too long, a
     malformed id, an unknown emotion (HTTP 400 from the server). Nothing was changed."""
@@ -283,6 +294,29 @@ class StillShared(InvalidInput):
         super().__init__(
             f"{situation}. To end it, stop sharing each with them: {named}",
             subject="still shared",
+        )
+
+
+class CostBelowMinimum(InvalidInput):
+    """Nothing was derived or sent: the password hashing cost the server gives for the
+    account (`cost`) is below the `minimum` this call accepts (its `minimum_cost`
+    parameter, `INTERACTIVE` by default). For a real account the server is weakening the
+    hash and is refused; an account made for tests with `kdf_cost=INSECURE_TEST_COST` is
+    opened with `minimum_cost=INSECURE_TEST_COST` (`Client.login`, `change_password`,
+    `replace_recovery_key`, `delete_account`; never for real accounts). `situation` says
+    it in words naming no parameter (the CLI adds its own flag); subject "password cost"."""
+
+    subject = "password cost"
+
+    def __init__(self, situation: str, *, cost: object, minimum: object) -> None:
+        self.situation = situation
+        self.cost = cost
+        self.minimum = minimum
+        super().__init__(
+            f"{situation}; refusing to derive keys. An account made for tests with "
+            "kdf_cost=INSECURE_TEST_COST is opened with minimum_cost=INSECURE_TEST_COST "
+            "(tests only); for a real account, the server is asking for a weaker password "
+            "hash than this client accepts"
         )
 
 

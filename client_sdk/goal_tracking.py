@@ -79,8 +79,13 @@ class Goals:
         default 1) or the percent reached, 0 to 100 (for "percent"; see goals.py). `at` dates
         the check-in at a past moment (an aware datetime, or a naive one in this device's
         local time; default now). Check-ins made on two devices at once, even offline, are all
-        kept. Raises NotFound for an unknown or deleted goal, InvalidInput for an `at` in the
-        future."""
+        kept. One check-in's `progress` is a whole number from 0 to 1,000 (MAX_SESSIONS) on
+        a sessions goal, 0 to 100 on a percent goal. The sessions recorded may pass the
+        goal's N and are kept (15 of 12: `Goal.progress` says so, `fraction` stops at 1,
+        `reached` is True); `done` is set only by `complete()`, never by reaching N
+        (goals.py). Raises NotFound for an unknown or deleted goal, InvalidInput
+        (nothing changed) for a `progress` out of its range, a note over 2,000 characters
+        or an `at` in the future."""
         now = now_ms()
         moment = now
         if at is not None:

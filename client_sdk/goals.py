@@ -27,6 +27,16 @@ How progress counts depends on the measure:
 | "percent" | the percentage reached (0-100) | the latest check-in's value, out of 100 |
 | none | ignored | the number of check-ins |
 
+The range of one check-in's `progress` (`check_progress`): a whole number from 0 to
+MAX_SESSIONS (1,000, the largest N a goal can count) on an "N sessions" goal or one without
+a measure, 0 to 100 on a "percent" goal; outside it, InvalidInput and nothing changed. The
+sessions recorded may pass N, and are kept: a client may well go to more sessions than
+planned, and check-ins made at once offline on two devices all count anyway (the rule `tj
+goal checkin` has always followed: it keeps the check-in and notes that it is more
+than the goal's N). The goal's `progress` then says how many (15 of 12), `fraction` stops at
+1 and `reached` is True. Only the user marks a goal done (`complete_goal_update`,
+`Goals.complete`): reaching N never sets `done` (NU27 C14).
+
 This module is pure: no I/O, no clock, no randomness (callers pass times and ids).
 """
 
@@ -107,8 +117,10 @@ class CheckIn:
 class Goal:
     """Plain values of a goal document at one moment, with its progress worked out.
 
-    `progress` counts in the measure's unit; `fraction` is progress out of the measure's
-    target, from 0 to 1 (None without a measure)."""
+    `progress` counts in the measure's unit (sessions may pass the target: 15 of 12);
+    `fraction` is progress out of the measure's target, from 0 to 1 (None without a
+    measure); `reached` says the target is met. `done` is only the user's mark
+    (`Goals.complete`), never set by reaching the target (see the module's docstring)."""
 
     id: str
     journal: str
@@ -125,6 +137,12 @@ class Goal:
     progress: int
     fraction: float | None
     deleted: bool = False
+
+    @property
+    def reached(self) -> bool:
+        """The measure's target is met: all N sessions recorded (or more), or 100 percent
+        reached. False without a measure. Not `done`, which only the user sets."""
+        return self.fraction is not None and self.fraction >= 1.0
 
     def to_dict(self) -> dict[str, Any]:
         """Stable JSON shape (the CLI's `--json`)."""
@@ -299,6 +317,8 @@ def remove_checkin_update(document: Document, checkin_id: str, now_ms: int) -> b
 
 
 def check_progress(progress: int, measure: Measure | None) -> None:
+    """Refuse one check-in's `progress` out of its range (the module's docstring): not a
+    whole number, below 0, above 100 on a percent goal or above MAX_SESSIONS."""
     if isinstance(progress, bool) or not isinstance(progress, int):
         raise InvalidInput("a check-in's progress is a whole number")
     if measure is not None and measure.kind == PERCENT and not 0 <= progress <= 100:

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from client_sdk.context import Context
 from client_sdk.goal_tracking import Goals
+from client_sdk.inputs import checks_inputs
 from client_sdk.insights import Insights, compute_insights
 from client_sdk.journals import Journals
 from client_sdk.measures import Measures
@@ -19,6 +20,7 @@ from client_sdk.models import Entry
 from client_sdk.report import render_report
 
 
+@checks_inputs
 class InsightReports:
     """Insights over one journal or over every journal this account owns."""
 

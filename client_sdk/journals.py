@@ -13,6 +13,7 @@ import builtins
 from client_sdk.context import Context
 from client_sdk.documents import BRIEF
 from client_sdk.errors import InvalidInput, NetworkError
+from client_sdk.inputs import checks_inputs
 from client_sdk.models import Journal
 from client_sdk.replica import stored_document
 from client_sdk.store import LocalJournal
@@ -28,6 +29,7 @@ def check_name(name: str) -> str:
     return name
 
 
+@checks_inputs
 class Journals:
     """Journals this account owns and journals other accounts share with it."""
 

@@ -39,6 +39,7 @@ from datetime import datetime
 from client_sdk import keys
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, InvalidInput, NotFound
+from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms
 from client_sdk.replica import (
     REVOKED,
@@ -71,6 +72,7 @@ DisplayName = Callable[[LocalJournal], str]
 DocumentOf = Callable[[str, str], Awaitable[tuple[LocalJournal, Document]]]
 
 
+@checks_inputs
 class Measures:
     """Questionnaire results of the journals on this device."""
 

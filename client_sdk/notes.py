@@ -15,12 +15,14 @@ from dataclasses import replace
 from client_sdk.context import Context
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, NotFound
+from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms
 from client_sdk.replica import check_may_write, stored_document
 from client_sdk.sharing import NOTE, PROMPT, Note
 from client_sdk.store import LocalJournal
 
 
+@checks_inputs
 class Notes:
     """Notes and prompts of the journals on this device."""
 

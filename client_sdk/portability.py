@@ -51,6 +51,7 @@ from client_sdk.entries import Entries
 from client_sdk.errors import InvalidInput, TJError
 from client_sdk.goal_tracking import Goals
 from client_sdk.goals import GOAL, Measure, new_goal_update
+from client_sdk.inputs import checks_inputs
 from client_sdk.journals import Journals
 from client_sdk.measures import Measures
 from client_sdk.models import Journal, now_ms
@@ -122,6 +123,7 @@ class ImportReport:
         }
 
 
+@checks_inputs
 class Archives:
     """`client.archive`: export everything this device can decrypt, and import it elsewhere.
 

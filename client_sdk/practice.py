@@ -48,6 +48,7 @@ from client_sdk.context import documents_by_id
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, InvalidInput, NotFound, TJError
 from client_sdk.goals import Goal
+from client_sdk.inputs import checks_inputs
 from client_sdk.measures import Measures
 from client_sdk.models import Entry, normalize_username, now_ms, to_datetime
 from client_sdk.queries import once_each
@@ -64,6 +65,7 @@ FlagsOf = Callable[[str | None], Awaitable[list[SafetyFlag]]]
 DEFAULT_BRIEF_DAYS_SHARED = 14
 
 
+@checks_inputs
 class Briefs:
     """`client.briefs`: prepare a pre-session brief, share it as one time-boxed item, and
     read the briefs clients shared (brief.py)."""
@@ -320,6 +322,7 @@ class Briefs:
         return found
 
 
+@checks_inputs
 class Caseload:
     """`client.caseload`: a therapist's clients, those who need attention first
     (caseload.py)."""

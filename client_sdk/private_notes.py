@@ -24,6 +24,7 @@ from client_sdk import keys
 from client_sdk.context import Context
 from client_sdk.documents import Document
 from client_sdk.errors import InvalidInput, NotFound
+from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms, read_time
 from client_sdk.replica import stored_document
 from client_sdk.store import LocalJournal
@@ -83,6 +84,7 @@ def note_view(document: Document) -> PrivateNote | None:
     )
 
 
+@checks_inputs
 class PrivateNotes:
     """`client.private_notes`: notes about clients that only this account can read."""
 

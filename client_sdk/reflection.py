@@ -11,6 +11,7 @@ import builtins
 
 from client_sdk.context import Context
 from client_sdk.errors import InvalidInput, NotFound
+from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms
 from client_sdk.notes import Notes
 from client_sdk.prompts import (
@@ -25,6 +26,7 @@ from client_sdk.prompts import (
 )
 
 
+@checks_inputs
 class Prompts:
     """Prompts in the order to suggest them."""
 

@@ -30,6 +30,7 @@ from client_sdk import keys
 from client_sdk.access import AccessState
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, IntegrityError, InvalidInput, NotFound
+from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms, to_datetime
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.results import MEASURE, MeasureResult
@@ -246,6 +247,7 @@ class SafetyResponse:
     reads_only: list[str] = field(default_factory=list)
 
 
+@checks_inputs
 class SafetyPath:
     """`client.safety`: the safety message after a concerning answer, the client's safety
     plan and crisis line, and safety flags for the therapist (safety.py)."""

@@ -22,6 +22,7 @@ from client_sdk import keys
 from client_sdk.care_disclosure import DISCLOSABLE
 from client_sdk.context import Context, documents_by_id
 from client_sdk.errors import NARROWING, READ_ROLE, FlagsWouldStop, InvalidInput, NotFound
+from client_sdk.inputs import checks_inputs
 from client_sdk.models import normalize_username, now_ms, read_time
 from client_sdk.private_notes import holds_private_notes
 from client_sdk.replica import REVOKED
@@ -51,6 +52,7 @@ class EndedShares(builtins.list[str]):
     may_still_read: tuple[str, ...] = ()
 
 
+@checks_inputs
 class Shares:
     """Shares this account grants and receives, and the identities behind them."""
 

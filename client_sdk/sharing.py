@@ -419,8 +419,8 @@ class Sharing:
                 )
             if keys.normalize_fingerprint(fingerprint) != actual:
                 raise KeyChangedError(
-                    f"the fingerprint of {identity.username} does not match the one you were "
-                    "given: nothing was shared. Compare it again in person."
+                    f"the fingerprint you entered does not match {identity.username}'s keys as "
+                    "this device sees them: nothing was shared. Compare it again in person."
                 )
             return await self.replica.pin(identity, verified=True, replace_pin=True)
         pinned = await self.store.peer(identity.account_id)

@@ -410,7 +410,11 @@ class Store:
             raise
         return cls(connection, device)
 
-    async def close(self) -> None:
+    async def close(self, because: str | None = None) -> None:
+        """Close the store; a later call raises ClientClosed saying `because` (what closed
+        it: database.CLOSED by default, database.LOGGED_OUT after a logout)."""
+        if because is not None:
+            self._db.closed_because = because
         await self._db.close()
 
     @asynccontextmanager

@@ -115,8 +115,8 @@ async def test_share_without_a_confirmed_fingerprint_is_a_one_line_error(
     wrong = ana.signup["fingerprint"]
     refused = await ana.tj("share", "Personal", "tom", "--fingerprint", wrong)
     assert failed_with_one_line(refused) == (
-        "Error: the fingerprint of tom does not match the one you were given: nothing was "
-        "shared. Compare it again in person."
+        "Error: the fingerprint you entered does not match tom's keys as this device sees "
+        "them: nothing was shared. Compare it again in person."
     )
     assert "30 digits" in failed_with_one_line(
         await ana.tj("share", "Personal", "tom", "--fingerprint", "12345")

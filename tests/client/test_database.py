@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from client_sdk.database import Database
+from client_sdk.errors import ClientClosed
 
 
 async def test_a_call_made_while_a_worker_call_runs_waits_for_it(tmp_path: Path) -> None:
@@ -55,5 +56,5 @@ async def test_a_call_runs_even_if_its_caller_is_cancelled(tmp_path: Path) -> No
         await task
     assert await db.execute_fetchall("SELECT x FROM t") == [(1,)]
     await db.close()
-    with pytest.raises(ValueError):
+    with pytest.raises(ClientClosed, match="closed"):
         await db.run(lambda connection: None)

@@ -1,0 +1,294 @@
+"""The one check of what a caller hands the SDK's public API (pure, no I/O).
+
+Every public method of `Client` and of its managers (`client.entries`, `client.goals`, ...)
+is wrapped by `checks_inputs`: before the method runs, so before anything is changed, each
+argument is checked by `check_argument` and a bad one raises InvalidInput naming the
+parameter (NU27 C1, C4, C10):
+
+- Text must be valid Unicode that UTF-8 can encode: a lone surrogate (half of a UTF-16
+  pair, e.g. '\\ud83d' from a truncated emoji in a web form's JSON, valid JSON but not
+  text) is refused wherever it is, in a str argument or inside a list, tuple, set, dict or
+  dataclass argument (`check_text`). Without this check such text reached the CRDT library
+  (a Rust panic, `pyo3_runtime.PanicException`, which `except Exception` does not catch) or
+  the record encoder (a UnicodeEncodeError). Parameters annotated as a file-system `Path`
+  are not text the SDK stores and are not checked (a path may hold surrogate escapes,
+  PEP 383).
+- An argument must be of its annotated type when that type is one of the plain types
+  `str`, `int`, `float`, `bool`, `bytes`, `date`, `datetime`, `timedelta`, `None` or a
+  list/tuple/set of them (`list[str]`: a list, tuple, set or frozenset whose items are
+  str; a str is never taken as a list of its letters): `tags="sleep"`,
+  `created_at="yesterday"` or `body=None` for `body: str` are refused with the type
+  accepted. Parameters of other annotated types (dataclasses, callables, aliases) are left
+  to the method.
+
+Internal calls between managers go through the same check; it costs a few microseconds a
+call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import re
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+
+from client_sdk.errors import InvalidInput
+
+T = TypeVar("T")
+
+MAX_DEPTH = 32
+"""How deep `check_texts` looks into nested lists, dicts and dataclasses (an imported
+archive's text is about 6 levels down)."""
+
+SECRET_WORDS = ("password", "passphrase", "recovery", "key", "token")
+"""A parameter whose name holds one of these is never quoted in an error message."""
+
+
+def check_text(value: str, field: str) -> str:
+    """`value` if UTF-8 can encode it, else InvalidInput naming `field` and the position
+    (0-based, in code points) of the first lone surrogate. Nothing of the text is quoted
+    (it may be a password)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InvalidInput(
+            f"{field} is not valid text: it holds an unpaired surrogate "
+            f"(U+{ord(value[error.start]):04X}) at position {error.start}, half of a character "
+            "cut in two (a truncated emoji, say). Nothing was changed"
+        ) from None
+    return value
+
+
+def check_texts(value: object, field: str, depth: int = 0) -> None:
+    """`check_text` on every str in `value`: itself, or the keys and values of a dict, the
+    items of a list, tuple, set or frozenset, the fields of a dataclass instance, down to
+    MAX_DEPTH levels; `field` names where in it (`tags[1]`, `answers['mood']`)."""
+    if isinstance(value, str):
+        check_text(value, field)
+    elif depth >= MAX_DEPTH:
+        return
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            check_texts(item, f"{field}[{index}]", depth + 1)
+    elif isinstance(value, (set, frozenset)):
+        for item in value:
+            check_texts(item, f"an item of {field}", depth + 1)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str):
+                check_text(key, f"a key of {field}")
+            check_texts(item, f"{field}[{key!r}]", depth + 1)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for spec in dataclasses.fields(value):
+            check_texts(getattr(value, spec.name, None), f"{field}.{spec.name}", depth + 1)
+
+
+_SCALARS: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "bytes": (bytes,),
+    "date": (date,),
+    "datetime": (datetime,),
+    "timedelta": (timedelta,),
+    "None": (type(None),),
+}
+_CONCRETE = {"list", "tuple", "set", "frozenset"}
+"""Taken as any of list, tuple, set or frozenset (whose items are checked)."""
+_ABSTRACT = {"Sequence", "Iterable", "Collection", "AbstractSet"}
+"""Taken as any iterable but a str or bytes (a generator's items are not checked: that
+would use them up)."""
+_WORDS = {
+    "str": "a str",
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "True or False",
+    "bytes": "bytes",
+    "date": "a date",
+    "datetime": "a datetime",
+    "timedelta": "a timedelta",
+    "None": "None",
+}
+
+_PLURALS = {
+    "str": "strings",
+    "int": "whole numbers",
+    "float": "numbers",
+    "bool": "True or False",
+    "bytes": "bytes",
+    "date": "dates",
+    "datetime": "datetimes",
+    "timedelta": "timedeltas",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Expected:
+    """A parameter's annotation when it is made of plain types only (see the module's
+    docstring): `scalars` the names of the plain types accepted, `items` the names of the
+    types a list/tuple/set argument's items may have (None: no collection accepted)."""
+
+    scalars: tuple[str, ...]
+    items: tuple[str, ...] | None
+    any_iterable: bool = False
+
+    def accepts(self, value: object) -> bool:
+        for name in self.scalars:
+            if name == "int" and isinstance(value, bool):
+                continue  # True is no whole number of anything
+            if isinstance(value, _SCALARS[name]):
+                return True
+        if self.items is None or isinstance(value, (str, bytes)):
+            return False
+        if isinstance(value, (list, tuple, set, frozenset)):
+            kinds = tuple(t for name in self.items for t in _SCALARS[name])
+            return all(isinstance(item, kinds) for item in value)
+        return self.any_iterable and isinstance(value, Iterable)
+
+    def words(self) -> str:
+        parts = [_WORDS[name] for name in self.scalars if name != "None"]
+        if self.items is not None:
+            parts.append(f"a list of {' or '.join(_PLURALS[name] for name in self.items)}")
+        if "None" in self.scalars:
+            parts.append("None")
+        return " or ".join(parts)
+
+
+def _top_level(annotation: str, separator: str) -> list[str]:
+    """`annotation` split at `separator` outside brackets."""
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(annotation):
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+        elif char == separator and depth == 0:
+            parts.append(annotation[start:index].strip())
+            start = index + 1
+    parts.append(annotation[start:].strip())
+    return parts
+
+
+def _name(part: str) -> str:
+    return part.split(".")[-1]  # builtins.list, collections.abc.Sequence, datetime.datetime
+
+
+def expected(annotation: object) -> Expected | None:
+    """The plain types an annotation (a string, as `from __future__ import annotations`
+    leaves it) accepts, or None when it names any other type (the method checks those)."""
+    if not isinstance(annotation, str) or not annotation:
+        return None
+    scalars: list[str] = []
+    items: list[str] | None = None
+    any_iterable = False
+    for part in _top_level(annotation, "|"):
+        head, _, rest = part.partition("[")
+        name = _name(head.strip())
+        if not rest:
+            if name not in _SCALARS:
+                return None
+            scalars.append(name)
+            continue
+        if name not in _CONCRETE | _ABSTRACT:
+            return None
+        any_iterable = any_iterable or name in _ABSTRACT
+        args = [a for a in _top_level(rest[:-1], ",") if a != "..."]
+        kinds = [_name(a) for a in args]
+        if not kinds or any(k not in _SCALARS or k == "None" for k in kinds):
+            return None
+        items = [*(items or []), *(k for k in kinds if k not in (items or []))]
+    return Expected(tuple(scalars), tuple(items) if items is not None else None, any_iterable)
+
+
+def _shown(value: object, field: str) -> str:
+    """The wrong value in a message: its type, and the value itself unless it may be a
+    secret or is long."""
+    kind = "None" if value is None else f"a {type(value).__name__}"
+    if value is None or any(word in field.lower() for word in SECRET_WORDS):
+        return kind
+    text = repr(value)
+    return f"{kind} ({text[:40]}...)" if len(text) > 43 else f"{kind} ({text})"
+
+
+def check_argument(name: str, annotation: object, value: object) -> None:
+    """Raise InvalidInput when argument `name` (annotated `annotation`) holds text that is
+    not valid Unicode, or is not of its annotated plain type (see the module docstring)."""
+    if isinstance(annotation, str) and re.search(r"\bPath\b", annotation):
+        return  # a file-system path: not text the SDK stores (PEP 383 escapes allowed)
+    wanted = expected(annotation)
+    if wanted is not None and not wanted.accepts(value):
+        hint = ""
+        if isinstance(value, str) and wanted.items is not None and len(value) <= 40:
+            hint = f" (for one, pass [{value!r}])"
+        raise InvalidInput(f"{name} is {wanted.words()}, not {_shown(value, name)}{hint}")
+    check_texts(value, name)
+
+
+def _checked(function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function` with its arguments checked (`check_argument`) before it runs; an async
+    function stays one (the check runs when it is awaited, like any of its errors); an
+    async generator function is checked when called, and its generator returned as is."""
+    signature = inspect.signature(function)
+    parameters = [
+        p
+        for p in signature.parameters.values()
+        if p.name not in ("self", "cls") and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    if not parameters:
+        return function
+
+    def check(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError:
+            return  # the call itself is wrong: Python's TypeError says how, as it would
+        for parameter in parameters:
+            if parameter.name in bound.arguments:
+                check_argument(
+                    parameter.name, parameter.annotation, bound.arguments[parameter.name]
+                )
+
+    if inspect.isasyncgenfunction(function):  # checked when called: the generator itself
+        # is handed back untouched, so aclose(), asend() and its cleanup work as before
+
+        @functools.wraps(function)
+        def generator(*args: Any, **kwargs: Any) -> Any:
+            check(args, kwargs)
+            return function(*args, **kwargs)
+
+        return generator
+    if inspect.iscoroutinefunction(function):
+
+        @functools.wraps(function)
+        async def coroutine(*args: Any, **kwargs: Any) -> Any:
+            check(args, kwargs)
+            return await function(*args, **kwargs)
+
+        return coroutine
+
+    @functools.wraps(function)
+    def plain(*args: Any, **kwargs: Any) -> Any:
+        check(args, kwargs)
+        return function(*args, **kwargs)
+
+    return plain
+
+
+def checks_inputs(cls: type[T]) -> type[T]:
+    """Class decorator: every public method defined in `cls` (a name not starting with
+    "_"; plain, async, async generator, classmethod or staticmethod; not properties) checks
+    its arguments first (`check_argument`)."""
+    for name, member in list(vars(cls).items()):
+        if name.startswith("_"):
+            continue
+        if isinstance(member, classmethod):
+            setattr(cls, name, classmethod(_checked(member.__func__)))
+        elif isinstance(member, staticmethod):
+            setattr(cls, name, staticmethod(_checked(member.__func__)))
+        elif inspect.isfunction(member):
+            setattr(cls, name, _checked(member))
+    return cls

@@ -1,0 +1,123 @@
+"""inputs.py: the one check of the public API's arguments (NU27 C1, C4, C10), pure."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import AsyncGenerator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from client_sdk.errors import InvalidInput
+from client_sdk.inputs import check_argument, check_text, checks_inputs, expected
+
+HALF = "\ud83d"  # the first half of 😀 (U+1F600) alone
+
+
+def test_check_text_names_the_field_and_position_and_never_quotes_the_text() -> None:
+    assert check_text("fine 😀", "title") == "fine 😀"
+    with pytest.raises(InvalidInput) as raised:
+        check_text(f"secret {HALF}", "password")
+    message = str(raised.value)
+    assert message.startswith("password is not valid text")
+    assert "(U+D83D) at position 7" in message and "secret" not in message
+
+
+@pytest.mark.parametrize(
+    ("annotation", "value", "accepted"),
+    [
+        ("datetime | None", datetime.now(UTC), True),
+        ("datetime | None", None, True),
+        ("datetime | None", "yesterday", False),
+        ("datetime | None", date(2026, 1, 1), False),  # a date is no moment
+        ("date | None", datetime.now(UTC), True),  # a datetime is a date
+        ("int | None", True, False),
+        ("int | None", 3, True),
+        ("float", 3, True),
+        ("str", None, False),
+        ("builtins.list[str] | tuple[str, ...]", ["a"], True),
+        ("builtins.list[str] | tuple[str, ...]", ("a",), True),
+        ("builtins.list[str] | tuple[str, ...]", "a", False),
+        ("builtins.list[str] | tuple[str, ...]", [1], False),
+        ("str | Iterable[str] | None", "a", True),
+        ("Collection[str]", "abc", False),
+        ("Iterable[bytes]", (b for b in [b"a"]), True),  # any iterable, not consumed
+        ("KdfCost", object(), True),  # not a plain type: the method checks it
+        ("Mapping[str, Any]", 5, True),
+    ],
+)
+def test_plain_annotations_are_checked_and_others_left_to_the_method(
+    annotation: str, value: object, accepted: bool
+) -> None:
+    if accepted:
+        check_argument("field", annotation, value)
+    else:
+        with pytest.raises(InvalidInput, match="^field is "):
+            check_argument("field", annotation, value)
+
+
+def test_text_is_checked_inside_lists_dicts_and_dataclasses_but_not_paths() -> None:
+    @dataclasses.dataclass
+    class Plan:
+        steps: list[str]
+
+    with pytest.raises(InvalidInput, match=r"^tags\[1\] is not valid text"):
+        check_argument("tags", "list[str]", ["ok", HALF])
+    with pytest.raises(InvalidInput, match=r"^values\['mood'\] is not valid text"):
+        check_argument("values", "Mapping[str, Any]", {"mood": HALF})
+    with pytest.raises(InvalidInput, match=r"^plan\.steps\[0\] is not valid text"):
+        check_argument("plan", "Plan", Plan([HALF]))
+    check_argument("home", "Path | str", f"/home/{HALF}")  # PEP 383 escapes: a path's own
+    assert expected("Path | str") is None
+
+
+async def test_checks_inputs_checks_before_the_method_runs() -> None:
+    ran: list[str] = []
+
+    @checks_inputs
+    class Manager:
+        async def write(self, body: str, *, tags: list[str] | tuple[str, ...] = ()) -> str:
+            ran.append(body)
+            return body
+
+        def _internal(self, body: str) -> str:
+            return body
+
+        @staticmethod
+        def locate(home: Path | str, name: str) -> str:
+            return name
+
+    manager = Manager()
+    assert await manager.write("x", tags=["a"]) == "x"
+    with pytest.raises(InvalidInput, match="^tags is a list of strings, not a str"):
+        await manager.write("y", tags="sleep")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="^body is not valid text"):
+        await manager.write(HALF)
+    assert ran == ["x"]
+    assert manager._internal(HALF) == HALF  # private: not part of the public API
+    with pytest.raises(InvalidInput, match="^name is not valid text"):
+        Manager.locate("/tmp", HALF)
+    assert Manager.write.__doc__ is None and Manager.write.__name__ == "write"
+
+
+async def test_an_async_generator_is_checked_when_called_and_handed_back_as_is() -> None:
+    closed: list[bool] = []
+
+    @checks_inputs
+    class Stream:
+        async def live(self, name: str) -> AsyncGenerator[str, None]:
+            try:
+                yield name
+                yield name
+            finally:
+                closed.append(True)
+
+    with pytest.raises(InvalidInput, match="^name is not valid text"):
+        Stream().live(HALF)
+    stream = Stream().live("ok")
+    assert inspect.isasyncgen(stream)
+    assert await anext(stream) == "ok"
+    await stream.aclose()  # its own cleanup runs at once
+    assert closed == [True]
