@@ -32,6 +32,7 @@ from client_sdk.goals import (
     new_goal_update,
     remove_checkin_update,
 )
+from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms
 from client_sdk.replica import REVOKED, stored_document
 from client_sdk.settling import WRITTEN_BODY, encode
@@ -41,6 +42,7 @@ FUTURE_SLACK_MS = 60_000
 """A check-in dated up to a minute ahead is taken as now-ish (another device's clock)."""
 
 
+@checks_inputs
 class Goals:
     """Goals of every journal on this device (shared ones included)."""
 
