@@ -5,11 +5,41 @@ R46 F7 and the leave notices. Devices of one account and a therapist, a real ser
 
 from __future__ import annotations
 
-from client_sdk import Client
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from client_sdk import Client, wire
 from client_sdk.replica import stored_document
 from client_sdk.twin_inserts import _decode, _touched
-from tests.client.sharing_support import share_with
-from tests.conftest import ClientFactory
+from tests.client.hostile import HostileServer
+from tests.client.sharing_support import rows, server_db, share_with
+from tests.client.test_r43_race import race
+from tests.conftest import ClientFactory, RunningServer
+
+
+def delaying(record_ids: set[bytes]) -> Callable[[bytes, bytes], bytes]:
+    """A /v1/sync rewrite of a server that is merely slow: each page stops before the first
+    of these records, its cursor and head there (what it would have said a moment before
+    they were pushed); a later sync gets them."""
+
+    def rewrite(_: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.SyncReply, reply)
+        pages = []
+        for page in real.pages:
+            kept: list[wire.StoredRecord] = []
+            for record in page.records:
+                if record.record_id in record_ids:
+                    break
+                kept.append(record)
+            if len(kept) == len(page.records):
+                pages.append(page)
+                continue
+            at = kept[-1].seq if kept else page.cursor
+            pages.append(replace(page, records=kept, cursor=at, head=at))
+        return wire.encode(wire.SyncReply(pages, real.done, real.next_journal))
+
+    return rewrite
 
 
 async def settle(*devices: Client) -> None:
@@ -138,3 +168,59 @@ async def test_r48_a_reshare_makes_a_later_restore_pulled_rewrite_the_body_over_
     bodies = [(await d.entries.get(entry.id)).body for d in (laptop, phone)]
     bodies += [e.body for e in await tom.entries.list()]
     assert bodies == ["Tuesday."] * 3, bodies
+
+
+async def test_r48_two_devices_whose_shares_carried_a_trash_write_a_restore_anew_twice(
+    hostile: HostileServer,
+    live_server: RunningServer,
+    signup: ClientFactory,
+    login: ClientFactory,
+    tmp_path: Path,
+) -> None:
+    """F4. Tom reads an entry; ana trashes it; later the laptop shares the journal with joan
+    and the phone with kim: each share carries the removal again (R46 F7) and sets the
+    entry's restore-anew marker `{}` on its device. The tablet restores the entry and syncs,
+    then adds " More." and syncs. The laptop pulls both and writes the body anew as
+    "Monday. More."; the phone pulled the restore a moment earlier (the server, or plain
+    timing, gives it neither the tablet's line nor the laptop's write) and writes it anew as
+    "Monday.". (The server here is only slow: the phone gets those records at its next
+    sync.) Both rewrites delete the old body and insert fresh text at the same place,
+    with different words, so they are not twins: every device and tom read the entry
+    doubled ("Monday. More.Monday.")."""
+    async with race(hostile, signup, tmp_path) as state:
+        laptop, phone = state.laptop, state.phone
+        tablet = await login("ana", "tablet")
+        tom, joan, kim = await signup("tom"), await signup("joan"), await signup("kim")
+        everyone = (laptop, phone, tablet, tom, joan, kim)
+        entry = await laptop.entries.write("Personal", "Monday.", title="Hard day")
+        await share_with(laptop, tom, role="annotate")
+        await settle(*everyone)
+        await laptop.entries.delete(entry.id)
+        await settle(*everyone)
+        await share_with(laptop, joan, role="annotate")
+        await settle(*everyone)
+        await share_with(phone, kim, role="annotate")
+        await settle(*everyone)
+        database = server_db(live_server)
+
+        def ids() -> set[bytes]:
+            return {bytes(r) for (r,) in rows(database, "SELECT record_id FROM records")}
+
+        await tablet.entries.restore(entry.id)
+        await tablet.sync()
+        before = ids()
+        await tablet.entries.edit(entry.id, append=" More.")
+        await tablet.sync()
+        line = ids() - before
+        assert line
+        before = ids()
+        await laptop.sync()  # the restore and the line: "Monday. More." written anew
+        anew = ids() - before
+        assert anew
+        hostile.replies["/v1/sync"] = delaying(line | anew)
+        await phone.sync()  # the restore only: "Monday." written anew
+        del hostile.replies["/v1/sync"]
+        await settle(*everyone)
+        bodies = [(await d.entries.get(entry.id)).body for d in (laptop, phone, tablet)]
+        bodies += [e.body for e in await tom.entries.list()]
+        assert bodies == ["Monday. More."] * 4, bodies
