@@ -869,10 +869,18 @@ def restore_kept_update(
     deleted, which the writer of those changes, or this device, may hold live: R47 F3) with
     diff-match-patch's patches (placed by their context, so what the
     other devices wrote or deleted since stays so). Without `since` (a marker of an earlier
-    version), the base is the kept body without everything the merge deleted. The body is
-    written as fresh Yjs items, like every field value (a value the merge holds wins over the
-    kept one), so that a later record of the restoring device, which holds the kept ones
-    deleted, cannot delete them again.
+    version), the base is the kept body without everything the merge deleted. Only what the
+    patches change is written (`replace_text` from the merged body to the patched one): the
+    kept words go in as fresh Yjs items, so that a later record of the restoring device, which
+    holds the kept ones deleted, cannot delete them again, and the merged body's own items
+    stay, so that an edit of them made at once on another device (the restoring one, right
+    after its restore) still applies to them (R48 F2); this device first deletes the carried
+    changes too, as every other device holds them. A field value is written only when the
+    merge lacks it (the kept value; a value the merge holds wins). With no patch (nothing of
+    the body kept: a `{}` marker, R46 F7's carry at a share) no body is written at all: the
+    restoring device wrote the entry anew itself (`restore_entry_update(anew=True)`, its
+    marker set when it pulled the carry), and a rewrite here would undo its later edits
+    (R48 F3, F4).
 
     Written once however many devices kept them (R47 F3: two owner devices that both
     carried one late removal both hold them). Told `since`, the merged entry is read as the
@@ -884,6 +892,7 @@ def restore_kept_update(
     write the same words at the same place, kept once by rule 2 (`twin_inserts`)."""
     base = Document.from_state(kept.doc_id, kept.kind, kept.state())
     others = None  # the merged entry as the devices that hold the carried changes deleted
+    deletes: bytearray | None = None
     if since is None:
         base.apply(bytes(document._doc.get_update(document.state_vector())))  # its deletes
     else:
@@ -903,20 +912,27 @@ def restore_kept_update(
         **{k: v for k, v in kept.field_values().items() if k not in REMOVAL_FIELDS},
         **{k: v for k, v in merged.field_values().items() if k not in REMOVAL_FIELDS},
     }
-    if others is not None and patches:
-        if all(_after_patch(patch) in others.text("body") for patch in patches):
-            # written anew already by another device, as fresh items every device holds:
-            # only the kept field values the others lack, if any (R47 F3)
-            held = others.field_values()
-            missing = {k: v for k, v in values.items() if held.get(k) != v}
-            missing.pop("updated_at", None)
-            if not missing:
-                return None
-            return document.change(fields={**missing, "updated_at": now_ms})
+    held = merged.field_values()
+    missing = {k: v for k, v in values.items() if held.get(k) != v}
+    missing.pop("updated_at", None)
+    written = others is not None and all(_after_patch(p) in merged.text("body") for p in patches)
+    if not patches or written:
+        # Nothing of the body kept (a `{}` marker: a share carried the removal again, R46 F7;
+        # R48 F3, F4), or written anew already by another device, as fresh items every
+        # device holds (R47 F3): the body is left as merged, only the kept field values it
+        # lacks are written, if any.
+        if not missing:
+            return None
+        return document.change(fields={**missing, "updated_at": now_ms})
     body, _ = differ.patch_apply(patches, merged.text("body"))
-    return document.change(
-        fields={**values, "updated_at": now_ms}, texts={"body": ""}, appends={"body": body}
-    )
+    if deletes is not None:
+        # this device, too, now holds the carried changes deleted, as every other device
+        # does: the kept words go in below as fresh items, never as these
+        document.apply(bytes(deletes))
+    # Only what the patches insert or delete is written (`replace_text`): the merged
+    # body's items stay where they are, so an edit another device makes of them at once
+    # (the restoring device, right after its restore) still applies to them (R48 F2).
+    return document.change(fields={**missing, "updated_at": now_ms}, texts={"body": body})
 
 
 def _after_patch(patch: Any) -> str:

@@ -78,7 +78,7 @@ from client_sdk.store import (
 )
 from client_sdk.sync import OutboxRecord, Progress
 from client_sdk.transport import Transport
-from client_sdk.twin_inserts import twin_deletes
+from client_sdk.twin_inserts import carries_stripped, twin_deletes
 from client_sdk.upload_limit import DEFAULT_WAIT_S, Sleep, UploadWaits
 
 PULL_PAGE = 1000
@@ -2285,6 +2285,7 @@ class Replica:
         members_docs: dict[bytes, bytes] = {}
         # documents deleted or in the trash before this page: how (documents.removal)
         was_removed: dict[bytes, str] = {}
+        carried_again: set[bytes] = set()  # removals another owner device carried again
         accepted: list[SeenRecord] = []
         trusted: list[tuple[bytes, records.RecordBody]] = []
         arrivals: dict[bytes, sync_plan.Arrival] = {}
@@ -2322,6 +2323,15 @@ class Replica:
                 else:
                     creators.setdefault(body.doc_id, body.author)
                 held = body.doc_id in documents
+                if (
+                    body.kind == records.UPDATE
+                    and body.doc_kind == ENTRY
+                    and body.author == self.profile.account_id == journal.owner_id
+                    and creators.get(body.doc_id) == body.author
+                    and removed(changed[body.doc_id])
+                    and carries_stripped(body.payload, changed[body.doc_id].state())
+                ):
+                    carried_again.add(body.doc_id)
                 if (
                     held
                     and body.doc_kind == ENTRY
@@ -2471,6 +2481,7 @@ class Replica:
             )
         mine = journal.role == "owner" and self.chains.problem(journal.journal_id) is None
         if mine:
+            await self._mark_carried_again(carried_again, changed)
             for doc_id, document in changed.items():
                 if doc_id in documents and creators.get(doc_id) == self.profile.account_id:
                     await self._keep_one_twin(journal, document)
@@ -2480,6 +2491,9 @@ class Replica:
                 await self._restore_kept(journal, changed[doc_id], documents.get(doc_id))
                 try:
                     await self.restored(journal, doc_id)
+                    # its snapshot for the members goes in this sync too, as a restore made
+                    # here would: they wait for nothing else
+                    self._pull_wrote = self._pull_wrote or self._restore_seals(journal)
                 except InvalidInput as error:  # too large to seal again: told, not raised
                     report.add_problem(journal.journal_id, journal.name, str(error))
         progress = {s.record_id for s in accepted} | {s.record_id for s in kept_newer}
@@ -4094,6 +4108,25 @@ class Replica:
         document.apply(update)
         await self.commit(journal, document, update)
         self._pull_wrote = True
+
+    async def _mark_carried_again(
+        self, doc_ids: set[bytes], changed: dict[bytes, Document]
+    ) -> None:
+        """Entries in the trash whose removal another owner device carried again at a share
+        (R46 F7: its values stripped, `twin_inserts.carries_stripped`), which this device
+        holds live: the members whose share began then hold them deleted, so a restore made
+        here writes them anew (`restore_entry_update(anew=True)`), as on the sharing device.
+        The marker is `{}` (no change of this device's own was carried deleted); a marker
+        already set is kept. Not on a device pulling another's restore (R48 F3, F4): the
+        device that restores writes them, once, before any later edit of its own."""
+        doc_ids = {d for d in doc_ids if removed(changed[d])}
+        if not doc_ids:
+            return
+        async with self.store.transaction() as tx:
+            for doc_id in sorted(doc_ids):
+                marker = restore_anew_setting(doc_id)
+                if not await tx.setting(marker):
+                    await tx.set_setting(marker, json.dumps({}))
 
     async def _restore_kept(
         self, journal: LocalJournal, document: Document, before: StoredDocument | None

@@ -65,6 +65,7 @@ class _Struct:
     parent: tuple[str, object] | None  # ("root", name) or ("item", (client, clock)); None: copied
     text: str | None
     placed: bool = True
+    gone: bool = False  # its content is `ContentDeleted`: it arrives deleted
 
 
 @dataclass
@@ -238,7 +239,8 @@ def _decode(state: bytes) -> tuple[list[_Struct], dict[int, list[tuple[int, int]
             if length <= 0:
                 raise _Unreadable
             text = None if sub else text
-            structs.append(_Struct(client, clock, length, origin, right, parent, text))
+            gone = ref == _DELETED
+            structs.append(_Struct(client, clock, length, origin, right, parent, text, True, gone))
             clock += length
     deletes: dict[int, list[tuple[int, int]]] = {}
     for _ in range(reader.uint()):
@@ -329,3 +331,50 @@ def _uint(value: int) -> bytes:
         value >>= 7
     out.append(value)
     return bytes(out)
+
+
+def carries_stripped(update: bytes, state: bytes) -> bool:
+    """Whether `update` (a record's Yjs v1 update) is a removal carried again whole at a
+    share (`Document.removal_since` of every client from clock 0 with `strip`, protocol.md
+    4.19 "Removals carried again") of the document whose whole state here is `state`: it
+    holds every struct `state` holds live, and some of them arrive deleted (content
+    `ContentDeleted`, not in the update's delete set): a holder that lacked them (a member
+    whose share began after the removal) holds them deleted, so a restore must write the
+    entry's values anew for it (R48 F3). False for an update or a state not read here, and
+    for one carrying only some clients' changes (a late removal carried across a cut)."""
+    try:
+        carried, carried_deletes = _decode(update)
+        held, deletes = _decode(state)
+    except _Unreadable:
+        return False
+    ranges: dict[int, list[tuple[int, int]]] = {}
+    stripped: dict[int, list[tuple[int, int]]] = {}
+    for item in carried:
+        ranges.setdefault(item.client, []).append((item.clock, item.length))
+        if item.gone and not _touched(
+            carried_deletes.get(item.client, []), item.clock, item.length
+        ):
+            stripped.setdefault(item.client, []).append((item.clock, item.length))
+    if not stripped:
+        return False
+    live = [
+        item
+        for item in held
+        if item.placed
+        and not item.gone
+        and not _covered(deletes.get(item.client, []), item.clock, item.length)
+    ]
+    if not all(_covered(ranges.get(i.client, []), i.clock, i.length) for i in live):
+        return False
+    return any(_touched(stripped.get(i.client, []), i.clock, i.length) for i in live)
+
+
+def _covered(ranges: list[tuple[int, int]], clock: int, length: int) -> bool:
+    """Whether the clocks [clock, clock + length) are all within `ranges` ((start, size))."""
+    at = clock
+    for start, size in sorted(ranges):
+        if start <= at < start + size:
+            at = start + size
+        if at >= clock + length:
+            return True
+    return at >= clock + length

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from client_sdk import twin_inserts
+from client_sdk import documents, twin_inserts
 from client_sdk.documents import ENTRY, Document, EntryFields, edit_entry_update, entry_view
 from client_sdk.twin_inserts import twin_deletes
 from tests.core.test_documents import DOC_ID, unicode_text
@@ -249,3 +249,32 @@ def test_words_added_inside_or_cut_from_two_devices_inserts_keep_the_rest(
     copies[1].apply(edit_entry_update(copies[0], EntryFields(body=later), now_ms=3))
     kept_once(copies)
     assert [entry_view(c).body for c in copies] == [later, later]
+
+
+def test_a_removal_carried_again_at_a_share_is_told_from_a_late_one() -> None:
+    """R48 F3: an owner device sets its restore-anew marker for an entry in the trash whose
+    removal a share carried again (every client's changes, every value deleted) while it
+    holds the values live; a late removal carried across a cut (some clients' changes only)
+    and an ordinary change are not such a carry."""
+    laptop = Document(DOC_ID, ENTRY, client_id=2)
+    laptop.apply(edit_entry_update(laptop, EntryFields(body="Monday.", mood=3), now_ms=1))
+    phone = Document.from_state(DOC_ID, ENTRY, laptop.state(), client_id=5)
+    words = Document.from_state(DOC_ID, ENTRY, laptop.state(), client_id=6)
+    late = edit_entry_update(words, EntryFields(body="Monday. More."), now_ms=2)
+    laptop.apply(late)
+    trashed = Document.from_state(DOC_ID, ENTRY, laptop.state(), client_id=7)
+    trash = documents.trash_entry_update(trashed, now_ms=3)
+    laptop.apply(trash)
+    phone.apply(late)
+    phone.apply(trash)
+    everything = {c: 0 for c in documents.decode_state_vector(laptop.state_vector())}
+    again = laptop.removal_since(everything, strip=True)
+    assert again is not None
+    assert twin_inserts.carries_stripped(again, phone.state())
+    carried_late = laptop.removal_since({6: 0, 7: 0}, strip=True)
+    assert carried_late is not None
+    assert not twin_inserts.carries_stripped(carried_late, phone.state())
+    assert not twin_inserts.carries_stripped(trash, phone.state())
+    stripped = Document(DOC_ID, ENTRY, client_id=9)  # a member given the carry: holds nothing live
+    stripped.apply(again)
+    assert not twin_inserts.carries_stripped(again, stripped.state())
