@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from diff_match_patch import diff_match_patch
-from pycrdt import Array, Decoder, Doc, Map, Text
+from pycrdt import Array, Decoder, Doc, Map, StickyIndex, Text
 
 from client_sdk.errors import IntegrityError, InvalidInput
 from client_sdk.models import read_ms
+from client_sdk.twin_inserts import twin_edits
 
 ENTRY = "entry"
 # Kinds of documents defined in heavier modules (results.py, schedule.py, brief.py), named
@@ -933,6 +934,60 @@ def restore_kept_update(
     # body's items stay where they are, so an edit another device makes of them at once
     # (the restoring device, right after its restore) still applies to them (R48 F2).
     return document.change(fields={**missing, "updated_at": now_ms}, texts={"body": body})
+
+
+def carry_twin_edits(document: Document, before: bytes, name: str = "body") -> bytes | None:
+    """The change that carries over to the live copy the edits made of a twin copy deleted
+    since `before` (this device's earlier state of `document`), when this device held them
+    (`twin_inserts.twin_edits`, R48 F1): the writer of a twin copy may edit it before it has
+    another device's delete of that copy, and its edit then lands among deleted items
+    ("calm" rewritten as "tired" reads "calm.tired."). The text `name` is edited into what it
+    reads with those edits made of the live copy instead, the inserted words taken from where
+    they landed (`replace_text`), so every device reads the user's edit once. None when there
+    is nothing to carry, or the copies are not in `name` as found."""
+    moves = twin_edits(before, document.state())
+    if not moves:
+        return None
+    text = document.text(name)
+    units = text.encode("utf-16-le")
+    size = len(units) // 2
+    gone: set[int] = set()
+    added: dict[int, list[str]] = {}
+    with document._doc.transaction():
+        sequence = document._doc.get(name, type=Text)
+
+        def index(client: int, clock: int) -> int:
+            sticky = {"item": {"client": client, "clock": clock}, "assoc": 0}
+            return StickyIndex.from_json(sticky, sequence).get_index()
+
+        for move in moves:
+            client, first, length = move.kept
+            at = [index(client, first + offset) for offset in range(length)]
+            if len(set(at)) != length or any(not 0 <= i < size for i in at):
+                return None  # not this text's items, or not as found
+            for offset, count in move.removed:
+                gone.update(at[offset : offset + count])
+            for offset, words in move.inserts:
+                place = at[offset] if offset < length else at[-1] + 1
+                added.setdefault(place, []).append(words)
+            for stray_client, clock, count in move.strays:
+                places = [index(stray_client, clock + k) for k in range(count)]
+                if any(not 0 <= i < size for i in places):
+                    return None
+                gone.update(places)
+    out = bytearray()
+    for unit in range(size + 1):
+        for words in added.get(unit, []):
+            out += words.encode("utf-16-le")
+        if unit < size and unit not in gone:
+            out += units[unit * 2 : unit * 2 + 2]
+    try:
+        new = out.decode("utf-16-le")
+    except UnicodeDecodeError:
+        return None  # a surrogate pair split: not as found
+    if new == text:
+        return None
+    return document.change(texts={name: new})
 
 
 def _after_patch(patch: Any) -> str:

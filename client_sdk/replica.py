@@ -36,6 +36,7 @@ from client_sdk.documents import (
     ENTRY,
     Document,
     builds_on,
+    carry_twin_edits,
     decode_state_vector,
     entry_view,
     removal_update,
@@ -2484,7 +2485,7 @@ class Replica:
             await self._mark_carried_again(carried_again, changed)
             for doc_id, document in changed.items():
                 if doc_id in documents and creators.get(doc_id) == self.profile.account_id:
-                    await self._keep_one_twin(journal, document)
+                    await self._keep_one_twin(journal, document, documents[doc_id])
         back = [d for d in was_removed if d in changed and not removed(changed[d])]
         if back and mine:
             for doc_id in back:
@@ -4095,19 +4096,28 @@ class Replica:
         state = self.chains.state(journal.journal_id)
         return journal.role == "owner" and state is not None and bool(state.members or state.cut)
 
-    async def _keep_one_twin(self, journal: LocalJournal, document: Document) -> None:
+    async def _keep_one_twin(
+        self, journal: LocalJournal, document: Document, before: StoredDocument
+    ) -> None:
         """Words inserted at the same place on two devices before either had the other's
         (the same typo fixed on both: "thethe") are kept once: the copies of all but the
         lowest Yjs client are deleted by a change of this device (`twin_inserts`), which every
-        owner's device that finds them writes alike (R45 F3)."""
+        owner's device that finds them writes alike (R45 F3). Edits this device held of a copy
+        so deleted (`before`: the document as it held it before this page), made before it
+        had the delete, are then carried over to the copy kept (`carry_twin_edits`, R48 F1)."""
         if removed(document):
             return  # in the trash or deleted: a restore brings back what it holds
         update = twin_deletes(document.state())
-        if update is None:
+        if update is not None:
+            document.apply(update)
+            await self.commit(journal, document, update)
+            self._pull_wrote = True
+        if document.kind != ENTRY:
             return
-        document.apply(update)
-        await self.commit(journal, document, update)
-        self._pull_wrote = True
+        carried = carry_twin_edits(document, before.state)
+        if carried is not None:
+            await self.commit(journal, document, carried)
+            self._pull_wrote = True
 
     async def _mark_carried_again(
         self, doc_ids: set[bytes], changed: dict[bytes, Document]

@@ -9,8 +9,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
-
 from client_sdk import Client, wire
 from client_sdk.replica import stored_document
 from client_sdk.twin_inserts import _decode, _touched
@@ -69,18 +67,6 @@ async def _deleted_in(device: Client, entry_id: str, at: tuple[int, int]) -> boo
     return _touched(deletes.get(at[0], []), at[1], 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "R48 F1 not fixed: the twin rule (twin_inserts.twin_deletes, run at every pull of an "
-        "owner-created document by Replica._keep_one_twin) lets any owner device delete the "
-        "higher client's copy, here the laptop the phone's, while the phone edits that copy "
-        "before its next sync; the phone's rewrite then lands among deleted items "
-        "('Start. I felt calm.tired.'). The test needs the laptop to delete the phone's copy "
-        "and the edit to survive, so a fix must carry the writer's later edits of a deleted "
-        "twin over to the copy kept; not done"
-    ),
-)
 async def test_r48_a_twin_deleted_while_its_writer_edits_it_loses_the_edit(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
