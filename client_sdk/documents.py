@@ -941,10 +941,14 @@ def carry_twin_edits(document: Document, before: bytes, name: str = "body") -> b
     since `before` (this device's earlier state of `document`), when this device held them
     (`twin_inserts.twin_edits`, R48 F1): the writer of a twin copy may edit it before it has
     another device's delete of that copy, and its edit then lands among deleted items
-    ("calm" rewritten as "tired" reads "calm.tired."). The text `name` is edited into what it
-    reads with those edits made of the live copy instead, the inserted words taken from where
-    they landed (`replace_text`), so every device reads the user's edit once. None when there
-    is nothing to carry, or the copies are not in `name` as found."""
+    ("calm" rewritten as "tired" reads "calm.tired."). The inserted words are taken from where
+    they landed; words only inserted go into the live copy at the same offsets ("very "
+    inside " I felt calm."); when words of the deleted copy were deleted too, the live
+    copy's words are never deleted (what the deleted copy's deleted words were is not held
+    any more, so the two cannot be compared) and the copy as edited goes in whole right
+    after it (" I felt calm. I felt tired.", as without the twin rule). The text `name` is
+    edited into that (`replace_text`). None when there is nothing to carry, or the copies are
+    not in `name` as found."""
     moves = twin_edits(before, document.state())
     if not moves:
         return None
@@ -965,11 +969,28 @@ def carry_twin_edits(document: Document, before: bytes, name: str = "body") -> b
             at = [index(client, first + offset) for offset in range(length)]
             if len(set(at)) != length or any(not 0 <= i < size for i in at):
                 return None  # not this text's items, or not as found
-            for offset, count in move.removed:
-                gone.update(at[offset : offset + count])
-            for offset, words in move.inserts:
-                place = at[offset] if offset < length else at[-1] + 1
-                added.setdefault(place, []).append(words)
+            if move.removed:
+                # Words of the copy were deleted: never delete the kept copy's own (the two
+                # copies' deleted words cannot be compared, their content is gone); the
+                # edited copy goes in whole after it, as without the twin rule.
+                cut = {o for offset, count in move.removed for o in range(offset, offset + count)}
+                inserted: dict[int, list[str]] = {}
+                for offset, words in move.inserts:
+                    inserted.setdefault(offset, []).append(words)
+                edited = bytearray()
+                for offset in range(length + 1):
+                    for words in inserted.get(offset, []):
+                        edited += words.encode("utf-16-le")
+                    if offset < length and offset not in cut:
+                        edited += units[at[offset] * 2 : at[offset] * 2 + 2]
+                try:
+                    added.setdefault(at[-1] + 1, []).append(edited.decode("utf-16-le"))
+                except UnicodeDecodeError:
+                    return None  # a surrogate pair split: not as found
+            else:
+                for offset, words in move.inserts:
+                    place = at[offset] if offset < length else at[-1] + 1
+                    added.setdefault(place, []).append(words)
             for stray_client, clock, count in move.strays:
                 places = [index(stray_client, clock + k) for k in range(count)]
                 if any(not 0 <= i < size for i in places):
