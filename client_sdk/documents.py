@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from diff_match_patch import diff_match_patch
-from pycrdt import Array, Decoder, Doc, Map, Text
+from pycrdt import Array, Decoder, Doc, Map, StickyIndex, Text
 
 from client_sdk.errors import IntegrityError, InvalidInput
 from client_sdk.models import read_ms
+from client_sdk.twin_inserts import twin_edits
+from client_sdk.yjs_binary import delete_set_update, read_varuint, varuint
 
 ENTRY = "entry"
 # Kinds of documents defined in heavier modules (results.py, schedule.py, brief.py), named
@@ -162,16 +164,16 @@ class Document:
         deletes = bytes(self._doc.get_update(vector))
         deleted = 0
         try:
-            structs, at = _read_varuint(deletes, 0)
+            structs, at = read_varuint(deletes, 0)
             if structs != 0:
                 return None
-            clients, at = _read_varuint(deletes, at)
+            clients, at = read_varuint(deletes, at)
             for _ in range(clients):
-                _, at = _read_varuint(deletes, at)  # the client id
-                ranges, at = _read_varuint(deletes, at)
+                _, at = read_varuint(deletes, at)  # the client id
+                ranges, at = read_varuint(deletes, at)
                 for _ in range(ranges):
-                    _, at = _read_varuint(deletes, at)  # the clock
-                    length, at = _read_varuint(deletes, at)
+                    _, at = read_varuint(deletes, at)  # the clock
+                    length, at = read_varuint(deletes, at)
                     deleted += length
         except IndexError:
             return None
@@ -1023,10 +1025,18 @@ def restore_kept_update(
     deleted, which the writer of those changes, or this device, may hold live: R47 F3) with
     diff-match-patch's patches (placed by their context, so what the
     other devices wrote or deleted since stays so). Without `since` (a marker of an earlier
-    version), the base is the kept body without everything the merge deleted. The body is
-    written as fresh Yjs items, like every field value (a value the merge holds wins over the
-    kept one), so that a later record of the restoring device, which holds the kept ones
-    deleted, cannot delete them again.
+    version), the base is the kept body without everything the merge deleted. Only what the
+    patches change is written (`replace_text` from the merged body to the patched one): the
+    kept words go in as fresh Yjs items, so that a later record of the restoring device, which
+    holds the kept ones deleted, cannot delete them again, and the merged body's own items
+    stay, so that an edit of them made at once on another device (the restoring one, right
+    after its restore) still applies to them (R48 F2); this device first deletes the carried
+    changes too, as every other device holds them. A field value is written only when the
+    merge lacks it (the kept value; a value the merge holds wins). With no patch (nothing of
+    the body kept: a `{}` marker, R46 F7's carry at a share) no body is written at all: the
+    restoring device wrote the entry anew itself (`restore_entry_update(anew=True)`, its
+    marker set when it pulled the carry), and a rewrite here would undo its later edits
+    (R48 F3, F4).
 
     Written once however many devices kept them (R47 F3: two owner devices that both
     carried one late removal both hold them). Told `since`, the merged entry is read as the
@@ -1038,6 +1048,7 @@ def restore_kept_update(
     write the same words at the same place, kept once by rule 2 (`twin_inserts`)."""
     base = Document.from_state(kept.doc_id, kept.kind, kept.state())
     others = None  # the merged entry as the devices that hold the carried changes deleted
+    deletes: bytes | None = None
     if since is None:
         base.apply(bytes(document._doc.get_update(document.state_vector())))  # its deletes
     else:
@@ -1056,20 +1067,102 @@ def restore_kept_update(
         **{k: v for k, v in kept.field_values().items() if k not in REMOVAL_FIELDS},
         **{k: v for k, v in merged.field_values().items() if k not in REMOVAL_FIELDS},
     }
-    if others is not None and patches:
-        if all(_after_patch(patch) in others.text("body") for patch in patches):
-            # written anew already by another device, as fresh items every device holds:
-            # only the kept field values the others lack, if any (R47 F3)
-            held = others.field_values()
-            missing = {k: v for k, v in values.items() if held.get(k) != v}
-            missing.pop("updated_at", None)
-            if not missing:
-                return None
-            return document.change(fields={**missing, "updated_at": now_ms})
+    held = merged.field_values()
+    missing = {k: v for k, v in values.items() if held.get(k) != v}
+    missing.pop("updated_at", None)
+    written = others is not None and all(_after_patch(p) in merged.text("body") for p in patches)
+    if not patches or written:
+        # Nothing of the body kept (a `{}` marker: a share carried the removal again, R46 F7;
+        # R48 F3, F4), or written anew already by another device, as fresh items every
+        # device holds (R47 F3): the body is left as merged, only the kept field values it
+        # lacks are written, if any.
+        if not missing:
+            return None
+        return document.change(fields={**missing, "updated_at": now_ms})
     body, _ = differ.patch_apply(patches, merged.text("body"))
-    return document.change(
-        fields={**values, "updated_at": now_ms}, texts={"body": ""}, appends={"body": body}
-    )
+    if deletes is not None:
+        # this device, too, now holds the carried changes deleted, as every other device
+        # does: the kept words go in below as fresh items, never as these
+        document.apply(deletes)
+    # Only what the patches insert or delete is written (`replace_text`): the merged
+    # body's items stay where they are, so an edit another device makes of them at once
+    # (the restoring device, right after its restore) still applies to them (R48 F2).
+    return document.change(fields={**missing, "updated_at": now_ms}, texts={"body": body})
+
+
+def carry_twin_edits(document: Document, before: bytes, name: str = "body") -> bytes | None:
+    """The change that carries over to the live copy the edits made of a twin copy deleted
+    since `before` (this device's earlier state of `document`), when this device held them
+    (`twin_inserts.twin_edits`, R48 F1): the writer of a twin copy may edit it before it has
+    another device's delete of that copy, and its edit then lands among deleted items
+    ("calm" rewritten as "tired" reads "calm.tired."). The inserted words are taken from where
+    they landed; words only inserted go into the live copy at the same offsets ("very "
+    inside " I felt calm."); when words of the deleted copy were deleted too, the live
+    copy's words are never deleted (what the deleted copy's deleted words were is not held
+    any more, so the two cannot be compared) and the copy as edited goes in whole right
+    after it (" I felt calm. I felt tired.", as without the twin rule). The text `name` is
+    edited into that (`replace_text`). None when there is nothing to carry, or the copies are
+    not in `name` as found."""
+    moves = twin_edits(before, document.state())
+    if not moves:
+        return None
+    text = document.text(name)
+    units = text.encode("utf-16-le")
+    size = len(units) // 2
+    gone: set[int] = set()
+    added: dict[int, list[str]] = {}
+    with document._doc.transaction():
+        sequence = document._doc.get(name, type=Text)
+
+        def index(client: int, clock: int) -> int:
+            sticky = {"item": {"client": client, "clock": clock}, "assoc": 0}
+            return StickyIndex.from_json(sticky, sequence).get_index()
+
+        for move in moves:
+            client, first, length = move.kept
+            at = [index(client, first + offset) for offset in range(length)]
+            if len(set(at)) != length or any(not 0 <= i < size for i in at):
+                return None  # not this text's items, or not as found
+            if move.removed:
+                # Words of the copy were deleted: never delete the kept copy's own (the two
+                # copies' deleted words cannot be compared, their content is gone); the
+                # edited copy goes in whole after it, as without the twin rule.
+                cut = {o for offset, count in move.removed for o in range(offset, offset + count)}
+                inserted: dict[int, list[str]] = {}
+                for offset, words in move.inserts:
+                    inserted.setdefault(offset, []).append(words)
+                edited = bytearray()
+                for offset in range(length + 1):
+                    for words in inserted.get(offset, []):
+                        edited += words.encode("utf-16-le")
+                    if offset < length and offset not in cut:
+                        edited += units[at[offset] * 2 : at[offset] * 2 + 2]
+                try:
+                    added.setdefault(at[-1] + 1, []).append(edited.decode("utf-16-le"))
+                except UnicodeDecodeError:
+                    return None  # a surrogate pair split: not as found
+            else:
+                for offset, words in move.inserts:
+                    place = at[offset] if offset < length else at[-1] + 1
+                    added.setdefault(place, []).append(words)
+            for stray_client, clock, count in move.strays:
+                places = [index(stray_client, clock + k) for k in range(count)]
+                if any(not 0 <= i < size for i in places):
+                    return None
+                gone.update(places)
+    out = bytearray()
+    for unit in range(size + 1):
+        for words in added.get(unit, []):
+            out += words.encode("utf-16-le")
+        if unit < size and unit not in gone:
+            out += units[unit * 2 : unit * 2 + 2]
+    try:
+        new = out.decode("utf-16-le")
+    except UnicodeDecodeError:
+        return None  # a surrogate pair split: not as found
+    if new == text:
+        return None
+    return document.change(texts={name: new})
 
 
 def _after_patch(patch: Any) -> str:
@@ -1093,58 +1186,22 @@ def removal(document: Document) -> str:
     return "trashed" if document.field("trashed_at") is not None else ""
 
 
-def _read_varuint(data: bytes, at: int) -> tuple[int, int]:
-    """lib0's unsigned varint (7 bits a byte, least significant first) at `at`: (value, next).
-    Raises IndexError past the end."""
-    value, shift = 0, 0
-    while True:
-        byte = data[at]
-        at += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return value, at
-
-
-def _varuint(value: int) -> bytes:
-    out = bytearray()
-    while value >= 0x80:
-        out.append(0x80 | (value & 0x7F))
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
 def decode_state_vector(vector: bytes) -> dict[int, int]:
     """A Yjs state vector (count, then client and clock, each a lib0 varuint): client ->
     the next clock expected from it."""
-    count, at = _read_varuint(vector, 0)
+    count, at = read_varuint(vector, 0)
     found = {}
     for _ in range(count):
-        client, at = _read_varuint(vector, at)
-        clock, at = _read_varuint(vector, at)
+        client, at = read_varuint(vector, at)
+        clock, at = read_varuint(vector, at)
         found[client] = clock
     return found
 
 
 def encode_state_vector(vector: dict[int, int]) -> bytes:
-    return _varuint(len(vector)) + b"".join(
-        _varuint(client) + _varuint(clock) for client, clock in sorted(vector.items())
+    return varuint(len(vector)) + b"".join(
+        varuint(client) + varuint(clock) for client, clock in sorted(vector.items())
     )
-
-
-def delete_set_update(deletes: Mapping[int, Iterable[tuple[int, int]]]) -> bytes:
-    """A Yjs v1 update holding no structs, only the delete set `deletes` (client -> its
-    (clock, length) ranges): a count of clients, then for each its id, a count of ranges and
-    each range's clock and length, all lib0 varuints (yjs `writeDeleteSet`), clients and
-    ranges sorted. Applying it deletes those items wherever they are held."""
-    out = bytearray(_varuint(0) + _varuint(len(deletes)))
-    for client, ranges in sorted(deletes.items()):
-        found = sorted(ranges)
-        out += _varuint(client) + _varuint(len(found))
-        for clock, length in found:
-            out += _varuint(clock) + _varuint(length)
-    return bytes(out)
 
 
 def builds_on(update: bytes, since: Mapping[int, int]) -> bool:
@@ -1154,16 +1211,16 @@ def builds_on(update: bytes, since: Mapping[int, int]) -> bool:
     header and the struct's origin only (yjs: `writeClientsStructs`, `Item.write`); False
     for anything else."""
     try:
-        clients, at = _read_varuint(update, 0)
+        clients, at = read_varuint(update, 0)
         if clients != 1:
             return False
         for _ in range(3):  # how many structs, client, clock
-            _, at = _read_varuint(update, at)
+            _, at = read_varuint(update, at)
         info = update[at]
         if not info & 0x80:  # no origin
             return False
-        client, at = _read_varuint(update, at + 1)
-        clock, _ = _read_varuint(update, at)
+        client, at = read_varuint(update, at + 1)
+        clock, _ = read_varuint(update, at)
     except IndexError:
         return False
     return client in since and clock >= since[client]
@@ -1174,12 +1231,12 @@ def update_start(update: bytes) -> tuple[int, int] | None:
     one local edit writes), or None for one with none, several clients' or that does not
     decode. From the update's header only (yjs: `writeClientsStructs`)."""
     try:
-        clients, at = _read_varuint(update, 0)
+        clients, at = read_varuint(update, 0)
         if clients != 1:
             return None
-        _, at = _read_varuint(update, at)  # how many structs
-        client, at = _read_varuint(update, at)
-        clock, _ = _read_varuint(update, at)
+        _, at = read_varuint(update, at)  # how many structs
+        client, at = read_varuint(update, at)
+        clock, _ = read_varuint(update, at)
     except IndexError:
         return None
     return client, clock

@@ -36,6 +36,7 @@ from client_sdk.documents import (
     ENTRY,
     Document,
     builds_on,
+    carry_twin_edits,
     decode_state_vector,
     entry_view,
     removal_update,
@@ -78,7 +79,7 @@ from client_sdk.store import (
 )
 from client_sdk.sync import OutboxRecord, Progress
 from client_sdk.transport import Transport
-from client_sdk.twin_inserts import twin_deletes
+from client_sdk.twin_inserts import carries_stripped, twin_deletes
 from client_sdk.upload_limit import DEFAULT_WAIT_S, Sleep, UploadWaits
 
 PULL_PAGE = 1000
@@ -2357,6 +2358,7 @@ class Replica:
         members_docs: dict[bytes, bytes] = {}
         # documents deleted or in the trash before this page: how (documents.removal)
         was_removed: dict[bytes, str] = {}
+        carried_again: set[bytes] = set()  # removals another owner device carried again
         accepted: list[SeenRecord] = []
         trusted: list[tuple[bytes, records.RecordBody]] = []
         arrivals: dict[bytes, sync_plan.Arrival] = {}
@@ -2394,6 +2396,15 @@ class Replica:
                 else:
                     creators.setdefault(body.doc_id, body.author)
                 held = body.doc_id in documents
+                if (
+                    body.kind == records.UPDATE
+                    and body.doc_kind == ENTRY
+                    and body.author == self.profile.account_id == journal.owner_id
+                    and creators.get(body.doc_id) == body.author
+                    and removed(changed[body.doc_id])
+                    and carries_stripped(body.payload, changed[body.doc_id].state())
+                ):
+                    carried_again.add(body.doc_id)
                 if (
                     held
                     and body.doc_kind == ENTRY
@@ -2543,15 +2554,19 @@ class Replica:
             )
         mine = journal.role == "owner" and self.chains.problem(journal.journal_id) is None
         if mine:
+            await self._mark_carried_again(carried_again, changed)
             for doc_id, document in changed.items():
                 if doc_id in documents and creators.get(doc_id) == self.profile.account_id:
-                    await self._keep_one_twin(journal, document)
+                    await self._keep_one_twin(journal, document, documents[doc_id])
         back = [d for d in was_removed if d in changed and not removed(changed[d])]
         if back and mine:
             for doc_id in back:
                 await self._restore_kept(journal, changed[doc_id], documents.get(doc_id), report)
                 try:
                     await self.restored(journal, doc_id)
+                    # its snapshot for the members goes in this sync too, as a restore made
+                    # here would: they wait for nothing else
+                    self._pull_wrote = self._pull_wrote or self._restore_seals(journal)
                 except InvalidInput as error:  # too large to seal again: told, not raised
                     report.add_problem(journal.journal_id, journal.name, str(error))
         progress = {s.record_id for s in accepted} | {s.record_id for s in kept_newer}
@@ -4154,19 +4169,47 @@ class Replica:
         state = self.chains.state(journal.journal_id)
         return journal.role == "owner" and state is not None and bool(state.members or state.cut)
 
-    async def _keep_one_twin(self, journal: LocalJournal, document: Document) -> None:
+    async def _keep_one_twin(
+        self, journal: LocalJournal, document: Document, before: StoredDocument
+    ) -> None:
         """Words inserted at the same place on two devices before either had the other's
         (the same typo fixed on both: "thethe") are kept once: the copies of all but the
         lowest Yjs client are deleted by a change of this device (`twin_inserts`), which every
-        owner's device that finds them writes alike (R45 F3)."""
+        owner's device that finds them writes alike (R45 F3). Edits this device held of a copy
+        so deleted (`before`: the document as it held it before this page), made before it
+        had the delete, are then carried over to the copy kept (`carry_twin_edits`, R48 F1)."""
         if removed(document):
             return  # in the trash or deleted: a restore brings back what it holds
         update = twin_deletes(document.state())
-        if update is None:
+        if update is not None:
+            document.apply(update)
+            await self.commit(journal, document, update)
+            self._pull_wrote = True
+        if document.kind != ENTRY:
             return
-        document.apply(update)
-        await self.commit(journal, document, update)
-        self._pull_wrote = True
+        carried = carry_twin_edits(document, before.state)
+        if carried is not None:
+            await self.commit(journal, document, carried)
+            self._pull_wrote = True
+
+    async def _mark_carried_again(
+        self, doc_ids: set[bytes], changed: dict[bytes, Document]
+    ) -> None:
+        """Entries in the trash whose removal another owner device carried again at a share
+        (R46 F7: its values stripped, `twin_inserts.carries_stripped`), which this device
+        holds live: the members whose share began then hold them deleted, so a restore made
+        here writes them anew (`restore_entry_update(anew=True)`), as on the sharing device.
+        The marker is `{}` (no change of this device's own was carried deleted); a marker
+        already set is kept. Not on a device pulling another's restore (R48 F3, F4): the
+        device that restores writes them, once, before any later edit of its own."""
+        doc_ids = {d for d in doc_ids if removed(changed[d])}
+        if not doc_ids:
+            return
+        async with self.store.transaction() as tx:
+            for doc_id in sorted(doc_ids):
+                marker = restore_anew_setting(doc_id)
+                if not await tx.setting(marker):
+                    await tx.set_setting(marker, json.dumps({}))
 
     async def _restore_kept(
         self,

@@ -30,7 +30,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from client_sdk.documents import delete_set_update
+from client_sdk.yjs_binary import delete_set_update
 
 _ORIGIN, _RIGHT_ORIGIN, _PARENT_SUB = 0x80, 0x40, 0x20
 _GC, _DELETED, _JSON, _BINARY, _STRING, _EMBED, _FORMAT, _TYPE, _ANY, _DOC, _SKIP = (
@@ -67,6 +67,7 @@ class _Struct:
     parent: tuple[str, object] | None  # ("root", name) or ("item", (client, clock)); None: copied
     text: str | None
     placed: bool = True
+    gone: bool = False  # its content is `ContentDeleted`: it arrives deleted
 
 
 @dataclass
@@ -240,7 +241,8 @@ def _decode(state: bytes) -> tuple[list[_Struct], dict[int, list[tuple[int, int]
             if length <= 0:
                 raise _Unreadable
             text = None if sub else text
-            structs.append(_Struct(client, clock, length, origin, right, parent, text))
+            gone = ref == _DELETED
+            structs.append(_Struct(client, clock, length, origin, right, parent, text, True, gone))
             clock += length
     deletes: dict[int, list[tuple[int, int]]] = {}
     for _ in range(reader.uint()):
@@ -313,3 +315,204 @@ def twin_deletes(state: bytes) -> bytes | None:
             if run.first.client != live[0].first.client:
                 twins.setdefault(run.first.client, []).append((run.first.clock, run.length))
     return delete_set_update(twins) if twins else None
+
+
+def carries_stripped(update: bytes, state: bytes) -> bool:
+    """Whether `update` (a record's Yjs v1 update) is a removal carried again whole at a
+    share (`Document.removal_since` of every client from clock 0 with `strip`, protocol.md
+    4.19 "Removals carried again") of the document whose whole state here is `state`: it
+    holds every struct `state` holds live, and some of them arrive deleted (content
+    `ContentDeleted`, not in the update's delete set): a holder that lacked them (a member
+    whose share began after the removal) holds them deleted, so a restore must write the
+    entry's values anew for it (R48 F3). False for an update or a state not read here, and
+    for one carrying only some clients' changes (a late removal carried across a cut)."""
+    try:
+        carried, carried_deletes = _decode(update)
+        held, deletes = _decode(state)
+    except _Unreadable:
+        return False
+    ranges: dict[int, list[tuple[int, int]]] = {}
+    stripped: dict[int, list[tuple[int, int]]] = {}
+    for item in carried:
+        ranges.setdefault(item.client, []).append((item.clock, item.length))
+        if item.gone and not _touched(
+            carried_deletes.get(item.client, []), item.clock, item.length
+        ):
+            stripped.setdefault(item.client, []).append((item.clock, item.length))
+    if not stripped:
+        return False
+    live = [
+        item
+        for item in held
+        if item.placed
+        and not item.gone
+        and not _covered(deletes.get(item.client, []), item.clock, item.length)
+    ]
+    if not all(_covered(ranges.get(i.client, []), i.clock, i.length) for i in live):
+        return False
+    return any(_touched(stripped.get(i.client, []), i.clock, i.length) for i in live)
+
+
+def _covered(ranges: list[tuple[int, int]], clock: int, length: int) -> bool:
+    """Whether the clocks [clock, clock + length) are all within `ranges` ((start, size))."""
+    at = clock
+    for start, size in sorted(ranges):
+        if start <= at < start + size:
+            at = start + size
+        if at >= clock + length:
+            return True
+    return at >= clock + length
+
+
+@dataclass(frozen=True)
+class TwinEdits:
+    """Edits made of a twin copy (`deleted`'s run) by devices that held it live, found once
+    that copy is deleted and the twin `kept` lives on (R48 F1): every offset is in UTF-16
+    units from the start of the copy (the two copies have the same words).
+
+    `kept`: (client, first clock, length) of the live copy; `removed`: (offset, length) of
+    the words of the deleted copy those devices deleted; `inserts`: (offset, text) of words
+    they inserted into it, before the copy's character at `offset` (its length: at its end);
+    `strays`: (client, clock, length) of those inserted words where they are, live among the
+    deleted copy's items."""
+
+    kept: tuple[int, int, int]
+    removed: tuple[tuple[int, int], ...]
+    inserts: tuple[tuple[int, str], ...]
+    strays: tuple[tuple[int, int, int], ...]
+
+
+def twin_edits(before: bytes, after: bytes) -> list[TwinEdits]:
+    """The edits made of twin copies that `after` (a document's whole state) holds deleted,
+    whole, while `before` (the same document's state earlier on this device) held them edited
+    and not wholly deleted (R48 F1): an insert of the lowest client's copy is twin-deleted by
+    whichever owner device finds the twins, possibly while the writer of the deleted copy
+    edits it before it has that delete; the edit then lands among deleted items. A device
+    that held the edits carries them over to the live copy (`documents.carry_twin_edits`).
+
+    A deleted run of `before` (see the module's doc) is such a copy when a live, whole run of
+    `after` of a lower client has its first piece's origins and parent and its length, and
+    the words of every piece `before` held live at the same offsets. Its edits: the pieces
+    `before` held deleted, and the live words of `after` (whole runs of other clients) whose
+    left origin, or else right origin, is one of its characters. Empty when there are none or
+    a state does not decode here."""
+    try:
+        now, deletes = _decode(after)
+    except _Unreadable:
+        return []
+    runs_now = _runs(now)
+    live: dict[tuple[object, ...], list[tuple[_Run, str]]] = {}
+    for run in runs_now:
+        text = run.text()
+        if text is None or _touched(deletes.get(run.first.client, []), run.first.clock, run.length):
+            continue
+        key = (run.first.origin, run.first.right_origin, run.first.parent, run.length)
+        live.setdefault(key, []).append((run, text))
+    candidates = {  # deleted whole beside a live copy of a lower client: read `before` then
+        (run.first.client, run.first.clock)
+        for run in runs_now
+        if _covered(deletes.get(run.first.client, []), run.first.clock, run.length)
+        and any(
+            r.first.client < run.first.client
+            for r, _ in live.get(
+                (run.first.origin, run.first.right_origin, run.first.parent, run.length), []
+            )
+        )
+    }
+    if not candidates:
+        return []  # the usual case: `before` is not read
+    try:
+        held, held_deletes = _decode(before)
+    except _Unreadable:
+        return []
+    found: list[TwinEdits] = []
+    for run in _runs(held):
+        client, first, length = run.first.client, run.first.clock, run.length
+        if (client, first) not in candidates:
+            continue
+        if not run.first.placed or any(not p.placed for p in run.pieces):
+            continue
+        own = held_deletes.get(client, [])
+        if _covered(own, first, length) or not _covered(deletes.get(client, []), first, length):
+            continue
+        key = (run.first.origin, run.first.right_origin, run.first.parent, length)
+        twins = [
+            (r, t)
+            for r, t in live.get(key, [])
+            if r.first.client < client and _same_words(run, own, t)
+        ]
+        if not twins:
+            continue
+        kept, _ = min(twins, key=lambda pair: (pair[0].first.client, pair[0].first.clock))
+        removed = _deleted_offsets(own, first, length)
+        inserts: list[tuple[int, str]] = []
+        strays: list[tuple[int, int, int]] = []
+        for other in runs_now:
+            if other.first.client == client or other is kept:
+                continue
+            anchor = _anchor(other.first, client, first, length)
+            if anchor is None:
+                continue
+            words = [
+                p
+                for p in other.pieces
+                if p.placed
+                and p.text is not None
+                and not _touched(deletes.get(p.client, []), p.clock, p.length)
+            ]
+            if not words:
+                continue
+            inserts.append((anchor, "".join(p.text or "" for p in words)))
+            strays.extend((p.client, p.clock, p.length) for p in words)
+        if removed or inserts:
+            found.append(
+                TwinEdits(
+                    (kept.first.client, kept.first.clock, kept.length),
+                    tuple(removed),
+                    tuple(inserts),
+                    tuple(strays),
+                )
+            )
+    return found
+
+
+def _same_words(run: _Run, deletes: list[tuple[int, int]], text: str) -> bool:
+    """Whether every piece of `run` held live (not in `deletes`) has `text`'s words at its
+    offset (UTF-16 units), and at least one is."""
+    units = text.encode("utf-16-le")
+    any_live = False
+    for piece in run.pieces:
+        if piece.gone or _touched(deletes, piece.clock, piece.length):
+            continue
+        if piece.text is None:
+            return False
+        at = (piece.clock - run.first.clock) * 2
+        if units[at : at + piece.length * 2] != piece.text.encode("utf-16-le"):
+            return False
+        any_live = True
+    return any_live
+
+
+def _deleted_offsets(
+    deletes: list[tuple[int, int]], first: int, length: int
+) -> list[tuple[int, int]]:
+    """The ranges of [first, first + length) in `deletes`, as (offset from first, length)."""
+    found = []
+    for start, size in sorted(deletes):
+        low, high = max(start, first), min(start + size, first + length)
+        if low < high:
+            found.append((low - first, high - low))
+    return found
+
+
+def _anchor(item: _Struct, client: int, first: int, length: int) -> int | None:
+    """Where `item` was inserted in the run of `client` from `first` (its `length`): before
+    the run's character at the offset returned (after the one its left origin names, else
+    before the one its right origin names), or None when neither origin is in the run."""
+    if item.origin is not None and item.origin[0] == client:
+        if first <= item.origin[1] < first + length:
+            return item.origin[1] - first + 1
+    if item.right_origin is not None and item.right_origin[0] == client:
+        if first <= item.right_origin[1] < first + length:
+            return item.right_origin[1] - first
+    return None

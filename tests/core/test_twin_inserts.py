@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from client_sdk import twin_inserts
+from client_sdk import documents, twin_inserts
 from client_sdk.documents import ENTRY, Document, EntryFields, edit_entry_update, entry_view
 from client_sdk.twin_inserts import twin_deletes
 from tests.core.test_documents import DOC_ID, unicode_text
@@ -272,3 +272,156 @@ def test_twins_are_found_in_a_document_that_also_holds_an_xml_text() -> None:
     assert update is not None
     copies[0].apply_update(update)
     assert str(body) == "I went to the park."
+
+
+def twin_deleted_while_edited(
+    sentence: str, edited: str, ids: tuple[int, int, int]
+) -> tuple[Document, Document, bytes]:
+    """R48 F1 as pure documents: the laptop (client ids[0]) and the phone (ids[1]) add the same
+    `sentence` after "Start." before either has the other's; the laptop gets the phone's copy
+    and deletes it if it is the higher (`twin_deletes`); the phone, not having that yet,
+    rewrites its body as `edited` (a fresh client ids[2]), then gets the laptop's copy and
+    delete. Returns (laptop, phone, the phone's state before that pull)."""
+    base = Document(DOC_ID, ENTRY, client_id=1)
+    base.apply(edit_entry_update(base, EntryFields(body="Start."), now_ms=1))
+    laptop = Document.from_state(DOC_ID, ENTRY, base.state(), client_id=ids[0])
+    phone = Document.from_state(DOC_ID, ENTRY, base.state(), client_id=ids[1])
+    laptops = edit_entry_update(laptop, EntryFields(body="Start." + sentence), now_ms=2)
+    phones = edit_entry_update(phone, EntryFields(body="Start." + sentence), now_ms=2)
+    laptop.apply(phones)
+    delete = twin_deletes(laptop.state())
+    assert delete is not None
+    laptop.apply(delete)
+    editing = Document.from_state(DOC_ID, ENTRY, phone.state(), client_id=ids[2])
+    edit = edit_entry_update(editing, EntryFields(body=edited), now_ms=3)
+    phone.apply(edit)
+    before = phone.state()
+    phone.apply(laptops)
+    phone.apply(delete)
+    laptop.apply(edit)
+    return laptop, phone, before
+
+
+@pytest.mark.parametrize("ids", [(2, 3, 4), (3, 2, 4)])
+@pytest.mark.parametrize(
+    ("edited", "carried"),
+    [
+        # a word rewritten inside the copy: the copy kept whole, the edited one after it
+        ("Start. I felt tired.", "Start. I felt calm. I felt tired."),
+        ("Start. I felt very calm.", "Start. I felt very calm."),  # words added inside it
+        ("Start. I felt calm. Slept well.", "Start. I felt calm. Slept well."),  # at its end
+        ("Start. I calm.", "Start. I felt calm. I calm."),  # a word cut from it
+        ("Begin. I felt tired.", "Begin. I felt calm. I felt tired."),  # and one outside it
+    ],
+)
+def test_an_edit_of_a_twin_copy_deleted_meanwhile_is_carried_to_the_copy_kept(
+    edited: str, carried: str, ids: tuple[int, int, int]
+) -> None:
+    """R48 F1: the phone's edit of its copy, made before it has the laptop's delete of that
+    copy, lands among deleted items ("calm.tired."); the phone, which held the edit, carries
+    it over: words added go into the copy kept; with words cut, the copy kept stays whole
+    and the edited copy follows it ("Start. I felt calm. I felt tired.")."""
+    laptop, phone, before = twin_deleted_while_edited(" I felt calm.", edited, ids)
+    update = documents.carry_twin_edits(phone, before)
+    if ids[1] < ids[0]:  # the laptop's copy was the one deleted: the phone's stays, edited
+        assert update is None
+    elif update is not None:  # None: the words landed where they read right already
+        phone.apply(update)  # as its commit does
+        laptop.apply(update)
+    expected = edited if ids[1] < ids[0] else carried
+    assert entry_view(phone).body == entry_view(laptop).body == expected
+    assert documents.carry_twin_edits(phone, phone.state()) is None  # once
+
+
+@pytest.mark.parametrize("ids", [(2, 3, 4), (3, 2, 4)])
+def test_a_twin_copy_deleted_whole_by_its_writer_meanwhile_leaves_one_copy_or_none(
+    ids: tuple[int, int, int],
+) -> None:
+    """The phone deletes its whole copy while the laptop deletes it as a twin, or keeps it and
+    deletes its own: a copy deleted whole is not carried over (this device cannot tell it
+    from a twin delete of its own), so the sentence stays once when the phone's copy was
+    the higher, as without the twin rule, or goes."""
+    laptop, phone, before = twin_deleted_while_edited(" I felt calm.", "Start.", ids)
+    assert documents.carry_twin_edits(phone, before) is None
+    expected = "Start. I felt calm." if ids[1] > ids[0] else "Start."
+    assert entry_view(phone).body == entry_view(laptop).body == expected
+
+
+def test_twins_kept_once_and_untouched_carry_nothing() -> None:
+    """Without an edit of the deleted copy there is nothing to carry: R45 F3's rule alone."""
+    laptop, phone, before = twin_deleted_while_edited(
+        " I felt calm.", "Start. I felt calm.", (2, 3, 4)
+    )
+    assert documents.carry_twin_edits(phone, before) is None
+    assert entry_view(phone).body == entry_view(laptop).body == "Start. I felt calm."
+
+
+def test_a_removal_carried_again_at_a_share_is_told_from_a_late_one() -> None:
+    """R48 F3: an owner device sets its restore-anew marker for an entry in the trash whose
+    removal a share carried again (every client's changes, every value deleted) while it
+    holds the values live; a late removal carried across a cut (some clients' changes only)
+    and an ordinary change are not such a carry."""
+    laptop = Document(DOC_ID, ENTRY, client_id=2)
+    laptop.apply(edit_entry_update(laptop, EntryFields(body="Monday.", mood=3), now_ms=1))
+    phone = Document.from_state(DOC_ID, ENTRY, laptop.state(), client_id=5)
+    words = Document.from_state(DOC_ID, ENTRY, laptop.state(), client_id=6)
+    late = edit_entry_update(words, EntryFields(body="Monday. More."), now_ms=2)
+    laptop.apply(late)
+    trashed = Document.from_state(DOC_ID, ENTRY, laptop.state(), client_id=7)
+    trash = documents.trash_entry_update(trashed, now_ms=3)
+    laptop.apply(trash)
+    phone.apply(late)
+    phone.apply(trash)
+    everything = {c: 0 for c in documents.decode_state_vector(laptop.state_vector())}
+    again = laptop.removal_since(everything, strip=True)
+    assert again is not None
+    assert twin_inserts.carries_stripped(again, phone.state())
+    carried_late = laptop.removal_since({6: 0, 7: 0}, strip=True)
+    assert carried_late is not None
+    assert not twin_inserts.carries_stripped(carried_late, phone.state())
+    assert not twin_inserts.carries_stripped(trash, phone.state())
+    stripped = Document(DOC_ID, ENTRY, client_id=9)  # a member given the carry: holds nothing live
+    stripped.apply(again)
+    assert not twin_inserts.carries_stripped(again, stripped.state())
+
+
+@settings(max_examples=60, deadline=None)
+@given(edited=unicode_text, ids=st.permutations([2, 3, 4]))
+def test_carrying_twin_edits_never_fails_and_devices_converge(edited: str, ids: list[int]) -> None:
+    """Whatever the phone's edit (any text, any plane), carrying it over raises nothing, is
+    written once, and both devices read the same body afterwards."""
+    laptop, phone, before = twin_deleted_while_edited(" I felt calm.", edited, (ids[0], ids[1], 9))
+    carried = documents.carry_twin_edits(phone, before)
+    if carried is not None:
+        phone.apply(carried)
+        laptop.apply(carried)
+    assert entry_view(phone).body == entry_view(laptop).body
+    assert documents.carry_twin_edits(phone, phone.state()) is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    start=st.integers(7, 19),
+    cut=st.integers(0, 12),
+    words=unicode_text,
+    ids=st.permutations([2, 3, 4]),
+)
+def test_any_edit_inside_a_twin_copy_deleted_meanwhile_reads_as_written(
+    start: int, cut: int, words: str, ids: list[int]
+) -> None:
+    """Any words of any plane written over any part of the copy (from after its first
+    character on, so part of it stays), before the phone has the delete: both devices read
+    the body as the user wrote it, or, when the edit cut words of the phone's copy deleted
+    meanwhile, the laptop's copy whole and the phone's as edited after it; never a word of
+    the copy kept lost."""
+    sentence = "Start. I felt calm."
+    edited = sentence[:start] + words + sentence[min(len(sentence), start + cut) :]
+    laptop, phone, before = twin_deleted_while_edited(" I felt calm.", edited, (ids[0], ids[1], 9))
+    carried = documents.carry_twin_edits(phone, before)
+    if carried is not None:
+        phone.apply(carried)
+        laptop.apply(carried)
+    assert entry_view(phone).body == entry_view(laptop).body
+    assert entry_view(phone).body in (edited, sentence + edited[len("Start.") :])
+    if ids[1] < ids[0]:
+        assert entry_view(phone).body == edited
