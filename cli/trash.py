@@ -107,10 +107,8 @@ def trash_empty(home: Home, yes: bool) -> None:
 
     async def check(client: Client) -> tuple[int, list[Recipient]]:
         held = await client.entries.trash()
-        found = []
-        for entry in held:
-            found += await client.shares.recipients(entry.id)
-        return len(held), found
+        each = await client.shares.recipients_many([entry.id for entry in held])
+        return len(held), [recipient for found in each for recipient in found]
 
     held, recipients = home.run(check)
     told = purge_lines(recipients, held)

@@ -4028,18 +4028,17 @@ class Replica:
         self,
         journal: LocalJournal,
         doc_ids: list[bytes] | None = None,
-        *,
-        adding: bytes | None = None,
     ) -> None:
         """Raise InvalidInput, naming the first document (an entry by its title), when a
         record `seal_snapshots(journal, doc_ids)` would seal is larger than one record
         carries (`snapshot_fits`: wire.MAX_RECORD_BYTES sealed): called before anything is
         signed or saved (a share, a restore), so that a refusal leaves nothing half done
         (R41 F4, F6). A text merged from several devices past MAX_BODY can be that large.
-        `adding`: the account a share is about to add (its earlier memberships count for
-        the removals carried again, `_removals_again`, as they will once it is granted)."""
-        again = await self._removals_again(journal, adding) if doc_ids is None else frozenset()
-        for document, _, payload in await self._snapshot_plan(journal, doc_ids, again=again):
+        The removals a share carries again (`_removals_again`) are not worked out here: one
+        that would not fit is left out of the plan rather than refusing the share
+        (`_snapshot_plan`), and a removed document is otherwise not sealed at a share, so
+        they never change what this raises; `seal_snapshots` works them out once."""
+        for document, _, payload in await self._snapshot_plan(journal, doc_ids):
             if not snapshot_fits(payload):
                 raise InvalidInput(too_large_to_snapshot(journal, document, payload))
 
@@ -4080,21 +4079,20 @@ class Replica:
                     if not await tx.setting(marker):
                         await tx.set_setting(marker, json.dumps({}))
 
-    async def _removals_again(
-        self, journal: LocalJournal, adding: bytes | None = None
-    ) -> frozenset[bytes]:
-        """The removed documents (deleted, or in the trash) this account created in
-        `journal` that a current member's device may hold live: this device holds a record
-        of each sealed under an epoch, before the current one, whose key the owner sealed
-        to a membership (current or earlier) of a current member's account. A share
-        carries their removals again under its epoch (R46 F7); a document created and
-        removed while no current member held a key is not (a new member learns nothing of
-        it). `adding`: an account counted as a current member too (`check_snapshots`,
-        before its grant is signed). Reads the store only."""
+    async def _removals_again(self, journal: LocalJournal) -> frozenset[bytes]:
+        """The documents this account created in `journal` that a current member's device
+        may hold: this device holds a record of each sealed under an epoch, before the
+        current one, whose key the owner sealed to a membership (current or earlier) of a
+        current member's account. Those of them removed (deleted, or in the trash) get their
+        removal carried again under a share's epoch (R46 F7): `_snapshot_plan` tells which,
+        from the states it reads anyway (a removal is in a document's fields, not in SQL);
+        a document created and removed while no current member held a key is not (a new
+        member learns nothing of it). Reads the store's records and creators only, no
+        document state."""
         state = self.chains.state(journal.journal_id)
         if state is None:
             return frozenset()
-        epochs: set[int] = set() if adding is None else set(state.held_epochs(adding))
+        epochs: set[int] = set()
         for member in state.members.values():
             if member.account_id is not None:
                 epochs |= state.held_epochs(member.account_id)
@@ -4103,13 +4101,8 @@ class Replica:
             return frozenset()
         docs = await self.store.docs_sealed_in(journal.journal_id, epochs)
         creators = await self.store.creators(sorted(docs))
-        stored = {d.doc_id: d for d in await self.store.documents(journal.journal_id)}
         return frozenset(
-            doc_id
-            for doc_id in docs
-            if creators.get(doc_id, self.profile.account_id) == journal.owner_id
-            and doc_id in stored
-            and removed(stored_document(stored[doc_id]))
+            d for d in docs if creators.get(d, self.profile.account_id) == journal.owner_id
         )
 
     async def _current_key(self, journal: LocalJournal) -> tuple[LocalJournal, bytes]:

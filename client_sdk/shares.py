@@ -13,7 +13,7 @@ chain signed by its owner (access.py); the server's answers are never the author
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from client_sdk.measures import Measures
     from client_sdk.results import MeasureResult
     from client_sdk.safety_path import SafetyPath
+    from client_sdk.withholding import Key
 
 
 class EndedShares(builtins.list[str]):
@@ -352,70 +353,120 @@ class Shares:
         app says before deleting or trashing a shared item (NU24 C9). Empty for an item of
         a journal this account does not own, or shared with no one. Works offline, from this
         device's copy (sync first for the latest records of members). Raises InvalidInput
-        for a malformed or ambiguous id, NotFound for an unknown item."""
+        for a malformed or ambiguous id, NotFound for an unknown item. Several items:
+        `recipients_many`."""
+        [found] = await self.recipients_many([item_id])
+        return found
+
+    async def recipients_many(
+        self, item_ids: Sequence[str]
+    ) -> builtins.list[builtins.list[Recipient]]:
+        """`recipients` of each of `item_ids`, in their order (one list per id, each as
+        `recipients` gives it), reading the journal list, the access chains, the copies kept
+        for members and each journal's member claims once for all of them, where a call per
+        item read them again each time (`tj trash empty` asks for every entry in the trash).
+        Raises InvalidInput for a malformed or ambiguous id, NotFound for an unknown item,
+        before anything else is read."""
         context = self._context
-        stored = await self._item(item_id)
+        items = [await self._item(item_id) for item_id in item_ids]
         journals = {j.journal_id: j for j in await context.store.journals()}
-        local = journals.get(stored.journal_id)
-        if local is None or local.role != "owner":
-            return []
+        owned = [
+            local
+            if (local := journals.get(stored.journal_id)) is not None and local.role == "owner"
+            else None
+            for stored in items
+        ]
+        if all(local is None for local in owned):
+            return [[] for _ in items]
         replica = context.replica
         await replica.load_access()
         account_key = replica.profile.secrets.account_key
-        holding = [(local, stored.doc_id, False)]
-        for journal in journals.values():
-            if journal.role != "owner" or not replica.is_disclosure(journal):
-                continue
-            copy_id = keys.disclosure_doc_id(account_key, stored.doc_id, journal.journal_id)
-            copy = await context.store.document(copy_id)
-            if copy is not None and copy.journal_id == journal.journal_id:
-                holding.append((journal, copy_id, True))
-        found = []
-        now = now_ms()
-        for journal, doc_id, is_copy in holding:
-            state = replica.chains.state(journal.journal_id)
-            members = [
-                m for m in (state.members.values() if state is not None else ()) if not m.ended(now)
-            ]
-            if not members:
-                continue
-            records = await context.store.receipt_records(doc_id)
-            sent_under = await context.store.sent_epochs(journal.journal_id, doc_id)
-            claims = await context.store.member_claims(journal.journal_id)
-            highest = (  # reads every record of the journal: only when a member claims any
-                await context.store.highest_counters(journal.journal_id, journal.owner_id)
-                if claims
-                else {}
+        disclosures = [
+            journal
+            for journal in journals.values()
+            if journal.role == "owner" and replica.is_disclosure(journal)
+        ]
+        wanted = {
+            (stored.doc_id, journal.journal_id): keys.disclosure_doc_id(
+                account_key, stored.doc_id, journal.journal_id
             )
-            for member in members:
-                if member.who is None:
-                    continue
-                account = member.who.account_id
-                held_from = state.first_epoch_of(account) if state is not None else 0
-                first: dict[tuple[bytes, bytes], int] = {}
-                for author, device, counter, epoch in records:
-                    if epoch >= held_from:  # sealed under a key this membership holds (R46 F1)
-                        key = (author, device)
-                        first[key] = min(counter, first.get(key, counter))
-                sound = {  # a claim past what that device drew is false (R46 F3)
-                    (author, device): counter
-                    for (author, device), counter in claims.get(account, {}).items()
-                    if author == journal.owner_id and counter <= highest.get(device, 0)
-                }
-                found.append(
-                    Recipient(
-                        member.username,
-                        context.display(journal),
-                        is_copy,
-                        receipt_state(
-                            journal.owner_id,
-                            first,
-                            sound,
-                            any(e is None or e >= held_from for e in sent_under),
-                        ),
+            for stored, local in zip(items, owned, strict=True)
+            if local is not None
+            for journal in disclosures
+        }
+        copies = {
+            copy.doc_id: copy
+            for copy in await context.store.documents_by_ids(sorted(set(wanted.values())))
+        }
+        now = now_ms()
+        # per journal: its current members, their claims, the owner's highest counters
+        read: dict[
+            bytes, tuple[builtins.list[Member], dict[bytes, dict[Key, int]], dict[bytes, int]]
+        ] = {}
+        answers: builtins.list[builtins.list[Recipient]] = []
+        for stored, local in zip(items, owned, strict=True):
+            if local is None:
+                answers.append([])
+                continue
+            holding = [(local, stored.doc_id, False)]
+            for journal in disclosures:
+                copy_id = wanted[(stored.doc_id, journal.journal_id)]
+                copy = copies.get(copy_id)
+                if copy is not None and copy.journal_id == journal.journal_id:
+                    holding.append((journal, copy_id, True))
+            found = []
+            for journal, doc_id, is_copy in holding:
+                state = replica.chains.state(journal.journal_id)
+                if journal.journal_id not in read:
+                    members = [
+                        m
+                        for m in (state.members.values() if state is not None else ())
+                        if not m.ended(now)
+                    ]
+                    claims = (
+                        await context.store.member_claims(journal.journal_id) if members else {}
                     )
-                )
-        return sorted(found, key=lambda r: (r.member, r.copy, r.journal))
+                    highest = (  # reads every record of the journal: only when a member claims any
+                        await context.store.highest_counters(journal.journal_id, journal.owner_id)
+                        if claims
+                        else {}
+                    )
+                    read[journal.journal_id] = (members, claims, highest)
+                members, claims, highest = read[journal.journal_id]
+                if not members:
+                    continue
+                records = await context.store.receipt_records(doc_id)
+                sent_under = await context.store.sent_epochs(journal.journal_id, doc_id)
+                for member in members:
+                    if member.who is None:
+                        continue
+                    account = member.who.account_id
+                    held_from = state.first_epoch_of(account) if state is not None else 0
+                    first: dict[tuple[bytes, bytes], int] = {}
+                    for author, device, counter, epoch in records:
+                        if epoch >= held_from:  # sealed under a key this membership holds (R46 F1)
+                            key = (author, device)
+                            first[key] = min(counter, first.get(key, counter))
+                    sound = {  # a claim past what that device drew is false (R46 F3)
+                        (author, device): counter
+                        for (author, device), counter in claims.get(account, {}).items()
+                        if author == journal.owner_id and counter <= highest.get(device, 0)
+                    }
+                    found.append(
+                        Recipient(
+                            member.username,
+                            context.display(journal),
+                            is_copy,
+                            receipt_state(
+                                journal.owner_id,
+                                first,
+                                sound,
+                                any(e is None or e >= held_from for e in sent_under),
+                            ),
+                        )
+                    )
+            answers.append(sorted(found, key=lambda r: (r.member, r.copy, r.journal)))
+        return answers
 
     async def _item(self, item_id: str) -> StoredDocument:
         """A document of this device by id or unique prefix (4 to 32 hex digits)."""

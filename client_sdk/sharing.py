@@ -1191,7 +1191,7 @@ class Sharing:
         await self.replica.refuse_while_parked(journal, "share it with someone new")
         # Every snapshot the share needs fits in a record, checked before anything is signed:
         # a refused share leaves no share (R41 F4).
-        await self.replica.check_snapshots(journal, adding=peer.account_id)
+        await self.replica.check_snapshots(journal)
         account_key = self.profile.secrets.account_key
         changes = [access.granted(who, role, expires_at, journal.journal_id, account_key)]
         if current is not None:  # keys changed and verified again: a new membership

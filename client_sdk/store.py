@@ -2230,8 +2230,9 @@ class Transaction:
         their counters were withdrawn when they were set aside (`withdraw_records`), so
         nothing looks withheld. A document of which nothing reached the server (no record of
         it acknowledged, nothing of it in the outbox) exists on this device only and is
-        removed with them; returns those removed. Another document keeps, on this device,
-        the change dropped."""
+        removed with them, and its offered marks (`mark_offered`) in this transaction: no
+        mark outlives the document it names (R38 G1); returns those removed. Another
+        document keeps, on this device, the change dropped."""
         removed: list[bytes] = []
         for doc_id in doc_ids:
             await self._db.execute("DELETE FROM set_aside WHERE doc_id = ?", (doc_id,))
@@ -2242,6 +2243,11 @@ class Transaction:
             )
             if not list(delivered):
                 await self._db.execute("DELETE FROM field_writes WHERE doc_id = ?", (doc_id,))
+                await self._db.execute(  # by the primary key (journal_id, doc_id, epoch)
+                    "DELETE FROM offered WHERE doc_id = ?1 AND journal_id = "
+                    "(SELECT journal_id FROM documents WHERE doc_id = ?1)",
+                    (doc_id,),
+                )
                 await self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
                 removed.append(doc_id)
         return removed
