@@ -2532,10 +2532,12 @@ class Replica:
         for doc_id, arrival in arrivals.items():
             if not self._mine_to_hear(journal, arrival.kind, changed.get(doc_id)):
                 continue
-            # the first record's arrival, left as the last page leaves it (NU24 C7)
+            # the first record's arrival, left as the last page leaves it (NU24 C7); one
+            # already so is kept as it is (frozen: the same as a copy of it, made in less)
             first = report.arrivals.get(doc_id, arrival)
-            report.arrivals[doc_id] = dataclasses.replace(
-                first, after=documents_removal(changed[doc_id])
+            after = documents_removal(changed[doc_id])
+            report.arrivals[doc_id] = (
+                first if first.after == after else dataclasses.replace(first, after=after)
             )
         report.pulled += len({s.record_id for s in accepted})  # a record sent twice: once
         report.merged += len(changed)

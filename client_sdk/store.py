@@ -1104,9 +1104,16 @@ class Store:
 
     async def unmark_offered(self, rows: list[tuple[bytes, bytes, int]]) -> None:
         """Undo `mark_offered` for the rows it added, when the push request never left (no
-        connection to the server was made: `NetworkError.unsent`)."""
-        await self._db.executemany(
-            "DELETE FROM offered WHERE journal_id = ? AND doc_id = ? AND epoch = ?", rows
+        connection to the server was made: `NetworkError.unsent`). One transaction, one
+        commit, for all of them: the store is in autocommit mode, where an executemany on
+        its own commits each row durably by itself."""
+        if not rows:
+            return
+        values = [tuple(row) for row in rows]
+        await self.write(
+            lambda db: db.executemany(
+                "DELETE FROM offered WHERE journal_id = ? AND doc_id = ? AND epoch = ?", values
+            ).close()
         )
 
     async def sent_epochs(self, journal_id: bytes, doc_id: bytes) -> set[int | None]:

@@ -34,3 +34,34 @@ async def test_mark_offered_returns_exactly_the_rows_it_added(tmp_path: Path) ->
         assert await store.mark_offered(again) == sorted(expected)  # undone: offered anew
     finally:
         await store.close()
+
+
+async def test_unmark_offered_deletes_exactly_the_rows_given_in_one_transaction(
+    tmp_path: Path,
+) -> None:
+    """`unmark_offered` deletes the rows given, of any journal and epoch, and no other (not
+    another epoch of a document given, nor a document of another journal), all in one
+    transaction: in the store's autocommit mode, one durable commit per row otherwise."""
+    store = await Store.open(tmp_path)
+    try:
+        marked = [record(J1, n, 1) for n in range(700)] + [record(J1, n, 2) for n in range(5)]
+        marked += [record(J2, n, 1) for n in range(5)]
+        added = await store.mark_offered(marked)
+        undone = [row for row in added if row[0] == J2 or int.from_bytes(row[1], "big") % 3 == 0]
+        undone = [row for row in undone if row[2] == 1]
+        statements: list[str] = []
+        store._db._connection.set_trace_callback(statements.append)
+        await store.unmark_offered(undone)
+        store._db._connection.set_trace_callback(None)
+        deletes = [i for i, s in enumerate(statements) if s.startswith("DELETE FROM offered")]
+        assert len(deletes) == len(undone)
+        assert statements[deletes[0] - 1] == "BEGIN IMMEDIATE"
+        assert statements[deletes[-1] + 1] == "COMMIT"
+        assert "COMMIT" not in statements[deletes[0] : deletes[-1]]
+        rows = await store._db.execute_fetchall("SELECT journal_id, doc_id, epoch FROM offered")
+        left = sorted((bytes(j), bytes(d), int(e)) for j, d, e in rows)
+        assert left == sorted(set(added) - set(undone))
+        await store.unmark_offered([])  # nothing to undo: nothing done
+        assert await store.mark_offered(marked) == sorted(undone)  # undone: offered anew
+    finally:
+        await store.close()

@@ -21,6 +21,8 @@ from client_sdk.documents import (
     entry_view,
     new_entry,
     new_entry_update,
+    removal,
+    removed,
     replace_text,
     restore_entry_update,
     restore_kept_update,
@@ -684,3 +686,37 @@ def test_a_removal_is_carried_from_a_text_holding_any_characters(words: str) -> 
     view = entry_view(phone)
     assert (view.body, view.mood, view.trashed_at is not None) == ("Monday.", None, True)
     assert entry_view(laptop).body == "Monday. " + words  # kept here
+
+
+field_value = st.none() | st.booleans() | st.integers(-(2**31), 2**31) | st.text(max_size=5)
+
+
+@given(
+    values=st.fixed_dictionaries(
+        {}, optional={"deleted": field_value, "trashed_at": field_value, "title": field_value}
+    ),
+    merged=st.booleans(),
+)
+def test_fields_read_at_once_are_the_fields_read_one_by_one(
+    values: dict[str, object], merged: bool
+) -> None:
+    """`Document.fields_of` (one transaction) reads what `field` reads name by name, absent
+    names as None, and `removal`/`removed` (which read so) say what the fields say: deleted
+    for good when `deleted` is true, else trashed when `trashed_at` is set, else neither."""
+    written = Document(DOC_ID, ENTRY)
+    written.change(fields={"mood": 3, **values})
+    document = written
+    if merged:  # as a pull holds it: another instance, the update applied
+        document = Document(DOC_ID, ENTRY)
+        document.apply(written.state())
+    names = ("deleted", "trashed_at", "title", "mood", "absent")
+    assert document.fields_of(*names) == tuple(document.field(name) for name in names)
+    expected = (
+        "deleted"
+        if values.get("deleted") is True
+        else "trashed"
+        if values.get("trashed_at") is not None
+        else ""
+    )
+    assert removal(document) == expected
+    assert removed(document) is (expected != "")
