@@ -9,7 +9,7 @@ import dataclasses
 import pytest
 
 from client_sdk import FlagsWouldStop, wire
-from client_sdk.departures import NARROWED, UNLISTED
+from client_sdk.departures import NARROWED, RELISTED, UNLISTED
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, share_with
 from tests.conftest import ClientFactory
@@ -71,3 +71,35 @@ async def test_a_server_that_unlists_a_journal_for_one_sync_cannot_hide_a_signed
     assert [(d.reason, d.was_role, d.role) for d in told if d.journal_id == personal.hex()] == [
         (NARROWED, "annotate", "read")
     ]
+
+
+async def test_a_journal_listed_again_with_the_same_terms_is_told_served_again_once(
+    signup: ClientFactory, through: Through, hostile: HostileServer
+) -> None:
+    """R49 F2 (fix): a journal the server left out of one journal list (told "no longer
+    served", its word) and lists again under the same membership, whose owner-signed terms
+    did not change, is told as served again (RELISTED), once; nothing else."""
+    ana = await signup("ana")
+    tom = await through("tom")
+    personal = await journal_id(ana, "Personal")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+
+    def unlisted(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.JournalList, reply)
+        kept = [j for j in real.journals if j.journal_id != personal]
+        return wire.encode(dataclasses.replace(real, journals=kept))
+
+    hostile.replies["/v1/journals/list"] = unlisted
+    await tom.shares.with_me(refresh=True)  # nothing changed on the server: a list asked
+    assert [d.reason for d in (await tom.sync()).departures] == [UNLISTED]
+    assert [d.reason for d in (await tom.sync()).departures] == []  # told once
+    del hostile.replies["/v1/journals/list"]
+    await tom.shares.with_me(refresh=True)
+    told = (await tom.sync()).departures + (await tom.sync()).departures
+    assert [s.role for s in await tom.shares.with_me()] == ["annotate"]
+    assert [(d.reason, d.owner) for d in told if d.journal_id == personal.hex()] == [
+        (RELISTED, "ana")
+    ]
+    [back] = told
+    assert "serves ana's Personal to you again" in back.describe()
