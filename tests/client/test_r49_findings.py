@@ -10,6 +10,7 @@ import pytest
 
 from client_sdk import FlagsWouldStop, wire
 from client_sdk.departures import NARROWED, RELISTED, UNLISTED
+from client_sdk.errors import READ_ROLE
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, share_with
 from tests.conftest import ClientFactory
@@ -37,6 +38,32 @@ async def test_narrowing_on_a_device_that_had_not_synced_the_opt_in_still_asks_f
     [share] = await laptop.shares.list()
     assert share.fields is None  # nothing narrowed
     assert await laptop.safety.flags_reach("Personal") == {"tom": "on"}
+
+
+async def test_the_read_role_on_a_device_that_had_not_synced_the_opt_in_still_asks_first(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """R49 F1, the read role: `grant(role="read")` on the laptop (not synced since the phone
+    opted tom in) is decided after the call's own sync, on the plan it signs on:
+    FlagsWouldStop (READ_ROLE), tom keeps the annotate role and the flags; with
+    `stop_flags=True` the role changes."""
+    laptop, tom = await signup("ana"), await signup("tom")
+    await laptop.entries.write("Personal", "hello", mood=5)
+    await share_with(laptop, tom, role="annotate")
+    phone = await login("ana")
+    await phone.sync(strict=True)
+    await phone.safety.set_plan(share_flags=True, flags_for="tom")
+    await phone.sync(strict=True)
+
+    with pytest.raises(FlagsWouldStop) as asked:
+        await laptop.shares.grant("Personal", "tom", role="read")
+    assert asked.value.reason == READ_ROLE
+    [share] = await laptop.shares.list()
+    assert share.role == "annotate"
+    assert await laptop.safety.flags_reach("Personal") == {"tom": "on"}
+    changed = await laptop.shares.grant("Personal", "tom", role="read", stop_flags=True)
+    assert changed.role == "read"
+    assert await laptop.safety.flags_reach("Personal") == {"tom": "read"}
 
 
 async def test_a_server_that_unlists_a_journal_for_one_sync_cannot_hide_a_signed_role_change(
