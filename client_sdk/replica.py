@@ -261,6 +261,14 @@ class Replica:
         dropped = self._ended_elsewhere(closed_before, known)
         ended += self._changed_elsewhere(members_before, known, now)
         again = self._shared_again_kept(known, updated, held_before, ended_under, left_here, now)
+        if again:  # shared again (RETURNED below) is told as that alone, never as new terms
+            ended = [  # of a journal stored as ended (`_served_again`)
+                d
+                for d in ended
+                if not d.owner
+                or d.reason not in (departures.RELISTED, departures.NARROWED, departures.CHANGED)
+                or bytes.fromhex(d.journal_id) not in again
+            ]
         left = (
             forgotten.decode(await self.store.setting(forgotten.LEFT)) if again or ended else set()
         )
