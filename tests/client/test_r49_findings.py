@@ -5,11 +5,13 @@ Real server on loopback, real crypto."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime, timedelta
 
 import pytest
 
-from client_sdk import FlagsWouldStop, wire
-from client_sdk.departures import NARROWED, RELISTED, UNLISTED
+from cli import output
+from client_sdk import FlagsWouldStop, SyncReport, wire
+from client_sdk.departures import CHANGED, NARROWED, RELISTED, UNLISTED, Departure
 from client_sdk.errors import READ_ROLE
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, share_with
@@ -130,3 +132,42 @@ async def test_a_journal_listed_again_with_the_same_terms_is_told_served_again_o
     ]
     [back] = told
     assert "serves ana's Personal to you again" in back.describe()
+
+
+async def test_a_server_that_unlists_a_journal_for_one_sync_cannot_hide_a_new_end_date(
+    signup: ClientFactory, through: Through, hostile: HostileServer
+) -> None:
+    """R49 F2, an end date: the same unlisting cannot hide that the owner set one; told as
+    "changed" with both dates, once."""
+    ana = await signup("ana")
+    tom = await through("tom")
+    personal = await journal_id(ana, "Personal")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+
+    def unlisted(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.JournalList, reply)
+        kept = [j for j in real.journals if j.journal_id != personal]
+        return wire.encode(dataclasses.replace(real, journals=kept))
+
+    until = datetime.now().astimezone().replace(microsecond=0) + timedelta(days=30)
+    dated = await share_with(ana, tom, until=until)
+    hostile.replies["/v1/journals/list"] = unlisted
+    assert [d.reason for d in (await tom.sync()).departures] == [UNLISTED]
+    del hostile.replies["/v1/journals/list"]
+    await tom.shares.with_me(refresh=True)
+    told = (await tom.sync()).departures + (await tom.sync()).departures
+    assert dated.expires_at is not None
+    assert [(d.reason, d.was_until, d.until) for d in told] == [
+        (CHANGED, 0, int(dated.expires_at.timestamp() * 1000))
+    ]
+
+
+def test_served_again_is_said_in_words_by_the_sdk_and_the_cli() -> None:
+    """R49 F2: RELISTED's sentence names the owner and journal and says the terms are the
+    same (the server's word); `tj sync` says it as a notice."""
+    back = Departure("tom", "Personal", "ab" * 16, RELISTED, 1_800_000_000_000, "ana")
+    assert back.describe().startswith("the server serves ana's Personal to you again (")
+    [line] = output.departure_lines(SyncReport(departures=[back]))
+    assert line.startswith("Notice: ana's Personal is served to you again (")
+    assert line.endswith("you read it as before (`tj shared-with-me`).")
