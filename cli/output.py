@@ -598,6 +598,8 @@ def ended_text(d: Departure) -> str:
         return f"{d.owner} shared {d.journal} with you again ({when})"
     if d.reason == departures.SHARED:  # NU25 C4
         return f"{d.owner} shared {d.journal} with you ({when})"
+    if d.reason == departures.RELISTED:  # R49 F2: the server's word
+        return f"{d.owner}'s {d.journal} is served to you again ({when})"
     return f"{d.member} no longer reads {d.journal}"
 
 
@@ -687,6 +689,11 @@ def departure_lines(report: SyncReport) -> list[str]:
             lines.append(
                 f"Notice: {ended_text(d)}: you read it again, with what they share now "
                 "(`tj shared-with-me`)."
+            )
+        elif d.reason == departures.RELISTED:  # R49 F2
+            lines.append(
+                f"Notice: {ended_text(d)}, with the same terms {d.owner} signed before: you "
+                "read it as before (`tj shared-with-me`)."
             )
         elif d.reason == departures.SHARED:  # NU25 C4
             journal = shlex.quote(f"{d.owner}/{d.journal}")

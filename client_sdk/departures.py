@@ -91,6 +91,11 @@ this device verified, the first time this device holds that journal (NU25 C4: a 
 again was told, a first one was not); `at` is the grant's signed time. Not told on a device's
 first journal list (a login: what was shared before it is not news), nor on the server's
 word (a journal listed without such a grant)."""
+RELISTED = "served again"
+"""Told to a member: the server lists again a journal it had stopped listing (told
+UNLISTED, "no longer served") under the same membership, whose owner-signed terms did not
+change meanwhile (a change is told as NARROWED or CHANGED: R49 F2). The server's word: it
+only names a journal this device receives again."""
 NARROWED = "narrowed"
 """The owner-signed chain took this account's right to annotate (its role is now "read")."""
 CHANGED = "changed"
@@ -321,6 +326,11 @@ class Departure:
             return f"{self.owner} shared {self.journal} with you again ({when})"
         if self.reason == SHARED:
             return f"{self.owner} shared {self.journal} with you ({when})"
+        if self.reason == RELISTED:  # the server's word (R49 F2)
+            return (
+                f"the server serves {self.owner}'s {self.journal} to you again ({when}), with "
+                f"the same terms {self.owner} signed before it stopped"
+            )
         return (
             f"the server no longer serves {self.owner}'s {self.journal} to you ({when}): "
             f"{self.owner} stopped sharing it or now shares less of it (the server no longer "

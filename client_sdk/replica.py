@@ -262,6 +262,14 @@ class Replica:
         dropped = self._ended_elsewhere(closed_before, known)
         ended += self._changed_elsewhere(members_before, known, now)
         again = self._shared_again_kept(known, updated, held_before, ended_under, left_here, now)
+        if again:  # shared again (RETURNED below) is told as that alone, never as new terms
+            ended = [  # of a journal stored as ended (`_served_again`)
+                d
+                for d in ended
+                if not d.owner
+                or d.reason not in (departures.RELISTED, departures.NARROWED, departures.CHANGED)
+                or bytes.fromhex(d.journal_id) not in again
+            ]
         left = (
             forgotten.decode(await self.store.setting(forgotten.LEFT)) if again or ended else set()
         )
@@ -537,12 +545,25 @@ class Replica:
         verified ("end date", "removed", "narrowed", "changed": `_new_terms` against
         `terms_before`, this account's terms in the chains verified before the refresh), or,
         for a journal the server stopped listing while that chain still grants it, as the
-        server's word ("no longer served")."""
+        server's word ("no longer served").
+
+        A journal stored as no longer served (REVOKED: left out of a journal list, told
+        "no longer served") and listed again is compared all the same: the owner-signed
+        terms verified before and after the refresh, the same membership, current before;
+        a role or end date changed meanwhile is told as such (R49 F2: a server that
+        unlisted it for one sync hid the change), else that it is served again
+        (RELISTED, the server's word). A share that ended on this device (left, end date,
+        removed) and given again is "shared again" (RETURNED), never told here."""
         me = self.profile.account_id
         told = []
         for local in now_known:
             previous = known.get(local.journal_id)
-            if previous is None or previous.role not in keys.ROLES or local.owner_id == me:
+            if previous is None or local.owner_id == me:
+                continue
+            if previous.role not in keys.ROLES:
+                back = self._served_again(local, terms_before.get(local.journal_id), now)
+                if back is not None:
+                    told.append(back)
                 continue
             state = self.chains.state(local.journal_id)
             terms = state.member_by_account(me) if state is not None else None
@@ -592,6 +613,33 @@ class Replica:
                 )
             )
         return told
+
+    def _served_again(
+        self, local: LocalJournal, before: access.Member | None, now: int
+    ) -> departures.Departure | None:
+        """For `local`, stored as no longer served and now listed again (`_shares_ended`):
+        the owner-signed change of this account's terms between the chain verified before
+        the refresh (`before`, a membership current then) and now, the same membership
+        (`_new_terms`: NARROWED or CHANGED), or RELISTED when the terms are the same (the
+        server serves it again: its word, told once). None when it is still not served, the
+        membership before was none or had ended (a share given again is RETURNED), or it is
+        another membership now."""
+        if local.role not in keys.ROLES or before is None or before.ended(now):
+            return None
+        state = self.chains.state(local.journal_id)
+        after = state.member_by_account(self.profile.account_id) if state is not None else None
+        if state is None or after is None or after.handle != before.handle:
+            return None
+        found = _new_terms(state, before, after, now) or departures.Departure(
+            "", "", "", departures.RELISTED, now
+        )
+        return replace(
+            found,
+            member=self.profile.username,
+            journal=local.name,
+            journal_id=local.journal_id.hex(),
+            owner=self.owner_name(local.owner_id),
+        )
 
     def _changed_elsewhere(
         self,

@@ -13,9 +13,10 @@ chain signed by its owner (access.py); the server's answers are never the author
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from client_sdk import keys
@@ -88,13 +89,15 @@ class Shares:
         With `role="read"` for a member a safety flag raised now is sealed for (the same
         `flags_reach` "on"), the read role stops that (a member who only reads could never
         mark a flag as read, NU24 C15): FlagsWouldStop (`reason` READ_ROLE) is raised and
-        nothing is changed, unless `stop_flags=True`. The opt-in stands: `role="annotate"`
+        nothing is changed, unless `stop_flags=True`. Both are decided after the call's
+        sync, on the chain and the plan the new terms are signed on (R49 F1). The opt-in stands: `role="annotate"`
         again makes flags reach them again (`ShareInfo.safety_flags`), for what is answered
         from then on.
 
         With `only`, when a safety flag raised now in the journal is sealed for that member
         (`client.safety.flags_reach` "on": the owner's signed plan and the verified access
-        chain, as this device holds them; sync first for a plan changed on another device),
+        chain, as the call's own sync leaves them, so an opt-in made on another device
+        counts: R49 F1),
         narrowing their whole-journal share ends that: a field-level copy carries no safety
         flag. FlagsWouldStop (an InvalidInput naming `journal` and `member`) is raised and
         nothing is changed, unless `stop_flags=True` says the user was told and agreed (NU24
@@ -201,10 +204,13 @@ class Shares:
                 "member who only reads could never mark a flag as read); nothing was changed"
             )
         narrowing = only is not None
-        if narrowing and not stop_flags:
-            await self._refuse_stopping_flags(local.name, username)
-        elif role is not None and role != "annotate" and not stop_flags:
-            await self._refuse_stopping_flags(local.name, username, reason=READ_ROLE)
+        # Whether flags would stop is decided inside the call, after its sync, on the chain
+        # and the plan the new terms are signed on: an opt-in made on another device is
+        # pulled by that sync (R49 F1), never decided on this device's older copy.
+        confirm: Callable[[], Awaitable[None]] | None = None
+        if not stop_flags and (narrowing or (role is not None and role != "annotate")):
+            reason = NARROWING if narrowing else READ_ROLE
+            confirm = partial(self._refuse_stopping_flags, local.name, username, reason=reason)
         pending = await self.undelivered(journal, username, copies=False) if narrowing else []
         shared = await self._context.sharing.share(
             local,
@@ -218,6 +224,7 @@ class Shares:
             full,
             full_if_new,
             again,
+            confirm,
         )
         if shared.ended and pending:  # a whole-journal share ended: what it never delivered
             shared = replace(shared, undelivered=tuple(pending))
@@ -234,11 +241,11 @@ class Shares:
         `username` (`SafetyPath.flags_reach` "on"), whose share narrowing would end (NU24
         C13), or whose new role (`reason` READ_ROLE: the read role) would stop (a member
         who only reads could never mark a flag as read, NU24 C15); nothing is changed
-        before. Decided on the journal's chain as verified just now (`refresh_journals`)
-        and this device's copy of the owner's signed plan."""
+        before. Called by `Sharing.share` after the call's sync, before anything is signed
+        (R49 F1): decided on the journal's chain as verified then and the owner's signed
+        plan as that sync left it, which holds an opt-in made on another device."""
         if self._care is None:
             return
-        await self._context.replica.refresh_journals()
         reach = await self._care()[0].flags_reach(journal)
         member = normalize_username(username)
         if reach.get(member) != "on":

@@ -17,7 +17,7 @@ import bisect
 import functools
 import json
 import shlex
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -494,8 +494,13 @@ class Sharing:
         full: bool = False,
         full_if_new: bool = False,
         again: Collection[str] = (),
+        confirm: Callable[[], Awaitable[None]] | None = None,
     ) -> ShareInfo:
-        """`again`: see `Shares.grant`. `full_if_new`: share the whole journal (as `full`) only when its verified chain
+        """`again`: see `Shares.grant`. `confirm`: awaited after this call's sync, on the
+        chain and the owner's documents (the safety plan) as that sync left them, before
+        anything is signed for the member (new terms, or, with `only`, before the copy is
+        made and again where the wider share ends); an error it raises leaves nothing signed
+        (`Shares.grant`'s FlagsWouldStop, R49 F1). `full_if_new`: share the whole journal (as `full`) only when its verified chain
         never named the account (no membership, current, lapsed or removed; no field-level
         share) and this device keeps no copy of it for them, checked again on the chain
         signed on; otherwise as without `full` (R24 F2: never inferred from the server's
@@ -546,6 +551,7 @@ class Sharing:
                     expires_at,
                     basis=basis_of(self.replica.chains.state(target.journal_id), peer),
                     before=terms_before,
+                    confirm=confirm,
                 )
                 return ShareInfo(
                     target.name,
@@ -573,7 +579,14 @@ class Sharing:
             left: list[int] = []
             before: list[access.Member] = []
             role, expires_at = await self._grant(
-                journal, peer, role, expires_at, basis=basis, left=left, before=before
+                journal,
+                peer,
+                role,
+                expires_at,
+                basis=basis,
+                left=left,
+                before=before,
+                confirm=confirm,
             )
             same_terms = await self._terms_for_copies(journal, peer, *given)
             return ShareInfo(
@@ -588,6 +601,9 @@ class Sharing:
                 **previous_terms(before),
             )
         fields = check_fields(only)
+        if confirm is not None:  # on what the narrowing is signed on, before anything changes
+            await self.replica.sync()  # (a plan changed on another device: R49 F1)
+            await confirm()
         # The mirror copies the entries this device reads: not while the owner's newer
         # changes wait unread here (they could remove what it would copy), R20 F4.
         await self.replica.refuse_while_parked(journal, "share part of it")
@@ -622,7 +638,7 @@ class Sharing:
             # The copy kept from an ended share, shared again: what it holds goes too, never
             # unsaid ("from now on", NU24 C8); before anything ends.
             await self._refuse_shared_again(target, peer, None, again)
-        ended = await self._end_wider_shares(journal, peer, fields, target.journal_id)
+        ended = await self._end_wider_shares(journal, peer, fields, target.journal_id, confirm)
         role, expires_at = await self._grant(target, peer, role, expires_at)
         return ShareInfo(
             target.name,
@@ -966,13 +982,19 @@ class Sharing:
         return self._opened_disclosures(with_problems=True)
 
     async def _end_wider_shares(
-        self, source: LocalJournal, peer: Peer, fields: tuple[str, ...], mirror_id: bytes
+        self,
+        source: LocalJournal,
+        peer: Peer,
+        fields: tuple[str, ...],
+        mirror_id: bytes,
+        confirm: Callable[[], Awaitable[None]] | None = None,
     ) -> list[str]:
         """End, each with a key rotation signed into its access chain, every share that lets
         `peer` read `source` otherwise than through exactly `fields`: the whole-journal share
         and field-level shares of `source` with other fields. The source's rotation also
         signs that `peer` reads it through the copy `mirror_id` (`_limited_changes`; always
-        one rotation of the source). Returns the names of the journals whose share ended."""
+        one rotation of the source). Returns the names of the journals whose share ended.
+        `confirm`: as `_end_shares`'s, on what its sync left (`share`'s `confirm`)."""
 
         def candidates() -> list[bytes]:
             return [source.journal_id] + [
@@ -1003,7 +1025,9 @@ class Sharing:
 
         # A journal whose chain has a problem is not skipped: narrowing stops there (the
         # member keeps reading less or the same, never more).
-        return await self._end_shares(candidates, of_peer, skip_problems=False, also=limited)
+        return await self._end_shares(
+            candidates, of_peer, skip_problems=False, also=limited, confirm=confirm
+        )
 
     async def _terms_for_copies(
         self, source: LocalJournal, peer: Peer, role: str | None, expires_at: int | None
@@ -1043,6 +1067,7 @@ class Sharing:
         also: Callable[[bytes, access.AccessState, set[bytes]], list[Any]] | None = None,
         required: Collection[bytes] = (),
         checked: Callable[[], None] | None = None,
+        confirm: Callable[[], Awaitable[None]] | None = None,
     ) -> list[str]:
         """End a member's share of each journal `candidates()` names (ids, computed after
         the sync below), with the member `member_of` picks from its chain: the member
@@ -1065,7 +1090,8 @@ class Sharing:
         journals the user named: never skipped), whose chain has a problem raises it:
         ChainUpdateNeeded ("update the app") or RollbackError, with nothing ended anywhere,
         never a partial end nor "not shared" (R30 F3); so does `checked()`, called then (on
-        the chains as the sync left them), for what the caller checks besides."""
+        the chains as the sync left them), for what the caller checks besides, and then
+        `confirm()` (awaited: e.g. whether safety flags would stop, R49 F1)."""
         await self.replica.sync()
         owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
         ended = []
@@ -1081,6 +1107,8 @@ class Sharing:
                 self.replica.chains.raise_problem(journal_id)
         if checked is not None:
             checked()
+        if confirm is not None:
+            await confirm()
         # Whom each journal's share ends for, on the chains as this call's sync left them: a
         # share another device of the owner ends meanwhile (a race: this device's rotation
         # is refused as stale, or its chain shows it once refreshed) is ended all the same.
@@ -1120,6 +1148,7 @@ class Sharing:
         basis: Basis | None = None,
         left: list[int] | None = None,
         before: list[access.Member] | None = None,
+        confirm: Callable[[], Awaitable[None]] | None = None,
     ) -> tuple[str, int]:
         """Sign the member's terms into the chain. A new member starts a new epoch whose
         documents are fresh snapshots (nothing from before the share reaches them); a
@@ -1149,7 +1178,9 @@ class Sharing:
         `_told_by_refusal`); without it, a new membership is granted, and its time is appended
         to `left` (ms, UTC) when given. `before`, when given, gets the member's terms as the
         chain signed on held them when this call signed new terms for that membership
-        (`changed`), so that the caller tells a change as one (NU26 C5)."""
+        (`changed`), so that the caller tells a change as one (NU26 C5). `confirm`, when
+        given, is awaited after the sync (on the chain and the owner's plan as it left them)
+        and before anything is signed: what it raises leaves nothing signed (R49 F1)."""
         # What was written before the share stays before it, and the share's snapshots can
         # account for every record the server holds so far (no false gap for the member).
         await self.replica.sync()
@@ -1158,6 +1189,8 @@ class Sharing:
                 raise InvalidInput(await self._told_by_refusal(journal, peer))
             if left is not None:
                 left.append(now_ms())
+        if confirm is not None:
+            await confirm()
 
         def check(state: access.AccessState) -> None:
             if basis is not None and basis_of(state, peer) != basis:
