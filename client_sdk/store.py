@@ -1081,26 +1081,35 @@ class Store:
         device". Returns the (journal id, document id, epoch) rows added now (for
         `unmark_offered`)."""
         rows = sorted({(r.journal_id, r.doc_id, r.epoch) for r in records if r.doc_id is not None})
-        present: set[tuple[bytes, bytes, int]] = set()
-        for journal_id, epoch in sorted({(j, e) for j, _, e in rows}):
-            docs = [d for j, d, e in rows if (j, e) == (journal_id, epoch)]
-            for start in range(0, len(docs), 500):  # one statement a chunk, not one a document
-                chunk = docs[start : start + 500]
-                found = await self._all(
-                    "SELECT doc_id FROM offered WHERE journal_id = ? AND epoch = ? "
-                    f"AND doc_id IN ({', '.join('?' * len(chunk))})",
-                    (journal_id, epoch, *chunk),
-                )
-                present.update((journal_id, bytes(row[0]), epoch) for row in found)
-        added = [row for row in rows if row not in present]
-        for start in range(0, len(added), 300):  # one statement (one commit) a chunk, not a row
-            batch = added[start : start + 300]
-            await self._db.execute(
-                "INSERT OR IGNORE INTO offered (journal_id, doc_id, epoch) VALUES "
-                + ", ".join("(?, ?, ?)" for _ in batch),
-                tuple(value for row in batch for value in row),
-            )
-        return added
+        if not rows:
+            return []
+
+        def mark(db: sqlite3.Connection) -> list[tuple[bytes, bytes, int]]:
+            # One transaction: the rows read as absent are the rows this call adds, even
+            # with another process of this home pushing at once (its marks are never
+            # returned here, so never undone by this call's `unmark_offered`).
+            present: set[tuple[bytes, bytes, int]] = set()
+            for journal_id, epoch in sorted({(j, e) for j, _, e in rows}):
+                docs = [d for j, d, e in rows if (j, e) == (journal_id, epoch)]
+                for start in range(0, len(docs), 500):  # one statement a chunk
+                    chunk = docs[start : start + 500]
+                    found = db.execute(
+                        "SELECT doc_id FROM offered WHERE journal_id = ? AND epoch = ? "
+                        f"AND doc_id IN ({', '.join('?' * len(chunk))})",
+                        (journal_id, epoch, *chunk),
+                    ).fetchall()
+                    present.update((journal_id, bytes(row[0]), epoch) for row in found)
+            added = [row for row in rows if row not in present]
+            for start in range(0, len(added), 300):  # one statement a chunk, not a row
+                batch = added[start : start + 300]
+                db.execute(
+                    "INSERT INTO offered (journal_id, doc_id, epoch) VALUES "
+                    + ", ".join("(?, ?, ?)" for _ in batch),
+                    tuple(value for row in batch for value in row),
+                ).close()
+            return added
+
+        return await self.write(mark)
 
     async def unmark_offered(self, rows: list[tuple[bytes, bytes, int]]) -> None:
         """Undo `mark_offered` for the rows it added, when the push request never left (no
