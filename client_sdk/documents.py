@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -598,28 +599,46 @@ def _holds_equal(step: tuple[int, str] | None, kept: str) -> bool:
     return step is not None and step[0] == diff_match_patch.DIFF_EQUAL and len(step[1]) >= len(kept)
 
 
+def _changed_words(deleted: str, inserted: str) -> tuple[int, int]:
+    """How many words (`words` that are letters or digits) `deleted` has that `inserted` has
+    not, and how many `inserted` has that `deleted` has not, compared case-insensitively as
+    multisets (`whole_sentences`): "Work" replaced by "Today work" removes none and adds one."""
+    before = Counter(token.casefold() for token in words(deleted) if _IS_WORD.match(token))
+    after = Counter(token.casefold() for token in words(inserted) if _IS_WORD.match(token))
+    return (before - after).total(), (after - before).total()
+
+
+_IS_WORD = re.compile(r"\w")
+
+
 def whole_sentences(old: str, diffs: Diff) -> Diff:
     """`diffs` (turning `old` into a new text, `semantic_diff`) with each rewrite of most of
     one sentence made a replacement of the whole sentence (NU27 C2).
 
     A *rewrite* is a run of edits between two equalities that deletes and inserts text, one of
     them holding white space (more than one word changes: a one-word fix stays in place, so a
-    word another device inserted next to it keeps its place). It rewrites *most* of its
+    word another device inserted next to it keeps its place), and that removes a word
+    (`_changed_words`): at least two, or one with at least two new words written. An insertion
+    that changed a capital beside it ("Work" -> "Today work") or a one-word change never widens,
+    so a fix another device made in the words it kept is not undone (R49 F4: "Today work is
+    hard. toughI slept ok." where "Today work is tough." was meant). It rewrites *most* of its
     sentence (`sentences` of `old`; a run across several takes all of them) when what the
-    sentence keeps before it and what it keeps after it, each without white space at its
-    ends, are each no longer than the larger of the run's deleted and inserted text:
-    diff-match-patch's `diff_cleanupSemantic` rule (an equality no longer than the edits on
-    both sides of it is folded into them), with the sentence's start and end as the other
-    sides. The run then deletes the whole sentence, with the white space after it (or, for a
-    last sentence without any, the white space before it), and inserts the new one with the
-    same white space. Two devices that each rewrite most of one sentence then both replace
-    the same run: Yjs keeps both new sentences whole, one after the other, separated by that
-    white space ("Work is fine now. Work still worries me. I slept ok."), where two
-    word-level replacements of overlapping runs gave "Work still worries mefine now." (each
-    inserted inside its own deleted run, and words one kept and the other deleted were
-    lost). A text of one sentence has no white space to separate them ("Work is fine
-    now.Work still worries me."). What the other text kept around the run must be
-    equal, not edited: a sentence with two separate rewrites is left as it is."""
+    sentence keeps before it and what it keeps after it, each without white space at its ends,
+    are each no longer than the larger of the run's deleted and inserted text:
+    diff-match-patch's `diff_cleanupSemantic` rule (an equality no longer than the edits on both
+    sides of it is folded into them), with the sentence's start and end as the other sides. The
+    run then deletes the whole sentence, with the white space after it (or, for a last sentence
+    without any, the white space before it; or, for a sentence after another whose white space
+    before it is the same as the one after it, the one before it, so the one after it stays and
+    a word another device added in the sentence keeps a space before the next: R49 F3), and
+    inserts the new one with the same white space. Two devices that each rewrite most of one
+    sentence then both replace the same run: Yjs keeps both new sentences whole, one after the
+    other, separated by that white space ("Work is fine now. Work still worries me. I slept
+    ok."), where two word-level replacements of overlapping runs gave "Work still worries mefine
+    now." (each inserted inside its own deleted run, and words one kept and the other deleted
+    were lost). A text of one sentence has no white space to separate them ("Work is fine
+    now.Work still worries me."). What the other text kept around the run must be equal, not
+    edited: a sentence with two separate rewrites is left as it is."""
     diffs = list(diffs)
     spans = sentences(old)
     starts = [start for start, _ in spans]
@@ -646,13 +665,24 @@ def whole_sentences(old: str, diffs: Diff) -> Diff:
         inserted = "".join(c for op, c in run if op == diff_match_patch.DIFF_INSERT)
         if not (deleted and inserted) or not any(c.isspace() for c in deleted + inserted):
             continue
+        removed, added = _changed_words(deleted, inserted)
+        if not removed or (removed < 2 and added < 2):
+            continue  # an insertion (a capital changed beside it) or a one-word change (R49 F4)
         begin = offsets[first]
         end = begin + len(deleted)
         start = spans[bisect.bisect_right(starts, begin) - 1][0]
         stop = spans[bisect.bisect_right(starts, end - 1) - 1][1]
-        if stop == len(old) and not old[stop - 1].isspace():
-            while start > 0 and old[start - 1].isspace():  # a last sentence: the space before
-                start -= 1
+        space_after = len(old[start:stop]) - len(old[start:stop].rstrip())
+        space_before = len(old[:start]) - len(old[:start].rstrip())
+        if stop == len(old) and not space_after:
+            start -= space_before  # a last sentence: the white space before it
+        elif (
+            start > 0
+            and space_before
+            and end <= stop - space_after
+            and old[start - space_before : start] == old[stop - space_after : stop]
+        ):  # a sentence after another, apart by the same white space: the one before (R49 F3)
+            start, stop = start - space_before, stop - space_after
         before, after = old[start:begin], old[end:stop]
         longest = max(len(deleted), len(inserted))
         if len(before.strip()) > longest or len(after.strip()) > longest:
