@@ -1,0 +1,98 @@
+"""NU28 findings (CLI), real server on 127.0.0.1, real crypto.
+
+C3: after PHQ-9 item 9 is answered above 0, the score's band ("none-minimal") is never shown
+alone: `tj measure take`'s result, `tj measure list` and the top of `tj measure show` say
+that item 9 was answered above 0 and, whatever the total, that this answer needs a closer
+talk (PHQ Instruction Manual: "needs further assessment for suicide risk"), to the client
+kindly and to a therapist in the manual's terms. Scoring, bands and the safety message do
+not change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli_insights import new_device
+
+TOFU = "--trust-on-first-use"
+ITEM_9 = "0,1,0,1,1,0,0,0,1"  # score 4, none-minimal, item 9 answered 1
+NO_ITEM_9 = "0,1,0,1,1,0,0,1,0"  # score 4, none-minimal, item 9 answered 0
+HEADING = "Your answer about thoughts of being better off dead or of hurting yourself matters."
+CLIENT_LINE = (
+    "item 9:  answered 1 (Several days), above 0. Whatever the total score, the PHQ-9's "
+    "instructions say this answer needs a closer talk with someone who can help: "
+)
+THERAPIST_LINE = (
+    "item 9:  answered 1 (Several days), above 0. Whatever the total score, the PHQ-9's "
+    "instructions say this answer needs further assessment of suicide risk by someone "
+    "competent to assess it."
+)
+
+
+def flat(text: str) -> str:
+    """A one-row table as one line: the terminal's width may wrap a cell."""
+    return " ".join(text.split())
+
+
+def lines_of(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in text.splitlines()]
+
+
+async def test_an_item_9_answer_above_0_is_said_next_to_a_low_score_everywhere(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--full", TOFU)
+
+    taken = await ana.ok("measure", "take", "phq9", "--answers", ITEM_9)
+    assert HEADING in taken.stderr  # the safety message itself, unchanged, at once
+    out = taken.stdout.splitlines()
+    score = out.index("score:   4 of 27 (none-minimal)")  # scoring and band unchanged
+    assert out[score + 1] == CLIENT_LINE + (
+        "please read the safety message above and talk with your therapist or a doctor."
+    )
+    assert out[score + 2].startswith("change:  ")
+    result_id = out[0].removeprefix("id:      ")
+
+    shown = (await ana.ok("measure", "show", result_id[:8])).stdout.splitlines()
+    score = shown.index("score:   4 of 27 (none-minimal)")
+    assert shown[score + 1] == CLIENT_LINE + (
+        "please talk with your therapist or a doctor; your safety plan: `tj safety plan`."
+    )
+
+    listed = await ana.ok("measure", "list")
+    assert "PHQ-9 Personal 4 none-minimal; item 9 above 0" in flat(listed.stdout), listed.stdout
+    assert lines_of(listed.stderr)[-1] == (
+        "item 9 above 0: whatever the total score, the PHQ-9's instructions say that answer "
+        "needs a closer talk with someone who can help: please talk with your therapist or a "
+        "doctor; your safety plan: `tj safety plan`."
+    )
+
+    await drsmith.ok("sync")  # the therapist reads it in the manual's terms
+    shown = (await drsmith.ok("measure", "show", result_id[:8])).stdout.splitlines()
+    score = shown.index("score:   4 of 27 (none-minimal)")
+    assert shown[score + 1] == THERAPIST_LINE
+    listed = await drsmith.ok("measure", "list")
+    assert "PHQ-9 ana/Personal 4 none-minimal; item 9 above 0" in flat(listed.stdout), listed.stdout
+    assert lines_of(listed.stderr)[-1] == (
+        "item 9 above 0: whatever the total score, the PHQ-9's instructions say that answer "
+        "needs further assessment of suicide risk by someone competent to assess it."
+    )
+
+
+async def test_without_an_item_9_answer_the_result_and_list_say_nothing_more(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    taken = await ana.ok("measure", "take", "phq9", "--answers", NO_ITEM_9)
+    assert "item 9" not in taken.output
+    out = taken.stdout.splitlines()
+    score = out.index("score:   4 of 27 (none-minimal)")
+    assert out[score + 1].startswith("change:  ")
+    listed = await ana.ok("measure", "list")
+    assert "item 9" not in listed.output
+    assert flat(listed.stdout).endswith("PHQ-9 Personal 4 none-minimal"), listed.stdout
+    [result] = await ana.json("measure", "list")
+    assert result["safety_concern"] is False
