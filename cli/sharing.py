@@ -1274,7 +1274,8 @@ def note(home: Home, journal_name: str, text: str, prompt: bool, as_json: bool) 
     """Add a note (or a prompt) to JOURNAL. A therapist with the annotate role can add them
     to a journal shared with them; the client sees them marked as the therapist's.
 
-    Prints the note's id. Works offline. A JOURNAL this device does not know yet (just
+    Prints the note's id alone on stdout (for scripts), what was saved on stderr. Works
+    offline. A JOURNAL this device does not know yet (just
     shared with you) is looked for again after a sync.
 
     \b
@@ -1300,8 +1301,9 @@ def note(home: Home, journal_name: str, text: str, prompt: bool, as_json: bool) 
     if as_json:
         output.print_json(added.to_dict())
     else:
-        output.data(added.id)
-    output.message(synced)
+        output.data(added.id)  # alone on stdout, for scripts
+    what = output.titled(kind.capitalize(), added.id, "")
+    output.message(output.saved_text(f"{what} in {added.journal}", synced))
 
 
 @cli.group(invoke_without_command=True)

@@ -10,6 +10,8 @@ not change.
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 from tests.conftest import RunningServer
@@ -96,3 +98,28 @@ async def test_without_an_item_9_answer_the_result_and_list_say_nothing_more(
     assert flat(listed.stdout).endswith("PHQ-9 Personal 4 none-minimal"), listed.stdout
     [result] = await ana.json("measure", "list")
     assert result["safety_concern"] is False
+
+
+async def test_write_goal_add_and_note_say_what_was_saved_and_keep_the_id_alone_on_stdout(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """C5: a bare 32-hex id told a new user nothing; the sentence goes to stderr so that
+    `id=$(tj write ...)` still gets the id alone."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    written = await ana.ok("write", "--title", "After session", "--mood", "6", "Slept badly.")
+    assert re.fullmatch(r"[0-9a-f]{32}\n", written.stdout)
+    assert written.stderr == f'Entry {written.stdout[:12]} ("After session") saved; synced.\n'
+    untitled = await ana.ok("write", "Phone entry.")
+    assert untitled.stderr == f"Entry {untitled.stdout[:12]} saved; synced.\n"
+    goal = await ana.ok("goal", "add", "Walk daily", "--measure", "percent")
+    assert re.fullmatch(r"[0-9a-f]{32}\n", goal.stdout)
+    assert goal.stderr == f'Goal {goal.stdout[:12]} ("Walk daily") saved; synced.\n'
+    await ana.ok("goal", "checkin", goal.stdout.strip(), "--progress", "10")  # still scriptable
+    await ana.ok("share", "Personal", "drsmith", "--full", "--role", "annotate", TOFU)
+    await drsmith.ok("sync")
+    note = await drsmith.ok("note", "ana/Personal", "Good progress.")
+    assert re.fullmatch(r"[0-9a-f]{32}\n", note.stdout)
+    assert note.stderr == f"Note {note.stdout[:12]} in ana/Personal saved; synced.\n"
+    as_json = await ana.ok("write", "--json", "Scripted.")
+    assert json.loads(as_json.stdout)["body"] == "Scripted."  # --json unchanged
