@@ -227,7 +227,7 @@ def share(
     if only is not None:  # narrowing ends a whole-journal share: say what it never delivered
         pending, flagged = home.run(partial(narrowing_costs, journal_name, therapist))
         if pending:
-            when = f"their whole-journal share of {journal_name} ends (--only)"
+            when = f"you share only some fields of {journal_name} with them"  # NU28 C9
             for line in undelivered_text(therapist, journal_name, pending, when).splitlines():
                 output.message(line)  # one item per line (NU20 C13)
         if flagged:  # safety flags stop with the whole share: said and asked (NU24 C13)
@@ -894,7 +894,7 @@ def flags_stop_text(journal: str, member: str) -> str:
     the safety-flag consent (`tj safety plan --share-flags`)."""
     return (
         f"Safety flags of {journal} go to {member} now. A share of only some fields carries "
-        f"none: once their whole-journal share ends (--only), a PHQ-9 item 9 answered above 0 "
+        f"none: once you narrow their share to some fields, a PHQ-9 item 9 answered above 0 "
         f"in {journal} seals no safety flag for {member}. To send them flags again later: "
         f"tj share {shlex.quote(journal)} {shlex.quote(member)} --full --role annotate "
         "--safety-flags"
