@@ -123,3 +123,12 @@ async def test_write_goal_add_and_note_say_what_was_saved_and_keep_the_id_alone_
     assert note.stderr == f"Note {note.stdout[:12]} in ana/Personal saved; synced.\n"
     as_json = await ana.ok("write", "--json", "Scripted.")
     assert json.loads(as_json.stdout)["body"] == "Scripted."  # --json unchanged
+
+
+def test_the_readme_signup_line_names_the_device_and_says_how_else_it_is_named() -> None:
+    """C6: the quick start's signup silently named the laptop after the host ("vm")."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    quick_start = readme[readme.index("tj signup ") :]
+    first = quick_start[: quick_start.index("tj write")]
+    assert first.startswith("tj signup http://127.0.0.1:8765 ana --device-name laptop\n")
+    assert "host name" in first and "tj devices rename" in first
