@@ -132,3 +132,23 @@ def test_the_readme_signup_line_names_the_device_and_says_how_else_it_is_named()
     first = quick_start[: quick_start.index("tj write")]
     assert first.startswith("tj signup http://127.0.0.1:8765 ana --device-name laptop\n")
     assert "host name" in first and "tj devices rename" in first
+
+
+async def test_the_markdown_export_marks_an_item_9_answer_above_0(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """C3: questionnaires.md showed "PHQ-9: 4 (none-minimal)" and the answers only."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("measure", "take", "phq9", "--answers", ITEM_9)
+    await ana.ok("measure", "take", "phq9", "--answers", NO_ITEM_9)
+    markdown = tmp_path / "md"
+    await ana.ok("export", "--format", "markdown", "--out", str(markdown))
+    page = (markdown / "personal" / "questionnaires.md").read_text()
+    marked = (
+        "- **item 9 answered 1 (Several days), above 0**: whatever the total score, this "
+        "answer needs further assessment of suicide risk (PHQ Instruction Manual)"
+    )
+    assert page.count(marked) == 1
+    assert page.count("PHQ-9: 4 (none-minimal)") == 2
+    with_item_9 = page[page.index("- answers: 0, 1, 0, 1, 1, 0, 0, 0, 1") :]
+    assert with_item_9.splitlines()[1] == marked
