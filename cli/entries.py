@@ -104,7 +104,8 @@ def write(
     \b
       # ------------------------ >8 ------------------------
 
-    Prints the new entry's id alone on stdout. Works offline: the entry is saved on this
+    Prints the new entry's id alone on stdout (for scripts) and what was saved on stderr
+    ('Entry 9a95745b485b ("Tuesday") saved; synced.'). Works offline: the entry is saved on this
     device and synced now if the server is reachable, else at the next `tj sync`.
 
     \b
@@ -143,7 +144,7 @@ def write(
             )
         entry, note = home.run(partial(write_entry, journal_name, body, **fields))
     print_entry_id(entry, as_json)
-    output.message(note)
+    output.message(output.saved_text(output.titled("Entry", entry.id, entry.title or ""), note))
 
 
 def draft_command(home: Home, journal_name: str | None, fields: dict[str, Any]) -> list[str]:

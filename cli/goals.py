@@ -86,7 +86,8 @@ def goal_add(
     journal_name: str | None,
     as_json: bool,
 ) -> None:
-    """Set a new goal; prints its id. Works offline.
+    """Set a new goal; prints its id alone on stdout (for scripts), what was saved on
+    stderr. Works offline.
 
     \b
     Examples:
@@ -104,7 +105,12 @@ def goal_add(
         )
 
     past_target_note(target)
-    print_goal(home.run(partial(then_sync, add)), as_json, only_id=True)
+    added, note = home.run(partial(then_sync, add))
+    if as_json:
+        output.print_json(added.to_dict())
+    else:
+        output.data(added.id)  # alone on stdout, for scripts
+    output.message(output.saved_text(output.titled("Goal", added.id, added.title), note))
 
 
 @goal.command("checkin")
@@ -366,12 +372,10 @@ def goal_show(home: Home, goal_id: str, as_json: bool) -> None:
         output.print_table(checkins_table(found))
 
 
-def print_goal(result: tuple[Goal, str], as_json: bool, only_id: bool = False) -> None:
+def print_goal(result: tuple[Goal, str], as_json: bool) -> None:
     changed, note = result
     if as_json:
         output.print_json(changed.to_dict())
-    elif only_id:
-        output.data(changed.id)
     else:
         output.data(f"{changed.title}: {progress_text(changed)}")
     output.message(note)

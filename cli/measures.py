@@ -199,7 +199,7 @@ def measure_take(
         if asked:  # the form was shown on the terminal: its attribution with it
             output.message(chosen.attribution)
     else:
-        output.data(taken_text(taken, chosen))  # with the attribution
+        output.data(taken_text(taken, chosen, own=True, just_taken=True))  # with attribution
     output.message(note)
 
 
@@ -451,7 +451,9 @@ def measure_list(
       tj measure list --measure gad7 --journal ana/Personal --json
     """
 
-    async def work(client: Client) -> tuple[list[MeasureResult], list[InvalidResult], bool]:
+    async def work(
+        client: Client,
+    ) -> tuple[list[MeasureResult], list[InvalidResult], bool, set[str]]:
         results = await client.measures.results(journal_name, measure=measure_name)
         invalid = await client.measures.invalid(journal_name)
         me = client.profile.account_id.hex()
@@ -463,15 +465,21 @@ def measure_list(
         else:
             journals = await client.journals.list()
         shared_only = any(j.owner_id != me for j in journals)
-        return results, [r for r in invalid if measure_name in (None, r.measure)], shared_only
+        own = {j.id for j in await client.journals.list() if j.owner_id == me}
+        wanted = [r for r in invalid if measure_name in (None, r.measure)]
+        return results, wanted, shared_only, own
 
-    results, invalid, shared_only = home.read(work)
+    results, invalid, shared_only, own = home.read(work)
     empty = (
         "No results shared with you yet."
         if shared_only
         else "No results yet: take one with `tj measure take phq9`."
     )
     output.show_rows(results, as_json, results_table, empty)
+    concerns = [r for r in results if r.safety_concern]
+    if concerns and not as_json:  # NU28 C3: never a band alone after a safety answer
+        mine = any(r.journal_id in own for r in concerns)
+        output.message(safety_footnote(concerns[0], mine))
     for bad in invalid:  # R13 finding 8: shown as invalid, never by a stored score
         when = output.local_time(bad.taken_at) if bad.taken_at else "at an unreadable time"
         safety = "; a safety item (item 9) is answered above 0" if bad.safety_answer else ""
@@ -492,14 +500,24 @@ def measure_show(home: Home, result_id: str, as_json: bool) -> None:
     Example:
       tj measure show 3fa9c2
     """
-    taken = home.read(lambda client: client.measures.history(result_id))
+
+    async def work(client: Client) -> tuple[Taken, bool]:
+        taken = await client.measures.history(result_id)
+        me = client.profile.account_id.hex()
+        own = any(
+            j.id == taken.result.journal_id and j.owner_id == me
+            for j in await client.journals.list()
+        )
+        return taken, own
+
+    taken, own = home.read(work)
     if as_json:
         output.print_json(taken.to_dict())
         return
     from client_sdk.scoring import instrument as find_instrument
 
     chosen = find_instrument(taken.result.measure)
-    output.data(taken_text(taken, chosen))
+    output.data(taken_text(taken, chosen, own=own))
     if taken.result.answers is not None:
         output.print_table(answers_table(taken.result, chosen))
 
@@ -646,7 +664,58 @@ def apart_text(apart_ms: int) -> str:
     return output.plural(minutes // (24 * 60), "day", "days")
 
 
-def taken_text(taken: Taken, chosen: Instrument) -> str:
+def safety_item_lines(
+    result: MeasureResult, chosen: Instrument, own: bool, just_taken: bool = False
+) -> list[str]:
+    """The line under the score for each safety item (PHQ-9 item 9) answered above 0
+    (NU28 C3): a low band must not read as "you're fine" after that answer. Whatever the
+    total, the PHQ Instruction Manual says a patient who answers yes to question 9 "needs
+    further assessment for suicide risk by an individual who is competent to assess this
+    risk" (client_sdk/data/instruments/phq9.json, sources "safety_items"). `own`: the
+    reader owns the journal (the client), else a therapist reads a shared result."""
+    lines = []
+    for number, value in chosen.safety_answers(result.answers or ()):
+        head = f"item {number}:".ljust(9)
+        answered = f"{head}answered {value} ({chosen.option_label(value)}), above 0."
+        if not own:
+            lines.append(
+                f"{answered} Whatever the total score, the {chosen.name}'s instructions say "
+                "this answer needs further assessment of suicide risk by someone competent "
+                "to assess it."
+            )
+            continue
+        then = (
+            "please read the safety message above and talk with your therapist or a doctor."
+            if just_taken
+            else "please talk with your therapist or a doctor; your safety plan: `tj safety plan`."
+        )
+        lines.append(
+            f"{answered} Whatever the total score, the {chosen.name}'s instructions say this "
+            f"answer needs a closer talk with someone who can help: {then}"
+        )
+    return lines
+
+
+def safety_footnote(result: MeasureResult, own: bool) -> str:
+    """The note under `tj measure list` when a result's safety item was answered above 0
+    (NU28 C3; source as in `safety_item_lines`)."""
+    from client_sdk.scoring import instrument as find_instrument
+
+    chosen = find_instrument(result.measure)
+    items = ", ".join(f"item {n}" for n in chosen.safety_items)
+    if own:
+        return (
+            f"{items} above 0: whatever the total score, the {chosen.name}'s instructions say "
+            "that answer needs a closer talk with someone who can help: please talk with your "
+            "therapist or a doctor; your safety plan: `tj safety plan`."
+        )
+    return (
+        f"{items} above 0: whatever the total score, the {chosen.name}'s instructions say "
+        "that answer needs further assessment of suicide risk by someone competent to assess it."
+    )
+
+
+def taken_text(taken: Taken, chosen: Instrument, own: bool, just_taken: bool = False) -> str:
     result = taken.result
     lines = [
         f"id:      {result.id}",
@@ -654,11 +723,16 @@ def taken_text(taken: Taken, chosen: Instrument) -> str:
         f"journal: {result.journal}",
         f"taken:   {output.local_time(result.taken_at)}",
         f"score:   {result.score} of {chosen.max_score} ({result.band})",
+        *safety_item_lines(result, chosen, own, just_taken),
         f"change:  {change_text(taken.change, chosen)}",
         "",
         chosen.attribution,
     ]
     return "\n".join(lines)
+
+
+SAFETY_MARK = "; item 9 above 0"
+"""Added to the band in `tj measure list` (only PHQ-9 has a safety item: item 9)."""
 
 
 def results_table(results: list[MeasureResult]) -> Table:
@@ -672,7 +746,7 @@ def results_table(results: list[MeasureResult]) -> Table:
                 result.name,
                 result.journal,
                 str(result.score),
-                result.band,
+                result.band + (SAFETY_MARK if result.safety_concern else ""),
             )
             for result in results
         ),

@@ -93,6 +93,23 @@ def short_id(full_id: str) -> str:
     return full_id[:SHORT_ID]
 
 
+def saved_text(what: str, note: str) -> str:
+    """The sentence after a new entry, goal or note (NU28 C5), on stderr while its id alone
+    stays on stdout for scripts: "Entry 9a95745b485b ("After session") saved; synced.",
+    offline "... saved locally; will sync when the server is reachable." (`note`: what
+    `sync_note` said)."""
+    locally = "saved locally"
+    if note.startswith(locally):
+        return f"{what} {note}."
+    return f"{what} saved; {note}."
+
+
+def titled(kind: str, full_id: str, title: str) -> str:
+    """'Entry 9a95745b485b ("After session")', or without a title 'Entry 9a95745b485b'."""
+    named = f' ("{preview(title, 60)}")' if title.strip() else ""
+    return f"{kind} {short_id(full_id)}{named}"
+
+
 def one_line(text: str) -> str:
     return " ".join(text.split())
 

@@ -227,7 +227,7 @@ def share(
     if only is not None:  # narrowing ends a whole-journal share: say what it never delivered
         pending, flagged = home.run(partial(narrowing_costs, journal_name, therapist))
         if pending:
-            when = f"their whole-journal share of {journal_name} ends (--only)"
+            when = f"you share only some fields of {journal_name} with them"  # NU28 C9
             for line in undelivered_text(therapist, journal_name, pending, when).splitlines():
                 output.message(line)  # one item per line (NU20 C13)
         if flagged:  # safety flags stop with the whole share: said and asked (NU24 C13)
@@ -894,7 +894,7 @@ def flags_stop_text(journal: str, member: str) -> str:
     the safety-flag consent (`tj safety plan --share-flags`)."""
     return (
         f"Safety flags of {journal} go to {member} now. A share of only some fields carries "
-        f"none: once their whole-journal share ends (--only), a PHQ-9 item 9 answered above 0 "
+        f"none: once you narrow their share to some fields, a PHQ-9 item 9 answered above 0 "
         f"in {journal} seals no safety flag for {member}. To send them flags again later: "
         f"tj share {shlex.quote(journal)} {shlex.quote(member)} --full --role annotate "
         "--safety-flags"
@@ -1274,7 +1274,8 @@ def note(home: Home, journal_name: str, text: str, prompt: bool, as_json: bool) 
     """Add a note (or a prompt) to JOURNAL. A therapist with the annotate role can add them
     to a journal shared with them; the client sees them marked as the therapist's.
 
-    Prints the note's id. Works offline. A JOURNAL this device does not know yet (just
+    Prints the note's id alone on stdout (for scripts), what was saved on stderr. Works
+    offline. A JOURNAL this device does not know yet (just
     shared with you) is looked for again after a sync.
 
     \b
@@ -1300,8 +1301,9 @@ def note(home: Home, journal_name: str, text: str, prompt: bool, as_json: bool) 
     if as_json:
         output.print_json(added.to_dict())
     else:
-        output.data(added.id)
-    output.message(synced)
+        output.data(added.id)  # alone on stdout, for scripts
+    what = output.titled(kind.capitalize(), added.id, "")
+    output.message(output.saved_text(f"{what} in {added.journal}", synced))
 
 
 @cli.group(invoke_without_command=True)

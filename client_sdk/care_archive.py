@@ -112,7 +112,25 @@ def _result(result: JSONObject, tz: tzinfo | None) -> str:
         f"- taken: {_minute(result['taken_at'], tz)}",
         "- answers: " + ("not shared" if answers is None else ", ".join(str(a) for a in answers)),
     ]
-    return "\n".join([*lines, ""])
+    return "\n".join([*lines, *_safety_answers(result), ""])
+
+
+def _safety_answers(result: JSONObject) -> list[str]:
+    """A line per safety item (PHQ-9 item 9) answered above 0 (NU28 C3): whatever the total,
+    the PHQ Instruction Manual says such an answer "needs further assessment for suicide
+    risk" (client_sdk/data/instruments/phq9.json, sources "safety_items")."""
+    from client_sdk.scoring import builtin_instruments
+
+    found = builtin_instruments().get(str(result.get("measure", "")))
+    answers = result.get("answers")
+    if found is None or not isinstance(answers, list):
+        return []
+    return [
+        f"- **item {n} answered {value} ({found.option_label(value)}), above 0**: whatever the "
+        "total score, this answer needs further assessment of suicide risk (PHQ Instruction "
+        "Manual)"
+        for n, value in found.safety_answers([int(a) for a in answers])
+    ]
 
 
 def _homework(entry: JSONObject, tz: tzinfo | None) -> str:

@@ -27,7 +27,10 @@ Scoring rules, with their sources (also in each data file):
   covered: the difference is reported, but never as reliable change or as falling below the
   cut-off (`same_period`; a rule of this SDK, stated in each data file's sources);
 - **safety items**: items whose any answer above 0 must show the safety message at once
-  (PHQ-9 item 9).
+  (PHQ-9 item 9), and is marked next to the score whatever the total and its band: the PHQ
+  Instruction Manual says a patient who answers yes to question 9 "needs further assessment
+  for suicide risk by an individual who is competent to assess this risk" (phq9.json
+  sources, "safety_items").
 
 Each definition also lists `verified_against`: the documents its text and figures were
 compared with (title, URL, version, how, result), and says in `sources` what could not be
@@ -167,6 +170,15 @@ class Instrument:
     def safety_concern(self, answers: list[int] | tuple[int, ...]) -> bool:
         """Whether any safety item (PHQ-9 item 9) was answered above 0."""
         return any(answers[n - 1] > 0 for n in self.safety_items if n <= len(answers))
+
+    def safety_answers(self, answers: list[int] | tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+        """(item number, answer value) of each safety item (PHQ-9 item 9) answered above 0,
+        in item order; empty when none was (or `answers` stops before it)."""
+        return tuple(
+            (n, answers[n - 1])
+            for n in self.safety_items
+            if n <= len(answers) and answers[n - 1] > 0
+        )
 
     def option_label(self, value: int) -> str:
         """The instrument's label for an answer value (the value itself if none)."""

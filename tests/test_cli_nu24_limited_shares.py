@@ -35,7 +35,7 @@ async def opted_in_therapist(live_server: RunningServer, tmp_path: Path) -> tupl
 
 FLAGS_STOP = (
     "Safety flags of Personal go to drsmith now. A share of only some fields carries none: "
-    "once their whole-journal share ends (--only), a PHQ-9 item 9 answered above 0 in "
+    "once you narrow their share to some fields, a PHQ-9 item 9 answered above 0 in "
     "Personal seals no safety flag for drsmith. To send them flags again later: tj share "
     "Personal drsmith --full --role annotate --safety-flags"
 )

@@ -218,7 +218,8 @@ async def test_an_annotating_therapist_leaves_a_prompt_and_a_note_the_client_see
     await ana.ok("share", "Personal", "tom", "--full", "--role", "annotate", "--trust-on-first-use")
     await tom.ok("sync")
     added = await tom.ok("note", "ana/Personal", "--prompt", "What helped this week?")
-    assert len(added.stdout.strip()) == 32 and added.stderr.strip() == "synced"
+    assert len(added.stdout.strip()) == 32
+    assert added.stderr.strip() == f"Prompt {added.stdout[:12]} in ana/Personal saved; synced."
     await tom.ok("note", "ana/Personal", "Good progress.")
     await ana.ok("note", "Personal", "Ask about sleep.")
 

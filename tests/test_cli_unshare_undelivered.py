@@ -87,7 +87,11 @@ async def test_a_phq9_with_item_9_without_flags_and_narrowing_with_only_say_so_t
     text = said(refused.stderr)
     assert "drlee may not have received this from Personal:" in text
     assert "- your PHQ-9 of " in text and "(PHQ-9 item 9 answered 1, score 1)" in text
-    assert "their whole-journal share of Personal ends (--only)" in text
+    assert (
+        "Once you share only some fields of Personal with them, what drlee has not downloaded"
+        in text
+    )
+    assert "(--only)" not in text  # NU28 C9: no option name inside a sentence
     assert [s["fields"] for s in await omar.json("shares")] == [None]  # still whole
     narrowed = await omar.json("share", "Personal", "drlee", "--only", "mood", "--yes")
     assert narrowed["ended"] == ["Personal"]
