@@ -318,18 +318,7 @@ def withheld_line(journal: str, members: list[str], hints: SafetyHints = NO_HINT
     opt-in for an earlier share counts for none), and that naming each again sends flags,
     with `hints.flags_again` for each when given (R40 F6: the message said nobody the client
     chose read the journal)."""
-    data = texts()
-    if hints.flags_again:
-        how = "; ".join(hints.flags_again.format(journal=journal, member=m) for m in members)
-        again = str(data["flag_again_how"]).format(how=how)
-    else:
-        again = str(data["flag_again"])
-    return str(data["flag_withheld"]).format(
-        members=", ".join(members),
-        read="reads" if len(members) == 1 else "read",
-        journal=journal,
-        again=again,
-    )
+    return _members_line("flag_withheld", "flag_again", hints.flags_again, journal, members)
 
 
 def reads_only_line(journal: str, members: list[str], hints: SafetyHints = NO_HINTS) -> str:
@@ -338,17 +327,25 @@ def reads_only_line(journal: str, members: list[str], hints: SafetyHints = NO_HI
     verified access chain: a member who only reads could never mark a flag as read (NU24
     C15). The opt-in stands: giving them the annotate role again makes flags reach them for
     answers given from then on, with `hints.annotate_again` for each when given."""
+    return _members_line(
+        "flag_reads_only", "flag_annotate_again", hints.annotate_again, journal, members
+    )
+
+
+def _members_line(key: str, again: str, how: str, journal: str, members: list[str]) -> str:
+    """safety.json's `key` sentence about `members` of `journal`, ending with its `again`
+    sentence, or `again`_how naming `how` (an app's template with {journal} and {member})
+    for each member when the app gave one."""
     data = texts()
-    if hints.annotate_again:
-        how = "; ".join(hints.annotate_again.format(journal=journal, member=m) for m in members)
-        again = str(data["flag_annotate_again_how"]).format(how=how)
-    else:
-        again = str(data["flag_annotate_again"])
-    return str(data["flag_reads_only"]).format(
+    ending = str(data[again])
+    if how:
+        named = "; ".join(how.format(journal=journal, member=m) for m in members)
+        ending = str(data[f"{again}_how"]).format(how=named)
+    return str(data[key]).format(
         members=", ".join(members),
         read="reads" if len(members) == 1 else "read",
         journal=journal,
-        again=again,
+        again=ending,
     )
 
 
