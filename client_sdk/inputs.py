@@ -217,9 +217,17 @@ def _shown(value: object, field: str) -> str:
 def check_argument(name: str, annotation: object, value: object) -> None:
     """Raise InvalidInput when argument `name` (annotated `annotation`) holds text that is
     not valid Unicode, or is not of its annotated plain type (see the module docstring)."""
-    if isinstance(annotation, str) and re.search(r"\bPath\b", annotation):
-        return  # a file-system path: not text the SDK stores (PEP 383 escapes allowed)
-    wanted = expected(annotation)
+    if not _is_path(annotation):
+        _check_value(name, expected(annotation), value)
+
+
+def _is_path(annotation: object) -> bool:
+    """A file-system path: not text the SDK stores (PEP 383 escapes allowed)."""
+    return isinstance(annotation, str) and re.search(r"\bPath\b", annotation) is not None
+
+
+def _check_value(name: str, wanted: Expected | None, value: object) -> None:
+    """`check_argument` with the annotation read already (`expected`)."""
     if wanted is not None and not wanted.accepts(value):
         hint = ""
         if isinstance(value, str) and wanted.items is not None and len(value) <= 40:
@@ -240,17 +248,18 @@ def _checked(function: Callable[..., Any]) -> Callable[..., Any]:
     ]
     if not parameters:
         return function
+    # Each annotation is read once, here, not at every call (a write is called per entry).
+    wanted = [(p.name, expected(p.annotation)) for p in parameters if not _is_path(p.annotation)]
 
     def check(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         try:
             bound = signature.bind(*args, **kwargs)
         except TypeError:
             return  # the call itself is wrong: Python's TypeError says how, as it would
-        for parameter in parameters:
-            if parameter.name in bound.arguments:
-                check_argument(
-                    parameter.name, parameter.annotation, bound.arguments[parameter.name]
-                )
+        arguments = bound.arguments
+        for name, expected_type in wanted:
+            if name in arguments:
+                _check_value(name, expected_type, arguments[name])
 
     if inspect.isasyncgenfunction(function):  # checked when called: the generator itself
         # is handed back untouched, so aclose(), asend() and its cleanup work as before
