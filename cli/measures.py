@@ -460,12 +460,10 @@ def measure_list(
         # A therapist (an account reading another's journal) is told what is shared with
         # them, not to fill in a questionnaire (NU26 C6); a filter on one's own journal is not.
         # The journal is found as `results` found it (any case, an id prefix, a username).
-        if journal_name is not None:
-            journals = [await client.journals.get(journal_name)]
-        else:
-            journals = await client.journals.list()
+        every = await client.journals.list()
+        journals = [await client.journals.get(journal_name)] if journal_name is not None else every
         shared_only = any(j.owner_id != me for j in journals)
-        own = {j.id for j in await client.journals.list() if j.owner_id == me}
+        own = {j.id for j in every if j.owner_id == me}
         wanted = [r for r in invalid if measure_name in (None, r.measure)]
         return results, wanted, shared_only, own
 

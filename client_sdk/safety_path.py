@@ -173,8 +173,8 @@ def _reach_status(
     named: Iterable[str],
     paused: Collection[str] = (),
 ) -> dict[str, str]:
-    """Username -> "on" (in `reached`, `SafetyPath._members`), "read" (in `paused`,
-    `SafetyPath._paused`: opted in for this share, but holding the read role now), "earlier"
+    """Username -> "on" (in `reached`, `SafetyPath._members`), "read" (in `paused`, the
+    second of `SafetyPath._reach`: opted in for this share, but holding the read role now), "earlier"
     (else, its account id in hex among `named`, the opt-in's members: given for an earlier
     share) or "off", for each member of `shares` (`SafetyPath.flags_reach`)."""
     ids = set(named)
@@ -940,24 +940,20 @@ class SafetyPath:
         opted in at or after its `granted` entry, safety.opted_in_for; R37 F9), who hold the
         annotate role now by that chain (never by a server's answer: a member made
         read-only could never mark a flag as read, NU24 C15; the opt-in for them stands and
-        counts again once they hold the annotate role again, `_paused`); with `answered_at`
+        counts again once they hold the annotate role again: `_reach`'s second); with `answered_at`
         (ms, the answer's time), only those opted in, shared with and holding the annotate
         role at or before it (R37 F5: a form done on paper before the opt-in gets no flag;
         safety.answered_after; no flag for an answer given while they only read)."""
         return (await self._reach(local, plan, answered_at))[0]
 
-    async def _paused(self, local: LocalJournal, plan: SafetyPlan) -> dict[str, str]:
-        """The members the opt-in names for their current membership (as `_members`) who
-        hold the read role now by the verified access chain: no flag reaches them until the
-        owner gives them the annotate role again, when the opt-in, never withdrawn, counts
-        again (username -> account id hex)."""
-        return (await self._reach(local, plan, None))[1]
-
     async def _reach(
         self, local: LocalJournal, plan: SafetyPlan, answered_at: int | None
     ) -> tuple[dict[str, str], dict[str, str]]:
-        """(`_members`, `_paused`), decided together from the owner's signed plan and the
-        journal's verified access chain on this device."""
+        """(`_members`, the members the opt-in names for their current membership who hold
+        the read role now: no flag reaches them until the owner gives them the annotate role
+        again, when the opt-in, never withdrawn, counts again), each username -> account id
+        hex, decided together from the owner's signed plan and the journal's verified access
+        chain on this device."""
         state = self._replica.chains.state(local.journal_id)
         if state is None:
             return {}, {}

@@ -533,8 +533,9 @@ class SyncReport:
         kind of change and where it came from (`News`, new safety flags first: "1 new safety
         flag from carl", "1 updated goal from laptop"), then how many shares changed ("1
         share change (below)": each is told by its `Departure` line, NU25 C5)."""
-        items = [f"sent {self.pushed} change{'' if self.pushed == 1 else 's'}"]
-        items = items if self.pushed else []
+        items = (
+            [f"sent {self.pushed} change{'' if self.pushed == 1 else 's'}"] if self.pushed else []
+        )
         flags = self.new_safety_flags()
         items += [str(n) for n in flags] + [str(n) for n in self.news if n not in flags]
         if self.departures:
@@ -564,7 +565,8 @@ class SyncReport:
         command where they say how to go on (a download held back names `tj verify`)."""
         flags = self.new_safety_flags()
         lines = [f"Safety: {', '.join(str(n) for n in flags)}."] if flags else []
-        lines.append(self.summary()[0].upper() + self.summary()[1:] + ".")
+        summary = self.summary()
+        lines.append(summary[0].upper() + summary[1:] + ".")
         lines += [f"Safety: {flag.line()}" for flag in self.late_flags]
         lines += [s.line(clock) for s in self.settled]
         lines += [m.line(clock) for m in self.merged_texts]
