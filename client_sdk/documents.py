@@ -199,12 +199,13 @@ class Document:
         for client, clock in since.items():
             vector[client] = min(clock, vector.get(client, 0))
         own_deletes = bytes(self._doc.get_update(self.state_vector()))  # no structs
+        state = self.state()
         scratch: Doc[Any] = Doc()
-        scratch.apply_update(self.state())
+        scratch.apply_update(state)
         probe: Doc[Any] = Doc()  # a root's type is not in an update: a map has keys
-        probe.apply_update(self.state())
+        probe.apply_update(state)
         texts: Doc[Any] = Doc()  # ... and a text has words (a list's values are no words)
-        texts.apply_update(self.state())
+        texts.apply_update(state)
         names = list(scratch.keys())
         with scratch.transaction():
             for name in names:

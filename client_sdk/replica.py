@@ -2444,22 +2444,26 @@ class Replica:
                 else:
                     creators.setdefault(body.doc_id, body.author)
                 held = body.doc_id in documents
-                if (
+                own_update = (
                     body.kind == records.UPDATE
                     and body.doc_kind == ENTRY
                     and body.author == self.profile.account_id == journal.owner_id
                     and creators.get(body.doc_id) == body.author
-                    and removed(changed[body.doc_id])
-                    and carries_stripped(body.payload, changed[body.doc_id].state())
-                ):
-                    carried_again.add(body.doc_id)
-                if (
+                )
+                newly = (
                     held
                     and body.doc_kind == ENTRY
                     and body.doc_id not in was_removed
                     and body.doc_id not in report.removals
-                    and removed(changed[body.doc_id])
+                )
+                gone = (own_update or newly) and removed(changed[body.doc_id])  # read once
+                if (
+                    gone
+                    and own_update
+                    and carries_stripped(body.payload, changed[body.doc_id].state())
                 ):
+                    carried_again.add(body.doc_id)
+                if gone and newly:
                     report.removals[body.doc_id] = self._removal(body)
                 if held and body.doc_kind == ENTRY:
                     had = self._removal(body).had  # what of this device's records it held
