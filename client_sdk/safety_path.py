@@ -978,11 +978,16 @@ class SafetyPath:
                 paused[share.member_name] = member
                 continue
             since = plan.opted_in_at(member)
-            again = state.annotate_since.get(current.handle, 0)
+            # The opt-in may come from an earlier membership the server's word closed
+            # (`began`), but the answer must come after this membership and its annotate role
+            # began: the floor `seal_missed` uses too (no flag for a time they only read).
+            floor = max(
+                state.granted_at.get(current.handle, 0), state.annotate_since.get(current.handle, 0)
+            )
             if answered_at is not None and (
                 since is None
                 or not answered_after(answered_at, since, began[member], 0)
-                or again > answered_at
+                or floor > answered_at
             ):
                 continue
             found[share.member_name] = member
