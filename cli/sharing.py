@@ -231,19 +231,15 @@ def share(
             for line in undelivered_text(therapist, journal_name, pending, when).splitlines():
                 output.message(line)  # one item per line (NU20 C13)
         if flagged:  # safety flags stop with the whole share: said and asked (NU24 C13)
-            output.message(flags_stop_text(journal_name, flagged))
-        if (pending or flagged) and not yes:
+            ask_flags_stop(journal_name, flagged, reading=False, yes=yes)
+            stop_flags.append(True)
+        elif pending and not yes:
             click.confirm(
-                f"Stop safety flags to {flagged} and share only some fields of {journal_name} "
-                "with them?"
-                if flagged
-                else f"Share only some fields of {journal_name} with {therapist} anyway?",
+                f"Share only some fields of {journal_name} with {therapist} anyway?",
                 default=False,
                 abort=True,
                 err=True,
             )
-        if flagged:
-            stop_flags.append(True)
 
     again: list[str] = []  # items of a copy kept from an ended share, agreed to (NU24 C8)
     reach: list[str] = []  # with --safety-flags: whom flags reach now, by name (NU24 C15)
@@ -330,23 +326,7 @@ def share(
         except FlagsWouldStop as asked:  # only: flags began to reach them since (NU24 C13);
             if stop_flags:  # --role read: a member who only reads gets none (role-flags fix)
                 raise
-            reading = asked.reason == READ_ROLE
-            output.message(
-                read_role_flags_text(journal_name, asked.member)
-                if reading
-                else flags_stop_text(journal_name, asked.member)
-            )
-            if not yes:
-                click.confirm(
-                    f"Stop safety flags to {asked.member} and give them the read role on "
-                    f"{journal_name}?"
-                    if reading
-                    else f"Stop safety flags to {asked.member} and share only some fields of "
-                    f"{journal_name} with them?",
-                    default=False,
-                    abort=True,
-                    err=True,
-                )
+            ask_flags_stop(journal_name, asked.member, asked.reason == READ_ROLE, yes)
             stop_flags.append(True)
     if as_json:
         output.print_json(shared.to_dict())
@@ -384,6 +364,26 @@ def share(
             f"{output.and_list(reach or [shared.member])}, no one else; {shared.member} sees "
             "it after their next `tj sync` and can mark it read. This app is not monitored in "
             "real time."
+        )
+
+
+def ask_flags_stop(journal: str, member: str, reading: bool, yes: bool) -> None:
+    """Say that safety flags of `journal` stop reaching `member` (`reading`: with the read
+    role, `read_role_flags_text`; else by narrowing their share to some fields,
+    `flags_stop_text`) and ask whether to go on (default no: click.Abort); `yes`: do not
+    ask (NU24 C13)."""
+    output.message(
+        read_role_flags_text(journal, member) if reading else flags_stop_text(journal, member)
+    )
+    if not yes:
+        click.confirm(
+            f"Stop safety flags to {member} and give them the read role on {journal}?"
+            if reading
+            else f"Stop safety flags to {member} and share only some fields of {journal} "
+            "with them?",
+            default=False,
+            abort=True,
+            err=True,
         )
 
 
