@@ -246,7 +246,6 @@ def share(
     earlier: list[MeasureResult] = []
     downloaded: list[bool] = []  # the member may have downloaded them (a whole share, once)
     ended_assignments: list[Assignment] = []  # what ended with a whole share (NU22 C10)
-    flags_before: list[str] = []  # --role annotate: `flags_reach` of the member before it
     started = datetime.now(UTC)
 
     async def work(client: Client) -> ShareInfo:
@@ -277,12 +276,6 @@ def share(
         # asks for --full / --only (R23 F1). Never inferred from what the server does not
         # show (R24 F2: full_if_new, checked again on the chain signed on).
         plain = only is None and not full
-        if role == "annotate" and only is None and not safety_flags and not flags_before:
-            try:  # flags the opt-in holds for a member made read-only resume: said after
-                status = await client.safety.flags_reach(journal_name)
-            except NotFound:
-                status = {}
-            flags_before.append(status.get(normalize_username(therapist), "off"))
         shared = await client.shares.grant(
             journal_name,
             therapist,
@@ -353,7 +346,7 @@ def share(
             output.message(line)
     if ended_assignments:
         output.message(ended_with_share_text(ended_assignments))
-    if flags_before and flags_before[0] == "read" and shared.safety_flags:
+    if not safety_flags and flags_resume(shared):
         output.message(flags_resume_text(shared))
     elif not safety_flags and shared.safety_flags is False and flags_worth_saying(shared):
         output.message(flags_off_text(shared))
@@ -398,6 +391,19 @@ def read_role_flags_text(journal: str, member: str) -> str:
         f"they only read. Your choice to send them flags stands: give them the annotate role "
         f"again and flags reach them again, for what is answered from then on: tj share "
         f"{shlex.quote(journal)} {shlex.quote(member)} --role annotate"
+    )
+
+
+def flags_resume(shared: ShareInfo) -> bool:
+    """Whether the annotate role this share's new terms gave makes safety flags reach the
+    member again: the same membership held the read role before (`previous_role`, not
+    ended), when the opt-in for it stood but reached nobody who only reads
+    (`client.safety.flags_reach` "read"), and flags reach them now (`safety_flags`)."""
+    return (
+        shared.previous_role == "read"
+        and not shared.previous_expired
+        and shared.role == "annotate"
+        and shared.safety_flags is True
     )
 
 
