@@ -460,8 +460,7 @@ so); other members' notes are neither part of the share nor shown (protocol.md).
 
 def share_confirmation(shared: ShareInfo) -> str:
     """What the member can read now, in plain words: the journal, the fields, what ended."""
-    ending = f" {end_text(shared.expires_at)}" if shared.expires_at else ", with no end date"
-    role = "read and add notes" if shared.role == "annotate" else "read"
+    terms = terms_words(shared.role, shared.expires_at)
     if shared.kind == "items" and shared.previous_role and not shared.previous_expired:
         return (  # new terms, told as such (NU26 C5)
             f"{changed_terms_text(shared, details=False).rstrip('.')}: they still see only "
@@ -470,7 +469,7 @@ def share_confirmation(shared: ShareInfo) -> str:
         )
     if shared.kind == "items":  # what it holds, never "every entry" (NU21 C1)
         return (
-            f"Shared {shared.journal} with {shared.member} ({role}){ending}: they still see "
+            f"Shared {shared.journal} with {shared.member} {terms}: they still see "
             "only what you shared with them in it, one item at a time, as you shared each; "
             "nothing more is shared."
         )
@@ -479,7 +478,7 @@ def share_confirmation(shared: ShareInfo) -> str:
             [
                 changed_terms_text(shared)
                 if shared.previous_role and not shared.previous_expired
-                else f"Shared {shared.journal} with {shared.member} ({role}){ending}: after "
+                else f"Shared {shared.journal} with {shared.member} {terms}: after "
                 f"their next `tj sync` they read {WHOLE_JOURNAL}."
             ]
             + [
@@ -495,7 +494,7 @@ def share_confirmation(shared: ShareInfo) -> str:
     lines = [
         f"Shared only the {plain_list(shared.fields)} of {written} in "
         f"{shared.source} from now on (nothing from before) with {shared.member} "
-        f"({role}){ending}, as the journal {shared.journal!r}; they see it after their next "
+        f"{terms}, as the journal {shared.journal!r}; they see it after their next "
         "`tj sync`."
     ]
     for name in shared.ended:
@@ -595,13 +594,12 @@ def earlier_results_text(
 def kept_limited(shared: ShareInfo) -> str:
     """A new role or end date for a member who reads only some fields: the share stays as
     limited as it was, and the way to widen it is named, never taken."""
-    ending = f" {end_text(shared.expires_at)}" if shared.expires_at else ", with no end date"
-    role = "read and add notes" if shared.role == "annotate" else "read"
+    terms = terms_words(shared.role, shared.expires_at)
     source = shlex.quote(shared.source or "")
     member = shlex.quote(shared.member)
     if shared.whole_too:  # the source's signed chain: they read all of it (R33 F2)
         return (
-            f"New terms for {shared.member} in {shared.journal!r} ({role}){ending}, the copy "
+            f"New terms for {shared.member} in {shared.journal!r} {terms}, the copy "
             f"of the {plain_list(shared.fields or ())} of {shared.source}. {shared.member} "
             f"also reads the whole of {shared.source} (every entry in full), whose terms did "
             f"not change. To change them there: tj share {source} {member} --role ROLE "
@@ -616,7 +614,7 @@ def kept_limited(shared: ShareInfo) -> str:
     )  # NU26 C5: new terms told as a change
     return (
         f"{shared.member} still reads only the {plain_list(shared.fields or ())} of "
-        f"{shared.source} ({role}){ending}{changed}, as the journal {shared.journal!r}: nothing "
+        f"{shared.source} {terms}{changed}, as the journal {shared.journal!r}: nothing "
         "more is shared. To share the whole journal instead (everything you keep in it, also what "
         "was written before: the full text of every entry, goals, questionnaire answers, "
         "homework and any safety plan): tj share "
