@@ -353,8 +353,14 @@ class Departure:
     def end_change(self, clock: Callable[[int], str], lead: str) -> str:
         """The change of end date (`was_until` -> `until`) after `lead`: "changed its end
         from no end date to 2027-06-30 00:00 UTC"; "" when it did not change."""
+        end = self._end_moved(clock)
+        return f"{lead}changed {end}" if end else ""
+
+    def _end_moved(self, clock: Callable[[int], str]) -> str:
+        """ "its end from no end date to 2027-06-30 00:00 UTC" (`end_words`); "" when the end
+        date did not change."""
         words = self.end_words(clock)
-        return f"{lead}changed its end from {words[0]} to {words[1]}" if words else ""
+        return f"its end from {words[0]} to {words[1]}" if words else ""
 
     def terms_change(self, ends: Callable[[int], str]) -> str:
         """What changed, in words: "from read to annotate", "its end from no end date to
@@ -364,10 +370,10 @@ class Departure:
             if self.was_role and self.role and self.was_role != self.role
             else ""
         )
-        end = self.end_change(ends, "")
+        end = self._end_moved(ends)
         if role and end:
-            return f"{role}, and {end.replace('changed ', '', 1)}"
-        return role or end.replace("changed ", "", 1) or "the same terms"
+            return f"{role}, and {end}"
+        return role or end or "the same terms"
 
     def end_words(self, clock: Callable[[int], str]) -> tuple[str, str] | None:
         """The end date before and after the change, each written by `clock` or "no end
