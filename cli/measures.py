@@ -671,27 +671,33 @@ def safety_item_lines(
     further assessment for suicide risk by an individual who is competent to assess this
     risk" (client_sdk/data/instruments/phq9.json, sources "safety_items"). `own`: the
     reader owns the journal (the client), else a therapist reads a shared result."""
+    then = "please read the safety message above and talk with your therapist or a doctor."
     lines = []
     for number, value in chosen.safety_answers(result.answers or ()):
         head = f"item {number}:".ljust(9)
-        answered = f"{head}answered {value} ({chosen.option_label(value)}), above 0."
-        if not own:
-            lines.append(
-                f"{answered} Whatever the total score, the {chosen.name}'s instructions say "
-                "this answer needs further assessment of suicide risk by someone competent "
-                "to assess it."
-            )
-            continue
-        then = (
-            "please read the safety message above and talk with your therapist or a doctor."
-            if just_taken
-            else "please talk with your therapist or a doctor; your safety plan: `tj safety plan`."
-        )
+        said = _instructions_say(chosen, own, "this answer", then if just_taken else PLAN_THEN)
         lines.append(
-            f"{answered} Whatever the total score, the {chosen.name}'s instructions say this "
-            f"answer needs a closer talk with someone who can help: {then}"
+            f"{head}answered {value} ({chosen.option_label(value)}), above 0. Whatever the "
+            f"total score, {said}"
         )
     return lines
+
+
+PLAN_THEN = "please talk with your therapist or a doctor; your safety plan: `tj safety plan`."
+"""What the client is asked to do after a safety item answered above 0, when the safety
+message is not on the screen."""
+
+
+def _instructions_say(chosen: Instrument, own: bool, answer: str, then: str) -> str:
+    """What `chosen`'s instructions say `answer` (above 0 to a safety item) needs, whatever
+    the total score (source as in `safety_item_lines`): to the client (`own`), a closer talk
+    and what to do (`then`); to a therapist, further assessment of suicide risk."""
+    needs = (
+        f"a closer talk with someone who can help: {then}"
+        if own
+        else "further assessment of suicide risk by someone competent to assess it."
+    )
+    return f"the {chosen.name}'s instructions say {answer} needs {needs}"
 
 
 def safety_footnote(result: MeasureResult, own: bool) -> str:
@@ -701,16 +707,8 @@ def safety_footnote(result: MeasureResult, own: bool) -> str:
 
     chosen = find_instrument(result.measure)
     items = ", ".join(f"item {n}" for n in chosen.safety_items)
-    if own:
-        return (
-            f"{items} above 0: whatever the total score, the {chosen.name}'s instructions say "
-            "that answer needs a closer talk with someone who can help: please talk with your "
-            "therapist or a doctor; your safety plan: `tj safety plan`."
-        )
-    return (
-        f"{items} above 0: whatever the total score, the {chosen.name}'s instructions say "
-        "that answer needs further assessment of suicide risk by someone competent to assess it."
-    )
+    said = _instructions_say(chosen, own, "that answer", PLAN_THEN)
+    return f"{items} above 0: whatever the total score, {said}"
 
 
 def taken_text(taken: Taken, chosen: Instrument, own: bool, just_taken: bool = False) -> str:

@@ -231,26 +231,21 @@ def share(
             for line in undelivered_text(therapist, journal_name, pending, when).splitlines():
                 output.message(line)  # one item per line (NU20 C13)
         if flagged:  # safety flags stop with the whole share: said and asked (NU24 C13)
-            output.message(flags_stop_text(journal_name, flagged))
-        if (pending or flagged) and not yes:
+            ask_flags_stop(journal_name, flagged, reading=False, yes=yes)
+            stop_flags.append(True)
+        elif pending and not yes:
             click.confirm(
-                f"Stop safety flags to {flagged} and share only some fields of {journal_name} "
-                "with them?"
-                if flagged
-                else f"Share only some fields of {journal_name} with {therapist} anyway?",
+                f"Share only some fields of {journal_name} with {therapist} anyway?",
                 default=False,
                 abort=True,
                 err=True,
             )
-        if flagged:
-            stop_flags.append(True)
 
     again: list[str] = []  # items of a copy kept from an ended share, agreed to (NU24 C8)
     reach: list[str] = []  # with --safety-flags: whom flags reach now, by name (NU24 C15)
     earlier: list[MeasureResult] = []
     downloaded: list[bool] = []  # the member may have downloaded them (a whole share, once)
     ended_assignments: list[Assignment] = []  # what ended with a whole share (NU22 C10)
-    flags_before: list[str] = []  # --role annotate: `flags_reach` of the member before it
     started = datetime.now(UTC)
 
     async def work(client: Client) -> ShareInfo:
@@ -281,12 +276,6 @@ def share(
         # asks for --full / --only (R23 F1). Never inferred from what the server does not
         # show (R24 F2: full_if_new, checked again on the chain signed on).
         plain = only is None and not full
-        if role == "annotate" and only is None and not safety_flags and not flags_before:
-            try:  # flags the opt-in holds for a member made read-only resume: said after
-                status = await client.safety.flags_reach(journal_name)
-            except NotFound:
-                status = {}
-            flags_before.append(status.get(normalize_username(therapist), "off"))
         shared = await client.shares.grant(
             journal_name,
             therapist,
@@ -330,23 +319,7 @@ def share(
         except FlagsWouldStop as asked:  # only: flags began to reach them since (NU24 C13);
             if stop_flags:  # --role read: a member who only reads gets none (role-flags fix)
                 raise
-            reading = asked.reason == READ_ROLE
-            output.message(
-                read_role_flags_text(journal_name, asked.member)
-                if reading
-                else flags_stop_text(journal_name, asked.member)
-            )
-            if not yes:
-                click.confirm(
-                    f"Stop safety flags to {asked.member} and give them the read role on "
-                    f"{journal_name}?"
-                    if reading
-                    else f"Stop safety flags to {asked.member} and share only some fields of "
-                    f"{journal_name} with them?",
-                    default=False,
-                    abort=True,
-                    err=True,
-                )
+            ask_flags_stop(journal_name, asked.member, asked.reason == READ_ROLE, yes)
             stop_flags.append(True)
     if as_json:
         output.print_json(shared.to_dict())
@@ -373,7 +346,7 @@ def share(
             output.message(line)
     if ended_assignments:
         output.message(ended_with_share_text(ended_assignments))
-    if flags_before and flags_before[0] == "read" and shared.safety_flags:
+    if not safety_flags and flags_resume(shared):
         output.message(flags_resume_text(shared))
     elif not safety_flags and shared.safety_flags is False and flags_worth_saying(shared):
         output.message(flags_off_text(shared))
@@ -384,6 +357,26 @@ def share(
             f"{output.and_list(reach or [shared.member])}, no one else; {shared.member} sees "
             "it after their next `tj sync` and can mark it read. This app is not monitored in "
             "real time."
+        )
+
+
+def ask_flags_stop(journal: str, member: str, reading: bool, yes: bool) -> None:
+    """Say that safety flags of `journal` stop reaching `member` (`reading`: with the read
+    role, `read_role_flags_text`; else by narrowing their share to some fields,
+    `flags_stop_text`) and ask whether to go on (default no: click.Abort); `yes`: do not
+    ask (NU24 C13)."""
+    output.message(
+        read_role_flags_text(journal, member) if reading else flags_stop_text(journal, member)
+    )
+    if not yes:
+        click.confirm(
+            f"Stop safety flags to {member} and give them the read role on {journal}?"
+            if reading
+            else f"Stop safety flags to {member} and share only some fields of {journal} "
+            "with them?",
+            default=False,
+            abort=True,
+            err=True,
         )
 
 
@@ -398,6 +391,19 @@ def read_role_flags_text(journal: str, member: str) -> str:
         f"they only read. Your choice to send them flags stands: give them the annotate role "
         f"again and flags reach them again, for what is answered from then on: tj share "
         f"{shlex.quote(journal)} {shlex.quote(member)} --role annotate"
+    )
+
+
+def flags_resume(shared: ShareInfo) -> bool:
+    """Whether the annotate role this share's new terms gave makes safety flags reach the
+    member again: the same membership held the read role before (`previous_role`, not
+    ended), when the opt-in for it stood but reached nobody who only reads
+    (`client.safety.flags_reach` "read"), and flags reach them now (`safety_flags`)."""
+    return (
+        shared.previous_role == "read"
+        and not shared.previous_expired
+        and shared.role == "annotate"
+        and shared.safety_flags is True
     )
 
 
@@ -454,8 +460,7 @@ so); other members' notes are neither part of the share nor shown (protocol.md).
 
 def share_confirmation(shared: ShareInfo) -> str:
     """What the member can read now, in plain words: the journal, the fields, what ended."""
-    ending = f" {end_text(shared.expires_at)}" if shared.expires_at else ", with no end date"
-    role = "read and add notes" if shared.role == "annotate" else "read"
+    terms = terms_words(shared.role, shared.expires_at)
     if shared.kind == "items" and shared.previous_role and not shared.previous_expired:
         return (  # new terms, told as such (NU26 C5)
             f"{changed_terms_text(shared, details=False).rstrip('.')}: they still see only "
@@ -464,7 +469,7 @@ def share_confirmation(shared: ShareInfo) -> str:
         )
     if shared.kind == "items":  # what it holds, never "every entry" (NU21 C1)
         return (
-            f"Shared {shared.journal} with {shared.member} ({role}){ending}: they still see "
+            f"Shared {shared.journal} with {shared.member} {terms}: they still see "
             "only what you shared with them in it, one item at a time, as you shared each; "
             "nothing more is shared."
         )
@@ -473,7 +478,7 @@ def share_confirmation(shared: ShareInfo) -> str:
             [
                 changed_terms_text(shared)
                 if shared.previous_role and not shared.previous_expired
-                else f"Shared {shared.journal} with {shared.member} ({role}){ending}: after "
+                else f"Shared {shared.journal} with {shared.member} {terms}: after "
                 f"their next `tj sync` they read {WHOLE_JOURNAL}."
             ]
             + [
@@ -489,7 +494,7 @@ def share_confirmation(shared: ShareInfo) -> str:
     lines = [
         f"Shared only the {plain_list(shared.fields)} of {written} in "
         f"{shared.source} from now on (nothing from before) with {shared.member} "
-        f"({role}){ending}, as the journal {shared.journal!r}; they see it after their next "
+        f"{terms}, as the journal {shared.journal!r}; they see it after their next "
         "`tj sync`."
     ]
     for name in shared.ended:
@@ -589,13 +594,12 @@ def earlier_results_text(
 def kept_limited(shared: ShareInfo) -> str:
     """A new role or end date for a member who reads only some fields: the share stays as
     limited as it was, and the way to widen it is named, never taken."""
-    ending = f" {end_text(shared.expires_at)}" if shared.expires_at else ", with no end date"
-    role = "read and add notes" if shared.role == "annotate" else "read"
+    terms = terms_words(shared.role, shared.expires_at)
     source = shlex.quote(shared.source or "")
     member = shlex.quote(shared.member)
     if shared.whole_too:  # the source's signed chain: they read all of it (R33 F2)
         return (
-            f"New terms for {shared.member} in {shared.journal!r} ({role}){ending}, the copy "
+            f"New terms for {shared.member} in {shared.journal!r} {terms}, the copy "
             f"of the {plain_list(shared.fields or ())} of {shared.source}. {shared.member} "
             f"also reads the whole of {shared.source} (every entry in full), whose terms did "
             f"not change. To change them there: tj share {source} {member} --role ROLE "
@@ -610,7 +614,7 @@ def kept_limited(shared: ShareInfo) -> str:
     )  # NU26 C5: new terms told as a change
     return (
         f"{shared.member} still reads only the {plain_list(shared.fields or ())} of "
-        f"{shared.source} ({role}){ending}{changed}, as the journal {shared.journal!r}: nothing "
+        f"{shared.source} {terms}{changed}, as the journal {shared.journal!r}: nothing "
         "more is shared. To share the whole journal instead (everything you keep in it, also what "
         "was written before: the full text of every entry, goals, questionnaire answers, "
         "homework and any safety plan): tj share "

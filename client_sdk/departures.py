@@ -122,6 +122,25 @@ WHOLE_ENDED = (EXPIRED, REMOVED, UNLISTED, DROPPED)
 copy of it the owner still shares with the member is named (`Departure.copy`, NU24 C11)."""
 
 
+def server_word(reason: str) -> str:
+    """Why the server no longer serves a member, as its word (never the member's), for a
+    departure told to the owner with `reason` LEFT, ERASED or UNKNOWN (any other: as
+    UNKNOWN): "the server says they left the share (not signed by them)"."""
+    return {
+        ERASED: "the server says their account was deleted",
+        LEFT: "the server says they left the share (not signed by them)",
+    }.get(reason, "the server no longer serves them and did not say why")
+
+
+def copy_still_read(copy: str) -> str:
+    """Told to the owner that a member no longer reads a whole journal: the field-level
+    copy of it named `copy` that they still read (NU26 C2)."""
+    return (
+        f"they still read {copy!r}, the copy of some of its fields you keep for them, so what "
+        "it copies of new entries still reaches them"
+    )
+
+
 @dataclass(frozen=True)
 class Departure:
     """A share that ended, told once by a sync report. `member` (username, as the
@@ -239,10 +258,7 @@ class Departure:
             return self._unshared_text(clock)
         if self.owner or self.reason not in (LEFT, ERASED, UNKNOWN):
             return self._ended_text(clock)
-        said = {
-            ERASED: "the server says their account was deleted",
-            LEFT: "the server says they left the share (not signed by them)",
-        }.get(self.reason, "the server no longer serves them and did not say why")
+        said = server_word(self.reason)
         when = f" ({clock(self.at)})" if self.at else ""  # worded as DROPPED is (NU24 C4)
         return (
             f"{self.member} no longer reads {self.journal}{when}: {said}; this "
@@ -256,10 +272,7 @@ class Departure:
         if self.owner or not self.copy:
             return ""
         ends = f"{ends_copy} ends it" if ends_copy else "ending your share with them ends it"
-        return (
-            f" through it; they still read {self.copy!r}, the copy of some of its fields you "
-            f"keep for them, so what it copies of new entries still reaches them ({ends})"
-        )
+        return f" through it; {copy_still_read(self.copy)} ({ends})"
 
     def _dropped_text(self, clock: Callable[[int], str], ends_copy: str = "") -> str:
         when = clock(self.at)
@@ -340,8 +353,14 @@ class Departure:
     def end_change(self, clock: Callable[[int], str], lead: str) -> str:
         """The change of end date (`was_until` -> `until`) after `lead`: "changed its end
         from no end date to 2027-06-30 00:00 UTC"; "" when it did not change."""
+        end = self._end_moved(clock)
+        return f"{lead}changed {end}" if end else ""
+
+    def _end_moved(self, clock: Callable[[int], str]) -> str:
+        """ "its end from no end date to 2027-06-30 00:00 UTC" (`end_words`); "" when the end
+        date did not change."""
         words = self.end_words(clock)
-        return f"{lead}changed its end from {words[0]} to {words[1]}" if words else ""
+        return f"its end from {words[0]} to {words[1]}" if words else ""
 
     def terms_change(self, ends: Callable[[int], str]) -> str:
         """What changed, in words: "from read to annotate", "its end from no end date to
@@ -351,10 +370,10 @@ class Departure:
             if self.was_role and self.role and self.was_role != self.role
             else ""
         )
-        end = self.end_change(ends, "")
+        end = self._end_moved(ends)
         if role and end:
-            return f"{role}, and {end.replace('changed ', '', 1)}"
-        return role or end.replace("changed ", "", 1) or "the same terms"
+            return f"{role}, and {end}"
+        return role or end or "the same terms"
 
     def end_words(self, clock: Callable[[int], str]) -> tuple[str, str] | None:
         """The end date before and after the change, each written by `clock` or "no end

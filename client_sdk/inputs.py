@@ -2,7 +2,7 @@
 
 Every public method of `Client` and of its managers (`client.entries`, `client.goals`, ...)
 is wrapped by `checks_inputs`: before the method runs, so before anything is changed, each
-argument is checked by `check_argument` and a bad one raises InvalidInput naming the
+argument is checked against its annotation and a bad one raises InvalidInput naming the
 parameter (NU27 C1, C4, C10):
 
 - Text must be valid Unicode that UTF-8 can encode: a lone surrogate (half of a UTF-16
@@ -214,20 +214,15 @@ def _shown(value: object, field: str) -> str:
     return f"{kind} ({text[:40]}...)" if len(text) > 43 else f"{kind} ({text})"
 
 
-def check_argument(name: str, annotation: object, value: object) -> None:
-    """Raise InvalidInput when argument `name` (annotated `annotation`) holds text that is
-    not valid Unicode, or is not of its annotated plain type (see the module docstring)."""
-    if not _is_path(annotation):
-        _check_value(name, expected(annotation), value)
-
-
 def _is_path(annotation: object) -> bool:
     """A file-system path: not text the SDK stores (PEP 383 escapes allowed)."""
     return isinstance(annotation, str) and re.search(r"\bPath\b", annotation) is not None
 
 
 def _check_value(name: str, wanted: Expected | None, value: object) -> None:
-    """`check_argument` with the annotation read already (`expected`)."""
+    """Raise InvalidInput when argument `name` holds text that is not valid Unicode, or is
+    not of its annotated plain type (`wanted`: the annotation as `expected` reads it; None,
+    any type) (see the module docstring)."""
     if wanted is not None and not wanted.accepts(value):
         hint = ""
         if isinstance(value, str) and wanted.items is not None and len(value) <= 40:
@@ -237,8 +232,8 @@ def _check_value(name: str, wanted: Expected | None, value: object) -> None:
 
 
 def _checked(function: Callable[..., Any]) -> Callable[..., Any]:
-    """`function` with its arguments checked (`check_argument`) before it runs; an async
-    function stays one (the check runs when it is awaited, like any of its errors); an
+    """`function` with its arguments checked (`_check_value`; a path is not) before it runs;
+    an async function stays one (the check runs when it is awaited, like any of its errors); an
     async generator function is checked when called, and its generator returned as is."""
     signature = inspect.signature(function)
     parameters = [
@@ -290,7 +285,7 @@ def _checked(function: Callable[..., Any]) -> Callable[..., Any]:
 def checks_inputs(cls: type[T]) -> type[T]:
     """Class decorator: every public method defined in `cls` (a name not starting with
     "_"; plain, async, async generator, classmethod or staticmethod; not properties) checks
-    its arguments first (`check_argument`)."""
+    its arguments first (`_checked`)."""
     for name, member in list(vars(cls).items()):
         if name.startswith("_"):
             continue

@@ -588,31 +588,25 @@ class Replica:
                     now,
                 )
             ) is not None:
-                told.append(
-                    replace(
-                        changed,
-                        member=self.profile.username,
-                        journal=local.name,
-                        journal_id=local.journal_id.hex(),
-                        owner=self.owner_name(local.owner_id),
-                    )
-                )
+                told.append(self._told_to_me(local, changed))
                 continue
             elif previous.role == "annotate" and local.role == "read":  # a new membership
                 reason, at = departures.NARROWED, now
             else:
                 continue
-            told.append(
-                departures.Departure(
-                    self.profile.username,
-                    local.name,
-                    local.journal_id.hex(),
-                    reason,
-                    at,
-                    self.owner_name(local.owner_id),
-                )
-            )
+            told.append(self._told_to_me(local, departures.Departure("", "", "", reason, at)))
         return told
+
+    def _told_to_me(self, local: LocalJournal, found: departures.Departure) -> departures.Departure:
+        """`found` told to this account as a member of `local`: this account's username,
+        the journal's name and id, and its owner's name (`_shares_ended`, `_served_again`)."""
+        return replace(
+            found,
+            member=self.profile.username,
+            journal=local.name,
+            journal_id=local.journal_id.hex(),
+            owner=self.owner_name(local.owner_id),
+        )
 
     def _served_again(
         self, local: LocalJournal, before: access.Member | None, now: int
@@ -633,13 +627,7 @@ class Replica:
         found = _new_terms(state, before, after, now) or departures.Departure(
             "", "", "", departures.RELISTED, now
         )
-        return replace(
-            found,
-            member=self.profile.username,
-            journal=local.name,
-            journal_id=local.journal_id.hex(),
-            owner=self.owner_name(local.owner_id),
-        )
+        return self._told_to_me(local, found)
 
     def _changed_elsewhere(
         self,

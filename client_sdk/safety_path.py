@@ -215,6 +215,54 @@ def _opt_in_from(state: AccessState, account_id: bytes, handle: bytes) -> int:
     return since
 
 
+def _annotating_since(state: AccessState, handle: bytes) -> int:
+    """When membership `handle` began holding the annotate role it holds now (ms UTC): its
+    `granted` entry's time, or the later time a `changed` entry gave that role back
+    (AccessState.annotate_since). An answer owes that member a flag only when given at or
+    after it, on the immediate path (`_reach`) and the late one (`seal_missed`): no flag
+    for a time they only read."""
+    return max(state.granted_at.get(handle, 0), state.annotate_since.get(handle, 0))
+
+
+@dataclass(frozen=True)
+class _Reached:
+    """A member a flag raised now reaches (`SafetyPath._reach`): `member` (account id hex),
+    `since` (when the opt-in for them was given, ms UTC), `began` (when the membership that
+    opt-in counts for began, `_opt_in_from`) and `floor` (`_annotating_since`)."""
+
+    member: str
+    since: int | None
+    began: int
+    floor: int
+
+    def answered(self, at: int) -> bool:
+        """Whether an answer given at `at` (ms UTC) owes them a flag: after the opt-in, the
+        membership and its annotate role began (safety.answered_after; R37 F5)."""
+        if self.since is None:
+            return False
+        return answered_after(at, self.since, self.began, 0) and self.floor <= at
+
+
+@dataclass(frozen=True)
+class _Reach:
+    """Whom the opt-in of a journal reaches now, read once (`SafetyPath._reach`):
+    `reached`, the members a flag raised now goes to (username -> `_Reached`); `paused`,
+    the members it names for their current membership who hold the read role now
+    (username -> account id hex)."""
+
+    reached: dict[str, _Reached] = field(default_factory=dict)
+    paused: dict[str, str] = field(default_factory=dict)
+
+    def members(self, answered_at: int | None = None) -> dict[str, str]:
+        """`reached` as username -> account id hex; with `answered_at` (ms UTC), only those
+        an answer given then owes a flag (`_Reached.answered`)."""
+        return {
+            name: r.member
+            for name, r in self.reached.items()
+            if answered_at is None or r.answered(answered_at)
+        }
+
+
 LocalJournalOf = Callable[[str | None], Awaitable[LocalJournal]]
 DisplayName = Callable[[LocalJournal], str]
 DocumentOf = Callable[[str, str], Awaitable[tuple[LocalJournal, Document]]]
@@ -281,7 +329,8 @@ class SafetyPath:
         plan = plan_view(found, display) if found is not None else SafetyPlan(display)
         if local.role != "owner":
             return plan
-        reach, paused = await self._reach(local, plan, None) if plan.share_flags else ({}, {})
+        found_reach = await self._reach(local, plan) if plan.share_flags else _Reach()
+        reach, paused = found_reach.members(), found_reach.paused
         shares = await self._current_shares(local)
         members = {s.member_name for s in shares}
         readers = members - reach.keys() - (await self._annotators(local)).keys()
@@ -318,9 +367,12 @@ class SafetyPath:
         plan = plan_view(found, self._display(local)) if found is not None else None
         if plan is None or not plan.share_flags:
             return _reach_status(await self._current_shares(local), {}, ())
-        reached, paused = await self._reach(local, plan, None)
+        reach = await self._reach(local, plan)
         return _reach_status(
-            await self._current_shares(local), reached, plan.flag_members or (), paused
+            await self._current_shares(local),
+            reach.members(),
+            plan.flag_members or (),
+            reach.paused,
         )
 
     async def set_plan(
@@ -464,8 +516,8 @@ class SafetyPath:
         if before is not None and opted_in and before.flag_members is None:
             # as then: also a member it reaches but for the read role they hold now, whose
             # opt-in stands (it counts again with the annotate role)
-            reached, paused = await self._reach(local, before, None)
-            opted = sorted({*reached.values(), *paused.values()})
+            reach = await self._reach(local, before)
+            opted = sorted({*reach.members().values(), *reach.paused.values()})
         elif before is not None and opted_in:
             opted = list(before.flag_members or ())
         else:
@@ -586,17 +638,18 @@ class SafetyPath:
         reads_only: list[str] = []
         if result.safety_concern and plan.share_flags and local.role == "owner":
             answered = round(result.taken_at.timestamp() * 1000)
-            members = await self._members(local, plan, answered)
+            reach = await self._reach(local, plan)
+            members = reach.members(answered)
             flagged_to = sorted(members)
             covered = await self._covered(local, result.id, result.id)
             due = sorted(m for m in members.values() if m not in covered)
             if due:  # not twice: a sync may have sealed one for this result already
                 flag_id = await self._raise_flag(local, result, due)
                 await _cover(self._store, result.id, due)
-            withheld_from, reads_only = await self._withheld(local, plan)
+            withheld_from, reads_only = await self._withheld(local, plan, reach)
             withheld = self._withheld_text(local, withheld_from, reads_only, hints)
             if not flagged_to:
-                no_flag = await self._no_flag(local, plan, answered, withheld)
+                no_flag = await self._no_flag(local, plan, reach, answered, withheld)
         lines = message_lines(
             plan.emergency_number,
             await self._message_crisis_line(result.journal_id),
@@ -670,9 +723,10 @@ class SafetyPath:
             event = keys.new_doc_id(self._replica.profile.account_id).hex()
             await watch_answer(self._store, event, key, "", chosen.id, item, answer, at)
         if plan.share_flags and local.role == "owner":
-            members = await self._members(local, plan, at)
+            reach = await self._reach(local, plan)
+            members = reach.members(at)
             flagged_to = sorted(members)
-            withheld_from, reads_only = await self._withheld(local, plan)
+            withheld_from, reads_only = await self._withheld(local, plan, reach)
             withheld = self._withheld_text(local, withheld_from, reads_only, hints)
             if flagged_to:
                 document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_FLAG)
@@ -682,7 +736,7 @@ class SafetyPath:
                 flag_id = document.doc_id.hex()
                 await _cover(self._store, event, to)
             else:
-                no_flag = await self._no_flag(local, plan, at, withheld)
+                no_flag = await self._no_flag(local, plan, reach, at, withheld)
         lines = message_lines(
             plan.emergency_number,
             await self._message_crisis_line(key),
@@ -808,10 +862,7 @@ class SafetyPath:
         # only members holding the annotate role now, and for an answer given after they
         # hold it again if a `changed` entry gave it back (AccessState.annotate_since)
         current = {
-            m.who.username: (
-                m.who.account_id.hex(),
-                max(state.granted_at[m.handle], state.annotate_since.get(m.handle, 0)),
-            )
+            m.who.username: (m.who.account_id.hex(), _annotating_since(state, m.handle))
             for m in state.members.values()
             if m.who is not None
             and not m.ended(now)
@@ -848,13 +899,15 @@ class SafetyPath:
                 covered.update(to)
         return covered
 
-    async def _withheld(self, local: LocalJournal, plan: SafetyPlan) -> tuple[list[str], list[str]]:
+    async def _withheld(
+        self, local: LocalJournal, plan: SafetyPlan, reach: _Reach
+    ) -> tuple[list[str], list[str]]:
         """The members (usernames, sorted) the opt-in names who read the journal now under a
         share made again since (opted in for an earlier share: R37 F9), whom a flag does not
         reach (safety.withheld_line, R40 F6), and those it names for their current share who
         hold the read role now by the verified chain (safety.reads_only_line): (withheld,
-        reads_only), each sorted, empty when there is none."""
-        reached, paused = await self._reach(local, plan, None)
+        reads_only), each sorted, empty when there is none. `reach`: `_reach` of `plan`."""
+        reached, paused = reach.reached, reach.paused
         withheld: list[str] = []
         if plan.flag_members is not None:
             withheld = sorted(
@@ -879,18 +932,23 @@ class SafetyPath:
         return " ".join(lines) if lines else None
 
     async def _no_flag(
-        self, local: LocalJournal, plan: SafetyPlan, answered_at: int, withheld: str | None
+        self,
+        local: LocalJournal,
+        plan: SafetyPlan,
+        reach: _Reach,
+        answered_at: int,
+        withheld: str | None,
     ) -> str:
         """Why no flag was sealed although the client opted in (safety.no_flag_line): for an
         answer dated before the opt-in or the share of a member it names who reads the
         journal now (R37 F5), that; for members it names who read it under a share made
         again since (`withheld`), that (R40 F6); else as of the last sync, nobody it names
-        reads it."""
-        if await self._members(local, plan):
+        reads it. `reach`: `_reach` of `plan`."""
+        if reach.reached:
             return no_flag_before_line(
                 self._display(local),
                 to_datetime(answered_at).strftime("%Y-%m-%d %H:%M UTC"),
-                sorted(await self._members(local, plan)),
+                sorted(reach.reached),
             )
         if withheld is not None:
             return withheld
@@ -944,19 +1002,17 @@ class SafetyPath:
         (ms, the answer's time), only those opted in, shared with and holding the annotate
         role at or before it (R37 F5: a form done on paper before the opt-in gets no flag;
         safety.answered_after; no flag for an answer given while they only read)."""
-        return (await self._reach(local, plan, answered_at))[0]
+        return (await self._reach(local, plan)).members(answered_at)
 
-    async def _reach(
-        self, local: LocalJournal, plan: SafetyPlan, answered_at: int | None
-    ) -> tuple[dict[str, str], dict[str, str]]:
-        """(`_members`, the members the opt-in names for their current membership who hold
-        the read role now: no flag reaches them until the owner gives them the annotate role
-        again, when the opt-in, never withdrawn, counts again), each username -> account id
-        hex, decided together from the owner's signed plan and the journal's verified access
-        chain on this device."""
+    async def _reach(self, local: LocalJournal, plan: SafetyPlan) -> _Reach:
+        """`_members` with what decides each one's flag for an answer (`_Reached`), and the
+        members the opt-in names for their current membership who hold the read role now:
+        no flag reaches them until the owner gives them the annotate role again, when the
+        opt-in, never withdrawn, counts again; decided together from the owner's signed plan
+        and the journal's verified access chain on this device."""
         state = self._replica.chains.state(local.journal_id)
         if state is None:
-            return {}, {}
+            return _Reach()
         began = self._granted_at(local)
         now = now_ms()
         terms = {
@@ -964,7 +1020,8 @@ class SafetyPath:
             for m in state.members.values()
             if m.who is not None and not m.ended(now)
         }
-        found, paused = {}, {}
+        found: dict[str, _Reached] = {}
+        paused: dict[str, str] = {}
         for share in await self._current_shares(local):
             member = share.member_id.hex()
             current = terms.get(member)
@@ -977,21 +1034,16 @@ class SafetyPath:
             if current.role != "annotate":
                 paused[share.member_name] = member
                 continue
-            since = plan.opted_in_at(member)
             # The opt-in may come from an earlier membership the server's word closed
             # (`began`), but the answer must come after this membership and its annotate role
             # began: the floor `seal_missed` uses too (no flag for a time they only read).
-            floor = max(
-                state.granted_at.get(current.handle, 0), state.annotate_since.get(current.handle, 0)
+            found[share.member_name] = _Reached(
+                member,
+                plan.opted_in_at(member),
+                began[member],
+                _annotating_since(state, current.handle),
             )
-            if answered_at is not None and (
-                since is None
-                or not answered_after(answered_at, since, began[member], 0)
-                or floor > answered_at
-            ):
-                continue
-            found[share.member_name] = member
-        return found, paused
+        return _Reach(found, paused)
 
     def _granted_at(self, local: LocalJournal) -> dict[str, int]:
         """Account id (hex) -> when the membership an opt-in must be given in began

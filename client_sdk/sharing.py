@@ -1260,25 +1260,15 @@ class Sharing:
             if found:
                 pending.told = [d for d in pending.told if d not in found]
                 await tx.set_setting(departures.PENDING, pending.encode())
-        reason = found[-1].reason if found else departures.LEFT
-        said = {
-            departures.ERASED: "the server says their account was deleted",
-            departures.LEFT: "the server says they left the share (not signed by them)",
-        }.get(reason, "the server no longer serves them and did not say why")
-        if found:
-            names = {j.journal_id: j.name for j in await self.store.journals()}
-            copy = self._copy_kept_for(found[-1], names)
-            if copy:
-                said += (
-                    f" (they still read {copy!r}, the copy of some of its fields you keep for "
-                    "them, so what it copies of new entries still reaches them)"
-                )
+        said = departures.server_word(found[-1].reason if found else departures.LEFT)
+        names = {j.journal_id: j.name for j in await self.store.journals()}
+        copy = self._copy_kept_for(found[-1], names) if found else ""
+        if copy:
+            said += f" ({departures.copy_still_read(copy)})"
         again = f"tj share {shlex.quote(journal.name)} {shlex.quote(peer.username)} --full"
         settings = self.kept_disclosures().get(journal.journal_id)
         if settings is not None and settings.kind == "mirror" and settings.mirror_of:
-            source = {j.journal_id: j.name for j in await self.store.journals()}.get(
-                settings.mirror_of
-            )
+            source = names.get(settings.mirror_of)
             if source is not None:
                 again = (
                     f"tj share {shlex.quote(source)} {shlex.quote(peer.username)} --only "

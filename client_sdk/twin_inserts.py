@@ -341,22 +341,31 @@ def carries_stripped(update: bytes, state: bytes) -> bool:
             stripped.setdefault(item.client, []).append((item.clock, item.length))
     if not stripped:
         return False
+    deletes = {client: sorted(found) for client, found in deletes.items()}  # sorted once,
+    ranges = {client: sorted(found) for client, found in ranges.items()}  # not per item
     live = [
         item
         for item in held
         if item.placed
         and not item.gone
-        and not _covered(deletes.get(item.client, []), item.clock, item.length)
+        and not _covered_sorted(deletes.get(item.client, []), item.clock, item.length)
     ]
-    if not all(_covered(ranges.get(i.client, []), i.clock, i.length) for i in live):
+    if not all(_covered_sorted(ranges.get(i.client, []), i.clock, i.length) for i in live):
         return False
     return any(_touched(stripped.get(i.client, []), i.clock, i.length) for i in live)
 
 
 def _covered(ranges: list[tuple[int, int]], clock: int, length: int) -> bool:
     """Whether the clocks [clock, clock + length) are all within `ranges` ((start, size))."""
+    return _covered_sorted(sorted(ranges), clock, length)
+
+
+def _covered_sorted(ranges: list[tuple[int, int]], clock: int, length: int) -> bool:
+    """`_covered` for `ranges` sorted already (a caller asking of many items sorts once)."""
     at = clock
-    for start, size in sorted(ranges):
+    for start, size in ranges:
+        if start > at:
+            break  # sorted: no later range starts at or before `at`
         if start <= at < start + size:
             at = start + size
         if at >= clock + length:

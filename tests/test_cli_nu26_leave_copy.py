@@ -93,3 +93,28 @@ async def test_leave_names_the_copy_that_keeps_arriving(
     gone = await drsmith.ok("leave", COPY, "--yes")
     assert gone.stderr == f"You left {COPY}; it is no longer shared with you.\n"
     assert all(j["share_ended"] for j in await drsmith.json("shared-with-me"))
+
+
+async def test_new_terms_refused_after_a_leave_name_the_copy_still_read(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """New terms given before a sync saw the leave are refused (the member is taken off the
+    journal's access first); the refusal names the field-level copy they still read, in the
+    words of the sync's notice (NU26 C2)."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--full", TOFU)
+    await ana.ok("share", "Personal", "drsmith", "--only", "mood,tags", "--yes")  # narrow
+    await ana.ok("share", "Personal", "drsmith", "--full", "--yes")  # and widen again
+    await drsmith.ok("sync")
+    await drsmith.ok("leave", "ana/Personal", "--yes")
+
+    refused = await ana.tj("share", "Personal", "drsmith", "--role", "annotate")
+    assert refused.exit_code == 1, refused.output
+    assert " ".join(refused.stderr.split()) == (
+        "Error: drsmith no longer reads 'Personal': the server says they left the share (not "
+        "signed by them) (they still read 'Personal (mood, tags) for drsmith', the copy of "
+        "some of its fields you keep for them, so what it copies of new entries still "
+        "reaches them), so this device removed them from the journal's access and nothing "
+        "else was changed. To share it with them again: tj share Personal drsmith --full"
+    ), refused.stderr

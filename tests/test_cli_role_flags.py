@@ -90,3 +90,19 @@ async def test_a_therapist_made_read_only_is_not_offered_a_flag_to_acknowledge(
     refused = await drsmith.tj("safety", "ack", flag["id"])
     assert refused.exit_code != 0
     assert "you only read" in " ".join(refused.stderr.split())
+
+
+async def test_the_annotate_role_for_a_member_never_opted_in_says_flags_are_off(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A read-only member given the annotate role is told "on again" only when the opt-in
+    for their share stood while they read; never opted in, flags are off, and said so."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
+    again = await ana.ok("share", "Personal", "drsmith", "--role", "annotate")
+    said = " ".join(again.stderr.split())
+    assert "on again" not in said, said
+    assert "Safety flags: off for drsmith." in said, said
+    [share] = await ana.json("shares")
+    assert (share["role"], share["safety_flags"]) == ("annotate", False)

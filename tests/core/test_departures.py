@@ -90,3 +90,23 @@ def test_a_share_ended_from_one_of_the_owners_devices_says_so_without_naming_the
     )
     mine = Departure("tom", "Personal", JOURNAL, departures.EXPIRED, 1_796_239_541_314)
     assert "one of your devices removed them" in str(mine) and "this device" not in str(mine)
+
+
+def test_new_terms_told_from_another_device_say_what_changed() -> None:
+    """`Departure.terms_change`, and `describe` of a change made from one of the owner's
+    devices: the role, the end date, both joined, or neither (NU26 C5)."""
+    ends = {0: "no end date", 1_000: "DATE"}.__getitem__
+    base = Departure("tom", "Personal", JOURNAL, departures.CHANGED, at=1_000)
+    role = replace(base, was_role="read", role="annotate")
+    end = replace(base, was_until=0, until=1_000)
+    both = replace(role, was_until=0, until=1_000)
+    assert role.terms_change(ends) == "from read to annotate"
+    assert end.terms_change(ends) == "its end from no end date to DATE"
+    assert both.terms_change(ends) == "from read to annotate, and its end from no end date to DATE"
+    assert base.terms_change(ends) == "the same terms"
+    assert both.describe(lambda at: "WHEN", ends) == (
+        "tom's share of Personal was given new terms from one of your devices (WHEN): from "
+        "read to annotate, and its end from no end date to DATE"
+    )
+    assert end.end_change(ends, ", and ") == ", and changed its end from no end date to DATE"
+    assert base.end_change(ends, ", and ") == ""

@@ -11,9 +11,25 @@ from pathlib import Path
 import pytest
 
 from client_sdk.errors import InvalidInput
-from client_sdk.inputs import check_argument, check_text, checks_inputs, expected
+from client_sdk.inputs import check_text, checks_inputs, expected
 
 HALF = "\ud83d"  # the first half of 😀 (U+1F600) alone
+
+
+def check_argument(name: str, annotation: str, value: object) -> None:
+    """Pass `value` as argument `name`, annotated `annotation`, to a public method of a class
+    that `checks_inputs` decorates: the one way the SDK checks an argument."""
+
+    def method(self: object, value: object) -> None:
+        return None
+
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    signature = inspect.Signature(
+        [inspect.Parameter("self", kind), inspect.Parameter(name, kind, annotation=annotation)]
+    )
+    method.__signature__ = signature  # type: ignore[attr-defined]
+    manager = checks_inputs(type("Manager", (), {"method": method}))
+    manager().method(value)
 
 
 def test_check_text_names_the_field_and_position_and_never_quotes_the_text() -> None:

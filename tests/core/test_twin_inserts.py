@@ -432,3 +432,21 @@ def test_any_edit_inside_a_twin_copy_deleted_meanwhile_reads_as_written(
     )
     if ids[1] < ids[0]:
         assert entry_view(phone).body == edited
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.tuples(st.integers(0, 40), st.integers(1, 12)), max_size=8),
+    st.integers(0, 50),
+    st.integers(1, 12),
+)
+def test_covered_clocks_are_those_some_range_holds(
+    ranges: list[tuple[int, int]], clock: int, length: int
+) -> None:
+    """`_covered` (and `_covered_sorted`, which `carries_stripped` uses with each client's
+    ranges sorted once) says whether every clock of [clock, clock + length) is in one of
+    the ranges ((start, size)), in any order, overlapping or not."""
+    held = {c for start, size in ranges for c in range(start, start + size)}
+    every = all(c in held for c in range(clock, clock + length))
+    assert twin_inserts._covered(ranges, clock, length) is every
+    assert twin_inserts._covered_sorted(sorted(ranges), clock, length) is every
