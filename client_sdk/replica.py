@@ -89,6 +89,13 @@ STALLED_ROUNDS = 3
 PULL_MARGIN = 8
 """Sync replies one pull may take beyond the records its first reply claims (sync.PullBudget)."""
 UNVERIFIED_SHARE_BYTES = hold_back.UNVERIFIED_SHARE_BYTES  # all unverified owners together
+
+AFTER_PAGE_TEST_HOOK: Callable[[bytes], Coroutine[Any, Any, None]] | None = None
+"""Test-only setting, None in any real use: crash tests set it, in a client process they
+then kill (SIGKILL), to hold a sync right after the transaction of a page that changed a
+document commits (`Replica._apply_page`; awaited with the journal's id). Whatever a pull
+writes outside that transaction is lost with the process (tests/client/
+test_merge_writes_crash.py)."""
 SKIP_ALL = wire.U63
 """The cursor a /v1/sync request names for a journal held back: past any head, so an honest
 server sends none of its records (the device's own cursor stays where the pull stopped)."""
@@ -2571,6 +2578,8 @@ class Replica:
             # finding 3); a real one shows in the next reply, whose head is then below the
             # cursor kept.
             await tx.advance_cursor(journal.journal_id, page.cursor)
+        if AFTER_PAGE_TEST_HOOK is not None and changed:
+            await AFTER_PAGE_TEST_HOOK(journal.journal_id)
         if late:
             self._late.setdefault(journal.journal_id, []).extend(late)
         if owned is not None:
