@@ -2255,7 +2255,7 @@ class Replica:
                     report.withheld.append(gap)
                 elif await self._erased(gap.author, erased):
                     report.erased.append(gap)
-                    report.erased_names.update(self._erased_names(journal, gap.author, state))
+                    self._erased_names(report, journal, gap.author, state)
                 else:
                     report.withheld.append(gap)
         if not report.erased:
@@ -2273,20 +2273,23 @@ class Replica:
                 )
 
     def _erased_names(
-        self, journal: LocalJournal, author: bytes, state: AccessState | None
-    ) -> dict[bytes, str]:
-        """`SyncReport.erased_names` for one erased author's gap: the journal's name as an
-        app shows it, and the author's username where the journal's verified access chain
-        names it (`AccessState.signers`: current or former members this device knows, opened
-        from the owner-signed chain), never the server's word."""
+        self,
+        report: sync_plan.SyncReport,
+        journal: LocalJournal,
+        author: bytes,
+        state: AccessState | None,
+    ) -> None:
+        """Name one erased author's gap in `report`: the journal's name as an app shows it
+        (`SyncReport.erased_journals`), and the author's username where the journal's
+        verified access chain names it (`erased_authors`; `AccessState.signers`: current or
+        former members this device knows, opened from the owner-signed chain), never the
+        server's word."""
         mine = journal.owner_id == self.profile.account_id
-        names = {
-            journal.journal_id: journal.name if mine else f"{journal.owner_name}/{journal.name}"
-        }
+        shown = journal.name if mine else f"{journal.owner_name}/{journal.name}"
+        report.erased_journals[journal.journal_id] = shown
         who = state.signers.get(author) if state is not None else None
         if who is not None and who.username:
-            names[author] = who.username
-        return names
+            report.erased_authors[author] = who.username
 
     async def _erased(self, account_id: bytes, known: dict[bytes, bool]) -> bool:
         """Whether the server says this account no longer exists (its word, reported)."""
