@@ -199,3 +199,27 @@ async def test_a_savepoint_undoes_its_own_writes_only(tmp_path: Path) -> None:
         assert values == [1, None, 4, 5]
     finally:
         await store.close()
+
+
+async def test_a_twin_in_a_journal_archived_meanwhile_is_told_and_the_page_is_stored(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """An archived journal takes no new writes, the twin delete included: the pull that
+    finds the twins tells it as a problem of the sync (it raised AccessError once the page
+    was stored before), and the page is stored: the next sync has nothing to pull again."""
+    laptop = await signup("ana", "laptop")
+    phone = await login("ana", "phone")
+    await laptop.journals.create("Work")
+    entry = await laptop.entries.write("Work", "I went to teh park today.", title="Park")
+    await settle(laptop, phone)
+    fixed = "I went to the park today."
+    await laptop.entries.edit(entry.id, body=fixed)
+    await phone.entries.edit(entry.id, body=fixed)
+    await phone.sync()
+    await phone.journals.archive("Work")
+    report = await laptop.sync()
+    assert len(report.problems) == 1, report.problems
+    assert "'Park'" in report.problems[0] and "archived" in report.problems[0]
+    assert "thethe" in (await laptop.entries.get(entry.id)).body  # the phone's fix is in
+    again = await laptop.sync()
+    assert (again.pulled, again.problems) == (0, [])
