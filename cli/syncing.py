@@ -53,7 +53,8 @@ def show_report(report: SyncReport, as_json: bool, one_line: bool = False) -> No
     for gap in report.withheld:
         output.message(f"Warning: the server is withholding records: {describe_gap(gap)}")
     for journal_id, author, count in erased_by_account(report.erased):  # once each (NU24 C6)
-        output.message(f"Notice: {erased_text(journal_id, author, count, report.erased_names)}")
+        names = (report.erased_journals, report.erased_authors)
+        output.message(f"Notice: {erased_text(journal_id, author, count, *names)}")
     for rollback in report.rollbacks:
         output.message(f"Warning: nothing is sent for this journal until it is fixed: {rollback}")
     for chain in report.update_needed:

@@ -89,6 +89,13 @@ STALLED_ROUNDS = 3
 PULL_MARGIN = 8
 """Sync replies one pull may take beyond the records its first reply claims (sync.PullBudget)."""
 UNVERIFIED_SHARE_BYTES = hold_back.UNVERIFIED_SHARE_BYTES  # all unverified owners together
+
+AFTER_PAGE_TEST_HOOK: Callable[[bytes], Coroutine[Any, Any, None]] | None = None
+"""Test-only setting, None in any real use: crash tests set it, in a client process they
+then kill (SIGKILL), to hold a sync right after the transaction of a page that changed a
+document commits (`Replica._apply_page`; awaited with the journal's id). Whatever a pull
+writes outside that transaction is lost with the process (tests/client/
+test_merge_writes_crash.py)."""
 SKIP_ALL = wire.U63
 """The cursor a /v1/sync request names for a journal held back: past any head, so an honest
 server sends none of its records (the device's own cursor stays where the pull stopped)."""
@@ -1066,27 +1073,33 @@ class Replica:
         await self.load_access()
         self.chains.current(journal.journal_id)  # refuse to seal for a rolled-back journal
         key = await self.journal_key(journal, journal.epoch)
-        record_id = crypto.random_bytes(wire.ID_BYTES)
         async with self.store.transaction() as tx:
-            body, _ = await self._new_body(
-                tx, journal, (document.doc_id, document.kind), records.UPDATE, update
-            )
-            ciphertext = self._seal(journal, key, record_id, body)
-            _check_size(ciphertext)
-            await tx.add_outbox(
-                journal.journal_id, record_id, journal.epoch, ciphertext, document.doc_id
-            )
-            await tx.mark_seen(
-                [self._seen(journal.journal_id, record_id, None, journal.epoch, body)]
-            )
-            if body.covers:
-                await tx.put_covers(
-                    journal.journal_id, record_id, counting.encode_covers(body.covers)
-                )
+            await self._seal_update(tx, journal, key, document, update)
             await tx.put_documents(await _merged(tx, journal, [document]), now_ms())
             await tx.set_creators({document.doc_id: self.profile.account_id})
         if self.on_change is not None:
             self.on_change(journal, [document], "local")
+
+    async def _seal_update(
+        self, tx: Transaction, journal: LocalJournal, key: bytes, document: Document, update: bytes
+    ) -> None:
+        """Seal `update` of `document` as this device's next record in `journal` (under
+        `key`, of `journal.epoch`) into the outbox, within `tx`: its counter, seen vector and
+        covers from what `tx` reads. The document's new state is the caller's to store.
+        Raises InvalidInput (`_check_size`) when the record is larger than the server takes:
+        what `tx` wrote for it (the counter taken) is then the caller's to roll back."""
+        record_id = crypto.random_bytes(wire.ID_BYTES)
+        body, _ = await self._new_body(
+            tx, journal, (document.doc_id, document.kind), records.UPDATE, update
+        )
+        ciphertext = self._seal(journal, key, record_id, body)
+        _check_size(ciphertext)
+        await tx.add_outbox(
+            journal.journal_id, record_id, journal.epoch, ciphertext, document.doc_id
+        )
+        await tx.mark_seen([self._seen(journal.journal_id, record_id, None, journal.epoch, body)])
+        if body.covers:
+            await tx.put_covers(journal.journal_id, record_id, counting.encode_covers(body.covers))
 
     async def commit_new(
         self,
@@ -2230,7 +2243,7 @@ class Replica:
                     report.withheld.append(gap)
                 elif await self._erased(gap.author, erased):
                     report.erased.append(gap)
-                    report.erased_names.update(self._erased_names(journal, gap.author, state))
+                    self._erased_names(report, journal, gap.author, state)
                 else:
                     report.withheld.append(gap)
         if not report.erased:
@@ -2248,20 +2261,23 @@ class Replica:
                 )
 
     def _erased_names(
-        self, journal: LocalJournal, author: bytes, state: AccessState | None
-    ) -> dict[bytes, str]:
-        """`SyncReport.erased_names` for one erased author's gap: the journal's name as an
-        app shows it, and the author's username where the journal's verified access chain
-        names it (`AccessState.signers`: current or former members this device knows, opened
-        from the owner-signed chain), never the server's word."""
+        self,
+        report: sync_plan.SyncReport,
+        journal: LocalJournal,
+        author: bytes,
+        state: AccessState | None,
+    ) -> None:
+        """Name one erased author's gap in `report`: the journal's name as an app shows it
+        (`SyncReport.erased_journals`), and the author's username where the journal's
+        verified access chain names it (`erased_authors`; `AccessState.signers`: current or
+        former members this device knows, opened from the owner-signed chain), never the
+        server's word."""
         mine = journal.owner_id == self.profile.account_id
-        names = {
-            journal.journal_id: journal.name if mine else f"{journal.owner_name}/{journal.name}"
-        }
+        shown = journal.name if mine else f"{journal.owner_name}/{journal.name}"
+        report.erased_journals[journal.journal_id] = shown
         who = state.signers.get(author) if state is not None else None
         if who is not None and who.username:
-            names[author] = who.username
-        return names
+            report.erased_authors[author] = who.username
 
     async def _erased(self, account_id: bytes, known: dict[bytes, bool]) -> bool:
         """Whether the server says this account no longer exists (its word, reported)."""
@@ -2506,6 +2522,13 @@ class Replica:
         ]
         owned: set[bytes] | None = None  # re-opened: those this call removed from the kept
         late, cut_covers = self._across_cut(journal, page, trusted)
+        mine = journal.role == "owner" and self.chains.problem(journal.journal_id) is None
+        writing = (
+            await self._merge_writing(journal, changed, documents, creators, was_removed)
+            if mine
+            else _MergeWriting(journal)
+        )
+        written: list[Document] = []
         async with self.store.transaction() as tx:
             if parked:
                 owned = await tx.unpark(journal.journal_id, [r.record_id for r in page.records])
@@ -2559,16 +2582,26 @@ class Replica:
             # finding 3); a real one shows in the next reply, whose head is then below the
             # cursor kept.
             await tx.advance_cursor(journal.journal_id, page.cursor)
+            if owned is not None:
+                # Another process of this profile re-opened some of these records first and
+                # announced them: applying them again changed nothing; announce only ours
+                # (and write at the merge only for ours: the other process did for its own).
+                ours = {body.doc_id for record, body in opened_bodies if record.record_id in owned}
+                changed = {doc_id: doc for doc_id, doc in changed.items() if doc_id in ours}
+                arrivals = {doc_id: a for doc_id, a in arrivals.items() if doc_id in ours}
+                accepted = [s for s in accepted if s.record_id in owned]
+                problems = [p for p in problems if p.record_id in owned]
+            if mine:
+                # What the merge calls for is written with the page, never after it: the
+                # cursor is past the page once this commits, and a later sync finds these
+                # documents unchanged, so nothing would write it again (a crash between).
+                written = await self._write_at_merge(
+                    tx, writing, changed, documents, creators, was_removed, carried_again, report
+                )
+        if AFTER_PAGE_TEST_HOOK is not None and changed:
+            await AFTER_PAGE_TEST_HOOK(journal.journal_id)
         if late:
             self._late.setdefault(journal.journal_id, []).extend(late)
-        if owned is not None:
-            # Another process of this profile re-opened some of these records first and
-            # announced them: applying them again changed nothing; announce only ours.
-            ours = {body.doc_id for record, body in opened_bodies if record.record_id in owned}
-            changed = {doc_id: doc for doc_id, doc in changed.items() if doc_id in ours}
-            arrivals = {doc_id: a for doc_id, a in arrivals.items() if doc_id in ours}
-            accepted = [s for s in accepted if s.record_id in owned]
-            problems = [p for p in problems if p.record_id in owned]
         for doc_id, arrival in arrivals.items():
             if not self._mine_to_hear(journal, arrival.kind, changed.get(doc_id)):
                 continue
@@ -2594,23 +2627,8 @@ class Replica:
                 [body.version for _, body in newer],
                 records.RECORD_VERSION,
             )
-        mine = journal.role == "owner" and self.chains.problem(journal.journal_id) is None
-        if mine:
-            await self._mark_carried_again(carried_again, changed)
-            for doc_id, document in changed.items():
-                if doc_id in documents and creators.get(doc_id) == self.profile.account_id:
-                    await self._keep_one_twin(journal, document, documents[doc_id])
-        back = [d for d in was_removed if d in changed and not removed(changed[d])]
-        if back and mine:
-            for doc_id in back:
-                await self._restore_kept(journal, changed[doc_id], documents.get(doc_id), report)
-                try:
-                    await self.restored(journal, doc_id)
-                    # its snapshot for the members goes in this sync too, as a restore made
-                    # here would: they wait for nothing else
-                    self._pull_wrote = self._pull_wrote or self._restore_seals(journal)
-                except InvalidInput as error:  # too large to seal again: told, not raised
-                    report.add_problem(journal.journal_id, journal.name, str(error))
+        if written and self.on_change is not None:
+            self.on_change(journal, written, "local")
         progress = {s.record_id for s in accepted} | {s.record_id for s in kept_newer}
         progress |= echoed - counted
         progress |= {r.record_id for r in earlier if r.seq <= history}
@@ -4204,31 +4222,144 @@ class Replica:
         state = self.chains.state(journal.journal_id)
         return journal.role == "owner" and state is not None and bool(state.members or state.cut)
 
+    async def _merge_writing(
+        self,
+        journal: LocalJournal,
+        changed: dict[bytes, Document],
+        documents: dict[bytes, StoredDocument],
+        creators: dict[bytes, bytes],
+        was_removed: dict[bytes, str],
+    ) -> _MergeWriting:
+        """What `_write_at_merge` needs that a transaction cannot read (keys, the journal
+        list), read before the page's transaction, for a page of an owned journal whose
+        chain verified (`changed`, `documents`, `creators`, `was_removed` as `_apply_page`
+        holds them): no key is read when no document of the page can call for a write.
+        A journal this device may not write in now (archived: `may_write`; no verified
+        chain) gives `refused`, told for each write it calls for. NetworkError (a key to
+        fetch, offline) propagates: nothing of the page is stored, the next sync applies
+        it and writes these."""
+        me = self.profile.account_id
+        twins = any(d in documents and creators.get(d) == me for d in changed)
+        back = any(d in changed for d in was_removed)
+        writing = _MergeWriting(journal)
+        if twins or back:
+            try:
+                journal = await self.may_write(journal, ENTRY)
+                self.chains.current(journal.journal_id)  # never seal for a rolled-back chain
+                key = await self.journal_key(journal, journal.epoch)
+                writing = _MergeWriting(journal, key)
+            except (AccessError, IntegrityError) as error:
+                writing = _MergeWriting(journal, refused=str(error))
+        if back and self._restore_seals(journal):
+            writing = dataclasses.replace(writing, snapshot=await self._current_key(journal))
+        return writing
+
+    async def _write_at_merge(
+        self,
+        tx: Transaction,
+        writing: _MergeWriting,
+        changed: dict[bytes, Document],
+        documents: dict[bytes, StoredDocument],
+        creators: dict[bytes, bytes],
+        was_removed: dict[bytes, str],
+        carried_again: set[bytes],
+        report: sync_plan.SyncReport,
+    ) -> list[Document]:
+        """Within the transaction of a page of an owned journal whose chain verified
+        (`_apply_page`), once the page's documents are stored: what merging it calls for on
+        this device, in the same transaction, since nothing writes it again once the page
+        is stored (the cursor is past it; a later sync finds these documents unchanged).
+        The restore-anew markers of entries whose removal another device carried again
+        (`_mark_carried_again`), the twin deletes and carried edits (`_keep_one_twin`), and
+        for each entry another device took out of the trash the values this device kept
+        written anew (`_restore_kept`) and its snapshot for the members (`restored`).
+        `writing` from `_merge_writing`. A record too large to seal, or a journal this
+        device may not write in, is a problem of the sync in `report` (that write is not
+        made; the page is stored all the same). Returns the documents changed, stored here;
+        `changed` holds them as stored."""
+        me = self.profile.account_id
+        await self._mark_carried_again(tx, carried_again, changed)
+        written: dict[bytes, Document] = {}
+        for doc_id, document in changed.items():
+            if doc_id in documents and creators.get(doc_id) == me:
+                if await self._keep_one_twin(tx, writing, document, documents[doc_id], report):
+                    written[doc_id] = document
+        for doc_id in [d for d in was_removed if d in changed and not removed(changed[d])]:
+            document = changed[doc_id]
+            if await self._restore_kept(tx, writing, document, documents.get(doc_id), report):
+                written[doc_id] = document
+            await self._seal_restored(tx, writing, document, report)
+        if written:
+            stored = [_stored(writing.journal, document) for document in written.values()]
+            await tx.put_documents(stored, now_ms())
+            await tx.set_creators({doc_id: me for doc_id in written})
+        return list(written.values())
+
+    async def _seal_at_merge(
+        self,
+        tx: Transaction,
+        writing: _MergeWriting,
+        document: Document,
+        update: bytes,
+        report: sync_plan.SyncReport,
+        told: Callable[[Document, str], str],
+    ) -> bool:
+        """Seal `update` of `document` (`_seal_update`) within `tx`, all of it or nothing
+        (a savepoint): False, with `told(document, why)` a problem of the sync in `report`,
+        when the journal refuses writes here (`writing.refused`) or the record is too large
+        (InvalidInput); the rest of `tx` stands either way."""
+        journal = writing.journal
+        if writing.key is None:
+            reason = writing.refused or "no key of the journal's epoch on this device"
+            report.add_problem(journal.journal_id, journal.name, told(document, reason))
+            return False
+        try:
+            async with tx.savepoint():
+                await self._seal_update(tx, journal, writing.key, document, update)
+        except InvalidInput as error:
+            report.add_problem(journal.journal_id, journal.name, told(document, str(error)))
+            return False
+        self._pull_wrote = True
+        return True
+
     async def _keep_one_twin(
-        self, journal: LocalJournal, document: Document, before: StoredDocument
-    ) -> None:
+        self,
+        tx: Transaction,
+        writing: _MergeWriting,
+        document: Document,
+        before: StoredDocument,
+        report: sync_plan.SyncReport,
+    ) -> bool:
         """Words inserted at the same place on two devices before either had the other's
         (the same typo fixed on both: "thethe") are kept once: the copies of all but the
         lowest Yjs client are deleted by a change of this device (`twin_inserts`), which every
         owner's device that finds them writes alike (R45 F3). Edits this device held of a copy
         so deleted (`before`: the document as it held it before this page), made before it
-        had the delete, are then carried over to the copy kept (`carry_twin_edits`, R48 F1)."""
+        had the delete, are then carried over to the copy kept (`carry_twin_edits`, R48 F1).
+        Sealed within `tx`, the page's (`_write_at_merge`): `document` gets what was sealed,
+        its storing is the caller's. Returns whether anything was."""
         if removed(document):
-            return  # in the trash or deleted: a restore brings back what it holds
+            return False  # in the trash or deleted: a restore brings back what it holds
+        wrote = False
         update = twin_deletes(document.state())
-        if update is not None:
+        if update is not None and await self._seal_at_merge(
+            tx, writing, document, update, report, not_kept_once
+        ):
             document.apply(update)
-            await self.commit(journal, document, update)
-            self._pull_wrote = True
+            wrote = True
         if document.kind != ENTRY:
-            return
-        carried = carry_twin_edits(document, before.state)
-        if carried is not None:
-            await self.commit(journal, document, carried)
-            self._pull_wrote = True
+            return wrote
+        copy = Document.from_state(document.doc_id, document.kind, document.state())
+        carried = carry_twin_edits(copy, before.state)  # edits `copy`: `document` if sealed
+        if carried is not None and await self._seal_at_merge(
+            tx, writing, document, carried, report, not_carried_over
+        ):
+            document.apply(carried)
+            wrote = True
+        return wrote
 
     async def _mark_carried_again(
-        self, doc_ids: set[bytes], changed: dict[bytes, Document]
+        self, tx: Transaction, doc_ids: set[bytes], changed: dict[bytes, Document]
     ) -> None:
         """Entries in the trash whose removal another owner device carried again at a share
         (R46 F7: its values stripped, `twin_inserts.carries_stripped`), which this device
@@ -4236,50 +4367,78 @@ class Replica:
         here writes them anew (`restore_entry_update(anew=True)`), as on the sharing device.
         The marker is `{}` (no change of this device's own was carried deleted); a marker
         already set is kept. Not on a device pulling another's restore (R48 F3, F4): the
-        device that restores writes them, once, before any later edit of its own."""
-        doc_ids = {d for d in doc_ids if removed(changed[d])}
-        if not doc_ids:
-            return
-        async with self.store.transaction() as tx:
-            for doc_id in sorted(doc_ids):
-                marker = restore_anew_setting(doc_id)
-                if not await tx.setting(marker):
-                    await tx.set_setting(marker, json.dumps({}))
+        device that restores writes them, once, before any later edit of its own. Within
+        `tx`, the page's (`_write_at_merge`)."""
+        for doc_id in sorted(d for d in doc_ids if d in changed and removed(changed[d])):
+            marker = restore_anew_setting(doc_id)
+            if not await tx.setting(marker):
+                await tx.set_setting(marker, json.dumps({}))
 
     async def _restore_kept(
         self,
-        journal: LocalJournal,
+        tx: Transaction,
+        writing: _MergeWriting,
         document: Document,
         before: StoredDocument | None,
         report: sync_plan.SyncReport,
-    ) -> None:
+    ) -> bool:
         """`document`, an entry this device held in the trash (`before`: as it held it), was
         taken out of it by another device's record just pulled. If this device kept values
         of it that every other device holds deleted (its restore-anew marker, set when a
         share's re-seal carried them so: `restore_anew_setting`), it writes them anew now,
         as a restore made here would (`restore_kept_update`), and forgets the marker: else
         they would be lost on every device, this one too once the restoring device's
-        snapshot of the entry arrives (R45 F6). When they cannot be written (the entry with
-        them is more than one record carries: `commit` raises InvalidInput), that is a
-        problem of the sync in `report`, not raised: the page is stored already (the values
-        are then lost: writing them in several records is not done)."""
+        snapshot of the entry arrives (R45 F6). Within `tx`, the page's (`_write_at_merge`):
+        the marker is read and forgotten, and the values sealed, with the page, so that no
+        crash leaves the restore stored and the values not written. When they cannot be
+        written (the entry with them is more than one record carries: InvalidInput), that is
+        a problem of the sync in `report`, not raised, and the marker is forgotten (the
+        values are then lost: writing them in several records is not done); a journal this
+        device may not write in (`writing.refused`) keeps the marker. Returns whether the
+        values were sealed (`document` then holds them)."""
         marker = restore_anew_setting(document.doc_id)
-        value = await self.store.setting(marker)
+        value = await tx.setting(marker)
         if before is None or document.kind != ENTRY or not value:
-            return
+            return False
         try:  # a marker of an earlier version is `True`: which changes, unknown
             since = {int(c): int(k) for c, k in json.loads(value).items()}
         except (TypeError, ValueError, AttributeError):
             since = None
-        update = restore_kept_update(document, stored_document(before), now_ms(), since)
+        copy = Document.from_state(document.doc_id, document.kind, document.state())
+        update = restore_kept_update(copy, stored_document(before), now_ms(), since)
+        wrote = False
         if update is not None:  # None: another device wrote them anew already (R47 F3)
-            try:
-                await self.commit(journal, document, update)
-                self._pull_wrote = True
-            except InvalidInput as error:  # over one record: told, not raised (the page is in)
-                report.add_problem(journal.journal_id, journal.name, not_kept_anew(document, error))
-        async with self.store.transaction() as tx:
-            await tx.set_setting(marker, None)
+            wrote = await self._seal_at_merge(tx, writing, document, update, report, not_kept_anew)
+            if wrote:
+                document.apply(update)
+            elif writing.key is None:
+                return False  # refused here: the marker stays
+        await tx.set_setting(marker, None)
+        return wrote
+
+    async def _seal_restored(
+        self,
+        tx: Transaction,
+        writing: _MergeWriting,
+        document: Document,
+        report: sync_plan.SyncReport,
+    ) -> None:
+        """`restored` of `document`, taken out of the trash by another device's record just
+        pulled, within `tx`, the page's: its whole state as a snapshot for the members, in
+        this sync as a restore made here would (they wait for nothing else). Too large to
+        seal again: a problem of the sync in `report`, not raised."""
+        if writing.snapshot is None:
+            return  # no member, no cut: nobody to seal it for (`_restore_seals`)
+        fresh, key = writing.snapshot
+        snapshot = Document.from_state(document.doc_id, document.kind, document.state())
+        plan = [(snapshot, records.SNAPSHOT, snapshot.state())]
+        try:
+            async with tx.savepoint():
+                await self._seal_plan(tx, fresh, key, plan, across=frozenset())
+        except InvalidInput as error:  # too large to seal again: told, not raised
+            report.add_problem(fresh.journal_id, fresh.name, str(error))
+            return
+        self._pull_wrote = True
 
     async def restored(self, journal: LocalJournal, doc_id: bytes) -> None:
         """A document taken out of the trash (here, or by another device of the owner: seen
@@ -4572,6 +4731,21 @@ def restore_anew_setting(doc_id: bytes) -> str:
 
 
 @dataclass(frozen=True)
+class _MergeWriting:
+    """What the writes a pull makes at a page's merge (`Replica._write_at_merge`) need,
+    read before the page's transaction (`Replica._merge_writing`): the journal and the key
+    of its epoch that `commit` seals under (None: nothing to write, or `refused`, why this
+    device may not write in the journal now), and for the snapshot of a restore pulled
+    (`restored`) the journal as stored and the key of its current epoch (None: nobody to
+    seal it for)."""
+
+    journal: LocalJournal
+    key: bytes | None = None
+    refused: str | None = None
+    snapshot: tuple[LocalJournal, bytes] | None = None
+
+
+@dataclass(frozen=True)
 class _Pulled:
     """The end of a sync that left nothing incomplete (`SyncReport.incomplete` empty): every
     journal pulled to the head the server gave, or held back (`held`: hold_back.py, checked
@@ -4731,13 +4905,33 @@ def _named(document: Document) -> str:
     return f"a {document.kind} ({document.doc_id.hex()})"
 
 
-def not_kept_anew(document: Document, error: InvalidInput) -> str:
+def not_kept_anew(document: Document, error: object) -> str:
     """Why the values this device kept of an entry restored elsewhere were not written anew
     (`Replica._restore_kept`), and what to do."""
     return (
         f"{_named(document)} was taken out of the trash on another device, but the words and "
         f"values this device had kept of it, which the other devices hold deleted, could not "
         f"be written again ({error}), so the entry is restored without them"
+    )
+
+
+def not_kept_once(document: Document, why: object) -> str:
+    """Why words written at the same place on two devices were not kept once here
+    (`Replica._keep_one_twin`): the change deleting the second copy was not written."""
+    return (
+        f"{_named(document)} holds words written at the same place on two devices (the same "
+        f"change made on both), but this device could not write the change that keeps them "
+        f"once ({why}): they read twice until another device of this account writes it"
+    )
+
+
+def not_carried_over(document: Document, why: object) -> str:
+    """Why this device's edits of a copy of words another device deleted as a twin were
+    not carried over to the copy kept (`Replica._keep_one_twin`, R48 F1)."""
+    return (
+        f"{_named(document)}: the edits this device made to words another device had written "
+        f"too, and deleted as a duplicate meanwhile, could not be carried over to the words "
+        f"kept ({why}), so they are not in the entry"
     )
 
 

@@ -1680,6 +1680,22 @@ class Transaction:
     async def set_setting(self, name: str, value: Any) -> None:
         await self._db.execute(SET_SETTING, (name, value))
 
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A part of this transaction undone alone when it raises an Exception (SQLite
+        SAVEPOINT ... ROLLBACK TO): what it wrote is gone, what the transaction wrote before
+        it stays, to commit or roll back with the transaction; the exception propagates. One
+        that ends the task (a cancel) rolls back the whole transaction (`Store.transaction`).
+        Not nested."""
+        await self._db.execute("SAVEPOINT part")
+        try:
+            yield
+        except Exception:
+            await self._db.execute("ROLLBACK TO part")
+            await self._db.execute("RELEASE part")
+            raise
+        await self._db.execute("RELEASE part")
+
     async def setting(self, name: str, default: Any = None) -> Any:
         """A setting's value as this transaction reads it, or `default`."""
         rows = await self._db.execute_fetchall("SELECT value FROM settings WHERE name = ?", (name,))

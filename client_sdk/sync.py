@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -435,12 +435,17 @@ class SyncReport:
     erased: list[Gap] = field(default_factory=list)
     """Records missing because their author's account was erased, by the server's word
     (reported once, then accepted: protocol.md 4.18)."""
-    erased_names: dict[bytes, str] = field(default_factory=dict, repr=False, compare=False)
+    erased_journals: dict[bytes, str] = field(default_factory=dict, repr=False, compare=False)
     """For `erased`: journal id -> the journal's name as an app shows it ("Personal", or
-    "ana/Personal" for another account's), and author account id -> its username where the
-    journal's verified access chain names it (an owner's device; a member's device does not
-    learn other members, protocol.md 4.13); an id it lacks is told by its id
-    (`erased_by_account`)."""
+    "ana/Personal" for another account's)."""
+    erased_authors: dict[bytes, str] = field(default_factory=dict, repr=False, compare=False)
+    """For `erased`: author account id -> its username where the verified access chain of
+    the journal of its gap names it (an owner's device; a member's device does not learn
+    other members, protocol.md 4.13). Apart from `erased_journals`: journal and account ids
+    are both 16 bytes each creator chooses, so one may equal the other (a hostile owner can
+    pick a journal id equal to an account id it knows), and one map of both would tell an
+    account by a journal's name or the reverse. An id it lacks is told by its id
+    (`erased_text`)."""
     rollbacks: list[str] = field(default_factory=list)
     """Journals whose access chain or key epoch the server rolled back or forked: nothing is
     sealed for them until the server serves the verified state again (see RollbackError)."""
@@ -579,7 +584,8 @@ class SyncReport:
             f"Warning: the server is withholding records: {describe_gap(g)}" for g in self.withheld
         ]
         lines += [
-            f"Notice: {erased_text(journal_id, author, count, self.erased_names)}"
+            "Notice: "
+            + erased_text(journal_id, author, count, self.erased_journals, self.erased_authors)
             for journal_id, author, count in erased_by_account(self.erased)
         ]
         lines += [
@@ -727,13 +733,19 @@ def describe_gap(gap: Gap) -> str:
     )
 
 
-def erased_text(journal_id: bytes, author: bytes, count: int, names: dict[bytes, str]) -> str:
-    """One notice of `erased_by_account` in plain words, naming the journal and the account
-    by `SyncReport.erased_names` (verified data on this device), by id only where it has no
-    name: "2 record(s) by drsmith in Personal are gone: the server says that account was
-    deleted"."""
-    account = names.get(author) or f"account {author.hex()[:12]}"
-    journal = names.get(journal_id) or f"journal {journal_id.hex()[:12]}"
+def erased_text(
+    journal_id: bytes,
+    author: bytes,
+    count: int,
+    journals: Mapping[bytes, str],
+    authors: Mapping[bytes, str],
+) -> str:
+    """One notice of `erased_by_account` in plain words, naming the journal by `journals`
+    and the account by `authors` (`SyncReport.erased_journals`, `erased_authors`: verified
+    data on this device), each by id only where it has no name: "2 record(s) by drsmith in
+    Personal are gone: the server says that account was deleted"."""
+    account = authors.get(author) or f"account {author.hex()[:12]}"
+    journal = journals.get(journal_id) or f"journal {journal_id.hex()[:12]}"
     return (
         f"{count} record(s) by {account} in {journal} are gone: the server says that account "
         "was deleted"

@@ -112,20 +112,21 @@ async def test_the_safety_plan_says_plainly_that_flags_reach_no_one_after_only_t
 
 def test_records_gone_with_an_account_are_told_by_name_and_by_id_only_without_one() -> None:
     """The "records are gone" notice names the journal and the account as this device knows
-    them (`SyncReport.erased_names`, from verified data); an id it has no name for (another
-    member, seen from a member's device: protocol.md 4.13) is told by its id."""
+    them (`SyncReport.erased_journals`, `erased_authors`, from verified data); an id it has
+    no name for (another member, seen from a member's device: protocol.md 4.13) is told by
+    its id."""
     from client_sdk.sync import erased_text
 
     journal, author = bytes(range(16)), bytes(range(16, 32))
-    named = {journal: "ana/Personal", author: "drsmith"}
-    assert erased_text(journal, author, 2, named) == (
+    named = {journal: "ana/Personal"}, {author: "drsmith"}
+    assert erased_text(journal, author, 2, *named) == (
         "2 record(s) by drsmith in ana/Personal are gone: the server says that account was deleted"
     )
-    assert erased_text(journal, author, 1, {journal: "ana/Personal"}) == (
+    assert erased_text(journal, author, 1, {journal: "ana/Personal"}, {}) == (
         f"1 record(s) by account {author.hex()[:12]} in ana/Personal are gone: the server says "
         "that account was deleted"
     )
-    assert erased_text(journal, author, 1, {}) == (
+    assert erased_text(journal, author, 1, {}, {}) == (
         f"1 record(s) by account {author.hex()[:12]} in journal {journal.hex()[:12]} are gone: "
         "the server says that account was deleted"
     )
