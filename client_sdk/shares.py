@@ -674,6 +674,7 @@ class Shares:
         (NU28 C2). From the verified access chains as the last sync left them: works
         offline. A share that lapsed by its end date, or whose member left, is not here:
         `list()` gives it as an ended share."""
+        await self._context.replica.load_access()
         return await self._context.sharing.kept_copies()
 
     async def leave(self, journal: str, *, check_only: bool = False) -> str:
