@@ -1544,7 +1544,11 @@ def kept_copy_text(kept: KeptCopy) -> str:
         if notes
         else ""
     )
-    originals = f" (your originals in {kept.source} stay)" if kept.source else ""
+    originals = (
+        f" (your originals in {kept.source} stay)"
+        if kept.source
+        else " (your originals stay where you wrote them)"
+    )
     return (
         f"{kept.journal!r} stays on your devices, shared with nobody: it holds "
         f"{contents_text(held)} ({kept_what(kept)}). It is kept, not deleted with the share, "

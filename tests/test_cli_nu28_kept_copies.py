@@ -70,6 +70,29 @@ async def test_unshare_says_the_copy_stays_why_and_how_to_delete_it(
     assert [n["text"] for n in await ana.json("notes")] == []  # it went with the copy
 
 
+async def test_unsharing_the_single_items_says_that_journal_stays_too(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drsmith")
+    written = (await ana.ok("write", "--mood", "5", "One item.")).stdout.strip()
+    await ana.ok("share-entry", written[:8], "drsmith", TOFU)
+
+    done = await ana.ok("unshare", "Shared with drsmith", "drsmith", "--yes")
+
+    assert said(done.stderr).endswith(
+        "'Shared with drsmith' stays on your devices, shared with nobody: it holds 1 entry "
+        "(entries and results shared one by one with drsmith). It is kept, not deleted with "
+        "the share, so that sharing items with drsmith again (`tj share-entry`) takes it up "
+        "again (asking first, since drsmith would get what it holds). To delete it for good "
+        "(your originals stay where you wrote them): tj journal delete 'Shared with drsmith'"
+    ), done.stderr
+    listed = said((await ana.ok("journal", "list", env=WIDE)).stdout)
+    assert "single items you shared with drsmith, share ended (`tj shares`)" in listed, listed
+    below = said((await ana.ok("shares", env=WIDE)).stderr)
+    assert "Share ended, copy kept: 'Shared with drsmith' (entries and results shared" in below
+
+
 async def test_the_caseload_drops_an_ended_copy_while_the_whole_journal_is_shared_again(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
