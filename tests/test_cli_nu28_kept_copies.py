@@ -15,6 +15,8 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+from cli.output import journal_ids
+from client_sdk.models import Journal
 from tests.conftest import RunningServer
 from tests.test_cli_insights import new_device
 
@@ -167,3 +169,13 @@ async def test_list_calls_the_column_title_or_text(
     [header] = [line for line in shown.splitlines() if line.strip().startswith("id")]
     assert header.split() == ["id", "date", "journal", "title", "or", "text", "mood", "tags"]
     assert "Phone entry: work stress." in shown
+
+
+def test_journal_ids_grow_past_12_digits_only_where_two_start_alike() -> None:
+    alike = ["0123456789abcdef" + "0" * 16, "0123456789abcdff" + "1" * 16, "f" * 32]
+    shown = journal_ids([Journal(i, f"J{n}", "owner", "00") for n, i in enumerate(alike)])
+    assert shown == {
+        alike[0]: "0123456789abcde",
+        alike[1]: "0123456789abcdf",
+        alike[2]: "f" * 12,
+    }
