@@ -182,8 +182,10 @@ def show_rows(
 
 
 def entries_table(entries: Iterable[Entry]) -> Table:
-    """Journal names are never cut short (cli/tables.py), whatever the terminal's width."""
-    columns = [ID, DATE, Column("journal", NAME), Column("title"), Column("mood", FIXED)]
+    """Journal names are never cut short (cli/tables.py), whatever the terminal's width. An
+    untitled entry shows its first line of text, so the column is "title or text", as in
+    `tj trash` (NU28 C8)."""
+    columns = [ID, DATE, Column("journal", NAME), Column("title or text"), Column("mood", FIXED)]
     return fitted(
         [*columns, Column("tags")],
         (
@@ -399,29 +401,58 @@ def warn_unverified_owners(owners: list[Unverified]) -> None:
 
 
 HELPER_ROLES = {
-    "mirror": "a copy kept for sharing (`tj shares`)",
-    "items": "single items you shared (`tj shares`)",
+    "mirror": "a copy kept for {member}",
+    "items": "single items you shared with {member}",
     "brief": "a brief you shared",
 }
-"""How `tj journal list` marks the journals this account keeps only to share with a member."""
+"""How `tj journal list` marks the journals this account keeps only to share with a member
+(`helper_text`)."""
+
+
+def helper_text(journal: Journal) -> str:
+    """The mark of a journal kept only to share with a member, in `tj journal list`: "a copy
+    kept for drsmith (`tj shares`)", "..., share ended (`tj shares`)" once no share of it
+    with them is on (it stays until deleted: NU28 C2), "" for any other journal."""
+    if journal.helper not in HELPER_ROLES:
+        return ""
+    said = HELPER_ROLES[journal.helper].format(member=journal.kept_for or "sharing")
+    if journal.helper == "brief":
+        return said
+    return f"{said}{', share ended' if journal.kept_ended else ''} (`tj shares`)"
+
+
+def journal_ids(journals: Sequence[Journal]) -> dict[str, str]:
+    """Each journal's id as `tj journal list` shows it: its first SHORT_ID hex digits, more
+    when another journal's id starts the same (never cut with "…": every command taking a
+    journal takes a unique id prefix, `client.journals`; NU28 C8)."""
+    ids = [j.id for j in journals]
+    shown: dict[str, str] = {}
+    for full in ids:
+        size = SHORT_ID
+        while size < len(full) and any(o != full and o.startswith(full[:size]) for o in ids):
+            size += 1
+        shown[full] = full[:size]
+    return shown
 
 
 def journals_table(journals: Iterable[Journal], me: str = "") -> Table:
-    """`me`: this account's username (its own journals gone from the server are labelled so)."""
-    table = Table("name", "role", "id")
+    """`me`: this account's username (its own journals gone from the server are labelled so).
+    Names are never cut short, nor ids (`journal_ids`): cli/tables.py."""
     journals = list(journals)
     names = [j.name.casefold() for j in journals if j.role == "owner"]
+    ids = journal_ids(journals)
+    rows = []
     for journal in journals:
         ended = "gone from the server" if journal.owner == me else "share ended"
         role = f"{ended} (read-only copy)" if journal.share_ended else journal.role
         role = f"{role}, archived" if journal.archived else role
         role = role if journal.owner_verified else f"{role}, owner not verified"
-        role = f"{role}, {HELPER_ROLES[journal.helper]}" if journal.helper in HELPER_ROLES else role
-        name = shown(journal.name, markup=True)
+        role = ", ".join(part for part in (role, helper_text(journal)) if part)
+        name = journal.name
         if journal.role == "owner" and names.count(journal.name.casefold()) > 1:
             name = f"{name} (id {journal.id[:12]}: same name as another)"  # NU22 C15
-        table.add_row(name, role, journal.id)
-    return table
+        rows.append((name, role, ids[journal.id]))
+    return fitted([Column("name", NAME), Column("role"), ID], rows)
 
 
 def device_names(devices: Sequence[DeviceInfo]) -> str:

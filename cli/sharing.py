@@ -20,6 +20,7 @@ from cli.dates import no_such_day
 from cli.main import (
     Home,
     cli,
+    contents_text,
     json_option,
     pass_home,
     quick_sync,
@@ -45,7 +46,15 @@ from client_sdk.errors import (
 from client_sdk.models import normalize_username
 
 if TYPE_CHECKING:
-    from client_sdk import AuditInfo, Client, MeasureResult, Note, SharedJournal, ShareInfo
+    from client_sdk import (
+        AuditInfo,
+        Client,
+        KeptCopy,
+        MeasureResult,
+        Note,
+        SharedJournal,
+        ShareInfo,
+    )
     from client_sdk.schedule import Assignment
     from client_sdk.undelivered import Undelivered
 
@@ -767,7 +776,10 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
     be read by them. They keep what they already downloaded; what they had not downloaded
     never reaches them. If that may include a safety flag they have not marked read, or a
     PHQ-9 with item 9 answered above 0, you are told and asked first (default: no;
-    --yes does not ask).
+    --yes does not ask). Each field-level copy stays on your devices, shared with nobody
+    (it holds the notes THERAPIST wrote there, and sharing the same fields again takes it
+    up again, asking first): you are told what it holds and how to delete it (`tj journal
+    delete COPY`); `tj shares` lists it until then.
 
     \b
     Example:
@@ -799,6 +811,8 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
         raise
     tell_held(held)
     output.message(unshare_confirmation(journal_name, therapist, ended))
+    for copy in ended.kept:  # what became of each copy (NU28 C2)
+        output.message(kept_copy_text(copy))
     stopped = home.run(partial(assignments_ended_now, journal=journal_name, member=therapist))
     if stopped:
         output.message(ended_with_share_text(stopped))
@@ -1085,10 +1099,15 @@ def shares(home: Home, as_json: bool) -> None:
     """
     if click.get_current_context().invoked_subcommand is not None:
         return
-    found = home.run(lambda client: client.shares.list())
-    output.show_rows(found, as_json, shares_table, "You share nothing: see `tj share --help`.")
+
+    async def work(client: Client) -> tuple[list[ShareInfo], list[KeptCopy]]:
+        return await client.shares.list(), await client.shares.kept_copies()
+
+    found, kept = home.run(work)
+    nothing = "You share nothing" + (" now" if kept else "") + ": see `tj share --help`."
+    output.show_rows(found, as_json, shares_table, nothing)
     if not as_json:
-        for line in flags_footnotes(found):
+        for line in [*flags_footnotes(found), *left_footnote(found), *kept_copy_lines(kept)]:
             output.message(line)
 
 
@@ -1466,6 +1485,82 @@ def flags_footnotes(found: Iterable[ShareInfo]) -> list[str]:
     ]
 
 
+LEFT_MARK = "(they left; the server's word)"
+"""How `tj shares` marks the end of a share whose member an owner device removed because the
+server no longer served them (`ShareInfo.dropped_at`); `left_footnote` says what it means."""
+
+
+def left_footnote(found: Iterable[ShareInfo]) -> list[str]:
+    """Under `tj shares`, once, when a row is marked LEFT_MARK (NU28 C7: the explanation
+    was a paragraph in the "expires" column)."""
+    if not any(s.dropped_at is not None and s.account_erased is None for s in found):
+        return []
+    return [
+        f"{LEFT_MARK}: the server said the member left the share, or that their account was "
+        "deleted; they did not sign it. Your device removed them from the journal's access "
+        "on that word and changed its key (a server can only end a share this way, never "
+        "extend one)."
+    ]
+
+
+def kept_copy_lines(kept: Iterable[KeptCopy]) -> list[str]:
+    """Under `tj shares`: each journal kept for a member whose share you ended, which stays
+    on your devices, shared with nobody (`client.shares.kept_copies`, NU28 C2)."""
+    return [
+        f"Share ended, copy kept: {k.journal!r} ({kept_what(k)}; ended from one of your "
+        f"devices {output.local_time(k.ended_at) if k.ended_at else ''}; holds "
+        f"{contents_text(dict(k.contents))}): shared with nobody now; to delete it for "
+        f"good: tj journal delete {shlex.quote(k.journal)}"
+        for k in kept
+    ]
+
+
+def kept_what(kept: KeptCopy) -> str:
+    """ "the mood and tags of Personal, for drsmith"; "entries and results shared one by
+    one with drsmith"."""
+    if kept.kind == "items":
+        return f"entries and results shared one by one with {kept.member}"
+    fields = plain_list(kept.fields) if kept.fields else "every entry field"
+    source = f" of {kept.source}" if kept.source else ""
+    return f"the {fields}{source}, for {kept.member}"
+
+
+def kept_copy_text(kept: KeptCopy) -> str:
+    """What `tj unshare` says of a journal kept for the member whose share it ended
+    (`EndedShares.kept`): that it stays, what it holds, why, and how to delete it (NU28
+    C2: it was left behind without a word)."""
+    member = kept.member
+    if kept.kind == "items" or not kept.source:
+        again = f"sharing items with {member} again (`tj share-entry`) takes it up again"
+    else:
+        only = ",".join(kept.fields) if kept.fields else ""
+        again = (
+            f"`tj share {shlex.quote(kept.source)} {shlex.quote(member)} --only {only}` "
+            "takes it up again"
+            if only
+            else f"sharing the same fields with {member} again takes it up again"
+        )
+    held = dict(kept.contents)
+    notes = held.get("note", 0)
+    stay = (
+        f", and so that the {output.plural(notes, 'note', 'notes')} written there "
+        f"{'stays' if notes == 1 else 'stay'} with you"
+        if notes
+        else ""
+    )
+    originals = (
+        f" (your originals in {kept.source} stay)"
+        if kept.source
+        else " (your originals stay where you wrote them)"
+    )
+    return (
+        f"{kept.journal!r} stays on your devices, shared with nobody: it holds "
+        f"{contents_text(held)} ({kept_what(kept)}). It is kept, not deleted with the share, "
+        f"so that {again} (asking first, since {member} would get what it holds){stay}. To "
+        f"delete it for good{originals}: tj journal delete {shlex.quote(kept.journal)}"
+    )
+
+
 def shares_table(found: Iterable[ShareInfo]) -> Table:
     """`tj shares`: journal and member names are never cut short (cli/tables.py)."""
     columns = [
@@ -1485,10 +1580,7 @@ def shares_table(found: Iterable[ShareInfo]) -> Table:
             ends = f"ended {output.local_time(s.account_erased)}: {s.member}'s account was erased"
         elif s.dropped_at is not None:  # before its signed end date (NU22 C9)
             sees = "nothing now"
-            ends = (
-                f"ended by {output.local_time(s.dropped_at)}: the server says they left "
-                "(or their account was deleted)"
-            )
+            ends = f"ended {output.local_time(s.dropped_at)} {LEFT_MARK}"  # NU28 C7
         rows.append((s.journal, s.member, s.role, sees, ends, flags_text(s)))
     return fitted(columns, rows)
 

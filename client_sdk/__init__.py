@@ -76,7 +76,7 @@ if TYPE_CHECKING:
     from client_sdk.search import SearchHit
     from client_sdk.settling import FieldWrite, MergedText, OvertakenEdit, Settled
     from client_sdk.shares import EndedShares, Shares
-    from client_sdk.sharing import AuditInfo, Note, SharedJournal, ShareInfo
+    from client_sdk.sharing import AuditInfo, KeptCopy, Note, SharedJournal, ShareInfo
     from client_sdk.store import Problem
     from client_sdk.sync import (
         Arrival,
@@ -155,7 +155,7 @@ _EXPORTS = {
     "departures": ("Departure",),
     "settling": ("FieldWrite", "MergedText", "OvertakenEdit", "Settled"),
     "shares": ("EndedShares", "Shares"),
-    "sharing": ("AuditInfo", "Note", "ShareInfo", "SharedJournal"),
+    "sharing": ("AuditInfo", "KeptCopy", "Note", "ShareInfo", "SharedJournal"),
     "store": ("Problem",),
     "sync": ("Arrival", "NewerFormat", "News", "Removal", "SetAside", "SyncProgress", "SyncReport"),
     "templates": ("Template", "TemplateField"),
@@ -284,6 +284,7 @@ __all__ = [
     "SetAside",
     "SetAsideChange",
     "ShareInfo",
+    "KeptCopy",
     "SharedJournal",
     "Shares",
     "EndedShares",

@@ -52,6 +52,10 @@ class Context:
     def journal(self, local: LocalJournal) -> Journal:
         """The public view of a local journal."""
         owner = self.username if local.owner_id == self.profile.account_id else local.owner_name
+        helper = self.helper_kind(local)
+        kept_for, kept_ended = (
+            self.helper_member(local) if helper in ("mirror", "items") else ("", False)
+        )
         return Journal(
             local.journal_id.hex(),
             self.display(local),
@@ -60,9 +64,25 @@ class Context:
             owner,
             self.replica.owner_verified(local),
             local.owner_id == self.profile.account_id and is_archived(local),
-            self.helper_kind(local),
-            local.role == REVOKED and self._still_granted(local),
+            helper,
+            kept_for=kept_for,
+            kept_ended=kept_ended,
+            unlisted=local.role == REVOKED and self._still_granted(local),
         )
+
+    def helper_member(self, local: LocalJournal) -> tuple[str, bool]:
+        """For a journal this account keeps for one member (`helper_kind`): (their username,
+        "" when its verified chain names no membership of theirs; whether no share of it with
+        them is on now), from the owner-sealed disclosure settings and the verified access
+        chain, never from the server's list (NU28 C2)."""
+        settings = self.sharing.disclosures().get(local.journal_id)
+        state = self.replica.chains.state(local.journal_id)
+        if settings is None or state is None:
+            return "", False
+        who = state.signers.get(settings.member_id)
+        terms = state.member_by_account(settings.member_id)
+        on = terms is not None and not terms.ended(now_ms())
+        return (who.username if who is not None else ""), not on
 
     def _still_granted(self, local: LocalJournal) -> bool:
         """Whether the owner's access chain this device verified grants the journal to this

@@ -128,6 +128,16 @@ class Journal:
     (entries and results shared one by one, "Shared with NAME") or "brief"; None otherwise.
     Entries of helper journals are left out of lists over every journal: the originals are
     listed."""
+    kept_for: str = ""
+    """For a helper journal ("mirror" or "items"): the username of the member it is kept for,
+    from its owner-sealed disclosure settings and verified access chain ("" when this device
+    knows no membership of theirs in it)."""
+    kept_ended: bool = False
+    """For a helper journal ("mirror" or "items"): no share of it with the member it is kept
+    for is on now, by its verified access chain (the owner ended it, its signed end date
+    passed, or an owner device removed them because the server no longer served them). The
+    journal stays on this account's devices until deleted (`client.shares.kept_copies`
+    says why); NU28 C2."""
     unlisted: bool = False
     """For a read-only copy of a share that ended (`share_ended`): it ended by the server's
     word only: the server no longer serves it while the owner's signed access chain this
@@ -153,6 +163,8 @@ class Journal:
             "share_ended": self.share_ended,
             "archived": self.archived,
             "helper": self.helper,
+            "kept_for": self.kept_for,
+            "kept_ended": self.kept_ended,
             "unlisted": self.unlisted,
         }
 

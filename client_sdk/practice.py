@@ -361,7 +361,10 @@ class Caseload:
         (`CaseloadRow.share_ended`): last, unless that carries a safety flag, a safety item
         above 0, a reliable deterioration or a highest band (caseload.attention_order);
         assignments count only in shares still live. Journals holding only briefs are not
-        listed among a client's journals. `quiet_days`:
+        listed among a client's journals. The end of a share of a field-level copy is no
+        flag while this account reads the journal it copies through another share that is
+        on (`Replica.source_still_read`: owner-signed names and the verified chain, never the
+        server's list; NU28 C2). `quiet_days`:
         days without an entry before a client counts as quiet; `mood_drop`: the fall of the
         mean mood (1 to 10 scale) that counts as a drop; `now` an aware datetime (default:
         now). Works offline, from what the last sync brought. Raises nothing."""
@@ -405,7 +408,7 @@ class Caseload:
                     ended_journals=sorted(
                         _ended_display(self._replica, j, journals)
                         for j in journals
-                        if j.role == REVOKED
+                        if j.role == REVOKED and not self._replica.source_still_read(j, live)
                     ),
                     invalid_results=await _gather(self._measures.invalid, ids),
                     owner_verified=all(self._replica.owner_verified(j) for j in journals),

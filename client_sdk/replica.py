@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import functools
 import json
+import re
 import shlex
 import sqlite3
 from collections.abc import Callable, Coroutine, Iterable
@@ -3428,6 +3429,40 @@ class Replica:
                 return str(journal.name)
         return ""
 
+    def source_still_read(self, copy: LocalJournal, journals: Iterable[LocalJournal]) -> str:
+        """For a member whose share of a field-level copy `copy` ended ("Personal (mood,
+        tags) for drsmith"): the name of a journal among `journals` through which this
+        account reads, now, the journal `copy` copies: that journal itself, shared whole
+        ("Personal", an owner-signed name `copy`'s name is made from, whose chain carries no
+        disclosure settings), or another copy of it kept for this account; else "" (NU28
+        C2). Decided from what the owner signed and this device verified only: `copy`'s
+        chain carries disclosure settings (`is_copy_shared_with_me`), both names are the
+        owner-signed ones, and the other journal's verified chain, with no problem, grants
+        this account now (`AccessState.current_terms`), whatever the server lists. A member
+        cannot open the settings (sealed to the owner), so the names tie the copy to the
+        journal, as in `copy_still_read`."""
+        me, now = self.profile.account_id, now_ms()
+        source = copied_journal(copy.name, self.profile.username)
+        if not source or not self.is_copy_shared_with_me(copy):
+            return ""
+        for journal in journals:
+            state = self.chains.state(journal.journal_id)
+            if (
+                journal.owner_id != copy.owner_id
+                or journal.journal_id == copy.journal_id
+                or journal.role not in keys.ROLES
+                or state is None
+                or self.chains.problem(journal.journal_id)
+                or state.current_terms(me, now) is None
+            ):
+                continue
+            if self.is_copy_shared_with_me(journal):
+                if copied_journal(journal.name, self.profile.username) == source:
+                    return str(journal.name)
+            elif journal.name == source:
+                return str(journal.name)
+        return ""
+
     def owner_verified(self, journal: LocalJournal) -> bool:
         """Whether this device compared the fingerprint of the journal's owner."""
         if journal.owner_id == self.profile.account_id:
@@ -5132,6 +5167,16 @@ async def _merged(
 
 def _stored(journal: LocalJournal, document: Document) -> StoredDocument:
     return StoredDocument(document.doc_id, journal.journal_id, document.kind, document.state())
+
+
+def copied_journal(name: str, member: str) -> str:
+    """The name of the journal a field-level copy kept for `member` copies, read from
+    the copy's name as the SDK makes it (protocol.md 4.14: "<journal> (<fields>) for
+    <member>"): "Personal" for "Personal (mood, tags) for drsmith"; "" for any other
+    name. The fields hold no parenthesis, so a journal whose own name has some is read
+    whole ("Notes (old)" for "Notes (old) (mood) for drsmith")."""
+    found = re.fullmatch(rf"(.+) \(([^()]+)\) for {re.escape(member)}", name)
+    return found.group(1) if found else ""
 
 
 def stored_document(stored: StoredDocument) -> Document:

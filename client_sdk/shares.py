@@ -27,7 +27,7 @@ from client_sdk.inputs import checks_inputs
 from client_sdk.models import normalize_username, now_ms, read_time
 from client_sdk.private_notes import holds_private_notes
 from client_sdk.replica import REVOKED
-from client_sdk.sharing import AuditInfo, SharedJournal, ShareInfo
+from client_sdk.sharing import AuditInfo, KeptCopy, SharedJournal, ShareInfo
 from client_sdk.store import StoredDocument
 from client_sdk.undelivered import Recipient, Undelivered, receipt_state, undelivered
 
@@ -47,11 +47,15 @@ class EndedShares(builtins.list[str]):
     the journal (the journal of single items holding one of its entries or results), which
     `revoke` does not end: `revoke` each of them for that (R33 F3); `may_still_read`: such
     journals whose signed access history has a problem here (or that are no longer listed),
-    so that this device cannot tell."""
+    so that this device cannot tell; `kept`: the journals kept for the member (field-level
+    copies of it, `KeptCopy`) whose share this call ended, which stay on this account's
+    devices, shared with nobody, until deleted: an app says so, with why and how to delete
+    them (NU28 C2)."""
 
     undelivered: tuple[Undelivered, ...] = ()
     still_reading: tuple[str, ...] = ()
     may_still_read: tuple[str, ...] = ()
+    kept: tuple[KeptCopy, ...] = ()
 
 
 @checks_inputs
@@ -623,6 +627,8 @@ class Shares:
             {local.journal_id} | {j.journal_id for j in same_named}, normalize_username(username)
         )
         ended.still_reading, ended.may_still_read = tuple(reading), tuple(unsure)
+        ids = {j.journal_id for j in await context.store.journals() if context.display(j) in ended}
+        ended.kept = tuple(await context.sharing.kept_copies(ids))
         return ended
 
     async def grant_entry(
@@ -659,6 +665,17 @@ class Shares:
         (`ShareInfo.safety_flags`, NU25 C1). Needs the network (the journal list is refreshed
         first). Raises NetworkError offline."""
         return await self._with_flags(await self._context.sharing.shares())
+
+    async def kept_copies(self) -> builtins.list[KeptCopy]:
+        """The journals this account keeps for one member whose share the owner ended (a
+        field-level copy after `revoke`, or after a narrowing to other fields; the journal of
+        single items after `revoke` of it): each stays on this account's devices, shared with
+        nobody, until deleted with `client.journals.delete`; `KeptCopy` says why it is kept
+        (NU28 C2). From the verified access chains as the last sync left them: works
+        offline. A share that lapsed by its end date, or whose member left, is not here:
+        `list()` gives it as an ended share."""
+        await self._context.replica.load_access()
+        return await self._context.sharing.kept_copies()
 
     async def leave(self, journal: str, *, check_only: bool = False) -> str:
         """Leave a journal another account shares with this one (`"owner/name"` or its id,

@@ -190,6 +190,50 @@ class ShareInfo:
         }
 
 
+@dataclass(frozen=True)
+class KeptCopy:
+    """A journal this account keeps for one member (a field-level copy, `kind` "mirror", made
+    by `grant(only=...)`; or the journal of single items, "items") whose share with that
+    member the owner ended (`revoke`, or a narrowing to other fields), which stays on this
+    account's devices, shared with nobody, until deleted (NU28 C2). Read from the copy's
+    owner-sealed disclosure settings and verified access chain (the signed `removed` entry of
+    the member's latest membership), never from the server's list.
+
+    It is kept, not deleted with the share, because it holds what the member wrote in it
+    (their notes, `contents` "note") besides the copies of the owner's items, and because
+    sharing the same fields (or items) with the member again takes it up again, which asks
+    first since it gives them what it still holds (`SharedAgain`, NU24 C8). Deleting it
+    (`client.journals.delete(journal)`) removes it from the server and this device for good:
+    the originals stay in `source`; the member keeps what they downloaded."""
+
+    journal: str
+    journal_id: str
+    member: str
+    kind: str
+    """"mirror" or "items"."""
+    fields: tuple[str, ...] | None
+    """For a "mirror": the fields it copies (None: every entry field); None for "items"."""
+    source: str | None
+    """For a "mirror": the name of the journal it copies (None when not on this device)."""
+    ended_at: datetime | None
+    """When the owner's device signed the end of the member's share of it (UTC)."""
+    contents: tuple[tuple[str, int], ...] = ()
+    """What it holds: (document kind, live documents of that kind), e.g. (("entry", 3),
+    ("note", 1)), as `client.journals.contents` counts them."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "journal": self.journal,
+            "journal_id": self.journal_id,
+            "member": self.member,
+            "kind": self.kind,
+            "fields": list(self.fields) if self.fields is not None else None,
+            "source": self.source,
+            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
+            "contents": dict(self.contents),
+        }
+
+
 def previous_terms(before: list[access.Member]) -> dict[str, Any]:
     """`ShareInfo`'s previous_role, previous_expires_at and previous_expired from the terms
     `Sharing._grant` found before it signed new ones (none: a new share), NU26 C5."""
@@ -1713,6 +1757,51 @@ class Sharing:
                 )
             )
         return found
+
+    async def kept_copies(self, only: Collection[bytes] | None = None) -> list[KeptCopy]:
+        """The journals this account keeps for one member whose share the owner ended
+        (`KeptCopy`), from the verified chains as the last sync left them (`only`: of these
+        journal ids), oldest end first. One whose share lapsed by its end date, or whose
+        member an owner device removed on the server's word (they left), is not among them:
+        `shares()` lists those as ended shares."""
+        journals = {j.journal_id: j for j in await self.store.journals()}
+        found = []
+        for journal_id, settings in self.disclosures().items():
+            local = journals.get(journal_id)
+            state = self.replica.chains.state(journal_id)
+            if (
+                settings.kind not in ("mirror", "items")
+                or local is None
+                or local.role != "owner"
+                or state is None
+                or (only is not None and journal_id not in only)
+                or state.member_by_account(settings.member_id) is not None
+            ):
+                continue
+            handles = state.handles.get(settings.member_id, [])
+            unshared = state.unshared.get(handles[-1]) if handles else None
+            who = state.signers.get(settings.member_id)
+            if unshared is None or who is None:
+                continue
+            counts: dict[str, int] = {}
+            for stored in await self.store.documents(journal_id):
+                if stored_document(stored).field("deleted") is not True:
+                    counts[stored.kind] = counts.get(stored.kind, 0) + 1
+            source = journals.get(settings.mirror_of) if settings.mirror_of else None
+            mirror = settings.kind == "mirror"
+            found.append(
+                KeptCopy(
+                    local.name,
+                    journal_id.hex(),
+                    who.username,
+                    settings.kind,
+                    settings.fields if mirror else None,
+                    source.name if source is not None else None,
+                    to_datetime(unshared[1]),
+                    tuple(sorted(counts.items())),
+                )
+            )
+        return sorted(found, key=lambda k: (k.ended_at or EPOCH, k.journal))
 
     async def departures(self) -> list[Departure]:
         """Shares that ended since the last call, each given once (departures.py): members

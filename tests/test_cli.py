@@ -548,6 +548,8 @@ async def test_journal_create_and_list(laptop: Device) -> None:
             "share_ended",
             "archived",
             "helper",
+            "kept_for",
+            "kept_ended",
             "unlisted",
         }  # fmt: skip
         for j in journals

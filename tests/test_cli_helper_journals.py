@@ -88,4 +88,6 @@ async def test_shares_and_journal_list_say_what_each_helper_journal_is(
         "Shared with drsmith": "items",
     }
     listed = " ".join((await ana.ok("journal", "list", env={"COLUMNS": "200"})).stdout.split())
-    assert "a copy kept for sharing" in listed and "single items you shared" in listed
+    assert "a copy kept for drsmith (`tj shares`)" in listed  # whom for (NU28 C2)
+    assert "single items you shared with drsmith (`tj shares`)" in listed
+    assert "share ended" not in listed

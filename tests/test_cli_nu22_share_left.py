@@ -50,12 +50,18 @@ async def test_a_member_who_left_a_renewed_share_is_listed_as_left_not_at_the_ol
     assert row["expires_at"] is not None and row["expires_at"] > lapsed["expires_at"]
     left = datetime.fromisoformat(row["dropped_at"])
     assert datetime.fromisoformat(lapsed["expires_at"]) < left
-    shown = (await ben.ok("shares", env={"COLUMNS": "250"})).stdout
+    result = await ben.ok("shares", env={"COLUMNS": "250"})
+    shown = result.stdout
     [line] = [x for x in shown.splitlines() if "drsmith" in x]
     assert f"ended {first_end}" not in line, shown
     when = left.astimezone().strftime("%Y-%m-%d %H:%M")
-    said = f"ended by {when}: the server says they left (or their account was deleted)"
+    said = f"ended {when} (they left; the server's word)"  # NU28 C7: explained below
     assert said in line, shown
+    below = " ".join(result.stderr.split())
+    assert below.startswith(
+        "(they left; the server's word): the server said the member left the share, or "
+        "that their account was deleted"
+    ), result.stderr
 
 
 async def test_a_member_removed_by_the_owner_after_a_renewal_is_not_listed_at_the_old_end(
