@@ -7,9 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
-
-from client_sdk import INSECURE_TEST_COST, Client, IntegrityError, wire
+from client_sdk import INSECURE_TEST_COST, Client, wire
 from tests.client.hostile import HostileServer
 from tests.client.sharing_support import journal_id, share_with
 from tests.client.test_r45_findings import settle
@@ -45,13 +43,6 @@ def withhold_epoch(hostile: HostileServer, journal: bytes, epoch: int) -> None:
     hostile.replies[KEYS] = pages
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-atomic F1: Replica._merge_writing reads the key of the current epoch for a "
-    "restore's snapshot (`_current_key`) outside its try, before the page's transaction: an "
-    "AccessError/IntegrityError there (a withheld envelope) leaves the page unstored at "
-    "every sync (it was stored, and the error raised once, before fix-atomic)",
-)
 async def test_a_withheld_current_key_never_stalls_the_page_holding_a_restore(
     hostile: HostileServer, signup: ClientFactory, tmp_path: Path
 ) -> None:
@@ -60,9 +51,10 @@ async def test_a_withheld_current_key_never_stalls_the_page_holding_a_restore(
     the journal to a new epoch and writes on. The server withholds the phone's envelope of
     that new epoch (records under it cannot be read there: told, as test_hostile_keys.py
     shows). The phone must still store the page holding the restore (the entry out of the
-    trash), and its next sync must go past it: before fix-atomic it did (the error raised
-    once, after the page was stored); now the page is never stored and every sync raises
-    the same (the whole sync), so no later record of the journal ever arrives."""
+    trash), tell that it could not seal the snapshot, and go past the page at its next sync
+    (rev-atomic F1: the key was read, raising, before the page's transaction, so the page
+    was never stored and every sync raised the same: no later record of the journal ever
+    arrived)."""
     laptop = await signup("ana", "laptop")
     phone = await Client.login(
         hostile.url,
@@ -89,10 +81,8 @@ async def test_a_withheld_current_key_never_stalls_the_page_holding_a_restore(
         await laptop.entries.write("Personal", "Later.", title="After the restore")
         await laptop.sync()
         withhold_epoch(hostile, journal, rotated)
-        try:  # the missing key may be told as a problem, or raised once
-            await phone.sync()
-        except IntegrityError:
-            pass
+        report = await phone.sync()
+        assert any("taken out of the trash" in p for p in report.problems), report.problems
         back = await phone.entries.get(entry.id, include_trashed=True)
         assert back.trashed_at is None, "the page holding the restore was never stored"
         again = await phone.sync()  # raised the same at every sync: the page never stored
