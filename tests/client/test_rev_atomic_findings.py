@@ -4,7 +4,7 @@ server, or a member with it, can make of a page whose writes now go with it. Rea
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from client_sdk import INSECURE_TEST_COST, Client, wire
@@ -43,18 +43,22 @@ def withhold_epoch(hostile: HostileServer, journal: bytes, epoch: int) -> None:
     hostile.replies[KEYS] = pages
 
 
-async def test_a_withheld_current_key_never_stalls_the_page_holding_a_restore(
+@dataclass
+class Restored:
+    laptop: Client
+    phone: Client
+    entry_id: str
+    journal: bytes
+    rotated: int
+
+
+async def restored_then_rotated(
     hostile: HostileServer, signup: ClientFactory, tmp_path: Path
-) -> None:
-    """ana's "Personal" is shared with tom, so a restore pulled seals the entry's snapshot
-    for him under the current epoch. The laptop trashes an entry, restores it, then moves
-    the journal to a new epoch and writes on. The server withholds the phone's envelope of
-    that new epoch (records under it cannot be read there: told, as test_hostile_keys.py
-    shows). The phone must still store the page holding the restore (the entry out of the
-    trash), tell that it could not seal the snapshot, and go past the page at its next sync
-    (rev-atomic F1: the key was read, raising, before the page's transaction, so the page
-    was never stored and every sync raised the same: no later record of the journal ever
-    arrived)."""
+) -> Restored:
+    """ana's "Personal", shared with tom (so a restore pulled seals the entry's snapshot for
+    him under the current epoch): the laptop trashes an entry, restores it, then moves the
+    journal to a new epoch and writes on; the phone (through `hostile`) has not pulled any
+    of it. The caller closes the phone."""
     laptop = await signup("ana", "laptop")
     phone = await Client.login(
         hostile.url,
@@ -64,28 +68,42 @@ async def test_a_withheld_current_key_never_stalls_the_page_holding_a_restore(
         device_name="phone",
         minimum_cost=INSECURE_TEST_COST,
     )
+    tom = await signup("tom")
+    entry = await laptop.entries.write("Personal", "Monday.", title="Hard day")
+    await share_with(laptop, tom, role="annotate")
+    await settle(laptop, phone, tom)
+    await laptop.entries.delete(entry.id)  # to the trash
+    await settle(laptop, phone)
+    await laptop.entries.restore(entry.id)
+    await laptop.sync()
+    local = await laptop.context.local_journal("Personal")
+    await laptop.replica.rotate(local)
+    rotated = (await laptop.context.local_journal("Personal")).epoch
+    assert rotated > local.epoch
+    await laptop.entries.write("Personal", "Later.", title="After the restore")
+    await laptop.sync()
+    journal = await journal_id(laptop, "Personal")
+    return Restored(laptop, phone, entry.id, journal, rotated)
+
+
+async def test_a_withheld_current_key_never_stalls_the_page_holding_a_restore(
+    hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """The server withholds the phone's envelope of the new epoch (records under it cannot
+    be read there: told, as test_hostile_keys.py shows). The phone must still store the page
+    holding the restore (the entry out of the trash), tell that it could not seal the
+    snapshot for tom, and go past the page at its next sync (rev-atomic F1: the key was
+    read, raising, before the page's transaction, so the page was never stored and every
+    sync raised the same: no later record of the journal ever arrived)."""
+    found = await restored_then_rotated(hostile, signup, tmp_path)
+    phone = found.phone
     try:
-        tom = await signup("tom")
-        entry = await laptop.entries.write("Personal", "Monday.", title="Hard day")
-        await share_with(laptop, tom, role="annotate")
-        await settle(laptop, phone, tom)
-        await laptop.entries.delete(entry.id)  # to the trash
-        await settle(laptop, phone)
-        await laptop.entries.restore(entry.id)
-        await laptop.sync()
-        journal = await journal_id(laptop, "Personal")
-        local = await laptop.context.local_journal("Personal")
-        await laptop.replica.rotate(local)
-        rotated = (await laptop.context.local_journal("Personal")).epoch
-        assert rotated > local.epoch
-        await laptop.entries.write("Personal", "Later.", title="After the restore")
-        await laptop.sync()
-        withhold_epoch(hostile, journal, rotated)
+        withhold_epoch(hostile, found.journal, found.rotated)
         report = await phone.sync()
         assert any("taken out of the trash" in p for p in report.problems), report.problems
-        back = await phone.entries.get(entry.id, include_trashed=True)
+        back = await phone.entries.get(found.entry_id, include_trashed=True)
         assert back.trashed_at is None, "the page holding the restore was never stored"
-        again = await phone.sync()  # raised the same at every sync: the page never stored
+        again = await phone.sync()
         assert again.pulled == 0
     finally:
         await phone.close()
