@@ -4270,9 +4270,12 @@ class Replica:
         chain verified (`changed`, `documents`, `creators`, `was_removed` as `_apply_page`
         holds them): no key is read when no document of the page can call for a write.
         A journal this device may not write in now (archived: `may_write`; no verified
-        chain) gives `refused`, told for each write it calls for. NetworkError (a key to
-        fetch, offline) propagates: nothing of the page is stored, the next sync applies
-        it and writes these."""
+        chain) gives `refused`, told for each write it calls for; no key of the current
+        epoch for a restore's snapshot (`_current_key`: AccessError, IntegrityError, e.g. a
+        withheld envelope) gives `unsealed`, told likewise (rev-atomic F1: raised, it left
+        the page unstored at every sync). NetworkError (a key to fetch, offline)
+        propagates: nothing of the page is stored, the next sync applies it and writes
+        these."""
         me = self.profile.account_id
         twins = any(d in documents and creators.get(d) == me for d in changed)
         back = any(d in changed for d in was_removed)
@@ -4286,7 +4289,13 @@ class Replica:
             except (AccessError, IntegrityError) as error:
                 writing = _MergeWriting(journal, refused=str(error))
         if back and self._restore_seals(journal):
-            writing = dataclasses.replace(writing, snapshot=await self._current_key(journal))
+            try:
+                writing = dataclasses.replace(writing, snapshot=await self._current_key(journal))
+            except (AccessError, IntegrityError) as error:
+                # No key of the current epoch here (one withheld, or refused): told for each
+                # restore pulled, never raised, since a page left unstored is pulled again at
+                # every sync and no later record of the journal would ever arrive.
+                writing = dataclasses.replace(writing, unsealed=str(error))
         return writing
 
     async def _write_at_merge(
@@ -4463,7 +4472,11 @@ class Replica:
         this sync as a restore made here would (they wait for nothing else). Too large to
         seal again: a problem of the sync in `report`, not raised."""
         if writing.snapshot is None:
-            return  # no member, no cut: nobody to seal it for (`_restore_seals`)
+            if writing.unsealed is not None:  # its current key not on this device
+                journal = writing.journal
+                why = not_sealed_for_members(document, writing.unsealed)
+                report.add_problem(journal.journal_id, journal.name, why)
+            return  # else no member, no cut: nobody to seal it for (`_restore_seals`)
         fresh, key = writing.snapshot
         snapshot = Document.from_state(document.doc_id, document.kind, document.state())
         plan = [(snapshot, records.SNAPSHOT, snapshot.state())]
@@ -4772,12 +4785,13 @@ class _MergeWriting:
     of its epoch that `commit` seals under (None: nothing to write, or `refused`, why this
     device may not write in the journal now), and for the snapshot of a restore pulled
     (`restored`) the journal as stored and the key of its current epoch (None: nobody to
-    seal it for)."""
+    seal it for; `unsealed`: why, when there is somebody but the key could not be read)."""
 
     journal: LocalJournal
     key: bytes | None = None
     refused: str | None = None
     snapshot: tuple[LocalJournal, bytes] | None = None
+    unsealed: str | None = None
 
 
 @dataclass(frozen=True)
@@ -4967,6 +4981,17 @@ def not_carried_over(document: Document, why: object) -> str:
         f"{_named(document)}: the edits this device made to words another device had written "
         f"too, and deleted as a duplicate meanwhile, could not be carried over to the words "
         f"kept ({why}), so they are not in the entry"
+    )
+
+
+def not_sealed_for_members(document: Document, why: object) -> str:
+    """Why the snapshot of `document`, taken out of the trash by another device, was not
+    sealed for the journal's members by this device (`Replica._seal_restored`): the key of
+    the journal's current epoch could not be read here."""
+    return (
+        f"{_named(document)} was taken out of the trash on another device, but this device "
+        f"could not seal it again for the people the journal is shared with ({why}): they "
+        "get it from the device that restored it"
     )
 
 
