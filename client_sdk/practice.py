@@ -265,11 +265,14 @@ class Briefs:
         offline. Raises nothing."""
         now = now_ms()
         await self._replica.load_access()  # a client's own: its end from the verified chain
-        journals = {
-            j.journal_id: j
+        journals = {  # a share whose signed end date passed is over, before a sync too
+            j.journal_id: dataclasses.replace(j, role=REVOKED)
+            if self._replica.share_lapsed(j, now)
+            else j
             for j in await self._replica.store.journals()
-            if include_ended or j.role != REVOKED
         }
+        if not include_ended:
+            journals = {k: j for k, j in journals.items() if j.role != REVOKED}
         found = []
         for stored in await self._replica.store.documents():
             local = journals.get(stored.journal_id)
