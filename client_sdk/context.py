@@ -8,6 +8,7 @@ Internal: apps reach all of this through `Client` and its managers (`client.entr
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from client_sdk.documents import ENTRY, Document, EntryView, entry_view
 from client_sdk.errors import IntegrityError, InvalidInput, NotFound, TJError
@@ -56,6 +57,8 @@ class Context:
         kept_for, kept_ended = (
             self.helper_member(local) if helper in ("mirror", "items") else ("", False)
         )
+        if self.replica.share_lapsed(local, now_ms()):  # its signed end date passed here
+            local = replace(local, role=REVOKED)  # before a sync stores it as ended
         return Journal(
             local.journal_id.hex(),
             self.display(local),

@@ -265,11 +265,14 @@ class Briefs:
         offline. Raises nothing."""
         now = now_ms()
         await self._replica.load_access()  # a client's own: its end from the verified chain
-        journals = {
-            j.journal_id: j
+        journals = {  # a share whose signed end date passed is over, before a sync too
+            j.journal_id: dataclasses.replace(j, role=REVOKED)
+            if self._replica.share_lapsed(j, now)
+            else j
             for j in await self._replica.store.journals()
-            if include_ended or j.role != REVOKED
         }
+        if not include_ended:
+            journals = {k: j for k, j in journals.items() if j.role != REVOKED}
         found = []
         for stored in await self._replica.store.documents():
             local = journals.get(stored.journal_id)
@@ -369,8 +372,10 @@ class Caseload:
         mean mood (1 to 10 scale) that counts as a drop; `now` an aware datetime (default:
         now). Works offline, from what the last sync brought. Raises nothing."""
         moment = now or datetime.now().astimezone()
+        moment_ms = int(moment.timestamp() * 1000)
         me = self._replica.profile.account_id
         store = self._replica.store
+        await self._replica.load_access()  # each share's end: from its verified chain
         brief_journals = await store.journals_holding_only(BRIEF)
         clients: dict[str, list[LocalJournal]] = {}
         for journal in await store.journals():
@@ -386,7 +391,14 @@ class Caseload:
             # journals still shared (when every share ended, the copies kept of them) name
             # the row; what it counts comes from every journal of the client held here, the
             # kept copies of ended shares included (NU19 C1)
-            live = [j for j in journals if j.role != REVOKED]
+            # A share is live only while its owner-signed end date has not passed by
+            # `now` (`Replica.share_lapsed`), whatever the server still lists.
+            live = [
+                j
+                for j in journals
+                if j.role != REVOKED and not self._replica.share_lapsed(j, moment_ms)
+            ]
+            over = {j.journal_id for j in journals} - {j.journal_id for j in live}
             ended = bool(journals) and not live
             ids = [j.journal_id.hex() for j in journals]
             rows.append(
@@ -408,7 +420,7 @@ class Caseload:
                     ended_journals=sorted(
                         _ended_display(self._replica, j, journals)
                         for j in journals
-                        if j.role == REVOKED and not self._replica.source_still_read(j, live)
+                        if j.journal_id in over and not self._replica.source_still_read(j, live)
                     ),
                     invalid_results=await _gather(self._measures.invalid, ids),
                     owner_verified=all(self._replica.owner_verified(j) for j in journals),

@@ -60,7 +60,7 @@ from client_sdk.errors import (
 )
 from client_sdk.journal_meta import decode_meta, encode_meta
 from client_sdk.key_pages import KeyWalk
-from client_sdk.models import now_ms
+from client_sdk.models import now_ms, to_datetime
 from client_sdk.opening import PARALLEL_MIN, Opening
 from client_sdk.opening import worker as opening_worker
 from client_sdk.profile import Profile
@@ -1610,6 +1610,15 @@ class Replica:
                 return stale
             journals = await self.store.journals()
             names = journal_names(journals, self.profile.account_id)
+            # Nothing more goes into a journal whose share with this account reached its
+            # signed end date, whatever the server would accept: set aside as an honest
+            # server refuses it (`forbidden`).
+            refused = {
+                j.journal_id: ("forbidden", sync_plan.REASONS["forbidden"])
+                for j in journals
+                if self.share_lapsed(j, now_ms())
+            }
+            refused.update(await self.store.refused_journals())
             pusher = Pusher(
                 self.store,
                 self.transport,
@@ -1619,7 +1628,7 @@ class Replica:
                 lambda record: self.unsafe_epoch(record.journal_id, record.epoch, now_ms()),
                 waits,
                 self.sleep,
-                await self.store.refused_journals(),
+                refused,
                 defer_conflicts=True,
             )
             await pusher.push()
@@ -3472,7 +3481,13 @@ class Replica:
 
     async def rotate_expired(self) -> None:
         """Rotate the key of every owned journal with a member whose end date, as the owner
-        signed it in the chain, has passed by this device's clock (whatever the server says)."""
+        signed it in the chain, has passed by this device's clock (whatever the server says).
+        On a member's device, a journal shared with this account whose signed end date
+        passed by the same clock (`share_lapsed`) while it is still held as `read` or
+        `annotate` (a server that keeps listing it unchanged would never make the device
+        read its journal list again) ends here: the journal list is read again and verified
+        (`refresh_journals`), which stores it as ended and tells it once, as `end date`,
+        as when the server stops serving it."""
         now = now_ms()
         ended = [
             journal_id
@@ -3482,11 +3497,35 @@ class Replica:
         if not ended:
             return  # the store is not read (every sync comes here, a no-op one too: issue 10)
         journals = {j.journal_id: j for j in await self.store.journals()}
+        lapsed = False
         for journal_id in ended:
             journal = journals.get(journal_id)
-            if journal is None or journal.role != "owner" or self.chains.problem(journal_id):
+            if journal is None or self.chains.problem(journal_id):
+                continue
+            if journal.role != "owner":
+                lapsed = lapsed or (journal.role in keys.ROLES and self.share_lapsed(journal, now))
                 continue
             await self.change_access(journal, [])
+        if lapsed:
+            await self.refresh_journals()
+
+    def share_lapsed(self, journal: LocalJournal, now: int) -> bool:
+        """Whether `journal`, shared with this account (held as `read`, `annotate`, or as
+        the read-only copy of a share that ended), reached the end date its owner signed for
+        this account's latest membership by `now` (ms UTC, this device's own clock, the
+        rule the owner's devices end shares by: `rotate_expired`, `Member.ended`): from the
+        access chain this device verified (`AccessState.last_terms`: an `ended` entry
+        closed it, or its `expires_at` passed), else from the end date stored from that
+        chain (`LocalJournal.expires_at`). Never from the server's journal list, which may
+        keep serving it. False for a journal this account owns."""
+        if journal.role == "owner" or journal.owner_id == self.profile.account_id:
+            return False
+        state = self.chains.state(journal.journal_id)
+        last = state.last_terms(self.profile.account_id) if state is not None else None
+        if last is not None:
+            terms, current = last
+            return not current or terms.ended(now)
+        return 0 < journal.expires_at <= now
 
     async def change_access(
         self,
@@ -5117,6 +5156,12 @@ def check_may_write(journal: LocalJournal, kind: str, username: str = "YOUR-USER
         raise AccessError(
             f"the share of journal {_shown(journal)!r} with this account ended, or the journal "
             "was deleted: this device keeps a read-only copy of what it downloaded"
+        )
+    if 0 < journal.expires_at <= now_ms():  # the end date its owner signed (`_local`)
+        raise AccessError(
+            f"the share of journal {_shown(journal)!r} with this account ended on "
+            f"{to_datetime(journal.expires_at):%Y-%m-%d %H:%M} UTC, the end date its owner "
+            "set: this device keeps a read-only copy of what it downloaded"
         )
     if journal.role == "annotate":
         if kind in ANNOTATION_KINDS:

@@ -2060,6 +2060,8 @@ class Sharing:
         if refresh:
             await self.replica.refresh_journals()
         briefs = await self.store.journals_holding_only(BRIEF)
+        await self.replica.load_access()
+        now = now_ms()
         return [
             SharedJournal(
                 j.name,
@@ -2070,7 +2072,10 @@ class Sharing:
                 await self.owner_verified(j),
                 j.role == REVOKED,
             )
-            for j in await self.store.journals()
+            for j in [  # a signed end date passed ends it here, before a sync stores it so
+                replace(k, role=REVOKED) if self.replica.share_lapsed(k, now) else k
+                for k in await self.store.journals()
+            ]
             if (
                 j.role in keys.ROLES
                 or (j.role == REVOKED and j.owner_id != self.profile.account_id)

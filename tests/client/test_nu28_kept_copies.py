@@ -151,10 +151,14 @@ async def test_a_share_the_server_keeps_serving_after_its_signed_end_keeps_the_c
     live_server.clock.now += 3 * DAY_MS
     later = live_server.clock.now
     monkeypatch.setattr("client_sdk.replica.now_ms", lambda: later)
+    now = datetime.fromtimestamp(later / 1000).astimezone()
+    listed = {j.journal_id: j.role for j in await drsmith.context.store.journals()}
+    assert listed[personal] == "annotate"  # as the last sync, before the end, stored it
+    [row] = await drsmith.caseload.rows(now=now)
+    assert any(f.startswith("share ended") and COPY in f for f in row.flags), row.flags
     await drsmith.sync()
     listed = {j.journal_id: j.role for j in await drsmith.context.store.journals()}
-    assert listed[personal] == "annotate"  # the server's word: still served, as shared
-    now = datetime.fromtimestamp(later / 1000).astimezone()
+    assert listed[personal] == "revoked"  # the signed end date, whatever the server lists
     [row] = await drsmith.caseload.rows(now=now)
     assert any(f.startswith("share ended") and COPY in f for f in row.flags), row.flags
 
