@@ -673,7 +673,8 @@ class Shares:
         nobody, until deleted with `client.journals.delete`; `KeptCopy` says why it is kept
         (NU28 C2). From the verified access chains as the last sync left them: works
         offline. A share that lapsed by its end date, or whose member left, is not here:
-        `list()` gives it as an ended share."""
+        `list()` gives it as an ended share. Raises nothing: it reads only what this device
+        holds."""
         await self._context.replica.load_access()
         return await self._context.sharing.kept_copies()
 
