@@ -1,0 +1,217 @@
+"""Two devices' words inserted at the same place, glued together in a merged text, and the
+Yjs update that puts one space between them (protocol.md §5, rule 2 "Concurrent inserts at
+one place are kept apart").
+
+Yjs keeps every insert and orders concurrent inserts at one place by client id, one straight
+after the other: a word fixed on one device ("Aa" -> "Uu") while another rewrote the sentence
+("Xx ba.") merges as "UuXx ba."; two rewrites of a text's only sentence as "Work is fine
+now.Work still worries me." No diff written on one device can prevent it (each device's own
+text reads right; the glue exists only in the merge), so it is repaired in the merge, from
+the document's state alone, like twins (`twin_inserts`).
+
+*Siblings*: two whole inserts (runs, `twin_inserts`'s doc) of two clients with the same left
+origin, the same right origin and (for inserts with neither) the same parent. An insert made
+by a device that held the other one names it, or something between, as an origin, never the
+same neighbours: only concurrent inserts are siblings, so a join a user made (typing "un"
+before "happy") never is one. A pair of siblings L, R is *glued* when L's last character not
+deleted is, in the text, the character right before R's first character (not deleted), and
+neither of the two is white space or a letter of a script written without spaces (Han,
+Kana, Thai...: `documents._UNSPACED`). A glued pair gets one " " between them, an item with
+L's last live character as left origin and R's first character as right origin, unless the
+state holds an item with such origins already (one in L, one in R): a device wrote between
+them once, a separator or the user's own words, and whatever it left there (deleted: a join
+the user made by deleting the space) is kept.
+
+Two devices that find the same glued pair write the same " " with the same origins from
+fresh client ids: twins, of which the twin rule keeps one (the lowest client's); the pair is
+then apart (its characters no longer adjacent), and a " " is never glued, so the rule never
+writes again where it wrote once.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pycrdt import Doc, StickyIndex, Text
+
+from client_sdk.documents import _UNSPACED, text_index_length
+from client_sdk.twin_inserts import _decode, _Run, _runs, _Struct, _touched, _Unreadable
+from client_sdk.yjs_binary import varuint
+
+SEPARATOR = " "
+"""What goes between two glued siblings: one space (U+0020)."""
+
+_STRING_WITH_ORIGINS = 0x04 | 0x80 | 0x40  # a ContentString item naming both its origins
+_NO_SPACE = re.compile(rf"[{_UNSPACED}]")
+
+
+def _units(run: _Run) -> list[tuple[int, str | None]]:
+    """Each UTF-16 unit of `run` in clock order: (clock, the unit as a one-unit str, None
+    where the piece's content is not held)."""
+    found: list[tuple[int, str | None]] = []
+    for piece in run.pieces:
+        if piece.text is None or piece.gone:
+            found += [(piece.clock + i, None) for i in range(piece.length)]
+            continue
+        data = piece.text.encode("utf-16-le")
+        found += [
+            (piece.clock + i, data[2 * i : 2 * i + 2].decode("utf-16-le", "surrogatepass"))
+            for i in range(piece.length)
+        ]
+    return found
+
+
+def _live(units: list[tuple[int, str | None]], client: int, deletes: Any) -> list[tuple[int, str]]:
+    return [
+        (clock, unit)
+        for clock, unit in units
+        if unit is not None and not _touched(deletes.get(client, []), clock, 1)
+    ]
+
+
+def _last_char(live: list[tuple[int, str]]) -> tuple[int, str] | None:
+    """The last character of `live` (units in clock order): (its first unit's clock, it),
+    a surrogate pair joined; None when it is not whole."""
+    clock, unit = live[-1]
+    if "\ud800" <= unit <= "\udbff":
+        return None
+    if "\udc00" <= unit <= "\udfff":
+        if len(live) < 2 or live[-2][0] != clock - 1 or not "\ud800" <= live[-2][1] <= "\udbff":
+            return None
+        pair = (live[-2][1] + unit).encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+        return clock - 1, pair
+    return clock, unit
+
+
+def _first_char(live: list[tuple[int, str]], first_clock: int) -> tuple[int, str] | None:
+    """The first character of `live` when it is the run's first unit (`first_clock`)."""
+    if not live or live[0][0] != first_clock:
+        return None
+    unit = live[0][1]
+    if "\udc00" <= unit <= "\udfff":
+        return None
+    if "\ud800" <= unit <= "\udbff":
+        if len(live) < 2 or live[1][0] != first_clock + 1:
+            return None
+        return first_clock, (unit + live[1][1]).encode("utf-16-le", "surrogatepass").decode(
+            "utf-16-le"
+        )
+    return first_clock, unit
+
+
+def _spaced(char: str) -> bool:
+    return not char.isspace() and _NO_SPACE.match(char) is None
+
+
+def _root(struct: _Struct, at: dict[int, list[_Struct]]) -> str | None:
+    """The name of the root type `struct` is in (by its parent, else its origins' items),
+    None when it is in a nested type or that is not found here."""
+    for _ in range(10_000):
+        if struct.parent is not None:
+            kind, name = struct.parent
+            return name if kind == "root" and isinstance(name, str) else None
+        named = struct.origin or struct.right_origin
+        if named is None:
+            return None
+        holder = _holding(at, *named)
+        if holder is None:
+            return None
+        struct = holder
+    return None
+
+
+def _holding(at: dict[int, list[_Struct]], client: int, clock: int) -> _Struct | None:
+    for struct in at.get(client, []):
+        if struct.clock <= clock < struct.clock + struct.length:
+            return struct
+    return None
+
+
+def _in(run: _Run, named: tuple[int, int] | None) -> bool:
+    return (
+        named is not None
+        and named[0] == run.first.client
+        and run.first.clock <= named[1] < run.first.clock + run.length
+    )
+
+
+def glued_pairs(state: bytes) -> list[tuple[str, tuple[int, int], tuple[int, int]]]:
+    """The glued sibling pairs of the document whose whole state is `state` (a Yjs v1
+    update), see the module's doc: (the root text's name, the id (client, clock) of L's last
+    live character (its last UTF-16 unit), the id of R's first character), in state order.
+    Empty when there is none or `state` does not decode here."""
+    try:
+        structs, deletes = _decode(state)
+    except _Unreadable:
+        return []
+    places: dict[tuple[object, ...], list[_Run]] = {}
+    for run in _runs(structs):
+        if run.first.placed and run.first.text is not None and not run.first.gone:
+            key = (run.first.origin, run.first.right_origin, run.first.parent)
+            places.setdefault(key, []).append(run)
+    groups = [runs for runs in places.values() if len({r.first.client for r in runs}) > 1]
+    if not groups:
+        return []  # the usual case: no pycrdt document is built
+    at: dict[int, list[_Struct]] = {}
+    for struct in structs:
+        at.setdefault(struct.client, []).append(struct)
+    doc: Doc[Any] = Doc()
+    doc.apply_update(state)
+    found: list[tuple[str, tuple[int, int], tuple[int, int]]] = []
+    for runs in groups:
+        name = _root(runs[0].first, at)
+        if name is None:
+            continue
+        text = doc.get(name, type=Text)
+
+        def index(client: int, clock: int, text: Text = text) -> int:
+            sticky = {"item": {"client": client, "clock": clock}, "assoc": 0}
+            return StickyIndex.from_json(sticky, text).get_index()
+
+        ends: list[tuple[_Run, int, tuple[int, str], tuple[int, str]]] = []
+        for run in runs:
+            live = _live(_units(run), run.first.client, deletes)
+            last, first = (
+                (_last_char(live), _first_char(live, run.first.clock)) if live else (None, None)
+            )
+            if last is None:
+                continue
+            start = index(run.first.client, last[0])
+            ends.append((run, start, last, first or (-1, "")))
+        for left, start, last, _ in ends:
+            after = start + text_index_length(last[1])
+            for right, _, _, first in ends:
+                if right is left or right.first.client == left.first.client or first[0] < 0:
+                    continue
+                if not (_spaced(last[1]) and _spaced(first[1])):
+                    continue
+                if index(right.first.client, first[0]) != after:
+                    continue  # not adjacent: something live between them, or R is before L
+                end = last[0] + len(last[1].encode("utf-16-le")) // 2 - 1  # its last unit
+                lid, rid = (left.first.client, end), (right.first.client, first[0])
+                if any(_in(left, s.origin) and _in(right, s.right_origin) for s in structs):
+                    continue  # a device wrote between them once: what it left is kept
+                found.append((name, lid, rid))
+    return found
+
+
+def separator_update(state: bytes, client_id: int) -> bytes | None:
+    """A Yjs v1 update writing one `SEPARATOR` between every glued pair of the document whose
+    whole state is `state` (`glued_pairs`), under `client_id` from clock 0 (a client id the
+    state does not hold: a fresh one, so the separators are twins of another device's and
+    never continue a run), or None when there is none. Each separator is its own item, a
+    string with L's last live character (its last UTF-16 unit) as left origin and R's first
+    character as right origin."""
+    pairs = glued_pairs(state)
+    if not pairs:
+        return None
+    out = bytearray(varuint(1) + varuint(len(pairs)) + varuint(client_id) + varuint(0))
+    encoded = SEPARATOR.encode("utf-8")
+    for _, (left_client, left_clock), (right_client, right_clock) in pairs:
+        out.append(_STRING_WITH_ORIGINS)
+        out += varuint(left_client) + varuint(left_clock)
+        out += varuint(right_client) + varuint(right_clock)
+        out += varuint(len(encoded)) + encoded
+    out += varuint(0)  # no delete set
+    return bytes(out)
