@@ -30,13 +30,14 @@ writes again where it wrote once.
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Any
 
 from pycrdt import Doc, StickyIndex, Text
 
 from client_sdk.documents import _UNSPACED, text_index_length
-from client_sdk.twin_inserts import _decode, _Run, _runs, _Struct, _touched, _Unreadable
+from client_sdk.twin_inserts import _decode, _Run, _runs, _Struct, _Unreadable
 from client_sdk.yjs_binary import varuint
 
 SEPARATOR = " "
@@ -62,12 +63,24 @@ def _units(run: _Run) -> list[tuple[int, str | None]]:
     return found
 
 
-def _live(units: list[tuple[int, str | None]], client: int, deletes: Any) -> list[tuple[int, str]]:
-    return [
-        (clock, unit)
-        for clock, unit in units
-        if unit is not None and not _touched(deletes.get(client, []), clock, 1)
-    ]
+def _live(
+    units: list[tuple[int, str | None]], ranges: list[tuple[int, int]]
+) -> list[tuple[int, str]]:
+    """The units of `units` held (content read) and not deleted by `ranges` (the client's
+    delete set: (clock, length), in any order, possibly overlapping)."""
+    merged: list[list[int]] = []  # [start, end), disjoint, sorted
+    for start, size in sorted(ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], start + size)
+        else:
+            merged.append([start, start + size])
+    starts = [start for start, _ in merged]
+    live = []
+    for clock, unit in units:
+        at = bisect.bisect_right(starts, clock) - 1
+        if unit is not None and not (at >= 0 and clock < merged[at][1]):
+            live.append((clock, unit))
+    return live
 
 
 def _last_char(live: list[tuple[int, str]]) -> tuple[int, str] | None:
@@ -139,7 +152,7 @@ def _in(run: _Run, named: tuple[int, int] | None) -> bool:
 def glued_pairs(state: bytes) -> list[tuple[str, tuple[int, int], tuple[int, int]]]:
     """The glued sibling pairs of the document whose whole state is `state` (a Yjs v1
     update), see the module's doc: (the root text's name, the id (client, clock) of L's last
-    live character (its last UTF-16 unit), the id of R's first character), in state order.
+    live character (its last UTF-16 unit), the id of R's first character), sorted.
     Empty when there is none or `state` does not decode here."""
     try:
         structs, deletes = _decode(state)
@@ -147,20 +160,31 @@ def glued_pairs(state: bytes) -> list[tuple[str, tuple[int, int], tuple[int, int
         return []
     places: dict[tuple[object, ...], list[_Run]] = {}
     for run in _runs(structs):
-        if run.first.placed and run.first.text is not None and not run.first.gone:
+        if run.first.placed and (run.first.text is not None or run.first.gone):
             key = (run.first.origin, run.first.right_origin, run.first.parent)
             places.setdefault(key, []).append(run)
-    groups = [runs for runs in places.values() if len({r.first.client for r in runs}) > 1]
+    groups: list[list[tuple[_Run, tuple[int, str], tuple[int, str] | None]]] = []
+    for runs in places.values():
+        if len({r.first.client for r in runs}) < 2:
+            continue  # the usual case: checked without reading the delete set
+        ends = []
+        for run in runs:  # (the run, its last live character, its first if live)
+            live = _live(_units(run), deletes.get(run.first.client, []))
+            last = _last_char(live) if live else None
+            if last is not None:
+                ends.append((run, last, _first_char(live, run.first.clock)))
+        if len({run.first.client for run, _, _ in ends}) > 1:
+            groups.append(ends)
     if not groups:
-        return []  # the usual case: no pycrdt document is built
+        return []  # no pycrdt document is built
     at: dict[int, list[_Struct]] = {}
     for struct in structs:
         at.setdefault(struct.client, []).append(struct)
     doc: Doc[Any] = Doc()
     doc.apply_update(state)
     found: list[tuple[str, tuple[int, int], tuple[int, int]]] = []
-    for runs in groups:
-        name = _root(runs[0].first, at)
+    for ends in groups:
+        name = _root(ends[0][0].first, at)
         if name is None:
             continue
         text = doc.get(name, type=Text)
@@ -169,24 +193,14 @@ def glued_pairs(state: bytes) -> list[tuple[str, tuple[int, int], tuple[int, int
             sticky = {"item": {"client": client, "clock": clock}, "assoc": 0}
             return StickyIndex.from_json(sticky, text).get_index()
 
-        ends: list[tuple[_Run, int, tuple[int, str], tuple[int, str]]] = []
-        for run in runs:
-            live = _live(_units(run), run.first.client, deletes)
-            last, first = (
-                (_last_char(live), _first_char(live, run.first.clock)) if live else (None, None)
-            )
-            if last is None:
+        for left, last, _ in ends:
+            if not _spaced(last[1]):
                 continue
-            start = index(run.first.client, last[0])
-            ends.append((run, start, last, first or (-1, "")))
-        for left, start, last, _ in ends:
-            after = start + text_index_length(last[1])
-            for right, _, _, first in ends:
-                if right is left or right.first.client == left.first.client or first[0] < 0:
+            after = index(left.first.client, last[0]) + text_index_length(last[1])
+            for right, _, first in ends:
+                if first is None or right.first.client == left.first.client:
                     continue
-                if not (_spaced(last[1]) and _spaced(first[1])):
-                    continue
-                if index(right.first.client, first[0]) != after:
+                if not _spaced(first[1]) or index(right.first.client, first[0]) != after:
                     continue  # not adjacent: something live between them, or R is before L
                 end = last[0] + len(last[1].encode("utf-16-le")) // 2 - 1  # its last unit
                 lid, rid = (left.first.client, end), (right.first.client, first[0])

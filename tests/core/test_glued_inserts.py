@@ -196,7 +196,7 @@ def test_a_surrogate_pair_at_the_junction_is_kept_whole() -> None:
 _words = st.lists(st.sampled_from(["aa", "bb", "Cc", "x", "!", ".", " ", "  ", "é", "😀"]))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(
     old=_words,
     on_a=_words,
@@ -229,3 +229,23 @@ def test_two_devices_merge_time_writes_converge_and_only_add_single_spaces(
         assert char == " " and 0 < index < len(final) - 1, (merged, final)
         assert not final[index - 1].isspace() and not final[index + 1].isspace(), final
     assert at == len(merged), (merged, final)
+
+
+def test_an_insert_whose_first_letters_were_deleted_is_still_kept_apart() -> None:
+    """A third device deleted the first letter of the laptop's words (held glued): the
+    words left are still the laptop's, glued to the phone's."""
+    base = _base("Aa")
+    docs, updates = [], []
+    for client, words in ((2, "Uu"), (3, "Xx")):
+        doc, body = _doc(client, base)
+        updates.append(_edit(doc, body, lambda t, words=words: t.insert(0, words)))
+        docs.append(doc)
+    docs[0].apply_update(updates[1])
+    docs[1].apply_update(updates[0])
+    third, body = _doc(7, bytes(docs[0].get_update()))
+    cut = _edit(third, body, lambda t: t.__delitem__(slice(0, 1)))
+    for doc in docs:
+        doc.apply_update(cut)
+    assert _body(docs[0]) == "uXxAa"
+    _settle(docs)
+    assert [_body(d) for d in docs] == ["u XxAa"] * 2
