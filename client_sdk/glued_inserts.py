@@ -141,14 +141,6 @@ def _holding(at: dict[int, list[_Struct]], client: int, clock: int) -> _Struct |
     return None
 
 
-def _in(run: _Run, named: tuple[int, int] | None) -> bool:
-    return (
-        named is not None
-        and named[0] == run.first.client
-        and run.first.clock <= named[1] < run.first.clock + run.length
-    )
-
-
 def glued_pairs(state: bytes) -> list[tuple[str, tuple[int, int], tuple[int, int]]]:
     """The glued sibling pairs of the document whose whole state is `state` (a Yjs v1
     update), see the module's doc: (the root text's name, the id (client, clock) of L's last
@@ -158,17 +150,18 @@ def glued_pairs(state: bytes) -> list[tuple[str, tuple[int, int], tuple[int, int
         structs, deletes = _decode(state)
     except _Unreadable:
         return []
+    runs = _runs(structs)
     places: dict[tuple[object, ...], list[_Run]] = {}
-    for run in _runs(structs):
+    for run in runs:
         if run.first.placed and (run.first.text is not None or run.first.gone):
             key = (run.first.origin, run.first.right_origin, run.first.parent)
             places.setdefault(key, []).append(run)
     groups: list[list[tuple[_Run, tuple[int, str], tuple[int, str] | None]]] = []
-    for runs in places.values():
-        if len({r.first.client for r in runs}) < 2:
+    for siblings in places.values():
+        if len({r.first.client for r in siblings}) < 2:
             continue  # the usual case: checked without reading the delete set
         ends = []
-        for run in runs:  # (the run, its last live character, its first if live)
+        for run in siblings:  # (the run, its last live character, its first if live)
             live = _live(_units(run), deletes.get(run.first.client, []))
             last = _last_char(live) if live else None
             if last is not None:
@@ -182,6 +175,7 @@ def glued_pairs(state: bytes) -> list[tuple[str, tuple[int, int], tuple[int, int
         at.setdefault(struct.client, []).append(struct)
     doc: Doc[Any] = Doc()
     doc.apply_update(state)
+    between: set[tuple[tuple[int, int], tuple[int, int]]] | None = None
     found: list[tuple[str, tuple[int, int], tuple[int, int]]] = []
     for ends in groups:
         name = _root(ends[0][0].first, at)
@@ -193,20 +187,50 @@ def glued_pairs(state: bytes) -> list[tuple[str, tuple[int, int], tuple[int, int
             sticky = {"item": {"client": client, "clock": clock}, "assoc": 0}
             return StickyIndex.from_json(sticky, text).get_index()
 
+        starts: dict[int, list[tuple[_Run, tuple[int, str]]]] = {}  # where a run starts
+        for right, _, first in ends:
+            if first is not None and _spaced(first[1]):
+                starts.setdefault(index(right.first.client, first[0]), []).append((right, first))
         for left, last, _ in ends:
             if not _spaced(last[1]):
                 continue
             after = index(left.first.client, last[0]) + text_index_length(last[1])
-            for right, _, first in ends:
-                if first is None or right.first.client == left.first.client:
+            for right, first in starts.get(after, []):  # nothing live between them
+                if right.first.client == left.first.client:
                     continue
-                if not _spaced(first[1]) or index(right.first.client, first[0]) != after:
-                    continue  # not adjacent: something live between them, or R is before L
-                end = last[0] + len(last[1].encode("utf-16-le")) // 2 - 1  # its last unit
-                lid, rid = (left.first.client, end), (right.first.client, first[0])
-                if any(_in(left, s.origin) and _in(right, s.right_origin) for s in structs):
+                if between is None:
+                    between = _written_between(structs, runs)
+                if (_key(left), _key(right)) in between:
                     continue  # a device wrote between them once: what it left is kept
-                found.append((name, lid, rid))
+                end = last[0] + len(last[1].encode("utf-16-le")) // 2 - 1  # its last unit
+                found.append((name, (left.first.client, end), (right.first.client, first[0])))
+    return sorted(found)
+
+
+def _key(run: _Run) -> tuple[int, int]:
+    return run.first.client, run.first.clock
+
+
+def _written_between(
+    structs: list[_Struct], runs: list[_Run]
+) -> set[tuple[tuple[int, int], tuple[int, int]]]:
+    """Every (run, run) (`_key`) some struct names as its left and its right origin: its
+    writer held both, and wrote between them."""
+    firsts: dict[int, list[int]] = {}
+    for run in runs:  # in (client, clock) order
+        firsts.setdefault(run.first.client, []).append(run.first.clock)
+
+    def run_of(named: tuple[int, int]) -> tuple[int, int] | None:
+        clocks = firsts.get(named[0], [])
+        at = bisect.bisect_right(clocks, named[1]) - 1
+        return (named[0], clocks[at]) if at >= 0 else None
+
+    found = set()
+    for struct in structs:
+        if struct.origin is not None and struct.right_origin is not None:
+            left, right = run_of(struct.origin), run_of(struct.right_origin)
+            if left is not None and right is not None:
+                found.add((left, right))
     return found
 
 

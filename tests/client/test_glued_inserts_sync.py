@@ -123,3 +123,23 @@ async def test_both_devices_write_a_separator_at_once_and_keep_one(
         assert len(twins) == 2, twins
         (deleted,) = [s for s in twins if s is not kept]
         assert deleted.gone and deleted.client > kept.client  # the lowest client's is kept
+
+
+async def test_a_goals_why_rewritten_on_two_devices_is_kept_apart(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """Every text of a document the owner created, not only an entry's body: a goal's
+    `why` of one sentence rewritten on both devices reads the two apart."""
+    laptop = await signup("ana", "laptop")
+    phone = await login("ana", "phone")
+    goal = await laptop.goals.add("Walk", why="It helps.")
+    await _settle(laptop, phone)
+    await laptop.goals.edit(goal.id, why="It clears my head.")
+    await phone.goals.edit(goal.id, why="My sleep gets better.")
+    await _settle(laptop, phone)
+    whys = [(await device.goals.get(goal.id)).why for device in (laptop, phone)]
+    assert whys[0] == whys[1]
+    assert whys[0] in (
+        "It clears my head. My sleep gets better.",
+        "My sleep gets better. It clears my head.",
+    ), whys[0]
