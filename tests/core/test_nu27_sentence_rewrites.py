@@ -162,7 +162,11 @@ def test_nu27_c2_a_one_sentence_text_rewritten_on_two_devices_is_kept_twice_apar
     reason="NU27 C2 remaining: a one-word fix made while another device rewrote most of the "
     "sentence stays a one-word change (so a word inserted next to it elsewhere keeps its "
     "place), and goes with the rewrite: 'Work still worries me. toughI slept ok.', the "
-    "fixed word glued to the next sentence (the other device deleted the space after it).",
+    "fixed word glued to the next sentence (the other device deleted the space after it)."
+    " The merge-time separator (glued_inserts) does not reach it: the glued word and the "
+    "next sentence are not two inserts at one place (the next sentence is the old text, "
+    "its space deleted by the other device), and a Yjs state does not say who deleted a "
+    "character when, so that delete cannot be told from a join the user made.",
 )
 def test_nu27_c2_a_one_word_fix_racing_a_rewrite_of_its_sentence_glues_no_words() -> None:
     body = merged(

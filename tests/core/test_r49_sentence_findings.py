@@ -20,8 +20,12 @@ from tests.core.test_nu27_sentence_rewrites import merged
     "rewrite must delete the space after it, or two devices' rewrites of it would be glued "
     "(test_nu27_c2_a_sentence_partly_rewritten_on_two_devices_keeps_both_whole_and_apart), "
     "so a word the other device added at its end is glued to the next sentence: "
-    "'Work still worries me.  todayI slept ok.' No one diff can keep both apart; it needs a "
-    "merge-time write (fixed for a sentence after another one, below).",
+    "'Work still worries me.  todayI slept ok.' No one diff can keep both apart (fixed for a "
+    "sentence after another one, below)."
+    " The merge-time separator (glued_inserts) does not reach it: the glued word and the "
+    "next sentence are not two inserts at one place (the next sentence is the old text, "
+    "its space deleted by the other device), and a Yjs state does not say who deleted a "
+    "character when, so that delete cannot be told from a join the user made.",
 )
 @pytest.mark.parametrize(("laptop_id", "phone_id"), [(2, 3), (3, 2)])
 def test_a_word_added_to_a_sentence_another_device_rewrote_is_not_glued_to_the_next(
@@ -117,7 +121,11 @@ def test_a_word_added_to_a_rewritten_sentence_after_another_keeps_a_space_after_
     "is followed by a space: the rewrite still deletes the space after it (the two devices' "
     "rewrites stay apart by that space, test_two_concurrent_rewrites_of_one_sentence_keep_"
     "each_new_sentence_whole), so a word the other device added at its end is glued to the "
-    "next sentence: 'Monday.\\nWork still worries me.  todayI slept ok.'",
+    "next sentence: 'Monday.\\nWork still worries me.  todayI slept ok.'"
+    " The merge-time separator (glued_inserts) does not reach it: the glued word and the "
+    "next sentence are not two inserts at one place (the next sentence is the old text, "
+    "its space deleted by the other device), and a Yjs state does not say who deleted a "
+    "character when, so that delete cannot be told from a join the user made.",
 )
 def test_a_word_added_to_a_rewritten_sentence_starting_a_line_is_not_glued() -> None:
     body = merged(
