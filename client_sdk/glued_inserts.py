@@ -196,8 +196,8 @@ def glued_pairs(state: bytes) -> list[tuple[str, tuple[int, int], tuple[int, int
                 continue
             after = index(left.first.client, last[0]) + text_index_length(last[1])
             for right, first in starts.get(after, []):  # nothing live between them
-                if right.first.client == left.first.client:
-                    continue
+                if right.first.client == left.first.client or _twins(left, right, deletes):
+                    continue  # (twins: the twin rule keeps one, nothing goes between them)
                 if between is None:
                     between = _written_between(structs, runs)
                 if (_key(left), _key(right)) in between:
@@ -205,6 +205,20 @@ def glued_pairs(state: bytes) -> list[tuple[str, tuple[int, int], tuple[int, int
                 end = last[0] + len(last[1].encode("utf-16-le")) // 2 - 1  # its last unit
                 found.append((name, (left.first.client, end), (right.first.client, first[0])))
     return sorted(found)
+
+
+def _twins(left: _Run, right: _Run, deletes: dict[int, list[tuple[int, int]]]) -> bool:
+    """Whether siblings `left` and `right` are twins (`twin_inserts.twin_deletes`: the same
+    whole text, none of it deleted): kept once by the twin rule, never separated ("thethe"
+    where the twin delete could not be written here reads so until another device writes
+    it, never "the the")."""
+    text = left.text()
+    if text is None or text != right.text():
+        return False
+    return all(
+        len(_live(_units(run), deletes.get(run.first.client, []))) == run.length
+        for run in (left, right)
+    )
 
 
 def _key(run: _Run) -> tuple[int, int]:

@@ -4354,7 +4354,8 @@ class Replica:
         this device, in the same transaction, since nothing writes it again once the page
         is stored (the cursor is past it; a later sync finds these documents unchanged).
         The restore-anew markers of entries whose removal another device carried again
-        (`_mark_carried_again`), the twin deletes and carried edits (`_keep_one_twin`), and
+        (`_mark_carried_again`), the twin deletes, carried edits and spaces between glued
+        inserts (`_keep_one_twin`), and
         for each entry another device took out of the trash the values this device kept
         written anew (`_restore_kept`) and its snapshot for the members (`restored`).
         `writing` from `_merge_writing`. A record too large to seal, or a journal this

@@ -249,3 +249,14 @@ def test_an_insert_whose_first_letters_were_deleted_is_still_kept_apart() -> Non
     assert _body(docs[0]) == "uXxAa"
     _settle(docs)
     assert [_body(d) for d in docs] == ["u XxAa"] * 2
+
+
+def test_twins_the_twin_rule_did_not_delete_yet_are_never_separated() -> None:
+    """The same fix made on two devices ("teh" -> "the" twice) reads "thethe" until a device
+    writes the twin delete (one that cannot write here, an archived journal, leaves it to
+    another): no space goes between twins, which would read "the the", then "the  park"."""
+    docs = _concurrent("I went to teh park.", "I went to the park.", "I went to the park.")
+    assert _body(docs[0]) == "I went to thethe park."
+    assert glued_pairs(bytes(docs[0].get_update())) == []
+    _settle(docs)
+    assert [_body(d) for d in docs] == ["I went to the park."] * 2
