@@ -151,6 +151,16 @@ class Document:
     def state_vector(self) -> bytes:
         return bytes(self._doc.get_state())
 
+    def fresh_client_id(self) -> int:
+        """A Yjs client id no struct of this document's state is under, nor this instance's
+        own: random below 2**53, drawn as pycrdt draws a new document's (protocol.md §5,
+        "Client ids"), for a write that must not continue any run (`glued_inserts`)."""
+        held = state_clocks(self._doc.get_state())
+        while True:
+            candidate = int(Doc().client_id)
+            if candidate not in held and candidate != self.client_id:
+                return candidate
+
     def holdings(self) -> tuple[dict[int, int], int] | None:
         """What this document holds, to tell whether an update brought anything to it: its
         state vector (client -> next clock) and how many items its delete set counts. Both

@@ -58,6 +58,7 @@ from client_sdk.errors import (
     TJError,
     UpdateNeeded,
 )
+from client_sdk.glued_inserts import separator_update
 from client_sdk.journal_meta import decode_meta, encode_meta
 from client_sdk.key_pages import KeyWalk
 from client_sdk.models import now_ms, to_datetime
@@ -4353,7 +4354,8 @@ class Replica:
         this device, in the same transaction, since nothing writes it again once the page
         is stored (the cursor is past it; a later sync finds these documents unchanged).
         The restore-anew markers of entries whose removal another device carried again
-        (`_mark_carried_again`), the twin deletes and carried edits (`_keep_one_twin`), and
+        (`_mark_carried_again`), the twin deletes, carried edits and spaces between glued
+        inserts (`_keep_one_twin`), and
         for each entry another device took out of the trash the values this device kept
         written anew (`_restore_kept`) and its snapshot for the members (`restored`).
         `writing` from `_merge_writing`. A record too large to seal, or a journal this
@@ -4419,7 +4421,9 @@ class Replica:
         owner's device that finds them writes alike (R45 F3). Edits this device held of a copy
         so deleted (`before`: the document as it held it before this page), made before it
         had the delete, are then carried over to the copy kept (`carry_twin_edits`, R48 F1).
-        Sealed within `tx`, the page's (`_write_at_merge`): `document` gets what was sealed,
+        Words inserted at one place on two devices and glued by the merge ("UuXx ba.", "Work
+        is fine now.Work still worries me.") then get one space between them
+        (`glued_inserts.separator_update`), in every kind of document. Sealed within `tx`, the page's (`_write_at_merge`): `document` gets what was sealed,
         its storing is the caller's. Returns whether anything was."""
         if removed(document):
             return False  # in the trash or deleted: a restore brings back what it holds
@@ -4430,14 +4434,22 @@ class Replica:
         ):
             document.apply(update)
             wrote = True
-        if document.kind != ENTRY:
-            return wrote
-        copy = Document.from_state(document.doc_id, document.kind, document.state())
-        carried = carry_twin_edits(copy, before.state)  # edits `copy`: `document` if sealed
-        if carried is not None and await self._seal_at_merge(
-            tx, writing, document, carried, report, not_carried_over
+        if document.kind == ENTRY:
+            copy = Document.from_state(document.doc_id, document.kind, document.state())
+            carried = carry_twin_edits(copy, before.state)  # edits `copy`: `document` if sealed
+            if carried is not None and await self._seal_at_merge(
+                tx, writing, document, carried, report, not_carried_over
+            ):
+                document.apply(carried)
+                wrote = True
+        # words two devices inserted at one place, glued by the merge ("UuXx ba."): one space
+        # between them, under a fresh client id (`glued_inserts`); every owner's device that
+        # finds them writes the same space, twins of which the next pull keeps one
+        update = separator_update(document.state(), document.fresh_client_id())
+        if update is not None and await self._seal_at_merge(
+            tx, writing, document, update, report, not_kept_apart
         ):
-            document.apply(carried)
+            document.apply(update)
             wrote = True
         return wrote
 
@@ -5010,6 +5022,17 @@ def not_kept_once(document: Document, why: object) -> str:
         f"{_named(document)} holds words written at the same place on two devices (the same "
         f"change made on both), but this device could not write the change that keeps them "
         f"once ({why}): they read twice until another device of this account writes it"
+    )
+
+
+def not_kept_apart(document: Document, why: object) -> str:
+    """Why words two devices wrote at one place, glued by the merge, were not kept apart
+    here (`Replica._keep_one_twin`, `glued_inserts`): the change putting a space between
+    them was not written."""
+    return (
+        f"{_named(document)} holds words written at the same place on two devices, glued "
+        f"together, but this device could not write the space that keeps them apart "
+        f"({why}): they read glued until another device of this account writes it"
     )
 
 

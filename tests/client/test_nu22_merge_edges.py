@@ -126,7 +126,9 @@ async def test_appends_merged_past_the_body_limit_leave_the_entry_editable(
     await phone.sync()
     await laptop.sync()
     merged = await laptop.entries.get(entry.id)
-    assert len(merged.body) == MAX_BODY + 4
+    # the two appends, made at one place, kept apart by a space (glued_inserts): 4 + 1 over
+    assert merged.body.endswith(("LLLLLLL PPPPPPP", "PPPPPPP LLLLLLL")), merged.body[-20:]
+    assert len(merged.body) == MAX_BODY + 5
     assert (await phone.entries.get(entry.id)).body == merged.body  # read whole everywhere
     # and exported whole, an export that imports again (into another account here)
     exported = json.loads(json.dumps(await laptop.archive.export_json()))
@@ -138,18 +140,18 @@ async def test_appends_merged_past_the_body_limit_leave_the_entry_editable(
     with pytest.raises(InvalidInput) as refused:
         await laptop.entries.edit(entry.id, append="y")
     message = str(refused.value)
-    assert "at most 100000 characters" in message and "100,004" in message
-    assert "4 over" in message
+    assert "at most 100000 characters" in message and "100,005" in message
+    assert "5 over" in message
     assert (await laptop.entries.get(entry.id)).body == merged.body  # nothing changed
 
     # edits that do not lengthen it are accepted: other fields, the same length, shorter
     assert (await laptop.entries.edit(entry.id, mood=6, title="Long")).mood == 6
     same = merged.body[:-1] + "Z"
     assert (await laptop.entries.edit(entry.id, body=same)).body == same
-    with pytest.raises(InvalidInput, match="4 over.*make it 100,005"):
+    with pytest.raises(InvalidInput, match="5 over.*make it 100,006"):
         await laptop.entries.edit(entry.id, body=same + "!")
     shorter = await laptop.entries.edit(entry.id, body=merged.body[:-3])
-    assert len(shorter.body) == MAX_BODY + 1
+    assert len(shorter.body) == MAX_BODY + 2
     await laptop.sync()
     await phone.sync()
     assert (await phone.entries.get(entry.id)).body == shorter.body
