@@ -4355,9 +4355,9 @@ class Replica:
         is stored (the cursor is past it; a later sync finds these documents unchanged).
         The restore-anew markers of entries whose removal another device carried again
         (`_mark_carried_again`), the twin deletes, carried edits and spaces between glued
-        inserts (`_keep_one_twin`), and
-        for each entry another device took out of the trash the values this device kept
-        written anew (`_restore_kept`) and its snapshot for the members (`restored`).
+        inserts (`_keep_one_twin`), and for each entry another device took out of the trash
+        the values this device kept written anew (`_restore_kept`) and its snapshot for the
+        members (`restored`).
         `writing` from `_merge_writing`. A record too large to seal, or a journal this
         device may not write in, is a problem of the sync in `report` (that write is not
         made; the page is stored all the same). Returns the documents changed, stored here;
@@ -4423,8 +4423,9 @@ class Replica:
         had the delete, are then carried over to the copy kept (`carry_twin_edits`, R48 F1).
         Words inserted at one place on two devices and glued by the merge ("UuXx ba.", "Work
         is fine now.Work still worries me.") then get one space between them
-        (`glued_inserts.separator_update`), in every kind of document. Sealed within `tx`, the page's (`_write_at_merge`): `document` gets what was sealed,
-        its storing is the caller's. Returns whether anything was."""
+        (`glued_inserts.separator_update`), in every kind of document. Sealed within `tx`,
+        the page's (`_write_at_merge`): `document` gets what was sealed, its storing is the
+        caller's. Returns whether anything was."""
         if removed(document):
             return False  # in the trash or deleted: a restore brings back what it holds
         wrote = False
