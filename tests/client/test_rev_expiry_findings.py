@@ -42,7 +42,7 @@ def keep_serving(live_server: RunningServer, personal: bytes, member: Client) ->
         )
 
 
-def listed_as(personal: bytes, **changes: int) -> object:
+def listed_as(personal: bytes, **changes: object) -> object:
     """A /v1/journals/list reply rewrite: Personal listed with `changes` (its chain length,
     key epoch), everything else as the real server answered."""
 
@@ -197,6 +197,53 @@ async def test_another_journal_given_the_sources_old_name_does_not_hide_a_copys_
     ended = await ana.shares.revoke("Diary", "drsmith")
     assert list(ended) == [COPY]
     await drsmith.sync()
+
+    [row] = await drsmith.caseload.rows()
+    assert f"share ended: ana/{COPY}" in row.flags, row.flags
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="F4 (rev-expiry): a server can serve a journal's older owner-signed name (same "
+    "key epoch) to a member, and source_still_read then ties an ended copy to it",
+)
+async def test_a_server_replaying_an_older_name_of_another_journal_does_not_hide_a_copys_end(
+    signup: ClientFactory,
+    through: Through,
+    hostile: HostileServer,
+    live_server: RunningServer,
+) -> None:
+    """F4. ana shares her journal Personal whole with drsmith, then renames it Work, makes a
+    new Personal and shares its mood and tags with drsmith (the copy "Personal (mood, tags)
+    for drsmith"). She then ends the copy's share. The server serves drsmith Work's metadata
+    as it was before the rename (sealed under the same key epoch, its name signed by ana):
+    drsmith's device shows Work as Personal, takes it for the copy's source, and the copy's
+    end is no flag."""
+    ana = await signup("ana")
+    drsmith = await through("drsmith")
+    work = await journal_id(ana, "Personal")
+    await share_with(ana, drsmith, "Personal")
+    await drsmith.sync()
+    with closing(sqlite3.connect(server_db(live_server))) as db:
+        [(old_meta,)] = db.execute("SELECT meta FROM journals WHERE journal_id = ?", (work,))
+    await ana.journals.rename("Personal", "Work")
+    await ana.journals.create("Personal")
+    await ana.entries.write("Personal", "Private words.", mood=4, tags=["sleep"])
+    await share_with(ana, drsmith, only=["mood", "tags"], role="annotate")
+    await ana.sync()
+    await drsmith.sync()
+    assert {j.name for j in await drsmith.journals.list()} == {
+        "Personal",
+        "ana/Work",
+        f"ana/{COPY}",
+    }
+    await ana.shares.revoke("Personal", "drsmith")
+    hostile.replies["/v1/journals/list"] = listed_as(  # type: ignore[assignment]
+        work, meta=bytes(old_meta)
+    )
+    await drsmith.sync()
+    names = {j.id: j.name for j in await drsmith.journals.list()}
+    assert names[work.hex()] == "ana/Work", names  # the name ana signed last
 
     [row] = await drsmith.caseload.rows()
     assert f"share ended: ana/{COPY}" in row.flags, row.flags
