@@ -383,7 +383,8 @@ class Caseload:
                 continue
             if journal.journal_id not in brief_journals:
                 clients.setdefault(journal.owner_name, []).append(journal)
-            elif journal.role != REVOKED:  # a client who shared only a brief is listed too
+            elif journal.role != REVOKED and not self._replica.share_lapsed(journal, moment_ms):
+                # a client who shared only a brief is listed too, while its share is on
                 clients.setdefault(journal.owner_name, [])
         briefs = await self._briefs.received()
         rows = []

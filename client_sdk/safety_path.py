@@ -1078,7 +1078,9 @@ class SafetyPath:
         `raised_at`, UTC). Only flags the journal's owner wrote count; only acknowledgements
         by someone else than the owner count (the author is the record's signer). A share
         that ended keeps its flags, as last synced, from the read-only copy this device kept
-        (`SafetyFlag.share_ended`; they can no longer be acknowledged). On a therapist's
+        (`SafetyFlag.share_ended`; they can no longer be acknowledged); one whose owner-signed
+        end date passed by this device's clock is ended so, before a sync too, whatever the
+        server lists (`Replica.share_lapsed`). On a therapist's
         device that never held an earlier share of the journal (shared again since), a flag
         raised (owner's clock) before the current share that no acknowledgement here names
         is `before_share`, context only: it is unacknowledged here all the same (R46 F5: a
@@ -1088,8 +1090,12 @@ class SafetyPath:
         Works offline.
         Raises NotFound for an unknown journal."""
         me = self._replica.profile.account_id
+        await self._replica.load_access()  # each share's end: from its verified chain
+        now = now_ms()
         journals = {
-            j.journal_id: j
+            # a share whose owner-signed end date passed is over, before a sync stores it so
+            # (`Replica.share_lapsed`), as in the journal list and the caseload
+            j.journal_id: replace(j, role=REVOKED) if self._replica.share_lapsed(j, now) else j
             for j in await self._store.journals()
             if j.role != REVOKED or j.owner_id != me
         }
