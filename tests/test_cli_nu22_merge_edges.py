@@ -81,13 +81,15 @@ async def test_an_entry_appended_past_the_limit_on_two_devices_stays_editable(
     for device in (laptop, phone, laptop):
         await device.ok("sync")
     body = (await laptop.json("show", entry))["body"]
-    assert len(body) == 100_004 and (await phone.json("show", entry))["body"] == body
+    # both appends kept, one space between them (written at merge time: glued_inserts)
+    assert body[99_990:] in ("laptop! phone!!", "phone!! laptop!"), body[99_990:]
+    assert len(body) == 100_005 and (await phone.json("show", entry))["body"] == body
 
     error = failed_with_one_line(await laptop.tj("edit", entry[:8], "--append", "x"))
-    assert "at most 100000 characters" in error and "100,004 (4 over" in error
+    assert "at most 100000 characters" in error and "100,005 (5 over" in error
     assert "shorten it first" in error
     assert (await laptop.json("show", entry))["body"] == body  # nothing changed
     await laptop.ok("edit", entry[:8], "--mood", "5")  # not lengthening it: accepted
-    await laptop.ok("edit", entry[:8], "--body", body[:-7])  # shortening it: accepted
-    assert (await laptop.json("show", entry))["body"] == body[:-7]
+    await laptop.ok("edit", entry[:8], "--body", body[:-9])  # shortening it: accepted
+    assert (await laptop.json("show", entry))["body"] == body[:-9]
     await laptop.ok("edit", entry[:8], "--append", "abc")  # under the limit again
