@@ -121,15 +121,18 @@ def _root(
     struct: _Struct,
     at: dict[int, tuple[list[int], list[_Struct]]],
     known: dict[tuple[int, int], str | None],
+    steps: int,
 ) -> str | None:
     """The name of the root type `struct` is in (by its parent, else its origins' items),
     None when it is in a nested type or that is not found here. `known`: what earlier calls
     found, by struct id, filled in here for every struct this walk passes, so that the walks
     of all glued pairs together read each struct once (a walk follows origins back towards
-    the text's first item: one walk per pair cost pairs * structs steps, RG-F4)."""
+    the text's first item: one walk per pair cost pairs * structs steps, RG-F4). `steps`:
+    the most a walk takes (the count of structs: more only in a cycle of origins, which a
+    state Yjs wrote does not hold)."""
     passed: list[tuple[int, int]] = []
     found: str | None = None
-    for _ in range(10_000):
+    for _ in range(steps):
         key = (struct.client, struct.clock)
         if key in known:
             found = known[key]
@@ -203,7 +206,7 @@ def glued_pairs(state: bytes) -> list[tuple[str, tuple[int, int], tuple[int, int
     between: set[tuple[tuple[int, int], tuple[int, int]]] | None = None
     found: list[tuple[str, tuple[int, int], tuple[int, int]]] = []
     for ends in groups:
-        name = _root(ends[0][0].first, at, known)
+        name = _root(ends[0][0].first, at, known, len(structs) + 1)
         if name is None:
             continue
         text = doc.get(name, type=Text)

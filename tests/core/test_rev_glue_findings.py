@@ -74,19 +74,10 @@ class _World:
         end = len(self.log) if upto is None else max(device.seen, min(upto, len(self.log)))
         if end == device.seen:
             return
-        for update in self.log[device.seen : end]:
-            device.doc.apply_update(update)
+        for record in self.log[device.seen : end]:
+            device.doc.apply_update(record)
         device.seen = end
-        update = twin_deletes(bytes(device.doc.get_update()))
-        if update is not None:
-            device.doc.apply_update(update)
-            device.outbox.append(update)
-        update = separator_update(
-            bytes(device.doc.get_update()), self.fresh.randrange(FRESH, 2**53)
-        )
-        if update is not None:
-            device.doc.apply_update(update)
-            device.outbox.append(update)
+        device.outbox += _merge_writes(device.doc, self.fresh.randrange(FRESH, 2**53))
 
     def settle(self) -> None:
         for _ in range(8):
@@ -243,18 +234,17 @@ def _edit(doc: Doc[Any], change: Any) -> bytes:
 
 
 def _merge_writes(doc: Doc[Any], fresh: int) -> list[bytes]:
+    """The merge-time writes of `Replica._keep_one_twin` on `doc`, applied to it: the twin
+    deletes, then the separators under client `fresh`."""
     written = []
-    for update in (
-        twin_deletes(bytes(doc.get_update())),
-        None,
-    ):
-        if update is not None:
-            doc.apply_update(update)
-            written.append(update)
-    update = separator_update(bytes(doc.get_update()), fresh)
-    if update is not None:
-        doc.apply_update(update)
-        written.append(update)
+    deletes = twin_deletes(bytes(doc.get_update()))
+    if deletes is not None:
+        doc.apply_update(deletes)
+        written.append(deletes)
+    separators = separator_update(bytes(doc.get_update()), fresh)
+    if separators is not None:
+        doc.apply_update(separators)
+        written.append(separators)
     return written
 
 
@@ -425,3 +415,25 @@ def test_rg_f3_a_separator_the_user_deleted_is_not_brought_back_by_its_twin() ->
         phone.apply_update(update)
     _settle([laptop, phone])
     assert [_body(laptop), _body(phone)] == [joined, joined]
+
+
+def test_rg_f4_a_glued_pair_behind_a_long_chain_of_origins_is_found() -> None:
+    """A text typed backwards, one character at a time at its start (12,000 of them: each
+    names the one typed before as right origin), then two devices' words inserted at its
+    start: finding their text walks 12,000 origins. The walk's old bound (10,000 steps)
+    gave up there and the pair stayed glued."""
+    base, body = _doc(1)
+    for _ in range(12_000):
+        body.insert(0, "a")
+    state = bytes(base.get_update())
+    laptop, on_laptop = _doc(2, state)
+    phone, on_phone = _doc(3, state)
+    before = phone.get_state()
+    on_laptop.insert(0, "Xx")
+    on_phone.insert(0, "Yy")
+    laptop.apply_update(phone.get_update(before))
+    assert _body(laptop).startswith("XxYy")
+    update = separator_update(bytes(laptop.get_update()), 1_000)
+    assert update is not None
+    laptop.apply_update(update)
+    assert _body(laptop).startswith("Xx Yy")
