@@ -203,6 +203,15 @@ def glued_pairs(state: bytes) -> list[tuple[str, tuple[int, int], tuple[int, int
     known: dict[tuple[int, int], str | None] = {}
     doc: Doc[Any] = Doc()
     doc.apply_update(state)
+    try:
+        held_blocks = _decode(bytes(doc.get_update()))[0]  # as this document holds them
+    except _Unreadable:
+        return []
+    blocks: dict[int, tuple[list[int], list[_Struct]]] = {}
+    for struct in sorted(held_blocks, key=lambda s: (s.client, s.clock)):
+        clocks, held = blocks.setdefault(struct.client, ([], []))
+        clocks.append(struct.clock)
+        held.append(struct)
     between: set[tuple[tuple[int, int], tuple[int, int]]] | None = None
     found: list[tuple[str, tuple[int, int], tuple[int, int]]] = []
     for ends in groups:
@@ -212,8 +221,18 @@ def glued_pairs(state: bytes) -> list[tuple[str, tuple[int, int], tuple[int, int
         text = doc.get(name, type=Text)
 
         def index(client: int, clock: int, text: Text = text) -> int:
-            sticky = {"item": {"client": client, "clock": clock}, "assoc": 0}
-            return StickyIndex.from_json(sticky, text).get_index()
+            # pycrdt's StickyIndex.get_index counts the start of the block holding the id in
+            # the text's index unit but the offset within it in clocks (UTF-16 units): it is
+            # asked of the block's first clock only, and the block's words before the id are
+            # counted here in that unit (RG-F5).
+            block = _holding(blocks, client, clock)
+            start = clock if block is None else block.clock
+            sticky = {"item": {"client": client, "clock": start}, "assoc": 0}
+            found = StickyIndex.from_json(sticky, text).get_index()
+            if block is None or block.text is None or clock == start:
+                return found
+            units = block.text.encode("utf-16-le")[: 2 * (clock - start)]
+            return found + text_index_length(units.decode("utf-16-le", "surrogatepass"))
 
         starts: dict[int, list[tuple[_Run, tuple[int, str]]]] = {}  # where a run starts
         for right, _, first in ends:

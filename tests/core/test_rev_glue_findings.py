@@ -439,13 +439,6 @@ def test_rg_f4_a_glued_pair_behind_a_long_chain_of_origins_is_found() -> None:
     assert _body(laptop).startswith("Xx Yy")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="RG-F5: pycrdt's StickyIndex.get_index counts a block's start in UTF-8 bytes and "
-    "the offset within the block in UTF-16 units; glued_pairs adds the last character's "
-    "UTF-8 length to it: a glued insert holding any non-ASCII character (ü, é, я, an "
-    "emoji) before its last character is never found, and never kept apart",
-)
 @pytest.mark.parametrize(
     ("old", "first", "second"),
     [
@@ -460,6 +453,9 @@ def test_rg_f5_glued_inserts_with_non_ascii_letters_are_kept_apart(
 ) -> None:
     """Two rewrites of a text's only sentence, as `test_two_rewrites_of_one_sentence_get_one_
     space_from_two_devices`, in German, French, Russian, and with an emoji: the insert that
-    comes first (client 2's) holds a letter outside ASCII."""
+    comes first (client 2's) holds a letter outside ASCII. pycrdt's StickyIndex.get_index
+    counts a block's start in UTF-8 bytes and the offset within the block in UTF-16 units;
+    the last character's end was that plus its UTF-8 length, so no such pair was ever found
+    (RG-F5)."""
     docs = _concurrent(old, first, second)
     assert [_body(doc) for doc in docs] == [f"{first} {second}"] * 2
