@@ -117,27 +117,52 @@ def _spaced(char: str) -> bool:
     return not char.isspace() and _NO_SPACE.match(char) is None
 
 
-def _root(struct: _Struct, at: dict[int, list[_Struct]]) -> str | None:
+def _root(
+    struct: _Struct,
+    at: dict[int, tuple[list[int], list[_Struct]]],
+    known: dict[tuple[int, int], str | None],
+    steps: int,
+) -> str | None:
     """The name of the root type `struct` is in (by its parent, else its origins' items),
-    None when it is in a nested type or that is not found here."""
-    for _ in range(10_000):
+    None when it is in a nested type or that is not found here. `known`: what earlier calls
+    found, by struct id, filled in here for every struct this walk passes, so that the walks
+    of all glued pairs together read each struct once (a walk follows origins back towards
+    the text's first item: one walk per pair cost pairs * structs steps, RG-F4). `steps`:
+    the most a walk takes (the count of structs: more only in a cycle of origins, which a
+    state Yjs wrote does not hold)."""
+    passed: list[tuple[int, int]] = []
+    found: str | None = None
+    for _ in range(steps):
+        key = (struct.client, struct.clock)
+        if key in known:
+            found = known[key]
+            break
+        passed.append(key)
         if struct.parent is not None:
             kind, name = struct.parent
-            return name if kind == "root" and isinstance(name, str) else None
+            found = name if kind == "root" and isinstance(name, str) else None
+            break
         named = struct.origin or struct.right_origin
         if named is None:
-            return None
+            break
         holder = _holding(at, *named)
         if holder is None:
-            return None
+            break
         struct = holder
-    return None
+    for key in passed:
+        known[key] = found
+    return found
 
 
-def _holding(at: dict[int, list[_Struct]], client: int, clock: int) -> _Struct | None:
-    for struct in at.get(client, []):
-        if struct.clock <= clock < struct.clock + struct.length:
-            return struct
+def _holding(
+    at: dict[int, tuple[list[int], list[_Struct]]], client: int, clock: int
+) -> _Struct | None:
+    """The struct of `at` (client -> (first clocks, structs), in clock order) holding the
+    id (`client`, `clock`), or None."""
+    clocks, structs = at.get(client, ([], []))
+    index = bisect.bisect_right(clocks, clock) - 1
+    if index >= 0 and clock < structs[index].clock + structs[index].length:
+        return structs[index]
     return None
 
 
@@ -170,22 +195,44 @@ def glued_pairs(state: bytes) -> list[tuple[str, tuple[int, int], tuple[int, int
             groups.append(ends)
     if not groups:
         return []  # no pycrdt document is built
-    at: dict[int, list[_Struct]] = {}
-    for struct in structs:
-        at.setdefault(struct.client, []).append(struct)
+    at: dict[int, tuple[list[int], list[_Struct]]] = {}
+    for struct in sorted(structs, key=lambda s: (s.client, s.clock)):
+        clocks, held = at.setdefault(struct.client, ([], []))
+        clocks.append(struct.clock)
+        held.append(struct)
+    known: dict[tuple[int, int], str | None] = {}
     doc: Doc[Any] = Doc()
     doc.apply_update(state)
+    try:
+        held_blocks = _decode(bytes(doc.get_update()))[0]  # as this document holds them
+    except _Unreadable:
+        return []
+    blocks: dict[int, tuple[list[int], list[_Struct]]] = {}
+    for struct in sorted(held_blocks, key=lambda s: (s.client, s.clock)):
+        clocks, held = blocks.setdefault(struct.client, ([], []))
+        clocks.append(struct.clock)
+        held.append(struct)
     between: set[tuple[tuple[int, int], tuple[int, int]]] | None = None
     found: list[tuple[str, tuple[int, int], tuple[int, int]]] = []
     for ends in groups:
-        name = _root(ends[0][0].first, at)
+        name = _root(ends[0][0].first, at, known, len(structs) + 1)
         if name is None:
             continue
         text = doc.get(name, type=Text)
 
         def index(client: int, clock: int, text: Text = text) -> int:
-            sticky = {"item": {"client": client, "clock": clock}, "assoc": 0}
-            return StickyIndex.from_json(sticky, text).get_index()
+            # pycrdt's StickyIndex.get_index counts the start of the block holding the id in
+            # the text's index unit but the offset within it in clocks (UTF-16 units): it is
+            # asked of the block's first clock only, and the block's words before the id are
+            # counted here in that unit (RG-F5).
+            block = _holding(blocks, client, clock)
+            start = clock if block is None else block.clock
+            sticky = {"item": {"client": client, "clock": start}, "assoc": 0}
+            found = StickyIndex.from_json(sticky, text).get_index()
+            if block is None or block.text is None or clock == start:
+                return found
+            units = block.text.encode("utf-16-le")[: 2 * (clock - start)]
+            return found + text_index_length(units.decode("utf-16-le", "surrogatepass"))
 
         starts: dict[int, list[tuple[_Run, tuple[int, str]]]] = {}  # where a run starts
         for right, _, first in ends:
