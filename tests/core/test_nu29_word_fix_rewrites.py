@@ -103,3 +103,39 @@ def test_nu29_f1_e_a_word_fixed_in_a_first_sentence_another_device_rewrote(
     _check(old, on_laptop, on_phone, body)
     assert "tiring" in _spaced_words(body) and on_laptop.split(" I")[0] in body, body
     assert body.endswith(" I slept ok."), body
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="NU29 F1 (found fixing it): a word added before another word carries the space "
+    "after it (the diff's common prefix comes first), none before it; with the rewrite of a "
+    "middle sentence taking the space before the sentence, the word meets the new sentence's "
+    "end: 'I slept ok. My manager praised my report.very  Dinner was nice.' (both client-id "
+    "orders; the R49 property's word check, regex \\w+, reads 'report.very' as two words).",
+)
+@pytest.mark.parametrize(("laptop_id", "phone_id"), IDS)
+def test_nu29_f1_a_word_added_before_another_in_a_middle_sentence_another_device_rewrote(
+    laptop_id: int, phone_id: int
+) -> None:
+    old = "I slept ok. Work is hard today. Dinner was nice."
+    on_laptop = "I slept ok. Work is very hard today. Dinner was nice."
+    on_phone = "I slept ok. My manager praised my report. Dinner was nice."
+    body = merged(old, on_laptop, on_phone, laptop_id, phone_id)
+    _check(old, on_laptop, on_phone, body)
+    assert "very" in body.split() and "My manager praised my report." in body, body
+
+
+@pytest.mark.parametrize(("laptop_id", "phone_id"), IDS)
+def test_nu29_f1_a_word_added_before_another_in_a_first_sentence_keeps_its_space(
+    laptop_id: int, phone_id: int
+) -> None:
+    """What the README says reads right: in a text's first sentence the added word comes
+    before the next sentence, and its own space is after it."""
+    body = merged(
+        "Work is hard today. Dinner was nice.",
+        "Work is very hard today. Dinner was nice.",
+        "My manager praised my report. Dinner was nice.",
+        laptop_id,
+        phone_id,
+    )
+    assert body == "My manager praised my report. very Dinner was nice.", body
