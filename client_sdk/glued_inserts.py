@@ -16,7 +16,9 @@ same neighbours: only concurrent inserts are siblings, so a join a user made (ty
 before "happy") never is one. A pair of siblings L, R is *glued* when L's last character not
 deleted is, in the text, the character right before R's first character (not deleted), and
 neither of the two is white space or a letter of a script written without spaces (Han,
-Kana, Thai...: `documents._UNSPACED`). A glued pair gets one " " between them, an item with
+Kana, Thai...: `documents._UNSPACED`), R does not start with a mark written straight after a
+word (". , ; : ! ?", closing brackets and quotes: `_closes`) nor L end with one written
+straight before a word (`_opens`). A glued pair gets one " " between them, an item with
 L's last live character as left origin and R's first character as right origin, unless the
 state holds an item with such origins already (one in L, one in R): a device wrote between
 them once, a separator or the user's own words, and whatever it left there (deleted: a join
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from typing import Any
 
 from pycrdt import Doc, StickyIndex, Text
@@ -115,6 +118,25 @@ def _first_char(live: list[tuple[int, str]], first_clock: int) -> tuple[int, str
 
 def _spaced(char: str) -> bool:
     return not char.isspace() and _NO_SPACE.match(char) is None
+
+
+_CLOSING = frozenset(".,;:!?\u2026")
+"""Marks written straight after a word (full stop, comma, semicolon, colon, exclamation and
+question marks, ellipsis), besides Unicode's closing brackets and quotes (Pe, Pf)."""
+_OPENING = frozenset("\u00bf\u00a1")
+"""Marks written straight before a word (inverted question and exclamation marks), besides
+Unicode's opening brackets and quotes (Ps, Pi)."""
+
+
+def _closes(char: str) -> bool:
+    """Whether `char` is a mark that follows a word with no space: "with Sam" and "." merged
+    as "with Sam." read right, and a space would make it "with Sam ." (RG-F2)."""
+    return char in _CLOSING or unicodedata.category(char) in ("Pe", "Pf")
+
+
+def _opens(char: str) -> bool:
+    """Whether `char` is a mark a word follows with no space ("(", "¿")."""
+    return char in _OPENING or unicodedata.category(char) in ("Ps", "Pi")
 
 
 def _root(
@@ -236,10 +258,10 @@ def glued_pairs(state: bytes) -> list[tuple[str, tuple[int, int], tuple[int, int
 
         starts: dict[int, list[tuple[_Run, tuple[int, str]]]] = {}  # where a run starts
         for right, _, first in ends:
-            if first is not None and _spaced(first[1]):
+            if first is not None and _spaced(first[1]) and not _closes(first[1]):
                 starts.setdefault(index(right.first.client, first[0]), []).append((right, first))
         for left, last, _ in ends:
-            if not _spaced(last[1]):
+            if not _spaced(last[1]) or _opens(last[1]):
                 continue
             after = index(left.first.client, last[0]) + text_index_length(last[1])
             for right, first in starts.get(after, []):  # nothing live between them

@@ -314,11 +314,6 @@ def test_rg_f1_a_glued_inserts_tail_edited_before_the_pull_gets_one_space_not_tw
     assert _body(laptop) == "Work is fine now Work still worries me."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="RG-F2: a glued pair whose right side starts with a closing mark (. , ! ? ; : ) "
-    "...) is separated: a merge that read right ('with Sam.') gets a space before the mark",
-)
 @pytest.mark.parametrize(
     ("old", "on_laptop", "on_phone", "merged"),
     [
@@ -335,6 +330,7 @@ def test_rg_f1_a_glued_inserts_tail_edited_before_the_pull_gets_one_space_not_tw
             "I slept well and woke early!",
         ),
         ("Feeling", "Feeling calm", "Feeling:", "Feeling calm:"),
+        ("(I met Sam", "(I met Sam today", "(I met Sam)", "(I met Sam today)"),
     ],
 )
 def test_rg_f2_no_space_goes_before_a_full_stop_another_device_added(
