@@ -895,7 +895,10 @@ class Sharing:
         The source's own chain names every field-level share of it (`limited` entries, R23
         F1): one in force whose copy this device has not verified (a new device, the server
         not listing the copy) is "unsure" as above, and one ended (`limited_removed`) is an
-        ended share as above, whichever copies this device ever saw."""
+        ended share as above, whichever copies this device ever saw. None when their
+        whole-journal share lapsed (its end date passed, also once an `ended` entry was
+        signed) and was granted after every field-level share naming them: renewing renews
+        it (NU29 F2)."""
         await self.replica.refresh_journals()
         now = now_ms()
         # state(), not current(): a journal created offline has no chain until the sync in
@@ -904,6 +907,10 @@ class Sharing:
         whole = chain.member_by_account(account_id) if chain is not None else None
         if whole is not None and not whole.ended(now):
             return None
+        # Their latest whole-journal membership, current or lapsed (also once an `ended`
+        # entry closed it at its end date); None when never granted or removed since.
+        last = chain.last_terms(account_id) if chain is not None else None
+        lapsed_whole = last[0] if last is not None else None
         owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
         found = []
         unsure: list[str] = []
@@ -933,6 +940,25 @@ class Sharing:
             lapsed = not current or member.ended(now)
             found.append((lapsed, -settings.since, owned[journal_id], settings, member))
         in_force, closed = chain.limited_of(account_id) if chain is not None else ([], [])
+        if lapsed_whole is not None and chain is not None:
+            # A lapsed whole-journal share granted after every field-level share of it
+            # naming them (the source's signed chain orders them; a copy made before
+            # `limited` entries existed, by its signed start) is the owner's latest choice
+            # of what they read: renewing renews it, whatever became of those copies (NU29
+            # F2). One granted before a field-level share is not: that narrowed it.
+            granted = chain.granted_position.get(lapsed_whole.handle, -1)
+            granted_at = chain.granted_at.get(lapsed_whole.handle, 0)
+            copies = [
+                kept
+                for kept in self.kept_disclosures().values()
+                if kept.kind == "mirror"
+                and kept.mirror_of == source.journal_id
+                and kept.member_id == account_id
+            ]
+            if all(s.position < granted for s in (*in_force, *closed)) and all(
+                kept.since <= granted_at for kept in copies
+            ):
+                return None
         for share in in_force:  # the source's chain says a copy is shared: which, and how
             if share.mirror not in acted and share.who is not None:
                 unsure.append(share.who.username)
@@ -955,11 +981,20 @@ class Sharing:
             # again is a choice of what they read, never a side effect of new terms.
             name, fields = removed[0]
             which = f"the {', '.join(fields or DISCLOSABLE)}" if fields else "some fields"
+            if chain is not None and chain.handles.get(account_id) and lapsed_whole is None:
+                read = (
+                    f"{name} read all of {source.name!r}, and {which} of it through a copy; "
+                    "both shares were ended"
+                )
+            else:
+                read = (
+                    f"{name} read only {which} of {source.name!r} through a copy whose "
+                    "share was ended"
+                )
             raise ScopeNeeded(
-                f"{name} read only {which} of "
-                f"{source.name!r} through a copy whose share was ended (by you, or by a "
-                "device of yours because the server no longer served them, or they left): "
-                "nothing was changed. To share with them again, choose what they read",
+                f"{read} (by you, or by a device of yours because the server no longer "
+                "served them, or they left): nothing was changed. To share with them again, "
+                "choose what they read",
                 journal=source.name,
                 member=name,
                 fields=fields,
