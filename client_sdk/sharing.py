@@ -265,6 +265,11 @@ class SharedJournal:
     share_ended: bool = False
     """The share ended (role "revoked"): this device keeps a read-only copy of what it
     downloaded while it lasted."""
+    unlisted: bool = False
+    """For an ended share (`share_ended`): it ended by the server's word only, the server no
+    longer serves it while the owner's signed access chain this device verified still grants
+    it (the owner removed this account, who is not served the entry saying so, or the server
+    withholds it); discarding it then takes `forget(journal, unlisted=True)` (NU29 F3)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -275,6 +280,7 @@ class SharedJournal:
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
             "owner_verified": self.owner_verified,
             "share_ended": self.share_ended,
+            "unlisted": self.unlisted,
         }
 
 
@@ -1676,7 +1682,8 @@ class Sharing:
                     f"the server no longer lists {label!r}, but the owner's signed access "
                     "still grants it to you (the owner removed you, you left it on another "
                     "device, or the server is withholding it): its copy is kept; once you "
-                    "know the share ended, forget it with --unlisted"
+                    f"know the share ended, forget it with --unlisted (tj forget "
+                    f"{shlex.quote(label)} --unlisted)"
                 )
             unsent = await self.store.unsent(journal_id)
             if unsent:
@@ -2088,6 +2095,13 @@ class Sharing:
         async with self.store.transaction() as tx:
             await tx.set_setting(ERASED_SHARES, json.dumps(rows))
 
+    def _still_granted(self, journal: LocalJournal, now: int) -> bool:
+        """Whether the owner's access chain this device verified grants `journal` to this
+        account at `now` (ms): for a copy the server no longer serves, that it ended by the
+        server's word only (`forget` then needs `unlisted`)."""
+        state = self.replica.chains.state(journal.journal_id)
+        return state is not None and state.current_terms(self.profile.account_id, now) is not None
+
     async def shared_with_me(self, *, refresh: bool = True) -> list[SharedJournal]:
         """Journals shared with this account, and kept copies of ended shares; not those
         holding only briefs (client.briefs.received lists the briefs). `refresh`: the
@@ -2097,6 +2111,7 @@ class Sharing:
         briefs = await self.store.journals_holding_only(BRIEF)
         await self.replica.load_access()
         now = now_ms()
+        left = forgotten.decode(await self.store.setting(forgotten.LEFT))  # left here
         return [
             SharedJournal(
                 j.name,
@@ -2106,6 +2121,9 @@ class Sharing:
                 read_time(j.expires_at) if j.expires_at else None,  # signed: any number
                 await self.owner_verified(j),
                 j.role == REVOKED,
+                j.role == REVOKED
+                and self._still_granted(j, now)
+                and forgotten.tag(j.journal_id) not in left,
             )
             for j in [  # a signed end date passed ends it here, before a sync stores it so
                 replace(k, role=REVOKED) if self.replica.share_lapsed(k, now) else k
