@@ -349,7 +349,7 @@ def list_entries(
         raise click.UsageError("give --limit N or --all, not both")
     shown = limit if limit is not None or show_all or as_json else LIST_DEFAULT
 
-    async def listing(client: Client) -> tuple[list[Entry], list[output.Unverified]]:
+    async def listing(client: Client) -> tuple[list[Entry], list[output.Unverified], bool]:
         found = await client.entries.list(
             journal_name,
             since=since,
@@ -361,12 +361,18 @@ def list_entries(
         in_view = {entry.journal_id for entry in found[:shown]}
         journals = await client.journals.list()
         unverified = {j.owner for j in journals if j.id in in_view and not j.owner_verified}
-        return found, await output.unverified_owners(client, unverified)
+        shared = any(j.role != "owner" for j in journals)  # others' journals, ended or not
+        return found, await output.unverified_owners(client, unverified), shared
 
-    matching, unverified = home.read(listing)
+    matching, unverified, shared = home.read(listing)
     entries = matching[:shown]
     filtered = since is not None or until is not None or bool(tags or emotions)
     empty = "No entries match." if filtered else "No entries yet: write one with `tj write`."
+    if not filtered and not journal_name and shared:  # a therapist's (NU29 F5)
+        empty = (
+            "No entries yet: nothing shared with you has entries yet (what is shared shows "
+            "after `tj sync`; `tj shared-with-me` lists it), and you wrote none yourself."
+        )
     if not filtered and journal_name and "/" in journal_name:  # shared with you: owner/name
         owner = journal_name.split("/", 1)[0]
         empty = f"No entries in {journal_name} yet: what {owner} shares shows after `tj sync`."

@@ -112,3 +112,22 @@ async def test_an_end_date_tells_the_therapist_the_plain_forget_command(
     assert (row["share_ended"], row["unlisted"]) == (True, False)
     await drkim.ok("forget", "ana/Personal", "--yes")
     assert await drkim.json("shared-with-me") == []
+
+
+async def test_a_therapist_with_no_shared_entries_is_not_told_to_write(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F5: with a share and no entry in it (nor of their own), `tj list` says nothing shared
+    with them has entries yet; the client with no entry is still told to write one."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drkim = await new_device(live_server, tmp_path, "drkim")
+    await ana.ok(
+        "share", "Personal", "drkim", "--full", "--fingerprint", drkim.signup["fingerprint"]
+    )
+    await drkim.ok("sync")
+    told = one_line((await drkim.ok("list")).stderr)
+    assert told == (
+        "No entries yet: nothing shared with you has entries yet (what is shared shows after "
+        "`tj sync`; `tj shared-with-me` lists it), and you wrote none yourself."
+    )
+    assert one_line((await ana.ok("list")).stderr) == "No entries yet: write one with `tj write`."
