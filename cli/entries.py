@@ -451,7 +451,12 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
 @click.option("--title", metavar="T", help="New title.")
 @click.option("--mood", type=click.IntRange(1, 10), help="New mood from 1 to 10.")
 @click.option("--body", metavar="TEXT", help="Replace the text.")
-@click.option("--append", metavar="TEXT", help="Add TEXT at the end of the text.")
+@click.option(
+    "--append",
+    metavar="TEXT",
+    help="Add TEXT at the end of the text, after one space when neither the text's end nor "
+    "TEXT's start is white space (begin TEXT with a new line for a new paragraph).",
+)
 @click.option(
     "--tag", "tags", metavar="T", multiple=True, help="Add a tag (kept tags stay); repeatable."
 )
@@ -494,7 +499,7 @@ def edit(
     \b
     Examples:
       tj edit 3fa9c2
-      tj edit 3fa9c2 --mood 5 --append " Felt calmer by evening."
+      tj edit 3fa9c2 --mood 5 --append "Felt calmer by evening."
       tj edit 3fa9c2 --title "Tuesday" --tag sleep --untag work
       tj edit 3fa9c2 --date "yesterday 21:30"
       tj edit 3fa9c2 --emotion relieved --emotion calm

@@ -131,3 +131,15 @@ async def test_a_therapist_with_no_shared_entries_is_not_told_to_write(
         "`tj sync`; `tj shared-with-me` lists it), and you wrote none yourself."
     )
     assert one_line((await ana.ok("list")).stderr) == "No entries yet: write one with `tj write`."
+
+
+async def test_edit_append_adds_one_space_between_words(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F8: `tj edit ID --append 'and tired'` after "...at work" reads "at work and tired"."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    entry = (await ana.json("write", "I feel stuck at work"))["id"]
+    await ana.ok("edit", entry[:8], "--append", "and tired")
+    assert (await ana.json("show", entry))["body"] == "I feel stuck at work and tired"
+    await ana.ok("edit", entry[:8], "--append", " today.")
+    assert (await ana.json("show", entry))["body"] == "I feel stuck at work and tired today."

@@ -85,3 +85,27 @@ async def test_a_lapsed_whole_share_narrowed_since_is_not_widened_by_new_terms(
         await ana.shares.grant("Personal", "tom", until=new_end)
     personal = await journal_id(ana, "Personal")
     assert ana.replica.chains.current(personal).member_by_account(tom.profile.account_id) is None
+
+
+async def test_an_append_joins_with_one_space_only_where_neither_side_has_one(
+    signup: ClientFactory,
+) -> None:
+    """F8: "at work" + "and tired" reads "at work and tired"; a leading space, a new line, a
+    text ending in white space or an empty text get nothing added; with `body` too, the
+    append joins the new body."""
+    ana = await signup("ana")
+    entry = await ana.entries.write(None, "I feel stuck at work")
+    edited = await ana.entries.edit(entry.id, append="and tired")
+    assert edited.body == "I feel stuck at work and tired"
+    assert (await ana.entries.edit(entry.id, append=" again.")).body == (
+        "I feel stuck at work and tired again."
+    )
+    assert (await ana.entries.edit(entry.id, append="\nLater: better.")).body == (
+        "I feel stuck at work and tired again.\nLater: better."
+    )
+    assert (await ana.entries.edit(entry.id, body="Line one\n", append="two")).body == (
+        "Line one\ntwo"
+    )
+    assert (await ana.entries.edit(entry.id, body="New", append="start")).body == "New start"
+    untitled = await ana.entries.write(None, "", title="Only a title")
+    assert (await ana.entries.edit(untitled.id, append="first words")).body == "first words"
