@@ -332,7 +332,7 @@ def list_entries(
     Shows the newest 20 (the oldest 20 with --oldest-first) and says how many more match;
     --limit N shows N, --all every one. A long list on a terminal opens in a pager ($PAGER,
     else less); piped or redirected, it is printed as is. --json prints every entry that
-    matches unless --limit is given.
+    matches unless --limit is given. With --journal the table has no journal column.
 
     DATE is YYYY-MM-DD, today or yesterday; days are the writer's local days.
 
@@ -378,8 +378,8 @@ def list_entries(
         empty = f"No entries in {journal_name} yet: what {owner} shares shows after `tj sync`."
     if as_json or not entries:
         output.show_rows(entries, as_json, output.entries_table, empty)
-    else:
-        output.page_table(output.entries_table(entries))
+    else:  # of one journal (--journal): no journal column (NU29 F4)
+        output.page_table(output.entries_table(entries, one_journal=bool(journal_name)))
     if as_json:
         return
     hidden = len(matching) - len(entries)

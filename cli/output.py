@@ -181,18 +181,21 @@ def show_rows(
         print_table(table(rows))
 
 
-def entries_table(entries: Iterable[Entry]) -> Table:
+def entries_table(entries: Iterable[Entry], *, one_journal: bool = False) -> Table:
     """Journal names are never cut short (cli/tables.py), whatever the terminal's width. An
     untitled entry shows its first line of text, so the column is "title or text", as in
-    `tj trash` (NU28 C8)."""
-    columns = [ID, DATE, Column("journal", NAME), Column("title or text"), Column("mood", FIXED)]
+    `tj trash` (NU28 C8). `one_journal` (`tj list --journal NAME`): no journal column when
+    every entry is of one journal, its width going to the text (NU29 F4)."""
+    entries = list(entries)
+    journal = not (one_journal and len({entry.journal_id for entry in entries}) <= 1)
+    columns = [ID, DATE, *([Column("journal", NAME)] if journal else [])]
     return fitted(
-        [*columns, Column("tags")],
+        [*columns, Column("title or text"), Column("mood", FIXED), Column("tags")],
         (
             (
                 short_id(entry.id),
                 writer_time(entry, with_offset=False),
-                entry.journal,
+                *([entry.journal] if journal else []),
                 entry.title or preview(entry.body),
                 mood_text(entry.mood),
                 ", ".join(entry.tags),

@@ -143,3 +143,25 @@ async def test_edit_append_adds_one_space_between_words(
     assert (await ana.json("show", entry))["body"] == "I feel stuck at work and tired"
     await ana.ok("edit", entry[:8], "--append", " today.")
     assert (await ana.json("show", entry))["body"] == "I feel stuck at work and tired today."
+
+
+async def test_list_of_one_journal_has_no_journal_column_and_a_wider_text(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F4: at 80 columns, `tj list --journal NAME` shows no journal column (every row would
+    repeat NAME), so the text gets its width; `tj list` of every journal keeps it."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("journal", "create", "Merge tests of a long journal name")
+    text = "A first line of text that is long enough to want the width"
+    await ana.ok("write", "--journal", "Merge tests of a long journal name", "--mood", "5", text)
+    narrow: dict[str, str | None] = {"COLUMNS": "80"}
+    one = (
+        await ana.ok("list", "--journal", "Merge tests of a long journal name", env=narrow)
+    ).stdout
+    header = one.splitlines()[0]
+    assert "journal" not in header and "title or text" in header, one
+    assert "Merge tests" not in one
+    assert "A first line of text that is long" in one.splitlines()[2]  # its first row
+    every = (await ana.ok("list", env=narrow)).stdout
+    assert "journal" in every.splitlines()[0], every
+    assert "Merge tests" in every
