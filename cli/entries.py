@@ -332,7 +332,7 @@ def list_entries(
     Shows the newest 20 (the oldest 20 with --oldest-first) and says how many more match;
     --limit N shows N, --all every one. A long list on a terminal opens in a pager ($PAGER,
     else less); piped or redirected, it is printed as is. --json prints every entry that
-    matches unless --limit is given.
+    matches unless --limit is given. With --journal the table has no journal column.
 
     DATE is YYYY-MM-DD, today or yesterday; days are the writer's local days.
 
@@ -349,7 +349,7 @@ def list_entries(
         raise click.UsageError("give --limit N or --all, not both")
     shown = limit if limit is not None or show_all or as_json else LIST_DEFAULT
 
-    async def listing(client: Client) -> tuple[list[Entry], list[output.Unverified]]:
+    async def listing(client: Client) -> tuple[list[Entry], list[output.Unverified], bool]:
         found = await client.entries.list(
             journal_name,
             since=since,
@@ -361,19 +361,25 @@ def list_entries(
         in_view = {entry.journal_id for entry in found[:shown]}
         journals = await client.journals.list()
         unverified = {j.owner for j in journals if j.id in in_view and not j.owner_verified}
-        return found, await output.unverified_owners(client, unverified)
+        shared = any(j.role != "owner" for j in journals)  # others' journals, ended or not
+        return found, await output.unverified_owners(client, unverified), shared
 
-    matching, unverified = home.read(listing)
+    matching, unverified, shared = home.read(listing)
     entries = matching[:shown]
     filtered = since is not None or until is not None or bool(tags or emotions)
     empty = "No entries match." if filtered else "No entries yet: write one with `tj write`."
+    if not filtered and not journal_name and shared:  # a therapist's (NU29 F5)
+        empty = (
+            "No entries yet: nothing shared with you has entries yet (what is shared shows "
+            "after `tj sync`; `tj shared-with-me` lists it), and you wrote none yourself."
+        )
     if not filtered and journal_name and "/" in journal_name:  # shared with you: owner/name
         owner = journal_name.split("/", 1)[0]
         empty = f"No entries in {journal_name} yet: what {owner} shares shows after `tj sync`."
     if as_json or not entries:
         output.show_rows(entries, as_json, output.entries_table, empty)
-    else:
-        output.page_table(output.entries_table(entries))
+    else:  # of one journal (--journal): no journal column (NU29 F4)
+        output.page_table(output.entries_table(entries, one_journal=bool(journal_name)))
     if as_json:
         return
     hidden = len(matching) - len(entries)
@@ -445,7 +451,12 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
 @click.option("--title", metavar="T", help="New title.")
 @click.option("--mood", type=click.IntRange(1, 10), help="New mood from 1 to 10.")
 @click.option("--body", metavar="TEXT", help="Replace the text.")
-@click.option("--append", metavar="TEXT", help="Add TEXT at the end of the text.")
+@click.option(
+    "--append",
+    metavar="TEXT",
+    help="Add TEXT at the end of the text, after one space when neither the text's end nor "
+    "TEXT's start is white space (begin TEXT with a new line for a new paragraph).",
+)
 @click.option(
     "--tag", "tags", metavar="T", multiple=True, help="Add a tag (kept tags stay); repeatable."
 )
@@ -488,7 +499,7 @@ def edit(
     \b
     Examples:
       tj edit 3fa9c2
-      tj edit 3fa9c2 --mood 5 --append " Felt calmer by evening."
+      tj edit 3fa9c2 --mood 5 --append "Felt calmer by evening."
       tj edit 3fa9c2 --title "Tuesday" --tag sleep --untag work
       tj edit 3fa9c2 --date "yesterday 21:30"
       tj edit 3fa9c2 --emotion relieved --emotion calm

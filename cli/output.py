@@ -181,18 +181,21 @@ def show_rows(
         print_table(table(rows))
 
 
-def entries_table(entries: Iterable[Entry]) -> Table:
+def entries_table(entries: Iterable[Entry], *, one_journal: bool = False) -> Table:
     """Journal names are never cut short (cli/tables.py), whatever the terminal's width. An
     untitled entry shows its first line of text, so the column is "title or text", as in
-    `tj trash` (NU28 C8)."""
-    columns = [ID, DATE, Column("journal", NAME), Column("title or text"), Column("mood", FIXED)]
+    `tj trash` (NU28 C8). `one_journal` (`tj list --journal NAME`): no journal column when
+    every entry is of one journal, its width going to the text (NU29 F4)."""
+    entries = list(entries)
+    journal = not (one_journal and len({entry.journal_id for entry in entries}) <= 1)
+    columns = [ID, DATE, *([Column("journal", NAME)] if journal else [])]
     return fitted(
-        [*columns, Column("tags")],
+        [*columns, Column("title or text"), Column("mood", FIXED), Column("tags")],
         (
             (
                 short_id(entry.id),
                 writer_time(entry, with_offset=False),
-                entry.journal,
+                *([entry.journal] if journal else []),
                 entry.title or preview(entry.body),
                 mood_text(entry.mood),
                 ", ".join(entry.tags),
@@ -444,6 +447,7 @@ def journals_table(journals: Iterable[Journal], me: str = "") -> Table:
     rows = []
     for journal in journals:
         ended = "gone from the server" if journal.owner == me else "share ended"
+        ended = "no longer served" if journal.unlisted and journal.owner != me else ended
         role = f"{ended} (read-only copy)" if journal.share_ended else journal.role
         role = f"{role}, archived" if journal.archived else role
         role = role if journal.owner_verified else f"{role}, owner not verified"
@@ -686,6 +690,28 @@ def departure_time(at: int) -> str:
     )
 
 
+SERVERS_WORD = (departures.UNLISTED, departures.ERASED, departures.DROPPED, departures.UNKNOWN)
+"""Why a share ended, when a member's device may still hold the owner's signed grant of it
+(the server's word, or an owner's erased account): `tj forget` then takes --unlisted."""
+
+
+def forget_advice(journal: str, unlisted: bool) -> str:
+    """How to discard the read-only copy of `journal` ("owner/name") kept on this device,
+    with the `tj forget` command that works in its state: `--unlisted` when the share ended
+    by the server's word only (the owner's signed access this device verified still grants
+    it: `tj forget` alone is refused then), NU29 F3."""
+    command = f"tj forget {shlex.quote(journal)}"
+    if unlisted:
+        return (
+            f"Once you know the share ended, discard its copy from this device with "
+            f"`{command} --unlisted` (keep what you need first: `tj export --out DIR`)."
+        )
+    return (
+        f"Discard its copy from this device with `{command}` when you no longer need it "
+        "(keep what you need first: `tj export --out DIR`)."
+    )
+
+
 def departure_lines(report: SyncReport) -> list[str]:
     """A notice per share that ended, with what to do: for a member dropped from a journal,
     the server's word (they left, or their account was deleted), not the member's; for an
@@ -703,19 +729,22 @@ def departure_lines(report: SyncReport) -> list[str]:
                 f"Notice: {ended_text(d)}: {d.owner} most likely narrowed your share to some of "
                 f"its fields, which you read in {d.copy!r} (a copy {d.owner} keeps for you: "
                 f"`tj shared-with-me`), or the server is withholding {d.journal}. What you "
-                f"downloaded of {d.journal} stays on this device, read-only."
+                f"downloaded of {d.journal} stays on this device, read-only. "
+                + forget_advice(f"{d.owner}/{d.journal}", unlisted=True)
             )
         elif d.owner and d.copy:  # NU24 C11
             lines.append(
                 f"Notice: {ended_text(d)}; you still read {d.copy!r}, the copy of some of its "
                 f"fields {d.owner} keeps for you (`tj shared-with-me`). What you downloaded of "
-                f"{d.journal} stays on this device, read-only."
+                f"{d.journal} stays on this device, read-only. "
+                + forget_advice(f"{d.owner}/{d.journal}", d.reason in SERVERS_WORD)
             )
         elif d.reason == departures.UNLISTED:
             lines.append(
                 f"Notice: {ended_text(d)}: {d.owner} stopped sharing it or now shares less "
                 "of it (the server no longer shows this device their signed change), or the "
-                "server is withholding it. Its read-only copy stays on this device."
+                "server is withholding it. Its read-only copy stays on this device. "
+                + forget_advice(f"{d.owner}/{d.journal}", unlisted=True)
             )
         elif d.reason == departures.NARROWED:
             lines.append(f"Notice: {ended_text(d)}: you still read it, and add no more notes.")
@@ -758,10 +787,14 @@ def departure_lines(report: SyncReport) -> list[str]:
             lines.append(
                 f"Notice: {ended_text(d)}, and {d.owner}'s device removed you on the server's "
                 f"word (not a decision of {d.owner}'s; if you did not leave, ask them to share "
-                "again). Its read-only copy stays on this device."
+                "again). Its read-only copy stays on this device. "
+                + forget_advice(f"{d.owner}/{d.journal}", unlisted=True)
             )
         elif d.owner:
-            lines.append(f"Notice: {ended_text(d)}. Its read-only copy stays on this device.")
+            lines.append(
+                f"Notice: {ended_text(d)}. Its read-only copy stays on this device. "
+                + forget_advice(f"{d.owner}/{d.journal}", d.reason in SERVERS_WORD)
+            )
         else:
             ends_copy = f"`tj unshare {shlex.quote(d.journal)} {shlex.quote(d.member)}`"
             lines.append(  # local time, as above (NU26 C6)

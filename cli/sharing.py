@@ -1174,7 +1174,10 @@ def shared_with_me(home: Home, as_json: bool) -> None:
 
     When a share ends, your device keeps what it downloaded while it lasted: that copy is
     listed as "share ended (read-only copy)"; you can still read it, not write to it, and
-    `tj forget JOURNAL` discards it from this device.
+    `tj forget JOURNAL` discards it from this device. One listed as "no longer served
+    (read-only copy)" ended by the server's word only (the owner's signed access, as this
+    device last saw it, still grants it): once you know the share ended, discard it with
+    `tj forget JOURNAL --unlisted`. Below the list, each copy's command is printed.
 
     \b
     Examples:
@@ -1193,6 +1196,9 @@ def shared_with_me(home: Home, as_json: bool) -> None:
     found, unverified = home.run(work)
     output.show_rows(found, as_json, shared_table, "Nothing is shared with you yet.")
     if not as_json:
+        for s in found:  # how to discard each kept copy, as `tj forget` takes it (NU29 F3)
+            if s.share_ended:
+                click.echo(f"{output.forget_advice(f'{s.owner}/{s.journal}', s.unlisted)}")
         output.warn_unverified_owners(unverified)
 
 
@@ -1589,7 +1595,9 @@ def shared_table(found: Iterable[SharedJournal]) -> Table:
     table = Table("journal", "owner", "role", "expires")
     for s in found:
         owner = s.owner if s.owner_verified else f"{s.owner} (fingerprint not verified)"
-        role = "share ended (read-only copy)" if s.share_ended else s.role
+        role = s.role
+        if s.share_ended:  # the server's word only: `tj forget` needs --unlisted (NU29 F3)
+            role = f"{'no longer served' if s.unlisted else 'share ended'} (read-only copy)"
         table.add_row(escape(f"{s.owner}/{s.journal}"), owner, role, shared_end_text(s))
     return table
 

@@ -788,6 +788,17 @@ class EntryFields:
         return self
 
 
+def appended(base: str, extra: str) -> str:
+    """What an append adds at the end of `base`: `extra`, after one space when `base` ends
+    with a character that is not white space and `extra` starts with one that is not
+    (NU29 F8: "at work" + "and tired" reads "at work and tired"); as given otherwise, so a
+    new line ("\nLater: ...") or a leading space is kept, and appending to an empty text
+    adds nothing before it. `Entries.edit` applies it; `edit_entry_update` appends as given."""
+    if base and extra and not base[-1].isspace() and not extra[0].isspace():
+        return f" {extra}"
+    return extra
+
+
 ENTRY_TEXT = "an entry"
 
 EMPTY_ENTRY = (

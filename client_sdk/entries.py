@@ -25,6 +25,7 @@ from client_sdk.documents import (
     Document,
     EntryFields,
     EntryView,
+    appended,
     check_has_content,
     delete_entry_update,
     edit_entry_update,
@@ -164,6 +165,11 @@ class Entries:
         entry (an aware datetime, or a naive one in this device's local time; not in the
         future), keeping the writer's UTC offset at that moment like `write`.
 
+        `append` adds text at the end of the body (of `body` when both are given), after one
+        space when the body ends with a character that is not white space and `append`
+        starts with one that is not (NU29 F8: "at work" + "and tired" is "at work and
+        tired"); otherwise as given (a leading "\n" starts a new line).
+
         An edit may not leave an entry that had something in it with nothing (see `write`):
         clearing the text of an entry with no title, mood, tag or emotion is refused.
 
@@ -177,6 +183,9 @@ class Entries:
         if add_tags or remove_tags:
             current = tuple(tags) if tags is not None else current_view.tags
             tags = changed_tags(current, tuple(add_tags), tuple(remove_tags))
+        if isinstance(append, str):  # one space where neither side has one (NU29 F8)
+            base = body if isinstance(body, str) else document.text("body")
+            append = appended(base, append)
         fields = EntryFields(
             title=title,
             mood=mood,

@@ -265,6 +265,11 @@ class SharedJournal:
     share_ended: bool = False
     """The share ended (role "revoked"): this device keeps a read-only copy of what it
     downloaded while it lasted."""
+    unlisted: bool = False
+    """For an ended share (`share_ended`): it ended by the server's word only, the server no
+    longer serves it while the owner's signed access chain this device verified still grants
+    it (the owner removed this account, who is not served the entry saying so, or the server
+    withholds it); discarding it then takes `forget(journal, unlisted=True)` (NU29 F3)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -275,6 +280,7 @@ class SharedJournal:
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
             "owner_verified": self.owner_verified,
             "share_ended": self.share_ended,
+            "unlisted": self.unlisted,
         }
 
 
@@ -895,7 +901,10 @@ class Sharing:
         The source's own chain names every field-level share of it (`limited` entries, R23
         F1): one in force whose copy this device has not verified (a new device, the server
         not listing the copy) is "unsure" as above, and one ended (`limited_removed`) is an
-        ended share as above, whichever copies this device ever saw."""
+        ended share as above, whichever copies this device ever saw. None when their
+        whole-journal share lapsed (its end date passed, also once an `ended` entry was
+        signed) and was granted after every field-level share naming them: renewing renews
+        it (NU29 F2)."""
         await self.replica.refresh_journals()
         now = now_ms()
         # state(), not current(): a journal created offline has no chain until the sync in
@@ -904,6 +913,10 @@ class Sharing:
         whole = chain.member_by_account(account_id) if chain is not None else None
         if whole is not None and not whole.ended(now):
             return None
+        # Their latest whole-journal membership, current or lapsed (also once an `ended`
+        # entry closed it at its end date); None when never granted or removed since.
+        last = chain.last_terms(account_id) if chain is not None else None
+        lapsed_whole = last[0] if last is not None else None
         owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
         found = []
         unsure: list[str] = []
@@ -933,6 +946,25 @@ class Sharing:
             lapsed = not current or member.ended(now)
             found.append((lapsed, -settings.since, owned[journal_id], settings, member))
         in_force, closed = chain.limited_of(account_id) if chain is not None else ([], [])
+        if lapsed_whole is not None and chain is not None:
+            # A lapsed whole-journal share granted after every field-level share of it
+            # naming them (the source's signed chain orders them; a copy made before
+            # `limited` entries existed, by its signed start) is the owner's latest choice
+            # of what they read: renewing renews it, whatever became of those copies (NU29
+            # F2). One granted before a field-level share is not: that narrowed it.
+            granted = chain.granted_position.get(lapsed_whole.handle, -1)
+            granted_at = chain.granted_at.get(lapsed_whole.handle, 0)
+            copies = [
+                kept
+                for kept in self.kept_disclosures().values()
+                if kept.kind == "mirror"
+                and kept.mirror_of == source.journal_id
+                and kept.member_id == account_id
+            ]
+            if all(s.position < granted for s in (*in_force, *closed)) and all(
+                kept.since <= granted_at for kept in copies
+            ):
+                return None
         for share in in_force:  # the source's chain says a copy is shared: which, and how
             if share.mirror not in acted and share.who is not None:
                 unsure.append(share.who.username)
@@ -955,11 +987,20 @@ class Sharing:
             # again is a choice of what they read, never a side effect of new terms.
             name, fields = removed[0]
             which = f"the {', '.join(fields or DISCLOSABLE)}" if fields else "some fields"
+            if chain is not None and chain.handles.get(account_id) and lapsed_whole is None:
+                read = (
+                    f"{name} read all of {source.name!r}, and {which} of it through a copy; "
+                    "both shares were ended"
+                )
+            else:
+                read = (
+                    f"{name} read only {which} of {source.name!r} through a copy whose "
+                    "share was ended"
+                )
             raise ScopeNeeded(
-                f"{name} read only {which} of "
-                f"{source.name!r} through a copy whose share was ended (by you, or by a "
-                "device of yours because the server no longer served them, or they left): "
-                "nothing was changed. To share with them again, choose what they read",
+                f"{read} (by you, or by a device of yours because the server no longer "
+                "served them, or they left): nothing was changed. To share with them again, "
+                "choose what they read",
                 journal=source.name,
                 member=name,
                 fields=fields,
@@ -1641,7 +1682,8 @@ class Sharing:
                     f"the server no longer lists {label!r}, but the owner's signed access "
                     "still grants it to you (the owner removed you, you left it on another "
                     "device, or the server is withholding it): its copy is kept; once you "
-                    "know the share ended, forget it with --unlisted"
+                    f"know the share ended, forget it with --unlisted (tj forget "
+                    f"{shlex.quote(label)} --unlisted)"
                 )
             unsent = await self.store.unsent(journal_id)
             if unsent:
@@ -2053,6 +2095,13 @@ class Sharing:
         async with self.store.transaction() as tx:
             await tx.set_setting(ERASED_SHARES, json.dumps(rows))
 
+    def _still_granted(self, journal: LocalJournal, now: int) -> bool:
+        """Whether the owner's access chain this device verified grants `journal` to this
+        account at `now` (ms): for a copy the server no longer serves, that it ended by the
+        server's word only (`forget` then needs `unlisted`)."""
+        state = self.replica.chains.state(journal.journal_id)
+        return state is not None and state.current_terms(self.profile.account_id, now) is not None
+
     async def shared_with_me(self, *, refresh: bool = True) -> list[SharedJournal]:
         """Journals shared with this account, and kept copies of ended shares; not those
         holding only briefs (client.briefs.received lists the briefs). `refresh`: the
@@ -2062,6 +2111,7 @@ class Sharing:
         briefs = await self.store.journals_holding_only(BRIEF)
         await self.replica.load_access()
         now = now_ms()
+        left = forgotten.decode(await self.store.setting(forgotten.LEFT))  # left here
         return [
             SharedJournal(
                 j.name,
@@ -2071,6 +2121,9 @@ class Sharing:
                 read_time(j.expires_at) if j.expires_at else None,  # signed: any number
                 await self.owner_verified(j),
                 j.role == REVOKED,
+                j.role == REVOKED
+                and self._still_granted(j, now)
+                and forgotten.tag(j.journal_id) not in left,
             )
             for j in [  # a signed end date passed ends it here, before a sync stores it so
                 replace(k, role=REVOKED) if self.replica.share_lapsed(k, now) else k

@@ -147,7 +147,9 @@ async def test_search_ignores_accents_and_takes_phrases_and_exclusions(laptop: D
 
 
 async def test_append_cannot_grow_an_entry_past_the_limit(laptop: Device) -> None:
-    entry = await laptop.json("write", "x" * 99_990)
+    entry = await laptop.json(
+        "write", "x" * 99_989 + " "
+    )  # ends in white space: appends join as given (NU29 F8)
     result = await laptop.tj("edit", entry["id"], "--append", "y" * 20)
     assert result.exit_code == 1 and "at most 100000 characters" in result.stderr
     [shown] = await laptop.json("list")

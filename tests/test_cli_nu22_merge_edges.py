@@ -72,7 +72,9 @@ async def test_an_entry_appended_past_the_limit_on_two_devices_stays_editable(
     outage: Outage,  # noqa: F811
 ) -> None:
     laptop, phone = await two_devices(live_server, tmp_path)
-    entry = (await laptop.ok("write", "x" * 99_990)).stdout.strip()
+    entry = (
+        await laptop.ok("write", "x" * 99_989 + " ")
+    ).stdout.strip()  # ends in white space: appends join as given (NU29 F8)
     await phone.ok("sync")
     await outage.begin()
     await laptop.ok("edit", entry[:8], "--append", "laptop!")
@@ -81,7 +83,7 @@ async def test_an_entry_appended_past_the_limit_on_two_devices_stays_editable(
     for device in (laptop, phone, laptop):
         await device.ok("sync")
     body = (await laptop.json("show", entry))["body"]
-    # both appends kept, one space between them (written at merge time: glued_inserts)
+    # the two appends kept apart by a space (glued_inserts), after the text's space
     assert body[99_990:] in ("laptop! phone!!", "phone!! laptop!"), body[99_990:]
     assert len(body) == 100_005 and (await phone.json("show", entry))["body"] == body
 
@@ -92,4 +94,5 @@ async def test_an_entry_appended_past_the_limit_on_two_devices_stays_editable(
     await laptop.ok("edit", entry[:8], "--mood", "5")  # not lengthening it: accepted
     await laptop.ok("edit", entry[:8], "--body", body[:-9])  # shortening it: accepted
     assert (await laptop.json("show", entry))["body"] == body[:-9]
-    await laptop.ok("edit", entry[:8], "--append", "abc")  # under the limit again
+    await laptop.ok("edit", entry[:8], "--append", "abc")  # after a space: the limit again
+    assert (await laptop.json("show", entry))["body"] == body[:-9] + " abc"

@@ -150,7 +150,8 @@ async def test_shares_lists_journal_member_role_and_expiry_and_unshare_ends_the_
     await tom.ok("sync")
     [kept] = await tom.json("shared-with-me")
     assert (kept["journal"], kept["share_ended"]) == ("Personal", True)
-    assert "share ended (read-only copy)" in (await tom.ok("journal", "list")).stdout
+    # NU29 F3: tom's device is not served the removal: ended by the server's word only
+    assert "no longer served (read-only copy)" in (await tom.ok("journal", "list")).stdout
     ended = (await tom.ok("shared-with-me")).stdout  # "ended", not the old end date
     assert "2099-12-31" not in ended and "│ ended " in ended
     assert "ended" in failed_with_one_line(await tom.tj("note", "ana/Personal", "Still here?"))

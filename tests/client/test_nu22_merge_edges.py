@@ -117,7 +117,9 @@ async def test_appends_merged_past_the_body_limit_leave_the_entry_editable(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
     laptop, phone = await two_devices(signup, login)
-    entry = await laptop.entries.write(None, "x" * (MAX_BODY - 10))
+    entry = await laptop.entries.write(
+        None, "x" * (MAX_BODY - 11) + " "
+    )  # ends in white space: appends join as given (NU29 F8)
     await laptop.sync()
     await phone.sync()
     await laptop.entries.edit(entry.id, append="L" * 7)  # each within the limit
@@ -155,8 +157,9 @@ async def test_appends_merged_past_the_body_limit_leave_the_entry_editable(
     await laptop.sync()
     await phone.sync()
     assert (await phone.entries.get(entry.id)).body == shorter.body
-    under = await phone.entries.edit(entry.id, body=shorter.body[: MAX_BODY - 5])
-    assert (await phone.entries.edit(entry.id, append="12345")).body == under.body + "12345"
+    under = await phone.entries.edit(entry.id, body=shorter.body[: MAX_BODY - 6])
+    # appended after one space (NU29 F8): back to the limit exactly
+    assert (await phone.entries.edit(entry.id, append="12345")).body == under.body + " 12345"
 
 
 async def test_a_goal_why_merged_past_its_limit_may_shrink_and_not_grow(

@@ -42,7 +42,7 @@ async def test_an_offline_edit_too_large_to_seal_again_at_a_share_is_kept_and_to
 
     laptop = await signup("ana", "laptop")
     phone = await login("ana", "phone")
-    entry = await laptop.entries.write(None, "x", title="Letters")
+    entry = await laptop.entries.write(None, " ", title="Letters")
     await laptop.sync()
     await phone.sync()
     await phone.entries.edit(entry.id, append=WIDE * (MAX_BODY // 2))
@@ -66,7 +66,7 @@ async def test_a_restore_too_large_to_seal_for_the_members_changes_nothing(
 
     laptop = await signup("ana", "laptop")
     phone = await login("ana", "phone")
-    entry = await laptop.entries.write(None, "x", title="Letters")
+    entry = await laptop.entries.write(None, " ", title="Letters")
     tom = await signup("tom")
     await share_with(laptop, tom, role="annotate")
     await laptop.sync()

@@ -26,7 +26,7 @@ async def merged_wide_entry(signup: ClientFactory, login: ClientFactory) -> tupl
     character over MAX_BODY, about 300 kB of text."""
     laptop = await signup("ana", "laptop")
     phone = await login("ana", "phone")
-    entry = await laptop.entries.write(None, "x", title="Letters")
+    entry = await laptop.entries.write(None, " ", title="Letters")
     await laptop.sync()
     await phone.sync()
     await laptop.entries.edit(entry.id, append=WIDE * (MAX_BODY // 2))
@@ -139,7 +139,7 @@ async def test_r41_f5_an_offline_edit_from_before_a_share_is_not_lost_when_it_me
 
     laptop = await signup("ana", "laptop")
     phone = await login("ana", "phone")
-    entry = await laptop.entries.write(None, "x", title="Letters")
+    entry = await laptop.entries.write(None, " ", title="Letters")
     await laptop.sync()
     await phone.sync()
     await phone.entries.edit(entry.id, append=WIDE * (MAX_BODY // 2))
@@ -179,7 +179,7 @@ async def test_r41_f6_restoring_a_merged_big_entry_of_a_shared_journal(
 
     laptop = await signup("ana", "laptop")
     phone = await login("ana", "phone")
-    entry = await laptop.entries.write(None, "x", title="Letters")
+    entry = await laptop.entries.write(None, " ", title="Letters")
     tom = await signup("tom")
     await share_with(laptop, tom, role="annotate")
     await laptop.sync()
