@@ -255,6 +255,7 @@ def share(
     earlier: list[MeasureResult] = []
     downloaded: list[bool] = []  # the member may have downloaded them (a whole share, once)
     ended_assignments: list[Assignment] = []  # what ended with a whole share (NU22 C10)
+    copies_on: list[ShareInfo] = []  # field-level copies still shared beside it (NU29 F7)
     started = datetime.now(UTC)
 
     async def work(client: Client) -> ShareInfo:
@@ -313,6 +314,8 @@ def share(
         if safety_flags:
             await sync_note(client)
             reach.extend((await client.safety.plan(journal_name)).flags_reach or ())
+        if shared.kind == "journal" and shared.fields is None:
+            copies_on.extend(copies_shared_beside(await client.shares.list(), shared))
         return shared
 
     while True:  # each question at most once: asked again, the SDK's refusal is the answer
@@ -355,6 +358,8 @@ def share(
             output.message(line)
     if ended_assignments:
         output.message(ended_with_share_text(ended_assignments))
+    for copy in copies_on:
+        output.message(copy_stays_text(copy, shared))
     if not safety_flags and flags_resume(shared):
         output.message(flags_resume_text(shared))
     elif not safety_flags and shared.safety_flags is False and flags_worth_saying(shared):
@@ -465,6 +470,32 @@ WHOLE_JOURNAL = (
 wrote in it, sealed again under the key of the grant (the snapshot, protocol.md 4.19).
 Safety flags are shown only to the members the opt-in names (the --safety-flags line says
 so); other members' notes are neither part of the share nor shown (protocol.md)."""
+
+
+def copies_shared_beside(found: Iterable[ShareInfo], whole: ShareInfo) -> list[ShareInfo]:
+    """The field-level copies of `whole.journal` still shared with `whole.member` (from
+    `client.shares.list`: verified access chains), which a whole-journal share leaves on."""
+    return [
+        s
+        for s in found
+        if s.kind == "mirror"
+        and s.source == whole.journal
+        and s.member == whole.member
+        and not s.expired
+        and not s.unseen
+    ]
+
+
+def copy_stays_text(copy: ShareInfo, whole: ShareInfo) -> str:
+    """Said after a whole-journal share when a field-level copy of that journal stays shared
+    with the member beside it (NU29 F7): it is not ended by widening, and what ends both."""
+    since = f" written since {output.local_time(copy.since)}" if copy.since else ""
+    return (
+        f"{copy.member} also still reads the {plain_list(copy.fields or ())} of entries in "
+        f"{whole.journal}{since} through the copy {copy.journal!r}: it stays shared beside "
+        "the whole journal (they see each entry once). To end both: tj unshare "
+        f"{shlex.quote(whole.journal)} {shlex.quote(whole.member)}"
+    )
 
 
 def share_confirmation(shared: ShareInfo) -> str:
@@ -1107,7 +1138,8 @@ def shares(home: Home, as_json: bool) -> None:
     nothing = "You share nothing" + (" now" if kept else "") + ": see `tj share --help`."
     output.show_rows(found, as_json, shares_table, nothing)
     if not as_json:
-        for line in [*flags_footnotes(found), *left_footnote(found), *kept_copy_lines(kept)]:
+        footnotes = [*flags_footnotes(found), *copy_flags_footnote(found), *left_footnote(found)]
+        for line in [*footnotes, *kept_copy_lines(kept)]:
             output.message(line)
 
 
@@ -1449,7 +1481,8 @@ def sees_text(share: ShareInfo) -> str:
         )
     if share.kind == "mirror" and share.fields is not None:
         source = f" of {share.source}" if share.source else ""
-        return f"{plain_list(share.fields)}{source} (a copy kept for {share.member})"
+        since = f" written since {output.local_time(share.since)}" if share.since else ""
+        return f"{plain_list(share.fields)}{source}{since} (a copy kept for {share.member})"
     if share.kind == "items":
         return "only the entries and results you shared one by one"
     if share.kind == "brief":
@@ -1494,6 +1527,17 @@ def flags_footnotes(found: Iterable[ShareInfo]) -> list[str]:
 LEFT_MARK = "(they left; the server's word)"
 """How `tj shares` marks the end of a share whose member an owner device removed because the
 server no longer served them (`ShareInfo.dropped_at`); `left_footnote` says what it means."""
+
+
+def copy_flags_footnote(found: Iterable[ShareInfo]) -> list[str]:
+    """Under `tj shares`, once, when a row's flags read "no (a copy)" (NU29 F6)."""
+    if not any(flags_text(s) == "no (a copy)" for s in found):
+        return []
+    return [
+        'flags "no (a copy)": a copy kept for a member holds some fields of each entry and '
+        "never a safety flag: flags are sealed only in the whole journal, for the members "
+        "you chose (tj share JOURNAL MEMBER --full --role annotate --safety-flags)."
+    ]
 
 
 def left_footnote(found: Iterable[ShareInfo]) -> list[str]:

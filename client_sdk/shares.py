@@ -24,7 +24,7 @@ from client_sdk.care_disclosure import DISCLOSABLE
 from client_sdk.context import Context, documents_by_id
 from client_sdk.errors import NARROWING, READ_ROLE, FlagsWouldStop, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import normalize_username, now_ms, read_time
+from client_sdk.models import normalize_username, now_ms, read_time, to_datetime
 from client_sdk.private_notes import holds_private_notes
 from client_sdk.replica import REVOKED
 from client_sdk.sharing import AuditInfo, KeptCopy, SharedJournal, ShareInfo
@@ -576,6 +576,7 @@ class Shares:
             settings.fields or DISCLOSABLE,
             local.name,
             kind="mirror",
+            since=to_datetime(settings.since),
         )
 
     async def revoke(self, journal: str, username: str) -> EndedShares:

@@ -159,6 +159,10 @@ class ShareInfo:
     """With `previous_role`: the end date the membership had before (UTC; None: none)."""
     previous_expired: bool = False
     """With `previous_role`: that end date had passed (the call renewed the share)."""
+    since: datetime | None = None
+    """For a field-level copy (`kind` "mirror"): when it began copying, from its owner-sealed
+    settings (UTC): entries of `source` written before then are not in it (`grant(only=...)`
+    copies from then on)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -187,6 +191,7 @@ class ShareInfo:
                 self.previous_expires_at.isoformat() if self.previous_expires_at else None
             ),
             "previous_expired": self.previous_expired,
+            "since": self.since.isoformat() if self.since else None,
         }
 
 
@@ -613,6 +618,7 @@ class Sharing:
                     settings.fields or DISCLOSABLE,
                     journal.name,
                     kind="mirror",
+                    since=to_datetime(settings.since),
                     **previous_terms(terms_before),
                 )
         if only is None and not full:
@@ -701,6 +707,7 @@ class Sharing:
             journal.name,
             tuple(ended),
             kind="mirror",
+            since=since_of(self.disclosures().get(target.journal_id)),
         )
 
     async def _share_copy(
@@ -770,6 +777,7 @@ class Sharing:
             fields,
             source or journal.name,
             kind="mirror",
+            since=to_datetime(settings.since),
             whole_too=whole is not None and whole.member_by_account(peer.account_id) is not None,
             **previous_terms(before),
         )
@@ -1723,6 +1731,7 @@ class Sharing:
                     settings.fields if settings is not None and mirror else None,
                     names.get(settings.mirror_of) if settings and settings.mirror_of else None,
                     kind=settings.kind if settings is not None else "journal",
+                    since=since_of(settings) if mirror else None,
                 )
             )
         me = self.profile.account_id
@@ -1759,6 +1768,7 @@ class Sharing:
                         names.get(settings.mirror_of) if settings and settings.mirror_of else None,
                         kind=settings.kind if settings is not None else "journal",
                         dropped_at=to_datetime(dropped[1]) if dropped else None,
+                        since=since_of(settings) if mirror else None,
                     )
                 )
         shown = {(s.journal_id, s.member) for s in found}
@@ -2589,3 +2599,8 @@ def share_expiry(until: datetime | None) -> int:
     if expires_at > wire.MAX_TIME_MS:  # the server refuses it (protocol.md 2.5)
         raise InvalidInput("a share's end date must be before 9999-12-30 (UTC)")
     return expires_at
+
+
+def since_of(settings: access.Disclosure | None) -> datetime | None:
+    """When a disclosure journal began copying (`Disclosure.since`, UTC); None: no settings."""
+    return to_datetime(settings.since) if settings is not None else None

@@ -5,8 +5,10 @@ each helper plainly (real server, CliRunner)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
+from cli.output import local_time
 from tests.conftest import RunningServer
 from tests.test_cli import Device
 from tests.test_cli_insights import new_device
@@ -77,7 +79,8 @@ async def test_shares_and_journal_list_say_what_each_helper_journal_is(
     )
     assert shares["Shared with drsmith"]["kind"] == "items"
     table = " ".join((await ana.ok("shares", env={"COLUMNS": "200"})).stdout.split())
-    assert "mood and tags of Personal (a copy kept for drsmith)" in table
+    since = local_time(datetime.fromisoformat(mirror["since"]))  # NU29 F6
+    assert f"mood and tags of Personal written since {since} (a copy kept for drsmith)" in table
     assert "only the entries and results you shared one by one" in table
     assert "every field" not in table
 

@@ -1,7 +1,9 @@
 """NU29 findings (CLI side): F2, the renewal the end-date notice suggests works as told;
 F3, a therapist is told, in each notice and in `tj shared-with-me`, the `tj forget` command
 that discards an ended share's copy in its state; F5, a therapist's empty `tj list` does not
-tell them to write; F8, `tj edit --append` joins with one space. Real server on loopback,
+tell them to write; F6, `tj shares` says from when a copy holds entries and what its flags
+cell means; F7, a whole-journal share over a copy says the copy stays shared; F8, `tj edit
+--append` joins with one space. Real server on loopback,
 real crypto; CliRunner."""
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from cli.output import local_time
 from tests.conftest import RunningServer
 from tests.test_cli_insights import new_device
 from tests.test_cli_sharing import move_clocks
@@ -165,3 +168,54 @@ async def test_list_of_one_journal_has_no_journal_column_and_a_wider_text(
     every = (await ana.ok("list", env=narrow)).stdout
     assert "journal" in every.splitlines()[0], every
     assert "Merge tests" in every
+
+
+async def test_shares_says_from_when_a_copy_holds_entries_and_what_no_a_copy_means(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F6: after `tj share --only mood,tags`, `tj shares` says the copy holds entries written
+    since the share began (the copy's owner-sealed settings), and explains "no (a copy)"."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drkim = await new_device(live_server, tmp_path, "drkim")
+    await ana.ok("write", "--mood", "3", "Before the share.")
+    fingerprint = ("--fingerprint", drkim.signup["fingerprint"])
+    await ana.ok("share", "Personal", "drkim", "--only", "mood,tags", *fingerprint)
+    [copy] = await ana.json("shares")
+    assert copy["kind"] == "mirror" and copy["since"] is not None, copy
+    since = datetime.fromisoformat(copy["since"])
+    assert abs(since - datetime.now(since.tzinfo)) < timedelta(minutes=5)
+    listed = await ana.ok("shares", env=WIDE)
+    assert (
+        f"mood and tags of Personal written since {local_time(since)} (a copy kept for drkim)"
+        in one_line(listed.stdout)
+    ), listed.stdout
+    assert one_line(listed.stderr) == (
+        'flags "no (a copy)": a copy kept for a member holds some fields of each entry and '
+        "never a safety flag: flags are sealed only in the whole journal, for the members you "
+        "chose (tj share JOURNAL MEMBER --full --role annotate --safety-flags)."
+    )
+
+
+async def test_a_whole_journal_share_over_a_copy_says_the_copy_stays_shared(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F7: `tj share --full` on top of `--only mood,tags` says the copy stays shared beside
+    the whole journal and names the command that ends both, which does."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drkim = await new_device(live_server, tmp_path, "drkim")
+    fingerprint = ("--fingerprint", drkim.signup["fingerprint"])
+    await ana.ok("share", "Personal", "drkim", "--only", "mood,tags", *fingerprint)
+    [copy] = await ana.json("shares")
+    since = local_time(datetime.fromisoformat(copy["since"]))
+    widened = one_line((await ana.ok("share", "Personal", "drkim", "--full")).stderr)
+    assert (
+        f"drkim also still reads the mood and tags of entries in Personal written since "
+        f"{since} through the copy 'Personal (mood, tags) for drkim': it stays shared beside "
+        "the whole journal (they see each entry once). To end both: tj unshare Personal drkim"
+    ) in widened, widened
+    live = [s["journal"] for s in await ana.json("shares") if not s["expired"]]
+    assert sorted(live) == ["Personal", "Personal (mood, tags) for drkim"]
+    await ana.ok("unshare", "Personal", "drkim", "--yes")
+    assert [s for s in await ana.json("shares") if not s["expired"]] == []
+    again = one_line((await ana.ok("share", "Personal", "drkim", "--full", "--yes")).stderr)
+    assert "also still reads" not in again, again  # the copy ended with the unshare

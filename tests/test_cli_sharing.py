@@ -45,6 +45,7 @@ SHARE_KEYS = {
     "previous_role",
     "previous_expires_at",
     "previous_expired",
+    "since",
 }
 
 
