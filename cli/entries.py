@@ -455,7 +455,8 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
     "--append",
     metavar="TEXT",
     help="Add TEXT at the end of the text, after one space when neither the text's end nor "
-    "TEXT's start is white space (begin TEXT with a new line for a new paragraph).",
+    "TEXT's start is white space (none before a mark such as . , ; : ! ? nor between "
+    "Chinese, Japanese or Thai letters; begin TEXT with a new line for a new paragraph).",
 )
 @click.option(
     "--tag", "tags", metavar="T", multiple=True, help="Add a tag (kept tags stay); repeatable."

@@ -720,9 +720,13 @@ def departure_lines(report: SyncReport) -> list[str]:
     lines = []
     for d in report.departures:
         if d.reason == departures.EXPIRED and not d.owner:
+            # A whole journal's: --full, since a copy of some of its fields kept for them
+            # would otherwise be what new terms renew, or refuse them (rev-nu29b B1)
+            whole = "" if d.source else " --full"
             lines.append(
                 f"Notice: {ended_text(d)}; renew with `tj share "
-                f"{shlex.quote(d.source or d.journal)} {shlex.quote(d.member)} --until DATE`."
+                f"{shlex.quote(d.source or d.journal)} {shlex.quote(d.member)}{whole} "
+                "--until DATE`."
             )
         elif d.reason == departures.UNLISTED and d.copy:  # most likely narrowed (NU24 C11)
             lines.append(

@@ -227,7 +227,7 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
     output.show_rows(flags, as_json, flags_table, "No safety flags.")
     if not as_json:
         for line in earlier_share_lines(flags):
-            click.echo(line)
+            output.data(line)
 
 
 def earlier_share_lines(flags: list[SafetyFlag]) -> list[str]:

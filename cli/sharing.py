@@ -1230,7 +1230,8 @@ def shared_with_me(home: Home, as_json: bool) -> None:
     if not as_json:
         for s in found:  # how to discard each kept copy, as `tj forget` takes it (NU29 F3)
             if s.share_ended:
-                click.echo(f"{output.forget_advice(f'{s.owner}/{s.journal}', s.unlisted)}")
+                # shown(): the journal name is another account's text (rev-nu29b B2)
+                output.data(output.forget_advice(f"{s.owner}/{s.journal}", s.unlisted))
         output.warn_unverified_owners(unverified)
 
 
@@ -1403,7 +1404,7 @@ def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
                 output.message(f"{output.NOT_DELIVERED_MARK} {n.id[:12]}: {n.late}.")
         for name in elsewhere:
             if name in forgot:  # discarded here, not a device added later (NU24 C5)
-                click.echo(
+                output.data(  # shown(): a journal name is its owner's text (rev-nu29b B2)
                     f"{name} was shared with you before: the notes and prompts you wrote "
                     "during that earlier share went with this device's copy, which you "
                     "discarded with `tj forget`; they are on the client's devices, and on your "
@@ -1411,7 +1412,7 @@ def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
                     "opens nothing written before it)."
                 )
                 continue
-            click.echo(
+            output.data(
                 f"{name} was shared with you before: the notes and prompts you wrote during "
                 "that earlier share are on your devices that synced then (and on the "
                 "client's), not on this one, which was added after it ended (a new share's "

@@ -270,10 +270,6 @@ class AccessState:
     not_served_entry: dict[bytes, bytes] = field(default_factory=dict)
     """Handle -> hash of that `removed` entry (as `not_served`): how a device tells the
     removal it signed from another device's of the same membership (R27 F3)."""
-    granted_position: dict[bytes, int] = field(default_factory=dict)
-    """Handle -> position in the chain of its `granted` entry: whether a membership began
-    after a field-level share naming the same account (`Limited.position`) was signed, i.e.
-    which of the two is the owner's later choice of what the account reads (NU29 F2)."""
     terms_at: dict[bytes, int] = field(default_factory=dict)
     """Handle -> `at` (ms, the owner's clock, as signed) of the entry that gave that
     membership its latest terms: its `granted` entry, or the latest `changed` one (when a
@@ -822,7 +818,6 @@ def _apply(state: AccessState, reader: Reader, entry: Entry) -> None:
     elif entry.kind == GRANTED:
         _grant(state, reader, p, entry.version, bad)
         state.granted_at[p["member"]] = entry.at
-        state.granted_position[p["member"]] = entry.position
         state.terms_at[p["member"]] = entry.at
     elif entry.kind == CHANGED:
         current = _current(state, p["member"], bad)

@@ -7,9 +7,10 @@ Internal: apps reach all of this through `Client` and its managers (`client.entr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 
+from client_sdk import forgotten
 from client_sdk.documents import ENTRY, Document, EntryView, entry_view
 from client_sdk.errors import IntegrityError, InvalidInput, NotFound, TJError
 from client_sdk.models import Entry, Journal, now_ms, to_datetime
@@ -50,8 +51,10 @@ class Context:
             return journal.name
         return f"{journal.owner_name}/{journal.name}"
 
-    def journal(self, local: LocalJournal) -> Journal:
-        """The public view of a local journal."""
+    def journal(self, local: LocalJournal, left: Collection[str] = ()) -> Journal:
+        """The public view of a local journal; `left`: the tags of the journals this account
+        left on this device (`forgotten.LEFT`), whose end is the user's own word, not the
+        server's (`Journal.unlisted` False: plain `forget` discards them, rev-nu29b B4)."""
         owner = self.username if local.owner_id == self.profile.account_id else local.owner_name
         helper = self.helper_kind(local)
         kept_for, kept_ended = (
@@ -70,7 +73,9 @@ class Context:
             helper,
             kept_for=kept_for,
             kept_ended=kept_ended,
-            unlisted=local.role == REVOKED and self._still_granted(local),
+            unlisted=local.role == REVOKED
+            and self._still_granted(local)
+            and forgotten.tag(local.journal_id) not in left,
         )
 
     def helper_member(self, local: LocalJournal) -> tuple[str, bool]:

@@ -474,6 +474,41 @@ _UNSPACED = (
 """Letters of scripts written without spaces between words (Chinese, Japanese, Thai, Lao,
 Myanmar, Khmer and kin): in these a "word" is one letter (R45 F2)."""
 
+_NO_SPACE = re.compile(rf"[{_UNSPACED}]")
+
+
+def _spaced(char: str) -> bool:
+    return not char.isspace() and _NO_SPACE.match(char) is None
+
+
+_CLOSING = frozenset(".,;:!?\u2026")
+"""Marks written straight after a word (full stop, comma, semicolon, colon, exclamation and
+question marks, ellipsis), besides Unicode's closing brackets and quotes (Pe, Pf)."""
+_OPENING = frozenset("\u00bf\u00a1")
+"""Marks written straight before a word (inverted question and exclamation marks), besides
+Unicode's opening brackets and quotes (Ps, Pi)."""
+
+
+def _closes(char: str) -> bool:
+    """Whether `char` is a mark that follows a word with no space: "with Sam" and "." merged
+    as "with Sam." read right, and a space would make it "with Sam ." (RG-F2)."""
+    return char in _CLOSING or unicodedata.category(char) in ("Pe", "Pf")
+
+
+def _opens(char: str) -> bool:
+    """Whether `char` is a mark a word follows with no space ("(", "¿")."""
+    return char in _OPENING or unicodedata.category(char) in ("Ps", "Pi")
+
+
+def joins_with_space(last: str, first: str) -> bool:
+    """Whether one space goes between a text ending with the character `last` and one
+    starting with `first`, by protocol.md section 5 rule 2: neither is white space nor a
+    letter of a script written without spaces (`_UNSPACED`), `first` is no mark written
+    straight after a word (". , ; : ! ? …", closing brackets and quotes) and `last` no mark
+    written straight before one (opening brackets and quotes, "¿", "¡")."""
+    return _spaced(last) and _spaced(first) and not _closes(first) and not _opens(last)
+
+
 _WORD = re.compile(rf"[{_UNSPACED}]|(?:(?![{_UNSPACED}])\w)+|\W")
 """A token of a word diff (`words`): one letter of a script without spaces, a run of other
 letters and digits, or one other character."""
@@ -789,12 +824,14 @@ class EntryFields:
 
 
 def appended(base: str, extra: str) -> str:
-    """What an append adds at the end of `base`: `extra`, after one space when `base` ends
-    with a character that is not white space and `extra` starts with one that is not
-    (NU29 F8: "at work" + "and tired" reads "at work and tired"); as given otherwise, so a
-    new line ("\nLater: ...") or a leading space is kept, and appending to an empty text
-    adds nothing before it. `Entries.edit` applies it; `edit_entry_update` appends as given."""
-    if base and extra and not base[-1].isspace() and not extra[0].isspace():
+    """What an append adds at the end of `base`: `extra`, after one space where the rule
+    that keeps merged words apart puts one (`joins_with_space`, protocol.md section 5 rule
+    2; NU29 F8: "at work" + "and tired" reads "at work and tired"); as given otherwise, so
+    a new line ("\nLater: ...") or a leading space is kept, a mark written after a word
+    follows it (", and tired", "."), a script written without spaces gets none ("疲れた" +
+    "。"), and appending to an empty text adds nothing before it (rev-nu29b B3).
+    `Entries.edit` applies it; `edit_entry_update` appends as given."""
+    if base and extra and joins_with_space(base[-1], extra[0]):
         return f" {extra}"
     return extra
 

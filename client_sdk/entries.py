@@ -166,9 +166,12 @@ class Entries:
         future), keeping the writer's UTC offset at that moment like `write`.
 
         `append` adds text at the end of the body (of `body` when both are given), after one
-        space when the body ends with a character that is not white space and `append`
-        starts with one that is not (NU29 F8: "at work" + "and tired" is "at work and
-        tired"); otherwise as given (a leading "\n" starts a new line).
+        space where merged words get one (`documents.joins_with_space`, protocol.md section
+        5 rule 2: the body ends, and `append` starts, with a character that is not white
+        space nor a letter of a script written without spaces, and `append` does not start
+        with a mark written after a word: NU29 F8, "at work" + "and tired" is "at work and
+        tired", "at work" + ", and tired" is "at work, and tired"); otherwise as given (a
+        leading "\n" starts a new line).
 
         An edit may not leave an entry that had something in it with nothing (see `write`):
         clearing the text of an entry with no title, mood, tag or emotion is refused.

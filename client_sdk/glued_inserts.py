@@ -17,8 +17,8 @@ before "happy") never is one. A pair of siblings L, R is *glued* when L's last c
 deleted is, in the text, the character right before R's first character (not deleted), and
 neither of the two is white space or a letter of a script written without spaces (Han,
 Kana, Thai...: `documents._UNSPACED`), R does not start with a mark written straight after a
-word (". , ; : ! ?", closing brackets and quotes: `_closes`) nor L end with one written
-straight before a word (`_opens`). A glued pair gets one " " between them, an item with
+word (". , ; : ! ?", closing brackets and quotes: `documents._closes`) nor L end with one written
+straight before a word (`documents._opens`). A glued pair gets one " " between them, an item with
 L's last live character as left origin and R's first character as right origin, unless the
 state holds an item with such origins already (one in L, one in R): a device wrote between
 them once, a separator or the user's own words, and whatever it left there (deleted: a join
@@ -33,13 +33,11 @@ writes again where it wrote once.
 from __future__ import annotations
 
 import bisect
-import re
-import unicodedata
 from typing import Any
 
 from pycrdt import Doc, StickyIndex, Text
 
-from client_sdk.documents import _UNSPACED, text_index_length
+from client_sdk.documents import _closes, _opens, _spaced, text_index_length
 from client_sdk.twin_inserts import _decode, _Run, _runs, _Struct, _Unreadable
 from client_sdk.yjs_binary import varuint
 
@@ -47,7 +45,6 @@ SEPARATOR = " "
 """What goes between two glued siblings: one space (U+0020)."""
 
 _STRING_WITH_ORIGINS = 0x04 | 0x80 | 0x40  # a ContentString item naming both its origins
-_NO_SPACE = re.compile(rf"[{_UNSPACED}]")
 
 
 def _units(run: _Run) -> list[tuple[int, str | None]]:
@@ -114,29 +111,6 @@ def _first_char(live: list[tuple[int, str]], first_clock: int) -> tuple[int, str
             "utf-16-le"
         )
     return first_clock, unit
-
-
-def _spaced(char: str) -> bool:
-    return not char.isspace() and _NO_SPACE.match(char) is None
-
-
-_CLOSING = frozenset(".,;:!?\u2026")
-"""Marks written straight after a word (full stop, comma, semicolon, colon, exclamation and
-question marks, ellipsis), besides Unicode's closing brackets and quotes (Pe, Pf)."""
-_OPENING = frozenset("\u00bf\u00a1")
-"""Marks written straight before a word (inverted question and exclamation marks), besides
-Unicode's opening brackets and quotes (Ps, Pi)."""
-
-
-def _closes(char: str) -> bool:
-    """Whether `char` is a mark that follows a word with no space: "with Sam" and "." merged
-    as "with Sam." read right, and a space would make it "with Sam ." (RG-F2)."""
-    return char in _CLOSING or unicodedata.category(char) in ("Pe", "Pf")
-
-
-def _opens(char: str) -> bool:
-    """Whether `char` is a mark a word follows with no space ("(", "¿")."""
-    return char in _OPENING or unicodedata.category(char) in ("Ps", "Pi")
 
 
 def _root(

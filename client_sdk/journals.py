@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 
+from client_sdk import forgotten
 from client_sdk.context import Context
 from client_sdk.documents import BRIEF
 from client_sdk.errors import InvalidInput, NetworkError
@@ -46,8 +47,11 @@ class Journals:
         context = self._context
         await context.replica.load_access()
         briefs = await context.store.journals_holding_only(BRIEF)
+        left = forgotten.decode(await context.store.setting(forgotten.LEFT))
         journals = [
-            context.journal(j) for j in await context.store.journals() if j.journal_id not in briefs
+            context.journal(j, left)
+            for j in await context.store.journals()
+            if j.journal_id not in briefs
         ]
         return sorted(
             journals,
@@ -62,7 +66,8 @@ class Journals:
     async def get(self, name_or_id: str | None = None) -> Journal:
         """A journal by name ("Personal"), by "owner/name" for a shared one, or by hex id;
         default "Personal". Raises NotFound."""
-        return self._context.journal(await self._context.local_journal(name_or_id))
+        left = forgotten.decode(await self._context.store.setting(forgotten.LEFT))
+        return self._context.journal(await self._context.local_journal(name_or_id), left)
 
     async def create(self, name: str) -> Journal:
         """Create a journal, offline-first like writing: it exists on this device at once

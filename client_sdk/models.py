@@ -143,7 +143,8 @@ class Journal:
     word only: the server no longer serves it while the owner's signed access chain this
     device verified still grants it (the owner removed this account, the owner's account
     was erased, or the server withholds it). Discarding it then takes
-    `client.shares.forget(journal, unlisted=True)` (`tj forget --unlisted`)."""
+    `client.shares.forget(journal, unlisted=True)` (`tj forget --unlisted`). False for one
+    this account left on this device (`client.shares.leave`): its own word ended it."""
 
     @property
     def share_ended(self) -> bool:

@@ -542,9 +542,7 @@ class Shares:
         `journal`, when they have no current whole-journal share of it: the share that
         `grant` without `only` and without `full=True` changes instead of widening to the
         whole journal. One whose end date passed counts (also once a sync signed its end);
-        one that was ended (`revoke`) does not. None when there is none, and when their
-        whole-journal share lapsed and was granted after every field-level share of it
-        naming them (renewing renews the whole share, NU29 F2). Read from the
+        one that was ended (`revoke`) does not. None when there is none. Read from the
         access chains this device verified and keeps, whatever the server lists now; needs
         the network (the journal list is refreshed first). The journal's own chain names
         each field-level share of it (`limited` entries, R23 F1): one whose copy this device

@@ -909,10 +909,10 @@ class Sharing:
         The source's own chain names every field-level share of it (`limited` entries, R23
         F1): one in force whose copy this device has not verified (a new device, the server
         not listing the copy) is "unsure" as above, and one ended (`limited_removed`) is an
-        ended share as above, whichever copies this device ever saw. None when their
-        whole-journal share lapsed (its end date passed, also once an `ended` entry was
-        signed) and was granted after every field-level share naming them: renewing renews
-        it (NU29 F2)."""
+        ended share as above, whichever copies this device ever saw. A lapsed whole-journal
+        share does not make new terms renew it while a copy was ever kept for them: which of
+        the two the owner chose last is not signed in one chain (a copy renewed or narrowed
+        to again signs nothing in the source's), so `full=True` says it (rev-nu29b B1)."""
         await self.replica.refresh_journals()
         now = now_ms()
         # state(), not current(): a journal created offline has no chain until the sync in
@@ -921,8 +921,8 @@ class Sharing:
         whole = chain.member_by_account(account_id) if chain is not None else None
         if whole is not None and not whole.ended(now):
             return None
-        # Their latest whole-journal membership, current or lapsed (also once an `ended`
-        # entry closed it at its end date); None when never granted or removed since.
+        # Their latest whole-journal membership, lapsed (an `ended` entry closed it at its
+        # end date); None when never granted, or removed since: only how a refusal reads.
         last = chain.last_terms(account_id) if chain is not None else None
         lapsed_whole = last[0] if last is not None else None
         owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
@@ -954,25 +954,6 @@ class Sharing:
             lapsed = not current or member.ended(now)
             found.append((lapsed, -settings.since, owned[journal_id], settings, member))
         in_force, closed = chain.limited_of(account_id) if chain is not None else ([], [])
-        if lapsed_whole is not None and chain is not None:
-            # A lapsed whole-journal share granted after every field-level share of it
-            # naming them (the source's signed chain orders them; a copy made before
-            # `limited` entries existed, by its signed start) is the owner's latest choice
-            # of what they read: renewing renews it, whatever became of those copies (NU29
-            # F2). One granted before a field-level share is not: that narrowed it.
-            granted = chain.granted_position.get(lapsed_whole.handle, -1)
-            granted_at = chain.granted_at.get(lapsed_whole.handle, 0)
-            copies = [
-                kept
-                for kept in self.kept_disclosures().values()
-                if kept.kind == "mirror"
-                and kept.mirror_of == source.journal_id
-                and kept.member_id == account_id
-            ]
-            if all(s.position < granted for s in (*in_force, *closed)) and all(
-                kept.since <= granted_at for kept in copies
-            ):
-                return None
         for share in in_force:  # the source's chain says a copy is shared: which, and how
             if share.mirror not in acted and share.who is not None:
                 unsure.append(share.who.username)
@@ -995,7 +976,12 @@ class Sharing:
             # again is a choice of what they read, never a side effect of new terms.
             name, fields = removed[0]
             which = f"the {', '.join(fields or DISCLOSABLE)}" if fields else "some fields"
-            if chain is not None and chain.handles.get(account_id) and lapsed_whole is None:
+            if lapsed_whole is not None:  # its end date passed: renewing it is a choice too
+                read = (
+                    f"{name} read all of {source.name!r} until its end date passed, and "
+                    f"{which} of it through a copy whose share was ended"
+                )
+            elif chain is not None and chain.handles.get(account_id):
                 read = (
                     f"{name} read all of {source.name!r}, and {which} of it through a copy; "
                     "both shares were ended"

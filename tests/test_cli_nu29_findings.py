@@ -42,10 +42,14 @@ async def test_the_renewal_the_end_date_notice_suggests_works_after_an_ended_cop
     await ana.ok("share", "Personal", "drkim", "--full", "--until", until)
     move_clocks(live_server, monkeypatch, 3 * DAY_MS)
     told = await ana.ok("sync")
-    suggested = "`tj share Personal drkim --until DATE`"
+    suggested = "`tj share Personal drkim --full --until DATE`"  # --full: rev-nu29b B1
     assert suggested in one_line(told.stderr), told.stderr
     later = f"{datetime.now() + timedelta(days=30):%Y-%m-%d}"
-    renewed = await ana.ok("share", "Personal", "drkim", "--until", later)
+    refused = await ana.tj("share", "Personal", "drkim", "--until", later)  # without it
+    assert refused.exit_code != 0 and "tj share Personal drkim --full" in one_line(
+        refused.output
+    ), refused.output
+    renewed = await ana.ok("share", "Personal", "drkim", "--full", "--until", later)
     assert "only the mood" not in renewed.output
     [row] = [s for s in await ana.json("shares") if s["journal"] == "Personal"]
     assert (row["member"], row["fields"], row["expired"]) == ("drkim", None, False), row

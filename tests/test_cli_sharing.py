@@ -836,9 +836,8 @@ async def test_both_sides_are_told_once_when_a_share_reaches_its_end_date(
     told = await ana.ok("sync")
     assert told.stdout.strip() == "1 share change (below)"  # told once: NU25 C5
     ended = f"your share of Personal with tom ended (its end date, {until}, end of day)"
-    assert f"Notice: {ended}; renew with `tj share Personal tom --until DATE`." in " ".join(
-        told.stderr.split()
-    )
+    renew = "`tj share Personal tom --full --until DATE`"  # --full: rev-nu29b B1
+    assert f"Notice: {ended}; renew with {renew}." in " ".join(told.stderr.split())
     assert (told.stdout + told.stderr).count(ended) == 1
     again = await ana.ok("sync")
     assert again.stdout.strip() == "nothing new" and "tom" not in again.stderr
@@ -855,6 +854,13 @@ async def test_both_sides_are_told_once_when_a_share_reaches_its_end_date(
         "end date",
     )
     assert (await tom.json("sync"))["departures"] == []
+
+    later = f"{datetime.now() + timedelta(days=30):%Y-%m-%d}"
+    await ana.ok("share", "Personal", "tom", "--full", "--until", later)  # as the notice says
+    [row] = await ana.json("shares")
+    assert (row["member"], row["expired"], row["fields"]) == ("tom", False, None), row
+    await tom.ok("sync")
+    assert "Before the end date." in [e["body"] for e in await tom.json("list")]
 
 
 async def test_the_therapist_is_told_once_when_the_client_unshares(

@@ -1,5 +1,5 @@
 """NU29 findings (SDK side): F2, renewing a whole-journal share that reached its end date
-while an ended field-level copy exists renews the whole share the end-date notice names;
+while an ended field-level copy exists: refused without `full=True`, which renews it;
 F8, `entries.edit(append=...)` joins with one space. Real server on 127.0.0.1, real crypto."""
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ async def test_renewing_a_lapsed_whole_share_after_an_ended_copy_renews_the_whol
     signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """NU29 F2: mood-and-tags copy, then the whole journal, both unshared, then the whole
-    journal with an end date that passes (a sync signs its `ended` entry): new end date
-    alone (what the end-date notice suggests) renews the whole-journal share, not refused
-    because of the older ended copy, and tom reads the whole text again."""
+    journal with an end date that passes (a sync signs its `ended` entry). A new end date
+    alone is refused, saying what tom read (a copy was kept for him: which share new terms
+    renew is the owner's choice, rev-nu29b B1); with `full=True` (what the end-date notice
+    suggests) it renews the whole-journal share and tom reads the whole text again."""
     ana = await signup("ana")
     tom = await signup("tom")
     await ana.entries.write("Personal", SECRET, mood=3)
@@ -53,9 +54,15 @@ async def test_renewing_a_lapsed_whole_share_after_an_ended_copy_renews_the_whol
     assert chain.member_by_account(tom.profile.account_id) is None
     assert chain.last_terms(tom.profile.account_id) is not None
 
-    assert await ana.shares.limited("Personal", "tom") is None
     new_end = datetime.fromtimestamp((later + 30 * DAY_MS) / 1000, UTC)
-    renewed = await ana.shares.grant("Personal", "tom", until=new_end)
+    with pytest.raises(
+        InvalidInput,
+        match=r"tom read all of 'Personal' until its end date passed, and the mood, tags of "
+        r"it through a copy whose share was ended .*nothing was changed",
+    ):
+        await ana.shares.grant("Personal", "tom", until=new_end)
+    assert chain.member_by_account(tom.profile.account_id) is None
+    renewed = await ana.shares.grant("Personal", "tom", until=new_end, full=True)
     assert (renewed.journal, renewed.kind, renewed.fields) == ("Personal", "journal", None)
     assert renewed.expires_at is not None
     assert abs((renewed.expires_at - new_end).total_seconds()) < 60
@@ -81,7 +88,9 @@ async def test_a_lapsed_whole_share_narrowed_since_is_not_widened_by_new_terms(
     server_stops_serving(live_server, bytes.fromhex(first.journal_id), tom.profile.account_id)
     await ana.shares.list()  # drops tom from the copy on the server's word
     new_end = datetime.fromtimestamp((later + 30 * DAY_MS) / 1000, UTC)
-    with pytest.raises(InvalidInput, match=r"tom read only the mood of 'Personal'.*"):
+    with pytest.raises(
+        InvalidInput, match=r"tom read all of 'Personal' until its end date passed, and the mood"
+    ):
         await ana.shares.grant("Personal", "tom", until=new_end)
     personal = await journal_id(ana, "Personal")
     assert ana.replica.chains.current(personal).member_by_account(tom.profile.account_id) is None

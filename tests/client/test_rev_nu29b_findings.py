@@ -1,6 +1,8 @@
-"""rev-nu29b: review of NU29 F2, F3, F5, F8 and F4 (4a4263b..fix-nu29b). Each test documents
-a finding as a strict xfail (it fails while the bug is there). Real server on 127.0.0.1,
-real crypto; the CLI tests run `tj` through CliRunner against the same server.
+"""rev-nu29b: review of NU29 F2, F3, F5, F8 and F4 (4a4263b..fix-nu29b). Each test failed
+while its finding's bug was there (written as strict xfails first; all fixed since: B1 by
+taking back F2's exception, new terms never renew a whole journal while a copy was kept for
+the member, `full=True` does). Real server on 127.0.0.1, real crypto; the CLI tests run `tj`
+through CliRunner against the same server.
 
 B1 (F2, high): after the owner's whole-journal share lapses and the owner then chooses a
 field-level share again (renewing the copy kept for the member, or `only=` reusing it), the
@@ -72,11 +74,6 @@ async def whole_then_lapsed(
     return ana, tom, copy, personal, later
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-nu29b B1: NU29 F2 renews the lapsed whole-journal share on a plain new end "
-    "date though the owner renewed only the field-level copy after it lapsed",
-)
 async def test_new_terms_after_renewing_only_the_copy_do_not_widen_to_the_whole_journal(
     signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -94,12 +91,6 @@ async def test_new_terms_after_renewing_only_the_copy_do_not_widen_to_the_whole_
     assert SECRET not in {e.body for e in await tom.entries.list()}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-nu29b B1: NU29 F2 renews the lapsed whole-journal share on a plain new end "
-    "date though the owner narrowed to only=['mood'] after it lapsed (the copy reused, no "
-    "new `limited` entry)",
-)
 async def test_new_terms_after_narrowing_a_lapsed_whole_share_do_not_widen_it_again(
     signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -116,29 +107,18 @@ async def test_new_terms_after_narrowing_a_lapsed_whole_share_do_not_widen_it_ag
     assert SECRET not in {e.body for e in await tom.entries.list()}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-nu29b B1: after the owner unshared everything (the copy she had renewed "
-    "after the whole share lapsed), a plain new end date renews the whole journal; before "
-    "NU29 F2 it was refused",
-)
 async def test_new_terms_after_unsharing_everything_are_refused_not_a_whole_share(
     signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ana, tom, copy, personal, later = await whole_then_lapsed(signup, live_server, monkeypatch)
     await ana.shares.grant(copy.journal, "tom", until=at(later + 10 * DAY_MS))
     assert await ana.shares.revoke("Personal", "tom") == [copy.journal]
-    with pytest.raises(InvalidInput, match=r"tom read only the mood of 'Personal'"):
+    with pytest.raises(InvalidInput, match=r"tom read all of 'Personal' until its end date passed"):
         await ana.shares.grant("Personal", "tom", until=at(later + 30 * DAY_MS))
     chain = ana.replica.chains.current(personal)
     assert chain.member_by_account(tom.profile.account_id) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-nu29b B1: a member who 'leaves' the field-level copy (the server's word) "
-    "gets the whole journal from the owner's next plain new end date",
-)
 async def test_a_member_leaving_the_copy_does_not_turn_new_terms_into_the_whole_journal(
     signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -151,7 +131,7 @@ async def test_a_member_leaving_the_copy_does_not_turn_new_terms_into_the_whole_
     await ana.shares.grant(copy.journal, "tom", until=at(later + 10 * DAY_MS))
     server_stops_serving(live_server, bytes.fromhex(copy.journal_id), tom.profile.account_id)
     await ana.shares.list()  # drops tom from the copy on the server's word
-    with pytest.raises(InvalidInput, match=r"tom read only the mood of 'Personal'"):
+    with pytest.raises(InvalidInput, match=r"tom read all of 'Personal' until its end date passed"):
         await ana.shares.grant("Personal", "tom", until=at(later + 30 * DAY_MS))
     chain = ana.replica.chains.current(personal)
     assert chain.member_by_account(tom.profile.account_id) is None
@@ -159,11 +139,6 @@ async def test_a_member_leaving_the_copy_does_not_turn_new_terms_into_the_whole_
     assert SECRET not in {e.body for e in await tom.entries.list()}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-nu29b B1 (CLI): `tj share J M --until DATE` after `tj share J M --only mood` "
-    "(chosen once the whole share lapsed) shares every entry in full, with no question",
-)
 async def test_cli_renewal_after_narrowing_a_lapsed_share_keeps_the_narrow_share(
     live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -186,11 +161,6 @@ async def test_cli_renewal_after_narrowing_a_lapsed_share_keeps_the_narrow_share
     assert "The whole text of it." not in bodies
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-nu29b B2: `tj shared-with-me` echoes the forget advice (another account's "
-    "journal name) without output.shown: raw control characters reach the terminal",
-)
 async def test_shared_with_me_forget_advice_escapes_another_accounts_journal_name(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
@@ -213,11 +183,6 @@ async def test_shared_with_me_forget_advice_escapes_another_accounts_journal_nam
     assert "\x1b" not in listed.stdout and "\x07" not in listed.stdout, repr(listed.stdout)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-nu29b B3: `appended` puts a space before '.', ',' ... and between two "
-    "characters of an unspaced script, unlike protocol.md section 5 rule 2",
-)
 async def test_an_append_keeps_the_separator_rule_for_marks_and_unspaced_scripts(
     signup: ClientFactory,
 ) -> None:
@@ -233,11 +198,6 @@ async def test_an_append_keeps_the_separator_rule_for_marks_and_unspaced_scripts
     assert (await ana.entries.edit(japanese.id, append="。")).body == "今日は疲れた。"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev-nu29b B4: Journal.unlisted (tj journal list) ignores a leave on this device, "
-    "unlike SharedJournal.unlisted (tj shared-with-me)",
-)
 async def test_a_journal_left_here_is_not_listed_as_no_longer_served(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
