@@ -35,21 +35,11 @@ from client_sdk import Client
 from client_sdk.errors import InvalidInput
 from client_sdk.sharing import ShareInfo
 from tests.client.sharing_support import journal_id, share_with
+from tests.client.test_nu29_findings import DAY_MS, SECRET, move_clock
 from tests.client.test_r22_attacks import server_stops_serving
 from tests.conftest import ClientFactory, RunningServer
 from tests.test_cli_insights import new_device
 from tests.test_cli_sharing import move_clocks
-
-DAY_MS = 24 * 3600 * 1000
-SECRET = "I never told anyone about the accident"
-
-
-def move_clock(live_server: RunningServer, monkeypatch: pytest.MonkeyPatch, ms: int) -> int:
-    live_server.clock.now += ms
-    later = live_server.clock.now
-    for module in ("client_sdk.replica", "client_sdk.sharing", "client_sdk.shares"):
-        monkeypatch.setattr(f"{module}.now_ms", lambda: later)
-    return later
 
 
 def at(ms: int) -> datetime:
