@@ -1,0 +1,64 @@
+"""NU30 findings (CLI side): F2, a therapist's `tj list --journal CLIENT` of an empty shared
+journal says what `--journal CLIENT/NAME` says; F9, `tj list`, `tj leave` and `tj forget`
+name the journal as it is called, not as typed. Real server on loopback, real crypto;
+CliRunner. See /work/NU30-FINDINGS.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli import Device
+from tests.test_cli_insights import new_device
+
+EMPTY_SHARED = "No entries in ana/Personal yet: what ana shares shows after `tj sync`."
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+async def shared_with(live_server: RunningServer, tmp_path: Path) -> tuple[Device, Device]:
+    """ana, who shares her empty Personal with drkim (fingerprint compared), and drkim,
+    synced."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drkim = await new_device(live_server, tmp_path, "drkim")
+    await ana.ok(
+        "share", "Personal", "drkim", "--full", "--fingerprint", drkim.signup["fingerprint"]
+    )
+    await drkim.ok("sync")
+    return ana, drkim
+
+
+async def test_an_empty_shared_journal_is_named_as_it_is_called_however_it_is_typed(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F2, F9: the client's name alone (any case), the full name in another case and the
+    full name as called all print the shared journal's empty-list words with its name as
+    it is called; the owner is still told to write."""
+    ana, drkim = await shared_with(live_server, tmp_path)
+    for typed in ("ana", "ANA", "ana/personal", "ana/Personal"):
+        told = await drkim.ok("list", "--journal", typed)
+        assert (told.stdout, one_line(told.stderr)) == ("", EMPTY_SHARED), typed
+    own = await ana.ok("list", "--journal", "personal")
+    assert one_line(own.stderr) == "No entries yet: write one with `tj write`."
+
+
+async def test_leave_and_forget_name_the_journal_as_it_is_called(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F9: `tj leave` and `tj forget` ask about and report `ana/Personal`, not the name as
+    typed ("ANA", "ana/personal")."""
+    _, drkim = await shared_with(live_server, tmp_path)
+    asked = await drkim.tj("leave", "ANA", input="n\n")
+    assert asked.exit_code == 1 and asked.stderr.startswith("Leave ana/Personal? "), asked.stderr
+    left = await drkim.ok("leave", "ana/personal", "--yes")
+    assert left.stderr == "You left ana/Personal; it is no longer shared with you.\n"
+    asked = await drkim.tj("forget", "ANA/personal", input="n\n")
+    assert asked.exit_code == 1
+    assert asked.stderr.startswith(
+        "Discard the copy of ana/Personal from this device for good? [y/N]: n"
+    ), asked.stderr
+    forgot = await drkim.ok("forget", "ANA/personal", "--yes")
+    assert forgot.stderr == "Discarded the copy of ana/Personal from this device.\n"
+    assert await drkim.json("shared-with-me") == []
