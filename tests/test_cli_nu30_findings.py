@@ -1,14 +1,15 @@
 """NU30 findings (CLI side): F2, a therapist's `tj list --journal CLIENT` of an empty shared
-journal says what `--journal CLIENT/NAME` says; F9, `tj list`, `tj leave` and `tj forget`
-name the journal as it is called, not as typed. Real server on loopback, real crypto;
-CliRunner. See /work/NU30-FINDINGS.md."""
+journal says what `--journal CLIENT/NAME` says; F7, the entry length limit's error writes
+its numbers one way and says what to do; F9, `tj list`, `tj leave` and `tj forget` name the
+journal as it is called, not as typed. Real server on loopback, real crypto; CliRunner. See
+/work/NU30-FINDINGS.md."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from tests.conftest import RunningServer
-from tests.test_cli import Device
+from tests.test_cli import Device, failed_with_one_line
 from tests.test_cli_insights import new_device
 
 EMPTY_SHARED = "No entries in ana/Personal yet: what ana shares shows after `tj sync`."
@@ -62,3 +63,28 @@ async def test_leave_and_forget_name_the_journal_as_it_is_called(
     forgot = await drkim.ok("forget", "ANA/personal", "--yes")
     assert forgot.stderr == "Discarded the copy of ana/Personal from this device.\n"
     assert await drkim.json("shared-with-me") == []
+
+
+async def test_the_length_limit_error_writes_numbers_one_way_and_says_what_to_do(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F7: an append one character over, counting the space put before it, and a --body one
+    over: the limit and the length are written alike (100,000, 100,001), the space is named
+    only when one was put, and the error says what to do; nothing is changed (mood too)."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    entry = (await ana.ok("write", "--mood", "4", "x" * 99_991)).stdout.strip()
+    error = failed_with_one_line(
+        await ana.tj("edit", entry[:8], "--append", "y" * 9, "--mood", "3")
+    )
+    assert error == (
+        "Error: an entry holds at most 100,000 characters: this change would make it 100,001 "
+        "(1 over, counting the space put before the appended text); shorten the text, or "
+        "write the rest as a new entry"
+    )
+    error = failed_with_one_line(await ana.tj("edit", entry[:8], "--body", "z" * 100_001))
+    assert error == (
+        "Error: an entry holds at most 100,000 characters: this change would make it 100,001 "
+        "(1 over); shorten the text, or write the rest as a new entry"
+    )
+    shown = await ana.json("show", entry)
+    assert (len(shown["body"]), shown["mood"]) == (99_991, 4)
