@@ -454,7 +454,7 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
 @click.argument("entry_id", metavar="ID")
 @click.option("--title", metavar="T", help="New title.")
 @click.option("--mood", type=click.IntRange(1, 10), help="New mood from 1 to 10.")
-@click.option("--body", metavar="TEXT", help="Replace the text.")
+@click.option("--body", metavar="TEXT", help="Replace the text (not with --append).")
 @click.option(
     "--append",
     metavar="TEXT",
@@ -501,6 +501,10 @@ def edit(
     same field (title, mood, tags, emotions, date) while apart, one value is kept everywhere:
     the device whose value was replaced says so at its sync, and `tj history ID` keeps it.
 
+    Prints the entry's id alone on stdout (for scripts) and what was saved on stderr, as
+    `tj write` does ('Entry 9a95745b485b ("Tuesday") saved; synced.'); an empty --append
+    alone changes nothing and says so.
+
     \b
     Examples:
       tj edit 3fa9c2
@@ -510,6 +514,8 @@ def edit(
       tj edit 3fa9c2 --emotion relieved --emotion calm
       tj edit 3fa9c2 --draft ~/.local/share/tj/drafts/entry-k2j4.md
     """
+    if body is not None and append is not None:  # NU30 F6: never "X Y" silently
+        raise click.UsageError("--body replaces the text and --append adds to it: give one")
     if draft is not None:
         if body is not None or append is not None:
             raise click.UsageError("--draft is the new text: give no --body and no --append")
@@ -520,19 +526,24 @@ def edit(
                 f"{draft} holds no text: the entry was not changed"
                 + ("; the empty draft is deleted" if deleted else "")
             )
-    nothing = all(value is None for value in (title, mood, body, append, created_at))
-    if nothing and not (tags or untags or emotions):
+    others = all(value is None for value in (title, mood, body, created_at)) and not (
+        tags or untags or emotions
+    )
+    if others and append is None:
         current = home.run(partial(found_after_sync, lambda c: c.entries.get(entry_id)))
         with editor.revised(home.path, current.body, entry_id) as (_, written):
             body = editor.strip_comments(written)
             if body.strip() and body != current.body:  # saved inside: a failure keeps the draft
                 entry, note = home.run(partial(edit_entry, entry_id, body=body))
-                print_entry_id(entry, as_json)
-                output.message(note)
+                print_edited(entry, note, as_json)
                 return
         if not body.strip():
             raise click.ClickException("aborting: the text is empty, the entry was not changed")
         output.message("No change; the entry stays as it was.")
+        return
+    if others and append == "":  # NU30 F10: not "synced" for nothing done
+        found = home.run(partial(found_after_sync, lambda c: c.entries.get(entry_id)))
+        output.message(f"Nothing to append: entry {output.short_id(found.id)} is unchanged.")
         return
     entry, note = home.run(
         partial(
@@ -550,8 +561,14 @@ def edit(
     )
     if draft is not None:
         editor.discard_draft(home.path, draft)
+    print_edited(entry, note, as_json)
+
+
+def print_edited(entry: Entry, note: str, as_json: bool) -> None:
+    """The id of the entry edited alone on stdout (for scripts), and on stderr what was
+    saved as `tj write` says it: 'Entry 9a95745b485b ("Tuesday") saved; synced.' (NU30 F10)."""
     print_entry_id(entry, as_json)
-    output.message(note)
+    output.message(output.saved_text(output.titled("Entry", entry.id, entry.title or ""), note))
 
 
 @cli.command()

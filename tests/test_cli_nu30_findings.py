@@ -1,8 +1,9 @@
 """NU30 findings (CLI side): F2, a therapist's `tj list --journal CLIENT` of an empty shared
-journal says what `--journal CLIENT/NAME` says; F7, the entry length limit's error writes
-its numbers one way and says what to do; F9, `tj list`, `tj leave` and `tj forget` name the
-journal as it is called, not as typed. Real server on loopback, real crypto; CliRunner. See
-/work/NU30-FINDINGS.md."""
+journal says what `--journal CLIENT/NAME` says; F6, `tj edit --body X --append Y` is refused;
+F7, the entry length limit's error writes its numbers one way and says what to do; F9,
+`tj list`, `tj leave` and `tj forget` name the journal as it is called, not as typed; F10,
+`tj edit` confirms as `tj write` does, and an empty `--append` says nothing changed. Real
+server on loopback, real crypto; CliRunner. See /work/NU30-FINDINGS.md."""
 
 from __future__ import annotations
 
@@ -65,6 +66,22 @@ async def test_leave_and_forget_name_the_journal_as_it_is_called(
     assert await drkim.json("shared-with-me") == []
 
 
+async def test_edit_refuses_body_with_append_and_changes_nothing(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F6: --body replaces the text and --append adds to it: given both, `tj edit` says so in
+    one line and changes nothing (not even --mood)."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    entry = (await ana.ok("write", "--mood", "4", "Slept badly.")).stdout.strip()
+    refused = await ana.tj("edit", entry[:8], "--append", "x", "--body", "y", "--mood", "6")
+    assert refused.exit_code == 2, refused.output
+    assert refused.stderr.strip().splitlines()[-1] == (
+        "Error: --body replaces the text and --append adds to it: give one"
+    )
+    shown = await ana.json("show", entry)
+    assert (shown["body"], shown["mood"]) == ("Slept badly.", 4)
+
+
 async def test_the_length_limit_error_writes_numbers_one_way_and_says_what_to_do(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
@@ -88,3 +105,30 @@ async def test_the_length_limit_error_writes_numbers_one_way_and_says_what_to_do
     )
     shown = await ana.json("show", entry)
     assert (len(shown["body"]), shown["mood"]) == (99_991, 4)
+
+
+async def test_edit_confirms_as_write_does_and_an_empty_append_changes_nothing(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F10: `tj edit` prints the entry's id alone on stdout (for scripts) and "Entry ID
+    ("title") saved; synced." on stderr, as `tj write` does; `--append ""` says there is
+    nothing to append and the entry is unchanged."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    entry = (await ana.ok("write", "--title", "Tuesday", "Plain")).stdout.strip()
+    edited = await ana.ok("edit", entry[:4], "--append", " starts with space")
+    assert edited.stdout == f"{entry}\n"
+    assert edited.stderr == f'Entry {entry[:12]} ("Tuesday") saved; synced.\n'
+    untitled = (await ana.ok("write", "Words")).stdout.strip()
+    edited = await ana.ok("edit", untitled[:4], "--mood", "5")
+    assert (edited.stdout, edited.stderr) == (
+        f"{untitled}\n",
+        f"Entry {untitled[:12]} saved; synced.\n",
+    )
+    empty = await ana.ok("edit", entry[:4], "--append", "")
+    assert (empty.stdout, empty.stderr) == (
+        "",
+        f"Nothing to append: entry {entry[:12]} is unchanged.\n",
+    )
+    assert (await ana.json("show", entry))["body"] == "Plain starts with space"
+    missing = await ana.tj("edit", "abcdef", "--append", "")
+    assert failed_with_one_line(missing) == "Error: no entry abcdef on this device: try `tj sync`"
