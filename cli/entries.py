@@ -34,7 +34,7 @@ from cli.terminal import escape
 from client_sdk import EMOTIONS, NotFound
 
 if TYPE_CHECKING:
-    from client_sdk import Client, Entry, FieldWrite, MergedText, Prompt
+    from client_sdk import Client, Entry, FieldWrite, Journal, MergedText, Prompt
 
 LIST_DEFAULT = 20
 """Entries `tj list` shows without --limit or --all (a screenful, like `git log`'s pager)."""
@@ -349,7 +349,9 @@ def list_entries(
         raise click.UsageError("give --limit N or --all, not both")
     shown = limit if limit is not None or show_all or as_json else LIST_DEFAULT
 
-    async def listing(client: Client) -> tuple[list[Entry], list[output.Unverified], bool]:
+    async def listing(
+        client: Client,
+    ) -> tuple[list[Entry], list[output.Unverified], bool, Journal | None]:
         found = await client.entries.list(
             journal_name,
             since=since,
@@ -362,9 +364,11 @@ def list_entries(
         journals = await client.journals.list()
         unverified = {j.owner for j in journals if j.id in in_view and not j.owner_verified}
         shared = any(j.role != "owner" for j in journals)  # others' journals, ended or not
-        return found, await output.unverified_owners(client, unverified), shared
+        # as it is called, however it was typed ("ben", "BEN/personal": NU30 F2, F9)
+        chosen = await client.journals.get(journal_name) if journal_name else None
+        return found, await output.unverified_owners(client, unverified), shared, chosen
 
-    matching, unverified, shared = home.read(listing)
+    matching, unverified, shared, chosen = home.read(listing)
     entries = matching[:shown]
     filtered = since is not None or until is not None or bool(tags or emotions)
     empty = "No entries match." if filtered else "No entries yet: write one with `tj write`."
@@ -373,9 +377,9 @@ def list_entries(
             "No entries yet: nothing shared with you has entries yet (what is shared shows "
             "after `tj sync`; `tj shared-with-me` lists it), and you wrote none yourself."
         )
-    if not filtered and journal_name and "/" in journal_name:  # shared with you: owner/name
-        owner = journal_name.split("/", 1)[0]
-        empty = f"No entries in {journal_name} yet: what {owner} shares shows after `tj sync`."
+    if not filtered and chosen is not None and chosen.role != "owner":  # shared with you
+        owner = chosen.owner
+        empty = f"No entries in {chosen.name} yet: what {owner} shares shows after `tj sync`."
     if as_json or not entries:
         output.show_rows(entries, as_json, output.entries_table, empty)
     else:  # of one journal (--journal): no journal column (NU29 F4)
@@ -450,7 +454,7 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
 @click.argument("entry_id", metavar="ID")
 @click.option("--title", metavar="T", help="New title.")
 @click.option("--mood", type=click.IntRange(1, 10), help="New mood from 1 to 10.")
-@click.option("--body", metavar="TEXT", help="Replace the text.")
+@click.option("--body", metavar="TEXT", help="Replace the text (not with --append).")
 @click.option(
     "--append",
     metavar="TEXT",
@@ -497,6 +501,10 @@ def edit(
     same field (title, mood, tags, emotions, date) while apart, one value is kept everywhere:
     the device whose value was replaced says so at its sync, and `tj history ID` keeps it.
 
+    Prints the entry's id alone on stdout (for scripts) and what was saved on stderr, as
+    `tj write` does ('Entry 9a95745b485b ("Tuesday") saved; synced.'); an empty --append
+    alone changes nothing and says so.
+
     \b
     Examples:
       tj edit 3fa9c2
@@ -506,6 +514,8 @@ def edit(
       tj edit 3fa9c2 --emotion relieved --emotion calm
       tj edit 3fa9c2 --draft ~/.local/share/tj/drafts/entry-k2j4.md
     """
+    if body is not None and append is not None:  # NU30 F6: never "X Y" silently
+        raise click.UsageError("--body replaces the text and --append adds to it: give one")
     if draft is not None:
         if body is not None or append is not None:
             raise click.UsageError("--draft is the new text: give no --body and no --append")
@@ -516,19 +526,24 @@ def edit(
                 f"{draft} holds no text: the entry was not changed"
                 + ("; the empty draft is deleted" if deleted else "")
             )
-    nothing = all(value is None for value in (title, mood, body, append, created_at))
-    if nothing and not (tags or untags or emotions):
+    others = all(value is None for value in (title, mood, body, created_at)) and not (
+        tags or untags or emotions
+    )
+    if others and append is None:
         current = home.run(partial(found_after_sync, lambda c: c.entries.get(entry_id)))
         with editor.revised(home.path, current.body, entry_id) as (_, written):
             body = editor.strip_comments(written)
             if body.strip() and body != current.body:  # saved inside: a failure keeps the draft
                 entry, note = home.run(partial(edit_entry, entry_id, body=body))
-                print_entry_id(entry, as_json)
-                output.message(note)
+                print_edited(entry, note, as_json)
                 return
         if not body.strip():
             raise click.ClickException("aborting: the text is empty, the entry was not changed")
         output.message("No change; the entry stays as it was.")
+        return
+    if others and append == "":  # NU30 F10: not "synced" for nothing done
+        found = home.run(partial(found_after_sync, lambda c: c.entries.get(entry_id)))
+        output.message(f"Nothing to append: entry {output.short_id(found.id)} is unchanged.")
         return
     entry, note = home.run(
         partial(
@@ -546,8 +561,14 @@ def edit(
     )
     if draft is not None:
         editor.discard_draft(home.path, draft)
+    print_edited(entry, note, as_json)
+
+
+def print_edited(entry: Entry, note: str, as_json: bool) -> None:
+    """The id of the entry edited alone on stdout (for scripts), and on stderr what was
+    saved as `tj write` says it: 'Entry 9a95745b485b ("Tuesday") saved; synced.' (NU30 F10)."""
     print_entry_id(entry, as_json)
-    output.message(note)
+    output.message(output.saved_text(output.titled("Entry", entry.id, entry.title or ""), note))
 
 
 @cli.command()

@@ -1015,37 +1015,40 @@ def leave(home: Home, journal_name: str, yes: bool) -> None:
         # form (R40 F3): the SDK resolves it as the leave will, against the journal list as
         # the server lists it now (an outage or a share ended meanwhile is said before the
         # question, not after it: NU23 C8), and raises what the leave would
-        owner, copy = home.run(partial(leaving, journal_name, True))
+        name, owner, copy = home.run(partial(leaving, journal_name, True))
         if copy:  # a field-level copy keeps arriving: never "nothing reaches you" (NU26 C2)
             question = (
-                f"Leave {journal_name}? Nothing {owner} writes in it from now on, safety flags "
+                f"Leave {name}? Nothing {owner} writes in it from now on, safety flags "
                 f"included, reaches you through it, and only {owner} can share it with you "
                 f"again. {still_arriving(owner, copy)}"
             )
         else:
             question = (
-                f"Leave {journal_name}? Nothing {owner} writes from now on, safety flags "
+                f"Leave {name}? Nothing {owner} writes from now on, safety flags "
                 f"included, reaches you, and only {owner} can share it with you again."
             )
-        click.confirm(question, default=False, abort=True, err=True)
-    owner, copy = home.run(partial(leaving, journal_name, False))
+        click.confirm(output.shown(question), default=False, abort=True, err=True)
+    name, owner, copy = home.run(partial(leaving, journal_name, False))
     if copy:
         output.message(
-            f"You left {journal_name}; it is no longer shared with you. "
-            f"{still_arriving(owner, copy)}"
+            f"You left {name}; it is no longer shared with you. {still_arriving(owner, copy)}"
         )
     else:
-        output.message(f"You left {journal_name}; it is no longer shared with you.")
+        output.message(f"You left {name}; it is no longer shared with you.")
 
 
-async def leaving(journal: str, check_only: bool, client: Client) -> tuple[str, str]:
-    """`client.shares.leave` (the owner's username) and the field-level copy of the journal
-    that keeps arriving after it (`copy_still_read`: its name, or ""), with one client."""
+async def leaving(journal: str, check_only: bool, client: Client) -> tuple[str, str, str]:
+    """`client.shares.leave` with one client: the journal's name as it is called however
+    `journal` was typed ("ana/Personal" for "ANA": NU30 F9), the owner's username, and the
+    field-level copy of the journal that keeps arriving after it (`copy_still_read`: its
+    name, or "")."""
     if check_only:  # the journal list is refreshed first: its errors come before the copy
         owner = await client.shares.leave(journal, check_only=True)
-        return owner, await client.shares.copy_still_read(journal)
+        name = (await client.journals.get(journal)).name
+        return name, owner, await client.shares.copy_still_read(journal)
+    name = (await client.journals.get(journal)).name  # named before: leaving ends it
     copy = await client.shares.copy_still_read(journal)  # named before: leaving keeps it
-    return await client.shares.leave(journal), copy
+    return name, await client.shares.leave(journal), copy
 
 
 def still_arriving(owner: str, copy: str) -> str:
@@ -1091,28 +1094,35 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
       tj forget "ana/Shared with drsmith"
       tj forget ana/Personal --yes
     """
-    # Refused before the question, not after it (NU20 C11).
-    home.run(lambda client: client.shares.forget(journal_name, unlisted=unlisted, check_only=True))
+    name = home.run(partial(forgetting, journal_name, unlisted))
     items = home.run(lambda client: output.clinical_items(client, [journal_name]))
     if items:  # never discarded unseen (NU20 C10)
         output.message(
-            f"{journal_name} holds {output.and_list(items)}. For your clinical records, "
+            f"{name} holds {output.and_list(items)}. For your clinical records, "
             "export it first: `tj export --out DIR` writes out everything this device holds."
         )
     if not yes:
         held = f", with {output.and_list(items)}," if items else ""
         click.confirm(
-            f"Discard the copy of {journal_name}{held} from this device for good?",
+            output.shown(f"Discard the copy of {name}{held} from this device for good?"),
             abort=True,
             err=True,
         )
     scrubbed = home.run(lambda client: client.shares.forget(journal_name, unlisted=unlisted))
-    output.message(f"Discarded the copy of {journal_name} from this device.")
+    output.message(f"Discarded the copy of {name} from this device.")
     if not scrubbed:
         output.message(
             "Another tj using this profile kept the store file from being compacted: the "
             "copy is gone, but its old bytes may stay in the file until they are reused."
         )
+
+
+async def forgetting(journal: str, unlisted: bool, client: Client) -> str:
+    """Refuse what `tj forget` would refuse, before the question, not after it (NU20 C11);
+    else the journal's name as it is called, however `journal` was typed ("ana/Personal"
+    for "ANA/personal": NU30 F9)."""
+    await client.shares.forget(journal, unlisted=unlisted, check_only=True)
+    return (await client.journals.get(journal)).name
 
 
 @cli.group(invoke_without_command=True)

@@ -796,6 +796,9 @@ class EntryFields:
     append: str | None = None
     emotions: tuple[str, ...] | None = None
     prompt_id: str | None = None
+    spaced: bool = False
+    """`append` begins with the space `appended` put before the text given: the length
+    limit's error says it counts it (NU30 F7)."""
 
     def validate(self, *, current_body: str | None = None) -> EntryFields:
         """Raise InvalidInput for a field out of its limits. `current_body`, the body an edit
@@ -816,10 +819,13 @@ class EntryFields:
         if self.prompt_id is not None:
             check_prompt_id(self.prompt_id)
         if self.body is not None:
-            check_text_limit(ENTRY_TEXT, MAX_BODY, current_body or "", self.body)
+            check_text_limit(ENTRY_TEXT, MAX_BODY, current_body or "", self.body, ENTRY_REST)
         if self.append is not None:
             base = self.body if self.body is not None else current_body or ""
-            check_text_limit(ENTRY_TEXT, MAX_BODY, base, base + self.append)
+            counted = "counting the space put before the appended text" if self.spaced else ""
+            check_text_limit(
+                ENTRY_TEXT, MAX_BODY, base, base + self.append, ENTRY_REST, counted=counted
+            )
         return self
 
 
@@ -837,6 +843,8 @@ def appended(base: str, extra: str) -> str:
 
 
 ENTRY_TEXT = "an entry"
+ENTRY_REST = "shorten the text, or write the rest as a new entry"
+"""What to do when an entry's text would pass MAX_BODY (`check_text_limit`'s `then`)."""
 
 EMPTY_ENTRY = (
     "an entry needs something in it: text, a title, a mood, a tag or an emotion (this one "
@@ -871,26 +879,38 @@ def check_has_content(
         raise InvalidInput(EMPTY_ENTRY)
 
 
-def check_text_limit(what: str, limit: int, old: str, new: str) -> None:
+def check_text_limit(
+    what: str,
+    limit: int,
+    old: str,
+    new: str,
+    then: str = "shorten the text",
+    *,
+    counted: str = "",
+) -> None:
     """Refuse an edit of a mergeable text (an entry's body, a goal's why, a safety plan) from
     `old` to `new` when it makes the text longer than `limit` characters (code points, as
     Python's `len` counts them) and longer than it was. Concurrent edits, each within the
     limit on its device, can merge into a text over it (protocol.md 5, "Limits"): such a
     text stays readable and editable, and an edit that does not lengthen it is accepted,
     so the user can bring it back under the limit. Raises InvalidInput saying by how much
-    the text is, or would be, over."""
+    the text is, or would be, over (both numbers written alike, "100,001"; `counted`, e.g.
+    "counting the space put before the appended text", says what the count holds that the
+    user did not type) and what to do (`then`: NU30 F7)."""
     if len(new) <= limit or len(new) <= len(old):
         return
     if len(old) > limit:
+        counting = f" ({counted})" if counted else ""
         raise InvalidInput(
-            f"{what} has at most {limit} characters; this one has {len(old):,} "
+            f"{what} holds at most {limit:,} characters; this one has {len(old):,} "
             f"({len(old) - limit:,} over: edits made on several devices at once were merged) "
-            f"and this change would make it {len(new):,}. An edit that does not lengthen it "
-            "is accepted: shorten it first"
+            f"and this change would make it {len(new):,}{counting}. An edit that does not "
+            "lengthen it is accepted: shorten it first"
         )
+    counting = f", {counted}" if counted else ""
     raise InvalidInput(
-        f"{what} has at most {limit} characters: this change would make it "
-        f"{len(new):,} ({len(new) - limit:,} over)"
+        f"{what} holds at most {limit:,} characters: this change would make it "
+        f"{len(new):,} ({len(new) - limit:,} over{counting}); {then}"
     )
 
 

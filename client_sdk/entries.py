@@ -186,9 +186,11 @@ class Entries:
         if add_tags or remove_tags:
             current = tuple(tags) if tags is not None else current_view.tags
             tags = changed_tags(current, tuple(add_tags), tuple(remove_tags))
+        spaced = False
         if isinstance(append, str):  # one space where neither side has one (NU29 F8)
             base = body if isinstance(body, str) else document.text("body")
-            append = appended(base, append)
+            joined = appended(base, append)
+            append, spaced = joined, joined != append
         fields = EntryFields(
             title=title,
             mood=mood,
@@ -196,6 +198,7 @@ class Entries:
             body=body,
             append=append,
             emotions=normalize_emotions(emotions) if emotions is not None else None,
+            spaced=spaced,
         )
         _check_not_emptied(current_view, fields)
         moment = _moment(created_at)

@@ -675,7 +675,8 @@ async def test_offline_write_is_saved_locally_and_synced_later(
     assert re.fullmatch(r"[0-9a-f]{32}", entry_id)
     assert written.stderr.strip() == f'Entry {entry_id[:12]} ("On the train") {OFFLINE_NOTE}.'
     edited = await laptop.ok("edit", entry_id[:8], "--mood", "5")
-    assert edited.stderr.strip() == OFFLINE_NOTE
+    assert edited.stderr.strip() == f'Entry {entry_id[:12]} ("On the train") {OFFLINE_NOTE}.'
+    assert edited.stdout.strip() == entry_id
     assert [e["id"] for e in await laptop.json("list")] == [entry_id]
     assert "cannot reach the server" in failed_with_one_line(await laptop.tj("sync"))
     await outage.end()

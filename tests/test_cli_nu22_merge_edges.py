@@ -88,8 +88,12 @@ async def test_an_entry_appended_past_the_limit_on_two_devices_stays_editable(
     assert len(body) == 100_005 and (await phone.json("show", entry))["body"] == body
 
     error = failed_with_one_line(await laptop.tj("edit", entry[:8], "--append", "x"))
-    assert "at most 100000 characters" in error and "100,005 (5 over" in error
-    assert "shorten it first" in error
+    assert error == (
+        "Error: an entry holds at most 100,000 characters; this one has 100,005 (5 over: edits "
+        "made on several devices at once were merged) and this change would make it 100,007 "
+        "(counting the space put before the appended text). An edit that does not lengthen it "
+        "is accepted: shorten it first"
+    )
     assert (await laptop.json("show", entry))["body"] == body  # nothing changed
     await laptop.ok("edit", entry[:8], "--mood", "5")  # not lengthening it: accepted
     await laptop.ok("edit", entry[:8], "--body", body[:-9])  # shortening it: accepted

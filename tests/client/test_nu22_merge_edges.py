@@ -142,8 +142,8 @@ async def test_appends_merged_past_the_body_limit_leave_the_entry_editable(
     with pytest.raises(InvalidInput) as refused:
         await laptop.entries.edit(entry.id, append="y")
     message = str(refused.value)
-    assert "at most 100000 characters" in message and "100,005" in message
-    assert "5 over" in message
+    assert "holds at most 100,000 characters; this one has 100,005 (5 over" in message
+    assert "shorten it first" in message
     assert (await laptop.entries.get(entry.id)).body == merged.body  # nothing changed
 
     # edits that do not lengthen it are accepted: other fields, the same length, shorter

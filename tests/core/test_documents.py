@@ -558,7 +558,7 @@ def test_an_append_that_would_pass_the_body_limit_is_refused_and_changes_nothing
     document = Document(DOC_ID, ENTRY)
     new_entry_update(document, EntryFields(body="x" * 99_995), now_ms=1)
     before = document.state()
-    with pytest.raises(InvalidInput, match="at most 100000 characters"):
+    with pytest.raises(InvalidInput, match=r"holds at most 100,000 characters: .*100,001 \("):
         edit_entry_update(document, EntryFields(append="y" * 6), now_ms=2)
     assert document.state() == before
     edit_entry_update(document, EntryFields(append="y" * 5), now_ms=2)
