@@ -395,7 +395,7 @@ def homework_delete(home: Home, homework_id: str, yes: bool) -> None:
     found = home.run(partial(found_after_sync, found_and_checked))
     what = f"the {found.title} of {output.local_time(found.created_at)}"
     if not yes:
-        click.confirm(
+        output.confirm(
             f"Delete {what} for good, and its copies for your therapist?", abort=True, err=True
         )
     _, note = home.run(partial(then_sync, lambda client: client.homework.delete(homework_id)))

@@ -220,7 +220,7 @@ def goal_undo(home: Home, goal_id: str, checkin_id: str | None, yes: bool, as_js
 
     found, removed = home.run(partial(found_after_sync, named))
     if not yes:
-        click.confirm(
+        output.confirm(
             f"Delete the check-in {checkin_text(removed)} on {found.title!r} for good?",
             abort=True,
             err=True,
@@ -329,7 +329,7 @@ def goal_delete(home: Home, goal_id: str, yes: bool) -> None:
             partial(found_after_sync, lambda client: client.goals.delete(goal_id, check_only=True))
         )
         checkins = output.plural(len(found.checkins), "check-in", "check-ins")
-        click.confirm(
+        output.confirm(
             f"Delete the goal {found.title!r} and its {checkins} for good?", abort=True, err=True
         )
     gone, note = home.run(partial(then_sync, lambda client: client.goals.delete(goal_id)))

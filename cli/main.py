@@ -334,10 +334,16 @@ class TJGroup(click.Group):
         except TJError as error:
             verbose = bool(ctx.params.get("verbose"))
             failure = SUBJECT_EXITS.get(error.subject or "", click.ClickException)
-            raise failure(output.one_line(with_hint(error, verbose))) from None
+            raise failure(output.shown(output.one_line(with_hint(error, verbose)))) from None
         except OSError as error:
             raise click.ClickException(output.one_line(os_error_text(error))) from None
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
+        except click.ClickException as error:
+            # An error's words may hold another account's names: through `shown` as every
+            # other line (rev-lead L2)
+            # (click types `message` Final; it is a plain attribute its show() reads)
+            setattr(error, "message", output.shown(error.message))  # noqa: B010
+            raise
+        except (click.exceptions.Exit, click.Abort):
             raise
         except Exception as error:  # a bug (ours, or data no check foresaw): one line, no traceback
             if os.environ.get("TJ_TRACEBACK"):
@@ -709,7 +715,7 @@ def logout(home: Home, yes: bool) -> None:
                 f"The server refused {output.plural(refused, 'change', 'changes')} of them for "
                 "good: `tj set-aside list --json` exports those."
             )
-        click.confirm("Log out anyway?", abort=True, err=True)
+        output.confirm("Log out anyway?", abort=True, err=True)
     done = home.run(lambda client: client.logout())
     if done.discarded:  # said with --yes too: it skips the question, never the notice
         output.message(
@@ -923,7 +929,7 @@ def recovery_key_forget_kept(home: Home, account_id: str | None, damaged: bool, 
         output.message(f"  {who}{account}: {KEPT_STATES[copy.state]}; {copy.path}")
     if not yes:
         # Declined: nothing done, said as `tj brief` says "Not shared.", exit 0 (NU21 C5).
-        if not click.confirm(
+        if not output.confirm(
             f"Drop {'this recovery key' if len(kept) == 1 else 'these recovery keys'} for good? "
             "It may be the only copy of one that still reaches your journal",
             err=True,
@@ -996,7 +1002,7 @@ def offer_sign_out(home: Home, sign_out_others: bool | None, done: str) -> None:
     if sign_out_others is None:
         output.message(f"{lead}Your other devices stay signed in: {names}.")
         if sys.stdin.isatty():
-            sign_out_others = click.confirm("Sign them out now?", default=False, err=True)
+            sign_out_others = output.confirm("Sign them out now?", default=False, err=True)
     elif done:
         output.message(done)
     if not sign_out_others:
@@ -1466,7 +1472,7 @@ def devices_revoke(home: Home, device_id: str, yes: bool) -> None:
             "sign it out"
         )
     if not yes:
-        click.confirm(
+        output.confirm(
             f"Sign out {chosen.name!r} ({output.short_id(chosen.id)}, last seen "
             f"{output.local_time(chosen.last_seen_at)})?",
             abort=True,

@@ -550,7 +550,7 @@ def measure_delete(home: Home, result_id: str, yes: bool) -> None:
         "removes it from their view at their next sync",
     )
     if not yes:
-        click.confirm(
+        output.confirm(
             "\n".join(
                 [*told, f"Delete {result_words(found)} for good, and the copies you shared of it?"]
             ),

@@ -123,6 +123,13 @@ def data(text: str) -> None:
     click.echo(shown(text))
 
 
+def confirm(text: str, **options: Any) -> bool:
+    """`click.confirm` asking `text` through `shown`: a question may name another account's
+    journal or quote its note (rev-lead L2). `options` as click's (`abort`, `default`,
+    `err`)."""
+    return bool(click.confirm(shown(text), **options))
+
+
 def print_json(value: Any) -> None:
     # json.dumps escapes C0 characters; C1 and bidirectional ones pass with ensure_ascii=False
     text = json.dumps(value, indent=2, ensure_ascii=False)

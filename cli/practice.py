@@ -202,7 +202,7 @@ def brief(
     prepared = home.run(prepare)
     if not as_json:
         output.data(prepared.text())
-    if not yes and not click.confirm(f"\nShare this brief with {therapist}?", err=True):
+    if not yes and not output.confirm(f"\nShare this brief with {therapist}?", err=True):
         output.message("Not shared.")
         return
 

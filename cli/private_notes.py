@@ -90,7 +90,7 @@ def private_notes_delete(home: Home, note_id: str, yes: bool) -> None:
         found = home.run(
             partial(found_after_sync, lambda client: client.private_notes.get(note_id))
         )
-        click.confirm(f"Delete {note_words(found)} for good?", abort=True, err=True)
+        output.confirm(f"Delete {note_words(found)} for good?", abort=True, err=True)
     deleted, note = home.run(
         partial(then_sync, lambda client: client.private_notes.delete(note_id))
     )

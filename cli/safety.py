@@ -122,7 +122,7 @@ def safety_plan(
         if newly:
             output.message(opt_in_text(before, newly))
             if not yes:
-                click.confirm(
+                output.confirm(
                     f"Send safety flags to {output.and_list(newly)}?",
                     default=False,
                     abort=True,

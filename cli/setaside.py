@@ -109,7 +109,7 @@ def drop_set_aside(home: Home, change_id: str | None, drop_all: bool, yes: bool)
             first = chosen[0]
             about = f"{first.kind or 'change'} in {first.journal}: {first.title or output.preview(first.text)!r}"
             more = f" and {len(chosen) - 1} more" if len(chosen) > 1 else ""
-            click.confirm(
+            output.confirm(
                 f"This forgets {about}{more}: never sent, and what the server says never "
                 "reached it is removed from this device (`tj set-aside list --json` keeps the "
                 "words). Drop?",

@@ -243,7 +243,7 @@ def share(
             ask_flags_stop(journal_name, flagged, reading=False, yes=yes)
             stop_flags.append(True)
         elif pending and not yes:
-            click.confirm(
+            output.confirm(
                 f"Share only some fields of {journal_name} with {therapist} anyway?",
                 default=False,
                 abort=True,
@@ -383,7 +383,7 @@ def ask_flags_stop(journal: str, member: str, reading: bool, yes: bool) -> None:
         read_role_flags_text(journal, member) if reading else flags_stop_text(journal, member)
     )
     if not yes:
-        click.confirm(
+        output.confirm(
             f"Stop safety flags to {member} and give them the read role on {journal}?"
             if reading
             else f"Stop safety flags to {member} and share only some fields of {journal} "
@@ -746,7 +746,7 @@ def agree_to_share_again(asked: SharedAgain, what: str, alone: str, yes: bool) -
     for line in shared_again_lines(asked, what, alone):
         output.message(line)
     if not yes:
-        click.confirm(
+        output.confirm(
             f"Share {'it' if len(asked.items) == 1 else 'them'} with {asked.member} again "
             f"too, with {what}?",
             default=False,
@@ -825,7 +825,7 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool) -> None:
             ).splitlines():
                 output.message(line)  # one item per line (NU20 C13)
             if not yes:
-                click.confirm(
+                output.confirm(
                     f"Stop sharing {journal_name} with {therapist} anyway?",
                     default=False,
                     abort=True,
@@ -1027,7 +1027,7 @@ def leave(home: Home, journal_name: str, yes: bool) -> None:
                 f"Leave {name}? Nothing {owner} writes from now on, safety flags "
                 f"included, reaches you, and only {owner} can share it with you again."
             )
-        click.confirm(output.shown(question), default=False, abort=True, err=True)
+        output.confirm(question, default=False, abort=True, err=True)
     name, owner, copy = home.run(partial(leaving, journal_name, False))
     if copy:
         output.message(
@@ -1103,7 +1103,7 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
         )
     if not yes:
         held = f", with {output.and_list(items)}," if items else ""
-        click.confirm(
+        output.confirm(
             output.shown(f"Discard the copy of {name}{held} from this device for good?"),
             abort=True,
             err=True,
@@ -1454,7 +1454,7 @@ def notes_withdraw(home: Home, note_id: str, yes: bool) -> None:
 
     if not yes:  # refused before the question, not after it (NU23 C8)
         found = home.run(partial(withdraw, check_only=True))
-        click.confirm(f"Withdraw {withdrawn_words(found)}?", abort=True, err=True)
+        output.confirm(f"Withdraw {withdrawn_words(found)}?", abort=True, err=True)
 
     withdrawn, synced = home.run(partial(then_sync, withdraw))
     output.message(f"Withdrew {withdrawn_words(withdrawn)}; {synced}.")

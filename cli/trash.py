@@ -48,7 +48,7 @@ def delete(home: Home, entry_id: str, yes: bool) -> None:
         told = output.receipt_lines(
             recipients, "this entry", "moving it to the trash here", TRASH_AFTER
         )
-        click.confirm(
+        output.confirm(
             "\n".join([*told, f"Move {describe(entry)} to the trash?"]), abort=True, err=True
         )
     trashed, note = home.run(partial(then_sync, lambda client: client.entries.delete(entry_id)))
@@ -117,7 +117,7 @@ def trash_empty(home: Home, yes: bool) -> None:
             output.message("The trash is empty: nothing to delete.")
             return
         entries = output.plural(held, "entry", "entries")
-        click.confirm(
+        output.confirm(
             "\n".join([*told, f"Delete the {entries} in the trash for good?"]),
             abort=True,
             err=True,

@@ -921,8 +921,9 @@ class Sharing:
         whole = chain.member_by_account(account_id) if chain is not None else None
         if whole is not None and not whole.ended(now):
             return None
-        # Their latest whole-journal membership, lapsed (an `ended` entry closed it at its
-        # end date); None when never granted, or removed since: only how a refusal reads.
+        # Their latest whole-journal membership, lapsed (its end date passed, closed by an
+        # `ended` entry or not yet); None when never granted, or removed since: only how a
+        # refusal reads.
         last = chain.last_terms(account_id) if chain is not None else None
         lapsed_whole = last[0] if last is not None else None
         owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
@@ -970,7 +971,10 @@ class Sharing:
                 journal=source.name,
                 member=unsure[0],
             )
-        if not found and whole is None and removed:
+        # `whole`, if any, lapsed here (its end date passed) with or without the `ended`
+        # entry a sync signs: the same answer either way, never a renewal of the whole
+        # journal decided by whether that sync ran yet (rev-lead L1).
+        if not found and removed:
             # A removal is signed by an owner device, but may be one made on the server's
             # word (Sharing._drop_departed: "the server no longer serves them"): sharing
             # again is a choice of what they read, never a side effect of new terms.
@@ -999,8 +1003,8 @@ class Sharing:
                 member=name,
                 fields=fields,
             )
-        if not found or (whole is not None and all(lapsed for lapsed, *_ in found)):
-            return None  # nothing limited, or both ended: renewing the whole share renews it
+        if not found:
+            return None  # nothing limited: new terms are for the whole share
         _, _, journal, settings, member = min(found, key=lambda f: f[:2])  # live, then newest
         return journal, settings, member
 

@@ -1,6 +1,7 @@
-"""rev-lead: review of 1ce5d0d..b0e9eac (NU29 F6, F7; rev-nu29b B1-B4 fixes). Each test is a
-strict xfail: it fails on b0e9eac at the assertion that shows its bug. Real server on
-127.0.0.1, real crypto (the hostile proxy of tests/client/hostile.py where the server lies).
+"""rev-lead: review of 1ce5d0d..b0e9eac (NU29 F6, F7; rev-nu29b B1-B4 fixes). Each test was a
+strict xfail first: it failed on b0e9eac at the assertion that shows its bug (all fixed
+since). Real server on 127.0.0.1, real crypto (the hostile proxy of tests/client/hostile.py
+where the server lies).
 
 L1 (high): `Sharing.limited_share` still renews a lapsed whole-journal share on new terms
 without `full` when that membership's `ended` entry is not in the chain this device read:
@@ -50,12 +51,6 @@ def at(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, UTC)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="L1: a lapsed whole-journal share not yet closed by `ended` is renewed in full by "
-    "new terms after the owner chose the copy again (limited_share's `whole is not None and "
-    "all lapsed` return)",
-)
 async def test_a_server_withholding_the_ended_entry_cannot_turn_new_terms_into_the_whole_journal(
     signup: ClientFactory,
     live_server: RunningServer,
@@ -117,11 +112,6 @@ async def test_a_server_withholding_the_ended_entry_cannot_turn_new_terms_into_t
         await desk.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="L1: without a sync since the end dates passed, new terms renew the lapsed whole "
-    "share, not the copy the owner renewed last",
-)
 async def test_new_terms_before_any_sync_after_the_end_dates_do_not_renew_the_whole_journal(
     signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -150,11 +140,6 @@ async def test_new_terms_before_any_sync_after_the_end_dates_do_not_renew_the_wh
     assert SECRET not in bodies
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="L1: with the lapsed whole share not closed by `ended` yet, a member leaving the "
-    "copy (the server's word) turns new terms into the whole journal, not a refusal",
-)
 async def test_a_member_leaving_the_copy_before_the_ended_entry_does_not_get_the_whole_journal(
     signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -190,11 +175,6 @@ async def test_a_member_leaving_the_copy_before_the_ended_entry_does_not_get_the
     assert SECRET not in bodies
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="L1: `tj share J M --until D` as the first command after both end dates passed "
-    "renews the whole journal (every entry in full) where, after a sync, it renews the copy",
-)
 async def test_cli_first_renewal_after_a_break_keeps_the_copy_the_owner_renewed_last(
     live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -229,11 +209,6 @@ EVIL = "Notes\x1b]52;c;cm0gLXJmIH4K\x07"
 click strips no OSC sequence, on a terminal or not."""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="L2: an SDK error is printed through click.ClickException (TJGroup) with "
-    "output.one_line only: another account's journal name in it reaches the terminal raw",
-)
 async def test_a_refused_note_withdrawal_escapes_the_owners_journal_name(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
@@ -256,11 +231,6 @@ async def test_a_refused_note_withdrawal_escapes_the_owners_journal_name(
     assert "\x1b" not in refused.stderr and "\x07" not in refused.stderr, repr(refused.stderr)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="L2: `tj notes withdraw` asks with click.confirm(withdrawn_words(...)), which "
-    "holds another account's journal name (and note text) unescaped",
-)
 async def test_the_withdraw_question_escapes_the_owners_journal_name(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
