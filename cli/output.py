@@ -73,14 +73,24 @@ NOT_DELIVERED_MARK = "[NOT DELIVERED]"
 """How a list marks a note, prompt or assignment whose change the server refused for good."""
 
 
-def not_delivered_note(count: int, one: str, many: str) -> None:
-    """Under a list: how many of its items are marked NOT_DELIVERED_MARK, and where to see why."""
-    if count:
-        them = "it" if count == 1 else "them"
+def not_delivered_note(count: int, one: str, many: str, ended: int = 0) -> None:
+    """Under a list: how many of its items are marked NOT_DELIVERED_MARK, and where to see why.
+    `ended` of them were refused because the journal is no longer shared with this account:
+    no retry sends those (NU30 F1), so their words are kept and they are dropped instead."""
+    if count > ended:
+        them = "it" if count - ended == 1 else "them"
         message(
-            f"{NOT_DELIVERED_MARK}: {plural(count, one, many)} the server refused for good "
-            f"(nobody else has {them} as shown): `tj set-aside list` says why; `tj set-aside "
-            f"retry` sends {them} again."
+            f"{NOT_DELIVERED_MARK}: {plural(count - ended, one, many)} the server refused for "
+            f"good (nobody else has {them} as shown): `tj set-aside list` says why; `tj "
+            f"set-aside retry` sends {them} again."
+        )
+    if ended:
+        them, their = ("it", "its") if ended == 1 else ("them", "their")
+        message(
+            f"{NOT_DELIVERED_MARK}: {plural(ended, one, many)} the server refused because the "
+            f"journal is no longer shared with you (nobody else has {them}): no retry can send "
+            f"{them}; keep {their} words with `tj set-aside list --json > refused.json`, then "
+            f"drop {them} with `tj set-aside drop ID`."
         )
 
 

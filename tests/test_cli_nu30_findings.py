@@ -1,0 +1,94 @@
+"""NU30 findings (CLI side): F1, a note set aside because the share ended no longer blocks
+`tj forget` without saying how to let it go (keep its words, drop it, forget again), and `tj
+notes` does not offer a retry that can never succeed; F3, the empty copy of an ended share
+says so and names the `tj forget` that discards it; F5, after `tj leave` every line names the
+same forget command, and the unverified-fingerprint warning says the fingerprint can still be
+compared; F8, errors say what to do: a note on an ended share, a withdrawal of a note that went
+with a forgotten copy, and bad option values (one `Error:` line, exit status 2). Real server on
+loopback, real crypto; CliRunner."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from cli.main import NOT_DELIVERED_EXIT
+from tests.conftest import RunningServer
+from tests.test_cli import Device, failed_with_one_line
+from tests.test_cli_insights import new_device
+
+DAY_MS = 24 * 3600 * 1000
+WIDE: dict[str, str | None] = {"COLUMNS": "200"}  # one line per table row
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def forget_commands(text: str) -> set[str]:
+    """Every `tj forget ...` command a text names."""
+    return set(re.findall(r"`(tj forget [^`]*)`", one_line(text)))
+
+
+async def annotating(live_server: RunningServer, tmp_path: Path) -> tuple[Device, Device]:
+    """ana shares Personal with drsmith (annotate); drsmith's device has it."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate",
+        "--fingerprint", drsmith.signup["fingerprint"],
+    )  # fmt: skip
+    await drsmith.ok("sync")
+    return ana, drsmith
+
+
+async def test_a_note_set_aside_after_an_unshare_names_how_to_forget_the_copy(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F1: the note drsmith wrote before their device knew of the unshare is set aside.
+    `tj notes` says no retry can send it and how to drop it; `tj forget --unlisted` refuses
+    (the note would be lost), naming the export, the drop with its id, and itself again;
+    done as told, the copy is forgotten."""
+    ana, drsmith = await annotating(live_server, tmp_path)
+    await ana.ok("unshare", "Personal", "drsmith", "--yes")  # drsmith's device does not know
+    noted = await drsmith.tj("note", "ana/Personal", "Written on the train.")
+    assert noted.exit_code == NOT_DELIVERED_EXIT, noted.output
+
+    footer = one_line((await drsmith.ok("notes")).stderr)
+    assert "`tj set-aside retry`" not in footer, footer
+    assert (
+        "[NOT DELIVERED]: 1 note the server refused because the journal is no longer shared "
+        "with you (nobody else has it): no retry can send it; keep its words with `tj "
+        "set-aside list --json > refused.json`, then drop it with `tj set-aside drop ID`."
+    ) in footer
+
+    [kept] = await drsmith.json("set-aside", "list")
+    short = kept["record_id"][:12]
+    for _ in range(2):  # a sync changes nothing: it is still refused, and said the same way
+        line = failed_with_one_line(await drsmith.tj("forget", "ana/Personal", "--unlisted"))
+        assert line == (
+            "Error: 'ana/Personal' has 1 change of this device the server refused for good "
+            "(set aside, not on the server): forgetting the copy would lose it; keep its words "
+            "(tj set-aside list --json > refused.json), then drop it (tj set-aside drop "
+            f"{short}), then run tj forget ana/Personal --unlisted again"
+        ), line
+        assert (await drsmith.tj("sync")).exit_code in (0, NOT_DELIVERED_EXIT)
+    exported = await drsmith.ok("set-aside", "list", "--json")
+    assert "Written on the train." in exported.stdout  # its words, kept as told
+    await drsmith.ok("set-aside", "drop", short, "--yes")
+    await drsmith.ok("forget", "ana/Personal", "--unlisted", "--yes")
+    assert await drsmith.json("shared-with-me") == []
+
+
+async def test_a_refusal_that_a_retry_may_undo_still_suggests_the_retry(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F1's other side: a note refused because ana made the share read-only (it is still
+    shared) keeps `tj set-aside retry` in the footer: ana may give the annotate role back."""
+    ana, drsmith = await annotating(live_server, tmp_path)
+    await ana.ok("share", "Personal", "drsmith", "--role", "read")
+    noted = await drsmith.tj("note", "ana/Personal", "Written before I knew.")
+    assert noted.exit_code == NOT_DELIVERED_EXIT, noted.output
+    footer = one_line((await drsmith.ok("notes")).stderr)
+    assert "`tj set-aside retry` sends it again." in footer
+    assert "no longer shared" not in footer
