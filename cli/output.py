@@ -381,17 +381,25 @@ async def clinical_items(client: Client, journals: Iterable[str]) -> list[str]:
 def warn_unverified_owners(owners: list[Unverified]) -> None:
     """Journals whose owner's fingerprint this device never compared: a server could have
     invented that owner, and every entry in them. While one of them is shared, the way out
-    is to compare the fingerprint; once every share of theirs ended (the owner may even be
-    erased, and `tj fingerprint OWNER` then fails), it is to keep or discard the copies,
-    with the exact `tj forget` command (NU19 C25: the advice could not be followed)."""
+    is to compare the fingerprint; once every share of theirs ended, it is still that while
+    their account exists (`tj fingerprint OWNER` and `tj verify` work on it: NU30 F5), or to
+    keep or discard the copies, with the exact `tj forget` command (NU19 C25: the owner may
+    be erased, and `tj fingerprint OWNER` then fails), the one `tj shared-with-me` names."""
     for owner, ended, items in owners:
+        compare = (
+            f"while {owner}'s account exists, you can still compare the fingerprint in person "
+            f"(`tj fingerprint {owner}`, then `tj verify {owner} FINGERPRINT`)"
+        )
+        said = (
+            f"Warning: you never compared {owner}'s fingerprint and every share of "
+            f"{owner}'s with you ended: the server could have made up the read-only copies "
+            "kept here"
+        )
         if ended and items:  # never a suggestion to discard them unread (NU20 C10)
             message(
-                f"Warning: you never compared {owner}'s fingerprint and every share of "
-                f"{owner}'s with you ended, so it can no longer be checked: the server could "
-                f"have made up the read-only copies kept here. They hold {and_list(items)}: "
-                "keep them, and keep them for your clinical records (`tj export --out DIR`) "
-                "before you decide anything about them."
+                f"{said}. They hold {and_list(items)}: keep them, and keep them for your "
+                "clinical records (`tj export --out DIR`) before you decide anything about "
+                f"them; {compare}."
             )
             continue
         if ended:
@@ -399,12 +407,7 @@ def warn_unverified_owners(owners: list[Unverified]) -> None:
                 f"`tj forget {shlex.quote(j.name)}{' --unlisted' if j.unlisted else ''}`"
                 for j in ended
             )
-            message(
-                f"Warning: you never compared {owner}'s fingerprint and every share of "
-                f"{owner}'s with you ended, so it can no longer be checked: the server could "
-                f"have made up the read-only copies kept here. Keep them knowing that, or "
-                f"discard them: {forget}."
-            )
+            message(f"{said}: {compare}, or discard them: {forget}.")
             continue
         message(
             f"Warning: you have not compared {owner}'s fingerprint, so the server could have "

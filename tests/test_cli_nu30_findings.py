@@ -92,3 +92,35 @@ async def test_a_refusal_that_a_retry_may_undo_still_suggests_the_retry(
     footer = one_line((await drsmith.ok("notes")).stderr)
     assert "`tj set-aside retry` sends it again." in footer
     assert "no longer shared" not in footer
+
+
+async def test_after_leaving_every_line_names_the_same_forget_and_the_fingerprint_still_checks(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F5: after `tj leave`, `tj shared-with-me` names one forget command (no --unlisted: the
+    leave is this account's own word), and the warning of the unverified fingerprint says it
+    can still be compared, with the commands that then work."""
+    ben = await new_device(live_server, tmp_path, "ben")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await ben.ok("write", "Something to keep.")
+    await ben.ok("share", "Personal", "drlee", "--full", "--trust-on-first-use")
+    await drlee.ok("sync")
+    await drlee.ok("leave", "ben", "--yes")
+
+    listed = await drlee.ok("shared-with-me", env=WIDE)
+    said = listed.stdout + listed.stderr
+    assert forget_commands(said) == {"tj forget ben/Personal"}, said
+    [warning] = [x for x in listed.stderr.split("Warning: ")[1:] if "fingerprint" in x]
+    warning = one_line(warning)
+    assert "no longer be checked" not in warning
+    assert (
+        "while ben's account exists, you can still compare the fingerprint in person (`tj "
+        "fingerprint ben`, then `tj verify ben FINGERPRINT`), or discard them: `tj forget "
+        "ben/Personal`."
+    ) in warning, warning
+    shown = (await drlee.ok("fingerprint", "ben")).stdout.strip()
+    assert shown == ben.signup["fingerprint"]
+    await drlee.ok("verify", "ben", shown)
+    assert "Warning" not in (await drlee.ok("shared-with-me", env=WIDE)).stderr
+    await drlee.ok("forget", "ben/Personal", "--yes")
+    assert await drlee.json("shared-with-me") == []
