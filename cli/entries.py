@@ -34,7 +34,7 @@ from cli.terminal import escape
 from client_sdk import EMOTIONS, NotFound
 
 if TYPE_CHECKING:
-    from client_sdk import Client, Entry, FieldWrite, MergedText, Prompt
+    from client_sdk import Client, Entry, FieldWrite, Journal, MergedText, Prompt
 
 LIST_DEFAULT = 20
 """Entries `tj list` shows without --limit or --all (a screenful, like `git log`'s pager)."""
@@ -349,7 +349,9 @@ def list_entries(
         raise click.UsageError("give --limit N or --all, not both")
     shown = limit if limit is not None or show_all or as_json else LIST_DEFAULT
 
-    async def listing(client: Client) -> tuple[list[Entry], list[output.Unverified], bool]:
+    async def listing(
+        client: Client,
+    ) -> tuple[list[Entry], list[output.Unverified], bool, Journal | None]:
         found = await client.entries.list(
             journal_name,
             since=since,
@@ -362,9 +364,11 @@ def list_entries(
         journals = await client.journals.list()
         unverified = {j.owner for j in journals if j.id in in_view and not j.owner_verified}
         shared = any(j.role != "owner" for j in journals)  # others' journals, ended or not
-        return found, await output.unverified_owners(client, unverified), shared
+        named = await client.journals.get(journal_name) if journal_name else None
+        ended = named if named and named.share_ended and named.owner != client.username else None
+        return found, await output.unverified_owners(client, unverified), shared, ended
 
-    matching, unverified, shared = home.read(listing)
+    matching, unverified, shared, ended = home.read(listing)
     entries = matching[:shown]
     filtered = since is not None or until is not None or bool(tags or emotions)
     empty = "No entries match." if filtered else "No entries yet: write one with `tj write`."
@@ -376,6 +380,8 @@ def list_entries(
     if not filtered and journal_name and "/" in journal_name:  # shared with you: owner/name
         owner = journal_name.split("/", 1)[0]
         empty = f"No entries in {journal_name} yet: what {owner} shares shows after `tj sync`."
+    if not filtered and ended is not None:  # no `tj sync` brings it anything (NU30 F3)
+        empty = output.ended_copy_empty(ended)
     if as_json or not entries:
         output.show_rows(entries, as_json, output.entries_table, empty)
     else:  # of one journal (--journal): no journal column (NU29 F4)

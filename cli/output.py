@@ -725,6 +725,23 @@ def forget_advice(journal: str, unlisted: bool) -> str:
     )
 
 
+def ended_copy_empty(journal: Journal) -> str:
+    """What an empty listing of the read-only copy of a share that ended says (NU30 F3): no
+    sync brings it anything, and the `tj forget` command that discards it in its state
+    (`forget_advice`)."""
+    command = f"`tj forget {shlex.quote(journal.name)}{' --unlisted' if journal.unlisted else ''}`"
+    if journal.unlisted:  # the server's word only
+        return (
+            f"{journal.name} holds no entries: it is no longer served to you (the share ended, "
+            "or the server is withholding it) and none reached this device before; once you "
+            f"know the share ended, {command} discards it."
+        )
+    return (
+        f"{journal.name} holds no entries: the share ended before any reached this device; "
+        f"{command} discards it."
+    )
+
+
 def departure_lines(report: SyncReport) -> list[str]:
     """A notice per share that ended, with what to do: for a member dropped from a journal,
     the server's word (they left, or their account was deleted), not the member's; for an

@@ -10,12 +10,16 @@ loopback, real crypto; CliRunner."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from cli.main import NOT_DELIVERED_EXIT
 from tests.conftest import RunningServer
 from tests.test_cli import Device, failed_with_one_line
 from tests.test_cli_insights import new_device
+from tests.test_cli_sharing import move_clocks
 
 DAY_MS = 24 * 3600 * 1000
 WIDE: dict[str, str | None] = {"COLUMNS": "200"}  # one line per table row
@@ -94,6 +98,43 @@ async def test_a_refusal_that_a_retry_may_undo_still_suggests_the_retry(
     assert "no longer shared" not in footer
 
 
+async def test_an_ended_shares_empty_copy_says_so_and_names_its_forget(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F3: cara's Dreams ended by its end date before anything was written: `tj list` says it
+    holds no entries because the share ended (no `tj sync` brings any), and names `tj forget
+    cara/Dreams`, which works; ana's unshared Personal names `--unlisted`."""
+    cara = await new_device(live_server, tmp_path, "cara")
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    fingerprint = ("--fingerprint", drsmith.signup["fingerprint"])
+    await cara.ok("journal", "create", "Dreams")
+    until = f"{datetime.now() + timedelta(days=1):%Y-%m-%d}"
+    await cara.ok("share", "Dreams", "drsmith", "--full", "--until", until, *fingerprint)
+    await ana.ok("share", "Personal", "drsmith", "--full", *fingerprint)
+    await drsmith.ok("sync")
+    await ana.ok("unshare", "Personal", "drsmith", "--yes")
+    move_clocks(live_server, monkeypatch, 3 * DAY_MS)
+    later = live_server.clock.now
+    monkeypatch.setattr("client_sdk.context.now_ms", lambda: later)  # Journal.unlisted's clock
+    await drsmith.ok("sync")
+
+    said = one_line((await drsmith.ok("list", "--journal", "cara/Dreams")).stderr)
+    assert said == (
+        "cara/Dreams holds no entries: the share ended before any reached this device; "
+        "`tj forget cara/Dreams` discards it."
+    ), said
+    said = one_line((await drsmith.ok("list", "--journal", "ana/Personal")).stderr)
+    assert said == (
+        "ana/Personal holds no entries: it is no longer served to you (the share ended, or "
+        "the server is withholding it) and none reached this device before; once you know "
+        "the share ended, `tj forget ana/Personal --unlisted` discards it."
+    ), said
+    await drsmith.ok("forget", "cara/Dreams", "--yes")
+    await drsmith.ok("forget", "ana/Personal", "--unlisted", "--yes")
+    assert await drsmith.json("shared-with-me") == []
+
+
 async def test_after_leaving_every_line_names_the_same_forget_and_the_fingerprint_still_checks(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
@@ -124,3 +165,63 @@ async def test_after_leaving_every_line_names_the_same_forget_and_the_fingerprin
     assert "Warning" not in (await drlee.ok("shared-with-me", env=WIDE)).stderr
     await drlee.ok("forget", "ben/Personal", "--yes")
     assert await drlee.json("shared-with-me") == []
+
+
+async def test_a_note_on_an_ended_share_says_only_the_owner_can_share_again(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F8: after the end date, `tj note` refuses in one line that says the share ended and
+    that only ana can share it again."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    until = f"{datetime.now() + timedelta(days=1):%Y-%m-%d}"
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--until", until,
+        "--fingerprint", drsmith.signup["fingerprint"],
+    )  # fmt: skip
+    await drsmith.ok("sync")
+    move_clocks(live_server, monkeypatch, 3 * DAY_MS)
+    for sync_first in (False, True):  # the end date seen on this device's clock, then synced
+        if sync_first:
+            await drsmith.ok("sync")
+        line = failed_with_one_line(await drsmith.tj("note", "ana/Personal", "Late note."))
+        assert "the share of journal 'ana/Personal' with this account ended" in line, line
+        assert (
+            "only ana can share it with you again (with `tj share` on their device); this "
+            "device keeps a read-only copy of what it downloaded"
+        ) in line, line
+    assert [n["text"] for n in await drsmith.json("notes")] == []
+
+
+async def test_withdrawing_a_note_that_went_with_a_forgotten_copy_says_so(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F8: drsmith's note went with the copy discarded by `tj forget` (ana shared Personal
+    again since): `tj notes withdraw ID` says so, and who can withdraw it, not "try `tj
+    sync`", which never finds it."""
+    ana, drsmith = await annotating(live_server, tmp_path)
+    note = (await drsmith.ok("note", "ana/Personal", "Sent to the wrong client.")).stdout.strip()
+    await ana.ok("unshare", "Personal", "drsmith", "--yes")
+    await drsmith.ok("sync")
+    await drsmith.ok("forget", "ana/Personal", "--unlisted", "--yes")
+    for again in (False, True):
+        if again:
+            await ana.ok("share", "Personal", "drsmith", "--full", "--role", "annotate")
+            await drsmith.ok("sync")
+        line = failed_with_one_line(await drsmith.tj("notes", "withdraw", note[:4], "--yes"))
+        assert "try `tj sync`" not in line, line
+        assert line == (
+            f"Error: no note or prompt {note[:4]} on this device (`tj notes` lists those it "
+            "holds): one written in a copy of a shared journal discarded here with `tj "
+            "forget` went with that copy, and only that journal's owner can withdraw it now"
+        ), line
+    await ana.ok("notes", "withdraw", note[:4], "--yes")  # as said: ana can
+
+
+async def test_a_withdrawal_of_an_unknown_note_still_suggests_a_sync(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F8: with no copy ever forgotten here, an unknown id is said as before."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    line = failed_with_one_line(await ana.tj("notes", "withdraw", "abcd", "--yes"))
+    assert line == "Error: no note or prompt abcd on this device: try `tj sync`", line
