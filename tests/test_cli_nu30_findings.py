@@ -225,3 +225,54 @@ async def test_a_withdrawal_of_an_unknown_note_still_suggests_a_sync(
     ana = await new_device(live_server, tmp_path, "ana")
     line = failed_with_one_line(await ana.tj("notes", "withdraw", "abcd", "--yes"))
     assert line == "Error: no note or prompt abcd on this device: try `tj sync`", line
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ("edit", "ENTRY", "--mood", "11"),
+            "Error: Invalid value for '--mood': 11 is not a whole number from 1 to 10.",
+        ),
+        (
+            ("write", "--mood", "many", "x"),
+            "Error: Invalid value for '--mood': 'many' is not a whole number from 1 to 10.",
+        ),
+        (
+            ("write", "--date", "2027-02-30", "x"),
+            "Error: Invalid value for '--date': there is no 2027-02-30: February 2027 has 28 days",
+        ),
+        (
+            ("list", "--limit", "0"),
+            "Error: Invalid value for '--limit': 0 is not a whole number of at least 1.",
+        ),
+        (
+            ("write", "--emotion", "bored", "x"),
+            "Error: Invalid value for '--emotion': 'bored' is not one of 'anxious', 'calm', ",
+        ),
+        (
+            ("--password-file", "/no/such/file", "list"),
+            "Error: Invalid value for '--password-file': File '/no/such/file' does not exist.",
+        ),
+    ],
+)
+async def test_a_bad_option_value_is_one_error_line_naming_what_it_takes(
+    live_server: RunningServer, tmp_path: Path, args: tuple[str, ...], said: str
+) -> None:
+    """F8: click printed Usage, Try, a blank line and the error; now the error line alone,
+    naming the option and the values it takes, with click's exit status 2."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    entry = (await ana.json("write", "An entry."))["id"]
+    result = await ana.tj(*(entry[:8] if a == "ENTRY" else a for a in args))
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(said), line
+    assert "Usage:" not in result.output and "Try " not in result.output
+
+
+async def test_a_missing_argument_keeps_the_usage_lines(tmp_path: Path) -> None:
+    """A missing argument is not a bad value: click's usage line shows what to give."""
+    result = await Device(tmp_path / "ana", "http://127.0.0.1:9").tj("edit")
+    assert result.exit_code == 2
+    assert "Usage: " in result.stderr and " edit [OPTIONS] ID" in result.stderr
+    assert "Error: Missing argument 'ID'." in result.stderr
