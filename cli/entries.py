@@ -364,8 +364,7 @@ def list_entries(
         journals = await client.journals.list()
         unverified = {j.owner for j in journals if j.id in in_view and not j.owner_verified}
         shared = any(j.role != "owner" for j in journals)  # others' journals, ended or not
-        named = await client.journals.get(journal_name) if journal_name else None
-        ended = named if named and named.share_ended and named.owner != client.username else None
+        ended = await output.ended_copy(client, journal_name)
         return found, await output.unverified_owners(client, unverified), shared, ended
 
     matching, unverified, shared, ended = home.read(listing)

@@ -725,6 +725,15 @@ def forget_advice(journal: str, unlisted: bool) -> str:
     )
 
 
+async def ended_copy(client: Client, journal_name: str | None) -> Journal | None:
+    """The journal `journal_name` names when it is the read-only copy of a share that ended
+    (not one of this account's own journals gone from the server), else None."""
+    named = await client.journals.get(journal_name) if journal_name else None
+    if named is None or not named.share_ended or named.owner == client.username:
+        return None
+    return named
+
+
 def ended_copy_empty(journal: Journal) -> str:
     """What an empty listing of the read-only copy of a share that ended says (NU30 F3): no
     sync brings it anything, and the `tj forget` command that discards it in its state

@@ -101,8 +101,8 @@ async def test_a_refusal_that_a_retry_may_undo_still_suggests_the_retry(
 async def test_an_ended_shares_empty_copy_says_so_and_names_its_forget(
     live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """F3: cara's Dreams ended by its end date before anything was written: `tj list` says it
-    holds no entries because the share ended (no `tj sync` brings any), and names `tj forget
+    """F3: cara's Dreams ended by its end date before anything was written: `tj list` (and `tj
+    insights`) says it holds no entries because the share ended (no `tj sync` brings any), and names `tj forget
     cara/Dreams`, which works; ana's unshared Personal names `--unlisted`."""
     cara = await new_device(live_server, tmp_path, "cara")
     ana = await new_device(live_server, tmp_path, "ana")
@@ -130,6 +130,11 @@ async def test_an_ended_shares_empty_copy_says_so_and_names_its_forget(
         "the server is withholding it) and none reached this device before; once you know "
         "the share ended, `tj forget ana/Personal --unlisted` discards it."
     ), said
+    insights = one_line((await drsmith.ok("insights", "--journal", "cara/Dreams")).stdout)
+    assert insights == (
+        "cara/Dreams holds no entries: the share ended before any reached this device; "
+        "`tj forget cara/Dreams` discards it."
+    ), insights
     await drsmith.ok("forget", "cara/Dreams", "--yes")
     await drsmith.ok("forget", "ana/Personal", "--unlisted", "--yes")
     assert await drsmith.json("shared-with-me") == []
