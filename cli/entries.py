@@ -351,7 +351,7 @@ def list_entries(
 
     async def listing(
         client: Client,
-    ) -> tuple[list[Entry], list[output.Unverified], bool, Journal | None]:
+    ) -> tuple[list[Entry], list[output.Unverified], bool, Journal | None, Journal | None]:
         found = await client.entries.list(
             journal_name,
             since=since,
@@ -366,9 +366,10 @@ def list_entries(
         shared = any(j.role != "owner" for j in journals)  # others' journals, ended or not
         # as it is called, however it was typed ("ben", "BEN/personal": NU30 F2, F9)
         chosen = await client.journals.get(journal_name) if journal_name else None
-        return found, await output.unverified_owners(client, unverified), shared, chosen
+        ended = await output.ended_copy(client, journal_name)
+        return found, await output.unverified_owners(client, unverified), shared, chosen, ended
 
-    matching, unverified, shared, chosen = home.read(listing)
+    matching, unverified, shared, chosen, ended = home.read(listing)
     entries = matching[:shown]
     filtered = since is not None or until is not None or bool(tags or emotions)
     empty = "No entries match." if filtered else "No entries yet: write one with `tj write`."
@@ -380,6 +381,8 @@ def list_entries(
     if not filtered and chosen is not None and chosen.role != "owner":  # shared with you
         owner = chosen.owner
         empty = f"No entries in {chosen.name} yet: what {owner} shares shows after `tj sync`."
+    if not filtered and ended is not None:  # no `tj sync` brings it anything (NU30 F3)
+        empty = output.ended_copy_empty(ended)
     if as_json or not entries:
         output.show_rows(entries, as_json, output.entries_table, empty)
     else:  # of one journal (--journal): no journal column (NU29 F4)

@@ -16,7 +16,7 @@ from cli.main import Home, cli, json_option, pass_home
 from cli.tables import FIXED, ID, NAME, Column, fitted
 
 if TYPE_CHECKING:
-    from client_sdk import Insights
+    from client_sdk import Client, Insights, Journal
     from client_sdk.insights import GoalStat, MoodGroup, WeekStat
     from client_sdk.patterns import Association, Trend, WeekdayStat
 
@@ -53,11 +53,19 @@ def insights(home: Home, journal_name: str | None, since: date | None, as_json: 
       tj insights --journal Personal --since 2025-01-01
       tj insights --journal ana/Personal --json
     """
-    found = home.read(lambda client: client.insights.summary(journal_name, since))
+
+    async def summary(client: Client) -> tuple[Insights, Journal | None]:
+        found = await client.insights.summary(journal_name, since)
+        return found, await output.ended_copy(client, journal_name)
+
+    found, ended = home.read(summary)
     if as_json:
         output.print_json(found.to_dict())
         return
-    for line in summary_lines(found):
+    lines = summary_lines(found)
+    if not found.entries and ended is not None and since is None:  # no sync brings any
+        lines = [output.ended_copy_empty(ended)]  # NU30 F3
+    for line in lines:
         output.data(line)
     if found.weeks:
         output.print_table(weeks_table(found.weeks[-RECENT_WEEKS:]))

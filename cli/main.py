@@ -320,10 +320,60 @@ def os_error_text(error: OSError) -> str:
     return f"cannot use {' or '.join(names)}: {reason}" if names else reason
 
 
+class ValueRefused(click.ClickException):
+    """A bad value of an option or argument: one line, `Error: Invalid value for '--mood': 11
+    is not in the range 1<=x<=10.`, with click's exit status for usage mistakes (2), not
+    click's usage and help lines around it (NU30 F8)."""
+
+    exit_code = 2
+
+
+def one_line_value_error(error: click.BadParameter) -> click.ClickException:
+    """`error` as one `Error:` line naming the option and what it takes ("Invalid value for
+    '--mood': 11 is not a whole number from 1 to 10."); a missing option or argument keeps
+    click's usage lines (they show what to give)."""
+    if isinstance(error, click.MissingParameter):
+        return error
+    text = error.format_message()
+    kind = error.param.type if error.param is not None else None
+    if (
+        isinstance(kind, (click.IntRange, click.FloatRange))
+        and not (kind.min_open or kind.max_open)
+        and " is not " in error.message
+    ):
+        given = error.message.split(" is not ", 1)[0]  # click's "11 is not in the range ..."
+        text = text.replace(error.message, f"{given} is not {range_words(kind)}.")
+    return ValueRefused(output.shown(output.one_line(text)))
+
+
+def range_words(kind: click.IntRange | click.FloatRange) -> str:
+    """ "a whole number from 1 to 10", "a number of at least 0": the values a range takes
+    (its bounds included: tj's ranges have no open bound)."""
+    number = "a whole number" if isinstance(kind, click.IntRange) else "a number"
+    if kind.min is not None and kind.max is not None:
+        return f"{number} from {kind.min} to {kind.max}"
+    if kind.min is not None:
+        return f"{number} of at least {kind.min}"
+    return f"{number} of at most {kind.max}"
+
+
 class TJGroup(click.Group):
     """Turns SDK errors (and file-system errors) into one line and exit status 1; any other
     error too (a bug, e.g. data from another account no check foresaw, R13 finding 1): a
-    traceback only with TJ_TRACEBACK=1."""
+    traceback only with TJ_TRACEBACK=1. A bad option value, of `tj` or of any command, is one
+    line too, with exit status 2 (`one_line_value_error`)."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:  # tj's own options (--home, --password-file); a command's are parsed in invoke
+            return super().make_context(info_name, args, parent, **extra)
+        except click.BadParameter as error:
+            raise one_line_value_error(error) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -331,6 +381,8 @@ class TJGroup(click.Group):
             if ctx.meta.get(NOT_DELIVERED):
                 ctx.exit(NOT_DELIVERED_EXIT)
             return result
+        except click.BadParameter as error:
+            raise one_line_value_error(error) from None
         except TJError as error:
             verbose = bool(ctx.params.get("verbose"))
             failure = SUBJECT_EXITS.get(error.subject or "", click.ClickException)
@@ -339,8 +391,7 @@ class TJGroup(click.Group):
             raise click.ClickException(output.one_line(os_error_text(error))) from None
         except click.ClickException as error:
             # An error's words may hold another account's names: through `shown` as every
-            # other line (rev-lead L2)
-            # (click types `message` Final; it is a plain attribute its show() reads)
+            # other line (rev-lead L2). Click types `message` Final; show() reads it.
             setattr(error, "message", output.shown(error.message))  # noqa: B010
             raise
         except (click.exceptions.Exit, click.Abort):

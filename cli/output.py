@@ -73,14 +73,24 @@ NOT_DELIVERED_MARK = "[NOT DELIVERED]"
 """How a list marks a note, prompt or assignment whose change the server refused for good."""
 
 
-def not_delivered_note(count: int, one: str, many: str) -> None:
-    """Under a list: how many of its items are marked NOT_DELIVERED_MARK, and where to see why."""
-    if count:
-        them = "it" if count == 1 else "them"
+def not_delivered_note(count: int, one: str, many: str, ended: int = 0) -> None:
+    """Under a list: how many of its items are marked NOT_DELIVERED_MARK, and where to see why.
+    `ended` of them were refused because the journal is no longer shared with this account:
+    no retry sends those (NU30 F1), so their words are kept and they are dropped instead."""
+    if count > ended:
+        them = "it" if count - ended == 1 else "them"
         message(
-            f"{NOT_DELIVERED_MARK}: {plural(count, one, many)} the server refused for good "
-            f"(nobody else has {them} as shown): `tj set-aside list` says why; `tj set-aside "
-            f"retry` sends {them} again."
+            f"{NOT_DELIVERED_MARK}: {plural(count - ended, one, many)} the server refused for "
+            f"good (nobody else has {them} as shown): `tj set-aside list` says why; `tj "
+            f"set-aside retry` sends {them} again."
+        )
+    if ended:
+        them, their = ("it", "its") if ended == 1 else ("them", "their")
+        message(
+            f"{NOT_DELIVERED_MARK}: {plural(ended, one, many)} the server refused because the "
+            f"journal is no longer shared with you (nobody else has {them}): no retry can send "
+            f"{them}; keep {their} words with `tj set-aside list --json > refused.json`, then "
+            f"drop {them} with `tj set-aside drop ID`."
         )
 
 
@@ -378,17 +388,25 @@ async def clinical_items(client: Client, journals: Iterable[str]) -> list[str]:
 def warn_unverified_owners(owners: list[Unverified]) -> None:
     """Journals whose owner's fingerprint this device never compared: a server could have
     invented that owner, and every entry in them. While one of them is shared, the way out
-    is to compare the fingerprint; once every share of theirs ended (the owner may even be
-    erased, and `tj fingerprint OWNER` then fails), it is to keep or discard the copies,
-    with the exact `tj forget` command (NU19 C25: the advice could not be followed)."""
+    is to compare the fingerprint; once every share of theirs ended, it is still that while
+    their account exists (`tj fingerprint OWNER` and `tj verify` work on it: NU30 F5), or to
+    keep or discard the copies, with the exact `tj forget` command (NU19 C25: the owner may
+    be erased, and `tj fingerprint OWNER` then fails), the one `tj shared-with-me` names."""
     for owner, ended, items in owners:
+        compare = (
+            f"while {owner}'s account exists, you can still compare the fingerprint in person "
+            f"(`tj fingerprint {owner}`, then `tj verify {owner} FINGERPRINT`)"
+        )
+        said = (
+            f"Warning: you never compared {owner}'s fingerprint and every share of "
+            f"{owner}'s with you ended: the server could have made up the read-only copies "
+            "kept here"
+        )
         if ended and items:  # never a suggestion to discard them unread (NU20 C10)
             message(
-                f"Warning: you never compared {owner}'s fingerprint and every share of "
-                f"{owner}'s with you ended, so it can no longer be checked: the server could "
-                f"have made up the read-only copies kept here. They hold {and_list(items)}: "
-                "keep them, and keep them for your clinical records (`tj export --out DIR`) "
-                "before you decide anything about them."
+                f"{said}. They hold {and_list(items)}: keep them, and keep them for your "
+                "clinical records (`tj export --out DIR`) before you decide anything about "
+                f"them; {compare}."
             )
             continue
         if ended:
@@ -396,12 +414,7 @@ def warn_unverified_owners(owners: list[Unverified]) -> None:
                 f"`tj forget {shlex.quote(j.name)}{' --unlisted' if j.unlisted else ''}`"
                 for j in ended
             )
-            message(
-                f"Warning: you never compared {owner}'s fingerprint and every share of "
-                f"{owner}'s with you ended, so it can no longer be checked: the server could "
-                f"have made up the read-only copies kept here. Keep them knowing that, or "
-                f"discard them: {forget}."
-            )
+            message(f"{said}: {compare}, or discard them: {forget}.")
             continue
         message(
             f"Warning: you have not compared {owner}'s fingerprint, so the server could have "
@@ -716,6 +729,32 @@ def forget_advice(journal: str, unlisted: bool) -> str:
     return (
         f"Discard its copy from this device with `{command}` when you no longer need it "
         "(keep what you need first: `tj export --out DIR`)."
+    )
+
+
+async def ended_copy(client: Client, journal_name: str | None) -> Journal | None:
+    """The journal `journal_name` names when it is the read-only copy of a share that ended
+    (not one of this account's own journals gone from the server), else None."""
+    named = await client.journals.get(journal_name) if journal_name else None
+    if named is None or not named.share_ended or named.owner == client.username:
+        return None
+    return named
+
+
+def ended_copy_empty(journal: Journal) -> str:
+    """What an empty listing of the read-only copy of a share that ended says (NU30 F3): no
+    sync brings it anything, and the `tj forget` command that discards it in its state
+    (`forget_advice`)."""
+    command = f"`tj forget {shlex.quote(journal.name)}{' --unlisted' if journal.unlisted else ''}`"
+    if journal.unlisted:  # the server's word only
+        return (
+            f"{journal.name} holds no entries: it is no longer served to you (the share ended, "
+            "or the server is withholding it) and none reached this device before; once you "
+            f"know the share ended, {command} discards it."
+        )
+    return (
+        f"{journal.name} holds no entries: the share ended before any reached this device; "
+        f"{command} discards it."
     )
 
 

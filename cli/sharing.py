@@ -1087,7 +1087,9 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
     Whether the share ended is read from the owner's signed access, not from the server's
     list: a journal the server merely stopped listing is kept unless you pass --unlisted
     (the owner removed you: your device is not told in a signed way). Refused while the
-    journal has changes of this device not yet on the server.
+    journal has changes of this device not yet on the server: the error names the steps
+    (`tj sync`; for those the server refused for good, keep their words with `tj set-aside
+    list --json > refused.json`, then `tj set-aside drop ID`).
 
     \b
     Examples:
@@ -1394,20 +1396,19 @@ def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
     if click.get_current_context().invoked_subcommand is not None:
         return
 
-    async def work(client: Client) -> tuple[list[Note], str, list[str], list[str]]:
+    async def work(client: Client) -> tuple[list[Note], str, list[str], list[str], set[str]]:
         await synced_first(client)
         found = await client.notes.list(journal_name)
         elsewhere = await client.notes.earlier_shares_elsewhere(journal_name)
         forgot = await client.notes.earlier_shares_forgotten(journal_name) if elsewhere else []
-        return found, client.username, elsewhere, forgot
+        return found, client.username, elsewhere, forgot, await no_longer_shared(client)
 
-    found, me, elsewhere, forgot = home.run(work)
+    found, me, elsewhere, forgot, gone = home.run(work)
     output.show_rows(found, as_json, partial(notes_table, me=me), "No notes yet.")
     if not as_json:
+        refused = [n for n in found if not n.delivered and not n.withdrawal_refused and not n.late]
         output.not_delivered_note(
-            sum(not n.delivered and not n.withdrawal_refused and not n.late for n in found),
-            "note",
-            "notes",
+            len(refused), "note", "notes", ended=sum(n.id in gone for n in refused)
         )
         for n in found:
             if n.late:
@@ -1665,6 +1666,18 @@ def shared_end_text(share: SharedJournal) -> str:
     if share.expires_at is not None and share.expires_at <= datetime.now(UTC):
         return expiry_text(share.expires_at, expired=True)
     return "ended"
+
+
+async def no_longer_shared(client: Client) -> set[str]:
+    """The documents (hex ids) with a change set aside because their journal is no longer
+    shared with this account, by its owner's signed chain (`sync.refusal_words`): no retry
+    sends those (NU30 F1)."""
+    ended = {j.id for j in await client.journals.list() if j.share_ended}
+    return {
+        c.doc_id
+        for c in await client.set_aside()
+        if c.code == "forbidden" and c.journal_id in ended
+    }
 
 
 WITHDRAWAL_REFUSED_MARK = "[WITHDRAWAL REFUSED: text cleared here, still read there]"

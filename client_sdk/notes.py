@@ -12,6 +12,7 @@ from __future__ import annotations
 import builtins
 from dataclasses import replace
 
+from client_sdk import forgotten
 from client_sdk.context import Context
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, NotFound
@@ -197,9 +198,23 @@ class Notes:
             try:
                 return await self._context.document_of_kind(note_id, PROMPT)
             except NotFound:
-                raise NotFound(
-                    f"no note or prompt {note_id} on this device", subject="document"
-                ) from None
+                raise await self._not_here(note_id) from None
+
+    async def _not_here(self, note_id: str) -> NotFound:
+        """Why this device has no note `note_id` (NU30 F8): where it discarded a copy of a
+        journal shared with this account (`shares.forget`), the notes written in it went with
+        it, which no sync brings back (forgotten.py keeps no note's id, so which copy is not
+        known); otherwise it may not have synced it yet."""
+        store = self._context.store
+        discarded = forgotten.decode(await store.setting(forgotten.SETTING))
+        discarded |= forgotten.decode(await store.setting(forgotten.RETURNED))
+        if not discarded:
+            return NotFound(f"no note or prompt {note_id} on this device", subject="document")
+        return NotFound(
+            f"no note or prompt {note_id} on this device (`tj notes` lists those it holds): "
+            "one written in a copy of a shared journal discarded here with `tj forget` went "
+            "with that copy, and only that journal's owner can withdraw it now"
+        )
 
 
 def only_the_owner_can(

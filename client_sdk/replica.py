@@ -5176,16 +5176,22 @@ def check_may_write(journal: LocalJournal, kind: str, username: str = "YOUR-USER
                 f"journal {journal.name!r} is archived: unarchive it first", subject="archived"
             )
         return
+    # Who can change that, in words (NU30 F8): only the owner shares a journal again.
+    again = (
+        f": only {journal.owner_name} can share it with you again (with `tj share` on their device)"
+        if journal.owner_name and journal.owner_name != username
+        else ""
+    )
     if journal.role == REVOKED:
         raise AccessError(
             f"the share of journal {_shown(journal)!r} with this account ended, or the journal "
-            "was deleted: this device keeps a read-only copy of what it downloaded"
+            f"was deleted{again}; this device keeps a read-only copy of what it downloaded"
         )
     if 0 < journal.expires_at <= now_ms():  # the end date its owner signed (`_local`)
         raise AccessError(
             f"the share of journal {_shown(journal)!r} with this account ended on "
             f"{to_datetime(journal.expires_at):%Y-%m-%d %H:%M} UTC, the end date its owner "
-            "set: this device keeps a read-only copy of what it downloaded"
+            f"set{again}; this device keeps a read-only copy of what it downloaded"
         )
     if journal.role == "annotate":
         if kind in ANNOTATION_KINDS:

@@ -56,7 +56,7 @@ from client_sdk.replica import (
     stored_document,
     too_large_to_snapshot,
 )
-from client_sdk.store import LocalJournal, Peer
+from client_sdk.store import LocalJournal, Peer, SetAsideRow
 from client_sdk.undelivered import Undelivered
 
 NOTE = "note"
@@ -1685,12 +1685,11 @@ class Sharing:
                 )
             unsent = await self.store.unsent(journal_id)
             if unsent:
-                changes = "1 change" if unsent == 1 else f"{unsent} changes"
-                raise InvalidInput(
-                    f"{label!r} has {changes} of this device not yet on the server (waiting "
-                    "or set aside): forgetting the copy would lose them; sync first (tj sync), "
-                    "and export what the server refused (tj set-aside list --json)"
-                )
+                again = f"tj forget {shlex.quote(label)}" + (" --unlisted" if unlisted else "")
+                refused = [
+                    r for r in await self.store.set_aside() if r.record.journal_id == journal_id
+                ]
+                raise InvalidInput(unsent_words(label, unsent - len(refused), refused, again))
             if check_only:  # every check passed: what a confirmation may now ask about
                 return False
             return await self.replica.forget_copy(journal)
@@ -2519,6 +2518,36 @@ class Sharing:
             author != journal.owner_id,
             read_time(document.field("created_at")) or EPOCH,  # unreadable: as if absent
         )
+
+
+def unsent_words(label: str, waiting: int, refused: list[SetAsideRow], again: str) -> str:
+    """Why `forget` keeps the copy `label` (NU30 F1): `waiting` changes of this device still
+    in the outbox (a sync sends them or sets them aside), and those the server `refused` for
+    good (set aside), which only the user can let go: keep their words, drop them (one `tj
+    set-aside drop` per document), then run `again` (the forget command)."""
+    lose = "it" if waiting + len(refused) == 1 else "them"
+    if waiting:
+        changes = "1 change" if waiting == 1 else f"{waiting} changes"
+        also = f" and {len(refused)} the server refused for good (set aside)" if refused else ""
+        return (
+            f"{label!r} has {changes} of this device not yet on the server (waiting to be "
+            f"sent){also}: forgetting the copy would lose {lose}; sync first (tj sync), then "
+            f"run {again} again"
+        )
+    first: dict[bytes, bytes] = {}  # one drop per document: it drops all of its changes
+    for r in refused:
+        first.setdefault(r.record.doc_id or r.record.record_id, r.record.record_id)
+    drops = "; ".join(f"tj set-aside drop {i.hex()[:12]}" for i in list(first.values())[:3])
+    if len(first) > 3:
+        drops = "tj set-aside drop ID for each one in tj set-aside list"
+    changes = "1 change" if len(refused) == 1 else f"{len(refused)} changes"
+    their = "its" if lose == "it" else "their"
+    return (
+        f"{label!r} has {changes} of this device the server refused for good (set aside, not "
+        f"on the server): forgetting the copy would lose {lose}; keep {their} words (tj "
+        f"set-aside list --json > refused.json), then drop {lose} ({drops}), then run "
+        f"{again} again"
+    )
 
 
 def disclosed_fields(

@@ -20,7 +20,9 @@ import pytest
 
 from client_sdk import Client, InvalidInput, NotFound, hold_back, wire
 from client_sdk.replica import _archived, is_archived
-from client_sdk.store import STORE_FILE
+from client_sdk.sharing import unsent_words
+from client_sdk.store import STORE_FILE, SetAsideRow
+from client_sdk.sync import OutboxRecord
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, share_with
 from tests.conftest import ClientFactory, RunningServer
@@ -325,7 +327,11 @@ async def test_forget_refuses_a_journal_with_changes_not_yet_on_the_server(
     await tom.notes.add("ana/Personal", second, kind="note")  # not yet sent
     later = int(datetime.now().timestamp() * 1000) + 2 * DAY_MS
     monkeypatch.setattr("client_sdk.sharing.now_ms", lambda: later)
-    with pytest.raises(InvalidInput, match="1 change of this device not yet on the server"):
+    waiting = (
+        r"1 change of this device not yet on the server \(waiting to be sent\): forgetting "
+        r"the copy would lose it; sync first \(tj sync\), then run tj forget ana/Personal again"
+    )
+    with pytest.raises(InvalidInput, match=waiting):
         await tom.shares.forget("ana/Personal")
     assert traces(tom.home, journal, second)
     await tom.sync()  # the server's clock: the share is still on, the note is sent
@@ -460,3 +466,29 @@ async def test_a_share_granted_again_after_leaving_is_not_forgotten_without_leav
     assert [s.share_ended for s in await tom.shares.with_me()] == [False]
     with pytest.raises(InvalidInput, match="still active: leave it first"):
         await tom.shares.forget("ana/Personal")
+
+
+def test_the_forget_refusal_names_each_step_for_changes_waiting_and_set_aside() -> None:
+    """NU30 F1: what `forget` says for changes still waiting (a sync first) and for changes
+    the server refused for good (keep their words, one drop per document, forget again)."""
+
+    def refused(record: str, doc: str | None) -> SetAsideRow:
+        ids = (bytes.fromhex(record * 16), bytes.fromhex(doc * 16) if doc else None)
+        outbox = OutboxRecord(0, b"j" * 16, ids[0], 1, b"", ids[1])
+        return SetAsideRow(outbox, "Personal", "forbidden", "no longer shared", 0)
+
+    again = "tj forget ana/Personal --unlisted"
+    both = unsent_words("ana/Personal", 2, [refused("aa", "dd")], again)
+    assert both == (
+        "'ana/Personal' has 2 changes of this device not yet on the server (waiting to be "
+        "sent) and 1 the server refused for good (set aside): forgetting the copy would lose "
+        "them; sync first (tj sync), then run tj forget ana/Personal --unlisted again"
+    )
+    two_of_one_note_and_one_other = [refused("aa", "dd"), refused("bb", "dd"), refused("cc", None)]
+    aside = unsent_words("ana/Personal", 0, two_of_one_note_and_one_other, again)
+    assert aside == (
+        "'ana/Personal' has 3 changes of this device the server refused for good (set aside, "
+        "not on the server): forgetting the copy would lose them; keep their words (tj "
+        "set-aside list --json > refused.json), then drop them (tj set-aside drop "
+        f"{'aa' * 6}; tj set-aside drop {'cc' * 6}), then run {again} again"
+    )
