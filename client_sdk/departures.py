@@ -109,6 +109,14 @@ chain this device verified before the refresh with those of the chain it verifie
 the same membership (handle) on both sides; `Departure.was_role` / `role` and `was_until`
 / `until` say what changed. Never on the server's word, nor told of a new membership (that
 is "shared" or "shared again")."""
+RENEWED = "renewed"
+"""Told to the owner's other devices: one of its devices renewed a member's share whose
+signed end date had passed (NU30 #4): a `granted` entry of a new membership for an account
+whose previous membership an `ended` entry closed, or a `changed` entry signed after the
+membership's end date had passed; `role` and `until` (ms UTC, 0 none) are the terms given.
+Found in owner-signed entries this device verified for the first time, device-neutrally
+("from one of your devices"), as CHANGED is; never on the server's word. A first share of
+a journal is told to them as SHARED (with `owner` "")."""
 UNSHARED = "unshared"
 """Told to the owner: one of its devices ended the member's share (a signed `removed` entry
 without `because`: `client.shares.unshare`, `tj unshare`), found by another device of the
