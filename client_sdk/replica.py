@@ -3684,8 +3684,8 @@ class Replica:
             changes = [*changes, *(access.removed(h, because=access.NOT_SERVED) for h in vanished)]
             touched |= set(gone)
         expired = [
-            m for m in state.members.values() if m.ended(now) and m.account_id not in touched
-        ]
+            m for m in state.members.values() if m.ended(now) and m.handle not in touched
+        ]  # not one these changes renew or remove (`touched` holds handles)
         changes = [*changes, *(access.ended(m.handle) for m in expired)]
         changes = await self._limit_writes(journal_id, state, changes)
         signing_key = self.profile.secrets.signing_key
