@@ -863,7 +863,6 @@ async def test_both_sides_are_told_once_when_a_share_reaches_its_end_date(
     assert "Before the end date." in [e["body"] for e in await tom.json("list")]
 
 
-@pytest.mark.xfail(strict=True, reason="NU30 #4: not told to the owner's other devices yet")
 async def test_the_owners_other_device_is_told_once_of_a_share_given_and_renewed_there(
     ana: Device,
     tom: Device,

@@ -25,7 +25,6 @@ def utc(at: int) -> str:
     return datetime.fromtimestamp(at / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-@pytest.mark.xfail(strict=True, reason="NU30 #4: not told to the owner's other devices yet")
 async def test_a_lapsed_share_renewed_on_one_device_is_told_once_on_the_other(
     signup: ClientFactory,
     login: ClientFactory,
@@ -60,7 +59,6 @@ async def test_a_lapsed_share_renewed_on_one_device_is_told_once_on_the_other(
     assert (await phone.sync()).departures == []  # once
 
 
-@pytest.mark.xfail(strict=True, reason="NU30 #4: not told to the owner's other devices yet")
 async def test_a_share_ended_and_renewed_before_the_other_device_synced_is_told_renewed_alone(
     signup: ClientFactory,
     login: ClientFactory,
@@ -86,7 +84,6 @@ async def test_a_share_ended_and_renewed_before_the_other_device_synced_is_told_
     assert (await phone.sync()).departures == []
 
 
-@pytest.mark.xfail(strict=True, reason="NU30 #4: not told to the owner's other devices yet")
 async def test_new_terms_signed_after_the_end_date_passed_are_told_as_a_renewal(
     signup: ClientFactory,
     login: ClientFactory,
@@ -115,7 +112,6 @@ async def test_new_terms_signed_after_the_end_date_passed_are_told_as_a_renewal(
     assert (await phone.sync()).departures == []
 
 
-@pytest.mark.xfail(strict=True, reason="NU30 #4: not told to the owner's other devices yet")
 async def test_a_new_share_is_told_once_to_the_other_device_and_an_unshare_then_a_share_too(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
