@@ -664,6 +664,8 @@ def ended_text(d: Departure) -> str:
         return f"your share of {d.owner}'s {d.journal} ended ({when}): the server said you had left"
     if d.reason in (departures.NARROWED, departures.CHANGED):  # NU26 C5
         return d.describe(departure_time, end_of_share)
+    if d.reason in (departures.RENEWED, departures.SHARED) and not d.owner:  # NU30 #4
+        return d.describe(departure_time, end_of_share)
     if d.reason == departures.UNLISTED:
         return f"{d.owner}'s {d.journal} is no longer served to you ({when})"
     if d.reason == departures.RETURNED:
@@ -800,7 +802,7 @@ def departure_lines(report: SyncReport) -> list[str]:
             lines.append(f"Notice: {ended_text(d)}: you still read it, and add no more notes.")
         elif d.reason == departures.CHANGED and d.owner:  # NU26 C5
             lines.append(f"Notice: {ended_text(d)}: {terms_now(d)}")
-        elif d.reason == departures.CHANGED:  # from one of this account's devices
+        elif d.reason in departures.GIVEN and not d.owner:  # from one of this account's devices
             lines.append(f"Notice: {ended_text(d)} (`tj shares`).")
         elif d.reason == departures.UNSHARED and not d.owner:  # NU21 C4
             narrowed = (

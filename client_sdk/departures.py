@@ -36,7 +36,10 @@ its rotation's reply lost). Never from a server answer: a server that withholds 
 only delays the notice, and one that makes the member look gone makes none of these. A
 chain this device verifies for the first time (a new device) tells none of its past
 endings; a share the chain shows shared again (or narrowed to a field-level copy, or widened
-from one) by the time the sync reports is not told (Sharing.departures).
+from one) by the time the sync reports is not told (Sharing.departures). New terms, a share
+given anew and a lapsed share renewed by another device are told to them the same way
+("changed", "shared", "renewed": Replica._changed_elsewhere, NU26 C5, NU30 #4), while the
+chain still lists the member.
 
 What is told once is decided per membership (each grant the owner signs), never per journal
 (NU23 C6): a member who left a share on this device is not told of that share's end (they
@@ -90,7 +93,10 @@ SHARED = "shared"
 this device verified, the first time this device holds that journal (NU25 C4: a share made
 again was told, a first one was not); `at` is the grant's signed time. Not told on a device's
 first journal list (a login: what was shared before it is not news), nor on the server's
-word (a journal listed without such a grant)."""
+word (a journal listed without such a grant). With `owner` "", told to the owner's other
+devices: one of its devices shared the journal with `member` anew (a `granted` entry this
+device verified for the first time, not a renewal: RENEWED; NU30 #4), `role` and `until`
+the terms given."""
 RELISTED = "served again"
 """Told to a member: the server lists again a journal it had stopped listing (told
 UNLISTED, "no longer served") under the same membership, whose owner-signed terms did not
@@ -101,7 +107,7 @@ NARROWED = "narrowed"
 CHANGED = "changed"
 """Told to the owner's other devices: one of its devices gave a member new terms (a
 `changed` entry this device verified for the first time; NU26 C5), device-neutrally as
-UNSHARED is. Told to a member: the owner-signed chain gave this account's membership of the journal
+UNSHARED is (new terms signed after the end date had passed are RENEWED). Told to a member: the owner-signed chain gave this account's membership of the journal
 new terms (a `changed` entry) other than taking its right to annotate (NARROWED): the role
 became "annotate", or the end date was set, moved or lifted (NU26 C5: a role change read
 like nothing, or like a new share). Decided by comparing the membership's terms in the
@@ -109,10 +115,22 @@ chain this device verified before the refresh with those of the chain it verifie
 the same membership (handle) on both sides; `Departure.was_role` / `role` and `was_until`
 / `until` say what changed. Never on the server's word, nor told of a new membership (that
 is "shared" or "shared again")."""
+RENEWED = "renewed"
+"""Told to the owner's other devices: one of its devices renewed a member's share whose
+signed end date had passed (NU30 #4): a `granted` entry of a new membership for an account
+whose previous membership an `ended` entry closed, or a `changed` entry signed after the
+membership's end date had passed; `role` and `until` (ms UTC, 0 none) are the terms given.
+Found in owner-signed entries this device verified for the first time, device-neutrally
+("from one of your devices"), as CHANGED is; never on the server's word. A first share of
+a journal is told to them as SHARED (with `owner` "")."""
 UNSHARED = "unshared"
 """Told to the owner: one of its devices ended the member's share (a signed `removed` entry
 without `because`: `client.shares.unshare`, `tj unshare`), found by another device of the
 owner when it verified that entry (NU21 C4). Device-neutral: "from one of your devices"."""
+GIVEN = (CHANGED, RENEWED, SHARED)
+"""Reasons told to the owner's other devices (`owner` "") of a share given, renewed or
+given new terms: told only while the verified chain still lists the member (one ended
+since is told as ended)."""
 LEFT_WHOLE = (LEFT, UNKNOWN, DROPPED)
 """Reasons told to the owner that a member no longer reads a journal on the server's word
 (they left, or it did not say why): with them, a field-level copy of it this account still
@@ -163,7 +181,10 @@ class Departure:
     account's devices that verify that signed entry after it was made (NU21 C4); "end date"
     too is told to them when another device signed the `ended` entry, and "changed" when
     another device gave the member new terms (`was_role`/`role`, `was_until`/`until`, NU26
-    C5).
+    C5); "renewed" when another device renewed a share whose signed end date had passed (a
+    new membership after the `ended` one, or new terms signed after the end date), and
+    "shared" when it shared the journal anew (NU30 #4), both with the terms given (`role`,
+    `until`) and `at` the entry's signed time.
 
     Told to a member (`owner` set, `member` is this account): "end date" (the owner's
     signed end date passed by this device's clock), "removed" (the owner's signed chain no
@@ -224,7 +245,8 @@ class Departure:
     the owner-signed change, and `until` the one it has now; both None when it did not
     change (NU26 C5)."""
     until: int | None = None
-    """See `was_until`."""
+    """See `was_until`. Told to the owner's other devices with "renewed" or "shared": `role`
+    and `until` (0: no end date) are the terms given, `was_role` "" and `was_until` None."""
 
     @property
     def when(self) -> datetime | None:
@@ -252,6 +274,8 @@ class Departure:
         clock = clock or _utc
         if self.reason in (NARROWED, CHANGED):
             return self._terms_text(clock, ends or clock)
+        if self.reason in (RENEWED, SHARED) and not self.owner:
+            return self._given_text(clock, ends or clock)
         if self.reason == DROPPED:
             return self._dropped_text(clock, ends_copy)
         if self.reason == UNSHARED and not self.owner:
@@ -288,6 +312,23 @@ class Departure:
             "devices removed them from the journal's access and changed its key, so new "
             f"entries and safety flags no longer reach them{self._copy_kept(ends_copy)}"
         )
+
+    def _given_text(self, clock: Callable[[int], str], ends: Callable[[int], str]) -> str:
+        """RENEWED or SHARED told to the owner's other devices: "drsmith's share of Personal
+        was renewed from one of your devices (22:27): annotate until 2027-06-30 00:00 UTC",
+        "Personal was shared with drsmith from one of your devices (22:27): read, with no end
+        date" (NU30 #4)."""
+        when = clock(self.at)
+        terms = (
+            f"{self.role} until {ends(self.until)}"
+            if self.until
+            else f"{self.role}, with no end date"
+        )
+        if self.reason == RENEWED:
+            done = f"{self.member}'s share of {self.journal} was renewed"
+        else:
+            done = f"{self.journal} was shared with {self.member}"
+        return f"{done} from one of your devices ({when}): {terms}"
 
     def _unshared_text(self, clock: Callable[[int], str]) -> str:
         when = clock(self.at)

@@ -644,34 +644,41 @@ class Replica:
         known: dict[bytes, LocalJournal],
         now: int,
     ) -> list[departures.Departure]:
-        """New terms (a `changed` entry) that a device of this account gave a member of an
-        owned journal, found in owner-signed entries this device verified for the first
-        time on a chain it had verified before (`before`: each owned journal's members by
-        handle then), to tell once, device-neutrally ("from one of your devices", as
-        `_ended_elsewhere`): reason "changed" with the terms before and after (NU26 C5).
-        A chain verified for the first time (a new device) tells none; never from a server
-        answer."""
+        """Shares that a device of this account gave or renewed, or whose member it gave new
+        terms, in owned journals, found in owner-signed entries this device verified for the
+        first time on a chain it had verified before (`before`: each owned journal's members
+        by handle then), to tell once, device-neutrally ("from one of your devices", as
+        `_ended_elsewhere`): "changed" (a `changed` entry), with the terms before and after
+        (NU26 C5); "renewed" (NU30 #4) for a `changed` entry signed after the membership's
+        end date had passed, or a new membership after one an `ended` entry closed; "shared"
+        for another new membership (`_given_elsewhere`). A chain verified for the first time
+        (a new device) tells none; never from a server answer."""
         told = []
         for journal_id, members in before.items():
             state = self.chains.state(journal_id)
             local = known.get(journal_id)
             if state is None or local is None:
                 continue
-            for handle, old in members.items():
-                new = state.members.get(handle)
-                if new is None or new.who is None:
+            for handle, new in state.members.items():
+                if new.who is None:
                     continue
-                found = _new_terms(state, old, new, now)
-                if found is not None:
-                    told.append(
-                        replace(
-                            found,
-                            member=new.username,
-                            journal=local.name,
-                            journal_id=journal_id.hex(),
-                            reason=departures.CHANGED,
-                        )
+                old = members.get(handle)
+                found = (
+                    _new_terms(state, old, new, now)
+                    if old is not None
+                    else _given_elsewhere(state, members, new, now)
+                )
+                if found is None:
+                    continue
+                if old is not None and old.ended(found.at) and not new.ended(found.at):
+                    found = _renewal(found, new)  # signed once its end date had passed
+                elif old is not None:
+                    found = replace(found, reason=departures.CHANGED)
+                told.append(
+                    replace(
+                        found, member=new.username, journal=local.name, journal_id=journal_id.hex()
                     )
+                )
         return told
 
     def _ended_elsewhere(
@@ -3684,8 +3691,8 @@ class Replica:
             changes = [*changes, *(access.removed(h, because=access.NOT_SERVED) for h in vanished)]
             touched |= set(gone)
         expired = [
-            m for m in state.members.values() if m.ended(now) and m.account_id not in touched
-        ]
+            m for m in state.members.values() if m.ended(now) and m.handle not in touched
+        ]  # not one these changes renew or remove (`touched` holds handles)
         changes = [*changes, *(access.ended(m.handle) for m in expired)]
         changes = await self._limit_writes(journal_id, state, changes)
         signing_key = self.profile.secrets.signing_key
@@ -5318,6 +5325,38 @@ def _new_terms(
         role=roles[1],
         was_until=ends[0],
         until=ends[1],
+    )
+
+
+def _given_elsewhere(
+    state: AccessState, before: dict[bytes, access.Member], new: access.Member, now: int
+) -> departures.Departure:
+    """A membership (`new`) the verified chain holds that it did not hold before (`before`,
+    its members by handle then), told to the owner's other devices (`Replica
+    ._changed_elsewhere`): "renewed" when the account's previous membership had reached its
+    signed end date (an `ended` entry closed it, or it was a member before whose end date
+    had passed when the new one was granted), "shared" otherwise (a first share, or a new
+    membership after one removed); `role` and `until` the terms given, `at` the grant's
+    signed time."""
+    at = state.granted_at.get(new.handle) or now
+    handles = state.handles.get(new.account_id or b"", [])
+    earlier = handles[: handles.index(new.handle)] if new.handle in handles else []
+    previous = earlier[-1] if earlier else b""
+    found = departures.Departure("", "", "", departures.SHARED, at)
+    if previous in state.ended or (previous in before and before[previous].ended(at)):
+        return _renewal(found, new)
+    return replace(found, role=new.role, until=new.expires_at)
+
+
+def _renewal(found: departures.Departure, new: access.Member) -> departures.Departure:
+    """`found` told as a renewal (departures.RENEWED) to the terms of `new`."""
+    return replace(
+        found,
+        reason=departures.RENEWED,
+        was_role="",
+        role=new.role,
+        was_until=None,
+        until=new.expires_at,
     )
 
 

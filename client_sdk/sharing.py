@@ -1891,8 +1891,8 @@ class Sharing:
         told = [
             d
             for d in await self._not_briefs(now.told)
-            if d.owner or self._listed(d) == (d.reason == departures.CHANGED)
-        ]  # new terms of a member still listed; an end of one no longer listed
+            if d.owner or self._listed(d) == (d.reason in departures.GIVEN)
+        ]  # new terms or a share given to a member still listed; an end of one no longer
         return await self._narrowed(await self._with_sources(told))
 
     async def _narrowed(self, told: list[Departure]) -> list[Departure]:

@@ -863,6 +863,51 @@ async def test_both_sides_are_told_once_when_a_share_reaches_its_end_date(
     assert "Before the end date." in [e["body"] for e in await tom.json("list")]
 
 
+async def test_the_owners_other_device_is_told_once_of_a_share_given_and_renewed_there(
+    ana: Device,
+    tom: Device,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # NU30 #4: the phone's last word stayed "ended ...; renew with ..." after the laptop
+    # renewed the share ("nothing new"), and a new share was never told to it either.
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    await ana.ok("write", "Before the end date.")
+    await phone.ok("sync")
+    until = f"{datetime.now() + timedelta(days=1):%Y-%m-%d}"
+    await ana.ok(
+        "share", "Personal", "tom", "--full", "--role", "annotate", "--until", until,
+        "--fingerprint", tom.signup["fingerprint"],
+    )  # fmt: skip
+    [shared] = (await phone.json("sync"))["departures"]
+    assert (shared["member"], shared["owner"], shared["reason"], shared["role"]) == (
+        "tom",
+        "",
+        "shared",
+        "annotate",
+    )
+    assert (await phone.json("sync"))["departures"] == []  # once
+    move_clocks(live_server, monkeypatch, 3 * 24 * 3600 * 1000)
+    for device in (ana, phone):
+        told = await device.ok("sync")
+        assert "your share of Personal with tom ended" in told.stderr
+
+    later = f"{datetime.now() + timedelta(days=30):%Y-%m-%d}"
+    await ana.ok("share", "Personal", "tom", "--until", later)  # as in the finding
+    assert (await ana.ok("sync")).stdout.strip() == "nothing new"  # it said so itself
+    told = await phone.ok("sync")
+    assert told.stdout.strip() == "1 share change (below)"
+    renewed = (
+        rf"Notice: tom's share of Personal was renewed from one of your devices "
+        rf"\({NOTICE_TIME}\): annotate until {later} \(end of day\) \(`tj shares`\)\."
+    )
+    assert re.fullmatch(renewed, " ".join(told.stderr.split())), told.stderr
+    again = await phone.ok("sync")
+    assert again.stdout.strip() == "nothing new" and "tom" not in again.stderr
+
+
 async def test_the_therapist_is_told_once_when_the_client_unshares(
     ana: Device, tom: Device
 ) -> None:

@@ -248,7 +248,12 @@ async def test_a_removal_whose_reply_was_lost_is_still_told_without_a_reason(
     del hostile.replies["/v1/journals/rotate"]
     report = await ana.sync()
     assert chain_members(ana, journal) == {"carol"}
-    assert timeless(report.departures) == [left(journal, departures.UNKNOWN)]
+    # The share with carol, verified now, is told as made "from one of your devices" (true
+    # of this one, whose call failed: NU30 #4), after the removal it went with.
+    assert timeless(report.departures) == [
+        left(journal, departures.UNKNOWN),
+        Departure("carol", "Personal", journal.hex(), departures.SHARED, role="read", until=0),
+    ]
     assert str(report.departures[0]).startswith(
         f"{THERAPIST} no longer reads Personal ({utc(report.departures[0].at)}): the server no "
         "longer serves them and did not say why; this device removed them"

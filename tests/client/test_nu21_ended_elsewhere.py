@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from client_sdk import INSECURE_TEST_COST, Client, NetworkError, wire
-from client_sdk.departures import EXPIRED, UNSHARED, Departure
+from client_sdk.departures import EXPIRED, SHARED, UNSHARED, Departure
 from client_sdk.errors import NotFound
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, share_with
@@ -59,6 +59,7 @@ async def test_the_other_device_is_told_once_and_the_device_that_unshared_is_not
 async def test_a_share_ended_and_granted_again_before_the_other_device_syncs_is_not_told(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
+    """Not told as ended: told once as the share given again, with its terms (NU30 #4)."""
     ana = await signup("ana")
     tom = await signup("tom")
     await share_with(ana, tom)
@@ -67,7 +68,8 @@ async def test_a_share_ended_and_granted_again_before_the_other_device_syncs_is_
     await ana.sync()
     await phone.shares.revoke("Personal", "tom")
     await share_with(phone, tom, role="annotate")
-    assert [(await ana.sync()).departures for _ in range(2)] == [[], []]
+    told = [[(d.member, d.reason, d.role) for d in (await ana.sync()).departures] for _ in "12"]
+    assert told == [[("tom", SHARED, "annotate")], []]
     [share] = await ana.shares.list()
     assert (share.member, share.role) == ("tom", "annotate")
 
@@ -231,7 +233,8 @@ async def test_a_copy_replaced_on_another_device_is_not_told_as_ended(
 ) -> None:
     """tom reads the moods of Personal through a copy; the phone gives him other fields (a
     new copy: the old one ends) or the whole journal. He still reads Personal: the laptop is
-    told no end."""
+    told no end; the whole journal shared is told as a share given (NU30 #4), a new copy (a
+    journal this device did not have) is not."""
     ana = await signup("ana")
     tom = await signup("tom")
     await ana.entries.write("Personal", "Copied.", mood=4)
@@ -243,7 +246,8 @@ async def test_a_copy_replaced_on_another_device_is_not_told_as_ended(
         await share_with(phone, tom, only=["mood", "tags"])
     else:
         await share_with(phone, tom, full=True)
-    assert [(await ana.sync()).departures for _ in range(2)] == [[], []]
+    told = [[(d.member, d.reason) for d in (await ana.sync()).departures] for _ in "12"]
+    assert told == ([[], []] if change == "other fields" else [[("tom", SHARED)], []])
 
 
 async def test_the_device_told_already_ended_by_its_own_unshare_is_not_told_again(
