@@ -92,6 +92,9 @@ class Document:
         """The update this instance holds alone (the only one applied, nothing changed here):
         its whole state, returned by `state()` without encoding it again (issue 10)."""
         self._unbuilt: bytes | None = None
+        self._removal_read: tuple[Any, Any] | None = None
+        """The fields `deleted` and `trashed_at` as last read (`removal_fields`), until the
+        document changes: a pull asks for them twice or more per record (issue 10)."""
         """The update that created this document, encoded without pycrdt (`change` of a new
         document): applied to the pycrdt document when it is first made (`_doc`)."""
 
@@ -139,6 +142,7 @@ class Document:
         self._sole = bytes(sole) if sole is not None else None
 
     def _apply_to_doc(self, update: bytes) -> None:
+        self._removal_read = None
         try:
             self._doc.apply_update(update)
         except Exception:  # pycrdt raises a bare Exception subclass on malformed updates
@@ -269,6 +273,13 @@ class Document:
             fields = self._fields
             return tuple(fields[name] if name in fields else None for name in names)
 
+    def removal_fields(self) -> tuple[Any, Any]:
+        """`fields_of("deleted", "trashed_at")` (what `removal` reads), read once until the
+        document changes (every change and update applied here forgets it)."""
+        if self._removal_read is None:
+            self._removal_read = self.fields_of("deleted", "trashed_at")
+        return self._removal_read
+
     def field_values(self) -> dict[str, Any]:
         """Every field of the map `fields` as plain values, read in one transaction (reading
         many fields one by one costs a transaction each)."""
@@ -311,6 +322,7 @@ class Document:
         # A fresh instance (nothing applied, nothing changed) is empty: its update is its
         # whole state, encoded without a state vector to diff against (issue 10).
         fresh = not (self._merged or self._changed)
+        self._removal_read = None
         if (
             fresh
             and self._built is None
@@ -394,6 +406,7 @@ class Document:
             fresh: Doc[Any] = Doc()
             fresh.apply_update(self._doc.get_update())
             self._built, self._fields_map, self._written = fresh, None, 0
+            self._removal_read = None
 
 
 def state_clocks(state_vector: bytes) -> dict[int, int]:
@@ -1207,6 +1220,7 @@ def carry_twin_edits(document: Document, before: bytes, name: str = "body") -> b
     size = len(units) // 2
     gone: set[int] = set()
     added: dict[int, list[str]] = {}
+    document._removal_read = None  # edited here, outside `change` (a text only, but still)
     with document._doc.transaction():
         sequence = document._doc.get(name, type=Text)
 
@@ -1279,7 +1293,7 @@ def removal(document: Document) -> str:
     or "" (it is not): `sync.DELETED`, `sync.TRASHED` (NU24 C7). Its field `deleted` is
     true, else its field `trashed_at` is set (not None), else neither (both read at once:
     `Document.fields_of`)."""
-    deleted, trashed_at = document.fields_of("deleted", "trashed_at")
+    deleted, trashed_at = document.removal_fields()
     if deleted is True:
         return "deleted"
     return "trashed" if trashed_at is not None else ""

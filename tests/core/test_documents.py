@@ -780,3 +780,23 @@ def test_a_new_entry_is_written_without_making_a_pycrdt_document() -> None:
     assert 0 <= document.client_id < 2**53
     assert entry_view(document) == view
     assert entry_view(Document.from_state(DOC_ID, ENTRY, update)) == view
+
+
+def test_how_a_document_is_removed_is_read_again_after_every_change_and_update() -> None:
+    """`removal` reads the fields `deleted` and `trashed_at` once until the document changes
+    (a pull asks twice a record, issue 10): a change here and an update from elsewhere are
+    both seen at the next call."""
+    first, second = two_copies("text")
+    assert removal(first) == removal(second) == ""
+    update = trash_entry_update(first, 10)
+    assert removal(first) == "trashed"
+    second.apply(update)
+    assert removal(second) == "trashed"
+    update = restore_entry_update(second, 20)
+    assert removal(second) == ""
+    first.apply(update)
+    assert removal(first) == ""
+    update = delete_entry_update(first, 30)
+    assert removal(first) == "deleted"
+    second.apply(update)
+    assert removal(second) == "deleted" and removed(second)
