@@ -90,11 +90,13 @@ class Database:
             raise ClientClosed(self.closed_because)
         if self._last is not None and not self._last.done():
             return await self.run_in_thread(fn)  # after the worker's calls, in order
+        if self._path is None:
+            return fn(self._connection)
+        self._catch_up_if_due()
         try:
             return fn(self._connection)
         finally:
-            if self._path is not None:
-                self._checkpoint_if_due()
+            self._checkpoint_if_due()
 
     async def run_in_thread(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """`fn(connection)` in the worker thread, leaving the loop free meanwhile."""
@@ -118,34 +120,46 @@ class Database:
         self._changes_at_checkpoint = self._connection.total_changes
         self._path = path
 
-    def _checkpoint_if_due(self) -> None:
-        """After a call on the loop's thread, outside a transaction (at a commit, not in the
-        middle of one): once a background checkpoint finished, the catch-up; else start one
-        when CHECKPOINT_CHANGES rows were changed since the last one started (none runs, none
-        is paused)."""
-        connection = self._connection
-        if (
+    def _checkpoints_now(self) -> bool:
+        """Whether a checkpoint may start or catch up now: on, not paused, not closed, and
+        outside a transaction (before a write's BEGIN or after its COMMIT, never inside)."""
+        return not (
             self._closed
             or self._checkpoints_paused
             or self._checkpointer is None
-            or connection.in_transaction
-        ):
-            return
+            or self._connection.in_transaction
+        )
+
+    def _catch_up_if_due(self) -> None:
+        """Before a call on the loop's thread: once the background checkpoint finished, the
+        catch-up (`_catch_up`). Made before the call, not after the commit that follows, so
+        that what it copies is only what was committed while the background one ran: nothing
+        (and no fsync) when no write came meanwhile, as when a sync waits on the server."""
         checkpoint = self._checkpoint
-        if checkpoint is not None:
-            if checkpoint.done():
-                self._checkpoint = None
-                self._catch_up(connection)
-            return
-        if connection.total_changes - self._changes_at_checkpoint >= CHECKPOINT_CHANGES:
+        if checkpoint is not None and checkpoint.done() and self._checkpoints_now():
+            self._checkpoint = None
+            self._catch_up(self._connection)
+
+    def _checkpoint_if_due(self) -> None:
+        """After a call on the loop's thread (at a commit, not in the middle of a
+        transaction): start a background checkpoint when CHECKPOINT_CHANGES rows were changed
+        since the last one started, if none runs or waits for its catch-up."""
+        connection = self._connection
+        if (
+            self._checkpoint is None
+            and self._checkpoints_now()  # first: after close's call, the connection is closed
+            and connection.total_changes - self._changes_at_checkpoint >= CHECKPOINT_CHANGES
+        ):
             self._changes_at_checkpoint = connection.total_changes
+            assert self._checkpointer is not None  # `_checkpoints_now`
             self._checkpoint = self._checkpointer.submit(self._checkpoint_now)
 
     @staticmethod
     def _catch_up(connection: sqlite3.Connection) -> None:
         """The pages committed while the background checkpoint ran, checkpointed on this
-        connection (a few, where the background one copied the many): with the whole log in
-        the database file, the next write starts the log again from its beginning. Without
+        connection (a few, where the background one copied the many; none, without an fsync,
+        when nothing was committed meanwhile): with the whole log in the database file, the
+        next write starts the log again from its beginning. Without
         it, a log written to while every checkpoint runs would never start again and would
         grow by all that is written (SQLite restarts a log only once every page of it was
         checkpointed)."""
