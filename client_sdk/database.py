@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import pathlib
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -118,7 +119,8 @@ class Database:
         await self.execute("PRAGMA wal_autocheckpoint=0")
         self._checkpointer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tj-ckpt")
         self._changes_at_checkpoint = self._connection.total_changes
-        self._path = path
+        # The file itself, wherever the process's working directory goes meanwhile.
+        self._path = pathlib.Path(path).resolve().as_uri() + "?mode=rw"
 
     def _checkpoints_now(self) -> bool:
         """Whether a checkpoint may start or catch up now: on, not paused, not closed, and
@@ -175,8 +177,8 @@ class Database:
         try:
             if self._checkpointing is None:
                 assert self._path is not None
-                self._checkpointing = sqlite3.connect(
-                    self._path, isolation_level=None, check_same_thread=False
+                self._checkpointing = sqlite3.connect(  # never creates a file (mode=rw)
+                    self._path, isolation_level=None, check_same_thread=False, uri=True
                 )
                 self._checkpointing.execute("PRAGMA synchronous=NORMAL")
             self._checkpointing.execute("PRAGMA wal_checkpoint(PASSIVE)").close()

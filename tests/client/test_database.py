@@ -141,3 +141,22 @@ async def test_no_background_checkpoint_runs_while_paused(
     await asyncio.sleep(0.05)
     assert started == [1]
     await db.close()
+
+
+async def test_the_background_checkpoint_opens_the_store_file_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checkpoint connection opens the file the store's connection opened (by its
+    absolute path, as a URI: spaces and letters outside ASCII included), also after the
+    process changed its working directory, and never creates a file."""
+    folder = tmp_path / "a home ü%#"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    db = await _wal_database(Path("s.db"))
+    await _insert(db, 50)
+    size = (folder / "s.db").stat().st_size
+    monkeypatch.chdir(tmp_path)
+    db._checkpoint_now()  # here, on this thread: what the checkpoint thread runs
+    assert (folder / "s.db").stat().st_size > size + 50 * 2000  # the rows are in the file now
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a home ü%#"]
+    await db.close()
