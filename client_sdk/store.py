@@ -394,6 +394,9 @@ class Store:
             # WAL + NORMAL: a committed write survives the app crashing; only a power cut may
             # lose the last moments, which FULL would cost an fsync per keystroke-sized edit.
             await connection.execute("PRAGMA synchronous=NORMAL")
+            # Checkpoints of the log in a thread of their own, not in the COMMIT of a write
+            # on the loop's thread (database.py; issue 10).
+            await connection.checkpoint_in_background(str(path))
             await connection.executescript(SCHEMA)
             await _add_missing_columns(connection)
             await connection.executescript(CHANGES)
@@ -437,7 +440,7 @@ class Store:
         TRUNCATE). Takes as long as copying the store once. Returns False when another
         connection (another `tj` on this profile) kept it from finishing: the rows are gone
         all the same, their bytes are overwritten at a later scrub or as pages are reused."""
-        async with self._lock:
+        async with self._lock, self._db.checkpoints_paused():  # the log busy with none of ours
             try:
                 await self._db.execute("VACUUM")
                 rows = await self._db.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")

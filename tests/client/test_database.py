@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from client_sdk import database
 from client_sdk.database import Database
 from client_sdk.errors import ClientClosed
 
@@ -58,3 +59,104 @@ async def test_a_call_runs_even_if_its_caller_is_cancelled(tmp_path: Path) -> No
     await db.close()
     with pytest.raises(ClientClosed, match="closed"):
         await db.run(lambda connection: None)
+
+
+async def _wal_database(path: Path) -> Database:
+    db = await Database.connect(str(path))
+    await db.execute("PRAGMA journal_mode=WAL")
+    await db.execute("PRAGMA synchronous=NORMAL")
+    await db.checkpoint_in_background(str(path))
+    await db.execute("CREATE TABLE t (x BLOB)")
+    return db
+
+
+async def _insert(db: Database, rows: int) -> None:
+    def insert(connection: sqlite3.Connection) -> None:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.executemany("INSERT INTO t VALUES (?)", [(bytes(2000),)] * rows)
+        connection.execute("COMMIT")
+
+    await db.run(insert)
+
+
+async def test_log_checkpoints_run_in_their_own_thread_and_the_log_starts_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10: no automatic checkpoint in a COMMIT on the loop's thread; a background one
+    after CHECKPOINT_CHANGES rows, then the catch-up, so the log starts again from its
+    beginning and stays as small as the rows written between checkpoints, not all of them,
+    though a write commits while every background checkpoint is finishing."""
+    monkeypatch.setattr(database, "CHECKPOINT_CHANGES", 20)
+    threads: list[str] = []
+    written, finished = threading.Event(), threading.Event()
+    checkpoint_now = Database._checkpoint_now
+
+    def recorded(self: Database) -> None:
+        threads.append(threading.current_thread().name)
+        checkpoint_now(self)
+        written.clear()
+        # a write commits before this checkpoint is done (until the test stops writing)
+        while not written.wait(0.01):
+            if finished.is_set():
+                return
+
+    monkeypatch.setattr(Database, "_checkpoint_now", recorded)
+    path = tmp_path / "s.db"
+    db = await _wal_database(path)
+    assert await db.execute_fetchall("PRAGMA wal_autocheckpoint") == [(0,)]
+    sizes = []
+    for _ in range(200):
+        await _insert(db, 5)
+        written.set()
+        await asyncio.sleep(0.001)
+        sizes.append(Path(f"{path}-wal").stat().st_size)
+    finished.set()
+    assert threads and threading.main_thread().name not in threads
+    # 1,000 rows of 2 KB (over 2 MB of log) were written; the log holds a checkpoint's worth
+    assert max(sizes) < 500_000
+    assert path.stat().st_size > 1_000_000  # checkpointed into the database file meanwhile
+    await db.close()
+    assert not Path(f"{path}-wal").exists()  # the last connection closed removed the log
+    again = await Database.connect(str(path))
+    assert await again.execute_fetchall("SELECT count(*) FROM t") == [(1000,)]
+    await again.close()
+
+
+async def test_no_background_checkpoint_runs_while_paused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`checkpoints_paused` (Store.scrub's own TRUNCATE checkpoint must not find the log busy
+    with one of this process's): none starts inside, however much is written."""
+    monkeypatch.setattr(database, "CHECKPOINT_CHANGES", 5)
+    started: list[int] = []
+    monkeypatch.setattr(Database, "_checkpoint_now", lambda self: started.append(1))
+    db = await _wal_database(tmp_path / "s.db")
+    async with db.checkpoints_paused():
+        for _ in range(10):
+            await _insert(db, 5)
+        assert started == []
+        rows = await db.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+        assert rows[0][0] == 0  # not busy
+    await _insert(db, 5)
+    await asyncio.sleep(0.05)
+    assert started == [1]
+    await db.close()
+
+
+async def test_the_background_checkpoint_opens_the_store_file_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checkpoint connection opens the file the store's connection opened (by its
+    absolute path, as a URI: spaces and letters outside ASCII included), also after the
+    process changed its working directory, and never creates a file."""
+    folder = tmp_path / "a home ü%#"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    db = await _wal_database(Path("s.db"))
+    await _insert(db, 50)
+    size = (folder / "s.db").stat().st_size
+    monkeypatch.chdir(tmp_path)
+    db._checkpoint_now()  # here, on this thread: what the checkpoint thread runs
+    assert (folder / "s.db").stat().st_size > size + 50 * 2000  # the rows are in the file now
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a home ü%#"]
+    await db.close()

@@ -34,6 +34,7 @@ from client_sdk.documents import (
 )
 from client_sdk.errors import IntegrityError, InvalidInput
 from client_sdk.twin_inserts import twin_deletes
+from client_sdk.yjs_binary import new_document_update
 
 DOC_ID = b"\x05" * 16
 # Text from every plane: accents, CJK, emoji (4 bytes in UTF-8), combining marks.
@@ -720,3 +721,82 @@ def test_fields_read_at_once_are_the_fields_read_one_by_one(
     )
     assert removal(document) == expected
     assert removed(document) is (expected != "")
+
+
+# --- a new document encoded without pycrdt (issue 10) ---------------------------------------
+
+plain_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | unicode_text
+    | st.integers(min_value=-(2**60), max_value=2**60)
+    | st.sampled_from([0, 1, 2**24, 2**24 + 1, 2**31, 2**53 - 1, -(2**53) + 1, 1_764_633_600_000])
+    | st.floats(allow_nan=False),
+    lambda items: st.lists(items, max_size=3) | st.tuples(items),
+    max_leaves=6,
+)
+long_text = st.text(alphabet="ab é中😀\n", min_size=5_000, max_size=30_000)
+
+
+@given(
+    client_id=st.integers(min_value=0, max_value=2**53 - 1),
+    fields=st.dictionaries(
+        st.sampled_from(["title", "mood", "tags", "created_at", "deleted", "x", "é"]),
+        plain_values,
+        max_size=7,
+    ),
+    texts=st.dictionaries(
+        st.sampled_from(["body", "notes", "fields"]), unicode_text | long_text, max_size=2
+    ),
+)
+def test_a_new_document_is_encoded_byte_for_byte_as_pycrdt_encodes_it(
+    client_id: int, fields: dict[str, object], texts: dict[str, str]
+) -> None:
+    """`Document.change` of a new document writes its update without pycrdt where it can
+    (`yjs_binary.new_document_update`): the same bytes as pycrdt writes, and afterwards the
+    same document (read back, its state, and the update of a later change)."""
+    fast = Document(DOC_ID, ENTRY, client_id=client_id)
+    slow = Document(DOC_ID, ENTRY, client_id=client_id)
+    assert slow.client_id == client_id  # its pycrdt document made: pycrdt writes the change
+    update = fast.change(fields=fields, texts=texts)
+    encoded_here = new_document_update(client_id, fields, texts) is not None
+    assert (fast._built is None) == encoded_here  # else pycrdt wrote it (a float, say)
+    assert update == slow.change(fields=fields, texts=texts)
+    assert fast.state() == slow.state() == update
+    assert fast.field_values() == slow.field_values()
+    assert {name: fast.text(name) for name in texts} == {name: slow.text(name) for name in texts}
+    later = {"fields": {"title": "later"}, "texts": {"body": "a later body"}}
+    assert fast.change(**later) == slow.change(**later)  # type: ignore[arg-type]
+    assert fast.state() == slow.state()
+
+
+def test_a_new_entry_is_written_without_making_a_pycrdt_document() -> None:
+    """The write path of every entry (`new_entry`) encodes its update itself, under a random
+    client id below 2**53 drawn for the instance, and makes the pycrdt document only when the
+    entry is read or changed again."""
+    document = Document(DOC_ID, ENTRY)
+    update, view = new_entry(document, EntryFields(title="T", body="b", mood=4, tags=("x",)), 5)
+    assert document._built is None
+    assert 0 <= document.client_id < 2**53
+    assert entry_view(document) == view
+    assert entry_view(Document.from_state(DOC_ID, ENTRY, update)) == view
+
+
+def test_how_a_document_is_removed_is_read_again_after_every_change_and_update() -> None:
+    """`removal` reads the fields `deleted` and `trashed_at` once until the document changes
+    (a pull asks twice a record, issue 10): a change here and an update from elsewhere are
+    both seen at the next call."""
+    first, second = two_copies("text")
+    assert removal(first) == removal(second) == ""
+    update = trash_entry_update(first, 10)
+    assert removal(first) == "trashed"
+    second.apply(update)
+    assert removal(second) == "trashed"
+    update = restore_entry_update(second, 20)
+    assert removal(second) == ""
+    first.apply(update)
+    assert removal(first) == ""
+    update = delete_entry_update(first, 30)
+    assert removal(first) == "deleted"
+    second.apply(update)
+    assert removal(second) == "deleted" and removed(second)

@@ -137,3 +137,60 @@ async def test_an_async_generator_is_checked_when_called_and_handed_back_as_is()
     assert await anext(stream) == "ok"
     await stream.aclose()  # its own cleanup runs at once
     assert closed == [True]
+
+
+def _signatures() -> list[inspect.Signature]:
+    P = inspect.Parameter
+
+    def sig(*params: tuple[str, inspect._ParameterKind, object]) -> inspect.Signature:
+        return inspect.Signature([P(name, kind, default=default) for name, kind, default in params])
+
+    empty = P.empty
+    return [
+        sig(("self", P.POSITIONAL_OR_KEYWORD, empty), ("journal", P.POSITIONAL_OR_KEYWORD, empty),
+            ("body", P.POSITIONAL_OR_KEYWORD, empty), ("title", P.KEYWORD_ONLY, None),
+            ("mood", P.KEYWORD_ONLY, None)),
+        sig(("a", P.POSITIONAL_ONLY, empty), ("b", P.POSITIONAL_OR_KEYWORD, 1),
+            ("c", P.KEYWORD_ONLY, empty)),
+        sig(("a", P.POSITIONAL_OR_KEYWORD, empty), ("rest", P.VAR_POSITIONAL, empty),
+            ("more", P.VAR_KEYWORD, empty)),
+        sig(),
+    ]  # fmt: skip
+
+
+CALLS: list[tuple[tuple[object, ...], dict[str, object]]] = [
+    ((), {}),
+    ((1,), {}),
+    ((1, 2), {}),
+    ((1, 2, 3), {}),
+    ((1, 2, 3, 4), {}),
+    ((1, 2), {"c": 3}),
+    ((1,), {"b": 2, "c": 3}),
+    ((), {"a": 1, "b": 2, "c": 3}),
+    ((1, 2), {"b": 3, "c": 3}),
+    ((1, 2, 3), {"title": "t", "mood": 4}),
+    ((1, 2, 3), {"mood": 4}),
+    ((1, 2), {"body": "x", "title": None}),
+    ((1, 2, 3), {"body": "again"}),
+    ((1, 2, 3), {"other": 1}),
+    ((), {"self": 1, "journal": None, "body": "x"}),
+    ((1,), {"more": 1, "a": 2}),
+]
+
+
+@pytest.mark.parametrize("signature", _signatures())
+@pytest.mark.parametrize(("args", "kwargs"), CALLS)
+def test_arguments_are_bound_as_signature_bind_binds_them(
+    signature: inspect.Signature, args: tuple[object, ...], kwargs: dict[str, object]
+) -> None:
+    """The check binds a call's arguments without `inspect` where it can (issue 10): the
+    same names and values as `Signature.bind`, and None where it raises TypeError."""
+    from client_sdk.inputs import _binder
+
+    try:
+        expected_arguments: dict[str, object] | None = dict(
+            signature.bind(*args, **kwargs).arguments
+        )
+    except TypeError:
+        expected_arguments = None
+    assert _binder(signature)(args, dict(kwargs)) == expected_arguments
