@@ -10,7 +10,6 @@ another. This module is pure: no I/O, no clock.
 from __future__ import annotations
 
 import enum
-import hashlib
 import unicodedata
 from dataclasses import dataclass
 
@@ -153,10 +152,8 @@ def derive_subkey(root: bytes, context: Context) -> bytes:
 
 
 def hash32(data: bytes) -> bytes:
-    """Unkeyed BLAKE2b-256, used for fingerprints and envelope digests. Python's hashlib
-    computes it (the same function as libsodium's crypto_generichash, RFC 7693, in a tenth of
-    PyNaCl's time a call: a push and a pull hash every record, issue 10)."""
-    return hashlib.blake2b(data, digest_size=32).digest()
+    """Unkeyed BLAKE2b-256, used for fingerprints and envelope digests."""
+    return nacl.hash.blake2b(data, digest_size=32, encoder=nacl.encoding.RawEncoder)
 
 
 def frame(*parts: bytes) -> bytes:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import hashlib
 import hmac
 from dataclasses import dataclass
 
@@ -480,12 +479,12 @@ DOC_ID_NONCE_BYTES = 8
 
 
 def _document_tag(creator: bytes, nonce: bytes) -> bytes:
-    """BLAKE2b (RFC 7693) with the personalisation DOCUMENT_ID, as libsodium's
-    crypto_generichash_blake2b_salt_personal computes it, by Python's hashlib (in a tenth of
-    PyNaCl's time a call: every write and every pulled record computes one, issue 10)."""
-    return hashlib.blake2b(
-        creator + nonce, digest_size=16 - DOC_ID_NONCE_BYTES, person=Context.DOCUMENT_ID.value
-    ).digest()
+    return nacl.hash.blake2b(
+        creator + nonce,
+        digest_size=16 - DOC_ID_NONCE_BYTES,
+        person=Context.DOCUMENT_ID.value,
+        encoder=nacl.encoding.RawEncoder,
+    )
 
 
 def new_doc_id(creator: bytes) -> bytes:

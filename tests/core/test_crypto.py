@@ -21,24 +21,6 @@ def flip_byte(data: bytes, index: int) -> bytes:
     return data[:index] + bytes([data[index] ^ 0x01]) + data[index + 1 :]
 
 
-# --- BLAKE2b ---------------------------------------------------------------------------------
-
-
-@given(data=st.binary(max_size=600))
-def test_hashes_computed_by_hashlib_are_libsodiums(data: bytes) -> None:
-    """hash32 and document ids are computed by Python's hashlib (issue 10): the same bytes as
-    libsodium's BLAKE2b (PyNaCl), which computed them before and other devices may still use."""
-    import nacl.encoding
-    import nacl.hash
-
-    raw = nacl.encoding.RawEncoder
-    assert crypto.hash32(data) == nacl.hash.blake2b(data, digest_size=32, encoder=raw)
-    creator, nonce = data[:16], data[16:24]
-    assert keys._document_tag(creator, nonce) == nacl.hash.blake2b(
-        creator + nonce, digest_size=8, person=Context.DOCUMENT_ID.value, encoder=raw
-    )
-
-
 # --- AEAD ------------------------------------------------------------------------------------
 
 
