@@ -92,11 +92,11 @@ class Document:
         """The update this instance holds alone (the only one applied, nothing changed here):
         its whole state, returned by `state()` without encoding it again (issue 10)."""
         self._unbuilt: bytes | None = None
+        """The update that created this document, encoded without pycrdt (`change` of a new
+        document): applied to the pycrdt document when it is first made (`_doc`)."""
         self._removal_read: tuple[Any, Any] | None = None
         """The fields `deleted` and `trashed_at` as last read (`removal_fields`), until the
         document changes: a pull asks for them twice or more per record (issue 10)."""
-        """The update that created this document, encoded without pycrdt (`change` of a new
-        document): applied to the pycrdt document when it is first made (`_doc`)."""
 
     @property
     def _doc(self) -> Doc[Any]:

@@ -65,16 +65,18 @@ def _any(value: object) -> bytes | None:
     """`value` in lib0's `writeAny` encoding, as pycrdt (yrs) writes a Python value it holds
     in a map: None (null), a bool, a str, a whole number of magnitude below 2**53 (a float
     when pycrdt stores it: as float32 where that is exact, else float64), or a list or tuple
-    of such values (an array). None for anything else (left to pycrdt)."""
+    of such values (an array). None for anything else (left to pycrdt), subclasses included:
+    pycrdt reads a subclass's own characters, digits or items, where Python code here would
+    call its `encode`, `__float__` or `__iter__` (rev-perf11 F5)."""
     if value is None:
         return b"\x7e"
     if value is True:
         return b"\x78"
     if value is False:
         return b"\x79"
-    if isinstance(value, str):
+    if type(value) is str:
         return b"\x77" + _var_string(value)
-    if isinstance(value, int):
+    if type(value) is int:
         if not -_SAFE_INTEGER < value < _SAFE_INTEGER:
             return None
         number = float(value)
@@ -85,7 +87,7 @@ def _any(value: object) -> bytes | None:
         if single and struct.unpack(">f", single)[0] == number:
             return b"\x7c" + single
         return b"\x7b" + struct.pack(">d", number)
-    if isinstance(value, (list, tuple)):
+    if type(value) is list or type(value) is tuple:
         items = [_any(item) for item in value]
         if any(item is None for item in items):
             return None
@@ -107,6 +109,8 @@ def new_document_update(
     caller then asks pycrdt."""
     if FIELDS_ROOT in texts or not 0 <= client_id < _SAFE_INTEGER:
         return None
+    if any(type(text) is not str for text in (*fields, *texts, *texts.values())):
+        return None  # a str subclass: left to pycrdt, as in `_any`
     structs = []
     parent = b"\x01" + _var_string(FIELDS_ROOT)
     for key, value in fields.items():
