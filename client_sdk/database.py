@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import os
 import pathlib
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -36,10 +38,33 @@ T = TypeVar("T")
 
 CHECKPOINT_CHANGES = 1000
 """Rows changed on the connection (`sqlite3.Connection.total_changes`) after which a
-background checkpoint starts. Entries written one by one change a few rows and about eleven
-pages each: the log then holds about 12 MB at most (SQLite's automatic checkpoint: 1,000
-pages, 4 MB), and the catch-up on the loop's thread (`_catch_up`, two fsyncs of a few pages)
-comes once every two hundred or so entries."""
+background checkpoint starts (or CHECKPOINT_LOG_BYTES of log, whichever comes first).
+Entries written one by one change a few rows and about eleven pages each: the catch-up on the
+loop's thread (`_catch_up`, two fsyncs of a few pages) comes once every two hundred or so
+entries."""
+
+CHECKPOINT_LOG_BYTES = 4 * 1024 * 1024
+"""Size of the write-ahead log file (bytes) at which a background checkpoint starts, however
+few rows were changed: a row can be large (the state of a 100,000-character entry, rewritten
+at every edit, is 100 to 400 KB), and other processes' writes grow the same log (rev-perf11
+F1, F2). The file is cut back to LOG_KEPT_BYTES when the log starts again
+(`journal_size_limit`), so its size tells how much the log holds."""
+
+LOG_LIMIT_BYTES = 2 * CHECKPOINT_LOG_BYTES
+"""Size of the log file (bytes) past which the next call waits for the background checkpoint
+that runs (and its catch-up) before it runs: on a busy machine the checkpoint thread can fall
+behind the writes, and the log must stay bounded: about 8 MB plus one transaction."""
+
+LOG_KEPT_BYTES = 1024 * 1024
+"""`PRAGMA journal_size_limit`: what is left of the log file when the log starts again."""
+
+SAFETY_CHECKPOINT_PAGES = 2000
+"""`PRAGMA wal_autocheckpoint`: SQLite's own checkpoint, in the COMMIT of a write on the
+loop's thread, once the log holds this many pages (8 MB of 4 KB pages): only when the
+background ones do not keep up (or cannot run), so the log stays bounded: about 8 MB plus one
+transaction."""
+
+_log = logging.getLogger(__name__)
 
 
 CLOSED = (
@@ -72,6 +97,13 @@ class Database:
         self._checkpoint: Future[None] | None = None  # the last checkpoint started
         self._changes_at_checkpoint = 0
         self._checkpoints_paused = 0
+        self._log_file: str | None = None  # the write-ahead log's file, once in background
+        self._log_bytes_at_checkpoint = 0  # its size when the last checkpoint started
+        self._log_over_limit = False  # LOG_LIMIT_BYTES reached, as last read
+        self._closing: asyncio.Future[None] | None = None
+        self.checkpoint_error: BaseException | None = None
+        """The first error of a background checkpoint, if any (logged once as a warning):
+        SQLite's own checkpoint (SAFETY_CHECKPOINT_PAGES) then keeps the log bounded."""
 
     @classmethod
     async def connect(cls, path: str) -> Database:
@@ -93,6 +125,15 @@ class Database:
             return await self.run_in_thread(fn)  # after the worker's calls, in order
         if self._path is None:
             return fn(self._connection)
+        checkpoint = self._checkpoint
+        if (
+            self._log_over_limit
+            and checkpoint is not None
+            and not checkpoint.done()
+            and not self._connection.in_transaction
+        ):
+            await asyncio.shield(asyncio.wrap_future(checkpoint))  # the log waits for it
+            return await self.run(fn)  # in order: closed meanwhile, a worker call
         self._catch_up_if_due()
         try:
             return fn(self._connection)
@@ -112,15 +153,38 @@ class Database:
 
     async def checkpoint_in_background(self, path: str) -> None:
         """Make this connection's write-ahead log checkpoints in a thread of their own, on a
-        second connection to `path` (the file this connection opened, in WAL mode): see the
-        module docstring."""
+        second connection to `path` (the file this connection opened, in WAL mode), opened
+        here: see the module docstring. If it cannot be opened, checkpoints stay in COMMIT
+        (SQLite's own) and the error is logged once and kept in `checkpoint_error`."""
         if self._path is not None:
             return
-        await self.execute("PRAGMA wal_autocheckpoint=0")
+        await self.execute(f"PRAGMA wal_autocheckpoint={SAFETY_CHECKPOINT_PAGES}")
+        await self.execute(f"PRAGMA journal_size_limit={LOG_KEPT_BYTES}")
+        file = pathlib.Path(path).resolve()  # wherever the working directory goes meanwhile
+        try:
+            self._checkpointing = sqlite3.connect(  # never creates a file (mode=rw)
+                file.as_uri() + "?mode=rw", isolation_level=None, check_same_thread=False, uri=True
+            )
+            self._checkpointing.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.Error as error:
+            self._failed(error)
+            return
         self._checkpointer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tj-ckpt")
         self._changes_at_checkpoint = self._connection.total_changes
-        # The file itself, wherever the process's working directory goes meanwhile.
-        self._path = pathlib.Path(path).resolve().as_uri() + "?mode=rw"
+        self._path = str(file)
+        self._log_file = f"{file}-wal"
+
+    def _failed(self, error: BaseException) -> None:
+        """A background checkpoint's error: kept and logged the first time (its kind and
+        SQLite's words only: no path, no data)."""
+        if self.checkpoint_error is None:
+            self.checkpoint_error = error
+            _log.warning(
+                "local store: background checkpoint failed (%s: %s); SQLite's own "
+                "checkpoints keep the log bounded",
+                type(error).__name__,
+                error,
+            )
 
     def _checkpoints_now(self) -> bool:
         """Whether a checkpoint may start or catch up now: on, not paused, not closed, and
@@ -140,19 +204,28 @@ class Database:
         checkpoint = self._checkpoint
         if checkpoint is not None and checkpoint.done() and self._checkpoints_now():
             self._checkpoint = None
+            error = checkpoint.exception()
+            if error is not None:
+                self._failed(error)
             self._catch_up(self._connection)
 
     def _checkpoint_if_due(self) -> None:
         """After a call on the loop's thread (at a commit, not in the middle of a
         transaction): start a background checkpoint when CHECKPOINT_CHANGES rows were changed
-        since the last one started, if none runs or waits for its catch-up."""
+        since the last one started, or the log file reached CHECKPOINT_LOG_BYTES (large rows,
+        other processes' writes) and grew since, if none runs or waits for its catch-up."""
         connection = self._connection
-        if (
-            self._checkpoint is None
-            and self._checkpoints_now()  # first: after close's call, the connection is closed
-            and connection.total_changes - self._changes_at_checkpoint >= CHECKPOINT_CHANGES
+        if not self._checkpoints_now():
+            return  # first: after close's call, the connection is closed
+        log_bytes = self._log_bytes()
+        self._log_over_limit = log_bytes >= LOG_LIMIT_BYTES
+        if self._checkpoint is not None:
+            return
+        if connection.total_changes - self._changes_at_checkpoint >= CHECKPOINT_CHANGES or (
+            log_bytes >= CHECKPOINT_LOG_BYTES and log_bytes != self._log_bytes_at_checkpoint
         ):
             self._changes_at_checkpoint = connection.total_changes
+            self._log_bytes_at_checkpoint = log_bytes
             assert self._checkpointer is not None  # `_checkpoints_now`
             self._checkpoint = self._checkpointer.submit(self._checkpoint_now)
 
@@ -170,20 +243,21 @@ class Database:
         except sqlite3.Error:
             pass  # left for the next one, as in the background (`_checkpoint_now`)
 
+    def _log_bytes(self) -> int:
+        """The write-ahead log file's size (0 when there is none)."""
+        assert self._log_file is not None  # `_checkpoints_now`
+        try:
+            return os.stat(self._log_file).st_size
+        except OSError:
+            return 0
+
     def _checkpoint_now(self) -> None:
         """In the checkpoint thread: a passive checkpoint (it waits for no reader or writer,
         and copies what it can). An error is left for the next one (or the last connection's
-        close) to retry: the log still holds every committed page meanwhile."""
-        try:
-            if self._checkpointing is None:
-                assert self._path is not None
-                self._checkpointing = sqlite3.connect(  # never creates a file (mode=rw)
-                    self._path, isolation_level=None, check_same_thread=False, uri=True
-                )
-                self._checkpointing.execute("PRAGMA synchronous=NORMAL")
-            self._checkpointing.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
-        except sqlite3.Error:
-            pass
+        close) to retry: the log still holds every committed page meanwhile; the first is
+        logged (`_failed`, on the loop's thread)."""
+        assert self._checkpointing is not None  # opened by `checkpoint_in_background`
+        self._checkpointing.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
 
     async def _checkpoint_finished(self) -> None:
         """Wait for the background checkpoint that runs, if any."""
@@ -231,14 +305,30 @@ class Database:
         await self.run(lambda db: db.executescript(script).close())
 
     async def close(self) -> None:
-        """Close the connection and stop the thread; closing again does nothing."""
+        """Close the connection and stop the threads; closing again, or while a close runs,
+        does nothing (waits for that close). What this connection wrote since its last
+        checkpoint is checkpointed first (a passive checkpoint): SQLite checkpoints only at the
+        last connection's close, and another process may keep the store open for long
+        (rev-perf11 F2)."""
+        if self._closing is not None:
+            await asyncio.shield(self._closing)
+            return
         if self._closed:
             return
+        self._closing = asyncio.get_running_loop().create_future()
+        wrote = self._connection.total_changes != self._changes_at_checkpoint
+
+        def close(connection: sqlite3.Connection) -> None:
+            if wrote and self._path is not None and not connection.in_transaction:
+                self._catch_up(connection)
+            connection.close()
+
         try:
             try:
                 await self._stop_checkpoints()
             finally:
-                await self.run(lambda db: db.close())
+                await self.run(close)
         finally:
             self._closed = True
             self._worker.shutdown(wait=False)
+            self._closing.set_result(None)

@@ -103,7 +103,9 @@ async def test_log_checkpoints_run_in_their_own_thread_and_the_log_starts_again(
     monkeypatch.setattr(Database, "_checkpoint_now", recorded)
     path = tmp_path / "s.db"
     db = await _wal_database(path)
-    assert await db.execute_fetchall("PRAGMA wal_autocheckpoint") == [(0,)]
+    assert await db.execute_fetchall("PRAGMA wal_autocheckpoint") == [
+        (database.SAFETY_CHECKPOINT_PAGES,)
+    ]
     sizes = []
     for _ in range(200):
         await _insert(db, 5)
@@ -160,3 +162,108 @@ async def test_the_background_checkpoint_opens_the_store_file_itself(
     assert (folder / "s.db").stat().st_size > size + 50 * 2000  # the rows are in the file now
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a home ü%#"]
     await db.close()
+
+
+async def test_a_log_grown_by_large_rows_is_checkpointed_in_the_background(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """rev-perf11 F1: a few large rows (an edit rewrites a long entry's whole state) start a
+    background checkpoint by the log's size, long before CHECKPOINT_CHANGES rows, with
+    SQLite's own checkpoint switched off here so that only the background one can."""
+    monkeypatch.setattr(database, "CHECKPOINT_CHANGES", 10**9)
+    monkeypatch.setattr(database, "CHECKPOINT_LOG_BYTES", 1_000_000)
+    monkeypatch.setattr(database, "LOG_KEPT_BYTES", 100_000)
+    monkeypatch.setattr(database, "SAFETY_CHECKPOINT_PAGES", 0)
+    threads: list[str] = []
+    checkpoint_now = Database._checkpoint_now
+
+    def recorded(self: Database) -> None:
+        threads.append(threading.current_thread().name)
+        checkpoint_now(self)
+
+    monkeypatch.setattr(Database, "_checkpoint_now", recorded)
+    path = tmp_path / "s.db"
+    db = await _wal_database(path)
+    sizes = []
+    for _ in range(100):  # 100 rows of 100 KB: 10 MB written
+        await db.run(
+            lambda connection: connection.execute("INSERT INTO t VALUES (?)", (bytes(100_000),))
+        )
+        await asyncio.sleep(0.002)
+        sizes.append(Path(f"{path}-wal").stat().st_size)
+    assert len(threads) >= 3 and threading.main_thread().name not in threads
+    assert max(sizes) < 3_000_000  # the threshold, the rows written meanwhile, one row
+    await db.close()
+    again = await Database.connect(str(path))
+    assert await again.execute_fetchall("SELECT count(*) FROM t") == [(100,)]
+    await again.close()
+
+
+async def test_a_checkpoint_connection_that_cannot_open_is_told_and_sqlite_checkpoints(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """rev-perf11 F4: the checkpoint connection is opened with the store; when it cannot be
+    (here: no such file, which it never creates), the error is logged once and kept, and
+    SQLite's own checkpoint bounds the log."""
+    path = tmp_path / "s.db"
+    db = await Database.connect(str(path))
+    await db.execute("PRAGMA journal_mode=WAL")
+    with caplog.at_level("WARNING", logger="client_sdk.database"):
+        await db.checkpoint_in_background(str(tmp_path / "missing" / "s.db"))
+    assert isinstance(db.checkpoint_error, sqlite3.Error)
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert "background checkpoint failed" in caplog.records[0].getMessage()
+    assert not (tmp_path / "missing").exists()
+    assert await db.execute_fetchall("PRAGMA wal_autocheckpoint") == [
+        (database.SAFETY_CHECKPOINT_PAGES,)
+    ]
+    await db.execute("CREATE TABLE t (x BLOB)")
+    for _ in range(120):  # 12 MB through the log
+        await db.execute("INSERT INTO t VALUES (?)", (bytes(100_000),))
+        assert Path(f"{path}-wal").stat().st_size < 9_000_000  # 2,000 pages and one row
+    await db.close()
+    assert not Path(f"{path}-wal").exists()
+
+
+async def test_writes_wait_for_a_checkpoint_that_falls_behind_once_the_log_is_at_its_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a busy machine the checkpoint thread can fall behind: past LOG_LIMIT_BYTES the next
+    call waits for it (the loop stays free meanwhile), so the log stays bounded by the limit
+    plus one transaction (rev-perf11 F1). SQLite's own checkpoint is off here."""
+    monkeypatch.setattr(database, "CHECKPOINT_CHANGES", 10**9)
+    monkeypatch.setattr(database, "CHECKPOINT_LOG_BYTES", 500_000)
+    monkeypatch.setattr(database, "LOG_LIMIT_BYTES", 1_000_000)
+    monkeypatch.setattr(database, "LOG_KEPT_BYTES", 100_000)
+    monkeypatch.setattr(database, "SAFETY_CHECKPOINT_PAGES", 0)
+    checkpoint_now = Database._checkpoint_now
+
+    def slow(self: Database) -> None:
+        time.sleep(0.3)  # a checkpoint thread that falls behind the writes
+        checkpoint_now(self)
+
+    monkeypatch.setattr(Database, "_checkpoint_now", slow)
+    path = tmp_path / "s.db"
+    db = await _wal_database(path)
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.ensure_future(tick())
+    sizes = []
+    for _ in range(40):  # 4 MB of 100 KB rows
+        await db.run(
+            lambda connection: connection.execute("INSERT INTO t VALUES (?)", (bytes(100_000),))
+        )
+        sizes.append(Path(f"{path}-wal").stat().st_size)
+    ticker.cancel()
+    assert max(sizes) < 1_000_000 + 2 * 105_000  # the limit, the row past it, page headers
+    assert ticks >= 10  # the loop ran other tasks while the writes waited
+    await db.close()
+    again = await Database.connect(str(path))
+    assert await again.execute_fetchall("SELECT count(*) FROM t") == [(40,)]
+    await again.close()
