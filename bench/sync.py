@@ -167,17 +167,32 @@ def record_figures(
     return figures
 
 
-def sqlite_record_bytes(path: Path, entries: int) -> dict[str, int]:
+def sqlite_record_bytes(path: Path, entries: int) -> dict[str, int | float]:
     """Where a stopped server's SQLite bytes go (`record_figures`), read from SQLite's `dbstat`
-    table (the pages of each table and index; left out where this SQLite lacks it)."""
+    table (the pages of each table and index; left out where this SQLite lacks it), and how
+    the records table's leaf pages are filled: rows per page, a row's bytes (its payload:
+    record header, ids, epoch, time and ciphertext) and the bytes per entry its pages leave
+    unused (a row fits a page whole or not at all)."""
     with contextlib.closing(sqlite3.connect(f"file:{path}?immutable=1", uri=True)) as db:
         (ciphertext,) = db.execute("SELECT AVG(length(ciphertext)) FROM records").fetchone()
         try:
             pages = dict(db.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"))
+            leaves = db.execute(
+                "SELECT COUNT(*), SUM(ncell), SUM(payload), SUM(unused) FROM dbstat "
+                "WHERE name = 'records' AND pagetype = 'leaf'"
+            ).fetchone()
         except sqlite3.OperationalError:  # built without SQLITE_ENABLE_DBSTAT_VTAB
-            return record_figures(ciphertext or 0, None, None, entries)
+            return dict(record_figures(ciphertext or 0, None, None, entries))
     indexes = sum(pages.get(name, 0) for name in RECORD_INDEXES)
-    return record_figures(ciphertext or 0, pages.get("records", 0), indexes, entries)
+    figures: dict[str, int | float] = dict(
+        record_figures(ciphertext or 0, pages.get("records", 0), indexes, entries)
+    )
+    count, rows, payload, unused = leaves
+    if count and rows:
+        figures["server_records_rows_per_page"] = round(rows / count, 2)
+        figures["server_records_row_bytes"] = round(payload / rows)
+        figures["server_records_unused_bytes_per_entry"] = round(unused / entries)
+    return figures
 
 
 async def postgresql_record_bytes(database: str, entries: int) -> dict[str, int]:
