@@ -24,8 +24,14 @@ def read_varuint(data: bytes, at: int) -> tuple[int, int]:
             return value, at
 
 
+_ONE_BYTE = tuple(bytes((value,)) for value in range(0x80))
+"""`varuint` of 0 to 127: one byte each, made once (most lengths and counts are small)."""
+
+
 def varuint(value: int) -> bytes:
     """`value` (>= 0) as lib0's unsigned varint."""
+    if 0 <= value < 0x80:
+        return _ONE_BYTE[value]
     out = bytearray()
     while value >= 0x80:
         out.append(0x80 | (value & 0x7F))
@@ -53,6 +59,10 @@ FIELDS_ROOT = "fields"
 
 _SAFE_INTEGER = 2**53
 """Whole numbers of a magnitude below this are exact as the f64 pycrdt makes of them."""
+_FLOAT32_EXACT = 2**24
+"""Whole numbers of a magnitude up to this are exact as a float32 (24-bit significand)."""
+_FLOAT32 = struct.Struct(">f")
+_FLOAT64 = struct.Struct(">d")
 
 
 def _var_string(text: str) -> bytes:
@@ -77,14 +87,16 @@ def _any(value: object) -> bytes | None:
     if isinstance(value, int):
         if not -_SAFE_INTEGER < value < _SAFE_INTEGER:
             return None
+        if -_FLOAT32_EXACT <= value <= _FLOAT32_EXACT:  # every such whole number is exact
+            return b"\x7c" + _FLOAT32.pack(value)
         number = float(value)
         try:
-            single = struct.pack(">f", number)
+            single = _FLOAT32.pack(number)
         except OverflowError:
             single = b""
-        if single and struct.unpack(">f", single)[0] == number:
+        if single and _FLOAT32.unpack(single)[0] == number:
             return b"\x7c" + single
-        return b"\x7b" + struct.pack(">d", number)
+        return b"\x7b" + _FLOAT64.pack(number)
     if isinstance(value, (list, tuple)):
         items = [_any(item) for item in value]
         if any(item is None for item in items):
@@ -131,8 +143,6 @@ def new_document_update(
 
 _FIELDS_PARENT = b"\x01" + _var_string(FIELDS_ROOT)
 """A field item's parent as `new_document_update` writes it: the root named FIELDS_ROOT."""
-_FLOAT32 = struct.Struct(">f")
-_FLOAT64 = struct.Struct(">d")
 
 
 class _NotCanonical(Exception):
