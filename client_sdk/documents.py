@@ -28,7 +28,14 @@ from pycrdt import Array, Decoder, Doc, Map, StickyIndex, Text
 from client_sdk.errors import IntegrityError, InvalidInput
 from client_sdk.models import read_ms
 from client_sdk.twin_inserts import twin_edits
-from client_sdk.yjs_binary import delete_set_update, new_document_update, read_varuint, varuint
+from client_sdk.yjs_binary import (
+    as_read_by_pycrdt,
+    delete_set_update,
+    new_document_update,
+    read_new_document_update,
+    read_varuint,
+    varuint,
+)
 
 ENTRY = "entry"
 # Kinds of documents defined in heavier modules (results.py, schedule.py, brief.py), named
@@ -132,6 +139,22 @@ class Document:
         """Merge an update (idempotent, commutative). Raises IntegrityError for an update
         that is not one (it does not decode)."""
         sole = update if not (self._merged or self._changed) else None
+        if sole is not None and self._built is None and self._unbuilt is None:
+            read = read_new_document_update(bytes(update))
+            if read is not None:
+                # An empty instance and the update that created a document, as pycrdt writes
+                # one (`new_document_update`, read back exactly): it applies, and what it
+                # holds is known. The pycrdt document is made from it when first needed
+                # (`_doc`), as for a document created here (`_created`); a pull applies
+                # most documents so, one record each, and reads only their removal (issue 10).
+                fields = read[1]
+                self._merged = True
+                self._unbuilt = self._sole = bytes(update)
+                self._removal_read = (
+                    as_read_by_pycrdt(fields.get("deleted")),
+                    as_read_by_pycrdt(fields.get("trashed_at")),
+                )
+                return
         if self._written is None:  # what this instance wrote, before anything else comes in
             self._written = self._own_clock()
         self._merged, self._sole = True, None

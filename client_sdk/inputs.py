@@ -65,25 +65,65 @@ def check_text(value: str, field: str) -> str:
 def check_texts(value: object, field: str, depth: int = 0) -> None:
     """`check_text` on every str in `value`: itself, or the keys and values of a dict, the
     items of a list, tuple, set or frozenset, the fields of a dataclass instance, down to
-    MAX_DEPTH levels; `field` names where in it (`tags[1]`, `answers['mood']`)."""
+    MAX_DEPTH levels; `field` names where in it (`tags[1]`, `answers['mood']`).
+
+    The texts are looked at first without naming where each is (`_holds_bad_text`: an
+    imported archive holds about 140,000 values, and naming each cost most of the check,
+    issue 10); only a value that holds a bad one is walked again, naming them."""
+    if _holds_bad_text(value, depth):
+        _check_texts_named(value, field, depth)
+
+
+def _holds_bad_text(value: object, depth: int) -> bool:
+    """Whether `_check_texts_named(value, ..., depth)` raises: the same texts, looked at in
+    the same places, down to the same depth."""
+    if isinstance(value, str):
+        if value.isascii():
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if depth >= MAX_DEPTH:
+        return False
+    if isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            if _holds_bad_text(item, depth + 1):
+                return True
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str) and _holds_bad_text(key, depth):
+                return True
+            if _holds_bad_text(item, depth + 1):
+                return True
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for spec in dataclasses.fields(value):
+            if _holds_bad_text(getattr(value, spec.name, None), depth + 1):
+                return True
+    return False
+
+
+def _check_texts_named(value: object, field: str, depth: int = 0) -> None:
+    """`check_texts`, naming each value's place as it goes (raises for the first bad one)."""
     if isinstance(value, str):
         check_text(value, field)
     elif depth >= MAX_DEPTH:
         return
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            check_texts(item, f"{field}[{index}]", depth + 1)
+            _check_texts_named(item, f"{field}[{index}]", depth + 1)
     elif isinstance(value, (set, frozenset)):
         for item in value:
-            check_texts(item, f"an item of {field}", depth + 1)
+            _check_texts_named(item, f"an item of {field}", depth + 1)
     elif isinstance(value, Mapping):
         for key, item in value.items():
             if isinstance(key, str):
                 check_text(key, f"a key of {field}")
-            check_texts(item, f"{field}[{key!r}]", depth + 1)
+            _check_texts_named(item, f"{field}[{key!r}]", depth + 1)
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
         for spec in dataclasses.fields(value):
-            check_texts(getattr(value, spec.name, None), f"{field}.{spec.name}", depth + 1)
+            _check_texts_named(getattr(value, spec.name, None), f"{field}.{spec.name}", depth + 1)
 
 
 _SCALARS: dict[str, tuple[type, ...]] = {

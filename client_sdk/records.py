@@ -197,6 +197,15 @@ def open_verified(
         ad = record_ad(journal_id, record_id, epoch)
         padded = crypto.open_sealed(journal_key, ciphertext, ad, what)
         encoded, signature = _split(crypto.unpad(padded, what), what)
+        body = _parse_current(encoded, what)
+        if body is not None:  # the body of the version this SDK writes, decoded once
+            author_key = sign_key_of(body.author)
+            if author_key is None:
+                raise UnknownSigner(
+                    f"{what} is signed by an unknown account {body.author.hex()}", body, record_id
+                )
+            crypto.verify(author_key, signature_input(ad, encoded), signature, what)
+            return body
         version, author, device, counter = _parse_prefix(encoded, what)
         parser = BODY_PARSERS.get(version)
         if parser is None:
@@ -236,6 +245,30 @@ def _split(plaintext: bytes, what: str) -> tuple[bytes, bytes]:
     ):
         raise IntegrityError(f"{what} is not well formed")
     return outer[0], outer[1]
+
+
+def _parse_current(encoded: bytes, what: str) -> RecordBody | None:
+    """The body, when `encoded` is a well-formed body of a version this SDK reads, decoded
+    once (`_parse_prefix` then `_parse_body` decode its prefix twice: issue 10); None for
+    anything else (it is then read as before, with the same outcome: the array and its
+    first elements are the same whichever way they are decoded)."""
+    try:
+        fields = msgpack.unpackb(encoded, raw=False)
+    except (ValueError, TypeError, msgpack.UnpackException):
+        return None
+    if not isinstance(fields, list) or len(fields) < PREFIX:
+        return None
+    version, author, device, counter = fields[:PREFIX]
+    if not (isinstance(version, int) and not isinstance(version, bool)):
+        return None
+    parser = BODY_PARSERS.get(version)
+    if (
+        parser is None
+        or not RECORD_VERSION <= version <= MAX_VERSION
+        or not (_is_id(author) and _is_id(device) and _is_counter(counter))
+    ):
+        return None
+    return parser(fields, what)
 
 
 def _parse_prefix(encoded: bytes, what: str) -> tuple[int, bytes, bytes, int]:

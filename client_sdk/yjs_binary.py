@@ -24,8 +24,14 @@ def read_varuint(data: bytes, at: int) -> tuple[int, int]:
             return value, at
 
 
+_ONE_BYTE = tuple(bytes((value,)) for value in range(0x80))
+"""`varuint` of 0 to 127: one byte each, made once (most lengths and counts are small)."""
+
+
 def varuint(value: int) -> bytes:
     """`value` (>= 0) as lib0's unsigned varint."""
+    if 0 <= value < 0x80:
+        return _ONE_BYTE[value]
     out = bytearray()
     while value >= 0x80:
         out.append(0x80 | (value & 0x7F))
@@ -53,6 +59,10 @@ FIELDS_ROOT = "fields"
 
 _SAFE_INTEGER = 2**53
 """Whole numbers of a magnitude below this are exact as the f64 pycrdt makes of them."""
+_FLOAT32_EXACT = 2**24
+"""Whole numbers of a magnitude up to this are exact as a float32 (24-bit significand)."""
+_FLOAT32 = struct.Struct(">f")
+_FLOAT64 = struct.Struct(">d")
 
 
 def _var_string(text: str) -> bytes:
@@ -79,14 +89,16 @@ def _any(value: object) -> bytes | None:
     if type(value) is int:
         if not -_SAFE_INTEGER < value < _SAFE_INTEGER:
             return None
+        if -_FLOAT32_EXACT <= value <= _FLOAT32_EXACT:  # every such whole number is exact
+            return b"\x7c" + _FLOAT32.pack(value)
         number = float(value)
         try:
-            single = struct.pack(">f", number)
+            single = _FLOAT32.pack(number)
         except OverflowError:
             single = b""
-        if single and struct.unpack(">f", single)[0] == number:
+        if single and _FLOAT32.unpack(single)[0] == number:
             return b"\x7c" + single
-        return b"\x7b" + struct.pack(">d", number)
+        return b"\x7b" + _FLOAT64.pack(number)
     if type(value) is list or type(value) is tuple:
         items = [_any(item) for item in value]
         if any(item is None for item in items):
@@ -131,3 +143,152 @@ def new_document_update(
         + b"".join(structs)
         + varuint(0)
     )
+
+
+_FIELDS_PARENT = b"\x01" + _var_string(FIELDS_ROOT)
+"""A field item's parent as `new_document_update` writes it: the root named FIELDS_ROOT."""
+
+
+class _NotCanonical(Exception):
+    """Raised inside `read_new_document_update`: not bytes `new_document_update` writes."""
+
+
+def read_new_document_update(
+    update: bytes,
+) -> tuple[int, dict[str, object], dict[str, str]] | None:
+    """The inverse of `new_document_update`: (client id, fields, texts) such that
+    `new_document_update(client id, fields, texts)` is exactly `update`, or None for any
+    other update (pycrdt then reads it). Numbers come back as the whole numbers
+    `new_document_update` takes (pycrdt reads them as floats: `as_read_by_pycrdt`).
+
+    A pull receives most documents as the one update that created them: read so, the
+    document's fields are known without building a pycrdt document (issue 10). Exactly
+    those bytes, checked as they are read rather than by encoding again (which costs
+    twice the reading): every varuint in its shortest form (one byte, or a last byte that
+    is not zero), strings valid UTF-8, each number in the one form `_any` writes for it,
+    fields before texts, no key or text twice, no empty text, no text named FIELDS_ROOT, a
+    client id below 2**53, an empty delete set and nothing after it. An update read here is
+    one pycrdt writes for a new document, so it applies to an empty one
+    (tests/core/test_documents.py checks all of it with hypothesis)."""
+    if update == b"\x00\x00":
+        return 0, {}, {}
+    try:
+        return _read_new_document(update)
+    except (_NotCanonical, IndexError, UnicodeDecodeError):
+        return None
+
+
+def _read_new_document(update: bytes) -> tuple[int, dict[str, object], dict[str, str]] | None:
+    if update[0] != 1:  # one client
+        return None
+    count, at = _canonical_varuint(update, 1)
+    client_id, at = _canonical_varuint(update, at)
+    if count == 0 or client_id >= _SAFE_INTEGER or update[at] != 0:  # from clock 0
+        return None
+    at += 1
+    fields: dict[str, object] = {}
+    texts: dict[str, str] = {}
+    parent = _FIELDS_PARENT
+    width = len(parent)
+    for _ in range(count):
+        info = update[at]
+        if info == 0x28 and not texts and update[at + 1 : at + 1 + width] == parent:
+            at += 1 + width
+            length = update[at]
+            if length < 0x80:  # a key of fewer than 128 bytes (`_canonical_string` inline)
+                end = at + 1 + length
+                if end > len(update):
+                    return None
+                key = update[at + 1 : end].decode("utf-8")
+                at = end
+            else:
+                key, at = _canonical_string(update, at)
+            if key in fields or update[at] != 1:  # one value
+                return None
+            fields[key], at = _canonical_any(update, at + 1)
+        elif info == 0x04 and update[at + 1] == 1:
+            name, at = _canonical_string(update, at + 2)
+            text, at = _canonical_string(update, at)
+            if not text or name in texts or name == FIELDS_ROOT:
+                return None
+            texts[name] = text
+        else:
+            return None
+    if at != len(update) - 1 or update[at] != 0:  # an empty delete set, then the end
+        return None
+    return client_id, fields, texts
+
+
+def _canonical_varuint(data: bytes, at: int) -> tuple[int, int]:
+    """`read_varuint`, in its shortest form only (what `varuint` writes): one byte, or
+    several whose last is not zero."""
+    byte = data[at]
+    if byte < 0x80:
+        return byte, at + 1
+    value, end = read_varuint(data, at)
+    if data[end - 1] == 0:
+        raise _NotCanonical
+    return value, end
+
+
+def _canonical_string(data: bytes, at: int) -> tuple[str, int]:
+    """lib0's string as `_var_string` writes it: (text, next). Strict UTF-8 decoding takes
+    exactly the bytes `str.encode` writes (no overlong form, no surrogate)."""
+    length, at = _canonical_varuint(data, at)
+    end = at + length
+    if end > len(data):
+        raise IndexError("past the end")
+    return data[at:end].decode("utf-8"), end
+
+
+def _canonical_any(data: bytes, at: int) -> tuple[object, int]:
+    """A value as `_any` writes it, at `at`: (value, next); _NotCanonical for anything else
+    (a number `_any` would write in the other width, a negative zero, a number that is not
+    whole or not below 2**53 in magnitude, another type). Numbers come back as ints."""
+    tag = data[at]
+    at += 1
+    if tag == 0x77:
+        return _canonical_string(data, at)
+    if tag == 0x7E:
+        return None, at
+    if tag == 0x78:
+        return True, at
+    if tag == 0x79:
+        return False, at
+    if tag == 0x7C or tag == 0x7B:
+        size = 4 if tag == 0x7C else 8
+        raw = data[at : at + size]
+        if len(raw) != size:
+            raise IndexError("past the end")
+        (number,) = (_FLOAT32 if tag == 0x7C else _FLOAT64).unpack(raw)
+        if not (-_SAFE_INTEGER < number < _SAFE_INTEGER) or number != int(number):
+            raise _NotCanonical  # NaN fails the first test, an infinity too
+        whole = int(number)
+        if whole == 0 and raw[0] != 0:  # a negative zero: `_any(0)` writes +0.0
+            raise _NotCanonical
+        if tag == 0x7B:  # float64 only where float32 is not exact (`_any`)
+            try:
+                single = _FLOAT32.pack(number)
+            except OverflowError:
+                single = b""
+            if single and _FLOAT32.unpack(single)[0] == number:
+                raise _NotCanonical
+        return whole, at + size
+    if tag == 0x75:
+        length, at = _canonical_varuint(data, at)
+        items = []
+        for _ in range(length):
+            item, at = _canonical_any(data, at)
+            items.append(item)
+        return items, at
+    raise _NotCanonical
+
+
+def as_read_by_pycrdt(value: object) -> object:
+    """A value of `read_new_document_update`'s fields as pycrdt reads it from the document:
+    numbers as floats, arrays as lists."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, list):
+        return [as_read_by_pycrdt(item) for item in value]
+    return value

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pycrdt import Doc, Text
+from pycrdt import Doc, Map, Text
 
 from client_sdk.documents import (
     EMOTIONS,
@@ -34,7 +35,11 @@ from client_sdk.documents import (
 )
 from client_sdk.errors import IntegrityError, InvalidInput
 from client_sdk.twin_inserts import twin_deletes
-from client_sdk.yjs_binary import new_document_update
+from client_sdk.yjs_binary import (
+    as_read_by_pycrdt,
+    new_document_update,
+    read_new_document_update,
+)
 
 DOC_ID = b"\x05" * 16
 # Text from every plane: accents, CJK, emoji (4 bytes in UTF-8), combining marks.
@@ -660,6 +665,7 @@ def test_a_new_documents_update_is_the_one_a_document_with_history_would_send(
 
 _CARRY_IN_A_CHILD = """
 import sys
+from typing import Any
 from client_sdk.documents import ENTRY, Document, EntryFields, new_entry_update
 from client_sdk.documents import edit_entry_update, trash_entry_update
 entry = Document(b"\\x05" * 16, ENTRY, client_id=1)
@@ -768,6 +774,115 @@ def test_a_new_document_is_encoded_byte_for_byte_as_pycrdt_encodes_it(
     later = {"fields": {"title": "later"}, "texts": {"body": "a later body"}}
     assert fast.change(**later) == slow.change(**later)  # type: ignore[arg-type]
     assert fast.state() == slow.state()
+
+
+@given(
+    client_id=st.integers(min_value=0, max_value=2**53 - 1),
+    fields=st.dictionaries(
+        st.sampled_from(["title", "mood", "tags", "created_at", "deleted", "trashed_at", "é"]),
+        plain_values,
+        max_size=7,
+    ),
+    texts=st.dictionaries(
+        st.sampled_from(["body", "notes", "fields"]), unicode_text | long_text, max_size=2
+    ),
+)
+def test_the_update_creating_a_document_is_read_back_as_pycrdt_reads_it(
+    client_id: int, fields: dict[str, object], texts: dict[str, str]
+) -> None:
+    """`read_new_document_update` reads back every update `new_document_update` writes:
+    the same fields (numbers as pycrdt reads them) and texts as pycrdt reads from a document
+    it applied the update to, and a Document applying it without pycrdt holds the same
+    state, fields, texts and removal as one applying it with pycrdt (issue 10)."""
+    update = new_document_update(client_id, fields, texts)
+    if update is None:
+        return  # pycrdt writes it (a float, a text named "fields"): nothing to read back
+    read = read_new_document_update(update)
+    assert read is not None
+    assert new_document_update(*read) == update
+    doc: Doc[Any] = Doc()
+    doc.apply_update(update)
+    held = doc.get("fields", type=Map).to_py() or {}
+    assert {key: as_read_by_pycrdt(value) for key, value in read[1].items()} == held
+    assert read[2] == {name: str(doc.get(name, type=Text)) for name in read[2]}
+    fast = Document(DOC_ID, ENTRY)
+    fast.apply(update)
+    assert fast._built is None  # read without pycrdt
+    slow = Document(DOC_ID, ENTRY)
+    assert slow.client_id >= 0  # its pycrdt document made: pycrdt applies the update
+    slow.apply(update)
+    assert fast.removal_fields() == slow.fields_of("deleted", "trashed_at")
+    assert removal(fast) == removal(slow)
+    assert fast.state() == slow.state() == update
+    assert fast.field_values() == slow.field_values()
+    assert {name: fast.text(name) for name in texts} == {name: slow.text(name) for name in texts}
+    later = {"fields": {"title": "later"}, "texts": {"body": "a later body"}}
+    fast.change(**later)  # type: ignore[arg-type]
+    slow.change(**later)  # type: ignore[arg-type]
+    assert fast.field_values() == slow.field_values()
+    assert fast.text("body") == slow.text("body") == "a later body"
+
+
+@given(
+    client_id=st.integers(min_value=0, max_value=2**53 - 1),
+    fields=st.dictionaries(st.sampled_from(["title", "mood", "deleted", "é"]), plain_values),
+    texts=st.dictionaries(st.sampled_from(["body", "notes"]), unicode_text, max_size=2),
+    edits=st.lists(
+        st.tuples(
+            st.integers(min_value=0),
+            st.sampled_from(["set", "insert", "delete"]),
+            st.integers(0, 255),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+)
+def test_only_the_bytes_new_document_update_writes_are_read_without_pycrdt(
+    client_id: int,
+    fields: dict[str, object],
+    texts: dict[str, str],
+    edits: list[tuple[int, str, int]],
+) -> None:
+    """Any other update (here: one written by `new_document_update`, then altered) is either
+    read as exactly the fields and texts `new_document_update` writes it from, or not read
+    at all (None: pycrdt applies it, or refuses it, as before)."""
+    update = new_document_update(client_id, fields, texts)
+    if update is None:
+        return
+    altered = bytearray(update)
+    for at, how, byte in edits:
+        at %= len(altered) + 1
+        if how == "set" and at < len(altered):
+            altered[at] = byte
+        elif how == "insert":
+            altered.insert(at, byte)
+        elif at < len(altered):
+            del altered[at]
+    read = read_new_document_update(bytes(altered))
+    assert read is None or new_document_update(*read) == bytes(altered)
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        b"\x01\x01\x05\x00\x28\x01\x06fields\x01k\x01\x7c\x80\x00\x00\x00\x00",  # -0.0
+        b"\x01\x01\x05\x00\x28\x01\x06fields\x01k\x01\x7b" + bytes(8) + b"\x00",  # 0 as f64
+        b"\x01\x01\x85\x00\x00\x28\x01\x06fields\x01k\x01\x7e\x00",  # a long varuint
+        b"\x01\x01\x05\x00\x28\x01\x06fields\x01k\x01\x7c\x3f\xc0\x00\x00\x00",  # 1.5
+        b"\x01\x01\x05\x00\x04\x01\x04body\x00\x00",  # an empty text
+        b"\x01\x02\x05\x00\x28\x01\x06fields\x01k\x01\x7e\x28\x01\x06fields\x01k\x01\x78\x00",
+        b"\x01\x01\x05\x00\x28\x01\x06fields\x01k\x01\x7e\x01\x05\x01\x00\x01",  # deletes
+        b"\x01\x01\x05\x01\x28\x01\x06fields\x01k\x01\x7e\x00",  # from clock 1
+    ],
+)
+def test_updates_new_document_update_never_writes_are_left_to_pycrdt(update: bytes) -> None:
+    assert read_new_document_update(update) is None
+    document = Document(DOC_ID, ENTRY)
+    try:
+        document.apply(update)
+    except IntegrityError:
+        return
+    assert document._built is not None  # pycrdt applied it
 
 
 def test_a_new_entry_is_written_without_making_a_pycrdt_document() -> None:

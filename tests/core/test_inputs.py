@@ -9,9 +9,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from client_sdk import inputs
 from client_sdk.errors import InvalidInput
-from client_sdk.inputs import check_text, checks_inputs, expected
+from client_sdk.inputs import check_text, check_texts, checks_inputs, expected
 
 HALF = "\ud83d"  # the first half of 😀 (U+1F600) alone
 
@@ -194,3 +197,51 @@ def test_arguments_are_bound_as_signature_bind_binds_them(
     except TypeError:
         expected_arguments = None
     assert _binder(signature)(args, dict(kwargs)) == expected_arguments
+
+
+@dataclasses.dataclass
+class _Held:
+    text: object
+    more: object = None
+
+
+_texts = st.text(max_size=6) | st.sampled_from(["\ud800", "a\udfffb", "é\ud83d", "ok"])
+_nested = st.recursive(
+    st.none() | st.integers() | _texts,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.lists(inner, max_size=3).map(tuple)
+        | st.frozensets(_texts | st.integers(), max_size=3)
+        | st.dictionaries(_texts | st.integers(), inner, max_size=3)
+        | st.builds(_Held, inner, inner)
+    ),
+    max_leaves=12,
+)
+
+
+def _deep(value: object, levels: int) -> object:
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+@given(value=_nested, levels=st.sampled_from([0, 1, 29, 30, 31, 32, 33]))
+def test_texts_are_looked_at_once_then_named_only_where_one_is_bad(
+    value: object, levels: int
+) -> None:
+    """`check_texts` looks at the texts without naming their places first (issue 10): it
+    raises exactly when, and exactly what, naming every place as it goes raises (depths
+    around MAX_DEPTH included)."""
+    value = _deep(value, levels)
+    try:
+        inputs._check_texts_named(value, "value")
+        named = None
+    except InvalidInput as error:
+        named = str(error)
+    try:
+        check_texts(value, "value")
+        fast = None
+    except InvalidInput as error:
+        fast = str(error)
+    assert fast == named
+    assert inputs._holds_bad_text(value, 0) == (named is not None)

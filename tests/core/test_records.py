@@ -313,3 +313,60 @@ def test_a_body_with_a_time_that_is_not_milliseconds_is_not_sealed(written_at: o
     body = dataclasses.replace(a_body(), written_at=written_at)  # type: ignore[arg-type]
     with pytest.raises(InvalidInput, match="written_at must be milliseconds"):
         sealed(crypto.new_key(), body)
+
+
+def _two_step(encoded: bytes) -> RecordBody | records.NewerRecord | str:
+    """What `open_verified` read from a body before issue 10 decoded it once: the prefix
+    (`_parse_prefix`), then the whole body with its version's parser; an IntegrityError's
+    message for a refused one, a NewerRecord's prefix for a version this SDK does not read."""
+    try:
+        version, author, device, counter = records._parse_prefix(encoded, "r")
+        parser = records.BODY_PARSERS.get(version)
+        if parser is None:
+            return records.NewerRecord(version, author, device, counter)
+        return records._parse_body(encoded, "r", parser)
+    except IntegrityError as error:
+        return str(error)
+
+
+msgpack_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**64), 2**64 - 1)
+    | st.binary(max_size=20)
+    | st.text(max_size=5)
+    | ids
+    | st.sampled_from([records.UPDATE, records.VOID, "entry"]),
+    lambda items: st.lists(items, max_size=12) | st.dictionaries(st.text(max_size=3), items),
+    max_leaves=20,
+)
+
+
+@given(
+    body=bodies,
+    value=msgpack_values,
+    edits=st.lists(st.tuples(st.integers(min_value=0), st.integers(0, 255)), max_size=3),
+    extra=st.binary(max_size=3),
+)
+def test_a_body_decoded_once_reads_as_the_prefix_then_the_body_read_it(
+    body: RecordBody, value: object, edits: list[tuple[int, int]], extra: bytes
+) -> None:
+    """`_parse_current` (issue 10: a body decoded once) returns exactly the body the two
+    steps it replaces return, raises what they raise, or None (then they run, as before):
+    for well-formed bodies, bodies with a byte changed or bytes added, and any msgpack value
+    (an array whose first elements look like a prefix included)."""
+    encoded = body.to_bytes()
+    changed = bytearray(encoded)
+    for at, byte in edits:
+        changed[at % len(changed)] = byte
+    prefixed = msgpack.packb(
+        [records.RECORD_VERSION, AUTHOR, DEVICE, 3, *(value if isinstance(value, list) else [])]
+    )
+    for candidate in (encoded, bytes(changed), encoded + extra, msgpack.packb(value), prefixed):
+        try:
+            once: RecordBody | str | None = records._parse_current(candidate, "r")
+        except IntegrityError as error:
+            once = str(error)
+        if once is not None:
+            assert once == _two_step(candidate)
+    assert records._parse_current(encoded, "r") == body
