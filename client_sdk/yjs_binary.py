@@ -24,8 +24,14 @@ def read_varuint(data: bytes, at: int) -> tuple[int, int]:
             return value, at
 
 
+_ONE_BYTE = tuple(bytes((value,)) for value in range(0x80))
+"""varuint(n) for n below 0x80: one byte, made once (most lengths, counts and clocks)."""
+
+
 def varuint(value: int) -> bytes:
     """`value` (>= 0) as lib0's unsigned varint."""
+    if 0 <= value < 0x80:
+        return _ONE_BYTE[value]
     out = bytearray()
     while value >= 0x80:
         out.append(0x80 | (value & 0x7F))
@@ -53,6 +59,9 @@ FIELDS_ROOT = "fields"
 
 _SAFE_INTEGER = 2**53
 """Whole numbers of a magnitude below this are exact as the f64 pycrdt makes of them."""
+_EXACT_SINGLE = 2**24
+"""Whole numbers of a magnitude up to this are exact as a float32 (24-bit significand)."""
+_pack_single = struct.Struct(">f").pack
 
 
 def _var_string(text: str) -> bytes:
@@ -75,6 +84,8 @@ def _any(value: object) -> bytes | None:
     if isinstance(value, str):
         return b"\x77" + _var_string(value)
     if isinstance(value, int):
+        if -_EXACT_SINGLE <= value <= _EXACT_SINGLE:  # a float32 holds it exactly
+            return b"\x7c" + _pack_single(value)
         if not -_SAFE_INTEGER < value < _SAFE_INTEGER:
             return None
         number = float(value)
@@ -93,6 +104,16 @@ def _any(value: object) -> bytes | None:
     return None
 
 
+_FIELD_HEAD = b"\x28\x01" + _var_string(FIELDS_ROOT)
+"""What starts each field's struct: info 0x28 (a parent key, content "any"), its parent the
+root named by a string, FIELDS_ROOT."""
+_KEY_HEADS: dict[str, bytes] = {}
+"""key -> the struct's head up to its value (`_FIELD_HEAD`, the key, the count 1), made once
+per key for the first _KEY_HEADS_KEPT keys met: a process writes the same few keys (the
+document kinds' fields) again and again."""
+_KEY_HEADS_KEPT = 256
+
+
 def new_document_update(
     client_id: int, fields: Mapping[str, object], texts: Mapping[str, str]
 ) -> bytes | None:
@@ -108,12 +129,16 @@ def new_document_update(
     if FIELDS_ROOT in texts or not 0 <= client_id < _SAFE_INTEGER:
         return None
     structs = []
-    parent = b"\x01" + _var_string(FIELDS_ROOT)
     for key, value in fields.items():
         encoded = _any(value)
         if encoded is None:
             return None
-        structs.append(b"\x28" + parent + _var_string(key) + b"\x01" + encoded)
+        head = _KEY_HEADS.get(key)
+        if head is None:
+            head = _FIELD_HEAD + _var_string(key) + b"\x01"
+            if len(_KEY_HEADS) < _KEY_HEADS_KEPT:
+                _KEY_HEADS[key] = head
+        structs.append(head + encoded)
     for name, text in texts.items():
         if text:
             structs.append(b"\x04\x01" + _var_string(name) + _var_string(text))
