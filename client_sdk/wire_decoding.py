@@ -114,15 +114,6 @@ class _Reader:
     def __init__(self, unpacker: msgpack.Unpacker) -> None:
         self._unpacker = unpacker
 
-    def _scalar(self, path: Path, expected: str) -> Any:
-        """The next value, if it is a scalar (or an empty map or array)."""
-        try:
-            return self._unpacker.unpack()
-        except UnicodeDecodeError:
-            raise WireError("malformed_body", MALFORMED) from None
-        except ValueError:  # a map, array or ext: not built
-            raise WireError("invalid_field", f"{_words(path)} must be {expected}") from None
-
     def _header(self, read: Any, path: Path, expected: str) -> int:
         try:
             size: int = read()
@@ -164,37 +155,6 @@ class _Reader:
         """The next value as `hint` (a field's resolved type) within `limits`."""
         return _value_reader(hint, limits)(self, path)
 
-    def binary(self, limits: Any, path: Path) -> bytes:
-        data = self._scalar(path, "binary")
-        if not isinstance(data, bytes):
-            raise WireError("invalid_field", f"{_words(path)} must be binary")
-        _check_size(len(data), limits, path, "bytes")
-        return data
-
-    def integer(self, limits: Any, path: Path) -> int:
-        number = self._scalar(path, "an integer")
-        if not isinstance(number, int) or isinstance(number, bool):
-            raise WireError("invalid_field", f"{_words(path)} must be an integer")
-        if limits and not limits["lo"] <= number <= limits["hi"]:
-            raise WireError(
-                "invalid_field",
-                f"{_words(path)} must be between {limits['lo']} and {limits['hi']}",
-            )
-        return number
-
-    def text(self, limits: Any, path: Path) -> str:
-        text = self._scalar(path, "a string")
-        if not isinstance(text, str):
-            raise WireError("invalid_field", f"{_words(path)} must be a string")
-        _check_size(len(text), limits, path, "characters")
-        return text
-
-    def flag(self, path: Path) -> bool:
-        flag = self._scalar(path, "a boolean")
-        if not isinstance(flag, bool):
-            raise WireError("invalid_field", f"{_words(path)} must be a boolean")
-        return flag
-
     def items(self, item: Reader, limits: Any, path: Path) -> list[Any]:
         size = self._header(self._unpacker.read_array_header, path, "a list")
         _check_size(size, limits, path, "items")  # before a single item is built
@@ -215,10 +175,10 @@ def _plan(cls: type) -> tuple[dict[str, Reader], tuple[str, ...]]:
 
 
 def _value_reader(hint: Any, limits: Any) -> Reader:
-    # Scalars are read by one function each, the steps of `_Reader.binary`, `integer`,
-    # `text` and `flag` (through `_scalar`) written out in it, in the same order with the
-    # same errors: a page of records reads several scalars a record, and each call a
-    # scalar went through was about a fifth of decoding it (issue 10).
+    # A scalar is read by one function, its steps written out in it (issue 10: a page of
+    # records reads several scalars a record, and each call a scalar went through, from
+    # the field's reader to a method of `_Reader` to its `_scalar`, was about a fifth of
+    # decoding it). Errors, and their order, are as before.
     if hint is bytes:
         return _binary_reader(limits)
     if hint is int:
@@ -237,7 +197,7 @@ def _value_reader(hint: Any, limits: Any) -> Reader:
 
 
 def _next_scalar(reader: _Reader, path: Path, expected: str) -> Any:
-    """`_Reader._scalar`: the next value, if it is a scalar (or an empty map or array)."""
+    """The next value, if it is a scalar (or an empty map or array)."""
     try:
         return reader._unpacker.unpack()
     except UnicodeDecodeError:
@@ -247,7 +207,7 @@ def _next_scalar(reader: _Reader, path: Path, expected: str) -> Any:
 
 
 def _binary_reader(limits: Any) -> Reader:
-    """`_Reader.binary` with these limits."""
+    """Reads binary within `limits` (its length)."""
     lo, hi = (limits["lo"], limits["hi"]) if limits else (0, -1)
 
     def read(reader: _Reader, path: Path) -> bytes:
@@ -267,7 +227,7 @@ def _binary_reader(limits: Any) -> Reader:
 
 
 def _integer_reader(limits: Any) -> Reader:
-    """`_Reader.integer` with these limits."""
+    """Reads an integer (not a bool) within `limits`."""
     lo, hi = (limits["lo"], limits["hi"]) if limits else (0, -1)
 
     def read(reader: _Reader, path: Path) -> int:
@@ -287,7 +247,7 @@ def _integer_reader(limits: Any) -> Reader:
 
 
 def _text_reader(limits: Any) -> Reader:
-    """`_Reader.text` with these limits."""
+    """Reads a string within `limits` (its length in characters)."""
 
     def read(reader: _Reader, path: Path) -> str:
         text = _next_scalar(reader, path, "a string")
@@ -300,7 +260,7 @@ def _text_reader(limits: Any) -> Reader:
 
 
 def _flag(reader: _Reader, path: Path) -> bool:
-    """`_Reader.flag`."""
+    """Reads a boolean."""
     flag = _next_scalar(reader, path, "a boolean")
     if not isinstance(flag, bool):
         raise WireError("invalid_field", f"{_words(path)} must be a boolean")
