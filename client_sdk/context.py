@@ -275,6 +275,7 @@ class Context:
         return self.entry_of(journal, entry_view(document))
 
     def entry_of(self, journal: LocalJournal, view: EntryView) -> Entry:
+        created_at = to_datetime(view.created_at)
         return Entry(
             id=view.id.hex(),
             journal=self.display(journal),
@@ -283,8 +284,11 @@ class Context:
             body=view.body,
             mood=view.mood,
             tags=view.tags,
-            created_at=to_datetime(view.created_at),
-            updated_at=to_datetime(view.updated_at),
+            created_at=created_at,
+            # a new entry's two times are one (datetimes are immutable: one object serves)
+            updated_at=(
+                created_at if view.updated_at == view.created_at else to_datetime(view.updated_at)
+            ),
             deleted=view.deleted,
             emotions=view.emotions,
             prompt_id=view.prompt_id,

@@ -116,7 +116,7 @@ class Pusher:
         unpushed, with every later record of its journal; `held` says why. Once the
         server's write-rate limit outlasts the waits allowed, the push stops and
         `SyncReport.upload_limit` says so."""
-        if not await self._store.outbox_size():
+        if await self._store.outbox_empty():
             return
         self._blocked = await self._store.set_aside_documents()
         try:

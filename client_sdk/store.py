@@ -1005,6 +1005,13 @@ class Store:
         rows = await self._all("SELECT count(*) FROM outbox")
         return int(rows[0][0])
 
+    async def outbox_empty(self) -> bool:
+        """Whether nothing waits to be pushed: one row looked at, where `outbox_size` counts
+        every row (a scan of the table, ciphertexts' pages included: about 5 ms with 10,000
+        records waiting, issue 10)."""
+        rows = await self._all("SELECT NOT EXISTS (SELECT 1 FROM outbox)")
+        return bool(rows[0][0])
+
     async def set_aside(self) -> list[SetAsideRow]:
         rows = await self._all(
             "SELECT position, journal_id, record_id, epoch, ciphertext, doc_id, journal_name, "

@@ -107,6 +107,16 @@ def _any(value: object) -> bytes | None:
     return None
 
 
+_FIELD_HEAD = b"\x28\x01" + _var_string(FIELDS_ROOT)
+"""What starts each field's struct: info 0x28 (a parent key, content "any"), its parent the
+root named by a string, FIELDS_ROOT."""
+_KEY_HEADS: dict[str, bytes] = {}
+"""key -> the struct's head up to its value (`_FIELD_HEAD`, the key, the count 1), made once
+per key for the first _KEY_HEADS_KEPT keys met: a process writes the same few keys (the
+document kinds' fields) again and again."""
+_KEY_HEADS_KEPT = 256
+
+
 def new_document_update(
     client_id: int, fields: Mapping[str, object], texts: Mapping[str, str]
 ) -> bytes | None:
@@ -124,12 +134,16 @@ def new_document_update(
     if any(type(text) is not str for text in (*fields, *texts, *texts.values())):
         return None  # a str subclass: left to pycrdt, as in `_any`
     structs = []
-    parent = b"\x01" + _var_string(FIELDS_ROOT)
     for key, value in fields.items():
         encoded = _any(value)
         if encoded is None:
             return None
-        structs.append(b"\x28" + parent + _var_string(key) + b"\x01" + encoded)
+        head = _KEY_HEADS.get(key)
+        if head is None:
+            head = _FIELD_HEAD + _var_string(key) + b"\x01"
+            if len(_KEY_HEADS) < _KEY_HEADS_KEPT:
+                _KEY_HEADS[key] = head
+        structs.append(head + encoded)
     for name, text in texts.items():
         if text:
             structs.append(b"\x04\x01" + _var_string(name) + _var_string(text))
