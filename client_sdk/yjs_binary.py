@@ -188,7 +188,7 @@ def read_new_document_update(
         return 0, {}, {}
     try:
         return _read_new_document(update)
-    except (_NotCanonical, IndexError, UnicodeDecodeError):
+    except (_NotCanonical, IndexError, UnicodeDecodeError, RecursionError):
         return None
 
 
@@ -255,10 +255,17 @@ def _canonical_string(data: bytes, at: int) -> tuple[str, int]:
     return data[at:end].decode("utf-8"), end
 
 
-def _canonical_any(data: bytes, at: int) -> tuple[object, int]:
+_CANONICAL_DEPTH = 32
+"""Arrays nested deeper than this are not read here but left to pycrdt, as before 43761c1:
+a member's record of an array nested 1,500 deep made the reader recurse past Python's limit
+and every sync of the journal fail (rev-perf12 F1). No SDK document nests arrays."""
+
+
+def _canonical_any(data: bytes, at: int, depth: int = 0) -> tuple[object, int]:
     """A value as `_any` writes it, at `at`: (value, next); _NotCanonical for anything else
     (a number `_any` would write in the other width, a negative zero, a number that is not
-    whole or not below 2**53 in magnitude, another type). Numbers come back as ints."""
+    whole or not below 2**53 in magnitude, another type, arrays nested deeper than
+    _CANONICAL_DEPTH). Numbers come back as ints."""
     tag = data[at]
     at += 1
     if tag == 0x77:
@@ -289,10 +296,12 @@ def _canonical_any(data: bytes, at: int) -> tuple[object, int]:
                 raise _NotCanonical
         return whole, at + size
     if tag == 0x75:
+        if depth >= _CANONICAL_DEPTH:
+            raise _NotCanonical
         length, at = _canonical_varuint(data, at)
         items = []
         for _ in range(length):
-            item, at = _canonical_any(data, at)
+            item, at = _canonical_any(data, at, depth + 1)
             items.append(item)
         return items, at
     raise _NotCanonical
