@@ -36,6 +36,7 @@ from client_sdk.yjs_binary import (
     read_varuint,
     varuint,
 )
+from client_sdk.yjs_updates import refusal
 
 ENTRY = "entry"
 # Kinds of documents defined in heavier modules (results.py, schedule.py, brief.py), named
@@ -126,8 +127,12 @@ class Document:
     def from_state(
         cls, doc_id: bytes, kind: str, state: bytes, *, client_id: int | None = None
     ) -> Document:
+        """A document holding `state`, this device's own (the local store's, or another
+        instance's `state()`): merged without `yjs_updates.refusal`'s check, which every
+        update from elsewhere passed when it was applied (`apply`). Raises IntegrityError
+        when `state` does not decode."""
         document = cls(doc_id, kind, client_id=client_id)
-        document.apply(state)
+        document._merge(state, checked=True)
         return document
 
     @property
@@ -136,8 +141,15 @@ class Document:
         return int(self._doc.client_id)
 
     def apply(self, update: bytes) -> None:
-        """Merge an update (idempotent, commutative). Raises IntegrityError for an update
-        that is not one (it does not decode)."""
+        """Merge an update (idempotent, commutative), from another device or account.
+        Raises IntegrityError for an update that is not one (it does not decode) or that a
+        device refuses (`yjs_updates.refusal`: a value nested more than 64 deep, a nested
+        shared type, a sub-document; protocol.md §5 "Updates a device refuses"), and
+        leaves the document as it was."""
+        self._merge(update, checked=False)
+
+    def _merge(self, update: bytes, *, checked: bool) -> None:
+        """`apply`; `checked`: `update` is this device's own state (`from_state`)."""
         sole = update if not (self._merged or self._changed) else None
         if sole is not None and self._built is None and self._unbuilt is None:
             read = read_new_document_update(bytes(update))
@@ -155,6 +167,12 @@ class Document:
                     as_read_by_pycrdt(fields.get("trashed_at")),
                 )
                 return
+        if not checked:
+            why = refusal(bytes(update))
+            if why is not None:
+                raise IntegrityError(
+                    f"document {self.doc_id.hex()} received an update it refuses: {why}"
+                )
         if self._written is None:  # what this instance wrote, before anything else comes in
             self._written = self._own_clock()
         self._merged, self._sole = True, None

@@ -38,8 +38,9 @@ from typing import Any
 from pycrdt import Doc, StickyIndex, Text
 
 from client_sdk.documents import _closes, _opens, _spaced, text_index_length
-from client_sdk.twin_inserts import _decode, _Run, _runs, _Struct, _Unreadable
+from client_sdk.twin_inserts import _Run, _runs
 from client_sdk.yjs_binary import varuint
+from client_sdk.yjs_updates import Struct, Unreadable, decode
 
 SEPARATOR = " "
 """What goes between two glued siblings: one space (U+0020)."""
@@ -114,8 +115,8 @@ def _first_char(live: list[tuple[int, str]], first_clock: int) -> tuple[int, str
 
 
 def _root(
-    struct: _Struct,
-    at: dict[int, tuple[list[int], list[_Struct]]],
+    struct: Struct,
+    at: dict[int, tuple[list[int], list[Struct]]],
     known: dict[tuple[int, int], str | None],
     steps: int,
 ) -> str | None:
@@ -151,8 +152,8 @@ def _root(
 
 
 def _holding(
-    at: dict[int, tuple[list[int], list[_Struct]]], client: int, clock: int
-) -> _Struct | None:
+    at: dict[int, tuple[list[int], list[Struct]]], client: int, clock: int
+) -> Struct | None:
     """The struct of `at` (client -> (first clocks, structs), in clock order) holding the
     id (`client`, `clock`), or None."""
     clocks, structs = at.get(client, ([], []))
@@ -168,8 +169,8 @@ def glued_pairs(state: bytes) -> list[tuple[str, tuple[int, int], tuple[int, int
     live character (its last UTF-16 unit), the id of R's first character), sorted.
     Empty when there is none or `state` does not decode here."""
     try:
-        structs, deletes = _decode(state)
-    except _Unreadable:
+        structs, deletes = decode(state)
+    except Unreadable:
         return []
     runs = _runs(structs)
     places: dict[tuple[object, ...], list[_Run]] = {}
@@ -191,7 +192,7 @@ def glued_pairs(state: bytes) -> list[tuple[str, tuple[int, int], tuple[int, int
             groups.append(ends)
     if not groups:
         return []  # no pycrdt document is built
-    at: dict[int, tuple[list[int], list[_Struct]]] = {}
+    at: dict[int, tuple[list[int], list[Struct]]] = {}
     for struct in sorted(structs, key=lambda s: (s.client, s.clock)):
         clocks, held = at.setdefault(struct.client, ([], []))
         clocks.append(struct.clock)
@@ -200,10 +201,10 @@ def glued_pairs(state: bytes) -> list[tuple[str, tuple[int, int], tuple[int, int
     doc: Doc[Any] = Doc()
     doc.apply_update(state)
     try:
-        held_blocks = _decode(bytes(doc.get_update()))[0]  # as this document holds them
-    except _Unreadable:
+        held_blocks = decode(bytes(doc.get_update()))[0]  # as this document holds them
+    except Unreadable:
         return []
-    blocks: dict[int, tuple[list[int], list[_Struct]]] = {}
+    blocks: dict[int, tuple[list[int], list[Struct]]] = {}
     for struct in sorted(held_blocks, key=lambda s: (s.client, s.clock)):
         clocks, held = blocks.setdefault(struct.client, ([], []))
         clocks.append(struct.clock)
@@ -269,7 +270,7 @@ def _key(run: _Run) -> tuple[int, int]:
 
 
 def _written_between(
-    structs: list[_Struct], runs: list[_Run]
+    structs: list[Struct], runs: list[_Run]
 ) -> set[tuple[tuple[int, int], tuple[int, int]]]:
     """Every (run, run) (`_key`) some struct names as its left and its right origin: its
     writer held both, and wrote between them."""

@@ -20,62 +20,24 @@ client joined so, in clock order, are one *run*, and only runs are compared: the
 text, the same origins, no piece deleted (a run holding a struct this decoder cannot place,
 a `GC`, is never a twin).
 
-The decoding follows Yjs' update format v1 (yjs `readClientsStructRefs`, `readItemContent`,
-`readDeleteSet`; lib0 `readAny`): pure, no I/O, and it gives up (None) on anything it does
-not read, in which case nothing is deleted.
+The state is decoded by `yjs_updates` (Yjs' update format v1): pure, no I/O; on anything it
+does not read this module gives up (None), and nothing is deleted.
 """
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 
 from client_sdk.yjs_binary import delete_set_update
-
-_ORIGIN, _RIGHT_ORIGIN, _PARENT_SUB = 0x80, 0x40, 0x20
-_GC, _DELETED, _JSON, _BINARY, _STRING, _EMBED, _FORMAT, _TYPE, _ANY, _DOC, _SKIP = (
-    0,
-    1,
-    2,
-    3,
-    4,
-    5,
-    6,
-    7,
-    8,
-    9,
-    10,
-)
-
-
-class _Unreadable(Exception):
-    """An update this decoder does not read."""
-
-
-@dataclass(frozen=True)
-class _Struct:
-    """A struct of a document's state: its id, its length in clocks (UTF-16 units for a
-    string), what places it (origins and parent), and its text when it is a string item not
-    deleted in content (`text` None: any other content, a deleted one, or a `GC`/skip,
-    `placed` False: a struct without origins to read)."""
-
-    client: int
-    clock: int
-    length: int
-    origin: tuple[int, int] | None
-    right_origin: tuple[int, int] | None
-    parent: tuple[str, object] | None  # ("root", name) or ("item", (client, clock)); None: copied
-    text: str | None
-    placed: bool = True
-    gone: bool = False  # its content is `ContentDeleted`: it arrives deleted
+from client_sdk.yjs_updates import Struct, Unreadable, decode
 
 
 @dataclass
 class _Run:
     """The structs of one client joined into one insert as written (see the module's doc)."""
 
-    first: _Struct
-    pieces: list[_Struct]
+    first: Struct
+    pieces: list[Struct]
 
     @property
     def length(self) -> int:
@@ -94,172 +56,13 @@ class _Run:
         return "".join(words)
 
 
-class _Reader:
-    def __init__(self, data: bytes) -> None:
-        self.data, self.at = data, 0
-
-    def byte(self) -> int:
-        if self.at >= len(self.data):
-            raise _Unreadable
-        value = self.data[self.at]
-        self.at += 1
-        return value
-
-    def uint(self) -> int:
-        value, shift = 0, 0
-        while True:
-            byte = self.byte()
-            value |= (byte & 0x7F) << shift
-            shift += 7
-            if byte < 0x80:
-                return value
-            if shift > 70:
-                raise _Unreadable
-
-    def varint(self) -> int:  # lib0 readVarInt
-        byte = self.byte()
-        value, negative = byte & 0x3F, bool(byte & 0x40)
-        shift = 6
-        while byte & 0x80:
-            byte = self.byte()
-            value |= (byte & 0x7F) << shift
-            shift += 7
-            if shift > 70:
-                raise _Unreadable
-        return -value if negative else value
-
-    def take(self, count: int) -> bytes:
-        if self.at + count > len(self.data):
-            raise _Unreadable
-        value = self.data[self.at : self.at + count]
-        self.at += count
-        return value
-
-    def string(self) -> str:
-        try:
-            return self.take(self.uint()).decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise _Unreadable from error
-
-    def any(self, depth: int = 0) -> object:
-        if depth > 64:
-            raise _Unreadable
-        kind = self.byte()
-        if kind in (127, 126):
-            return None
-        if kind == 125:
-            return self.varint()
-        if kind == 124:
-            return struct.unpack(">f", self.take(4))[0]
-        if kind in (123, 122):
-            return self.take(8)
-        if kind in (121, 120):
-            return kind == 120
-        if kind == 119:
-            return self.string()
-        if kind == 118:
-            return {self.string(): self.any(depth + 1) for _ in range(self.uint())}
-        if kind == 117:
-            return [self.any(depth + 1) for _ in range(self.uint())]
-        if kind == 116:
-            return self.take(self.uint())
-        raise _Unreadable
-
-
-def _utf16_length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _content_length(reader: _Reader, ref: int) -> tuple[int, str | None]:
-    """Read an item's content of type `ref`: (its length in clocks, its text if a string)."""
-    if ref == _DELETED:
-        return reader.uint(), None
-    if ref == _JSON:
-        count = reader.uint()
-        for _ in range(count):
-            reader.string()
-        return count, None
-    if ref == _BINARY:
-        reader.take(reader.uint())
-        return 1, None
-    if ref == _STRING:
-        text = reader.string()
-        return _utf16_length(text), text
-    if ref == _EMBED:
-        reader.string()
-        return 1, None
-    if ref == _FORMAT:
-        reader.string()
-        reader.string()
-        return 1, None
-    if ref == _TYPE:
-        if reader.uint() in (3, 5):  # YXmlElement, YXmlHook: a name (yjs typeRefs)
-            reader.string()
-        return 1, None
-    if ref == _ANY:
-        count = reader.uint()
-        for _ in range(count):
-            reader.any()
-        return count, None
-    if ref == _DOC:
-        reader.string()
-        reader.any()
-        return 1, None
-    raise _Unreadable
-
-
-def _decode(state: bytes) -> tuple[list[_Struct], dict[int, list[tuple[int, int]]]]:
-    """Every struct of a v1 update (a document's whole state) and its delete set
-    (client -> [(clock, length)])."""
-    reader = _Reader(state)
-    structs: list[_Struct] = []
-    for _ in range(reader.uint()):
-        count, client, clock = reader.uint(), reader.uint(), reader.uint()
-        for _ in range(count):
-            info = reader.byte()
-            ref = info & 0x1F
-            if ref in (_GC, _SKIP):
-                length = reader.uint()
-                if length <= 0:
-                    raise _Unreadable
-                structs.append(_Struct(client, clock, length, None, None, None, None, False))
-                clock += length
-                continue
-            origin = (reader.uint(), reader.uint()) if info & _ORIGIN else None
-            right = (reader.uint(), reader.uint()) if info & _RIGHT_ORIGIN else None
-            parent: tuple[str, object] | None = None
-            sub = False
-            if not info & (_ORIGIN | _RIGHT_ORIGIN):
-                if reader.uint() == 1:
-                    parent = ("root", reader.string())
-                else:
-                    parent = ("item", (reader.uint(), reader.uint()))
-                if info & _PARENT_SUB:
-                    reader.string()
-                    sub = True  # a map entry: never a text's insert
-            length, text = _content_length(reader, ref)
-            if length <= 0:
-                raise _Unreadable
-            text = None if sub else text
-            gone = ref == _DELETED
-            structs.append(_Struct(client, clock, length, origin, right, parent, text, True, gone))
-            clock += length
-    deletes: dict[int, list[tuple[int, int]]] = {}
-    for _ in range(reader.uint()):
-        client = reader.uint()
-        deletes[client] = [(reader.uint(), reader.uint()) for _ in range(reader.uint())]
-    if reader.at != len(state):
-        raise _Unreadable
-    return structs, deletes
-
-
-def _runs(structs: list[_Struct]) -> list[_Run]:
+def _runs(structs: list[Struct]) -> list[_Run]:
     """`structs` joined into runs: a struct whose left origin is the clock just before its
     own, of its own client, held by the struct just before it, continues its run
     (a split's right piece, or words typed on after it); a `GC` right after a run may
     continue it (unknown), so it joins it, and the run is never a twin."""
     runs: list[_Run] = []
-    last: dict[int, tuple[_Struct, _Run]] = {}
+    last: dict[int, tuple[Struct, _Run]] = {}
     for item in sorted(structs, key=lambda s: (s.client, s.clock)):
         before = last.get(item.client)
         joins = before is not None and before[0].clock + before[0].length == item.clock
@@ -289,8 +92,8 @@ def twin_deletes(state: bytes) -> bytes | None:
     (An insert without origins, the first words of an empty text, names its parent: the
     words of two texts are never twins.)"""
     try:
-        structs, deletes = _decode(state)
-    except _Unreadable:
+        structs, deletes = decode(state)
+    except Unreadable:
         return None
     places: dict[tuple[object, ...], list[_Run]] = {}
     for run in _runs(structs):
@@ -327,9 +130,9 @@ def carries_stripped(update: bytes, state: bytes) -> bool:
     entry's values anew for it (R48 F3). False for an update or a state not read here, and
     for one carrying only some clients' changes (a late removal carried across a cut)."""
     try:
-        carried, carried_deletes = _decode(update)
-        held, deletes = _decode(state)
-    except _Unreadable:
+        carried, carried_deletes = decode(update)
+        held, deletes = decode(state)
+    except Unreadable:
         return False
     ranges: dict[int, list[tuple[int, int]]] = {}
     stripped: dict[int, list[tuple[int, int]]] = {}
@@ -406,8 +209,8 @@ def twin_edits(before: bytes, after: bytes) -> list[TwinEdits]:
     left origin, or else right origin, is one of its characters. Empty when there are none or
     a state does not decode here."""
     try:
-        now, deletes = _decode(after)
-    except _Unreadable:
+        now, deletes = decode(after)
+    except Unreadable:
         return []
     runs_now = _runs(now)
     live: dict[tuple[object, ...], list[tuple[_Run, str]]] = {}
@@ -431,8 +234,8 @@ def twin_edits(before: bytes, after: bytes) -> list[TwinEdits]:
     if not candidates:
         return []  # the usual case: `before` is not read
     try:
-        held, held_deletes = _decode(before)
-    except _Unreadable:
+        held, held_deletes = decode(before)
+    except Unreadable:
         return []
     found: list[TwinEdits] = []
     for run in _runs(held):
@@ -514,7 +317,7 @@ def _deleted_offsets(
     return found
 
 
-def _anchor(item: _Struct, client: int, first: int, length: int) -> int | None:
+def _anchor(item: Struct, client: int, first: int, length: int) -> int | None:
     """Where `item` was inserted in the run of `client` from `first` (its `length`): before
     the run's character at the offset returned (after the one its left origin names, else
     before the one its right origin names), or None when neither origin is in the run."""

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from client_sdk import Client
-from client_sdk.twin_inserts import _decode, _touched
+from client_sdk.twin_inserts import _touched
+from client_sdk.yjs_updates import decode
 from tests.conftest import ClientFactory
 
 
@@ -111,7 +112,7 @@ async def test_both_devices_write_a_separator_at_once_and_keep_one(
     for device in (laptop, phone):  # two spaces were written, one is kept
         stored = await device.replica.store.document(bytes.fromhex(entry.id))
         assert stored is not None
-        structs, deletes = _decode(stored.state)
+        structs, deletes = decode(stored.state)
         (kept,) = [s for s in structs if s.text == " " and s.clock == 0]
         assert not _touched(deletes.get(kept.client, []), 0, 1)
         twins = [  # the other space: deleted (its content is not held any more)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from client_sdk import Client, wire
 from client_sdk.replica import stored_document
-from client_sdk.twin_inserts import _decode, _touched
+from client_sdk.twin_inserts import _touched
+from client_sdk.yjs_updates import decode
 from tests.client.hostile import HostileServer
 from tests.client.sharing_support import rows, server_db, share_with
 from tests.client.test_r43_race import race
@@ -53,7 +54,7 @@ async def _writer(device: Client, entry_id: str, words: str) -> tuple[int, int] 
     """(Yjs client, clock) of the live insert holding `words` in `device`'s copy."""
     stored = await device.store.document(bytes.fromhex(entry_id))
     assert stored is not None
-    structs, deletes = _decode(stored_document(stored).state())
+    structs, deletes = decode(stored_document(stored).state())
     for item in structs:
         if item.text == words and not _touched(deletes.get(item.client, []), item.clock, 1):
             return item.client, item.clock
@@ -63,7 +64,7 @@ async def _writer(device: Client, entry_id: str, words: str) -> tuple[int, int] 
 async def _deleted_in(device: Client, entry_id: str, at: tuple[int, int]) -> bool:
     stored = await device.store.document(bytes.fromhex(entry_id))
     assert stored is not None
-    _, deletes = _decode(stored_document(stored).state())
+    _, deletes = decode(stored_document(stored).state())
     return _touched(deletes.get(at[0], []), at[1], 1)
 
 

@@ -13,7 +13,8 @@ from pycrdt import Doc, Text
 
 from client_sdk.documents import replace_text, state_clocks
 from client_sdk.glued_inserts import glued_pairs, separator_update
-from client_sdk.twin_inserts import _decode, twin_deletes
+from client_sdk.twin_inserts import twin_deletes
+from client_sdk.yjs_updates import decode
 
 
 def _doc(client: int, state: bytes = b"") -> tuple[Doc[Any], Text]:
@@ -79,7 +80,7 @@ def _settle(docs: list[Doc[Any]], fresh: int = 1000) -> int:
 
 def _held(doc: Doc[Any]) -> tuple[dict[int, int], dict[int, list[tuple[int, int]]], str]:
     """What `doc` holds: its state vector, its delete set, its body."""
-    return state_clocks(doc.get_state()), _decode(bytes(doc.get_update()))[1], _body(doc)
+    return state_clocks(doc.get_state()), decode(bytes(doc.get_update()))[1], _body(doc)
 
 
 def _body(doc: Doc[Any]) -> str:
@@ -106,7 +107,7 @@ def test_the_separator_names_the_last_live_character_of_one_and_the_first_of_the
         doc.apply_update(cut)
     state = bytes(docs[0].get_update())
     ((name, left, right),) = glued_pairs(state)
-    structs, _ = _decode(state)
+    structs, _ = decode(state)
 
     def char(client: int, clock: int) -> str:
         (struct,) = [
@@ -123,7 +124,7 @@ def test_the_separator_names_the_last_live_character_of_one_and_the_first_of_the
     assert deleted.text is None and deleted.length == 1  # the "!", deleted: between them
     update = separator_update(state, 99)
     assert update is not None
-    (separator,) = _decode(update)[0]
+    (separator,) = decode(update)[0]
     assert (separator.client, separator.clock, separator.text) == (99, 0, " ")
     assert (separator.origin, separator.right_origin) == (left, right)
     assert _settle(docs) == 3

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from client_sdk import documents, twin_inserts
+from client_sdk import documents, twin_inserts, yjs_updates
 from client_sdk.documents import ENTRY, Document, EntryFields, edit_entry_update, entry_view
 from client_sdk.twin_inserts import twin_deletes
 from tests.core.test_documents import DOC_ID, unicode_text
@@ -110,7 +110,7 @@ def whole_inserts(update: bytes) -> list[tuple[int, int, int, object]]:
     """The inserts of a text an edit's update wrote, each whole as written there (joined as
     Yjs writes one: a struct whose origin is the clock just before it, of its client):
     (client, first clock, length, what places it and its words)."""
-    structs, _ = twin_inserts._decode(update)
+    structs, _ = yjs_updates.decode(update)
     out = []
     for run in twin_inserts._runs(structs):
         text = run.text()
@@ -121,7 +121,7 @@ def whole_inserts(update: bytes) -> list[tuple[int, int, int, object]]:
 
 
 def deleted_ranges(update: bytes) -> list[tuple[int, int, int]]:
-    structs, deletes = twin_inserts._decode(update)
+    structs, deletes = yjs_updates.decode(update)
     assert structs == []  # a delete set only
     return [(c, k, n) for c, ranges in deletes.items() for k, n in ranges]
 

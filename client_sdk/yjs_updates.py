@@ -1,0 +1,321 @@
+"""Yjs updates (format v1) decoded without pycrdt, and the updates a device refuses to merge.
+
+The decoding follows Yjs' update format v1 (yjs `readClientsStructRefs`, `readItemContent`,
+`readDeleteSet`; lib0 `readAny`; https://github.com/yjs/yjs/blob/main/INTERNALS.md): pure,
+no I/O. It raises `Unreadable` on anything it does not read, and on a value nested more than
+MAX_NESTING arrays or maps deep. `twin_inserts` and `glued_inserts` read a document's state
+with it; `refusal` tells whether an update from elsewhere may be merged at all.
+
+Why a bound on nesting: pycrdt (Yrs) decodes, converts and encodes nested values
+recursively on the thread's stack, and a value nested about 20,000 deep (40 KB of a record's
+256 KB) kills the process (SIGSEGV) when read, about 50,000 deep when applied; the deepest
+values this SDK writes are inside MAX_DEPTH (32) lists or maps (`inputs`). Nested shared
+types and sub-documents, which no device of this protocol writes, are refused as well: a
+chain of nested maps needs no deep value to make pycrdt's `to_py` recurse past Python's
+limit, and reading a field as a shared type would be a confusion of types (protocol.md §5,
+"Updates a device refuses").
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from dataclasses import dataclass
+
+MAX_NESTING = 64
+"""The deepest a value of an update may be nested: inside at most this many arrays or maps
+(lib0 Any), or JSON arrays and objects (content JSON, Embed, Format). Twice the SDK's own
+input bound (`inputs.MAX_DEPTH`)."""
+
+_ORIGIN, _RIGHT_ORIGIN, _PARENT_SUB = 0x80, 0x40, 0x20
+GC, DELETED, JSON, BINARY, STRING, EMBED, FORMAT, TYPE, ANY, DOC, SKIP = (
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+)
+
+
+class Unreadable(Exception):
+    """An update this decoder does not read (its message says why, when it is a bound)."""
+
+
+@dataclass(frozen=True)
+class Struct:
+    """A struct of a document's state: its id, its length in clocks (UTF-16 units for a
+    string), what places it (origins and parent), and its text when it is a string item not
+    deleted in content (`text` None: any other content, a deleted one, or a `GC`/skip,
+    `placed` False: a struct without origins to read)."""
+
+    client: int
+    clock: int
+    length: int
+    origin: tuple[int, int] | None
+    right_origin: tuple[int, int] | None
+    parent: tuple[str, object] | None  # ("root", name) or ("item", (client, clock)); None: copied
+    text: str | None
+    placed: bool = True
+    gone: bool = False  # its content is `ContentDeleted`: it arrives deleted
+    ref: int = 0  # its struct or content type (`GC`, `DELETED`... `SKIP` below)
+
+
+_TWO_VARUINTS = re.compile(rb"(?:[\x80-\xff]{0,10}[\x00-\x7f]){2}")
+"""Two lib0 varuints (7 bits a byte, the last byte below 0x80), of at most 11 bytes each
+as `_Reader.uint` reads them."""
+
+
+class _Reader:
+    def __init__(self, data: bytes) -> None:
+        self.data, self.at = data, 0
+
+    def byte(self) -> int:
+        if self.at >= len(self.data):
+            raise Unreadable
+        value = self.data[self.at]
+        self.at += 1
+        return value
+
+    def uint(self) -> int:
+        data, at = self.data, self.at
+        if at < len(data) and data[at] < 0x80:  # most of them: one byte
+            self.at = at + 1
+            return data[at]
+        value, shift = 0, 0
+        while True:
+            if at >= len(data):
+                raise Unreadable
+            byte = data[at]
+            at += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                self.at = at
+                return value
+            if shift > 70:
+                raise Unreadable
+
+    def varint(self) -> int:  # lib0 readVarInt
+        byte = self.byte()
+        value, negative = byte & 0x3F, bool(byte & 0x40)
+        shift = 6
+        while byte & 0x80:
+            byte = self.byte()
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if shift > 70:
+                raise Unreadable
+        return -value if negative else value
+
+    def skip_id(self) -> None:
+        """Skip two varuints (an id: a client and a clock), as `uint` would read them."""
+        match = _TWO_VARUINTS.match(self.data, self.at)
+        if match is None:
+            raise Unreadable
+        self.at = match.end()
+
+    def take(self, count: int) -> bytes:
+        if self.at + count > len(self.data):
+            raise Unreadable
+        value = self.data[self.at : self.at + count]
+        self.at += count
+        return value
+
+    def string(self) -> str:
+        try:
+            return self.take(self.uint()).decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise Unreadable from error
+
+    def any(self, depth: int = 0) -> object:
+        if depth > MAX_NESTING:
+            raise Unreadable(f"a value nested more than {MAX_NESTING} deep")
+        kind = self.byte()
+        if kind in (127, 126):
+            return None
+        if kind == 125:
+            return self.varint()
+        if kind == 124:
+            return struct.unpack(">f", self.take(4))[0]
+        if kind in (123, 122):
+            return self.take(8)
+        if kind in (121, 120):
+            return kind == 120
+        if kind == 119:
+            return self.string()
+        if kind == 118:
+            return {self.string(): self.any(depth + 1) for _ in range(self.uint())}
+        if kind == 117:
+            return [self.any(depth + 1) for _ in range(self.uint())]
+        if kind == 116:
+            return self.take(self.uint())
+        raise Unreadable
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _check_json(text: str) -> None:
+    """Raise Unreadable when the JSON text `text` (of content JSON, Embed or Format) has more
+    than MAX_NESTING arrays and objects open at once."""
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return  # the usual case, told without reading it
+    depth, quoted, escaped = 0, False, False
+    for character in text:
+        if quoted:
+            if escaped:
+                escaped = False
+            elif character == "\\":
+                escaped = True
+            elif character == '"':
+                quoted = False
+        elif character == '"':
+            quoted = True
+        elif character in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise Unreadable(f"a value nested more than {MAX_NESTING} deep")
+        elif character in "]}":
+            depth -= 1
+
+
+def _content_length(reader: _Reader, ref: int) -> tuple[int, str | None]:
+    """Read an item's content of type `ref`: (its length in clocks, its text if a string)."""
+    if ref == DELETED:
+        return reader.uint(), None
+    if ref == JSON:
+        count = reader.uint()
+        for _ in range(count):
+            _check_json(reader.string())
+        return count, None
+    if ref == BINARY:
+        reader.take(reader.uint())
+        return 1, None
+    if ref == STRING:
+        text = reader.string()
+        return _utf16_length(text), text
+    if ref == EMBED:
+        _check_json(reader.string())
+        return 1, None
+    if ref == FORMAT:
+        reader.string()  # the attribute's name
+        _check_json(reader.string())
+        return 1, None
+    if ref == TYPE:
+        if reader.uint() in (3, 5):  # YXmlElement, YXmlHook: a name (yjs typeRefs)
+            reader.string()
+        return 1, None
+    if ref == ANY:
+        count = reader.uint()
+        for _ in range(count):
+            reader.any()
+        return count, None
+    if ref == DOC:
+        reader.string()
+        reader.any()
+        return 1, None
+    raise Unreadable
+
+
+def decode(state: bytes) -> tuple[list[Struct], dict[int, list[tuple[int, int]]]]:
+    """Every struct of a v1 update (a document's whole state) and its delete set
+    (client -> [(clock, length)])."""
+    reader = _Reader(state)
+    structs: list[Struct] = []
+    for _ in range(reader.uint()):
+        count, client, clock = reader.uint(), reader.uint(), reader.uint()
+        for _ in range(count):
+            info = reader.byte()
+            ref = info & 0x1F
+            if ref in (GC, SKIP):
+                length = reader.uint()
+                if length <= 0:
+                    raise Unreadable
+                structs.append(
+                    Struct(client, clock, length, None, None, None, None, False, ref=ref)
+                )
+                clock += length
+                continue
+            origin = (reader.uint(), reader.uint()) if info & _ORIGIN else None
+            right = (reader.uint(), reader.uint()) if info & _RIGHT_ORIGIN else None
+            parent: tuple[str, object] | None = None
+            sub = False
+            if not info & (_ORIGIN | _RIGHT_ORIGIN):
+                if reader.uint() == 1:
+                    parent = ("root", reader.string())
+                else:
+                    parent = ("item", (reader.uint(), reader.uint()))
+                if info & _PARENT_SUB:
+                    reader.string()
+                    sub = True  # a map entry: never a text's insert
+            length, text = _content_length(reader, ref)
+            if length <= 0:
+                raise Unreadable
+            text = None if sub else text
+            gone = ref == DELETED
+            structs.append(
+                Struct(client, clock, length, origin, right, parent, text, True, gone, ref)
+            )
+            clock += length
+    deletes: dict[int, list[tuple[int, int]]] = {}
+    for _ in range(reader.uint()):
+        client = reader.uint()
+        deletes[client] = [(reader.uint(), reader.uint()) for _ in range(reader.uint())]
+    if reader.at != len(state):
+        raise Unreadable
+    return structs, deletes
+
+
+def refusal(update: bytes) -> str | None:
+    """Why a device refuses to merge `update` (a Yjs v1 update from another device or
+    account), or None when it may: it does not decode here (not an update, a struct type
+    this protocol does not use, trailing bytes, a value nested more than MAX_NESTING deep),
+    or it holds a nested shared type (content Type), a sub-document (content Doc) or an item
+    whose parent is not a root type. protocol.md §5, "Updates a device refuses".
+
+    It walks the structs as `decode` does, without reading their ids and origins (skipped,
+    two varuints at a time): a pull runs it on every update pycrdt applies (issue 10)."""
+    reader = _Reader(update)
+    try:
+        for _ in range(reader.uint()):
+            count = reader.uint()
+            reader.skip_id()  # the client and the clock of its first struct
+            for _ in range(count):
+                info = reader.byte()
+                ref = info & 0x1F
+                if ref in (GC, SKIP):
+                    if reader.uint() <= 0:
+                        raise Unreadable
+                    continue
+                if info & _ORIGIN:
+                    reader.skip_id()
+                if info & _RIGHT_ORIGIN:
+                    reader.skip_id()
+                if not info & (_ORIGIN | _RIGHT_ORIGIN):
+                    if reader.uint() != 1:
+                        return "an item inside a nested shared type"
+                    reader.string()  # the root type's name
+                    if info & _PARENT_SUB:
+                        reader.string()  # the map key
+                if ref == TYPE:
+                    return "a nested shared type"
+                if ref == DOC:
+                    return "a sub-document"
+                if _content_length(reader, ref)[0] <= 0:
+                    raise Unreadable
+        for _ in range(reader.uint()):  # the delete set: per client, its ranges
+            reader.uint()
+            for _ in range(reader.uint()):
+                reader.skip_id()  # a range's clock and length
+        if reader.at != len(update):
+            raise Unreadable
+    except Unreadable as error:
+        return str(error) or "not a Yjs update of this protocol"
+    return None

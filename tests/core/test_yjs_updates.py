@@ -1,0 +1,283 @@
+"""yjs_updates.refusal: the updates a device refuses to merge (protocol.md §5, "Updates a
+device refuses"), and Document.apply refusing them without changing the document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pycrdt
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from client_sdk.documents import Document
+from client_sdk.errors import IntegrityError
+from client_sdk.inputs import MAX_DEPTH
+from client_sdk.yjs_binary import varuint
+from client_sdk.yjs_updates import DOC, MAX_NESTING, TYPE, Unreadable, decode, refusal
+
+DOC_ID = b"d" * 16
+CLIENT = 5
+
+
+def _string(text: str) -> bytes:
+    data = text.encode()
+    return varuint(len(data)) + data
+
+
+def _update(*structs: bytes) -> bytes:
+    """A v1 update of `structs`, all of client CLIENT from clock 0, and an empty delete set."""
+    return b"\x01" + varuint(len(structs)) + varuint(CLIENT) + b"\x00" + b"".join(structs) + b"\x00"
+
+
+def _words(text: str = "hi") -> bytes:
+    """A ContentString item in the root text `body`."""
+    return b"\x04\x01" + _string("body") + _string(text)
+
+
+def _field(key: str, value: bytes) -> bytes:
+    """A ContentAny item under `key` in the root map `fields`, holding one lib0 Any value."""
+    return b"\x28\x01" + _string("fields") + _string(key) + b"\x01" + value
+
+
+def _nested_array(depth: int, inner: bytes = b"\x7e") -> bytes:
+    """`inner` (lib0 Any; null by default) inside `depth` one-item arrays."""
+    return b"\x75\x01" * depth + inner
+
+
+def _nested_map(depth: int) -> bytes:
+    """null inside `depth` one-key maps."""
+    return (b"\x76\x01" + _string("k")) * depth + b"\x7e"
+
+
+def test_values_nested_to_the_bound_are_merged_and_deeper_ones_refused() -> None:
+    """A value inside MAX_NESTING arrays (or maps) may be merged: pycrdt applies and reads it.
+    One more level, and the update is refused, text struct first (so that it is not the
+    canonical form the fast reader reads) or not."""
+    for nested in (_nested_array, _nested_map):
+        deepest = _update(_words(), _field("mood", nested(MAX_NESTING)))
+        assert refusal(deepest) is None
+        document = Document(DOC_ID, "entry")
+        document.apply(deepest)
+        assert document.text("body") == "hi"
+        assert document.field("mood") is not None
+        for update in (
+            _update(_words(), _field("mood", nested(MAX_NESTING + 1))),
+            _update(_field("mood", nested(MAX_NESTING + 1)), _words()),
+        ):
+            assert refusal(update) == f"a value nested more than {MAX_NESTING} deep"
+    assert MAX_NESTING >= 2 * MAX_DEPTH  # what the SDK writes is far from the bound
+
+
+def test_a_value_nested_50000_deep_is_refused_before_pycrdt_reads_it() -> None:
+    """O1: 100 KB (under a record's 256 KB), nested 50,000 deep. pycrdt 0.14 kills the process
+    (SIGSEGV) applying it, and about 20,000 deep already reading it; now it never gets it."""
+    update = _update(_words(), _field("mood", _nested_array(50_000)))
+    assert len(update) < 256 * 1024
+    assert refusal(update) == f"a value nested more than {MAX_NESTING} deep"
+    # Document.apply with one pycrdt applies and reads without crashing (the 50,000-deep one
+    # goes through a real pull in a process of its own: tests/client/test_deep_updates.py).
+    document = Document(DOC_ID, "entry")
+    with pytest.raises(IntegrityError, match="refuses: a value nested more than 64 deep"):
+        document.apply(_update(_words(), _field("mood", _nested_array(5_000))))
+
+
+def test_a_sub_documents_options_nested_too_deep_are_refused() -> None:
+    """ContentDoc's options are a lib0 Any too (pycrdt kills the process at about 60,000):
+    the decoder reads them within the bound, and a sub-document is refused in any case."""
+    subdoc = b"\x09\x01" + _string("list") + _string("guid") + _nested_array(MAX_NESTING + 1)
+    with pytest.raises(Unreadable, match=f"a value nested more than {MAX_NESTING} deep"):
+        decode(_update(subdoc))
+    assert refusal(_update(subdoc)) == "a sub-document"
+
+
+@pytest.mark.parametrize("content", ["embed", "format", "json"])
+def test_json_texts_nested_too_deep_are_refused(content: str) -> None:
+    """Content JSON, Embed and Format hold JSON texts: more than MAX_NESTING arrays and
+    objects open at once are refused; brackets inside a JSON string are not nesting."""
+
+    def item(text: str) -> bytes:
+        if content == "embed":
+            return b"\x05\x01" + _string("body") + _string(text)
+        if content == "format":
+            return b"\x06\x01" + _string("body") + _string("bold") + _string(text)
+        return b"\x02\x01" + _string("list") + b"\x01" + _string(text)
+
+    deep = "[" * (MAX_NESTING + 1) + "]" * (MAX_NESTING + 1)
+    assert refusal(_update(item(deep))) == f"a value nested more than {MAX_NESTING} deep"
+    mixed = '{"a":' * (MAX_NESTING // 2 + 1) + "[" * (MAX_NESTING // 2) + "1"
+    assert refusal(_update(item(mixed))) == f"a value nested more than {MAX_NESTING} deep"
+    at_bound = "[" * MAX_NESTING + "]" * MAX_NESTING
+    quoted = '["' + "[{" * 500 + '\\"[[["]'
+    assert refusal(_update(item(at_bound))) is None
+    assert refusal(_update(item(quoted))) is None
+
+
+def test_nested_shared_types_and_sub_documents_are_refused() -> None:
+    """No device of this protocol writes either. A chain of nested maps needs no deep value
+    to make pycrdt's to_py recurse past Python's limit (RecursionError, 1,000 maps: 8 KB)."""
+    nested_map = b"\x27\x01" + _string("fields") + _string("mood") + b"\x01"  # a YMap
+    assert refusal(_update(nested_map)) == "a nested shared type"
+    inside = b"\x28\x00" + varuint(CLIENT) + b"\x00" + _string("k") + b"\x01\x7e"
+    assert refusal(_update(inside)) == "an item inside a nested shared type"
+    subdoc = b"\x09\x01" + _string("list") + _string("guid") + b"\x76\x00"
+    assert refusal(_update(subdoc)) == "a sub-document"
+    chain = [nested_map] + [
+        b"\x27\x00" + varuint(CLIENT) + varuint(clock - 1) + _string("k") + b"\x01"
+        for clock in range(1, 1000)
+    ]
+    update = _update(*chain)
+    reader = pycrdt.Doc()
+    reader.apply_update(update)  # what pycrdt made of it: unreadable as plain values
+    with pytest.raises(RecursionError):
+        reader.get("fields", type=pycrdt.Map).to_py()
+    document = Document(DOC_ID, "entry")
+    with pytest.raises(IntegrityError, match="refuses: a nested shared type"):
+        document.apply(update)
+
+
+def test_what_does_not_decode_is_refused() -> None:
+    """Truncated, trailing bytes, a struct type this protocol does not use (11: Yrs' Move),
+    a string that is not UTF-8: refused, whether pycrdt would take it or not."""
+    honest = _update(_words(), _field("mood", b"\x7d\x03"))
+    assert refusal(honest) is None
+    assert refusal(honest[:-3]) is not None
+    assert refusal(honest + b"\x00") is not None
+    assert refusal(_update(b"\x0b\x01" + _string("list"))) is not None
+    assert refusal(_update(b"\x04\x01" + _string("body") + b"\x02\xff\xfe")) is not None
+    assert refusal(b"") is not None
+
+
+def test_a_refused_update_leaves_the_document_as_it_was() -> None:
+    """The refusal comes before pycrdt: the document, its state and its next honest merge
+    are those of a document that never saw the refused update."""
+    laptop = Document(DOC_ID, "entry")
+    first = laptop.change(fields={"mood": 3}, texts={"body": "Calm today."})
+    phone = Document.from_state(DOC_ID, "entry", first)
+    before = phone.state()
+    bad = _update(_words("x"), _field("mood", _nested_array(MAX_NESTING + 1)))
+    with pytest.raises(IntegrityError):
+        phone.apply(bad)
+    assert phone.state() == before
+    phone.apply(laptop.change(texts={"body": "Calm today, mostly."}))
+    assert phone.text("body") == "Calm today, mostly."
+    assert phone.field("mood") == 3
+
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=8),
+)
+
+
+def _nested(depth: int) -> st.SearchStrategy[Any]:
+    """Plain values inside up to `depth` lists or maps."""
+    if depth == 0:
+        return _SCALARS
+    inner = _nested(depth - 1)
+    return st.one_of(
+        _SCALARS,
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    )
+
+
+def _deepest(depth: int) -> Any:
+    value: Any = "bottom"
+    for level in range(depth):
+        value = [value] if level % 2 else {"k": value}
+    return value
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    fields=st.dictionaries(st.sampled_from(["mood", "tags", "answers", "x"]), _nested(3)),
+    texts=st.lists(st.text(max_size=20), min_size=1, max_size=4),
+    pushes=st.lists(_nested(2), max_size=3),
+    keyed=st.dictionaries(st.text(min_size=1, max_size=4), _nested(2), max_size=3),
+)
+def test_every_update_the_sdk_writes_is_merged(
+    fields: dict[str, Any], texts: list[str], pushes: list[Any], keyed: dict[str, Any]
+) -> None:
+    """What `Document.change` writes (fields, texts edited and appended, list pushes and
+    drops, keyed maps, values as deep as inputs allow) and every merged state are never
+    refused: the check turns away only what no device of this protocol writes."""
+    laptop = Document(DOC_ID, "entry")
+    phone = Document(DOC_ID, "entry")
+    updates = [laptop.change(fields={**fields, "deep": _deepest(MAX_DEPTH)}, texts={"body": ""})]
+    phone.apply(updates[0])
+    for index, text in enumerate(texts):
+        writer, reader = (laptop, phone) if index % 2 else (phone, laptop)
+        written = [writer.change(texts={"body": text}, appends={"tail": "."})]
+        written += [writer.change(pushes={"checkins": value}) for value in pushes]
+        if keyed:
+            written.append(writer.change(keyed={"answers": keyed}))
+        written.append(writer.change(drops={"checkins": lambda value: value is None}))
+        written.append(writer.change(unkeyed={"answers": list(keyed)[:1]}))
+        for update in written:
+            reader.apply(update)
+        updates += written
+    for update in updates + [laptop.state(), phone.state()]:
+        assert refusal(update) is None
+    merged = Document(DOC_ID, "entry")
+    for update in updates:
+        merged.apply(update)
+    assert merged.text("body") == laptop.text("body")
+
+
+def _by_decoding(update: bytes) -> bool:
+    """Whether `update` may be merged, told from `decode`'s every struct (what `refusal`
+    walks without reading ids)."""
+    try:
+        structs, _ = decode(update)
+    except Unreadable:
+        return False
+    return all(
+        item.ref not in (TYPE, DOC) and (item.parent is None or item.parent[0] == "root")
+        for item in structs
+    )
+
+
+def _honest_updates() -> list[bytes]:
+    laptop = Document(DOC_ID, "entry", client_id=2**52 + 7)
+    first = laptop.change(
+        fields={"mood": 3, "tags": ["a", "b"], "answers": {"q": [1, [2, {"x": None}]]}},
+        texts={"body": "I went to the park today."},
+    )
+    edit = laptop.change(texts={"body": "I went to the big park today 😌."})
+    push = laptop.change(pushes={"checkins": {"at": 1, "note": "ok"}})
+    drop = laptop.change(drops={"checkins": lambda value: True})
+    return [first, edit, push, drop, laptop.state()]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    which=st.integers(min_value=0, max_value=4),
+    edits=st.lists(
+        st.tuples(
+            st.integers(min_value=0),
+            st.sampled_from(["flip", "cut", "insert"]),
+            st.binary(min_size=1, max_size=3),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+)
+def test_refusal_walks_updates_as_decode_reads_them(
+    which: int, edits: list[tuple[int, str, bytes]]
+) -> None:
+    """Honest updates changed at random places (bytes replaced, cut, inserted): `refusal`
+    refuses exactly those that `decode` does not read or that hold what is refused."""
+    update = bytearray(_honest_updates()[which])
+    for position, how, data in edits:
+        at = position % (len(update) + 1)
+        if how == "flip":
+            update[at : at + len(data)] = data
+        elif how == "cut":
+            del update[at:]
+        else:
+            update[at:at] = data
+    assert (refusal(bytes(update)) is None) is _by_decoding(bytes(update))
