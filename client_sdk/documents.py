@@ -171,7 +171,7 @@ class Document:
             why = refusal(bytes(update))
             if why is not None:
                 raise IntegrityError(
-                    f"document {self.doc_id.hex()} received an update it refuses: {why}"
+                    f"document {self.doc_id.hex()} received a malformed update: {why}"
                 )
         if self._written is None:  # what this instance wrote, before anything else comes in
             self._written = self._own_clock()
