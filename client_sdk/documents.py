@@ -132,7 +132,7 @@ class Document:
         update from elsewhere passed when it was applied (`apply`). Raises IntegrityError
         when `state` does not decode."""
         document = cls(doc_id, kind, client_id=client_id)
-        document._merge(state, checked=True)
+        document.apply_own(state)
         return document
 
     @property
@@ -147,6 +147,13 @@ class Document:
         shared type, a sub-document; protocol.md §5 "Updates a device refuses"), and
         leaves the document as it was."""
         self._merge(update, checked=False)
+
+    def apply_own(self, state: bytes) -> None:
+        """Merge this device's own state of the document (the local store's, read again
+        inside a writing transaction), without `yjs_updates.refusal`'s check, which every
+        update from elsewhere in it passed (`from_state`). Raises IntegrityError when
+        `state` does not decode."""
+        self._merge(state, checked=True)
 
     def _merge(self, update: bytes, *, checked: bool) -> None:
         """`apply`; `checked`: `update` is this device's own state (`from_state`)."""
@@ -187,6 +194,10 @@ class Document:
         try:
             self._doc.apply_update(update)
         except Exception:  # pycrdt raises a bare Exception subclass on malformed updates
+            raise self._malformed() from None
+        except BaseException as error:  # a panic in Yrs (pyo3's PanicException: rev-o1 F2)
+            if type(error).__name__ != "PanicException":
+                raise
             raise self._malformed() from None
 
     def _malformed(self) -> IntegrityError:

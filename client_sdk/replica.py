@@ -5268,7 +5268,7 @@ async def _merged(
     current = await tx.document_states([d.doc_id for d in documents])
     for document in documents:
         if document.doc_id in current:
-            document.apply(current[document.doc_id])
+            document.apply_own(current[document.doc_id])  # this device's own (rev-o1 F3)
     return [_stored(journal, document) for document in documents]
 
 

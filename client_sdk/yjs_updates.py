@@ -2,18 +2,19 @@
 
 The decoding follows Yjs' update format v1 (yjs `readClientsStructRefs`, `readItemContent`,
 `readDeleteSet`; lib0 `readAny`; https://github.com/yjs/yjs/blob/main/INTERNALS.md): pure,
-no I/O. It raises `Unreadable` on anything it does not read, and on a value nested more than
-MAX_NESTING arrays or maps deep. `twin_inserts` and `glued_inserts` read a document's state
-with it; `refusal` tells whether an update from elsewhere may be merged at all.
+no I/O. It raises `Unreadable` on anything it does not read, on numbers Yrs would read
+otherwise (past its 32-bit counts and clocks), and on a value nested more than MAX_NESTING
+arrays or maps deep. `twin_inserts` and `glued_inserts` read a document's state with it;
+`refusal` tells whether an update from elsewhere may be merged at all.
 
-Why a bound on nesting: pycrdt (Yrs) decodes, converts and encodes nested values
-recursively on the thread's stack, and a value nested about 20,000 deep (40 KB of a record's
-256 KB) kills the process (SIGSEGV) when read, about 50,000 deep when applied; the deepest
-values this SDK writes are inside MAX_DEPTH (32) lists or maps (`inputs`). Nested shared
-types and sub-documents, which no device of this protocol writes, are refused as well: a
-chain of nested maps needs no deep value to make pycrdt's `to_py` recurse past Python's
-limit, and reading a field as a shared type would be a confusion of types (protocol.md §5,
-"Updates a device refuses").
+Why: pycrdt (Yrs) decodes, converts and encodes nested values recursively on the thread's
+stack, and a value nested about 20,000 deep (40 KB of a record's 256 KB) kills the process
+(SIGSEGV) when read, about 50,000 deep when applied; the deepest values this SDK writes are
+inside MAX_DEPTH (32) lists or maps (`inputs`). Yrs panics on a struct whose clocks wrap
+past 2**32. Content this protocol never writes is refused as well, so that no byte is read
+one way here and another way by Yrs (its content JSON reads one string more than Yjs
+writes), and no chain of nested maps makes pycrdt's `to_py` recurse past Python's limit
+(protocol.md §5, "Updates a device refuses"; found by the reviews O1 and rev-o1).
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ from dataclasses import dataclass
 
 MAX_NESTING = 64
 """The deepest a value of an update may be nested: inside at most this many arrays or maps
-(lib0 Any), or JSON arrays and objects (content JSON, Embed, Format). Twice the SDK's own
-input bound (`inputs.MAX_DEPTH`)."""
+(lib0 Any). Twice the SDK's own input bound (`inputs.MAX_DEPTH`)."""
 
 _ORIGIN, _RIGHT_ORIGIN, _PARENT_SUB = 0x80, 0x40, 0x20
 GC, DELETED, JSON, BINARY, STRING, EMBED, FORMAT, TYPE, ANY, DOC, SKIP = (
@@ -66,9 +66,22 @@ class Struct:
     ref: int = 0  # its struct or content type (`GC`, `DELETED`... `SKIP` below)
 
 
-_TWO_VARUINTS = re.compile(rb"(?:[\x80-\xff]{0,10}[\x00-\x7f]){2}")
-"""Two lib0 varuints (7 bits a byte, the last byte below 0x80), of at most 11 bytes each
-as `_Reader.uint` reads them."""
+CLIENT_LIMIT = 2**53
+"""Client ids are below 2**53 (protocol.md §5 "Client ids")."""
+CLOCK_LIMIT = 2**31
+"""Every clock of a struct, an origin or a deleted range is below 2**31: Yrs keeps clocks as
+32-bit integers (a struct ending past 2**32 wraps, and Yrs panics)."""
+UINT_LIMIT = 2**32
+"""Every other varuint (a count, a length, a clock) is below 2**32: Yrs reads them as 32-bit
+integers, wrapping larger ones, and would read other bytes than this decoder does."""
+
+_ID = re.compile(
+    rb"(?:[\x00-\x7f]|[\x80-\xff]{1,6}[\x01-\x7f]|[\x80-\xff]{7}[\x01-\x0f])"  # client < 2**53
+    rb"(?:[\x00-\x7f]|[\x80-\xff]{1,3}[\x01-\x7f]|[\x80-\xff]{4}[\x01-\x07])"  # clock < 2**31
+)
+"""An id (a client and a clock) as two minimal lib0 varuints within CLIENT_LIMIT and
+CLOCK_LIMIT (7 bits a byte, least significant first; the last byte, below 0x80, is not 0
+unless it is the only one)."""
 
 
 class _Reader:
@@ -83,6 +96,14 @@ class _Reader:
         return value
 
     def uint(self) -> int:
+        """A minimal lib0 varuint below UINT_LIMIT."""
+        return self._varuint(UINT_LIMIT)
+
+    def client(self) -> int:
+        """A client id: a minimal lib0 varuint below CLIENT_LIMIT."""
+        return self._varuint(CLIENT_LIMIT)
+
+    def _varuint(self, limit: int) -> int:
         data, at = self.data, self.at
         if at < len(data) and data[at] < 0x80:  # most of them: one byte
             self.at = at + 1
@@ -96,6 +117,8 @@ class _Reader:
             value |= (byte & 0x7F) << shift
             shift += 7
             if byte < 0x80:
+                if byte == 0 or value >= limit:  # not minimal, or too large
+                    raise Unreadable
                 self.at = at
                 return value
             if shift > 70:
@@ -114,11 +137,18 @@ class _Reader:
         return -value if negative else value
 
     def skip_id(self) -> None:
-        """Skip two varuints (an id: a client and a clock), as `uint` would read them."""
-        match = _TWO_VARUINTS.match(self.data, self.at)
+        """Skip an id (a client and a clock) that `client` and `clock` would read."""
+        match = _ID.match(self.data, self.at)
         if match is None:
             raise Unreadable
         self.at = match.end()
+
+    def clock(self) -> int:
+        """A clock: a minimal lib0 varuint below CLOCK_LIMIT."""
+        return self._varuint(CLOCK_LIMIT)
+
+    def id(self) -> tuple[int, int]:
+        return self.client(), self.clock()
 
     def take(self, count: int) -> bytes:
         if self.at + count > len(self.data):
@@ -162,30 +192,6 @@ def _utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _check_json(text: str) -> None:
-    """Raise Unreadable when the JSON text `text` (of content JSON, Embed or Format) has more
-    than MAX_NESTING arrays and objects open at once."""
-    if text.count("[") + text.count("{") <= MAX_NESTING:
-        return  # the usual case, told without reading it
-    depth, quoted, escaped = 0, False, False
-    for character in text:
-        if quoted:
-            if escaped:
-                escaped = False
-            elif character == "\\":
-                escaped = True
-            elif character == '"':
-                quoted = False
-        elif character == '"':
-            quoted = True
-        elif character in "[{":
-            depth += 1
-            if depth > MAX_NESTING:
-                raise Unreadable(f"a value nested more than {MAX_NESTING} deep")
-        elif character in "]}":
-            depth -= 1
-
-
 def _content_length(reader: _Reader, ref: int) -> tuple[int, str | None]:
     """Read an item's content of type `ref`: (its length in clocks, its text if a string)."""
     if ref == DELETED:
@@ -193,7 +199,7 @@ def _content_length(reader: _Reader, ref: int) -> tuple[int, str | None]:
     if ref == JSON:
         count = reader.uint()
         for _ in range(count):
-            _check_json(reader.string())
+            reader.string()
         return count, None
     if ref == BINARY:
         reader.take(reader.uint())
@@ -202,11 +208,11 @@ def _content_length(reader: _Reader, ref: int) -> tuple[int, str | None]:
         text = reader.string()
         return _utf16_length(text), text
     if ref == EMBED:
-        _check_json(reader.string())
+        reader.string()
         return 1, None
     if ref == FORMAT:
         reader.string()  # the attribute's name
-        _check_json(reader.string())
+        reader.string()
         return 1, None
     if ref == TYPE:
         if reader.uint() in (3, 5):  # YXmlElement, YXmlHook: a name (yjs typeRefs)
@@ -226,38 +232,38 @@ def _content_length(reader: _Reader, ref: int) -> tuple[int, str | None]:
 
 def decode(state: bytes) -> tuple[list[Struct], dict[int, list[tuple[int, int]]]]:
     """Every struct of a v1 update (a document's whole state) and its delete set
-    (client -> [(clock, length)])."""
+    (client -> [(clock, length)]). Raises Unreadable for anything else, and for ids and
+    clocks past CLIENT_LIMIT and CLOCK_LIMIT (a struct's or a deleted range's last clock
+    included), other varuints past UINT_LIMIT, varuints not written in the fewest bytes, and
+    values nested more than MAX_NESTING deep."""
     reader = _Reader(state)
     structs: list[Struct] = []
     for _ in range(reader.uint()):
-        count, client, clock = reader.uint(), reader.uint(), reader.uint()
+        count, client, clock = reader.uint(), reader.client(), reader.clock()
         for _ in range(count):
             info = reader.byte()
             ref = info & 0x1F
             if ref in (GC, SKIP):
-                length = reader.uint()
-                if length <= 0:
-                    raise Unreadable
+                length = _within_clocks(clock, reader.uint())
                 structs.append(
                     Struct(client, clock, length, None, None, None, None, False, ref=ref)
                 )
                 clock += length
                 continue
-            origin = (reader.uint(), reader.uint()) if info & _ORIGIN else None
-            right = (reader.uint(), reader.uint()) if info & _RIGHT_ORIGIN else None
+            origin = reader.id() if info & _ORIGIN else None
+            right = reader.id() if info & _RIGHT_ORIGIN else None
             parent: tuple[str, object] | None = None
             sub = False
             if not info & (_ORIGIN | _RIGHT_ORIGIN):
                 if reader.uint() == 1:
                     parent = ("root", reader.string())
                 else:
-                    parent = ("item", (reader.uint(), reader.uint()))
+                    parent = ("item", reader.id())
                 if info & _PARENT_SUB:
                     reader.string()
                     sub = True  # a map entry: never a text's insert
             length, text = _content_length(reader, ref)
-            if length <= 0:
-                raise Unreadable
+            _within_clocks(clock, length)
             text = None if sub else text
             gone = ref == DELETED
             structs.append(
@@ -266,33 +272,50 @@ def decode(state: bytes) -> tuple[list[Struct], dict[int, list[tuple[int, int]]]
             clock += length
     deletes: dict[int, list[tuple[int, int]]] = {}
     for _ in range(reader.uint()):
-        client = reader.uint()
-        deletes[client] = [(reader.uint(), reader.uint()) for _ in range(reader.uint())]
+        client = reader.client()
+        ranges = deletes[client] = []
+        for _ in range(reader.uint()):
+            start = reader.clock()
+            ranges.append((start, _within_clocks(start, reader.uint())))
     if reader.at != len(state):
         raise Unreadable
     return structs, deletes
 
 
+def _within_clocks(clock: int, length: int) -> int:
+    """`length`, when it is positive and the clocks from `clock` on stay below CLOCK_LIMIT."""
+    if length <= 0 or clock + length > CLOCK_LIMIT:
+        raise Unreadable
+    return length
+
+
+MERGED_CONTENT = frozenset({DELETED, BINARY, STRING, ANY})
+"""The item contents a device merges from elsewhere: what this protocol's documents hold
+(texts of strings, maps and lists of plain values) and deleted content. JSON, Embed and
+Format (rich text, legacy JSON; Yrs reads content JSON's count of strings as one more than
+Yjs writes), Type (nested shared types) and Doc (sub-documents) are refused."""
+
+
 def refusal(update: bytes) -> str | None:
     """Why a device refuses to merge `update` (a Yjs v1 update from another device or
-    account), or None when it may: it does not decode here (not an update, a struct type
-    this protocol does not use, trailing bytes, a value nested more than MAX_NESTING deep),
-    or it holds a nested shared type (content Type), a sub-document (content Doc) or an item
-    whose parent is not a root type. protocol.md §5, "Updates a device refuses".
+    account), or None when it may: it does not decode (`decode`'s rules: not an update,
+    trailing bytes, ids, clocks or lengths out of bounds, a value nested more than
+    MAX_NESTING deep), it holds an item of a content other than MERGED_CONTENT (a nested
+    shared type, a sub-document, rich text or JSON content) or an item whose parent is not a
+    root type. protocol.md §5, "Updates a device refuses".
 
-    It walks the structs as `decode` does, without reading their ids and origins (skipped,
-    two varuints at a time): a pull runs it on every update pycrdt applies (issue 10)."""
+    It walks the structs as `decode` does, without reading origins (skipped, an id at a
+    time, within the same bounds): a pull runs it on every update pycrdt applies (issue
+    10)."""
     reader = _Reader(update)
     try:
         for _ in range(reader.uint()):
-            count = reader.uint()
-            reader.skip_id()  # the client and the clock of its first struct
+            count, _, clock = reader.uint(), reader.client(), reader.clock()
             for _ in range(count):
                 info = reader.byte()
                 ref = info & 0x1F
                 if ref in (GC, SKIP):
-                    if reader.uint() <= 0:
-                        raise Unreadable
+                    clock += _within_clocks(clock, reader.uint())
                     continue
                 if info & _ORIGIN:
                     reader.skip_id()
@@ -304,18 +327,25 @@ def refusal(update: bytes) -> str | None:
                     reader.string()  # the root type's name
                     if info & _PARENT_SUB:
                         reader.string()  # the map key
-                if ref == TYPE:
-                    return "a nested shared type"
-                if ref == DOC:
-                    return "a sub-document"
-                if _content_length(reader, ref)[0] <= 0:
-                    raise Unreadable
+                if ref not in MERGED_CONTENT:
+                    return _REFUSED_CONTENT.get(ref, "a content type this protocol does not use")
+                clock += _within_clocks(clock, _content_length(reader, ref)[0])
         for _ in range(reader.uint()):  # the delete set: per client, its ranges
-            reader.uint()
+            reader.client()
             for _ in range(reader.uint()):
-                reader.skip_id()  # a range's clock and length
+                start = reader.clock()
+                _within_clocks(start, reader.uint())
         if reader.at != len(update):
             raise Unreadable
     except Unreadable as error:
         return str(error) or "not a Yjs update of this protocol"
     return None
+
+
+_REFUSED_CONTENT = {
+    JSON: "JSON content",
+    EMBED: "an embed",
+    FORMAT: "a text format",
+    TYPE: "a nested shared type",
+    DOC: "a sub-document",
+}
