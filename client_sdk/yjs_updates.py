@@ -69,8 +69,9 @@ class Struct:
 CLIENT_LIMIT = 2**53
 """Client ids are below 2**53 (protocol.md §5 "Client ids")."""
 CLOCK_LIMIT = 2**31
-"""Every clock of a struct, an origin or a deleted range is below 2**31: Yrs keeps clocks as
-32-bit integers (a struct ending past 2**32 wraps, and Yrs panics)."""
+"""Every clock of a struct, an origin or a deleted range, and the clock after each, is below
+2**31: Yrs keeps clocks as 32-bit integers (a struct ending past 2**32 wraps; structs at
+2**31 made it panic without a wrap: rev-o1 F2)."""
 UINT_LIMIT = 2**32
 """Every other varuint (a count, a length, a clock) is below 2**32: Yrs reads them as 32-bit
 integers, wrapping larger ones, and would read other bytes than this decoder does."""
@@ -243,7 +244,7 @@ def decode(state: bytes) -> tuple[list[Struct], dict[int, list[tuple[int, int]]]
         for _ in range(count):
             info = reader.byte()
             ref = info & 0x1F
-            if ref in (GC, SKIP):
+            if info in (GC, SKIP):
                 length = _within_clocks(clock, reader.uint())
                 structs.append(
                     Struct(client, clock, length, None, None, None, None, False, ref=ref)
@@ -283,8 +284,9 @@ def decode(state: bytes) -> tuple[list[Struct], dict[int, list[tuple[int, int]]]
 
 
 def _within_clocks(clock: int, length: int) -> int:
-    """`length`, when it is positive and the clocks from `clock` on stay below CLOCK_LIMIT."""
-    if length <= 0 or clock + length > CLOCK_LIMIT:
+    """`length`, when it is positive and the clock after the `length` from `clock` is still
+    below CLOCK_LIMIT (rev-o1 F2: Yrs panicked on structs that reached 2**31)."""
+    if length <= 0 or clock + length >= CLOCK_LIMIT:
         raise Unreadable
     return length
 
@@ -314,7 +316,7 @@ def refusal(update: bytes) -> str | None:
             for _ in range(count):
                 info = reader.byte()
                 ref = info & 0x1F
-                if ref in (GC, SKIP):
+                if info in (GC, SKIP):
                     clock += _within_clocks(clock, reader.uint())
                     continue
                 if info & _ORIGIN:

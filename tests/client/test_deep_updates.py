@@ -12,9 +12,10 @@ import json
 import os
 import sys
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
-from client_sdk import keys
+from client_sdk import Client, keys
 from client_sdk.yjs_binary import varuint
 from tests.client.sharing_support import journal_id, share_with
 from tests.client.test_hostile_sync import forge, push
@@ -84,13 +85,19 @@ async def pull_elsewhere(home: Path) -> dict[str, list[str]]:
     return read
 
 
-async def test_a_members_value_nested_50000_deep_does_not_crash_the_owners_pull(
-    signup: ClientFactory, login: ClientFactory
-) -> None:
-    """A malicious annotating member pushes a note of 100 KB (a record may be 256 KB) holding
-    a value nested 50,000 arrays deep. Before, pycrdt killed the owner's app (SIGSEGV) at
-    every pull of every device. Now the owner's device refuses that record, says so, and
-    keeps the member's honest note and its own entry."""
+@dataclass(frozen=True)
+class Pushed:
+    """ana's journal Personal (one entry), shared with tom (annotate), who wrote an honest
+    note and then pushed a note's record of his own making (`member_pushes`)."""
+
+    ana: Client
+    tom: Client
+    journal: bytes
+    doc_id: bytes
+
+
+async def member_pushes(signup: ClientFactory, payload: bytes) -> Pushed:
+    """Set up `Pushed`, tom's record holding `payload` as its note's update."""
     ana, tom = await signup("ana"), await signup("tom")
     await ana.entries.write("Personal", "A private thought.")
     await ana.sync()
@@ -100,15 +107,33 @@ async def test_a_members_value_nested_50000_deep_does_not_crash_the_owners_pull(
     await tom.sync()
     personal = await journal_id(ana, "Personal")
     doc_id = keys.new_doc_id(tom.profile.account_id)
-    payload = note_update(deep_field(50_000))
-    assert 100_000 < len(payload) < 256 * 1024
     upload = await forge(tom, "ana/Personal", doc_id, "note", payload, counter=1_000)
     await push(tom, personal, upload)
+    return Pushed(ana, tom, personal, doc_id)
 
+
+async def owner_pulls_elsewhere(
+    signup: ClientFactory, login: ClientFactory, payload: bytes
+) -> tuple[dict[str, list[str]], bytes]:
+    """`member_pushes(payload)`, then a new device of ana's pulls in a process of its own:
+    what it read (`pull_elsewhere`), and the note's document id."""
+    pushed = await member_pushes(signup, payload)
     phone = await login("ana")
     home = phone.home
     await phone.close()
-    read = await pull_elsewhere(home)
+    return await pull_elsewhere(home), pushed.doc_id
+
+
+async def test_a_members_value_nested_50000_deep_does_not_crash_the_owners_pull(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """A malicious annotating member pushes a note of 100 KB (a record may be 256 KB) holding
+    a value nested 50,000 arrays deep. Before, pycrdt killed the owner's app (SIGSEGV) at
+    every pull of every device. Now the owner's device refuses that record, says so, and
+    keeps the member's honest note and its own entry."""
+    payload = note_update(deep_field(50_000))
+    assert 100_000 < len(payload) < 256 * 1024
+    read, doc_id = await owner_pulls_elsewhere(signup, login, payload)
     assert read["entries"] == ["A private thought."]
     assert read["notes"] == ["An honest note."]
     refused = [
@@ -126,23 +151,11 @@ async def test_a_members_nested_shared_maps_do_not_break_the_owners_reads(
     the note's fields as plain values (`Document.field_values`, which the check of an
     annotation changed by another account runs) recursed past Python's limit
     (RecursionError). Now it is refused like the deep value."""
-    ana, tom = await signup("ana"), await signup("tom")
-    await ana.entries.write("Personal", "A private thought.")
-    await ana.sync()
-    await share_with(ana, tom, role="annotate")
-    await tom.sync()
-    await tom.notes.add("ana/Personal", "An honest note.")
-    await tom.sync()
-    personal = await journal_id(ana, "Personal")
-    doc_id = keys.new_doc_id(tom.profile.account_id)
-    payload = note_update(*nested_maps(1_000))
-    upload = await forge(tom, "ana/Personal", doc_id, "note", payload, counter=1_000)
-    await push(tom, personal, upload)
-
+    pushed = await member_pushes(signup, note_update(*nested_maps(1_000)))
     phone = await login("ana")
     report = await phone.sync()
     refused = [p for p in report.problems if "malformed update: a nested shared type" in p]
     assert len(refused) == 1, report.problems
-    assert doc_id.hex() in refused[0]
+    assert pushed.doc_id.hex() in refused[0]
     assert [note.text for note in await phone.notes.list("Personal")] == ["An honest note."]
     assert [entry.body for entry in await phone.entries.list()] == ["A private thought."]

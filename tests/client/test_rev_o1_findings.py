@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import pytest
 
-from client_sdk import keys
 from client_sdk.yjs_binary import varuint
 from client_sdk.yjs_updates import refusal
-from tests.client.sharing_support import journal_id, share_with
-from tests.client.test_deep_updates import _string, nested_maps, note_update, pull_elsewhere
+from tests.client.test_deep_updates import (
+    _string,
+    member_pushes,
+    nested_maps,
+    note_update,
+    owner_pulls_elsewhere,
+)
 from tests.client.test_hostile_sync import forge, push
 from tests.conftest import ClientFactory
 
@@ -51,30 +55,10 @@ def test_the_crafted_updates_are_refused() -> None:
     assert 100_000 < len(json_smuggled_deep_value()) < 256 * 1024
 
 
-async def _owner_pulls(
-    signup: ClientFactory, login: ClientFactory, payload: bytes
-) -> tuple[dict[str, list[str]], bytes]:
-    ana, tom = await signup("ana"), await signup("tom")
-    await ana.entries.write("Personal", "A private thought.")
-    await ana.sync()
-    await share_with(ana, tom, role="annotate")
-    await tom.sync()
-    await tom.notes.add("ana/Personal", "An honest note.")
-    await tom.sync()
-    personal = await journal_id(ana, "Personal")
-    doc_id = keys.new_doc_id(tom.profile.account_id)
-    upload = await forge(tom, "ana/Personal", doc_id, "note", payload, counter=1_000)
-    await push(tom, personal, upload)
-    phone = await login("ana")
-    home = phone.home
-    await phone.close()
-    return await pull_elsewhere(home), doc_id
-
-
 async def test_a_deep_value_hidden_by_yrs_json_count_does_not_crash_the_owners_pull(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
-    read, doc_id = await _owner_pulls(signup, login, json_smuggled_deep_value())
+    read, doc_id = await owner_pulls_elsewhere(signup, login, json_smuggled_deep_value())
     assert read["entries"] == ["A private thought."]
     assert read["notes"] == ["An honest note."]
     assert [p for p in read["problems"] if doc_id.hex() in p], read["problems"]
@@ -83,7 +67,7 @@ async def test_a_deep_value_hidden_by_yrs_json_count_does_not_crash_the_owners_p
 async def test_a_clock_past_u32_does_not_break_the_owners_pull(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
-    read, doc_id = await _owner_pulls(signup, login, wrapped_clock())
+    read, doc_id = await owner_pulls_elsewhere(signup, login, wrapped_clock())
     assert read["entries"] == ["A private thought."]
     assert read["notes"] == ["An honest note."]
     assert [p for p in read["problems"] if doc_id.hex() in p], read["problems"]
@@ -99,19 +83,8 @@ async def test_a_state_stored_before_o1_does_not_stop_every_later_sync(
     `Client.sync` at every sync, and the member's later honest note never arrives."""
     from client_sdk import documents
 
-    ana, tom = await signup("ana"), await signup("tom")
-    await ana.entries.write("Personal", "A private thought.")
-    await ana.sync()
-    await share_with(ana, tom, role="annotate")
-    await tom.sync()
-    await tom.notes.add("ana/Personal", "An honest note.")
-    await tom.sync()
-    personal = await journal_id(ana, "Personal")
-    doc_id = keys.new_doc_id(tom.profile.account_id)
-    payload = note_update(*nested_maps(3))
-    await push(
-        tom, personal, await forge(tom, "ana/Personal", doc_id, "note", payload, counter=1_000)
-    )
+    pushed = await member_pushes(signup, note_update(*nested_maps(3)))
+    ana, tom, personal, doc_id = pushed.ana, pushed.tom, pushed.journal, pushed.doc_id
     with monkeypatch.context() as patched:
         patched.setattr(documents, "refusal", lambda update: None)  # as before c30f9ee
         assert (await ana.sync()).problems == []
@@ -128,3 +101,57 @@ async def test_a_state_stored_before_o1_does_not_stop_every_later_sync(
     await tom.sync()
     await ana.sync()
     assert "A later honest note." in [note.text for note in await ana.notes.list("Personal")]
+
+
+def test_refusal_refuses_what_yrs_reads_as_a_deep_value() -> None:
+    assert refusal(json_smuggled_deep_value()) is not None
+
+
+def test_refusal_refuses_clocks_past_u32() -> None:
+    assert refusal(wrapped_clock()) is not None
+
+
+def test_a_format_item_in_fields_is_refused_or_read() -> None:
+    from client_sdk.documents import Document
+    from client_sdk.errors import IntegrityError
+
+    text = b"\x04\x01" + _string("body") + _string("A note.")
+    formatted = (
+        b"\x26\x01" + _string("fields") + _string("created_at") + _string("bold") + _string("true")
+    )
+    update = b"\x01\x02\x07\x00" + text + formatted + b"\x00"
+    document = Document(b"\x01" * 16, "note")
+    try:
+        document.apply(update)
+    except IntegrityError:
+        return  # refused: fine
+    document.field_values()  # KeyError: 'created_at'
+
+
+NO_WRAP_PANIC = [
+    bytes.fromhex(update)
+    for update in (
+        "0103078080808008040104626f64791068656c6c6f20f09f988020776f726c642801066669656c6473"
+        "0178017c3f8000000801056974656d730175027c3f80000077016100",
+        "01030700040104626f64791068656c6c6f20f09f988020776f726c642801066669656c64730178017c"
+        "3f8000000801056974656d730175027c3f80000077016100",
+        "01060700040104626f6479026865810701038407040b20f09f988020776f726c642101066669656c64"
+        "730178010801056974656d730175027c3f800000770161a8070e017601016b75027c3f8000007c4000"
+        "000001070202030e01",
+    )
+]
+"""F2 without a wrap (found by fuzzing): client 7's text, field and list at clock 2**31 (no
+struct reaches 2**32), the same at clock 0, then an ordinary edit of them: Yrs panics
+(`Option::unwrap()` on None). A bound on clocks must be 2**31, not 2**32."""
+
+
+def test_updates_at_clock_2_31_are_refused_or_applied() -> None:
+    from client_sdk.documents import Document
+    from client_sdk.errors import IntegrityError
+
+    document = Document(b"\x01" * 16, "note")
+    for update in NO_WRAP_PANIC:
+        try:
+            document.apply(update)
+        except IntegrityError:
+            pass

@@ -114,27 +114,31 @@ def test_content_this_protocol_never_writes_is_refused() -> None:
 
 
 def test_numbers_yrs_reads_otherwise_are_refused() -> None:
-    """Clocks end below 2**31 (Yrs' 32-bit clocks: a struct wrapping past 2**32 made it
-    panic, rev-o1 F2), client ids are below 2**53, other varuints below 2**32 (Yrs wraps
-    them), and every varuint is written in the fewest bytes."""
+    """Clocks, and the clock after a struct or a deleted range, are below 2**31 (Yrs' 32-bit
+    clocks: a struct wrapping past 2**32, and structs at 2**31, made it panic, rev-o1 F2),
+    client ids are below 2**53, other varuints below 2**32 (Yrs wraps them), every varuint
+    is written in the fewest bytes, and GC and Skip have no flag bits (F7: Yrs reads those
+    as items)."""
     words = b"\x04\x01" + _string("body") + _string("abc")
 
     def at(clock: int, client: int = CLIENT) -> bytes:
         return b"\x01\x01" + varuint(client) + varuint(clock) + words + b"\x00"
 
-    assert refusal(at(2**31 - 3)) is None
-    assert refusal(at(2**31 - 2)) is not None
+    assert refusal(at(2**31 - 4)) is None  # its last clock 2**31 - 2, the next one 2**31 - 1
+    assert refusal(at(2**31 - 3)) is not None
     assert refusal(at(2**32 - 1)) is not None
     assert refusal(at(0, 2**53 - 1)) is None
     assert refusal(at(0, 2**53)) is not None
     deletes = _update(words)[:-1] + b"\x01" + varuint(CLIENT) + b"\x01"
-    assert refusal(deletes + varuint(2**31 - 2) + b"\x02") is None
-    assert refusal(deletes + varuint(2**31 - 2) + b"\x03") is not None
+    assert refusal(deletes + varuint(2**31 - 3) + b"\x02") is None
+    assert refusal(deletes + varuint(2**31 - 3) + b"\x03") is not None
     origin = b"\x84" + varuint(CLIENT) + varuint(2**31) + _string("x")
     assert refusal(_update(words, origin)) is not None
     long_string = b"\x04\x01" + _string("body") + varuint(2**32 + 3) + b"abc"
     assert refusal(_update(long_string)) is not None
     assert refusal(b"\x81\x00" + _update(words)[1:]) is not None  # 1 in two bytes
+    assert refusal(_update(b"\x00\x03", words)) is None  # a GC of 3 clocks
+    assert refusal(_update(b"\x80" + varuint(CLIENT) + b"\x00\x03", words)) is not None
 
 
 def test_nested_shared_types_and_sub_documents_are_refused() -> None:
