@@ -140,6 +140,63 @@ async def test_log_checkpoints_run_in_their_own_thread_and_the_log_starts_again(
     await again.close()
 
 
+async def test_what_commits_while_the_background_checkpoint_runs_is_copied_in_the_background(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10 (a push records each batch the server acknowledged in a transaction while the
+    server stores the next one): a background checkpoint that finished while a transaction
+    was open is followed, at the COMMIT, by a second one in the checkpoint thread, which
+    copies what the transaction wrote; the catch-up at the next call on the loop's thread then
+    has nothing left to copy (no fsync there). Only one follows: the log still starts again."""
+    monkeypatch.setattr(database, "CHECKPOINT_CHANGES", 20)
+    passes: list[tuple[str, tuple[int, int, int]]] = []  # (thread, (busy, log, copied))
+    catch_ups: list[tuple[int, int, int]] = []
+    go = threading.Event()
+
+    def recorded(self: Database) -> None:
+        go.wait(30)
+        assert self._checkpointing is not None
+        result = self._checkpointing.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        passes.append((threading.current_thread().name, result))
+
+    def catch_up(connection: sqlite3.Connection) -> None:
+        catch_ups.append(connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
+
+    async def until(done: Callable[[], bool]) -> None:
+        for _ in range(3000):
+            if done():
+                return
+            await asyncio.sleep(0.01)
+
+    monkeypatch.setattr(Database, "_checkpoint_now", recorded)
+    monkeypatch.setattr(Database, "_catch_up", staticmethod(catch_up))
+    path = tmp_path / "s.db"
+    db = await _wal_database(path)
+    await _insert(db, 25)  # starts a background checkpoint, held until `go`
+    first = db._checkpoint
+    assert first is not None
+    await db.execute("BEGIN IMMEDIATE")
+    go.set()
+    await until(first.done)  # it finished while the transaction is open
+    await db.executemany("INSERT INTO t VALUES (?)", [(bytes(2000),)] * 10)
+    await db.execute("COMMIT")
+    second = db._checkpoint
+    assert second is not None and second is not first
+    await until(second.done)
+    assert await db.execute_fetchall("SELECT count(*) FROM t") == [(35,)]  # after the catch-up
+    assert len(passes) == 2
+    assert all(name.startswith("tj-ckpt") for name, _ in passes)
+    _, log, copied = passes[1][1]
+    assert log == copied > passes[0][1][2]  # the second copied the transaction's pages
+    assert catch_ups == [(0, log, copied)]  # nothing was left to copy on the loop's thread
+    assert db._checkpoint is None  # caught up: the next write starts the log again
+    await _insert(db, 1)
+    assert len(passes) == 2  # one second checkpoint, not one after every commit
+    [(_, frames, _)] = await db.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
+    assert frames < log  # the log started again from its beginning
+    await db.close()
+
+
 async def test_no_background_checkpoint_runs_while_paused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
