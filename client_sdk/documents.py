@@ -79,6 +79,12 @@ def load_engine() -> None:
     Doc()
 
 
+def _panicked(error: BaseException) -> bool:
+    """Whether `error` is a panic in Yrs: pyo3's `PanicException`, a BaseException (so that
+    `except Exception` lets it through), which pycrdt does not export."""
+    return type(error).__name__ == "PanicException"
+
+
 class Document:
     """One CRDT document; every change returns the update bytes to put in a record."""
 
@@ -195,8 +201,8 @@ class Document:
             self._doc.apply_update(update)
         except Exception:  # pycrdt raises a bare Exception subclass on malformed updates
             raise self._malformed() from None
-        except BaseException as error:  # a panic in Yrs (pyo3's PanicException: rev-o1 F2)
-            if type(error).__name__ != "PanicException":
+        except BaseException as error:  # a panic in Yrs (rev-o1 F2)
+            if not _panicked(error):
                 raise
             raise self._malformed() from None
 
@@ -267,7 +273,18 @@ class Document:
         length, not its content. This document keeps its own values (a restore here does
         not bring them to the other devices, which hold them deleted): only with `strip`;
         without, None when anything but the removal would arrive deleted. None when the
-        encoding is not the one read here."""
+        encoding is not the one read here, and when pycrdt panics on the document
+        (rev-o1b F1: a member's item that is no text's, placed in a text by its origin,
+        passes `yjs_updates.refusal`, and Yrs panics deleting that text's words)."""
+        try:
+            return self._removal_since(since, strip=strip)
+        except BaseException as error:
+            if not _panicked(error):
+                raise
+            return None
+
+    def _removal_since(self, since: Mapping[int, int], *, strip: bool = False) -> bytes | None:
+        """The work of `removal_since`."""
         vector = decode_state_vector(self.state_vector())
         for client, clock in since.items():
             vector[client] = min(clock, vector.get(client, 0))

@@ -19,6 +19,7 @@ writes), and no chain of nested maps makes pycrdt's `to_py` recurse past Python'
 
 from __future__ import annotations
 
+import functools
 import re
 import struct
 from dataclasses import dataclass
@@ -85,6 +86,20 @@ CLOCK_LIMIT (7 bits a byte, least significant first; the last byte, below 0x80, 
 unless it is the only one)."""
 
 
+_SMALL = rb"(?:[\x00-\x7f]|[\x80-\xff]{1,3}[\x01-\x7f])"  # a minimal varuint below 2**28
+_SMALL_POSITIVE = rb"(?:[\x01-\x7f]|[\x80-\xff]{1,3}[\x01-\x7f])"
+
+
+_RANGES_AT_ONCE = 64
+
+
+@functools.lru_cache(maxsize=_RANGES_AT_ONCE)
+def _small_ranges(count: int) -> re.Pattern[bytes]:
+    """`count` (1 to _RANGES_AT_ONCE) deleted ranges whose clocks and lengths are below
+    2**28, lengths positive."""
+    return re.compile(b"(?:" + _SMALL + _SMALL_POSITIVE + b"){%d}" % count)
+
+
 class _Reader:
     def __init__(self, data: bytes) -> None:
         self.data, self.at = data, 0
@@ -143,6 +158,25 @@ class _Reader:
         if match is None:
             raise Unreadable
         self.at = match.end()
+
+    def skip_small_ranges(self, count: int) -> bool:
+        """Skip `count` deleted ranges (a clock and a length each) if every clock and length
+        is a minimal varuint of at most 4 bytes (below 2**28: so no range reaches
+        CLOCK_LIMIT) and every length is positive; False, skipping nothing, otherwise. An
+        edit carries its document's whole delete set: read so, it costs about as much as
+        pycrdt's reading of it (rev-o1b F3: a range at a time, 4.4 s for an entry's 3,000
+        edits)."""
+        if 2 * count > len(self.data) - self.at:
+            return False  # not there: the exact reading says so
+        at = self.at
+        while count:
+            step = min(count, _RANGES_AT_ONCE)
+            match = _small_ranges(step).match(self.data, at)
+            if match is None:
+                return False
+            at, count = match.end(), count - step
+        self.at = at
+        return True
 
     def clock(self) -> int:
         """A clock: a minimal lib0 varuint below CLOCK_LIMIT."""
@@ -334,9 +368,11 @@ def refusal(update: bytes) -> str | None:
                 clock += _within_clocks(clock, _content_length(reader, ref)[0])
         for _ in range(reader.uint()):  # the delete set: per client, its ranges
             reader.client()
-            for _ in range(reader.uint()):
-                start = reader.clock()
-                _within_clocks(start, reader.uint())
+            ranges = reader.uint()
+            if not reader.skip_small_ranges(ranges):  # each read: a clock past 2**28
+                for _ in range(ranges):
+                    start = reader.clock()
+                    _within_clocks(start, reader.uint())
         if reader.at != len(update):
             raise Unreadable
     except Unreadable as error:
