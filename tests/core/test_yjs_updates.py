@@ -279,12 +279,16 @@ def _honest_updates() -> list[bytes]:
     edit = laptop.change(texts={"body": "I went to the big park today 😌."})
     push = laptop.change(pushes={"checkins": {"at": 1, "note": "ok"}})
     drop = laptop.change(drops={"checkins": lambda value: True})
-    return [first, edit, push, drop, laptop.state()]
+    body = "hello " * 30
+    for index in range(80):  # an edit then carries 80 deleted ranges (a regex reads them)
+        body = body[:20] + f"w{index} " + body[24:]
+        many = laptop.change(texts={"body": body})
+    return [first, edit, push, drop, laptop.state(), many]
 
 
 @settings(max_examples=2000, deadline=None)
 @given(
-    which=st.integers(min_value=0, max_value=4),
+    which=st.integers(min_value=0, max_value=5),
     edits=st.lists(
         st.tuples(
             st.integers(min_value=0),
