@@ -3,10 +3,8 @@ real server on 127.0.0.1 with real crypto."""
 
 from __future__ import annotations
 
-from client_sdk import keys
 from client_sdk.yjs_binary import new_document_update, varuint
-from tests.client.sharing_support import journal_id, share_with
-from tests.client.test_hostile_sync import forge, push
+from tests.client.test_deep_updates import member_pushes
 from tests.conftest import ClientFactory
 
 
@@ -42,18 +40,7 @@ async def test_a_members_deeply_nested_field_does_not_break_the_owners_pull(
     goes on); `read_new_document_update`'s recursive `_canonical_any` raises RecursionError,
     which escapes `Document.apply` (it catches only IntegrityError's causes), so every sync
     of every device of the journal's owner fails for ever."""
-    ana, tom = await signup("ana"), await signup("tom")
-    await ana.entries.write("Personal", "A private thought.")
-    await ana.sync()
-    await share_with(ana, tom, role="annotate")
-    await tom.sync()
-    await tom.notes.add("ana/Personal", "An honest note.")
-    await tom.sync()
-    personal = await journal_id(ana, "Personal")
-    doc_id = keys.new_doc_id(tom.profile.account_id)
-    upload = await forge(tom, "ana/Personal", doc_id, "note", deep_note(1500), counter=1_000)
-    await push(tom, personal, upload)
-
+    await member_pushes(signup, deep_note(1500))
     phone = await login("ana")
     try:
         await phone.sync()
@@ -68,17 +55,7 @@ async def test_a_members_nested_removal_field_does_not_break_the_owners_pull(
 ) -> None:
     """The same with the field `deleted` nested 700 deep: `as_read_by_pycrdt` recurses
     too, on top of a pull's stack (pycrdt reads it without Python recursion)."""
-    ana, tom = await signup("ana"), await signup("tom")
-    await ana.entries.write("Personal", "A private thought.")
-    await ana.sync()
-    await share_with(ana, tom, role="annotate")
-    await tom.sync()
-    personal = await journal_id(ana, "Personal")
-    doc_id = keys.new_doc_id(tom.profile.account_id)
-    upload = await forge(
-        tom, "ana/Personal", doc_id, "note", deep_note(700, "deleted"), counter=1_000
-    )
-    await push(tom, personal, upload)
+    await member_pushes(signup, deep_note(700, "deleted"))
 
     phone = await login("ana")
     try:

@@ -8,9 +8,8 @@ from typing import Any
 
 from pycrdt import Doc, Map, Text, get_state
 
-from client_sdk import IntegrityError, keys
-from tests.client.sharing_support import journal_id, share_with
-from tests.client.test_hostile_sync import forge, push
+from client_sdk import IntegrityError
+from tests.client.test_deep_updates import member_pushes
 from tests.conftest import ClientFactory
 
 
@@ -50,18 +49,7 @@ async def test_a_members_note_that_decodes_but_does_not_apply_is_refused_at_rece
     update decodes but fails to apply: `Document.apply` applies it at receipt, so the
     record is refused there (a problem, nothing stored), and the owner's device still lists
     notes and exports (stored unapplied, it made every later read raise IntegrityError)."""
-    ana, tom = await signup("ana"), await signup("tom")
-    await ana.entries.write("Personal", "A private thought.")
-    await ana.sync()
-    await share_with(ana, tom, role="annotate")
-    await tom.sync()
-    await tom.notes.add("ana/Personal", "An honest note.")
-    await tom.sync()
-    personal = await journal_id(ana, "Personal")
-    doc_id = keys.new_doc_id(tom.profile.account_id)
-    bad = decodes_but_does_not_apply()
-    upload = await forge(tom, "ana/Personal", doc_id, "note", bad, counter=1_000)
-    await push(tom, personal, upload)
+    doc_id = (await member_pushes(signup, decodes_but_does_not_apply())).doc_id
 
     phone = await login("ana")
     report = await phone.sync()
