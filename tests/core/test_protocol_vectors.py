@@ -38,6 +38,7 @@ from client_sdk.documents import (
 )
 from client_sdk.errors import ChainUpdateNeeded, IntegrityError, RollbackError
 from client_sdk.withholding import Cover, JournalCounters, Seen, check_covers
+from client_sdk.yjs_updates import refusal
 from server import service
 
 PROTOCOL = Path(__file__).resolve().parents[2] / "protocol.md"
@@ -50,6 +51,7 @@ EXPECTED_VECTORS = {
     "share-envelope", "disclosure-id", "document-id", "withholding", "access-chain",
     "access-removed", "access-removed-because",
     "access-limited", "access-chain-v2", "access-versions", "verify-head-records",
+    "update-refusals",
 }  # fmt: skip
 h = bytes.fromhex
 
@@ -217,6 +219,18 @@ def test_concurrent_edits_merge_the_same_in_every_order() -> None:
     for order in itertools.permutations([base, update_a, update_b]):
         assert read_entry(list(order)) == vector["merge"]["entry"], order
     assert read_entry([base, update_a, update_b, update_a, base]) == vector["merge"]["entry"]
+
+
+def test_the_update_refusal_vectors() -> None:
+    """Each case of `update-refusals` is refused, or merged, as the vector says; a merged one
+    applies in pycrdt."""
+    cases = VECTORS["update-refusals"]["updates"]
+    assert {case["refused"] for case in cases} == {True, False}
+    for case in cases:
+        update = h(case["update"])
+        assert (refusal(update) is not None) is case["refused"], case["case"]
+        if not case["refused"]:
+            Document(b"\x55" * 16, "entry").apply(update)
 
 
 def test_a_body_edit_changes_only_the_characters_of_the_vectors_diff() -> None:
