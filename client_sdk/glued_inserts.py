@@ -48,13 +48,13 @@ SEPARATOR = " "
 _STRING_WITH_ORIGINS = 0x04 | 0x80 | 0x40  # a ContentString item naming both its origins
 
 
-def _units(run: _Run) -> list[tuple[int, str | None]]:
-    """Each UTF-16 unit of `run` in clock order: (clock, the unit as a one-unit str, None
-    where the piece's content is not held)."""
-    found: list[tuple[int, str | None]] = []
+def _units(run: _Run) -> list[tuple[int, str]]:
+    """Each UTF-16 unit of `run` whose content is held, in clock order: (clock, the unit as a
+    one-unit str). A piece whose content is not held (a GC, deleted content) gives none,
+    whatever its length (rev-o1b F5: a GC of 2**31 clocks listed one by one)."""
+    found: list[tuple[int, str]] = []
     for piece in run.pieces:
         if piece.text is None or piece.gone:
-            found += [(piece.clock + i, None) for i in range(piece.length)]
             continue
         data = piece.text.encode("utf-16-le")
         found += [
@@ -64,10 +64,8 @@ def _units(run: _Run) -> list[tuple[int, str | None]]:
     return found
 
 
-def _live(
-    units: list[tuple[int, str | None]], ranges: list[tuple[int, int]]
-) -> list[tuple[int, str]]:
-    """The units of `units` held (content read) and not deleted by `ranges` (the client's
+def _live(units: list[tuple[int, str]], ranges: list[tuple[int, int]]) -> list[tuple[int, str]]:
+    """The units of `units` (held: content read) not deleted by `ranges` (the client's
     delete set: (clock, length), in any order, possibly overlapping)."""
     merged: list[list[int]] = []  # [start, end), disjoint, sorted
     for start, size in sorted(ranges):
@@ -79,7 +77,7 @@ def _live(
     live = []
     for clock, unit in units:
         at = bisect.bisect_right(starts, clock) - 1
-        if unit is not None and not (at >= 0 and clock < merged[at][1]):
+        if not (at >= 0 and clock < merged[at][1]):
             live.append((clock, unit))
     return live
 
