@@ -149,20 +149,20 @@ class Document:
     def apply(self, update: bytes) -> None:
         """Merge an update (idempotent, commutative), from another device or account.
         Raises IntegrityError for an update that is not one (it does not decode) or that a
-        device refuses (`yjs_updates.refusal`: a value nested more than 64 deep, a nested
-        shared type, a sub-document; protocol.md §5 "Updates a device refuses"), and
-        leaves the document as it was."""
+        device refuses (`yjs_updates.refusal`; protocol.md §5 "Updates a device refuses"),
+        and leaves the document as it was."""
         self._merge(update, checked=False)
 
-    def apply_own(self, state: bytes) -> None:
-        """Merge this device's own state of the document (the local store's, read again
-        inside a writing transaction), without `yjs_updates.refusal`'s check, which every
-        update from elsewhere in it passed (`from_state`). Raises IntegrityError when
-        `state` does not decode."""
-        self._merge(state, checked=True)
+    def apply_own(self, update: bytes) -> None:
+        """Merge what this device holds or wrote itself: its stored state of the document
+        (`from_state`, or read again inside a writing transaction) or an update it made from
+        it (a delete set, a carried edit), without `yjs_updates.refusal`'s check, which every
+        update from elsewhere in it passed. Raises IntegrityError when `update` does not
+        decode."""
+        self._merge(update, checked=True)
 
     def _merge(self, update: bytes, *, checked: bool) -> None:
-        """`apply`; `checked`: `update` is this device's own state (`from_state`)."""
+        """`apply`; `checked`: `update` is this device's own (`apply_own`)."""
         sole = update if not (self._merged or self._changed) else None
         if sole is not None and self._built is None and self._unbuilt is None:
             read = read_new_document_update(bytes(update))
@@ -183,9 +183,7 @@ class Document:
         if not checked:
             why = refusal(bytes(update))
             if why is not None:
-                raise IntegrityError(
-                    f"document {self.doc_id.hex()} received a malformed update: {why}"
-                )
+                raise self._malformed(why)
         if self._written is None:  # what this instance wrote, before anything else comes in
             self._written = self._own_clock()
         self._merged, self._sole = True, None
@@ -206,8 +204,9 @@ class Document:
                 raise
             raise self._malformed() from None
 
-    def _malformed(self) -> IntegrityError:
-        return IntegrityError(f"document {self.doc_id.hex()} received a malformed update")
+    def _malformed(self, why: str = "") -> IntegrityError:
+        said = f": {why}" if why else ""
+        return IntegrityError(f"document {self.doc_id.hex()} received a malformed update{said}")
 
     def state(self) -> bytes:
         """The whole document as one update (a snapshot): the update applied, when it is the
@@ -1285,15 +1284,15 @@ def restore_kept_update(
     others = None  # the merged entry as the devices that hold the carried changes deleted
     deletes: bytes | None = None
     if since is None:
-        base.apply(bytes(document._doc.get_update(document.state_vector())))  # its deletes
+        base.apply_own(bytes(document._doc.get_update(document.state_vector())))  # its deletes
     else:
         clocks = decode_state_vector(kept.state_vector())
         deletes = delete_set_update(
             {c: [(k, clocks[c] - k)] for c, k in since.items() if clocks.get(c, 0) > k}
         )
-        base.apply(deletes)
+        base.apply_own(deletes)
         others = Document.from_state(document.doc_id, document.kind, document.state())
-        others.apply(deletes)
+        others.apply_own(deletes)
     differ = diff_match_patch()
     differ.Diff_Timeout = DIFF_TIMEOUT_S
     patches = differ.patch_make(base.text("body"), kept.text("body"))
@@ -1318,7 +1317,7 @@ def restore_kept_update(
     if deletes is not None:
         # this device, too, now holds the carried changes deleted, as every other device
         # does: the kept words go in below as fresh items, never as these
-        document.apply(deletes)
+        document.apply_own(deletes)
     # Only what the patches insert or delete is written (`replace_text`): the merged
     # body's items stay where they are, so an edit another device makes of them at once
     # (the restoring device, right after its restore) still applies to them (R48 F2).

@@ -4440,7 +4440,7 @@ class Replica:
         if update is not None and await self._seal_at_merge(
             tx, writing, document, update, report, not_kept_once
         ):
-            document.apply(update)
+            document.apply_own(update)
             wrote = True
         if document.kind == ENTRY:
             copy = Document.from_state(document.doc_id, document.kind, document.state())
@@ -4448,7 +4448,7 @@ class Replica:
             if carried is not None and await self._seal_at_merge(
                 tx, writing, document, carried, report, not_carried_over
             ):
-                document.apply(carried)
+                document.apply_own(carried)
                 wrote = True
         # words two devices inserted at one place, glued by the merge ("UuXx ba."): one space
         # between them, under a fresh client id (`glued_inserts`); every owner's device that
@@ -4457,7 +4457,7 @@ class Replica:
         if update is not None and await self._seal_at_merge(
             tx, writing, document, update, report, not_kept_apart
         ):
-            document.apply(update)
+            document.apply_own(update)
             wrote = True
         return wrote
 
@@ -4513,7 +4513,7 @@ class Replica:
         if update is not None:  # None: another device wrote them anew already (R47 F3)
             wrote = await self._seal_at_merge(tx, writing, document, update, report, not_kept_anew)
             if wrote:
-                document.apply(update)
+                document.apply_own(update)
             elif writing.key is None:
                 return False  # refused here: the marker stays
         await tx.set_setting(marker, None)

@@ -10,11 +10,11 @@ arrays or maps deep. `twin_inserts` and `glued_inserts` read a document's state 
 Why: pycrdt (Yrs) decodes, converts and encodes nested values recursively on the thread's
 stack, and a value nested about 20,000 deep (40 KB of a record's 256 KB) kills the process
 (SIGSEGV) when read, about 50,000 deep when applied; the deepest values this SDK writes are
-inside MAX_DEPTH (32) lists or maps (`inputs`). Yrs panics on a struct whose clocks wrap
-past 2**32. Content this protocol never writes is refused as well, so that no byte is read
+inside MAX_DEPTH (32) lists or maps (`inputs`). Yrs panics on structs whose clocks reach
+2**31 or wrap past 2**32. Content this protocol never writes is refused as well, so that no byte is read
 one way here and another way by Yrs (its content JSON reads one string more than Yjs
 writes), and no chain of nested maps makes pycrdt's `to_py` recurse past Python's limit
-(protocol.md §5, "Updates a device refuses"; found by the reviews O1 and rev-o1).
+(protocol.md §5, "Updates a device refuses"; found by O1 and the reviews rev-o1, rev-o1b).
 """
 
 from __future__ import annotations
@@ -330,6 +330,13 @@ MERGED_CONTENT = frozenset({DELETED, BINARY, STRING, ANY})
 (texts of strings, maps and lists of plain values) and deleted content. JSON, Embed and
 Format (rich text, legacy JSON; Yrs reads content JSON's count of strings as one more than
 Yjs writes), Type (nested shared types) and Doc (sub-documents) are refused."""
+_REFUSED_CONTENT = {
+    JSON: "JSON content",
+    EMBED: "an embed",
+    FORMAT: "a text format",
+    TYPE: "a nested shared type",
+    DOC: "a sub-document",
+}
 
 
 def refusal(update: bytes) -> str | None:
@@ -369,7 +376,7 @@ def refusal(update: bytes) -> str | None:
         for _ in range(reader.uint()):  # the delete set: per client, its ranges
             reader.client()
             ranges = reader.uint()
-            if not reader.skip_small_ranges(ranges):  # each read: a clock past 2**28
+            if not reader.skip_small_ranges(ranges):  # a number past 2**28: read each
                 for _ in range(ranges):
                     start = reader.clock()
                     _within_clocks(start, reader.uint())
@@ -378,12 +385,3 @@ def refusal(update: bytes) -> str | None:
     except Unreadable as error:
         return str(error) or "not a Yjs update of this protocol"
     return None
-
-
-_REFUSED_CONTENT = {
-    JSON: "JSON content",
-    EMBED: "an embed",
-    FORMAT: "a text format",
-    TYPE: "a nested shared type",
-    DOC: "a sub-document",
-}
